@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url'
+import type { Command } from 'commander'
+import { startServe } from '../../serve/server'
+import { CliError, EXIT, type Runtime } from '../runtime'
+
+export function registerServe(program: Command, openServe: () => Promise<Runtime>): void {
+  program
+    .command('serve')
+    .description('serve the Fieldline console on 127.0.0.1 (prints the URL that carries the access token)')
+    .option('-p, --port <n>', 'TCP port (default: a free one)', '0')
+    .action(async (opts: { port: string }) => {
+      const port = Number(opts.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`fieldline: --port must be 0–65535`, EXIT.usage)
+      const rt = await openServe()
+      const rendererDir = process.env.FIELDLINE_RENDERER_DIR ?? fileURLToPath(new URL('../renderer/', import.meta.url))
+      const handle = await startServe({ core: rt.core, rendererDir, port })
+      rt.out(`Fieldline is serving ${handle.url}`)
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve()
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      await handle.close()
+      await rt.core.close()
+    })
+}

@@ -1,0 +1,57 @@
+import { Command, CommanderError } from 'commander'
+import pkg from '../../package.json'
+import { registerDevices } from './commands/devices'
+import { registerServe } from './commands/serve'
+import { defaultDataDir } from './data-dir'
+import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
+
+const program = new Command()
+program
+  .name('fieldline')
+  .description('Fieldline: the IoT field operator console, from the command line')
+  .version(pkg.version, '-V, --version')
+  .option('--data-dir <dir>', 'workspace directory (default: FIELDLINE_DATA_DIR or the desktop app\'s)')
+  .option('--json', 'machine-readable output')
+  .exitOverride()
+  .showHelpAfterError()
+
+function globals(): { dataDir: string; json: boolean } {
+  const o = program.opts<{ dataDir?: string; json?: boolean }>()
+  return { dataDir: o.dataDir ?? defaultDataDir(), json: o.json === true }
+}
+
+/** Opens the core for one command, runs it, and always closes the store so LevelDB's lock is released. */
+function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const { dataDir, json } = globals()
+    const rt = await openRuntime(dataDir, json, 'cli')
+    try {
+      const code = await fn(rt, ...args)
+      process.exitCode = code ?? EXIT.ok
+    } finally {
+      await rt.core.close()
+    }
+  }
+}
+
+registerDevices(program, withRuntime)
+registerServe(program, () => {
+  const { dataDir, json } = globals()
+  return openRuntime(dataDir, json, 'serve')
+})
+
+try {
+  await program.parseAsync(process.argv)
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version end through exitOverride too; they are successes, anything else is bad usage.
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage
+  } else if (e instanceof CliError) {
+    process.stderr.write(`${e.message}\n`)
+    process.exitCode = e.exitCode
+  } else {
+    const message = e instanceof Error ? e.message : String(e)
+    process.stderr.write(`fieldline: ${message}\n`)
+    process.exitCode = EXIT.failed
+  }
+}

@@ -1,0 +1,49 @@
+import type { ChannelName, Diagnostic, Input, Output } from '../../src-preload/contract'
+import { createCore, type Core } from '../core/app'
+import { createKeytarStore } from '../core/vault/keytar.store'
+
+/** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message)
+  }
+}
+
+/** Errors that mean "what you gave me is wrong", as opposed to "it did not work". */
+const INPUT_CODES = new Set(['VALIDATION', 'TOO_LARGE', 'CONFLICT', 'UNKNOWN_CHANNEL'])
+
+export interface Runtime {
+  core: Core
+  json: boolean
+  call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
+  out(text: string): void
+  err(text: string): void
+}
+
+/** Every CLI command goes through the bridge dispatcher, so it gets exactly the UI's validation. */
+export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore() })
+  return {
+    core,
+    json,
+    async call(channel, input) {
+      const result = await core.dispatcher.invoke(channel, input, { actor: `cli:${process.env.USER ?? 'operator'}` })
+      if (result.ok) return result.value as Output<typeof channel>
+      const { error } = result
+      const lines = [`fieldline: ${error.message}`]
+      for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic('<input>', d)}`)
+      throw new CliError(lines.join('\n'), INPUT_CODES.has(error.code) ? EXIT.usage : EXIT.failed)
+    },
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  }
+}
+
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+  return `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${d.pointer ? ` (${d.pointer})` : ''}`
+}

@@ -1,0 +1,97 @@
+import pkg from '../../package.json'
+import { createDispatcher, type Dispatcher, type Handlers } from './bridge/dispatcher'
+import { EventBus } from './bridge/events'
+import { createDevicesService } from './devices/devices.service'
+import { createImportService, type ImportService } from './devices/import.service'
+import { createLogger, type Logger } from './log/logger'
+import { listAudit } from './store/audit.store'
+import { DeviceIndex } from './store/devices.store'
+import { readSettings, writeSettings } from './store/settings.store'
+import { openWorkspace, type Workspace } from './store/workspace'
+import type { SecretStore } from './vault/secret-store'
+import { createVaultService } from './vault/vault.service'
+import { appendAudit } from './store/audit.store'
+
+export interface CoreOptions {
+  dataDir: string
+  mode: 'electron' | 'serve' | 'cli'
+  vault: SecretStore
+  /** Opens a URL in the operator's browser; only the Electron shell can, and it applies its allow-list. */
+  openExternal?: (url: string) => Promise<boolean>
+  /** Where structured logs go; defaults to `<dataDir>/logs/fieldline.log`. */
+  logger?: Logger
+}
+
+export interface Core {
+  dispatcher: Dispatcher
+  bus: EventBus
+  dataDir: string
+  workspace: Workspace
+  imports: ImportService
+  logger: Logger
+  close(): Promise<void>
+}
+
+/**
+ * Composition root: builds the store, the vault service and every handler, and wires them to the contract.
+ * The same core runs in Electron's main process, in serve mode and in the CLI; none of it imports electron.
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const logger = options.logger ?? createLogger(options.dataDir)
+  const workspace = await openWorkspace(options.dataDir)
+  const { db } = workspace
+  const bus = new EventBus()
+  const index = new DeviceIndex()
+  await index.load(db)
+
+  const devices = createDevicesService({ db, index, bus })
+  const imports = createImportService({ db, index, bus })
+  const vault = createVaultService(options.vault, async (entry) => {
+    await appendAudit(db, { actor: 'operator', ...entry })
+    bus.emit('audit:changed', {})
+  })
+
+  const handlers: Handlers = {
+    'app:info': () => ({ version: pkg.version, mode: options.mode === 'electron' ? 'electron' : 'serve', dataDir: options.dataDir, node: process.versions.node }),
+    'settings:get': () => readSettings(db),
+    'settings:set': async (patch) => {
+      const next = await writeSettings(db, patch)
+      bus.emit('settings:changed', next)
+      return next
+    },
+    'devices:list': (input) => devices.list(input),
+    'devices:get': (input) => devices.get(input),
+    'devices:add': (input, ctx) => devices.add(input, ctx),
+    'devices:remove': (input, ctx) => devices.remove(input, ctx),
+    'devices:validateConfig': (input) => devices.validateConfig(input.text),
+    'devices:saveConfig': (input, ctx) => devices.saveConfig(input, ctx),
+    'devices:saveDraft': (input) => devices.saveDraft(input),
+    'devices:discardDraft': (input) => devices.discardDraft(input),
+    'import:start': (input, ctx) => imports.start(input, ctx),
+    'import:chunk': (input) => imports.chunk(input.jobId, input.text),
+    'import:finish': (input) => imports.finish(input.jobId),
+    'import:cancel': (input) => imports.cancel(input.jobId),
+    'audit:list': (input) => listAudit(db, input),
+    'vault:setSecret': (input) => vault.setSecret(input.profileId, input.field, input.value),
+    'vault:clearSecret': (input) => vault.clearSecret(input.profileId, input.field),
+    'vault:isSet': (input) => vault.isSet(input.profileId, input.field),
+    'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
+  }
+
+  const dispatcher = createDispatcher(handlers, {
+    onInternalError: (channel, error) => logger.error({ channel, err: error }, 'internal error in handler'),
+  })
+
+  return {
+    dispatcher,
+    bus,
+    dataDir: options.dataDir,
+    workspace,
+    imports,
+    logger,
+    async close() {
+      await workspace.close()
+      logger.flush?.()
+    },
+  }
+}

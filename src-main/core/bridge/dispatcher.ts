@@ -1,0 +1,67 @@
+import type { z } from 'zod'
+import {
+  channels,
+  isChannelName,
+  type ChannelName,
+  type Output,
+  type ParsedInput,
+  type Result,
+} from '../../../src-preload/contract'
+import { AppError, isAppError } from './errors'
+
+/** What a handler receives besides its validated input: who asked, for the audit trail. */
+export interface CallContext {
+  actor: string
+}
+
+export type Handler<C extends ChannelName> = (input: ParsedInput<C>, ctx: CallContext) => Promise<Output<C>> | Output<C>
+export type Handlers = { [C in ChannelName]: Handler<C> }
+
+export interface Dispatcher {
+  /** Never throws: every outcome, including unknown channels and bugs, comes back as a Result. */
+  invoke(channel: unknown, input: unknown, ctx?: Partial<CallContext>): Promise<Result<unknown>>
+}
+
+export interface DispatcherOptions {
+  onInternalError?: (channel: string, error: unknown) => void
+}
+
+function zodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
+}
+
+export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatcher {
+  return {
+    async invoke(channel, input, ctx) {
+      if (!isChannelName(channel)) {
+        return fail(new AppError('UNKNOWN_CHANNEL', `Unknown channel: ${String(channel).slice(0, 80)}`))
+      }
+      const spec = channels[channel]
+      const parsed = spec.input.safeParse(input ?? {})
+      if (!parsed.success) {
+        const issues = zodIssues(parsed.error)
+        return fail(
+          AppError.withRef('VALIDATION', `Invalid input for ${channel}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, { key: 'errors.invalidInput' }, { issues }),
+        )
+      }
+      try {
+        const handler = handlers[channel] as (i: unknown, c: CallContext) => unknown
+        const value = await handler(parsed.data, { actor: ctx?.actor ?? 'operator' })
+        const out = spec.output.safeParse(value)
+        if (!out.success) {
+          options.onInternalError?.(channel, out.error)
+          return fail(new AppError('INTERNAL', `The core produced an invalid answer for ${channel}`))
+        }
+        return { ok: true, value: out.data }
+      } catch (e) {
+        if (isAppError(e)) return fail(e)
+        options.onInternalError?.(channel, e)
+        return fail(new AppError('INTERNAL', `Unexpected failure in ${channel}`))
+      }
+    },
+  }
+}
+
+function fail(e: AppError): Result<never> {
+  return { ok: false, error: e.toBridge() }
+}

@@ -1,0 +1,32 @@
+import type { BridgeError, ErrorCode, MessageRef } from '../../../src-preload/contract'
+
+type Details = NonNullable<BridgeError['details']>
+
+/**
+ * The one error type the core throws on purpose. The dispatcher turns it into the Result envelope; anything
+ * else that escapes a handler is reported as INTERNAL without its message (it may hold paths or secrets).
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly details: Details | undefined
+
+  constructor(code: ErrorCode, message: string, details?: Details) {
+    super(message)
+    this.name = 'AppError'
+    this.code = code
+    this.details = details
+  }
+
+  /** An error whose text the UI can translate: `ref.key` names the string, `ref.params` fill it. */
+  static withRef(code: ErrorCode, message: string, ref: MessageRef, extra?: Omit<Details, 'ref'>): AppError {
+    return new AppError(code, message, { ...extra, ref })
+  }
+
+  toBridge(): BridgeError {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message }
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError
+}

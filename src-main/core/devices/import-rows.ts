@@ -1,0 +1,90 @@
+import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-preload/contract'
+import { checkConfigValue } from './extension-config'
+import { looksLikeMangledNumber } from './iccid'
+
+/** A device as read from one row of an import file, before it is checked against the workspace. */
+export interface ImportDevice {
+  typeId: string
+  deviceId: string
+  description: string
+  metadata: Record<string, string>
+  extensionConfig: Record<string, unknown> | null
+}
+
+export type RowOutcome = { ok: true; device: ImportDevice } | { ok: false; message: string; ref: MessageRef }
+
+function refuse(message: string, key: string, params?: Record<string, string | number>): RowOutcome {
+  return { ok: false, message, ref: params ? { key, params } : { key } }
+}
+
+/** CSV headers people actually write, mapped to the field they mean. */
+const HEADER_ALIASES: Record<string, string> = {
+  typeid: 'typeId',
+  type: 'typeId',
+  devicetype: 'typeId',
+  deviceid: 'deviceId',
+  id: 'deviceId',
+  description: 'description',
+  carrier: 'carrier',
+  iccid: 'iccid',
+  serialnumber: 'serialnumber',
+}
+
+export function canonicalHeader(name: string): string {
+  const folded = name.trim().toLowerCase().replace(/[\s_-]+/g, '')
+  return HEADER_ALIASES[folded] ?? name.trim()
+}
+
+const KNOWN = new Set(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig'])
+
+/**
+ * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.
+ * Identifiers are strings, always: a number where an id belongs is refused, because a spreadsheet or a
+ * JSON writer that made it a number may already have lost digits.
+ */
+export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
+  for (const field of ['typeId', 'deviceId']) {
+    const v = fields[field]
+    if (v === undefined || v === null || v === '') return refuse(`Missing ${field}`, 'import.missingField', { field })
+    if (typeof v !== 'string') return refuse(`${field} must be text in quotes, not ${typeof v === 'number' ? 'a number' : typeof v}`, 'import.notString', { field })
+    if (looksLikeMangledNumber(v)) return refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', { field, value: v })
+    if (!DEVICE_ID_PATTERN.test(v)) return refuse(`${field} "${v.slice(0, 60)}" must be 1–36 letters, digits, '-', '_' or '.'`, 'errors.invalidDeviceId', { field, value: v.slice(0, 60) })
+  }
+  const description = fields.description ?? ''
+  if (typeof description !== 'string' || description.length > 1000) return refuse('description must be text of at most 1000 characters', 'import.badRow', { detail: 'description' })
+
+  let extensionConfig: Record<string, unknown> | null = null
+  if (fields.extensionConfig !== undefined && fields.extensionConfig !== null) {
+    if (typeof fields.extensionConfig !== 'object' || Array.isArray(fields.extensionConfig)) return refuse('extensionConfig must be an object', 'import.badRow', { detail: 'extensionConfig' })
+    extensionConfig = fields.extensionConfig as Record<string, unknown>
+  }
+  const iccid = fields.iccid
+  if (iccid !== undefined && iccid !== '') {
+    if (typeof iccid === 'number') return refuse(`ICCID ${iccid} is a number; ICCIDs must be text (numbers lose digits)`, 'import.numericIccid', { value: String(iccid) })
+    if (typeof iccid !== 'string') return refuse('ICCID must be text', 'import.notString', { field: 'iccid' })
+    if (looksLikeMangledNumber(iccid)) return refuse(`ICCID "${iccid}" was turned into a number by a spreadsheet and its digits are lost; format the column as text and export again`, 'import.numericIccid', { value: iccid })
+    const carrier = fields.carrier
+    if (carrier !== 'jasper' && carrier !== 'atnt') return refuse('An ICCID needs a carrier column: jasper or atnt', 'import.missingField', { field: 'carrier' })
+    extensionConfig = { ...extensionConfig, [carrier]: { iccid } }
+  }
+  const serial = fields.serialnumber
+  if (serial !== undefined && serial !== '') {
+    if (typeof serial !== 'string') return refuse('serialnumber must be text', 'import.notString', { field: 'serialnumber' })
+    extensionConfig = { ...extensionConfig, orange: { serialnumber: serial } }
+  }
+  if (extensionConfig) {
+    const check = checkConfigValue(extensionConfig)
+    if (!check.valid) return refuse(`Invalid extension configuration: ${check.messages.join('; ')}`, 'import.badConfig', { detail: check.messages.join('; ') })
+  }
+
+  const metadata: Record<string, string> = {}
+  const rawMeta = fields.metadata
+  if (rawMeta !== undefined && rawMeta !== null) {
+    if (typeof rawMeta !== 'object' || Array.isArray(rawMeta)) return refuse('metadata must be an object', 'import.badRow', { detail: 'metadata' })
+    for (const [k, v] of Object.entries(rawMeta)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
+  }
+  for (const [k, v] of Object.entries(fields)) {
+    if (!KNOWN.has(k) && v !== undefined && v !== '') metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
+  }
+  return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig } }
+}

@@ -1,0 +1,45 @@
+import type { BaseDoc, Db } from './workspace'
+import { getOrNull } from './workspace'
+
+/**
+ * An extension profile: the non-secret settings of one account at an external service (a Control Center
+ * host and user name, an mbed domain…) and the names of its secret fields. The secret values are in the
+ * vault under `<profile id>/<field>`; this document only says which of them exist.
+ */
+export interface ProfileDoc extends BaseDoc {
+  kind: 'profile'
+  extension: string
+  name: string
+  settings: Record<string, unknown>
+  secretFields: string[]
+  createdAt: string
+  updatedAt: string
+}
+
+export function profileDocId(extension: string, id: string): string {
+  return `profile:${extension}:${id}`
+}
+
+export async function listProfiles(db: Db, extension?: string): Promise<ProfileDoc[]> {
+  const prefix = extension ? `profile:${extension}:` : 'profile:'
+  const page = await db.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\ufff0` })
+  return page.rows.map((r) => r.doc as unknown as ProfileDoc)
+}
+
+export async function getProfile(db: Db, extension: string, id: string): Promise<ProfileDoc | null> {
+  return getOrNull<ProfileDoc>(db, profileDocId(extension, id))
+}
+
+export function newProfileDoc(input: { extension: string; id: string; name: string; settings: Record<string, unknown>; secretFields: string[] }, now: string): ProfileDoc {
+  return {
+    _id: profileDocId(input.extension, input.id),
+    kind: 'profile',
+    schemaVersion: 1,
+    extension: input.extension,
+    name: input.name,
+    settings: input.settings,
+    secretFields: [...new Set(input.secretFields)].sort(),
+    createdAt: now,
+    updatedAt: now,
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What the bridge may do with secrets: set, replace, clear and ask "is it set". There is deliberately no
+ * read here and no `vault:getSecret` channel: a secret goes from the renderer into the keychain and comes
+ * out again only through `readSecret`, inside the core, to the network client that needs it.
+ */
+import type { Output } from '../../../src-preload/contract'
+import { isAppError } from '../bridge/errors'
+import { secretAccount, type SecretStore } from './secret-store'
+
+/** One audit record; the caller adds who and when. `target` is the account, never the value. */
+export interface VaultAuditEntry {
+  action: 'vault.set' | 'vault.replace' | 'vault.clear'
+  target: string
+  outcome: 'ok' | 'failed'
+  detail?: string
+}
+
+export type VaultAudit = (entry: VaultAuditEntry) => Promise<void>
+
+export interface VaultService {
+  setSecret(profileId: string, field: string, value: string): Promise<Output<'vault:setSecret'>>
+  clearSecret(profileId: string, field: string): Promise<Output<'vault:clearSecret'>>
+  isSet(profileId: string, field: string): Promise<Output<'vault:isSet'>>
+}
+
+/** Why a vault call failed, for the audit trail: the error code and the keychain's reason, minus the secret. */
+function failureDetail(e: unknown, secret?: string): string {
+  if (!isAppError(e)) return 'INTERNAL'
+  const reason = e.details?.ref?.params?.reason
+  const text = reason === undefined ? e.code : `${e.code}: ${String(reason)}`
+  return secret ? text.split(secret).join('[redacted]') : text
+}
+
+export function createVaultService(store: SecretStore, audit?: VaultAudit): VaultService {
+  const record = async (entry: VaultAuditEntry): Promise<void> => {
+    await audit?.(entry)
+  }
+
+  /** Audits a failure and rethrows the original error, even if the audit write fails too. */
+  const failed = async (action: VaultAuditEntry['action'], target: string, e: unknown, secret?: string): Promise<never> => {
+    try {
+      await record({ action, target, outcome: 'failed', detail: failureDetail(e, secret) })
+    } catch {
+      // The keychain failure is what the operator must see; a second failure would hide it.
+    }
+    throw e
+  }
+
+  return {
+    async setSecret(profileId, field, value) {
+      const account = secretAccount(profileId, field)
+      let replaced: boolean
+      try {
+        replaced = await store.set(account, value)
+      } catch (e) {
+        return failed('vault.set', account, e, value)
+      }
+      await record({ action: replaced ? 'vault.replace' : 'vault.set', target: account, outcome: 'ok' })
+      return { replaced }
+    },
+
+    async clearSecret(profileId, field) {
+      const account = secretAccount(profileId, field)
+      let cleared: boolean
+      try {
+        cleared = await store.clear(account)
+      } catch (e) {
+        return failed('vault.clear', account, e)
+      }
+      await record(
+        cleared ? { action: 'vault.clear', target: account, outcome: 'ok' } : { action: 'vault.clear', target: account, outcome: 'ok', detail: 'was not set' },
+      )
+      return { cleared }
+    },
+
+    async isSet(profileId, field) {
+      return { set: await store.has(secretAccount(profileId, field)) }
+    },
+  }
+}
+
+/** For network clients inside the core. Not bridged: see the note at the top of this file. */
+export function readSecret(store: SecretStore, profileId: string, field: string): Promise<string | null> {
+  return store.get(secretAccount(profileId, field))
+}

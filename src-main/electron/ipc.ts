@@ -1,0 +1,94 @@
+/**
+ * The Electron transport of the bridge and the only place that touches ipcMain. One handler per
+ * contract channel (never a catch-all), each refusing callers that are not our own top frame before the
+ * dispatcher sees the input.
+ */
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
+import { CHANNEL_NAMES, type Result } from '../../src-preload/contract'
+import { EVENT_CHANNEL, type EventMessage } from '../../src-preload/ipc-channels'
+import type { Dispatcher } from '../core/bridge/dispatcher'
+import type { EventBus } from '../core/bridge/events'
+import { isTrustedSender, type SenderInfo } from './sender-check'
+import { isAppUrl } from './window-options'
+
+/**
+ * The webContents we created for the renderer (GitHub Desktop's trusted-sender set). An id is
+ * registered at window creation and dropped when the webContents is destroyed, so a recycled id
+ * cannot inherit trust.
+ */
+export class TrustedViews {
+  readonly #views = new Map<number, WebContents>()
+  readonly #ids = new Set<number>()
+
+  add(contents: WebContents): void {
+    const id = contents.id
+    this.#views.set(id, contents)
+    this.#ids.add(id)
+    contents.once('destroyed', () => {
+      this.#views.delete(id)
+      this.#ids.delete(id)
+    })
+  }
+
+  get ids(): ReadonlySet<number> {
+    return this.#ids
+  }
+
+  all(): WebContents[] {
+    return [...this.#views.values()]
+  }
+}
+
+export interface IpcOptions {
+  dispatcher: Dispatcher
+  bus: EventBus
+  views: TrustedViews
+  /** The renderer's URL: file:// of out/renderer/index.html, or the dev server in development. */
+  appUrl: string
+}
+
+function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
+  const webContentsId = event.sender.id
+  try {
+    const frame = event.senderFrame
+    if (!frame) return { webContentsId, frame: null }
+    return {
+      webContentsId,
+      frame: { url: frame.url, isTopFrame: frame === event.sender.mainFrame && frame.parent === null },
+    }
+  } catch {
+    // Reading a frame that was disposed mid-call throws; an absent frame is never trusted.
+    return { webContentsId, frame: null }
+  }
+}
+
+function forbidden(): Result<never> {
+  return {
+    ok: false,
+    error: { code: 'FORBIDDEN', message: 'Refused: the call did not come from the Fieldline window.' },
+  }
+}
+
+/** Registers every contract channel and forwards core events; returns the undo, for shutdown and tests. */
+export function registerIpc({ dispatcher, bus, views, appUrl }: IpcOptions): () => void {
+  for (const name of CHANNEL_NAMES) {
+    ipcMain.handle(name, (event, input: unknown): Promise<Result<unknown>> | Result<never> => {
+      if (!isTrustedSender(senderInfo(event), views.ids, appUrl)) return forbidden()
+      return dispatcher.invoke(name, input, { actor: 'operator' })
+    })
+  }
+
+  const unsubscribe = bus.subscribe((event, payload) => {
+    const message: EventMessage = { event, payload }
+    for (const contents of views.all()) {
+      // Same rule as for calls: events go only to a live view that still shows our renderer.
+      if (contents.isDestroyed() || !isAppUrl(contents.getURL(), appUrl)) continue
+      contents.send(EVENT_CHANNEL, message)
+    }
+  })
+
+  return () => {
+    for (const name of CHANNEL_NAMES) ipcMain.removeHandler(name)
+    unsubscribe()
+  }
+}

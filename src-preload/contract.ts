@@ -1,0 +1,261 @@
+/**
+ * The bridge contract: every request channel and every event that crosses between the core and the
+ * renderer, with zod schemas for what goes in and what comes out. Both transports (Electron IPC and the
+ * serve-mode WebSocket) and both ends (core dispatcher, renderer api) are driven by this one table, so a
+ * channel that is not named here does not exist.
+ */
+import { z } from 'zod'
+
+/** Closed set of error codes; the renderer maps each to translated text. */
+export const ERROR_CODES = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'AUTH_FAILED',
+  'RATE_LIMITED',
+  'NETWORK',
+  'TLS',
+  'TIMEOUT',
+  'UNKNOWN_OUTCOME',
+  'VAULT_UNAVAILABLE',
+  'CARRIER',
+  'TOO_LARGE',
+  'UNKNOWN_CHANNEL',
+  'FORBIDDEN',
+  'INTERNAL',
+] as const
+export const errorCodeSchema = z.enum(ERROR_CODES)
+export type ErrorCode = z.infer<typeof errorCodeSchema>
+
+/** Translatable message: `key` names a string in the renderer's catalogue, `params` fill it in. */
+export const messageRefSchema = z.object({
+  key: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+})
+export type MessageRef = z.infer<typeof messageRefSchema>
+
+export const diagnosticSchema = z.object({
+  severity: z.enum(['error', 'warning']),
+  /** English text, for the CLI and logs. */
+  message: z.string(),
+  /** Translatable form of the same message, for the UI. */
+  ref: messageRefSchema,
+  /** JSON pointer of the offending value ('' for the document itself). */
+  pointer: z.string(),
+  /** 1-based line and column of the start of the offending text. */
+  line: z.number().int().min(1),
+  column: z.number().int().min(1),
+  endLine: z.number().int().min(1),
+  endColumn: z.number().int().min(1),
+})
+export type Diagnostic = z.infer<typeof diagnosticSchema>
+
+export const bridgeErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  details: z
+    .object({
+      ref: messageRefSchema.optional(),
+      diagnostics: z.array(diagnosticSchema).optional(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      carrierCode: z.string().optional(),
+      carrierMessage: z.string().optional(),
+    })
+    .optional(),
+})
+export type BridgeError = z.infer<typeof bridgeErrorSchema>
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: BridgeError }
+
+/** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,36}$/
+export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN)
+
+const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
+export type DeviceKey = z.infer<typeof deviceKeySchema>
+
+export const carrierSchema = z.enum(['jasper', 'atnt', 'orange'])
+
+export const deviceSummarySchema = z.object({
+  typeId: z.string(),
+  deviceId: z.string(),
+  description: z.string(),
+  /** Carriers named in the extension configuration. */
+  extensions: z.array(z.string()),
+})
+export type DeviceSummary = z.infer<typeof deviceSummarySchema>
+
+export const jsonValueSchema: z.ZodType<unknown> = z.unknown()
+
+export const deviceSchema = deviceSummarySchema.extend({
+  metadata: z.record(z.string(), z.unknown()),
+  /** The saved extension configuration, or null when none was ever saved. */
+  extensionConfig: z.record(z.string(), z.unknown()).nullable(),
+  /** Unsaved edits of the configuration, kept so that nothing typed is lost. */
+  draft: z.object({ text: z.string(), savedAt: z.string() }).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+})
+export type Device = z.infer<typeof deviceSchema>
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  outcome: z.enum(['ok', 'failed']),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  detail: z.string().optional(),
+})
+export type AuditEntry = z.infer<typeof auditEntrySchema>
+
+export const importRowErrorSchema = z.object({
+  row: z.number().int(),
+  message: z.string(),
+  ref: messageRefSchema,
+})
+export type ImportRowError = z.infer<typeof importRowErrorSchema>
+
+export const importReportSchema = z.object({
+  jobId: z.string(),
+  rows: z.number().int(),
+  added: z.number().int(),
+  failed: z.number().int(),
+  /** The first errors (bounded); `failed` counts them all. */
+  errors: z.array(importRowErrorSchema),
+})
+export type ImportReport = z.infer<typeof importReportSchema>
+
+export const settingsSchema = z.object({
+  language: z.enum(['en', 'fr']),
+  theme: z.enum(['system', 'light', 'dark']),
+})
+export type Settings = z.infer<typeof settingsSchema>
+
+const pageInput = {
+  query: z.string().max(200).default(''),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(100),
+}
+
+/** Vault addressing: a secret belongs to a profile and names one of its fields. */
+const secretKeySchema = z.object({
+  profileId: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/),
+  field: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+})
+
+/** Largest extension configuration accepted (characters of JSON text). */
+export const MAX_CONFIG_CHARS = 5 * 1024 * 1024
+/** Largest chunk of an import file carried in one bridge call. */
+export const MAX_IMPORT_CHUNK_CHARS = 1024 * 1024
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
+
+export const channels = {
+  'app:info': channel(
+    z.object({}).strict(),
+    z.object({
+      version: z.string(),
+      mode: z.enum(['electron', 'serve']),
+      dataDir: z.string(),
+      node: z.string(),
+    }),
+  ),
+  'settings:get': channel(z.object({}).strict(), settingsSchema),
+  'settings:set': channel(settingsSchema.partial().strict(), settingsSchema),
+
+  'devices:list': channel(
+    z.object(pageInput).strict(),
+    z.object({ total: z.number().int(), items: z.array(deviceSummarySchema) }),
+  ),
+  'devices:get': channel(deviceKeySchema.strict(), deviceSchema),
+  'devices:add': channel(
+    deviceKeySchema
+      .extend({
+        description: z.string().max(1000).default(''),
+        metadata: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict(),
+    deviceSchema,
+  ),
+  'devices:remove': channel(deviceKeySchema.strict(), z.object({ removed: z.literal(true) })),
+  'devices:validateConfig': channel(
+    z.object({ text: z.string() }).strict(),
+    z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) }),
+  ),
+  'devices:saveConfig': channel(
+    deviceKeySchema.extend({ text: z.string() }).strict(),
+    z.object({ device: deviceSchema, diagnostics: z.array(diagnosticSchema) }),
+  ),
+  'devices:saveDraft': channel(
+    deviceKeySchema.extend({ text: z.string() }).strict(),
+    z.object({ savedAt: z.string() }),
+  ),
+  'devices:discardDraft': channel(deviceKeySchema.strict(), z.object({ discarded: z.boolean() })),
+
+  'import:start': channel(
+    z.object({ fileName: z.string().min(1).max(255), format: z.enum(['csv', 'jsonl']).optional() }).strict(),
+    z.object({ jobId: z.string(), format: z.enum(['csv', 'jsonl']) }),
+  ),
+  'import:chunk': channel(
+    z.object({ jobId: z.string(), text: z.string().max(MAX_IMPORT_CHUNK_CHARS) }).strict(),
+    z.object({ rows: z.number().int() }),
+  ),
+  'import:finish': channel(z.object({ jobId: z.string() }).strict(), importReportSchema),
+  'import:cancel': channel(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),
+
+  'audit:list': channel(
+    z.object(pageInput).strict(),
+    z.object({ total: z.number().int(), items: z.array(auditEntrySchema) }),
+  ),
+
+  'vault:setSecret': channel(
+    secretKeySchema.extend({ value: z.string().min(1).max(16384) }).strict(),
+    z.object({ replaced: z.boolean() }),
+  ),
+  'vault:clearSecret': channel(secretKeySchema.strict(), z.object({ cleared: z.boolean() })),
+  'vault:isSet': channel(secretKeySchema.strict(), z.object({ set: z.boolean() })),
+
+  'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
+} as const
+
+export const events = {
+  'devices:changed': z.object({ reason: z.enum(['added', 'removed', 'updated', 'imported']) }),
+  'audit:changed': z.object({}),
+  'job:progress': z.object({
+    jobId: z.string(),
+    kind: z.literal('import'),
+    rows: z.number().int(),
+    added: z.number().int(),
+    failed: z.number().int(),
+    done: z.boolean(),
+  }),
+  'settings:changed': settingsSchema,
+} as const
+
+export type Channels = typeof channels
+export type ChannelName = keyof Channels
+export type Input<C extends ChannelName> = z.input<Channels[C]['input']>
+export type ParsedInput<C extends ChannelName> = z.output<Channels[C]['input']>
+export type Output<C extends ChannelName> = z.output<Channels[C]['output']>
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+
+export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[]
+export const EVENT_NAMES = Object.keys(events) as EventName[]
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.hasOwn(channels, name)
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name)
+}
+
+/** What the preload exposes on `window.fieldline` and what the serve-mode client implements. */
+export interface BridgeApi {
+  invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+}

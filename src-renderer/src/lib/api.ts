@@ -1,0 +1,90 @@
+import type {
+  BridgeApi,
+  BridgeError,
+  ChannelName,
+  EventName,
+  EventPayload,
+  Input,
+  Output,
+  Result,
+} from '../../../src-preload/contract'
+import { WsBridge, type ConnectionStatus } from './ws-bridge'
+
+export type { ConnectionStatus }
+
+const TOKEN_KEY = 'fieldline.token'
+
+/** A failed bridge call, thrown by `api.call` so that callers can use try/catch and still see the code. */
+export class BridgeCallError extends Error {
+  readonly error: BridgeError
+
+  constructor(error: BridgeError) {
+    super(error.message)
+    this.name = 'BridgeCallError'
+    this.error = error
+  }
+}
+
+export interface Api {
+  readonly mode: 'electron' | 'serve'
+  readonly status: ConnectionStatus
+  invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
+  /** Like invoke, but returns the value or throws a BridgeCallError. */
+  call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+  onStatus(listener: (status: ConnectionStatus) => void): () => void
+  onReconnect(listener: () => void): () => void
+}
+
+/**
+ * Takes the serve-mode token out of the URL. It stays in sessionStorage (per tab, gone with it) so a reload
+ * still works, and leaves the address bar so it is not copied, bookmarked or shown on screen shares.
+ */
+function takeToken(): string | null {
+  const fromUrl = location.hash.startsWith('#token=') ? new URLSearchParams(location.hash.slice(1)).get('token') : null
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl)
+    history.replaceState(history.state, '', location.pathname + location.search)
+    return fromUrl
+  }
+  return sessionStorage.getItem(TOKEN_KEY)
+}
+
+function wrap(mode: Api['mode'], bridge: BridgeApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
+  return {
+    mode,
+    get status() {
+      return extras.status()
+    },
+    invoke: (channel, input) => bridge.invoke(channel, input),
+    async call(channel, input) {
+      const result = await bridge.invoke(channel, input)
+      if (!result.ok) throw new BridgeCallError(result.error)
+      return result.value
+    },
+    on: (event, listener) => bridge.on(event, listener),
+    onStatus: extras.onStatus,
+    onReconnect: extras.onReconnect,
+  }
+}
+
+function createApi(): Api {
+  if (window.fieldline) {
+    return wrap('electron', window.fieldline, {
+      status: () => 'open',
+      onStatus: () => () => {},
+      onReconnect: () => () => {},
+    })
+  }
+  const token = takeToken()
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  const url = token ? `${scheme}//${location.host}/bridge?token=${encodeURIComponent(token)}` : null
+  const ws = new WsBridge(url)
+  return wrap('serve', ws, {
+    status: () => ws.status,
+    onStatus: (l) => ws.onStatus(l),
+    onReconnect: (l) => ws.onReconnect(l),
+  })
+}
+
+export const api: Api = createApi()

@@ -1,0 +1,188 @@
+import { z } from 'zod'
+import {
+  bridgeErrorSchema,
+  channels,
+  events,
+  isEventName,
+  type BridgeApi,
+  type BridgeError,
+  type ChannelName,
+  type EventName,
+  type EventPayload,
+  type Input,
+  type Output,
+  type Result,
+} from '../../../src-preload/contract'
+
+/** `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorised'
+
+const resultFrameSchema = z.object({
+  type: z.literal('result'),
+  id: z.number().int(),
+  result: z.union([
+    z.object({ ok: z.literal(true), value: z.unknown() }),
+    z.object({ ok: z.literal(false), error: bridgeErrorSchema }),
+  ]),
+})
+const eventFrameSchema = z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() })
+const frameSchema = z.discriminatedUnion('type', [resultFrameSchema, eventFrameSchema])
+
+interface Pending {
+  channel: ChannelName
+  resolve: (result: Result<unknown>) => void
+}
+
+const BACKOFF_START_MS = 250
+const BACKOFF_MAX_MS = 5000
+
+function failure(code: BridgeError['code'], message: string): { ok: false; error: BridgeError } {
+  return { ok: false, error: { code, message } }
+}
+
+/**
+ * The serve-mode end of the bridge: the same BridgeApi as Electron's preload, carried over one WebSocket.
+ * Frames are validated with the contract's own schemas because the socket is a trust boundary like IPC.
+ */
+export class WsBridge implements BridgeApi {
+  readonly #url: string | null
+  readonly #pending = new Map<number, Pending>()
+  /** Frames asked for while the socket is not open yet; sent as soon as it opens. */
+  #outbox: string[] = []
+  readonly #listeners = new Map<EventName, Set<(payload: unknown) => void>>()
+  readonly #statusListeners = new Set<(status: ConnectionStatus) => void>()
+  readonly #reconnectListeners = new Set<() => void>()
+  #socket: WebSocket | null = null
+  #nextId = 1
+  #attempt = 0
+  #everOpened = false
+  #status: ConnectionStatus
+
+  constructor(url: string | null) {
+    this.#url = url
+    this.#status = url === null ? 'unauthorised' : 'connecting'
+    if (url !== null) this.#connect()
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.#statusListeners.add(listener)
+    return () => this.#statusListeners.delete(listener)
+  }
+
+  /** Events pushed while the socket was down are lost, so views reload when it comes back. */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener)
+    return () => this.#reconnectListeners.delete(listener)
+  }
+
+  invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>> {
+    if (this.#url === null) {
+      return Promise.resolve(failure('FORBIDDEN', 'This page was opened without its session token.'))
+    }
+    const id = this.#nextId++
+    const frame = JSON.stringify({ type: 'invoke', id, channel, input })
+    return new Promise<Result<Output<C>>>((resolve) => {
+      this.#pending.set(id, { channel, resolve: resolve as (result: Result<unknown>) => void })
+      if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(frame)
+      else this.#outbox.push(frame)
+    })
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    let set = this.#listeners.get(event)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(event, set)
+    }
+    const wrapped = listener as (payload: unknown) => void
+    set.add(wrapped)
+    return () => set.delete(wrapped)
+  }
+
+  #setStatus(status: ConnectionStatus): void {
+    if (this.#status === status) return
+    this.#status = status
+    for (const l of this.#statusListeners) l(status)
+  }
+
+  #connect(): void {
+    if (this.#url === null) return
+    const socket = new WebSocket(this.#url)
+    this.#socket = socket
+    socket.onopen = () => {
+      this.#attempt = 0
+      this.#setStatus('open')
+      const queued = this.#outbox
+      this.#outbox = []
+      for (const frame of queued) socket.send(frame)
+      if (this.#everOpened) for (const l of this.#reconnectListeners) l()
+      this.#everOpened = true
+    }
+    socket.onmessage = (message: MessageEvent) => {
+      if (typeof message.data === 'string') this.#receive(message.data)
+    }
+    socket.onclose = () => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      this.#failPending()
+      this.#setStatus('reconnecting')
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.#attempt)
+      this.#attempt++
+      // Jitter keeps several tabs from hammering a restarting core in lockstep.
+      setTimeout(() => this.#connect(), delay * (0.75 + Math.random() * 0.5))
+    }
+  }
+
+  /** A call whose answer may never come must not hang the UI: it fails and the operator can retry. */
+  #failPending(): void {
+    const pending = [...this.#pending.values()]
+    this.#pending.clear()
+    this.#outbox = []
+    for (const p of pending) p.resolve(failure('NETWORK', 'The connection to the Fieldline core was lost.'))
+  }
+
+  #receive(text: string): void {
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch {
+      console.warn('[bridge] dropped a frame that is not JSON')
+      return
+    }
+    const parsed = frameSchema.safeParse(raw)
+    if (!parsed.success) {
+      console.warn('[bridge] dropped a malformed frame', parsed.error.issues)
+      return
+    }
+    const frame = parsed.data
+    if (frame.type === 'result') {
+      const pending = this.#pending.get(frame.id)
+      if (!pending) return
+      this.#pending.delete(frame.id)
+      if (!frame.result.ok) {
+        pending.resolve(frame.result)
+        return
+      }
+      const output: z.ZodType = channels[pending.channel].output
+      const value = output.safeParse(frame.result.value)
+      pending.resolve(
+        value.success
+          ? { ok: true, value: value.data }
+          : failure('INTERNAL', `The core answered ${pending.channel} with data that does not match the contract.`),
+      )
+      return
+    }
+    if (!isEventName(frame.event)) return
+    const schema: z.ZodType = events[frame.event]
+    const payload = schema.safeParse(frame.payload)
+    if (!payload.success) {
+      console.warn(`[bridge] dropped a malformed ${frame.event} event`)
+      return
+    }
+    for (const l of this.#listeners.get(frame.event) ?? []) l(payload.data)
+  }
+}
