@@ -69,7 +69,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: BridgeError
 
 /** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,36}$/
-export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN)
+export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
 
 const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
 export type DeviceKey = z.infer<typeof deviceKeySchema>

@@ -63,10 +63,16 @@ function createJsonLinesParser(): RowParser {
 function createCsvParser(): RowParser {
   const pending: ParsedRow[] = []
   let failure: Error | null = null
-  let headerChecked = false
   const parser: Parser = parse({
     bom: true,
-    columns: (header: string[]) => header.map(canonicalHeader),
+    columns: (header: string[]) => {
+      const columns = header.map(canonicalHeader)
+      const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
+      if (missing.length > 0) {
+        failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, { key: 'import.badHeader', params: { missing: missing.join(', ') } })
+      }
+      return columns
+    },
     skip_empty_lines: true,
     trim: true,
     relax_column_count: true,
@@ -74,13 +80,6 @@ function createCsvParser(): RowParser {
     info: true,
   })
   parser.on('data', (rec: { record: Record<string, string>; info: { lines: number } }) => {
-    if (!headerChecked) {
-      headerChecked = true
-      const missing = ['typeId', 'deviceId'].filter((f) => !(f in rec.record))
-      if (missing.length > 0) {
-        failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, { key: 'import.badHeader', params: { missing: missing.join(', ') } })
-      }
-    }
     pending.push({ row: rec.info.lines, fields: rec.record })
   })
   parser.on('skip', (err: Error & { lines?: number }) => {

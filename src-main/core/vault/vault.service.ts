@@ -67,9 +67,8 @@ export function createVaultService(store: SecretStore, audit?: VaultAudit): Vaul
       } catch (e) {
         return failed('vault.clear', account, e)
       }
-      await record(
-        cleared ? { action: 'vault.clear', target: account, outcome: 'ok' } : { action: 'vault.clear', target: account, outcome: 'ok', detail: 'was not set' },
-      )
+      const entry: VaultAuditEntry = { action: 'vault.clear', target: account, outcome: 'ok' }
+      await record(cleared ? entry : { ...entry, detail: 'was not set' })
       return { cleared }
     },
 

@@ -1,0 +1,120 @@
+/**
+ * Everything Monaco, in one module that is only ever loaded with a dynamic import: the editor is about
+ * 4 MB, and the device list must paint without waiting for it. Bundled from the local package (slim entry
+ * points, see toolchain.md §3); the loader is pointed at that bundle so it never reaches for its CDN.
+ */
+import loader from '@monaco-editor/loader'
+import * as monaco from 'monaco-editor/editor'
+import 'monaco-editor/features/register.all'
+import { jsonDefaults } from 'monaco-editor/languages/features/json/register'
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
+import JsonWorker from 'monaco-editor/languages/features/json/json.worker?worker'
+import schema from '../../../../../resources/schemas/extension-config.schema.json'
+
+/** The model's file name; the schema association below matches on it. */
+const CONFIG_FILE_NAME = 'extension-config.json'
+const MARKER_OWNER = 'fieldline'
+
+globalThis.MonacoEnvironment = {
+  // Every label needs a worker, or Monaco falls back to an inlined worker that the CSP refuses.
+  getWorker: (_workerId: string, label: string) => (label === 'json' ? new JsonWorker() : new EditorWorker()),
+}
+loader.config({ monaco })
+
+jsonDefaults.setDiagnosticsOptions({
+  validate: true,
+  allowComments: false,
+  enableSchemaRequest: false,
+  schemaValidation: 'error',
+  schemas: [{ uri: schema.$id, fileMatch: [CONFIG_FILE_NAME], schema }],
+})
+
+export interface EditorMarker {
+  severity: 'error' | 'warning'
+  message: string
+  line: number
+  column: number
+  endLine: number
+  endColumn: number
+}
+
+export interface ConfigEditorOptions {
+  text: string
+  /** Distinguishes the models of different devices (the path ends with the schema's file name). */
+  modelPath: string[]
+  ariaLabel: string
+  dark: boolean
+  onEdit: (text: string) => void
+}
+
+export interface ConfigEditor {
+  /** Puts text in the editor without reporting it as an edit by the operator. */
+  replaceText(text: string): void
+  setMarkers(markers: EditorMarker[]): void
+  setDark(dark: boolean): void
+  setAriaLabel(label: string): void
+  focus(): void
+  dispose(): void
+}
+
+export async function createConfigEditor(container: HTMLElement, options: ConfigEditorOptions): Promise<ConfigEditor> {
+  await loader.init()
+  const path = '/' + [...options.modelPath.map(encodeURIComponent), CONFIG_FILE_NAME].join('/')
+  const uri = monaco.Uri.from({ scheme: 'file', path })
+  monaco.editor.getModel(uri)?.dispose()
+  const model = monaco.editor.createModel(options.text, 'json', uri)
+  const editor = monaco.editor.create(container, {
+    model,
+    ariaLabel: options.ariaLabel,
+    theme: options.dark ? 'vs-dark' : 'vs',
+    automaticLayout: true,
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    fixedOverflowWidgets: true,
+    tabSize: 2,
+    fontSize: 13,
+  })
+  let replacing = false
+  const subscription = model.onDidChangeContent(() => {
+    if (!replacing) options.onEdit(model.getValue())
+  })
+  return {
+    replaceText(text) {
+      replacing = true
+      try {
+        // pushEditOperations keeps the change undoable, unlike setValue.
+        model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null)
+      } finally {
+        replacing = false
+      }
+    },
+    setMarkers(markers) {
+      monaco.editor.setModelMarkers(
+        model,
+        MARKER_OWNER,
+        markers.map((m) => ({
+          severity: m.severity === 'error' ? monaco.MarkerSeverity.Error : monaco.MarkerSeverity.Warning,
+          message: m.message,
+          startLineNumber: m.line,
+          startColumn: m.column,
+          endLineNumber: m.endLine,
+          endColumn: m.endColumn,
+        })),
+      )
+    },
+    setDark(dark) {
+      monaco.editor.setTheme(dark ? 'vs-dark' : 'vs')
+    },
+    setAriaLabel(label) {
+      editor.updateOptions({ ariaLabel: label })
+    },
+    focus() {
+      editor.focus()
+    },
+    dispose() {
+      subscription.dispose()
+      editor.dispose()
+      model.dispose()
+    },
+  }
+}

@@ -1,0 +1,25 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ChannelName, Input, Output } from '../../src-preload/contract'
+import { createCore, type Core } from '../../src-main/core/app'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+
+export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
+
+/** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
+export async function testCore(dataDir: string): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
+  const core = await createCore({ dataDir, mode: 'serve', vault: createMemoryStore(), logger: silent })
+  return Object.assign(core, {
+    async call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>> {
+      const r = await core.dispatcher.invoke(channel, input)
+      if (!r.ok) throw Object.assign(new Error(r.error.message), { bridge: r.error })
+      return r.value as Output<C>
+    },
+  })
+}

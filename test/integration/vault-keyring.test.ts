@@ -1,0 +1,268 @@
+/**
+ * The real keytar store against a real gnome-keyring.
+ *
+ * Inside `.ci/run` the test process already sits in a D-Bus session with an unlocked throwaway keyring
+ * (toolchain.md §4). Run on its own, it brings up its own: a private dbus-daemon and a gnome-keyring-daemon
+ * unlocked with a throwaway password, both in a temp dir and both stopped in afterAll, so the suite never
+ * touches the developer's own keyring or leaves a daemon behind.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest'
+import { isAppError } from '../../src-main/core/bridge/errors'
+import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
+import { createVaultService } from '../../src-main/core/vault/vault.service'
+import { missingService } from '../helpers/system'
+
+const SERVICE = `fieldline-test-${randomBytes(6).toString('hex')}`
+const STARTUP_TIMEOUT_MS = 10_000
+
+function onPath(bin: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, bin), constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: STARTUP_TIMEOUT_MS }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  child.kill('SIGTERM')
+  const done = await Promise.race([exited(child).then(() => true), sleep(3000).then(() => false)])
+  if (!done) {
+    child.kill('SIGKILL')
+    await exited(child)
+  }
+}
+
+/** Everything this file started, so that afterAll can stop it even when start-up failed half way. */
+const started: ChildProcess[] = []
+let tempDir: string | undefined
+let ownBus = false
+
+function firstLine(child: ChildProcess, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${STARTUP_TIMEOUT_MS} ms: ${err}`)), STARTUP_TIMEOUT_MS)
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl >= 0) {
+        clearTimeout(timer)
+        resolve(out.slice(0, nl).trim())
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${what} exited with ${code}: ${err}`))
+    })
+  })
+}
+
+/** The daemon owns its bus name before it has created the login collection; wait for the collection. */
+async function waitForUnlockedLogin(keyring: ChildProcess): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS
+  let last = ''
+  while (Date.now() < deadline) {
+    if (keyring.exitCode !== null) throw new Error(`gnome-keyring-daemon exited with ${keyring.exitCode}`)
+    const r = await run('dbus-send', [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.secrets',
+      '/org/freedesktop/secrets/collection/login',
+      'org.freedesktop.DBus.Properties.Get',
+      'string:org.freedesktop.Secret.Collection',
+      'string:Locked',
+    ])
+    if (r.code === 0 && /boolean false/.test(r.stdout)) return
+    last = r.stderr || r.stdout
+    await sleep(100)
+  }
+  throw new Error(`the login collection was not unlocked within ${STARTUP_TIMEOUT_MS} ms: ${last}`)
+}
+
+async function startPrivateKeyring(): Promise<void> {
+  tempDir = await mkdtemp(join(tmpdir(), 'fieldline-keyring-'))
+  const runtime = join(tempDir, 'run')
+  await mkdir(runtime, { mode: 0o700 })
+  await mkdir(join(tempDir, 'data'))
+  // No <servicedir>: nothing on this bus may be auto-activated, so a keyring that failed to start shows up
+  // as "not provided by any .service files" instead of a second, locked daemon with a prompt.
+  const config = join(tempDir, 'bus.conf')
+  await writeFile(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${tempDir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  )
+  const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  started.push(bus)
+  const address = await firstLine(bus, 'dbus-daemon')
+
+  // libsecret (inside keytar) reads the address when it first connects, which is after this line.
+  process.env.DBUS_SESSION_BUS_ADDRESS = address
+  ownBus = true
+
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(tempDir, 'data'), XDG_RUNTIME_DIR: runtime }
+  // Otherwise gnome-keyring-daemon may hand the unlock to the developer's running daemon instead of starting.
+  delete env.GNOME_KEYRING_CONTROL
+  const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets', `--control-directory=${join(runtime, 'keyring')}`], {
+    env,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  })
+  started.push(keyring)
+  keyring.stdin?.end('fieldline-test-password')
+  await waitForUnlockedLogin(keyring)
+}
+
+const store = createKeytarStore({ service: SERVICE })
+const accounts = new Set<string>()
+let skip: string | null = null
+
+function account(profileId: string, field: string): string {
+  const a = `${profileId}/${field}`
+  accounts.add(a)
+  return a
+}
+
+beforeAll(async () => {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+    const missing = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter((b) => !onPath(b))
+    skip = missingService(
+      'gnome-keyring',
+      missing.length > 0 ? `${missing.join(', ')} not on PATH (apt-get install dbus-daemon dbus-bin gnome-keyring libsecret-1-0)` : null,
+    )
+    if (skip) return
+    await startPrivateKeyring()
+  }
+  // A session bus may be there without an unlocked keyring (reads then answer null, writes fail): probe with a write.
+  const probe = account('probe', 'write')
+  try {
+    await store.set(probe, 'probe')
+    await store.clear(probe)
+  } catch (e) {
+    if (!isAppError(e) || e.code !== 'VAULT_UNAVAILABLE') throw e
+    skip = missingService('gnome-keyring', `the session bus has no unlocked Secret Service: ${e.message}`)
+  }
+})
+
+afterAll(async () => {
+  try {
+    if (!skip) for (const a of accounts) await store.clear(a)
+  } finally {
+    for (const child of started.reverse()) await stop(child)
+    if (ownBus) delete process.env.DBUS_SESSION_BUS_ADDRESS
+    if (tempDir) await rm(tempDir, { recursive: true, force: true })
+  }
+})
+
+function needsKeyring(ctx: TestContext): void {
+  if (skip) ctx.skip(skip)
+}
+
+describe('keytar store on gnome-keyring', () => {
+  it('sets, reads, replaces and clears a secret', async (ctx) => {
+    needsKeyring(ctx)
+    const a = account('profile:jasper:acme', 'apiKey')
+    expect(await store.has(a)).toBe(false)
+    expect(await store.set(a, 'first-value')).toBe(false)
+    expect(await store.has(a)).toBe(true)
+    expect(await store.get(a)).toBe('first-value')
+    expect(await store.set(a, 'second-value')).toBe(true)
+    expect(await store.get(a)).toBe('second-value')
+    expect(await store.clear(a)).toBe(true)
+    expect(await store.has(a)).toBe(false)
+    expect(await store.get(a)).toBeNull()
+  })
+
+  it('keeps unicode values exactly', async (ctx) => {
+    needsKeyring(ctx)
+    const a = account('profile:orange:fr', 'password')
+    const value = 'Mot de passe: é€✓ 日本語 🔑 \u00a0end'
+    await store.set(a, value)
+    expect(await store.get(a)).toBe(value)
+  })
+
+  it('answers null and false for an account that was never set', async (ctx) => {
+    needsKeyring(ctx)
+    const a = account('profile:none', 'nothing')
+    expect(await store.get(a)).toBeNull()
+    expect(await store.has(a)).toBe(false)
+    expect(await store.clear(a)).toBe(false)
+  })
+
+  it("stores items with keytar's schema: service + account attributes", async (ctx) => {
+    needsKeyring(ctx)
+    const reason = missingService('secret-tool', onPath('secret-tool') ? null : 'secret-tool not on PATH (apt-get install libsecret-tools)')
+    if (reason) ctx.skip(reason)
+    const a = account('profile:mbed:plant-1', 'accessKey')
+    await store.set(a, 'mbed-access-key')
+    const r = await run('secret-tool', ['search', '--all', 'service', SERVICE, 'account', a])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('secret = mbed-access-key')
+    // secret-tool prints label, secret and schema on stdout and the attributes on stderr.
+    expect(r.stdout).toContain(`label = ${SERVICE}/${a}`)
+    expect(r.stdout).toContain('schema = org.freedesktop.Secret.Generic')
+    const attributes = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('attribute.'))
+      .sort()
+    expect(attributes).toEqual([`attribute.account = ${a}`, `attribute.service = ${SERVICE}`])
+  })
+
+  it('backs the vault service: replaced, isSet and cleared come from the keychain', async (ctx) => {
+    needsKeyring(ctx)
+    const vault = createVaultService(store)
+    account('profile:sendgrid:main', 'apiKey')
+    expect(await vault.setSecret('profile:sendgrid:main', 'apiKey', 'SG.one')).toEqual({ replaced: false })
+    expect(await vault.setSecret('profile:sendgrid:main', 'apiKey', 'SG.two')).toEqual({ replaced: true })
+    expect(await vault.isSet('profile:sendgrid:main', 'apiKey')).toEqual({ set: true })
+    expect(await vault.clearSecret('profile:sendgrid:main', 'apiKey')).toEqual({ cleared: true })
+    expect(await vault.isSet('profile:sendgrid:main', 'apiKey')).toEqual({ set: false })
+  })
+
+  it('leaves nothing behind once every account is cleared', async (ctx) => {
+    needsKeyring(ctx)
+    for (const a of accounts) await store.clear(a)
+    for (const a of accounts) expect(await store.has(a)).toBe(false)
+    if (onPath('secret-tool')) {
+      const r = await run('secret-tool', ['search', '--all', 'service', SERVICE])
+      expect(r.stdout.trim()).toBe('')
+    }
+  })
+})

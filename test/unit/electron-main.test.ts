@@ -1,0 +1,286 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { EventBus } from '../../src-main/core/bridge/events'
+
+// The lifecycle runs against fakes: requiring the real 'electron' from Node tries to download the runtime,
+// and the real core would open a workspace.
+const fake = vi.hoisted(() => {
+  const state = {
+    lock: true,
+    packaged: false,
+    appEvents: new Map<string, ((...args: unknown[]) => void)[]>(),
+    calls: [] as string[],
+    paths: new Map<string, string>([['userData', '/home/op/.config/Fieldline']]),
+    windows: [] as FakeWindowShape[],
+    errorBoxes: [] as [string, string][],
+    exitCode: undefined as number | undefined,
+    createCore: undefined as unknown as (options: Record<string, unknown>) => Promise<unknown>,
+    ready: undefined as unknown as () => void,
+    readyPromise: undefined as unknown as Promise<void>,
+    ipcChannels: new Set<string>(),
+  }
+  interface FakeWindowShape {
+    options: Record<string, unknown>
+    loaded: string | undefined
+    shown: number
+    focused: number
+    restored: number
+    minimized: boolean
+    destroyed: boolean
+    webContents: { id: number }
+    emit(name: string, ...args: unknown[]): boolean
+  }
+  return state
+})
+
+vi.mock('electron', async () => {
+  // Factories run before the file's imports are initialised, so they import what they need themselves.
+  const { EventEmitter } = await import('node:events')
+  class FakeWebContents extends EventEmitter {
+    static next = 1
+    readonly id = FakeWebContents.next++
+    setWindowOpenHandler(): void {}
+  }
+  class BrowserWindow extends EventEmitter {
+    static getAllWindows = () => fake.windows.filter((w) => !w.destroyed)
+    readonly webContents = new FakeWebContents()
+    loaded: string | undefined
+    shown = 0
+    focused = 0
+    restored = 0
+    minimized = false
+    destroyed = false
+    constructor(readonly options: Record<string, unknown>) {
+      super()
+      fake.windows.push(this)
+    }
+    loadFile(path: string) {
+      this.loaded = path
+      return Promise.resolve()
+    }
+    loadURL(url: string) {
+      this.loaded = url
+      return Promise.resolve()
+    }
+    show() {
+      this.shown += 1
+    }
+    focus() {
+      this.focused += 1
+    }
+    restore() {
+      this.restored += 1
+      this.minimized = false
+    }
+    isMinimized() {
+      return this.minimized
+    }
+    isDestroyed() {
+      return this.destroyed
+    }
+  }
+  const app = {
+    get isPackaged() {
+      return fake.packaged
+    },
+    requestSingleInstanceLock: () => {
+      fake.calls.push('requestSingleInstanceLock')
+      return fake.lock
+    },
+    enableSandbox: () => fake.calls.push('enableSandbox'),
+    setPath: (name: string, value: string) => fake.paths.set(name, value),
+    getPath: (name: string) => fake.paths.get(name) ?? '',
+    on: (name: string, listener: (...args: unknown[]) => void) => {
+      fake.appEvents.set(name, [...(fake.appEvents.get(name) ?? []), listener])
+    },
+    whenReady: () => fake.readyPromise,
+    quit: () => fake.calls.push('quit'),
+    exit: (code: number) => {
+      fake.exitCode = code
+      fake.calls.push('exit')
+    },
+  }
+  return {
+    app,
+    BrowserWindow,
+    dialog: { showErrorBox: (title: string, body: string) => fake.errorBoxes.push([title, body]) },
+    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => fake.calls.push('setApplicationMenu') },
+    ipcMain: {
+      handle: (channel: string) => fake.ipcChannels.add(channel),
+      removeHandler: (channel: string) => fake.ipcChannels.delete(channel),
+    },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: () => fake.calls.push('setPermissionRequestHandler'),
+        setPermissionCheckHandler: () => fake.calls.push('setPermissionCheckHandler'),
+        setDevicePermissionHandler: () => undefined,
+        webRequest: { onHeadersReceived: () => fake.calls.push('onHeadersReceived') },
+      },
+    },
+    shell: { openExternal: () => Promise.resolve() },
+  }
+})
+vi.mock('../../src-main/core/app', () => ({ createCore: (options: Record<string, unknown>) => fake.createCore(options) }))
+vi.mock('../../src-main/core/vault/keytar.store', () => ({ createKeytarStore: () => ({ kind: 'keytar' }) }))
+
+function emitApp(name: string, ...args: unknown[]) {
+  for (const listener of fake.appEvents.get(name) ?? []) listener(...args)
+}
+
+const flush = () => new Promise((done) => setTimeout(done, 0))
+
+function fakeCore() {
+  const close = vi.fn(async () => undefined)
+  return { dispatcher: { invoke: vi.fn() }, bus: new EventBus(), dataDir: '/x', close }
+}
+
+async function boot(): Promise<void> {
+  await import('../../src-main/electron/main')
+  fake.ready()
+  await flush()
+}
+
+beforeEach(() => {
+  vi.resetModules()
+  fake.lock = true
+  fake.packaged = false
+  fake.appEvents.clear()
+  fake.calls = []
+  fake.paths = new Map([['userData', '/home/op/.config/Fieldline']])
+  fake.windows = []
+  fake.errorBoxes = []
+  fake.exitCode = undefined
+  fake.ipcChannels.clear()
+  fake.readyPromise = new Promise<void>((done) => (fake.ready = done))
+  vi.stubEnv('FIELDLINE_DATA_DIR', '')
+  vi.stubEnv('ELECTRON_RENDERER_URL', '')
+})
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+})
+
+describe('electron main', () => {
+  it('quits at once when another instance holds the lock', async () => {
+    fake.lock = false
+    fake.createCore = vi.fn()
+    await boot()
+    expect(fake.calls).toEqual(['requestSingleInstanceLock', 'quit'])
+    expect(fake.createCore).not.toHaveBeenCalled()
+    expect(fake.windows).toHaveLength(0)
+  })
+
+  it('sandboxes, hardens, creates the core with the keychain vault, then opens a hidden hardened window', async () => {
+    const core = fakeCore()
+    fake.createCore = vi.fn(async () => core)
+    await boot()
+
+    expect(fake.calls.indexOf('enableSandbox')).toBeLessThan(fake.calls.indexOf('setPermissionRequestHandler'))
+    expect(fake.calls).toEqual(
+      expect.arrayContaining(['setPermissionCheckHandler', 'onHeadersReceived', 'setApplicationMenu']),
+    )
+    expect(fake.appEvents.has('web-contents-created')).toBe(true)
+
+    expect(fake.createCore).toHaveBeenCalledExactlyOnceWith({
+      dataDir: '/home/op/.config/Fieldline',
+      mode: 'electron',
+      vault: { kind: 'keytar' },
+      openExternal: expect.any(Function),
+    })
+    expect(fake.ipcChannels.size).toBeGreaterThan(0)
+
+    expect(fake.windows).toHaveLength(1)
+    const win = fake.windows[0]!
+    expect(win.options).toMatchObject({ show: false, title: 'Fieldline' })
+    expect(win.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      preload: expect.stringMatching(/[\\/]preload[\\/]index\.cjs$/),
+    })
+    expect(win.loaded).toMatch(/[\\/]renderer[\\/]index\.html$/)
+    expect(win.shown).toBe(0)
+    win.emit('ready-to-show')
+    expect(win.shown).toBe(1)
+  })
+
+  it('uses FIELDLINE_DATA_DIR as the data directory (and Electron profile) when set', async () => {
+    vi.stubEnv('FIELDLINE_DATA_DIR', '/srv/fieldline-test')
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    expect(fake.createCore).toHaveBeenCalledWith(expect.objectContaining({ dataDir: '/srv/fieldline-test' }))
+  })
+
+  it('ignores a dev server URL in a packaged build', async () => {
+    fake.packaged = true
+    vi.stubEnv('ELECTRON_RENDERER_URL', 'http://localhost:5173/')
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    expect(fake.windows[0]?.loaded).toMatch(/index\.html$/)
+  })
+
+  it('shows the keychain error and exits when the vault is unavailable', async () => {
+    fake.createCore = vi.fn(async () => {
+      // Imported after resetModules, so it is the same class main.ts checks against.
+      const { AppError } = await import('../../src-main/core/bridge/errors')
+      throw new AppError('VAULT_UNAVAILABLE', 'No Secret Service: install gnome-keyring')
+    })
+    await boot()
+    expect(fake.errorBoxes).toEqual([
+      ['Fieldline cannot reach the system keychain', 'No Secret Service: install gnome-keyring'],
+    ])
+    expect(fake.exitCode).toBe(1)
+    expect(fake.windows).toHaveLength(0)
+  })
+
+  it('shows any other start-up error and exits', async () => {
+    fake.createCore = vi.fn(async () => {
+      throw new Error('workspace is locked')
+    })
+    await boot()
+    expect(fake.errorBoxes).toEqual([['Fieldline could not start', 'workspace is locked']])
+    expect(fake.exitCode).toBe(1)
+  })
+
+  it('restores and focuses the window when a second instance starts', async () => {
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    const win = fake.windows[0]!
+    win.minimized = true
+    emitApp('second-instance')
+    expect(win.restored).toBe(1)
+    expect(win.focused).toBe(1)
+    expect(fake.windows).toHaveLength(1)
+  })
+
+  it('waits for the core to close before quitting, and closes it once', async () => {
+    const core = fakeCore()
+    let release = () => {}
+    core.close.mockImplementation(() => new Promise<undefined>((done) => (release = () => done(undefined))))
+    fake.createCore = vi.fn(async () => core)
+    await boot()
+
+    const preventDefault = vi.fn()
+    emitApp('will-quit', { preventDefault })
+    expect(preventDefault).toHaveBeenCalled()
+    expect(core.close).toHaveBeenCalledTimes(1)
+    expect(fake.ipcChannels.size).toBe(0)
+    await flush()
+    expect(fake.calls).not.toContain('quit')
+
+    release()
+    await flush()
+    expect(fake.calls).toContain('quit')
+
+    const second = vi.fn()
+    emitApp('will-quit', { preventDefault: second })
+    expect(second).not.toHaveBeenCalled()
+    expect(core.close).toHaveBeenCalledTimes(1)
+  })
+
+  it('quits when the last window closes, except on macOS', async () => {
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    emitApp('window-all-closed')
+    expect(fake.calls.includes('quit')).toBe(process.platform !== 'darwin')
+  })
+})
