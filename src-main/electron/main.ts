@@ -11,7 +11,7 @@ import { createKeytarStore } from '../core/vault/keytar.store'
 import { registerIpc, TrustedViews } from './ipc'
 import { installApplicationMenu } from './menu'
 import { hardenSession, installGlobalGuards, openExternalIfAllowed } from './security'
-import { browserWindowOptions, rendererDevUrl } from './window-options'
+import { createHardenedWindow, rendererDevUrl } from './window-options'
 
 // Resolved from the built file (out/main/index.js), so they hold wherever the app is installed.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url))
@@ -43,7 +43,7 @@ function run(): void {
   let mainWindow: BrowserWindow | undefined
 
   const createWindow = (): BrowserWindow => {
-    const win = new BrowserWindow(browserWindowOptions(preloadPath))
+    const win = createHardenedWindow(BrowserWindow, preloadPath)
     views.add(win.webContents)
     win.once('ready-to-show', () => win.show())
     const loading = devUrl ? win.loadURL(devUrl) : win.loadFile(rendererIndex)

@@ -14,33 +14,23 @@ export const CONTENT_SECURITY_POLICY =
   "font-src 'self' data:; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
   "form-action 'none'; frame-ancestors 'none'"
 
-/**
- * Every preference is written out, defaults included: a later Electron default change cannot weaken
- * the window, and Electronegativity (whose defaults table stops at Electron 10) sees what we set.
- */
-export function webPreferencesFor(preloadPath: string): WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    experimentalFeatures: false,
-    // Middle-click would open links through a path that bypasses the window-open handler's intent.
-    disableBlinkFeatures: 'Auxclick',
-    navigateOnDragDrop: false,
-    spellcheck: false,
-    safeDialogs: true,
-    plugins: false,
-  }
-}
+/** Window options whose webPreferences are always present. */
+export type HardenedWindowOptions = BrowserWindowConstructorOptions & { webPreferences: WebPreferences }
 
-export function browserWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
-  return {
+/**
+ * Electron's BrowserWindow class, passed in so that this module never loads Electron and tests can pass
+ * a recorder instead.
+ */
+export type WindowClass<W> = new (options: HardenedWindowOptions) => W
+
+/**
+ * The one place the window is constructed. Every preference is written out, defaults included, in a
+ * literal at the `new BrowserWindow(…)` site: a later Electron default change cannot weaken the window,
+ * and Electronegativity (which reads only literals at that site, and whose defaults table stops at
+ * Electron 10) sees exactly what we set.
+ */
+export function createHardenedWindow<W>(BrowserWindow: WindowClass<W>, preloadPath: string): W {
+  return new BrowserWindow({
     title: 'Fieldline',
     width: 1280,
     height: 800,
@@ -50,8 +40,38 @@ export function browserWindowOptions(preloadPath: string): BrowserWindowConstruc
     show: false,
     // Close to the renderer's dark and light backgrounds, so the first paint does not flash.
     backgroundColor: '#1e1e1e',
-    webPreferences: webPreferencesFor(preloadPath),
-  }
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      // Middle-click opens links through a path that bypasses the window-open handler's intent.
+      disableBlinkFeatures: 'Auxclick',
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+      plugins: false,
+    },
+  })
+}
+
+class OptionsRecorder {
+  constructor(readonly options: HardenedWindowOptions) {}
+}
+
+/** The options createHardenedWindow passes to Electron, for tests and for anyone who must inspect them. */
+export function browserWindowOptions(preloadPath: string): HardenedWindowOptions {
+  return createHardenedWindow(OptionsRecorder, preloadPath).options
+}
+
+export function webPreferencesFor(preloadPath: string): WebPreferences {
+  return browserWindowOptions(preloadPath).webPreferences
 }
 
 /**

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest'
 import {
   browserWindowOptions,
   CONTENT_SECURITY_POLICY,
+  createHardenedWindow,
+  type HardenedWindowOptions,
   EXTERNAL_LINK_ALLOWLIST,
   isAllowedExternalUrl,
   isAppUrl,
@@ -68,6 +70,24 @@ describe('browserWindowOptions', () => {
 
   it('uses the hardened preferences', () => {
     expect(options.webPreferences).toEqual(webPreferencesFor(PRELOAD))
+  })
+})
+
+describe('createHardenedWindow', () => {
+  it('constructs the window class it is given, once, with exactly these options', () => {
+    const constructed: HardenedWindowOptions[] = []
+    class FakeBrowserWindow {
+      constructor(options: HardenedWindowOptions) {
+        constructed.push(options)
+      }
+    }
+    expect(createHardenedWindow(FakeBrowserWindow, PRELOAD)).toBeInstanceOf(FakeBrowserWindow)
+    expect(constructed).toEqual([browserWindowOptions(PRELOAD)])
+  })
+
+  it('gives every window its own options object', () => {
+    expect(browserWindowOptions(PRELOAD)).not.toBe(browserWindowOptions(PRELOAD))
+    expect(webPreferencesFor('/a').preload).toBe('/a')
   })
 })
 

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import type { BaseDoc, Db } from './workspace'
@@ -98,6 +99,7 @@ async function readState(db: Db): Promise<MigrationState> {
 
 async function backup(db: Db, backupDir: string): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  await mkdir(backupDir, { recursive: true })
   const target = new PouchDB(join(backupDir, `workspace-${stamp}`))
   try {
     await db.replicate.to(target)

@@ -59,7 +59,11 @@ export class ConfigDocument {
     if (ConfigDocument.tooLarge(text)) {
       this.#validate.cancel()
       this.#saveDraft.cancel()
-      this.error = { code: 'TOO_LARGE', message: 'Configuration too large', details: { ref: { key: 'errors.configTooLarge', params: { max: MAX_CONFIG_CHARS } } } }
+      this.error = {
+        code: 'TOO_LARGE',
+        message: `The configuration is larger than ${MAX_CONFIG_CHARS} characters.`,
+        details: { ref: { key: 'errors.configTooLarge', params: { max: `${MAX_CONFIG_CHARS / 1024 / 1024} MB` } } },
+      }
       return
     }
     this.error = null
@@ -69,6 +73,7 @@ export class ConfigDocument {
   }
 
   async validateNow(text: string = this.#text): Promise<void> {
+    if (ConfigDocument.tooLarge(text)) return
     const seq = ++this.#validateSeq
     const result = await api.invoke('devices:validateConfig', { text })
     // A result for text the operator has since changed would put markers in the wrong places.

@@ -53,6 +53,8 @@ export interface ConfigEditor {
   setMarkers(markers: EditorMarker[]): void
   setDark(dark: boolean): void
   setAriaLabel(label: string): void
+  /** Moves the cursor to a 1-based position and focuses the editor (from the diagnostics list). */
+  reveal(line: number, column: number): void
   focus(): void
   dispose(): void
 }
@@ -107,6 +109,11 @@ export async function createConfigEditor(container: HTMLElement, options: Config
     },
     setAriaLabel(label) {
       editor.updateOptions({ ariaLabel: label })
+    },
+    reveal(line, column) {
+      editor.setPosition({ lineNumber: line, column })
+      editor.revealPositionInCenterIfOutsideViewport({ lineNumber: line, column })
+      editor.focus()
     },
     focus() {
       editor.focus()

@@ -1,0 +1,1 @@
+export function findElectronRuntime(root?: string): { binary: string; reason?: undefined } | { reason: string; binary?: undefined }

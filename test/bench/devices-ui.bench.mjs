@@ -1,0 +1,122 @@
+/**
+ * Benchmark (not a test): imports 100,000 devices through the CLI, then measures the device list in Debian's
+ * Chromium against serve mode — time to the first rendered page, filter keystroke-to-render latency
+ * (p50/p95 over 50 filters), scroll smoothness — and the core process's RSS. Prints figures next to targets.
+ * Run with `npm run bench` (builds first). DEVICES=N overrides the device count.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from '@playwright/test'
+
+const COUNT = Number(process.env.DEVICES ?? 100_000)
+const CHROMIUM = process.env.FIELDLINE_CHROMIUM ?? '/usr/bin/chromium'
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage']
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+const fmt = (ms) => `${ms.toFixed(1)} ms`
+const rssMb = (pid) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-'))
+const dataDir = join(dir, 'data')
+try {
+  // 1. Import through the CLI.
+  const types = ['meter', 'gateway', 'sensor', 'valve', 'pump']
+  const lines = ['typeId,deviceId,description']
+  for (let i = 0; i < COUNT; i++) lines.push(`${types[i % types.length]},dev-${String(i).padStart(6, '0')},Site ${i % 997} feeder ${i % 31}`)
+  const csv = join(dir, 'devices.csv')
+  await writeFile(csv, `${lines.join('\n')}\n`)
+  const t0 = performance.now()
+  const imp = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'devices', 'import', csv], { encoding: 'utf8' })
+  const importMs = performance.now() - t0
+  if (imp.status !== 0) throw new Error(`import failed (${imp.status}): ${imp.stderr}`)
+  console.log(`import via CLI: ${COUNT} devices in ${(importMs / 1000).toFixed(1)} s (${Math.round(COUNT / (importMs / 1000))} devices/s) — ${imp.stdout.trim()}`)
+
+  // 2. Serve mode + Chromium.
+  const serve = spawn(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const startedAt = performance.now()
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    serve.stdout.on('data', (d) => {
+      out += d
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(out)
+      if (m) resolve(m[1])
+    })
+    serve.once('exit', (c) => reject(new Error(`serve exited ${c}`)))
+  })
+  console.log(`serve mode ready (workspace opened, ${COUNT} devices indexed) in ${((performance.now() - startedAt) / 1000).toFixed(2)} s`)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const nav0 = performance.now()
+    await page.goto(url)
+    await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
+    await page.getByTestId('device-row').first().waitFor()
+    const firstPageMs = performance.now() - nav0
+    console.log(`first device-list page rendered: ${fmt(firstPageMs)} after navigation (target < 1500 ms)`)
+
+    // 3. Filter keystroke → render latency, measured inside the page from the input event to the frame
+    //    that shows matching rows.
+    const search = page.getByLabel('Search devices')
+    await search.focus()
+    const latencies = []
+    for (let k = 0; k < 50; k++) {
+      const n = (k * 7919 + 13) % COUNT
+      const query = k % 2 === 0 ? `dev-${String(n).padStart(6, '0')}` : `site ${n % 997} `
+      const ms = await page.evaluate(async (q) => {
+        const input = document.activeElement
+        const t = performance.now()
+        input.value = q
+        input.dispatchEvent(new Event('input', { bubbles: true }))
+        const want = q.toLowerCase()
+        for (;;) {
+          await new Promise((r) => requestAnimationFrame(r))
+          const row = document.querySelector('[data-testid="device-row"]')
+          if (row && row.textContent.toLowerCase().includes(want.trim())) return performance.now() - t
+          if (performance.now() - t > 5000) return Number.NaN
+        }
+      }, query)
+      latencies.push(ms)
+    }
+    const valid = latencies.filter((x) => !Number.isNaN(x))
+    console.log(`filter keystroke→render over ${valid.length}/50 filters: p50 ${fmt(pct(valid, 50))}, p95 ${fmt(pct(valid, 95))} (target p95 < 100 ms)`)
+
+    // 4. Scroll smoothness: scroll the list for 3 s and record frame intervals.
+    await search.fill('')
+    await page.getByTestId('device-row').first().waitFor()
+    const frames = await page.evaluate(async () => {
+      const row = document.querySelector('[data-testid="device-row"]')
+      let el = row.parentElement
+      while (el && el.scrollHeight <= el.clientHeight + 1) el = el.parentElement
+      const times = []
+      const end = performance.now() + 3000
+      let last = performance.now()
+      while (performance.now() < end) {
+        el.scrollTop += 120
+        await new Promise((r) => requestAnimationFrame(r))
+        const now = performance.now()
+        times.push(now - last)
+        last = now
+      }
+      return { times, scrolled: el.scrollTop }
+    })
+    const fps = frames.times.length / (frames.times.reduce((a, b) => a + b, 0) / 1000)
+    const janky = frames.times.filter((t) => t > 50).length
+    console.log(`scroll: ${fps.toFixed(0)} frames/s, frame time p95 ${fmt(pct(frames.times, 95))}, ${janky} frames > 50 ms of ${frames.times.length} (scrolled ${frames.scrolled}px)`)
+
+    console.log(`core process RSS: ${rssMb(serve.pid).toFixed(0)} MB with ${COUNT} devices (target < 500 MB)`)
+  } finally {
+    await browser.close()
+    serve.kill('SIGTERM')
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,87 @@
+import type { Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+
+async function openDevices(page: Page) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
+}
+
+async function addDevice(page: Page, typeId: string, deviceId: string) {
+  await page.getByRole('button', { name: 'Add device' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Device type').fill(typeId)
+  await dialog.getByLabel('Device ID').fill(deviceId)
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
+}
+
+/** Replaces the editor's text the way a paste does (typing would fight Monaco's auto-closing quotes). */
+async function setEditorText(page: Page, text: string) {
+  const editor = page.locator('.monaco-editor').first()
+  await editor.click()
+  await page.keyboard.press('ControlOrMeta+a')
+  await page.keyboard.press('Delete')
+  await page.keyboard.insertText(text)
+}
+
+test('adds a device, and refuses an invalid device ID with a clear message', async ({ app }) => {
+  const { page } = app
+  await openDevices(page)
+  await addDevice(page, 'meter', 'm-1')
+  await expect(page.getByTestId('device-row').filter({ hasText: 'm-1' })).toBeVisible()
+
+  await page.getByRole('button', { name: 'Add device' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Device type').fill('meter')
+  await dialog.getByLabel('Device ID').fill('has space')
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
+  await expect(dialog.getByText(/1–36|1-36/)).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(page.getByTestId('device-row')).toHaveCount(1)
+})
+
+test('imports a CSV file with a progress bar and a per-row error report', async ({ app }) => {
+  const { page } = app
+  await openDevices(page)
+  const csv = ['typeId,deviceId,description,carrier,iccid', 'meter,imp-1,first,jasper,8988216716970004973', 'meter,imp-2,mangled,jasper,8.98822E+18', 'meter,imp-3,third,,'].join('\n')
+  await page.getByLabel('Import file').setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+  await expect(page.getByRole('progressbar')).toBeAttached()
+  await expect(page.getByText(/spreadsheet/i)).toBeVisible()
+  await expect(page.getByText(/2 added/i)).toBeVisible()
+  await expect(page.getByTestId('device-row').filter({ hasText: 'imp-1' })).toBeVisible()
+  await expect(page.getByTestId('device-row').filter({ hasText: 'imp-3' })).toBeVisible()
+  await expect(page.getByTestId('device-row').filter({ hasText: 'imp-2' })).toHaveCount(0)
+})
+
+test('edits the extension configuration: an 18-digit ICCID is refused, the fixed one is saved and kept after a restart', async ({ app }) => {
+  let page = app.page
+  await openDevices(page)
+  await addDevice(page, 'meter', 'cfg-1')
+  await page.getByTestId('device-row').filter({ hasText: 'cfg-1' }).click()
+  await expect(page.getByRole('heading', { name: 'Extension configuration' })).toBeVisible()
+
+  await setEditorText(page, '{"jasper": {"iccid": "898821671697000497"}}')
+  await expect(page.getByText(/19 or 20 digits/).first()).toBeVisible()
+  await page.getByRole('button', { name: 'Save configuration' }).click()
+  await expect(page.getByText(/line 1, column 22/i).first()).toBeVisible()
+  // The operator's text is still in the editor after the refusal.
+  await expect(page.locator('.monaco-editor').first()).toContainText('898821671697000497')
+
+  await setEditorText(page, '{"jasper": {"iccid": "8988216716970004973"}}')
+  await expect(page.getByText(/19 or 20 digits/)).toHaveCount(0)
+  await page.getByRole('button', { name: 'Save configuration' }).click()
+  await expect(page.getByRole('status').filter({ hasText: /saved/i })).toBeVisible()
+
+  page = await app.restart()
+  await openDevices(page)
+  await page.getByTestId('device-row').filter({ hasText: 'cfg-1' }).click()
+  await expect(page.locator('.monaco-editor').first()).toContainText('8988216716970004973')
+})
+
+test('switches the interface to French and keeps it after a restart', async ({ app }) => {
+  let page = app.page
+  await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click()
+  await page.getByLabel('Language').selectOption({ label: 'Français' })
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Appareils' })).toBeVisible()
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr')
+  page = await app.restart()
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Paramètres' })).toBeVisible()
+})

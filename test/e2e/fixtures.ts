@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test as base, _electron, type Page } from '@playwright/test'
+import { findElectronRuntime } from '../../scripts/electron-runtime.mjs'
+import { missingService } from '../helpers/system'
+
+export type Target = 'browser' | 'electron'
+
+export interface ServeProcess {
+  url: string
+  origin: string
+  token: string
+  stop(): Promise<void>
+}
+
+/** Starts the built CLI in serve mode on a free port and waits for the line that carries the URL. */
+export async function startServe(dataDir: string): Promise<ServeProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)))
+  })
+  const parsed = new URL(url)
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.hash.replace('#token=', ''),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export interface FieldlineApp {
+  page: Page
+  dataDir: string
+  /** The running serve process (browser target only). */
+  serve: ServeProcess | null
+  /** Stops the app and starts it again on the same data directory, as an operator relaunching it. */
+  restart(): Promise<Page>
+}
+
+export const test = base.extend<{ target: Target; app: FieldlineApp }>({
+  target: ['browser', { option: true }],
+  // Launches its own Chromium (not the `browser` fixture) so that the electron project never starts one.
+  app: async ({ target, playwright }, use, testInfo) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fieldline-e2e-'))
+    try {
+      if (target === 'electron') {
+        const runtime = findElectronRuntime()
+        testInfo.skip(!('binary' in runtime), `electron project: ${'reason' in runtime ? runtime.reason : ''}; the same specs run in the browser project`)
+        let electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
+        let page = await electronApp.firstWindow()
+        await page.waitForSelector('[data-app-state="ready"]')
+        await use({
+          get page() {
+            return page
+          },
+          dataDir,
+          serve: null,
+          async restart() {
+            await electronApp.close()
+            electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
+            page = await electronApp.firstWindow()
+            await page.waitForSelector('[data-app-state="ready"]')
+            return page
+          },
+        })
+        await electronApp.close()
+        return
+      }
+      const chromium = process.env.FIELDLINE_CHROMIUM ?? '/usr/bin/chromium'
+      const skip = missingService('chromium', existsSync(chromium) ? null : `${chromium} not found (apt-get install chromium)`)
+      testInfo.skip(skip !== null, skip ?? '')
+      let serve = await startServe(dataDir)
+      const browser = await playwright.chromium.launch({ ...testInfo.project.use.launchOptions, executablePath: chromium })
+      const context = await browser.newContext({ locale: 'en-GB' })
+      let page = await context.newPage()
+      await page.goto(serve.url)
+      await page.waitForSelector('[data-app-state="ready"]')
+      await use({
+        get page() {
+          return page
+        },
+        dataDir,
+        get serve() {
+          return serve
+        },
+        async restart() {
+          await page.close()
+          await serve.stop()
+          serve = await startServe(dataDir)
+          page = await context.newPage()
+          await page.goto(serve.url)
+          await page.waitForSelector('[data-app-state="ready"]')
+          return page
+        },
+      })
+      await browser.close()
+      await serve.stop()
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  },
+})
+
+export { expect } from '@playwright/test'
