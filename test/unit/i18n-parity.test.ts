@@ -90,4 +90,17 @@ describe('i18n catalogues', () => {
     ]
     expect(coreKeys.filter((k) => !en.has(k))).toEqual([])
   })
+
+  it('translates every message key the core names in its sources', () => {
+    const used = new Map<string, string>()
+    for (const file of sources(join(root, 'src-main'))) {
+      const text = readFileSync(file, 'utf8')
+      for (const m of text.matchAll(/['"]((?:errors|config|import)\.[a-z][A-Za-z]*)['"]/g)) {
+        // File names such as 'config.json' look like keys but are not.
+        if (!/\.(json|js|ts|csv|txt|ya?ml)$/.test(m[1] ?? '')) used.set(m[1] ?? '', relative(root, file))
+      }
+    }
+    const missing = [...used].filter(([key]) => !en.has(key)).map(([key, file]) => `${key} (${file})`)
+    expect(missing).toEqual([])
+  })
 })
