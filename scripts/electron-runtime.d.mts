@@ -1,1 +1,1 @@
-export function findElectronRuntime(root?: string): { binary: string; reason?: undefined } | { reason: string; binary?: undefined }
+export function findElectronRuntime(): { binary: string; reason?: undefined } | { reason: string; binary?: undefined }

@@ -7,28 +7,13 @@
  * Usage: node scripts/start.mjs [args…]; the args go to Electron, or to `fieldline serve`.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findElectronRuntime } from './electron-runtime.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)
-
-/** Mirrors electron/index.js (path.txt, ELECTRON_OVERRIDE_DIST_PATH) minus its download fallback. */
-function findElectron() {
-  const pkg = join(root, 'node_modules', 'electron')
-  const pathFile = join(pkg, 'path.txt')
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH
-  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : override ? 'electron' : null
-  if (!relative) return { missing: 'node_modules/electron/dist missing' }
-  const binary = join(override || join(pkg, 'dist'), relative)
-  try {
-    accessSync(binary, constants.X_OK)
-    return { binary }
-  } catch {
-    return { missing: `${override ? binary : `node_modules/electron/dist/${relative}`} missing or not executable` }
-  }
-}
 
 function run(command, commandArgs, env) {
   const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit', env })
@@ -56,7 +41,7 @@ function run(command, commandArgs, env) {
   })
 }
 
-const electron = findElectron()
+const electron = findElectronRuntime()
 if (electron.binary) {
   const env = { ...process.env }
   // Set by some tool chains; it would make Electron run the app as a plain Node script.
@@ -68,8 +53,6 @@ if (electron.binary) {
     process.stderr.write('Fieldline: out/main/cli.js is missing; run `npm run build` first.\n')
     process.exit(1)
   }
-  process.stderr.write(
-    `Fieldline: the Electron runtime is not installed here (${electron.missing}); starting serve mode instead.\n`,
-  )
+  process.stderr.write(`Fieldline: ${electron.reason}; starting serve mode instead.\n`)
   run(process.execPath, [cli, 'serve', ...args], process.env)
 }

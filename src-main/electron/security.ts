@@ -58,8 +58,9 @@ export function guardWebContents(contents: WebContents, appUrl: string): void {
     event.preventDefault()
     void openExternalIfAllowed(event.url)
   })
+  // Main-frame navigations are will-navigate's job (which also opens allow-listed links externally).
   contents.on('will-frame-navigate', (event) => {
-    if (!isAppUrl(event.url, appUrl)) event.preventDefault()
+    if (!event.isMainFrame && !isAppUrl(event.url, appUrl)) event.preventDefault()
   })
   contents.on('will-redirect', (event) => {
     if (!isAppUrl(event.url, appUrl)) event.preventDefault()

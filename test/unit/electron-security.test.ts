@@ -34,9 +34,9 @@ class FakeContents extends EventEmitter {
     this.windowOpenHandler = handler
   }
   /** Emits a cancellable Electron event and reports whether a guard cancelled it. */
-  fire(name: string, url: string): boolean {
+  fire(name: string, url: string, isMainFrame = true): boolean {
     const preventDefault = vi.fn()
-    this.emit(name, { url, preventDefault }, url)
+    this.emit(name, { url, isMainFrame, preventDefault }, url)
     return preventDefault.mock.calls.length > 0
   }
 }
@@ -136,7 +136,8 @@ describe('guardWebContents', () => {
   it('prevents redirects and sub-frame navigations away from the app', () => {
     const contents = guarded()
     expect(contents.fire('will-redirect', 'https://evil.com/')).toBe(true)
-    expect(contents.fire('will-frame-navigate', 'https://evil.com/')).toBe(true)
+    expect(contents.fire('will-frame-navigate', 'https://evil.com/', false)).toBe(true)
+    expect(contents.fire('will-frame-navigate', `${APP}#/x`, false)).toBe(false)
   })
 
   it('denies every new window, and opens only allow-listed links externally', async () => {

@@ -15,10 +15,11 @@ export function registerServe(program: Command, openServe: () => Promise<Runtime
       const rendererDir = process.env.FIELDLINE_RENDERER_DIR ?? fileURLToPath(new URL('../renderer/', import.meta.url))
       const handle = await startServe({ core: rt.core, rendererDir, port })
       rt.out(`Fieldline is serving ${handle.url}`)
+      // Handlers stay installed: a terminal's Ctrl-C can arrive twice (from the terminal and from
+      // `npm start` forwarding it), and a second signal must not kill the process mid-close.
       await new Promise<void>((resolve) => {
-        const stop = () => resolve()
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
+        process.on('SIGINT', () => resolve())
+        process.on('SIGTERM', () => resolve())
       })
       await handle.close()
       await rt.core.close()
