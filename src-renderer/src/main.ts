@@ -1,5 +1,5 @@
 // The api module goes first: it takes the serve-mode token out of the URL before anything reads the hash.
-import { api } from './lib/api'
+import './lib/api'
 import './i18n'
 import './app.css'
 import { mount } from 'svelte'
@@ -10,8 +10,6 @@ import { devices } from './lib/state/devices.svelte'
 // Both start before the first render so the device list's first page is on its way while the shell mounts.
 void app.load()
 devices.start()
-
-if (api.mode === 'serve') document.documentElement.dataset.mode = 'serve'
 
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element')

@@ -26,7 +26,6 @@ export class BridgeCallError extends Error {
 }
 
 export interface Api {
-  readonly mode: 'electron' | 'serve'
   readonly status: ConnectionStatus
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
   /** Like invoke, but returns the value or throws a BridgeCallError. */
@@ -38,7 +37,7 @@ export interface Api {
 
 /**
  * Takes the serve-mode token out of the URL. It stays in sessionStorage (per tab, gone with it) so a reload
- * still works, and leaves the address bar so it is not copied, bookmarked or shown on screen shares.
+ * still works, and is removed from the address bar so it is not copied, bookmarked or shown on screen shares.
  */
 function takeToken(): string | null {
   const fromUrl = location.hash.startsWith('#token=') ? new URLSearchParams(location.hash.slice(1)).get('token') : null
@@ -50,9 +49,8 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY)
 }
 
-function wrap(mode: Api['mode'], bridge: BridgeApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
+function wrap(bridge: BridgeApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
   return {
-    mode,
     get status() {
       return extras.status()
     },
@@ -70,7 +68,7 @@ function wrap(mode: Api['mode'], bridge: BridgeApi, extras: Pick<Api, 'onStatus'
 
 function createApi(): Api {
   if (window.fieldline) {
-    return wrap('electron', window.fieldline, {
+    return wrap(window.fieldline, {
       status: () => 'open',
       onStatus: () => () => {},
       onReconnect: () => () => {},
@@ -80,7 +78,7 @@ function createApi(): Api {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const url = token ? `${scheme}//${location.host}/bridge?token=${encodeURIComponent(token)}` : null
   const ws = new WsBridge(url)
-  return wrap('serve', ws, {
+  return wrap(ws, {
     status: () => ws.status,
     onStatus: (l) => ws.onStatus(l),
     onReconnect: (l) => ws.onReconnect(l),

@@ -44,10 +44,6 @@ export class ConfigDocument {
     this.draftStatus = fromDraft ? 'saved' : 'none'
   }
 
-  get text(): string {
-    return this.#text
-  }
-
   static tooLarge(text: string): boolean {
     return text.length > MAX_CONFIG_CHARS
   }

@@ -2,7 +2,7 @@ import type { BridgeError, DeviceSummary } from '../../../../src-preload/contrac
 import { api } from '../api'
 import { debounce } from '../debounce'
 
-export const PAGE_SIZE = 100
+const PAGE_SIZE = 100
 /** Pages kept in memory; with 100,000 devices the list holds at most this many pages' rows. */
 const MAX_PAGES = 30
 

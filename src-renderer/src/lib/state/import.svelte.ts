@@ -4,15 +4,15 @@ import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 /** Well under the contract's hard cap, so one call stays short and progress moves smoothly. */
-export const CHUNK_CHARS = Math.min(256 * 1024, MAX_IMPORT_CHUNK_CHARS)
+const CHUNK_CHARS = Math.min(256 * 1024, MAX_IMPORT_CHUNK_CHARS)
 
-export type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
+type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
 
 /**
  * Where to cut the next chunk: after the last line break if there is one (so a core that parses chunk by
  * chunk sees whole rows), and never between the two halves of a surrogate pair.
  */
-export function chunkEnd(buffer: string, max: number): number {
+function chunkEnd(buffer: string, max: number): number {
   if (buffer.length <= max) return buffer.length
   const newline = buffer.lastIndexOf('\n', max - 1)
   if (newline > 0) return newline + 1

@@ -55,7 +55,6 @@ export interface ConfigEditor {
   setAriaLabel(label: string): void
   /** Moves the cursor to a 1-based position and focuses the editor (from the diagnostics list). */
   reveal(line: number, column: number): void
-  focus(): void
   dispose(): void
 }
 
@@ -113,9 +112,6 @@ export async function createConfigEditor(container: HTMLElement, options: Config
     reveal(line, column) {
       editor.setPosition({ lineNumber: line, column })
       editor.revealPositionInCenterIfOutsideViewport({ lineNumber: line, column })
-      editor.focus()
-    },
-    focus() {
       editor.focus()
     },
     dispose() {

@@ -1,0 +1,421 @@
+import { X509Certificate } from 'node:crypto'
+import tls from 'node:tls'
+// undici rather than the fetch global: per-client Agent (CAs, proxy, timeouts), the connection-level hook that
+// tells whether a request reached the socket (needed to decide if a POST may be repeated), and its typed errors.
+import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispatcher } from 'undici'
+import { AppError } from '../bridge/errors'
+import type { Logger } from '../log/logger'
+import { createGovernor, type Governor } from './governor'
+import { assertSecureUrl } from './secure-url'
+import { classifyTransportError, type TransportFailure } from './transport-errors'
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
+
+export interface HttpTimeouts {
+  /** TCP + TLS handshake (and proxy tunnel). */
+  connect: number
+  /** From the request leaving to the response headers arriving. */
+  headers: number
+  /** Longest silence between two chunks of the response body (undici's bodyTimeout). */
+  body: number
+}
+
+export interface HttpClientOptions {
+  baseUrl: string
+  timeoutMs?: Partial<HttpTimeouts>
+  /** Extra PEM certificates (a private CA), trusted in addition to the bundled and system roots. Verification stays on. */
+  ca?: string[]
+  /** http(s)://host:port of a forward proxy; TLS to the service is tunnelled through it end to end. */
+  proxy?: string
+  userAgent?: string
+  /** The account's governor; without one, the client only spaces its own retries. */
+  governor?: Governor
+  logger?: Logger
+  /** Attempts per request for what may be retried, the first included. */
+  maxAttempts?: number
+  /** Larger answers are refused: no Control Center or mbed answer comes near this, a runaway one must not fill memory. */
+  maxBodyBytes?: number
+  /** Name used in messages and logs, e.g. "Control Center". */
+  service?: string
+}
+
+export type QueryValue = string | number | boolean | null | undefined
+
+export interface HttpRequest {
+  method: HttpMethod
+  /** Appended to the base URL's path; starts with '/'. Path segments must already be encoded. */
+  path: string
+  query?: Record<string, QueryValue>
+  headers?: Record<string, string>
+  body?: string | Uint8Array
+  /** Overrides the method's own idempotency, e.g. a SOAP read that travels as POST. */
+  idempotent?: boolean
+  maxAttempts?: number
+}
+
+export interface HttpResponse {
+  status: number
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>
+  /** Lower-case essence of Content-Type (`application/json`), or '' when absent or unparsable. */
+  mimeType: string
+  /** Label the body was decoded with. */
+  charset: string
+  text: string
+  attempts: number
+  /** Whether Content-Type says JSON (`application/json`, `…+json`). */
+  isJson(): boolean
+  /** The parsed body, or `undefined` when it is empty or not JSON whatever Content-Type says. */
+  tryJson(): unknown
+  /** Whether the body is an HTML page (a console, a proxy or a load balancer answering instead of the API). */
+  isHtml(): boolean
+}
+
+export interface HttpClient {
+  readonly baseUrl: URL
+  readonly governor: Governor
+  request(req: HttpRequest): Promise<HttpResponse>
+  close(): Promise<void>
+}
+
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connect: 10_000, headers: 30_000, body: 30_000 }
+const DEFAULT_MAX_ATTEMPTS = 5
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE'])
+
+/**
+ * Retries for idempotent requests. 502 is added to the 503/504 that the services document: it is what a
+ * reverse proxy answers while the service behind it restarts, and repeating a read or a PUT is harmless.
+ */
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+
+/**
+ * Builds the one HTTP client every external service uses. Policy, in short:
+ * - URLs must be https://, or http:// to a loopback host (see assertSecureUrl); certificates are always verified.
+ * - Idempotent requests (GET, HEAD, PUT, DELETE, or `idempotent: true`) are retried on 429/502/503/504,
+ *   connection failures and timeouts, up to `maxAttempts`.
+ * - Other requests (POST) are retried only when the service certainly did not act on them: a 429, a 503 that
+ *   carries Retry-After (the service refused and said when to come back), or a failure before the request
+ *   reached the socket (refused connection, DNS, TLS, connect timeout). After a timeout or a dropped connection
+ *   once the request was sent, or a 502/504 or a 503 without Retry-After (an intermediary answered; the service
+ *   behind it may or may not have acted), the request is never repeated: UNKNOWN_OUTCOME. Any other status,
+ *   500 included, is the service's own answer and goes back to the caller, which knows its error envelope.
+ * - A 429 or 503 pauses the whole account through the governor (Retry-After honoured, else exponential back-off
+ *   with jitter); every retry waits for the governor too.
+ * - Logs carry method, host, path, query parameter names, status and timing: never header values, bodies or
+ *   query values (they may hold keys).
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const baseUrl = assertSecureUrl(options.baseUrl)
+  const timeouts: HttpTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeoutMs }
+  const governor = options.governor ?? createGovernor({ concurrency: Infinity, perSecond: Infinity })
+  const service = options.service ?? baseUrl.host
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const userAgent = options.userAgent ?? 'Fieldline'
+  const logger = options.logger
+  const agent = buildDispatcher(options, timeouts)
+  const basePath = baseUrl.pathname.replace(/\/+$/, '')
+
+  async function attemptOnce(req: HttpRequest, url: string): Promise<Attempt> {
+    // Set when undici hands the request to a connected socket: before that, the service cannot have seen it.
+    let sent = false
+    const tracked = agent.compose((dispatch) => (opts, handler) => dispatch(opts, trackSent(handler, () => (sent = true))))
+    const started = Date.now()
+    try {
+      const res = await undiciRequest(url, {
+        dispatcher: tracked,
+        method: req.method,
+        headers: { 'user-agent': userAgent, ...req.headers },
+        body: req.body,
+      })
+      const bytes = await readBody(res.body, maxBodyBytes, service)
+      return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), bytes, ms: Date.now() - started }
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      const failure = classifyTransportError(err)
+      if (!failure) throw err
+      return { kind: 'failure', failure, sent, ms: Date.now() - started }
+    }
+  }
+
+  return {
+    baseUrl,
+    governor,
+    async request(req) {
+      const url = `${baseUrl.origin}${basePath}${req.path}${queryString(req.query)}`
+      const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method)
+      const maxAttempts = Math.max(1, req.maxAttempts ?? options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
+      const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path}`, query: Object.keys(req.query ?? {}) }
+
+      for (let attempt = 1; ; attempt++) {
+        const last = attempt >= maxAttempts
+        const outcome = await governor.run(
+          async (): Promise<Outcome> => {
+            const result = await attemptOnce(req, url)
+            const verdict = judge(result, idempotent)
+            if (result.kind === 'response') {
+              logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
+              if (result.status === 429 || result.status === 503) {
+                // The service asked the whole account to slow down; pause even when this request stops here.
+                const retryAfterMs = parseRetryAfter(result.headers['retry-after'])
+                const backOff = governor.backOff(retryAfterMs)
+                const retry = verdict === 'retry' && !last && backOff.withinLimit
+                logger?.warn({ ...where, status: result.status, attempt, pauseMs: backOff.delayMs, retry }, 'http back-off')
+                return retry ? { next: 'retry' } : { next: 'done', result, attempts: attempt }
+              }
+              if (verdict === 'retry' && !last) {
+                const backOff = governor.backOff()
+                logger?.warn({ ...where, status: result.status, attempt, pauseMs: backOff.delayMs }, 'http retry')
+                return { next: 'retry' }
+              }
+              if (result.status < 500) governor.succeeded()
+              return { next: 'done', result, attempts: attempt }
+            }
+            logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
+            if (verdict === 'retry' && !last) {
+              const backOff = governor.backOff()
+              logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: backOff.delayMs }, 'http retry')
+              return { next: 'retry' }
+            }
+            return { next: 'done', result, attempts: attempt }
+          },
+          { retry: attempt > 1 },
+        )
+        if (outcome.next === 'retry') continue
+
+        const { result, attempts } = outcome
+        if (result.kind === 'failure') {
+          throw judge(result, idempotent) === 'unknown-outcome' ? unknownOutcome(where, result.failure.reason) : transportError(result.failure, where, timeouts)
+        }
+        if (!idempotent && (result.status === 502 || result.status === 504 || (result.status === 503 && result.headers['retry-after'] === undefined))) {
+          throw unknownOutcome(where, `HTTP ${result.status}`)
+        }
+        return toResponse(result, attempts)
+      }
+    },
+    async close() {
+      await agent.close()
+    },
+  }
+}
+
+type Attempt =
+  | { kind: 'response'; status: number; headers: Record<string, string>; bytes: Uint8Array; ms: number }
+  | { kind: 'failure'; failure: TransportFailure; sent: boolean; ms: number }
+
+type Outcome = { next: 'retry' } | { next: 'done'; result: Attempt; attempts: number }
+
+type Verdict = 'retry' | 'final' | 'unknown-outcome'
+
+function judge(result: Attempt, idempotent: boolean): Verdict {
+  if (result.kind === 'response') {
+    if (!RETRYABLE_STATUS.has(result.status)) return 'final'
+    if (idempotent || result.status === 429) return 'retry'
+    if (result.status === 503 && result.headers['retry-after'] !== undefined) return 'retry'
+    return 'unknown-outcome'
+  }
+  if (!result.sent || idempotent) return result.failure.transient ? 'retry' : 'final'
+  return 'unknown-outcome'
+}
+
+interface Where {
+  service: string
+  method: string
+  host: string
+  path: string
+}
+
+function unknownOutcome(where: Where, reason: string): AppError {
+  return AppError.withRef(
+    'UNKNOWN_OUTCOME',
+    `${where.service} may or may not have carried out ${where.method} ${where.path} (${reason}); it was not repeated. Check before trying again.`,
+    { key: 'errors.unknownOutcome', params: { host: where.host } },
+  )
+}
+
+function transportError(failure: TransportFailure, where: Where, timeouts: HttpTimeouts): AppError {
+  if (failure.kind === 'tls') {
+    return AppError.withRef('TLS', `The secure connection to ${where.host} could not be verified: ${failure.reason}`, {
+      key: 'errors.tls',
+      params: { host: where.host, reason: failure.code },
+    })
+  }
+  if (failure.kind === 'timeout') {
+    const phase = failure.phase ?? 'connect'
+    const seconds = Math.round(timeouts[phase] / 100) / 10
+    return AppError.withRef('TIMEOUT', `${where.service} (${where.host}) did not answer in time (${phase} timeout, ${seconds} s)`, {
+      key: 'errors.timeout',
+      params: { host: where.host, seconds },
+    })
+  }
+  return AppError.withRef('NETWORK', `Cannot reach ${where.service} at ${where.host}: ${failure.reason}`, {
+    key: 'errors.network',
+    params: { host: where.host, reason: failure.code },
+  })
+}
+
+function toResponse(result: Extract<Attempt, { kind: 'response' }>, attempts: number): HttpResponse {
+  const contentType = result.headers['content-type'] ?? ''
+  const parsed = contentType ? parseMIMEType(contentType) : 'failure'
+  const mimeType = parsed === 'failure' ? '' : parsed.essence
+  const declared = parsed === 'failure' ? undefined : parsed.parameters.get('charset')
+  const { text, charset } = decodeBody(result.bytes, declared)
+  let parsedJson: { value: unknown } | undefined
+  return {
+    status: result.status,
+    headers: result.headers,
+    mimeType,
+    charset,
+    text,
+    attempts,
+    isJson: () => mimeType === 'application/json' || mimeType.endsWith('+json'),
+    tryJson() {
+      if (!parsedJson) {
+        try {
+          parsedJson = { value: text.trim() === '' ? undefined : (JSON.parse(text) as unknown) }
+        } catch {
+          parsedJson = { value: undefined }
+        }
+      }
+      return parsedJson.value
+    },
+    isHtml: () => mimeType === 'text/html' || mimeType === 'application/xhtml+xml' || /^\s*<(!doctype\s+html|html[\s>])/i.test(text),
+  }
+}
+
+/**
+ * Decodes with the declared charset (Control Center declares ISO-8859-1 on its error bodies). Without one, the
+ * body is read as UTF-8 if it is valid UTF-8 and as Latin-1 otherwise, so an undeclared Latin-1 accent shows
+ * as itself rather than as U+FFFD. The WHATWG decoder maps the labels latin1/iso-8859-1 to windows-1252, which
+ * agrees with ISO-8859-1 on every printable character.
+ */
+export function decodeBody(bytes: Uint8Array, declared: string | undefined): { text: string; charset: string } {
+  if (declared) {
+    try {
+      const decoder = new TextDecoder(declared)
+      return { text: decoder.decode(bytes), charset: decoder.encoding }
+    } catch {
+      // An unknown label: fall through to the content-based choice rather than fail on a cosmetic header.
+    }
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), charset: 'utf-8' }
+  } catch {
+    return { text: new TextDecoder('latin1').decode(bytes), charset: 'windows-1252' }
+  }
+}
+
+/** Retry-After as delta-seconds or an HTTP-date, in milliseconds from now; null when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined) return null
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? null : Math.max(0, at - now)
+}
+
+function queryString(query: HttpRequest['query']): string {
+  if (!query) return ''
+  // encodeURIComponent, not URLSearchParams: the latter writes spaces as '+', which some servers keep as '+'.
+  const parts = Object.entries(query)
+    .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined && entry[1] !== null)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}
+
+async function readBody(body: AsyncIterable<Uint8Array> & { destroy(err?: Error): unknown }, max: number, service: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.byteLength
+    if (size > max) {
+      body.destroy()
+      throw AppError.withRef('TOO_LARGE', `${service} sent an answer larger than ${max} bytes`, { key: 'errors.responseTooLarge', params: { max } })
+    }
+    chunks.push(chunk)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+/** Wraps a dispatch handler to report the moment the request is handed to a connected socket. */
+function trackSent(handler: Dispatcher.DispatchHandler, onSent: () => void): Dispatcher.DispatchHandler {
+  return {
+    onRequestStart(controller, context) {
+      onSent()
+      handler.onRequestStart?.(controller, context)
+    },
+    onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+  }
+}
+
+let trustedRoots: string[] | undefined
+
+/** Bundled (Mozilla) and operating-system roots, so a private CA is added to them rather than replacing them. */
+function defaultRoots(): string[] {
+  if (!trustedRoots) {
+    const roots = new Set<string>(tls.rootCertificates)
+    if (typeof tls.getCACertificates === 'function') {
+      for (const kind of ['default', 'system'] as const) {
+        try {
+          for (const pem of tls.getCACertificates(kind)) roots.add(pem)
+        } catch {
+          // Some platforms cannot enumerate their store; the bundled roots remain.
+        }
+      }
+    }
+    trustedRoots = [...roots]
+  }
+  return trustedRoots
+}
+
+/** Splits PEM bundles into certificates and checks each parses, so a pasted key or a typo fails here, clearly. */
+export function parseCaBundle(pems: string[]): string[] {
+  const certs = pems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+  if (certs.length === 0 && pems.some((p) => p.trim() !== '')) {
+    throw AppError.withRef('VALIDATION', 'The custom CA must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)', { key: 'errors.invalidCa' })
+  }
+  for (const cert of certs) {
+    try {
+      new X509Certificate(cert)
+    } catch {
+      throw AppError.withRef('VALIDATION', 'The custom CA contains a certificate that cannot be read', { key: 'errors.invalidCa' })
+    }
+  }
+  return certs
+}
+
+function buildDispatcher(options: HttpClientOptions, timeouts: HttpTimeouts): Dispatcher {
+  const extra = parseCaBundle(options.ca ?? [])
+  const tlsOptions = { ca: [...defaultRoots(), ...extra], timeout: timeouts.connect }
+  const common = { headersTimeout: timeouts.headers, bodyTimeout: timeouts.body }
+  if (!options.proxy) return new Agent({ ...common, connect: tlsOptions })
+  let proxy: URL
+  try {
+    proxy = new URL(options.proxy)
+  } catch {
+    throw AppError.withRef('VALIDATION', 'The proxy is not a valid URL', { key: 'errors.invalidProxy' })
+  }
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw AppError.withRef('VALIDATION', 'The proxy must be an http:// or https:// URL', { key: 'errors.invalidProxy' })
+  }
+  // The tunnel carries TLS end to end, so an http:// proxy never sees credentials bound for an https:// service.
+  return new ProxyAgent({ uri: proxy.href, ...common, requestTls: tlsOptions, proxyTls: tlsOptions })
+}

@@ -1,0 +1,89 @@
+/**
+ * Turns the many shapes of a failed HTTP exchange (Node socket errors, undici errors, TLS errors, errors wrapped
+ * in `cause` or in an AggregateError by happy-eyeballs connection attempts) into the three bridge categories the
+ * operator can act on: NETWORK, TLS and TIMEOUT.
+ */
+export type TransportFailureKind = 'network' | 'tls' | 'timeout'
+
+export interface TransportFailure {
+  kind: TransportFailureKind
+  /** The most specific error code found, e.g. `ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `UND_ERR_HEADERS_TIMEOUT`. */
+  code: string
+  /** Short English reason for messages and logs; never contains request data. */
+  reason: string
+  /** Worth another attempt: the same request may well succeed a moment later. */
+  transient: boolean
+  /** For timeouts, which phase ran out of time. */
+  phase?: 'connect' | 'headers' | 'body'
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'UND_ERR_PRX_TLS',
+])
+
+const TIMEOUT_PHASES: Record<string, TransportFailure['phase']> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connect',
+  UND_ERR_HEADERS_TIMEOUT: 'headers',
+  UND_ERR_BODY_TIMEOUT: 'body',
+}
+
+/** Connection-level failures that a later attempt may not meet (a restarting server, a reset keep-alive socket). */
+const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN'])
+
+/** Failures that are certainly about reaching the service, as opposed to programming errors that must surface as they are. */
+const NETWORK_CODES = new Set([...TRANSIENT_NETWORK, 'ENOTFOUND', 'ENOENT', 'EADDRNOTAVAIL', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_SOCKS5'])
+
+interface CodedError {
+  code: string
+  message: string
+}
+
+function codedErrors(err: unknown, depth = 0): CodedError[] {
+  if (depth > 5 || typeof err !== 'object' || err === null) return []
+  const out: CodedError[] = []
+  const code = (err as { code?: unknown }).code
+  const message = (err as { message?: unknown }).message
+  if (typeof code === 'string') out.push({ code, message: typeof message === 'string' ? message : '' })
+  const inner = (err as { errors?: unknown }).errors
+  if (Array.isArray(inner)) for (const e of inner) out.push(...codedErrors(e, depth + 1))
+  out.push(...codedErrors((err as { cause?: unknown }).cause, depth + 1))
+  return out
+}
+
+function isTlsCode(code: string, message: string): boolean {
+  if (TLS_CODES.has(code) || code.startsWith('CERT_') || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_')) return true
+  // OpenSSL failures below the certificate check (e.g. speaking TLS to a plain-HTTP port) arrive as EPROTO.
+  return code === 'EPROTO' && /ssl|tls/i.test(message)
+}
+
+function shortReason(code: string, message: string): string {
+  const text = message.replace(/\s+/g, ' ').trim().slice(0, 200)
+  return text && !text.includes(code) ? `${code}: ${text}` : text || code
+}
+
+/** Returns the category of a transport failure, or null when `err` is not one (a bug that must surface as it is). */
+export function classifyTransportError(err: unknown): TransportFailure | null {
+  const all = codedErrors(err)
+  const tls = all.find((e) => isTlsCode(e.code, e.message))
+  if (tls) return { kind: 'tls', code: tls.code, reason: shortReason(tls.code, tls.message), transient: false }
+  const timeout = all.find((e) => e.code in TIMEOUT_PHASES || e.code === 'ETIMEDOUT')
+  if (timeout) {
+    const phase = TIMEOUT_PHASES[timeout.code] ?? 'connect'
+    return { kind: 'timeout', code: timeout.code, reason: shortReason(timeout.code, timeout.message), transient: true, phase }
+  }
+  const network = all.find((e) => NETWORK_CODES.has(e.code) || e.code.startsWith('HPE_'))
+  if (network) return { kind: 'network', code: network.code, reason: shortReason(network.code, network.message), transient: TRANSIENT_NETWORK.has(network.code) }
+  return null
+}
