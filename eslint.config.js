@@ -45,6 +45,11 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // Benchmarks and e2e specs pass functions to page.evaluate, which run in the browser.
+    files: ['test/bench/**/*.mjs', 'test/e2e/**/*.ts'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: ts.parser, extraFileExtensions: ['.svelte'] } },
   },

@@ -86,10 +86,35 @@ function offlineTranslations(runnerPath) {
   }
 }
 
+/**
+ * Electronegativity writes its CSV with two unsequenced fs.writeFile calls (the header, truncating, and
+ * the rows, appending), which race: the header can land last and wipe the rows. While the scan runs,
+ * writes to our report path are made synchronously, in the order they were issued.
+ */
+function orderedReportWrites(output) {
+  const fs = require('node:fs')
+  const original = fs.writeFile
+  fs.writeFile = (file, data, options, callback) => {
+    if (file !== output) return original.call(fs, file, data, options, callback)
+    const done = typeof options === 'function' ? options : callback
+    const opts = typeof options === 'function' ? undefined : options
+    try {
+      fs.writeFileSync(file, data, opts)
+      process.nextTick(() => done?.(null))
+    } catch (e) {
+      process.nextTick(() => done?.(e))
+    }
+  }
+  return () => {
+    fs.writeFile = original
+  }
+}
+
 async function scan(input, output, version) {
   const runnerPath = require.resolve('@doyensec/electronegativity')
   offlineTranslations(runnerPath)
   const run = require(runnerPath)
+  const restoreWrites = orderedReportWrites(output)
   const log = console.log
   console.log = (...args) => {
     if (args[0] !== 'Could not retrieve updated translations for the current locale') log(...args)
@@ -111,6 +136,7 @@ async function scan(input, output, version) {
     )
   } finally {
     console.log = log
+    restoreWrites()
   }
 }
 
@@ -125,8 +151,14 @@ async function readReport(path, expected) {
     if (existsSync(path)) {
       const text = readFileSync(path, 'utf8')
       if (text.startsWith('issue,')) {
-        const rows = parse(text, { columns: (header) => header.map((h) => h.trim()), skip_empty_lines: true })
-        if (rows.length === expected) return rows
+        // A half-written file can end inside a quoted field; that is "not yet", not a failure.
+        let rows = null
+        try {
+          rows = parse(text, { columns: (header) => header.map((h) => h.trim()), skip_empty_lines: true })
+        } catch {
+          rows = null
+        }
+        if (rows?.length === expected) return rows
       }
     }
     if (Date.now() > deadline) fail(`the CSV report ${path} did not reach the ${expected} findings the scan returned`)

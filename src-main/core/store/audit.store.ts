@@ -10,15 +10,19 @@ export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
 
 const PREFIX = 'audit:'
 
+let sequence = 0
+
 /**
- * Builds an audit document. Its id starts with the ISO time so that the trail sorts by time, and ends
- * with random bytes so that entries written at the same millisecond on two replicas never collide.
+ * Builds an audit document. Its id starts with the ISO time so that the trail sorts by time; a per-process
+ * sequence keeps entries of the same millisecond in the order they were made, and random bytes keep
+ * entries written at the same moment on two replicas from colliding.
  */
 export function auditDoc(input: AuditInput): AuditDoc {
   const at = input.at ?? new Date().toISOString()
+  sequence = (sequence + 1) % 1e9
   return {
     ...input,
-    _id: `${PREFIX}${at}:${randomBytes(6).toString('hex')}`,
+    _id: `${PREFIX}${at}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
     kind: 'audit',
     schemaVersion: 1,
     at,
