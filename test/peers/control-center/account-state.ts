@@ -34,6 +34,8 @@ export class AccountState {
   readonly statusChanges: StatusChange[] = []
   private readonly scheduled: { index: number; at: number; edit: DeviceEdit }[] = []
   smsSent = 0
+  /** Numbers SOAP responses' requestId attribute, per peer so two peers answer alike. */
+  soapResponses = 0
 
   constructor(
     readonly inventory: Inventory,

@@ -1,0 +1,246 @@
+/**
+ * The normalised SIM model every carrier client returns (Control Center for Jasper and AT&T, later Orange), so the
+ * store, the bridge and the UI handle one shape. Units are in the field names (bytes, seconds, counts); dates are
+ * ISO 8601 UTC strings (`2016-06-29T00:21:33.339Z`) or null; identifiers are strings.
+ */
+import { z } from 'zod'
+
+export const CARRIERS = ['jasper', 'atnt', 'orange'] as const
+export const carrierSchema = z.enum(CARRIERS)
+export type Carrier = z.infer<typeof carrierSchema>
+
+/**
+ * Control Center's lifecycle (specs/carriers.md §1.12, §2.2) plus `suspended` for carriers that have it (Orange's
+ * SUSPENDED); anything a carrier reports that is not in this list is `unknown`, its text kept in `statusRaw`.
+ */
+export const SIM_STATUSES = [
+  'inventory',
+  'testReady',
+  'activationReady',
+  'activated',
+  'deactivated',
+  'suspended',
+  'retired',
+  'purged',
+  'replaced',
+  'trial',
+  'unknown',
+] as const
+export const simStatusSchema = z.enum(SIM_STATUSES)
+export type SimStatus = z.infer<typeof simStatusSchema>
+
+export const OVERAGE_OVERRIDES = ['DEFAULT', 'TEMPORARY_OVERRIDE', 'PERMANENT_OVERRIDE'] as const
+export const overageOverrideSchema = z.enum(OVERAGE_OVERRIDES)
+export type OverageOverride = z.infer<typeof overageOverrideSchema>
+
+/** An instant, always in UTC with a `Z` (what `Date.prototype.toISOString` writes). */
+export const isoUtcSchema = z.iso.datetime()
+/** A calendar date, `YYYY-MM-DD`, checked against the calendar (no 2016-02-30). */
+export const calendarDateSchema = z.iso.date()
+
+const count = z.number().int().nonnegative()
+
+/** Month-to-date (cycle-to-date) usage of the open billing cycle. */
+export const monthToDateUsageSchema = z.object({
+  dataBytes: count,
+  /** MO + MT messages. */
+  smsCount: count,
+  voiceSeconds: count,
+  /** Null where the carrier does not count sessions. */
+  sessionCount: count.nullable(),
+})
+export type MonthToDateUsage = z.infer<typeof monthToDateUsageSchema>
+
+export const simSchema = z.object({
+  carrier: carrierSchema,
+  iccid: z.string().min(1),
+  status: simStatusSchema,
+  /** The carrier's own status text, e.g. `ACTIVATED` (REST) or `ACTIVATED_NAME` (SOAP). */
+  statusRaw: z.string().nullable(),
+  ratePlan: z.string().nullable(),
+  communicationPlan: z.string().nullable(),
+  imsi: z.string().nullable(),
+  msisdn: z.string().nullable(),
+  imei: z.string().nullable(),
+  dateAdded: isoUtcSchema.nullable(),
+  /** Last change of the SIM record: REST calls it `dateUpdated`, SOAP `dateModified`. */
+  dateModified: isoUtcSchema.nullable(),
+  dateActivated: isoUtcSchema.nullable(),
+  dateShipped: isoUtcSchema.nullable(),
+  /** Null when it was not asked for or the carrier did not give it. */
+  monthToDate: monthToDateUsageSchema.nullable(),
+  overageLimitReached: z.boolean().nullable(),
+  overageLimitOverride: z.string().nullable(),
+  /** When this was read from the carrier; the UI shows cached data "as of" this time. */
+  fetchedAt: isoUtcSchema,
+})
+export type Sim = z.infer<typeof simSchema>
+
+/** Cycle-to-date usage as its own read (Control Center's ctdUsages). */
+export const ctdUsageSchema = z.object({
+  carrier: carrierSchema,
+  iccid: z.string().min(1),
+  monthToDate: monthToDateUsageSchema,
+  overageLimitReached: z.boolean().nullable(),
+  overageLimitOverride: z.string().nullable(),
+  fetchedAt: isoUtcSchema,
+})
+export type CtdUsage = z.infer<typeof ctdUsageSchema>
+
+export const CYCLE_USAGE_SOURCES = ['rest-usageInZone', 'soap-GetTerminalUsage'] as const
+
+/** Usage of one billing cycle, identified by its start date. Null where the source does not give the figure. */
+export const cycleUsageSchema = z.object({
+  carrier: carrierSchema,
+  iccid: z.string().min(1),
+  cycleStartDate: calendarDateSchema,
+  /** REST usageInZone does not separate billable volume: null there. */
+  billableDataBytes: count.nullable(),
+  totalDataBytes: count,
+  /** Total MO + MT messages. */
+  smsCount: count.nullable(),
+  billableSmsCount: count.nullable(),
+  /** Total MO + MT voice. */
+  voiceSeconds: count.nullable(),
+  billableVoiceSeconds: count.nullable(),
+  /** SOAP's `billable` flag (false while the cycle is open); null from REST. */
+  billable: z.boolean().nullable(),
+  ratePlan: z.string().nullable(),
+  source: z.enum(CYCLE_USAGE_SOURCES),
+  fetchedAt: isoUtcSchema,
+})
+export type CycleUsage = z.infer<typeof cycleUsageSchema>
+
+export const smsMessageSchema = z.object({
+  carrier: carrierSchema,
+  /** A string, like every identifier: Control Center's ids are 64-bit. */
+  smsMsgId: z.string().min(1),
+  iccid: z.string().nullable(),
+  /** MT: Cancelled, CancelFailed, CancelPending, Delivered, Pending, Failed, Unknown; MO: Received. */
+  status: z.string().nullable(),
+  messageText: z.string().nullable(),
+  senderLogin: z.string().nullable(),
+  sentTo: z.string().nullable(),
+  sentFrom: z.string().nullable(),
+  msgType: z.string().nullable(),
+  dateSent: isoUtcSchema.nullable(),
+  dateReceived: isoUtcSchema.nullable(),
+  dateModified: isoUtcSchema.nullable(),
+  fetchedAt: isoUtcSchema,
+})
+export type SmsMessage = z.infer<typeof smsMessageSchema>
+
+export const sessionInfoSchema = z.object({
+  carrier: carrierSchema,
+  iccid: z.string().min(1),
+  ipAddress: z.string().nullable(),
+  ipv6Address: z.string().nullable(),
+  apn: z.string().nullable(),
+  dateSessionStarted: isoUtcSchema.nullable(),
+  /** Null while the session is open, or when there never was one. */
+  dateSessionEnded: isoUtcSchema.nullable(),
+  inSession: z.boolean(),
+  fetchedAt: isoUtcSchema,
+})
+export type SessionInfo = z.infer<typeof sessionInfoSchema>
+
+export const ratePlanSchema = z.object({
+  name: z.string().min(1),
+  id: z.string().nullable(),
+  version: z.string().nullable(),
+  type: z.string().nullable(),
+})
+export type RatePlan = z.infer<typeof ratePlanSchema>
+
+/** One row of a device search: what Control Center's search returns per SIM. */
+export const simSummarySchema = z.object({
+  carrier: carrierSchema,
+  iccid: z.string().min(1),
+  status: simStatusSchema,
+  statusRaw: z.string().nullable(),
+  ratePlan: z.string().nullable(),
+  communicationPlan: z.string().nullable(),
+})
+export type SimSummary = z.infer<typeof simSummarySchema>
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conversions shared by the carrier clients.
+
+const CARRIER_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
+
+/**
+ * A carrier timestamp as ISO 8601 UTC. Accepts Control Center's REST form `2016-06-29 00:21:33.339+0000`, the
+ * xs:dateTime of its SOAP API (`2016-06-29T00:21:33.339Z`) and their close variants (`+00:00`, no millis, more
+ * than three fraction digits, which are truncated to milliseconds). Null and "" (how the APIs say "no date") give
+ * null; a timestamp without an offset is taken as UTC. Anything else is not a date: `undefined`, so a caller can
+ * report the field rather than store a wrong time.
+ */
+export function parseCarrierDateTime(value: string | null | undefined): string | null | undefined {
+  if (value === null || value === undefined || value.trim() === '') return null
+  const m = CARRIER_DATE_TIME.exec(value.trim())
+  if (!m) return undefined
+  const [, y, mo, d, h, mi, s, frac, zone] = m
+  const year = Number(y)
+  const month = Number(mo)
+  const day = Number(d)
+  const ms = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s ?? '0'), Number((frac ?? '0').slice(0, 3).padEnd(3, '0')))
+  const check = new Date(ms)
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? '0') > 59) return undefined
+  return new Date(ms - offsetMinutes(zone) * 60_000).toISOString()
+}
+
+function offsetMinutes(zone: string | undefined): number {
+  if (!zone || zone.toUpperCase() === 'Z') return 0
+  const sign = zone.startsWith('-') ? -1 : 1
+  const digits = zone.slice(1).replace(':', '')
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'))
+}
+
+/** zod field for a carrier timestamp: null/""/absent → null, otherwise ISO UTC or a validation issue. */
+export const carrierDateTimeSchema = z
+  .string()
+  .nullish()
+  .transform((value, ctx) => {
+    const iso = parseCarrierDateTime(value)
+    if (iso === undefined) {
+      ctx.addIssue({ code: 'custom', message: `not a date-time: ${String(value).slice(0, 40)}` })
+      return z.NEVER
+    }
+    return iso
+  })
+
+/**
+ * Control Center's SOAP volumes are "MB" without a definition (specs/carriers.md §2.2, §2.4). We read them as
+ * binary megabytes, 1 MB = 1,048,576 bytes: Control Center's usage details count KB of 1,024 bytes, and with this
+ * factor SOAP's cycle totals agree with REST's byte counts for the same cycle. The product is rounded to whole bytes.
+ */
+export const SOAP_MB_BYTES = 1_048_576
+
+export function megabytesToBytes(mb: number): number {
+  return Math.round(mb * SOAP_MB_BYTES)
+}
+
+/** Maps a status text from any of Control Center's dialects (REST `ACTIVATED`, SOAP `ACTIVATED_NAME`). */
+export function normaliseControlCenterStatus(raw: string | null | undefined): SimStatus {
+  if (!raw) return 'unknown'
+  const key = raw.trim().toUpperCase().replace(/_NAME$/, '')
+  return CONTROL_CENTER_STATUS[key] ?? 'unknown'
+}
+
+const CONTROL_CENTER_STATUS: Record<string, SimStatus> = {
+  INVENTORY: 'inventory',
+  TEST_READY: 'testReady',
+  ACTIVATION_READY: 'activationReady',
+  ACTIVATED: 'activated',
+  DEACTIVATED: 'deactivated',
+  RETIRED: 'retired',
+  PURGED: 'purged',
+  REPLACED: 'replaced',
+  TRIAL: 'trial',
+}
+
+/** The REST value to send for a normalised status, or undefined where Control Center has no such state. */
+export function controlCenterStatusValue(status: SimStatus): string | undefined {
+  return Object.entries(CONTROL_CENTER_STATUS).find(([, s]) => s === status)?.[0]
+}

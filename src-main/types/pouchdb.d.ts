@@ -1,0 +1,71 @@
+/**
+ * The part of PouchDB's API the workspace uses. @types/pouchdb is not used: @types/pouchdb-core declares a
+ * global `interface Buffer` that merges with Node's and makes every Buffer unassignable to Uint8Array.
+ */
+declare namespace PouchDB {
+  namespace Core {
+    interface Response {
+      ok: boolean
+      id: string
+      rev: string
+    }
+    interface Error {
+      error?: string | boolean
+      status?: number
+      name?: string
+      message?: string
+      reason?: string
+      id?: string
+    }
+    type ExistingDocument<T> = T & { _id: string; _rev: string }
+    interface AllDocsRow<T> {
+      id: string
+      key: string
+      value: { rev: string; deleted?: boolean }
+      doc?: ExistingDocument<T> | null
+    }
+    interface AllDocsResponse<T> {
+      offset: number
+      total_rows: number
+      rows: AllDocsRow<T>[]
+    }
+    interface AllDocsKeysRow {
+      key: string
+      id?: string
+      value?: { rev: string; deleted?: boolean }
+      error?: string
+    }
+  }
+  interface AllDocsOptions {
+    include_docs?: boolean
+    startkey?: string
+    endkey?: string
+    limit?: number
+    skip?: number
+    descending?: boolean
+  }
+  interface DatabaseInfo {
+    db_name: string
+    doc_count: number
+    update_seq: number | string
+  }
+  interface Database<T extends object = object> {
+    get(id: string): Promise<Core.ExistingDocument<T>>
+    put(doc: T & { _id: string; _rev?: string }): Promise<Core.Response>
+    bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[]): Promise<(Core.Response | Core.Error)[]>
+    allDocs(options?: AllDocsOptions): Promise<Core.AllDocsResponse<T>>
+    allDocs(options: { keys: string[]; include_docs?: boolean }): Promise<{ rows: Core.AllDocsKeysRow[] }>
+    remove(id: string, rev: string): Promise<Core.Response>
+    info(): Promise<DatabaseInfo>
+    close(): Promise<void>
+    replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
+  }
+  interface Static {
+    new <T extends object = object>(name: string, options?: { auto_compaction?: boolean; prefix?: string }): Database<T>
+  }
+}
+
+declare module 'pouchdb' {
+  const PouchDB: PouchDB.Static
+  export default PouchDB
+}
