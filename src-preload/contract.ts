@@ -5,6 +5,8 @@
  * channel that is not named here does not exist.
  */
 import { z } from 'zod'
+import { cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
+import { controlCenterExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 /** Closed set of error codes; the renderer maps each to translated text. */
 export const ERROR_CODES = [
@@ -73,8 +75,6 @@ export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, { message: "mu
 
 const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
 export type DeviceKey = z.infer<typeof deviceKeySchema>
-
-export const carrierSchema = z.enum(['jasper', 'atnt', 'orange'])
 
 export const deviceSummarySchema = z.object({
   typeId: z.string(),
@@ -153,6 +153,53 @@ export const MAX_IMPORT_CHUNK_CHARS = 1024 * 1024
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
 
+/** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
+export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
+export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
+
+/** Which SIM of a device: its extension configuration names the carrier; the first one when omitted. */
+const simTargetSchema = deviceKeySchema.extend({ carrier: controlCenterExtensionSchema.optional() })
+
+/** A cycle start date as the operator types it: YYYY-MM-DD, a real calendar date. */
+export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' })
+
+/**
+ * What a SIM panel shows: the carrier's data, or the last copy of it when the carrier cannot be reached
+ * (with the reason), so an operator on a dead link still sees "as of" data.
+ */
+export const simViewSchema = z.object({
+  carrier: controlCenterExtensionSchema,
+  iccid: z.string(),
+  profile: z.object({ id: z.string(), name: z.string() }).nullable(),
+  sim: simSchema.nullable(),
+  fetchedAt: z.string().nullable(),
+  fromCache: z.boolean(),
+  offline: bridgeErrorSchema.nullable(),
+})
+export type SimView = z.infer<typeof simViewSchema>
+
+export const OUTBOX_ACTIONS = ['sim.changeStatus', 'sim.changeRatePlan', 'sim.sendSms'] as const
+export const outboxItemSchema = z.object({
+  id: z.string(),
+  action: z.enum(OUTBOX_ACTIONS),
+  target: z.string(),
+  carrier: controlCenterExtensionSchema,
+  iccid: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+  state: z.enum(['pending', 'done', 'failed', 'unknown']),
+  createdAt: z.string(),
+  attempts: z.number().int(),
+  lastError: bridgeErrorSchema.nullable(),
+})
+export type OutboxItem = z.infer<typeof outboxItemSchema>
+
+/** Result of an action that needs the network: done now, or queued because the operator chose to. */
+const actionOutcomeSchema = z.object({
+  outcome: z.enum(['done', 'queued']),
+  sim: simSchema.nullable(),
+  outboxId: z.string().nullable(),
+})
+
 export const channels = {
   'app:info': channel(
     z.object({}).strict(),
@@ -218,6 +265,41 @@ export const channels = {
   'vault:clearSecret': channel(secretKeySchema.strict(), z.object({ cleared: z.boolean() })),
   'vault:isSet': channel(secretKeySchema.strict(), z.object({ set: z.boolean() })),
 
+  'profiles:list': channel(
+    z.object({ extension: controlCenterExtensionSchema.optional() }).strict(),
+    z.object({ items: z.array(profileSchema) }),
+  ),
+  'profiles:save': channel(profileSaveSchema, profileSchema),
+  'profiles:remove': channel(profileKeySchema, z.object({ removed: z.literal(true) })),
+  'profiles:verify': channel(profileKeySchema, z.object({ ok: z.literal(true), detail: z.string() })),
+
+  'sim:get': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), simViewSchema),
+  'sim:changeStatus': channel(
+    simTargetSchema.extend({ status: settableSimStateSchema, queue: z.boolean().default(false) }).strict(),
+    actionOutcomeSchema,
+  ),
+  'sim:changeRatePlan': channel(
+    simTargetSchema.extend({ ratePlan: z.string().trim().min(1).max(200), queue: z.boolean().default(false) }).strict(),
+    actionOutcomeSchema,
+  ),
+  'sim:ratePlans': channel(simTargetSchema.strict(), z.object({ allowed: z.boolean(), plans: z.array(z.string()) })),
+  'sim:usage': channel(
+    simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(),
+    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: bridgeErrorSchema.nullable() }),
+  ),
+  'sim:usageHistory': channel(simTargetSchema.strict(), z.object({ cycles: z.array(cycleUsageSchema) })),
+  'sim:sendSms': channel(
+    simTargetSchema
+      .extend({ text: z.string().min(1).max(320), dataCoding: z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)]).optional(), queue: z.boolean().default(false) })
+      .strict(),
+    actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() }),
+  ),
+  'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().regex(/^\d{1,20}$/) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
+
+  'outbox:list': channel(z.object({}).strict(), z.object({ items: z.array(outboxItemSchema) })),
+  'outbox:replay': channel(z.object({}).strict(), z.object({ done: z.number().int(), failed: z.number().int(), unknown: z.number().int(), pending: z.number().int() })),
+  'outbox:discard': channel(z.object({ id: z.string().max(200) }).strict(), z.object({ discarded: z.boolean() })),
+
   'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 
@@ -233,6 +315,10 @@ export const events = {
     done: z.boolean(),
   }),
   'settings:changed': settingsSchema,
+  'profiles:changed': z.object({ extension: controlCenterExtensionSchema }),
+  'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
+  'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
+  'outbox:changed': z.object({ pending: z.number().int() }),
 } as const
 
 export type Channels = typeof channels

@@ -11,6 +11,9 @@ import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
+import { createCarrierClients } from './carriers/carrier-clients'
+import { createSimService, type SimService } from './carriers/sim.service'
+import { createProfilesService } from './profiles/profiles.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -20,6 +23,8 @@ export interface CoreOptions {
   openExternal?: (url: string) => Promise<boolean>
   /** Where structured logs go; defaults to `<dataDir>/logs/fieldline.log`. */
   logger?: Logger
+  /** Clock for carrier clients; tests pin it to their peers'. */
+  now?: () => Date
 }
 
 export interface Core {
@@ -28,6 +33,7 @@ export interface Core {
   dataDir: string
   workspace: Workspace
   imports: ImportService
+  sims: SimService
   logger: Logger
   close(): Promise<void>
 }
@@ -46,6 +52,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
+  let clients: ReturnType<typeof createCarrierClients> | undefined
+  const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => clients?.invalidate(doc) })
+  clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
+  const sims = createSimService({ db, bus, profiles, clients })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
     bus.emit('audit:changed', {})
@@ -75,6 +85,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'vault:setSecret': (input) => vault.setSecret(input.profileId, input.field, input.value),
     'vault:clearSecret': (input) => vault.clearSecret(input.profileId, input.field),
     'vault:isSet': (input) => vault.isSet(input.profileId, input.field),
+    'profiles:list': async (input) => ({ items: await profiles.list(input.extension) }),
+    'profiles:save': (input, ctx) => profiles.save(input, ctx),
+    'profiles:remove': (input, ctx) => profiles.remove(input.extension, input.id, ctx),
+    'profiles:verify': (input) => sims.verify(input.extension, input.id),
+    'sim:get': (input) => sims.get(input),
+    'sim:changeStatus': (input, ctx) => sims.changeStatus(input, ctx),
+    'sim:changeRatePlan': (input, ctx) => sims.changeRatePlan(input, ctx),
+    'sim:ratePlans': (input) => sims.ratePlans(input),
+    'sim:usage': (input) => sims.usage(input),
+    'sim:usageHistory': (input) => sims.usageHistory(input),
+    'sim:sendSms': (input, ctx) => sims.sendSms(input, ctx),
+    'sim:smsStatus': (input) => sims.smsStatus(input),
+    'outbox:list': () => sims.outboxList(),
+    'outbox:replay': (_input, ctx) => sims.outboxReplay(ctx),
+    'outbox:discard': (input, ctx) => sims.outboxDiscard(input.id, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -88,8 +113,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dataDir: options.dataDir,
     workspace,
     imports,
+    sims,
     logger,
     async close() {
+      sims.close()
+      await clients.close()
       await workspace.close()
       logger.flush?.()
     },

@@ -90,20 +90,32 @@ const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE'])
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 
 /**
+ * A request that gets no answer at all (refused, reset, timed out) is retried a little, for a blip, but not with
+ * the account-wide back-off: the service did not ask anyone to slow down, the link is down, and an operator on
+ * a dead link should hear so in about a second rather than after the back-off has grown to half a minute.
+ */
+const TRANSPORT_ATTEMPTS = 3
+const TRANSPORT_RETRY_MS = 200
+
+/**
  * Builds the one HTTP client every external service uses. Policy, in short:
  * - URLs must be https://, or http:// to a loopback host (see assertSecureUrl); certificates are always verified.
- * - Idempotent requests (GET, HEAD, PUT, DELETE, or `idempotent: true`) are retried on 429/502/503/504,
- *   connection failures and timeouts, up to `maxAttempts`.
+ * - Idempotent requests (GET, HEAD, PUT, DELETE, or `idempotent: true`) are retried on 429/502/503/504 up to
+ *   `maxAttempts`, and on connection failures and timeouts up to 3 attempts, 200 then 400 ms apart.
  * - Other requests (POST) are retried only when the service certainly did not act on them: a 429, a 503 that
- *   carries Retry-After (the service refused and said when to come back), or a failure before the request
- *   reached the socket (refused connection, DNS, TLS, connect timeout). After a timeout or a dropped connection
+ *   carries Retry-After (the service refused and said when to come back), or a transient failure before the
+ *   request reached the socket (refused connection, connect timeout). After a timeout or a dropped connection
  *   once the request was sent, or a 502/504 or a 503 without Retry-After (an intermediary answered; the service
  *   behind it may or may not have acted), the request is never repeated: UNKNOWN_OUTCOME. Any other status,
  *   500 included, is the service's own answer and goes back to the caller, which knows its error envelope.
+ * - TLS failures and unknown hosts are never retried: another attempt would meet them again.
  * - A 429 or 503 pauses the whole account through the governor (Retry-After honoured, else exponential back-off
  *   with jitter); every retry waits for the governor too.
  * - Logs carry method, host, path, query parameter names, status and timing: never header values, bodies or
  *   query values (they may hold keys).
+ * Retries are made here rather than by undici's retry interceptor because every attempt has to pass through the
+ * account's governor (its rate and its back-off), and because whether a POST may be repeated depends on whether
+ * it reached the socket, which the interceptor does not tell.
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const baseUrl = assertSecureUrl(options.baseUrl)
@@ -145,7 +157,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const url = `${baseUrl.origin}${basePath}${req.path}${queryString(req.query)}`
       const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method)
       const maxAttempts = Math.max(1, req.maxAttempts ?? options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
-      const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path}`, query: Object.keys(req.query ?? {}) }
+      const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path.split('?')[0] ?? ''}`, query: Object.keys(req.query ?? {}) }
 
       for (let attempt = 1; ; attempt++) {
         const last = attempt >= maxAttempts
@@ -172,16 +184,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               return { next: 'done', result, attempts: attempt }
             }
             logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
-            if (verdict === 'retry' && !last) {
-              const backOff = governor.backOff()
-              logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: backOff.delayMs }, 'http retry')
-              return { next: 'retry' }
+            if (verdict === 'retry' && attempt < Math.min(maxAttempts, TRANSPORT_ATTEMPTS)) {
+              const delayMs = TRANSPORT_RETRY_MS * 2 ** (attempt - 1)
+              logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: delayMs }, 'http retry')
+              return { next: 'retry', delayMs }
             }
             return { next: 'done', result, attempts: attempt }
           },
           { retry: attempt > 1 },
         )
-        if (outcome.next === 'retry') continue
+        if (outcome.next === 'retry') {
+          if (outcome.delayMs) await new Promise((resolve) => setTimeout(resolve, outcome.delayMs))
+          continue
+        }
 
         const { result, attempts } = outcome
         if (result.kind === 'failure') {
@@ -203,7 +218,7 @@ type Attempt =
   | { kind: 'response'; status: number; headers: Record<string, string>; bytes: Uint8Array; ms: number }
   | { kind: 'failure'; failure: TransportFailure; sent: boolean; ms: number }
 
-type Outcome = { next: 'retry' } | { next: 'done'; result: Attempt; attempts: number }
+type Outcome = { next: 'retry'; delayMs?: number } | { next: 'done'; result: Attempt; attempts: number }
 
 type Verdict = 'retry' | 'final' | 'unknown-outcome'
 

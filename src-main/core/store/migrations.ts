@@ -20,6 +20,8 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   draft: 1,
   profile: 1,
   audit: 1,
+  cache: 1,
+  outbox: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */

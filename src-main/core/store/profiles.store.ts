@@ -12,6 +12,8 @@ export interface ProfileDoc extends BaseDoc {
   name: string
   settings: Record<string, unknown>
   secretFields: string[]
+  /** The profile used for devices whose configuration names none. */
+  isDefault: boolean
   createdAt: string
   updatedAt: string
 }
@@ -30,7 +32,7 @@ export async function getProfile(db: Db, extension: string, id: string): Promise
   return getOrNull<ProfileDoc>(db, profileDocId(extension, id))
 }
 
-export function newProfileDoc(input: { extension: string; id: string; name: string; settings: Record<string, unknown>; secretFields: string[] }, now: string): ProfileDoc {
+export function newProfileDoc(input: { extension: string; id: string; name: string; settings: Record<string, unknown>; secretFields: string[]; isDefault?: boolean }, now: string): ProfileDoc {
   return {
     _id: profileDocId(input.extension, input.id),
     kind: 'profile',
@@ -39,6 +41,7 @@ export function newProfileDoc(input: { extension: string; id: string; name: stri
     name: input.name,
     settings: input.settings,
     secretFields: [...new Set(input.secretFields)].sort(),
+    isDefault: input.isDefault ?? false,
     createdAt: now,
     updatedAt: now,
   }

@@ -18,7 +18,16 @@ export function toBridgeError(e: unknown): BridgeError {
 export function errorText(t: Translate, error: BridgeError): string {
   const generic = ERROR_CODES.includes(error.code) ? t(`errors.code.${error.code}`) : error.message
   const ref = error.details?.ref
-  if (ref && hasMessage(ref.key)) return translateRef(t, ref, generic)
+  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, ref, generic), error.details?.carrierCode)
   const carrier = error.details?.carrierMessage
-  return carrier ? `${generic} (${carrier})` : generic
+  return withCarrierCode(t, carrier ? `${generic} (${carrier})` : generic, error.details?.carrierCode)
+}
+
+/**
+ * The carrier's own error code goes with the text: it is what the carrier's support and documentation know the
+ * problem by (10000001 for refused credentials). Messages that already name it are left alone.
+ */
+function withCarrierCode(t: Translate, text: string, code: string | undefined): string {
+  if (!code || text.includes(code)) return text
+  return t('errors.carrierCode', { values: { message: text.replace(/\.\s*$/, ''), code } })
 }

@@ -217,7 +217,7 @@ function validateShape<T>(schema: z.ZodType<T>, body: Record<string, unknown>): 
   if (result.success) return result.data
   const unknown = result.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []))
   if (unknown.length > 0) badRequest('10000028', `Invalid request: unrecognized parameter(s): ${unknown.join(', ')}`)
-  const missing = result.error.issues.find((i) => i.code === 'invalid_type' && i.input === undefined)
+  const missing = result.error.issues.find((i) => i.code === 'invalid_type' && body[String(i.path[0])] === undefined)
   if (missing) badRequest('10000011', `Required field missing: ${missing.path.join('.')}`)
   return badRequest('10000023', `JSON not well formed: ${result.error.issues[0]?.path.join('.') ?? ''} has the wrong type`)
 }

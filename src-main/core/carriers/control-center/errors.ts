@@ -78,9 +78,11 @@ export function restError(res: HttpResponse, ctx: ErrorContext): AppError {
   if (status === 401 || status === 403) {
     return make('AUTH_FAILED', `${ctx.service} asks for authentication (${quote})`, { key: 'carrier.authRequired' }, code, message)
   }
-  if (code === '20000001') {
+  // 20000001 is "Resource not found - Invalid ICCID"; other 2000000x codes name other resources (an SMS id).
+  if (code === '20000001' || (status === 404 && code?.startsWith('2000000'))) {
     if (ctx.smsMsgId !== undefined) return make('NOT_FOUND', `SMS ${ctx.smsMsgId} was not found (${quote})`, { key: 'sim.smsNotFound', params: { smsMsgId: ctx.smsMsgId } }, code, message)
-    return make('NOT_FOUND', `SIM ${ctx.iccid ?? '?'} is not known to ${ctx.service} (${quote})`, { key: 'sim.notFound', params: { iccid: ctx.iccid ?? '' } }, code, message)
+    if (ctx.iccid !== undefined) return make('NOT_FOUND', `SIM ${ctx.iccid} is not known to ${ctx.service} (${quote})`, { key: 'sim.notFound', params: { iccid: ctx.iccid } }, code, message)
+    return make('NOT_FOUND', `${ctx.service} did not find it (${quote})`, { key: 'carrier.resourceNotFound' }, code, message)
   }
   if (code !== null && PERMISSION_CODES.has(code)) {
     return make('FORBIDDEN', `This ${ctx.service} user's role may not do this (${quote})`, { key: 'carrier.notAllowed' }, code, message)

@@ -67,6 +67,8 @@ export type SoapAnswer = { kind: 'result'; value: Record<string, unknown> } | { 
 
 /** Reads `<OperationResponse>` or a Fault out of an envelope; anything else is `unreadable`. */
 export function parseSoapResponse(xml: string, operation: string): SoapAnswer {
+  // SOAP 1.1 §3 forbids a DTD in a message; refusing one also rules out entity-expansion tricks in the parser.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return { kind: 'unreadable' }
   let doc: unknown
   try {
     doc = parser.parse(xml)

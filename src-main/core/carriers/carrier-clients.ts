@@ -1,0 +1,68 @@
+import type { ControlCenterExtension } from '../../../src-preload/models/profiles'
+import { AppError } from '../bridge/errors'
+import { createGovernorRegistry } from '../http/governor'
+import type { Logger } from '../log/logger'
+import type { ProfilesService } from '../profiles/profiles.service'
+import type { ProfileDoc } from '../store/profiles.store'
+import { createControlCenterClient, type ControlCenterClient } from './control-center/control-center.client'
+
+export interface CarrierClientsDeps {
+  profiles: ProfilesService
+  logger?: Logger
+  /** Clock for the clients (tests pin it to the peer's). */
+  now?: () => Date
+}
+
+/**
+ * One Control Center client per profile, built from its settings and vault secrets, and one rate governor per
+ * account (base URL + user name), shared by every client of that account: two profiles for the same Control
+ * Center user must not together exceed the one-call-at-a-time guidance.
+ */
+export function createCarrierClients({ profiles, logger, now }: CarrierClientsDeps) {
+  const governors = createGovernorRegistry()
+  const clients = new Map<string, { rev: string | undefined; client: ControlCenterClient }>()
+
+  async function build(doc: ProfileDoc): Promise<ControlCenterClient> {
+    const settings = doc.settings as { baseUrl: string; username: string; concurrency: number; perSecond: number }
+    const apiKey = await profiles.secret(doc, 'apiKey')
+    if (!apiKey) {
+      throw AppError.withRef('AUTH_FAILED', `The API key of profile "${doc.name}" is not in the keychain; enter it again in Extensions`, { key: 'profiles.secretMissing', params: { name: doc.name } })
+    }
+    const [password, licenseKey] = await Promise.all([profiles.secret(doc, 'password'), profiles.secret(doc, 'licenseKey')])
+    return createControlCenterClient({
+      carrier: doc.extension as ControlCenterExtension,
+      baseUrl: settings.baseUrl,
+      username: settings.username,
+      apiKey,
+      ...(password && licenseKey ? { password, licenseKey } : {}),
+      governor: governors.forAccount(settings.baseUrl, settings.username, { concurrency: settings.concurrency, perSecond: settings.perSecond }),
+      ...(logger ? { http: { logger } } : {}),
+      ...(now ? { now } : {}),
+    })
+  }
+
+  return {
+    async forProfile(doc: ProfileDoc): Promise<ControlCenterClient> {
+      const cached = clients.get(doc._id)
+      if (cached && cached.rev === doc._rev) return cached.client
+      const client = await build(doc)
+      clients.set(doc._id, { rev: doc._rev, client })
+      if (cached) void cached.client.close()
+      return client
+    },
+
+    /** A saved or removed profile's client holds old settings or secrets: drop it. */
+    invalidate(doc: ProfileDoc): void {
+      const cached = clients.get(doc._id)
+      clients.delete(doc._id)
+      if (cached) void cached.client.close()
+    },
+
+    async close(): Promise<void> {
+      await Promise.all([...clients.values()].map((c) => c.client.close()))
+      clients.clear()
+    },
+  }
+}
+
+export type CarrierClients = ReturnType<typeof createCarrierClients>

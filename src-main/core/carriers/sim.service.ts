@@ -1,0 +1,290 @@
+import type { BridgeError, DeviceKey, Output, ParsedInput, SimView } from '../../../src-preload/contract'
+import type { ControlCenterExtension } from '../../../src-preload/models/profiles'
+import { CONTROL_CENTER_EXTENSIONS } from '../../../src-preload/models/profiles'
+import type { Sim, SimStatus, SmsMessage } from '../../../src-preload/models/sim'
+import type { CallContext } from '../bridge/dispatcher'
+import { AppError, isAppError } from '../bridge/errors'
+import type { EventBus } from '../bridge/events'
+import type { ProfilesService } from '../profiles/profiles.service'
+import { appendAudit } from '../store/audit.store'
+import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
+import { getDeviceDoc } from '../store/devices.store'
+import { listOutbox, newOutboxDoc, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
+import type { ProfileDoc } from '../store/profiles.store'
+import type { Db } from '../store/workspace'
+import type { CarrierClients } from './carrier-clients'
+import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
+
+type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
+
+interface Resolved {
+  key: DeviceKey
+  carrier: ControlCenterExtension
+  iccid: string
+  profile: ProfileDoc
+  label: string
+}
+
+/** Errors that mean "the carrier could not be reached", as opposed to "the carrier said no". */
+const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT'])
+
+const SMS_POLL_MS = 2000
+const SMS_FOLLOW_MS = 10 * 60 * 1000
+/** An MT message is final once it leaves these states (carriers.md §1.10). */
+const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
+
+function bridgeError(e: unknown): BridgeError {
+  return isAppError(e) ? e.toBridge() : { code: 'INTERNAL', message: 'Unexpected failure' }
+}
+
+export interface SimDeps {
+  db: Db
+  bus: EventBus
+  profiles: ProfilesService
+  clients: CarrierClients
+}
+
+/**
+ * SIM operations for a device, through the carrier profile its extension configuration points at. Reads are
+ * cached for offline use; changes are audited; changes asked for offline go to the outbox only when the
+ * operator chooses to queue them.
+ */
+export function createSimService({ db, bus, profiles, clients }: SimDeps) {
+  const followers = new Set<NodeJS.Timeout>()
+
+  async function resolve(target: Target): Promise<Resolved> {
+    const device = await getDeviceDoc(db, target)
+    const label = `${target.typeId}/${target.deviceId}`
+    if (!device) throw AppError.withRef('NOT_FOUND', `Device ${label} does not exist`, { key: 'errors.deviceNotFound', params: { id: label } })
+    const config = device.extensionConfig ?? {}
+    const carrier = target.carrier ?? CONTROL_CENTER_EXTENSIONS.find((c) => c in config)
+    const entry = carrier ? (config[carrier] as { iccid?: unknown; profile?: unknown } | undefined) : undefined
+    if (!carrier || !entry || typeof entry.iccid !== 'string') {
+      throw AppError.withRef('NOT_FOUND', `Device ${label} has no Jasper or AT&T SIM in its extension configuration`, { key: 'sim.notConfigured', params: { id: label } })
+    }
+    const profile = await profiles.resolve(carrier, typeof entry.profile === 'string' ? entry.profile : undefined)
+    return { key: { typeId: target.typeId, deviceId: target.deviceId }, carrier, iccid: entry.iccid, profile, label }
+  }
+
+  async function client(r: Resolved): Promise<ControlCenterClient> {
+    return clients.forProfile(r.profile)
+  }
+
+  async function fetchSim(r: Resolved): Promise<Sim> {
+    const sim = await (await client(r)).getDevice(r.iccid)
+    await writeSimCache(db, sim)
+    bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
+    return sim
+  }
+
+  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; detail?: string }) {
+    await appendAudit(db, { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, outcome, ...extra })
+    bus.emit('audit:changed', {})
+  }
+
+  async function queue(r: Resolved, action: OutboxDoc['action'], params: OutboxDoc['params'], ctx: CallContext): Promise<string> {
+    const doc = newOutboxDoc({ action, target: r.label, carrier: r.carrier, iccid: r.iccid, params, device: r.key, profileId: r.profile._id.split(':').slice(2).join(':') }, new Date().toISOString())
+    await db.put(doc)
+    await audit(r, ctx, `${action}.queued`, 'ok', { after: params })
+    await emitOutbox()
+    return doc._id
+  }
+
+  async function emitOutbox(): Promise<void> {
+    const pending = (await listOutbox(db)).filter((d) => d.state === 'pending').length
+    bus.emit('outbox:changed', { pending })
+  }
+
+  /** Runs a change against the carrier, audits it either way, and refreshes the cached SIM. */
+  async function change(r: Resolved, ctx: CallContext, action: string, run: (c: ControlCenterClient) => Promise<unknown>, before: unknown, after: unknown): Promise<Sim | null> {
+    try {
+      await run(await client(r))
+    } catch (e) {
+      await audit(r, ctx, action, 'failed', { before, after, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+      throw e
+    }
+    await audit(r, ctx, action, 'ok', { before, after })
+    // The change is done; a failed re-read only means the panel shows the older copy until the next refresh.
+    return fetchSim(r).catch(() => null)
+  }
+
+  function follow(r: Resolved, smsMsgId: string): void {
+    const started = Date.now()
+    const tick = async () => {
+      try {
+        const sms = await (await client(r)).smsDetails(smsMsgId)
+        const final = !!sms.status && !SMS_OPEN_STATES.has(sms.status)
+        bus.emit('sim:sms', { ...sms, final })
+        if (final) return
+      } catch {
+        // A poll that fails is tried again at the next tick; the operator can also ask for the status.
+      }
+      if (Date.now() - started < SMS_FOLLOW_MS) schedule()
+    }
+    const schedule = () => {
+      const t = setTimeout(() => {
+        followers.delete(t)
+        void tick()
+      }, SMS_POLL_MS)
+      t.unref?.()
+      followers.add(t)
+    }
+    schedule()
+  }
+
+  async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
+    const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.status ?? null
+    return change(r, ctx, 'sim.changeStatus', (c) => c.editDevice(r.iccid, { status }), { status: before }, { status })
+  }
+
+  async function ratePlanChange(r: Resolved, ratePlan: string, ctx: CallContext) {
+    const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.ratePlan ?? null
+    return change(r, ctx, 'sim.changeRatePlan', (c) => c.editDevice(r.iccid, { ratePlan }), { ratePlan: before }, { ratePlan })
+  }
+
+  async function sms(r: Resolved, text: string, dataCoding: SmsDataCoding | undefined, ctx: CallContext): Promise<string> {
+    try {
+      const { smsMsgId } = await (await client(r)).sendSms(r.iccid, text, dataCoding === undefined ? {} : { dataCoding })
+      await audit(r, ctx, 'sim.sendSms', 'ok', { after: { smsMsgId, length: text.length } })
+      follow(r, smsMsgId)
+      return smsMsgId
+    } catch (e) {
+      await audit(r, ctx, 'sim.sendSms', 'failed', { after: { length: text.length }, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+      throw e
+    }
+  }
+
+  return {
+    async get(input: ParsedInput<'sim:get'>): Promise<SimView> {
+      const r = await resolve(input)
+      const base = { carrier: r.carrier, iccid: r.iccid, profile: { id: r.profile._id.split(':').slice(2).join(':'), name: r.profile.name } }
+      const cached = await readSimCache(db, r.carrier, r.iccid)
+      if (!input.refresh && cached) return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: null }
+      try {
+        const sim = await fetchSim(r)
+        return { ...base, sim, fetchedAt: sim.fetchedAt, fromCache: false, offline: null }
+      } catch (e) {
+        if (!cached) throw e
+        return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: bridgeError(e) }
+      }
+    },
+
+    async changeStatus(input: ParsedInput<'sim:changeStatus'>, ctx: CallContext): Promise<Output<'sim:changeStatus'>> {
+      const r = await resolve(input)
+      if (input.queue) return { outcome: 'queued', sim: null, outboxId: await queue(r, 'sim.changeStatus', { status: input.status }, ctx) }
+      return { outcome: 'done', sim: await statusChange(r, input.status, ctx), outboxId: null }
+    },
+
+    async changeRatePlan(input: ParsedInput<'sim:changeRatePlan'>, ctx: CallContext): Promise<Output<'sim:changeRatePlan'>> {
+      const r = await resolve(input)
+      if (input.queue) return { outcome: 'queued', sim: null, outboxId: await queue(r, 'sim.changeRatePlan', { ratePlan: input.ratePlan }, ctx) }
+      return { outcome: 'done', sim: await ratePlanChange(r, input.ratePlan, ctx), outboxId: null }
+    },
+
+    async ratePlans(input: ParsedInput<'sim:ratePlans'>): Promise<Output<'sim:ratePlans'>> {
+      const r = await resolve(input)
+      try {
+        return { allowed: true, plans: (await (await client(r)).ratePlans()).map((p) => p.name) }
+      } catch (e) {
+        // A role without access to the rate plan list (10000030) can still type the exact plan name.
+        if (isAppError(e) && e.details?.carrierCode === '10000030') return { allowed: false, plans: [] }
+        throw e
+      }
+    },
+
+    async usage(input: ParsedInput<'sim:usage'>): Promise<Output<'sim:usage'>> {
+      const r = await resolve(input)
+      try {
+        const usage = await (await client(r)).usageForCycle(r.iccid, input.cycleStartDate)
+        await writeUsageCache(db, usage)
+        return { usage, fromCache: false, offline: null }
+      } catch (e) {
+        const cached = isAppError(e) && UNREACHABLE.has(e.code) ? await readUsageCache(db, r.carrier, r.iccid, input.cycleStartDate) : null
+        if (!cached) throw e
+        return { usage: cached.usage, fromCache: true, offline: bridgeError(e) }
+      }
+    },
+
+    async usageHistory(input: ParsedInput<'sim:usageHistory'>): Promise<Output<'sim:usageHistory'>> {
+      const r = await resolve(input)
+      return { cycles: await listUsageCache(db, r.carrier, r.iccid) }
+    },
+
+    async sendSms(input: ParsedInput<'sim:sendSms'>, ctx: CallContext): Promise<Output<'sim:sendSms'>> {
+      const r = await resolve(input)
+      if (input.queue) {
+        const params: OutboxDoc['params'] = input.dataCoding === undefined ? { text: input.text } : { text: input.text, dataCoding: input.dataCoding }
+        return { outcome: 'queued', sim: null, outboxId: await queue(r, 'sim.sendSms', params, ctx), smsMsgId: null }
+      }
+      return { outcome: 'done', sim: null, outboxId: null, smsMsgId: await sms(r, input.text, input.dataCoding, ctx) }
+    },
+
+    async smsStatus(input: ParsedInput<'sim:smsStatus'>): Promise<SmsMessage & { final: boolean }> {
+      const r = await resolve(input)
+      const message = await (await client(r)).smsDetails(input.smsMsgId)
+      return { ...message, final: !!message.status && !SMS_OPEN_STATES.has(message.status) }
+    },
+
+    async outboxList(): Promise<Output<'outbox:list'>> {
+      return { items: (await listOutbox(db)).map(toOutboxItem) }
+    },
+
+    /**
+     * Sends queued changes in the order they were queued. It stops at the first one the carrier cannot be
+     * reached for (still offline); an SMS whose outcome is unknown is never sent again.
+     */
+    async outboxReplay(ctx: CallContext): Promise<Output<'outbox:replay'>> {
+      const counts = { done: 0, failed: 0, unknown: 0, pending: 0 }
+      const items = (await listOutbox(db)).filter((d) => d.state === 'pending')
+      let offline = false
+      for (const item of items) {
+        if (offline) {
+          counts.pending++
+          continue
+        }
+        let state: OutboxDoc['state'] = 'done'
+        let lastError: BridgeError | null = null
+        try {
+          const r = await resolve({ ...item.device, carrier: item.carrier })
+          if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)
+          else if (item.action === 'sim.changeRatePlan') await ratePlanChange(r, String(item.params.ratePlan), ctx)
+          else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
+        } catch (e) {
+          lastError = bridgeError(e)
+          if (UNREACHABLE.has(lastError.code)) {
+            offline = true
+            state = 'pending'
+          } else state = lastError.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed'
+        }
+        await db.put({ ...item, state, attempts: item.attempts + 1, lastError } as OutboxDoc)
+        if (state === 'pending') counts.pending++
+        else counts[state]++
+      }
+      await emitOutbox()
+      return counts
+    },
+
+    async outboxDiscard(id: string, ctx: CallContext): Promise<Output<'outbox:discard'>> {
+      const item = (await listOutbox(db)).find((d) => d._id === id)
+      if (!item) return { discarded: false }
+      await db.remove(item._id, item._rev)
+      await appendAudit(db, { actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params })
+      bus.emit('audit:changed', {})
+      await emitOutbox()
+      return { discarded: true }
+    },
+
+    async verify(extension: ControlCenterExtension, id: string): Promise<{ ok: true; detail: string }> {
+      const doc = await profiles.get(extension, id)
+      const result = await (await clients.forProfile(doc)).verify()
+      return { ok: true, detail: `${result.restBaseUrl}${result.soapCredentials ? ` · SOAP ${result.soapBaseUrl}` : ''}` }
+    },
+
+    close(): void {
+      for (const t of followers) clearTimeout(t)
+      followers.clear()
+    },
+  }
+}
+
+export type SimService = ReturnType<typeof createSimService>

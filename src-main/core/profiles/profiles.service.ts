@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto'
+import {
+  CONTROL_CENTER_SECRETS,
+  controlCenterSettingsSchema,
+  type ControlCenterExtension,
+  type Profile,
+} from '../../../src-preload/models/profiles'
+import type { z } from 'zod'
+import type { profileSaveSchema } from '../../../src-preload/models/profiles'
+import type { CallContext } from '../bridge/dispatcher'
+import { AppError } from '../bridge/errors'
+import type { EventBus } from '../bridge/events'
+import { assertSecureUrl } from '../http/secure-url'
+import { auditDoc } from '../store/audit.store'
+import { listProfiles, newProfileDoc, profileDocId, getProfile, type ProfileDoc } from '../store/profiles.store'
+import { assertBulkOk, type Db } from '../store/workspace'
+import { secretAccount, type SecretStore } from '../vault/secret-store'
+
+export type ProfileSaveInput = z.output<typeof profileSaveSchema>
+
+/** Vault accounts are `<profile document id>/<field>`, so two extensions' profiles never share a secret. */
+export function profileSecretAccount(doc: Pick<ProfileDoc, '_id'>, field: string): string {
+  return secretAccount(doc._id, field)
+}
+
+function slug(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return `${base || 'profile'}-${randomBytes(2).toString('hex')}`
+}
+
+/** Accepts a bare host (the old "domain ID") as well as a URL; credentials go over https:// only. */
+export function normaliseBaseUrl(value: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
+  const url = assertSecureUrl(withScheme)
+  return url.href.replace(/\/+$/, '')
+}
+
+export function toProfile(doc: ProfileDoc): Profile {
+  const set = new Set(doc.secretFields)
+  return {
+    id: doc._id.split(':').slice(2).join(':'),
+    extension: doc.extension as ControlCenterExtension,
+    name: doc.name,
+    settings: controlCenterSettingsSchema.parse(doc.settings),
+    secrets: { apiKey: set.has('apiKey'), password: set.has('password'), licenseKey: set.has('licenseKey') },
+    isDefault: doc.isDefault,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  }
+}
+
+export interface ProfilesDeps {
+  db: Db
+  vault: SecretStore
+  bus: EventBus
+  /** Told when a profile changes, so cached clients built from it are dropped. */
+  onChange?: (doc: ProfileDoc) => void
+}
+
+export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps) {
+  function notFound(extension: string, id: string): AppError {
+    return AppError.withRef('NOT_FOUND', `There is no ${extension} profile "${id}"`, { key: 'profiles.notFound', params: { id } })
+  }
+
+  async function mustGet(extension: ControlCenterExtension, id: string): Promise<ProfileDoc & { _rev: string }> {
+    const doc = (await getProfile(db, extension, id)) as (ProfileDoc & { _rev: string }) | null
+    if (!doc) throw notFound(extension, id)
+    return doc
+  }
+
+  return {
+    async list(extension?: ControlCenterExtension): Promise<Profile[]> {
+      return (await listProfiles(db, extension)).map(toProfile)
+    },
+
+    async get(extension: ControlCenterExtension, id: string): Promise<ProfileDoc> {
+      return mustGet(extension, id)
+    },
+
+    /** The profile a device uses when its configuration names none: the default, else the only one. */
+    async resolve(extension: ControlCenterExtension, id?: string): Promise<ProfileDoc> {
+      if (id) return mustGet(extension, id)
+      const all = await listProfiles(db, extension)
+      const chosen = all.filter((p) => p.isDefault).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0] ?? (all.length === 1 ? all[0] : undefined)
+      if (!chosen) {
+        throw AppError.withRef(
+          'NOT_FOUND',
+          all.length === 0 ? `No ${extension} profile yet: add one in Extensions` : `Several ${extension} profiles and none is the default: choose a default in Extensions`,
+          { key: all.length === 0 ? 'profiles.noneForCarrier' : 'profiles.noDefault', params: { carrier: extension } },
+        )
+      }
+      return chosen
+    },
+
+    async save(input: ProfileSaveInput, ctx: CallContext): Promise<Profile> {
+      const baseUrl = normaliseBaseUrl(input.settings.baseUrl)
+      const existing = input.id ? await getProfile(db, input.extension, input.id) : null
+      if (input.id && !existing) throw notFound(input.extension, input.id)
+      const id = input.id ?? slug(input.name)
+      const now = new Date().toISOString()
+      const secretFields = new Set(existing?.secretFields ?? [])
+      for (const field of CONTROL_CENTER_SECRETS) {
+        const v = input.secrets[field]
+        if (typeof v === 'string') secretFields.add(field)
+        else if (v === null) secretFields.delete(field)
+      }
+      if (!secretFields.has('apiKey')) {
+        throw AppError.withRef('VALIDATION', 'The API key is required (Control Center REST authenticates with user name and API key)', { key: 'profiles.apiKeyRequired' })
+      }
+      if (secretFields.has('password') !== secretFields.has('licenseKey')) {
+        throw AppError.withRef('VALIDATION', 'The SOAP API needs both the password and the license key, or neither', { key: 'profiles.soapPair' })
+      }
+
+      const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
+      const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0
+      const doc: ProfileDoc = {
+        ...newProfileDoc({ extension: input.extension, id, name: input.name, settings: { ...input.settings, baseUrl }, secretFields: [...secretFields], isDefault }, now),
+        ...(existing ? { _rev: existing._rev, createdAt: existing.createdAt } : {}),
+      }
+
+      // Secrets first: if the keychain refuses, nothing in the workspace claims a secret that is not there.
+      for (const field of CONTROL_CENTER_SECRETS) {
+        const v = input.secrets[field]
+        if (typeof v === 'string') await vault.set(profileSecretAccount(doc, field), v)
+        else if (v === null) await vault.clear(profileSecretAccount(doc, field))
+      }
+      const writes: object[] = [
+        doc,
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: existing ? 'profile.update' : 'profile.add',
+          target: `${input.extension}/${id}`,
+          outcome: 'ok',
+          ...(existing ? { before: { name: existing.name, settings: existing.settings, secretsSet: existing.secretFields } } : {}),
+          after: { name: doc.name, settings: doc.settings, secretsSet: doc.secretFields, isDefault },
+        }),
+      ]
+      if (isDefault) for (const s of siblings.filter((p) => p.isDefault)) writes.push({ ...s, isDefault: false, updatedAt: now })
+      assertBulkOk(await db.bulkDocs(writes as ProfileDoc[]))
+      onChange?.(doc)
+      bus.emit('profiles:changed', { extension: input.extension })
+      bus.emit('audit:changed', {})
+      return toProfile(doc)
+    },
+
+    async remove(extension: ControlCenterExtension, id: string, ctx: CallContext): Promise<{ removed: true }> {
+      const doc = await mustGet(extension, id)
+      for (const field of doc.secretFields) await vault.clear(profileSecretAccount(doc, field))
+      const now = new Date().toISOString()
+      const writes: object[] = [
+        { _id: doc._id, _rev: doc._rev, _deleted: true },
+        auditDoc({ at: now, actor: ctx.actor, action: 'profile.remove', target: `${extension}/${id}`, outcome: 'ok', before: { name: doc.name, settings: doc.settings } }),
+      ]
+      // Keep a default: removing it promotes the oldest remaining profile.
+      const rest = (await listProfiles(db, extension)).filter((p) => p._id !== doc._id)
+      if (doc.isDefault && rest.length > 0 && !rest.some((p) => p.isDefault)) {
+        const next = [...rest].sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0]!
+        writes.push({ ...next, isDefault: true, updatedAt: now })
+      }
+      assertBulkOk(await db.bulkDocs(writes as ProfileDoc[]))
+      onChange?.(doc)
+      bus.emit('profiles:changed', { extension })
+      bus.emit('audit:changed', {})
+      return { removed: true }
+    },
+
+    /** Secrets for a network client inside the core; never bridged. */
+    async secret(doc: ProfileDoc, field: string): Promise<string | null> {
+      return doc.secretFields.includes(field) ? vault.get(profileSecretAccount(doc, field)) : null
+    },
+  }
+}
+
+export type ProfilesService = ReturnType<typeof createProfilesService>

@@ -1,0 +1,57 @@
+import type { CycleUsage, Sim } from '../../../src-preload/models/sim'
+import { getOrNull, type BaseDoc, type Db } from './workspace'
+
+/**
+ * Carrier data as last read, so panels render offline "as of" `fetchedAt`. One document per SIM and one per
+ * SIM and cycle: a refresh replaces a whole document, so replicas merge by last write.
+ */
+export interface SimCacheDoc extends BaseDoc {
+  kind: 'cache'
+  sim: Sim
+  fetchedAt: string
+}
+
+export interface UsageCacheDoc extends BaseDoc {
+  kind: 'cache'
+  usage: CycleUsage
+  fetchedAt: string
+}
+
+const simId = (carrier: string, iccid: string) => `cache:sim:${carrier}:${iccid}`
+const usagePrefix = (carrier: string, iccid: string) => `cache:usage:${carrier}:${iccid}:`
+
+async function upsert<T extends BaseDoc>(db: Db, doc: T): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await getOrNull<T>(db, doc._id)
+    try {
+      await db.put({ ...doc, ...(existing ? { _rev: existing._rev } : {}) })
+      return
+    } catch (e) {
+      // Two refreshes racing: the later read wins, which is the fresher data.
+      if ((e as { status?: number }).status !== 409 || attempt >= 3) throw e
+    }
+  }
+}
+
+export function readSimCache(db: Db, carrier: string, iccid: string): Promise<SimCacheDoc | null> {
+  return getOrNull<SimCacheDoc>(db, simId(carrier, iccid))
+}
+
+export function writeSimCache(db: Db, sim: Sim): Promise<void> {
+  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.iccid), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt })
+}
+
+export function readUsageCache(db: Db, carrier: string, iccid: string, cycleStartDate: string): Promise<UsageCacheDoc | null> {
+  return getOrNull<UsageCacheDoc>(db, `${usagePrefix(carrier, iccid)}${cycleStartDate}`)
+}
+
+export function writeUsageCache(db: Db, usage: CycleUsage): Promise<void> {
+  return upsert<UsageCacheDoc>(db, { _id: `${usagePrefix(usage.carrier, usage.iccid)}${usage.cycleStartDate}`, kind: 'cache', schemaVersion: 1, usage, fetchedAt: usage.fetchedAt })
+}
+
+/** Every cycle read so far for one SIM, oldest first (ids sort by cycle date). */
+export async function listUsageCache(db: Db, carrier: string, iccid: string): Promise<CycleUsage[]> {
+  const prefix = usagePrefix(carrier, iccid)
+  const page = await db.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\ufff0` })
+  return page.rows.map((r) => (r.doc as unknown as UsageCacheDoc).usage)
+}

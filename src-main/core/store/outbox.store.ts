@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto'
+import type { BridgeError, OutboxItem } from '../../../src-preload/contract'
+import type { BaseDoc, Db } from './workspace'
+
+/**
+ * Carrier changes the operator chose to queue while offline. Ids sort by creation so replay keeps the
+ * operator's order (a status change queued after a rate-plan change stays after it).
+ */
+export interface OutboxDoc extends BaseDoc, Omit<OutboxItem, 'id'> {
+  kind: 'outbox'
+  /** Which device asked, and through which profile, so replay uses the same account. */
+  device: { typeId: string; deviceId: string }
+  profileId: string
+}
+
+let sequence = 0
+
+export function newOutboxDoc(input: Omit<OutboxDoc, '_id' | 'kind' | 'schemaVersion' | 'state' | 'attempts' | 'lastError' | 'createdAt'>, now: string): OutboxDoc {
+  sequence = (sequence + 1) % 1e9
+  return {
+    ...input,
+    _id: `outbox:${now}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
+    kind: 'outbox',
+    schemaVersion: 1,
+    state: 'pending',
+    createdAt: now,
+    attempts: 0,
+    lastError: null,
+  }
+}
+
+export async function listOutbox(db: Db): Promise<(OutboxDoc & { _rev: string })[]> {
+  const page = await db.allDocs({ include_docs: true, startkey: 'outbox:', endkey: 'outbox:\ufff0' })
+  return page.rows.map((r) => r.doc as unknown as OutboxDoc & { _rev: string })
+}
+
+export function toOutboxItem(doc: OutboxDoc): OutboxItem {
+  return {
+    id: doc._id,
+    action: doc.action,
+    target: doc.target,
+    carrier: doc.carrier,
+    iccid: doc.iccid,
+    params: doc.params,
+    state: doc.state,
+    createdAt: doc.createdAt,
+    attempts: doc.attempts,
+    lastError: doc.lastError as BridgeError | null,
+  }
+}

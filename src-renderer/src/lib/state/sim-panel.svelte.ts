@@ -1,0 +1,179 @@
+import type { BridgeError, DeviceKey, Input, Output, SimView } from '../../../../src-preload/contract'
+import type { ControlCenterExtension } from '../../../../src-preload/models/profiles'
+import type { CycleUsage } from '../../../../src-preload/models/sim'
+import { api } from '../api'
+import { toBridgeError } from '../errors'
+
+/** Errors that mean "the carrier could not be reached" (the core's own split), as opposed to "the carrier said no". */
+export function isUnreachable(error: BridgeError | null | undefined): boolean {
+  return error?.code === 'NETWORK' || error?.code === 'TIMEOUT'
+}
+
+export type ActionOutcome = Output<'sim:changeStatus'>
+export type SmsDataCoding = NonNullable<Input<'sim:sendSms'>['dataCoding']>
+export type UsageResult = Output<'sim:usage'>
+export type RatePlans = Output<'sim:ratePlans'>
+
+export interface TrackedSms {
+  smsMsgId: string
+  /** The carrier's status text (Pending, Delivered, Failed…); null until the first report. */
+  status: string | null
+  final: boolean
+}
+
+/**
+ * One SIM of one device (its extension configuration names the carrier and ICCID). Holds what the carrier last
+ * said, or the cached copy with the reason when it cannot be reached; the actions go through the core, which
+ * audits them and, when the operator asks, queues them in the outbox instead.
+ */
+export class SimPanel {
+  readonly key: DeviceKey
+  readonly carrier: ControlCenterExtension
+  readonly iccid: string
+  view = $state.raw<SimView | null>(null)
+  /** Why the SIM could not be read at all (nothing cached to show). */
+  error = $state.raw<BridgeError | null>(null)
+  loading = $state(true)
+  refreshing = $state(false)
+  /**
+   * Set while the carrier cannot be reached (the last read came from the cache, or an action failed for want of
+   * a network): network actions then show this reason and offer to queue instead.
+   */
+  offline = $state.raw<BridgeError | null>(null)
+  ratePlans = $state.raw<RatePlans | null>(null)
+  ratePlansError = $state.raw<BridgeError | null>(null)
+  usage = $state.raw<UsageResult | null>(null)
+  history = $state.raw<CycleUsage[]>([])
+  sms = $state.raw<TrackedSms | null>(null)
+  #seq = 0
+  #stop: (() => void)[] = []
+
+  constructor(key: DeviceKey, carrier: ControlCenterExtension, iccid: string) {
+    this.key = key
+    this.carrier = carrier
+    this.iccid = iccid
+    this.#stop.push(
+      api.on('sim:changed', (e) => {
+        // The core emits this right after it read the SIM from the carrier and cached it, so the cached copy
+        // is as fresh as a network read: show it without another round trip to the carrier.
+        if (e.carrier === this.carrier && e.iccid === this.iccid) void this.#load(false, true)
+      }),
+      api.on('sim:sms', (message) => {
+        if (this.sms && message.smsMsgId === this.sms.smsMsgId) this.sms = { smsMsgId: message.smsMsgId, status: message.status, final: message.final }
+      }),
+      api.onReconnect(() => {
+        void this.#load(false, false)
+        // An `sim:sms` event sent while the socket was down is lost; ask once.
+        if (this.sms && !this.sms.final) void this.checkSms()
+      }),
+    )
+  }
+
+  get target(): DeviceKey & { carrier: ControlCenterExtension } {
+    return { typeId: this.key.typeId, deviceId: this.key.deviceId, carrier: this.carrier }
+  }
+
+  /** Shows the cached copy at once (if any), then asks the carrier. */
+  async open(): Promise<void> {
+    const fetched = await this.#load(false, false)
+    // Without a cached copy the first read already went to the carrier (or failed): a second one would only
+    // cost a call.
+    if (fetched === 'cache') await this.refresh()
+    void this.loadHistory()
+  }
+
+  async refresh(): Promise<void> {
+    await this.#load(true, false)
+  }
+
+  /** Returns where the data came from, or null when the read failed or was superseded. */
+  async #load(refresh: boolean, justFetched: boolean): Promise<'cache' | 'network' | null> {
+    const seq = ++this.#seq
+    if (refresh) this.refreshing = true
+    const result = await api.invoke('sim:get', { ...this.target, refresh })
+    if (seq !== this.#seq) return null
+    this.loading = false
+    this.refreshing = false
+    if (!result.ok) {
+      // Keep whatever is on screen: an error does not make the last data wrong, only older.
+      this.error = result.error
+      if (isUnreachable(result.error)) this.offline = result.error
+      return null
+    }
+    const view = justFetched ? { ...result.value, fromCache: false, offline: null } : result.value
+    this.view = view
+    this.error = null
+    this.offline = view.offline
+    return view.fromCache ? 'cache' : 'network'
+  }
+
+  async changeStatus(status: Input<'sim:changeStatus'>['status'], queue: boolean): Promise<ActionOutcome | BridgeError> {
+    return this.#act(() => api.call('sim:changeStatus', { ...this.target, status, queue }))
+  }
+
+  async changeRatePlan(ratePlan: string, queue: boolean): Promise<ActionOutcome | BridgeError> {
+    return this.#act(() => api.call('sim:changeRatePlan', { ...this.target, ratePlan, queue }))
+  }
+
+  async sendSms(text: string, dataCoding: SmsDataCoding | undefined, queue: boolean): Promise<Output<'sim:sendSms'> | BridgeError> {
+    const input: Input<'sim:sendSms'> = dataCoding === undefined ? { ...this.target, text, queue } : { ...this.target, text, dataCoding, queue }
+    const outcome = await this.#act(() => api.call('sim:sendSms', input))
+    if (!('code' in outcome) && outcome.smsMsgId) {
+      this.sms = { smsMsgId: outcome.smsMsgId, status: null, final: false }
+    }
+    return outcome
+  }
+
+  async #act<T extends ActionOutcome>(run: () => Promise<T>): Promise<T | BridgeError> {
+    try {
+      const outcome = await run()
+      if (outcome.outcome === 'done') {
+        this.offline = null
+        if (outcome.sim && this.view) this.view = { ...this.view, sim: outcome.sim, fetchedAt: outcome.sim.fetchedAt, fromCache: false, offline: null }
+      }
+      return outcome
+    } catch (e) {
+      const error = toBridgeError(e)
+      if (isUnreachable(error)) this.offline = error
+      return error
+    }
+  }
+
+  async checkSms(): Promise<BridgeError | null> {
+    const tracked = this.sms
+    if (!tracked) return null
+    const result = await api.invoke('sim:smsStatus', { ...this.target, smsMsgId: tracked.smsMsgId })
+    if (!result.ok) return result.error
+    if (this.sms?.smsMsgId === tracked.smsMsgId) this.sms = { smsMsgId: tracked.smsMsgId, status: result.value.status, final: result.value.final }
+    return null
+  }
+
+  async loadRatePlans(): Promise<void> {
+    const result = await api.invoke('sim:ratePlans', this.target)
+    if (result.ok) {
+      this.ratePlans = result.value
+      this.ratePlansError = null
+    } else {
+      this.ratePlansError = result.error
+    }
+  }
+
+  async readUsage(cycleStartDate: string): Promise<BridgeError | null> {
+    const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate })
+    if (!result.ok) return result.error
+    this.usage = result.value
+    if (result.value.offline) this.offline = result.value.offline
+    void this.loadHistory()
+    return null
+  }
+
+  async loadHistory(): Promise<void> {
+    const result = await api.invoke('sim:usageHistory', this.target)
+    if (result.ok) this.history = result.value.cycles
+  }
+
+  dispose(): void {
+    for (const stop of this.#stop) stop()
+    this.#stop = []
+  }
+}

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventName } from '../../src-preload/contract'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { tempDir, testCore } from '../helpers/core'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+/**
+ * The peer's inventory dates end mid-2024, so the peer and the core share a clock that starts on a fixed day
+ * (billing cycles are then known) and moves with real time (so SMS are delivered).
+ */
+const START = Date.now()
+const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - START))
+const SECRET = 'sim-test-api-key-Zq9'
+
+describe('SIM operations through the bridge, against the Control Center peer', () => {
+  let peer: ControlCenterPeer
+  let core: TestCore
+  let cleanup: () => Promise<void>
+  const events: { event: EventName; payload: unknown }[] = []
+  const device = { typeId: 'meter', deviceId: 'm-1' }
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 20, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: SECRET, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { now: clock })
+    core.bus.subscribe((event, payload) => events.push({ event, payload }))
+    await core.call('devices:add', device)
+    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: peer.iccids[3] } }) })
+  })
+  afterAll(async () => {
+    await core.close()
+    await peer.close()
+    await cleanup()
+  })
+
+  const settings = () => ({ baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 })
+
+  it('says which profile is missing before one exists', async () => {
+    expect(await core.dispatcher.invoke('sim:get', device)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'profiles.noneForCarrier' } } } })
+  })
+
+  it('refuses incomplete or insecure profiles and changes nothing', async () => {
+    const base = { extension: 'jasper', name: 'Ops', settings: settings() } as const
+    expect(await core.dispatcher.invoke('profiles:save', base)).toMatchObject({ ok: false, error: { details: { ref: { key: 'profiles.apiKeyRequired' } } } })
+    expect(await core.dispatcher.invoke('profiles:save', { ...base, secrets: { apiKey: 'k', password: 'p' } })).toMatchObject({ ok: false, error: { details: { ref: { key: 'profiles.soapPair' } } } })
+    expect(await core.dispatcher.invoke('profiles:save', { ...base, settings: { ...settings(), baseUrl: 'http://cc.example.com' }, secrets: { apiKey: 'k' } })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', details: { ref: { key: 'errors.insecureUrl' } } },
+    })
+    expect((await core.call('profiles:list', {})).items).toEqual([])
+  })
+
+  it('keeps a profile with its secrets in the vault only, and verifies it', async () => {
+    const saved = await core.call('profiles:save', { extension: 'jasper', name: 'Ops account', settings: settings(), secrets: { apiKey: SECRET } })
+    expect(saved).toMatchObject({ extension: 'jasper', isDefault: true, secrets: { apiKey: true, password: false, licenseKey: false } })
+    expect(JSON.stringify(await core.call('profiles:list', {}))).not.toContain(SECRET)
+    expect(JSON.stringify(await core.call('audit:list', {}))).not.toContain(SECRET)
+    expect(await core.call('profiles:verify', { extension: 'jasper', id: saved.id })).toMatchObject({ ok: true })
+
+    const wrong = await core.call('profiles:save', { extension: 'jasper', name: 'Wrong key', settings: settings(), secrets: { apiKey: 'nope' } })
+    expect(await core.dispatcher.invoke('profiles:verify', { extension: 'jasper', id: wrong.id })).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED', details: { carrierCode: '10000001' } } })
+    await core.call('profiles:remove', { extension: 'jasper', id: wrong.id })
+    expect((await core.call('profiles:list', { extension: 'jasper' })).items.map((p) => p.id)).toEqual([saved.id])
+  })
+
+  it('reads the SIM, changes its status with an audit entry naming both states, and caches it', async () => {
+    const view = await core.call('sim:get', { ...device, refresh: true })
+    expect(view).toMatchObject({ carrier: 'jasper', iccid: peer.iccids[3], fromCache: false, offline: null, sim: { iccid: peer.iccids[3] } })
+    const before = view.sim!.status
+    const target = before === 'deactivated' ? 'activated' : 'deactivated'
+    const changed = await core.call('sim:changeStatus', { ...device, status: target })
+    expect(changed).toMatchObject({ outcome: 'done', sim: { status: target } })
+    expect(peer.stats().statusChanges.filter((c) => c.iccid === peer.iccids[3])).toHaveLength(1)
+    const [entry] = (await core.call('audit:list', { query: 'sim.changeStatus' })).items
+    expect(entry).toMatchObject({ outcome: 'ok', before: { status: before }, after: { status: target } })
+    expect(await core.call('sim:get', device)).toMatchObject({ fromCache: true, sim: { status: target } })
+    expect(events.some((e) => e.event === 'sim:changed')).toBe(true)
+  })
+
+  it('lists rate plans and changes the plan', async () => {
+    const { allowed, plans } = await core.call('sim:ratePlans', device)
+    expect(allowed).toBe(true)
+    expect(plans).toEqual([...peer.ratePlans].map((p) => p))
+    const plan = plans[plans.length - 1]!
+    expect(await core.call('sim:changeRatePlan', { ...device, ratePlan: plan })).toMatchObject({ outcome: 'done', sim: { ratePlan: plan } })
+  })
+
+  it('reads usage for a cycle, keeps it for the chart, and refuses bad dates', async () => {
+    const r = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
+    expect(r).toMatchObject({ fromCache: false, usage: { cycleStartDate: '2025-03-01', iccid: peer.iccids[3] } })
+    expect((await core.call('sim:usageHistory', device)).cycles.map((c) => c.cycleStartDate)).toEqual(['2025-03-01'])
+    for (const bad of ['2025-02-30', '25-03-01', '2025-3-1']) {
+      expect(await core.dispatcher.invoke('sim:usage', { ...device, cycleStartDate: bad })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    }
+  })
+
+  it('sends an SMS once and follows it to a final status', async () => {
+    const sent = await core.call('sim:sendSms', { ...device, text: 'ping' })
+    expect(sent.smsMsgId).toMatch(/^\d+$/)
+    await expect.poll(() => events.find((e) => e.event === 'sim:sms' && (e.payload as { final: boolean }).final)?.payload, { timeout: 15_000 }).toMatchObject({ smsMsgId: sent.smsMsgId })
+    expect(peer.stats().smsSent).toBe(1)
+  })
+
+  // Each unreachable call is retried with the account's growing back-off before it is reported.
+  it('shows cached data when the carrier cannot be reached, and queues changes only when asked', { timeout: 180_000 }, async () => {
+    peer.faults.set({ kind: 'drop' })
+    try {
+      const view = await core.call('sim:get', { ...device, refresh: true })
+      expect(view).toMatchObject({ fromCache: true, offline: { code: 'NETWORK' } })
+      expect(await core.dispatcher.invoke('sim:changeStatus', { ...device, status: 'activated' })).toMatchObject({ ok: false, error: { code: 'NETWORK' } })
+      expect(await core.call('sim:changeStatus', { ...device, status: 'activated', queue: true })).toMatchObject({ outcome: 'queued' })
+      expect((await core.call('outbox:list', {})).items).toMatchObject([{ action: 'sim.changeStatus', state: 'pending', params: { status: 'activated' } }])
+      expect(await core.call('outbox:replay', {})).toMatchObject({ pending: 1, done: 0 })
+    } finally {
+      peer.faults.clear()
+    }
+    expect(await core.call('outbox:replay', {})).toEqual({ done: 1, failed: 0, unknown: 0, pending: 0 })
+    expect((await core.call('sim:get', device)).sim?.status).toBe('activated')
+  })
+
+  it('explains a device without a SIM', async () => {
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'plain' })
+    expect(await core.dispatcher.invoke('sim:get', { typeId: 'meter', deviceId: 'plain' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'sim.notConfigured' } } } })
+  })
+})
