@@ -2,8 +2,15 @@ import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
 import { registerDevices } from './commands/devices'
 import { registerServe } from './commands/serve'
+import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
 import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
+
+// `fieldline … | head` closes the pipe early: that is the reader being done, not a failure.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0)
+  throw e
+})
 
 const program = new Command()
 program
@@ -35,6 +42,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 }
 
 registerDevices(program, withRuntime)
+registerSim(program, withRuntime)
 registerServe(program, () => {
   const { dataDir, json } = globals()
   return openRuntime(dataDir, json, 'serve')

@@ -39,8 +39,12 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
       for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic('<input>', d)}`)
       throw new CliError(lines.join('\n'), INPUT_CODES.has(error.code) ? EXIT.usage : EXIT.failed)
     },
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => {
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    },
+    err: (text) => {
+      process.stderr.write(text.endsWith('\n') ? text : `${text}\n`)
+    },
   }
 }
 

@@ -11,9 +11,9 @@ import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
-import { createCarrierClients } from './carriers/carrier-clients'
+import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
-import { createProfilesService } from './profiles/profiles.service'
+import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -34,6 +34,8 @@ export interface Core {
   workspace: Workspace
   imports: ImportService
   sims: SimService
+  profiles: ProfilesService
+  clients: CarrierClients
   logger: Logger
   close(): Promise<void>
 }
@@ -52,9 +54,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
-  let clients: ReturnType<typeof createCarrierClients> | undefined
-  const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => clients?.invalidate(doc) })
-  clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
+  // Profiles and clients know each other: a saved profile drops the client built from its old settings.
+  const onProfileChange: { invalidate?: CarrierClients['invalidate'] } = {}
+  const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
+  const clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
+  onProfileChange.invalidate = (doc) => clients.invalidate(doc)
   const sims = createSimService({ db, bus, profiles, clients })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
@@ -114,6 +118,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     workspace,
     imports,
     sims,
+    profiles,
+    clients,
     logger,
     async close() {
       sims.close()

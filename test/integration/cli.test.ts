@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { tempDir } from '../helpers/core'
 
 const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
@@ -58,5 +59,63 @@ describe('fieldline CLI', () => {
     const ok = run(['devices', 'config', 'set', 'meter', 'a', '-'], '{"atnt": {"iccid": "89011704252316180048"}}')
     expect(ok.code).toBe(0)
     expect(JSON.parse(run(['devices', 'config', 'get', 'meter', 'a']).out)).toEqual({ atnt: { iccid: '89011704252316180048' } })
+  })
+})
+
+describe('fieldline sim (Control Center) against the peer', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let peer: ControlCenterPeer
+  // Asynchronous: the peer runs in this process and must keep answering while the CLI runs.
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], {
+        env: { ...process.env, FIELDLINE_CC_URL: peer.url, FIELDLINE_CC_USERNAME: 'ops', FIELDLINE_CC_API_KEY: 'test-api-key', ...env },
+      })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('close', (code) => resolve({ code, out, err }))
+    })
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    peer = await startControlCenterPeer({ devices: 5, smsDeliveryMs: 10 })
+  })
+  afterAll(async () => {
+    await peer.close()
+    await cleanup()
+  })
+
+  it('shows a SIM as the normalised model, and changes its state with an audit entry', async () => {
+    const iccid = peer.iccids[1]!
+    const shown = JSON.parse((await run(['--json', 'sim', 'show', iccid])).out) as { iccid: string; carrier: string; monthToDate: { dataBytes: number } }
+    expect(shown).toMatchObject({ iccid, carrier: 'jasper', monthToDate: { dataBytes: expect.any(Number) } })
+    expect(await run(['sim', 'status', iccid, 'RETIRED'])).toMatchObject({ code: 0, out: expect.stringContaining('→ retired') })
+    expect(peer.stats().statusChanges).toEqual([expect.objectContaining({ iccid, status: 'RETIRED' })])
+    const listed = await run(['--json', 'devices', 'list'])
+    expect(listed.err).toBe('')
+    expect(listed.code).toBe(0)
+  })
+
+  it('exits 2 for bad input and 1 with the carrier code for carrier errors', async () => {
+    expect((await run(['sim', 'status', peer.iccids[0]!, 'FROZEN'])).code).toBe(2)
+    expect((await run(['sim', 'usage', peer.iccids[0]!, '--cycle', '2024-02-30'])).code).toBe(2)
+    const unknown = await run(['sim', 'show', '8988216716970004975'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.err).toContain('carrier error 20000001')
+    const badKey = await run(['sim', 'show', peer.iccids[0]!], { FIELDLINE_CC_API_KEY: 'wrong' })
+    expect(badKey).toMatchObject({ code: 1, err: expect.stringContaining('carrier error 10000001') })
+    expect(badKey.err).not.toContain('wrong')
+    expect((await run(['sim', 'show', peer.iccids[0]!], { FIELDLINE_CC_URL: '' })).code).toBe(2)
+  })
+
+  it('lists plans, sends an SMS once, and searches every page', async () => {
+    expect((await run(['sim', 'plans'])).out.split('\n').filter(Boolean)).toEqual([...peer.ratePlans])
+    expect((await run(['sim', 'sms', peer.iccids[2]!, 'hello'])).out).toMatch(/^sent SMS \d+ to /)
+    expect(peer.stats().smsSent).toBe(1)
+    const lines = (await run(['--json', 'sim', 'search', '--since', '2000-01-01T00:00:00Z'])).out.split('\n').filter(Boolean)
+    expect(lines).toHaveLength(5)
   })
 })

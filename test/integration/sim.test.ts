@@ -103,8 +103,7 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     expect(peer.stats().smsSent).toBe(1)
   })
 
-  // Each unreachable call is retried with the account's growing back-off before it is reported.
-  it('shows cached data when the carrier cannot be reached, and queues changes only when asked', { timeout: 180_000 }, async () => {
+  it('shows cached data when the carrier cannot be reached, and queues changes only when asked', async () => {
     peer.faults.set({ kind: 'drop' })
     try {
       const view = await core.call('sim:get', { ...device, refresh: true })

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type BridgeError } from '../../../src-preload/contract'
+import { ERROR_CODES, type BridgeError, type MessageRef } from '../../../src-preload/contract'
 import { hasMessage, translateRef, type Translate } from '../i18n'
 import { BridgeCallError } from './api'
 
@@ -18,9 +18,18 @@ export function toBridgeError(e: unknown): BridgeError {
 export function errorText(t: Translate, error: BridgeError): string {
   const generic = ERROR_CODES.includes(error.code) ? t(`errors.code.${error.code}`) : error.message
   const ref = error.details?.ref
-  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, ref, generic), error.details?.carrierCode)
+  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, namedCarrier(t, ref), generic), error.details?.carrierCode)
   const carrier = error.details?.carrierMessage
   return withCarrierCode(t, carrier ? `${generic} (${carrier})` : generic, error.details?.carrierCode)
+}
+
+const CARRIER_IDS = new Set(['jasper', 'atnt', 'orange'])
+
+/** The core names carriers by id ("atnt"); the operator knows them by name ("AT&T"). */
+function namedCarrier(t: Translate, ref: MessageRef): MessageRef {
+  const carrier = ref.params?.carrier
+  if (typeof carrier !== 'string' || !CARRIER_IDS.has(carrier)) return ref
+  return { ...ref, params: { ...ref.params, carrier: t(`carriers.${carrier}`) } }
 }
 
 /**

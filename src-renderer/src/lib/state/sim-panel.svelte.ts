@@ -61,6 +61,10 @@ export class SimPanel {
       api.on('sim:sms', (message) => {
         if (this.sms && message.smsMsgId === this.sms.smsMsgId) this.sms = { smsMsgId: message.smsMsgId, status: message.status, final: message.final }
       }),
+      api.on('profiles:changed', (e) => {
+        // A profile added, fixed or made default can turn "no profile" or "refused credentials" into data.
+        if (e.extension === this.carrier) void this.refresh()
+      }),
       api.onReconnect(() => {
         void this.#load(false, false)
         // An `sim:sms` event sent while the socket was down is lost; ask once.

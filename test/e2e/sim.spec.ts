@@ -1,0 +1,170 @@
+/**
+ * The Jasper / AT&T Control Center UI end to end: a profile in the Extensions gallery, a device whose extension
+ * configuration names a SIM, and the SIM panel against the wire-faithful Control Center peer (one per test, on
+ * 127.0.0.1, where plain http:// is allowed). Saving a profile puts its API key in the OS keychain, so the serve
+ * process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
+ */
+import type { Locator, Page } from '@playwright/test'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { missingService } from '../helpers/system'
+import { expect, test } from './fixtures'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+
+let peer: ControlCenterPeer
+
+test.beforeEach(async () => {
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  peer = await startControlCenterPeer({ devices: 20 })
+})
+
+test.afterEach(async () => {
+  await peer?.close()
+})
+
+async function addJasperProfile(page: Page, apiKey: string): Promise<Locator> {
+  await page.getByRole('navigation').getByRole('link', { name: 'Extensions' }).click()
+  const card = page.getByRole('region', { name: 'Jasper' })
+  await card.getByRole('button', { name: 'Add' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Profile name').fill('Lab account')
+  await dialog.getByLabel('API URL').fill(peer.url)
+  await dialog.getByLabel('User name').fill('ops')
+  await dialog.getByLabel('API key').fill(apiKey)
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
+  return card
+}
+
+/** Replaces the editor's text the way a paste does (typing would fight Monaco's auto-closing quotes). */
+async function setEditorText(page: Page, text: string) {
+  const editor = page.locator('.monaco-editor').first()
+  await editor.click()
+  await page.keyboard.press('ControlOrMeta+a')
+  await page.keyboard.press('Delete')
+  await page.keyboard.insertText(text)
+}
+
+async function addDevice(page: Page, deviceId: string) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
+  await page.getByRole('button', { name: 'Add device' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Device type').fill('meter')
+  await dialog.getByLabel('Device ID').fill(deviceId)
+  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
+  await page.getByTestId('device-row').filter({ hasText: deviceId }).click()
+  await expect(page.getByRole('heading', { name: 'Extension configuration' })).toBeVisible()
+}
+
+/** The peer's billing cycles start on day 1 at 00:00 UTC, so the first day of this month starts the open cycle. */
+function currentCycleStart(): string {
+  const now = new Date()
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}-01`
+}
+
+test('adds a Jasper profile, shows the carrier’s reason for refused credentials, and verifies the fixed one', async ({ app }) => {
+  const { page } = app
+  const card = await addJasperProfile(page, 'not-the-key')
+  await expect(card.getByText('API key set')).toBeVisible()
+  await expect(card.getByText('Default', { exact: true })).toBeVisible()
+
+  await card.getByRole('button', { name: 'Verify connection' }).click()
+  await expect(card.getByRole('status')).toContainText(/refused the user name and API key.*10000001/)
+
+  await card.getByRole('button', { name: 'Edit' }).click()
+  const dialog = page.getByRole('dialog')
+  // Secrets are never read back: the field is empty and says the saved key is kept.
+  await expect(dialog.getByLabel('API key')).toHaveValue('')
+  await expect(dialog.getByLabel('API key')).toHaveAttribute('placeholder', /leave empty to keep/)
+  await dialog.getByLabel('API URL').fill('http://example.com')
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog.getByText(/accepted for this computer only/)).toBeVisible()
+  await dialog.getByLabel('API URL').fill(peer.url)
+  await dialog.getByLabel('API key').fill('test-api-key')
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog).toBeHidden()
+
+  await card.getByRole('button', { name: 'Verify connection' }).click()
+  await expect(card.getByRole('status')).toContainText('Connection verified')
+})
+
+test('attaches a SIM to a device and uses its panel: status, usage, SMS, then the offline view from cache', async ({ app }) => {
+  const { page } = app
+  const iccid = peer.iccids[0]!
+  const card = await addJasperProfile(page, 'test-api-key')
+  await card.getByRole('button', { name: 'Verify connection' }).click()
+  await expect(card.getByRole('status')).toContainText('Connection verified')
+
+  await addDevice(page, 'sim-1')
+  // An 18-digit ICCID is refused with the reason, and no SIM panel appears for it.
+  await setEditorText(page, `{"jasper": {"iccid": "${iccid.slice(0, 18)}"}}`)
+  await expect(page.getByText(/19 or 20 digits/).first()).toBeVisible()
+  await page.getByRole('button', { name: 'Save configuration' }).click()
+  await expect(page.getByRole('alert').filter({ hasText: /not saved/ })).toBeVisible()
+  await expect(page.getByRole('region', { name: 'Jasper SIM' })).toHaveCount(0)
+
+  await setEditorText(page, `{"jasper": {"iccid": "${iccid}"}}`)
+  await page.getByRole('button', { name: 'Save configuration' }).click()
+  await expect(page.getByRole('heading', { name: 'Extensions', level: 2 })).toBeVisible()
+  const panel = page.getByRole('region', { name: 'Jasper SIM' })
+  await expect(panel.getByText(iccid, { exact: true })).toBeVisible()
+  await expect(panel.getByText('Communication plan')).toBeVisible()
+  await expect(panel.getByText('MSISDN')).toBeVisible()
+
+  // SMS first: the peer delivers only to SIMs that are activated (or test ready).
+  const before = await panel.locator('dd').first().textContent()
+  expect(before).toBe('Activated')
+  await panel.getByLabel('Encoding').selectOption({ label: 'UCS-2 (70)' })
+  await panel.getByLabel('SMS text').fill('x'.repeat(71))
+  await expect(panel.getByText(/Too long for this encoding: 71 characters, at most 70/)).toBeVisible()
+  await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
+  await panel.getByLabel('Encoding').selectOption({ label: 'Default (320)' })
+  await panel.getByLabel('SMS text').fill('Hello from Fieldline')
+  await expect(panel.getByText('20 / 320 characters')).toBeVisible()
+  await panel.getByRole('button', { name: 'Send SMS' }).click()
+  await expect(panel.getByRole('status').filter({ hasText: /SMS \d+:/ })).toContainText('Delivered', { timeout: 20_000 })
+
+  await panel.getByLabel('New status').selectOption({ label: 'Deactivated' })
+  await panel.getByRole('button', { name: 'Change status' }).click()
+  const confirm = page.getByRole('dialog', { name: `Change SIM ${iccid} from Activated to Deactivated?` })
+  await expect(confirm).toBeVisible()
+  await confirm.getByRole('button', { name: 'Change status' }).click()
+  await expect(page.getByRole('status').filter({ hasText: `SIM ${iccid} is now Deactivated.` })).toBeVisible()
+  await expect(panel.locator('dd').first()).toHaveText('Deactivated')
+  expect(peer.stats().statusChanges.some((c) => JSON.stringify(c).includes(iccid))).toBe(true)
+
+  // A date that is not on the calendar never leaves the form.
+  const requests = peer.stats().requests
+  await panel.getByLabel('Cycle start date').fill('2024-02-30')
+  await panel.getByRole('button', { name: 'Show usage' }).click()
+  await expect(panel.getByText(/“2024-02-30” is not a real date written YYYY-MM-DD/)).toBeVisible()
+  expect(peer.stats().requests).toBe(requests)
+
+  const cycle = currentCycleStart()
+  await panel.getByLabel('Cycle start date').fill(cycle)
+  await panel.getByRole('button', { name: 'Show usage' }).click()
+  const usage = panel.getByRole('table', { name: /^Cycle starting/ })
+  await expect(usage).toBeVisible()
+  await expect(usage.getByRole('row', { name: /^Data/ })).toBeVisible()
+  await expect(usage.getByRole('row', { name: /^SMS/ })).toBeVisible()
+  await expect(usage.getByRole('row', { name: /^Voice/ })).toBeVisible()
+  await expect(panel.getByRole('figure', { name: /Data per billing cycle/ })).toBeVisible()
+
+  // The carrier goes away: Refresh shows the cached copy "as of" its time, with the reason, and offers the queue.
+  await peer.close()
+  await panel.getByRole('button', { name: 'Refresh' }).click()
+  const banner = panel.getByRole('status').filter({ hasText: /as of/ })
+  await expect(banner).toBeVisible()
+  await expect(banner).toContainText(/Cannot reach 127\.0\.0\.1/)
+  await expect(panel.locator('dd').first()).toHaveText('Deactivated')
+  await expect(panel.getByRole('button', { name: 'Change status' })).toBeDisabled()
+
+  await panel.getByLabel('New status').selectOption({ label: 'Activated' })
+  await panel.getByRole('button', { name: 'Queue status change' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Queue status change' }).click()
+  await expect(page.getByRole('navigation').getByRole('link', { name: /Activity.*1 queued change/ })).toBeVisible()
+  await page.getByRole('navigation').getByRole('link', { name: /Activity/ }).click()
+  const outbox = page.getByRole('region', { name: 'Outbox' })
+  await expect(outbox.getByRole('row').filter({ hasText: 'meter/sim-1' })).toContainText('to Activated')
+})
