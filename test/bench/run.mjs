@@ -6,9 +6,11 @@ import { fileURLToPath } from 'node:url'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const only = process.argv[2]
 let failed = 0
-for (const file of readdirSync(here).filter((f) => f.endsWith('.bench.mjs') && (!only || f.includes(only))).sort()) {
+for (const file of readdirSync(here).filter((f) => /\.bench\.(mjs|ts)$/.test(f) && (!only || f.includes(only))).sort()) {
   console.log(`\n== ${file}`)
-  const r = spawnSync(process.execPath, [`${here}${file}`], { stdio: 'inherit' })
+  // TypeScript benchmarks import the core and the peers from source.
+  const args = file.endsWith('.ts') ? ['--import', 'tsx', `${here}${file}`] : [`${here}${file}`]
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit' })
   if (r.status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)

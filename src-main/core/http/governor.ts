@@ -7,7 +7,7 @@ export interface GovernorOptions {
   concurrency?: number
   /** Requests started per second (sliding window). Control Center asks for at most 5. `Infinity` disables the cap. */
   perSecond?: number
-  /** First back-off delay; doubles with each consecutive failure, with jitter. */
+  /** First back-off delay; doubles with each consecutive failure, with jitter. Default: one rate slot (1 s / perSecond, at least 20 ms), or 250 ms without a rate cap. */
   baseDelayMs?: number
   /** Longest pause the governor imposes, for back-off and for an honoured Retry-After. */
   maxDelayMs?: number
@@ -60,7 +60,9 @@ const WINDOW_MARGIN = 1.05
 export function createGovernor(options: GovernorOptions = {}): Governor {
   const concurrency = options.concurrency ?? 1
   const perSecond = options.perSecond ?? 5
-  const baseDelayMs = options.baseDelayMs ?? 250
+  // An isolated 429/503 costs one rate slot, not a fixed quarter second: at 50 requests/s a fixed 250 ms would
+  // spend twelve slots per hiccup. Repeated trouble still doubles from there.
+  const baseDelayMs = options.baseDelayMs ?? (Number.isFinite(perSecond) ? Math.max(20, 1000 / perSecond) : 250)
   const maxDelayMs = options.maxDelayMs ?? 30_000
   const random = options.random ?? Math.random
   if (!(concurrency >= 1)) throw new RangeError('concurrency must be at least 1')
