@@ -1,30 +1,9 @@
-import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-
-async function openDevices(page: Page) {
-  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
-}
-
-async function addDevice(page: Page, typeId: string, deviceId: string) {
-  await page.getByRole('button', { name: 'Add device' }).click()
-  const dialog = page.getByRole('dialog')
-  await dialog.getByLabel('Device type').fill(typeId)
-  await dialog.getByLabel('Device ID').fill(deviceId)
-  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
-}
-
-/** Replaces the editor's text the way a paste does (typing would fight Monaco's auto-closing quotes). */
-async function setEditorText(page: Page, text: string) {
-  const editor = page.locator('.monaco-editor').first()
-  await editor.click()
-  await page.keyboard.press('ControlOrMeta+a')
-  await page.keyboard.press('Delete')
-  await page.keyboard.insertText(text)
-}
+import { addDevice, openPage, setEditorText } from './steps'
 
 test('adds a device, and refuses an invalid device ID with a clear message', async ({ app }) => {
   const { page } = app
-  await openDevices(page)
+  await openPage(page, 'Devices')
   await addDevice(page, 'meter', 'm-1')
   await expect(page.getByTestId('device-row').filter({ hasText: 'm-1' })).toBeVisible()
 
@@ -40,7 +19,7 @@ test('adds a device, and refuses an invalid device ID with a clear message', asy
 
 test('imports a CSV file with a progress bar and a per-row error report', async ({ app }) => {
   const { page } = app
-  await openDevices(page)
+  await openPage(page, 'Devices')
   const csv = ['typeId,deviceId,description,carrier,iccid', 'meter,imp-1,first,jasper,8988216716970004973', 'meter,imp-2,mangled,jasper,8.98822E+18', 'meter,imp-3,third,,'].join('\n')
   await page.getByLabel('Import file').setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   await expect(page.getByRole('progressbar')).toBeAttached()
@@ -53,7 +32,7 @@ test('imports a CSV file with a progress bar and a per-row error report', async 
 
 test('edits the extension configuration: an 18-digit ICCID is refused, the fixed one is saved and kept after a restart', async ({ app }) => {
   let page = app.page
-  await openDevices(page)
+  await openPage(page, 'Devices')
   await addDevice(page, 'meter', 'cfg-1')
   await page.getByTestId('device-row').filter({ hasText: 'cfg-1' }).click()
   await expect(page.getByRole('heading', { name: 'Extension configuration' })).toBeVisible()
@@ -71,7 +50,7 @@ test('edits the extension configuration: an 18-digit ICCID is refused, the fixed
   await expect(page.getByRole('status').filter({ hasText: /saved/i })).toBeVisible()
 
   page = await app.restart()
-  await openDevices(page)
+  await openPage(page, 'Devices')
   await page.getByTestId('device-row').filter({ hasText: 'cfg-1' }).click()
   await expect(page.locator('.monaco-editor').first()).toContainText('8988216716970004973')
 })

@@ -8,6 +8,7 @@ import type { Locator, Page } from '@playwright/test'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
+import { addDevice, openDevice, openPage, setEditorText } from './steps'
 
 const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 
@@ -37,24 +38,10 @@ async function addJasperProfile(page: Page, apiKey: string): Promise<Locator> {
   return card
 }
 
-/** Replaces the editor's text the way a paste does (typing would fight Monaco's auto-closing quotes). */
-async function setEditorText(page: Page, text: string) {
-  const editor = page.locator('.monaco-editor').first()
-  await editor.click()
-  await page.keyboard.press('ControlOrMeta+a')
-  await page.keyboard.press('Delete')
-  await page.keyboard.insertText(text)
-}
-
-async function addDevice(page: Page, deviceId: string) {
-  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
-  await page.getByRole('button', { name: 'Add device' }).click()
-  const dialog = page.getByRole('dialog')
-  await dialog.getByLabel('Device type').fill('meter')
-  await dialog.getByLabel('Device ID').fill(deviceId)
-  await dialog.getByRole('button', { name: 'Add', exact: true }).click()
-  await page.getByTestId('device-row').filter({ hasText: deviceId }).click()
-  await expect(page.getByRole('heading', { name: 'Extension configuration' })).toBeVisible()
+async function addSimDevice(page: Page, deviceId: string) {
+  await openPage(page, 'Devices')
+  await addDevice(page, 'meter', deviceId)
+  await openDevice(page, deviceId)
 }
 
 /** The peer's billing cycles start on day 1 at 00:00 UTC, so the first day of this month starts the open cycle. */
@@ -96,7 +83,7 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await card.getByRole('button', { name: 'Verify connection' }).click()
   await expect(card.getByRole('status')).toContainText('Connection verified')
 
-  await addDevice(page, 'sim-1')
+  await addSimDevice(page, 'sim-1')
   // An 18-digit ICCID is refused with the reason, and no SIM panel appears for it.
   await setEditorText(page, `{"jasper": {"iccid": "${iccid.slice(0, 18)}"}}`)
   await expect(page.getByText(/19 or 20 digits/).first()).toBeVisible()
