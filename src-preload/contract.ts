@@ -287,7 +287,11 @@ export const channels = {
     simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(),
     z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: bridgeErrorSchema.nullable() }),
   ),
-  'sim:usageHistory': channel(simTargetSchema.strict(), z.object({ cycles: z.array(cycleUsageSchema) })),
+  /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
+  'sim:usageHistory': channel(
+    simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(),
+    z.object({ cycles: z.array(cycleUsageSchema), offline: bridgeErrorSchema.nullable() }),
+  ),
   'sim:sendSms': channel(
     simTargetSchema
       .extend({ text: z.string().min(1).max(320), dataCoding: z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)]).optional(), queue: z.boolean().default(false) })

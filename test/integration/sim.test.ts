@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventName } from '../../src-preload/contract'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { monthsBefore } from '../../src-main/core/carriers/sim.service'
 import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -91,6 +92,10 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     const r = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
     expect(r).toMatchObject({ fromCache: false, usage: { cycleStartDate: '2025-03-01', iccid: peer.iccids[3] } })
     expect((await core.call('sim:usageHistory', device)).cycles.map((c) => c.cycleStartDate)).toEqual(['2025-03-01'])
+    // Refreshing reads the cycles REST still keeps: the open one and the two before it.
+    const history = await core.call('sim:usageHistory', { ...device, refresh: true })
+    expect(history).toMatchObject({ offline: null })
+    expect(history.cycles.map((c) => c.cycleStartDate)).toEqual(['2025-01-01', '2025-02-01', '2025-03-01'])
     for (const bad of ['2025-02-30', '25-03-01', '2025-3-1']) {
       expect(await core.dispatcher.invoke('sim:usage', { ...device, cycleStartDate: bad })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     }
@@ -117,6 +122,12 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     }
     expect(await core.call('outbox:replay', {})).toEqual({ done: 1, failed: 0, unknown: 0, pending: 0 })
     expect((await core.call('sim:get', device)).sim?.status).toBe('activated')
+  })
+
+  it('counts cycle start dates back by calendar month', () => {
+    expect(monthsBefore('2025-03-01', 2)).toBe('2025-01-01')
+    expect(monthsBefore('2025-03-31', 1)).toBe('2025-02-28')
+    expect(monthsBefore('2024-01-15', 1)).toBe('2023-12-15')
   })
 
   it('explains a device without a SIM', async () => {

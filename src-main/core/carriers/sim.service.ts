@@ -33,6 +33,15 @@ const SMS_FOLLOW_MS = 10 * 60 * 1000
 /** An MT message is final once it leaves these states (carriers.md §1.10). */
 const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
 
+/** YYYY-MM-DD `months` calendar months earlier, the day clamped to the month's length. */
+export function monthsBefore(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  const first = new Date(Date.UTC(y, m - 1 - months, 1))
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate()
+  first.setUTCDate(Math.min(d, last))
+  return first.toISOString().slice(0, 10)
+}
+
 function bridgeError(e: unknown): BridgeError {
   return isAppError(e) ? e.toBridge() : { code: 'INTERNAL', message: 'Unexpected failure' }
 }
@@ -132,6 +141,24 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
     schedule()
   }
 
+  /**
+   * REST keeps the open cycle and the two before it (carriers.md §1.8). The open cycle's answer names its start
+   * date, which gives the account's cycle day; the two earlier cycles start on that day one and two months back.
+   */
+  async function readRecentCycles(r: Resolved): Promise<void> {
+    const c = await client(r)
+    const current = await c.usageInZone(r.iccid)
+    await writeUsageCache(db, current)
+    for (const back of [1, 2]) {
+      try {
+        await writeUsageCache(db, await c.usageInZone(r.iccid, monthsBefore(current.cycleStartDate, back)))
+      } catch (e) {
+        // A cycle day past the end of a short month makes that cycle start on another day: skip it.
+        if (!(isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CARRIER' || e.code === 'NOT_FOUND'))) throw e
+      }
+    }
+  }
+
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
     const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.status ?? null
     return change(r, ctx, 'sim.changeStatus', (c) => c.editDevice(r.iccid, { status }), { status: before }, { status })
@@ -207,7 +234,16 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
 
     async usageHistory(input: ParsedInput<'sim:usageHistory'>): Promise<Output<'sim:usageHistory'>> {
       const r = await resolve(input)
-      return { cycles: await listUsageCache(db, r.carrier, r.iccid) }
+      let offline: BridgeError | null = null
+      if (input.refresh) {
+        try {
+          await readRecentCycles(r)
+        } catch (e) {
+          if (!(isAppError(e) && UNREACHABLE.has(e.code))) throw e
+          offline = e.toBridge()
+        }
+      }
+      return { cycles: await listUsageCache(db, r.carrier, r.iccid), offline }
     },
 
     async sendSms(input: ParsedInput<'sim:sendSms'>, ctx: CallContext): Promise<Output<'sim:sendSms'>> {

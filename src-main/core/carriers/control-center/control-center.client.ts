@@ -110,7 +110,7 @@ export interface ControlCenterClient {
   editDevice(iccid: string, changes: DeviceChanges): Promise<{ iccid: string }>
   ctdUsage(iccid: string): Promise<CtdUsage>
   /** REST usage of one of the last three cycles, summed over zones. */
-  usageInZone(iccid: string, cycleStartDate: string): Promise<CycleUsage>
+  usageInZone(iccid: string, cycleStartDate?: string): Promise<CycleUsage>
   /** SOAP usage of a closed cycle. */
   terminalUsage(iccid: string, cycleStartDate: string): Promise<CycleUsage>
   /** REST for the last three cycles, SOAP for older closed ones. */
@@ -201,11 +201,16 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     }
   }
 
-  async function usageInZone(iccid: string, cycleStartDate: string): Promise<CycleUsage> {
+  /** Without a date: the open cycle, whose start date the answer names (how a caller learns the cycle day). */
+  async function usageInZone(iccid: string, cycleStartDate?: string): Promise<CycleUsage> {
     checkIccid(iccid)
-    checkCycleDate(cycleStartDate)
+    if (cycleStartDate !== undefined) checkCycleDate(cycleStartDate)
     // §1.4: usageInZone takes yyyy-MM-ddZ; the Z marks the date as UTC.
-    const w = await rest('usageInZone', { ...base, iccid }, usageInZoneWire, 'GET', `/devices/${iccid}/usageInZone`, { cycleStartDate: `${cycleStartDate}Z` })
+    const w = await rest('usageInZone', { ...base, iccid }, usageInZoneWire, 'GET', `/devices/${iccid}/usageInZone`, cycleStartDate === undefined ? {} : { cycleStartDate: `${cycleStartDate}Z` })
+    const startDate = cycleStartDate ?? w.cycleStartDate?.slice(0, 10)
+    if (!startDate || !/^\d{4}-\d{2}-\d{2}$/.test(startDate)) {
+      throw AppError.withRef('CARRIER', `${service} answered usageInZone without a cycle start date`, { key: 'carrier.badResponse', params: { operation: 'usageInZone' } })
+    }
     // §1.8 writes usage that did not happen as null (a data-only SIM has null voice): it counts as 0 here.
     let dataBytes = 0
     let sms = 0
@@ -227,7 +232,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     return {
       carrier,
       iccid: w.iccid,
-      cycleStartDate,
+      cycleStartDate: startDate,
       billableDataBytes: null,
       totalDataBytes: Math.round(dataBytes),
       smsCount: sms,

@@ -56,6 +56,8 @@ export const zoneUsageWire = z
 
 export const usageInZoneWire = z.object({
   iccid: z.string().min(1),
+  /** §1.8: an instant such as "2018-08-26T16:00:00.000Z"; its UTC date is the date the request names. */
+  cycleStartDate: z.string().nullish(),
   deviceCycleUsageInZones: z.record(z.string(), z.array(zoneUsageWire)).nullish(),
 })
 

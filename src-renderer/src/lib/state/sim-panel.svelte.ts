@@ -83,7 +83,7 @@ export class SimPanel {
     // Without a cached copy the first read already went to the carrier (or failed): a second one would only
     // cost a call.
     if (fetched === 'cache') await this.refresh()
-    void this.loadHistory()
+    void this.loadHistory(true)
   }
 
   async refresh(): Promise<void> {
@@ -171,8 +171,9 @@ export class SimPanel {
     return null
   }
 
-  async loadHistory(): Promise<void> {
-    const result = await api.invoke('sim:usageHistory', this.target)
+  /** With `refresh`, the carrier's recent cycles are read first; otherwise only what is cached. */
+  async loadHistory(refresh = false): Promise<void> {
+    const result = await api.invoke('sim:usageHistory', { ...this.target, refresh })
     if (result.ok) this.history = result.value.cycles
   }
 
