@@ -1,5 +1,3 @@
-import { X509Certificate } from 'node:crypto'
-import tls from 'node:tls'
 // undici rather than the fetch global: per-client Agent (CAs, proxy, timeouts), the connection-level hook that
 // tells whether a request reached the socket (needed to decide if a POST may be repeated), and its typed errors.
 import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispatcher } from 'undici'
@@ -8,6 +6,7 @@ import type { Logger } from '../log/logger'
 import { createGovernor, type Governor } from './governor'
 import { assertSecureUrl } from './secure-url'
 import { classifyTransportError, type TransportFailure } from './transport-errors'
+import { trustedCas } from './trust'
 
 export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
 
@@ -381,45 +380,8 @@ function trackSent(handler: Dispatcher.DispatchHandler, onSent: () => void): Dis
   }
 }
 
-let trustedRoots: string[] | undefined
-
-/** Bundled (Mozilla) and operating-system roots, so a private CA is added to them rather than replacing them. */
-function defaultRoots(): string[] {
-  if (!trustedRoots) {
-    const roots = new Set<string>(tls.rootCertificates)
-    if (typeof tls.getCACertificates === 'function') {
-      for (const kind of ['default', 'system'] as const) {
-        try {
-          for (const pem of tls.getCACertificates(kind)) roots.add(pem)
-        } catch {
-          // Some platforms cannot enumerate their store; the bundled roots remain.
-        }
-      }
-    }
-    trustedRoots = [...roots]
-  }
-  return trustedRoots
-}
-
-/** Splits PEM bundles into certificates and checks each parses, so a pasted key or a typo fails here, clearly. */
-export function parseCaBundle(pems: string[]): string[] {
-  const certs = pems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
-  if (certs.length === 0 && pems.some((p) => p.trim() !== '')) {
-    throw AppError.withRef('VALIDATION', 'The custom CA must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)', { key: 'errors.invalidCa' })
-  }
-  for (const cert of certs) {
-    try {
-      new X509Certificate(cert)
-    } catch {
-      throw AppError.withRef('VALIDATION', 'The custom CA contains a certificate that cannot be read', { key: 'errors.invalidCa' })
-    }
-  }
-  return certs
-}
-
 function buildDispatcher(options: HttpClientOptions, timeouts: HttpTimeouts): Dispatcher {
-  const extra = parseCaBundle(options.ca ?? [])
-  const tlsOptions = { ca: [...defaultRoots(), ...extra], timeout: timeouts.connect }
+  const tlsOptions = { ca: trustedCas(options.ca ?? []), timeout: timeouts.connect }
   const common = { headersTimeout: timeouts.headers, bodyTimeout: timeouts.body }
   if (!options.proxy) return new Agent({ ...common, connect: tlsOptions })
   let proxy: URL

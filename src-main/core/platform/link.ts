@@ -1,0 +1,746 @@
+/**
+ * The platform's MQTT link: one application connection to a Watson IoT (or any MQTT) broker, with the
+ * behaviour the mbed bridge needs — a clear "delivered / not delivered" per publish, subscriptions that survive
+ * reconnects, a state the UI can show, and no reconnect storm against a broker that refuses us.
+ *
+ * Decisions:
+ * - One mqtt.js client per connection attempt, with mqtt.js's own reconnection off (`reconnectPeriod: 0`).
+ *   mqtt.js retries at a fixed period and keeps retrying after it was refused; owning the loop gives exponential
+ *   backoff with jitter, a clean stop on fatal refusals, and no stale mqtt.js state carried between sockets.
+ * - Clean sessions (`clean: true`) and our own subscription registry, re-sent after every CONNACK before the link
+ *   reports 'connected'. So subscriptions survive any reconnect, and 'connected' means "subscriptions active".
+ *   A persistent session would also make the broker replay commands queued while we were away; for device
+ *   commands that is a hazard (a stale PUT reaching a device minutes later), so the bridge only sees commands
+ *   sent while it is connected. (mqtt.js only remembers subscriptions for resubscription when its own
+ *   reconnection is on, another reason to keep the registry here.)
+ * - No offline queue: publishing while not connected rejects at once with NETWORK (`platform.notConnected`).
+ *   The bridge keeps its own bounded queue and needs an unambiguous "not delivered"; mqtt.js's unbounded
+ *   in-memory queue would hide outages and grow without limit. A QoS 1 publish resolves on PUBACK; one still in
+ *   flight when the connection drops rejects with NETWORK (`platform.publishInterrupted`): the broker
+ *   may have it (see `publishFailure`), and QoS 1 consumers must tolerate duplicates anyway, so the
+ *   caller may resend.
+ * - Fatal refusals stop the loop in state 'failed': bad credentials (CONNACK 4/5, MQTT 5 0x86/0x87/0x8C) →
+ *   AUTH_FAILED; certificate or handshake errors → TLS (retrying cannot fix a certificate; the operator must add
+ *   the CA or fix the broker); client id / protocol refused → VALIDATION; banned → FORBIDDEN; MQTT 5 "session
+ *   taken over" → CONFLICT (another client with our id; reconnecting would kick it back and forth — Watson
+ *   closes the older of two connections with the same id). Everything else (refused TCP, timeouts, server
+ *   unavailable, dropped connections) is retried with backoff.
+ * - TLS: certificates are always verified (`rejectUnauthorized: true`, no option to turn it off); extra PEM CAs
+ *   are added to the bundled and system roots, not substituted for them.
+ * - Plain mqtt:// and ws:// are allowed (plant networks), but `insecure` is true for a non-loopback host so the
+ *   UI shows a warning, and a warning is logged.
+ */
+import tls from 'node:tls'
+import { connect as mqttConnect, type IClientOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt'
+import type { ErrorCode } from '../../../src-preload/contract'
+import { AppError } from '../bridge/errors'
+import { trustedCas } from '../http/trust'
+import { isLoopbackHost } from '../http/secure-url'
+import { classifyTransportError } from '../http/transport-errors'
+import type { Logger } from '../log/logger'
+import { assertPublishTopic, assertTopicFilter, topicMatches } from './topics'
+
+export type LinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed'
+
+/**
+ * Reported on every state change. 'connecting' = an attempt is in flight (the first, or a retry);
+ * 'reconnecting' = waiting out the backoff before the next attempt; 'connected' = CONNACK received and every
+ * registered subscription granted; 'failed' = stopped by a refusal retrying cannot fix; 'stopped' = close().
+ */
+export interface LinkStateEvent {
+  state: LinkState
+  previous: LinkState
+  /** Why: the refusal for 'failed', the failure that caused the wait for 'reconnecting'. */
+  reason?: AppError
+  /** Connection attempts since the link last started or last had a stable connection (1 = first attempt). */
+  attempt: number
+  /** For 'reconnecting': how long until the next attempt. */
+  retryInMs?: number
+}
+
+/** 'tls': mqtts:// or wss://; 'loopback-plain': no TLS, but the traffic stays on this computer; 'plain-remote': warn. */
+export type LinkSecurity = 'tls' | 'loopback-plain' | 'plain-remote'
+
+export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
+
+/** Calling it removes the handler (and the broker subscription when it was the filter's last handler). */
+export interface Unsubscribe {
+  (): Promise<void>
+  /**
+   * Resolves once the broker has granted the subscription on a connection (so messages published from then on
+   * arrive); rejects with FORBIDDEN if the broker refuses the filter. Stays pending while the link is down.
+   */
+  readonly ready: Promise<void>
+}
+
+export interface PublishOptions {
+  /** 1 (default): resolves on the broker's PUBACK. 0: resolves once written to the socket (no guarantee). */
+  qos?: 0 | 1
+}
+
+export interface PlatformLinkOptions {
+  /** mqtt://, mqtts://, ws:// or wss://; no credentials in the URL. */
+  url: string
+  /** Application client id: `a:<org>:<appId>`, or `A:<org>:<appId>[:<instanceId>]` (scalable application). */
+  clientId: string
+  /** For Watson: the API key (`a-<org>-<random>`). */
+  username?: string
+  /** For Watson: the authentication token. Never logged. */
+  password?: string
+  /** Extra PEM CA certificates trusted in addition to the bundled and system roots. Verification is never off. */
+  ca?: string[]
+  /** MQTT keepalive; default 60 s. A half-open connection is detected within about 1.5 × this. */
+  keepaliveSeconds?: number
+  /** Backoff between attempts; defaults 1 s → 60 s. */
+  reconnect?: { minMs: number; maxMs: number }
+  /** Limit for one attempt from TCP connect to CONNACK; default 30 s. */
+  connectTimeoutMs?: number
+  /** 4 = MQTT 3.1.1 (default, what the platform documents), 5 = MQTT 5. */
+  protocolVersion?: 4 | 5
+  /** Refuse larger payloads before sending; default 131072 bytes, the platform's limit (it disconnects above). */
+  maxPayloadBytes?: number
+  /** How long close() waits for in-flight QoS 1 acknowledgements before dropping the socket; default 5 s. */
+  closeTimeoutMs?: number
+  logger?: Logger
+  /** Source of jitter, in [0, 1); injectable so tests can make the backoff deterministic. */
+  random?: () => number
+}
+
+export interface PlatformLink {
+  readonly state: LinkState
+  /** True for plain mqtt:// or ws:// to a host other than this computer: allowed, but the UI shows a warning. */
+  readonly insecure: boolean
+  readonly security: LinkSecurity
+  /** The failure behind the current 'reconnecting' or 'failed' state; undefined otherwise. */
+  readonly lastError: AppError | undefined
+  on(event: 'state', listener: (event: LinkStateEvent) => void): () => void
+  /**
+   * Starts the link (from idle, failed or stopped; otherwise joins the current start). Resolves when connected;
+   * rejects when the link fails or is closed first. Transient failures are retried meanwhile, visible as state
+   * events. An unobserved rejection is not reported as unhandled: the state event carries the same news.
+   */
+  connect(): Promise<void>
+  publish(topic: string, payload: Buffer | Uint8Array | string | object, options?: PublishOptions): Promise<void>
+  /** Registers `handler` for messages matching `filter` (MQTT wildcards allowed); kept across reconnects. */
+  subscribe(filter: string, handler: MessageHandler): Unsubscribe
+  /** Graceful: waits (bounded) for in-flight QoS 1 acknowledgements, sends DISCONNECT, stops retrying. */
+  close(): Promise<void>
+}
+
+export const PLATFORM_MAX_PAYLOAD_BYTES = 131_072
+const DEFAULT_RECONNECT = { minMs: 1_000, maxMs: 60_000 }
+
+const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:'])
+
+function parseLinkUrl(url: string): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw AppError.withRef('VALIDATION', `Not a valid URL: ${String(url).slice(0, 200)}`, { key: 'errors.invalidUrl', params: { url: String(url).slice(0, 200) } })
+  }
+  if (!SCHEMES.has(parsed.protocol) || parsed.hostname === '') {
+    throw AppError.withRef('VALIDATION', `The broker URL must be mqtt://, mqtts://, ws:// or wss:// with a host (got ${parsed.protocol})`, {
+      key: 'errors.invalidUrl',
+      params: { url: `${parsed.protocol}//${parsed.host}` },
+    })
+  }
+  // A URL ends up in documents and log lines, where a secret must never be.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw AppError.withRef('VALIDATION', 'The URL must not contain a user name or password; enter credentials in their own fields', {
+      key: 'errors.urlHasCredentials',
+    })
+  }
+  return parsed
+}
+
+/** Classifies a broker URL for the security indicator; throws VALIDATION for anything that is not a broker URL. */
+export function linkSecurity(url: string): LinkSecurity {
+  const parsed = parseLinkUrl(url)
+  if (parsed.protocol === 'mqtts:' || parsed.protocol === 'wss:') return 'tls'
+  return isLoopbackHost(parsed.hostname) ? 'loopback-plain' : 'plain-remote'
+}
+
+const CLIENT_ID = /^(?:a:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})|A:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})(?::([A-Za-z0-9._-]{1,36}))?)$/
+
+/**
+ * Parses an application client id (spec §3): `a:<org>:<appId>`, or the scalable forms `A:<org>:<appId>` and
+ * `A:<org>:<appId>:<instanceId>` (instanceId ≤ 36). appId uses the platform charset `a-zA-Z0-9-_.`; its length
+ * (1–36) and the org's charset are not documented and follow the platform's other ids [I]. Device (`d:`) and
+ * gateway (`g:`) ids are refused: this link acts as an application.
+ */
+export function parseClientId(clientId: string): { scalable: boolean; org: string; appId: string; instanceId?: string } {
+  const m = typeof clientId === 'string' ? CLIENT_ID.exec(clientId) : null
+  if (!m) {
+    const shown = String(clientId).slice(0, 100)
+    throw AppError.withRef('VALIDATION', `Invalid application client id ${JSON.stringify(shown)}: use a:<org>:<appId> or A:<org>:<appId> (letters, digits, '-', '_', '.')`, {
+      key: 'platform.invalidClientId',
+      params: { value: shown },
+    })
+  }
+  if (m[1] !== undefined && m[2] !== undefined) return { scalable: false, org: m[1], appId: m[2] }
+  return { scalable: true, org: m[3] ?? '', appId: m[4] ?? '', ...(m[5] !== undefined ? { instanceId: m[5] } : {}) }
+}
+
+/**
+ * Delay before retry number `failures` (1 = after the first failure): the step doubles from minMs up to maxMs,
+ * and the delay is drawn from the upper half of the step ("equal jitter"). The jitter spreads many consoles
+ * reconnecting to a restarted broker; the floor of half a step keeps a single client from retrying in a burst.
+ */
+export function backoffDelay(failures: number, range: { minMs: number; maxMs: number }, random: () => number = Math.random): number {
+  const step = Math.min(range.maxMs, range.minMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30))
+  const r = Math.min(Math.max(random(), 0), 1)
+  return Math.round(step / 2 + (step / 2) * r)
+}
+
+/**
+ * What a rejected publish means for a caller that keeps its own queue: 'not-sent' (invalid, too large, or the
+ * link was down: safe to queue and send later), 'maybe-delivered' (the connection dropped before the
+ * acknowledgement: resending may duplicate, which QoS 1 consumers tolerate), 'refused' (the broker answered no:
+ * resending will not help). undefined for anything that did not come from `publish`.
+ */
+export function publishFailure(error: unknown): 'not-sent' | 'maybe-delivered' | 'refused' | undefined {
+  if (!(error instanceof AppError)) return undefined
+  const key = error.details?.ref?.key
+  if (key === 'platform.publishInterrupted') return 'maybe-delivered'
+  if (key === 'platform.publishRefused') return 'refused'
+  if (key === 'platform.notConnected' || error.code === 'VALIDATION' || error.code === 'TOO_LARGE') return 'not-sent'
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Deferred<T> {
+  promise: Promise<T>
+  resolve: (value: T) => void
+  reject: (error: unknown) => void
+  settled: boolean
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  const d: Deferred<T> = {
+    promise,
+    settled: false,
+    resolve: (v) => {
+      if (d.settled) return
+      d.settled = true
+      resolve(v)
+    },
+    reject: (e) => {
+      if (d.settled) return
+      d.settled = true
+      reject(e)
+    },
+  }
+  // Rejections also reach the state events or the caller's await; never crash the process for an unobserved one.
+  promise.catch(() => {})
+  return d
+}
+
+interface Connection {
+  client: MqttClient
+  /** CONNACK received on this socket: SUBSCRIBE/UNSUBSCRIBE may be sent. */
+  acked: boolean
+  connectedAt: number | undefined
+  closed: boolean
+  lastError: unknown
+  /** Reason code of a server DISCONNECT (MQTT 5 only). */
+  disconnectReason: number | undefined
+  inflight: Set<Deferred<void>>
+}
+
+interface Subscription {
+  handler: MessageHandler
+  ready: Deferred<void>
+  active: boolean
+}
+
+interface FilterEntry {
+  filter: string
+  subs: Set<Subscription>
+  /** The connection a SUBSCRIBE for this filter was sent on, and whether the broker granted it there. */
+  sentOn: Connection | null
+  granted: boolean
+}
+
+interface Refusal {
+  code: ErrorCode
+  key: string
+  fatal: boolean
+  text: string
+}
+
+/** CONNACK return codes (3.1.1: 1–5) and reason codes (5: ≥ 0x80); the two ranges do not overlap. */
+const CONNACK_REFUSALS: Record<number, Omit<Refusal, 'text'>> = {
+  1: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
+  2: { code: 'VALIDATION', key: 'platform.clientIdRejected', fatal: true },
+  3: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
+  4: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
+  5: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
+  0x81: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
+  0x82: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
+  0x84: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
+  0x85: { code: 'VALIDATION', key: 'platform.clientIdRejected', fatal: true },
+  0x86: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
+  0x87: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
+  0x88: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
+  0x89: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
+  0x8a: { code: 'FORBIDDEN', key: 'platform.banned', fatal: true },
+  0x8c: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
+  0x95: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
+  0x97: { code: 'RATE_LIMITED', key: 'platform.rateLimited', fatal: false },
+  0x9c: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
+  0x9d: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
+  0x9f: { code: 'RATE_LIMITED', key: 'platform.rateLimited', fatal: false },
+}
+
+/** MQTT 5 DISCONNECT reasons a reconnect cannot fix; any other server disconnect is retried. */
+const DISCONNECT_REFUSALS: Record<number, Omit<Refusal, 'text'>> = {
+  0x8a: { code: 'FORBIDDEN', key: 'platform.banned', fatal: true },
+  0x8e: { code: 'CONFLICT', key: 'platform.sessionTakenOver', fatal: true },
+  0x9c: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
+  0x9d: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
+}
+
+const REASON_TEXT: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'client identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+  0x80: 'unspecified error',
+  0x81: 'malformed packet',
+  0x82: 'protocol error',
+  0x83: 'implementation specific error',
+  0x84: 'unsupported protocol version',
+  0x85: 'client identifier not valid',
+  0x86: 'bad user name or password',
+  0x87: 'not authorized',
+  0x88: 'server unavailable',
+  0x89: 'server busy',
+  0x8a: 'banned',
+  0x8b: 'server shutting down',
+  0x8c: 'bad authentication method',
+  0x8d: 'keep alive timeout',
+  0x8e: 'session taken over',
+  0x90: 'topic name invalid',
+  0x95: 'packet too large',
+  0x97: 'quota exceeded',
+  0x98: 'administrative action',
+  0x99: 'payload format invalid',
+  0x9c: 'use another server',
+  0x9d: 'server moved',
+  0x9f: 'connection rate exceeded',
+}
+
+function reasonText(code: number): string {
+  return `${REASON_TEXT[code] ?? 'refused'} (0x${code.toString(16).padStart(2, '0')})`
+}
+
+function refusalFrom(table: Record<number, Omit<Refusal, 'text'>>, code: number): Refusal {
+  const entry = table[code] ?? { code: 'NETWORK', key: 'platform.connectionLost', fatal: false }
+  return { ...entry, text: reasonText(code) }
+}
+
+/** Decides what a closed connection means: fatal (stop, state 'failed') or transient (retry with backoff). */
+function classifyClose(conn: Connection): Refusal {
+  const err = conn.lastError
+  const numeric = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : undefined
+  // mqtt.js reports a CONNACK refusal as an error whose numeric code is the return/reason code.
+  if (numeric !== undefined && !conn.acked) return refusalFrom(CONNACK_REFUSALS, numeric)
+  if (conn.disconnectReason !== undefined && conn.disconnectReason >= 0x80) return refusalFrom(DISCONNECT_REFUSALS, conn.disconnectReason)
+  const transport = classifyTransportError(err)
+  if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.reason }
+  if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.reason }
+  if (transport) return { code: 'NETWORK', key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed', fatal: false, text: transport.reason }
+  const message = err instanceof Error ? err.message : ''
+  if (/connack timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: 'no CONNACK in time' }
+  if (/keepalive timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectionLost', fatal: false, text: 'keepalive timeout' }
+  return {
+    code: 'NETWORK',
+    key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed',
+    fatal: false,
+    text: message ? message.slice(0, 200) : 'connection closed by the broker',
+  }
+}
+
+function payloadBytes(payload: Buffer | Uint8Array | string | object): Buffer {
+  if (Buffer.isBuffer(payload)) return payload
+  if (payload instanceof Uint8Array) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8')
+  let json: string | undefined
+  try {
+    json = JSON.stringify(payload)
+  } catch (e) {
+    throw AppError.withRef('VALIDATION', `The payload cannot be encoded as JSON: ${e instanceof Error ? e.message : String(e)}`, { key: 'platform.invalidPayload' })
+  }
+  if (json === undefined) throw AppError.withRef('VALIDATION', 'The payload cannot be encoded as JSON', { key: 'platform.invalidPayload' })
+  return Buffer.from(json, 'utf8')
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw AppError.withRef('VALIDATION', `${name} must be a whole number from ${min} to ${max}`, { key: 'platform.invalidOption', params: { name } })
+  }
+  return value
+}
+
+const noopLogger: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
+
+export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
+  const url = parseLinkUrl(options.url)
+  const security = linkSecurity(options.url)
+  parseClientId(options.clientId)
+  const log = options.logger ?? noopLogger
+  const keepalive = positiveInt('keepaliveSeconds', options.keepaliveSeconds, 60, 0, 65_535)
+  const connectTimeout = positiveInt('connectTimeoutMs', options.connectTimeoutMs, 30_000, 1, 600_000)
+  const closeTimeout = positiveInt('closeTimeoutMs', options.closeTimeoutMs, 5_000, 0, 600_000)
+  const maxPayload = positiveInt('maxPayloadBytes', options.maxPayloadBytes, PLATFORM_MAX_PAYLOAD_BYTES, 1, 268_435_455)
+  const reconnect = options.reconnect ?? DEFAULT_RECONNECT
+  positiveInt('reconnect.minMs', reconnect.minMs, 0, 1, 3_600_000)
+  positiveInt('reconnect.maxMs', reconnect.maxMs, 0, reconnect.minMs, 3_600_000)
+  if (options.protocolVersion !== undefined && options.protocolVersion !== 4 && options.protocolVersion !== 5) {
+    throw AppError.withRef('VALIDATION', 'protocolVersion must be 4 (MQTT 3.1.1) or 5', { key: 'platform.invalidOption', params: { name: 'protocolVersion' } })
+  }
+  const random = options.random ?? Math.random
+  const isTls = security === 'tls'
+  // Parsed once so a bad PEM fails here, at configuration time, not on every attempt.
+  const ca = isTls ? trustedCas(options.ca ?? []) : undefined
+  // The origin only: a URL path or query could in theory hold something private.
+  const where = `${url.protocol}//${url.host}`
+
+  if (security === 'plain-remote') log.warn({ broker: where }, 'platform link: MQTT without TLS to a remote broker; traffic and credentials are not encrypted')
+
+  let state: LinkState = 'idle'
+  let lastError: AppError | undefined
+  let current: Connection | null = null
+  let retryTimer: ReturnType<typeof setTimeout> | undefined
+  /** Attempts since start or the last stable connection; drives the backoff. */
+  let attempts = 0
+  let connectWaiters: Deferred<void>[] = []
+  const listeners = new Set<(event: LinkStateEvent) => void>()
+  const registry = new Map<string, FilterEntry>()
+
+  function setState(next: LinkState, extra: { reason?: AppError; retryInMs?: number } = {}): void {
+    if (next === state) return
+    const previous = state
+    state = next
+    // 'connecting' keeps the previous failure so the UI can show why it is retrying.
+    if (next === 'reconnecting' || next === 'failed') lastError = extra.reason
+    else if (next !== 'connecting') lastError = undefined
+    const event: LinkStateEvent = { state: next, previous, attempt: attempts, ...extra }
+    log.info({ broker: where, state: next, previous, attempt: attempts, retryInMs: extra.retryInMs, reason: extra.reason?.message }, 'platform link state')
+    for (const listener of [...listeners]) {
+      try {
+        listener(event)
+      } catch (e) {
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'platform link: a state listener threw')
+      }
+    }
+  }
+
+  function settleWaiters(error?: AppError): void {
+    const waiters = connectWaiters
+    connectWaiters = []
+    for (const w of waiters) {
+      if (error) w.reject(error)
+      else w.resolve()
+    }
+  }
+
+  function clientOptions(): IClientOptions {
+    const base: IClientOptions = {
+      clientId: options.clientId,
+      protocolVersion: options.protocolVersion ?? 4,
+      clean: true,
+      keepalive,
+      connectTimeout,
+      // Our loop reconnects (module comment); mqtt.js must neither retry nor resubscribe nor queue.
+      reconnectPeriod: 0,
+      resubscribe: false,
+      queueQoSZero: false,
+      reconnectOnConnackError: false,
+    }
+    if (options.username !== undefined) base.username = options.username
+    if (options.password !== undefined) base.password = options.password
+    if (ca) {
+      base.ca = ca
+      base.rejectUnauthorized = true
+    }
+    return base
+  }
+
+  function startAttempt(): void {
+    retryTimer = undefined
+    attempts += 1
+    setState('connecting')
+    let client: MqttClient
+    try {
+      client = mqttConnect(url.href, clientOptions())
+    } catch (e) {
+      // Only a configuration mqtt.js cannot use gets here (the URL was checked); retrying would not help.
+      const error = AppError.withRef('VALIDATION', `Cannot open the MQTT connection: ${e instanceof Error ? e.message : String(e)}`, { key: 'platform.connectFailed', params: { reason: 'configuration' } })
+      setState('failed', { reason: error })
+      settleWaiters(error)
+      return
+    }
+    const conn: Connection = { client, acked: false, connectedAt: undefined, closed: false, lastError: undefined, disconnectReason: undefined, inflight: new Set() }
+    current = conn
+    // An 'error' without a listener would throw out of the emitter; errors matter only once the socket closes.
+    client.on('error', (e) => {
+      conn.lastError = e
+    })
+    client.on('disconnect', (packet) => {
+      conn.disconnectReason = packet.reasonCode
+    })
+    client.on('connect', () => onConnack(conn))
+    client.on('message', (topic, payload) => {
+      if (conn === current) dispatch(topic, payload)
+    })
+    client.on('close', () => onClose(conn))
+  }
+
+  function onConnack(conn: Connection): void {
+    if (conn !== current || conn.closed) return
+    conn.acked = true
+    conn.connectedAt = Date.now()
+    const entries = [...registry.values()]
+    if (entries.length === 0) {
+      becomeConnected(conn)
+      return
+    }
+    sendSubscribe(conn, entries, () => becomeConnected(conn))
+  }
+
+  function becomeConnected(conn: Connection): void {
+    if (conn !== current || conn.closed) return
+    setState('connected')
+    settleWaiters()
+  }
+
+  /** Sends one SUBSCRIBE for `entries` on `conn`; `then` runs after the SUBACK (not if the socket closed first). */
+  function sendSubscribe(conn: Connection, entries: FilterEntry[], then?: () => void): void {
+    for (const e of entries) {
+      e.sentOn = conn
+      e.granted = false
+    }
+    const request = Object.fromEntries(entries.map((e) => [e.filter, { qos: 1 as const }]))
+    conn.client.subscribe(request, (err, granted) => {
+      // An error here means the connection went away; onClose resets the entries and the next CONNACK resends.
+      if (err || conn.closed) return
+      const grants = new Map<string, ISubscriptionGrant>((granted ?? []).map((g) => [g.topic, g]))
+      for (const e of entries) {
+        if (e.sentOn !== conn) continue
+        const g = grants.get(e.filter)
+        if (g && g.qos !== 128) {
+          e.granted = true
+          for (const s of e.subs) s.ready.resolve()
+          continue
+        }
+        // Refused (e.g. an ACL): drop it rather than asking again on every reconnect.
+        log.warn({ broker: where, filter: e.filter }, 'platform link: the broker refused a subscription')
+        const error = AppError.withRef('FORBIDDEN', `The broker refused the subscription ${e.filter}`, { key: 'platform.subscriptionRefused', params: { filter: e.filter } })
+        for (const s of e.subs) {
+          s.active = false
+          s.ready.reject(error)
+        }
+        if (registry.get(e.filter) === e) registry.delete(e.filter)
+      }
+      then?.()
+    })
+  }
+
+  function dispatch(topic: string, payload: Buffer): void {
+    for (const entry of [...registry.values()]) {
+      if (!topicMatches(entry.filter, topic)) continue
+      for (const sub of [...entry.subs]) {
+        if (!sub.active) continue
+        try {
+          const result = sub.handler(topic, payload)
+          if (result instanceof Promise) result.catch((e: unknown) => log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler failed'))
+        } catch (e) {
+          // One faulty handler must not stop delivery to the others or break the connection.
+          log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler threw')
+        }
+      }
+    }
+  }
+
+  function interruptInflight(conn: Connection): void {
+    if (conn.inflight.size === 0) return
+    const error = AppError.withRef('NETWORK', 'The connection to the broker closed before it acknowledged the message; it may or may not have been delivered', { key: 'platform.publishInterrupted' })
+    for (const p of conn.inflight) p.reject(error)
+    conn.inflight.clear()
+  }
+
+  function onClose(conn: Connection): void {
+    if (conn.closed) return
+    conn.closed = true
+    interruptInflight(conn)
+    for (const e of registry.values()) {
+      if (e.sentOn === conn) {
+        e.sentOn = null
+        e.granted = false
+      }
+    }
+    // Release mqtt.js's timers and stores; the socket is already closed.
+    conn.client.end(true)
+    if (conn !== current) return
+    current = null
+    if (state === 'stopped') return
+
+    const refusal = classifyClose(conn)
+    const error = AppError.withRef(refusal.code, `MQTT broker ${where}: ${refusal.text}`, { key: refusal.key, params: { broker: where, reason: refusal.text } })
+    if (refusal.fatal) {
+      log.warn({ broker: where, code: refusal.code, reason: refusal.text }, 'platform link: giving up, the broker refused the connection')
+      setState('failed', { reason: error })
+      settleWaiters(error)
+      return
+    }
+    // A connection that stayed up long enough restarts the backoff; one dropped right after CONNACK does not, so
+    // a broker that accepts and then kicks us cannot pull us into a fast loop.
+    if (conn.connectedAt !== undefined && Date.now() - conn.connectedAt >= reconnect.maxMs) attempts = 0
+    const delay = backoffDelay(Math.max(attempts, 1), reconnect, random)
+    setState('reconnecting', { reason: error, retryInMs: delay })
+    retryTimer = setTimeout(startAttempt, delay)
+  }
+
+  async function endGracefully(conn: Connection): Promise<void> {
+    const client = conn.client
+    if (!conn.acked || conn.closed) {
+      client.end(true)
+      return
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        // The broker did not acknowledge in time: drop the socket (end(true) is a no-op once end(false) has
+        // begun); onClose then rejects what is still in flight.
+        client.stream.destroy()
+        resolve()
+      }, closeTimeout)
+      // end(false) waits for outstanding acknowledgements, then sends DISCONNECT and ends the socket.
+      client.end(false, () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  const link: PlatformLink = {
+    get state() {
+      return state
+    },
+    insecure: security === 'plain-remote',
+    security,
+    get lastError() {
+      return lastError
+    },
+
+    on(event, listener) {
+      if (event !== 'state') throw new TypeError(`Unknown event ${String(event)}`)
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+
+    connect() {
+      if (state === 'connected') return Promise.resolve()
+      const waiter = deferred<void>()
+      connectWaiters.push(waiter)
+      if (state === 'idle' || state === 'failed' || state === 'stopped') {
+        attempts = 0
+        startAttempt()
+      }
+      return waiter.promise
+    },
+
+    async publish(topic, payload, publishOptions = {}) {
+      assertPublishTopic(topic)
+      const qos = publishOptions.qos ?? 1
+      if (qos !== 0 && qos !== 1) throw AppError.withRef('VALIDATION', 'qos must be 0 or 1', { key: 'platform.invalidOption', params: { name: 'qos' } })
+      const body = payloadBytes(payload)
+      if (body.length > maxPayload) {
+        throw AppError.withRef('TOO_LARGE', `The payload is ${body.length} bytes; the limit is ${maxPayload}`, { key: 'platform.payloadTooLarge', params: { size: body.length, limit: maxPayload } })
+      }
+      const conn = current
+      if (state !== 'connected' || !conn || conn.closed) {
+        throw AppError.withRef('NETWORK', `Not connected to the MQTT broker (${state}); the message was not sent`, { key: 'platform.notConnected', params: { state } })
+      }
+      const pending = deferred<void>()
+      conn.inflight.add(pending)
+      conn.client.publish(topic, body, { qos }, (err) => {
+        if (!conn.inflight.delete(pending)) return
+        if (!err) {
+          pending.resolve()
+          return
+        }
+        const code = (err as { code?: unknown }).code
+        if (typeof code === 'number') {
+          // MQTT 5 PUBACK with a failure reason: the broker received the message and refused it.
+          const mapped: ErrorCode = code === 0x87 ? 'FORBIDDEN' : code === 0x97 ? 'RATE_LIMITED' : code === 0x95 ? 'TOO_LARGE' : code === 0x90 || code === 0x99 ? 'VALIDATION' : 'NETWORK'
+          pending.reject(AppError.withRef(mapped, `The broker refused the message: ${reasonText(code)}`, { key: 'platform.publishRefused', params: { reason: reasonText(code) } }))
+          return
+        }
+        pending.reject(AppError.withRef('NETWORK', `The message was not sent: ${err.message}`, { key: 'platform.publishInterrupted' }))
+      })
+      return pending.promise
+    },
+
+    subscribe(filter, handler) {
+      assertTopicFilter(filter)
+      const sub: Subscription = { handler, ready: deferred<void>(), active: true }
+      let entry = registry.get(filter)
+      if (!entry) {
+        entry = { filter, subs: new Set(), sentOn: null, granted: false }
+        registry.set(filter, entry)
+        entry.subs.add(sub)
+        // On a live connection (also during the resubscription after CONNACK) send it now; otherwise the next
+        // CONNACK sends every registered filter.
+        if (current && current.acked && !current.closed) sendSubscribe(current, [entry])
+      } else {
+        entry.subs.add(sub)
+        if (entry.granted && entry.sentOn === current) sub.ready.resolve()
+      }
+      const unsubscribe = async (): Promise<void> => {
+        if (!sub.active) return
+        sub.active = false
+        sub.ready.resolve()
+        const e = registry.get(filter)
+        if (!e || !e.subs.delete(sub) || e.subs.size > 0) return
+        registry.delete(filter)
+        const conn = current
+        if (conn && e.sentOn === conn && conn.acked && !conn.closed) {
+          try {
+            await conn.client.unsubscribeAsync(filter)
+          } catch {
+            // The connection dropped meanwhile; the filter is out of the registry, so it is not sent again.
+          }
+        }
+      }
+      return Object.assign(unsubscribe, { ready: sub.ready.promise })
+    },
+
+    async close() {
+      if (retryTimer !== undefined) {
+        clearTimeout(retryTimer)
+        retryTimer = undefined
+      }
+      const conn = current
+      current = null
+      setState('stopped')
+      settleWaiters(AppError.withRef('NETWORK', 'The platform link was closed', { key: 'platform.stopped' }))
+      if (!conn) return
+      await endGracefully(conn)
+      interruptInflight(conn)
+    },
+  }
+  return link
+}
