@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
-import { controlCenterExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
+import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 /** Closed set of error codes; the renderer maps each to translated text. */
 export const ERROR_CODES = [
@@ -266,7 +266,7 @@ export const channels = {
   'vault:isSet': channel(secretKeySchema.strict(), z.object({ set: z.boolean() })),
 
   'profiles:list': channel(
-    z.object({ extension: controlCenterExtensionSchema.optional() }).strict(),
+    z.object({ extension: profileExtensionSchema.optional() }).strict(),
     z.object({ items: z.array(profileSchema) }),
   ),
   'profiles:save': channel(profileSaveSchema, profileSchema),
@@ -319,10 +319,16 @@ export const events = {
     done: z.boolean(),
   }),
   'settings:changed': settingsSchema,
-  'profiles:changed': z.object({ extension: controlCenterExtensionSchema }),
+  'profiles:changed': z.object({ extension: profileExtensionSchema }),
   'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
+  'platform:state': z.object({
+    profileId: z.string(),
+    state: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']),
+    reason: bridgeErrorSchema.nullable(),
+    security: z.enum(['tls', 'loopback-plain', 'plain-remote']),
+  }),
 } as const
 
 export type Channels = typeof channels

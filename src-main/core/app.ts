@@ -11,9 +11,12 @@ import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
+import { AppError } from './bridge/errors'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
+import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
+import type { ProfileDoc } from './store/profiles.store'
 
 export interface CoreOptions {
   dataDir: string
@@ -36,6 +39,7 @@ export interface Core {
   sims: SimService
   profiles: ProfilesService
   clients: CarrierClients
+  links: PlatformLinks
   logger: Logger
   close(): Promise<void>
 }
@@ -55,10 +59,22 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
-  const onProfileChange: { invalidate?: CarrierClients['invalidate'] } = {}
+  const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
   const clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
-  onProfileChange.invalidate = (doc) => clients.invalidate(doc)
+  const links = createPlatformLinks({ profiles, bus, logger })
+  onProfileChange.invalidate = (doc) => {
+    if (doc.extension === 'platform') links.invalidate(doc)
+    else clients.invalidate(doc)
+  }
+
+  /** "Verify connection" for any kind of profile: one cheap authenticated exchange with the service. */
+  async function verifyProfile(extension: ProfileDoc['extension'], id: string): Promise<{ ok: true; detail: string }> {
+    if (extension === 'jasper' || extension === 'atnt') return sims.verify(extension, id)
+    const doc = await profiles.get(extension as 'platform', id)
+    if (extension === 'platform') return { ok: true, detail: await links.verify(doc) }
+    throw AppError.withRef('VALIDATION', `Profiles of kind ${extension} cannot be verified yet`, { key: 'profiles.cannotVerify', params: { extension } })
+  }
   const sims = createSimService({ db, bus, profiles, clients })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
@@ -92,7 +108,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'profiles:list': async (input) => ({ items: await profiles.list(input.extension) }),
     'profiles:save': (input, ctx) => profiles.save(input, ctx),
     'profiles:remove': (input, ctx) => profiles.remove(input.extension, input.id, ctx),
-    'profiles:verify': (input) => sims.verify(input.extension, input.id),
+    'profiles:verify': (input) => verifyProfile(input.extension, input.id),
     'sim:get': (input) => sims.get(input),
     'sim:changeStatus': (input, ctx) => sims.changeStatus(input, ctx),
     'sim:changeRatePlan': (input, ctx) => sims.changeRatePlan(input, ctx),
@@ -120,10 +136,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     sims,
     profiles,
     clients,
+    links,
     logger,
     async close() {
       sims.close()
-      await clients.close()
+      await Promise.all([clients.close(), links.close()])
       await workspace.close()
       logger.flush?.()
     },

@@ -13,9 +13,13 @@ export const ATNT_DEFAULT_BASE_URL = 'https://api-iotdevice.att.com'
 
 export const profileIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
 
-/** Secrets of a Control Center profile: the REST API key, and the SOAP password + license key pair. */
-export const CONTROL_CENTER_SECRETS = ['apiKey', 'password', 'licenseKey'] as const
-export type ControlCenterSecret = (typeof CONTROL_CENTER_SECRETS)[number]
+/** Secret fields of each kind of profile: the values live in the vault only. */
+export const PROFILE_SECRETS = {
+  jasper: ['apiKey', 'password', 'licenseKey'],
+  atnt: ['apiKey', 'password', 'licenseKey'],
+  mbed: ['accessKey'],
+  platform: ['password'],
+} as const
 
 export const controlCenterSettingsSchema = z
   .object({
@@ -31,29 +35,100 @@ export type ControlCenterSettings = z.infer<typeof controlCenterSettingsSchema>
 
 const secretValue = z.string().min(1).max(4096).nullable()
 
-export const profileSaveSchema = z
+/** Every kind of profile: the two Control Center carriers, the mbed Connector, and the platform's MQTT broker. */
+export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'mbed', 'platform'] as const
+export const profileExtensionSchema = z.enum(PROFILE_EXTENSIONS)
+export type ProfileExtension = z.infer<typeof profileExtensionSchema>
+
+/** The mbed Connector's default API host (platform.md §1.1). */
+export const MBED_DEFAULT_API_URL = 'https://api.connector.mbed.com'
+
+export const mbedSettingsSchema = z
   .object({
+    apiUrl: z.string().trim().min(1).max(300).default(MBED_DEFAULT_API_URL),
+    /** `pelion` hosts (Pelion/Izuma) use the newer forms: device-requests, the WebSocket channel. */
+    flavour: z.enum(['connector', 'pelion']).default('connector'),
+    /** The Connector domain ID of the 2017 platform's form; informational for the v2 API (Bearer keys carry the domain). */
+    domainId: z.string().trim().max(100).default(''),
+    channel: z.enum(['longpoll', 'websocket']).default('longpoll'),
+    /** Device type for endpoints whose type is unknown. */
+    defaultDeviceType: z.string().regex(/^[A-Za-z0-9._-]{1,36}$/).default('mbed'),
+    /** Notifications held while the MQTT link is down; overflow drops the oldest and counts them. */
+    queueSize: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** Which platform (MQTT) profile the bridge publishes to; the default one when empty. */
+    platformProfile: z.string().max(48).default(''),
+  })
+  .strict()
+export type MbedSettings = z.infer<typeof mbedSettingsSchema>
+
+export const platformSettingsSchema = z
+  .object({
+    /** mqtt://, mqtts://, ws:// or wss://; plain transports to another host are allowed with a warning. */
+    url: z.string().trim().min(1).max(300),
+    /** Application client id, `a:<org>:<appId>` (platform.md §3). */
+    clientId: z.string().trim().min(1).max(200),
+    username: z.string().trim().max(200).default(''),
+    /** A private CA (PEM) added to the trusted roots; a certificate is public, so it is not a secret. */
+    ca: z.string().max(100_000).default(''),
+  })
+  .strict()
+export type PlatformSettings = z.infer<typeof platformSettingsSchema>
+
+const saveBase = {
+  /** Absent for a new profile: the core derives one from the name. */
+  id: profileIdSchema.optional(),
+  name: z.string().trim().min(1).max(80),
+  isDefault: z.boolean().optional(),
+}
+
+export const controlCenterProfileSaveSchema = z
+  .object({
+    ...saveBase,
     extension: controlCenterExtensionSchema,
-    /** Absent for a new profile: the core derives one from the name. */
-    id: profileIdSchema.optional(),
-    name: z.string().trim().min(1).max(80),
     settings: controlCenterSettingsSchema,
-    /** A value sets or replaces the secret, null clears it, absent leaves it as it is. */
     secrets: z.object({ apiKey: secretValue.optional(), password: secretValue.optional(), licenseKey: secretValue.optional() }).strict().default({}),
-    isDefault: z.boolean().optional(),
   })
   .strict()
 
-export const profileSchema = z.object({
-  id: profileIdSchema,
+/** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
+export const profileSaveSchema = z.union([
+  controlCenterProfileSaveSchema,
+  z
+    .object({ ...saveBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}) })
+    .strict(),
+  z
+    .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
+    .strict(),
+])
+
+const profileBase = { id: profileIdSchema, name: z.string(), isDefault: z.boolean(), createdAt: z.string(), updatedAt: z.string() }
+
+export const controlCenterProfileSchema = z.object({
+  ...profileBase,
   extension: controlCenterExtensionSchema,
-  name: z.string(),
   settings: controlCenterSettingsSchema,
   secrets: z.object({ apiKey: z.boolean(), password: z.boolean(), licenseKey: z.boolean() }),
-  isDefault: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
 })
+export type ControlCenterProfile = z.infer<typeof controlCenterProfileSchema>
+
+export const mbedProfileSchema = z.object({ ...profileBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: z.boolean() }) })
+export type MbedProfile = z.infer<typeof mbedProfileSchema>
+
+export const platformProfileSchema = z.object({
+  ...profileBase,
+  extension: z.literal('platform'),
+  settings: platformSettingsSchema,
+  secrets: z.object({ password: z.boolean() }),
+  /** plain-remote: an unencrypted transport to another host, allowed but shown with a warning. */
+  security: z.enum(['tls', 'loopback-plain', 'plain-remote']),
+})
+export type PlatformProfile = z.infer<typeof platformProfileSchema>
+
+export const profileSchema = z.union([controlCenterProfileSchema, mbedProfileSchema, platformProfileSchema])
 export type Profile = z.infer<typeof profileSchema>
 
-export const profileKeySchema = z.object({ extension: controlCenterExtensionSchema, id: profileIdSchema }).strict()
+export function isControlCenterProfile(p: Profile): p is ControlCenterProfile {
+  return p.extension === 'jasper' || p.extension === 'atnt'
+}
+
+export const profileKeySchema = z.object({ extension: profileExtensionSchema, id: profileIdSchema }).strict()

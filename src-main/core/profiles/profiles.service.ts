@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import {
-  CONTROL_CENTER_SECRETS,
-  controlCenterSettingsSchema,
-  type ControlCenterExtension,
-  type Profile,
-} from '../../../src-preload/models/profiles'
 import type { z } from 'zod'
-import type { profileSaveSchema } from '../../../src-preload/models/profiles'
+import {
+  controlCenterSettingsSchema,
+  mbedSettingsSchema,
+  platformSettingsSchema,
+  PROFILE_SECRETS,
+  type Profile,
+  type ProfileExtension,
+  type profileSaveSchema,
+} from '../../../src-preload/models/profiles'
 import type { CallContext } from '../bridge/dispatcher'
 import { AppError } from '../bridge/errors'
 import type { EventBus } from '../bridge/events'
 import { assertSecureUrl } from '../http/secure-url'
+import { parseCaBundle } from '../http/trust'
+import { linkSecurity, parseClientId } from '../platform/link'
 import { auditDoc } from '../store/audit.store'
 import { listProfiles, newProfileDoc, profileDocId, getProfile, type ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/workspace'
@@ -41,17 +45,46 @@ export function normaliseBaseUrl(value: string): string {
   return url.href.replace(/\/+$/, '')
 }
 
+/** Checks and normalises a profile's settings; each kind has its own rules for where credentials may travel. */
+function normaliseSettings(extension: ProfileExtension, settings: Record<string, unknown>): Record<string, unknown> {
+  if (extension === 'jasper' || extension === 'atnt') {
+    const s = controlCenterSettingsSchema.parse(settings)
+    return { ...s, baseUrl: normaliseBaseUrl(s.baseUrl) }
+  }
+  if (extension === 'mbed') {
+    const s = mbedSettingsSchema.parse(settings)
+    return { ...s, apiUrl: normaliseBaseUrl(s.apiUrl) }
+  }
+  const s = platformSettingsSchema.parse(settings)
+  // Plain MQTT to another host is allowed (plant networks) and shown with a warning; a bad URL is refused here.
+  linkSecurity(s.url)
+  parseClientId(s.clientId)
+  if (s.ca.trim() !== '') parseCaBundle([s.ca])
+  return s
+}
+
+/** Secrets a profile cannot work without, and secrets that only make sense together. */
+const REQUIRED_SECRETS: Record<ProfileExtension, { field: string; key: string; message: string }[]> = {
+  jasper: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
+  atnt: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
+  mbed: [{ field: 'accessKey', key: 'profiles.accessKeyRequired', message: 'The mbed access key is required' }],
+  platform: [],
+}
+
 export function toProfile(doc: ProfileDoc): Profile {
   const set = new Set(doc.secretFields)
+  const base = { id: doc._id.split(':').slice(2).join(':'), name: doc.name, isDefault: doc.isDefault, createdAt: doc.createdAt, updatedAt: doc.updatedAt }
+  const extension = doc.extension as ProfileExtension
+  if (extension === 'mbed') return { ...base, extension, settings: mbedSettingsSchema.parse(doc.settings), secrets: { accessKey: set.has('accessKey') } }
+  if (extension === 'platform') {
+    const settings = platformSettingsSchema.parse(doc.settings)
+    return { ...base, extension, settings, secrets: { password: set.has('password') }, security: linkSecurity(settings.url) }
+  }
   return {
-    id: doc._id.split(':').slice(2).join(':'),
-    extension: doc.extension as ControlCenterExtension,
-    name: doc.name,
+    ...base,
+    extension,
     settings: controlCenterSettingsSchema.parse(doc.settings),
     secrets: { apiKey: set.has('apiKey'), password: set.has('password'), licenseKey: set.has('licenseKey') },
-    isDefault: doc.isDefault,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
   }
 }
 
@@ -68,23 +101,23 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
     return AppError.withRef('NOT_FOUND', `There is no ${extension} profile "${id}"`, { key: 'profiles.notFound', params: { id } })
   }
 
-  async function mustGet(extension: ControlCenterExtension, id: string): Promise<ProfileDoc & { _rev: string }> {
+  async function mustGet(extension: ProfileExtension, id: string): Promise<ProfileDoc & { _rev: string }> {
     const doc = (await getProfile(db, extension, id)) as (ProfileDoc & { _rev: string }) | null
     if (!doc) throw notFound(extension, id)
     return doc
   }
 
   return {
-    async list(extension?: ControlCenterExtension): Promise<Profile[]> {
+    async list(extension?: ProfileExtension): Promise<Profile[]> {
       return (await listProfiles(db, extension)).map(toProfile)
     },
 
-    async get(extension: ControlCenterExtension, id: string): Promise<ProfileDoc> {
+    async get(extension: ProfileExtension, id: string): Promise<ProfileDoc> {
       return mustGet(extension, id)
     },
 
     /** The profile a device uses when its configuration names none: the default, else the only one. */
-    async resolve(extension: ControlCenterExtension, id?: string): Promise<ProfileDoc> {
+    async resolve(extension: ProfileExtension, id?: string): Promise<ProfileDoc> {
       if (id) return mustGet(extension, id)
       const all = await listProfiles(db, extension)
       const chosen = all.filter((p) => p.isDefault).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0] ?? (all.length === 1 ? all[0] : undefined)
@@ -99,34 +132,36 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
     },
 
     async save(input: ProfileSaveInput, ctx: CallContext): Promise<Profile> {
-      const baseUrl = normaliseBaseUrl(input.settings.baseUrl)
+      const settings = normaliseSettings(input.extension, input.settings)
+      const fields: readonly string[] = PROFILE_SECRETS[input.extension]
+      const secrets = input.secrets as Record<string, string | null | undefined>
       const existing = input.id ? await getProfile(db, input.extension, input.id) : null
       if (input.id && !existing) throw notFound(input.extension, input.id)
       const id = input.id ?? slug(input.name)
       const now = new Date().toISOString()
       const secretFields = new Set(existing?.secretFields ?? [])
-      for (const field of CONTROL_CENTER_SECRETS) {
-        const v = input.secrets[field]
+      for (const field of fields) {
+        const v = secrets[field]
         if (typeof v === 'string') secretFields.add(field)
         else if (v === null) secretFields.delete(field)
       }
-      if (!secretFields.has('apiKey')) {
-        throw AppError.withRef('VALIDATION', 'The API key is required (Control Center REST authenticates with user name and API key)', { key: 'profiles.apiKeyRequired' })
+      for (const required of REQUIRED_SECRETS[input.extension]) {
+        if (!secretFields.has(required.field)) throw AppError.withRef('VALIDATION', required.message, { key: required.key })
       }
-      if (secretFields.has('password') !== secretFields.has('licenseKey')) {
+      if (fields.includes('licenseKey') && secretFields.has('password') !== secretFields.has('licenseKey')) {
         throw AppError.withRef('VALIDATION', 'The SOAP API needs both the password and the license key, or neither', { key: 'profiles.soapPair' })
       }
 
       const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
       const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0
       const doc: ProfileDoc = {
-        ...newProfileDoc({ extension: input.extension, id, name: input.name, settings: { ...input.settings, baseUrl }, secretFields: [...secretFields], isDefault }, now),
+        ...newProfileDoc({ extension: input.extension, id, name: input.name, settings, secretFields: [...secretFields], isDefault }, now),
         ...(existing ? { _rev: existing._rev, createdAt: existing.createdAt } : {}),
       }
 
       // Secrets first: if the keychain refuses, nothing in the workspace claims a secret that is not there.
-      for (const field of CONTROL_CENTER_SECRETS) {
-        const v = input.secrets[field]
+      for (const field of fields) {
+        const v = secrets[field]
         if (typeof v === 'string') await vault.set(profileSecretAccount(doc, field), v)
         else if (v === null) await vault.clear(profileSecretAccount(doc, field))
       }
@@ -150,7 +185,7 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       return toProfile(doc)
     },
 
-    async remove(extension: ControlCenterExtension, id: string, ctx: CallContext): Promise<{ removed: true }> {
+    async remove(extension: ProfileExtension, id: string, ctx: CallContext): Promise<{ removed: true }> {
       const doc = await mustGet(extension, id)
       for (const field of doc.secretFields) await vault.clear(profileSecretAccount(doc, field))
       const now = new Date().toISOString()

@@ -1,10 +1,11 @@
-import type { BridgeError, Input, Output } from '../../../../src-preload/contract'
-import type { ControlCenterExtension, Profile } from '../../../../src-preload/models/profiles'
-import { CONTROL_CENTER_EXTENSIONS } from '../../../../src-preload/models/profiles'
+import type { z } from 'zod'
+import type { BridgeError, Output } from '../../../../src-preload/contract'
+import type { ControlCenterExtension, ControlCenterProfile as Profile, controlCenterProfileSaveSchema } from '../../../../src-preload/models/profiles'
+import { CONTROL_CENTER_EXTENSIONS, isControlCenterProfile } from '../../../../src-preload/models/profiles'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
-export type ProfileSave = Input<'profiles:save'>
+export type ProfileSave = z.input<typeof controlCenterProfileSaveSchema>
 export type VerifyResult = { ok: true; detail: Output<'profiles:verify'>['detail'] } | { ok: false; error: BridgeError }
 
 /**
@@ -32,7 +33,7 @@ class ProfilesState {
       return
     }
     const grouped: Record<ControlCenterExtension, Profile[]> = { jasper: [], atnt: [] }
-    for (const profile of result.value.items) grouped[profile.extension].push(profile)
+    for (const profile of result.value.items.filter(isControlCenterProfile)) grouped[profile.extension].push(profile)
     for (const extension of CONTROL_CENTER_EXTENSIONS) grouped[extension].sort((a, b) => a.name.localeCompare(b.name))
     this.byExtension = grouped
     this.error = null
@@ -44,7 +45,7 @@ class ProfilesState {
     try {
       const profile = await api.call('profiles:save', input)
       void this.load()
-      return profile
+      return profile as Profile
     } catch (e) {
       return toBridgeError(e)
     }
