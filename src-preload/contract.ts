@@ -6,6 +6,19 @@
  */
 import { z } from 'zod'
 import { cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
+import {
+  credentialsParseInputSchema,
+  invitationIdSchema,
+  invitationListInputSchema,
+  invitationSchema,
+  inviteInputSchema,
+  mailSaveSchema,
+  mailSettingsViewSchema,
+  mailVerifyInputSchema,
+  mailVerifyOutputSchema,
+  sendResultSchema,
+  sendTestInputSchema,
+} from './models/mail'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 /** Closed set of error codes; the renderer maps each to translated text. */
@@ -304,6 +317,29 @@ export const channels = {
   'outbox:replay': channel(z.object({}).strict(), z.object({ done: z.number().int(), failed: z.number().int(), unknown: z.number().int(), pending: z.number().int() })),
   'outbox:discard': channel(z.object({ id: z.string().max(200) }).strict(), z.object({ discarded: z.boolean() })),
 
+  'mail:getSettings': channel(z.object({}).strict(), mailSettingsViewSchema),
+  'mail:saveSettings': channel(mailSaveSchema, mailSettingsViewSchema),
+  'mail:clearSettings': channel(z.object({}).strict(), z.object({ cleared: z.boolean() })),
+  /** Checks pasted SendGrid credentials (line and column of any problem); the password is never returned. */
+  'mail:parseCredentials': channel(
+    credentialsParseInputSchema,
+    z.object({
+      valid: z.boolean(),
+      diagnostics: z.array(diagnosticSchema),
+      hostname: z.string().nullable(),
+      username: z.string().nullable(),
+      name: z.string().nullable(),
+      label: z.string().nullable(),
+      passwordPresent: z.boolean(),
+    }),
+  ),
+  'mail:verify': channel(mailVerifyInputSchema, mailVerifyOutputSchema),
+  'mail:sendTest': channel(sendTestInputSchema, sendResultSchema),
+  'team:invite': channel(inviteInputSchema, invitationSchema),
+  'team:list': channel(invitationListInputSchema, z.object({ items: z.array(invitationSchema) })),
+  'team:resend': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
+  'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
+
   'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 
@@ -323,6 +359,8 @@ export const events = {
   'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
+  'mail:changed': z.object({}),
+  'team:changed': z.object({}),
   'platform:state': z.object({
     profileId: z.string(),
     state: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']),

@@ -16,6 +16,7 @@ import { createCarrierClients, type CarrierClients } from './carriers/carrier-cl
 import { createSimService, type SimService } from './carriers/sim.service'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
+import { createMailService, type MailService } from './mail/mail.service'
 import type { ProfileDoc } from './store/profiles.store'
 
 export interface CoreOptions {
@@ -40,6 +41,7 @@ export interface Core {
   profiles: ProfilesService
   clients: CarrierClients
   links: PlatformLinks
+  mail: MailService
   logger: Logger
   close(): Promise<void>
 }
@@ -76,6 +78,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     throw AppError.withRef('VALIDATION', `Profiles of kind ${extension} cannot be verified yet`, { key: 'profiles.cannotVerify', params: { extension } })
   }
   const sims = createSimService({ db, bus, profiles, clients })
+  const mail = createMailService({
+    db,
+    vault: options.vault,
+    bus,
+    logger,
+    onChange: (what) => bus.emit(what === 'settings' ? 'mail:changed' : 'team:changed', {}),
+  })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
     bus.emit('audit:changed', {})
@@ -120,6 +129,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'outbox:list': () => sims.outboxList(),
     'outbox:replay': (_input, ctx) => sims.outboxReplay(ctx),
     'outbox:discard': (input, ctx) => sims.outboxDiscard(input.id, ctx),
+    'mail:getSettings': () => mail.getSettings(),
+    'mail:saveSettings': (input, ctx) => mail.saveSettings(input, ctx),
+    'mail:clearSettings': (_input, ctx) => mail.clearSettings(ctx),
+    'mail:parseCredentials': (input) => mail.parseCredentials(input),
+    'mail:verify': (input) => mail.verify(input),
+    'mail:sendTest': (input, ctx) => mail.sendTest(input, ctx),
+    'team:invite': (input, ctx) => mail.invite(input, ctx),
+    'team:list': (input) => mail.list(input),
+    'team:resend': (input, ctx) => mail.resend(input.id, ctx),
+    'team:revoke': (input, ctx) => mail.revoke(input.id, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -137,10 +156,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     profiles,
     clients,
     links,
+    mail,
     logger,
     async close() {
       sims.close()
-      await Promise.all([clients.close(), links.close()])
+      await Promise.all([clients.close(), links.close(), mail.close()])
       await workspace.close()
       logger.flush?.()
     },

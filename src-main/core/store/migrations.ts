@@ -22,6 +22,8 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   audit: 1,
   cache: 1,
   outbox: 1,
+  mailSettings: 1,
+  invitation: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */

@@ -1,0 +1,443 @@
+/**
+ * A wire-faithful SendGrid v3 Mail Send endpoint on 127.0.0.1, written from specs/platform.md §8 — not from any client.
+ *
+ * `POST /v3/mail/send` with `Authorization: Bearer <key>` and a JSON body. Answers, in the order a request meets them:
+ * 401 for a missing or unknown key, 413 for a body over the size limit, 429 when the key's rate limit is spent,
+ * 400 `{"errors":[{"message","field","help"}]}` listing every problem of the body, 403 when `from` is not a verified
+ * Sender Identity, then 200 with an empty body when `mail_settings.sandbox_mode.enable` is true (validated, nothing
+ * delivered) or 202 with an empty body and an `X-Message-Id` (queued; the message is kept for tests, `messages()`).
+ *
+ * [I] marks what the spec does not state and the peer assumes: the exact English texts of the errors (they follow
+ * SendGrid's documented error pages), the order of the checks, the X-RateLimit-* headers and the 30 MB default limit.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+
+export interface SendGridPeerOptions {
+  /** Keys the peer accepts (default ['SG.test-key']). */
+  apiKeys?: string[]
+  /**
+   * Verified Sender Identities: full addresses, or '@domain' for an authenticated domain. Compared without case.
+   * Default ['admin@example.com']; null accepts any sender.
+   */
+  verifiedSenders?: string[] | null
+  /** Largest request body in bytes (default 30 MB [I]: SendGrid's documented total message size). */
+  maxBodyBytes?: number
+  /** Default null = not enforced. When set, more than `limit` requests per key within `windowMs` → 429. */
+  rateLimit?: RateLimit | null
+}
+
+export interface RateLimit {
+  limit: number
+  windowMs: number
+}
+
+/**
+ * Faults are switched per test. `set` adds one (for each kind the first active one applies), `clear` removes all.
+ * `times` limits how many requests a fault affects.
+ * - latency: waits before answering.
+ * - status: answers that status with SendGrid's error body (or an HTML page with `html: true`) before looking at the
+ *   request; `retryAfterSeconds` adds Retry-After.
+ * - drop: destroys the connection. Default before the request is handled (nothing was queued); `afterAccept: true`
+ *   queues the message first — the ambiguous failure a client must not repeat on its own.
+ */
+export type Fault =
+  | { kind: 'latency'; ms: number; times?: number }
+  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; html?: boolean; times?: number }
+  | { kind: 'drop'; afterAccept?: boolean; times?: number }
+
+export interface SendGridAddress {
+  email: string
+  name?: string
+}
+
+/** The request body, as far as the peer checks it; anything else the client sends is kept as it came. */
+export interface MailSendBody {
+  personalizations: { to: SendGridAddress[]; cc?: SendGridAddress[]; bcc?: SendGridAddress[]; subject?: string; [key: string]: unknown }[]
+  from: SendGridAddress
+  reply_to?: SendGridAddress
+  subject?: string
+  content: { type: string; value: string }[]
+  mail_settings?: { sandbox_mode?: { enable?: boolean } }
+  [key: string]: unknown
+}
+
+export interface ReceivedMessage {
+  messageId: string
+  receivedAt: string
+  /** The Bearer key that sent it, so a test can tell which configuration was used. */
+  apiKey: string
+  body: MailSendBody
+}
+
+export interface SendGridError {
+  message: string
+  field: string | null
+  help: string | null
+}
+
+export interface SendGridPeerStats {
+  requests: number
+  /** Status codes answered, e.g. { '202': 3, '401': 1 }. */
+  byStatus: Record<string, number>
+  sandbox: number
+}
+
+export interface SendGridPeer {
+  /** http://127.0.0.1:<port> — the API base URL (the client appends /v3/mail/send). */
+  url: string
+  faults: { set(fault: Fault): void; clear(): void }
+  /** Messages accepted with 202 (sandbox requests are never kept: nothing is delivered). */
+  messages(): ReceivedMessage[]
+  stats(): SendGridPeerStats
+  setVerifiedSenders(senders: string[] | null): void
+  setRateLimit(limit: RateLimit | null): void
+  close(): Promise<void>
+}
+
+export const DEFAULT_API_KEY = 'SG.test-key'
+export const DEFAULT_VERIFIED_SENDERS = ['admin@example.com']
+const DEFAULT_MAX_BODY = 30 * 1024 * 1024
+const MAX_RECIPIENTS = 1000
+const MAIL_SEND = '/v3/mail/send'
+const ERRORS_HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html'
+
+/** [I] SendGrid's check is more lenient than RFC 5322 parsing; this catches what the documented error speaks of. */
+const EMAIL = /^[^\s@<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/
+
+export async function startSendGridPeer(options: SendGridPeerOptions = {}): Promise<SendGridPeer> {
+  const apiKeys = new Set(options.apiKeys ?? [DEFAULT_API_KEY])
+  let verifiedSenders: string[] | null = options.verifiedSenders === undefined ? DEFAULT_VERIFIED_SENDERS : options.verifiedSenders
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY
+  let rateLimit: RateLimit | null = options.rateLimit ?? null
+  /** Per key: when its accepted requests arrived, for the sliding window. */
+  let windows = new Map<string, number[]>()
+  let faults: { fault: Fault; left: number }[] = []
+  const stored: ReceivedMessage[] = []
+  const stats: SendGridPeerStats = { requests: 0, byStatus: {}, sandbox: 0 }
+  const timers = new Set<NodeJS.Timeout>()
+  const sockets = new Set<Socket>()
+
+  const take = <K extends Fault['kind']>(kind: K, where: (f: Extract<Fault, { kind: K }>) => boolean = () => true): Extract<Fault, { kind: K }> | undefined => {
+    const entry = faults.find((e) => e.fault.kind === kind && where(e.fault as Extract<Fault, { kind: K }>))
+    if (!entry) return undefined
+    entry.left -= 1
+    if (entry.left <= 0) faults = faults.filter((e) => e !== entry)
+    return entry.fault as Extract<Fault, { kind: K }>
+  }
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        resolve()
+      }, ms)
+      timers.add(timer)
+    })
+
+  const reply = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
+    stats.byStatus[String(status)] = (stats.byStatus[String(status)] ?? 0) + 1
+    if (res.destroyed) return
+    const type = body === '' ? {} : { 'content-type': headers['content-type'] ?? 'application/json' }
+    res.writeHead(status, { ...headers, ...type, 'content-length': String(Buffer.byteLength(body)) })
+    res.end(body)
+  }
+  const errors = (res: ServerResponse, status: number, list: SendGridError[], headers: Record<string, string> = {}): void =>
+    reply(res, status, JSON.stringify({ errors: list }), headers)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests++
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+
+    if (take('drop', (f) => !f.afterAccept)) {
+      req.socket.destroy()
+      return
+    }
+    const latency = take('latency')
+    if (latency) await sleep(latency.ms)
+    const forced = take('status')
+    if (forced) {
+      req.resume()
+      const headers: Record<string, string> = forced.retryAfterSeconds === undefined ? {} : { 'retry-after': String(forced.retryAfterSeconds) }
+      if (forced.html) reply(res, forced.status, htmlPage(forced.status), { ...headers, 'content-type': 'text/html' })
+      else errors(res, forced.status, [{ field: null, message: forced.status === 429 ? 'too many requests' : 'internal error', help: null }], headers)
+      return
+    }
+
+    if (url.pathname !== MAIL_SEND) {
+      req.resume()
+      errors(res, 404, [{ field: null, message: 'not found', help: null }])
+      return
+    }
+    if (req.method !== 'POST') {
+      req.resume()
+      errors(res, 405, [{ field: null, message: 'method not allowed', help: null }], { allow: 'POST' })
+      return
+    }
+
+    const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
+    if (key === undefined || !apiKeys.has(key)) {
+      req.resume()
+      errors(res, 401, [{ field: null, message: 'The provided authorization grant is invalid, expired, or revoked', help: null }])
+      return
+    }
+
+    const raw = await readBody(req, maxBodyBytes)
+    if (raw === null) {
+      errors(res, 413, [{ field: null, message: `The request body is larger than ${maxBodyBytes} bytes`, help: null }])
+      return
+    }
+
+    if (rateLimit) {
+      const now = Date.now()
+      const recent = (windows.get(key) ?? []).filter((t) => now - t < rateLimit!.windowMs)
+      if (recent.length >= rateLimit.limit) {
+        const reset = Math.ceil((recent[0]! + rateLimit.windowMs) / 1000)
+        errors(res, 429, [{ field: null, message: 'too many requests', help: null }], {
+          'x-ratelimit-limit': String(rateLimit.limit),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(reset),
+        })
+        windows.set(key, recent)
+        return
+      }
+      recent.push(now)
+      windows.set(key, recent)
+    }
+
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/json') {
+      errors(res, 400, [{ field: null, message: 'Content-Type should be application/json.', help: null }])
+      return
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(raw.toString('utf8'))
+    } catch {
+      errors(res, 400, [{ field: null, message: 'Bad Request', help: null }])
+      return
+    }
+    const problems = validateBody(parsed)
+    if (problems.length > 0) {
+      errors(res, 400, problems)
+      return
+    }
+    const body = parsed as MailSendBody
+
+    if (verifiedSenders !== null && !isVerified(body.from.email, verifiedSenders)) {
+      errors(res, 403, [
+        {
+          field: 'from',
+          message:
+            'The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved. Visit https://sendgrid.com/docs/for-developers/sending-email/sender-identity/ to see the Sender Identity requirements',
+          help: null,
+        },
+      ])
+      return
+    }
+
+    if (body.mail_settings?.sandbox_mode?.enable === true) {
+      stats.sandbox++
+      reply(res, 200, '')
+      return
+    }
+
+    const messageId = randomBytes(16).toString('base64url')
+    stored.push({ messageId, receivedAt: new Date().toISOString(), apiKey: key, body })
+    if (take('drop', (f) => f.afterAccept === true)) {
+      res.socket?.destroy()
+      return
+    }
+    reply(res, 202, '', { 'x-message-id': messageId })
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) errors(res, 500, [{ field: null, message: 'internal error', help: null }])
+      else res.destroy()
+    })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  server.on('clientError', (_error, socket) => socket.destroy())
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    faults: {
+      set(fault) {
+        faults.push({ fault, left: fault.times ?? Number.POSITIVE_INFINITY })
+      },
+      clear() {
+        faults = []
+      },
+    },
+    messages: () => stored.map((m) => structuredClone(m)),
+    stats: () => ({ requests: stats.requests, byStatus: { ...stats.byStatus }, sandbox: stats.sandbox }),
+    setVerifiedSenders(senders) {
+      verifiedSenders = senders
+    },
+    setRateLimit(limit) {
+      rateLimit = limit
+      windows = new Map()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      }),
+  }
+}
+
+function isVerified(email: string, senders: string[]): boolean {
+  const address = email.toLowerCase()
+  const domain = address.slice(address.lastIndexOf('@'))
+  return senders.some((s) => {
+    const sender = s.toLowerCase()
+    return sender.startsWith('@') ? sender === domain : sender === address
+  })
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+const help = (anchor: string): string => `${ERRORS_HELP}#${anchor}`
+
+/** Every problem of the body, in SendGrid's error shape; empty when it may be sent. */
+export function validateBody(body: unknown): SendGridError[] {
+  const out: SendGridError[] = []
+  const add = (field: string | null, message: string, anchor?: string): void => {
+    out.push({ field, message, help: anchor ? help(anchor) : null })
+  }
+  if (!isObject(body)) {
+    add(null, 'Bad Request')
+    return out
+  }
+
+  const templated = typeof body.template_id === 'string' && body.template_id !== ''
+  const personalizations = body.personalizations
+  let everyHasSubject = false
+  if (!Array.isArray(personalizations) || personalizations.length === 0) {
+    add('personalizations', 'The personalizations field is required and must have at least one personalization.', '-Personalizations-Errors')
+  } else if (personalizations.length > MAX_RECIPIENTS) {
+    add('personalizations', `The personalizations field may have at most ${MAX_RECIPIENTS} personalizations.`, '-Personalizations-Errors')
+  } else {
+    let recipients = 0
+    everyHasSubject = true
+    personalizations.forEach((p: unknown, i) => {
+      const at = `personalizations.${i}`
+      if (!isObject(p)) {
+        add(at, 'Each personalization must be an object.', '-Personalizations-Errors')
+        everyHasSubject = false
+        return
+      }
+      if (typeof p.subject !== 'string' || p.subject === '') everyHasSubject = false
+      if (p.subject !== undefined && typeof p.subject !== 'string') add(`${at}.subject`, 'The subject must be a string.', 'message.subject')
+      const seen = new Map<string, string>()
+      for (const kind of ['to', 'cc', 'bcc'] as const) {
+        const list = p[kind]
+        if (list === undefined && kind !== 'to') continue
+        if (!Array.isArray(list) || (kind === 'to' && list.length === 0)) {
+          add(
+            `${at}.${kind}`,
+            kind === 'to'
+              ? 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.'
+              : `The ${kind} field must be an array of email objects.`,
+            `message.personalizations.${kind}`,
+          )
+          continue
+        }
+        list.forEach((entry: unknown, j) => {
+          recipients++
+          const email = isObject(entry) ? entry.email : undefined
+          if (typeof email !== 'string' || !EMAIL.test(email)) {
+            add(`${at}.${kind}.${j}.email`, 'Does not contain a valid address.', '-Email-Address-Errors')
+            return
+          }
+          if (isObject(entry) && entry.name !== undefined && typeof entry.name !== 'string') add(`${at}.${kind}.${j}.name`, 'The name must be a string.')
+          const lower = email.toLowerCase()
+          const first = seen.get(lower)
+          if (first !== undefined) {
+            add(
+              at,
+              `Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [${email}] in the ${first} field.`,
+              'message.recipient.duplicate',
+            )
+          } else {
+            seen.set(lower, `${at}.${kind}`)
+          }
+        })
+      }
+    })
+    if (recipients > MAX_RECIPIENTS) {
+      add('personalizations', `The total number of recipients must be less than ${MAX_RECIPIENTS}. This includes all recipients defined within the to, cc, and bcc parameters, across each object that you include in the personalizations array.`, '-Personalizations-Errors')
+    }
+  }
+
+  const from = body.from
+  if (!isObject(from) || typeof from.email !== 'string') {
+    add('from.email', 'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.', 'message.from')
+  } else if (!EMAIL.test(from.email)) {
+    add('from.email', 'Does not contain a valid address.', 'message.from')
+  }
+  if (body.reply_to !== undefined && (!isObject(body.reply_to) || typeof body.reply_to.email !== 'string' || !EMAIL.test(body.reply_to.email))) {
+    add('reply_to.email', 'Does not contain a valid address.', 'message.reply_to')
+  }
+
+  const subject = body.subject
+  if (subject !== undefined && typeof subject !== 'string') add('subject', 'The subject must be a string.', 'message.subject')
+  if (!templated && !everyHasSubject && (typeof subject !== 'string' || subject === '')) {
+    add('subject', 'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'message.subject')
+  }
+
+  const content = body.content
+  if (content === undefined && templated) return out
+  if (!Array.isArray(content) || content.length === 0) {
+    add(
+      'content',
+      'Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.',
+      'message.content',
+    )
+    return out
+  }
+  content.forEach((block: unknown, i) => {
+    if (!isObject(block) || typeof block.type !== 'string' || block.type === '') {
+      add(`content.${i}.type`, 'The content type must be a string at least one character in length.', 'message.content.type')
+    } else if (block.type === 'text/plain' && i !== 0) {
+      add(`content.${i}.type`, 'If present, text/plain must be first, followed by text/html, followed by any other content.', 'message.content.type')
+    }
+    if (!isObject(block) || typeof block.value !== 'string' || block.value.length < 1) {
+      add(`content.${i}.value`, 'The content value must be a string at least one character in length.', 'message.content.value')
+    }
+  })
+  return out
+}
+
+function htmlPage(status: number): string {
+  return `<!DOCTYPE html><html><head><title>${status}</title></head><body><h1>${status}</h1></body></html>`
+}
+
+/** Reads the body, or resolves null once it passes `max` bytes (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let length = 0
+    req.on('data', (chunk: Buffer) => {
+      length += chunk.length
+      if (length <= max) chunks.push(chunk)
+    })
+    req.on('end', () => resolve(length > max ? null : Buffer.concat(chunks)))
+    req.on('error', () => resolve(null))
+  })
+}

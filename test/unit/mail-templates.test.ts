@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { renderInvitation, renderTestEmail, type InvitationContent } from '../../src-main/core/mail/templates'
+
+const base: InvitationContent = {
+  language: 'en',
+  name: 'Olga Operator',
+  email: 'olga@example.org',
+  role: 'operator',
+  organisation: 'Acme Field Ops',
+  invitedBy: 'Ada Admin',
+  reference: '0123456789abcdef',
+}
+
+describe('invitation email', () => {
+  it('in English: subject, greeting, inviter, organisation, role and reference in both parts', () => {
+    const m = renderInvitation(base)
+    expect(m.language).toBe('en')
+    expect(m.subject).toBe('Ada Admin invited you to join Acme Field Ops on Fieldline')
+    expect(m.text).toContain('Hello Olga Operator,')
+    expect(m.text).toContain('Ada Admin invited you to join Acme Field Ops on Fieldline as an operator.')
+    expect(m.text).toContain('Operators work with devices, SIM cards and device-management packages.')
+    expect(m.text).toContain('This invitation was sent to olga@example.org.')
+    expect(m.text).toContain('Invitation reference: 0123456789abcdef')
+    expect(m.html).toContain('<html lang="en">')
+    expect(m.html).toContain('<title>Ada Admin invited you to join Acme Field Ops on Fieldline</title>')
+    expect(m.html).toContain('as <strong>an operator</strong>.')
+    expect(m.html).toContain('<code>0123456789abcdef</code>')
+  })
+
+  it.each([
+    ['administrator', 'as an administrator.', 'Administrators manage the extensions, the email settings and the team.'],
+    ['viewer', 'as a viewer.', 'Viewers see devices and their data but change nothing.'],
+  ] as const)('names the %s role in English', (role, phrase, description) => {
+    const m = renderInvitation({ ...base, role })
+    expect(m.text).toContain(phrase)
+    expect(m.text).toContain(description)
+  })
+
+  it('in French, with French typography', () => {
+    const m = renderInvitation({ ...base, language: 'fr', role: 'viewer' })
+    expect(m.language).toBe('fr')
+    expect(m.subject).toBe('Ada Admin vous invite à rejoindre Acme Field Ops sur Fieldline')
+    expect(m.text).toContain('Bonjour Olga Operator,')
+    expect(m.text).toContain('Ada Admin vous invite à rejoindre Acme Field Ops sur Fieldline avec le rôle «\u00a0observateur\u00a0».')
+    expect(m.text).toContain('Les observateurs consultent les appareils et leurs données sans rien modifier.')
+    expect(m.text).toContain('Référence de l’invitation\u00a0: 0123456789abcdef')
+    expect(m.text).toContain('Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail.')
+    expect(m.html).toContain('<html lang="fr">')
+    expect(m.html).toContain('<strong>«\u00a0observateur\u00a0»</strong>')
+  })
+
+  it.each([
+    ['administrator', '«\u00a0administrateur\u00a0»'],
+    ['operator', '«\u00a0opérateur\u00a0»'],
+  ] as const)('names the %s role in French', (role, phrase) => {
+    expect(renderInvitation({ ...base, language: 'fr', role }).text).toContain(`avec le rôle ${phrase}.`)
+  })
+
+  it('escapes every value in the HTML part and leaves the text part as typed', () => {
+    const m = renderInvitation({
+      ...base,
+      name: `Zoë O'Brien & Co`,
+      organisation: '<img src=x onerror=alert(1)> & "R&D"',
+      invitedBy: "Ada 'Boss' & <Ops>",
+      email: 'zoe@example.org',
+      reference: '<ref>',
+    })
+    expect(m.html).not.toMatch(/<img|<Ops>|<ref>|onerror=alert\(1\)>/)
+    expect(m.html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;R&amp;D&quot;')
+    expect(m.html).toContain('Zoë O&#39;Brien &amp; Co')
+    expect(m.html).toContain('Ada &#39;Boss&#39; &amp; &lt;Ops&gt;')
+    expect(m.html).toContain('<code>&lt;ref&gt;</code>')
+    expect(m.html).toContain('<title>Ada &#39;Boss&#39; &amp; &lt;Ops&gt; invited you to join &lt;img')
+    expect(m.text).toContain(`Hello Zoë O'Brien & Co,`)
+    expect(m.subject).toBe(`Ada 'Boss' & <Ops> invited you to join <img src=x onerror=alert(1)> & "R&D" on Fieldline`)
+  })
+})
+
+describe('test email', () => {
+  const sentAt = new Date(Date.UTC(2026, 2, 14, 9, 5))
+
+  it('in English, naming the mode and the time in UTC', () => {
+    const m = renderTestEmail({ language: 'en', mode: 'smtp', server: 'smtp.example.com:587', sentAt })
+    expect(m.subject).toBe('Fieldline test email')
+    expect(m.text).toContain('This is a test message from Fieldline, sent through SMTP (smtp.example.com:587) on 14 March 2026 at 09:05 UTC.')
+    expect(m.text).toContain('If you can read it, email is set up correctly')
+    expect(m.html).toContain('<html lang="en">')
+  })
+
+  it('in French', () => {
+    const m = renderTestEmail({ language: 'fr', mode: 'sendgridApiKey', server: 'api.sendgrid.com', sentAt })
+    expect(m.subject).toBe('E-mail de test Fieldline')
+    expect(m.text).toContain('Ceci est un message de test de Fieldline, envoyé par SendGrid (clé d’API) le 14 mars 2026 à 09:05 UTC.')
+    expect(m.text).toContain('Si vous le lisez, l’e-mail est bien configuré\u00a0:')
+  })
+
+  it('names SendGrid over SMTP with its host', () => {
+    const m = renderTestEmail({ language: 'en', mode: 'sendgridUsername', server: 'smtp.sendgrid.net:587', sentAt })
+    expect(m.text).toContain('sent through SendGrid (SMTP, smtp.sendgrid.net:587)')
+  })
+})
