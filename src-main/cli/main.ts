@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
 import { registerDevices } from './commands/devices'
+import { registerDmValidate } from './commands/dm'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
@@ -43,6 +44,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
+registerDmValidate(program.command('dm').description('custom device-management packages: validate'))
 registerServe(program, () => {
   const { dataDir, json } = globals()
   return openRuntime(dataDir, json, 'serve')

@@ -44,6 +44,11 @@ describe('extension configuration validation', () => {
     expect(checkExtensionConfig('[1,2]').diagnostics[0]).toMatchObject({ ref: { key: 'config.notObject' } })
   })
 
+  it('refuses hostile nesting with a diagnostic instead of overflowing the stack', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000)
+    expect(checkExtensionConfig(deep).diagnostics[0]).toMatchObject({ severity: 'error', ref: { key: 'config.tooDeep' } })
+  })
+
   it('refuses documents over 5 MB before parsing them', () => {
     const big = `{"orange":{"serialnumber":"${'x'.repeat(5 * 1024 * 1024)}"}}`
     expect(() => checkExtensionConfig(big)).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }))

@@ -45,8 +45,54 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
   const template = englishMessages.get(ref.key)
   if (template === undefined) return fallback
   const params = ref.params ?? {}
-  for (const match of template.matchAll(/\{\s*(\w+)/g)) {
-    if (match[1] !== undefined && !(match[1] in params)) return fallback
+  for (const name of argumentNames(template)) {
+    if (!(name in params)) return fallback
   }
   return t(ref.key, { values: params })
+}
+
+/**
+ * The argument names of an ICU message, including those inside plural and select branches. The branches' own
+ * text is not an argument: "{mode, select, smtp {SMTP password} …}" needs `mode` only, not `SMTP`.
+ */
+function argumentNames(message: string): Set<string> {
+  const names = new Set<string>()
+  let i = 0
+  /** Reads one message until the '}' that closes it (or the end), collecting arguments. */
+  const readMessage = (): void => {
+    while (i < message.length) {
+      const c = message[i]
+      if (c === '}') return
+      i++
+      if (c === '{') readArgument()
+    }
+  }
+  const readArgument = (): void => {
+    const head = /^\s*(\w+)\s*(?:,\s*(\w+)\s*)?([,}])/.exec(message.slice(i))
+    if (!head) return
+    names.add(head[1] ?? '')
+    i += head[0].length
+    if (head[3] === '}') return
+    if (head[2] === 'plural' || head[2] === 'select' || head[2] === 'selectordinal') {
+      // Branches: "key {message}" pairs until the argument's closing brace.
+      while (i < message.length && message[i] !== '}') {
+        if (message[i] === '{') {
+          i++
+          readMessage()
+        }
+        i++
+      }
+      i++
+      return
+    }
+    // number, date and time styles hold no arguments: skip to the closing brace.
+    let depth = 1
+    while (i < message.length && depth > 0) {
+      if (message[i] === '{') depth++
+      else if (message[i] === '}') depth--
+      i++
+    }
+  }
+  readMessage()
+  return names
 }

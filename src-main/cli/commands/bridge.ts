@@ -1,0 +1,218 @@
+/**
+ * `fieldline bridge mbed`: the mbed bridge without the UI, until SIGTERM or SIGINT.
+ *
+ * - Configuration from a saved mbed profile and its platform profile (`--profile`), or for scripts from
+ *   FIELDLINE_MBED_URL, FIELDLINE_MBED_ACCESS_KEY, FIELDLINE_MBED_CHANNEL, FIELDLINE_MBED_DEVICE_TYPE,
+ *   FIELDLINE_MBED_FLAVOUR, FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MBED_CA_FILE, FIELDLINE_MQTT_URL,
+ *   FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE.
+ *   A bad configuration exits 2 with the reason, before anything connects.
+ * - One line per bridge state change on stderr (the reason's text never carries a key or a password), a warning line
+ *   for unencrypted MQTT to another host (allowed: plant networks), and a summary line at the end.
+ * - SIGTERM/SIGINT stop it gracefully (no more commands, the channel closed, the queue drained) and it exits 0. A
+ *   bridge that fails for good (a refused key, a replaced channel, a broker refusing the credentials) is stopped the
+ *   same way and exits 1.
+ * - The workspace is opened only to read the profiles, then closed: a bridge that runs for weeks must not hold the
+ *   workspace lock the desktop app needs.
+ */
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-preload/models/profiles'
+import { AppError } from '../../core/bridge/errors'
+import type { Logger } from '../../core/log/logger'
+import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
+import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
+import { createMbedClient } from '../../core/mbed/connector.client'
+import { createPlatformLink } from '../../core/platform/link'
+import { CliError, EXIT, type Runtime } from '../runtime'
+
+type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
+
+export interface BridgeIo {
+  /** One line to the operator (stderr). */
+  line(text: string): void
+  /** Resolves when the bridge should stop (SIGTERM/SIGINT in the CLI). */
+  stopSignal: Promise<void>
+  logger?: Logger
+}
+
+function usage(e: unknown): CliError {
+  const message = e instanceof Error ? e.message : String(e)
+  return new CliError(`fieldline: invalid bridge configuration: ${message}`, EXIT.usage)
+}
+
+async function readCa(name: string, path: string | undefined): Promise<string[] | undefined> {
+  if (!path) return undefined
+  try {
+    return [await readFile(path, 'utf8')]
+  } catch (e) {
+    throw usage(new Error(`${name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`))
+  }
+}
+
+/** The configuration from the environment; CA files named there are read too. */
+export async function configFromEnvironment(env: Record<string, string | undefined>): Promise<MbedBridgeConfig> {
+  let config: MbedBridgeConfig
+  try {
+    config = bridgeConfigFromEnv(env)
+  } catch (e) {
+    throw usage(e)
+  }
+  const mbedCa = await readCa('FIELDLINE_MBED_CA_FILE', env.FIELDLINE_MBED_CA_FILE?.trim())
+  const mqttCa = await readCa('FIELDLINE_MQTT_CA_FILE', env.FIELDLINE_MQTT_CA_FILE?.trim())
+  return { mbed: { ...config.mbed, ...(mbedCa ? { ca: mbedCa } : {}) }, mqtt: { ...config.mqtt, ...(mqttCa ? { ca: mqttCa } : {}) } }
+}
+
+/** The configuration from a saved mbed profile and the platform profile it names (or the default one). */
+export async function configFromProfile(rt: Runtime, profileId: string): Promise<MbedBridgeConfig> {
+  try {
+    const mbedDoc = await rt.core.profiles.resolve('mbed', profileId)
+    const mbed = mbedSettingsSchema.parse(mbedDoc.settings)
+    const accessKey = await rt.core.profiles.secret(mbedDoc, 'accessKey')
+    const platformDoc = await rt.core.profiles.resolve('platform', mbed.platformProfile || undefined)
+    const platform = platformSettingsSchema.parse(platformDoc.settings)
+    const password = await rt.core.profiles.secret(platformDoc, 'password')
+    return bridgeConfigFromProfiles({ settings: mbed, accessKey }, { settings: platform, password })
+  } catch (e) {
+    // A missing profile or secret is a usage problem; a keychain that cannot be read is not.
+    if (e instanceof AppError && e.code === 'VAULT_UNAVAILABLE') throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+    throw usage(e)
+  }
+}
+
+function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload']): string {
+  const why = e.reason ? `: ${e.reason.message}${e.reason.code ? ` [${e.reason.code}]` : ''}` : ''
+  return `${new Date().toISOString()} mbed bridge ${e.state}${why}`
+}
+
+/**
+ * Runs the bridge until `io.stopSignal` resolves or the bridge fails for good; returns the exit code (0 after a
+ * requested stop, 1 after a failure). Throws CliError(2) for a configuration that cannot work.
+ */
+export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Promise<number> {
+  let security
+  try {
+    security = checkBridgeConfig(config).mqttSecurity
+  } catch (e) {
+    throw usage(e)
+  }
+  if (security === 'plain-remote') {
+    io.line(`${new Date().toISOString()} mbed bridge warning: ${new URL(config.mqtt.url).origin} is not encrypted (mqtt:// or ws:// to another computer); the broker password and all messages travel in clear text`)
+  }
+  let client
+  let link
+  let bridge
+  try {
+    client = createMbedClient({
+      baseUrl: config.mbed.apiUrl,
+      accessKey: config.mbed.accessKey,
+      flavour: config.mbed.flavour,
+      ...(config.mbed.ca ? { ca: config.mbed.ca } : {}),
+      ...(io.logger ? { logger: io.logger } : {}),
+    })
+    link = createPlatformLink({
+      url: config.mqtt.url,
+      clientId: config.mqtt.clientId,
+      ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
+      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
+      ...(config.mqtt.ca ? { ca: config.mqtt.ca } : {}),
+      ...(io.logger ? { logger: io.logger } : {}),
+    })
+    bridge = createMbedBridge({
+      client,
+      link,
+      channel: config.mbed.channel,
+      defaultDeviceType: config.mbed.defaultDeviceType,
+      queueSize: config.mbed.queueSize,
+      ...(io.logger ? { logger: io.logger } : {}),
+    })
+  } catch (e) {
+    throw usage(e)
+  }
+
+  let failed: () => void = () => {}
+  const failure = new Promise<void>((resolve) => (failed = resolve))
+  bridge.on((e) => {
+    if (e.name !== 'mbed:state') return
+    io.line(stateLine(e.payload))
+    if (e.payload.state === 'failed') failed()
+  })
+
+  let code: number = EXIT.ok
+  try {
+    await bridge.start()
+  } catch {
+    // The state line already said why (a refused key, a host that is not mbed).
+    code = EXIT.failed
+  }
+  if (code === EXIT.ok) {
+    await Promise.race([io.stopSignal, failure])
+    if (bridge.state === 'failed') code = EXIT.failed
+  }
+  const report = await bridge.stop()
+  const counters = bridge.counters()
+  io.line(
+    `${new Date().toISOString()} mbed bridge summary: ${counters.notifications} notifications, ${report.published} messages published, ${counters.commands} commands, ${counters.commandErrors} command errors, ${report.dropped} dropped, ${report.undelivered} undelivered`,
+  )
+  // Bounded: neither a broker nor an mbed host that stopped answering may keep the process from exiting.
+  await Promise.race([Promise.all([link.close(), client.close()]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
+  return code
+}
+
+/** Resolves on the first SIGTERM or SIGINT; later ones are ignored so that a second Ctrl-C cannot cut the drain short. */
+function signals(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve())
+    process.on('SIGTERM', () => resolve())
+  })
+}
+
+export function registerBridge(program: Command, withRuntime: WithRuntime): void {
+  const bridge = program.command('bridge').description('bridge an external service to the platform without the UI')
+  bridge
+    .command('mbed')
+    .description('bridge ARM mbed Connector notifications and commands to the platform MQTT broker until SIGTERM/SIGINT')
+    .option('--profile <id>', 'a saved mbed profile (and the platform profile it names); without it, FIELDLINE_MBED_* and FIELDLINE_MQTT_* variables')
+    .option('--check', 'check the configuration and the mbed access key, then exit')
+    .action(async (opts: { profile?: string; check?: boolean }) => {
+      let config: MbedBridgeConfig | undefined
+      if (opts.profile !== undefined) {
+        const profileId = opts.profile
+        await withRuntime(async (rt) => {
+          config = await configFromProfile(rt, profileId)
+        })()
+      } else {
+        config = await configFromEnvironment(process.env)
+      }
+      if (!config) throw new CliError('fieldline: no bridge configuration', EXIT.usage)
+      const err = (text: string): void => {
+        process.stderr.write(`${text}\n`)
+      }
+      if (opts.check) {
+        process.exitCode = await checkOnly(config, err)
+        return
+      }
+      const code = await runMbedBridge(config, { line: err, stopSignal: signals() })
+      process.exitCode = code
+      // Anything still holding the event loop (a long poll the server keeps open) must not keep the process alive.
+      setTimeout(() => process.exit(code), 3_000).unref()
+    })
+}
+
+async function checkOnly(config: MbedBridgeConfig, line: (text: string) => void): Promise<number> {
+  try {
+    checkBridgeConfig(config)
+  } catch (e) {
+    throw usage(e)
+  }
+  const client = createMbedClient({ baseUrl: config.mbed.apiUrl, accessKey: config.mbed.accessKey, flavour: config.mbed.flavour, ...(config.mbed.ca ? { ca: config.mbed.ca } : {}) })
+  try {
+    const result = await client.verify()
+    line(`mbed ${result.flavour} API at ${result.apiUrl}: access key accepted`)
+    return EXIT.ok
+  } catch (e) {
+    line(`mbed check failed: ${e instanceof Error ? e.message : String(e)}`)
+    return EXIT.failed
+  } finally {
+    await client.close()
+  }
+}
