@@ -19,6 +19,7 @@ import {
   sendResultSchema,
   sendTestInputSchema,
 } from './models/mail'
+import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 /** Closed set of error codes; the renderer maps each to translated text. */
@@ -104,6 +105,8 @@ export const deviceSchema = deviceSummarySchema.extend({
   metadata: z.record(z.string(), z.unknown()),
   /** The saved extension configuration, or null when none was ever saved. */
   extensionConfig: z.record(z.string(), z.unknown()).nullable(),
+  /** Device-management packages whose custom actions this device accepts. */
+  supportedBundles: z.array(z.string()),
   /** Unsaved edits of the configuration, kept so that nothing typed is lost. */
   draft: z.object({ text: z.string(), savedAt: z.string() }).nullable(),
   createdAt: z.string(),
@@ -340,6 +343,26 @@ export const channels = {
   'team:resend': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
 
+  'packages:validate': channel(z.object({ text: z.string().max(MAX_PACKAGE_TEXT) }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
+  'packages:list': channel(z.object({}).strict(), z.object({ items: z.array(packageSummarySchema) })),
+  'packages:get': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), packageDetailSchema),
+  'packages:add': channel(z.object({ text: z.string().max(MAX_PACKAGE_TEXT), replace: z.boolean().default(false) }).strict(), packageSummarySchema),
+  'packages:save': channel(z.object({ bundleId: dmIdentifierSchema, text: z.string().max(MAX_PACKAGE_TEXT) }).strict(), packageSummarySchema),
+  'packages:remove': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), z.object({ removed: z.literal(true) })),
+  'packages:invoke': channel(
+    deviceKeySchema
+      .extend({
+        bundleId: dmIdentifierSchema,
+        actionId: dmIdentifierSchema,
+        parameters: z.record(z.string().max(255), z.string().max(65_536)).default({}),
+        timeoutSeconds: z.number().int().min(1).max(600).default(30),
+        platformProfile: z.string().max(48).optional(),
+      })
+      .strict(),
+    invocationResultSchema,
+  ),
+  'devices:setSupportedBundles': channel(deviceKeySchema.extend({ bundles: z.array(dmIdentifierSchema).max(100) }).strict(), deviceSchema),
+
   'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 
@@ -360,6 +383,7 @@ export const events = {
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
   'mail:changed': z.object({}),
+  'packages:changed': z.object({}),
   'team:changed': z.object({}),
   'platform:state': z.object({
     profileId: z.string(),

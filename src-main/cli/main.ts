@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
 import { registerDevices } from './commands/devices'
 import { registerDmValidate } from './commands/dm'
+import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
@@ -44,7 +45,9 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
-registerDmValidate(program.command('dm').description('custom device-management packages: validate'))
+const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
+registerDmValidate(dm)
+registerDmLibrary(dm, withRuntime)
 registerServe(program, () => {
   const { dataDir, json } = globals()
   return openRuntime(dataDir, json, 'serve')

@@ -17,6 +17,7 @@ import { createSimService, type SimService } from './carriers/sim.service'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
+import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
 import type { ProfileDoc } from './store/profiles.store'
 
 export interface CoreOptions {
@@ -42,6 +43,7 @@ export interface Core {
   clients: CarrierClients
   links: PlatformLinks
   mail: MailService
+  packages: PackagesService
   logger: Logger
   close(): Promise<void>
 }
@@ -78,6 +80,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     throw AppError.withRef('VALIDATION', `Profiles of kind ${extension} cannot be verified yet`, { key: 'profiles.cannotVerify', params: { extension } })
   }
   const sims = createSimService({ db, bus, profiles, clients })
+  const packages = createPackagesService({ db, bus, index, profiles, links })
   const mail = createMailService({
     db,
     vault: options.vault,
@@ -139,6 +142,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'team:list': (input) => mail.list(input),
     'team:resend': (input, ctx) => mail.resend(input.id, ctx),
     'team:revoke': (input, ctx) => mail.revoke(input.id, ctx),
+    'packages:validate': (input) => packages.validate(input.text),
+    'packages:list': async () => ({ items: await packages.list() }),
+    'packages:get': (input) => packages.get(input.bundleId),
+    'packages:add': (input, ctx) => packages.add(input, ctx),
+    'packages:save': (input, ctx) => packages.save(input, ctx),
+    'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
+    'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
+    'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -157,6 +168,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clients,
     links,
     mail,
+    packages,
     logger,
     async close() {
       sims.close()

@@ -8,6 +8,8 @@ export interface DeviceDoc extends BaseDoc {
   description: string
   metadata: Record<string, unknown>
   extensionConfig: Record<string, unknown> | null
+  /** Device-management packages whose actions this device accepts; absent on documents written before. */
+  supportedBundles?: string[]
   createdAt: string
   updatedAt: string
 }
@@ -59,6 +61,7 @@ export function toDevice(doc: DeviceDoc, draft: DraftDoc | null): Device {
     ...toSummary(doc),
     metadata: doc.metadata,
     extensionConfig: doc.extensionConfig,
+    supportedBundles: doc.supportedBundles ?? [],
     draft: draft ? { text: draft.text, savedAt: draft.savedAt } : null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

@@ -24,6 +24,7 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   outbox: 1,
   mailSettings: 1,
   invitation: 1,
+  package: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */

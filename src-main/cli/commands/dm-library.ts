@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { isAppError } from '../../core/bridge/errors'
+import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
+import { createPlatformLink } from '../../core/platform/link'
+import { appendAudit } from '../../core/store/audit.store'
+import { CliError, EXIT, type Runtime } from '../runtime'
+
+type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
+
+/** What a device's rc means (platform.md §3). */
+const RC_MEANING: Record<number, string> = {
+  200: 'success',
+  202: 'accepted',
+  204: 'changed',
+  400: 'bad request',
+  404: 'not found',
+  409: 'conflict',
+  500: 'device error',
+  501: 'not implemented',
+}
+
+async function readPackage(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
+  }
+}
+
+/** `name=value` pairs; a value may itself contain '='. */
+function parsePairs(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new CliError(`fieldline: parameters are name=value (got "${pair}")`, EXIT.usage)
+    out[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return out
+}
+
+/** The package library and action invocation, through the same services the UI uses. */
+export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
+  dm.command('add <file>')
+    .description('validate a package and keep it in the library (--replace to overwrite the same bundle id)')
+    .option('--replace', 'replace a package with the same bundle id (the old one goes to the audit trail)')
+    .action(
+      withRuntime(async (rt, file: string, opts: { replace?: boolean }) => {
+        const s = await rt.call('packages:add', { text: await readPackage(file), replace: opts.replace === true })
+        rt.out(rt.json ? JSON.stringify(s) : `added ${s.bundleId}${s.version ? ` ${s.version}` : ''} (${s.actionCount} actions)`)
+      }),
+    )
+
+  dm.command('list')
+    .description('the packages in the library')
+    .action(
+      withRuntime(async (rt) => {
+        const { items } = await rt.call('packages:list', {})
+        if (rt.json) return rt.out(JSON.stringify(items))
+        for (const p of items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.provider ?? '—'}\t${p.actionCount} actions`)
+      }),
+    )
+
+  dm.command('show <bundleId>')
+    .description("a package's actions and parameters")
+    .action(
+      withRuntime(async (rt, bundleId: string) => {
+        const p = await rt.call('packages:get', { bundleId })
+        if (rt.json) {
+          const { text: _text, ...rest } = p
+          return rt.out(JSON.stringify(rest))
+        }
+        rt.out(`${p.bundleId} ${p.version ?? ''} — ${p.provider ?? ''}`)
+        for (const a of p.actions) {
+          rt.out(`  ${a.id}`)
+          for (const param of a.parameters) rt.out(`    ${param.name}${param.required ? ' (required)' : ''}${param.value ? ` ~ ${param.value}` : ''}${param.defaultValue ? ` = ${param.defaultValue}` : ''}`)
+        }
+      }),
+    )
+
+  dm.command('export <bundleId>')
+    .description('print the package as it was added')
+    .action(withRuntime(async (rt, bundleId: string) => rt.out((await rt.call('packages:get', { bundleId })).text)))
+
+  dm.command('remove <bundleId>')
+    .description('remove a package from the library (recorded in the audit trail)')
+    .action(
+      withRuntime(async (rt, bundleId: string) => {
+        await rt.call('packages:remove', { bundleId })
+        rt.out(rt.json ? JSON.stringify({ removed: true, bundleId }) : `removed ${bundleId}`)
+      }),
+    )
+
+  dm.command('invoke <action> [params...]')
+    .description('run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD)')
+    .requiredOption('--type <typeId>', 'device type')
+    .requiredOption('--id <deviceId>', 'device ID')
+    .option('--timeout <seconds>', 'how long to wait for the device', '30')
+    .option('--profile <id>', 'a saved platform (MQTT) profile')
+    .action(
+      withRuntime(async (rt, action: string, params: string[], opts: { type: string; id: string; timeout: string; profile?: string }) => {
+        const [bundleId, actionId, extra] = action.split('/')
+        if (!bundleId || !actionId || extra !== undefined) throw new CliError(`fieldline: the action is BUNDLE_ID/ACTION_ID (got "${action}")`, EXIT.usage)
+        const timeoutSeconds = Number(opts.timeout)
+        if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 600) throw new CliError('fieldline: --timeout must be 1–600 seconds', EXIT.usage)
+        const parameters = parsePairs(params)
+        const input = { typeId: opts.type, deviceId: opts.id, bundleId, actionId, parameters, timeoutSeconds }
+        const result = opts.profile || !process.env.FIELDLINE_MQTT_URL ? await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) }) : await viaEnvironment(rt, input)
+        const meaning = result.rc === null ? `no response within ${timeoutSeconds} s` : `rc ${result.rc} (${RC_MEANING[result.rc] ?? 'unknown code'})`
+        rt.out(rt.json ? JSON.stringify(result) : `${bundleId}/${actionId} on ${opts.type}/${opts.id}: ${meaning}`)
+        return result.rc !== null && result.rc >= 200 && result.rc < 300 ? EXIT.ok : EXIT.failed
+      }),
+    )
+}
+
+interface InvokeInput {
+  typeId: string
+  deviceId: string
+  bundleId: string
+  actionId: string
+  parameters: Record<string, string>
+  timeoutSeconds: number
+  platformProfile?: string
+}
+
+/** A saved platform profile: the same service as the UI (values checked, audited), without the "supported" mark. */
+async function viaProfile(rt: Runtime, input: InvokeInput) {
+  try {
+    return await rt.core.packages.invoke(input, { actor: `cli:${process.env.USER ?? 'operator'}` }, { requireSupport: false })
+  } catch (e) {
+    if (!isAppError(e)) throw e
+    throw new CliError(`fieldline: ${e.message}`, e.code === 'VALIDATION' || e.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed)
+  }
+}
+
+/** For scripts: the link from FIELDLINE_MQTT_* variables, opened for this one action. */
+async function viaEnvironment(rt: Runtime, input: InvokeInput) {
+  const env = process.env
+  if (!env.FIELDLINE_MQTT_CLIENT_ID) throw new CliError('fieldline: set FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) with FIELDLINE_MQTT_URL', EXIT.usage)
+  const pkg = await rt.call('packages:get', { bundleId: input.bundleId })
+  const action = pkg.actions.find((a) => a.id === input.actionId)
+  if (!action) throw new CliError(`fieldline: package ${input.bundleId} has no action ${input.actionId}`, EXIT.usage)
+  const { fields, problems } = buildFields({ actionDisplayName: action.actionDisplayName, parameters: action.parameters }, input.parameters)
+  if (problems.length > 0) throw new CliError(`fieldline: not sent: ${problems.map((p) => `${p.name} (${p.problem})`).join(', ')}`, EXIT.usage)
+  const link = createPlatformLink({
+    url: env.FIELDLINE_MQTT_URL!,
+    clientId: env.FIELDLINE_MQTT_CLIENT_ID,
+    ...(env.FIELDLINE_MQTT_USERNAME ? { username: env.FIELDLINE_MQTT_USERNAME } : {}),
+    ...(env.FIELDLINE_MQTT_PASSWORD ? { password: env.FIELDLINE_MQTT_PASSWORD } : {}),
+    logger: rt.core.logger,
+  })
+  if (link.insecure) rt.err('fieldline: warning: the MQTT link is not encrypted and leaves this computer')
+  try {
+    await link.connect()
+    const result = await invokeAction({ link, ...input, fields, timeoutMs: input.timeoutSeconds * 1000 })
+    const ok = result.rc !== null && result.rc >= 200 && result.rc < 300
+    await appendAudit(rt.core.workspace.db, {
+      actor: `cli:${env.USER ?? 'operator'}`,
+      action: 'package.invoke',
+      target: `${input.typeId}/${input.deviceId} ${input.bundleId}/${input.actionId}`,
+      outcome: ok ? 'ok' : 'failed',
+      after: { fields, reqId: result.reqId, rc: result.rc },
+    })
+    return result
+  } catch (e) {
+    if (!isAppError(e)) throw e
+    throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+  } finally {
+    await link.close()
+  }
+}

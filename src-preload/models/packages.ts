@@ -1,0 +1,53 @@
+/** Custom device-management packages as they cross the bridge. */
+import { z } from 'zod'
+
+/** Bundle, action and parameter ids (platform.md §4): ≤ 255 letters, digits, '-', '_', '.'. */
+export const dmIdentifierSchema = z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { message: "must be 1–255 letters, digits, '-', '_' or '.'" })
+
+/** Largest package text accepted over the bridge: the validator refuses more than 5 MB with a clear message. */
+export const MAX_PACKAGE_TEXT = 6 * 1024 * 1024
+
+const localeMap = z.record(z.string(), z.string())
+
+export const packageSummarySchema = z.object({
+  bundleId: z.string(),
+  version: z.string().nullable(),
+  provider: z.string().nullable(),
+  displayName: localeMap,
+  actionCount: z.number().int(),
+  updatedAt: z.string(),
+})
+export type PackageSummary = z.infer<typeof packageSummarySchema>
+
+export const packageParameterSchema = z.object({
+  name: z.string(),
+  value: z.string().optional(),
+  required: z.boolean(),
+  defaultValue: z.string().optional(),
+})
+
+export const packageDetailSchema = packageSummarySchema.extend({
+  text: z.string(),
+  description: localeMap.nullable(),
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      actionDisplayName: localeMap,
+      description: localeMap.nullable(),
+      parameters: z.array(packageParameterSchema),
+    }),
+  ),
+})
+export type PackageDetail = z.infer<typeof packageDetailSchema>
+
+/** What a device's response code means (platform.md §3). */
+export const DM_RESPONSE_CODES = [200, 202, 204, 400, 404, 409, 500, 501] as const
+
+export const invocationResultSchema = z.object({
+  reqId: z.string(),
+  /** The device's rc, or null when it did not answer within the timeout. */
+  rc: z.number().int().nullable(),
+  timedOut: z.boolean(),
+  topic: z.string(),
+})
+export type InvocationResult = z.infer<typeof invocationResultSchema>

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startMosquitto } from '../helpers/mosquitto'
+import { tempDir } from '../helpers/core'
+
+const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
+const PACKAGE = JSON.stringify({
+  bundleId: 'pump-actions',
+  version: '1.2',
+  provider: 'plant',
+  displayName: { en_US: 'Pump actions' },
+  actions: { flush: { actionDisplayName: { en_US: 'Flush' }, parameters: [{ name: 'seconds', value: '\\d{1,3}', required: true, defaultValue: '30' }] } },
+})
+
+describe('fieldline dm (library and invoke)', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let broker: Awaited<ReturnType<typeof startMosquitto>>
+  let device: mqtt.MqttClient
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], {
+        env: { ...process.env, FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: 'a:org1:cli' },
+      })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('close', (code) => resolve({ code, out, err }))
+    })
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    broker = await startMosquitto()
+    device = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:cli-gw' })
+    await device.subscribeAsync('iotdm-1/type/pump/id/p-9/mgmt/custom/#', { qos: 1 })
+    device.on('message', (_topic, payload) => {
+      const { reqId } = JSON.parse(payload.toString()) as { reqId: string }
+      void device.publishAsync('iotdevice-1/type/pump/id/p-9/response', JSON.stringify({ rc: 202, reqId }), { qos: 1 })
+    })
+  })
+  afterAll(async () => {
+    await device.endAsync()
+    await broker.stop()
+    await cleanup()
+  })
+
+  it('adds, lists, shows, exports, invokes and removes a package', async () => {
+    const file = join(dir, 'pump.json')
+    await writeFile(file, PACKAGE)
+    expect(await run(['dm', 'add', file])).toMatchObject({ code: 0, out: 'added pump-actions 1.2 (1 actions)\n' })
+    expect((await run(['dm', 'add', file])).code).toBe(2)
+    expect((await run(['dm', 'add', file, '--replace'])).code).toBe(0)
+    expect((await run(['dm', 'list'])).out).toBe('pump-actions\t1.2\tplant\t1 actions\n')
+    expect((await run(['dm', 'show', 'pump-actions'])).out).toContain('seconds (required) ~ \\d{1,3} = 30')
+    expect((await run(['dm', 'export', 'pump-actions'])).out.trim()).toBe(PACKAGE)
+
+    expect((await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', 'seconds=abc'])).code).toBe(2)
+    const ran = await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', '--timeout', '10'])
+    expect(ran).toMatchObject({ code: 0, out: 'pump-actions/flush on pump/p-9: rc 202 (accepted)\n' })
+
+    expect((await run(['dm', 'remove', 'pump-actions'])).code).toBe(0)
+    expect((await run(['dm', 'show', 'pump-actions'])).code).toBe(1)
+  })
+})
