@@ -2,10 +2,11 @@ export type Route =
   | { name: 'extensions' }
   | { name: 'devices' }
   | { name: 'device'; typeId: string; deviceId: string }
+  | { name: 'team' }
   | { name: 'activity' }
   | { name: 'settings' }
 
-export type TopLevel = 'extensions' | 'devices' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/')
   switch (parts[0]) {
     case 'extensions':
+    case 'team':
     case 'activity':
     case 'settings':
       return { name: parts[0] }

@@ -1,0 +1,67 @@
+import { ERROR_CODES, type BridgeError, type ErrorCode, type MessageRef } from '../../../../src-preload/contract'
+import type { MailFailure, MailMode, SmtpSecurity } from '../../../../src-preload/models/mail'
+import { hasMessage, translateRef, type Translate } from '../../i18n'
+import { errorText } from '../../lib/errors'
+import { fieldKeyOf } from '../../lib/mail-form'
+
+/** Words for the email extension's codes, shared by the Email card and the Team page. */
+
+export function modeText(t: Translate, mode: MailMode): string {
+  switch (mode) {
+    case 'sendgridApiKey':
+      return t('mail.modes.sendgridApiKey')
+    case 'smtp':
+      return t('mail.modes.smtp')
+    case 'sendgridUsername':
+      return t('mail.modes.sendgridUsername')
+  }
+}
+
+export function securityText(t: Translate, security: SmtpSecurity): string {
+  switch (security) {
+    case 'tls':
+      return t('mail.security.tls')
+    case 'starttls':
+      return t('mail.security.starttls')
+    case 'none':
+      return t('mail.security.none')
+  }
+}
+
+/**
+ * The core names fields by their bridge path ('settings.adminName') and modes by id ('smtp'); the operator knows
+ * them by their labels. `mail.secretRequired` chooses its words from the mode id itself, so that one is left alone.
+ */
+export function localiseRef(t: Translate, ref: MessageRef): MessageRef {
+  const params = { ...ref.params }
+  if (typeof params.field === 'string') {
+    const key = `mail.fieldNames.${fieldKeyOf(params.field)}`
+    if (hasMessage(key)) params.field = t(key)
+  }
+  if (ref.key === 'mail.modeNotConfigured' && (params.mode === 'sendgridApiKey' || params.mode === 'smtp' || params.mode === 'sendgridUsername')) {
+    params.mode = modeText(t, params.mode)
+  }
+  return { ...ref, params }
+}
+
+/** A message reference of the email forms or the core, in the operator's language. */
+export function mailRefText(t: Translate, ref: MessageRef): string {
+  return translateRef(t, localiseRef(t, ref), ref.key)
+}
+
+/** errorText, with the email extension's field and mode names translated. */
+export function mailErrorText(t: Translate, error: BridgeError): string {
+  const ref = error.details?.ref
+  if (!ref) return errorText(t, error)
+  return errorText(t, { ...error, details: { ...error.details, ref: localiseRef(t, ref) } })
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(code)
+}
+
+/** Why an invitation could not be sent, as kept with it: the same translation path as any bridge error. */
+export function failureText(t: Translate, failure: MailFailure): string {
+  const code: ErrorCode = isErrorCode(failure.code) ? failure.code : 'INTERNAL'
+  return mailErrorText(t, { code, message: failure.message, ...(failure.ref ? { details: { ref: failure.ref } } : {}) })
+}
