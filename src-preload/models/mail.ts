@@ -48,10 +48,11 @@ const NAME_MESSAGES: Record<NameProblem, string> = {
 }
 
 /**
- * Custom issues carry the key of their translated message in `params.mailKey`, so that the core can report a line
+ * Custom issues carry the key of their translated message in `params.messageKey` (`params.urgent` for a line break), so that the core can report a line
  * break as a header-injection attempt rather than as a generic invalid input.
  */
-const mailKey = (problem: string, otherwise: string): { mailKey: string } => ({ mailKey: problem === 'lineBreak' ? 'mail.headerInjection' : otherwise })
+const mailKey = (problem: string, otherwise: string): { messageKey: string; urgent: boolean } =>
+  problem === 'lineBreak' ? { messageKey: 'mail.headerInjection', urgent: true } : { messageKey: otherwise, urgent: false }
 
 export const emailAddressSchema = z.string().superRefine((value, ctx) => {
   const problem = addressProblem(value)

@@ -57,3 +57,13 @@ describe('bridge dispatcher', () => {
     expect(await d.invoke('vault:isSet', { profileId: 'p', field: 'f' })).toMatchObject({ ok: false, error: { code: 'INTERNAL' } })
   })
 })
+
+describe('translated validation over the bridge', () => {
+  it('names a line break in a mail header as header injection, not as a generic invalid input', async () => {
+    const invite = vi.fn()
+    const d = createDispatcher(handlersWith({ 'team:invite': invite }))
+    const r = await d.invoke('team:invite', { name: 'Eve\r\nBcc: victim@example.com', email: 'eve@example.com', role: 'operator' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'mail.headerInjection', params: { field: 'name' } } } } })
+    expect(invite).not.toHaveBeenCalled()
+  })
+})

@@ -1,4 +1,3 @@
-import type { z } from 'zod'
 import {
   channels,
   isChannelName,
@@ -8,6 +7,7 @@ import {
   type Result,
 } from '../../../src-preload/contract'
 import { AppError, isAppError } from './errors'
+import { parseOrThrow } from './validation'
 
 /** What a handler receives besides its validated input: who asked, for the audit trail. */
 export interface CallContext {
@@ -26,10 +26,6 @@ export interface DispatcherOptions {
   onInternalError?: (channel: string, error: unknown) => void
 }
 
-function zodIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }))
-}
-
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatcher {
   return {
     async invoke(channel, input, ctx) {
@@ -37,16 +33,15 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         return fail(new AppError('UNKNOWN_CHANNEL', `Unknown channel: ${String(channel).slice(0, 80)}`))
       }
       const spec = channels[channel]
-      const parsed = spec.input.safeParse(input ?? {})
-      if (!parsed.success) {
-        const issues = zodIssues(parsed.error)
-        return fail(
-          AppError.withRef('VALIDATION', `Invalid input for ${channel}: ${issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`, { key: 'errors.invalidInput' }, { issues }),
-        )
+      let data: unknown
+      try {
+        data = parseOrThrow(spec.input, input ?? {}, `input for ${channel}`)
+      } catch (e) {
+        return fail(e as AppError)
       }
       try {
         const handler = handlers[channel] as (i: unknown, c: CallContext) => unknown
-        const value = await handler(parsed.data, { actor: ctx?.actor ?? 'operator' })
+        const value = await handler(data, { actor: ctx?.actor ?? 'operator' })
         const out = spec.output.safeParse(value)
         if (!out.success) {
           options.onInternalError?.(channel, out.error)

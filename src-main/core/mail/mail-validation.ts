@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod'
 import { AppError } from '../bridge/errors'
+import { parseOrThrow } from '../bridge/validation'
 import { addressProblem, displayNameProblem, MAX_SUBJECT_LENGTH, textProblem } from '../../../src-preload/models/mail-addresses'
 
 export interface MailAddress {
@@ -65,27 +66,7 @@ export function assertSafeMail(mail: OutgoingMail): void {
   if (!/^[a-z]{2}$/.test(mail.language)) throw AppError.withRef('VALIDATION', 'The language must be a two-letter code', { key: 'mail.invalidLanguage' })
 }
 
-function mailKeyOf(issue: z.core.$ZodIssue): string | undefined {
-  if (issue.code !== 'custom') return undefined
-  const key = (issue.params as { mailKey?: unknown } | undefined)?.mailKey
-  return typeof key === 'string' ? key : undefined
-}
-
-/**
- * Parses with a bridge schema and reports failures as the dispatcher does (VALIDATION with the paths), except that
- * a line break anywhere is named for what it is: a header-injection attempt.
- */
+/** Bridge schemas re-checked on direct calls (the CLI) exactly as the dispatcher checks them. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input)
-  if (parsed.success) return parsed.data
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, key: mailKeyOf(i) }))
-  const plain = issues.map(({ path, message }) => ({ path, message }))
-  const text = `Invalid input: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`
-  // A header-injection attempt is named as such wherever it is among the problems.
-  const keyed = issues.find((i) => i.key === 'mail.headerInjection') ?? issues.find((i) => i.key !== undefined)
-  if (keyed?.key === 'mail.headerInjection') {
-    throw AppError.withRef('VALIDATION', `${keyed.path || 'A value'} must not contain line breaks (they could add mail headers)`, { key: keyed.key, params: { field: keyed.path } }, { issues: plain })
-  }
-  if (keyed?.key !== undefined && issues.length === 1) throw AppError.withRef('VALIDATION', text, { key: keyed.key, params: { field: keyed.path } }, { issues: plain })
-  throw AppError.withRef('VALIDATION', text, { key: 'errors.invalidInput' }, { issues: plain })
+  return parseOrThrow(schema, input)
 }

@@ -1,0 +1,32 @@
+import type { z } from 'zod'
+import { AppError } from './errors'
+
+/**
+ * Schemas can name the translated message of a custom issue in `params.messageKey`; `params.urgent` marks one that
+ * must be reported whatever else is wrong (a line break in a mail header is an injection attempt, not a typo).
+ */
+interface KeyedParams {
+  messageKey?: unknown
+  urgent?: unknown
+}
+
+function keyOf(issue: z.core.$ZodIssue): { key: string; urgent: boolean } | undefined {
+  if (issue.code !== 'custom') return undefined
+  const params = issue.params as KeyedParams | undefined
+  return typeof params?.messageKey === 'string' ? { key: params.messageKey, urgent: params.urgent === true } : undefined
+}
+
+/**
+ * Parses untrusted input, or throws VALIDATION with every offending path. The translated reference is the urgent
+ * issue's, else the only issue's own key, else the generic "invalid input".
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'input'): z.output<S> {
+  const parsed = schema.safeParse(input)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, keyed: keyOf(i) }))
+  const plain = issues.map(({ path, message }) => ({ path, message }))
+  const text = `Invalid ${what}: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`
+  const chosen = issues.find((i) => i.keyed?.urgent) ?? (issues.length === 1 && issues[0]?.keyed ? issues[0] : undefined)
+  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.path } } : { key: 'errors.invalidInput' }
+  throw AppError.withRef('VALIDATION', text, ref, { issues: plain })
+}
