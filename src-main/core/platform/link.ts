@@ -30,7 +30,6 @@
  * - Plain mqtt:// and ws:// are allowed (plant networks), but `insecure` is true for a non-loopback host so the
  *   UI shows a warning, and a warning is logged.
  */
-import tls from 'node:tls'
 import { connect as mqttConnect, type IClientOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt'
 import type { ErrorCode } from '../../../src-preload/contract'
 import { AppError } from '../bridge/errors'
