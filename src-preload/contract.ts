@@ -19,67 +19,13 @@ import {
   sendResultSchema,
   sendTestInputSchema,
 } from './models/mail'
+import { mbedChannels, mbedEvents } from './models/mbed'
 import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
-/** Closed set of error codes; the renderer maps each to translated text. */
-export const ERROR_CODES = [
-  'VALIDATION',
-  'NOT_FOUND',
-  'CONFLICT',
-  'AUTH_FAILED',
-  'RATE_LIMITED',
-  'NETWORK',
-  'TLS',
-  'TIMEOUT',
-  'UNKNOWN_OUTCOME',
-  'VAULT_UNAVAILABLE',
-  'CARRIER',
-  'TOO_LARGE',
-  'UNKNOWN_CHANNEL',
-  'FORBIDDEN',
-  'INTERNAL',
-] as const
-export const errorCodeSchema = z.enum(ERROR_CODES)
-export type ErrorCode = z.infer<typeof errorCodeSchema>
-
-/** Translatable message: `key` names a string in the renderer's catalogue, `params` fill it in. */
-export const messageRefSchema = z.object({
-  key: z.string(),
-  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-})
-export type MessageRef = z.infer<typeof messageRefSchema>
-
-export const diagnosticSchema = z.object({
-  severity: z.enum(['error', 'warning']),
-  /** English text, for the CLI and logs. */
-  message: z.string(),
-  /** Translatable form of the same message, for the UI. */
-  ref: messageRefSchema,
-  /** JSON pointer of the offending value ('' for the document itself). */
-  pointer: z.string(),
-  /** 1-based line and column of the start of the offending text. */
-  line: z.number().int().min(1),
-  column: z.number().int().min(1),
-  endLine: z.number().int().min(1),
-  endColumn: z.number().int().min(1),
-})
-export type Diagnostic = z.infer<typeof diagnosticSchema>
-
-export const bridgeErrorSchema = z.object({
-  code: errorCodeSchema,
-  message: z.string(),
-  details: z
-    .object({
-      ref: messageRefSchema.optional(),
-      diagnostics: z.array(diagnosticSchema).optional(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-      carrierCode: z.string().optional(),
-      carrierMessage: z.string().optional(),
-    })
-    .optional(),
-})
-export type BridgeError = z.infer<typeof bridgeErrorSchema>
+export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, bridgeErrorSchema } from './models/errors'
+export type { ErrorCode, MessageRef, Diagnostic, BridgeError } from './models/errors'
+import { bridgeErrorSchema, diagnosticSchema, messageRefSchema, type BridgeError } from './models/errors'
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: BridgeError }
 
@@ -363,6 +309,8 @@ export const channels = {
   ),
   'devices:setSupportedBundles': channel(deviceKeySchema.extend({ bundles: z.array(dmIdentifierSchema).max(100) }).strict(), deviceSchema),
 
+  ...mbedChannels,
+
   'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 
@@ -382,6 +330,7 @@ export const events = {
   'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
+  ...mbedEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
+import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
 import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
@@ -45,6 +46,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
+registerBridge(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

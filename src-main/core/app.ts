@@ -11,13 +11,15 @@ import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
-import { AppError } from './bridge/errors'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
 import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
+import { createMbedService, type MbedService } from './mbed/mbed.service'
+import type { MbedBridgeEvent } from '../../src-preload/models/mbed'
+import type { EventPayload } from '../../src-preload/contract'
 import type { ProfileDoc } from './store/profiles.store'
 
 export interface CoreOptions {
@@ -44,6 +46,7 @@ export interface Core {
   links: PlatformLinks
   mail: MailService
   packages: PackagesService
+  mbed: MbedService
   logger: Logger
   close(): Promise<void>
 }
@@ -52,6 +55,11 @@ export interface Core {
  * Composition root: builds the store, the vault service and every handler, and wires them to the contract.
  * The same core runs in Electron's main process, in serve mode and in the CLI; none of it imports electron.
  */
+/** Each member of the union is a matching name and payload; TypeScript cannot follow that through one call. */
+function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
+  bus.emit(e.name, e.payload as EventPayload<E['name']>)
+}
+
 export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createLogger(options.dataDir)
   const workspace = await openWorkspace(options.dataDir)
@@ -75,12 +83,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   /** "Verify connection" for any kind of profile: one cheap authenticated exchange with the service. */
   async function verifyProfile(extension: ProfileDoc['extension'], id: string): Promise<{ ok: true; detail: string }> {
     if (extension === 'jasper' || extension === 'atnt') return sims.verify(extension, id)
-    const doc = await profiles.get(extension as 'platform', id)
-    if (extension === 'platform') return { ok: true, detail: await links.verify(doc) }
-    throw AppError.withRef('VALIDATION', `Profiles of kind ${extension} cannot be verified yet`, { key: 'profiles.cannotVerify', params: { extension } })
+    if (extension === 'mbed') return mbed.verifyProfile(id)
+    return { ok: true, detail: await links.verify(await profiles.get('platform', id)) }
   }
   const sims = createSimService({ db, bus, profiles, clients })
   const packages = createPackagesService({ db, bus, index, profiles, links })
+  const mbed = createMbedService({ db, index, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
   const mail = createMailService({
     db,
     vault: options.vault,
@@ -150,6 +158,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
     'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
+    'mbed:status': () => mbed.status(),
+    'mbed:start': (input) => mbed.start(input),
+    'mbed:stop': () => mbed.stop(),
+    'mbed:verify': (input) => mbed.verify(input),
+    'mbed:endpoints': (input) => mbed.endpoints(input),
+    'mbed:import': (input, ctx) => mbed.import(input, ctx),
+    'mbed:sendCommand': (input) => mbed.sendCommand(input),
+    'mbed:commands': () => mbed.commands(),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -169,9 +185,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     links,
     mail,
     packages,
+    mbed,
     logger,
     async close() {
       sims.close()
+      // The bridge drains its queue into the shared link before the links close.
+      await mbed.close()
       await Promise.all([clients.close(), links.close(), mail.close()])
       await workspace.close()
       logger.flush?.()

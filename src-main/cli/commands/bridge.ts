@@ -96,7 +96,8 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
     throw usage(e)
   }
   if (security === 'plain-remote') {
-    io.line(`${new Date().toISOString()} mbed bridge warning: ${new URL(config.mqtt.url).origin} is not encrypted (mqtt:// or ws:// to another computer); the broker password and all messages travel in clear text`)
+    const broker = new URL(config.mqtt.url)
+    io.line(`${new Date().toISOString()} mbed bridge warning: ${broker.protocol}//${broker.host} is not encrypted (mqtt:// or ws:// to another computer); the broker password and all messages travel in clear text`)
   }
   let client
   let link

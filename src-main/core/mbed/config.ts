@@ -1,0 +1,180 @@
+/**
+ * What a headless bridge needs, from a saved mbed profile plus its platform (MQTT) profile, or from environment
+ * variables for scripts. Both end in one `MbedBridgeConfig`, checked here so that a bad configuration is refused
+ * before anything connects, with the reason (the CLI exits 2 with it).
+ */
+import { AppError } from '../bridge/errors'
+import { assertSecureUrl } from '../http/secure-url'
+import { linkSecurity, parseClientId, type LinkSecurity } from '../platform/link'
+import { isValidTopicPart } from '../platform/topics'
+import type { ChannelKind } from './channel'
+import { MBED_CONNECTOR_URL, type MbedFlavour } from './connector.client'
+
+export interface MbedBridgeConfig {
+  mbed: {
+    apiUrl: string
+    /** Secret. */
+    accessKey: string
+    flavour: MbedFlavour
+    channel: ChannelKind
+    defaultDeviceType: string
+    queueSize: number
+    /** Extra PEM CA certificates for the mbed API. */
+    ca?: string[]
+  }
+  mqtt: {
+    url: string
+    clientId: string
+    username?: string
+    /** Secret. */
+    password?: string
+    ca?: string[]
+  }
+}
+
+/** The mbed profile as the profiles service stores it (src-preload/models/profiles.ts mbedSettingsSchema). */
+export interface MbedProfileSettings {
+  apiUrl: string
+  flavour: MbedFlavour
+  channel: ChannelKind
+  defaultDeviceType: string
+  queueSize: number
+}
+
+/** The platform profile (platformSettingsSchema). */
+export interface PlatformProfileSettings {
+  url: string
+  clientId: string
+  username: string
+  ca: string
+}
+
+export const DEFAULT_QUEUE_SIZE = 10_000
+
+function invalid(name: string, message: string): AppError {
+  return AppError.withRef('VALIDATION', `${name}: ${message}`, { key: 'mbed.config.invalid', params: { name, reason: message } })
+}
+
+/** Pelion / Izuma hosts use the newer API forms (§1.1): their cloud hosts are *.mbedcloud.com; Izuma kept them. */
+export function inferFlavour(apiUrl: string, channel: ChannelKind | undefined): MbedFlavour {
+  if (channel === 'websocket') return 'pelion'
+  try {
+    const host = new URL(apiUrl).hostname.toLowerCase()
+    if (host.endsWith('.mbedcloud.com') || host.includes('izuma') || host.includes('pelion')) return 'pelion'
+  } catch {
+    // Reported by checkBridgeConfig.
+  }
+  return 'connector'
+}
+
+/**
+ * Reads FIELDLINE_MBED_URL (default the Connector host), FIELDLINE_MBED_ACCESS_KEY, FIELDLINE_MBED_CHANNEL
+ * (longpoll | websocket, default longpoll), FIELDLINE_MBED_DEVICE_TYPE (default mbed), FIELDLINE_MBED_FLAVOUR
+ * (connector | pelion; default from the host and channel), FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MQTT_URL,
+ * FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD. CA files are read by the caller.
+ */
+export function bridgeConfigFromEnv(env: Record<string, string | undefined>): MbedBridgeConfig {
+  const get = (name: string): string | undefined => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  const accessKey = env.FIELDLINE_MBED_ACCESS_KEY?.trim()
+  if (!accessKey) throw invalid('FIELDLINE_MBED_ACCESS_KEY', 'is required (the mbed access key)')
+  const mqttUrl = get('FIELDLINE_MQTT_URL')
+  if (!mqttUrl) throw invalid('FIELDLINE_MQTT_URL', 'is required (mqtt://, mqtts://, ws:// or wss:// URL of the broker)')
+  const clientId = get('FIELDLINE_MQTT_CLIENT_ID')
+  if (!clientId) throw invalid('FIELDLINE_MQTT_CLIENT_ID', 'is required (an application client id, a:<org>:<appId>)')
+
+  const channelText = get('FIELDLINE_MBED_CHANNEL') ?? 'longpoll'
+  if (channelText !== 'longpoll' && channelText !== 'websocket') throw invalid('FIELDLINE_MBED_CHANNEL', `must be longpoll or websocket, not "${channelText.slice(0, 40)}"`)
+  const flavourText = get('FIELDLINE_MBED_FLAVOUR')
+  if (flavourText !== undefined && flavourText !== 'connector' && flavourText !== 'pelion') {
+    throw invalid('FIELDLINE_MBED_FLAVOUR', `must be connector or pelion, not "${flavourText.slice(0, 40)}"`)
+  }
+  const apiUrl = get('FIELDLINE_MBED_URL') ?? MBED_CONNECTOR_URL
+  const queueText = get('FIELDLINE_MBED_QUEUE_SIZE')
+  const queueSize = queueText === undefined ? DEFAULT_QUEUE_SIZE : Number(queueText)
+
+  const password = env.FIELDLINE_MQTT_PASSWORD
+  const username = get('FIELDLINE_MQTT_USERNAME')
+  return {
+    mbed: {
+      apiUrl,
+      accessKey,
+      flavour: flavourText ?? inferFlavour(apiUrl, channelText),
+      channel: channelText,
+      defaultDeviceType: get('FIELDLINE_MBED_DEVICE_TYPE') ?? 'mbed',
+      queueSize,
+    },
+    mqtt: {
+      url: mqttUrl,
+      clientId,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined && password !== '' ? { password } : {}),
+    },
+  }
+}
+
+/** Maps a saved mbed profile and its platform profile (with their secrets from the vault) to a bridge configuration. */
+export function bridgeConfigFromProfiles(
+  mbed: { settings: MbedProfileSettings; accessKey: string | null },
+  platform: { settings: PlatformProfileSettings; password: string | null },
+): MbedBridgeConfig {
+  if (!mbed.accessKey) throw invalid('accessKey', 'the mbed profile has no access key in the vault')
+  return {
+    mbed: {
+      apiUrl: mbed.settings.apiUrl,
+      accessKey: mbed.accessKey,
+      flavour: mbed.settings.flavour,
+      channel: mbed.settings.channel,
+      defaultDeviceType: mbed.settings.defaultDeviceType,
+      queueSize: mbed.settings.queueSize,
+    },
+    mqtt: {
+      url: platform.settings.url,
+      clientId: platform.settings.clientId,
+      ...(platform.settings.username ? { username: platform.settings.username } : {}),
+      ...(platform.password ? { password: platform.password } : {}),
+      ...(platform.settings.ca.trim() ? { ca: [platform.settings.ca] } : {}),
+    },
+  }
+}
+
+/**
+ * Checks a configuration; throws VALIDATION naming the first problem. Returns the MQTT link's security so the caller
+ * can warn about an unencrypted connection to another host (allowed: plant networks).
+ */
+export function checkBridgeConfig(config: MbedBridgeConfig): { mqttSecurity: LinkSecurity } {
+  const rethrow = (name: string, e: unknown): never => {
+    throw invalid(name, e instanceof Error ? e.message : String(e))
+  }
+  try {
+    assertSecureUrl(config.mbed.apiUrl)
+  } catch (e) {
+    rethrow('mbed API URL', e)
+  }
+  if (!['longpoll', 'websocket'].includes(config.mbed.channel)) throw invalid('channel', 'must be longpoll or websocket')
+  if (config.mbed.channel === 'websocket' && config.mbed.flavour !== 'pelion') {
+    throw invalid('channel', 'the WebSocket channel exists on Pelion/Izuma hosts only; use longpoll with the legacy Connector or set the flavour to pelion')
+  }
+  if (!isValidTopicPart('typeId', config.mbed.defaultDeviceType)) {
+    throw invalid('default device type', `"${String(config.mbed.defaultDeviceType).slice(0, 40)}" must be 1–36 letters, digits, '-', '_' or '.'`)
+  }
+  if (!Number.isInteger(config.mbed.queueSize) || config.mbed.queueSize < 1 || config.mbed.queueSize > 10_000_000) {
+    throw invalid('queue size', 'must be a whole number from 1 to 10,000,000')
+  }
+  let mqttSecurity: LinkSecurity = 'tls'
+  try {
+    mqttSecurity = linkSecurity(config.mqtt.url)
+  } catch (e) {
+    rethrow('MQTT URL', e)
+  }
+  // MQTT 3.1.1 §3.1.2.9: a password without a user name is a protocol error; brokers drop the connection for it.
+  if (config.mqtt.password !== undefined && config.mqtt.username === undefined) throw invalid('MQTT password', 'a password needs a user name (FIELDLINE_MQTT_USERNAME)')
+  try {
+    parseClientId(config.mqtt.clientId)
+  } catch (e) {
+    rethrow('MQTT client id', e)
+  }
+  return { mqttSecurity }
+}

@@ -1,0 +1,217 @@
+/**
+ * The mbed extension as the app uses it: one bridge at a time, built from a saved mbed profile (access key in the
+ * vault) and the platform profile it names (its shared MQTT link, platform-links.ts). Each method answers one of the
+ * proposed request channels in events.ts (`mbedChannels`), so app.ts only maps channel names to methods; events
+ * leave through `emit` (wire 'mbed:command' through `throttled` if commands may come in bursts; the other events
+ * are already paced by the bridge).
+ *
+ * One bridge at a time, because the UI shows one bridge state and because a notification channel belongs to one
+ * access key (§1.5): two bridges on the same key would take the channel from each other.
+ */
+import type { z } from 'zod'
+import { mbedSettingsSchema, type MbedSettings } from '../../../src-preload/models/profiles'
+import type { CallContext } from '../bridge/dispatcher'
+import { AppError } from '../bridge/errors'
+import type { EventBus } from '../bridge/events'
+import type { Logger } from '../log/logger'
+import type { PlatformLinks } from '../platform/platform-links'
+import type { ProfilesService } from '../profiles/profiles.service'
+import type { DeviceIndex } from '../store/devices.store'
+import type { ProfileDoc } from '../store/profiles.store'
+import type { Db } from '../store/workspace'
+import { createMbedBridge, listEndpointsWithResources, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
+import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
+import type { mbedChannels, MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../src-preload/models/mbed'
+import { importEndpoints, type EndpointImportReport } from './import'
+
+type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
+
+export interface MbedServiceDeps {
+  db: Db
+  index: DeviceIndex
+  bus: EventBus
+  profiles: ProfilesService
+  links: PlatformLinks
+  /** Where the bridge's UI events go (the bus, once the contract has them). */
+  emit?: (event: MbedBridgeEvent) => void
+  logger?: Logger
+}
+
+interface Active {
+  profileId: string
+  settings: MbedSettings
+  client: MbedClient
+  bridge: MbedBridge
+  off: () => void
+}
+
+function profileId(doc: ProfileDoc): string {
+  return doc._id.split(':').slice(2).join(':')
+}
+
+const IDLE_COUNTERS: MbedBridgeCounters = {
+  notifications: 0,
+  notificationsPerSecond: 0,
+  published: 0,
+  commands: 0,
+  commandErrors: 0,
+  asyncResponses: 0,
+  dropped: 0,
+  queued: 0,
+  malformed: 0,
+  unroutable: 0,
+  unmatchedAsyncResponses: 0,
+  refused: 0,
+  pendingCommands: 0,
+}
+
+export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
+  let active: Active | null = null
+  /** Serialises start/stop: a double click must not build two bridges. */
+  let queue: Promise<unknown> = Promise.resolve()
+  const since = new Date().toISOString()
+
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work)
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  async function profile(id?: string): Promise<{ doc: ProfileDoc; settings: MbedSettings; accessKey: string }> {
+    const doc = await profiles.resolve('mbed', id)
+    const settings = mbedSettingsSchema.parse(doc.settings)
+    const accessKey = await profiles.secret(doc, 'accessKey')
+    if (!accessKey) throw AppError.withRef('VALIDATION', 'The mbed profile has no access key', { key: 'profiles.accessKeyRequired' })
+    return { doc, settings, accessKey }
+  }
+
+  function clientFor(settings: MbedSettings, accessKey: string): MbedClient {
+    return createMbedClient({ baseUrl: settings.apiUrl, accessKey, flavour: settings.flavour, ...(logger ? { logger } : {}) })
+  }
+
+  /** A client for a one-off call: the running bridge's when it is for that profile, else a temporary one. */
+  async function withClient<T>(id: string | undefined, work: (client: MbedClient, settings: MbedSettings) => Promise<T>): Promise<T> {
+    const p = await profile(id)
+    if (active && active.profileId === profileId(p.doc)) return work(active.client, active.settings)
+    const client = clientFor(p.settings, p.accessKey)
+    try {
+      return await work(client, p.settings)
+    } finally {
+      await client.close()
+    }
+  }
+
+  function idleStatus(): MbedBridgeStatus {
+    return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle' }, link: { state: 'idle', insecure: false } }
+  }
+
+  function requireActive(): Active {
+    if (!active) throw AppError.withRef('VALIDATION', 'Start the mbed bridge first', { key: 'mbed.notRunning' })
+    return active
+  }
+
+  async function stopActive(): Promise<number> {
+    const a = active
+    if (!a) return 0
+    active = null
+    const report = await a.bridge.stop()
+    a.off()
+    await a.client.close()
+    return report.undelivered
+  }
+
+  return {
+    status(): Out<'mbed:status'> {
+      return active ? { status: active.bridge.status(), counters: active.bridge.counters() } : { status: idleStatus(), counters: { ...IDLE_COUNTERS } }
+    },
+
+    /** Starts the bridge of the named (or default) mbed profile; a bridge of another profile is stopped first. */
+    start(input: { profileId?: string | undefined }): Promise<MbedBridgeStatus> {
+      return serial(async () => {
+        const p = await profile(input.profileId)
+        const id = profileId(p.doc)
+        if (active && active.profileId === id && active.bridge.state !== 'failed' && active.bridge.state !== 'stopped') return active.bridge.status()
+        await stopActive()
+        const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
+        const link = await links.linkFor(platformDoc)
+        const client = clientFor(p.settings, p.accessKey)
+        const bridge = createMbedBridge({
+          client,
+          link,
+          channel: p.settings.channel,
+          defaultDeviceType: p.settings.defaultDeviceType,
+          queueSize: p.settings.queueSize,
+          ...(logger ? { logger } : {}),
+        })
+        const off = bridge.on((e) => emit?.(e))
+        active = { profileId: id, settings: p.settings, client, bridge, off }
+        try {
+          await bridge.start()
+        } catch (e) {
+          // Keep the failed bridge so its state and reason stay visible; the next start replaces it.
+          logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
+        }
+        return bridge.status()
+      })
+    },
+
+    stop(): Promise<Out<'mbed:stop'>> {
+      return serial(async () => {
+        const undelivered = await stopActive()
+        return { status: idleStatus(), undelivered }
+      })
+    },
+
+    /** "Verify connection": one cheap authenticated call (§1.7). */
+    verify(input: { profileId?: string | undefined }): Promise<VerifyResult> {
+      return withClient(input.profileId, (client) => client.verify())
+    },
+
+    /** For the profiles:verify channel: the same call, as one line. */
+    async verifyProfile(id: string): Promise<{ ok: true; detail: string }> {
+      const r = await withClient(id, (client) => client.verify())
+      const detail =
+        r.detail.kind === 'limits'
+          ? `${r.apiUrl}: access key accepted${r.detail.endpointCount !== undefined ? ` (${r.detail.endpointCount} endpoints` : ''}${r.detail.endpointQuota !== undefined ? ` of ${r.detail.endpointQuota})` : r.detail.endpointCount !== undefined ? ')' : ''}`
+          : `${r.apiUrl}: access key accepted${r.detail.name ? ` (${r.detail.name})` : ''}`
+      return { ok: true, detail }
+    },
+
+    async endpoints(input: { profileId?: string | undefined; type?: string | undefined }): Promise<Out<'mbed:endpoints'>> {
+      const items = await withClient(input.profileId, async (client, settings) =>
+        active && active.client === client
+          ? active.bridge.listEndpoints(input.type ? { type: input.type } : {})
+          : listEndpointsWithResources(client, settings.defaultDeviceType, input.type ? { type: input.type } : {}),
+      )
+      return { items: items.map((e) => ({ ...e, resourcesError: e.resourcesError ? e.resourcesError.toBridge() : null })) }
+    },
+
+    /** Imports the profile's endpoints (all, or those named) as workspace devices, with one audit entry per batch. */
+    async import(input: { profileId?: string | undefined; names?: string[] | undefined }, ctx: CallContext): Promise<EndpointImportReport> {
+      return withClient(input.profileId, async (client, settings) => {
+        const all = await client.listEndpoints()
+        const wanted = input.names ? new Set(input.names) : null
+        const chosen = wanted ? all.filter((e) => wanted.has(e.name)) : all
+        return importEndpoints(db, index, chosen, { defaultDeviceType: settings.defaultDeviceType, actor: ctx.actor, source: client.apiUrl, bus })
+      })
+    },
+
+    async sendCommand(input: SendCommandInput): Promise<MbedCommandView> {
+      return requireActive().bridge.sendCommand(input)
+    },
+
+    commands(): Out<'mbed:commands'> {
+      if (!active) return { items: [], pending: 0 }
+      return { items: active.bridge.commands(), pending: active.bridge.counters().pendingCommands }
+    },
+
+    /** At shutdown: stops the bridge gracefully (the link is closed by platform links). */
+    close(): Promise<void> {
+      return serial(async () => {
+        await stopActive()
+      })
+    },
+  }
+}
+
+export type MbedService = ReturnType<typeof createMbedService>

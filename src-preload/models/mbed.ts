@@ -1,0 +1,159 @@
+/**
+ * What the mbed bridge shows the UI, as zod schemas ready to join src-preload/contract.ts (`...mbedEvents` in
+ * `events`, `...mbedChannels` in `channels`). They live here until the contract adopts them, so that the bridge's
+ * payload types and the proposed contract are one definition.
+ *
+ * Rates: 'mbed:state' is pushed on each state change (rare); 'mbed:counters' once per second while the bridge runs;
+ * 'mbed:notifications' at most every 100 ms (≤ 10 pushes/s) with at most 200 items, the rest counted in `omitted`;
+ * 'mbed:command' on each change of a command (wire it through `throttled` if commands may arrive in bursts).
+ */
+import { z } from 'zod'
+import { bridgeErrorSchema } from './errors'
+
+export const mbedBridgeStateSchema = z.enum(['stopped', 'starting', 'running', 'degraded', 'stopping', 'failed'])
+export type MbedBridgeState = z.infer<typeof mbedBridgeStateSchema>
+
+export const mbedChannelStateSchema = z.enum(['idle', 'connecting', 'open', 'reconnecting', 'stopping', 'stopped', 'failed'])
+export const mbedLinkStateSchema = z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed'])
+
+export const mbedCountersSchema = z.object({
+  /** Notifications received from mbed. */
+  notifications: z.number().int(),
+  /** Over the last second. */
+  notificationsPerSecond: z.number(),
+  /** MQTT messages the broker acknowledged (notify, asyncResponse, bridgeError). */
+  published: z.number().int(),
+  /** Commands forwarded to mbed. */
+  commands: z.number().int(),
+  /** Commands refused as invalid, or that mbed refused or could not be reached for. */
+  commandErrors: z.number().int(),
+  asyncResponses: z.number().int(),
+  /** Messages dropped because the queue was full (oldest first). */
+  dropped: z.number().int(),
+  /** Messages waiting for the broker, in flight included. */
+  queued: z.number().int(),
+  /** Envelope items that could not be read. */
+  malformed: z.number().int(),
+  /** Notifications whose endpoint name cannot be a topic level (1–36 of A–Z a–z 0–9 - _ .). */
+  unroutable: z.number().int(),
+  /** Async responses that matched no command sent by this bridge. */
+  unmatchedAsyncResponses: z.number().int(),
+  /** Messages the broker refused (MQTT 5 reason codes) or the link refused to send (too large). */
+  refused: z.number().int(),
+  pendingCommands: z.number().int(),
+})
+export type MbedBridgeCounters = z.infer<typeof mbedCountersSchema>
+
+export const mbedStatusSchema = z.object({
+  state: mbedBridgeStateSchema,
+  /** Why the bridge is 'degraded' or 'failed'. */
+  reason: bridgeErrorSchema.nullable(),
+  /** ISO time of the last state change. */
+  since: z.string(),
+  channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema }),
+  link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean() }),
+})
+export type MbedBridgeStatus = z.infer<typeof mbedStatusSchema>
+
+/** Payload bytes shown in the live stream are capped; the MQTT event always carries the whole payload. */
+export const LIVE_PAYLOAD_MAX = 8192
+
+export const mbedLiveNotificationSchema = z.object({
+  at: z.string(),
+  ep: z.string(),
+  path: z.string(),
+  ct: z.string().optional(),
+  /** base64, at most LIVE_PAYLOAD_MAX characters (`truncated` says when it was cut). */
+  payload: z.string(),
+  truncated: z.boolean(),
+  maxAge: z.number().optional(),
+  /** The device type it was published under. */
+  deviceType: z.string(),
+})
+export type MbedLiveNotification = z.infer<typeof mbedLiveNotificationSchema>
+
+export const mbedNotificationsEventSchema = z.object({
+  items: z.array(mbedLiveNotificationSchema).max(200),
+  /** Notifications in this interval beyond the 200 shown. */
+  omitted: z.number().int(),
+})
+
+export const mbedCommandStateSchema = z.enum(['sending', 'pending', 'answered', 'failed', 'expired'])
+
+export const mbedCommandViewSchema = z.object({
+  /** The bridge's own id for the command. */
+  id: z.string(),
+  source: z.enum(['mqtt', 'console']),
+  method: z.enum(['PUT', 'POST']),
+  ep: z.string(),
+  path: z.string(),
+  deviceType: z.string(),
+  /** mbed's async id once known (legacy: from the 202; Pelion: chosen by the bridge). */
+  asyncId: z.string().nullable(),
+  state: mbedCommandStateSchema,
+  createdAt: z.string(),
+  answeredAt: z.string().nullable(),
+  /** The async response's status (or the direct HTTP status), when answered. */
+  status: z.number().int().nullable(),
+  /** The async response's `error` (e.g. TIMEOUT), or why the command failed or expired. */
+  error: z.string().nullable(),
+  response: z.object({ ct: z.string().optional(), payload: z.string().optional(), maxAge: z.number().optional() }).nullable(),
+})
+export type MbedCommandView = z.infer<typeof mbedCommandViewSchema>
+
+export const mbedEvents = {
+  'mbed:state': mbedStatusSchema,
+  'mbed:counters': mbedCountersSchema,
+  'mbed:notifications': mbedNotificationsEventSchema,
+  'mbed:command': mbedCommandViewSchema,
+} as const
+
+export type MbedEventName = keyof typeof mbedEvents
+export type MbedBridgeEvent = { [E in MbedEventName]: { name: E; payload: z.output<(typeof mbedEvents)[E]> } }[MbedEventName]
+
+// ---- proposed request channels --------------------------------------------------------------------------------------
+
+const profileRef = z.object({ profileId: z.string().max(48).optional() })
+
+export const mbedEndpointSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  queueMode: z.boolean(),
+  /** The device type the bridge uses for it (the endpoint type when it is a valid type id, else the default). */
+  deviceType: z.string(),
+  /** Whether the name can be a device id (and so a topic level and a workspace device). */
+  bridgeable: z.boolean(),
+  resources: z.array(z.object({ path: z.string(), rt: z.string().optional(), obs: z.boolean(), ct: z.string() })),
+  /** Why the resources could not be listed, when they could not. */
+  resourcesError: bridgeErrorSchema.nullable(),
+})
+
+export const mbedImportReportSchema = z.object({
+  added: z.array(z.object({ typeId: z.string(), deviceId: z.string() })),
+  existing: z.array(z.object({ typeId: z.string(), deviceId: z.string() })),
+  refused: z.array(z.object({ name: z.string(), reason: z.string(), ref: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }) })),
+})
+
+export const mbedChannels = {
+  'mbed:status': { input: z.object({}), output: z.object({ status: mbedStatusSchema, counters: mbedCountersSchema }) },
+  'mbed:start': { input: profileRef, output: mbedStatusSchema },
+  'mbed:stop': { input: z.object({}), output: z.object({ status: mbedStatusSchema, undelivered: z.number().int() }) },
+  'mbed:verify': {
+    input: profileRef,
+    output: z.object({
+      flavour: z.enum(['connector', 'pelion']),
+      apiUrl: z.string(),
+      detail: z.union([
+        z.object({ kind: z.literal('limits'), transactionQuota: z.number().optional(), transactionCount: z.number().optional(), endpointQuota: z.number().optional(), endpointCount: z.number().optional() }),
+        z.object({ kind: z.literal('apiKey'), name: z.string().optional(), status: z.string().optional() }),
+      ]),
+    }),
+  },
+  'mbed:endpoints': { input: profileRef.extend({ type: z.string().max(64).optional() }), output: z.object({ items: z.array(mbedEndpointSchema) }) },
+  'mbed:import': { input: profileRef.extend({ names: z.array(z.string()).max(10_000).optional() }), output: mbedImportReportSchema },
+  'mbed:sendCommand': {
+    input: z.object({ method: z.enum(['PUT', 'POST']), deviceId: z.string().min(1).max(64), resourceId: z.string().min(1).max(254), payload: z.string().max(180_000).optional() }),
+    output: mbedCommandViewSchema,
+  },
+  'mbed:commands': { input: z.object({}), output: z.object({ items: z.array(mbedCommandViewSchema), pending: z.number().int() }) },
+} as const

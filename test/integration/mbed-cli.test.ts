@@ -1,0 +1,192 @@
+/**
+ * `fieldline bridge mbed` as a process: registerBridge on a bare commander program (the lead wires it into
+ * cli/main.ts), run with `node --import tsx`, configured by environment variables, against the mbed peer and a real
+ * mosquitto. Checks the exit codes (0 after SIGTERM, 1 after a failure, 2 for a bad configuration), one stderr line
+ * per state change, the insecure-broker warning, and that no secret reaches the output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { connectAsync } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { configFromProfile } from '../../src-main/cli/commands/bridge'
+import type { Runtime } from '../../src-main/cli/runtime'
+import { EventBus } from '../../src-main/core/bridge/events'
+import { createProfilesService } from '../../src-main/core/profiles/profiles.service'
+import { openWorkspace } from '../../src-main/core/store/workspace'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { tempDir } from '../helpers/core'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+
+const skip = mosquittoSkipReason()
+const POLL = { timeout: 20_000, interval: 50 }
+const ROOT = new URL('../../', import.meta.url).pathname
+
+/** A tiny entry: the bridge command on its own program, exit code taken from CliError/CommanderError. */
+const ENTRY = `
+import { Command } from 'commander'
+import { registerBridge } from './src-main/cli/commands/bridge.ts'
+const program = new Command().exitOverride()
+registerBridge(program, () => async () => { throw new Error('no workspace in this test') })
+try {
+  await program.parseAsync(['node', 'fieldline', ...process.argv.slice(1)])
+} catch (e) {
+  process.stderr.write(e.message + '\\n')
+  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1
+}
+`
+
+interface Run {
+  child: ChildProcess
+  stderr: () => string
+  exit: Promise<number | null>
+}
+
+const running: ChildProcess[] = []
+afterEach(() => {
+  for (const c of running.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
+})
+
+function run(env: Record<string, string>, args: string[] = []): Run {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_MBED_') && !k.startsWith('FIELDLINE_MQTT_')))
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'bridge', 'mbed', ...args], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  running.push(child)
+  let err = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (chunk: string) => (err += chunk))
+  child.stdout?.resume()
+  return { child, stderr: () => err, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) }
+}
+
+const stateLines = (text: string): string[] => text.split('\n').filter((l) => /mbed bridge (starting|running|degraded|stopping|stopped|failed)/.test(l))
+
+describe.skipIf(skip)('fieldline bridge mbed', () => {
+  let broker: Mosquitto
+  let peer: MbedPeer
+
+  beforeAll(async () => {
+    broker = await startMosquitto()
+    peer = await startMbedPeer({ pollTimeoutMs: 500, accessKeys: ['ak_cli_secret_key'] })
+  })
+
+  afterAll(async () => {
+    await peer?.close()
+    await broker?.stop()
+  })
+
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    FIELDLINE_MBED_URL: peer.url,
+    FIELDLINE_MBED_ACCESS_KEY: 'ak_cli_secret_key',
+    FIELDLINE_MQTT_URL: broker.url,
+    FIELDLINE_MQTT_CLIENT_ID: `a:test:cli-${process.pid}`,
+    FIELDLINE_MQTT_USERNAME: 'bridge',
+    FIELDLINE_MQTT_PASSWORD: 'mqtt-secret-password',
+    ...extra,
+  })
+
+  it('bridges until SIGTERM, one line per state change, exit 0, no secrets in the output', async () => {
+    const sub = await connectAsync(broker.url, { clientId: `cli-sub-${process.pid}`, reconnectPeriod: 0 })
+    const got: string[] = []
+    sub.on('message', (topic) => got.push(topic))
+    await sub.subscribeAsync('iot-2/type/+/id/+/evt/notify/fmt/json', { qos: 1 })
+    try {
+      const r = run(env())
+      await expect.poll(() => stateLines(r.stderr()).some((l) => l.includes('mbed bridge running')), POLL).toBe(true)
+      const ep = peer.endpoints()[0]
+      if (!ep) throw new Error('no endpoint')
+      peer.notify(ep.name, '/3/0/1', 'from-cli')
+      await expect.poll(() => got, POLL).toEqual([`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`])
+      r.child.kill('SIGTERM')
+      expect(await r.exit).toBe(0)
+      const states = stateLines(r.stderr()).map((l) => /mbed bridge (\w+)/.exec(l)?.[1])
+      expect(states).toEqual(['starting', 'running', 'stopping', 'stopped'])
+      expect(r.stderr()).toMatch(/summary: 1 notifications, 1 messages published/)
+      expect(r.stderr()).not.toContain('ak_cli_secret_key')
+      expect(r.stderr()).not.toContain('mqtt-secret-password')
+    } finally {
+      await sub.endAsync(true)
+    }
+  })
+
+  it('exits 2 with the reason for a bad configuration, before connecting anywhere', async () => {
+    const missing = run(env({ FIELDLINE_MBED_ACCESS_KEY: '' }))
+    expect(await missing.exit).toBe(2)
+    expect(missing.stderr()).toContain('FIELDLINE_MBED_ACCESS_KEY')
+
+    const channel = run(env({ FIELDLINE_MBED_CHANNEL: 'carrier-pigeon' }))
+    expect(await channel.exit).toBe(2)
+    expect(channel.stderr()).toContain('FIELDLINE_MBED_CHANNEL')
+
+    const lonePassword = run(env({ FIELDLINE_MQTT_USERNAME: '' }))
+    expect(await lonePassword.exit).toBe(2)
+    expect(lonePassword.stderr()).toContain('needs a user name')
+    expect(lonePassword.stderr()).not.toContain('mqtt-secret-password')
+
+    const insecure = run(env({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' }))
+    expect(await insecure.exit).toBe(2)
+    expect(insecure.stderr()).toContain('https://')
+    expect(insecure.stderr()).not.toContain('ak_cli_secret_key')
+  })
+
+  it('exits 1 when mbed refuses the key', async () => {
+    const r = run(env({ FIELDLINE_MBED_ACCESS_KEY: 'ak_revoked' }))
+    expect(await r.exit).toBe(1)
+    expect(stateLines(r.stderr()).some((l) => l.includes('mbed bridge failed') && l.includes('[AUTH_FAILED]'))).toBe(true)
+  })
+
+  it('warns about unencrypted MQTT to another host and runs anyway', async () => {
+    // 0.0.0.0 is not a loopback name for the URL rule, so the warning must appear; whether it connects does not matter.
+    const r = run(env({ FIELDLINE_MQTT_URL: `mqtt://0.0.0.0:${broker.port}` }))
+    await expect.poll(() => r.stderr(), POLL).toContain('mbed bridge starting')
+    expect(r.stderr()).toMatch(/warning: mqtt:\/\/0\.0\.0\.0:\d+ is not encrypted/)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+  })
+
+  it('--check verifies the key and exits', async () => {
+    const ok = run(env(), ['--check'])
+    expect(await ok.exit).toBe(0)
+    expect(ok.stderr()).toContain('access key accepted')
+    const bad = run(env({ FIELDLINE_MBED_ACCESS_KEY: 'ak_revoked' }), ['--check'])
+    expect(await bad.exit).toBe(1)
+    expect(bad.stderr()).toContain('refused the access key')
+  })
+})
+
+describe('bridge configuration from saved profiles', () => {
+  it('maps the mbed profile and the platform profile it names, secrets from the vault', async () => {
+    const dir = await tempDir()
+    const ws = await openWorkspace(dir.dir)
+    try {
+      const profiles = createProfilesService({ db: ws.db, vault: createMemoryStore(), bus: new EventBus() })
+      const ctx = { actor: 'test' }
+      await profiles.save({ extension: 'platform', name: 'Other', settings: { url: 'mqtts://other:8883', clientId: 'a:o:other', username: '', ca: '' }, secrets: {} }, ctx)
+      const platform = await profiles.save(
+        { extension: 'platform', name: 'Plant', settings: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', ca: '' }, secrets: { password: 'tok' } },
+        ctx,
+      )
+      const mbed = await profiles.save(
+        {
+          extension: 'mbed',
+          name: 'Pelion',
+          settings: { apiUrl: 'https://api.us-east-1.mbedcloud.com', flavour: 'pelion', domainId: '', channel: 'websocket', defaultDeviceType: 'ep', queueSize: 2000, platformProfile: platform.id },
+          secrets: { accessKey: 'ak_profile' },
+        },
+        ctx,
+      )
+      const rt = { core: { profiles } } as unknown as Runtime
+      const config = await configFromProfile(rt, mbed.id)
+      expect(config).toEqual({
+        mbed: { apiUrl: 'https://api.us-east-1.mbedcloud.com', accessKey: 'ak_profile', flavour: 'pelion', channel: 'websocket', defaultDeviceType: 'ep', queueSize: 2000 },
+        mqtt: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', password: 'tok' },
+      })
+      await expect(configFromProfile(rt, 'nope')).rejects.toMatchObject({ exitCode: 2 })
+    } finally {
+      await ws.close()
+      await dir.cleanup()
+    }
+  })
+})

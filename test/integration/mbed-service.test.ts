@@ -1,0 +1,115 @@
+/**
+ * The mbed service (src-main/core/mbed/mbed.service.ts) on real profiles (workspace + in-memory vault), the shared
+ * platform links, the mbed peer and mosquitto: what the proposed mbed:* channels would answer.
+ */
+import { connectAsync } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { EventBus } from '../../src-main/core/bridge/events'
+import type { MbedBridgeEvent } from '../../src-main/core/mbed/bridge'
+import { mbedChannels } from '../../src-preload/models/mbed'
+import { createMbedService } from '../../src-main/core/mbed/mbed.service'
+import { createPlatformLinks } from '../../src-main/core/platform/platform-links'
+import { createProfilesService } from '../../src-main/core/profiles/profiles.service'
+import { DeviceIndex } from '../../src-main/core/store/devices.store'
+import { openWorkspace } from '../../src-main/core/store/workspace'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { tempDir } from '../helpers/core'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+
+const skip = mosquittoSkipReason()
+const POLL = { timeout: 20_000, interval: 20 }
+const ctx = { actor: 'test' }
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
+})
+
+describe.skipIf(skip)('mbed service', () => {
+  let broker: Mosquitto
+  let peer: MbedPeer
+
+  beforeAll(async () => {
+    broker = await startMosquitto()
+    peer = await startMbedPeer({ pollTimeoutMs: 300 })
+  })
+
+  afterAll(async () => {
+    await peer?.close()
+    await broker?.stop()
+  })
+
+  async function service() {
+    const dir = await tempDir()
+    cleanups.push(() => dir.cleanup())
+    const ws = await openWorkspace(dir.dir)
+    cleanups.push(() => ws.close())
+    const bus = new EventBus()
+    const profiles = createProfilesService({ db: ws.db, vault: createMemoryStore(), bus })
+    const links = createPlatformLinks({ profiles, bus })
+    cleanups.push(() => links.close())
+    const index = new DeviceIndex()
+    const events: MbedBridgeEvent[] = []
+    const mbed = createMbedService({ db: ws.db, index, bus, profiles, links, emit: (e) => events.push(e) })
+    cleanups.push(() => mbed.close())
+    await profiles.save(
+      { extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '' }, secrets: {} },
+      ctx,
+    )
+    const saved = await profiles.save(
+      {
+        extension: 'mbed',
+        name: 'Peer',
+        settings: { apiUrl: peer.url, flavour: 'connector', domainId: '', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 1000, platformProfile: '' },
+        secrets: { accessKey: 'ak_test_key' },
+      },
+      ctx,
+    )
+    return { mbed, index, events, profileId: saved.id }
+  }
+
+  it('verifies, starts, bridges, lists, imports, commands and stops, with answers in the proposed channel shapes', async () => {
+    const { mbed, index, events, profileId } = await service()
+    const verified = await mbed.verifyProfile(profileId)
+    expect(verified.detail).toContain('access key accepted')
+    mbedChannels['mbed:verify'].output.parse(await mbed.verify({ profileId }))
+    expect(mbed.status().status.state).toBe('stopped')
+
+    const sub = await connectAsync(broker.url, { clientId: `svc-sub-${process.pid}`, reconnectPeriod: 0 })
+    cleanups.push(() => sub.endAsync(true))
+    const got: string[] = []
+    sub.on('message', (topic) => got.push(topic))
+    await sub.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/json', { qos: 1 })
+
+    mbedChannels['mbed:start'].output.parse(await mbed.start({}))
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    mbedChannels['mbed:status'].output.parse(mbed.status())
+    const ep = peer.endpoints()[0]
+    if (!ep) throw new Error('no endpoint')
+    peer.notify(ep.name, '/3/0/1', 'svc')
+    await expect.poll(() => got, POLL).toContain(`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`)
+
+    const endpoints = mbedChannels['mbed:endpoints'].output.parse(await mbed.endpoints({}))
+    expect(endpoints.items).toHaveLength(peer.endpoints().length)
+    const report = mbedChannels['mbed:import'].output.parse(await mbed.import({ names: [ep.name] }, ctx))
+    expect(report.added).toEqual([{ typeId: ep.type, deviceId: ep.name }])
+    expect(index.size).toBe(1)
+
+    mbedChannels['mbed:sendCommand'].output.parse(await mbed.sendCommand({ method: 'POST', deviceId: ep.name, resourceId: '3/0/4' }))
+    await expect.poll(() => mbed.commands().items[0]?.state, POLL).toBe('answered')
+    mbedChannels['mbed:commands'].output.parse(mbed.commands())
+
+    const stopped = mbedChannels['mbed:stop'].output.parse(await mbed.stop())
+    expect(stopped).toMatchObject({ status: { state: 'stopped' }, undelivered: 0 })
+    expect(events.some((e) => e.name === 'mbed:state' && e.payload.state === 'running')).toBe(true)
+  })
+
+  it('a second start of the same profile is a no-op; commands need a running bridge', async () => {
+    const { mbed } = await service()
+    await expect(mbed.sendCommand({ method: 'POST', deviceId: 'x', resourceId: '3/0/4' })).rejects.toMatchObject({ code: 'VALIDATION' })
+    await Promise.all([mbed.start({}), mbed.start({})])
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    expect(peer.stats().byRoute['GET /v2/endpoints']).toBeGreaterThan(0)
+    await mbed.stop()
+  })
+})

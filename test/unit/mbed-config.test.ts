@@ -1,0 +1,104 @@
+/** Headless bridge configuration (src-main/core/mbed/config.ts) and the client's URL rules. */
+import { describe, expect, it } from 'vitest'
+import { AppError } from '../../src-main/core/bridge/errors'
+import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour } from '../../src-main/core/mbed/config'
+import { checkWebSocketUrl, createMbedClient, deriveWebSocketUrl, encodeResourcePath } from '../../src-main/core/mbed/connector.client'
+
+const base = {
+  FIELDLINE_MBED_ACCESS_KEY: 'ak_1',
+  FIELDLINE_MQTT_URL: 'mqtts://org.messaging.internetofthings.ibmcloud.com:8883',
+  FIELDLINE_MQTT_CLIENT_ID: 'a:org:bridge',
+}
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError)
+    return (e as AppError).message
+  }
+  throw new Error('expected a refusal')
+}
+
+describe('bridgeConfigFromEnv', () => {
+  it('applies the defaults', () => {
+    const c = bridgeConfigFromEnv(base)
+    expect(c.mbed).toEqual({ apiUrl: 'https://api.connector.mbed.com', accessKey: 'ak_1', flavour: 'connector', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 10_000 })
+    expect(c.mqtt).toEqual({ url: base.FIELDLINE_MQTT_URL, clientId: 'a:org:bridge' })
+    expect(checkBridgeConfig(c).mqttSecurity).toBe('tls')
+  })
+
+  it('reads every variable', () => {
+    const c = bridgeConfigFromEnv({
+      ...base,
+      FIELDLINE_MBED_URL: 'https://api.us-east-1.mbedcloud.com',
+      FIELDLINE_MBED_CHANNEL: 'websocket',
+      FIELDLINE_MBED_DEVICE_TYPE: 'mbed-dev',
+      FIELDLINE_MBED_QUEUE_SIZE: '500',
+      FIELDLINE_MQTT_USERNAME: 'a-org-key',
+      FIELDLINE_MQTT_PASSWORD: 'token',
+    })
+    expect(c.mbed).toMatchObject({ flavour: 'pelion', channel: 'websocket', defaultDeviceType: 'mbed-dev', queueSize: 500 })
+    expect(c.mqtt).toMatchObject({ username: 'a-org-key', password: 'token' })
+    checkBridgeConfig(c)
+  })
+
+  it('names what is missing or wrong', () => {
+    expect(refusal(() => bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_ACCESS_KEY: '' }))).toContain('FIELDLINE_MBED_ACCESS_KEY')
+    expect(refusal(() => bridgeConfigFromEnv({ ...base, FIELDLINE_MQTT_URL: undefined }))).toContain('FIELDLINE_MQTT_URL')
+    expect(refusal(() => bridgeConfigFromEnv({ ...base, FIELDLINE_MQTT_CLIENT_ID: ' ' }))).toContain('FIELDLINE_MQTT_CLIENT_ID')
+    expect(refusal(() => bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_CHANNEL: 'callback' }))).toContain('FIELDLINE_MBED_CHANNEL')
+    expect(refusal(() => bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_FLAVOUR: 'izuma' }))).toContain('FIELDLINE_MBED_FLAVOUR')
+    const check = (env: Record<string, string>) => refusal(() => checkBridgeConfig(bridgeConfigFromEnv({ ...base, ...env })))
+    expect(check({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' })).toContain('mbed API URL')
+    expect(check({ FIELDLINE_MBED_DEVICE_TYPE: 'has space' })).toContain('default device type')
+    expect(check({ FIELDLINE_MBED_QUEUE_SIZE: '0' })).toContain('queue size')
+    expect(check({ FIELDLINE_MBED_QUEUE_SIZE: 'lots' })).toContain('queue size')
+    expect(check({ FIELDLINE_MQTT_URL: 'https://broker' })).toContain('MQTT URL')
+    expect(check({ FIELDLINE_MQTT_CLIENT_ID: 'd:org:type:dev' })).toContain('MQTT client id')
+    expect(check({ FIELDLINE_MBED_CHANNEL: 'websocket', FIELDLINE_MBED_FLAVOUR: 'connector' })).toContain('Pelion')
+    expect(check({ FIELDLINE_MQTT_PASSWORD: 'secret' })).toContain('user name')
+  })
+
+  it('allows plain MQTT to another host, marked so the caller warns', () => {
+    expect(checkBridgeConfig(bridgeConfigFromEnv({ ...base, FIELDLINE_MQTT_URL: 'mqtt://10.0.0.5:1883' })).mqttSecurity).toBe('plain-remote')
+    expect(checkBridgeConfig(bridgeConfigFromEnv({ ...base, FIELDLINE_MQTT_URL: 'mqtt://127.0.0.1:1883' })).mqttSecurity).toBe('loopback-plain')
+  })
+
+  it('infers the flavour from the host', () => {
+    expect(inferFlavour('https://api.connector.mbed.com', 'longpoll')).toBe('connector')
+    expect(inferFlavour('https://api.us-east-1.mbedcloud.com', undefined)).toBe('pelion')
+    expect(inferFlavour('http://127.0.0.1:1234', 'websocket')).toBe('pelion')
+  })
+})
+
+describe('bridgeConfigFromProfiles', () => {
+  it('maps the mbed and platform profiles and requires the access key', () => {
+    const mbed = { apiUrl: 'https://api.connector.mbed.com', flavour: 'connector' as const, channel: 'longpoll' as const, defaultDeviceType: 'mbed', queueSize: 1000 }
+    const platform = { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', ca: '' }
+    const c = bridgeConfigFromProfiles({ settings: mbed, accessKey: 'k' }, { settings: platform, password: 'p' })
+    expect(c).toEqual({ mbed: { ...mbed, accessKey: 'k' }, mqtt: { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', password: 'p' } })
+    expect(refusal(() => bridgeConfigFromProfiles({ settings: mbed, accessKey: null }, { settings: platform, password: null }))).toContain('access key')
+  })
+})
+
+describe('mbed client URLs', () => {
+  it('sends the key over https, or http to loopback only', () => {
+    expect(refusal(() => createMbedClient({ baseUrl: 'http://api.connector.mbed.com', accessKey: 'k' }))).toContain('https://')
+    expect(refusal(() => createMbedClient({ baseUrl: 'https://x', accessKey: 'k', wsUrl: 'ws://x/ws' }))).toContain('https://')
+    expect(refusal(() => createMbedClient({ accessKey: 'has space' }))).toContain('access key')
+    expect(refusal(() => createMbedClient({ accessKey: '' }))).toContain('access key')
+  })
+
+  it('derives the WebSocket URL from the API base', () => {
+    expect(deriveWebSocketUrl(new URL('https://api.us-east-1.mbedcloud.com'))).toBe('wss://api.us-east-1.mbedcloud.com/v2/notification/websocket-connect')
+    expect(deriveWebSocketUrl(new URL('http://127.0.0.1:8080/base/'))).toBe('ws://127.0.0.1:8080/base/v2/notification/websocket-connect')
+    expect(checkWebSocketUrl('ws://localhost:1/x').protocol).toBe('ws:')
+    expect(refusal(() => checkWebSocketUrl('https://x'))).toContain('wss://')
+  })
+
+  it('encodes resource path segments', () => {
+    expect(encodeResourcePath('/3/0/1')).toBe('/3/0/1')
+    expect(encodeResourcePath('/a b/c%d')).toBe('/a%20b/c%25d')
+  })
+})
