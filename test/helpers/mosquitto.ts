@@ -173,6 +173,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     child = proc
     live.add(proc)
     let seen = ''
+    let ready = false
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         proc.kill('SIGKILL')
@@ -181,9 +182,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       proc.stderr?.setEncoding('utf8')
       proc.stderr?.on('data', (chunk: string) => {
         log += chunk
+        // Only the start-up text is searched: with every packet logged, re-reading a growing log would cost
+        // quadratic time under load. mosquitto prints "running" after every listener is open.
+        if (ready) return
         seen += chunk
-        // mosquitto prints "running" after every listener is open.
         if (/mosquitto version \S+ running/.test(seen)) {
+          ready = true
           clearTimeout(timer)
           resolve()
         }
