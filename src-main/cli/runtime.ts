@@ -27,7 +27,9 @@ export interface Runtime {
 
 /** Every CLI command goes through the bridge dispatcher, so it gets exactly the UI's validation. */
 export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore() })
+  // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.
+  const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment })
   return {
     core,
     json,

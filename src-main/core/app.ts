@@ -32,6 +32,8 @@ export interface CoreOptions {
   logger?: Logger
   /** Clock for carrier clients; tests pin it to their peers'. */
   now?: () => Date
+  /** Email from FIELDLINE_SMTP_URL / FIELDLINE_SENDGRID_* variables instead of the saved settings (CLI scripts). */
+  mailFromEnvironment?: boolean
 }
 
 export interface Core {
@@ -95,6 +97,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus,
     logger,
     onChange: (what) => bus.emit(what === 'settings' ? 'mail:changed' : 'team:changed', {}),
+    ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })

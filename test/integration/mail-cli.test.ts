@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+import { tempDir } from '../helpers/core'
+
+const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
+
+describe('fieldline mail / team (SendGrid from the environment)', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let peer: SendGridPeer
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], {
+        env: {
+          ...process.env,
+          FIELDLINE_SENDGRID_API_KEY: DEFAULT_API_KEY,
+          FIELDLINE_SENDGRID_URL: peer.url,
+          FIELDLINE_MAIL_FROM: 'Plant Admin <admin@example.com>',
+          FIELDLINE_ORGANISATION: 'North Plant',
+          ...env,
+        },
+      })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('close', (code) => resolve({ code, out, err }))
+    })
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    peer = await startSendGridPeer()
+  })
+  afterAll(async () => {
+    await peer.close()
+    await cleanup()
+  })
+
+  it('verifies without delivering, sends a test message, and refuses a bad key without printing it', async () => {
+    expect(await run(['mail', 'verify'])).toMatchObject({ code: 0 })
+    expect(peer.messages()).toHaveLength(0)
+    expect((await run(['mail', 'test', '--to', 'ops@example.com'])).code).toBe(0)
+    expect(peer.messages()).toHaveLength(1)
+    const bad = await run(['mail', 'verify'], { FIELDLINE_SENDGRID_API_KEY: 'SG.wrong-key-123' })
+    expect(bad.code).toBe(1)
+    expect(bad.err).not.toContain('SG.wrong-key-123')
+  })
+
+  it('invites, lists, resends and revokes; refuses header injection', async () => {
+    const invited = await run(['team', 'invite', '--email', 'op@example.com', '--name', 'Olga', '--role', 'operator', '--lang', 'fr'])
+    expect(invited.code).toBe(0)
+    const id = invited.out.split('\t')[0]!
+    expect(invited.out).toContain('\tsent\toperator\tfr\tOlga <op@example.com>')
+    expect((await run(['team', 'list'])).out).toContain(id)
+    expect((await run(['team', 'resend', id])).code).toBe(0)
+    expect((await run(['team', 'revoke', id])).out).toContain('\trevoked\t')
+    expect((await run(['team', 'resend', id])).code).toBe(2)
+    const injected = await run(['team', 'invite', '--email', 'x@example.com', '--name', 'Eve\r\nBcc: a@b.c', '--role', 'viewer'])
+    expect(injected).toMatchObject({ code: 2, err: expect.stringContaining('line break') })
+    expect((await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'boss'])).code).toBe(2)
+  })
+})
