@@ -3,13 +3,9 @@
  * server without STARTTLS, a plain loopback relay. The certificates come from a throw-away CA that this file makes
  * with openssl in a temporary directory (never in the repository), so trusting it takes the custom-CA setting.
  */
-import { execFile, execFileSync } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-main/core/bridge/errors'
 import { invitationSchema } from '../../src-preload/models/mail'
@@ -20,85 +16,10 @@ import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import { tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
+import { makePki, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
 
-const run = promisify(execFile)
 
-const USER = 'mailer'
-const PASSWORD = 'Sm7p-s3cret-Pa55'
 const ctx = { actor: 'tester' }
-
-interface Pki {
-  caPem: string
-  keyPem: string
-  certPem: string
-}
-
-/** A CA and a server certificate for localhost and 127.0.0.1 signed by it. */
-async function makePki(dir: string): Promise<Pki> {
-  const p = (name: string) => join(dir, name)
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Fieldline Test CA', '-keyout', p('ca.key'), '-out', p('ca.pem'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', p('server.key'), '-out', p('server.csr')])
-  await writeFile(p('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n')
-  await run('openssl', ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial', '-days', '1', '-out', p('server.pem'), '-extfile', p('ext.cnf')])
-  const [caPem, keyPem, certPem] = await Promise.all([readFile(p('ca.pem'), 'utf8'), readFile(p('server.key'), 'utf8'), readFile(p('server.pem'), 'utf8')])
-  return { caPem, keyPem, certPem }
-}
-
-interface Received {
-  from: string
-  to: string[]
-  secure: boolean
-  user: string | undefined
-  raw: Buffer
-}
-
-interface SmtpPeer {
-  port: number
-  received: Received[]
-  connections: number
-  /** AUTH attempts, right or wrong: a password must never reach a server before TLS. */
-  authAttempts: number
-  close(): Promise<void>
-}
-
-async function startSmtp(options: Partial<SMTPServerOptions>): Promise<SmtpPeer> {
-  const peer: SmtpPeer = { port: 0, received: [], connections: 0, authAttempts: 0, close: async () => undefined }
-  const server = new SMTPServer({
-    logger: false,
-    authMethods: ['PLAIN', 'LOGIN'],
-    allowInsecureAuth: false,
-    ...options,
-    onConnect(_session, callback) {
-      peer.connections++
-      callback()
-    },
-    onAuth(auth, _session, callback) {
-      peer.authAttempts++
-      if (auth.username === USER && auth.password === PASSWORD) callback(null, { user: auth.username })
-      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }))
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: Buffer) => chunks.push(c))
-      stream.on('end', () => {
-        peer.received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          secure: session.secure,
-          user: typeof session.user === 'string' ? session.user : undefined,
-          raw: Buffer.concat(chunks),
-        })
-        callback()
-      })
-    },
-  })
-  server.on('error', () => undefined)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  peer.port = (server.server.address() as AddressInfo).port
-  peer.close = () => new Promise<void>((resolve) => server.close(() => resolve()))
-  return peer
-}
 
 /** A TCP server that accepts and then says nothing: the greeting never comes. */
 async function startSilent(): Promise<{ port: number; close(): Promise<void> }> {

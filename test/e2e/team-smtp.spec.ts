@@ -1,0 +1,76 @@
+/**
+ * The SMTP mode end to end: a real smtp-server on 127.0.0.1 with STARTTLS and AUTH, its certificate signed by a CA
+ * made for this test (trusted through the "Custom CA" setting). Configure, verify, invite an operator, see the
+ * message arrive over TLS and the invitation listed as sent, then revoke it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { missingService } from '../helpers/system'
+import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { expect, test } from './fixtures'
+import { openPage } from './steps'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+
+let smtp: SmtpPeer
+let caPem = ''
+let pkiDir = ''
+
+test.beforeEach(async () => {
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  pkiDir = await mkdtemp(join(tmpdir(), 'fieldline-smtp-e2e-'))
+  const pki = await makePki(pkiDir)
+  caPem = pki.caPem
+  smtp = await startSmtp({ key: pki.keyPem, cert: pki.certPem, secure: false })
+})
+
+test.afterEach(async () => {
+  await smtp?.close()
+  await rm(pkiDir, { recursive: true, force: true })
+})
+
+test('SMTP with STARTTLS: configure, verify, invite an operator, see it received and sent, revoke', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Extensions')
+  const card = page.getByRole('region', { name: 'Email' })
+  await card.getByRole('button', { name: 'Configure' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Email settings' })
+  await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SMTP' }).check()
+  await dialog.getByLabel('Organisation name').fill('North Plant')
+  await dialog.getByLabel('Host', { exact: true }).fill('localhost')
+  await dialog.getByLabel('Port').fill(String(smtp.port))
+  await dialog.getByLabel('Security').selectOption({ label: 'STARTTLS required' })
+  await dialog.getByLabel('User name').fill(USER)
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await dialog.getByLabel('Sender name').fill('Plant Admin')
+  await dialog.getByLabel('Sender address').fill('admin@north-plant.example')
+  await dialog.getByLabel('Custom CA (PEM)').fill(caPem)
+  await dialog.getByRole('button', { name: 'Save email settings' }).click()
+  await expect(dialog).toBeHidden()
+
+  await card.getByRole('button', { name: 'Verify' }).click()
+  await expect(card.getByRole('status')).toContainText('Email verified')
+  expect(smtp.received).toHaveLength(0)
+
+  await openPage(page, 'Team')
+  await page.getByRole('button', { name: 'Invite operator' }).click()
+  const invite = page.getByRole('dialog', { name: 'Invite an operator' })
+  await invite.getByLabel('Name', { exact: true }).fill('Omar Operator')
+  await invite.getByLabel('Email', { exact: true }).fill('omar@example.org')
+  await invite.getByLabel('Role').selectOption({ label: 'Operator' })
+  await invite.getByRole('button', { name: 'Send invitation' }).click()
+  await expect(invite).toBeHidden()
+  const row = page.getByRole('row').filter({ hasText: 'omar@example.org' })
+  await expect(row).toContainText('Sent')
+
+  expect(smtp.received).toHaveLength(1)
+  const message = smtp.received[0]!
+  expect(message).toMatchObject({ from: 'admin@north-plant.example', to: ['omar@example.org'], secure: true, user: USER })
+  expect(message.raw.toString()).toContain('North Plant')
+
+  await row.getByRole('button', { name: 'Revoke' }).click()
+  await page.getByRole('dialog', { name: 'Revoke the invitation of Omar Operator?' }).getByRole('button', { name: 'Revoke' }).click()
+  await expect(row).toContainText('Revoked')
+  expect(smtp.received).toHaveLength(1)
+})
