@@ -23,7 +23,8 @@ export function errorText(t: Translate, error: BridgeError): string {
   return withCarrierCode(t, carrier ? `${generic} (${carrier})` : generic, error.details?.carrierCode)
 }
 
-const CARRIER_IDS = new Set(['jasper', 'atnt', 'orange'])
+/** Also 'platform': the core names the IoT platform's broker profiles like a carrier's ("No platform profile yet"). */
+const CARRIER_IDS = new Set(['jasper', 'atnt', 'orange', 'platform'])
 
 /** The core names carriers by id ("atnt"); the operator knows them by name ("AT&T"). */
 function namedCarrier(t: Translate, ref: MessageRef): MessageRef {

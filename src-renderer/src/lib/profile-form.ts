@@ -24,7 +24,8 @@ export interface ProfileFormValues {
 const LIMITS = { name: 80, baseUrl: 300, username: 200 } as const
 const SECRET_MAX = 4096
 
-function isLoopbackHost(hostname: string): boolean {
+/** This computer, as the core's rule reads a URL's host (core/http/secure-url.ts). */
+export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase()
   if (host === 'localhost' || host === '[::1]') return true
   return /^\d+\.\d+\.\d+\.\d+$/.test(host) && host.startsWith('127.')

@@ -2,11 +2,13 @@ export type Route =
   | { name: 'extensions' }
   | { name: 'devices' }
   | { name: 'device'; typeId: string; deviceId: string }
+  | { name: 'packages' }
+  | { name: 'package'; bundleId: string }
   | { name: 'team' }
   | { name: 'activity' }
   | { name: 'settings' }
 
-export type TopLevel = 'extensions' | 'devices' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'packages' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -30,6 +32,10 @@ export function parseRoute(hash: string): Route {
       const deviceId = parts[2] !== undefined ? decode(parts[2]) : null
       return typeId && deviceId ? { name: 'device', typeId, deviceId } : { name: 'devices' }
     }
+    case 'packages': {
+      const bundleId = parts[1] !== undefined && parts[1] !== '' ? decode(parts[1]) : null
+      return bundleId ? { name: 'package', bundleId } : { name: 'packages' }
+    }
     default:
       return { name: 'devices' }
   }
@@ -39,11 +45,13 @@ export function href(route: Route): string {
   if (route.name === 'device') {
     return `#/devices/${encodeURIComponent(route.typeId)}/${encodeURIComponent(route.deviceId)}`
   }
+  if (route.name === 'package') return `#/packages/${encodeURIComponent(route.bundleId)}`
   return `#/${route.name}`
 }
 
 export function topLevel(route: Route): TopLevel {
-  return route.name === 'device' ? 'devices' : route.name
+  if (route.name === 'device') return 'devices'
+  return route.name === 'package' ? 'packages' : route.name
 }
 
 class Router {

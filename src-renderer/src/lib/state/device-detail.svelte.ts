@@ -39,6 +39,16 @@ export class DeviceDetail {
     this.error = null
   }
 
+  /** Marks which packages' actions the device accepts (audited by the core); the answer is the updated record. */
+  async setSupportedBundles(bundles: string[]): Promise<BridgeError | null> {
+    try {
+      this.set(await api.call('devices:setSupportedBundles', { ...this.key, bundles }))
+      return null
+    } catch (e) {
+      return toBridgeError(e)
+    }
+  }
+
   async remove(): Promise<BridgeError | null> {
     try {
       await api.call('devices:remove', this.key)

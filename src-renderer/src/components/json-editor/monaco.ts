@@ -2,6 +2,10 @@
  * Everything Monaco, in one module that is only ever loaded with a dynamic import: the editor is about
  * 4 MB, and the device list must paint without waiting for it. Bundled from the local package (slim entry
  * points, see toolchain.md §3); the loader is pointed at that bundle so it never reaches for its CDN.
+ *
+ * Every JSON document the app edits (a device's extension configuration, a device-management package) goes
+ * through this one setup: Monaco's JSON language has a single, global set of schema associations, so two
+ * modules configuring it would overwrite each other's schemas.
  */
 import loader from '@monaco-editor/loader'
 import * as monaco from 'monaco-editor/editor'
@@ -9,10 +13,20 @@ import 'monaco-editor/features/register.all'
 import { jsonDefaults } from 'monaco-editor/languages/features/json/register'
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
 import JsonWorker from 'monaco-editor/languages/features/json/json.worker?worker'
-import schema from '../../../../../resources/schemas/extension-config.schema.json'
+import extensionConfigSchema from '../../../../resources/schemas/extension-config.schema.json'
+import dmPackageSchema from '../../../../resources/schemas/dm-package.schema.json'
 
-/** The model's file name; the schema association below matches on it. */
-const CONFIG_FILE_NAME = 'extension-config.json'
+/**
+ * The kinds of document, each with the JSON Schema the core's ajv checks it against (the same file), and the file
+ * name its models end with: the schema association matches on that name.
+ */
+const DOCUMENTS = {
+  'extension-config': { fileName: 'extension-config.json', schema: extensionConfigSchema },
+  'dm-package': { fileName: 'dm-package.json', schema: dmPackageSchema },
+} as const
+
+export type JsonDocumentKind = keyof typeof DOCUMENTS
+
 const MARKER_OWNER = 'fieldline'
 
 globalThis.MonacoEnvironment = {
@@ -26,7 +40,7 @@ jsonDefaults.setDiagnosticsOptions({
   allowComments: false,
   enableSchemaRequest: false,
   schemaValidation: 'error',
-  schemas: [{ uri: schema.$id, fileMatch: [CONFIG_FILE_NAME], schema }],
+  schemas: Object.values(DOCUMENTS).map(({ fileName, schema }) => ({ uri: schema.$id, fileMatch: [fileName], schema })),
 })
 
 export interface EditorMarker {
@@ -38,16 +52,17 @@ export interface EditorMarker {
   endColumn: number
 }
 
-export interface ConfigEditorOptions {
+export interface JsonEditorOptions {
+  kind: JsonDocumentKind
   text: string
-  /** Distinguishes the models of different devices (the path ends with the schema's file name). */
+  /** Distinguishes the models of different documents of one kind (a device, a bundle). */
   modelPath: string[]
   ariaLabel: string
   dark: boolean
   onEdit: (text: string) => void
 }
 
-export interface ConfigEditor {
+export interface JsonEditorHandle {
   /** Puts text in the editor without reporting it as an edit by the operator. */
   replaceText(text: string): void
   setMarkers(markers: EditorMarker[]): void
@@ -58,9 +73,11 @@ export interface ConfigEditor {
   dispose(): void
 }
 
-export async function createConfigEditor(container: HTMLElement, options: ConfigEditorOptions): Promise<ConfigEditor> {
+export async function createJsonEditor(container: HTMLElement, options: JsonEditorOptions): Promise<JsonEditorHandle> {
   await loader.init()
-  const path = '/' + [...options.modelPath.map(encodeURIComponent), CONFIG_FILE_NAME].join('/')
+  const { fileName } = DOCUMENTS[options.kind]
+  // The kind is part of the path too, so a device and a bundle that happen to share a name never share a model.
+  const path = '/' + [options.kind, ...options.modelPath.map(encodeURIComponent), fileName].join('/')
   const uri = monaco.Uri.from({ scheme: 'file', path })
   monaco.editor.getModel(uri)?.dispose()
   const model = monaco.editor.createModel(options.text, 'json', uri)

@@ -1,0 +1,96 @@
+import type { BridgeError, Diagnostic } from '../../../../src-preload/contract'
+import { MAX_PACKAGE_TEXT, type PackageSummary } from '../../../../src-preload/models/packages'
+import { api } from '../api'
+import { debounce } from '../debounce'
+import { tooLargeError } from '../dm-packages'
+import { toBridgeError } from '../errors'
+
+const VALIDATE_DELAY_MS = 300
+
+/**
+ * The operator's edits of one kept package. The editor owns the text; this class has the core validate it as it
+ * changes (the core's diagnostics, with the semantic rules the JSON Schema cannot say) and saves it, keeping the
+ * text whatever the core answers.
+ */
+export class PackageDocument {
+  readonly bundleId: string
+  diagnostics = $state.raw<Diagnostic[]>([])
+  /** The last save was refused because of these diagnostics (shown until the next edit or save). */
+  rejected = $state(false)
+  saving = $state(false)
+  /** Edited since it was opened or last saved. */
+  dirty = $state(false)
+  error = $state.raw<BridgeError | null>(null)
+  #text: string
+  #validateSeq = 0
+  #validate = debounce((text: string) => void this.validateNow(text), VALIDATE_DELAY_MS)
+
+  constructor(bundleId: string, text: string) {
+    this.bundleId = bundleId
+    this.#text = text
+  }
+
+  get text(): string {
+    return this.#text
+  }
+
+  /** Called for each change the operator makes (not for text the app puts in the editor). */
+  edited(text: string): void {
+    this.#text = text
+    this.dirty = true
+    this.rejected = false
+    if (text.length > MAX_PACKAGE_TEXT) {
+      // The bridge would refuse it as malformed input; say what the core would say about its size instead.
+      this.#validate.cancel()
+      this.error = tooLargeError(new TextEncoder().encode(text).length)
+      return
+    }
+    this.error = null
+    this.#validate(text)
+  }
+
+  async validateNow(text: string = this.#text): Promise<void> {
+    if (text.length > MAX_PACKAGE_TEXT) return
+    const seq = ++this.#validateSeq
+    const result = await api.invoke('packages:validate', { text })
+    // A result for text the operator has since changed would put markers in the wrong places.
+    if (seq !== this.#validateSeq || text !== this.#text) return
+    if (result.ok) this.diagnostics = result.value.diagnostics
+  }
+
+  /** Returns the saved summary, or null when the core refused (diagnostics or error say why). */
+  async save(): Promise<PackageSummary | null> {
+    const text = this.#text
+    if (text.length > MAX_PACKAGE_TEXT) return null
+    this.#validate.cancel()
+    this.saving = true
+    this.error = null
+    try {
+      const summary = await api.call('packages:save', { bundleId: this.bundleId, text })
+      this.rejected = false
+      if (text === this.#text) {
+        this.dirty = false
+        // Warnings stay worth seeing after a save; the core only returns the summary, so ask again.
+        void this.validateNow(text)
+      }
+      return summary
+    } catch (e) {
+      const error = toBridgeError(e)
+      const diagnostics = error.details?.diagnostics
+      if (error.code === 'VALIDATION' && diagnostics && diagnostics.length > 0) {
+        this.#validateSeq++
+        this.diagnostics = diagnostics
+        this.rejected = true
+      } else {
+        this.error = error
+      }
+      return null
+    } finally {
+      this.saving = false
+    }
+  }
+
+  dispose(): void {
+    this.#validate.cancel()
+  }
+}
