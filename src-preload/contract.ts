@@ -311,6 +311,21 @@ export const channels = {
 
   ...mbedChannels,
 
+  /** The state of every platform link the core has open (a link opens when something needs the broker). */
+  'platform:status': channel(
+    z.object({}).strict(),
+    z.object({
+      items: z.array(
+        z.object({
+          profileId: z.string(),
+          state: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']),
+          reason: bridgeErrorSchema.nullable(),
+          security: z.enum(['tls', 'loopback-plain', 'plain-remote']),
+        }),
+      ),
+    }),
+  ),
+
   'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 

@@ -161,6 +161,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
     'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
+    'platform:status': () => ({ items: links.states() }),
     'mbed:status': () => mbed.status(),
     'mbed:start': (input) => mbed.start(input),
     'mbed:stop': () => mbed.stop(),

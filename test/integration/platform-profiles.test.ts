@@ -42,6 +42,11 @@ describe('platform (MQTT) profiles', () => {
     expect(saved).toMatchObject({ extension: 'platform', security: 'loopback-plain', secrets: { password: true }, isDefault: true })
     expect(JSON.stringify(await core.call('profiles:list', {}))).not.toContain('broker-secret')
     expect(await core.call('profiles:verify', { extension: 'platform', id: saved.id })).toMatchObject({ ok: true })
+    // Verification uses its own short-lived link; the shared one opens only when something needs the broker.
+    expect(await core.call('platform:status', {})).toEqual({ items: [] })
+    const link = await core.links.linkFor(await core.profiles.get('platform', saved.id))
+    await link.connect()
+    expect((await core.call('platform:status', {})).items).toEqual([{ profileId: saved.id, state: 'connected', reason: null, security: 'loopback-plain' }])
 
     const remote = await core.call('profiles:save', { extension: 'platform', name: 'Remote', settings: { url: 'mqtt://broker.example.net:1883', clientId: 'a:org1:x' } })
     expect(remote).toMatchObject({ security: 'plain-remote' })

@@ -80,9 +80,14 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
       }
     },
 
-    state(doc: ProfileDoc): { state: string; reason: BridgeError | null } | null {
-      const cached = links.get(doc._id)
-      return cached ? { state: cached.link.state, reason: cached.link.lastError?.toBridge() ?? null } : null
+    /** Every open link's state, for a view that was not listening when the states changed. */
+    states() {
+      return [...links.entries()].map(([id, { link }]) => ({
+        profileId: id.split(':').slice(2).join(':'),
+        state: link.state,
+        reason: link.lastError?.toBridge() ?? null,
+        security: link.security,
+      }))
     },
 
     invalidate(doc: ProfileDoc): void {

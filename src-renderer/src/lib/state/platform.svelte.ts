@@ -11,7 +11,7 @@ export type LinkState = EventPayload<'platform:state'>
 /**
  * The IoT platform's MQTT broker profiles (settings, and whether the password is set — never the password), and
  * the live state of each profile's link as the core pushes it. The core opens a link only when something needs
- * the broker and has no channel to ask for its state, so a profile's state is known from its first event on.
+ * the broker; the states of links already open are read with the profiles, later changes arrive as events.
  */
 class PlatformState {
   items = $state.raw<PlatformProfile[]>([])
@@ -38,8 +38,9 @@ class PlatformState {
 
   async load(): Promise<void> {
     const seq = ++this.#seq
-    const result = await api.invoke('profiles:list', { extension: 'platform' })
+    const [result, status] = await Promise.all([api.invoke('profiles:list', { extension: 'platform' }), api.invoke('platform:status', {})])
     if (seq !== this.#seq) return
+    if (status.ok) this.links = Object.fromEntries(status.value.items.map((s) => [s.profileId, s]))
     if (!result.ok) {
       this.error = result.error
       return
