@@ -4,7 +4,7 @@ import type { InvocationResult } from '../../../src-preload/models/packages'
 import { AppError } from '../bridge/errors'
 import type { PlatformLink } from '../platform/link'
 import { dmCustomActionTopic, dmResponseTopic } from '../platform/topics'
-import { compileFullMatch } from './full-match'
+import { compileFullMatch } from '../../../src-preload/models/full-match'
 import type { DmAction } from './validator'
 
 /** A device's answer (platform.md §3): `{"rc": 200, "reqId": "…"}`; anything else on the topic is ignored. */

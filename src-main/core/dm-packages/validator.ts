@@ -6,7 +6,7 @@ import { capDiagnostics, makeDiagnostic, sortDiagnostics } from '../json/diagnos
 import type { LineMap } from '../json/line-map'
 import { parseJsonDocument } from '../json/parse'
 import { childPointer, pointerSegments } from '../json/pointer'
-import type { MatchBudget } from './full-match'
+import type { MatchBudget } from '../../../src-preload/models/full-match'
 import { checkPattern, type PatternCheck } from './patterns'
 
 /**
@@ -30,7 +30,8 @@ import { checkPattern, type PatternCheck } from './patterns'
  */
 
 /** Largest package accepted, in bytes of UTF-8 (what a file picker or `ls -l` shows). */
-export const MAX_PACKAGE_BYTES = 5 * 1024 * 1024
+export { MAX_PACKAGE_BYTES } from '../../../src-preload/models/packages'
+import { MAX_PACKAGE_BYTES } from '../../../src-preload/models/packages'
 /** Real packages nest five levels (root, actions, action, parameters, parameter); unknown fields get room. */
 export const MAX_PACKAGE_DEPTH = 64
 /** Diagnostics returned at most (one more says how many were left out). */

@@ -1,5 +1,6 @@
 import type { BridgeError } from '../../../src-preload/contract'
-import type { PackageDetail } from '../../../src-preload/models/packages'
+import { compileFullMatch } from '../../../src-preload/models/full-match'
+import { MAX_PACKAGE_BYTES, type PackageDetail } from '../../../src-preload/models/packages'
 
 /**
  * Helpers for device-management packages on this side of the bridge. The core is the authority on every rule here
@@ -7,12 +8,7 @@ import type { PackageDetail } from '../../../src-preload/models/packages'
  * operator see a problem before a round trip.
  */
 
-/**
- * The core refuses packages over 5 MB without reading them (core/dm-packages/validator.ts, MAX_PACKAGE_BYTES). The
- * contract exports only the larger bridge limit, so the figure is repeated here to refuse a big file before it is
- * read into memory and sent.
- */
-export const MAX_PACKAGE_BYTES = 5 * 1024 * 1024
+export { MAX_PACKAGE_BYTES }
 
 const MIB = 1024 * 1024
 
@@ -53,15 +49,6 @@ export function isParameterProblem(value: string): value is ParameterProblem {
   return value === 'required' || value === 'mismatch' || value === 'unknown' || value === 'unchecked'
 }
 
-/** Longer values are left to the core: this check is a convenience, and backtracking time grows with the value. */
-const MAX_CHECKED_LENGTH = 256
-/**
- * A quantified group — `(.*)+`, `(a|ab)*` — is what lets a backtracking engine take exponential time on a short
- * value, and the browser cannot stop a running RegExp. Such patterns are left to the core's matcher, which cannot
- * backtrack. (IBM's own `((http:\/\/|https:\/\/)(.*)+)` is one; `\w+` is checked here.)
- */
-const QUANTIFIED_GROUP = /\)\s*[*+?{]/
-
 /** The value the core will send for a parameter: what the operator typed, or the package's default when empty. */
 export function effectiveValue(param: Parameter, typed: string): string | undefined {
   return typed !== '' ? typed : param.defaultValue
@@ -69,19 +56,15 @@ export function effectiveValue(param: Parameter, typed: string): string | undefi
 
 /**
  * The early word on one value: missing while required, or not matching the parameter's pattern as a whole. Null
- * when it looks fine or could not be checked here; the core decides in every case.
+ * when it looks fine or could not be checked; the core checks again in every case.
  */
 export function parameterProblem(param: Parameter, typed: string): ParameterProblem | null {
   const value = effectiveValue(param, typed)
   if (value === undefined) return param.required ? 'required' : null
-  if (param.value === undefined || value.length > MAX_CHECKED_LENGTH || QUANTIFIED_GROUP.test(param.value)) return null
-  let whole: RegExp
-  try {
-    // The pattern alone must compile first: wrapped, an unbalanced one could compile into something else.
-    new RegExp(param.value)
-    whole = new RegExp('^(?:' + param.value + ')$')
-  } catch {
-    return null
-  }
-  return whole.test(value) ? null : 'mismatch'
+  if (param.value === undefined) return null
+  // The core's own backtracking-free matcher: the same answer as main, and a package's pattern cannot hang the UI.
+  const matcher = compileFullMatch(param.value)
+  if (!matcher.ok) return null
+  const ok = matcher.test(value, { remaining: 10_000_000 })
+  return ok === false ? 'mismatch' : null
 }
