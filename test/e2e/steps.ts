@@ -3,7 +3,7 @@ import { expect } from './fixtures'
 
 /** Operator steps shared by the specs, written the way a person does them: by role and accessible name. */
 
-export async function openPage(page: Page, name: 'Extensions' | 'Devices' | 'Packages' | 'Team' | 'Activity' | 'Settings') {
+export async function openPage(page: Page, name: 'Extensions' | 'Devices' | 'Packages' | 'mbed' | 'Team' | 'Activity' | 'Settings') {
   await page.getByRole('navigation').getByRole('link', { name }).click()
 }
 

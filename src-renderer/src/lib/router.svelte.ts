@@ -4,11 +4,12 @@ export type Route =
   | { name: 'device'; typeId: string; deviceId: string }
   | { name: 'packages' }
   | { name: 'package'; bundleId: string }
+  | { name: 'mbed' }
   | { name: 'team' }
   | { name: 'activity' }
   | { name: 'settings' }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/')
   switch (parts[0]) {
     case 'extensions':
+    case 'mbed':
     case 'team':
     case 'activity':
     case 'settings':

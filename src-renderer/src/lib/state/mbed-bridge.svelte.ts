@@ -26,6 +26,8 @@ class MbedBridgeState {
   busy = $state<'start' | 'stop' | null>(null)
   commands = $state.raw<MbedCommandView[]>([])
   endpoints = $state.raw<MbedEndpoint[] | null>(null)
+  /** The profile `endpoints` were listed for: another profile's list must not pass for this one's. */
+  endpointsProfile = $state<string | null>(null)
   endpointsError = $state.raw<BridgeError | null>(null)
   endpointsLoading = $state(false)
   readonly stream = new NotificationStream()
@@ -123,12 +125,16 @@ class MbedBridgeState {
     const result = await api.invoke('mbed:endpoints', profileId ? { profileId } : {})
     if (seq !== this.#endpointsSeq) return
     this.endpointsLoading = false
+    const forProfile = profileId ?? null
     if (result.ok) {
       this.endpoints = result.value.items
       this.endpointsError = null
     } else {
+      // A failed refresh keeps the list it could not renew; a failed first listing has none to keep.
+      if (this.endpointsProfile !== forProfile) this.endpoints = null
       this.endpointsError = result.error
     }
+    this.endpointsProfile = forProfile
   }
 
   async importEndpoints(profileId: string | undefined, names: string[]): Promise<MbedImportReport | BridgeError> {

@@ -1,0 +1,164 @@
+/**
+ * The ARM mbed Connector bridge end to end, through the UI: a platform (MQTT) profile for a Debian mosquitto the spec
+ * starts on 127.0.0.1, an mbed profile for the wire-faithful mbed peer (plain http:// is allowed on 127.0.0.1) —
+ * verified with a refused key, then the right one —, the bridge started from the mbed view, notifications from the
+ * peer's devices in the live stream and on an MQTT subscriber, a command refused in the form before anything is sent,
+ * and a PUT whose async response comes back answered with status 200. Saving the access key puts it in the OS
+ * keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
+ */
+import mqtt from 'mqtt'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { missingService } from '../helpers/system'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+import { expect, test } from './fixtures'
+import { openPage } from './steps'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+
+let broker: Mosquitto | undefined
+let peer: MbedPeer | undefined
+let subscriber: mqtt.MqttClient | undefined
+
+test.beforeEach(async () => {
+  const reason = mosquittoSkipReason()
+  test.skip(reason !== null, reason ?? '')
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  broker = await startMosquitto()
+  // Short server-side polls, so that stopping the bridge at the end does not wait out a 30 s hold.
+  peer = await startMbedPeer({ pollTimeoutMs: 1000 })
+})
+
+test.afterEach(async () => {
+  await subscriber?.endAsync(true)
+  await peer?.close()
+  await broker?.stop()
+})
+
+test('configure, verify, start the bridge, see notifications arrive, and send a command answered by its async response', async ({ app }) => {
+  const { page } = app
+  const mbedPeer = peer!
+  const events: { topic: string; body: Record<string, unknown> }[] = []
+  subscriber = await mqtt.connectAsync(broker!.url, { clientId: 'a:org1:watcher' })
+  await subscriber.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/json', { qos: 1 })
+  subscriber.on('message', (topic, payload) => events.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }))
+  mbedPeer.setCommandBehaviour((cmd) => (cmd.method === 'PUT' ? { status: 200, payload: `set to ${cmd.body.toString()}`, ct: 'text/plain' } : { status: 204 }))
+  const light = mbedPeer.endpoints().find((e) => e.type === 'Light')!
+  const sensor = mbedPeer.endpoints().find((e) => e.type === 'Sensor')!
+
+  // The platform profile the bridge publishes to.
+  await openPage(page, 'Extensions')
+  const platformCard = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+  await platformCard.getByRole('button', { name: 'Add' }).click()
+  const platformDialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+  await platformDialog.getByLabel('Profile name').fill('Local broker')
+  await platformDialog.getByLabel('Broker URL').fill(broker!.url)
+  await platformDialog.getByLabel('Client ID').fill('a:org1:fieldline')
+  await platformDialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(platformDialog).toBeHidden()
+
+  // The mbed profile: a wrong key first, whose refusal is named, then the right one.
+  const card = page.getByRole('region', { name: 'ARM mbed Connector' })
+  await expect(card.getByText('No mbed profile yet.')).toBeVisible()
+  await card.getByRole('button', { name: 'Add' }).click()
+  const dialog = page.getByRole('dialog', { name: 'New ARM mbed Connector profile' })
+  await expect(dialog.getByLabel('API host')).toHaveValue('https://api.connector.mbed.com')
+  await expect(dialog.getByLabel('Default device type')).toHaveValue('mbed')
+  // WebSocket is offered only for Pelion/Izuma hosts.
+  await expect(dialog.getByLabel('Notification channel').getByRole('option')).toHaveText(['Long poll'])
+  await dialog.getByLabel('Host kind').selectOption({ label: 'Pelion/Izuma' })
+  await expect(dialog.getByLabel('Notification channel').getByRole('option')).toHaveText(['Long poll', 'WebSocket'])
+  await dialog.getByLabel('Host kind').selectOption({ label: 'Connector' })
+  await dialog.getByLabel('Profile name').fill('Lab mbed')
+  await dialog.getByLabel('API host').fill(mbedPeer.url)
+  await dialog.getByLabel('Access key').fill('ak_not_the_key')
+  await dialog.getByLabel('Platform profile').selectOption({ label: 'Local broker' })
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(card.getByText('Access key set')).toBeVisible()
+  await expect(card.getByRole('definition').filter({ hasText: 'Local broker' })).toBeVisible()
+  await expect(page.getByText('ak_not_the_key')).toHaveCount(0)
+  await card.getByRole('button', { name: 'Verify connection' }).click()
+  await expect(card.getByRole('status')).toContainText('mbed refused the access key (HTTP 401).')
+
+  await card.getByRole('button', { name: 'Edit' }).click()
+  const edit = page.getByRole('dialog', { name: 'Edit profile Lab mbed' })
+  await expect(edit.getByLabel('Access key')).toHaveAttribute('placeholder', /leave empty to keep/)
+  await edit.getByLabel('Access key').fill('ak_test_key')
+  await edit.getByRole('button', { name: 'Save profile' }).click()
+  await expect(edit).toBeHidden()
+  await card.getByRole('button', { name: 'Verify connection' }).click()
+  await expect(card.getByRole('status')).toContainText(`Connection verified (Connector at ${mbedPeer.url}, 4 of 100 endpoints registered).`)
+
+  // The bridge.
+  await openPage(page, 'mbed')
+  await expect(page.getByRole('heading', { name: 'mbed bridge', level: 1 })).toBeVisible()
+  const bridge = page.getByRole('region', { name: 'Bridge' })
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
+  await bridge.getByRole('button', { name: 'Start' }).click()
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running')
+  await expect(bridge.getByText('Long poll — Open')).toBeVisible()
+  await expect(bridge.getByText('Connected', { exact: true })).toBeVisible()
+
+  // Notifications reach the live stream and the MQTT subscriber.
+  const stream = page.getByRole('region', { name: 'Live notifications' })
+  const rows = stream.getByTestId('mbed-notification')
+  mbedPeer.notify(light.name, '/3311/0/5850', '1')
+  mbedPeer.notify(sensor.name, '/3303/0/5700', JSON.stringify({ celsius: 21.5 }))
+  await expect(rows).toHaveCount(2)
+  await expect(rows.first()).toContainText(sensor.name)
+  await expect(rows.first()).toContainText('{"celsius":21.5}')
+  await expect(rows.nth(1)).toContainText('/3311/0/5850')
+  await expect.poll(() => events.filter((e) => e.topic.endsWith('/evt/notify/fmt/json')).map((e) => e.topic)).toEqual([
+    `iot-2/type/Light/id/${light.name}/evt/notify/fmt/json`,
+    `iot-2/type/Sensor/id/${sensor.name}/evt/notify/fmt/json`,
+  ])
+  await expect(bridge.getByTestId('mbed-counter-notifications')).toHaveText('2')
+  await expect(bridge.getByTestId('mbed-counter-dropped')).toHaveText('0')
+
+  await stream.getByRole('radio', { name: 'Hex' }).check()
+  await expect(rows.nth(1)).toContainText('31')
+  await stream.getByRole('radio', { name: 'JSON' }).check()
+  await rows.first().click()
+  await expect(stream.getByRole('region', { name: 'Notification details' })).toContainText('"celsius": 21.5')
+  await stream.getByLabel('Filter by endpoint').fill(light.name)
+  await expect(rows).toHaveCount(1)
+  await stream.getByLabel('Filter by endpoint').fill('')
+
+  // Paused, new notifications are counted, not shown; they appear on Resume.
+  await stream.getByRole('button', { name: 'Pause' }).click()
+  mbedPeer.notify(light.name, '/3311/0/5850', '0')
+  await expect(stream.getByText('Paused: 1 new notification not shown.')).toBeVisible()
+  await expect(rows).toHaveCount(2)
+  await stream.getByRole('button', { name: 'Resume' }).click()
+  await expect(rows).toHaveCount(3)
+
+  // A resource path with a leading '/' is refused in the form: nothing reaches mbed.
+  const send = page.getByRole('region', { name: 'Send command' })
+  await expect(send.getByLabel('Method')).toHaveValue('PUT')
+  await send.getByLabel('Endpoint', { exact: true }).fill(light.name)
+  await send.getByLabel('Resource path').fill('/3311/0/5850')
+  await send.getByLabel('Payload', { exact: true }).fill('0.75')
+  await send.getByRole('button', { name: 'Send command' }).click()
+  await expect(send.getByText('The resource path must not start with “/”: write 3311/0/5850.')).toBeVisible()
+  await expect(send.getByLabel('Resource path')).toBeFocused()
+  await expect(send.getByLabel('Resource path')).toHaveAttribute('aria-invalid', 'true')
+  expect(mbedPeer.commands()).toHaveLength(0)
+
+  // Fixed, the PUT goes out with the text as its bytes; the device's async response marks it answered.
+  await send.getByLabel('Resource path').fill('3311/0/5850')
+  await send.getByRole('button', { name: 'Send command' }).click()
+  const pending = page.getByRole('region', { name: 'Pending commands' })
+  const command = pending.getByTestId('mbed-command')
+  await expect(command).toHaveCount(1)
+  await expect(command.getByRole('rowheader')).toHaveText(new RegExp(`^PUT\\s*${light.name}/3311/0/5850$`))
+  await expect(command).toContainText('Answered (200)')
+  await expect(command).toContainText('set to 0.75')
+  await expect(send.getByRole('status')).toContainText('Answered (200)')
+  const sent = mbedPeer.commands()
+  expect(sent.map((c) => [c.method, c.ep, c.path, c.body.toString()])).toEqual([['PUT', light.name, '/3311/0/5850', '0.75']])
+  await expect.poll(() => events.find((e) => e.topic === `iot-2/type/Light/id/${light.name}/evt/asyncResponse/fmt/json`)?.body.status).toBe(200)
+  await expect(bridge.getByTestId('mbed-counter-asyncResponses')).toHaveText('1')
+
+  await bridge.getByRole('button', { name: 'Stop' }).click()
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
+})
