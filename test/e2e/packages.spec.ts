@@ -186,7 +186,8 @@ test.describe('with a broker', () => {
   test('platform profile: a plain URL to another computer is flagged; TLS without the broker’s CA, then refused credentials, are named; the fixed profile verifies', async ({ app }) => {
     test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
     const pair = await selfSignedCert()
-    test.skip(pair === null, 'openssl not found: no certificate for the TLS listener')
+    const noOpenssl = missingService('openssl', pair === null ? 'openssl not found: no certificate for the TLS listener' : null)
+    test.skip(noOpenssl !== null, noOpenssl ?? '')
     broker = await startMosquitto({ auth: { username: 'fieldline', password: 'right-token' }, tls: pair! })
     const { page } = app
     await openPage(page, 'Extensions')
