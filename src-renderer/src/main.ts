@@ -2,6 +2,7 @@
 import './lib/api'
 import './i18n'
 import './app.css'
+import './components/profile-card.css'
 import { mount } from 'svelte'
 import App from './App.svelte'
 import { app } from './lib/state/app.svelte'
