@@ -4,11 +4,11 @@
  * else: no ipcRenderer, no IPC event objects, no Node.
  */
 import { contextBridge, ipcRenderer } from 'electron'
-import { createBridgeApi } from './bridge-api'
+import { createIpcApi } from './ipc-api'
 
 contextBridge.exposeInMainWorld(
   'fieldline',
-  createBridgeApi({
+  createIpcApi({
     invoke: (channel, input) => ipcRenderer.invoke(channel, input),
     on: (channel, listener) => ipcRenderer.on(channel, listener),
   }),

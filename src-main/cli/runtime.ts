@@ -1,4 +1,4 @@
-import type { ChannelName, Diagnostic, Input, Output } from '../../src-preload/contract'
+import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
 

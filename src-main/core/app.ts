@@ -1,6 +1,6 @@
 import pkg from '../../package.json'
-import { createDispatcher, type Dispatcher, type Handlers } from './bridge/dispatcher'
-import { EventBus } from './bridge/events'
+import { createDispatcher, type Dispatcher, type Handlers } from './ipc/dispatcher'
+import { EventBus } from './common/events'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
 import { createLogger, type Logger } from './log/logger'
@@ -18,8 +18,8 @@ import { createPlatformLinks, type PlatformLinks } from './platform/platform-lin
 import { createMailService, type MailService } from './mail/mail.service'
 import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
 import { createMbedService, type MbedService } from './mbed/mbed.service'
-import type { MbedBridgeEvent } from '../../src-preload/models/mbed'
-import type { EventPayload } from '../../src-preload/contract'
+import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
+import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
 
 export interface CoreOptions {

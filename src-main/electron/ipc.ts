@@ -4,10 +4,10 @@
  * dispatcher sees the input.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { CHANNEL_NAMES, type Result } from '../../src-preload/contract'
-import { EVENT_CHANNEL, type EventMessage } from '../../src-preload/ipc-channels'
-import type { Dispatcher } from '../core/bridge/dispatcher'
-import type { EventBus } from '../core/bridge/events'
+import { CHANNEL_NAMES, type Result } from '../../src-shared/contract'
+import { EVENT_CHANNEL, type EventMessage } from '../../src-shared/ipc-channels'
+import type { Dispatcher } from '../core/ipc/dispatcher'
+import type { EventBus } from '../core/common/events'
 import { isTrustedSender, type SenderInfo } from './sender-check'
 import { isAppUrl } from './window-options'
 

@@ -19,7 +19,7 @@ export interface ServeHandle {
   close(): Promise<void>
 }
 
-const BRIDGE_PATH = '/bridge'
+const IPC_PATH = '/ipc'
 /** Largest frame a client may send: an import chunk (1 Mi characters) plus its envelope, in UTF-8. */
 const MAX_FRAME_BYTES = 5 * 1024 * 1024
 
@@ -78,7 +78,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       core.logger.warn({ reason, origin: req.headers.origin ?? null }, 'serve: refused a bridge connection')
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     }
-    if (url.pathname !== BRIDGE_PATH) return refuse(404, 'Not Found')
+    if (url.pathname !== IPC_PATH) return refuse(404, 'Not Found')
     if (req.headers.origin !== origin) return refuse(403, 'Forbidden')
     if (!tokenMatches(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized')
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws))

@@ -1,11 +1,11 @@
 /// <reference types="svelte" />
 /// <reference types="vite/client" />
-import type { BridgeApi } from '../../src-preload/contract'
+import type { FieldlineApi } from '../../src-shared/contract'
 
 declare global {
   interface Window {
     /** Present only inside Electron, where the preload exposes the bridge. */
-    fieldline?: BridgeApi
+    fieldline?: FieldlineApi
   }
 }
 

@@ -18,9 +18,9 @@ test('serve mode refuses a bridge WebSocket without the token, with a wrong toke
   test.skip(target !== 'browser', 'serve mode only exists in the browser project')
   const { page, serve } = app
   const host = new URL(serve!.origin).host
-  expect(await page.evaluate(tryBridge, `ws://${host}/bridge`)).toBe('refused')
-  expect(await page.evaluate(tryBridge, `ws://${host}/bridge?token=${'f'.repeat(48)}`)).toBe('refused')
-  expect(await page.evaluate(tryBridge, `ws://${host}/bridge?token=${serve!.token}`)).toBe('open')
+  expect(await page.evaluate(tryBridge, `ws://${host}/ipc`)).toBe('refused')
+  expect(await page.evaluate(tryBridge, `ws://${host}/ipc?token=${'f'.repeat(48)}`)).toBe('refused')
+  expect(await page.evaluate(tryBridge, `ws://${host}/ipc?token=${serve!.token}`)).toBe('open')
 
   // Even holding the real token, a page from another origin (say, a web page in the operator's browser) is refused.
   const other = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other</title>'))
@@ -28,7 +28,7 @@ test('serve mode refuses a bridge WebSocket without the token, with a wrong toke
   try {
     const foreign = await page.context().newPage()
     await foreign.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`)
-    expect(await foreign.evaluate(tryBridge, `ws://${host}/bridge?token=${serve!.token}`)).toBe('refused')
+    expect(await foreign.evaluate(tryBridge, `ws://${host}/ipc?token=${serve!.token}`)).toBe('refused')
     await foreign.close()
   } finally {
     other.close()

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { ChannelName, Input, Output } from '../../src-preload/contract'
+import type { ChannelName, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../../src-main/core/app'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 

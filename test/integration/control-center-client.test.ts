@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import {
   checkSms,
   createControlCenterClient,

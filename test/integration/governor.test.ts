@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { createControlCenterClient, type ControlCenterClient, type ControlCenterClientOptions } from '../../src-main/core/carriers/control-center/control-center.client'
 import type { SimStatus } from '../../src-main/core/carriers/sim-model'
 import { createGovernor } from '../../src-main/core/http/governor'

@@ -3,7 +3,7 @@
  * specs/platform.md §8 with plain fetch, then the mail service is run against it for every answer the spec lists.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/bridge/errors'
+import type { AppError } from '../../src-main/core/common/errors'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { createSendGridMailer } from '../../src-main/core/mail/sendgrid.client'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'

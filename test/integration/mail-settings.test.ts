@@ -4,10 +4,10 @@
  * written. No network: nothing here sends.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/bridge/errors'
-import { EventBus } from '../../src-main/core/bridge/events'
+import type { AppError } from '../../src-main/core/common/errors'
+import { EventBus } from '../../src-main/core/common/events'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
-import { mailSettingsViewSchema } from '../../src-preload/models/mail'
+import { mailSettingsViewSchema } from '../../src-shared/models/mail'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore, createUnavailableStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'

@@ -6,7 +6,7 @@
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { createNotificationChannel, type ChannelStateEvent, type NotificationChannel } from '../../src-main/core/mbed/channel'
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import type { MbedEnvelope } from '../../src-main/core/mbed/envelope'

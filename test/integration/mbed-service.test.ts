@@ -4,9 +4,9 @@
  */
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { EventBus } from '../../src-main/core/bridge/events'
+import { EventBus } from '../../src-main/core/common/events'
 import type { MbedBridgeEvent } from '../../src-main/core/mbed/bridge'
-import { mbedChannels } from '../../src-preload/models/mbed'
+import { mbedChannels } from '../../src-shared/models/mbed'
 import { createMbedService } from '../../src-main/core/mbed/mbed.service'
 import { createPlatformLinks } from '../../src-main/core/platform/platform-links'
 import { createProfilesService } from '../../src-main/core/profiles/profiles.service'

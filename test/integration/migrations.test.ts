@@ -4,7 +4,8 @@ import PouchDB from 'pouchdb'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CURRENT_SCHEMA, MIGRATIONS, upgradeDoc, type Migration } from '../../src-main/core/store/migrations'
 import { listProfiles, newProfileDoc, getProfile } from '../../src-main/core/store/profiles.store'
-import { openWorkspace, type BaseDoc } from '../../src-main/core/store/workspace'
+import { type BaseDoc } from '../../src-main/core/store/documents'
+import { openWorkspace } from '../../src-main/core/store/workspace'
 import { tempDir } from '../helpers/core'
 
 /** A device written by an imagined schema 1 that kept the description under `label`. */

@@ -5,7 +5,7 @@
 import { createServer, type Socket } from 'node:net'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { createPlatformLink, publishFailure, type LinkStateEvent, type PlatformLink, type PlatformLinkOptions } from '../../src-main/core/platform/link'
 import { commandSubscription, commandTopic, eventTopic, parseTopic } from '../../src-main/core/platform/topics'
 import { mosquittoSkipReason, selfSignedCert, startMosquitto, type Mosquitto } from '../helpers/mosquitto'

@@ -69,16 +69,16 @@ describe('serve mode transport', () => {
 
   it('refuses a WebSocket without the token, with a wrong token, or from a foreign origin, before any handler runs', async () => {
     const before = (await core.call('audit:list', {})).total
-    expect((await connect(`ws://127.0.0.1:${handle.port}/bridge`, origin)).status).toBe(401)
-    expect((await connect(`ws://127.0.0.1:${handle.port}/bridge?token=${'0'.repeat(48)}`, origin)).status).toBe(401)
-    expect((await connect(`ws://127.0.0.1:${handle.port}/bridge?token=${handle.token}`, 'http://evil.example')).status).toBe(403)
-    expect((await connect(`ws://127.0.0.1:${handle.port}/bridge?token=${handle.token}`)).status).toBe(403)
+    expect((await connect(`ws://127.0.0.1:${handle.port}/ipc`, origin)).status).toBe(401)
+    expect((await connect(`ws://127.0.0.1:${handle.port}/ipc?token=${'0'.repeat(48)}`, origin)).status).toBe(401)
+    expect((await connect(`ws://127.0.0.1:${handle.port}/ipc?token=${handle.token}`, 'http://evil.example')).status).toBe(403)
+    expect((await connect(`ws://127.0.0.1:${handle.port}/ipc?token=${handle.token}`)).status).toBe(403)
     expect((await connect(`ws://127.0.0.1:${handle.port}/other?token=${handle.token}`, origin)).status).toBe(404)
     expect((await core.call('audit:list', {})).total).toBe(before)
   })
 
   it('carries calls and events for a client with the token and our origin', async () => {
-    const { ws } = await connect(`ws://127.0.0.1:${handle.port}/bridge?token=${handle.token}`, origin)
+    const { ws } = await connect(`ws://127.0.0.1:${handle.port}/ipc?token=${handle.token}`, origin)
     expect(ws).toBeDefined()
     const events: unknown[] = []
     ws!.on('message', (d: Buffer) => {

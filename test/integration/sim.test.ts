@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { EventName } from '../../src-preload/contract'
+import type { EventName } from '../../src-shared/contract'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { monthsBefore } from '../../src-main/core/carriers/sim.service'
 import { tempDir, testCore } from '../helpers/core'

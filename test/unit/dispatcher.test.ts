@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createDispatcher, type Handlers } from '../../src-main/core/bridge/dispatcher'
-import { AppError } from '../../src-main/core/bridge/errors'
-import { CHANNEL_NAMES } from '../../src-preload/contract'
+import { createDispatcher, type Handlers } from '../../src-main/core/ipc/dispatcher'
+import { AppError } from '../../src-main/core/common/errors'
+import { CHANNEL_NAMES } from '../../src-shared/contract'
 
 function handlersWith(overrides: Partial<Handlers>): Handlers {
   const all = Object.fromEntries(CHANNEL_NAMES.map((c) => [c, () => { throw new Error(`unexpected call to ${c}`) }])) as unknown as Handlers

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileFullMatch, type MatchBudget } from '../../src-preload/models/full-match'
+import { compileFullMatch, type MatchBudget } from '../../src-shared/models/full-match'
 import { javaConstruct } from '../../src-main/core/dm-packages/patterns'
 
 /** Seeded PRNG (mulberry32): the same cases on every run, so a failure can be replayed. */

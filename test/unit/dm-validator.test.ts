@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
-import { diagnosticSchema, type Diagnostic } from '../../src-preload/contract'
+import { diagnosticSchema, type Diagnostic } from '../../src-shared/contract'
 import schema from '../../resources/schemas/dm-package.schema.json'
 import { MAX_DIAGNOSTICS, MAX_PACKAGE_BYTES, validatePackage } from '../../src-main/core/dm-packages/validator'
 

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Result } from '../../src-preload/contract'
-import { CHANNEL_NAMES } from '../../src-preload/contract'
-import { EVENT_CHANNEL } from '../../src-preload/ipc-channels'
-import type { Dispatcher } from '../../src-main/core/bridge/dispatcher'
-import { EventBus } from '../../src-main/core/bridge/events'
+import type { Result } from '../../src-shared/contract'
+import { CHANNEL_NAMES } from '../../src-shared/contract'
+import { EVENT_CHANNEL } from '../../src-shared/ipc-channels'
+import type { Dispatcher } from '../../src-main/core/ipc/dispatcher'
+import { EventBus } from '../../src-main/core/common/events'
 
 type Handler = (event: unknown, input: unknown) => unknown
 

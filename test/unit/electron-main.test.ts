@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { EventBus } from '../../src-main/core/bridge/events'
+import { EventBus } from '../../src-main/core/common/events'
 
 // The lifecycle runs against fakes: requiring the real 'electron' from Node tries to download the runtime,
 // and the real core would open a workspace.
@@ -221,7 +221,7 @@ describe('electron main', () => {
   it('shows the keychain error and exits when the vault is unavailable', async () => {
     fake.createCore = vi.fn(async () => {
       // Imported after resetModules, so it is the same class main.ts checks against.
-      const { AppError } = await import('../../src-main/core/bridge/errors')
+      const { AppError } = await import('../../src-main/core/common/errors')
       throw new AppError('VAULT_UNAVAILABLE', 'No Secret Service: install gnome-keyring')
     })
     await boot()

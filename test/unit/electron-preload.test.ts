@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { BridgeApi } from '../../src-preload/contract'
-import { EVENT_CHANNEL } from '../../src-preload/ipc-channels'
+import type { FieldlineApi } from '../../src-shared/contract'
+import { EVENT_CHANNEL } from '../../src-shared/ipc-channels'
 
 type IpcListener = (event: unknown, message: unknown) => void
 
@@ -33,11 +33,11 @@ vi.mock('electron', () => {
   }
 })
 
-let api: BridgeApi
+let api: FieldlineApi
 
 beforeAll(async () => {
   await import('../../src-preload/index')
-  api = fake.exposed.get('fieldline') as BridgeApi
+  api = fake.exposed.get('fieldline') as FieldlineApi
 })
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES } from '../../src-preload/contract'
+import { ERROR_CODES } from '../../src-shared/contract'
 
 const root = join(import.meta.dirname, '..', '..')
 const rendererSrc = join(root, 'src-renderer', 'src')

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { addressProblem, displayNameProblem, escapeHtml, isValidAddress, sameAddress, textProblem } from '../../src-preload/models/mail-addresses'
-import { emailAddressSchema, inviteInputSchema, isSmtpHost, mailSaveSchema } from '../../src-preload/models/mail'
+import { addressProblem, displayNameProblem, escapeHtml, isValidAddress, sameAddress, textProblem } from '../../src-shared/models/mail-addresses'
+import { emailAddressSchema, inviteInputSchema, isSmtpHost, mailSaveSchema } from '../../src-shared/models/mail'
 import { assertSafeMail, parseInput } from '../../src-main/core/mail/mail-validation'
-import type { AppError } from '../../src-main/core/bridge/errors'
+import type { AppError } from '../../src-main/core/common/errors'
 
 function thrown(run: () => unknown): AppError {
   try {

@@ -1,6 +1,6 @@
 import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/bridge/errors'
+import type { AppError } from '../../src-main/core/common/errors'
 import { mailConfigFromEnv, parseMailFrom, parseSmtpUrl } from '../../src-main/core/mail/mail-config'
 import { assertSmtpSecurity, smtpTlsOptions } from '../../src-main/core/mail/smtp.transport'
 

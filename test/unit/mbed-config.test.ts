@@ -1,6 +1,6 @@
 /** Headless bridge configuration (src-main/core/mbed/config.ts) and the client's URL rules. */
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour } from '../../src-main/core/mbed/config'
 import { checkWebSocketUrl, createMbedClient, deriveWebSocketUrl, encodeResourcePath } from '../../src-main/core/mbed/connector.client'
 

@@ -1,7 +1,9 @@
 /** The link's pure parts and its behaviour without a broker; the broker-facing behaviour is in the integration suite. */
 import { describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
-import { backoffDelay, createPlatformLink, linkSecurity, parseClientId, publishFailure } from '../../src-main/core/platform/link'
+import { AppError } from '../../src-main/core/common/errors'
+import { backoffDelay } from '../../src-main/core/common/backoff'
+import { linkSecurity, parseClientId } from '../../src-main/core/platform/broker-url'
+import { createPlatformLink, publishFailure } from '../../src-main/core/platform/link'
 
 function rejection(fn: () => unknown): AppError {
   try {

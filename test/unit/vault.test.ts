@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { AppError } from '../../src-main/core/bridge/errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { createKeytarStore, vaultInstallHint, type KeytarModule } from '../../src-main/core/vault/keytar.store'
 import { createMemoryStore, createUnavailableStore } from '../../src-main/core/vault/memory.store'
 import { secretAccount } from '../../src-main/core/vault/secret-store'
@@ -25,7 +25,7 @@ function expectUnavailable(e: unknown): AppError {
   expect(err.details?.ref?.key).toBe('errors.vaultUnavailable')
   expect(typeof err.details?.ref?.params?.reason).toBe('string')
   expect(err.message).toContain(vaultInstallHint())
-  expect(JSON.stringify(err.toBridge())).not.toContain(SECRET)
+  expect(JSON.stringify(err.toInfo())).not.toContain(SECRET)
   expect(err.message).not.toContain(SECRET)
   return err
 }

@@ -16,8 +16,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-preload/models/profiles'
-import { AppError } from '../../core/bridge/errors'
+import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
+import { AppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
 import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'

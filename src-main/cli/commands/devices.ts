@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
-import { MAX_IMPORT_CHUNK_CHARS } from '../../../src-preload/contract'
+import { MAX_IMPORT_CHUNK_CHARS } from '../../../src-shared/contract'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>

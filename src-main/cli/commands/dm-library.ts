@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { isAppError } from '../../core/bridge/errors'
+import { isAppError } from '../../core/common/errors'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { createPlatformLink } from '../../core/platform/link'
 import { appendAudit } from '../../core/store/audit.store'

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
-import type { Diagnostic } from '../../../src-preload/contract'
+import type { Diagnostic } from '../../../src-shared/contract'
 import { MAX_PACKAGE_BYTES, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
 import { EXIT, formatDiagnostic } from '../runtime'
 

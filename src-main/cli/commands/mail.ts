@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { Invitation } from '../../../src-preload/models/mail'
+import type { Invitation } from '../../../src-shared/models/mail'
 import type { Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>

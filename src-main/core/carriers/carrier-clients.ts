@@ -1,5 +1,5 @@
-import type { ControlCenterExtension } from '../../../src-preload/models/profiles'
-import { AppError } from '../bridge/errors'
+import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
+import { AppError } from '../common/errors'
 import { createGovernorRegistry } from '../http/governor'
 import type { Logger } from '../log/logger'
 import type { ProfilesService } from '../profiles/profiles.service'

@@ -1,11 +1,11 @@
 /**
  * Conversions shared by the carrier clients. The SIM model itself lives with the bridge contract
- * (src-preload/models/sim.ts) because it crosses the bridge; it is re-exported here for the core.
+ * (src-shared/models/sim.ts) because it crosses the bridge; it is re-exported here for the core.
  */
 import { z } from 'zod'
-import type { SimStatus } from '../../../src-preload/models/sim'
+import type { SimStatus } from '../../../src-shared/models/sim'
 
-export * from '../../../src-preload/models/sim'
+export * from '../../../src-shared/models/sim'
 
 const CARRIER_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 

@@ -1,17 +1,17 @@
-import type { BridgeError, DeviceKey, Output, ParsedInput, SimView } from '../../../src-preload/contract'
-import type { ControlCenterExtension } from '../../../src-preload/models/profiles'
-import { CONTROL_CENTER_EXTENSIONS } from '../../../src-preload/models/profiles'
-import type { Sim, SimStatus, SmsMessage } from '../../../src-preload/models/sim'
-import type { CallContext } from '../bridge/dispatcher'
-import { AppError, isAppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+import type { ErrorInfo, DeviceKey, Output, ParsedInput, SimView } from '../../../src-shared/contract'
+import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
+import { CONTROL_CENTER_EXTENSIONS } from '../../../src-shared/models/profiles'
+import type { Sim, SimStatus, SmsMessage } from '../../../src-shared/models/sim'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit } from '../store/audit.store'
 import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
 import { getDeviceDoc } from '../store/devices.store'
 import { listOutbox, newOutboxDoc, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
 import type { ProfileDoc } from '../store/profiles.store'
-import type { Db } from '../store/workspace'
+import type { Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
 
@@ -42,8 +42,8 @@ export function monthsBefore(date: string, months: number): string {
   return first.toISOString().slice(0, 10)
 }
 
-function bridgeError(e: unknown): BridgeError {
-  return isAppError(e) ? e.toBridge() : { code: 'INTERNAL', message: 'Unexpected failure' }
+function bridgeError(e: unknown): ErrorInfo {
+  return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
 }
 
 export interface SimDeps {
@@ -234,13 +234,13 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
 
     async usageHistory(input: ParsedInput<'sim:usageHistory'>): Promise<Output<'sim:usageHistory'>> {
       const r = await resolve(input)
-      let offline: BridgeError | null = null
+      let offline: ErrorInfo | null = null
       if (input.refresh) {
         try {
           await readRecentCycles(r)
         } catch (e) {
           if (!(isAppError(e) && UNREACHABLE.has(e.code))) throw e
-          offline = e.toBridge()
+          offline = e.toInfo()
         }
       }
       return { cycles: await listUsageCache(db, r.carrier, r.iccid), offline }
@@ -279,7 +279,7 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
           continue
         }
         let state: OutboxDoc['state'] = 'done'
-        let lastError: BridgeError | null = null
+        let lastError: ErrorInfo | null = null
         try {
           const r = await resolve({ ...item.device, carrier: item.carrier })
           if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)

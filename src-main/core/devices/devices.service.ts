@@ -1,7 +1,7 @@
-import type { Device, DeviceKey, Diagnostic, Output, ParsedInput } from '../../../src-preload/contract'
-import type { CallContext } from '../bridge/dispatcher'
-import { AppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+import type { Device, DeviceKey, Diagnostic, Output, ParsedInput } from '../../../src-shared/contract'
+import type { CallContext } from '../common/call-context'
+import { AppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import { auditDoc } from '../store/audit.store'
 import {
   deviceDocId,
@@ -14,7 +14,7 @@ import {
   type DeviceIndex,
   type DraftDoc,
 } from '../store/devices.store'
-import { assertBulkOk, isConflict, type Db } from '../store/workspace'
+import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { checkExtensionConfig } from './extension-config'
 
 export interface DevicesDeps {

@@ -1,6 +1,6 @@
 import { parse, type Parser } from 'csv-parse'
-import type { MessageRef } from '../../../src-preload/contract'
-import { AppError } from '../bridge/errors'
+import type { MessageRef } from '../../../src-shared/contract'
+import { AppError } from '../common/errors'
 import { canonicalHeader } from './import-rows'
 
 export type ImportFormat = 'csv' | 'jsonl'

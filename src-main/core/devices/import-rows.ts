@@ -1,4 +1,4 @@
-import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-preload/contract'
+import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import type { InvocationResult } from '../../../src-preload/models/packages'
-import { AppError } from '../bridge/errors'
+import type { InvocationResult } from '../../../src-shared/models/packages'
+import { AppError } from '../common/errors'
 import type { PlatformLink } from '../platform/link'
 import { dmCustomActionTopic, dmResponseTopic } from '../platform/topics'
-import { compileFullMatch } from '../../../src-preload/models/full-match'
-import type { DmAction } from './validator'
+import { compileFullMatch } from '../../../src-shared/models/full-match'
+import type { DmAction } from '../../../src-shared/models/packages'
 
 /** A device's answer (platform.md §3): `{"rc": 200, "reqId": "…"}`; anything else on the topic is ignored. */
 const responseSchema = z.object({ rc: z.number().int(), reqId: z.string() })

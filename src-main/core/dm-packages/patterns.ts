@@ -1,4 +1,4 @@
-import { compileFullMatch, type FullMatcher } from '../../../src-preload/models/full-match'
+import { compileFullMatch, type FullMatcher } from '../../../src-shared/models/full-match'
 
 /**
  * The `value` of a package parameter is a regular expression. The platform that defined the format is written

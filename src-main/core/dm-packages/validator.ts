@@ -1,12 +1,12 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import type { Node } from 'jsonc-parser'
-import type { Diagnostic, MessageRef } from '../../../src-preload/contract'
+import type { Diagnostic, MessageRef } from '../../../src-shared/contract'
 import schema from '../../../resources/schemas/dm-package.schema.json'
 import { capDiagnostics, makeDiagnostic, sortDiagnostics } from '../json/diagnostic'
 import type { LineMap } from '../json/line-map'
 import { parseJsonDocument } from '../json/parse'
 import { childPointer, pointerSegments } from '../json/pointer'
-import type { MatchBudget } from '../../../src-preload/models/full-match'
+import type { MatchBudget } from '../../../src-shared/models/full-match'
 import { checkPattern, type PatternCheck } from './patterns'
 
 /**
@@ -30,8 +30,8 @@ import { checkPattern, type PatternCheck } from './patterns'
  */
 
 /** Largest package accepted, in bytes of UTF-8 (what a file picker or `ls -l` shows). */
-export { MAX_PACKAGE_BYTES } from '../../../src-preload/models/packages'
-import { MAX_PACKAGE_BYTES } from '../../../src-preload/models/packages'
+export { MAX_PACKAGE_BYTES } from '../../../src-shared/models/packages'
+import { MAX_PACKAGE_BYTES, type DmAction, type DmPackage, type LocaleMap } from '../../../src-shared/models/packages'
 /** Real packages nest five levels (root, actions, action, parameters, parameter); unknown fields get room. */
 export const MAX_PACKAGE_DEPTH = 64
 /** Diagnostics returned at most (one more says how many were left out). */
@@ -40,36 +40,6 @@ export const IDENTIFIER_MAX = 255
 export const PROVIDER_MAX = 1024
 /** Worst-case steps of all default-value checks of one package (≈ 0.1 s): value length × pattern size, summed. */
 const MATCH_BUDGET = 10_000_000
-
-/** Map of locale (e.g. "en_US") → text, with at least one entry. */
-export type LocaleMap = Record<string, string>
-
-export interface DmParameter {
-  name: string
-  /** Regular expression a supplied value must match as a whole; absent: any value. Numbers arrive as text. */
-  value?: string
-  /** Always present (the format's default is false); the strings "true"/"false" arrive as booleans. */
-  required: boolean
-  /** Numbers and booleans arrive as text. */
-  defaultValue?: string
-}
-
-export interface DmAction {
-  actionDisplayName: LocaleMap
-  description?: LocaleMap
-  /** Absent when the package has none (an empty array would be invalid if written back). */
-  parameters?: DmParameter[]
-}
-
-/** A valid package, normalised: coerced forms replaced, unknown fields dropped, key order kept. */
-export interface DmPackage {
-  bundleId: string
-  version?: string
-  provider?: string
-  displayName: LocaleMap
-  description?: LocaleMap
-  actions: Record<string, DmAction>
-}
 
 export interface PackageCheck {
   /** No error (warnings allowed). */

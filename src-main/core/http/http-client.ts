@@ -1,7 +1,7 @@
 // undici rather than the fetch global: per-client Agent (CAs, proxy, timeouts), the connection-level hook that
 // tells whether a request reached the socket (needed to decide if a POST may be repeated), and its typed errors.
 import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispatcher } from 'undici'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { createGovernor, type Governor } from './governor'
 import { assertSecureUrl } from './secure-url'

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 
 /**
  * Loopback hosts are the one place plain http:// is accepted: the test peers and local tunnels run there, and

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import tls from 'node:tls'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 
 /**
  * Certificate trust for every TLS client of the core (HTTP, MQTT, SMTP): verification is never switched off, and a

@@ -1,4 +1,4 @@
-import type { Diagnostic, MessageRef } from '../../../src-preload/contract'
+import type { Diagnostic, MessageRef } from '../../../src-shared/contract'
 import type { LineMap } from './line-map'
 
 /** A diagnostic for the text at [offset, offset + length); a zero-length span still covers one character. */

@@ -1,5 +1,5 @@
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser'
-import type { Diagnostic } from '../../../src-preload/contract'
+import type { Diagnostic } from '../../../src-shared/contract'
 import { makeDiagnostic } from './diagnostic'
 import { LineMap } from './line-map'
 

@@ -7,9 +7,9 @@
  * of every value, so each problem is pointed out with its line and column. No diagnostic ever quotes the password.
  */
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser'
-import type { Diagnostic, MessageRef } from '../../../src-preload/contract'
-import { hasControl } from '../../../src-preload/models/mail-addresses'
-import { isSmtpHost, MAX_CREDENTIALS_JSON } from '../../../src-preload/models/mail'
+import type { Diagnostic, MessageRef } from '../../../src-shared/contract'
+import { hasControl } from '../../../src-shared/models/mail-addresses'
+import { isSmtpHost, MAX_CREDENTIALS_JSON } from '../../../src-shared/models/mail'
 
 export interface SendGridCredentials {
   hostname: string

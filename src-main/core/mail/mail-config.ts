@@ -3,10 +3,10 @@
  * vault, or — for scripts — from environment variables (FIELDLINE_SMTP_URL, FIELDLINE_MAIL_FROM,
  * FIELDLINE_SENDGRID_API_KEY, FIELDLINE_SENDGRID_URL, FIELDLINE_ORGANISATION). It lives in memory only.
  */
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import { assertSecureUrl, isLoopbackHost } from '../http/secure-url'
-import { addressProblem, displayNameProblem, hasControl, textProblem } from '../../../src-preload/models/mail-addresses'
-import { DEFAULT_SENDGRID_URL, isSmtpHost, type MailMode } from '../../../src-preload/models/mail'
+import { addressProblem, displayNameProblem, hasControl, textProblem } from '../../../src-shared/models/mail-addresses'
+import { DEFAULT_SENDGRID_URL, isSmtpHost, type MailMode } from '../../../src-shared/models/mail'
 import type { MailAddress } from './mail-validation'
 import type { SendGridConfig } from './sendgrid.client'
 import type { SmtpConfig } from './smtp.transport'

@@ -7,8 +7,8 @@
  * caller knows of, including the base64 forms that SMTP AUTH puts on the wire.
  */
 import { z } from 'zod'
-import type { ErrorCode, MessageRef } from '../../../src-preload/contract'
-import { AppError, isAppError } from '../bridge/errors'
+import type { ErrorCode, MessageRef } from '../../../src-shared/contract'
+import { AppError, isAppError } from '../common/errors'
 import type { HttpResponse } from '../http/http-client'
 import { classifyTransportError } from '../http/transport-errors'
 

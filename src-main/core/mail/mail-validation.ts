@@ -4,9 +4,9 @@
  * header and no malformed address reaches a server.
  */
 import type { z } from 'zod'
-import { AppError } from '../bridge/errors'
-import { parseOrThrow } from '../bridge/validation'
-import { addressProblem, displayNameProblem, MAX_SUBJECT_LENGTH, textProblem } from '../../../src-preload/models/mail-addresses'
+import { AppError } from '../common/errors'
+import { parseOrThrow } from '../common/validation'
+import { addressProblem, displayNameProblem, MAX_SUBJECT_LENGTH, textProblem } from '../../../src-shared/models/mail-addresses'
 
 export interface MailAddress {
   name?: string

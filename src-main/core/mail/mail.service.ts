@@ -7,18 +7,18 @@
  * one, logs one or puts one in an error.
  */
 import { randomBytes } from 'node:crypto'
-import type { Diagnostic } from '../../../src-preload/contract'
-import type { CallContext } from '../bridge/dispatcher'
-import { AppError, isAppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+import type { Diagnostic } from '../../../src-shared/contract'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import { createGovernor, type Governor } from '../http/governor'
 import type { HttpTimeouts } from '../http/http-client'
 import { parseCaBundle } from '../http/trust'
 import type { Logger } from '../log/logger'
 import { auditDoc, appendAudit, type AuditInput } from '../store/audit.store'
-import { assertBulkOk, isConflict, type Db } from '../store/workspace'
+import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
-import { sameAddress } from '../../../src-preload/models/mail-addresses'
+import { sameAddress } from '../../../src-shared/models/mail-addresses'
 import { parseSendGridCredentials } from './credentials-json'
 import { mailConfigFromEnv, normaliseSendGridUrl, type ResolvedMailConfig } from './mail-config'
 import {
@@ -36,7 +36,7 @@ import {
   type MailSettingsView,
   type MailVerifyResult,
   type SendResult,
-} from '../../../src-preload/models/mail'
+} from '../../../src-shared/models/mail'
 import {
   emptySettingsDoc,
   invitationDocId,

@@ -7,9 +7,9 @@
  *   team while each machine keeps its own keychain.
  * - `invitation:<id>` (kind 'invitation'): one invitation and its state.
  */
-import { getOrNull, type BaseDoc, type Db } from '../store/workspace'
+import { getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { secretAccount } from '../vault/secret-store'
-import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode, SmtpSecurity } from '../../../src-preload/models/mail'
+import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
 
 export const MAIL_SETTINGS_ID = 'mail:settings'
 export const INVITATION_PREFIX = 'invitation:'

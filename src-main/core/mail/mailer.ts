@@ -1,7 +1,7 @@
 /**
  * What the mail service needs from a transport, whichever of the three modes carries the message.
  */
-import type { MailMode } from '../../../src-preload/models/mail'
+import type { MailMode } from '../../../src-shared/models/mail'
 import type { MailAddress, OutgoingMail } from './mail-validation'
 
 export interface Mailer {

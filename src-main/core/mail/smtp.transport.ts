@@ -9,12 +9,12 @@
  */
 import type tls from 'node:tls'
 import { createTransport } from 'nodemailer'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import { isLoopbackHost } from '../http/secure-url'
 import { trustedCas } from '../http/trust'
 import type { Logger } from '../log/logger'
 import { smtpError } from './mail-errors'
-import type { MailMode, SmtpSecurity } from '../../../src-preload/models/mail'
+import type { MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
 import { assertSafeMail, type MailAddress, type OutgoingMail } from './mail-validation'
 import type { Mailer } from './mailer'
 

@@ -3,8 +3,8 @@
  * English and French. Every value that comes from an operator or a setting goes through escapeHtml in the HTML part;
  * the text part is plain text and needs no escaping. Subjects are checked for line breaks where they are used.
  */
-import { escapeHtml } from '../../../src-preload/models/mail-addresses'
-import type { InvitationRole, MailLanguage, MailMode } from '../../../src-preload/models/mail'
+import { escapeHtml } from '../../../src-shared/models/mail-addresses'
+import type { InvitationRole, MailLanguage, MailMode } from '../../../src-shared/models/mail'
 
 export interface RenderedMail {
   subject: string

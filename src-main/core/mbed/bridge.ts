@@ -43,7 +43,7 @@
  * connection per client id) and never closes it.
  */
 import { randomUUID } from 'node:crypto'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { publishFailure, type LinkStateEvent, type PlatformLink, type Unsubscribe } from '../platform/link'
 import { commandSubscription, eventTopic, isValidTopicPart, parseTopic } from '../platform/topics'
@@ -59,10 +59,10 @@ import {
   type MbedBridgeStatus,
   type MbedCommandView,
   type MbedLiveNotification,
-} from '../../../src-preload/models/mbed'
+} from '../../../src-shared/models/mbed'
 import { DropOldestQueue } from './queue'
 
-export type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../src-preload/models/mbed'
+export type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
 
 export const DEFAULT_DEVICE_TYPE = 'mbed'
 
@@ -370,7 +370,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   function status(): MbedBridgeStatus {
     return {
       state,
-      reason: reason ? reason.toBridge() : null,
+      reason: reason ? reason.toInfo() : null,
       since: iso(since),
       channel: { kind: channelKind, state: channel.state },
       link: { state: link.state, insecure: link.insecure },

@@ -35,10 +35,10 @@
  * pull channel, 24 h for a WebSocket channel, §1.5).
  */
 import type { WebSocket } from 'ws'
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import { classifyTransportError } from '../http/transport-errors'
 import type { Logger } from '../log/logger'
-import { backoffDelay } from '../platform/link'
+import { backoffDelay } from '../common/backoff'
 import type { MbedClient } from './connector.client'
 import { envelopeSize, parseEnvelope, type MalformedItem, type MbedEnvelope } from './envelope'
 

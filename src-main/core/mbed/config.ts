@@ -3,9 +3,9 @@
  * variables for scripts. Both end in one `MbedBridgeConfig`, checked here so that a bad configuration is refused
  * before anything connects, with the reason (the CLI exits 2 with it).
  */
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
-import { linkSecurity, parseClientId, type LinkSecurity } from '../platform/link'
+import { linkSecurity, parseClientId, type LinkSecurity } from '../platform/broker-url'
 import { isValidTopicPart } from '../platform/topics'
 import type { ChannelKind } from './channel'
 import { MBED_CONNECTOR_URL, type MbedFlavour } from './connector.client'
@@ -32,7 +32,7 @@ export interface MbedBridgeConfig {
   }
 }
 
-/** The mbed profile as the profiles service stores it (src-preload/models/profiles.ts mbedSettingsSchema). */
+/** The mbed profile as the profiles service stores it (src-shared/models/profiles.ts mbedSettingsSchema). */
 export interface MbedProfileSettings {
   apiUrl: string
   flavour: MbedFlavour

@@ -8,11 +8,11 @@
  * (1–36 of A–Z a–z 0–9 - _ .) are refused and reported one by one; devices that already exist are left untouched
  * and reported as existing.
  */
-import { DEVICE_ID_PATTERN, type DeviceKey, type MessageRef } from '../../../src-preload/contract'
-import type { EventBus } from '../bridge/events'
+import { DEVICE_ID_PATTERN, type DeviceKey, type MessageRef } from '../../../src-shared/contract'
+import type { EventBus } from '../common/events'
 import { auditDoc } from '../store/audit.store'
 import { deviceDocId, getDeviceDoc, newDeviceDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
-import { assertBulkOk, type Db } from '../store/workspace'
+import { assertBulkOk, type Db } from '../store/documents'
 import { deviceTypeFor } from './bridge'
 
 export interface ImportableEndpoint {

@@ -9,19 +9,19 @@
  * access key (§1.5): two bridges on the same key would take the channel from each other.
  */
 import type { z } from 'zod'
-import { mbedSettingsSchema, type MbedSettings } from '../../../src-preload/models/profiles'
-import type { CallContext } from '../bridge/dispatcher'
-import { AppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
+import type { CallContext } from '../common/call-context'
+import { AppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
-import type { Db } from '../store/workspace'
+import type { Db } from '../store/documents'
 import { createMbedBridge, listEndpointsWithResources, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
-import type { mbedChannels, MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../src-preload/models/mbed'
+import type { mbedChannels, MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
@@ -183,7 +183,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
           ? active.bridge.listEndpoints(input.type ? { type: input.type } : {})
           : listEndpointsWithResources(client, settings.defaultDeviceType, input.type ? { type: input.type } : {}),
       )
-      return { items: items.map((e) => ({ ...e, resourcesError: e.resourcesError ? e.resourcesError.toBridge() : null })) }
+      return { items: items.map((e) => ({ ...e, resourcesError: e.resourcesError ? e.resourcesError.toInfo() : null })) }
     },
 
     /** Imports the profile's endpoints (all, or those named) as workspace devices, with one audit entry per batch. */

@@ -31,12 +31,14 @@
  *   UI shows a warning, and a warning is logged.
  */
 import { connect as mqttConnect, type IClientOptions, type ISubscriptionGrant, type MqttClient } from 'mqtt'
-import type { ErrorCode } from '../../../src-preload/contract'
-import { AppError } from '../bridge/errors'
+import type { ErrorCode } from '../../../src-shared/contract'
+import { AppError } from '../common/errors'
 import { trustedCas } from '../http/trust'
-import { isLoopbackHost } from '../http/secure-url'
 import { classifyTransportError } from '../http/transport-errors'
 import type { Logger } from '../log/logger'
+import { backoffDelay } from '../common/backoff'
+import { linkSecurity, parseBrokerUrl, parseClientId, type LinkSecurity } from './broker-url'
+import { connackRefusal, disconnectRefusal, reasonText, type Refusal } from './mqtt-reasons'
 import { assertPublishTopic, assertTopicFilter, topicMatches } from './topics'
 
 export type LinkState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped' | 'failed'
@@ -57,8 +59,6 @@ export interface LinkStateEvent {
   retryInMs?: number
 }
 
-/** 'tls': mqtts:// or wss://; 'loopback-plain': no TLS, but the traffic stays on this computer; 'plain-remote': warn. */
-export type LinkSecurity = 'tls' | 'loopback-plain' | 'plain-remote'
 
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
 
@@ -128,69 +128,6 @@ export interface PlatformLink {
 
 export const PLATFORM_MAX_PAYLOAD_BYTES = 131_072
 const DEFAULT_RECONNECT = { minMs: 1_000, maxMs: 60_000 }
-
-const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:'])
-
-function parseLinkUrl(url: string): URL {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw AppError.withRef('VALIDATION', `Not a valid URL: ${String(url).slice(0, 200)}`, { key: 'errors.invalidUrl', params: { url: String(url).slice(0, 200) } })
-  }
-  if (!SCHEMES.has(parsed.protocol) || parsed.hostname === '') {
-    throw AppError.withRef('VALIDATION', `The broker URL must be mqtt://, mqtts://, ws:// or wss:// with a host (got ${parsed.protocol})`, {
-      key: 'errors.invalidUrl',
-      params: { url: `${parsed.protocol}//${parsed.host}` },
-    })
-  }
-  // A URL ends up in documents and log lines, where a secret must never be.
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw AppError.withRef('VALIDATION', 'The URL must not contain a user name or password; enter credentials in their own fields', {
-      key: 'errors.urlHasCredentials',
-    })
-  }
-  return parsed
-}
-
-/** Classifies a broker URL for the security indicator; throws VALIDATION for anything that is not a broker URL. */
-export function linkSecurity(url: string): LinkSecurity {
-  const parsed = parseLinkUrl(url)
-  if (parsed.protocol === 'mqtts:' || parsed.protocol === 'wss:') return 'tls'
-  return isLoopbackHost(parsed.hostname) ? 'loopback-plain' : 'plain-remote'
-}
-
-const CLIENT_ID = /^(?:a:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})|A:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})(?::([A-Za-z0-9._-]{1,36}))?)$/
-
-/**
- * Parses an application client id (spec §3): `a:<org>:<appId>`, or the scalable forms `A:<org>:<appId>` and
- * `A:<org>:<appId>:<instanceId>` (instanceId ≤ 36). appId uses the platform charset `a-zA-Z0-9-_.`; its length
- * (1–36) and the org's charset are not documented and follow the platform's other ids [I]. Device (`d:`) and
- * gateway (`g:`) ids are refused: this link acts as an application.
- */
-export function parseClientId(clientId: string): { scalable: boolean; org: string; appId: string; instanceId?: string } {
-  const m = typeof clientId === 'string' ? CLIENT_ID.exec(clientId) : null
-  if (!m) {
-    const shown = String(clientId).slice(0, 100)
-    throw AppError.withRef('VALIDATION', `Invalid application client id ${JSON.stringify(shown)}: use a:<org>:<appId> or A:<org>:<appId> (letters, digits, '-', '_', '.')`, {
-      key: 'platform.invalidClientId',
-      params: { value: shown },
-    })
-  }
-  if (m[1] !== undefined && m[2] !== undefined) return { scalable: false, org: m[1], appId: m[2] }
-  return { scalable: true, org: m[3] ?? '', appId: m[4] ?? '', ...(m[5] !== undefined ? { instanceId: m[5] } : {}) }
-}
-
-/**
- * Delay before retry number `failures` (1 = after the first failure): the step doubles from minMs up to maxMs,
- * and the delay is drawn from the upper half of the step ("equal jitter"). The jitter spreads many consoles
- * reconnecting to a restarted broker; the floor of half a step keeps a single client from retrying in a burst.
- */
-export function backoffDelay(failures: number, range: { minMs: number; maxMs: number }, random: () => number = Math.random): number {
-  const step = Math.min(range.maxMs, range.minMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30))
-  const r = Math.min(Math.max(random(), 0), 1)
-  return Math.round(step / 2 + (step / 2) * r)
-}
 
 /**
  * What a rejected publish means for a caller that keeps its own queue: 'not-sent' (invalid, too large, or the
@@ -268,92 +205,13 @@ interface FilterEntry {
   granted: boolean
 }
 
-interface Refusal {
-  code: ErrorCode
-  key: string
-  fatal: boolean
-  text: string
-}
-
-/** CONNACK return codes (3.1.1: 1–5) and reason codes (5: ≥ 0x80); the two ranges do not overlap. */
-const CONNACK_REFUSALS: Record<number, Omit<Refusal, 'text'>> = {
-  1: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
-  2: { code: 'VALIDATION', key: 'platform.clientIdRejected', fatal: true },
-  3: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
-  4: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
-  5: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
-  0x81: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
-  0x82: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
-  0x84: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
-  0x85: { code: 'VALIDATION', key: 'platform.clientIdRejected', fatal: true },
-  0x86: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
-  0x87: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
-  0x88: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
-  0x89: { code: 'NETWORK', key: 'platform.serverUnavailable', fatal: false },
-  0x8a: { code: 'FORBIDDEN', key: 'platform.banned', fatal: true },
-  0x8c: { code: 'AUTH_FAILED', key: 'platform.authFailed', fatal: true },
-  0x95: { code: 'VALIDATION', key: 'platform.protocolRejected', fatal: true },
-  0x97: { code: 'RATE_LIMITED', key: 'platform.rateLimited', fatal: false },
-  0x9c: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
-  0x9d: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
-  0x9f: { code: 'RATE_LIMITED', key: 'platform.rateLimited', fatal: false },
-}
-
-/** MQTT 5 DISCONNECT reasons a reconnect cannot fix; any other server disconnect is retried. */
-const DISCONNECT_REFUSALS: Record<number, Omit<Refusal, 'text'>> = {
-  0x8a: { code: 'FORBIDDEN', key: 'platform.banned', fatal: true },
-  0x8e: { code: 'CONFLICT', key: 'platform.sessionTakenOver', fatal: true },
-  0x9c: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
-  0x9d: { code: 'NETWORK', key: 'platform.serverMoved', fatal: true },
-}
-
-const REASON_TEXT: Record<number, string> = {
-  1: 'unacceptable protocol version',
-  2: 'client identifier rejected',
-  3: 'server unavailable',
-  4: 'bad user name or password',
-  5: 'not authorized',
-  0x80: 'unspecified error',
-  0x81: 'malformed packet',
-  0x82: 'protocol error',
-  0x83: 'implementation specific error',
-  0x84: 'unsupported protocol version',
-  0x85: 'client identifier not valid',
-  0x86: 'bad user name or password',
-  0x87: 'not authorized',
-  0x88: 'server unavailable',
-  0x89: 'server busy',
-  0x8a: 'banned',
-  0x8b: 'server shutting down',
-  0x8c: 'bad authentication method',
-  0x8d: 'keep alive timeout',
-  0x8e: 'session taken over',
-  0x90: 'topic name invalid',
-  0x95: 'packet too large',
-  0x97: 'quota exceeded',
-  0x98: 'administrative action',
-  0x99: 'payload format invalid',
-  0x9c: 'use another server',
-  0x9d: 'server moved',
-  0x9f: 'connection rate exceeded',
-}
-
-function reasonText(code: number): string {
-  return `${REASON_TEXT[code] ?? 'refused'} (0x${code.toString(16).padStart(2, '0')})`
-}
-
-function refusalFrom(table: Record<number, Omit<Refusal, 'text'>>, code: number): Refusal {
-  const entry = table[code] ?? { code: 'NETWORK', key: 'platform.connectionLost', fatal: false }
-  return { ...entry, text: reasonText(code) }
-}
-
 /** Decides what a closed connection means: fatal (stop, state 'failed') or transient (retry with backoff). */
 function classifyClose(conn: Connection): Refusal {
   const err = conn.lastError
   const numeric = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : undefined
   // mqtt.js reports a CONNACK refusal as an error whose numeric code is the return/reason code.
-  if (numeric !== undefined && !conn.acked) return refusalFrom(CONNACK_REFUSALS, numeric)
-  if (conn.disconnectReason !== undefined && conn.disconnectReason >= 0x80) return refusalFrom(DISCONNECT_REFUSALS, conn.disconnectReason)
+  if (numeric !== undefined && !conn.acked) return connackRefusal(numeric)
+  if (conn.disconnectReason !== undefined && conn.disconnectReason >= 0x80) return disconnectRefusal(conn.disconnectReason)
   const transport = classifyTransportError(err)
   if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.reason }
   if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.reason }
@@ -394,7 +252,7 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
 const noopLogger: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} }
 
 export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
-  const url = parseLinkUrl(options.url)
+  const url = parseBrokerUrl(options.url)
   const security = linkSecurity(options.url)
   parseClientId(options.clientId)
   const log = options.logger ?? noopLogger

@@ -1,17 +1,21 @@
-import type { BridgeError } from '../../../src-preload/contract'
-import type { PlatformSettings } from '../../../src-preload/models/profiles'
-import { AppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+import type { ErrorInfo } from '../../../src-shared/contract'
+import type { PlatformSettings } from '../../../src-shared/models/profiles'
+import { AppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
-import type { ProfilesService } from '../profiles/profiles.service'
 import type { ProfileDoc } from '../store/profiles.store'
 import { createPlatformLink, type PlatformLink } from './link'
 
 /** How long "Verify connection" waits for the broker before it reports what it saw. */
 const VERIFY_TIMEOUT_MS = 15_000
 
+/** Reads a profile's secret from the vault (the profiles service does); the link needs the password alone. */
+export interface ProfileSecrets {
+  secret(doc: ProfileDoc, field: string): Promise<string | null>
+}
+
 export interface PlatformLinksDeps {
-  profiles: ProfilesService
+  profiles: ProfileSecrets
   bus: EventBus
   logger?: Logger
 }
@@ -50,7 +54,7 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
       if (cached) await cached.link.close()
       const link = await build(doc)
       link.on('state', (e) => {
-        const reason: BridgeError | null = e.reason ? e.reason.toBridge() : null
+        const reason: ErrorInfo | null = e.reason ? e.reason.toInfo() : null
         bus.emit('platform:state', { profileId: profileId(doc), state: e.state, reason, security: link.security })
       })
       links.set(doc._id, { rev: doc._rev, link })
@@ -85,7 +89,7 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
       return [...links.entries()].map(([id, { link }]) => ({
         profileId: id.split(':').slice(2).join(':'),
         state: link.state,
-        reason: link.lastError?.toBridge() ?? null,
+        reason: link.lastError?.toInfo() ?? null,
         security: link.security,
       }))
     },

@@ -14,7 +14,7 @@
  * Builders throw a VALIDATION AppError naming the offending part. `parseTopic` never throws: incoming topics are
  * untrusted input and anything that does not match a known shape exactly is `null`.
  */
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 
 /** Letters, digits, '-', '_', '.' — the platform's id charset. */
 const ID_CHARS = /^[A-Za-z0-9._-]+$/

@@ -8,16 +8,16 @@ import {
   type Profile,
   type ProfileExtension,
   type profileSaveSchema,
-} from '../../../src-preload/models/profiles'
-import type { CallContext } from '../bridge/dispatcher'
-import { AppError } from '../bridge/errors'
-import type { EventBus } from '../bridge/events'
+} from '../../../src-shared/models/profiles'
+import type { CallContext } from '../common/call-context'
+import { AppError } from '../common/errors'
+import type { EventBus } from '../common/events'
 import { assertSecureUrl } from '../http/secure-url'
 import { parseCaBundle } from '../http/trust'
-import { linkSecurity, parseClientId } from '../platform/link'
+import { linkSecurity, parseClientId } from '../platform/broker-url'
 import { auditDoc } from '../store/audit.store'
 import { listProfiles, newProfileDoc, profileDocId, getProfile, type ProfileDoc } from '../store/profiles.store'
-import { assertBulkOk, type Db } from '../store/workspace'
+import { assertBulkOk, type Db } from '../store/documents'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
 
 export type ProfileSaveInput = z.output<typeof profileSaveSchema>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { AuditEntry } from '../../../src-preload/contract'
-import type { BaseDoc, Db } from './workspace'
+import type { AuditEntry } from '../../../src-shared/contract'
+import type { BaseDoc, Db } from './documents'
 
 export interface AuditDoc extends BaseDoc, Omit<AuditEntry, 'id'> {
   kind: 'audit'

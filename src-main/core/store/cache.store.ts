@@ -1,5 +1,5 @@
-import type { CycleUsage, Sim } from '../../../src-preload/models/sim'
-import { getOrNull, type BaseDoc, type Db } from './workspace'
+import type { CycleUsage, Sim } from '../../../src-shared/models/sim'
+import { getOrNull, type BaseDoc, type Db } from './documents'
 
 /**
  * Carrier data as last read, so panels render offline "as of" `fetchedAt`. One document per SIM and one per

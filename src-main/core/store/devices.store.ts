@@ -1,5 +1,5 @@
-import type { Device, DeviceKey, DeviceSummary } from '../../../src-preload/contract'
-import { getOrNull, type BaseDoc, type Db } from './workspace'
+import type { Device, DeviceKey, DeviceSummary } from '../../../src-shared/contract'
+import { getOrNull, type BaseDoc, type Db } from './documents'
 
 export interface DeviceDoc extends BaseDoc {
   kind: 'device'

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
-import type { BaseDoc, Db } from './workspace'
+import type { BaseDoc, Db } from './documents'
 
 /**
  * A migration upgrades every document of one kind from one schemaVersion to the next. Documents also

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { BridgeError, OutboxItem } from '../../../src-preload/contract'
-import type { BaseDoc, Db } from './workspace'
+import type { ErrorInfo, OutboxItem } from '../../../src-shared/contract'
+import type { BaseDoc, Db } from './documents'
 
 /**
  * Carrier changes the operator chose to queue while offline. Ids sort by creation so replay keeps the
@@ -45,6 +45,6 @@ export function toOutboxItem(doc: OutboxDoc): OutboxItem {
     state: doc.state,
     createdAt: doc.createdAt,
     attempts: doc.attempts,
-    lastError: doc.lastError as BridgeError | null,
+    lastError: doc.lastError as ErrorInfo | null,
   }
 }

@@ -1,5 +1,5 @@
-import type { DmPackage } from '../dm-packages/validator'
-import { getOrNull, type BaseDoc, type Db } from './workspace'
+import type { DmPackage } from '../../../src-shared/models/packages'
+import { getOrNull, type BaseDoc, type Db } from './documents'
 
 /**
  * A custom device-management package as the operator added it: the original text (exported as it was given)

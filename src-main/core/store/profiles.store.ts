@@ -1,5 +1,5 @@
-import type { BaseDoc, Db } from './workspace'
-import { getOrNull } from './workspace'
+import type { BaseDoc, Db } from './documents'
+import { getOrNull } from './documents'
 
 /**
  * An extension profile: the non-secret settings of one account at an external service (a Control Center

@@ -1,5 +1,5 @@
-import { settingsSchema, type Settings } from '../../../src-preload/contract'
-import type { Db } from './workspace'
+import { settingsSchema, type Settings } from '../../../src-shared/contract'
+import type { Db } from './documents'
 
 /** UI settings are per machine: a `_local` document is never replicated to teammates. */
 const ID = '_local/settings'

@@ -7,7 +7,7 @@
  * writes `service` + `account`, so neither sees the other's items and switching needs a one-time migration
  * (read every account with keytar, write it with the new library).
  */
-import { AppError } from '../bridge/errors'
+import { AppError } from '../common/errors'
 import { VAULT_SERVICE, type SecretStore } from './secret-store'
 
 export type KeytarModule = Pick<typeof import('keytar'), 'getPassword' | 'setPassword' | 'deletePassword'>

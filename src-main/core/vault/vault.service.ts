@@ -3,8 +3,8 @@
  * read here and no `vault:getSecret` channel: a secret goes from the renderer into the keychain and comes
  * out again only through `readSecret`, inside the core, to the network client that needs it.
  */
-import type { Output } from '../../../src-preload/contract'
-import { isAppError } from '../bridge/errors'
+import type { Output } from '../../../src-shared/contract'
+import { isAppError } from '../common/errors'
 import { secretAccount, type SecretStore } from './secret-store'
 
 /** One audit record; the caller adds who and when. `target` is the account, never the value. */

@@ -1,5 +1,5 @@
 import { addMessages, init, locale } from 'svelte-i18n'
-import type { MessageRef } from '../../../src-preload/contract'
+import type { MessageRef } from '../../../src-shared/contract'
 import en from './en.json'
 import fr from './fr.json'
 

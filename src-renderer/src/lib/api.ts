@@ -1,26 +1,26 @@
 import type {
-  BridgeApi,
-  BridgeError,
+  FieldlineApi,
+  ErrorInfo,
   ChannelName,
   EventName,
   EventPayload,
   Input,
   Output,
   Result,
-} from '../../../src-preload/contract'
-import { WsBridge, type ConnectionStatus } from './ws-bridge'
+} from '../../../src-shared/contract'
+import { WsBridge, type ConnectionStatus } from './ws-transport'
 
 export type { ConnectionStatus }
 
 const TOKEN_KEY = 'fieldline.token'
 
 /** A failed bridge call, thrown by `api.call` so that callers can use try/catch and still see the code. */
-export class BridgeCallError extends Error {
-  readonly error: BridgeError
+export class CallError extends Error {
+  readonly error: ErrorInfo
 
-  constructor(error: BridgeError) {
+  constructor(error: ErrorInfo) {
     super(error.message)
-    this.name = 'BridgeCallError'
+    this.name = 'CallError'
     this.error = error
   }
 }
@@ -28,7 +28,7 @@ export class BridgeCallError extends Error {
 export interface Api {
   readonly status: ConnectionStatus
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
-  /** Like invoke, but returns the value or throws a BridgeCallError. */
+  /** Like invoke, but returns the value or throws a CallError. */
   call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   onStatus(listener: (status: ConnectionStatus) => void): () => void
@@ -49,7 +49,7 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY)
 }
 
-function wrap(bridge: BridgeApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
+function wrap(bridge: FieldlineApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
   return {
     get status() {
       return extras.status()
@@ -57,7 +57,7 @@ function wrap(bridge: BridgeApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> &
     invoke: (channel, input) => bridge.invoke(channel, input),
     async call(channel, input) {
       const result = await bridge.invoke(channel, input)
-      if (!result.ok) throw new BridgeCallError(result.error)
+      if (!result.ok) throw new CallError(result.error)
       return result.value
     },
     on: (event, listener) => bridge.on(event, listener),
@@ -76,7 +76,7 @@ function createApi(): Api {
   }
   const token = takeToken()
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  const url = token ? `${scheme}//${location.host}/bridge?token=${encodeURIComponent(token)}` : null
+  const url = token ? `${scheme}//${location.host}/ipc?token=${encodeURIComponent(token)}` : null
   const ws = new WsBridge(url)
   return wrap(ws, {
     status: () => ws.status,

@@ -1,6 +1,6 @@
-import type { BridgeError } from '../../../src-preload/contract'
-import { compileFullMatch } from '../../../src-preload/models/full-match'
-import { MAX_PACKAGE_BYTES, type PackageDetail } from '../../../src-preload/models/packages'
+import type { ErrorInfo } from '../../../src-shared/contract'
+import { compileFullMatch } from '../../../src-shared/models/full-match'
+import { MAX_PACKAGE_BYTES, type PackageDetail } from '../../../src-shared/models/packages'
 
 /**
  * Helpers for device-management packages on this side of the bridge. The core is the authority on every rule here
@@ -20,7 +20,7 @@ function megabytes(bytes: number): string {
 }
 
 /** The refusal the core would give for a file of this size, made here without reading the file. */
-export function tooLargeError(bytes: number): BridgeError {
+export function tooLargeError(bytes: number): ErrorInfo {
   const size = megabytes(bytes)
   const max = megabytes(MAX_PACKAGE_BYTES)
   return {

@@ -1,12 +1,12 @@
-import { ERROR_CODES, type BridgeError, type MessageRef } from '../../../src-preload/contract'
+import { ERROR_CODES, type ErrorInfo, type MessageRef } from '../../../src-shared/contract'
 import { hasMessage, translateRef, type Translate } from '../i18n'
-import { BridgeCallError } from './api'
+import { CallError } from './api'
 
-const UNEXPECTED: BridgeError = { code: 'INTERNAL', message: 'Unexpected error' }
+const UNEXPECTED: ErrorInfo = { code: 'INTERNAL', message: 'Unexpected error' }
 
-/** Any thrown value as a BridgeError, so every failure is shown through the same translation path. */
-export function toBridgeError(e: unknown): BridgeError {
-  if (e instanceof BridgeCallError) return e.error
+/** Any thrown value as a ErrorInfo, so every failure is shown through the same translation path. */
+export function toBridgeError(e: unknown): ErrorInfo {
+  if (e instanceof CallError) return e.error
   if (e instanceof Error) return { ...UNEXPECTED, message: e.message }
   return UNEXPECTED
 }
@@ -15,7 +15,7 @@ export function toBridgeError(e: unknown): BridgeError {
  * The one place that turns a bridge error into text for the operator: the specific message the core
  * referenced when there is one, otherwise the translated meaning of the error code.
  */
-export function errorText(t: Translate, error: BridgeError): string {
+export function errorText(t: Translate, error: ErrorInfo): string {
   const generic = ERROR_CODES.includes(error.code) ? t(`errors.code.${error.code}`) : error.message
   const ref = error.details?.ref
   if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, namedCarrier(t, ref), generic), error.details?.carrierCode)

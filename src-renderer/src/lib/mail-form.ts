@@ -1,6 +1,6 @@
-import type { BridgeError, MessageRef } from '../../../src-preload/contract'
-import { isSmtpHost, type MailMode, type MailSettingsView, type SmtpSecurity } from '../../../src-preload/models/mail'
-import { addressProblem, displayNameProblem, hasControl, textProblem } from '../../../src-preload/models/mail-addresses'
+import type { ErrorInfo, MessageRef } from '../../../src-shared/contract'
+import { isSmtpHost, type MailMode, type MailSettingsView, type SmtpSecurity } from '../../../src-shared/models/mail'
+import { addressProblem, displayNameProblem, hasControl, textProblem } from '../../../src-shared/models/mail-addresses'
 import { urlProblem } from './profile-form'
 import type { CredentialsPreview, MailSave } from './state/mail.svelte'
 
@@ -260,7 +260,7 @@ const FIELD_KEYS = new Set(['mail.headerInjection', 'mail.invalidAddress', 'mail
  * the whole form (shown at the bottom). Refusals the contract's own checks make carry only paths and English text
  * (`errors.invalidInput`): the path still finds the field.
  */
-export function settingsFieldOf(error: BridgeError, mode: MailMode): { field: MailField; ref: MessageRef } | null {
+export function settingsFieldOf(error: ErrorInfo, mode: MailMode): { field: MailField; ref: MessageRef } | null {
   if (error.code !== 'VALIDATION') return null
   const ref = error.details?.ref
   const key = ref?.key

@@ -1,5 +1,5 @@
-import type { MessageRef } from '../../../src-preload/contract'
-import type { MbedProfile, MbedSettings } from '../../../src-preload/models/profiles'
+import type { MessageRef } from '../../../src-shared/contract'
+import type { MbedProfile, MbedSettings } from '../../../src-shared/models/profiles'
 import { urlProblem } from './profile-form'
 
 /**

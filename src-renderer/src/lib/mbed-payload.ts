@@ -1,4 +1,4 @@
-import type { MessageRef } from '../../../src-preload/contract'
+import type { MessageRef } from '../../../src-shared/contract'
 
 /**
  * mbed payloads as the operator sees and types them. Payloads cross the bridge in base64 (platform.md §1.6); the

@@ -1,5 +1,5 @@
-import type { MessageRef } from '../../../src-preload/contract'
-import type { PlatformProfile } from '../../../src-preload/models/profiles'
+import type { MessageRef } from '../../../src-shared/contract'
+import type { PlatformProfile } from '../../../src-shared/models/profiles'
 import { isLoopbackHost } from './profile-form'
 
 /**

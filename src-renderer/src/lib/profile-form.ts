@@ -1,5 +1,5 @@
-import type { MessageRef } from '../../../src-preload/contract'
-import type { ControlCenterProfile as Profile } from '../../../src-preload/models/profiles'
+import type { MessageRef } from '../../../src-shared/contract'
+import type { ControlCenterProfile as Profile } from '../../../src-shared/models/profiles'
 
 /**
  * The profile form's checks, mirroring the contract (profileSaveSchema) and the core's URL rule, so the operator

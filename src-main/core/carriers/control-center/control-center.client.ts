@@ -4,7 +4,7 @@
  * (WS-Security user:password + licence key) only for the usage of closed cycles older than REST's last three.
  */
 import type { z } from 'zod'
-import { AppError } from '../../bridge/errors'
+import { AppError } from '../../common/errors'
 import { createGovernor, type Governor } from '../../http/governor'
 import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpResponse, type QueryValue } from '../../http/http-client'
 import {

@@ -3,8 +3,8 @@
  * stay in `details.carrierCode` / `details.carrierMessage` (specs/carriers.md §1.3 for REST, §2.1 for SOAP faults).
  */
 import { z } from 'zod'
-import type { ErrorCode, MessageRef } from '../../../../src-preload/contract'
-import { AppError } from '../../bridge/errors'
+import type { ErrorCode, MessageRef } from '../../../../src-shared/contract'
+import { AppError } from '../../common/errors'
 import type { HttpResponse } from '../../http/http-client'
 
 export interface ErrorContext {

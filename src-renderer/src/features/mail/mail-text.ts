@@ -1,5 +1,5 @@
-import { ERROR_CODES, type BridgeError, type ErrorCode, type MessageRef } from '../../../../src-preload/contract'
-import type { MailFailure, MailMode, SmtpSecurity } from '../../../../src-preload/models/mail'
+import { ERROR_CODES, type ErrorInfo, type ErrorCode, type MessageRef } from '../../../../src-shared/contract'
+import type { MailFailure, MailMode, SmtpSecurity } from '../../../../src-shared/models/mail'
 import { hasMessage, translateRef, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
 import { fieldKeyOf } from '../../lib/mail-form'
@@ -50,7 +50,7 @@ export function mailRefText(t: Translate, ref: MessageRef): string {
 }
 
 /** errorText, with the email extension's field and mode names translated. */
-export function mailErrorText(t: Translate, error: BridgeError): string {
+export function mailErrorText(t: Translate, error: ErrorInfo): string {
   const ref = error.details?.ref
   if (!ref) return errorText(t, error)
   return errorText(t, { ...error, details: { ...error.details, ref: localiseRef(t, ref) } })

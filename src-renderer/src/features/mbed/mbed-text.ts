@@ -1,5 +1,5 @@
-import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../../src-preload/models/mbed'
-import type { MbedSettings } from '../../../../src-preload/models/profiles'
+import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../../src-shared/models/mbed'
+import type { MbedSettings } from '../../../../src-shared/models/profiles'
 import type { Translate } from '../../i18n'
 import type { MbedVerifyResult } from '../../lib/state/mbed-profiles.svelte'
 

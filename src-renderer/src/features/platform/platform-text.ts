@@ -1,4 +1,4 @@
-import type { BridgeError } from '../../../../src-preload/contract'
+import type { ErrorInfo } from '../../../../src-shared/contract'
 import type { Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
 import type { BrokerSecurity } from '../../lib/platform-form'
@@ -41,7 +41,7 @@ function isLinkState(value: unknown): value is LinkState['state'] {
 }
 
 /** errorText, with the link state the core names by its code ("connecting") put in the operator's words. */
-export function platformErrorText(t: Translate, error: BridgeError): string {
+export function platformErrorText(t: Translate, error: ErrorInfo): string {
   const ref = error.details?.ref
   const state = ref?.params?.state
   if (!ref || ref.key !== 'platform.notConnected' || !isLinkState(state)) return errorText(t, error)

@@ -1,5 +1,5 @@
-import { SIM_STATUSES, type SimStatus } from '../../../../src-preload/models/sim'
-import type { ControlCenterExtension } from '../../../../src-preload/models/profiles'
+import { SIM_STATUSES, type SimStatus } from '../../../../src-shared/models/sim'
+import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
 import type { Translate } from '../../i18n'
 
 /** Normalised statuses have fixed keys; a value from a newer core still shows, as its code. */

@@ -1,4 +1,4 @@
-import type { InvitationRole, InvitationState, MailLanguage } from '../../../../src-preload/models/mail'
+import type { InvitationRole, InvitationState, MailLanguage } from '../../../../src-shared/models/mail'
 import type { Translate } from '../../i18n'
 
 /** Words for the invitation codes of the Team page. */

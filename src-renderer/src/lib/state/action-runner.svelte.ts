@@ -1,5 +1,5 @@
-import type { BridgeError, DeviceKey, Input } from '../../../../src-preload/contract'
-import type { InvocationResult } from '../../../../src-preload/models/packages'
+import type { ErrorInfo, DeviceKey, Input } from '../../../../src-shared/contract'
+import type { InvocationResult } from '../../../../src-shared/models/packages'
 import { api } from '../api'
 import { isParameterProblem, type ParameterProblem } from '../dm-packages'
 
@@ -9,7 +9,7 @@ export type RunOutcome =
   | { kind: 'answered'; result: InvocationResult; actionId: string }
   | { kind: 'timedOut'; result: InvocationResult; actionId: string; timeoutSeconds: number }
   /** Refused before or while sending; `issues` names the parameters the core refused, by name. */
-  | { kind: 'refused'; error: BridgeError; issues: Record<string, ParameterProblem> }
+  | { kind: 'refused'; error: ErrorInfo; issues: Record<string, ParameterProblem> }
 
 const TICK_MS = 1000
 

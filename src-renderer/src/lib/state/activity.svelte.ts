@@ -1,4 +1,4 @@
-import type { AuditEntry, BridgeError } from '../../../../src-preload/contract'
+import type { AuditEntry, ErrorInfo } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { debounce } from '../debounce'
 
@@ -11,7 +11,7 @@ class ActivityState {
   total = $state(0)
   items = $state.raw<AuditEntry[]>([])
   loaded = $state(false)
-  error = $state<BridgeError | null>(null)
+  error = $state<ErrorInfo | null>(null)
   #seq = 0
   #active = 0
 

@@ -1,4 +1,4 @@
-import type { BridgeError, Output, Settings } from '../../../../src-preload/contract'
+import type { ErrorInfo, Output, Settings } from '../../../../src-shared/contract'
 import { setLanguage } from '../../i18n'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
@@ -11,7 +11,7 @@ const darkQuery = window.matchMedia('(prefers-color-scheme: dark)')
 class AppState {
   settings = $state<Settings | null>(null)
   info = $state<AppInfo | null>(null)
-  error = $state<BridgeError | null>(null)
+  error = $state<ErrorInfo | null>(null)
   systemDark = $state(darkQuery.matches)
   ready = $derived(this.settings !== null && this.info !== null)
   dark = $derived(
@@ -40,7 +40,7 @@ class AppState {
   }
 
   /** Applies the change at once and rolls back if the core refuses it, so the controls never lie. */
-  async update(patch: Partial<Settings>): Promise<BridgeError | null> {
+  async update(patch: Partial<Settings>): Promise<ErrorInfo | null> {
     const previous = this.settings
     if (previous) this.#apply({ ...previous, ...patch })
     try {

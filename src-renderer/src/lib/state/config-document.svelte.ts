@@ -1,5 +1,5 @@
-import type { BridgeError, Device, DeviceKey, Diagnostic } from '../../../../src-preload/contract'
-import { MAX_CONFIG_CHARS } from '../../../../src-preload/contract'
+import type { ErrorInfo, Device, DeviceKey, Diagnostic } from '../../../../src-shared/contract'
+import { MAX_CONFIG_CHARS } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { toBridgeError } from '../errors'
@@ -28,7 +28,7 @@ export class ConfigDocument {
   saving = $state(false)
   draftStatus = $state<DraftStatus>('none')
   draftRestored = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #text = ''
   #validateSeq = 0
   #draftWrite: Promise<unknown> = Promise.resolve()

@@ -1,11 +1,11 @@
-import type { BridgeError, Device, DeviceKey } from '../../../../src-preload/contract'
+import type { ErrorInfo, Device, DeviceKey } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 /** One device's record, kept fresh while its page is open. */
 export class DeviceDetail {
   device = $state.raw<Device | null>(null)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   loading = $state(true)
   readonly key: DeviceKey
   #seq = 0
@@ -40,7 +40,7 @@ export class DeviceDetail {
   }
 
   /** Marks which packages' actions the device accepts (audited by the core); the answer is the updated record. */
-  async setSupportedBundles(bundles: string[]): Promise<BridgeError | null> {
+  async setSupportedBundles(bundles: string[]): Promise<ErrorInfo | null> {
     try {
       this.set(await api.call('devices:setSupportedBundles', { ...this.key, bundles }))
       return null
@@ -49,7 +49,7 @@ export class DeviceDetail {
     }
   }
 
-  async remove(): Promise<BridgeError | null> {
+  async remove(): Promise<ErrorInfo | null> {
     try {
       await api.call('devices:remove', this.key)
       return null

@@ -1,4 +1,4 @@
-import type { BridgeError, DeviceSummary } from '../../../../src-preload/contract'
+import type { ErrorInfo, DeviceSummary } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { debounce } from '../debounce'
 
@@ -17,7 +17,7 @@ class DeviceListState {
   /** Bumped whenever a new result replaces the old one (the list scrolls back to the top). */
   generation = $state(0)
   loaded = $state(false)
-  error = $state<BridgeError | null>(null)
+  error = $state<ErrorInfo | null>(null)
 
   /** Query the latest keystroke asked for; only one first-page request runs at a time (latest wins). */
   #wanted: string | null = null

@@ -1,5 +1,5 @@
-import type { BridgeError, ImportReport } from '../../../../src-preload/contract'
-import { MAX_IMPORT_CHUNK_CHARS } from '../../../../src-preload/contract'
+import type { ErrorInfo, ImportReport } from '../../../../src-shared/contract'
+import { MAX_IMPORT_CHUNK_CHARS } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
@@ -30,7 +30,7 @@ class ImportJob {
   added = $state(0)
   failed = $state(0)
   report = $state.raw<ImportReport | null>(null)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   percent = $derived(
     this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0,
   )

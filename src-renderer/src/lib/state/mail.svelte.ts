@@ -1,12 +1,12 @@
-import type { BridgeError, Input, Output } from '../../../../src-preload/contract'
-import type { MailSettingsView, MailVerifyResult, SendResult } from '../../../../src-preload/models/mail'
+import type { ErrorInfo, Input, Output } from '../../../../src-shared/contract'
+import type { MailSettingsView, MailVerifyResult, SendResult } from '../../../../src-shared/models/mail'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 export type MailSave = Input<'mail:saveSettings'>
 export type MailTest = Input<'mail:sendTest'>
 export type CredentialsPreview = Output<'mail:parseCredentials'>
-export type MailVerifyOutcome = { ok: true; result: MailVerifyResult } | { ok: false; error: BridgeError }
+export type MailVerifyOutcome = { ok: true; result: MailVerifyResult } | { ok: false; error: ErrorInfo }
 
 /**
  * The email extension's settings as the core shows them: every setting, and for each secret only whether it is
@@ -15,7 +15,7 @@ export type MailVerifyOutcome = { ok: true; result: MailVerifyResult } | { ok: f
 class MailState {
   view = $state.raw<MailSettingsView | null>(null)
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #seq = 0
 
   constructor() {
@@ -43,7 +43,7 @@ class MailState {
   }
 
   /** Returns the saved view, or the error (the form shows it next to the field it is about). */
-  async save(input: MailSave): Promise<MailSettingsView | BridgeError> {
+  async save(input: MailSave): Promise<MailSettingsView | ErrorInfo> {
     try {
       const view = await api.call('mail:saveSettings', input)
       // The answer is the new state: show it now rather than after the event's round trip.
@@ -57,7 +57,7 @@ class MailState {
     }
   }
 
-  async clear(): Promise<BridgeError | null> {
+  async clear(): Promise<ErrorInfo | null> {
     try {
       await api.call('mail:clearSettings', {})
       void this.load()
@@ -72,7 +72,7 @@ class MailState {
     return result.ok ? { ok: true, result: result.value } : { ok: false, error: result.error }
   }
 
-  async sendTest(input: MailTest): Promise<SendResult | BridgeError> {
+  async sendTest(input: MailTest): Promise<SendResult | ErrorInfo> {
     try {
       return await api.call('mail:sendTest', input)
     } catch (e) {
@@ -81,7 +81,7 @@ class MailState {
   }
 
   /** The core reads pasted credentials (the password stays there); the answer says where any problem is. */
-  async parseCredentials(text: string): Promise<CredentialsPreview | BridgeError> {
+  async parseCredentials(text: string): Promise<CredentialsPreview | ErrorInfo> {
     try {
       return await api.call('mail:parseCredentials', { text })
     } catch (e) {

@@ -1,5 +1,5 @@
-import type { BridgeError, Input, Output } from '../../../../src-preload/contract'
-import type { MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../../src-preload/models/mbed'
+import type { ErrorInfo, Input, Output } from '../../../../src-shared/contract'
+import type { MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../../src-shared/models/mbed'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 import { NotificationStream } from './mbed-stream.svelte'
@@ -21,14 +21,14 @@ const COMMANDS_SHOWN = 500
 class MbedBridgeState {
   status = $state.raw<MbedBridgeStatus | null>(null)
   counters = $state.raw<MbedBridgeCounters | null>(null)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   /** What the operator asked for and is waiting on: a second click must not start two bridges. */
   busy = $state<'start' | 'stop' | null>(null)
   commands = $state.raw<MbedCommandView[]>([])
   endpoints = $state.raw<MbedEndpoint[] | null>(null)
   /** The profile `endpoints` were listed for: another profile's list must not pass for this one's. */
   endpointsProfile = $state<string | null>(null)
-  endpointsError = $state.raw<BridgeError | null>(null)
+  endpointsError = $state.raw<ErrorInfo | null>(null)
   endpointsLoading = $state(false)
   readonly stream = new NotificationStream()
   #active = 0
@@ -78,7 +78,7 @@ class MbedBridgeState {
     this.error = null
   }
 
-  async start(profileId: string | undefined): Promise<BridgeError | null> {
+  async start(profileId: string | undefined): Promise<ErrorInfo | null> {
     if (this.busy) return null
     this.busy = 'start'
     try {
@@ -95,7 +95,7 @@ class MbedBridgeState {
   }
 
   /** Returns how many messages could not be delivered before the bridge stopped, or the error. */
-  async stop(): Promise<number | BridgeError> {
+  async stop(): Promise<number | ErrorInfo> {
     if (this.busy) return 0
     this.busy = 'stop'
     try {
@@ -109,7 +109,7 @@ class MbedBridgeState {
     }
   }
 
-  async sendCommand(input: SendCommandInput): Promise<MbedCommandView | BridgeError> {
+  async sendCommand(input: SendCommandInput): Promise<MbedCommandView | ErrorInfo> {
     try {
       const command = await api.call('mbed:sendCommand', input)
       this.#upsert(command)
@@ -137,7 +137,7 @@ class MbedBridgeState {
     this.endpointsProfile = forProfile
   }
 
-  async importEndpoints(profileId: string | undefined, names: string[]): Promise<MbedImportReport | BridgeError> {
+  async importEndpoints(profileId: string | undefined, names: string[]): Promise<MbedImportReport | ErrorInfo> {
     try {
       return await api.call('mbed:import', { ...(profileId ? { profileId } : {}), names })
     } catch (e) {

@@ -1,11 +1,11 @@
 import type { z } from 'zod'
-import type { BridgeError, Output } from '../../../../src-preload/contract'
-import type { MbedProfile, profileSaveSchema } from '../../../../src-preload/models/profiles'
+import type { ErrorInfo, Output } from '../../../../src-shared/contract'
+import type { MbedProfile, profileSaveSchema } from '../../../../src-shared/models/profiles'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 export type MbedProfileSave = Extract<z.input<typeof profileSaveSchema>, { extension: 'mbed' }>
-export type MbedVerifyResult = { ok: true; value: Output<'mbed:verify'> } | { ok: false; error: BridgeError }
+export type MbedVerifyResult = { ok: true; value: Output<'mbed:verify'> } | { ok: false; error: ErrorInfo }
 
 /**
  * The ARM mbed Connector profiles (settings, and whether the access key is set — never the key). The Extensions card
@@ -14,7 +14,7 @@ export type MbedVerifyResult = { ok: true; value: Output<'mbed:verify'> } | { ok
 class MbedProfilesState {
   items = $state.raw<MbedProfile[]>([])
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #seq = 0
 
   constructor() {
@@ -43,7 +43,7 @@ class MbedProfilesState {
   }
 
   /** Returns the saved profile, or the error (the form shows it next to the field it is about). */
-  async save(input: MbedProfileSave): Promise<MbedProfile | BridgeError> {
+  async save(input: MbedProfileSave): Promise<MbedProfile | ErrorInfo> {
     try {
       const profile = await api.call('profiles:save', input)
       void this.load()
@@ -53,7 +53,7 @@ class MbedProfilesState {
     }
   }
 
-  async remove(id: string): Promise<BridgeError | null> {
+  async remove(id: string): Promise<ErrorInfo | null> {
     try {
       await api.call('profiles:remove', { extension: 'mbed', id })
       void this.load()

@@ -1,5 +1,5 @@
-import type { EventPayload } from '../../../../src-preload/contract'
-import type { MbedLiveNotification } from '../../../../src-preload/models/mbed'
+import type { EventPayload } from '../../../../src-shared/contract'
+import type { MbedLiveNotification } from '../../../../src-shared/models/mbed'
 
 export interface StreamItem extends MbedLiveNotification {
   /** Arrival order in this window: the list's key, and what tells two identical notifications apart. */

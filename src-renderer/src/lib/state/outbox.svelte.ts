@@ -1,4 +1,4 @@
-import type { BridgeError, OutboxItem, Output } from '../../../../src-preload/contract'
+import type { ErrorInfo, OutboxItem, Output } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
@@ -13,7 +13,7 @@ class OutboxState {
   pending = $state(0)
   loaded = $state(false)
   replaying = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #seq = 0
   #active = 0
 
@@ -50,7 +50,7 @@ class OutboxState {
     this.loaded = true
   }
 
-  async replay(): Promise<ReplayCounts | BridgeError> {
+  async replay(): Promise<ReplayCounts | ErrorInfo> {
     this.replaying = true
     try {
       return await api.call('outbox:replay', {})
@@ -62,7 +62,7 @@ class OutboxState {
     }
   }
 
-  async discard(id: string): Promise<BridgeError | null> {
+  async discard(id: string): Promise<ErrorInfo | null> {
     try {
       await api.call('outbox:discard', { id })
       return null

@@ -1,5 +1,5 @@
-import type { BridgeError, Diagnostic } from '../../../../src-preload/contract'
-import { MAX_PACKAGE_TEXT, type PackageSummary } from '../../../../src-preload/models/packages'
+import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
+import { MAX_PACKAGE_TEXT, type PackageSummary } from '../../../../src-shared/models/packages'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { tooLargeError } from '../dm-packages'
@@ -20,7 +20,7 @@ export class PackageDocument {
   saving = $state(false)
   /** Edited since it was opened or last saved. */
   dirty = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #text: string
   #validateSeq = 0
   #validate = debounce((text: string) => void this.validateNow(text), VALIDATE_DELAY_MS)

@@ -1,5 +1,5 @@
-import type { BridgeError, Diagnostic } from '../../../../src-preload/contract'
-import type { PackageSummary } from '../../../../src-preload/models/packages'
+import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
+import type { PackageSummary } from '../../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, tooLargeError } from '../dm-packages'
 import { toBridgeError } from '../errors'
 import { packages } from './packages.svelte'
@@ -11,7 +11,7 @@ export type UploadOutcome =
   | { kind: 'invalid'; fileName: string; diagnostics: Diagnostic[] }
   /** A bundle with this id exists and the operator kept it. */
   | { kind: 'kept'; fileName: string; bundleId: string }
-  | { kind: 'failed'; fileName: string; error: BridgeError }
+  | { kind: 'failed'; fileName: string; error: ErrorInfo }
 
 /** A bundle id already in the library: the operator chooses between replacing it and keeping it. */
 export interface PendingConflict {
@@ -84,7 +84,7 @@ class PackageUpload {
     return this.#refused(fileName, first)
   }
 
-  #refused(fileName: string, error: BridgeError): UploadOutcome {
+  #refused(fileName: string, error: ErrorInfo): UploadOutcome {
     const diagnostics = error.details?.diagnostics
     if (error.code === 'VALIDATION' && diagnostics && diagnostics.length > 0) return { kind: 'invalid', fileName, diagnostics }
     // Too large: the core's one diagnostic (at 1:1) says it all; its position would only mislead.

@@ -1,5 +1,5 @@
-import type { BridgeError } from '../../../../src-preload/contract'
-import type { PackageDetail, PackageSummary } from '../../../../src-preload/models/packages'
+import type { ErrorInfo } from '../../../../src-shared/contract'
+import type { PackageDetail, PackageSummary } from '../../../../src-shared/models/packages'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
@@ -11,7 +11,7 @@ import { toBridgeError } from '../errors'
 class PackagesState {
   items = $state.raw<PackageSummary[]>([])
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #seq = 0
   #active = 0
 
@@ -46,7 +46,7 @@ class PackagesState {
     this.loaded = true
   }
 
-  async get(bundleId: string): Promise<PackageDetail | BridgeError> {
+  async get(bundleId: string): Promise<PackageDetail | ErrorInfo> {
     try {
       return await api.call('packages:get', { bundleId })
     } catch (e) {
@@ -55,7 +55,7 @@ class PackagesState {
   }
 
   /** Returns the kept package, or the refusal: CONFLICT (dm.exists) unless `replace`, VALIDATION with diagnostics. */
-  async add(text: string, replace: boolean): Promise<PackageSummary | BridgeError> {
+  async add(text: string, replace: boolean): Promise<PackageSummary | ErrorInfo> {
     try {
       return await api.call('packages:add', { text, replace })
     } catch (e) {
@@ -65,7 +65,7 @@ class PackagesState {
     }
   }
 
-  async remove(bundleId: string): Promise<BridgeError | null> {
+  async remove(bundleId: string): Promise<ErrorInfo | null> {
     try {
       await api.call('packages:remove', { bundleId })
       return null

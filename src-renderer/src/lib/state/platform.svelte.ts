@@ -1,6 +1,6 @@
 import type { z } from 'zod'
-import type { BridgeError, EventPayload } from '../../../../src-preload/contract'
-import type { PlatformProfile, profileSaveSchema } from '../../../../src-preload/models/profiles'
+import type { ErrorInfo, EventPayload } from '../../../../src-shared/contract'
+import type { PlatformProfile, profileSaveSchema } from '../../../../src-shared/models/profiles'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 import type { VerifyResult } from './profiles.svelte'
@@ -16,7 +16,7 @@ export type LinkState = EventPayload<'platform:state'>
 class PlatformState {
   items = $state.raw<PlatformProfile[]>([])
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   /** Per profile id: the link's last reported state. */
   links = $state.raw<Record<string, LinkState>>({})
   #seq = 0
@@ -51,7 +51,7 @@ class PlatformState {
   }
 
   /** Returns the saved profile, or the error (the form shows it next to the field it is about). */
-  async save(input: PlatformProfileSave): Promise<PlatformProfile | BridgeError> {
+  async save(input: PlatformProfileSave): Promise<PlatformProfile | ErrorInfo> {
     try {
       const profile = await api.call('profiles:save', input)
       void this.load()
@@ -63,7 +63,7 @@ class PlatformState {
     }
   }
 
-  async remove(id: string): Promise<BridgeError | null> {
+  async remove(id: string): Promise<ErrorInfo | null> {
     try {
       await api.call('profiles:remove', { extension: 'platform', id })
       void this.load()

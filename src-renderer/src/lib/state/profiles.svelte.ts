@@ -1,12 +1,12 @@
 import type { z } from 'zod'
-import type { BridgeError, Output } from '../../../../src-preload/contract'
-import type { ControlCenterExtension, ControlCenterProfile as Profile, controlCenterProfileSaveSchema } from '../../../../src-preload/models/profiles'
-import { CONTROL_CENTER_EXTENSIONS, isControlCenterProfile } from '../../../../src-preload/models/profiles'
+import type { ErrorInfo, Output } from '../../../../src-shared/contract'
+import type { ControlCenterExtension, ControlCenterProfile as Profile, controlCenterProfileSaveSchema } from '../../../../src-shared/models/profiles'
+import { CONTROL_CENTER_EXTENSIONS, isControlCenterProfile } from '../../../../src-shared/models/profiles'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 export type ProfileSave = z.input<typeof controlCenterProfileSaveSchema>
-export type VerifyResult = { ok: true; detail: Output<'profiles:verify'>['detail'] } | { ok: false; error: BridgeError }
+export type VerifyResult = { ok: true; detail: Output<'profiles:verify'>['detail'] } | { ok: false; error: ErrorInfo }
 
 /**
  * The carrier profiles shown in the Extensions gallery, per extension. Only settings and which secrets are set
@@ -15,7 +15,7 @@ export type VerifyResult = { ok: true; detail: Output<'profiles:verify'>['detail
 class ProfilesState {
   byExtension = $state.raw<Record<ControlCenterExtension, Profile[]>>({ jasper: [], atnt: [] })
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   #seq = 0
 
   constructor() {
@@ -41,7 +41,7 @@ class ProfilesState {
   }
 
   /** Returns the saved profile, or the error (the form shows it next to the fields). */
-  async save(input: ProfileSave): Promise<Profile | BridgeError> {
+  async save(input: ProfileSave): Promise<Profile | ErrorInfo> {
     try {
       const profile = await api.call('profiles:save', input)
       void this.load()
@@ -51,7 +51,7 @@ class ProfilesState {
     }
   }
 
-  async remove(extension: ControlCenterExtension, id: string): Promise<BridgeError | null> {
+  async remove(extension: ControlCenterExtension, id: string): Promise<ErrorInfo | null> {
     try {
       await api.call('profiles:remove', { extension, id })
       void this.load()

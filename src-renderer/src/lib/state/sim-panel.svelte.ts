@@ -1,11 +1,11 @@
-import type { BridgeError, DeviceKey, Input, Output, SimView } from '../../../../src-preload/contract'
-import type { ControlCenterExtension } from '../../../../src-preload/models/profiles'
-import type { CycleUsage } from '../../../../src-preload/models/sim'
+import type { ErrorInfo, DeviceKey, Input, Output, SimView } from '../../../../src-shared/contract'
+import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
+import type { CycleUsage } from '../../../../src-shared/models/sim'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
 /** Errors that mean "the carrier could not be reached" (the core's own split), as opposed to "the carrier said no". */
-export function isUnreachable(error: BridgeError | null | undefined): boolean {
+export function isUnreachable(error: ErrorInfo | null | undefined): boolean {
   return error?.code === 'NETWORK' || error?.code === 'TIMEOUT'
 }
 
@@ -32,16 +32,16 @@ export class SimPanel {
   readonly iccid: string
   view = $state.raw<SimView | null>(null)
   /** Why the SIM could not be read at all (nothing cached to show). */
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   loading = $state(true)
   refreshing = $state(false)
   /**
    * Set while the carrier cannot be reached (the last read came from the cache, or an action failed for want of
    * a network): network actions then show this reason and offer to queue instead.
    */
-  offline = $state.raw<BridgeError | null>(null)
+  offline = $state.raw<ErrorInfo | null>(null)
   ratePlans = $state.raw<RatePlans | null>(null)
-  ratePlansError = $state.raw<BridgeError | null>(null)
+  ratePlansError = $state.raw<ErrorInfo | null>(null)
   usage = $state.raw<UsageResult | null>(null)
   history = $state.raw<CycleUsage[]>([])
   sms = $state.raw<TrackedSms | null>(null)
@@ -111,15 +111,15 @@ export class SimPanel {
     return view.fromCache ? 'cache' : 'network'
   }
 
-  async changeStatus(status: Input<'sim:changeStatus'>['status'], queue: boolean): Promise<ActionOutcome | BridgeError> {
+  async changeStatus(status: Input<'sim:changeStatus'>['status'], queue: boolean): Promise<ActionOutcome | ErrorInfo> {
     return this.#act(() => api.call('sim:changeStatus', { ...this.target, status, queue }))
   }
 
-  async changeRatePlan(ratePlan: string, queue: boolean): Promise<ActionOutcome | BridgeError> {
+  async changeRatePlan(ratePlan: string, queue: boolean): Promise<ActionOutcome | ErrorInfo> {
     return this.#act(() => api.call('sim:changeRatePlan', { ...this.target, ratePlan, queue }))
   }
 
-  async sendSms(text: string, dataCoding: SmsDataCoding | undefined, queue: boolean): Promise<Output<'sim:sendSms'> | BridgeError> {
+  async sendSms(text: string, dataCoding: SmsDataCoding | undefined, queue: boolean): Promise<Output<'sim:sendSms'> | ErrorInfo> {
     const input: Input<'sim:sendSms'> = dataCoding === undefined ? { ...this.target, text, queue } : { ...this.target, text, dataCoding, queue }
     const outcome = await this.#act(() => api.call('sim:sendSms', input))
     if (!('code' in outcome) && outcome.smsMsgId) {
@@ -128,7 +128,7 @@ export class SimPanel {
     return outcome
   }
 
-  async #act<T extends ActionOutcome>(run: () => Promise<T>): Promise<T | BridgeError> {
+  async #act<T extends ActionOutcome>(run: () => Promise<T>): Promise<T | ErrorInfo> {
     try {
       const outcome = await run()
       if (outcome.outcome === 'done') {
@@ -143,7 +143,7 @@ export class SimPanel {
     }
   }
 
-  async checkSms(): Promise<BridgeError | null> {
+  async checkSms(): Promise<ErrorInfo | null> {
     const tracked = this.sms
     if (!tracked) return null
     const result = await api.invoke('sim:smsStatus', { ...this.target, smsMsgId: tracked.smsMsgId })
@@ -162,7 +162,7 @@ export class SimPanel {
     }
   }
 
-  async readUsage(cycleStartDate: string): Promise<BridgeError | null> {
+  async readUsage(cycleStartDate: string): Promise<ErrorInfo | null> {
     const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate })
     if (!result.ok) return result.error
     this.usage = result.value

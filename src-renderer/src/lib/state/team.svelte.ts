@@ -1,5 +1,5 @@
-import type { BridgeError, Input } from '../../../../src-preload/contract'
-import type { Invitation, InvitationState } from '../../../../src-preload/models/mail'
+import type { ErrorInfo, Input } from '../../../../src-shared/contract'
+import type { Invitation, InvitationState } from '../../../../src-shared/models/mail'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
@@ -14,7 +14,7 @@ class TeamState {
   /** null shows every state. */
   filter = $state<InvitationState | null>(null)
   loaded = $state(false)
-  error = $state.raw<BridgeError | null>(null)
+  error = $state.raw<ErrorInfo | null>(null)
   /** Invitations with a resend or revoke on its way, so their buttons wait for it. */
   busy = $state.raw<ReadonlySet<string>>(new Set())
   #seq = 0
@@ -60,7 +60,7 @@ class TeamState {
    * Creates the invitation and sends it. An invitation that could not be sent still exists (state "failed", with
    * the reason); only a refusal before it was created comes back as an error.
    */
-  async invite(input: InviteInput): Promise<Invitation | BridgeError> {
+  async invite(input: InviteInput): Promise<Invitation | ErrorInfo> {
     try {
       return await api.call('team:invite', input)
     } catch (e) {
@@ -70,15 +70,15 @@ class TeamState {
     }
   }
 
-  resend(id: string): Promise<Invitation | BridgeError> {
+  resend(id: string): Promise<Invitation | ErrorInfo> {
     return this.#act(id, () => api.call('team:resend', { id }))
   }
 
-  revoke(id: string): Promise<Invitation | BridgeError> {
+  revoke(id: string): Promise<Invitation | ErrorInfo> {
     return this.#act(id, () => api.call('team:revoke', { id }))
   }
 
-  async #act(id: string, run: () => Promise<Invitation>): Promise<Invitation | BridgeError> {
+  async #act(id: string, run: () => Promise<Invitation>): Promise<Invitation | ErrorInfo> {
     this.busy = new Set([...this.busy, id])
     try {
       return await run()

@@ -1,6 +1,6 @@
-import type { BridgeError, ErrorCode, MessageRef } from '../../../src-preload/contract'
+import type { ErrorInfo, ErrorCode, MessageRef } from '../../../src-shared/contract'
 
-type Details = NonNullable<BridgeError['details']>
+type Details = NonNullable<ErrorInfo['details']>
 
 /**
  * The one error type the core throws on purpose. The dispatcher turns it into the Result envelope; anything
@@ -22,7 +22,7 @@ export class AppError extends Error {
     return new AppError(code, message, { ...extra, ref })
   }
 
-  toBridge(): BridgeError {
+  toInfo(): ErrorInfo {
     return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The email extension's shapes as they cross the bridge. This file depends on zod and ./addresses only, so it can
- * move as it is to src-preload/models/mail.ts when the channels are added to the contract. Secrets go in, never out:
+ * move as it is to src-shared/models/mail.ts when the channels are added to the contract. Secrets go in, never out:
  * the settings view says only whether each secret is set.
  */
 import { z } from 'zod'

@@ -5,18 +5,18 @@
 import {
   isChannelName,
   isEventName,
-  type BridgeApi,
+  type FieldlineApi,
   type ChannelName,
   type ErrorCode,
   type EventName,
   type Input,
   type Output,
   type Result,
-} from './contract'
-import { EVENT_CHANNEL } from './ipc-channels'
+} from '../src-shared/contract'
+import { EVENT_CHANNEL } from '../src-shared/ipc-channels'
 
 /** The two ipcRenderer methods the bridge uses; nothing else of it is reachable from here. */
-export interface BridgeIpc {
+export interface PreloadIpc {
   invoke(channel: string, input: unknown): Promise<unknown>
   on(channel: string, listener: (event: unknown, message: unknown) => void): unknown
 }
@@ -27,7 +27,7 @@ function failure(code: ErrorCode, message: string): Result<never> {
   return { ok: false, error: { code, message } }
 }
 
-export function createBridgeApi(ipc: BridgeIpc): BridgeApi {
+export function createIpcApi(ipc: PreloadIpc): FieldlineApi {
   const listeners = new Map<EventName, Set<Listener>>()
 
   // One IPC listener for all events: the IPC event object (which holds `sender`, a handle back to
@@ -63,7 +63,7 @@ export function createBridgeApi(ipc: BridgeIpc): BridgeApi {
     }
   }
 
-  return Object.freeze<BridgeApi>({
+  return Object.freeze<FieldlineApi>({
     invoke,
 
     on(event, listener) {

@@ -23,11 +23,11 @@ import { mbedChannels, mbedEvents } from './models/mbed'
 import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
-export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, bridgeErrorSchema } from './models/errors'
-export type { ErrorCode, MessageRef, Diagnostic, BridgeError } from './models/errors'
-import { bridgeErrorSchema, diagnosticSchema, messageRefSchema, type BridgeError } from './models/errors'
+export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
+export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
+import { errorInfoSchema, diagnosticSchema, messageRefSchema, type ErrorInfo } from './models/errors'
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: BridgeError }
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
 
 /** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,36}$/
@@ -136,7 +136,7 @@ export const simViewSchema = z.object({
   sim: simSchema.nullable(),
   fetchedAt: z.string().nullable(),
   fromCache: z.boolean(),
-  offline: bridgeErrorSchema.nullable(),
+  offline: errorInfoSchema.nullable(),
 })
 export type SimView = z.infer<typeof simViewSchema>
 
@@ -151,7 +151,7 @@ export const outboxItemSchema = z.object({
   state: z.enum(['pending', 'done', 'failed', 'unknown']),
   createdAt: z.string(),
   attempts: z.number().int(),
-  lastError: bridgeErrorSchema.nullable(),
+  lastError: errorInfoSchema.nullable(),
 })
 export type OutboxItem = z.infer<typeof outboxItemSchema>
 
@@ -247,12 +247,12 @@ export const channels = {
   'sim:ratePlans': channel(simTargetSchema.strict(), z.object({ allowed: z.boolean(), plans: z.array(z.string()) })),
   'sim:usage': channel(
     simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(),
-    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: bridgeErrorSchema.nullable() }),
+    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() }),
   ),
   /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
   'sim:usageHistory': channel(
     simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(),
-    z.object({ cycles: z.array(cycleUsageSchema), offline: bridgeErrorSchema.nullable() }),
+    z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() }),
   ),
   'sim:sendSms': channel(
     simTargetSchema
@@ -319,7 +319,7 @@ export const channels = {
         z.object({
           profileId: z.string(),
           state: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']),
-          reason: bridgeErrorSchema.nullable(),
+          reason: errorInfoSchema.nullable(),
           security: z.enum(['tls', 'loopback-plain', 'plain-remote']),
         }),
       ),
@@ -352,7 +352,7 @@ export const events = {
   'platform:state': z.object({
     profileId: z.string(),
     state: z.enum(['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']),
-    reason: bridgeErrorSchema.nullable(),
+    reason: errorInfoSchema.nullable(),
     security: z.enum(['tls', 'loopback-plain', 'plain-remote']),
   }),
 } as const
@@ -377,7 +377,7 @@ export function isEventName(name: unknown): name is EventName {
 }
 
 /** What the preload exposes on `window.fieldline` and what the serve-mode client implements. */
-export interface BridgeApi {
+export interface FieldlineApi {
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
 }

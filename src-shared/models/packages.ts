@@ -54,3 +54,33 @@ export const invocationResultSchema = z.object({
   topic: z.string(),
 })
 export type InvocationResult = z.infer<typeof invocationResultSchema>
+
+/** Map of locale (e.g. "en_US") → text, with at least one entry. */
+export type LocaleMap = Record<string, string>
+
+export interface DmParameter {
+  name: string
+  /** Regular expression a supplied value must match as a whole; absent: any value. Numbers arrive as text. */
+  value?: string
+  /** Always present (the format's default is false); the strings "true"/"false" arrive as booleans. */
+  required: boolean
+  /** Numbers and booleans arrive as text. */
+  defaultValue?: string
+}
+
+export interface DmAction {
+  actionDisplayName: LocaleMap
+  description?: LocaleMap
+  /** Absent when the package has none (an empty array would be invalid if written back). */
+  parameters?: DmParameter[]
+}
+
+/** A valid package, normalised: coerced forms replaced, unknown fields dropped, key order kept. */
+export interface DmPackage {
+  bundleId: string
+  version?: string
+  provider?: string
+  displayName: LocaleMap
+  description?: LocaleMap
+  actions: Record<string, DmAction>
+}

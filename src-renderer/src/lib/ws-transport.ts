@@ -1,18 +1,18 @@
 import { z } from 'zod'
 import {
-  bridgeErrorSchema,
+  errorInfoSchema,
   channels,
   events,
   isEventName,
-  type BridgeApi,
-  type BridgeError,
+  type FieldlineApi,
+  type ErrorInfo,
   type ChannelName,
   type EventName,
   type EventPayload,
   type Input,
   type Output,
   type Result,
-} from '../../../src-preload/contract'
+} from '../../../src-shared/contract'
 
 /** `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. */
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorised'
@@ -22,7 +22,7 @@ const resultFrameSchema = z.object({
   id: z.number().int(),
   result: z.union([
     z.object({ ok: z.literal(true), value: z.unknown() }),
-    z.object({ ok: z.literal(false), error: bridgeErrorSchema }),
+    z.object({ ok: z.literal(false), error: errorInfoSchema }),
   ]),
 })
 const eventFrameSchema = z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() })
@@ -36,15 +36,15 @@ interface Pending {
 const BACKOFF_START_MS = 250
 const BACKOFF_MAX_MS = 5000
 
-function failure(code: BridgeError['code'], message: string): { ok: false; error: BridgeError } {
+function failure(code: ErrorInfo['code'], message: string): { ok: false; error: ErrorInfo } {
   return { ok: false, error: { code, message } }
 }
 
 /**
- * The serve-mode end of the bridge: the same BridgeApi as Electron's preload, carried over one WebSocket.
+ * The serve-mode end of the bridge: the same FieldlineApi as Electron's preload, carried over one WebSocket.
  * Frames are validated with the contract's own schemas because the socket is a trust boundary like IPC.
  */
-export class WsBridge implements BridgeApi {
+export class WsBridge implements FieldlineApi {
   readonly #url: string | null
   readonly #pending = new Map<number, Pending>()
   /** Frames asked for while the socket is not open yet; sent as soon as it opens. */

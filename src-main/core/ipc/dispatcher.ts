@@ -5,14 +5,11 @@ import {
   type Output,
   type ParsedInput,
   type Result,
-} from '../../../src-preload/contract'
-import { AppError, isAppError } from './errors'
-import { parseOrThrow } from './validation'
+} from '../../../src-shared/contract'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import { parseOrThrow } from '../common/validation'
 
-/** What a handler receives besides its validated input: who asked, for the audit trail. */
-export interface CallContext {
-  actor: string
-}
 
 export type Handler<C extends ChannelName> = (input: ParsedInput<C>, ctx: CallContext) => Promise<Output<C>> | Output<C>
 export type Handlers = { [C in ChannelName]: Handler<C> }
@@ -58,5 +55,5 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
 }
 
 function fail(e: AppError): Result<never> {
-  return { ok: false, error: e.toBridge() }
+  return { ok: false, error: e.toInfo() }
 }

@@ -1,5 +1,5 @@
 /**
- * What the mbed bridge shows the UI, as zod schemas ready to join src-preload/contract.ts (`...mbedEvents` in
+ * What the mbed bridge shows the UI, as zod schemas ready to join src-shared/contract.ts (`...mbedEvents` in
  * `events`, `...mbedChannels` in `channels`). They live here until the contract adopts them, so that the bridge's
  * payload types and the proposed contract are one definition.
  *
@@ -8,7 +8,7 @@
  * 'mbed:command' on each change of a command (wire it through `throttled` if commands may arrive in bursts).
  */
 import { z } from 'zod'
-import { bridgeErrorSchema } from './errors'
+import { errorInfoSchema } from './errors'
 
 export const mbedBridgeStateSchema = z.enum(['stopped', 'starting', 'running', 'degraded', 'stopping', 'failed'])
 export type MbedBridgeState = z.infer<typeof mbedBridgeStateSchema>
@@ -47,7 +47,7 @@ export type MbedBridgeCounters = z.infer<typeof mbedCountersSchema>
 export const mbedStatusSchema = z.object({
   state: mbedBridgeStateSchema,
   /** Why the bridge is 'degraded' or 'failed'. */
-  reason: bridgeErrorSchema.nullable(),
+  reason: errorInfoSchema.nullable(),
   /** ISO time of the last state change. */
   since: z.string(),
   channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema }),
@@ -125,7 +125,7 @@ export const mbedEndpointSchema = z.object({
   bridgeable: z.boolean(),
   resources: z.array(z.object({ path: z.string(), rt: z.string().optional(), obs: z.boolean(), ct: z.string() })),
   /** Why the resources could not be listed, when they could not. */
-  resourcesError: bridgeErrorSchema.nullable(),
+  resourcesError: errorInfoSchema.nullable(),
 })
 
 export const mbedImportReportSchema = z.object({

@@ -1,4 +1,4 @@
-import { events, type EventName, type EventPayload } from '../../../src-preload/contract'
+import { events, type EventName, type EventPayload } from '../../../src-shared/contract'
 
 export type EventListener = (event: EventName, payload: unknown) => void
 

@@ -45,7 +45,7 @@ export const diagnosticSchema = z.object({
 })
 export type Diagnostic = z.infer<typeof diagnosticSchema>
 
-export const bridgeErrorSchema = z.object({
+export const errorInfoSchema = z.object({
   code: errorCodeSchema,
   message: z.string(),
   details: z
@@ -58,5 +58,5 @@ export const bridgeErrorSchema = z.object({
     })
     .optional(),
 })
-export type BridgeError = z.infer<typeof bridgeErrorSchema>
+export type ErrorInfo = z.infer<typeof errorInfoSchema>
 
