@@ -99,7 +99,7 @@ describe('the SendGrid peer (spec §8)', () => {
     expect(errorFields((await post({ ...validBody(), personalizations: [{ to: many }] })).text)).toEqual(['personalizations'])
     expect(errorFields((await post({ ...validBody(), content: [{ type: 'text/html', value: '<p>x</p>' }, { type: 'text/plain', value: 'x' }] })).text)).toEqual(['content.1.type'])
     expect((await post('{not json')).status).toBe(400)
-    expect((await post(validBody(), DEFAULT_API_KEY, 'text/plain')).status).toBe(400)
+    expect((await post(validBody(), DEFAULT_API_KEY, 'text/plain')).status).toBe(415)
   })
 
   it('accepts a subject given in every personalization instead of at the top', async () => {

@@ -1,18 +1,24 @@
 /**
- * A wire-faithful SendGrid v3 Mail Send endpoint on 127.0.0.1, written from specs/platform.md §8 — not from any client.
+ * A wire-faithful SendGrid v3 Mail Send endpoint on 127.0.0.1, written from specs/platform.md §8 and SendGrid's
+ * documented errors and limits (mail-send-rules.ts) — not from any client.
  *
  * `POST /v3/mail/send` with `Authorization: Bearer <key>` and a JSON body. Answers, in the order a request meets them:
  * 401 for a missing or unknown key, 413 for a body over the size limit, 429 when the key's rate limit is spent,
- * 400 `{"errors":[{"message","field","help"}]}` listing every problem of the body, 403 when `from` is not a verified
- * Sender Identity, then 200 with an empty body when `mail_settings.sandbox_mode.enable` is true (validated, nothing
- * delivered) or 202 with an empty body and an `X-Message-Id` (queued; the message is kept for tests, `messages()`).
+ * 415 for a body that is not JSON text in UTF-8, 400 `{"errors":[{"message","field","help"}]}` listing every problem
+ * of the body, 403 when `from` is not a verified Sender Identity, then 200 with an empty body when
+ * `mail_settings.sandbox_mode.enable` is true (validated, nothing delivered) or 202 with an empty body and an
+ * `X-Message-Id` (queued; the message is kept for tests, `messages()`).
  *
- * [I] marks what the spec does not state and the peer assumes: the exact English texts of the errors (they follow
- * SendGrid's documented error pages), the order of the checks, the X-RateLimit-* headers and the 30 MB default limit.
+ * [I] marks what neither the spec nor SendGrid's pages state and the peer assumes: the order of the checks, the
+ * X-RateLimit-* headers, 415 (not 400) for a Content-Type other than JSON, and the texts of the 401/404/405/413/429
+ * bodies (those of SendGrid's OpenAPI examples).
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { validateMailSend, type SendGridError } from './mail-send-rules'
+
+export type { SendGridError } from './mail-send-rules'
 
 export interface SendGridPeerOptions {
   /** Keys the peer accepts (default ['SG.test-key']). */
@@ -26,6 +32,12 @@ export interface SendGridPeerOptions {
   maxBodyBytes?: number
   /** Default null = not enforced. When set, more than `limit` requests per key within `windowMs` → 429. */
   rateLimit?: RateLimit | null
+  /** What the account holds that a body may name; all empty by default, so any template_id, pool or group is refused. */
+  templates?: string[]
+  ipPools?: string[]
+  asmGroups?: number[]
+  /** Clock for send_at's 72-hour limit (default real time). */
+  now?: () => Date
 }
 
 export interface RateLimit {
@@ -71,12 +83,6 @@ export interface ReceivedMessage {
   body: MailSendBody
 }
 
-export interface SendGridError {
-  message: string
-  field: string | null
-  help: string | null
-}
-
 export interface SendGridPeerStats {
   requests: number
   /** Status codes answered, e.g. { '202': 3, '401': 1 }. */
@@ -99,18 +105,15 @@ export interface SendGridPeer {
 export const DEFAULT_API_KEY = 'SG.test-key'
 export const DEFAULT_VERIFIED_SENDERS = ['admin@example.com']
 const DEFAULT_MAX_BODY = 30 * 1024 * 1024
-const MAX_RECIPIENTS = 1000
 const MAIL_SEND = '/v3/mail/send'
-const ERRORS_HELP = 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html'
-
-/** [I] SendGrid's check is more lenient than RFC 5322 parsing; this catches what the documented error speaks of. */
-const EMAIL = /^[^\s@<>(),;:"[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/
 
 export async function startSendGridPeer(options: SendGridPeerOptions = {}): Promise<SendGridPeer> {
   const apiKeys = new Set(options.apiKeys ?? [DEFAULT_API_KEY])
   let verifiedSenders: string[] | null = options.verifiedSenders === undefined ? DEFAULT_VERIFIED_SENDERS : options.verifiedSenders
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   let rateLimit: RateLimit | null = options.rateLimit ?? null
+  const account = { templates: new Set(options.templates ?? []), ipPools: new Set(options.ipPools ?? []), asmGroups: new Set(options.asmGroups ?? []) }
+  const clock = options.now ?? (() => new Date())
   /** Per key: when its accepted requests arrived, for the sliding window. */
   let windows = new Map<string, number[]>()
   let faults: { fault: Fault; left: number }[] = []
@@ -161,7 +164,7 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
       req.resume()
       const headers: Record<string, string> = forced.retryAfterSeconds === undefined ? {} : { 'retry-after': String(forced.retryAfterSeconds) }
       if (forced.html) reply(res, forced.status, htmlPage(forced.status), { ...headers, 'content-type': 'text/html' })
-      else errors(res, forced.status, [{ field: null, message: forced.status === 429 ? 'too many requests' : 'internal error', help: null }], headers)
+      else errors(res, forced.status, [{ field: null, message: forced.status === 429 ? 'too many requests' : 'internal server error', help: null }], headers)
       return
     }
 
@@ -179,13 +182,14 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
     const key = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (key === undefined || !apiKeys.has(key)) {
       req.resume()
-      errors(res, 401, [{ field: null, message: 'The provided authorization grant is invalid, expired, or revoked', help: null }])
+      const message = key === undefined ? 'authorization required' : 'The provided authorization grant is invalid, expired, or revoked'
+      errors(res, 401, [{ field: null, message, help: null }])
       return
     }
 
     const raw = await readBody(req, maxBodyBytes)
     if (raw === null) {
-      errors(res, 413, [{ field: null, message: `The request body is larger than ${maxBodyBytes} bytes`, help: null }])
+      errors(res, 413, [{ field: null, message: 'content too large', help: null }])
       return
     }
 
@@ -208,17 +212,25 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
 
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') {
-      errors(res, 400, [{ field: null, message: 'Content-Type should be application/json.', help: null }])
+      errors(res, 415, [{ field: null, message: 'Content-Type should be application/json.', help: null }])
+      return
+    }
+    let text: string
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(raw)
+    } catch {
+      // Documented ("Encoding Errors"): the payload, attachments included, must be UTF-8.
+      errors(res, 415, [{ field: null, message: 'Invalid UTF8 in request', help: null }])
       return
     }
     let parsed: unknown
     try {
-      parsed = JSON.parse(raw.toString('utf8'))
+      parsed = JSON.parse(text)
     } catch {
       errors(res, 400, [{ field: null, message: 'Bad Request', help: null }])
       return
     }
-    const problems = validateBody(parsed)
+    const problems = validateMailSend(parsed, account, clock().getTime())
     if (problems.length > 0) {
       errors(res, 400, problems)
       return
@@ -254,7 +266,7 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) errors(res, 500, [{ field: null, message: 'internal error', help: null }])
+      if (!res.headersSent) errors(res, 500, [{ field: null, message: 'internal server error', help: null }])
       else res.destroy()
     })
   })
@@ -306,122 +318,6 @@ function isVerified(email: string, senders: string[]): boolean {
     const sender = s.toLowerCase()
     return sender.startsWith('@') ? sender === domain : sender === address
   })
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-const help = (anchor: string): string => `${ERRORS_HELP}#${anchor}`
-
-/** Every problem of the body, in SendGrid's error shape; empty when it may be sent. */
-export function validateBody(body: unknown): SendGridError[] {
-  const out: SendGridError[] = []
-  const add = (field: string | null, message: string, anchor?: string): void => {
-    out.push({ field, message, help: anchor ? help(anchor) : null })
-  }
-  if (!isObject(body)) {
-    add(null, 'Bad Request')
-    return out
-  }
-
-  const templated = typeof body.template_id === 'string' && body.template_id !== ''
-  const personalizations = body.personalizations
-  let everyHasSubject = false
-  if (!Array.isArray(personalizations) || personalizations.length === 0) {
-    add('personalizations', 'The personalizations field is required and must have at least one personalization.', '-Personalizations-Errors')
-  } else if (personalizations.length > MAX_RECIPIENTS) {
-    add('personalizations', `The personalizations field may have at most ${MAX_RECIPIENTS} personalizations.`, '-Personalizations-Errors')
-  } else {
-    let recipients = 0
-    everyHasSubject = true
-    personalizations.forEach((p: unknown, i) => {
-      const at = `personalizations.${i}`
-      if (!isObject(p)) {
-        add(at, 'Each personalization must be an object.', '-Personalizations-Errors')
-        everyHasSubject = false
-        return
-      }
-      if (typeof p.subject !== 'string' || p.subject === '') everyHasSubject = false
-      if (p.subject !== undefined && typeof p.subject !== 'string') add(`${at}.subject`, 'The subject must be a string.', 'message.subject')
-      const seen = new Map<string, string>()
-      for (const kind of ['to', 'cc', 'bcc'] as const) {
-        const list = p[kind]
-        if (list === undefined && kind !== 'to') continue
-        if (!Array.isArray(list) || (kind === 'to' && list.length === 0)) {
-          add(
-            `${at}.${kind}`,
-            kind === 'to'
-              ? 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.'
-              : `The ${kind} field must be an array of email objects.`,
-            `message.personalizations.${kind}`,
-          )
-          continue
-        }
-        list.forEach((entry: unknown, j) => {
-          recipients++
-          const email = isObject(entry) ? entry.email : undefined
-          if (typeof email !== 'string' || !EMAIL.test(email)) {
-            add(`${at}.${kind}.${j}.email`, 'Does not contain a valid address.', '-Email-Address-Errors')
-            return
-          }
-          if (isObject(entry) && entry.name !== undefined && typeof entry.name !== 'string') add(`${at}.${kind}.${j}.name`, 'The name must be a string.')
-          const lower = email.toLowerCase()
-          const first = seen.get(lower)
-          if (first !== undefined) {
-            add(
-              at,
-              `Each email address in the personalization block should be unique between to, cc, and bcc. We found the first duplicate instance of [${email}] in the ${first} field.`,
-              'message.recipient.duplicate',
-            )
-          } else {
-            seen.set(lower, `${at}.${kind}`)
-          }
-        })
-      }
-    })
-    if (recipients > MAX_RECIPIENTS) {
-      add('personalizations', `The total number of recipients must be less than ${MAX_RECIPIENTS}. This includes all recipients defined within the to, cc, and bcc parameters, across each object that you include in the personalizations array.`, '-Personalizations-Errors')
-    }
-  }
-
-  const from = body.from
-  if (!isObject(from) || typeof from.email !== 'string') {
-    add('from.email', 'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.', 'message.from')
-  } else if (!EMAIL.test(from.email)) {
-    add('from.email', 'Does not contain a valid address.', 'message.from')
-  }
-  if (body.reply_to !== undefined && (!isObject(body.reply_to) || typeof body.reply_to.email !== 'string' || !EMAIL.test(body.reply_to.email))) {
-    add('reply_to.email', 'Does not contain a valid address.', 'message.reply_to')
-  }
-
-  const subject = body.subject
-  if (subject !== undefined && typeof subject !== 'string') add('subject', 'The subject must be a string.', 'message.subject')
-  if (!templated && !everyHasSubject && (typeof subject !== 'string' || subject === '')) {
-    add('subject', 'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'message.subject')
-  }
-
-  const content = body.content
-  if (content === undefined && templated) return out
-  if (!Array.isArray(content) || content.length === 0) {
-    add(
-      'content',
-      'Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.',
-      'message.content',
-    )
-    return out
-  }
-  content.forEach((block: unknown, i) => {
-    if (!isObject(block) || typeof block.type !== 'string' || block.type === '') {
-      add(`content.${i}.type`, 'The content type must be a string at least one character in length.', 'message.content.type')
-    } else if (block.type === 'text/plain' && i !== 0) {
-      add(`content.${i}.type`, 'If present, text/plain must be first, followed by text/html, followed by any other content.', 'message.content.type')
-    }
-    if (!isObject(block) || typeof block.value !== 'string' || block.value.length < 1) {
-      add(`content.${i}.value`, 'The content value must be a string at least one character in length.', 'message.content.value')
-    }
-  })
-  return out
 }
 
 function htmlPage(status: number): string {
