@@ -102,6 +102,14 @@ describe('the SendGrid peer (spec §8)', () => {
     expect((await post(validBody(), DEFAULT_API_KEY, 'text/plain')).status).toBe(415)
   })
 
+  it('answers 415 "Invalid UTF8 in request" for a body that is not UTF-8, and 401 "authorization required" without a key', async () => {
+    const bytes = Buffer.concat([Buffer.from(JSON.stringify(validBody()).replace('Hello', 'H')), Buffer.from([0xff])])
+    const res = await fetch(`${peer.url}/v3/mail/send`, { method: 'POST', headers: { authorization: `Bearer ${DEFAULT_API_KEY}`, 'content-type': 'application/json' }, body: bytes })
+    expect(res.status).toBe(415)
+    expect(await res.json()).toEqual({ errors: [{ field: null, message: 'Invalid UTF8 in request', help: null }] })
+    expect(JSON.parse((await post(validBody(), null)).text)).toEqual({ errors: [{ field: null, message: 'authorization required', help: null }] })
+  })
+
   it('accepts a subject given in every personalization instead of at the top', async () => {
     const { subject: _subject, ...body } = validBody()
     expect((await post({ ...body, personalizations: [{ to: [{ email: 'tess@example.org' }], subject: 'Per person' }] })).status).toBe(202)
