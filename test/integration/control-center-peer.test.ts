@@ -585,6 +585,37 @@ describe('Control Center peer: SMS (§1.10, §2.5)', () => {
     await expectError(rest(peer, '/smsMessages/1'), 404, '20000002')
   })
 
+  it('searches SMS by date, ICCID and msgType, oldest modification first, paged (Search SMS)', async () => {
+    time.advance(60_000)
+    const since = encodeURIComponent(time.now().toISOString().replace(/\.\d{3}Z$/, '+00:00'))
+    const first = (await send({ messageText: 'search one' })).json<{ smsMsgId: number }>().smsMsgId
+    const other = await findByStatus(peer, 'DEACTIVATED')
+    const second = (await send({ messageText: 'search two' }, other)).json<{ smsMsgId: number }>().smsMsgId
+    const all = (await rest(peer, `/smsMessages?fromDate=${since}`)).json<{ smsMsgIds: number[]; pageNumber: number; lastPage: boolean }>()
+    expect(all).toEqual({ smsMsgIds: [first, second], pageNumber: 1, lastPage: true })
+    expect((await rest(peer, `/smsMessages?fromDate=${since}&iccid=${other}`)).json().smsMsgIds).toEqual([second])
+    expect((await rest(peer, `/smsMessages?fromDate=${since}&msgType=MO`)).json().smsMsgIds).toEqual([])
+    expect((await rest(peer, `/smsMessages?fromDate=${since}&pageSize=1&pageNumber=2`)).json()).toEqual({ smsMsgIds: [second], pageNumber: 2, lastPage: true })
+    await expectError(rest(peer, `/smsMessages?fromDate=${since}&msgType=XX`), 400, '10000028')
+    await expectError(rest(peer, `/smsMessages?fromDate=${since}&toDate=2000-01-01T00%3A00%3A00%2B00%3A00`), 400, '10000027')
+    await expectError(rest(peer, `/smsMessages?fromDate=${since}&iccid=89000000000000000000`), 404, '20000001')
+  })
+
+  it('reads a trailing slash as the same resource, and empty query values as omitted ones', async () => {
+    expect((await putJson(peer, `/devices/${active}/smsMessages/`, { messageText: 'slash' }, 'POST')).status).toBe(200)
+    expect((await rest(peer, `/devices/${active}/`)).json().iccid).toBe(active)
+    expect((await rest(peer, '/rateplans?pageSize=&pageNumber=&accountId=')).json().ratePlans).toHaveLength(6)
+    await expectError(rest(peer, '/devices?modifiedSince=&accountId='), 400, '10000003')
+    expect((await rest(peer, `/devices/${active}?fields=,,`)).json().imsi).toBeDefined()
+    expect(Object.keys((await rest(peer, `/devices/${active}?fields=,status,`)).json())).toEqual(['status'])
+  })
+
+  it('answers 406 to an Accept without JSON (q=0 excludes), and accepts */* and application/*', async () => {
+    expect((await rest(peer, `/devices/${active}`, { headers: { accept: 'application/json;q=0, text/html' } })).status).toBe(406)
+    expect((await rest(peer, `/devices/${active}`, { headers: { accept: 'text/html, */*;q=0.1' } })).status).toBe(200)
+    expect((await rest(peer, `/devices/${active}`, { headers: { accept: 'application/*' } })).status).toBe(200)
+  })
+
   it('sends and reads SMS over SOAP too, sharing the same message store', async () => {
     const sent = await soap(peer, 'sms', 'SendSMS', `<sch:sentToIccid>${active}</sch:sentToIccid><sch:messageText>ping</sch:messageText>`)
     expect(sent.status).toBe(200)
@@ -680,7 +711,7 @@ describe('Control Center peer: rate limits (§1.2, §7.7)', () => {
     peer.setRateLimit({ perSecond: 5, concurrent: 1 })
   })
 
-  it('answers concurrent calls beyond the in-flight limit with 429 40000029 and Retry-After', async () => {
+  it('answers concurrent calls beyond the in-flight limit with 429 40000029 and no Retry-After (§1.2: none documented)', async () => {
     peer.faults.set({ kind: 'latency', ms: 300, times: 1 })
     const before = peer.stats().rateLimited
     const replies = await Promise.all(Array.from({ length: 4 }, () => rest(peer, '/echo/x')))
@@ -688,7 +719,7 @@ describe('Control Center peer: rate limits (§1.2, §7.7)', () => {
     expect(statuses).toEqual([200, 429, 429, 429])
     const limited = replies.find((r) => r.status === 429)
     expect(limited?.json()).toEqual({ errorMessage: expect.any(String), errorCode: '40000029' })
-    expect(limited?.headers.get('retry-after')).toBe('1')
+    expect(limited?.headers.get('retry-after')).toBeNull()
     expect(peer.stats().rateLimited - before).toBe(3)
   })
 

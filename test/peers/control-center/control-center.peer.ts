@@ -79,6 +79,8 @@ export interface ControlCenterPeerStats {
 export interface ControlCenterPeer {
   /** http://127.0.0.1:<port> */
   url: string
+  /** The one enterprise account the peer serves (what a GET /devices/{iccid} names as accountId). */
+  accountId: string
   iccids: readonly string[]
   ratePlans: readonly string[]
   faults: { set(fault: Fault): void; clear(): void }
@@ -163,15 +165,16 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
 
     // §1.2 / §7.7: Cisco asks for one call at a time and ≤ 5/s; the REST answer is 429 with code 40000029
     // (reference/peers.md), SOAP's is fault 400101 "license over API rate limit" (§2.1). [I] the limit is per peer
-    // (one account), counts accepted calls only, and Retry-After says 1 s.
+    // (one account, REST and SOAP together) and counts accepted calls only. No Retry-After: §1.2 documents no
+    // rate-limit header, and Cisco's sample retries on its own schedule. Off unless a test sets it: the cap Control
+    // Center enforces is per account and not published, only the guidance is.
     if (api !== 'other' && rateLimit) {
       const t = performance.now()
       window = window.filter((w) => t - w < 1000)
       if (inFlight >= rateLimit.concurrent || window.length >= rateLimit.perSecond) {
         stats.rateLimited++
         req.resume()
-        const retry = { 'retry-after': '1' }
-        send(res, api === 'soap' ? codedFault('400101', { headers: retry }) : restError(429, { errorMessage: 'Too many requests: API rate limit exceeded', errorCode: '40000029' }, retry), 0)
+        send(res, api === 'soap' ? codedFault('400101') : restError(429, { errorMessage: 'Too many requests: API rate limit exceeded', errorCode: '40000029' }), 0)
         return
       }
       window.push(t)
@@ -247,6 +250,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
 
   return {
     url: `http://127.0.0.1:${port}`,
+    accountId: inventory.accountId,
     iccids: inventory.iccids,
     ratePlans: Object.freeze(RATE_PLANS.map((p) => p.name)),
     faults: {

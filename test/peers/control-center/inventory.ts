@@ -493,6 +493,10 @@ export class SmsCenter {
     return this.byId.get(id)
   }
 
+  all(): SmsRecord[] {
+    return [...this.byId.values()]
+  }
+
   status(record: SmsRecord, now: number): 'Pending' | 'Delivered' | 'Failed' {
     return now >= record.deliverAt ? record.outcome : 'Pending'
   }

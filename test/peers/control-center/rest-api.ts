@@ -8,6 +8,17 @@
  *   10000014 communication plan invalid · 10000015 customer invalid · 10000016 overage limit override invalid ·
  *   10000027 to-date before from-date · 10000032 cycleStartDate not one of the last three cycles ·
  *   20000002 unknown smsMsgId (the resource-not-found family of 20000001).
+ *
+ * How requests are read, where the spec leaves it open ([I], each chosen to match what Cisco's own sample scripts,
+ * cfalcken/cisco-iot-control-center, rely on against the real service, and nothing more lenient):
+ * - A trailing slash names the same resource: REST/send_sms.py posts to `/devices/{iccid}/smsMessages/`. (The API is a
+ *   Spring MVC application — its 401/405 texts are Spring's — and Spring matches a trailing slash by default.)
+ * - An empty query value is the parameter omitted: REST/get_devices.py sends `accountId=` whenever no account is
+ *   given, and Search Devices documents an omitted accountId as "the account associated with the user name"
+ *   (Spring binds an empty string to a null Long, the type Cisco's published parameter lists give accountId). A
+ *   required parameter left empty is therefore missing, not malformed. Unknown names are refused whatever their value.
+ * - `fields=` lists names separated by commas; empty names are ignored, and a list with no name left selects nothing
+ *   away: REST/get_rate_plans.py sends `fields=,` by default and prints whole rate plans.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { z } from 'zod'
@@ -62,35 +73,65 @@ const unknownIccid = (): never => fail(404, '20000001', 'Resource not found - In
 // ---------------------------------------------------------------------------------------------------------------
 // Routing
 
+interface Endpoint {
+  run: (ctx: Ctx, params: string[]) => PeerResponse
+  /** The query parameters it knows; any other name is refused with 10000028 (§1.3), whatever its value. */
+  params: readonly string[]
+}
+
 interface Route {
   template: string
   pattern: RegExp
-  methods: Record<string, (ctx: Ctx, params: string[]) => PeerResponse>
+  methods: Record<string, Endpoint>
 }
 
 interface Ctx {
   state: AccountState
   user: PeerUser
   req: ApiRequest
+  /** The query without its empty values (an empty value is the parameter omitted). */
   query: URLSearchParams
   now: number
 }
 
+const CUSTOM_FILTERS = [
+  ...Array.from({ length: 10 }, (_, n) => `accountCustom${n + 1}`),
+  ...Array.from({ length: 5 }, (_, n) => `operatorCustom${n + 1}`),
+  ...Array.from({ length: 5 }, (_, n) => `customerCustom${n + 1}`),
+]
+
 const ROUTES: Route[] = [
-  { template: '/devices', pattern: /^\/devices$/, methods: { GET: searchDevices } },
-  { template: '/devices/{iccid}', pattern: /^\/devices\/([^/]+)$/, methods: { GET: getDevice, PUT: editDevice } },
-  { template: '/devices/{iccid}/ctdUsages', pattern: /^\/devices\/([^/]+)\/ctdUsages$/, methods: { GET: ctdUsages } },
-  { template: '/devices/{iccid}/usageInZone', pattern: /^\/devices\/([^/]+)\/usageInZone$/, methods: { GET: usageInZone } },
-  { template: '/devices/{iccid}/sessionInfo', pattern: /^\/devices\/([^/]+)\/sessionInfo$/, methods: { GET: sessionInfo } },
-  { template: '/devices/{iccid}/smsMessages', pattern: /^\/devices\/([^/]+)\/smsMessages$/, methods: { POST: sendSms } },
-  { template: '/smsMessages/{smsMsgId}', pattern: /^\/smsMessages\/([^/]+)$/, methods: { GET: getSms } },
-  { template: '/rateplans', pattern: /^\/rateplans$/, methods: { GET: listRatePlans } },
-  { template: '/echo/{text}', pattern: /^\/echo\/([^/]+)$/, methods: { GET: echo } },
+  {
+    template: '/devices',
+    pattern: /^\/devices$/,
+    methods: { GET: { run: searchDevices, params: ['modifiedSince', 'modifiedTill', 'accountId', 'status', 'pageSize', 'pageNumber', 'fields', ...CUSTOM_FILTERS] } },
+  },
+  {
+    template: '/devices/{iccid}',
+    pattern: /^\/devices\/([^/]+)$/,
+    methods: { GET: { run: getDevice, params: ['fields'] }, PUT: { run: editDevice, params: [] } },
+  },
+  { template: '/devices/{iccid}/ctdUsages', pattern: /^\/devices\/([^/]+)\/ctdUsages$/, methods: { GET: { run: ctdUsages, params: ['fields'] } } },
+  {
+    template: '/devices/{iccid}/usageInZone',
+    pattern: /^\/devices\/([^/]+)\/usageInZone$/,
+    methods: { GET: { run: usageInZone, params: ['cycleStartDate', 'ratePlan', 'zone', 'isActiveRatePlan', 'fields'] } },
+  },
+  { template: '/devices/{iccid}/sessionInfo', pattern: /^\/devices\/([^/]+)\/sessionInfo$/, methods: { GET: { run: sessionInfo, params: ['fields'] } } },
+  { template: '/devices/{iccid}/smsMessages', pattern: /^\/devices\/([^/]+)\/smsMessages$/, methods: { POST: { run: sendSms, params: [] } } },
+  {
+    template: '/smsMessages',
+    pattern: /^\/smsMessages$/,
+    methods: { GET: { run: searchSms, params: ['fromDate', 'toDate', 'iccid', 'accountId', 'msgType', 'pageSize', 'pageNumber', 'fields'] } },
+  },
+  { template: '/smsMessages/{smsMsgId}', pattern: /^\/smsMessages\/([^/]+)$/, methods: { GET: { run: getSms, params: ['messageEncoding', 'fields'] } } },
+  { template: '/rateplans', pattern: /^\/rateplans$/, methods: { GET: { run: listRatePlans, params: ['accountId', 'pageSize', 'pageNumber', 'fields'] } } },
+  { template: '/echo/{text}', pattern: /^\/echo\/([^/]+)$/, methods: { GET: { run: echo, params: [] } } },
 ]
 
 function match(pathname: string): { route: Route; params: string[] } | null {
   if (!pathname.startsWith('/rws/api/v1/')) return null
-  const rest = pathname.slice('/rws/api/v1'.length)
+  const rest = pathname.slice('/rws/api/v1'.length).replace(/(?<=.)\/$/, '')
   for (const route of ROUTES) {
     const m = route.pattern.exec(rest)
     if (m) return { route, params: m.slice(1) }
@@ -107,6 +148,8 @@ export function restRouteKey(method: string, pathname: string): string {
 export function handleRest(state: AccountState, req: ApiRequest): PeerResponse {
   const auth = authenticate(state, req.headers.authorization)
   if ('status' in auth) return auth
+  // [I] Spring's content negotiation: an Accept that excludes JSON gets 406 with an empty body.
+  if (!acceptsJson(req.headers.accept)) return { status: 406, headers: {}, body: Buffer.alloc(0) }
   const now = state.now()
   state.settle(now)
   try {
@@ -115,8 +158,8 @@ export function handleRest(state: AccountState, req: ApiRequest): PeerResponse {
     const m = match(req.url.pathname)
     // Tomcat's own 404 page for paths no controller maps: HTML, like the console host (§1.1).
     if (!m) return htmlPage(404)
-    const handler = m.route.methods[req.method]
-    if (!handler) {
+    const endpoint = m.route.methods[req.method]
+    if (!endpoint) {
       const allow = Object.keys(m.route.methods).join(', ')
       return restError(405, { errorMessage: `Request method '${req.method}' not supported` }, { allow })
     }
@@ -127,7 +170,9 @@ export function handleRest(state: AccountState, req: ApiRequest): PeerResponse {
         return p
       }
     })
-    return handler({ state, user: auth, req, query: req.url.searchParams, now }, params)
+    allowParams(req.url.searchParams, endpoint.params)
+    const query = new URLSearchParams([...req.url.searchParams].filter(([, value]) => value !== ''))
+    return endpoint.run({ state, user: auth, req, query, now }, params)
   } catch (error) {
     if (error instanceof RestFailure) return restError(error.status, error.body)
     return restError(500, { errorMessage: 'Unknown server error', errorCode: '30000001' })
@@ -160,12 +205,25 @@ function allowParams(query: URLSearchParams, allowed: readonly string[]): void {
   if (unknown.length > 0) badRequest('10000028', `Invalid request: unrecognized parameter(s): ${unknown.join(', ')}`)
 }
 
-/** §1.1: `fields=a,b,c` selects a partial response; unknown names are simply absent. */
+/**
+ * §1.1: `fields=a,b,c` selects a partial response; unknown names are simply absent. Empty names are ignored and a
+ * list without any name selects nothing away (see the top of this file).
+ */
 function select(value: Record<string, unknown>, query: URLSearchParams): Record<string, unknown> {
-  const fields = query.get('fields')
-  if (!fields) return value
-  const wanted = new Set(fields.split(','))
+  const wanted = new Set((query.get('fields') ?? '').split(',').filter((name) => name !== ''))
+  if (wanted.size === 0) return value
   return Object.fromEntries(Object.entries(value).filter(([k]) => wanted.has(k)))
+}
+
+/** Whether an Accept header admits application/json (absent = anything); q=0 excludes a range. */
+function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true
+  return accept.split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((p) => p.trim().toLowerCase())
+    const q = params.find((p) => p.startsWith('q='))
+    if (q !== undefined && Number(q.slice(2)) === 0) return false
+    return type === '*/*' || type === 'application/*' || type === 'application/json' || /^application\/[\w.+-]*\+json$/.test(type)
+  })
 }
 
 function deviceIndex(ctx: Ctx, iccid: string): number {
@@ -193,8 +251,9 @@ function checkAccountId(ctx: Ctx): void {
  * a JSON object. Field checks follow per endpoint.
  */
 function jsonBody(ctx: Ctx): Record<string, unknown> {
-  const type = ctx.req.headers['content-type'] ?? ''
-  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+  // A body without Content-Type is application/octet-stream to the servlet container (RFC 9110 §8.3).
+  const type = ctx.req.headers['content-type'] ?? 'application/octet-stream'
+  if (!/^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw new RestFailure(415, { errorMessage: `Content type '${type}' not supported` })
   }
   let parsed: unknown
@@ -225,12 +284,6 @@ function validateShape<T>(schema: z.ZodType<T>, body: Record<string, unknown>): 
 // ---------------------------------------------------------------------------------------------------------------
 // Devices
 
-const CUSTOM_FILTERS = [
-  ...Array.from({ length: 10 }, (_, n) => `accountCustom${n + 1}`),
-  ...Array.from({ length: 5 }, (_, n) => `operatorCustom${n + 1}`),
-  ...Array.from({ length: 5 }, (_, n) => `customerCustom${n + 1}`),
-]
-
 function customRef(name: string): { field: 'accountCustom' | 'operatorCustom' | 'customerCustom'; n: number } | null {
   const m = /^(accountCustom|operatorCustom|customerCustom)(\d+)$/.exec(name)
   if (!m) return null
@@ -240,7 +293,6 @@ function customRef(name: string): { field: 'accountCustom' | 'operatorCustom' | 
 /** §1.9. */
 function searchDevices(ctx: Ctx): PeerResponse {
   const q = ctx.query
-  allowParams(q, ['modifiedSince', 'modifiedTill', 'accountId', 'status', 'pageSize', 'pageNumber', 'fields', ...CUSTOM_FILTERS])
   const sinceText = q.get('modifiedSince')
   if (!sinceText) badRequest('10000003', 'Date-time missing: modifiedSince is required')
   const since = parseRequestDateTime(sinceText ?? '')
@@ -304,7 +356,6 @@ function deviceJson(d: Device, accountId: string): Record<string, unknown> {
 }
 
 function getDevice(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
-  allowParams(ctx.query, ['fields'])
   const d = ctx.state.inventory.device(deviceIndex(ctx, iccid))
   return restJson(200, select(deviceJson(d, ctx.state.inventory.accountId), ctx.query))
 }
@@ -335,7 +386,6 @@ const DAY = 86_400_000
  * spec has no REST matrix, §1.7 [I]); operator custom fields are the operator's (10000008, §1.3).
  */
 function editDevice(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
-  allowParams(ctx.query, [])
   const body = validateShape(editSchema, jsonBody(ctx))
   const index = deviceIndex(ctx, iccid)
   const edit: DeviceEdit = {}
@@ -402,7 +452,6 @@ function effectiveInstant(ctx: Ctx, text: string | undefined): number {
 
 /** §1.8: bytes for data, seconds for voice, MO+MT for SMS; the open cycle only (no cycle parameter). */
 function ctdUsages(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
-  allowParams(ctx.query, ['fields'])
   const index = deviceIndex(ctx, iccid)
   const d = ctx.state.inventory.device(index)
   const usage = ctx.state.usage(index, ctx.state.inventory.cycleStartOf(ctx.now), ctx.now)
@@ -436,7 +485,6 @@ function ctdUsages(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
  */
 function usageInZone(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
   const q = ctx.query
-  allowParams(q, ['cycleStartDate', 'ratePlan', 'zone', 'isActiveRatePlan', 'fields'])
   const index = deviceIndex(ctx, iccid)
   const inventory = ctx.state.inventory
   const current = inventory.cycleStartOf(ctx.now)
@@ -494,7 +542,6 @@ function zoneEntries(usage: CycleUsage): (Record<string, unknown> & { zone: stri
 
 /** §1.11: ipv6Address only when the SIM has one; all null when it never connected. */
 function sessionInfo(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
-  allowParams(ctx.query, ['fields'])
   const index = deviceIndex(ctx, iccid)
   const s = ctx.state.inventory.session(index, ctx.now)
   return restJson(
@@ -531,7 +578,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** §1.10 send SMS: validation codes 10000017–10000020 exactly as the spec lists them. */
 function sendSms(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
-  allowParams(ctx.query, [])
   const body = validateShape(smsSchema, jsonBody(ctx))
   const index = deviceIndex(ctx, iccid)
   const encoding = body.messageEncoding ?? 'LITERAL'
@@ -567,9 +613,39 @@ function sendSms(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
   return restJson(200, { smsMsgId: record.smsMsgId })
 }
 
+/**
+ * Search SMS (§1.5; Cisco's "Search SMS" page): ids of the messages sent or received from fromDate (required) to
+ * toDate (default now), oldest modification first, paged like Search Devices. [I] `pageNumber` and `lastPage` as in
+ * every paged answer (§1.4); an unknown msgType is 10000028 (the code for a request parameter the API does not accept);
+ * an ICCID outside the account is 20000001 (the page: "This device must be owned by the specified account").
+ */
+function searchSms(ctx: Ctx): PeerResponse {
+  const q = ctx.query
+  const fromText = q.get('fromDate')
+  if (fromText === null) badRequest('10000003', 'Date-time missing: fromDate is required')
+  const from = parseRequestDateTime(fromText ?? '')
+  if (from === null) badRequest('10000012', `Invalid date format for fromDate: ${fromText ?? ''} (yyyy-MM-ddTHH:mm:ss+hh:mm, with '+' sent as %2B)`)
+  const toText = q.get('toDate')
+  const to = toText === null ? ctx.now : parseRequestDateTime(toText)
+  if (to === null) badRequest('10000012', `Invalid date format for toDate: ${toText ?? ''}`)
+  if (from !== null && to !== null && to < from) badRequest('10000027', 'toDate must follow fromDate')
+  checkAccountId(ctx)
+  const msgType = q.get('msgType')
+  if (msgType !== null && msgType !== 'MO' && msgType !== 'MT') badRequest('10000028', `Invalid request: msgType must be MO or MT, not ${msgType}`)
+  const iccid = q.get('iccid')
+  if (iccid !== null) deviceIndex(ctx, iccid)
+  const { pageSize, pageNumber } = paging(q)
+  const sms = ctx.state.sms
+  // Every message of the peer is MT (sent by Control Center), so an MO search finds none.
+  const found = msgType === 'MO' ? [] : sms.all().filter((r) => r.sentAt >= (from ?? 0) && r.sentAt <= (to ?? ctx.now) && (iccid === null || r.iccid === iccid))
+  const modified = (r: (typeof found)[number]): number => (sms.status(r, ctx.now) === 'Pending' ? r.sentAt : r.deliverAt)
+  found.sort((a, b) => modified(a) - modified(b) || a.smsMsgId - b.smsMsgId)
+  const start = (pageNumber - 1) * pageSize
+  return restJson(200, select({ smsMsgIds: found.slice(start, start + pageSize).map((r) => r.smsMsgId), pageNumber, lastPage: start + pageSize >= found.length }, q))
+}
+
 /** §1.10 SMS details; messageEncoding chooses how messageText is returned (LITERAL default). */
 function getSms(ctx: Ctx, [id = '']: string[]): PeerResponse {
-  allowParams(ctx.query, ['messageEncoding', 'fields'])
   const encoding = ctx.query.get('messageEncoding') ?? 'LITERAL'
   if (encoding !== 'LITERAL' && encoding !== 'BASE64') badRequest('10000017', `Invalid messageEncoding: ${encoding} (LITERAL or BASE64)`)
   const record = /^\d{1,15}$/.test(id) ? ctx.state.sms.get(Number(id)) : undefined
@@ -601,7 +677,6 @@ function getSms(ctx: Ctx, [id = '']: string[]): PeerResponse {
 /** §1.5: AccountAdmin only (10000030 otherwise). Plan object fields beyond the name are [I]. */
 function listRatePlans(ctx: Ctx): PeerResponse {
   if ((ctx.user.role ?? 'AccountAdmin') !== 'AccountAdmin') badRequest('10000030', 'Your role does not have access to this API function')
-  allowParams(ctx.query, ['accountId', 'pageSize', 'pageNumber', 'fields'])
   checkAccountId(ctx)
   const { pageSize, pageNumber } = paging(ctx.query)
   const from = (pageNumber - 1) * pageSize
@@ -613,6 +688,5 @@ function listRatePlans(ctx: Ctx): PeerResponse {
 }
 
 function echo(ctx: Ctx, [text = '']: string[]): PeerResponse {
-  allowParams(ctx.query, [])
   return restJson(200, { context: text })
 }
