@@ -159,7 +159,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       headers['content-type'] = 'application/json'
       payload = typeof body === 'string' ? body : JSON.stringify(body)
     }
-    return restHttp.request({ method, path, query, headers, body: payload })
+    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload })
   }
 
   /** A REST call whose success body must match `schema`; everything else becomes a mapped AppError. */
@@ -536,6 +536,14 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A query without its empty values: Cisco's documented requests leave an optional parameter out rather than send
+ * `name=`, and whether a server reads `accountId=` as "no account" or as an invalid one is the server's choice.
+ */
+function withoutEmptyValues(query: Record<string, QueryValue>): Record<string, QueryValue> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== null && value !== ''))
+}
 
 function checkIccid(iccid: string): void {
   // Digits only: the ICCID goes into the URL path, and Control Center ICCIDs are 18–22 digits (Luhn not required).
