@@ -3,6 +3,7 @@ import pkg from '../../package.json'
 import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
 import { registerMail } from './commands/mail'
+import { registerTeam } from './commands/team'
 import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
@@ -49,6 +50,7 @@ registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
+registerTeam(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

@@ -25,6 +25,9 @@ export interface Runtime {
   err(text: string): void
 }
 
+/** Wraps a command's action: opens the runtime, runs it, maps its result or error to an exit code. */
+export type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
+
 /** Every CLI command goes through the bridge dispatcher, so it gets exactly the UI's validation. */
 export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
   // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.

@@ -16,6 +16,7 @@ import { createSimService, type SimService } from './carriers/sim.service'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
+import { createTeamService, type TeamService } from './team/team.service'
 import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
@@ -47,6 +48,7 @@ export interface Core {
   clients: CarrierClients
   links: PlatformLinks
   mail: MailService
+  team: TeamService
   packages: PackagesService
   mbed: MbedService
   logger: Logger
@@ -96,9 +98,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     vault: options.vault,
     bus,
     logger,
-    onChange: (what) => bus.emit(what === 'settings' ? 'mail:changed' : 'team:changed', {}),
+    onChange: () => bus.emit('mail:changed', {}),
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
+  const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
     bus.emit('audit:changed', {})
@@ -149,10 +152,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'mail:parseCredentials': (input) => mail.parseCredentials(input),
     'mail:verify': (input) => mail.verify(input),
     'mail:sendTest': (input, ctx) => mail.sendTest(input, ctx),
-    'team:invite': (input, ctx) => mail.invite(input, ctx),
-    'team:list': (input) => mail.list(input),
-    'team:resend': (input, ctx) => mail.resend(input.id, ctx),
-    'team:revoke': (input, ctx) => mail.revoke(input.id, ctx),
+    'team:invite': (input, ctx) => team.invite(input, ctx),
+    'team:list': (input) => team.list(input),
+    'team:resend': (input, ctx) => team.resend(input.id, ctx),
+    'team:revoke': (input, ctx) => team.revoke(input.id, ctx),
     'packages:validate': (input) => packages.validate(input.text),
     'packages:list': async () => ({ items: await packages.list() }),
     'packages:get': (input) => packages.get(input.bundleId),
@@ -188,6 +191,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clients,
     links,
     mail,
+    team,
     packages,
     mbed,
     logger,

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-main/core/common/errors'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
+import { createTeamService, type TeamService } from '../../src-main/core/team/team.service'
 import { createSendGridMailer } from '../../src-main/core/mail/sendgrid.client'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
@@ -153,6 +154,8 @@ describe('SendGrid with API key', () => {
   let vault: SecretStore
   let logLines: string[]
   let mail: MailService
+  /** Invitations are what the extension sends for real: the SendGrid answers are checked through them. */
+  let team: TeamService
   const logger = {
     info: (...args: unknown[]) => void logLines.push(JSON.stringify(args)),
     warn: (...args: unknown[]) => void logLines.push(JSON.stringify(args)),
@@ -174,6 +177,7 @@ describe('SendGrid with API key', () => {
     vault = createMemoryStore()
     logLines = []
     mail = createMailService({ db: workspace.db, vault, logger, sendgrid: { maxAttempts: 2 } })
+    team = createTeamService({ db: workspace.db, mail, logger })
   })
 
   afterEach(async () => {
@@ -212,9 +216,9 @@ describe('SendGrid with API key', () => {
   it('sends an invitation in French with every value escaped in the HTML part', async () => {
     await mail.saveSettings({ ...settings(), organisation: 'R&D <Lab>' }, ctx)
     // A double quote may not be in a display name (it would end the quoting of the name): refused before sending.
-    const refused = await rejection(mail.invite({ name: 'Léa "Lee" Roux', email: 'lea@example.org', role: 'administrator', language: 'fr' }, ctx))
+    const refused = await rejection(team.invite({ name: 'Léa "Lee" Roux', email: 'lea@example.org', role: 'administrator', language: 'fr' }, ctx))
     expect(refused.details?.ref).toEqual({ key: 'mail.invalidName', params: { field: 'name' } })
-    const sent = await mail.invite({ name: 'Léa Roux & Co', email: 'lea@example.org', role: 'administrator', language: 'fr' }, ctx)
+    const sent = await team.invite({ name: 'Léa Roux & Co', email: 'lea@example.org', role: 'administrator', language: 'fr' }, ctx)
     expect(sent).toMatchObject({ state: 'sent', via: 'sendgridApiKey', organisation: 'R&D <Lab>' })
     const message = peer.messages().at(-1)!
     expect(message.messageId).toBe(sent.messageId)
@@ -265,7 +269,7 @@ describe('SendGrid with API key', () => {
     const small = await startSendGridPeer({ maxBodyBytes: 600 })
     try {
       await mail.saveSettings({ ...settings(), settings: { ...settings().settings, baseUrl: small.url } }, ctx)
-      const invitation = await mail.invite({ name: 'Tess', email: 'tess@example.org', role: 'viewer' }, ctx)
+      const invitation = await team.invite({ name: 'Tess', email: 'tess@example.org', role: 'viewer' }, ctx)
       expect(invitation.state).toBe('failed')
       expect(invitation.lastError).toMatchObject({ code: 'TOO_LARGE', ref: { key: 'mail.sendgrid.tooLarge' } })
       const err = await rejection(mail.sendTest({ to: 'tess@example.org' }, ctx))
@@ -295,12 +299,12 @@ describe('SendGrid with API key', () => {
   it('maps 500 to "unavailable" and records the invitation as failed with that reason; resend sends it', async () => {
     await mail.saveSettings(settings(), ctx)
     peer.faults.set({ kind: 'status', status: 500, times: 1 })
-    const failed = await mail.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
+    const failed = await team.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
     expect(failed.state).toBe('failed')
     expect(failed.lastError).toMatchObject({ code: 'CARRIER', ref: { key: 'mail.sendgrid.unavailable', params: { status: 500 } } })
     const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map((r) => r.doc as unknown as { action: string; outcome: string; detail?: string })
     expect(audit.find((a) => a.action === 'invitation.send')).toMatchObject({ outcome: 'failed', detail: 'CARRIER mail.sendgrid.unavailable' })
-    const sent = await mail.resend(failed.id, ctx)
+    const sent = await team.resend(failed.id, ctx)
     expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })
   })
 

@@ -3,20 +3,19 @@
  * server without STARTTLS, a plain loopback relay. The certificates come from a throw-away CA that this file makes
  * with openssl in a temporary directory (never in the repository), so trusting it takes the custom-CA setting.
  */
-import { execFileSync } from 'node:child_process'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-main/core/common/errors'
-import { invitationSchema } from '../../src-shared/models/mail'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
+import { createTeamService } from '../../src-main/core/team/team.service'
 import { createSmtpMailer } from '../../src-main/core/mail/smtp.transport'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import { tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
-import { makePki, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
 
 
 const ctx = { actor: 'tester' }
@@ -62,15 +61,6 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 /** openssl makes the test certificates; without it the suite skips loudly, or fails under FIELDLINE_STRICT=1. */
-function opensslMissing(): string | null {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return null
-  } catch {
-    return 'the openssl command is not installed'
-  }
-}
-
 const NO_OPENSSL = missingService('openssl', opensslMissing())
 
 describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
@@ -107,6 +97,9 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
     error: (...args: unknown[]) => void logLines.push(JSON.stringify(args)),
     debug: (...args: unknown[]) => void logLines.push(JSON.stringify(args)),
   }
+
+  /** Invitations through the mail service under test (header checks and the SendGrid-username mode send them). */
+  const team = () => createTeamService({ db: workspace.db, mail })
 
   function service(extra: Partial<Parameters<typeof createMailService>[0]> = {}): MailService {
     return createMailService({ db: workspace.db, vault, logger, smtpTimeouts: { greetingMs: 1500, connectionMs: 3000, socketMs: 5000 }, ...extra })
@@ -165,72 +158,6 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
       expect(parsed.html).toContain('<html lang="fr">')
       expect(parsed.headers.get('content-language')).toBe('fr')
       expect(parsed.messageId).toBe(result.messageId)
-    })
-
-    it('invites an operator: the invitation arrives translated, HTML-escaped, and is listed as sent with its audit trail', async () => {
-      await mail.saveSettings(smtpSettings(starttls, {}), ctx)
-      await mail.saveSettings({ ...smtpSettings(starttls), organisation: '<b>Acme</b> & Fils' }, ctx)
-      const before = starttls.received.length
-      const invitation = await mail.invite({ name: "Zoë O'Brien & Co", email: 'zoe@example.org', role: 'operator', language: 'fr' }, ctx)
-      expect(invitation).toMatchObject({ state: 'sent', via: 'smtp', attempts: 1, email: 'zoe@example.org', role: 'operator', language: 'fr', invitedBy: 'Ada Admin', lastError: null })
-      expect(invitation.sentAt).not.toBeNull()
-
-      const got = starttls.received[before]!
-      expect(got.to).toEqual(['zoe@example.org'])
-      const parsed = await simpleParser(got.raw)
-      expect(firstAddress(parsed.to)).toEqual({ address: 'zoe@example.org', name: "Zoë O'Brien & Co" })
-      expect(parsed.subject).toBe('Ada Admin vous invite à rejoindre <b>Acme</b> & Fils sur Fieldline')
-      expect(parsed.headers.get('content-language')).toBe('fr')
-      expect(parsed.text).toContain("Bonjour Zoë O'Brien & Co,")
-      expect(parsed.text).toContain('avec le rôle «\u00a0opérateur\u00a0»')
-      expect(parsed.text).toContain(`Référence de l’invitation\u00a0: ${invitation.id}`)
-      const html = parsed.html || ''
-      expect(html).toContain('&lt;b&gt;Acme&lt;/b&gt; &amp; Fils')
-      expect(html).toContain('Zoë O&#39;Brien &amp; Co')
-      expect(html).not.toContain('<b>Acme</b>')
-
-      const { items } = await mail.list()
-      expect(items.map((i) => [i.id, i.state])).toEqual([[invitation.id, 'sent']])
-      const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map((r) => r.doc as unknown as { action: string; target: string; outcome: string })
-      expect(audit.filter((a) => a.target === `invitation/${invitation.id}`).map((a) => [a.action, a.outcome])).toEqual([
-        ['invitation.create', 'ok'],
-        ['invitation.send', 'ok'],
-      ])
-    })
-
-    it('records a failed invitation with its reason, sends it again once fixed, and refuses to resend a revoked one', async () => {
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      await mail.saveSettings({ ...smtpSettings(starttls), secrets: { password: 'wrong-password' } }, ctx)
-      const failed = await mail.invite({ name: 'Victor Viewer', email: 'victor@example.org', role: 'viewer', language: 'en' }, ctx)
-      expect(failed.state).toBe('failed')
-      expect(failed.lastError).toMatchObject({ code: 'AUTH_FAILED', ref: { key: 'mail.smtp.authFailed' } })
-      // What the bridge will return: the output schema keeps every field, the failure reason included.
-      expect(invitationSchema.parse(failed)).toEqual(failed)
-
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      const before = starttls.received.length
-      const sent = await mail.resend(failed.id, ctx)
-      expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })
-      const parsed = await simpleParser(starttls.received[before]!.raw)
-      expect(parsed.subject).toBe('Ada Admin invited you to join Acme Field Ops on Fieldline')
-      expect(parsed.text).toContain('as a viewer.')
-
-      const revoked = await mail.revoke(failed.id, ctx)
-      expect(revoked.state).toBe('revoked')
-      expect(revoked.revokedAt).not.toBeNull()
-      const err = await rejection(mail.resend(failed.id, ctx))
-      expect(err.code).toBe('CONFLICT')
-      expect(err.details?.ref?.key).toBe('mail.invitation.revoked')
-      expect(starttls.received.length).toBe(before + 1)
-      expect((await mail.list({ state: 'revoked' })).items.map((i) => i.id)).toEqual([failed.id])
-    })
-
-    it('refuses a second invitation to the same address while one is active', async () => {
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      await mail.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
-      const err = await rejection(mail.invite({ name: 'Olga Operator', email: 'OLGA@example.org', role: 'administrator' }, ctx))
-      expect(err.code).toBe('CONFLICT')
-      expect(err.details?.ref?.key).toBe('mail.invitation.exists')
     })
 
     it('maps a wrong password to a translated authentication error, without the password anywhere', async () => {
@@ -339,9 +266,9 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
       const connections = starttls.connections
       const attempts: [string, Promise<unknown>][] = [
         ['to', mail.sendTest({ to: 'tess@example.org\r\nBcc: everyone@example.org' }, ctx)],
-        ['email', mail.invite({ name: 'Eve', email: 'eve@example.org\nBcc: x@example.org', role: 'viewer' }, ctx)],
-        ['name', mail.invite({ name: 'Eve\r\nBcc: x@example.org', email: 'eve@example.org', role: 'viewer' }, ctx)],
-        ['invitedBy', mail.invite({ name: 'Eve', email: 'eve@example.org', role: 'viewer', invitedBy: 'Boss\nSubject: hi' }, ctx)],
+        ['email', team().invite({ name: 'Eve', email: 'eve@example.org\nBcc: x@example.org', role: 'viewer' }, ctx)],
+        ['name', team().invite({ name: 'Eve\r\nBcc: x@example.org', email: 'eve@example.org', role: 'viewer' }, ctx)],
+        ['invitedBy', team().invite({ name: 'Eve', email: 'eve@example.org', role: 'viewer', invitedBy: 'Boss\nSubject: hi' }, ctx)],
         ['organisation', mail.saveSettings({ ...smtpSettings(starttls), organisation: 'Acme\r\nBcc: x@example.org' }, ctx)],
         ['settings.senderName', mail.saveSettings(smtpSettings(starttls, { senderName: 'Ada\rBcc: x@example.org' }), ctx)],
       ]
@@ -352,7 +279,7 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
         expect(String(err.details?.ref?.params?.field), field).toContain(field)
       }
       expect(starttls.connections).toBe(connections)
-      expect((await mail.list()).items).toEqual([])
+      expect((await team().list()).items).toEqual([])
       expect((await mail.getSettings()).organisation).toBe('Acme Field Ops')
     })
 
@@ -392,7 +319,7 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
 
       await expect(mail.verify()).resolves.toEqual({ mode: 'sendgridUsername', server: `localhost:${starttls.port}`, delivered: false })
       const before = starttls.received.length
-      const invitation = await mail.invite({ name: 'Ann Admin', email: 'ann@example.org', role: 'administrator', language: 'en' }, ctx)
+      const invitation = await team().invite({ name: 'Ann Admin', email: 'ann@example.org', role: 'administrator', language: 'en' }, ctx)
       expect(invitation).toMatchObject({ state: 'sent', via: 'sendgridUsername' })
       const got = starttls.received[before]!
       expect(got).toMatchObject({ secure: true, user: USER, from: 'ada@acme.example', to: ['ann@example.org'] })

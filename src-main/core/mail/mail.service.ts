@@ -1,12 +1,11 @@
 /**
- * The email extension and the team invitations: one email configuration with three modes (one active), verify,
- * test email, and invitations with their states (pending → sent | failed, revoked).
+ * The email extension: one email configuration with three modes (one active), verify and the test email, and the
+ * active configuration's mailer for the rooms that send through it (team invitations, core/team).
  *
  * Every operator change is written together with its audit entry in one bulkDocs call; secrets go to the vault
  * first, so the workspace never claims a secret the keychain refused. Secrets are write-only: nothing here returns
  * one, logs one or puts one in an error.
  */
-import { randomBytes } from 'node:crypto'
 import type { Diagnostic } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
@@ -15,47 +14,28 @@ import { createGovernor, type Governor } from '../http/governor'
 import type { HttpTimeouts } from '../http/http-client'
 import { parseCaBundle } from '../http/trust'
 import type { Logger } from '../log/logger'
-import { auditDoc, appendAudit, type AuditInput } from '../store/audit.store'
+import { auditDoc, appendAudit } from '../store/audit.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
-import { sameAddress } from '../../../src-shared/models/mail-addresses'
 import { parseSendGridCredentials } from './credentials-json'
 import { mailConfigFromEnv, normaliseSendGridUrl, type ResolvedMailConfig } from './mail-config'
 import {
   credentialsParseInputSchema,
-  invitationIdSchema,
-  invitationListInputSchema,
-  inviteInputSchema,
   mailSaveSchema,
   mailVerifyInputSchema,
   SENDGRID_SMTP_PORT,
   sendTestInputSchema,
-  type Invitation,
-  type MailFailure,
   type MailMode,
   type MailSettingsView,
   type MailVerifyResult,
   type SendResult,
 } from '../../../src-shared/models/mail'
-import {
-  emptySettingsDoc,
-  invitationDocId,
-  listInvitationDocs,
-  mailSecretAccount,
-  MAIL_SETTINGS_ID,
-  MODE_SECRET,
-  readInvitation,
-  readMailSettings,
-  toInvitation,
-  type InvitationDoc,
-  type MailSecretField,
-  type MailSettingsDoc,
-} from './mail.store'
-import { assertSubject, parseInput, type OutgoingMail } from './mail-validation'
+import { emptySettingsDoc, mailSecretAccount, MAIL_SETTINGS_ID, MODE_SECRET, readMailSettings, type MailSecretField, type MailSettingsDoc } from './mail.store'
+import { parseInput } from './mail-validation'
 import type { Mailer } from './mailer'
 import { createSendGridMailer } from './sendgrid.client'
 import { assertSmtpSecurity, createSmtpMailer, type SmtpTimeouts } from './smtp.transport'
-import { renderInvitation, renderTestEmail, type RenderedMail } from './templates'
+import { renderTestEmail } from './templates'
 
 export interface MailServiceDeps {
   db: Db
@@ -63,8 +43,8 @@ export interface MailServiceDeps {
   /** For 'audit:changed'. */
   bus?: Pick<EventBus, 'emit'>
   logger?: Logger
-  /** Told after the settings or the invitations change, for the events the contract will carry. */
-  onChange?: (what: 'settings' | 'invitations') => void
+  /** Told after the settings change, for the event the contract carries. */
+  onChange?: () => void
   /**
    * The CLI's configuration from the environment (see mailConfigFromEnv), used instead of the saved one; pass
    * `'env'` to read process.env. Absent or null: the saved settings.
@@ -92,11 +72,6 @@ export interface CredentialsPreview {
 }
 
 const AUDIT_TARGET = 'mail/settings'
-
-function failureOf(e: AppError): MailFailure {
-  const ref = e.details?.ref
-  return { code: e.code, message: e.message, ...(ref ? { ref } : {}) }
-}
 
 /** What the audit trail says about a settings document: every setting, and which secrets are set (never their values). */
 function settingsSummary(doc: MailSettingsDoc | null): Record<string, unknown> | undefined {
@@ -137,11 +112,9 @@ export function createMailService(deps: MailServiceDeps) {
   // One governor for every SendGrid mailer of this service: a 429 slows the account, not one request. The spec gives
   // no Mail Send rate; [I] two at a time and 10/s is far above what invitations need and well below any plan's limit.
   const governor = deps.sendgrid?.governor ?? createGovernor({ concurrency: 2, perSecond: 10 })
-  /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
-  const busy = new Set<string>()
 
-  const changed = (what: 'settings' | 'invitations'): void => {
-    onChange?.(what)
+  const changed = (): void => {
+    onChange?.()
     bus?.emit('audit:changed', {})
   }
 
@@ -241,101 +214,6 @@ export function createMailService(deps: MailServiceDeps) {
     const results = await db.bulkDocs(docs as MailSettingsDoc[])
     assertBulkOk(results)
     return results as PouchDB.Core.Response[]
-  }
-
-  function invitationNotFound(id: string): AppError {
-    return AppError.withRef('NOT_FOUND', `There is no invitation ${id}`, { key: 'mail.invitation.notFound', params: { id } })
-  }
-
-  async function mustGetInvitation(rawId: unknown): Promise<InvitationDoc & { _rev: string }> {
-    const id = parseInput(invitationIdSchema, rawId)
-    const doc = await readInvitation(db, id)
-    if (!doc) throw invitationNotFound(id)
-    return doc
-  }
-
-  /**
-   * Applies `change` to the newest revision and writes it with its audit entry. A replica may have changed the
-   * invitation meanwhile (409): then the change is applied again to what it wrote.
-   */
-  async function updateInvitation(id: string, change: (latest: InvitationDoc & { _rev: string }, at: string) => { doc: InvitationDoc; audit: AuditInput }): Promise<InvitationDoc> {
-    for (let attempt = 0; ; attempt++) {
-      const latest = await readInvitation(db, id)
-      if (!latest) throw invitationNotFound(id)
-      const at = now().toISOString()
-      const { doc, audit } = change(latest, at)
-      try {
-        const [written] = await writeWithAudit([doc, auditDoc({ ...audit, at })])
-        changed('invitations')
-        return { ...doc, _rev: written!.rev }
-      } catch (e) {
-        if (!isConflict(e) || attempt >= 3) throw e
-      }
-    }
-  }
-
-  /** Marks an invitation as being sent until `run` settles; a second send or a revoke meanwhile is refused. */
-  async function reserved<T>(id: string, run: () => Promise<T>): Promise<T> {
-    if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now`, { key: 'mail.invitation.busy', params: { id } })
-    busy.add(id)
-    try {
-      return await run()
-    } finally {
-      busy.delete(id)
-    }
-  }
-
-  /**
-   * Sends one invitation (reserved by the caller) and records the outcome; an AppError becomes state 'failed' with
-   * its reason rather than a throw, because the invitation exists and the operator sees why it did not go out.
-   */
-  async function deliver(doc: InvitationDoc, mailer: Mailer, action: 'invitation.send' | 'invitation.resend', ctx: CallContext): Promise<Invitation> {
-    const id = doc._id.slice('invitation:'.length)
-    const rendered: RenderedMail = renderInvitation({
-      language: doc.language,
-      name: doc.name,
-      email: doc.email,
-      role: doc.role,
-      organisation: doc.organisation,
-      invitedBy: doc.invitedBy,
-      reference: id,
-    })
-    const mail: OutgoingMail = { from: mailer.from, to: { name: doc.name, address: doc.email }, ...rendered }
-    let outcome: { messageId: string | null } | AppError
-    try {
-      outcome = await mailer.send(mail)
-    } catch (e) {
-      if (!isAppError(e)) {
-        outcome = new AppError('INTERNAL', 'Unexpected failure while sending the invitation')
-        logger?.error({ mail: action, err: e }, 'mail')
-      } else {
-        outcome = e
-      }
-    }
-    const result = outcome
-    const saved = await updateInvitation(id, (latest, at) => {
-      const attempts = latest.attempts + 1
-      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at }
-      // A revocation that replicated in while the message was on its way stays a revocation.
-      const keepRevoked = latest.state === 'revoked'
-      const next: InvitationDoc =
-        result instanceof AppError
-          ? { ...base, state: keepRevoked ? 'revoked' : 'failed', lastError: failureOf(result) }
-          : { ...base, state: keepRevoked ? 'revoked' : 'sent', lastError: null, messageId: result.messageId, sentAt: at }
-      return {
-        doc: next,
-        audit: {
-          actor: ctx.actor,
-          action,
-          target: `invitation/${id}`,
-          outcome: result instanceof AppError ? 'failed' : 'ok',
-          before: { state: latest.state },
-          after: { state: next.state, via: mailer.mode, email: latest.email },
-          ...(result instanceof AppError ? { detail: `${result.code}${result.details?.ref ? ` ${result.details.ref.key}` : ''}` } : {}),
-        },
-      }
-    })
-    return toInvitation(saved)
   }
 
   return {
@@ -454,7 +332,7 @@ export function createMailService(deps: MailServiceDeps) {
         if (isConflict(e)) throw AppError.withRef('CONFLICT', 'The email settings were changed elsewhere; reload them and try again', { key: 'mail.settingsChanged' })
         throw e
       }
-      changed('settings')
+      changed()
       return toSettingsView(next)
     },
 
@@ -468,7 +346,7 @@ export function createMailService(deps: MailServiceDeps) {
         { _id: MAIL_SETTINGS_ID, _rev: existing._rev, _deleted: true },
         auditDoc({ at, actor: ctx.actor, action: 'mail.settings.remove', target: AUDIT_TARGET, outcome: 'ok', before: settingsSummary(existing) }),
       ])
-      changed('settings')
+      changed()
       return { cleared: true }
     },
 
@@ -506,100 +384,13 @@ export function createMailService(deps: MailServiceDeps) {
       })
     },
 
-    async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
-      const input = parseInput(inviteInputSchema, rawInput)
-      // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
+    /**
+     * Runs `run` with a mailer for the active configuration (or the override) and the organisation name, then closes
+     * the mailer. Configuration problems (none active, secret not on this computer) are thrown before `run` starts.
+     */
+    async withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> {
       const config = await resolve()
-      if (!config.organisation) {
-        throw AppError.withRef('VALIDATION', 'Enter the organisation name in Extensions → Email: invitations name it', { key: 'mail.organisationRequired' })
-      }
-      const organisation = config.organisation
-      return withMailer(config, async (mailer) => {
-        const duplicate = (await listInvitationDocs(db)).find((d) => d.state !== 'revoked' && sameAddress(d.email, input.email))
-        if (duplicate) {
-          const id = duplicate._id.slice('invitation:'.length)
-          throw AppError.withRef('CONFLICT', `${input.email} already has an invitation (${id}, ${duplicate.state}); resend or revoke it`, {
-            key: 'mail.invitation.exists',
-            params: { email: input.email, id, state: duplicate.state },
-          })
-        }
-        const id = randomBytes(8).toString('hex')
-        const at = now().toISOString()
-        const doc: InvitationDoc = {
-          _id: invitationDocId(id),
-          kind: 'invitation',
-          schemaVersion: 1,
-          name: input.name,
-          email: input.email,
-          role: input.role,
-          language: input.language,
-          organisation,
-          invitedBy: input.invitedBy ?? mailer.from.name ?? mailer.from.address,
-          state: 'pending',
-          via: null,
-          attempts: 0,
-          messageId: null,
-          lastError: null,
-          createdAt: at,
-          updatedAt: at,
-          sentAt: null,
-          revokedAt: null,
-        }
-        // The subject holds the inviter's and the organisation's names: checked before the invitation exists.
-        assertSubject(renderInvitation({ ...doc, reference: id }).subject)
-        await writeWithAudit([
-          doc,
-          auditDoc({
-            at,
-            actor: ctx.actor,
-            action: 'invitation.create',
-            target: `invitation/${id}`,
-            outcome: 'ok',
-            after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending' },
-          }),
-        ])
-        changed('invitations')
-        return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx))
-      })
-    },
-
-    async resend(rawId: unknown, ctx: CallContext): Promise<Invitation> {
-      const doc = await mustGetInvitation(rawId)
-      const id = doc._id.slice('invitation:'.length)
-      if (doc.state === 'revoked') {
-        throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
-      }
-      return reserved(id, async () => {
-        const config = await resolve()
-        return withMailer(config, (mailer) => deliver(doc, mailer, 'invitation.resend', ctx))
-      })
-    },
-
-    async revoke(rawId: unknown, ctx: CallContext): Promise<Invitation> {
-      const doc = await mustGetInvitation(rawId)
-      const id = doc._id.slice('invitation:'.length)
-      if (doc.state === 'revoked') return toInvitation(doc)
-      if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; revoke it when that is over`, { key: 'mail.invitation.busy', params: { id } })
-      const saved = await updateInvitation(id, (latest, at) => ({
-        doc: { ...latest, state: 'revoked', revokedAt: latest.revokedAt ?? at, updatedAt: at },
-        audit: { actor: ctx.actor, action: 'invitation.revoke', target: `invitation/${id}`, outcome: 'ok', before: { state: latest.state }, after: { state: 'revoked', email: latest.email } },
-      }))
-      return toInvitation(saved)
-    },
-
-    async get(rawId: unknown): Promise<Invitation> {
-      return toInvitation(await mustGetInvitation(rawId))
-    },
-
-    /** Newest first. */
-    async list(rawInput: unknown = {}): Promise<{ items: Invitation[] }> {
-      const { state } = parseInput(invitationListInputSchema, rawInput)
-      const docs = await listInvitationDocs(db)
-      const items = docs
-        .filter((d) => state === undefined || d.state === state)
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b._id.localeCompare(a._id))
-        .map(toInvitation)
-      return { items }
+      return withMailer(config, (mailer) => run(mailer, config.organisation ?? null))
     },
 
     async close(): Promise<void> {

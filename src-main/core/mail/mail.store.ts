@@ -5,14 +5,12 @@
  *   modes and back loses nothing; `active` says which one sends. Secrets are in the vault under
  *   `mail:settings/<field>`; `secretFields` only says which are set. Like profiles, the document replicates to the
  *   team while each machine keeps its own keychain.
- * - `invitation:<id>` (kind 'invitation'): one invitation and its state.
  */
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { secretAccount } from '../vault/secret-store'
-import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
+import type { MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
 
 export const MAIL_SETTINGS_ID = 'mail:settings'
-export const INVITATION_PREFIX = 'invitation:'
 
 /** The vault field of each mode's secret. */
 export const MODE_SECRET = { sendgridApiKey: 'sendgridApiKey', smtp: 'smtpPassword', sendgridUsername: 'sendgridPassword' } as const satisfies Record<MailMode, string>
@@ -59,25 +57,6 @@ export interface MailSettingsDoc extends BaseDoc {
   updatedAt: string
 }
 
-export interface InvitationDoc extends BaseDoc {
-  kind: 'invitation'
-  name: string
-  email: string
-  role: InvitationRole
-  language: MailLanguage
-  organisation: string
-  invitedBy: string
-  state: InvitationState
-  via: MailMode | null
-  attempts: number
-  messageId: string | null
-  lastError: MailFailure | null
-  createdAt: string
-  updatedAt: string
-  sentAt: string | null
-  revokedAt: string | null
-}
-
 export function emptySettingsDoc(now: string): MailSettingsDoc {
   return {
     _id: MAIL_SETTINGS_ID,
@@ -96,38 +75,4 @@ export function emptySettingsDoc(now: string): MailSettingsDoc {
 
 export function readMailSettings(db: Db): Promise<(MailSettingsDoc & { _rev: string }) | null> {
   return getOrNull<MailSettingsDoc>(db, MAIL_SETTINGS_ID)
-}
-
-export function invitationDocId(id: string): string {
-  return `${INVITATION_PREFIX}${id}`
-}
-
-export function readInvitation(db: Db, id: string): Promise<(InvitationDoc & { _rev: string }) | null> {
-  return getOrNull<InvitationDoc>(db, invitationDocId(id))
-}
-
-export async function listInvitationDocs(db: Db): Promise<InvitationDoc[]> {
-  const page = await db.allDocs({ include_docs: true, startkey: INVITATION_PREFIX, endkey: `${INVITATION_PREFIX}\ufff0` })
-  return page.rows.map((r) => r.doc as unknown as InvitationDoc)
-}
-
-export function toInvitation(doc: InvitationDoc): Invitation {
-  return {
-    id: doc._id.slice(INVITATION_PREFIX.length),
-    name: doc.name,
-    email: doc.email,
-    role: doc.role,
-    language: doc.language,
-    organisation: doc.organisation,
-    invitedBy: doc.invitedBy,
-    state: doc.state,
-    via: doc.via,
-    attempts: doc.attempts,
-    messageId: doc.messageId,
-    lastError: doc.lastError,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-    sentAt: doc.sentAt,
-    revokedAt: doc.revokedAt,
-  }
 }

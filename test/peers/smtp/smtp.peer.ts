@@ -2,7 +2,7 @@
  * SMTP test peer: Nodemailer's smtp-server (a real SMTP implementation) on 127.0.0.1 with AUTH, and a throw-away CA
  * plus a localhost certificate made with openssl at test time (never in the repository).
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -18,6 +18,16 @@ export interface Pki {
   caPem: string
   keyPem: string
   certPem: string
+}
+
+/** Why makePki cannot run here (the openssl command is missing), or null. */
+export function opensslMissing(): string | null {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' })
+    return null
+  } catch {
+    return 'the openssl command is not installed'
+  }
 }
 
 /** A CA and a server certificate for localhost and 127.0.0.1 signed by it. */

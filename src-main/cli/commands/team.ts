@@ -1,0 +1,54 @@
+import type { Command } from 'commander'
+import type { Invitation } from '../../../src-shared/models/mail'
+import type { WithRuntime } from '../runtime'
+
+function line(i: Invitation): string {
+  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.lastError ? `\t${i.lastError.message}` : ''}`
+}
+
+/**
+ * Operator invitations from the command line, through the same IPC channels (and so the same validation and audit)
+ * as the UI. They are sent with the email configuration `fieldline mail` checks (mail.ts).
+ */
+export function registerTeam(program: Command, withRuntime: WithRuntime): void {
+  const team = program.command('team').description('operator invitations')
+  team
+    .command('invite')
+    .description('invite an operator by email')
+    .requiredOption('--email <address>', 'their email address')
+    .requiredOption('--name <name>', 'their name')
+    .requiredOption('--role <role>', 'administrator, operator or viewer')
+    .option('--lang <language>', 'invitation language, en or fr', 'en')
+    .action(
+      withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string }) => {
+        const i = await rt.call('team:invite', { email: opts.email, name: opts.name, role: opts.role as 'operator', language: opts.lang as 'en' | 'fr' })
+        rt.out(rt.json ? JSON.stringify(i) : line(i))
+        return i.state === 'sent' ? 0 : 1
+      }),
+    )
+  team
+    .command('list')
+    .description('invitations and their state')
+    .action(
+      withRuntime(async (rt) => {
+        const { items } = await rt.call('team:list', {})
+        if (rt.json) return rt.out(JSON.stringify(items))
+        for (const i of items) rt.out(line(i))
+      }),
+    )
+  for (const [verb, channel, text] of [
+    ['resend', 'team:resend', 'send an invitation again'],
+    ['revoke', 'team:revoke', 'revoke an invitation'],
+  ] as const) {
+    team
+      .command(`${verb} <id>`)
+      .description(text)
+      .action(
+        withRuntime(async (rt, id: string) => {
+          const i = await rt.call(channel, { id })
+          rt.out(rt.json ? JSON.stringify(i) : line(i))
+          return i.state === 'failed' ? 1 : 0
+        }),
+      )
+  }
+}

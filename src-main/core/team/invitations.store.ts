@@ -1,0 +1,60 @@
+/**
+ * Workspace documents of the team: `invitation:<id>` (kind 'invitation'), one invitation and its state.
+ */
+import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode } from '../../../src-shared/models/mail'
+
+export const INVITATION_PREFIX = 'invitation:'
+
+export interface InvitationDoc extends BaseDoc {
+  kind: 'invitation'
+  name: string
+  email: string
+  role: InvitationRole
+  language: MailLanguage
+  organisation: string
+  invitedBy: string
+  state: InvitationState
+  via: MailMode | null
+  attempts: number
+  messageId: string | null
+  lastError: MailFailure | null
+  createdAt: string
+  updatedAt: string
+  sentAt: string | null
+  revokedAt: string | null
+}
+
+export function invitationDocId(id: string): string {
+  return `${INVITATION_PREFIX}${id}`
+}
+
+export function readInvitation(db: Db, id: string): Promise<(InvitationDoc & { _rev: string }) | null> {
+  return getOrNull<InvitationDoc>(db, invitationDocId(id))
+}
+
+export async function listInvitationDocs(db: Db): Promise<InvitationDoc[]> {
+  const page = await db.allDocs({ include_docs: true, startkey: INVITATION_PREFIX, endkey: `${INVITATION_PREFIX}\ufff0` })
+  return page.rows.map((r) => r.doc as unknown as InvitationDoc)
+}
+
+export function toInvitation(doc: InvitationDoc): Invitation {
+  return {
+    id: doc._id.slice(INVITATION_PREFIX.length),
+    name: doc.name,
+    email: doc.email,
+    role: doc.role,
+    language: doc.language,
+    organisation: doc.organisation,
+    invitedBy: doc.invitedBy,
+    state: doc.state,
+    via: doc.via,
+    attempts: doc.attempts,
+    messageId: doc.messageId,
+    lastError: doc.lastError,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    sentAt: doc.sentAt,
+    revokedAt: doc.revokedAt,
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Team invitations: an operator invites a colleague by email; each invitation has a state (pending → sent | failed,
+ * revoked) and is sent through the email extension's active configuration (core/mail), in the invitee's language.
+ *
+ * Every operator change is written together with its audit entry in one bulkDocs call. Nothing here holds a secret:
+ * the mailer comes from the mail service for the length of one operation.
+ */
+import { randomBytes } from 'node:crypto'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import type { EventBus } from '../common/events'
+import type { Logger } from '../log/logger'
+import type { Mailer } from '../mail/mailer'
+import { assertSubject, parseInput, type OutgoingMail } from '../mail/mail-validation'
+import { renderInvitation, type RenderedMail } from '../mail/templates'
+import { auditDoc, type AuditInput } from '../store/audit.store'
+import { assertBulkOk, isConflict, type Db } from '../store/documents'
+import { sameAddress } from '../../../src-shared/models/mail-addresses'
+import { invitationIdSchema, invitationListInputSchema, inviteInputSchema, type Invitation, type MailFailure } from '../../../src-shared/models/mail'
+import { invitationDocId, listInvitationDocs, readInvitation, toInvitation, type InvitationDoc } from './invitations.store'
+
+/** What the team needs from the email extension: the active configuration's mailer, for one operation. */
+export interface MailPort {
+  withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T>
+}
+
+export interface TeamServiceDeps {
+  db: Db
+  mail: MailPort
+  /** For 'audit:changed'. */
+  bus?: Pick<EventBus, 'emit'>
+  logger?: Logger
+  /** Told after the invitations change, for the event the contract carries. */
+  onChange?: () => void
+  now?: () => Date
+}
+
+function failureOf(e: AppError): MailFailure {
+  const ref = e.details?.ref
+  return { code: e.code, message: e.message, ...(ref ? { ref } : {}) }
+}
+
+export function createTeamService(deps: TeamServiceDeps) {
+  const { db, mail, bus, logger, onChange } = deps
+  const now = deps.now ?? (() => new Date())
+  /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
+  const busy = new Set<string>()
+
+  const changed = (): void => {
+    onChange?.()
+    bus?.emit('audit:changed', {})
+  }
+
+  async function writeWithAudit(docs: object[]): Promise<PouchDB.Core.Response[]> {
+    const results = await db.bulkDocs(docs as InvitationDoc[])
+    assertBulkOk(results)
+    return results as PouchDB.Core.Response[]
+  }
+
+  function invitationNotFound(id: string): AppError {
+    return AppError.withRef('NOT_FOUND', `There is no invitation ${id}`, { key: 'mail.invitation.notFound', params: { id } })
+  }
+
+  async function mustGetInvitation(rawId: unknown): Promise<InvitationDoc & { _rev: string }> {
+    const id = parseInput(invitationIdSchema, rawId)
+    const doc = await readInvitation(db, id)
+    if (!doc) throw invitationNotFound(id)
+    return doc
+  }
+
+  /**
+   * Applies `change` to the newest revision and writes it with its audit entry. A replica may have changed the
+   * invitation meanwhile (409): then the change is applied again to what it wrote.
+   */
+  async function updateInvitation(id: string, change: (latest: InvitationDoc & { _rev: string }, at: string) => { doc: InvitationDoc; audit: AuditInput }): Promise<InvitationDoc> {
+    for (let attempt = 0; ; attempt++) {
+      const latest = await readInvitation(db, id)
+      if (!latest) throw invitationNotFound(id)
+      const at = now().toISOString()
+      const { doc, audit } = change(latest, at)
+      try {
+        const [written] = await writeWithAudit([doc, auditDoc({ ...audit, at })])
+        changed()
+        return { ...doc, _rev: written!.rev }
+      } catch (e) {
+        if (!isConflict(e) || attempt >= 3) throw e
+      }
+    }
+  }
+
+  /** Marks an invitation as being sent until `run` settles; a second send or a revoke meanwhile is refused. */
+  async function reserved<T>(id: string, run: () => Promise<T>): Promise<T> {
+    if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now`, { key: 'mail.invitation.busy', params: { id } })
+    busy.add(id)
+    try {
+      return await run()
+    } finally {
+      busy.delete(id)
+    }
+  }
+
+  /**
+   * Sends one invitation (reserved by the caller) and records the outcome; an AppError becomes state 'failed' with
+   * its reason rather than a throw, because the invitation exists and the operator sees why it did not go out.
+   */
+  async function deliver(doc: InvitationDoc, mailer: Mailer, action: 'invitation.send' | 'invitation.resend', ctx: CallContext): Promise<Invitation> {
+    const id = doc._id.slice('invitation:'.length)
+    const rendered: RenderedMail = renderInvitation({
+      language: doc.language,
+      name: doc.name,
+      email: doc.email,
+      role: doc.role,
+      organisation: doc.organisation,
+      invitedBy: doc.invitedBy,
+      reference: id,
+    })
+    const mail: OutgoingMail = { from: mailer.from, to: { name: doc.name, address: doc.email }, ...rendered }
+    let outcome: { messageId: string | null } | AppError
+    try {
+      outcome = await mailer.send(mail)
+    } catch (e) {
+      if (!isAppError(e)) {
+        outcome = new AppError('INTERNAL', 'Unexpected failure while sending the invitation')
+        logger?.error({ mail: action, err: e }, 'mail')
+      } else {
+        outcome = e
+      }
+    }
+    const result = outcome
+    const saved = await updateInvitation(id, (latest, at) => {
+      const attempts = latest.attempts + 1
+      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at }
+      // A revocation that replicated in while the message was on its way stays a revocation.
+      const keepRevoked = latest.state === 'revoked'
+      const next: InvitationDoc =
+        result instanceof AppError
+          ? { ...base, state: keepRevoked ? 'revoked' : 'failed', lastError: failureOf(result) }
+          : { ...base, state: keepRevoked ? 'revoked' : 'sent', lastError: null, messageId: result.messageId, sentAt: at }
+      return {
+        doc: next,
+        audit: {
+          actor: ctx.actor,
+          action,
+          target: `invitation/${id}`,
+          outcome: result instanceof AppError ? 'failed' : 'ok',
+          before: { state: latest.state },
+          after: { state: next.state, via: mailer.mode, email: latest.email },
+          ...(result instanceof AppError ? { detail: `${result.code}${result.details?.ref ? ` ${result.details.ref.key}` : ''}` } : {}),
+        },
+      }
+    })
+    return toInvitation(saved)
+  }
+
+  return {
+    async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
+      const input = parseInput(inviteInputSchema, rawInput)
+      // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
+      return mail.withActiveMailer(async (mailer, organisation) => {
+        if (!organisation) {
+          throw AppError.withRef('VALIDATION', 'Enter the organisation name in Extensions → Email: invitations name it', { key: 'mail.organisationRequired' })
+        }
+        const duplicate = (await listInvitationDocs(db)).find((d) => d.state !== 'revoked' && sameAddress(d.email, input.email))
+        if (duplicate) {
+          const id = duplicate._id.slice('invitation:'.length)
+          throw AppError.withRef('CONFLICT', `${input.email} already has an invitation (${id}, ${duplicate.state}); resend or revoke it`, {
+            key: 'mail.invitation.exists',
+            params: { email: input.email, id, state: duplicate.state },
+          })
+        }
+        const id = randomBytes(8).toString('hex')
+        const at = now().toISOString()
+        const doc: InvitationDoc = {
+          _id: invitationDocId(id),
+          kind: 'invitation',
+          schemaVersion: 1,
+          name: input.name,
+          email: input.email,
+          role: input.role,
+          language: input.language,
+          organisation,
+          invitedBy: input.invitedBy ?? mailer.from.name ?? mailer.from.address,
+          state: 'pending',
+          via: null,
+          attempts: 0,
+          messageId: null,
+          lastError: null,
+          createdAt: at,
+          updatedAt: at,
+          sentAt: null,
+          revokedAt: null,
+        }
+        // The subject holds the inviter's and the organisation's names: checked before the invitation exists.
+        assertSubject(renderInvitation({ ...doc, reference: id }).subject)
+        await writeWithAudit([
+          doc,
+          auditDoc({
+            at,
+            actor: ctx.actor,
+            action: 'invitation.create',
+            target: `invitation/${id}`,
+            outcome: 'ok',
+            after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending' },
+          }),
+        ])
+        changed()
+        return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx))
+      })
+    },
+
+    async resend(rawId: unknown, ctx: CallContext): Promise<Invitation> {
+      const doc = await mustGetInvitation(rawId)
+      const id = doc._id.slice('invitation:'.length)
+      if (doc.state === 'revoked') {
+        throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
+      }
+      return reserved(id, () => mail.withActiveMailer((mailer) => deliver(doc, mailer, 'invitation.resend', ctx)))
+    },
+
+    async revoke(rawId: unknown, ctx: CallContext): Promise<Invitation> {
+      const doc = await mustGetInvitation(rawId)
+      const id = doc._id.slice('invitation:'.length)
+      if (doc.state === 'revoked') return toInvitation(doc)
+      if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; revoke it when that is over`, { key: 'mail.invitation.busy', params: { id } })
+      const saved = await updateInvitation(id, (latest, at) => ({
+        doc: { ...latest, state: 'revoked', revokedAt: latest.revokedAt ?? at, updatedAt: at },
+        audit: { actor: ctx.actor, action: 'invitation.revoke', target: `invitation/${id}`, outcome: 'ok', before: { state: latest.state }, after: { state: 'revoked', email: latest.email } },
+      }))
+      return toInvitation(saved)
+    },
+
+    async get(rawId: unknown): Promise<Invitation> {
+      return toInvitation(await mustGetInvitation(rawId))
+    },
+
+    /** Newest first. */
+    async list(rawInput: unknown = {}): Promise<{ items: Invitation[] }> {
+      const { state } = parseInput(invitationListInputSchema, rawInput)
+      const docs = await listInvitationDocs(db)
+      const items = docs
+        .filter((d) => state === undefined || d.state === state)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b._id.localeCompare(a._id))
+        .map(toInvitation)
+      return { items }
+    },
+
+  }
+}
+
+export type TeamService = ReturnType<typeof createTeamService>
