@@ -71,6 +71,27 @@ describe('SendGrid service credentials', () => {
     expect(parseSendGridCredentials('{"hostname":"smtp.sendgrid.net","username":"u\\r\\nX","password":"p"}').diagnostics[0]?.ref).toEqual({ key: 'mail.credentials.control', params: { field: 'username' } })
   })
 
+  it('refuses nesting far deeper than a binding before parsing it, instead of overflowing the stack', () => {
+    const check = parseSendGridCredentials('['.repeat(32_000))
+    expect(check.valid).toBe(false)
+    expect(check.diagnostics).toHaveLength(1)
+    expect(check.diagnostics[0]).toMatchObject({ line: 1, column: 17, ref: { key: 'mail.credentials.tooDeep', params: { max: 16 } } })
+    expect(parseSendGridCredentials(`{"credentials":${'{"a":'.repeat(14)}1${'}'.repeat(14)}}`).diagnostics[0]?.ref.key).toBe('mail.credentials.missing')
+  })
+
+  it('words a syntax error as before, with its line and column in the message parameters', () => {
+    expect(parseSendGridCredentials('{"hostname" "x"}').diagnostics[0]).toEqual({
+      severity: 'error',
+      message: 'JSON syntax error: ColonExpected',
+      ref: { key: 'mail.credentials.jsonSyntax', params: { detail: 'ColonExpected', line: 1, column: 13 } },
+      pointer: '',
+      line: 1,
+      column: 13,
+      endLine: 1,
+      endColumn: 16,
+    })
+  })
+
   it('never quotes the password in a diagnostic', () => {
     const broken = [
       binding.replace('"hostname": "smtp.sendgrid.net",', '"hostname": 1,'),
