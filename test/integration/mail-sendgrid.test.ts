@@ -3,14 +3,13 @@
  * specs/platform.md §8 with plain fetch, then the mail service is run against it for every answer the spec lists.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/common/errors'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { createTeamService, type TeamService } from '../../src-main/core/team/team.service'
 import { createSendGridMailer } from '../../src-main/core/mail/sendgrid.client'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
-import { tempDir } from '../helpers/core'
+import { rejection, tempDir } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
 const ctx = { actor: 'tester' }
@@ -31,15 +30,6 @@ afterEach(() => {
   peer.setRateLimit(null)
   peer.setVerifiedSenders([SENDER])
 })
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise
-  } catch (e) {
-    return e as AppError
-  }
-  throw new Error('expected a rejection')
-}
 
 const validBody = () => ({
   personalizations: [{ to: [{ email: 'tess@example.org', name: 'Tess' }] }],

@@ -4,14 +4,13 @@
  * written. No network: nothing here sends.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/common/errors'
 import { EventBus } from '../../src-main/core/common/events'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { mailSettingsViewSchema } from '../../src-shared/models/mail'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore, createUnavailableStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
-import { tempDir } from '../helpers/core'
+import { rejection, tempDir } from '../helpers/core'
 
 const ctx = { actor: 'tester' }
 
@@ -21,15 +20,6 @@ let vault: SecretStore
 let mail: MailService
 let changes: string[]
 let busEvents: string[]
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise
-  } catch (e) {
-    return e as AppError
-  }
-  throw new Error('expected a rejection')
-}
 
 async function docs(prefix: string): Promise<Record<string, unknown>[]> {
   const page = await workspace.db.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\ufff0` })

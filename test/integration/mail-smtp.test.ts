@@ -4,18 +4,17 @@
  * with openssl in a temporary directory (never in the repository), so trusting it takes the custom-CA setting.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
+import { simpleParser, type ParsedMail } from 'mailparser'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/common/errors'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { createTeamService } from '../../src-main/core/team/team.service'
 import { createSmtpMailer } from '../../src-main/core/mail/smtp.transport'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
-import { tempDir } from '../helpers/core'
+import { rejection, tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
-import { makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { firstAddress, makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
 
 
 const ctx = { actor: 'tester' }
@@ -44,20 +43,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
-}
-
-function firstAddress(value: AddressObject | AddressObject[] | undefined): { address?: string | undefined; name: string } | undefined {
-  const list = Array.isArray(value) ? value : value ? [value] : []
-  return list[0]?.value[0]
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise
-  } catch (e) {
-    return e as AppError
-  }
-  throw new Error('expected a rejection')
 }
 
 /** openssl makes the test certificates; without it the suite skips loudly, or fails under FIELDLINE_STRICT=1. */

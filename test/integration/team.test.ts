@@ -3,17 +3,16 @@
  * and the whole life of an invitation — created, sent, failed, sent again, revoked — through the SMTP mode against a
  * real smtp-server with STARTTLS and AUTH (certificates from a throw-away CA made with openssl at test time).
  */
-import { simpleParser, type AddressObject } from 'mailparser'
+import { simpleParser } from 'mailparser'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../src-main/core/common/errors'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { createTeamService, type TeamService } from '../../src-main/core/team/team.service'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { invitationSchema } from '../../src-shared/models/mail'
-import { tempDir } from '../helpers/core'
+import { rejection, tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
-import { makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { firstAddress, makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
 
 const ctx = { actor: 'tester' }
 
@@ -22,20 +21,6 @@ let cleanup: () => Promise<void>
 let mail: MailService
 let team: TeamService
 let teamChanges: number
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise
-  } catch (e) {
-    return e as AppError
-  }
-  throw new Error('expected a rejection')
-}
-
-function firstAddress(value: AddressObject | AddressObject[] | undefined): { address?: string | undefined; name: string } | undefined {
-  const list = Array.isArray(value) ? value : value ? [value] : []
-  return list[0]?.value[0]
-}
 
 beforeEach(async () => {
   const dir = await tempDir('fieldline-team-')

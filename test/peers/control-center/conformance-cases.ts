@@ -157,6 +157,13 @@ const SESSION_INFO: Pattern = { iccid: '{{ICCID}}', ipAddress: typeOrNull('strin
 const RATE_PLANS: Pattern = { ratePlans: arrayOf({ name: type('string') }, 1), lastPage: type('boolean') }
 
 const JSON_TYPE = /^application\/json/i
+const JSON_BODY = { 'content-type': 'application/json' }
+
+/** Send SMS as the documentation's curl example sends it, with `body` as the JSON text. */
+const sendSms = (body: string): ConformanceRequest => ({ method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: JSON_BODY, body })
+
+/** The §1.3 error envelope with this status and code. */
+const refused = (status: number, errorCode: string): ConformanceExpectation => ({ status, error: { errorCode } })
 const SINCE_2014 = 'modifiedSince=2014-01-01T00%3A00%3A00%2B00%3A00'
 
 export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
@@ -218,7 +225,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
       method: 'POST',
       url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages',
       client: 'postman',
-      headers: { 'content-type': 'application/json' },
+      headers: JSON_BODY,
       body: '{\n    "messageText": "Hello world"\n}',
     },
     expect: { status: 200, contentType: JSON_TYPE, json: { smsMsgId: type('number') }, capture: { SMS_ID: 'smsMsgId' } },
@@ -255,7 +262,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
     source: 'script:REST/send_sms.py',
     follows:
       'the script: the documented resource URL has no trailing slash, but Cisco\'s own sample sends one and reads a 200; the peer treats both as one resource, as the Spring MVC service does by default [I]',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages/', client: 'script', headers: { 'content-type': 'application/json' }, body: '{"messageText": "Hello World"}' },
+    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages/', client: 'script', headers: JSON_BODY, body: '{"messageText": "Hello World"}' },
     expect: { status: 200, contentType: JSON_TYPE, json: exactKeys(['smsMsgId']) },
   },
   {
@@ -314,7 +321,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
     source: 'script:REST/edit_device_details.py, docs:edit-device-details, spec §1.7',
     follows:
       'the documentation: the script asks functions.get_data for method "put", which the stored functions.py does not implement (it exits "Unknown method"); the case sends the PUT with the JSON body that the documentation and the script\'s intent describe',
-    request: { method: 'PUT', url: '{{CC_API_URL}}/devices/{{ICCID}}', client: 'script', headers: { 'content-type': 'application/json' }, body: '{"status": "ACTIVATED"}' },
+    request: { method: 'PUT', url: '{{CC_API_URL}}/devices/{{ICCID}}', client: 'script', headers: JSON_BODY, body: '{"status": "ACTIVATED"}' },
     expect: { status: 200, contentType: JSON_TYPE, json: { iccid: '{{ICCID}}' } },
   },
 
@@ -322,7 +329,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
   {
     title: 'Send SMS as the documentation\'s curl example sends it (Accept and Content-Type JSON)',
     source: 'docs:send-sms',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{\n   "messageText": "Hello world"\n}' },
+    request: sendSms('{\n   "messageText": "Hello world"\n}'),
     expect: { status: 200, contentType: JSON_TYPE, json: { smsMsgId: type('number') } },
   },
   {
@@ -347,85 +354,85 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
     title: 'Search devices without modifiedSince → 400 10000003',
     source: 'docs:search-devices (modifiedSince required), spec §1.3',
     request: { method: 'GET', url: '{{CC_API_URL}}/devices?pageNumber=1', client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000003' } },
+    expect: refused(400, '10000003'),
   },
   {
     title: 'Search devices with modifiedSince= left empty → 400 10000003 (missing, not malformed)',
     source: 'docs:search-devices, spec §1.3',
     request: { method: 'GET', url: '{{CC_API_URL}}/devices?modifiedSince=', client: 'script' },
-    expect: { status: 400, error: { errorCode: '10000003' } },
+    expect: refused(400, '10000003'),
   },
   {
     title: "an unencoded '+' in modifiedSince → 400 10000012",
     source: 'spec §1.4 (the + must travel as %2B)',
     request: { method: 'GET', url: '{{CC_API_URL}}/devices?modifiedSince=2016-04-18T17:31:34+00:00', client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000012' } },
+    expect: refused(400, '10000012'),
   },
   {
     title: 'pageSize 51 → 400 10000006',
     source: 'docs:search-devices (maximum 50), spec §1.2, §1.3',
     request: { method: 'GET', url: `{{CC_API_URL}}/devices?${SINCE_2014}&pageSize=51`, client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000006' } },
+    expect: refused(400, '10000006'),
   },
   {
     title: 'an unrecognized query parameter → 400 10000028',
     source: 'spec §1.3',
     request: { method: 'GET', url: `{{CC_API_URL}}/devices?${SINCE_2014}&ratePlanName=x`, client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000028' } },
+    expect: refused(400, '10000028'),
   },
   {
     title: 'an unrecognized parameter left empty is still unrecognized → 400 10000028',
     source: 'spec §1.3',
     request: { method: 'GET', url: '{{CC_API_URL}}/devices/{{ICCID}}?accountId=', client: 'script' },
-    expect: { status: 400, error: { errorCode: '10000028' } },
+    expect: refused(400, '10000028'),
   },
   {
     title: 'another apiVersion → 400 10000024',
     source: 'spec §1.3',
     request: { method: 'GET', url: '/rws/api/v2/devices/{{ICCID}}', client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000024' } },
+    expect: refused(400, '10000024'),
   },
   {
     title: 'malformed JSON → 400 10000023',
     source: 'spec §1.3, docs:send-sms (errors)',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{"messageText": "Hello' },
-    expect: { status: 400, error: { errorCode: '10000023' } },
+    request: sendSms('{"messageText": "Hello'),
+    expect: refused(400, '10000023'),
   },
   {
     title: 'an invalid messageEncoding → 400 10000017',
     source: 'docs:send-sms (errors), spec §1.3',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{"messageText":"x","messageEncoding":"UTF8"}' },
-    expect: { status: 400, error: { errorCode: '10000017' } },
+    request: sendSms('{"messageText":"x","messageEncoding":"UTF8"}'),
+    expect: refused(400, '10000017'),
   },
   {
     title: 'an invalid dataCoding → 400 10000018',
     source: 'docs:send-sms (errors), spec §1.3',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{"messageText":"x","dataCoding":2}' },
-    expect: { status: 400, error: { errorCode: '10000018' } },
+    request: sendSms('{"messageText":"x","dataCoding":2}'),
+    expect: refused(400, '10000018'),
   },
   {
     title: 'an invalid tpvp → 400 10000019',
     source: 'docs:send-sms (errors), spec §1.3',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{"messageText":"x","tpvp":999}' },
-    expect: { status: 400, error: { errorCode: '10000019' } },
+    request: sendSms('{"messageText":"x","tpvp":999}'),
+    expect: refused(400, '10000019'),
   },
   {
     title: '71 UCS2 characters (dataCoding 8, max 70) → 400 10000020',
     source: 'docs:send-sms (messageText lengths, errors), spec §1.10',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messageText: 'é'.repeat(71), dataCoding: 8 }) },
-    expect: { status: 400, error: { errorCode: '10000020' } },
+    request: sendSms(JSON.stringify({ messageText: 'é'.repeat(71), dataCoding: 8 })),
+    expect: refused(400, '10000020'),
   },
   {
     title: '321 characters without dataCoding (default max 320) → 400 10000020',
     source: 'docs:send-sms (default maximum 320)',
-    request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages', client: 'docs', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messageText: 'x'.repeat(321) }) },
-    expect: { status: 400, error: { errorCode: '10000020' } },
+    request: sendSms(JSON.stringify({ messageText: 'x'.repeat(321) })),
+    expect: refused(400, '10000020'),
   },
   {
     title: 'an unknown body member on PUT → 400 10000028',
     source: 'spec §1.3, §1.7',
-    request: { method: 'PUT', url: '{{CC_API_URL}}/devices/{{ICCID}}', client: 'docs', headers: { 'content-type': 'application/json' }, body: '{"ratePlanName":"hphlr rp1"}' },
-    expect: { status: 400, error: { errorCode: '10000028' } },
+    request: { method: 'PUT', url: '{{CC_API_URL}}/devices/{{ICCID}}', client: 'docs', headers: JSON_BODY, body: '{"ratePlanName":"hphlr rp1"}' },
+    expect: refused(400, '10000028'),
   },
   {
     title: 'usageInZone for a cycle older than the last three → 400 with the documented message',
@@ -437,13 +444,13 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
     title: 'rate plans for an AccountUser → 400 10000030',
     source: 'spec §1.5 (AccountAdmin role), §1.3',
     request: { method: 'GET', url: '{{CC_API_URL}}/rateplans', client: 'docs', auth: 'accountUser' },
-    expect: { status: 400, error: { errorCode: '10000030' } },
+    expect: refused(400, '10000030'),
   },
   {
     title: 'Search SMS without fromDate → 400 10000003',
     source: 'docs:search-sms (fromDate required), spec §1.3',
     request: { method: 'GET', url: '{{CC_API_URL}}/smsMessages?pageNumber=1', client: 'docs' },
-    expect: { status: 400, error: { errorCode: '10000003' } },
+    expect: refused(400, '10000003'),
   },
   {
     title: 'an API path on the console host → HTML 404, not JSON',

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import type { AddressObject } from 'mailparser'
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
 
 const run = promisify(execFile)
@@ -97,3 +98,8 @@ export async function startSmtp(options: Partial<SMTPServerOptions>): Promise<Sm
   return peer
 }
 
+/** The first address of a parsed header (mailparser gives one object or a list of them). */
+export function firstAddress(value: AddressObject | AddressObject[] | undefined): { address?: string | undefined; name: string } | undefined {
+  const list = Array.isArray(value) ? value : value ? [value] : []
+  return list[0]?.value[0]
+}
