@@ -453,6 +453,8 @@ describe('Control Center peer: usage (§1.8, §2.4)', () => {
       expect(message).toBe('cycleStartDate must specify one of the last three billing cycles')
     }
     await expectError(rest(peer, `/devices/${iccid}/usageInZone?cycleStartDate=2025-01-01+00:00`), 400, '10000012')
+    // §1.4: the zone is part of usageInZone's date layout; a bare date is /usages' layout.
+    await expectError(rest(peer, `/devices/${iccid}/usageInZone?cycleStartDate=2025-01-01`), 400, '10000012')
     await expectError(rest(peer, `/devices/${iccid}/usageInZone?zone=Mars`), 400, '10000031')
   })
 

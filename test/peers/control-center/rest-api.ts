@@ -491,7 +491,8 @@ function usageInZone(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
   const text = q.get('cycleStartDate')
   let cycleStart = current
   if (text !== null) {
-    const parsed = parseCycleDate(text)
+    // §1.4: usageInZone's layout is yyyy-MM-ddZ; a date without its zone is /usages' layout, not this one's.
+    const parsed = /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? parseCycleDate(text) : null
     if (parsed === null) badRequest('10000012', `Invalid date format for cycleStartDate: ${text} (yyyy-MM-ddZ)`)
     cycleStart = parsed ?? current
     const allowed = [current, inventory.addCycles(current, -1), inventory.addCycles(current, -2)]
