@@ -84,6 +84,13 @@ describe('governor', () => {
     expect(high.backOff().delayMs).toBe(100)
   })
 
+  it('pauses at least the floor when the service gives no Retry-After, and lets the exponential step pass it', () => {
+    const governor = createGovernor({ baseDelayMs: 100, maxDelayMs: 5000, random: () => 0 })
+    expect([1, 2, 3, 4, 5, 6].map(() => governor.backOff(null, 1000).delayMs)).toEqual([1000, 1000, 1000, 1000, 1000, 1600])
+    expect(governor.backOff(300, 1000).delayMs).toBe(300)
+    expect(createGovernor({ maxDelayMs: 500, random: () => 0 }).backOff(null, 1000).delayMs).toBe(500)
+  })
+
   it("honours the service's Retry-After, and says when it is longer than it will wait", () => {
     const governor = createGovernor({ maxDelayMs: 30_000 })
     expect(governor.backOff(2000)).toEqual({ delayMs: 2000, withinLimit: true })

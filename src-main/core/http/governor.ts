@@ -41,9 +41,10 @@ export interface Governor {
   /**
    * Pauses the whole account: requests already waiting, and the retry of the request that met the trouble,
    * start only when the pause ends. Call it from inside the attempt, before it returns, so that no waiting
-   * request slips in between. `retryAfterMs` is the service's own Retry-After, honoured when present.
+   * request slips in between. `retryAfterMs` is the service's own Retry-After, honoured when present; without
+   * one, the pause is at least `floorMs` (a service whose limit is counted per second needs a whole second).
    */
-  backOff(retryAfterMs?: number | null): BackOff
+  backOff(retryAfterMs?: number | null, floorMs?: number): BackOff
   /** A request went through: the next trouble starts the back-off from its first step again. */
   succeeded(): void
   stats(): GovernorStats
@@ -90,14 +91,14 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
     run(attempt, runOptions) {
       return queue.add(attempt, { priority: runOptions?.retry ? 1 : 0 })
     },
-    backOff(retryAfterMs) {
+    backOff(retryAfterMs, floorMs = 0) {
       streak += 1
       backOffs += 1
       const step = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(streak - 1, 30))
       // "Equal jitter": at least half the step, so the pause always grows, but accounts sharing a service spread out.
       const jittered = Math.round(step / 2 + random() * (step / 2))
       const asked = retryAfterMs ?? null
-      const delayMs = asked === null ? jittered : Math.min(Math.max(asked, 0), maxDelayMs)
+      const delayMs = asked === null ? Math.max(jittered, Math.min(floorMs, maxDelayMs)) : Math.min(Math.max(asked, 0), maxDelayMs)
       const until = Date.now() + delayMs
       if (until > pausedUntil) pausedUntil = until
       queue.pause()

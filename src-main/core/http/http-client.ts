@@ -36,6 +36,12 @@ export interface HttpClientOptions {
   maxBodyBytes?: number
   /** Name used in messages and logs, e.g. "Control Center". */
   service?: string
+  /**
+   * Shortest account pause after a 429 or 503 that does not say when to come back (no Retry-After). A service whose
+   * limit is counted per second (Control Center, specs/carriers.md §1.2) has room again only a second later, however
+   * fast the account's own governor was set.
+   */
+  minBackOffMs?: number
 }
 
 export type QueryValue = string | number | boolean | null | undefined
@@ -169,7 +175,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               if (result.status === 429 || result.status === 503) {
                 // The service asked the whole account to slow down; pause even when this request stops here.
                 const retryAfterMs = parseRetryAfter(result.headers['retry-after'])
-                const backOff = governor.backOff(retryAfterMs)
+                const backOff = governor.backOff(retryAfterMs, options.minBackOffMs)
                 const retry = verdict === 'retry' && !last && backOff.withinLimit
                 logger?.warn({ ...where, status: result.status, attempt, pauseMs: backOff.delayMs, retry }, 'http back-off')
                 return retry ? { next: 'retry' } : { next: 'done', result, attempts: attempt }

@@ -144,8 +144,9 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   const urls = deriveControlCenterUrls(options.baseUrl, options.soapBaseUrl)
   // REST and SOAP are one account's calls: one governor for both, Control Center's guidance unless told otherwise.
   const governor = options.governor ?? createGovernor({ concurrency: 1, perSecond: 5 })
-  const restHttp = createHttpClient({ ...options.http, baseUrl: urls.rest, governor, service })
-  const soapHttp = createHttpClient({ ...options.http, baseUrl: urls.soap, governor, service })
+  // §1.2: the cap is calls per second and no Retry-After is documented, so a 429 pauses the account a whole second.
+  const restHttp = createHttpClient({ ...options.http, baseUrl: urls.rest, governor, service, minBackOffMs: 1000 })
+  const soapHttp = createHttpClient({ ...options.http, baseUrl: urls.soap, governor, service, minBackOffMs: 1000 })
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.apiKey}`, 'utf8').toString('base64')}`
   const soapCredentials =
     options.password && options.licenseKey ? { username: options.username, password: options.password, licenseKey: options.licenseKey } : null
