@@ -19,9 +19,9 @@ import type { ProfilesService } from '../profiles/profiles.service'
 import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import type { Db } from '../store/documents'
-import { createMbedBridge, listEndpointsWithResources, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
+import { createMbedBridge, listEndpointsWithResources, zeroCounters, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
-import type { mbedChannels, MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
+import type { mbedChannels, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
@@ -47,22 +47,6 @@ interface Active {
 
 function profileId(doc: ProfileDoc): string {
   return doc._id.split(':').slice(2).join(':')
-}
-
-const IDLE_COUNTERS: MbedBridgeCounters = {
-  notifications: 0,
-  notificationsPerSecond: 0,
-  published: 0,
-  commands: 0,
-  commandErrors: 0,
-  asyncResponses: 0,
-  dropped: 0,
-  queued: 0,
-  malformed: 0,
-  unroutable: 0,
-  unmatchedAsyncResponses: 0,
-  refused: 0,
-  pendingCommands: 0,
 }
 
 export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
@@ -122,7 +106,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
 
   return {
     status(): Out<'mbed:status'> {
-      return active ? { status: active.bridge.status(), counters: active.bridge.counters() } : { status: idleStatus(), counters: { ...IDLE_COUNTERS } }
+      return active ? { status: active.bridge.status(), counters: active.bridge.counters() } : { status: idleStatus(), counters: zeroCounters() }
     },
 
     /** Starts the bridge of the named (or default) mbed profile; a bridge of another profile is stopped first. */
