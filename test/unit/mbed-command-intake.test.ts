@@ -107,10 +107,10 @@ describe('command intake', () => {
     const first = new Promise<void>((resolve) => (release = resolve))
     const { intake, send } = setup({
       answer: async (r) => {
-        order.push(`start ${r.payload.toString()}`)
-        if (r.payload.toString() === 'a') await first
-        order.push(`end ${r.payload.toString()}`)
-        return { kind: 'async', asyncId: r.payload.toString(), status: 202 }
+        order.push(`start ${String(r.payload)}`)
+        if (String(r.payload) === 'a') await first
+        order.push(`end ${String(r.payload)}`)
+        return { kind: 'async', asyncId: String(r.payload), status: 202 }
       },
     })
     intake.subscribeConfigured([])
