@@ -11,6 +11,7 @@ function setup(watching = true) {
   const queued: { topic: string; payload: string }[] = []
   const live: unknown[] = []
   const answers: string[] = []
+  const registrations: string[] = []
   let pumps = 0
   const handler = new EnvelopeHandler({
     types,
@@ -19,10 +20,12 @@ function setup(watching = true) {
     enqueue: (topic, payload) => queued.push({ topic, payload }),
     pump: () => pumps++,
     asyncResponse: (a) => answers.push(a.id),
+    registered: (r, full) => registrations.push(`${full ? 'full' : 'update'} ${r.ep}`),
+    left: (ep) => registrations.push(`left ${ep}`),
     counters,
     log: noopLogger,
   })
-  return { handler, counters, queued, live, answers, pumps: () => pumps }
+  return { handler, counters, queued, live, answers, registrations, pumps: () => pumps }
 }
 
 describe('envelope handler', () => {
@@ -48,6 +51,12 @@ describe('envelope handler', () => {
     expect(s.answers).toEqual(['a'])
     expect(s.live).toHaveLength(2)
     expect(s.pumps()).toBe(1)
+  })
+
+  it('hands registrations (full), reg-updates and departures to the subscriptions, after the type is learnt', () => {
+    const s = setup()
+    s.handler.handle(parseEnvelope({ registrations: [{ ep: 'a', ept: 'Light' }], 'reg-updates': [{ ep: 'b' }], 'de-registrations': ['c'], 'registrations-expired': ['d'] }))
+    expect(s.registrations).toEqual(['full a', 'update b', 'left c', 'left d'])
   })
 
   it('builds no live items while nobody watches', () => {

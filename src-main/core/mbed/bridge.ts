@@ -7,6 +7,7 @@
  * - envelope-handler.ts (+ live-preview.ts): each envelope from the channel → notify events, the UI's live stream;
  * - pending-commands.ts: commands awaiting async responses, matching, expiry, the asyncResponse events;
  * - command-intake.ts: commands from MQTT and the console, checked, sent in order per endpoint, bridgeError events;
+ * - subscriptions.ts: the pre-subscriptions and subscriptions mbed needs to send notifications at all (§1.4);
  * - publish-queue.ts: the bounded QoS 1 queue to the broker, with back-pressure on the channel;
  * - bridge-state.ts: the bridge's state derived from the channel's and the link's.
  *
@@ -23,12 +24,14 @@ import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import type { LinkStateEvent, PlatformLink } from '../platform/link'
 import { commandSubscription, isValidTopicPart } from '../platform/topics'
-import type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
+import type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionsList, MbedSubscriptionView } from '../../../src-shared/models/mbed'
+import { MBED_SUBSCRIPTIONS_PAGE } from '../../../src-shared/models/mbed'
+import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { deriveBridgeState } from './bridge-state'
 import { createNotificationChannel, type ChannelKind, type NotificationChannel, type NotificationChannelOptions } from './channel'
 import { CommandIntake, type CommandTypes, type SendCommandInput } from './command-intake'
 import { MAX_COMMAND_BYTES } from './commands'
-import type { MbedClient } from './connector.client'
+import type { MbedClient, MbedEndpoint } from './connector.client'
 import { EndpointTypes, listEndpointsWithResources, type EndpointWithResources } from './endpoint-types'
 import { EnvelopeHandler } from './envelope-handler'
 import type { MbedEnvelope } from './envelope'
@@ -36,6 +39,7 @@ import { createLivePreview } from './live-preview'
 import { limitedLog, noopLogger } from './log-limit'
 import { PendingCommands } from './pending-commands'
 import { createPublishQueue, type OutKind } from './publish-queue'
+import { SubscriptionManager, endpointChangeBatcher } from './subscriptions'
 
 export type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
 export type { SendCommandInput } from './command-intake'
@@ -77,6 +81,10 @@ export interface MbedBridgeOptions {
   drainTimeoutMs?: number
   /** Command records kept for the UI (most recent). Default 200. */
   commandHistory?: number
+  /** Pre-subscription rules, or null (default) to subscribe every observable resource (subscriptions.ts). */
+  presubscriptions?: readonly MbedPresubscription[] | null
+  /** Back-off of subscriptions asked again after 429/5xx/network failures (default 1 s doubling to 5 min). */
+  subscriptionRetry?: { minMs: number; maxMs: number }
   logger?: Logger
 }
 
@@ -104,6 +112,12 @@ export interface MbedBridge {
   sendCommand(input: SendCommandInput): Promise<MbedCommandView>
   /** mbed's endpoints with their resources and the device type the bridge gives each. */
   listEndpoints(options?: { type?: string }): Promise<EndpointWithResources[]>
+  /** The subscriptions the bridge keeps, of every endpoint (at most MBED_SUBSCRIPTIONS_PAGE) or of one. */
+  subscriptions(ep?: string): MbedSubscriptionsList
+  /** The operator subscribes a resource; resolves with its state once mbed answered. */
+  subscribe(ep: string, path: string): Promise<MbedSubscriptionView>
+  /** The operator unsubscribes a resource; it stays off until subscribed again. */
+  unsubscribe(ep: string, path: string): Promise<MbedSubscriptionView>
   /** Events for the UI (see events.ts for rates). */
   on(listener: (event: MbedBridgeEvent) => void): () => void
 }
@@ -219,13 +233,28 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     log,
   })
   const live = createLivePreview((payload) => emit({ name: 'mbed:notifications', payload }))
+  const subscriptionEvents = endpointChangeBatcher((payload) => emit({ name: 'mbed:subscriptions', payload }))
+  const subs = new SubscriptionManager({
+    client,
+    rules: options.presubscriptions ?? null,
+    changed: (ep) => {
+      if (listeners.size > 0) subscriptionEvents.changed(ep)
+    },
+    takeEarly: (id) => pending.takeEarly(id),
+    log,
+    ...(options.subscriptionRetry ? { retry: options.subscriptionRetry } : {}),
+  })
   const envelopes = new EnvelopeHandler({
     types,
     live,
     watching: () => listeners.size > 0,
     enqueue: queue.enqueue,
     pump: queue.pump,
-    asyncResponse: (a) => pending.handle(a),
+    asyncResponse: (a) => {
+      if (!subs.claim(a)) pending.handle(a)
+    },
+    registered: (r, full) => subs.registered(r, full),
+    left: (ep) => subs.left(ep),
     counters,
     log,
   })
@@ -292,6 +321,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     const now = Date.now()
     counters.notificationsPerSecond = envelopes.takeRate(now)
     pending.sweep(now)
+    subs.retryDue(now)
     counters.queued = queue.size()
     counters.pendingCommands = pending.pendingCount
     emit({ name: 'mbed:counters', payload: { ...counters } })
@@ -307,11 +337,12 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     Object.assign(counters, zeroCounters())
     envelopes.takeRate(Date.now())
     setState('starting')
+    let endpoints: MbedEndpoint[] = []
     try {
       // The endpoint list gives each endpoint its type before the first notification (registrations only come on
       // (re-)registration). Bad key or configuration ends here, clearly; anything else is tolerated: types are then
       // learned from registrations.
-      const endpoints = await client.listEndpoints()
+      endpoints = await client.listEndpoints()
       for (const e of endpoints) types.learn(e.name, e.type, e.queueMode)
     } catch (e) {
       const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', 'Listing the mbed endpoints failed', { key: 'mbed.startFailed' })
@@ -323,6 +354,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     }
     // stop() may have been called while the endpoint list was on its way (read through a function: TypeScript
     // narrows `state` from the checks above and cannot see that the await let it change).
+    if (currentState() !== 'starting') return
+    await subs.start()
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
     const onLink = (e: LinkStateEvent): void => {
@@ -340,15 +373,19 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     launched = true
     evaluate()
     queue.pump()
+    // After the channel started: a 202 subscription's answer comes through it.
+    void subs.adopt(endpoints)
   }
 
   async function stopNow(): Promise<MbedStopReport> {
     launched = false
     setState('stopping')
     await intake.unsubscribeAll()
+    subs.stop()
     // Closing the channel delivers what mbed already handed over (a held poll's answer, frames before the close).
     await channel.stop()
     live.flush()
+    subscriptionEvents.flush()
     queue.pump()
     const complete = await queue.drained(drainTimeoutMs)
     queue.settleRequeue()
@@ -367,6 +404,11 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     const report = { published: counters.published, undelivered, dropped: counters.dropped }
     setState('stopped')
     return report
+  }
+
+  /** Commands and subscriptions need a running bridge: its channel carries their answers. */
+  function requireRunning(): void {
+    if (!running()) throw AppError.withRef('VALIDATION', 'Start the mbed bridge first (its channel carries the answers)', { key: 'mbed.notRunning' })
   }
 
   function currentState(): MbedBridgeState {
@@ -399,9 +441,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     pendingCommands: () => pending.awaiting(),
 
     async sendCommand(input) {
-      if (!running()) {
-        throw AppError.withRef('VALIDATION', 'Start the mbed bridge before sending commands (its channel carries the answers)', { key: 'mbed.notRunning' })
-      }
+      requireRunning()
       // Resolves once mbed has accepted (or refused) it; the async answer arrives later as a 'mbed:command' event.
       return intake.sendFromConsole(input, maxCommandBytes)
     },
@@ -410,6 +450,26 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       const endpoints = await listEndpointsWithResources(client, defaultType, listOptions)
       for (const e of endpoints) types.learn(e.name, e.type, e.queueMode)
       return endpoints
+    },
+
+    subscriptions(ep) {
+      return {
+        mode: subs.mode,
+        rules: [...subs.rules],
+        presubscriptions: { state: subs.presubscriptions.state, reason: subs.presubscriptions.reason?.toInfo() ?? null },
+        endpoints: subs.list(ep).slice(0, MBED_SUBSCRIPTIONS_PAGE),
+        total: ep === undefined ? subs.size : subs.list(ep).length,
+      }
+    },
+
+    async subscribe(ep, path) {
+      requireRunning()
+      return subs.subscribe(ep, path)
+    },
+
+    async unsubscribe(ep, path) {
+      requireRunning()
+      return subs.unsubscribe(ep, path)
     },
 
     on(listener) {

@@ -1,6 +1,7 @@
 /**
  * What the bridge does with each envelope the channel delivers (specs/platform.md §1.6, §2):
- * - registrations / reg-updates teach the endpoint types (and queue mode);
+ * - registrations / reg-updates teach the endpoint types (and queue mode) and go to the subscriptions, as do the
+ *   endpoints that leave;
  * - each notification becomes `iot-2/type/<type>/id/<ep>/evt/notify/fmt/json` {ep, path, ct, payload, max-age}
  *   (payload base64 as received; absent ct / max-age stay absent), and an item of the UI's live stream while someone
  *   watches;
@@ -21,6 +22,10 @@ export interface EnvelopeHandlerOptions {
   enqueue: (topic: string, payload: string, kind: OutKind) => void
   pump: () => void
   asyncResponse: (a: MbedAsyncResponse) => void
+  /** A `registrations` item (`full`) or a `reg-updates` item, after its type was learnt. */
+  registered: (r: MbedRegistration, full: boolean) => void
+  /** A de-registration or an expired registration. */
+  left: (ep: string) => void
   counters: { notifications: number; malformed: number }
   log: Logger
 }
@@ -50,11 +55,18 @@ export class EnvelopeHandler {
   handle(envelope: MbedEnvelope): void {
     const { types, counters } = this.o
     counters.malformed += envelope.malformed
-    const learn = (r: MbedRegistration): void => types.learn(r.ep, r.ept, r.queueMode)
-    envelope.registrations.forEach(learn)
-    envelope.regUpdates.forEach(learn)
+    for (const [list, full] of [
+      [envelope.registrations, true],
+      [envelope.regUpdates, false],
+    ] as const) {
+      for (const r of list) {
+        types.learn(r.ep, r.ept, r.queueMode)
+        this.o.registered(r, full)
+      }
+    }
     if (envelope.deRegistrations.length > 0 || envelope.registrationsExpired.length > 0) {
       this.o.log.info({ deRegistrations: envelope.deRegistrations.length, expired: envelope.registrationsExpired.length }, 'mbed bridge: endpoints left')
+      for (const ep of [...envelope.deRegistrations, ...envelope.registrationsExpired]) this.o.left(ep)
     }
 
     const now = Date.now()

@@ -128,6 +128,14 @@ export class PendingCommands {
     this.o.counters.pendingCommands = this.pending.size
   }
 
+  /** An answer kept because no command claimed it yet, handed to whoever turns out to own it (a subscription). */
+  takeEarly(asyncId: string): MbedAsyncResponse | undefined {
+    const e = this.early.get(asyncId)
+    if (!e) return undefined
+    this.early.delete(asyncId)
+    return e.answer
+  }
+
   forget(asyncId: string): void {
     this.pending.delete(asyncId)
   }
