@@ -94,6 +94,18 @@ describe.skipIf(skip)('mbed bridge', () => {
     await expect.poll(() => bridge.counters(), POLL).toMatchObject({ notifications: 2, published: 2, dropped: 0, queued: 0, malformed: 0 })
   })
 
+  it('a 7.5 MB notification payload is counted as malformed and skipped; the bridge keeps running (issue 10)', async () => {
+    const sub = await subscriber(broker.url)
+    const { peer, bridge } = await setup(broker.url)
+    const sensor = endpoint(peer, 'Sensor')
+    peer.notify(sensor.name, '/3303/0/5700', Buffer.alloc(5_625_000, 0x41))
+    await expect.poll(() => bridge.counters().malformed, POLL).toBe(1)
+    peer.notify(sensor.name, '/3303/0/5700', 'after the big one')
+    await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toEqual([b64('after the big one')])
+    expect(bridge.state).toBe('running')
+    expect(bridge.status().channel.state).toBe('open')
+  })
+
   it('learns types from registrations; unknown or invalid types fall back to the default device type', async () => {
     const sub = await subscriber(broker.url)
     const { peer } = await setup(broker.url, { bridge: { defaultDeviceType: 'mbed-ep' } })
