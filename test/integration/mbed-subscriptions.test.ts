@@ -66,7 +66,7 @@ describe.skipIf(skip)('mbed bridge subscriptions', () => {
     expect(peer.subscribed(KEY, light.name, '/3311/0/5850')).toBe(false)
     // …and the bridge, told by the registrations item, subscribes again.
     await allSubscribed(peer)
-    expect(bridge.subscriptions(light.name).endpoints[0]?.resources.find((r) => r.path === '/3311/0/5850')).toMatchObject({ state: 'subscribed', attempts: 2 })
+    await expect.poll(() => bridge.subscriptions(light.name).endpoints[0]?.resources.find((r) => r.path === '/3311/0/5850'), POLL).toMatchObject({ state: 'subscribed', attempts: 2 })
     peer.notify(light.name, '/3311/0/5850', 'after re-registration')
     await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toEqual([b64('after re-registration')])
     await expect.poll(() => events.some((e) => e.name === 'mbed:subscriptions' && e.payload.endpoints.includes(light.name)), POLL).toBe(true)
