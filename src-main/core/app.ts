@@ -173,6 +173,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'mbed:import': (input, ctx) => mbed.import(input, ctx),
     'mbed:sendCommand': (input) => mbed.sendCommand(input),
     'mbed:commands': () => mbed.commands(),
+    'mbed:subscriptions': (input) => mbed.subscriptions(input),
+    'mbed:subscribe': (input, ctx) => mbed.subscribe(input, ctx),
+    'mbed:unsubscribe': (input, ctx) => mbed.unsubscribe(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 

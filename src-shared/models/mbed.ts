@@ -1,11 +1,12 @@
 /**
- * What the mbed bridge shows the UI, as zod schemas ready to join src-shared/contract.ts (`...mbedEvents` in
- * `events`, `...mbedChannels` in `channels`). They live here until the contract adopts them, so that the bridge's
- * payload types and the proposed contract are one definition.
+ * What the mbed bridge shows the UI: the zod schemas of its channels and events, spread into src-shared/contract.ts
+ * (`...mbedEvents` in `events`, `...mbedChannels` in `channels`), so that the bridge's payload types and the contract
+ * are one definition.
  *
  * Rates: 'mbed:state' is pushed on each state change (rare); 'mbed:counters' once per second while the bridge runs;
  * 'mbed:notifications' at most every 100 ms (≤ 10 pushes/s) with at most 200 items, the rest counted in `omitted`;
- * 'mbed:command' on each change of a command (wire it through `throttled` if commands may arrive in bursts).
+ * 'mbed:command' on each change of a command (wire it through `throttled` if commands may arrive in bursts);
+ * 'mbed:subscriptions' at most every 100 ms, naming the endpoints whose subscriptions changed.
  */
 import { z } from 'zod'
 import { errorInfoSchema } from './errors'
@@ -101,19 +102,83 @@ export const mbedCommandViewSchema = z.object({
 })
 export type MbedCommandView = z.infer<typeof mbedCommandViewSchema>
 
+/**
+ * One resource's subscription as the bridge keeps it (specs/platform.md §1.4):
+ * - 'subscribed': mbed confirmed it (200/204, or the async answer of a 202), or a pre-subscription the bridge wrote
+ *   covers it (`via: 'presubscription'`: mbed applies those at registration);
+ * - 'pending': asked, or waiting to be asked again after 429/5xx or a network failure (`reason` says why);
+ * - 'refused': mbed said no for good — 412 (not observable), 404 (no such endpoint or resource) or another refusal —
+ *   not retried; `reason` names it;
+ * - 'unsubscribed': the operator took it off; the bridge leaves it off until the operator subscribes it again.
+ */
+export const mbedSubscriptionStateSchema = z.enum(['subscribed', 'pending', 'refused', 'unsubscribed'])
+export const mbedSubscriptionSchema = z.object({
+  path: z.string(),
+  state: mbedSubscriptionStateSchema,
+  /** Who asked: a pre-subscription rule, the bridge's automatic subscriptions, or the operator. */
+  via: z.enum(['presubscription', 'bridge', 'operator']),
+  reason: errorInfoSchema.nullable(),
+  /** ISO time of the last change. */
+  since: z.string(),
+  /** The registration's `obs` flag, null when the bridge has not seen the resource registered. */
+  observable: z.boolean().nullable(),
+  /** Requests made for it so far (retries included). */
+  attempts: z.number().int(),
+})
+export type MbedSubscriptionView = z.infer<typeof mbedSubscriptionSchema>
+
+export const mbedEndpointSubscriptionsSchema = z.object({ ep: z.string(), type: z.string().nullable(), resources: z.array(mbedSubscriptionSchema) })
+export type MbedEndpointSubscriptions = z.infer<typeof mbedEndpointSubscriptionsSchema>
+
+export const mbedSubscriptionsListSchema = z.object({
+  /** 'default': every observable resource is subscribed per registration, no pre-subscriptions written; 'rules': the profile's. */
+  mode: z.enum(['default', 'rules']),
+  rules: z.array(z.object({ 'endpoint-name': z.string().optional(), 'endpoint-type': z.string().optional(), 'resource-path': z.array(z.string()).optional() })),
+  /** Whether the rules were written to mbed at start ('none' in the default mode). */
+  presubscriptions: z.object({ state: z.enum(['none', 'written', 'failed']), reason: errorInfoSchema.nullable() }),
+  endpoints: z.array(mbedEndpointSubscriptionsSchema),
+  /** Endpoints the bridge knows; `endpoints` holds at most MBED_SUBSCRIPTIONS_PAGE of them. */
+  total: z.number().int(),
+})
+export type MbedSubscriptionsList = z.infer<typeof mbedSubscriptionsListSchema>
+export const MBED_SUBSCRIPTIONS_PAGE = 1000
+
+/** Endpoints whose subscriptions changed (at most 200 per event, `more` when others changed too); the UI re-reads them. */
+export const mbedSubscriptionsEventSchema = z.object({ endpoints: z.array(z.string()).max(200), more: z.boolean() })
+
 export const mbedEvents = {
   'mbed:state': mbedStatusSchema,
   'mbed:counters': mbedCountersSchema,
   'mbed:notifications': mbedNotificationsEventSchema,
   'mbed:command': mbedCommandViewSchema,
+  'mbed:subscriptions': mbedSubscriptionsEventSchema,
 } as const
 
 export type MbedEventName = keyof typeof mbedEvents
 export type MbedBridgeEvent = { [E in MbedEventName]: { name: E; payload: z.output<(typeof mbedEvents)[E]> } }[MbedEventName]
 
-// ---- proposed request channels --------------------------------------------------------------------------------------
+// ---- request channels ------------------------------------------------------------------------------------------------
 
-const profileRef = z.object({ profileId: z.string().max(48).optional() })
+/**
+ * Inputs are strict (an unknown key is refused and named) and every string has a length limit. An endpoint name is
+ * at most 64 characters (§1.4) without whitespace, '/', '?' or '#'; a resource path starts with '/', has no empty,
+ * '.' or '..' segment and at most 255 characters (§1.3).
+ */
+export const mbedEndpointNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+  .regex(/^[^\s/?#\u0000-\u001f\u007f]+$/, { message: "an endpoint name has no spaces, control characters, '/', '?' or '#'" })
+export const mbedResourcePathSchema = z
+  .string()
+  .min(2)
+  .max(255)
+  .regex(/^(\/(?!\.{1,2}(?:\/|$))[^\s/?#\\]+)+$/, { message: "a resource path is '/'-separated segments such as /3/0/1, without '.', '..', spaces, '?' or '#'" })
+
+const profileRef = z.object({ profileId: z.string().max(48).optional() }).strict()
+const nothing = z.object({}).strict()
+const subscriptionTarget = z.object({ ep: mbedEndpointNameSchema, path: mbedResourcePathSchema }).strict()
 
 export const mbedEndpointSchema = z.object({
   name: z.string(),
@@ -135,9 +200,9 @@ export const mbedImportReportSchema = z.object({
 })
 
 export const mbedChannels = {
-  'mbed:status': { input: z.object({}), output: z.object({ status: mbedStatusSchema, counters: mbedCountersSchema }) },
+  'mbed:status': { input: nothing, output: z.object({ status: mbedStatusSchema, counters: mbedCountersSchema }) },
   'mbed:start': { input: profileRef, output: mbedStatusSchema },
-  'mbed:stop': { input: z.object({}), output: z.object({ status: mbedStatusSchema, undelivered: z.number().int() }) },
+  'mbed:stop': { input: nothing, output: z.object({ status: mbedStatusSchema, undelivered: z.number().int() }) },
   'mbed:verify': {
     input: profileRef,
     output: z.object({
@@ -149,11 +214,17 @@ export const mbedChannels = {
       ]),
     }),
   },
-  'mbed:endpoints': { input: profileRef.extend({ type: z.string().max(64).optional() }), output: z.object({ items: z.array(mbedEndpointSchema) }) },
-  'mbed:import': { input: profileRef.extend({ names: z.array(z.string()).max(10_000).optional() }), output: mbedImportReportSchema },
+  'mbed:endpoints': { input: profileRef.extend({ type: z.string().max(64).optional() }).strict(), output: z.object({ items: z.array(mbedEndpointSchema) }) },
+  'mbed:import': { input: profileRef.extend({ names: z.array(z.string().max(64)).max(10_000).optional() }).strict(), output: mbedImportReportSchema },
   'mbed:sendCommand': {
-    input: z.object({ method: z.enum(['PUT', 'POST']), deviceId: z.string().min(1).max(64), resourceId: z.string().min(1).max(254), payload: z.string().max(180_000).optional() }),
+    input: z.object({ method: z.enum(['PUT', 'POST']), deviceId: z.string().min(1).max(64), resourceId: z.string().min(1).max(254), payload: z.string().max(180_000).optional() }).strict(),
     output: mbedCommandViewSchema,
   },
-  'mbed:commands': { input: z.object({}), output: z.object({ items: z.array(mbedCommandViewSchema), pending: z.number().int() }) },
+  'mbed:commands': { input: nothing, output: z.object({ items: z.array(mbedCommandViewSchema), pending: z.number().int() }) },
+  /** The running bridge's subscriptions, of one endpoint or of all (at most MBED_SUBSCRIPTIONS_PAGE endpoints). */
+  'mbed:subscriptions': { input: z.object({ ep: mbedEndpointNameSchema.optional() }).strict(), output: mbedSubscriptionsListSchema },
+  /** The operator subscribes one resource (audited); answers its state once mbed has answered. */
+  'mbed:subscribe': { input: subscriptionTarget, output: mbedSubscriptionSchema },
+  /** The operator unsubscribes one resource (audited); the bridge leaves it off until subscribed again. */
+  'mbed:unsubscribe': { input: subscriptionTarget, output: mbedSubscriptionSchema },
 } as const

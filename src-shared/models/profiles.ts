@@ -3,6 +3,7 @@
  * here as values — only whether each is set.
  */
 import { z } from 'zod'
+import { mbedPresubscriptionsSchema } from './mbed-presubscriptions'
 
 export const CONTROL_CENTER_EXTENSIONS = ['jasper', 'atnt'] as const
 export const controlCenterExtensionSchema = z.enum(CONTROL_CENTER_EXTENSIONS)
@@ -57,6 +58,13 @@ export const mbedSettingsSchema = z
     queueSize: z.number().int().min(100).max(1_000_000).default(10_000),
     /** Which platform (MQTT) profile the bridge publishes to; the default one when empty. */
     platformProfile: z.string().max(48).default(''),
+    /**
+     * Pre-subscription rules (specs/platform.md §1.4, mbed-presubscriptions.ts). null (the default): no pre-subscriptions
+     * are written and the bridge subscribes every observable resource of each registered endpoint itself; a list: the
+     * bridge writes it at start and subscribes what it covers on endpoints registered before ([] subscribes nothing
+     * automatically: the operator subscribes resources one by one).
+     */
+    presubscriptions: mbedPresubscriptionsSchema.nullable().default(null),
   })
   .strict()
 export type MbedSettings = z.infer<typeof mbedSettingsSchema>
@@ -94,7 +102,13 @@ export const controlCenterProfileSaveSchema = z
 export const profileSaveSchema = z.union([
   controlCenterProfileSaveSchema,
   z
-    .object({ ...saveBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}) })
+    .object({
+      ...saveBase,
+      extension: z.literal('mbed'),
+      // Absent rules keep the saved ones (a form that does not edit them must not wipe them); null sets the default.
+      settings: mbedSettingsSchema.extend({ presubscriptions: mbedPresubscriptionsSchema.nullable().optional() }),
+      secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}),
+    })
     .strict(),
   z
     .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })

@@ -141,6 +141,12 @@ async function runParent(): Promise<void> {
       if (child.exitCode !== null) throw new Error(`the bridge exited early:\n${childLog}`)
       await sleep(50)
     }
+    // mbed delivers notifications only for subscribed resources: the stream starts once the bridge subscribed them.
+    const streamed = endpoints.map((e) => [e.name, e.resources.find((r) => r.obs)?.path ?? ''] as const)
+    while (!streamed.every(([ep, path]) => peer.subscribed('ak_test_key', ep, path))) {
+      if (child.exitCode !== null) throw new Error(`the bridge exited early:\n${childLog}`)
+      await sleep(50)
+    }
     const pid = child.pid ?? 0
     const rssIdle = rssMiB(pid)
 

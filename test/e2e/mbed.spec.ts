@@ -99,7 +99,9 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(bridge.getByText('Long poll — Open')).toBeVisible()
   await expect(bridge.getByText('Connected', { exact: true })).toBeVisible()
 
-  // Notifications reach the live stream and the MQTT subscriber.
+  // Notifications reach the live stream and the MQTT subscriber, once the bridge has subscribed the resources (mbed,
+  // and the strict peer, deliver notifications only for subscribed ones).
+  await expect.poll(() => mbedPeer.subscribed('ak_test_key', light.name, '/3311/0/5850') && mbedPeer.subscribed('ak_test_key', sensor.name, '/3303/0/5700')).toBe(true)
   const stream = page.getByRole('region', { name: 'Live notifications' })
   const rows = stream.getByTestId('mbed-notification')
   mbedPeer.notify(light.name, '/3311/0/5850', '1')

@@ -34,7 +34,7 @@ afterAll(async () => {
 beforeEach(() => wire.clear())
 
 const only = (): CapturedRequest => {
-  const all = wire.requests()
+  const all = wire.requests
   expect(all).toHaveLength(1)
   return all[0]!
 }
@@ -45,13 +45,13 @@ function expectDocumentedHeaders(r: CapturedRequest, withBody: boolean): void {
   expect(r.headers.accept).toBe('application/json')
   if (withBody) expect(r.headers['content-type']).toBe('application/json')
   else expect(r.headers['content-type']).toBeUndefined()
-  expect(r.body === '').toBe(!withBody)
+  expect(r.text === '').toBe(!withBody)
 }
 
 describe('our Control Center client on the wire, next to Cisco\'s documented requests', () => {
   it('Get Device Details and Get Device Usage: GET /devices/{iccid} and /ctdUsages, no query, no body', async () => {
     await client.getDevice(iccid)
-    const [details, usage] = wire.requests()
+    const [details, usage] = wire.requests
     expect([details!.method, details!.path, details!.rawQuery]).toEqual(['GET', `/rws/api/v1/devices/${iccid}`, ''])
     expect([usage!.method, usage!.path, usage!.rawQuery]).toEqual(['GET', `/rws/api/v1/devices/${iccid}/ctdUsages`, ''])
     for (const r of [details!, usage!]) expectDocumentedHeaders(r, false)
@@ -62,10 +62,10 @@ describe('our Control Center client on the wire, next to Cisco\'s documented req
     const r = only()
     expect([r.method, r.path]).toEqual(['POST', `/rws/api/v1/devices/${iccid}/smsMessages`])
     expectDocumentedHeaders(r, true)
-    expect(JSON.parse(r.body)).toEqual({ messageText: 'Hello world' })
+    expect(JSON.parse(r.text)).toEqual({ messageText: 'Hello world' })
     wire.clear()
     await client.sendSms(iccid, 'SGk=', { encoding: 'BASE64', dataCoding: 4, tpvp: 10 })
-    expect(JSON.parse(only().body)).toEqual({ messageText: 'SGk=', messageEncoding: 'BASE64', dataCoding: 4, tpvp: 10 })
+    expect(JSON.parse(only().text)).toEqual({ messageText: 'SGk=', messageEncoding: 'BASE64', dataCoding: 4, tpvp: 10 })
   })
 
   it('Get SMS Details: GET /smsMessages/{smsMsgId}', async () => {
@@ -82,12 +82,12 @@ describe('our Control Center client on the wire, next to Cisco\'s documented req
     const r = only()
     expect([r.method, r.path]).toEqual(['PUT', `/rws/api/v1/devices/${iccid}`])
     expectDocumentedHeaders(r, true)
-    expect(JSON.parse(r.body)).toEqual({ status: 'ACTIVATED' })
+    expect(JSON.parse(r.text)).toEqual({ status: 'ACTIVATED' })
   })
 
   it("Search Devices: modifiedSince with ':' and '+' percent-encoded as the collection writes it, then paging", async () => {
     for await (const page of client.searchDevices({ modifiedSince: '2014-01-01T00:00:00Z', pageSize: 5 })) void page
-    const [first, second] = wire.requests()
+    const [first, second] = wire.requests
     expect(first!.path).toBe('/rws/api/v1/devices')
     expect(first!.rawQuery).toBe('modifiedSince=2014-01-01T00%3A00%3A00%2B00%3A00&pageSize=5&pageNumber=1')
     expect(second!.rawQuery).toBe('modifiedSince=2014-01-01T00%3A00%3A00%2B00%3A00&pageSize=5&pageNumber=2')
@@ -98,7 +98,7 @@ describe('our Control Center client on the wire, next to Cisco\'s documented req
     await client.ratePlans()
     await client.sessionInfo(iccid)
     await client.usageInZone(iccid)
-    const [plans, session, zone] = wire.requests()
+    const [plans, session, zone] = wire.requests
     expect([plans!.path, plans!.rawQuery]).toEqual(['/rws/api/v1/rateplans', 'pageSize=50&pageNumber=1'])
     expect([session!.path, session!.rawQuery]).toEqual([`/rws/api/v1/devices/${iccid}/sessionInfo`, ''])
     expect([zone!.path, zone!.rawQuery]).toEqual([`/rws/api/v1/devices/${iccid}/usageInZone`, ''])

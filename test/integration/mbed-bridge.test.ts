@@ -6,36 +6,19 @@
  * No timed assertions: tests wait for states, counts and messages with expect.poll.
  */
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
-import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
-import { createMbedBridge, type MbedBridge, type MbedBridgeEvent, type MbedBridgeOptions } from '../../src-main/core/mbed/bridge'
-import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import { mbedEvents } from '../../src-shared/models/mbed'
 import { importEndpoints } from '../../src-main/core/mbed/import'
-import { createPlatformLink, type PlatformLink } from '../../src-main/core/platform/link'
 import { listAudit } from '../../src-main/core/store/audit.store'
 import { DeviceIndex } from '../../src-main/core/store/devices.store'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { tempDir } from '../helpers/core'
+import { POLL, allSubscribed, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbed/mbed.peer'
 
 const skip = mosquittoSkipReason()
-const POLL = { timeout: 20_000, interval: 20 }
-const FAST = { minMs: 50, maxMs: 400 }
-const b64 = (text: string): string => Buffer.from(text).toString('base64')
-
-let seq = 0
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
-})
-
-interface Received {
-  topic: string
-  body: Record<string, unknown>
-}
+afterEach(runCleanups)
 
 /** A TCP gate in front of a broker: closed, it refuses connections and cuts the open ones (the broker seems down). */
 async function gate(port: number): Promise<{ url: string; open(): void; shut(): void; close(): Promise<void> }> {
@@ -83,72 +66,6 @@ async function gate(port: number): Promise<{ url: string; open(): void; shut(): 
   }
 }
 
-async function subscriber(url: string, filter = 'iot-2/type/+/id/+/evt/+/fmt/json'): Promise<{ client: MqttClient; received: Received[]; of: (event: string) => Received[] }> {
-  seq += 1
-  const client = await connectAsync(url, { clientId: `mbed-test-sub-${process.pid}-${seq}`, reconnectPeriod: 0 })
-  cleanups.push(() => client.endAsync(true))
-  const received: Received[] = []
-  client.on('message', (topic, payload) => {
-    let body: Record<string, unknown> = {}
-    try {
-      body = JSON.parse(payload.toString('utf8')) as Record<string, unknown>
-    } catch {
-      body = { raw: payload.toString('utf8') }
-    }
-    received.push({ topic, body })
-  })
-  await client.subscribeAsync(filter, { qos: 1 })
-  return { client, received, of: (event) => received.filter((r) => r.topic.split('/')[6] === event) }
-}
-
-interface Setup {
-  peer: MbedPeer
-  client: MbedClient
-  link: PlatformLink
-  bridge: MbedBridge
-  events: MbedBridgeEvent[]
-}
-
-async function setup(
-  brokerUrl: string,
-  options: { flavour?: MbedFlavour; peer?: MbedPeerOptions; bridge?: Partial<MbedBridgeOptions>; key?: string; start?: boolean } = {},
-): Promise<Setup> {
-  seq += 1
-  const flavour = options.flavour ?? 'connector'
-  const peer = await startMbedPeer({ flavour, pollTimeoutMs: 300, seed: seq, ...options.peer })
-  cleanups.push(() => peer.close())
-  const client = createMbedClient({ baseUrl: peer.url, accessKey: options.key ?? 'ak_test_key', flavour })
-  cleanups.push(() => client.close())
-  const link = createPlatformLink({ url: brokerUrl, clientId: `a:test:mbed-${process.pid}-${seq}`, reconnect: FAST })
-  cleanups.push(() => link.close())
-  const bridge = createMbedBridge({
-    client,
-    link,
-    channel: { kind: flavour === 'pelion' ? 'websocket' : 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 },
-    drainTimeoutMs: 5_000,
-    ...options.bridge,
-  })
-  cleanups.push(() => bridge.stop())
-  const events: MbedBridgeEvent[] = []
-  bridge.on((e) => events.push(e))
-  if (options.start !== false) {
-    await bridge.start()
-    await expect.poll(() => bridge.state, POLL).toBe('running')
-  }
-  return { peer, client, link, bridge, events }
-}
-
-function endpoint(peer: MbedPeer, type: string): { name: string; type: string } {
-  const ep = peer.endpoints().find((e) => e.type === type)
-  if (!ep) throw new Error(`no ${type} endpoint`)
-  return ep
-}
-
-async function command(sub: MqttClient, type: string, id: string, body: unknown, name = 'update'): Promise<void> {
-  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
-  await sub.publishAsync(`iot-2/type/${type}/id/${id}/cmd/${name}/fmt/json`, payload, { qos: 1 })
-}
-
 describe.skipIf(skip)('mbed bridge', () => {
   let broker: Mosquitto
 
@@ -165,9 +82,8 @@ describe.skipIf(skip)('mbed bridge', () => {
     const { peer, bridge } = await setup(broker.url)
     const light = endpoint(peer, 'Light')
     const sensor = endpoint(peer, 'Sensor')
-    // The peer alternates max-age between a number and a string (§1.6); both come out as numbers.
     peer.notify(light.name, '/3311/0/5850', '1', { maxAge: 30 })
-    peer.notify(sensor.name, '/3303/0/5700', '21.5', { ct: 'text/plain', maxAge: '60' })
+    peer.notify(sensor.name, '/3303/0/5700', '21.5', { ct: 'text/plain', maxAge: 60 })
     await expect.poll(() => sub.of('notify').length, POLL).toBe(2)
     const [a, b] = sub.of('notify')
     expect(a?.topic).toBe(`iot-2/type/Light/id/${light.name}/evt/notify/fmt/json`)
@@ -178,11 +94,24 @@ describe.skipIf(skip)('mbed bridge', () => {
     await expect.poll(() => bridge.counters(), POLL).toMatchObject({ notifications: 2, published: 2, dropped: 0, queued: 0, malformed: 0 })
   })
 
+  it('a 7.5 MB notification payload is counted as malformed and skipped; the bridge keeps running (issue 10)', async () => {
+    const sub = await subscriber(broker.url)
+    const { peer, bridge } = await setup(broker.url)
+    const sensor = endpoint(peer, 'Sensor')
+    peer.notify(sensor.name, '/3303/0/5700', Buffer.alloc(5_625_000, 0x41))
+    await expect.poll(() => bridge.counters().malformed, POLL).toBe(1)
+    peer.notify(sensor.name, '/3303/0/5700', 'after the big one')
+    await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toEqual([b64('after the big one')])
+    expect(bridge.state).toBe('running')
+    expect(bridge.status().channel.state).toBe('open')
+  })
+
   it('learns types from registrations; unknown or invalid types fall back to the default device type', async () => {
     const sub = await subscriber(broker.url)
     const { peer } = await setup(broker.url, { bridge: { defaultDeviceType: 'mbed-ep' } })
     peer.register({ name: 'late-thermo-1', type: 'Thermo' })
     peer.register({ name: 'odd-type-1', type: 'Type with spaces' })
+    await allSubscribed(peer)
     peer.notify('late-thermo-1', '/3303/0/5700', '19')
     peer.notify('odd-type-1', '/3303/0/5700', '20')
     await expect.poll(() => sub.of('notify').map((r) => r.topic), POLL).toEqual([
@@ -195,6 +124,7 @@ describe.skipIf(skip)('mbed bridge', () => {
     const sub = await subscriber(broker.url)
     const { peer, bridge } = await setup(broker.url)
     peer.register({ name: 'a-name-that-is-longer-than-thirty-six-characters', type: 'Sensor' })
+    await allSubscribed(peer)
     peer.notify('a-name-that-is-longer-than-thirty-six-characters', '/3303/0/5700', '1')
     peer.notify(endpoint(peer, 'Sensor').name, '/3303/0/5700', '2')
     await expect.poll(() => bridge.counters().unroutable, POLL).toBe(1)

@@ -23,9 +23,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined)
 })
 
+/** An observable resource every seeded endpoint has; the peer delivers notifications only for subscribed ones. */
+const OBSERVED = '/3/0/13'
+
 async function peer(options: MbedPeerOptions = {}): Promise<MbedPeer> {
   const p = await startMbedPeer({ pollTimeoutMs: 300, ...options })
   cleanups.push(() => p.close())
+  const subscribed = await fetch(`${p.url}/v2/subscriptions/${firstEp(p)}${OBSERVED}`, { method: 'PUT', headers: { authorization: 'Bearer ak_test_key' } })
+  expect(subscribed.status).toBe(200)
   return p
 }
 
@@ -153,7 +158,7 @@ describe('long poll channel', () => {
     h.channel.start()
     await expect.poll(() => h.channel.state, POLL).toBe('open')
     await expect.poll(() => h.channel.stats().idlePolls, POLL).toBeGreaterThanOrEqual(2)
-    p.notify(firstEp(p), '/3/0/1', 'after-idle')
+    p.notify(firstEp(p), OBSERVED, 'after-idle')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-idle'])
     // The first poll is noWait=true (creates the channel), later ones hold.
     await h.channel.stop()
@@ -169,7 +174,7 @@ describe('long poll channel', () => {
     await expect.poll(() => h.channel.stats().recreated, POLL).toBe(1)
     expect(h.states.some((s) => s.state === 'reconnecting' && s.reason?.details?.ref?.key === 'mbed.channelGone')).toBe(true)
     await expect.poll(() => h.channel.state, POLL).toBe('open')
-    p.notify(firstEp(p), '/3/0/1', 'after-410')
+    p.notify(firstEp(p), OBSERVED, 'after-410')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-410'])
   })
 
@@ -194,7 +199,7 @@ describe('long poll channel', () => {
     await expect.poll(() => h.channel.stats().rateLimited, POLL).toBe(2)
     expect(h.states.filter((s) => s.state === 'reconnecting' && s.reason?.code === 'RATE_LIMITED')).toHaveLength(2)
     await expect.poll(() => h.channel.state, POLL).toBe('open')
-    p.notify(firstEp(p), '/3/0/1', 'after-429')
+    p.notify(firstEp(p), OBSERVED, 'after-429')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-429'])
   })
 
@@ -207,7 +212,7 @@ describe('long poll channel', () => {
     p.faults.set({ kind: 'drop', path: /notification\/pull/, times: 2 })
     await expect.poll(() => h.channel.stats().reconnects, POLL).toBeGreaterThanOrEqual(2)
     await expect.poll(() => h.channel.state, POLL).toBe('open')
-    p.notify(firstEp(p), '/3/0/1', 'after-outage')
+    p.notify(firstEp(p), OBSERVED, 'after-outage')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-outage'])
   })
 
@@ -245,7 +250,7 @@ describe('WebSocket channel', () => {
   it('registers the channel, connects with the Bearer key and delivers frames', async () => {
     const { p, h } = await openWs()
     expect(p.stats().byRoute['PUT /v2/notification/websocket']).toBe(1)
-    p.notify(firstEp(p), '/3/0/1', 'frame-1')
+    p.notify(firstEp(p), OBSERVED, 'frame-1')
     await expect.poll(() => h.payloads(), POLL).toEqual(['frame-1'])
   })
 
@@ -256,7 +261,7 @@ describe('WebSocket channel', () => {
     await expect.poll(() => h.channel.state, POLL).toBe('open')
     expect(p.stats().byRoute['PUT /v2/notification/websocket']).toBe(1)
     expect(h.states.some((s) => s.state === 'reconnecting')).toBe(true)
-    p.notify(firstEp(p), '/3/0/1', `after-${code}`)
+    p.notify(firstEp(p), OBSERVED, `after-${code}`)
     await expect.poll(() => h.payloads(), POLL).toEqual([`after-${code}`])
   })
 
@@ -266,7 +271,7 @@ describe('WebSocket channel', () => {
     await expect.poll(() => p.stats().byRoute['PUT /v2/notification/websocket'], POLL).toBe(2)
     await expect.poll(() => h.channel.state, POLL).toBe('open')
     expect(h.channel.stats().recreated).toBe(1)
-    p.notify(firstEp(p), '/3/0/1', 'after-1011')
+    p.notify(firstEp(p), OBSERVED, 'after-1011')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-1011'])
   })
 

@@ -97,7 +97,9 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
       await expect.poll(() => stateLines(r.stderr()).some((l) => l.includes('mbed bridge running')), POLL).toBe(true)
       const ep = peer.endpoints()[0]
       if (!ep) throw new Error('no endpoint')
-      peer.notify(ep.name, '/3/0/1', 'from-cli')
+      // The strict peer delivers only what the bridge subscribed: by default every observable resource.
+      await expect.poll(() => peer.subscribed('ak_cli_secret_key', ep.name, '/3/0/13'), POLL).toBe(true)
+      peer.notify(ep.name, '/3/0/13', 'from-cli')
       await expect.poll(() => got, POLL).toEqual([`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`])
       r.child.kill('SIGTERM')
       expect(await r.exit).toBe(0)
@@ -125,10 +127,27 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
     expect(lonePassword.stderr()).toContain('needs a user name')
     expect(lonePassword.stderr()).not.toContain('mqtt-secret-password')
 
+    const rules = run(env({ FIELDLINE_MBED_PRESUBSCRIPTIONS: '[\n  {"endpoint-type": "Light",\n   "resource-path": ["/3311/*/5850"]}\n]' }))
+    expect(await rules.exit).toBe(2)
+    expect(rules.stderr()).toContain("FIELDLINE_MBED_PRESUBSCRIPTIONS: line 3, column 22: [0].resource-path[0]: may contain '*' only as its last character")
+
     const insecure = run(env({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' }))
     expect(await insecure.exit).toBe(2)
     expect(insecure.stderr()).toContain('https://')
     expect(insecure.stderr()).not.toContain('ak_cli_secret_key')
+  })
+
+  it('writes the pre-subscription rules of FIELDLINE_MBED_PRESUBSCRIPTIONS and subscribes what they cover', async () => {
+    const rules = [{ 'endpoint-type': 'Sensor', 'resource-path': ['/3303/*'] }]
+    const r = run(env({ FIELDLINE_MBED_PRESUBSCRIPTIONS: JSON.stringify(rules), FIELDLINE_MQTT_CLIENT_ID: `a:test:cli-rules-${process.pid}` }))
+    await expect.poll(() => stateLines(r.stderr()).some((l) => l.includes('mbed bridge running')), POLL).toBe(true)
+    const written = await fetch(`${peer.url}/v2/subscriptions`, { headers: { authorization: 'Bearer ak_cli_secret_key' } })
+    expect(await written.json()).toEqual(rules)
+    const sensor = peer.endpoints().find((e) => e.type === 'Sensor')
+    if (!sensor) throw new Error('no sensor')
+    await expect.poll(() => peer.subscribed('ak_cli_secret_key', sensor.name, '/3303/0/5700'), POLL).toBe(true)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
   })
 
   it('exits 1 when mbed refuses the key', async () => {
@@ -168,19 +187,15 @@ describe('bridge configuration from saved profiles', () => {
         { extension: 'platform', name: 'Plant', settings: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', ca: '' }, secrets: { password: 'tok' } },
         ctx,
       )
-      const mbed = await profiles.save(
-        {
-          extension: 'mbed',
-          name: 'Pelion',
-          settings: { apiUrl: 'https://api.us-east-1.mbedcloud.com', flavour: 'pelion', domainId: '', channel: 'websocket', defaultDeviceType: 'ep', queueSize: 2000, platformProfile: platform.id },
-          secrets: { accessKey: 'ak_profile' },
-        },
-        ctx,
-      )
+      const rules = [{ 'endpoint-name': 'plant-*', 'resource-path': ['/3303/0/5700'] }]
+      const settings = { apiUrl: 'https://api.us-east-1.mbedcloud.com', flavour: 'pelion' as const, domainId: '', channel: 'websocket' as const, defaultDeviceType: 'ep', queueSize: 2000, platformProfile: platform.id }
+      const mbed = await profiles.save({ extension: 'mbed', name: 'Pelion', settings: { ...settings, presubscriptions: rules }, secrets: { accessKey: 'ak_profile' } }, ctx)
+      // A save that does not carry the rules (today's profile form) keeps them.
+      await profiles.save({ id: mbed.id, extension: 'mbed', name: 'Pelion', settings, secrets: {} }, ctx)
       const rt = { core: { profiles } } as unknown as Runtime
       const config = await configFromProfile(rt, mbed.id)
       expect(config).toEqual({
-        mbed: { apiUrl: 'https://api.us-east-1.mbedcloud.com', accessKey: 'ak_profile', flavour: 'pelion', channel: 'websocket', defaultDeviceType: 'ep', queueSize: 2000 },
+        mbed: { apiUrl: 'https://api.us-east-1.mbedcloud.com', accessKey: 'ak_profile', flavour: 'pelion', channel: 'websocket', defaultDeviceType: 'ep', queueSize: 2000, presubscriptions: rules },
         mqtt: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', password: 'tok' },
       })
       await expect(configFromProfile(rt, 'nope')).rejects.toMatchObject({ exitCode: 2 })

@@ -10,6 +10,7 @@ import { mbedChannels } from '../../src-shared/models/mbed'
 import { createMbedService } from '../../src-main/core/mbed/mbed.service'
 import { createPlatformLinks } from '../../src-main/core/platform/platform-links'
 import { createProfilesService } from '../../src-main/core/profiles/profiles.service'
+import { listAudit } from '../../src-main/core/store/audit.store'
 import { DeviceIndex } from '../../src-main/core/store/devices.store'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
@@ -65,7 +66,7 @@ describe.skipIf(skip)('mbed service', () => {
       },
       ctx,
     )
-    return { mbed, index, events, profileId: saved.id }
+    return { mbed, index, events, profileId: saved.id, db: ws.db }
   }
 
   it('verifies, starts, bridges, lists, imports, commands and stops, with answers in the proposed channel shapes', async () => {
@@ -86,7 +87,9 @@ describe.skipIf(skip)('mbed service', () => {
     mbedChannels['mbed:status'].output.parse(mbed.status())
     const ep = peer.endpoints()[0]
     if (!ep) throw new Error('no endpoint')
-    peer.notify(ep.name, '/3/0/1', 'svc')
+    // The strict peer delivers notifications only for subscribed resources: the bridge subscribes the observable ones.
+    await expect.poll(() => peer.subscribed('ak_test_key', ep.name, '/3/0/13'), POLL).toBe(true)
+    peer.notify(ep.name, '/3/0/13', 'svc')
     await expect.poll(() => got, POLL).toContain(`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`)
 
     const endpoints = mbedChannels['mbed:endpoints'].output.parse(await mbed.endpoints({}))
@@ -110,6 +113,35 @@ describe.skipIf(skip)('mbed service', () => {
     await Promise.all([mbed.start({}), mbed.start({})])
     await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
     expect(peer.stats().byRoute['GET /v2/endpoints']).toBeGreaterThan(0)
+    await mbed.stop()
+  })
+
+  it('lists subscriptions and lets the operator subscribe and unsubscribe a resource, each with an audit entry', async () => {
+    const { mbed, db } = await service()
+    expect(mbedChannels['mbed:subscriptions'].output.parse(mbed.subscriptions({}))).toMatchObject({ endpoints: [], total: 0 })
+    await expect(mbed.subscribe({ ep: 'x', path: '/1' }, ctx)).rejects.toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'mbed.notRunning' } } })
+    await mbed.start({})
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    const sensor = peer.endpoints().find((e) => e.type === 'Sensor')
+    if (!sensor) throw new Error('no sensor')
+    await expect.poll(() => mbed.subscriptions({ ep: sensor.name }).endpoints[0]?.resources.filter((r) => r.state === 'subscribed').length, POLL).toBe(3)
+    const listed = mbedChannels['mbed:subscriptions'].output.parse(mbed.subscriptions({}))
+    expect(listed.total).toBe(peer.endpoints().length)
+
+    const off = mbedChannels['mbed:unsubscribe'].output.parse(await mbed.unsubscribe({ ep: sensor.name, path: '/3303/0/5700' }, ctx))
+    expect(off.state).toBe('unsubscribed')
+    const refused = mbedChannels['mbed:subscribe'].output.parse(await mbed.subscribe({ ep: sensor.name, path: '/3/0/0' }, ctx))
+    expect(refused).toMatchObject({ state: 'refused', reason: { details: { carrierCode: '412' } } })
+    const on = await mbed.subscribe({ ep: sensor.name, path: '/3303/0/5700' }, ctx)
+    expect(on.state).toBe('subscribed')
+
+    const audit = await listAudit(db, { query: 'mbed.subscription', offset: 0, limit: 10 })
+    expect(audit.items.map((a) => [a.action, a.target, a.outcome]).reverse()).toEqual([
+      ['mbed.subscription.unsubscribe', `mbed:${sensor.name}/3303/0/5700`, 'ok'],
+      ['mbed.subscription.subscribe', `mbed:${sensor.name}/3/0/0`, 'failed'],
+      ['mbed.subscription.subscribe', `mbed:${sensor.name}/3303/0/5700`, 'ok'],
+    ])
+    expect(audit.items.find((a) => a.outcome === 'failed')?.detail).toContain('not observable')
     await mbed.stop()
   })
 })

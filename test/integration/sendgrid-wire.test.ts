@@ -47,12 +47,12 @@ async function ours(send: (mailer: ReturnType<typeof createSendGridMailer>) => P
   } finally {
     await mailer.close()
   }
-  return wire.requests().at(-1)!
+  return wire.requests.at(-1)!
 }
 
 async function theirs(data: MailDataRequired): Promise<CapturedRequest> {
   await official().send(data)
-  return wire.requests().at(-1)!
+  return wire.requests.at(-1)!
 }
 
 /** The HTTP headers that carry meaning for the API (not transport, not the client's name). */
@@ -86,7 +86,7 @@ describe('our SendGrid client on the wire, next to @sendgrid/mail', () => {
     expect([mine.method, mine.path, mine.rawQuery]).toEqual([reference.method, reference.path, reference.rawQuery])
     expect(apiHeaders(mine)).toEqual(apiHeaders(reference))
     expect(apiHeaders(mine)).toEqual({ authorization: `Bearer ${DEFAULT_API_KEY}`, 'content-type': 'application/json', accept: 'application/json' })
-    expect(JSON.parse(mine.body)).toEqual(JSON.parse(reference.body))
+    expect(JSON.parse(mine.text)).toEqual(JSON.parse(reference.text))
     expect(mine.headers['user-agent']).toBe('Fieldline')
     expect(reference.headers['user-agent']).toMatch(/^sendgrid\/8\.\d+\.\d+;nodejs$/)
   })
@@ -94,16 +94,16 @@ describe('our SendGrid client on the wire, next to @sendgrid/mail', () => {
   it('leaves out empty values as the official client does: no name when there is none', async () => {
     const mine = await ours((m) => m.send(mail({ from: { address: SENDER }, to: { address: 'tess@example.org' } })))
     const reference = await theirs({ to: 'tess@example.org', from: SENDER, subject: 'Invitation', text: 'Hello Tess', html: '<p>Hello Tess</p>', headers: { 'Content-Language': 'en' } })
-    const body = JSON.parse(mine.body) as { from: object; personalizations: { to: object[] }[] }
+    const body = JSON.parse(mine.text) as { from: object; personalizations: { to: object[] }[] }
     expect(body.from).toEqual({ email: SENDER })
     expect(body.personalizations[0]!.to[0]).toEqual({ email: 'tess@example.org' })
-    expect(body).toEqual(JSON.parse(reference.body))
-    expect(mine.body).not.toMatch(/:""|:null|:\[\]|:\{\}/)
+    expect(body).toEqual(JSON.parse(reference.text))
+    expect(mine.text).not.toMatch(/:""|:null|:\[\]|:\{\}/)
   })
 
   it('sends the settings check in sandbox mode as the official client writes mail_settings', async () => {
     const mine = await ours((m) => m.verify(), 'Ada Admin')
-    const body = JSON.parse(mine.body) as Record<string, unknown>
+    const body = JSON.parse(mine.text) as Record<string, unknown>
     const reference = await theirs({
       to: SENDER,
       from: { email: SENDER, name: 'Ada Admin' },
@@ -112,7 +112,7 @@ describe('our SendGrid client on the wire, next to @sendgrid/mail', () => {
       mailSettings: { sandboxMode: { enable: true } },
     })
     expect(body.mail_settings).toEqual({ sandbox_mode: { enable: true } })
-    expect(body.mail_settings).toEqual((JSON.parse(reference.body) as Record<string, unknown>).mail_settings)
+    expect(body.mail_settings).toEqual((JSON.parse(reference.text) as Record<string, unknown>).mail_settings)
     expect(apiHeaders(mine)).toEqual(apiHeaders(reference))
   })
 })

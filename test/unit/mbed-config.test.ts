@@ -1,7 +1,8 @@
 /** Headless bridge configuration (src-main/core/mbed/config.ts) and the client's URL rules. */
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
-import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour } from '../../src-main/core/mbed/config'
+import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour, parsePresubscriptionsJson } from '../../src-main/core/mbed/config'
+import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { checkWebSocketUrl, createMbedClient, deriveWebSocketUrl, encodeResourcePath } from '../../src-main/core/mbed/connector.client'
 
 const base = {
@@ -23,7 +24,7 @@ function refusal(fn: () => unknown): string {
 describe('bridgeConfigFromEnv', () => {
   it('applies the defaults', () => {
     const c = bridgeConfigFromEnv(base)
-    expect(c.mbed).toEqual({ apiUrl: 'https://api.connector.mbed.com', accessKey: 'ak_1', flavour: 'connector', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 10_000 })
+    expect(c.mbed).toEqual({ apiUrl: 'https://api.connector.mbed.com', accessKey: 'ak_1', flavour: 'connector', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 10_000, presubscriptions: null })
     expect(c.mqtt).toEqual({ url: base.FIELDLINE_MQTT_URL, clientId: 'a:org:bridge' })
     expect(checkBridgeConfig(c).mqttSecurity).toBe('tls')
   })
@@ -74,7 +75,7 @@ describe('bridgeConfigFromEnv', () => {
 
 describe('bridgeConfigFromProfiles', () => {
   it('maps the mbed and platform profiles and requires the access key', () => {
-    const mbed = { apiUrl: 'https://api.connector.mbed.com', flavour: 'connector' as const, channel: 'longpoll' as const, defaultDeviceType: 'mbed', queueSize: 1000 }
+    const mbed = { apiUrl: 'https://api.connector.mbed.com', flavour: 'connector' as const, channel: 'longpoll' as const, defaultDeviceType: 'mbed', queueSize: 1000, presubscriptions: [{ 'endpoint-type': 'Light' }] }
     const platform = { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', ca: '' }
     const c = bridgeConfigFromProfiles({ settings: mbed, accessKey: 'k' }, { settings: platform, password: 'p' })
     expect(c).toEqual({ mbed: { ...mbed, accessKey: 'k' }, mqtt: { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', password: 'p' } })
@@ -100,5 +101,43 @@ describe('mbed client URLs', () => {
   it('encodes resource path segments', () => {
     expect(encodeResourcePath('/3/0/1')).toBe('/3/0/1')
     expect(encodeResourcePath('/a b/c%d')).toBe('/a%20b/c%25d')
+  })
+})
+
+describe('pre-subscription rules', () => {
+  it('reads FIELDLINE_MBED_PRESUBSCRIPTIONS as the JSON array of §1.4', () => {
+    const rules = [{ 'endpoint-name': 'node*', 'resource-path': ['/3303/*'] }, { 'endpoint-type': 'Light' }]
+    expect(bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_PRESUBSCRIPTIONS: JSON.stringify(rules) }).mbed.presubscriptions).toEqual(rules)
+    expect(bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_PRESUBSCRIPTIONS: '[]' }).mbed.presubscriptions).toEqual([])
+    expect(bridgeConfigFromEnv({ ...base, FIELDLINE_MBED_PRESUBSCRIPTIONS: ' ' }).mbed.presubscriptions).toBeNull()
+  })
+
+  it('names the line and column of a syntax error or of a rule outside the limits', () => {
+    expect(refusal(() => parsePresubscriptionsJson('[\n  {"endpoint-type": "Light",}\n]'))).toMatch(/^FIELDLINE_MBED_PRESUBSCRIPTIONS: line 2, column \d+: JSON syntax error/)
+    const long = `[\n  {"endpoint-type": "Light"},\n  {"endpoint-name": "${'x'.repeat(65)}"}\n]`
+    expect(refusal(() => parsePresubscriptionsJson(long))).toBe('FIELDLINE_MBED_PRESUBSCRIPTIONS: line 3, column 21: [1].endpoint-name: must be at most 64 characters')
+    expect(refusal(() => parsePresubscriptionsJson('[{"resource-path": ["/3/*/1"]}]'))).toContain("[0].resource-path[0]: may contain '*' only as its last character")
+    expect(refusal(() => parsePresubscriptionsJson('[{"resource-path": ["3/0/1"]}]'))).toContain("must start with '/'")
+    expect(refusal(() => parsePresubscriptionsJson('[{"endpoint-type": "a*"}]'))).toContain("must not contain '*'")
+    expect(refusal(() => parsePresubscriptionsJson('[{}]'))).toContain('a rule needs')
+    expect(refusal(() => parsePresubscriptionsJson('[{"endpoint-tipe": "Light"}]'))).toMatch(/line 1, column 2: \[0\]: .*endpoint-tipe/)
+    expect(refusal(() => parsePresubscriptionsJson('{"endpoint-type": "Light"}'))).toContain('line 1, column 1')
+    expect(refusal(() => parsePresubscriptionsJson(JSON.stringify(Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'T' })))))).toContain('at most 1024 rules')
+    expect(refusal(() => parsePresubscriptionsJson(JSON.stringify([{ 'resource-path': Array.from({ length: 200, }, (_, i) => `/a/${i}`) }, { 'resource-path': Array.from({ length: 57 }, (_, i) => `/b/${i}`) }])))).toContain('at most 256 distinct')
+    expect(refusal(() => parsePresubscriptionsJson('['.repeat(20) + ']'.repeat(20)))).toContain('nested')
+  })
+
+  it('keeps exactly the limits: 64-character names and types, 128-character paths, 256 paths and 1024 rules pass', () => {
+    const rules = [{ 'endpoint-name': `${'n'.repeat(63)}*`, 'endpoint-type': 't'.repeat(64), 'resource-path': [`/${'p'.repeat(126)}*`, ...Array.from({ length: 255 }, (_, i) => `/q/${i}`)] }, ...Array.from({ length: 1023 }, () => ({ 'endpoint-type': 'T' }))]
+    expect(parsePresubscriptionsJson(JSON.stringify(rules))).toHaveLength(1024)
+  })
+
+  it('the profile holds them: default null, refusals carry their translated key', () => {
+    expect(mbedSettingsSchema.parse({}).presubscriptions).toBeNull()
+    const r = mbedSettingsSchema.safeParse({ presubscriptions: [{ 'resource-path': ['/a*b'] }] })
+    expect(r.success).toBe(false)
+    const issue = r.error?.issues[0]
+    expect(issue?.code === 'custom' ? issue.params : undefined).toEqual({ messageKey: 'mbed.presubPathInvalid' })
+    expect(refusal(() => checkBridgeConfig({ ...bridgeConfigFromEnv(base), mbed: { ...bridgeConfigFromEnv(base).mbed, presubscriptions: [{}] } }))).toContain('pre-subscriptions')
   })
 })

@@ -3,7 +3,7 @@
  * malformed items counted and skipped without losing the rest.
  */
 import { describe, expect, it } from 'vitest'
-import { envelopeSize, parseEnvelope, type MalformedItem } from '../../src-main/core/mbed/envelope'
+import { MAX_PAYLOAD_BYTES, envelopeSize, isStrictBase64, parseEnvelope, type MalformedItem } from '../../src-main/core/mbed/envelope'
 
 describe('parseEnvelope', () => {
   it('reads every key of §1.6', () => {
@@ -73,5 +73,41 @@ describe('parseEnvelope', () => {
     expect(parseEnvelope([]).malformed).toBe(1)
     expect(parseEnvelope('{}').malformed).toBe(1)
     expect(parseEnvelope({}).malformed).toBe(0)
+  })
+})
+
+describe('payload checks (issue 10: a 7.5 MB payload stopped the bridge)', () => {
+  it('checks base64 in linear time without a recursing regex, whatever the length', () => {
+    const huge = Buffer.alloc(7_500_000).toString('base64')
+    expect(isStrictBase64(huge)).toBe(true)
+    expect(isStrictBase64(`${huge.slice(0, -4)}A===`)).toBe(false)
+    for (const ok of ['', 'QQ==', 'QUI=', 'QUJD', 'ab+/']) expect(isStrictBase64(ok)).toBe(true)
+    for (const bad of ['Q', 'QQ=', 'Q===', 'QQ=A', 'Q Q=', 'QQ-_', '====', 'QUJD\n']) expect(isStrictBase64(bad)).toBe(false)
+  })
+
+  it('counts and skips an oversized or invalid notification payload, and reads the rest of the envelope', () => {
+    const seen: MalformedItem[] = []
+    const oversized = Buffer.alloc(MAX_PAYLOAD_BYTES + 3).toString('base64')
+    const e = parseEnvelope(
+      {
+        notifications: [
+          { ep: 'a', path: '/1', payload: Buffer.alloc(7_500_000).toString('base64') },
+          { ep: 'b', path: '/1', payload: oversized },
+          { ep: 'c', path: '/1', payload: 'not base64!' },
+          { ep: 'd', path: '/1', payload: Buffer.alloc(MAX_PAYLOAD_BYTES).toString('base64') },
+          { ep: 'e', path: '/1', payload: 'MQ==' },
+        ],
+        'async-responses': [{ id: 'x', status: 200, payload: oversized }],
+      },
+      (item) => seen.push(item),
+    )
+    expect(e.notifications.map((n) => n.ep)).toEqual(['d', 'e'])
+    expect(e.malformed).toBe(4)
+    expect(seen.map((s) => s.issue)).toEqual([
+      expect.stringContaining('larger than'),
+      expect.stringContaining('larger than'),
+      expect.stringContaining('not base64'),
+      expect.stringContaining('larger than'),
+    ])
   })
 })

@@ -3,7 +3,7 @@
  *
  * - Configuration from a saved mbed profile and its platform profile (`--profile`), or for scripts from
  *   FIELDLINE_MBED_URL, FIELDLINE_MBED_ACCESS_KEY, FIELDLINE_MBED_CHANNEL, FIELDLINE_MBED_DEVICE_TYPE,
- *   FIELDLINE_MBED_FLAVOUR, FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MBED_CA_FILE, FIELDLINE_MQTT_URL,
+ *   FIELDLINE_MBED_FLAVOUR, FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MBED_PRESUBSCRIPTIONS, FIELDLINE_MBED_CA_FILE, FIELDLINE_MQTT_URL,
  *   FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE.
  *   A bad configuration exits 2 with the reason, before anything connects.
  * - One line per bridge state change on stderr (the reason's text never carries a key or a password), a warning line
@@ -124,6 +124,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
       channel: config.mbed.channel,
       defaultDeviceType: config.mbed.defaultDeviceType,
       queueSize: config.mbed.queueSize,
+      presubscriptions: config.mbed.presubscriptions,
       ...(io.logger ? { logger: io.logger } : {}),
     })
   } catch (e) {

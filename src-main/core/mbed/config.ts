@@ -3,8 +3,11 @@
  * variables for scripts. Both end in one `MbedBridgeConfig`, checked here so that a bad configuration is refused
  * before anything connects, with the reason (the CLI exits 2 with it).
  */
+import { mbedPresubscriptionsSchema, type MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
+import { parseJsonDocument } from '../json/parse'
+import { childPointer, nodeAtPointer } from '../json/pointer'
 import { linkSecurity, parseClientId, type LinkSecurity } from '../platform/broker-url'
 import { isValidTopicPart } from '../platform/topics'
 import type { ChannelKind } from './channel'
@@ -19,6 +22,8 @@ export interface MbedBridgeConfig {
     channel: ChannelKind
     defaultDeviceType: string
     queueSize: number
+    /** Pre-subscription rules, or null: every observable resource (subscriptions.ts). */
+    presubscriptions: MbedPresubscription[] | null
     /** Extra PEM CA certificates for the mbed API. */
     ca?: string[]
   }
@@ -39,6 +44,7 @@ export interface MbedProfileSettings {
   channel: ChannelKind
   defaultDeviceType: string
   queueSize: number
+  presubscriptions: MbedPresubscription[] | null
 }
 
 /** The platform profile (platformSettingsSchema). */
@@ -67,10 +73,36 @@ export function inferFlavour(apiUrl: string, channel: ChannelKind | undefined): 
   return 'connector'
 }
 
+/** Pre-subscription JSON nested deeper than this is refused unread (a rule is three levels deep). */
+const PRESUBSCRIPTIONS_MAX_DEPTH = 8
+
+/**
+ * The pre-subscription rules of FIELDLINE_MBED_PRESUBSCRIPTIONS: a JSON array in the wire form of §1.4. A syntax
+ * error, and a rule outside the limits, are refused with the line and column where they are.
+ */
+export function parsePresubscriptionsJson(text: string, name = 'FIELDLINE_MBED_PRESUBSCRIPTIONS'): MbedPresubscription[] {
+  const doc = parseJsonDocument(text, { syntaxKey: 'mbed.config.invalid', depth: { max: PRESUBSCRIPTIONS_MAX_DEPTH, key: 'mbed.config.invalid' } })
+  if (!doc.ok) {
+    const first = doc.diagnostics[0]
+    throw invalid(name, first ? `line ${first.line}, column ${first.column}: ${first.message}` : 'is not valid JSON')
+  }
+  const parsed = mbedPresubscriptionsSchema.safeParse(doc.value)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const path = issue?.path ?? []
+  // The deepest value that exists: an unknown key or a missing one points at its object.
+  let node = nodeAtPointer(doc.tree, path.reduce<string>((pointer, segment) => childPointer(pointer, String(segment)), ''))
+  for (let n = path.length - 1; node === undefined && n >= 0; n--) node = nodeAtPointer(doc.tree, path.slice(0, n).reduce<string>((pointer, segment) => childPointer(pointer, String(segment)), ''))
+  const at = doc.lines.position(node?.offset ?? 0)
+  const where = path.length > 0 ? `${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ` : ''
+  throw invalid(name, `line ${at.line}, column ${at.column}: ${where}${issue?.message ?? 'invalid'}`)
+}
+
 /**
  * Reads FIELDLINE_MBED_URL (default the Connector host), FIELDLINE_MBED_ACCESS_KEY, FIELDLINE_MBED_CHANNEL
  * (longpoll | websocket, default longpoll), FIELDLINE_MBED_DEVICE_TYPE (default mbed), FIELDLINE_MBED_FLAVOUR
- * (connector | pelion; default from the host and channel), FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MQTT_URL,
+ * (connector | pelion; default from the host and channel), FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MBED_PRESUBSCRIPTIONS
+ * (JSON rules; unset: every observable resource), FIELDLINE_MQTT_URL,
  * FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD. CA files are read by the caller.
  */
 export function bridgeConfigFromEnv(env: Record<string, string | undefined>): MbedBridgeConfig {
@@ -94,6 +126,8 @@ export function bridgeConfigFromEnv(env: Record<string, string | undefined>): Mb
   const apiUrl = get('FIELDLINE_MBED_URL') ?? MBED_CONNECTOR_URL
   const queueText = get('FIELDLINE_MBED_QUEUE_SIZE')
   const queueSize = queueText === undefined ? DEFAULT_QUEUE_SIZE : Number(queueText)
+  const presubscriptionsText = get('FIELDLINE_MBED_PRESUBSCRIPTIONS')
+  const presubscriptions = presubscriptionsText === undefined ? null : parsePresubscriptionsJson(presubscriptionsText)
 
   const password = env.FIELDLINE_MQTT_PASSWORD
   const username = get('FIELDLINE_MQTT_USERNAME')
@@ -105,6 +139,7 @@ export function bridgeConfigFromEnv(env: Record<string, string | undefined>): Mb
       channel: channelText,
       defaultDeviceType: get('FIELDLINE_MBED_DEVICE_TYPE') ?? 'mbed',
       queueSize,
+      presubscriptions,
     },
     mqtt: {
       url: mqttUrl,
@@ -129,6 +164,7 @@ export function bridgeConfigFromProfiles(
       channel: mbed.settings.channel,
       defaultDeviceType: mbed.settings.defaultDeviceType,
       queueSize: mbed.settings.queueSize,
+      presubscriptions: mbed.settings.presubscriptions,
     },
     mqtt: {
       url: platform.settings.url,
@@ -162,6 +198,13 @@ export function checkBridgeConfig(config: MbedBridgeConfig): { mqttSecurity: Lin
   }
   if (!Number.isInteger(config.mbed.queueSize) || config.mbed.queueSize < 1 || config.mbed.queueSize > 10_000_000) {
     throw invalid('queue size', 'must be a whole number from 1 to 10,000,000')
+  }
+  if (config.mbed.presubscriptions !== null) {
+    const parsed = mbedPresubscriptionsSchema.safeParse(config.mbed.presubscriptions)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw invalid('pre-subscriptions', `${(issue?.path ?? []).join('.')}: ${issue?.message ?? 'invalid'}`)
+    }
   }
   let mqttSecurity: LinkSecurity = 'tls'
   try {

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto'
 import { WebSocket } from 'ws'
 import { z } from 'zod'
 import type { ErrorCode, MessageRef } from '../../../src-shared/contract'
+import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { AppError } from '../common/errors'
 import { createGovernor, type Governor } from '../http/governor'
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpTimeouts } from '../http/http-client'
@@ -72,23 +73,29 @@ export interface MbedResource {
   ct: string
 }
 
-export type ResourceMethod = 'PUT' | 'POST'
+export type ResourceMethod = 'GET' | 'PUT' | 'POST' | 'DELETE'
 
 export interface ResourceRequest {
   ep: string
   /** Resource path with its leading '/', e.g. `/3/0/1`. Segments are percent-encoded here. */
   path: string
   method: ResourceMethod
-  payload: Buffer
+  /** The value (PUT) or the execute / create body (POST); none for GET and DELETE, optional for POST. */
+  payload?: Buffer
   /** Content type of the payload; default text/plain, the documented form of a resource value (§1.3). */
   contentType?: string
   /** Pelion only: the async id to send; a random UUID when absent. Lets a caller register it before sending. */
   asyncId?: string
+  /** GET only: answer from the service's cache (§1.3 `cacheOnly=true`; 205 when nothing is cached). */
+  cacheOnly?: boolean
+  /** Non-confirmable: 204 and no async id (§1.3 `noResp=true`; 409 for a queue-mode endpoint). */
+  noResp?: boolean
 }
 
 /**
  * What a resource request came back with: usually 'async' (202, the answer arrives later as an `async-responses`
- * item with that id), or 'done' when the Connector answered directly (200/201/204, §1.3).
+ * item with that id), or 'done' when the Connector answered directly (200/201/204, §1.3; 205 = `cacheOnly` and
+ * nothing cached).
  */
 export type ResourceResult =
   | { kind: 'async'; asyncId: string; status: number }
@@ -103,6 +110,9 @@ export type PullResult =
   | { kind: 'gone' }
   /** 429: slow down; the governor is already paused, `retryAfterMs` is the service's own hint when it gave one. */
   | { kind: 'rateLimited'; retryAfterMs: number | null }
+
+/** `PUT /v2/subscriptions/{ep}/{path}` (§1.4): subscribed now (200/204), or 202 and the outcome as an async response. */
+export type SubscribeResult = { kind: 'subscribed'; status: number } | { kind: 'async'; asyncId: string }
 
 export type VerifyDetail =
   | { kind: 'limits'; transactionQuota?: number; transactionCount?: number; endpointQuota?: number; endpointCount?: number }
@@ -124,6 +134,20 @@ export interface MbedClient {
   listEndpoints(options?: { type?: string }): Promise<MbedEndpoint[]>
   endpointResources(ep: string): Promise<MbedResource[]>
   resourceRequest(request: ResourceRequest): Promise<ResourceResult>
+  /** §1.4 subscribe one resource. 412 (not observable) and 404 (no such endpoint or resource) throw with their status. */
+  subscribe(ep: string, path: string): Promise<SubscribeResult>
+  /** GET /v2/subscriptions/{ep}/{path}: 200 subscribed, 404 not. */
+  isSubscribed(ep: string, path: string): Promise<boolean>
+  /** DELETE /v2/subscriptions/{ep}/{path}: true when removed, false when there was none (404). */
+  unsubscribe(ep: string, path: string): Promise<boolean>
+  /** GET /v2/subscriptions/{ep}: the subscribed paths (text/uri-list); [] on 404. */
+  endpointSubscriptions(ep: string): Promise<string[]>
+  /** DELETE /v2/subscriptions/{ep}: every subscription of the endpoint; true when removed, false on 404. */
+  unsubscribeEndpoint(ep: string): Promise<boolean>
+  /** GET /v2/subscriptions: the pre-subscription rules. */
+  presubscriptions(): Promise<MbedPresubscription[]>
+  /** PUT /v2/subscriptions: replaces the pre-subscription rules ([] clears them). */
+  setPresubscriptions(rules: readonly MbedPresubscription[]): Promise<void>
   /** One GET /v2/notification/pull. `noWait` asks for an immediate answer (the first poll creates the channel). */
   pull(options: { noWait: boolean }): Promise<PullResult>
   /** PUT /v2/notification/websocket: registers (or confirms) the WebSocket channel (§1.5). Pelion only. */
@@ -166,6 +190,11 @@ const limitsSchema = z.object({
 const apiKeySchema = z.object({ name: z.string().optional(), status: z.string().optional() })
 
 const asyncIdSchema = z.object({ 'async-response-id': z.string().min(1) })
+
+/** What GET /v2/subscriptions returns (§1.4); read leniently apart from the shape, as the service wrote it. */
+const presubscriptionListSchema = z.array(
+  z.object({ 'endpoint-name': z.string().optional(), 'endpoint-type': z.string().optional(), 'resource-path': z.array(z.string()).optional() }),
+)
 
 /** §1.1 Pelion error body; the Connector's are undocumented, so only status codes are relied on. */
 const pelionErrorSchema = z.object({ message: z.string().optional(), type: z.string().optional(), code: z.number().optional() })
@@ -275,6 +304,11 @@ export function encodeResourcePath(path: string): string {
     .join('/')
 }
 
+/** /v2/subscriptions/{ep}/{path} with the endpoint and each path segment encoded. */
+function subscriptionPath(ep: string, path: string): string {
+  return `/v2/subscriptions/${encodeURIComponent(ep)}${encodeResourcePath(path.startsWith('/') ? path : `/${path}`)}`
+}
+
 // ---- the client -----------------------------------------------------------------------------------------------------
 
 export function createMbedClient(options: MbedClientOptions): MbedClient {
@@ -377,11 +411,19 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
 
     async resourceRequest(request) {
       const ctx = { apiUrl, operation: `${request.method} ${request.path} on ${request.ep}` }
+      const payload = request.payload ?? Buffer.alloc(0)
       const contentType = request.contentType ?? 'text/plain'
-      if (flavour === 'pelion') {
-        // §1.3 newer form: the async id is ours, so the caller can match the answer even if it beats the 202.
+      if (request.cacheOnly && request.method !== 'GET') throw AppError.withRef('VALIDATION', 'cacheOnly applies to GET only', { key: 'mbed.cacheOnlyGetOnly' })
+      // cacheOnly and noResp exist only in the per-resource form, which Pelion serves too (§1.3, PY ResourcesApi).
+      if (flavour === 'pelion' && !request.cacheOnly && !request.noResp) {
+        // §1.3 newer form: the async id is ours, so the caller can match the answer even if it beats the 202. Empty
+        // values are left out rather than sent as "": an execute without payload carries neither field.
         const asyncId = request.asyncId ?? randomUUID()
-        const body = JSON.stringify({ method: request.method, uri: request.path, 'content-type': contentType, 'payload-b64': request.payload.toString('base64') })
+        const body = JSON.stringify({
+          method: request.method,
+          uri: request.path,
+          ...(payload.length > 0 ? { 'content-type': contentType, 'payload-b64': payload.toString('base64') } : {}),
+        })
         const res = await api.request({
           method: 'POST',
           path: `/v2/device-requests/${encodeURIComponent(request.ep)}`,
@@ -393,19 +435,22 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
         if (res.status === 404) throw make('NOT_FOUND', `mbed has no device ${request.ep}`, { key: 'mbed.endpointNotFound', params: { ep: request.ep } }, res)
         throw mbedHttpError(res, ctx)
       }
-      // §1.3 legacy per-resource form: the body is the raw value.
+      // §1.3 legacy per-resource form: the body is the raw value. Accept as the official client sends it: JSON for
+      // the async id of PUT/POST/DELETE; no preference for a GET, whose direct answer is the value in its own type.
+      const withBody = (request.method === 'PUT' || request.method === 'POST') && (payload.length > 0 || request.method === 'PUT')
       const res = await api.request({
         method: request.method,
         path: `/v2/endpoints/${encodeURIComponent(request.ep)}${encodeResourcePath(request.path)}`,
-        headers: { ...bearer, 'content-type': contentType },
-        body: request.payload,
+        ...(request.cacheOnly || request.noResp ? { query: { ...(request.cacheOnly ? { cacheOnly: 'true' } : {}), ...(request.noResp ? { noResp: 'true' } : {}) } } : {}),
+        headers: { ...bearer, accept: request.method === 'GET' ? '*/*' : 'application/json', ...(withBody ? { 'content-type': contentType } : {}) },
+        ...(withBody ? { body: payload } : {}),
       })
       if (res.status === 202) {
         const parsed = asyncIdSchema.safeParse(res.tryJson())
         if (!parsed.success) throw badResponse(ctx, 'no async-response-id in the 202 answer', res)
         return { kind: 'async', asyncId: parsed.data['async-response-id'], status: 202 }
       }
-      if (res.status === 200 || res.status === 201 || res.status === 204) {
+      if (res.status === 200 || res.status === 201 || res.status === 204 || res.status === 205) {
         const ct = res.headers['content-type']
         return { kind: 'done', status: res.status, payload: Buffer.from(res.text, 'utf8').toString('base64'), ...(ct ? { ct } : {}) }
       }
@@ -415,6 +460,70 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
         throw make('NOT_FOUND', `Endpoint ${request.ep} has no resource ${request.path}`, { key: 'mbed.resourceNotFound', params: { ep: request.ep, path: request.path } }, res)
       }
       if (res.status === 409) throw make('CONFLICT', `Endpoint ${request.ep} cannot take this request now (queue mode)`, { key: 'mbed.queueModeConflict', params: { ep: request.ep } }, res)
+      throw mbedHttpError(res, ctx)
+    },
+
+    async subscribe(ep, path) {
+      const ctx = { apiUrl, operation: `subscribe to ${path} on ${ep}` }
+      const res = await api.request({ method: 'PUT', path: subscriptionPath(ep, path), headers: auth })
+      if (res.status === 200 || res.status === 204) return { kind: 'subscribed', status: res.status }
+      if (res.status === 202) {
+        const parsed = asyncIdSchema.safeParse(res.tryJson())
+        if (!parsed.success) throw badResponse(ctx, 'no async-response-id in the 202 answer', res)
+        return { kind: 'async', asyncId: parsed.data['async-response-id'] }
+      }
+      // §1.4 (CP): 412 = the resource is not observable, 404 = no such endpoint or resource.
+      if (res.status === 412) throw make('CARRIER', `Resource ${path} of ${ep} is not observable (HTTP 412)`, { key: 'mbed.notObservable', params: { ep, path } }, res)
+      if (res.status === 404 && !res.isHtml()) throw make('NOT_FOUND', `mbed has no resource ${path} on endpoint ${ep} (HTTP 404)`, { key: 'mbed.subscribeNotFound', params: { ep, path } }, res)
+      throw mbedHttpError(res, ctx)
+    },
+
+    async isSubscribed(ep, path) {
+      const res = await api.request({ method: 'GET', path: subscriptionPath(ep, path), headers: auth })
+      if (res.status === 200 || res.status === 204) return true
+      if (res.status === 404 && !res.isHtml()) return false
+      throw mbedHttpError(res, { apiUrl, operation: `read the subscription to ${path} on ${ep}` })
+    },
+
+    async unsubscribe(ep, path) {
+      const res = await api.request({ method: 'DELETE', path: subscriptionPath(ep, path), headers: auth })
+      if (res.status === 204 || res.status === 200) return true
+      if (res.status === 404 && !res.isHtml()) return false
+      throw mbedHttpError(res, { apiUrl, operation: `unsubscribe from ${path} on ${ep}` })
+    },
+
+    async endpointSubscriptions(ep) {
+      const ctx = { apiUrl, operation: `list the subscriptions of ${ep}` }
+      const res = await api.request({ method: 'GET', path: `/v2/subscriptions/${encodeURIComponent(ep)}`, headers: { ...bearer, accept: 'text/uri-list' } })
+      if (res.status === 404 && !res.isHtml()) return []
+      if (res.status !== 200) throw mbedHttpError(res, ctx)
+      if (res.isHtml()) throw notMbedApi(ctx, res)
+      // §1.4: text/uri-list, newline separated (RFC 2483 also allows CRLF and '#' comment lines).
+      return res.text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+    },
+
+    async unsubscribeEndpoint(ep) {
+      const res = await api.request({ method: 'DELETE', path: `/v2/subscriptions/${encodeURIComponent(ep)}`, headers: auth })
+      if (res.status === 204 || res.status === 200) return true
+      if (res.status === 404 && !res.isHtml()) return false
+      throw mbedHttpError(res, { apiUrl, operation: `unsubscribe every resource of ${ep}` })
+    },
+
+    async presubscriptions() {
+      return getJson('/v2/subscriptions', presubscriptionListSchema, { apiUrl, operation: 'read the pre-subscriptions' })
+    },
+
+    async setPresubscriptions(rules) {
+      const ctx = { apiUrl, operation: 'write the pre-subscriptions' }
+      const res = await api.request({ method: 'PUT', path: '/v2/subscriptions', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(rules) })
+      if (res.status === 204 || res.status === 200) return
+      if (res.status === 400 && !res.isHtml()) {
+        const said = serviceMessage(res)
+        throw make('VALIDATION', `mbed refused the pre-subscriptions${said ? `: ${said}` : ''}`, { key: 'mbed.presubscriptionsRefused' }, res)
+      }
       throw mbedHttpError(res, ctx)
     },
 

@@ -13,7 +13,7 @@ import type { EventBus } from '../common/events'
 import { auditDoc } from '../store/audit.store'
 import { deviceDocId, getDeviceDoc, newDeviceDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
 import { assertBulkOk, type Db } from '../store/documents'
-import { deviceTypeFor } from './bridge'
+import { deviceTypeFor } from './endpoint-types'
 
 export interface ImportableEndpoint {
   name: string

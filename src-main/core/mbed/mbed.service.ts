@@ -11,6 +11,7 @@
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
+import { appendAudit } from '../store/audit.store'
 import { AppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
@@ -19,9 +20,9 @@ import type { ProfilesService } from '../profiles/profiles.service'
 import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import type { Db } from '../store/documents'
-import { createMbedBridge, listEndpointsWithResources, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
+import { createMbedBridge, listEndpointsWithResources, zeroCounters, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
-import type { mbedChannels, MbedBridgeCounters, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
+import type { mbedChannels, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
@@ -47,22 +48,6 @@ interface Active {
 
 function profileId(doc: ProfileDoc): string {
   return doc._id.split(':').slice(2).join(':')
-}
-
-const IDLE_COUNTERS: MbedBridgeCounters = {
-  notifications: 0,
-  notificationsPerSecond: 0,
-  published: 0,
-  commands: 0,
-  commandErrors: 0,
-  asyncResponses: 0,
-  dropped: 0,
-  queued: 0,
-  malformed: 0,
-  unroutable: 0,
-  unmatchedAsyncResponses: 0,
-  refused: 0,
-  pendingCommands: 0,
 }
 
 export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
@@ -110,6 +95,32 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     return active
   }
 
+  /** A change the operator asked mbed for, with its audit entry whatever the outcome. */
+  async function operatorChange(action: string, target: { ep: string; path: string }, ctx: CallContext, change: (bridge: MbedBridge) => Promise<MbedSubscriptionView>): Promise<MbedSubscriptionView> {
+    const { bridge } = requireActive()
+    const where = `mbed:${target.ep}${target.path}`
+    let result: MbedSubscriptionView
+    try {
+      result = await change(bridge)
+    } catch (e) {
+      await appendAudit(db, { actor: ctx.actor, action, target: where, outcome: 'failed', detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+      bus.emit('audit:changed', {})
+      throw e
+    }
+    // A refusal is a failed outcome; a subscription still pending (mbed busy, asked again later) is not, and its
+    // reason is kept in the detail.
+    await appendAudit(db, {
+      actor: ctx.actor,
+      action,
+      target: where,
+      outcome: result.state === 'refused' ? 'failed' : 'ok',
+      after: { state: result.state },
+      ...(result.reason ? { detail: result.reason.message.slice(0, 300) } : {}),
+    })
+    bus.emit('audit:changed', {})
+    return result
+  }
+
   async function stopActive(): Promise<number> {
     const a = active
     if (!a) return 0
@@ -122,7 +133,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
 
   return {
     status(): Out<'mbed:status'> {
-      return active ? { status: active.bridge.status(), counters: active.bridge.counters() } : { status: idleStatus(), counters: { ...IDLE_COUNTERS } }
+      return active ? { status: active.bridge.status(), counters: active.bridge.counters() } : { status: idleStatus(), counters: zeroCounters() }
     },
 
     /** Starts the bridge of the named (or default) mbed profile; a bridge of another profile is stopped first. */
@@ -141,6 +152,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
           channel: p.settings.channel,
           defaultDeviceType: p.settings.defaultDeviceType,
           queueSize: p.settings.queueSize,
+          presubscriptions: p.settings.presubscriptions,
           ...(logger ? { logger } : {}),
         })
         const off = bridge.on((e) => emit?.(e))
@@ -198,6 +210,21 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
 
     async sendCommand(input: SendCommandInput): Promise<MbedCommandView> {
       return requireActive().bridge.sendCommand(input)
+    },
+
+    subscriptions(input: { ep?: string | undefined }): Out<'mbed:subscriptions'> {
+      if (!active) return { mode: 'default', rules: [], presubscriptions: { state: 'none', reason: null }, endpoints: [], total: 0 }
+      return active.bridge.subscriptions(input.ep)
+    },
+
+    /** The operator subscribes a resource; audited with mbed's answer (a refusal is a failed outcome, with its reason). */
+    subscribe(input: { ep: string; path: string }, ctx: CallContext): Promise<Out<'mbed:subscribe'>> {
+      return operatorChange('mbed.subscription.subscribe', input, ctx, (bridge) => bridge.subscribe(input.ep, input.path))
+    },
+
+    /** The operator unsubscribes a resource; audited likewise. */
+    unsubscribe(input: { ep: string; path: string }, ctx: CallContext): Promise<Out<'mbed:unsubscribe'>> {
+      return operatorChange('mbed.subscription.unsubscribe', input, ctx, (bridge) => bridge.unsubscribe(input.ep, input.path))
     },
 
     commands(): Out<'mbed:commands'> {

@@ -132,11 +132,12 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
     },
 
     async save(input: ProfileSaveInput, ctx: CallContext): Promise<Profile> {
-      const settings = normaliseSettings(input.extension, input.settings)
-      const fields: readonly string[] = PROFILE_SECRETS[input.extension]
-      const secrets = input.secrets as Record<string, string | null | undefined>
       const existing = input.id ? await getProfile(db, input.extension, input.id) : null
       if (input.id && !existing) throw notFound(input.extension, input.id)
+      const kept = input.extension === 'mbed' && input.settings.presubscriptions === undefined ? { presubscriptions: existing?.settings.presubscriptions ?? null } : {}
+      const settings = normaliseSettings(input.extension, { ...input.settings, ...kept })
+      const fields: readonly string[] = PROFILE_SECRETS[input.extension]
+      const secrets = input.secrets as Record<string, string | null | undefined>
       const id = input.id ?? slug(input.name)
       const now = new Date().toISOString()
       const secretFields = new Set(existing?.secretFields ?? [])

@@ -1,16 +1,25 @@
 /**
- * Notification channels (specs/platform.md §1.5): exactly one per API key, either a long-poll ("pull") channel or a
- * WebSocket channel, each with its own queue of §1.6 envelope items.
+ * Notification channels (specs/platform.md §1.5): exactly one per API key — a long-poll ("pull") channel, a WebSocket
+ * channel or a callback (webhook) — each with its own queue of §1.6 envelope items.
  *
  * Items are queued only for keys that have a channel, as the real service does: the pull channel is created by the
  * first GET /v2/notification/pull (CN sends `noWait=true` for exactly that), the WebSocket channel by
- * PUT /v2/notification/websocket. Before that, notifications have nowhere to go and are not kept.
+ * PUT /v2/notification/websocket, the callback by PUT /v2/notification/callback. Before that, notifications have
+ * nowhere to go and are not kept. A notification is queued for a key only when that key subscribed to the resource
+ * (the `accept` filter the peer passes, §1.4).
  */
 import type { ServerResponse } from 'node:http'
 import { WebSocket } from 'ws'
+import { putJson } from './callback-delivery'
 import { buildEnvelope, emptyResponse, textResponse, type Envelope, type ItemKind, type PeerResponse, type QueuedItem } from './wire-format'
 
 export interface HubOptions {
+  /** §1.5: a callback PUT that has not answered in this long has failed (20 s). */
+  callbackTimeoutMs: number
+  /** §1.5: retries after a failed callback PUT wait 1, 2, 4… s up to this (2 min). */
+  callbackRetryMaxMs: number
+  /** §1.5: a callback failing for this long is dropped with its queue (24 h). */
+  callbackDropAfterMs: number
   pollTimeoutMs: number
   channelDeletedMs: number
   pullChannelExpiryMs: number
@@ -58,6 +67,12 @@ class ItemQueue {
     return out
   }
 
+  /** Puts items taken by `take` back in front (a callback delivery that failed). */
+  unshift(items: QueuedItem[]): void {
+    this.items = [...items, ...this.items.slice(this.head)]
+    this.head = 0
+  }
+
   dropOldest(n: number): void {
     this.head = Math.min(this.items.length, this.head + n)
     this.compact()
@@ -79,16 +94,29 @@ interface PendingPoll {
   timer: NodeJS.Timeout
 }
 
+interface CallbackTarget {
+  url: string
+  headers: Record<string, string>
+  inFlight: boolean
+  retry: NodeJS.Timeout | null
+  failures: number
+  failingSince: number | null
+}
+
 class Channel {
   readonly queue = new ItemQueue()
   poll: PendingPoll | null = null
   socket: WebSocket | null = null
+  callback: CallbackTarget | null = null
   scheduled = false
   constructor(
-    readonly kind: 'pull' | 'websocket',
+    readonly kind: 'pull' | 'websocket' | 'callback',
     public lastActivity: number,
   ) {}
 }
+
+/** §1.5: a callback receiver must answer the test PUT (and, [I], each delivery) with 200 or 204; no redirects. */
+const CALLBACK_OK = new Set([200, 204])
 
 export type ChannelKind = Channel['kind']
 
@@ -104,30 +132,42 @@ export class NotificationHub {
     private readonly deps: HubDeps,
   ) {}
 
-  publish(kind: ItemKind, json: string): void {
+  /** Queues an item for every key with a channel, or only those `accept` lets through; returns how many were skipped. */
+  publish(kind: ItemKind, json: string, accept?: (key: string) => boolean): number {
     const item: QueuedItem = { kind, json }
     const now = Date.now()
+    let skipped = 0
     for (const [key, ch] of this.channels) {
       if (this.expired(ch, now)) {
-        this.channels.delete(key)
+        this.delete(key, ch)
+        continue
+      }
+      if (accept && !accept(key)) {
+        skipped++
         continue
       }
       this.enqueue(ch, item)
       this.schedule(ch)
     }
+    return skipped
   }
 
-  /** The stream's path: one expiry check and one wake-up per channel per batch. */
-  publishMany(kind: ItemKind, jsons: readonly string[]): void {
+  /** The stream's path: one expiry check and one wake-up per channel per batch; returns how many were skipped. */
+  publishMany(kind: ItemKind, jsons: readonly string[], accept?: (key: string, index: number) => boolean): number {
     const now = Date.now()
+    let skipped = 0
     for (const [key, ch] of this.channels) {
       if (this.expired(ch, now)) {
-        this.channels.delete(key)
+        this.delete(key, ch)
         continue
       }
-      for (const json of jsons) this.enqueue(ch, { kind, json })
+      for (let i = 0; i < jsons.length; i++) {
+        if (accept && !accept(key, i)) skipped++
+        else this.enqueue(ch, { kind, json: jsons[i] as string })
+      }
       this.schedule(ch)
     }
+    return skipped
   }
 
   /** The kind of channel a key has now, after lazy expiry. */
@@ -164,7 +204,7 @@ export class NotificationHub {
     }
     let ch = this.live(key)
     if (ch && ch.kind !== 'pull') {
-      this.deps.send(res, this.deps.conflict('A websocket notification channel exists for this API key; delete it before long polling.'))
+      this.deps.send(res, this.deps.conflict(`A ${ch.kind} notification channel exists for this API key; delete it before long polling.`))
       return
     }
     if (!ch) {
@@ -265,6 +305,42 @@ export class NotificationHub {
     this.flushSocket(ch)
   }
 
+  // ---- callback (§1.5) --------------------------------------------------------------------------------------------
+
+  /**
+   * PUT /v2/notification/callback. The server first PUTs `{}` to the URL with the given headers; only a 200 or 204
+   * registers the channel (a redirect, another status, a timeout or a refused connection → 'unreachable', which the
+   * Connector answers 400). A pull or WebSocket channel on the key → 'conflict' [I, as between those two]. A new
+   * registration replaces the URL of an existing callback and keeps its queue [I].
+   */
+  async registerCallback(key: string, url: string, headers: Record<string, string>): Promise<'registered' | 'conflict' | 'unreachable'> {
+    const existing = this.live(key)
+    if (existing && existing.kind !== 'callback') return 'conflict'
+    const status = await putJson(url, headers, '{}', this.options.callbackTimeoutMs).catch(() => null)
+    if (status === null || !CALLBACK_OK.has(status)) return 'unreachable'
+    const now = this.live(key)
+    if (now && now.kind !== 'callback') return 'conflict'
+    const ch = now ?? new Channel('callback', Date.now())
+    if (ch.callback?.retry) clearTimeout(ch.callback.retry)
+    ch.callback = { url, headers, inFlight: ch.callback?.inFlight ?? false, retry: null, failures: 0, failingSince: null }
+    this.channels.set(key, ch)
+    this.schedule(ch)
+    return 'registered'
+  }
+
+  callbackOf(key: string): { url: string; headers: Record<string, string> } | null {
+    const ch = this.live(key)
+    return ch?.kind === 'callback' && ch.callback ? { url: ch.callback.url, headers: { ...ch.callback.headers } } : null
+  }
+
+  /** DELETE /v2/notification/callback: the channel and its queue go. */
+  deleteCallback(key: string): boolean {
+    const ch = this.live(key)
+    if (ch?.kind !== 'callback') return false
+    this.delete(key, ch)
+    return true
+  }
+
   /** Connected sockets, of one key or of all. */
   liveSockets(key?: string): WebSocket[] {
     const out: WebSocket[] = []
@@ -277,6 +353,7 @@ export class NotificationHub {
     for (const timer of this.retryTimers) clearTimeout(timer)
     this.retryTimers.clear()
     for (const ch of this.channels.values()) {
+      if (ch.callback?.retry) clearTimeout(ch.callback.retry)
       if (ch.poll) clearTimeout(ch.poll.timer)
       ch.poll = null
       ch.socket?.terminate()
@@ -290,14 +367,24 @@ export class NotificationHub {
   private live(key: string): Channel | undefined {
     const ch = this.channels.get(key)
     if (ch && this.expired(ch, Date.now())) {
-      this.channels.delete(key)
+      this.delete(key, ch)
       return undefined
     }
     return ch
   }
 
-  /** §1.5: a pull channel expires after 10 min without polls, a WebSocket channel after 24 h without a socket. */
+  private delete(key: string, ch: Channel): void {
+    if (this.channels.get(key) === ch) this.channels.delete(key)
+    if (ch.callback?.retry) clearTimeout(ch.callback.retry)
+    ch.callback = null
+  }
+
+  /**
+   * §1.5: a pull channel expires after 10 min without polls, a WebSocket channel after 24 h without a socket, a
+   * callback after 24 h of failed deliveries.
+   */
   private expired(ch: Channel, now: number): boolean {
+    if (ch.kind === 'callback') return ch.callback?.failingSince != null && now - ch.callback.failingSince >= this.options.callbackDropAfterMs
     if (ch.poll || ch.socket) return false
     const limit = ch.kind === 'pull' ? this.options.pullChannelExpiryMs : this.options.wsChannelExpiryMs
     return now - ch.lastActivity > limit
@@ -315,12 +402,17 @@ export class NotificationHub {
   /** Coalesces everything produced in this turn of the event loop into one envelope, as a batching server does. */
   private schedule(ch: Channel): void {
     if (ch.scheduled || this.closed) return
-    if (ch.kind === 'pull' ? !ch.poll : !ch.socket) return
+    if (ch.kind === 'callback') {
+      const target = ch.callback
+      if (!target || target.inFlight || target.retry || ch.queue.length === 0) return
+    } else if (ch.kind === 'pull' ? !ch.poll : !ch.socket) return
     ch.scheduled = true
     setImmediate(() => {
       ch.scheduled = false
       if (this.closed) return
-      if (ch.kind === 'pull') {
+      if (ch.kind === 'callback') {
+        this.deliverCallback(ch)
+      } else if (ch.kind === 'pull') {
         const poll = ch.poll
         if (!poll || ch.queue.length === 0) return
         ch.poll = null
@@ -346,11 +438,50 @@ export class NotificationHub {
   /** §1.6: a poll or frame carries everything queued, up to `maxEnvelopeItems`. */
   private drain(ch: Channel): Envelope {
     const envelope = buildEnvelope(ch.queue.take(this.options.maxEnvelopeItems))
+    this.count(envelope)
+    return envelope
+  }
+
+  private count(envelope: Envelope): void {
     this.counters.itemsDelivered += envelope.items
     this.counters.notificationsDelivered += envelope.notifications
     this.counters.asyncResponsesDelivered += envelope.asyncResponses
     this.counters.envelopesDelivered++
-    return envelope
+  }
+
+  /**
+   * §1.5: notifications arrive as an HTTP PUT of the envelope. One PUT at a time per channel, in order; a failure puts
+   * the items back in front and retries after 1, 2, 4… s (at most `callbackRetryMaxMs`), and a callback failing for
+   * `callbackDropAfterMs` is dropped with its queue.
+   */
+  private deliverCallback(ch: Channel): void {
+    const target = ch.callback
+    if (!target || target.inFlight || ch.queue.length === 0) return
+    const items = ch.queue.take(this.options.maxEnvelopeItems)
+    const envelope = buildEnvelope(items)
+    target.inFlight = true
+    void putJson(target.url, target.headers, envelope.body, this.options.callbackTimeoutMs)
+      .catch(() => null)
+      .then((status) => {
+        target.inFlight = false
+        if (this.closed || ch.callback !== target) return
+        if (status !== null && CALLBACK_OK.has(status)) {
+          this.count(envelope)
+          target.failures = 0
+          target.failingSince = null
+          this.schedule(ch)
+          return
+        }
+        ch.queue.unshift(items)
+        target.failures++
+        target.failingSince ??= Date.now()
+        const wait = Math.min(1000 * 2 ** (target.failures - 1), this.options.callbackRetryMaxMs)
+        target.retry = setTimeout(() => {
+          target.retry = null
+          for (const [key, c] of this.channels) if (c === ch && this.expired(ch, Date.now())) this.delete(key, ch)
+          if (ch.callback === target) this.schedule(ch)
+        }, wait)
+      })
   }
 
   private envelopeResponse(ch: Channel): PeerResponse {

@@ -3,7 +3,7 @@
  * device one at a time in order, and each answer comes back later as an `async-responses` item (§1.6).
  */
 import type { Registry } from './registry'
-import { asyncResponseJson, KIND, type MaxAgeForms } from './wire-format'
+import { asyncResponseJson, DEFAULT_MAX_AGE, KIND } from './wire-format'
 
 export interface MbedCommand {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE'
@@ -56,7 +56,6 @@ export class Devices {
   constructor(
     private readonly registry: Registry,
     private readonly options: DeviceOptions,
-    private readonly maxAge: MaxAgeForms,
     private readonly publish: (kind: (typeof KIND)['async-responses'], json: string) => void,
   ) {}
 
@@ -187,13 +186,16 @@ export class Devices {
       return asyncResponseJson(cmd.asyncId, reply.status, payload, reply.ct ?? null, null, reply.error ?? null)
     }
     const record = this.registry.get(cmd.ep)
-    // [I] Only a single concrete media type in `accept` names the answer's type ("*/*" is fetch's default Accept).
-    const accept = cmd.accept !== undefined && /^[\w.+-]+\/[\w.+-]+$/.test(cmd.accept) ? cmd.accept : undefined
+    // [I] Only a single concrete media type in `accept` names the answer's type ("*/*" is fetch's default Accept), and
+    // only where it speaks of the device's value: a device-request's `accept` field, or the Accept of a legacy GET. The
+    // Accept of a legacy PUT/POST/DELETE is about the HTTP answer (the JSON async id), as the official client sends it.
+    const aboutValue = cmd.form === 'device-request' || cmd.method === 'GET'
+    const accept = aboutValue && cmd.accept !== undefined && /^[\w.+-]+\/[\w.+-]+$/.test(cmd.accept) ? cmd.accept : undefined
     const ct = reply.ct ?? accept ?? record?.byPath.get(cmd.path)?.ct ?? 'text/plain'
     const body = payload ?? Buffer.alloc(0)
     if (record?.byPath.has(cmd.path) && (cmd.method === 'GET' ? body.length > 0 : cmd.method === 'PUT')) {
       this.registry.setCached(cmd.ep, cmd.path, cmd.method === 'GET' ? body : cmd.body, ct)
     }
-    return asyncResponseJson(cmd.asyncId, reply.status, body, ct, this.maxAge.render(undefined, 0), reply.error ?? null)
+    return asyncResponseJson(cmd.asyncId, reply.status, body, ct, String(DEFAULT_MAX_AGE), reply.error ?? null)
   }
 }

@@ -10,7 +10,9 @@
  *   (/v2/notification/websocket + /v2/notification/websocket-connect) and GET /v3/api-keys/me (§1.3, §1.5, §1.7).
  *
  * Everything requires `Authorization: Bearer <key>` (§1.1), the WebSocket also accepts the key as the subprotocol
- * "pelion_<key>" next to "wss" (§1.5). Decisions where the spec is silent are marked [I] where they are made.
+ * "pelion_<key>" next to "wss" (§1.5). Both flavours offer the callback channel (PUT/GET/DELETE
+ * /v2/notification/callback, §1.5). A notification reaches a key only for a resource it subscribed to or
+ * pre-subscribed (§1.4, subscriptions.ts). Decisions where the spec is silent are marked [I] where they are made.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -20,10 +22,12 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { NotificationHub, closeSocket, type HubCounters } from './channels'
 import { Devices, type CommandBehaviour } from './devices'
 import { Registry, defaultEndpoints, defaultResources, hex, prng, type EndpointSpec } from './registry'
-import { handleRest, routeKey, type ApiKeyInfo, type Flavour, type KeySubscriptions, type RestContext } from './rest-api'
+import { handleRest, routeKey, type ApiKeyInfo, type Flavour, type RestContext } from './rest-api'
+import { KeySubscriptions } from './subscriptions'
 import {
+  DEFAULT_MAX_AGE,
   KIND,
-  MaxAgeForms,
+  asyncResponseJson,
   errorTypeFor,
   htmlPage,
   pelionError,
@@ -72,6 +76,12 @@ export interface MbedPeerOptions {
   queueLimit?: number
   /** Requests queued per device before 429 (default 20, §1.3). */
   deviceQueueLimit?: number
+  /** A callback PUT without an answer for this long has failed (default 20,000, §1.5). */
+  callbackTimeoutMs?: number
+  /** Longest wait between callback retries (default 120,000, §1.5 "max 2 min"). */
+  callbackRetryMaxMs?: number
+  /** A callback failing for this long is dropped (default 86,400,000, §1.5). */
+  callbackDropAfterMs?: number
   /** What a second concurrent long poll on a key gets: 'replace' (default; the older is answered 204) or 'reject' (409). */
   concurrentPoll?: 'replace' | 'reject'
 }
@@ -118,6 +128,8 @@ export interface MbedPeerStats {
   itemsDropped: number
   /** Resource requests the devices received (incl. noResp ones). */
   commands: number
+  /** Notifications not queued for a key because it had not subscribed to the resource (once per key). */
+  notificationsNotSubscribed: number
 }
 
 export interface MbedPeer {
@@ -127,13 +139,23 @@ export interface MbedPeer {
   wsUrl: string
   /** The registered endpoints now (a copy). */
   endpoints(): MbedEndpointOption[]
-  /** A device emits a notification (§1.6). Throws for an endpoint that is not registered. */
-  notify(ep: string, path: string, payload: Buffer | string, opts?: { ct?: string; maxAge?: number | string }): void
+  /**
+   * A device emits a notification (§1.6); it reaches only the keys subscribed to the resource. Throws for an endpoint
+   * that is not registered.
+   */
+  notify(ep: string, path: string, payload: Buffer | string, opts?: { ct?: string; maxAge?: number }): void
   /** A steady stream of notifications, batched into envelopes. Replaces a running stream. */
   startStream(opts: { ratePerSecond: number; endpoints?: string[]; path?: string }): void
   stopStream(): void
-  /** A new name → `registrations` item; a registered name → `reg-updates` item. Resources default to a Sensor's. */
+  /**
+   * A new name → `registrations` item; a registered name → `reg-updates` item (subscriptions kept, pre-subscriptions
+   * applied again). Resources default to a Sensor's.
+   */
   register(ep: { name: string; type: string; queueMode?: boolean; resources?: ResourceItem[] }): void
+  /** A full re-registration of a registered endpoint → `registrations` item; its manual subscriptions are dropped (§1.4). */
+  reregister(name: string, resources?: ResourceItem[]): void
+  /** Whether `key` is subscribed to the resource now (manually or by an applied pre-subscription). */
+  subscribed(key: string, ep: string, path: string): boolean
   /** Removes the endpoint → `de-registrations` item; its queued requests fail with 429 DEVICE_REMOVED_REGISTRATION. */
   deregister(name: string): void
   /** Same, as a `registrations-expired` item. */
@@ -166,7 +188,6 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
   }
 
   const random = prng(seed)
-  const maxAge = new MaxAgeForms()
   const registry = new Registry(random)
   for (const spec of options.endpoints ?? defaultEndpoints(seed)) registry.add(spec)
 
@@ -179,13 +200,16 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
   let asyncCounter = 10_000 + Math.floor(random() * 50_000)
 
   const counters: HubCounters = { notificationsDelivered: 0, asyncResponsesDelivered: 0, itemsDelivered: 0, envelopesDelivered: 0, pollsIdle: 0, itemsDropped: 0 }
-  const stats = { requests: 0, byRoute: {} as Record<string, number>, wsConnections: 0, notificationsEmitted: 0 }
+  const stats = { requests: 0, byRoute: {} as Record<string, number>, wsConnections: 0, notificationsEmitted: 0, notificationsNotSubscribed: 0 }
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let faults: FaultEntry[] = []
 
   const hub = new NotificationHub(
     {
+      callbackTimeoutMs: positive('callbackTimeoutMs', options.callbackTimeoutMs, 20_000),
+      callbackRetryMaxMs: positive('callbackRetryMaxMs', options.callbackRetryMaxMs, 120_000),
+      callbackDropAfterMs: positive('callbackDropAfterMs', options.callbackDropAfterMs, 86_400_000),
       pollTimeoutMs: positive('pollTimeoutMs', options.pollTimeoutMs, 30_000),
       channelDeletedMs: positive('channelDeletedMs', options.channelDeletedMs, 120_000),
       pullChannelExpiryMs: positive('pullChannelExpiryMs', options.pullChannelExpiryMs, 600_000),
@@ -203,7 +227,6 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
   const devices = new Devices(
     registry,
     { timeoutMs: positive('deviceTimeoutMs', options.deviceTimeoutMs, 500), queueLimit: Math.max(1, Math.floor(positive('deviceQueueLimit', options.deviceQueueLimit, 20))) },
-    maxAge,
     (kind, json) => hub.publish(kind, json),
   )
 
@@ -211,18 +234,25 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
   const subscriptionsOf = (key: string): KeySubscriptions => {
     let s = subscriptions.get(key)
     if (!s) {
-      s = { manual: new Map(), pre: [] }
+      s = new KeySubscriptions()
       subscriptions.set(key, s)
     }
     return s
   }
+  const isSubscribed = (key: string, ep: string, path: string): boolean => subscriptions.get(key)?.has(ep, path) === true
 
   const removeEndpoint = (name: string, kind: (typeof KIND)['de-registrations'] | (typeof KIND)['registrations-expired']): void => {
     if (!registry.remove(name)) throw new Error(`unknown endpoint ${name}`)
-    // §1.4: manual subscriptions do not survive the device leaving; pre-subscriptions do.
-    for (const s of subscriptions.values()) s.manual.delete(name)
+    // §1.4: subscriptions do not survive the device leaving; pre-subscriptions apply again when it comes back.
+    for (const s of subscriptions.values()) s.deleteEndpoint(name)
     hub.publish(kind, JSON.stringify(name))
     devices.removed(name)
+  }
+
+  const registered = (spec: EndpointSpec, full: boolean): void => {
+    const record = registry.add(spec)
+    for (const s of subscriptions.values()) s.registered(record, full)
+    hub.publish(full ? KIND.registrations : KIND['reg-updates'], registrationJson(record.name, record.type, record.queueMode, record.resources))
   }
 
   const ctx: RestContext = {
@@ -236,6 +266,14 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
     asyncResponseId: (ep, path) => `${asyncCounter++}#${ep}@${domain}${path}`,
     transactions: () => devices.count + stats.notificationsEmitted,
     deleteEndpoint: (name) => removeEndpoint(name, KIND['de-registrations']),
+    // After the answer that carries the id has been written (the peer writes it synchronously after this returns).
+    asyncAnswer: (id, status) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        hub.publish(KIND['async-responses'], asyncResponseJson(id, status, null, null, null, null))
+      }, 0)
+      timers.add(timer)
+    },
   }
 
   // ---- faults -------------------------------------------------------------------------------------------------------
@@ -322,7 +360,7 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
       send(res, unauthorized())
       return
     }
-    const response = handleRest(ctx, { method, url, headers: req.headers, body, key }, res)
+    const response = await handleRest(ctx, { method, url, headers: req.headers, body, key }, res)
     if (response !== 'held') send(res, response)
   }
 
@@ -393,12 +431,14 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
     const rate = opts.ratePerSecond
     if (!Number.isFinite(rate) || rate <= 0 || rate > 1_000_000) throw new RangeError(`ratePerSecond must be in (0, 1,000,000], got ${rate}`)
     const names = opts.endpoints ?? registry.list().map((e) => e.name)
+    const targets: { ep: string; path: string }[] = []
     const prefixes = names.map((name) => {
       const record = registry.get(name)
       if (!record) throw new Error(`startStream: unknown endpoint ${name}`)
       const path = opts.path ?? record.resources.find((r) => r.obs)?.path
       if (path === undefined || !registry.hasPath(record, path)) throw new Error(`startStream: ${name} has no resource ${opts.path ?? '(observable)'}`)
       const ct = record.byPath.get(path)?.ct ?? 'text/plain'
+      targets.push({ ep: name, path })
       return `{"ep":${JSON.stringify(name)},"path":${JSON.stringify(path)},"ct":${JSON.stringify(ct)},"payload":"`
     })
     if (prefixes.length === 0) throw new Error('startStream: no endpoints')
@@ -417,13 +457,14 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
         n = maxBatch
       }
       const batch = new Array<string>(n)
-      for (let i = 0; i < n; i++, seq++) {
-        // §1.6: max-age alternates number / string item by item, like notify().
-        batch[i] = `${prefixes[seq % prefixes.length]}${Buffer.from(String(seq)).toString('base64')}","max-age":${seq % 2 === 0 ? '0' : '"0"'}}`
-      }
+      const first = seq
+      for (let i = 0; i < n; i++, seq++) batch[i] = `${prefixes[seq % prefixes.length]}${Buffer.from(String(seq)).toString('base64')}","max-age":${DEFAULT_MAX_AGE}}`
       emitted += n
       stats.notificationsEmitted += n
-      hub.publishMany(KIND.notifications, batch)
+      stats.notificationsNotSubscribed += hub.publishMany(KIND.notifications, batch, (key, i) => {
+        const t = targets[(first + i) % targets.length] as { ep: string; path: string }
+        return isSubscribed(key, t.ep, t.path)
+      })
     }, 10)
   }
 
@@ -445,17 +486,20 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
     notify(ep, path, payload, opts = {}) {
       const record = registry.get(ep)
       if (!record) throw new Error(`notify: unknown endpoint ${ep}`)
-      if (typeof opts.maxAge === 'number' && (!Number.isFinite(opts.maxAge) || opts.maxAge < 0)) throw new RangeError(`maxAge must be ≥ 0, got ${opts.maxAge}`)
+      if (opts.maxAge !== undefined && (!Number.isInteger(opts.maxAge) || opts.maxAge < 0)) throw new RangeError(`maxAge must be a whole number ≥ 0, got ${opts.maxAge}`)
       const value = Buffer.isBuffer(payload) ? Buffer.from(payload) : Buffer.from(payload)
       const ct = opts.ct ?? record.byPath.get(path)?.ct ?? 'text/plain'
       if (record.byPath.has(path)) {
         registry.setDeviceValue(ep, path, value, ct)
-        registry.setCached(ep, path, value, ct)
+        // [I] The service caches what it observes (cacheOnly reads it): a value nobody subscribed to never reaches it.
+        if ([...subscriptions.keys()].some((key) => isSubscribed(key, ep, path))) registry.setCached(ep, path, value, ct)
       }
       stats.notificationsEmitted++
-      hub.publish(
+      // §1.6: max-age always as a number, the form of the service's own example frames (see wire-format.ts).
+      stats.notificationsNotSubscribed += hub.publish(
         KIND.notifications,
-        `{"ep":${JSON.stringify(ep)},"path":${JSON.stringify(path)},"ct":${JSON.stringify(ct)},"payload":"${value.toString('base64')}","max-age":${maxAge.render(opts.maxAge, 0)}}`,
+        `{"ep":${JSON.stringify(ep)},"path":${JSON.stringify(path)},"ct":${JSON.stringify(ct)},"payload":"${value.toString('base64')}","max-age":${opts.maxAge ?? DEFAULT_MAX_AGE}}`,
+        (key) => isSubscribed(key, ep, path),
       )
     },
     startStream,
@@ -463,9 +507,14 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
     register(ep) {
       const existing = registry.get(ep.name)
       const spec: EndpointSpec = { name: ep.name, type: ep.type, queueMode: ep.queueMode ?? existing?.queueMode ?? false, resources: ep.resources ?? existing?.resources ?? defaultResources() }
-      const record = registry.add(spec)
-      hub.publish(existing ? KIND['reg-updates'] : KIND.registrations, registrationJson(record.name, record.type, record.queueMode, record.resources))
+      registered(spec, existing === undefined)
     },
+    reregister(name, resources) {
+      const existing = registry.get(name)
+      if (!existing) throw new Error(`reregister: unknown endpoint ${name}`)
+      registered({ name, type: existing.type, queueMode: existing.queueMode, resources: resources ?? existing.resources }, true)
+    },
+    subscribed: isSubscribed,
     deregister: (name) => removeEndpoint(name, KIND['de-registrations']),
     expire: (name) => removeEndpoint(name, KIND['registrations-expired']),
     commands: () => devices.commands(),
@@ -496,6 +545,7 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
       envelopesDelivered: counters.envelopesDelivered,
       itemsDropped: counters.itemsDropped,
       commands: devices.count,
+      notificationsNotSubscribed: stats.notificationsNotSubscribed,
     }),
     close: () =>
       new Promise<void>((resolve) => {

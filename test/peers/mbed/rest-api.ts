@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { NotificationHub } from './channels'
 import type { Devices, MbedCommand } from './devices'
 import type { EndpointRecord, Registry } from './registry'
+import { parsePreSubscriptions, type KeySubscriptions } from './subscriptions'
 import { emptyResponse, isBase64, jsonResponse, pelionError, textResponse, type PeerResponse, type PelionErrorType } from './wire-format'
 
 export type Flavour = 'connector' | 'pelion'
@@ -16,17 +17,6 @@ export interface ApiKeyInfo {
   id: string
   name: string
   createdAt: string
-}
-
-export interface PreSubscription {
-  'endpoint-name'?: string
-  'endpoint-type'?: string
-  'resource-path'?: string[]
-}
-
-export interface KeySubscriptions {
-  manual: Map<string, Set<string>>
-  pre: PreSubscription[]
 }
 
 export interface RestContext {
@@ -41,6 +31,8 @@ export interface RestContext {
   transactions(): number
   /** Removes the endpoint and emits a `de-registrations` item (DELETE /v2/endpoints/{ep}). */
   deleteEndpoint(name: string): void
+  /** Emits an `async-responses` item after the current request has been answered. */
+  asyncAnswer(id: string, status: number): void
 }
 
 export interface ApiRequest {
@@ -68,13 +60,13 @@ export function routeKey(method: string, pathname: string): string {
     if (pathname.startsWith('/v2/device-requests/')) return '/v2/device-requests/{ep}'
     if (pathname === '/v2/subscriptions') return pathname
     if (pathname.startsWith('/v2/subscriptions/')) return s.length === 4 ? '/v2/subscriptions/{ep}' : '/v2/subscriptions/{ep}/{path}'
-    if (['/v2/notification/pull', '/v2/notification/websocket', '/v2/notification/websocket-connect', '/v3/api-keys/me'].includes(pathname)) return pathname
+    if (['/v2/notification/callback', '/v2/notification/pull', '/v2/notification/websocket', '/v2/notification/websocket-connect', '/v3/api-keys/me'].includes(pathname)) return pathname
     return '(unknown)'
   })()
   return `${method} ${p}`
 }
 
-export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerResponse): PeerResponse | 'held' {
+export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerResponse): PeerResponse | 'held' | Promise<PeerResponse> {
   const { pathname } = req.url
   const err = (status: number, type: PelionErrorType, message: string, fields?: { name: string; message: string }[]): PeerResponse =>
     pelionError(status, type, message, ctx.requestId(), fields ? { fields } : {})
@@ -123,10 +115,14 @@ export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerRespons
         )
       }
       if (req.method === 'DELETE') {
-        // §1.2 Connector: deletes the endpoint. [I] 204 at once, plus a de-registrations item.
+        // §1.2 Connector: deletes the endpoint, "may be async/202". The official client's own tests answer 200 or
+        // 202 + async-response-id followed by an async-responses item {id, status: 200} (CN test/endpoints.js); the
+        // peer takes the asynchronous form, which exercises both the id and the later item. [I] the choice between them.
         if (!record) return err(404, 'not_found', `Endpoint ${ep} not found`)
+        const id = ctx.asyncResponseId(ep, '')
         ctx.deleteEndpoint(ep)
-        return emptyResponse(204)
+        ctx.asyncAnswer(id, 200)
+        return jsonResponse(202, { 'async-response-id': id })
       }
       return notAllowed('GET, DELETE')
     }
@@ -140,6 +136,8 @@ export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerRespons
   }
 
   if (segments[0] === 'v2' && segments[1] === 'subscriptions') return subscriptions(ctx, req, segments.slice(2), err, notAllowed)
+
+  if (pathname === '/v2/notification/callback') return callback(ctx, req, err, notAllowed)
 
   if (pathname === '/v2/notification/pull') {
     if (req.method === 'GET') {
@@ -155,7 +153,7 @@ export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerRespons
     if (req.method === 'PUT') {
       // §1.5 register; [I] 201 when created, 200 when it already existed (a register is also an update).
       const outcome = ctx.hub.registerWebsocket(req.key)
-      if (outcome === 'conflict') return err(409, 'conflict', 'A long poll notification channel exists for this API key; delete it before registering a websocket channel.')
+      if (outcome === 'conflict') return err(409, 'conflict', `A ${ctx.hub.channelOf(req.key) ?? 'other'} notification channel exists for this API key; delete it before registering a websocket channel.`)
       return jsonResponse(outcome === 'created' ? 201 : 200, { status: ctx.hub.websocketStatus(req.key) ?? 'DISCONNECTED' })
     }
     if (req.method === 'GET') {
@@ -293,22 +291,27 @@ function deviceRequest(ctx: RestContext, req: ApiRequest, ep: string, err: Error
   return emptyResponse(202)
 }
 
-const PRESUB_KEYS = new Set(['endpoint-name', 'endpoint-type', 'resource-path'])
-
-/** §1.4, minimal: manual subscriptions and pre-subscriptions are recorded per API key; [I] notify() does not check them. */
+/**
+ * §1.4 subscriptions of the requesting key (see subscriptions.ts for the rules the peer keeps).
+ * - PUT one resource: 404 unknown endpoint or resource, 412 not observable, else 200 — or, for a queue-mode endpoint,
+ *   202 + async-response-id and the outcome as an async-responses item once the device takes the observation [I:
+ *   the service must wait for a sleeping device, and 202 is the documented form of "later"].
+ * - GET one: 200 / 404. DELETE one: 204 / 404. GET an endpoint: text/uri-list, 404 when none. DELETE an endpoint: 204.
+ * - PUT /v2/subscriptions: the rules within the limits (400 naming the field otherwise), 204. GET returns them.
+ */
 function subscriptions(ctx: RestContext, req: ApiRequest, rest: string[], err: ErrorFn, notAllowed: (allow: string) => PeerResponse): PeerResponse {
   const subs = ctx.subscriptions(req.key)
   if (rest.length === 0) {
     if (req.method === 'GET') return jsonResponse(200, subs.pre)
     if (req.method === 'PUT') {
       const parsed = parsePreSubscriptions(req.body)
-      if (typeof parsed === 'string') return err(400, 'validation_error', parsed)
+      if (!Array.isArray(parsed)) return err(400, 'validation_error', parsed.message, [{ name: parsed.field, message: parsed.message }])
       subs.pre = parsed
       return emptyResponse(204)
     }
     if (req.method === 'DELETE') {
       // §1.4 ⚠: CN "delete all subscriptions", the Pelion swagger "remove pre-subscriptions" — one per flavour.
-      if (ctx.flavour === 'connector') subs.manual.clear()
+      if (ctx.flavour === 'connector') subs.clear()
       else subs.pre = []
       return emptyResponse(204)
     }
@@ -317,12 +320,12 @@ function subscriptions(ctx: RestContext, req: ApiRequest, rest: string[], err: E
   const ep = rest[0] ?? ''
   if (rest.length === 1) {
     if (req.method === 'GET') {
-      const paths = subs.manual.get(ep)
-      if (!paths || paths.size === 0) return err(404, 'not_found', `No subscriptions for ${ep}`)
-      return textResponse(200, [...paths].join('\n'), 'text/uri-list')
+      const paths = subs.paths(ep)
+      if (paths.length === 0) return err(404, 'not_found', `No subscriptions for ${ep}`)
+      return textResponse(200, paths.join('\n'), 'text/uri-list')
     }
     if (req.method === 'DELETE') {
-      subs.manual.delete(ep)
+      subs.deleteEndpoint(ep)
       return emptyResponse(204)
     }
     return notAllowed('GET, DELETE')
@@ -334,55 +337,63 @@ function subscriptions(ctx: RestContext, req: ApiRequest, rest: string[], err: E
     const resource = record.byPath.get(path)
     if (!resource) return err(404, 'not_found', `Resource ${path} not found on ${ep}`)
     if (!resource.obs) return err(412, 'precondition_failed', `Resource ${path} is not observable`)
-    let paths = subs.manual.get(ep)
-    if (!paths) {
-      paths = new Set()
-      subs.manual.set(ep, paths)
+    if (record.queueMode && !subs.has(ep, path)) {
+      const id = ctx.asyncResponseId(ep, path)
+      subs.add(ep, path)
+      ctx.asyncAnswer(id, 200)
+      return jsonResponse(202, { 'async-response-id': id })
     }
-    paths.add(path)
-    // [I] 200 (subscribed at once), never 202: the simulated devices are always reachable for an observe.
+    subs.add(ep, path)
     return emptyResponse(200)
   }
-  if (req.method === 'GET') return subs.manual.get(ep)?.has(path) ? emptyResponse(200) : err(404, 'not_found', `Not subscribed to ${path} on ${ep}`)
-  if (req.method === 'DELETE') {
-    const paths = subs.manual.get(ep)
-    if (!paths?.delete(path)) return err(404, 'not_found', `Not subscribed to ${path} on ${ep}`)
-    return emptyResponse(204)
-  }
+  if (req.method === 'GET') return subs.has(ep, path) ? emptyResponse(200) : err(404, 'not_found', `Not subscribed to ${path} on ${ep}`)
+  if (req.method === 'DELETE') return subs.delete(ep, path) ? emptyResponse(204) : err(404, 'not_found', `Not subscribed to ${path} on ${ep}`)
   return notAllowed('PUT, GET, DELETE')
 }
 
-/** §1.4 limits: ≤ 1024 entries, names/types ≤ 64 chars, paths ≤ 128, ≤ 256 distinct paths. */
-function parsePreSubscriptions(body: Buffer): PreSubscription[] | string {
-  let parsed: unknown
+const CALLBACK_KEYS = new Set(['url', 'headers', 'serialization'])
+/** §1.5: URL and headers together at most 400 characters. */
+const CALLBACK_MAX_CHARS = 400
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+/**
+ * §1.5 callback channel. PUT `{url, headers?}` (Pelion also `serialization`): the server tests the URL with a PUT of
+ * `{}` and registers it only on 200/204 → 204; otherwise 400 (Connector: "URL not accessible"). GET → {url, headers}
+ * or 404; DELETE → 204 or 404. [I] Unknown fields, a non-object `headers` or non-string header values → 400 naming
+ * the field; `serialization` only on the Pelion flavour, where the swagger has it.
+ */
+function callback(ctx: RestContext, req: ApiRequest, err: ErrorFn, notAllowed: (allow: string) => PeerResponse): PeerResponse | Promise<PeerResponse> {
+  if (req.method === 'GET') {
+    const cb = ctx.hub.callbackOf(req.key)
+    return cb ? jsonResponse(200, cb) : err(404, 'not_found', 'No callback URL registered for this API key')
+  }
+  if (req.method === 'DELETE') return ctx.hub.deleteCallback(req.key) ? emptyResponse(204) : err(404, 'not_found', 'No callback URL registered for this API key')
+  if (req.method !== 'PUT') return notAllowed('PUT, GET, DELETE')
+  let body: unknown
   try {
-    parsed = JSON.parse(body.toString('utf8'))
+    body = JSON.parse(req.body.toString('utf8'))
   } catch {
-    return 'Body is not valid JSON'
+    return err(400, 'validation_error', 'Request body is not valid JSON', [{ name: 'body', message: 'invalid JSON' }])
   }
-  if (!Array.isArray(parsed)) return 'Body must be an array of pre-subscriptions'
-  if (parsed.length > 1024) return 'At most 1024 pre-subscriptions'
-  const out: PreSubscription[] = []
-  const distinct = new Set<string>()
-  for (const entry of parsed as unknown[]) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return 'Each pre-subscription must be an object'
-    const e = entry as Record<string, unknown>
-    if (Object.keys(e).some((k) => !PRESUB_KEYS.has(k))) return `Unknown field in pre-subscription: ${Object.keys(e).find((k) => !PRESUB_KEYS.has(k))}`
-    const item: PreSubscription = {}
-    for (const key of ['endpoint-name', 'endpoint-type'] as const) {
-      const v = e[key]
-      if (v === undefined) continue
-      if (typeof v !== 'string' || v.length === 0 || v.length > 64) return `${key} must be a string of 1–64 characters`
-      item[key] = v
-    }
-    const paths = e['resource-path']
-    if (paths !== undefined) {
-      if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 128)) return 'resource-path must be an array of strings of 1–128 characters'
-      item['resource-path'] = paths as string[]
-      for (const p of paths as string[]) distinct.add(p)
-    }
-    out.push(item)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return err(400, 'validation_error', 'Request body must be a JSON object', [{ name: 'body', message: 'must be an object' }])
+  const fields = body as Record<string, unknown>
+  const unknown = Object.keys(fields).find((k) => !CALLBACK_KEYS.has(k) || (k === 'serialization' && ctx.flavour !== 'pelion'))
+  if (unknown !== undefined) return err(400, 'validation_error', `Unknown field ${unknown}`, [{ name: unknown, message: 'unknown field' }])
+  const url = fields.url
+  if (typeof url !== 'string' || !URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+    return err(400, 'validation_error', 'url must be an http(s) URL', [{ name: 'url', message: 'must be an http(s) URL' }])
   }
-  if (distinct.size > 256) return 'At most 256 distinct resource paths'
-  return out
+  const headers = fields.headers ?? {}
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+    return err(400, 'validation_error', 'headers must be an object of strings', [{ name: 'headers', message: 'must be an object of strings' }])
+  }
+  const headerMap = headers as Record<string, string>
+  const size = url.length + Object.entries(headerMap).reduce((n, [k, v]) => n + k.length + v.length, 0)
+  if (size > CALLBACK_MAX_CHARS) return err(400, 'validation_error', `url and headers together exceed ${CALLBACK_MAX_CHARS} characters`, [{ name: 'url', message: 'too long' }])
+  if (!LOOPBACK.has(new URL(url).hostname)) return err(400, 'validation_error', 'Callback URL is not accessible', [{ name: 'url', message: 'not accessible' }])
+  return ctx.hub.registerCallback(req.key, url, headerMap).then((outcome) => {
+    if (outcome === 'conflict') return err(409, 'conflict', `A ${ctx.hub.channelOf(req.key) ?? 'other'} notification channel exists for this API key; delete it before registering a callback.`)
+    if (outcome === 'unreachable') return err(400, 'validation_error', 'Callback URL is not accessible: the test PUT was not answered 200 or 204', [{ name: 'url', message: 'not accessible' }])
+    return emptyResponse(204)
+  })
 }

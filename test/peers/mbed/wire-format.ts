@@ -139,18 +139,11 @@ export function buildEnvelope(items: readonly QueuedItem[]): Envelope {
 }
 
 /**
- * §1.6: `max-age` is typed as a string by the Python models while example frames show a number, and both reach
- * clients. The peer alternates the two forms item by item (unless a caller fixes one), so a client that accepts
- * only one breaks on the second item, not in production.
+ * §1.6: `max-age` is typed as a string by the Python models while the service's example frames show a number. The
+ * peer always sends a number: a frame is what the service put on the wire, a generated model's type is an
+ * annotation written by hand around it. (Our client still reads both, as §1.6 advises.)
  */
-export class MaxAgeForms {
-  private next = 0
-  render(value: number | string | undefined, fallback: number): string {
-    if (typeof value === 'string') return JSON.stringify(value)
-    const n = value ?? fallback
-    return this.next++ % 2 === 0 ? String(n) : `"${n}"`
-  }
-}
+export const DEFAULT_MAX_AGE = 0
 
 export interface ResourceItem {
   path: string

@@ -1,0 +1,35 @@
+/** The bridge state rules (src-main/core/mbed/bridge-state.ts), apart from any socket. */
+import { describe, expect, it } from 'vitest'
+import { AppError } from '../../src-main/core/common/errors'
+import { deriveBridgeState } from '../../src-main/core/mbed/bridge-state'
+
+const side = <S>(state: S, lastError?: AppError) => ({ state, lastError })
+const api = 'http://127.0.0.1:1'
+
+describe('deriveBridgeState', () => {
+  it('leaves a stopped, stopping or failed bridge alone, and a starting one until launched', () => {
+    for (const current of ['stopped', 'stopping', 'failed'] as const) expect(deriveBridgeState(current, true, side('failed'), side('failed'), api)).toBeNull()
+    expect(deriveBridgeState('starting', false, side('open'), side('connected'), api)).toBeNull()
+  })
+
+  it('is running when the channel is open and the link connected', () => {
+    expect(deriveBridgeState('starting', true, side('open'), side('connected'), api)).toEqual({ next: 'running' })
+    expect(deriveBridgeState('degraded', true, side('open'), side('connected'), api)).toEqual({ next: 'running' })
+  })
+
+  it('fails with the side’s own reason when the channel failed or the link stopped', () => {
+    const auth = new AppError('AUTH_FAILED', 'no')
+    expect(deriveBridgeState('running', true, side('failed', auth), side('connected'), api)).toEqual({ next: 'failed', reason: auth })
+    const verdict = deriveBridgeState('running', true, side('open'), side('stopped'), api)
+    expect(verdict?.next).toBe('failed')
+    expect(verdict && 'reason' in verdict ? verdict.reason.details?.ref?.key : '').toBe('mbed.linkClosed')
+  })
+
+  it('a normal start stays starting while connecting; trouble on either side makes it degraded with the reason', () => {
+    expect(deriveBridgeState('starting', true, side('connecting'), side('connecting'), api)).toBeNull()
+    const net = new AppError('NETWORK', 'down')
+    expect(deriveBridgeState('starting', true, side('reconnecting', net), side('connected'), api)).toEqual({ next: 'degraded', reason: net })
+    const verdict = deriveBridgeState('running', true, side('open'), side('reconnecting'), api)
+    expect(verdict && 'reason' in verdict ? verdict.reason.details?.ref?.key : '').toBe('mbed.waitingForBroker')
+  })
+})
