@@ -307,7 +307,8 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
         })
         yield { ...result, rows: fresh }
         rangeStart += result.rows.length
-        if (result.rows.length === 0 || rangeStart >= result.totalResultsNumber) return
+        // A short page is the last one Orange will give, even when more lines match (resultsNumberExceeded).
+        if (result.rows.length < (query.rangeSize ?? MAX_RANGE_SIZE) || rangeStart >= result.totalResultsNumber) return
       }
       throw badAnswer({ url: base, operation: 'searchInConnectivityDirectory' }, `more than ${MAX_PAGES} pages`)
     },
