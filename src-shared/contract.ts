@@ -148,7 +148,7 @@ export const simViewSchema = z.object({
 })
 export type SimView = z.infer<typeof simViewSchema>
 
-export const OUTBOX_ACTIONS = ['sim.changeStatus', 'sim.changeRatePlan', 'sim.sendSms', 'orange.changeStatus'] as const
+export const OUTBOX_ACTIONS = ['sim.changeStatus', 'sim.changeRatePlan', 'sim.sendSms'] as const
 export const outboxItemSchema = z.object({
   id: z.string(),
   action: z.enum(OUTBOX_ACTIONS),

@@ -99,3 +99,8 @@ const ORANGE_STATUS: Record<string, SimStatus> = {
 export function normaliseOrangeStatus(raw: string | null | undefined): SimStatus {
   return (raw && ORANGE_STATUS[raw.trim()]) || 'unknown'
 }
+
+/** Orange's value for a normalised status, or undefined where Orange has no such state. */
+export function orangeStatusValue(status: SimStatus): string | undefined {
+  return Object.entries(ORANGE_STATUS).find(([, s]) => s === status)?.[0]
+}

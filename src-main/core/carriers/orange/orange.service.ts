@@ -4,8 +4,8 @@
  */
 import type { DeviceKey, Output, ParsedInput } from '../../../../src-shared/contract'
 import type { OrangeRequestableStatus, OrangeTestMode, OrangeTicket, OrangeTicketOperation } from '../../../../src-shared/models/orange'
-import { ORANGE_SERIAL_PATTERN } from '../../../../src-shared/models/orange'
-import type { OrangeSimStatus, Sim } from '../../../../src-shared/models/sim'
+import { ORANGE_SERIAL_PATTERN, orangeRequestableStatusSchema, orangeTestModeSchema } from '../../../../src-shared/models/orange'
+import type { OrangeSimStatus, Sim, SimStatus } from '../../../../src-shared/models/sim'
 import type { CallContext } from '../../common/call-context'
 import { AppError, isAppError } from '../../common/errors'
 import type { EventBus } from '../../common/events'
@@ -17,6 +17,7 @@ import { assertBulkOk, type Db } from '../../store/documents'
 import { newOutboxDoc, pendingOutboxCount, type OutboxDoc } from '../../store/outbox.store'
 import { getTicket, listTickets, newTicketDoc, ticketDocId, toOrangeTicket, type TicketDoc } from '../../store/tickets.store'
 import type { CarrierClients } from '../carrier-clients'
+import { normaliseOrangeStatus, orangeStatusValue } from '../sim-model'
 import { createOrangeAccounts, type OrangeAccount, type OrangeEnvironment } from './accounts'
 import { cacheOrangeSim, cachedOrangeSim } from './sim-cache'
 import { DEFAULT_POLLING, createTicketFollower, ticketTarget, updateFromReport, updateFromStatus, type PollingOptions } from './ticket-follower'
@@ -44,6 +45,13 @@ interface Resolved extends Target {
 
 const MAX_TICKETS = 200
 
+/** A queued change's normalised status back in Orange's words; anything else was not queued by this service. */
+function orangeRequestable(status: string): OrangeRequestableStatus {
+  const value = orangeRequestableStatusSchema.safeParse(orangeStatusValue(status as SimStatus))
+  if (!value.success) throw AppError.withRef('VALIDATION', `Orange cannot be asked for status ${status.slice(0, 40)}`, { key: 'sim.statusNotSettable', params: { status: status.slice(0, 40) } })
+  return value.data
+}
+
 function targetLabel(serialNumber: string, device: DeviceKey | null): string {
   return ticketTarget({ serialNumber, device })
 }
@@ -53,7 +61,7 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
   const follower = createTicketFollower({ db, bus, accounts, polling, ...(logger ? { logger } : {}) })
 
   /** The device's Orange SIM, from its extension configuration `{"orange": {"serialnumber", "profile"?}}`. */
-  async function resolveDevice(key: DeviceKey): Promise<Resolved> {
+  async function resolveDevice(key: DeviceKey): Promise<Resolved & { device: DeviceKey }> {
     const device = await getDeviceDoc(db, key)
     const label = `${key.typeId}/${key.deviceId}`
     if (!device) throw AppError.withRef('NOT_FOUND', `Device ${label} does not exist`, { key: 'errors.deviceNotFound', params: { id: label } })
@@ -192,9 +200,13 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     return record(doc, audit)
   }
 
-  async function queue(r: Resolved, input: { status: OrangeRequestableStatus; testMode?: OrangeTestMode | undefined }, ctx: CallContext): Promise<string> {
-    const params: OutboxDoc['params'] = { status: input.status, ...(input.testMode ? { testMode: input.testMode } : {}) }
-    const doc = newOutboxDoc({ action: 'orange.changeStatus', target: r.device ? `${r.device.typeId}/${r.device.deviceId}` : r.serialNumber, carrier: 'orange', iccid: r.serialNumber, params, device: r.device!, profileId: r.account.profileId ?? '' }, new Date().toISOString())
+  /** Queued as the outbox's one kind of status change, in the normalised vocabulary every view translates. */
+  async function queue(r: Resolved & { device: DeviceKey }, input: { status: OrangeRequestableStatus; testMode?: OrangeTestMode | undefined }, ctx: CallContext): Promise<string> {
+    const params: OutboxDoc['params'] = { status: normaliseOrangeStatus(input.status), ...(input.testMode ? { testMode: input.testMode } : {}) }
+    const doc = newOutboxDoc(
+      { action: 'sim.changeStatus', target: `${r.device.typeId}/${r.device.deviceId}`, carrier: 'orange', iccid: r.serialNumber, params, device: r.device, profileId: r.account.profileId ?? '' },
+      new Date().toISOString(),
+    )
     assertBulkOk(await db.bulkDocs([doc, auditDoc({ actor: ctx.actor, action: 'orange.changeStatus.queued', target: r.label, outcome: 'ok', after: params })]))
     bus.emit('audit:changed', {})
     bus.emit('outbox:changed', { pending: await pendingOutboxCount(db) })
@@ -259,8 +271,9 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     /** Sends a change queued in the outbox (outbox:replay), through the device's configuration as it is now. */
     async replayQueued(item: OutboxDoc, ctx: CallContext): Promise<OrangeTicket> {
       const r = await resolveDevice(item.device)
-      const testMode = typeof item.params.testMode === 'string' ? (item.params.testMode as OrangeTestMode) : undefined
-      return submitStatus(r.account, r, item.params.status as OrangeRequestableStatus, testMode, ctx)
+      const status = orangeRequestable(String(item.params.status))
+      const testMode = typeof item.params.testMode === 'string' ? orangeTestModeSchema.parse(item.params.testMode) : undefined
+      return submitStatus(r.account, r, status, testMode, ctx)
     },
 
     async verify(id: string): Promise<{ ok: true; detail: string }> {
