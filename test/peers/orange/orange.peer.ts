@@ -61,6 +61,8 @@ export interface OrangePeerStats {
   byOperation: Record<string, number>
   /** Tickets made, by service. */
   submissions: { status: number; location: number }
+  /** Every ticket made, oldest first: what an operator would find in Orange's portal. */
+  tickets: { number: number; service: 'status' | 'location'; serials: string[] }[]
   statusChanges: StatusChange[]
 }
 
@@ -231,6 +233,7 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
         requests: stats.requests,
         byOperation: { ...stats.byOperation },
         submissions: { status: tickets.filter((t) => t.service === 'slm').length, location: tickets.filter((t) => t.service === 'dis').length },
+        tickets: tickets.map((t) => ({ number: t.number, service: t.service === 'slm' ? ('status' as const) : ('location' as const), serials: t.lines.map((l) => l.identifier.value) })),
         statusChanges: state.desk.applied.map((c) => ({ ...c })),
       }
     },
