@@ -3,6 +3,7 @@ import pkg from '../../package.json'
 import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
 import { registerMail } from './commands/mail'
+import { registerOrange } from './commands/orange'
 import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
@@ -47,6 +48,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
+registerOrange(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
