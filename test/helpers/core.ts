@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { ChannelName, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core, type CoreOptions } from '../../src-main/core/app'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import type { AppError } from '../../src-main/core/common/errors'
 
 export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
@@ -22,4 +23,14 @@ export async function testCore(dataDir: string, options: Partial<Pick<CoreOption
       return r.value as Output<C>
     },
   })
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise
+  } catch (e) {
+    return e as AppError
+  }
+  throw new Error('expected a rejection')
 }

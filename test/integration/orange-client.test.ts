@@ -1,18 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AppError } from '../../src-main/core/common/errors'
 import { createOrangeClient, type OrangeClient, type OrangeClientOptions } from '../../src-main/core/carriers/orange/orange.client'
 import { simSchema } from '../../src-main/core/carriers/sim-model'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof AppError) return e
-    throw e
-  }
-  throw new Error('expected a rejection')
-}
+import { rejection } from '../helpers/core'
 
 /** The peer's clock: tickets move only when a test moves it. */
 let now = Date.parse('2025-03-14T10:00:00.000Z')

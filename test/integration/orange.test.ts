@@ -136,6 +136,22 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     })
   })
 
+  describe('import', () => {
+    it('imports carrier=orange rows with their serial number and reports, per row, a carrier named without its identifier', async () => {
+      const csv = ['typeId,deviceId,carrier,iccid,serialnumber', `tracker,t-1,orange,,${serial(1)}`, 'tracker,t-2,orange,,', 'tracker,t-3,jasper,,', `tracker,t-4,orange,,12345`].join('\n')
+      const { jobId } = await core.call('import:start', { fileName: 'orange.csv' })
+      await core.call('import:chunk', { jobId, text: csv })
+      const report = await core.call('import:finish', { jobId })
+      expect(report).toMatchObject({ rows: 4, added: 1, failed: 3 })
+      expect(report.errors.map((e) => [e.row, e.ref.key])).toEqual([
+        [3, 'import.carrierWithoutId'],
+        [4, 'import.carrierWithoutId'],
+        [5, 'import.badSerial'],
+      ])
+      expect((await core.call('devices:get', { typeId: 'tracker', deviceId: 't-1' })).extensionConfig).toEqual({ orange: { serialnumber: serial(1) } })
+    })
+  })
+
   describe('the SIM', () => {
     it('reads the SIM, then serves it from the cache "as of", and from the cache with the reason when Orange is unreachable', async () => {
       const fresh = await core.call('orange:get', { ...meter, refresh: true })

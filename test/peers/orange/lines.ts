@@ -5,6 +5,7 @@
  * digit of those 18 + `0`; serial number = the 12 digits + their own Luhn digit (13 digits). [C: ORANGE SDK]
  */
 import { luhnDigit } from '../control-center/wire-format'
+import { prng } from '../mbed/registry'
 
 export const SIM_STATUSES = ['PRE_ACTIVATED', 'ACTIVATED_FOR_TEST', 'ACTIVATED', 'SLEEPING', 'SUSPENDED', 'CANCELLED'] as const
 export type PeerSimStatus = (typeof SIM_STATUSES)[number]
@@ -38,25 +39,13 @@ export interface Line {
 const STATUS_ORDER: PeerSimStatus[] = ['ACTIVATED', 'SUSPENDED', 'PRE_ACTIVATED', 'SLEEPING', 'ACTIVATED_FOR_TEST', 'CANCELLED']
 const DAY = 86_400_000
 
-/** A small deterministic generator (mulberry32): the same seed gives the same account. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function serialToIccid(serial: string): string {
   const body = `893301${serial.slice(0, 12)}`
   return `${body}${luhnDigit(body)}0`
 }
 
 export function seedLines(count: number, seed: number, now: number): Line[] {
-  const next = random(seed)
+  const next = prng(seed)
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(next() * 10)).join('')
   const lines: Line[] = []
   const used = new Set<string>()

@@ -101,8 +101,8 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
   const sockets = new Set<Socket>()
   const stats = { requests: 0, byOperation: {} as Record<string, number> }
 
-  const take = <K extends OrangeFault['kind']>(kind: K, operation: string): Extract<OrangeFault, { kind: K }> | undefined => {
-    const entry = faults.find((e) => e.fault.kind === kind && (e.fault.operation === undefined || e.fault.operation === operation))
+  const take = <K extends OrangeFault['kind']>(kind: K, operation: string, applies: (f: Extract<OrangeFault, { kind: K }>) => boolean = () => true): Extract<OrangeFault, { kind: K }> | undefined => {
+    const entry = faults.find((e) => e.fault.kind === kind && (e.fault.operation === undefined || e.fault.operation === operation) && applies(e.fault as Extract<OrangeFault, { kind: K }>))
     if (!entry) return undefined
     entry.left -= 1
     if (entry.left <= 0) faults = faults.filter((e) => e !== entry)
@@ -170,9 +170,9 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
     if (html) return send(res, htmlPage(html.status))
     const status = take('status', operation)
     if (status) return send(res, { ...htmlPage(status.status), headers: { 'content-type': 'text/html; charset=utf-8', ...(status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {}) } })
-    const injected = take('soapFault', operation)
+    // A typed fault goes only to operations that declare it: the peer never sends what the service could not.
+    const injected = take('soapFault', operation, (f) => DECLARED_FAULTS[operation]!.includes(f.fault))
     if (injected) {
-      if (!DECLARED_FAULTS[operation]!.includes(injected.fault)) throw new Error(`${operation} does not declare ${injected.fault}`)
       return send(res, faultResponse(makeFault(injected.fault, service, { ...(injected.code ? { code: injected.code } : {}), ...(injected.message ? { message: injected.message } : {}) }), injected.status ?? 500))
     }
     const response = runOperation(state, service, parsed)
@@ -220,6 +220,9 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
     },
     faults: {
       set(fault) {
+        if (fault.kind === 'soapFault' && fault.operation !== undefined && !DECLARED_FAULTS[fault.operation]?.includes(fault.fault)) {
+          throw new Error(`${fault.operation} does not declare ${fault.fault}`)
+        }
         faults.push({ fault, left: fault.times ?? Number.POSITIVE_INFINITY })
       },
       clear() {

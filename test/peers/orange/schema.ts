@@ -7,6 +7,7 @@
 import type { XmlNode } from '../../../src-main/core/carriers/xml-dom'
 import { REQUESTABLE, SIM_STATUSES, TEST_MODES } from './lines'
 
+/** Written here from the SDK's WSDLs, not imported from the client: the peer is what checks the client's namespaces. */
 export const NS = {
   ws: 'http://webservice.malima.francetelecom.com/v1',
   common: 'http://common.types.malima.francetelecom.com',
