@@ -5,7 +5,15 @@
  * channel that is not named here does not exist.
  */
 import { z } from 'zod'
-import { cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
+import { carrierSchema, cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
+import {
+  ORANGE_TICKET_OPERATIONS,
+  orangeRequestableStatusSchema,
+  orangeSimViewSchema,
+  orangeSubmitOutcomeSchema,
+  orangeTestModeSchema,
+  orangeTicketSchema,
+} from './models/orange'
 import {
   credentialsParseInputSchema,
   invitationIdSchema,
@@ -21,7 +29,7 @@ import {
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
 import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
-import { controlCenterExtensionSchema, profileExtensionSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
+import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -145,7 +153,8 @@ export const outboxItemSchema = z.object({
   id: z.string(),
   action: z.enum(OUTBOX_ACTIONS),
   target: z.string(),
-  carrier: controlCenterExtensionSchema,
+  carrier: carrierSchema,
+  /** The SIM as the device's configuration names it: the ICCID (Control Center) or the SIM serial number (Orange). */
   iccid: z.string(),
   params: z.record(z.string(), z.union([z.string(), z.number()])),
   state: z.enum(['pending', 'done', 'failed', 'unknown']),
@@ -161,6 +170,19 @@ const actionOutcomeSchema = z.object({
   sim: simSchema.nullable(),
   outboxId: z.string().nullable(),
 })
+
+/** An Orange SIM: the device whose extension configuration names its serial number. */
+const orangeTargetSchema = deviceKeySchema
+
+/** Orange's test zones go with a test activation only ([I] simLifecycleManagement.xsd allows the element on any request). */
+const orangeChangeSchema = orangeTargetSchema
+  .extend({ status: orangeRequestableStatusSchema, testMode: orangeTestModeSchema.optional(), queue: z.boolean().default(false) })
+  .strict()
+  .refine((v) => v.testMode === undefined || v.status === 'ACTIVATED_FOR_TEST', {
+    message: 'a test mode goes with ACTIVATED_FOR_TEST only',
+    path: ['testMode'],
+    params: { messageKey: 'orange.testModeOnlyForTest' },
+  })
 
 export const channels = {
   'app:info': channel(
@@ -262,6 +284,24 @@ export const channels = {
   ),
   'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().regex(/^\d{1,20}$/) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
+  /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
+  'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), orangeSimViewSchema),
+  /** Submits a status change; the ticket is kept and followed until TERMINATED or ERROR (events `orange:ticket`). */
+  'orange:changeStatus': channel(orangeChangeSchema, orangeSubmitOutcomeSchema),
+  /** Asks Orange for the location status (DeviceInfo supervision and location), followed like a status change. */
+  'orange:locate': channel(orangeTargetSchema.strict(), orangeSubmitOutcomeSchema),
+  /** The device's SIM's tickets, newest first. */
+  'orange:tickets': channel(orangeTargetSchema.extend({ limit: z.number().int().min(1).max(200).default(50) }).strict(), z.object({ items: z.array(orangeTicketSchema) })),
+  'orange:ticket': channel(z.object({ id: z.string().min(1).max(200) }).strict(), orangeTicketSchema),
+  /**
+   * Looks a ticket up at Orange by number (after an UNKNOWN_OUTCOME, or one made elsewhere): the workspace then keeps
+   * and follows it like one submitted here.
+   */
+  'orange:lookupTicket': channel(
+    z.object({ profile: profileIdSchema.optional(), operation: z.enum(ORANGE_TICKET_OPERATIONS), ticketNumber: z.number().int().min(1).max(2_147_483_647) }).strict(),
+    orangeTicketSchema,
+  ),
+
   'outbox:list': channel(z.object({}).strict(), z.object({ items: z.array(outboxItemSchema) })),
   'outbox:replay': channel(z.object({}).strict(), z.object({ done: z.number().int(), failed: z.number().int(), unknown: z.number().int(), pending: z.number().int() })),
   'outbox:discard': channel(z.object({ id: z.string().max(200) }).strict(), z.object({ discarded: z.boolean() })),
@@ -345,6 +385,10 @@ export const events = {
   'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
+  /** An Orange SIM's cached copy changed (a read, a finished ticket). */
+  'orange:changed': z.object({ serialNumber: z.string() }),
+  /** A ticket moved (submitted, polled, finished). */
+  'orange:ticket': orangeTicketSchema,
   ...mbedEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),

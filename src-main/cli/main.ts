@@ -4,6 +4,7 @@ import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
 import { registerMail } from './commands/mail'
 import { registerTeam } from './commands/team'
+import { registerOrange } from './commands/orange'
 import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
@@ -48,6 +49,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
+registerOrange(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)

@@ -32,7 +32,9 @@ export type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) =>
 export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
   // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment })
+  const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
+  const orangeEnvironment = baseUrl && username && password ? { baseUrl, username, password } : undefined
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, ...(orangeEnvironment ? { orangeEnvironment } : {}) })
   return {
     core,
     json,

@@ -13,6 +13,9 @@ import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
+import type { OrangeEnvironment } from './carriers/orange/accounts'
+import { createOrangeService, type OrangeService } from './carriers/orange/orange.service'
+import type { PollingOptions } from './carriers/orange/ticket-follower'
 import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
@@ -35,6 +38,10 @@ export interface CoreOptions {
   now?: () => Date
   /** Email from FIELDLINE_SMTP_URL / FIELDLINE_SENDGRID_* variables instead of the saved settings (CLI scripts). */
   mailFromEnvironment?: boolean
+  /** An Orange account from FIELDLINE_ORANGE_* variables (CLI scripts), besides the saved profiles. */
+  orangeEnvironment?: OrangeEnvironment
+  /** How often Orange tickets are polled (tests shorten it). */
+  orangePolling?: PollingOptions
 }
 
 export interface Core {
@@ -44,6 +51,7 @@ export interface Core {
   workspace: Workspace
   imports: ImportService
   sims: SimService
+  orange: OrangeService
   profiles: ProfilesService
   clients: CarrierClients
   links: PlatformLinks
@@ -87,10 +95,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   /** "Verify connection" for any kind of profile: one cheap authenticated exchange with the service. */
   async function verifyProfile(extension: ProfileDoc['extension'], id: string): Promise<{ ok: true; detail: string }> {
     if (extension === 'jasper' || extension === 'atnt') return sims.verify(extension, id)
+    if (extension === 'orange') return orange.verify(id)
     if (extension === 'mbed') return mbed.verifyProfile(id)
     return { ok: true, detail: await links.verify(await profiles.get('platform', id)) }
   }
-  const sims = createSimService({ db, bus, profiles, clients })
+  const orange = createOrangeService({
+    db,
+    bus,
+    profiles,
+    clients,
+    logger,
+    ...(options.orangeEnvironment ? { environment: options.orangeEnvironment } : {}),
+    ...(options.orangePolling ? { polling: options.orangePolling } : {}),
+  })
+  const sims = createSimService({ db, bus, profiles, clients, orange })
   const packages = createPackagesService({ db, bus, index, profiles, links })
   const mbed = createMbedService({ db, index, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
   const mail = createMailService({
@@ -143,6 +161,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sim:usageHistory': (input) => sims.usageHistory(input),
     'sim:sendSms': (input, ctx) => sims.sendSms(input, ctx),
     'sim:smsStatus': (input) => sims.smsStatus(input),
+    'orange:get': (input) => orange.get(input),
+    'orange:changeStatus': (input, ctx) => orange.changeStatus(input, ctx),
+    'orange:locate': (input, ctx) => orange.locate(input, ctx),
+    'orange:tickets': (input) => orange.tickets(input),
+    'orange:ticket': (input) => orange.ticket(input.id),
+    'orange:lookupTicket': (input, ctx) => orange.lookupTicket(input, ctx),
     'outbox:list': () => sims.outboxList(),
     'outbox:replay': (_input, ctx) => sims.outboxReplay(ctx),
     'outbox:discard': (input, ctx) => sims.outboxDiscard(input.id, ctx),
@@ -182,6 +206,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const dispatcher = createDispatcher(handlers, {
     onInternalError: (channel, error) => logger.error({ channel, err: error }, 'internal error in handler'),
   })
+  // Tickets left open by an earlier session (a restart, a crash) are followed again from now on.
+  await orange.resume()
 
   return {
     dispatcher,
@@ -190,6 +216,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     workspace,
     imports,
     sims,
+    orange,
     profiles,
     clients,
     links,
@@ -200,6 +227,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     async close() {
       sims.close()
+      await orange.close()
       // The bridge drains its queue into the shared link before the links close.
       await mbed.close()
       await Promise.all([clients.close(), links.close(), mail.close()])

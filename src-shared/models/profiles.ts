@@ -18,6 +18,7 @@ export const profileIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { m
 export const PROFILE_SECRETS = {
   jasper: ['apiKey', 'password', 'licenseKey'],
   atnt: ['apiKey', 'password', 'licenseKey'],
+  orange: ['password'],
   mbed: ['accessKey'],
   platform: ['password'],
 } as const
@@ -36,8 +37,26 @@ export type ControlCenterSettings = z.infer<typeof controlCenterSettingsSchema>
 
 const secretValue = z.string().min(1).max(4096).nullable()
 
-/** Every kind of profile: the two Control Center carriers, the mbed Connector, and the platform's MQTT broker. */
-export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'mbed', 'platform'] as const
+/** Orange M2M web services (carriers.md §4, the SDK's m2m.ini): the services live under this base, one path each. */
+export const ORANGE_DEFAULT_BASE_URL = 'https://iosw-ba.orange.com/MLM'
+
+export const orangeSettingsSchema = z
+  .object({
+    baseUrl: z.string().trim().min(1).max(300).default(ORANGE_DEFAULT_BASE_URL),
+    /** The access key (the SDK's `login`); its password is the profile's secret. */
+    username: z.string().trim().min(1).max(200),
+    /**
+     * Rate governor. Orange documents no limit (§4); one call at a time and 5 per second, Control Center's guidance,
+     * keep a console well below what any M2M platform tolerates.
+     */
+    concurrency: z.number().int().min(1).max(4).default(1),
+    perSecond: z.number().min(0.2).max(50).default(5),
+  })
+  .strict()
+export type OrangeSettings = z.infer<typeof orangeSettingsSchema>
+
+/** Every kind of profile: the carriers (two Control Centers, Orange), the mbed Connector, and the platform's MQTT broker. */
+export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'orange', 'mbed', 'platform'] as const
 export const profileExtensionSchema = z.enum(PROFILE_EXTENSIONS)
 export type ProfileExtension = z.infer<typeof profileExtensionSchema>
 
@@ -98,9 +117,14 @@ export const controlCenterProfileSaveSchema = z
   })
   .strict()
 
+export const orangeProfileSaveSchema = z
+  .object({ ...saveBase, extension: z.literal('orange'), settings: orangeSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
+  .strict()
+
 /** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
 export const profileSaveSchema = z.union([
   controlCenterProfileSaveSchema,
+  orangeProfileSaveSchema,
   z
     .object({
       ...saveBase,
@@ -125,6 +149,9 @@ export const controlCenterProfileSchema = z.object({
 })
 export type ControlCenterProfile = z.infer<typeof controlCenterProfileSchema>
 
+export const orangeProfileSchema = z.object({ ...profileBase, extension: z.literal('orange'), settings: orangeSettingsSchema, secrets: z.object({ password: z.boolean() }) })
+export type OrangeProfile = z.infer<typeof orangeProfileSchema>
+
 export const mbedProfileSchema = z.object({ ...profileBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: z.boolean() }) })
 export type MbedProfile = z.infer<typeof mbedProfileSchema>
 
@@ -138,7 +165,7 @@ export const platformProfileSchema = z.object({
 })
 export type PlatformProfile = z.infer<typeof platformProfileSchema>
 
-export const profileSchema = z.union([controlCenterProfileSchema, mbedProfileSchema, platformProfileSchema])
+export const profileSchema = z.union([controlCenterProfileSchema, orangeProfileSchema, mbedProfileSchema, platformProfileSchema])
 export type Profile = z.infer<typeof profileSchema>
 
 export function isControlCenterProfile(p: Profile): p is ControlCenterProfile {

@@ -1,5 +1,5 @@
 /**
- * The normalised SIM model every carrier client returns (Control Center for Jasper and AT&T, later Orange), so the
+ * The normalised SIM model every carrier client returns (Control Center for Jasper and AT&T, Orange M2M), so the
  * store, the bridge and the UI handle one shape. Units are in the field names (bytes, seconds, counts); dates are
  * ISO 8601 UTC strings (`2016-06-29T00:21:33.339Z`) or null; identifiers are strings.
  */
@@ -10,8 +10,9 @@ export const carrierSchema = z.enum(CARRIERS)
 export type Carrier = z.infer<typeof carrierSchema>
 
 /**
- * Control Center's lifecycle (specs/carriers.md §1.12, §2.2) plus `suspended` for carriers that have it (Orange's
- * SUSPENDED); anything a carrier reports that is not in this list is `unknown`, its text kept in `statusRaw`.
+ * Control Center's lifecycle (specs/carriers.md §1.12, §2.2) and Orange's (§4: PRE_ACTIVATED, ACTIVATED_FOR_TEST,
+ * ACTIVATED, SLEEPING, SUSPENDED, CANCELLED); a state both carriers have (ACTIVATED) is one value. Anything a carrier
+ * reports that is not in this list is `unknown`, its text kept in `statusRaw`.
  */
 export const SIM_STATUSES = [
   'inventory',
@@ -24,6 +25,10 @@ export const SIM_STATUSES = [
   'purged',
   'replaced',
   'trial',
+  'preActivated',
+  'activatedForTest',
+  'sleeping',
+  'cancelled',
   'unknown',
 ] as const
 export const simStatusSchema = z.enum(SIM_STATUSES)
@@ -51,6 +56,70 @@ export const monthToDateUsageSchema = z.object({
 })
 export type MonthToDateUsage = z.infer<typeof monthToDateUsageSchema>
 
+/** Orange's own SIM status values (common.xsd `SimStatus`). */
+export const ORANGE_SIM_STATUSES = ['PRE_ACTIVATED', 'ACTIVATED_FOR_TEST', 'ACTIVATED', 'SLEEPING', 'SUSPENDED', 'CANCELLED'] as const
+export const orangeSimStatusSchema = z.enum(ORANGE_SIM_STATUSES)
+export type OrangeSimStatus = z.infer<typeof orangeSimStatusSchema>
+
+/** A position Orange reports: WGS-84 degrees, when it was measured, and its accuracy as Orange states it. */
+export const orangePositionSchema = z.object({
+  latitude: z.number().min(-90).max(90),
+  longitude: z.number().min(-180).max(180),
+  at: isoUtcSchema.nullable(),
+  accuracy: z.object({ value: z.number().int(), unit: z.string() }).nullable(),
+})
+export type OrangePosition = z.infer<typeof orangePositionSchema>
+
+/** The serving cell (DeviceInfo `CellId`): MCC and MNC always, the rest when the network gave them. */
+export const orangeCellSchema = z.object({
+  mcc: z.number().int(),
+  mnc: z.number().int(),
+  lac: z.number().int().nullable(),
+  cellId: z.number().int().nullable(),
+  extendedCellId: z.number().int().nullable(),
+})
+export type OrangeCell = z.infer<typeof orangeCellSchema>
+
+/**
+ * "Location status" (§4): what one DeviceInfo supervision-and-location ticket (submitSimSupLoc → getSimReport)
+ * reported for the line. Null fields were not reported.
+ */
+export const orangeLocationSchema = z.object({
+  /** Whether the SIM is attached to the network (Supervision `connectivity`). */
+  connectivity: z.boolean().nullable(),
+  ip: z.string().nullable(),
+  sessionTime: isoUtcSchema.nullable(),
+  roaming: z.boolean().nullable(),
+  cell: orangeCellSchema.nullable(),
+  position: orangePositionSchema.nullable(),
+  lastKnownPosition: orangePositionSchema.nullable(),
+  /** The line's `updateDate` in the report. */
+  reportedAt: isoUtcSchema.nullable(),
+  /** The ticket that produced it, so the operator can quote it to Orange. */
+  ticketNumber: z.number().int(),
+})
+export type OrangeLocation = z.infer<typeof orangeLocationSchema>
+
+/** What Orange's connectivity directory says about a SIM beyond the common fields (common.xsd `Sim`). */
+export const orangeSimDetailsSchema = z.object({
+  serialNumber: z.string().min(1),
+  /** False when Orange did not give the ICCID and `iccid` was derived from the serial number (prefix 893301). */
+  iccidReported: z.boolean(),
+  suspensionReason: z.string().nullable(),
+  lastStatusChangeDate: isoUtcSchema.nullable(),
+  lastStatusRefreshDate: isoUtcSchema.nullable(),
+  /** The status asked for while a change is pending, as Orange writes it. */
+  requestedStatus: z.string().nullable(),
+  statusChangeRequestDate: isoUtcSchema.nullable(),
+  customerEnvironment: z.string().nullable(),
+  subscription: z.string().nullable(),
+  /** The connectivity directory's own last geolocation (`geographicPosition`), when it has one. */
+  position: orangePositionSchema.nullable(),
+  /** The last location status read through DeviceInfo, kept with the SIM; null until one was asked for. */
+  location: orangeLocationSchema.nullable(),
+})
+export type OrangeSimDetails = z.infer<typeof orangeSimDetailsSchema>
+
 export const simSchema = z.object({
   carrier: carrierSchema,
   iccid: z.string().min(1),
@@ -73,6 +142,8 @@ export const simSchema = z.object({
   overageLimitOverride: z.string().nullable(),
   /** When this was read from the carrier; the UI shows cached data "as of" this time. */
   fetchedAt: isoUtcSchema,
+  /** Orange SIMs only: what Orange's connectivity directory says beyond the common fields. */
+  orange: orangeSimDetailsSchema.optional(),
 })
 export type Sim = z.infer<typeof simSchema>
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChannelName, Input, Output } from '../../src-shared/contract'
-import { createCore, type Core } from '../../src-main/core/app'
+import { createCore, type Core, type CoreOptions } from '../../src-main/core/app'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { AppError } from '../../src-main/core/common/errors'
 
@@ -14,7 +14,7 @@ export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
 
 /** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
-export async function testCore(dataDir: string, options: { now?: () => Date } = {}): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
+export async function testCore(dataDir: string, options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment'>> = {}): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
   const core = await createCore({ dataDir, mode: 'serve', vault: createMemoryStore(), logger: silent, ...options })
   return Object.assign(core, {
     async call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>> {

@@ -4,7 +4,7 @@ import { luhnValid, looksLikeMangledNumber } from '../../src-main/core/devices/i
 
 describe('extension configuration validation', () => {
   it('accepts each carrier form', () => {
-    for (const text of ['{}', '{"jasper":{"iccid":"8988216716970004975"}}', '{"atnt":{"iccid":"89011704252316180046"}}', '{"orange":{"serialnumber":"893301000012345"}}']) {
+    for (const text of ['{}', '{"jasper":{"iccid":"8988216716970004975"}}', '{"atnt":{"iccid":"89011704252316180046"}}', '{"orange":{"serialnumber":"1668007370011"}}']) {
       expect(checkExtensionConfig(text).valid, text).toBe(true)
     }
   })

@@ -53,17 +53,18 @@ async function clientFor(rt: Runtime, opts: SimOptions): Promise<{ client: Contr
 }
 
 /** Carrier errors exit 1 with the carrier's own code on stderr; input errors exit 2. */
-function cliError(e: unknown): never {
+export function cliError(e: unknown): never {
   if (!isAppError(e)) throw e
   const code = e.details?.carrierCode ? ` (${e.code}, carrier error ${e.details.carrierCode})` : ` (${e.code})`
   throw new CliError(`fieldline: ${e.message}${code}`, e.code === 'VALIDATION' ? EXIT.usage : EXIT.failed)
 }
 
-function printRecord(rt: Runtime, value: object): void {
-  if (rt.json) return rt.out(JSON.stringify(value))
+/** One `path: value` line per field, nested objects flattened (`orange.position.latitude: 48.85`). */
+export function printRecord(rt: Runtime, value: object, prefix = ''): void {
+  if (rt.json && prefix === '') return rt.out(JSON.stringify(value))
   for (const [k, v] of Object.entries(value)) {
-    if (v !== null && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) rt.out(`${k}.${k2}: ${v2 ?? '—'}`)
-    else rt.out(`${k}: ${v ?? '—'}`)
+    if (v !== null && typeof v === 'object') printRecord(rt, v as object, `${prefix}${k}.`)
+    else rt.out(`${prefix}${k}: ${v ?? '—'}`)
   }
 }
 

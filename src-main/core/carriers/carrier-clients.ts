@@ -1,10 +1,11 @@
-import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
+import type { ControlCenterExtension, OrangeSettings } from '../../../src-shared/models/profiles'
 import { AppError } from '../common/errors'
 import { createGovernorRegistry } from '../http/governor'
 import type { Logger } from '../log/logger'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { ProfileDoc } from '../store/profiles.store'
 import { createControlCenterClient, type ControlCenterClient } from './control-center/control-center.client'
+import { createOrangeClient, type OrangeClient } from './orange/orange.client'
 
 export interface CarrierClientsDeps {
   profiles: ProfilesService
@@ -13,14 +14,41 @@ export interface CarrierClientsDeps {
   now?: () => Date
 }
 
+type AnyClient = ControlCenterClient | OrangeClient
+
 /**
- * One Control Center client per profile, built from its settings and vault secrets, and one rate governor per
- * account (base URL + user name), shared by every client of that account: two profiles for the same Control
- * Center user must not together exceed the one-call-at-a-time guidance.
+ * One carrier client per profile (Control Center or Orange), built from its settings and vault secrets, and one rate
+ * governor per account (base URL + user name), shared by every client of that account: two profiles for the same
+ * user must not together exceed the account's pace.
  */
 export function createCarrierClients({ profiles, logger, now }: CarrierClientsDeps) {
   const governors = createGovernorRegistry()
-  const clients = new Map<string, { rev: string | undefined; client: ControlCenterClient }>()
+  const clients = new Map<string, { rev: string | undefined; client: AnyClient }>()
+
+  async function buildOrange(doc: ProfileDoc): Promise<OrangeClient> {
+    const settings = doc.settings as OrangeSettings
+    const password = await profiles.secret(doc, 'password')
+    if (!password) {
+      throw AppError.withRef('AUTH_FAILED', `The password of profile "${doc.name}" is not in the keychain; enter it again in Extensions`, { key: 'profiles.secretMissing', params: { name: doc.name } })
+    }
+    return createOrangeClient({
+      baseUrl: settings.baseUrl,
+      username: settings.username,
+      password,
+      governor: governors.forAccount(settings.baseUrl, settings.username, { concurrency: settings.concurrency, perSecond: settings.perSecond }),
+      ...(logger ? { http: { logger } } : {}),
+      ...(now ? { now } : {}),
+    })
+  }
+
+  async function cachedClient<C extends AnyClient>(doc: ProfileDoc, build: (doc: ProfileDoc) => Promise<C>): Promise<C> {
+    const cached = clients.get(doc._id)
+    if (cached && cached.rev === doc._rev) return cached.client as C
+    const client = await build(doc)
+    clients.set(doc._id, { rev: doc._rev, client })
+    if (cached) void cached.client.close()
+    return client
+  }
 
   async function build(doc: ProfileDoc): Promise<ControlCenterClient> {
     const settings = doc.settings as { baseUrl: string; username: string; concurrency: number; perSecond: number }
@@ -42,13 +70,17 @@ export function createCarrierClients({ profiles, logger, now }: CarrierClientsDe
   }
 
   return {
-    async forProfile(doc: ProfileDoc): Promise<ControlCenterClient> {
-      const cached = clients.get(doc._id)
-      if (cached && cached.rev === doc._rev) return cached.client
-      const client = await build(doc)
-      clients.set(doc._id, { rev: doc._rev, client })
-      if (cached) void cached.client.close()
-      return client
+    forProfile(doc: ProfileDoc): Promise<ControlCenterClient> {
+      return cachedClient(doc, build)
+    },
+
+    forOrangeProfile(doc: ProfileDoc): Promise<OrangeClient> {
+      return cachedClient(doc, buildOrange)
+    },
+
+    /** An Orange client for credentials given outside a profile (FIELDLINE_ORANGE_*), under the account's governor. */
+    orangeFor(account: { baseUrl: string; username: string; password: string }): OrangeClient {
+      return createOrangeClient({ ...account, governor: governors.forAccount(account.baseUrl, account.username), ...(logger ? { http: { logger } } : {}), ...(now ? { now } : {}) })
     },
 
     /** A saved or removed profile's client holds old settings or secrets: drop it. */

@@ -85,3 +85,22 @@ const CONTROL_CENTER_STATUS: Record<string, SimStatus> = {
 export function controlCenterStatusValue(status: SimStatus): string | undefined {
   return Object.entries(CONTROL_CENTER_STATUS).find(([, s]) => s === status)?.[0]
 }
+
+const ORANGE_STATUS: Record<string, SimStatus> = {
+  PRE_ACTIVATED: 'preActivated',
+  ACTIVATED_FOR_TEST: 'activatedForTest',
+  ACTIVATED: 'activated',
+  SLEEPING: 'sleeping',
+  SUSPENDED: 'suspended',
+  CANCELLED: 'cancelled',
+}
+
+/** Maps Orange's SimStatus (carriers.md §4) to the normalised vocabulary. */
+export function normaliseOrangeStatus(raw: string | null | undefined): SimStatus {
+  return (raw && ORANGE_STATUS[raw.trim()]) || 'unknown'
+}
+
+/** Orange's value for a normalised status, or undefined where Orange has no such state. */
+export function orangeStatusValue(status: SimStatus): string | undefined {
+  return Object.entries(ORANGE_STATUS).find(([, s]) => s === status)?.[0]
+}

@@ -9,7 +9,7 @@ import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit } from '../store/audit.store'
 import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
 import { getDeviceDoc } from '../store/devices.store'
-import { listOutbox, newOutboxDoc, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
+import { listOutbox, newOutboxDoc, pendingOutboxCount, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import type { Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
@@ -51,6 +51,8 @@ export interface SimDeps {
   bus: EventBus
   profiles: ProfilesService
   clients: CarrierClients
+  /** Sends a queued Orange change when the outbox is replayed. */
+  orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
 }
 
 /**
@@ -58,7 +60,7 @@ export interface SimDeps {
  * cached for offline use; changes are audited; changes asked for offline go to the outbox only when the
  * operator chooses to queue them.
  */
-export function createSimService({ db, bus, profiles, clients }: SimDeps) {
+export function createSimService({ db, bus, profiles, clients, orange }: SimDeps) {
   const followers = new Set<NodeJS.Timeout>()
 
   async function resolve(target: Target): Promise<Resolved> {
@@ -100,8 +102,7 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
   }
 
   async function emitOutbox(): Promise<void> {
-    const pending = (await listOutbox(db)).filter((d) => d.state === 'pending').length
-    bus.emit('outbox:changed', { pending })
+    bus.emit('outbox:changed', { pending: await pendingOutboxCount(db) })
   }
 
   /** Runs a change against the carrier, audits it either way, and refreshes the cached SIM. */
@@ -281,10 +282,16 @@ export function createSimService({ db, bus, profiles, clients }: SimDeps) {
         let state: OutboxDoc['state'] = 'done'
         let lastError: ErrorInfo | null = null
         try {
-          const r = await resolve({ ...item.device, carrier: item.carrier })
-          if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)
-          else if (item.action === 'sim.changeRatePlan') await ratePlanChange(r, String(item.params.ratePlan), ctx)
-          else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
+          if (item.carrier === 'orange') {
+            // Orange's queued changes are sent by its own service (a ticket it then follows), in this same order.
+            if (!orange) throw new AppError('INTERNAL', 'Orange SIMs are not available in this core')
+            await orange.replayQueued(item, ctx)
+          } else {
+            const r = await resolve({ ...item.device, carrier: item.carrier })
+            if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)
+            else if (item.action === 'sim.changeRatePlan') await ratePlanChange(r, String(item.params.ratePlan), ctx)
+            else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
+          }
         } catch (e) {
           lastError = bridgeError(e)
           if (UNREACHABLE.has(lastError.code)) {

@@ -7,6 +7,8 @@ import { makeDiagnostic } from '../json/diagnostic'
 import type { LineMap } from '../json/line-map'
 import { parseJsonDocument } from '../json/parse'
 import { childPointer, keyNodeAt, nodeAtPointer } from '../json/pointer'
+import { luhnCheckDigit } from '../../../src-shared/models/luhn'
+import { ORANGE_ICCID_PREFIX, orangeSerialCheckDigitValid } from '../../../src-shared/models/orange'
 import { luhnValid } from './iccid'
 
 /**
@@ -28,6 +30,7 @@ function schemaDiagnostic(err: ErrorObject, tree: Node, lines: LineMap): Diagnos
   const at = nodeAtPointer(tree, err.instancePath) ?? tree
   const where = (n: Node | undefined) => n ?? at
   const isIccid = /^\/(jasper|atnt)\/iccid$/.test(err.instancePath)
+  const isSerial = err.instancePath === '/orange/serialnumber'
   if (err.keyword === 'additionalProperties') {
     const key = String((err.params as { additionalProperty: string }).additionalProperty)
     const node = where(keyNodeAt(tree, err.instancePath, key))
@@ -45,6 +48,17 @@ function schemaDiagnostic(err: ErrorObject, tree: Node, lines: LineMap): Diagnos
     const length = typeof at.value === 'string' ? at.value.length : 0
     return makeDiagnostic(lines, 'error', `The ICCID must be 19 or 20 digits (this one has ${length} characters)`, { key: 'config.iccidFormat', params: { length } }, err.instancePath, at.offset, at.length)
   }
+  if (isSerial && err.keyword === 'type') {
+    return makeDiagnostic(lines, 'error', 'The Orange serial number must be a string of digits in quotes, not a number', { key: 'config.serialNotString' }, err.instancePath, at.offset, at.length)
+  }
+  if (isSerial && err.keyword === 'pattern') {
+    const value = typeof at.value === 'string' ? at.value : ''
+    const serial = serialOfOrangeIccid(value)
+    if (serial) {
+      return makeDiagnostic(lines, 'error', `This is an ICCID; Orange identifies the SIM by its 13-digit serial number, here ${serial}`, { key: 'config.serialIsIccid', params: { serial } }, err.instancePath, at.offset, at.length)
+    }
+    return makeDiagnostic(lines, 'error', `The Orange serial number must be 13 digits (this one has ${value.length} characters)`, { key: 'config.serialFormat', params: { length: value.length } }, err.instancePath, at.offset, at.length)
+  }
   if (err.instancePath === '' && err.keyword === 'type') {
     return makeDiagnostic(lines, 'error', 'The configuration must be a JSON object', { key: 'config.notObject' }, '', at.offset, at.length)
   }
@@ -52,8 +66,32 @@ function schemaDiagnostic(err: ErrorObject, tree: Node, lines: LineMap): Diagnos
   return makeDiagnostic(lines, 'error', `Schema: ${detail}`, { key: 'config.schema', params: { detail } }, err.instancePath, at.offset, at.length)
 }
 
+/**
+ * The serial number inside an Orange France ICCID (`893301` + 12 digits + check digit + `0`, the SDK's Utility.php):
+ * those 12 digits and their own check digit. Null for anything else.
+ */
+function serialOfOrangeIccid(value: string): string | null {
+  const m = new RegExp(`^${ORANGE_ICCID_PREFIX}(\\d{12})\\d0$`).exec(value)
+  return m ? `${m[1]}${luhnCheckDigit(m[1]!)}` : null
+}
+
 function luhnWarnings(value: Record<string, unknown>, tree: Node, lines: LineMap): Diagnostic[] {
   const out: Diagnostic[] = []
+  const serial = (value.orange as { serialnumber?: unknown } | undefined)?.serialnumber
+  if (typeof serial === 'string' && !orangeSerialCheckDigitValid(serial)) {
+    const node = nodeAtPointer(tree, '/orange/serialnumber') ?? tree
+    out.push(
+      makeDiagnostic(
+        lines,
+        'warning',
+        `Serial number ${serial} fails its check digit (the last digit is a Luhn digit of the 12 before it); it is accepted — check it was typed correctly`,
+        { key: 'config.serialCheckDigit', params: { serial } },
+        '/orange/serialnumber',
+        node.offset,
+        node.length,
+      ),
+    )
+  }
   for (const carrier of ['jasper', 'atnt']) {
     const iccid = (value[carrier] as { iccid?: unknown } | undefined)?.iccid
     if (typeof iccid !== 'string' || luhnValid(iccid)) continue

@@ -1,4 +1,5 @@
 import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
+import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
 
@@ -11,10 +12,55 @@ export interface ImportDevice {
   extensionConfig: Record<string, unknown> | null
 }
 
-export type RowOutcome = { ok: true; device: ImportDevice } | { ok: false; message: string; ref: MessageRef }
+type Refusal = { ok: false; message: string; ref: MessageRef }
+export type RowOutcome = { ok: true; device: ImportDevice } | Refusal
 
-function refuse(message: string, key: string, params?: Record<string, string | number>): RowOutcome {
+function refuse(message: string, key: string, params?: Record<string, string | number>): Refusal {
   return { ok: false, message, ref: params ? { key, params } : { key } }
+}
+
+const CARRIER_IDS = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' } as const
+type CarrierName = keyof typeof CARRIER_IDS
+
+/**
+ * The SIM a row names: `carrier` + `iccid` (Jasper, AT&T) or `carrier` + `serialnumber` (Orange; `carrier` may be left
+ * empty there, as a serial number is Orange's alone). A carrier without its identifier, or an identifier the named
+ * carrier does not use, is refused for that row rather than dropped.
+ */
+function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Record<string, unknown> | null } | Refusal {
+  const carrier = fields.carrier === undefined || fields.carrier === null ? '' : fields.carrier
+  if (typeof carrier !== 'string') return refuse('carrier must be text', 'import.notString', { field: 'carrier' })
+  const name = carrier.trim().toLowerCase()
+  if (name !== '' && !(name in CARRIER_IDS)) return refuse(`Unknown carrier "${carrier.slice(0, 40)}": write jasper, atnt or orange`, 'import.unknownCarrier', { value: carrier.slice(0, 40) })
+  const ids: Record<string, string> = {}
+  for (const field of ['iccid', 'serialnumber'] as const) {
+    const v = fields[field]
+    if (v === undefined || v === null || v === '') continue
+    if (typeof v === 'number') {
+      return (field === 'iccid'
+        ? refuse(`ICCID ${v} is a number; ICCIDs must be text (numbers lose digits)`, 'import.numericIccid', { value: String(v) })
+        : refuse('serialnumber must be text in quotes, not a number', 'import.notString', { field }))
+    }
+    if (typeof v !== 'string') return refuse(`${field} must be text`, 'import.notString', { field })
+    if (looksLikeMangledNumber(v)) {
+      return (field === 'iccid'
+        ? refuse(`ICCID "${v}" was turned into a number by a spreadsheet and its digits are lost; format the column as text and export again`, 'import.numericIccid', { value: v })
+        : refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', { field, value: v }))
+    }
+    ids[field] = v
+  }
+  const chosen = (name || (ids.serialnumber !== undefined && ids.iccid === undefined ? 'orange' : '')) as CarrierName | ''
+  if (chosen === '') {
+    return ids.iccid === undefined ? { ok: true, config: null } : (refuse('An ICCID needs a carrier column: jasper or atnt', 'import.missingField', { field: 'carrier' }))
+  }
+  const needed = CARRIER_IDS[chosen]
+  const other = needed === 'iccid' ? 'serialnumber' : 'iccid'
+  if (ids[needed] === undefined) return refuse(`Carrier ${chosen} needs its ${needed} column filled`, 'import.carrierWithoutId', { carrier: chosen, field: needed })
+  if (ids[other] !== undefined) return refuse(`Carrier ${chosen} takes ${needed}, not ${other}`, 'import.wrongIdForCarrier', { carrier: chosen, field: other })
+  if (chosen === 'orange' && !ORANGE_SERIAL_PATTERN.test(ids.serialnumber!)) {
+    return refuse(`The Orange serial number "${ids.serialnumber!.slice(0, 40)}" must be 13 digits`, 'import.badSerial', { value: ids.serialnumber!.slice(0, 40) })
+  }
+  return { ok: true, config: { [chosen]: { [needed]: ids[needed] } } }
 }
 
 /** CSV headers people actually write, mapped to the field they mean. */
@@ -58,20 +104,9 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
     if (typeof fields.extensionConfig !== 'object' || Array.isArray(fields.extensionConfig)) return refuse('extensionConfig must be an object', 'import.badRow', { detail: 'extensionConfig' })
     extensionConfig = fields.extensionConfig as Record<string, unknown>
   }
-  const iccid = fields.iccid
-  if (iccid !== undefined && iccid !== '') {
-    if (typeof iccid === 'number') return refuse(`ICCID ${iccid} is a number; ICCIDs must be text (numbers lose digits)`, 'import.numericIccid', { value: String(iccid) })
-    if (typeof iccid !== 'string') return refuse('ICCID must be text', 'import.notString', { field: 'iccid' })
-    if (looksLikeMangledNumber(iccid)) return refuse(`ICCID "${iccid}" was turned into a number by a spreadsheet and its digits are lost; format the column as text and export again`, 'import.numericIccid', { value: iccid })
-    const carrier = fields.carrier
-    if (carrier !== 'jasper' && carrier !== 'atnt') return refuse('An ICCID needs a carrier column: jasper or atnt', 'import.missingField', { field: 'carrier' })
-    extensionConfig = { ...extensionConfig, [carrier]: { iccid } }
-  }
-  const serial = fields.serialnumber
-  if (serial !== undefined && serial !== '') {
-    if (typeof serial !== 'string') return refuse('serialnumber must be text', 'import.notString', { field: 'serialnumber' })
-    extensionConfig = { ...extensionConfig, orange: { serialnumber: serial } }
-  }
+  const sim = carrierConfig(fields)
+  if (!sim.ok) return sim
+  if (sim.config) extensionConfig = { ...extensionConfig, ...sim.config }
   if (extensionConfig) {
     const check = checkConfigValue(extensionConfig)
     if (!check.valid) return refuse(`Invalid extension configuration: ${check.messages.join('; ')}`, 'import.badConfig', { detail: check.messages.join('; ') })

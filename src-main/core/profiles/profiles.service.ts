@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import {
   controlCenterSettingsSchema,
   mbedSettingsSchema,
+  orangeSettingsSchema,
   platformSettingsSchema,
   PROFILE_SECRETS,
   type Profile,
@@ -51,6 +52,10 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
     const s = controlCenterSettingsSchema.parse(settings)
     return { ...s, baseUrl: normaliseBaseUrl(s.baseUrl) }
   }
+  if (extension === 'orange') {
+    const s = orangeSettingsSchema.parse(settings)
+    return { ...s, baseUrl: normaliseBaseUrl(s.baseUrl) }
+  }
   if (extension === 'mbed') {
     const s = mbedSettingsSchema.parse(settings)
     return { ...s, apiUrl: normaliseBaseUrl(s.apiUrl) }
@@ -67,6 +72,7 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
 const REQUIRED_SECRETS: Record<ProfileExtension, { field: string; key: string; message: string }[]> = {
   jasper: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
   atnt: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
+  orange: [{ field: 'password', key: 'profiles.orangePasswordRequired', message: "The access key's password is required (Orange authenticates with the access key and its password)" }],
   mbed: [{ field: 'accessKey', key: 'profiles.accessKeyRequired', message: 'The mbed access key is required' }],
   platform: [],
 }
@@ -76,6 +82,7 @@ export function toProfile(doc: ProfileDoc): Profile {
   const base = { id: doc._id.split(':').slice(2).join(':'), name: doc.name, isDefault: doc.isDefault, createdAt: doc.createdAt, updatedAt: doc.updatedAt }
   const extension = doc.extension as ProfileExtension
   if (extension === 'mbed') return { ...base, extension, settings: mbedSettingsSchema.parse(doc.settings), secrets: { accessKey: set.has('accessKey') } }
+  if (extension === 'orange') return { ...base, extension, settings: orangeSettingsSchema.parse(doc.settings), secrets: { password: set.has('password') } }
   if (extension === 'platform') {
     const settings = platformSettingsSchema.parse(doc.settings)
     return { ...base, extension, settings, secrets: { password: set.has('password') }, security: linkSecurity(settings.url) }

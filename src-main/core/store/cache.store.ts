@@ -1,9 +1,10 @@
 import type { CycleUsage, Sim } from '../../../src-shared/models/sim'
-import { getOrNull, type BaseDoc, type Db } from './documents'
+import { getOrNull, isConflict, type BaseDoc, type Db } from './documents'
 
 /**
  * Carrier data as last read, so panels render offline "as of" `fetchedAt`. One document per SIM and one per
- * SIM and cycle: a refresh replaces a whole document, so replicas merge by last write.
+ * SIM and cycle: a refresh replaces a whole document, so replicas merge by last write. A SIM is keyed by what the
+ * device's configuration names: the ICCID for Control Center, the serial number for Orange.
  */
 export interface SimCacheDoc extends BaseDoc {
   kind: 'cache'
@@ -17,7 +18,7 @@ export interface UsageCacheDoc extends BaseDoc {
   fetchedAt: string
 }
 
-const simId = (carrier: string, iccid: string) => `cache:sim:${carrier}:${iccid}`
+const simId = (carrier: string, key: string) => `cache:sim:${carrier}:${key}`
 const usagePrefix = (carrier: string, iccid: string) => `cache:usage:${carrier}:${iccid}:`
 
 async function upsert<T extends BaseDoc>(db: Db, doc: T): Promise<void> {
@@ -33,12 +34,31 @@ async function upsert<T extends BaseDoc>(db: Db, doc: T): Promise<void> {
   }
 }
 
-export function readSimCache(db: Db, carrier: string, iccid: string): Promise<SimCacheDoc | null> {
-  return getOrNull<SimCacheDoc>(db, simId(carrier, iccid))
+export function readSimCache(db: Db, carrier: string, key: string): Promise<SimCacheDoc | null> {
+  return getOrNull<SimCacheDoc>(db, simId(carrier, key))
 }
 
 export function writeSimCache(db: Db, sim: Sim): Promise<void> {
-  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.iccid), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt })
+  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.orange?.serialNumber ?? sim.iccid), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt })
+}
+
+/**
+ * Read-modify-write of a cached SIM: `update` sees the copy as it is at the moment of writing, and runs again if
+ * another write came in between (a refresh and a finished ticket writing the same SIM at once), so neither loses
+ * what the other added.
+ */
+export async function updateSimCache(db: Db, carrier: string, key: string, update: (current: Sim | null) => Sim): Promise<Sim> {
+  for (let attempt = 0; ; attempt++) {
+    const existing = await getOrNull<SimCacheDoc>(db, simId(carrier, key))
+    const sim = update(existing?.sim ?? null)
+    const doc: SimCacheDoc = { _id: simId(carrier, key), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt, ...(existing ? { _rev: existing._rev } : {}) }
+    try {
+      await db.put(doc)
+      return sim
+    } catch (e) {
+      if (!isConflict(e) || attempt >= 5) throw e
+    }
+  }
 }
 
 export function readUsageCache(db: Db, carrier: string, iccid: string, cycleStartDate: string): Promise<UsageCacheDoc | null> {

@@ -25,6 +25,7 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   mailSettings: 1,
   invitation: 1,
   package: 1,
+  ticket: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */

@@ -48,3 +48,8 @@ export function toOutboxItem(doc: OutboxDoc): OutboxItem {
     lastError: doc.lastError as ErrorInfo | null,
   }
 }
+
+/** How many queued changes still wait to be sent (the navigation badge). */
+export async function pendingOutboxCount(db: Db): Promise<number> {
+  return (await listOutbox(db)).filter((d) => d.state === 'pending').length
+}

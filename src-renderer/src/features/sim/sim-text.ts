@@ -1,5 +1,4 @@
-import { SIM_STATUSES, type SimStatus } from '../../../../src-shared/models/sim'
-import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
+import { SIM_STATUSES, type Carrier, type SimStatus } from '../../../../src-shared/models/sim'
 import type { Translate } from '../../i18n'
 
 /** Normalised statuses have fixed keys; a value from a newer core still shows, as its code. */
@@ -7,8 +6,8 @@ export function statusText(t: Translate, status: SimStatus | string): string {
   return (SIM_STATUSES as readonly string[]).includes(status) ? t(`sim.statuses.${status}`) : status
 }
 
-export function carrierText(t: Translate, carrier: ControlCenterExtension): string {
-  return carrier === 'jasper' ? t('carriers.jasper') : t('carriers.atnt')
+export function carrierText(t: Translate, carrier: Carrier): string {
+  return t(`carriers.${carrier}`)
 }
 
 const SMS_STATUSES = ['Pending', 'Delivered', 'Failed', 'Cancelled', 'CancelFailed', 'CancelPending', 'Unknown', 'Received'] as const
