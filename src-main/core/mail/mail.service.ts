@@ -17,6 +17,7 @@ import { parseCaBundle } from '../http/trust'
 import type { Logger } from '../log/logger'
 import { auditDoc, appendAudit, type AuditInput } from '../store/audit.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import type { SecretStore } from '../vault/secret-store'
 import { sameAddress } from '../../../src-shared/models/mail-addresses'
 import { parseSendGridCredentials } from './credentials-json'
@@ -528,7 +529,7 @@ export function createMailService(deps: MailServiceDeps) {
         const doc: InvitationDoc = {
           _id: invitationDocId(id),
           kind: 'invitation',
-          schemaVersion: 1,
+          schemaVersion: CURRENT_SCHEMA.invitation,
           name: input.name,
           email: input.email,
           role: input.role,

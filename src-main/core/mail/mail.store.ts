@@ -8,6 +8,7 @@
  * - `invitation:<id>` (kind 'invitation'): one invitation and its state.
  */
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount } from '../vault/secret-store'
 import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
 
@@ -82,7 +83,7 @@ export function emptySettingsDoc(now: string): MailSettingsDoc {
   return {
     _id: MAIL_SETTINGS_ID,
     kind: 'mailSettings',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.mailSettings,
     active: null,
     organisation: null,
     sendgridApiKey: null,

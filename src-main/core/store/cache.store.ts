@@ -1,5 +1,6 @@
 import type { CycleUsage, Sim } from '../../../src-shared/models/sim'
 import { getOrNull, type BaseDoc, type Db } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 /**
  * Carrier data as last read, so panels render offline "as of" `fetchedAt`. One document per SIM and one per
@@ -38,7 +39,7 @@ export function readSimCache(db: Db, carrier: string, iccid: string): Promise<Si
 }
 
 export function writeSimCache(db: Db, sim: Sim): Promise<void> {
-  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.iccid), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt })
+  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.iccid), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt })
 }
 
 export function readUsageCache(db: Db, carrier: string, iccid: string, cycleStartDate: string): Promise<UsageCacheDoc | null> {
@@ -46,7 +47,7 @@ export function readUsageCache(db: Db, carrier: string, iccid: string, cycleStar
 }
 
 export function writeUsageCache(db: Db, usage: CycleUsage): Promise<void> {
-  return upsert<UsageCacheDoc>(db, { _id: `${usagePrefix(usage.carrier, usage.iccid)}${usage.cycleStartDate}`, kind: 'cache', schemaVersion: 1, usage, fetchedAt: usage.fetchedAt })
+  return upsert<UsageCacheDoc>(db, { _id: `${usagePrefix(usage.carrier, usage.iccid)}${usage.cycleStartDate}`, kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, usage, fetchedAt: usage.fetchedAt })
 }
 
 /** Every cycle read so far for one SIM, oldest first (ids sort by cycle date). */
