@@ -26,6 +26,7 @@ export interface HubCounters {
   itemsDelivered: number
   envelopesDelivered: number
   pollsIdle: number
+  pollsHeld: number
   itemsDropped: number
 }
 
@@ -196,6 +197,7 @@ export class NotificationHub {
       }, this.options.pollTimeoutMs),
     }
     channel.poll = poll
+    this.counters.pollsHeld++
     res.on('close', () => {
       if (channel.poll !== poll) return
       clearTimeout(poll.timer)
