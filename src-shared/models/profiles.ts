@@ -8,7 +8,7 @@ export const CONTROL_CENTER_EXTENSIONS = ['jasper', 'atnt'] as const
 export const controlCenterExtensionSchema = z.enum(CONTROL_CENTER_EXTENSIONS)
 export type ControlCenterExtension = z.infer<typeof controlCenterExtensionSchema>
 
-/** AT&T's Control Center API host (carriers.md §3), offered as the default for new AT&T profiles. */
+/** AT&T's Control Center API host (docs/wire/control-center.md §3), offered as the default for new AT&T profiles. */
 export const ATNT_DEFAULT_BASE_URL = 'https://api-iotdevice.att.com'
 
 export const profileIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
@@ -40,7 +40,7 @@ export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'mbed', 'platform'] as cons
 export const profileExtensionSchema = z.enum(PROFILE_EXTENSIONS)
 export type ProfileExtension = z.infer<typeof profileExtensionSchema>
 
-/** The mbed Connector's default API host (platform.md §1.1). */
+/** The mbed Connector's default API host (docs/wire/mbed.md §1.1). */
 export const MBED_DEFAULT_API_URL = 'https://api.connector.mbed.com'
 
 export const mbedSettingsSchema = z
@@ -65,7 +65,7 @@ export const platformSettingsSchema = z
   .object({
     /** mqtt://, mqtts://, ws:// or wss://; plain transports to another host are allowed with a warning. */
     url: z.string().trim().min(1).max(300),
-    /** Application client id, `a:<org>:<appId>` (platform.md §3). */
+    /** Application client id, `a:<org>:<appId>` (docs/wire/platform-mqtt.md §3). */
     clientId: z.string().trim().min(1).max(200),
     username: z.string().trim().max(200).default(''),
     /** A private CA (PEM) added to the trusted roots; a certificate is public, so it is not a secret. */

@@ -10,7 +10,7 @@ export const carrierSchema = z.enum(CARRIERS)
 export type Carrier = z.infer<typeof carrierSchema>
 
 /**
- * Control Center's lifecycle (specs/carriers.md §1.12, §2.2) plus `suspended` for carriers that have it (Orange's
+ * Control Center's lifecycle (docs/wire/control-center.md §1.12, §2.2) plus `suspended` for carriers that have it (Orange's
  * SUSPENDED); anything a carrier reports that is not in this list is `unknown`, its text kept in `statusRaw`.
  */
 export const SIM_STATUSES = [

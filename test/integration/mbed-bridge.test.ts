@@ -165,7 +165,7 @@ describe.skipIf(skip)('mbed bridge', () => {
     const { peer, bridge } = await setup(broker.url)
     const light = endpoint(peer, 'Light')
     const sensor = endpoint(peer, 'Sensor')
-    // The peer alternates max-age between a number and a string (§1.6); both come out as numbers.
+    // The peer alternates max-age between a number and a string (docs/wire/mbed.md §1.6); both come out as numbers.
     peer.notify(light.name, '/3311/0/5850', '1', { maxAge: 30 })
     peer.notify(sensor.name, '/3303/0/5700', '21.5', { ct: 'text/plain', maxAge: '60' })
     await expect.poll(() => sub.of('notify').length, POLL).toBe(2)

@@ -1,7 +1,7 @@
 /**
  * The mbed client and notification channel against the mbed peer (test/peers/mbed) over real HTTP and WebSocket:
  * verify outcomes, long-poll faults (204, 410, 401, 429, 5xx, drops) and WebSocket close codes, per
- * specs/platform.md §1.5. No timed assertions and no sleeps: tests wait for states and counts.
+ * docs/wire/mbed.md §1.5. No timed assertions and no sleeps: tests wait for states and counts.
  */
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'

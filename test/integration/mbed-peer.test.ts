@@ -1,6 +1,6 @@
 /**
  * Exercises the mbed Device Connector / Pelion Connect peer itself over real HTTP and WebSocket on 127.0.0.1, against
- * specs/platform.md §1, so the bridge's client tests can trust what it says on the wire.
+ * docs/wire/mbed.md §1, so the bridge's client tests can trust what it says on the wire.
  *
  * Each test uses its own API key where it reads notifications: a key is one application with its own channel and
  * queue (§1.5), so nothing a test leaves queued reaches the next one.

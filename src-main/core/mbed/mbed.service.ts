@@ -6,7 +6,7 @@
  * are already paced by the bridge).
  *
  * One bridge at a time, because the UI shows one bridge state and because a notification channel belongs to one
- * access key (§1.5): two bridges on the same key would take the channel from each other.
+ * access key (docs/wire/mbed.md §1.5): two bridges on the same key would take the channel from each other.
  */
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'

@@ -1,5 +1,5 @@
 /**
- * Notification channels (specs/platform.md §1.5): exactly one per API key, either a long-poll ("pull") channel or a
+ * Notification channels (docs/wire/mbed.md §1.5): exactly one per API key, either a long-poll ("pull") channel or a
  * WebSocket channel, each with its own queue of §1.6 envelope items.
  *
  * Items are queued only for keys that have a channel, as the real service does: the pull channel is created by the

@@ -1,6 +1,6 @@
 /**
  * A wire-faithful ARM mbed Device Connector / Pelion (Izuma) Connect on 127.0.0.1, written from
- * specs/platform.md §1 (and §2 for what the Watson bridge expects of it) — not from any client.
+ * docs/wire/mbed.md §1 (and §2 for what the Watson bridge expects of it) — not from any client.
  *
  * Two flavours:
  * - 'connector': the legacy api.connector.mbed.com surface — /, /rest-versions, /v2/endpoints[/{ep}[/{path}]],
