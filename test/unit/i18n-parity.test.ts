@@ -37,7 +37,7 @@ function sources(dir: string): string[] {
 /** String literals and comments, in source order; a literal is matched first so that `'http://…'` stays one. */
 const TOKENS = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\])*)`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g
 /** Audit and outbox action names and input paths share the catalogue's spelling (`mail.settings.add`) but are not keys. */
-const NOT_A_KEY_ROLE = /\b(?:action|path)\s*:\s*[^,;{}\n]*$/
+const NOT_A_KEY_ROLE = /\b(?:action|path)\s*:\s*[^,;{}]*$/
 
 interface KeyUse {
   /** Literal keys: `'mail.invitation.exists'`, whatever passes them (withRef, messageKey, a table, a call). */
@@ -142,10 +142,11 @@ describe('translation keys the code names', () => {
       "{ key: `mbed.command.${check.reason}` }",
       "$_('sim.sms.encodings.gsm7')",
       '// see \'mail.fieldNames.subject\' in a comment, and http://example.org/mail.x',
-      "/* 'errors.notAKey' */ action: existing ? 'mail.settings.update' : 'mail.settings.add', path: 'settings.hostname'",
+      "/* 'errors.notAKey' */ action: existing ? 'mail.settings.update' : 'mail.settings.add', path: 'settings.hostname',",
+      "{ action: replaced\n  ? 'vault.replace'\n  : 'vault.set' }",
       "readFile('config.json'); const url = 'https://api.sendgrid.com'",
     ].join('\n')
-    const found = keysIn(text, ['mail', 'profiles', 'import', 'platform', 'mbed', 'sim', 'errors', 'config'])
+    const found = keysIn(text, ['mail', 'profiles', 'import', 'platform', 'mbed', 'sim', 'errors', 'config', 'vault'])
     expect(found.keys.sort()).toEqual(['import.missingField', 'mail.invitation.exists', 'platform.connectFailed', 'platform.connectionLost', 'profiles.form.tooLong', 'sim.sms.encodings.gsm7'])
     expect(found.families).toEqual(['mbed.command.'])
   })
