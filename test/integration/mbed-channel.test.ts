@@ -107,7 +107,8 @@ describe('mbed client', () => {
     const dead = await rejection(createMbedClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, accessKey: 'k' }).verify())
     expect(dead.code).toBe('NETWORK')
 
-    p.faults.set({ kind: 'latency', ms: 1_000, path: /limits/, times: 3 })
+    // Far beyond the 100 ms header timeout, so a loaded machine's late timers cannot let the answer arrive first.
+    p.faults.set({ kind: 'latency', ms: 60_000, path: /limits/, times: 3 })
     const slow = await rejection(client(p, 'connector', 'ak_test_key', { timeoutMs: { headers: 100 } }).verify())
     expect(slow.code).toBe('TIMEOUT')
   })
