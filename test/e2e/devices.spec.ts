@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { addDevice, openPage, setEditorText } from './steps'
 
@@ -65,6 +66,21 @@ test('switches the interface to French and keeps it after a restart', async ({ a
   await page.getByLabel('Language').selectOption({ label: 'Français' })
   await expect(page.getByRole('navigation').getByRole('link', { name: 'Appareils' })).toBeVisible()
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr')
+  // The interface switches at once and the core keeps the choice a moment later; restarting before that would lose
+  // a change nobody had acknowledged. A second window shows what the core has kept (serve mode; Electron has one).
+  if (app.serve) await expect.poll(() => languageKeptBy(app.serve!.url, page), { timeout: 15_000 }).toBe('fr')
   page = await app.restart()
   await expect(page.getByRole('navigation').getByRole('link', { name: 'Paramètres' })).toBeVisible()
 })
+
+/** The language a freshly opened window starts in: what the core has stored. */
+async function languageKeptBy(url: string, page: Page): Promise<string | null> {
+  const other = await page.context().newPage()
+  try {
+    await other.goto(url)
+    await other.waitForSelector('[data-app-state="ready"]')
+    return await other.locator('html').getAttribute('lang')
+  } finally {
+    await other.close()
+  }
+}
