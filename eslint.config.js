@@ -27,6 +27,12 @@ const noElectron = {
   ],
 }
 
+/** Documents are written at their kind's current version; a literal would silently outlive the next migration. */
+const schemaVersionLiteral = {
+  selector: "Property[key.name='schemaVersion'][value.type='Literal']",
+  message: 'Write schemaVersion from CURRENT_SCHEMA in src-main/core/store/schema.ts, not as a number.',
+}
+
 export default ts.config(
   { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.bench/**'] },
   js.configs.recommended,
@@ -39,6 +45,10 @@ export default ts.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       ...noElectron,
     },
+  },
+  {
+    files: ['src-main/core/**/*.ts'],
+    rules: { 'no-restricted-syntax': [...noElectron['no-restricted-syntax'], schemaVersionLiteral] },
   },
   {
     files: ['src-renderer/**/*.{ts,svelte}', 'src-renderer/**/*.svelte.ts'],

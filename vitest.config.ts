@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Store tests open LevelDB directories and spawn processes; files run in parallel, tests inside in order.
     pool: 'forks',
+    // A test that asserts nothing cannot fail: every test must make at least one assertion.
+    expect: { requireAssertions: true },
   },
 })

@@ -1,5 +1,5 @@
 /**
- * mbed pre-subscription rules (specs/platform.md §1.4): `PUT /v2/subscriptions` with an array of
+ * mbed pre-subscription rules (docs/wire/mbed.md §1.4): `PUT /v2/subscriptions` with an array of
  * `{"endpoint-name"?: "node-001" | "node*", "endpoint-type"?: "Light", "resource-path"?: ["/dev", "/sen/*"]}`.
  * The profile and FIELDLINE_MBED_PRESUBSCRIPTIONS hold them in exactly this wire form, so an operator can copy rules
  * from mbed's own documentation.

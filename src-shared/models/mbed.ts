@@ -103,7 +103,7 @@ export const mbedCommandViewSchema = z.object({
 export type MbedCommandView = z.infer<typeof mbedCommandViewSchema>
 
 /**
- * One resource's subscription as the bridge keeps it (specs/platform.md §1.4):
+ * One resource's subscription as the bridge keeps it (docs/wire/mbed.md §1.4):
  * - 'subscribed': mbed confirmed it (200/204, or the async answer of a 202), or a pre-subscription the bridge wrote
  *   covers it (`via: 'presubscription'`: mbed applies those at registration);
  * - 'pending': asked, or waiting to be asked again after 429/5xx or a network failure (`reason` says why);

@@ -1,6 +1,6 @@
 /**
  * Orange M2M ("Malima") SIMs as they cross the bridge: the serial number that identifies a line, the status changes
- * an operator may ask for, and the asynchronous tickets that carry them out (specs/carriers.md §4; the values are
+ * an operator may ask for, and the asynchronous tickets that carry them out (docs/wire/orange.md §4; the values are
  * those of the Orange M2M SDK's schemas: common.xsd, simLifecycleManagement.xsd, deviceInfo.xsd).
  */
 import { z } from 'zod'

@@ -1,7 +1,7 @@
 /** Custom device-management packages as they cross the bridge. */
 import { z } from 'zod'
 
-/** Bundle, action and parameter ids (platform.md §4): ≤ 255 letters, digits, '-', '_', '.'. */
+/** Bundle, action and parameter ids (docs/wire/dm-packages.md §4): ≤ 255 letters, digits, '-', '_', '.'. */
 export const dmIdentifierSchema = z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { message: "must be 1–255 letters, digits, '-', '_' or '.'" })
 
 /** Packages larger than this (in UTF-8) are refused before they are read, in the core and in the UI alike. */
@@ -43,7 +43,7 @@ export const packageDetailSchema = packageSummarySchema.extend({
 })
 export type PackageDetail = z.infer<typeof packageDetailSchema>
 
-/** What a device's response code means (platform.md §3). */
+/** What a device's response code means (docs/wire/platform-mqtt.md §3). */
 export const DM_RESPONSE_CODES = [200, 202, 204, 400, 404, 409, 500, 501] as const
 
 export const invocationResultSchema = z.object({

@@ -9,7 +9,7 @@ export const CONTROL_CENTER_EXTENSIONS = ['jasper', 'atnt'] as const
 export const controlCenterExtensionSchema = z.enum(CONTROL_CENTER_EXTENSIONS)
 export type ControlCenterExtension = z.infer<typeof controlCenterExtensionSchema>
 
-/** AT&T's Control Center API host (carriers.md §3), offered as the default for new AT&T profiles. */
+/** AT&T's Control Center API host (docs/wire/control-center.md §3), offered as the default for new AT&T profiles. */
 export const ATNT_DEFAULT_BASE_URL = 'https://api-iotdevice.att.com'
 
 export const profileIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
@@ -37,7 +37,7 @@ export type ControlCenterSettings = z.infer<typeof controlCenterSettingsSchema>
 
 const secretValue = z.string().min(1).max(4096).nullable()
 
-/** Orange M2M web services (carriers.md §4, the SDK's m2m.ini): the services live under this base, one path each. */
+/** Orange M2M web services (docs/wire/orange.md §4.2, the SDK's m2m.ini): the services live under this base, one path each. */
 export const ORANGE_DEFAULT_BASE_URL = 'https://iosw-ba.orange.com/MLM'
 
 export const orangeSettingsSchema = z
@@ -60,7 +60,7 @@ export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'orange', 'mbed', 'platform
 export const profileExtensionSchema = z.enum(PROFILE_EXTENSIONS)
 export type ProfileExtension = z.infer<typeof profileExtensionSchema>
 
-/** The mbed Connector's default API host (platform.md §1.1). */
+/** The mbed Connector's default API host (docs/wire/mbed.md §1.1). */
 export const MBED_DEFAULT_API_URL = 'https://api.connector.mbed.com'
 
 export const mbedSettingsSchema = z
@@ -78,7 +78,7 @@ export const mbedSettingsSchema = z
     /** Which platform (MQTT) profile the bridge publishes to; the default one when empty. */
     platformProfile: z.string().max(48).default(''),
     /**
-     * Pre-subscription rules (specs/platform.md §1.4, mbed-presubscriptions.ts). null (the default): no pre-subscriptions
+     * Pre-subscription rules (docs/wire/mbed.md §1.4, mbed-presubscriptions.ts). null (the default): no pre-subscriptions
      * are written and the bridge subscribes every observable resource of each registered endpoint itself; a list: the
      * bridge writes it at start and subscribes what it covers on endpoints registered before ([] subscribes nothing
      * automatically: the operator subscribes resources one by one).
@@ -92,7 +92,7 @@ export const platformSettingsSchema = z
   .object({
     /** mqtt://, mqtts://, ws:// or wss://; plain transports to another host are allowed with a warning. */
     url: z.string().trim().min(1).max(300),
-    /** Application client id, `a:<org>:<appId>` (platform.md §3). */
+    /** Application client id, `a:<org>:<appId>` (docs/wire/platform-mqtt.md §3). */
     clientId: z.string().trim().min(1).max(200),
     username: z.string().trim().max(200).default(''),
     /** A private CA (PEM) added to the trusted roots; a certificate is public, so it is not a secret. */

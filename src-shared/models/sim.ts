@@ -10,9 +10,9 @@ export const carrierSchema = z.enum(CARRIERS)
 export type Carrier = z.infer<typeof carrierSchema>
 
 /**
- * Control Center's lifecycle (specs/carriers.md §1.12, §2.2) and Orange's (§4: PRE_ACTIVATED, ACTIVATED_FOR_TEST,
- * ACTIVATED, SLEEPING, SUSPENDED, CANCELLED); a state both carriers have (ACTIVATED) is one value. Anything a carrier
- * reports that is not in this list is `unknown`, its text kept in `statusRaw`.
+ * Control Center's lifecycle (docs/wire/control-center.md §1.12, §2.2) and Orange's (docs/wire/orange.md §4: PRE_ACTIVATED,
+ * ACTIVATED_FOR_TEST, ACTIVATED, SLEEPING, SUSPENDED, CANCELLED); a state both carriers have (ACTIVATED) is one value.
+ * Anything a carrier reports that is not in this list is `unknown`, its text kept in `statusRaw`.
  */
 export const SIM_STATUSES = [
   'inventory',

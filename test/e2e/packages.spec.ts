@@ -3,7 +3,7 @@
  * valid package, refuse an invalid one with line and column and store nothing, replace, edit, export, delete), the
  * platform card in Extensions (verify against a Debian mosquitto the spec starts on 127.0.0.1), and "Run action" on
  * a device against a simulated managed device — an MQTT client that answers custom actions as a gateway does
- * (platform.md §3–4) — until the broker goes away. Saving a broker password puts it in the OS keychain, so that test
+ * (docs/wire/platform-mqtt.md §3, docs/wire/dm-packages.md §4) — until the broker goes away. Saving a broker password puts it in the OS keychain, so that test
  * needs a D-Bus session with an unlocked keyring (.ci/run provides one); the others save no secret.
  */
 import { readFile } from 'node:fs/promises'
@@ -18,7 +18,7 @@ const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus s
 const BUNDLE = 'exampleDeviceType-actions-v1'
 
 /**
- * The IBM documentation's own example package (platform.md §4), as test/integration/dm-packages.test.ts has it. The
+ * The IBM documentation's own example package (docs/wire/dm-packages.md §4), as test/integration/dm-packages.test.ts has it. The
  * editor gets it on one line: typed into Monaco, line breaks would pick up auto-indentation and closing brackets.
  */
 function examplePackage(version = '1.0', indent = 2): string {

@@ -1,5 +1,5 @@
 /**
- * Exercises the Control Center peer itself over real HTTP on 127.0.0.1, against specs/carriers.md §1–3 and §7, so
+ * Exercises the Control Center peer itself over real HTTP on 127.0.0.1, against docs/wire/control-center.md §1–3 and §7, so
  * client tests can trust what it says on the wire.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'

@@ -6,7 +6,7 @@ import { tempDir, testCore } from '../helpers/core'
 type TestCore = Awaited<ReturnType<typeof testCore>>
 type Broker = Awaited<ReturnType<typeof startMosquitto>>
 
-/** The IBM documentation's own example package (platform.md §4). */
+/** The IBM documentation's own example package (docs/wire/dm-packages.md §4). */
 const EXAMPLE = JSON.stringify(
   {
     bundleId: 'exampleDeviceType-actions-v1',

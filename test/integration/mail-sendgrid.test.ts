@@ -1,6 +1,6 @@
 /**
  * "SendGrid with API key" end to end against test/peers/sendgrid: the peer is first checked against the wire rules of
- * specs/platform.md §8 with plain fetch, then the mail service is run against it for every answer the spec lists.
+ * docs/wire/mail.md §8 with plain fetch, then the mail service is run against it for every answer the spec lists.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'

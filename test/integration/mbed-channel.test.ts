@@ -1,7 +1,7 @@
 /**
  * The mbed client and notification channel against the mbed peer (test/peers/mbed) over real HTTP and WebSocket:
  * verify outcomes, long-poll faults (204, 410, 401, 429, 5xx, drops) and WebSocket close codes, per
- * specs/platform.md §1.5. No timed assertions: tests wait for states and counts.
+ * docs/wire/mbed.md §1.5. No timed assertions and no sleeps: tests wait for states and counts.
  */
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -15,8 +15,6 @@ import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbe
 
 const POLL = { timeout: 15_000, interval: 20 }
 const FAST = { minMs: 20, maxMs: 100 }
-/** A window in which a loop that should have stopped would show up in the counts; nothing is asserted about time. */
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -54,6 +52,20 @@ function channel(c: MbedClient, kind: 'longpoll' | 'websocket' = 'longpoll'): Ha
   ch.on('state', (e) => states.push(e))
   cleanups.push(() => ch.stop())
   return { channel: ch, envelopes, states, payloads: () => envelopes.flatMap((e) => e.notifications.map((n) => Buffer.from(n.payload, 'base64').toString())) }
+}
+
+/**
+ * The window in which a channel that should have stopped would show up in the counts: as long as a twin channel with
+ * the same back-off takes to retry three times (its long polls answered 503, or its sockets dropped with 1006). It
+ * waits on the twin's retries, not on a clock, so the window stays long enough on a loaded machine.
+ */
+async function whileATwinRetries(kind: 'longpoll' | 'websocket'): Promise<void> {
+  const p = await peer(kind === 'websocket' ? { flavour: 'pelion' } : {})
+  p.faults.set(kind === 'websocket' ? { kind: 'wsClose', code: 1006, times: 4 } : { kind: 'status', status: 503, path: /notification\/pull/ })
+  const twin = channel(client(p, kind === 'websocket' ? 'pelion' : 'connector'), kind)
+  twin.channel.start()
+  await expect.poll(() => twin.states.filter((s) => s.state === 'reconnecting').length, POLL).toBeGreaterThanOrEqual(3)
+  await twin.channel.stop()
 }
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
@@ -100,7 +112,8 @@ describe('mbed client', () => {
     const dead = await rejection(createMbedClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, accessKey: 'k' }).verify())
     expect(dead.code).toBe('NETWORK')
 
-    p.faults.set({ kind: 'latency', ms: 1_000, path: /limits/, times: 3 })
+    // Far beyond the 100 ms header timeout, so a loaded machine's late timers cannot let the answer arrive first.
+    p.faults.set({ kind: 'latency', ms: 60_000, path: /limits/, times: 3 })
     const slow = await rejection(client(p, 'connector', 'ak_test_key', { timeoutMs: { headers: 100 } }).verify())
     expect(slow.code).toBe('TIMEOUT')
   })
@@ -187,7 +200,7 @@ describe('long poll channel', () => {
     await expect.poll(() => h.channel.state, POLL).toBe('failed')
     expect(h.channel.lastError?.code).toBe('AUTH_FAILED')
     const polls = p.stats().byRoute['GET /v2/notification/pull']
-    await settle(300)
+    await whileATwinRetries('longpoll')
     expect(p.stats().byRoute['GET /v2/notification/pull']).toBe(polls)
   })
 
@@ -285,7 +298,7 @@ describe('WebSocket channel', () => {
     await expect.poll(() => h.channel.state, POLL).toBe('failed')
     expect(h.channel.lastError?.code).toBe(errorCode)
     expect(h.channel.lastError?.details?.ref?.key).toBe(key)
-    await settle(300)
+    await whileATwinRetries('websocket')
     expect(p.stats().wsConnections).toBe(1)
   })
 

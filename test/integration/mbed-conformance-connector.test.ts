@@ -1,7 +1,7 @@
 /**
  * Conformance of the mbed peer (Connector flavour) with ARM's official Node client for mbed Device Connector v2,
  * `mbed-connector-api` 3.0.0 (a devDependency; it uses `request`): the client nobody on this project wrote drives the
- * peer through each documented operation (specs/platform.md §1.1–§1.7) and the documented outcome is asserted.
+ * peer through each documented operation (docs/wire/mbed.md §1.1–§1.7) and the documented outcome is asserted.
  *
  * Running it on our Node: the client (2016) calls `util.isString`, which Node 23 removed. This file puts back exactly
  * that function (`typeof value === 'string'`, its documented behaviour) before loading the client; nothing else of the

@@ -1,7 +1,7 @@
 /**
  * Conformance of the mbed peer (Pelion flavour) with the official Pelion SDK for Node, `mbed-cloud-sdk` 2.6.10 (a
  * devDependency): its ConnectApi, pointed at the peer with the `host` option, drives each documented operation of
- * specs/platform.md §1.2–§1.5 and the documented outcome is asserted.
+ * docs/wire/mbed.md §1.2–§1.5 and the documented outcome is asserted.
  *
  * What of the SDK can be used, and what cannot:
  * - ConnectApi works against a custom host as it is: resources (device-requests with its own async ids, answered

@@ -1,12 +1,12 @@
 /**
  * Exercises the mbed Device Connector / Pelion Connect peer itself over real HTTP and WebSocket on 127.0.0.1, against
- * specs/platform.md §1, so the bridge's client tests can trust what it says on the wire.
+ * docs/wire/mbed.md §1, so the bridge's client tests can trust what it says on the wire.
  *
  * Each test uses its own API key where it reads notifications: a key is one application with its own channel and
  * queue (§1.5), so nothing a test leaves queued reaches the next one.
  */
 import { performance } from 'node:perf_hooks'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { startWireCapture } from '../helpers/wire-capture'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
@@ -154,14 +154,20 @@ async function openPullChannel(peer: MbedPeer, key: string): Promise<void> {
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64')
 const unb64 = (text: string): string => Buffer.from(text, 'base64').toString('utf8')
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
 async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
+    await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** Sends a long poll and returns once the peer holds it (nothing queued), so what follows reaches a held poll. */
+async function heldPoll(peer: MbedPeer, key: string): Promise<{ reply: Promise<Reply> }> {
+  const before = peer.stats().pollsHeld
+  const reply = call(peer, '/v2/notification/pull', { key })
+  await until(() => peer.stats().pollsHeld > before, 'the peer to hold the long poll')
+  return { reply }
 }
 
 interface Socket {
@@ -416,8 +422,7 @@ describe('mbed peer, Connector flavour', () => {
     expect(held.status).toBe(204)
     expect(peer.stats().pollsIdle).toBe(idleBefore + 1)
 
-    const waiting = call(peer, '/v2/notification/pull', { key })
-    await sleep(50)
+    const { reply: waiting } = await heldPoll(peer, key)
     peer.notify(light, '/3311/0/5851', '75')
     const got = await waiting
     expect(got.status).toBe(200)
@@ -434,18 +439,15 @@ describe('mbed peer, Connector flavour', () => {
     const key = freshKey()
     await subscribe(peer, key, sensor, '/3303/0/5700')
     await openPullChannel(peer, key)
-    const older = call(peer, '/v2/notification/pull', { key })
-    await sleep(30)
-    const newer = call(peer, '/v2/notification/pull', { key })
+    const { reply: older } = await heldPoll(peer, key)
+    const { reply: newer } = await heldPoll(peer, key)
     expect((await older).status).toBe(204)
-    await sleep(30)
     peer.notify(sensor, '/3303/0/5700', '22.0')
     expect((await newer).status).toBe(200)
 
     const strict = await startMbedPeer({ concurrentPoll: 'reject', pollTimeoutMs: 200 })
     try {
-      const a = call(strict, '/v2/notification/pull', { key: 'ak_test_key' })
-      await sleep(30)
+      const { reply: a } = await heldPoll(strict, 'ak_test_key')
       expectPelionError(await call(strict, '/v2/notification/pull', { key: 'ak_test_key' }), 409, 'conflict')
       expect((await a).status).toBe(204)
     } finally {
@@ -461,8 +463,7 @@ describe('mbed peer, Connector flavour', () => {
     const held = call(peer, '/v2/notification/pull?noWait=true', { key })
     expect((await held).status).toBe(200)
 
-    const waiting = call(peer, '/v2/notification/pull', { key })
-    await sleep(30)
+    const { reply: waiting } = await heldPoll(peer, key)
     const del = await call(peer, '/v2/notification/pull', { key, method: 'DELETE' })
     expect(del.status).toBe(204)
     const cut = await waiting
@@ -476,9 +477,8 @@ describe('mbed peer, Connector flavour', () => {
     expect(gone.text).toBe('CHANNEL_DELETED')
     expectPelionError(await call(peer, '/v2/notification/pull', { key, method: 'DELETE' }), 404, 'not_found')
 
-    await sleep(320)
-    const fresh = await call(peer, '/v2/notification/pull?noWait=true', { key })
-    expect(fresh.status).toBe(204)
+    // Polls inside the window are answered 410 and change nothing, so asking again is the way to wait for its end.
+    await expect.poll(async () => (await call(peer, '/v2/notification/pull?noWait=true', { key })).status, { timeout: 5000, interval: 20 }).toBe(204)
   })
 
   it('emits max-age always as a number, in notifications and async responses (§1.6: the example frames)', async () => {
@@ -543,16 +543,19 @@ describe('mbed peer, Connector flavour', () => {
 
   it('expires a pull channel nobody polls, with its queue (§1.5)', async () => {
     const short = await startMbedPeer({ pullChannelExpiryMs: 100 })
+    // The peer measures a channel's idle time with Date.now(): moving the clock is the 100 ms nobody polled.
+    vi.useFakeTimers({ toFake: ['Date'] })
     try {
       const ep = short.endpoints()[0]?.name ?? ''
       await subscribe(short, 'ak_test_key', ep, '/3/0/13')
       await openPullChannel(short, 'ak_test_key')
       short.notify(ep, '/3/0/13', 'kept')
       expect((await call(short, '/v2/notification/pull?noWait=true', { key: 'ak_test_key' })).status).toBe(200)
-      await sleep(150)
+      vi.setSystemTime(Date.now() + 101)
       short.notify(ep, '/3/0/13', 'expired with the channel')
       expect((await call(short, '/v2/notification/pull?noWait=true', { key: 'ak_test_key' })).status).toBe(204)
     } finally {
+      vi.useRealTimers()
       await short.close()
     }
   })
@@ -1019,7 +1022,7 @@ describe('mbed peer, Pelion flavour', () => {
     const rate = 20_000
     const t0 = performance.now()
     peer.startStream({ ratePerSecond: rate })
-    await sleep(400)
+    await until(() => peer.stats().notificationsEmitted - before.notificationsEmitted >= 2000, 'the stream to emit 2,000 notifications')
     peer.stopStream()
     const elapsed = performance.now() - t0
     const emitted = peer.stats().notificationsEmitted - before.notificationsEmitted

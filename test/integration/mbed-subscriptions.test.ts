@@ -1,5 +1,5 @@
 /**
- * The bridge's mbed subscriptions (specs/platform.md §1.4) against the strict mbed peer, which delivers a notification
+ * The bridge's mbed subscriptions (docs/wire/mbed.md §1.4) against the strict mbed peer, which delivers a notification
  * only for a subscribed or pre-subscribed resource and drops manual subscriptions on a full re-registration, and a
  * real mosquitto: notifications arrive only once the bridge subscribed, keep arriving after a device re-registers
  * fully, a 412 is reported by name, 429/5xx are asked again, the operator's subscribe/unsubscribe win, and the

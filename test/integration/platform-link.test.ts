@@ -59,8 +59,23 @@ async function caught(p: Promise<unknown>): Promise<AppError> {
   return e as AppError
 }
 
-/** A window in which a misbehaving retry loop would show up in the counts; nothing is asserted about time. */
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/**
+ * The window in which a link that should have stopped would show up in the counts: as long as a twin link with the
+ * same back-off (10–20 ms) takes to retry three times against a broker that answers "server unavailable". It waits on
+ * the twin's attempts, not on a clock, so the window stays long enough on a loaded machine.
+ */
+async function whileATwinRetries(): Promise<void> {
+  const b = await scriptedBroker((v, socket) => socket.write(connack(v, v === 5 ? 0x88 : 3)))
+  const { link: twin } = link({ url: b.url, reconnect: { minMs: 10, maxMs: 20 } })
+  const started = twin.connect().catch(() => undefined)
+  try {
+    await expect.poll(() => b.connections(), POLL).toBeGreaterThanOrEqual(4)
+  } finally {
+    await twin.close()
+    await started
+    await b.close()
+  }
+}
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((l) => l.close()))
@@ -282,8 +297,7 @@ describe.skipIf(skip)('bad credentials', () => {
     expect(l.state).toBe('failed')
     expect(l.lastError?.code).toBe('AUTH_FAILED')
 
-    // Ten times the longest backoff: a retry loop would have made several more attempts by now.
-    await settle(200)
+    await whileATwinRetries()
     expect(states.map((s) => s.state)).toEqual(['connecting', 'failed'])
     expect(connectionLines(broker) - before).toBe(1)
   })
@@ -326,7 +340,7 @@ describe.skipIf(skip)('TLS and WebSocket listeners', () => {
     const e = await caught(l.connect())
     expect(e.code).toBe('TLS')
     expect(e.details?.ref?.key).toBe('platform.tlsFailed')
-    await settle(200)
+    await whileATwinRetries()
     expect(states.map((s) => s.state)).toEqual(['connecting', 'failed'])
     expect(connectionLines(broker) - before).toBeLessThanOrEqual(1)
   })
@@ -409,7 +423,7 @@ describe('refusals and server disconnects (scripted broker)', () => {
     const e = await caught(l.connect())
     expect(e.code).toBe(errorCode)
     expect(e.details?.ref?.key).toBe(key)
-    await settle(200)
+    await whileATwinRetries()
     expect(states.map((s) => s.state)).toEqual(['connecting', 'failed'])
     expect(b.connections()).toBe(1)
   })
@@ -435,7 +449,7 @@ describe('refusals and server disconnects (scripted broker)', () => {
   it('MQTT 5 DISCONNECT "session taken over" fails with CONFLICT instead of fighting for the client id', async () => {
     const b = await scriptedBroker((v, socket) => {
       socket.write(connack(v, 0))
-      setTimeout(() => socket.end(Buffer.from([0xe0, 0x02, 0x8e, 0x00])), 20)
+      socket.end(Buffer.from([0xe0, 0x02, 0x8e, 0x00]))
     })
     brokers.push(b)
     const { link: l, states } = link({ url: b.url, protocolVersion: 5, reconnect: { minMs: 10, maxMs: 20 } })
@@ -443,14 +457,14 @@ describe('refusals and server disconnects (scripted broker)', () => {
     await expect.poll(() => l.state, POLL).toBe('failed')
     expect(l.lastError?.code).toBe('CONFLICT')
     expect(states.at(-1)?.reason?.details?.ref?.key).toBe('platform.sessionTakenOver')
-    await settle(200)
+    await whileATwinRetries()
     expect(b.connections()).toBe(1)
   })
 
   it('MQTT 5 DISCONNECT "server shutting down" is retried', async () => {
     const b = await scriptedBroker((v, socket) => {
       socket.write(connack(v, 0))
-      setTimeout(() => socket.end(Buffer.from([0xe0, 0x02, 0x8b, 0x00])), 20)
+      socket.end(Buffer.from([0xe0, 0x02, 0x8b, 0x00]))
     })
     brokers.push(b)
     const { link: l } = link({ url: b.url, protocolVersion: 5, reconnect: { minMs: 10, maxMs: 20 } })

@@ -4,7 +4,7 @@
  * 200 in sandbox mode, 400 with the offending field named, 401, 403, 413, 415, 429 with its headers.
  *
  * Sources named in each case: "errors" = SendGrid's Status Codes & Errors page (Mail Send), "oai" = the Mail Send
- * OpenAPI description (twilio/sendgrid-oai), "limits" = the Mail Send limitations page, "§8" = specs/platform.md §8.
+ * OpenAPI description (twilio/sendgrid-oai), "limits" = the Mail Send limitations page, "§8" = docs/wire/mail.md §8.
  *
  * Where the official helper (@sendgrid/helpers' Mail class, used by @sendgrid/mail) refuses a body itself before
  * sending — an attachment without filename — the case says so and sends the same body through @sendgrid/client, the

@@ -1,8 +1,8 @@
 /**
  * The real keytar store against a real gnome-keyring.
  *
- * Inside `.ci/run` the test process already sits in a D-Bus session with an unlocked throwaway keyring
- * (toolchain.md §4). Run on its own, it brings up its own: a private dbus-daemon and a gnome-keyring-daemon
+ * Inside `.ci/run` the test process already sits in a D-Bus session with an unlocked throwaway keyring. Run on its
+ * own, it brings up its own: a private dbus-daemon and a gnome-keyring-daemon
  * unlocked with a throwaway password, both in a temp dir and both stopped in afterAll, so the suite never
  * touches the developer's own keyring or leaves a daemon behind.
  */

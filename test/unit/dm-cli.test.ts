@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,21 +9,8 @@ import { validateFiles, type ValidateIo } from '../../src-main/cli/commands/dm'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
-/**
- * A tiny entry that builds the command tree the way main.ts will (program-wide --json, a `dm` group) and registers
- * only this command, so the test exercises commander parsing and the exit codes without opening a workspace.
- */
-const ENTRY = `
-import { Command } from 'commander'
-import { registerDmValidate } from './src-main/cli/commands/dm.ts'
-const program = new Command().name('fieldline').option('--json', 'machine-readable output').exitOverride()
-registerDmValidate(program.command('dm'))
-try {
-  await program.parseAsync(process.argv.slice(1), { from: 'user' })
-} catch (e) {
-  process.exitCode = e.exitCode === 0 ? 0 : 2
-}
-`
+/** The real command tree, as `fieldline` runs it: `dm validate` opens no workspace, so no data directory is needed. */
+const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
 
 const PACKAGE = {
   bundleId: 'exampleDeviceType-actions-v1',
@@ -151,7 +139,7 @@ describe('fieldline dm validate', () => {
 
   describe('as a process', () => {
     const run = (args: string[], input = '') => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 })
+      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, encoding: 'utf8', input, timeout: 60_000 })
       return { code: r.status, out: r.stdout, err: r.stderr }
     }
 
@@ -164,6 +152,9 @@ describe('fieldline dm validate', () => {
       expect(unreadable.code).toBe(2)
       expect(unreadable.err).toContain(`fieldline: cannot read ${files.missing}: ENOENT`)
       expect(run(['dm', 'validate']).code).toBe(2) // no file: bad usage
+      // It never opens the workspace: the data directory it was given is not even created.
+      expect(run(['--data-dir', join(dir, 'workspace-never-opened'), 'dm', 'validate', files['valid.json']!]).code).toBe(0)
+      expect(existsSync(join(dir, 'workspace-never-opened'))).toBe(false)
     })
 
     it('accepts --json after the command or program-wide, and "-" for standard input', () => {

@@ -36,12 +36,11 @@ describe('whole-value matching without backtracking', () => {
     // V8 needs about 250 ms for 24 characters here and doubles per character; 100,000 take milliseconds.
     const uri = matcher('((http:\\/\\/|https:\\/\\/)(.*)+)')
     const evil = matcher('(a+)+$')
-    const started = performance.now()
+    // The times, with V8 as the baseline, are test/bench/dm-hostile.bench.ts's to show; this checks the answers.
     expect(uri(`http://${'a'.repeat(100_000)}\n`)).toBe(false)
     expect(evil(`${'a'.repeat(100_000)}!`)).toBe(false)
     expect(matcher('(a|a)*b')('a'.repeat(100_000))).toBe(false)
     expect(matcher('(\\w*)*\\d')('x'.repeat(50_000))).toBe(false)
-    expect(performance.now() - started).toBeLessThan(2000)
   })
 
   it('reads Annex B corners the way new RegExp(p) does', () => {

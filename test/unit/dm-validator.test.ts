@@ -275,19 +275,16 @@ describe('device-management package validation', () => {
     const evil = `${'a'.repeat(40)}!`
     const text = edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', `"value": "(a+)+$", "defaultValue": "${evil}"\n\t\t\t\t},\n\t\t\t\t{`)
     const uri = edit('"value": "((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+)",', `"value": "((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+)", "defaultValue": "http://${'x'.repeat(5000)}\\n",`)
-    const started = performance.now()
+    // How long it takes is test/bench/dm-hostile.bench.ts's to show; a backtracking check would not end at all.
     expect(validatePackage(text).diagnostics).toEqual([expect.objectContaining({ ref: { key: 'dm.defaultMismatch', params: { value: expect.any(String), pattern: '(a+)+$' } } })])
     expect(validatePackage(uri).diagnostics).toEqual([expect.objectContaining({ ref: expect.objectContaining({ key: 'dm.defaultMismatch' }) })])
-    expect(performance.now() - started).toBeLessThan(1000)
   })
 
   it('stops checking defaults when a package would make it do too much work', () => {
     // 50 parameters × a 100,000-character default against a 1,000-instruction pattern: 5·10⁹ steps if all ran.
     const params = Array.from({ length: 50 }, (_, i) => ({ name: `p${i}`, value: 'a{1000}[a-z]*', defaultValue: 'a'.repeat(100_000) }))
     const text = JSON.stringify({ bundleId: 'b', displayName: { en: 'B' }, actions: { go: { actionDisplayName: { en: 'Go' }, parameters: params } } })
-    const started = performance.now()
     const r = validatePackage(text)
-    expect(performance.now() - started).toBeLessThan(3000)
     expect(r.valid).toBe(true)
     expect(r.diagnostics.filter((d) => d.ref.key === 'dm.defaultUncheckedSize').length).toBeGreaterThan(40)
   })
@@ -337,9 +334,7 @@ describe('hostile input', () => {
 
   it('refuses more than 5 MB before parsing, with a diagnostic the CLI can print', () => {
     const big = `{"bundleId": "${'x'.repeat(6 * 1024 * 1024)}"}`
-    const started = performance.now()
     const r = validatePackage(big)
-    expect(performance.now() - started).toBeLessThan(500)
     expect(r).toEqual({ valid: false, diagnostics: [expect.objectContaining({ severity: 'error', pointer: '', line: 1, column: 1, ref: { key: 'dm.tooLarge', params: { size: '6.0 MB', max: '5 MB' } } })] })
     // Counted in UTF-8 bytes: 2 million "é" are 4 MB, 3 million are 6 MB although fewer than 5 million characters.
     expect(validatePackage(`"${'é'.repeat(2_000_000)}"`).diagnostics[0]!.ref.key).not.toBe('dm.tooLarge')
@@ -363,9 +358,7 @@ describe('hostile input', () => {
 
   it('does not read a huge pattern into a matcher', () => {
     const text = JSON.stringify({ bundleId: 'b', displayName: { en: 'B' }, actions: { go: { actionDisplayName: { en: 'Go' }, parameters: [{ name: 'p', value: 'a'.repeat(4_000_000), defaultValue: 'a' }] } } })
-    const started = performance.now()
     expect(validatePackage(text).diagnostics).toEqual([expect.objectContaining({ severity: 'warning', ref: { key: 'dm.defaultUncheckedSize' } })])
-    expect(performance.now() - started).toBeLessThan(1000)
   })
 
   it('never throws on truncations of the example (every prefix)', () => {

@@ -17,6 +17,7 @@ const fake = vi.hoisted(() => {
     ready: undefined as unknown as () => void,
     readyPromise: undefined as unknown as Promise<void>,
     ipcChannels: new Set<string>(),
+    menu: undefined as unknown,
   }
   interface FakeWindowShape {
     options: Record<string, unknown>
@@ -103,7 +104,13 @@ vi.mock('electron', async () => {
     app,
     BrowserWindow,
     dialog: { showErrorBox: (title: string, body: string) => fake.errorBoxes.push([title, body]) },
-    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => fake.calls.push('setApplicationMenu') },
+    Menu: {
+      buildFromTemplate: (t: unknown) => t,
+      setApplicationMenu: (menu: unknown) => {
+        fake.calls.push('setApplicationMenu')
+        fake.menu = menu
+      },
+    },
     ipcMain: {
       handle: (channel: string) => fake.ipcChannels.add(channel),
       removeHandler: (channel: string) => fake.ipcChannels.delete(channel),
@@ -126,17 +133,24 @@ function emitApp(name: string, ...args: unknown[]) {
   for (const listener of fake.appEvents.get(name) ?? []) listener(...args)
 }
 
-const flush = () => new Promise((done) => setTimeout(done, 0))
+/** The roles of the application menu's top-level items, as main.ts installed it. */
+const menuRoles = () => (fake.menu as { role?: string }[]).map((item) => item.role ?? 'custom')
+
+const realPlatform = Object.getOwnPropertyDescriptor(process, 'platform')!
+function onPlatform(platform: NodeJS.Platform): void {
+  Object.defineProperty(process, 'platform', { ...realPlatform, value: platform })
+}
 
 function fakeCore() {
   const close = vi.fn(async () => undefined)
   return { dispatcher: { invoke: vi.fn() }, bus: new EventBus(), dataDir: '/x', close }
 }
 
+/** Starts main.ts and waits until start-up has ended: a window is open, or the app exited after an error box. */
 async function boot(): Promise<void> {
   await import('../../src-main/electron/main')
   fake.ready()
-  await flush()
+  await vi.waitFor(() => expect(fake.windows.length > 0 || fake.exitCode !== undefined).toBe(true))
 }
 
 beforeEach(() => {
@@ -150,6 +164,7 @@ beforeEach(() => {
   fake.errorBoxes = []
   fake.exitCode = undefined
   fake.ipcChannels.clear()
+  fake.menu = undefined
   fake.readyPromise = new Promise<void>((done) => (fake.ready = done))
   vi.stubEnv('FIELDLINE_DATA_DIR', '')
   vi.stubEnv('ELECTRON_RENDERER_URL', '')
@@ -157,13 +172,15 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.unstubAllEnvs()
+  Object.defineProperty(process, 'platform', realPlatform)
 })
 
 describe('electron main', () => {
   it('quits at once when another instance holds the lock', async () => {
     fake.lock = false
     fake.createCore = vi.fn()
-    await boot()
+    await import('../../src-main/electron/main')
+    fake.ready()
     expect(fake.calls).toEqual(['requestSingleInstanceLock', 'quit'])
     expect(fake.createCore).not.toHaveBeenCalled()
     expect(fake.windows).toHaveLength(0)
@@ -264,12 +281,11 @@ describe('electron main', () => {
     expect(preventDefault).toHaveBeenCalled()
     expect(core.close).toHaveBeenCalledTimes(1)
     expect(fake.ipcChannels.size).toBe(0)
-    await flush()
+    // Quitting waits for the close, which cannot end before release().
     expect(fake.calls).not.toContain('quit')
 
     release()
-    await flush()
-    expect(fake.calls).toContain('quit')
+    await vi.waitFor(() => expect(fake.calls).toContain('quit'))
 
     const second = vi.fn()
     emitApp('will-quit', { preventDefault: second })
@@ -277,10 +293,30 @@ describe('electron main', () => {
     expect(core.close).toHaveBeenCalledTimes(1)
   })
 
-  it('quits when the last window closes, except on macOS', async () => {
+  it.each(['linux', 'win32'] as const)('on %s, quits when the last window closes and has no app menu', async (platform) => {
+    onPlatform(platform)
     fake.createCore = vi.fn(async () => fakeCore())
     await boot()
+    expect(fake.calls).not.toContain('quit')
     emitApp('window-all-closed')
-    expect(fake.calls.includes('quit')).toBe(process.platform !== 'darwin')
+    expect(fake.calls).toContain('quit')
+    expect(menuRoles()).toEqual(['fileMenu', 'editMenu', 'custom', 'windowMenu'])
+  })
+
+  it('on macOS, stays open without windows, reopens one from the dock, and has the app menu', async () => {
+    onPlatform('darwin')
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    fake.windows[0]!.destroyed = true
+    emitApp('window-all-closed')
+    expect(fake.calls).not.toContain('quit')
+
+    emitApp('activate')
+    expect(fake.windows).toHaveLength(2)
+    expect(fake.windows[1]!.loaded).toMatch(/[\\/]renderer[\\/]index\.html$/)
+    // With a window open, the dock icon only brings the app forward.
+    emitApp('activate')
+    expect(fake.windows).toHaveLength(2)
+    expect(menuRoles()).toEqual(['appMenu', 'fileMenu', 'editMenu', 'custom', 'windowMenu'])
   })
 })

@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES } from '../../src-shared/contract'
+import { ERROR_CODES, OUTBOX_ACTIONS } from '../../src-shared/contract'
+import { CARRIERS, SIM_STATUSES } from '../../src-shared/models/sim'
 
 const root = join(import.meta.dirname, '..', '..')
 const rendererSrc = join(root, 'src-renderer', 'src')
@@ -32,6 +34,52 @@ function sources(dir: string): string[] {
     .map((f) => join(dir, f))
 }
 
+/** String literals and comments, in source order; a literal is matched first so that `'http://…'` stays one. */
+const TOKENS = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\])*)`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g
+/** Audit and outbox action names and input paths share the catalogue's spelling (`mail.settings.add`) but are not keys. */
+const NOT_A_KEY_ROLE = /\b(?:action|path)\s*:\s*[^,;{}]*$/
+
+interface KeyUse {
+  /** Literal keys: `'mail.invitation.exists'`, whatever passes them (withRef, messageKey, a table, a call). */
+  keys: string[]
+  /** Template keys, by the text before the first `${`: `mbed.command.${reason}` gives `mbed.command.`. */
+  families: string[]
+}
+
+/**
+ * Every translation key a source names. A key is any string literal (outside comments) shaped like a catalogue key:
+ * one of the catalogue's top-level sections, then one or more dotted segments. Keys reach the catalogue by many
+ * roads (AppError.withRef, a schema's messageKey, a reason table, a positional argument, a renderer call), so the
+ * literal's shape is what counts, not how it is passed; only the values of `action:` and `path:` are left out.
+ */
+function keysIn(text: string, sections: readonly string[]): KeyUse {
+  const shape = new RegExp(`^(?:${sections.join('|')})(?:\\.[A-Za-z0-9_-]+)+$`)
+  const familyShape = new RegExp(`^(?:${sections.join('|')})\\.(?:[A-Za-z0-9_-]+\\.)*$`)
+  const keys = new Set<string>()
+  const families = new Set<string>()
+  for (const m of text.matchAll(TOKENS)) {
+    const literal = m[1] ?? m[2] ?? m[3]
+    if (literal === undefined) continue
+    const before = text.slice(Math.max(0, m.index - 200), m.index)
+    if (NOT_A_KEY_ROLE.test(before)) continue
+    if (m[3] !== undefined && literal.includes('${')) {
+      const prefix = literal.slice(0, literal.indexOf('${'))
+      if (familyShape.test(prefix)) families.add(prefix)
+    } else if (shape.test(literal) && !/\.(json|js|ts|csv|txt|ya?ml)$/.test(literal)) {
+      keys.add(literal)
+    }
+  }
+  return { keys: [...keys], families: [...families] }
+}
+
+/** The string literal members of a union type alias, e.g. the reasons of `type CommandRefusal = 'tooLarge' | …`. */
+function unionMembers(file: string, typeName: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+  const alias = source.statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === typeName)
+  if (!alias || !ts.isUnionTypeNode(alias.type)) throw new Error(`${typeName} is not a union type alias in ${relative(root, file)}`)
+  return alias.type.types.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : `<${t.getText(source)}>`))
+}
+
 const en = flatten(load('en'))
 const fr = flatten(load('fr'))
 
@@ -54,32 +102,83 @@ describe('i18n catalogues', () => {
     expect(differing).toEqual([])
   })
 
-  it('defines every key used literally with $_() or $t() in the renderer', () => {
-    const used = new Map<string, string>()
-    for (const file of sources(rendererSrc)) {
-      const text = readFileSync(file, 'utf8')
-      for (const m of text.matchAll(/\$[_t]\(\s*(['"`])([\w.-]+)\1/g)) used.set(m[2] ?? '', relative(root, file))
-    }
-    expect(used.size).toBeGreaterThan(50)
-    const missing = [...used].filter(([key]) => !en.has(key)).map(([key, file]) => `${key} (${file})`)
-    expect(missing).toEqual([])
-  })
-
   it('translates every bridge error code', () => {
     const missing = ERROR_CODES.filter((code) => !en.has(`errors.code.${code}`))
     expect(missing).toEqual([])
   })
+})
 
-  it('translates every message key the core names in its sources', () => {
-    const used = new Map<string, string>()
-    for (const file of sources(join(root, 'src-main'))) {
-      const text = readFileSync(file, 'utf8')
-      for (const m of text.matchAll(/['"]((?:errors|config|import|carrier|sim|profiles|outbox|platform|mbed|dm|mail|orange)\.[a-z][A-Za-z]*)['"]/g)) {
-        // File names such as 'config.json' look like keys but are not.
-        if (!/\.(json|js|ts|csv|txt|ya?ml)$/.test(m[1] ?? '')) used.set(m[1] ?? '', relative(root, file))
-      }
-    }
-    const missing = [...used].filter(([key]) => !en.has(key)).map(([key, file]) => `${key} (${file})`)
+const sections = Object.keys(load('en'))
+
+function uses(dir: string): { keys: Map<string, string>; families: Map<string, string> } {
+  const keys = new Map<string, string>()
+  const families = new Map<string, string>()
+  for (const file of sources(dir)) {
+    const found = keysIn(readFileSync(file, 'utf8'), sections)
+    for (const key of found.keys) if (!OUTBOX_ACTIONS.includes(key as never)) keys.set(key, relative(root, file))
+    for (const prefix of found.families) families.set(prefix, relative(root, file))
+  }
+  return { keys, families }
+}
+
+/**
+ * Template keys whose values are known: every value must have its message. A family not listed here must at least
+ * name a section of the catalogue (the renderer's guarded families show the raw value for one they do not know).
+ */
+const FAMILY_VALUES: Record<string, () => readonly string[]> = {
+  'errors.code.': () => ERROR_CODES,
+  'carriers.': () => CARRIERS,
+  'sim.statuses.': () => SIM_STATUSES,
+  'mbed.command.': () => unionMembers(join(root, 'src-main', 'core', 'mbed', 'commands.ts'), 'CommandRefusal'),
+}
+
+describe('translation keys the code names', () => {
+  it('finds keys however they are passed, of any depth, and skips comments, actions and paths', () => {
+    const text = [
+      "throw AppError.withRef('CONFLICT', 'exists', { key: 'mail.invitation.exists', params: { id } })",
+      "z.string().refine(ok, { params: { messageKey: 'profiles.form.tooLong' } })",
+      "return refuse(`Missing ${field}`, 'import.missingField', { field })",
+      "key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed',",
+      "{ key: `mbed.command.${check.reason}` }",
+      "$_('sim.sms.encodings.gsm7')",
+      '// see \'mail.fieldNames.subject\' in a comment, and http://example.org/mail.x',
+      "/* 'errors.notAKey' */ action: existing ? 'mail.settings.update' : 'mail.settings.add', path: 'settings.hostname',",
+      "{ action: replaced\n  ? 'vault.replace'\n  : 'vault.set' }",
+      "readFile('config.json'); const url = 'https://api.sendgrid.com'",
+    ].join('\n')
+    const found = keysIn(text, ['mail', 'profiles', 'import', 'platform', 'mbed', 'sim', 'errors', 'config', 'vault'])
+    expect(found.keys.sort()).toEqual(['import.missingField', 'mail.invitation.exists', 'platform.connectFailed', 'platform.connectionLost', 'profiles.form.tooLong', 'sim.sms.encodings.gsm7'])
+    expect(found.families).toEqual(['mbed.command.'])
+  })
+
+  it.each([
+    ['the core', 'src-main'],
+    ['the shared models', 'src-shared'],
+    ['the renderer', join('src-renderer', 'src')],
+  ])('defines every key %s names, in both languages', (_name, dir) => {
+    const { keys } = uses(join(root, dir))
+    const missing = [...keys].filter(([key]) => !en.has(key)).map(([key, file]) => `${key} (${file})`)
     expect(missing).toEqual([])
+  })
+
+  it('finds the keys that travel in errors, schemas and tables, three-part ones included', () => {
+    const core = uses(join(root, 'src-main')).keys
+    expect(core.size).toBeGreaterThan(200)
+    expect([...core.keys()].filter((k) => k.split('.').length > 2).length).toBeGreaterThan(30)
+    for (const key of ['mail.invitation.exists', 'mail.sendgrid.unauthorized', 'platform.connectionLost', 'import.missingField']) expect(core.has(key)).toBe(true)
+    const shared = uses(join(root, 'src-shared')).keys
+    expect(shared.has('mail.invalidAddress')).toBe(true)
+  })
+
+  it('has a message for every value of every template key family', () => {
+    const families = new Map([...uses(join(root, 'src-main')).families, ...uses(join(root, 'src-renderer', 'src')).families, ...uses(join(root, 'src-shared')).families])
+    expect(families.has('mbed.command.')).toBe(true)
+    const problems: string[] = []
+    for (const [prefix, file] of families) {
+      const values = FAMILY_VALUES[prefix]?.()
+      if (values) problems.push(...values.filter((v) => !en.has(`${prefix}${v}`)).map((v) => `${prefix}${v} (${file})`))
+      else if (![...en.keys()].some((k) => k.startsWith(prefix))) problems.push(`${prefix}… names no section of the catalogue (${file})`)
+    }
+    expect(problems).toEqual([])
   })
 })

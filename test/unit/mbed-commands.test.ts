@@ -1,5 +1,5 @@
 /**
- * The command rules of the mbed bridge (specs/platform.md §2; src-main/core/mbed/commands.ts): every invalid form is
+ * The command rules of the mbed bridge (docs/wire/mbed.md §2; src-main/core/mbed/commands.ts): every invalid form is
  * refused with its reason, valid ones are decoded.
  */
 import { describe, expect, it } from 'vitest'

@@ -1,6 +1,6 @@
 /**
- * The §1.6 notification envelope parser (src-main/core/mbed/envelope.ts): every key, max-age as number or string,
- * malformed items counted and skipped without losing the rest.
+ * The notification envelope parser (src-main/core/mbed/envelope.ts, docs/wire/mbed.md §1.6): every key, max-age as
+ * number or string, malformed items counted and skipped without losing the rest.
  */
 import { describe, expect, it } from 'vitest'
 import { MAX_PAYLOAD_BYTES, envelopeSize, isStrictBase64, parseEnvelope, type MalformedItem } from '../../src-main/core/mbed/envelope'

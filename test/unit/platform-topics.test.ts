@@ -42,7 +42,7 @@ const BAD_IDS: Array<[string, string]> = [
 ]
 
 describe('event and command topics', () => {
-  it('builds the application/gateway forms of spec §3', () => {
+  it('builds the application/gateway forms of docs/wire/platform-mqtt.md §3', () => {
     expect(eventTopic('mbed-light', '0172.ab_7', 'notify', 'json')).toBe('iot-2/type/mbed-light/id/0172.ab_7/evt/notify/fmt/json')
     expect(commandTopic('mbed-light', 'node-001', 'PUT', 'json')).toBe('iot-2/type/mbed-light/id/node-001/cmd/PUT/fmt/json')
   })

@@ -234,9 +234,12 @@ describe('keytar store', () => {
     const k = fakeKeytar()
     const slow: KeytarModule = {
       ...k,
+      // A keychain that looks the value up when asked and answers on a later turn of the event loop: two sets read
+      // the same old value unless the store serialises them. No clock is involved.
       getPassword: async (s, a) => {
-        await new Promise((r) => setTimeout(r, 5))
-        return k.getPassword(s, a)
+        const value = await k.getPassword(s, a)
+        await new Promise((r) => setImmediate(r))
+        return value
       },
     }
     const store = createKeytarStore({ load: async () => slow })

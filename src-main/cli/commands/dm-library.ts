@@ -8,7 +8,7 @@ import { CliError, EXIT, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
-/** What a device's rc means (platform.md §3). */
+/** What a device's rc means (docs/wire/platform-mqtt.md §3). */
 const RC_MEANING: Record<number, string> = {
   200: 'success',
   202: 'accepted',

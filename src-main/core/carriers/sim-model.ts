@@ -52,7 +52,7 @@ export const carrierDateTimeSchema = z
   })
 
 /**
- * Control Center's SOAP volumes are "MB" without a definition (specs/carriers.md §2.2, §2.4). We read them as
+ * Control Center's SOAP volumes are "MB" without a definition (docs/wire/control-center.md §2.2, §2.4). We read them as
  * binary megabytes, 1 MB = 1,048,576 bytes: Control Center's usage details count KB of 1,024 bytes, and with this
  * factor SOAP's cycle totals agree with REST's byte counts for the same cycle. The product is rounded to whole bytes.
  */
@@ -95,7 +95,7 @@ const ORANGE_STATUS: Record<string, SimStatus> = {
   CANCELLED: 'cancelled',
 }
 
-/** Maps Orange's SimStatus (carriers.md §4) to the normalised vocabulary. */
+/** Maps Orange's SimStatus (docs/wire/orange.md §4) to the normalised vocabulary. */
 export function normaliseOrangeStatus(raw: string | null | undefined): SimStatus {
   return (raw && ORANGE_STATUS[raw.trim()]) || 'unknown'
 }

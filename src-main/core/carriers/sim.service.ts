@@ -30,7 +30,7 @@ const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT'])
 
 const SMS_POLL_MS = 2000
 const SMS_FOLLOW_MS = 10 * 60 * 1000
-/** An MT message is final once it leaves these states (carriers.md §1.10). */
+/** An MT message is final once it leaves these states (docs/wire/control-center.md §1.10). */
 const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
 
 /** YYYY-MM-DD `months` calendar months earlier, the day clamped to the month's length. */
@@ -143,7 +143,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
   }
 
   /**
-   * REST keeps the open cycle and the two before it (carriers.md §1.8). The open cycle's answer names its start
+   * REST keeps the open cycle and the two before it (docs/wire/control-center.md §1.8). The open cycle's answer names its start
    * date, which gives the account's cycle day; the two earlier cycles start on that day one and two months back.
    */
   async function readRecentCycles(r: Resolved): Promise<void> {

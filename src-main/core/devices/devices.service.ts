@@ -15,6 +15,7 @@ import {
   type DraftDoc,
 } from '../store/devices.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import { checkExtensionConfig } from './extension-config'
 
 export interface DevicesDeps {
@@ -146,7 +147,7 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       const savedAt = new Date().toISOString()
       for (let attempt = 0; ; attempt++) {
         const existing = await getDraftDoc(db, input)
-        const doc: DraftDoc = { _id: draftDocId(input), kind: 'draft', schemaVersion: 1, target: deviceDocId(input), text: input.text, savedAt, ...(existing ? { _rev: existing._rev } : {}) }
+        const doc: DraftDoc = { _id: draftDocId(input), kind: 'draft', schemaVersion: CURRENT_SCHEMA.draft, target: deviceDocId(input), text: input.text, savedAt, ...(existing ? { _rev: existing._rev } : {}) }
         try {
           await db.put(doc)
           return { savedAt }

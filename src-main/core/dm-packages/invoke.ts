@@ -7,7 +7,7 @@ import { dmCustomActionTopic, dmResponseTopic } from '../platform/topics'
 import { compileFullMatch } from '../../../src-shared/models/full-match'
 import type { DmAction } from '../../../src-shared/models/packages'
 
-/** A device's answer (platform.md §3): `{"rc": 200, "reqId": "…"}`; anything else on the topic is ignored. */
+/** A device's answer (docs/wire/platform-mqtt.md §3): `{"rc": 200, "reqId": "…"}`; anything else on the topic is ignored. */
 const responseSchema = z.object({ rc: z.number().int(), reqId: z.string() })
 
 export interface FieldProblem {
@@ -55,7 +55,7 @@ export interface InvokeRequest {
 }
 
 /**
- * Publishes the custom action to the device (as a gateway would, platform.md §3: iotdm-1/type/…/id/…/mgmt/custom/
+ * Publishes the custom action to the device (as a gateway would, docs/wire/platform-mqtt.md §3: iotdm-1/type/…/id/…/mgmt/custom/
  * <bundleId>/<actionId>, `{"d": {"fields": […]}, "reqId"}`) and waits for the response with the same reqId on
  * iotdevice-1/type/…/id/…/response. The subscription is in place before the request leaves, so a fast device
  * cannot answer into the void.

@@ -9,6 +9,7 @@ import { auditDoc, appendAudit } from '../store/audit.store'
 import { getDeviceDoc, toDevice, getDraftDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
 import { getPackageDoc, listPackageDocs, packageDocId, type PackageDoc } from '../store/packages.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import { buildFields, invokeAction } from './invoke'
 import type { DmPackage } from '../../../src-shared/models/packages'
 import { validatePackage } from './validator'
@@ -114,7 +115,7 @@ export function createPackagesService({ db, bus, index, profiles, links }: Packa
         _id: packageDocId(value.bundleId),
         ...(existing ? { _rev: existing._rev } : {}),
         kind: 'package',
-        schemaVersion: 1,
+        schemaVersion: CURRENT_SCHEMA.package,
         bundleId: value.bundleId,
         text: input.text,
         value,

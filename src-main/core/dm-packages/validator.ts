@@ -10,7 +10,7 @@ import type { MatchBudget } from '../../../src-shared/models/full-match'
 import { checkPattern, type PatternCheck } from './patterns'
 
 /**
- * Validator of custom device-management packages (platform.md §4), used by main, the CLI and — through the same
+ * Validator of custom device-management packages (docs/wire/dm-packages.md §4), used by main, the CLI and — through the same
  * JSON Schema file — Monaco in the renderer.
  *
  * Two passes over one parse (the walk runs first; the order only matters for which problems are built once the

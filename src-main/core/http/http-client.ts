@@ -38,7 +38,7 @@ export interface HttpClientOptions {
   service?: string
   /**
    * Shortest account pause after a 429 or 503 that does not say when to come back (no Retry-After). A service whose
-   * limit is counted per second (Control Center, specs/carriers.md §1.2) has room again only a second later, however
+   * limit is counted per second (Control Center, docs/wire/control-center.md §1.2) has room again only a second later, however
    * fast the account's own governor was set.
    */
   minBackOffMs?: number

@@ -1,6 +1,6 @@
 /**
  * Sending failures as AppErrors the UI can translate (keys `mail.*`). Two sources: SendGrid's HTTP answers
- * (specs/platform.md §8: 400 with a field list, 401, 403, 413, 429, 5xx) and nodemailer's SMTP errors (codes such as
+ * (docs/wire/mail.md §8: 400 with a field list, 401, 403, 413, 429, 5xx) and nodemailer's SMTP errors (codes such as
  * EAUTH/ETLS/ESOCKET, the server's reply code, and the system error kept in `originalCode`).
  *
  * Nothing here may carry a secret: server replies are quoted only after `redact` has removed every secret the

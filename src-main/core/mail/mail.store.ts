@@ -7,6 +7,7 @@
  *   team while each machine keeps its own keychain.
  */
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount } from '../vault/secret-store'
 import type { MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
 
@@ -61,7 +62,7 @@ export function emptySettingsDoc(now: string): MailSettingsDoc {
   return {
     _id: MAIL_SETTINGS_ID,
     kind: 'mailSettings',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.mailSettings,
     active: null,
     organisation: null,
     sendgridApiKey: null,

@@ -1,5 +1,5 @@
 /**
- * SendGrid v3 Mail Send (specs/platform.md §8) through the one HTTP factory (http/http-client.ts): its TLS policy,
+ * SendGrid v3 Mail Send (docs/wire/mail.md §8) through the one HTTP factory (http/http-client.ts): its TLS policy,
  * timeouts, redacted logs and its rule that a POST is repeated only when the service certainly did not act on it.
  *
  * `verify()` sends a sandbox-mode request from the sender to itself: SendGrid validates it (key, payload, verified

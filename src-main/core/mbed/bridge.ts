@@ -1,5 +1,5 @@
 /**
- * The mbed bridge (issue 4, specs/platform.md §1–3): mbed notifications and async responses become device events on
+ * The mbed bridge (issue 4; docs/wire/mbed.md §1–2, docs/wire/platform-mqtt.md §3): mbed notifications and async responses become device events on
  * the platform's MQTT broker; commands published to mbed devices become mbed resource requests.
  *
  * This module composes the parts, each of which does one job and documents its rules:
@@ -17,8 +17,8 @@
  * stop() is graceful: no more commands are taken, the channel is closed (what it already received is bridged), then
  * the queue is drained (bounded by `drainTimeoutMs`); what could not be delivered is reported, never hidden.
  *
- * The bridge does not own the MQTT link: it asks it to connect (links are shared per platform profile, spec §3 one
- * connection per client id) and never closes it.
+ * The bridge does not own the MQTT link: it asks it to connect (links are shared per platform profile,
+ * docs/wire/platform-mqtt.md §3: one connection per client id) and never closes it.
  */
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'

@@ -1,5 +1,5 @@
 /**
- * The notification channel (specs/platform.md §1.5): how notifications, registrations and async responses reach
+ * The notification channel (docs/wire/mbed.md §1.5): how notifications, registrations and async responses reach
  * the bridge. Two kinds, one interface:
  *
  * Long poll — a loop of GET /v2/notification/pull:

@@ -1,5 +1,5 @@
 /**
- * Commands to mbed devices (specs/platform.md §2), from MQTT and from the console's "Send command".
+ * Commands to mbed devices (docs/wire/mbed.md §2), from MQTT and from the console's "Send command".
  *
  * - MQTT: subscribed with `commandSubscription` for the bridged types ('auto': the default type plus each endpoint
  *   type as it becomes known), or for every type ('+'), or a fixed list.

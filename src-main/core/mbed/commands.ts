@@ -1,5 +1,5 @@
 /**
- * Checks a command for an mbed device as the platform defined it (specs/platform.md §2): published on
+ * Checks a command for an mbed device as the platform defined it (docs/wire/mbed.md §2): published on
  * `iot-2/type/<type>/id/<deviceId>/cmd/<command>/fmt/<fmt>` with the JSON body
  * `{"method": "PUT"|"POST", "deviceId": "<endpoint>", "resourceId": "3/0/1", "payload": "<base64>"}`.
  *

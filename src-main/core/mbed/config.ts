@@ -61,7 +61,7 @@ function invalid(name: string, message: string): AppError {
   return AppError.withRef('VALIDATION', `${name}: ${message}`, { key: 'mbed.config.invalid', params: { name, reason: message } })
 }
 
-/** Pelion / Izuma hosts use the newer API forms (§1.1): their cloud hosts are *.mbedcloud.com; Izuma kept them. */
+/** Pelion / Izuma hosts use the newer API forms (docs/wire/mbed.md §1.1): their cloud hosts are *.mbedcloud.com; Izuma kept them. */
 export function inferFlavour(apiUrl: string, channel: ChannelKind | undefined): MbedFlavour {
   if (channel === 'websocket') return 'pelion'
   try {

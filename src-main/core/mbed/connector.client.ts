@@ -1,7 +1,7 @@
 /**
  * REST client for ARM mbed Device Connector (legacy, api.connector.mbed.com, `/v2` forms) and Pelion / Izuma
  * Device Management "Connect" (the 'pelion' flavour: device-requests with a client-chosen async id, the WebSocket
- * notification channel, key verification via /v3/api-keys/me). Wire reference: specs/platform.md §1.
+ * notification channel, key verification via /v3/api-keys/me). Wire reference: docs/wire/mbed.md §1.
  *
  * Built on the one HTTP client (http/http-client.ts): TLS always verified with the profile's extra CA, the rate
  * governor, the retry policy (a POST that may have reached the service is never repeated), and the secure-URL rule:
@@ -26,7 +26,7 @@ import type { Logger } from '../log/logger'
 
 export type MbedFlavour = 'connector' | 'pelion'
 
-/** specs/platform.md §1.1: the legacy Connector host. */
+/** docs/wire/mbed.md §1.1: the legacy Connector host. */
 export const MBED_CONNECTOR_URL = 'https://api.connector.mbed.com'
 /** Where the WebSocket channel connects, relative to the API base (§1.5). */
 export const WEBSOCKET_CONNECT_PATH = '/v2/notification/websocket-connect'

@@ -1,5 +1,5 @@
 /**
- * What the bridge does with each envelope the channel delivers (specs/platform.md §1.6, §2):
+ * What the bridge does with each envelope the channel delivers (docs/wire/mbed.md §1.6, §2):
  * - registrations / reg-updates teach the endpoint types (and queue mode) and go to the subscriptions, as do the
  *   endpoints that leave;
  * - each notification becomes `iot-2/type/<type>/id/<ep>/evt/notify/fmt/json` {ep, path, ct, payload, max-age}

@@ -1,5 +1,5 @@
 /**
- * The notification envelope (specs/platform.md §1.6): the same object arrives as a long-poll body, a WebSocket frame
+ * The notification envelope (docs/wire/mbed.md §1.6): the same object arrives as a long-poll body, a WebSocket frame
  * or a callback body. Every top-level key is optional and holds an array.
  *
  * Parsing is per item: one malformed item is counted, reported to `onMalformed` and skipped, and the rest of the

@@ -6,7 +6,7 @@
  * are already paced by the bridge).
  *
  * One bridge at a time, because the UI shows one bridge state and because a notification channel belongs to one
- * access key (§1.5): two bridges on the same key would take the channel from each other.
+ * access key (docs/wire/mbed.md §1.5): two bridges on the same key would take the channel from each other.
  */
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
@@ -96,7 +96,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
   }
 
   /** A change the operator asked mbed for, with its audit entry whatever the outcome. */
-  async function operatorChange(action: string, target: { ep: string; path: string }, ctx: CallContext, change: (bridge: MbedBridge) => Promise<MbedSubscriptionView>): Promise<MbedSubscriptionView> {
+  async function operatorChange({ action, ...target }: { action: string; ep: string; path: string }, ctx: CallContext, change: (bridge: MbedBridge) => Promise<MbedSubscriptionView>): Promise<MbedSubscriptionView> {
     const { bridge } = requireActive()
     const where = `mbed:${target.ep}${target.path}`
     let result: MbedSubscriptionView
@@ -219,12 +219,12 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
 
     /** The operator subscribes a resource; audited with mbed's answer (a refusal is a failed outcome, with its reason). */
     subscribe(input: { ep: string; path: string }, ctx: CallContext): Promise<Out<'mbed:subscribe'>> {
-      return operatorChange('mbed.subscription.subscribe', input, ctx, (bridge) => bridge.subscribe(input.ep, input.path))
+      return operatorChange({ action: 'mbed.subscription.subscribe', ep: input.ep, path: input.path }, ctx, (bridge) => bridge.subscribe(input.ep, input.path))
     },
 
     /** The operator unsubscribes a resource; audited likewise. */
     unsubscribe(input: { ep: string; path: string }, ctx: CallContext): Promise<Out<'mbed:unsubscribe'>> {
-      return operatorChange('mbed.subscription.unsubscribe', input, ctx, (bridge) => bridge.unsubscribe(input.ep, input.path))
+      return operatorChange({ action: 'mbed.subscription.unsubscribe', ep: input.ep, path: input.path }, ctx, (bridge) => bridge.unsubscribe(input.ep, input.path))
     },
 
     commands(): Out<'mbed:commands'> {

@@ -1,5 +1,5 @@
 /**
- * Commands the bridge sent to mbed and their answers (specs/platform.md §1.3, §1.6): the records the UI lists, the
+ * Commands the bridge sent to mbed and their answers (docs/wire/mbed.md §1.3, §1.6): the records the UI lists, the
  * commands awaiting their async response (by async id), and the matching of `async-responses` items to them.
  *
  * - An answer is published as `…/evt/asyncResponse/fmt/json` {id, status, ct, max-age, payload, ep, path} (+ error

@@ -1,5 +1,5 @@
 /**
- * The bridge's mbed subscriptions (specs/platform.md §1.4). mbed delivers notifications only for subscribed or
+ * The bridge's mbed subscriptions (docs/wire/mbed.md §1.4). mbed delivers notifications only for subscribed or
  * pre-subscribed resources, so without this the bridge would receive registrations and async responses and no
  * notification at all.
  *

@@ -1,5 +1,5 @@
 /**
- * The rules a platform broker address and an application client id follow (spec §3). Profiles check them when an
+ * The rules a platform broker address and an application client id follow (docs/wire/platform-mqtt.md §3). Profiles check them when an
  * operator saves, the link when it connects; they live apart from the link so that both can use them.
  */
 import { AppError } from '../common/errors'
@@ -43,7 +43,7 @@ export function linkSecurity(url: string): LinkSecurity {
 const CLIENT_ID = /^(?:a:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})|A:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})(?::([A-Za-z0-9._-]{1,36}))?)$/
 
 /**
- * Parses an application client id (spec §3): `a:<org>:<appId>`, or the scalable forms `A:<org>:<appId>` and
+ * Parses an application client id (docs/wire/platform-mqtt.md §3): `a:<org>:<appId>`, or the scalable forms `A:<org>:<appId>` and
  * `A:<org>:<appId>:<instanceId>` (instanceId ≤ 36). appId uses the platform charset `a-zA-Z0-9-_.`; its length
  * (1–36) and the org's charset are not documented and follow the platform's other ids [I]. Device (`d:`) and
  * gateway (`g:`) ids are refused: this link acts as an application.

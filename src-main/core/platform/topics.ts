@@ -1,5 +1,5 @@
 /**
- * Watson IoT Platform MQTT topics (../shared/specs/platform.md §3), built and parsed in one place so no other
+ * Watson IoT Platform MQTT topics (docs/wire/platform-mqtt.md §3), built and parsed in one place so no other
  * module concatenates topic strings.
  *
  * Validation rules, and why:
@@ -9,7 +9,7 @@
  *   them [I]. Whatever the platform may tolerate beyond that, the rule keeps every value a single, literal topic
  *   level: no `/` (a level separator), no `+` or `#` (wildcards a broker would expand), no empty level, no
  *   characters that look alike in the UI (unicode).
- * - Device-management bundle ids and action ids: the DME package rules (§4): ≤ 255 characters of the same set.
+ * - Device-management bundle ids and action ids: the DME package rules (docs/wire/dm-packages.md §4): ≤ 255 characters of the same set.
  *
  * Builders throw a VALIDATION AppError naming the offending part. `parseTopic` never throws: incoming topics are
  * untrusted input and anything that does not match a known shape exactly is `null`.
@@ -56,7 +56,7 @@ export function eventTopic(type: string, id: string, event: string, fmt: string)
   return `iot-2/type/${assertTopicPart('typeId', type)}/id/${assertTopicPart('deviceId', id)}/evt/${assertTopicPart('eventId', event)}/fmt/${assertTopicPart('format', fmt)}`
 }
 
-/** `iot-2/type/<type>/id/<id>/cmd/<cmd>/fmt/<fmt>`: a command to a device (how mbed commands arrive, spec §2). */
+/** `iot-2/type/<type>/id/<id>/cmd/<cmd>/fmt/<fmt>`: a command to a device (how mbed commands arrive, docs/wire/mbed.md §2). */
 export function commandTopic(type: string, id: string, command: string, fmt: string): string {
   return `iot-2/type/${assertTopicPart('typeId', type)}/id/${assertTopicPart('deviceId', id)}/cmd/${assertTopicPart('commandId', command)}/fmt/${assertTopicPart('format', fmt)}`
 }

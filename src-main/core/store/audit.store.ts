@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { AuditEntry } from '../../../src-shared/contract'
 import type { BaseDoc, Db } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 export interface AuditDoc extends BaseDoc, Omit<AuditEntry, 'id'> {
   kind: 'audit'
@@ -24,7 +25,7 @@ export function auditDoc(input: AuditInput): AuditDoc {
     ...input,
     _id: `${PREFIX}${at}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
     kind: 'audit',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.audit,
     at,
   }
 }

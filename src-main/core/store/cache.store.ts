@@ -1,5 +1,6 @@
 import type { CycleUsage, Sim } from '../../../src-shared/models/sim'
 import { getOrNull, isConflict, type BaseDoc, type Db } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 /**
  * Carrier data as last read, so panels render offline "as of" `fetchedAt`. One document per SIM and one per
@@ -39,7 +40,7 @@ export function readSimCache(db: Db, carrier: string, key: string): Promise<SimC
 }
 
 export function writeSimCache(db: Db, sim: Sim): Promise<void> {
-  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.orange?.serialNumber ?? sim.iccid), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt })
+  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.orange?.serialNumber ?? sim.iccid), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt })
 }
 
 /**
@@ -51,7 +52,7 @@ export async function updateSimCache(db: Db, carrier: string, key: string, updat
   for (let attempt = 0; ; attempt++) {
     const existing = await getOrNull<SimCacheDoc>(db, simId(carrier, key))
     const sim = update(existing?.sim ?? null)
-    const doc: SimCacheDoc = { _id: simId(carrier, key), kind: 'cache', schemaVersion: 1, sim, fetchedAt: sim.fetchedAt, ...(existing ? { _rev: existing._rev } : {}) }
+    const doc: SimCacheDoc = { _id: simId(carrier, key), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt, ...(existing ? { _rev: existing._rev } : {}) }
     try {
       await db.put(doc)
       return sim
@@ -66,7 +67,7 @@ export function readUsageCache(db: Db, carrier: string, iccid: string, cycleStar
 }
 
 export function writeUsageCache(db: Db, usage: CycleUsage): Promise<void> {
-  return upsert<UsageCacheDoc>(db, { _id: `${usagePrefix(usage.carrier, usage.iccid)}${usage.cycleStartDate}`, kind: 'cache', schemaVersion: 1, usage, fetchedAt: usage.fetchedAt })
+  return upsert<UsageCacheDoc>(db, { _id: `${usagePrefix(usage.carrier, usage.iccid)}${usage.cycleStartDate}`, kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, usage, fetchedAt: usage.fetchedAt })
 }
 
 /** Every cycle read so far for one SIM, oldest first (ids sort by cycle date). */

@@ -1,5 +1,6 @@
 import type { Device, DeviceKey, DeviceSummary } from '../../../src-shared/contract'
 import { getOrNull, type BaseDoc, type Db } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 export interface DeviceDoc extends BaseDoc {
   kind: 'device'
@@ -36,7 +37,7 @@ export function newDeviceDoc(input: DeviceKey & { description: string; metadata:
   return {
     _id: deviceDocId(input),
     kind: 'device',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.device,
     typeId: input.typeId,
     deviceId: input.deviceId,
     description: input.description,

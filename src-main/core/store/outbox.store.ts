@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ErrorInfo, OutboxItem } from '../../../src-shared/contract'
 import type { BaseDoc, Db } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 /**
  * Carrier changes the operator chose to queue while offline. Ids sort by creation so replay keeps the
@@ -21,7 +22,7 @@ export function newOutboxDoc(input: Omit<OutboxDoc, '_id' | 'kind' | 'schemaVers
     ...input,
     _id: `outbox:${now}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
     kind: 'outbox',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.outbox,
     state: 'pending',
     createdAt: now,
     attempts: 0,

@@ -1,5 +1,6 @@
 import type { BaseDoc, Db } from './documents'
 import { getOrNull } from './documents'
+import { CURRENT_SCHEMA } from './schema'
 
 /**
  * An extension profile: the non-secret settings of one account at an external service (a Control Center
@@ -36,7 +37,7 @@ export function newProfileDoc(input: { extension: string; id: string; name: stri
   return {
     _id: profileDocId(input.extension, input.id),
     kind: 'profile',
-    schemaVersion: 1,
+    schemaVersion: CURRENT_SCHEMA.profile,
     extension: input.extension,
     name: input.name,
     settings: input.settings,

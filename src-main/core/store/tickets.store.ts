@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { OrangeTicket } from '../../../src-shared/models/orange'
 import { getOrNull, type BaseDoc, type Db } from './documents'
-import { CURRENT_SCHEMA } from './migrations'
+import { CURRENT_SCHEMA } from './schema'
 
 /**
  * A carrier's asynchronous request (an Orange ticket) as the workspace follows it: written when submitted, updated
@@ -28,7 +28,7 @@ export function ticketDocId(operation: string, account: { baseUrl: string; usern
 }
 
 export function newTicketDoc(input: Omit<TicketDoc, '_id' | 'kind' | 'schemaVersion' | 'carrier'>): TicketDoc {
-  return { ...input, _id: ticketDocId(input.operation, input.account, input.ticketNumber), kind: 'ticket', schemaVersion: CURRENT_SCHEMA.ticket!, carrier: 'orange' }
+  return { ...input, _id: ticketDocId(input.operation, input.account, input.ticketNumber), kind: 'ticket', schemaVersion: CURRENT_SCHEMA.ticket, carrier: 'orange' }
 }
 
 export function getTicket(db: Db, id: string): Promise<(TicketDoc & { _rev: string }) | null> {

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import type { BaseDoc, Db } from './documents'
-import { runMigrations, type Migration, MIGRATIONS } from './migrations'
+import { checkSchema, runMigrations } from './migrations'
+import { CURRENT_SCHEMA, MIGRATIONS } from './schema'
+import { upgradeOnRead } from './upgrade-on-read'
 
 /**
  * The workspace: one PouchDB database on LevelDB in the data directory. PouchDB is an existing, proven
@@ -14,21 +16,19 @@ export interface Workspace {
   close(): Promise<void>
 }
 
-export interface OpenOptions {
-  migrations?: readonly Migration[]
-}
-
-export async function openWorkspace(dataDir: string, options: OpenOptions = {}): Promise<Workspace> {
+export async function openWorkspace(dataDir: string): Promise<Workspace> {
+  checkSchema(CURRENT_SCHEMA, MIGRATIONS)
   await mkdir(dataDir, { recursive: true })
   const location = join(dataDir, 'workspace')
   // auto_compaction keeps the LevelDB files from growing with every revision of a draft or a setting.
-  const db = new PouchDB<BaseDoc>(location, { auto_compaction: true })
-  await runMigrations(db, options.migrations ?? MIGRATIONS, { backupDir: join(dataDir, 'backups') })
+  const stored = new PouchDB<BaseDoc>(location, { auto_compaction: true })
+  await runMigrations(stored, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
+  const db = upgradeOnRead(stored, MIGRATIONS)
   return {
     db,
     dataDir,
     async close() {
-      await db.close()
+      await stored.close()
     },
   }
 }

@@ -15,6 +15,7 @@ import { assertSubject, parseInput, type OutgoingMail } from '../mail/mail-valid
 import { renderInvitation, type RenderedMail } from '../mail/templates'
 import { auditDoc, type AuditInput } from '../store/audit.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
 import { sameAddress } from '../../../src-shared/models/mail-addresses'
 import { invitationIdSchema, invitationListInputSchema, inviteInputSchema, type Invitation, type MailFailure } from '../../../src-shared/models/mail'
 import { invitationDocId, listInvitationDocs, readInvitation, toInvitation, type InvitationDoc } from './invitations.store'
@@ -173,7 +174,7 @@ export function createTeamService(deps: TeamServiceDeps) {
         const doc: InvitationDoc = {
           _id: invitationDocId(id),
           kind: 'invitation',
-          schemaVersion: 1,
+          schemaVersion: CURRENT_SCHEMA.invitation,
           name: input.name,
           email: input.email,
           role: input.role,

@@ -28,7 +28,7 @@ const DEVICE_TYPE = /^[A-Za-z0-9._-]{1,36}$/
 // eslint-disable-next-line no-control-regex -- control characters are exactly what the core refuses in the key
 const BAD_KEY_CHARS = /[\s\u0000-\u001f]/
 
-/** Pelion/Izuma hosts alone offer the WebSocket channel (platform.md §1.5): a Connector profile long-polls. */
+/** Pelion/Izuma hosts alone offer the WebSocket channel (docs/wire/mbed.md §1.5): a Connector profile long-polls. */
 export function channelsFor(flavour: MbedSettings['flavour']): MbedSettings['channel'][] {
   return flavour === 'pelion' ? ['longpoll', 'websocket'] : ['longpoll']
 }

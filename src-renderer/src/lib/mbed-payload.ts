@@ -1,7 +1,7 @@
 import type { MessageRef } from '../../../src-shared/contract'
 
 /**
- * mbed payloads as the operator sees and types them. Payloads cross the bridge in base64 (platform.md §1.6); the
+ * mbed payloads as the operator sees and types them. Payloads cross the bridge in base64 (docs/wire/mbed.md §1.6); the
  * renderer decodes them itself, because the stream is shown in the operator's choice of text, hex or JSON and a
  * round trip per row would be absurd at thousands of notifications a second.
  *

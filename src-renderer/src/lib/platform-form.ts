@@ -23,7 +23,7 @@ export interface PlatformFormValues {
 const LIMITS = { name: 80, url: 300, clientId: 200, username: 200, password: 4096, ca: 100_000 } as const
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:'])
 const PEM_MARKER = '-----BEGIN CERTIFICATE-----'
-/** The core's application client id forms (platform.md §3): a:<org>:<appId>, and the scalable A:<org>:<appId>[:<instanceId>]. */
+/** The core's application client id forms (docs/wire/platform-mqtt.md §3): a:<org>:<appId>, and the scalable A:<org>:<appId>[:<instanceId>]. */
 const CLIENT_ID = /^(?:a:[A-Za-z0-9._-]{1,36}:[A-Za-z0-9._-]{1,36}|A:[A-Za-z0-9._-]{1,36}:[A-Za-z0-9._-]{1,36}(?::[A-Za-z0-9._-]{1,36})?)$/
 
 function parseBrokerUrl(value: string): URL | null {

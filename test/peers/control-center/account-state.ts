@@ -1,6 +1,6 @@
 /**
  * What the REST and SOAP faces share: one account (inventory, SMS centre, users, license key) and the edits both APIs
- * make to it, so a change made over SOAP is visible over REST and the other way round (they are one platform, §2).
+ * make to it, so a change made over SOAP is visible over REST and the other way round (they are one platform, docs/wire/control-center.md §2).
  */
 import { Inventory, SmsCenter, type CycleUsage, type OverrideMode, type SimStatus } from './inventory'
 

@@ -7,7 +7,7 @@
  *
  * Paths are written as in the collection: `{{CC_API_URL}}` is the REST base (`…/rws/api/v1`), `{{ICCID}}` and
  * `{{ACCOUNTID}}` are the collection environment's variables, filled from the peer; `{{SMS_ID}}` is captured from an
- * earlier case's answer. Sources: "postman:<request name>", "script:<file>", "docs:<page>", "spec §n" (carriers.md).
+ * earlier case's answer. Sources: "postman:<request name>", "script:<file>", "docs:<page>", "spec §n" (docs/wire/control-center.md).
  *
  * Where Cisco's material disagrees with itself, a case says which side it follows and why (`follows`).
  */

@@ -1,5 +1,5 @@
 /**
- * A wire-faithful Cisco (Jasper) Control Center on 127.0.0.1, written from specs/carriers.md §1–3 and §7 — not from
+ * A wire-faithful Cisco (Jasper) Control Center on 127.0.0.1, written from docs/wire/control-center.md §1–3 and §7 — not from
  * any client. REST v1 at `${url}/rws/api/v1`, the legacy SOAP API at `${url}/ws/service/{echo|terminal|billing|sms}`.
  * AT&T Control Center is the same platform (§3), so this peer stands in for it too.
  *
@@ -164,7 +164,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
     const target = url.pathname + url.search
 
     // §1.2 / §7.7: Cisco asks for one call at a time and ≤ 5/s; the REST answer is 429 with code 40000029
-    // (reference/peers.md), SOAP's is fault 400101 "license over API rate limit" (§2.1). [I] the limit is per peer
+    // (docs/wire/control-center.md §1.2), SOAP's is fault 400101 "license over API rate limit" (§2.1). [I] the limit is per peer
     // (one account, REST and SOAP together) and counts accepted calls only. No Retry-After: §1.2 documents no
     // rate-limit header, and Cisco's sample retries on its own schedule. Off unless a test sets it: the cap Control
     // Center enforces is per account and not published, only the guidance is.

@@ -1,5 +1,5 @@
 /**
- * The Control Center peer's account: a deterministic, lazily generated SIM inventory plus the state the API mutates
+ * The Control Center peer's account (docs/wire/control-center.md): a deterministic, lazily generated SIM inventory plus the state the API mutates
  * (edits, scheduled edits, SMS). Generated from the seed alone so that two peers with the same seed are identical;
  * only the ICCID list is built eagerly (the peer must expose it), every other attribute is derived on first use so a
  * 100,000-SIM account starts in milliseconds.

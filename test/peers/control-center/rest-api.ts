@@ -1,8 +1,8 @@
 /**
- * Control Center REST v1 (specs/carriers.md §1; AT&T's Control Center is the same API, §3).
+ * Control Center REST v1 (docs/wire/control-center.md §1; AT&T's Control Center is the same API, §3).
  *
  * Error codes: those in §1.3 are used as written. Where the spec is silent the peer uses the codes that sit between
- * the confirmed ones in the Tele2 gem's error list (§6), whose order matches every confirmed code (17–20, 23, 24, 28,
+ * the confirmed ones in the Tele2 gem's error list (TELE2 in docs/wire/control-center.md), whose order matches every confirmed code (17–20, 23, 24, 28,
  * 30, 31); these are marked [I] below:
  *   10000011 required field missing · 10000012 date format invalid · 10000013 rate plan invalid ·
  *   10000014 communication plan invalid · 10000015 customer invalid · 10000016 overage limit override invalid ·

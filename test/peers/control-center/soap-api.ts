@@ -1,5 +1,5 @@
 /**
- * The legacy Jasper SOAP API (specs/carriers.md §2): SOAP 1.1 document/literal, WS-Security UsernameToken with the
+ * The legacy Jasper SOAP API (docs/wire/control-center.md §2): SOAP 1.1 document/literal, WS-Security UsernameToken with the
  * GUI password, a license key in every body, numeric fault strings. Operations: Echo, GetTerminalDetails,
  * EditTerminal, GetSessionInfo (terminal), GetTerminalUsage (billing), SendSMS, GetSMSDetails (Sms).
  *

@@ -1,5 +1,5 @@
 /**
- * Wire-level formats shared by the Control Center peer's REST and SOAP faces (specs/carriers.md §1.3, §1.4, §2).
+ * Wire-level formats shared by the Control Center peer's REST and SOAP faces (docs/wire/control-center.md §1.3, §1.4, §2).
  * Everything here is about bytes on the wire: date layouts, charsets, envelopes, unit conversions.
  */
 

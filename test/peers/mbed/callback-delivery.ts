@@ -1,5 +1,5 @@
 /**
- * The HTTP PUT with which the service reaches a callback URL (specs/platform.md §1.5): the registration test (`{}`)
+ * The HTTP PUT with which the service reaches a callback URL (docs/wire/mbed.md §1.5): the registration test (`{}`)
  * and each notification envelope. Redirects are not followed (a 3xx is a failure, §1.5 "no redirects").
  *
  * [I] The peer reaches loopback hosts only (the rest-api refuses other URLs as not accessible): a test peer must never

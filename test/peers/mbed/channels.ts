@@ -1,5 +1,5 @@
 /**
- * Notification channels (specs/platform.md §1.5): exactly one per API key — a long-poll ("pull") channel, a WebSocket
+ * Notification channels (docs/wire/mbed.md §1.5): exactly one per API key — a long-poll ("pull") channel, a WebSocket
  * channel or a callback (webhook) — each with its own queue of §1.6 envelope items.
  *
  * Items are queued only for keys that have a channel, as the real service does: the pull channel is created by the
@@ -35,6 +35,7 @@ export interface HubCounters {
   itemsDelivered: number
   envelopesDelivered: number
   pollsIdle: number
+  pollsHeld: number
   itemsDropped: number
 }
 
@@ -236,6 +237,7 @@ export class NotificationHub {
       }, this.options.pollTimeoutMs),
     }
     channel.poll = poll
+    this.counters.pollsHeld++
     res.on('close', () => {
       if (channel.poll !== poll) return
       clearTimeout(poll.timer)

@@ -1,5 +1,5 @@
 /**
- * What happens on the device side of a resource request (specs/platform.md §1.3): requests queue per device, reach the
+ * What happens on the device side of a resource request (docs/wire/mbed.md §1.3): requests queue per device, reach the
  * device one at a time in order, and each answer comes back later as an `async-responses` item (§1.6).
  */
 import type { Registry } from './registry'

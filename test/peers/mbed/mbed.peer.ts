@@ -1,6 +1,6 @@
 /**
  * A wire-faithful ARM mbed Device Connector / Pelion (Izuma) Connect on 127.0.0.1, written from
- * specs/platform.md §1 (and §2 for what the Watson bridge expects of it) — not from any client.
+ * docs/wire/mbed.md §1 (and §2 for what the Watson bridge expects of it) — not from any client.
  *
  * Two flavours:
  * - 'connector': the legacy api.connector.mbed.com surface — /, /rest-versions, /v2/endpoints[/{ep}[/{path}]],
@@ -116,6 +116,8 @@ export interface MbedPeerStats {
   notificationsDelivered: number
   /** Long polls answered 204 (timeout, noWait on an empty queue, or replaced by a newer poll). */
   pollsIdle: number
+  /** Long polls the peer started holding (nothing queued yet): tests wait on it instead of sleeping. */
+  pollsHeld: number
   /** WebSocket handshakes completed. */
   wsConnections: number
   /** Notifications produced (notify() and the stream), before fan-out to keys. */
@@ -199,7 +201,7 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
   const requestId = (): string => `${requestIdPrefix}${(++requestCounter).toString(16).padStart(24, '0')}`
   let asyncCounter = 10_000 + Math.floor(random() * 50_000)
 
-  const counters: HubCounters = { notificationsDelivered: 0, asyncResponsesDelivered: 0, itemsDelivered: 0, envelopesDelivered: 0, pollsIdle: 0, itemsDropped: 0 }
+  const counters: HubCounters = { notificationsDelivered: 0, asyncResponsesDelivered: 0, itemsDelivered: 0, envelopesDelivered: 0, pollsIdle: 0, pollsHeld: 0, itemsDropped: 0 }
   const stats = { requests: 0, byRoute: {} as Record<string, number>, wsConnections: 0, notificationsEmitted: 0, notificationsNotSubscribed: 0 }
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
@@ -538,6 +540,7 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
       byRoute: { ...stats.byRoute },
       notificationsDelivered: counters.notificationsDelivered,
       pollsIdle: counters.pollsIdle,
+      pollsHeld: counters.pollsHeld,
       wsConnections: stats.wsConnections,
       notificationsEmitted: stats.notificationsEmitted,
       asyncResponsesDelivered: counters.asyncResponsesDelivered,

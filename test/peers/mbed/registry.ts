@@ -1,6 +1,6 @@
 /**
  * The simulated endpoints (devices) registered with the peer: names, types, queue mode, resources and the values the
- * devices hold (specs/platform.md §1.2). Deterministic from the seed.
+ * devices hold (docs/wire/mbed.md §1.2). Deterministic from the seed.
  */
 import type { ResourceItem } from './wire-format'
 

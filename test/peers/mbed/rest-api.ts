@@ -1,5 +1,5 @@
 /**
- * The REST face of the mbed peer (specs/platform.md §1.1–§1.5, §1.7), after auth and faults have been applied by the
+ * The REST face of the mbed peer (docs/wire/mbed.md §1.1–1.5, §1.7), after auth and faults have been applied by the
  * server layer. Long-poll GETs are answered by the notification hub itself (they may be held); everything else
  * returns a PeerResponse.
  */
@@ -266,7 +266,7 @@ function deviceRequest(ctx: RestContext, req: ApiRequest, ep: string, err: Error
 
   const payload = typeof payloadB64 === 'string' ? Buffer.from(payloadB64, 'base64') : Buffer.alloc(0)
   if (payload.length > MAX_PAYLOAD) return err(413, 'payload_too_large', 'Payload larger than 1048576 bytes')
-  // [?] in the spec (§9.2): the immediate code for an unknown device. [I] 404 with the Pelion error body.
+  // [?] in docs/wire/mbed.md §1.3: the immediate code for an unknown device. [I] 404 with the Pelion error body.
   const record = ctx.registry.get(ep)
   if (!record) return err(404, 'not_found', `Device ${ep} not found`)
   if (ctx.devices.isFull(ep)) return err(429, 'rate_limit_exceeded', `Request queue for ${ep} is full (20)`)

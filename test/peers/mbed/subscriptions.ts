@@ -1,5 +1,5 @@
 /**
- * Subscriptions and pre-subscriptions of one API key (specs/platform.md §1.4), as strict as the service:
+ * Subscriptions and pre-subscriptions of one API key (docs/wire/mbed.md §1.4), as strict as the service:
  *
  * - A notification is delivered to a key only for a resource the key subscribed to, or that one of its
  *   pre-subscriptions applied to (§1.4, DESIGN "never delivers what the service would not").

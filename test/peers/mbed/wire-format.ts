@@ -1,5 +1,5 @@
 /**
- * Bytes on the wire for the mbed Device Connector / Pelion Connect peer (specs/platform.md §1): response shapes, the
+ * Bytes on the wire for the mbed Device Connector / Pelion Connect peer (docs/wire/mbed.md §1): response shapes, the
  * Pelion error body, the notification envelope (§1.6) and the pre-serialised items it is built from.
  */
 

@@ -1,5 +1,5 @@
 /**
- * A wire-faithful Orange M2M ("Malima") web-services endpoint on 127.0.0.1, written from specs/carriers.md §4 and the
+ * A wire-faithful Orange M2M ("Malima") web-services endpoint on 127.0.0.1, written from docs/wire/orange.md §4 and the
  * Orange M2M SDK's WSDLs and schemas — not from any client. Services at `${url}/ConnectivityDirectory-1`,
  * `${url}/SimLifecycleManagement-1` and `${url}/DeviceInfo-1` (the SDK's m2m.ini paths under /MLM, which `url`
  * includes). SOAP 1.1 document/literal with HTTP Basic (access key : password).

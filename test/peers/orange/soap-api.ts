@@ -1,5 +1,5 @@
 /**
- * Orange M2M ("Malima") operations on the peer, written from specs/carriers.md §4 and the Orange M2M SDK's WSDLs and
+ * Orange M2M ("Malima") operations on the peer, written from docs/wire/orange.md §4 and the Orange M2M SDK's WSDLs and
  * schemas (ConnectivityDirectory_V1_13, SimLifecycleManagement_V1_4, deviceInfoV1_2): getConnectivityDirectory,
  * searchInConnectivityDirectory, submitUpdateSimStatusRequest, getUpdateSimStatusResult, submitSimSupLoc,
  * getSimReport. Answers are SOAP 1.1; typed faults travel in `detail` with HTTP 500.

@@ -1,5 +1,5 @@
 /**
- * Asynchronous requests (specs/carriers.md §4): a submission answers at once with a ticket number; the work then goes
+ * Asynchronous requests (docs/wire/orange.md §4): a submission answers at once with a ticket number; the work then goes
  * WAITING → WORK_IN_PROGRESS → TERMINATED or ERROR on the peer's clock. A status change is applied to the line when
  * its ticket finishes, whoever looks first (a directory read or a ticket poll), so every answer agrees.
  */

@@ -1,5 +1,5 @@
 /**
- * What SendGrid's v3 Mail Send refuses in a request body, and how it says so. Written from specs/platform.md §8 and,
+ * What SendGrid's v3 Mail Send refuses in a request body, and how it says so. Written from docs/wire/mail.md §8 and,
  * where the spec is thin, from SendGrid's own documentation:
  * - "Status Codes & Errors" (sendgrid/docs, API_Reference/Web_API_v3/Mail/errors.md): every documented parameter
  *   error, its message and the table it belongs to; `help` links that table's anchor (`#message.<table>`).

@@ -1,5 +1,5 @@
 /**
- * A wire-faithful SendGrid v3 Mail Send endpoint on 127.0.0.1, written from specs/platform.md §8 and SendGrid's
+ * A wire-faithful SendGrid v3 Mail Send endpoint on 127.0.0.1, written from docs/wire/mail.md §8 and SendGrid's
  * documented errors and limits (mail-send-rules.ts) — not from any client.
  *
  * `POST /v3/mail/send` with `Authorization: Bearer <key>` and a JSON body. Answers, in the order a request meets them:

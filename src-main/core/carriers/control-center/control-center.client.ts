@@ -1,6 +1,6 @@
 /**
  * Client for Cisco IoT Control Center (Jasper) and AT&T Control Center, which is the same platform on another
- * host (specs/carriers.md §1–3). REST (Basic user:apiKey) for everything it offers; the legacy SOAP Billing service
+ * host (docs/wire/control-center.md §1–3). REST (Basic user:apiKey) for everything it offers; the legacy SOAP Billing service
  * (WS-Security user:password + licence key) only for the usage of closed cycles older than REST's last three.
  */
 import type { z } from 'zod'

@@ -1,6 +1,6 @@
 /**
  * Control Center's answers other than success, as AppErrors the UI can translate. The carrier's own code and text
- * stay in `details.carrierCode` / `details.carrierMessage` (specs/carriers.md §1.3 for REST, §2.1 for SOAP faults).
+ * stay in `details.carrierCode` / `details.carrierMessage` (docs/wire/control-center.md §1.3 for REST, §2.1 for SOAP faults).
  */
 import { z } from 'zod'
 import type { ErrorCode, MessageRef } from '../../../../src-shared/contract'

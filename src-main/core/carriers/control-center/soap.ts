@@ -1,5 +1,5 @@
 /**
- * The legacy Control Center SOAP API (specs/carriers.md §2): only what the REST API cannot do, i.e. usage of
+ * The legacy Control Center SOAP API (docs/wire/control-center.md §2): only what the REST API cannot do, i.e. usage of
  * closed cycles older than the last three (Billing GetTerminalUsage).
  */
 // fast-xml-parser builds (escaping every value) and parses the envelopes; a WSDL toolchain would be far heavier

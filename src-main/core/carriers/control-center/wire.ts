@@ -1,5 +1,5 @@
 /**
- * zod schemas for Control Center's REST answers (specs/carriers.md §1.5–1.11), field names exactly as on the wire.
+ * zod schemas for Control Center's REST answers (docs/wire/control-center.md §1.5–1.11), field names exactly as on the wire.
  * Identifiers must arrive as strings (a JSON number would already have lost an ICCID's digits); counters as
  * integers; timestamps in Control Center's form, converted to ISO UTC on the way in.
  */

@@ -1,5 +1,5 @@
 /**
- * Client for Orange's M2M ("Malima") web services (specs/carriers.md §4): ConnectivityDirectory (read and search
+ * Client for Orange's M2M ("Malima") web services (docs/wire/orange.md §4): ConnectivityDirectory (read and search
  * lines), SimLifecycleManagement (status changes, asynchronous through tickets) and DeviceInfo (supervision and
  * location, asynchronous too). SOAP 1.1 document/literal over HTTP Basic (access key : password).
  */

@@ -1,5 +1,5 @@
 /**
- * Orange M2M ("Malima") SOAP 1.1 document/literal envelopes (specs/carriers.md §4). The namespaces are those of the
+ * Orange M2M ("Malima") SOAP 1.1 document/literal envelopes (docs/wire/orange.md §4). The namespaces are those of the
  * Orange M2M SDK's WSDLs and schemas: the operation elements are in the web-service namespace; each service's
  * schema (elementFormDefault="qualified") puts the elements it declares in its own types namespace, so a request
  * mixes them: `<ws:getConnectivityDirectory><cd:lineIdentifiers><cm:simSerialNumber>`.

@@ -1,7 +1,7 @@
 /**
  * Everything Monaco, in one module that is only ever loaded with a dynamic import: the editor is about
  * 4 MB, and the device list must paint without waiting for it. Bundled from the local package (slim entry
- * points, see toolchain.md §3); the loader is pointed at that bundle so it never reaches for its CDN.
+ * points); the loader is pointed at that bundle so it never reaches for its CDN.
  *
  * Every JSON document the app edits (a device's extension configuration, a device-management package) goes
  * through this one setup: Monaco's JSON language has a single, global set of schema associations, so two

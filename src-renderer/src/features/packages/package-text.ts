@@ -3,7 +3,7 @@ import type { ParameterProblem } from '../../lib/dm-packages'
 
 /** Words for device-management codes: a device's response code, and why a parameter's value was refused. */
 
-/** What a device's rc means (platform.md §3); null for a code the protocol does not define. */
+/** What a device's rc means (docs/wire/platform-mqtt.md §3); null for a code the protocol does not define. */
 export function rcMeaning(t: Translate, rc: number): string | null {
   switch (rc) {
     case 200:

@@ -12,7 +12,7 @@ export function carrierText(t: Translate, carrier: Carrier): string {
 
 const SMS_STATUSES = ['Pending', 'Delivered', 'Failed', 'Cancelled', 'CancelFailed', 'CancelPending', 'Unknown', 'Received'] as const
 
-/** Control Center's SMS statuses (carriers.md §1.10) in words; anything else the carrier says is shown as it is. */
+/** Control Center's SMS statuses (docs/wire/control-center.md §1.10) in words; anything else the carrier says is shown as it is. */
 export function smsStatusText(t: Translate, status: string | null): string {
   if (status === null) return t('sim.sms.awaiting')
   return (SMS_STATUSES as readonly string[]).includes(status) ? t(`sim.smsStatuses.${status}`) : status
