@@ -1,6 +1,7 @@
 import pkg from '../../package.json'
 import { createDispatcher, type Dispatcher, type Handlers } from './ipc/dispatcher'
 import { EventBus } from './common/events'
+import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
 import { createLogger, type Logger } from './log/logger'
@@ -65,6 +66,7 @@ function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createLogger(options.dataDir)
   const workspace = await openWorkspace(options.dataDir)
+  if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
   const { db } = workspace
   const bus = new EventBus()
   const index = new DeviceIndex()
@@ -175,6 +177,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const dispatcher = createDispatcher(handlers, {
     onInternalError: (channel, error) => logger.error({ channel, err: error }, 'internal error in handler'),
+    describeFailure: (error) => storageError(error, options.dataDir),
   })
 
   return {

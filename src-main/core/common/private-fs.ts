@@ -1,0 +1,22 @@
+import { chmodSync, mkdirSync } from 'node:fs'
+
+/**
+ * Everything the core writes is the operator's alone: folders 0700, files 0600. Device lists, audit trails and logs
+ * name customers' equipment; other accounts on a shared gateway or jump host must not read them. The modes are
+ * POSIX; Windows ignores them, and there the data folder lives in the user's private profile already.
+ */
+export const PRIVATE_DIR_MODE = 0o700
+export const PRIVATE_FILE_MODE = 0o600
+
+/**
+ * Creates `dir` (and missing parents) as 0700 and tightens it when an earlier version left it readable by others.
+ * The tightening is best effort: a folder on a read-only disk, or owned by someone else, is used as it is.
+ */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  try {
+    chmodSync(dir, PRIVATE_DIR_MODE)
+  } catch {
+    // Read-only or foreign: reading still works, and writing will report its own error.
+  }
+}
