@@ -30,6 +30,10 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
   const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment })
+  if (core.workspace.readOnly) {
+    const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
+    process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)
+  }
   return {
     core,
     json,

@@ -20,3 +20,12 @@ export function ensurePrivateDir(dir: string): void {
     // Read-only or foreign: reading still works, and writing will report its own error.
   }
 }
+
+/**
+ * Files created by this process from now on are private whatever creates them: LevelDB's own files are made with
+ * mode 0644 by its C++ code, out of reach of a `mode` argument. The shells call this first thing; it is
+ * process-wide, so the core itself does not.
+ */
+export function restrictNewFiles(): void {
+  process.umask(0o077)
+}
