@@ -68,6 +68,6 @@ export function utf8Length(text: string): number {
 export function byteLimitedString(max: number) {
   return z.string().refine((text) => exceedsBytes(text, max) === undefined, {
     message: `must be at most ${megabytes(max)} (${max} bytes of UTF-8)`,
-    params: { messageKey: 'errors.textTooLarge' },
+    params: { messageKey: 'errors.textTooLarge', messageParams: { max: megabytes(max) } },
   })
 }
