@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 
@@ -20,6 +22,14 @@ export interface ServeChild {
   /** A WebSocket on /ipc with the token and our Origin (resolves once open). */
   connect(): Promise<WebSocket>
   stop(): Promise<number | null>
+}
+
+/** A stand-in for the built renderer: `<dir>/renderer/index.html`. Returns the folder. */
+export async function placeholderRenderer(dir: string): Promise<string> {
+  const renderer = join(dir, 'renderer')
+  await mkdir(renderer, { recursive: true })
+  await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Fieldline</title>')
+  return renderer
 }
 
 export async function startServeChild(dataDir: string, rendererDir: string): Promise<ServeChild> {
@@ -64,10 +74,16 @@ export async function startServeChild(dataDir: string, rendererDir: string): Pro
 }
 
 /** One call over the socket, answered by the frame with the same id. */
-export function invoke(ws: WebSocket, id: number, channel: string, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; details?: { ref?: { key: string } } } }> {
+export interface CallResult {
+  ok: boolean
+  value?: unknown
+  error?: { code: string; details?: { ref?: { key: string } } }
+}
+
+export function invoke(ws: WebSocket, id: number, channel: string, input: unknown): Promise<CallResult> {
   return new Promise((resolve, reject) => {
     const onMessage = (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as { type: string; id?: number; result?: never }
+      const frame = JSON.parse(data.toString()) as { type: string; id?: number; result: CallResult }
       if (frame.type !== 'result' || frame.id !== id) return
       ws.off('message', onMessage)
       ws.off('close', onClose)

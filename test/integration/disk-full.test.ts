@@ -5,13 +5,13 @@
  * says so and skips (fails under FIELDLINE_STRICT=1); no fault-injecting shim stands in for LevelDB's C++ writes.
  */
 import { get } from 'node:http'
-import { mkdir, open, readdir, writeFile } from 'node:fs/promises'
+import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli-process'
 import { tempDir } from '../helpers/core'
 import { mountSkipReason, smallDisk } from '../helpers/mounts'
-import { invoke, startServeChild } from '../helpers/serve-process'
+import { invoke, placeholderRenderer, startServeChild } from '../helpers/serve-process'
 
 const skip = await mountSkipReason()
 
@@ -48,9 +48,7 @@ describe.skipIf(skip !== null)('a full disk', () => {
     disk = await smallDisk('4m')
     const t = await tempDir()
     cleanup = t.cleanup
-    renderer = join(t.dir, 'renderer')
-    await mkdir(renderer)
-    await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Fieldline</title>')
+    renderer = await placeholderRenderer(t.dir)
   })
   afterAll(async () => {
     await disk?.close()

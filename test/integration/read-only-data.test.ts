@@ -3,13 +3,13 @@
  * the CLI and serve mode still show what it holds and refuse changes with a clear, translated error. Mounting needs
  * root: where it is refused the suite says so and skips (fails under FIELDLINE_STRICT=1).
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli-process'
 import { tempDir } from '../helpers/core'
 import { mountSkipReason, readOnlyView } from '../helpers/mounts'
-import { invoke, startServeChild } from '../helpers/serve-process'
+import { invoke, placeholderRenderer, startServeChild } from '../helpers/serve-process'
 
 const skip = await mountSkipReason()
 
@@ -45,10 +45,7 @@ describe.skipIf(skip !== null)('a read-only data folder', () => {
   })
 
   it('serve mode starts, shows the devices, and refuses changes with a translated error', async () => {
-    const renderer = join(dir, 'renderer')
-    await mkdir(renderer, { recursive: true })
-    await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Fieldline</title>')
-    const serve = await startServeChild(dataDir, renderer)
+    const serve = await startServeChild(dataDir, await placeholderRenderer(dir))
     try {
       const ws = await serve.connect()
       expect(await invoke(ws, 1, 'devices:list', {})).toMatchObject({ ok: true, value: { total: 3 } })

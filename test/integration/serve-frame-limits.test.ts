@@ -3,7 +3,6 @@
  * core and are answered with a translated refusal, a call too large for one frame is refused before it is sent,
  * and a socket the core closes with 1009 fails its calls with a translated TOO_LARGE and tells the operator.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -12,7 +11,7 @@ import type { ErrorInfo } from '../../src-shared/contract'
 import { MAX_FRAME_BYTES } from '../../src-shared/models/limits'
 import { WsBridge, type ConnectionStatus } from '../../src-renderer/src/lib/ws-transport'
 import { tempDir } from '../helpers/core'
-import { startServeChild, type ServeChild } from '../helpers/serve-process'
+import { placeholderRenderer, startServeChild, type ServeChild } from '../helpers/serve-process'
 
 /** The browser sends its page's Origin with every WebSocket; Node's own WebSocket does not, so ws stands in. */
 function browserSocket(origin?: string) {
@@ -48,10 +47,7 @@ describe('WsBridge against a real serve process', () => {
   beforeAll(async () => {
     const t = await tempDir()
     cleanup = t.cleanup
-    const renderer = join(t.dir, 'renderer')
-    await mkdir(renderer)
-    await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Fieldline</title>')
-    serve = await startServeChild(join(t.dir, 'data'), renderer)
+    serve = await startServeChild(join(t.dir, 'data'), await placeholderRenderer(t.dir))
   })
   afterAll(async () => {
     expect(await serve.stop()).toBe(0)

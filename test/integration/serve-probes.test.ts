@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { MAX_FRAME_BYTES } from '../../src-shared/models/limits'
 import { tempDir } from '../helpers/core'
-import { invoke, startServeChild, type ServeChild } from '../helpers/serve-process'
+import { invoke, placeholderRenderer, startServeChild, type ServeChild } from '../helpers/serve-process'
 
 interface RawAnswer {
   status: number | null
@@ -69,9 +69,8 @@ describe('serve mode under probing', () => {
 
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir())
-    const renderer = join(dir, 'renderer')
-    await mkdir(join(renderer, 'assets'), { recursive: true })
-    await writeFile(join(renderer, 'index.html'), '<!doctype html><title>Fieldline</title>')
+    const renderer = await placeholderRenderer(dir)
+    await mkdir(join(renderer, 'assets'))
     await writeFile(join(renderer, 'assets', 'app.js'), 'export {}')
     await writeFile(join(dir, 'outside.txt'), 'not for you')
     await mkdir(join(dir, 'outside-dir'))
