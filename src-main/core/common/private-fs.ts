@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 
 /**
  * Everything the core writes is the operator's alone: folders 0700, files 0600. Device lists, audit trails and logs
@@ -18,6 +19,20 @@ export function ensurePrivateDir(dir: string): void {
     chmodSync(dir, PRIVATE_DIR_MODE)
   } catch {
     // Read-only or foreign: reading still works, and writing will report its own error.
+  }
+}
+
+/**
+ * Makes the files directly in `dir` 0600: a LevelDB folder an earlier version wrote keeps its old files until
+ * compaction rewrites them. Best effort, like the folder's own tightening.
+ */
+export function tightenFiles(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile()) chmodSync(join(dir, entry.name), PRIVATE_FILE_MODE)
+    }
+  } catch {
+    // Read-only or foreign: the folder's 0700 keeps others out where it could be set.
   }
 }
 

@@ -57,7 +57,7 @@ export class LogFile {
     try {
       this.#open()
     } catch (e) {
-      this.#failed(e)
+      this.#failed(e, false)
     }
   }
 
@@ -73,7 +73,7 @@ export class LogFile {
       this.#append(line)
       this.#recovered()
     } catch (e) {
-      this.#failed(e)
+      this.#failed(e, true)
     }
     return true
   }
@@ -126,8 +126,8 @@ export class LogFile {
     return `${JSON.stringify({ level: 40, time: this.#now(), pid: process.pid, dropped: this.#dropped, reason: this.#failure, msg: 'log lines were lost while the log file could not be written' })}\n`
   }
 
-  #failed(e: unknown): void {
-    this.#dropped++
+  #failed(e: unknown, lostLine: boolean): void {
+    if (lostLine) this.#dropped++
     this.#retryAt = this.#now() + RETRY_MS
     if (this.#failure !== null) return
     this.#failure = errorCode(e)

@@ -2,7 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import PouchDB from 'pouchdb'
-import { ensurePrivateDir } from '../common/private-fs'
+import { ensurePrivateDir, tightenFiles } from '../common/private-fs'
 import { storageProblem, type StorageProblem } from '../common/storage-errors'
 import type { BaseDoc, Db } from './documents'
 import { levelBackend, type BackendSwitches } from './level-backend'
@@ -52,6 +52,7 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
     ensurePrivateDir(dataDir)
     // LevelDB would create the folder readable by others; made first, it is private and its files with it.
     ensurePrivateDir(location)
+    tightenFiles(location)
     // auto_compaction keeps the LevelDB files from growing with every revision of a draft or a setting.
     db = await openDb(location, switches)
   } catch (e) {
