@@ -77,7 +77,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   const token = randomBytes(24).toString('hex')
   let site: Site | null = null
   const refused = rateLimitedWarning(core.logger, 'serve: refused a connection')
-  const dropped = rateLimitedWarning(core.logger, 'serve: closed a connection after an error')
+  const dropped = rateLimitedWarning(core.logger, 'serve: an error on a connection')
 
   const serveStatic = staticHandler({
     root: rendererDir,
