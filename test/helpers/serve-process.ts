@@ -37,6 +37,10 @@ export async function startServeChild(dataDir: string, rendererDir: string): Pro
     env: { ...process.env, FIELDLINE_RENDERER_DIR: rendererDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // A test that fails before stopping it must not leave it running (and holding its data folder) after the run.
+  const orphaned = () => child.kill('SIGKILL')
+  process.once('exit', orphaned)
+  child.once('exit', () => process.off('exit', orphaned))
   let stderr = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   const url = await new Promise<URL>((resolve, reject) => {
