@@ -28,7 +28,8 @@ import {
   sendTestInputSchema,
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
-import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
+import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
+import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BYTES } from './models/limits'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
@@ -116,10 +117,8 @@ const secretKeySchema = z.object({
   field: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
 })
 
-/** Largest extension configuration accepted (characters of JSON text). */
-export const MAX_CONFIG_CHARS = 5 * 1024 * 1024
-/** Largest chunk of an import file carried in one bridge call. */
-export const MAX_IMPORT_CHUNK_CHARS = 1024 * 1024
+/** An editor's text (configuration, draft, package), limited in bytes so that it always fits in one serve-mode frame. */
+const editorTextSchema = byteLimitedString(MAX_EDITOR_TEXT_BYTES)
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
 
@@ -213,15 +212,15 @@ export const channels = {
   ),
   'devices:remove': channel(deviceKeySchema.strict(), z.object({ removed: z.literal(true) })),
   'devices:validateConfig': channel(
-    z.object({ text: z.string() }).strict(),
+    z.object({ text: editorTextSchema }).strict(),
     z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) }),
   ),
   'devices:saveConfig': channel(
-    deviceKeySchema.extend({ text: z.string() }).strict(),
+    deviceKeySchema.extend({ text: editorTextSchema }).strict(),
     z.object({ device: deviceSchema, diagnostics: z.array(diagnosticSchema) }),
   ),
   'devices:saveDraft': channel(
-    deviceKeySchema.extend({ text: z.string() }).strict(),
+    deviceKeySchema.extend({ text: editorTextSchema }).strict(),
     z.object({ savedAt: z.string() }),
   ),
   'devices:discardDraft': channel(deviceKeySchema.strict(), z.object({ discarded: z.boolean() })),
@@ -231,7 +230,7 @@ export const channels = {
     z.object({ jobId: z.string(), format: z.enum(['csv', 'jsonl']) }),
   ),
   'import:chunk': channel(
-    z.object({ jobId: z.string(), text: z.string().max(MAX_IMPORT_CHUNK_CHARS) }).strict(),
+    z.object({ jobId: z.string(), text: byteLimitedString(MAX_IMPORT_CHUNK_BYTES) }).strict(),
     z.object({ rows: z.number().int() }),
   ),
   'import:finish': channel(z.object({ jobId: z.string() }).strict(), importReportSchema),
@@ -329,11 +328,11 @@ export const channels = {
   'team:resend': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
 
-  'packages:validate': channel(z.object({ text: z.string().max(MAX_PACKAGE_TEXT) }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
+  'packages:validate': channel(z.object({ text: editorTextSchema }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
   'packages:list': channel(z.object({}).strict(), z.object({ items: z.array(packageSummarySchema) })),
   'packages:get': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), packageDetailSchema),
-  'packages:add': channel(z.object({ text: z.string().max(MAX_PACKAGE_TEXT), replace: z.boolean().default(false) }).strict(), packageSummarySchema),
-  'packages:save': channel(z.object({ bundleId: dmIdentifierSchema, text: z.string().max(MAX_PACKAGE_TEXT) }).strict(), packageSummarySchema),
+  'packages:add': channel(z.object({ text: editorTextSchema, replace: z.boolean().default(false) }).strict(), packageSummarySchema),
+  'packages:save': channel(z.object({ bundleId: dmIdentifierSchema, text: editorTextSchema }).strict(), packageSummarySchema),
   'packages:remove': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), z.object({ removed: z.literal(true) })),
   'packages:invoke': channel(
     deviceKeySchema

@@ -11,6 +11,9 @@ import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
 import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
+import { restrictNewFiles } from '../core/common/private-fs'
+
+restrictNewFiles()
 
 // `fieldline … | head` closes the pipe early: that is the reader being done, not a failure.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 import pkg from '../../package.json'
 import { createDispatcher, type Dispatcher, type Handlers } from './ipc/dispatcher'
 import { EventBus } from './common/events'
+import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
 import { createLogger, type Logger } from './log/logger'
@@ -75,6 +76,7 @@ function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createLogger(options.dataDir)
   const workspace = await openWorkspace(options.dataDir)
+  if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
   const { db } = workspace
   const bus = new EventBus()
   const index = new DeviceIndex()
@@ -205,6 +207,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const dispatcher = createDispatcher(handlers, {
     onInternalError: (channel, error) => logger.error({ channel, err: error }, 'internal error in handler'),
+    describeFailure: (error) => storageError(error, options.dataDir),
   })
   // Tickets left open by an earlier session (a restart, a crash) are followed again from now on.
   await orange.resume()

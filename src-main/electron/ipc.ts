@@ -8,6 +8,8 @@ import { CHANNEL_NAMES, type Result } from '../../src-shared/contract'
 import { EVENT_CHANNEL, type EventMessage } from '../../src-shared/ipc-channels'
 import type { Dispatcher } from '../core/ipc/dispatcher'
 import type { EventBus } from '../core/common/events'
+import type { Logger } from '../core/log/logger'
+import { clip, rateLimitedWarning } from '../core/log/rate-limited'
 import { isTrustedSender, type SenderInfo } from './sender-check'
 import { isAppUrl } from './window-options'
 
@@ -45,6 +47,7 @@ export interface IpcOptions {
   views: TrustedViews
   /** The renderer's URL: file:// of out/renderer/index.html, or the dev server in development. */
   appUrl: string
+  logger: Logger
 }
 
 function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
@@ -62,6 +65,17 @@ function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
   }
 }
 
+/** Where a refused call came from, for the log: the frame's origin only (a page's path and query may hold anything). */
+function whereFrom(info: SenderInfo): Record<string, unknown> {
+  let origin: string | null = null
+  try {
+    origin = info.frame ? new URL(info.frame.url).origin : null
+  } catch {
+    origin = clip(info.frame?.url, 60)
+  }
+  return { webContentsId: info.webContentsId, origin, topFrame: info.frame?.isTopFrame ?? null }
+}
+
 function forbidden(): Result<never> {
   return {
     ok: false,
@@ -70,10 +84,16 @@ function forbidden(): Result<never> {
 }
 
 /** Registers every contract channel and forwards core events; returns the undo, for shutdown and tests. */
-export function registerIpc({ dispatcher, bus, views, appUrl }: IpcOptions): () => void {
+export function registerIpc({ dispatcher, bus, views, appUrl, logger }: IpcOptions): () => void {
+  // A hostile page can call as fast as it likes: the log says so once a second, with a count.
+  const refused = rateLimitedWarning(logger, 'ipc: refused a call that did not come from the Fieldline window')
   for (const name of CHANNEL_NAMES) {
     ipcMain.handle(name, (event, input: unknown): Promise<Result<unknown>> | Result<never> => {
-      if (!isTrustedSender(senderInfo(event), views.ids, appUrl)) return forbidden()
+      const sender = senderInfo(event)
+      if (!isTrustedSender(sender, views.ids, appUrl)) {
+        refused({ channel: name, ...whereFrom(sender) })
+        return forbidden()
+      }
       return dispatcher.invoke(name, input, { actor: 'operator' })
     })
   }
@@ -90,5 +110,6 @@ export function registerIpc({ dispatcher, bus, views, appUrl }: IpcOptions): () 
   return () => {
     for (const name of CHANNEL_NAMES) ipcMain.removeHandler(name)
     unsubscribe()
+    refused.flush()
   }
 }

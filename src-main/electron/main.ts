@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createCore, type Core } from '../core/app'
 import { isAppError } from '../core/common/errors'
+import { restrictNewFiles } from '../core/common/private-fs'
 import { createKeytarStore } from '../core/vault/keytar.store'
 import { registerIpc, TrustedViews } from './ipc'
 import { installApplicationMenu } from './menu'
@@ -18,6 +19,9 @@ const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.ur
 const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url))
 const devUrl = rendererDevUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged)
 const appUrl = devUrl ?? pathToFileURL(rendererIndex).href
+
+// Before anything writes: the workspace, the logs and Chromium's own files in userData are the operator's alone.
+restrictNewFiles()
 
 /** How long shutdown waits for the core to flush before quitting anyway. */
 const CORE_CLOSE_TIMEOUT_MS = 10_000
@@ -87,7 +91,7 @@ function run(): void {
       vault: createKeytarStore(),
       openExternal: openExternalIfAllowed,
     })
-    disposeIpc = registerIpc({ dispatcher: core.dispatcher, bus: core.bus, views, appUrl })
+    disposeIpc = registerIpc({ dispatcher: core.dispatcher, bus: core.bus, views, appUrl, logger: core.logger })
     mainWindow = createWindow()
   }
 

@@ -1,9 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { z } from 'zod'
+import { MAX_FRAME_BYTES } from '../../src-shared/models/limits'
 import type { Core } from '../core/app'
+import { clip, rateLimitedWarning } from '../core/log/rate-limited'
+import { answer, rawAnswer, siteFor, type Site } from './site'
 import { staticHandler } from './static'
 
 export interface ServeOptions {
@@ -20,8 +24,13 @@ export interface ServeHandle {
 }
 
 const IPC_PATH = '/ipc'
-/** Largest frame a client may send: an import chunk (1 Mi characters) plus its envelope, in UTF-8. */
-const MAX_FRAME_BYTES = 5 * 1024 * 1024
+/**
+ * A request must send its headers within a few seconds and finish within ten, so connections that trickle bytes
+ * (slowloris) are closed; Node checks every second instead of every thirty.
+ */
+const HEADERS_TIMEOUT_MS = 5_000
+const REQUEST_TIMEOUT_MS = 10_000
+const TIMEOUT_CHECK_MS = 1_000
 
 const invokeFrame = z.object({ type: z.literal('invoke'), id: z.number().int(), channel: z.string(), input: z.unknown() })
 
@@ -32,64 +41,113 @@ function tokenMatches(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/**
- * CSP for pages served over HTTP. It matches the Electron window's, plus the WebSocket of this launch:
- * 'self' in connect-src does not cover ws: in every browser.
- */
-function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "worker-src 'self' blob:",
-    "font-src 'self' data:",
-    "img-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
+/** Path and token of an upgrade request, read without URL parsing: `//` or `//evil:1/` must not be taken for a host. */
+function splitTarget(target: string): { path: string; token: string | null } {
+  const q = target.indexOf('?')
+  return q < 0 ? { path: target, token: null } : { path: target.slice(0, q), token: new URLSearchParams(target.slice(q + 1)).get('token') }
+}
+
+interface Refusal {
+  status: number
+  reason: string
+}
+
+function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal | null {
+  if (!site.hostAllowed(req.headers.host)) return { status: 403, reason: 'host' }
+  const target = splitTarget(req.url ?? '')
+  if (target.path !== IPC_PATH) return { status: 404, reason: 'path' }
+  if (!site.originAllowed(req.headers.origin)) return { status: 403, reason: 'origin' }
+  if (!tokenMatches(target.token, token)) return { status: 401, reason: 'token' }
+  return null
+}
+
+function errorCode(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : e instanceof Error ? e.name : 'unknown'
 }
 
 /**
- * Serve mode: the renderer over HTTP and the bridge over a WebSocket, on 127.0.0.1 only. A random token per
- * launch is required on the socket and the Origin must be this server's own, both checked during the HTTP
- * upgrade, before any handler can run — so another local user or a web page open in the operator's browser
- * cannot drive the core.
+ * Serve mode: the renderer over HTTP and the IPC transport over a WebSocket, on 127.0.0.1 only. The Host must be
+ * this server's own (DNS rebinding), and the socket needs the per-launch token and this server's Origin, all
+ * checked during the HTTP upgrade, before any handler can run — so another local user or a web page open in the
+ * operator's browser cannot drive the core. Nothing a client sends can stop the process: every request, upgrade,
+ * socket and frame has its error path, and what is refused is logged at most once a second.
  */
 export async function startServe({ core, rendererDir, port = 0 }: ServeOptions): Promise<ServeHandle> {
   const token = randomBytes(24).toString('hex')
-  let origin = ''
-  const securityHeaders: Record<string, string> = {}
-  // Filled in once the port is known; the handler reads the same object on every request.
-  const serveStatic = staticHandler(rendererDir, securityHeaders)
-  const server = createServer((req, res) => void serveStatic(req, res))
+  let site: Site | null = null
+  const refused = rateLimitedWarning(core.logger, 'serve: refused a connection')
+  const dropped = rateLimitedWarning(core.logger, 'serve: an error on a connection')
+
+  const serveStatic = staticHandler({
+    root: rendererDir,
+    headers: () => site?.headers ?? {},
+    fail: (res, status, extra) => answer(res, site!, status, extra),
+  })
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!site) return void res.writeHead(503).end()
+    if (!site.hostAllowed(req.headers.host)) {
+      refused({ kind: 'http', status: 403, reason: 'host', host: clip(req.headers.host) })
+      return answer(res, site, 403)
+    }
+    await serveStatic(req, res)
+  }
+
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => {
+    onRequest(req, res).catch((e: unknown) => {
+      dropped({ kind: 'http', error: errorCode(e) })
+      if (!res.headersSent && site) answer(res, site, 500)
+      else res.destroy()
+    })
+  })
+  // Requests Node cannot parse, oversized headers, and requests too slow to arrive: answered by hand, then closed.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    refused({ kind: 'malformed', reason: e.code ?? 'unknown' })
+    if (!socket.writable || e.code === 'ECONNRESET') return void socket.destroy()
+    const status = e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : e.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+    closeWith(socket, status)
+  })
+
+  /** Answers on a raw socket and closes it: nothing after a refusal is read. */
+  function closeWith(socket: Duplex, status: number): void {
+    socket.end(rawAnswer(status, site?.headers ?? {}), () => socket.destroy())
+  }
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
   const sockets = new Set<Socket>()
-  server.on('connection', (s) => {
+  server.on('connection', (s: Socket) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const url = new URL(req.url ?? '/', origin)
-    const refuse = (status: number, reason: string) => {
-      core.logger.warn({ reason, origin: req.headers.origin ?? null }, 'serve: refused a bridge connection')
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // From here the socket is ours, not the HTTP server's: it needs its own error listener.
+    socket.on('error', (e) => dropped({ kind: 'upgrade', error: errorCode(e) }))
+    try {
+      const refusal = site ? checkUpgrade(req, site, token) : { status: 503, reason: 'starting' }
+      if (refusal) {
+        refused({ kind: 'upgrade', ...refusal, host: clip(req.headers.host), origin: clip(req.headers.origin), path: clip(splitTarget(req.url ?? '').path) })
+        return closeWith(socket, refusal.status)
+      }
+      wss.handleUpgrade(req, socket, head, attach)
+    } catch (e) {
+      dropped({ kind: 'upgrade', error: errorCode(e) })
+      closeWith(socket, 400)
     }
-    if (url.pathname !== IPC_PATH) return refuse(404, 'Not Found')
-    if (req.headers.origin !== origin) return refuse(403, 'Forbidden')
-    if (!tokenMatches(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized')
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws))
   })
 
+  function reply(ws: WebSocket, frame: unknown): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
+  }
+
   function attach(ws: WebSocket): void {
-    const unsubscribe = core.bus.subscribe((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'event', event, payload }))
-    })
+    // ws closes the socket itself (1009 for a frame over the limit, 1002 for a protocol error) and then reports
+    // the error here; without a listener that report would end the process.
+    ws.on('error', (e) => dropped({ kind: 'websocket', error: errorCode(e), message: clip(e.message) }))
+    const unsubscribe = core.bus.subscribe((event, payload) => reply(ws, { type: 'event', event, payload }))
     ws.on('close', unsubscribe)
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return ws.close(1003, 'text frames only')
       let frame: z.infer<typeof invokeFrame>
       try {
@@ -97,24 +155,29 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       } catch {
         return ws.close(1007, 'malformed frame')
       }
-      void core.dispatcher.invoke(frame.channel, frame.input, { actor: 'operator' }).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'result', id: frame.id, result }))
-      })
+      core.dispatcher
+        .invoke(frame.channel, frame.input, { actor: 'operator' })
+        .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
+        .catch((e: unknown) => {
+          // The dispatcher promises never to throw; should it break that promise, the caller still gets an answer.
+          dropped({ kind: 'dispatch', channel: clip(frame.channel), error: errorCode(e) })
+          reply(ws, { type: 'result', id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: `Unexpected failure in ${clip(frame.channel, 80)}` } } })
+        })
     })
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => resolve())
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  // Once listening, a failure to accept (too many open files) is logged; the connections already open carry on.
+  server.on('error', (e) => dropped({ kind: 'server', error: errorCode(e) }))
   const actualPort = (server.address() as AddressInfo).port
-  origin = `http://127.0.0.1:${actualPort}`
-  Object.assign(securityHeaders, {
-    'content-security-policy': contentSecurityPolicy(actualPort),
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-  })
+  site = siteFor(actualPort)
+  const origin = site.origin
 
   return {
     url: `${origin}/#token=${token}`,
@@ -127,6 +190,8 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
         server.close(() => resolve())
         for (const s of sockets) s.destroy()
       })
+      refused.flush()
+      dropped.flush()
     },
   }
 }

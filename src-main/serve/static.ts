@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { realpathSync } from 'node:fs'
+import { open, realpath } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { extname, join, normalize, sep } from 'node:path'
+import { extname, join, normalize, resolve, sep } from 'node:path'
+import { pipeline } from 'node:stream'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,44 +17,69 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 }
 
+export interface StaticOptions {
+  root: string
+  /** Headers of every answer (CSP and the other security headers). */
+  headers: () => Readonly<Record<string, string>>
+  /** Writes an answer without a file (400, 404, 405), with the same headers. */
+  fail: (res: ServerResponse, status: number, extra?: Record<string, string>) => void
+}
+
 /**
- * Serves the built renderer. Only files below `root` are reachable: the decoded path is normalised and
- * must stay inside it, so `..` and encoded variants cannot read the rest of the disk.
+ * Serves the built renderer. Only files below `root` are reachable: the decoded path is normalised and must stay
+ * inside it, so `..` and encoded variants cannot read the rest of the disk; and no symbolic link is followed, so
+ * a link planted in the folder cannot either.
  */
-export function staticHandler(root: string, headers: Record<string, string>) {
-  const base = normalize(root + sep)
+export function staticHandler({ root, headers, fail }: StaticOptions) {
+  let rootReal: string
+  try {
+    rootReal = realpathSync(root)
+  } catch {
+    // A missing folder serves nothing (every path is a 404), as before it existed.
+    rootReal = resolve(root)
+  }
+  const base = normalize(rootReal + sep)
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end()
-      return
-    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, { allow: 'GET, HEAD' })
     let pathname: string
     try {
       pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
     } catch {
-      res.writeHead(400).end()
-      return
+      return fail(res, 400)
     }
     if (pathname.endsWith('/')) pathname += 'index.html'
     const file = normalize(join(base, pathname))
-    if (!file.startsWith(base) || pathname.includes('\0')) {
-      res.writeHead(404).end()
-      return
-    }
+    if (!file.startsWith(base) || pathname.includes('\0')) return fail(res, 404)
+    // The real path differs from the asked one exactly when a link lies on the way.
+    const real = await realpath(file).catch(() => null)
+    if (real !== file) return fail(res, 404)
+    const handle = await open(file, 'r').catch(() => null)
+    if (!handle) return fail(res, 404)
     try {
-      const info = await stat(file)
-      if (!info.isFile()) throw new Error('not a file')
+      const info = await handle.stat()
+      if (!info.isFile()) {
+        await handle.close()
+        return fail(res, 404)
+      }
       const immutable = file.includes(`${sep}assets${sep}`)
       res.writeHead(200, {
-        ...headers,
+        ...headers(),
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': String(info.size),
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       })
-      if (req.method === 'HEAD') res.end()
-      else createReadStream(file).pipe(res)
+      if (req.method === 'HEAD') {
+        await handle.close()
+        res.end()
+        return
+      }
+      // A read that fails mid-file cannot change the status already sent: the answer is cut off instead; a client
+      // that leaves mid-file closes the file.
+      pipeline(handle.createReadStream(), res, () => undefined)
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
+      await handle.close().catch(() => undefined)
+      if (res.headersSent) res.destroy()
+      else fail(res, 404)
     }
   }
 }

@@ -61,7 +61,7 @@ declare namespace PouchDB {
     replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
   }
   interface Static {
-    new <T extends object = object>(name: string, options?: { auto_compaction?: boolean; prefix?: string }): Database<T>
+    new <T extends object = object>(name: string, options?: { auto_compaction?: boolean; prefix?: string; db?: (location: string) => unknown }): Database<T>
   }
 }
 

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'VAULT_UNAVAILABLE',
   'CARRIER',
   'TOO_LARGE',
+  /** The disk holding the data folder is full: the write was refused, and what was acknowledged before is kept. */
+  'DISK_FULL',
   'UNKNOWN_CHANNEL',
   'FORBIDDEN',
   'INTERNAL',

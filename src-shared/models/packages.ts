@@ -7,9 +7,6 @@ export const dmIdentifierSchema = z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, { 
 /** Packages larger than this (in UTF-8) are refused before they are read, in the core and in the UI alike. */
 export const MAX_PACKAGE_BYTES = 5 * 1024 * 1024
 
-/** Largest package text accepted over the bridge: the validator refuses more than 5 MB with a clear message. */
-export const MAX_PACKAGE_TEXT = 6 * 1024 * 1024
-
 const localeMap = z.record(z.string(), z.string())
 
 export const packageSummarySchema = z.object({

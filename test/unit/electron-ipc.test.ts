@@ -5,6 +5,7 @@ import { CHANNEL_NAMES } from '../../src-shared/contract'
 import { EVENT_CHANNEL } from '../../src-shared/ipc-channels'
 import type { Dispatcher } from '../../src-main/core/ipc/dispatcher'
 import { EventBus } from '../../src-main/core/common/events'
+import type { Logger } from '../../src-main/core/log/logger'
 
 type Handler = (event: unknown, input: unknown) => unknown
 
@@ -70,13 +71,15 @@ function setup() {
   const views = new TrustedViews()
   const window = new FakeWebContents(1)
   views.add(window as unknown as WebContents)
-  const dispose = registerIpc({ dispatcher: { invoke }, bus, views, appUrl: APP })
+  const warnings: { fields: Record<string, unknown>; message: string }[] = []
+  const logger = { info: () => undefined, error: () => undefined, debug: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push({ fields, message }) }
+  const dispose = registerIpc({ dispatcher: { invoke }, bus, views, appUrl: APP, logger: logger as unknown as Logger })
   const call = (channel: string, event: unknown, input: unknown = {}) => {
     const handler = fake.handlers.get(channel)
     if (!handler) throw new Error(`no handler for ${channel}`)
     return Promise.resolve(handler(event, input))
   }
-  return { invoke, bus, views, window, dispose, call }
+  return { invoke, bus, views, window, dispose, call, warnings }
 }
 
 function expectForbidden(result: unknown) {
@@ -112,6 +115,28 @@ describe('registerIpc', () => {
     const stranger = new FakeWebContents(2)
     expectForbidden(await call('vault:setSecret', eventFrom(stranger)))
     expect(invoke).not.toHaveBeenCalled()
+  })
+
+  it('logs refused senders at most once a second, with how many more there were', async () => {
+    vi.useFakeTimers()
+    try {
+      const { call, warnings, dispose } = setup()
+      const stranger = new FakeWebContents(7, 'https://evil.example/steal?session=abc')
+      for (let i = 0; i < 500; i++) expectForbidden(await call('vault:setSecret', eventFrom(stranger)))
+      // One line at once, naming where the call came from (its origin, not the page's path or query)…
+      expect(warnings).toEqual([{ message: expect.stringContaining('refused'), fields: { channel: 'vault:setSecret', webContentsId: 7, origin: 'https://evil.example', topFrame: true } }])
+      // …then one line a second with the count, and nothing once the calls stop.
+      vi.advanceTimersByTime(1000)
+      expect(warnings).toHaveLength(2)
+      expect(warnings[1]!.fields).toMatchObject({ repeated: 499, origin: 'https://evil.example' })
+      vi.advanceTimersByTime(5000)
+      expect(warnings).toHaveLength(2)
+      expectForbidden(await call('app:info', eventFrom(stranger)))
+      expect(warnings).toHaveLength(3)
+      dispose()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('refuses a sub-frame of our own window', async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
-import { MAX_IMPORT_CHUNK_CHARS } from '../../../src-shared/contract'
+import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -76,8 +76,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         const { jobId } = await rt.call('import:start', { fileName: basename(file), ...(opts.format ? { format: opts.format } : {}) })
         const showProgress = process.stderr.isTTY && !rt.json
         let sent = 0
-        // Chunks below the bridge's cap; the stream decodes UTF-8 across chunk boundaries.
-        const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: Math.min(MAX_IMPORT_CHUNK_CHARS, 256 * 1024) })
+        // Chunks of at most 256 KiB read, well below the bridge's cap; the stream decodes UTF-8 across chunk boundaries.
+        const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: Math.min(MAX_IMPORT_CHUNK_BYTES, 256 * 1024) })
         for await (const chunk of stream) {
           const { rows } = await rt.call('import:chunk', { jobId, text: chunk as string })
           sent += Buffer.byteLength(chunk as string)

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import type { Node } from 'jsonc-parser'
-import { MAX_CONFIG_CHARS, type Diagnostic } from '../../../src-shared/contract'
+import type { Diagnostic } from '../../../src-shared/contract'
+import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../src-shared/models/limits'
 import schema from '../../../resources/schemas/extension-config.schema.json'
 import { AppError } from '../common/errors'
 import { makeDiagnostic } from '../json/diagnostic'
@@ -112,8 +113,9 @@ function luhnWarnings(value: Record<string, unknown>, tree: Node, lines: LineMap
 }
 
 export function checkExtensionConfig(text: string): ConfigCheck {
-  if (text.length > MAX_CONFIG_CHARS) {
-    throw AppError.withRef('TOO_LARGE', `The configuration is larger than ${MAX_CONFIG_CHARS / 1024 / 1024} MB`, { key: 'errors.configTooLarge', params: { max: '5 MB' } })
+  if (exceedsBytes(text, MAX_CONFIG_BYTES) !== undefined) {
+    const max = megabytes(MAX_CONFIG_BYTES)
+    throw AppError.withRef('TOO_LARGE', `The configuration is larger than ${max}`, { key: 'errors.configTooLarge', params: { max } })
   }
   // An extension configuration is two levels deep; anything far deeper is hostile and is refused unparsed.
   const parsed = parseJsonDocument(text, { syntaxKey: 'config.jsonSyntax', depth: { max: 32, key: 'config.tooDeep' } })

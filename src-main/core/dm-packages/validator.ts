@@ -32,6 +32,7 @@ import { checkPattern, type PatternCheck } from './patterns'
 /** Largest package accepted, in bytes of UTF-8 (what a file picker or `ls -l` shows). */
 export { MAX_PACKAGE_BYTES } from '../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, type DmAction, type DmPackage, type LocaleMap } from '../../../src-shared/models/packages'
+import { exceedsBytes } from '../../../src-shared/models/limits'
 /** Real packages nest five levels (root, actions, action, parameters, parameter); unknown fields get room. */
 export const MAX_PACKAGE_DEPTH = 64
 /** Diagnostics returned at most (one more says how many were left out). */
@@ -79,22 +80,6 @@ function megabytes(bytes: number): string {
   if (bytes % MIB === 0) return `${bytes / MIB} MB`
   const rounded = (bytes / MIB).toFixed(1)
   return Number(rounded) * MIB === MAX_PACKAGE_BYTES ? `${bytes} bytes` : `${rounded} MB`
-}
-
-/** UTF-8 length of `text` when it exceeds `max`, else undefined; counted only when the UTF-16 length leaves it open. */
-function exceedsBytes(text: string, max: number): number | undefined {
-  if (text.length * 3 <= max) return undefined // each UTF-16 code unit is at most 3 bytes of UTF-8
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) bytes += 1
-    else if (c < 0x800) bytes += 2
-    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 4 // a surrogate pair is one 4-byte character
-      i++
-    } else bytes += 3 // including a lone surrogate, which an encoder writes as U+FFFD
-  }
-  return bytes > max ? bytes : undefined
 }
 
 /**

@@ -21,6 +21,8 @@ export interface Dispatcher {
 
 export interface DispatcherOptions {
   onInternalError?: (channel: string, error: unknown) => void
+  /** Names an unexpected failure the operator can act on (a full disk), instead of INTERNAL. */
+  describeFailure?: (error: unknown) => AppError | undefined
 }
 
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatcher {
@@ -47,6 +49,8 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
         return { ok: true, value: out.data }
       } catch (e) {
         if (isAppError(e)) return fail(e)
+        const described = options.describeFailure?.(e)
+        if (described) return fail(described)
         options.onInternalError?.(channel, e)
         return fail(new AppError('INTERNAL', `Unexpected failure in ${channel}`))
       }

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino, type Logger as PinoLogger } from 'pino'
+import { ensurePrivateDir } from '../common/private-fs'
+import { LogFile } from './log-file'
 
 export type Logger = Pick<PinoLogger, 'info' | 'warn' | 'error' | 'debug'> & { flush?: () => void }
 
@@ -28,12 +29,17 @@ export const REDACT_PATHS = [
   'input.value',
 ]
 
-/** Structured logs in the data directory, written synchronously so a crash does not lose the last lines. */
+/**
+ * Structured logs in `<dataDir>/logs/fieldline.log`, written synchronously so a crash does not lose the last lines,
+ * rotated by size, private to the operator (0700 folder, 0600 files). Creating the logger never fails and logging
+ * never throws: a read-only data folder or a full disk loses log lines (said once on stderr), not the process.
+ */
 export function createLogger(dataDir: string, level = process.env.FIELDLINE_LOG_LEVEL ?? 'info'): Logger {
   const dir = join(dataDir, 'logs')
-  mkdirSync(dir, { recursive: true })
-  return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } },
-    pino.destination({ dest: join(dir, 'fieldline.log'), sync: true, mkdir: true }),
-  )
+  try {
+    ensurePrivateDir(dir)
+  } catch {
+    // The file's own open reports the folder's problem, once, and keeps trying.
+  }
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } }, new LogFile(join(dir, 'fieldline.log')))
 }

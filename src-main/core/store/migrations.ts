@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
+import { ensurePrivateDir } from '../common/private-fs'
 import { z } from 'zod'
 import { assertBulkOk, isNotFound, type BaseDoc, type Db } from './documents'
 import type { Migration } from './schema'
@@ -108,7 +108,7 @@ async function readState(db: Db): Promise<MigrationState> {
 
 async function backup(db: Db, backupDir: string): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  await mkdir(backupDir, { recursive: true })
+  ensurePrivateDir(backupDir)
   const target = new PouchDB(join(backupDir, `workspace-${stamp}`))
   try {
     await db.replicate.to(target)

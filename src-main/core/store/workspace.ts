@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
 import PouchDB from 'pouchdb'
+import { ensurePrivateDir, tightenFiles } from '../common/private-fs'
+import { storageProblem, type StorageProblem } from '../common/storage-errors'
 import type { BaseDoc, Db } from './documents'
+import { levelBackend, type BackendSwitches } from './level-backend'
 import { checkSchema, runMigrations } from './migrations'
 import { CURRENT_SCHEMA, MIGRATIONS } from './schema'
 import { upgradeOnRead } from './upgrade-on-read'
@@ -13,22 +17,87 @@ import { upgradeOnRead } from './upgrade-on-read'
 export interface Workspace {
   db: Db
   dataDir: string
+  /**
+   * Why the workspace is a read-only copy (its data folder could not be written when it was opened: a read-only
+   * disk or a full one), or null when it is the real, writable workspace.
+   */
+  readOnly: StorageProblem | null
   close(): Promise<void>
 }
 
-export async function openWorkspace(dataDir: string): Promise<Workspace> {
+export interface OpenOptions {
+  /**
+   * Sync every acknowledged write to the disk (default). Only benchmarks turn it off, to measure what durability
+   * costs against the behaviour before it.
+   */
+  durable?: boolean
+}
+
+/** Opens the database and waits for LevelDB to open it, so a folder it cannot use fails here, not at first use. */
+async function openDb(location: string, switches: BackendSwitches): Promise<Db> {
+  const db = new PouchDB<BaseDoc>(location, { auto_compaction: true, db: levelBackend(switches) })
+  try {
+    await db.info()
+    return db
+  } catch (e) {
+    await db.close().catch(() => undefined)
+    throw e
+  }
+}
+
+export async function openWorkspace(dataDir: string, options: OpenOptions = {}): Promise<Workspace> {
   checkSchema(CURRENT_SCHEMA, MIGRATIONS)
-  await mkdir(dataDir, { recursive: true })
   const location = join(dataDir, 'workspace')
-  // auto_compaction keeps the LevelDB files from growing with every revision of a draft or a setting.
-  const stored = new PouchDB<BaseDoc>(location, { auto_compaction: true })
-  await runMigrations(stored, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
-  const db = upgradeOnRead(stored, MIGRATIONS)
-  return {
-    db,
-    dataDir,
-    async close() {
-      await stored.close()
-    },
+  const switches: BackendSwitches = { durable: options.durable ?? true, readOnly: false }
+  let db: Db
+  try {
+    ensurePrivateDir(dataDir)
+    // LevelDB would create the folder readable by others; made first, it is private and its files with it.
+    ensurePrivateDir(location)
+    tightenFiles(location)
+    // auto_compaction keeps the LevelDB files from growing with every revision of a draft or a setting.
+    db = await openDb(location, switches)
+  } catch (e) {
+    const problem = storageProblem(e)
+    if (problem === undefined) throw e
+    return openReadOnlyCopy(dataDir, location, problem)
+  }
+  await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
+  // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
+  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, readOnly: null, close: () => db.close() }
+}
+
+/**
+ * LevelDB cannot open a folder it cannot write (it takes a lock file and replays its log into a new table on every
+ * open), yet an operator whose disk is full or whose data folder is read-only must still see the devices. So the
+ * workspace is copied to a private temporary folder and opened there with every write refused. The copy is removed
+ * on close; it fails like any open when the temporary folder has no room either.
+ */
+async function openReadOnlyCopy(dataDir: string, location: string, problem: StorageProblem): Promise<Workspace> {
+  const copy = await mkdtemp(join(tmpdir(), 'fieldline-readonly-'))
+  const remove = () => rm(copy, { recursive: true, force: true })
+  try {
+    const copied = join(copy, 'workspace')
+    await cp(location, copied, { recursive: true, filter: (source) => basename(source) !== 'LOCK' }).catch((e: NodeJS.ErrnoException) => {
+      // A data folder with no workspace yet reads as an empty one.
+      if (e.code !== 'ENOENT') throw e
+    })
+    // Nothing written to the copy outlives the process, so there is nothing to sync.
+    const switches: BackendSwitches = { durable: false, readOnly: false }
+    const db = await openDb(copied, switches)
+    await runMigrations(db, MIGRATIONS, { backupDir: join(copy, 'backups') })
+    switches.readOnly = true
+    return {
+      db: upgradeOnRead(db, MIGRATIONS),
+      dataDir,
+      readOnly: problem,
+      async close() {
+        await db.close()
+        await remove()
+      },
+    }
+  } catch (e) {
+    await remove()
+    throw e
   }
 }

@@ -8,6 +8,10 @@ import type {
   Output,
   Result,
 } from '../../../src-shared/contract'
+import { get } from 'svelte/store'
+import { _ } from 'svelte-i18n'
+import { translateRef } from '../i18n'
+import { notices } from './state/notices.svelte'
 import { WsBridge, type ConnectionStatus } from './ws-transport'
 
 export type { ConnectionStatus }
@@ -78,6 +82,8 @@ function createApi(): Api {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const url = token ? `${scheme}//${location.host}/ipc?token=${encodeURIComponent(token)}` : null
   const ws = new WsBridge(url)
+  // Every call in flight failed with this error, but some were background refreshes nobody shows: say it once.
+  ws.onRefused((error) => notices.push('error', translateRef(get(_), error.details?.ref, error.message)))
   return wrap(ws, {
     status: () => ws.status,
     onStatus: (l) => ws.onStatus(l),

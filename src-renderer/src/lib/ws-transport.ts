@@ -13,6 +13,7 @@ import {
   type Output,
   type Result,
 } from '../../../src-shared/contract'
+import { exceedsBytes, MAX_FRAME_BYTES, megabytes } from '../../../src-shared/models/limits'
 
 /** `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. */
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorised'
@@ -36,8 +37,27 @@ interface Pending {
 const BACKOFF_START_MS = 250
 const BACKOFF_MAX_MS = 5000
 
+/** Close code of a peer that refused a message for its size (RFC 6455 §7.4.1); the core sends it for a frame over MAX_FRAME_BYTES. */
+const CLOSE_TOO_BIG = 1009
+
 function failure(code: ErrorInfo['code'], message: string): { ok: false; error: ErrorInfo } {
   return { ok: false, error: { code, message } }
+}
+
+const FRAME_LIMIT = megabytes(MAX_FRAME_BYTES)
+
+/** A call this end refuses to send: the core would close the socket on it, failing every other call in flight. */
+const FRAME_TOO_LARGE: ErrorInfo = {
+  code: 'TOO_LARGE',
+  message: `This request is too large to send to the Fieldline core (the limit is ${FRAME_LIMIT}). Nothing was sent.`,
+  details: { ref: { key: 'errors.frameTooLarge', params: { max: FRAME_LIMIT } } },
+}
+
+/** What the calls in flight get when the core closed the socket on a frame too large. */
+const FRAME_REFUSED: ErrorInfo = {
+  code: 'TOO_LARGE',
+  message: `The Fieldline core refused a message larger than ${FRAME_LIMIT} and closed the connection. Nothing in it was carried out.`,
+  details: { ref: { key: 'errors.frameRefused', params: { max: FRAME_LIMIT } } },
 }
 
 /**
@@ -52,6 +72,7 @@ export class WsBridge implements FieldlineApi {
   readonly #listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>()
   readonly #reconnectListeners = new Set<() => void>()
+  readonly #refusedListeners = new Set<(error: ErrorInfo) => void>()
   #socket: WebSocket | null = null
   #nextId = 1
   #attempt = 0
@@ -79,12 +100,19 @@ export class WsBridge implements FieldlineApi {
     return () => this.#reconnectListeners.delete(listener)
   }
 
+  /** The core closed the socket because a frame was too large (the operator should be told: every call in flight failed). */
+  onRefused(listener: (error: ErrorInfo) => void): () => void {
+    this.#refusedListeners.add(listener)
+    return () => this.#refusedListeners.delete(listener)
+  }
+
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>> {
     if (this.#url === null) {
       return Promise.resolve(failure('FORBIDDEN', 'This page was opened without its session token.'))
     }
     const id = this.#nextId++
     const frame = JSON.stringify({ type: 'invoke', id, channel, input })
+    if (exceedsBytes(frame, MAX_FRAME_BYTES) !== undefined) return Promise.resolve({ ok: false, error: FRAME_TOO_LARGE })
     return new Promise<Result<Output<C>>>((resolve) => {
       this.#pending.set(id, { channel, resolve: resolve as (result: Result<unknown>) => void })
       if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(frame)
@@ -125,10 +153,12 @@ export class WsBridge implements FieldlineApi {
     socket.onmessage = (message: MessageEvent) => {
       if (typeof message.data === 'string') this.#receive(message.data)
     }
-    socket.onclose = () => {
+    socket.onclose = (event: CloseEvent) => {
       if (this.#socket !== socket) return
       this.#socket = null
-      this.#failPending()
+      const tooBig = event.code === CLOSE_TOO_BIG
+      this.#failPending(tooBig ? FRAME_REFUSED : { code: 'NETWORK', message: 'The connection to the Fieldline core was lost.' })
+      if (tooBig) for (const l of this.#refusedListeners) l(FRAME_REFUSED)
       this.#setStatus('reconnecting')
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.#attempt)
       this.#attempt++
@@ -138,11 +168,11 @@ export class WsBridge implements FieldlineApi {
   }
 
   /** A call whose answer may never come must not hang the UI: it fails and the operator can retry. */
-  #failPending(): void {
+  #failPending(error: ErrorInfo): void {
     const pending = [...this.#pending.values()]
     this.#pending.clear()
     this.#outbox = []
-    for (const p of pending) p.resolve(failure('NETWORK', 'The connection to the Fieldline core was lost.'))
+    for (const p of pending) p.resolve({ ok: false, error })
   }
 
   #receive(text: string): void {

@@ -1,5 +1,5 @@
 import type { ErrorInfo, Device, DeviceKey, Diagnostic } from '../../../../src-shared/contract'
-import { MAX_CONFIG_CHARS } from '../../../../src-shared/contract'
+import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { toBridgeError } from '../errors'
@@ -45,7 +45,7 @@ export class ConfigDocument {
   }
 
   static tooLarge(text: string): boolean {
-    return text.length > MAX_CONFIG_CHARS
+    return exceedsBytes(text, MAX_CONFIG_BYTES) !== undefined
   }
 
   /** Called for each change the operator makes (not for text the app puts in the editor). */
@@ -57,8 +57,8 @@ export class ConfigDocument {
       this.#saveDraft.cancel()
       this.error = {
         code: 'TOO_LARGE',
-        message: `The configuration is larger than ${MAX_CONFIG_CHARS} characters.`,
-        details: { ref: { key: 'errors.configTooLarge', params: { max: `${MAX_CONFIG_CHARS / 1024 / 1024} MB` } } },
+        message: `The configuration is larger than ${megabytes(MAX_CONFIG_BYTES)}.`,
+        details: { ref: { key: 'errors.configTooLarge', params: { max: megabytes(MAX_CONFIG_BYTES) } } },
       }
       return
     }

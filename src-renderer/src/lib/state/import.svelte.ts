@@ -1,10 +1,13 @@
 import type { ErrorInfo, ImportReport } from '../../../../src-shared/contract'
-import { MAX_IMPORT_CHUNK_CHARS } from '../../../../src-shared/contract'
+import { MAX_IMPORT_CHUNK_BYTES } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
-/** Well under the contract's hard cap, so one call stays short and progress moves smoothly. */
-const CHUNK_CHARS = Math.min(256 * 1024, MAX_IMPORT_CHUNK_CHARS)
+/**
+ * Well under the contract's hard cap, so one call stays short and progress moves smoothly: a UTF-16 code unit is
+ * at most three bytes of UTF-8, so a quarter of the cap in characters always fits.
+ */
+const CHUNK_CHARS = MAX_IMPORT_CHUNK_BYTES / 4
 
 type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
 

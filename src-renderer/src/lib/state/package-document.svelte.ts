@@ -1,5 +1,6 @@
 import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
-import { MAX_PACKAGE_TEXT, type PackageSummary } from '../../../../src-shared/models/packages'
+import type { PackageSummary } from '../../../../src-shared/models/packages'
+import { exceedsBytes, MAX_EDITOR_TEXT_BYTES } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { tooLargeError } from '../dm-packages'
@@ -39,10 +40,11 @@ export class PackageDocument {
     this.#text = text
     this.dirty = true
     this.rejected = false
-    if (text.length > MAX_PACKAGE_TEXT) {
+    const bytes = exceedsBytes(text, MAX_EDITOR_TEXT_BYTES)
+    if (bytes !== undefined) {
       // The bridge would refuse it as malformed input; say what the core would say about its size instead.
       this.#validate.cancel()
-      this.error = tooLargeError(new TextEncoder().encode(text).length)
+      this.error = tooLargeError(bytes)
       return
     }
     this.error = null
@@ -50,7 +52,7 @@ export class PackageDocument {
   }
 
   async validateNow(text: string = this.#text): Promise<void> {
-    if (text.length > MAX_PACKAGE_TEXT) return
+    if (exceedsBytes(text, MAX_EDITOR_TEXT_BYTES) !== undefined) return
     const seq = ++this.#validateSeq
     const result = await api.invoke('packages:validate', { text })
     // A result for text the operator has since changed would put markers in the wrong places.
@@ -61,7 +63,7 @@ export class PackageDocument {
   /** Returns the saved summary, or null when the core refused (diagnostics or error say why). */
   async save(): Promise<PackageSummary | null> {
     const text = this.#text
-    if (text.length > MAX_PACKAGE_TEXT) return null
+    if (exceedsBytes(text, MAX_EDITOR_TEXT_BYTES) !== undefined) return null
     this.#validate.cancel()
     this.saving = true
     this.error = null

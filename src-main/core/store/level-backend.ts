@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module'
+
+/** The part of leveldown (LevelDB's Node binding) that PouchDB's adapter calls to write. */
+interface LevelDown {
+  _put(key: unknown, value: unknown, options: object, callback: (error?: Error) => void): void
+  _del(key: unknown, options: object, callback: (error?: Error) => void): void
+  _batch(operations: unknown[], options: object, callback: (error?: Error) => void): void
+  _chainedBatch(): { _write(options: object, callback: (error?: Error) => void): void }
+}
+export type LevelDownFactory = ((location: string) => LevelDown) & { destroy: (location: string, callback: (error?: Error) => void) => void }
+
+/**
+ * The leveldown PouchDB itself depends on (resolved from PouchDB's own location, so it is the same build and
+ * version as the adapter expects; the project does not depend on leveldown directly).
+ */
+const fromPouch = createRequire(createRequire(import.meta.url).resolve('pouchdb'))
+const leveldown = fromPouch('leveldown') as LevelDownFactory
+
+export interface BackendSwitches {
+  /** Every write is synced to the disk before it is acknowledged (LevelDB's `sync`: fdatasync of its log). */
+  durable: boolean
+  /** Set once a read-only copy is open: every write is refused, with an error the dispatcher names. */
+  readOnly: boolean
+}
+
+function refused(callback: (error?: Error) => void): void {
+  process.nextTick(callback, Object.assign(new Error('The workspace is open read-only: its data folder cannot be written'), { code: 'EROFS' }))
+}
+
+/**
+ * leveldown with Fieldline's write rules, passed to PouchDB as its `db`. PouchDB's LevelDB adapter never passes
+ * write options down (it calls `batch(ops, callback)`), so without this LevelDB acknowledges a write once it is in
+ * the operating system's cache: safe from a killed process, lost in a power cut. With `durable`, each acknowledged
+ * write (one PouchDB call: a change and its audit entry, or an import batch of 500 devices) is synced first, and
+ * LevelDB groups writes that arrive together into one sync.
+ */
+export function levelBackend(switches: BackendSwitches): LevelDownFactory {
+  // PouchDB keys its open databases by this function's name and the location.
+  const fieldlineLeveldown = (location: string): LevelDown => {
+    const db = leveldown(location)
+    const put = db._put.bind(db)
+    const del = db._del.bind(db)
+    const batch = db._batch.bind(db)
+    const chained = db._chainedBatch.bind(db)
+    const options = (given: object) => (switches.durable ? { ...given, sync: true } : given)
+    db._put = (key, value, given, callback) => (switches.readOnly ? refused(callback) : put(key, value, options(given), callback))
+    db._del = (key, given, callback) => (switches.readOnly ? refused(callback) : del(key, options(given), callback))
+    db._batch = (operations, given, callback) => (switches.readOnly ? refused(callback) : batch(operations, options(given), callback))
+    db._chainedBatch = () => {
+      const chain = chained()
+      const write = chain._write.bind(chain)
+      chain._write = (given, callback) => (switches.readOnly ? refused(callback) : write(options(given), callback))
+      return chain
+    }
+    return db
+  }
+  return Object.assign(fieldlineLeveldown, { destroy: leveldown.destroy })
+}

@@ -1,0 +1,213 @@
+/**
+ * Serve mode probed as an attacker would, against a real `fieldline serve` process: malformed request lines and
+ * upgrade targets, foreign Host and Origin headers, oversized, binary and malformed frames, unknown channels,
+ * requests that trickle in, symbolic links in the static folder, and a flood of refused upgrades. After every probe
+ * the process must still be running and still answer.
+ */
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { connect as connectTcp } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { MAX_FRAME_BYTES } from '../../src-shared/models/limits'
+import { tempDir } from '../helpers/core'
+import { invoke, placeholderRenderer, startServeChild, type ServeChild } from '../helpers/serve-process'
+
+interface RawAnswer {
+  status: number | null
+  headers: Record<string, string>
+  /** Whether the server closed the connection (as opposed to the probe giving up). */
+  closed: boolean
+}
+
+/** Sends bytes as they are (no client library tidies them up) and reads the answer until the server closes. */
+function raw(port: number, request: string | Buffer, waitMs = 8000): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1')
+    let text = ''
+    const finish = (closed: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      const [head = ''] = text.split('\r\n\r\n')
+      const [statusLine = '', ...lines] = head.split('\r\n')
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(statusLine)
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
+      resolve({ status: status ? Number(status[1]) : null, headers, closed })
+    }
+    const timer = setTimeout(() => finish(false), waitMs)
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
+    socket.on('close', () => finish(true))
+    socket.on('error', () => finish(true))
+    socket.write(request)
+  })
+}
+
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+function upgrade(target: string, headers: Record<string, string>): string {
+  const lines = [`GET ${target} HTTP/1.1`, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)]
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
+
+function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code: number) => resolve(code)))
+}
+
+describe('serve mode under probing', () => {
+  let serve: ServeChild
+  let dir: string
+  let cleanup: () => Promise<void>
+  let host: string
+  let nextId = 1
+
+  /** The process still runs and still carries a call. */
+  async function stillServing(): Promise<void> {
+    expect(serve.alive(), serve.stderr()).toBe(true)
+    const ws = await serve.connect()
+    expect(await invoke(ws, nextId++, 'app:info', {})).toMatchObject({ ok: true })
+    ws.close()
+  }
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    const renderer = await placeholderRenderer(dir)
+    await mkdir(join(renderer, 'assets'))
+    await writeFile(join(renderer, 'assets', 'app.js'), 'export {}')
+    await writeFile(join(dir, 'outside.txt'), 'not for you')
+    await mkdir(join(dir, 'outside-dir'))
+    await writeFile(join(dir, 'outside-dir', 'file.txt'), 'not for you either')
+    await symlink(join(dir, 'outside.txt'), join(renderer, 'leak.txt'))
+    await symlink(join(dir, 'outside-dir'), join(renderer, 'linked'))
+    serve = await startServeChild(join(dir, 'data'), renderer)
+    host = `127.0.0.1:${serve.port}`
+  })
+  afterAll(async () => {
+    expect(await serve.stop()).toBe(0)
+    await cleanup()
+  })
+
+  // First, so that no other probe's refusal shares its counting windows.
+  it('logs a flood of refused upgrades once a second with a count, not line by line', async () => {
+    const log = join(dir, 'data', 'logs', 'fieldline.log')
+    const before = (await readFile(log, 'utf8')).length
+    const origin = `http://${'o'.repeat(8000)}.example`
+    const FLOOD = 300
+    await Promise.all(Array.from({ length: FLOOD }, () => raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: origin }))))
+    // Every refusal is accounted for: the lines at once plus the counts written each second.
+    let lines: { msg: string; repeated?: number; origin?: string }[] = []
+    for (let waited = 0; ; waited += 100) {
+      const text = (await readFile(log, 'utf8')).slice(before)
+      lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as (typeof lines)[number]).filter((l) => l.msg.startsWith('serve: refused a connection'))
+      const counted = lines.reduce((sum, l) => sum + (l.repeated ?? 1), 0)
+      if (counted >= FLOOD || waited > 10_000) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(lines.reduce((sum, l) => sum + (l.repeated ?? 1), 0)).toBe(FLOOD)
+    expect(lines.length).toBeLessThanOrEqual(15)
+    // The 8 KB Origin is logged by its start and its length.
+    for (const l of lines) expect(l.origin!.length).toBeLessThan(200)
+    expect((await readFile(log, 'utf8')).length - before).toBeLessThan(20_000)
+    await stillServing()
+  })
+
+  it('answers an upgrade to // (or any target that is not /ipc) with 404 and lives', async () => {
+    for (const target of ['//', '//evil.example:1/ipc', '/ipc/', 'http://evil.example/ipc', '*']) {
+      const answer = await raw(serve.port, upgrade(target, { Host: host, Origin: serve.origin }))
+      expect(answer.status, target).toBe(404)
+    }
+    await stillServing()
+  })
+
+  it('answers malformed HTTP with 400 and lives', async () => {
+    expect((await raw(serve.port, `GET /%E0%A4%A HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status).toBe(400)
+    expect((await raw(serve.port, '\u0000\u0001\u0002 garbage\r\n\r\n')).status).toBe(400)
+    expect((await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nBad Header\r\n\r\n`)).status).toBe(400)
+    expect((await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`)).status).toBe(431)
+    await stillServing()
+  })
+
+  it('refuses a Host that is not 127.0.0.1 or localhost on its port, for pages and upgrades alike', async () => {
+    expect((await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status).toBe(200)
+    expect((await raw(serve.port, `GET / HTTP/1.1\r\nHost: localhost:${serve.port}\r\nConnection: close\r\n\r\n`)).status).toBe(200)
+    for (const bad of ['evil.example', `evil.example:${serve.port}`, `127.0.0.1:${serve.port + 1}`, '127.0.0.1', `127.0.0.1.nip.io:${serve.port}`]) {
+      expect((await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${bad}\r\nConnection: close\r\n\r\n`)).status, bad).toBe(403)
+      const up = await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: bad, Origin: serve.origin }))
+      expect(up.status, bad).toBe(403)
+    }
+    // Same token and origin, the right Host: the upgrade goes through, under either name.
+    expect((await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: serve.origin }), 500)).status).toBe(101)
+    expect((await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: `localhost:${serve.port}`, Origin: `http://localhost:${serve.port}` }), 500)).status).toBe(101)
+    await stillServing()
+  })
+
+  it('refuses foreign and huge Origins before any handler runs', async () => {
+    for (const origin of ['http://evil.example', `http://127.0.0.1:${serve.port + 1}`, 'null', `http://${'a'.repeat(8000)}.example`]) {
+      expect((await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: origin }))).status).toBe(403)
+    }
+    await stillServing()
+  })
+
+  it('sends the security headers with error answers as with pages', async () => {
+    const page = await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+    const expected = ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cross-origin-opener-policy']
+    for (const name of expected) expect(page.headers[name], name).toBeTruthy()
+    const errors = {
+      404: `GET /missing.js HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      405: `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      400: `GET /%E0%A4%A HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      403: `GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`,
+    }
+    for (const [status, request] of Object.entries(errors)) {
+      const answer = await raw(serve.port, request)
+      expect(answer.status).toBe(Number(status))
+      for (const name of expected) expect(answer.headers[name], `${status} ${name}`).toBe(page.headers[name])
+    }
+    const refusedUpgrade = await raw(serve.port, upgrade('/ipc', { Host: host, Origin: serve.origin }))
+    expect(refusedUpgrade.status).toBe(401)
+    expect(refusedUpgrade.headers['content-security-policy']).toBe(page.headers['content-security-policy'])
+  })
+
+  it('does not follow symbolic links out of the static folder', async () => {
+    expect((await fetch(`${serve.origin}/assets/app.js`)).status).toBe(200)
+    for (const path of ['/leak.txt', '/linked/file.txt', '/linked/']) {
+      const r = await fetch(`${serve.origin}${path}`)
+      expect(r.status, path).toBe(404)
+      expect(await r.text()).not.toContain('not for you')
+    }
+  })
+
+  it('closes a socket that sends a frame over the limit with 1009, and lives', async () => {
+    const ws = await serve.connect()
+    const closed = closeCode(ws)
+    ws.send(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20).toString())
+    expect(await closed).toBe(1009)
+    await stillServing()
+  })
+
+  it('closes on binary frames (1003) and malformed JSON (1007), answers unknown channels, and lives', async () => {
+    const binary = await serve.connect()
+    const binaryClosed = closeCode(binary)
+    binary.send(Buffer.from([1, 2, 3]))
+    expect(await binaryClosed).toBe(1003)
+    for (const text of ['{', 'null', '[]', '{"type":"invoke","id":"1","channel":"app:info"}', '{"type":"invoke","id":1.5,"channel":"app:info"}', '\u0000']) {
+      const ws = await serve.connect()
+      const closed = closeCode(ws)
+      ws.send(text)
+      expect(await closed, text).toBe(1007)
+    }
+    const ws = await serve.connect()
+    expect(await invoke(ws, 1, 'no:such', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } })
+    expect(await invoke(ws, 2, '__proto__', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } })
+    expect(await invoke(ws, 3, 'devices:add', { typeId: 'a', deviceId: 'b', metadata: JSON.parse('{"__proto__": {"x": 1}}') as unknown })).toMatchObject({ ok: expect.any(Boolean) })
+    ws.close()
+    await stillServing()
+  })
+
+  it('closes requests that trickle in (slowloris) within seconds, and lives', async () => {
+    // Headers that never end, and a connection that never says anything: both are closed by the server itself.
+    const [partial, silent] = await Promise.all([raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: 1\r\n`, 20_000), raw(serve.port, '', 20_000)])
+    expect(partial).toMatchObject({ closed: true, status: 408 })
+    expect(silent.closed).toBe(true)
+    await stillServing()
+  })
+
+})
