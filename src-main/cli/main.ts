@@ -8,7 +8,9 @@ import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
-import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
+import { isAppError } from '../core/common/errors'
+import { redactUrlsIn } from '../core/common/redact-url'
+import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
 
 // `fieldline … | head` closes the pipe early: that is the reader being done, not a failure.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -67,8 +69,9 @@ try {
     process.stderr.write(`${e.message}\n`)
     process.exitCode = e.exitCode
   } else {
-    const message = e instanceof Error ? e.message : String(e)
+    // Whatever escaped a command may quote a URL an operator typed, credentials and all.
+    const message = redactUrlsIn(e instanceof Error ? e.message : String(e))
     process.stderr.write(`fieldline: ${message}\n`)
-    process.exitCode = EXIT.failed
+    process.exitCode = isAppError(e) ? exitCodeFor(e.code) : EXIT.failed
   }
 }

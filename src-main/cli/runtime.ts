@@ -17,6 +17,10 @@ export class CliError extends Error {
 /** Errors that mean "what you gave me is wrong", as opposed to "it did not work". */
 const INPUT_CODES = new Set(['VALIDATION', 'TOO_LARGE', 'CONFLICT', 'UNKNOWN_CHANNEL'])
 
+export function exitCodeFor(code: string): number {
+  return INPUT_CODES.has(code) ? EXIT.usage : EXIT.failed
+}
+
 export interface Runtime {
   core: Core
   json: boolean
@@ -39,7 +43,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
       const { error } = result
       const lines = [`fieldline: ${error.message}`]
       for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic('<input>', d)}`)
-      throw new CliError(lines.join('\n'), INPUT_CODES.has(error.code) ? EXIT.usage : EXIT.failed)
+      throw new CliError(lines.join('\n'), exitCodeFor(error.code))
     },
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

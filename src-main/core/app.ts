@@ -4,6 +4,7 @@ import { EventBus } from './common/events'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
 import { createLogger, type Logger } from './log/logger'
+import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
 import { DeviceIndex } from './store/devices.store'
 import { readSettings, writeSettings } from './store/settings.store'
@@ -63,7 +64,7 @@ function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const logger = options.logger ?? createLogger(options.dataDir)
+  const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
   const workspace = await openWorkspace(options.dataDir)
   const { db } = workspace
   const bus = new EventBus()
