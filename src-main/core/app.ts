@@ -73,6 +73,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
+  await imports.recover()
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
@@ -122,7 +123,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:saveDraft': (input) => devices.saveDraft(input),
     'devices:discardDraft': (input) => devices.discardDraft(input),
     'import:start': (input, ctx) => imports.start(input, ctx),
-    'import:chunk': (input) => imports.chunk(input.jobId, input.text),
+    'import:chunk': (input) => imports.chunk(input.jobId, input.data),
     'import:finish': (input) => imports.finish(input.jobId),
     'import:cancel': (input) => imports.cancel(input.jobId),
     'audit:list': (input) => listAudit(db, input),

@@ -7,13 +7,22 @@ import { AppError } from './errors'
  */
 interface KeyedParams {
   messageKey?: unknown
+  /** Values the translated message needs besides the field (a limit, the offending key). */
+  messageParams?: unknown
   urgent?: unknown
 }
 
-function keyOf(issue: z.core.$ZodIssue): { key: string; urgent: boolean } | undefined {
+type MessageParams = Record<string, string | number>
+
+function isMessageParams(value: unknown): value is MessageParams {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number')
+}
+
+function keyOf(issue: z.core.$ZodIssue): { key: string; urgent: boolean; params: MessageParams } | undefined {
   if (issue.code !== 'custom') return undefined
   const params = issue.params as KeyedParams | undefined
-  return typeof params?.messageKey === 'string' ? { key: params.messageKey, urgent: params.urgent === true } : undefined
+  if (typeof params?.messageKey !== 'string') return undefined
+  return { key: params.messageKey, urgent: params.urgent === true, params: isMessageParams(params.messageParams) ? params.messageParams : {} }
 }
 
 /**
@@ -27,6 +36,6 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, wha
   const plain = issues.map(({ path, message }) => ({ path, message }))
   const text = `Invalid ${what}: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`
   const chosen = issues.find((i) => i.keyed?.urgent) ?? (issues.length === 1 && issues[0]?.keyed ? issues[0] : undefined)
-  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.path } } : { key: 'errors.invalidInput' }
+  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.path, ...chosen.keyed.params } } : { key: 'errors.invalidInput' }
   throw AppError.withRef('VALIDATION', text, ref, { issues: plain })
 }
