@@ -1,6 +1,7 @@
 import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
+import { openProgressReporter } from './open-progress'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -33,7 +34,7 @@ export interface Runtime {
 export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
   // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment })
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, onOpenProgress: openProgressReporter(process.stderr) })
   return {
     core,
     json,

@@ -35,7 +35,18 @@ export interface CoreOptions {
   now?: () => Date
   /** Email from FIELDLINE_SMTP_URL / FIELDLINE_SENDGRID_* variables instead of the saved settings (CLI scripts). */
   mailFromEnvironment?: boolean
+  /** Hears how far opening the workspace has got (the device list is read whole: long for a million devices). */
+  onOpenProgress?: (progress: OpenProgress) => void
 }
+
+export interface OpenProgress {
+  devices: number
+  elapsedMs: number
+  done: boolean
+}
+
+/** Opening for longer than this is worth a log line; and one more every interval while it lasts. */
+const SLOW_OPEN_LOG_MS = 5000
 
 export interface Core {
   dispatcher: Dispatcher
@@ -69,7 +80,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const { db } = workspace
   const bus = new EventBus()
   const index = new DeviceIndex()
-  await index.load(db)
+  const openedAt = Date.now()
+  let loggedAt = openedAt
+  const opening = (devices: number, done: boolean) => {
+    const now = Date.now()
+    options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done })
+    if (now - loggedAt >= SLOW_OPEN_LOG_MS || (done && now - openedAt >= SLOW_OPEN_LOG_MS)) {
+      loggedAt = now
+      logger.info({ devices, ms: now - openedAt, done }, done ? 'workspace opened' : 'opening the workspace: reading the device list')
+    }
+  }
+  await index.load(db, undefined, (devices) => opening(devices, false))
+  opening(index.size, true)
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
