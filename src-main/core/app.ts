@@ -123,17 +123,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onChange: (what) => bus.emit(what === 'settings' ? 'mail:changed' : 'team:changed', {}),
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
-  const vault = createVaultService(options.vault, async (entry) => {
-    await appendAudit(db, { actor: 'operator', ...entry })
+  const vault = createVaultService(options.vault, async (entry, actor) => {
+    await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
   })
 
   const handlers: Handlers = {
     'app:info': () => ({ version: pkg.version, mode: options.mode === 'electron' ? 'electron' : 'serve', dataDir: options.dataDir, node: process.versions.node }),
     'settings:get': () => readSettings(db),
-    'settings:set': async (patch) => {
-      const next = await writeSettings(db, patch)
+    'settings:set': async (patch, ctx) => {
+      const next = await writeSettings(db, patch, ctx.actor)
       bus.emit('settings:changed', next)
+      bus.emit('audit:changed', {})
       return next
     },
     'devices:list': (input) => devices.list(input),
@@ -143,14 +144,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:validateConfig': (input) => devices.validateConfig(input.text),
     'devices:saveConfig': (input, ctx) => devices.saveConfig(input, ctx),
     'devices:saveDraft': (input) => devices.saveDraft(input),
-    'devices:discardDraft': (input) => devices.discardDraft(input),
+    'devices:discardDraft': (input, ctx) => devices.discardDraft(input, ctx),
     'import:start': (input, ctx) => imports.start(input, ctx),
     'import:chunk': (input) => imports.chunk(input.jobId, input.data),
     'import:finish': (input) => imports.finish(input.jobId),
     'import:cancel': (input) => imports.cancel(input.jobId),
     'audit:list': (input) => listAudit(db, input),
-    'vault:setSecret': (input) => vault.setSecret(input.profileId, input.field, input.value),
-    'vault:clearSecret': (input) => vault.clearSecret(input.profileId, input.field),
+    'vault:setSecret': (input, ctx) => vault.setSecret(input.profileId, input.field, input.value, ctx.actor),
+    'vault:clearSecret': (input, ctx) => vault.clearSecret(input.profileId, input.field, ctx.actor),
     'vault:isSet': (input) => vault.isSet(input.profileId, input.field),
     'profiles:list': async (input) => ({ items: await profiles.list(input.extension) }),
     'profiles:save': (input, ctx) => profiles.save(input, ctx),
@@ -187,12 +188,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
     'platform:status': () => ({ items: links.states() }),
     'mbed:status': () => mbed.status(),
-    'mbed:start': (input) => mbed.start(input),
-    'mbed:stop': () => mbed.stop(),
+    'mbed:start': (input, ctx) => mbed.start(input, ctx),
+    'mbed:stop': (_input, ctx) => mbed.stop(ctx),
     'mbed:verify': (input) => mbed.verify(input),
     'mbed:endpoints': (input) => mbed.endpoints(input),
     'mbed:import': (input, ctx) => mbed.import(input, ctx),
-    'mbed:sendCommand': (input) => mbed.sendCommand(input),
+    'mbed:sendCommand': (input, ctx) => mbed.sendCommand(input, ctx),
     'mbed:commands': () => mbed.commands(),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }

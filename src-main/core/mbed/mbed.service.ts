@@ -11,13 +11,14 @@
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
-import { AppError } from '../common/errors'
+import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
+import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
 import { createMbedBridge, listEndpointsWithResources, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
@@ -48,6 +49,12 @@ interface Active {
 function profileId(doc: ProfileDoc): string {
   return doc._id.split(':').slice(2).join(':')
 }
+
+/** Who acts when a caller names no one: the dispatcher's own default. */
+const CONSOLE: CallContext = { actor: 'operator' }
+
+/** A console command's payload (base64) is kept in its audit entry up to this length; longer ones by length only. */
+const AUDITED_PAYLOAD = 4096
 
 const IDLE_COUNTERS: MbedBridgeCounters = {
   notifications: 0,
@@ -105,6 +112,12 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle' }, link: { state: 'idle', insecure: false } }
   }
 
+  /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */
+  async function audited(ctx: CallContext, action: string, target: string, after: Record<string, unknown>, outcome: 'ok' | 'failed' = 'ok', detail?: string): Promise<void> {
+    await appendAudit(db, { actor: ctx.actor, action, target: `mbed/${target}`, outcome, after, ...(detail ? { detail } : {}) })
+    bus.emit('audit:changed', {})
+  }
+
   function requireActive(): Active {
     if (!active) throw AppError.withRef('VALIDATION', 'Start the mbed bridge first', { key: 'mbed.notRunning' })
     return active
@@ -126,12 +139,14 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     },
 
     /** Starts the bridge of the named (or default) mbed profile; a bridge of another profile is stopped first. */
-    start(input: { profileId?: string | undefined }): Promise<MbedBridgeStatus> {
+    start(input: { profileId?: string | undefined }, ctx: CallContext = CONSOLE): Promise<MbedBridgeStatus> {
       return serial(async () => {
         const p = await profile(input.profileId)
         const id = profileId(p.doc)
         if (active && active.profileId === id && active.bridge.state !== 'failed' && active.bridge.state !== 'stopped') return active.bridge.status()
-        await stopActive()
+        const replaced = active?.profileId
+        const undelivered = await stopActive()
+        if (replaced !== undefined) await audited(ctx, 'mbed.bridge.stop', replaced, { undelivered })
         const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
         const link = await links.linkFor(platformDoc)
         const client = clientFor(p.settings, p.accessKey)
@@ -151,13 +166,17 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
           // Keep the failed bridge so its state and reason stay visible; the next start replaces it.
           logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
         }
-        return bridge.status()
+        const status = bridge.status()
+        await audited(ctx, 'mbed.bridge.start', id, { state: status.state }, status.state === 'failed' ? 'failed' : 'ok', status.reason?.message)
+        return status
       })
     },
 
-    stop(): Promise<Out<'mbed:stop'>> {
+    stop(ctx: CallContext = CONSOLE): Promise<Out<'mbed:stop'>> {
       return serial(async () => {
+        const stopped = active?.profileId
         const undelivered = await stopActive()
+        if (stopped !== undefined) await audited(ctx, 'mbed.bridge.stop', stopped, { undelivered })
         return { status: idleStatus(), undelivered }
       })
     },
@@ -196,8 +215,29 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
       })
     },
 
-    async sendCommand(input: SendCommandInput): Promise<MbedCommandView> {
-      return requireActive().bridge.sendCommand(input)
+    /**
+     * A command sent from the console acts on a device: it is audited, sent or not (the payload itself when it is
+     * short, its length always).
+     */
+    async sendCommand(input: SendCommandInput, ctx: CallContext = CONSOLE): Promise<MbedCommandView> {
+      const payload = input.payload ?? ''
+      const entry = {
+        actor: ctx.actor,
+        action: 'mbed.command.send',
+        target: `${input.deviceId}/${input.resourceId}`,
+        after: { method: input.method, payloadLength: payload.length, ...(payload.length <= AUDITED_PAYLOAD ? { payload } : {}) },
+      }
+      let view: MbedCommandView
+      try {
+        view = await requireActive().bridge.sendCommand(input)
+      } catch (e) {
+        await appendAudit(db, { ...entry, outcome: 'failed', detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' }).catch(() => undefined)
+        bus.emit('audit:changed', {})
+        throw e
+      }
+      await appendAudit(db, { ...entry, outcome: view.state === 'failed' ? 'failed' : 'ok', after: { ...entry.after, commandId: view.id, state: view.state }, ...(view.error ? { detail: view.error } : {}) })
+      bus.emit('audit:changed', {})
+      return view
     },
 
     commands(): Out<'mbed:commands'> {
