@@ -150,7 +150,7 @@ export const mbedChannels = {
     }),
   },
   'mbed:endpoints': { input: profileRef.extend({ type: z.string().max(64).optional() }), output: z.object({ items: z.array(mbedEndpointSchema) }) },
-  'mbed:import': { input: profileRef.extend({ names: z.array(z.string()).max(10_000).optional() }), output: mbedImportReportSchema },
+  'mbed:import': { input: profileRef.extend({ names: z.array(z.string().max(64)).max(10_000).optional() }).strict(), output: mbedImportReportSchema },
   'mbed:sendCommand': {
     input: z.object({ method: z.enum(['PUT', 'POST']), deviceId: z.string().min(1).max(64), resourceId: z.string().min(1).max(254), payload: z.string().max(180_000).optional() }),
     output: mbedCommandViewSchema,
