@@ -7,6 +7,8 @@
  */
 import type { z } from 'zod'
 import { channels, CHANNEL_NAMES, type ChannelName } from '../../src-shared/contract'
+// The mbed peer's seeded generator (mulberry32): the same draw on every machine, so a failing payload can be found again.
+import { prng } from '../peers/mbed/registry'
 
 type Def = { type: string; [k: string]: unknown }
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def
@@ -14,18 +16,6 @@ const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._z
 function maxLengthOf(s: z.ZodType): number | undefined {
   const checks = (defOf(s).checks ?? []) as { _zod: { def: { check: string; maximum?: number } } }[]
   return checks.find((c) => c._zod.def.check === 'max_length')?._zod.def.maximum
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing payload can be found again from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Strings tried, in order, until one passes a string schema (ids, dates, addresses, URLs, base64, free text). */
@@ -231,7 +221,7 @@ export function contractPayloads(): { payloads: FuzzPayload[]; noBase: ChannelNa
 
 /** `count` payloads drawn with `seed`: each channel's in a shuffled order, the channels in turn, so a small count still reaches every one. */
 export function samplePayloads(all: FuzzPayload[], count: number, seed: number): FuzzPayload[] {
-  const random = seeded(seed)
+  const random = prng(seed)
   const byChannel = new Map<ChannelName, FuzzPayload[]>()
   for (const p of all) byChannel.set(p.channel, [...(byChannel.get(p.channel) ?? []), p])
   const shuffled = (list: FuzzPayload[]) => {
