@@ -95,7 +95,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
-  await imports.recover()
+  // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
+  // waits for a start that can write it.
+  await imports.recover().catch((e: unknown) => logger.warn({ err: e }, 'an interrupted import could not be recorded yet'))
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })

@@ -39,6 +39,8 @@ describe('URL credentials are never echoed', () => {
     let deep: unknown = 'https://u:p@h'
     for (let i = 0; i < 100_000; i++) deep = [deep]
     expect(() => redactUrlsDeep(deep)).not.toThrow()
+    const when = new Date(0)
+    expect(redactUrlsDeep({ when, bytes: Buffer.from('https://u:p@h') })).toEqual({ when, bytes: Buffer.from('https://u:p@h') })
     const error = Object.assign(new TypeError('Invalid URL'), { input: 'https://u:p@[' })
     expect(redactUrlsDeep({ err: error })).toMatchObject({ err: { type: 'TypeError', message: 'Invalid URL', input: 'https://***@[' } })
   })
@@ -60,7 +62,9 @@ describe('URL credentials are never echoed', () => {
     const log = redactingLogger(sink as never)
     log.warn({ broker: 'mqtt://u:s3cret@h', err: new Error('connect to https://u:s3cret@h failed') }, 'link to %s', 'ws://u:s3cret@h')
     log.info('plain https://u:s3cret@h')
+    log.error(new Error('to mqtt://u:s3cret@h'), 'failed')
     expect(JSON.stringify(lines)).not.toContain('s3cret')
-    expect(lines).toHaveLength(2)
+    expect(lines).toHaveLength(3)
+    expect(lines[2]![0]).toMatchObject({ err: { type: 'Error', message: 'to mqtt://***@h' } })
   })
 })

@@ -72,6 +72,9 @@ export function redactUrlsDeep(value: unknown, maxDepth = 64): unknown {
       stack.push({ source: Object.fromEntries(Object.entries(source)), target: plain, depth })
       return plain
     }
+    const proto = Object.getPrototypeOf(source) as unknown
+    // Dates, buffers and other class instances are not containers of text: they are kept as they are.
+    if (!Array.isArray(source) && proto !== Object.prototype && proto !== null) return source
     const target: Record<string, unknown> | unknown[] = Array.isArray(source) ? [] : {}
     stack.push({ source, target, depth })
     return target

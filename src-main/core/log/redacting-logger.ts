@@ -11,7 +11,9 @@ type Level = 'info' | 'warn' | 'error' | 'debug'
 export function redactingLogger(inner: Logger): Logger {
   const wrap = (level: Level) =>
     ((first: unknown, ...rest: unknown[]) => {
-      const args = [redactUrlsDeep(first), ...rest.map((r) => (typeof r === 'string' ? redactUrlsIn(r) : redactUrlsDeep(r)))]
+      // pino logs an Error given first under `err`; its redacted copy is a plain object, so it is put there by hand.
+      const head = first instanceof Error ? { err: redactUrlsDeep(first) } : typeof first === 'string' ? redactUrlsIn(first) : redactUrlsDeep(first)
+      const args = [head, ...rest.map((r) => (typeof r === 'string' ? redactUrlsIn(r) : redactUrlsDeep(r)))]
       ;(inner[level] as (...a: unknown[]) => void).apply(inner, args)
     }) as Logger[Level]
   return {
