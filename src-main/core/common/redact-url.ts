@@ -6,17 +6,31 @@
  */
 export const REDACTED_USERINFO = '***'
 
-/** Characters that end a URL inside free text. */
-function endsUrlInText(code: number): boolean {
-  // whitespace and control characters, quotes, angle brackets and the backtick
-  return code <= 0x20 || code === 0x22 || code === 0x27 || code === 0x3c || code === 0x3e || code === 0x60 || code === 0x7f
+/**
+ * Characters that end a URL's authority inside free text: the start of a path, query or fragment, quotes, angle
+ * brackets and control characters. A space does not: a mistyped password may hold one, and an address after it on
+ * the same line being hidden too costs less than a password shown.
+ */
+function endsAuthority(code: number): boolean {
+  return (
+    code < 0x20 ||
+    code === 0x7f ||
+    code === 0x2f || // /
+    code === 0x3f || // ?
+    code === 0x23 || // #
+    code === 0x5c || // \
+    code === 0x22 ||
+    code === 0x27 ||
+    code === 0x3c ||
+    code === 0x3e ||
+    code === 0x60
+  )
 }
 
 /**
- * Redacts the user-info of every URL found in `text` (a message, a log line). The user-info is everything between
- * `://` and the last `@` before the URL ends (whitespace, a quote or an angle bracket): URL parsers take the last
- * `@` of the authority, and a password may itself hold `@`, `/` or `:`. Redacting a path that contains `@` as well
- * is the price of never letting a password through.
+ * Redacts the user-info of every URL found in `text` (a message, a log line, a setting). The user-info is everything
+ * between `://` and the last `@` of the authority: URL parsers take the last `@`, and a password may itself hold `@`
+ * or `:`.
  */
 export function redactUrlsIn(text: string): string {
   let at = text.indexOf('://')
@@ -29,7 +43,7 @@ export function redactUrlsIn(text: string): string {
     let lastAt = -1
     while (end < text.length) {
       const code = text.charCodeAt(end)
-      if (endsUrlInText(code)) break
+      if (endsAuthority(code)) break
       if (code === 0x40) lastAt = end
       end++
     }
@@ -37,21 +51,10 @@ export function redactUrlsIn(text: string): string {
       out += `${text.slice(copied, start)}${REDACTED_USERINFO}`
       copied = lastAt
     }
-    at = text.indexOf('://', end)
+    // The authority stops at a '/', so the next '://' can begin inside it (its ':' scanned as a port separator).
+    at = text.indexOf('://', start)
   }
   return copied === 0 ? text : out + text.slice(copied)
-}
-
-/**
- * Redacts one value that is meant to be a URL (a setting, an environment variable), which may hold spaces when it
- * is mistyped: everything between `://` and the last `@` of the whole value goes.
- */
-export function redactUrl(url: string): string {
-  const start = url.indexOf('://')
-  if (start < 0) return url
-  const lastAt = url.lastIndexOf('@')
-  if (lastAt < start + 3) return url
-  return `${url.slice(0, start + 3)}${REDACTED_USERINFO}${url.slice(lastAt)}`
 }
 
 /**
