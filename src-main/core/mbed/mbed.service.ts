@@ -168,7 +168,8 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
         }
         const status = bridge.status()
         await audited(ctx, 'mbed.bridge.start', id, { state: status.state }, status.state === 'failed' ? 'failed' : 'ok', status.reason?.message)
-        return status
+        // As it is now: the state may have moved on (and been pushed as 'mbed:state') while the entry was written.
+        return bridge.status()
       })
     },
 
@@ -227,9 +228,10 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
         target: `${input.deviceId}/${input.resourceId}`,
         after: { method: input.method, payloadLength: payload.length, ...(payload.length <= AUDITED_PAYLOAD ? { payload } : {}) },
       }
+      const { bridge } = requireActive()
       let view: MbedCommandView
       try {
-        view = await requireActive().bridge.sendCommand(input)
+        view = await bridge.sendCommand(input)
       } catch (e) {
         await appendAudit(db, { ...entry, outcome: 'failed', detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' }).catch(() => undefined)
         bus.emit('audit:changed', {})
@@ -237,7 +239,9 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
       }
       await appendAudit(db, { ...entry, outcome: view.state === 'failed' ? 'failed' : 'ok', after: { ...entry.after, commandId: view.id, state: view.state }, ...(view.error ? { detail: view.error } : {}) })
       bus.emit('audit:changed', {})
-      return view
+      // The device may have answered while the entry was written: the answer is the command as it is now, not as it
+      // was sent (an older view arriving after the 'mbed:command' event would turn an answered command back to pending).
+      return bridge.commands().find((c) => c.id === view.id) ?? view
     },
 
     commands(): Out<'mbed:commands'> {
