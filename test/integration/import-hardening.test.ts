@@ -137,8 +137,12 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(report).toMatchObject({ added: 1234 })
     const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
     expect(trail.map((e) => e.action)).toEqual(['devices.import.start', 'devices.import.batch', 'devices.import.batch', 'devices.import.batch', 'devices.import'])
-    const listed = trail.flatMap((e) => ((e.after as { devices?: string[] }).devices ?? []))
-    expect(new Set(listed).size).toBe(1234)
+    const batches = trail.filter((e) => e.action === 'devices.import.batch').map((e) => e.after as { added: number; rows: [number, number]; first: string; last: string })
+    expect(batches.map((b) => [b.added, b.rows, b.first, b.last])).toEqual([
+      [500, [2, 501], 'meter/b-0', 'meter/b-499'],
+      [500, [502, 1001], 'meter/b-500', 'meter/b-999'],
+      [234, [1002, 1235], 'meter/b-1000', 'meter/b-1233'],
+    ])
     expect(trail.at(-1)).toMatchObject({ outcome: 'ok', after: { rows: 1234, added: 1234, failed: 0 } })
   })
 })
