@@ -29,8 +29,9 @@ import {
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
 import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
-import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BYTES } from './models/limits'
+import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
+import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -40,7 +41,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
 
 /** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,36}$/
-export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
+export const deviceIdSchema = z.string().max(36).regex(DEVICE_ID_PATTERN, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
 
 const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
 export type DeviceKey = z.infer<typeof deviceKeySchema>
@@ -53,8 +54,6 @@ export const deviceSummarySchema = z.object({
   extensions: z.array(z.string()),
 })
 export type DeviceSummary = z.infer<typeof deviceSummarySchema>
-
-export const jsonValueSchema: z.ZodType<unknown> = z.unknown()
 
 export const deviceSchema = deviceSummarySchema.extend({
   metadata: z.record(z.string(), z.unknown()),
@@ -113,12 +112,14 @@ const pageInput = {
 
 /** Vault addressing: a secret belongs to a profile and names one of its fields. */
 const secretKeySchema = z.object({
-  profileId: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/),
-  field: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  profileId: z.string().max(120).regex(/^[A-Za-z0-9:._-]{1,120}$/),
+  field: z.string().max(64).regex(/^[A-Za-z0-9_-]{1,64}$/),
 })
 
 /** An editor's text (configuration, draft, package), limited in bytes so that it always fits in one serve-mode frame. */
 const editorTextSchema = byteLimitedString(MAX_EDITOR_TEXT_BYTES)
+/** Encodings an import file may be read with: UTF-8 unless the operator says Latin-1 (read as Windows-1252). */
+export const IMPORT_ENCODINGS = ['utf-8', 'latin1'] as const
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
 
@@ -130,7 +131,7 @@ export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
 const simTargetSchema = deviceKeySchema.extend({ carrier: controlCenterExtensionSchema.optional() })
 
 /** A cycle start date as the operator types it: YYYY-MM-DD, a real calendar date. */
-export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' })
+export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' }).max(10)
 
 /**
  * What a SIM panel shows: the carrier's data, or the last copy of it when the carrier cannot be reached
@@ -205,7 +206,7 @@ export const channels = {
     deviceKeySchema
       .extend({
         description: z.string().max(1000).default(''),
-        metadata: z.record(z.string(), z.unknown()).default({}),
+        metadata: jsonObjectSchema(METADATA_LIMITS, 'metadata').default({}),
       })
       .strict(),
     deviceSchema,
@@ -226,15 +227,16 @@ export const channels = {
   'devices:discardDraft': channel(deviceKeySchema.strict(), z.object({ discarded: z.boolean() })),
 
   'import:start': channel(
-    z.object({ fileName: z.string().min(1).max(255), format: z.enum(['csv', 'jsonl']).optional() }).strict(),
+    z.object({ fileName: z.string().min(1).max(255), format: z.enum(['csv', 'jsonl']).optional(), encoding: z.enum(IMPORT_ENCODINGS).optional() }).strict(),
     z.object({ jobId: z.string(), format: z.enum(['csv', 'jsonl']) }),
   ),
+  /** `data`: the next bytes of the file, base64; chunks may cut anywhere, even inside a character. */
   'import:chunk': channel(
-    z.object({ jobId: z.string(), text: byteLimitedString(MAX_IMPORT_CHUNK_BYTES) }).strict(),
+    z.object({ jobId: z.string().max(64), data: z.string().max(MAX_IMPORT_CHUNK_BASE64) }).strict(),
     z.object({ rows: z.number().int() }),
   ),
-  'import:finish': channel(z.object({ jobId: z.string() }).strict(), importReportSchema),
-  'import:cancel': channel(z.object({ jobId: z.string() }).strict(), z.object({ cancelled: z.boolean() })),
+  'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
+  'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
 
   'audit:list': channel(
     z.object(pageInput).strict(),
@@ -281,7 +283,7 @@ export const channels = {
       .strict(),
     actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() }),
   ),
-  'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().regex(/^\d{1,20}$/) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
+  'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(/^\d{1,20}$/) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
   'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), orangeSimViewSchema),
@@ -339,7 +341,7 @@ export const channels = {
       .extend({
         bundleId: dmIdentifierSchema,
         actionId: dmIdentifierSchema,
-        parameters: z.record(z.string().max(255), z.string().max(65_536)).default({}),
+        parameters: safeRecordSchema(z.string().max(255), z.string().max(65_536), 256).default({}),
         timeoutSeconds: z.number().int().min(1).max(600).default(30),
         platformProfile: z.string().max(48).optional(),
       })
@@ -365,7 +367,7 @@ export const channels = {
     }),
   ),
 
-  'shell:openExternal': channel(z.object({ url: z.string().url() }).strict(), z.object({ opened: z.boolean() })),
+  'shell:openExternal': channel(z.object({ url: z.string().max(2048).url() }).strict(), z.object({ opened: z.boolean() })),
 } as const
 
 export const events = {

@@ -10,8 +10,10 @@ import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { defaultDataDir } from './data-dir'
-import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
+import { isAppError } from '../core/common/errors'
+import { redactUrlsIn } from '../core/common/redact-url'
 import { restrictNewFiles } from '../core/common/private-fs'
+import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
 
 restrictNewFiles()
 
@@ -74,8 +76,9 @@ try {
     process.stderr.write(`${e.message}\n`)
     process.exitCode = e.exitCode
   } else {
-    const message = e instanceof Error ? e.message : String(e)
+    // Whatever escaped a command may quote a URL an operator typed, credentials and all.
+    const message = redactUrlsIn(e instanceof Error ? e.message : String(e))
     process.stderr.write(`fieldline: ${message}\n`)
-    process.exitCode = EXIT.failed
+    process.exitCode = isAppError(e) ? exitCodeFor(e.code) : EXIT.failed
   }
 }

@@ -1,6 +1,7 @@
 import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
+import { openProgressReporter } from './open-progress'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -16,6 +17,10 @@ export class CliError extends Error {
 
 /** Errors that mean "what you gave me is wrong", as opposed to "it did not work". */
 const INPUT_CODES = new Set(['VALIDATION', 'TOO_LARGE', 'CONFLICT', 'UNKNOWN_CHANNEL'])
+
+export function exitCodeFor(code: string): number {
+  return INPUT_CODES.has(code) ? EXIT.usage : EXIT.failed
+}
 
 export interface Runtime {
   core: Core
@@ -34,7 +39,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
   const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
   const orangeEnvironment = baseUrl && username && password ? { baseUrl, username, password } : undefined
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, ...(orangeEnvironment ? { orangeEnvironment } : {}) })
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, onOpenProgress: openProgressReporter(process.stderr), ...(orangeEnvironment ? { orangeEnvironment } : {}) })
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
     process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)
@@ -48,7 +53,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
       const { error } = result
       const lines = [`fieldline: ${error.message}`]
       for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic('<input>', d)}`)
-      throw new CliError(lines.join('\n'), INPUT_CODES.has(error.code) ? EXIT.usage : EXIT.failed)
+      throw new CliError(lines.join('\n'), exitCodeFor(error.code))
     },
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

@@ -5,6 +5,7 @@ import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
 import { createLogger, type Logger } from './log/logger'
+import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
 import { DeviceIndex } from './store/devices.store'
 import { readSettings, writeSettings } from './store/settings.store'
@@ -43,7 +44,18 @@ export interface CoreOptions {
   orangeEnvironment?: OrangeEnvironment
   /** How often Orange tickets are polled (tests shorten it). */
   orangePolling?: PollingOptions
+  /** Hears how far opening the workspace has got (the device list is read whole: long for a million devices). */
+  onOpenProgress?: (progress: OpenProgress) => void
 }
+
+export interface OpenProgress {
+  devices: number
+  elapsedMs: number
+  done: boolean
+}
+
+/** Opening for longer than this is worth a log line; and one more every interval while it lasts. */
+const SLOW_OPEN_LOG_MS = 5000
 
 export interface Core {
   dispatcher: Dispatcher
@@ -74,16 +86,30 @@ function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const logger = options.logger ?? createLogger(options.dataDir)
+  const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
   const workspace = await openWorkspace(options.dataDir)
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
   const { db } = workspace
   const bus = new EventBus()
   const index = new DeviceIndex()
-  await index.load(db)
+  const openedAt = Date.now()
+  let loggedAt = openedAt
+  const opening = (devices: number, done: boolean) => {
+    const now = Date.now()
+    options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done })
+    if (now - loggedAt >= SLOW_OPEN_LOG_MS || (done && now - openedAt >= SLOW_OPEN_LOG_MS)) {
+      loggedAt = now
+      logger.info({ devices, ms: now - openedAt, done }, done ? 'workspace opened' : 'opening the workspace: reading the device list')
+    }
+  }
+  await index.load(db, undefined, (devices) => opening(devices, false))
+  opening(index.size, true)
 
   const devices = createDevicesService({ db, index, bus })
   const imports = createImportService({ db, index, bus })
+  // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
+  // waits for a start that can write it.
+  await imports.recover().catch((e: unknown) => logger.warn({ err: e }, 'an interrupted import could not be recorded yet'))
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
@@ -122,17 +148,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
-  const vault = createVaultService(options.vault, async (entry) => {
-    await appendAudit(db, { actor: 'operator', ...entry })
+  const vault = createVaultService(options.vault, async (entry, actor) => {
+    await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
   })
 
   const handlers: Handlers = {
     'app:info': () => ({ version: pkg.version, mode: options.mode === 'electron' ? 'electron' : 'serve', dataDir: options.dataDir, node: process.versions.node }),
     'settings:get': () => readSettings(db),
-    'settings:set': async (patch) => {
-      const next = await writeSettings(db, patch)
+    'settings:set': async (patch, ctx) => {
+      const next = await writeSettings(db, patch, ctx.actor)
       bus.emit('settings:changed', next)
+      bus.emit('audit:changed', {})
       return next
     },
     'devices:list': (input) => devices.list(input),
@@ -142,14 +169,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:validateConfig': (input) => devices.validateConfig(input.text),
     'devices:saveConfig': (input, ctx) => devices.saveConfig(input, ctx),
     'devices:saveDraft': (input) => devices.saveDraft(input),
-    'devices:discardDraft': (input) => devices.discardDraft(input),
+    'devices:discardDraft': (input, ctx) => devices.discardDraft(input, ctx),
     'import:start': (input, ctx) => imports.start(input, ctx),
-    'import:chunk': (input) => imports.chunk(input.jobId, input.text),
+    'import:chunk': (input) => imports.chunk(input.jobId, input.data),
     'import:finish': (input) => imports.finish(input.jobId),
     'import:cancel': (input) => imports.cancel(input.jobId),
     'audit:list': (input) => listAudit(db, input),
-    'vault:setSecret': (input) => vault.setSecret(input.profileId, input.field, input.value),
-    'vault:clearSecret': (input) => vault.clearSecret(input.profileId, input.field),
+    'vault:setSecret': (input, ctx) => vault.setSecret(input.profileId, input.field, input.value, ctx.actor),
+    'vault:clearSecret': (input, ctx) => vault.clearSecret(input.profileId, input.field, ctx.actor),
     'vault:isSet': (input) => vault.isSet(input.profileId, input.field),
     'profiles:list': async (input) => ({ items: await profiles.list(input.extension) }),
     'profiles:save': (input, ctx) => profiles.save(input, ctx),
@@ -192,12 +219,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
     'platform:status': () => ({ items: links.states() }),
     'mbed:status': () => mbed.status(),
-    'mbed:start': (input) => mbed.start(input),
-    'mbed:stop': () => mbed.stop(),
+    'mbed:start': (input, ctx) => mbed.start(input, ctx),
+    'mbed:stop': (_input, ctx) => mbed.stop(ctx),
     'mbed:verify': (input) => mbed.verify(input),
     'mbed:endpoints': (input) => mbed.endpoints(input),
     'mbed:import': (input, ctx) => mbed.import(input, ctx),
-    'mbed:sendCommand': (input) => mbed.sendCommand(input),
+    'mbed:sendCommand': (input, ctx) => mbed.sendCommand(input, ctx),
     'mbed:commands': () => mbed.commands(),
     'mbed:subscriptions': (input) => mbed.subscriptions(input),
     'mbed:subscribe': (input, ctx) => mbed.subscribe(input, ctx),

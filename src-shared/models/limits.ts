@@ -10,8 +10,13 @@ const MIB = 1024 * 1024
 /** Largest extension configuration the core checks; a larger one is refused as TOO_LARGE with `errors.configTooLarge`. */
 export const MAX_CONFIG_BYTES = 5 * MIB
 
-/** Largest chunk of an import file carried in one call. */
-export const MAX_IMPORT_CHUNK_BYTES = MIB
+/**
+ * Largest piece of an import file carried in one call, in bytes of the file. Chunks carry the file's bytes (base64),
+ * not text, so that the core decodes them and can name the line and byte offset of anything that is not UTF-8.
+ */
+export const MAX_IMPORT_CHUNK_BYTES = 768 * 1024
+/** The same piece as base64 text on the wire: exactly 1 MiB. */
+export const MAX_IMPORT_CHUNK_BASE64 = Math.ceil(MAX_IMPORT_CHUNK_BYTES / 3) * 4
 
 /**
  * Largest text the editor channels accept (configurations, drafts, packages). It is above the documents' own limits
@@ -68,6 +73,7 @@ export function utf8Length(text: string): number {
 export function byteLimitedString(max: number) {
   return z.string().refine((text) => exceedsBytes(text, max) === undefined, {
     message: `must be at most ${megabytes(max)} (${max} bytes of UTF-8)`,
-    params: { messageKey: 'errors.textTooLarge', messageParams: { max: megabytes(max) } },
+    // maxBytes lets a reader of the schema (the contract's own tests) see the bound a refinement hides.
+    params: { messageKey: 'errors.textTooLarge', messageParams: { max: megabytes(max) }, maxBytes: max },
   })
 }

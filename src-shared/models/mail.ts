@@ -31,6 +31,12 @@ export const DEFAULT_SENDGRID_URL = 'https://api.sendgrid.com'
 /** "SendGrid with username" is SMTP to the host of the service credentials, on the submission port with STARTTLS. */
 export const SENDGRID_SMTP_PORT = 587
 
+/**
+ * Hard cap of every mail text field, far above each field's own limit: the field's check names a typo precisely,
+ * this refuses a flood before any check reads it.
+ */
+const MAX_FIELD_INPUT = 4096
+
 const LINE_BREAK_MESSAGE = 'must not contain line breaks'
 const ADDRESS_MESSAGES: Record<AddressProblem, string> = {
   lineBreak: LINE_BREAK_MESSAGE,
@@ -54,7 +60,7 @@ const NAME_MESSAGES: Record<NameProblem, string> = {
 const mailKey = (problem: string, otherwise: string): { messageKey: string; urgent: boolean } =>
   problem === 'lineBreak' ? { messageKey: 'mail.headerInjection', urgent: true } : { messageKey: otherwise, urgent: false }
 
-export const emailAddressSchema = z.string().superRefine((value, ctx) => {
+export const emailAddressSchema = z.string().max(MAX_FIELD_INPUT).superRefine((value, ctx) => {
   const problem = addressProblem(value)
   if (problem) ctx.addIssue({ code: 'custom', message: ADDRESS_MESSAGES[problem], params: mailKey(problem, 'mail.invalidAddress') })
 })
@@ -62,6 +68,7 @@ export const emailAddressSchema = z.string().superRefine((value, ctx) => {
 /** A person's or sender's display name; surrounding spaces are dropped after the checks. */
 export const displayNameSchema = z
   .string()
+  .max(MAX_FIELD_INPUT)
   .superRefine((value, ctx) => {
     const problem = displayNameProblem(value)
     if (problem) ctx.addIssue({ code: 'custom', message: NAME_MESSAGES[problem], params: mailKey(problem, 'mail.invalidName') })
@@ -72,6 +79,7 @@ export const displayNameSchema = z
 export const oneLineTextSchema = (max: number) =>
   z
     .string()
+    .max(Math.max(max, MAX_FIELD_INPUT))
     .superRefine((value, ctx) => {
       const problem = textProblem(value, max)
       if (problem) ctx.addIssue({ code: 'custom', message: problem === 'tooLong' ? `must be at most ${max} characters` : NAME_MESSAGES[problem], params: mailKey(problem, 'mail.invalidText') })
@@ -91,6 +99,7 @@ export function isSmtpHost(value: string): boolean {
 
 export const smtpHostSchema = z
   .string()
+  .max(MAX_FIELD_INPUT)
   .trim()
   .refine(isSmtpHost, { message: 'must be a host name or an IP address, without scheme, port or path' })
 
@@ -248,7 +257,7 @@ export const inviteInputSchema = z
   .strict()
 export type InviteInput = z.output<typeof inviteInputSchema>
 
-export const invitationIdSchema = z.string().regex(/^[a-f0-9]{16}$/, { message: 'must be an invitation id' })
+export const invitationIdSchema = z.string().max(16).regex(/^[a-f0-9]{16}$/, { message: 'must be an invitation id' })
 
 /** Why a send failed, as the bridge error it was: the code, the English text, and the translatable reference. */
 export const mailFailureSchema = z.object({

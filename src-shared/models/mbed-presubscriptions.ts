@@ -33,11 +33,17 @@ export function presubscriptionValueProblem(kind: 'name' | 'type' | 'path', valu
 
 const KEYS = { name: 'mbed.presubNameInvalid', type: 'mbed.presubTypeInvalid', path: 'mbed.presubPathInvalid' } as const
 
+/** What the parser reads at most before the documented limits are checked (a bound for hostile input, not a rule). */
+const HARD_CAP = 4096
+
 const ruleValue = (kind: 'name' | 'type' | 'path') =>
-  z.string().superRefine((value, ctx) => {
-    const problem = presubscriptionValueProblem(kind, value)
-    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { messageKey: KEYS[kind] } })
-  })
+  z
+    .string()
+    .max(HARD_CAP)
+    .superRefine((value, ctx) => {
+      const problem = presubscriptionValueProblem(kind, value)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { messageKey: KEYS[kind] } })
+    })
 
 export const mbedPresubscriptionSchema = z
   .object({
@@ -53,15 +59,22 @@ export const mbedPresubscriptionSchema = z
   })
 export type MbedPresubscription = z.infer<typeof mbedPresubscriptionSchema>
 
-export const mbedPresubscriptionsSchema = z.array(mbedPresubscriptionSchema).superRefine((rules, ctx) => {
-  if (rules.length > PRESUBSCRIPTION_LIMITS.entries) {
-    ctx.addIssue({ code: 'custom', message: `at most ${PRESUBSCRIPTION_LIMITS.entries} rules (got ${rules.length})`, params: { messageKey: 'mbed.presubTooMany' } })
-  }
-  const distinct = new Set(rules.flatMap((r) => r['resource-path'] ?? []))
-  if (distinct.size > PRESUBSCRIPTION_LIMITS.distinctPaths) {
-    ctx.addIssue({ code: 'custom', message: `at most ${PRESUBSCRIPTION_LIMITS.distinctPaths} distinct resource paths over all rules (got ${distinct.size})`, params: { messageKey: 'mbed.presubTooManyPaths' } })
-  }
-})
+export const mbedPresubscriptionsSchema = z
+  .array(mbedPresubscriptionSchema)
+  .max(HARD_CAP)
+  .superRefine((rules, ctx) => {
+    if (rules.length > PRESUBSCRIPTION_LIMITS.entries) {
+      ctx.addIssue({ code: 'custom', message: `at most ${PRESUBSCRIPTION_LIMITS.entries} rules (got ${rules.length})`, params: { messageKey: 'mbed.presubTooMany' } })
+    }
+    const distinct = new Set(rules.flatMap((r) => r['resource-path'] ?? []))
+    if (distinct.size > PRESUBSCRIPTION_LIMITS.distinctPaths) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `at most ${PRESUBSCRIPTION_LIMITS.distinctPaths} distinct resource paths over all rules (got ${distinct.size})`,
+        params: { messageKey: 'mbed.presubTooManyPaths' },
+      })
+    }
+  })
 
 function wildcard(pattern: string, value: string): boolean {
   return pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern

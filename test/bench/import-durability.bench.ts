@@ -36,8 +36,8 @@ async function importOnce(durable: boolean): Promise<Run> {
     const imports = createImportService({ db: workspace.db, index: new DeviceIndex(), bus: new EventBus() })
     const started = performance.now()
     const cpu = process.cpuUsage()
-    const { jobId } = imports.start({ fileName: 'devices.csv', format: 'csv' }, { actor: 'bench' })
-    for (let at = 0; at < csv.length; at += CHUNK) await imports.chunk(jobId, csv.slice(at, at + CHUNK))
+    const { jobId } = await imports.start({ fileName: 'devices.csv', format: 'csv' }, { actor: 'bench' })
+    for (let at = 0; at < csv.length; at += CHUNK) await imports.chunk(jobId, Buffer.from(csv.slice(at, at + CHUNK)).toString('base64'))
     const report = await imports.finish(jobId)
     const seconds = (performance.now() - started) / 1000
     const used = process.cpuUsage(cpu)

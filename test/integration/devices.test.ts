@@ -3,6 +3,11 @@ import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
+/** Sends `bytes` to an import `size` bytes at a time, as the CLI and the UI do (cuts may fall inside a character). */
+async function sendBytes(core: TestCore, jobId: string, bytes: Uint8Array, size = bytes.length): Promise<void> {
+  for (let i = 0; i < bytes.length; i += size) await core.call('import:chunk', { jobId, data: Buffer.from(bytes.subarray(i, i + size)).toString('base64') })
+}
+
 describe('devices through the bridge, on a real workspace', () => {
   let core: TestCore
   let cleanup: () => Promise<void>
@@ -73,7 +78,7 @@ describe('devices through the bridge, on a real workspace', () => {
     await core.call('devices:add', { typeId: 'meter', deviceId: 'exists' })
     const csv = [
       'Device type,Device ID,description,carrier,iccid,site',
-      'meter,m-1,"North, main",jasper,8988216716970004973,A',
+      'meter,m-1,"North, main – été",jasper,8988216716970004973,A',
       'meter,m-2,spreadsheet,jasper,8.98822E+18,B',
       'meter,m-1,again,,,',
       'meter,exists,,,,',
@@ -84,7 +89,7 @@ describe('devices through the bridge, on a real workspace', () => {
     ].join('\r\n')
     const { jobId, format } = await core.call('import:start', { fileName: 'devices.csv' })
     expect(format).toBe('csv')
-    for (let i = 0; i < csv.length; i += 7) await core.call('import:chunk', { jobId, text: csv.slice(i, i + 7) })
+    await sendBytes(core, jobId, Buffer.from(csv), 7)
     const report = await core.call('import:finish', { jobId })
     expect(report).toMatchObject({ rows: 7, added: 2, failed: 5 })
     expect(report.errors.map((e) => [e.row, e.ref.key])).toEqual([
@@ -95,7 +100,7 @@ describe('devices through the bridge, on a real workspace', () => {
       [7, 'import.missingField'],
     ])
     const m1 = await core.call('devices:get', { typeId: 'meter', deviceId: 'm-1' })
-    expect(m1).toMatchObject({ description: 'North, main', metadata: { site: 'A' }, extensionConfig: { jasper: { iccid: '8988216716970004973' } } })
+    expect(m1).toMatchObject({ description: 'North, main – été', metadata: { site: 'A' }, extensionConfig: { jasper: { iccid: '8988216716970004973' } } })
     expect((await core.call('devices:get', { typeId: 'meter', deviceId: 'm-4' })).description).toBe('multi\r\nline')
     expect((await core.call('audit:list', { query: 'devices.import' })).items[0]).toMatchObject({ target: 'devices.csv', after: { rows: 7, added: 2, failed: 5 } })
   })
@@ -103,7 +108,7 @@ describe('devices through the bridge, on a real workspace', () => {
   it('imports JSON Lines and refuses numbers where ids belong', async () => {
     const lines = ['{"typeId":"t","deviceId":"a","extensionConfig":{"orange":{"serialnumber":"1668007370011"}}}', '{"typeId":"t","deviceId":12}', '{"typeId":"t","deviceId":"b","carrier":"atnt","iccid":89011704252316180048}', '{oops', '', '{"typeId":"t","deviceId":"c"}']
     const { jobId } = await core.call('import:start', { fileName: 'd.jsonl' })
-    await core.call('import:chunk', { jobId, text: lines.join('\n') })
+    await sendBytes(core, jobId, Buffer.from(lines.join('\n')))
     const report = await core.call('import:finish', { jobId })
     expect(report).toMatchObject({ rows: 5, added: 2, failed: 3 })
     expect(report.errors.map((e) => e.ref.key)).toEqual(['import.notString', 'import.numericIccid', 'import.badJson'])
@@ -111,7 +116,7 @@ describe('devices through the bridge, on a real workspace', () => {
 
   it('refuses a CSV without the id columns and leaves the workspace unchanged', async () => {
     const { jobId } = await core.call('import:start', { fileName: 'x.csv' })
-    const r = await core.dispatcher.invoke('import:chunk', { jobId, text: 'name,site\nfoo,bar\n' })
+    const r = await core.dispatcher.invoke('import:chunk', { jobId, data: Buffer.from('name,site\nfoo,bar\n').toString('base64') })
     expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'import.badHeader' } } } })
     expect((await core.call('devices:list', {})).total).toBe(0)
     expect(await core.dispatcher.invoke('import:finish', { jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })

@@ -144,6 +144,9 @@ describe('writers', () => {
         secrets: { apiKey: DEFAULT_API_KEY },
       })
       await core.call('team:invite', { name: 'Tess', email: 'tess@example.org', role: 'viewer' })
+      const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
+      await core.call('import:chunk', { jobId, data: Buffer.from('typeId,deviceId\nmeter,m-2\n').toString('base64') })
+      await core.call('import:finish', { jobId })
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))
       await db.put(newOutboxDoc({ action: 'sim.changeStatus', target: 'meter/m-1', carrier: 'jasper', iccid: ICCID, params: { status: 'ACTIVATED' }, device: { typeId: 'meter', deviceId: 'm-1' }, profileId: 'ops' }, AT))
@@ -180,7 +183,10 @@ describe('writers', () => {
       await core.close()
     }
     const versions: Record<string, number[]> = {}
-    for (const doc of (await stored(join(dir, 'workspace'))).values()) {
+    // The one per-machine document with a kind: `_local` documents are not listed by allDocs.
+    const local = new PouchDB<BaseDoc>(join(dir, 'workspace'))
+    const imports = await local.get('_local/imports').finally(() => local.close())
+    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), imports]) {
       if (doc.kind) versions[doc.kind] = [...new Set([...(versions[doc.kind] ?? []), doc.schemaVersion])]
     }
     expect(versions).toEqual(Object.fromEntries(Object.entries(CURRENT_SCHEMA).map(([kind, version]) => [kind, [version]])))

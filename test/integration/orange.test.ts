@@ -140,7 +140,7 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     it('imports carrier=orange rows with their serial number and reports, per row, a carrier named without its identifier', async () => {
       const csv = ['typeId,deviceId,carrier,iccid,serialnumber', `tracker,t-1,orange,,${serial(1)}`, 'tracker,t-2,orange,,', 'tracker,t-3,jasper,,', `tracker,t-4,orange,,12345`].join('\n')
       const { jobId } = await core.call('import:start', { fileName: 'orange.csv' })
-      await core.call('import:chunk', { jobId, text: csv })
+      await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
       const report = await core.call('import:finish', { jobId })
       expect(report).toMatchObject({ rows: 4, added: 1, failed: 3 })
       expect(report.errors.map((e) => [e.row, e.ref.key])).toEqual([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { channels } from '../../src-shared/contract'
-import { exceedsBytes, MAX_EDITOR_TEXT_BYTES, MAX_FRAME_BYTES, MAX_IMPORT_CHUNK_BYTES, utf8Length } from '../../src-shared/models/limits'
+import { exceedsBytes, MAX_EDITOR_TEXT_BYTES, MAX_FRAME_BYTES, MAX_IMPORT_CHUNK_BASE64, MAX_IMPORT_CHUNK_BYTES, utf8Length } from '../../src-shared/models/limits'
 
 /** Deterministic text mixing 1-, 2-, 3- and 4-byte characters, quotes, controls and lone surrogates. */
 function mixed(length: number, seed: number): string {
@@ -32,8 +32,18 @@ describe('byte limits', () => {
     ['packages:validate', MAX_EDITOR_TEXT_BYTES, (text: string) => ({ text })],
     ['packages:add', MAX_EDITOR_TEXT_BYTES, (text: string) => ({ text, replace: true })],
     ['packages:save', MAX_EDITOR_TEXT_BYTES, (text: string) => ({ bundleId: 'b'.repeat(255), text })],
-    ['import:chunk', MAX_IMPORT_CHUNK_BYTES, (text: string) => ({ jobId: 'j'.repeat(64), text })],
   ] as const
+
+  it('import:chunk carries at most MAX_IMPORT_CHUNK_BYTES of the file, as base64, and fits in one frame', () => {
+    const schema = channels['import:chunk'].input
+    const data = Buffer.alloc(MAX_IMPORT_CHUNK_BYTES, 0xff).toString('base64')
+    expect(data.length).toBe(MAX_IMPORT_CHUNK_BASE64)
+    expect(schema.safeParse({ jobId: 'j'.repeat(64), data }).success).toBe(true)
+    expect(schema.safeParse({ jobId: 'j'.repeat(64), data: `${data}AAAA` }).success).toBe(false)
+    // Base64 is ASCII without characters JSON escapes: the frame is the text plus its envelope.
+    const frame = JSON.stringify({ type: 'invoke', id: Number.MAX_SAFE_INTEGER, channel: 'import:chunk', input: { jobId: 'j'.repeat(64), data } })
+    expect(utf8Length(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES)
+  })
 
   it.each(textChannels)('%s refuses a text one byte over its limit, multi-byte text included', (name, max, input) => {
     const schema = channels[name].input

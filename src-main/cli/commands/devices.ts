@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
+import { IMPORT_ENCODINGS } from '../../../src-shared/contract'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
 
@@ -64,23 +65,27 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
     .command('import <file>')
     .description('import devices from CSV (header: typeId,deviceId,description[,carrier,iccid,serialnumber]) or JSON Lines')
     .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .option('--encoding <encoding>', `the file's encoding: ${IMPORT_ENCODINGS.join(' or ')} (latin1 is read as Windows-1252)`, 'utf-8')
     .action(
-      withRuntime(async (rt, file: string, opts: { format?: string }) => {
+      withRuntime(async (rt, file: string, opts: { format?: string; encoding: string }) => {
         if (opts.format !== undefined && opts.format !== 'csv' && opts.format !== 'jsonl') throw new CliError(`fieldline: --format must be csv or jsonl`, EXIT.usage)
+        const encoding = IMPORT_ENCODINGS.find((e) => e === opts.encoding)
+        if (!encoding) throw new CliError(`fieldline: --encoding must be ${IMPORT_ENCODINGS.join(' or ')}`, EXIT.usage)
         let size: number
         try {
           size = (await stat(file)).size
         } catch (e) {
           throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
         }
-        const { jobId } = await rt.call('import:start', { fileName: basename(file), ...(opts.format ? { format: opts.format } : {}) })
+        const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
         const showProgress = process.stderr.isTTY && !rt.json
         let sent = 0
-        // Chunks of at most 256 KiB read, well below the bridge's cap; the stream decodes UTF-8 across chunk boundaries.
-        const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: Math.min(MAX_IMPORT_CHUNK_BYTES, 256 * 1024) })
+        // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
+        const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
         for await (const chunk of stream) {
-          const { rows } = await rt.call('import:chunk', { jobId, text: chunk as string })
-          sent += Buffer.byteLength(chunk as string)
+          const bytes = chunk as Buffer
+          const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
+          sent += bytes.length
           if (showProgress) process.stderr.write(`\rimporting ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% (${rows} rows)`)
         }
         const report = await rt.call('import:finish', { jobId })

@@ -6,12 +6,12 @@ import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { ProfilesService } from '../profiles/profiles.service'
-import { appendAudit } from '../store/audit.store'
+import { appendAudit, auditDoc } from '../store/audit.store'
 import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
 import { getDeviceDoc } from '../store/devices.store'
 import { listOutbox, newOutboxDoc, pendingOutboxCount, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
 import type { ProfileDoc } from '../store/profiles.store'
-import type { Db } from '../store/documents'
+import { assertBulkOk, type Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
 
@@ -95,8 +95,8 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
 
   async function queue(r: Resolved, action: OutboxDoc['action'], params: OutboxDoc['params'], ctx: CallContext): Promise<string> {
     const doc = newOutboxDoc({ action, target: r.label, carrier: r.carrier, iccid: r.iccid, params, device: r.key, profileId: r.profile._id.split(':').slice(2).join(':') }, new Date().toISOString())
-    await db.put(doc)
-    await audit(r, ctx, `${action}.queued`, 'ok', { after: params })
+    assertBulkOk(await db.bulkDocs([doc, auditDoc({ actor: ctx.actor, action: `${action}.queued`, target: `${r.carrier}:${r.iccid} (${r.label})`, outcome: 'ok', after: params })]))
+    bus.emit('audit:changed', {})
     await emitOutbox()
     return doc._id
   }
@@ -310,8 +310,12 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     async outboxDiscard(id: string, ctx: CallContext): Promise<Output<'outbox:discard'>> {
       const item = (await listOutbox(db)).find((d) => d._id === id)
       if (!item) return { discarded: false }
-      await db.remove(item._id, item._rev)
-      await appendAudit(db, { actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params })
+      assertBulkOk(
+        await db.bulkDocs([
+          { _id: item._id, _rev: item._rev, _deleted: true } as unknown as OutboxDoc,
+          auditDoc({ actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params }),
+        ]),
+      )
       bus.emit('audit:changed', {})
       await emitOutbox()
       return { discarded: true }

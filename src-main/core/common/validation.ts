@@ -7,9 +7,9 @@ import { AppError } from './errors'
  */
 interface KeyedParams {
   messageKey?: unknown
-  urgent?: unknown
-  /** Values the translated message needs besides the field (a size limit). */
+  /** Values the translated message needs besides the field (a limit, the offending key). */
   messageParams?: unknown
+  urgent?: unknown
 }
 
 type MessageParams = Record<string, string | number>
@@ -26,16 +26,28 @@ function keyOf(issue: z.core.$ZodIssue): { key: string; urgent: boolean; params:
 }
 
 /**
- * Parses untrusted input, or throws VALIDATION with every offending path. The translated reference is the urgent
- * issue's, else the only issue's own key, else the generic "invalid input".
+ * A refusal stays small whatever was sent: 10,000 unknown keys must not come back as a 200 KB message (zod names
+ * every one of them), nor a 4 MB key as a 4 MB path.
+ */
+const MAX_ISSUES = 20
+const MAX_ISSUE_TEXT = 300
+
+function clip(text: string): string {
+  return text.length > MAX_ISSUE_TEXT ? `${text.slice(0, MAX_ISSUE_TEXT)}…` : text
+}
+
+/**
+ * Parses untrusted input, or throws VALIDATION with every offending path (the first MAX_ISSUES of them). The
+ * translated reference is the urgent issue's, else the only issue's own key, else the generic "invalid input".
  */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'input'): z.output<S> {
   const parsed = schema.safeParse(input)
   if (parsed.success) return parsed.data
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, keyed: keyOf(i) }))
-  const plain = issues.map(({ path, message }) => ({ path, message }))
-  const text = `Invalid ${what}: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}`
+  const issues = parsed.error.issues.map((i) => ({ path: clip(i.path.map(String).join('.')), message: clip(i.message), keyed: keyOf(i) }))
+  const plain = issues.slice(0, MAX_ISSUES).map(({ path, message }) => ({ path, message }))
+  const more = issues.length > MAX_ISSUES ? `; and ${issues.length - MAX_ISSUES} more` : ''
+  const text = `Invalid ${what}: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}${more}`
   const chosen = issues.find((i) => i.keyed?.urgent) ?? (issues.length === 1 && issues[0]?.keyed ? issues[0] : undefined)
-  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { ...chosen.keyed.params, field: chosen.path } } : { key: 'errors.invalidInput' }
+  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.path, ...chosen.keyed.params } } : { key: 'errors.invalidInput' }
   throw AppError.withRef('VALIDATION', text, ref, { issues: plain })
 }

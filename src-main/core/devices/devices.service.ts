@@ -158,10 +158,17 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       }
     },
 
-    async discardDraft(key: DeviceKey): Promise<{ discarded: boolean }> {
+    /** Throwing away typed text is the operator's decision, unlike the autosave: it is audited, with the text. */
+    async discardDraft(key: DeviceKey, ctx: CallContext): Promise<{ discarded: boolean }> {
       const draft = await getDraftDoc(db, key)
       if (!draft) return { discarded: false }
-      await db.remove(draft._id, draft._rev)
+      assertBulkOk(
+        await db.bulkDocs([
+          { _id: draft._id, _rev: draft._rev, _deleted: true } as never,
+          auditDoc({ actor: ctx.actor, action: 'device.draft.discard', target: label(key), outcome: 'ok', before: { text: draft.text, savedAt: draft.savedAt } }),
+        ]),
+      )
+      bus.emit('audit:changed', {})
       return { discarded: true }
     },
   }

@@ -1,16 +1,30 @@
 import { parse, type Parser } from 'csv-parse'
 import type { MessageRef } from '../../../src-shared/contract'
+import { FORBIDDEN_KEYS } from '../../../src-shared/models/json-value'
 import { AppError } from '../common/errors'
+import { describeEncodingProblem, type EncodingProblem } from './import-decoder'
 import { canonicalHeader } from './import-rows'
 
 export type ImportFormat = 'csv' | 'jsonl'
 
 export type ParsedRow = { row: number; fields: Record<string, unknown> } | { row: number; error: { message: string; ref: MessageRef } }
 
-/** Incremental parser: text arrives in chunks of any size; rows come out as soon as they are complete. */
+/**
+ * Longest JSON line or CSV record, in characters. A device row is a few hundred characters; this leaves room for
+ * any real metadata and extension configuration, and bounds what one row can cost (README, "Import files").
+ */
+export const MAX_ROW_CHARS = 1024 * 1024
+
+/** Rows parsed so far; `stop` when the file cannot be read past them (the rows before it still count). */
+export interface ParsedChunk {
+  rows: ParsedRow[]
+  stop?: Error
+}
+
+/** Incremental parser: text arrives in chunks of any size, with the encoding problems of those chunks' lines. */
 export interface RowParser {
-  write(text: string): Promise<ParsedRow[]>
-  end(): Promise<ParsedRow[]>
+  write(text: string, problems: EncodingProblem[]): Promise<ParsedChunk>
+  end(problems: EncodingProblem[]): Promise<ParsedChunk>
 }
 
 export function formatFor(fileName: string): ImportFormat {
@@ -21,55 +35,167 @@ export function createParser(format: ImportFormat): RowParser {
   return format === 'csv' ? createCsvParser() : createJsonLinesParser()
 }
 
+function encodingError(row: number, problem: EncodingProblem): ParsedRow {
+  return { row, error: describeEncodingProblem(problem) }
+}
+
+function tooLong(row: number): ParsedRow {
+  const max = MAX_ROW_CHARS
+  return { row, error: { message: `Line ${row} is longer than ${max} characters; it is refused without being read`, ref: { key: 'import.lineTooLong', params: { line: row, max } } } }
+}
+
+/**
+ * One JSON object per line. A line is kept as a list of pieces until it ends (joining once is linear; growing one
+ * string chunk by chunk and splitting it again was quadratic), and a line over MAX_ROW_CHARS stops being kept at all:
+ * its remaining characters are only counted, so memory stays bounded however long it is.
+ */
 function createJsonLinesParser(): RowParser {
-  let rest = ''
+  let pieces: string[] = []
+  let length = 0
+  let oversized = false
   let line = 0
-  const take = (text: string): ParsedRow[] => {
-    const out: ParsedRow[] = []
+  const pending = new Map<number, EncodingProblem>()
+
+  const take = (text: string): ParsedRow | null => {
     line++
+    const problem = pending.get(line)
+    if (problem) {
+      pending.delete(line)
+      return encodingError(line, problem)
+    }
+    if (oversized) return tooLong(line)
     const trimmed = text.trim()
-    if (!trimmed) return out
+    if (!trimmed) return null
     try {
       const value: unknown = JSON.parse(trimmed)
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        out.push({ row: line, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } })
-      } else {
-        out.push({ row: line, fields: value as Record<string, unknown> })
+        return { row: line, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
       }
+      return { row: line, fields: value as Record<string, unknown> }
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e)
-      out.push({ row: line, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } })
+      return { row: line, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
     }
-    return out
   }
+
+  const append = (piece: string) => {
+    if (oversized) return
+    length += piece.length
+    if (length > MAX_ROW_CHARS) {
+      oversized = true
+      pieces = []
+    } else if (piece) pieces.push(piece)
+  }
+
+  const endLine = (): ParsedRow | null => {
+    const row = take(pieces.join(''))
+    pieces = []
+    length = 0
+    oversized = false
+    return row
+  }
+
   return {
-    async write(text) {
-      const parts = (rest + text).split('\n')
-      rest = parts.pop() ?? ''
-      return parts.flatMap(take)
+    async write(text, problems) {
+      for (const p of problems) pending.set(p.line, p)
+      const out: ParsedRow[] = []
+      let from = 0
+      for (let nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
+        append(text.slice(from, nl))
+        const row = endLine()
+        if (row) out.push(row)
+        from = nl + 1
+      }
+      append(text.slice(from))
+      return { rows: out }
     },
-    async end() {
-      const last = rest
-      rest = ''
-      return last ? take(last) : []
+    async end(problems) {
+      for (const p of problems) pending.set(p.line, p)
+      const row = length > 0 || oversized || pending.has(line + 1) ? endLine() : null
+      return { rows: row ? [row] : [] }
     },
   }
 }
 
+/** Number of '\n' in `text`, not counting one at its very end (a record's own line break). */
+function innerNewlines(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('\n'); i !== -1 && i < text.length - 1; i = text.indexOf('\n', i + 1)) n++
+  return n
+}
+
+interface CsvSkipError extends Error {
+  code?: string
+  lines?: number
+  raw?: string
+}
+
+/** Errors after which csv-parse 6, skipping bad records, stops advancing: every later write repeats the error. */
+const WEDGING = new Set(['CSV_MAX_RECORD_SIZE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'])
+
 /**
- * csv-parse (streaming) does the quoting rules; rows that break them are reported and skipped rather than
- * ending the import, so one stray quote on row 40,000 does not cost the other 99,999 rows.
+ * csv-parse (streaming) does the quoting rules; rows that break them are reported and skipped rather than ending
+ * the import, so one stray quote on row 40,000 does not cost the other 99,999 rows. csv-parse reports every rule a
+ * malformed record breaks (a stray quote, then the unclosed quote it causes): the record is counted once, by the
+ * line it starts on, and the lines it swallowed are named with it. Two errors leave csv-parse unable to read any
+ * further (WEDGING: a record longer than MAX_ROW_CHARS, a character after a closing quote): they end the import at
+ * that line rather than lose the rest of the file without a word.
  */
 function createCsvParser(): RowParser {
   const pending: ParsedRow[] = []
   let failure: Error | null = null
+  /** Encoding problems not yet matched to a record, in line order, from `head` on. */
+  let problems: EncodingProblem[] = []
+  let head = 0
+  let seenRecord = false
+  /** The malformed record being skipped: reported once its last line is known. */
+  let skipped: { start: number; last: number; detail: string } | null = null
+
+  /** The problems of lines before `line`, removed from the list. */
+  const problemsBefore = (line: number): EncodingProblem[] => {
+    const from = head
+    while (head < problems.length && problems[head]!.line < line) head++
+    const taken = problems.slice(from, head)
+    if (head === problems.length) {
+      problems = []
+      head = 0
+    }
+    return taken
+  }
+
+  const reportSkipped = (end: number) => {
+    if (!skipped) return
+    const { start, detail } = skipped
+    const last = Math.max(skipped.last, end)
+    skipped = null
+    pending.push(
+      last > start
+        ? { row: start, error: { message: `Unreadable CSV record, lines ${start}–${last}: ${detail}`, ref: { key: 'import.badRecord', params: { first: start, last, detail } } } }
+        : { row: start, error: { message: `Unreadable CSV row: ${detail}`, ref: { key: 'import.badRow', params: { detail } } } },
+    )
+  }
+
+  /** Problems above the first record are in the header: the columns cannot be trusted, so the import stops. */
+  const recordStarts = (start: number) => {
+    reportSkipped(start - 1)
+    const earlier = problemsBefore(start)
+    if (!seenRecord && earlier.length > 0 && !failure) {
+      const { message, ref } = describeEncodingProblem(earlier[0]!)
+      failure = AppError.withRef('VALIDATION', `The CSV header cannot be read: ${message}`, ref)
+    }
+    seenRecord = true
+  }
+
   const parser: Parser = parse({
     bom: true,
     columns: (header: string[]) => {
       const columns = header.map(canonicalHeader)
       const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
+      const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (missing.length > 0) {
         failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, { key: 'import.badHeader', params: { missing: missing.join(', ') } })
+      } else if (forbidden !== undefined) {
+        failure = AppError.withRef('VALIDATION', `The CSV header names the column "${forbidden}", which is not allowed`, { key: 'import.forbiddenColumn', params: { column: forbidden } })
       }
       return columns
     },
@@ -77,32 +203,68 @@ function createCsvParser(): RowParser {
     trim: true,
     relax_column_count: true,
     skip_records_with_error: true,
+    max_record_size: MAX_ROW_CHARS,
     info: true,
+    raw: true,
   })
-  parser.on('data', (rec: { record: Record<string, string>; info: { lines: number } }) => {
-    pending.push({ row: rec.info.lines, fields: rec.record })
+  parser.on('data', (rec: { record: Record<string, string>; raw: string; info: { lines: number } }) => {
+    // After a failure (a header that cannot be read, a wedge) no later row is taken: the import stops there.
+    if (failure) return
+    const start = rec.info.lines - innerNewlines(rec.raw)
+    recordStarts(start)
+    if (failure) return
+    const own = problemsBefore(rec.info.lines + 1)
+    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, fields: rec.record })
   })
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    pending.push({ row: err.lines ?? 0, error: { message: `Unreadable CSV row: ${err.message}`, ref: { key: 'import.badRow', params: { detail: err.message } } } })
+  parser.on('skip', (err: CsvSkipError) => {
+    const lines = err.lines ?? 0
+    if (failure) return
+    if (err.code !== undefined && WEDGING.has(err.code)) {
+      reportSkipped(lines - 1)
+      failure =
+        err.code === 'CSV_MAX_RECORD_SIZE'
+          ? AppError.withRef('VALIDATION', `Line ${lines}: a CSV record is longer than ${MAX_ROW_CHARS} characters (an unclosed quote?); the import stops there`, {
+              key: 'import.recordTooLong',
+              params: { line: lines, max: MAX_ROW_CHARS },
+            })
+          : AppError.withRef('VALIDATION', `Line ${lines}: ${err.message}; the rest of the file cannot be read as CSV, so the import stops there`, {
+              key: 'import.csvStopped',
+              params: { line: lines, detail: err.message },
+            })
+      return
+    }
+    const start = lines - innerNewlines(err.raw ?? '')
+    if (skipped?.start === start) {
+      skipped.last = lines
+      return
+    }
+    recordStarts(start)
+    problemsBefore(lines + 1)
+    skipped = { start, last: lines, detail: err.message }
   })
   parser.on('error', (err: Error) => {
     failure = AppError.withRef('VALIDATION', `The CSV file cannot be read: ${err.message}`, { key: 'import.badCsv', params: { detail: err.message } })
   })
-  const drain = (): ParsedRow[] => {
-    if (failure) throw failure
-    return pending.splice(0, pending.length)
+  const drain = (): ParsedChunk => {
+    const rows = pending.splice(0, pending.length)
+    return failure ? { rows, stop: failure } : { rows }
   }
   // The write callback runs once csv-parse has consumed the chunk; one more turn lets queued records out.
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
   return {
-    async write(text) {
+    async write(text, found) {
+      problems.push(...found)
       await new Promise<void>((resolve) => parser.write(text, () => resolve()))
       await settle()
       return drain()
     },
-    async end() {
+    async end(found) {
+      problems.push(...found)
       await new Promise<void>((resolve) => parser.end(() => resolve()))
       await settle()
+      reportSkipped(parser.info.lines)
+      // Left over: lines csv-parse read as part of a record it had already refused, or a file of header only.
+      recordStarts(Number.MAX_SAFE_INTEGER)
       return drain()
     },
   }

@@ -1,5 +1,6 @@
 import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
 import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
+import { describeJsonProblem, inspectJson, METADATA_LIMITS, type JsonLimits } from '../../../src-shared/models/json-value'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
 
@@ -81,6 +82,16 @@ export function canonicalHeader(name: string): string {
   return HEADER_ALIASES[folded] ?? name.trim()
 }
 
+/** A row is an object holding metadata: one level more than metadata, and no larger than a row may be. */
+const ROW_LIMITS: JsonLimits = { maxDepth: METADATA_LIMITS.maxDepth + 1, maxBytes: 4 * 1024 * 1024 }
+
+function refuseJson(fields: unknown, limits: JsonLimits, what: string): RowOutcome | null {
+  const problem = inspectJson(fields, limits)
+  if (!problem) return null
+  const { message, key, params } = describeJsonProblem(problem, what)
+  return refuse(message, key, params)
+}
+
 const KNOWN = new Set(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig'])
 
 /**
@@ -89,6 +100,9 @@ const KNOWN = new Set(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 
  * JSON writer that made it a number may already have lost digits.
  */
 export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
+  // Before anything copies the row: Infinity would be stored as null and a "__proto__" member would vanish.
+  const unsafe = refuseJson(fields, ROW_LIMITS, 'The row')
+  if (unsafe) return unsafe
   for (const field of ['typeId', 'deviceId']) {
     const v = fields[field]
     if (v === undefined || v === null || v === '') return refuse(`Missing ${field}`, 'import.missingField', { field })
@@ -121,5 +135,7 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
   for (const [k, v] of Object.entries(fields)) {
     if (!KNOWN.has(k) && v !== undefined && v !== '') metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
   }
+  const oversized = refuseJson(metadata, METADATA_LIMITS, 'The metadata')
+  if (oversized) return oversized
   return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig } }
 }

@@ -3,10 +3,12 @@ import type { ImportReport, ImportRowError } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
-import { appendAudit } from '../store/audit.store'
+import { auditDoc, type AuditInput } from '../store/audit.store'
 import { deviceDocId, newDeviceDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
-import { assertBulkOk, type Db } from '../store/documents'
-import { createParser, formatFor, type ImportFormat, type ParsedRow, type RowParser } from './import-parsers'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
+import { createDecoder, type Decoded, type ImportDecoder, type ImportEncoding } from './import-decoder'
+import { createParser, formatFor, type ImportFormat, type ParsedChunk, type ParsedRow, type RowParser } from './import-parsers'
 import { rowToDevice } from './import-rows'
 
 const BATCH = 500
@@ -14,13 +16,38 @@ const MAX_REPORTED_ERRORS = 1000
 /** An import nobody feeds for this long (a closed window) is ended and audited as abandoned. */
 const IDLE_MS = 10 * 60 * 1000
 
+/** What the workspace knows of an import while it runs: enough to tell the truth about it after a crash. */
+interface RunningImport {
+  fileName: string
+  actor: string
+  startedAt: string
+  rows: number
+  added: number
+  failed: number
+}
+
+/**
+ * The imports that have started and not ended, per machine (`_local/`: never replicated, a teammate's workspace
+ * must not report this machine's interrupted import). It is written in the same bulkDocs call as each batch, so it
+ * always states what the workspace holds.
+ */
+interface ImportsDoc extends BaseDoc {
+  kind: 'imports'
+  running: Record<string, RunningImport>
+}
+
+const IMPORTS_ID = '_local/imports'
+
 interface Job {
   id: string
   fileName: string
   format: ImportFormat
+  encoding: ImportEncoding
+  decoder: ImportDecoder
   parser: RowParser
   seen: Set<string>
-  batch: DeviceDoc[]
+  batch: { doc: DeviceDoc; row: number }[]
+  batches: number
   rows: number
   added: number
   failed: number
@@ -29,6 +56,7 @@ interface Job {
   queue: Promise<unknown>
   idle: NodeJS.Timeout
   actor: string
+  startedAt: string
   progress: ReturnType<typeof throttled<'job:progress'>>
 }
 
@@ -38,22 +66,59 @@ export interface ImportDeps {
   bus: EventBus
 }
 
+function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'>): string {
+  return `import ${j.id}: ${j.added} added, ${j.failed} refused of ${j.rows} rows`
+}
+
 /**
- * Imports are streamed: the file arrives in chunks (over the bridge from the UI, or read from disk by the
- * CLI) and is written in batches, so a file of any size never sits in memory. Every batch is acknowledged
- * by the store before the next chunk is accepted.
+ * Imports are streamed: the file arrives in chunks of bytes (over the IPC transport from the UI, or read from disk
+ * by the CLI), is decoded here (so that what is not text is refused with its line and byte offset, whoever sent
+ * it), and is written in batches, so a file of any size never sits in memory. Every batch is acknowledged by the
+ * store before the next chunk is accepted.
+ *
+ * The audit trail tells the truth whatever happens to the process: an import's start is recorded before any
+ * device is written, each batch is written in one bulkDocs call with its own audit entry and the running counts,
+ * and the end is recorded with the final counts. An import the process did not live to end is found at the next
+ * start (`recover`) and recorded as interrupted, with the devices its acknowledged batches added.
  */
 export function createImportService({ db, index, bus }: ImportDeps) {
   const jobs = new Map<string, Job>()
+  let imports: ImportsDoc | null = null
+  /** Every write of the imports document goes through here, so its revision is always the last one written. */
+  let writes: Promise<unknown> = Promise.resolve()
+
+  async function importsDoc(): Promise<ImportsDoc> {
+    imports ??= (await getOrNull<ImportsDoc>(db, IMPORTS_ID)) ?? { _id: IMPORTS_ID, kind: 'imports', schemaVersion: CURRENT_SCHEMA.imports, running: {} }
+    return imports
+  }
+
+  /** Writes `docs` and the imports document as `change` leaves it, in one bulkDocs call. */
+  function writeWith(docs: BaseDoc[], change: (running: Record<string, RunningImport>) => void): Promise<void> {
+    const run = writes.then(async () => {
+      const current = await importsDoc()
+      const running = { ...current.running }
+      change(running)
+      const next: ImportsDoc = { ...current, running }
+      const results = await db.bulkDocs([...docs, next])
+      assertBulkOk(results)
+      imports = { ...next, _rev: (results.at(-1) as PouchDB.Core.Response).rev }
+    })
+    writes = run.catch(() => undefined)
+    return run
+  }
+
+  function running(j: Job): RunningImport {
+    return { fileName: j.fileName, actor: j.actor, startedAt: j.startedAt, rows: j.rows, added: j.added, failed: j.failed }
+  }
+
+  function audit(j: Job, entry: Omit<AuditInput, 'actor' | 'target'>) {
+    return auditDoc({ actor: j.actor, target: j.fileName, ...entry })
+  }
 
   function job(id: string): Job {
     const j = jobs.get(id)
     if (!j) throw AppError.withRef('NOT_FOUND', `No import in progress with id ${id}`, { key: 'import.noJob' })
     return j
-  }
-
-  function touch(j: Job): void {
-    j.idle.refresh()
   }
 
   function report(j: Job): ImportReport {
@@ -62,10 +127,8 @@ export function createImportService({ db, index, bus }: ImportDeps) {
 
   function publish(j: Job, done: boolean): void {
     const payload = { jobId: j.id, kind: 'import' as const, rows: j.rows, added: j.added, failed: j.failed, done }
-    if (done) {
-      j.progress.push(payload)
-      j.progress.flush()
-    } else j.progress.push(payload)
+    j.progress.push(payload)
+    if (done) j.progress.flush()
   }
 
   function fail(j: Job, row: number, message: string, ref: ImportRowError['ref']): void {
@@ -75,11 +138,31 @@ export function createImportService({ db, index, bus }: ImportDeps) {
 
   async function flush(j: Job): Promise<void> {
     if (j.batch.length === 0) return
-    const docs = j.batch
+    const batch = j.batch
     j.batch = []
-    assertBulkOk(await db.bulkDocs(docs))
-    for (const d of docs) index.upsert(d)
+    const docs = batch.map((b) => b.doc)
+    const first = batch[0]!.row
+    const last = batch.at(-1)!.row
+    j.batches++
     j.added += docs.length
+    const label = (d: DeviceDoc) => `${d.typeId}/${d.deviceId}`
+    // The rows and the first and last device name the batch; listing its 500 devices would make a million-device
+    // import weigh tens of megabytes in the trail every Activity page reads.
+    const entry = audit(j, {
+      action: 'devices.import.batch',
+      outcome: 'ok',
+      after: { jobId: j.id, batch: j.batches, added: docs.length, rows: [first, last], first: label(docs[0]!), last: label(docs.at(-1)!) },
+      detail: `import ${j.id}, batch ${j.batches}: ${docs.length} devices added from rows ${first}–${last}`,
+    })
+    try {
+      await writeWith([...docs, entry], (r) => {
+        r[j.id] = running(j)
+      })
+    } catch (e) {
+      j.added -= docs.length
+      throw e
+    }
+    for (const d of docs) index.upsert(d)
   }
 
   async function consume(j: Job, rows: ParsedRow[]): Promise<void> {
@@ -106,22 +189,17 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         continue
       }
       j.seen.add(id)
-      j.batch.push(newDeviceDoc(outcome.device, now))
+      j.batch.push({ doc: newDeviceDoc(outcome.device, now), row: r.row })
       if (j.batch.length >= BATCH) await flush(j)
     }
     publish(j, false)
   }
 
-  async function close(j: Job, outcome: 'ok' | 'failed', detail: string): Promise<void> {
+  async function close(j: Job, outcome: 'ok' | 'failed', why: string): Promise<void> {
     clearTimeout(j.idle)
     jobs.delete(j.id)
-    await appendAudit(db, {
-      actor: j.actor,
-      action: 'devices.import',
-      target: j.fileName,
-      outcome,
-      after: { rows: j.rows, added: j.added, failed: j.failed },
-      detail,
+    await writeWith([audit(j, { action: 'devices.import', outcome, after: { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed }, detail: `${detailOf(j)}${why ? `; ${why}` : ''}` })], (r) => {
+      delete r[j.id]
     })
     publish(j, true)
     if (j.added > 0) bus.emit('devices:changed', { reason: 'imported' })
@@ -136,7 +214,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       } catch (e) {
         if (jobs.has(j.id)) {
           await flush(j).catch(() => undefined)
-          await close(j, 'failed', e instanceof Error ? e.message : 'import failed')
+          await close(j, 'failed', e instanceof Error ? e.message : 'import failed').catch(() => undefined)
         }
         throw e
       }
@@ -145,36 +223,87 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     return run
   }
 
+  /** The chunk's bytes; base64 that does not encode back to itself was altered on the way and is refused. */
+  function bytesOf(data: string): Buffer {
+    const bytes = Buffer.from(data, 'base64')
+    if (bytes.toString('base64') !== data) throw AppError.withRef('VALIDATION', 'An import chunk arrived damaged (it is not base64); the import stops', { key: 'import.badChunk' })
+    return bytes
+  }
+
+  /** Consumes what the parser read, then stops the import if the file cannot be read any further. */
+  async function take(j: Job, parsed: ParsedChunk): Promise<void> {
+    await consume(j, parsed.rows)
+    if (parsed.stop) throw parsed.stop
+  }
+
+  async function feed(j: Job, decoded: Decoded): Promise<void> {
+    await take(j, await j.parser.write(decoded.text, decoded.problems))
+  }
+
   return {
-    start(input: { fileName: string; format?: ImportFormat | undefined }, ctx: CallContext): { jobId: string; format: ImportFormat } {
+    /** Records, at start, every import the last run of the process did not live to end. */
+    async recover(): Promise<number> {
+      const interrupted = Object.entries((await importsDoc()).running)
+      if (interrupted.length === 0) return 0
+      const entries = interrupted.map(([jobId, r]) =>
+        auditDoc({
+          actor: r.actor,
+          action: 'devices.import.interrupted',
+          target: r.fileName,
+          outcome: 'failed',
+          after: { jobId, rows: r.rows, added: r.added, failed: r.failed, startedAt: r.startedAt },
+          detail: `${detailOf({ id: jobId, ...r })} when the process stopped; the devices of its acknowledged batches are kept, the rest of the file was not imported`,
+        }),
+      )
+      await writeWith(entries, (running) => {
+        for (const [jobId] of interrupted) delete running[jobId]
+      })
+      return interrupted.length
+    },
+
+    async start(input: { fileName: string; format?: ImportFormat | undefined; encoding?: ImportEncoding | undefined }, ctx: CallContext): Promise<{ jobId: string; format: ImportFormat }> {
       const format = input.format ?? formatFor(input.fileName)
+      const encoding = input.encoding ?? 'utf-8'
       const id = randomUUID()
       const j: Job = {
         id,
         fileName: input.fileName,
         format,
+        encoding,
+        decoder: createDecoder(encoding),
         parser: createParser(format),
         seen: new Set(),
         batch: [],
+        batches: 0,
         rows: 0,
         added: 0,
         failed: 0,
         errors: [],
         queue: Promise.resolve(),
-        idle: setTimeout(() => void step(j, async () => { await flush(j); await close(j, 'failed', 'abandoned: no data received for 10 minutes') }).catch(() => undefined), IDLE_MS),
+        idle: setTimeout(() => void step(j, () => Promise.reject(AppError.withRef('TIMEOUT', 'abandoned: no data received for 10 minutes', { key: 'import.abandoned' }))).catch(() => undefined), IDLE_MS),
         actor: ctx.actor,
+        startedAt: new Date().toISOString(),
         progress: throttled(bus, 'job:progress'),
       }
       j.idle.unref?.()
+      try {
+        await writeWith([audit(j, { action: 'devices.import.start', outcome: 'ok', after: { jobId: id, format, encoding }, detail: `import ${id} started (${format}, ${encoding})` })], (r) => {
+          r[id] = running(j)
+        })
+      } catch (e) {
+        clearTimeout(j.idle)
+        throw e
+      }
       jobs.set(id, j)
+      bus.emit('audit:changed', {})
       return { jobId: id, format }
     },
 
-    chunk(jobId: string, text: string): Promise<{ rows: number }> {
+    chunk(jobId: string, data: string): Promise<{ rows: number }> {
       const j = job(jobId)
-      touch(j)
+      j.idle.refresh()
       return step(j, async () => {
-        await consume(j, await j.parser.write(text))
+        await feed(j, j.decoder.write(bytesOf(data)))
         return { rows: j.rows }
       })
     },
@@ -182,9 +311,10 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     finish(jobId: string): Promise<ImportReport> {
       const j = job(jobId)
       return step(j, async () => {
-        await consume(j, await j.parser.end())
+        await feed(j, j.decoder.end())
+        await take(j, await j.parser.end([]))
         await flush(j)
-        await close(j, 'ok', `${j.added} added, ${j.failed} refused of ${j.rows} rows`)
+        await close(j, 'ok', '')
         return report(j)
       })
     },
@@ -196,7 +326,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         // Rows already written were acknowledged and stay; the batch in hand is written too, so the
         // report's "added" is exactly what the workspace holds.
         await flush(j)
-        await close(j, 'failed', `cancelled by the operator after ${j.rows} rows (${j.added} added)`)
+        await close(j, 'failed', `cancelled by the operator after ${j.rows} rows`)
         return { cancelled: true }
       })
     },

@@ -9,7 +9,18 @@ import {
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { parseOrThrow } from '../common/validation'
+import type { z } from 'zod'
 
+/**
+ * The schema a channel's input is parsed with: its own, made strict when it is an object, so that no channel
+ * accepts a key it does not name even if its schema forgot `.strict()` (nested objects are the schema's own
+ * business; test/unit/contract-inputs.test.ts checks them).
+ */
+export function inputSchemaOf(channel: ChannelName): z.ZodType {
+  const schema = channels[channel].input as z.ZodType
+  const def = (schema as unknown as { _zod: { def: { type: string } } })._zod.def
+  return def.type === 'object' ? (schema as unknown as z.ZodObject).strict() : schema
+}
 
 export type Handler<C extends ChannelName> = (input: ParsedInput<C>, ctx: CallContext) => Promise<Output<C>> | Output<C>
 export type Handlers = { [C in ChannelName]: Handler<C> }
@@ -26,15 +37,18 @@ export interface DispatcherOptions {
 }
 
 export function createDispatcher(handlers: Handlers, options: DispatcherOptions = {}): Dispatcher {
+  const inputs = new Map<ChannelName, z.ZodType>()
   return {
     async invoke(channel, input, ctx) {
       if (!isChannelName(channel)) {
         return fail(new AppError('UNKNOWN_CHANNEL', `Unknown channel: ${String(channel).slice(0, 80)}`))
       }
       const spec = channels[channel]
+      let inputSchema = inputs.get(channel)
+      if (!inputSchema) inputs.set(channel, (inputSchema = inputSchemaOf(channel)))
       let data: unknown
       try {
-        data = parseOrThrow(spec.input, input ?? {}, `input for ${channel}`)
+        data = parseOrThrow(inputSchema, input ?? {}, `input for ${channel}`)
       } catch (e) {
         return fail(e as AppError)
       }

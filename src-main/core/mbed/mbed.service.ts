@@ -11,14 +11,14 @@
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
-import { appendAudit } from '../store/audit.store'
-import { AppError } from '../common/errors'
+import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
+import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
 import { createMbedBridge, listEndpointsWithResources, zeroCounters, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
@@ -49,6 +49,13 @@ interface Active {
 function profileId(doc: ProfileDoc): string {
   return doc._id.split(':').slice(2).join(':')
 }
+
+/** Who acts when a caller names no one: the dispatcher's own default. */
+const CONSOLE: CallContext = { actor: 'operator' }
+
+/** A console command's payload (base64) is kept in its audit entry up to this length; longer ones by length only. */
+const AUDITED_PAYLOAD = 4096
+
 
 export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
   let active: Active | null = null
@@ -90,6 +97,14 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle' }, link: { state: 'idle', insecure: false } }
   }
 
+  /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */
+  /** Writes an operator's mbed action to the audit trail (targets are `mbed/<profile>` or `mbed:<ep><path>`). */
+  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; after?: Record<string, unknown>; detail?: string | undefined }): Promise<void> {
+    const { detail, after, ...rest } = entry
+    await appendAudit(db, { actor: ctx.actor, ...rest, ...(after ? { after } : {}), ...(detail ? { detail: detail.slice(0, 300) } : {}) })
+    bus.emit('audit:changed', {})
+  }
+
   function requireActive(): Active {
     if (!active) throw AppError.withRef('VALIDATION', 'Start the mbed bridge first', { key: 'mbed.notRunning' })
     return active
@@ -103,21 +118,12 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     try {
       result = await change(bridge)
     } catch (e) {
-      await appendAudit(db, { actor: ctx.actor, action, target: where, outcome: 'failed', detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
-      bus.emit('audit:changed', {})
+      await audited(ctx, { action, target: where, outcome: 'failed', detail: e instanceof Error ? e.message : 'failed' })
       throw e
     }
     // A refusal is a failed outcome; a subscription still pending (mbed busy, asked again later) is not, and its
     // reason is kept in the detail.
-    await appendAudit(db, {
-      actor: ctx.actor,
-      action,
-      target: where,
-      outcome: result.state === 'refused' ? 'failed' : 'ok',
-      after: { state: result.state },
-      ...(result.reason ? { detail: result.reason.message.slice(0, 300) } : {}),
-    })
-    bus.emit('audit:changed', {})
+    await audited(ctx, { action, target: where, outcome: result.state === 'refused' ? 'failed' : 'ok', after: { state: result.state }, detail: result.reason?.message })
     return result
   }
 
@@ -137,12 +143,14 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     },
 
     /** Starts the bridge of the named (or default) mbed profile; a bridge of another profile is stopped first. */
-    start(input: { profileId?: string | undefined }): Promise<MbedBridgeStatus> {
+    start(input: { profileId?: string | undefined }, ctx: CallContext = CONSOLE): Promise<MbedBridgeStatus> {
       return serial(async () => {
         const p = await profile(input.profileId)
         const id = profileId(p.doc)
         if (active && active.profileId === id && active.bridge.state !== 'failed' && active.bridge.state !== 'stopped') return active.bridge.status()
-        await stopActive()
+        const replaced = active?.profileId
+        const undelivered = await stopActive()
+        if (replaced !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${replaced}`, outcome: 'ok', after: { undelivered } })
         const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
         const link = await links.linkFor(platformDoc)
         const client = clientFor(p.settings, p.accessKey)
@@ -163,13 +171,18 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
           // Keep the failed bridge so its state and reason stay visible; the next start replaces it.
           logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
         }
+        const status = bridge.status()
+        await audited(ctx, { action: 'mbed.bridge.start', target: `mbed/${id}`, outcome: status.state === 'failed' ? 'failed' : 'ok', after: { state: status.state }, detail: status.reason?.message })
+        // As it is now: the state may have moved on (and been pushed as 'mbed:state') while the entry was written.
         return bridge.status()
       })
     },
 
-    stop(): Promise<Out<'mbed:stop'>> {
+    stop(ctx: CallContext = CONSOLE): Promise<Out<'mbed:stop'>> {
       return serial(async () => {
+        const stopped = active?.profileId
         const undelivered = await stopActive()
+        if (stopped !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${stopped}`, outcome: 'ok', after: { undelivered } })
         return { status: idleStatus(), undelivered }
       })
     },
@@ -208,8 +221,32 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
       })
     },
 
-    async sendCommand(input: SendCommandInput): Promise<MbedCommandView> {
-      return requireActive().bridge.sendCommand(input)
+    /**
+     * A command sent from the console acts on a device: it is audited, sent or not (the payload itself when it is
+     * short, its length always).
+     */
+    async sendCommand(input: SendCommandInput, ctx: CallContext = CONSOLE): Promise<MbedCommandView> {
+      const payload = input.payload ?? ''
+      const entry = {
+        actor: ctx.actor,
+        action: 'mbed.command.send',
+        target: `${input.deviceId}/${input.resourceId}`,
+        after: { method: input.method, payloadLength: payload.length, ...(payload.length <= AUDITED_PAYLOAD ? { payload } : {}) },
+      }
+      const { bridge } = requireActive()
+      let view: MbedCommandView
+      try {
+        view = await bridge.sendCommand(input)
+      } catch (e) {
+        await appendAudit(db, { ...entry, outcome: 'failed', detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' }).catch(() => undefined)
+        bus.emit('audit:changed', {})
+        throw e
+      }
+      await appendAudit(db, { ...entry, outcome: view.state === 'failed' ? 'failed' : 'ok', after: { ...entry.after, commandId: view.id, state: view.state }, ...(view.error ? { detail: view.error } : {}) })
+      bus.emit('audit:changed', {})
+      // The device may have answered while the entry was written: the answer is the command as it is now, not as it
+      // was sent (an older view arriving after the 'mbed:command' event would turn an answered command back to pending).
+      return bridge.commands().find((c) => c.id === view.id) ?? view
     },
 
     subscriptions(input: { ep?: string | undefined }): Out<'mbed:subscriptions'> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AuditEntry } from '../../../src-shared/contract'
+import { redactUrlsDeep, redactUrlsIn } from '../common/redact-url'
 import type { BaseDoc, Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
 
@@ -16,13 +17,18 @@ let sequence = 0
 /**
  * Builds an audit document. Its id starts with the ISO time so that the trail sorts by time; a per-process
  * sequence keeps entries of the same millisecond in the order they were made, and random bytes keep
- * entries written at the same moment on two replicas from colliding.
+ * entries written at the same moment on two replicas from colliding. A URL anywhere in the entry is kept without
+ * its credentials: the trail is replicated to the whole team.
  */
 export function auditDoc(input: AuditInput): AuditDoc {
   const at = input.at ?? new Date().toISOString()
   sequence = (sequence + 1) % 1e9
   return {
     ...input,
+    target: redactUrlsIn(input.target),
+    ...(input.detail !== undefined ? { detail: redactUrlsIn(input.detail) } : {}),
+    ...(input.before !== undefined ? { before: redactUrlsDeep(input.before) } : {}),
+    ...(input.after !== undefined ? { after: redactUrlsDeep(input.after) } : {}),
     _id: `${PREFIX}${at}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
     kind: 'audit',
     schemaVersion: CURRENT_SCHEMA.audit,

@@ -99,7 +99,8 @@ export class DeviceIndex {
     return this.#byId.size
   }
 
-  async load(db: Db, pageSize = 5000): Promise<void> {
+  /** Reads every device from the store; `onPage` hears the running count after each page (a long open shows it). */
+  async load(db: Db, pageSize = 5000, onPage?: (loaded: number) => void): Promise<void> {
     this.#byId.clear()
     let startkey = DEVICE_PREFIX
     let skipFirst = false
@@ -107,6 +108,7 @@ export class DeviceIndex {
       const page = await db.allDocs({ include_docs: true, startkey, endkey: `${DEVICE_PREFIX}\ufff0`, limit: pageSize + (skipFirst ? 1 : 0) })
       const rows = skipFirst ? page.rows.slice(1) : page.rows
       for (const row of rows) if (row.doc) this.upsert(row.doc as unknown as DeviceDoc)
+      onPage?.(this.#byId.size)
       if (rows.length < pageSize) break
       startkey = rows[rows.length - 1]!.id
       skipFirst = true

@@ -1,5 +1,6 @@
 import { settingsSchema, type Settings } from '../../../src-shared/contract'
-import type { Db } from './documents'
+import { auditDoc } from './audit.store'
+import { assertBulkOk, getOrNull, type Db } from './documents'
 
 /** UI settings are per machine: a `_local` document is never replicated to teammates. */
 const ID = '_local/settings'
@@ -17,15 +18,23 @@ export async function readSettings(db: Db): Promise<Settings> {
   }
 }
 
-export async function writeSettings(db: Db, patch: Partial<Settings>): Promise<Settings> {
+/**
+ * Applies `patch` and records the change in the audit trail, in one bulkDocs call. A patch that changes nothing
+ * writes nothing.
+ */
+export async function writeSettings(db: Db, patch: Partial<Settings>, actor: string): Promise<Settings> {
   const current = await readSettings(db)
   const next = { ...current, ...patch }
-  let rev: string | undefined
-  try {
-    rev = (await db.get(ID))._rev
-  } catch {
-    rev = undefined
-  }
-  await db.put({ _id: ID, ...(rev ? { _rev: rev } : {}), ...next } as never)
+  const changed = (Object.keys(next) as (keyof Settings)[]).filter((k) => next[k] !== current[k])
+  if (changed.length === 0) return next
+  const existing = await getOrNull(db, ID)
+  const before = Object.fromEntries(changed.map((k) => [k, current[k]]))
+  const after = Object.fromEntries(changed.map((k) => [k, next[k]]))
+  assertBulkOk(
+    await db.bulkDocs([
+      { _id: ID, ...(existing ? { _rev: existing._rev } : {}), ...next } as never,
+      auditDoc({ actor, action: 'settings.update', target: 'settings', outcome: 'ok', before, after }),
+    ]),
+  )
   return next
 }

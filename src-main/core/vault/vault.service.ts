@@ -15,11 +15,12 @@ export interface VaultAuditEntry {
   detail?: string
 }
 
-export type VaultAudit = (entry: VaultAuditEntry) => Promise<void>
+/** `actor`: who asked (the call context's actor). */
+export type VaultAudit = (entry: VaultAuditEntry, actor: string) => Promise<void>
 
 export interface VaultService {
-  setSecret(profileId: string, field: string, value: string): Promise<Output<'vault:setSecret'>>
-  clearSecret(profileId: string, field: string): Promise<Output<'vault:clearSecret'>>
+  setSecret(profileId: string, field: string, value: string, actor?: string): Promise<Output<'vault:setSecret'>>
+  clearSecret(profileId: string, field: string, actor?: string): Promise<Output<'vault:clearSecret'>>
   isSet(profileId: string, field: string): Promise<Output<'vault:isSet'>>
 }
 
@@ -32,14 +33,14 @@ function failureDetail(e: unknown, secret?: string): string {
 }
 
 export function createVaultService(store: SecretStore, audit?: VaultAudit): VaultService {
-  const record = async (entry: VaultAuditEntry): Promise<void> => {
-    await audit?.(entry)
+  const record = async (entry: VaultAuditEntry, actor: string): Promise<void> => {
+    await audit?.(entry, actor)
   }
 
   /** Audits a failure and rethrows the original error, even if the audit write fails too. */
-  const failed = async (action: VaultAuditEntry['action'], target: string, e: unknown, secret?: string): Promise<never> => {
+  const failed = async (action: VaultAuditEntry['action'], target: string, actor: string, e: unknown, secret?: string): Promise<never> => {
     try {
-      await record({ action, target, outcome: 'failed', detail: failureDetail(e, secret) })
+      await record({ action, target, outcome: 'failed', detail: failureDetail(e, secret) }, actor)
     } catch {
       // The keychain failure is what the operator must see; a second failure would hide it.
     }
@@ -47,28 +48,28 @@ export function createVaultService(store: SecretStore, audit?: VaultAudit): Vaul
   }
 
   return {
-    async setSecret(profileId, field, value) {
+    async setSecret(profileId, field, value, actor = 'operator') {
       const account = secretAccount(profileId, field)
       let replaced: boolean
       try {
         replaced = await store.set(account, value)
       } catch (e) {
-        return failed('vault.set', account, e, value)
+        return failed('vault.set', account, actor, e, value)
       }
-      await record({ action: replaced ? 'vault.replace' : 'vault.set', target: account, outcome: 'ok' })
+      await record({ action: replaced ? 'vault.replace' : 'vault.set', target: account, outcome: 'ok' }, actor)
       return { replaced }
     },
 
-    async clearSecret(profileId, field) {
+    async clearSecret(profileId, field, actor = 'operator') {
       const account = secretAccount(profileId, field)
       let cleared: boolean
       try {
         cleared = await store.clear(account)
       } catch (e) {
-        return failed('vault.clear', account, e)
+        return failed('vault.clear', account, actor, e)
       }
       const entry: VaultAuditEntry = { action: 'vault.clear', target: account, outcome: 'ok' }
-      await record(cleared ? entry : { ...entry, detail: 'was not set' })
+      await record(cleared ? entry : { ...entry, detail: 'was not set' }, actor)
       return { cleared }
     },
 

@@ -1,27 +1,21 @@
-import type { ErrorInfo, ImportReport } from '../../../../src-shared/contract'
+import type { ErrorInfo, IMPORT_ENCODINGS, ImportReport } from '../../../../src-shared/contract'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { toBridgeError } from '../errors'
 
-/**
- * Well under the contract's hard cap, so one call stays short and progress moves smoothly: a UTF-16 code unit is
- * at most three bytes of UTF-8, so a quarter of the cap in characters always fits.
- */
-const CHUNK_CHARS = MAX_IMPORT_CHUNK_BYTES / 4
+/** Well under the contract's hard cap, so one call stays short and progress moves smoothly. */
+const CHUNK_BYTES = Math.min(256 * 1024, MAX_IMPORT_CHUNK_BYTES)
+
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number]
+
+/** Base64 of a chunk, in slices so that no call spreads more arguments than an engine accepts. */
+function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
 
 type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
-
-/**
- * Where to cut the next chunk: after the last line break if there is one (so a core that parses chunk by
- * chunk sees whole rows), and never between the two halves of a surrogate pair.
- */
-function chunkEnd(buffer: string, max: number): number {
-  if (buffer.length <= max) return buffer.length
-  const newline = buffer.lastIndexOf('\n', max - 1)
-  if (newline > 0) return newline + 1
-  const code = buffer.charCodeAt(max - 1)
-  return code >= 0xd800 && code <= 0xdbff ? max - 1 : max
-}
 
 /** One import at a time: the file is streamed to the core in chunks; the core parses and reports. */
 class ImportJob {
@@ -33,13 +27,15 @@ class ImportJob {
   added = $state(0)
   failed = $state(0)
   report = $state.raw<ImportReport | null>(null)
+  /** How the next file is read: UTF-8 unless the operator chooses Latin-1 (the core refuses what is not UTF-8). */
+  encoding = $state<ImportEncoding>('utf-8')
   error = $state.raw<ErrorInfo | null>(null)
   percent = $derived(
     this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0,
   )
   #jobId: string | null = null
   #cancelled = false
-  #reader: ReadableStreamDefaultReader<string> | null = null
+  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null
 
   constructor() {
     api.on('job:progress', (progress) => {
@@ -70,7 +66,7 @@ class ImportJob {
     this.fileName = file.name
     this.fileSize = file.size
     try {
-      const { jobId } = await api.call('import:start', { fileName: file.name })
+      const { jobId } = await api.call('import:start', { fileName: file.name, encoding: this.encoding })
       this.#jobId = jobId
       if (this.#cancelled) return await this.#cancelOnCore(jobId)
       await this.#send(file, jobId)
@@ -107,26 +103,39 @@ class ImportJob {
   }
 
   async #send(file: File, jobId: string): Promise<void> {
-    // Streams the file so a large import never sits in memory whole; UTF-8 is decoded across chunk edges.
-    const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader()
+    // Streams the file's bytes so a large import never sits in memory whole; the core decodes them, so it can
+    // say on which line and at which byte a file stops being UTF-8. Chunks may cut anywhere, even in a character.
+    const reader = file.stream().getReader()
     this.#reader = reader
-    const encoder = new TextEncoder()
-    let buffer = ''
+    let pending: Uint8Array[] = []
+    let pendingBytes = 0
     let sent = 0
+    const sendPending = async (): Promise<void> => {
+      const buffer = new Uint8Array(pendingBytes)
+      let at = 0
+      for (const part of pending) {
+        buffer.set(part, at)
+        at += part.length
+      }
+      pending = []
+      pendingBytes = 0
+      for (let i = 0; i < buffer.length; i += CHUNK_BYTES) {
+        const piece = buffer.subarray(i, i + CHUNK_BYTES)
+        await api.call('import:chunk', { jobId, data: toBase64(piece) })
+        if (this.#cancelled) return
+        sent += piece.length
+        this.bytesSent = Math.min(sent, file.size)
+      }
+    }
     for (;;) {
       const { done, value } = await reader.read()
       if (this.#cancelled) return
-      if (value) buffer += value
-      while (buffer.length >= CHUNK_CHARS || (done && buffer.length > 0)) {
-        const end = chunkEnd(buffer, CHUNK_CHARS)
-        const text = buffer.slice(0, end)
-        buffer = buffer.slice(end)
-        await api.call('import:chunk', { jobId, text })
-        if (this.#cancelled) return
-        sent += encoder.encode(text).byteLength
-        this.bytesSent = Math.min(sent, file.size)
+      if (value) {
+        pending.push(value)
+        pendingBytes += value.length
       }
-      if (done) return
+      if (pendingBytes >= CHUNK_BYTES || (done && pendingBytes > 0)) await sendPending()
+      if (this.#cancelled || done) return
     }
   }
 }

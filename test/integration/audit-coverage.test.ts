@@ -1,0 +1,337 @@
+/**
+ * Every operator action that changes something writes an audit entry. The channels come from the contract: each one
+ * is either in the reviewed list of read-only channels below (with why it changes nothing an operator decided), or
+ * in the table of changing channels, which runs it for real (peers, mosquitto) and looks for its entry. A channel
+ * added to the contract without being placed in one of the two fails the first test; one placed in the table
+ * without writing its entry fails the second.
+ */
+import mqtt from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHANNEL_NAMES, type AuditEntry, type ChannelName, type Input, type Output } from '../../src-shared/contract'
+import { tempDir, testCore } from '../helpers/core'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.client'
+import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
+import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+
+/** Channels that change nothing an operator decided; each reason was reviewed. */
+const READ_ONLY: Partial<Record<ChannelName, string>> = {
+  'app:info': 'describes the running core',
+  'settings:get': 'reads settings',
+  'devices:list': 'reads the device index',
+  'devices:get': 'reads one device',
+  'devices:validateConfig': 'checks a text, stores nothing',
+  'audit:list': 'reads the trail',
+  'vault:isSet': 'says whether a secret is set, never its value',
+  'profiles:list': 'reads profiles',
+  'profiles:verify': 'one authenticated exchange with the service, nothing stored',
+  'sim:get': "reads the carrier; a refresh only caches what the carrier said",
+  'sim:ratePlans': 'reads the carrier',
+  'sim:usage': "reads the carrier; caches what it said",
+  'sim:usageHistory': "reads the carrier; caches what it said",
+  'sim:smsStatus': 'reads the carrier',
+  'outbox:list': 'reads the outbox',
+  'mail:getSettings': 'reads settings',
+  'mail:parseCredentials': 'checks a pasted text, stores nothing',
+  'mail:verify': 'one authenticated exchange with the mail service, nothing sent or stored',
+  'team:list': 'reads invitations',
+  'packages:validate': 'checks a text, stores nothing',
+  'packages:list': 'reads the library',
+  'packages:get': 'reads one package',
+  'platform:status': 'reads link states',
+  'mbed:status': 'reads the bridge state',
+  'mbed:verify': 'one authenticated exchange with mbed, nothing stored',
+  'mbed:endpoints': 'reads mbed',
+  'mbed:commands': 'reads the commands sent so far',
+  'mbed:subscriptions': "reads the bridge's subscriptions",
+  'orange:get': 'reads Orange; a refresh only caches what Orange said',
+  'orange:tickets': 'reads the tickets being followed',
+  'orange:ticket': 'reads one ticket',
+  'shell:openExternal': "opens a link in the operator's browser; nothing in the workspace or a service changes",
+}
+
+/** Channels that change something without an entry of their own, each with the reviewed reason. */
+const UNAUDITED_CHANGES: Partial<Record<ChannelName, string>> = {
+  'devices:saveDraft': 'autosave of unsaved text at every pause in typing; saving or discarding it is audited',
+}
+
+const skip = mosquittoSkipReason()
+const ACTOR = 'audit-walk'
+const DEVICE = { typeId: 'meter', deviceId: 'aw-1' }
+/** A second device, whose SIM is an Orange one. */
+const ORANGE_DEVICE = { typeId: 'meter', deviceId: 'aw-o' }
+const ORANGE_USER = { username: 'ak-walk', password: 'orange-walk-password' }
+const SENDER = 'admin@example.com'
+const START = Date.now()
+const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - START))
+
+const PACKAGE = (version: string) =>
+  JSON.stringify({
+    bundleId: 'audit-walk-v1',
+    displayName: { en_US: 'audit walk' },
+    version,
+    actions: { reboot: { actionDisplayName: { en_US: 'Reboot' }, parameters: [{ name: 'delay', value: '\\d+', required: true }] } },
+  })
+
+interface Env {
+  call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
+  cc: ControlCenterPeer
+  sendgrid: SendGridPeer
+  mbed: MbedPeer
+  orange: OrangePeer
+  broker: Mosquitto
+  /** Values a later step needs from an earlier one. */
+  memo: Record<string, string>
+}
+
+/** One step per changing channel, in the order they run, with the audit action its entry must carry. */
+const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promise<unknown> }[] = [
+  {
+    channel: 'profiles:save',
+    action: 'profile.add',
+    run: async (e) => {
+      await e.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: e.broker.url, clientId: `a:org1:walk${process.pid}` } })
+      await e.call('profiles:save', {
+        extension: 'mbed',
+        name: 'Mbed peer',
+        settings: { apiUrl: e.mbed.url, flavour: 'connector', domainId: '', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 1000, platformProfile: '' },
+        secrets: { accessKey: 'ak_test_key' },
+      })
+      await e.call('profiles:save', { extension: 'orange', name: 'Orange ops', settings: { baseUrl: e.orange.url, username: ORANGE_USER.username }, secrets: { password: ORANGE_USER.password } })
+      return e.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: e.cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: 'walk-key' } })
+    },
+  },
+  { channel: 'devices:add', action: 'device.add', run: (e) => e.call('devices:add', DEVICE) },
+  { channel: 'devices:saveConfig', action: 'device.config.save', run: (e) => e.call('devices:saveConfig', { ...DEVICE, text: JSON.stringify({ jasper: { iccid: e.cc.iccids[2] } }) }) },
+  {
+    channel: 'devices:discardDraft',
+    action: 'device.draft.discard',
+    run: async (e) => {
+      await e.call('devices:saveDraft', { ...DEVICE, text: '{"jasper": ' })
+      return e.call('devices:discardDraft', DEVICE)
+    },
+  },
+  { channel: 'settings:set', action: 'settings.update', run: (e) => e.call('settings:set', { theme: 'dark' }) },
+  { channel: 'vault:setSecret', action: 'vault.set', run: (e) => e.call('vault:setSecret', { profileId: 'walk', field: 'token', value: 'v-1' }) },
+  { channel: 'vault:clearSecret', action: 'vault.clear', run: (e) => e.call('vault:clearSecret', { profileId: 'walk', field: 'token' }) },
+  {
+    channel: 'import:start',
+    action: 'devices.import.start',
+    run: async (e) => {
+      const { jobId } = await e.call('import:start', { fileName: 'walk.csv' })
+      e.memo.jobId = jobId
+    },
+  },
+  {
+    channel: 'import:chunk',
+    action: 'devices.import.batch',
+    run: (e) => e.call('import:chunk', { jobId: e.memo.jobId!, data: Buffer.from(['typeId,deviceId', ...Array.from({ length: 501 }, (_, i) => `walk,w-${i}`), ''].join('\n')).toString('base64') }),
+  },
+  { channel: 'import:finish', action: 'devices.import', run: (e) => e.call('import:finish', { jobId: e.memo.jobId! }) },
+  {
+    channel: 'import:cancel',
+    action: 'devices.import',
+    run: async (e) => {
+      const { jobId } = await e.call('import:start', { fileName: 'cancelled.csv' })
+      return e.call('import:cancel', { jobId })
+    },
+  },
+  {
+    channel: 'sim:changeStatus',
+    action: 'sim.changeStatus',
+    run: async (e) => {
+      const view = await e.call('sim:get', { ...DEVICE, refresh: true })
+      return e.call('sim:changeStatus', { ...DEVICE, status: view.sim?.status === 'activated' ? 'deactivated' : 'activated' })
+    },
+  },
+  {
+    channel: 'sim:changeRatePlan',
+    action: 'sim.changeRatePlan',
+    run: async (e) => e.call('sim:changeRatePlan', { ...DEVICE, ratePlan: (await e.call('sim:ratePlans', DEVICE)).plans.at(-1)! }),
+  },
+  { channel: 'sim:sendSms', action: 'sim.sendSms', run: (e) => e.call('sim:sendSms', { ...DEVICE, text: 'walk' }) },
+  {
+    channel: 'orange:changeStatus',
+    action: 'orange.changeStatus.submitted',
+    run: async (e) => {
+      await e.call('devices:add', ORANGE_DEVICE)
+      // The peer's first line is ACTIVATED.
+      await e.call('devices:saveConfig', { ...ORANGE_DEVICE, text: JSON.stringify({ orange: { serialnumber: e.orange.serials[0] } }) })
+      return e.call('orange:changeStatus', { ...ORANGE_DEVICE, status: 'SUSPENDED' })
+    },
+  },
+  { channel: 'orange:locate', action: 'orange.locate.submitted', run: (e) => e.call('orange:locate', ORANGE_DEVICE) },
+  {
+    channel: 'orange:lookupTicket',
+    action: 'orange.ticket.adopted',
+    run: async (e) => {
+      // A ticket submitted elsewhere (another console, a script): the operator adopts it by its number.
+      const elsewhere = createOrangeClient({ baseUrl: e.orange.url, ...ORANGE_USER })
+      try {
+        // The peer's fourth line is SLEEPING.
+        const { ticketNumber } = await elsewhere.submitStatusChange(e.orange.serials[3]!, 'ACTIVATED')
+        return await e.call('orange:lookupTicket', { operation: 'status', ticketNumber })
+      } finally {
+        await elsewhere.close()
+      }
+    },
+  },
+  {
+    channel: 'outbox:discard',
+    action: 'sim.changeStatus.discarded',
+    run: async (e) => {
+      e.cc.faults.set({ kind: 'drop' })
+      try {
+        const queued = await e.call('sim:changeStatus', { ...DEVICE, status: 'activated', queue: true })
+        return await e.call('outbox:discard', { id: queued.outboxId! })
+      } finally {
+        e.cc.faults.clear()
+      }
+    },
+  },
+  {
+    channel: 'outbox:replay',
+    action: 'sim.changeRatePlan',
+    run: async (e) => {
+      const ratePlan = (await e.call('sim:ratePlans', DEVICE)).plans[0]!
+      e.cc.faults.set({ kind: 'drop' })
+      try {
+        await e.call('sim:changeRatePlan', { ...DEVICE, ratePlan, queue: true })
+      } finally {
+        e.cc.faults.clear()
+      }
+      return e.call('outbox:replay', {})
+    },
+  },
+  {
+    channel: 'mail:saveSettings',
+    action: 'mail.settings.add',
+    run: (e) => e.call('mail:saveSettings', { mode: 'sendgridApiKey', organisation: 'Walk Co', settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url }, secrets: { apiKey: DEFAULT_API_KEY } }),
+  },
+  { channel: 'mail:sendTest', action: 'mail.test.send', run: (e) => e.call('mail:sendTest', { to: 'tess@example.org' }) },
+  {
+    channel: 'team:invite',
+    action: 'invitation.create',
+    run: async (e) => {
+      e.memo.invitation = (await e.call('team:invite', { name: 'Tess', email: 'tess@example.org', role: 'operator' })).id
+    },
+  },
+  { channel: 'team:resend', action: 'invitation.resend', run: (e) => e.call('team:resend', { id: e.memo.invitation! }) },
+  { channel: 'team:revoke', action: 'invitation.revoke', run: (e) => e.call('team:revoke', { id: e.memo.invitation! }) },
+  { channel: 'mail:clearSettings', action: 'mail.settings.remove', run: (e) => e.call('mail:clearSettings', {}) },
+  { channel: 'packages:add', action: 'package.add', run: (e) => e.call('packages:add', { text: PACKAGE('1.0') }) },
+  { channel: 'packages:save', action: 'package.update', run: (e) => e.call('packages:save', { bundleId: 'audit-walk-v1', text: PACKAGE('1.1') }) },
+  { channel: 'devices:setSupportedBundles', action: 'device.supportedBundles', run: (e) => e.call('devices:setSupportedBundles', { ...DEVICE, bundles: ['audit-walk-v1'] }) },
+  { channel: 'packages:invoke', action: 'package.invoke', run: (e) => e.call('packages:invoke', { ...DEVICE, bundleId: 'audit-walk-v1', actionId: 'reboot', parameters: { delay: '5' } }) },
+  { channel: 'packages:remove', action: 'package.remove', run: (e) => e.call('packages:remove', { bundleId: 'audit-walk-v1' }) },
+  {
+    channel: 'mbed:start',
+    action: 'mbed.bridge.start',
+    run: async (e) => {
+      const status = await e.call('mbed:start', {})
+      await expect.poll(async () => (await e.call('mbed:status', {})).status.state, { timeout: 20_000 }).toBe('running')
+      return status
+    },
+  },
+  { channel: 'mbed:import', action: 'devices.import.mbed', run: (e) => e.call('mbed:import', { names: [e.mbed.endpoints()[0]!.name] }) },
+  { channel: 'mbed:sendCommand', action: 'mbed.command.send', run: (e) => e.call('mbed:sendCommand', { method: 'POST', deviceId: e.mbed.endpoints()[0]!.name, resourceId: '3/0/4' }) },
+  {
+    channel: 'mbed:unsubscribe',
+    action: 'mbed.subscription.unsubscribe',
+    run: async (e) => {
+      const ep = e.mbed.endpoints()[0]!.name
+      const subscribed = async () => (await e.call('mbed:subscriptions', { ep })).endpoints.find((x) => x.ep === ep)?.resources.find((r) => r.state === 'subscribed')?.path
+      await expect.poll(subscribed, { timeout: 20_000 }).toBeDefined()
+      const path = (await subscribed())!
+      e.memo.subscription = JSON.stringify({ ep, path })
+      return e.call('mbed:unsubscribe', { ep, path })
+    },
+  },
+  { channel: 'mbed:subscribe', action: 'mbed.subscription.subscribe', run: (e) => e.call('mbed:subscribe', JSON.parse(e.memo.subscription!) as { ep: string; path: string }) },
+  { channel: 'mbed:stop', action: 'mbed.bridge.stop', run: (e) => e.call('mbed:stop', {}) },
+  {
+    channel: 'profiles:remove',
+    action: 'profile.remove',
+    run: async (e) => {
+      const saved = await e.call('profiles:save', { extension: 'atnt', name: 'Spare', settings: { baseUrl: e.cc.url, username: 'ops' }, secrets: { apiKey: 'k' } })
+      return e.call('profiles:remove', { extension: 'atnt', id: saved.id })
+    },
+  },
+  { channel: 'devices:remove', action: 'device.remove', run: (e) => e.call('devices:remove', DEVICE) },
+]
+
+describe('the audit trail covers every channel that changes something', () => {
+  it('places every channel of the contract: read-only (with its reason), changing (with its entry), or a reviewed exception', () => {
+    const changing = new Set(CHANGING.map((s) => s.channel))
+    const placed = CHANNEL_NAMES.map((name) => [name, [name in READ_ONLY, changing.has(name), name in UNAUDITED_CHANGES].filter(Boolean).length] as const)
+    expect(placed.filter(([, n]) => n !== 1).map(([name, n]) => `${name}: placed ${n} times`)).toEqual([])
+    expect(Object.keys({ ...READ_ONLY, ...UNAUDITED_CHANGES }).filter((name) => !CHANNEL_NAMES.includes(name as ChannelName))).toEqual([])
+  })
+
+  describe.skipIf(skip)('against the peers and mosquitto', () => {
+    let env: Env
+    let core: Awaited<ReturnType<typeof testCore>>
+    let device: mqtt.MqttClient
+    let cleanup: () => Promise<void>
+
+    beforeAll(async () => {
+      const [cc, sendgrid, mbed, broker, orange] = await Promise.all([
+        startControlCenterPeer({ devices: 5, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: 'walk-key', password: 'pw', role: 'AccountAdmin' }] }),
+        startSendGridPeer({ verifiedSenders: [SENDER] }),
+        startMbedPeer({ pollTimeoutMs: 300 }),
+        startMosquitto(),
+        startOrangePeer({ lines: 6, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [ORANGE_USER] }),
+      ])
+      const t = await tempDir()
+      core = await testCore(t.dir, { now: clock })
+      // The managed device answers every custom action with rc 200.
+      device = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:walk' })
+      await device.subscribeAsync(`iotdm-1/type/${DEVICE.typeId}/id/${DEVICE.deviceId}/mgmt/custom/#`, { qos: 1 })
+      device.on('message', (_topic, payload) => {
+        const { reqId } = JSON.parse(payload.toString()) as { reqId: string }
+        void device.publishAsync(`iotdevice-1/type/${DEVICE.typeId}/id/${DEVICE.deviceId}/response`, JSON.stringify({ rc: 200, reqId }), { qos: 1 })
+      })
+      env = {
+        async call(channel, input) {
+          const r = await core.dispatcher.invoke(channel, input, { actor: ACTOR })
+          if (!r.ok) throw new Error(`${channel}: ${r.error.code} ${r.error.message}`)
+          return r.value as Output<typeof channel>
+        },
+        cc,
+        sendgrid,
+        mbed,
+        broker,
+        orange,
+        memo: {},
+      }
+      cleanup = async () => {
+        await device.endAsync()
+        await core.close()
+        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close()])
+        await t.cleanup()
+      }
+    })
+    afterAll(async () => cleanup?.())
+
+    it('writes an entry, by the operator who asked, for each changing channel', async () => {
+      const trail = async (): Promise<AuditEntry[]> => {
+        const all: AuditEntry[] = []
+        for (let offset = 0; ; offset += 1000) {
+          const page = await core.call('audit:list', { offset, limit: 1000 })
+          all.push(...page.items)
+          if (all.length >= page.total) return all
+        }
+      }
+      const missing: string[] = []
+      for (const step of CHANGING) {
+        const before = new Set((await trail()).map((e) => e.id))
+        await step.run(env)
+        const added = (await trail()).filter((e) => !before.has(e.id))
+        if (!added.some((e) => e.action === step.action && e.actor === ACTOR)) missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
+      }
+      expect(missing).toEqual([])
+    })
+  })
+})

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { ImportReport } from '../../src-shared/contract'
+import { MAX_ROW_CHARS } from '../../src-main/core/devices/import-parsers'
+import { tempDir, testCore } from '../helpers/core'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))
+
+async function importBytes(core: TestCore, fileName: string, content: Uint8Array, options: { encoding?: 'utf-8' | 'latin1'; chunk?: number } = {}) {
+  const { jobId } = await core.call('import:start', { fileName, ...(options.encoding ? { encoding: options.encoding } : {}) })
+  const size = options.chunk ?? 64 * 1024
+  for (let i = 0; i < content.length; i += size) {
+    const r = await core.dispatcher.invoke('import:chunk', { jobId, data: Buffer.from(content.subarray(i, i + size)).toString('base64') })
+    if (!r.ok) return { jobId, refused: r.error }
+  }
+  const r = await core.dispatcher.invoke('import:finish', { jobId })
+  return r.ok ? { jobId, report: r.value as ImportReport } : { jobId, refused: r.error }
+}
+
+describe('import: bad input is refused by name, nothing is lost or counted twice', () => {
+  let core: TestCore
+  let cleanup: () => Promise<void>
+  beforeEach(async () => {
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir)
+  })
+  afterEach(async () => {
+    await core.close()
+    await cleanup()
+  })
+
+  const allDevices = async () => (await core.call('devices:list', { limit: 1000 })).items
+
+  it('refuses the rows of a mixed-encoding file with their line and byte offset, and imports them only as Latin-1 when asked', async () => {
+    // Line 3 was saved by a Latin-1 editor ("é" is the single byte 0xE9); line 4 is UTF-8.
+    const file = bytes('typeId,deviceId,description\n', 'meter,m-1,plain\n', 'meter,m-2,caf', [0xe9], '\n', 'meter,m-3,café\n')
+    for (const chunk of [1, 7, 1000]) {
+      const t = await tempDir()
+      const own = await testCore(t.dir)
+      const { report } = await importBytes(own, 'mixed.csv', file, { chunk })
+      expect(report).toMatchObject({ rows: 3, added: 2, failed: 1, errors: [{ row: 3, ref: { key: 'import.invalidUtf8', params: { line: 3, offset: 57, byte: '0xE9' } } }] })
+      expect(report!.errors[0]!.message).toContain('Line 3, byte offset 57')
+      const stored = (await own.call('devices:list', {})).items
+      expect(stored.map((d) => d.description)).toEqual(['plain', 'café'])
+      await own.close()
+      await t.cleanup()
+    }
+    const latin = await importBytes(core, 'latin.csv', bytes('typeId,deviceId,description\n', 'meter,l-1,caf', [0xe9], '\n'), { encoding: 'latin1' })
+    expect(latin.report).toMatchObject({ added: 1, failed: 0 })
+    expect((await core.call('devices:get', { typeId: 'meter', deviceId: 'l-1' })).description).toBe('café')
+    expect(JSON.stringify(await allDevices())).not.toContain('\ufffd')
+  })
+
+  it('refuses NUL characters in CSV and JSON Lines, and a header that is not UTF-8 refuses the file', async () => {
+    const csv = await importBytes(core, 'n.csv', bytes('typeId,deviceId\n', 'meter,a\n', 'meter,b', [0], '\n', 'meter,c\n'))
+    expect(csv.report).toMatchObject({ rows: 3, added: 2, failed: 1, errors: [{ row: 3, ref: { key: 'import.nulCharacter', params: { line: 3 } } }] })
+    const jsonl = await importBytes(core, 'n.jsonl', bytes('{"typeId":"j","deviceId":"a"}\n{"typeId":"j","deviceId":"b","x":"', [0], '"}\n'))
+    expect(jsonl.report).toMatchObject({ added: 1, failed: 1, errors: [{ row: 2, ref: { key: 'import.nulCharacter' } }] })
+    const header = await importBytes(core, 'h.csv', bytes('typeId,deviceId,d', [0xe9], 'scription\nmeter,z\n'))
+    expect(header.refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.invalidUtf8', params: { line: 1 } } } })
+    expect((await allDevices()).map((d) => `${d.typeId}/${d.deviceId}`)).toEqual(['j/a', 'meter/a', 'meter/c'])
+  })
+
+  it('counts a malformed CSV row once, by the line it starts on, and names the lines a stray quote swallowed', async () => {
+    // csv-parse reports two errors for line 3; the quote opened on line 5 runs to the quote on line 7.
+    const file = ['typeId,deviceId', 'meter,a', 'meter,b"x"', 'meter,c', 'meter,"d"x', 'meter,lost', 'meter,"e"', 'meter,f'].join('\n')
+    const { report } = await importBytes(core, 'q.csv', Buffer.from(file))
+    expect(report).toMatchObject({ rows: 5, added: 3, failed: 2 })
+    expect(report!.errors.map((e) => [e.row, e.ref.key, e.ref.params?.last])).toEqual([
+      [3, 'import.badRow', undefined],
+      [5, 'import.badRecord', 7],
+    ])
+    expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a', 'c', 'f'])
+  })
+
+  it('stops, by line, where csv-parse can read no further (a character after a closing quote), keeping what came before', async () => {
+    const file = ['typeId,deviceId', 'meter,a', 'meter,"d" y', 'meter,e'].join('\n')
+    const { refused } = await importBytes(core, 'w.csv', Buffer.from(file))
+    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.csvStopped', params: { line: 3 } } } })
+    expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a'])
+    const [end] = (await core.call('audit:list', { query: 'devices.import' })).items
+    expect(end).toMatchObject({ action: 'devices.import', outcome: 'failed', after: { rows: 1, added: 1 } })
+  })
+
+  it('refuses a JSON line over the limit by its number without keeping it, and imports the lines around it', async () => {
+    const long = `{"typeId":"t","deviceId":"long","description":"${'x'.repeat(MAX_ROW_CHARS + 10)}"}`
+    const file = Buffer.from([`{"typeId":"t","deviceId":"before"}`, long, `{"typeId":"t","deviceId":"after"}`, ''].join('\n'))
+    const { report } = await importBytes(core, 'long.jsonl', file, { chunk: 100_000 })
+    expect(report).toMatchObject({ rows: 3, added: 2, failed: 1, errors: [{ row: 2, ref: { key: 'import.lineTooLong', params: { line: 2, max: MAX_ROW_CHARS } } }] })
+    expect((await allDevices()).map((d) => d.deviceId)).toEqual(['after', 'before'])
+  })
+
+  it('stops at a CSV record over the limit (an unclosed quote), keeping and auditing what came before', async () => {
+    const rows = ['typeId,deviceId,description', ...Array.from({ length: 600 }, (_, i) => `meter,r-${i},ok`), `meter,open,"${'y'.repeat(MAX_ROW_CHARS)}`, 'meter,never,x']
+    const { refused } = await importBytes(core, 'open.csv', Buffer.from(rows.join('\n')), { chunk: 256 * 1024 })
+    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.recordTooLong', params: { max: MAX_ROW_CHARS } } } })
+    expect((await core.call('devices:list', {})).total).toBe(600)
+    const [end] = (await core.call('audit:list', { query: 'devices.import' })).items
+    expect(end).toMatchObject({ action: 'devices.import', outcome: 'failed', after: { added: 600 } })
+  })
+
+  it('refuses rows holding Infinity, prototype keys or deep nesting, each by name', async () => {
+    const deep = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`
+    const lines = [
+      '{"typeId":"t","deviceId":"ok","metadata":{"site":"A","n":3}}',
+      '{"typeId":"t","deviceId":"inf","reading":1e999}',
+      '{"typeId":"t","deviceId":"proto","metadata":{"__proto__":{"admin":true}}}',
+      '{"typeId":"t","deviceId":"ctor","constructor":"x"}',
+      `{"typeId":"t","deviceId":"deep","metadata":${deep}}`,
+      `{"typeId":"t","deviceId":"big","metadata":{"blob":"${'z'.repeat(70_000)}"}}`,
+    ]
+    const { report } = await importBytes(core, 'j.jsonl', Buffer.from(lines.join('\n')))
+    expect(report!.errors.map((e) => [e.row, e.ref.key])).toEqual([
+      [2, 'errors.jsonNotFinite'],
+      [3, 'errors.jsonForbiddenKey'],
+      [4, 'errors.jsonForbiddenKey'],
+      [5, 'errors.jsonTooDeep'],
+      [6, 'errors.jsonTooLarge'],
+    ])
+    expect(report!.errors[1]!.ref.params).toMatchObject({ key: '__proto__', pointer: '/metadata/__proto__' })
+    expect((await core.call('devices:get', { typeId: 't', deviceId: 'ok' })).metadata).toEqual({ site: 'A', n: '3' })
+    const csv = await importBytes(core, 'p.csv', Buffer.from('typeId,deviceId,__proto__\nmeter,x,1\n'))
+    expect(csv.refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.forbiddenColumn', params: { column: '__proto__' } } } })
+  })
+
+  it('refuses a damaged chunk and ends the import', async () => {
+    const { jobId } = await core.call('import:start', { fileName: 'x.csv' })
+    expect(await core.dispatcher.invoke('import:chunk', { jobId, data: 'not base64!' })).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'import.badChunk' } } } })
+    expect(await core.dispatcher.invoke('import:finish', { jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+  })
+
+  it('writes each batch with its own audit entry, between a start and an end entry', async () => {
+    const rows = ['typeId,deviceId', ...Array.from({ length: 1234 }, (_, i) => `meter,b-${i}`)]
+    const { report, jobId } = await importBytes(core, 'batches.csv', Buffer.from(rows.join('\n')), { chunk: 4096 })
+    expect(report).toMatchObject({ added: 1234 })
+    const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
+    expect(trail.map((e) => e.action)).toEqual(['devices.import.start', 'devices.import.batch', 'devices.import.batch', 'devices.import.batch', 'devices.import'])
+    const batches = trail.filter((e) => e.action === 'devices.import.batch').map((e) => e.after as { added: number; rows: [number, number]; first: string; last: string })
+    expect(batches.map((b) => [b.added, b.rows, b.first, b.last])).toEqual([
+      [500, [2, 501], 'meter/b-0', 'meter/b-499'],
+      [500, [502, 1001], 'meter/b-500', 'meter/b-999'],
+      [234, [1002, 1235], 'meter/b-1000', 'meter/b-1233'],
+    ])
+    expect(trail.at(-1)).toMatchObject({ outcome: 'ok', after: { rows: 1234, added: 1234, failed: 0 } })
+  })
+})

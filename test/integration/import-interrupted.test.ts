@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { AuditEntry } from '../../src-shared/contract'
+import { tempDir, testCore } from '../helpers/core'
+
+const importer = fileURLToPath(new URL('./fixtures/importer.ts', import.meta.url))
+const ROWS = 20_000
+
+/** Runs the importer and SIGKILLs it when `killWhen` says so, given each line it printed. */
+async function importAndKill(dataDir: string, file: string, killWhen: (line: string) => boolean): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', importer, dataDir, file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+  let partial = ''
+  let jobId = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        if (line.startsWith('started ')) jobId = line.slice(8)
+        if (!child.killed && killWhen(line)) {
+          child.kill('SIGKILL')
+          resolve()
+        }
+      }
+    })
+    child.on('exit', () => reject(new Error(`the importer ended before it was killed: ${stderr}`)))
+  })
+  expect(await exited).toBe('SIGKILL')
+  return jobId
+}
+
+describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
+  let cleanup: (() => Promise<void>) | undefined
+  afterEach(async () => cleanup?.())
+
+  it('at start, between batches and mid-stream: every device written is in exactly one batch entry, and the import is recorded as interrupted once', async () => {
+    const tmp = await tempDir()
+    cleanup = tmp.cleanup
+    const file = join(tmp.dir, 'kill.csv')
+    await writeFile(file, ['typeId,deviceId', ...Array.from({ length: ROWS }, (_, i) => `meter,k-${i}`)].join('\n'))
+    const mid = 3000 + Math.floor(Math.random() * 9000)
+    const acked = (rows: number) => (line: string) => line.startsWith('ack ') && Number(line.slice(4)) >= rows
+    // [when, kill condition, devices written at least: a batch of 500 is written before its last row is acknowledged]
+    const killPoints: [string, (line: string) => boolean, number][] = [
+      ['right after the start was recorded', (line) => line.startsWith('started '), 0],
+      ['after 2,000 rows were acknowledged', acked(2000), 1500],
+      [`after ${mid} rows were acknowledged`, acked(mid), mid - 500],
+    ]
+    for (const [index, [when, killWhen, atLeast]] of killPoints.entries()) {
+      const dataDir = join(tmp.dir, `data-${index}`)
+      const jobId = await importAndKill(dataDir, file, killWhen)
+      expect(jobId, when).not.toBe('')
+
+      // The next start finds the import the process did not live to end.
+      let core = await testCore(dataDir)
+      const total = (await core.call('devices:list', {})).total
+      const devices = new Set<string>()
+      for (let offset = 0; offset < total; offset += 1000) for (const d of (await core.call('devices:list', { offset, limit: 1000 })).items) devices.add(`${d.typeId}/${d.deviceId}`)
+      expect(total, when).toBeGreaterThanOrEqual(atLeast)
+      expect(total, when).toBeLessThan(ROWS)
+      const trail: AuditEntry[] = []
+      for (let offset = 0; ; offset += 1000) {
+        const page = await core.call('audit:list', { query: jobId, offset, limit: 1000 })
+        trail.push(...page.items)
+        if (trail.length >= page.total) break
+      }
+      const count = (action: string) => trail.filter((e) => e.action === action).length
+      expect(count('devices.import.start'), when).toBe(1)
+      expect(count('devices.import'), when).toBe(0)
+      expect(count('devices.import.interrupted'), when).toBe(1)
+      // Every row of the file is a device (line L is meter/k-(L-2)): the batches' row ranges name exactly the devices written.
+      const batched = trail
+        .filter((e) => e.action === 'devices.import.batch')
+        .flatMap((e) => {
+          const { rows, added } = e.after as { rows: [number, number]; added: number }
+          expect(rows[1] - rows[0] + 1, when).toBe(added)
+          return Array.from({ length: added }, (_, i) => `meter/k-${rows[0] + i - 2}`)
+        })
+      expect(batched.length, when).toBe(total)
+      expect(new Set(batched), when).toEqual(devices)
+      const interrupted = trail.find((e) => e.action === 'devices.import.interrupted')
+      expect(interrupted, when).toMatchObject({ outcome: 'failed', target: 'kill.csv', actor: 'cli:importer', after: { added: total } })
+
+      // Recorded once: the next start has nothing left to report.
+      await core.close()
+      core = await testCore(dataDir)
+      expect((await core.call('audit:list', { query: 'devices.import.interrupted' })).total, when).toBe(1)
+      await core.close()
+    }
+  })
+})

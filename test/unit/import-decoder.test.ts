@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { createDecoder, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
+
+/** Decodes `bytes` cut into pieces of `size` bytes, as chunks arrive. */
+function decode(bytes: Uint8Array, size: number, encoding: ImportEncoding = 'utf-8'): Decoded {
+  const d = createDecoder(encoding)
+  const parts: Decoded[] = []
+  for (let i = 0; i < bytes.length; i += size) parts.push(d.write(bytes.subarray(i, i + size)))
+  parts.push(d.end())
+  return { text: parts.map((p) => p.text).join(''), problems: parts.flatMap((p) => p.problems) }
+}
+
+const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))
+
+describe('import decoder', () => {
+  it('decodes UTF-8 cut at every possible place, multi-byte characters included, and drops one byte-order mark', () => {
+    const text = 'typeId,deviceId,description\nmeter,m-1,été – 東京 🚀\n'
+    const input = bytes([0xef, 0xbb, 0xbf], text)
+    for (let size = 1; size <= input.length; size++) expect(decode(input, size)).toEqual({ text, problems: [] })
+  })
+
+  it('locates invalid UTF-8 by line and byte offset, whatever the chunk size, and keeps the line structure', () => {
+    // Line 2 is Latin-1 ("é" = 0xE9); line 4 has a lone continuation byte; line 5 an overlong "/" (0xC0 0xAF).
+    const input = bytes('a,b\n', 'meter,caf', [0xe9], '\nok,1\n', [0x80], 'x\n', [0xc0, 0xaf], '\n')
+    for (const size of [1, 2, 3, 5, 1000]) {
+      const { text, problems } = decode(input, size)
+      expect(problems).toEqual([
+        { line: 2, offset: 13, kind: 'invalidUtf8', byte: 0xe9 },
+        { line: 4, offset: 20, kind: 'invalidUtf8', byte: 0x80 },
+        { line: 5, offset: 23, kind: 'invalidUtf8', byte: 0xc0 },
+      ])
+      expect(text.split('\n')).toHaveLength(6)
+    }
+  })
+
+  it('reports surrogates, code points above U+10FFFF and a sequence the file never completes', () => {
+    expect(decode(bytes('x', [0xed, 0xa0, 0x80]), 1).problems).toMatchObject([{ line: 1, offset: 1, byte: 0xed }])
+    expect(decode(bytes([0xf4, 0x90, 0x80, 0x80]), 4).problems).toMatchObject([{ offset: 0, byte: 0xf4 }])
+    expect(decode(bytes('ok\nab', [0xe2, 0x82]), 2).problems).toEqual([{ line: 2, offset: 5, kind: 'invalidUtf8', byte: 0xe2 }])
+  })
+
+  it('refuses NUL characters in either encoding, one problem per line', () => {
+    const input = bytes('a\n', [0x62, 0, 0x63, 0], '\nd\n')
+    for (const encoding of ['utf-8', 'latin1'] as const) expect(decode(input, 3, encoding).problems).toEqual([{ line: 2, offset: 3, kind: 'nul', byte: 0 }])
+  })
+
+  it('reads Latin-1 only when asked, as Windows-1252', () => {
+    const input = bytes('meter,caf', [0xe9], ',', [0x80], '\n')
+    expect(decode(input, 2, 'latin1')).toEqual({ text: 'meter,café,€\n', problems: [] })
+  })
+})
