@@ -90,16 +90,16 @@ export const controlCenterProfileSaveSchema = z
   })
   .strict()
 
+export const mbedProfileSaveSchema = z
+  .object({ ...saveBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}) })
+  .strict()
+
+export const platformProfileSaveSchema = z
+  .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
+  .strict()
+
 /** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
-export const profileSaveSchema = z.union([
-  controlCenterProfileSaveSchema,
-  z
-    .object({ ...saveBase, extension: z.literal('mbed'), settings: mbedSettingsSchema, secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}) })
-    .strict(),
-  z
-    .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
-    .strict(),
-])
+export const profileSaveSchema = z.union([controlCenterProfileSaveSchema, mbedProfileSaveSchema, platformProfileSaveSchema])
 
 const profileBase = { id: profileIdSchema, name: z.string(), isDefault: z.boolean(), createdAt: z.string(), updatedAt: z.string() }
 

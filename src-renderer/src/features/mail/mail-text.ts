@@ -2,7 +2,6 @@ import { ERROR_CODES, type ErrorInfo, type ErrorCode, type MessageRef } from '..
 import type { MailFailure, MailMode, SmtpSecurity } from '../../../../src-shared/models/mail'
 import { hasMessage, translateRef, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
-import { fieldKeyOf } from '../../lib/mail-form'
 
 /** Words for the email extension's codes, shared by the Email card and the Team page. */
 
@@ -25,6 +24,22 @@ export function securityText(t: Translate, security: SmtpSecurity): string {
       return t('mail.security.starttls')
     case 'none':
       return t('mail.security.none')
+  }
+}
+
+/** A bridge path ('settings.adminName', 'to.address') as the field it is about, by the name its label has. */
+export function fieldKeyOf(path: string): string {
+  switch (path) {
+    case 'from.name':
+      return 'senderName'
+    case 'from.address':
+      return 'senderAddress'
+    case 'to.address':
+      return 'to'
+    case 'to.name':
+      return 'name'
+    default:
+      return path.split('.').pop() ?? path
   }
 }
 

@@ -1,7 +1,7 @@
 import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../../src-shared/models/mbed'
 import type { MbedSettings } from '../../../../src-shared/models/profiles'
 import type { Translate } from '../../i18n'
-import type { MbedVerifyResult } from '../../lib/state/mbed-profiles.svelte'
+import type { Output } from '../../../../src-shared/contract'
 
 /** Words for the mbed bridge's codes, shared by the Extensions card and the mbed view. */
 
@@ -66,7 +66,7 @@ export function commandStateText(t: Translate, command: MbedCommandView): string
 }
 
 /** What a successful "Verify connection" learnt, in the operator's language. */
-export function verifiedDetail(t: Translate, result: Extract<MbedVerifyResult, { ok: true }>['value']): string {
+export function verifiedDetail(t: Translate, result: Output<'mbed:verify'>): string {
   const parts = [t('mbed.card.verifiedHost', { values: { flavour: flavourText(t, result.flavour), url: result.apiUrl } })]
   const detail = result.detail
   if (detail.kind === 'limits') {

@@ -1,8 +1,8 @@
 import type { ErrorInfo } from '../../../../src-shared/contract'
 import type { Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
-import type { BrokerSecurity } from '../../lib/platform-form'
-import type { LinkState } from '../../lib/state/platform.svelte'
+import type { BrokerSecurity } from '../../../../src-shared/models/transport-rules'
+import type { LinkState } from '../../lib/state/profiles.svelte'
 
 /** Words for the platform link's codes, shared by the platform card and the device-management section. */
 

@@ -1,7 +1,7 @@
-import type { ErrorInfo, ImportReport } from '../../../../src-shared/contract'
+import type { ErrorInfo, ImportReport, Result } from '../../../../src-shared/contract'
 import { MAX_IMPORT_CHUNK_CHARS } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { toErrorInfo } from '../errors'
 
 /** Well under the contract's hard cap, so one call stays short and progress moves smoothly. */
 const CHUNK_CHARS = Math.min(256 * 1024, MAX_IMPORT_CHUNK_CHARS)
@@ -66,28 +66,37 @@ class ImportJob {
     this.phase = 'running'
     this.fileName = file.name
     this.fileSize = file.size
-    try {
-      const { jobId } = await api.call('import:start', { fileName: file.name })
-      this.#jobId = jobId
-      if (this.#cancelled) return await this.#cancelOnCore(jobId)
-      await this.#send(file, jobId)
-      if (this.#cancelled) return
-      this.bytesSent = file.size
-      const report = await api.call('import:finish', { jobId })
-      if (this.#cancelled) return
-      this.report = report
-      this.rows = report.rows
-      this.added = report.added
-      this.failed = report.failed
+    const outcome = await this.#import(file)
+    this.#reader = null
+    if (outcome === null || this.#cancelled) return
+    if (outcome.ok) {
+      this.report = outcome.value
+      this.rows = outcome.value.rows
+      this.added = outcome.value.added
+      this.failed = outcome.value.failed
       this.phase = 'done'
-    } catch (e) {
-      if (this.#cancelled) return
-      this.error = toBridgeError(e)
-      this.phase = 'failed'
-      if (this.#jobId) await api.invoke('import:cancel', { jobId: this.#jobId })
-    } finally {
-      this.#reader = null
+      return
     }
+    this.error = outcome.error
+    this.phase = 'failed'
+    if (this.#jobId) await api.invoke('import:cancel', { jobId: this.#jobId })
+  }
+
+  /** Start, chunks, finish: the report, or the first refusal; null once the operator cancelled. */
+  async #import(file: File): Promise<Result<ImportReport> | null> {
+    const started = await api.invoke('import:start', { fileName: file.name })
+    if (!started.ok) return started
+    const { jobId } = started.value
+    this.#jobId = jobId
+    if (this.#cancelled) {
+      await this.#cancelOnCore(jobId)
+      return null
+    }
+    const sent = await this.#send(file, jobId)
+    if (this.#cancelled) return null
+    if (!sent.ok) return sent
+    this.bytesSent = file.size
+    return api.invoke('import:finish', { jobId })
   }
 
   async cancel(): Promise<void> {
@@ -103,7 +112,7 @@ class ImportJob {
     if (!result.ok) this.error = result.error
   }
 
-  async #send(file: File, jobId: string): Promise<void> {
+  async #send(file: File, jobId: string): Promise<Result<unknown>> {
     // Streams the file so a large import never sits in memory whole; UTF-8 is decoded across chunk edges.
     const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader()
     this.#reader = reader
@@ -111,19 +120,25 @@ class ImportJob {
     let buffer = ''
     let sent = 0
     for (;;) {
-      const { done, value } = await reader.read()
-      if (this.#cancelled) return
-      if (value) buffer += value
-      while (buffer.length >= CHUNK_CHARS || (done && buffer.length > 0)) {
+      let chunk: ReadableStreamReadResult<string>
+      try {
+        chunk = await reader.read()
+      } catch (e) {
+        // The file became unreadable (moved, permissions) while it was being read.
+        return { ok: false, error: toErrorInfo(e) }
+      }
+      if (this.#cancelled) return { ok: true, value: null }
+      if (chunk.value) buffer += chunk.value
+      while (buffer.length >= CHUNK_CHARS || (chunk.done && buffer.length > 0)) {
         const end = chunkEnd(buffer, CHUNK_CHARS)
         const text = buffer.slice(0, end)
         buffer = buffer.slice(end)
-        await api.call('import:chunk', { jobId, text })
-        if (this.#cancelled) return
+        const result = await api.invoke('import:chunk', { jobId, text })
+        if (!result.ok || this.#cancelled) return result
         sent += encoder.encode(text).byteLength
         this.bytesSent = Math.min(sent, file.size)
       }
-      if (done) return
+      if (chunk.done) return { ok: true, value: null }
     }
   }
 }

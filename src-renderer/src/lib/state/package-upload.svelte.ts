@@ -1,7 +1,7 @@
 import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
 import type { PackageSummary } from '../../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, tooLargeError } from '../dm-packages'
-import { toBridgeError } from '../errors'
+import { toErrorInfo } from '../errors'
 import { packages } from './packages.svelte'
 
 /** What became of one file the operator added. Only `added` stored anything. */
@@ -66,12 +66,12 @@ class PackageUpload {
     try {
       text = await file.text()
     } catch (e) {
-      return { kind: 'failed', fileName, error: toBridgeError(e) }
+      return { kind: 'failed', fileName, error: toErrorInfo(e) }
     }
     const first = await packages.add(text, false)
-    if (!('code' in first)) return { kind: 'added', fileName, summary: first, replaced: false }
-    const ref = first.details?.ref
-    if (first.code === 'CONFLICT' && ref?.key === 'dm.exists') {
+    if (first.ok) return { kind: 'added', fileName, summary: first.value, replaced: false }
+    const ref = first.error.details?.ref
+    if (first.error.code === 'CONFLICT' && ref?.key === 'dm.exists') {
       const bundleId = String(ref.params?.bundleId ?? '')
       const replace = await new Promise<boolean>((resolve) => {
         this.#decide = resolve
@@ -79,9 +79,9 @@ class PackageUpload {
       })
       if (!replace) return { kind: 'kept', fileName, bundleId }
       const second = await packages.add(text, true)
-      return 'code' in second ? this.#refused(fileName, second) : { kind: 'added', fileName, summary: second, replaced: true }
+      return second.ok ? { kind: 'added', fileName, summary: second.value, replaced: true } : this.#refused(fileName, second.error)
     }
-    return this.#refused(fileName, first)
+    return this.#refused(fileName, first.error)
   }
 
   #refused(fileName: string, error: ErrorInfo): UploadOutcome {

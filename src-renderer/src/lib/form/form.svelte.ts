@@ -1,0 +1,98 @@
+import { SvelteSet } from 'svelte/reactivity'
+import type { ErrorInfo, MessageRef, Result } from '../../../../src-shared/contract'
+import { translateRef, type Translate } from '../../i18n'
+import type { FieldErrors } from './issues'
+
+export interface Placement {
+  path: string
+  ref: MessageRef
+}
+
+/**
+ * Which field a refusal from the core is about: a reference the form knows belongs to one field (`refPaths`, for
+ * the core's own checks, which do not carry a path), the field the core named (`params.field`, set from the schema
+ * path by the dispatcher), or the first offending path of a refusal that only has the contract's English words.
+ * Null when the refusal is about the whole form (it is shown at its foot).
+ */
+export function placeServerError(error: ErrorInfo, refPaths: Readonly<Record<string, string>>, shown: (path: string) => boolean): Placement | null {
+  const ref = error.details?.ref
+  if (ref) {
+    const byKey = refPaths[ref.key]
+    if (byKey && shown(byKey)) return { path: byKey, ref }
+    const field = ref.params?.field
+    if (typeof field === 'string' && shown(field)) return { path: field, ref }
+  }
+  if (error.code !== 'VALIDATION') return null
+  const issue = error.details?.issues?.find((i) => shown(i.path))
+  return issue ? { path: issue.path, ref: { key: 'form.refused', params: { reason: issue.message } } } : null
+}
+
+export interface FormModelOptions {
+  /** The problems of what the form would send now (formErrors over the contract's schema). */
+  validate: () => FieldErrors
+  /** Refusals of the core that are about one field, by message key: 'errors.insecureUrl' → 'settings.baseUrl'. */
+  refPaths?: Readonly<Record<string, string>>
+  /** How a reference reads; the email forms name fields in the operator's words. */
+  text?: (t: Translate, ref: MessageRef) => string
+}
+
+/**
+ * The state every form shares: problems show after the first submit and then follow each keystroke; a refusal from
+ * the core is shown at the field it is about, like the form's own checks, or at the form's foot.
+ */
+export class FormModel {
+  attempted = $state(false)
+  submitting = $state(false)
+  serverError = $state.raw<ErrorInfo | null>(null)
+  readonly #options: FormModelOptions
+  /** The fields on screen now (a mode switch changes them), so a refusal lands only on a field the operator can see. */
+  readonly #shown = new SvelteSet<string>()
+
+  readonly placed = $derived.by(() => (this.serverError ? placeServerError(this.serverError, this.#options.refPaths ?? {}, (p) => this.#shown.has(p)) : null))
+
+  readonly errors = $derived.by((): FieldErrors => {
+    const client = this.attempted ? this.#options.validate() : {}
+    const placed = this.placed
+    return placed && !client[placed.path] ? { ...client, [placed.path]: placed.ref } : client
+  })
+
+  constructor(options: FormModelOptions) {
+    this.#options = options
+  }
+
+  /** The refusal that is about no field in particular. */
+  get formError(): ErrorInfo | null {
+    return this.serverError && !this.placed ? this.serverError : null
+  }
+
+  text(t: Translate, ref: MessageRef): string {
+    return this.#options.text ? this.#options.text(t, ref) : translateRef(t, ref, ref.key)
+  }
+
+  /** Called by each field while it is on screen; returns the function that takes it off. */
+  show(path: string): () => void {
+    this.#shown.add(path)
+    return () => this.#shown.delete(path)
+  }
+
+  reset(): void {
+    this.attempted = false
+    this.submitting = false
+    this.serverError = null
+  }
+
+  /** Checks the form; when nothing is wrong, runs `save`. The saved value, or null (the errors say why). */
+  async submit<T>(save: () => Promise<Result<T>>): Promise<T | null> {
+    this.attempted = true
+    this.serverError = null
+    if (Object.keys(this.#options.validate()).length > 0) return null
+    this.submitting = true
+    const result = await save()
+    this.submitting = false
+    if (!result.ok) {
+      this.serverError = result.error
+      return null
+    }
+    return result.value
+  }
+}
