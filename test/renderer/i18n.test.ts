@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs'
+import { get } from 'svelte/store'
+import { format, getMessageFormatter, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import { argumentNames, translateRef, type Translate } from '../../src-renderer/src/i18n'
+
+type Catalogue = { [key: string]: string | Catalogue }
+
+function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  for (const [key, value] of Object.entries(catalogue)) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (typeof value === 'string') out.set(path, value)
+    else flatten(value, path, out)
+  }
+  return out
+}
+
+const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
+const en = load('en')
+const fr = load('fr')
+const t: Translate = (key, options) => get(format)(key, options)
+
+describe('messages as the ICU parser reads them', () => {
+  it('finds the arguments of plurals and selects, not the words in their branches', () => {
+    expect([...argumentNames('Enter the {mode, select, smtp {SMTP password} other {SendGrid password}}.')]).toEqual(['mode'])
+    expect([...argumentNames('{count, plural, one {# problem at {line}} other {# problems}} in {file}')].sort()).toEqual(['count', 'file', 'line'])
+    expect([...argumentNames('From {min, number} to {max, number}.')].sort()).toEqual(['max', 'min'])
+    expect([...argumentNames('a:<org>:<appId> is not {value}')]).toEqual(['value'])
+  })
+
+  it('parses every message of both catalogues, with the same arguments in English and French', () => {
+    const differing: string[] = []
+    for (const [key, message] of en) {
+      const french = fr.get(key) ?? ''
+      getMessageFormatter(message, 'en')
+      getMessageFormatter(french, 'fr')
+      if ([...argumentNames(message)].sort().join() !== [...argumentNames(french)].sort().join()) differing.push(key)
+    }
+    expect(differing).toEqual([])
+  })
+
+  it('keeps every plural and select whole in both languages: each has its "other" branch', () => {
+    const missingOther = [...en, ...fr].filter(([, message]) => /\{\s*\w+\s*,\s*(plural|select)\s*,/.test(message) && !/\bother\s*\{/.test(message)).map(([key]) => key)
+    expect(missingOther).toEqual([])
+  })
+
+  it('formats plurals in each language', () => {
+    locale.set('fr')
+    expect(t('devices.count', { values: { count: 1 } })).toBe('1 appareil')
+    expect(t('devices.count', { values: { count: 2 } })).toBe('2 appareils')
+    locale.set('en')
+    expect(t('devices.count', { values: { count: 2 } })).toBe('2 devices')
+  })
+})
+
+describe('translateRef', () => {
+  it('translates a reference the core sent, select branches included', () => {
+    locale.set('en')
+    expect(translateRef(t, { key: 'mail.secretRequired', params: { mode: 'smtp' } }, 'fallback')).toBe('Enter the SMTP password.')
+  })
+
+  it('falls back to the core’s English for an unknown key or a missing argument', () => {
+    expect(translateRef(t, { key: 'no.such.key' }, 'The core said so.')).toBe('The core said so.')
+    expect(translateRef(t, { key: 'mail.secretRequired' }, 'The SMTP password is required')).toBe('The SMTP password is required')
+  })
+})
