@@ -83,7 +83,7 @@ describe('placing a refusal of the core', () => {
 describe('FormModel', () => {
   it('shows problems only after the first submit, does not send while there are any, and places the core’s refusal', async () => {
     let name = ''
-    const form = new FormModel({ validate: () => formErrors({ schema: inviteInputSchema }, { name, email: 'ada@example.com', role: 'viewer', language: 'en' }), refPaths: { 'mail.invitation.exists': 'email' } })
+    const form = new FormModel({ schema: inviteInputSchema, input: () => ({ name, email: 'ada@example.com', role: 'viewer', language: 'en' }), refPaths: { 'mail.invitation.exists': 'email' } })
     form.show('name')
     form.show('email')
     expect(form.errors).toEqual({})
@@ -105,7 +105,7 @@ describe('FormModel', () => {
   })
 
   it('keeps a refusal about no field for the form’s foot', async () => {
-    const form = new FormModel({ validate: () => ({}) })
+    const form = new FormModel({ schema: inviteInputSchema, input: () => ({ name: 'Ada', email: 'ada@example.com', role: 'viewer', language: 'en' }) })
     await form.submit(async () => ({ ok: false as const, error: { code: 'NETWORK' as const, message: 'down' } }))
     expect(form.formError?.code).toBe('NETWORK')
     form.reset()

@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs'
 import { get } from 'svelte/store'
 import { format, getMessageFormatter, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
+import { events, OUTBOX_ACTIONS, outboxItemSchema } from '../../src-shared/contract'
+import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_SECURITY } from '../../src-shared/models/mail'
+import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema } from '../../src-shared/models/mbed'
+import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { argumentNames, translateRef, type Translate } from '../../src-renderer/src/i18n'
 
 type Catalogue = { [key: string]: string | Catalogue }
@@ -62,5 +66,29 @@ describe('translateRef', () => {
   it('falls back to the core’s English for an unknown key or a missing argument', () => {
     expect(translateRef(t, { key: 'no.such.key' }, 'The core said so.')).toBe('The core said so.')
     expect(translateRef(t, { key: 'mail.secretRequired' }, 'The SMTP password is required')).toBe('The SMTP password is required')
+  })
+})
+
+describe('words for the contract’s closed sets', () => {
+  const sets: [group: string, values: readonly string[]][] = [
+    ['team.roles', INVITATION_ROLES],
+    ['team.states', INVITATION_STATES],
+    ['team.languages', MAIL_LANGUAGES],
+    ['mail.modes', MAIL_MODES],
+    ['mail.security', SMTP_SECURITY],
+    ['mbed.flavours', mbedSettingsSchema.shape.flavour.unwrap().options],
+    ['mbed.channels', mbedSettingsSchema.shape.channel.unwrap().options],
+    ['mbed.view.state', mbedBridgeStateSchema.options],
+    ['mbed.view.channelState', mbedChannelStateSchema.options],
+    ['mbed.commands.state', mbedCommandStateSchema.options],
+    ['mbed.counters', Object.keys(mbedCountersSchema.shape).filter((k) => k !== 'pendingCommands')],
+    ['platform.state', events['platform:state'].shape.state.options],
+    ['outbox.states', outboxItemSchema.shape.state.options],
+    ['outbox.actions', OUTBOX_ACTIONS.map((a) => a.replace(/^sim\./, ''))],
+  ]
+
+  it.each(sets)('has words for every value of %s in both languages', (group, values) => {
+    const missing = values.flatMap((v) => [`${group}.${v}`].filter((key) => !en.has(key) || !fr.has(key)))
+    expect(missing).toEqual([])
   })
 })

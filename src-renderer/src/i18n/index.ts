@@ -41,6 +41,15 @@ export function hasMessage(key: string): boolean {
   return englishMessages.has(key)
 }
 
+/**
+ * The words for one value of a closed set the contract defines (a role, a state, a mode): the message
+ * `${group}.${value}`. test/renderer/i18n.test.ts checks that every value of those sets has its words in both
+ * languages, so a value the core adds cannot go without.
+ */
+export function wordFor(t: Translate, group: string, value: string): string {
+  return t(`${group}.${value}`)
+}
+
 type MessageElement = ReturnType<ReturnType<typeof getMessageFormatter>['getAst']>[number]
 /** The parser's element type of plain text, whose `value` is the text itself. */
 const LITERAL = 0

@@ -1,7 +1,7 @@
 import { SvelteSet } from 'svelte/reactivity'
 import type { ErrorInfo, MessageRef, Result } from '../../../../src-shared/contract'
 import { translateRef, type Translate } from '../../i18n'
-import type { FieldErrors } from './issues'
+import { formErrors, type FieldErrors, type FormRules } from './issues'
 
 export interface Placement {
   path: string
@@ -27,9 +27,9 @@ export function placeServerError(error: ErrorInfo, refPaths: Readonly<Record<str
   return issue ? { path: issue.path, ref: { key: 'form.refused', params: { reason: issue.message } } } : null
 }
 
-export interface FormModelOptions {
-  /** The problems of what the form would send now (formErrors over the contract's schema). */
-  validate: () => FieldErrors
+export interface FormModelOptions<I> extends FormRules<I> {
+  /** What the form would send now: the checks run on exactly that. */
+  input: () => I
   /** Refusals of the core that are about one field, by message key: 'errors.insecureUrl' → 'settings.baseUrl'. */
   refPaths?: Readonly<Record<string, string>>
   /** How a reference reads; the email forms name fields in the operator's words. */
@@ -40,24 +40,28 @@ export interface FormModelOptions {
  * The state every form shares: problems show after the first submit and then follow each keystroke; a refusal from
  * the core is shown at the field it is about, like the form's own checks, or at the form's foot.
  */
-export class FormModel {
+export class FormModel<I = unknown> {
   attempted = $state(false)
   submitting = $state(false)
   serverError = $state.raw<ErrorInfo | null>(null)
-  readonly #options: FormModelOptions
+  readonly #validate: () => FieldErrors
+  readonly #refPaths: Readonly<Record<string, string>>
+  readonly #text: FormModelOptions<I>['text']
   /** The fields on screen now (a mode switch changes them), so a refusal lands only on a field the operator can see. */
   readonly #shown = new SvelteSet<string>()
 
-  readonly placed = $derived.by(() => (this.serverError ? placeServerError(this.serverError, this.#options.refPaths ?? {}, (p) => this.#shown.has(p)) : null))
+  readonly placed = $derived.by(() => (this.serverError ? placeServerError(this.serverError, this.#refPaths, (p) => this.#shown.has(p)) : null))
 
   readonly errors = $derived.by((): FieldErrors => {
-    const client = this.attempted ? this.#options.validate() : {}
+    const client = this.attempted ? this.#validate() : {}
     const placed = this.placed
     return placed && !client[placed.path] ? { ...client, [placed.path]: placed.ref } : client
   })
 
-  constructor(options: FormModelOptions) {
-    this.#options = options
+  constructor(options: FormModelOptions<I>) {
+    this.#validate = () => formErrors(options, options.input())
+    this.#refPaths = options.refPaths ?? {}
+    this.#text = options.text
   }
 
   /** The refusal that is about no field in particular. */
@@ -66,7 +70,7 @@ export class FormModel {
   }
 
   text(t: Translate, ref: MessageRef): string {
-    return this.#options.text ? this.#options.text(t, ref) : translateRef(t, ref, ref.key)
+    return this.#text ? this.#text(t, ref) : translateRef(t, ref, ref.key)
   }
 
   /** Called by each field while it is on screen; returns the function that takes it off. */
@@ -85,7 +89,7 @@ export class FormModel {
   async submit<T>(save: () => Promise<Result<T>>): Promise<T | null> {
     this.attempted = true
     this.serverError = null
-    if (Object.keys(this.#options.validate()).length > 0) return null
+    if (Object.keys(this.#validate()).length > 0) return null
     this.submitting = true
     const result = await save()
     this.submitting = false

@@ -28,3 +28,8 @@ export function savedSecrets(profile: Profile | null, fields: readonly string[])
 export function trimSpaces(value: string): string {
   return value.replace(/^[ \t]+|[ \t]+$/g, '')
 }
+
+/** The core's refusals of a service URL (its secure-URL check): all about the one field that holds it. */
+export function urlRefusals(path: string): Record<string, string> {
+  return { 'errors.invalidUrl': path, 'errors.insecureUrl': path, 'errors.urlHasCredentials': path }
+}
