@@ -2,6 +2,12 @@ import type { ErrorInfo, EventName, EventPayload, Result } from '../../../../src
 import type { Api } from '../api'
 import { debounce } from '../debounce'
 
+/** The list a `…:list` channel answers with, as the store keeps it. */
+export async function itemsOf<T>(call: Promise<Result<{ items: T[] }>>): Promise<Result<T[]>> {
+  const result = await call
+  return result.ok ? { ok: true, value: result.value.items } : result
+}
+
 /** What a store listens to: the core's events, and the transport coming back after it dropped. */
 export type EventSource = Pick<Api, 'on' | 'onReconnect'>
 
@@ -91,6 +97,13 @@ export abstract class EventStore<T> {
       if (active) this.#active--
       active = false
     }
+  }
+
+  /** A change made through the core: once it answers, the store reads again (the change may have moved anything). */
+  protected async write<R>(call: Promise<Result<R>>): Promise<Result<R>> {
+    const result = await call
+    void this.load()
+    return result
   }
 
   /** Takes data the core answered a write with, so no extra read is needed; a read still under way is dropped. */

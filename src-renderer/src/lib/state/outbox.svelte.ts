@@ -1,6 +1,6 @@
 import type { OutboxItem, Output, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { EventStore } from './event-store.svelte'
+import { EventStore, itemsOf } from './event-store.svelte'
 
 export type ReplayCounts = Output<'outbox:replay'>
 
@@ -25,9 +25,8 @@ class OutboxState extends EventStore<OutboxItem[]> {
     return this.value ?? []
   }
 
-  protected async fetch(): Promise<Result<OutboxItem[]>> {
-    const result = await api.invoke('outbox:list', {})
-    return result.ok ? { ok: true, value: result.value.items } : result
+  protected fetch(): Promise<Result<OutboxItem[]>> {
+    return itemsOf(api.invoke('outbox:list', {}))
   }
 
   protected override accept(items: OutboxItem[]): void {
@@ -37,16 +36,13 @@ class OutboxState extends EventStore<OutboxItem[]> {
 
   async replay(): Promise<Result<ReplayCounts>> {
     this.replaying = true
-    const result = await api.invoke('outbox:replay', {})
+    const result = await this.write(api.invoke('outbox:replay', {}))
     this.replaying = false
-    void this.load()
     return result
   }
 
-  async discard(id: string): Promise<Result<unknown>> {
-    const result = await api.invoke('outbox:discard', { id })
-    void this.load()
-    return result
+  discard(id: string): Promise<Result<unknown>> {
+    return this.write(api.invoke('outbox:discard', { id }))
   }
 }
 

@@ -2,6 +2,7 @@ import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
 import type { PackageSummary } from '../../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, tooLargeError } from '../dm-packages'
 import { toErrorInfo } from '../errors'
+import { Confirmation } from './confirmation.svelte'
 import { packages } from './packages.svelte'
 
 /** What became of one file the operator added. Only `added` stored anything. */
@@ -29,7 +30,8 @@ class PackageUpload {
   busy = $state(false)
   /** The outcomes of the latest batch, in the order the files came. */
   outcomes = $state.raw<UploadOutcome[]>([])
-  conflict = $state.raw<PendingConflict | null>(null)
+  /** A bundle id already in the library: the question put to the operator. */
+  readonly conflict = new Confirmation<PendingConflict>()
   #decide: ((replace: boolean) => void) | null = null
 
   async addFiles(files: readonly File[]): Promise<void> {
@@ -50,7 +52,7 @@ class PackageUpload {
   decide(replace: boolean): void {
     const decide = this.#decide
     this.#decide = null
-    this.conflict = null
+    this.conflict.subject = null
     decide?.(replace)
   }
 
@@ -75,7 +77,7 @@ class PackageUpload {
       const bundleId = String(ref.params?.bundleId ?? '')
       const replace = await new Promise<boolean>((resolve) => {
         this.#decide = resolve
-        this.conflict = { fileName, bundleId, version: String(ref.params?.version ?? '—') }
+        this.conflict.ask({ fileName, bundleId, version: String(ref.params?.version ?? '—') })
       })
       if (!replace) return { kind: 'kept', fileName, bundleId }
       const second = await packages.add(text, true)

@@ -1,7 +1,7 @@
 import type { Result } from '../../../../src-shared/contract'
 import type { PackageDetail, PackageSummary } from '../../../../src-shared/models/packages'
 import { api } from '../api'
-import { EventStore } from './event-store.svelte'
+import { EventStore, itemsOf } from './event-store.svelte'
 
 /**
  * The library of custom device-management packages, as the core keeps it (validated, never invalid). Read only
@@ -17,9 +17,8 @@ class PackagesState extends EventStore<PackageSummary[]> {
     return this.value ?? []
   }
 
-  protected async fetch(): Promise<Result<PackageSummary[]>> {
-    const result = await api.invoke('packages:list', {})
-    return result.ok ? { ok: true, value: result.value.items } : result
+  protected fetch(): Promise<Result<PackageSummary[]>> {
+    return itemsOf(api.invoke('packages:list', {}))
   }
 
   get(bundleId: string): Promise<Result<PackageDetail>> {
@@ -27,16 +26,12 @@ class PackagesState extends EventStore<PackageSummary[]> {
   }
 
   /** The kept package, or the refusal: CONFLICT (dm.exists) unless `replace`, VALIDATION with diagnostics. */
-  async add(text: string, replace: boolean): Promise<Result<PackageSummary>> {
-    const result = await api.invoke('packages:add', { text, replace })
-    void this.load()
-    return result
+  add(text: string, replace: boolean): Promise<Result<PackageSummary>> {
+    return this.write(api.invoke('packages:add', { text, replace }))
   }
 
-  async remove(bundleId: string): Promise<Result<unknown>> {
-    const result = await api.invoke('packages:remove', { bundleId })
-    void this.load()
-    return result
+  remove(bundleId: string): Promise<Result<unknown>> {
+    return this.write(api.invoke('packages:remove', { bundleId }))
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Input, Result } from '../../../../src-shared/contract'
 import type { Invitation, InvitationState } from '../../../../src-shared/models/mail'
 import { api } from '../api'
-import { EventStore } from './event-store.svelte'
+import { EventStore, itemsOf } from './event-store.svelte'
 
 export type InviteInput = Input<'team:invite'>
 
@@ -23,9 +23,8 @@ class TeamState extends EventStore<Invitation[]> {
     return this.value ?? []
   }
 
-  protected async fetch(): Promise<Result<Invitation[]>> {
-    const result = await api.invoke('team:list', this.filter ? { state: this.filter } : {})
-    return result.ok ? { ok: true, value: result.value.items } : result
+  protected fetch(): Promise<Result<Invitation[]>> {
+    return itemsOf(api.invoke('team:list', this.filter ? { state: this.filter } : {}))
   }
 
   setFilter(state: InvitationState | null): void {
@@ -37,10 +36,8 @@ class TeamState extends EventStore<Invitation[]> {
    * Creates the invitation and sends it. An invitation that could not be sent still exists (state "failed", with
    * the reason); only a refusal before it was created comes back as an error.
    */
-  async invite(input: InviteInput): Promise<Result<Invitation>> {
-    const result = await api.invoke('team:invite', input)
-    void this.load()
-    return result
+  invite(input: InviteInput): Promise<Result<Invitation>> {
+    return this.write(api.invoke('team:invite', input))
   }
 
   resend(id: string): Promise<Result<Invitation>> {
@@ -53,9 +50,8 @@ class TeamState extends EventStore<Invitation[]> {
 
   async #act(id: string, run: () => Promise<Result<Invitation>>): Promise<Result<Invitation>> {
     this.busy = new Set([...this.busy, id])
-    const result = await run()
+    const result = await this.write(run())
     this.busy = new Set([...this.busy].filter((b) => b !== id))
-    void this.load()
     return result
   }
 }
