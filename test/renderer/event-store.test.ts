@@ -95,6 +95,9 @@ describe('EventStore', () => {
     api.emit('packages:changed', {})
     api.reconnect()
     expect(api.pending('packages:list')).toHaveLength(3)
+    api.answer('packages:list', listed('a'), 2)
+    await settle()
+    expect(store.value).toEqual(['a'])
   })
 
   it('follows its events only while a view shows it when it lives "whileActive"', async () => {
@@ -116,7 +119,7 @@ describe('EventStore', () => {
   it('reads a burst of events once, after it settles', async () => {
     vi.useFakeTimers()
     const api = new FakeApi()
-    new Library(api, { refreshOn: [{ event: 'audit:changed' }], live: 'always', settleMs: 300 })
+    expect(new Library(api, { refreshOn: [{ event: 'audit:changed' }], live: 'always', settleMs: 300 }).loaded).toBe(false)
     for (let i = 0; i < 50; i++) api.emit('audit:changed', {})
     expect(api.pending('packages:list')).toHaveLength(0)
     await vi.advanceTimersByTimeAsync(300)

@@ -43,7 +43,10 @@ export abstract class PagedRows<T> {
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
+  // Bookkeeping of pages, never read by a view: plain collections, not reactive ones.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pages = new Map<number, true>()
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #inflight = new Set<number>()
   #visible: [number, number] = [0, 0]
   #active = 0
