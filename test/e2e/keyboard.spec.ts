@@ -12,11 +12,9 @@ const DEVICES = 120
 
 /** The row of the list that has the keyboard focus, by its place in the list (1-based); null when none has it. */
 async function focusedRow(page: Page): Promise<number | null> {
-  return page.evaluate(() => {
-    const active = document.activeElement
-    if (!(active instanceof HTMLElement) || active.getAttribute('role') !== 'listitem') return null
-    return Number(active.getAttribute('aria-posinset'))
-  })
+  const focused = page.locator(':focus')
+  if ((await focused.count()) !== 1 || (await focused.getAttribute('role')) !== 'listitem') return null
+  return Number(await focused.getAttribute('aria-posinset'))
 }
 
 async function importDevices(page: Page): Promise<void> {
