@@ -6,18 +6,7 @@ import { events, OUTBOX_ACTIONS, outboxItemSchema } from '../../src-shared/contr
 import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_SECURITY } from '../../src-shared/models/mail'
 import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema } from '../../src-shared/models/mbed'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
-import { argumentNames, translateRef, type Translate } from '../../src-renderer/src/i18n'
-
-type Catalogue = { [key: string]: string | Catalogue }
-
-function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
-  for (const [key, value] of Object.entries(catalogue)) {
-    const path = prefix ? `${prefix}.${key}` : key
-    if (typeof value === 'string') out.set(path, value)
-    else flatten(value, path, out)
-  }
-  return out
-}
+import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
 const en = load('en')

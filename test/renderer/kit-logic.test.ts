@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { naturalComparer, nextSort, sortRows, type Column } from '../../src-renderer/src/components/kit/data-table'
-import { moveInGrid, nextIndex } from '../../src-renderer/src/components/kit/roving'
+import { moveInGrid, nextIndex, type GridKey, type GridPosition } from '../../src-renderer/src/components/kit/roving'
 
 describe('list keys (one Tab stop, the active row moves)', () => {
   it('moves by one, to the ends, and by a screenful less one row, never past the list', () => {
@@ -24,23 +24,24 @@ describe('grid keys (a table is one Tab stop; cells and their buttons are reache
     [1, 1, 2],
   ]
 
-  it('walks the stops of a row in reading order, the buttons of a cell included', () => {
-    expect(moveInGrid(shape, { row: 1, cell: 1, stop: 0 }, 'ArrowRight', false, 10)).toEqual({ row: 1, cell: 2, stop: 0 })
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 0 }, 'ArrowRight', false, 10)).toEqual({ row: 1, cell: 2, stop: 1 })
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 1 }, 'ArrowRight', false, 10)).toEqual({ row: 1, cell: 2, stop: 1 })
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 0 }, 'ArrowLeft', false, 10)).toEqual({ row: 1, cell: 1, stop: 0 })
-    expect(moveInGrid(shape, { row: 1, cell: 1, stop: 0 }, 'ArrowLeft', false, 10)).toEqual({ row: 1, cell: 0, stop: 0 })
-  })
+  const at = (row: number, cell: number, stop = 0) => ({ row, cell, stop })
 
-  it('keeps the column up and down, and goes to the ends with Home, End and Ctrl', () => {
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 1 }, 'ArrowDown', false, 10)).toEqual({ row: 2, cell: 2, stop: 0 })
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 0 }, 'ArrowUp', false, 10)).toEqual({ row: 0, cell: 2, stop: 0 })
-    expect(moveInGrid(shape, { row: 0, cell: 0, stop: 0 }, 'ArrowUp', false, 10)).toEqual({ row: 0, cell: 0, stop: 0 })
-    expect(moveInGrid(shape, { row: 1, cell: 1, stop: 0 }, 'End', false, 10)).toEqual({ row: 1, cell: 2, stop: 1 })
-    expect(moveInGrid(shape, { row: 1, cell: 2, stop: 1 }, 'Home', false, 10)).toEqual({ row: 1, cell: 0, stop: 0 })
-    expect(moveInGrid(shape, { row: 1, cell: 1, stop: 0 }, 'End', true, 10)).toEqual({ row: 2, cell: 2, stop: 1 })
-    expect(moveInGrid(shape, { row: 2, cell: 1, stop: 0 }, 'Home', true, 10)).toEqual({ row: 0, cell: 0, stop: 0 })
-    expect(moveInGrid(shape, { row: 0, cell: 1, stop: 0 }, 'PageDown', false, 10)).toEqual({ row: 2, cell: 1, stop: 0 })
+  it.each<[string, GridPosition, GridKey, boolean, GridPosition]>([
+    ['walks a row in reading order, into the buttons of a cell', at(1, 1), 'ArrowRight', false, at(1, 2)],
+    ['goes from a cell to its second button', at(1, 2), 'ArrowRight', false, at(1, 2, 1)],
+    ['stops at the end of a row', at(1, 2, 1), 'ArrowRight', false, at(1, 2, 1)],
+    ['goes back a cell', at(1, 2), 'ArrowLeft', false, at(1, 1)],
+    ['goes back to the first cell', at(1, 1), 'ArrowLeft', false, at(1, 0)],
+    ['keeps the column going down, at its first stop', at(1, 2, 1), 'ArrowDown', false, at(2, 2)],
+    ['keeps the column going up into the header', at(1, 2), 'ArrowUp', false, at(0, 2)],
+    ['stops at the header', at(0, 0), 'ArrowUp', false, at(0, 0)],
+    ['goes to the last stop of the row with End', at(1, 1), 'End', false, at(1, 2, 1)],
+    ['goes to the first cell of the row with Home', at(1, 2, 1), 'Home', false, at(1, 0)],
+    ['goes to the last stop of the table with Ctrl+End', at(1, 1), 'End', true, at(2, 2, 1)],
+    ['goes to the first cell of the table with Ctrl+Home', at(2, 1), 'Home', true, at(0, 0)],
+    ['stops at the last row with PageDown', at(0, 1), 'PageDown', false, at(2, 1)],
+  ])('%s', (_name, from, key, ctrl, to) => {
+    expect(moveInGrid(shape, from, key, ctrl, 10)).toEqual(to)
   })
 })
 

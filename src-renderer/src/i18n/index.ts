@@ -14,9 +14,10 @@ export const LANGUAGES: readonly { value: Language; label: string; lang: Languag
 /** What `$_` is, narrowed to the way this app calls it, so plain functions can take it as a parameter. */
 export type Translate = (key: string, options?: { values?: Record<string, string | number> }) => string
 
-type Catalogue = { [key: string]: string | Catalogue }
+export type Catalogue = { [key: string]: string | Catalogue }
 
-function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
+/** A nested catalogue as `a.b.c` keys and their messages. */
+export function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
   for (const [key, value] of Object.entries(catalogue)) {
     const path = prefix ? `${prefix}.${key}` : key
     if (typeof value === 'string') out.set(path, value)
