@@ -2,15 +2,17 @@
 import './lib/api'
 import './i18n'
 import './app.css'
+import './components/kit/kit.css'
 import './components/profile-card.css'
 import { mount } from 'svelte'
 import App from './App.svelte'
 import { app } from './lib/state/app.svelte'
 import { devices } from './lib/state/devices.svelte'
 
-// Both start before the first render so the device list's first page is on its way while the shell mounts.
+// Both start before the first render so the device list's first page is on its way while the shell mounts. The
+// device list stays live from then on: the Devices page shows it at once, as current as the core.
 void app.load()
-devices.start()
+devices.activate()
 
 const target = document.getElementById('app')
 if (!target) throw new Error('index.html has no #app element')

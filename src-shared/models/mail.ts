@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH, addressProblem, displayNameProblem, hasControl, textProblem, type AddressProblem, type NameProblem } from './mail-addresses'
+import { caBundleProblem } from './transport-rules'
 
 export const MAIL_MODES = ['sendgridApiKey', 'smtp', 'sendgridUsername'] as const
 export const mailModeSchema = z.enum(MAIL_MODES)
@@ -55,10 +56,11 @@ const NAME_MESSAGES: Record<NameProblem, string> = {
 
 /**
  * Custom issues carry the key of their translated message in `params.messageKey` (`params.urgent` for a line break), so that the core can report a line
- * break as a header-injection attempt rather than as a generic invalid input.
+ * break as a header-injection attempt rather than as a generic invalid input. `params.problem` names what is wrong, so
+ * that a form can say "at most 120 characters" rather than "one line of plain text" for a value that is only too long.
  */
-const mailKey = (problem: string, otherwise: string): { messageKey: string; urgent: boolean } =>
-  problem === 'lineBreak' ? { messageKey: 'mail.headerInjection', urgent: true } : { messageKey: otherwise, urgent: false }
+const mailKey = (problem: string, otherwise: string): { messageKey: string; urgent: boolean; problem: string } =>
+  problem === 'lineBreak' ? { messageKey: 'mail.headerInjection', urgent: true, problem } : { messageKey: otherwise, urgent: false, problem }
 
 export const emailAddressSchema = z.string().max(MAX_FIELD_INPUT).superRefine((value, ctx) => {
   const problem = addressProblem(value)
@@ -82,7 +84,7 @@ export const oneLineTextSchema = (max: number) =>
     .max(Math.max(max, MAX_FIELD_INPUT))
     .superRefine((value, ctx) => {
       const problem = textProblem(value, max)
-      if (problem) ctx.addIssue({ code: 'custom', message: problem === 'tooLong' ? `must be at most ${max} characters` : NAME_MESSAGES[problem], params: mailKey(problem, 'mail.invalidText') })
+      if (problem) ctx.addIssue({ code: 'custom', message: problem === 'tooLong' ? `must be at most ${max} characters` : NAME_MESSAGES[problem], params: { ...mailKey(problem, 'mail.invalidText'), max } })
     })
     .transform((v) => v.trim())
 
@@ -101,19 +103,22 @@ export const smtpHostSchema = z
   .string()
   .max(MAX_FIELD_INPUT)
   .trim()
-  .refine(isSmtpHost, { message: 'must be a host name or an IP address, without scheme, port or path' })
+  .refine(isSmtpHost, { message: 'must be a host name or an IP address, without scheme, port or path', params: { messageKey: 'mail.invalidHost' } })
 
 export const portSchema = z.number().int().min(1).max(65535)
 
 /** Extra trusted certificates in PEM; the core checks each one parses. Verification itself is never optional. */
-export const caPemSchema = z.string().max(256 * 1024).refine((v) => v.includes('-----BEGIN CERTIFICATE-----'), { message: 'must be one or more PEM certificates' })
+export const caPemSchema = z
+  .string()
+  .max(256 * 1024)
+  .refine((v) => caBundleProblem(v) === null, { message: 'must be one or more PEM certificates', params: { messageKey: 'errors.invalidCa' } })
 
 /** Secrets are write-only: a value sets or replaces, null clears, absent keeps. */
 const secretValueSchema = z
   .string()
   .min(1)
   .max(4096)
-  .refine((v) => !hasControl(v), { message: 'must not contain line breaks or control characters' })
+  .refine((v) => !hasControl(v), { message: 'must not contain line breaks or control characters', params: { messageKey: 'mail.secretControl' } })
   .nullable()
 
 export const sendgridApiKeySettingsSchema = z

@@ -121,23 +121,22 @@ export const orangeProfileSaveSchema = z
   .object({ ...saveBase, extension: z.literal('orange'), settings: orangeSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
   .strict()
 
+export const mbedProfileSaveSchema = z
+  .object({
+    ...saveBase,
+    extension: z.literal('mbed'),
+    // Absent rules keep the saved ones (a form that does not edit them must not wipe them); null sets the default.
+    settings: mbedSettingsSchema.extend({ presubscriptions: mbedPresubscriptionsSchema.nullable().optional() }),
+    secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}),
+  })
+  .strict()
+
+export const platformProfileSaveSchema = z
+  .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
+  .strict()
+
 /** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
-export const profileSaveSchema = z.union([
-  controlCenterProfileSaveSchema,
-  orangeProfileSaveSchema,
-  z
-    .object({
-      ...saveBase,
-      extension: z.literal('mbed'),
-      // Absent rules keep the saved ones (a form that does not edit them must not wipe them); null sets the default.
-      settings: mbedSettingsSchema.extend({ presubscriptions: mbedPresubscriptionsSchema.nullable().optional() }),
-      secrets: z.object({ accessKey: secretValue.optional() }).strict().default({}),
-    })
-    .strict(),
-  z
-    .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
-    .strict(),
-])
+export const profileSaveSchema = z.union([controlCenterProfileSaveSchema, orangeProfileSaveSchema, mbedProfileSaveSchema, platformProfileSaveSchema])
 
 const profileBase = { id: profileIdSchema, name: z.string(), isDefault: z.boolean(), createdAt: z.string(), updatedAt: z.string() }
 

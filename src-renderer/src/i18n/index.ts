@@ -1,16 +1,23 @@
-import { addMessages, init, locale } from 'svelte-i18n'
+import { addMessages, getMessageFormatter, init, locale } from 'svelte-i18n'
 import type { MessageRef } from '../../../src-shared/contract'
 import en from './en.json'
 import fr from './fr.json'
 
 export type Language = 'en' | 'fr'
 
+/** The interface languages, each named in itself so an operator finds theirs whatever the current one. */
+export const LANGUAGES: readonly { value: Language; label: string; lang: Language }[] = [
+  { value: 'en', label: 'English', lang: 'en' },
+  { value: 'fr', label: 'Français', lang: 'fr' },
+]
+
 /** What `$_` is, narrowed to the way this app calls it, so plain functions can take it as a parameter. */
 export type Translate = (key: string, options?: { values?: Record<string, string | number> }) => string
 
-type Catalogue = { [key: string]: string | Catalogue }
+export type Catalogue = { [key: string]: string | Catalogue }
 
-function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
+/** A nested catalogue as `a.b.c` keys and their messages. */
+export function flatten(catalogue: Catalogue, prefix = '', out = new Map<string, string>()): Map<string, string> {
   for (const [key, value] of Object.entries(catalogue)) {
     const path = prefix ? `${prefix}.${key}` : key
     if (typeof value === 'string') out.set(path, value)
@@ -36,6 +43,42 @@ export function hasMessage(key: string): boolean {
 }
 
 /**
+ * The words for one value of a closed set the contract defines (a role, a state, a mode): the message
+ * `${group}.${value}`. test/renderer/i18n.test.ts checks that every value of those sets has its words in both
+ * languages, so a value the core adds cannot go without.
+ */
+export function wordFor(t: Translate, group: string, value: string): string {
+  return t(`${group}.${value}`)
+}
+
+type MessageElement = ReturnType<ReturnType<typeof getMessageFormatter>['getAst']>[number]
+/** The parser's element type of plain text, whose `value` is the text itself. */
+const LITERAL = 0
+
+/**
+ * The argument names of an ICU message as svelte-i18n's own parser (intl-messageformat) reads it, including those
+ * inside plural and select branches; a branch's text is not an argument ("{mode, select, smtp {SMTP password}}" needs
+ * `mode` only).
+ */
+export function argumentNames(message: string): Set<string> {
+  const names = new Set<string>()
+  const visit = (elements: readonly MessageElement[]): void => {
+    for (const element of elements) {
+      if ('options' in element) {
+        names.add(element.value)
+        for (const option of Object.values(element.options)) visit(option.value)
+      } else if ('children' in element) {
+        visit(element.children)
+      } else if (element.type !== LITERAL && 'value' in element) {
+        names.add(element.value)
+      }
+    }
+  }
+  visit(getMessageFormatter(message, 'en').getAst())
+  return names
+}
+
+/**
  * Translates a message the core sent by reference. The core's English text is the fallback whenever the
  * catalogue cannot render the reference faithfully: an unknown key (a newer core) or a missing placeholder
  * value (the message would otherwise show a raw "{param}").
@@ -49,50 +92,4 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
     if (!(name in params)) return fallback
   }
   return t(ref.key, { values: params })
-}
-
-/**
- * The argument names of an ICU message, including those inside plural and select branches. The branches' own
- * text is not an argument: "{mode, select, smtp {SMTP password} …}" needs `mode` only, not `SMTP`.
- */
-function argumentNames(message: string): Set<string> {
-  const names = new Set<string>()
-  let i = 0
-  /** Reads one message until the '}' that closes it (or the end), collecting arguments. */
-  const readMessage = (): void => {
-    while (i < message.length) {
-      const c = message[i]
-      if (c === '}') return
-      i++
-      if (c === '{') readArgument()
-    }
-  }
-  const readArgument = (): void => {
-    const head = /^\s*(\w+)\s*(?:,\s*(\w+)\s*)?([,}])/.exec(message.slice(i))
-    if (!head) return
-    names.add(head[1] ?? '')
-    i += head[0].length
-    if (head[3] === '}') return
-    if (head[2] === 'plural' || head[2] === 'select' || head[2] === 'selectordinal') {
-      // Branches: "key {message}" pairs until the argument's closing brace.
-      while (i < message.length && message[i] !== '}') {
-        if (message[i] === '{') {
-          i++
-          readMessage()
-        }
-        i++
-      }
-      i++
-      return
-    }
-    // number, date and time styles hold no arguments: skip to the closing brace.
-    let depth = 1
-    while (i < message.length && depth > 0) {
-      if (message[i] === '{') depth++
-      else if (message[i] === '}') depth--
-      i++
-    }
-  }
-  readMessage()
-  return names
 }

@@ -1,6 +1,5 @@
 import type {
   FieldlineApi,
-  ErrorInfo,
   ChannelName,
   EventName,
   EventPayload,
@@ -18,22 +17,16 @@ export type { ConnectionStatus }
 
 const TOKEN_KEY = 'fieldline.token'
 
-/** A failed bridge call, thrown by `api.call` so that callers can use try/catch and still see the code. */
-export class CallError extends Error {
-  readonly error: ErrorInfo
-
-  constructor(error: ErrorInfo) {
-    super(error.message)
-    this.name = 'CallError'
-    this.error = error
-  }
-}
-
+/**
+ * The renderer's one way to reach the core. Every call answers with the contract's Result (`{ ok, value }` or
+ * `{ ok, error }`) and never throws: that is what the core returns across the transport, so a refusal stays a typed
+ * ErrorInfo (code, message reference, diagnostics) from the dispatcher to the component that shows it, without being
+ * turned into an exception and back. The compiler then asks every caller to look at `ok` before it uses `value`, and a
+ * caller that only forwards the refusal does so without a try/catch.
+ */
 export interface Api {
   readonly status: ConnectionStatus
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>>
-  /** Like invoke, but returns the value or throws a CallError. */
-  call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
   onStatus(listener: (status: ConnectionStatus) => void): () => void
   onReconnect(listener: () => void): () => void
@@ -59,11 +52,6 @@ function wrap(bridge: FieldlineApi, extras: Pick<Api, 'onStatus' | 'onReconnect'
       return extras.status()
     },
     invoke: (channel, input) => bridge.invoke(channel, input),
-    async call(channel, input) {
-      const result = await bridge.invoke(channel, input)
-      if (!result.ok) throw new CallError(result.error)
-      return result.value
-    },
     on: (event, listener) => bridge.on(event, listener),
     onStatus: extras.onStatus,
     onReconnect: extras.onReconnect,

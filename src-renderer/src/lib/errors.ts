@@ -1,12 +1,13 @@
 import { ERROR_CODES, type ErrorInfo, type MessageRef } from '../../../src-shared/contract'
 import { hasMessage, translateRef, type Translate } from '../i18n'
-import { CallError } from './api'
 
 const UNEXPECTED: ErrorInfo = { code: 'INTERNAL', message: 'Unexpected error' }
 
-/** Any thrown value as a ErrorInfo, so every failure is shown through the same translation path. */
-export function toBridgeError(e: unknown): ErrorInfo {
-  if (e instanceof CallError) return e.error
+/**
+ * A browser API's failure (reading a file the operator picked) as an ErrorInfo, so it is shown through the same
+ * translation path as a refusal of the core. Calls to the core never throw (lib/api.ts).
+ */
+export function toErrorInfo(e: unknown): ErrorInfo {
   if (e instanceof Error) return { ...UNEXPECTED, message: e.message }
   return UNEXPECTED
 }

@@ -1,19 +1,22 @@
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>()
+/** One formatter per locale and style: Intl formatters are costly to build and the lists format thousands of values. */
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>()
+
+function formatter<F extends Intl.DateTimeFormat | Intl.NumberFormat>(style: string, locale: string | null | undefined, build: (locale: string) => F): F {
+  const key = `${style}|${locale ?? 'en'}`
+  let found = formatters.get(key) as F | undefined
+  if (!found) {
+    found = build(locale ?? 'en')
+    formatters.set(key, found)
+  }
+  return found
+}
 
 /** Locale-formatted date and time; the raw text when it is not a date (the audit trail is data, not code). */
 export function formatDateTime(iso: string, locale: string | null | undefined): string {
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return iso
-  const key = locale ?? 'en'
-  let format = dateTimeFormats.get(key)
-  if (!format) {
-    format = new Intl.DateTimeFormat(key, { dateStyle: 'medium', timeStyle: 'medium' })
-    dateTimeFormats.set(key, format)
-  }
-  return format.format(date)
+  return formatter('datetime', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'medium' })).format(date)
 }
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
 /**
  * A calendar date (YYYY-MM-DD, e.g. a billing cycle start) in the locale's words. It is formatted in UTC: the
@@ -22,13 +25,19 @@ const dateFormats = new Map<string, Intl.DateTimeFormat>()
 export function formatDate(date: string, locale: string | null | undefined): string {
   const parsed = new Date(`${date}T00:00:00Z`)
   if (Number.isNaN(parsed.getTime())) return date
-  const key = locale ?? 'en'
-  let format = dateFormats.get(key)
-  if (!format) {
-    format = new Intl.DateTimeFormat(key, { dateStyle: 'medium', timeZone: 'UTC' })
-    dateFormats.set(key, format)
-  }
-  return format.format(parsed)
+  return formatter('date', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeZone: 'UTC' })).format(parsed)
+}
+
+/** A notification's arrival to the millisecond: at a few thousand a second, seconds alone do not order them. */
+export function formatTime(iso: string, locale: string | null | undefined): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return formatter('time', locale, (l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false })).format(date)
+}
+
+/** Counters in the locale's digits and grouping ("12,345", "12 345"); rates keep one decimal. */
+export function formatCount(value: number, locale: string | null | undefined): string {
+  return formatter('count', locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 1 })).format(value)
 }
 
 const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const

@@ -1,33 +1,14 @@
 import type { MessageRef } from '../../../src-shared/contract'
+import { isStrictBase64 } from '../../../src-shared/models/mbed-commands'
 
 /**
  * mbed payloads as the operator sees and types them. Payloads cross the bridge in base64 (docs/wire/mbed.md §1.6); the
  * renderer decodes them itself, because the stream is shown in the operator's choice of text, hex or JSON and a
  * round trip per row would be absurd at thousands of notifications a second.
- *
- * The "Send command" form's rules are the core's (core/mbed/commands.ts: checkCommand, resourceIdProblem,
- * isEndpointName, envelope.ts isStrictBase64), so a command the core would refuse is refused here first, in the
- * operator's language, next to its field.
  */
 
 export type PayloadFormat = 'text' | 'hex' | 'json'
 export type CommandPayloadFormat = 'text' | 'base64'
-export type CommandField = 'deviceId' | 'resourceId' | 'payload'
-export type CommandProblems = Partial<Record<CommandField, MessageRef>>
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-/** The contract's limit on `mbed:sendCommand`'s payload (base64 characters). */
-export const MAX_COMMAND_PAYLOAD = 180_000
-const MAX_RESOURCE_ID = 254
-// eslint-disable-next-line no-control-regex -- control characters are exactly what the core refuses
-const ENDPOINT_NAME = /^[^\s/?#\u0000-\u001f\u007f]{1,64}$/
-// eslint-disable-next-line no-control-regex -- control characters are exactly what the core refuses
-const BAD_RESOURCE_CHARS = /[\s?#\u0000-\u001f\u007f\\]/
-
-/** Strict RFC 4648 base64 (padding required, no whitespace, no URL alphabet), as the core reads payloads. */
-export function isStrictBase64(text: string): boolean {
-  return BASE64.test(text)
-}
 
 export function decodeBase64(text: string): Uint8Array | null {
   if (!isStrictBase64(text)) return null
@@ -88,27 +69,6 @@ export function viewPayload(base64: string, format: PayloadFormat, maxBytes = Nu
   }
 }
 
-/** Why `resourceId` would be refused, as the core's resourceIdProblem decides it, or null. */
-export function resourceIdProblem(value: string): MessageRef | null {
-  if (value === '') return { key: 'profiles.form.required' }
-  if (value.startsWith('/')) {
-    const fixed = value.replace(/^\/+/, '')
-    return fixed !== '' ? { key: 'mbed.send.resourceLeadingSlash', params: { fixed: fixed.slice(0, 60) } } : { key: 'mbed.command.invalidResourceId' }
-  }
-  if (value.length > MAX_RESOURCE_ID) return { key: 'profiles.form.tooLong', params: { max: MAX_RESOURCE_ID } }
-  if (BAD_RESOURCE_CHARS.test(value)) return { key: 'mbed.send.resourceBadChars' }
-  for (const segment of value.split('/')) {
-    if (segment === '') return { key: 'mbed.send.resourceEmptySegment' }
-    if (segment === '.' || segment === '..') return { key: 'mbed.send.resourceDotSegment' }
-  }
-  return null
-}
-
-export function endpointProblem(value: string): MessageRef | null {
-  if (value === '') return { key: 'profiles.form.required' }
-  return ENDPOINT_NAME.test(value) ? null : { key: 'mbed.send.endpointInvalid' }
-}
-
 /**
  * The payload as `mbed:sendCommand` takes it (base64), or the problem. A PUT always carries one (an empty text is an
  * empty value); a POST without one executes the resource (§1.3), so an empty POST payload is left out.
@@ -117,17 +77,5 @@ export function commandPayload(method: 'PUT' | 'POST', text: string, format: Com
   if (text === '' && method === 'POST') return { payload: undefined }
   const payload = format === 'text' ? textToBase64(text) : text
   if (format === 'base64' && !isStrictBase64(payload)) return { problem: { key: 'mbed.send.payloadNotBase64' } }
-  if (payload.length > MAX_COMMAND_PAYLOAD) return { problem: { key: 'mbed.send.payloadTooLarge', params: { max: MAX_COMMAND_PAYLOAD } } }
   return { payload }
-}
-
-export function commandProblems(values: { method: 'PUT' | 'POST'; deviceId: string; resourceId: string; payload: string; format: CommandPayloadFormat }): CommandProblems {
-  const problems: CommandProblems = {}
-  const deviceId = endpointProblem(values.deviceId)
-  if (deviceId) problems.deviceId = deviceId
-  const resourceId = resourceIdProblem(values.resourceId)
-  if (resourceId) problems.resourceId = resourceId
-  const payload = commandPayload(values.method, values.payload, values.format)
-  if ('problem' in payload) problems.payload = payload.problem
-  return problems
 }

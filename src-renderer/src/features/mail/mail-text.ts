@@ -1,30 +1,26 @@
 import { ERROR_CODES, type ErrorInfo, type ErrorCode, type MessageRef } from '../../../../src-shared/contract'
 import type { MailFailure, MailMode, SmtpSecurity } from '../../../../src-shared/models/mail'
-import { hasMessage, translateRef, type Translate } from '../../i18n'
+import { hasMessage, translateRef, wordFor, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
-import { fieldKeyOf } from '../../lib/mail-form'
 
 /** Words for the email extension's codes, shared by the Email card and the Team page. */
+export const modeText = (t: Translate, mode: MailMode): string => wordFor(t, 'mail.modes', mode)
 
-export function modeText(t: Translate, mode: MailMode): string {
-  switch (mode) {
-    case 'sendgridApiKey':
-      return t('mail.modes.sendgridApiKey')
-    case 'smtp':
-      return t('mail.modes.smtp')
-    case 'sendgridUsername':
-      return t('mail.modes.sendgridUsername')
-  }
-}
+export const securityText = (t: Translate, security: SmtpSecurity): string => wordFor(t, 'mail.security', security)
 
-export function securityText(t: Translate, security: SmtpSecurity): string {
-  switch (security) {
-    case 'tls':
-      return t('mail.security.tls')
-    case 'starttls':
-      return t('mail.security.starttls')
-    case 'none':
-      return t('mail.security.none')
+/** A bridge path ('settings.adminName', 'to.address') as the field it is about, by the name its label has. */
+export function fieldKeyOf(path: string): string {
+  switch (path) {
+    case 'from.name':
+      return 'senderName'
+    case 'from.address':
+      return 'senderAddress'
+    case 'to.address':
+      return 'to'
+    case 'to.name':
+      return 'name'
+    default:
+      return path.split('.').pop() ?? path
   }
 }
 

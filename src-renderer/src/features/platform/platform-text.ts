@@ -1,40 +1,18 @@
-import type { ErrorInfo } from '../../../../src-shared/contract'
-import type { Translate } from '../../i18n'
+import { events, type ErrorInfo } from '../../../../src-shared/contract'
+import { wordFor, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
-import type { BrokerSecurity } from '../../lib/platform-form'
-import type { LinkState } from '../../lib/state/platform.svelte'
+import type { BrokerSecurity } from '../../../../src-shared/models/transport-rules'
+import type { LinkState } from '../../lib/state/profiles.svelte'
 
 /** Words for the platform link's codes, shared by the platform card and the device-management section. */
 
-export function securityText(t: Translate, security: BrokerSecurity): string {
-  switch (security) {
-    case 'tls':
-      return t('platform.security.tls')
-    case 'loopback-plain':
-      return t('platform.security.loopbackPlain')
-    case 'plain-remote':
-      return t('platform.security.plainRemote')
-  }
-}
+const SECURITY_WORDS: Record<BrokerSecurity, string> = { tls: 'tls', 'loopback-plain': 'loopbackPlain', 'plain-remote': 'plainRemote' }
 
-export function linkStateText(t: Translate, state: LinkState['state']): string {
-  switch (state) {
-    case 'idle':
-      return t('platform.state.idle')
-    case 'connecting':
-      return t('platform.state.connecting')
-    case 'connected':
-      return t('platform.state.connected')
-    case 'reconnecting':
-      return t('platform.state.reconnecting')
-    case 'stopped':
-      return t('platform.state.stopped')
-    case 'failed':
-      return t('platform.state.failed')
-  }
-}
+export const securityText = (t: Translate, security: BrokerSecurity): string => wordFor(t, 'platform.security', SECURITY_WORDS[security])
 
-const LINK_STATES: readonly string[] = ['idle', 'connecting', 'connected', 'reconnecting', 'stopped', 'failed']
+export const linkStateText = (t: Translate, state: LinkState['state']): string => wordFor(t, 'platform.state', state)
+
+const LINK_STATES: readonly string[] = events['platform:state'].shape.state.options
 
 function isLinkState(value: unknown): value is LinkState['state'] {
   return typeof value === 'string' && LINK_STATES.includes(value)

@@ -1,33 +1,11 @@
 import type { InvitationRole, InvitationState, MailLanguage } from '../../../../src-shared/models/mail'
-import type { Translate } from '../../i18n'
+import { wordFor, type Translate } from '../../i18n'
 
 /** Words for the invitation codes of the Team page. */
 
-export function roleText(t: Translate, role: InvitationRole): string {
-  switch (role) {
-    case 'administrator':
-      return t('team.roles.administrator')
-    case 'operator':
-      return t('team.roles.operator')
-    case 'viewer':
-      return t('team.roles.viewer')
-  }
-}
+export const roleText = (t: Translate, role: InvitationRole): string => wordFor(t, 'team.roles', role)
 
-export function stateText(t: Translate, state: InvitationState): string {
-  switch (state) {
-    case 'pending':
-      return t('team.states.pending')
-    case 'sent':
-      return t('team.states.sent')
-    case 'failed':
-      return t('team.states.failed')
-    case 'revoked':
-      return t('team.states.revoked')
-  }
-}
+export const stateText = (t: Translate, state: InvitationState): string => wordFor(t, 'team.states', state)
 
 /** In a list the language is a fact about the invitation, so it is named in the operator's language. */
-export function languageText(t: Translate, language: MailLanguage): string {
-  return language === 'fr' ? t('team.languages.fr') : t('team.languages.en')
-}
+export const languageText = (t: Translate, language: MailLanguage): string => wordFor(t, 'team.languages', language)

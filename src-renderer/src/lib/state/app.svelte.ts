@@ -1,61 +1,63 @@
-import type { ErrorInfo, Output, Settings } from '../../../../src-shared/contract'
+import type { Output, Result, Settings } from '../../../../src-shared/contract'
 import { setLanguage } from '../../i18n'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { EventStore } from './event-store.svelte'
 
 export type AppInfo = Output<'app:info'>
+
+interface AppData {
+  settings: Settings
+  info: AppInfo
+}
 
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)')
 
 /** Settings and app identity. The core persists settings; this is only their view in the renderer. */
-class AppState {
-  settings = $state<Settings | null>(null)
-  info = $state<AppInfo | null>(null)
-  error = $state<ErrorInfo | null>(null)
+class AppState extends EventStore<AppData> {
   systemDark = $state(darkQuery.matches)
-  ready = $derived(this.settings !== null && this.info !== null)
-  dark = $derived(
-    this.settings?.theme === 'dark' || (this.settings?.theme !== 'light' && this.systemDark),
-  )
+  readonly settings = $derived(this.value?.settings ?? null)
+  readonly info = $derived(this.value?.info ?? null)
+  readonly ready = $derived(this.value !== null)
+  readonly dark = $derived(this.settings?.theme === 'dark' || (this.settings?.theme !== 'light' && this.systemDark))
 
   constructor() {
+    super(api, { refreshOn: [], live: 'always' })
     darkQuery.addEventListener('change', (e) => {
       this.systemDark = e.matches
     })
-    api.on('settings:changed', (settings) => this.#apply(settings))
-    api.onReconnect(() => void this.load())
+    api.on('settings:changed', (settings) => {
+      if (this.value) this.accept({ ...this.value, settings })
+    })
   }
 
-  async load(): Promise<void> {
-    try {
-      const [settings, info] = await Promise.all([api.call('settings:get', {}), api.call('app:info', {})])
-      this.info = info
-      this.#apply(settings)
-      this.error = null
-      document.documentElement.dataset.appState = 'ready'
-    } catch (e) {
-      this.error = toBridgeError(e)
-      if (!this.ready) document.documentElement.dataset.appState = 'error'
-    }
+  protected async fetch(): Promise<Result<AppData>> {
+    const [settings, info] = await Promise.all([api.invoke('settings:get', {}), api.invoke('app:info', {})])
+    if (!settings.ok) return settings
+    if (!info.ok) return info
+    return { ok: true, value: { settings: settings.value, info: info.value } }
+  }
+
+  override async load(): Promise<Result<AppData> | null> {
+    const result = await super.load()
+    if (result?.ok) document.documentElement.dataset.appState = 'ready'
+    else if (result && !this.ready) document.documentElement.dataset.appState = 'error'
+    return result
+  }
+
+  protected override accept(value: AppData): void {
+    super.accept(value)
+    setLanguage(value.settings.language)
+    document.documentElement.dataset.theme = value.settings.theme
   }
 
   /** Applies the change at once and rolls back if the core refuses it, so the controls never lie. */
-  async update(patch: Partial<Settings>): Promise<ErrorInfo | null> {
-    const previous = this.settings
-    if (previous) this.#apply({ ...previous, ...patch })
-    try {
-      this.#apply(await api.call('settings:set', patch))
-      return null
-    } catch (e) {
-      if (previous) this.#apply(previous)
-      return toBridgeError(e)
-    }
-  }
-
-  #apply(settings: Settings): void {
-    this.settings = settings
-    setLanguage(settings.language)
-    document.documentElement.dataset.theme = settings.theme
+  async update(patch: Partial<Settings>): Promise<Result<Settings>> {
+    const previous = this.value
+    if (previous) this.accept({ ...previous, settings: { ...previous.settings, ...patch } })
+    const result = await api.invoke('settings:set', patch)
+    if (result.ok && this.value) this.accept({ ...this.value, settings: result.value })
+    else if (!result.ok && previous) this.accept(previous)
+    return result
   }
 }
 

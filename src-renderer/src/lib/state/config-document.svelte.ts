@@ -2,7 +2,6 @@ import type { ErrorInfo, Device, DeviceKey, Diagnostic } from '../../../../src-s
 import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { debounce } from '../debounce'
-import { toBridgeError } from '../errors'
 
 const VALIDATE_DELAY_MS = 300
 const DRAFT_DELAY_MS = 500
@@ -93,10 +92,11 @@ export class ConfigDocument {
     await this.#draftWrite
     this.saving = true
     this.error = null
-    try {
-      const { device, diagnostics } = await api.call('devices:saveConfig', { ...this.key, text })
+    const result = await api.invoke('devices:saveConfig', { ...this.key, text })
+    this.saving = false
+    if (result.ok) {
       this.#validateSeq++
-      this.diagnostics = diagnostics
+      this.diagnostics = result.value.diagnostics
       this.rejected = false
       if (text === this.#text) {
         this.draftStatus = 'none'
@@ -104,33 +104,28 @@ export class ConfigDocument {
       } else {
         this.edited(this.#text)
       }
-      return device
-    } catch (e) {
-      const error = toBridgeError(e)
-      const diagnostics = error.details?.diagnostics
-      if (error.code === 'VALIDATION' && diagnostics) {
-        this.#validateSeq++
-        this.diagnostics = diagnostics
-        this.rejected = true
-      } else {
-        this.error = error
-      }
-      // The refused text must survive a restart too.
-      if (text === this.#text) this.#draftWrite = this.#writeDraft(text)
-      return null
-    } finally {
-      this.saving = false
+      return result.value.device
     }
+    const diagnostics = result.error.details?.diagnostics
+    if (result.error.code === 'VALIDATION' && diagnostics) {
+      this.#validateSeq++
+      this.diagnostics = diagnostics
+      this.rejected = true
+    } else {
+      this.error = result.error
+    }
+    // The refused text must survive a restart too.
+    if (text === this.#text) this.#draftWrite = this.#writeDraft(text)
+    return null
   }
 
   /** Drops the draft on the core; the caller puts the returned saved text back into the editor. */
   async discardDraft(device: Device | null): Promise<string | null> {
     this.#saveDraft.cancel()
     await this.#draftWrite
-    try {
-      await api.call('devices:discardDraft', this.key)
-    } catch (e) {
-      this.error = toBridgeError(e)
+    const result = await api.invoke('devices:discardDraft', this.key)
+    if (!result.ok) {
+      this.error = result.error
       return null
     }
     this.draftRestored = false

@@ -1,65 +1,37 @@
-import type { ErrorInfo, Device, DeviceKey } from '../../../../src-shared/contract'
+import type { Device, DeviceKey, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { EventStore } from './event-store.svelte'
 
-/** One device's record, kept fresh while its page is open. */
-export class DeviceDetail {
-  device = $state.raw<Device | null>(null)
-  error = $state.raw<ErrorInfo | null>(null)
-  loading = $state(true)
+/** One device's record, kept fresh while its page is open (dispose() when it closes). */
+export class DeviceDetail extends EventStore<Device> {
   readonly key: DeviceKey
-  #seq = 0
-  #stop: (() => void)[] = []
 
   constructor(key: DeviceKey) {
+    super(api, { refreshOn: [{ event: 'devices:changed' }], live: 'always' })
     this.key = key
-    this.#stop.push(
-      api.on('devices:changed', () => void this.load()),
-      api.onReconnect(() => void this.load()),
-    )
   }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq
-    const result = await api.invoke('devices:get', this.key)
-    if (seq !== this.#seq) return
-    this.loading = false
-    if (result.ok) {
-      this.device = result.value
-      this.error = null
-    } else {
-      this.error = result.error
-    }
+  get device(): Device | null {
+    return this.value
   }
 
-  /** Replaces the record with one the core returned from a write, without another round trip. */
+  protected fetch(): Promise<Result<Device>> {
+    return api.invoke('devices:get', this.key)
+  }
+
+  /** Takes the record the core returned from a write, without another round trip. */
   set(device: Device): void {
-    this.#seq++
-    this.device = device
-    this.error = null
+    this.accept(device)
   }
 
   /** Marks which packages' actions the device accepts (audited by the core); the answer is the updated record. */
-  async setSupportedBundles(bundles: string[]): Promise<ErrorInfo | null> {
-    try {
-      this.set(await api.call('devices:setSupportedBundles', { ...this.key, bundles }))
-      return null
-    } catch (e) {
-      return toBridgeError(e)
-    }
+  async setSupportedBundles(bundles: string[]): Promise<Result<Device>> {
+    const result = await api.invoke('devices:setSupportedBundles', { ...this.key, bundles })
+    if (result.ok) this.accept(result.value)
+    return result
   }
 
-  async remove(): Promise<ErrorInfo | null> {
-    try {
-      await api.call('devices:remove', this.key)
-      return null
-    } catch (e) {
-      return toBridgeError(e)
-    }
-  }
-
-  dispose(): void {
-    for (const stop of this.#stop) stop()
-    this.#stop = []
+  remove(): Promise<Result<unknown>> {
+    return api.invoke('devices:remove', this.key)
   }
 }

@@ -1,7 +1,7 @@
-import type { ErrorInfo, IMPORT_ENCODINGS, ImportReport } from '../../../../src-shared/contract'
+import type { ErrorInfo, IMPORT_ENCODINGS, ImportReport, Result } from '../../../../src-shared/contract'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../../src-shared/models/limits'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { toErrorInfo } from '../errors'
 
 /** Well under the contract's hard cap, so one call stays short and progress moves smoothly. */
 const CHUNK_BYTES = Math.min(256 * 1024, MAX_IMPORT_CHUNK_BYTES)
@@ -30,9 +30,7 @@ class ImportJob {
   /** How the next file is read: UTF-8 unless the operator chooses Latin-1 (the core refuses what is not UTF-8). */
   encoding = $state<ImportEncoding>('utf-8')
   error = $state.raw<ErrorInfo | null>(null)
-  percent = $derived(
-    this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0,
-  )
+  percent = $derived(this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0)
   #jobId: string | null = null
   #cancelled = false
   #reader: ReadableStreamDefaultReader<Uint8Array> | null = null
@@ -65,28 +63,37 @@ class ImportJob {
     this.phase = 'running'
     this.fileName = file.name
     this.fileSize = file.size
-    try {
-      const { jobId } = await api.call('import:start', { fileName: file.name, encoding: this.encoding })
-      this.#jobId = jobId
-      if (this.#cancelled) return await this.#cancelOnCore(jobId)
-      await this.#send(file, jobId)
-      if (this.#cancelled) return
-      this.bytesSent = file.size
-      const report = await api.call('import:finish', { jobId })
-      if (this.#cancelled) return
-      this.report = report
-      this.rows = report.rows
-      this.added = report.added
-      this.failed = report.failed
+    const outcome = await this.#import(file)
+    this.#reader = null
+    if (outcome === null || this.#cancelled) return
+    if (outcome.ok) {
+      this.report = outcome.value
+      this.rows = outcome.value.rows
+      this.added = outcome.value.added
+      this.failed = outcome.value.failed
       this.phase = 'done'
-    } catch (e) {
-      if (this.#cancelled) return
-      this.error = toBridgeError(e)
-      this.phase = 'failed'
-      if (this.#jobId) await api.invoke('import:cancel', { jobId: this.#jobId })
-    } finally {
-      this.#reader = null
+      return
     }
+    this.error = outcome.error
+    this.phase = 'failed'
+    if (this.#jobId) await api.invoke('import:cancel', { jobId: this.#jobId })
+  }
+
+  /** Start, chunks, finish: the report, or the first refusal; null once the operator cancelled. */
+  async #import(file: File): Promise<Result<ImportReport> | null> {
+    const started = await api.invoke('import:start', { fileName: file.name, encoding: this.encoding })
+    if (!started.ok) return started
+    const { jobId } = started.value
+    this.#jobId = jobId
+    if (this.#cancelled) {
+      await this.#cancelOnCore(jobId)
+      return null
+    }
+    const sent = await this.#send(file, jobId)
+    if (this.#cancelled) return null
+    if (!sent.ok) return sent
+    this.bytesSent = file.size
+    return api.invoke('import:finish', { jobId })
   }
 
   async cancel(): Promise<void> {
@@ -102,15 +109,17 @@ class ImportJob {
     if (!result.ok) this.error = result.error
   }
 
-  async #send(file: File, jobId: string): Promise<void> {
-    // Streams the file's bytes so a large import never sits in memory whole; the core decodes them, so it can
-    // say on which line and at which byte a file stops being UTF-8. Chunks may cut anywhere, even in a character.
+  /**
+   * Streams the file's bytes so a large import never sits in memory whole; the core decodes them, so it can say on
+   * which line and at which byte a file stops being UTF-8. Chunks may cut anywhere, even inside a character.
+   */
+  async #send(file: File, jobId: string): Promise<Result<unknown>> {
     const reader = file.stream().getReader()
     this.#reader = reader
     let pending: Uint8Array[] = []
     let pendingBytes = 0
     let sent = 0
-    const sendPending = async (): Promise<void> => {
+    const sendPending = async (): Promise<Result<unknown>> => {
       const buffer = new Uint8Array(pendingBytes)
       let at = 0
       for (const part of pending) {
@@ -121,21 +130,31 @@ class ImportJob {
       pendingBytes = 0
       for (let i = 0; i < buffer.length; i += CHUNK_BYTES) {
         const piece = buffer.subarray(i, i + CHUNK_BYTES)
-        await api.call('import:chunk', { jobId, data: toBase64(piece) })
-        if (this.#cancelled) return
+        const result = await api.invoke('import:chunk', { jobId, data: toBase64(piece) })
+        if (!result.ok || this.#cancelled) return result
         sent += piece.length
         this.bytesSent = Math.min(sent, file.size)
       }
+      return { ok: true, value: null }
     }
     for (;;) {
-      const { done, value } = await reader.read()
-      if (this.#cancelled) return
-      if (value) {
-        pending.push(value)
-        pendingBytes += value.length
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch (e) {
+        // The file became unreadable (moved, permissions) while it was being read.
+        return { ok: false, error: toErrorInfo(e) }
       }
-      if (pendingBytes >= CHUNK_BYTES || (done && pendingBytes > 0)) await sendPending()
-      if (this.#cancelled || done) return
+      if (this.#cancelled) return { ok: true, value: null }
+      if (chunk.value) {
+        pending.push(chunk.value)
+        pendingBytes += chunk.value.length
+      }
+      if (pendingBytes >= CHUNK_BYTES || (chunk.done && pendingBytes > 0)) {
+        const result = await sendPending()
+        if (!result.ok || this.#cancelled) return result
+      }
+      if (chunk.done) return { ok: true, value: null }
     }
   }
 }

@@ -1,92 +1,59 @@
-import type { ErrorInfo, Input, Output } from '../../../../src-shared/contract'
+import type { Input, Output, Result } from '../../../../src-shared/contract'
 import type { MailSettingsView, MailVerifyResult, SendResult } from '../../../../src-shared/models/mail'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { EventStore } from './event-store.svelte'
 
 export type MailSave = Input<'mail:saveSettings'>
 export type MailTest = Input<'mail:sendTest'>
 export type CredentialsPreview = Output<'mail:parseCredentials'>
-export type MailVerifyOutcome = { ok: true; result: MailVerifyResult } | { ok: false; error: ErrorInfo }
 
 /**
  * The email extension's settings as the core shows them: every setting, and for each secret only whether it is
  * set. Secrets typed in the form travel to the core once and never come back, so nothing here can leak one.
  */
-class MailState {
-  view = $state.raw<MailSettingsView | null>(null)
-  loaded = $state(false)
-  error = $state.raw<ErrorInfo | null>(null)
-  #seq = 0
-
+class MailState extends EventStore<MailSettingsView> {
   constructor() {
     // The CLI (through serve mode) or another window may change the settings: main is the source of truth.
-    api.on('mail:changed', () => void this.load())
-    api.onReconnect(() => void this.load())
+    super(api, { refreshOn: [{ event: 'mail:changed' }], live: 'always' })
+  }
+
+  get view(): MailSettingsView | null {
+    return this.value
   }
 
   /** Whether a mode is chosen to send: invitations and test emails need one. */
   get configured(): boolean {
-    return this.view?.active !== null && this.view?.active !== undefined
+    return this.value?.active !== null && this.value?.active !== undefined
   }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq
-    const result = await api.invoke('mail:getSettings', {})
-    if (seq !== this.#seq) return
-    if (!result.ok) {
-      this.error = result.error
-      return
-    }
-    this.view = result.value
-    this.error = null
-    this.loaded = true
+  protected fetch(): Promise<Result<MailSettingsView>> {
+    return api.invoke('mail:getSettings', {})
   }
 
-  /** Returns the saved view, or the error (the form shows it next to the field it is about). */
-  async save(input: MailSave): Promise<MailSettingsView | ErrorInfo> {
-    try {
-      const view = await api.call('mail:saveSettings', input)
-      // The answer is the new state: show it now rather than after the event's round trip.
-      this.#seq++
-      this.view = view
-      this.error = null
-      this.loaded = true
-      return view
-    } catch (e) {
-      return toBridgeError(e)
-    }
+  async save(input: MailSave): Promise<Result<MailSettingsView>> {
+    const result = await api.invoke('mail:saveSettings', input)
+    // The answer is the new state: show it now rather than after the event's round trip.
+    if (result.ok) this.accept(result.value)
+    return result
   }
 
-  async clear(): Promise<ErrorInfo | null> {
-    try {
-      await api.call('mail:clearSettings', {})
-      void this.load()
-      return null
-    } catch (e) {
-      return toBridgeError(e)
-    }
+  async clear(): Promise<Result<unknown>> {
+    const result = await api.invoke('mail:clearSettings', {})
+    if (result.ok) void this.load()
+    return result
   }
 
-  async verify(): Promise<MailVerifyOutcome> {
-    const result = await api.invoke('mail:verify', {})
-    return result.ok ? { ok: true, result: result.value } : { ok: false, error: result.error }
+  verify(): Promise<Result<MailVerifyResult>> {
+    return api.invoke('mail:verify', {})
   }
 
-  async sendTest(input: MailTest): Promise<SendResult | ErrorInfo> {
-    try {
-      return await api.call('mail:sendTest', input)
-    } catch (e) {
-      return toBridgeError(e)
-    }
+  sendTest(input: MailTest): Promise<Result<SendResult>> {
+    return api.invoke('mail:sendTest', input)
   }
 
   /** The core reads pasted credentials (the password stays there); the answer says where any problem is. */
-  async parseCredentials(text: string): Promise<CredentialsPreview | ErrorInfo> {
-    try {
-      return await api.call('mail:parseCredentials', { text })
-    } catch (e) {
-      return toBridgeError(e)
-    }
+  parseCredentials(text: string): Promise<Result<CredentialsPreview>> {
+    return api.invoke('mail:parseCredentials', { text })
   }
 }
 

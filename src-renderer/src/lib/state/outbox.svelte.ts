@@ -1,76 +1,48 @@
-import type { ErrorInfo, OutboxItem, Output } from '../../../../src-shared/contract'
+import type { OutboxItem, Output, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { EventStore, itemsOf } from './event-store.svelte'
 
 export type ReplayCounts = Output<'outbox:replay'>
 
 /**
- * Carrier changes queued while offline. `pending` feeds the navigation badge, so it is kept current from the
- * `outbox:changed` event even when no page shows the list; the list itself is loaded only while shown.
+ * Carrier changes queued while offline. The count of pending ones feeds the navigation badge, so the list is kept
+ * current from the first paint, whether or not a page shows it.
  */
-class OutboxState {
-  items = $state.raw<OutboxItem[]>([])
+class OutboxState extends EventStore<OutboxItem[]> {
   pending = $state(0)
-  loaded = $state(false)
   replaying = $state(false)
-  error = $state.raw<ErrorInfo | null>(null)
-  #seq = 0
-  #active = 0
 
   constructor() {
+    super(api, { refreshOn: [{ event: 'outbox:changed' }], live: 'always' })
+    // The event says how many are pending: the badge changes at once, before the list is read again.
     api.on('outbox:changed', ({ pending }) => {
       this.pending = pending
-      if (this.#active > 0) void this.load()
     })
-    api.onReconnect(() => void this.load())
-    // The badge must be right from the first paint, not only after the first change.
     void this.load()
   }
 
-  /** Returns the function that stops the refreshing (for a component's teardown). */
-  activate(): () => void {
-    this.#active++
-    void this.load()
-    return () => {
-      this.#active--
-    }
+  get items(): OutboxItem[] {
+    return this.value ?? []
   }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq
-    const result = await api.invoke('outbox:list', {})
-    if (seq !== this.#seq) return
-    if (!result.ok) {
-      this.error = result.error
-      return
-    }
-    this.items = result.value.items
-    this.pending = result.value.items.filter((i) => i.state === 'pending').length
-    this.error = null
-    this.loaded = true
+  protected fetch(): Promise<Result<OutboxItem[]>> {
+    return itemsOf(api.invoke('outbox:list', {}))
   }
 
-  async replay(): Promise<ReplayCounts | ErrorInfo> {
+  protected override accept(items: OutboxItem[]): void {
+    super.accept(items)
+    this.pending = items.filter((i) => i.state === 'pending').length
+  }
+
+  async replay(): Promise<Result<ReplayCounts>> {
     this.replaying = true
-    try {
-      return await api.call('outbox:replay', {})
-    } catch (e) {
-      return toBridgeError(e)
-    } finally {
-      this.replaying = false
-      void this.load()
-    }
+    const result = await this.write(api.invoke('outbox:replay', {}))
+    this.replaying = false
+    return result
   }
 
-  async discard(id: string): Promise<ErrorInfo | null> {
-    try {
-      await api.call('outbox:discard', { id })
-      return null
-    } catch (e) {
-      return toBridgeError(e)
-    } finally {
-      void this.load()
-    }
+  discard(id: string): Promise<Result<unknown>> {
+    return this.write(api.invoke('outbox:discard', { id }))
   }
 }
 

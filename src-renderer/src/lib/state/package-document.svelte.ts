@@ -4,7 +4,6 @@ import { exceedsBytes, MAX_EDITOR_TEXT_BYTES } from '../../../../src-shared/mode
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { tooLargeError } from '../dm-packages'
-import { toBridgeError } from '../errors'
 
 const VALIDATE_DELAY_MS = 300
 
@@ -67,29 +66,26 @@ export class PackageDocument {
     this.#validate.cancel()
     this.saving = true
     this.error = null
-    try {
-      const summary = await api.call('packages:save', { bundleId: this.bundleId, text })
+    const result = await api.invoke('packages:save', { bundleId: this.bundleId, text })
+    this.saving = false
+    if (result.ok) {
       this.rejected = false
       if (text === this.#text) {
         this.dirty = false
         // Warnings stay worth seeing after a save; the core only returns the summary, so ask again.
         void this.validateNow(text)
       }
-      return summary
-    } catch (e) {
-      const error = toBridgeError(e)
-      const diagnostics = error.details?.diagnostics
-      if (error.code === 'VALIDATION' && diagnostics && diagnostics.length > 0) {
-        this.#validateSeq++
-        this.diagnostics = diagnostics
-        this.rejected = true
-      } else {
-        this.error = error
-      }
-      return null
-    } finally {
-      this.saving = false
+      return result.value
     }
+    const diagnostics = result.error.details?.diagnostics
+    if (result.error.code === 'VALIDATION' && diagnostics && diagnostics.length > 0) {
+      this.#validateSeq++
+      this.diagnostics = diagnostics
+      this.rejected = true
+    } else {
+      this.error = result.error
+    }
+    return null
   }
 
   dispose(): void {

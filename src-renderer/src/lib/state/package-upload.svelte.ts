@@ -1,7 +1,8 @@
 import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
 import type { PackageSummary } from '../../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, tooLargeError } from '../dm-packages'
-import { toBridgeError } from '../errors'
+import { toErrorInfo } from '../errors'
+import { Confirmation } from './confirmation.svelte'
 import { packages } from './packages.svelte'
 
 /** What became of one file the operator added. Only `added` stored anything. */
@@ -29,7 +30,8 @@ class PackageUpload {
   busy = $state(false)
   /** The outcomes of the latest batch, in the order the files came. */
   outcomes = $state.raw<UploadOutcome[]>([])
-  conflict = $state.raw<PendingConflict | null>(null)
+  /** A bundle id already in the library: the question put to the operator. */
+  readonly conflict = new Confirmation<PendingConflict>()
   #decide: ((replace: boolean) => void) | null = null
 
   async addFiles(files: readonly File[]): Promise<void> {
@@ -50,7 +52,7 @@ class PackageUpload {
   decide(replace: boolean): void {
     const decide = this.#decide
     this.#decide = null
-    this.conflict = null
+    this.conflict.subject = null
     decide?.(replace)
   }
 
@@ -66,22 +68,22 @@ class PackageUpload {
     try {
       text = await file.text()
     } catch (e) {
-      return { kind: 'failed', fileName, error: toBridgeError(e) }
+      return { kind: 'failed', fileName, error: toErrorInfo(e) }
     }
     const first = await packages.add(text, false)
-    if (!('code' in first)) return { kind: 'added', fileName, summary: first, replaced: false }
-    const ref = first.details?.ref
-    if (first.code === 'CONFLICT' && ref?.key === 'dm.exists') {
+    if (first.ok) return { kind: 'added', fileName, summary: first.value, replaced: false }
+    const ref = first.error.details?.ref
+    if (first.error.code === 'CONFLICT' && ref?.key === 'dm.exists') {
       const bundleId = String(ref.params?.bundleId ?? '')
       const replace = await new Promise<boolean>((resolve) => {
         this.#decide = resolve
-        this.conflict = { fileName, bundleId, version: String(ref.params?.version ?? '—') }
+        this.conflict.ask({ fileName, bundleId, version: String(ref.params?.version ?? '—') })
       })
       if (!replace) return { kind: 'kept', fileName, bundleId }
       const second = await packages.add(text, true)
-      return 'code' in second ? this.#refused(fileName, second) : { kind: 'added', fileName, summary: second, replaced: true }
+      return second.ok ? { kind: 'added', fileName, summary: second.value, replaced: true } : this.#refused(fileName, second.error)
     }
-    return this.#refused(fileName, first)
+    return this.#refused(fileName, first.error)
   }
 
   #refused(fileName: string, error: ErrorInfo): UploadOutcome {

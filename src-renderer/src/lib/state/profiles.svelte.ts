@@ -1,70 +1,133 @@
 import type { z } from 'zod'
-import type { ErrorInfo, Output } from '../../../../src-shared/contract'
-import type { ControlCenterExtension, ControlCenterProfile as Profile, controlCenterProfileSaveSchema } from '../../../../src-shared/models/profiles'
-import { CONTROL_CENTER_EXTENSIONS, isControlCenterProfile } from '../../../../src-shared/models/profiles'
+import type { EventPayload, Output, Result } from '../../../../src-shared/contract'
+import {
+  CONTROL_CENTER_EXTENSIONS,
+  isControlCenterProfile,
+  type ControlCenterProfile,
+  type MbedProfile,
+  type PlatformProfile,
+  type Profile,
+  type profileSaveSchema,
+} from '../../../../src-shared/models/profiles'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
+import { EventStore } from './event-store.svelte'
 
-export type ProfileSave = z.input<typeof controlCenterProfileSaveSchema>
-export type VerifyResult = { ok: true; detail: Output<'profiles:verify'>['detail'] } | { ok: false; error: ErrorInfo }
+export type ProfileSave = z.input<typeof profileSaveSchema>
+/** What saving one kind of profile sends. */
+export type SaveOf<P extends Profile> = Extract<ProfileSave, { extension: P['extension'] }>
+export type ProfileVerify = Output<'profiles:verify'>
+export type LinkState = EventPayload<'platform:state'>
+
+interface ProfilesOptions<P extends Profile, V> {
+  extensions: readonly P['extension'][]
+  is: (profile: Profile) => profile is P
+  /** "Verify connection": one authenticated call with the profile's credentials. */
+  verify: (profile: P) => Promise<Result<V>>
+}
 
 /**
- * The carrier profiles shown in the Extensions gallery, per extension. Only settings and which secrets are set
- * ever reach the renderer: the core cannot send a secret back, so nothing here can leak one.
+ * Profiles of one or more extensions (settings, and which secrets are set — the core cannot send a secret back, so
+ * nothing here can leak one), sorted by name. Another window or the CLI through serve mode may change them: the list
+ * follows `profiles:changed` for its extensions.
  */
-class ProfilesState {
-  byExtension = $state.raw<Record<ControlCenterExtension, Profile[]>>({ jasper: [], atnt: [] })
-  loaded = $state(false)
-  error = $state.raw<ErrorInfo | null>(null)
-  #seq = 0
+export class ProfilesState<P extends Profile, V = ProfileVerify> extends EventStore<readonly P[]> {
+  readonly #options: ProfilesOptions<P, V>
+
+  constructor(options: ProfilesOptions<P, V>) {
+    super(api, { refreshOn: [{ event: 'profiles:changed', when: (e) => options.extensions.some((x) => x === e.extension) }], live: 'always' })
+    this.#options = options
+  }
+
+  get items(): readonly P[] {
+    return this.value ?? []
+  }
+
+  of(extension: P['extension']): P[] {
+    return this.items.filter((p) => p.extension === extension)
+  }
+
+  /** The profile used when none is named: the default, else the only one (as the core resolves it). */
+  get defaultProfile(): P | null {
+    return this.items.find((p) => p.isDefault) ?? (this.items.length === 1 ? (this.items[0] ?? null) : null)
+  }
+
+  protected async fetch(): Promise<Result<readonly P[]>> {
+    const [only] = this.#options.extensions
+    const result = await api.invoke('profiles:list', this.#options.extensions.length === 1 && only ? { extension: only } : {})
+    if (!result.ok) return result
+    return { ok: true, value: result.value.items.filter(this.#options.is).sort((a, b) => a.name.localeCompare(b.name)) }
+  }
+
+  async save(input: SaveOf<P>): Promise<Result<P>> {
+    const result = await api.invoke('profiles:save', input)
+    if (!result.ok) return result
+    void this.load()
+    this.saved(result.value.id)
+    return this.#options.is(result.value) ? { ok: true, value: result.value } : { ok: false, error: { code: 'INTERNAL', message: `The core saved a ${result.value.extension} profile` } }
+  }
+
+  async remove(profile: P): Promise<Result<unknown>> {
+    const result = await api.invoke('profiles:remove', { extension: profile.extension, id: profile.id })
+    if (result.ok) {
+      void this.load()
+      this.saved(profile.id)
+    }
+    return result
+  }
+
+  verify(profile: P): Promise<Result<V>> {
+    return this.#options.verify(profile)
+  }
+
+  /** A profile was saved or removed: what was known about it apart from its settings no longer applies. */
+  protected saved(_id: string): void {}
+}
+
+/**
+ * The platform's MQTT broker profiles, with the live state of each profile's link. The core opens a link only when
+ * something needs the broker: the states of links already open are read with the profiles, later changes arrive as
+ * events.
+ */
+class PlatformProfiles extends ProfilesState<PlatformProfile> {
+  /** Per profile id: the link's last reported state. */
+  links = $state.raw<Record<string, LinkState>>({})
 
   constructor() {
-    // Another window (or the CLI through serve mode) may change profiles: main is the source of truth.
-    api.on('profiles:changed', () => void this.load())
-    api.onReconnect(() => void this.load())
+    super({ extensions: ['platform'], is: (p) => p.extension === 'platform', verify: (p) => api.invoke('profiles:verify', { extension: 'platform', id: p.id }) })
+    api.on('platform:state', (event) => {
+      this.links = { ...this.links, [event.profileId]: event }
+    })
   }
 
-  async load(): Promise<void> {
-    const seq = ++this.#seq
-    const result = await api.invoke('profiles:list', {})
-    if (seq !== this.#seq) return
-    if (!result.ok) {
-      this.error = result.error
-      return
-    }
-    const grouped: Record<ControlCenterExtension, Profile[]> = { jasper: [], atnt: [] }
-    for (const profile of result.value.items.filter(isControlCenterProfile)) grouped[profile.extension].push(profile)
-    for (const extension of CONTROL_CENTER_EXTENSIONS) grouped[extension].sort((a, b) => a.name.localeCompare(b.name))
-    this.byExtension = grouped
-    this.error = null
-    this.loaded = true
+  override async load(): Promise<Result<readonly PlatformProfile[]> | null> {
+    const [result, status] = await Promise.all([super.load(), api.invoke('platform:status', {})])
+    if (result !== null && status.ok) this.links = Object.fromEntries(status.value.items.map((s) => [s.profileId, s]))
+    return result
   }
 
-  /** Returns the saved profile, or the error (the form shows it next to the fields). */
-  async save(input: ProfileSave): Promise<Profile | ErrorInfo> {
-    try {
-      const profile = await api.call('profiles:save', input)
-      void this.load()
-      return profile as Profile
-    } catch (e) {
-      return toBridgeError(e)
-    }
-  }
-
-  async remove(extension: ControlCenterExtension, id: string): Promise<ErrorInfo | null> {
-    try {
-      await api.call('profiles:remove', { extension, id })
-      void this.load()
-      return null
-    } catch (e) {
-      return toBridgeError(e)
-    }
-  }
-
-  async verify(extension: ControlCenterExtension, id: string): Promise<VerifyResult> {
-    const result = await api.invoke('profiles:verify', { extension, id })
-    return result.ok ? { ok: true, detail: result.value.detail } : { ok: false, error: result.error }
+  /** A saved profile gets a new link (the core closes the old one): the old link's state no longer applies. */
+  protected override saved(id: string): void {
+    const { [id]: _gone, ...rest } = this.links
+    this.links = rest
   }
 }
 
-export const profiles = new ProfilesState()
+/** The Jasper and AT&T Control Center profiles of the Extensions gallery. */
+export const profiles = new ProfilesState<ControlCenterProfile>({
+  extensions: CONTROL_CENTER_EXTENSIONS,
+  is: isControlCenterProfile,
+  verify: (p) => api.invoke('profiles:verify', { extension: p.extension, id: p.id }),
+})
+
+/**
+ * The ARM mbed Connector profiles: the Extensions card edits them, the mbed view picks the one its bridge runs on.
+ * "Verify connection" goes through mbed:verify, whose answer is structured (host kind, endpoint counts, key name) and
+ * so can be put in the operator's language; profiles:verify gives one English line.
+ */
+export const mbedProfiles = new ProfilesState<MbedProfile, Output<'mbed:verify'>>({
+  extensions: ['mbed'],
+  is: (p): p is MbedProfile => p.extension === 'mbed',
+  verify: (p) => api.invoke('mbed:verify', { profileId: p.id }),
+})
+
+export const platform = new PlatformProfiles()

@@ -1,8 +1,7 @@
-import type { ErrorInfo, DeviceKey, Input, Output, SimView } from '../../../../src-shared/contract'
+import type { ErrorInfo, DeviceKey, Input, Output, Result, SimView } from '../../../../src-shared/contract'
 import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
 import type { CycleUsage } from '../../../../src-shared/models/sim'
 import { api } from '../api'
-import { toBridgeError } from '../errors'
 
 /** Errors that mean "the carrier could not be reached" (the core's own split), as opposed to "the carrier said no". */
 export function isUnreachable(error: ErrorInfo | null | undefined): boolean {
@@ -111,45 +110,42 @@ export class SimPanel {
     return view.fromCache ? 'cache' : 'network'
   }
 
-  async changeStatus(status: Input<'sim:changeStatus'>['status'], queue: boolean): Promise<ActionOutcome | ErrorInfo> {
-    return this.#act(() => api.call('sim:changeStatus', { ...this.target, status, queue }))
+  changeStatus(status: Input<'sim:changeStatus'>['status'], queue: boolean): Promise<Result<ActionOutcome>> {
+    return this.#act(api.invoke('sim:changeStatus', { ...this.target, status, queue }))
   }
 
-  async changeRatePlan(ratePlan: string, queue: boolean): Promise<ActionOutcome | ErrorInfo> {
-    return this.#act(() => api.call('sim:changeRatePlan', { ...this.target, ratePlan, queue }))
+  changeRatePlan(ratePlan: string, queue: boolean): Promise<Result<ActionOutcome>> {
+    return this.#act(api.invoke('sim:changeRatePlan', { ...this.target, ratePlan, queue }))
   }
 
-  async sendSms(text: string, dataCoding: SmsDataCoding | undefined, queue: boolean): Promise<Output<'sim:sendSms'> | ErrorInfo> {
+  async sendSms(text: string, dataCoding: SmsDataCoding | undefined, queue: boolean): Promise<Result<Output<'sim:sendSms'>>> {
     const input: Input<'sim:sendSms'> = dataCoding === undefined ? { ...this.target, text, queue } : { ...this.target, text, dataCoding, queue }
-    const outcome = await this.#act(() => api.call('sim:sendSms', input))
-    if (!('code' in outcome) && outcome.smsMsgId) {
-      this.sms = { smsMsgId: outcome.smsMsgId, status: null, final: false }
-    }
-    return outcome
+    const result = await this.#act(api.invoke('sim:sendSms', input))
+    if (result.ok && result.value.smsMsgId) this.sms = { smsMsgId: result.value.smsMsgId, status: null, final: false }
+    return result
   }
 
-  async #act<T extends ActionOutcome>(run: () => Promise<T>): Promise<T | ErrorInfo> {
-    try {
-      const outcome = await run()
-      if (outcome.outcome === 'done') {
-        this.offline = null
-        if (outcome.sim && this.view) this.view = { ...this.view, sim: outcome.sim, fetchedAt: outcome.sim.fetchedAt, fromCache: false, offline: null }
-      }
-      return outcome
-    } catch (e) {
-      const error = toBridgeError(e)
-      if (isUnreachable(error)) this.offline = error
-      return error
+  /** A change the carrier made shows at once; one that could not reach it turns the panel offline. */
+  async #act<T extends ActionOutcome>(call: Promise<Result<T>>): Promise<Result<T>> {
+    const result = await call
+    if (!result.ok) {
+      if (isUnreachable(result.error)) this.offline = result.error
+      return result
     }
+    const outcome = result.value
+    if (outcome.outcome === 'done') {
+      this.offline = null
+      if (outcome.sim && this.view) this.view = { ...this.view, sim: outcome.sim, fetchedAt: outcome.sim.fetchedAt, fromCache: false, offline: null }
+    }
+    return result
   }
 
-  async checkSms(): Promise<ErrorInfo | null> {
+  async checkSms(): Promise<Result<unknown>> {
     const tracked = this.sms
-    if (!tracked) return null
+    if (!tracked) return { ok: true, value: null }
     const result = await api.invoke('sim:smsStatus', { ...this.target, smsMsgId: tracked.smsMsgId })
-    if (!result.ok) return result.error
-    if (this.sms?.smsMsgId === tracked.smsMsgId) this.sms = { smsMsgId: tracked.smsMsgId, status: result.value.status, final: result.value.final }
-    return null
+    if (result.ok && this.sms?.smsMsgId === tracked.smsMsgId) this.sms = { smsMsgId: tracked.smsMsgId, status: result.value.status, final: result.value.final }
+    return result
   }
 
   async loadRatePlans(): Promise<void> {
@@ -162,13 +158,13 @@ export class SimPanel {
     }
   }
 
-  async readUsage(cycleStartDate: string): Promise<ErrorInfo | null> {
+  async readUsage(cycleStartDate: string): Promise<Result<UsageResult>> {
     const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate })
-    if (!result.ok) return result.error
+    if (!result.ok) return result
     this.usage = result.value
     if (result.value.offline) this.offline = result.value.offline
     void this.loadHistory()
-    return null
+    return result
   }
 
   /** With `refresh`, the carrier's recent cycles are read first; otherwise only what is cached. */

@@ -1,0 +1,157 @@
+import type { ErrorInfo, Result } from '../../../../src-shared/contract'
+import { follow, type EventSource, type FollowOptions } from './event-store.svelte'
+
+export interface Page<T> {
+  total: number
+  items: T[]
+}
+
+/** What a list remembers between two times it is shown: kept by its store, which outlives the page. */
+export interface RowsMemory {
+  active: number
+  offset: number
+  /** The list had the focus when a row was opened: coming back gives it back. */
+  refocus: boolean
+}
+
+export interface PagedRowsOptions extends FollowOptions {
+  pageSize: number
+  /** Pages kept in memory; with 100,000 rows the list holds at most this many pages' rows. */
+  maxPages: number
+}
+
+/**
+ * A long list the core filters and pages (devices, the audit trail), for a virtual list. `rows` has one slot per
+ * matching row and is filled lazily, so the list can size its scrollbar for all of them while only the pages around
+ * what is on screen exist. The store base's rules hold: events and reconnects read again, the latest query wins
+ * (one first-page read at a time; a keystroke meanwhile only changes what the next one asks for), errors sit beside
+ * the last good rows.
+ */
+export abstract class PagedRows<T> {
+  query = $state('')
+  total = $state(0)
+  rows = $state.raw<(T | undefined)[]>([])
+  /** Bumped whenever a new query's result replaces the old one (the list scrolls back to the top). */
+  generation = $state(0)
+  loaded = $state(false)
+  error = $state.raw<ErrorInfo | null>(null)
+  /** The list's active row and scroll position, for when the page shows it again (not reactive: the list owns them). */
+  readonly memory: RowsMemory = { active: 0, offset: 0, refocus: false }
+
+  readonly #pageSize: number
+  readonly #maxPages: number
+  /** Query the latest keystroke asked for, while a first-page read is under way. */
+  #wanted: string | null = null
+  #searching = false
+  // Bookkeeping of pages, never read by a view: plain collections, not reactive ones.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #pages = new Map<number, true>()
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  #inflight = new Set<number>()
+  #visible: [number, number] = [0, 0]
+  #active = 0
+  #lastQuery: string | null = null
+
+  constructor(source: EventSource, options: PagedRowsOptions) {
+    this.#pageSize = options.pageSize
+    this.#maxPages = options.maxPages
+    follow(source, options, () => this.refresh())
+  }
+
+  protected abstract fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<T>>>
+
+  /** A view shows the list: it reads now and follows changes until the returned function is called. */
+  activate(): () => void {
+    this.#active++
+    this.search(this.query)
+    let active = true
+    return () => {
+      if (active) this.#active--
+      active = false
+    }
+  }
+
+  search(query: string): void {
+    this.query = query
+    this.#wanted = query
+    if (!this.#searching) void this.#drain()
+  }
+
+  /** Reads the current query again in place (same scroll position), after the data changed underneath. */
+  refresh(): void {
+    if (this.#active > 0) this.search(this.query)
+  }
+
+  /** Called by the list with the rows on screen; fetches the missing pages around them. */
+  ensureRange(start: number, end: number): void {
+    this.#visible = [start, end]
+    const first = Math.max(0, Math.floor(start / this.#pageSize))
+    const last = Math.min(Math.floor((this.total - 1) / this.#pageSize), Math.floor(end / this.#pageSize) + 1)
+    for (let page = first; page <= last; page++) {
+      if (this.#pages.has(page)) {
+        // Most recently used last: eviction takes the oldest first.
+        this.#pages.delete(page)
+        this.#pages.set(page, true)
+      } else if (!this.#inflight.has(page)) {
+        void this.#fetchPage(page)
+      }
+    }
+  }
+
+  async #drain(): Promise<void> {
+    this.#searching = true
+    while (this.#wanted !== null) {
+      const query = this.#wanted
+      this.#wanted = null
+      const result = await this.fetchPage(query, 0, this.#pageSize)
+      if (this.#wanted !== null) continue
+      if (!result.ok) {
+        this.error = result.error
+        continue
+      }
+      const sameQuery = this.#lastQuery === query
+      this.#lastQuery = query
+      const rows = new Array<T | undefined>(result.value.total)
+      result.value.items.forEach((item, i) => (rows[i] = item))
+      this.#pages.clear()
+      this.#inflight.clear()
+      this.#pages.set(0, true)
+      this.error = null
+      this.total = result.value.total
+      this.rows = rows
+      this.loaded = true
+      if (sameQuery) this.ensureRange(...this.#visible)
+      else this.generation++
+    }
+    this.#searching = false
+  }
+
+  async #fetchPage(page: number): Promise<void> {
+    const generation = this.generation
+    this.#inflight.add(page)
+    const result = await this.fetchPage(this.query, page * this.#pageSize, this.#pageSize)
+    // A newer search replaced the result while this page was on its way.
+    if (generation !== this.generation || !this.#inflight.delete(page)) return
+    if (!result.ok) {
+      this.error = result.error
+      return
+    }
+    const rows = this.rows.slice()
+    if (result.value.total !== rows.length) rows.length = result.value.total
+    result.value.items.forEach((item, i) => (rows[page * this.#pageSize + i] = item))
+    this.#pages.set(page, true)
+    this.#evict(rows)
+    this.total = result.value.total
+    this.rows = rows
+  }
+
+  #evict(rows: (T | undefined)[]): void {
+    for (const page of this.#pages.keys()) {
+      if (this.#pages.size <= this.#maxPages) return
+      const start = page * this.#pageSize
+      if (start <= this.#visible[1] && start + this.#pageSize > this.#visible[0]) continue
+      this.#pages.delete(page)
+      rows.fill(undefined, start, Math.min(rows.length, start + this.#pageSize))
+    }
+  }
+}

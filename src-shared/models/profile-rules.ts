@@ -1,0 +1,43 @@
+/**
+ * What a profile cannot work without: the secrets each kind needs, the ones that only make sense together, and the
+ * form of an mbed access key. Pure functions over what a save sends and what the vault already holds, so the
+ * renderer's forms and the core's profiles service apply one rule.
+ */
+import type { MessageRef } from './errors'
+import type { ProfileExtension } from './profiles'
+
+/** A secret in a save: a value sets or replaces it, null clears it, absent keeps the saved one. */
+type SecretsInput = Readonly<Record<string, string | null | undefined>>
+
+/** Whether each secret will be set once the save is done. */
+function willBeSet(field: string, secrets: SecretsInput, saved: ReadonlySet<string>): boolean {
+  const value = secrets[field]
+  if (value === null) return false
+  return typeof value === 'string' || saved.has(field)
+}
+
+/**
+ * The problems of a save's secrets, by the field they are about ('soap' for the Control Center pair). `saved` names
+ * the secrets the profile already has in the vault (none for a new profile).
+ */
+export function secretProblems(extension: ProfileExtension, secrets: SecretsInput, saved: ReadonlySet<string>): Record<string, MessageRef> {
+  const problems: Record<string, MessageRef> = {}
+  if (extension === 'jasper' || extension === 'atnt') {
+    if (!willBeSet('apiKey', secrets, saved)) problems.apiKey = { key: 'profiles.apiKeyRequired' }
+    if (willBeSet('password', secrets, saved) !== willBeSet('licenseKey', secrets, saved)) problems.soap = { key: 'profiles.soapPair' }
+  } else if (extension === 'mbed') {
+    const key = secrets.accessKey
+    if (!willBeSet('accessKey', secrets, saved)) problems.accessKey = { key: 'profiles.accessKeyRequired' }
+    else if (typeof key === 'string') {
+      const problem = accessKeyProblem(key)
+      if (problem) problems.accessKey = problem
+    }
+  }
+  return problems
+}
+
+/** An mbed access key goes into an Authorization header: no white space or control characters. */
+export function accessKeyProblem(key: string): MessageRef | null {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  return key.trim() === '' || /[\s\u0000-\u001f]/.test(key) ? { key: 'mbed.invalidAccessKey' } : null
+}

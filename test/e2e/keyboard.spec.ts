@@ -1,0 +1,126 @@
+/**
+ * The kit's keyboard rules, as an operator meets them: a long list is one Tab stop whose active row the arrows, Home,
+ * End and PageUp/PageDown move (the focus never falls to the page, even far down a virtualised list), a device opened
+ * from the list and closed again finds the list where it was; a table sorts by a header in natural order and its
+ * cells are reached with the arrows.
+ */
+import type { Locator, Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+import { openPage } from './steps'
+
+const DEVICES = 120
+
+/** The row of the list that has the keyboard focus, by its place in the list (1-based); null when none has it. */
+async function focusedRow(page: Page): Promise<number | null> {
+  const focused = page.locator(':focus')
+  if ((await focused.count()) !== 1 || (await focused.getAttribute('role')) !== 'listitem') return null
+  return Number(await focused.getAttribute('aria-posinset'))
+}
+
+async function importDevices(page: Page): Promise<void> {
+  const lines = ['typeId,deviceId,description', ...Array.from({ length: DEVICES }, (_, i) => `meter,m-${String(i + 1).padStart(3, '0')},meter ${i + 1}`)]
+  await page.getByLabel('Import file').setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
+  await expect(page.getByText(`${DEVICES} added`)).toBeVisible()
+  await expect(page.getByRole('status').filter({ hasText: `${DEVICES} devices` })).toBeVisible()
+  await page.getByRole('region', { name: 'Import devices' }).getByRole('button', { name: 'Close' }).click()
+}
+
+test('the device list is one Tab stop; arrows, Home, End and PageUp/PageDown move the active row; opening a device and coming back keeps the place', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Devices')
+  await importDevices(page)
+  const list = page.getByRole('list', { name: 'Device list' })
+
+  // One Tab stop: from the search box into the list, and from the list straight on past it.
+  await page.getByRole('searchbox', { name: 'Search devices' }).focus()
+  await page.keyboard.press('Tab')
+  expect(await focusedRow(page)).toBe(1)
+  await expect(list.locator('[tabindex="0"]')).toHaveCount(1)
+  await page.keyboard.press('Tab')
+  expect(await focusedRow(page)).toBeNull()
+  await page.keyboard.press('Shift+Tab')
+  expect(await focusedRow(page)).toBe(1)
+
+  await page.keyboard.press('ArrowDown')
+  await page.keyboard.press('ArrowDown')
+  expect(await focusedRow(page)).toBe(3)
+  await page.keyboard.press('ArrowUp')
+  expect(await focusedRow(page)).toBe(2)
+  // A screenful at a time, less the row kept in view.
+  await page.keyboard.press('PageDown')
+  await expect.poll(() => focusedRow(page)).toBeGreaterThan(5)
+  await page.keyboard.press('PageUp')
+  await expect.poll(() => focusedRow(page)).toBe(2)
+
+  // The last row is far below what is rendered: End brings it, and the focus, there.
+  await page.keyboard.press('End')
+  await expect.poll(() => focusedRow(page)).toBe(DEVICES)
+  await expect(page.locator(':focus')).toContainText(`m-${DEVICES}`)
+  await page.keyboard.press('Home')
+  await expect.poll(() => focusedRow(page)).toBe(1)
+
+  // Scrolled away with the wheel, the focused row stays in the list (kept rendered), so the keys still work.
+  await page.keyboard.press('ArrowDown')
+  await list.hover()
+  await page.mouse.wheel(0, 3000)
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000)
+  expect(await focusedRow(page)).toBe(2)
+  await page.keyboard.press('ArrowDown')
+  await expect.poll(() => focusedRow(page)).toBe(3)
+
+  // Open a device from far down the list, then come back: the same row has the focus, the list is still down there.
+  await page.keyboard.press('End')
+  await page.keyboard.press('ArrowUp')
+  await expect.poll(() => focusedRow(page)).toBe(DEVICES - 1)
+  const scrolled = await list.evaluate((el) => el.scrollTop)
+  expect(scrolled).toBeGreaterThan(1000)
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('heading', { name: `meter/m-${DEVICES - 1}`, level: 1 })).toBeVisible()
+  await page.getByRole('link', { name: 'Back to list' }).click()
+  await expect.poll(() => focusedRow(page)).toBe(DEVICES - 1)
+  await expect(page.locator(':focus')).toContainText(`m-${DEVICES - 1}`)
+  await expect(page.locator(':focus')).toBeInViewport()
+  expect(await list.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000)
+})
+
+/** The first cell of each row of a table, in the order shown. */
+function firstCells(rows: Locator): Promise<string[]> {
+  return rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('th, td')?.textContent?.trim() ?? ''))
+}
+
+function pkg(bundleId: string): string {
+  return JSON.stringify({ bundleId, displayName: { en_US: bundleId }, version: '1', actions: { flush: { actionDisplayName: { en_US: 'Flush' } } } })
+}
+
+test('a table sorts by its header in natural order (valve-2 before valve-10) and its cells are reached with the arrows', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Packages')
+  const files = ['valve-10', 'valve-2', 'pump-1'].map((id) => ({ name: `${id}.json`, mimeType: 'application/json', buffer: Buffer.from(pkg(id)) }))
+  await page.getByLabel('Package file', { exact: true }).setInputFiles(files)
+  const rows = page.getByTestId('package-row')
+  await expect(rows).toHaveCount(3)
+
+  const header = page.getByRole('columnheader', { name: 'Bundle ID' })
+  await expect(header).toHaveAttribute('aria-sort', 'none')
+  await header.getByRole('button', { name: 'Bundle ID' }).click()
+  await expect(header).toHaveAttribute('aria-sort', 'ascending')
+  expect((await firstCells(rows)).map((t) => t.split(/\s/)[0])).toEqual(['pump-1', 'valve-2', 'valve-10'])
+  await header.getByRole('button', { name: 'Bundle ID' }).click()
+  await expect(header).toHaveAttribute('aria-sort', 'descending')
+  expect((await firstCells(rows)).map((t) => t.split(/\s/)[0])).toEqual(['valve-10', 'valve-2', 'pump-1'])
+
+  // One Tab stop: the sort button just used; the arrows go down into the rows and along to the row's buttons.
+  const table = page.getByRole('table', { name: 'Packages in the library' })
+  await expect(table.locator('[tabindex="0"]')).toHaveCount(1)
+  await page.keyboard.press('ArrowDown')
+  await expect(page.locator(':focus')).toContainText('valve-10')
+  await page.keyboard.press('End')
+  await expect(page.locator(':focus')).toHaveAccessibleName(/^Delete valve-10/)
+  await page.keyboard.press('ArrowLeft')
+  await expect(page.locator(':focus')).toHaveAccessibleName(/^Export valve-10/)
+  await page.keyboard.press('ArrowDown')
+  await expect(page.locator(':focus')).toHaveAccessibleName(/^Open valve-2/)
+  await page.keyboard.press('Control+Home')
+  await expect(page.locator(':focus')).toHaveAccessibleName('Bundle ID')
+  await expect(table.locator('[tabindex="0"]')).toHaveCount(1)
+})

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs'
+import { get } from 'svelte/store'
+import { format, getMessageFormatter, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import { events, OUTBOX_ACTIONS, outboxItemSchema } from '../../src-shared/contract'
+import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_SECURITY } from '../../src-shared/models/mail'
+import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema } from '../../src-shared/models/mbed'
+import { mbedSettingsSchema } from '../../src-shared/models/profiles'
+import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
+
+const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
+const en = load('en')
+const fr = load('fr')
+const t: Translate = (key, options) => get(format)(key, options)
+
+describe('messages as the ICU parser reads them', () => {
+  it('finds the arguments of plurals and selects, not the words in their branches', () => {
+    expect([...argumentNames('Enter the {mode, select, smtp {SMTP password} other {SendGrid password}}.')]).toEqual(['mode'])
+    expect([...argumentNames('{count, plural, one {# problem at {line}} other {# problems}} in {file}')].sort()).toEqual(['count', 'file', 'line'])
+    expect([...argumentNames('From {min, number} to {max, number}.')].sort()).toEqual(['max', 'min'])
+    expect([...argumentNames('a:<org>:<appId> is not {value}')]).toEqual(['value'])
+  })
+
+  it('parses every message of both catalogues, with the same arguments in English and French', () => {
+    const differing: string[] = []
+    for (const [key, message] of en) {
+      const french = fr.get(key) ?? ''
+      getMessageFormatter(message, 'en')
+      getMessageFormatter(french, 'fr')
+      if ([...argumentNames(message)].sort().join() !== [...argumentNames(french)].sort().join()) differing.push(key)
+    }
+    expect(differing).toEqual([])
+  })
+
+  it('keeps every plural and select whole in both languages: each has its "other" branch', () => {
+    const missingOther = [...en, ...fr].filter(([, message]) => /\{\s*\w+\s*,\s*(plural|select)\s*,/.test(message) && !/\bother\s*\{/.test(message)).map(([key]) => key)
+    expect(missingOther).toEqual([])
+  })
+
+  it('formats plurals in each language', () => {
+    locale.set('fr')
+    expect(t('devices.count', { values: { count: 1 } })).toBe('1 appareil')
+    expect(t('devices.count', { values: { count: 2 } })).toBe('2 appareils')
+    locale.set('en')
+    expect(t('devices.count', { values: { count: 2 } })).toBe('2 devices')
+  })
+})
+
+describe('translateRef', () => {
+  it('translates a reference the core sent, select branches included', () => {
+    locale.set('en')
+    expect(translateRef(t, { key: 'mail.secretRequired', params: { mode: 'smtp' } }, 'fallback')).toBe('Enter the SMTP password.')
+  })
+
+  it('falls back to the core’s English for an unknown key or a missing argument', () => {
+    expect(translateRef(t, { key: 'no.such.key' }, 'The core said so.')).toBe('The core said so.')
+    expect(translateRef(t, { key: 'mail.secretRequired' }, 'The SMTP password is required')).toBe('The SMTP password is required')
+  })
+})
+
+describe('words for the contract’s closed sets', () => {
+  const sets: [group: string, values: readonly string[]][] = [
+    ['team.roles', INVITATION_ROLES],
+    ['team.states', INVITATION_STATES],
+    ['team.languages', MAIL_LANGUAGES],
+    ['mail.modes', MAIL_MODES],
+    ['mail.security', SMTP_SECURITY],
+    ['mbed.flavours', mbedSettingsSchema.shape.flavour.unwrap().options],
+    ['mbed.channels', mbedSettingsSchema.shape.channel.unwrap().options],
+    ['mbed.view.state', mbedBridgeStateSchema.options],
+    ['mbed.view.channelState', mbedChannelStateSchema.options],
+    ['mbed.commands.state', mbedCommandStateSchema.options],
+    ['mbed.counters', Object.keys(mbedCountersSchema.shape).filter((k) => k !== 'pendingCommands')],
+    ['platform.state', events['platform:state'].shape.state.options],
+    ['outbox.states', outboxItemSchema.shape.state.options],
+    ['outbox.actions', OUTBOX_ACTIONS.map((a) => a.replace(/^sim\./, ''))],
+  ]
+
+  it.each(sets)('has words for every value of %s in both languages', (group, values) => {
+    const missing = values.flatMap((v) => [`${group}.${v}`].filter((key) => !en.has(key) || !fr.has(key)))
+    expect(missing).toEqual([])
+  })
+})
