@@ -1,5 +1,5 @@
 /**
- * The rules a command for an mbed device follows (platform.md §1.3, §2): an endpoint name that fits a request path, a
+ * The rules a command for an mbed device follows (docs/wire/mbed.md §1.3, §2): an endpoint name that fits a request path, a
  * resource path that cannot climb out of /v2/endpoints/<ep>/, and a strict base64 payload. Pure functions returning
  * the translatable problem, so the console's "Send command" form says what the core would refuse, next to its field.
  */

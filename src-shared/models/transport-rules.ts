@@ -74,7 +74,7 @@ export function brokerSecurity(url: string): BrokerSecurity | null {
 }
 
 /**
- * An application client id (platform.md §3): `a:<org>:<appId>`, or the scalable `A:<org>:<appId>[:<instanceId>]`,
+ * An application client id (docs/wire/platform-mqtt.md §3): `a:<org>:<appId>`, or the scalable `A:<org>:<appId>[:<instanceId>]`,
  * each part 1–36 of the platform's id characters. Device (`d:`) and gateway (`g:`) ids are refused: the link acts as an
  * application.
  */

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES, OUTBOX_ACTIONS } from '../../src-shared/contract'
+import type { z } from 'zod'
+import { channels, ERROR_CODES, OUTBOX_ACTIONS } from '../../src-shared/contract'
 import { CARRIERS, SIM_STATUSES } from '../../src-shared/models/sim'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -37,7 +38,34 @@ function sources(dir: string): string[] {
 /** String literals and comments, in source order; a literal is matched first so that `'http://…'` stays one. */
 const TOKENS = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\])*)`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g
 /** Audit and outbox action names and input paths share the catalogue's spelling (`mail.settings.add`) but are not keys. */
-const NOT_A_KEY_ROLE = /\b(?:action|path)\s*:\s*[^,;{}]*$/
+const NOT_A_KEY_ROLE = /\b(?:action|path)\s*[:=]\s*[^,;{}]*$/
+/** The renderer's `wordFor(t, 'mail.modes', mode)` names a family of keys (`mail.modes.<mode>`), not a key. */
+const FAMILY_ARGUMENT = /\bwordFor\(\s*[\w$.]+\s*,\s*$/
+
+type Def = { type: string; [k: string]: unknown }
+const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def
+
+/** Every dotted path into an input schema ('settings.baseUrl', 'to.address'): the names the form kit gives its fields. */
+function inputPaths(schema: z.ZodType, prefix: string, out: Set<string>): Set<string> {
+  const def = defOf(schema)
+  if (def.type === 'object') {
+    for (const [k, v] of Object.entries(def.shape as Record<string, z.ZodType>)) {
+      const path = prefix ? `${prefix}.${k}` : k
+      out.add(path)
+      inputPaths(v, path, out)
+    }
+  } else if (def.type === 'union') for (const o of def.options as z.ZodType[]) inputPaths(o, prefix, out)
+  else if (def.type === 'pipe') inputPaths(def.in as z.ZodType, prefix, out)
+  else if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) inputPaths(def.innerType as z.ZodType, prefix, out)
+  return out
+}
+
+/**
+ * Paths of the contract's inputs. The form kit names a field by its path in the input it sends (`path="settings.port"`,
+ * `{ 'settings.port': … }`), which can share a catalogue section's spelling; such a literal is a key only when the
+ * catalogue has it.
+ */
+const FIELD_PATHS = Object.values(channels).reduce((all, c) => inputPaths(c.input as z.ZodType, '', all), new Set<string>())
 
 interface KeyUse {
   /** Literal keys: `'mail.invitation.exists'`, whatever passes them (withRef, messageKey, a table, a call). */
@@ -62,6 +90,10 @@ function keysIn(text: string, sections: readonly string[]): KeyUse {
     if (literal === undefined) continue
     const before = text.slice(Math.max(0, m.index - 200), m.index)
     if (NOT_A_KEY_ROLE.test(before)) continue
+    if (FAMILY_ARGUMENT.test(before)) {
+      if (familyShape.test(`${literal}.`)) families.add(`${literal}.`)
+      continue
+    }
     if (m[3] !== undefined && literal.includes('${')) {
       const prefix = literal.slice(0, literal.indexOf('${'))
       if (familyShape.test(prefix)) families.add(prefix)
@@ -145,10 +177,12 @@ describe('translation keys the code names', () => {
       "/* 'errors.notAKey' */ action: existing ? 'mail.settings.update' : 'mail.settings.add', path: 'settings.hostname',",
       "{ action: replaced\n  ? 'vault.replace'\n  : 'vault.set' }",
       "readFile('config.json'); const url = 'https://api.sendgrid.com'",
+      "<Field {form} path=\"settings.hostname\" />",
+      "export const modeText = (t, mode) => wordFor(t, 'mail.modes', mode)",
     ].join('\n')
     const found = keysIn(text, ['mail', 'profiles', 'import', 'platform', 'mbed', 'sim', 'errors', 'config', 'vault'])
     expect(found.keys.sort()).toEqual(['import.missingField', 'mail.invitation.exists', 'platform.connectFailed', 'platform.connectionLost', 'profiles.form.tooLong', 'sim.sms.encodings.gsm7'])
-    expect(found.families).toEqual(['mbed.command.'])
+    expect(found.families.sort()).toEqual(['mail.modes.', 'mbed.command.'])
   })
 
   it.each([
@@ -157,7 +191,7 @@ describe('translation keys the code names', () => {
     ['the renderer', join('src-renderer', 'src')],
   ])('defines every key %s names, in both languages', (_name, dir) => {
     const { keys } = uses(join(root, dir))
-    const missing = [...keys].filter(([key]) => !en.has(key)).map(([key, file]) => `${key} (${file})`)
+    const missing = [...keys].filter(([key]) => !en.has(key) && !FIELD_PATHS.has(key)).map(([key, file]) => `${key} (${file})`)
     expect(missing).toEqual([])
   })
 
