@@ -20,6 +20,6 @@ test('refuses the Latin-1 rows of a UTF-8 import with their line and byte offset
   await expect(page.getByTestId('device-row').filter({ hasText: 'enc-2' })).toContainText('Café du port')
 
   await openPage(page, 'Activity')
-  await expect(page.getByRole('cell', { name: 'Import started' }).first()).toBeVisible()
-  await expect(page.getByRole('cell', { name: 'Devices imported (batch)' }).first()).toBeVisible()
+  await expect(page.getByRole('list', { name: 'Activity log, newest first' }).getByRole('listitem').filter({ hasText: 'Import started' }).first()).toBeVisible()
+  await expect(page.getByRole('list', { name: 'Activity log, newest first' }).getByRole('listitem').filter({ hasText: 'Devices imported (batch)' }).first()).toBeVisible()
 })
