@@ -16,7 +16,7 @@ import { createSimService, type SimService } from './carriers/sim.service'
 import type { OrangeEnvironment } from './carriers/orange/accounts'
 import { createOrangeService, type OrangeService } from './carriers/orange/orange.service'
 import type { PollingOptions } from './carriers/orange/ticket-follower'
-import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
+import { createProfilesService, toProfile, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
 import { createTeamService, type TeamService } from './team/team.service'
@@ -25,6 +25,10 @@ import { createMbedService, type MbedService } from './mbed/mbed.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
+import { createLocationService, type LocationService } from './devices/location.service'
+import { createLocationIntake, type LocationIntake } from './devices/location-intake'
+import { createWeatherService, type WeatherService } from './weather/weather.service'
+import type { WeatherClientOptions } from './weather/weather-client'
 
 export interface CoreOptions {
   dataDir: string
@@ -42,6 +46,10 @@ export interface CoreOptions {
   orangeEnvironment?: OrangeEnvironment
   /** How often Orange tickets are polled (tests shorten it). */
   orangePolling?: PollingOptions
+  /** Weather from FIELDLINE_WEATHER_* variables instead of the saved provider, URL and key (CLI scripts). */
+  weatherFromEnvironment?: boolean
+  /** Weather client tuning (tests shorten the timeouts). */
+  weatherClient?: Pick<WeatherClientOptions, 'timeoutMs' | 'maxAttempts'>
 }
 
 export interface Core {
@@ -59,6 +67,9 @@ export interface Core {
   team: TeamService
   packages: PackagesService
   mbed: MbedService
+  locations: LocationService
+  locationIntake: LocationIntake
+  weather: WeatherService
   logger: Logger
   close(): Promise<void>
 }
@@ -87,6 +98,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
   const clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
+  const locations = createLocationService({ db, bus })
+  const locationIntake = createLocationIntake({ locations, logger })
+  links.onLink((profileId, link) => locationIntake.attach(profileId, link))
+  const weather = createWeatherService({
+    db,
+    vault: options.vault,
+    bus,
+    logger,
+    environment: options.weatherFromEnvironment ? 'env' : null,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.weatherClient ? { client: options.weatherClient } : {}),
+  })
   onProfileChange.invalidate = (doc) => {
     if (doc.extension === 'platform') links.invalidate(doc)
     else clients.invalidate(doc)
@@ -188,6 +211,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
     'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
+    'devices:setLocation': (input, ctx) => locations.set(input, ctx),
+    'devices:clearLocation': (input, ctx) => locations.clear(input, ctx),
+    'devices:followLocations': async (input) => {
+      const doc = await profiles.resolve('platform', input.platformProfile)
+      await links.linkFor(doc)
+      return { profileId: toProfile(doc).id }
+    },
+    'weather:getSettings': () => weather.getSettings(),
+    'weather:saveSettings': (input, ctx) => weather.saveSettings(input, ctx),
+    'weather:verify': () => weather.verify(),
+    'weather:get': (input) => weather.forDevice(input, { refresh: input.refresh, units: input.units }),
     'platform:status': () => ({ items: links.states() }),
     'mbed:status': () => mbed.status(),
     'mbed:start': (input) => mbed.start(input),
@@ -224,13 +258,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     team,
     packages,
     mbed,
+    locations,
+    locationIntake,
+    weather,
     logger,
     async close() {
       sims.close()
       await orange.close()
-      // The bridge drains its queue into the shared link before the links close.
+      // The bridge drains its queue into the shared link before the links close; location updates being written are
+      // answered on it first.
       await mbed.close()
-      await Promise.all([clients.close(), links.close(), mail.close()])
+      await locationIntake.settled()
+      locations.close()
+      await Promise.all([clients.close(), links.close(), mail.close(), weather.close()])
       await workspace.close()
       logger.flush?.()
     },

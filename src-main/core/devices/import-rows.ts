@@ -1,7 +1,9 @@
 import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
 import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
+import type { DeviceLocation } from '../../../src-shared/models/location'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
+import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation } from './location-cells'
 
 /** A device as read from one row of an import file, before it is checked against the workspace. */
 export interface ImportDevice {
@@ -10,6 +12,7 @@ export interface ImportDevice {
   description: string
   metadata: Record<string, string>
   extensionConfig: Record<string, unknown> | null
+  location: Omit<DeviceLocation, 'updatedAt'> | null
 }
 
 type Refusal = { ok: false; message: string; ref: MessageRef }
@@ -74,6 +77,7 @@ const HEADER_ALIASES: Record<string, string> = {
   carrier: 'carrier',
   iccid: 'iccid',
   serialnumber: 'serialnumber',
+  ...LOCATION_HEADER_ALIASES,
 }
 
 export function canonicalHeader(name: string): string {
@@ -81,7 +85,7 @@ export function canonicalHeader(name: string): string {
   return HEADER_ALIASES[folded] ?? name.trim()
 }
 
-const KNOWN = new Set(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig'])
+const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig', ...LOCATION_FIELDS])
 
 /**
  * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.
@@ -112,6 +116,9 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
     if (!check.valid) return refuse(`Invalid extension configuration: ${check.messages.join('; ')}`, 'import.badConfig', { detail: check.messages.join('; ') })
   }
 
+  const place = rowLocation(fields)
+  if (!place.ok) return place
+
   const metadata: Record<string, string> = {}
   const rawMeta = fields.metadata
   if (rawMeta !== undefined && rawMeta !== null) {
@@ -121,5 +128,5 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
   for (const [k, v] of Object.entries(fields)) {
     if (!KNOWN.has(k) && v !== undefined && v !== '') metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
   }
-  return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig } }
+  return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig, location: place.location } }
 }

@@ -26,6 +26,7 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   invitation: 1,
   package: 1,
   ticket: 1,
+  weatherSettings: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */
