@@ -4,6 +4,7 @@ import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { MAX_IMPORT_CHUNK_CHARS } from '../../../src-shared/contract'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
+import { registerDevicesLocate } from './devices-locate'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -94,6 +95,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         return report.failed > 0 ? EXIT.usage : EXIT.ok
       }),
     )
+
+  registerDevicesLocate(devices, withRuntime)
 
   const config = devices.command('config').description("read or write a device's extension configuration")
   config

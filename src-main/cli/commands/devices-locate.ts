@@ -1,0 +1,57 @@
+import type { Command } from 'commander'
+import { parseDecimal } from '../../../src-shared/models/location'
+import { CliError, EXIT, type WithRuntime } from '../runtime'
+
+interface LocateOptions {
+  lat?: string
+  lon?: string
+  elevation?: string
+  accuracy?: string
+  measuredAt?: string
+  clear?: boolean
+}
+
+/** A number from the command line, in plain decimals (a comma or an exponent is refused, not misread). */
+function decimal(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = parseDecimal(value)
+  if (n === null) throw new CliError(`fieldline: --${option} must be a number in decimals (e.g. 45.1885), not ${JSON.stringify(value.slice(0, 40))}`, EXIT.usage)
+  return n
+}
+
+export function registerDevicesLocate(devices: Command, withRuntime: WithRuntime): void {
+  devices
+    .command('locate <typeId> <deviceId>')
+    .description("set a device's location (WGS84 decimal degrees; recorded in the audit trail), or --clear it")
+    .option('--lat <degrees>', 'latitude, -90 to 90')
+    .option('--lon <degrees>', 'longitude, -180 to 180')
+    .option('--elevation <metres>', 'elevation above sea level')
+    .option('--accuracy <metres>', 'how far off the position may be')
+    .option('--measured-at <iso>', 'when it was measured (ISO 8601 with a time zone)')
+    .option('--clear', 'forget the location')
+    .action(
+      withRuntime(async (rt, typeId: string, deviceId: string, opts: LocateOptions) => {
+        if (opts.clear) {
+          if (opts.lat !== undefined || opts.lon !== undefined) throw new CliError('fieldline: --clear takes no position', EXIT.usage)
+          const { cleared } = await rt.call('devices:clearLocation', { typeId, deviceId })
+          rt.out(rt.json ? JSON.stringify({ cleared }) : cleared ? `cleared the location of ${typeId}/${deviceId}` : `${typeId}/${deviceId} had no location`)
+          return
+        }
+        const latitude = decimal('lat', opts.lat)
+        const longitude = decimal('lon', opts.lon)
+        if (latitude === undefined || longitude === undefined) throw new CliError('fieldline: give both --lat and --lon (or --clear)', EXIT.usage)
+        const elevation = decimal('elevation', opts.elevation)
+        const accuracy = decimal('accuracy', opts.accuracy)
+        const device = await rt.call('devices:setLocation', {
+          typeId,
+          deviceId,
+          latitude,
+          longitude,
+          ...(elevation !== undefined ? { elevation } : {}),
+          ...(accuracy !== undefined ? { accuracy } : {}),
+          ...(opts.measuredAt !== undefined ? { measuredAt: opts.measuredAt } : {}),
+        })
+        rt.out(rt.json ? JSON.stringify(device.location) : `${typeId}/${deviceId} is at ${latitude}, ${longitude}`)
+      }),
+    )
+}
