@@ -28,7 +28,6 @@ import type { ProfileDoc } from './store/profiles.store'
 import { createLocationService, type LocationService } from './devices/location.service'
 import { createLocationIntake, type LocationIntake } from './devices/location-intake'
 import { createWeatherService, type WeatherService } from './weather/weather.service'
-import type { WeatherClientOptions } from './weather/weather-client'
 
 export interface CoreOptions {
   dataDir: string
@@ -48,8 +47,6 @@ export interface CoreOptions {
   orangePolling?: PollingOptions
   /** Weather from FIELDLINE_WEATHER_* variables instead of the saved provider, URL and key (CLI scripts). */
   weatherFromEnvironment?: boolean
-  /** Weather client tuning (tests shorten the timeouts). */
-  weatherClient?: Pick<WeatherClientOptions, 'timeoutMs' | 'maxAttempts'>
 }
 
 export interface Core {
@@ -108,7 +105,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     environment: options.weatherFromEnvironment ? 'env' : null,
     ...(options.now ? { now: options.now } : {}),
-    ...(options.weatherClient ? { client: options.weatherClient } : {}),
   })
   onProfileChange.invalidate = (doc) => {
     if (doc.extension === 'platform') links.invalidate(doc)

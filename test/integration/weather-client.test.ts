@@ -11,7 +11,7 @@ import { missingService } from '../helpers/system'
 import { startWireCapture } from '../helpers/wire-capture'
 import { SITES, TWC_TEST_KEY, startWeatherPeer, type WeatherPeer } from '../peers/weather/weather.peer'
 
-/** 10:00 UTC: 11:00 in Grenoble (the peer's nautical zone, UTC+1), before the afternoon; 17:00 is after 15:00 there. */
+/** Grenoble is in the peer's nautical zone UTC+0 (sky.ts): 10:00 there is before the afternoon, 16:00 after 15:00. */
 const MORNING = Date.parse('2026-03-10T10:00:00Z')
 const AFTERNOON = Date.parse('2026-03-10T16:00:00Z')
 let clock = MORNING

@@ -48,8 +48,6 @@ export interface WeatherServiceDeps {
   now?: () => Date
   /** 'env': FIELDLINE_WEATHER_* variables stand in for the saved provider, URL and key (the CLI, for scripts). */
   environment?: 'env' | WeatherEnvironment | null
-  /** Client tuning (tests shorten the timeouts). */
-  client?: Pick<WeatherClientOptions, 'timeoutMs' | 'maxAttempts'>
 }
 
 const AUDIT_TARGET = 'weather/settings'
@@ -128,7 +126,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     const id = `${r.provider}\n${r.url}\n${r.apiKey ? createHash('sha256').update(r.apiKey).digest('hex') : ''}`
     let client = clients.get(id)
     if (!client) {
-      const options: WeatherClientOptions = { baseUrl: r.url, ...deps.client, ...(logger ? { logger } : {}), ...(deps.now ? { now: deps.now } : {}) }
+      const options: WeatherClientOptions = { baseUrl: r.url, ...(logger ? { logger } : {}), ...(deps.now ? { now: deps.now } : {}) }
       client = r.provider === 'twc' ? createTwcClient({ ...options, apiKey: r.apiKey ?? '' }) : createOpenMeteoClient({ ...options, provider: r.provider, ...(r.apiKey ? { apiKey: r.apiKey } : {}) })
       clients.set(id, client)
     }
