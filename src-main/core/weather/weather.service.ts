@@ -11,7 +11,6 @@ import {
   WEATHER_DEFAULT_URLS,
   WEATHER_SECRETS,
   type WeatherProvider,
-  type WeatherReading,
   type WeatherSaveInput,
   type WeatherSecret,
   type WeatherSettingsView,
@@ -28,7 +27,7 @@ import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
 import { createOpenMeteoClient } from './open-meteo.client'
 import { createTwcClient } from './twc.client'
-import type { WeatherClient, WeatherClientOptions, WeatherPoint } from './weather-client'
+import type { WeatherClient, WeatherClientOptions } from './weather-client'
 import { PROVIDER_PARTS, normaliseWeatherUrl, weatherEnvironment, type ResolvedWeather, type WeatherEnvironment } from './weather-config'
 import {
   newWeatherSettingsDoc,
@@ -215,12 +214,6 @@ export function createWeatherService(deps: WeatherServiceDeps) {
       const r = await resolve()
       await clientFor(r).read({ latitude: 0, longitude: 0 }, { units: r.units, language: r.language })
       return { provider: r.provider, detail: `${PROVIDER_NAMES[r.provider]} answered at ${r.url}` }
-    },
-
-    /** The reading at a point, straight from the provider (no cache): for callers that are not about one device. */
-    async readAt(point: WeatherPoint, options: { units?: WeatherUnits } = {}): Promise<WeatherReading> {
-      const r = await resolve()
-      return clientFor(r).read(point, { units: options.units ?? r.units, language: r.language })
     },
 
     async forDevice(key: DeviceKey, options: { refresh?: boolean; units?: WeatherUnits | undefined } = {}): Promise<WeatherView> {
