@@ -97,7 +97,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const links = createPlatformLinks({ profiles, bus, logger })
   const locations = createLocationService({ db, bus })
   const locationIntake = createLocationIntake({ locations, logger })
-  links.onLink((profileId, link) => locationIntake.attach(profileId, link))
   const weather = createWeatherService({
     db,
     vault: options.vault,
@@ -211,8 +210,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:clearLocation': (input, ctx) => locations.clear(input, ctx),
     'devices:followLocations': async (input) => {
       const doc = await profiles.resolve('platform', input.platformProfile)
-      await links.linkFor(doc)
-      return { profileId: toProfile(doc).id }
+      const { id } = toProfile(doc)
+      locationIntake.attach(id, await links.linkFor(doc))
+      return { profileId: id }
     },
     'weather:getSettings': () => weather.getSettings(),
     'weather:saveSettings': (input, ctx) => weather.saveSettings(input, ctx),

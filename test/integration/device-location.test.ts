@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventPayload } from '../../src-shared/contract'
@@ -13,6 +16,17 @@ async function importText(core: TestCore, fileName: string, text: string) {
   return core.call('import:finish', { jobId })
 }
 
+/** A core on a temporary directory with device pump/p-1, its `devices:location` events collected into `events`. */
+async function coreWithPump(events: EventPayload<'devices:location'>[]): Promise<{ core: TestCore; cleanup: () => Promise<void> }> {
+  const t = await tempDir()
+  const core = await testCore(t.dir)
+  core.bus.subscribe((name, payload) => {
+    if (name === 'devices:location') events.push(payload as EventPayload<'devices:location'>)
+  })
+  await core.call('devices:add', { typeId: 'pump', deviceId: 'p-1' })
+  return { core, cleanup: t.cleanup }
+}
+
 describe('device location set by the operator and imported', () => {
   let core: TestCore
   let cleanup: () => Promise<void>
@@ -20,13 +34,7 @@ describe('device location set by the operator and imported', () => {
   const pump = { typeId: 'pump', deviceId: 'p-1' }
 
   beforeAll(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir)
-    core.bus.subscribe((name, payload) => {
-      if (name === 'devices:location') events.push(payload as EventPayload<'devices:location'>)
-    })
-    await core.call('devices:add', pump)
+    ;({ core, cleanup } = await coreWithPump(events))
   })
   afterAll(async () => {
     await core.close()
@@ -128,13 +136,7 @@ describe.skipIf(skip)('location updates from managed devices through the platfor
 
   beforeAll(async () => {
     broker = await startMosquitto()
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir)
-    core.bus.subscribe((name, payload) => {
-      if (name === 'devices:location') events.push(payload as EventPayload<'devices:location'>)
-    })
-    await core.call('devices:add', pump)
+    ;({ core, cleanup } = await coreWithPump(events))
     await core.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: broker.url, clientId: 'a:org1:fieldline' } })
     // A gateway reporting for the devices behind it, and listening for the platform's answers.
     gateway = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:gw1' })
@@ -209,5 +211,55 @@ describe.skipIf(skip)('location updates from managed devices through the platfor
     await expect.poll(() => core.locationIntake.stats().unattributed, POLL).toBe(1)
     expect(answers.length).toBe(answered)
     expect((await core.call('devices:get', pump)).location?.latitude).toBe(3)
+  })
+})
+
+describe.skipIf(skip)('fieldline devices follow-locations', () => {
+  const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
+  let broker: Mosquitto
+  let dir: string
+  let cleanup: () => Promise<void>
+  const spawnCli = (args: string[], env: Record<string, string> = {}) => spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], { env: { ...process.env, FIELDLINE_MQTT_URL: '', FIELDLINE_MQTT_CLIENT_ID: '', ...env } })
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawnCli(args)
+      let out = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.on('close', (code) => resolve({ code, out }))
+    })
+
+  beforeAll(async () => {
+    broker = await startMosquitto()
+    ;({ dir, cleanup } = await tempDir())
+  })
+  afterAll(async () => {
+    await broker?.stop()
+    await cleanup?.()
+  })
+
+  it('stores what devices report until SIGTERM, over a link from FIELDLINE_MQTT_* variables', async () => {
+    expect((await run(['devices', 'add', 'pump', 'p-9'])).code).toBe(0)
+    const child = spawnCli(['devices', 'follow-locations'], { FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: 'a:org1:follower' })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await expect.poll(() => err, POLL).toContain('platform link: connected')
+    const gateway = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:gw9' })
+    try {
+      await gateway.subscribeAsync('iotdm-1/type/pump/id/p-9/response', { qos: 1 })
+      const answers: string[] = []
+      gateway.on('message', (_t, payload) => answers.push(payload.toString()))
+      await gateway.publishAsync('iotdevice-1/type/pump/id/p-9/device/update/location', JSON.stringify({ d: { latitude: 45.19, longitude: 5.72 }, reqId: 'cli-1' }), { qos: 1 })
+      await expect.poll(() => answers.map((a) => JSON.parse(a) as unknown), POLL).toEqual([{ rc: 200, reqId: 'cli-1' }])
+      await expect.poll(() => out, POLL).toContain('pump/p-9 location from the device')
+    } finally {
+      await gateway.endAsync()
+    }
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    // The position was stored: clearing it says there was one.
+    expect((await run(['devices', 'locate', 'pump', 'p-9', '--clear'])).out).toBe('cleared the location of pump/p-9\n')
   })
 })

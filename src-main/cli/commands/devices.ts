@@ -4,7 +4,7 @@ import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { MAX_IMPORT_CHUNK_CHARS } from '../../../src-shared/contract'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
-import { registerDevicesLocate } from './devices-locate'
+import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -96,7 +96,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
       }),
     )
 
-  registerDevicesLocate(devices, withRuntime)
+  registerDevicesLocation(devices, withRuntime)
 
   const config = devices.command('config').description("read or write a device's extension configuration")
   config

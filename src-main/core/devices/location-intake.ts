@@ -1,5 +1,5 @@
 /**
- * Managed devices' location updates, received through every platform MQTT link the core has open (platform.md §3):
+ * Managed devices' location updates, received on the platform MQTT links the operator chose to follow (platform.md §3):
  * a gateway publishes `iotdevice-1/type/<t>/id/<d>/device/update/location` with `{"d": {longitude, latitude,
  * elevation?, accuracy?, measuredDateTime?}, "reqId"}`, and Fieldline, in the platform's place, stores the position
  * on device d and answers `{"rc", "reqId"}` on `iotdm-1/type/<t>/id/<d>/response`: 200 once the position is stored
@@ -9,6 +9,10 @@
  * A directly connected device publishes `iotdevice-1/device/update/location`, which names no device (the platform
  * knows the sender from its client id; MQTT does not tell a subscriber). Those cannot be attributed: they are counted
  * and logged, and not answered, since any answer on the shared `iotdm-1/response` would reach every device.
+ *
+ * Following is a choice, not a side effect of opening a link: a broker that does not let this application read
+ * iotdevice-1 topics (Watson IoT itself keeps them to the platform) may refuse the subscription or close the
+ * connection, and the mbed bridge or a device-management action sharing that link must not pay for it.
  *
  * Updates from one device are written one at a time; while one is being written, later ones wait and only the one
  * measured last is written next (its predecessors are answered with it), so a device reporting fast costs one write
@@ -58,6 +62,7 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
   const writing = new Set<string>()
   const idle: (() => void)[] = []
   const stats: LocationIntakeStats = { stored: 0, stale: 0, refused: 0, unknownDevice: 0, failed: 0, unattributed: 0 }
+  const followed = new WeakSet<PlatformLink>()
   let lastDirectWarning = -Infinity
 
   function answer(link: PlatformLink, key: DeviceKey, rc: number, reqId: string): void {
@@ -156,8 +161,10 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
   }
 
   return {
-    /** Listens on `link` (see PlatformLinks.onLink); the subscriptions last as long as the link. */
+    /** Listens on `link` (once, however often asked); the subscriptions last as long as the link. */
     attach(profileId: string, link: PlatformLink): void {
+      if (followed.has(link)) return
+      followed.add(link)
       const subscriptions = [link.subscribe(DM_LOCATION_SUBSCRIPTION, (topic, payload) => onGatewayUpdate(link, topic, payload)), link.subscribe(DM_DIRECT_LOCATION_TOPIC, () => onDirectUpdate(profileId))]
       for (const s of subscriptions) {
         s.ready.catch((e: unknown) => logger?.warn({ profile: profileId, err: e instanceof Error ? e.message : String(e) }, 'location intake: the broker refused the subscription'))

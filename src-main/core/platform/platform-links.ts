@@ -27,15 +27,6 @@ export interface PlatformLinksDeps {
  */
 export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps) {
   const links = new Map<string, { rev: string | undefined; link: PlatformLink }>()
-  const watchers = new Set<(profileId: string, link: PlatformLink) => void>()
-
-  function announce(watcher: (profileId: string, link: PlatformLink) => void, id: string, link: PlatformLink): void {
-    try {
-      watcher(id, link)
-    } catch (e) {
-      logger?.error({ err: e instanceof Error ? e.message : String(e) }, 'platform links: a link watcher threw')
-    }
-  }
 
   async function build(doc: ProfileDoc, overrides: { connectTimeoutMs?: number } = {}): Promise<PlatformLink> {
     const settings = doc.settings as PlatformSettings
@@ -51,9 +42,8 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
     })
   }
 
-  /** `profile:platform:<id>` → `<id>`. */
-  function profileId(docId: string): string {
-    return docId.split(':').slice(2).join(':')
+  function profileId(doc: ProfileDoc): string {
+    return doc._id.split(':').slice(2).join(':')
   }
 
   return {
@@ -65,24 +55,11 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
       const link = await build(doc)
       link.on('state', (e) => {
         const reason: ErrorInfo | null = e.reason ? e.reason.toInfo() : null
-        bus.emit('platform:state', { profileId: profileId(doc._id), state: e.state, reason, security: link.security })
+        bus.emit('platform:state', { profileId: profileId(doc), state: e.state, reason, security: link.security })
       })
       links.set(doc._id, { rev: doc._rev, link })
-      for (const w of watchers) announce(w, profileId(doc._id), link)
       void link.connect().catch(() => undefined)
       return link
-    },
-
-    /**
-     * Tells `watcher` of every shared link, those open now and each one opened later, before it connects: what must
-     * hear every link (managed devices' location updates) subscribes there, whichever feature opened the link.
-     */
-    onLink(watcher: (profileId: string, link: PlatformLink) => void): () => void {
-      watchers.add(watcher)
-      for (const [id, { link }] of links) announce(watcher, profileId(id), link)
-      return () => {
-        watchers.delete(watcher)
-      }
     },
 
     /** Connects once with a separate link and reports the outcome; it never touches the shared link. */
@@ -110,7 +87,7 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
     /** Every open link's state, for a view that was not listening when the states changed. */
     states() {
       return [...links.entries()].map(([id, { link }]) => ({
-        profileId: profileId(id),
+        profileId: id.split(':').slice(2).join(':'),
         state: link.state,
         reason: link.lastError?.toInfo() ?? null,
         security: link.security,

@@ -10,6 +10,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { htmlPage, type PeerResponse } from '../control-center/wire-format'
 import { openMeteoAnswer, openMeteoError } from './open-meteo-api'
@@ -79,7 +80,8 @@ export async function startWeatherPeer(options: WeatherPeerOptions = {}): Promis
   let faults: { fault: WeatherFault; left: number }[] = []
   const log: WeatherPeerRequest[] = []
   const sockets = new Set<Socket>()
-  const timers = new Set<NodeJS.Timeout>()
+  // Aborted at close, so a request held by a latency fault does not keep the peer alive.
+  const closing = new AbortController()
 
   const take = <K extends WeatherFault['kind']>(kind: K, path: string): Extract<WeatherFault, { kind: K }> | undefined => {
     const entry = faults.find((e) => e.fault.kind === kind && (e.fault.path === undefined || e.fault.path === path))
@@ -88,15 +90,6 @@ export async function startWeatherPeer(options: WeatherPeerOptions = {}): Promis
     if (entry.left <= 0) faults = faults.filter((e) => e !== entry)
     return entry.fault as Extract<WeatherFault, { kind: K }>
   }
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        timers.delete(t)
-        resolve()
-      }, ms)
-      timers.add(t)
-    })
 
   function answer(req: IncomingMessage, path: string, query: URLSearchParams, acceptEncoding: string): PeerResponse {
     const product = TWC_PATHS[path]
@@ -121,7 +114,7 @@ export async function startWeatherPeer(options: WeatherPeerOptions = {}): Promis
     // Requests carry no body; whatever was sent is read and dropped so the connection can be reused.
     req.resume()
     const latency = take('latency', url.pathname)
-    if (latency) await sleep(latency.ms)
+    if (latency) await delay(latency.ms, undefined, { signal: closing.signal })
     if (take('drop', url.pathname)) {
       req.socket.destroy()
       return
@@ -160,7 +153,7 @@ export async function startWeatherPeer(options: WeatherPeerOptions = {}): Promis
     },
     requests: () => log,
     async close() {
-      for (const t of timers) clearTimeout(t)
+      closing.abort()
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
