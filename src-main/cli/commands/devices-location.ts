@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
 import type { EventPayload } from '../../../src-shared/contract'
 import { parseDecimal } from '../../../src-shared/models/location'
-import { createPlatformLink, type PlatformLink } from '../../core/platform/link'
-import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import type { PlatformLink } from '../../core/platform/link'
+import { environmentLink, mqttEnvironment } from '../platform-environment'
+import { CliError, EXIT, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
 interface LocateOptions {
@@ -20,21 +21,6 @@ function decimal(option: string, value: string | undefined): number | undefined 
   const n = parseDecimal(value)
   if (n === null) throw new CliError(`fieldline: --${option} must be a number in decimals (e.g. 45.1885), not ${JSON.stringify(value.slice(0, 40))}`, EXIT.usage)
   return n
-}
-
-/** For scripts: the link from FIELDLINE_MQTT_* variables instead of a saved platform profile. */
-function environmentLink(rt: Runtime): PlatformLink {
-  const env = process.env
-  if (!env.FIELDLINE_MQTT_CLIENT_ID) throw new CliError('fieldline: give --profile ID, or set FIELDLINE_MQTT_URL and FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>)', EXIT.usage)
-  const link = createPlatformLink({
-    url: env.FIELDLINE_MQTT_URL!,
-    clientId: env.FIELDLINE_MQTT_CLIENT_ID,
-    ...(env.FIELDLINE_MQTT_USERNAME ? { username: env.FIELDLINE_MQTT_USERNAME } : {}),
-    ...(env.FIELDLINE_MQTT_PASSWORD ? { password: env.FIELDLINE_MQTT_PASSWORD } : {}),
-    logger: rt.core.logger,
-  })
-  if (link.insecure) rt.err('fieldline: warning: the MQTT link is not encrypted and leaves this computer')
-  return link
 }
 
 export function registerDevicesLocation(devices: Command, withRuntime: WithRuntime): void {
@@ -89,7 +75,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
         let own: PlatformLink | undefined
         try {
           if (!opts.profile && process.env.FIELDLINE_MQTT_URL) {
-            own = environmentLink(rt)
+            own = environmentLink(rt, mqttEnvironment())
             own.on('state', (e) => rt.err(`platform link: ${e.state}${e.reason ? ` (${e.reason.message})` : ''}`))
             rt.core.locationIntake.attach('environment', own)
             void own.connect().catch(() => undefined)
