@@ -13,7 +13,7 @@ const CORE_TIERS = [
   ['store', 'vault', 'http'],
   ['platform'],
   ['profiles'],
-  ['devices', 'carriers', 'mail'],
+  ['devices', 'carriers', 'mail', 'weather'],
   ['dm-packages', 'mbed', 'team'],
   ['ipc'],
 ]

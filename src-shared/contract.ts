@@ -32,6 +32,8 @@ import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packag
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
+import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
+import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -61,6 +63,8 @@ export const deviceSchema = deviceSummarySchema.extend({
   extensionConfig: z.record(z.string(), z.unknown()).nullable(),
   /** Device-management packages whose custom actions this device accepts. */
   supportedBundles: z.array(z.string()),
+  /** Where the device is, with where that came from and when; null when unknown. */
+  location: deviceLocationSchema.nullable(),
   /** Unsaved edits of the configuration, kept so that nothing typed is lost. */
   draft: z.object({ text: z.string(), savedAt: z.string() }).nullable(),
   createdAt: z.string(),
@@ -350,6 +354,19 @@ export const channels = {
   ),
   'devices:setSupportedBundles': channel(deviceKeySchema.extend({ bundles: z.array(dmIdentifierSchema).max(100) }).strict(), deviceSchema),
 
+  /** The operator places a device (audited); a managed device's own later report replaces it. */
+  'devices:setLocation': channel(deviceKeySchema.extend(locationInputShape).strict(), deviceSchema),
+  'devices:clearLocation': channel(deviceKeySchema.strict(), z.object({ cleared: z.boolean() })),
+  /** Opens the platform link of a profile (the default one when omitted), on which managed devices report their location. */
+  'devices:followLocations': channel(z.object({ platformProfile: profileIdSchema.optional() }).strict(), z.object({ profileId: z.string() })),
+
+  'weather:getSettings': channel(z.object({}).strict(), weatherSettingsViewSchema),
+  'weather:saveSettings': channel(weatherSaveSchema, weatherSettingsViewSchema),
+  /** One real request with the settings in use. */
+  'weather:verify': channel(z.object({}).strict(), z.object({ provider: weatherProviderSchema, detail: z.string() })),
+  /** The weather at the device's location: cached until the provider's expiry unless `refresh`; the cached reading with the reason when the provider cannot be reached. */
+  'weather:get': channel(deviceKeySchema.extend({ refresh: z.boolean().default(false), units: weatherUnitsSchema.optional() }).strict(), weatherViewSchema),
+
   ...mbedChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
@@ -372,6 +389,9 @@ export const channels = {
 
 export const events = {
   'devices:changed': z.object({ reason: z.enum(['added', 'removed', 'updated', 'imported']) }),
+  /** Devices whose location changed (set, cleared, or reported by the device), gathered to at most ten pushes a second. */
+  'devices:location': z.object({ items: z.array(z.object({ typeId: z.string(), deviceId: z.string(), source: locationSourceSchema })).max(1000) }),
+  'weather:changed': z.object({}),
   'audit:changed': z.object({}),
   'job:progress': z.object({
     jobId: z.string(),

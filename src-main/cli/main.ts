@@ -9,6 +9,7 @@ import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
+import { registerWeather } from './commands/weather'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -55,6 +56,7 @@ function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promi
 registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
 registerOrange(program, withRuntime)
+registerWeather(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)

@@ -2,6 +2,7 @@ import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/co
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
 import { openProgressReporter } from './open-progress'
+import { hasWeatherEnvironment } from '../core/weather/weather-config'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -39,7 +40,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
   const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
   const orangeEnvironment = baseUrl && username && password ? { baseUrl, username, password } : undefined
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, onOpenProgress: openProgressReporter(process.stderr), ...(orangeEnvironment ? { orangeEnvironment } : {}) })
+  const weatherFromEnvironment = hasWeatherEnvironment(process.env)
+  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, onOpenProgress: openProgressReporter(process.stderr), weatherFromEnvironment, ...(orangeEnvironment ? { orangeEnvironment } : {}) })
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
     process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)

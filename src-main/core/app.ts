@@ -18,7 +18,7 @@ import { createSimService, type SimService } from './carriers/sim.service'
 import type { OrangeEnvironment } from './carriers/orange/accounts'
 import { createOrangeService, type OrangeService } from './carriers/orange/orange.service'
 import type { PollingOptions } from './carriers/orange/ticket-follower'
-import { createProfilesService, type ProfilesService } from './profiles/profiles.service'
+import { createProfilesService, toProfile, type ProfilesService } from './profiles/profiles.service'
 import { createPlatformLinks, type PlatformLinks } from './platform/platform-links'
 import { createMailService, type MailService } from './mail/mail.service'
 import { createTeamService, type TeamService } from './team/team.service'
@@ -27,6 +27,9 @@ import { createMbedService, type MbedService } from './mbed/mbed.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
+import { createLocationService, type LocationService } from './devices/location.service'
+import { createLocationIntake, type LocationIntake } from './devices/location-intake'
+import { createWeatherService, type WeatherService } from './weather/weather.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -46,6 +49,8 @@ export interface CoreOptions {
   orangePolling?: PollingOptions
   /** Hears how far opening the workspace has got (the device list is read whole: long for a million devices). */
   onOpenProgress?: (progress: OpenProgress) => void
+  /** Weather from FIELDLINE_WEATHER_* variables instead of the saved provider, URL and key (CLI scripts). */
+  weatherFromEnvironment?: boolean
 }
 
 export interface OpenProgress {
@@ -72,6 +77,9 @@ export interface Core {
   team: TeamService
   packages: PackagesService
   mbed: MbedService
+  locations: LocationService
+  locationIntake: LocationIntake
+  weather: WeatherService
   logger: Logger
   close(): Promise<void>
 }
@@ -115,6 +123,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
   const clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
+  const locations = createLocationService({ db, bus })
+  const locationIntake = createLocationIntake({ locations, logger })
+  const weather = createWeatherService({
+    db,
+    vault: options.vault,
+    bus,
+    logger,
+    environment: options.weatherFromEnvironment ? 'env' : null,
+    ...(options.now ? { now: options.now } : {}),
+  })
   onProfileChange.invalidate = (doc) => {
     if (doc.extension === 'platform') links.invalidate(doc)
     else clients.invalidate(doc)
@@ -217,6 +235,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
     'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
+    'devices:setLocation': (input, ctx) => locations.set(input, ctx),
+    'devices:clearLocation': (input, ctx) => locations.clear(input, ctx),
+    'devices:followLocations': async (input, ctx) => {
+      const doc = await profiles.resolve('platform', input.platformProfile)
+      const { id } = toProfile(doc)
+      locationIntake.attach(id, await links.linkFor(doc))
+      // From now on this core writes the positions devices report: the operator's choice, so it is in the trail.
+      await appendAudit(db, { actor: ctx.actor, action: 'devices.locations.follow', target: `platform/${id}`, outcome: 'ok' })
+      bus.emit('audit:changed', {})
+      return { profileId: id }
+    },
+    'weather:getSettings': () => weather.getSettings(),
+    'weather:saveSettings': (input, ctx) => weather.saveSettings(input, ctx),
+    'weather:verify': () => weather.verify(),
+    'weather:get': (input) => weather.forDevice(input, { refresh: input.refresh, units: input.units }),
     'platform:status': () => ({ items: links.states() }),
     'mbed:status': () => mbed.status(),
     'mbed:start': (input, ctx) => mbed.start(input, ctx),
@@ -254,13 +287,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     team,
     packages,
     mbed,
+    locations,
+    locationIntake,
+    weather,
     logger,
     async close() {
       sims.close()
       await orange.close()
-      // The bridge drains its queue into the shared link before the links close.
+      // The bridge drains its queue into the shared link before the links close; location updates being written are
+      // answered on it first.
       await mbed.close()
-      await Promise.all([clients.close(), links.close(), mail.close()])
+      await locationIntake.settled()
+      locations.close()
+      await Promise.all([clients.close(), links.close(), mail.close(), weather.close()])
       await workspace.close()
       logger.flush?.()
     },

@@ -8,6 +8,8 @@
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHANNEL_NAMES, type AuditEntry, type ChannelName, type Input, type Output } from '../../src-shared/contract'
+import en from '../../src-renderer/src/i18n/en.json'
+import fr from '../../src-renderer/src/i18n/fr.json'
 import { tempDir, testCore } from '../helpers/core'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
@@ -49,6 +51,9 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'orange:get': 'reads Orange; a refresh only caches what Orange said',
   'orange:tickets': 'reads the tickets being followed',
   'orange:ticket': 'reads one ticket',
+  'weather:getSettings': 'reads settings',
+  'weather:verify': 'one request to the weather provider, nothing stored',
+  'weather:get': "reads the provider; a refresh only caches what it said",
   'shell:openExternal': "opens a link in the operator's browser; nothing in the workspace or a service changes",
 }
 
@@ -114,6 +119,10 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
     },
   },
   { channel: 'settings:set', action: 'settings.update', run: (e) => e.call('settings:set', { theme: 'dark' }) },
+  { channel: 'devices:setLocation', action: 'device.location.set', run: (e) => e.call('devices:setLocation', { ...DEVICE, latitude: 45.1885, longitude: 5.7245 }) },
+  { channel: 'devices:clearLocation', action: 'device.location.clear', run: (e) => e.call('devices:clearLocation', DEVICE) },
+  { channel: 'devices:followLocations', action: 'devices.locations.follow', run: (e) => e.call('devices:followLocations', {}) },
+  { channel: 'weather:saveSettings', action: 'weather.settings.add', run: (e) => e.call('weather:saveSettings', { provider: 'open-meteo', units: 'metric', language: 'en' }) },
   { channel: 'vault:setSecret', action: 'vault.set', run: (e) => e.call('vault:setSecret', { profileId: 'walk', field: 'token', value: 'v-1' }) },
   { channel: 'vault:clearSecret', action: 'vault.clear', run: (e) => e.call('vault:clearSecret', { profileId: 'walk', field: 'token' }) },
   {
@@ -325,13 +334,18 @@ describe('the audit trail covers every channel that changes something', () => {
         }
       }
       const missing: string[] = []
+      const written = new Set<string>()
       for (const step of CHANGING) {
         const before = new Set((await trail()).map((e) => e.id))
         await step.run(env)
         const added = (await trail()).filter((e) => !before.has(e.id))
+        for (const e of added) written.add(e.action)
         if (!added.some((e) => e.action === step.action && e.actor === ACTOR)) missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
       }
       expect(missing).toEqual([])
+      // Activity names each action in words, in both languages, never by its raw name.
+      const label = (catalogue: { activity: { actions: Record<string, string> } }, action: string) => catalogue.activity.actions[action.replace(/[^A-Za-z0-9]/g, '_')]
+      expect([...written].filter((a) => !label(en, a) || !label(fr, a))).toEqual([])
     })
   })
 })

@@ -144,6 +144,7 @@ describe('writers', () => {
         secrets: { apiKey: DEFAULT_API_KEY },
       })
       await core.call('team:invite', { name: 'Tess', email: 'tess@example.org', role: 'viewer' })
+      await core.call('weather:saveSettings', { provider: 'open-meteo', units: 'metric', language: 'en' })
       const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
       await core.call('import:chunk', { jobId, data: Buffer.from('typeId,deviceId\nmeter,m-2\n').toString('base64') })
       await core.call('import:finish', { jobId })

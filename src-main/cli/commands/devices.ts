@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { IMPORT_ENCODINGS } from '../../../src-shared/contract'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
+import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -99,6 +100,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         return report.failed > 0 ? EXIT.usage : EXIT.ok
       }),
     )
+
+  registerDevicesLocation(devices, withRuntime)
 
   const config = devices.command('config').description("read or write a device's extension configuration")
   config

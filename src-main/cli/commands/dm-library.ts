@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { isAppError } from '../../core/common/errors'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
-import { createPlatformLink } from '../../core/platform/link'
 import { appendAudit } from '../../core/store/audit.store'
+import { environmentLink, mqttEnvironment } from '../platform-environment'
 import { CliError, EXIT, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -136,20 +136,13 @@ async function viaProfile(rt: Runtime, input: InvokeInput) {
 /** For scripts: the link from FIELDLINE_MQTT_* variables, opened for this one action. */
 async function viaEnvironment(rt: Runtime, input: InvokeInput) {
   const env = process.env
-  if (!env.FIELDLINE_MQTT_CLIENT_ID) throw new CliError('fieldline: set FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) with FIELDLINE_MQTT_URL', EXIT.usage)
+  const mqtt = mqttEnvironment(env)
   const pkg = await rt.call('packages:get', { bundleId: input.bundleId })
   const action = pkg.actions.find((a) => a.id === input.actionId)
   if (!action) throw new CliError(`fieldline: package ${input.bundleId} has no action ${input.actionId}`, EXIT.usage)
   const { fields, problems } = buildFields({ actionDisplayName: action.actionDisplayName, parameters: action.parameters }, input.parameters)
   if (problems.length > 0) throw new CliError(`fieldline: not sent: ${problems.map((p) => `${p.name} (${p.problem})`).join(', ')}`, EXIT.usage)
-  const link = createPlatformLink({
-    url: env.FIELDLINE_MQTT_URL!,
-    clientId: env.FIELDLINE_MQTT_CLIENT_ID,
-    ...(env.FIELDLINE_MQTT_USERNAME ? { username: env.FIELDLINE_MQTT_USERNAME } : {}),
-    ...(env.FIELDLINE_MQTT_PASSWORD ? { password: env.FIELDLINE_MQTT_PASSWORD } : {}),
-    logger: rt.core.logger,
-  })
-  if (link.insecure) rt.err('fieldline: warning: the MQTT link is not encrypted and leaves this computer')
+  const link = environmentLink(rt, mqtt)
   try {
     await link.connect()
     const result = await invokeAction({ link, ...input, fields, timeoutMs: input.timeoutSeconds * 1000 })

@@ -1,8 +1,10 @@
 import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
 import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
 import { describeJsonProblem, inspectJson, METADATA_LIMITS, type JsonLimits } from '../../../src-shared/models/json-value'
+import type { DeviceLocation } from '../../../src-shared/models/location'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
+import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation } from './location-cells'
 
 /** A device as read from one row of an import file, before it is checked against the workspace. */
 export interface ImportDevice {
@@ -11,6 +13,7 @@ export interface ImportDevice {
   description: string
   metadata: Record<string, string>
   extensionConfig: Record<string, unknown> | null
+  location: Omit<DeviceLocation, 'updatedAt'> | null
 }
 
 type Refusal = { ok: false; message: string; ref: MessageRef }
@@ -75,6 +78,7 @@ const HEADER_ALIASES: Record<string, string> = {
   carrier: 'carrier',
   iccid: 'iccid',
   serialnumber: 'serialnumber',
+  ...LOCATION_HEADER_ALIASES,
 }
 
 export function canonicalHeader(name: string): string {
@@ -92,7 +96,7 @@ function refuseJson(fields: unknown, limits: JsonLimits, what: string): RowOutco
   return refuse(message, key, params)
 }
 
-const KNOWN = new Set(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig'])
+const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig', ...LOCATION_FIELDS])
 
 /**
  * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.
@@ -126,6 +130,9 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
     if (!check.valid) return refuse(`Invalid extension configuration: ${check.messages.join('; ')}`, 'import.badConfig', { detail: check.messages.join('; ') })
   }
 
+  const place = rowLocation(fields)
+  if (!place.ok) return place
+
   const metadata: Record<string, string> = {}
   const rawMeta = fields.metadata
   if (rawMeta !== undefined && rawMeta !== null) {
@@ -137,5 +144,5 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
   }
   const oversized = refuseJson(metadata, METADATA_LIMITS, 'The metadata')
   if (oversized) return oversized
-  return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig } }
+  return { ok: true, device: { typeId: fields.typeId as string, deviceId: fields.deviceId as string, description, metadata, extensionConfig, location: place.location } }
 }

@@ -4,6 +4,7 @@ import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispat
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { createGovernor, type Governor } from './governor'
+import { decodeContentEncoding } from './content-encoding'
 import { assertSecureUrl } from './secure-url'
 import { classifyTransportError, type TransportFailure } from './transport-errors'
 import { trustedCas } from './trust'
@@ -118,6 +119,8 @@ const TRANSPORT_RETRY_MS = 200
  *   with jitter); every retry waits for the governor too.
  * - Logs carry method, host, path, query parameter names, status and timing: never header values, bodies or
  *   query values (they may hold keys).
+ * - A compressed answer (Content-Encoding gzip, deflate, br) is decompressed, capped at `maxBodyBytes` too; asking
+ *   for one (Accept-Encoding) is the client's choice.
  * Retries are made here rather than by undici's retry interceptor because every attempt has to pass through the
  * account's governor (its rate and its back-off), and because whether a POST may be repeated depends on whether
  * it reached the socket, which the interceptor does not tell.
@@ -145,8 +148,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headers: { 'user-agent': userAgent, ...req.headers },
         body: req.body,
       })
-      const bytes = await readBody(res.body, maxBodyBytes, service)
-      return { kind: 'response', status: res.statusCode, headers: flattenHeaders(res.headers), bytes, ms: Date.now() - started }
+      const headers = flattenHeaders(res.headers)
+      const bytes = await decodeContentEncoding(await readBody(res.body, maxBodyBytes, service), headers['content-encoding'], maxBodyBytes, service)
+      return { kind: 'response', status: res.statusCode, headers, bytes, ms: Date.now() - started }
     } catch (err) {
       if (err instanceof AppError) throw err
       const failure = classifyTransportError(err)

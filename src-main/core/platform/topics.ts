@@ -29,6 +29,7 @@ export type ParsedTopic =
   | { kind: 'event' | 'command'; type: string; id: string; name: string; fmt: string }
   | { kind: 'dm-custom'; type: string; id: string; bundleId: string; actionId: string }
   | { kind: 'dm-response'; type: string; id: string }
+  | { kind: 'dm-location'; type: string; id: string }
 
 function maxLength(part: TopicPart): number {
   return part === 'bundleId' || part === 'actionId' ? MAX_DM_ID_LENGTH : MAX_ID_LENGTH
@@ -90,6 +91,20 @@ export function dmResponseTopic(type: string, id: string): string {
   return `iotdevice-1/type/${assertTopicPart('typeId', type)}/id/${assertTopicPart('deviceId', id)}/response`
 }
 
+/** Every managed device's location update, gateway form: `iotdevice-1/type/<t>/id/<d>/device/update/location`. */
+export const DM_LOCATION_SUBSCRIPTION = 'iotdevice-1/type/+/id/+/device/update/location'
+
+/**
+ * A directly connected device's location update. It names no device: the platform knows the sender from its client
+ * id, which MQTT does not pass on to a subscriber.
+ */
+export const DM_DIRECT_LOCATION_TOPIC = 'iotdevice-1/device/update/location'
+
+/** `iotdm-1/type/<t>/id/<d>/response`: platform → gateway, the `{rc, reqId}` answer to device d's request. */
+export function dmPlatformResponseTopic(type: string, id: string): string {
+  return `iotdm-1/type/${assertTopicPart('typeId', type)}/id/${assertTopicPart('deviceId', id)}/response`
+}
+
 /** Recognises the topics above; anything else, or any part breaking the rules, is `null`. */
 export function parseTopic(topic: string): ParsedTopic | null {
   if (typeof topic !== 'string') return null
@@ -112,6 +127,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     return { kind: 'dm-custom', type, id, bundleId, actionId }
   }
   if (p0 === 'iotdevice-1' && l.length === 6 && l[5] === 'response') return { kind: 'dm-response', type, id }
+  if (p0 === 'iotdevice-1' && l.length === 8 && l[5] === 'device' && l[6] === 'update' && l[7] === 'location') return { kind: 'dm-location', type, id }
   return null
 }
 

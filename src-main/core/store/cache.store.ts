@@ -22,7 +22,8 @@ export interface UsageCacheDoc extends BaseDoc {
 const simId = (carrier: string, key: string) => `cache:sim:${carrier}:${key}`
 const usagePrefix = (carrier: string, iccid: string) => `cache:usage:${carrier}:${iccid}:`
 
-async function upsert<T extends BaseDoc>(db: Db, doc: T): Promise<void> {
+/** Writes `doc` over whatever copy is there: for caches, where the latest read is the one to keep. */
+export async function upsert<T extends BaseDoc>(db: Db, doc: T): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const existing = await getOrNull<T>(db, doc._id)
     try {

@@ -1,4 +1,5 @@
 import type { Device, DeviceKey, DeviceSummary } from '../../../src-shared/contract'
+import type { DeviceLocation } from '../../../src-shared/models/location'
 import { getOrNull, type BaseDoc, type Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
 
@@ -11,6 +12,8 @@ export interface DeviceDoc extends BaseDoc {
   extensionConfig: Record<string, unknown> | null
   /** Device-management packages whose actions this device accepts; absent on documents written before. */
   supportedBundles?: string[]
+  /** Where the device is (set by an operator, imported, or reported by the device); absent when unknown. */
+  location?: DeviceLocation
   createdAt: string
   updatedAt: string
 }
@@ -33,8 +36,12 @@ export function draftDocId(key: DeviceKey): string {
   return `draft:${deviceDocId(key)}`
 }
 
-export function newDeviceDoc(input: DeviceKey & { description: string; metadata: Record<string, unknown>; extensionConfig?: Record<string, unknown> | null }, now: string): DeviceDoc {
+export function newDeviceDoc(
+  input: DeviceKey & { description: string; metadata: Record<string, unknown>; extensionConfig?: Record<string, unknown> | null; location?: Omit<DeviceLocation, 'updatedAt'> | null },
+  now: string,
+): DeviceDoc {
   return {
+    ...(input.location ? { location: { ...input.location, updatedAt: now } } : {}),
     _id: deviceDocId(input),
     kind: 'device',
     schemaVersion: CURRENT_SCHEMA.device,
@@ -63,6 +70,7 @@ export function toDevice(doc: DeviceDoc, draft: DraftDoc | null): Device {
     metadata: doc.metadata,
     extensionConfig: doc.extensionConfig,
     supportedBundles: doc.supportedBundles ?? [],
+    location: doc.location ?? null,
     draft: draft ? { text: draft.text, savedAt: draft.savedAt } : null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

@@ -1,0 +1,65 @@
+/**
+ * The weather configuration a request uses: the saved settings (or the defaults, Open-Meteo's free API), or for
+ * scripts the FIELDLINE_WEATHER_* variables in their place. Provider URLs may be https://, or http:// to this computer
+ * only (where the test peers run).
+ */
+import type { WeatherLanguage, WeatherProvider, WeatherUnits } from '../../../src-shared/models/weather'
+import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, weatherProviderSchema, type WeatherSecret } from '../../../src-shared/models/weather'
+import { AppError } from '../common/errors'
+import { assertSecureUrl } from '../http/secure-url'
+import type { WeatherSettingsDoc } from './weather.store'
+
+export type WeatherUrls = WeatherSettingsDoc['urls']
+
+export interface ResolvedWeather {
+  provider: WeatherProvider
+  units: WeatherUnits
+  language: WeatherLanguage
+  url: string
+  apiKey: string | null
+}
+
+/** Which URL and which key each provider uses. */
+export const PROVIDER_PARTS: Readonly<Record<WeatherProvider, { url: keyof WeatherUrls; secret: WeatherSecret | null }>> = {
+  'open-meteo': { url: 'openMeteo', secret: null },
+  'open-meteo-commercial': { url: 'openMeteoCommercial', secret: 'openMeteoApiKey' },
+  twc: { url: 'twc', secret: 'twcApiKey' },
+}
+
+export function normaliseWeatherUrl(url: string): string {
+  return assertSecureUrl(url).href.replace(/\/+$/, '')
+}
+
+export interface WeatherEnvironment {
+  provider: WeatherProvider
+  url: string
+  apiKey: string | null
+}
+
+export const WEATHER_ENV = ['FIELDLINE_WEATHER_PROVIDER', 'FIELDLINE_WEATHER_URL', 'FIELDLINE_WEATHER_API_KEY'] as const
+
+/** True when the process environment configures weather (the CLI then uses it instead of the saved settings). */
+export function hasWeatherEnvironment(env: NodeJS.ProcessEnv): boolean {
+  return WEATHER_ENV.some((name) => env[name] !== undefined && env[name] !== '')
+}
+
+/**
+ * FIELDLINE_WEATHER_PROVIDER (open-meteo, open-meteo-commercial or twc; default open-meteo), FIELDLINE_WEATHER_URL
+ * (default: the provider's own host) and FIELDLINE_WEATHER_API_KEY (required by twc and open-meteo-commercial).
+ */
+export function weatherEnvironment(env: NodeJS.ProcessEnv): WeatherEnvironment {
+  const rawProvider = env.FIELDLINE_WEATHER_PROVIDER || 'open-meteo'
+  const provider = weatherProviderSchema.safeParse(rawProvider)
+  if (!provider.success) {
+    throw AppError.withRef('VALIDATION', `FIELDLINE_WEATHER_PROVIDER must be one of ${WEATHER_PROVIDERS.join(', ')} (got ${JSON.stringify(rawProvider.slice(0, 40))})`, {
+      key: 'weather.envInvalid',
+      params: { name: 'FIELDLINE_WEATHER_PROVIDER' },
+    })
+  }
+  const apiKey = env.FIELDLINE_WEATHER_API_KEY || null
+  if (PROVIDER_PARTS[provider.data].secret && !apiKey) {
+    throw AppError.withRef('VALIDATION', `FIELDLINE_WEATHER_API_KEY is required for ${provider.data}`, { key: 'weather.envInvalid', params: { name: 'FIELDLINE_WEATHER_API_KEY' } })
+  }
+  const url = normaliseWeatherUrl(env.FIELDLINE_WEATHER_URL || WEATHER_DEFAULT_URLS[PROVIDER_PARTS[provider.data].url])
+  return { provider: provider.data, url, apiKey }
+}
