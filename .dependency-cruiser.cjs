@@ -14,7 +14,7 @@ const CORE_TIERS = [
   ['platform'],
   ['profiles'],
   ['devices', 'carriers', 'mail'],
-  ['dm-packages', 'mbed', 'team'],
+  ['dm-packages', 'mbed', 'team', 'ledger'],
   ['ipc'],
 ]
 

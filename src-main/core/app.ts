@@ -25,6 +25,7 @@ import { createMbedService, type MbedService } from './mbed/mbed.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
+import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -42,6 +43,8 @@ export interface CoreOptions {
   orangeEnvironment?: OrangeEnvironment
   /** How often Orange tickets are polled (tests shorten it). */
   orangePolling?: PollingOptions
+  /** Ledger queue and block-polling timings (tests shorten them). */
+  ledgerTimings?: Pick<LedgerDeps, 'queue' | 'pollingMs'>
 }
 
 export interface Core {
@@ -59,6 +62,7 @@ export interface Core {
   team: TeamService
   packages: PackagesService
   mbed: MbedService
+  ledger: LedgerService
   logger: Logger
   close(): Promise<void>
 }
@@ -120,6 +124,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const vault = createVaultService(options.vault, async (entry) => {
     await appendAudit(db, { actor: 'operator', ...entry })
     bus.emit('audit:changed', {})
@@ -200,6 +205,27 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'mbed:subscriptions': (input) => mbed.subscriptions(input),
     'mbed:subscribe': (input, ctx) => mbed.subscribe(input, ctx),
     'mbed:unsubscribe': (input, ctx) => mbed.unsubscribe(input, ctx),
+    'ledger:targets': () => ledger.targets(),
+    'ledger:saveTarget': (input, ctx) => ledger.saveTarget(input, ctx),
+    'ledger:removeTarget': (input, ctx) => ledger.removeTarget(input.targetId, ctx),
+    'ledger:verifyTarget': (input) => ledger.verifyTarget(input.targetId),
+    'ledger:validateAbi': (input) => ledger.validateAbi(input.text),
+    'ledger:describe': (input) => ledger.describe(input.targetId),
+    'ledger:routes': () => ledger.routes(),
+    'ledger:saveRoute': (input, ctx) => ledger.saveRoute(input, ctx),
+    'ledger:removeRoute': (input, ctx) => ledger.removeRoute(input.routeId, ctx),
+    'ledger:preview': (input) => ledger.preview(input),
+    'ledger:submit': (input, ctx) => ledger.submit(input, ctx),
+    'ledger:queue': (input) => ledger.queueList(input),
+    'ledger:retry': (input, ctx) => ledger.retry(input.itemId, ctx),
+    'ledger:head': (input) => ledger.head(input.targetId),
+    'ledger:blocks': (input) => ledger.blocks(input.targetId, input.from, input.count),
+    'ledger:tx': (input) => ledger.tx(input.targetId, input.txId),
+    'ledger:asset': (input) => ledger.asset(input.targetId, input.assetId, input.from),
+    'ledger:status': () => ledger.status(),
+    'ledger:start': (input, ctx) => ledger.start(input.platformProfile, ctx),
+    'ledger:stop': (_input, ctx) => ledger.stop(ctx),
+    'ledger:watch': (input) => ledger.watch(input.targetId, input.on),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -208,6 +234,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Tickets left open by an earlier session (a restart, a crash) are followed again from now on.
   await orange.resume()
+  // Events queued before a restart (or a crash) are sent on; the forwarder starts again if it was on.
+  await ledger.resume()
 
   return {
     dispatcher,
@@ -224,12 +252,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     team,
     packages,
     mbed,
+    ledger,
     logger,
     async close() {
       sims.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close.
       await mbed.close()
+      await ledger.close()
       await Promise.all([clients.close(), links.close(), mail.close()])
       await workspace.close()
       logger.flush?.()

@@ -400,14 +400,11 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
     },
 
     watchBlocks(onBlock, onError) {
-      return client.watchBlockNumber({
-        emitMissed: true,
-        poll: !url.protocol.startsWith('ws'),
-        onBlockNumber: (n) => {
-          summary(n).then(onBlock, onError)
-        },
-        onError,
-      })
+      const onBlockNumber = (n: bigint) => {
+        summary(n).then(onBlock, onError)
+      }
+      // Over WebSocket the node pushes new heads (eth_subscribe); over HTTP the client polls.
+      return url.protocol.startsWith('ws') ? client.watchBlockNumber({ emitMissed: true, poll: false, onBlockNumber, onError } as unknown as Parameters<typeof client.watchBlockNumber>[0]) : client.watchBlockNumber({ emitMissed: true, poll: true, onBlockNumber, onError })
     },
 
     async close() {

@@ -28,6 +28,10 @@ export const CURRENT_SCHEMA = {
   invitation: 1,
   package: 1,
   ticket: 1,
+  ledgerTarget: 1,
+  ledgerRoute: 1,
+  ledgerItem: 1,
+  ledgerForwarder: 1,
 } satisfies Record<string, number>
 
 /**
