@@ -19,6 +19,7 @@ import {
   getAddress,
   http,
   HttpRequestError,
+  isAddress,
   keccak256,
   parseEventLogs,
   RpcRequestError,
@@ -53,12 +54,9 @@ export function assertRpcUrl(text: string): URL {
 }
 
 export function checksumAddress(text: string): Hex {
-  try {
-    // getAddress refuses a mixed-case address whose checksum is wrong (EIP-55) and checksums an all-lower-case one.
-    return getAddress(text.trim())
-  } catch {
-    throw AppError.withRef('VALIDATION', `Not a valid contract address (checksummed, EIP-55): ${text.slice(0, 64)}`, { key: 'ledger.badAddress' })
-  }
+  // isAddress (strict) refuses a mixed-case address whose EIP-55 checksum is wrong; an all-lower-case one is checksummed.
+  if (!isAddress(text.trim(), { strict: true })) throw AppError.withRef('VALIDATION', `Not a valid contract address (checksummed, EIP-55): ${text.slice(0, 64)}`, { key: 'ledger.badAddress' })
+  return getAddress(text.trim())
 }
 
 /** A viem error as a failure by name: the custom error or revert reason, else the JSON-RPC error, else the transport. */
@@ -233,7 +231,13 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
     lane,
 
     async nextNonce() {
-      return client.getTransactionCount({ address: needAccount().address, blockTag: 'pending' })
+      const signer = needAccount()
+      try {
+        return await client.getTransactionCount({ address: signer.address, blockTag: 'pending' })
+      } catch (e) {
+        const failure = evmFailure(e, abi)
+        throw new CallFailure(failure, isTransient(failure))
+      }
     },
 
     async describe() {

@@ -14,11 +14,18 @@
 import type { ForwardItem, LedgerFailure } from '../../../src-shared/models/ledger'
 import { FORWARD_STATES } from '../../../src-shared/models/ledger'
 import { backoffDelay } from '../common/backoff'
+import { isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
-import { isConflict, type Db } from '../store/documents'
+import { getOrNull, isConflict, type Db } from '../store/documents'
 import { CallFailure, type Call, type LedgerAdapter, type Submission } from './ledger-adapter'
 import { scanItems, toItem, type ItemDoc } from './ledger.store'
 import type { NonceLanes } from './nonce-lanes'
+
+/** A refusal of the room itself (no signer key, a function the ABI lacks) by its message key. */
+function failureOf(e: unknown): LedgerFailure {
+  if (isAppError(e)) return { code: e.code, name: e.details?.ref?.key.split('.').at(-1) ?? e.code, message: e.message.slice(0, 300) }
+  return { code: 'INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e).slice(0, 300) }
+}
 
 export type Counts = Record<ForwardItem['state'], number>
 
@@ -48,6 +55,7 @@ export function createForwardQueue(deps: QueueDeps) {
   let loop: Promise<void> | undefined
   let wake: (() => void) | undefined
   let loaded = false
+  const enqueuing = new Set<string>()
 
   function changed(): void {
     deps.onChange({ ...counts })
@@ -85,7 +93,7 @@ export function createForwardQueue(deps: QueueDeps) {
       try {
         submission = await adapter.prepare(call, nonce)
       } catch (e) {
-        const failure = e instanceof CallFailure ? e.failure : { code: 'INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
+        const failure = e instanceof CallFailure ? e.failure : failureOf(e)
         const transient = e instanceof CallFailure ? e.transient : false
         await write(doc, transient ? { attempts, lastError: failure, nextAttemptAt: later({ ...doc, attempts }) } : { attempts, state: 'failed', lastError: failure, nextAttemptAt: null })
         return { used: false, value: undefined }
@@ -170,7 +178,7 @@ export function createForwardQueue(deps: QueueDeps) {
         Object.assign(doc, fresh)
         return
       }
-      const failure: LedgerFailure = { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
+      const failure: LedgerFailure = e instanceof CallFailure ? e.failure : { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
       logger.warn({ item: doc._id, err: failure.message }, 'ledger queue: an attempt failed; retrying later')
       await write(doc, { lastError: failure, nextAttemptAt: later({ ...doc, attempts: doc.attempts + 1 }), attempts: doc.attempts + 1 }).catch(() => undefined)
     }
@@ -213,15 +221,20 @@ export function createForwardQueue(deps: QueueDeps) {
 
     /** Writes a new item; an existing one with the same key is returned instead (never queued twice). */
     async enqueue(doc: ItemDoc, extra: object[] = []): Promise<{ item: ForwardItem; created: boolean }> {
-      const results = await db.bulkDocs([doc, ...extra] as ItemDoc[])
-      const first = results[0]!
-      if ('error' in first && first.error) {
-        if (first.status === 409) return { item: toItem((await db.get(doc._id)) as unknown as ItemDoc), created: false }
-        throw Object.assign(new Error(first.message ?? 'write failed'), { status: first.status })
+      // Looked up first, so that an audit entry written with a new item is never written for a repeat; the set closes
+      // the gap between the look-up and the write when two copies arrive at once.
+      const known = open.get(doc._id) ?? (enqueuing.has(doc._id) ? doc : await getOrNull<ItemDoc>(db, doc._id))
+      if (known) return { item: toItem(known), created: false }
+      enqueuing.add(doc._id)
+      let results: (PouchDB.Core.Response | PouchDB.Core.Error)[]
+      try {
+        results = await db.bulkDocs([doc, ...extra] as ItemDoc[])
+      } finally {
+        enqueuing.delete(doc._id)
       }
-      const failed = results.find((r) => 'error' in r && r.error)
-      if (failed) throw Object.assign(new Error((failed as PouchDB.Core.Error).message ?? 'write failed'), { status: (failed as PouchDB.Core.Error).status })
-      const stored = { ...doc, _rev: (first as PouchDB.Core.Response).rev }
+      const failed = results.find((r) => 'error' in r && r.error) as PouchDB.Core.Error | undefined
+      if (failed) throw Object.assign(new Error(failed.message ?? 'write failed'), { status: failed.status })
+      const stored = { ...doc, _rev: (results[0] as PouchDB.Core.Response).rev }
       open.set(stored._id, stored)
       counts.pending++
       changed()
@@ -265,4 +278,3 @@ export function createForwardQueue(deps: QueueDeps) {
 }
 
 export type ForwardQueue = ReturnType<typeof createForwardQueue>
-

@@ -134,7 +134,7 @@ function typed(row: RouteRow, type: string, value: unknown): ArgValue {
   if (type === 'number' || (type === 'json' && typeof value === 'number' && (row.scale !== 0 || row.unit))) return Number(scaledText(measured(row, value), row.scale))
   if (type === 'bool' || type === 'boolean') return asBoolean(value, row.parameter)
   if (type === 'address') {
-    if (typeof value !== 'string' || !isAddress(value, { strict: false })) fail('BadAddress', `${row.parameter}: not an address`, [row.parameter])
+    if (typeof value !== 'string' || !isAddress(value)) fail('BadAddress', `${row.parameter}: not an address`, [row.parameter])
     return getAddress(value)
   }
   const bytes = /^bytes(\d*)$/.exec(type)
