@@ -131,7 +131,11 @@ function typed(row: RouteRow, type: string, value: unknown): ArgValue {
     if (v < bounds.min || v > bounds.max) fail('Overflow', `${row.parameter}: ${v} does not fit ${type}`, [v.toString(), type])
     return type === 'integer' ? Number(v) : v
   }
-  if (type === 'number' || (type === 'json' && typeof value === 'number' && (row.scale !== 0 || row.unit))) return Number(scaledText(measured(row, value), row.scale))
+  if (type === 'number' || (type === 'json' && typeof value === 'number' && (row.scale !== 0 || row.unit))) {
+    const n = Number(scaledText(measured(row, value), row.scale))
+    if (!Number.isFinite(n)) fail('Overflow', `${row.parameter}: does not fit a JSON number`, [type])
+    return n
+  }
   if (type === 'bool' || type === 'boolean') return asBoolean(value, row.parameter)
   if (type === 'address') {
     if (typeof value !== 'string' || !isAddress(value)) fail('BadAddress', `${row.parameter}: not an address`, [row.parameter])
