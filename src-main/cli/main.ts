@@ -9,6 +9,7 @@ import { registerDmValidate } from './commands/dm'
 import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
+import { registerLedger } from './commands/ledger'
 import { defaultDataDir } from './data-dir'
 import { CliError, EXIT, openRuntime, type Runtime } from './runtime'
 
@@ -53,6 +54,7 @@ registerOrange(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
+registerLedger(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)
