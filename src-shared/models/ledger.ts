@@ -24,7 +24,11 @@ export const evmTargetSettingsSchema = z
     /** https:// or wss://; http:// and ws:// only to this computer (loopback). */
     rpcUrl: z.string().trim().min(1).max(300),
     /** Checked against the node's eth_chainId before anything is signed. */
-    chainId: z.number().int().min(1).max(2 ** 53 - 1),
+    chainId: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 53 - 1),
     /** Stored checksummed (EIP-55); a mixed-case address with a wrong checksum is refused. */
     contract: z.string().trim().min(1).max(64),
     /** The contract's ABI as JSON text (pasted or read from a file), validated with line and column. */
@@ -260,7 +264,10 @@ export const ledgerChannels = {
   /** Connects once: EVM chain id against the node, Fabric an evaluate of readAssetSchemas. */
   'ledger:verifyTarget': { input: targetRef, output: ledgerHeadSchema },
   /** Checks ABI text (or a Fabric-less paste) with line and column, without saving anything. */
-  'ledger:validateAbi': { input: z.object({ text: z.string().max(MAX_ABI_CHARS + 1) }).strict(), output: z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema), description: ledgerDescriptionSchema.nullable() }) },
+  'ledger:validateAbi': {
+    input: z.object({ text: z.string().max(MAX_ABI_CHARS + 1) }).strict(),
+    output: z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema), description: ledgerDescriptionSchema.nullable() }),
+  },
   'ledger:describe': { input: targetRef, output: ledgerDescriptionSchema },
   'ledger:routes': { input: nothing, output: z.object({ items: z.array(routeSchema) }) },
   'ledger:saveRoute': { input: routeSaveSchema, output: routeSchema },

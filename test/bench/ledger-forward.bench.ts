@@ -69,7 +69,9 @@ try {
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN
   const lost = EVENTS - [...Array(EVENTS).keys()].filter((i) => keys.has(`ev-${i}`)).length
   console.log(`events published: ${EVENTS} in ${((published - started) / 1000).toFixed(2)} s`)
-  console.log(`forwarded and committed: ${committed} (failed ${failed}) in ${((done - started) / 1000).toFixed(2)} s from the first publish: ${(committed / ((done - started) / 1000)).toFixed(1)} events/s, node restart included`)
+  console.log(
+    `forwarded and committed: ${committed} (failed ${failed}) in ${((done - started) / 1000).toFixed(2)} s from the first publish: ${(committed / ((done - started) / 1000)).toFixed(1)} events/s, node restart included`,
+  )
   console.log(`lost: ${lost}   committed twice on the chain: ${Number(after - before) - committed}   (contract updates ${after - before} for ${committed} committed events)`)
   console.log(`event arrival → committed: p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)} ms`)
 } finally {

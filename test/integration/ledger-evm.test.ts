@@ -35,13 +35,20 @@ async function core(reopen?: { dir: string; vault: SecretStore }): Promise<TestC
   // The keychain outlives the console: a reopened core gets the same vault.
   const vault = reopen?.vault ?? createMemoryStore()
   const c = await testCore(tmp.dir, { ledgerTimings: FAST_LEDGER, vault })
-  cleanups.push(() => tmp.cleanup(), () => c.close())
+  cleanups.push(
+    () => tmp.cleanup(),
+    () => c.close(),
+  )
   return Object.assign(c, { dir: tmp.dir, vault })
 }
 
 function totalUpdates(): Promise<bigint> {
   const client = createPublicClient({ transport: http(anvil.url) })
-  return client.readContract({ address: contract.address, abi: [{ type: 'function', name: 'totalUpdates', inputs: [], outputs: [{ type: 'uint256', name: '' }], stateMutability: 'view' }], functionName: 'totalUpdates' })
+  return client.readContract({
+    address: contract.address,
+    abi: [{ type: 'function', name: 'totalUpdates', inputs: [], outputs: [{ type: 'uint256', name: '' }], stateMutability: 'view' }],
+    functionName: 'totalUpdates',
+  })
 }
 
 async function committed(c: TestCore, n: number): Promise<void> {
@@ -74,14 +81,21 @@ describe('EVM targets', () => {
     const flipped = checksummed[letter]!.toLowerCase() === checksummed[letter] ? checksummed[letter]!.toUpperCase() : checksummed[letter]!.toLowerCase()
     await refuse({ contract: `${checksummed.slice(0, letter)}${flipped}${checksummed.slice(letter + 1)}` }, 'ledger.badAddress')
     await refuse({ contract: '0x1234' }, 'ledger.badAddress')
-    const bad = await c.dispatcher.invoke('ledger:saveTarget', { name: 'bad', settings: { ...settings, abi: '[\n  {"type": "function", "name": "f", "inputs": [{"type": "uint7"}], "stateMutability": "view"}\n]' }, secrets: {} })
+    const bad = await c.dispatcher.invoke('ledger:saveTarget', {
+      name: 'bad',
+      settings: { ...settings, abi: '[\n  {"type": "function", "name": "f", "inputs": [{"type": "uint7"}], "stateMutability": "view"}\n]' },
+      secrets: {},
+    })
     expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'ledger.abi.invalidAt', params: { line: 2 } } } } })
     const badKey = await c.dispatcher.invoke('ledger:saveTarget', { name: 'bad', settings, secrets: { signerKey: '0x1234-not-a-key' } })
     expect(badKey).toMatchObject({ ok: false, error: { details: { ref: { key: 'ledger.badSignerKey' } } } })
     expect(JSON.stringify(badKey)).not.toContain('not-a-key')
 
     const wrongChain = await c.call('ledger:saveTarget', { name: 'wrong chain', settings: { ...settings, chainId: 1 }, secrets: {} })
-    expect(await c.dispatcher.invoke('ledger:verifyTarget', { targetId: wrongChain.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'ledger.chainIdMismatch', params: { expected: 1, actual: 31337 } } } } })
+    expect(await c.dispatcher.invoke('ledger:verifyTarget', { targetId: wrongChain.id })).toMatchObject({
+      ok: false,
+      error: { details: { ref: { key: 'ledger.chainIdMismatch', params: { expected: 1, actual: 31337 } } } },
+    })
     expect(await c.call('ledger:verifyTarget', { targetId: saved.id })).toMatchObject({ kind: 'evm', network: '31337', healthy: true, signer: saved.signer })
   })
 
@@ -138,7 +152,10 @@ describe('routes and preview', () => {
     const { id: _i, createdAt: _c, updatedAt: _u, ...editable } = edited
     const cold = await c.call('ledger:preview', { route: editable, sample: sample('CON9', { temp: -280 }), dryRun: true })
     expect(cold.dryRun).toMatchObject({ ok: false, error: { name: 'TemperatureBelowAbsoluteZero', args: ['-280000'] } })
-    expect(await c.dispatcher.invoke('ledger:preview', { route: routeId, sample: '{not json', dryRun: true })).toMatchObject({ ok: false, error: { details: { ref: { key: 'ledger.sampleNotJson' } } } })
+    expect(await c.dispatcher.invoke('ledger:preview', { route: routeId, sample: '{not json', dryRun: true })).toMatchObject({
+      ok: false,
+      error: { details: { ref: { key: 'ledger.sampleNotJson' } } },
+    })
   })
 })
 
@@ -150,7 +167,10 @@ describe('forwarding', () => {
     const item = await c.call('ledger:submit', { routeId, sample: sample('CON-A', { temp: 4.25 }), eventKey: 'evt-1' })
     expect(item.state).toBe('pending')
     await committed(c, 1)
-    expect(await c.dispatcher.invoke('ledger:submit', { routeId, sample: sample('CON-A'), eventKey: 'evt-1' })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { ref: { key: 'ledger.alreadyQueued' } } } })
+    expect(await c.dispatcher.invoke('ledger:submit', { routeId, sample: sample('CON-A'), eventKey: 'evt-1' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { ref: { key: 'ledger.alreadyQueued' } } },
+    })
     const [done] = (await c.call('ledger:queue', { state: 'committed', limit: 10 })).items
     const tx = await c.call('ledger:tx', { targetId, txId: done!.txId! })
     expect(tx).toMatchObject({ status: 'success', function: 'updateAsset', block: done!.block })
@@ -207,7 +227,11 @@ describe('forwarding', () => {
     await committed(c, 1)
     // Another wallet with the same key moves the account's nonce on behind the console's back.
     const { createWalletClient } = await import('viem')
-    const wallet = createWalletClient({ account: privateKeyToAccount(key), transport: http(anvil.url), chain: { id: 31337, name: 'anvil', nativeCurrency: { name: 'E', symbol: 'E', decimals: 18 }, rpcUrls: { default: { http: [anvil.url] } } } })
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(key),
+      transport: http(anvil.url),
+      chain: { id: 31337, name: 'anvil', nativeCurrency: { name: 'E', symbol: 'E', decimals: 18 }, rpcUrls: { default: { http: [anvil.url] } } },
+    })
     await wallet.sendTransaction({ to: privateKeyToAccount(key).address, value: 0n })
     await c.call('ledger:submit', { routeId, sample: sample('N-2'), eventKey: 'n-2' })
     await committed(c, 2)

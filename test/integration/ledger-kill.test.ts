@@ -45,7 +45,11 @@ function run(args: string[], key: Hex, until: (line: string, lines: string[]) =>
 
 async function totalUpdates(): Promise<bigint> {
   const client = createPublicClient({ transport: http(anvil.url) })
-  return client.readContract({ address: contract.address, abi: [{ type: 'function', name: 'totalUpdates', inputs: [], outputs: [{ type: 'uint256', name: '' }], stateMutability: 'view' }], functionName: 'totalUpdates' })
+  return client.readContract({
+    address: contract.address,
+    abi: [{ type: 'function', name: 'totalUpdates', inputs: [], outputs: [{ type: 'uint256', name: '' }], stateMutability: 'view' }],
+    functionName: 'totalUpdates',
+  })
 }
 
 describe('ledger forwarding across kill -9', () => {
@@ -59,7 +63,11 @@ describe('ledger forwarding across kill -9', () => {
     const before = await totalUpdates()
     const acked: string[] = []
     // Kill points spread over the pipeline: soon after start, while items wait, while many are in flight.
-    for (const [round, killAfter] of [[0, 5], [1, 40], [2, 120]] as const) {
+    for (const [round, killAfter] of [
+      [0, 5],
+      [1, 40],
+      [2, 120],
+    ] as const) {
       const { lines, signal } = await run([tmp.dir, targetId, routeId, 'submit', `k${round}`], key, (_l, all) => all.length >= killAfter)
       expect(signal).toBe('SIGKILL')
       acked.push(...lines)

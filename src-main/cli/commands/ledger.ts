@@ -36,7 +36,8 @@ function previewLines(p: Preview): string[] {
   return ['arguments:', ...rows, ...(p.encoded ? [`encoded: ${p.encoded}`] : []), ...dry]
 }
 
-const itemLine = (i: ForwardItem) => `${i.eventKey}\t${i.state}${i.txId ? `\t${i.txId}` : ''}${i.block ? `\tblock ${i.block}` : ''}${i.lastError ? `\t${i.lastError.name}: ${i.lastError.message}` : ''}`
+const itemLine = (i: ForwardItem) =>
+  `${i.eventKey}\t${i.state}${i.txId ? `\t${i.txId}` : ''}${i.block ? `\tblock ${i.block}` : ''}${i.lastError ? `\t${i.lastError.name}: ${i.lastError.message}` : ''}`
 
 async function waitFinal(rt: Runtime, id: string): Promise<ForwardItem> {
   for (;;) {
@@ -64,12 +65,21 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
       withRuntime(async (rt) => {
         const status = await rt.call('ledger:status', {})
         const { items } = await rt.call('ledger:targets', {})
-        const heads = await Promise.all(items.map(async (t) => ({ target: t, head: await rt.call('ledger:head', { targetId: t.id }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) })))
+        const heads = await Promise.all(
+          items.map(async (t) => ({ target: t, head: await rt.call('ledger:head', { targetId: t.id }).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) })) })),
+        )
         if (rt.json) return rt.out(JSON.stringify({ ...status, targets: heads }))
-        rt.out(`forwarder ${status.running ? 'running' : 'stopped'}; queue: ${Object.entries(status.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`)
+        rt.out(
+          `forwarder ${status.running ? 'running' : 'stopped'}; queue: ${Object.entries(status.counts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}`,
+        )
         for (const { target, head } of heads) {
           if ('error' in head) rt.out(`${target.id}\t${target.settings.kind}\t${head.error}`)
-          else rt.out(`${target.id}\t${target.settings.kind} ${head.network}\theight ${head.height}\t${head.healthy ? 'healthy' : 'unreachable'}${head.signer ? `\tsigner ${head.signer}` : ''}${head.balance ? ` balance ${head.balance} wei` : ''}`)
+          else
+            rt.out(
+              `${target.id}\t${target.settings.kind} ${head.network}\theight ${head.height}\t${head.healthy ? 'healthy' : 'unreachable'}${head.signer ? `\tsigner ${head.signer}` : ''}${head.balance ? ` balance ${head.balance} wei` : ''}`,
+            )
         }
       }),
     )
@@ -134,7 +144,11 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
         rt.err(`${new Date().toISOString()} ledger forwarder ${status.lastError ? `not subscribed: ${status.lastError.message}` : `running on platform profile ${status.platformProfile}`}`)
         await stop
         const counts = rt.core.ledger.counts()
-        rt.err(`${new Date().toISOString()} ledger forwarder stopped: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} (open events are kept for the next start)`)
+        rt.err(
+          `${new Date().toISOString()} ledger forwarder stopped: ${Object.entries(counts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')} (open events are kept for the next start)`,
+        )
         return status.lastError ? EXIT.failed : EXIT.ok
       })(),
     )

@@ -64,7 +64,10 @@ export function describeAbi(abi: Abi): LedgerDescription {
 
 export function checkAbi(text: string): AbiCheck {
   if (text.length > MAX_ABI_CHARS) {
-    return { valid: false, diagnostics: [makeDiagnostic(new LineMap(text), 'error', `The ABI is longer than ${MAX_ABI_CHARS} characters`, { key: 'ledger.abi.tooLong', params: { max: MAX_ABI_CHARS } }, '', 0, 1)] }
+    return {
+      valid: false,
+      diagnostics: [makeDiagnostic(new LineMap(text), 'error', `The ABI is longer than ${MAX_ABI_CHARS} characters`, { key: 'ledger.abi.tooLong', params: { max: MAX_ABI_CHARS } }, '', 0, 1)],
+    }
   }
   const doc = parseJsonDocument(text, { syntaxKey: 'ledger.abi.syntax', depth: { max: 64, key: 'ledger.abi.tooDeep' } })
   if (!doc.ok) return { valid: false, diagnostics: doc.diagnostics }
@@ -81,5 +84,10 @@ export function parseAbiOrThrow(text: string): Abi {
   const check = checkAbi(text)
   if (check.valid) return check.abi
   const first = check.diagnostics[0]!
-  throw AppError.withRef('VALIDATION', `The ABI is not valid: line ${first.line}, column ${first.column}: ${first.message}`, { key: 'ledger.abi.invalidAt', params: { line: first.line, column: first.column } }, { diagnostics: check.diagnostics })
+  throw AppError.withRef(
+    'VALIDATION',
+    `The ABI is not valid: line ${first.line}, column ${first.column}: ${first.message}`,
+    { key: 'ledger.abi.invalidAt', params: { line: first.line, column: first.column } },
+    { diagnostics: check.diagnostics },
+  )
 }

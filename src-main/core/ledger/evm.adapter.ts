@@ -126,7 +126,10 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
     chainChecked ??= (async () => {
       const actual = await client.getChainId()
       if (actual !== settings.chainId) {
-        throw AppError.withRef('VALIDATION', `The node at ${url.origin} is chain ${actual}, not chain ${settings.chainId}`, { key: 'ledger.chainIdMismatch', params: { expected: settings.chainId, actual } })
+        throw AppError.withRef('VALIDATION', `The node at ${url.origin} is chain ${actual}, not chain ${settings.chainId}`, {
+          key: 'ledger.chainIdMismatch',
+          params: { expected: settings.chainId, actual },
+        })
       }
     })().catch((e: unknown) => {
       chainChecked = undefined
@@ -408,7 +411,9 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
         summary(n).then(onBlock, onError)
       }
       // Over WebSocket the node pushes new heads (eth_subscribe); over HTTP the client polls.
-      return url.protocol.startsWith('ws') ? client.watchBlockNumber({ emitMissed: true, poll: false, onBlockNumber, onError } as unknown as Parameters<typeof client.watchBlockNumber>[0]) : client.watchBlockNumber({ emitMissed: true, poll: true, onBlockNumber, onError })
+      return url.protocol.startsWith('ws')
+        ? client.watchBlockNumber({ emitMissed: true, poll: false, onBlockNumber, onError } as unknown as Parameters<typeof client.watchBlockNumber>[0])
+        : client.watchBlockNumber({ emitMissed: true, poll: true, onBlockNumber, onError })
     },
 
     async close() {

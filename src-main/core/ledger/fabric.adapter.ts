@@ -130,7 +130,11 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
   function open() {
     if (connection) return connection
     if (!options.privateKey) throw AppError.withRef('VALIDATION', 'The target has no private key: set it first', { key: 'ledger.noPrivateKey' })
-    const client = new grpc.Client(settings.endpoint, grpc.credentials.createSsl(Buffer.from(settings.tlsCa)), settings.hostnameOverride ? { 'grpc.ssl_target_name_override': settings.hostnameOverride } : {})
+    const client = new grpc.Client(
+      settings.endpoint,
+      grpc.credentials.createSsl(Buffer.from(settings.tlsCa)),
+      settings.hostnameOverride ? { 'grpc.ssl_target_name_override': settings.hostnameOverride } : {},
+    )
     const deadline = (ms: number) => () => ({ deadline: Date.now() + ms })
     const gateway = connect({
       client,
@@ -147,7 +151,10 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
   }
 
   const contract = () => open().network.getContract(settings.chaincode)
-  const qscc = async (fn: string, ...args: string[]) => open().network.getContract('qscc').evaluateTransaction(fn, settings.channel, ...args)
+  const qscc = async (fn: string, ...args: string[]) =>
+    open()
+      .network.getContract('qscc')
+      .evaluateTransaction(fn, settings.channel, ...args)
 
   async function height(): Promise<bigint> {
     const info = common.BlockchainInfo.deserializeBinary(await qscc('GetChainInfo'))
@@ -182,7 +189,11 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
     nextNonce: async () => 0,
 
     async describe(): Promise<LedgerDescription> {
-      const text = utf8(await contract().evaluateTransaction('readAssetSchemas').catch((e: unknown) => Promise.reject(new CallFailure(fabricFailure(e), false))))
+      const text = utf8(
+        await contract()
+          .evaluateTransaction('readAssetSchemas')
+          .catch((e: unknown) => Promise.reject(new CallFailure(fabricFailure(e), false))),
+      )
       let schemas: unknown
       try {
         schemas = JSON.parse(text)
@@ -291,7 +302,9 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
       } catch (e) {
         throw AppError.withRef('NOT_FOUND', `No transaction ${id} on this channel (${fabricFailure(e).name})`, { key: 'ledger.txNotFound', params: { id } })
       }
-      const block = common.Block.deserializeBinary(await qscc('GetBlockByTxID', id)).getHeader()?.getNumber()
+      const block = common.Block.deserializeBinary(await qscc('GetBlockByTxID', id))
+        .getHeader()
+        ?.getNumber()
       const { fn, args, events } = invocationOf(processed.getTransactionenvelope()!)
       return {
         id,

@@ -178,7 +178,8 @@ export function createForwardQueue(deps: QueueDeps) {
         Object.assign(doc, fresh)
         return
       }
-      const failure: LedgerFailure = e instanceof CallFailure ? e.failure : { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
+      const failure: LedgerFailure =
+        e instanceof CallFailure ? e.failure : { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
       logger.warn({ item: doc._id, err: failure.message }, 'ledger queue: an attempt failed; retrying later')
       await write(doc, { lastError: failure, nextAttemptAt: later({ ...doc, attempts: doc.attempts + 1 }), attempts: doc.attempts + 1 }).catch(() => undefined)
     }

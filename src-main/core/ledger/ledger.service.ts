@@ -165,7 +165,9 @@ export function createLedgerService(deps: LedgerDeps) {
     }
     const receivedAt = new Date().toISOString()
     for (const route of matching) {
-      await queue.enqueue(newItemDoc({ routeId: route.id, eventKey: eventKeyOf(route, json), source: { typeId: parsed.type, deviceId: parsed.id, eventId: parsed.name }, payload: text, receivedAt, manual: false }))
+      await queue.enqueue(
+        newItemDoc({ routeId: route.id, eventKey: eventKeyOf(route, json), source: { typeId: parsed.type, deviceId: parsed.id, eventId: parsed.name }, payload: text, receivedAt, manual: false }),
+      )
     }
   }
 
@@ -184,7 +186,10 @@ export function createLedgerService(deps: LedgerDeps) {
     const now = new Date().toISOString()
     const doc: ForwarderDoc = { _id: FORWARDER_ID, ...(existing ? { _rev: existing._rev } : {}), kind: 'ledgerForwarder', schemaVersion: CURRENT_SCHEMA.ledgerForwarder, running, platformProfile }
     assertBulkOk(
-      await db.bulkDocs([doc, auditDoc({ at: now, actor: ctx.actor, action: running ? 'ledger.forwarder.start' : 'ledger.forwarder.stop', target: 'ledger/forwarder', outcome: 'ok', after: { platformProfile } })] as ForwarderDoc[]),
+      await db.bulkDocs([
+        doc,
+        auditDoc({ at: now, actor: ctx.actor, action: running ? 'ledger.forwarder.start' : 'ledger.forwarder.stop', target: 'ledger/forwarder', outcome: 'ok', after: { platformProfile } }),
+      ] as ForwarderDoc[]),
     )
     bus.emit('audit:changed', {})
   }
@@ -262,8 +267,17 @@ export function createLedgerService(deps: LedgerDeps) {
       await queue.load()
       const receivedAt = new Date().toISOString()
       const eventKey = input.eventKey ?? `manual-${randomUUID()}`
-      const item = newItemDoc({ routeId: toRoute(route).id, eventKey, source: { typeId: route.deviceType, deviceId: 'manual', eventId: route.eventId }, payload: input.sample, receivedAt, manual: true })
-      const { item: stored, created } = await queue.enqueue(item, [auditDoc({ at: receivedAt, actor: ctx.actor, action: 'ledger.submit', target: `ledger-route/${toRoute(route).id}`, outcome: 'ok', after: { eventKey } })])
+      const item = newItemDoc({
+        routeId: toRoute(route).id,
+        eventKey,
+        source: { typeId: route.deviceType, deviceId: 'manual', eventId: route.eventId },
+        payload: input.sample,
+        receivedAt,
+        manual: true,
+      })
+      const { item: stored, created } = await queue.enqueue(item, [
+        auditDoc({ at: receivedAt, actor: ctx.actor, action: 'ledger.submit', target: `ledger-route/${toRoute(route).id}`, outcome: 'ok', after: { eventKey } }),
+      ])
       if (!created) throw AppError.withRef('CONFLICT', `Event ${eventKey} was already queued for this route`, { key: 'ledger.alreadyQueued', params: { eventKey } })
       bus.emit('audit:changed', {})
       queue.start()
@@ -285,7 +299,9 @@ export function createLedgerService(deps: LedgerDeps) {
       const doc = (await db.get(itemId).catch(() => null)) as ItemDoc | null
       if (!doc || doc.kind !== 'ledgerItem') throw AppError.withRef('NOT_FOUND', `There is no queued event ${itemId}`, { key: 'ledger.itemNotFound' })
       if (doc.state !== 'failed') throw AppError.withRef('CONFLICT', `Only a failed event can be sent again (this one is ${doc.state})`, { key: 'ledger.notFailed', params: { state: doc.state } })
-      const item = await queue.requeue(itemId, (before) => auditDoc({ actor: ctx.actor, action: 'ledger.retry', target: itemId, outcome: 'ok', before: { state: before.state, lastError: before.lastError } }))
+      const item = await queue.requeue(itemId, (before) =>
+        auditDoc({ actor: ctx.actor, action: 'ledger.retry', target: itemId, outcome: 'ok', before: { state: before.state, lastError: before.lastError } }),
+      )
       bus.emit('audit:changed', {})
       queue.start()
       return item

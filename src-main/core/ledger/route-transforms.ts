@@ -42,9 +42,7 @@ export function unitsCompatible(from: string, to: string): boolean {
 }
 
 class RowError extends Error {
-  constructor(
-    readonly failure: LedgerFailure,
-  ) {
+  constructor(readonly failure: LedgerFailure) {
     super(failure.message)
   }
 }

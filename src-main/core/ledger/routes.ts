@@ -32,7 +32,8 @@ export async function checkRoute(route: RouteSave, target: TargetDoc, adapter: L
   for (const row of route.rows) {
     if (seen.has(row.parameter)) throw invalid(`${row.parameter} is mapped twice`, 'ledger.route.duplicateParameter', { parameter: row.parameter })
     seen.add(row.parameter)
-    if (row.unit && !unitsCompatible(row.unit.from, row.unit.to)) throw invalid(`${row.parameter}: ${row.unit.from} cannot be converted to ${row.unit.to}`, 'ledger.route.unitMismatch', { parameter: row.parameter })
+    if (row.unit && !unitsCompatible(row.unit.from, row.unit.to))
+      throw invalid(`${row.parameter}: ${row.unit.from} cannot be converted to ${row.unit.to}`, 'ledger.route.unitMismatch', { parameter: row.parameter })
     if (row.min !== undefined && row.max !== undefined && row.min > row.max) throw invalid(`${row.parameter}: min is above max`, 'ledger.route.minAboveMax', { parameter: row.parameter })
   }
   if (target.settings.kind === 'fabric') {
@@ -75,7 +76,13 @@ export function createRoutes(deps: { db: Db; changed: () => void }) {
     async save(input: RouteSave, ctx: CallContext, check: () => Promise<void>): Promise<Route> {
       const existing = input.id ? await getRoute(db, input.id) : null
       if (input.id && !existing) throw routeNotFound(input.id)
-      const id = input.id ?? `${input.deviceType}-${input.eventId}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 40).replace(/^-+/, '') + `-${randomBytes(2).toString('hex')}`
+      const id =
+        input.id ??
+        `${input.deviceType}-${input.eventId}`
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .slice(0, 40)
+          .replace(/^-+/, '') + `-${randomBytes(2).toString('hex')}`
       const clash = (await listRoutes(db)).find((r) => r._id !== routeDocId(id) && r.deviceType === input.deviceType && r.eventId === input.eventId)
       if (clash) {
         throw AppError.withRef('CONFLICT', `Route "${clash.name}" already maps ${input.deviceType} / ${input.eventId}`, { key: 'ledger.route.duplicate', params: { name: clash.name } })

@@ -134,11 +134,24 @@ export function createTargets(deps: { db: Db; vault: SecretStore; changed: () =>
       // The key first: if the keychain refuses, nothing in the workspace claims a key that is not there.
       if (typeof value === 'string') await vault.set(account(doc, field), settings.kind === 'evm' ? value.trim() : value)
       else if (value === null) await vault.clear(account(doc, field))
-      const summary = (d: TargetDoc & { signer?: string | null }) => ({ name: d.name, settings: { ...d.settings, ...(d.settings.kind === 'evm' ? { abi: `${d.settings.abi.length} characters` } : {}) }, secretsSet: d.secretFields, signer: d.signer ?? null })
+      const summary = (d: TargetDoc & { signer?: string | null }) => ({
+        name: d.name,
+        settings: { ...d.settings, ...(d.settings.kind === 'evm' ? { abi: `${d.settings.abi.length} characters` } : {}) },
+        secretsSet: d.secretFields,
+        signer: d.signer ?? null,
+      })
       assertBulkOk(
         await db.bulkDocs([
           doc,
-          auditDoc({ at: now, actor: ctx.actor, action: existing ? 'ledger.target.update' : 'ledger.target.add', target: `ledger/${id}`, outcome: 'ok', ...(existing ? { before: summary(existing) } : {}), after: summary(doc) }),
+          auditDoc({
+            at: now,
+            actor: ctx.actor,
+            action: existing ? 'ledger.target.update' : 'ledger.target.add',
+            target: `ledger/${id}`,
+            outcome: 'ok',
+            ...(existing ? { before: summary(existing) } : {}),
+            after: summary(doc),
+          }),
         ] as TargetDoc[]),
       )
       deps.changed()

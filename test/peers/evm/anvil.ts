@@ -64,7 +64,7 @@ export async function startAnvil(options: { blockTime?: number } = {}): Promise<
     const deadline = Date.now() + 20_000
     for (;;) {
       try {
-            await rpc(url, 'eth_chainId', [])
+        await rpc(url, 'eth_chainId', [])
         return
       } catch {
         // not listening yet
