@@ -1,8 +1,7 @@
 /**
  * The Hyperledger Fabric adapter, on @hyperledger/fabric-gateway (the Gateway API that replaced the deprecated SDKs,
- * docs/wire/ledger.md §1). Tested only against a gRPC stub of the Gateway and Deliver services; no real Fabric network
- * can run on the build machines, so behaviour that only a real network shows (endorsement policies, MVCC conflicts,
- * ordering) is untested here.
+ * docs/wire/ledger.md §1). Not tested yet: no real Fabric network can run on the build machines, and the gRPC stub of
+ * the Gateway and Deliver services that would exercise this file (§1.5) is still to be written.
  *
  * - Watson's chaincode convention: `updateAsset` / `readAsset` / `readAssetSchemas`, each taking one JSON string
  *   (§1.3); a route can send positional strings instead.
