@@ -161,7 +161,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
 }
 
 /** Resolves on the first SIGTERM or SIGINT; later ones are ignored so that a second Ctrl-C cannot cut the drain short. */
-function signals(): Promise<void> {
+export function signals(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.on('SIGINT', () => resolve())
     process.on('SIGTERM', () => resolve())

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { signals } from './bridge'
 
 async function readSample(file: string): Promise<string> {
   try {
@@ -46,13 +47,6 @@ async function waitFinal(rt: Runtime, id: string): Promise<ForwardItem> {
     if (item && (item.state === 'committed' || item.state === 'failed')) return item
     await new Promise((r) => setTimeout(r, 100))
   }
-}
-
-function signals(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve())
-    process.once('SIGTERM', () => resolve())
-  })
 }
 
 export function registerLedger(program: Command, withRuntime: WithRuntime): void {

@@ -4,7 +4,8 @@
  * a second write of the same event is a conflict, never a second item.
  */
 import type { ForwardItem, LedgerFailure, LedgerTargetSettings, Route } from '../../../src-shared/models/ledger'
-import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { auditDoc, type AuditInput } from '../store/audit.store'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import type { Submission } from './ledger-adapter'
 
@@ -112,4 +113,9 @@ export function toItem(doc: ItemDoc): ForwardItem {
     updatedAt: doc.updatedAt,
     manual: doc.manual,
   }
+}
+
+/** A change (a document, or a deletion `{_id, _rev, _deleted}`) and its audit entry, in one bulkDocs call. */
+export async function writeAudited(db: Db, change: object, audit: AuditInput): Promise<void> {
+  assertBulkOk(await db.bulkDocs([change, auditDoc(audit)] as BaseDoc[]))
 }

@@ -8,11 +8,10 @@ import { randomBytes } from 'node:crypto'
 import type { Route, RouteSave } from '../../../src-shared/models/ledger'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
-import { auditDoc } from '../store/audit.store'
-import { assertBulkOk, type Db } from '../store/documents'
+import type { Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import type { LedgerAdapter } from './ledger-adapter'
-import { getRoute, idOf, listRoutes, ROUTE_PREFIX, routeDocId, type RouteDoc, type TargetDoc } from './ledger.store'
+import { getRoute, idOf, listRoutes, ROUTE_PREFIX, routeDocId, writeAudited, type RouteDoc, type TargetDoc } from './ledger.store'
 import { unitsCompatible } from './route-transforms'
 
 const MAPPABLE = /^(?:u?int\d*|bool|string|address|bytes\d*)$/
@@ -99,20 +98,15 @@ export function createRoutes(deps: { db: Db; changed: () => void }) {
         createdAt: existing?.createdAt ?? now,
         updatedAt: now,
       }
-      assertBulkOk(
-        await db.bulkDocs([
-          doc,
-          auditDoc({
-            at: now,
-            actor: ctx.actor,
-            action: existing ? 'ledger.route.update' : 'ledger.route.add',
-            target: `ledger-route/${id}`,
-            outcome: 'ok',
-            ...(existing ? { before: toRoute(existing) } : {}),
-            after: toRoute(doc),
-          }),
-        ] as RouteDoc[]),
-      )
+      await writeAudited(db, doc, {
+        at: now,
+        actor: ctx.actor,
+        action: existing ? 'ledger.route.update' : 'ledger.route.add',
+        target: `ledger-route/${id}`,
+        outcome: 'ok',
+        ...(existing ? { before: toRoute(existing) } : {}),
+        after: toRoute(doc),
+      })
       deps.changed()
       return toRoute(doc)
     },
@@ -120,11 +114,10 @@ export function createRoutes(deps: { db: Db; changed: () => void }) {
     async remove(id: string, ctx: CallContext): Promise<{ removed: true }> {
       const doc = await this.get(id)
       const now = new Date().toISOString()
-      assertBulkOk(
-        await db.bulkDocs([
-          { _id: doc._id, _rev: doc._rev, _deleted: true },
-          auditDoc({ at: now, actor: ctx.actor, action: 'ledger.route.remove', target: `ledger-route/${id}`, outcome: 'ok', before: toRoute(doc) }),
-        ] as unknown as RouteDoc[]),
+      await writeAudited(
+        db,
+        { _id: doc._id, _rev: doc._rev, _deleted: true },
+        { at: now, actor: ctx.actor, action: 'ledger.route.remove', target: `ledger-route/${id}`, outcome: 'ok', before: toRoute(doc) },
       )
       deps.changed()
       return { removed: true }

@@ -11,13 +11,12 @@ import { LEDGER_SECRETS, type LedgerTarget, type LedgerTargetSettings, type ledg
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import { parseCaBundle } from '../http/trust'
-import { auditDoc } from '../store/audit.store'
-import { assertBulkOk, type Db } from '../store/documents'
+import type { Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
 import { parseAbiOrThrow } from './abi'
 import { assertRpcUrl, checksumAddress } from './evm.adapter'
-import { getTarget, idOf, listTargets, TARGET_PREFIX, targetDocId, type TargetDoc } from './ledger.store'
+import { getTarget, idOf, listTargets, TARGET_PREFIX, targetDocId, writeAudited, type TargetDoc } from './ledger.store'
 
 export type TargetSave = z.output<typeof ledgerTargetSaveSchema>
 
@@ -140,20 +139,15 @@ export function createTargets(deps: { db: Db; vault: SecretStore; changed: () =>
         secretsSet: d.secretFields,
         signer: d.signer ?? null,
       })
-      assertBulkOk(
-        await db.bulkDocs([
-          doc,
-          auditDoc({
-            at: now,
-            actor: ctx.actor,
-            action: existing ? 'ledger.target.update' : 'ledger.target.add',
-            target: `ledger/${id}`,
-            outcome: 'ok',
-            ...(existing ? { before: summary(existing) } : {}),
-            after: summary(doc),
-          }),
-        ] as TargetDoc[]),
-      )
+      await writeAudited(db, doc, {
+        at: now,
+        actor: ctx.actor,
+        action: existing ? 'ledger.target.update' : 'ledger.target.add',
+        target: `ledger/${id}`,
+        outcome: 'ok',
+        ...(existing ? { before: summary(existing) } : {}),
+        after: summary(doc),
+      })
       deps.changed()
       return toTarget(doc)
     },
@@ -163,11 +157,10 @@ export function createTargets(deps: { db: Db; vault: SecretStore; changed: () =>
       if (inUse) throw AppError.withRef('CONFLICT', `Routes still send to "${doc.name}": remove them first`, { key: 'ledger.targetInUse', params: { name: doc.name } })
       for (const field of doc.secretFields) await vault.clear(account(doc, field))
       const now = new Date().toISOString()
-      assertBulkOk(
-        await db.bulkDocs([
-          { _id: doc._id, _rev: doc._rev, _deleted: true },
-          auditDoc({ at: now, actor: ctx.actor, action: 'ledger.target.remove', target: `ledger/${id}`, outcome: 'ok', before: { name: doc.name, kind: doc.settings.kind } }),
-        ] as unknown as TargetDoc[]),
+      await writeAudited(
+        db,
+        { _id: doc._id, _rev: doc._rev, _deleted: true },
+        { at: now, actor: ctx.actor, action: 'ledger.target.remove', target: `ledger/${id}`, outcome: 'ok', before: { name: doc.name, kind: doc.settings.kind } },
       )
       deps.changed()
       return { removed: true }
