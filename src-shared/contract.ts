@@ -28,6 +28,7 @@ import {
   sendTestInputSchema,
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
+import { ledgerChannels, ledgerEvents } from './models/ledger'
 import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
@@ -368,6 +369,7 @@ export const channels = {
   'weather:get': channel(deviceKeySchema.extend({ refresh: z.boolean().default(false), units: weatherUnitsSchema.optional() }).strict(), weatherViewSchema),
 
   ...mbedChannels,
+  ...ledgerChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -411,6 +413,7 @@ export const events = {
   /** A ticket moved (submitted, polled, finished). */
   'orange:ticket': orangeTicketSchema,
   ...mbedEvents,
+  ...ledgerEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

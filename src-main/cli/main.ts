@@ -10,6 +10,7 @@ import { registerDmLibrary } from './commands/dm-library'
 import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { registerWeather } from './commands/weather'
+import { registerLedger } from './commands/ledger'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -60,6 +61,7 @@ registerWeather(program, withRuntime)
 registerBridge(program, withRuntime)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
+registerLedger(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

@@ -30,6 +30,7 @@ import type { ProfileDoc } from './store/profiles.store'
 import { createLocationService, type LocationService } from './devices/location.service'
 import { createLocationIntake, type LocationIntake } from './devices/location-intake'
 import { createWeatherService, type WeatherService } from './weather/weather.service'
+import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -51,6 +52,8 @@ export interface CoreOptions {
   onOpenProgress?: (progress: OpenProgress) => void
   /** Weather from FIELDLINE_WEATHER_* variables instead of the saved provider, URL and key (CLI scripts). */
   weatherFromEnvironment?: boolean
+  /** Ledger queue and block-polling timings (tests shorten them). */
+  ledgerTimings?: Pick<LedgerDeps, 'queue' | 'pollingMs'>
 }
 
 export interface OpenProgress {
@@ -80,6 +83,7 @@ export interface Core {
   locations: LocationService
   locationIntake: LocationIntake
   weather: WeatherService
+  ledger: LedgerService
   logger: Logger
   close(): Promise<void>
 }
@@ -166,6 +170,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -262,6 +267,27 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'mbed:subscriptions': (input) => mbed.subscriptions(input),
     'mbed:subscribe': (input, ctx) => mbed.subscribe(input, ctx),
     'mbed:unsubscribe': (input, ctx) => mbed.unsubscribe(input, ctx),
+    'ledger:targets': () => ledger.targets(),
+    'ledger:saveTarget': (input, ctx) => ledger.saveTarget(input, ctx),
+    'ledger:removeTarget': (input, ctx) => ledger.removeTarget(input.targetId, ctx),
+    'ledger:verifyTarget': (input) => ledger.verifyTarget(input.targetId),
+    'ledger:validateAbi': (input) => ledger.validateAbi(input.text),
+    'ledger:describe': (input) => ledger.describe(input.targetId),
+    'ledger:routes': () => ledger.routes(),
+    'ledger:saveRoute': (input, ctx) => ledger.saveRoute(input, ctx),
+    'ledger:removeRoute': (input, ctx) => ledger.removeRoute(input.routeId, ctx),
+    'ledger:preview': (input) => ledger.preview(input),
+    'ledger:submit': (input, ctx) => ledger.submit(input, ctx),
+    'ledger:queue': (input) => ledger.queueList(input),
+    'ledger:retry': (input, ctx) => ledger.retry(input.itemId, ctx),
+    'ledger:head': (input) => ledger.head(input.targetId),
+    'ledger:blocks': (input) => ledger.blocks(input.targetId, input.from, input.count),
+    'ledger:tx': (input) => ledger.tx(input.targetId, input.txId),
+    'ledger:asset': (input) => ledger.asset(input.targetId, input.assetId, input.from),
+    'ledger:status': () => ledger.status(),
+    'ledger:start': (input, ctx) => ledger.start(input.platformProfile, ctx),
+    'ledger:stop': (_input, ctx) => ledger.stop(ctx),
+    'ledger:watch': (input) => ledger.watch(input.targetId, input.on),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -271,6 +297,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Tickets left open by an earlier session (a restart, a crash) are followed again from now on.
   await orange.resume()
+  // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
+  // command does not (`fieldline ledger run` and `ledger submit` start what they need).
+  if (options.mode !== 'cli') await ledger.resume()
 
   return {
     dispatcher,
@@ -290,6 +319,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     locations,
     locationIntake,
     weather,
+    ledger,
     logger,
     async close() {
       sims.close()
@@ -299,6 +329,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await mbed.close()
       await locationIntake.settled()
       locations.close()
+      await ledger.close()
       await Promise.all([clients.close(), links.close(), mail.close(), weather.close()])
       await workspace.close()
       logger.flush?.()

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'UNKNOWN_OUTCOME',
   'VAULT_UNAVAILABLE',
   'CARRIER',
+  'LEDGER',
   'TOO_LARGE',
   /** The disk holding the data folder is full: the write was refused, and what was acknowledged before is kept. */
   'DISK_FULL',

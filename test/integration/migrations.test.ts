@@ -148,6 +148,12 @@ describe('writers', () => {
       const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
       await core.call('import:chunk', { jobId, data: Buffer.from('typeId,deviceId\nmeter,m-2\n').toString('base64') })
       await core.call('import:finish', { jobId })
+      const abi = JSON.stringify([{ type: 'function', name: 'set', inputs: [{ name: 'v', type: 'uint256' }], outputs: [], stateMutability: 'nonpayable' }])
+      const ledgerSettings = { kind: 'evm' as const, rpcUrl: 'http://127.0.0.1:9', chainId: 31337, contract: '0x8464135c8f25da09e49bc8782676a84730c318bc', abi }
+      const target = await core.call('ledger:saveTarget', { name: 'Chain', settings: ledgerSettings, secrets: {} })
+      const route = await core.call('ledger:saveRoute', { name: 'R', targetId: target.id, deviceType: 'meter', eventId: 'status', function: 'set', rows: [{ parameter: 'v', source: { kind: 'path', path: 'd.v' } }] })
+      await core.call('ledger:submit', { routeId: route.id, sample: '{"d": {"v": 1}}' })
+      await core.call('ledger:start', {})
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))
       await db.put(newOutboxDoc({ action: 'sim.changeStatus', target: 'meter/m-1', carrier: 'jasper', iccid: ICCID, params: { status: 'ACTIVATED' }, device: { typeId: 'meter', deviceId: 'm-1' }, profileId: 'ops' }, AT))

@@ -7,7 +7,7 @@ import { mbedPresubscriptionsSchema, type MbedPresubscription } from '../../../s
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
 import { parseJsonDocument } from '../json/parse'
-import { childPointer, nodeAtPointer } from '../json/pointer'
+import { deepestNode } from '../json/schema-diagnostics'
 import { linkSecurity, parseClientId, type LinkSecurity } from '../platform/broker-url'
 import { isValidTopicPart } from '../platform/topics'
 import type { ChannelKind } from './channel'
@@ -91,9 +91,7 @@ export function parsePresubscriptionsJson(text: string, name = 'FIELDLINE_MBED_P
   const issue = parsed.error.issues[0]
   const path = issue?.path ?? []
   // The deepest value that exists: an unknown key or a missing one points at its object.
-  let node = nodeAtPointer(doc.tree, path.reduce<string>((pointer, segment) => childPointer(pointer, String(segment)), ''))
-  for (let n = path.length - 1; node === undefined && n >= 0; n--) node = nodeAtPointer(doc.tree, path.slice(0, n).reduce<string>((pointer, segment) => childPointer(pointer, String(segment)), ''))
-  const at = doc.lines.position(node?.offset ?? 0)
+  const at = doc.lines.position(deepestNode(doc.tree, path)?.offset ?? 0)
   const where = path.length > 0 ? `${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ` : ''
   throw invalid(name, `line ${at.line}, column ${at.column}: ${where}${issue?.message ?? 'invalid'}`)
 }

@@ -28,6 +28,10 @@ export const CURRENT_SCHEMA = {
   invitation: 1,
   package: 1,
   ticket: 1,
+  ledgerTarget: 1,
+  ledgerRoute: 1,
+  ledgerItem: 1,
+  ledgerForwarder: 1,
   weatherSettings: 1,
   /** `_local/imports`, the imports this machine has running (never replicated, so never migrated by replication). */
   imports: 1,

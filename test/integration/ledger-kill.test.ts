@@ -1,0 +1,92 @@
+/**
+ * Idempotency across kill -9: a console killed at any point between queuing, signing, sending and confirming must,
+ * once started again, commit every event it acknowledged exactly once — none lost, none twice. The contract counts its
+ * own successful updates, so a duplicate would show on the chain itself.
+ */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createPublicClient, http, type Hex } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { scanItems } from '../../src-main/core/ledger/ledger.store'
+import { openWorkspace } from '../../src-main/core/store/workspace'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { tempDir, testCore } from '../helpers/core'
+import { assetRoute, evmTarget, FAST_LEDGER } from '../helpers/ledger'
+import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
+
+const child = fileURLToPath(new URL('./fixtures/ledger-submitter.ts', import.meta.url))
+let anvil: Anvil
+let contract: { address: Hex; abiText: string }
+
+beforeAll(async () => {
+  anvil = await startAnvil()
+  contract = await deployAssetTracker(anvil.url)
+}, 60_000)
+afterAll(async () => anvil.close())
+
+function run(args: string[], key: Hex, until: (line: string, lines: string[]) => boolean): Promise<{ lines: string[]; signal: NodeJS.Signals | null }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TEST_SIGNER_KEY: key } })
+  const lines: string[] = []
+  let partial = ''
+  let stderr = ''
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    proc.stdout.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n')
+      partial = parts.pop() ?? ''
+      for (const line of parts.filter(Boolean)) {
+        lines.push(line)
+        if (until(line, lines) && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL')
+      }
+    })
+    proc.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ lines, signal }) : reject(new Error(`child exited ${code}: ${stderr}`))))
+  })
+}
+
+async function totalUpdates(): Promise<bigint> {
+  const client = createPublicClient({ transport: http(anvil.url) })
+  return client.readContract({
+    address: contract.address,
+    abi: [{ type: 'function', name: 'totalUpdates', inputs: [], outputs: [{ type: 'uint256', name: '' }], stateMutability: 'view' }],
+    functionName: 'totalUpdates',
+  })
+}
+
+describe('ledger forwarding across kill -9', () => {
+  it('commits every acknowledged event exactly once after the console is killed mid-stream, three times over', { timeout: 240_000 }, async () => {
+    const tmp = await tempDir()
+    const key = await fundedKey(anvil.url)
+    const setup = await testCore(tmp.dir, { vault: createMemoryStore(), ledgerTimings: FAST_LEDGER })
+    const targetId = await evmTarget(setup.call, anvil.url, contract, key)
+    const routeId = await assetRoute(setup.call, targetId)
+    await setup.close()
+    const before = await totalUpdates()
+    const acked: string[] = []
+    // Kill points spread over the pipeline: soon after start, while items wait, while many are in flight.
+    for (const [round, killAfter] of [
+      [0, 5],
+      [1, 40],
+      [2, 120],
+    ] as const) {
+      const { lines, signal } = await run([tmp.dir, targetId, routeId, 'submit', `k${round}`], key, (_l, all) => all.length >= killAfter)
+      expect(signal).toBe('SIGKILL')
+      acked.push(...lines)
+    }
+    const { lines } = await run([tmp.dir, targetId, routeId, 'resume', 'x'], key, () => false)
+    expect(lines).toEqual(['drained'])
+
+    const ws = await openWorkspace(tmp.dir)
+    try {
+      const items: { key: string; state: string }[] = []
+      await scanItems(ws.db, (d) => items.push({ key: d.eventKey, state: d.state }))
+      // Every acknowledged event is there and committed; an event queued but killed before its answer may be too.
+      const keys = new Set(items.map((i) => i.key))
+      expect(acked.filter((k) => !keys.has(k))).toEqual([])
+      expect(items.filter((i) => i.state !== 'committed')).toEqual([])
+      expect((await totalUpdates()) - before).toBe(BigInt(items.length))
+    } finally {
+      await ws.close()
+      await tmp.cleanup()
+    }
+  })
+})
