@@ -113,8 +113,13 @@ export function checkNativeModules(load: NativeLoader, modules: readonly NativeM
 
 /** Thrown by start-up for a blocking problem, so the failure dialog can name it. */
 export class NativeModuleError extends Error {
-  constructor(readonly problem: NativeModuleProblem) {
+  // A declared field, not a parameter property: scripts/packaging/verify-package.mjs loads this file with
+  // Node's type stripping, which does not rewrite constructors.
+  readonly problem: NativeModuleProblem
+
+  constructor(problem: NativeModuleProblem) {
     super(`Native module ${problem.module} cannot load (${problem.kind}): ${problem.detail}`)
     this.name = 'NativeModuleError'
+    this.problem = problem
   }
 }
