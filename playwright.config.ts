@@ -22,6 +22,8 @@ export default defineConfig<{ target: Target }>({
   projects: [
     {
       name: 'browser',
+      // What only the desktop shell has (the app:// protocol, its headers, navigation guards).
+      testIgnore: '**/electron-*.spec.ts',
       use: {
         target: 'browser' satisfies Target,
         launchOptions: {

@@ -8,8 +8,12 @@
  * requires `commander` without declaring it, gets the project's commander 14 and dies with
  * "_commander2.default.version is not a function". The runner takes the same options as the flags:
  * -o <tmp>/report.csv, -x AvailableSecurityFixesGlobalCheck (offline), -e <installed Electron version>, -r.
+ *
+ * One check of our own follows: the window loads the renderer from the app:// protocol (src-main/electron/
+ * app-protocol.ts), so any loadFile() or file:// load in the Electron sources fails the gate. Electronegativity
+ * has no check for that, and a file:// page may read every file the user can.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -166,10 +170,26 @@ async function readReport(path, expected) {
   }
 }
 
+/** loadFile() calls and file:// URLs handed to loadURL in the Electron main sources, as `file:line` strings. */
+function fileProtocolLoads() {
+  const dir = join(root, 'src-main/electron')
+  const found = []
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/\.loadFile\s*\(|loadURL\s*\(\s*['"`]file:|pathToFileURL\s*\(/.test(line)) found.push(`src-main/electron/${name}:${i + 1}`)
+      })
+  }
+  return found
+}
+
 const reviewedFor = (row) =>
   REVIEWED.find((r) => r.check === row.issue && r.file === row.filename && r.sample === row.sample)
 
 async function main() {
+  const fileLoads = fileProtocolLoads()
+  if (fileLoads.length > 0) fail(`the window must load from app://, not file://: ${fileLoads.join(', ')}`)
   const version = electronVersion()
   const work = mkdtempSync(join(tmpdir(), 'fieldline-security-'))
   const input = join(work, 'src')

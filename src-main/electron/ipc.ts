@@ -45,7 +45,7 @@ export interface IpcOptions {
   dispatcher: Dispatcher
   bus: EventBus
   views: TrustedViews
-  /** The renderer's URL: file:// of out/renderer/index.html, or the dev server in development. */
+  /** The renderer's URL: app://fieldline/index.html, or the dev server in development. */
   appUrl: string
   logger: Logger
 }

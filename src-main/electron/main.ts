@@ -2,23 +2,25 @@
  * Electron entry point (out/main/index.js): app lifecycle only. The core does the work; this file wires
  * it to a hardened window and the IPC transport.
  */
-import { app, BrowserWindow, dialog, session } from 'electron'
+import { app, BrowserWindow, dialog, protocol, session } from 'electron'
 import { resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { createCore, type Core } from '../core/app'
-import { isAppError } from '../core/common/errors'
 import { restrictNewFiles } from '../core/common/private-fs'
 import { createKeytarStore } from '../core/vault/keytar.store'
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, createAppProtocolHandler } from './app-protocol'
 import { registerIpc, TrustedViews } from './ipc'
 import { installApplicationMenu } from './menu'
+import { checkNativeModules, NativeModuleError, requireFrom } from './native-modules'
 import { hardenSession, installGlobalGuards, openExternalIfAllowed } from './security'
+import { startupFailure, startupLanguage } from './startup-messages'
 import { createHardenedWindow, rendererDevUrl } from './window-options'
 
 // Resolved from the built file (out/main/index.js), so they hold wherever the app is installed.
 const preloadPath = fileURLToPath(new URL('../preload/index.cjs', import.meta.url))
-const rendererIndex = fileURLToPath(new URL('../renderer/index.html', import.meta.url))
+const rendererDir = fileURLToPath(new URL('../renderer/', import.meta.url))
 const devUrl = rendererDevUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged)
-const appUrl = devUrl ?? pathToFileURL(rendererIndex).href
+const appUrl = devUrl ?? APP_URL
 
 // Before anything writes: the workspace, the logs and Chromium's own files in userData are the operator's alone.
 restrictNewFiles()
@@ -38,6 +40,8 @@ if (app.requestSingleInstanceLock()) {
 }
 
 function run(): void {
+  // Privileges can only be given before 'ready'.
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
   app.enableSandbox()
   installGlobalGuards(appUrl)
 
@@ -50,8 +54,7 @@ function run(): void {
     const win = createHardenedWindow(BrowserWindow, preloadPath)
     views.add(win.webContents)
     win.once('ready-to-show', () => win.show())
-    const loading = devUrl ? win.loadURL(devUrl) : win.loadFile(rendererIndex)
-    loading.catch((error: unknown) => fail(error))
+    win.loadURL(appUrl).catch((error: unknown) => fail(error))
     return win
   }
 
@@ -75,15 +78,18 @@ function run(): void {
   }
 
   const fail = (error: unknown): void => {
-    const vault = isAppError(error) && error.code === 'VAULT_UNAVAILABLE'
-    const title = vault ? 'Fieldline cannot reach the system keychain' : 'Fieldline could not start'
-    const message = error instanceof Error ? error.message : String(error)
+    const { title, message } = startupFailure(error, startupLanguage(app.getPreferredSystemLanguages()))
     dialog.showErrorBox(title, message)
     void closeCore().finally(() => app.exit(1))
   }
 
   const start = async (): Promise<void> => {
+    // Before anything loads them: a binary built for the wrong runtime is named here, not deep in the workspace.
+    const problems = checkNativeModules(requireFrom(import.meta.url))
+    for (const problem of problems) console.error(`Fieldline: native module ${problem.module}: ${problem.kind}: ${problem.detail}`)
+    if (problems[0]?.blocking) throw new NativeModuleError(problems[0])
     hardenSession(session.defaultSession)
+    protocol.handle(APP_SCHEME, createAppProtocolHandler(rendererDir))
     installApplicationMenu()
     core = await createCore({
       dataDir: app.getPath('userData'),

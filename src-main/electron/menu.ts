@@ -7,13 +7,7 @@ import { app, Menu, type MenuItemConstructorOptions } from 'electron'
  */
 export function installApplicationMenu(): void {
   const isMac = process.platform === 'darwin'
-  const view: MenuItemConstructorOptions[] = [
-    { role: 'resetZoom' },
-    { role: 'zoomIn' },
-    { role: 'zoomOut' },
-    { type: 'separator' },
-    { role: 'togglefullscreen' },
-  ]
+  const view: MenuItemConstructorOptions[] = [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }]
   if (!app.isPackaged) view.push({ type: 'separator' }, { role: 'reload' }, { role: 'toggleDevTools' })
 
   const template: MenuItemConstructorOptions[] = [

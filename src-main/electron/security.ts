@@ -22,9 +22,7 @@ export async function openExternalIfAllowed(url: string): Promise<boolean> {
 }
 
 /** Sets our policy as the response header, replacing any other CSP header whatever its case. */
-export function withContentSecurityPolicy(
-  headers: Record<string, string[]> | undefined,
-): Record<string, string[]> {
+export function withContentSecurityPolicy(headers: Record<string, string[]> | undefined): Record<string, string[]> {
   const out: Record<string, string[]> = {}
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (name.toLowerCase() !== 'content-security-policy') out[name] = value

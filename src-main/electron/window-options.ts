@@ -118,15 +118,17 @@ export function rendererDevUrl(value: string | undefined, isPackaged: boolean): 
 }
 
 /**
- * True when `url` is the renderer itself. For file:// the document path must match (any other local
- * file is foreign); for the dev server, the origin. Query and fragment are the app's own business.
+ * True when `url` is the renderer itself. For the app:// protocol the document must be the one the window
+ * loads (any other path is not the renderer, even on our host); for the dev server, the origin. Query and
+ * fragment are the app's own business. file:// is never the app: the window does not load from it.
  */
 export function isAppUrl(url: string, appUrl: string): boolean {
   const target = parse(url)
   const app = parse(appUrl)
   if (!target || !app) return false
-  if (app.protocol === 'file:') {
-    return target.protocol === 'file:' && target.host === app.host && target.pathname === app.pathname
+  if (app.protocol === 'app:') {
+    // A non-special scheme has an opaque origin in WHATWG URL, so protocol, host and path are compared one by one.
+    return target.protocol === 'app:' && target.host === app.host && target.pathname === app.pathname && target.username === ''
   }
   if (app.protocol !== 'http:' && app.protocol !== 'https:') return false
   return target.origin === app.origin

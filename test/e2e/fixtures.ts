@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test as base, _electron, type Page } from '@playwright/test'
+import { test as base, _electron, type ElectronApplication, type Page } from '@playwright/test'
 import { findElectronRuntime } from '../../scripts/electron-runtime.mjs'
 import { missingService } from '../helpers/system'
 
@@ -44,6 +44,15 @@ export async function startServe(dataDir: string): Promise<ServeProcess> {
   }
 }
 
+/** The app's window once the renderer is ready; it must come from the app:// protocol, never from file://. */
+async function appWindow(electronApp: ElectronApplication): Promise<Page> {
+  const page = await electronApp.firstWindow()
+  await page.waitForSelector('[data-app-state="ready"]')
+  const url = new URL(page.url())
+  if (url.protocol !== 'app:' || url.host !== 'fieldline') throw new Error(`the Electron window shows ${page.url()}, not app://fieldline/`)
+  return page
+}
+
 export interface FieldlineApp {
   page: Page
   dataDir: string
@@ -61,10 +70,11 @@ export const test = base.extend<{ target: Target; app: FieldlineApp }>({
     try {
       if (target === 'electron') {
         const runtime = findElectronRuntime()
+        // The hosted CI sets FIELDLINE_ELECTRON_REQUIRED: there a missing runtime is a failure, not a skip.
+        if (runtime.reason && process.env.FIELDLINE_ELECTRON_REQUIRED === '1') throw new Error(`electron project: ${runtime.reason} (FIELDLINE_ELECTRON_REQUIRED=1)`)
         testInfo.skip(!('binary' in runtime), `electron project: ${'reason' in runtime ? runtime.reason : ''}; the same specs run in the browser project`)
         let electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
-        let page = await electronApp.firstWindow()
-        await page.waitForSelector('[data-app-state="ready"]')
+        let page = await appWindow(electronApp)
         await use({
           get page() {
             return page
@@ -74,8 +84,7 @@ export const test = base.extend<{ target: Target; app: FieldlineApp }>({
           async restart() {
             await electronApp.close()
             electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
-            page = await electronApp.firstWindow()
-            await page.waitForSelector('[data-app-state="ready"]')
+            page = await appWindow(electronApp)
             return page
           },
         })

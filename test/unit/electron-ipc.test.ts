@@ -25,7 +25,7 @@ const { registerIpc, TrustedViews } = await import('../../src-main/electron/ipc'
 // Electron's own types come through the module under test: tests may not import 'electron', even for types.
 type WebContents = Parameters<InstanceType<typeof TrustedViews>['add']>[0]
 
-const APP = 'file:///opt/Fieldline/resources/app/out/renderer/index.html'
+const APP = 'app://fieldline/index.html'
 
 interface FakeFrame {
   url: string
@@ -153,6 +153,8 @@ describe('registerIpc', () => {
     window.mainFrame.url = 'https://evil.com/'
     expectForbidden(await call('app:info', eventFrom(window)))
     window.mainFrame.url = 'file:///tmp/index.html'
+    expectForbidden(await call('app:info', eventFrom(window)))
+    window.mainFrame.url = 'app://fieldline/other.html'
     expectForbidden(await call('app:info', eventFrom(window)))
     expect(invoke).not.toHaveBeenCalled()
   })

@@ -18,6 +18,12 @@ const fake = vi.hoisted(() => {
     readyPromise: undefined as unknown as Promise<void>,
     ipcChannels: new Set<string>(),
     menu: undefined as unknown,
+    languages: ['en-GB'] as string[],
+    privileged: [] as unknown[],
+    protocols: new Map<string, (request: Request) => Promise<Response>>(),
+    /** What loading each native module does: undefined loads it, an Error is thrown by the loader. */
+    native: new Map<string, Error>(),
+    nativeLoads: [] as string[],
   }
   interface FakeWindowShape {
     options: Record<string, unknown>
@@ -94,6 +100,7 @@ vi.mock('electron', async () => {
       fake.appEvents.set(name, [...(fake.appEvents.get(name) ?? []), listener])
     },
     whenReady: () => fake.readyPromise,
+    getPreferredSystemLanguages: () => fake.languages,
     quit: () => fake.calls.push('quit'),
     exit: (code: number) => {
       fake.exitCode = code
@@ -124,8 +131,29 @@ vi.mock('electron', async () => {
       },
     },
     shell: { openExternal: () => Promise.resolve() },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => {
+        fake.calls.push('registerSchemesAsPrivileged')
+        fake.privileged.push(...schemes)
+      },
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => {
+        fake.calls.push(`protocol.handle:${scheme}`)
+        fake.protocols.set(scheme, handler)
+      },
+    },
   }
 })
+// The real check, with a loader that fails where a test says so instead of requiring the real binaries.
+vi.mock('../../src-main/electron/native-modules', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../src-main/electron/native-modules')>()),
+  requireFrom: () => (name: string, via: readonly string[]) => {
+    const id = [...via, name].join('>')
+    fake.nativeLoads.push(id)
+    const error = fake.native.get(id)
+    if (error) throw error
+    return {}
+  },
+}))
 vi.mock('../../src-main/core/app', () => ({ createCore: (options: Record<string, unknown>) => fake.createCore(options) }))
 vi.mock('../../src-main/core/vault/keytar.store', () => ({ createKeytarStore: () => ({ kind: 'keytar' }) }))
 
@@ -165,6 +193,11 @@ beforeEach(() => {
   fake.exitCode = undefined
   fake.ipcChannels.clear()
   fake.menu = undefined
+  fake.languages = ['en-GB']
+  fake.privileged = []
+  fake.protocols.clear()
+  fake.native.clear()
+  fake.nativeLoads = []
   fake.readyPromise = new Promise<void>((done) => (fake.ready = done))
   vi.stubEnv('FIELDLINE_DATA_DIR', '')
   vi.stubEnv('ELECTRON_RENDERER_URL', '')
@@ -192,9 +225,7 @@ describe('electron main', () => {
     await boot()
 
     expect(fake.calls.indexOf('enableSandbox')).toBeLessThan(fake.calls.indexOf('setPermissionRequestHandler'))
-    expect(fake.calls).toEqual(
-      expect.arrayContaining(['setPermissionCheckHandler', 'onHeadersReceived', 'setApplicationMenu']),
-    )
+    expect(fake.calls).toEqual(expect.arrayContaining(['setPermissionCheckHandler', 'onHeadersReceived', 'setApplicationMenu']))
     expect(fake.appEvents.has('web-contents-created')).toBe(true)
 
     expect(fake.createCore).toHaveBeenCalledExactlyOnceWith({
@@ -214,7 +245,7 @@ describe('electron main', () => {
       nodeIntegration: false,
       preload: expect.stringMatching(/[\\/]preload[\\/]index\.cjs$/),
     })
-    expect(win.loaded).toMatch(/[\\/]renderer[\\/]index\.html$/)
+    expect(win.loaded).toBe('app://fieldline/index.html')
     expect(win.shown).toBe(0)
     win.emit('ready-to-show')
     expect(win.shown).toBe(1)
@@ -232,7 +263,7 @@ describe('electron main', () => {
     vi.stubEnv('ELECTRON_RENDERER_URL', 'http://localhost:5173/')
     fake.createCore = vi.fn(async () => fakeCore())
     await boot()
-    expect(fake.windows[0]?.loaded).toMatch(/index\.html$/)
+    expect(fake.windows[0]?.loaded).toBe('app://fieldline/index.html')
   })
 
   it('shows the keychain error and exits when the vault is unavailable', async () => {
@@ -242,9 +273,7 @@ describe('electron main', () => {
       throw new AppError('VAULT_UNAVAILABLE', 'No Secret Service: install gnome-keyring')
     })
     await boot()
-    expect(fake.errorBoxes).toEqual([
-      ['Fieldline cannot reach the system keychain', 'No Secret Service: install gnome-keyring'],
-    ])
+    expect(fake.errorBoxes).toEqual([['Fieldline cannot reach the system keychain', 'No Secret Service: install gnome-keyring']])
     expect(fake.exitCode).toBe(1)
     expect(fake.windows).toHaveLength(0)
   })
@@ -313,10 +342,61 @@ describe('electron main', () => {
 
     emitApp('activate')
     expect(fake.windows).toHaveLength(2)
-    expect(fake.windows[1]!.loaded).toMatch(/[\\/]renderer[\\/]index\.html$/)
+    expect(fake.windows[1]!.loaded).toBe('app://fieldline/index.html')
     // With a window open, the dock icon only brings the app forward.
     emitApp('activate')
     expect(fake.windows).toHaveLength(2)
     expect(menuRoles()).toEqual(['appMenu', 'fileMenu', 'editMenu', 'custom', 'windowMenu'])
+  })
+
+  it('registers app:// as privileged before ready, and serves it before the window loads it', async () => {
+    fake.createCore = vi.fn(async () => fakeCore())
+    await import('../../src-main/electron/main')
+    expect(fake.calls).toContain('registerSchemesAsPrivileged')
+    expect(fake.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }])
+    expect(fake.protocols.size).toBe(0)
+    fake.ready()
+    await vi.waitFor(() => expect(fake.windows).toHaveLength(1))
+    expect(fake.protocols.has('app')).toBe(true)
+    // The handler is the app-protocol one: a traversal gets its refusal, not a file.
+    const refused = await fake.protocols.get('app')!(new Request('app://fieldline/%2e%2e%2f%2e%2e%2fpackage.json'))
+    expect(refused.status).toBe(403)
+  })
+
+  it('checks every native module before opening the workspace', async () => {
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    expect(fake.nativeLoads).toEqual(['keytar', 'pouchdb>leveldown', 'pouchdb>level>leveldown'])
+  })
+
+  it('names a native module built for the wrong Electron, in the system language, and exits without opening anything', async () => {
+    fake.languages = ['fr-FR', 'en-US']
+    const mismatch = Object.assign(
+      new Error(
+        "The module '/opt/Fieldline/resources/app.asar.unpacked/node_modules/leveldown/build/Release/leveldown.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 137. This version of Node.js requires\nNODE_MODULE_VERSION 140. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).",
+      ),
+      { code: 'ERR_DLOPEN_FAILED' },
+    )
+    fake.native.set('pouchdb>leveldown', mismatch)
+    fake.createCore = vi.fn()
+    await boot()
+    expect(fake.createCore).not.toHaveBeenCalled()
+    expect(fake.windows).toHaveLength(0)
+    expect(fake.exitCode).toBe(1)
+    const [[title, message]] = fake.errorBoxes as [[string, string]]
+    expect(title).toBe('Fieldline n’est pas correctement installé')
+    expect(message).toContain('leveldown')
+    expect(message).toContain('137')
+    expect(message).toContain('140')
+    expect(message).toContain('npm run rebuild:electron')
+  })
+
+  it('leaves a keychain library the system lacks to the vault, and starts', async () => {
+    fake.native.set('keytar', Object.assign(new Error('libsecret-1.so.0: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' }))
+    fake.createCore = vi.fn(async () => fakeCore())
+    await boot()
+    expect(fake.createCore).toHaveBeenCalledOnce()
+    expect(fake.errorBoxes).toEqual([])
+    expect(fake.windows).toHaveLength(1)
   })
 })

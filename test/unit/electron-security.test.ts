@@ -17,13 +17,12 @@ vi.mock('electron', () => ({
   shell: { openExternal: fake.openExternal },
 }))
 
-const { guardWebContents, hardenSession, installGlobalGuards, openExternalIfAllowed, withContentSecurityPolicy } =
-  await import('../../src-main/electron/security')
+const { guardWebContents, hardenSession, installGlobalGuards, openExternalIfAllowed, withContentSecurityPolicy } = await import('../../src-main/electron/security')
 // Electron's own types come through the module under test: tests may not import 'electron', even for types.
 type Session = Parameters<typeof hardenSession>[0]
 type WebContents = Parameters<typeof guardWebContents>[0]
 
-const APP = 'file:///opt/Fieldline/resources/app/out/renderer/index.html'
+const APP = 'app://fieldline/index.html'
 const ALLOWED = 'https://github.com/fieldline'
 
 type WindowOpenHandler = (details: { url: string }) => { action: string }
@@ -68,10 +67,7 @@ describe('hardenSession', () => {
       request?: (wc: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void
       check?: (...args: unknown[]) => boolean
       device?: (...args: unknown[]) => boolean
-      headers?: (
-        details: { responseHeaders?: Record<string, string[]> },
-        callback: (response: { responseHeaders?: Record<string, string[]> }) => void,
-      ) => void
+      headers?: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]> }) => void) => void
     } = {}
     const session = {
       setPermissionRequestHandler: (h: typeof recorded.request) => (recorded.request = h),
@@ -102,10 +98,7 @@ describe('hardenSession', () => {
   it('sends the CSP as a response header, replacing any other', () => {
     const { headers } = hardened()
     const callback = vi.fn()
-    headers?.(
-      { responseHeaders: { 'content-security-policy': ["default-src *"], 'Content-Type': ['text/html'] } },
-      callback,
-    )
+    headers?.({ responseHeaders: { 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] } }, callback)
     expect(callback).toHaveBeenCalledExactlyOnceWith({
       responseHeaders: { 'Content-Security-Policy': [CONTENT_SECURITY_POLICY], 'Content-Type': ['text/html'] },
     })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isTrustedSender, type SenderInfo } from '../../src-main/electron/sender-check'
 
-const APP = 'file:///opt/Fieldline/resources/app/out/renderer/index.html'
+const APP = 'app://fieldline/index.html'
 const TRUSTED = new Set([7])
 
 const good: SenderInfo = { webContentsId: 7, frame: { url: APP, isTopFrame: true } }
@@ -25,7 +25,9 @@ describe('isTrustedSender', () => {
     for (const url of [
       'https://evil.com/',
       'file:///tmp/index.html',
-      'file:///opt/Fieldline/resources/app/out/renderer/other.html',
+      'file:///opt/Fieldline/resources/app.asar/out/renderer/index.html',
+      'app://fieldline/other.html',
+      'app://evil/index.html',
       'about:blank',
       '',
     ]) {

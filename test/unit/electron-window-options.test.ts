@@ -177,27 +177,38 @@ describe('isAllowedExternalUrl', () => {
 })
 
 describe('isAppUrl', () => {
-  const appFile = 'file:///opt/Fieldline/resources/app/out/renderer/index.html'
+  const app = 'app://fieldline/index.html'
 
   it('accepts the renderer document, with or without a fragment or query', () => {
-    expect(isAppUrl(appFile, appFile)).toBe(true)
-    expect(isAppUrl(`${appFile}#/devices/t/d`, appFile)).toBe(true)
-    expect(isAppUrl(`${appFile}?lang=fr`, appFile)).toBe(true)
+    expect(isAppUrl(app, app)).toBe(true)
+    expect(isAppUrl(`${app}#/devices/t/d`, app)).toBe(true)
+    expect(isAppUrl(`${app}?lang=fr`, app)).toBe(true)
   })
 
-  it('refuses any other local file or scheme', () => {
-    expect(isAppUrl('file:///opt/Fieldline/resources/app/out/renderer/other.html', appFile)).toBe(false)
-    expect(isAppUrl('file:///tmp/index.html', appFile)).toBe(false)
-    expect(isAppUrl('file:///opt/Fieldline/resources/app/out/renderer/index.html.evil', appFile)).toBe(false)
-    expect(isAppUrl('file://remote-host/opt/Fieldline/resources/app/out/renderer/index.html', appFile)).toBe(false)
-    expect(isAppUrl('https://evil.com/opt/Fieldline/resources/app/out/renderer/index.html', appFile)).toBe(false)
-    expect(isAppUrl('about:blank', appFile)).toBe(false)
-    expect(isAppUrl('', appFile)).toBe(false)
+  it('refuses any other document, host or scheme, file:// above all', () => {
+    expect(isAppUrl('app://fieldline/other.html', app)).toBe(false)
+    expect(isAppUrl('app://fieldline/index.html.evil', app)).toBe(false)
+    expect(isAppUrl('app://fieldline/', app)).toBe(false)
+    expect(isAppUrl('app://evil/index.html', app)).toBe(false)
+    expect(isAppUrl('app://fieldline.evil/index.html', app)).toBe(false)
+    expect(isAppUrl('app://fieldline:8080/index.html', app)).toBe(false)
+    expect(isAppUrl('app://user@fieldline/index.html', app)).toBe(false)
+    expect(isAppUrl('https://fieldline/index.html', app)).toBe(false)
+    expect(isAppUrl('file:///opt/Fieldline/resources/app.asar/out/renderer/index.html', app)).toBe(false)
+    expect(isAppUrl('file:///index.html', app)).toBe(false)
+    expect(isAppUrl('about:blank', app)).toBe(false)
+    expect(isAppUrl('', app)).toBe(false)
   })
 
   it('sees through dot segments and percent-encoding the same way Chromium does', () => {
-    expect(isAppUrl('file:///opt/Fieldline/resources/app/out/main/../renderer/index.html', appFile)).toBe(true)
-    expect(isAppUrl('file:///opt/Fieldline/resources/app/out/renderer/../../evil/index.html', appFile)).toBe(false)
+    expect(isAppUrl('app://fieldline/assets/../index.html', app)).toBe(true)
+    expect(isAppUrl('app://fieldline/%2e%2e/index.html', app)).toBe(true)
+    expect(isAppUrl('app://fieldline/assets/../other.html', app)).toBe(false)
+  })
+
+  it('never treats a file:// app URL as the app: the window no longer loads from file://', () => {
+    const file = 'file:///opt/Fieldline/resources/app/out/renderer/index.html'
+    expect(isAppUrl(file, file)).toBe(false)
   })
 
   it('compares origins for the dev server', () => {
@@ -206,10 +217,11 @@ describe('isAppUrl', () => {
     expect(isAppUrl('http://localhost:5174/', dev)).toBe(false)
     expect(isAppUrl('http://localhost.evil.com:5173/', dev)).toBe(false)
     expect(isAppUrl('https://localhost:5173/', dev)).toBe(false)
+    expect(isAppUrl(app, dev)).toBe(false)
   })
 
   it('refuses when the app URL itself is unusable', () => {
-    expect(isAppUrl(appFile, 'not a url')).toBe(false)
+    expect(isAppUrl(app, 'not a url')).toBe(false)
     expect(isAppUrl('javascript:1', 'javascript:1')).toBe(false)
   })
 })
