@@ -15,6 +15,7 @@ const CORE_TIERS = [
   ['profiles'],
   ['devices', 'carriers', 'mail'],
   ['dm-packages', 'mbed', 'team'],
+  ['historian'],
   ['ipc'],
 ]
 

@@ -28,6 +28,7 @@ import {
   sendTestInputSchema,
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
+import { historianChannels, historianEvents } from './models/historian'
 import { dmIdentifierSchema, invocationResultSchema, MAX_PACKAGE_TEXT, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 
@@ -350,6 +351,7 @@ export const channels = {
   'devices:setSupportedBundles': channel(deviceKeySchema.extend({ bundles: z.array(dmIdentifierSchema).max(100) }).strict(), deviceSchema),
 
   ...mbedChannels,
+  ...historianChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -390,6 +392,7 @@ export const events = {
   /** A ticket moved (submitted, polled, finished). */
   'orange:ticket': orangeTicketSchema,
   ...mbedEvents,
+  ...historianEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

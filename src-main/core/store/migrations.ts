@@ -26,6 +26,8 @@ export const CURRENT_SCHEMA: Readonly<Record<string, number>> = {
   invitation: 1,
   package: 1,
   ticket: 1,
+  /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
+  historyEvent: 1,
 }
 
 /** Released migrations, oldest first. None yet: every kind is still at its first schema version. */
