@@ -74,7 +74,7 @@ describe('i18n catalogues', () => {
     const used = new Map<string, string>()
     for (const file of sources(join(root, 'src-main'))) {
       const text = readFileSync(file, 'utf8')
-      for (const m of text.matchAll(/['"]((?:errors|config|import|carrier|sim|profiles|outbox|platform|mbed|dm|mail|orange)\.[a-z][A-Za-z]*)['"]/g)) {
+      for (const m of text.matchAll(/['"]((?:errors|config|import|carrier|sim|profiles|outbox|platform|mbed|dm|mail|orange|historian)\.[a-z][A-Za-z]*)['"]/g)) {
         // File names such as 'config.json' look like keys but are not.
         if (!/\.(json|js|ts|csv|txt|ya?ml)$/.test(m[1] ?? '')) used.set(m[1] ?? '', relative(root, file))
       }

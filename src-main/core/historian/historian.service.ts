@@ -196,11 +196,11 @@ export function createHistorianService(deps: HistorianServiceDeps) {
           await forwarder.start()
         } catch (e) {
           active = null
-          await audit(ctx, 'historian.start', target, 'failed', { detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+          await audit(ctx, 'historian.forwarder.start', target, 'failed', { detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
           throw e
         }
         const status = active.forwarder.status()
-        await audit(ctx, 'historian.start', `historian/${config.id}`, 'ok', { after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter } })
+        await audit(ctx, 'historian.forwarder.start', `historian/${config.id}`, 'ok', { after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter } })
         return status
       })
     },
@@ -209,20 +209,20 @@ export function createHistorianService(deps: HistorianServiceDeps) {
       return serial(async () => {
         const target = `historian/${active?.profileId ?? 'none'}`
         const queued = await stopActive()
-        await audit(ctx, 'historian.stop', target, 'ok', { after: { queued } })
+        await audit(ctx, 'historian.forwarder.stop', target, 'ok', { after: { queued } })
         return { status: idleStatus(new Date(now()).toISOString()), queued }
       })
     },
 
     async pause(input: In<'historian:pause'>, ctx: CallContext): Promise<Out<'historian:pause'>> {
       const result = requireActive().pause(input.destination)
-      await audit(ctx, 'historian.pause', input.destination, 'ok', { after: { state: result.state } })
+      await audit(ctx, 'historian.destination.pause', input.destination, 'ok', { after: { state: result.state } })
       return result
     },
 
     async resume(input: In<'historian:resume'>, ctx: CallContext): Promise<Out<'historian:resume'>> {
       const result = requireActive().resume(input.destination)
-      await audit(ctx, 'historian.resume', input.destination, 'ok', { after: { state: result.state } })
+      await audit(ctx, 'historian.destination.resume', input.destination, 'ok', { after: { state: result.state } })
       return result
     },
 
@@ -260,13 +260,13 @@ export function createHistorianService(deps: HistorianServiceDeps) {
       const client = couchClientFor(config, logger)
       try {
         const result = await deleteExpired(client, scope, input.databases, now())
-        await audit(ctx, 'historian.deleteBuckets', `couchdb/${input.destination}`, result.refused.length === 0 ? 'ok' : 'failed', {
+        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, result.refused.length === 0 ? 'ok' : 'failed', {
           before: { confirmed: input.databases },
           after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) },
         })
         return result
       } catch (e) {
-        await audit(ctx, 'historian.deleteBuckets', `couchdb/${input.destination}`, 'failed', { before: { confirmed: input.databases }, detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, 'failed', { before: { confirmed: input.databases }, detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
         throw e
       } finally {
         await client.close()
