@@ -159,13 +159,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Queue directories this process holds: its own pid in a lock file does not tell them from a stale one. */
+const openHere = new Set<string>()
+
 function acquireLock(dir: string): void {
   const path = join(dir, 'lock')
+  if (openHere.has(dir)) {
+    throw AppError.withRef('CONFLICT', `Another forwarder (process ${process.pid}) is using the queue in ${dir}`, { key: 'historian.queueLocked', params: { pid: process.pid } })
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx')
       writeSync(fd, String(process.pid))
       closeSync(fd)
+      openHere.add(dir)
       return
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
@@ -333,6 +340,7 @@ export class DiskQueue {
     closeSync(this.tailFd)
     if (this.readFd) closeSync(this.readFd.fd)
     this.readFd = null
+    openHere.delete(this.dir)
     try {
       unlinkSync(join(this.dir, 'lock'))
     } catch {
@@ -373,7 +381,13 @@ export class DiskQueue {
   private readMore(): boolean {
     while (this.unread > 0) {
       const seg = this.segment(this.readPos.seg)
-      if (!seg) return false
+      if (!seg) {
+        // Read to its end and then deleted as delivered: reading goes on at the start of the next segment.
+        const later = this.segments.find((x) => x.n > this.readPos.seg)
+        if (!later) return false
+        this.readPos = { seg: later.n, offset: 0 }
+        continue
+      }
       if (this.readPos.offset >= seg.bytes) {
         const next = this.segments[this.segments.indexOf(seg) + 1]
         if (!next) return false
@@ -454,7 +468,7 @@ export class DiskQueue {
       this.head = 0
     }
     const front = this.window[this.head]
-    const next = front ? { seg: front.seg, offset: front.start } : { ...this.readPos }
+    const next = this.normalised(front ? { seg: front.seg, offset: front.start } : { ...this.readPos })
     if (next.seg === this.cursor.seg && next.offset === this.cursor.offset) {
       if (now && this.cursorDirty) this.writeCursor()
       return
@@ -462,6 +476,18 @@ export class DiskQueue {
     this.cursor = next
     this.cursorDirty = true
     if (now) this.writeCursor()
+  }
+
+  /** The end of a full segment is the start of the next one: the cursor then lets the full one go. */
+  private normalised(pos: { seg: number; offset: number }): { seg: number; offset: number } {
+    let p = pos
+    for (;;) {
+      const i = this.segments.findIndex((s) => s.n === p.seg)
+      const seg = this.segments[i]
+      const next = this.segments[i + 1]
+      if (!seg || !next || p.offset < seg.bytes) return p
+      p = { seg: next.n, offset: 0 }
+    }
   }
 
   private writeCursor(): void {
