@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
 import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
+import { registerHistorian } from './commands/historian'
 import { registerMail } from './commands/mail'
 import { registerTeam } from './commands/team'
 import { registerOrange } from './commands/orange'
@@ -51,6 +52,7 @@ registerDevices(program, withRuntime)
 registerSim(program, withRuntime)
 registerOrange(program, withRuntime)
 registerBridge(program, withRuntime)
+registerHistorian(program, withRuntime, globals)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')

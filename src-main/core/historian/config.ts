@@ -128,7 +128,22 @@ function envNumber(env: Env, name: string): number | undefined {
  * FIELDLINE_HISTORIAN_COUCH_*, a Kafka destination from FIELDLINE_HISTORIAN_KAFKA_*, the broker from FIELDLINE_MQTT_*.
  * Without FIELDLINE_HISTORIAN_RULES every event goes to every destination. CA files are read by the CLI and passed in.
  */
-export function fromEnvironment(env: Env, files: { mqttCa?: string[]; couchCa?: string; kafkaCa?: string; kafkaCert?: string; kafkaKey?: string } = {}): ForwarderConfig {
+export interface EnvironmentFiles {
+  mqttCa?: string[]
+  couchCa?: string
+  kafkaCa?: string
+  kafkaCert?: string
+  kafkaKey?: string
+}
+
+/** The organisation from FIELDLINE_HISTORIAN_ORG, else from FIELDLINE_MQTT_CLIENT_ID; null when neither is set. */
+export function orgFromEnvironment(env: Env): string | null {
+  const clientId = trimmed(env, 'FIELDLINE_MQTT_CLIENT_ID')
+  return trimmed(env, 'FIELDLINE_HISTORIAN_ORG') ?? (clientId ? parseClientId(clientId).org : null)
+}
+
+/** The destinations FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_HISTORIAN_KAFKA_* describe (possibly none). */
+export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = {}): DestinationConfig[] {
   const destinations: DestinationConfig[] = []
   const couchUrl = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_URL')
   if (couchUrl) {
@@ -176,6 +191,11 @@ export function fromEnvironment(env: Env, files: { mqttCa?: string[]; couchCa?: 
       secrets: { ...(password ? { password } : {}), ...(files.kafkaKey ? { clientKey: files.kafkaKey } : {}) },
     })
   }
+  return destinations
+}
+
+export function fromEnvironment(env: Env, files: EnvironmentFiles = {}): ForwarderConfig {
+  const destinations = destinationsFromEnvironment(env, files)
   if (destinations.length === 0) {
     throw AppError.withRef('VALIDATION', 'No destination: set FIELDLINE_HISTORIAN_COUCH_URL or FIELDLINE_HISTORIAN_KAFKA_BROKERS (or _KAFKA_REST_URL)', { key: 'historian.noDestination' })
   }
@@ -204,7 +224,7 @@ export function fromEnvironment(env: Env, files: { mqttCa?: string[]; couchCa?: 
   const password = env.FIELDLINE_MQTT_PASSWORD
   return checkConfig({
     id: 'env',
-    org: trimmed(env, 'FIELDLINE_HISTORIAN_ORG') ?? parseClientId(clientId).org,
+    org: orgFromEnvironment(env) ?? '',
     mqtt: {
       url: mqttUrl,
       clientId,

@@ -13,7 +13,6 @@ import { parseClientId } from '../platform/broker-url'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
-import { openHistoryCache } from '../store/history-cache.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import {
   couchSettingsSchema,
@@ -25,7 +24,7 @@ import {
 import { platformSettingsSchema, type HistorianProfile } from '../../../src-shared/models/profiles'
 import { checkConfig, defaultInstanceId, type DestinationConfig, type ForwarderConfig } from './config'
 import { createForwarder, type DeviceEventSource, type Forwarder, type ForwarderTuning } from './forwarder'
-import { readHistory } from './history'
+import { historyOfDestination } from './history'
 import { deleteExpired, listBuckets, type RetentionScope } from './retention'
 import { buildKafkaSink, couchClientFor } from './sinks'
 
@@ -146,12 +145,12 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     return parseClientId(platformSettingsSchema.parse(platformDoc.settings).clientId).org
   }
 
-  async function couchScope(couchId: string | undefined): Promise<{ id: string; config: Extract<DestinationConfig, { kind: 'couchdb' }>; scope: RetentionScope }> {
+  async function couchScope(couchId: string | undefined): Promise<{ config: Extract<DestinationConfig, { kind: 'couchdb' }>; scope: RetentionScope }> {
     const doc = await profiles.resolve('couchdb', couchId)
     const id = profileIdOf(doc)
     const config = (await destinationConfig(`couchdb/${id}`)) as Extract<DestinationConfig, { kind: 'couchdb' }>
     const s = config.settings
-    return { id, config, scope: { org: await orgFor(id), namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets } }
+    return { config, scope: { org: await orgFor(id), namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets } }
   }
 
   function requireActive(): Forwarder {
@@ -227,22 +226,9 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     },
 
     async history(input: In<'historian:history'>): Promise<Out<'historian:history'>> {
-      const { id, config, scope } = await couchScope(input.destination)
-      const client = couchClientFor(config, logger)
-      const cache = openHistoryCache(deps.dataDir)
-      try {
-        return await readHistory(client, cache, id, {
-          ...scope,
-          typeId: input.typeId,
-          deviceId: input.deviceId,
-          fromMs: Date.parse(input.from),
-          toMs: Date.parse(input.to),
-          limit: input.limit,
-          cursor: input.cursor,
-        })
-      } finally {
-        await Promise.all([client.close(), cache.close()])
-      }
+      const { config, scope } = await couchScope(input.destination)
+      const query = { typeId: input.typeId, deviceId: input.deviceId, fromMs: Date.parse(input.from), toMs: Date.parse(input.to), limit: input.limit, cursor: input.cursor }
+      return historyOfDestination(config, scope.org, deps.dataDir, query, logger)
     },
 
     async buckets(input: In<'historian:buckets'>): Promise<Out<'historian:buckets'>> {

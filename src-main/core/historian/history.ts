@@ -10,7 +10,10 @@ import { z } from 'zod'
 import type { BucketInterval, HistoryEvent, HistoryPage } from '../../../src-shared/models/historian'
 import { historyEventSchema } from '../../../src-shared/models/historian'
 import { AppError } from '../common/errors'
-import type { HistoryCache } from '../store/history-cache.store'
+import { openHistoryCache, type HistoryCache } from '../store/history-cache.store'
+import type { Logger } from '../log/logger'
+import type { DestinationConfig } from './config'
+import { couchClientFor } from './sinks'
 import { bucketDbName, bucketsBetween } from './buckets'
 import type { CouchClient } from './couch.client'
 import { asDeliveryError } from './delivery-error'
@@ -122,5 +125,23 @@ export async function readHistory(client: CouchClient, cache: HistoryCache, dest
     if (!unreachable(failure)) throw AppError.withRef(failure.code, failure.message, failure.details?.ref ?? { key: 'historian.deliveryFailed' })
     const page = await readCache(cache, destination, q, null)
     return { ...page, fromCache: true, offline: failure.toInfo() }
+  }
+}
+
+/** One page of a device's history from a CouchDB destination, with the local cache in `dataDir`. */
+export async function historyOfDestination(
+  dest: Extract<DestinationConfig, { kind: 'couchdb' }>,
+  org: string,
+  dataDir: string,
+  query: { typeId: string; deviceId: string; fromMs: number; toMs: number; limit: number; cursor?: string | undefined },
+  logger?: Logger,
+): Promise<HistoryPage> {
+  const client = couchClientFor(dest, logger)
+  const cache = openHistoryCache(dataDir)
+  try {
+    const s = dest.settings
+    return await readHistory(client, cache, dest.ref.slice('couchdb/'.length), { org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, ...query })
+  } finally {
+    await Promise.all([client.close(), cache.close()])
   }
 }
