@@ -48,6 +48,23 @@ describe('DiskQueue', () => {
     expect(q.oldestReceivedAt()).toBe(event(0).receivedAt)
   })
 
+  it('keeps appended events in memory up to a bound while nothing waits on disk, and reads the rest back in order', async () => {
+    const path = await dir()
+    const q = DiskQueue.open({ dir: path, capacity: 1000, memoryEvents: 3, segmentBytes: 300 })
+    for (let n = 0; n < 10; n++) q.append(encodeEvent(event(n)), event(n))
+    expect(ns(q.take(4)!.events)).toEqual([0, 1, 2, 3])
+    const rest = q.take(100)!
+    expect(ns(rest.events)).toEqual([4, 5, 6, 7, 8, 9])
+    q.commit(rest)
+    // Caught up again (the first four still being sent): new events are kept in memory once more.
+    for (let n = 10; n < 12; n++) q.append(encodeEvent(event(n)), event(n))
+    expect(ns(q.take(10)!.events)).toEqual([10, 11])
+    q.close()
+    // The cursor stops at the first event not confirmed (0): what follows comes again, confirmed or not (ids recognise it).
+    const again = open(path)
+    expect(ns(again.take(100)!.events)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+  })
+
   it('keeps what was not committed across a reopen, and nothing that was', async () => {
     const path = await dir()
     const q = DiskQueue.open({ dir: path, capacity: 1000 })
@@ -104,6 +121,8 @@ describe('DiskQueue', () => {
       q.commit(t)
     }
     expect(q.size).toBe(0)
+    // The cursor, and with it the removal of delivered segments, is written at the next flush.
+    q.flush()
     expect(readdirSync(path).filter((f) => f.endsWith('.seg')).length).toBe(1)
     q.append(encodeEvent(event(100)))
     expect(ns(q.take(1)!.events)).toEqual([100])

@@ -11,10 +11,12 @@
  *   over (sources.ts). The files are also flushed to the device (fdatasync) every `syncIntervalMs`, so a power cut or an
  *   operating system crash loses at most that long of acknowledged events; waiting for the device before every
  *   acknowledgement would cap intake at a few hundred events a second (mqtt.js handles received messages one at a time).
- * - Events are read back in order, a chunk at a time, so memory holds what is being sent, not what is queued.
- * - The cursor moves only when the destination has confirmed every event before it. Killed between a confirmation and
- *   the cursor's write, the queue sends those events again after the restart; their ids let the destination recognise
- *   them (event.ts).
+ * - Events are read back in order, a chunk at a time, so memory holds what is being sent, not what is queued. While the
+ *   destination keeps up, an appended event also stays in memory (up to `memoryEvents`) and is not read back from the
+ *   file: the disk is written for safety, and read only after a backlog.
+ * - The cursor moves only when the destination has confirmed every event before it, and is written at the next flush
+ *   (not at every confirmation: a rename per batch cost more than the events' own writes). Killed before that write,
+ *   the queue sends those events again after the restart; their ids let the destination recognise them (event.ts).
  * - Full: the oldest event not being sent is dropped and counted (the newest readings matter most, and the disk stays
  *   bounded however long the outage). Events being sent are not dropped. A drop is recorded in the cursor at the next
  *   flush; killed before that, the dropped event comes back and is delivered rather than lost.
@@ -52,6 +54,8 @@ export interface DiskQueueOptions {
   syncIntervalMs?: number
   /** Bytes read from disk at a time. Default 1 MiB (larger than any one event line). */
   readChunkBytes?: number
+  /** Events kept in memory as they are appended while nothing waits on disk. Default 20,000. */
+  memoryEvents?: number
 }
 
 /** Events handed out by `take`, to be confirmed (`commit`) or handed back (`release`). */
@@ -192,6 +196,7 @@ export class DiskQueue {
   private readonly dir: string
   private readonly segmentBytes: number
   private readonly readChunk: number
+  private readonly memoryEvents: number
   private segments: Segment[] = []
   private tailFd = -1
   private readFd: { seg: number; fd: number } | null = null
@@ -216,6 +221,7 @@ export class DiskQueue {
     this.capacity = options.capacity
     this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024
     this.readChunk = options.readChunkBytes ?? 1024 * 1024
+    this.memoryEvents = options.memoryEvents ?? 20_000
     mkdirSync(this.dir, { recursive: true })
     acquireLock(this.dir)
     const saved = readCursor(this.dir)
@@ -264,14 +270,25 @@ export class DiskQueue {
     return this.corruptCount
   }
 
-  /** Appends one encoded event (event.ts); when this returns, a crash of the process cannot lose it. */
-  append(line: Buffer): void {
+  /**
+   * Appends one encoded event (event.ts); when this returns, a crash of the process cannot lose it. `event` is the same
+   * event decoded, kept in memory when nothing waits on disk before it.
+   */
+  append(line: Buffer, event?: HistorianEvent): void {
     if (this.closed) throw new Error('the queue is closed')
     const tail = this.segments[this.segments.length - 1] as Segment
+    const start = tail.bytes
     let written = 0
     while (written < line.length) written += writeSync(this.tailFd, line, written, line.length - written)
     tail.bytes += line.length
-    this.unread++
+    const caughtUp = this.unread === 0 && this.readPos.seg === tail.n && this.readPos.offset === start
+    if (event && caughtUp && this.live < this.memoryEvents) {
+      this.window.push({ seg: tail.n, start, event, taken: false, done: false })
+      this.live++
+      this.readPos = { seg: tail.n, offset: tail.bytes }
+    } else {
+      this.unread++
+    }
     this.dataDirty = true
     if (this.size > this.capacity) this.dropOldest(this.size - this.capacity)
     if (tail.bytes >= this.segmentBytes) this.rotate()
@@ -297,7 +314,7 @@ export class DiskQueue {
     return batch
   }
 
-  /** The destination has these events: they leave the queue. */
+  /** The destination has these events: they leave the queue (the cursor is written at the next flush). */
   commit(taken: Taken): void {
     for (const e of (taken as TakenBatch).entries) {
       if (e.done) continue
@@ -305,7 +322,7 @@ export class DiskQueue {
       e.event = null
       this.live--
     }
-    this.advance(true)
+    this.advance()
   }
 
   /** Not delivered: they go back, and the next `take` hands them out first. */
@@ -369,8 +386,10 @@ export class DiskQueue {
     closeSync(this.tailFd)
     const n = (this.segments[this.segments.length - 1] as Segment).n + 1
     writeFileSync(join(this.dir, segName(n)), '')
+    const old = this.segments[this.segments.length - 1] as Segment
     this.segments.push({ n, bytes: 0 })
     this.tailFd = openSync(join(this.dir, segName(n)), 'a')
+    if (this.readPos.seg === old.n && this.readPos.offset === old.bytes) this.readPos = { seg: n, offset: 0 }
   }
 
   private segment(n: number): Segment | undefined {
@@ -457,11 +476,11 @@ export class DiskQueue {
       this.droppedTotal++
       left--
     }
-    this.advance(false)
+    this.advance()
   }
 
-  /** Moves the cursor past confirmed and dropped events at the front; `now` writes it at once (after a confirmation). */
-  private advance(now: boolean): void {
+  /** Moves the cursor past confirmed and dropped events at the front; the next flush writes it. */
+  private advance(): void {
     while (this.head < this.window.length && (this.window[this.head] as Entry).done) this.head++
     if (this.head > 4096 && this.head * 2 > this.window.length) {
       this.window = this.window.slice(this.head)
@@ -469,13 +488,9 @@ export class DiskQueue {
     }
     const front = this.window[this.head]
     const next = this.normalised(front ? { seg: front.seg, offset: front.start } : { ...this.readPos })
-    if (next.seg === this.cursor.seg && next.offset === this.cursor.offset) {
-      if (now && this.cursorDirty) this.writeCursor()
-      return
-    }
+    if (next.seg === this.cursor.seg && next.offset === this.cursor.offset) return
     this.cursor = next
     this.cursorDirty = true
-    if (now) this.writeCursor()
   }
 
   /** The end of a full segment is the start of the next one: the cursor then lets the full one go. */

@@ -163,7 +163,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     e.id = eventId(e, sequence())
     const line = encodeEvent(e)
     try {
-      for (const ref of refs) running.get(ref)?.queue.append(line)
+      for (const ref of refs) running.get(ref)?.queue.append(line, e)
     } catch (err) {
       intakeFailures++
       logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'historian: an event could not be queued; it is not acknowledged')
