@@ -151,6 +151,20 @@ function distinctIds(mock: KafkaMock): number {
 
 const range = (rss: number[]): string => (rss.length ? `RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB (last ${rss[rss.length - 1]} MiB)` : 'RSS not sampled')
 
+/** The MQTT path alone: the same publisher into a plain mqtt.js subscriber (QoS 1, as the forwarder subscribes). */
+async function mqttBaseline(url: string, pub: MqttClient, count: number): Promise<number> {
+  const sub = await connectAsync(url, { clientId: 'bench-plain-subscriber', protocolVersion: 5 })
+  let got = 0
+  sub.on('message', () => got++)
+  await sub.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
+  const started = performance.now()
+  await publishAll(pub, 5_000_000, count)
+  await until(() => got >= count, 120_000)
+  const rate = (count * 1000) / (performance.now() - started)
+  await sub.endAsync()
+  return rate
+}
+
 async function kafkaBaseline(): Promise<number> {
   const mock = await startKafkaMock('baseline')
   try {
@@ -213,6 +227,10 @@ async function main(): Promise<void> {
   const pub = await connectAsync(broker.url, { clientId: 'bench-publisher', protocolVersion: 5 })
   const base = { FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: `a:${ORG}:historian`, FIELDLINE_HISTORIAN_MQTT_VERSION: '5' }
   try {
+    // ---- The MQTT path alone -------------------------------------------------------------------------------------
+    const plainMqtt = await mqttBaseline(broker.url, pub, KAFKA_EVENTS)
+    console.log(`mosquitto → plain mqtt.js subscriber (QoS 1, the forwarder's input path without the forwarder): ${fmt(plainMqtt)} events/s`)
+
     // ---- Kafka ----------------------------------------------------------------------------------------------------
     const plainKafka = await kafkaBaseline()
     console.log(`plain kafkajs producer (batches of 500, acks=all): ${fmt(plainKafka)} events/s`)
@@ -255,10 +273,12 @@ async function main(): Promise<void> {
     rmock.pause()
     await sleep(OUTAGE_S * 1000)
     const peak = rchild.queued
+    const deliveredAtResume = rchild.delivered
     rmock.resume()
     const resumed = performance.now()
     const recovered = await until(() => rchild.queued < RATE / 5, 600_000, 50)
     const recoveryS = (performance.now() - resumed) / 1000
+    const drainRate = (rchild.delivered - deliveredAtResume) / recoveryS
     await sleep(3_000)
     const published = await paced.stop()
     await until(() => rchild.delivered >= published, 120_000)
@@ -266,7 +286,7 @@ async function main(): Promise<void> {
     await rchild.stop()
     const lost = published - distinctIds(rmock)
     console.log(
-      `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again` : 'the queue did not recover within 10 min'}; ${fmt(published)} published, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)}`,
+      `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (${fmt(drainRate)} events/s delivered meanwhile, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)}`,
     )
     await rmock.stop()
   } finally {
