@@ -29,6 +29,7 @@ import { eventDocument } from '../../src-main/core/historian/couch.sink'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import type { HistorianEvent } from '../../src-main/core/historian/event'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
+import { eachLine } from '../helpers/lines'
 import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
 
 const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
@@ -79,20 +80,14 @@ function startForwarder(env: Record<string, string>, dataDir: string): Child {
       await new Promise((resolve) => proc.once('exit', resolve))
     },
   }
-  let partial = ''
-  proc.stdout?.setEncoding('utf8')
-  proc.stdout?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n')
-    partial = lines.pop() ?? ''
-    for (const line of lines) {
-      const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)$/.exec(line)
-      if (m) {
-        child.delivered = Number(m[1])
-        child.queued = Number(m[2])
-        child.received = Number(m[3])
-        child.mqtt = m[5] ?? ''
-      } else if (line.startsWith('summary ')) child.summary = line.slice(8)
-    }
+  eachLine(proc.stdout, (line) => {
+    const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)$/.exec(line)
+    if (m) {
+      child.delivered = Number(m[1])
+      child.queued = Number(m[2])
+      child.received = Number(m[3])
+      child.mqtt = m[5] ?? ''
+    } else if (line.startsWith('summary ')) child.summary = line.slice(8)
   })
   const sampler = setInterval(() => {
     if (proc.pid && proc.exitCode === null) child.rss.push(rssMiB(proc.pid))

@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
+import { eachLine } from './lines'
 import { missingService } from './system'
 
 const KCAT = process.env.FIELDLINE_KCAT ?? '/usr/bin/kcat'
@@ -53,17 +54,11 @@ export async function startKafkaMock(topic: string): Promise<KafkaMock> {
   })
   live.add(child)
   const seen: KafkaRecordSeen[] = []
-  let partial = ''
-  child.stdout?.setEncoding('utf8')
-  child.stdout?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n')
-    partial = lines.pop() ?? ''
-    for (const line of lines) {
-      const [p, o, key, headers, ...value] = line.split('\t')
-      if (value.length === 0) continue
-      const h = Object.fromEntries((headers ?? '').split(',').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))
-      seen.push({ partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') })
-    }
+  eachLine(child.stdout, (line) => {
+    const [p, o, key, headers, ...value] = line.split('\t')
+    if (value.length === 0) return
+    const h = Object.fromEntries((headers ?? '').split(',').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))
+    seen.push({ partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') })
   })
   const bootstrap = await new Promise<string>((resolve, reject) => {
     let err = ''

@@ -8,57 +8,33 @@
  * - two headless forwarders in one shared subscription: each event stored once, both doing part of the work;
  * - status (running, then stopped with what its queues hold) and history as CSV and JSON Lines.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { tempDir } from '../helpers/core'
+import { commandEntry, killCommands, runCommand, type CliRun } from '../helpers/cli-process'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 
 const skip = mosquittoSkipReason()
 const POLL = { timeout: 30_000, interval: 100 }
-const ROOT = new URL('../../', import.meta.url).pathname
 
-const ENTRY = `
-import { Command } from 'commander'
-import { registerHistorian } from './src-main/cli/commands/historian.ts'
-const program = new Command().exitOverride()
-registerHistorian(program, () => async () => { throw new Error('no workspace in this test') }, () => ({ dataDir: process.env.TEST_DATA_DIR, json: process.env.TEST_JSON === '1' }))
-try {
-  await program.parseAsync(['node', 'fieldline', ...process.argv.slice(1)])
-} catch (e) {
-  process.stderr.write(e.message + '\\n')
-  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1
-}
-`
+const ENTRY = commandEntry(
+  `import { registerHistorian } from './src-main/cli/commands/historian.ts'`,
+  `registerHistorian(program, () => async () => { throw new Error('no workspace in this test') }, () => ({ dataDir: process.env.TEST_DATA_DIR, json: process.env.TEST_JSON === '1' }))`,
+)
 
-interface Run {
-  child: ChildProcess
-  stdout: () => string
-  stderr: () => string
-  exit: Promise<number | null>
-}
+type Run = CliRun
 
-const running: ChildProcess[] = []
 const cleanups: (() => Promise<unknown>)[] = []
 afterEach(async () => {
-  for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+  killCommands()
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
 function run(env: Record<string, string>, args: string[]): Run {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_')))
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'historian', ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  running.push(child)
-  let out = ''
-  let err = ''
-  child.stdout?.setEncoding('utf8')
-  child.stderr?.setEncoding('utf8')
-  child.stdout?.on('data', (c: string) => (out += c))
-  child.stderr?.on('data', (c: string) => (err += c))
-  return { child, stdout: () => out, stderr: () => err, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) }
+  return runCommand(ENTRY, ['historian', ...args], env, (k) => !k.startsWith('FIELDLINE_'))
 }
 
 describe.skipIf(skip)('fieldline historian', () => {

@@ -19,7 +19,7 @@ import type { Command } from 'commander'
 import type { HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
 import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
-import { inspectQueue } from '../../core/historian/disk-queue'
+import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
 import { historyOfDestination } from '../../core/historian/history'
 import type { Logger } from '../../core/log/logger'
@@ -137,15 +137,6 @@ function signals(): Promise<void> {
   })
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 interface StatusEntry {
   id: string
   running: boolean
@@ -171,7 +162,7 @@ export function readStatuses(dataDir: string): StatusEntry[] {
     } catch {
       file = null
     }
-    const running = !!file && file.status.state !== 'stopped' && alive(file.pid)
+    const running = !!file && file.status.state !== 'stopped' && processAlive(file.pid)
     const queues = readdirSync(dir)
       .filter((d) => /^(couchdb|kafka)-/.test(d) && statSync(join(dir, d)).isDirectory())
       .map((d) => {

@@ -7,6 +7,7 @@
 import type { z } from 'zod'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
+import { serialiser } from '../common/serial'
 import { throttled, type EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import { parseClientId } from '../platform/broker-url'
@@ -71,13 +72,8 @@ export function createHistorianService(deps: HistorianServiceDeps) {
   const since = new Date(now()).toISOString()
   const events = throttled(bus, 'historian:status')
   let active: { profileId: string; forwarder: Forwarder } | null = null
-  let queue: Promise<unknown> = Promise.resolve()
+  const serial = serialiser()
 
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work)
-    queue = run.catch(() => undefined)
-    return run
-  }
 
   async function audit(ctx: CallContext, action: string, target: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> {
     await appendAudit(db, { actor: ctx.actor, action, target, outcome, ...extra })

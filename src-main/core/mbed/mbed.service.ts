@@ -13,6 +13,7 @@ import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/model
 import type { CallContext } from '../common/call-context'
 import { appendAudit } from '../store/audit.store'
 import { AppError } from '../common/errors'
+import { serialiser } from '../common/serial'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
@@ -58,14 +59,9 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     for (const tap of taps) tap(topic, payload)
   }
   /** Serialises start/stop: a double click must not build two bridges. */
-  let queue: Promise<unknown> = Promise.resolve()
+  const serial = serialiser()
   const since = new Date().toISOString()
 
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work)
-    queue = run.catch(() => undefined)
-    return run
-  }
 
   async function profile(id?: string): Promise<{ doc: ProfileDoc; settings: MbedSettings; accessKey: string }> {
     const doc = await profiles.resolve('mbed', id)

@@ -27,12 +27,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { Agent, request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import { Agent, request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import expressPouchdb from 'express-pouchdb'
 import PouchDB from 'pouchdb'
+import { restartableServer } from '../restartable-server'
 
 export type Role = 'manager' | 'reader'
 
@@ -271,39 +272,15 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     return forward(req, res, body)
   }
 
-  const sockets = new Set<Socket>()
-  let front: Server | null = null
-  let port = 0
-
-  function listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      handle(req, res).then(
-        (status) => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
-        () => {
-          if (!res.headersSent) json(res, 500, { error: 'unknown_error', reason: 'the test peer failed' })
-        },
-      )
-    })
-    server.on('connection', (s) => {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-    })
-    front = server
-    return new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => {
-      port = (server.address() as AddressInfo).port
-      resolve()
-    }))
-  }
-
-  async function stopFront(): Promise<void> {
-    const server = front
-    front = null
-    if (!server) return
-    for (const s of sockets) s.destroy()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-
-  await listen()
+  const front = await restartableServer((req, res) => {
+    handle(req, res).then(
+      (status) => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
+      () => {
+        if (!res.headersSent) json(res, 500, { error: 'unknown_error', reason: 'the test peer failed' })
+      },
+    )
+  })
+  const port = front.port
   const url = `http://127.0.0.1:${port}`
   return {
     url,
@@ -330,10 +307,10 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     },
     log: () => [...requests],
     tokensIssued: () => issued,
-    stop: stopFront,
-    start: listen,
+    stop: () => front.stop(),
+    start: () => front.start(),
     async close() {
-      await stopFront()
+      await front.stop()
       agent.destroy()
       await new Promise<void>((resolve) => inner.close(() => resolve()))
       await rm(dir, { recursive: true, force: true })

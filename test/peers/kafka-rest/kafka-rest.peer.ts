@@ -22,8 +22,8 @@
  * per test: a status for the next requests, or per-record failures with a code for the next records.
  */
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { restartableServer } from '../restartable-server'
 
 export interface KafkaRestPeerOptions {
   /** Event Streams API keys; 'writer' may produce, 'reader' gets 403. Default { 'es-test-key': 'writer' }. */
@@ -278,49 +278,24 @@ export async function startKafkaRestPeer(options: KafkaRestPeerOptions = {}): Pr
     return json(res, 404, { error_code: 404, message: 'HTTP 404 Not Found' })
   }
 
-  const sockets = new Set<Socket>()
-  let server: Server | null = null
-  let port = 0
-
-  function listen(): Promise<void> {
-    const s = createServer((req, res) => {
-      handle(req, res).then(
-        (status) => log.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
-        () => {
-          if (!res.headersSent) json(res, 500, { error_code: 500, message: 'the test peer failed' })
-        },
-      )
-    })
-    s.on('connection', (c) => {
-      sockets.add(c)
-      c.on('close', () => sockets.delete(c))
-    })
-    server = s
-    return new Promise((resolve) => s.listen(port, '127.0.0.1', () => {
-      port = (s.address() as AddressInfo).port
-      resolve()
-    }))
-  }
-
-  async function stop(): Promise<void> {
-    const s = server
-    server = null
-    if (!s) return
-    for (const c of sockets) c.destroy()
-    await new Promise<void>((resolve) => s.close(() => resolve()))
-  }
-
-  await listen()
+  const server = await restartableServer((req, res) => {
+    handle(req, res).then(
+      (status) => log.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
+      () => {
+        if (!res.headersSent) json(res, 500, { error_code: 500, message: 'the test peer failed' })
+      },
+    )
+  })
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     confluent,
     fault(f) {
       faults.push({ ...f, left: f.times ?? 1 })
     },
     records: (topic) => stored.filter((r) => !topic || r.topic === topic),
     requests: () => [...log],
-    stop,
-    start: listen,
-    close: stop,
+    stop: () => server.stop(),
+    start: () => server.start(),
+    close: () => server.stop(),
   }
 }
