@@ -15,6 +15,7 @@ const CORE_TIERS = [
   ['profiles'],
   ['devices', 'carriers', 'mail', 'weather'],
   ['dm-packages', 'mbed', 'team', 'ledger'],
+  ['historian'],
   ['ipc'],
 ]
 

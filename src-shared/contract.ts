@@ -31,6 +31,7 @@ import { mbedChannels, mbedEvents } from './models/mbed'
 import { ledgerChannels, ledgerEvents } from './models/ledger'
 import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
+import { historianChannels, historianEvents } from './models/historian'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
 import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
@@ -370,6 +371,7 @@ export const channels = {
 
   ...mbedChannels,
   ...ledgerChannels,
+  ...historianChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -414,6 +416,7 @@ export const events = {
   'orange:ticket': orangeTicketSchema,
   ...mbedEvents,
   ...ledgerEvents,
+  ...historianEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import pkg from '../../package.json'
 import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
+import { registerHistorian } from './commands/historian'
 import { registerMail } from './commands/mail'
 import { registerTeam } from './commands/team'
 import { registerOrange } from './commands/orange'
@@ -59,6 +60,7 @@ registerSim(program, withRuntime)
 registerOrange(program, withRuntime)
 registerWeather(program, withRuntime)
 registerBridge(program, withRuntime)
+registerHistorian(program, withRuntime, globals)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
 registerLedger(program, withRuntime)

@@ -24,6 +24,8 @@ import { createMailService, type MailService } from './mail/mail.service'
 import { createTeamService, type TeamService } from './team/team.service'
 import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
 import { createMbedService, type MbedService } from './mbed/mbed.service'
+import { createHistorianService, type HistorianService } from './historian/historian.service'
+import type { ForwarderTuning } from './historian/forwarder'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
@@ -54,6 +56,8 @@ export interface CoreOptions {
   weatherFromEnvironment?: boolean
   /** Ledger queue and block-polling timings (tests shorten them). */
   ledgerTimings?: Pick<LedgerDeps, 'queue' | 'pollingMs'>
+  /** The historian's back-offs and drain (tests shorten them). */
+  historianTuning?: ForwarderTuning
 }
 
 export interface OpenProgress {
@@ -84,6 +88,7 @@ export interface Core {
   locationIntake: LocationIntake
   weather: WeatherService
   ledger: LedgerService
+  historian: HistorianService
   logger: Logger
   close(): Promise<void>
 }
@@ -147,6 +152,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     if (extension === 'jasper' || extension === 'atnt') return sims.verify(extension, id)
     if (extension === 'orange') return orange.verify(id)
     if (extension === 'mbed') return mbed.verifyProfile(id)
+    if (extension === 'couchdb' || extension === 'kafka' || extension === 'historian') return historian.verify(extension, id)
     return { ok: true, detail: await links.verify(await profiles.get('platform', id)) }
   }
   const orange = createOrangeService({
@@ -161,6 +167,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sims = createSimService({ db, bus, profiles, clients, orange })
   const packages = createPackagesService({ db, bus, index, profiles, links })
   const mbed = createMbedService({ db, index, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
+  const historian = createHistorianService({
+    db,
+    bus,
+    profiles,
+    mbed: { onDeviceEvent: (tap) => mbed.onDeviceEvent(tap), platformProfileOf: () => mbed.platformProfileOf() },
+    dataDir: options.dataDir,
+    logger,
+    ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
+    ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
+  })
   const mail = createMailService({
     db,
     vault: options.vault,
@@ -288,6 +304,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'ledger:start': (input, ctx) => ledger.start(input.platformProfile, ctx),
     'ledger:stop': (_input, ctx) => ledger.stop(ctx),
     'ledger:watch': (input) => ledger.watch(input.targetId, input.on),
+    'historian:status': () => historian.status(),
+    'historian:start': (input, ctx) => historian.start(input, ctx),
+    'historian:stop': (_input, ctx) => historian.stop(ctx),
+    'historian:pause': (input, ctx) => historian.pause(input, ctx),
+    'historian:resume': (input, ctx) => historian.resume(input, ctx),
+    'historian:history': (input) => historian.history(input),
+    'historian:buckets': (input) => historian.buckets(input),
+    'historian:deleteBuckets': (input, ctx) => historian.deleteBuckets(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -320,12 +344,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     locationIntake,
     weather,
     ledger,
+    historian,
     logger,
     async close() {
       sims.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close; location updates being written are
       // answered on it first.
+      // Before the bridge: the historian takes the bridge's events until its sources are closed.
+      await historian.close()
+      // The bridge drains its queue into the shared link before the links close.
       await mbed.close()
       await locationIntake.settled()
       locations.close()

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { mbedPresubscriptionsSchema } from './mbed-presubscriptions'
+import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema } from './historian'
 
 export const CONTROL_CENTER_EXTENSIONS = ['jasper', 'atnt'] as const
 export const controlCenterExtensionSchema = z.enum(CONTROL_CENTER_EXTENSIONS)
@@ -21,6 +22,9 @@ export const PROFILE_SECRETS = {
   orange: ['password'],
   mbed: ['accessKey'],
   platform: ['password'],
+  couchdb: ['apiKey', 'password'],
+  kafka: ['password', 'clientKey'],
+  historian: [],
 } as const
 
 export const controlCenterSettingsSchema = z
@@ -55,8 +59,11 @@ export const orangeSettingsSchema = z
   .strict()
 export type OrangeSettings = z.infer<typeof orangeSettingsSchema>
 
-/** Every kind of profile: the carriers (two Control Centers, Orange), the mbed Connector, and the platform's MQTT broker. */
-export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'orange', 'mbed', 'platform'] as const
+/**
+ * Every kind of profile: the carriers (two Control Centers, Orange), the mbed Connector, the platform's MQTT broker, and
+ * historical data storage (its destinations and its forwarders, models/historian.ts).
+ */
+export const PROFILE_EXTENSIONS = ['jasper', 'atnt', 'orange', 'mbed', 'platform', 'couchdb', 'kafka', 'historian'] as const
 export const profileExtensionSchema = z.enum(PROFILE_EXTENSIONS)
 export type ProfileExtension = z.infer<typeof profileExtensionSchema>
 
@@ -135,8 +142,37 @@ export const platformProfileSaveSchema = z
   .object({ ...saveBase, extension: z.literal('platform'), settings: platformSettingsSchema, secrets: z.object({ password: secretValue.optional() }).strict().default({}) })
   .strict()
 
+export const couchdbProfileSaveSchema = z
+  .object({
+    ...saveBase,
+    extension: z.literal('couchdb'),
+    settings: couchSettingsSchema,
+    secrets: z.object({ apiKey: secretValue.optional(), password: secretValue.optional() }).strict().default({}),
+  })
+  .strict()
+
+export const kafkaProfileSaveSchema = z
+  .object({
+    ...saveBase,
+    extension: z.literal('kafka'),
+    settings: kafkaSettingsSchema,
+    // A PEM private key is longer than the other secrets.
+    secrets: z.object({ password: secretValue.optional(), clientKey: z.string().min(1).max(100_000).nullable().optional() }).strict().default({}),
+  })
+  .strict()
+
+export const historianProfileSaveSchema = z.object({ ...saveBase, extension: z.literal('historian'), settings: historianSettingsSchema, secrets: z.object({}).strict().default({}) }).strict()
+
 /** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
-export const profileSaveSchema = z.union([controlCenterProfileSaveSchema, orangeProfileSaveSchema, mbedProfileSaveSchema, platformProfileSaveSchema])
+export const profileSaveSchema = z.union([
+  controlCenterProfileSaveSchema,
+  orangeProfileSaveSchema,
+  mbedProfileSaveSchema,
+  platformProfileSaveSchema,
+  couchdbProfileSaveSchema,
+  kafkaProfileSaveSchema,
+  historianProfileSaveSchema,
+])
 
 const profileBase = { id: profileIdSchema, name: z.string(), isDefault: z.boolean(), createdAt: z.string(), updatedAt: z.string() }
 
@@ -164,7 +200,16 @@ export const platformProfileSchema = z.object({
 })
 export type PlatformProfile = z.infer<typeof platformProfileSchema>
 
-export const profileSchema = z.union([controlCenterProfileSchema, orangeProfileSchema, mbedProfileSchema, platformProfileSchema])
+export const couchProfileSchema = z.object({ ...profileBase, extension: z.literal('couchdb'), settings: couchSettingsSchema, secrets: z.object({ apiKey: z.boolean(), password: z.boolean() }) })
+export type CouchProfile = z.infer<typeof couchProfileSchema>
+
+export const kafkaProfileSchema = z.object({ ...profileBase, extension: z.literal('kafka'), settings: kafkaSettingsSchema, secrets: z.object({ password: z.boolean(), clientKey: z.boolean() }) })
+export type KafkaProfile = z.infer<typeof kafkaProfileSchema>
+
+export const historianProfileSchema = z.object({ ...profileBase, extension: z.literal('historian'), settings: historianSettingsSchema, secrets: z.object({}) })
+export type HistorianProfile = z.infer<typeof historianProfileSchema>
+
+export const profileSchema = z.union([controlCenterProfileSchema, orangeProfileSchema, mbedProfileSchema, platformProfileSchema, couchProfileSchema, kafkaProfileSchema, historianProfileSchema])
 export type Profile = z.infer<typeof profileSchema>
 
 export function isControlCenterProfile(p: Profile): p is ControlCenterProfile {

@@ -17,13 +17,10 @@
  *                             memory, as opposed to garbage V8 has not collected yet, which RSS includes)
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { connectAsync } from 'mqtt'
+import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 50_000)
@@ -47,51 +44,6 @@ async function runChild(): Promise<void> {
   }
   const code = await runMbedBridge(config, { line: (text) => process.stderr.write(`${text}\n`), stopSignal })
   process.exit(code)
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return Math.round((kb / 1024) * 10) / 10
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-
-/**
- * mosquitto with logging kept to errors and warnings. The test helper's broker logs every packet (tests count its
- * connection lines) and accumulates that log in the test process: at thousands of messages per second the logging
- * itself, in mosquitto and in this process, would be what is measured.
- */
-async function startQuietBroker(): Promise<{ url: string; stop(): Promise<void> }> {
-  const { MOSQUITTO_BIN, freePort, mosquittoSkipReason } = await import('../helpers/mosquitto')
-  const reason = mosquittoSkipReason()
-  if (reason) throw new Error(reason)
-  const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-mosquitto-'))
-  const port = await freePort()
-  const conf = join(dir, 'mosquitto.conf')
-  await writeFile(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'))
-  const proc = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] })
-  process.on('exit', () => proc.kill('SIGKILL'))
-  // Ready when it accepts a connection.
-  for (let i = 0; ; i++) {
-    try {
-      const probe = await connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 1000 })
-      await probe.endAsync(true)
-      break
-    } catch (e) {
-      if (i > 100 || proc.exitCode !== null) throw e
-      await sleep(100)
-    }
-  }
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async stop() {
-      proc.kill('SIGTERM')
-      await new Promise((resolve) => proc.once('exit', resolve))
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
 }
 
 async function runParent(): Promise<void> {

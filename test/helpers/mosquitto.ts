@@ -26,6 +26,8 @@ export interface MosquittoOptions {
   tls?: { cert: string; key: string }
   /** Add a plain MQTT-over-WebSocket listener (wsUrl / wsPort). */
   websockets?: boolean
+  /** Messages kept per offline persistent session (mosquitto's default is 1000; 0 = no limit). */
+  maxQueuedMessages?: number
 }
 
 export interface Mosquitto {
@@ -157,6 +159,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   } else {
     lines.push('allow_anonymous true')
   }
+  if (options.maxQueuedMessages !== undefined) lines.push(`max_queued_messages ${options.maxQueuedMessages}`)
   // connection_messages: one "New connection from" line per TCP connection, which tests count.
   lines.push('persistence false', 'log_dest stderr', 'log_type all', 'connection_messages true')
   const conf = join(dir, 'mosquitto.conf')

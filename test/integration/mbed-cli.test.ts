@@ -4,7 +4,6 @@
  * mosquitto. Checks the exit codes (0 after SIGTERM, 1 after a failure, 2 for a bad configuration), one stderr line
  * per state change, the insecure-broker warning, and that no secret reaches the output.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { configFromProfile } from '../../src-main/cli/commands/bridge'
@@ -14,51 +13,20 @@ import { createProfilesService } from '../../src-main/core/profiles/profiles.ser
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir } from '../helpers/core'
+import { commandEntry, killCommands, runCommand, type CommandRun } from '../helpers/cli-process'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 
 const skip = mosquittoSkipReason()
 const POLL = { timeout: 20_000, interval: 50 }
-const ROOT = new URL('../../', import.meta.url).pathname
 
-/** A tiny entry: the bridge command on its own program, exit code taken from CliError/CommanderError. */
-const ENTRY = `
-import { Command } from 'commander'
-import { registerBridge } from './src-main/cli/commands/bridge.ts'
-const program = new Command().exitOverride()
-registerBridge(program, () => async () => { throw new Error('no workspace in this test') })
-try {
-  await program.parseAsync(['node', 'fieldline', ...process.argv.slice(1)])
-} catch (e) {
-  process.stderr.write(e.message + '\\n')
-  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1
-}
-`
+/** The bridge command on its own program. */
+const ENTRY = commandEntry(`import { registerBridge } from './src-main/cli/commands/bridge.ts'`, `registerBridge(program, () => async () => { throw new Error('no workspace in this test') })`)
 
-interface Run {
-  child: ChildProcess
-  stderr: () => string
-  exit: Promise<number | null>
-}
+afterEach(killCommands)
 
-const running: ChildProcess[] = []
-afterEach(() => {
-  for (const c of running.splice(0)) if (c.exitCode === null) c.kill('SIGKILL')
-})
-
-function run(env: Record<string, string>, args: string[] = []): Run {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_MBED_') && !k.startsWith('FIELDLINE_MQTT_')))
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, 'bridge', 'mbed', ...args], {
-    cwd: ROOT,
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  running.push(child)
-  let err = ''
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => (err += chunk))
-  child.stdout?.resume()
-  return { child, stderr: () => err, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) }
+function run(env: Record<string, string>, args: string[] = []): CommandRun {
+  return runCommand(ENTRY, ['bridge', 'mbed', ...args], env, (k) => !k.startsWith('FIELDLINE_MBED_') && !k.startsWith('FIELDLINE_MQTT_'))
 }
 
 const stateLines = (text: string): string[] => text.split('\n').filter((l) => /mbed bridge (starting|running|degraded|stopping|stopped|failed)/.test(l))

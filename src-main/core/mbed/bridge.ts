@@ -120,7 +120,12 @@ export interface MbedBridge {
   unsubscribe(ep: string, path: string): Promise<MbedSubscriptionView>
   /** Events for the UI (see events.ts for rates). */
   on(listener: (event: MbedBridgeEvent) => void): () => void
+  /** Each device event (topic and JSON body) as it is queued for the broker, synchronously. */
+  onDeviceEvent(tap: DeviceEventTap): () => void
 }
+
+/** Called synchronously for each device event the bridge queues for the broker; what it throws is logged. */
+export type DeviceEventTap = (topic: string, payload: string) => void
 
 const TICK_MS = 1_000
 
@@ -189,8 +194,20 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   // ---- the parts ------------------------------------------------------------------------------------------------------
 
   const queue = createPublishQueue({ link, queueSize, maxInflight, counters, warn })
-  const publish = (topic: string, payload: string, kind: OutKind): void => {
+  const taps = new Set<DeviceEventTap>()
+  /** Every device event the bridge makes goes to the broker's queue and, at once, to whoever taps them (the historian). */
+  const enqueue = (topic: string, payload: string, kind: OutKind): void => {
     queue.enqueue(topic, payload, kind)
+    for (const tap of taps) {
+      try {
+        tap(topic, payload)
+      } catch (e) {
+        warn('tap', { err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a device event listener failed')
+      }
+    }
+  }
+  const publish = (topic: string, payload: string, kind: OutKind): void => {
+    enqueue(topic, payload, kind)
     queue.pump()
   }
   const types = new EndpointTypes({
@@ -248,7 +265,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     types,
     live,
     watching: () => listeners.size > 0,
-    enqueue: queue.enqueue,
+    enqueue,
     pump: queue.pump,
     asyncResponse: (a) => {
       if (!subs.claim(a)) pending.handle(a)
@@ -476,6 +493,13 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       listeners.add(listener)
       return () => {
         listeners.delete(listener)
+      }
+    },
+
+    onDeviceEvent(tap) {
+      taps.add(tap)
+      return () => {
+        taps.delete(tap)
       }
     },
   }

@@ -12,6 +12,7 @@ import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
+import { serialiser } from '../common/serial'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
@@ -20,7 +21,7 @@ import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
-import { createMbedBridge, listEndpointsWithResources, zeroCounters, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
+import { createMbedBridge, listEndpointsWithResources, zeroCounters, type DeviceEventTap, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
 import type { mbedChannels, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
@@ -59,15 +60,15 @@ const AUDITED_PAYLOAD = 4096
 
 export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
   let active: Active | null = null
+  /** Device-event listeners (the historian), carried over to whichever bridge runs. */
+  const taps = new Set<DeviceEventTap>()
+  const relay: DeviceEventTap = (topic, payload) => {
+    for (const tap of taps) tap(topic, payload)
+  }
   /** Serialises start/stop: a double click must not build two bridges. */
-  let queue: Promise<unknown> = Promise.resolve()
+  const serial = serialiser()
   const since = new Date().toISOString()
 
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(work)
-    queue = run.catch(() => undefined)
-    return run
-  }
 
   async function profile(id?: string): Promise<{ doc: ProfileDoc; settings: MbedSettings; accessKey: string }> {
     const doc = await profiles.resolve('mbed', id)
@@ -163,7 +164,12 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
           presubscriptions: p.settings.presubscriptions,
           ...(logger ? { logger } : {}),
         })
-        const off = bridge.on((e) => emit?.(e))
+        const offEvents = bridge.on((e) => emit?.(e))
+        const offTaps = bridge.onDeviceEvent(relay)
+        const off = (): void => {
+          offEvents()
+          offTaps()
+        }
         active = { profileId: id, settings: p.settings, client, bridge, off }
         try {
           await bridge.start()
@@ -267,6 +273,23 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
     commands(): Out<'mbed:commands'> {
       if (!active) return { items: [], pending: 0 }
       return { items: active.bridge.commands(), pending: active.bridge.counters().pendingCommands }
+    },
+
+    /** Device events of whichever bridge runs, synchronously as it queues them for the broker (the historian's mbed source). */
+    onDeviceEvent(tap: DeviceEventTap): () => void {
+      taps.add(tap)
+      return () => {
+        taps.delete(tap)
+      }
+    },
+
+    /** The platform profile the bridge of the named (or default) mbed profile publishes to; null without an mbed profile. */
+    async platformProfileOf(mbedProfileId?: string): Promise<string | null> {
+      const all = await profiles.list('mbed')
+      if (all.length === 0) return null
+      const doc = await profiles.resolve('mbed', mbedProfileId)
+      const platformDoc = await profiles.resolve('platform', mbedSettingsSchema.parse(doc.settings).platformProfile || undefined)
+      return profileId(platformDoc)
     },
 
     /** At shutdown: stops the bridge gracefully (the link is closed by platform links). */

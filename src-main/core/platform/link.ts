@@ -12,7 +12,12 @@
  *   A persistent session would also make the broker replay commands queued while we were away; for device
  *   commands that is a hazard (a stale PUT reaching a device minutes later), so the bridge only sees commands
  *   sent while it is connected. (mqtt.js only remembers subscriptions for resubscription when its own
- *   reconnection is on, another reason to keep the registry here.)
+ *   reconnection is on, another reason to keep the registry here.) A link of its own may ask for a persistent
+ *   session (`session`): the historian does, so that events published while it is away wait at the broker.
+ * - A QoS 1 message is acknowledged (PUBACK) right after the handlers have run, synchronously. A subscriber that
+ *   must not acknowledge what it could not keep (`refuseOnError`) throws from its handler: the link then drops the
+ *   connection before the acknowledgement leaves, and the broker delivers the message again on the next
+ *   connection (persistent session) instead of forgetting it.
  * - No offline queue: publishing while not connected rejects at once with NETWORK (`platform.notConnected`).
  *   The bridge keeps its own bounded queue and needs an unambiguous "not delivered"; mqtt.js's unbounded
  *   in-memory queue would hide outages and grow without limit. A QoS 1 publish resolves on PUBACK; one still in
@@ -62,6 +67,11 @@ export interface LinkStateEvent {
 
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
 
+export interface SubscribeOptions {
+  /** A handler that throws leaves the message unacknowledged: the link drops the connection before the PUBACK. */
+  refuseOnError?: boolean
+}
+
 /** Calling it removes the handler (and the broker subscription when it was the filter's last handler). */
 export interface Unsubscribe {
   (): Promise<void>
@@ -96,6 +106,11 @@ export interface PlatformLinkOptions {
   connectTimeoutMs?: number
   /** 4 = MQTT 3.1.1 (default, what the platform documents), 5 = MQTT 5. */
   protocolVersion?: 4 | 5
+  /**
+   * A persistent session (clean session off; MQTT 5: kept `expirySeconds` after a disconnect): the broker keeps the
+   * subscriptions and queues QoS 1 messages while the link is away. Default: a clean session.
+   */
+  session?: { persistent: true; expirySeconds: number }
   /** Refuse larger payloads before sending; default 131072 bytes, the platform's limit (it disconnects above). */
   maxPayloadBytes?: number
   /** How long close() waits for in-flight QoS 1 acknowledgements before dropping the socket; default 5 s. */
@@ -121,7 +136,7 @@ export interface PlatformLink {
   connect(): Promise<void>
   publish(topic: string, payload: Buffer | Uint8Array | string | object, options?: PublishOptions): Promise<void>
   /** Registers `handler` for messages matching `filter` (MQTT wildcards allowed); kept across reconnects. */
-  subscribe(filter: string, handler: MessageHandler): Unsubscribe
+  subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Unsubscribe
   /** Graceful: waits (bounded) for in-flight QoS 1 acknowledgements, sends DISCONNECT, stops retrying. */
   close(): Promise<void>
 }
@@ -193,6 +208,7 @@ interface Connection {
 
 interface Subscription {
   handler: MessageHandler
+  refuseOnError: boolean
   ready: Deferred<void>
   active: boolean
 }
@@ -316,7 +332,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     const base: IClientOptions = {
       clientId: options.clientId,
       protocolVersion: options.protocolVersion ?? 4,
-      clean: true,
+      clean: !options.session?.persistent,
       keepalive,
       connectTimeout,
       // Our loop reconnects (module comment); mqtt.js must neither retry nor resubscribe nor queue.
@@ -325,6 +341,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
       queueQoSZero: false,
       reconnectOnConnackError: false,
     }
+    if (options.session?.persistent && options.protocolVersion === 5) base.properties = { sessionExpiryInterval: options.session.expirySeconds }
     if (options.username !== undefined) base.username = options.username
     if (options.password !== undefined) base.password = options.password
     if (ca) {
@@ -359,7 +376,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     })
     client.on('connect', () => onConnack(conn))
     client.on('message', (topic, payload) => {
-      if (conn === current) dispatch(topic, payload)
+      if (conn === current) dispatch(conn, topic, payload)
     })
     client.on('close', () => onClose(conn))
   }
@@ -414,7 +431,8 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     })
   }
 
-  function dispatch(topic: string, payload: Buffer): void {
+  function dispatch(conn: Connection, topic: string, payload: Buffer): void {
+    let refused = false
     for (const entry of [...registry.values()]) {
       if (!topicMatches(entry.filter, topic)) continue
       for (const sub of [...entry.subs]) {
@@ -423,10 +441,17 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
           const result = sub.handler(topic, payload)
           if (result instanceof Promise) result.catch((e: unknown) => log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler failed'))
         } catch (e) {
-          // One faulty handler must not stop delivery to the others or break the connection.
+          // One faulty handler must not stop delivery to the others or break the connection…
           log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler threw')
+          refused ||= sub.refuseOnError
         }
       }
+    }
+    // …unless it must not acknowledge what it could not keep: mqtt.js sends the PUBACK right after this returns, so the
+    // socket goes now, and the broker keeps the message for the next connection.
+    if (refused) {
+      conn.lastError = new Error('a subscriber could not keep a message; it was not acknowledged')
+      conn.client.stream.destroy()
     }
   }
 
@@ -551,9 +576,9 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
       return pending.promise
     },
 
-    subscribe(filter, handler) {
+    subscribe(filter, handler, subscribeOptions = {}) {
       assertTopicFilter(filter)
-      const sub: Subscription = { handler, ready: deferred<void>(), active: true }
+      const sub: Subscription = { handler, refuseOnError: subscribeOptions.refuseOnError === true, ready: deferred<void>(), active: true }
       let entry = registry.get(filter)
       if (!entry) {
         entry = { filter, subs: new Set(), sentOn: null, granted: false }

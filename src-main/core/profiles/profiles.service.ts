@@ -20,6 +20,8 @@ import { auditDoc } from '../store/audit.store'
 import { listProfiles, newProfileDoc, profileDocId, getProfile, type ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
+import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema } from '../../../src-shared/models/historian'
+import { assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
 
 export type ProfileSaveInput = z.output<typeof profileSaveSchema>
 
@@ -60,6 +62,9 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
     const s = mbedSettingsSchema.parse(settings)
     return { ...s, apiUrl: normaliseBaseUrl(s.apiUrl) }
   }
+  if (extension === 'couchdb') return normaliseCouchSettings(settings)
+  if (extension === 'kafka') return normaliseKafkaSettings(settings)
+  if (extension === 'historian') return normaliseHistorianSettings(settings)
   const s = platformSettingsSchema.parse(settings)
   // Plain MQTT to another host is allowed (plant networks) and shown with a warning; a bad URL is refused here.
   linkSecurity(s.url)
@@ -75,6 +80,10 @@ const REQUIRED_SECRETS: Record<ProfileExtension, { field: string; key: string; m
   orange: [{ field: 'password', key: 'profiles.orangePasswordRequired', message: "The access key's password is required (Orange authenticates with the access key and its password)" }],
   mbed: [{ field: 'accessKey', key: 'profiles.accessKeyRequired', message: 'The mbed access key is required' }],
   platform: [],
+  // Which secrets a destination needs depends on how it signs in: assertDestinationSecrets.
+  couchdb: [],
+  kafka: [],
+  historian: [],
 }
 
 export function toProfile(doc: ProfileDoc): Profile {
@@ -83,6 +92,9 @@ export function toProfile(doc: ProfileDoc): Profile {
   const extension = doc.extension as ProfileExtension
   if (extension === 'mbed') return { ...base, extension, settings: mbedSettingsSchema.parse(doc.settings), secrets: { accessKey: set.has('accessKey') } }
   if (extension === 'orange') return { ...base, extension, settings: orangeSettingsSchema.parse(doc.settings), secrets: { password: set.has('password') } }
+  if (extension === 'couchdb') return { ...base, extension, settings: couchSettingsSchema.parse(doc.settings), secrets: { apiKey: set.has('apiKey'), password: set.has('password') } }
+  if (extension === 'kafka') return { ...base, extension, settings: kafkaSettingsSchema.parse(doc.settings), secrets: { password: set.has('password'), clientKey: set.has('clientKey') } }
+  if (extension === 'historian') return { ...base, extension, settings: historianSettingsSchema.parse(doc.settings), secrets: {} }
   if (extension === 'platform') {
     const settings = platformSettingsSchema.parse(doc.settings)
     return { ...base, extension, settings, secrets: { password: set.has('password') }, security: linkSecurity(settings.url) }
@@ -156,6 +168,7 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       for (const required of REQUIRED_SECRETS[input.extension]) {
         if (!secretFields.has(required.field)) throw AppError.withRef('VALIDATION', required.message, { key: required.key })
       }
+      if (input.extension === 'couchdb' || input.extension === 'kafka') assertDestinationSecrets(input.extension, settings, secretFields)
       if (fields.includes('licenseKey') && secretFields.has('password') !== secretFields.has('licenseKey')) {
         throw AppError.withRef('VALIDATION', 'The SOAP API needs both the password and the license key, or neither', { key: 'profiles.soapPair' })
       }

@@ -35,6 +35,8 @@ export const CURRENT_SCHEMA = {
   weatherSettings: 1,
   /** `_local/imports`, the imports this machine has running (never replicated, so never migrated by replication). */
   imports: 1,
+  /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
+  historyEvent: 1,
 } satisfies Record<string, number>
 
 /**

@@ -64,5 +64,5 @@ export function readWeatherCache(db: Db, key: DeviceKey): Promise<WeatherCacheDo
 }
 
 export function writeWeatherCache(db: Db, key: DeviceKey, request: WeatherRequest, reading: WeatherReading): Promise<void> {
-  return upsert<WeatherCacheDoc>(db, { _id: cacheId(key), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache!, request, reading, fetchedAt: reading.fetchedAt })
+  return upsert<WeatherCacheDoc>(db, { _id: cacheId(key), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, request, reading, fetchedAt: reading.fetchedAt })
 }

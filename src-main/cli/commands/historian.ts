@@ -1,0 +1,323 @@
+/**
+ * `fieldline historian …`: historical data storage without the UI.
+ *
+ * - `run [--profile ID]`: the forwarder until SIGTERM or SIGINT, from a saved historian profile (and the profiles it
+ *   names) or, for scripts, from FIELDLINE_HISTORIAN_* and FIELDLINE_MQTT_* variables. One stderr line per state change
+ *   (the forwarder, its MQTT link, each destination), a summary line at exit. The stop drains: the destinations get
+ *   what is queued for a few seconds, the rest stays in the on-disk queues for the next run. Exit 0 after a requested
+ *   stop, 1 when the broker refused the forwarder for good (credentials, certificate) or a queue is held by another
+ *   forwarder, 2 for a configuration that cannot work. The workspace is opened only to read the profiles: a forwarder
+ *   that runs for months must not hold the lock the desktop app needs.
+ * - `status`: every forwarder of this data directory: the running one's last status (it rewrites it every second), or
+ *   for one that is not running what its queues hold.
+ * - `history TYPE ID --from ISO --to ISO [--format csv|jsonl]`: a device's events read back from a CouchDB destination
+ *   (all pages), to stdout.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import type { HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
+import { AppError } from '../../core/common/errors'
+import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
+import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
+import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
+import { historyOfDestination } from '../../core/historian/history'
+import type { Logger } from '../../core/log/logger'
+import { CliError, EXIT, type WithRuntime } from '../runtime'
+
+export interface HistorianIo {
+  line(text: string): void
+  stopSignal: Promise<void>
+  logger?: Logger
+}
+
+function usage(e: unknown): CliError {
+  return new CliError(`fieldline: invalid historian configuration: ${e instanceof Error ? e.message : String(e)}`, EXIT.usage)
+}
+
+function readFileVar(env: Record<string, string | undefined>, name: string): string | undefined {
+  const path = env[name]?.trim()
+  if (!path) return undefined
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    throw usage(new Error(`${name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`))
+  }
+}
+
+function envFiles(env: Record<string, string | undefined>): EnvironmentFiles {
+  const mqttCa = readFileVar(env, 'FIELDLINE_MQTT_CA_FILE')
+  const files = {
+    couchCa: readFileVar(env, 'FIELDLINE_HISTORIAN_COUCH_CA_FILE'),
+    kafkaCa: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE'),
+    kafkaCert: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE'),
+    kafkaKey: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_KEY_FILE'),
+  }
+  return { ...(mqttCa ? { mqttCa: [mqttCa] } : {}), ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }
+}
+
+export function configFromEnvironment(env: Record<string, string | undefined>): ForwarderConfig {
+  const files = envFiles(env)
+  try {
+    return fromEnvironment(env, files)
+  } catch (e) {
+    throw usage(e)
+  }
+}
+
+const at = (): string => new Date().toISOString()
+
+function why(reason: { message: string; code: string } | null): string {
+  return reason ? `: ${reason.message} [${reason.code}]` : ''
+}
+
+/** One line per change between two statuses: the forwarder's state, its MQTT link's, each destination's. */
+export function stateLines(prev: HistorianStatus | null, next: HistorianStatus): string[] {
+  const lines: string[] = []
+  if (!prev || prev.state !== next.state) lines.push(`${at()} historian ${next.state}${why(next.reason)}`)
+  if (next.mqtt.state !== 'off' && (!prev || prev.mqtt.state !== next.mqtt.state)) {
+    lines.push(`${at()} historian mqtt ${next.mqtt.state}${next.mqtt.filter ? ` (${next.mqtt.filter})` : ''}${why(next.mqtt.state === 'connected' ? null : next.mqtt.reason)}`)
+  }
+  for (const d of next.destinations) {
+    const before = prev?.destinations.find((x) => x.ref === d.ref)
+    if (before && before.state === d.state && before.reason?.message === d.reason?.message) continue
+    const retry = d.state === 'backingOff' && d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
+    lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}`)
+  }
+  return lines
+}
+
+function summaryLine(s: ForwarderSummary): string {
+  const parts = s.destinations.map((d) => `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued`)
+  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued; ${parts.join('; ')}`
+}
+
+/** Runs the forwarder until `io.stopSignal` or a failure that retrying cannot fix; returns the exit code. */
+export async function runHistorian(config: ForwarderConfig, dataDir: string, io: HistorianIo): Promise<number> {
+  if (config.mbed) {
+    throw new CliError('fieldline: the headless forwarder takes events from the broker only; run `fieldline bridge mbed` to publish the mbed events there, and turn the mbed source off in the historian profile', EXIT.usage)
+  }
+  if (config.mqtt) {
+    const broker = new URL(config.mqtt.url)
+    if ((broker.protocol === 'mqtt:' || broker.protocol === 'ws:') && !['127.0.0.1', 'localhost', '[::1]'].includes(broker.hostname)) {
+      io.line(`${at()} historian warning: ${broker.protocol}//${broker.host} is not encrypted; the broker password and all events travel in clear text`)
+    }
+  }
+  let previous: HistorianStatus | null = null
+  let failed: () => void = () => {}
+  const failure = new Promise<void>((resolve) => (failed = resolve))
+  const forwarder = createForwarder({
+    config,
+    dataDir,
+    ...(io.logger ? { logger: io.logger } : {}),
+    onStatus: (s, changed) => {
+      if (!changed) return
+      for (const l of stateLines(previous, s)) io.line(l)
+      previous = s
+      if (s.state === 'failed') failed()
+    },
+  })
+  try {
+    await forwarder.start()
+  } catch (e) {
+    io.line(`${at()} historian could not start: ${e instanceof Error ? e.message : String(e)}`)
+    return EXIT.failed
+  }
+  await Promise.race([io.stopSignal, failure])
+  const code = forwarder.status().state === 'failed' ? EXIT.failed : EXIT.ok
+  const summary = await forwarder.stop()
+  io.line(summaryLine(summary))
+  return code
+}
+
+function signals(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('SIGINT', () => resolve())
+    process.on('SIGTERM', () => resolve())
+  })
+}
+
+interface StatusEntry {
+  id: string
+  running: boolean
+  updatedAt: string | null
+  status: HistorianStatus | null
+  queues: { ref: string; queued: number; dropped: number; oldestQueuedAt: string | null }[]
+}
+
+/** What `historian status` reports for each forwarder directory. */
+export function readStatuses(dataDir: string): StatusEntry[] {
+  const root = join(dataDir, 'historian')
+  let ids: string[] = []
+  try {
+    ids = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory())
+  } catch {
+    return []
+  }
+  return ids.sort().map((id) => {
+    const dir = forwarderDir(dataDir, id)
+    let file: { pid: number; updatedAt: string; status: HistorianStatus } | null = null
+    try {
+      file = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as { pid: number; updatedAt: string; status: HistorianStatus }
+    } catch {
+      file = null
+    }
+    const running = !!file && file.status.state !== 'stopped' && processAlive(file.pid)
+    const queues = readdirSync(dir)
+      .filter((d) => /^(couchdb|kafka)-/.test(d) && statSync(join(dir, d)).isDirectory())
+      .map((d) => {
+        const q = inspectQueue(join(dir, d))
+        return { ref: d.replace('-', '/'), queued: q?.queued ?? 0, dropped: q?.dropped ?? 0, oldestQueuedAt: q?.oldestReceivedAt ? new Date(q.oldestReceivedAt).toISOString() : null }
+      })
+    return { id, running, updatedAt: file?.updatedAt ?? null, status: running ? (file?.status ?? null) : null, queues }
+  })
+}
+
+function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) => void): void {
+  if (json) {
+    out(JSON.stringify({ forwarders: entries }, null, 2))
+    return
+  }
+  if (entries.length === 0) {
+    out('No forwarder has run with this data directory.')
+    return
+  }
+  for (const e of entries) {
+    if (e.running && e.status) {
+      const s = e.status
+      out(`${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched`)
+      for (const d of s.destinations) {
+        const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
+        const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
+        out(`  ${d.ref} ${d.state}${why(d.reason)}${retry}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`)
+      }
+    } else {
+      out(`${e.id}: not running`)
+      for (const q of e.queues) out(`  ${q.ref}: ${q.queued} queued${q.oldestQueuedAt ? ` (oldest ${q.oldestQueuedAt})` : ''}, ${q.dropped} dropped`)
+    }
+  }
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+}
+
+const CSV_COLUMNS = ['id', 'typeId', 'deviceId', 'eventId', 'format', 'timestamp', 'data', 'payload'] as const
+
+function historyLine(e: HistoryEvent, format: 'csv' | 'jsonl'): string {
+  if (format === 'jsonl') return JSON.stringify(e)
+  const values: Record<(typeof CSV_COLUMNS)[number], string> = {
+    id: e.id,
+    typeId: e.typeId,
+    deviceId: e.deviceId,
+    eventId: e.eventId,
+    format: e.format,
+    timestamp: e.timestamp,
+    data: 'data' in e ? JSON.stringify(e.data) : '',
+    payload: e.payload ?? '',
+  }
+  return CSV_COLUMNS.map((c) => csvField(values[c])).join(',')
+}
+
+function parseTime(name: string, value: string): number {
+  const ms = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : NaN
+  if (Number.isNaN(ms)) throw new CliError(`fieldline: ${name} must be an ISO date and time (2024-05-01T00:00:00Z)`, EXIT.usage)
+  return ms
+}
+
+function pickCouch(config: ForwarderConfig, id: string | undefined): Extract<DestinationConfig, { kind: 'couchdb' }> {
+  const couch = config.destinations.filter((d): d is Extract<DestinationConfig, { kind: 'couchdb' }> => d.kind === 'couchdb')
+  const chosen = id ? couch.find((d) => d.ref === `couchdb/${id}`) : couch[0]
+  if (!chosen) throw new CliError(`fieldline: ${id ? `the forwarder has no CouchDB destination ${id}` : 'the forwarder has no CouchDB destination to read history from'}`, EXIT.usage)
+  return chosen
+}
+
+async function profileConfig(withRuntime: WithRuntime, profileId: string | undefined): Promise<ForwarderConfig> {
+  let config: ForwarderConfig | undefined
+  await withRuntime(async (rt) => {
+    try {
+      config = await rt.core.historian.resolveConfig(profileId)
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'VAULT_UNAVAILABLE') throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+      throw usage(e)
+    }
+  })()
+  if (!config) throw new CliError('fieldline: no historian configuration', EXIT.usage)
+  return config
+}
+
+export function registerHistorian(program: Command, withRuntime: WithRuntime, globals: () => { dataDir: string; json: boolean }): void {
+  const historian = program.command('historian').description('historical data storage: forward device events to CouchDB/Cloudant buckets and Kafka')
+
+  historian
+    .command('run')
+    .description('forward device events until SIGTERM/SIGINT, then drain')
+    .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_* and FIELDLINE_MQTT_* variables')
+    .action(async (opts: { profile?: string }) => {
+      const config = opts.profile !== undefined || !process.env.FIELDLINE_MQTT_URL ? await profileConfig(withRuntime, opts.profile) : configFromEnvironment(process.env)
+      const code = await runHistorian(config, globals().dataDir, { line: (t) => process.stderr.write(`${t}\n`), stopSignal: signals() })
+      process.exitCode = code
+      // A connection a peer keeps open must not keep the process alive once the forwarder has stopped.
+      setTimeout(() => process.exit(code), 3_000).unref()
+    })
+
+  historian
+    .command('status')
+    .description("the forwarders of this data directory: state, destinations, queues")
+    .action(() => {
+      const { dataDir, json } = globals()
+      printStatuses(readStatuses(dataDir), json, (t) => process.stdout.write(`${t}\n`))
+    })
+
+  historian
+    .command('history')
+    .description("a device's events for a time range, read back from a CouchDB destination")
+    .argument('<type>', 'device type')
+    .argument('<id>', 'device id')
+    .requiredOption('--from <iso>', 'start (ISO date and time, inclusive)')
+    .requiredOption('--to <iso>', 'end (ISO date and time, inclusive)')
+    .option('--format <format>', 'csv or jsonl', 'csv')
+    .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_MQTT_CLIENT_ID (or FIELDLINE_HISTORIAN_ORG)')
+    .option('--destination <id>', 'which CouchDB destination of the profile (default: the first)')
+    .action(async (type: string, id: string, opts: { from: string; to: string; format: string; profile?: string; destination?: string }) => {
+      if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
+      if (!/^[A-Za-z0-9._-]{1,36}$/.test(type) || !/^[A-Za-z0-9._-]{1,36}$/.test(id)) throw new CliError("fieldline: TYPE and ID are 1–36 letters, digits, '-', '_' or '.'", EXIT.usage)
+      const fromMs = parseTime('--from', opts.from)
+      const toMs = parseTime('--to', opts.to)
+      if (fromMs > toMs) throw new CliError('fieldline: --from must not be after --to', EXIT.usage)
+      const format = opts.format
+      const config = opts.profile !== undefined || !process.env.FIELDLINE_HISTORIAN_COUCH_URL ? await profileConfig(withRuntime, opts.profile) : historyConfigFromEnvironment(process.env)
+      const dest = pickCouch(config, opts.destination)
+      const out = (t: string): void => {
+        process.stdout.write(`${t}\n`)
+      }
+      if (format === 'csv') out(CSV_COLUMNS.join(','))
+      let cursor: string | undefined
+      let offline = false
+      do {
+        let page
+        try {
+          page = await historyOfDestination(dest, config.org, globals().dataDir, { typeId: type, deviceId: id, fromMs, toMs, limit: 1000, cursor })
+        } catch (e) {
+          throw new CliError(`fieldline: ${e instanceof Error ? e.message : String(e)}`, EXIT.failed)
+        }
+        if (page.offline && !offline) {
+          offline = true
+          process.stderr.write(`fieldline: ${page.offline.message}; showing the local copy of what was read before\n`)
+        }
+        for (const e of page.items) out(historyLine(e, format))
+        cursor = page.next ?? undefined
+      } while (cursor)
+    })
+}
+
+/** For `history` from variables: the CouchDB destination and the organisation; no broker is needed to read. */
+function historyConfigFromEnvironment(env: Record<string, string | undefined>): ForwarderConfig {
+  const org = orgFromEnvironment(env)
+  if (!org) throw usage(new Error('set FIELDLINE_HISTORIAN_ORG (or FIELDLINE_MQTT_CLIENT_ID): it names the bucket databases'))
+  try {
+    return { id: 'env', org, mqtt: null, mbed: false, rules: [], destinations: destinationsFromEnvironment(env, envFiles(env)) }
+  } catch (e) {
+    throw usage(e)
+  }
+}

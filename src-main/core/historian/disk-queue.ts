@@ -1,0 +1,566 @@
+/**
+ * A destination's bounded on-disk queue: every event waits here from intake until the destination has it.
+ *
+ * Layout of its directory: segment files `<n>.seg` holding one event per line (event.ts), written only by appending;
+ * `cursor.json` naming the first event not yet confirmed (segment and byte offset) and the count of events dropped; a
+ * `lock` file with the owner's pid, so that two forwarders never append to the same files.
+ *
+ * Why it is built this way:
+ * - `append` writes synchronously (one write(2) per event). When it returns, the event is in the kernel: killing the
+ *   process, even with SIGKILL, cannot lose it. That is what lets a source acknowledge an event right after handing it
+ *   over (sources.ts). The files are also flushed to the device (fdatasync) every `syncIntervalMs`, so a power cut or an
+ *   operating system crash loses at most that long of acknowledged events; waiting for the device before every
+ *   acknowledgement would cap intake at a few hundred events a second (mqtt.js handles received messages one at a time).
+ * - Events are read back in order, a chunk at a time, so memory holds what is being sent, not what is queued. While the
+ *   destination keeps up, an appended event also stays in memory (up to `memoryEvents`) and is not read back from the
+ *   file: the disk is written for safety, and read only after a backlog.
+ * - The cursor moves only when the destination has confirmed every event before it, and is written at the next flush
+ *   (not at every confirmation: a rename per batch cost more than the events' own writes). Killed before that write,
+ *   the queue sends those events again after the restart; their ids let the destination recognise them (event.ts).
+ * - Full: the oldest event not being sent is dropped and counted (the newest readings matter most, and the disk stays
+ *   bounded however long the outage). Events being sent are not dropped. A drop is recorded in the cursor at the next
+ *   flush; killed before that, the dropped event comes back and is delivered rather than lost.
+ * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line that cannot be read is
+ *   skipped and counted in `corrupt`.
+ */
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import { AppError } from '../common/errors'
+import { decodeEvent, type HistorianEvent } from './event'
+
+export interface DiskQueueOptions {
+  dir: string
+  /** Events held at most, in flight included. */
+  capacity: number
+  /** A new segment starts past this size. Default 8 MiB. */
+  segmentBytes?: number
+  /** How often appended data is flushed to the device and a moved cursor written. Default 100 ms. */
+  syncIntervalMs?: number
+  /** Bytes read from disk at a time. Default 1 MiB (larger than any one event line). */
+  readChunkBytes?: number
+  /** Events kept in memory as they are appended while nothing waits on disk. Default 20,000. */
+  memoryEvents?: number
+}
+
+/** Events handed out by `take`, to be confirmed (`commit`) or handed back (`release`). */
+export interface Taken {
+  readonly events: readonly HistorianEvent[]
+}
+
+interface Segment {
+  n: number
+  bytes: number
+}
+
+interface Entry {
+  seg: number
+  start: number
+  event: HistorianEvent | null
+  taken: boolean
+  done: boolean
+}
+
+interface TakenBatch extends Taken {
+  entries: Entry[]
+}
+
+interface CursorFile {
+  segment: number
+  offset: number
+  dropped: number
+}
+
+const NEWLINE = 0x0a
+
+const segName = (n: number): string => `${String(n).padStart(12, '0')}.seg`
+
+function readCursor(dir: string): CursorFile | null {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, 'cursor.json'), 'utf8')) as Partial<CursorFile>
+    if (typeof v.segment === 'number' && typeof v.offset === 'number' && typeof v.dropped === 'number') return { segment: v.segment, offset: v.offset, dropped: v.dropped }
+  } catch {
+    // No cursor yet (a new queue), or one torn by a crash: the queue then starts at its first segment, and events sent
+    // before are recognised by their ids.
+  }
+  return null
+}
+
+function listSegments(dir: string): number[] {
+  return readdirSync(dir)
+    .map((f) => /^(\d{12})\.seg$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b)
+}
+
+/** Newlines in a file from `offset` on, read in chunks. */
+function countLines(path: string, offset: number): number {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20)
+    let count = 0
+    let at = offset
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, at)
+      if (n <= 0) return count
+      for (let i = 0; i < n; i++) if (buf[i] === NEWLINE) count++
+      at += n
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Cuts a torn last line off (a write the crash interrupted was never acknowledged). */
+function truncateTornTail(path: string): number {
+  const fd = openSync(path, 'r+')
+  try {
+    const size = fstatSync(fd).size
+    if (size === 0) return 0
+    const buf = Buffer.allocUnsafe(Math.min(size, 1 << 20))
+    let end = size
+    while (end > 0) {
+      const start = Math.max(0, end - buf.length)
+      const n = readSync(fd, buf, 0, end - start, start)
+      for (let i = n - 1; i >= 0; i--) {
+        if (buf[i] === NEWLINE) {
+          const keep = start + i + 1
+          if (keep !== size) ftruncateSync(fd, keep)
+          return keep
+        }
+      }
+      end = start
+    }
+    ftruncateSync(fd, 0)
+    return 0
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it does, and belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Queue directories this process holds: its own pid in a lock file does not tell them from a stale one. */
+const openHere = new Set<string>()
+
+function acquireLock(dir: string): void {
+  const path = join(dir, 'lock')
+  if (openHere.has(dir)) {
+    throw AppError.withRef('CONFLICT', `Another forwarder (process ${process.pid}) is using the queue in ${dir}`, { key: 'historian.queueLocked', params: { pid: process.pid } })
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      openHere.add(dir)
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      const pid = Number(readFileSync(path, 'utf8').trim())
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+        throw AppError.withRef('CONFLICT', `Another forwarder (process ${pid}) is using the queue in ${dir}`, { key: 'historian.queueLocked', params: { pid } })
+      }
+      // Left by a process that is gone (killed): take it over.
+      unlinkSync(path)
+    }
+  }
+  throw AppError.withRef('CONFLICT', `The queue in ${dir} is locked`, { key: 'historian.queueLocked', params: { pid: 0 } })
+}
+
+export class DiskQueue {
+  readonly capacity: number
+  private readonly dir: string
+  private readonly segmentBytes: number
+  private readonly readChunk: number
+  private readonly memoryEvents: number
+  private segments: Segment[] = []
+  private tailFd = -1
+  private readFd: { seg: number; fd: number } | null = null
+  private cursor: { seg: number; offset: number }
+  private readPos: { seg: number; offset: number }
+  /** Events read from disk and not yet confirmed or dropped, oldest first, from `head`. */
+  private window: Entry[] = []
+  private head = 0
+  /** Events on disk after `readPos`. */
+  private unread = 0
+  /** Entries of the window neither confirmed nor dropped. */
+  private live = 0
+  private droppedTotal: number
+  private corruptCount = 0
+  private dataDirty = false
+  private cursorDirty = false
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+
+  private constructor(options: DiskQueueOptions) {
+    this.dir = options.dir
+    this.capacity = options.capacity
+    this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024
+    this.readChunk = options.readChunkBytes ?? 1024 * 1024
+    this.memoryEvents = options.memoryEvents ?? 20_000
+    mkdirSync(this.dir, { recursive: true })
+    acquireLock(this.dir)
+    const saved = readCursor(this.dir)
+    this.droppedTotal = saved?.dropped ?? 0
+    let numbers = listSegments(this.dir)
+    // Segments before the cursor were confirmed; a crash between the cursor's write and their removal leaves them.
+    if (saved) {
+      for (const n of numbers.filter((n) => n < saved.segment)) unlinkSync(join(this.dir, segName(n)))
+      numbers = numbers.filter((n) => n >= saved.segment)
+    }
+    if (numbers.length === 0) {
+      const first = saved?.segment ?? 1
+      writeFileSync(join(this.dir, segName(first)), '')
+      numbers = [first]
+    }
+    const lastN = numbers[numbers.length - 1] as number
+    truncateTornTail(join(this.dir, segName(lastN)))
+    this.segments = numbers.map((n) => ({ n, bytes: fstatSizeOf(join(this.dir, segName(n))) }))
+    const firstSeg = this.segments[0] as Segment
+    const start = saved && saved.segment === firstSeg.n ? Math.min(saved.offset, firstSeg.bytes) : 0
+    this.cursor = { seg: firstSeg.n, offset: start }
+    this.readPos = { ...this.cursor }
+    for (const s of this.segments) this.unread += countLines(join(this.dir, segName(s.n)), s.n === firstSeg.n ? start : 0)
+    this.tailFd = openSync(join(this.dir, segName(lastN)), 'a')
+    const interval = options.syncIntervalMs ?? 100
+    this.timer = setInterval(() => this.flushLater(), interval)
+    this.timer.unref?.()
+  }
+
+  static open(options: DiskQueueOptions): DiskQueue {
+    return new DiskQueue(options)
+  }
+
+  /** Events queued, in flight included. */
+  get size(): number {
+    return this.live + this.unread
+  }
+
+  /** Dropped over the queue's whole life (kept across restarts). */
+  get dropped(): number {
+    return this.droppedTotal
+  }
+
+  /** Lines that could not be read and were skipped. */
+  get corrupt(): number {
+    return this.corruptCount
+  }
+
+  /**
+   * Appends one encoded event (event.ts); when this returns, a crash of the process cannot lose it. `event` is the same
+   * event decoded, kept in memory when nothing waits on disk before it.
+   */
+  append(line: Buffer, event?: HistorianEvent): void {
+    if (this.closed) throw new Error('the queue is closed')
+    const tail = this.segments[this.segments.length - 1] as Segment
+    const start = tail.bytes
+    let written = 0
+    while (written < line.length) written += writeSync(this.tailFd, line, written, line.length - written)
+    tail.bytes += line.length
+    const caughtUp = this.unread === 0 && this.readPos.seg === tail.n && this.readPos.offset === start
+    if (event && caughtUp && this.live < this.memoryEvents) {
+      this.window.push({ seg: tail.n, start, event, taken: false, done: false })
+      this.live++
+      this.readPos = { seg: tail.n, offset: tail.bytes }
+    } else {
+      this.unread++
+    }
+    this.dataDirty = true
+    if (this.size > this.capacity) this.dropOldest(this.size - this.capacity)
+    if (tail.bytes >= this.segmentBytes) this.rotate()
+  }
+
+  /** Up to `max` of the oldest events not already taken (and at most about `maxBytes` of payload). */
+  take(max: number, maxBytes = Infinity): Taken | null {
+    const entries: Entry[] = []
+    let bytes = 0
+    for (let i = this.head; entries.length < max; i++) {
+      if (i >= this.window.length) {
+        if (!this.readMore()) break
+      }
+      const e = this.window[i]
+      if (!e || e.taken || e.done || !e.event) continue
+      if (entries.length > 0 && bytes + e.event.payload.length > maxBytes) break
+      e.taken = true
+      bytes += e.event.payload.length
+      entries.push(e)
+    }
+    if (entries.length === 0) return null
+    const batch: TakenBatch = { entries, events: entries.map((e) => e.event as HistorianEvent) }
+    return batch
+  }
+
+  /** The destination has these events: they leave the queue (the cursor is written at the next flush). */
+  commit(taken: Taken): void {
+    for (const e of (taken as TakenBatch).entries) {
+      if (e.done) continue
+      e.done = true
+      e.event = null
+      this.live--
+    }
+    this.advance()
+  }
+
+  /** Not delivered: they go back, and the next `take` hands them out first. */
+  release(taken: Taken): void {
+    for (const e of (taken as TakenBatch).entries) e.taken = false
+  }
+
+  /** When the oldest queued event was received, or null when the queue is empty. */
+  oldestReceivedAt(): number | null {
+    for (let i = this.head; ; i++) {
+      if (i >= this.window.length && !this.readMore()) return null
+      const e = this.window[i]
+      if (e && !e.done && e.event) return e.event.receivedAt
+    }
+  }
+
+  /** Flushes appended events to the device and writes the cursor, now. */
+  flush(): void {
+    if (this.closed) return
+    if (this.dataDirty) {
+      fdatasyncSync(this.tailFd)
+      this.dataDirty = false
+    }
+    if (this.cursorDirty) this.writeCursor()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    closeSync(this.tailFd)
+    if (this.readFd) closeSync(this.readFd.fd)
+    this.readFd = null
+    openHere.delete(this.dir)
+    try {
+      unlinkSync(join(this.dir, 'lock'))
+    } catch {
+      // Already gone: nothing to release.
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------------------
+
+  private flushLater(): void {
+    if (this.closed) return
+    if (this.dataDirty) {
+      this.dataDirty = false
+      // Off the event loop: intake goes on while the device catches up. An error here has nowhere better to go than
+      // the next flush, which tries again.
+      fdatasync(this.tailFd, (e) => {
+        if (e) this.dataDirty = true
+      })
+    }
+    if (this.cursorDirty) this.writeCursor()
+  }
+
+  private rotate(): void {
+    fdatasyncSync(this.tailFd)
+    this.dataDirty = false
+    closeSync(this.tailFd)
+    const n = (this.segments[this.segments.length - 1] as Segment).n + 1
+    writeFileSync(join(this.dir, segName(n)), '')
+    const old = this.segments[this.segments.length - 1] as Segment
+    this.segments.push({ n, bytes: 0 })
+    this.tailFd = openSync(join(this.dir, segName(n)), 'a')
+    if (this.readPos.seg === old.n && this.readPos.offset === old.bytes) this.readPos = { seg: n, offset: 0 }
+  }
+
+  private segment(n: number): Segment | undefined {
+    return this.segments.find((s) => s.n === n)
+  }
+
+  /** Reads the next chunk of lines into the window; false when nothing more is on disk. */
+  private readMore(): boolean {
+    while (this.unread > 0) {
+      const seg = this.segment(this.readPos.seg)
+      if (!seg) {
+        // Read to its end and then deleted as delivered: reading goes on at the start of the next segment.
+        const later = this.segments.find((x) => x.n > this.readPos.seg)
+        if (!later) return false
+        this.readPos = { seg: later.n, offset: 0 }
+        continue
+      }
+      if (this.readPos.offset >= seg.bytes) {
+        const next = this.segments[this.segments.indexOf(seg) + 1]
+        if (!next) return false
+        this.readPos = { seg: next.n, offset: 0 }
+        continue
+      }
+      if (!this.readFd || this.readFd.seg !== seg.n) {
+        if (this.readFd) closeSync(this.readFd.fd)
+        this.readFd = { seg: seg.n, fd: openSync(join(this.dir, segName(seg.n)), 'r') }
+      }
+      const length = Math.min(this.readChunk, seg.bytes - this.readPos.offset)
+      const buf = Buffer.allocUnsafe(length)
+      const n = readSync(this.readFd.fd, buf, 0, length, this.readPos.offset)
+      const lastNewline = buf.lastIndexOf(NEWLINE, n - 1)
+      if (lastNewline < 0) {
+        // Only a line longer than a chunk gets here (never one the historian wrote); skip to its end.
+        this.skipLongLine(seg)
+        continue
+      }
+      let lineStart = 0
+      for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i <= lastNewline; i = buf.indexOf(NEWLINE, i + 1)) {
+        const event = decodeEvent(buf.toString('utf8', lineStart, i))
+        this.unread--
+        if (event) {
+          this.window.push({ seg: seg.n, start: this.readPos.offset + lineStart, event, taken: false, done: false })
+          this.live++
+        } else {
+          this.corruptCount++
+        }
+        lineStart = i + 1
+      }
+      this.readPos = { seg: seg.n, offset: this.readPos.offset + lastNewline + 1 }
+      return true
+    }
+    return false
+  }
+
+  private skipLongLine(seg: Segment): void {
+    const buf = Buffer.allocUnsafe(this.readChunk)
+    let at = this.readPos.offset
+    for (;;) {
+      const n = readSync((this.readFd as { fd: number }).fd, buf, 0, Math.min(buf.length, seg.bytes - at), at)
+      if (n <= 0) {
+        this.readPos = { seg: seg.n, offset: seg.bytes }
+        return
+      }
+      const nl = buf.indexOf(NEWLINE)
+      if (nl >= 0 && nl < n) {
+        this.readPos = { seg: seg.n, offset: at + nl + 1 }
+        this.unread--
+        this.corruptCount++
+        return
+      }
+      at += n
+    }
+  }
+
+  private dropOldest(count: number): void {
+    let left = count
+    for (let i = this.head; left > 0; i++) {
+      if (i >= this.window.length && !this.readMore()) break
+      const e = this.window[i]
+      if (!e || e.taken || e.done) continue
+      e.done = true
+      e.event = null
+      this.live--
+      this.droppedTotal++
+      left--
+    }
+    this.advance()
+  }
+
+  /** Moves the cursor past confirmed and dropped events at the front; the next flush writes it. */
+  private advance(): void {
+    while (this.head < this.window.length && (this.window[this.head] as Entry).done) this.head++
+    if (this.head > 4096 && this.head * 2 > this.window.length) {
+      this.window = this.window.slice(this.head)
+      this.head = 0
+    }
+    const front = this.window[this.head]
+    const next = this.normalised(front ? { seg: front.seg, offset: front.start } : { ...this.readPos })
+    if (next.seg === this.cursor.seg && next.offset === this.cursor.offset) return
+    this.cursor = next
+    this.cursorDirty = true
+  }
+
+  /** The end of a full segment is the start of the next one: the cursor then lets the full one go. */
+  private normalised(pos: { seg: number; offset: number }): { seg: number; offset: number } {
+    let p = pos
+    for (;;) {
+      const i = this.segments.findIndex((s) => s.n === p.seg)
+      const seg = this.segments[i]
+      const next = this.segments[i + 1]
+      if (!seg || !next || p.offset < seg.bytes) return p
+      p = { seg: next.n, offset: 0 }
+    }
+  }
+
+  private writeCursor(): void {
+    const body: CursorFile = { segment: this.cursor.seg, offset: this.cursor.offset, dropped: this.droppedTotal }
+    const tmp = join(this.dir, 'cursor.json.tmp')
+    writeFileSync(tmp, JSON.stringify(body))
+    renameSync(tmp, join(this.dir, 'cursor.json'))
+    this.cursorDirty = false
+    // Segments wholly before the cursor are confirmed: their space goes back to the disk.
+    while (this.segments.length > 1 && (this.segments[0] as Segment).n < this.cursor.seg) {
+      const gone = this.segments.shift() as Segment
+      if (this.readFd?.seg === gone.n) {
+        closeSync(this.readFd.fd)
+        this.readFd = null
+      }
+      unlinkSync(join(this.dir, segName(gone.n)))
+    }
+  }
+}
+
+function fstatSizeOf(path: string): number {
+  const fd = openSync(path, 'r')
+  try {
+    return fstatSync(fd).size
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * What a queue directory holds, read without taking it over (for `fieldline historian status` while no forwarder runs,
+ * or one runs in another process): queued events, events dropped, and when the oldest queued one was received.
+ */
+export function inspectQueue(dir: string): { queued: number; dropped: number; oldestReceivedAt: number | null } | null {
+  if (!existsSync(dir)) return null
+  const saved = readCursor(dir)
+  const numbers = listSegments(dir).filter((n) => !saved || n >= saved.segment)
+  let queued = 0
+  let oldest: number | null = null
+  for (const n of numbers) {
+    const path = join(dir, segName(n))
+    const from = saved && n === saved.segment ? saved.offset : 0
+    queued += countLines(path, from)
+    if (oldest === null) oldest = firstReceivedAt(path, from)
+  }
+  return { queued, dropped: saved?.dropped ?? 0, oldestReceivedAt: oldest }
+}
+
+function firstReceivedAt(path: string, offset: number): number | null {
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20)
+    const n = readSync(fd, buf, 0, buf.length, offset)
+    const nl = buf.indexOf(NEWLINE)
+    if (n <= 0 || nl < 0 || nl >= n) return null
+    return decodeEvent(buf.toString('utf8', 0, nl))?.receivedAt ?? null
+  } finally {
+    closeSync(fd)
+  }
+}

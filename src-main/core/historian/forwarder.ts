@@ -1,0 +1,325 @@
+/**
+ * The forwarder: device events from the sources, through the forwarding rules, into each destination's on-disk queue,
+ * and from there to the destinations. The same forwarder runs in the app (historian.service.ts) and headless
+ * (`fieldline historian run`).
+ *
+ * What "acknowledged by a source" means, and why nothing acknowledged is lost:
+ * - MQTT (QoS 1): the forwarder acknowledges a message (PUBACK) only after it has written the event to the queue of
+ *   every destination its rules name (disk-queue.ts: a synchronous write, in the kernel when it returns). The link sends
+ *   the PUBACK right after the handler returns; if a write fails the handler throws and the link drops the connection
+ *   instead (`refuseOnError`), so the broker keeps the message. The forwarder's session is persistent (clean session
+ *   off; MQTT 5: kept `sessionExpirySeconds`): messages published while it is stopped or killed wait at the broker,
+ *   within the broker's own limits (mosquitto keeps 1000 per client unless `max_queued_messages` says otherwise), and
+ *   those it had received but not acknowledged when it died are delivered again. A message written to the queue whose
+ *   PUBACK was lost with the process comes again and is stored a second time under a new id: at the intake, QoS 1 is at
+ *   least once.
+ * - mbed bridge (same process): the bridge hands each device event over synchronously as it queues it for the broker;
+ *   when the hand-over returns the event is in the forwarder's queues. mbed itself has no acknowledgement (a
+ *   notification is delivered once it is read), so what the bridge read before it handed it over is the bridge's.
+ * - Events no rule selects are acknowledged and counted as `unmatched`.
+ */
+import { join } from 'node:path'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import type { DestinationStatus, HistorianState, HistorianStatus } from '../../../src-shared/models/historian'
+import { AppError } from '../common/errors'
+import type { Logger } from '../log/logger'
+import { createPlatformLink, type PlatformLink } from '../platform/link'
+import { parseTopic } from '../platform/topics'
+import { forwarderClientId, subscriptionFilter, type DestinationConfig, type ForwarderConfig } from './config'
+import { createDestination, type Destination } from './destination'
+import { DiskQueue } from './disk-queue'
+import { createSequence, encodeEvent, eventId, type HistorianEvent } from './event'
+import { createRouter } from './rules'
+import type { Sink } from './sink'
+import { buildSink, type SinkTuning } from './sinks'
+
+export interface ForwarderTuning extends SinkTuning {
+  backoff?: { minMs: number; maxMs: number }
+  maintainEveryMs?: number
+  /** MQTT reconnect back-off. */
+  reconnect?: { minMs: number; maxMs: number }
+  syncIntervalMs?: number
+  /** How long `stop` keeps delivering what is queued. Default 10 s. */
+  drainMs?: number
+}
+
+export interface DeviceEventSource {
+  onDeviceEvent(tap: (topic: string, payload: string) => void): () => void
+}
+
+export interface ForwarderOptions {
+  config: ForwarderConfig
+  dataDir: string
+  logger?: Logger
+  /** The mbed bridge's device events, when the configuration takes them. */
+  mbed?: DeviceEventSource
+  now?: () => number
+  tuning?: ForwarderTuning
+  /** Every status: `changed` on a state change (forwarder, MQTT link or a destination), else the once-a-second update. */
+  onStatus?: (status: HistorianStatus, changed: boolean) => void
+  /** Tests give their own sinks. */
+  sinkFor?: (d: DestinationConfig) => Sink
+}
+
+export interface ForwarderSummary {
+  received: number
+  unmatched: number
+  intakeFailures: number
+  destinations: { ref: string; delivered: number; refused: number; queued: number; dropped: number }[]
+}
+
+export interface Forwarder {
+  start(): Promise<void>
+  stop(): Promise<ForwarderSummary>
+  status(): HistorianStatus
+  pause(ref: string): DestinationStatus
+  resume(ref: string): DestinationStatus
+}
+
+/** Where a forwarder keeps its queues and its status file. */
+export function forwarderDir(dataDir: string, id: string): string {
+  return join(dataDir, 'historian', id)
+}
+
+export function queueDir(dataDir: string, id: string, ref: string): string {
+  return join(forwarderDir(dataDir, id), ref.replace('/', '-'))
+}
+
+interface Running {
+  config: DestinationConfig
+  queue: DiskQueue
+  destination: Destination
+}
+
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const { config, logger } = options
+  const now = options.now ?? Date.now
+  const tuning = options.tuning ?? {}
+  const router = createRouter(config.rules)
+  const sequence = createSequence()
+  const running = new Map<string, Running>()
+  const cleanups: (() => void)[] = []
+  let state: HistorianState = 'stopped'
+  let reason: AppError | null = null
+  let since = now()
+  let link: PlatformLink | null = null
+  let received = 0
+  let unmatched = 0
+  let intakeFailures = 0
+  let ticker: NodeJS.Timeout | undefined
+  const filter = config.mqtt ? subscriptionFilter(config.mqtt.shareGroup) : null
+  const statusFile = join(forwarderDir(options.dataDir, config.id), 'status.json')
+
+  function status(): HistorianStatus {
+    return {
+      state,
+      reason: reason ? reason.toInfo() : null,
+      profileId: config.id,
+      since: new Date(since).toISOString(),
+      mqtt: { state: link ? link.state : 'off', filter, reason: link?.lastError?.toInfo() ?? null },
+      mbed: config.mbed ? 'on' : 'off',
+      received,
+      unmatched,
+      intakeFailures,
+      destinations: [...running.values()].map((r) => r.destination.status()),
+    }
+  }
+
+  function publish(changed: boolean): void {
+    const s = status()
+    try {
+      mkdirSync(forwarderDir(options.dataDir, config.id), { recursive: true })
+      const tmp = `${statusFile}.tmp`
+      writeFileSync(tmp, JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), status: s }))
+      renameSync(tmp, statusFile)
+    } catch (e) {
+      logger?.warn({ err: e instanceof Error ? e.message : String(e) }, 'historian: could not write the status file')
+    }
+    options.onStatus?.(s, changed)
+  }
+
+  function setState(next: HistorianState, why: AppError | null = null): void {
+    if (next === state && why === reason) return
+    state = next
+    reason = why
+    since = now()
+    logger?.info({ forwarder: config.id, state: next, reason: why?.message }, 'historian state')
+    publish(true)
+  }
+
+  /**
+   * One event from a source into the queue of every destination its rules name. Synchronous, and it throws when a
+   * queue cannot take it: the caller must then not acknowledge the event (module comment).
+   */
+  function intake(type: string, device: string, event: string, format: string, payload: Buffer): void {
+    received++
+    const refs = router.route(type, event)
+    if (refs.length === 0) {
+      unmatched++
+      return
+    }
+    const receivedAt = now()
+    const e: HistorianEvent = { id: '', org: config.org, type, device, event, format, receivedAt, payload }
+    e.id = eventId(e, sequence())
+    const line = encodeEvent(e)
+    try {
+      for (const ref of refs) running.get(ref)?.queue.append(line, e)
+    } catch (err) {
+      intakeFailures++
+      logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'historian: an event could not be queued; it is not acknowledged')
+      throw err
+    }
+    for (const ref of refs) running.get(ref)?.destination.notify()
+  }
+
+  function onMqtt(topic: string, payload: Buffer): void {
+    const t = parseTopic(topic)
+    if (!t || t.kind !== 'event') return
+    intake(t.type, t.id, t.name, t.fmt, payload)
+  }
+
+  function onMbed(topic: string, payload: string): void {
+    const t = parseTopic(topic)
+    if (!t || t.kind !== 'event') return
+    intake(t.type, t.id, t.name, t.fmt, Buffer.from(payload, 'utf8'))
+  }
+
+  function openDestinations(): void {
+    for (const d of config.destinations) {
+      const queue = DiskQueue.open({
+        dir: queueDir(options.dataDir, config.id, d.ref),
+        capacity: d.settings.queueSize,
+        ...(tuning.syncIntervalMs ? { syncIntervalMs: tuning.syncIntervalMs } : {}),
+      })
+      let sink: Sink
+      try {
+        sink = options.sinkFor ? options.sinkFor(d) : buildSink(d, config.org, logger, tuning)
+      } catch (e) {
+        queue.close()
+        throw e
+      }
+      const destination = createDestination({
+        ref: d.ref,
+        name: d.name,
+        queue,
+        sink,
+        batchSize: d.settings.batchSize,
+        now,
+        ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
+        ...(tuning.maintainEveryMs ? { maintainEveryMs: tuning.maintainEveryMs } : {}),
+        ...(logger ? { logger } : {}),
+        onState: () => publish(true),
+      })
+      running.set(d.ref, { config: d, queue, destination })
+    }
+  }
+
+  function closeQueues(): void {
+    for (const r of running.values()) r.queue.close()
+  }
+
+  function startMqtt(): void {
+    const m = config.mqtt
+    if (!m || !filter) return
+    const l = createPlatformLink({
+      url: m.url,
+      clientId: forwarderClientId(m.clientId, m.instanceId),
+      ...(m.username !== undefined ? { username: m.username } : {}),
+      ...(m.password !== undefined ? { password: m.password } : {}),
+      ...(m.ca ? { ca: m.ca } : {}),
+      protocolVersion: m.protocolVersion,
+      session: { persistent: true, expirySeconds: m.sessionExpirySeconds },
+      ...(tuning.reconnect ? { reconnect: tuning.reconnect } : {}),
+      ...(logger ? { logger } : {}),
+    })
+    link = l
+    cleanups.push(
+      l.on('state', (e) => {
+        if (e.state === 'failed' && state === 'running') setState('failed', e.reason ?? null)
+        else publish(true)
+      }),
+    )
+    const unsubscribe = l.subscribe(filter, onMqtt, { refuseOnError: true })
+    unsubscribe.ready.catch((e: unknown) => {
+      if (state === 'running' && e instanceof AppError) setState('failed', e)
+    })
+    void l.connect().catch(() => undefined)
+  }
+
+  function summary(): ForwarderSummary {
+    return {
+      received,
+      unmatched,
+      intakeFailures,
+      destinations: [...running.values()].map((r) => {
+        const s = r.destination.status()
+        return { ref: r.config.ref, delivered: s.delivered, refused: s.refused, queued: s.queued, dropped: s.dropped }
+      }),
+    }
+  }
+
+  return {
+    status,
+
+    async start() {
+      if (state !== 'stopped') return
+      setState('starting')
+      try {
+        openDestinations()
+      } catch (e) {
+        closeQueues()
+        running.clear()
+        const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', e instanceof Error ? e.message : String(e), { key: 'historian.startFailed' })
+        setState('failed', error)
+        throw error
+      }
+      for (const r of running.values()) r.destination.start()
+      if (config.mbed && options.mbed) cleanups.push(options.mbed.onDeviceEvent(onMbed))
+      startMqtt()
+      ticker = setInterval(() => {
+        for (const r of running.values()) r.destination.tick()
+        publish(false)
+      }, 1_000)
+      ticker.unref?.()
+      setState('running')
+    },
+
+    async stop() {
+      if (state === 'stopped') return summary()
+      setState('stopping')
+      // Sources first: nothing new comes in while the queues drain. The session stays at the broker (no UNSUBSCRIBE),
+      // which keeps events for the next run.
+      for (const c of cleanups.splice(0)) c()
+      if (link) await link.close()
+      const drainMs = tuning.drainMs ?? 10_000
+      await Promise.all([...running.values()].map((r) => r.destination.stop(drainMs)))
+      if (ticker) clearInterval(ticker)
+      const result = summary()
+      closeQueues()
+      setState('stopped')
+      running.clear()
+      link = null
+      return result
+    },
+
+    pause(ref) {
+      const r = mustGet(ref)
+      r.destination.pause()
+      return r.destination.status()
+    },
+
+    resume(ref) {
+      const r = mustGet(ref)
+      r.destination.resume()
+      return r.destination.status()
+    },
+  }
+
+  function mustGet(ref: string): Running {
+    const r = running.get(ref)
+    if (!r) throw AppError.withRef('NOT_FOUND', `The running forwarder has no destination ${ref}`, { key: 'historian.notADestination', params: { ref } })
+    return r
+  }
+}
+
+

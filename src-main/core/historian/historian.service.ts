@@ -1,0 +1,290 @@
+/**
+ * Historical data storage as the app uses it: one forwarder at a time, built from a historian profile and the
+ * profiles it names (the platform profile for the broker, the destination profiles with their secrets from the vault);
+ * the device history read back from a Cloudant/CouchDB destination; the buckets its retention no longer keeps.
+ * Each method answers one channel of models/historian.ts. Every operator change is audited, with its outcome.
+ */
+import type { z } from 'zod'
+import type { CallContext } from '../common/call-context'
+import { AppError } from '../common/errors'
+import { serialiser } from '../common/serial'
+import { throttled, type EventBus } from '../common/events'
+import type { Logger } from '../log/logger'
+import { parseClientId } from '../platform/broker-url'
+import type { ProfilesService } from '../profiles/profiles.service'
+import { appendAudit } from '../store/audit.store'
+import type { Db } from '../store/documents'
+import type { ProfileDoc } from '../store/profiles.store'
+import {
+  couchSettingsSchema,
+  historianSettingsSchema,
+  kafkaSettingsSchema,
+  type historianChannels,
+  type HistorianStatus,
+} from '../../../src-shared/models/historian'
+import { platformSettingsSchema, type HistorianProfile } from '../../../src-shared/models/profiles'
+import { checkConfig, defaultInstanceId, type DestinationConfig, type ForwarderConfig } from './config'
+import { createForwarder, type DeviceEventSource, type Forwarder, type ForwarderTuning } from './forwarder'
+import { historyOfDestination } from './history'
+import { deleteExpired, listBuckets, type RetentionScope } from './retention'
+import { buildKafkaSink, couchClientFor } from './sinks'
+
+type Out<C extends keyof typeof historianChannels> = z.output<(typeof historianChannels)[C]['output']>
+type In<C extends keyof typeof historianChannels> = z.output<(typeof historianChannels)[C]['input']>
+
+/** What the historian needs of the mbed extension: its device events, and the broker its bridge publishes to. */
+export interface MbedEvents extends DeviceEventSource {
+  platformProfileOf(): Promise<string | null>
+}
+
+export interface HistorianServiceDeps {
+  db: Db
+  bus: EventBus
+  profiles: ProfilesService
+  mbed: MbedEvents
+  dataDir: string
+  logger?: Logger
+  now?: () => number
+  /** Tests shorten the back-offs and the drain. */
+  tuning?: ForwarderTuning
+}
+
+const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
+
+export function idleStatus(since: string): HistorianStatus {
+  return {
+    state: 'stopped',
+    reason: null,
+    profileId: null,
+    since,
+    mqtt: { state: 'off', filter: null, reason: null },
+    mbed: 'off',
+    received: 0,
+    unmatched: 0,
+    intakeFailures: 0,
+    destinations: [],
+  }
+}
+
+export function createHistorianService(deps: HistorianServiceDeps) {
+  const { db, bus, profiles, logger } = deps
+  const now = deps.now ?? Date.now
+  const since = new Date(now()).toISOString()
+  const events = throttled(bus, 'historian:status')
+  let active: { profileId: string; forwarder: Forwarder } | null = null
+  const serial = serialiser()
+
+
+  async function audit(ctx: CallContext, action: string, target: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> {
+    await appendAudit(db, { actor: ctx.actor, action, target, outcome, ...extra })
+    bus.emit('audit:changed', {})
+  }
+
+  async function destinationConfig(ref: string): Promise<DestinationConfig> {
+    const [kind, id] = ref.split('/') as ['couchdb' | 'kafka', string]
+    const doc = await profiles.get(kind, id)
+    if (kind === 'couchdb') {
+      const [apiKey, password] = await Promise.all([profiles.secret(doc, 'apiKey'), profiles.secret(doc, 'password')])
+      return { ref, name: doc.name, kind, settings: couchSettingsSchema.parse(doc.settings), secrets: { ...(apiKey ? { apiKey } : {}), ...(password ? { password } : {}) } }
+    }
+    const [password, clientKey] = await Promise.all([profiles.secret(doc, 'password'), profiles.secret(doc, 'clientKey')])
+    return { ref, name: doc.name, kind, settings: kafkaSettingsSchema.parse(doc.settings), secrets: { ...(password ? { password } : {}), ...(clientKey ? { clientKey } : {}) } }
+  }
+
+  /** A forwarder's configuration from the named (or default) historian profile; the CLI's `--profile` uses it too. */
+  async function resolveConfig(profileId?: string): Promise<ForwarderConfig> {
+    const doc = await profiles.resolve('historian', profileId)
+    const s = historianSettingsSchema.parse(doc.settings)
+    const platformDoc = await profiles.resolve('platform', s.platformProfile || undefined)
+    const platform = platformSettingsSchema.parse(platformDoc.settings)
+    if (s.mbed && s.mqtt && (await deps.mbed.platformProfileOf()) === profileIdOf(platformDoc)) {
+      throw AppError.withRef('VALIDATION', 'The mbed bridge publishes its events to the broker this forwarder subscribes to: they would be stored twice. Keep one source.', {
+        key: 'historian.duplicateSources',
+      })
+    }
+    const password = await profiles.secret(platformDoc, 'password')
+    const refs = [...new Set(s.rules.flatMap((r) => r.destinations))]
+    const destinations = await Promise.all(refs.map(destinationConfig))
+    return checkConfig({
+      id: profileIdOf(doc),
+      org: parseClientId(platform.clientId).org,
+      mqtt: s.mqtt
+        ? {
+            url: platform.url,
+            clientId: platform.clientId,
+            ...(platform.username ? { username: platform.username } : {}),
+            ...(password ? { password } : {}),
+            ...(platform.ca.trim() ? { ca: [platform.ca] } : {}),
+            protocolVersion: s.mqttVersion,
+            shareGroup: s.shareGroup,
+            instanceId: s.instanceId || defaultInstanceId(),
+            sessionExpirySeconds: s.sessionExpirySeconds,
+          }
+        : null,
+      mbed: s.mbed,
+      rules: s.rules,
+      destinations,
+    })
+  }
+
+  /**
+   * The organisation whose buckets a CouchDB destination holds: the one of the (default first) historian profile that
+   * forwards to it, else the default platform profile's.
+   */
+  async function orgFor(couchId: string): Promise<string> {
+    const ref = `couchdb/${couchId}`
+    const historians = (await profiles.list('historian'))
+      .filter((p): p is HistorianProfile => p.extension === 'historian')
+      .filter((p) => p.settings.rules.some((r) => (r.destinations as readonly string[]).includes(ref)))
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
+    const platformDoc = await profiles.resolve('platform', historians[0]?.settings.platformProfile || undefined)
+    return parseClientId(platformSettingsSchema.parse(platformDoc.settings).clientId).org
+  }
+
+  async function couchScope(couchId: string | undefined): Promise<{ config: Extract<DestinationConfig, { kind: 'couchdb' }>; scope: RetentionScope }> {
+    const doc = await profiles.resolve('couchdb', couchId)
+    const id = profileIdOf(doc)
+    const config = (await destinationConfig(`couchdb/${id}`)) as Extract<DestinationConfig, { kind: 'couchdb' }>
+    const s = config.settings
+    return { config, scope: { org: await orgFor(id), namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets } }
+  }
+
+  function requireActive(): Forwarder {
+    if (!active) throw AppError.withRef('VALIDATION', 'Start the historian first', { key: 'historian.notRunning' })
+    return active.forwarder
+  }
+
+  async function stopActive(): Promise<number> {
+    const a = active
+    if (!a) return 0
+    active = null
+    const summary = await a.forwarder.stop()
+    events.flush()
+    return summary.destinations.reduce((n, d) => n + d.queued, 0)
+  }
+
+  return {
+    resolveConfig,
+
+    status(): Out<'historian:status'> {
+      return active ? active.forwarder.status() : idleStatus(since)
+    },
+
+    start(input: In<'historian:start'>, ctx: CallContext): Promise<Out<'historian:start'>> {
+      return serial(async () => {
+        const target = `historian/${input.profileId ?? 'default'}`
+        let config: ForwarderConfig
+        try {
+          config = await resolveConfig(input.profileId)
+          if (active && active.profileId === config.id && active.forwarder.status().state === 'running') return active.forwarder.status()
+          await stopActive()
+          const forwarder = createForwarder({
+            config,
+            dataDir: deps.dataDir,
+            mbed: deps.mbed,
+            now,
+            ...(logger ? { logger } : {}),
+            ...(deps.tuning ? { tuning: deps.tuning } : {}),
+            onStatus: (s) => events.push(s),
+          })
+          active = { profileId: config.id, forwarder }
+          await forwarder.start()
+        } catch (e) {
+          active = null
+          await audit(ctx, 'historian.forwarder.start', target, 'failed', { detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+          throw e
+        }
+        const status = active.forwarder.status()
+        await audit(ctx, 'historian.forwarder.start', `historian/${config.id}`, 'ok', { after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter } })
+        return status
+      })
+    },
+
+    stop(ctx: CallContext): Promise<Out<'historian:stop'>> {
+      return serial(async () => {
+        const target = `historian/${active?.profileId ?? 'none'}`
+        const queued = await stopActive()
+        await audit(ctx, 'historian.forwarder.stop', target, 'ok', { after: { queued } })
+        return { status: idleStatus(new Date(now()).toISOString()), queued }
+      })
+    },
+
+    async pause(input: In<'historian:pause'>, ctx: CallContext): Promise<Out<'historian:pause'>> {
+      const result = requireActive().pause(input.destination)
+      await audit(ctx, 'historian.destination.pause', input.destination, 'ok', { after: { state: result.state } })
+      return result
+    },
+
+    async resume(input: In<'historian:resume'>, ctx: CallContext): Promise<Out<'historian:resume'>> {
+      const result = requireActive().resume(input.destination)
+      await audit(ctx, 'historian.destination.resume', input.destination, 'ok', { after: { state: result.state } })
+      return result
+    },
+
+    async history(input: In<'historian:history'>): Promise<Out<'historian:history'>> {
+      const { config, scope } = await couchScope(input.destination)
+      const query = { typeId: input.typeId, deviceId: input.deviceId, fromMs: Date.parse(input.from), toMs: Date.parse(input.to), limit: input.limit, cursor: input.cursor }
+      return historyOfDestination(config, scope.org, deps.dataDir, query, logger)
+    },
+
+    async buckets(input: In<'historian:buckets'>): Promise<Out<'historian:buckets'>> {
+      const { config, scope } = await couchScope(input.destination)
+      const client = couchClientFor(config, logger)
+      try {
+        return await listBuckets(client, scope, now())
+      } finally {
+        await client.close()
+      }
+    },
+
+    async deleteBuckets(input: In<'historian:deleteBuckets'>, ctx: CallContext): Promise<Out<'historian:deleteBuckets'>> {
+      const { config, scope } = await couchScope(input.destination)
+      const client = couchClientFor(config, logger)
+      try {
+        const result = await deleteExpired(client, scope, input.databases, now())
+        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, result.refused.length === 0 ? 'ok' : 'failed', {
+          before: { confirmed: input.databases },
+          after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) },
+        })
+        return result
+      } catch (e) {
+        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, 'failed', { before: { confirmed: input.databases }, detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+        throw e
+      } finally {
+        await client.close()
+      }
+    },
+
+    /** "Verify connection" of a destination (one cheap authenticated exchange) or a historian profile (its configuration). */
+    async verify(extension: 'couchdb' | 'kafka' | 'historian', id: string): Promise<{ ok: true; detail: string }> {
+      if (extension === 'historian') {
+        const config = await resolveConfig(id)
+        return { ok: true, detail: `${config.destinations.length} destination(s), ${config.rules.length} rule(s)${config.mqtt ? `, ${config.mqtt.url}` : ''}${config.mbed ? ', mbed bridge' : ''}` }
+      }
+      const config = await destinationConfig(`${extension}/${id}`)
+      if (config.kind === 'couchdb') {
+        const client = couchClientFor(config, logger)
+        try {
+          return { ok: true, detail: await client.verify() }
+        } finally {
+          await client.close()
+        }
+      }
+      const kafka = buildKafkaSink(config, logger)
+      try {
+        return { ok: true, detail: await kafka.verify() }
+      } finally {
+        await kafka.close()
+      }
+    },
+
+    /** At shutdown: the forwarder drains (bounded) and its queues close. */
+    close(): Promise<void> {
+      return serial(async () => {
+        await stopActive()
+      })
+    },
+  }
+}
+
+export type HistorianService = ReturnType<typeof createHistorianService>

@@ -1,0 +1,96 @@
+/**
+ * librdkafka's mock cluster, started by Debian's kcat (docs/wire/couchdb-kafka.md §2.1): `kcat -C … -X test.mock.num.brokers=1
+ * -d mock` runs a Kafka-protocol broker on a loopback port (printed on stderr) for as long as kcat lives, and kcat
+ * itself consumes the topic from the beginning, so every record produced to it comes out on kcat's stdout. The mock has
+ * neither TLS nor SASL: SASL_SSL and SSL are not exercised against it.
+ *
+ * `pause()` stops the process (SIGSTOP): the broker keeps its port and its data but answers nothing, as a hung broker
+ * does; `resume()` lets it go on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { eachLine } from './lines'
+import { missingService } from './system'
+
+const KCAT = process.env.FIELDLINE_KCAT ?? '/usr/bin/kcat'
+
+export function kcatSkipReason(): string | null {
+  let found = true
+  try {
+    accessSync(KCAT, constants.X_OK)
+  } catch {
+    found = false
+  }
+  return missingService('kcat', found ? null : `${KCAT} not found (apt-get install kcat)`)
+}
+
+export interface KafkaRecordSeen {
+  partition: number
+  offset: number
+  key: string
+  headers: Record<string, string>
+  value: string
+}
+
+export interface KafkaMock {
+  bootstrap: string
+  records(): KafkaRecordSeen[]
+  pause(): void
+  resume(): void
+  stop(): Promise<void>
+}
+
+const live = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL')
+})
+
+export async function startKafkaMock(topic: string): Promise<KafkaMock> {
+  const reason = kcatSkipReason()
+  if (reason) throw new Error(reason)
+  // Tab-separated: partition, offset, key, headers (name=value,…), value. JSON values never hold a raw tab or newline.
+  const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-d', 'mock', '-o', 'beginning', '-f', '%p\t%o\t%k\t%h\t%s\n'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.add(child)
+  const seen: KafkaRecordSeen[] = []
+  eachLine(child.stdout, (line) => {
+    const [p, o, key, headers, ...value] = line.split('\t')
+    if (value.length === 0) return
+    const h = Object.fromEntries((headers ?? '').split(',').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))
+    seen.push({ partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') })
+  })
+  const bootstrap = await new Promise<string>((resolve, reject) => {
+    let err = ''
+    const timer = setTimeout(() => reject(new Error(`kcat printed no mock cluster address:\n${err.slice(0, 2000)}`)), 10_000)
+    const onData = (chunk: Buffer): void => {
+      err += chunk.toString('utf8')
+      const m = /bootstrap\.servers=(127\.0\.0\.1:\d+)/.exec(err)
+      if (m?.[1]) {
+        clearTimeout(timer)
+        // The mock logs every request on stderr from now on: read it, but keep none of it.
+        child.stderr?.off('data', onData)
+        child.stderr?.resume()
+        resolve(m[1])
+      }
+    }
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`kcat exited (${code}) before the mock cluster was up:\n${err.slice(0, 2000)}`))
+    })
+  })
+  return {
+    bootstrap,
+    records: () => [...seen],
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGCONT')
+      child.kill('SIGTERM')
+      await new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      live.delete(child)
+    },
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * `fieldline historian` as processes (registerHistorian on a bare commander program, run with `node --import tsx`),
+ * configured by environment variables, against Debian's mosquitto and the CouchDB peer:
+ * - run until SIGTERM: one line per state change, a summary, exit 0, no secret in the output; exit 2 for a bad
+ *   configuration; exit 1 when the broker refuses the credentials;
+ * - killed with SIGKILL mid-stream while the destination is away: nothing the forwarder had acknowledged is lost, and
+ *   what was published while it was dead waits at the broker (persistent session);
+ * - two headless forwarders in one shared subscription: each event stored once, both doing part of the work;
+ * - status (running, then stopped with what its queues hold) and history as CSV and JSON Lines.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { connectAsync, type MqttClient } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { tempDir } from '../helpers/core'
+import { commandEntry, killCommands, runCommand, type CommandRun } from '../helpers/cli-process'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+
+const skip = mosquittoSkipReason()
+const POLL = { timeout: 30_000, interval: 100 }
+
+const ENTRY = commandEntry(
+  `import { registerHistorian } from './src-main/cli/commands/historian.ts'`,
+  `registerHistorian(program, () => async () => { throw new Error('no workspace in this test') }, () => ({ dataDir: process.env.TEST_DATA_DIR, json: process.env.TEST_JSON === '1' }))`,
+)
+
+type Run = CommandRun
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  killCommands()
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function run(env: Record<string, string>, args: string[]): Run {
+  return runCommand(ENTRY, ['historian', ...args], env, (k) => !k.startsWith('FIELDLINE_'))
+}
+
+describe.skipIf(skip)('fieldline historian', () => {
+  let broker: Mosquitto
+  let couch: CouchPeer
+
+  beforeAll(async () => {
+    broker = await startMosquitto({ maxQueuedMessages: 0, auth: { username: 'historian', password: 'mqtt-secret-password' } })
+    couch = await startCouchPeer({ apiKeys: { 'iam-secret-api-key': 'manager' } })
+  })
+  afterAll(async () => {
+    await couch?.close()
+    await broker?.stop()
+  })
+
+  async function dataDir(): Promise<string> {
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    return t.dir
+  }
+
+  const env = (dir: string, db: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    TEST_DATA_DIR: dir,
+    FIELDLINE_MQTT_URL: broker.url,
+    FIELDLINE_MQTT_CLIENT_ID: 'a:testorg:historian',
+    FIELDLINE_MQTT_USERNAME: 'historian',
+    FIELDLINE_MQTT_PASSWORD: 'mqtt-secret-password',
+    FIELDLINE_HISTORIAN_INSTANCE: `cli-${db}`,
+    FIELDLINE_HISTORIAN_MQTT_VERSION: '5',
+    FIELDLINE_HISTORIAN_COUCH_URL: couch.url,
+    FIELDLINE_HISTORIAN_COUCH_IAM_URL: couch.iamUrl,
+    FIELDLINE_HISTORIAN_COUCH_API_KEY: 'iam-secret-api-key',
+    FIELDLINE_HISTORIAN_COUCH_DB: db,
+    ...extra,
+  })
+
+  async function publisher(): Promise<MqttClient> {
+    const c = await connectAsync(broker.url, { clientId: `pub-${Math.random().toString(36).slice(2)}`, username: 'historian', password: 'mqtt-secret-password' })
+    cleanups.push(() => c.endAsync())
+    return c
+  }
+
+  async function publish(c: MqttClient, from: number, count: number): Promise<void> {
+    for (let i = from; i < from + count; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, from + count - i) }, (_, k) => c.publishAsync(`iot-2/type/meter/id/m${(i + k) % 9}/evt/usage/fmt/json`, JSON.stringify({ n: i + k }), { qos: 1 })))
+    }
+  }
+
+  async function stored(db: string): Promise<number[]> {
+    const dbs = (await couch.databases()).filter((d) => d.startsWith(`iotp_testorg_${db}_2`))
+    const docs = (await Promise.all(dbs.map((d) => couch.docs(d)))).flat()
+    return docs.map((d) => (d.data as { n: number }).n).sort((a, b) => a - b)
+  }
+
+  const connected = (r: Run): boolean => /historian mqtt connected/.test(r.stderr())
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+  it('runs until SIGTERM: a line per state change, a summary, exit 0, no secrets in the output', async () => {
+    const dir = await dataDir()
+    const r = run(env(dir, 'term'), ['run'])
+    await expect.poll(() => connected(r), POLL).toBe(true)
+    await publish(await publisher(), 0, 30)
+    await expect.poll(() => stored('term'), POLL).toEqual(range(30))
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    const lines = r.stderr().trim().split('\n')
+    expect(lines.filter((l) => /historian (starting|running|stopping|stopped)$/.test(l)).map((l) => /historian (\w+)$/.exec(l)?.[1])).toEqual(['starting', 'running', 'stopping', 'stopped'])
+    expect(lines.some((l) => /historian destination couchdb\/env connected$/.test(l))).toBe(true)
+    expect(r.stderr()).toMatch(/historian summary: 30 events received, 0 matched no rule, 0 could not be queued; couchdb\/env: 30 stored, 0 refused, 0 dropped, 0 still queued/)
+    expect(r.stderr()).not.toContain('mqtt-secret-password')
+    expect(r.stderr()).not.toContain('iam-secret-api-key')
+  })
+
+  it('exits 2 for a configuration that cannot work, and 1 when the broker refuses the credentials', async () => {
+    const dir = await dataDir()
+    const noDest = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_URL: '' }), ['run'])
+    expect(await noDest.exit).toBe(2)
+    expect(noDest.stderr()).toContain('No destination')
+    const share = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_SHARE_GROUP: 'g', FIELDLINE_HISTORIAN_MQTT_VERSION: '4' }), ['run'])
+    expect(await share.exit).toBe(2)
+    expect(share.stderr()).toContain('needs MQTT 5')
+    const zone = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_TIME_ZONE: 'Mars/Olympus' }), ['run'])
+    expect(await zone.exit).toBe(2)
+    expect(zone.stderr()).toContain('Unknown time zone')
+    const insecure = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_URL: 'http://cloudant.example.com' }), ['run'])
+    expect(await insecure.exit).toBe(2)
+    expect(insecure.stderr()).toContain('https://')
+    const refused = run(env(dir, 'bad', { FIELDLINE_MQTT_PASSWORD: 'wrong-password' }), ['run'])
+    expect(await refused.exit).toBe(1)
+    expect(refused.stderr()).toMatch(/historian failed: .*\[AUTH_FAILED\]/)
+    expect(refused.stderr()).not.toContain('wrong-password')
+  })
+
+  it('killed with SIGKILL mid-stream: nothing it acknowledged is lost, and what was published meanwhile waits at the broker', async () => {
+    const dir = await dataDir()
+    const pub = await publisher()
+    const first = run(env(dir, 'kill'), ['run'])
+    await expect.poll(() => connected(first), POLL).toBe(true)
+    await publish(pub, 0, 200)
+    await expect.poll(async () => (await stored('kill')).length, POLL).toBe(200)
+    // The destination goes away: what the forwarder acknowledges from now on waits in its on-disk queue.
+    await couch.stop()
+    await publish(pub, 200, 1500)
+    const status = (): { queued: number } | undefined => {
+      try {
+        return (JSON.parse(readFileSync(join(dir, 'historian', 'env', 'status.json'), 'utf8')) as { status: { destinations: { queued: number }[] } }).status.destinations[0]
+      } catch {
+        return undefined
+      }
+    }
+    await expect.poll(() => status()?.queued, POLL).toBe(1500)
+    // Killed while the broker is still sending (the last publishes are in flight).
+    const more = publish(pub, 1700, 300)
+    first.child.kill('SIGKILL')
+    await first.exit
+    await more
+    await couch.start()
+    const second = run(env(dir, 'kill'), ['run'])
+    await expect.poll(async () => (await stored('kill')).length, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(2000)
+    const numbers = await stored('kill')
+    expect([...new Set(numbers)]).toEqual(range(2000))
+    second.child.kill('SIGTERM')
+    expect(await second.exit).toBe(0)
+  })
+
+  it('two headless forwarders sharing a subscription: each event stored once, both at work', async () => {
+    const dirs = [await dataDir(), await dataDir()]
+    const share = { FIELDLINE_HISTORIAN_SHARE_GROUP: 'fleet' }
+    const a = run({ ...env(dirs[0]!, 'shared', share), FIELDLINE_HISTORIAN_INSTANCE: 'fleet-a' }, ['run'])
+    const b = run({ ...env(dirs[1]!, 'shared', share), FIELDLINE_HISTORIAN_INSTANCE: 'fleet-b' }, ['run'])
+    await expect.poll(() => connected(a) && connected(b), POLL).toBe(true)
+    expect(a.stderr()).toContain('$share/fleet/iot-2/type/+/id/+/evt/+/fmt/+')
+    await publish(await publisher(), 0, 600)
+    await expect.poll(() => stored('shared'), POLL).toEqual(range(600))
+    a.child.kill('SIGTERM')
+    b.child.kill('SIGTERM')
+    expect(await a.exit).toBe(0)
+    expect(await b.exit).toBe(0)
+    const received = [a, b].map((r) => Number(/summary: (\d+) events received/.exec(r.stderr())?.[1]))
+    expect(received[0]! + received[1]!).toBe(600)
+    expect(Math.min(...received)).toBeGreaterThan(0)
+  })
+
+  it('status shows the running forwarder, then what its queues hold; history prints CSV and JSON Lines', async () => {
+    const dir = await dataDir()
+    const r = run(env(dir, 'status'), ['run'])
+    await expect.poll(() => connected(r), POLL).toBe(true)
+    await publish(await publisher(), 0, 3)
+    await expect.poll(() => stored('status'), POLL).toEqual([0, 1, 2])
+    await expect.poll(async () => {
+      const s = run({ TEST_DATA_DIR: dir }, ['status'])
+      await s.exit
+      return s.stdout()
+    }, POLL).toMatch(/^env: running since .* mqtt connected .*3 received[\s\S]*couchdb\/env connected: [\d.]+ events\/s, 3 stored, 0\/1000000 queued, 0 dropped/)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    const after = run({ TEST_DATA_DIR: dir, TEST_JSON: '1' }, ['status'])
+    expect(await after.exit).toBe(0)
+    expect(JSON.parse(after.stdout())).toEqual({ forwarders: [{ id: 'env', running: false, updatedAt: expect.any(String), status: null, queues: [{ ref: 'couchdb/env', queued: 0, dropped: 0, oldestQueuedAt: null }] }] })
+
+    const historyEnv = { TEST_DATA_DIR: dir, FIELDLINE_HISTORIAN_ORG: 'testorg', FIELDLINE_HISTORIAN_COUCH_URL: couch.url, FIELDLINE_HISTORIAN_COUCH_IAM_URL: couch.iamUrl, FIELDLINE_HISTORIAN_COUCH_API_KEY: 'iam-secret-api-key', FIELDLINE_HISTORIAN_COUCH_DB: 'status' }
+    const from = new Date(Date.now() - 3_600_000).toISOString()
+    const to = new Date(Date.now() + 60_000).toISOString()
+    const csv = run(historyEnv, ['history', 'meter', 'm1', '--from', from, '--to', to])
+    expect(await csv.exit).toBe(0)
+    const rows = csv.stdout().trim().split('\n')
+    expect(rows[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload')
+    expect(rows.slice(1)).toEqual([expect.stringMatching(/^testorg:meter:m1:[^,]+,meter,m1,usage,json,[^,]+,"\{""n"":1\}",$/)])
+    const jsonl = run(historyEnv, ['history', 'meter', 'm2', '--from', from, '--to', to, '--format', 'jsonl'])
+    expect(await jsonl.exit).toBe(0)
+    expect(JSON.parse(jsonl.stdout().trim())).toMatchObject({ typeId: 'meter', deviceId: 'm2', eventId: 'usage', data: { n: 2 } })
+    const bad = run(historyEnv, ['history', 'meter', 'm2', '--from', to, '--to', from])
+    expect(await bad.exit).toBe(2)
+    expect(bad.stderr()).toContain('--from must not be after --to')
+  })
+})

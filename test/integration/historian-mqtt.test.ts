@@ -1,0 +1,160 @@
+/**
+ * The historian's MQTT source against Debian's mosquitto: events published by devices (QoS 1) reach CouchDB; the
+ * forwarder's persistent session keeps what is published while it is stopped; a message the forwarder cannot queue is
+ * not acknowledged and comes again; MQTT 5 shared subscriptions split the events between forwarders, each stored once;
+ * and a destination that is away (the outage shortened to a few seconds, the back-off scaled down with it: the same
+ * retries happen, only sooner) gets every event exactly once when it is back.
+ */
+import { connectAsync, type MqttClient } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ForwarderConfig } from '../../src-main/core/historian/config'
+import { createForwarder, type Forwarder } from '../../src-main/core/historian/forwarder'
+import { createPlatformLink } from '../../src-main/core/platform/link'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { tempDir } from '../helpers/core'
+import { FAST, POLL, couchDestination } from '../helpers/historian'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+
+const skip = mosquittoSkipReason()
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+describe.skipIf(skip)('historian MQTT source', () => {
+  let broker: Mosquitto
+  beforeAll(async () => {
+    broker = await startMosquitto({ maxQueuedMessages: 0 })
+  })
+  afterAll(async () => broker?.stop())
+
+  async function publisher(): Promise<MqttClient> {
+    const c = await connectAsync(broker.url, { clientId: `pub-${Math.random().toString(36).slice(2)}`, protocolVersion: 5 })
+    cleanups.push(() => c.endAsync())
+    return c
+  }
+
+  async function publish(c: MqttClient, from: number, count: number, type = 'sensor'): Promise<void> {
+    await Promise.all(Array.from({ length: count }, (_, i) => c.publishAsync(`iot-2/type/${type}/id/d${(from + i) % 7}/evt/reading/fmt/json`, JSON.stringify({ n: from + i }), { qos: 1 })))
+  }
+
+  async function couch(): Promise<CouchPeer> {
+    const p = await startCouchPeer()
+    cleanups.push(() => p.close())
+    return p
+  }
+
+  function config(p: CouchPeer, instanceId: string, shareGroup = ''): ForwarderConfig {
+    const dest = couchDestination(p)
+    return {
+      id: `hist-${instanceId}`,
+      org: 'testorg',
+      mqtt: { url: broker.url, clientId: 'a:testorg:historian', protocolVersion: 5, shareGroup, instanceId, sessionExpirySeconds: 600 },
+      mbed: false,
+      rules: [{ deviceType: '*', eventId: '*', destinations: [dest.ref as never] }],
+      destinations: [dest],
+    }
+  }
+
+  async function forwarder(cfg: ForwarderConfig, dataDir?: string): Promise<Forwarder> {
+    let dir = dataDir
+    if (!dir) {
+      const t = await tempDir()
+      cleanups.push(t.cleanup)
+      dir = t.dir
+    }
+    const f = createForwarder({ config: cfg, dataDir: dir, tuning: FAST })
+    await f.start()
+    cleanups.push(() => f.stop())
+    await expect.poll(() => f.status().mqtt.state, POLL).toBe('connected')
+    return f
+  }
+
+  async function storedNumbers(p: CouchPeer): Promise<number[]> {
+    const dbs = (await p.databases()).filter((d) => /^iotp_testorg_hist_\d/.test(d))
+    const docs = (await Promise.all(dbs.map((d) => p.docs(d)))).flat()
+    return docs.map((d) => (d.data as { n: number }).n).sort((a, b) => a - b)
+  }
+
+  const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+  it('stores the device events of the broker, and those published while it was stopped (persistent session)', async () => {
+    const p = await couch()
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const pub = await publisher()
+    const first = await forwarder(config(p, 'one'), t.dir)
+    expect(first.status().mqtt.filter).toBe('iot-2/type/+/id/+/evt/+/fmt/+')
+    await publish(pub, 0, 50)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(50))
+    await first.stop()
+    await publish(pub, 50, 50)
+    const second = await forwarder(config(p, 'one'), t.dir)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(100))
+    expect(second.status().received).toBe(50)
+  })
+
+  it('a message its subscriber could not keep is not acknowledged: the link drops the connection and the broker delivers it again', async () => {
+    const link = createPlatformLink({ url: broker.url, clientId: 'A:testorg:refuse:one', protocolVersion: 5, session: { persistent: true, expirySeconds: 60 }, reconnect: { minMs: 50, maxMs: 200 } })
+    cleanups.push(() => link.close())
+    const seen: string[] = []
+    let refuse = true
+    const sub = link.subscribe('iot-2/type/+/id/+/evt/+/fmt/+', (_topic, payload) => {
+      seen.push(payload.toString())
+      if (refuse) {
+        refuse = false
+        throw new Error('the disk is full')
+      }
+    }, { refuseOnError: true })
+    await link.connect()
+    await sub.ready
+    const pub = await publisher()
+    await pub.publishAsync('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":1}', { qos: 1 })
+    await expect.poll(() => seen, POLL).toEqual(['{"n":1}', '{"n":1}'])
+    expect(link.state).toBe('connected')
+  })
+
+  it('two forwarders in one MQTT 5 shared subscription split the events; each is stored once', async () => {
+    const p = await couch()
+    const a = await forwarder(config(p, 'share-a', 'fleet'))
+    const b = await forwarder(config(p, 'share-b', 'fleet'))
+    expect(a.status().mqtt.filter).toBe('$share/fleet/iot-2/type/+/id/+/evt/+/fmt/+')
+    const pub = await publisher()
+    await publish(pub, 0, 200)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(200))
+    expect(a.status().received + b.status().received).toBe(200)
+    expect(a.status().received).toBeGreaterThan(0)
+    expect(b.status().received).toBeGreaterThan(0)
+  })
+
+  it('a destination away for a while, then back: every event published meanwhile is stored exactly once (by id)', async () => {
+    const p = await couch()
+    const f = await forwarder(config(p, 'outage'))
+    const pub = await publisher()
+    let next = 0
+    let streaming = true
+    const stream = (async () => {
+      while (streaming) {
+        await publish(pub, next, 20)
+        next += 20
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    await expect.poll(async () => (await storedNumbers(p)).length, POLL).toBeGreaterThan(40)
+    await p.stop()
+    await expect.poll(() => f.status().destinations[0]?.state, POLL).toBe('backingOff')
+    // The outage: long enough for several failed attempts with the scaled-down back-off (50–400 ms).
+    await new Promise((r) => setTimeout(r, 3_000))
+    expect(f.status().destinations[0]?.queued).toBeGreaterThan(0)
+    await p.start()
+    await new Promise((r) => setTimeout(r, 500))
+    streaming = false
+    await stream
+    await expect.poll(async () => (await storedNumbers(p)).length, POLL).toBe(next)
+    expect(await storedNumbers(p)).toEqual(range(next))
+    const dbs = (await p.databases()).filter((d) => /^iotp_testorg_hist_\d/.test(d))
+    const ids = (await Promise.all(dbs.map((d) => p.docs(d)))).flat().map((d) => d._id)
+    expect(new Set(ids).size).toBe(next)
+    expect(f.status().destinations[0]).toMatchObject({ state: 'connected', queued: 0, dropped: 0 })
+  })
+})

@@ -1,0 +1,141 @@
+/**
+ * The historian through the core's channels, as the UI and the CLI use it: destination and forwarder profiles (their
+ * rules, translated refusals, secrets only as "is set"), start / pause / resume / stop with an audit entry each, the
+ * status event, the device history, bucket listing and confirmed deletion (audited), strict inputs with limits, and
+ * the refusals of a forwarder that cannot work (a missing destination, the mbed bridge's events twice).
+ */
+import { connectAsync } from 'mqtt'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EventName } from '../../src-shared/contract'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { tempDir, testCore } from '../helpers/core'
+import { FAST, POLL } from '../helpers/historian'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+const skip = mosquittoSkipReason()
+
+describe.skipIf(skip)('historian channels', () => {
+  let core: TestCore
+  let broker: Mosquitto
+  let couch: CouchPeer
+  let cleanup: () => Promise<void>
+  const events: { name: EventName; payload: unknown }[] = []
+
+  beforeAll(async () => {
+    broker = await startMosquitto({ maxQueuedMessages: 0 })
+    couch = await startCouchPeer({ apiKeys: { 'iam-service-key': 'manager' } })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { historianTuning: FAST })
+    core.bus.subscribe((name, payload) => events.push({ name, payload }))
+  })
+  afterAll(async () => {
+    await core?.close()
+    await couch?.close()
+    await broker?.stop()
+    await cleanup?.()
+  })
+
+  const refusal = async (channel: Parameters<TestCore['dispatcher']['invoke']>[0], input: unknown): Promise<{ code: string; key?: string }> => {
+    const r = await core.dispatcher.invoke(channel, input as never)
+    if (r.ok) throw new Error(`${channel} was accepted`)
+    return { code: r.error.code, ...(r.error.details?.ref?.key ? { key: r.error.details.ref.key } : {}) }
+  }
+
+  const couchSettings = () => ({ url: couch.url, iamUrl: couch.iamUrl, dbName: 'svc', timeZone: 'Europe/Paris', queueSize: 10_000 })
+
+  it('refuses destination and forwarder profiles that cannot work, with a translated reason, and stores nothing', async () => {
+    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: couchSettings() })).toEqual({ code: 'VALIDATION', key: 'historian.apiKeyRequired' })
+    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), timeZone: 'Mars/Olympus' }, secrets: { apiKey: 'k' } })).toEqual({ code: 'VALIDATION', key: 'historian.unknownTimeZone' })
+    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), url: 'http://cloudant.example.com' }, secrets: { apiKey: 'k' } })).toEqual({ code: 'VALIDATION', key: 'errors.insecureUrl' })
+    expect((await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), dbName: 'Bad Name' }, secrets: { apiKey: 'k' } })).code).toBe('VALIDATION')
+    expect((await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), extra: 1 }, secrets: { apiKey: 'k' } })).code).toBe('VALIDATION')
+    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com:9092'], security: 'plaintext', topic: 't' } })).toEqual({ code: 'VALIDATION', key: 'historian.plaintextRemote' })
+    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com'], topic: 't' }, secrets: { password: 'p' } })).toEqual({ code: 'VALIDATION', key: 'historian.invalidBroker' })
+    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { transport: 'confluent-rest', restUrl: 'https://rest.example.com', topic: 't' }, secrets: { password: 'p' } })).toEqual({ code: 'VALIDATION', key: 'historian.clusterIdRequired' })
+    expect(await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { shareGroup: 'g', rules: [{ destinations: ['couchdb/x'] }] } })).toEqual({ code: 'VALIDATION', key: 'historian.shareNeedsMqtt5' })
+    expect((await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { rules: [] } })).code).toBe('VALIDATION')
+    expect((await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { rules: [{ deviceType: 'a/b', destinations: ['couchdb/x'] }] } })).code).toBe('VALIDATION')
+    expect((await core.call('profiles:list', {})).items.filter((p) => ['couchdb', 'kafka', 'historian'].includes(p.extension))).toEqual([])
+  })
+
+  it('runs a forwarder from profiles: start, status events, pause, resume, history, buckets, stop — every change audited', async () => {
+    await core.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: broker.url, clientId: 'a:svcorg:console' } })
+    const c = await core.call('profiles:save', { extension: 'couchdb', name: 'Cloudant', settings: couchSettings(), secrets: { apiKey: 'iam-service-key' } })
+    expect(c).toMatchObject({ extension: 'couchdb', secrets: { apiKey: true, password: false } })
+    expect(JSON.stringify(await core.call('profiles:list', { extension: 'couchdb' }))).not.toContain('iam-service-key')
+    expect(await core.call('profiles:verify', { extension: 'couchdb', id: c.id })).toMatchObject({ ok: true, detail: expect.stringContaining('signed in') })
+    const h = await core.call('profiles:save', { extension: 'historian', name: 'Plant', settings: { mqttVersion: 5, instanceId: 'svc', rules: [{ deviceType: 'sensor*', eventId: '*', destinations: [`couchdb/${c.id}`] }] } })
+    expect(await core.call('profiles:verify', { extension: 'historian', id: h.id })).toMatchObject({ detail: expect.stringContaining('1 destination(s), 1 rule(s)') })
+
+    const started = await core.call('historian:start', { profileId: h.id })
+    expect(started).toMatchObject({ state: 'running', profileId: h.id, mqtt: { filter: 'iot-2/type/+/id/+/evt/+/fmt/+' } })
+    await expect.poll(() => core.historian.status().mqtt.state, POLL).toBe('connected')
+    const pub = await connectAsync(broker.url, { clientId: 'svc-pub' })
+    try {
+      for (let n = 0; n < 5; n++) await pub.publishAsync(`iot-2/type/sensor1/id/s1/evt/temp/fmt/json`, JSON.stringify({ n, t: 20 + n }), { qos: 1 })
+      await pub.publishAsync('iot-2/type/pump/id/p1/evt/temp/fmt/json', '{"n":99}', { qos: 1 })
+      await expect.poll(async () => (await core.call('historian:status', {})).destinations[0]?.delivered, POLL).toBe(5)
+      expect((await core.call('historian:status', {})).unmatched).toBe(1)
+      expect(events.some((e) => e.name === 'historian:status')).toBe(true)
+
+      const ref = `couchdb/${c.id}`
+      expect(await core.call('historian:pause', { destination: ref })).toMatchObject({ state: 'paused' })
+      await pub.publishAsync('iot-2/type/sensor1/id/s1/evt/temp/fmt/json', JSON.stringify({ n: 5 }), { qos: 1 })
+      await expect.poll(async () => (await core.call('historian:status', {})).destinations[0]?.queued, POLL).toBe(1)
+      expect(await core.call('historian:resume', { destination: ref })).toMatchObject({ state: 'idle' })
+      await expect.poll(async () => (await core.call('historian:status', {})).destinations[0]?.delivered, POLL).toBe(6)
+    } finally {
+      await pub.endAsync()
+    }
+
+    const from = new Date(Date.now() - 60_000).toISOString()
+    const to = new Date(Date.now() + 60_000).toISOString()
+    const page = await core.call('historian:history', { typeId: 'sensor1', deviceId: 's1', from, to, limit: 4 })
+    expect(page.items.map((i) => (i.data as { n: number }).n)).toEqual([0, 1, 2, 3])
+    expect(page.next).not.toBeNull()
+    const rest = await core.call('historian:history', { typeId: 'sensor1', deviceId: 's1', from, to, cursor: page.next!, limit: 4 })
+    expect(rest.items.map((i) => (i.data as { n: number }).n)).toEqual([4, 5])
+    expect(rest.items[0]?.timestamp).toMatch(/\+0[12]:00$/)
+
+    const buckets = await core.call('historian:buckets', { destination: c.id })
+    expect(buckets.databases.length).toBe(2)
+    expect(buckets.expired).toEqual([])
+    const del = await core.call('historian:deleteBuckets', { destination: c.id, databases: [buckets.databases[0]!.name] })
+    expect(del.deleted).toEqual([])
+    expect(del.refused[0]?.reason.details?.ref?.key).toBe('historian.notExpired')
+
+    const stopped = await core.call('historian:stop', {})
+    expect(stopped).toMatchObject({ status: { state: 'stopped' }, queued: 0 })
+    const actions = (await core.call('audit:list', { query: 'historian.', limit: 50 })).items.map((e) => `${e.action}:${e.outcome}`)
+    expect(actions).toEqual(['historian.forwarder.stop:ok', 'historian.buckets.delete:failed', 'historian.destination.resume:ok', 'historian.destination.pause:ok', 'historian.forwarder.start:ok'])
+  })
+
+  it('refuses bad inputs by name and with limits; nothing changes', async () => {
+    expect((await refusal('historian:pause', { destination: 'couchdb/x', extra: true })).code).toBe('VALIDATION')
+    expect((await refusal('historian:pause', { destination: 'mongo/x' })).code).toBe('VALIDATION')
+    expect(await refusal('historian:pause', { destination: 'couchdb/x' })).toEqual({ code: 'VALIDATION', key: 'historian.notRunning' })
+    const window = { typeId: 't', deviceId: 'd', from: '2024-01-02T00:00:00Z', to: '2024-01-01T00:00:00Z' }
+    expect(await refusal('historian:history', window)).toEqual({ code: 'VALIDATION', key: 'historian.rangeReversed' })
+    expect((await refusal('historian:history', { ...window, from: '2024-01-01', to: '2024-01-02T00:00:00Z' })).code).toBe('VALIDATION')
+    expect((await refusal('historian:history', { ...window, to: '2024-01-03T00:00:00Z', limit: 5000 })).code).toBe('VALIDATION')
+    expect((await refusal('historian:history', { ...window, to: '2024-01-03T00:00:00Z', typeId: 'a:b' })).code).toBe('VALIDATION')
+    expect(await refusal('historian:history', { ...window, to: '2024-01-03T00:00:00Z', cursor: 'not-a-cursor' })).toEqual({ code: 'VALIDATION', key: 'historian.badCursor' })
+    expect((await refusal('historian:deleteBuckets', { destination: 'x', databases: ['Not_A_DB'] })).code).toBe('VALIDATION')
+    expect((await refusal('historian:deleteBuckets', { destination: 'x', databases: [] })).code).toBe('VALIDATION')
+  })
+
+  it('refuses to start a forwarder whose rule names a missing destination, or that would take the mbed bridge\'s events twice (audited)', async () => {
+    const missing = await core.call('profiles:save', { extension: 'historian', name: 'Missing', settings: { rules: [{ destinations: ['kafka/nowhere'] }] } })
+    expect(await refusal('historian:start', { profileId: missing.id })).toEqual({ code: 'NOT_FOUND', key: 'profiles.notFound' })
+    const platform = (await core.call('profiles:list', { extension: 'platform' })).items[0]!
+    await core.call('profiles:save', { extension: 'mbed', name: 'Mbed', settings: { apiUrl: 'https://api.connector.mbed.com', platformProfile: platform.id }, secrets: { accessKey: 'ak_x' } })
+    const couchId = (await core.call('profiles:list', { extension: 'couchdb' })).items[0]!.id
+    const twice = await core.call('profiles:save', { extension: 'historian', name: 'Twice', settings: { mbed: true, mqtt: true, rules: [{ destinations: [`couchdb/${couchId}`] }] } })
+    expect(await refusal('historian:start', { profileId: twice.id })).toEqual({ code: 'VALIDATION', key: 'historian.duplicateSources' })
+    const audit = (await core.call('audit:list', { query: 'historian.forwarder.start', limit: 2 })).items
+    expect(audit.map((e) => e.outcome)).toEqual(['failed', 'failed'])
+    expect(core.historian.status().state).toBe('stopped')
+  })
+})

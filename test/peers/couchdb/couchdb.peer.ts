@@ -1,0 +1,322 @@
+/**
+ * A Cloudant-like CouchDB on 127.0.0.1 for the historian's tests (docs/wire/couchdb-kafka.md §1): express-pouchdb 4.2 with
+ * PouchDB 9 does the database work (a real CouchDB API implementation, faithful for `PUT db` 201/412, `_bulk_docs`
+ * per-row results, `_all_docs` ranges, `_all_dbs`, `DELETE db`), behind a small front written from the spec that adds
+ * what express-pouchdb lacks and avoids what crashes it (§1.4):
+ *
+ * - IBM Cloud IAM on the same server: `POST /identity/token`, form-encoded `grant_type=urn:ibm:params:oauth:grant-type:
+ *   apikey&apikey=KEY` → 200 `{access_token (a JWT-shaped, unsigned token), refresh_token, token_type, expires_in,
+ *   expiration, scope}`; an unknown key → 400 `{errorCode: "BXNIM0415E", errorMessage, …}` (§1.2: a bad key surfaced
+ *   IAM's 400); a body that is not that form → 400 `BXNIM0109E` [I: the code].
+ * - Auth on everything else: `Authorization: Bearer <token>` (issued here, not expired, not revoked) or Basic with a
+ *   configured user; otherwise 401 `{"error":"unauthorized",…}`. A key or user with the role 'reader' may read but
+ *   not write: 403 `{"error":"forbidden",…}` [I: Cloudant's IAM reader role].
+ * - Limits: a request body over 64 MB, or one `_bulk_docs` document over 1 MB → 413 `{"error":"too_large",…}`
+ *   (§1.3; both configurable for tests) [I: the body text].
+ * - Database names checked against `^[a-z][a-z0-9_$()+/-]*$`: 400 `illegal_database_name` (express-pouchdb accepts
+ *   any name).
+ * - Faults on request: 429 `{"error":"too_many_requests",…}` with or without Retry-After [I: Cloudant's 429 body text
+ *   and whether it sends Retry-After are not in the spec], 5xx, an HTML 503 page as a load balancer sends it, and
+ *   per-row `_bulk_docs` failures in a 201 answer.
+ * - Avoided: every request reaches express-pouchdb authenticated as the server admin (it runs in "admin party": no
+ *   admin is configured, so its anonymous-database-creation crash cannot happen), and `_changes?filter=_selector`,
+ *   which kills express-pouchdb, is refused with 400 here [I: CouchDB 2+ accepts it; the historian never asks for it].
+ *
+ * `stop()` closes the listener and every open connection (clients then meet refused connections: an outage);
+ * `start()` listens again on the same port with the data intact.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { Agent, request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import expressPouchdb from 'express-pouchdb'
+import PouchDB from 'pouchdb'
+import { restartableServer } from '../restartable-server'
+
+export type Role = 'manager' | 'reader'
+
+export interface CouchPeerOptions {
+  /** IAM API keys and their role. Default { 'iam-test-key': 'manager' }. */
+  apiKeys?: Record<string, Role>
+  /** Basic-auth users. Default none. */
+  users?: Record<string, { password: string; role: Role }>
+  /** Lifetime of an IAM token. Default 3600 s. */
+  tokenTtlSeconds?: number
+  maxRequestBytes?: number
+  maxDocBytes?: number
+  now?: () => number
+}
+
+export type CouchFault =
+  | { kind: 'status'; status: 401 | 429 | 500 | 502 | 503; retryAfterSeconds?: number; html?: boolean; times?: number; path?: RegExp }
+  /** The next `_bulk_docs` answers 201 with these rows failed (by position): the rest is written. */
+  | { kind: 'rowErrors'; rows: { index: number; error: string; reason: string }[]; times?: number }
+
+export interface CouchPeer {
+  url: string
+  /** IAM's base URL (the same server). */
+  iamUrl: string
+  port: number
+  /** Adds a fault; each applies to `times` requests (default 1). */
+  fault(f: CouchFault): void
+  clearFaults(): void
+  /** Makes every issued token invalid (a rotation on the server side): the next request with one gets 401. */
+  revokeTokens(): void
+  /** The documents of a database, read directly (not through the front). */
+  docs(db: string): Promise<Record<string, unknown>[]>
+  /** Database names, read directly. */
+  databases(): Promise<string[]>
+  /** Requests the front answered: method, path (no query), status. */
+  log(): { method: string; path: string; status: number }[]
+  /** Tokens issued so far. */
+  tokensIssued(): number
+  stop(): Promise<void>
+  start(): Promise<void>
+  close(): Promise<void>
+}
+
+const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url')
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > max) return null
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<CouchPeer> {
+  const dir = await mkdtemp(join(tmpdir(), 'fieldline-couch-'))
+  const now = options.now ?? Date.now
+  const apiKeys = options.apiKeys ?? { 'iam-test-key': 'manager' }
+  const users = options.users ?? {}
+  const ttl = options.tokenTtlSeconds ?? 3600
+  const maxRequest = options.maxRequestBytes ?? 64 * 1024 * 1024
+  const maxDoc = options.maxDocBytes ?? 1024 * 1024
+  // PouchDB's one static emitter takes a 'created' and a 'destroyed' listener per open database; a server that holds a
+  // database per bucket passes Node's warning threshold of 10 without leaking anything.
+  ;(PouchDB as unknown as { setMaxListeners(n: number): void }).setMaxListeners(1000)
+  const Pouch = PouchDB.defaults({ prefix: `${dir}/` })
+  const app = expressPouchdb(Pouch, { mode: 'fullCouchDB', configPath: join(dir, 'config.json'), logPath: join(dir, 'log.txt'), overrideMode: { exclude: ['routes/fauxton'] } })
+  const inner = createServer(app)
+  await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve))
+  const innerPort = (inner.address() as AddressInfo).port
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+
+  const tokens = new Map<string, { role: Role; expires: number }>()
+  let issued = 0
+  let faults: (CouchFault & { left: number })[] = []
+  const requests: { method: string; path: string; status: number }[] = []
+
+  function takeFault<K extends CouchFault['kind']>(kind: K, path: string): Extract<CouchFault, { kind: K }> | null {
+    const f = faults.find((x) => x.kind === kind && x.left > 0 && (x.kind !== 'status' || !x.path || x.path.test(path)))
+    if (!f) return null
+    f.left--
+    faults = faults.filter((x) => x.left > 0)
+    return f as unknown as Extract<CouchFault, { kind: K }>
+  }
+
+  function issueToken(role: Role): { token: string; expires: number } {
+    const iat = Math.floor(now() / 1000)
+    const exp = iat + ttl
+    // JWT-shaped, unsigned (§1.2: clients read `exp`; the signature is the service's business).
+    const token = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ iam_id: 'iam-ServiceId-test', iat, exp, jti: randomBytes(8).toString('hex') })}.${randomBytes(16).toString('base64url')}`
+    tokens.set(token, { role, expires: exp * 1000 })
+    issued++
+    return { token, expires: exp }
+  }
+
+  function who(req: IncomingMessage): Role | null {
+    const auth = req.headers.authorization ?? ''
+    if (auth.startsWith('Bearer ')) {
+      const t = tokens.get(auth.slice(7))
+      return t && t.expires > now() ? t.role : null
+    }
+    if (auth.startsWith('Basic ')) {
+      const [name, ...rest] = Buffer.from(auth.slice(6), 'base64').toString('utf8').split(':')
+      const user = users[name ?? '']
+      return user && user.password === rest.join(':') ? user.role : null
+    }
+    return null
+  }
+
+  async function iam(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const body = (await readBody(req, 64 * 1024))?.toString('utf8') ?? ''
+    const form = new URLSearchParams(body)
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') || form.get('grant_type') !== 'urn:ibm:params:oauth:grant-type:apikey') {
+      json(res, 400, { errorCode: 'BXNIM0109E', errorMessage: 'Property missing or empty.', context: { requestId: randomBytes(8).toString('hex') } })
+      return 400
+    }
+    const role = apiKeys[form.get('apikey') ?? '']
+    if (!role) {
+      json(res, 400, { errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.', context: { requestId: randomBytes(8).toString('hex') } })
+      return 400
+    }
+    const { token, expires } = issueToken(role)
+    json(res, 200, { access_token: token, refresh_token: 'not_supported', token_type: 'Bearer', expires_in: ttl, expiration: expires, scope: 'ibm openid' })
+    return 200
+  }
+
+  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number> {
+    return new Promise((resolve) => {
+      const headers = { ...req.headers, host: `127.0.0.1:${innerPort}`, 'content-length': String(body.length) }
+      delete headers.authorization
+      const out = httpRequest({ host: '127.0.0.1', port: innerPort, method: req.method, path: req.url, headers, agent }, (innerRes) => {
+        res.writeHead(innerRes.statusCode ?? 502, innerRes.headers)
+        innerRes.pipe(res)
+        innerRes.on('end', () => resolve(innerRes.statusCode ?? 502))
+      })
+      out.on('error', () => {
+        if (!res.headersSent) json(res, 502, { error: 'bad_gateway', reason: 'the test server behind the front failed' })
+        resolve(502)
+      })
+      out.end(body)
+    })
+  }
+
+  /** Sends the batch through, then answers as if the chosen rows had failed (the others are written). */
+  async function bulkWithRowErrors(req: IncomingMessage, res: ServerResponse, body: Buffer, fault: Extract<CouchFault, { kind: 'rowErrors' }>): Promise<number> {
+    const parsed = JSON.parse(body.toString('utf8')) as { docs: { _id: string }[] }
+    const failing = new Map(fault.rows.map((r) => [r.index, r]))
+    const kept = parsed.docs.filter((_, i) => !failing.has(i))
+    const res2 = await fetch(`http://127.0.0.1:${innerPort}${(req.url ?? '').split('?')[0] ?? ''}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ docs: kept }) })
+    const written = (await res2.json()) as { id: string; rev?: string; error?: string; reason?: string }[]
+    let w = 0
+    const rows = parsed.docs.map((d, i) => {
+      const f = failing.get(i)
+      if (f) return { id: d._id, error: f.error, reason: f.reason }
+      const r = written[w++] as { id: string; rev?: string; error?: string; reason?: string }
+      return r.error ? { id: r.id, error: r.error, reason: r.reason } : { ok: true, id: r.id, rev: r.rev }
+    })
+    json(res, 201, rows)
+    return 201
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const url = new URL(req.url ?? '/', 'http://peer')
+    const path = url.pathname
+    if (req.method === 'POST' && path === '/identity/token') return iam(req, res)
+    const role = who(req)
+    if (!role) {
+      json(res, 401, { error: 'unauthorized', reason: 'You are not authorized to access this db.' })
+      return 401
+    }
+    const status = takeFault('status', path)
+    if (status) {
+      const headers: Record<string, string> = status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {}
+      if (status.html) {
+        const page = `<html><head><title>${status.status}</title></head><body><h1>${status.status} Service Unavailable</h1></body></html>`
+        res.writeHead(status.status, { 'content-type': 'text/html', ...headers })
+        res.end(page)
+      } else if (status.status === 401) {
+        json(res, 401, { error: 'unauthorized', reason: 'The token is no longer valid.' }, headers)
+      } else if (status.status === 429) {
+        json(res, 429, { error: 'too_many_requests', reason: "You've exceeded your rate limit allowance. Please try again later." }, headers)
+      } else {
+        json(res, status.status, { error: 'unknown_error', reason: 'internal server error' }, headers)
+      }
+      return status.status
+    }
+    const write = req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && (path.endsWith('/_all_docs') || path.endsWith('/_find')))
+    if (write && role === 'reader') {
+      json(res, 403, { error: 'forbidden', reason: 'server_admin access is required for this request' })
+      return 403
+    }
+    const segments = path.split('/').filter(Boolean)
+    if (req.method === 'PUT' && segments.length === 1) {
+      const name = decodeURIComponent(segments[0] ?? '')
+      if (!DB_NAME.test(name)) {
+        json(res, 400, {
+          error: 'illegal_database_name',
+          reason: `Name: '${name}'. Only lowercase characters (a-z), digits (0-9), and any of the characters _, $, (, ), +, -, and / are allowed. Must begin with a letter.`,
+        })
+        return 400
+      }
+    }
+    if (path.endsWith('/_changes') && url.searchParams.get('filter') === '_selector') {
+      json(res, 400, { error: 'bad_request', reason: 'filter=_selector is not supported by this test server' })
+      return 400
+    }
+    const body = await readBody(req, maxRequest)
+    if (body === null) {
+      json(res, 413, { error: 'too_large', reason: 'the request entity is too large' })
+      return 413
+    }
+    if (req.method === 'POST' && path.endsWith('/_bulk_docs')) {
+      let docs: unknown[] = []
+      try {
+        docs = (JSON.parse(body.toString('utf8')) as { docs?: unknown[] }).docs ?? []
+      } catch {
+        json(res, 400, { error: 'bad_request', reason: 'invalid UTF-8 JSON' })
+        return 400
+      }
+      if (docs.some((d) => Buffer.byteLength(JSON.stringify(d)) > maxDoc)) {
+        json(res, 413, { error: 'document_too_large', reason: 'the document is larger than the limit' })
+        return 413
+      }
+      const rowFault = takeFault('rowErrors', path)
+      if (rowFault) return bulkWithRowErrors(req, res, body, rowFault)
+    }
+    return forward(req, res, body)
+  }
+
+  const front = await restartableServer((req, res) => {
+    handle(req, res).then(
+      (status) => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
+      () => {
+        if (!res.headersSent) json(res, 500, { error: 'unknown_error', reason: 'the test peer failed' })
+      },
+    )
+  })
+  const port = front.port
+  const url = `http://127.0.0.1:${port}`
+  return {
+    url,
+    iamUrl: url,
+    port,
+    fault(f) {
+      faults.push({ ...f, left: f.times ?? 1 })
+    },
+    clearFaults() {
+      faults = []
+    },
+    revokeTokens() {
+      tokens.clear()
+    },
+    async docs(db) {
+      const res = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(db)}/_all_docs?include_docs=true`)
+      if (res.status === 404) return []
+      const page = (await res.json()) as { rows: { doc: Record<string, unknown> }[] }
+      return page.rows.map((r) => r.doc).filter((d) => !String(d._id).startsWith('_design/'))
+    },
+    async databases() {
+      const res = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`)
+      return (await res.json()) as string[]
+    },
+    log: () => [...requests],
+    tokensIssued: () => issued,
+    stop: () => front.stop(),
+    start: () => front.start(),
+    async close() {
+      await front.stop()
+      agent.destroy()
+      await new Promise<void>((resolve) => inner.close(() => resolve()))
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
