@@ -13,6 +13,7 @@ import {
   calendarDateSchema,
   controlCenterStatusValue,
   megabytesToBytes,
+  monthsBefore,
   normaliseControlCenterStatus,
   type CtdUsage,
   type CycleUsage,
@@ -601,15 +602,6 @@ export function formatRequestDateTime(value: Date | string): string {
     })
   }
   return `${date.toISOString().slice(0, 19)}+00:00`
-}
-
-/** The calendar date `months` months before `date` (YYYY-MM-DD), clamped to the month's last day. */
-function monthsBefore(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  const target = new Date(Date.UTC(y, m - 1 - months, 1))
-  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
-  target.setUTCDate(Math.min(d, last))
-  return target.toISOString().slice(0, 10)
 }
 
 /** REST's refusal of a cycle it no longer keeps (§1.8: "cycleStartDate must specify one of the last three billing cycles"). */
