@@ -9,7 +9,7 @@ import type { MessageRef } from './errors'
 /** §1.3: a resource path is at most 255 characters with its leading '/'. */
 export const MAX_RESOURCE_ID = 254
 /** §1.4's limit on names. */
-const MAX_ENDPOINT_NAME = 64
+export const MAX_ENDPOINT_NAME = 64
 /** The characters of an mbed endpoint name: no whitespace, '/', '?', '#' or control characters. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 export const ENDPOINT_NAME_CHARS = /^[^\s/?#\u0000-\u001f\u007f]+$/

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { errorInfoSchema } from './errors'
-import { ENDPOINT_NAME_CHARS } from './mbed-commands'
+import { ENDPOINT_NAME_CHARS, MAX_ENDPOINT_NAME } from './mbed-commands'
 
 export const mbedBridgeStateSchema = z.enum(['stopped', 'starting', 'running', 'degraded', 'stopping', 'failed'])
 export type MbedBridgeState = z.infer<typeof mbedBridgeStateSchema>
@@ -165,7 +165,7 @@ export type MbedBridgeEvent = { [E in MbedEventName]: { name: E; payload: z.outp
  * at most 64 characters (§1.4) without whitespace, '/', '?' or '#'; a resource path starts with '/', has no empty,
  * '.' or '..' segment and at most 255 characters (§1.3).
  */
-export const mbedEndpointNameSchema = z.string().min(1).max(64).regex(ENDPOINT_NAME_CHARS, { message: "an endpoint name has no spaces, control characters, '/', '?' or '#'" })
+export const mbedEndpointNameSchema = z.string().min(1).max(MAX_ENDPOINT_NAME).regex(ENDPOINT_NAME_CHARS, { message: "an endpoint name has no spaces, control characters, '/', '?' or '#'" })
 export const mbedResourcePathSchema = z
   .string()
   .min(2)

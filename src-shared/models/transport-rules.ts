@@ -96,7 +96,7 @@ export function brokerSecurity(url: string): BrokerSecurity | null {
  * platform's other ids [I]. Device (`d:`) and gateway (`g:`) ids are refused: the link acts as an application.
  */
 const ID = PLATFORM_ID_SOURCE
-export const CLIENT_ID_PATTERN = new RegExp(`^(?:a:(${ID}):(${ID})|A:(${ID}):(${ID})(?::(${ID}))?)$`)
+const CLIENT_ID_PATTERN = new RegExp(`^(?:a:(${ID}):(${ID})|A:(${ID}):(${ID})(?::(${ID}))?)$`)
 
 export interface ClientIdParts {
   scalable: boolean
