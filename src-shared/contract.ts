@@ -5,7 +5,7 @@
  * channel that is not named here does not exist.
  */
 import { z } from 'zod'
-import { carrierSchema, cycleUsageSchema, simSchema, smsMessageSchema } from './models/sim'
+import { carrierSchema, cycleUsageSchema, simSchema, SMS_MSG_ID_PATTERN, smsMessageSchema } from './models/sim'
 import {
   ORANGE_TICKET_OPERATIONS,
   orangeRequestableStatusSchema,
@@ -35,6 +35,7 @@ import { historianChannels, historianEvents } from './models/historian'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
 import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
+import { DEVICE_ID_PATTERN } from './models/platform-ids'
 import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
@@ -44,7 +45,7 @@ import { errorInfoSchema, diagnosticSchema, messageRefSchema, type ErrorInfo } f
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
 
 /** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
-export const DEVICE_ID_PATTERN = /^[A-Za-z0-9._-]{1,36}$/
+export { DEVICE_ID_PATTERN }
 export const deviceIdSchema = z.string().max(36).regex(DEVICE_ID_PATTERN, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
 
 const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
@@ -289,7 +290,7 @@ export const channels = {
       .strict(),
     actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() }),
   ),
-  'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(/^\d{1,20}$/) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
+  'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(SMS_MSG_ID_PATTERN) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
   'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), orangeSimViewSchema),

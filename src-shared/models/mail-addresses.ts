@@ -1,11 +1,13 @@
 /**
- * What may go into a mail header or an HTML body. Pure functions without imports, so the same rules can run in
- * the renderer (form hints), in the bridge schemas and in the core, and can never disagree.
+ * What may go into a mail header or an HTML body. Pure functions (importing only the host rules), so the same rules
+ * can run in the renderer (form hints), in the IPC transport's schemas and in the core, and can never disagree.
  *
  * Addresses are a deliberate subset of RFC 5322's addr-spec: a dot-atom local part and a host name, ASCII only,
  * no quoted strings, comments, IP literals or display names. Everything outside it is either exotic or the stuff
  * of spoofing ("ceo@bank.example" <attacker@evil.example>), and the operator types names in their own field.
  */
+
+import { isDnsLabel } from './hosts'
 
 export type TextProblem = 'lineBreak' | 'control' | 'empty' | 'tooLong'
 export type AddressProblem = TextProblem | 'format'
@@ -23,7 +25,6 @@ const LINE_BREAK = /[\r\n\u0085\u2028\u2029]/
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 /** atext of RFC 5322 §3.2.3. */
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 /**
  * Characters that let a display name pose as (or smuggle) an address: angle brackets and '@' make a name look like
  * an address in mail clients that show only the name, a double quote or a backslash would end nodemailer's quoting.
@@ -53,7 +54,7 @@ export function isHostName(domain: string): boolean {
   if (domain.length === 0 || domain.length > 253) return false
   const labels = domain.split('.')
   if (labels.length < 2) return false
-  if (!labels.every((l) => LABEL.test(l))) return false
+  if (!labels.every(isDnsLabel)) return false
   return !/^\d+$/.test(labels[labels.length - 1]!)
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH, addressProblem, displayNameProblem, hasControl, textProblem, type AddressProblem, type NameProblem } from './mail-addresses'
+import { isDnsLabel, isIPv4 } from './hosts'
 import { caBundleProblem } from './transport-rules'
 
 export const MAIL_MODES = ['sendgridApiKey', 'smtp', 'sendgridUsername'] as const
@@ -62,10 +63,13 @@ const NAME_MESSAGES: Record<NameProblem, string> = {
 const mailKey = (problem: string, otherwise: string): { messageKey: string; urgent: boolean; problem: string } =>
   problem === 'lineBreak' ? { messageKey: 'mail.headerInjection', urgent: true, problem } : { messageKey: otherwise, urgent: false, problem }
 
-export const emailAddressSchema = z.string().max(MAX_FIELD_INPUT).superRefine((value, ctx) => {
-  const problem = addressProblem(value)
-  if (problem) ctx.addIssue({ code: 'custom', message: ADDRESS_MESSAGES[problem], params: mailKey(problem, 'mail.invalidAddress') })
-})
+export const emailAddressSchema = z
+  .string()
+  .max(MAX_FIELD_INPUT)
+  .superRefine((value, ctx) => {
+    const problem = addressProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: ADDRESS_MESSAGES[problem], params: mailKey(problem, 'mail.invalidAddress') })
+  })
 
 /** A person's or sender's display name; surrounding spaces are dropped after the checks. */
 export const displayNameSchema = z
@@ -84,19 +88,17 @@ export const oneLineTextSchema = (max: number) =>
     .max(Math.max(max, MAX_FIELD_INPUT))
     .superRefine((value, ctx) => {
       const problem = textProblem(value, max)
-      if (problem) ctx.addIssue({ code: 'custom', message: problem === 'tooLong' ? `must be at most ${max} characters` : NAME_MESSAGES[problem], params: { ...mailKey(problem, 'mail.invalidText'), max } })
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: problem === 'tooLong' ? `must be at most ${max} characters` : NAME_MESSAGES[problem], params: { ...mailKey(problem, 'mail.invalidText'), max } })
     })
     .transform((v) => v.trim())
-
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
-const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 
 /** A host name (single labels allowed: an intranet relay or localhost), an IPv4 address or a bare IPv6 address. */
 export function isSmtpHost(value: string): boolean {
   if (value.length === 0 || value.length > 253) return false
-  if (IPV4.test(value)) return true
+  if (isIPv4(value)) return true
   if (value.includes(':')) return /^[0-9A-Fa-f:.]+$/.test(value) && value.split(':').length <= 9
-  return value.split('.').every((l) => HOST_LABEL.test(l))
+  return value.split('.').every(isDnsLabel)
 }
 
 export const smtpHostSchema = z
@@ -172,9 +174,7 @@ const saveCommon = {
 }
 
 export const mailSaveSchema = z.discriminatedUnion('mode', [
-  z
-    .object({ mode: z.literal('sendgridApiKey'), ...saveCommon, settings: sendgridApiKeySettingsSchema, secrets: z.object({ apiKey: secretValueSchema.optional() }).strict().default({}) })
-    .strict(),
+  z.object({ mode: z.literal('sendgridApiKey'), ...saveCommon, settings: sendgridApiKeySettingsSchema, secrets: z.object({ apiKey: secretValueSchema.optional() }).strict().default({}) }).strict(),
   z.object({ mode: z.literal('smtp'), ...saveCommon, settings: smtpSettingsSchema, secrets: z.object({ password: secretValueSchema.optional() }).strict().default({}) }).strict(),
   z
     .object({
@@ -262,7 +262,10 @@ export const inviteInputSchema = z
   .strict()
 export type InviteInput = z.output<typeof inviteInputSchema>
 
-export const invitationIdSchema = z.string().max(16).regex(/^[a-f0-9]{16}$/, { message: 'must be an invitation id' })
+export const invitationIdSchema = z
+  .string()
+  .max(16)
+  .regex(/^[a-f0-9]{16}$/, { message: 'must be an invitation id' })
 
 /** Why a send failed, as the bridge error it was: the code, the English text, and the translatable reference. */
 export const mailFailureSchema = z.object({

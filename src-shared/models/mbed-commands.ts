@@ -1,38 +1,61 @@
 /**
  * The rules a command for an mbed device follows (docs/wire/mbed.md §1.3, §2): an endpoint name that fits a request path, a
- * resource path that cannot climb out of /v2/endpoints/<ep>/, and a strict base64 payload. Pure functions returning
- * the translatable problem, so the console's "Send command" form says what the core would refuse, next to its field.
+ * resource path that cannot climb out of /v2/endpoints/<ep>/ (payloads are strict base64: base64.ts). Pure functions, so that the
+ * console's "Send command" form says what the core would refuse, next to its field, and the core's command check
+ * (src-main/core/mbed/commands.ts) refuses by the same rule.
  */
 import type { MessageRef } from './errors'
 
-const MAX_RESOURCE_ID = 254
-/** mbed endpoint names: ≤ 64 characters (§1.4's limit on names), no whitespace, '/', '?' or '#'. */
+/** §1.3: a resource path is at most 255 characters with its leading '/'. */
+export const MAX_RESOURCE_ID = 254
+/** §1.4's limit on names. */
+export const MAX_ENDPOINT_NAME = 64
+/** The characters of an mbed endpoint name: no whitespace, '/', '?', '#' or control characters. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const ENDPOINT_NAME = /^[^\s/?#\u0000-\u001f\u007f]{1,64}$/
+export const ENDPOINT_NAME_CHARS = /^[^\s/?#\u0000-\u001f\u007f]+$/
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const BAD_RESOURCE_CHARS = /[\s?#\u0000-\u001f\u007f\\]/
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/** Strict RFC 4648 base64 (padding required, no whitespace, no URL alphabet), as the core reads payloads. */
-export function isStrictBase64(text: string): boolean {
-  return BASE64.test(text)
+/** Whether `name` can be an mbed endpoint name in a request path: 1–64 characters of ENDPOINT_NAME_CHARS. */
+export function isEndpointName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= MAX_ENDPOINT_NAME && ENDPOINT_NAME_CHARS.test(name)
 }
 
 export function endpointNameProblem(name: string): MessageRef | null {
-  return ENDPOINT_NAME.test(name) ? null : { key: 'mbed.send.endpointInvalid' }
+  return isEndpointName(name) ? null : { key: 'mbed.send.endpointInvalid' }
 }
 
-/** Why a resource path would be refused: no leading '/', no empty, '.' or '..' segment, no '?', '#' or white space. */
-export function resourceIdProblem(resourceId: string): MessageRef | null {
-  if (resourceId.startsWith('/')) {
-    const fixed = resourceId.replace(/^\/+/, '')
-    return fixed !== '' ? { key: 'mbed.send.resourceLeadingSlash', params: { fixed: fixed.slice(0, 60) } } : { key: 'mbed.command.invalidResourceId' }
-  }
-  if (resourceId.length > MAX_RESOURCE_ID) return { key: 'form.tooLong', params: { max: MAX_RESOURCE_ID } }
-  if (BAD_RESOURCE_CHARS.test(resourceId)) return { key: 'mbed.send.resourceBadChars' }
+/** Why a resource path is refused; `fixed` is the path without its leading slashes. */
+export type ResourceIdFault = { reason: 'empty' } | { reason: 'leadingSlash'; fixed: string } | { reason: 'tooLong' } | { reason: 'badChars' } | { reason: 'emptySegment' } | { reason: 'dotSegment' }
+
+/** No leading '/' (§2), at most 254 characters, no '?', '#', '\', white space or control character, no empty, '.' or '..' segment. */
+export function resourceIdFault(resourceId: string): ResourceIdFault | null {
+  if (resourceId === '') return { reason: 'empty' }
+  if (resourceId.startsWith('/')) return { reason: 'leadingSlash', fixed: resourceId.replace(/^\/+/, '') }
+  if (resourceId.length > MAX_RESOURCE_ID) return { reason: 'tooLong' }
+  if (BAD_RESOURCE_CHARS.test(resourceId)) return { reason: 'badChars' }
   for (const segment of resourceId.split('/')) {
-    if (segment === '') return { key: 'mbed.send.resourceEmptySegment' }
-    if (segment === '.' || segment === '..') return { key: 'mbed.send.resourceDotSegment' }
+    if (segment === '') return { reason: 'emptySegment' }
+    if (segment === '.' || segment === '..') return { reason: 'dotSegment' }
   }
   return null
+}
+
+/** The form's word on a resource path, next to its field. */
+export function resourceIdProblem(resourceId: string): MessageRef | null {
+  const fault = resourceIdFault(resourceId)
+  if (!fault) return null
+  switch (fault.reason) {
+    case 'leadingSlash':
+      return fault.fixed !== '' ? { key: 'mbed.send.resourceLeadingSlash', params: { fixed: fault.fixed.slice(0, 60) } } : { key: 'mbed.command.invalidResourceId' }
+    case 'tooLong':
+      return { key: 'form.tooLong', params: { max: MAX_RESOURCE_ID } }
+    case 'badChars':
+      return { key: 'mbed.send.resourceBadChars' }
+    case 'empty':
+    case 'emptySegment':
+      return { key: 'mbed.send.resourceEmptySegment' }
+    case 'dotSegment':
+      return { key: 'mbed.send.resourceDotSegment' }
+  }
 }

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod'
 import { errorInfoSchema } from './errors'
+import { ENDPOINT_NAME_CHARS, MAX_ENDPOINT_NAME } from './mbed-commands'
 
 export const mbedBridgeStateSchema = z.enum(['stopped', 'starting', 'running', 'degraded', 'stopping', 'failed'])
 export type MbedBridgeState = z.infer<typeof mbedBridgeStateSchema>
@@ -164,12 +165,7 @@ export type MbedBridgeEvent = { [E in MbedEventName]: { name: E; payload: z.outp
  * at most 64 characters (§1.4) without whitespace, '/', '?' or '#'; a resource path starts with '/', has no empty,
  * '.' or '..' segment and at most 255 characters (§1.3).
  */
-export const mbedEndpointNameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-  .regex(/^[^\s/?#\u0000-\u001f\u007f]+$/, { message: "an endpoint name has no spaces, control characters, '/', '?' or '#'" })
+export const mbedEndpointNameSchema = z.string().min(1).max(MAX_ENDPOINT_NAME).regex(ENDPOINT_NAME_CHARS, { message: "an endpoint name has no spaces, control characters, '/', '?' or '#'" })
 export const mbedResourcePathSchema = z
   .string()
   .min(2)
@@ -209,7 +205,13 @@ export const mbedChannels = {
       flavour: z.enum(['connector', 'pelion']),
       apiUrl: z.string(),
       detail: z.union([
-        z.object({ kind: z.literal('limits'), transactionQuota: z.number().optional(), transactionCount: z.number().optional(), endpointQuota: z.number().optional(), endpointCount: z.number().optional() }),
+        z.object({
+          kind: z.literal('limits'),
+          transactionQuota: z.number().optional(),
+          transactionCount: z.number().optional(),
+          endpointQuota: z.number().optional(),
+          endpointCount: z.number().optional(),
+        }),
         z.object({ kind: z.literal('apiKey'), name: z.string().optional(), status: z.string().optional() }),
       ]),
     }),

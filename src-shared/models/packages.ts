@@ -1,8 +1,9 @@
 /** Custom device-management packages as they cross the bridge. */
 import { z } from 'zod'
+import { DM_ID_PATTERN } from './platform-ids'
 
 /** Bundle, action and parameter ids (docs/wire/dm-packages.md §4): ≤ 255 letters, digits, '-', '_', '.'. */
-export const dmIdentifierSchema = z.string().max(255).regex(/^[A-Za-z0-9._-]{1,255}$/, { message: "must be 1–255 letters, digits, '-', '_' or '.'" })
+export const dmIdentifierSchema = z.string().max(255).regex(DM_ID_PATTERN, { message: "must be 1–255 letters, digits, '-', '_' or '.'" })
 
 /** Packages larger than this (in UTF-8) are refused before they are read, in the core and in the UI alike. */
 export const MAX_PACKAGE_BYTES = 5 * 1024 * 1024

@@ -6,6 +6,10 @@
 import type { MessageRef } from './errors'
 import type { ProfileExtension } from './profiles'
 
+/** Each refusal these rules make, by its translatable key (the core keeps an English text for each). */
+export type SecretProblemKey = 'profiles.apiKeyRequired' | 'profiles.soapPair' | 'profiles.orangePasswordRequired' | 'profiles.accessKeyRequired' | 'mbed.invalidAccessKey'
+export type SecretProblem = MessageRef & { key: SecretProblemKey }
+
 /** A secret in a save: a value sets or replaces it, null clears it, absent keeps the saved one. */
 type SecretsInput = Readonly<Record<string, string | null | undefined>>
 
@@ -17,14 +21,18 @@ function willBeSet(field: string, secrets: SecretsInput, saved: ReadonlySet<stri
 }
 
 /**
- * The problems of a save's secrets, by the field they are about ('soap' for the Control Center pair). `saved` names
- * the secrets the profile already has in the vault (none for a new profile).
+ * The problems of a save's secrets, by the field they are about ('soap' for the Control Center pair): Control Center
+ * authenticates REST with the API key, SOAP with the password and licence key together; Orange with the access key's
+ * password; mbed with an access key. `saved` names the secrets the profile already has in the vault (none for a new
+ * profile).
  */
-export function secretProblems(extension: ProfileExtension, secrets: SecretsInput, saved: ReadonlySet<string>): Record<string, MessageRef> {
-  const problems: Record<string, MessageRef> = {}
+export function secretProblems(extension: ProfileExtension, secrets: SecretsInput, saved: ReadonlySet<string>): Record<string, SecretProblem> {
+  const problems: Record<string, SecretProblem> = {}
   if (extension === 'jasper' || extension === 'atnt') {
     if (!willBeSet('apiKey', secrets, saved)) problems.apiKey = { key: 'profiles.apiKeyRequired' }
     if (willBeSet('password', secrets, saved) !== willBeSet('licenseKey', secrets, saved)) problems.soap = { key: 'profiles.soapPair' }
+  } else if (extension === 'orange') {
+    if (!willBeSet('password', secrets, saved)) problems.password = { key: 'profiles.orangePasswordRequired' }
   } else if (extension === 'mbed') {
     const key = secrets.accessKey
     if (!willBeSet('accessKey', secrets, saved)) problems.accessKey = { key: 'profiles.accessKeyRequired' }
@@ -37,7 +45,7 @@ export function secretProblems(extension: ProfileExtension, secrets: SecretsInpu
 }
 
 /** An mbed access key goes into an Authorization header: no white space or control characters. */
-export function accessKeyProblem(key: string): MessageRef | null {
+export function accessKeyProblem(key: string): SecretProblem | null {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   return key.trim() === '' || /[\s\u0000-\u001f]/.test(key) ? { key: 'mbed.invalidAccessKey' } : null
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { mbedPresubscriptionsSchema } from './mbed-presubscriptions'
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema } from './historian'
+import { DEVICE_ID_PATTERN } from './platform-ids'
 
 export const CONTROL_CENTER_EXTENSIONS = ['jasper', 'atnt'] as const
 export const controlCenterExtensionSchema = z.enum(CONTROL_CENTER_EXTENSIONS)
@@ -13,7 +14,10 @@ export type ControlCenterExtension = z.infer<typeof controlCenterExtensionSchema
 /** AT&T's Control Center API host (docs/wire/control-center.md §3), offered as the default for new AT&T profiles. */
 export const ATNT_DEFAULT_BASE_URL = 'https://api-iotdevice.att.com'
 
-export const profileIdSchema = z.string().max(48).regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
+export const profileIdSchema = z
+  .string()
+  .max(48)
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
 
 /** Secret fields of each kind of profile: the values live in the vault only. */
 export const PROFILE_SECRETS = {
@@ -79,7 +83,7 @@ export const mbedSettingsSchema = z
     domainId: z.string().trim().max(100).default(''),
     channel: z.enum(['longpoll', 'websocket']).default('longpoll'),
     /** Device type for endpoints whose type is unknown. */
-    defaultDeviceType: z.string().max(36).regex(/^[A-Za-z0-9._-]{1,36}$/).default('mbed'),
+    defaultDeviceType: z.string().max(36).regex(DEVICE_ID_PATTERN).default('mbed'),
     /** Notifications held while the MQTT link is down; overflow drops the oldest and counts them. */
     queueSize: z.number().int().min(100).max(1_000_000).default(10_000),
     /** Which platform (MQTT) profile the bridge publishes to; the default one when empty. */

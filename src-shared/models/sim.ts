@@ -182,6 +182,9 @@ export const cycleUsageSchema = z.object({
 })
 export type CycleUsage = z.infer<typeof cycleUsageSchema>
 
+/** An SMS id as the core asks Control Center about it: digits only (it goes into the URL path), at most 20 (64-bit). */
+export const SMS_MSG_ID_PATTERN = /^\d{1,20}$/
+
 export const smsMessageSchema = z.object({
   carrier: carrierSchema,
   /** A string, like every identifier: Control Center's ids are 64-bit. */

@@ -1,27 +1,20 @@
 /**
  * Where credentials may travel and whom they are trusted to: the rules for service URLs, broker URLs, application
  * client ids, plain SMTP and custom CAs. Pure functions, so that the renderer's forms (the early word, in the
- * operator's language) and the core (the last word) apply one rule and can never disagree. Each problem comes back
- * as the translatable reference the core's refusal carries; `test/unit/transport-rules.test.ts` holds them to the
- * core's checks.
+ * operator's language) and the core (the last word) apply one rule and cannot disagree. A `check…` function gives the
+ * verdict with the reason for a refusal and the translatable reference the forms show; the core's adapters
+ * (http/secure-url.ts, platform/broker-url.ts, mail/smtp.transport.ts, http/trust.ts) turn the same verdict into their
+ * AppError.
  */
 
 import type { MessageRef } from './errors'
+import { isLoopbackHost } from './hosts'
+import { PLATFORM_ID_SOURCE } from './platform-ids'
 
 /** Longest URL text echoed back in a message. */
 const SHOWN = 200
 
-/**
- * This computer: the one place plain transports are accepted (the test peers and local tunnels run there, and the
- * traffic never leaves the machine). Takes `URL.hostname` (IPv6 in brackets, IPv4 shorthands such as 127.1 already
- * expanded) as well as a host typed alone.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.trim().toLowerCase()
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true
-  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
-  return octets !== null && octets[1] === '127' && octets.slice(2).every((o) => Number(o) <= 255)
-}
+const CREDENTIALS_IN_URL: MessageRef = { key: 'errors.urlHasCredentials' }
 
 /** A bare host (what the 2017 platform called a "domain ID") means https://. */
 export function withDefaultScheme(text: string): string {
@@ -36,17 +29,31 @@ function parse(url: string): URL | null {
   }
 }
 
+function hasCredentials(url: URL): boolean {
+  return url.username !== '' || url.password !== ''
+}
+
+/** Why a URL is refused: not a URL at all, a scheme other than the rule's, a user name or password in it, or plain text to another computer. */
+export type UrlRefusal = 'unparsable' | 'scheme' | 'credentials' | 'plainRemote'
+
+export type SecureUrlCheck = { ok: true; url: URL } | { ok: false; reason: 'unparsable'; ref: MessageRef } | { ok: false; reason: Exclude<UrlRefusal, 'unparsable'>; ref: MessageRef; url: URL }
+
 /**
  * A URL credentials are sent to: https://, or plain http:// to this computer only; never a user name or password in
  * it, because a URL ends up in documents and log lines where a secret must never be.
  */
+export function checkSecureUrl(text: string): SecureUrlCheck {
+  const url = parse(text)
+  if (!url) return { ok: false, reason: 'unparsable', ref: { key: 'errors.invalidUrl', params: { url: text.slice(0, SHOWN) } } }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'scheme', url, ref: { key: 'errors.invalidUrl', params: { url: url.origin } } }
+  if (hasCredentials(url)) return { ok: false, reason: 'credentials', url, ref: CREDENTIALS_IN_URL }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { ok: false, reason: 'plainRemote', url, ref: { key: 'errors.insecureUrl', params: { url: url.origin } } }
+  return { ok: true, url }
+}
+
 export function secureUrlProblem(url: string): MessageRef | null {
-  const parsed = parse(url)
-  if (!parsed) return { key: 'errors.invalidUrl', params: { url: url.slice(0, SHOWN) } }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return { key: 'errors.invalidUrl', params: { url: parsed.origin } }
-  if (parsed.username !== '' || parsed.password !== '') return { key: 'errors.urlHasCredentials' }
-  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) return { key: 'errors.insecureUrl', params: { url: parsed.origin } }
-  return null
+  const check = checkSecureUrl(url)
+  return check.ok ? null : check.ref
 }
 
 const BROKER_SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:'])
@@ -54,34 +61,62 @@ const BROKER_SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:'])
 /** How a broker URL travels: 'tls' (mqtts://, wss://), 'loopback-plain' (no TLS, this computer), 'plain-remote' (warn). */
 export type BrokerSecurity = 'tls' | 'loopback-plain' | 'plain-remote'
 
+export type BrokerUrlCheck =
+  { ok: true; url: URL; security: BrokerSecurity } | { ok: false; reason: 'unparsable'; ref: MessageRef } | { ok: false; reason: 'scheme' | 'credentials'; ref: MessageRef; url: URL }
+
 /**
- * A broker URL: mqtt://, mqtts://, ws:// or wss:// with a host, and no credentials in it. The problem names the broker
+ * A broker URL: mqtt://, mqtts://, ws:// or wss:// with a host, and no credentials in it. Plain MQTT to another
+ * computer is allowed (plant networks) and classed 'plain-remote', for a warning. The reference names the broker
  * schemes (errors.invalidUrl speaks of https://, which is right for the web services only).
  */
-export function brokerUrlProblem(url: string): MessageRef | null {
-  const parsed = parse(url)
-  if (!parsed || !BROKER_SCHEMES.has(parsed.protocol) || parsed.hostname === '') return { key: 'platform.invalidBrokerUrl', params: { url: url.slice(0, SHOWN) } }
-  if (parsed.username !== '' || parsed.password !== '') return { key: 'errors.urlHasCredentials' }
-  return null
+export function checkBrokerUrl(text: string): BrokerUrlCheck {
+  const url = parse(text)
+  const invalid: MessageRef = { key: 'platform.invalidBrokerUrl', params: { url: text.slice(0, SHOWN) } }
+  if (!url) return { ok: false, reason: 'unparsable', ref: invalid }
+  if (!BROKER_SCHEMES.has(url.protocol) || url.hostname === '') return { ok: false, reason: 'scheme', url, ref: invalid }
+  if (hasCredentials(url)) return { ok: false, reason: 'credentials', url, ref: CREDENTIALS_IN_URL }
+  const security = url.protocol === 'mqtts:' || url.protocol === 'wss:' ? 'tls' : isLoopbackHost(url.hostname) ? 'loopback-plain' : 'plain-remote'
+  return { ok: true, url, security }
 }
 
-/** The security indicator of a broker URL; null while it is not a broker URL. Plain MQTT is allowed, with a warning. */
+export function brokerUrlProblem(url: string): MessageRef | null {
+  const check = checkBrokerUrl(url)
+  return check.ok ? null : check.ref
+}
+
+/** The security indicator of a broker URL; null while it is not a broker URL. */
 export function brokerSecurity(url: string): BrokerSecurity | null {
-  if (brokerUrlProblem(url)) return null
-  const parsed = new URL(url)
-  if (parsed.protocol === 'mqtts:' || parsed.protocol === 'wss:') return 'tls'
-  return isLoopbackHost(parsed.hostname) ? 'loopback-plain' : 'plain-remote'
+  const check = checkBrokerUrl(url)
+  return check.ok ? check.security : null
 }
 
 /**
  * An application client id (docs/wire/platform-mqtt.md §3): `a:<org>:<appId>`, or the scalable `A:<org>:<appId>[:<instanceId>]`,
- * each part 1–36 of the platform's id characters. Device (`d:`) and gateway (`g:`) ids are refused: the link acts as an
- * application.
+ * each part one of the platform's ids. appId's length and the org's charset are not documented and follow the
+ * platform's other ids [I]. Device (`d:`) and gateway (`g:`) ids are refused: the link acts as an application.
  */
-export const CLIENT_ID_PATTERN = /^(?:a:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})|A:([A-Za-z0-9._-]{1,36}):([A-Za-z0-9._-]{1,36})(?::([A-Za-z0-9._-]{1,36}))?)$/
+const ID = PLATFORM_ID_SOURCE
+const CLIENT_ID_PATTERN = new RegExp(`^(?:a:(${ID}):(${ID})|A:(${ID}):(${ID})(?::(${ID}))?)$`)
+
+export interface ClientIdParts {
+  scalable: boolean
+  org: string
+  appId: string
+  instanceId?: string
+}
+
+export type ClientIdCheck = { ok: true; parts: ClientIdParts } | { ok: false; ref: MessageRef }
+
+export function checkClientId(clientId: string): ClientIdCheck {
+  const m = CLIENT_ID_PATTERN.exec(clientId)
+  if (!m) return { ok: false, ref: { key: 'platform.invalidClientId', params: { value: clientId.slice(0, 100) } } }
+  if (m[1] !== undefined && m[2] !== undefined) return { ok: true, parts: { scalable: false, org: m[1], appId: m[2] } }
+  return { ok: true, parts: { scalable: true, org: m[3] ?? '', appId: m[4] ?? '', ...(m[5] !== undefined ? { instanceId: m[5] } : {}) } }
+}
 
 export function clientIdProblem(clientId: string): MessageRef | null {
-  return CLIENT_ID_PATTERN.test(clientId) ? null : { key: 'platform.invalidClientId', params: { value: clientId.slice(0, 100) } }
+  const check = checkClientId(clientId)
+  return check.ok ? null : check.ref
 }
 
 /** SMTP without TLS would send the password in clear: only where the traffic never leaves the machine. */
@@ -89,7 +124,28 @@ export function plainSmtpProblem(host: string, security: 'tls' | 'starttls' | 'n
   return security === 'none' && !isLoopbackHost(host) ? { key: 'mail.smtp.insecureHost', params: { host } } : null
 }
 
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----'
+const PEM_END = '-----END CERTIFICATE-----'
+
+/**
+ * The PEM certificate blocks in `text`, in order, each from its BEGIN line to the first END line after it. A scan by
+ * hand rather than a lazy regex: the time stays linear in the text however many unfinished blocks a paste holds.
+ */
+export function pemCertificates(text: string): string[] {
+  const certs: string[] = []
+  let from = 0
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, from)
+    if (begin < 0) return certs
+    // A block holds something between its markers.
+    const end = text.indexOf(PEM_END, begin + PEM_BEGIN.length + 1)
+    if (end < 0) return certs
+    from = end + PEM_END.length
+    certs.push(text.slice(begin, from))
+  }
+}
+
 /** The form of a custom CA: one or more PEM certificates (the core then checks each one parses). */
 export function caBundleProblem(pem: string): MessageRef | null {
-  return pem.includes('-----BEGIN CERTIFICATE-----') ? null : { key: 'errors.invalidCa' }
+  return pemCertificates(pem).length > 0 ? null : { key: 'errors.invalidCa' }
 }

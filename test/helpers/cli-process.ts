@@ -1,7 +1,6 @@
 /**
  * The `fieldline` CLI from source, as processes: `runCli` runs the real program (src-main/cli/main.ts) to completion;
- * `runCommand` runs one command group registered on a bare commander program (`commandEntry`) and returns while it
- * runs, for long-running commands a test signals or kills.
+ * `startCli` starts it and returns while it runs, for long-running commands a test signals or kills.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -36,22 +35,6 @@ export interface CommandRun {
   exit: Promise<number | null>
 }
 
-/** The entry's source: `imports` brings the register function in, `registration` calls it on `program`. */
-export function commandEntry(imports: string, registration: string): string {
-  return `
-import { Command } from 'commander'
-${imports}
-const program = new Command().exitOverride()
-${registration}
-try {
-  await program.parseAsync(['node', 'fieldline', ...process.argv.slice(1)])
-} catch (e) {
-  process.stderr.write(e.message + '\\n')
-  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1
-}
-`
-}
-
 const running: ChildProcess[] = []
 
 /** Kills what a test left running (call it in afterEach). */
@@ -59,10 +42,10 @@ export function killCommands(): void {
   for (const c of running.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
 }
 
-/** Runs the entry with `args`; variables for which `inherited` says false are not passed on from this process. */
-export function runCommand(entry: string, args: string[], env: Record<string, string>, inherited: (name: string) => boolean): CommandRun {
+/** Starts the real CLI with `args`; variables for which `inherited` says false are not passed on from this process. */
+export function startCli(args: string[], env: Record<string, string>, inherited: (name: string) => boolean): CommandRun {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => inherited(k)))
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   running.push(child)
   let out = ''
   let err = ''

@@ -14,16 +14,11 @@ import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { tempDir } from '../helpers/core'
-import { commandEntry, killCommands, runCommand, type CommandRun } from '../helpers/cli-process'
+import { killCommands, startCli, type CommandRun } from '../helpers/cli-process'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 
 const skip = mosquittoSkipReason()
 const POLL = { timeout: 30_000, interval: 100 }
-
-const ENTRY = commandEntry(
-  `import { registerHistorian } from './src-main/cli/commands/historian.ts'`,
-  `registerHistorian(program, () => async () => { throw new Error('no workspace in this test') }, () => ({ dataDir: process.env.TEST_DATA_DIR, json: process.env.TEST_JSON === '1' }))`,
-)
 
 type Run = CommandRun
 
@@ -33,8 +28,11 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
+/** The real CLI; TEST_DATA_DIR and TEST_JSON become its global options. */
 function run(env: Record<string, string>, args: string[]): Run {
-  return runCommand(ENTRY, ['historian', ...args], env, (k) => !k.startsWith('FIELDLINE_'))
+  const { TEST_DATA_DIR: dir, TEST_JSON: json, ...rest } = env
+  const globals = [...(dir ? ['--data-dir', dir] : []), ...(json === '1' ? ['--json'] : [])]
+  return startCli([...globals, 'historian', ...args], rest, (k) => !k.startsWith('FIELDLINE_'))
 }
 
 describe.skipIf(skip)('fieldline historian', () => {

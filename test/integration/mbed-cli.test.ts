@@ -1,9 +1,11 @@
 /**
- * `fieldline bridge mbed` as a process: registerBridge on a bare commander program (the lead wires it into
- * cli/main.ts), run with `node --import tsx`, configured by environment variables, against the mbed peer and a real
- * mosquitto. Checks the exit codes (0 after SIGTERM, 1 after a failure, 2 for a bad configuration), one stderr line
- * per state change, the insecure-broker warning, and that no secret reaches the output.
+ * `fieldline bridge mbed` as a process: the real command tree (src-main/cli/main.ts), run with `node --import tsx`,
+ * configured by environment variables, against the mbed peer and a real mosquitto. Checks the exit codes (0 after
+ * SIGTERM, 1 after a failure, 2 for a bad configuration), one stderr line per state change, the insecure-broker
+ * warning, and that no secret reaches the output.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { configFromProfile } from '../../src-main/cli/commands/bridge'
@@ -13,20 +15,21 @@ import { createProfilesService } from '../../src-main/core/profiles/profiles.ser
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir } from '../helpers/core'
-import { commandEntry, killCommands, runCommand, type CommandRun } from '../helpers/cli-process'
+import { killCommands, startCli, type CommandRun } from '../helpers/cli-process'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 
 const skip = mosquittoSkipReason()
 const POLL = { timeout: 20_000, interval: 50 }
 
-/** The bridge command on its own program. */
-const ENTRY = commandEntry(`import { registerBridge } from './src-main/cli/commands/bridge.ts'`, `registerBridge(program, () => async () => { throw new Error('no workspace in this test') })`)
-
 afterEach(killCommands)
 
+/** The configuration comes from the environment alone; the data directory is a fresh one the bridge never needs. */
+let dataDir: string
+let removeDataDir: () => Promise<void>
+
 function run(env: Record<string, string>, args: string[] = []): CommandRun {
-  return runCommand(ENTRY, ['bridge', 'mbed', ...args], env, (k) => !k.startsWith('FIELDLINE_MBED_') && !k.startsWith('FIELDLINE_MQTT_'))
+  return startCli(['--data-dir', join(dataDir, 'data'), 'bridge', 'mbed', ...args], env, (k) => !k.startsWith('FIELDLINE_'))
 }
 
 const stateLines = (text: string): string[] => text.split('\n').filter((l) => /mbed bridge (starting|running|degraded|stopping|stopped|failed)/.test(l))
@@ -36,6 +39,7 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
   let peer: MbedPeer
 
   beforeAll(async () => {
+    ;({ dir: dataDir, cleanup: removeDataDir } = await tempDir())
     broker = await startMosquitto()
     peer = await startMbedPeer({ pollTimeoutMs: 500, accessKeys: ['ak_cli_secret_key'] })
   })
@@ -43,6 +47,7 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
   afterAll(async () => {
     await peer?.close()
     await broker?.stop()
+    await removeDataDir?.()
   })
 
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({
@@ -76,31 +81,27 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
       expect(r.stderr()).toMatch(/summary: 1 notifications, 1 messages published/)
       expect(r.stderr()).not.toContain('ak_cli_secret_key')
       expect(r.stderr()).not.toContain('mqtt-secret-password')
+      // Configured from the environment, the bridge never opens the workspace (and never holds its lock).
+      expect(existsSync(join(dataDir, 'data'))).toBe(false)
     } finally {
       await sub.endAsync(true)
     }
   })
 
-  it('exits 2 with the reason for a bad configuration, before connecting anywhere', async () => {
+  // Five processes at once, each loading the whole command tree: seconds each on a busy machine, hence the budget.
+  it('exits 2 with the reason for a bad configuration, before connecting anywhere', { timeout: 90_000 }, async () => {
     const missing = run(env({ FIELDLINE_MBED_ACCESS_KEY: '' }))
-    expect(await missing.exit).toBe(2)
-    expect(missing.stderr()).toContain('FIELDLINE_MBED_ACCESS_KEY')
-
     const channel = run(env({ FIELDLINE_MBED_CHANNEL: 'carrier-pigeon' }))
-    expect(await channel.exit).toBe(2)
-    expect(channel.stderr()).toContain('FIELDLINE_MBED_CHANNEL')
-
     const lonePassword = run(env({ FIELDLINE_MQTT_USERNAME: '' }))
-    expect(await lonePassword.exit).toBe(2)
+    const rules = run(env({ FIELDLINE_MBED_PRESUBSCRIPTIONS: '[\n  {"endpoint-type": "Light",\n   "resource-path": ["/3311/*/5850"]}\n]' }))
+    const insecure = run(env({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' }))
+    expect(await Promise.all([missing, channel, lonePassword, rules, insecure].map((r) => r.exit))).toEqual([2, 2, 2, 2, 2])
+
+    expect(missing.stderr()).toContain('FIELDLINE_MBED_ACCESS_KEY')
+    expect(channel.stderr()).toContain('FIELDLINE_MBED_CHANNEL')
     expect(lonePassword.stderr()).toContain('needs a user name')
     expect(lonePassword.stderr()).not.toContain('mqtt-secret-password')
-
-    const rules = run(env({ FIELDLINE_MBED_PRESUBSCRIPTIONS: '[\n  {"endpoint-type": "Light",\n   "resource-path": ["/3311/*/5850"]}\n]' }))
-    expect(await rules.exit).toBe(2)
     expect(rules.stderr()).toContain("FIELDLINE_MBED_PRESUBSCRIPTIONS: line 3, column 22: [0].resource-path[0]: may contain '*' only as its last character")
-
-    const insecure = run(env({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' }))
-    expect(await insecure.exit).toBe(2)
     expect(insecure.stderr()).toContain('https://')
     expect(insecure.stderr()).not.toContain('ak_cli_secret_key')
   })
@@ -156,7 +157,15 @@ describe('bridge configuration from saved profiles', () => {
         ctx,
       )
       const rules = [{ 'endpoint-name': 'plant-*', 'resource-path': ['/3303/0/5700'] }]
-      const settings = { apiUrl: 'https://api.us-east-1.mbedcloud.com', flavour: 'pelion' as const, domainId: '', channel: 'websocket' as const, defaultDeviceType: 'ep', queueSize: 2000, platformProfile: platform.id }
+      const settings = {
+        apiUrl: 'https://api.us-east-1.mbedcloud.com',
+        flavour: 'pelion' as const,
+        domainId: '',
+        channel: 'websocket' as const,
+        defaultDeviceType: 'ep',
+        queueSize: 2000,
+        platformProfile: platform.id,
+      }
       const mbed = await profiles.save({ extension: 'mbed', name: 'Pelion', settings: { ...settings, presubscriptions: rules }, secrets: { accessKey: 'ak_profile' } }, ctx)
       // A save that does not carry the rules (today's profile form) keeps them.
       await profiles.save({ id: mbed.id, extension: 'mbed', name: 'Pelion', settings, secrets: {} }, ctx)

@@ -62,10 +62,22 @@ export function megabytesToBytes(mb: number): number {
   return Math.round(mb * SOAP_MB_BYTES)
 }
 
+/** YYYY-MM-DD `months` calendar months earlier, the day clamped to the month's length (cycle start dates). */
+export function monthsBefore(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  const first = new Date(Date.UTC(y, m - 1 - months, 1))
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate()
+  first.setUTCDate(Math.min(d, last))
+  return first.toISOString().slice(0, 10)
+}
+
 /** Maps a status text from any of Control Center's dialects (REST `ACTIVATED`, SOAP `ACTIVATED_NAME`). */
 export function normaliseControlCenterStatus(raw: string | null | undefined): SimStatus {
   if (!raw) return 'unknown'
-  const key = raw.trim().toUpperCase().replace(/_NAME$/, '')
+  const key = raw
+    .trim()
+    .toUpperCase()
+    .replace(/_NAME$/, '')
   return CONTROL_CENTER_STATUS[key] ?? 'unknown'
 }
 

@@ -14,6 +14,7 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
+import { monthsBefore } from './sim-model'
 
 type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
 
@@ -33,14 +34,8 @@ const SMS_FOLLOW_MS = 10 * 60 * 1000
 /** An MT message is final once it leaves these states (docs/wire/control-center.md §1.10). */
 const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
 
-/** YYYY-MM-DD `months` calendar months earlier, the day clamped to the month's length. */
-export function monthsBefore(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  const first = new Date(Date.UTC(y, m - 1 - months, 1))
-  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate()
-  first.setUTCDate(Math.min(d, last))
-  return first.toISOString().slice(0, 10)
-}
+/** The cycle arithmetic the service uses, kept with the SIM model (sim-model.ts) so the Control Center client shares it. */
+export { monthsBefore }
 
 function bridgeError(e: unknown): ErrorInfo {
   return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }

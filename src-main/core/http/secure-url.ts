@@ -1,43 +1,31 @@
-import { isIP } from 'node:net'
+/**
+ * The core's word on a URL credentials are sent to. The rule itself is src-shared/models/transport-rules.ts, the one
+ * the forms apply; this turns its verdict into the AppError the core throws.
+ */
+import { checkSecureUrl, type SecureUrlCheck } from '../../../src-shared/models/transport-rules'
 import { AppError } from '../common/errors'
 
-/**
- * Loopback hosts are the one place plain http:// is accepted: the test peers and local tunnels run there, and
- * traffic to them never leaves the machine. `URL.hostname` has already normalised IPv4 shorthands such as
- * `127.1` and wraps IPv6 literals in brackets.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase()
-  if (host === 'localhost') return true
-  if (host === '[::1]' || host === '::1') return true
-  return isIP(host) === 4 && host.startsWith('127.')
+/** The refusal of a URL with a user name or password in it, whatever the URL is for. */
+export function urlHasCredentials(): AppError {
+  return AppError.withRef('VALIDATION', 'The URL must not contain a user name or password; enter credentials in their own fields', { key: 'errors.urlHasCredentials' })
 }
 
-/**
- * Parses `url` and refuses anything that would carry credentials in clear text: only https://, or http:// to a
- * loopback host. URLs holding a user name or password are refused too, because a URL ends up in documents and
- * log lines where a secret must never be.
- */
+function refusal(url: string, check: Exclude<SecureUrlCheck, { ok: true }>): AppError {
+  switch (check.reason) {
+    case 'unparsable':
+      return AppError.withRef('VALIDATION', `Not a valid URL: ${url.slice(0, 200)}`, check.ref)
+    case 'scheme':
+      return AppError.withRef('VALIDATION', `Only https:// URLs are supported (got ${check.url.protocol})`, check.ref)
+    case 'credentials':
+      return urlHasCredentials()
+    case 'plainRemote':
+      return AppError.withRef('VALIDATION', `Credentials may only be sent over https:// (plain http:// is accepted for this computer only): ${check.url.origin}`, check.ref)
+  }
+}
+
+/** Parses `url` and refuses anything that would carry credentials in clear text (checkSecureUrl). */
 export function assertSecureUrl(url: string): URL {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw AppError.withRef('VALIDATION', `Not a valid URL: ${url.slice(0, 200)}`, { key: 'errors.invalidUrl', params: { url: url.slice(0, 200) } })
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-    throw AppError.withRef('VALIDATION', `Only https:// URLs are supported (got ${parsed.protocol})`, { key: 'errors.invalidUrl', params: { url: parsed.origin } })
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw AppError.withRef('VALIDATION', 'The URL must not contain a user name or password; enter credentials in their own fields', {
-      key: 'errors.urlHasCredentials',
-    })
-  }
-  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-    throw AppError.withRef('VALIDATION', `Credentials may only be sent over https:// (plain http:// is accepted for this computer only): ${parsed.origin}`, {
-      key: 'errors.insecureUrl',
-      params: { url: parsed.origin },
-    })
-  }
-  return parsed
+  const check = checkSecureUrl(url)
+  if (check.ok) return check.url
+  throw refusal(url, check)
 }

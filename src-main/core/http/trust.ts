@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import tls from 'node:tls'
+import { pemCertificates } from '../../../src-shared/models/transport-rules'
 import { AppError } from '../common/errors'
 
 /**
@@ -26,9 +27,12 @@ export function defaultRoots(): string[] {
   return trustedRoots
 }
 
-/** Splits PEM bundles into certificates and checks each parses, so a pasted key or a typo fails here, clearly. */
+/**
+ * Splits PEM bundles into certificates (pemCertificates, the forms' rule) and checks each parses, so a pasted key or a
+ * typo fails here, clearly.
+ */
 export function parseCaBundle(pems: string[]): string[] {
-  const certs = pems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [])
+  const certs = pems.flatMap(pemCertificates)
   if (certs.length === 0 && pems.some((p) => p.trim() !== '')) {
     throw AppError.withRef('VALIDATION', 'The custom CA must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)', { key: 'errors.invalidCa' })
   }
@@ -41,7 +45,6 @@ export function parseCaBundle(pems: string[]): string[] {
   }
   return certs
 }
-
 
 /** The roots to verify against: the defaults plus the profile's own CA, if any. */
 export function trustedCas(extraPems: string[]): string[] {

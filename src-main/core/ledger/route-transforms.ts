@@ -9,6 +9,7 @@
  */
 import { getAddress, isAddress } from 'viem'
 import type { LedgerFailure, RouteRow } from '../../../src-shared/models/ledger'
+import { isStrictBase64 } from '../../../src-shared/models/base64'
 import { decimalOfNumber, parseDecimal, scaledInteger, scaledText, toNumber, type Decimal } from './decimal'
 
 export type ArgValue = bigint | number | string | boolean
@@ -68,8 +69,6 @@ export function readPath(payload: unknown, path: string): unknown {
   return node
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-
 function sourceValue(row: RouteRow, event: EventInput): unknown {
   const s = row.source
   if (s.kind === 'constant') return s.value
@@ -79,7 +78,7 @@ function sourceValue(row: RouteRow, event: EventInput): unknown {
   }
   const raw = readPath(event.payload, s.path)
   if (raw === undefined || raw === null || s.decode === 'none') return raw
-  if (typeof raw !== 'string' || !BASE64.test(raw)) fail('BadBase64', `${s.path} is not base64 text`, [s.path])
+  if (typeof raw !== 'string' || !isStrictBase64(raw)) fail('BadBase64', `${s.path} is not base64 text`, [s.path])
   return Buffer.from(raw, 'base64').toString('utf8')
 }
 

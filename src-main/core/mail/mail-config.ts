@@ -4,9 +4,10 @@
  * FIELDLINE_SENDGRID_API_KEY, FIELDLINE_SENDGRID_URL, FIELDLINE_ORGANISATION). It lives in memory only.
  */
 import { AppError } from '../common/errors'
-import { assertSecureUrl, isLoopbackHost } from '../http/secure-url'
+import { assertSecureUrl } from '../http/secure-url'
 import { addressProblem, displayNameProblem, hasControl, textProblem } from '../../../src-shared/models/mail-addresses'
 import { DEFAULT_SENDGRID_URL, isSmtpHost, type MailMode } from '../../../src-shared/models/mail'
+import { plainSmtpProblem } from '../../../src-shared/models/transport-rules'
 import type { MailAddress } from './mail-validation'
 import type { SendGridConfig } from './sendgrid.client'
 import type { SmtpConfig } from './smtp.transport'
@@ -59,9 +60,8 @@ export function parseSmtpUrl(value: string, from: MailAddress): SmtpConfig {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   if (!isSmtpHost(host)) throw envError('FIELDLINE_SMTP_URL', 'has no valid host')
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') throw envError('FIELDLINE_SMTP_URL', 'must not have a path, query or fragment')
-  if (scheme.security === 'none' && !isLoopbackHost(url.hostname)) {
-    throw AppError.withRef('VALIDATION', `smtp+insecure:// is accepted for this computer only (localhost, 127.x, ::1), not for ${host}`, { key: 'mail.smtp.insecureHost', params: { host } })
-  }
+  const plain = plainSmtpProblem(host, scheme.security)
+  if (plain) throw AppError.withRef('VALIDATION', `smtp+insecure:// is accepted for this computer only (localhost, 127.x, ::1), not for ${host}`, plain)
   const username = url.username ? decodeURIComponent(url.username) : undefined
   const password = url.password ? decodeURIComponent(url.password) : undefined
   if ((password === undefined) !== (username === undefined)) throw envError('FIELDLINE_SMTP_URL', 'must have both a user name and a password, or neither')

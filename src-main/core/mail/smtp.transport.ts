@@ -10,11 +10,11 @@
 import type tls from 'node:tls'
 import { createTransport } from 'nodemailer'
 import { AppError } from '../common/errors'
-import { isLoopbackHost } from '../http/secure-url'
 import { trustedCas } from '../http/trust'
 import type { Logger } from '../log/logger'
 import { smtpError } from './mail-errors'
 import type { MailMode, SmtpSecurity } from '../../../src-shared/models/mail'
+import { plainSmtpProblem } from '../../../src-shared/models/transport-rules'
 import { assertSafeMail, type MailAddress, type OutgoingMail } from './mail-validation'
 import type { Mailer } from './mailer'
 
@@ -46,11 +46,10 @@ export interface SmtpMailerOptions {
   timeouts?: Partial<SmtpTimeouts>
 }
 
-/** The plain-text mode would send the password in clear: only where the traffic never leaves the machine. */
+/** The plain-text mode would send the password in clear: only where the traffic never leaves the machine (plainSmtpProblem). */
 export function assertSmtpSecurity(host: string, security: SmtpSecurity): void {
-  if (security === 'none' && !isLoopbackHost(host)) {
-    throw AppError.withRef('VALIDATION', `SMTP without TLS is accepted for this computer only (localhost, 127.x, ::1), not for ${host}`, { key: 'mail.smtp.insecureHost', params: { host } })
-  }
+  const problem = plainSmtpProblem(host, security)
+  if (problem) throw AppError.withRef('VALIDATION', `SMTP without TLS is accepted for this computer only (localhost, 127.x, ::1), not for ${host}`, problem)
 }
 
 /**

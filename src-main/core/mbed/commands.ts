@@ -19,20 +19,12 @@
  *   the decoded payload under §1.3's 1 MiB.
  * Extra fields are ignored: the platform's own messages may carry more than these four.
  */
-import { isStrictBase64 } from './envelope'
+import { isStrictBase64 } from '../../../src-shared/models/base64'
+import { isEndpointName, MAX_RESOURCE_ID, resourceIdFault } from '../../../src-shared/models/mbed-commands'
 
 export type CommandMethod = 'PUT' | 'POST'
 
-export type CommandRefusal =
-  | 'tooLarge'
-  | 'notJson'
-  | 'notObject'
-  | 'missingField'
-  | 'invalidMethod'
-  | 'invalidDeviceId'
-  | 'deviceIdMismatch'
-  | 'invalidResourceId'
-  | 'invalidPayload'
+export type CommandRefusal = 'tooLarge' | 'notJson' | 'notObject' | 'missingField' | 'invalidMethod' | 'invalidDeviceId' | 'deviceIdMismatch' | 'invalidResourceId' | 'invalidPayload'
 
 export interface ValidCommand {
   method: CommandMethod
@@ -44,18 +36,10 @@ export interface ValidCommand {
   payload: Buffer
 }
 
-export type CommandCheck =
-  | { ok: true; command: ValidCommand }
-  | { ok: false; reason: CommandRefusal; message: string; field?: 'method' | 'deviceId' | 'resourceId' | 'payload' }
+export type CommandCheck = { ok: true; command: ValidCommand } | { ok: false; reason: CommandRefusal; message: string; field?: 'method' | 'deviceId' | 'resourceId' | 'payload' }
 
 /** The platform's limit on an MQTT message (link.ts PLATFORM_MAX_PAYLOAD_BYTES). */
 export const MAX_COMMAND_BYTES = 131_072
-const MAX_RESOURCE_ID = 254
-/** mbed endpoint names: ≤ 64 characters (§1.4's limit on names), no whitespace, '/', '?' or '#'. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-const ENDPOINT_NAME = /^[^\s/?#\u0000-\u001f\u007f]{1,64}$/
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-const BAD_RESOURCE_CHARS = /[\s?#\u0000-\u001f\u007f\\]/
 
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : value === null ? 'null' : typeof value
@@ -66,22 +50,24 @@ function refuse(reason: CommandRefusal, message: string, field?: 'method' | 'dev
   return field ? { ok: false, reason, message, field } : { ok: false, reason, message }
 }
 
-/** Why `resourceId` is not acceptable, or null when it is. */
+/** Why `resourceId` is not acceptable (resourceIdFault, the form's rule too), in the English of the bridge's refusals; null when it is. */
 export function resourceIdProblem(resourceId: string): string | null {
-  if (resourceId === '') return 'resourceId is empty'
-  if (resourceId.startsWith('/')) return `resourceId must not start with '/' (write "${resourceId.replace(/^\/+/, '').slice(0, 40)}")`
-  if (resourceId.length > MAX_RESOURCE_ID) return `resourceId is longer than ${MAX_RESOURCE_ID} characters`
-  if (BAD_RESOURCE_CHARS.test(resourceId)) return "resourceId must not contain whitespace, control characters, '\\', '?' or '#'"
-  for (const segment of resourceId.split('/')) {
-    if (segment === '') return "resourceId must not contain an empty segment ('//' or a trailing '/')"
-    if (segment === '.' || segment === '..') return "resourceId must not contain '.' or '..' segments"
+  const fault = resourceIdFault(resourceId)
+  if (!fault) return null
+  switch (fault.reason) {
+    case 'empty':
+      return 'resourceId is empty'
+    case 'leadingSlash':
+      return `resourceId must not start with '/' (write "${fault.fixed.slice(0, 40)}")`
+    case 'tooLong':
+      return `resourceId is longer than ${MAX_RESOURCE_ID} characters`
+    case 'badChars':
+      return "resourceId must not contain whitespace, control characters, '\\', '?' or '#'"
+    case 'emptySegment':
+      return "resourceId must not contain an empty segment ('//' or a trailing '/')"
+    case 'dotSegment':
+      return "resourceId must not contain '.' or '..' segments"
   }
-  return null
-}
-
-/** Whether `name` can be an mbed endpoint name in a request path. */
-export function isEndpointName(name: unknown): name is string {
-  return typeof name === 'string' && ENDPOINT_NAME.test(name)
 }
 
 /**
@@ -127,7 +113,11 @@ export function checkCommand(raw: Buffer | string, topicDeviceId: string | null,
     return { ok: true, command: { method, deviceId, resourceId, path: `/${resourceId}`, payload: Buffer.alloc(0) } }
   }
   if (typeof payload !== 'string' || !isStrictBase64(payload)) {
-    return refuse('invalidPayload', `"payload" must be base64 (A–Z, a–z, 0–9, '+', '/', '=' padding); got ${typeof payload === 'string' ? `${payload.length} characters that are not` : shown(payload)}`, 'payload')
+    return refuse(
+      'invalidPayload',
+      `"payload" must be base64 (A–Z, a–z, 0–9, '+', '/', '=' padding); got ${typeof payload === 'string' ? `${payload.length} characters that are not` : shown(payload)}`,
+      'payload',
+    )
   }
   return { ok: true, command: { method, deviceId, resourceId, path: `/${resourceId}`, payload: Buffer.from(payload, 'base64') } }
 }

@@ -17,6 +17,7 @@ import { WebSocket } from 'ws'
 import { z } from 'zod'
 import type { ErrorCode, MessageRef } from '../../../src-shared/contract'
 import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
+import { accessKeyProblem } from '../../../src-shared/models/profile-rules'
 import { AppError } from '../common/errors'
 import { createGovernor, type Governor } from '../http/governor'
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpTimeouts } from '../http/http-client'
@@ -97,9 +98,7 @@ export interface ResourceRequest {
  * item with that id), or 'done' when the Connector answered directly (200/201/204, §1.3; 205 = `cacheOnly` and
  * nothing cached).
  */
-export type ResourceResult =
-  | { kind: 'async'; asyncId: string; status: number }
-  | { kind: 'done'; status: number; payload: string; ct?: string }
+export type ResourceResult = { kind: 'async'; asyncId: string; status: number } | { kind: 'done'; status: number; payload: string; ct?: string }
 
 export type PullResult =
   /** 200: an envelope. `body` is the parsed JSON, or undefined when the body is not JSON (counted as malformed). */
@@ -114,9 +113,7 @@ export type PullResult =
 /** `PUT /v2/subscriptions/{ep}/{path}` (§1.4): subscribed now (200/204), or 202 and the outcome as an async response. */
 export type SubscribeResult = { kind: 'subscribed'; status: number } | { kind: 'async'; asyncId: string }
 
-export type VerifyDetail =
-  | { kind: 'limits'; transactionQuota?: number; transactionCount?: number; endpointQuota?: number; endpointCount?: number }
-  | { kind: 'apiKey'; name?: string; status?: string }
+export type VerifyDetail = { kind: 'limits'; transactionQuota?: number; transactionCount?: number; endpointQuota?: number; endpointCount?: number } | { kind: 'apiKey'; name?: string; status?: string }
 
 export interface VerifyResult {
   flavour: MbedFlavour
@@ -192,9 +189,7 @@ const apiKeySchema = z.object({ name: z.string().optional(), status: z.string().
 const asyncIdSchema = z.object({ 'async-response-id': z.string().min(1) })
 
 /** What GET /v2/subscriptions returns (§1.4); read leniently apart from the shape, as the service wrote it. */
-const presubscriptionListSchema = z.array(
-  z.object({ 'endpoint-name': z.string().optional(), 'endpoint-type': z.string().optional(), 'resource-path': z.array(z.string()).optional() }),
-)
+const presubscriptionListSchema = z.array(z.object({ 'endpoint-name': z.string().optional(), 'endpoint-type': z.string().optional(), 'resource-path': z.array(z.string()).optional() }))
 
 /** §1.1 Pelion error body; the Connector's are undocumented, so only status codes are relied on. */
 const pelionErrorSchema = z.object({ message: z.string().optional(), type: z.string().optional(), code: z.number().optional() })
@@ -316,8 +311,7 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
   if (flavour !== 'connector' && flavour !== 'pelion') {
     throw AppError.withRef('VALIDATION', `Unknown mbed flavour ${String(flavour)}: use connector or pelion`, { key: 'mbed.invalidFlavour' })
   }
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
-  if (typeof options.accessKey !== 'string' || options.accessKey.trim() === '' || /[\s\u0000-\u001f]/.test(options.accessKey)) {
+  if (typeof options.accessKey !== 'string' || accessKeyProblem(options.accessKey)) {
     // A header value with a line break would be refused by undici anyway; saying so here names the field.
     throw AppError.withRef('VALIDATION', 'The mbed access key is missing or contains spaces or control characters', { key: 'mbed.invalidAccessKey' })
   }
@@ -565,7 +559,12 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
         return
       }
       if (res.status === 409) {
-        throw make('CONFLICT', 'Another notification channel (long poll or callback) is registered for this access key; delete it before using the WebSocket channel', { key: 'mbed.channelConflict' }, res)
+        throw make(
+          'CONFLICT',
+          'Another notification channel (long poll or callback) is registered for this access key; delete it before using the WebSocket channel',
+          { key: 'mbed.channelConflict' },
+          res,
+        )
       }
       if (res.status === 404 && !res.isHtml()) {
         throw make('NOT_FOUND', `${apiUrl} does not offer the WebSocket channel (HTTP 404)`, { key: 'mbed.websocketUnavailable' }, res)

@@ -7,27 +7,13 @@
  * Unknown top-level keys are ignored (the service may add some; §1.5 serialization options add fields too).
  */
 import { z } from 'zod'
+import { isStrictBase64 } from '../../../src-shared/models/base64'
 
 export const ENVELOPE_KEYS = ['notifications', 'registrations', 'reg-updates', 'de-registrations', 'registrations-expired', 'async-responses'] as const
 export type EnvelopeKey = (typeof ENVELOPE_KEYS)[number]
 
-/**
- * Strict RFC 4648 base64 (padding required, no whitespace, no URL alphabet): what §1.6 says payloads are. A loop over
- * the characters rather than a regex: V8's regex engine backtracks through `(?:x{4})*` recursively, and a 7.5 MB
- * payload overflowed the stack and stopped the bridge (issue 10).
- */
-export function isStrictBase64(text: string): boolean {
-  const n = text.length
-  if (n % 4 !== 0) return false
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47) continue
-    // '=' only as the last character, or the last two.
-    if (c === 61 && (i === n - 1 || (i === n - 2 && text.charCodeAt(n - 1) === 61))) continue
-    return false
-  }
-  return true
-}
+/** What §1.6 says payloads are: strict base64, the rule commands and the console's form follow too. */
+export { isStrictBase64 }
 
 /**
  * The largest payload the bridge takes, decoded: §1.3's 1 MiB limit on a resource value. [I] The spec gives no limit
@@ -157,7 +143,12 @@ function toRegistration(r: z.output<typeof registrationSchema>): MbedRegistratio
     ...(r.ept !== undefined ? { ept: r.ept } : {}),
     ...(r['original-ep'] !== undefined ? { originalEp: r['original-ep'] } : {}),
     ...(r.q !== undefined ? { queueMode: r.q } : {}),
-    resources: (r.resources ?? []).map((x) => ({ path: x.path, ...(x.rt !== undefined ? { rt: x.rt } : {}), ...(x.ct !== undefined ? { ct: x.ct } : {}), ...(x.obs !== undefined ? { obs: x.obs } : {}) })),
+    resources: (r.resources ?? []).map((x) => ({
+      path: x.path,
+      ...(x.rt !== undefined ? { rt: x.rt } : {}),
+      ...(x.ct !== undefined ? { ct: x.ct } : {}),
+      ...(x.obs !== undefined ? { obs: x.obs } : {}),
+    })),
   }
 }
 

@@ -14,13 +14,8 @@
  * Builders throw a VALIDATION AppError naming the offending part. `parseTopic` never throws: incoming topics are
  * untrusted input and anything that does not match a known shape exactly is `null`.
  */
+import { DEVICE_ID_PATTERN, DM_ID_PATTERN, MAX_DM_ID, MAX_PLATFORM_ID } from '../../../src-shared/models/platform-ids'
 import { AppError } from '../common/errors'
-
-/** Letters, digits, '-', '_', '.' — the platform's id charset. */
-const ID_CHARS = /^[A-Za-z0-9._-]+$/
-
-export const MAX_ID_LENGTH = 36
-export const MAX_DM_ID_LENGTH = 255
 
 /** Which part of a topic a value fills; named in validation errors so the UI can point at the field. */
 export type TopicPart = 'typeId' | 'deviceId' | 'eventId' | 'commandId' | 'format' | 'bundleId' | 'actionId'
@@ -31,13 +26,13 @@ export type ParsedTopic =
   | { kind: 'dm-response'; type: string; id: string }
   | { kind: 'dm-location'; type: string; id: string }
 
-function maxLength(part: TopicPart): number {
-  return part === 'bundleId' || part === 'actionId' ? MAX_DM_ID_LENGTH : MAX_ID_LENGTH
+function isDmPart(part: TopicPart): boolean {
+  return part === 'bundleId' || part === 'actionId'
 }
 
 /** True when `value` may fill `part` of a topic. */
 export function isValidTopicPart(part: TopicPart, value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 1 && value.length <= maxLength(part) && ID_CHARS.test(value)
+  return typeof value === 'string' && (isDmPart(part) ? DM_ID_PATTERN : DEVICE_ID_PATTERN).test(value)
 }
 
 /** Returns `value` when it may fill `part`; otherwise throws VALIDATION with `platform.invalidTopicPart`. */
@@ -45,7 +40,7 @@ export function assertTopicPart(part: TopicPart, value: unknown): string {
   if (isValidTopicPart(part, value)) return value
   // The value goes into an error message and a UI string: keep it short and printable.
   const shown = typeof value === 'string' ? value.slice(0, 100) : String(value).slice(0, 100)
-  const rule = `1–${maxLength(part)} characters of letters, digits, '-', '_' and '.'`
+  const rule = `1–${isDmPart(part) ? MAX_DM_ID : MAX_PLATFORM_ID} characters of letters, digits, '-', '_' and '.'`
   throw AppError.withRef('VALIDATION', `Invalid ${part} ${JSON.stringify(shown)}: use ${rule}`, {
     key: 'platform.invalidTopicPart',
     params: { part, value: shown },

@@ -5,7 +5,8 @@
  */
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings, type KafkaSettings } from '../../../src-shared/models/historian'
 import { AppError } from '../common/errors'
-import { assertSecureUrl, isLoopbackHost } from '../http/secure-url'
+import { isLoopbackHost } from '../../../src-shared/models/hosts'
+import { assertSecureUrl } from '../http/secure-url'
 import { parseCaBundle } from '../http/trust'
 
 /** Throws VALIDATION unless the runtime knows the IANA zone (Intl is the one place that can tell). */

@@ -10,6 +10,8 @@ import {
   type ProfileExtension,
   type profileSaveSchema,
 } from '../../../src-shared/models/profiles'
+import { secretProblems, type SecretProblemKey } from '../../../src-shared/models/profile-rules'
+import { withDefaultScheme } from '../../../src-shared/models/transport-rules'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import type { EventBus } from '../common/events'
@@ -43,8 +45,7 @@ function slug(name: string): string {
 
 /** Accepts a bare host (the old "domain ID") as well as a URL; credentials go over https:// only. */
 export function normaliseBaseUrl(value: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`
-  const url = assertSecureUrl(withScheme)
+  const url = assertSecureUrl(withDefaultScheme(value))
   return url.href.replace(/\/+$/, '')
 }
 
@@ -73,17 +74,13 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
   return s
 }
 
-/** Secrets a profile cannot work without, and secrets that only make sense together. */
-const REQUIRED_SECRETS: Record<ProfileExtension, { field: string; key: string; message: string }[]> = {
-  jasper: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
-  atnt: [{ field: 'apiKey', key: 'profiles.apiKeyRequired', message: 'The API key is required (Control Center REST authenticates with user name and API key)' }],
-  orange: [{ field: 'password', key: 'profiles.orangePasswordRequired', message: "The access key's password is required (Orange authenticates with the access key and its password)" }],
-  mbed: [{ field: 'accessKey', key: 'profiles.accessKeyRequired', message: 'The mbed access key is required' }],
-  platform: [],
-  // Which secrets a destination needs depends on how it signs in: assertDestinationSecrets.
-  couchdb: [],
-  kafka: [],
-  historian: [],
+/** The core's English for each refusal of secretProblems, whose references the forms translate. */
+const SECRET_MESSAGES: Record<SecretProblemKey, string> = {
+  'profiles.apiKeyRequired': 'The API key is required (Control Center REST authenticates with user name and API key)',
+  'profiles.soapPair': 'The SOAP API needs both the password and the license key, or neither',
+  'profiles.orangePasswordRequired': "The access key's password is required (Orange authenticates with the access key and its password)",
+  'profiles.accessKeyRequired': 'The mbed access key is required',
+  'mbed.invalidAccessKey': 'The mbed access key is missing or contains spaces or control characters',
 }
 
 export function toProfile(doc: ProfileDoc): Profile {
@@ -160,18 +157,14 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       const id = input.id ?? slug(input.name)
       const now = new Date().toISOString()
       const secretFields = new Set(existing?.secretFields ?? [])
+      const problem = Object.values(secretProblems(input.extension, secrets, secretFields))[0]
+      if (problem) throw AppError.withRef('VALIDATION', SECRET_MESSAGES[problem.key], problem)
       for (const field of fields) {
         const v = secrets[field]
         if (typeof v === 'string') secretFields.add(field)
         else if (v === null) secretFields.delete(field)
       }
-      for (const required of REQUIRED_SECRETS[input.extension]) {
-        if (!secretFields.has(required.field)) throw AppError.withRef('VALIDATION', required.message, { key: required.key })
-      }
       if (input.extension === 'couchdb' || input.extension === 'kafka') assertDestinationSecrets(input.extension, settings, secretFields)
-      if (fields.includes('licenseKey') && secretFields.has('password') !== secretFields.has('licenseKey')) {
-        throw AppError.withRef('VALIDATION', 'The SOAP API needs both the password and the license key, or neither', { key: 'profiles.soapPair' })
-      }
 
       const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
       const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0

@@ -1,5 +1,5 @@
 import type { MessageRef } from '../../../src-shared/contract'
-import { isStrictBase64 } from '../../../src-shared/models/mbed-commands'
+import { isStrictBase64 } from '../../../src-shared/models/base64'
 
 /**
  * mbed payloads as the operator sees and types them. Payloads cross the bridge in base64 (docs/wire/mbed.md §1.6); the

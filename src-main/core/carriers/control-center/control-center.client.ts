@@ -4,6 +4,8 @@
  * (WS-Security user:password + licence key) only for the usage of closed cycles older than REST's last three.
  */
 import type { z } from 'zod'
+import { isStrictBase64 } from '../../../../src-shared/models/base64'
+import { SMS_MSG_ID_PATTERN } from '../../../../src-shared/models/sim'
 import { AppError } from '../../common/errors'
 import { createGovernor, type Governor } from '../../http/governor'
 import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpResponse, type QueryValue } from '../../http/http-client'
@@ -11,6 +13,7 @@ import {
   calendarDateSchema,
   controlCenterStatusValue,
   megabytesToBytes,
+  monthsBefore,
   normaliseControlCenterStatus,
   type CtdUsage,
   type CycleUsage,
@@ -136,7 +139,6 @@ const SMS_DEFAULT_MAX = 320
 const SETTABLE_STATUSES: readonly SimStatus[] = ['inventory', 'testReady', 'activationReady', 'activated', 'deactivated', 'retired']
 const MAX_PAGES = 10_000
 const ICCID = /^\d{18,22}$/
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 export function createControlCenterClient(options: ControlCenterClientOptions): ControlCenterClient {
   const carrier = options.carrier
@@ -148,8 +150,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   const restHttp = createHttpClient({ ...options.http, baseUrl: urls.rest, governor, service, minBackOffMs: 1000 })
   const soapHttp = createHttpClient({ ...options.http, baseUrl: urls.soap, governor, service, minBackOffMs: 1000 })
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.apiKey}`, 'utf8').toString('base64')}`
-  const soapCredentials =
-    options.password && options.licenseKey ? { username: options.username, password: options.password, licenseKey: options.licenseKey } : null
+  const soapCredentials = options.password && options.licenseKey ? { username: options.username, password: options.password, licenseKey: options.licenseKey } : null
   const now = options.now ?? (() => new Date())
   const base: ErrorContext = { service, apiUrl: urls.rest }
 
@@ -164,15 +165,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   }
 
   /** A REST call whose success body must match `schema`; everything else becomes a mapped AppError. */
-  async function rest<T>(
-    operation: string,
-    ctx: ErrorContext,
-    schema: z.ZodType<T>,
-    method: HttpMethod,
-    path: string,
-    query?: Record<string, QueryValue>,
-    body?: unknown,
-  ): Promise<T> {
+  async function rest<T>(operation: string, ctx: ErrorContext, schema: z.ZodType<T>, method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<T> {
     const res = await send(method, path, query, body)
     if (res.status < 200 || res.status > 299) throw restError(res, ctx)
     return parseSuccess(res, operation, ctx, schema)
@@ -251,11 +244,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     checkIccid(iccid)
     checkCycleDate(cycleStartDate)
     if (!soapCredentials) {
-      throw AppError.withRef(
-        'VALIDATION',
-        `Reading usage through ${service}'s SOAP API needs the profile's password and API licence key`,
-        { key: 'carrier.soapCredentialsMissing' },
-      )
+      throw AppError.withRef('VALIDATION', `Reading usage through ${service}'s SOAP API needs the profile's password and API licence key`, { key: 'carrier.soapCredentialsMissing' })
     }
     const ctx: ErrorContext = { ...base, apiUrl: urls.soap, iccid }
     const { xml } = buildSoapRequest('GetTerminalUsage', { iccid, cycleStartDate }, soapCredentials)
@@ -423,7 +412,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     },
 
     async smsDetails(smsMsgId) {
-      if (!/^\d{1,20}$/.test(smsMsgId)) {
+      if (!SMS_MSG_ID_PATTERN.test(smsMsgId)) {
         throw AppError.withRef('VALIDATION', `Not an SMS id: ${smsMsgId.slice(0, 40)}`, { key: 'sim.invalidSmsId', params: { smsMsgId: smsMsgId.slice(0, 40) } })
       }
       const w = await rest('smsDetails', { ...base, smsMsgId }, smsDetailsWire, 'GET', `/smsMessages/${smsMsgId}`)
@@ -576,7 +565,7 @@ export function checkSms(text: string, options: SmsOptions): void {
   }
   let length: number
   if (options.encoding === 'BASE64') {
-    if (!BASE64.test(text)) throw AppError.withRef('VALIDATION', 'The SMS text is not valid BASE64', { key: 'sim.smsInvalidEncoding' })
+    if (!isStrictBase64(text)) throw AppError.withRef('VALIDATION', 'The SMS text is not valid BASE64', { key: 'sim.smsInvalidEncoding' })
     length = Buffer.from(text, 'base64').length
     if (options.dataCoding === 8) length /= 2
   } else {
@@ -613,15 +602,6 @@ export function formatRequestDateTime(value: Date | string): string {
     })
   }
   return `${date.toISOString().slice(0, 19)}+00:00`
-}
-
-/** The calendar date `months` months before `date` (YYYY-MM-DD), clamped to the month's last day. */
-function monthsBefore(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  const target = new Date(Date.UTC(y, m - 1 - months, 1))
-  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()
-  target.setUTCDate(Math.min(d, last))
-  return target.toISOString().slice(0, 10)
 }
 
 /** REST's refusal of a cycle it no longer keeps (§1.8: "cycleStartDate must specify one of the last three billing cycles"). */

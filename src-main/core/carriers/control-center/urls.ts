@@ -1,3 +1,4 @@
+import { withDefaultScheme } from '../../../../src-shared/models/transport-rules'
 import { assertSecureUrl } from '../../http/secure-url'
 
 export interface ControlCenterUrls {
@@ -7,6 +8,9 @@ export interface ControlCenterUrls {
   soap: string
 }
 
+/** A SOAP endpoint or WSDL path, and the prefix in front of it. */
+const SOAP_PATH = /^(.*?)\/ws\/(?:service|schema)(?:\/.*)?$/
+
 /**
  * Operators paste what their Control Center knowledge base gives them: a bare host (`restapi3.jasper.com`, the
  * IBM-era "domain ID"), or a full REST base (`https://api-iotdevice.att.com/rws/api/v1/`), sometimes a SOAP
@@ -14,10 +18,10 @@ export interface ControlCenterUrls {
  * `/rws` or `/ws` (a reverse proxy's). A bare host means https://.
  */
 export function deriveControlCenterUrls(input: string, soapOverride?: string): ControlCenterUrls {
-  const url = assertSecureUrl(withScheme(input.trim()))
+  const url = assertSecureUrl(withDefaultScheme(input.trim()))
   const path = url.pathname.replace(/\/+$/, '')
   const rest = /^(.*?)\/rws\/api\/(v\d+)(?:\/.*)?$/.exec(path)
-  const soap = /^(.*?)\/ws\/(?:service|schema)(?:\/.*)?$/.exec(path)
+  const soap = SOAP_PATH.exec(path)
   const prefix = rest?.[1] ?? soap?.[1] ?? path
   const restBase = `${url.origin}${prefix}/rws/api/${rest?.[2] ?? 'v1'}`
   const soapBase = soapOverride ? deriveSoapBase(soapOverride) : `${url.origin}${prefix}/ws/service`
@@ -25,12 +29,8 @@ export function deriveControlCenterUrls(input: string, soapOverride?: string): C
 }
 
 function deriveSoapBase(input: string): string {
-  const url = assertSecureUrl(withScheme(input.trim()))
+  const url = assertSecureUrl(withDefaultScheme(input.trim()))
   const path = url.pathname.replace(/\/+$/, '')
-  const soap = /^(.*?)\/ws\/(?:service|schema)(?:\/.*)?$/.exec(path)
+  const soap = SOAP_PATH.exec(path)
   return `${url.origin}${soap?.[1] ?? path}/ws/service`
-}
-
-function withScheme(input: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`
 }
