@@ -98,7 +98,13 @@ describe('historian → CouchDB', () => {
     const p = await peer()
     const { f, mbed } = await forwarder(couchDestination(p))
     await expect.poll(() => dest(f).state, POLL).toBe('connected')
-    p.fault({ kind: 'rowErrors', rows: [{ index: 1, error: 'unknown_error', reason: 'shard unavailable' }, { index: 3, error: 'unknown_error', reason: 'shard unavailable' }] })
+    p.fault({
+      kind: 'rowErrors',
+      rows: [
+        { index: 1, error: 'unknown_error', reason: 'shard unavailable' },
+        { index: 3, error: 'unknown_error', reason: 'shard unavailable' },
+      ],
+    })
     emitMany(mbed, 5)
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(0, 5))
     const bulks = p.log().filter((r) => r.path.endsWith('/_bulk_docs'))
@@ -112,7 +118,16 @@ describe('historian → CouchDB', () => {
     const client = couchClientFor(couchDestination(p))
     const sink = createCouchSink({ client, org: 'testorg', namePart: 'hist', interval: 'day', zone: 'UTC' })
     cleanups.push(() => sink.close())
-    const events: HistorianEvent[] = [0, 1, 2].map((n) => ({ id: `testorg:t:d:2024-01-01T00:00:0${n}.000Z:e:x${n}`, org: 'testorg', type: 't', device: 'd', event: 'e', format: 'json', receivedAt: Date.UTC(2024, 0, 1, 0, 0, n), payload: Buffer.from(`{"n":${n}}`) }))
+    const events: HistorianEvent[] = [0, 1, 2].map((n) => ({
+      id: `testorg:t:d:2024-01-01T00:00:0${n}.000Z:e:x${n}`,
+      org: 'testorg',
+      type: 't',
+      device: 'd',
+      event: 'e',
+      format: 'json',
+      receivedAt: Date.UTC(2024, 0, 1, 0, 0, n),
+      payload: Buffer.from(`{"n":${n}}`),
+    }))
     expect(await sink.deliver(events)).toEqual({ stored: 3, retry: null, refused: [] })
     expect(await sink.deliver(events)).toEqual({ stored: 3, retry: null, refused: [] })
     expect((await p.docs('iotp_testorg_hist_2024-01-01')).length).toBe(3)
@@ -147,7 +162,12 @@ describe('historian → CouchDB', () => {
     p.fault({ kind: 'status', status: 503, html: true, path: /_bulk_docs$/ })
     emitMany(mbed, 4)
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(0, 4))
-    expect(p.log().filter((r) => r.path.endsWith('/_bulk_docs')).map((r) => r.status)).toEqual([500, 503, 201])
+    expect(
+      p
+        .log()
+        .filter((r) => r.path.endsWith('/_bulk_docs'))
+        .map((r) => r.status),
+    ).toEqual([500, 503, 201])
     expect(dest(f).lastError?.message).toContain('HTML')
   })
 
@@ -188,7 +208,7 @@ describe('historian → CouchDB', () => {
     await expect.poll(async () => (await stored(p)).length, POLL).toBe(2)
   })
 
-  it('an API key IAM refuses stops the destination with IAM\'s own reason', async () => {
+  it("an API key IAM refuses stops the destination with IAM's own reason", async () => {
     const p = await peer()
     const { f, mbed } = await forwarder(couchDestination(p, {}, 'not-a-key'))
     mbed.emit('sensor', 'a', 'reading', { n: 1 })
@@ -234,7 +254,7 @@ describe('historian → CouchDB', () => {
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(50, 150))
   })
 
-  it('rolls over at midnight in Europe/Paris: the next day\'s database exists before midnight, events land by local date', async () => {
+  it("rolls over at midnight in Europe/Paris: the next day's database exists before midnight, events land by local date", async () => {
     const p = await peer()
     // 2024-01-15 23:59:59.900 in Paris (UTC+1) is 22:59:59.900 UTC.
     let clock = Date.UTC(2024, 0, 15, 22, 59, 59, 900)
@@ -252,7 +272,7 @@ describe('historian → CouchDB', () => {
     expect(day16.map((d) => [(d.data as { n: number }).n, d.timestamp])).toEqual([[2, '2024-01-16T00:00:00.100+01:00']])
   })
 
-  it('reads a device\'s history back across bucket databases, page by page, and from the cache when offline', async () => {
+  it("reads a device's history back across bucket databases, page by page, and from the cache when offline", async () => {
     const p = await peer()
     const client = couchClientFor(couchDestination(p))
     const sink = createCouchSink({ client, org: 'testorg', namePart: 'hist', interval: 'day', zone: 'America/New_York' })
@@ -264,7 +284,16 @@ describe('historian → CouchDB', () => {
       [11, 2, 'a', 2],
       [11, 15, 'b', 3],
       [12, 15, 'a', 4],
-    ].map(([day, hour, device, n]) => ({ id: `testorg:t:${device}:${new Date(at(day as number, hour as number)).toISOString()}:e:s${n}`, org: 'testorg', type: 't', device: device as string, event: 'e', format: 'json', receivedAt: at(day as number, hour as number), payload: Buffer.from(`{"n":${n}}`) }))
+    ].map(([day, hour, device, n]) => ({
+      id: `testorg:t:${device}:${new Date(at(day as number, hour as number)).toISOString()}:e:s${n}`,
+      org: 'testorg',
+      type: 't',
+      device: device as string,
+      event: 'e',
+      format: 'json',
+      receivedAt: at(day as number, hour as number),
+      payload: Buffer.from(`{"n":${n}}`),
+    }))
     await sink.deliver(events)
     expect((await p.databases()).filter((d) => /\d$/.test(d))).toEqual(['iotp_testorg_hist_2024-06-10', 'iotp_testorg_hist_2024-06-11', 'iotp_testorg_hist_2024-06-12'])
     const dir = await tempDir()
