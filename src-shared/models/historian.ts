@@ -241,6 +241,11 @@ export const historyPageSchema = z.object({
   /** Read from the local copy of what was fetched before, because the destination could not be reached (`offline`). */
   fromCache: z.boolean(),
   offline: errorInfoSchema.nullable(),
+  /**
+   * When what the page shows was read from the destination (ISO): now for a page read from it; for the local copy, the
+   * oldest read among its events (events stored since then are missing from it). Null for an empty local copy.
+   */
+  asOf: z.string().nullable(),
 })
 export type HistoryPage = z.infer<typeof historyPageSchema>
 

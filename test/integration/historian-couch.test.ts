@@ -301,10 +301,11 @@ describe('historian → CouchDB', () => {
     const cache = openHistoryCache(dir.dir)
     cleanups.push(() => cache.close())
     const query = { org: 'testorg', namePart: 'hist', interval: 'day' as const, zone: 'America/New_York', typeId: 't', deviceId: 'a', fromMs: at(10, 0), toMs: at(13, 0), limit: 2 }
-    const first = await readHistory(client, cache, 'cloudant', query)
+    const firstRead = Date.UTC(2024, 5, 13, 9)
+    const first = await readHistory(client, cache, 'cloudant', query, () => firstRead)
     expect(first.items.map((i) => (i.data as { n: number }).n)).toEqual([1, 2])
-    expect(first).toMatchObject({ fromCache: false, offline: null })
-    const second = await readHistory(client, cache, 'cloudant', { ...query, cursor: first.next! })
+    expect(first).toMatchObject({ fromCache: false, offline: null, asOf: new Date(firstRead).toISOString() })
+    const second = await readHistory(client, cache, 'cloudant', { ...query, cursor: first.next! }, () => firstRead + 60_000)
     expect(second.items.map((i) => (i.data as { n: number }).n)).toEqual([4])
     expect(second.next).toBeNull()
     expect(second.items[0]).toMatchObject({ typeId: 't', deviceId: 'a', eventId: 'e', format: 'json' })
@@ -313,6 +314,10 @@ describe('historian → CouchDB', () => {
     expect(offline.fromCache).toBe(true)
     expect(offline.offline?.code).toBe('NETWORK')
     expect(offline.items.map((i) => (i.data as { n: number }).n)).toEqual([1, 2, 4])
+    // The copy is as old as its oldest read: what was stored after it is not in it.
+    expect(offline.asOf).toBe(new Date(firstRead).toISOString())
+    const nothing = await readHistory(client, cache, 'cloudant', { ...query, deviceId: 'never-read' })
+    expect(nothing).toMatchObject({ items: [], fromCache: true, asOf: null })
   })
 
   it('lists the buckets older than the retention and deletes only a confirmed, expired one', async () => {

@@ -222,7 +222,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     async history(input: In<'historian:history'>): Promise<Out<'historian:history'>> {
       const { config, scope } = await couchScope(input.destination)
       const query = { typeId: input.typeId, deviceId: input.deviceId, fromMs: Date.parse(input.from), toMs: Date.parse(input.to), limit: input.limit, cursor: input.cursor }
-      return historyOfDestination(config, scope.org, deps.dataDir, query, logger)
+      return historyOfDestination(config, scope.org, deps.dataDir, query, logger, now)
     },
 
     async buckets(input: In<'historian:buckets'>): Promise<Out<'historian:buckets'>> {
