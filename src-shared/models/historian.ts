@@ -40,7 +40,7 @@ export const couchSettingsSchema = z
     /** IBM Cloud IAM; the token endpoint is `<iamUrl>/identity/token`. */
     iamUrl: z.string().trim().min(1).max(300).default('https://iam.cloud.ibm.com'),
     /** The name part of `iotp_<org>_<dbName>_<bucket>`. */
-    dbName: z.string().trim().regex(DB_NAME_PART, { message: "must be 1–64 lower-case letters, digits or _ $ ( ) + -" }),
+    dbName: z.string().trim().max(64).regex(DB_NAME_PART, { message: 'must be 1–64 lower-case letters, digits or _ $ ( ) + -' }),
     bucketInterval: bucketIntervalSchema.default('day'),
     /** Buckets start at midnight in this zone, and event times are written in it. */
     timeZone: timeZoneSchema.default('UTC'),
@@ -72,7 +72,10 @@ export const kafkaSettingsSchema = z
     restUrl: z.string().trim().max(300).default(''),
     /** Confluent v3 only: the cluster id in the path. */
     clusterId: z.string().trim().max(200).default(''),
-    topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: "must be 1–249 letters, digits, '.', '_' or '-'" }),
+    topic: z
+      .string()
+      .max(249)
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: "must be 1–249 letters, digits, '.', '_' or '-'" }),
     queueSize: queueSizeSchema.default(1_000_000),
     batchSize: z.number().int().min(1).max(10_000).default(500),
     ca: z.string().max(100_000).default(''),
@@ -83,10 +86,13 @@ export const kafkaSettingsSchema = z
 export type KafkaSettings = z.infer<typeof kafkaSettingsSchema>
 
 /** A destination as a rule names it: the profile kind and id. */
-export const destinationRefSchema = z.string().regex(/^(couchdb|kafka)\/[a-z0-9][a-z0-9-]{0,47}$/, { message: 'must be couchdb/<profile id> or kafka/<profile id>' })
+export const destinationRefSchema = z
+  .string()
+  .max(56)
+  .regex(/^(couchdb|kafka)\/[a-z0-9][a-z0-9-]{0,47}$/, { message: 'must be couchdb/<profile id> or kafka/<profile id>' })
 export type DestinationRef = z.infer<typeof destinationRefSchema>
 
-export const selectorSchema = z.string().regex(SELECTOR, { message: "must be 1–36 letters, digits, '-', '_', '.' or '*'" })
+export const selectorSchema = z.string().max(36).regex(SELECTOR, { message: "must be 1–36 letters, digits, '-', '_', '.' or '*'" })
 
 export const historianRuleSchema = z
   .object({
@@ -106,11 +112,24 @@ export const historianSettingsSchema = z
     /** 4 = MQTT 3.1.1; 5 = MQTT 5, needed for a shared subscription. */
     mqttVersion: z.union([z.literal(4), z.literal(5)]).default(4),
     /** Forwarders with the same group share the events (`$share/<group>/…`); empty: this forwarder takes them all. */
-    shareGroup: z.string().regex(/^[A-Za-z0-9._-]{0,64}$/).default(''),
+    shareGroup: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]{0,64}$/)
+      .default(''),
     /** Distinguishes this forwarder's MQTT session from others'; empty: derived from the computer's name. */
-    instanceId: z.string().regex(/^[A-Za-z0-9._-]{0,36}$/).default(''),
+    instanceId: z
+      .string()
+      .max(36)
+      .regex(/^[A-Za-z0-9._-]{0,36}$/)
+      .default(''),
     /** How long the broker keeps the forwarder's session (and its events) while it is away. */
-    sessionExpirySeconds: z.number().int().min(0).max(4_294_967_295).default(7 * 86_400),
+    sessionExpirySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(4_294_967_295)
+      .default(7 * 86_400),
     /** Take the events of the mbed bridge running in the same process. */
     mbed: z.boolean().default(false),
     rules: z.array(historianRuleSchema).min(1).max(200),
@@ -190,9 +209,15 @@ export type HistoryEvent = z.infer<typeof historyEventSchema>
 
 export const HISTORY_PAGE_MAX = 1000
 
-const deviceIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,36}$/, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
-const profileIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/)
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO date and time (2024-05-01T00:00:00Z)' })
+const deviceIdSchema = z
+  .string()
+  .max(36)
+  .regex(/^[A-Za-z0-9._-]{1,36}$/, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
+const profileIdSchema = z
+  .string()
+  .max(48)
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/)
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO date and time (2024-05-01T00:00:00Z)' }).max(64)
 
 export const historyInputSchema = z
   .object({
@@ -216,6 +241,11 @@ export const historyPageSchema = z.object({
   /** Read from the local copy of what was fetched before, because the destination could not be reached (`offline`). */
   fromCache: z.boolean(),
   offline: errorInfoSchema.nullable(),
+  /**
+   * When what the page shows was read from the destination (ISO): now for a page read from it; for the local copy, the
+   * oldest read among its events (events stored since then are missing from it). Null for an empty local copy.
+   */
+  asOf: z.string().nullable(),
 })
 export type HistoryPage = z.infer<typeof historyPageSchema>
 
@@ -246,9 +276,7 @@ export const historianChannels = {
   'historian:buckets': { input: couchInput, output: bucketListSchema },
   /** Deletes bucket databases the retention no longer keeps; only names of the current `expired` list. Audited. */
   'historian:deleteBuckets': {
-    input: z
-      .object({ destination: profileIdSchema, databases: z.array(z.string().regex(COUCH_DB_NAME).max(238)).min(1).max(1000) })
-      .strict(),
+    input: z.object({ destination: profileIdSchema, databases: z.array(z.string().regex(COUCH_DB_NAME).max(238)).min(1).max(1000) }).strict(),
     output: z.object({ deleted: z.array(z.string()), refused: z.array(z.object({ name: z.string(), reason: errorInfoSchema })) }),
   },
 } as const

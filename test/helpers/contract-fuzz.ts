@@ -13,13 +13,35 @@ import { prng } from '../peers/mbed/registry'
 type Def = { type: string; [k: string]: unknown }
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def
 
+type LengthCheck = { _zod: { def: { check: string; maximum?: number; minimum?: number } } }
+const checksOf = (s: z.ZodType) => (defOf(s).checks ?? []) as LengthCheck[]
+
 function maxLengthOf(s: z.ZodType): number | undefined {
-  const checks = (defOf(s).checks ?? []) as { _zod: { def: { check: string; maximum?: number } } }[]
-  return checks.find((c) => c._zod.def.check === 'max_length')?._zod.def.maximum
+  return checksOf(s).find((c) => c._zod.def.check === 'max_length')?._zod.def.maximum
+}
+
+/** The `.min(n)` of an array schema (0 without one). */
+function minLengthOf(s: z.ZodType): number {
+  return checksOf(s).find((c) => c._zod.def.check === 'min_length')?._zod.def.minimum ?? 0
 }
 
 /** Strings tried, in order, until one passes a string schema (ids, dates, addresses, URLs, base64, free text). */
-const STRING_SAMPLES = ['meter', 'm-1', 'Ada Admin', 'ops@example.com', '2025-03-01', '12345', '0123456789abcdef', 'a:org1:app', 'https://example.com', 'mqtt://127.0.0.1:1883', 'dGVzdA==', '3/0/4', '/3/0/4', 'x']
+const STRING_SAMPLES = [
+  'meter',
+  'm-1',
+  'Ada Admin',
+  'ops@example.com',
+  '2025-03-01',
+  '12345',
+  '0123456789abcdef',
+  'a:org1:app',
+  'https://example.com',
+  'mqtt://127.0.0.1:1883',
+  'dGVzdA==',
+  '3/0/4',
+  '/3/0/4',
+  'x',
+]
 
 /** A valid value for `schema`, or undefined when none of the samples fits. */
 export function validValue(schema: z.ZodType): unknown {
@@ -37,7 +59,7 @@ export function validValue(schema: z.ZodType): unknown {
       return fits(out) ? out : undefined
     }
     case 'string':
-      return STRING_SAMPLES.find(fits)
+      return STRING_SAMPLES.find(fits) ?? FORM_SAMPLES.find(fits)
     case 'number':
       return [1, 30, 587, 0, 0.5].find(fits)
     case 'boolean':
@@ -46,8 +68,13 @@ export function validValue(schema: z.ZodType): unknown {
       return Object.values(def.entries as Record<string, unknown>)[0]
     case 'literal':
       return (def.values as unknown[])[0]
-    case 'array':
-      return []
+    case 'array': {
+      // As many valid elements as the schema's minimum asks for (a route has at least one row).
+      const min = minLengthOf(schema)
+      if (min === 0) return []
+      const element = validValue(def.element as z.ZodType)
+      return element === undefined ? undefined : Array.from({ length: min }, () => element)
+    }
     case 'record':
     case 'custom':
       return fits({}) ? {} : undefined
@@ -82,6 +109,13 @@ function deep(levels: number, leaf: unknown, kind: 'array' | 'object'): unknown 
   for (let i = 0; i < levels; i++) v = kind === 'array' ? [v] : { a: v }
   return v
 }
+
+/**
+ * Strings of a fixed form that none of the common samples takes, tried after them: an ISO date and time with its
+ * offset (a time range), and a destination named by profile kind and id (`couchdb/<id>`, as the historian's rules and
+ * status name one).
+ */
+const FORM_SAMPLES = ['2025-03-01T00:00:00Z', 'couchdb/main']
 
 /** Shared by every payload that uses them (values are never changed, only sent). */
 const HUGE_TEXT = 'é'.repeat(2 * 1024 * 1024)
@@ -173,6 +207,8 @@ function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], 
       const max = maxLengthOf(schema)
       const element = validValue(def.element as z.ZodType)
       if (max !== undefined && element !== undefined) put(`array one over its limit of ${max}`, () => Array.from({ length: max + 1 }, () => element))
+      const min = minLengthOf(schema)
+      if (min > 0 && element !== undefined) put(`array one under its minimum of ${min}`, () => Array.from({ length: min - 1 }, () => element))
       put('array nested 10,000 levels deep', DEEP_ARRAY)
       if (element !== undefined) breakNode(def.element as z.ZodType, setAt(base, path, [element]), [...path, 0], out)
       return

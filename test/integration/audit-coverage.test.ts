@@ -17,6 +17,7 @@ import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.client'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 
 /** Channels that change nothing an operator decided; each reason was reviewed. */
 const READ_ONLY: Partial<Record<ChannelName, string>> = {
@@ -29,10 +30,10 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'vault:isSet': 'says whether a secret is set, never its value',
   'profiles:list': 'reads profiles',
   'profiles:verify': 'one authenticated exchange with the service, nothing stored',
-  'sim:get': "reads the carrier; a refresh only caches what the carrier said",
+  'sim:get': 'reads the carrier; a refresh only caches what the carrier said',
   'sim:ratePlans': 'reads the carrier',
-  'sim:usage': "reads the carrier; caches what it said",
-  'sim:usageHistory': "reads the carrier; caches what it said",
+  'sim:usage': 'reads the carrier; caches what it said',
+  'sim:usageHistory': 'reads the carrier; caches what it said',
   'sim:smsStatus': 'reads the carrier',
   'outbox:list': 'reads the outbox',
   'mail:getSettings': 'reads settings',
@@ -53,7 +54,10 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'orange:ticket': 'reads one ticket',
   'weather:getSettings': 'reads settings',
   'weather:verify': 'one request to the weather provider, nothing stored',
-  'weather:get': "reads the provider; a refresh only caches what it said",
+  'weather:get': 'reads the provider; a refresh only caches what it said',
+  'historian:status': "reads the forwarder's state",
+  'historian:history': 'reads the bucket databases; keeps a local copy of what it read',
+  'historian:buckets': 'lists the bucket databases',
   'shell:openExternal': "opens a link in the operator's browser; nothing in the workspace or a service changes",
 }
 
@@ -69,6 +73,8 @@ const DEVICE = { typeId: 'meter', deviceId: 'aw-1' }
 const ORANGE_DEVICE = { typeId: 'meter', deviceId: 'aw-o' }
 const ORANGE_USER = { username: 'ak-walk', password: 'orange-walk-password' }
 const SENDER = 'admin@example.com'
+/** A CouchDB user allowed to create databases, as an older forwarder did. */
+const COUCH_ADMIN = { name: 'walk-admin', password: 'walk-admin-password' }
 const START = Date.now()
 const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - START))
 
@@ -87,6 +93,7 @@ interface Env {
   mbed: MbedPeer
   orange: OrangePeer
   broker: Mosquitto
+  couch: CouchPeer
   /** Values a later step needs from an earlier one. */
   memo: Record<string, string>
 }
@@ -217,7 +224,13 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   {
     channel: 'mail:saveSettings',
     action: 'mail.settings.add',
-    run: (e) => e.call('mail:saveSettings', { mode: 'sendgridApiKey', organisation: 'Walk Co', settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url }, secrets: { apiKey: DEFAULT_API_KEY } }),
+    run: (e) =>
+      e.call('mail:saveSettings', {
+        mode: 'sendgridApiKey',
+        organisation: 'Walk Co',
+        settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url },
+        secrets: { apiKey: DEFAULT_API_KEY },
+      }),
   },
   { channel: 'mail:sendTest', action: 'mail.test.send', run: (e) => e.call('mail:sendTest', { to: 'tess@example.org' }) },
   {
@@ -261,6 +274,50 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   { channel: 'mbed:subscribe', action: 'mbed.subscription.subscribe', run: (e) => e.call('mbed:subscribe', JSON.parse(e.memo.subscription!) as { ep: string; path: string }) },
   { channel: 'mbed:stop', action: 'mbed.bridge.stop', run: (e) => e.call('mbed:stop', {}) },
   {
+    channel: 'historian:start',
+    action: 'historian.forwarder.start',
+    run: async (e) => {
+      const couch = await e.call('profiles:save', {
+        extension: 'couchdb',
+        name: 'Walk history',
+        settings: { url: e.couch.url, iamUrl: e.couch.iamUrl, dbName: 'walk', timeZone: 'Europe/Paris', retentionBuckets: 2 },
+        secrets: { apiKey: 'iam-test-key' },
+      })
+      e.memo.couch = couch.id
+      const forwarder = await e.call('profiles:save', { extension: 'historian', name: 'Walk', settings: { instanceId: 'walk', rules: [{ destinations: [`couchdb/${couch.id}`] }] } })
+      const status = await e.call('historian:start', { profileId: forwarder.id })
+      await expect.poll(async () => (await e.call('historian:status', {})).mqtt.state, { timeout: 20_000 }).toBe('connected')
+      const sensor = await mqtt.connectAsync(e.broker.url, { clientId: 'd:org1:meter:aw-h' })
+      try {
+        await sensor.publishAsync('iot-2/type/meter/id/aw-h/evt/status/fmt/json', '{"t": 21}', { qos: 1 })
+      } finally {
+        await sensor.endAsync()
+      }
+      await expect.poll(async () => (await e.call('historian:status', {})).destinations[0]?.delivered, { timeout: 20_000 }).toBe(1)
+      return status
+    },
+  },
+  { channel: 'historian:pause', action: 'historian.destination.pause', run: (e) => e.call('historian:pause', { destination: `couchdb/${e.memo.couch!}` }) },
+  { channel: 'historian:resume', action: 'historian.destination.resume', run: (e) => e.call('historian:resume', { destination: `couchdb/${e.memo.couch!}` }) },
+  {
+    channel: 'historian:deleteBuckets',
+    action: 'historian.buckets.delete',
+    run: async (e) => {
+      // A bucket of two weeks before the walk's clock, as the forwarder left it then: beyond a retention of two days.
+      const old = await fetch(`${e.couch.url}/iotp_org1_walk_2025-03-01`, {
+        method: 'PUT',
+        headers: { authorization: `Basic ${Buffer.from(`${COUCH_ADMIN.name}:${COUCH_ADMIN.password}`).toString('base64')}` },
+      })
+      expect(old.status).toBe(201)
+      const { expired } = await e.call('historian:buckets', { destination: e.memo.couch! })
+      expect(expired).toEqual(['iotp_org1_walk_2025-03-01'])
+      const result = await e.call('historian:deleteBuckets', { destination: e.memo.couch!, databases: expired })
+      expect(result).toEqual({ deleted: expired, refused: [] })
+      return result
+    },
+  },
+  { channel: 'historian:stop', action: 'historian.forwarder.stop', run: (e) => e.call('historian:stop', {}) },
+  {
     channel: 'profiles:remove',
     action: 'profile.remove',
     run: async (e) => {
@@ -286,12 +343,13 @@ describe('the audit trail covers every channel that changes something', () => {
     let cleanup: () => Promise<void>
 
     beforeAll(async () => {
-      const [cc, sendgrid, mbed, broker, orange] = await Promise.all([
+      const [cc, sendgrid, mbed, broker, orange, couch] = await Promise.all([
         startControlCenterPeer({ devices: 5, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: 'walk-key', password: 'pw', role: 'AccountAdmin' }] }),
         startSendGridPeer({ verifiedSenders: [SENDER] }),
         startMbedPeer({ pollTimeoutMs: 300 }),
         startMosquitto(),
         startOrangePeer({ lines: 6, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [ORANGE_USER] }),
+        startCouchPeer({ users: { [COUCH_ADMIN.name]: { password: COUCH_ADMIN.password, role: 'manager' } } }),
       ])
       const t = await tempDir()
       core = await testCore(t.dir, { now: clock })
@@ -313,12 +371,13 @@ describe('the audit trail covers every channel that changes something', () => {
         mbed,
         broker,
         orange,
+        couch,
         memo: {},
       }
       cleanup = async () => {
         await device.endAsync()
         await core.close()
-        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close()])
+        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), couch.close()])
         await t.cleanup()
       }
     })
@@ -340,7 +399,8 @@ describe('the audit trail covers every channel that changes something', () => {
         await step.run(env)
         const added = (await trail()).filter((e) => !before.has(e.id))
         for (const e of added) written.add(e.action)
-        if (!added.some((e) => e.action === step.action && e.actor === ACTOR)) missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
+        if (!added.some((e) => e.action === step.action && e.actor === ACTOR))
+          missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
       }
       expect(missing).toEqual([])
       // Activity names each action in words, in both languages, never by its raw name.

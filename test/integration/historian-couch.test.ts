@@ -66,9 +66,9 @@ describe('historian → CouchDB', () => {
     expect(doc).toMatchObject({ typeId: 'sensor', deviceId: 'dev2', eventType: 'reading', format: 'json', data: { n: 7 } })
     expect(String(doc._id)).toMatch(/^testorg:sensor:dev2:\d{4}-\d\d-\d\dT[\d:.]+Z:reading:[0-9a-z]+$/)
     expect(String(doc.timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0[12]:00$/)
-    const dbs = await p.databases()
-    expect(dbs.filter((d) => d.startsWith('iotp_testorg_hist_')).length).toBe(3)
-    expect(dbs).toContain('iotp_testorg_hist_configuration')
+    // The next bucket is created beside the deliveries, not before them.
+    await expect.poll(async () => (await p.databases()).filter((d) => d.startsWith('iotp_testorg_hist_')).length, POLL).toBe(3)
+    expect(await p.databases()).toContain('iotp_testorg_hist_configuration')
     expect(dest(f)).toMatchObject({ state: 'connected', delivered: 30, queued: 0, dropped: 0 })
   })
 
@@ -98,7 +98,13 @@ describe('historian → CouchDB', () => {
     const p = await peer()
     const { f, mbed } = await forwarder(couchDestination(p))
     await expect.poll(() => dest(f).state, POLL).toBe('connected')
-    p.fault({ kind: 'rowErrors', rows: [{ index: 1, error: 'unknown_error', reason: 'shard unavailable' }, { index: 3, error: 'unknown_error', reason: 'shard unavailable' }] })
+    p.fault({
+      kind: 'rowErrors',
+      rows: [
+        { index: 1, error: 'unknown_error', reason: 'shard unavailable' },
+        { index: 3, error: 'unknown_error', reason: 'shard unavailable' },
+      ],
+    })
     emitMany(mbed, 5)
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(0, 5))
     const bulks = p.log().filter((r) => r.path.endsWith('/_bulk_docs'))
@@ -112,7 +118,16 @@ describe('historian → CouchDB', () => {
     const client = couchClientFor(couchDestination(p))
     const sink = createCouchSink({ client, org: 'testorg', namePart: 'hist', interval: 'day', zone: 'UTC' })
     cleanups.push(() => sink.close())
-    const events: HistorianEvent[] = [0, 1, 2].map((n) => ({ id: `testorg:t:d:2024-01-01T00:00:0${n}.000Z:e:x${n}`, org: 'testorg', type: 't', device: 'd', event: 'e', format: 'json', receivedAt: Date.UTC(2024, 0, 1, 0, 0, n), payload: Buffer.from(`{"n":${n}}`) }))
+    const events: HistorianEvent[] = [0, 1, 2].map((n) => ({
+      id: `testorg:t:d:2024-01-01T00:00:0${n}.000Z:e:x${n}`,
+      org: 'testorg',
+      type: 't',
+      device: 'd',
+      event: 'e',
+      format: 'json',
+      receivedAt: Date.UTC(2024, 0, 1, 0, 0, n),
+      payload: Buffer.from(`{"n":${n}}`),
+    }))
     expect(await sink.deliver(events)).toEqual({ stored: 3, retry: null, refused: [] })
     expect(await sink.deliver(events)).toEqual({ stored: 3, retry: null, refused: [] })
     expect((await p.docs('iotp_testorg_hist_2024-01-01')).length).toBe(3)
@@ -147,7 +162,12 @@ describe('historian → CouchDB', () => {
     p.fault({ kind: 'status', status: 503, html: true, path: /_bulk_docs$/ })
     emitMany(mbed, 4)
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(0, 4))
-    expect(p.log().filter((r) => r.path.endsWith('/_bulk_docs')).map((r) => r.status)).toEqual([500, 503, 201])
+    expect(
+      p
+        .log()
+        .filter((r) => r.path.endsWith('/_bulk_docs'))
+        .map((r) => r.status),
+    ).toEqual([500, 503, 201])
     expect(dest(f).lastError?.message).toContain('HTML')
   })
 
@@ -188,7 +208,7 @@ describe('historian → CouchDB', () => {
     await expect.poll(async () => (await stored(p)).length, POLL).toBe(2)
   })
 
-  it('an API key IAM refuses stops the destination with IAM\'s own reason', async () => {
+  it("an API key IAM refuses stops the destination with IAM's own reason", async () => {
     const p = await peer()
     const { f, mbed } = await forwarder(couchDestination(p, {}, 'not-a-key'))
     mbed.emit('sensor', 'a', 'reading', { n: 1 })
@@ -234,7 +254,7 @@ describe('historian → CouchDB', () => {
     await expect.poll(async () => numbers(await stored(p)), POLL).toEqual(range(50, 150))
   })
 
-  it('rolls over at midnight in Europe/Paris: the next day\'s database exists before midnight, events land by local date', async () => {
+  it("rolls over at midnight in Europe/Paris: the next day's database exists before midnight, events land by local date", async () => {
     const p = await peer()
     // 2024-01-15 23:59:59.900 in Paris (UTC+1) is 22:59:59.900 UTC.
     let clock = Date.UTC(2024, 0, 15, 22, 59, 59, 900)
@@ -252,7 +272,7 @@ describe('historian → CouchDB', () => {
     expect(day16.map((d) => [(d.data as { n: number }).n, d.timestamp])).toEqual([[2, '2024-01-16T00:00:00.100+01:00']])
   })
 
-  it('reads a device\'s history back across bucket databases, page by page, and from the cache when offline', async () => {
+  it("reads a device's history back across bucket databases, page by page, and from the cache when offline", async () => {
     const p = await peer()
     const client = couchClientFor(couchDestination(p))
     const sink = createCouchSink({ client, org: 'testorg', namePart: 'hist', interval: 'day', zone: 'America/New_York' })
@@ -264,7 +284,16 @@ describe('historian → CouchDB', () => {
       [11, 2, 'a', 2],
       [11, 15, 'b', 3],
       [12, 15, 'a', 4],
-    ].map(([day, hour, device, n]) => ({ id: `testorg:t:${device}:${new Date(at(day as number, hour as number)).toISOString()}:e:s${n}`, org: 'testorg', type: 't', device: device as string, event: 'e', format: 'json', receivedAt: at(day as number, hour as number), payload: Buffer.from(`{"n":${n}}`) }))
+    ].map(([day, hour, device, n]) => ({
+      id: `testorg:t:${device}:${new Date(at(day as number, hour as number)).toISOString()}:e:s${n}`,
+      org: 'testorg',
+      type: 't',
+      device: device as string,
+      event: 'e',
+      format: 'json',
+      receivedAt: at(day as number, hour as number),
+      payload: Buffer.from(`{"n":${n}}`),
+    }))
     await sink.deliver(events)
     expect((await p.databases()).filter((d) => /\d$/.test(d))).toEqual(['iotp_testorg_hist_2024-06-10', 'iotp_testorg_hist_2024-06-11', 'iotp_testorg_hist_2024-06-12'])
     const dir = await tempDir()
@@ -272,10 +301,11 @@ describe('historian → CouchDB', () => {
     const cache = openHistoryCache(dir.dir)
     cleanups.push(() => cache.close())
     const query = { org: 'testorg', namePart: 'hist', interval: 'day' as const, zone: 'America/New_York', typeId: 't', deviceId: 'a', fromMs: at(10, 0), toMs: at(13, 0), limit: 2 }
-    const first = await readHistory(client, cache, 'cloudant', query)
+    const firstRead = Date.UTC(2024, 5, 13, 9)
+    const first = await readHistory(client, cache, 'cloudant', query, () => firstRead)
     expect(first.items.map((i) => (i.data as { n: number }).n)).toEqual([1, 2])
-    expect(first).toMatchObject({ fromCache: false, offline: null })
-    const second = await readHistory(client, cache, 'cloudant', { ...query, cursor: first.next! })
+    expect(first).toMatchObject({ fromCache: false, offline: null, asOf: new Date(firstRead).toISOString() })
+    const second = await readHistory(client, cache, 'cloudant', { ...query, cursor: first.next! }, () => firstRead + 60_000)
     expect(second.items.map((i) => (i.data as { n: number }).n)).toEqual([4])
     expect(second.next).toBeNull()
     expect(second.items[0]).toMatchObject({ typeId: 't', deviceId: 'a', eventId: 'e', format: 'json' })
@@ -284,6 +314,10 @@ describe('historian → CouchDB', () => {
     expect(offline.fromCache).toBe(true)
     expect(offline.offline?.code).toBe('NETWORK')
     expect(offline.items.map((i) => (i.data as { n: number }).n)).toEqual([1, 2, 4])
+    // The copy is as old as its oldest read: what was stored after it is not in it.
+    expect(offline.asOf).toBe(new Date(firstRead).toISOString())
+    const nothing = await readHistory(client, cache, 'cloudant', { ...query, deviceId: 'never-read' })
+    expect(nothing).toMatchObject({ items: [], fromCache: true, asOf: null })
   })
 
   it('lists the buckets older than the retention and deletes only a confirmed, expired one', async () => {

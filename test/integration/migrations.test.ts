@@ -8,6 +8,7 @@ import type { BaseDoc } from '../../src-main/core/store/documents'
 import { checkSchema, runMigrations, upgradeDoc } from '../../src-main/core/store/migrations'
 import { newOutboxDoc } from '../../src-main/core/store/outbox.store'
 import { getProfile, listProfiles, newProfileDoc } from '../../src-main/core/store/profiles.store'
+import { openHistoryCache } from '../../src-main/core/store/history-cache.store'
 import { newTicketDoc } from '../../src-main/core/store/tickets.store'
 import { CURRENT_SCHEMA, MIGRATIONS, type Migration } from '../../src-main/core/store/schema'
 import { openWorkspace } from '../../src-main/core/store/workspace'
@@ -151,12 +152,24 @@ describe('writers', () => {
       const abi = JSON.stringify([{ type: 'function', name: 'set', inputs: [{ name: 'v', type: 'uint256' }], outputs: [], stateMutability: 'nonpayable' }])
       const ledgerSettings = { kind: 'evm' as const, rpcUrl: 'http://127.0.0.1:9', chainId: 31337, contract: '0x8464135c8f25da09e49bc8782676a84730c318bc', abi }
       const target = await core.call('ledger:saveTarget', { name: 'Chain', settings: ledgerSettings, secrets: {} })
-      const route = await core.call('ledger:saveRoute', { name: 'R', targetId: target.id, deviceType: 'meter', eventId: 'status', function: 'set', rows: [{ parameter: 'v', source: { kind: 'path', path: 'd.v' } }] })
+      const route = await core.call('ledger:saveRoute', {
+        name: 'R',
+        targetId: target.id,
+        deviceType: 'meter',
+        eventId: 'status',
+        function: 'set',
+        rows: [{ parameter: 'v', source: { kind: 'path', path: 'd.v' } }],
+      })
       await core.call('ledger:submit', { routeId: route.id, sample: '{"d": {"v": 1}}' })
       await core.call('ledger:start', {})
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))
-      await db.put(newOutboxDoc({ action: 'sim.changeStatus', target: 'meter/m-1', carrier: 'jasper', iccid: ICCID, params: { status: 'ACTIVATED' }, device: { typeId: 'meter', deviceId: 'm-1' }, profileId: 'ops' }, AT))
+      await db.put(
+        newOutboxDoc(
+          { action: 'sim.changeStatus', target: 'meter/m-1', carrier: 'jasper', iccid: ICCID, params: { status: 'ACTIVATED' }, device: { typeId: 'meter', deviceId: 'm-1' }, profileId: 'ops' },
+          AT,
+        ),
+      )
       await writeSimCache(db, { carrier: 'jasper', iccid: ICCID, fetchedAt: AT } as Sim)
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
       await db.put(
@@ -189,11 +202,16 @@ describe('writers', () => {
     } finally {
       await core.close()
     }
+    // The device history read back from the historian's buckets is kept in a database of its own, beside the workspace.
+    const cache = openHistoryCache(dir)
+    await cache
+      .put('walk', [{ id: 'org1:meter:m-1:2026-01-05T10:00:00.000Z:status:a-1', typeId: 'meter', deviceId: 'm-1', eventId: 'status', format: 'json', timestamp: AT, data: { t: 21 } }], AT)
+      .finally(() => cache.close())
     const versions: Record<string, number[]> = {}
     // The one per-machine document with a kind: `_local` documents are not listed by allDocs.
     const local = new PouchDB<BaseDoc>(join(dir, 'workspace'))
     const imports = await local.get('_local/imports').finally(() => local.close())
-    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), imports]) {
+    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), imports]) {
       if (doc.kind) versions[doc.kind] = [...new Set([...(versions[doc.kind] ?? []), doc.schemaVersion])]
     }
     expect(versions).toEqual(Object.fromEntries(Object.entries(CURRENT_SCHEMA).map(([kind, version]) => [kind, [version]])))
@@ -394,4 +412,3 @@ describe('profiles', () => {
     expect(await getProfile(ws.db, 'jasper', 'ops')).toMatchObject({ secretFields: ['apiKey'], schemaVersion: CURRENT_SCHEMA.profile })
   })
 })
-

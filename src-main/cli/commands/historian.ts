@@ -17,6 +17,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
+import { historyCsvHeader, historyCsvLine } from '../../../src-shared/models/history-csv'
 import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
 import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
@@ -95,7 +96,10 @@ function summaryLine(s: ForwarderSummary): string {
 /** Runs the forwarder until `io.stopSignal` or a failure that retrying cannot fix; returns the exit code. */
 export async function runHistorian(config: ForwarderConfig, dataDir: string, io: HistorianIo): Promise<number> {
   if (config.mbed) {
-    throw new CliError('fieldline: the headless forwarder takes events from the broker only; run `fieldline bridge mbed` to publish the mbed events there, and turn the mbed source off in the historian profile', EXIT.usage)
+    throw new CliError(
+      'fieldline: the headless forwarder takes events from the broker only; run `fieldline bridge mbed` to publish the mbed events there, and turn the mbed source off in the historian profile',
+      EXIT.usage,
+    )
   }
   if (config.mqtt) {
     const broker = new URL(config.mqtt.url)
@@ -189,7 +193,9 @@ function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) =
       for (const d of s.destinations) {
         const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
-        out(`  ${d.ref} ${d.state}${why(d.reason)}${retry}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`)
+        out(
+          `  ${d.ref} ${d.state}${why(d.reason)}${retry}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
+        )
       }
     } else {
       out(`${e.id}: not running`)
@@ -198,25 +204,8 @@ function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) =
   }
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
-const CSV_COLUMNS = ['id', 'typeId', 'deviceId', 'eventId', 'format', 'timestamp', 'data', 'payload'] as const
-
 function historyLine(e: HistoryEvent, format: 'csv' | 'jsonl'): string {
-  if (format === 'jsonl') return JSON.stringify(e)
-  const values: Record<(typeof CSV_COLUMNS)[number], string> = {
-    id: e.id,
-    typeId: e.typeId,
-    deviceId: e.deviceId,
-    eventId: e.eventId,
-    format: e.format,
-    timestamp: e.timestamp,
-    data: 'data' in e ? JSON.stringify(e.data) : '',
-    payload: e.payload ?? '',
-  }
-  return CSV_COLUMNS.map((c) => csvField(values[c])).join(',')
+  return format === 'jsonl' ? JSON.stringify(e) : historyCsvLine(e)
 }
 
 function parseTime(name: string, value: string): number {
@@ -263,7 +252,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
 
   historian
     .command('status')
-    .description("the forwarders of this data directory: state, destinations, queues")
+    .description('the forwarders of this data directory: state, destinations, queues')
     .action(() => {
       const { dataDir, json } = globals()
       printStatuses(readStatuses(dataDir), json, (t) => process.stdout.write(`${t}\n`))
@@ -291,7 +280,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       const out = (t: string): void => {
         process.stdout.write(`${t}\n`)
       }
-      if (format === 'csv') out(CSV_COLUMNS.join(','))
+      if (format === 'csv') out(historyCsvHeader())
       let cursor: string | undefined
       let offline = false
       do {

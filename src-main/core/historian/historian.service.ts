@@ -15,13 +15,7 @@ import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
 import type { ProfileDoc } from '../store/profiles.store'
-import {
-  couchSettingsSchema,
-  historianSettingsSchema,
-  kafkaSettingsSchema,
-  type historianChannels,
-  type HistorianStatus,
-} from '../../../src-shared/models/historian'
+import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type historianChannels, type HistorianStatus } from '../../../src-shared/models/historian'
 import { platformSettingsSchema, type HistorianProfile } from '../../../src-shared/models/profiles'
 import { checkConfig, defaultInstanceId, type DestinationConfig, type ForwarderConfig } from './config'
 import { createForwarder, type DeviceEventSource, type Forwarder, type ForwarderTuning } from './forwarder'
@@ -74,9 +68,8 @@ export function createHistorianService(deps: HistorianServiceDeps) {
   let active: { profileId: string; forwarder: Forwarder } | null = null
   const serial = serialiser()
 
-
-  async function audit(ctx: CallContext, action: string, target: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; detail?: string } = {}): Promise<void> {
-    await appendAudit(db, { actor: ctx.actor, action, target, outcome, ...extra })
+  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; detail?: string }): Promise<void> {
+    await appendAudit(db, { actor: ctx.actor, ...entry })
     bus.emit('audit:changed', {})
   }
 
@@ -191,11 +184,16 @@ export function createHistorianService(deps: HistorianServiceDeps) {
           await forwarder.start()
         } catch (e) {
           active = null
-          await audit(ctx, 'historian.forwarder.start', target, 'failed', { detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+          await audited(ctx, { action: 'historian.forwarder.start', target, outcome: 'failed', detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
           throw e
         }
         const status = active.forwarder.status()
-        await audit(ctx, 'historian.forwarder.start', `historian/${config.id}`, 'ok', { after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter } })
+        await audited(ctx, {
+          action: 'historian.forwarder.start',
+          target: `historian/${config.id}`,
+          outcome: 'ok',
+          after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter },
+        })
         return status
       })
     },
@@ -204,27 +202,27 @@ export function createHistorianService(deps: HistorianServiceDeps) {
       return serial(async () => {
         const target = `historian/${active?.profileId ?? 'none'}`
         const queued = await stopActive()
-        await audit(ctx, 'historian.forwarder.stop', target, 'ok', { after: { queued } })
+        await audited(ctx, { action: 'historian.forwarder.stop', target, outcome: 'ok', after: { queued } })
         return { status: idleStatus(new Date(now()).toISOString()), queued }
       })
     },
 
     async pause(input: In<'historian:pause'>, ctx: CallContext): Promise<Out<'historian:pause'>> {
       const result = requireActive().pause(input.destination)
-      await audit(ctx, 'historian.destination.pause', input.destination, 'ok', { after: { state: result.state } })
+      await audited(ctx, { action: 'historian.destination.pause', target: input.destination, outcome: 'ok', after: { state: result.state } })
       return result
     },
 
     async resume(input: In<'historian:resume'>, ctx: CallContext): Promise<Out<'historian:resume'>> {
       const result = requireActive().resume(input.destination)
-      await audit(ctx, 'historian.destination.resume', input.destination, 'ok', { after: { state: result.state } })
+      await audited(ctx, { action: 'historian.destination.resume', target: input.destination, outcome: 'ok', after: { state: result.state } })
       return result
     },
 
     async history(input: In<'historian:history'>): Promise<Out<'historian:history'>> {
       const { config, scope } = await couchScope(input.destination)
       const query = { typeId: input.typeId, deviceId: input.deviceId, fromMs: Date.parse(input.from), toMs: Date.parse(input.to), limit: input.limit, cursor: input.cursor }
-      return historyOfDestination(config, scope.org, deps.dataDir, query, logger)
+      return historyOfDestination(config, scope.org, deps.dataDir, query, logger, now)
     },
 
     async buckets(input: In<'historian:buckets'>): Promise<Out<'historian:buckets'>> {
@@ -242,13 +240,22 @@ export function createHistorianService(deps: HistorianServiceDeps) {
       const client = couchClientFor(config, logger)
       try {
         const result = await deleteExpired(client, scope, input.databases, now())
-        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, result.refused.length === 0 ? 'ok' : 'failed', {
+        await audited(ctx, {
+          action: 'historian.buckets.delete',
+          target: `couchdb/${input.destination}`,
+          outcome: result.refused.length === 0 ? 'ok' : 'failed',
           before: { confirmed: input.databases },
           after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) },
         })
         return result
       } catch (e) {
-        await audit(ctx, 'historian.buckets.delete', `couchdb/${input.destination}`, 'failed', { before: { confirmed: input.databases }, detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+        await audited(ctx, {
+          action: 'historian.buckets.delete',
+          target: `couchdb/${input.destination}`,
+          outcome: 'failed',
+          before: { confirmed: input.databases },
+          detail: e instanceof Error ? e.message.slice(0, 300) : 'failed',
+        })
         throw e
       } finally {
         await client.close()

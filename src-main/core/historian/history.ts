@@ -100,12 +100,18 @@ async function readRemote(client: CouchClient, q: HistoryQuery, cursor: Extract<
   return { items, next: null }
 }
 
-async function readCache(cache: HistoryCache, destination: string, q: HistoryQuery, cursor: Extract<Cursor, { r: 0 }> | null): Promise<{ items: HistoryEvent[]; next: string | null }> {
+async function readCache(
+  cache: HistoryCache,
+  destination: string,
+  q: HistoryQuery,
+  cursor: Extract<Cursor, { r: 0 }> | null,
+): Promise<{ items: HistoryEvent[]; next: string | null; asOf: string | null }> {
   const range = keyRange(q)
   const rows = await cache.range(destination, cursor?.k ?? range.startkey, range.endkey, q.limit + 1)
-  const items = rows.slice(0, q.limit).map((r) => r.event)
+  const shown = rows.slice(0, q.limit)
   const extra = rows[q.limit]
-  return { items, next: extra ? encodeCursor({ r: 0, k: extra.event.id }) : null }
+  const asOf = shown.reduce<string | null>((oldest, r) => (oldest === null || r.fetchedAt < oldest ? r.fetchedAt : oldest), null)
+  return { items: shown.map((r) => r.event), next: extra ? encodeCursor({ r: 0, k: extra.event.id }) : null, asOf }
 }
 
 /** Network trouble, as opposed to a refusal: only then is the cached copy shown instead. */
@@ -113,13 +119,14 @@ function unreachable(e: AppError): boolean {
   return e.code === 'NETWORK' || e.code === 'TIMEOUT' || e.code === 'RATE_LIMITED'
 }
 
-export async function readHistory(client: CouchClient, cache: HistoryCache, destination: string, q: HistoryQuery): Promise<HistoryPage> {
+export async function readHistory(client: CouchClient, cache: HistoryCache, destination: string, q: HistoryQuery, now: () => number = Date.now): Promise<HistoryPage> {
   const cursor = decodeCursor(q.cursor)
   if (cursor && cursor.r === 0) return { ...(await readCache(cache, destination, q, cursor)), fromCache: true, offline: null }
   try {
     const page = await readRemote(client, q, cursor)
-    await cache.put(destination, page.items, new Date().toISOString())
-    return { ...page, fromCache: false, offline: null }
+    const asOf = new Date(now()).toISOString()
+    await cache.put(destination, page.items, asOf)
+    return { ...page, fromCache: false, offline: null, asOf }
   } catch (e) {
     const failure = asDeliveryError(e)
     if (!unreachable(failure)) throw AppError.withRef(failure.code, failure.message, failure.details?.ref ?? { key: 'historian.deliveryFailed' })
@@ -135,12 +142,13 @@ export async function historyOfDestination(
   dataDir: string,
   query: { typeId: string; deviceId: string; fromMs: number; toMs: number; limit: number; cursor?: string | undefined },
   logger?: Logger,
+  now?: () => number,
 ): Promise<HistoryPage> {
   const client = couchClientFor(dest, logger)
   const cache = openHistoryCache(dataDir)
   try {
     const s = dest.settings
-    return await readHistory(client, cache, dest.ref.slice('couchdb/'.length), { org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, ...query })
+    return await readHistory(client, cache, dest.ref.slice('couchdb/'.length), { org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, ...query }, now)
   } finally {
     await Promise.all([client.close(), cache.close()])
   }

@@ -4,6 +4,7 @@
  * historian checks the same rules for a configuration read from environment variables.
  */
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings, type KafkaSettings } from '../../../src-shared/models/historian'
+import { destinationSecretProblems } from '../../../src-shared/models/destination-rules'
 import { AppError } from '../common/errors'
 import { isLoopbackHost } from '../../../src-shared/models/hosts'
 import { assertSecureUrl } from '../http/secure-url'
@@ -75,18 +76,15 @@ export function normaliseHistorianSettings(raw: Record<string, unknown>): Record
   return s
 }
 
-/** The secrets a destination cannot sign in without, given how it signs in. */
+/** The core's English for the shared rule's refusals (the renderer shows the translated key). */
+const SECRET_PROBLEMS: Record<string, string> = {
+  'historian.apiKeyRequired': 'The IAM API key is required',
+  'historian.passwordRequired': 'The password (or API key) is required',
+  'historian.clientCertPair': 'SSL client authentication needs both the certificate and its key, or neither',
+}
+
+/** The secrets a destination cannot sign in without, given how it signs in (models/destination-rules.ts). */
 export function assertDestinationSecrets(extension: 'couchdb' | 'kafka', settings: Record<string, unknown>, secrets: ReadonlySet<string>): void {
-  if (extension === 'couchdb') {
-    const s = settings as CouchSettings
-    if (s.auth === 'iam' && !secrets.has('apiKey')) throw AppError.withRef('VALIDATION', 'The IAM API key is required', { key: 'historian.apiKeyRequired' })
-    if (s.auth === 'basic' && !secrets.has('password')) throw AppError.withRef('VALIDATION', 'The password is required', { key: 'historian.passwordRequired' })
-    return
-  }
-  const s = settings as KafkaSettings
-  const needsPassword = s.transport !== 'native' || s.security === 'sasl_ssl'
-  if (needsPassword && !secrets.has('password')) throw AppError.withRef('VALIDATION', 'The password (or API key) is required', { key: 'historian.passwordRequired' })
-  if ((s.clientCert.trim() !== '') !== secrets.has('clientKey')) {
-    throw AppError.withRef('VALIDATION', 'SSL client authentication needs both the certificate and its key, or neither', { key: 'historian.clientCertPair' })
-  }
+  const [problem] = Object.values(destinationSecretProblems(extension, settings as CouchSettings | KafkaSettings, (s) => secrets.has(s)))
+  if (problem) throw AppError.withRef('VALIDATION', SECRET_PROBLEMS[problem.key] ?? problem.key, problem)
 }

@@ -32,7 +32,7 @@ export function openHistoryCache(dataDir: string): HistoryCache {
   return {
     async put(destination, events, fetchedAt) {
       if (events.length === 0) return
-      const docs: HistoryCacheDoc[] = events.map((event) => ({ _id: key(destination, event.id), kind: 'historyEvent', schemaVersion: CURRENT_SCHEMA.historyEvent ?? 1, event, fetchedAt }))
+      const docs: HistoryCacheDoc[] = events.map((event) => ({ _id: key(destination, event.id), kind: 'historyEvent', schemaVersion: CURRENT_SCHEMA.historyEvent, event, fetchedAt }))
       // A conflict is a copy kept from an earlier read: the event is the same.
       await db.bulkDocs(docs)
     },

@@ -100,6 +100,21 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | nul
   return Buffer.concat(chunks)
 }
 
+/**
+ * express-pouchdb opens `_users` and `_replicator` in the background after it starts; a peer closed before they are open
+ * has its directory removed under LevelDB, whose open then fails as an unhandled rejection. They are open once
+ * `_all_dbs` lists them.
+ */
+async function systemDatabasesOpen(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const names = (await (await fetch(`http://127.0.0.1:${port}/_all_dbs`)).json()) as string[]
+    if (names.includes('_users') && names.includes('_replicator')) return
+    if (Date.now() > deadline) throw new Error(`express-pouchdb did not open its system databases (it lists ${JSON.stringify(names)})`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<CouchPeer> {
   const dir = await mkdtemp(join(tmpdir(), 'fieldline-couch-'))
   const now = options.now ?? Date.now
@@ -116,6 +131,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   const inner = createServer(app)
   await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve))
   const innerPort = (inner.address() as AddressInfo).port
+  await systemDatabasesOpen(innerPort)
   const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
   const tokens = new Map<string, { role: Role; expires: number }>()
@@ -194,7 +210,11 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     const parsed = JSON.parse(body.toString('utf8')) as { docs: { _id: string }[] }
     const failing = new Map(fault.rows.map((r) => [r.index, r]))
     const kept = parsed.docs.filter((_, i) => !failing.has(i))
-    const res2 = await fetch(`http://127.0.0.1:${innerPort}${(req.url ?? '').split('?')[0] ?? ''}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ docs: kept }) })
+    const res2 = await fetch(`http://127.0.0.1:${innerPort}${(req.url ?? '').split('?')[0] ?? ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ docs: kept }),
+    })
     const written = (await res2.json()) as { id: string; rev?: string; error?: string; reason?: string }[]
     let w = 0
     const rows = parsed.docs.map((d, i) => {

@@ -1,0 +1,38 @@
+import type { BucketInterval, CouchSettings, DestinationState, HistorianStatus, KafkaSettings } from '../../../../src-shared/models/historian'
+import { wordFor, type Translate } from '../../i18n'
+import type { DestinationVerify, ForwarderVerify } from '../../lib/state/historian.svelte'
+
+/** Words for the historian's codes, shared by the Extensions card and the device page. */
+
+export const forwarderStateText = (t: Translate, state: HistorianStatus['state']): string => wordFor(t, 'historian.states', state)
+
+export const mqttStateText = (t: Translate, state: HistorianStatus['mqtt']['state']): string => wordFor(t, 'historian.mqttStates', state)
+
+export const destinationStateText = (t: Translate, state: DestinationState): string => wordFor(t, 'historian.destinationStates', state)
+
+export const intervalText = (t: Translate, interval: BucketInterval): string => wordFor(t, 'historian.intervals', interval)
+
+export const couchAuthText = (t: Translate, auth: CouchSettings['auth']): string => wordFor(t, 'historian.couchAuth', auth)
+
+export const transportText = (t: Translate, transport: KafkaSettings['transport']): string => wordFor(t, 'historian.transports', transport)
+
+export const securityText = (t: Translate, security: KafkaSettings['security']): string => wordFor(t, 'historian.security', security)
+
+export const mechanismText = (t: Translate, mechanism: KafkaSettings['saslMechanism']): string => wordFor(t, 'historian.mechanisms', mechanism)
+
+/** A destination "Verify connection" reached (or, for a REST producer, only checked). */
+export function destinationVerified(t: Translate, result: DestinationVerify): string {
+  return t(result.contacted ? 'historian.card.verifiedContacted' : 'historian.card.verifiedNotContacted', { values: { where: result.where } })
+}
+
+export function forwarderVerified(t: Translate, result: ForwarderVerify): string {
+  return t('historian.card.verifiedForwarder', { values: { rules: result.rules, destinations: result.destinations } })
+}
+
+/** A duration in whole seconds as the operator reads it: "45 s", "3 min 5 s", "2 h 10 min". */
+export function ageText(t: Translate, seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) return t('historian.age.seconds', { values: { s } })
+  if (s < 3600) return t('historian.age.minutes', { values: { m: Math.floor(s / 60), s: s % 60 } })
+  return t('historian.age.hours', { values: { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) } })
+}

@@ -1,0 +1,180 @@
+/**
+ * Historical data storage end to end, through the UI, in English and in French: a platform (MQTT) profile for a Debian
+ * mosquitto the spec starts, a Cloudant/CouchDB destination on the CouchDB peer (express-pouchdb behind a front that
+ * fakes IBM Cloud IAM; plain http:// is allowed on 127.0.0.1) verified with its IAM API key, a forwarder whose rule is
+ * written with the keyboard alone, the forwarder started from the card, device events published to the broker arriving
+ * (the destination's counters), Pause and Resume, the device's history read back from the bucket databases as a table
+ * and a chart, exported as CSV, and read from the local copy once the destination is down. Saving the API key puts it
+ * in the OS keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
+ */
+import { readFile } from 'node:fs/promises'
+import type { Locator, Page } from '@playwright/test'
+import mqtt from 'mqtt'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { missingService } from '../helpers/system'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { expect, test } from './fixtures'
+import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words, type Words } from './words'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+const API_KEY = 'iam-e2e-key'
+
+let broker: Mosquitto | undefined
+let couch: CouchPeer | undefined
+
+test.beforeEach(async () => {
+  const reason = mosquittoSkipReason()
+  test.skip(reason !== null, reason ?? '')
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  broker = await startMosquitto()
+  couch = await startCouchPeer({ apiKeys: { [API_KEY]: 'manager' } })
+})
+
+test.afterEach(async () => {
+  await couch?.close()
+  await broker?.stop()
+})
+
+/** The platform profile whose broker the forwarder subscribes to; its client id names the organisation of the buckets. */
+async function addPlatform(page: Page, t: Words, url: string): Promise<void> {
+  const card = page.getByRole('region', { name: t('platform.card.title') })
+  await card.getByRole('button', { name: t('extensions.add') }).click()
+  const dialog = page.getByRole('dialog', { name: t('platform.form.addTitle') })
+  await dialog.getByLabel(t('profiles.form.name')).fill('Local broker')
+  await dialog.getByLabel(t('platform.form.url')).fill(url)
+  await dialog.getByLabel(t('platform.form.clientId')).fill('a:org1:fieldline')
+  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
+  await expect(dialog).toBeHidden()
+}
+
+/** A cell of a table row, by its column's header (the DataTable's columns are in a fixed order). */
+function cell(row: Locator, index: number): Locator {
+  return row.getByRole('cell').nth(index)
+}
+
+for (const language of LANGUAGES) {
+  test(`${language}: configure CouchDB, start the historian, see a device's events arrive, read its history as a table and a chart, export it, read it offline`, async ({ app }) => {
+    test.setTimeout(150_000)
+    const { page } = app
+    const t = words(language)
+    const peer = couch!
+    await switchLanguage(page, language)
+    await navigate(page, t, 'extensions')
+    await addPlatform(page, t, broker!.url)
+
+    const card = page.getByRole('region', { name: t('historian.card.title') })
+    await expect(card.getByRole('status').first()).toContainText(t('historian.states.stopped'))
+
+    // The destination: a missing API key is named at its field before anything is sent.
+    const couchGroup = card.getByRole('region', { name: t('historian.card.couch') })
+    await expect(couchGroup.getByText(t('historian.card.noCouch'))).toBeVisible()
+    await couchGroup.getByRole('button', { name: t('extensions.add') }).click()
+    const couchDialog = page.getByRole('dialog', { name: t('historian.couch.addTitle') })
+    await couchDialog.getByLabel(t('profiles.form.name')).fill('Lab history')
+    await couchDialog.getByLabel(t('historian.couch.url')).fill(peer.url)
+    await couchDialog.getByLabel(t('historian.couch.dbName')).fill('e2e')
+    await couchDialog.getByLabel(t('historian.couch.timeZone')).fill('Europe/Paris')
+    await couchDialog.getByText(t('profiles.form.advanced')).click()
+    await couchDialog.getByLabel(t('historian.couch.iamUrl')).fill(peer.iamUrl)
+    await couchDialog.getByRole('button', { name: t('profiles.form.save') }).click()
+    await expect(couchDialog.getByText(t('historian.apiKeyRequired'))).toBeVisible()
+    await expect(couchDialog.getByLabel(t('historian.couch.apiKey'))).toBeFocused()
+    await couchDialog.getByLabel(t('historian.couch.apiKey')).fill(API_KEY)
+    await couchDialog.getByRole('button', { name: t('profiles.form.save') }).click()
+    await expect(couchDialog).toBeHidden()
+    const destination = couchGroup.getByRole('article', { name: 'Lab history' })
+    await expect(destination.getByText(t('historian.card.apiKeySet'), { exact: false })).toBeVisible()
+    await expect(page.getByText(API_KEY)).toHaveCount(0)
+    await destination.getByRole('button', { name: t('extensions.verify') }).click()
+    await expect(destination.getByRole('status')).toContainText(t('historian.card.verifiedContacted', { where: peer.url }))
+
+    // The forwarder, written with the keyboard alone: its first rule names the destination already.
+    const forwarders = card.getByRole('region', { name: t('historian.card.forwarders') })
+    await forwarders.getByRole('button', { name: t('extensions.add') }).focus()
+    await page.keyboard.press('Enter')
+    const forwarderDialog = page.getByRole('dialog', { name: t('historian.forwarder.addTitle') })
+    await expect(forwarderDialog.getByLabel(t('profiles.form.name'))).toBeFocused()
+    await page.keyboard.type('Plant')
+    const rule = forwarderDialog.getByRole('group', { name: t('historian.forwarder.rule', { n: 1 }) })
+    await expect(rule.getByRole('checkbox', { name: t('historian.forwarder.couchDestination', { name: 'Lab history' }) })).toBeChecked()
+    await rule.getByLabel(t('historian.forwarder.deviceType')).focus()
+    await page.keyboard.press('ControlOrMeta+a')
+    await page.keyboard.type('meter')
+    // A second rule without a destination is refused at its field; removed, the form saves.
+    await forwarderDialog.getByRole('button', { name: t('historian.forwarder.addRule') }).focus()
+    await page.keyboard.press('Enter')
+    const second = forwarderDialog.getByRole('group', { name: t('historian.forwarder.rule', { n: 2 }) })
+    await expect(second.getByLabel(t('historian.forwarder.deviceType'))).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(second.getByText(t('historian.forwarder.noDestination'))).toBeVisible()
+    await second.getByRole('button', { name: t('historian.forwarder.removeRule') }).focus()
+    await page.keyboard.press('Enter')
+    await expect(second).toHaveCount(0)
+    await rule.getByLabel(t('historian.forwarder.eventId')).focus()
+    await page.keyboard.press('Enter')
+    await expect(forwarderDialog).toBeHidden()
+    const plant = forwarders.getByRole('article', { name: 'Plant' })
+    await expect(plant).toContainText(t('historian.card.rule', { type: 'meter', event: '*', destinations: 'Lab history' }))
+
+    // Started, the forwarder subscribes to the broker and shows its destination.
+    const run = card.getByRole('region', { name: t('historian.run.title') })
+    await run.getByRole('button', { name: t('historian.run.start'), exact: true }).click()
+    await expect(run.getByRole('status').first()).toContainText(t('historian.states.running'))
+    await expect(run.getByRole('definition').filter({ hasText: t('historian.mqttStates.connected') })).toBeVisible()
+    const row = run.getByRole('row', { name: /Lab history/ })
+    await expect(cell(row, 0)).toContainText(t('historian.destinationStates.connected'))
+
+    // A device, and its events published to the broker: they are stored, and counted as such.
+    await addAndOpenDevice(page, t, 'meter', 'm-1')
+    const sensor = await mqtt.connectAsync(broker!.url, { clientId: `d:org1:meter:m-1-${language}` })
+    try {
+      for (const n of [0, 1, 2]) await sensor.publishAsync('iot-2/type/meter/id/m-1/evt/status/fmt/json', JSON.stringify({ d: { temp: 20 + n * 1.5 }, seq: n }), { qos: 1 })
+      await sensor.publishAsync('iot-2/type/pump/id/p-1/evt/status/fmt/json', '{"on": true}', { qos: 1 })
+    } finally {
+      await sensor.endAsync()
+    }
+    await navigate(page, t, 'extensions')
+    await expect(cell(row, 2)).toHaveText('3')
+    await expect(cell(row, 3)).toHaveText(t('historian.run.queueDepth', { queued: '0', size: new Intl.NumberFormat(language).format(1_000_000) }))
+    await expect(run.getByRole('definition').filter({ hasText: t('historian.run.receivedDetail', { received: '4', unmatched: '1', failures: '0' }) })).toBeVisible()
+
+    // Paused, then resumed: the state follows, by name.
+    await row.getByRole('button', { name: t('historian.run.pause', { name: 'Lab history' }) }).click()
+    await expect(cell(row, 0)).toContainText(t('historian.destinationStates.paused'))
+    await row.getByRole('button', { name: t('historian.run.resume', { name: 'Lab history' }) }).click()
+    await expect(cell(row, 0)).not.toContainText(t('historian.destinationStates.paused'))
+
+    // The device's history, read back from the bucket databases: a table and a chart of its numeric field.
+    await navigate(page, t, 'devices')
+    await page.getByTestId('device-row').filter({ hasText: 'm-1' }).click()
+    const history = page.getByRole('region', { name: t('historian.history.title') })
+    await history.getByRole('button', { name: t('historian.history.show') }).click()
+    await expect(history.getByText(t('historian.history.count', { count: 3 }))).toBeVisible()
+    const table = history.getByRole('table', { name: t('historian.history.caption') })
+    await expect(table.getByRole('row')).toHaveCount(4)
+    await expect(history.getByLabel(t('historian.history.field'))).toHaveValue('d.temp')
+    const chart = history.getByRole('figure', { name: t('historian.history.chartTitle', { field: 'd.temp' }) })
+    await expect(chart).toBeVisible()
+    await expect(chart.getByRole('table')).toContainText(new Intl.NumberFormat(language).format(21.5))
+
+    // Exported as CSV: one line per event read.
+    const [download] = await Promise.all([page.waitForEvent('download'), history.getByRole('button', { name: t('historian.history.export') }).click()])
+    const csv = (await readFile((await download.path())!, 'utf8')).trim().split('\r\n')
+    expect(csv[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload')
+    expect(csv.slice(1).map((line) => line.split(',')[3])).toEqual(['status', 'status', 'status'])
+
+    // The destination goes down: the same range comes from the local copy, with the reason and how old it is.
+    await peer.stop()
+    await history.getByRole('button', { name: t('historian.history.show') }).click()
+    const asOf = t('historian.history.asOf', { time: '\u0000' }).split('\u0000')[0]!
+    await expect(history.getByRole('status')).toContainText(asOf)
+    await expect(history.getByRole('status')).toContainText(t('historian.history.count', { count: 3 }))
+    await peer.start()
+
+    // Stopped from the card: nothing is left in the queue.
+    await navigate(page, t, 'extensions')
+    await run.getByRole('button', { name: t('historian.run.stop'), exact: true }).click()
+    await expect(run.getByRole('status').first()).toContainText(t('historian.states.stopped'))
+    await expect(page.getByText(t('historian.run.stopped'))).toBeVisible()
+  })
+}
