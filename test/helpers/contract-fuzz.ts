@@ -13,13 +13,35 @@ import { prng } from '../peers/mbed/registry'
 type Def = { type: string; [k: string]: unknown }
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def
 
+type LengthCheck = { _zod: { def: { check: string; maximum?: number; minimum?: number } } }
+const checksOf = (s: z.ZodType) => (defOf(s).checks ?? []) as LengthCheck[]
+
 function maxLengthOf(s: z.ZodType): number | undefined {
-  const checks = (defOf(s).checks ?? []) as { _zod: { def: { check: string; maximum?: number } } }[]
-  return checks.find((c) => c._zod.def.check === 'max_length')?._zod.def.maximum
+  return checksOf(s).find((c) => c._zod.def.check === 'max_length')?._zod.def.maximum
+}
+
+/** The `.min(n)` of an array schema (0 without one). */
+function minLengthOf(s: z.ZodType): number {
+  return checksOf(s).find((c) => c._zod.def.check === 'min_length')?._zod.def.minimum ?? 0
 }
 
 /** Strings tried, in order, until one passes a string schema (ids, dates, addresses, URLs, base64, free text). */
-const STRING_SAMPLES = ['meter', 'm-1', 'Ada Admin', 'ops@example.com', '2025-03-01', '12345', '0123456789abcdef', 'a:org1:app', 'https://example.com', 'mqtt://127.0.0.1:1883', 'dGVzdA==', '3/0/4', '/3/0/4', 'x']
+const STRING_SAMPLES = [
+  'meter',
+  'm-1',
+  'Ada Admin',
+  'ops@example.com',
+  '2025-03-01',
+  '12345',
+  '0123456789abcdef',
+  'a:org1:app',
+  'https://example.com',
+  'mqtt://127.0.0.1:1883',
+  'dGVzdA==',
+  '3/0/4',
+  '/3/0/4',
+  'x',
+]
 
 /** A valid value for `schema`, or undefined when none of the samples fits. */
 export function validValue(schema: z.ZodType): unknown {
@@ -46,8 +68,13 @@ export function validValue(schema: z.ZodType): unknown {
       return Object.values(def.entries as Record<string, unknown>)[0]
     case 'literal':
       return (def.values as unknown[])[0]
-    case 'array':
-      return []
+    case 'array': {
+      // As many valid elements as the schema's minimum asks for (a route has at least one row).
+      const min = minLengthOf(schema)
+      if (min === 0) return []
+      const element = validValue(def.element as z.ZodType)
+      return element === undefined ? undefined : Array.from({ length: min }, () => element)
+    }
     case 'record':
     case 'custom':
       return fits({}) ? {} : undefined
@@ -109,13 +136,34 @@ function setAt(base: unknown, path: (string | number)[], value: unknown, remove 
 }
 
 /** Every malformation of one schema node at `path` of `base` (a valid payload). */
-type Broken = Omit<FuzzPayload, 'channel'> & { isNull?: true }
+/** `kind`: the JSON kind of a value put in place of the node at `at` (absent for deeper or computed payloads). */
+type Broken = Omit<FuzzPayload, 'channel'> & { isNull?: true; at?: string; kind?: string }
+
+/** The JSON kind of a value, as zod names the schema that takes it. */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'array'
+  if (v === null) return 'null'
+  return typeof v === 'object' ? 'object' : typeof v
+}
+
+/** The kind of value a union option takes, through its wrappers. */
+function optionKind(option: z.ZodType): string {
+  const def = defOf(option)
+  if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) return optionKind(def.innerType as z.ZodType)
+  if (def.type === 'pipe') return optionKind(def.in as z.ZodType)
+  return def.type === 'record' ? 'object' : def.type
+}
 
 function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], out: Broken[]): void {
   const def = defOf(schema)
   const where = path.length ? path.join('.') : '(input)'
   const put = (what: string, value: unknown | (() => unknown)) =>
-    out.push({ what: `${where}: ${what}`, make: () => setAt(base, path, typeof value === 'function' ? (value as () => unknown)() : value), ...(value === null ? { isNull: true } : {}) })
+    out.push({
+      what: `${where}: ${what}`,
+      make: () => setAt(base, path, typeof value === 'function' ? (value as () => unknown)() : value),
+      ...(value === null ? { isNull: true } : {}),
+      ...(typeof value === 'function' ? {} : { at: where, kind: kindOf(value) }),
+    })
   // A missing input is an empty one (the dispatcher reads `input ?? {}`): null at the top is not malformed.
   const nullable = def.type === 'nullable' || schema.safeParse(null).success || path.length === 0
   switch (def.type) {
@@ -173,6 +221,8 @@ function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], 
       const max = maxLengthOf(schema)
       const element = validValue(def.element as z.ZodType)
       if (max !== undefined && element !== undefined) put(`array one over its limit of ${max}`, () => Array.from({ length: max + 1 }, () => element))
+      const min = minLengthOf(schema)
+      if (min > 0 && element !== undefined) put(`array one under its minimum of ${min}`, () => Array.from({ length: min - 1 }, () => element))
       put('array nested 10,000 levels deep', DEEP_ARRAY)
       if (element !== undefined) breakNode(def.element as z.ZodType, setAt(base, path, [element]), [...path, 0], out)
       return
@@ -188,11 +238,23 @@ function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], 
       put('4 MiB inside', { s: HUGE_ASCII })
       return
     case 'union': {
-      for (const v of [42, 'text', true, [], ...(nullable ? [] : [null])]) put(`union replaced by ${label(v)}`, v)
+      // A value of a kind one option takes (an id string where a route id or a whole route is accepted) is not
+      // malformed for the union: the kinds are known from the options' types, never by parsing the value.
+      const options = def.options as z.ZodType[]
+      // Objects stay: options that are objects tell themselves apart by their keys (a discriminated union).
+      const kinds = options.map(optionKind).filter((k) => k !== 'object')
+      for (const v of [42, 'text', true, [], ...(nullable ? [] : [null])]) if (!kinds.includes(kindOf(v))) put(`union replaced by ${label(v)}`, v)
       // Each option broken from its own valid value (a discriminated union is many channels in one).
-      for (const option of def.options as z.ZodType[]) {
+      for (const [i, option] of options.entries()) {
         const value = validValue(option)
-        if (value !== undefined) breakNode(option, setAt(base, path, value), path, out)
+        if (value === undefined) continue
+        const others = options
+          .filter((_, j) => j !== i)
+          .map(optionKind)
+          .filter((k) => k !== 'object')
+        const broken: Broken[] = []
+        breakNode(option, setAt(base, path, value), path, broken)
+        out.push(...broken.filter((p) => p.at !== where || !others.includes(p.kind!)))
       }
       return
     }
