@@ -135,7 +135,6 @@ function setAt(base: unknown, path: (string | number)[], value: unknown, remove 
   return clone
 }
 
-/** Every malformation of one schema node at `path` of `base` (a valid payload). */
 /** `kind`: the JSON kind of a value put in place of the node at `at` (absent for deeper or computed payloads). */
 type Broken = Omit<FuzzPayload, 'channel'> & { isNull?: true; at?: string; kind?: string }
 
@@ -154,6 +153,7 @@ function optionKind(option: z.ZodType): string {
   return def.type === 'record' ? 'object' : def.type
 }
 
+/** Every malformation of one schema node at `path` of `base` (a valid payload). */
 function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], out: Broken[]): void {
   const def = defOf(schema)
   const where = path.length ? path.join('.') : '(input)'

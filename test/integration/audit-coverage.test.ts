@@ -17,6 +17,8 @@ import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.client'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
+import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 
 /** Channels that change nothing an operator decided; each reason was reviewed. */
 const READ_ONLY: Partial<Record<ChannelName, string>> = {
@@ -29,10 +31,10 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'vault:isSet': 'says whether a secret is set, never its value',
   'profiles:list': 'reads profiles',
   'profiles:verify': 'one authenticated exchange with the service, nothing stored',
-  'sim:get': "reads the carrier; a refresh only caches what the carrier said",
+  'sim:get': 'reads the carrier; a refresh only caches what the carrier said',
   'sim:ratePlans': 'reads the carrier',
-  'sim:usage': "reads the carrier; caches what it said",
-  'sim:usageHistory': "reads the carrier; caches what it said",
+  'sim:usage': 'reads the carrier; caches what it said',
+  'sim:usageHistory': 'reads the carrier; caches what it said',
   'sim:smsStatus': 'reads the carrier',
   'outbox:list': 'reads the outbox',
   'mail:getSettings': 'reads settings',
@@ -53,8 +55,21 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'orange:ticket': 'reads one ticket',
   'weather:getSettings': 'reads settings',
   'weather:verify': 'one request to the weather provider, nothing stored',
-  'weather:get': "reads the provider; a refresh only caches what it said",
+  'weather:get': 'reads the provider; a refresh only caches what it said',
   'shell:openExternal': "opens a link in the operator's browser; nothing in the workspace or a service changes",
+  'ledger:targets': 'reads ledger targets',
+  'ledger:verifyTarget': 'one exchange with the ledger node, nothing stored',
+  'ledger:validateAbi': 'checks a text, stores nothing',
+  'ledger:describe': "reads the contract's functions",
+  'ledger:routes': 'reads routes',
+  'ledger:preview': 'resolves a sample and dry-runs it (eth_call / evaluate): nothing is stored or submitted',
+  'ledger:queue': 'reads the forward queue',
+  'ledger:head': 'reads the ledger',
+  'ledger:blocks': 'reads the ledger',
+  'ledger:tx': 'reads the ledger',
+  'ledger:asset': 'reads the ledger',
+  'ledger:status': 'reads the forwarder state',
+  'ledger:watch': "starts or stops this window's live block feed: nothing stored, nothing sent to the ledger",
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -87,6 +102,8 @@ interface Env {
   mbed: MbedPeer
   orange: OrangePeer
   broker: Mosquitto
+  anvil: Anvil
+  contract: { address: `0x${string}`; abiText: string }
   /** Values a later step needs from an earlier one. */
   memo: Record<string, string>
 }
@@ -217,7 +234,13 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   {
     channel: 'mail:saveSettings',
     action: 'mail.settings.add',
-    run: (e) => e.call('mail:saveSettings', { mode: 'sendgridApiKey', organisation: 'Walk Co', settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url }, secrets: { apiKey: DEFAULT_API_KEY } }),
+    run: (e) =>
+      e.call('mail:saveSettings', {
+        mode: 'sendgridApiKey',
+        organisation: 'Walk Co',
+        settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url },
+        secrets: { apiKey: DEFAULT_API_KEY },
+      }),
   },
   { channel: 'mail:sendTest', action: 'mail.test.send', run: (e) => e.call('mail:sendTest', { to: 'tess@example.org' }) },
   {
@@ -261,6 +284,47 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   { channel: 'mbed:subscribe', action: 'mbed.subscription.subscribe', run: (e) => e.call('mbed:subscribe', JSON.parse(e.memo.subscription!) as { ep: string; path: string }) },
   { channel: 'mbed:stop', action: 'mbed.bridge.stop', run: (e) => e.call('mbed:stop', {}) },
   {
+    channel: 'ledger:saveTarget',
+    action: 'ledger.target.add',
+    run: async (e) => {
+      e.memo.ledgerTarget = await evmTarget(e.call, e.anvil.url, e.contract, await fundedKey(e.anvil.url))
+      const saved = (await e.call('ledger:targets', {})).items.find((t) => t.id === e.memo.ledgerTarget)!
+      return e.call('ledger:saveTarget', { id: saved.id, name: 'anvil (renamed)', settings: saved.settings, secrets: {} })
+    },
+  },
+  {
+    channel: 'ledger:saveRoute',
+    action: 'ledger.route.add',
+    run: async (e) => {
+      e.memo.ledgerRoute = await assetRoute(e.call, e.memo.ledgerTarget!)
+      const route = (await e.call('ledger:routes', {})).items.find((r) => r.id === e.memo.ledgerRoute)!
+      const { createdAt: _c, updatedAt: _u, ...fields } = route
+      return e.call('ledger:saveRoute', { ...fields, name: 'tracker telemetry (renamed)' })
+    },
+  },
+  {
+    channel: 'ledger:submit',
+    action: 'ledger.submit',
+    run: async (e) => {
+      const item = await e.call('ledger:submit', { routeId: e.memo.ledgerRoute!, sample: sample('AW-1'), eventKey: 'aw-1' })
+      await expect.poll(async () => (await e.call('ledger:queue', { state: 'committed', limit: 10 })).items.map((i) => i.id), { timeout: 20_000 }).toContain(item.id)
+    },
+  },
+  {
+    channel: 'ledger:retry',
+    action: 'ledger.retry',
+    run: async (e) => {
+      // An empty asset id reverts (EmptyAssetId): the item fails by name, and the operator sends it again.
+      const item = await e.call('ledger:submit', { routeId: e.memo.ledgerRoute!, sample: sample(''), eventKey: 'aw-empty' })
+      await expect.poll(async () => (await e.call('ledger:queue', { state: 'failed', limit: 10 })).items.map((i) => i.id), { timeout: 20_000 }).toContain(item.id)
+      return e.call('ledger:retry', { itemId: item.id })
+    },
+  },
+  { channel: 'ledger:start', action: 'ledger.forwarder.start', run: (e) => e.call('ledger:start', {}) },
+  { channel: 'ledger:stop', action: 'ledger.forwarder.stop', run: (e) => e.call('ledger:stop', {}) },
+  { channel: 'ledger:removeRoute', action: 'ledger.route.remove', run: (e) => e.call('ledger:removeRoute', { routeId: e.memo.ledgerRoute! }) },
+  { channel: 'ledger:removeTarget', action: 'ledger.target.remove', run: (e) => e.call('ledger:removeTarget', { targetId: e.memo.ledgerTarget! }) },
+  {
     channel: 'profiles:remove',
     action: 'profile.remove',
     run: async (e) => {
@@ -286,15 +350,17 @@ describe('the audit trail covers every channel that changes something', () => {
     let cleanup: () => Promise<void>
 
     beforeAll(async () => {
-      const [cc, sendgrid, mbed, broker, orange] = await Promise.all([
+      const [cc, sendgrid, mbed, broker, orange, anvil] = await Promise.all([
         startControlCenterPeer({ devices: 5, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: 'walk-key', password: 'pw', role: 'AccountAdmin' }] }),
         startSendGridPeer({ verifiedSenders: [SENDER] }),
         startMbedPeer({ pollTimeoutMs: 300 }),
         startMosquitto(),
         startOrangePeer({ lines: 6, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [ORANGE_USER] }),
+        startAnvil(),
       ])
+      const contract = await deployAssetTracker(anvil.url)
       const t = await tempDir()
-      core = await testCore(t.dir, { now: clock })
+      core = await testCore(t.dir, { now: clock, ledgerTimings: FAST_LEDGER })
       // The managed device answers every custom action with rc 200.
       device = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:walk' })
       await device.subscribeAsync(`iotdm-1/type/${DEVICE.typeId}/id/${DEVICE.deviceId}/mgmt/custom/#`, { qos: 1 })
@@ -313,12 +379,14 @@ describe('the audit trail covers every channel that changes something', () => {
         mbed,
         broker,
         orange,
+        anvil,
+        contract,
         memo: {},
       }
       cleanup = async () => {
         await device.endAsync()
         await core.close()
-        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close()])
+        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), anvil.close()])
         await t.cleanup()
       }
     })
@@ -340,7 +408,8 @@ describe('the audit trail covers every channel that changes something', () => {
         await step.run(env)
         const added = (await trail()).filter((e) => !before.has(e.id))
         for (const e of added) written.add(e.action)
-        if (!added.some((e) => e.action === step.action && e.actor === ACTOR)) missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
+        if (!added.some((e) => e.action === step.action && e.actor === ACTOR))
+          missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
       }
       expect(missing).toEqual([])
       // Activity names each action in words, in both languages, never by its raw name.
