@@ -57,7 +57,11 @@ describe.skipIf(skip)('the Fabric test peer against fabric-gateway', () => {
     const otherCa = new grpc.Client(fabric.endpoint, grpc.credentials.createSsl(Buffer.from(pki.orgCa)))
     try {
       for (const c of [plain, otherCa]) {
-        const e = await refusal(contract(gatewayAs({ mspId: 'Org1MSP', credentials: Buffer.from(pki.user.cert) }, signers.newPrivateKeySigner(createPrivateKey(pki.user.key)), { client: c })).evaluateTransaction('readAssetSchemas'))
+        const e = await refusal(
+          contract(gatewayAs({ mspId: 'Org1MSP', credentials: Buffer.from(pki.user.cert) }, signers.newPrivateKeySigner(createPrivateKey(pki.user.key)), { client: c })).evaluateTransaction(
+            'readAssetSchemas',
+          ),
+        )
         expect(e.code).toBe(grpc.status.UNAVAILABLE)
       }
     } finally {
@@ -109,7 +113,9 @@ describe.skipIf(skip)('the Fabric test peer against fabric-gateway', () => {
   })
 
   it('refuses an unsigned transaction, and one signed by a key that is not the creator’s, at Submit', async () => {
-    const tx = await contract().newProposal('updateAsset', { arguments: [JSON.stringify({ assetID: 'S-1' })] }).endorse()
+    const tx = await contract()
+      .newProposal('updateAsset', { arguments: [JSON.stringify({ assetID: 'S-1' })] })
+      .endorse()
     const unsigned = gatewayAs({ mspId: 'Org1MSP', credentials: Buffer.from(pki.user.cert) }, async () => new Uint8Array())
     const e1 = await refusal(unsigned.newTransaction(tx.getBytes()).submit())
     expect(e1).toMatchObject({ name: 'SubmitError', code: grpc.status.INVALID_ARGUMENT })

@@ -37,7 +37,7 @@ import type { AssetView, BlockSummary, EvmTargetSettings, LedgerEvent, LedgerFai
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
 import { describeAbi, parseAbiOrThrow } from './abi'
-import { CallFailure, isTransient, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
+import { CallFailure, eventPage, isTransient, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
 import { showArg } from './route-transforms'
 
 /** eth_getLogs ranges are capped by many nodes (Besu and public RPCs refuse large ones); one page spans at most this. */
@@ -382,10 +382,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
       const to = start + LOG_PAGE_BLOCKS - 1n < head ? start + LOG_PAGE_BLOCKS - 1n : head
       if (start > head) return { items: [], checkpoint: checkpoint ?? { block: from.toString(), index: -1 }, done: true }
       const logs = await client.getLogs({ address, fromBlock: start, toBlock: to })
-      const items = decodeLogs(logs).filter((e) => !checkpoint || BigInt(e.block) > BigInt(checkpoint.block) || e.index > checkpoint.index)
-      const last = items.at(-1)
-      // The next page starts at the block after this range; within it, after the last event seen.
-      return { items, checkpoint: to >= head && last ? { block: last.block, index: last.index } : { block: (to + 1n).toString(), index: -1 }, done: to >= head }
+      return eventPage(decodeLogs(logs), to, head, checkpoint)
     },
 
     async asset(assetId, from): Promise<AssetView> {
