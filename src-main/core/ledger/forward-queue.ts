@@ -10,6 +10,11 @@
  * - a transient failure (node down, timeout) retries with back-off and never gives up; a refusal by the contract
  *   (a revert, an endorsement error) or by the route (a transform error) fails the item, and the operator retries it
  *   after fixing the cause.
+ *
+ * Throughput without giving any of that up: due items are taken a batch at a time per target; their calls are signed
+ * together (EVM: consecutive nonces, the gas estimates run at once), all written down, then all sent; and every
+ * workspace write of the queue goes through one group writer, so writes asked for together share one synced
+ * `bulkDocs` (group-writer.ts). A batch of 1 works one item at a time.
  */
 import type { ForwardItem, LedgerFailure } from '../../../src-shared/models/ledger'
 import { FORWARD_STATES } from '../../../src-shared/models/ledger'
@@ -17,9 +22,10 @@ import { backoffDelay } from '../common/backoff'
 import { isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { getOrNull, isConflict, type Db } from '../store/documents'
-import { CallFailure, type Call, type LedgerAdapter, type Submission } from './ledger-adapter'
+import { CallFailure, type Call, type LedgerAdapter, type SendOutcome } from './ledger-adapter'
 import { scanItems, toItem, type ItemDoc } from './ledger.store'
-import type { NonceLanes } from './nonce-lanes'
+import { createGroupWriter } from './group-writer'
+import type { LaneNonces, NonceLanes } from './nonce-lanes'
 
 /** A refusal of the room itself (no signer key, a function the ABI lacks) by its message key. */
 function failureOf(e: unknown): LedgerFailure {
@@ -40,14 +46,19 @@ export interface QueueDeps {
   retry?: { minMs: number; maxMs: number }
   /** How often submitted items are checked for their commit. */
   confirmEveryMs?: number
+  /** Items signed, written and sent together per target, and documents per workspace write (1: one at a time). */
+  batch?: number
 }
 
-const BATCH = 200
-const CONFIRM_PARALLEL = 32
+/** Due items taken per round of the loop (worked through `batch` at a time). */
+const ROUND = 400
+const CONFIRM_PARALLEL = 64
 
 export function createForwardQueue(deps: QueueDeps) {
   const { db, lanes, logger } = deps
   const retry = deps.retry ?? { minMs: 500, maxMs: 60_000 }
+  const batch = deps.batch ?? 100
+  const writer = createGroupWriter(db, batch)
   /** Items not yet final, by id; committed and failed ones live only in the workspace. */
   const open = new Map<string, ItemDoc>()
   const counts: Counts = Object.fromEntries(FORWARD_STATES.map((s) => [s, 0])) as Counts
@@ -61,11 +72,19 @@ export function createForwardQueue(deps: QueueDeps) {
     deps.onChange({ ...counts })
   }
 
+  /** Writes documents through the group writer; throws (with PouchDB's status) when any of them failed. */
+  async function bulk(docs: object[]): Promise<PouchDB.Core.Response[]> {
+    const results = await writer.write(docs)
+    const failed = results.find((r) => 'error' in r && r.error) as PouchDB.Core.Error | undefined
+    if (failed) throw Object.assign(new Error(failed.message ?? 'write failed'), { status: failed.status })
+    return results as PouchDB.Core.Response[]
+  }
+
   async function write(doc: ItemDoc, next: Partial<ItemDoc>): Promise<void> {
     const before = doc.state
     const updated: ItemDoc = { ...doc, ...next, updatedAt: new Date().toISOString() }
-    const res = await db.put(updated)
-    Object.assign(doc, updated, { _rev: res.rev })
+    const [res] = await bulk([updated])
+    Object.assign(doc, updated, { _rev: res!.rev })
     if (before !== doc.state) {
       counts[before]--
       counts[doc.state]++
@@ -79,50 +98,99 @@ export function createForwardQueue(deps: QueueDeps) {
     return new Date(Date.now() + backoffDelay(doc.attempts, retry)).toISOString()
   }
 
-  /** The lane's highest nonce written down and not committed, plus one (nonce-lanes.ts). */
-  function floor(lane: string): number {
-    let next = 0
-    for (const doc of open.values()) if (doc.submission?.lane === lane && doc.submission.nonce !== null) next = Math.max(next, doc.submission.nonce + 1)
-    return next
+  /** The nonces of the lane's transactions written down and not seen committed (nonce-lanes.ts). */
+  function written(lane: string): number[] {
+    const nonces: number[] = []
+    for (const doc of open.values()) if (doc.submission?.lane === lane && doc.submission.nonce !== null) nonces.push(doc.submission.nonce)
+    return nonces
   }
 
-  async function prepareAndSend(doc: ItemDoc, call: Call, adapter: LedgerAdapter): Promise<void> {
+  /** What a failed prepare means for its item: wait and try again (transient), or failed by name. */
+  function prepareFailure(doc: ItemDoc, e: unknown): Partial<ItemDoc> {
     const attempts = doc.attempts + 1
-    const attempt = async (nonce: number | null): Promise<{ used: boolean; value: undefined }> => {
-      let submission: Submission
-      try {
-        submission = await adapter.prepare(call, nonce)
-      } catch (e) {
-        const failure = e instanceof CallFailure ? e.failure : failureOf(e)
-        const transient = e instanceof CallFailure ? e.transient : false
-        await write(doc, transient ? { attempts, lastError: failure, nextAttemptAt: later({ ...doc, attempts }) } : { attempts, state: 'failed', lastError: failure, nextAttemptAt: null })
-        return { used: false, value: undefined }
-      }
-      // Written down before it is sent: from here on the same bytes are what gets sent, however often.
-      await write(doc, { attempts, state: 'submitted', submission, lastError: null, nextAttemptAt: null })
-      const outcome = await adapter.send(submission)
-      if (outcome.kind === 'sent') return { used: true, value: undefined }
-      if (outcome.kind === 'retry') {
-        await write(doc, { lastError: outcome.error, nextAttemptAt: later(doc) })
-        return { used: true, value: undefined }
-      }
-      // Refused, or its nonce was taken: these bytes can never commit; the call is signed afresh later.
-      await write(doc, { state: 'pending', submission: null, lastError: outcome.error, nextAttemptAt: later(doc) })
-      if (outcome.kind === 'stale' && adapter.lane) lanes.resync(adapter.lane)
-      return { used: false, value: undefined }
-    }
-    if (adapter.lane) await lanes.run(adapter.lane, () => adapter.nextNonce(), attempt)
-    else await attempt(null)
+    const failure = e instanceof CallFailure ? e.failure : failureOf(e)
+    const transient = e instanceof CallFailure ? e.transient : false
+    return transient ? { attempts, lastError: failure, nextAttemptAt: later({ ...doc, attempts }) } : { attempts, state: 'failed', lastError: failure, nextAttemptAt: null }
   }
 
-  async function processPending(doc: ItemDoc): Promise<void> {
-    const resolved = await deps.resolve(doc)
-    if ('failure' in resolved) {
-      await write(doc, { attempts: doc.attempts + 1, state: 'failed', lastError: resolved.failure, nextAttemptAt: null })
-      return
-    }
-    const adapter = await deps.adapter(resolved.targetId)
-    await prepareAndSend(doc, resolved.call, adapter)
+  /**
+   * Signs the calls of one target together (EVM: consecutive nonces of its lane), writes them all down, then sends
+   * them all. A call is sent only once its signed transaction is written; a nonce whose transaction never reaches the
+   * node (not signed, not written, refused) is given back.
+   */
+  async function prepareAndSend(adapter: LedgerAdapter, items: { doc: ItemDoc; call: Call }[], nonces: LaneNonces | null): Promise<void> {
+    const prepared = await Promise.all(
+      items.map(async ({ doc, call }) => {
+        const nonce = nonces ? nonces.take() : null
+        try {
+          return { doc, submission: await adapter.prepare(call, nonce) }
+        } catch (e) {
+          if (nonce !== null) nonces!.giveBack(nonce)
+          return { doc, error: e }
+        }
+      }),
+    )
+    // Written down before anything is sent: from here on the same bytes are what gets sent, however often.
+    const writtenDown = await Promise.all(
+      prepared.map(async (p) => {
+        try {
+          if (p.submission) await write(p.doc, { attempts: p.doc.attempts + 1, state: 'submitted', submission: p.submission, lastError: null, nextAttemptAt: null })
+          else await write(p.doc, prepareFailure(p.doc, p.error))
+          return p.submission ? { doc: p.doc, submission: p.submission } : null
+        } catch (e) {
+          if (p.submission?.nonce !== undefined && p.submission.nonce !== null) nonces?.giveBack(p.submission.nonce)
+          await recover(p.doc, e)
+          return null
+        }
+      }),
+    )
+    const toSend = writtenDown.filter((w) => w !== null)
+    const outcomes = await Promise.all(toSend.map((w) => adapter.send(w.submission).catch((e: unknown): SendOutcome => ({ kind: 'retry', error: failureOf(e) }))))
+    await Promise.all(
+      toSend.map((w, i) =>
+        guarded(w.doc, async () => {
+          const outcome = outcomes[i]!
+          if (outcome.kind === 'sent') return
+          if (outcome.kind === 'retry') return write(w.doc, { lastError: outcome.error, nextAttemptAt: later(w.doc) })
+          // Refused, or its nonce was taken: these bytes can never commit; the call is signed afresh later.
+          if (outcome.kind === 'refused' && w.submission.nonce !== null) nonces?.giveBack(w.submission.nonce)
+          await write(w.doc, { state: 'pending', submission: null, lastError: outcome.error, nextAttemptAt: later(w.doc) })
+          if (outcome.kind === 'stale' && adapter.lane) lanes.resync(adapter.lane)
+        }),
+      ),
+    )
+  }
+
+  /** Resolves each item's call, then signs, writes down and sends them a target at a time. */
+  async function processPending(docs: ItemDoc[]): Promise<void> {
+    const targets = new Map<string, { adapter: LedgerAdapter; items: { doc: ItemDoc; call: Call }[] }>()
+    await Promise.all(
+      docs.map((doc) =>
+        guarded(doc, async () => {
+          const resolved = await deps.resolve(doc)
+          if ('failure' in resolved) return write(doc, { attempts: doc.attempts + 1, state: 'failed', lastError: resolved.failure, nextAttemptAt: null })
+          const adapter = await deps.adapter(resolved.targetId)
+          const group = targets.get(resolved.targetId) ?? { adapter, items: [] }
+          group.items.push({ doc, call: resolved.call })
+          targets.set(resolved.targetId, group)
+        }),
+      ),
+    )
+    await Promise.all(
+      [...targets.values()].map(({ adapter, items }) =>
+        (adapter.lane
+          ? lanes.run(
+              adapter.lane,
+              () => adapter.nextNonce(),
+              (nonces) => prepareAndSend(adapter, items, nonces),
+            )
+          : prepareAndSend(adapter, items, null)
+        ).catch(
+          // The lane could not start (the node's nonce unreadable): every item waits for the next round.
+          (e: unknown) => Promise.all(items.map(({ doc }) => recover(doc, e))),
+        ),
+      ),
+    )
   }
 
   async function confirm(doc: ItemDoc): Promise<void> {
@@ -136,13 +204,17 @@ export function createForwardQueue(deps: QueueDeps) {
     if (status.kind === 'committed') await write(doc, { state: 'committed', block: status.block, lastError: null, nextAttemptAt: null })
     else if (status.kind === 'failed') await write(doc, { state: 'failed', block: status.block, lastError: status.error, nextAttemptAt: null })
     else if (status.kind === 'stale') {
-      if (adapter.lane) lanes.resync(adapter.lane)
       await write(doc, { state: 'pending', submission: null, lastError: status.error, nextAttemptAt: null })
+      if (adapter.lane) lanes.resync(adapter.lane)
     } else if (status.kind === 'unknown') {
       // Lost by the node (a restart emptied its pool) or never received: the same bytes again.
       const outcome = await adapter.send(submission)
       if (outcome.kind === 'retry') await write(doc, { lastError: outcome.error, nextAttemptAt: later(doc) })
-      else if (outcome.kind !== 'sent') await write(doc, { state: 'pending', submission: null, lastError: outcome.error, nextAttemptAt: later(doc) })
+      else if (outcome.kind !== 'sent') {
+        await write(doc, { state: 'pending', submission: null, lastError: outcome.error, nextAttemptAt: later(doc) })
+        // Its nonce is free again, and later ones of the lane wait for it: the lane is rebuilt around it.
+        if (adapter.lane) lanes.resync(adapter.lane)
+      }
     }
   }
 
@@ -153,18 +225,26 @@ export function createForwardQueue(deps: QueueDeps) {
   async function step(): Promise<boolean> {
     const now = new Date().toISOString()
     const all = [...open.values()]
-    const pending = all.filter((d) => d.state === 'pending' && due(d, now)).slice(0, BATCH)
-    let worked = false
-    for (const doc of pending) {
-      if (!running) return worked
-      worked = true
-      await guarded(doc, () => processPending(doc))
-    }
-    const submitted = all.filter((d) => d.state === 'submitted' && due(d, now)).slice(0, BATCH * 5)
+    const pending = all.filter((d) => d.state === 'pending' && due(d, now)).slice(0, ROUND)
+    for (let i = 0; i < pending.length && running; i += batch) await processPending(pending.slice(i, i + batch))
+    const submitted = all.filter((d) => d.state === 'submitted' && due(d, now)).slice(0, ROUND * 2)
     for (let i = 0; i < submitted.length && running; i += CONFIRM_PARALLEL) {
       await Promise.all(submitted.slice(i, i + CONFIRM_PARALLEL).map((doc) => guarded(doc, () => confirm(doc))))
     }
-    return worked
+    return pending.length > 0
+  }
+
+  /** After a failed attempt: a conflict takes the stored copy (an operator's retry); anything else waits a while. */
+  async function recover(doc: ItemDoc, e: unknown): Promise<void> {
+    if (isConflict(e)) {
+      const fresh = (await db.get(doc._id)) as unknown as ItemDoc
+      Object.assign(doc, fresh)
+      return
+    }
+    const failure: LedgerFailure =
+      e instanceof CallFailure ? e.failure : { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
+    logger.warn({ item: doc._id, err: failure.message }, 'ledger queue: an attempt failed; retrying later')
+    await write(doc, { lastError: failure, nextAttemptAt: later({ ...doc, attempts: doc.attempts + 1 }), attempts: doc.attempts + 1 }).catch(() => undefined)
   }
 
   /** One item's failure (a node that went away mid-call, a conflict) never stops the others. */
@@ -172,16 +252,7 @@ export function createForwardQueue(deps: QueueDeps) {
     try {
       await work()
     } catch (e) {
-      if (isConflict(e)) {
-        // Changed elsewhere (an operator's retry): take the stored copy and look again next round.
-        const fresh = (await db.get(doc._id)) as unknown as ItemDoc
-        Object.assign(doc, fresh)
-        return
-      }
-      const failure: LedgerFailure =
-        e instanceof CallFailure ? e.failure : { code: 'UNAVAILABLE', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e) }
-      logger.warn({ item: doc._id, err: failure.message }, 'ledger queue: an attempt failed; retrying later')
-      await write(doc, { lastError: failure, nextAttemptAt: later({ ...doc, attempts: doc.attempts + 1 }), attempts: doc.attempts + 1 }).catch(() => undefined)
+      await recover(doc, e).catch(() => undefined)
     }
   }
 
@@ -217,7 +288,7 @@ export function createForwardQueue(deps: QueueDeps) {
       loaded = true
     },
 
-    floor,
+    written,
     counts: (): Counts => ({ ...counts }),
 
     /** Writes a new item; an existing one with the same key is returned instead (never queued twice). */
@@ -227,15 +298,13 @@ export function createForwardQueue(deps: QueueDeps) {
       const known = open.get(doc._id) ?? (enqueuing.has(doc._id) ? doc : await getOrNull<ItemDoc>(db, doc._id))
       if (known) return { item: toItem(known), created: false }
       enqueuing.add(doc._id)
-      let results: (PouchDB.Core.Response | PouchDB.Core.Error)[]
+      let results: PouchDB.Core.Response[]
       try {
-        results = await db.bulkDocs([doc, ...extra] as ItemDoc[])
+        results = await bulk([doc, ...extra])
       } finally {
         enqueuing.delete(doc._id)
       }
-      const failed = results.find((r) => 'error' in r && r.error) as PouchDB.Core.Error | undefined
-      if (failed) throw Object.assign(new Error(failed.message ?? 'write failed'), { status: failed.status })
-      const stored = { ...doc, _rev: (results[0] as PouchDB.Core.Response).rev }
+      const stored = { ...doc, _rev: results[0]!.rev }
       open.set(stored._id, stored)
       counts.pending++
       changed()
@@ -247,10 +316,8 @@ export function createForwardQueue(deps: QueueDeps) {
     async requeue(id: string, audit: (before: ItemDoc) => object): Promise<ForwardItem> {
       const doc = (await db.get(id)) as unknown as ItemDoc
       const next: ItemDoc = { ...doc, state: 'pending', submission: null, lastError: null, nextAttemptAt: null, updatedAt: new Date().toISOString() }
-      const results = await db.bulkDocs([next, audit(doc)] as ItemDoc[])
-      const bad = results.find((r) => 'error' in r && r.error) as PouchDB.Core.Error | undefined
-      if (bad) throw Object.assign(new Error(bad.message ?? 'write failed'), { status: bad.status })
-      const stored = { ...next, _rev: (results[0] as PouchDB.Core.Response).rev }
+      const results = await bulk([next, audit(doc)])
+      const stored = { ...next, _rev: results[0]!.rev }
       counts[doc.state]--
       counts.pending++
       open.set(id, stored)

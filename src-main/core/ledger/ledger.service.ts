@@ -47,8 +47,8 @@ export interface LedgerDeps {
   profiles: ProfilesService
   links: PlatformLinks
   logger: Logger
-  /** Queue timings (tests shorten them). */
-  queue?: { retry?: { minMs: number; maxMs: number }; confirmEveryMs?: number }
+  /** Queue timings (tests shorten them) and batch size (the benchmark compares 1 with the default). */
+  queue?: { retry?: { minMs: number; maxMs: number }; confirmEveryMs?: number; batch?: number }
   /** Block polling of HTTP nodes. */
   pollingMs?: number
 }
@@ -84,7 +84,7 @@ export function createLedgerService(deps: LedgerDeps) {
   const watchers = new Map<string, () => void>()
   let forwarder: { profileId: string | null; unsubscribe: Unsubscribe | null; lastError: ErrorInfo | null } | null = null
 
-  const lanes = new NonceLanes(async (lane) => queue.floor(lane))
+  const lanes = new NonceLanes((lane) => queue.written(lane))
   const queue = createForwardQueue({
     db,
     lanes,
