@@ -35,7 +35,10 @@ async function run(broker: Mosquitto, label: string, batch: number | undefined):
   const anvil = await startAnvil()
   const tmp = await tempDir('fieldline-ledger-bench-')
   const contract = await deployAssetTracker(anvil.url)
-  const core = await testCore(tmp.dir, { vault: createMemoryStore(), ledgerTimings: { queue: { retry: { minMs: 100, maxMs: 1000 }, confirmEveryMs: 50, ...(batch ? { batch } : {}) }, pollingMs: 250 } })
+  const core = await testCore(tmp.dir, {
+    vault: createMemoryStore(),
+    ledgerTimings: { queue: { retry: { minMs: 100, maxMs: 1000 }, confirmEveryMs: 50, ...(batch ? { batch } : {}) }, pollingMs: 250 },
+  })
   // When each item was written: the change feed reports a document once its write is done.
   const writtenAt = new Map<string, number>()
   type Feed = { on(e: 'change', f: (c: { doc?: unknown }) => void): Feed; cancel(): void }

@@ -22,7 +22,7 @@ import { backoffDelay } from '../common/backoff'
 import { isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { getOrNull, isConflict, type Db } from '../store/documents'
-import { CallFailure, type Call, type LedgerAdapter, type SendOutcome } from './ledger-adapter'
+import { CallFailure, type Call, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
 import { scanItems, toItem, type ItemDoc } from './ledger.store'
 import { createGroupWriter } from './group-writer'
 import type { LaneNonces, NonceLanes } from './nonce-lanes'
@@ -53,20 +53,28 @@ export interface QueueDeps {
 /** Due items taken per round of the loop (worked through `batch` at a time). */
 const ROUND = 400
 const CONFIRM_PARALLEL = 64
+/** Batches whose sends may be in flight while the next one is signed. */
+const SENDS_IN_FLIGHT = 2
+
+type Written = { doc: ItemDoc; submission: Submission }
 
 export function createForwardQueue(deps: QueueDeps) {
   const { db, lanes, logger } = deps
   const retry = deps.retry ?? { minMs: 500, maxMs: 60_000 }
   const batch = deps.batch ?? 100
   const writer = createGroupWriter(db, batch)
+  /** New items get their own writer: an arriving event never waits behind a batch of state changes to be acknowledged. */
+  const intake = createGroupWriter(db, batch)
   /** Items not yet final, by id; committed and failed ones live only in the workspace. */
   const open = new Map<string, ItemDoc>()
   const counts: Counts = Object.fromEntries(FORWARD_STATES.map((s) => [s, 0])) as Counts
   let running = false
-  let loop: Promise<void> | undefined
+  let loop: Promise<unknown> | undefined
   let wake: (() => void) | undefined
   let loaded = false
   const enqueuing = new Set<string>()
+  /** Items whose signed transaction is being sent: not confirmed meanwhile (it would be sent twice at once). */
+  const sending = new Set<string>()
 
   function changed(): void {
     deps.onChange({ ...counts })
@@ -114,11 +122,10 @@ export function createForwardQueue(deps: QueueDeps) {
   }
 
   /**
-   * Signs the calls of one target together (EVM: consecutive nonces of its lane), writes them all down, then sends
-   * them all. A call is sent only once its signed transaction is written; a nonce whose transaction never reaches the
-   * node (not signed, not written, refused) is given back.
+   * Signs the calls of one target together (EVM: consecutive nonces of its lane) and writes them all down; a nonce
+   * whose transaction was not signed or not written is given back. Returns what may now be sent.
    */
-  async function prepareAndSend(adapter: LedgerAdapter, items: { doc: ItemDoc; call: Call }[], nonces: LaneNonces | null): Promise<void> {
+  async function prepareAndWrite(adapter: LedgerAdapter, items: { doc: ItemDoc; call: Call }[], nonces: LaneNonces | null): Promise<Written[]> {
     const prepared = await Promise.all(
       items.map(async ({ doc, call }) => {
         const nonce = nonces ? nonces.take() : null
@@ -130,39 +137,51 @@ export function createForwardQueue(deps: QueueDeps) {
         }
       }),
     )
-    // Written down before anything is sent: from here on the same bytes are what gets sent, however often.
-    const writtenDown = await Promise.all(
-      prepared.map(async (p) => {
+    // Written down before it is sent: from here on the same bytes are what gets sent, however often.
+    const written = await Promise.all(
+      prepared.map(async (p): Promise<Written | null> => {
         try {
-          if (p.submission) await write(p.doc, { attempts: p.doc.attempts + 1, state: 'submitted', submission: p.submission, lastError: null, nextAttemptAt: null })
-          else await write(p.doc, prepareFailure(p.doc, p.error))
-          return p.submission ? { doc: p.doc, submission: p.submission } : null
+          if (!p.submission) {
+            await write(p.doc, prepareFailure(p.doc, p.error))
+            return null
+          }
+          sending.add(p.doc._id)
+          await write(p.doc, { attempts: p.doc.attempts + 1, state: 'submitted', submission: p.submission, lastError: null, nextAttemptAt: null })
+          return { doc: p.doc, submission: p.submission }
         } catch (e) {
-          if (p.submission?.nonce !== undefined && p.submission.nonce !== null) nonces?.giveBack(p.submission.nonce)
+          sending.delete(p.doc._id)
+          if (p.submission && p.submission.nonce !== null) nonces?.giveBack(p.submission.nonce)
           await recover(p.doc, e)
           return null
         }
       }),
     )
-    const toSend = writtenDown.filter((w) => w !== null)
-    const outcomes = await Promise.all(toSend.map((w) => adapter.send(w.submission).catch((e: unknown): SendOutcome => ({ kind: 'retry', error: failureOf(e) }))))
+    return written.filter((w) => w !== null)
+  }
+
+  /** Sends what was written down, all at once; a refused transaction's nonce is given back, its call signed afresh later. */
+  async function send(adapter: LedgerAdapter, written: Written[], nonces: LaneNonces | null): Promise<void> {
+    const outcomes = await Promise.all(written.map((w) => adapter.send(w.submission).catch((e: unknown): SendOutcome => ({ kind: 'retry', error: failureOf(e) }))))
     await Promise.all(
-      toSend.map((w, i) =>
+      written.map((w, i) =>
         guarded(w.doc, async () => {
           const outcome = outcomes[i]!
           if (outcome.kind === 'sent') return
           if (outcome.kind === 'retry') return write(w.doc, { lastError: outcome.error, nextAttemptAt: later(w.doc) })
-          // Refused, or its nonce was taken: these bytes can never commit; the call is signed afresh later.
           if (outcome.kind === 'refused' && w.submission.nonce !== null) nonces?.giveBack(w.submission.nonce)
           await write(w.doc, { state: 'pending', submission: null, lastError: outcome.error, nextAttemptAt: later(w.doc) })
           if (outcome.kind === 'stale' && adapter.lane) lanes.resync(adapter.lane)
         }),
       ),
     )
+    for (const w of written) sending.delete(w.doc._id)
   }
 
-  /** Resolves each item's call, then signs, writes down and sends them a target at a time. */
-  async function processPending(docs: ItemDoc[]): Promise<void> {
+  /**
+   * Resolves each item's call, then signs and writes down the calls a target at a time (the lane is held only for
+   * that); answers with its sends, which run while the next batch is prepared.
+   */
+  async function processPending(docs: ItemDoc[]): Promise<{ sends: Promise<void> }> {
     const targets = new Map<string, { adapter: LedgerAdapter; items: { doc: ItemDoc; call: Call }[] }>()
     await Promise.all(
       docs.map((doc) =>
@@ -176,21 +195,29 @@ export function createForwardQueue(deps: QueueDeps) {
         }),
       ),
     )
-    await Promise.all(
-      [...targets.values()].map(({ adapter, items }) =>
-        (adapter.lane
-          ? lanes.run(
-              adapter.lane,
-              () => adapter.nextNonce(),
-              (nonces) => prepareAndSend(adapter, items, nonces),
-            )
-          : prepareAndSend(adapter, items, null)
-        ).catch(
-          // The lane could not start (the node's nonce unreadable): every item waits for the next round.
-          (e: unknown) => Promise.all(items.map(({ doc }) => recover(doc, e))),
-        ),
-      ),
+    const sends = await Promise.all(
+      [...targets.values()].map(async ({ adapter, items }) => {
+        try {
+          let nonces: LaneNonces | null = null
+          const written = adapter.lane
+            ? await lanes.run(
+                adapter.lane,
+                () => adapter.nextNonce(),
+                (lane) => {
+                  nonces = lane
+                  return prepareAndWrite(adapter, items, lane)
+                },
+              )
+            : await prepareAndWrite(adapter, items, null)
+          return { done: send(adapter, written, nonces) }
+        } catch (e) {
+          // The lane could not start (the node's nonce unreadable): every item waits for a later round.
+          await Promise.all(items.map(({ doc }) => recover(doc, e)))
+          return { done: Promise.resolve() }
+        }
+      }),
     )
+    return { sends: Promise.all(sends.map((x) => x.done)).then(() => undefined) }
   }
 
   async function confirm(doc: ItemDoc): Promise<void> {
@@ -222,16 +249,28 @@ export function createForwardQueue(deps: QueueDeps) {
     return doc.nextAttemptAt === null || doc.nextAttemptAt <= now
   }
 
-  async function step(): Promise<boolean> {
+  /** Pending items, a batch at a time; a batch's sends overlap the signing of the next. */
+  async function sendRound(): Promise<boolean> {
     const now = new Date().toISOString()
-    const all = [...open.values()]
-    const pending = all.filter((d) => d.state === 'pending' && due(d, now)).slice(0, ROUND)
-    for (let i = 0; i < pending.length && running; i += batch) await processPending(pending.slice(i, i + batch))
-    const submitted = all.filter((d) => d.state === 'submitted' && due(d, now)).slice(0, ROUND * 2)
+    const pending = [...open.values()].filter((d) => d.state === 'pending' && due(d, now)).slice(0, ROUND)
+    const inFlight = new Set<Promise<void>>()
+    for (let i = 0; i < pending.length && running; i += batch) {
+      while (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight)
+      const { sends } = await processPending(pending.slice(i, i + batch))
+      inFlight.add(sends)
+      void sends.finally(() => inFlight.delete(sends))
+    }
+    await Promise.all(inFlight)
+    return pending.length > 0
+  }
+
+  /** Submitted items, checked for their commit together. */
+  async function confirmRound(): Promise<void> {
+    const now = new Date().toISOString()
+    const submitted = [...open.values()].filter((d) => d.state === 'submitted' && due(d, now) && !sending.has(d._id)).slice(0, ROUND * 2)
     for (let i = 0; i < submitted.length && running; i += CONFIRM_PARALLEL) {
       await Promise.all(submitted.slice(i, i + CONFIRM_PARALLEL).map((doc) => guarded(doc, () => confirm(doc))))
     }
-    return pending.length > 0
   }
 
   /** After a failed attempt: a conflict takes the stored copy (an operator's retry); anything else waits a while. */
@@ -256,24 +295,31 @@ export function createForwardQueue(deps: QueueDeps) {
     }
   }
 
-  async function run(): Promise<void> {
-    const every = deps.confirmEveryMs ?? 200
+  /** Runs `round` until stopped: at once again after a round that worked, otherwise after `idleMs` or a wake-up. */
+  async function loopOf(round: () => Promise<boolean>, idleMs: number, wakeable: boolean): Promise<void> {
     while (running) {
-      const worked = await step().catch((e: unknown) => {
+      const worked = await round().catch((e: unknown) => {
         logger.error({ err: e instanceof Error ? e.message : String(e) }, 'ledger queue: a round failed')
         return false
       })
       if (!running) return
       if (worked) continue
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, every)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
+        const timer = setTimeout(resolve, idleMs)
+        if (wakeable)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
       })
-      wake = undefined
+      if (wakeable) wake = undefined
     }
+  }
+
+  // Two loops: sending new items never waits for the confirmation of earlier ones, nor the other way round.
+  function run(): Promise<unknown> {
+    const every = deps.confirmEveryMs ?? 200
+    return Promise.all([loopOf(sendRound, every, true), loopOf(() => confirmRound().then(() => false), every, false)])
   }
 
   return {
@@ -293,18 +339,25 @@ export function createForwardQueue(deps: QueueDeps) {
 
     /** Writes a new item; an existing one with the same key is returned instead (never queued twice). */
     async enqueue(doc: ItemDoc, extra: object[] = []): Promise<{ item: ForwardItem; created: boolean }> {
-      // Looked up first, so that an audit entry written with a new item is never written for a repeat; the set closes
-      // the gap between the look-up and the write when two copies arrive at once.
-      const known = open.get(doc._id) ?? (enqueuing.has(doc._id) ? doc : await getOrNull<ItemDoc>(db, doc._id))
+      // With extra documents (an audit entry) the item is looked up first, so that they are never written for a repeat;
+      // alone, its write answers (a conflict: the item exists). The set closes the gap between the look-up and the
+      // write when two copies arrive at once.
+      const known = open.get(doc._id) ?? (enqueuing.has(doc._id) ? doc : extra.length > 0 ? await getOrNull<ItemDoc>(db, doc._id) : null)
       if (known) return { item: toItem(known), created: false }
       enqueuing.add(doc._id)
-      let results: PouchDB.Core.Response[]
+      let results: (PouchDB.Core.Response | PouchDB.Core.Error)[]
       try {
-        results = await bulk([doc, ...extra])
+        results = await intake.write([doc, ...extra])
       } finally {
         enqueuing.delete(doc._id)
       }
-      const stored = { ...doc, _rev: results[0]!.rev }
+      const failed = results.find((r) => 'error' in r && r.error) as PouchDB.Core.Error | undefined
+      if (failed && extra.length === 0 && isConflict(failed)) {
+        const existing = await getOrNull<ItemDoc>(db, doc._id)
+        if (existing) return { item: toItem(existing), created: false }
+      }
+      if (failed) throw Object.assign(new Error(failed.message ?? 'write failed'), { status: failed.status })
+      const stored = { ...doc, _rev: (results[0] as PouchDB.Core.Response).rev }
       open.set(stored._id, stored)
       counts.pending++
       changed()
