@@ -60,9 +60,8 @@ describe('the forward queue', () => {
     const t = await tempDir()
     cleanup = t.cleanup
     ws = await openWorkspace(t.dir)
-    let q: ReturnType<typeof createForwardQueue> | undefined
-    const lanes = new NonceLanes((lane) => q!.written(lane))
-    q = createForwardQueue({
+    const lanes: NonceLanes = new NonceLanes((lane) => q.written(lane))
+    const q = createForwardQueue({
       db: ws.db,
       lanes,
       logger: silent,
@@ -73,7 +72,7 @@ describe('the forward queue', () => {
       adapter: async () => adapter,
       onChange: () => undefined,
     })
-    stop = () => q!.stop()
+    stop = () => q.stop()
     await q.load()
     return q
   }
