@@ -7,7 +7,8 @@
  *
  * Two runs in the same process, each with its own anvil, contract and workspace: the queue one item at a time
  * (batch 1: one synced write per state change, one estimate, signature and send after the other — the path before
- * batching) and with its default batch. The machine's load average is printed with each.
+ * batching) and with its default batch. The machine's load average is printed with each, and the CPU time the console
+ * spent per event (less sensitive than events/s to what else the machine runs).
  *
  *   node --import tsx test/bench/ledger-forward.bench.ts        (or: npm run bench -- ledger-forward)
  *   BENCH_EVENTS=2000   device events published per run (default 2,000), each with its own event id
@@ -60,6 +61,7 @@ async function run(broker: Mosquitto, label: string, batch: number | undefined):
     const load = loadavg()[0]!.toFixed(2)
 
     const device = await connectAsync(broker.url, { clientId: `d:bench:tracker:t${batch ?? 0}` })
+    const cpu = process.cpuUsage()
     const started = performance.now()
     let restartedAt = 0
     for (let i = 0; i < EVENTS; i++) {
@@ -78,6 +80,7 @@ async function run(broker: Mosquitto, label: string, batch: number | undefined):
       await new Promise((r) => setTimeout(r, 50))
     }
     const done = performance.now()
+    const used = process.cpuUsage(cpu)
     const after = await chain.readContract({ address: contract.address, abi, functionName: 'totalUpdates' })
     const latencies: number[] = []
     let committed = 0
@@ -96,6 +99,7 @@ async function run(broker: Mosquitto, label: string, batch: number | undefined):
     console.log(
       `  forwarded and committed: ${committed} (failed ${failed}) in ${((done - started) / 1000).toFixed(2)} s from the first publish: ${(committed / ((done - started) / 1000)).toFixed(1)} events/s, node restart included`,
     )
+    console.log(`  CPU time of this process (the console; publisher included): ${((used.user + used.system) / 1000 / EVENTS).toFixed(2)} ms per event`)
     console.log(`  lost: ${lost}   committed twice on the chain: ${Number(after - before) - committed}   (contract updates ${after - before} for ${committed} committed events)`)
     console.log(`  event arrival → committed: ${percentiles(latencies)}`)
     console.log(`  event arrival → its queue item written (synced): ${percentiles([...writtenAt.values()])}`)

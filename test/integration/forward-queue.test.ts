@@ -69,6 +69,7 @@ describe('the forward queue', () => {
       confirmEveryMs: 10,
       ...(batch ? { batch } : {}),
       resolve: async (item) => ({ targetId: 't', call: { fn: 'f', style: 'abi', args: [{ parameter: 'key', value: item.eventKey }] } }),
+      target: async () => 't',
       adapter: async () => adapter,
       onChange: () => undefined,
     })

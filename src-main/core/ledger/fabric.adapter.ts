@@ -36,6 +36,8 @@ const VALID = peer.TxValidationCode.VALID
 const READ_CONFLICTS = new Set<number>([peer.TxValidationCode.MVCC_READ_CONFLICT, peer.TxValidationCode.PHANTOM_READ_CONFLICT])
 
 const STATUS_NAMES = new Map<number, string>(Object.entries(grpc.status).flatMap(([name, n]) => (typeof n === 'number' ? [[n, name] as const] : [])))
+/** Submit statuses that mean the transaction was not ordered (§1.5: the Gateway's checks, the orderer's refusal). */
+const NOT_ORDERED = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION, grpc.status.PERMISSION_DENIED, grpc.status.ABORTED])
 /** gRPC statuses after which the same request may succeed (the peer restarting, a slow network). */
 const TRANSIENT_GRPC = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED])
 
@@ -297,7 +299,9 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
       } catch (e) {
         if (e instanceof AppError) throw e
         const failure = fabricFailure(e)
-        return transient(failure) ? { kind: 'retry', error: failure } : { kind: 'refused', error: failure }
+        // Only the Gateway's and orderer's own refusals say the transaction was not ordered; anything else may have
+        // been, so the same transaction is sent again later (a repeat is DUPLICATE_TXID), never endorsed anew.
+        return e instanceof GatewayError && NOT_ORDERED.has(e.code) ? { kind: 'refused', error: failure } : { kind: 'retry', error: failure }
       }
     },
 

@@ -41,6 +41,8 @@ export interface QueueDeps {
   lanes: NonceLanes
   logger: Logger
   resolve(item: ItemDoc): Promise<{ call: Call; targetId: string } | { failure: LedgerFailure }>
+  /** The target an item's route sends to (null once the route is gone), without resolving its call again. */
+  target(item: ItemDoc): Promise<string | null>
   adapter(targetId: string): Promise<LedgerAdapter>
   onChange(counts: Counts): void
   retry?: { minMs: number; maxMs: number }
@@ -223,8 +225,7 @@ export function createForwardQueue(deps: QueueDeps) {
   async function confirm(doc: ItemDoc): Promise<void> {
     const submission = doc.submission
     if (!submission) return
-    const resolved = await deps.resolve(doc)
-    const targetId = 'failure' in resolved ? null : resolved.targetId
+    const targetId = await deps.target(doc)
     if (!targetId) return
     const adapter = await deps.adapter(targetId)
     const status = await adapter.commitStatus(submission)
