@@ -9,11 +9,17 @@
 import { z } from 'zod'
 import { diagnosticSchema, errorInfoSchema } from './errors'
 
-export const ledgerIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
+export const ledgerIdSchema = z
+  .string()
+  .max(48)
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
 const secretValue = z.string().min(1).max(16_384).nullable()
 const pem = z.string().max(100_000)
 /** The platform's id charset (docs/wire/platform-mqtt.md §3): a route's device type and event are topic levels. */
-const topicLevel = z.string().regex(/^[A-Za-z0-9._-]{1,36}$/, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
+const topicLevel = z
+  .string()
+  .max(36)
+  .regex(/^[A-Za-z0-9._-]{1,36}$/, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
 
 /** Largest ABI accepted (characters of JSON). */
 export const MAX_ABI_CHARS = 1_000_000
@@ -44,6 +50,7 @@ export const fabricTargetSettingsSchema = z
     endpoint: z
       .string()
       .trim()
+      .max(260)
       .regex(/^[A-Za-z0-9.-]{1,253}:\d{1,5}$/, { message: 'must be host:port' }),
     /** The peer's TLS CA (PEM). A certificate is public, so it is not a secret. */
     tlsCa: pem.min(1),
@@ -247,7 +254,10 @@ const targetRef = z.object({ targetId: ledgerIdSchema }).strict()
 const nothing = z.object({}).strict()
 /** A sample event as the operator pastes it (the platform caps a payload at 131072 bytes: docs/wire/platform-mqtt.md §3). */
 const sampleText = z.string().min(1).max(131_072)
-const blockNumber = z.string().regex(/^\d{1,20}$/, { message: 'must be a block number' })
+const blockNumber = z
+  .string()
+  .max(20)
+  .regex(/^\d{1,20}$/, { message: 'must be a block number' })
 
 export const forwarderStatusSchema = z.object({
   running: z.boolean(),

@@ -142,14 +142,35 @@ function setAt(base: unknown, path: (string | number)[], value: unknown, remove 
   return clone
 }
 
-/** Every malformation of one schema node at `path` of `base` (a valid payload). */
-type Broken = Omit<FuzzPayload, 'channel'> & { isNull?: true }
+/** `kind`: the JSON kind of a value put in place of the node at `at` (absent for deeper or computed payloads). */
+type Broken = Omit<FuzzPayload, 'channel'> & { isNull?: true; at?: string; kind?: string }
 
+/** The JSON kind of a value, as zod names the schema that takes it. */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'array'
+  if (v === null) return 'null'
+  return typeof v === 'object' ? 'object' : typeof v
+}
+
+/** The kind of value a union option takes, through its wrappers. */
+function optionKind(option: z.ZodType): string {
+  const def = defOf(option)
+  if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type)) return optionKind(def.innerType as z.ZodType)
+  if (def.type === 'pipe') return optionKind(def.in as z.ZodType)
+  return def.type === 'record' ? 'object' : def.type
+}
+
+/** Every malformation of one schema node at `path` of `base` (a valid payload). */
 function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], out: Broken[]): void {
   const def = defOf(schema)
   const where = path.length ? path.join('.') : '(input)'
   const put = (what: string, value: unknown | (() => unknown)) =>
-    out.push({ what: `${where}: ${what}`, make: () => setAt(base, path, typeof value === 'function' ? (value as () => unknown)() : value), ...(value === null ? { isNull: true } : {}) })
+    out.push({
+      what: `${where}: ${what}`,
+      make: () => setAt(base, path, typeof value === 'function' ? (value as () => unknown)() : value),
+      ...(value === null ? { isNull: true } : {}),
+      ...(typeof value === 'function' ? {} : { at: where, kind: kindOf(value) }),
+    })
   // A missing input is an empty one (the dispatcher reads `input ?? {}`): null at the top is not malformed.
   const nullable = def.type === 'nullable' || schema.safeParse(null).success || path.length === 0
   switch (def.type) {
@@ -224,11 +245,23 @@ function breakNode(schema: z.ZodType, base: unknown, path: (string | number)[], 
       put('4 MiB inside', { s: HUGE_ASCII })
       return
     case 'union': {
-      for (const v of [42, 'text', true, [], ...(nullable ? [] : [null])]) put(`union replaced by ${label(v)}`, v)
+      // A value of a kind one option takes (an id string where a route id or a whole route is accepted) is not
+      // malformed for the union: the kinds are known from the options' types, never by parsing the value.
+      const options = def.options as z.ZodType[]
+      // Objects stay: options that are objects tell themselves apart by their keys (a discriminated union).
+      const kinds = options.map(optionKind).filter((k) => k !== 'object')
+      for (const v of [42, 'text', true, [], ...(nullable ? [] : [null])]) if (!kinds.includes(kindOf(v))) put(`union replaced by ${label(v)}`, v)
       // Each option broken from its own valid value (a discriminated union is many channels in one).
-      for (const option of def.options as z.ZodType[]) {
+      for (const [i, option] of options.entries()) {
         const value = validValue(option)
-        if (value !== undefined) breakNode(option, setAt(base, path, value), path, out)
+        if (value === undefined) continue
+        const others = options
+          .filter((_, j) => j !== i)
+          .map(optionKind)
+          .filter((k) => k !== 'object')
+        const broken: Broken[] = []
+        breakNode(option, setAt(base, path, value), path, broken)
+        out.push(...broken.filter((p) => p.at !== where || !others.includes(p.kind!)))
       }
       return
     }

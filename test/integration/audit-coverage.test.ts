@@ -18,6 +18,8 @@ import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.c
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
+import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 
 /** Channels that change nothing an operator decided; each reason was reviewed. */
 const READ_ONLY: Partial<Record<ChannelName, string>> = {
@@ -59,6 +61,19 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'historian:history': 'reads the bucket databases; keeps a local copy of what it read',
   'historian:buckets': 'lists the bucket databases',
   'shell:openExternal': "opens a link in the operator's browser; nothing in the workspace or a service changes",
+  'ledger:targets': 'reads ledger targets',
+  'ledger:verifyTarget': 'one exchange with the ledger node, nothing stored',
+  'ledger:validateAbi': 'checks a text, stores nothing',
+  'ledger:describe': "reads the contract's functions",
+  'ledger:routes': 'reads routes',
+  'ledger:preview': 'resolves a sample and dry-runs it (eth_call / evaluate): nothing is stored or submitted',
+  'ledger:queue': 'reads the forward queue',
+  'ledger:head': 'reads the ledger',
+  'ledger:blocks': 'reads the ledger',
+  'ledger:tx': 'reads the ledger',
+  'ledger:asset': 'reads the ledger',
+  'ledger:status': 'reads the forwarder state',
+  'ledger:watch': "starts or stops this window's live block feed: nothing stored, nothing sent to the ledger",
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -94,6 +109,8 @@ interface Env {
   orange: OrangePeer
   broker: Mosquitto
   couch: CouchPeer
+  anvil: Anvil
+  contract: { address: `0x${string}`; abiText: string }
   /** Values a later step needs from an earlier one. */
   memo: Record<string, string>
 }
@@ -318,6 +335,47 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   },
   { channel: 'historian:stop', action: 'historian.forwarder.stop', run: (e) => e.call('historian:stop', {}) },
   {
+    channel: 'ledger:saveTarget',
+    action: 'ledger.target.add',
+    run: async (e) => {
+      e.memo.ledgerTarget = await evmTarget(e.call, e.anvil.url, e.contract, await fundedKey(e.anvil.url))
+      const saved = (await e.call('ledger:targets', {})).items.find((t) => t.id === e.memo.ledgerTarget)!
+      return e.call('ledger:saveTarget', { id: saved.id, name: 'anvil (renamed)', settings: saved.settings, secrets: {} })
+    },
+  },
+  {
+    channel: 'ledger:saveRoute',
+    action: 'ledger.route.add',
+    run: async (e) => {
+      e.memo.ledgerRoute = await assetRoute(e.call, e.memo.ledgerTarget!)
+      const route = (await e.call('ledger:routes', {})).items.find((r) => r.id === e.memo.ledgerRoute)!
+      const { createdAt: _c, updatedAt: _u, ...fields } = route
+      return e.call('ledger:saveRoute', { ...fields, name: 'tracker telemetry (renamed)' })
+    },
+  },
+  {
+    channel: 'ledger:submit',
+    action: 'ledger.submit',
+    run: async (e) => {
+      const item = await e.call('ledger:submit', { routeId: e.memo.ledgerRoute!, sample: sample('AW-1'), eventKey: 'aw-1' })
+      await expect.poll(async () => (await e.call('ledger:queue', { state: 'committed', limit: 10 })).items.map((i) => i.id), { timeout: 20_000 }).toContain(item.id)
+    },
+  },
+  {
+    channel: 'ledger:retry',
+    action: 'ledger.retry',
+    run: async (e) => {
+      // An empty asset id reverts (EmptyAssetId): the item fails by name, and the operator sends it again.
+      const item = await e.call('ledger:submit', { routeId: e.memo.ledgerRoute!, sample: sample(''), eventKey: 'aw-empty' })
+      await expect.poll(async () => (await e.call('ledger:queue', { state: 'failed', limit: 10 })).items.map((i) => i.id), { timeout: 20_000 }).toContain(item.id)
+      return e.call('ledger:retry', { itemId: item.id })
+    },
+  },
+  { channel: 'ledger:start', action: 'ledger.forwarder.start', run: (e) => e.call('ledger:start', {}) },
+  { channel: 'ledger:stop', action: 'ledger.forwarder.stop', run: (e) => e.call('ledger:stop', {}) },
+  { channel: 'ledger:removeRoute', action: 'ledger.route.remove', run: (e) => e.call('ledger:removeRoute', { routeId: e.memo.ledgerRoute! }) },
+  { channel: 'ledger:removeTarget', action: 'ledger.target.remove', run: (e) => e.call('ledger:removeTarget', { targetId: e.memo.ledgerTarget! }) },
+  {
     channel: 'profiles:remove',
     action: 'profile.remove',
     run: async (e) => {
@@ -343,16 +401,18 @@ describe('the audit trail covers every channel that changes something', () => {
     let cleanup: () => Promise<void>
 
     beforeAll(async () => {
-      const [cc, sendgrid, mbed, broker, orange, couch] = await Promise.all([
+      const [cc, sendgrid, mbed, broker, orange, couch, anvil] = await Promise.all([
         startControlCenterPeer({ devices: 5, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: 'walk-key', password: 'pw', role: 'AccountAdmin' }] }),
         startSendGridPeer({ verifiedSenders: [SENDER] }),
         startMbedPeer({ pollTimeoutMs: 300 }),
         startMosquitto(),
         startOrangePeer({ lines: 6, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [ORANGE_USER] }),
         startCouchPeer({ users: { [COUCH_ADMIN.name]: { password: COUCH_ADMIN.password, role: 'manager' } } }),
+        startAnvil(),
       ])
+      const contract = await deployAssetTracker(anvil.url)
       const t = await tempDir()
-      core = await testCore(t.dir, { now: clock })
+      core = await testCore(t.dir, { now: clock, ledgerTimings: FAST_LEDGER })
       // The managed device answers every custom action with rc 200.
       device = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:walk' })
       await device.subscribeAsync(`iotdm-1/type/${DEVICE.typeId}/id/${DEVICE.deviceId}/mgmt/custom/#`, { qos: 1 })
@@ -372,12 +432,14 @@ describe('the audit trail covers every channel that changes something', () => {
         broker,
         orange,
         couch,
+        anvil,
+        contract,
         memo: {},
       }
       cleanup = async () => {
         await device.endAsync()
         await core.close()
-        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), couch.close()])
+        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), couch.close(), anvil.close()])
         await t.cleanup()
       }
     })

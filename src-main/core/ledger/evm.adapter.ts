@@ -24,6 +24,8 @@ import {
   parseEventLogs,
   RpcRequestError,
   TimeoutError,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
   webSocket,
   WebSocketRequestError,
   type Abi,
@@ -37,7 +39,7 @@ import type { AssetView, BlockSummary, EvmTargetSettings, LedgerEvent, LedgerFai
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
 import { describeAbi, parseAbiOrThrow } from './abi'
-import { CallFailure, isTransient, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
+import { CallFailure, eventPage, isTransient, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
 import { showArg } from './route-transforms'
 
 /** eth_getLogs ranges are capped by many nodes (Besu and public RPCs refuse large ones); one page spans at most this. */
@@ -91,6 +93,13 @@ export function evmFailure(e: unknown, abi?: Abi): LedgerFailure {
 /** Node answers that mean the signed bytes already reached it, or can never be mined. */
 const ALREADY_KNOWN = /already known|known transaction|already imported|transaction already exists/i
 const NONCE_TOO_LOW = /nonce too low|nonce.*(?:already|has been) used|invalid nonce|OldNonce/i
+/**
+ * Refusals that mean the node did not take the transaction (docs/wire/ledger.md §2): only these let the call be signed
+ * again with its nonce given back. Any other error is ambiguous (the node may have taken the bytes before failing):
+ * the same bytes are sent again later, which cannot commit twice.
+ */
+const NOT_TAKEN =
+  /insufficient funds|underpriced|fee cap|max ?fee per gas less than|base ?fee|intrinsic gas|exceeds (?:the )?block gas limit|gas limit reached|oversized|exceeds the configured cap|tx type not supported|invalid sender/i
 
 function toText(v: unknown): string {
   if (typeof v === 'bigint') return v.toString()
@@ -202,8 +211,12 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
     return { number: b.number.toString(), hash: b.hash, time: new Date(Number(b.timestamp) * 1000).toISOString(), txCount: b.transactions.length }
   }
 
+  /** The receipt of the signed transaction, or null when the node says it has none; a node out of reach throws. */
   async function minedByUs(sub: Submission): Promise<CommitOutcome | null> {
-    const receipt = await client.getTransactionReceipt({ hash: sub.txId as Hex }).catch(() => null)
+    const receipt = await client.getTransactionReceipt({ hash: sub.txId as Hex }).catch((e: unknown) => {
+      if (e instanceof TransactionReceiptNotFoundError) return null
+      throw e
+    })
     if (!receipt) return null
     if (receipt.status === 'success') return { kind: 'committed', block: receipt.blockNumber.toString() }
     return { kind: 'failed', block: receipt.blockNumber.toString(), error: await replayRevert(sub, receipt.blockNumber) }
@@ -303,28 +316,35 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
         if (ALREADY_KNOWN.test(text)) return { kind: 'sent' }
         if (failure.code === 'NETWORK' || failure.code === 'TIMEOUT') return { kind: 'retry', error: failure }
         if (NONCE_TOO_LOW.test(text)) {
-          const mined = await minedByUs(sub)
+          // Stale only if the node answers that these bytes were not mined; not knowing is not an answer.
+          const mined = await minedByUs(sub).catch(() => undefined)
+          if (mined === undefined) return { kind: 'retry', error: failure }
           if (mined) return { kind: 'sent' }
           return { kind: 'stale', error: { ...failure, name: 'NonceTooLow' } }
         }
-        return { kind: 'refused', error: failure }
+        return NOT_TAKEN.test(text) ? { kind: 'refused', error: failure } : { kind: 'retry', error: failure }
       }
     },
 
     async commitStatus(sub): Promise<CommitOutcome> {
       const mined = await minedByUs(sub)
       if (mined) return mined
-      const known = await client.getTransaction({ hash: sub.txId as Hex }).then(
-        () => true,
-        () => false,
-      )
-      if (known) return { kind: 'pending' }
       if (sub.nonce !== null && account) {
         const latest = await client.getTransactionCount({ address: account.address, blockTag: 'latest' })
-        // Its nonce is used and it is not ours that was mined (no receipt): it can never be mined.
-        if (latest > sub.nonce) return { kind: 'stale', error: { code: 'NONCE', name: 'NonceTaken', message: `nonce ${sub.nonce} was used by another transaction` } }
+        if (latest > sub.nonce) {
+          // Its nonce is used: these bytes were mined just now (asked again, after the count) or never will be.
+          const now = await minedByUs(sub)
+          return now ?? { kind: 'stale', error: { code: 'NONCE', name: 'NonceTaken', message: `nonce ${sub.nonce} was used by another transaction` } }
+        }
       }
-      return { kind: 'unknown' }
+      const known = await client.getTransaction({ hash: sub.txId as Hex }).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof TransactionNotFoundError) return false
+          throw e
+        },
+      )
+      return known ? { kind: 'pending' } : { kind: 'unknown' }
     },
 
     async query(name, args) {
@@ -382,10 +402,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
       const to = start + LOG_PAGE_BLOCKS - 1n < head ? start + LOG_PAGE_BLOCKS - 1n : head
       if (start > head) return { items: [], checkpoint: checkpoint ?? { block: from.toString(), index: -1 }, done: true }
       const logs = await client.getLogs({ address, fromBlock: start, toBlock: to })
-      const items = decodeLogs(logs).filter((e) => !checkpoint || BigInt(e.block) > BigInt(checkpoint.block) || e.index > checkpoint.index)
-      const last = items.at(-1)
-      // The next page starts at the block after this range; within it, after the last event seen.
-      return { items, checkpoint: to >= head && last ? { block: last.block, index: last.index } : { block: (to + 1n).toString(), index: -1 }, done: to >= head }
+      return eventPage(decodeLogs(logs), to, head, checkpoint)
     },
 
     async asset(assetId, from): Promise<AssetView> {

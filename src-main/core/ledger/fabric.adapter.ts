@@ -1,14 +1,18 @@
 /**
  * The Hyperledger Fabric adapter, on @hyperledger/fabric-gateway (the Gateway API that replaced the deprecated SDKs,
- * docs/wire/ledger.md §1). Not tested yet: no real Fabric network can run on the build machines, and the gRPC stub of
- * the Gateway and Deliver services that would exercise this file (§1.5) is still to be written.
+ * docs/wire/ledger.md §1). Tested against the Fabric test peer (test/peers/fabric/), which speaks the Gateway and
+ * Deliver services as Fabric 2.5 does; a real Fabric network is untested here (§1.5).
  *
  * - Watson's chaincode convention: `updateAsset` / `readAsset` / `readAssetSchemas`, each taking one JSON string
  *   (§1.3); a route can send positional strings instead.
- * - A submit is endorsed (`prepare`: the signed transaction and its id are known), written down by the queue, then sent
- *   to the orderer. Sending the same signed transaction again after a restart cannot commit it twice: Fabric validates
- *   a transaction id once and marks a repeat DUPLICATE_TXID (§1.2).
- * - Monitoring reads use the system chaincode qscc (GetChainInfo, GetBlockByNumber, GetTransactionByID, §1.4).
+ * - A submit is endorsed (`prepare`: the endorsed transaction and its id are known), written down by the queue, then
+ *   sent to the orderer. Sending the same transaction again after a restart cannot commit it twice: Fabric validates a
+ *   transaction id once and marks a repeat DUPLICATE_TXID, and a status by id is the first commit's (§1.2).
+ * - A transaction invalidated by MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT changed nothing and can never commit:
+ *   it is endorsed again on the new state (§1.2).
+ * - Every request is signed, reads included, so every call needs the private key.
+ * - Monitoring reads use the system chaincode qscc (GetChainInfo, GetBlockByNumber, GetTransactionByID, §1.4); events
+ *   are read from blocks, a bounded page at a time, because the Gateway's event stream waits at the head for more.
  */
 import { createPrivateKey } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
@@ -16,31 +20,58 @@ import { connect, GatewayError, hash, signers, type Commit, type Gateway, type N
 import { common, peer } from '@hyperledger/fabric-protos'
 import type { AssetView, BlockSummary, FabricTargetSettings, LedgerDescription, LedgerEvent, LedgerFailure, TxDetail } from '../../../src-shared/models/ledger'
 import { AppError } from '../common/errors'
-import { CallFailure, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome } from './ledger-adapter'
+import { CallFailure, eventPage, failureError, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome } from './ledger-adapter'
 import { showArg } from './route-transforms'
 
 const DEADLINE_MS = 15_000
 /** How long a commit status request waits before the item is looked at again (CommitStatus blocks until commit). */
 const COMMIT_WAIT_MS = 2_000
-const EVENT_PAGE = 500
+/** Blocks read per page of events (one qscc read each). */
+const EVENT_PAGE_BLOCKS = 100n
 
 /** Validation codes by number (peer.TxValidationCode), for a status or a transaction's detail. */
 const VALIDATION_NAMES = new Map<number, string>(Object.entries(peer.TxValidationCode).map(([name, n]) => [n as number, name]))
+const VALID = peer.TxValidationCode.VALID
+/** Invalidated by a read another transaction changed first: endorsing again on the new state can succeed. */
+const READ_CONFLICTS = new Set<number>([peer.TxValidationCode.MVCC_READ_CONFLICT, peer.TxValidationCode.PHANTOM_READ_CONFLICT])
 
+const STATUS_NAMES = new Map<number, string>(Object.entries(grpc.status).flatMap(([name, n]) => (typeof n === 'number' ? [[n, name] as const] : [])))
+/** Submit statuses that mean the transaction was not ordered (§1.5: the Gateway's checks, the orderer's refusal). */
+const NOT_ORDERED = new Set([grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION, grpc.status.PERMISSION_DENIED, grpc.status.ABORTED])
 /** gRPC statuses after which the same request may succeed (the peer restarting, a slow network). */
 const TRANSIENT_GRPC = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED])
 
+/**
+ * A Gateway error by name (§1.1): the chaincode's own refusal ("chaincode response 500, …" in the error details),
+ * an endorser's "access denied" (MSP, certificate or key), the peer out of reach, or the error class otherwise.
+ */
 export function fabricFailure(e: unknown): LedgerFailure {
   if (e instanceof GatewayError) {
-    const details = e.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ')
-    const code = TRANSIENT_GRPC.has(e.code) ? (e.code === grpc.status.DEADLINE_EXCEEDED ? 'TIMEOUT' : 'NETWORK') : 'FABRIC'
-    return { code, name: e.name, message: `${e.message}${details ? ` (${details})` : ''}`.slice(0, 500), args: [String(e.code)] }
+    const status = STATUS_NAMES.get(e.code) ?? String(e.code)
+    const detail = e.details.map((d) => d.message).find(Boolean) ?? e.message
+    const chaincode = /chaincode response (\d+), ([\s\S]*)$/.exec(detail)
+    if (chaincode) return { code: 'FABRIC', name: 'ChaincodeError', message: chaincode[2]!.slice(0, 500), args: [chaincode[1]!, status] }
+    if (/access denied/.test(detail)) return { code: 'FABRIC', name: 'AccessDenied', message: detail.slice(0, 500), args: [status] }
+    if (e.code === grpc.status.DEADLINE_EXCEEDED) return { code: 'TIMEOUT', name: 'Timeout', message: e.message.slice(0, 300), args: [status] }
+    if (TRANSIENT_GRPC.has(e.code)) return { code: 'NETWORK', name: 'Unavailable', message: e.message.slice(0, 300), args: [status] }
+    const where = e.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ')
+    return { code: 'FABRIC', name: e.name, message: `${e.message}${where ? ` (${where})` : ''}`.slice(0, 500), args: [status] }
   }
   if (e instanceof AppError) return { code: e.code, name: e.code, message: e.message }
   return { code: 'INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e).slice(0, 300) }
 }
 
 const transient = (f: LedgerFailure) => f.code === 'NETWORK' || f.code === 'TIMEOUT'
+
+/** Runs a read; a Gateway error becomes the AppError a channel answers with. */
+async function read<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (e) {
+    if (e instanceof AppError) throw e
+    throw failureError(fabricFailure(e))
+  }
+}
 
 /** Dotted parameter names nest (`location.latitude`), as Watson's JSON string did (§1.3). */
 export function jsonArgument(call: Call): string {
@@ -77,28 +108,48 @@ function eventArgs(payload: Uint8Array): Record<string, string> {
   return { payload: text }
 }
 
-/** The function and arguments of an endorser transaction envelope (Payload → Transaction → … → invocation spec). */
-function invocationOf(envelope: common.Envelope): { fn: string | null; args: string[]; events: { name: string; payload: Uint8Array }[] } {
+interface Invocation {
+  txId: string
+  fn: string | null
+  args: string[]
+  events: peer.ChaincodeEvent[]
+}
+
+/** The function, arguments and events of an endorser transaction envelope (Payload → Transaction → … → invocation spec). */
+function invocationOf(envelope: common.Envelope): Invocation | null {
   const payload = common.Payload.deserializeBinary(envelope.getPayload_asU8())
-  const tx = peer.Transaction.deserializeBinary(payload.getData_asU8())
-  const action = tx.getActionsList()[0]
-  if (!action) return { fn: null, args: [], events: [] }
+  const header = common.ChannelHeader.deserializeBinary(payload.getHeader()!.getChannelHeader_asU8())
+  if (header.getType() !== common.HeaderType.ENDORSER_TRANSACTION) return null
+  const action = peer.Transaction.deserializeBinary(payload.getData_asU8()).getActionsList()[0]
+  if (!action) return { txId: header.getTxId(), fn: null, args: [], events: [] }
   const actionPayload = peer.ChaincodeActionPayload.deserializeBinary(action.getPayload_asU8())
   const proposalPayload = peer.ChaincodeProposalPayload.deserializeBinary(actionPayload.getChaincodeProposalPayload_asU8())
-  const spec = peer.ChaincodeInvocationSpec.deserializeBinary(proposalPayload.getInput_asU8())
-  const args = spec.getChaincodeSpec()?.getInput()?.getArgsList_asU8() ?? []
-  const events: { name: string; payload: Uint8Array }[] = []
+  const args = peer.ChaincodeInvocationSpec.deserializeBinary(proposalPayload.getInput_asU8()).getChaincodeSpec()?.getInput()?.getArgsList_asU8() ?? []
+  const events: peer.ChaincodeEvent[] = []
   const endorsed = actionPayload.getAction()
   if (endorsed) {
     const response = peer.ProposalResponsePayload.deserializeBinary(endorsed.getProposalResponsePayload_asU8())
-    const ccAction = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8())
-    const eventBytes = ccAction.getEvents_asU8()
-    if (eventBytes.length > 0) {
-      const ev = peer.ChaincodeEvent.deserializeBinary(eventBytes)
-      events.push({ name: ev.getEventName(), payload: ev.getPayload_asU8() })
-    }
+    const eventBytes = peer.ChaincodeAction.deserializeBinary(response.getExtension_asU8()).getEvents_asU8()
+    if (eventBytes.length > 0) events.push(peer.ChaincodeEvent.deserializeBinary(eventBytes))
   }
-  return { fn: args[0] ? utf8(args[0]) : null, args: args.slice(1).map(utf8), events }
+  return { txId: header.getTxId(), fn: args[0] ? utf8(args[0]) : null, args: args.slice(1).map(utf8), events }
+}
+
+/** The chaincode's events in a block, from its valid transactions only (as the Gateway's event service gives them). */
+function blockEvents(block: common.Block, chaincode: string): LedgerEvent[] {
+  const number = String(block.getHeader()!.getNumber())
+  const codes = block.getMetadata()?.getMetadataList_asU8()[common.BlockMetadataIndex.TRANSACTIONS_FILTER] ?? new Uint8Array()
+  const out: LedgerEvent[] = []
+  block
+    .getData()
+    ?.getDataList_asU8()
+    .forEach((bytes, i) => {
+      if (codes[i] !== VALID) return
+      for (const e of invocationOf(common.Envelope.deserializeBinary(bytes))?.events ?? []) {
+        if (e.getChaincodeId() === chaincode) out.push({ block: number, txId: e.getTxId(), name: e.getEventName(), index: out.length, args: eventArgs(e.getPayload_asU8()) })
+      }
+    })
+  return out
 }
 
 function blockSummary(block: common.Block): BlockSummary {
@@ -114,16 +165,23 @@ function blockSummary(block: common.Block): BlockSummary {
   return { number: String(header.getNumber()), hash: Buffer.from(header.getDataHash_asU8()).toString('hex'), time, txCount: data.length }
 }
 
+function outcomeOf(code: number, block: string): CommitOutcome {
+  if (code === VALID) return { kind: 'committed', block }
+  const name = VALIDATION_NAMES.get(code) ?? `Code${code}`
+  const error: LedgerFailure = { code: 'FABRIC', name, message: `the transaction was committed as ${name}` }
+  return READ_CONFLICTS.has(code) ? { kind: 'stale', error } : { kind: 'failed', block, error }
+}
+
 export interface FabricAdapterOptions {
   settings: FabricTargetSettings
-  /** The identity's private key (PEM, from the vault); absent: reads work, submits are refused. */
+  /** The identity's private key (PEM, from the vault); absent: every call is refused (Fabric requests are signed). */
   privateKey: string | null
 }
 
 export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapter {
   const { settings } = options
   let connection: { client: grpc.Client; gateway: Gateway; network: Network } | undefined
-  /** Commit handles of transactions this process sent; after a restart a send gives a fresh one. */
+  /** Commit handles of transactions this process sent; after a restart the ledger is asked by transaction id. */
   const commits = new Map<string, Commit>()
 
   function open() {
@@ -156,30 +214,24 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
       .evaluateTransaction(fn, settings.channel, ...args)
 
   async function height(): Promise<bigint> {
-    const info = common.BlockchainInfo.deserializeBinary(await qscc('GetChainInfo'))
-    return BigInt(info.getHeight())
+    return BigInt(common.BlockchainInfo.deserializeBinary(await qscc('GetChainInfo')).getHeight())
   }
 
-  async function readAll(from: bigint, stopAt: bigint, checkpoint?: { block: string; index: number }): Promise<LedgerEvent[]> {
-    const start = checkpoint ? BigInt(checkpoint.block) : from
-    if (start > stopAt) return []
-    const events = await open().network.getChaincodeEvents(settings.chaincode, { startBlock: start })
-    const items: LedgerEvent[] = []
-    const perBlock = new Map<bigint, number>()
+  const block = async (n: bigint) => common.Block.deserializeBinary(await qscc('GetBlockByNumber', n.toString()))
+
+  /** The transaction's validation code and block, or null when the ledger does not have it. */
+  async function committed(txId: string): Promise<{ code: number; block: string } | null> {
+    let processed: peer.ProcessedTransaction
     try {
-      for await (const e of events) {
-        if (e.blockNumber > stopAt) break
-        const index = perBlock.get(e.blockNumber) ?? 0
-        perBlock.set(e.blockNumber, index + 1)
-        if (!checkpoint || e.blockNumber > BigInt(checkpoint.block) || index > checkpoint.index) {
-          items.push({ block: e.blockNumber.toString(), txId: e.transactionId, name: e.eventName, index, args: eventArgs(e.payload) })
-        }
-        if (items.length >= EVENT_PAGE || e.blockNumber === stopAt) break
-      }
-    } finally {
-      events.close()
+      processed = peer.ProcessedTransaction.deserializeBinary(await qscc('GetTransactionByID', txId))
+    } catch (e) {
+      if (fabricFailure(e).name === 'ChaincodeError') return null
+      throw e
     }
-    return items
+    const number = common.Block.deserializeBinary(await qscc('GetBlockByTxID', txId))
+      .getHeader()!
+      .getNumber()
+    return { code: processed.getValidationcode(), block: String(number) }
   }
 
   return {
@@ -187,29 +239,26 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
     lane: null,
     nextNonce: async () => 0,
 
-    async describe(): Promise<LedgerDescription> {
-      const text = utf8(
-        await contract()
-          .evaluateTransaction('readAssetSchemas')
-          .catch((e: unknown) => Promise.reject(new CallFailure(fabricFailure(e), false))),
-      )
-      let schemas: unknown
-      try {
-        schemas = JSON.parse(text)
-      } catch {
-        throw AppError.withRef('LEDGER', 'readAssetSchemas did not answer JSON', { key: 'ledger.badSchemas' })
-      }
-      if (schemas === null || typeof schemas !== 'object' || Array.isArray(schemas)) throw AppError.withRef('LEDGER', 'readAssetSchemas did not answer a JSON object', { key: 'ledger.badSchemas' })
-      return {
-        functions: Object.entries(schemas as Record<string, { properties?: Record<string, { type?: string }> }>).map(([name, schema]) => ({
-          name,
-          inputs: Object.entries(schema?.properties ?? {}).map(([p, s]) => ({ name: p, type: typeof s?.type === 'string' ? s.type : 'json' })),
-          mutates: !/^read/.test(name),
-        })),
-        events: [],
-        errors: [],
-      }
-    },
+    describe: () =>
+      read(async (): Promise<LedgerDescription> => {
+        const text = utf8(await contract().evaluateTransaction('readAssetSchemas'))
+        let schemas: unknown
+        try {
+          schemas = JSON.parse(text)
+        } catch {
+          throw AppError.withRef('LEDGER', 'readAssetSchemas did not answer JSON', { key: 'ledger.badSchemas' })
+        }
+        if (schemas === null || typeof schemas !== 'object' || Array.isArray(schemas)) throw AppError.withRef('LEDGER', 'readAssetSchemas did not answer a JSON object', { key: 'ledger.badSchemas' })
+        return {
+          functions: Object.entries(schemas as Record<string, { properties?: Record<string, { type?: string }> }>).map(([name, schema]) => ({
+            name,
+            inputs: Object.entries(schema?.properties ?? {}).map(([p, s]) => ({ name: p, type: typeof s?.type === 'string' ? s.type : 'json' })),
+            mutates: !/^read/.test(name),
+          })),
+          events: [],
+          errors: [],
+        }
+      }),
 
     async parameterTypes() {
       return new Map()
@@ -230,9 +279,11 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
 
     async prepare(call) {
       try {
-        const proposal = contract().newProposal(call.fn, { arguments: argumentsOf(call) })
-        const transaction = await proposal.endorse()
-        return { txId: transaction.getTransactionId(), signed: Buffer.from((transaction as unknown as { getBytes(): Uint8Array }).getBytes()).toString('base64'), nonce: null, lane: null }
+        const transaction = await contract()
+          .newProposal(call.fn, { arguments: argumentsOf(call) })
+          .endorse()
+        // The endorsed transaction; it is signed when sent, and its id is fixed by the proposal (§1.2).
+        return { txId: transaction.getTransactionId(), signed: Buffer.from(transaction.getBytes()).toString('base64'), nonce: null, lane: null }
       } catch (e) {
         if (e instanceof AppError) throw e
         const failure = fabricFailure(e)
@@ -246,36 +297,43 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
         commits.set(submission.txId, await tx.submit())
         return { kind: 'sent' }
       } catch (e) {
+        if (e instanceof AppError) throw e
         const failure = fabricFailure(e)
-        return transient(failure) ? { kind: 'retry', error: failure } : { kind: 'refused', error: failure }
+        // Only the Gateway's and orderer's own refusals say the transaction was not ordered; anything else may have
+        // been, so the same transaction is sent again later (a repeat is DUPLICATE_TXID), never endorsed anew.
+        return e instanceof GatewayError && NOT_ORDERED.has(e.code) ? { kind: 'refused', error: failure } : { kind: 'retry', error: failure }
       }
     },
 
     async commitStatus(submission): Promise<CommitOutcome> {
       const commit = commits.get(submission.txId)
-      if (!commit) return { kind: 'unknown' }
       try {
+        if (!commit) {
+          // Sent by an earlier run (or never): the ledger says whether it committed; if not, it is sent again.
+          const known = await committed(submission.txId)
+          return known ? outcomeOf(known.code, known.block) : { kind: 'unknown' }
+        }
         const status = await commit.getStatus()
         commits.delete(submission.txId)
-        if (status.successful) return { kind: 'committed', block: status.blockNumber.toString() }
-        const name = VALIDATION_NAMES.get(status.code) ?? `Code${status.code}`
-        return { kind: 'failed', block: status.blockNumber.toString(), error: { code: 'FABRIC', name, message: `the transaction was committed as ${name}` } }
+        return outcomeOf(status.code, status.blockNumber.toString())
       } catch (e) {
+        if (e instanceof AppError) throw e
         const failure = fabricFailure(e)
         if (transient(failure)) return { kind: 'pending' }
         commits.delete(submission.txId)
-        return { kind: 'unknown' }
+        throw new CallFailure(failure, false)
       }
     },
 
-    async query(fn, args) {
-      const text = utf8(await contract().evaluateTransaction(fn, ...args))
-      try {
-        return JSON.parse(text) as unknown
-      } catch {
-        return text
-      }
-    },
+    query: (fn, args) =>
+      read(async () => {
+        const text = utf8(await contract().evaluateTransaction(fn, ...args))
+        try {
+          return JSON.parse(text) as unknown
+        } catch {
+          return text
+        }
+      }),
 
     async head() {
       const at = new Date().toISOString()
@@ -283,46 +341,58 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
         return { kind: 'fabric', network: settings.channel, height: (await height()).toString(), healthy: true, signer: settings.mspId, balance: null, checkedAt: at }
       } catch (e) {
         if (e instanceof AppError) throw e
+        const failure = fabricFailure(e)
+        // Out of reach is a state to show; a refusal (access denied, no such channel) is an answer to report.
+        if (!transient(failure)) throw failureError(failure)
         return { kind: 'fabric', network: settings.channel, height: '0', healthy: false, signer: settings.mspId, balance: null, checkedAt: at }
       }
     },
 
-    async blocks(from, count) {
-      const top = from ?? (await height()) - 1n
-      const out: BlockSummary[] = []
-      for (let n = top; n >= 0n && out.length < count; n--) out.push(blockSummary(common.Block.deserializeBinary(await qscc('GetBlockByNumber', n.toString()))))
-      return out
-    },
+    blocks: (from, count) =>
+      read(async () => {
+        const top = from ?? (await height()) - 1n
+        const out: BlockSummary[] = []
+        for (let n = top; n >= 0n && out.length < count; n--) out.push(blockSummary(await block(n)))
+        return out
+      }),
 
-    async tx(id): Promise<TxDetail> {
-      let processed: peer.ProcessedTransaction
-      try {
-        processed = peer.ProcessedTransaction.deserializeBinary(await qscc('GetTransactionByID', id))
-      } catch (e) {
-        throw AppError.withRef('NOT_FOUND', `No transaction ${id} on this channel (${fabricFailure(e).name})`, { key: 'ledger.txNotFound', params: { id } })
-      }
-      const block = common.Block.deserializeBinary(await qscc('GetBlockByTxID', id))
-        .getHeader()
-        ?.getNumber()
-      const { fn, args, events } = invocationOf(processed.getTransactionenvelope()!)
-      return {
-        id,
-        block: block === undefined ? null : String(block),
-        function: fn,
-        args: args.map((value, i) => ({ parameter: `#${i}`, type: 'string', value })),
-        events: events.map((e, index) => ({ block: String(block ?? ''), txId: id, name: e.name, index, args: eventArgs(e.payload) })),
-        status: VALIDATION_NAMES.get(processed.getValidationcode()) ?? `Code${processed.getValidationcode()}`,
-        gasUsed: null,
-      }
-    },
+    tx: (id) =>
+      read(async (): Promise<TxDetail> => {
+        let processed: peer.ProcessedTransaction
+        try {
+          processed = peer.ProcessedTransaction.deserializeBinary(await qscc('GetTransactionByID', id))
+        } catch (e) {
+          const failure = fabricFailure(e)
+          if (failure.name !== 'ChaincodeError') throw e
+          throw AppError.withRef('NOT_FOUND', `No transaction ${id} on this channel (${failure.message.slice(0, 200)})`, { key: 'ledger.txNotFound', params: { id } })
+        }
+        const number = String(
+          common.Block.deserializeBinary(await qscc('GetBlockByTxID', id))
+            .getHeader()!
+            .getNumber(),
+        )
+        const invocation = invocationOf(processed.getTransactionenvelope()!)
+        return {
+          id,
+          block: number,
+          function: invocation?.fn ?? null,
+          args: (invocation?.args ?? []).map((value, i) => ({ parameter: `#${i}`, type: 'string', value })),
+          events: (invocation?.events ?? []).map((e, index) => ({ block: number, txId: id, name: e.getEventName(), index, args: eventArgs(e.getPayload_asU8()) })),
+          status: VALIDATION_NAMES.get(processed.getValidationcode()) ?? `Code${processed.getValidationcode()}`,
+          gasUsed: null,
+        }
+      }),
 
-    async events(from, checkpoint): Promise<EventPage> {
-      const top = (await height()) - 1n
-      const items = await readAll(from, top, checkpoint)
-      const last = items.at(-1)
-      const done = items.length < EVENT_PAGE
-      return { items, checkpoint: last ? { block: last.block, index: last.index } : (checkpoint ?? { block: from.toString(), index: -1 }), done }
-    },
+    events: (from, checkpoint) =>
+      read(async (): Promise<EventPage> => {
+        const head = (await height()) - 1n
+        const start = checkpoint ? BigInt(checkpoint.block) : from
+        if (start > head) return { items: [], checkpoint: checkpoint ?? { block: from.toString(), index: -1 }, done: true }
+        const to = start + EVENT_PAGE_BLOCKS - 1n < head ? start + EVENT_PAGE_BLOCKS - 1n : head
+        const events: LedgerEvent[] = []
+        for (let n = start; n <= to; n++) events.push(...blockEvents(await block(n), settings.chaincode))
+        return eventPage(events, to, head, checkpoint)
+      }),
 
     async asset(assetId, from): Promise<AssetView> {
       let state: Record<string, unknown> | null = null
@@ -330,7 +400,8 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
         const value = JSON.parse(utf8(await contract().evaluateTransaction('readAsset', JSON.stringify({ assetID: assetId })))) as unknown
         state = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : { value }
       } catch (e) {
-        if (!(e instanceof GatewayError) && !(e instanceof SyntaxError)) throw e
+        // The chaincode's "no such asset" (or an answer that is not JSON) leaves the state empty; anything else is reported.
+        if (!(e instanceof SyntaxError) && fabricFailure(e).name !== 'ChaincodeError') throw e instanceof AppError ? e : failureError(fabricFailure(e))
       }
       const history: LedgerEvent[] = []
       let page: EventPage | undefined
@@ -349,7 +420,7 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
         const blocks = await open().network.getBlockEvents({ startBlock: start })
         close = () => blocks.close()
         if (stopped) return close()
-        for await (const block of blocks) onBlock(blockSummary(block))
+        for await (const b of blocks) onBlock(blockSummary(b))
       })().catch((e: unknown) => {
         if (!stopped) onError(e)
       })

@@ -29,6 +29,8 @@ export function isTransient(f: LedgerFailure): boolean {
 
 /** A failure as the AppError a channel answers with (LEDGER for the ledger's own refusals). */
 export function failureError(f: LedgerFailure): AppError {
+  // The ledger refused who we are (Fabric: an MSP, certificate or key the channel does not accept).
+  if (f.name === 'AccessDenied') return AppError.withRef('AUTH_FAILED', `${f.name}: ${f.message}`, { key: 'ledger.accessDenied', params: { detail: f.message.slice(0, 200) } })
   const code = f.code === 'NETWORK' || f.code === 'UNAVAILABLE' ? 'NETWORK' : f.code === 'TIMEOUT' ? 'TIMEOUT' : f.code === 'TRANSFORM' ? 'VALIDATION' : 'LEDGER'
   return AppError.withRef(code, `${f.name}: ${f.message}`, { key: 'ledger.failure', params: { name: f.name, detail: f.message.slice(0, 200) } })
 }
@@ -80,6 +82,17 @@ export interface EventPage {
   checkpoint: { block: string; index: number }
   /** True once the page reached the head. */
   done: boolean
+}
+
+/**
+ * One page of events read from block `start` to `to` (the head is `head`): those after `checkpoint`, and where the next
+ * page starts — after the last event once the head is reached, otherwise at the block after this range.
+ */
+export function eventPage(events: LedgerEvent[], to: bigint, head: bigint, checkpoint?: { block: string; index: number }): EventPage {
+  const items = events.filter((e) => !checkpoint || BigInt(e.block) > BigInt(checkpoint.block) || e.index > checkpoint.index)
+  const last = items.at(-1)
+  const done = to >= head
+  return { items, checkpoint: done && last ? { block: last.block, index: last.index } : { block: (to + 1n).toString(), index: -1 }, done }
 }
 
 export interface LedgerAdapter {

@@ -1,53 +1,80 @@
 /**
  * EVM nonces, managed here rather than by the library (docs/wire/ledger.md §2: ethers' 250 ms call cache handed out a
- * nonce already used, "nonce too low"). One lane per chain and signer address: a lane hands out one nonce at a time
- * and holds its lock while the caller signs, writes the signed transaction down and sends it, so concurrent submits
- * (the forwarder, an operator's manual submit) never share a nonce and a refused send can give its nonce back before
- * anyone else takes the next one — no gap that would leave later transactions waiting forever.
+ * nonce already used, "nonce too low"). One lane per chain and signer address. A caller holds the lane while it takes
+ * nonces, signs, writes the signed transactions down and sends them, so concurrent submits (the forwarder, an
+ * operator's manual submit) never share a nonce.
  *
- * Nothing is persisted here: after a restart the next nonce is the larger of the node's pending count and one past the
- * highest nonce of a transaction the queue wrote down and has not seen committed (`floor`), so a nonce that was signed
- * but never written down is reused and one that was written down is never.
+ * A batch takes consecutive nonces and its transactions are sent together, so one of them can be refused (insufficient
+ * funds) while later ones already reached the node's pool. The refused nonce is given back and is the next one taken:
+ * a nonce left unused would keep every later transaction of the signer waiting in the pool forever.
+ *
+ * Nothing is persisted here. After a restart (or `resync`, when another sender of the key moved the nonce on) the lane
+ * is rebuilt from the node's pending count and the nonces of the transactions the queue wrote down and has not seen
+ * committed (`written`): the next nonce is past both, and every nonce between the node's count and the highest written
+ * one that nothing written uses (signed, never written down, so never sent) is handed out again first.
  */
-export interface NonceUse<T> {
-  used: boolean
-  value: T
+export interface LaneNonces {
+  /** The lowest nonce given back, else the next after the highest taken. */
+  take(): number
+  /** A nonce taken whose transaction never reached the node (not signed, refused): handed out again. */
+  giveBack(nonce: number): void
+}
+
+interface Lane {
+  next: number | undefined
+  free: Set<number>
+  tail: Promise<void>
 }
 
 export class NonceLanes {
-  readonly #lanes = new Map<string, { next: number | undefined; tail: Promise<void> }>()
+  readonly #lanes = new Map<string, Lane>()
 
-  constructor(private readonly floor: (lane: string) => Promise<number>) {}
+  constructor(private readonly written: (lane: string) => number[]) {}
 
-  /** Runs `fn` with the lane's next nonce, alone on the lane; the nonce is taken only when `fn` says it was used. */
-  async run<T>(lane: string, chainNext: () => Promise<number>, fn: (nonce: number) => Promise<NonceUse<T>>): Promise<T> {
-    let entry = this.#lanes.get(lane)
-    if (!entry) {
-      entry = { next: undefined, tail: Promise.resolve() }
-      this.#lanes.set(lane, entry)
+  /** Runs `fn` alone on the lane with its nonces; `chainNext` is the node's pending transaction count for the signer. */
+  async run<T>(lane: string, chainNext: () => Promise<number>, fn: (nonces: LaneNonces) => Promise<T>): Promise<T> {
+    let state = this.#lanes.get(lane)
+    if (!state) {
+      state = { next: undefined, free: new Set(), tail: Promise.resolve() }
+      this.#lanes.set(lane, state)
     }
-    const state = entry
+    const entry = state
     let release!: () => void
-    const previous = state.tail
-    state.tail = new Promise<void>((resolve) => (release = resolve))
+    const previous = entry.tail
+    entry.tail = new Promise<void>((resolve) => (release = resolve))
     await previous
     try {
-      if (state.next === undefined) {
-        const [chain, floor] = await Promise.all([chainNext(), this.floor(lane)])
-        state.next = Math.max(chain, floor)
+      if (entry.next === undefined) {
+        const chain = await chainNext()
+        const used = new Set(this.written(lane).filter((n) => n >= chain))
+        const top = [...used].reduce((a, b) => Math.max(a, b), chain - 1)
+        entry.free = new Set(Array.from({ length: top + 1 - chain }, (_, i) => chain + i).filter((n) => !used.has(n)))
+        entry.next = top + 1
       }
-      const nonce = state.next
-      const result = await fn(nonce)
-      if (result.used) state.next = nonce + 1
-      return result.value
+      return await fn({
+        take() {
+          if (entry.free.size > 0) {
+            const lowest = Math.min(...entry.free)
+            entry.free.delete(lowest)
+            return lowest
+          }
+          return entry.next!++
+        },
+        giveBack(nonce) {
+          if (entry.next !== undefined && nonce < entry.next) entry.free.add(nonce)
+        },
+      })
     } finally {
       release()
     }
   }
 
-  /** Forgets what the lane knows: the next `run` asks the node again (after "nonce too low" from another sender). */
+  /** Forgets what the lane knows: the next `run` rebuilds it from the node (after "nonce too low" from another sender). */
   resync(lane: string): void {
     const entry = this.#lanes.get(lane)
-    if (entry) entry.next = undefined
+    if (entry) {
+      entry.next = undefined
+      entry.free.clear()
+    }
   }
 }

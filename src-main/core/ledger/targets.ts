@@ -4,7 +4,7 @@
  * the RPC URL's transport, the checksummed contract address, the ABI with line and column, PEM certificates. A key is
  * checked by parsing it, and an error about it never repeats it.
  */
-import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto'
 import { privateKeyToAccount } from 'viem/accounts'
 import type { z } from 'zod'
 import { LEDGER_SECRETS, type LedgerTarget, type LedgerTargetSettings, type ledgerTargetSaveSchema } from '../../../src-shared/models/ledger'
@@ -44,11 +44,17 @@ export function signerAddress(key: string): string {
   }
 }
 
-function checkFabricKey(pem: string): void {
+/** The key parses, and it is the certificate's: a mismatch would only show later as the ledger's "access denied". */
+function checkFabricKey(pem: string, certificate: string): void {
+  let key: KeyObject
   try {
-    createPrivateKey(pem)
+    key = createPrivateKey(pem)
   } catch {
     throw AppError.withRef('VALIDATION', 'The private key is not a PEM private key', { key: 'ledger.badPrivateKey' })
+  }
+  const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' })
+  if (!spki(createPublicKey(key)).equals(spki(new X509Certificate(certificate).publicKey))) {
+    throw AppError.withRef('VALIDATION', 'The private key does not belong to the certificate', { key: 'ledger.keyCertMismatch' })
   }
 }
 
@@ -111,8 +117,13 @@ export function createTargets(deps: { db: Db; vault: SecretStore; changed: () =>
       let signer = (existing as { signer?: string | null } | null)?.signer ?? null
       if (typeof value === 'string') {
         if (settings.kind === 'evm') signer = signerAddress(value.trim())
-        else checkFabricKey(value)
+        else checkFabricKey(value, settings.certificate)
       } else if (value === null) signer = null
+      else if (settings.kind === 'fabric' && existing?.settings.kind === 'fabric' && existing.settings.certificate !== settings.certificate) {
+        // A new certificate for the key already in the vault.
+        const kept = await this.secret(existing, 'privateKey')
+        if (kept) checkFabricKey(kept, settings.certificate)
+      }
       const secretFields = new Set(existing?.secretFields ?? [])
       if (typeof value === 'string') secretFields.add(field)
       else if (value === null) secretFields.delete(field)
