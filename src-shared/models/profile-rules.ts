@@ -25,6 +25,8 @@ export function secretProblems(extension: ProfileExtension, secrets: SecretsInpu
   if (extension === 'jasper' || extension === 'atnt') {
     if (!willBeSet('apiKey', secrets, saved)) problems.apiKey = { key: 'profiles.apiKeyRequired' }
     if (willBeSet('password', secrets, saved) !== willBeSet('licenseKey', secrets, saved)) problems.soap = { key: 'profiles.soapPair' }
+  } else if (extension === 'orange') {
+    if (!willBeSet('password', secrets, saved)) problems.password = { key: 'profiles.orangePasswordRequired' }
   } else if (extension === 'mbed') {
     const key = secrets.accessKey
     if (!willBeSet('accessKey', secrets, saved)) problems.accessKey = { key: 'profiles.accessKeyRequired' }
