@@ -1,4 +1,5 @@
-import type { MbedPresubscription } from '../../../../src-shared/models/mbed-presubscriptions'
+import type { MessageRef } from '../../../../src-shared/contract'
+import { PRESUBSCRIPTION_LIMITS, type MbedPresubscription } from '../../../../src-shared/models/mbed-presubscriptions'
 
 /**
  * One pre-subscription rule as the profile form edits it: three text fields, the resource paths written on one line.
@@ -37,4 +38,14 @@ export function firstPathProblem<E>(errors: Readonly<Record<string, E>>, rowPath
   const prefix = `${rowPath}.resource-path`
   const key = Object.keys(errors).find((k) => k === prefix || k.startsWith(`${prefix}.`))
   return key === undefined ? undefined : errors[key]
+}
+
+/**
+ * Words for a rule with more paths than mbed takes: the contract refuses it by the path list's own length limit, an
+ * issue without words of its own, at `<rules>.<n>.resource-path` (nothing else can be wrong with that list as the form
+ * builds it). The limit is the one over all the rules, so its message says it.
+ */
+export function presubscriptionWords(rulesPath: string): Record<string, () => MessageRef> {
+  const tooMany = (): MessageRef => ({ key: 'mbed.presubTooManyPaths' })
+  return Object.fromEntries(Array.from({ length: PRESUBSCRIPTION_LIMITS.entries }, (_, i) => [`${rulesPath}.${i}.resource-path`, tooMany]))
 }
