@@ -142,8 +142,7 @@ export class MbedSubscriptions extends EventStore<MbedSubscriptionsList> {
     const value = this.value
     if (value === null || eps.length > this.#patchLimit) return false
     if (value.total === value.endpoints.length) return true
-    const onPage = new Set(value.endpoints.map((e) => e.ep))
-    return eps.every((ep) => onPage.has(ep))
+    return eps.every((ep) => value.endpoints.some((e) => e.ep === ep))
   }
 
   #drain(): Promise<void> {
