@@ -6,49 +6,24 @@
  * and no notification of it after that, and a resource mbed does not observe refused by name (412).
  * Saving the access key puts it in the OS keychain, so the spec needs a D-Bus session with an unlocked keyring.
  */
-import mqtt from 'mqtt'
-import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { missingService } from '../helpers/system'
-import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { expect, test } from './fixtures'
+import { useMbedWorld } from './mbed-world'
 import { LANGUAGES, navigate, switchLanguage, words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const KEY = 'ak_test_key'
 const PATH = '/3311/0/5850'
-
-let broker: Mosquitto | undefined
-let peer: MbedPeer | undefined
-let subscriber: mqtt.MqttClient | undefined
-
-test.beforeEach(async () => {
-  const reason = mosquittoSkipReason()
-  test.skip(reason !== null, reason ?? '')
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  broker = await startMosquitto()
-  // Short server-side polls, so that stopping the bridge at the end does not wait out a 30 s hold.
-  peer = await startMbedPeer({ pollTimeoutMs: 1000 })
-})
-
-test.afterEach(async () => {
-  await subscriber?.endAsync(true)
-  await peer?.close()
-  await broker?.stop()
-})
+const world = useMbedWorld()
 
 for (const language of LANGUAGES) {
   test(`${language}: a pre-subscription rule, a notification on MQTT, unsubscribed and silent, a 412 refusal by name`, async ({ app }) => {
     test.setTimeout(120_000)
     const { page } = app
-    const mbed = peer!
+    const mbed = world.peer
     const t = words(language)
     const [light, otherLight] = mbed.endpoints().filter((e) => e.type === 'Light')
     const sensor = mbed.endpoints().find((e) => e.type === 'Sensor')!
-    const notifies: string[] = []
-    subscriber = await mqtt.connectAsync(broker!.url, { clientId: 'a:org1:watcher' })
-    await subscriber.subscribeAsync('iot-2/type/+/id/+/evt/notify/fmt/json', { qos: 1 })
-    subscriber.on('message', (topic) => notifies.push(topic))
-    const topicOf = (ep: string) => `iot-2/type/Light/id/${ep}/evt/notify/fmt/json`
+    const events = await world.watch('iot-2/type/+/id/+/evt/notify/fmt/json')
+    const notified = (ep: string) => events.filter((e) => e.topic === `iot-2/type/Light/id/${ep}/evt/notify/fmt/json`).length
     await switchLanguage(page, language)
 
     // The platform profile the bridge publishes to.
@@ -59,7 +34,7 @@ for (const language of LANGUAGES) {
       .click()
     const platformDialog = page.getByRole('dialog', { name: t('platform.form.addTitle') })
     await platformDialog.getByLabel(t('profiles.form.name')).fill('Local broker')
-    await platformDialog.getByLabel(t('platform.form.url')).fill(broker!.url)
+    await platformDialog.getByLabel(t('platform.form.url')).fill(world.broker.url)
     await platformDialog.getByLabel(t('platform.form.clientId')).fill('a:org1:fieldline')
     await platformDialog.getByRole('button', { name: t('profiles.form.save') }).click()
     await expect(platformDialog).toBeHidden()
@@ -133,7 +108,7 @@ for (const language of LANGUAGES) {
 
     // A notification of the subscribed resource reaches MQTT.
     mbed.notify(light!.name, PATH, '1')
-    await expect.poll(() => notifies.filter((topic) => topic === topicOf(light!.name)).length).toBe(1)
+    await expect.poll(() => notified(light!.name)).toBe(1)
 
     // Unsubscribed from the view: mbed stops delivering it, and nothing of it reaches MQTT any more. The other Light's
     // notification, sent after it, is what must arrive first to show that.
@@ -144,8 +119,8 @@ for (const language of LANGUAGES) {
     await expect(row).toContainText(t('mbed.subscriptions.counts.unsubscribed', { count: 1 }))
     mbed.notify(light!.name, PATH, '2')
     mbed.notify(otherLight!.name, PATH, '3')
-    await expect.poll(() => notifies.filter((topic) => topic === topicOf(otherLight!.name)).length).toBe(1)
-    expect(notifies.filter((topic) => topic === topicOf(light!.name))).toHaveLength(1)
+    await expect.poll(() => notified(otherLight!.name)).toBe(1)
+    expect(notified(light!.name)).toBe(1)
 
     // A resource mbed does not observe: refused with its reason, by name.
     await resources.getByLabel(t('mbed.subscriptions.newPath')).fill('/3/0/0')

@@ -1,23 +1,19 @@
 import type { OrangeTestMode, OrangeTicket, OrangeTicketLine, OrangeTicketOperation, OrangeTicketState } from '../../../../src-shared/models/orange'
-import type { OrangePosition, SimStatus } from '../../../../src-shared/models/sim'
+import { ORANGE_SIM_STATUSES, type OrangePosition } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
 import { formatDateTime } from '../../lib/format'
 import { statusText } from '../sim/sim-text'
 
-/** Orange's own status words (common.xsd `SimStatus`) and the normalised statuses that carry them (sim.ts). */
-const NORMALISED: Readonly<Record<string, SimStatus>> = {
-  PRE_ACTIVATED: 'preActivated',
-  ACTIVATED_FOR_TEST: 'activatedForTest',
-  ACTIVATED: 'activated',
-  SLEEPING: 'sleeping',
-  SUSPENDED: 'suspended',
-  CANCELLED: 'cancelled',
-}
-
-/** A status as Orange writes it (a requested status, a ticket's), in words; one this window does not know, as it is. */
+/**
+ * A status as Orange writes it (a requested status, a ticket's), in words. Orange's words are the normalised statuses
+ * in upper snake case (sim.ts: PRE_ACTIVATED is preActivated); one this window does not know shows as it is.
+ */
 export function orangeStatusText(t: Translate, raw: string): string {
-  const status = NORMALISED[raw]
-  return status ? statusText(t, status) : raw
+  if (!(ORANGE_SIM_STATUSES as readonly string[]).includes(raw)) return raw
+  return statusText(
+    t,
+    raw.toLowerCase().replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase()),
+  )
 }
 
 export const ticketStateText = (t: Translate, state: OrangeTicketState): string => wordFor(t, 'orange.ticketStates', state)
