@@ -99,6 +99,8 @@ for (const language of LANGUAGES) {
     const number = orange.stats().tickets.at(-1)!.number
     await expect(ticket.getByRole('rowheader')).toContainText(String(number))
     await expect(ticket.getByTestId('orange-ticket-state')).toHaveText(t('orange.ticketStates.WAITING'))
+    // While the ticket runs, Orange shows the change as the SIM's requested status.
+    await expect(panel.getByRole('definition').filter({ hasText: to })).toContainText(t('orange.panel.requestedOn', { time: '' }).trim())
 
     // A reload finds the ticket where it stands, and its steps keep arriving.
     await page.reload()

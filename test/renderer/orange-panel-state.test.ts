@@ -175,6 +175,9 @@ describe('the Orange panel of a device', () => {
     await submitted
     expect(panel.offline).toBeNull()
     expect(panel.openTickets.map((t) => t.id)).toEqual(['t1'])
+    // The requested status Orange shows while the ticket runs is read at once.
+    expect(fake.answer('orange:get', ok(view('ACTIVATED')))).toEqual({ ...KEY, refresh: true })
+    expect(fake.pending('orange:get')).toHaveLength(0)
   })
 
   it('shows a refusal as it is, without turning offline', async () => {

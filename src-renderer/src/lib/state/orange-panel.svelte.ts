@@ -112,8 +112,11 @@ export class OrangePanel extends EventStore<OrangeSimView> {
     for (const ticket of result.value.items) this.#upsert(ticket)
   }
 
-  changeStatus(status: OrangeRequestableStatus, testMode: OrangeTestMode | undefined, queue: boolean): Promise<Result<OrangeSubmitOutcome>> {
-    return this.#submit(api.invoke('orange:changeStatus', { ...this.target, status, ...(testMode ? { testMode } : {}), queue }))
+  async changeStatus(status: OrangeRequestableStatus, testMode: OrangeTestMode | undefined, queue: boolean): Promise<Result<OrangeSubmitOutcome>> {
+    const result = await this.#submit(api.invoke('orange:changeStatus', { ...this.target, status, ...(testMode ? { testMode } : {}), queue }))
+    // Orange now shows the change as the SIM's requested status, with its date: read it while the ticket runs.
+    if (result.ok && result.value.ticket) void this.reload()
+    return result
   }
 
   locate(): Promise<Result<OrangeSubmitOutcome>> {
