@@ -6,41 +6,16 @@
  * and a PUT whose async response comes back answered with status 200. Saving the access key puts it in the OS
  * keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
-import mqtt from 'mqtt'
-import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { missingService } from '../helpers/system'
-import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { expect, test } from './fixtures'
+import { useMbedWorld } from './mbed-world'
 import { openPage } from './steps'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
-
-let broker: Mosquitto | undefined
-let peer: MbedPeer | undefined
-let subscriber: mqtt.MqttClient | undefined
-
-test.beforeEach(async () => {
-  const reason = mosquittoSkipReason()
-  test.skip(reason !== null, reason ?? '')
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  broker = await startMosquitto()
-  // Short server-side polls, so that stopping the bridge at the end does not wait out a 30 s hold.
-  peer = await startMbedPeer({ pollTimeoutMs: 1000 })
-})
-
-test.afterEach(async () => {
-  await subscriber?.endAsync(true)
-  await peer?.close()
-  await broker?.stop()
-})
+const world = useMbedWorld()
 
 test('configure, verify, start the bridge, see notifications arrive, and send a command answered by its async response', async ({ app }) => {
   const { page } = app
-  const mbedPeer = peer!
-  const events: { topic: string; body: Record<string, unknown> }[] = []
-  subscriber = await mqtt.connectAsync(broker!.url, { clientId: 'a:org1:watcher' })
-  await subscriber.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/json', { qos: 1 })
-  subscriber.on('message', (topic, payload) => events.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown> }))
+  const mbedPeer = world.peer
+  const events = await world.watch('iot-2/type/+/id/+/evt/+/fmt/json')
   mbedPeer.setCommandBehaviour((cmd) => (cmd.method === 'PUT' ? { status: 200, payload: `set to ${cmd.body.toString()}`, ct: 'text/plain' } : { status: 204 }))
   const light = mbedPeer.endpoints().find((e) => e.type === 'Light')!
   const sensor = mbedPeer.endpoints().find((e) => e.type === 'Sensor')!
@@ -51,7 +26,7 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await platformCard.getByRole('button', { name: 'Add' }).click()
   const platformDialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
   await platformDialog.getByLabel('Profile name').fill('Local broker')
-  await platformDialog.getByLabel('Broker URL').fill(broker!.url)
+  await platformDialog.getByLabel('Broker URL').fill(world.broker.url)
   await platformDialog.getByLabel('Client ID').fill('a:org1:fieldline')
   await platformDialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(platformDialog).toBeHidden()
@@ -110,10 +85,9 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(rows.first()).toContainText(sensor.name)
   await expect(rows.first()).toContainText('{"celsius":21.5}')
   await expect(rows.nth(1)).toContainText('/3311/0/5850')
-  await expect.poll(() => events.filter((e) => e.topic.endsWith('/evt/notify/fmt/json')).map((e) => e.topic)).toEqual([
-    `iot-2/type/Light/id/${light.name}/evt/notify/fmt/json`,
-    `iot-2/type/Sensor/id/${sensor.name}/evt/notify/fmt/json`,
-  ])
+  await expect
+    .poll(() => events.filter((e) => e.topic.endsWith('/evt/notify/fmt/json')).map((e) => e.topic))
+    .toEqual([`iot-2/type/Light/id/${light.name}/evt/notify/fmt/json`, `iot-2/type/Sensor/id/${sensor.name}/evt/notify/fmt/json`])
   await expect(bridge.getByTestId('mbed-counter-notifications')).toHaveText('2')
   await expect(bridge.getByTestId('mbed-counter-dropped')).toHaveText('0')
 

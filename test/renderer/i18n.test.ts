@@ -4,7 +4,8 @@ import { format, getMessageFormatter, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import { events, OUTBOX_ACTIONS, outboxItemSchema } from '../../src-shared/contract'
 import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_SECURITY } from '../../src-shared/models/mail'
-import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema } from '../../src-shared/models/mbed'
+import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema, mbedSubscriptionSchema, mbedSubscriptionStateSchema } from '../../src-shared/models/mbed'
+import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE_TICKET_STATES } from '../../src-shared/models/orange'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
@@ -74,6 +75,13 @@ describe('words for the contract’s closed sets', () => {
     ['platform.state', events['platform:state'].shape.state.options],
     ['outbox.states', outboxItemSchema.shape.state.options],
     ['outbox.actions', OUTBOX_ACTIONS.map((a) => a.replace(/^sim\./, ''))],
+    ['mbed.subscriptions.state', mbedSubscriptionStateSchema.options],
+    ['mbed.subscriptions.counts', mbedSubscriptionStateSchema.options],
+    ['mbed.subscriptions.via', mbedSubscriptionSchema.shape.via.options],
+    ['orange.ticketStates', ORANGE_TICKET_STATES],
+    ['orange.lineStates', ORANGE_TASK_STATES],
+    ['orange.testModes', ORANGE_TEST_MODES],
+    ['orange.operations', ORANGE_TICKET_OPERATIONS],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

@@ -1,4 +1,4 @@
-import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../../src-shared/models/mbed'
+import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../../src-shared/models/mbed'
 import type { MbedSettings } from '../../../../src-shared/models/profiles'
 import { wordFor, type Translate } from '../../i18n'
 import type { Output } from '../../../../src-shared/contract'
@@ -34,4 +34,13 @@ export function verifiedDetail(t: Translate, result: Output<'mbed:verify'>): str
     parts.push(t('mbed.card.verifiedKeyName', { values: { name: detail.name } }))
   }
   return parts.join(', ')
+}
+
+export const subscriptionStateText = (t: Translate, state: MbedSubscriptionView['state']): string => wordFor(t, 'mbed.subscriptions.state', state)
+
+export const subscriptionViaText = (t: Translate, via: MbedSubscriptionView['via']): string => wordFor(t, 'mbed.subscriptions.via', via)
+
+/** What a profile's pre-subscription setting means, in a few words (the card's fact). */
+export function presubscriptionsText(t: Translate, rules: MbedSettings['presubscriptions']): string {
+  return rules === null ? t('mbed.rules.defaultShort') : t('mbed.rules.count', { values: { count: rules.length } })
 }

@@ -5,6 +5,7 @@ import {
   isControlCenterProfile,
   type ControlCenterProfile,
   type MbedProfile,
+  type OrangeProfile,
   type PlatformProfile,
   type Profile,
   type profileSaveSchema,
@@ -117,6 +118,20 @@ export const profiles = new ProfilesState<ControlCenterProfile>({
   extensions: CONTROL_CENTER_EXTENSIONS,
   is: isControlCenterProfile,
   verify: (p) => api.invoke('profiles:verify', { extension: p.extension, id: p.id }),
+})
+
+/**
+ * The Orange M2M profiles. "Verify connection" makes one authenticated call to Orange (profiles:verify); its success
+ * is told with the address Orange answered at, in the operator's language (the core's `detail` is one English line),
+ * and its failure is the core's refusal as it is (MalimaError code and message, 401, TLS, network, timeout).
+ */
+export const orangeProfiles = new ProfilesState<OrangeProfile, { baseUrl: string }>({
+  extensions: ['orange'],
+  is: (p): p is OrangeProfile => p.extension === 'orange',
+  verify: async (p) => {
+    const result = await api.invoke('profiles:verify', { extension: 'orange', id: p.id })
+    return result.ok ? { ok: true, value: { baseUrl: p.settings.baseUrl } } : result
+  },
 })
 
 /**

@@ -1,0 +1,213 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { OrangeSimView, OrangeTicket } from '../../src-shared/models/orange'
+import type { Sim } from '../../src-shared/models/sim'
+import { FakeApi, ok, refused, settle } from './fake-api'
+
+const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
+vi.mock('../../src-renderer/src/lib/api', async () => {
+  const { FakeApi } = await import('./fake-api')
+  api.current = new FakeApi()
+  return { api: api.current }
+})
+
+const { OrangePanel } = await import('../../src-renderer/src/lib/state/orange-panel.svelte')
+
+const SERIAL = '1660599267499'
+const KEY = { typeId: 'meter', deviceId: 'm-1' }
+const AT = '2026-01-01T00:00:00.000Z'
+
+function sim(statusRaw: string): Sim {
+  return {
+    carrier: 'orange',
+    iccid: '89330116605992674910',
+    status: statusRaw === 'SUSPENDED' ? 'suspended' : 'activated',
+    statusRaw,
+    ratePlan: null,
+    communicationPlan: null,
+    imsi: null,
+    msisdn: null,
+    imei: null,
+    dateAdded: null,
+    dateModified: null,
+    dateActivated: null,
+    dateShipped: null,
+    monthToDate: null,
+    overageLimitReached: null,
+    overageLimitOverride: null,
+    fetchedAt: AT,
+  }
+}
+
+function view(statusRaw: string, extra: Partial<OrangeSimView> = {}): OrangeSimView {
+  return { serialNumber: SERIAL, profile: { id: 'lab', name: 'Lab' }, sim: sim(statusRaw), fetchedAt: AT, fromCache: false, offline: null, openTickets: [], ...extra }
+}
+
+function ticket(id: string, extra: Partial<OrangeTicket> = {}): OrangeTicket {
+  return {
+    id,
+    operation: 'status',
+    ticketNumber: Number(id.replace(/\D/g, '')) || 1,
+    profileId: 'lab',
+    serialNumber: SERIAL,
+    device: KEY,
+    requestedStatus: 'SUSPENDED',
+    testMode: null,
+    statusBefore: 'ACTIVATED',
+    state: 'WAITING',
+    final: false,
+    errorCode: null,
+    errorMessage: null,
+    lines: [],
+    unknownLines: [],
+    submittedAt: AT,
+    updatedAt: AT,
+    nextPollAt: AT,
+    polls: 0,
+    lastError: null,
+    location: null,
+    actor: 'operator',
+    ...extra,
+  }
+}
+
+const unreachable = { ok: false as const, error: { code: 'NETWORK' as const, message: 'Cannot reach 127.0.0.1' } }
+
+let fake: FakeApi
+
+beforeEach(() => {
+  fake = api.current
+  fake.reset()
+})
+
+describe('the Orange panel of a device', () => {
+  it('shows the cached copy at once, then asks Orange; the tickets alongside', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    const opening = panel.open()
+    expect(fake.answer('orange:tickets', ok({ items: [] }))).toEqual({ ...KEY, limit: 10 })
+    expect(fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))).toEqual({ ...KEY, refresh: false })
+    await settle()
+    expect(panel.view?.fromCache).toBe(true)
+    expect(panel.refreshing).toBe(true)
+    expect(fake.answer('orange:get', ok(view('SUSPENDED')))).toEqual({ ...KEY, refresh: true })
+    await opening
+    expect(panel.view?.sim?.statusRaw).toBe('SUSPENDED')
+    expect(panel.refreshing).toBe(false)
+  })
+
+  it('asks Orange only once when nothing was cached (the first read already went to Orange)', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    const opening = panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED')))
+    await opening
+    expect(fake.pending('orange:get')).toHaveLength(0)
+  })
+
+  it('keeps the cached copy and turns offline when Orange cannot be reached; a read that works clears it', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    void panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+    await settle()
+    fake.answer('orange:get', unreachable)
+    await settle()
+    expect(panel.view?.sim?.statusRaw).toBe('ACTIVATED')
+    expect(panel.offline?.code).toBe('NETWORK')
+    void panel.reload()
+    fake.answer('orange:get', ok(view('ACTIVATED')))
+    await settle()
+    expect(panel.offline).toBeNull()
+  })
+
+  it('takes the SIM Orange just read (orange:changed) as fresh, and only its own', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    fake.emit('orange:changed', { serialNumber: '9999999999999' })
+    expect(fake.pending('orange:get')).toHaveLength(0)
+    fake.emit('orange:changed', { serialNumber: SERIAL })
+    expect(fake.answer('orange:get', ok(view('SUSPENDED', { fromCache: true, offline: { code: 'NETWORK', message: 'old' } })))).toEqual({ ...KEY, refresh: false })
+    await settle()
+    expect(panel.view?.fromCache).toBe(false)
+    expect(panel.offline).toBeNull()
+  })
+
+  it('follows its SIM’s tickets step by step, newest first; an older step never replaces a newer one', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    fake.emit('orange:ticket', ticket('t1', { state: 'WORK_IN_PROGRESS', updatedAt: '2026-01-01T00:01:00.000Z', polls: 2 }))
+    fake.emit('orange:ticket', ticket('t1', { state: 'WAITING', updatedAt: '2026-01-01T00:00:30.000Z', polls: 1 }))
+    fake.emit('orange:ticket', ticket('t2', { submittedAt: '2026-01-02T00:00:00.000Z' }))
+    fake.emit('orange:ticket', ticket('other', { serialNumber: '9999999999999' }))
+    expect(panel.tickets.map((t) => [t.id, t.state])).toEqual([
+      ['t2', 'WAITING'],
+      ['t1', 'WORK_IN_PROGRESS'],
+    ])
+    fake.emit('orange:ticket', ticket('t1', { state: 'TERMINATED', final: true, updatedAt: '2026-01-01T00:02:00.000Z', polls: 3 }))
+    expect(panel.openTickets.map((t) => t.id)).toEqual(['t2'])
+    expect(panel.tickets.find((t) => t.id === 't1')?.state).toBe('TERMINATED')
+  })
+
+  it('keeps every open ticket but only the latest ten finished ones', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    for (let i = 10; i < 30; i++) fake.emit('orange:ticket', ticket(`t${i}`, { final: true, state: 'TERMINATED', submittedAt: `2026-01-01T00:00:${i}.000Z` }))
+    fake.emit('orange:ticket', ticket('open', { submittedAt: '2025-01-01T00:00:00.000Z' }))
+    expect(panel.tickets).toHaveLength(11)
+    expect(panel.tickets[0]?.id).toBe('t29')
+    expect(panel.openTickets.map((t) => t.id)).toEqual(['open'])
+  })
+
+  it('reads the tickets again when the transport comes back (steps sent meanwhile are lost)', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    fake.reconnect()
+    fake.answer('orange:tickets', ok({ items: [ticket('t1', { state: 'TERMINATED', final: true })] }))
+    await settle()
+    expect(panel.tickets.map((t) => t.state)).toEqual(['TERMINATED'])
+  })
+
+  it('submits a status change: the ticket joins the list; an unreachable Orange turns the panel offline', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    const failing = panel.changeStatus('SUSPENDED', undefined, false)
+    fake.answer('orange:changeStatus', unreachable)
+    expect((await failing).ok).toBe(false)
+    expect(panel.offline?.code).toBe('NETWORK')
+    const queued = panel.changeStatus('ACTIVATED_FOR_TEST', 'EUROPE', true)
+    expect(fake.answer('orange:changeStatus', ok({ outcome: 'queued', ticket: null, outboxId: 'outbox:1' }))).toEqual({ ...KEY, status: 'ACTIVATED_FOR_TEST', testMode: 'EUROPE', queue: true })
+    await queued
+    expect(panel.offline?.code).toBe('NETWORK')
+    const submitted = panel.changeStatus('SUSPENDED', undefined, false)
+    expect(fake.answer('orange:changeStatus', ok({ outcome: 'submitted', ticket: ticket('t1'), outboxId: null }))).toEqual({ ...KEY, status: 'SUSPENDED', queue: false })
+    await submitted
+    expect(panel.offline).toBeNull()
+    expect(panel.openTickets.map((t) => t.id)).toEqual(['t1'])
+    // The requested status Orange shows while the ticket runs is read at once.
+    expect(fake.answer('orange:get', ok(view('ACTIVATED')))).toEqual({ ...KEY, refresh: true })
+    expect(fake.pending('orange:get')).toHaveLength(0)
+  })
+
+  it('shows a refusal as it is, without turning offline', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    const refusing = panel.locate()
+    fake.answer('orange:locate', refused('VALIDATION'))
+    expect((await refusing).ok).toBe(false)
+    expect(panel.offline).toBeNull()
+  })
+
+  it('looks a ticket up with the SIM’s profile, and lists it when it is this SIM’s', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    void panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED')))
+    await settle()
+    const looking = panel.lookupTicket('status', 701001)
+    expect(fake.answer('orange:lookupTicket', ok(ticket('t701001')))).toEqual({ profile: 'lab', operation: 'status', ticketNumber: 701001 })
+    await looking
+    const other = panel.lookupTicket('location', 901001)
+    fake.answer('orange:lookupTicket', ok(ticket('t901001', { serialNumber: '9999999999999' })))
+    expect((await other).ok).toBe(true)
+    expect(panel.tickets.map((t) => t.id)).toEqual(['t701001'])
+  })
+
+  it('stops listening when disposed', () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    expect(fake.listenerCount('orange:ticket')).toBe(1)
+    panel.dispose()
+    expect(fake.listenerCount('orange:ticket')).toBe(0)
+    expect(fake.listenerCount('orange:changed')).toBe(0)
+    expect(fake.listenerCount('profiles:changed')).toBe(0)
+  })
+})
