@@ -6,6 +6,8 @@ import { events, OUTBOX_ACTIONS, outboxItemSchema } from '../../src-shared/contr
 import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_SECURITY } from '../../src-shared/models/mail'
 import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema } from '../../src-shared/models/mbed'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
+import { LOCATION_SOURCES } from '../../src-shared/models/location'
+import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
@@ -74,6 +76,16 @@ describe('words for the contract’s closed sets', () => {
     ['platform.state', events['platform:state'].shape.state.options],
     ['outbox.states', outboxItemSchema.shape.state.options],
     ['outbox.actions', OUTBOX_ACTIONS.map((a) => a.replace(/^sim\./, ''))],
+    ['weather.providers', WEATHER_PROVIDERS],
+    ['weather.attribution', WEATHER_PROVIDERS],
+    ['weather.form.providerOptions', WEATHER_PROVIDERS],
+    ['weather.form.providerHints', WEATHER_PROVIDERS],
+    ['weather.units', WEATHER_UNITS],
+    ['weather.languages', weatherLanguageSchema.options],
+    ['weather.form.keyLabels', WEATHER_SECRETS],
+    ['weather.form.removeKey', WEATHER_SECRETS],
+    ['weather.form.urlLabels', Object.keys(WEATHER_DEFAULT_URLS)],
+    ['location.sources', LOCATION_SOURCES],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

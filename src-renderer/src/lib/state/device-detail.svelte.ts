@@ -1,4 +1,4 @@
-import type { Device, DeviceKey, Result } from '../../../../src-shared/contract'
+import type { Device, DeviceKey, Input, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 
@@ -7,7 +7,11 @@ export class DeviceDetail extends EventStore<Device> {
   readonly key: DeviceKey
 
   constructor(key: DeviceKey) {
-    super(api, { refreshOn: [{ event: 'devices:changed' }], live: 'always' })
+    super(api, {
+      // A location set elsewhere, or reported by the device itself, is announced by `devices:location` alone.
+      refreshOn: [{ event: 'devices:changed' }, { event: 'devices:location', when: (e) => e.items.some((i) => i.typeId === key.typeId && i.deviceId === key.deviceId) }],
+      live: 'always',
+    })
     this.key = key
   }
 
@@ -29,6 +33,18 @@ export class DeviceDetail extends EventStore<Device> {
     const result = await api.invoke('devices:setSupportedBundles', { ...this.key, bundles })
     if (result.ok) this.accept(result.value)
     return result
+  }
+
+  /** Places the device (audited by the core); the answer is the updated record. */
+  async setLocation(position: Omit<Input<'devices:setLocation'>, keyof DeviceKey>): Promise<Result<Device>> {
+    const result = await api.invoke('devices:setLocation', { ...this.key, ...position })
+    if (result.ok) this.accept(result.value)
+    return result
+  }
+
+  /** Forgets the location (audited by the core); `cleared` is false when there was none by then. */
+  clearLocation(): Promise<Result<{ cleared: boolean }>> {
+    return this.write(api.invoke('devices:clearLocation', this.key))
   }
 
   remove(): Promise<Result<unknown>> {
