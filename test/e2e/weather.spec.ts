@@ -288,7 +288,7 @@ test.describe('with a broker', () => {
     await openNewDevice(page, WORDS.en, 'pump', 'p-7')
     const location = page.getByRole('region', { name: 'Location' })
     await location.getByRole('button', { name: 'Follow device locations (Lab broker)' }).click()
-    await expect(location.getByRole('status')).toContainText('Followed since')
+    await expect(location.getByRole('status')).toContainText('Followed on Lab broker since')
 
     const gateway = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:gw1' })
     try {
@@ -310,6 +310,6 @@ test.describe('with a broker', () => {
     }
 
     await openPage(page, 'Extensions')
-    await expect(platformCard.getByText('Followed since')).toBeVisible()
+    await expect(platformCard.getByText(/Followed on Lab broker since/)).toBeVisible()
   })
 })

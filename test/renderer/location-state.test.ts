@@ -88,6 +88,7 @@ describe('a device page’s location', () => {
 
 describe('following device locations on a platform link', () => {
   it('remembers since when, once the core said yes, and says it is on its way meanwhile', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-03-10T10:00:00Z') })
     const following = new LocationFollowing()
     const asking = following.follow('lab')
     expect(following.busy.lab).toBe(true)
@@ -95,7 +96,8 @@ describe('following device locations on a platform link', () => {
     expect(fake.answer('devices:followLocations', ok({ profileId: 'lab' }))).toEqual({ platformProfile: 'lab' })
     await asking
     expect(following.busy.lab).toBe(false)
-    expect(Date.parse(following.since.lab ?? '')).not.toBeNaN()
+    expect(following.since.lab).toBe(Date.parse('2026-03-10T10:00:00Z'))
+    vi.useRealTimers()
   })
 
   it('remembers nothing when the core refuses', async () => {

@@ -11,10 +11,10 @@ function formatter<F extends Intl.DateTimeFormat | Intl.NumberFormat>(style: str
   return found
 }
 
-/** Locale-formatted date and time; the raw text when it is not a date (the audit trail is data, not code). */
-export function formatDateTime(iso: string, locale: string | null | undefined): string {
+/** Locale-formatted date and time (ISO text or epoch milliseconds); the raw text when it is not a date (the audit trail is data, not code). */
+export function formatDateTime(iso: string | number, locale: string | null | undefined): string {
   const date = new Date(iso)
-  if (Number.isNaN(date.getTime())) return iso
+  if (Number.isNaN(date.getTime())) return String(iso)
   return formatter('datetime', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'medium' })).format(date)
 }
 

@@ -7,8 +7,8 @@ import { api } from '../api'
  * for: when the link closes (its profile was saved or removed, or Fieldline stopped), following ends with it.
  */
 export class LocationFollowing {
-  /** Per profile id: when following was turned on. */
-  since = $state.raw<Readonly<Record<string, string>>>({})
+  /** Per profile id: when following was turned on (epoch milliseconds). */
+  since = $state.raw<Readonly<Record<string, number>>>({})
   /** Per profile id: a request on its way. */
   busy = $state.raw<Readonly<Record<string, boolean>>>({})
 
@@ -25,7 +25,7 @@ export class LocationFollowing {
     this.busy = { ...this.busy, [profileId]: true }
     const result = await api.invoke('devices:followLocations', { platformProfile: profileId })
     this.busy = { ...this.busy, [profileId]: false }
-    if (result.ok) this.since = { ...this.since, [result.value.profileId]: new Date().toISOString() }
+    if (result.ok) this.since = { ...this.since, [result.value.profileId]: Date.now() }
     return result
   }
 }
