@@ -1,17 +1,19 @@
 import type { Device, DeviceKey, Input, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { EventStore } from './event-store.svelte'
+import { EventStore, type RefreshTrigger } from './event-store.svelte'
+
+/** `devices:location` naming this device: its location was set, cleared, or reported by the device. */
+export function locationChanged(key: DeviceKey): RefreshTrigger {
+  return { event: 'devices:location', when: (e) => e.items.some((i) => i.typeId === key.typeId && i.deviceId === key.deviceId) }
+}
 
 /** One device's record, kept fresh while its page is open (dispose() when it closes). */
 export class DeviceDetail extends EventStore<Device> {
   readonly key: DeviceKey
 
   constructor(key: DeviceKey) {
-    super(api, {
-      // A location set elsewhere, or reported by the device itself, is announced by `devices:location` alone.
-      refreshOn: [{ event: 'devices:changed' }, { event: 'devices:location', when: (e) => e.items.some((i) => i.typeId === key.typeId && i.deviceId === key.deviceId) }],
-      live: 'always',
-    })
+    // A location set elsewhere, or reported by the device itself, is announced by `devices:location` alone.
+    super(api, { refreshOn: [{ event: 'devices:changed' }, locationChanged(key)], live: 'always' })
     this.key = key
   }
 

@@ -1,6 +1,7 @@
 import type { DeviceKey, Result } from '../../../../src-shared/contract'
 import type { WeatherView } from '../../../../src-shared/models/weather'
 import { api } from '../api'
+import { locationChanged } from './device-detail.svelte'
 import { EventStore } from './event-store.svelte'
 
 /** setTimeout's longest delay; an expiry further away is looked at again then. */
@@ -22,10 +23,7 @@ export class WeatherPanel extends EventStore<WeatherView> {
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(key: DeviceKey) {
-    super(api, {
-      refreshOn: [{ event: 'weather:changed' }, { event: 'devices:location', when: (e) => e.items.some((i) => i.typeId === key.typeId && i.deviceId === key.deviceId) }],
-      live: 'always',
-    })
+    super(api, { refreshOn: [{ event: 'weather:changed' }, locationChanged(key)], live: 'always' })
     this.key = key
   }
 
