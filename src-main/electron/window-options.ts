@@ -76,9 +76,10 @@ export function webPreferencesFor(preloadPath: string): WebPreferences {
 
 /**
  * Hosts the app may hand to the operator's browser. Kept short on purpose: every entry is a place a
- * compromised renderer could send the operator.
+ * compromised renderer could send the operator. The weather providers are here because their terms ask for a
+ * credit that links to them beside their data (the device's weather panel).
  */
-export const EXTERNAL_LINK_ALLOWLIST: readonly string[] = Object.freeze(['github.com', 'docs.github.com'])
+export const EXTERNAL_LINK_ALLOWLIST: readonly string[] = Object.freeze(['github.com', 'docs.github.com', 'open-meteo.com', 'weather.com'])
 
 function parse(url: string): URL | null {
   try {

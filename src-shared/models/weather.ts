@@ -32,6 +32,13 @@ export const WEATHER_DEFAULT_URLS = {
 export const WEATHER_SECRETS = ['twcApiKey', 'openMeteoApiKey'] as const
 export type WeatherSecret = (typeof WEATHER_SECRETS)[number]
 
+/** Which of the settings' URLs and which vault key each provider uses (the core's requests, the UI's settings form). */
+export const WEATHER_PROVIDER_PARTS: Readonly<Record<WeatherProvider, { url: keyof typeof WEATHER_DEFAULT_URLS; secret: WeatherSecret | null }>> = {
+  'open-meteo': { url: 'openMeteo', secret: null },
+  'open-meteo-commercial': { url: 'openMeteoCommercial', secret: 'openMeteoApiKey' },
+  twc: { url: 'twc', secret: 'twcApiKey' },
+}
+
 const urlSchema = z.string().trim().min(1).max(300)
 const secretValue = z.string().min(1).max(4096).nullable()
 

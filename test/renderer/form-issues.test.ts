@@ -70,7 +70,17 @@ describe('placing a refusal of the core', () => {
   it('puts a refusal at the field the core named, or at the first offending path with the core’s words', () => {
     const named = { code: 'VALIDATION' as const, message: 'bad', details: { ref: { key: 'mail.invalidName', params: { field: 'name' } } } }
     expect(placeServerError(named, {}, shown)?.path).toBe('name')
-    const plain = { code: 'VALIDATION' as const, message: 'bad', details: { ref: { key: 'errors.invalidInput' }, issues: [{ path: 'role', message: 'bad role' }, { path: 'email', message: 'must be an email' }] } }
+    const plain = {
+      code: 'VALIDATION' as const,
+      message: 'bad',
+      details: {
+        ref: { key: 'errors.invalidInput' },
+        issues: [
+          { path: 'role', message: 'bad role' },
+          { path: 'email', message: 'must be an email' },
+        ],
+      },
+    }
     expect(placeServerError(plain, {}, shown)).toEqual({ path: 'email', ref: { key: 'form.refused', params: { reason: 'must be an email' } } })
   })
 

@@ -7,6 +7,8 @@ import { INVITATION_ROLES, INVITATION_STATES, MAIL_LANGUAGES, MAIL_MODES, SMTP_S
 import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, mbedCountersSchema, mbedSubscriptionSchema, mbedSubscriptionStateSchema } from '../../src-shared/models/mbed'
 import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE_TICKET_STATES } from '../../src-shared/models/orange'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
+import { LOCATION_SOURCES } from '../../src-shared/models/location'
+import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
@@ -82,6 +84,16 @@ describe('words for the contract’s closed sets', () => {
     ['orange.lineStates', ORANGE_TASK_STATES],
     ['orange.testModes', ORANGE_TEST_MODES],
     ['orange.operations', ORANGE_TICKET_OPERATIONS],
+    ['weather.providers', WEATHER_PROVIDERS],
+    ['weather.attribution', WEATHER_PROVIDERS],
+    ['weather.form.providerOptions', WEATHER_PROVIDERS],
+    ['weather.form.providerHints', WEATHER_PROVIDERS],
+    ['weather.units', WEATHER_UNITS],
+    ['weather.languages', weatherLanguageSchema.options],
+    ['weather.form.keyLabels', WEATHER_SECRETS],
+    ['weather.form.removeKey', WEATHER_SECRETS],
+    ['weather.form.urlLabels', Object.keys(WEATHER_DEFAULT_URLS)],
+    ['location.sources', LOCATION_SOURCES],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

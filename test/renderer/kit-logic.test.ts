@@ -46,7 +46,10 @@ describe('grid keys (a table is one Tab stop; cells and their buttons are reache
 })
 
 describe('sorting', () => {
-  const byName: Column<{ name: string; n: number | null }>[] = [{ id: 'name', label: 'Name', sortBy: (r) => r.name }, { id: 'n', label: 'N', sortBy: (r) => r.n }]
+  const byName: Column<{ name: string; n: number | null }>[] = [
+    { id: 'name', label: 'Name', sortBy: (r) => r.name },
+    { id: 'n', label: 'N', sortBy: (r) => r.n },
+  ]
   const rows = [
     { name: 'gw-10', n: 3 },
     { name: 'GW-2', n: null },

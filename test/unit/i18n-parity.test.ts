@@ -39,6 +39,8 @@ function sources(dir: string): string[] {
 const TOKENS = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\])*)`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g
 /** Audit and outbox action names and input paths share the catalogue's spelling (`mail.settings.add`) but are not keys. */
 const NOT_A_KEY_ROLE = /\b(?:action|path)\s*[:=]\s*[^,;{}]*$/
+/** A host name that shares a section's spelling (`weather.com` in the desktop shell's link allow-list) is not a key. */
+const HOSTNAME = /\.(?:com|org|net)$/
 /** The renderer's `wordFor(t, 'mail.modes', mode)` names a family of keys (`mail.modes.<mode>`), not a key. */
 const FAMILY_ARGUMENT = /\bwordFor\(\s*[\w$.]+\s*,\s*$/
 
@@ -97,7 +99,7 @@ function keysIn(text: string, sections: readonly string[]): KeyUse {
     if (m[3] !== undefined && literal.includes('${')) {
       const prefix = literal.slice(0, literal.indexOf('${'))
       if (familyShape.test(prefix)) families.add(prefix)
-    } else if (shape.test(literal) && !/\.(json|js|ts|csv|txt|ya?ml)$/.test(literal)) {
+    } else if (shape.test(literal) && !/\.(json|js|ts|csv|txt|ya?ml)$/.test(literal) && !HOSTNAME.test(literal)) {
       keys.add(literal)
     }
   }
@@ -128,9 +130,7 @@ describe('i18n catalogues', () => {
   })
 
   it('uses the same placeholders in both languages', () => {
-    const differing = [...en]
-      .filter(([k, v]) => JSON.stringify(placeholders(String(v))) !== JSON.stringify(placeholders(String(fr.get(k) ?? ''))))
-      .map(([k]) => k)
+    const differing = [...en].filter(([k, v]) => JSON.stringify(placeholders(String(v))) !== JSON.stringify(placeholders(String(fr.get(k) ?? '')))).map(([k]) => k)
     expect(differing).toEqual([])
   })
 
@@ -165,19 +165,20 @@ const FAMILY_VALUES: Record<string, () => readonly string[]> = {
 }
 
 describe('translation keys the code names', () => {
-  it('finds keys however they are passed, of any depth, and skips comments, actions and paths', () => {
+  it('finds keys however they are passed, of any depth, and skips comments, actions, paths and host names', () => {
     const text = [
       "throw AppError.withRef('CONFLICT', 'exists', { key: 'mail.invitation.exists', params: { id } })",
       "z.string().refine(ok, { params: { messageKey: 'profiles.form.tooLong' } })",
       "return refuse(`Missing ${field}`, 'import.missingField', { field })",
       "key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed',",
-      "{ key: `mbed.command.${check.reason}` }",
+      '{ key: `mbed.command.${check.reason}` }',
       "$_('sim.sms.encodings.gsm7')",
-      '// see \'mail.fieldNames.subject\' in a comment, and http://example.org/mail.x',
+      "// see 'mail.fieldNames.subject' in a comment, and http://example.org/mail.x",
       "/* 'errors.notAKey' */ action: existing ? 'mail.settings.update' : 'mail.settings.add', path: 'settings.hostname',",
       "{ action: replaced\n  ? 'vault.replace'\n  : 'vault.set' }",
       "readFile('config.json'); const url = 'https://api.sendgrid.com'",
-      "<Field {form} path=\"settings.hostname\" />",
+      "const hosts = ['github.com', 'mail.com', 'vault.org']",
+      '<Field {form} path="settings.hostname" />',
       "export const modeText = (t, mode) => wordFor(t, 'mail.modes', mode)",
     ].join('\n')
     const found = keysIn(text, ['mail', 'profiles', 'import', 'platform', 'mbed', 'sim', 'errors', 'config', 'vault'])

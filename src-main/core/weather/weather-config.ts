@@ -4,12 +4,9 @@
  * only (where the test peers run).
  */
 import type { WeatherLanguage, WeatherProvider, WeatherUnits } from '../../../src-shared/models/weather'
-import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, weatherProviderSchema, type WeatherSecret } from '../../../src-shared/models/weather'
+import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDER_PARTS, WEATHER_PROVIDERS, weatherProviderSchema } from '../../../src-shared/models/weather'
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
-import type { WeatherSettingsDoc } from './weather.store'
-
-export type WeatherUrls = WeatherSettingsDoc['urls']
 
 export interface ResolvedWeather {
   provider: WeatherProvider
@@ -17,13 +14,6 @@ export interface ResolvedWeather {
   language: WeatherLanguage
   url: string
   apiKey: string | null
-}
-
-/** Which URL and which key each provider uses. */
-export const PROVIDER_PARTS: Readonly<Record<WeatherProvider, { url: keyof WeatherUrls; secret: WeatherSecret | null }>> = {
-  'open-meteo': { url: 'openMeteo', secret: null },
-  'open-meteo-commercial': { url: 'openMeteoCommercial', secret: 'openMeteoApiKey' },
-  twc: { url: 'twc', secret: 'twcApiKey' },
 }
 
 export function normaliseWeatherUrl(url: string): string {
@@ -57,9 +47,9 @@ export function weatherEnvironment(env: NodeJS.ProcessEnv): WeatherEnvironment {
     })
   }
   const apiKey = env.FIELDLINE_WEATHER_API_KEY || null
-  if (PROVIDER_PARTS[provider.data].secret && !apiKey) {
+  if (WEATHER_PROVIDER_PARTS[provider.data].secret && !apiKey) {
     throw AppError.withRef('VALIDATION', `FIELDLINE_WEATHER_API_KEY is required for ${provider.data}`, { key: 'weather.envInvalid', params: { name: 'FIELDLINE_WEATHER_API_KEY' } })
   }
-  const url = normaliseWeatherUrl(env.FIELDLINE_WEATHER_URL || WEATHER_DEFAULT_URLS[PROVIDER_PARTS[provider.data].url])
+  const url = normaliseWeatherUrl(env.FIELDLINE_WEATHER_URL || WEATHER_DEFAULT_URLS[WEATHER_PROVIDER_PARTS[provider.data].url])
   return { provider: provider.data, url, apiKey }
 }

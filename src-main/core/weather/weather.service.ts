@@ -9,6 +9,7 @@ import type { DeviceKey } from '../../../src-shared/contract'
 import type { DeviceLocation } from '../../../src-shared/models/location'
 import {
   WEATHER_DEFAULT_URLS,
+  WEATHER_PROVIDER_PARTS,
   WEATHER_SECRETS,
   type WeatherProvider,
   type WeatherSaveInput,
@@ -28,16 +29,8 @@ import type { SecretStore } from '../vault/secret-store'
 import { createOpenMeteoClient } from './open-meteo.client'
 import { createTwcClient } from './twc.client'
 import type { WeatherClient, WeatherClientOptions } from './weather-client'
-import { PROVIDER_PARTS, normaliseWeatherUrl, weatherEnvironment, type ResolvedWeather, type WeatherEnvironment } from './weather-config'
-import {
-  newWeatherSettingsDoc,
-  readWeatherCache,
-  readWeatherSettings,
-  weatherSecretAccount,
-  writeWeatherCache,
-  type WeatherRequest,
-  type WeatherSettingsDoc,
-} from './weather.store'
+import { normaliseWeatherUrl, weatherEnvironment, type ResolvedWeather, type WeatherEnvironment } from './weather-config'
+import { newWeatherSettingsDoc, readWeatherCache, readWeatherSettings, weatherSecretAccount, writeWeatherCache, type WeatherRequest, type WeatherSettingsDoc } from './weather.store'
 
 export interface WeatherServiceDeps {
   db: Db
@@ -88,7 +81,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     const e = env()
     const has = (field: WeatherSecret) => doc?.secretFields.includes(field) ?? false
     const provider = e?.provider ?? doc?.provider ?? DEFAULTS.provider
-    const urls = { ...WEATHER_DEFAULT_URLS, ...doc?.urls, ...(e ? { [PROVIDER_PARTS[e.provider].url]: e.url } : {}) }
+    const urls = { ...WEATHER_DEFAULT_URLS, ...doc?.urls, ...(e ? { [WEATHER_PROVIDER_PARTS[e.provider].url]: e.url } : {}) }
     return {
       provider,
       units: doc?.units ?? DEFAULTS.units,
@@ -106,7 +99,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     const v = view(doc)
     const e = env()
     if (e) return { provider: e.provider, units: v.units, language: v.language, url: e.url, apiKey: e.apiKey }
-    const parts = PROVIDER_PARTS[v.provider]
+    const parts = WEATHER_PROVIDER_PARTS[v.provider]
     let apiKey: string | null = null
     if (parts.secret) {
       apiKey = v.secrets[parts.secret] ? await vault.get(weatherSecretAccount(parts.secret)) : null
@@ -163,9 +156,14 @@ export function createWeatherService(deps: WeatherServiceDeps) {
         if (typeof v === 'string') fields.add(field)
         else if (v === null) fields.delete(field)
       }
-      const needed = PROVIDER_PARTS[input.provider].secret
+      const needed = WEATHER_PROVIDER_PARTS[input.provider].secret
       if (needed && !fields.has(needed)) {
-        throw AppError.withRef('VALIDATION', `${PROVIDER_NAMES[input.provider]} needs its API key`, { key: 'weather.apiKeyRequired', params: { service: PROVIDER_NAMES[input.provider] } }, { issues: [{ path: `secrets.${needed}`, message: 'is required' }] })
+        throw AppError.withRef(
+          'VALIDATION',
+          `${PROVIDER_NAMES[input.provider]} needs its API key`,
+          { key: 'weather.apiKeyRequired', params: { service: PROVIDER_NAMES[input.provider] } },
+          { issues: [{ path: `secrets.${needed}`, message: 'is required' }] },
+        )
       }
       const next = newWeatherSettingsDoc({
         provider: input.provider,

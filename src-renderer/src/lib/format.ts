@@ -11,10 +11,10 @@ function formatter<F extends Intl.DateTimeFormat | Intl.NumberFormat>(style: str
   return found
 }
 
-/** Locale-formatted date and time; the raw text when it is not a date (the audit trail is data, not code). */
-export function formatDateTime(iso: string, locale: string | null | undefined): string {
+/** Locale-formatted date and time (ISO text or epoch milliseconds); the raw text when it is not a date (the audit trail is data, not code). */
+export function formatDateTime(iso: string | number, locale: string | null | undefined): string {
   const date = new Date(iso)
-  if (Number.isNaN(date.getTime())) return iso
+  if (Number.isNaN(date.getTime())) return String(iso)
   return formatter('datetime', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'medium' })).format(date)
 }
 
@@ -37,7 +37,12 @@ export function formatTime(iso: string, locale: string | null | undefined): stri
 
 /** Counters in the locale's digits and grouping ("12,345", "12 345"); rates keep one decimal. */
 export function formatCount(value: number, locale: string | null | undefined): string {
-  return formatter('count', locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 1 })).format(value)
+  return formatNumber(value, locale, 1)
+}
+
+/** A number in the locale's digits, grouping and decimal sign ("45.1885", "45,1885"), with at most `digits` decimals. */
+export function formatNumber(value: number, locale: string | null | undefined, digits: number): string {
+  return formatter(`number${digits}`, locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: digits })).format(value)
 }
 
 const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const

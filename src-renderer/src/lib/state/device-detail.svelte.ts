@@ -1,13 +1,19 @@
-import type { Device, DeviceKey, Result } from '../../../../src-shared/contract'
+import type { Device, DeviceKey, Input, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
-import { EventStore } from './event-store.svelte'
+import { EventStore, type RefreshTrigger } from './event-store.svelte'
+
+/** `devices:location` naming this device: its location was set, cleared, or reported by the device. */
+export function locationChanged(key: DeviceKey): RefreshTrigger {
+  return { event: 'devices:location', when: (e) => e.items.some((i) => i.typeId === key.typeId && i.deviceId === key.deviceId) }
+}
 
 /** One device's record, kept fresh while its page is open (dispose() when it closes). */
 export class DeviceDetail extends EventStore<Device> {
   readonly key: DeviceKey
 
   constructor(key: DeviceKey) {
-    super(api, { refreshOn: [{ event: 'devices:changed' }], live: 'always' })
+    // A location set elsewhere, or reported by the device itself, is announced by `devices:location` alone.
+    super(api, { refreshOn: [{ event: 'devices:changed' }, locationChanged(key)], live: 'always' })
     this.key = key
   }
 
@@ -29,6 +35,18 @@ export class DeviceDetail extends EventStore<Device> {
     const result = await api.invoke('devices:setSupportedBundles', { ...this.key, bundles })
     if (result.ok) this.accept(result.value)
     return result
+  }
+
+  /** Places the device (audited by the core); the answer is the updated record. */
+  async setLocation(position: Omit<Input<'devices:setLocation'>, keyof DeviceKey>): Promise<Result<Device>> {
+    const result = await api.invoke('devices:setLocation', { ...this.key, ...position })
+    if (result.ok) this.accept(result.value)
+    return result
+  }
+
+  /** Forgets the location (audited by the core); `cleared` is false when there was none by then. */
+  clearLocation(): Promise<Result<{ cleared: boolean }>> {
+    return this.write(api.invoke('devices:clearLocation', this.key))
   }
 
   remove(): Promise<Result<unknown>> {
