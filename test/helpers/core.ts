@@ -12,9 +12,14 @@ export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
+/** A logger that writes nothing, for cores and services under test. */
+export const silentLogger = silent
 
 /** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
-export async function testCore(dataDir: string, options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment'>> = {}): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
+export async function testCore(
+  dataDir: string,
+  options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment'>> = {},
+): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
   const core = await createCore({ dataDir, mode: 'serve', vault: createMemoryStore(), logger: silent, ...options })
   return Object.assign(core, {
     async call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>> {
