@@ -259,7 +259,13 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
       return serial(async () => {
         if (seq >= span.after) return
         const direct = seq === span.before && span.after - span.before === docs.length && docs.every((d) => !(d as { _deleted?: boolean })._deleted)
-        if (direct) await lock.write(() => apply(docs.map((doc) => ({ id: doc._id, seq: 0, doc })), span.after))
+        if (direct)
+          await lock.write(() =>
+            apply(
+              docs.map((doc) => ({ id: doc._id, seq: 0, doc })),
+              span.after,
+            ),
+          )
         else await catchUp()
       })
     },

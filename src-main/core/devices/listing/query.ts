@@ -23,14 +23,19 @@ import { beginsAny, naturalKey, searchTerms } from './text'
  * - Deep pages cost what their offset costs: the walk skips the rows before them (whole cells at a time where it can).
  */
 
-/** Devices gathered and sorted in memory when only their keys are needed to order them. */
-const ENUM_CAP = 20_000
-/** Devices gathered, read and sorted in memory when their rows are needed to order or match them. */
-const ROW_CAP = 1_000
-/** Postings read per term to see whether it is selective. */
-const PROBE = 2_000
-/** Postings read, at most, for the term most likely to be selective when no term was after the probe. */
-const DRIVER_CAP = 20_000
+/** Where a query switches from gathering matches in memory to walking an order (tests lower them to reach every way). */
+export interface QueryLimits {
+  /** Devices gathered and sorted in memory when only their keys are needed to order them. */
+  enumerate: number
+  /** Devices gathered, read and sorted in memory when their rows are needed to order or match them. */
+  rows: number
+  /** Postings read per term to see whether it is selective. */
+  probe: number
+  /** Postings read, at most, for the term most likely to be selective when no term was after the probe. */
+  driver: number
+}
+
+export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 1_000, probe: 2_000, driver: 20_000 }
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
 
@@ -113,6 +118,7 @@ export class DeviceQueries {
   constructor(
     private readonly db: IndexDb,
     private readonly cells: Cells,
+    private readonly limits: QueryLimits = QUERY_LIMITS,
   ) {}
 
   // ---- streams in each order ------------------------------------------------------------------------------------
@@ -278,11 +284,11 @@ export class DeviceQueries {
   /** The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. */
   async #driver(tm: TextMatch, filter: Set<number> | null): Promise<Driver | null> {
     const admits = (cell: number) => filter === null || filter.has(cell)
-    const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, PROBE)))
+    const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
     if (!probes.some((p) => p.complete)) {
       // Every term is common so far: read the longest (usually the most selective) further.
       const longest = tm.terms.reduce((best, t, i) => (t.length > tm.terms[best]!.length ? i : best), 0)
-      probes[longest] = await this.#postings(tm.terms[longest]!, DRIVER_CAP)
+      probes[longest] = await this.#postings(tm.terms[longest]!, this.limits.driver)
     }
     let best: Driver | null = null
     probes.forEach((p, term) => {
@@ -320,14 +326,14 @@ export class DeviceQueries {
     }
 
     if (tm.terms.length === 0) {
-      if (filter !== null && inFilter <= (orderNeedsRow(order.sort) ? ROW_CAP : ENUM_CAP)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
+      if (filter !== null && inFilter <= (orderNeedsRow(order.sort) ? this.limits.rows : this.limits.enumerate)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
       return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
     }
     if (inFilter === 0) return { kind: 'list', entries: [] }
 
     const driver = await this.#driver(tm, filter)
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
-    if (driver && driver.size <= ROW_CAP) {
+    if (driver && driver.size <= this.limits.rows) {
       const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
       entries.push(...(await this.#enumerate([...tm.termCells[driver.term]!])))
       return list(entries, (e) => this.#rowMatches(e, tm, driver.term))

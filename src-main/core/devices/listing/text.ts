@@ -24,7 +24,9 @@ const MAX_SORT_CHARS = 64
  */
 export function naturalKey(text: string, maxChars = MAX_SORT_CHARS): string {
   let out = ''
-  for (const m of fold(text).slice(0, maxChars).matchAll(/(\d+)|(\D+)/g)) {
+  for (const m of fold(text)
+    .slice(0, maxChars)
+    .matchAll(/(\d+)|(\D+)/g)) {
     if (m[2] !== undefined) {
       out += m[2]
       continue
