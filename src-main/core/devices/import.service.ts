@@ -152,12 +152,15 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     if (j.errors.length < MAX_REPORTED_ERRORS) j.errors.push({ row, message, ref })
   }
 
-  /** Refuses the rows of `batch` whose device the workspace holds already (the workspace is the truth, not the index). */
+  /**
+   * Refuses the rows of `batch` whose device the workspace holds already. Asked of the device index (caught up with the
+   * workspace first): PouchDB answers a list of keys with one range read per key, which costs an import a third of its time.
+   */
   async function withoutExisting(j: Job, batch: Job['batch']): Promise<Job['batch']> {
-    const found = await db.allDocs({ keys: batch.map((b) => b.doc._id) })
+    await indexing
+    const held = await index.holds(batch.map((b) => b.doc))
     return batch.filter((b, i) => {
-      const value = found.rows[i]?.value
-      if (!value || value.deleted) return true
+      if (!held[i]) return true
       const label = `${b.doc.typeId}/${b.doc.deviceId}`
       fail(j, b.row, `Device ${label} already exists`, { key: 'import.exists', params: { id: label } })
       return false

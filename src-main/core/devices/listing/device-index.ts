@@ -1,4 +1,4 @@
-import { DEVICE_ID_PATTERN } from '../../../../src-shared/models/device-id'
+import { DEVICE_ID_PATTERN, type DeviceKey } from '../../../../src-shared/models/device-id'
 import { ReadWriteLock } from '../../common/read-write-lock'
 import type { Logger } from '../../log/logger'
 import { rateLimitedWarning } from '../../log/rate-limited'
@@ -7,7 +7,7 @@ import type { BaseDoc, Db } from '../../store/documents'
 import { openIndexDb, type IndexDb, type IndexOp } from '../../store/index-db'
 import { Cells } from './cells'
 import { cellOf, decodeRow, deviceFields, simFacts, simKey, simRefOf, withSim, type IndexedRow, type SimFacts } from './device-row'
-import { CHECKPOINT_KEY, END, entriesOf, natKey, natOfKey, rowKey, SIM_PREFIX, simDevicesPrefix } from './keys'
+import { CHECKPOINT_KEY, entriesOf, natKey, parseStoredRow, rowKey, SIM_PREFIX, simDevicesKey } from './keys'
 
 /**
  * Why a purpose-built index in its own LevelDB, kept by following the workspace's changes feed from a checkpoint:
@@ -37,6 +37,8 @@ export interface DeviceIndex {
   sync(): Promise<void>
   /** Hands over documents one bulkDocs call just wrote (all of them, `_local` ones aside) with the sequences around it. */
   written(docs: readonly BaseDoc[], span: SeqSpan): Promise<void>
+  /** Which of these devices the workspace holds, after applying every change written so far. */
+  holds(keys: readonly DeviceKey[]): Promise<boolean[]>
   close(): Promise<void>
 }
 
@@ -83,8 +85,8 @@ interface Indexed {
 
 function parseIndexed(value: string | undefined): Indexed | null {
   if (value === undefined) return null
-  const bar = value.indexOf('|')
-  return { cell: Number(value.slice(0, bar)), row: decodeRow(value.slice(bar + 1)) }
+  const stored = parseStoredRow(value)
+  return { cell: stored.cell, row: decodeRow(stored.json) }
 }
 
 function natOfDocId(id: string): string | null {
@@ -135,17 +137,11 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     return out
   }
 
-  /** The devices that name `sim` in the index now. */
-  async function devicesOfSim(sim: string): Promise<string[]> {
-    const prefix = simDevicesPrefix(sim)
-    const range = db.range({ gte: prefix, lt: `${prefix}${END}`, values: false })
-    const nats: string[] = []
-    try {
-      for (let batch = await range.next(1000); batch.length > 0; batch = await range.next(1000)) for (const [key] of batch) nats.push(natOfKey(key, prefix.length, false))
-    } finally {
-      await range.close()
-    }
-    return nats
+  /** Which devices name each SIM, as the index holds it, for `keys` (read once per page, changed in memory, written back). */
+  async function simDevices(keys: readonly string[], into: Map<string, Set<string>>): Promise<void> {
+    const missing = keys.filter((k) => !into.has(k))
+    const stored = await db.getMany(missing.map(simDevicesKey))
+    missing.forEach((k, i) => into.set(k, new Set(stored[i] ? stored[i].split('\n') : [])))
   }
 
   /** Applies one page of changes (the latest state of each document) and moves the checkpoint to `last`, in one batch. */
@@ -163,8 +159,10 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     for (const [key, facts] of sims) ops.push(facts ? { type: 'put', key: `${SIM_PREFIX}${key}`, value: JSON.stringify(facts) } : { type: 'del', key: `${SIM_PREFIX}${key}` })
 
     // Devices whose SIM changed in the cache, without a change of their own in this page, take the new facts.
+    const bySimKey = new Map<string, Set<string>>()
+    await simDevices([...sims.keys()], bySimKey)
     const bySim = new Set<string>()
-    for (const sim of sims.keys()) for (const nat of await devicesOfSim(sim)) if (!devices.has(nat)) bySim.add(nat)
+    for (const sim of sims.keys()) for (const nat of bySimKey.get(sim)!) if (!devices.has(nat)) bySim.add(nat)
     const nats = [...devices.keys(), ...bySim]
     const before = (await db.getMany(nats.map(rowKey))).map(parseIndexed)
 
@@ -184,6 +182,8 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
       return ref ? (facts.get(simKey(ref)) ?? null) : null
     }
 
+    /** Devices that stop or start naming a SIM: [sim, nat, named]. */
+    const moves: [string, string, boolean][] = []
     nats.forEach((nat, i) => {
       const old = before[i] ?? null
       let next: IndexedRow | null
@@ -198,7 +198,27 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
       for (const [key, value] of now) if (was.get(key) !== value) ops.push({ type: 'put', key, value })
       if (old) cells.adjust(old.cell, -1)
       if (next) cells.adjust(cell, 1)
+      const from = old && simRefOf(old.row)
+      const to = next && simRefOf(next)
+      if (from && (!to || simKey(from) !== simKey(to))) moves.push([simKey(from), nat, false])
+      if (to && (!from || simKey(from) !== simKey(to))) moves.push([simKey(to), nat, true])
     })
+    if (moves.length > 0) {
+      await simDevices(
+        moves.map(([sim]) => sim),
+        bySimKey,
+      )
+      const touched = new Set<string>()
+      for (const [sim, nat, named] of moves) {
+        if (named) bySimKey.get(sim)!.add(nat)
+        else bySimKey.get(sim)!.delete(nat)
+        touched.add(sim)
+      }
+      for (const sim of touched) {
+        const list = [...bySimKey.get(sim)!]
+        ops.push(list.length ? { type: 'put', key: simDevicesKey(sim), value: list.join('\n') } : { type: 'del', key: simDevicesKey(sim) })
+      }
+    }
     ops.push(...cells.takeWrites(), checkpointOp(last))
     await write(ops)
     seq = last
@@ -268,6 +288,11 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
           )
         else await catchUp()
       })
+    },
+    async holds(keys) {
+      await index.sync()
+      const rows = await lock.read(() => db.getMany(keys.map((k) => rowKey(natKey(k)))))
+      return rows.map((r) => r !== undefined)
     },
     async close() {
       if (follow) clearInterval(follow)

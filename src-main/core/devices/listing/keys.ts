@@ -5,18 +5,18 @@
  *   m!checkpoint                          → the workspace sequence indexed so far, the format, the database id
  *   c!<cell>                              → a cell: its fields and how many devices it holds
  *   k!<carrier>:<sim id>                  → what the carrier cache says of that SIM
- *   n!<nat>                               → "<cell>|<row>": every device in natural order, with its row
+ *   n!<nat>                               → "<cell>|<words>|<row>": every device in natural order, with its row
  *   p!<cell>!<nat>                        → the devices of each cell, in natural order
  *   s!<column>!<sort value>\0<nat>        → "<cell>": devices in the order of a column (non-empty values)
  *   z!<column>!<nat>                      → "<cell>": devices whose value of that column is empty, where the cell does not say so
  *   t!<word>\0<nat>                       → "<cell>": the searchable words of each device
- *   q!<carrier>:<sim id>\0<nat>           → the devices that name that SIM
+ *   q!<carrier>:<sim id>                  → the devices that name that SIM, one nat per line (usually one)
  *
  * Cell ids ride along in values so that a walk through any order can filter by field without reading rows.
  */
 import type { DeviceColumn } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
-import { simKey, simRefOf, type IndexedRow, encodeRow } from './device-row'
+import { type IndexedRow, encodeRow } from './device-row'
 import { naturalKey, words } from './text'
 
 export const CHECKPOINT_KEY = 'm!checkpoint'
@@ -46,7 +46,7 @@ export const cellPrefix = (cell: number): string => `p!${cell}!`
 export const sortPrefix = (column: SortedColumn): string => `s!${column}!`
 export const emptyPrefix = (column: SortedColumn): string => `z!${column}!`
 export const wordPrefix = (term: string): string => `t!${term}`
-export const simDevicesPrefix = (sim: string): string => `q!${sim}\u0000`
+export const simDevicesKey = (sim: string): string => `q!${sim}`
 
 /** The nat of an index key that ends with one (every family but the rows, where it is the whole rest). */
 export const natOfKey = (key: string, prefixLength: number, separator: boolean): string => (separator ? key.slice(key.indexOf('\u0000', prefixLength) + 1) : key.slice(prefixLength))
@@ -90,20 +90,33 @@ export function rowWords(row: IndexedRow): string[] {
   return [...out]
 }
 
+/** A device's row as stored, with its cell and its searchable words before it (a search checks them without decoding the row). */
+export interface StoredRow {
+  cell: number
+  words: string
+  json: string
+}
+
+export function parseStoredRow(value: string): StoredRow {
+  const a = value.indexOf('|')
+  const b = value.indexOf('|', a + 1)
+  return { cell: Number(value.slice(0, a)), words: value.slice(a + 1, b), json: value.slice(b + 1) }
+}
+
 /** Every index entry of one device: key → value. */
 export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
   const nat = natKey(row)
   const c = String(cell)
   const out = new Map<string, string>()
-  out.set(rowKey(nat), `${c}|${encodeRow(row)}`)
+  const searchable = rowWords(row)
+  // Words hold no '|' nor space (text.ts: letters, digits, '.', '_', '-').
+  out.set(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
   out.set(`${cellPrefix(cell)}${nat}`, '')
   for (const column of SORTED_COLUMNS) {
     const value = sortValue(column, row)
     if (value !== null) out.set(`${sortPrefix(column)}${value}\u0000${nat}`, c)
     else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
   }
-  for (const w of rowWords(row)) out.set(`${wordPrefix(w)}\u0000${nat}`, c)
-  const sim = simRefOf(row)
-  if (sim) out.set(`${simDevicesPrefix(simKey(sim))}${nat}`, '')
+  for (const w of searchable) out.set(`${wordPrefix(w)}\u0000${nat}`, c)
   return out
 }

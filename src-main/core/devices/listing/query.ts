@@ -5,8 +5,25 @@ import { SIM_STATUSES } from '../../../../src-shared/models/sim'
 import { compareKeys, type IndexDb } from '../../store/index-db'
 import { facetValues, type Cells } from './cells'
 import { decodeRow, type CellFields, type IndexedRow } from './device-row'
-import { cellPrefix, emptyByCell, emptyPrefix, END, keyOfNat, natKey, natOfKey, ROW_PREFIX, rowKey, rowWords, SORTED_COLUMNS, sortPrefix, sortValue, wordPrefix, type SortedColumn } from './keys'
-import { concatStreams, emptyStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
+import {
+  cellPrefix,
+  emptyByCell,
+  emptyPrefix,
+  END,
+  keyOfNat,
+  natKey,
+  natOfKey,
+  parseStoredRow,
+  ROW_PREFIX,
+  rowKey,
+  rowWords,
+  SORTED_COLUMNS,
+  sortPrefix,
+  sortValue,
+  wordPrefix,
+  type SortedColumn,
+} from './keys'
+import { concatStreams, emptyStream, lazyStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
 import { beginsAny, naturalKey, searchTerms } from './text'
 
 /**
@@ -38,6 +55,12 @@ export interface QueryLimits {
 export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 1_000, probe: 2_000, driver: 20_000 }
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
+/** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
+const ROW_COST = 10
+/** Entries first read from each cell a merge takes (then more, doubling). */
+const MERGE_FIRST_READ = 16
+/** What starting one cell's range in a merge costs, in entries walked: an iterator, a seek, a first read. */
+const CELL_SETUP_COST = 40
 
 const CELL_COLUMNS = new Set<DeviceColumn>(['carrier', 'simStatus', 'ratePlan', 'extensions', 'configErrors', 'dmSupport'])
 const SORTED = new Set<DeviceColumn>(SORTED_COLUMNS)
@@ -123,13 +146,51 @@ export class DeviceQueries {
 
   // ---- streams in each order ------------------------------------------------------------------------------------
 
-  #cellStream(cell: number): Stream {
+  #cellStream(cell: number, descending = false): Stream {
     const prefix = cellPrefix(cell)
-    return rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, values: false }, (key) => ({ nat: key.slice(prefix.length), cell }))
+    return rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending, values: false }, (key) => ({ nat: key.slice(prefix.length), cell }), MERGE_FIRST_READ)
   }
 
-  #mergedCells(ids: number[]): Stream {
-    return ids.length === 0 ? emptyStream : mergeStreams(ids.map((id) => this.#cellStream(id)))
+  /**
+   * Every device in natural order (or reverse), with its row, keeping those `admits` lets through; only the devices of
+   * `types` when given (natural order starts with the type, so each type is one range: a walk for one type does not
+   * read through the types before it).
+   */
+  #rowWalk(descending: boolean, admits: (cell: number) => boolean, types?: readonly string[]): Stream {
+    const parse = (key: string, value: string): Entry | null => {
+      const stored = parseStoredRow(value)
+      return admits(stored.cell) ? { nat: key.slice(ROW_PREFIX.length), ...stored } : null
+    }
+    if (!types) return rangeStream(this.db, { gte: ROW_PREFIX, lt: `${ROW_PREFIX}${END}`, reverse: descending }, parse)
+    const prefixes = [...new Set(types.map((t) => `${ROW_PREFIX}${naturalKey(t)}\u0001`))].sort(compareKeys)
+    if (descending) prefixes.reverse()
+    return concatStreams(prefixes.map((prefix) => lazyStream(() => rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending }, parse))))
+  }
+
+  /**
+   * The devices of some cells in natural order: their cells' ranges merged (a few reads per cell, then the page), or
+   * every device walked, keeping those of the cells (nothing to set up, but what it skips is read). The cheaper for
+   * the `want` first devices is taken: a rare type is merged, nearly every cell is walked.
+   */
+  #natural(ids: number[], want: number, descending = false): Stream {
+    if (ids.length === 0) return emptyStream
+    const count = this.cells.count(ids)
+    const types = [...new Set(ids.map((id) => this.cells.get(id)!.fields.typeId))]
+    const ofTypes = this.cells.count(
+      this.cells
+        .all()
+        .filter((c) => types.includes(c.fields.typeId))
+        .map((c) => c.id),
+    )
+    const merge = ids.length * CELL_SETUP_COST + want * Math.log2(ids.length + 1)
+    const walk = types.length * CELL_SETUP_COST + (want * ofTypes) / Math.max(count, 1)
+    if (merge <= walk)
+      return mergeStreams(
+        ids.map((id) => this.#cellStream(id, descending)),
+        descending,
+      )
+    const set = new Set(ids)
+    return this.#rowWalk(descending, (cell) => set.has(cell), types)
   }
 
   #cellIds(filter: Set<number> | null, test: (c: CellFields) => boolean = () => true): number[] {
@@ -139,18 +200,14 @@ export class DeviceQueries {
       .map((c) => c.id)
   }
 
-  /** The devices of `filter`'s cells in the order asked, after `skip` whole-cell skips where the order allows them. */
-  #ordered(order: Order, filter: Set<number> | null, skip: number): { stream: Stream; skipped: number } {
+  /**
+   * The devices of `filter`'s cells in the order asked, skipping whole groups of cells within the first `skip` where
+   * the order allows it (`skipped` says how many). `want`: how many devices the caller expects to read (the page's end).
+   */
+  #ordered(order: Order, filter: Set<number> | null, skip: number, want: number): { stream: Stream; skipped: number } {
     const admits = (cell: number) => filter === null || filter.has(cell)
     const { sort, descending } = order
-    if (sort === 'typeId') {
-      const stream = rangeStream(this.db, { gte: ROW_PREFIX, lt: `${ROW_PREFIX}${END}`, reverse: descending }, (key, value) => {
-        const bar = value.indexOf('|')
-        const cell = Number(value.slice(0, bar))
-        return admits(cell) ? { nat: key.slice(ROW_PREFIX.length), cell, json: value.slice(bar + 1) } : null
-      })
-      return { stream, skipped: 0 }
-    }
+    if (sort === 'typeId') return { stream: filter === null ? this.#rowWalk(descending, admits) : this.#natural(this.#cellIds(filter), want, descending), skipped: 0 }
     if (SORTED.has(sort)) {
       const column = sort as SortedColumn
       const prefix = sortPrefix(column)
@@ -159,14 +216,22 @@ export class DeviceQueries {
         return admits(cell) ? { nat: natOfKey(key, prefix.length, true), cell } : null
       })
       const empty = emptyPrefix(column)
-      const emptyRows = rangeStream(this.db, { gte: empty, lt: `${empty}${END}` }, (key, value) => {
-        const cell = Number(value)
-        return admits(cell) ? { nat: key.slice(empty.length), cell } : null
-      })
-      const byCell = this.#cellIds(filter, (c) => emptyByCell(column, c))
-      return { stream: concatStreams([values, mergeStreams([emptyRows, ...byCell.map((id) => this.#cellStream(id))])]), skipped: 0 }
+      const emptyRows = rangeStream(
+        this.db,
+        { gte: empty, lt: `${empty}${END}` },
+        (key, value) => {
+          const cell = Number(value)
+          return admits(cell) ? { nat: key.slice(empty.length), cell } : null
+        },
+        MERGE_FIRST_READ,
+      )
+      const byCell = this.#natural(
+        this.#cellIds(filter, (c) => emptyByCell(column, c)),
+        want,
+      )
+      return { stream: concatStreams([values, mergeStreams([emptyRows, byCell])]), skipped: 0 }
     }
-    // Ordered by a field cells share: the groups of cells in order, each group's devices merged in natural order.
+    // Ordered by a field cells share: the groups of cells in order, each group's devices in natural order.
     const groups = new Map<string | null, number[]>()
     for (const id of this.#cellIds(filter)) {
       const value = groupValue(sort, this.cells.get(id)!.fields)
@@ -183,7 +248,8 @@ export class DeviceQueries {
         skipped += size
         continue
       }
-      streams.push(this.#mergedCells(ids))
+      // Built when the walk reaches the group: a page rarely goes past the first one or two.
+      streams.push(lazyStream(() => this.#natural(ids, want - skipped)))
     }
     return { stream: concatStreams(streams), skipped }
   }
@@ -227,10 +293,7 @@ export class DeviceQueries {
     const values = await this.db.getMany(missing.map((e) => rowKey(e.nat)))
     missing.forEach((e, i) => {
       const v = values[i]
-      if (v === undefined) return
-      const bar = v.indexOf('|')
-      e.cell = Number(v.slice(0, bar))
-      e.json = v.slice(bar + 1)
+      if (v !== undefined) Object.assign(e, parseStoredRow(v))
     })
     return entries.filter((e) => e.row !== undefined || e.json !== undefined)
   }
@@ -262,33 +325,43 @@ export class DeviceQueries {
     return { terms, termCells }
   }
 
-  /** A term's postings (device → cell), read up to `cap`; `complete` when that was all of them. */
-  async #postings(term: string, cap: number): Promise<{ nats: Map<string, number>; complete: boolean }> {
+  /** A term's postings (device → cell), read up to `cap`; `complete` when that was all of them, else the last key read. */
+  async #postings(term: string, cap: number): Promise<{ nats: Map<string, number>; complete: boolean; last: string }> {
     const prefix = wordPrefix(term)
     const range = this.db.range({ gte: prefix, lt: `${prefix}${END}` })
     const nats = new Map<string, number>()
     let read = 0
+    let last = prefix
     try {
       for (;;) {
         const batch = await range.next(Math.min(1000, cap + 1 - read))
-        if (batch.length === 0) return { nats, complete: true }
+        if (batch.length === 0) return { nats, complete: true, last }
         for (const [key, value] of batch) nats.set(natOfKey(key, prefix.length, true), Number(value))
+        last = batch.at(-1)![0]
         read += batch.length
-        if (read > cap) return { nats, complete: false }
+        if (read > cap) return { nats, complete: false, last }
       }
     } finally {
       await range.close()
     }
   }
 
-  /** The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. */
+  /**
+   * The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. When
+   * every term is common after the probe, the one whose postings take the least room on disk is read further, unless
+   * that room says it is far beyond the limit (a prefix every ID shares): then no term drives.
+   */
   async #driver(tm: TextMatch, filter: Set<number> | null): Promise<Driver | null> {
     const admits = (cell: number) => filter === null || filter.has(cell)
     const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
     if (!probes.some((p) => p.complete)) {
-      // Every term is common so far: read the longest (usually the most selective) further.
-      const longest = tm.terms.reduce((best, t, i) => (t.length > tm.terms[best]!.length ? i : best), 0)
-      probes[longest] = await this.#postings(tm.terms[longest]!, this.limits.driver)
+      const sizes = await Promise.all(tm.terms.map((t) => this.db.approximateSize(wordPrefix(t), `${wordPrefix(t)}${END}`)))
+      const smallest = sizes.reduce((best, size, i) => (size < sizes[best]! ? i : best), 0)
+      const prefix = wordPrefix(tm.terms[smallest]!)
+      const probed = await this.db.approximateSize(prefix, probes[smallest]!.last)
+      // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway.
+      const estimate = probed > 0 ? (sizes[smallest]! / probed) * this.limits.probe : 0
+      if (estimate <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
     }
     let best: Driver | null = null
     probes.forEach((p, term) => {
@@ -303,18 +376,32 @@ export class DeviceQueries {
 
   /** Whether a row holds every term but `skip` (a term is held by its cell's words, or by a word of the row). */
   #rowMatches(e: Entry, tm: TextMatch, skip: number): boolean {
-    let words: string[] | undefined
+    let words: string | undefined
     for (let i = 0; i < tm.terms.length; i++) {
       if (i === skip || tm.termCells[i]!.has(e.cell)) continue
-      words ??= rowWords(rowOf(e))
-      if (!beginsAny(tm.terms[i]!, words)) return false
+      words ??= ` ${e.words ?? rowWords(rowOf(e)).join(' ')}`
+      if (!words.includes(` ${tm.terms[i]!}`)) return false
     }
     return true
   }
 
   // ---- plans -----------------------------------------------------------------------------------------------------
 
-  async #plan(query: DeviceQuery): Promise<Plan> {
+  /**
+   * Whether a field-only query gathers its devices (every one of the filter's cells, sorted in memory) rather than
+   * walking the order: when few enough, and cheaper than the walk to the page's end (`want`).
+   */
+  #gatherFilter(order: Order, filter: Set<number>, inFilter: number, want: number): boolean {
+    const rows = orderNeedsRow(order.sort)
+    if (inFilter > (rows ? this.limits.rows : this.limits.enumerate)) return false
+    const gather = inFilter * (rows ? ROW_COST : 1)
+    const ids = this.#cellIds(filter)
+    const walk = SORTED.has(order.sort) ? (want * this.cells.total) / Math.max(inFilter, 1) : ids.length * CELL_SETUP_COST + want * Math.log2(ids.length + 1)
+    return gather < walk
+  }
+
+  /** How to answer `query`; `want` is how far into its matches the caller means to read (a page's end, or all). */
+  async #plan(query: DeviceQuery, want: number): Promise<Plan> {
     const order: Order = { sort: query.sort, descending: query.descending }
     const filter = this.cells.matching(query.filters)
     const inFilter = this.cells.count(filter)
@@ -326,8 +413,8 @@ export class DeviceQueries {
     }
 
     if (tm.terms.length === 0) {
-      if (filter !== null && inFilter <= (orderNeedsRow(order.sort) ? this.limits.rows : this.limits.enumerate)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
-      return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
+      if (filter !== null && this.#gatherFilter(order, filter, inFilter, want)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
+      return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip, want), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
     }
     if (inFilter === 0) return { kind: 'list', entries: [] }
 
@@ -344,7 +431,7 @@ export class DeviceQueries {
       return {
         kind: 'walk',
         // Whole cells cannot be skipped: a cell's count includes devices the search does not match.
-        open: () => this.#ordered(order, filter, 0),
+        open: () => this.#ordered(order, filter, 0, want),
         accept: async (batch) => {
           const hits = batch.filter((e) => driver.nats.has(e.nat) || termCells.has(e.cell))
           stats.examined += batch.length
@@ -360,7 +447,7 @@ export class DeviceQueries {
     }
     return {
       kind: 'walk',
-      open: () => this.#ordered(order, filter, 0),
+      open: () => this.#ordered(order, filter, 0, want),
       accept: async (batch) => {
         stats.examined += batch.length
         const matched = (await this.withRows(batch)).filter((e) => this.#rowMatches(e, tm, -1))
@@ -375,7 +462,7 @@ export class DeviceQueries {
   // ---- answers ---------------------------------------------------------------------------------------------------
 
   async page(query: DeviceQuery, offset: number, limit: number): Promise<Page> {
-    const plan = await this.#plan(query)
+    const plan = await this.#plan(query, offset + limit)
     if (plan.kind === 'list') {
       const slice = await this.withRows(plan.entries.slice(offset, offset + limit))
       return { total: plan.entries.length, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
@@ -423,7 +510,7 @@ export class DeviceQueries {
       return
     }
     const except = new Set(selection.except.map(natKey))
-    const plan = await this.#plan(selection.query)
+    const plan = await this.#plan(selection.query, Infinity)
     if (plan.kind === 'list') {
       const kept = plan.entries.filter((e) => !except.has(e.nat))
       for (let i = 0; i < kept.length; i += ROW_BATCH) yield (await this.withRows(kept.slice(i, i + ROW_BATCH))).map((e) => ({ nat: e.nat, row: rowOf(e) }))
@@ -469,9 +556,9 @@ export class DeviceQueries {
         }
       } else if (this.cells.count(filter) > 0) {
         // Every term is common: every row of the filter's cells is read and checked (seconds at a million devices).
-        const { stream } = this.#ordered({ sort: 'typeId', descending: false }, filter, 0)
+        const { stream } = this.#ordered({ sort: 'typeId', descending: false }, filter, 0, Infinity)
         try {
-          for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) for (const e of batch) if (this.#rowMatches(e, tm, -1)) add(e.cell, 1)
+          for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) for (const e of await this.withRows(batch)) if (this.#rowMatches(e, tm, -1)) add(e.cell, 1)
         } finally {
           await stream.close()
         }

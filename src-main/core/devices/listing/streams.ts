@@ -5,6 +5,8 @@ import type { IndexedRow } from './device-row'
 export interface Entry {
   nat: string
   cell: number
+  /** Its searchable words, space-separated, once its row was read. */
+  words?: string
   json?: string
   row?: IndexedRow
 }
@@ -15,16 +17,24 @@ export interface Stream {
   close(): Promise<void>
 }
 
-/** Entries read per batch: a page of 100 is usually one or two batches, a walk of millions a few thousand. */
+/** Entries handed on per batch by a merge. */
 const BATCH = 256
+/** The most entries read per batch from disk: a walk of millions reads a few thousand batches. */
+const MAX_READ = 1024
 
-export function rangeStream(db: IndexDb, options: RangeOptions, parse: (key: string, value: string) => Entry | null): Stream {
+/**
+ * A key range as a stream. Batches start at `first` entries and double: a merge of hundreds of cells reads a few
+ * entries of each to find the first page, and a long walk soon reads in large batches.
+ */
+export function rangeStream(db: IndexDb, options: RangeOptions, parse: (key: string, value: string) => Entry | null, first = 128): Stream {
   const range = db.range(options)
   let done = false
+  let size = first
   return {
     async next() {
       while (!done) {
-        const batch = await range.next(BATCH)
+        const batch = await range.next(size)
+        size = Math.min(size * 2, MAX_READ)
         if (batch.length === 0) done = true
         const out: Entry[] = []
         for (const [key, value] of batch) {
@@ -40,6 +50,15 @@ export function rangeStream(db: IndexDb, options: RangeOptions, parse: (key: str
 }
 
 export const emptyStream: Stream = { next: () => Promise.resolve([]), close: () => Promise.resolve() }
+
+/** A stream made only when it is first read (a group of cells the walk may never reach opens no iterator). */
+export function lazyStream(make: () => Stream): Stream {
+  let made: Stream | null = null
+  return {
+    next: () => (made ??= make()).next(),
+    close: () => made?.close() ?? Promise.resolve(),
+  }
+}
 
 /** The streams one after the other. */
 export function concatStreams(streams: Stream[]): Stream {
@@ -68,14 +87,16 @@ interface Head {
 }
 
 /**
- * Streams that are each in natural order, merged into one in natural order (ascending): the devices of several cells
- * (one carrier's devices across types and statuses) as one list. A binary heap keeps it cheap with hundreds of cells.
+ * Streams that are each in natural order, merged into one in natural order (or each in reverse, merged in reverse):
+ * the devices of several cells (one carrier's devices across types and statuses) as one list. A binary heap keeps it
+ * cheap with hundreds of cells.
  */
-export function mergeStreams(streams: Stream[]): Stream {
+export function mergeStreams(streams: Stream[], descending = false): Stream {
   if (streams.length === 1) return streams[0]!
   const heap: Head[] = []
   let started = false
-  const less = (a: Head, b: Head) => compareKeys(a.batch[a.at]!.nat, b.batch[b.at]!.nat) < 0
+  const dir = descending ? -1 : 1
+  const less = (a: Head, b: Head) => dir * compareKeys(a.batch[a.at]!.nat, b.batch[b.at]!.nat) < 0
   const up = (i: number) => {
     while (i > 0) {
       const parent = (i - 1) >> 1

@@ -3,8 +3,12 @@
  * numbers in natural order (gw-2 before gw-10), words found by their beginning.
  */
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 /** Lower case without accents; control characters (which would break index keys) become spaces. */
 export function fold(text: string): string {
+  // Most identifiers and descriptions are plain ASCII: nothing to decompose or replace (an import folds millions).
+  if (PRINTABLE_ASCII.test(text)) return text.toLowerCase()
   return text
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
