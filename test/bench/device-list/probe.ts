@@ -100,13 +100,16 @@ const kinds: Record<string, () => DeviceQueryInput> = {
 const ROUNDS = 40
 const latencies: Record<string, number[]> = {}
 const inexact: Record<string, number> = {}
+const slowest: { ms: number; kind: string; query: DeviceQueryInput }[] = []
 let peakRss = rss()
 for (let r = 0; r < ROUNDS; r++) {
   for (const [kind, make] of Object.entries(kinds)) {
     const query = make()
     const started = performance.now()
     const page = (await call('devices:query', { query, limit: 100 })) as { totalExact: boolean }
-    ;(latencies[kind] ??= []).push(performance.now() - started)
+    const ms = performance.now() - started
+    ;(latencies[kind] ??= []).push(ms)
+    slowest.push({ ms: round(ms), kind, query })
     if (!page.totalExact) inexact[kind] = (inexact[kind] ?? 0) + 1
     peakRss = Math.max(peakRss, rss())
   }
@@ -118,6 +121,7 @@ out.queries = {
   p95: round(pct(all, 95)),
   byKind: Object.fromEntries(Object.entries(latencies).map(([k, xs]) => [k, { p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), estimatedTotals: inexact[k] ?? 0 }])),
 }
+out.slowest = slowest.sort((a, b) => b.ms - a.ms).slice(0, 8)
 out.rssStormPeakMb = peakRss
 
 // Deep pages and exact counts: what they cost at this size.

@@ -103,6 +103,24 @@ export function parseStoredRow(value: string): StoredRow {
   return { cell: Number(value.slice(0, a)), words: value.slice(a + 1, b), json: value.slice(b + 1) }
 }
 
+/**
+ * Whether a stored row (the value of `n!<nat>`) holds every term, each begun by one of its words or, for the terms
+ * `byCell` says, by its cell: checked on the stored text without decoding it, as a walk through a million rows does.
+ */
+export function storedRowHolds(value: string, terms: readonly string[], byCell: readonly Set<number>[]): boolean {
+  const a = value.indexOf('|')
+  const b = value.indexOf('|', a + 1)
+  const cell = Number(value.slice(0, a))
+  for (let i = 0; i < terms.length; i++) {
+    if (byCell[i]!.has(cell)) continue
+    const term = terms[i]!
+    if (value.startsWith(term, a + 1)) continue
+    const at = value.indexOf(` ${term}`, a)
+    if (at < 0 || at >= b) return false
+  }
+  return true
+}
+
 /** Every index entry of one device: key → value. */
 export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
   const nat = natKey(row)

@@ -14,6 +14,7 @@ import {
   natKey,
   natOfKey,
   parseStoredRow,
+  storedRowHolds,
   ROW_PREFIX,
   rowKey,
   rowWords,
@@ -52,7 +53,7 @@ export interface QueryLimits {
   driver: number
 }
 
-export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 1_000, probe: 2_000, driver: 20_000 }
+export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000 }
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
 /** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
@@ -156,8 +157,9 @@ export class DeviceQueries {
    * `types` when given (natural order starts with the type, so each type is one range: a walk for one type does not
    * read through the types before it).
    */
-  #rowWalk(descending: boolean, admits: (cell: number) => boolean, types?: readonly string[]): Stream {
+  #rowWalk(descending: boolean, admits: (cell: number) => boolean, types?: readonly string[], holds?: (value: string) => boolean): Stream {
     const parse = (key: string, value: string): Entry | null => {
+      if (holds && !holds(value)) return null
       const stored = parseStoredRow(value)
       return admits(stored.cell) ? { nat: key.slice(ROW_PREFIX.length), ...stored } : null
     }
@@ -204,10 +206,10 @@ export class DeviceQueries {
    * The devices of `filter`'s cells in the order asked, skipping whole groups of cells within the first `skip` where
    * the order allows it (`skipped` says how many). `want`: how many devices the caller expects to read (the page's end).
    */
-  #ordered(order: Order, filter: Set<number> | null, skip: number, want: number): { stream: Stream; skipped: number } {
+  #ordered(order: Order, filter: Set<number> | null, skip: number, want: number, holds?: (value: string) => boolean): { stream: Stream; skipped: number } {
     const admits = (cell: number) => filter === null || filter.has(cell)
     const { sort, descending } = order
-    if (sort === 'typeId') return { stream: filter === null ? this.#rowWalk(descending, admits) : this.#natural(this.#cellIds(filter), want, descending), skipped: 0 }
+    if (sort === 'typeId') return { stream: filter === null ? this.#rowWalk(descending, admits, undefined, holds) : this.#natural(this.#cellIds(filter), want, descending), skipped: 0 }
     if (SORTED.has(sort)) {
       const column = sort as SortedColumn
       const prefix = sortPrefix(column)
@@ -400,6 +402,17 @@ export class DeviceQueries {
     return gather < walk
   }
 
+  /**
+   * Whether a search gathers its driving term's devices and sorts them in memory rather than walking the order: when
+   * few enough, and cheaper than a walk that meets them at their density (matches of an ID prefix sit together in
+   * natural order, so a walk may read far before its first page: gathering keys is the safe side).
+   */
+  #gatherDriver(order: Order, tm: TextMatch, driver: Driver, inFilter: number, want: number): boolean {
+    const rows = orderNeedsRow(order.sort) || tm.terms.length > 1
+    if (driver.size > (rows ? this.limits.rows : this.limits.enumerate)) return false
+    return driver.size * (rows ? ROW_COST : 1) < (want * inFilter) / Math.max(driver.size, 1) || !rows
+  }
+
   /** How to answer `query`; `want` is how far into its matches the caller means to read (a page's end, or all). */
   async #plan(query: DeviceQuery, want: number): Promise<Plan> {
     const order: Order = { sort: query.sort, descending: query.descending }
@@ -407,7 +420,7 @@ export class DeviceQueries {
     const inFilter = this.cells.count(filter)
     const tm = this.#textMatch(query.text, filter)
     const list = async (entries: Entry[], verify: (e: Entry) => boolean): Promise<Plan> => {
-      const needRows = orderNeedsRow(order.sort) || tm.terms.length > 0
+      const needRows = orderNeedsRow(order.sort) || tm.terms.length > 1
       const rows = needRows ? await this.#withRowsInBatches(entries) : entries
       return { kind: 'list', entries: rows.filter(verify).sort(this.#comparator(order)) }
     }
@@ -420,7 +433,7 @@ export class DeviceQueries {
 
     const driver = await this.#driver(tm, filter)
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
-    if (driver && driver.size <= this.limits.rows) {
+    if (driver && this.#gatherDriver(order, tm, driver, inFilter, want)) {
       const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
       entries.push(...(await this.#enumerate([...tm.termCells[driver.term]!])))
       return list(entries, (e) => this.#rowMatches(e, tm, driver.term))
@@ -445,9 +458,13 @@ export class DeviceQueries {
         estimate: () => (stats.driverHits === 0 ? driver.size : Math.round((driver.size * stats.matched) / stats.driverHits)),
       }
     }
+    // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
+    // the estimate below counts them among the non-matches through `passed`).
+    let ruledOut = 0
+    const holds = (value: string) => storedRowHolds(value, tm.terms, tm.termCells) || (ruledOut++, false)
     return {
       kind: 'walk',
-      open: () => this.#ordered(order, filter, 0, want),
+      open: () => this.#ordered(order, filter, 0, want, holds),
       accept: async (batch) => {
         stats.examined += batch.length
         const matched = (await this.withRows(batch)).filter((e) => this.#rowMatches(e, tm, -1))
@@ -455,7 +472,7 @@ export class DeviceQueries {
         return matched
       },
       total: null,
-      estimate: () => (stats.examined === 0 ? inFilter : Math.round((inFilter * stats.matched) / stats.examined)),
+      estimate: () => (stats.examined + ruledOut === 0 ? inFilter : Math.round((inFilter * stats.matched) / (stats.examined + ruledOut))),
     }
   }
 
