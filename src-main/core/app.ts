@@ -57,6 +57,8 @@ export interface OpenProgress {
   done: boolean
   /** True while the device index is built from the whole workspace (its first open by this release), not caught up. */
   building: boolean
+  /** Workspace changes the device index applied so far while opening (after a crash: what it had not indexed yet). */
+  changes: number
 }
 
 /** Opening for longer than this is worth a log line; and one more every interval while it lasts. */
@@ -104,9 +106,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     location: join(workspace.indexes.dir, 'devices'),
     durable: workspace.indexes.durable,
     logger,
-    onProgress: ({ devices, building, done }) => {
+    onProgress: ({ devices, building, done, changes }) => {
       const now = Date.now()
-      options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done, building })
+      options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done, building, changes })
       if (now - loggedAt >= SLOW_OPEN_LOG_MS || (done && now - openedAt >= SLOW_OPEN_LOG_MS)) {
         loggedAt = now
         logger.info(

@@ -19,7 +19,22 @@ function maxLengthOf(s: z.ZodType): number | undefined {
 }
 
 /** Strings tried, in order, until one passes a string schema (ids, dates, addresses, URLs, base64, free text). */
-const STRING_SAMPLES = ['meter', 'm-1', 'Ada Admin', 'ops@example.com', '2025-03-01', '12345', '0123456789abcdef', 'a:org1:app', 'https://example.com', 'mqtt://127.0.0.1:1883', 'dGVzdA==', '3/0/4', '/3/0/4', 'x']
+const STRING_SAMPLES = [
+  'meter',
+  'm-1',
+  'Ada Admin',
+  'ops@example.com',
+  '2025-03-01',
+  '12345',
+  '0123456789abcdef',
+  'a:org1:app',
+  'https://example.com',
+  'mqtt://127.0.0.1:1883',
+  'dGVzdA==',
+  '3/0/4',
+  '/3/0/4',
+  'x',
+]
 
 /** A valid value for `schema`, or undefined when none of the samples fits. */
 export function validValue(schema: z.ZodType): unknown {
@@ -46,8 +61,12 @@ export function validValue(schema: z.ZodType): unknown {
       return Object.values(def.entries as Record<string, unknown>)[0]
     case 'literal':
       return (def.values as unknown[])[0]
-    case 'array':
-      return []
+    case 'array': {
+      if (fits([])) return []
+      // An array that must hold something (a list of columns): one valid element.
+      const element = validValue(def.element as z.ZodType)
+      return element !== undefined && fits([element]) ? [element] : undefined
+    }
     case 'record':
     case 'custom':
       return fits({}) ? {} : undefined

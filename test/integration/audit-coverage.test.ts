@@ -21,16 +21,21 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'app:info': 'describes the running core',
   'settings:get': 'reads settings',
   'devices:list': 'reads the device index',
+  'devices:query': 'reads the device index (and the metadata of the rows it returns)',
+  'devices:count': 'counts from the device index',
+  'export:start': 'starts reading devices for a file the operator saves; nothing in the workspace changes',
+  'export:next': 'reads the next devices of an export',
+  'export:cancel': 'stops reading an export',
   'devices:get': 'reads one device',
   'devices:validateConfig': 'checks a text, stores nothing',
   'audit:list': 'reads the trail',
   'vault:isSet': 'says whether a secret is set, never its value',
   'profiles:list': 'reads profiles',
   'profiles:verify': 'one authenticated exchange with the service, nothing stored',
-  'sim:get': "reads the carrier; a refresh only caches what the carrier said",
+  'sim:get': 'reads the carrier; a refresh only caches what the carrier said',
   'sim:ratePlans': 'reads the carrier',
-  'sim:usage': "reads the carrier; caches what it said",
-  'sim:usageHistory': "reads the carrier; caches what it said",
+  'sim:usage': 'reads the carrier; caches what it said',
+  'sim:usageHistory': 'reads the carrier; caches what it said',
   'sim:smsStatus': 'reads the carrier',
   'outbox:list': 'reads the outbox',
   'mail:getSettings': 'reads settings',
@@ -208,7 +213,13 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   {
     channel: 'mail:saveSettings',
     action: 'mail.settings.add',
-    run: (e) => e.call('mail:saveSettings', { mode: 'sendgridApiKey', organisation: 'Walk Co', settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url }, secrets: { apiKey: DEFAULT_API_KEY } }),
+    run: (e) =>
+      e.call('mail:saveSettings', {
+        mode: 'sendgridApiKey',
+        organisation: 'Walk Co',
+        settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: e.sendgrid.url },
+        secrets: { apiKey: DEFAULT_API_KEY },
+      }),
   },
   { channel: 'mail:sendTest', action: 'mail.test.send', run: (e) => e.call('mail:sendTest', { to: 'tess@example.org' }) },
   {
@@ -329,7 +340,8 @@ describe('the audit trail covers every channel that changes something', () => {
         const before = new Set((await trail()).map((e) => e.id))
         await step.run(env)
         const added = (await trail()).filter((e) => !before.has(e.id))
-        if (!added.some((e) => e.action === step.action && e.actor === ACTOR)) missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
+        if (!added.some((e) => e.action === step.action && e.actor === ACTOR))
+          missing.push(`${step.channel}: no "${step.action}" entry by ${ACTOR} (got ${added.map((e) => `${e.action}/${e.actor}`).join(', ') || 'nothing'})`)
       }
       expect(missing).toEqual([])
     })

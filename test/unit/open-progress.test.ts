@@ -4,7 +4,7 @@ import { openProgressReporter } from '../../src-main/cli/open-progress'
 function run(isTTY: boolean, events: [number, number, boolean][], building = true): string {
   let text = ''
   const report = openProgressReporter({ isTTY, write: (t: string) => (text += t) })
-  for (const [devices, elapsedMs, done] of events) report({ devices, elapsedMs, done, building })
+  for (const [devices, elapsedMs, done] of events) report({ devices, elapsedMs, done, building, changes: 0 })
   return text
 }
 

@@ -82,7 +82,7 @@ export function createDeviceListService({ index, db, logger }: DeviceListDeps) {
 
   function exportJob(jobId: string): ExportJob {
     const job = exports.get(jobId)
-    if (!job) throw AppError.withRef('NOT_FOUND', `No export in progress with id ${jobId}`, { key: 'export.noJob' })
+    if (!job) throw AppError.withRef('NOT_FOUND', `No export in progress with id ${jobId}`, { key: 'devices.export.noJob' })
     return job
   }
 
@@ -123,7 +123,7 @@ export function createDeviceListService({ index, db, logger }: DeviceListDeps) {
 
     async startExport(input: ParsedInput<'export:start'>): Promise<Output<'export:start'>> {
       if (exports.size >= MAX_EXPORTS) {
-        throw AppError.withRef('RATE_LIMITED', `${MAX_EXPORTS} exports are running already; finish or cancel one first`, { key: 'export.tooMany', params: { max: MAX_EXPORTS } })
+        throw AppError.withRef('RATE_LIMITED', `${MAX_EXPORTS} exports are running already; finish or cancel one first`, { key: 'devices.export.tooMany', params: { max: MAX_EXPORTS } })
       }
       await current()
       const selection: DeviceSelection = input.selection
