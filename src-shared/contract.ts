@@ -35,8 +35,9 @@ import { historianChannels, historianEvents } from './models/historian'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
 import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
-import { DEVICE_ID_PATTERN } from './models/platform-ids'
 import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
+import { deviceKeySchema } from './models/device-id'
+import { deviceChannels } from './models/device-query'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -44,12 +45,8 @@ import { errorInfoSchema, diagnosticSchema, messageRefSchema, type ErrorInfo } f
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
 
-/** Device type and device ID: 1–36 characters of letters, digits, '-', '_', '.'. */
-export { DEVICE_ID_PATTERN }
-export const deviceIdSchema = z.string().max(36).regex(DEVICE_ID_PATTERN, { message: "must be 1–36 letters, digits, '-', '_' or '.'" })
-
-const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
-export type DeviceKey = z.infer<typeof deviceKeySchema>
+export { DEVICE_ID_PATTERN, deviceIdSchema } from './models/device-id'
+export type { DeviceKey } from './models/device-id'
 
 export const deviceSummarySchema = z.object({
   typeId: z.string(),
@@ -119,8 +116,14 @@ const pageInput = {
 
 /** Vault addressing: a secret belongs to a profile and names one of its fields. */
 const secretKeySchema = z.object({
-  profileId: z.string().max(120).regex(/^[A-Za-z0-9:._-]{1,120}$/),
-  field: z.string().max(64).regex(/^[A-Za-z0-9_-]{1,64}$/),
+  profileId: z
+    .string()
+    .max(120)
+    .regex(/^[A-Za-z0-9:._-]{1,120}$/),
+  field: z
+    .string()
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]{1,64}$/),
 })
 
 /** An editor's text (configuration, draft, package), limited in bytes so that it always fits in one serve-mode frame. */
@@ -204,10 +207,7 @@ export const channels = {
   'settings:get': channel(z.object({}).strict(), settingsSchema),
   'settings:set': channel(settingsSchema.partial().strict(), settingsSchema),
 
-  'devices:list': channel(
-    z.object(pageInput).strict(),
-    z.object({ total: z.number().int(), items: z.array(deviceSummarySchema) }),
-  ),
+  'devices:list': channel(z.object(pageInput).strict(), z.object({ total: z.number().int(), items: z.array(deviceSummarySchema) })),
   'devices:get': channel(deviceKeySchema.strict(), deviceSchema),
   'devices:add': channel(
     deviceKeySchema
@@ -219,71 +219,39 @@ export const channels = {
     deviceSchema,
   ),
   'devices:remove': channel(deviceKeySchema.strict(), z.object({ removed: z.literal(true) })),
-  'devices:validateConfig': channel(
-    z.object({ text: editorTextSchema }).strict(),
-    z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) }),
-  ),
-  'devices:saveConfig': channel(
-    deviceKeySchema.extend({ text: editorTextSchema }).strict(),
-    z.object({ device: deviceSchema, diagnostics: z.array(diagnosticSchema) }),
-  ),
-  'devices:saveDraft': channel(
-    deviceKeySchema.extend({ text: editorTextSchema }).strict(),
-    z.object({ savedAt: z.string() }),
-  ),
+  'devices:validateConfig': channel(z.object({ text: editorTextSchema }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
+  'devices:saveConfig': channel(deviceKeySchema.extend({ text: editorTextSchema }).strict(), z.object({ device: deviceSchema, diagnostics: z.array(diagnosticSchema) })),
+  'devices:saveDraft': channel(deviceKeySchema.extend({ text: editorTextSchema }).strict(), z.object({ savedAt: z.string() })),
   'devices:discardDraft': channel(deviceKeySchema.strict(), z.object({ discarded: z.boolean() })),
+  ...deviceChannels,
 
   'import:start': channel(
     z.object({ fileName: z.string().min(1).max(255), format: z.enum(['csv', 'jsonl']).optional(), encoding: z.enum(IMPORT_ENCODINGS).optional() }).strict(),
     z.object({ jobId: z.string(), format: z.enum(['csv', 'jsonl']) }),
   ),
   /** `data`: the next bytes of the file, base64; chunks may cut anywhere, even inside a character. */
-  'import:chunk': channel(
-    z.object({ jobId: z.string().max(64), data: z.string().max(MAX_IMPORT_CHUNK_BASE64) }).strict(),
-    z.object({ rows: z.number().int() }),
-  ),
+  'import:chunk': channel(z.object({ jobId: z.string().max(64), data: z.string().max(MAX_IMPORT_CHUNK_BASE64) }).strict(), z.object({ rows: z.number().int() })),
   'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
   'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
 
-  'audit:list': channel(
-    z.object(pageInput).strict(),
-    z.object({ total: z.number().int(), items: z.array(auditEntrySchema) }),
-  ),
+  'audit:list': channel(z.object(pageInput).strict(), z.object({ total: z.number().int(), items: z.array(auditEntrySchema) })),
 
-  'vault:setSecret': channel(
-    secretKeySchema.extend({ value: z.string().min(1).max(16384) }).strict(),
-    z.object({ replaced: z.boolean() }),
-  ),
+  'vault:setSecret': channel(secretKeySchema.extend({ value: z.string().min(1).max(16384) }).strict(), z.object({ replaced: z.boolean() })),
   'vault:clearSecret': channel(secretKeySchema.strict(), z.object({ cleared: z.boolean() })),
   'vault:isSet': channel(secretKeySchema.strict(), z.object({ set: z.boolean() })),
 
-  'profiles:list': channel(
-    z.object({ extension: profileExtensionSchema.optional() }).strict(),
-    z.object({ items: z.array(profileSchema) }),
-  ),
+  'profiles:list': channel(z.object({ extension: profileExtensionSchema.optional() }).strict(), z.object({ items: z.array(profileSchema) })),
   'profiles:save': channel(profileSaveSchema, profileSchema),
   'profiles:remove': channel(profileKeySchema, z.object({ removed: z.literal(true) })),
   'profiles:verify': channel(profileKeySchema, z.object({ ok: z.literal(true), detail: z.string() })),
 
   'sim:get': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), simViewSchema),
-  'sim:changeStatus': channel(
-    simTargetSchema.extend({ status: settableSimStateSchema, queue: z.boolean().default(false) }).strict(),
-    actionOutcomeSchema,
-  ),
-  'sim:changeRatePlan': channel(
-    simTargetSchema.extend({ ratePlan: z.string().trim().min(1).max(200), queue: z.boolean().default(false) }).strict(),
-    actionOutcomeSchema,
-  ),
+  'sim:changeStatus': channel(simTargetSchema.extend({ status: settableSimStateSchema, queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
+  'sim:changeRatePlan': channel(simTargetSchema.extend({ ratePlan: z.string().trim().min(1).max(200), queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
   'sim:ratePlans': channel(simTargetSchema.strict(), z.object({ allowed: z.boolean(), plans: z.array(z.string()) })),
-  'sim:usage': channel(
-    simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(),
-    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() }),
-  ),
+  'sim:usage': channel(simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(), z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() })),
   /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
-  'sim:usageHistory': channel(
-    simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(),
-    z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() }),
-  ),
+  'sim:usageHistory': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() })),
   'sim:sendSms': channel(
     simTargetSchema
       .extend({ text: z.string().min(1).max(320), dataCoding: z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)]).optional(), queue: z.boolean().default(false) })

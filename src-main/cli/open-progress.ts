@@ -11,8 +11,9 @@ const QUIET_MS = 1000
 const LINE_EVERY_MS = 5000
 
 /**
- * Reports on stderr how far opening the workspace has got, once it takes more than a moment: a workspace of a
- * million devices takes a minute to open (its whole device list is read), which must not look like a hang.
+ * Reports on stderr how far opening the workspace has got, once it takes more than a moment: the first open of a
+ * workspace of a million devices by this release builds its device index (a few minutes, once), and catching up after
+ * a crash can take a while too; neither must look like a hang.
  */
 export function openProgressReporter(out: ProgressOutput): (p: OpenProgress) => void {
   let shownAt = -Infinity
@@ -20,13 +21,14 @@ export function openProgressReporter(out: ProgressOutput): (p: OpenProgress) => 
   return (p) => {
     if (p.elapsedMs < QUIET_MS) return
     const seconds = (p.elapsedMs / 1000).toFixed(1)
+    const doing = p.building ? `building the device index (once): ${count(p.devices)} devices indexed` : `catching up the device index: ${count(p.devices)} devices`
     if (p.done) {
       out.write(`${out.isTTY ? '\r' : ''}fieldline: workspace opened: ${count(p.devices)} devices in ${seconds} s\n`)
     } else if (out.isTTY) {
-      out.write(`\rfieldline: opening the workspace: ${count(p.devices)} devices read (${seconds} s)`)
+      out.write(`\rfieldline: ${doing} (${seconds} s)`)
     } else if (p.elapsedMs - shownAt >= LINE_EVERY_MS) {
       shownAt = p.elapsedMs
-      out.write(`fieldline: opening the workspace: ${count(p.devices)} devices read (${seconds} s)\n`)
+      out.write(`fieldline: ${doing} (${seconds} s)\n`)
     }
   }
 }

@@ -1,13 +1,15 @@
+import { join } from 'node:path'
 import pkg from '../../package.json'
 import { createDispatcher, type Dispatcher, type Handlers } from './ipc/dispatcher'
 import { EventBus } from './common/events'
 import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
+import { createDeviceListService } from './devices/device-list.service'
+import { openDeviceIndex, type DeviceIndex } from './devices/listing/device-index'
 import { createLogger, type Logger } from './log/logger'
 import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
-import { DeviceIndex } from './store/devices.store'
 import { readSettings, writeSettings } from './store/settings.store'
 import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
@@ -50,7 +52,7 @@ export interface CoreOptions {
   orangeEnvironment?: OrangeEnvironment
   /** How often Orange tickets are polled (tests shorten it). */
   orangePolling?: PollingOptions
-  /** Hears how far opening the workspace has got (the device list is read whole: long for a million devices). */
+  /** Hears how far opening the workspace has got (long only while the device index is built, once per workspace). */
   onOpenProgress?: (progress: OpenProgress) => void
   /** Weather from FIELDLINE_WEATHER_* variables instead of the saved provider, URL and key (CLI scripts). */
   weatherFromEnvironment?: boolean
@@ -61,9 +63,14 @@ export interface CoreOptions {
 }
 
 export interface OpenProgress {
+  /** Devices in the index so far. */
   devices: number
   elapsedMs: number
   done: boolean
+  /** True while the device index is built from the whole workspace (its first open by this release), not caught up. */
+  building: boolean
+  /** Workspace changes the device index applied so far while opening (after a crash: what it had not indexed yet). */
+  changes: number
 }
 
 /** Opening for longer than this is worth a log line; and one more every interval while it lasts. */
@@ -74,6 +81,7 @@ export interface Core {
   bus: EventBus
   dataDir: string
   workspace: Workspace
+  deviceIndex: DeviceIndex
   imports: ImportService
   sims: SimService
   orange: OrangeService
@@ -108,22 +116,29 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
   const { db } = workspace
   const bus = new EventBus()
-  const index = new DeviceIndex()
   const openedAt = Date.now()
   let loggedAt = openedAt
-  const opening = (devices: number, done: boolean) => {
-    const now = Date.now()
-    options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done })
-    if (now - loggedAt >= SLOW_OPEN_LOG_MS || (done && now - openedAt >= SLOW_OPEN_LOG_MS)) {
-      loggedAt = now
-      logger.info({ devices, ms: now - openedAt, done }, done ? 'workspace opened' : 'opening the workspace: reading the device list')
-    }
-  }
-  await index.load(db, undefined, (devices) => opening(devices, false))
-  opening(index.size, true)
+  const deviceIndex = await openDeviceIndex({
+    workspace: db,
+    location: join(workspace.indexes.dir, 'devices'),
+    durable: workspace.indexes.durable,
+    logger,
+    onProgress: ({ devices, building, done, changes }) => {
+      const now = Date.now()
+      options.onOpenProgress?.({ devices, elapsedMs: now - openedAt, done, building, changes })
+      if (now - loggedAt >= SLOW_OPEN_LOG_MS || (done && now - openedAt >= SLOW_OPEN_LOG_MS)) {
+        loggedAt = now
+        logger.info(
+          { devices, ms: now - openedAt, done, building },
+          done ? 'workspace opened' : building ? 'opening the workspace: building the device index' : 'opening the workspace: catching up the device index',
+        )
+      }
+    },
+  })
 
-  const devices = createDevicesService({ db, index, bus })
-  const imports = createImportService({ db, index, bus })
+  const devices = createDevicesService({ db, bus })
+  const deviceList = createDeviceListService({ index: deviceIndex, db, logger })
+  const imports = createImportService({ db, index: deviceIndex, bus })
   // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
   // waits for a start that can write it.
   await imports.recover().catch((e: unknown) => logger.warn({ err: e }, 'an interrupted import could not be recorded yet'))
@@ -165,8 +180,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.orangePolling ? { polling: options.orangePolling } : {}),
   })
   const sims = createSimService({ db, bus, profiles, clients, orange })
-  const packages = createPackagesService({ db, bus, index, profiles, links })
-  const mbed = createMbedService({ db, index, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
+  const packages = createPackagesService({ db, bus, profiles, links })
+  const mbed = createMbedService({ db, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
   const historian = createHistorianService({
     db,
     bus,
@@ -201,7 +216,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       bus.emit('audit:changed', {})
       return next
     },
-    'devices:list': (input) => devices.list(input),
+    'devices:list': (input) => deviceList.list(input),
+    'devices:query': (input) => deviceList.query(input),
+    'devices:count': (input) => deviceList.count(input),
+    'export:start': (input) => deviceList.startExport(input),
+    'export:next': (input) => deviceList.nextExport(input.jobId),
+    'export:cancel': async (input) => ({ cancelled: await deviceList.cancelExport(input.jobId) }),
     'devices:get': (input) => devices.get(input),
     'devices:add': (input, ctx) => devices.add(input, ctx),
     'devices:remove': (input, ctx) => devices.remove(input, ctx),
@@ -330,6 +350,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus,
     dataDir: options.dataDir,
     workspace,
+    deviceIndex,
     imports,
     sims,
     orange,
@@ -358,7 +379,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await locationIntake.settled()
       locations.close()
       await ledger.close()
-      await Promise.all([clients.close(), links.close(), mail.close(), weather.close()])
+      await Promise.all([clients.close(), links.close(), mail.close(), weather.close(), deviceList.close()])
+      await deviceIndex.close()
+
       await workspace.close()
       logger.flush?.()
     },

@@ -34,6 +34,17 @@ declare namespace PouchDB {
       id?: string
       value?: { rev: string; deleted?: boolean }
       error?: string
+      doc?: ExistingDocument<object> | null
+    }
+    interface ChangesResult {
+      id: string
+      seq: number | string
+      deleted?: boolean
+      doc?: ExistingDocument<object> & { _deleted?: boolean }
+    }
+    interface ChangesResponse {
+      results: ChangesResult[]
+      last_seq: number | string
     }
   }
   interface AllDocsOptions {
@@ -52,11 +63,15 @@ declare namespace PouchDB {
   interface Database<T extends object = object> {
     get(id: string): Promise<Core.ExistingDocument<T>>
     put(doc: T & { _id: string; _rev?: string }): Promise<Core.Response>
-    bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[]): Promise<(Core.Response | Core.Error)[]>
+    bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[], options?: { new_edits?: boolean }): Promise<(Core.Response | Core.Error)[]>
     allDocs(options?: AllDocsOptions): Promise<Core.AllDocsResponse<T>>
     allDocs(options: { keys: string[]; include_docs?: boolean }): Promise<{ rows: Core.AllDocsKeysRow[] }>
     remove(id: string, rev: string): Promise<Core.Response>
     info(): Promise<DatabaseInfo>
+    /** The changes feed, one page at a time (never `live` here: PouchDB re-reads the feed for every write it reports). */
+    changes(options: { since: number; limit: number; include_docs: boolean; return_docs: boolean }): Promise<Core.ChangesResponse>
+    /** The database's own identifier, made when it was created (kept by copies and backups of its folder). */
+    id(): Promise<string>
     close(): Promise<void>
     replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
   }

@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EventBus } from '../../src-main/core/common/events'
 import { createImportService } from '../../src-main/core/devices/import.service'
-import { DeviceIndex } from '../../src-main/core/store/devices.store'
+import { openDeviceIndex } from '../../src-main/core/devices/listing/device-index'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 
 const COUNT = Number(process.env.DEVICES ?? 100_000)
@@ -32,8 +32,10 @@ interface Run {
 async function importOnce(durable: boolean): Promise<Run> {
   const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-durability-'))
   const workspace = await openWorkspace(dir, { durable })
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
+  const index = await openDeviceIndex({ workspace: workspace.db, location: join(dir, 'index'), durable, logger: silent })
   try {
-    const imports = createImportService({ db: workspace.db, index: new DeviceIndex(), bus: new EventBus() })
+    const imports = createImportService({ db: workspace.db, index, bus: new EventBus() })
     const started = performance.now()
     const cpu = process.cpuUsage()
     const { jobId } = await imports.start({ fileName: 'devices.csv', format: 'csv' }, { actor: 'bench' })
@@ -44,6 +46,7 @@ async function importOnce(durable: boolean): Promise<Run> {
     if (report.added !== COUNT) throw new Error(`imported ${report.added} of ${COUNT}`)
     return { rate: COUNT / seconds, cpuRate: COUNT / ((used.user + used.system) / 1e6) }
   } finally {
+    await index.close()
     await workspace.close()
     await rm(dir, { recursive: true, force: true })
   }

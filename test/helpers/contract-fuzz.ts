@@ -69,11 +69,14 @@ export function validValue(schema: z.ZodType): unknown {
     case 'literal':
       return (def.values as unknown[])[0]
     case 'array': {
-      // As many valid elements as the schema's minimum asks for (a route has at least one row).
+      // As many valid elements as the schema's minimum asks for (a route has at least one row), at least one where
+      // an empty array does not fit (a list of columns).
       const min = minLengthOf(schema)
-      if (min === 0) return []
+      if (min === 0 && fits([])) return []
       const element = validValue(def.element as z.ZodType)
-      return element === undefined ? undefined : Array.from({ length: min }, () => element)
+      if (element === undefined) return undefined
+      const items = Array.from({ length: Math.max(min, 1) }, () => element)
+      return fits(items) ? items : undefined
     }
     case 'record':
     case 'custom':

@@ -12,6 +12,8 @@ export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
+/** A logger that writes nothing, for cores and services under test. */
+export const silentLogger = silent
 
 /** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
 export async function testCore(dataDir: string, options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment' | 'ledgerTimings' | 'vault' | 'historianTuning'>> = {}): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {

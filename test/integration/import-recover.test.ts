@@ -2,14 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { EventBus } from '../../src-main/core/common/events'
 import { createImportService } from '../../src-main/core/devices/import.service'
 import { listAudit } from '../../src-main/core/store/audit.store'
-import { DeviceIndex } from '../../src-main/core/store/devices.store'
+import { openDeviceIndex, type DeviceIndex } from '../../src-main/core/devices/listing/device-index'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
-import { tempDir } from '../helpers/core'
+import { join } from 'node:path'
+import { silentLogger, tempDir } from '../helpers/core'
 
 describe('recording an interrupted import', () => {
   let ws: Workspace | undefined
+  let index: DeviceIndex | undefined
   let cleanup: (() => Promise<void>) | undefined
   afterEach(async () => {
+    await index?.close()
     await ws?.close()
     await cleanup?.()
   })
@@ -18,7 +21,8 @@ describe('recording an interrupted import', () => {
     const t = await tempDir()
     cleanup = t.cleanup
     ws = await openWorkspace(t.dir)
-    const deps = { db: ws.db, index: new DeviceIndex(), bus: new EventBus() }
+    index = await openDeviceIndex({ workspace: ws.db, location: join(t.dir, 'index'), durable: false, logger: silentLogger })
+    const deps = { db: ws.db, index, bus: new EventBus() }
     await createImportService(deps).start({ fileName: 'left.csv' }, { actor: 'op' })
 
     // The next start finds a workspace it cannot write to (a full disk): the record waits.

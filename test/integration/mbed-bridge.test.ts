@@ -11,7 +11,6 @@ import { AppError } from '../../src-main/core/common/errors'
 import { mbedEvents } from '../../src-shared/models/mbed'
 import { importEndpoints } from '../../src-main/core/mbed/import'
 import { listAudit } from '../../src-main/core/store/audit.store'
-import { DeviceIndex } from '../../src-main/core/store/devices.store'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { tempDir } from '../helpers/core'
 import { POLL, allSubscribed, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
@@ -114,10 +113,7 @@ describe.skipIf(skip)('mbed bridge', () => {
     await allSubscribed(peer)
     peer.notify('late-thermo-1', '/3303/0/5700', '19')
     peer.notify('odd-type-1', '/3303/0/5700', '20')
-    await expect.poll(() => sub.of('notify').map((r) => r.topic), POLL).toEqual([
-      'iot-2/type/Thermo/id/late-thermo-1/evt/notify/fmt/json',
-      'iot-2/type/mbed-ep/id/odd-type-1/evt/notify/fmt/json',
-    ])
+    await expect.poll(() => sub.of('notify').map((r) => r.topic), POLL).toEqual(['iot-2/type/Thermo/id/late-thermo-1/evt/notify/fmt/json', 'iot-2/type/mbed-ep/id/odd-type-1/evt/notify/fmt/json'])
   })
 
   it('counts notifications from endpoints whose name cannot be a device id, and publishes nothing for them', async () => {
@@ -381,15 +377,14 @@ describe.skipIf(skip)('mbed bridge', () => {
     cleanups.push(() => dir.cleanup())
     const ws = await openWorkspace(dir.dir)
     cleanups.push(() => ws.close())
-    const index = new DeviceIndex()
-    const first = await importEndpoints(ws.db, index, endpoints, { defaultDeviceType: 'mbed', actor: 'test', source: peer.url })
+    const first = await importEndpoints(ws.db, endpoints, { defaultDeviceType: 'mbed', actor: 'test', source: peer.url })
     expect(first.added.map((k) => k.typeId).sort()).toEqual(['Light', 'Light', 'Sensor', 'Tracker'])
     expect(first.refused).toEqual([expect.objectContaining({ name: 'x'.repeat(40), ref: { key: 'mbed.import.invalidName', params: { name: 'x'.repeat(40) } } })])
-    expect(index.size).toBe(4)
+    expect((await ws.db.allDocs({ startkey: 'device:', endkey: 'device:\ufff0' })).rows).toHaveLength(4)
     const audit = await listAudit(ws.db, { query: 'devices.import.mbed', offset: 0, limit: 10 })
     expect(audit.total).toBe(1)
     expect(audit.items[0]).toMatchObject({ actor: 'test', action: 'devices.import.mbed', target: peer.url, outcome: 'ok' })
-    const again = await importEndpoints(ws.db, index, endpoints, { defaultDeviceType: 'mbed', actor: 'test' })
+    const again = await importEndpoints(ws.db, endpoints, { defaultDeviceType: 'mbed', actor: 'test' })
     expect(again.added).toEqual([])
     expect(again.existing).toHaveLength(4)
   })

@@ -11,7 +11,6 @@ import { createMbedService } from '../../src-main/core/mbed/mbed.service'
 import { createPlatformLinks } from '../../src-main/core/platform/platform-links'
 import { createProfilesService } from '../../src-main/core/profiles/profiles.service'
 import { listAudit } from '../../src-main/core/store/audit.store'
-import { DeviceIndex } from '../../src-main/core/store/devices.store'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir } from '../helpers/core'
@@ -49,14 +48,10 @@ describe.skipIf(skip)('mbed service', () => {
     const profiles = createProfilesService({ db: ws.db, vault: createMemoryStore(), bus })
     const links = createPlatformLinks({ profiles, bus })
     cleanups.push(() => links.close())
-    const index = new DeviceIndex()
     const events: MbedBridgeEvent[] = []
-    const mbed = createMbedService({ db: ws.db, index, bus, profiles, links, emit: (e) => events.push(e) })
+    const mbed = createMbedService({ db: ws.db, bus, profiles, links, emit: (e) => events.push(e) })
     cleanups.push(() => mbed.close())
-    await profiles.save(
-      { extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '' }, secrets: {} },
-      ctx,
-    )
+    await profiles.save({ extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '' }, secrets: {} }, ctx)
     const saved = await profiles.save(
       {
         extension: 'mbed',
@@ -66,11 +61,11 @@ describe.skipIf(skip)('mbed service', () => {
       },
       ctx,
     )
-    return { mbed, index, events, profileId: saved.id, db: ws.db }
+    return { mbed, events, profileId: saved.id, db: ws.db }
   }
 
   it('verifies, starts, bridges, lists, imports, commands and stops, with answers in the proposed channel shapes', async () => {
-    const { mbed, index, events, profileId } = await service()
+    const { mbed, events, profileId, db } = await service()
     const verified = await mbed.verifyProfile(profileId)
     expect(verified.detail).toContain('access key accepted')
     mbedChannels['mbed:verify'].output.parse(await mbed.verify({ profileId }))
@@ -96,7 +91,7 @@ describe.skipIf(skip)('mbed service', () => {
     expect(endpoints.items).toHaveLength(peer.endpoints().length)
     const report = mbedChannels['mbed:import'].output.parse(await mbed.import({ names: [ep.name] }, ctx))
     expect(report.added).toEqual([{ typeId: ep.type, deviceId: ep.name }])
-    expect(index.size).toBe(1)
+    expect((await db.allDocs({ startkey: 'device:', endkey: 'device:\ufff0' })).rows).toHaveLength(1)
 
     mbedChannels['mbed:sendCommand'].output.parse(await mbed.sendCommand({ method: 'POST', deviceId: ep.name, resourceId: '3/0/4' }))
     await expect.poll(() => mbed.commands().items[0]?.state, POLL).toBe('answered')

@@ -1,9 +1,13 @@
 import { createReadStream } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { IMPORT_ENCODINGS } from '../../../src-shared/contract'
+import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '../../../src-shared/models/device-query'
+import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
+import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
+import { exportProgress } from '../export-progress'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -23,21 +27,98 @@ async function readInput(file: string): Promise<string> {
   }
 }
 
+/** What `devices list` shows without `--columns`: the list as it was before columns could be chosen. */
+const DEFAULT_COLUMNS: ListColumn[] = ['typeId', 'deviceId', 'description', 'extensions']
+
+const metadataFieldsOf = (columns: readonly ListColumn[]) => columns.filter((c) => c.startsWith('metadata.')).map((c) => c.slice('metadata.'.length))
+
+/** One table line: cells separated by tabs, empty cells at the end left out (a device without extensions shows three). */
+function tableLine(cells: string[]): string {
+  while (cells.length > 1 && cells.at(-1) === '') cells.pop()
+  // A tab or a line break inside a cell would shift the columns after it.
+  return cells.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t')
+}
+
 export function registerDevices(program: Command, withRuntime: WithRuntime): void {
   const devices = program.command('devices').description('list, add, remove and import devices; read and write their extension configuration')
 
-  devices
-    .command('list')
-    .description('list devices (filtered by --query)')
-    .option('-q, --query <text>', 'case-insensitive filter on type, ID and description', '')
+  const selectionOptions = (command: Command): Command =>
+    command
+      .option('-q, --query <text>', 'search: every word must begin a word of the type, ID, description, ICCID or serial number', '')
+      .option('--filter <field=value>', `keep devices whose FIELD is VALUE (${FILTER_FIELDS.join(', ')}); repeat for more`, collect, [])
+      .option('--sort <field>', `order by a column (${DEVICE_COLUMNS.join(', ')})`)
+      .option('--desc', 'reverse the order')
+
+  selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column'))
+    .option('--columns <a,b,c>', `columns to show (${DEVICE_COLUMNS.join(', ')}, metadata.<field>)`, DEFAULT_COLUMNS.join(','))
+    .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
     .option('--offset <n>', 'skip this many matches', '0')
     .option('--limit <n>', 'show at most this many', '1000')
     .action(
-      withRuntime(async (rt, opts: { query: string; offset: string; limit: string }) => {
-        const page = await rt.call('devices:list', { query: opts.query, offset: Number(opts.offset), limit: Number(opts.limit) })
-        if (rt.json) return rt.out(JSON.stringify(page))
-        for (const d of page.items) rt.out(`${d.typeId}\t${d.deviceId}\t${d.description}${d.extensions.length ? `\t[${d.extensions.join(',')}]` : ''}`)
-        rt.err(`${page.items.length} shown of ${page.total}`)
+      withRuntime(async (rt, opts: QueryOptions & { columns: string; format: string; offset: string; limit: string }) => {
+        if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw new CliError('fieldline: --format must be table, csv or jsonl', EXIT.usage)
+        const columns = parseColumns(opts.columns)
+        const query = queryOf(opts)
+        const page = await rt.call('devices:query', { query, offset: Number(opts.offset), limit: Number(opts.limit), metadataFields: metadataFieldsOf(columns) })
+        // Scripts get an exact count even where the list answers with an estimate (a very broad search).
+        const total = page.totalExact ? page.total : (await rt.call('devices:count', { selection: { query } })).total
+        if (rt.json) return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))
+        if (opts.format === 'csv') return rt.out([csvRecord(columns), ...page.items.map((row) => csvRow(row, columns))].join('').trimEnd())
+        if (opts.format === 'jsonl')
+          return page.items.length
+            ? rt.out(
+                page.items
+                  .map((row) => jsonRow(row, columns))
+                  .join('')
+                  .trimEnd(),
+              )
+            : undefined
+        for (const row of page.items) rt.out(tableLine(columns.map((c) => cellText(columnValue(row, c)))))
+        rt.err(`${page.items.length} shown of ${total}`)
+      }),
+    )
+
+  selectionOptions(devices.command('count').description('count devices (all, or those a search and filters select), optionally by field'))
+    .option('--by <field>', `count by ${FACET_FIELDS.join(', ')}`)
+    .action(
+      withRuntime(async (rt, opts: QueryOptions & { by?: string }) => {
+        const counted = await rt.call('devices:count', { selection: { query: queryOf(opts) }, by: parseFacet(opts.by) })
+        if (rt.json) return rt.out(JSON.stringify(counted))
+        rt.out(String(counted.total))
+        for (const facet of counted.facets) for (const v of facet.values) rt.out(`${v.value}\t${v.count}`)
+      }),
+    )
+
+  selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file'))
+    .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
+    .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .action(
+      withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string }) => {
+        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
+        if (format !== 'csv' && format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
+        const columns = parseColumns(opts.columns)
+        const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
+        let out: FileHandle
+        try {
+          out = await open(file, 'w')
+        } catch (e) {
+          await rt.call('export:cancel', { jobId })
+          throw new CliError(`fieldline: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.usage)
+        }
+        const progress = exportProgress(process.stderr, file, total)
+        let rows = 0
+        try {
+          for (;;) {
+            const part = await rt.call('export:next', { jobId })
+            await out.write(part.data)
+            rows = part.rows
+            progress(rows, part.done)
+            if (part.done) break
+          }
+        } finally {
+          await out.close()
+        }
+        rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${rows} devices to ${file}`)
       }),
     )
 

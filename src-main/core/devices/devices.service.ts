@@ -3,24 +3,13 @@ import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import { auditDoc } from '../store/audit.store'
-import {
-  deviceDocId,
-  draftDocId,
-  getDeviceDoc,
-  getDraftDoc,
-  newDeviceDoc,
-  toDevice,
-  type DeviceDoc,
-  type DeviceIndex,
-  type DraftDoc,
-} from '../store/devices.store'
+import { deviceDocId, draftDocId, getDeviceDoc, getDraftDoc, newDeviceDoc, toDevice, type DeviceDoc, type DraftDoc } from '../store/devices.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { checkExtensionConfig } from './extension-config'
 
 export interface DevicesDeps {
   db: Db
-  index: DeviceIndex
   bus: EventBus
 }
 
@@ -40,7 +29,7 @@ function rethrowConflict(e: unknown, key: DeviceKey): never {
   throw e
 }
 
-export function createDevicesService({ db, index, bus }: DevicesDeps) {
+export function createDevicesService({ db, bus }: DevicesDeps) {
   async function mustGet(key: DeviceKey): Promise<DeviceDoc & { _rev: string }> {
     const doc = await getDeviceDoc(db, key)
     if (!doc) throw notFound(key)
@@ -48,17 +37,13 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
   }
 
   return {
-    list(input: ParsedInput<'devices:list'>): Output<'devices:list'> {
-      return index.list(input.query, input.offset, input.limit)
-    },
-
     async get(key: DeviceKey): Promise<Device> {
       const [doc, draft] = await Promise.all([mustGet(key), getDraftDoc(db, key)])
       return toDevice(doc, draft)
     },
 
     async add(input: ParsedInput<'devices:add'>, ctx: CallContext): Promise<Device> {
-      if (index.has(deviceDocId(input)) || (await getDeviceDoc(db, input))) {
+      if (await getDeviceDoc(db, input)) {
         throw AppError.withRef('CONFLICT', `Device ${label(input)} already exists`, { key: 'errors.deviceExists', params: { id: label(input) } })
       }
       const now = new Date().toISOString()
@@ -72,7 +57,6 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       } catch (e) {
         rethrowConflict(e, input)
       }
-      index.upsert(doc)
       bus.emit('devices:changed', { reason: 'added' })
       bus.emit('audit:changed', {})
       return toDevice(doc, null)
@@ -84,7 +68,14 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       const now = new Date().toISOString()
       const writes: object[] = [
         { _id: doc._id, _rev: doc._rev, _deleted: true },
-        auditDoc({ at: now, actor: ctx.actor, action: 'device.remove', target: label(key), outcome: 'ok', before: { description: doc.description, metadata: doc.metadata, extensionConfig: doc.extensionConfig } }),
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: 'device.remove',
+          target: label(key),
+          outcome: 'ok',
+          before: { description: doc.description, metadata: doc.metadata, extensionConfig: doc.extensionConfig },
+        }),
       ]
       if (draft) writes.push({ _id: draft._id, _rev: draft._rev, _deleted: true })
       try {
@@ -92,7 +83,6 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       } catch (e) {
         rethrowConflict(e, key)
       }
-      index.remove(doc._id)
       bus.emit('devices:changed', { reason: 'removed' })
       bus.emit('audit:changed', {})
       return { removed: true }
@@ -122,10 +112,7 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       const now = new Date().toISOString()
       const updated: DeviceDoc = { ...doc, extensionConfig: check.value, updatedAt: now }
       const draft = await getDraftDoc(db, input)
-      const writes: object[] = [
-        updated,
-        auditDoc({ at: now, actor: ctx.actor, action: 'device.config.save', target: label(input), outcome: 'ok', before: doc.extensionConfig, after: check.value }),
-      ]
+      const writes: object[] = [updated, auditDoc({ at: now, actor: ctx.actor, action: 'device.config.save', target: label(input), outcome: 'ok', before: doc.extensionConfig, after: check.value })]
       if (draft) writes.push({ _id: draft._id, _rev: draft._rev, _deleted: true })
       const results = await db.bulkDocs(writes as DeviceDoc[])
       try {
@@ -135,7 +122,6 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       }
       const rev = (results[0] as PouchDB.Core.Response).rev
       const saved = { ...updated, _rev: rev }
-      index.upsert(saved)
       bus.emit('devices:changed', { reason: 'updated' })
       bus.emit('audit:changed', {})
       return { device: toDevice(saved, null), diagnostics: check.diagnostics }
@@ -147,7 +133,15 @@ export function createDevicesService({ db, index, bus }: DevicesDeps) {
       const savedAt = new Date().toISOString()
       for (let attempt = 0; ; attempt++) {
         const existing = await getDraftDoc(db, input)
-        const doc: DraftDoc = { _id: draftDocId(input), kind: 'draft', schemaVersion: CURRENT_SCHEMA.draft, target: deviceDocId(input), text: input.text, savedAt, ...(existing ? { _rev: existing._rev } : {}) }
+        const doc: DraftDoc = {
+          _id: draftDocId(input),
+          kind: 'draft',
+          schemaVersion: CURRENT_SCHEMA.draft,
+          target: deviceDocId(input),
+          text: input.text,
+          savedAt,
+          ...(existing ? { _rev: existing._rev } : {}),
+        }
         try {
           await db.put(doc)
           return { savedAt }

@@ -6,7 +6,7 @@ import type { EventBus } from '../common/events'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { auditDoc, appendAudit } from '../store/audit.store'
-import { getDeviceDoc, toDevice, getDraftDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
+import { getDeviceDoc, toDevice, getDraftDoc, type DeviceDoc } from '../store/devices.store'
 import { getPackageDoc, listPackageDocs, packageDocId, type PackageDoc } from '../store/packages.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
@@ -17,7 +17,6 @@ import { validatePackage } from './validator'
 export interface PackagesDeps {
   db: Db
   bus: EventBus
-  index: DeviceIndex
   profiles: ProfilesService
   links: PlatformLinks
 }
@@ -64,7 +63,7 @@ function mustValidate(text: string): { value: DmPackage; diagnostics: Diagnostic
  * The package library (validate, keep, replace, export, delete — each change audited) and the invocation of a
  * package's custom actions on managed devices through the platform's MQTT broker.
  */
-export function createPackagesService({ db, bus, index, profiles, links }: PackagesDeps) {
+export function createPackagesService({ db, bus, profiles, links }: PackagesDeps) {
   function notFound(bundleId: string): AppError {
     return AppError.withRef('NOT_FOUND', `There is no package ${bundleId}`, { key: 'dm.notFound', params: { bundleId } })
   }
@@ -151,7 +150,15 @@ export function createPackagesService({ db, bus, index, profiles, links }: Packa
       const doc: PackageDoc = { ...existing, text: input.text, value, updatedAt: now }
       await write([
         doc,
-        auditDoc({ at: now, actor: ctx.actor, action: 'package.update', target: value.bundleId, outcome: 'ok', before: { version: existing.value.version ?? null, text: existing.text }, after: { version: value.version ?? null } }),
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: 'package.update',
+          target: value.bundleId,
+          outcome: 'ok',
+          before: { version: existing.value.version ?? null, text: existing.text },
+          after: { version: value.version ?? null },
+        }),
       ])
       return summary(doc)
     },
@@ -181,7 +188,6 @@ export function createPackagesService({ db, bus, index, profiles, links }: Packa
       ] as DeviceDoc[])
       assertBulkOk(results)
       const saved = { ...updated, _rev: (results[0] as PouchDB.Core.Response).rev }
-      index.upsert(saved)
       bus.emit('devices:changed', { reason: 'updated' })
       bus.emit('audit:changed', {})
       return toDevice(saved, await getDraftDoc(db, input))
@@ -203,7 +209,8 @@ export function createPackagesService({ db, bus, index, profiles, links }: Packa
         }
       }
       const action = pkg.value.actions[input.actionId]
-      if (!action) throw AppError.withRef('NOT_FOUND', `Package ${input.bundleId} has no action ${input.actionId}`, { key: 'dm.noSuchAction', params: { bundleId: input.bundleId, actionId: input.actionId } })
+      if (!action)
+        throw AppError.withRef('NOT_FOUND', `Package ${input.bundleId} has no action ${input.actionId}`, { key: 'dm.noSuchAction', params: { bundleId: input.bundleId, actionId: input.actionId } })
       const { fields, problems } = buildFields(action, input.parameters)
       if (problems.length > 0) {
         throw AppError.withRef(
@@ -220,7 +227,14 @@ export function createPackagesService({ db, bus, index, profiles, links }: Packa
         if (link.state !== 'connected') await Promise.race([link.connect(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
         const result = await invokeAction({ link, typeId: input.typeId, deviceId: input.deviceId, bundleId: input.bundleId, actionId: input.actionId, fields, timeoutMs: input.timeoutSeconds * 1000 })
         const ok = result.rc !== null && result.rc >= 200 && result.rc < 300
-        await appendAudit(db, { actor: ctx.actor, action: 'package.invoke', target, outcome: ok ? 'ok' : 'failed', after: { fields, reqId: result.reqId, rc: result.rc }, detail: result.timedOut ? `no response within ${input.timeoutSeconds} s` : `rc ${result.rc}` })
+        await appendAudit(db, {
+          actor: ctx.actor,
+          action: 'package.invoke',
+          target,
+          outcome: ok ? 'ok' : 'failed',
+          after: { fields, reqId: result.reqId, rc: result.rc },
+          detail: result.timedOut ? `no response within ${input.timeoutSeconds} s` : `rc ${result.rc}`,
+        })
         bus.emit('audit:changed', {})
         return result
       } catch (e) {

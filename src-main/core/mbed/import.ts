@@ -4,14 +4,14 @@
  * publishes for); deviceId = the endpoint name.
  *
  * Written like every other device change (devices.service.ts): the new device documents and their audit entry in one
- * bulkDocs call, then the in-memory index, then the events. Endpoints whose name breaks the device id rule
+ * bulkDocs call, then the events (the device index follows the workspace by itself). Endpoints whose name breaks the device id rule
  * (1–36 of A–Z a–z 0–9 - _ .) are refused and reported one by one; devices that already exist are left untouched
  * and reported as existing.
  */
 import { DEVICE_ID_PATTERN, type DeviceKey, type MessageRef } from '../../../src-shared/contract'
 import type { EventBus } from '../common/events'
 import { auditDoc } from '../store/audit.store'
-import { deviceDocId, getDeviceDoc, newDeviceDoc, type DeviceDoc, type DeviceIndex } from '../store/devices.store'
+import { deviceDocId, getDeviceDoc, newDeviceDoc, type DeviceDoc } from '../store/devices.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { deviceTypeFor } from './endpoint-types'
 
@@ -40,7 +40,7 @@ export interface ImportEndpointsOptions {
 /** Endpoints per bulkDocs call (each with its own audit entry), as the file import batches its writes. */
 const BATCH = 500
 
-export async function importEndpoints(db: Db, index: DeviceIndex, endpoints: readonly ImportableEndpoint[], options: ImportEndpointsOptions): Promise<EndpointImportReport> {
+export async function importEndpoints(db: Db, endpoints: readonly ImportableEndpoint[], options: ImportEndpointsOptions): Promise<EndpointImportReport> {
   if (!DEVICE_ID_PATTERN.test(options.defaultDeviceType)) {
     throw new RangeError(`defaultDeviceType must match the device id rule, got ${JSON.stringify(options.defaultDeviceType.slice(0, 40))}`)
   }
@@ -62,7 +62,7 @@ export async function importEndpoints(db: Db, index: DeviceIndex, endpoints: rea
     const id = deviceDocId(key)
     if (seen.has(id)) continue
     seen.add(id)
-    if (index.has(id) || (await getDeviceDoc(db, key))) {
+    if (await getDeviceDoc(db, key)) {
       report.existing.push(key)
       continue
     }
@@ -84,10 +84,7 @@ export async function importEndpoints(db: Db, index: DeviceIndex, endpoints: rea
       detail: `${batch.length} mbed endpoint(s) imported as devices${report.refused.length > 0 && i === 0 ? `; ${report.refused.length} refused` : ''}`,
     })
     assertBulkOk(await db.bulkDocs([...batch, audit] as DeviceDoc[]))
-    for (const d of batch) {
-      index.upsert(d)
-      report.added.push({ typeId: d.typeId, deviceId: d.deviceId })
-    }
+    for (const d of batch) report.added.push({ typeId: d.typeId, deviceId: d.deviceId })
   }
   if (report.added.length > 0) {
     options.bus?.emit('devices:changed', { reason: 'imported' })

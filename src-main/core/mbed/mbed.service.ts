@@ -17,7 +17,6 @@ import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
-import type { DeviceIndex } from '../store/devices.store'
 import type { ProfileDoc } from '../store/profiles.store'
 import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
@@ -30,7 +29,6 @@ type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C
 
 export interface MbedServiceDeps {
   db: Db
-  index: DeviceIndex
   bus: EventBus
   profiles: ProfilesService
   links: PlatformLinks
@@ -57,8 +55,7 @@ const CONSOLE: CallContext = { actor: 'operator' }
 /** A console command's payload (base64) is kept in its audit entry up to this length; longer ones by length only. */
 const AUDITED_PAYLOAD = 4096
 
-
-export function createMbedService({ db, index, bus, profiles, links, emit, logger }: MbedServiceDeps) {
+export function createMbedService({ db, bus, profiles, links, emit, logger }: MbedServiceDeps) {
   let active: Active | null = null
   /** Device-event listeners (the historian), carried over to whichever bridge runs. */
   const taps = new Set<DeviceEventTap>()
@@ -112,7 +109,11 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
   }
 
   /** A change the operator asked mbed for, with its audit entry whatever the outcome. */
-  async function operatorChange({ action, ...target }: { action: string; ep: string; path: string }, ctx: CallContext, change: (bridge: MbedBridge) => Promise<MbedSubscriptionView>): Promise<MbedSubscriptionView> {
+  async function operatorChange(
+    { action, ...target }: { action: string; ep: string; path: string },
+    ctx: CallContext,
+    change: (bridge: MbedBridge) => Promise<MbedSubscriptionView>,
+  ): Promise<MbedSubscriptionView> {
     const { bridge } = requireActive()
     const where = `mbed:${target.ep}${target.path}`
     let result: MbedSubscriptionView
@@ -223,7 +224,7 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
         const all = await client.listEndpoints()
         const wanted = input.names ? new Set(input.names) : null
         const chosen = wanted ? all.filter((e) => wanted.has(e.name)) : all
-        return importEndpoints(db, index, chosen, { defaultDeviceType: settings.defaultDeviceType, actor: ctx.actor, source: client.apiUrl, bus })
+        return importEndpoints(db, chosen, { defaultDeviceType: settings.defaultDeviceType, actor: ctx.actor, source: client.apiUrl, bus })
       })
     },
 
@@ -248,7 +249,12 @@ export function createMbedService({ db, index, bus, profiles, links, emit, logge
         bus.emit('audit:changed', {})
         throw e
       }
-      await appendAudit(db, { ...entry, outcome: view.state === 'failed' ? 'failed' : 'ok', after: { ...entry.after, commandId: view.id, state: view.state }, ...(view.error ? { detail: view.error } : {}) })
+      await appendAudit(db, {
+        ...entry,
+        outcome: view.state === 'failed' ? 'failed' : 'ok',
+        after: { ...entry.after, commandId: view.id, state: view.state },
+        ...(view.error ? { detail: view.error } : {}),
+      })
       bus.emit('audit:changed', {})
       // The device may have answered while the entry was written: the answer is the command as it is now, not as it
       // was sent (an older view arriving after the 'mbed:command' event would turn an answered command back to pending).

@@ -16,6 +16,9 @@ export type LevelDownFactory = ((location: string) => LevelDown) & { destroy: (l
 const fromPouch = createRequire(createRequire(import.meta.url).resolve('pouchdb'))
 const leveldown = fromPouch('leveldown') as LevelDownFactory
 
+/** The same leveldown, for the workspace's own indexes beside PouchDB's database (store/index-db.ts types what it uses). */
+export const plainLeveldown: (location: string) => unknown = leveldown
+
 export interface BackendSwitches {
   /** Every write is synced to the disk before it is acknowledged (LevelDB's `sync`: fdatasync of its log). */
   durable: boolean

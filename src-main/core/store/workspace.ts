@@ -22,8 +22,16 @@ export interface Workspace {
    * disk or a full one), or null when it is the real, writable workspace.
    */
   readOnly: StorageProblem | null
+  /**
+   * Where indexes derived from the workspace live (`<dataDir>/indexes`, or inside a read-only copy), and whether
+   * their writes are synced like the workspace's.
+   */
+  indexes: { dir: string; durable: boolean }
   close(): Promise<void>
 }
+
+/** The folder of derived indexes, beside the workspace's own. */
+const INDEXES = 'indexes'
 
 export interface OpenOptions {
   /**
@@ -64,7 +72,7 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
   }
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
   // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
-  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, readOnly: null, close: () => db.close() }
+  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
 }
 
 /**
@@ -78,10 +86,16 @@ async function openReadOnlyCopy(dataDir: string, location: string, problem: Stor
   const remove = () => rm(copy, { recursive: true, force: true })
   try {
     const copied = join(copy, 'workspace')
-    await cp(location, copied, { recursive: true, filter: (source) => basename(source) !== 'LOCK' }).catch((e: NodeJS.ErrnoException) => {
-      // A data folder with no workspace yet reads as an empty one.
-      if (e.code !== 'ENOENT') throw e
-    })
+    // The indexes come along: they are caught up in the copy rather than built again from nothing.
+    for (const [from, to] of [
+      [location, copied],
+      [join(dataDir, INDEXES), join(copy, INDEXES)],
+    ] as const) {
+      await cp(from, to, { recursive: true, filter: (source) => basename(source) !== 'LOCK' }).catch((e: NodeJS.ErrnoException) => {
+        // A data folder with no workspace (or no index) yet reads as an empty one.
+        if (e.code !== 'ENOENT') throw e
+      })
+    }
     // Nothing written to the copy outlives the process, so there is nothing to sync.
     const switches: BackendSwitches = { durable: false, readOnly: false }
     const db = await openDb(copied, switches)
@@ -91,6 +105,7 @@ async function openReadOnlyCopy(dataDir: string, location: string, problem: Stor
       db: upgradeOnRead(db, MIGRATIONS),
       dataDir,
       readOnly: problem,
+      indexes: { dir: join(copy, INDEXES), durable: false },
       async close() {
         await db.close()
         await remove()

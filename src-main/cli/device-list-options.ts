@@ -1,0 +1,57 @@
+import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, listColumnSchema, type DeviceFilters, type DeviceQueryInput, type FacetField, type ListColumn } from '../../src-shared/models/device-query'
+import { CliError, EXIT } from './runtime'
+
+/** What `devices list`, `count` and `export` take to say which devices: a search, filters and an order. */
+export interface QueryOptions {
+  query: string
+  filter: string[]
+  sort?: string
+  desc?: boolean
+}
+
+const BOOLEAN_FIELDS = new Set<string>(['configErrors', 'dmSupport'])
+
+function usage(message: string): CliError {
+  return new CliError(`fieldline: ${message}`, EXIT.usage)
+}
+
+/**
+ * `--filter FIELD=VALUE`, repeatable: values of one field are alternatives (`--filter carrier=jasper --filter
+ * carrier=atnt`, or `carrier=jasper,atnt`), different fields must all hold. The values themselves are checked by the
+ * core, like the UI's.
+ */
+export function parseFilters(given: readonly string[]): DeviceFilters {
+  const filters: Record<string, unknown> = {}
+  for (const item of given) {
+    const eq = item.indexOf('=')
+    const field = eq < 0 ? item : item.slice(0, eq)
+    if (eq < 0 || !(FILTER_FIELDS as readonly string[]).includes(field)) throw usage(`--filter takes FIELD=VALUE with FIELD one of ${FILTER_FIELDS.join(', ')} (got "${item.slice(0, 60)}")`)
+    const value = item.slice(eq + 1)
+    if (BOOLEAN_FIELDS.has(field)) {
+      if (value !== 'true' && value !== 'false') throw usage(`--filter ${field}= takes true or false`)
+      filters[field] = value === 'true'
+    } else filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',')]
+  }
+  return filters as DeviceFilters
+}
+
+export function queryOf(o: QueryOptions): DeviceQueryInput {
+  if (o.sort !== undefined && !(DEVICE_COLUMNS as readonly string[]).includes(o.sort)) throw usage(`--sort takes one of ${DEVICE_COLUMNS.join(', ')}`)
+  return { text: o.query, filters: parseFilters(o.filter), ...(o.sort ? { sort: o.sort as DeviceQueryInput['sort'] } : {}), descending: o.desc === true }
+}
+
+/** `--columns a,b,c`: column names, or `metadata.<field>`. */
+export function parseColumns(text: string): ListColumn[] {
+  const columns = text.split(',').map((c) => c.trim())
+  for (const c of columns) if (!listColumnSchema.safeParse(c).success) throw usage(`unknown column "${c.slice(0, 60)}": use ${DEVICE_COLUMNS.join(', ')} or metadata.<field>`)
+  return columns as ListColumn[]
+}
+
+export function parseFacet(text: string | undefined): FacetField[] {
+  if (text === undefined) return []
+  if (!(FACET_FIELDS as readonly string[]).includes(text)) throw usage(`--by takes one of ${FACET_FIELDS.join(', ')}`)
+  return [text as FacetField]
+}
+
+/** Collects a repeatable option's values. */
+export const collect = (value: string, previous: string[]): string[] => [...previous, value]

@@ -1,0 +1,140 @@
+/**
+ * The layout of the device index (one LevelDB, keys compared as UTF-8 bytes). `nat` is a device's natural key: its
+ * type then its ID in natural order, then the raw `type:id` that makes it unique and names the device.
+ *
+ *   m!checkpoint                          → the workspace sequence indexed so far, the format, the database id
+ *   c!<cell>                              → a cell: its fields and how many devices it holds
+ *   k!<carrier>:<sim id>                  → what the carrier cache says of that SIM
+ *   n!<nat>                               → "<cell>|<words>|<row>": every device in natural order, with its row
+ *   p!<cell>!<nat>                        → the devices of each cell, in natural order
+ *   s!<column>!<sort value>\0<nat>        → "<cell>": devices in the order of a column (non-empty values)
+ *   z!<column>!<nat>                      → "<cell>": devices whose value of that column is empty, where the cell does not say so
+ *   t!<word>\0<nat>                       → "<cell>": the searchable words of each device
+ *   q!<carrier>:<sim id>                  → the devices that name that SIM, one nat per line (usually one)
+ *
+ * Cell ids ride along in values so that a walk through any order can filter by field without reading rows.
+ */
+import type { DeviceColumn } from '../../../../src-shared/models/device-query'
+import type { DeviceKey } from '../../../../src-shared/models/device-id'
+import { type IndexedRow, encodeRow } from './device-row'
+import { naturalKey, words } from './text'
+
+export const CHECKPOINT_KEY = 'm!checkpoint'
+export const CELL_PREFIX = 'c!'
+export const SIM_PREFIX = 'k!'
+export const ROW_PREFIX = 'n!'
+/** Greater than every character a key holds: the end of a prefix range. */
+export const END = String.fromCodePoint(0x10ffff)
+
+/** Columns with an order of their own (`s!`); the others are ordered through the cells (`p!`) or are the natural order. */
+export const SORTED_COLUMNS = ['deviceId', 'description', 'simId', 'simAsOf', 'dataThisCycleBytes', 'updatedAt'] as const satisfies readonly DeviceColumn[]
+export type SortedColumn = (typeof SORTED_COLUMNS)[number]
+
+export function natKey(key: DeviceKey): string {
+  return `${naturalKey(key.typeId)}\u0001${naturalKey(key.deviceId)}\u0000${key.typeId}:${key.deviceId}`
+}
+
+export function keyOfNat(nat: string): DeviceKey {
+  const raw = nat.slice(nat.lastIndexOf('\u0000') + 1)
+  const colon = raw.indexOf(':')
+  return { typeId: raw.slice(0, colon), deviceId: raw.slice(colon + 1) }
+}
+
+export const docIdOfNat = (nat: string): string => `device:${nat.slice(nat.lastIndexOf('\u0000') + 1)}`
+export const rowKey = (nat: string): string => `${ROW_PREFIX}${nat}`
+export const cellPrefix = (cell: number): string => `p!${cell}!`
+export const sortPrefix = (column: SortedColumn): string => `s!${column}!`
+export const emptyPrefix = (column: SortedColumn): string => `z!${column}!`
+export const wordPrefix = (term: string): string => `t!${term}`
+export const simDevicesKey = (sim: string): string => `q!${sim}`
+
+/** The nat of an index key that ends with one (every family but the rows, where it is the whole rest). */
+export const natOfKey = (key: string, prefixLength: number, separator: boolean): string => (separator ? key.slice(key.indexOf('\u0000', prefixLength) + 1) : key.slice(prefixLength))
+
+/**
+ * A column's sort value, or null when the row has none. Values compare as plain strings in the wanted order:
+ * natural order for text, ISO 8601 for instants, zero-padded digits for byte counts.
+ */
+export function sortValue(column: SortedColumn, row: IndexedRow): string | null {
+  switch (column) {
+    case 'deviceId':
+      return `${naturalKey(row.deviceId)}\u0001${naturalKey(row.typeId)}`
+    case 'description':
+      return row.description.trim() ? naturalKey(row.description) : null
+    case 'simId':
+      return row.simId === null ? null : naturalKey(row.simId)
+    case 'simAsOf':
+      return row.simAsOf
+    case 'dataThisCycleBytes':
+      return row.dataBytes === null ? null : String(Math.min(row.dataBytes, Number.MAX_SAFE_INTEGER)).padStart(16, '0')
+    case 'updatedAt':
+      return row.updatedAt
+  }
+}
+
+/**
+ * Whether a row without a value for `column` is already told apart by its cell (no SIM: no SIM id; not read: no "as
+ * of" nor data). Only the others get an entry of their own under `z!`.
+ */
+export function emptyByCell(column: SortedColumn, cell: { carrier: string | null; simStatus: string | null }): boolean {
+  if (column === 'simId') return cell.carrier === null
+  if (column === 'simAsOf' || column === 'dataThisCycleBytes') return cell.simStatus === null || cell.simStatus === 'notCached'
+  return false
+}
+
+/** Every searchable word of a row: its ID, description and SIM id (its type and extensions are searched through its cell). */
+export function rowWords(row: IndexedRow): string[] {
+  const out = new Set(words(row.deviceId))
+  for (const w of words(row.description)) out.add(w)
+  if (row.simId) for (const w of words(row.simId)) out.add(w)
+  return [...out]
+}
+
+/** A device's row as stored, with its cell and its searchable words before it (a search checks them without decoding the row). */
+export interface StoredRow {
+  cell: number
+  words: string
+  json: string
+}
+
+export function parseStoredRow(value: string): StoredRow {
+  const a = value.indexOf('|')
+  const b = value.indexOf('|', a + 1)
+  return { cell: Number(value.slice(0, a)), words: value.slice(a + 1, b), json: value.slice(b + 1) }
+}
+
+/**
+ * Whether a stored row (the value of `n!<nat>`) holds every term, each begun by one of its words or, for the terms
+ * `byCell` says, by its cell: checked on the stored text without decoding it, as a walk through a million rows does.
+ */
+export function storedRowHolds(value: string, terms: readonly string[], byCell: readonly Set<number>[]): boolean {
+  const a = value.indexOf('|')
+  const b = value.indexOf('|', a + 1)
+  const cell = Number(value.slice(0, a))
+  for (let i = 0; i < terms.length; i++) {
+    if (byCell[i]!.has(cell)) continue
+    const term = terms[i]!
+    if (value.startsWith(term, a + 1)) continue
+    const at = value.indexOf(` ${term}`, a)
+    if (at < 0 || at >= b) return false
+  }
+  return true
+}
+
+/** Every index entry of one device: key → value. */
+export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
+  const nat = natKey(row)
+  const c = String(cell)
+  const out = new Map<string, string>()
+  const searchable = rowWords(row)
+  // Words hold no '|' nor space (text.ts: letters, digits, '.', '_', '-').
+  out.set(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
+  out.set(`${cellPrefix(cell)}${nat}`, '')
+  for (const column of SORTED_COLUMNS) {
+    const value = sortValue(column, row)
+    if (value !== null) out.set(`${sortPrefix(column)}${value}\u0000${nat}`, c)
+    else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
+  }
+  for (const w of searchable) out.set(`${wordPrefix(w)}\u0000${nat}`, c)
+  return out
+}

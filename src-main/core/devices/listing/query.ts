@@ -1,0 +1,604 @@
+import type { DeviceColumn, DeviceQuery, DeviceSelection, FacetField } from '../../../../src-shared/models/device-query'
+import { SIM_NOT_CACHED } from '../../../../src-shared/models/device-query'
+import type { DeviceKey } from '../../../../src-shared/models/device-id'
+import { SIM_STATUSES } from '../../../../src-shared/models/sim'
+import { compareKeys, type IndexDb } from '../../store/index-db'
+import { facetValues, type Cells } from './cells'
+import { decodeRow, type CellFields, type IndexedRow } from './device-row'
+import {
+  cellPrefix,
+  emptyByCell,
+  emptyPrefix,
+  END,
+  keyOfNat,
+  natKey,
+  natOfKey,
+  parseStoredRow,
+  storedRowHolds,
+  ROW_PREFIX,
+  rowKey,
+  rowWords,
+  SORTED_COLUMNS,
+  sortPrefix,
+  sortValue,
+  wordPrefix,
+  type SortedColumn,
+} from './keys'
+import { concatStreams, emptyStream, lazyStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
+import { beginsAny, naturalKey, searchTerms } from './text'
+
+/**
+ * How a query is answered from the index, and what it costs at a million devices.
+ *
+ * - Field filters select cells; their devices are counted exactly from the cells, at once.
+ * - A page is a walk through the requested order (a key range, or the cells' ranges merged), dropping devices of other
+ *   cells by the cell id stored beside every key: a page costs what it takes to find its rows, not the fleet's size.
+ *   Few matches (a rare type, a selective search) are gathered whole and sorted in memory instead.
+ * - A search term begins words (keys `t!<word>`): its postings are read up to a limit. A term with few postings
+ *   drives the query (only its devices are considered); a search of which every term is common (a letter, a prefix
+ *   every ID shares) is checked on the rows the walk meets. Such a page is still fast (common terms match densely),
+ *   but its total is an estimate until `count` walks every row.
+ * - Deep pages cost what their offset costs: the walk skips the rows before them (whole cells at a time where it can).
+ */
+
+/** Where a query switches from gathering matches in memory to walking an order (tests lower them to reach every way). */
+export interface QueryLimits {
+  /** Devices gathered and sorted in memory when only their keys are needed to order them. */
+  enumerate: number
+  /** Devices gathered, read and sorted in memory when their rows are needed to order or match them. */
+  rows: number
+  /** Postings read per term to see whether it is selective. */
+  probe: number
+  /** Postings read, at most, for the term most likely to be selective when no term was after the probe. */
+  driver: number
+}
+
+export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000 }
+/** Rows fetched per read while a walk checks rows. */
+const ROW_BATCH = 256
+/** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
+const ROW_COST = 10
+/** Entries first read from each cell a merge takes (then more, doubling). */
+const MERGE_FIRST_READ = 16
+/** What starting one cell's range in a merge costs, in entries walked: an iterator, a seek, a first read. */
+const CELL_SETUP_COST = 40
+
+const CELL_COLUMNS = new Set<DeviceColumn>(['carrier', 'simStatus', 'ratePlan', 'extensions', 'configErrors', 'dmSupport'])
+const SORTED = new Set<DeviceColumn>(SORTED_COLUMNS)
+const STATUS_RANK = new Map<string, number>([...SIM_STATUSES, SIM_NOT_CACHED].map((s, i) => [s, i]))
+
+export interface Order {
+  sort: DeviceColumn
+  descending: boolean
+}
+
+export interface Page {
+  total: number
+  totalExact: boolean
+  rows: { nat: string; row: IndexedRow }[]
+}
+
+export interface Tally {
+  total: number
+  facets: { field: FacetField; values: { value: string; count: number }[] }[]
+}
+
+/** A row's place within a cell-ordered column: the group's value, or null for the group shown last. */
+function groupValue(column: DeviceColumn, f: CellFields): string | null {
+  switch (column) {
+    case 'carrier':
+      return f.carrier
+    case 'simStatus':
+      return f.simStatus === null ? null : String(STATUS_RANK.get(f.simStatus) ?? 99).padStart(2, '0')
+    case 'ratePlan':
+      return f.ratePlan === null ? null : naturalKey(f.ratePlan)
+    case 'extensions':
+      return f.extensions.length ? f.extensions.join(',') : null
+    case 'configErrors':
+      return f.configErrors ? '1' : '0'
+    case 'dmSupport':
+      return f.dmSupport ? '1' : '0'
+    default:
+      return null
+  }
+}
+
+const rowOf = (e: Entry): IndexedRow => (e.row ??= decodeRow(e.json!))
+
+/** Needs the row to order devices by this column (the others order by key or cell). */
+const orderNeedsRow = (sort: DeviceColumn) => SORTED.has(sort) && sort !== 'deviceId'
+
+/** What a search asks: its terms, and for each the cells all of whose devices it matches by type or extension name. */
+interface TextMatch {
+  terms: string[]
+  termCells: Set<number>[]
+}
+
+interface Driver {
+  term: number
+  /** The term's postings outside its cells (which match whole), within the filter. */
+  nats: Map<string, number>
+  size: number
+}
+
+interface Stats {
+  examined: number
+  driverHits: number
+  matched: number
+}
+
+type Plan =
+  | { kind: 'list'; entries: Entry[] }
+  | {
+      kind: 'walk'
+      /** Opens the ordered walk; `skipped` matches before it were passed over without reading them (whole cells). */
+      open(skip: number): { stream: Stream; skipped: number }
+      accept(batch: Entry[]): Promise<Entry[]>
+      total: number | null
+      estimate(): number
+    }
+
+export class DeviceQueries {
+  constructor(
+    private readonly db: IndexDb,
+    private readonly cells: Cells,
+    private readonly limits: QueryLimits = QUERY_LIMITS,
+  ) {}
+
+  // ---- streams in each order ------------------------------------------------------------------------------------
+
+  #cellStream(cell: number, descending = false): Stream {
+    const prefix = cellPrefix(cell)
+    return rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending, values: false }, (key) => ({ nat: key.slice(prefix.length), cell }), MERGE_FIRST_READ)
+  }
+
+  /**
+   * Every device in natural order (or reverse), with its row, keeping those `admits` lets through; only the devices of
+   * `types` when given (natural order starts with the type, so each type is one range: a walk for one type does not
+   * read through the types before it).
+   */
+  #rowWalk(descending: boolean, admits: (cell: number) => boolean, types?: readonly string[], holds?: (value: string) => boolean): Stream {
+    const parse = (key: string, value: string): Entry | null => {
+      if (holds && !holds(value)) return null
+      const stored = parseStoredRow(value)
+      return admits(stored.cell) ? { nat: key.slice(ROW_PREFIX.length), ...stored } : null
+    }
+    if (!types) return rangeStream(this.db, { gte: ROW_PREFIX, lt: `${ROW_PREFIX}${END}`, reverse: descending }, parse)
+    const prefixes = [...new Set(types.map((t) => `${ROW_PREFIX}${naturalKey(t)}\u0001`))].sort(compareKeys)
+    if (descending) prefixes.reverse()
+    return concatStreams(prefixes.map((prefix) => lazyStream(() => rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending }, parse))))
+  }
+
+  /**
+   * The devices of some cells in natural order: their cells' ranges merged (a few reads per cell, then the page), or
+   * every device walked, keeping those of the cells (nothing to set up, but what it skips is read). The cheaper for
+   * the `want` first devices is taken: a rare type is merged, nearly every cell is walked.
+   */
+  #natural(ids: number[], want: number, descending = false): Stream {
+    if (ids.length === 0) return emptyStream
+    const count = this.cells.count(ids)
+    const types = [...new Set(ids.map((id) => this.cells.get(id)!.fields.typeId))]
+    const ofTypes = this.cells.count(
+      this.cells
+        .all()
+        .filter((c) => types.includes(c.fields.typeId))
+        .map((c) => c.id),
+    )
+    const merge = ids.length * CELL_SETUP_COST + want * Math.log2(ids.length + 1)
+    const walk = types.length * CELL_SETUP_COST + (want * ofTypes) / Math.max(count, 1)
+    if (merge <= walk)
+      return mergeStreams(
+        ids.map((id) => this.#cellStream(id, descending)),
+        descending,
+      )
+    const set = new Set(ids)
+    return this.#rowWalk(descending, (cell) => set.has(cell), types)
+  }
+
+  #cellIds(filter: Set<number> | null, test: (c: CellFields) => boolean = () => true): number[] {
+    return this.cells
+      .all()
+      .filter((c) => c.count > 0 && (filter === null || filter.has(c.id)) && test(c.fields))
+      .map((c) => c.id)
+  }
+
+  /**
+   * The devices of `filter`'s cells in the order asked, skipping whole groups of cells within the first `skip` where
+   * the order allows it (`skipped` says how many). `want`: how many devices the caller expects to read (the page's end).
+   */
+  #ordered(order: Order, filter: Set<number> | null, skip: number, want: number, holds?: (value: string) => boolean): { stream: Stream; skipped: number } {
+    const admits = (cell: number) => filter === null || filter.has(cell)
+    const { sort, descending } = order
+    if (sort === 'typeId') return { stream: filter === null ? this.#rowWalk(descending, admits, undefined, holds) : this.#natural(this.#cellIds(filter), want, descending), skipped: 0 }
+    if (SORTED.has(sort)) {
+      const column = sort as SortedColumn
+      const prefix = sortPrefix(column)
+      const values = rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending }, (key, value) => {
+        const cell = Number(value)
+        return admits(cell) ? { nat: natOfKey(key, prefix.length, true), cell } : null
+      })
+      const empty = emptyPrefix(column)
+      const emptyRows = rangeStream(
+        this.db,
+        { gte: empty, lt: `${empty}${END}` },
+        (key, value) => {
+          const cell = Number(value)
+          return admits(cell) ? { nat: key.slice(empty.length), cell } : null
+        },
+        MERGE_FIRST_READ,
+      )
+      const byCell = this.#natural(
+        this.#cellIds(filter, (c) => emptyByCell(column, c)),
+        want,
+      )
+      return { stream: concatStreams([values, mergeStreams([emptyRows, byCell])]), skipped: 0 }
+    }
+    // Ordered by a field cells share: the groups of cells in order, each group's devices in natural order.
+    const groups = new Map<string | null, number[]>()
+    for (const id of this.#cellIds(filter)) {
+      const value = groupValue(sort, this.cells.get(id)!.fields)
+      groups.set(value, [...(groups.get(value) ?? []), id])
+    }
+    const values = [...groups.keys()].filter((v): v is string => v !== null).sort((a, b) => (descending ? compareKeys(b, a) : compareKeys(a, b)))
+    const ordered: (string | null)[] = groups.has(null) ? [...values, null] : values
+    let skipped = 0
+    const streams: Stream[] = []
+    for (const value of ordered) {
+      const ids = groups.get(value)!
+      const size = this.cells.count(ids)
+      if (streams.length === 0 && skipped + size <= skip) {
+        skipped += size
+        continue
+      }
+      // Built when the walk reaches the group: a page rarely goes past the first one or two.
+      streams.push(lazyStream(() => this.#natural(ids, want - skipped)))
+    }
+    return { stream: concatStreams(streams), skipped }
+  }
+
+  /** The order of `#ordered` for devices gathered in memory (rows attached where the order needs them). */
+  #comparator(order: Order): (a: Entry, b: Entry) => number {
+    const dir = order.descending ? -1 : 1
+    const { sort } = order
+    if (sort === 'typeId') return (a, b) => dir * compareKeys(a.nat, b.nat)
+    if (CELL_COLUMNS.has(sort)) {
+      const value = (e: Entry) => groupValue(sort, this.cells.get(e.cell)!.fields)
+      return (a, b) => {
+        const va = value(a)
+        const vb = value(b)
+        if (va !== vb) {
+          if (va === null) return 1
+          if (vb === null) return -1
+          const c = compareKeys(va, vb)
+          if (c !== 0) return dir * c
+        }
+        return compareKeys(a.nat, b.nat)
+      }
+    }
+    const column = sort as SortedColumn
+    // The ID order needs only the key; the others read the row.
+    const value = (e: Entry) => sortValue(column, column === 'deviceId' ? (keyOfNat(e.nat) as IndexedRow) : rowOf(e))
+    return (a, b) => {
+      const va = value(a)
+      const vb = value(b)
+      if (va === null || vb === null) return va === vb ? compareKeys(a.nat, b.nat) : va === null ? 1 : -1
+      return dir * compareKeys(`${va}\u0000${a.nat}`, `${vb}\u0000${b.nat}`)
+    }
+  }
+
+  // ---- reading rows ----------------------------------------------------------------------------------------------
+
+  /** Reads the rows of the entries that have none; entries whose device has gone since are dropped. */
+  async withRows(entries: Entry[]): Promise<Entry[]> {
+    const missing = entries.filter((e) => e.row === undefined && e.json === undefined)
+    if (missing.length === 0) return entries
+    const values = await this.db.getMany(missing.map((e) => rowKey(e.nat)))
+    missing.forEach((e, i) => {
+      const v = values[i]
+      if (v !== undefined) Object.assign(e, parseStoredRow(v))
+    })
+    return entries.filter((e) => e.row !== undefined || e.json !== undefined)
+  }
+
+  async #withRowsInBatches(entries: Entry[]): Promise<Entry[]> {
+    const out: Entry[] = []
+    for (let i = 0; i < entries.length; i += ROW_BATCH * 4) out.push(...(await this.withRows(entries.slice(i, i + ROW_BATCH * 4))))
+    return out
+  }
+
+  async #enumerate(ids: number[]): Promise<Entry[]> {
+    const out: Entry[] = []
+    for (const id of ids) {
+      const stream = this.#cellStream(id)
+      try {
+        for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) out.push(...batch)
+      } finally {
+        await stream.close()
+      }
+    }
+    return out
+  }
+
+  // ---- search ----------------------------------------------------------------------------------------------------
+
+  #textMatch(text: string, filter: Set<number> | null): TextMatch {
+    const terms = searchTerms(text)
+    const termCells = terms.map((term) => new Set(this.#cellIds(filter, () => true).filter((id) => beginsAny(term, this.cells.get(id)!.words))))
+    return { terms, termCells }
+  }
+
+  /** A term's postings (device → cell), read up to `cap`; `complete` when that was all of them, else the last key read. */
+  async #postings(term: string, cap: number): Promise<{ nats: Map<string, number>; complete: boolean; last: string }> {
+    const prefix = wordPrefix(term)
+    const range = this.db.range({ gte: prefix, lt: `${prefix}${END}` })
+    const nats = new Map<string, number>()
+    let read = 0
+    let last = prefix
+    try {
+      for (;;) {
+        const batch = await range.next(Math.min(1000, cap + 1 - read))
+        if (batch.length === 0) return { nats, complete: true, last }
+        for (const [key, value] of batch) nats.set(natOfKey(key, prefix.length, true), Number(value))
+        last = batch.at(-1)![0]
+        read += batch.length
+        if (read > cap) return { nats, complete: false, last }
+      }
+    } finally {
+      await range.close()
+    }
+  }
+
+  /**
+   * The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. When
+   * every term is common after the probe, the one whose postings take the least room on disk is read further, unless
+   * that room says it is far beyond the limit (a prefix every ID shares): then no term drives.
+   */
+  async #driver(tm: TextMatch, filter: Set<number> | null): Promise<Driver | null> {
+    const admits = (cell: number) => filter === null || filter.has(cell)
+    const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
+    if (!probes.some((p) => p.complete)) {
+      const sizes = await Promise.all(tm.terms.map((t) => this.db.approximateSize(wordPrefix(t), `${wordPrefix(t)}${END}`)))
+      const smallest = sizes.reduce((best, size, i) => (size < sizes[best]! ? i : best), 0)
+      const prefix = wordPrefix(tm.terms[smallest]!)
+      const probed = await this.db.approximateSize(prefix, probes[smallest]!.last)
+      // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway.
+      const estimate = probed > 0 ? (sizes[smallest]! / probed) * this.limits.probe : 0
+      if (estimate <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
+    }
+    let best: Driver | null = null
+    probes.forEach((p, term) => {
+      if (!p.complete) return
+      const nats = new Map<string, number>()
+      for (const [nat, cell] of p.nats) if (admits(cell) && !tm.termCells[term]!.has(cell)) nats.set(nat, cell)
+      const size = nats.size + this.cells.count(tm.termCells[term]!)
+      if (!best || size < best.size) best = { term, nats, size }
+    })
+    return best
+  }
+
+  /** Whether a row holds every term but `skip` (a term is held by its cell's words, or by a word of the row). */
+  #rowMatches(e: Entry, tm: TextMatch, skip: number): boolean {
+    let words: string | undefined
+    for (let i = 0; i < tm.terms.length; i++) {
+      if (i === skip || tm.termCells[i]!.has(e.cell)) continue
+      words ??= ` ${e.words ?? rowWords(rowOf(e)).join(' ')}`
+      if (!words.includes(` ${tm.terms[i]!}`)) return false
+    }
+    return true
+  }
+
+  // ---- plans -----------------------------------------------------------------------------------------------------
+
+  /**
+   * Whether a field-only query gathers its devices (every one of the filter's cells, sorted in memory) rather than
+   * walking the order: when few enough, and cheaper than the walk to the page's end (`want`).
+   */
+  #gatherFilter(order: Order, filter: Set<number>, inFilter: number, want: number): boolean {
+    const rows = orderNeedsRow(order.sort)
+    if (inFilter > (rows ? this.limits.rows : this.limits.enumerate)) return false
+    const gather = inFilter * (rows ? ROW_COST : 1)
+    const ids = this.#cellIds(filter)
+    const walk = SORTED.has(order.sort) ? (want * this.cells.total) / Math.max(inFilter, 1) : ids.length * CELL_SETUP_COST + want * Math.log2(ids.length + 1)
+    return gather < walk
+  }
+
+  /**
+   * Whether a search gathers its driving term's devices and sorts them in memory rather than walking the order: when
+   * few enough, and cheaper than a walk that meets them at their density (matches of an ID prefix sit together in
+   * natural order, so a walk may read far before its first page: gathering keys is the safe side).
+   */
+  #gatherDriver(order: Order, tm: TextMatch, driver: Driver, inFilter: number, want: number): boolean {
+    const rows = orderNeedsRow(order.sort) || tm.terms.length > 1
+    if (driver.size > (rows ? this.limits.rows : this.limits.enumerate)) return false
+    return driver.size * (rows ? ROW_COST : 1) < (want * inFilter) / Math.max(driver.size, 1) || !rows
+  }
+
+  /** How to answer `query`; `want` is how far into its matches the caller means to read (a page's end, or all). */
+  async #plan(query: DeviceQuery, want: number): Promise<Plan> {
+    const order: Order = { sort: query.sort, descending: query.descending }
+    const filter = this.cells.matching(query.filters)
+    const inFilter = this.cells.count(filter)
+    const tm = this.#textMatch(query.text, filter)
+    const list = async (entries: Entry[], verify: (e: Entry) => boolean): Promise<Plan> => {
+      const needRows = orderNeedsRow(order.sort) || tm.terms.length > 1
+      const rows = needRows ? await this.#withRowsInBatches(entries) : entries
+      return { kind: 'list', entries: rows.filter(verify).sort(this.#comparator(order)) }
+    }
+
+    if (tm.terms.length === 0) {
+      if (filter !== null && this.#gatherFilter(order, filter, inFilter, want)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
+      return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip, want), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
+    }
+    if (inFilter === 0) return { kind: 'list', entries: [] }
+
+    const driver = await this.#driver(tm, filter)
+    const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
+    if (driver && this.#gatherDriver(order, tm, driver, inFilter, want)) {
+      const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
+      entries.push(...(await this.#enumerate([...tm.termCells[driver.term]!])))
+      return list(entries, (e) => this.#rowMatches(e, tm, driver.term))
+    }
+    if (driver) {
+      const single = tm.terms.length === 1
+      const termCells = tm.termCells[driver.term]!
+      return {
+        kind: 'walk',
+        // Whole cells cannot be skipped: a cell's count includes devices the search does not match.
+        open: () => this.#ordered(order, filter, 0, want),
+        accept: async (batch) => {
+          const hits = batch.filter((e) => driver.nats.has(e.nat) || termCells.has(e.cell))
+          stats.examined += batch.length
+          stats.driverHits += hits.length
+          if (single) return hits
+          const matched = (await this.withRows(hits)).filter((e) => this.#rowMatches(e, tm, driver.term))
+          stats.matched += matched.length
+          return matched
+        },
+        total: single ? driver.size : null,
+        estimate: () => (stats.driverHits === 0 ? driver.size : Math.round((driver.size * stats.matched) / stats.driverHits)),
+      }
+    }
+    // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
+    // the estimate below counts them among the non-matches through `passed`).
+    let ruledOut = 0
+    const holds = (value: string) => storedRowHolds(value, tm.terms, tm.termCells) || (ruledOut++, false)
+    return {
+      kind: 'walk',
+      open: () => this.#ordered(order, filter, 0, want, holds),
+      accept: async (batch) => {
+        stats.examined += batch.length
+        const matched = (await this.withRows(batch)).filter((e) => this.#rowMatches(e, tm, -1))
+        stats.matched += matched.length
+        return matched
+      },
+      total: null,
+      estimate: () => (stats.examined + ruledOut === 0 ? inFilter : Math.round((inFilter * stats.matched) / (stats.examined + ruledOut))),
+    }
+  }
+
+  // ---- answers ---------------------------------------------------------------------------------------------------
+
+  async page(query: DeviceQuery, offset: number, limit: number): Promise<Page> {
+    const plan = await this.#plan(query, offset + limit)
+    if (plan.kind === 'list') {
+      const slice = await this.withRows(plan.entries.slice(offset, offset + limit))
+      return { total: plan.entries.length, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
+    }
+    const { stream, skipped } = plan.open(offset)
+    let toSkip = offset - skipped
+    let matched = skipped
+    let exhausted = false
+    const kept: Entry[] = []
+    try {
+      walk: for (;;) {
+        const batch = await stream.next()
+        if (batch.length === 0) {
+          exhausted = true
+          break
+        }
+        for (const e of await plan.accept(batch)) {
+          matched++
+          if (toSkip > 0) {
+            toSkip--
+            continue
+          }
+          kept.push(e)
+          if (kept.length >= limit) break walk
+        }
+      }
+    } finally {
+      await stream.close()
+    }
+    const rows = await this.withRows(kept)
+    const exact = plan.total !== null || exhausted
+    const total = plan.total ?? (exhausted ? matched : Math.max(plan.estimate(), matched + 1))
+    return { total, totalExact: exact, rows: rows.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
+  }
+
+  /**
+   * Every device of a selection, in its order, a batch at a time, with rows. Reads as it goes: an export of a million
+   * devices holds one batch in memory.
+   */
+  async *rows(selection: DeviceSelection): AsyncGenerator<{ nat: string; row: IndexedRow }[]> {
+    if ('keys' in selection) {
+      const entries = await this.#keyed(selection.keys)
+      entries.sort(this.#comparator({ sort: selection.sort, descending: selection.descending }))
+      for (let i = 0; i < entries.length; i += ROW_BATCH) yield entries.slice(i, i + ROW_BATCH).map((e) => ({ nat: e.nat, row: rowOf(e) }))
+      return
+    }
+    const except = new Set(selection.except.map(natKey))
+    const plan = await this.#plan(selection.query, Infinity)
+    if (plan.kind === 'list') {
+      const kept = plan.entries.filter((e) => !except.has(e.nat))
+      for (let i = 0; i < kept.length; i += ROW_BATCH) yield (await this.withRows(kept.slice(i, i + ROW_BATCH))).map((e) => ({ nat: e.nat, row: rowOf(e) }))
+      return
+    }
+    const { stream } = plan.open(0)
+    try {
+      for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) {
+        const kept = (await plan.accept(batch)).filter((e) => !except.has(e.nat))
+        if (kept.length > 0) yield (await this.withRows(kept)).map((e) => ({ nat: e.nat, row: rowOf(e) }))
+      }
+    } finally {
+      await stream.close()
+    }
+  }
+
+  async #keyed(keys: readonly DeviceKey[]): Promise<Entry[]> {
+    const nats = [...new Set(keys.map(natKey))]
+    return this.#withRowsInBatches(nats.map((nat) => ({ nat, cell: 0 })))
+  }
+
+  /** How many devices a selection holds, exactly, and how they divide by the fields asked for. */
+  async tally(selection: DeviceSelection, by: readonly FacetField[]): Promise<Tally> {
+    const counts = new Map<number, number>()
+    const add = (cell: number, n: number) => counts.set(cell, (counts.get(cell) ?? 0) + n)
+    if ('keys' in selection) {
+      for (const e of await this.#keyed(selection.keys)) add(e.cell, 1)
+    } else {
+      const { query } = selection
+      const filter = this.cells.matching(query.filters)
+      const tm = this.#textMatch(query.text, filter)
+      const driver = tm.terms.length === 0 || this.cells.count(filter) === 0 ? null : await this.#driver(tm, filter)
+      if (tm.terms.length === 0) {
+        for (const id of this.#cellIds(filter)) add(id, this.cells.get(id)!.count)
+      } else if (driver && tm.terms.length === 1) {
+        for (const cell of driver.nats.values()) add(cell, 1)
+        for (const id of tm.termCells[0]!) add(id, this.cells.get(id)!.count)
+      } else if (driver) {
+        const candidates = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
+        candidates.push(...(await this.#enumerate([...tm.termCells[driver.term]!])))
+        for (let i = 0; i < candidates.length; i += ROW_BATCH * 4) {
+          for (const e of await this.withRows(candidates.slice(i, i + ROW_BATCH * 4))) if (this.#rowMatches(e, tm, driver.term)) add(e.cell, 1)
+        }
+      } else if (this.cells.count(filter) > 0) {
+        // Every term is common: every row of the filter's cells is read and checked (seconds at a million devices).
+        const { stream } = this.#ordered({ sort: 'typeId', descending: false }, filter, 0, Infinity)
+        try {
+          for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) for (const e of await this.withRows(batch)) if (this.#rowMatches(e, tm, -1)) add(e.cell, 1)
+        } finally {
+          await stream.close()
+        }
+      }
+      for (const e of await this.#keyed(selection.except)) if ((filter === null || filter.has(e.cell)) && this.#rowMatches(e, tm, -1)) add(e.cell, -1)
+    }
+    let total = 0
+    for (const n of counts.values()) total += n
+    const facets = by.map((field) => {
+      const values = new Map<string, number>()
+      for (const [id, n] of counts) {
+        const cell = this.cells.get(id)
+        if (!cell || n === 0) continue
+        for (const v of facetValues(field, cell.fields)) values.set(v, (values.get(v) ?? 0) + n)
+      }
+      return {
+        field,
+        values: [...values]
+          .filter(([, n]) => n > 0)
+          .sort(([a, x], [b, y]) => y - x || compareKeys(a, b))
+          .map(([value, count]) => ({ value, count })),
+      }
+    })
+    return { total, facets }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * How device text is compared, searched and sorted: case and accents ignored (an operator types "evry" for "Évry"),
+ * numbers in natural order (gw-2 before gw-10), words found by their beginning.
+ */
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
+/** Lower case without accents; control characters (which would break index keys) become spaces. */
+export function fold(text: string): string {
+  // Most identifiers and descriptions are plain ASCII: nothing to decompose or replace (an import folds millions).
+  if (PRINTABLE_ASCII.test(text)) return text.toLowerCase()
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/\p{Cc}/gu, ' ')
+}
+
+/** Digits runs longer than this are compared on their first MAX_DIGITS digits (no identifier comes close). */
+const MAX_DIGITS = 99
+/** Sort keys keep this many characters of a text; beyond it, ties are broken by the device's own key. */
+const MAX_SORT_CHARS = 64
+
+/**
+ * A key whose plain (code point) order is natural order: every run of digits becomes '0', its length in two digits,
+ * then the digits without leading zeros, so 2 < 10 and 007 = 7; the rest is folded. '0' sorts where a digit would,
+ * so "gw-" still comes before "gw0" and after "gw ".
+ */
+export function naturalKey(text: string, maxChars = MAX_SORT_CHARS): string {
+  let out = ''
+  for (const m of fold(text)
+    .slice(0, maxChars)
+    .matchAll(/(\d+)|(\D+)/g)) {
+    if (m[2] !== undefined) {
+      out += m[2]
+      continue
+    }
+    const digits = (m[1]!.replace(/^0+/, '') || '0').slice(0, MAX_DIGITS)
+    out += `0${String(digits.length).padStart(2, '0')}${digits}`
+  }
+  return out
+}
+
+/** Separators kept inside a word: "gw-0042", "v1.2", "north_east" are words, and so are their parts. */
+const WORD = /[\p{L}\p{N}._-]+/gu
+const PARTS = /[._-]+/
+/** At most this many distinct words of one text are searchable (a description is a line, not a document). */
+export const MAX_WORDS = 64
+/** Words are searchable on their first MAX_WORD_CHARS characters. */
+export const MAX_WORD_CHARS = 48
+
+/**
+ * The searchable words of a text: each word as written ("gw-0042") and each part after the first ("0042"), since the
+ * first part is a beginning of the whole word already. A search term matches a word it begins.
+ */
+export function words(text: string): string[] {
+  const out = new Set<string>()
+  for (const m of fold(text).matchAll(WORD)) {
+    const word = m[0].replace(/^[._-]+|[._-]+$/g, '')
+    if (!word) continue
+    out.add(word.slice(0, MAX_WORD_CHARS))
+    const parts = word.split(PARTS)
+    for (const part of parts.slice(1)) if (part) out.add(part.slice(0, MAX_WORD_CHARS))
+    if (out.size >= MAX_WORDS) break
+  }
+  return [...out].slice(0, MAX_WORDS)
+}
+
+/** The terms of a search: every one must begin a word of the device. At most 8 terms; longer ones are cut as words are. */
+export function searchTerms(text: string): string[] {
+  const out = new Set<string>()
+  for (const m of fold(text).matchAll(WORD)) {
+    const term = m[0].replace(/^[._-]+|[._-]+$/g, '').slice(0, MAX_WORD_CHARS)
+    if (term) out.add(term)
+  }
+  return [...out].slice(0, 8)
+}
+
+/** Whether `term` begins one of `words`. */
+export function beginsAny(term: string, candidates: readonly string[]): boolean {
+  for (const w of candidates) if (w.startsWith(term)) return true
+  return false
+}

@@ -1,0 +1,47 @@
+/**
+ * Device rows written out as text: CSV and JSON Lines exports, and the CLI's tables. One definition, so the file the
+ * core exports and the table the CLI prints show a column the same way.
+ */
+import type { DeviceColumn, DeviceRow, ListColumn } from './device-query'
+
+export type CellValue = string | number | boolean | string[] | null
+
+export function columnValue(row: DeviceRow, column: ListColumn): CellValue {
+  if (column.startsWith('metadata.')) return row.metadata[column.slice('metadata.'.length)] ?? null
+  return row[column as DeviceColumn]
+}
+
+/** A value as one cell of text: lists joined with spaces, nothing for an empty value. */
+export function cellText(value: CellValue): string {
+  if (value === null) return ''
+  if (Array.isArray(value)) return value.join(' ')
+  return String(value)
+}
+
+/**
+ * A spreadsheet runs a cell that begins with = + - @ (or a tab or carriage return, which it skips first) as a formula:
+ * "=HYPERLINK(…)" in a description would run on the operator's machine. Such cells get a leading apostrophe, which
+ * spreadsheets show as text and do not display (OWASP, CSV injection).
+ */
+export function formulaSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+}
+
+/** One CSV record (RFC 4180: quoted where needed, quotes doubled, CRLF at the end), every cell formula-safe. */
+export function csvRecord(cells: readonly string[]): string {
+  return `${cells
+    .map((cell) => {
+      const safe = formulaSafe(cell)
+      return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+    })
+    .join(',')}\r\n`
+}
+
+export function csvRow(row: DeviceRow, columns: readonly ListColumn[]): string {
+  return csvRecord(columns.map((c) => cellText(columnValue(row, c))))
+}
+
+/** One JSON Lines record: the columns asked for, with their JSON types (null for an empty value). */
+export function jsonRow(row: DeviceRow, columns: readonly ListColumn[]): string {
+  return `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, columnValue(row, c)])))}\n`
+}

@@ -1,0 +1,89 @@
+/**
+ * The CLI's device list: `devices list` with filters, sorts, columns and formats, `devices count [--by]`, and
+ * `devices export FILE` (streamed, progress on stderr, spreadsheet-safe cells), against a real workspace.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'csv-parse/sync'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli-process'
+import { tempDir } from '../helpers/core'
+
+describe('fieldline devices list, count and export', () => {
+  let dir: string
+  let dataDir: string
+  let cleanup: () => Promise<void>
+  const run = (args: string[]) => runCli(dataDir, args)
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    dataDir = join(dir, 'data')
+    const csv = [
+      'typeId,deviceId,description,carrier,iccid,serialnumber,site',
+      'gw,gw-10,North,jasper,89882167169700049730,,A',
+      'gw,gw-2,"=HYPERLINK(""http://x"")",jasper,89882167169700049731,,B',
+      'gw,gw-1,"South, east",atnt,89011704252316180048,,A',
+      'meter,m-1,@cmd,orange,,1234567890128,-2',
+      'meter,m-2,+1 plain,,,,',
+    ].join('\n')
+    await writeFile(join(dir, 'in.csv'), csv)
+    expect((await run(['devices', 'import', join(dir, 'in.csv')])).code).toBe(0)
+  }, 120_000)
+  afterAll(async () => cleanup())
+
+  it('lists in natural order by default, and filters, sorts and shows the columns asked for in each format', async () => {
+    expect((await run(['devices', 'list'])).out).toBe(
+      'gw\tgw-1\tSouth, east\tatnt\ngw\tgw-2\t=HYPERLINK("http://x")\tjasper\ngw\tgw-10\tNorth\tjasper\nmeter\tm-1\t@cmd\torange\nmeter\tm-2\t+1 plain\n',
+    )
+    const jasper = await run(['devices', 'list', '--filter', 'carrier=jasper', '--sort', 'deviceId', '--desc', '--columns', 'deviceId,simId,simStatus,metadata.site', '--format', 'csv'])
+    expect(jasper).toMatchObject({ code: 0, out: 'deviceId,simId,simStatus,metadata.site\r\ngw-10,89882167169700049730,notCached,A\r\ngw-2,89882167169700049731,notCached,B\n' })
+    const lines = (await run(['devices', 'list', '--filter', 'carrier=jasper,atnt', '--filter', 'typeId=gw', '--query', 'south', '--columns', 'typeId,deviceId,extensions', '--format', 'jsonl'])).out
+    expect(
+      lines
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ typeId: 'gw', deviceId: 'gw-1', extensions: ['atnt'] }])
+    expect(JSON.parse((await run(['--json', 'devices', 'list', '--filter', 'extension=none', '--columns', 'deviceId,carrier'])).out)).toEqual({ total: 1, items: [{ deviceId: 'm-2', carrier: null }] })
+  }, 120_000)
+
+  it('refuses unknown fields, columns, sorts and values with exit 2 and a reason', async () => {
+    expect(await run(['devices', 'list', '--filter', 'colour=red'])).toMatchObject({ code: 2, err: expect.stringContaining('--filter takes FIELD=VALUE with FIELD one of typeId, carrier') })
+    expect(await run(['devices', 'list', '--sort', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--sort takes one of') })
+    expect(await run(['devices', 'list', '--columns', 'typeId,colour'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown column "colour"') })
+    expect(await run(['devices', 'list', '--filter', 'simStatus=frozen'])).toMatchObject({ code: 2, err: expect.stringContaining('simStatus') })
+    expect(await run(['devices', 'list', '--filter', 'configErrors=maybe'])).toMatchObject({ code: 2, err: expect.stringContaining('takes true or false') })
+    expect(await run(['devices', 'list', '--format', 'xml'])).toMatchObject({ code: 2 })
+    expect(await run(['devices', 'count', '--by', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--by takes one of') })
+  }, 120_000)
+
+  it('counts all devices, a selection, and by field', async () => {
+    expect(await run(['devices', 'count'])).toMatchObject({ code: 0, out: '5\n' })
+    expect((await run(['devices', 'count', '--by', 'carrier'])).out).toBe('5\njasper\t2\natnt\t1\nnone\t1\norange\t1\n')
+    expect(JSON.parse((await run(['--json', 'devices', 'count', '--filter', 'typeId=gw', '--by', 'simStatus'])).out)).toEqual({
+      total: 3,
+      facets: [{ field: 'simStatus', values: [{ value: 'notCached', count: 3 }] }],
+    })
+  }, 120_000)
+
+  it('exports a selection to CSV with spreadsheet-safe cells, reports progress on stderr, and to JSON Lines by name', async () => {
+    const file = join(dir, 'out.csv')
+    const r = await run(['devices', 'export', file, '--columns', 'typeId,deviceId,description,metadata.site'])
+    expect(r).toMatchObject({ code: 0, out: `exported 5 devices to ${file}\n` })
+    expect(r.err).toContain(`fieldline: exporting to ${file}: 5 of 5 devices (100%)`)
+    const text = await readFile(file, 'utf8')
+    expect(text.startsWith('typeId,deviceId,description,metadata.site\r\n')).toBe(true)
+    // Opened back as CSV: every cell a spreadsheet would run as a formula starts with an apostrophe.
+    expect(parse(text, { columns: true }) as unknown[]).toEqual([
+      { typeId: 'gw', deviceId: 'gw-1', description: 'South, east', 'metadata.site': 'A' },
+      { typeId: 'gw', deviceId: 'gw-2', description: `'=HYPERLINK("http://x")`, 'metadata.site': 'B' },
+      { typeId: 'gw', deviceId: 'gw-10', description: 'North', 'metadata.site': 'A' },
+      { typeId: 'meter', deviceId: 'm-1', description: "'@cmd", 'metadata.site': "'-2" },
+      { typeId: 'meter', deviceId: 'm-2', description: "'+1 plain", 'metadata.site': '' },
+    ])
+    const jsonl = join(dir, 'out.jsonl')
+    expect((await run(['devices', 'export', jsonl, '--filter', 'carrier=orange', '--columns', 'deviceId,simId,configErrors,dataThisCycleBytes'])).code).toBe(0)
+    expect(JSON.parse(await readFile(jsonl, 'utf8'))).toEqual({ deviceId: 'm-1', simId: '1234567890128', configErrors: false, dataThisCycleBytes: null })
+    expect(await run(['devices', 'export', join(dir, 'no-such-folder', 'x.csv')])).toMatchObject({ code: 2, err: expect.stringContaining('cannot write') })
+  }, 120_000)
+})

@@ -1,0 +1,155 @@
+/**
+ * The device index follows every write, whoever makes it: documents written straight into the workspace database (as
+ * CouchDB replication writes them, conflicts included), a real PouchDB replication, and the core's own services; its
+ * counts and facets stay right through adds, removals, configuration changes, SIM reads and imports.
+ */
+import { join } from 'node:path'
+import PouchDB from 'pouchdb'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { FacetField } from '../../src-shared/models/device-query'
+import { writeSimCache } from '../../src-main/core/store/cache.store'
+import { tempDir, testCore } from '../helpers/core'
+import { simDoc } from '../helpers/device-fleet'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+const device = (typeId: string, deviceId: string, extra: Record<string, unknown> = {}) => ({
+  _id: `device:${typeId}:${deviceId}`,
+  kind: 'device',
+  schemaVersion: 1,
+  typeId,
+  deviceId,
+  description: `Replicated ${deviceId}`,
+  metadata: {},
+  extensionConfig: null,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  ...extra,
+})
+
+describe('the device index follows the workspace', () => {
+  let core: TestCore
+  let dir: string
+  let cleanup: () => Promise<void>
+
+  beforeEach(async () => {
+    ;({ dir, cleanup } = await tempDir())
+    core = await testCore(dir)
+  })
+  afterEach(async () => {
+    await core.close()
+    await cleanup()
+  })
+
+  const facets = async (by: FacetField[], query = {}) => {
+    const counted = await core.call('devices:count', { selection: { query }, by })
+    return { total: counted.total, ...Object.fromEntries(counted.facets.map((f) => [f.field, Object.fromEntries(f.values.map((v) => [v.value, v.count]))])) }
+  }
+
+  it('finds documents written straight into the database, without a query asking first, and the winning revision of a conflict', async () => {
+    const db = core.workspace.db
+    await db.bulkDocs([device('rep', 'r-1'), device('rep', 'r-2', { extensionConfig: { orange: { serialnumber: '1234567890128' } } })] as never)
+    // Nothing asked the index: it picks the writes up by itself (it looks for changes once a second).
+    await expect.poll(() => core.deviceIndex.cells.total, { timeout: 10_000 }).toBe(2)
+
+    // Two revisions of r-1 made apart, as replication delivers them: the deeper one wins, on every replica alike.
+    const r1 = await db.get('device:rep:r-1')
+    await db.bulkDocs(
+      [
+        { ...device('rep', 'r-1', { description: 'Branch A' }), _rev: '2-aaaa', _revisions: { start: 2, ids: ['aaaa', r1._rev.split('-')[1]] } },
+        { ...device('rep', 'r-1', { description: 'Branch B deeper' }), _rev: '3-bbbb', _revisions: { start: 3, ids: ['bbbb', 'b2', r1._rev.split('-')[1]] } },
+      ] as never,
+      { new_edits: false },
+    )
+    expect(((await db.get('device:rep:r-1')) as unknown as { description: string }).description).toBe('Branch B deeper')
+    expect((await core.call('devices:query', { query: { text: 'deeper' } })).items.map((d) => d.deviceId)).toEqual(['r-1'])
+    expect((await core.call('devices:query', { query: { text: 'branch a' } })).total).toBe(0)
+
+    // A replicated deletion, and a cached SIM read elsewhere.
+    const r2 = await db.get('device:rep:r-2')
+    await db.put({ ...simDoc({ carrier: 'orange', id: '1234567890128', status: 'sleeping', ratePlan: 'P1', dataBytes: 42, fetchedAt: '2025-06-01T00:00:00.000Z' }) } as never)
+    expect((await core.call('devices:query', { query: { filters: { simStatus: ['sleeping'] } } })).items).toMatchObject([
+      { deviceId: 'r-2', simStatus: 'sleeping', simAsOf: '2025-06-01T00:00:00.000Z', dataThisCycleBytes: 42, ratePlan: 'P1' },
+    ])
+    await db.bulkDocs([{ _id: r2._id, _rev: r2._rev, _deleted: true }] as never)
+    expect(await facets(['typeId'])).toEqual({ total: 1, typeId: { rep: 1 } })
+  })
+
+  it('finds what a PouchDB replication brings in', async () => {
+    const remote = new PouchDB<object>(join(dir, 'teammate'))
+    try {
+      await remote.bulkDocs(
+        Array.from({ length: 1200 }, (_, i) => device('team', `t-${i}`, i % 2 ? { extensionConfig: { jasper: { iccid: `8988216716970${String(i).padStart(7, '0')}` } } } : {})) as never,
+      )
+      await core.workspace.db.replicate.from(remote)
+      expect(await facets(['carrier'], { filters: { typeId: ['team'] } })).toEqual({ total: 1200, carrier: { jasper: 600, none: 600 } })
+      expect((await core.call('devices:query', { query: { text: 't-1199' } })).items.map((d) => d.deviceId)).toEqual(['t-1199'])
+      expect((await core.call('devices:query', { query: { sort: 'deviceId', descending: true }, limit: 1 })).items[0]?.deviceId).toBe('t-1199')
+    } finally {
+      await remote.close()
+    }
+  })
+
+  it('keeps counts and facets right through adds, removals, configuration changes, SIM reads, DM support and imports', async () => {
+    const by: FacetField[] = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport']
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'm-1' })
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'm-2' })
+    await core.call('devices:add', { typeId: 'gw', deviceId: 'g-1' })
+    expect(await facets(by)).toEqual({
+      total: 3,
+      typeId: { meter: 2, gw: 1 },
+      carrier: { none: 3 },
+      simStatus: { none: 3 },
+      extension: { none: 3 },
+      configErrors: { false: 3 },
+      dmSupport: { false: 3 },
+    })
+
+    await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-1', text: '{"jasper": {"iccid": "89882167169700049730"}}' })
+    expect(await facets(['carrier', 'simStatus', 'extension'])).toEqual({ total: 3, carrier: { none: 2, jasper: 1 }, simStatus: { none: 2, notCached: 1 }, extension: { none: 2, jasper: 1 } })
+
+    await writeSimCache(core.workspace.db, {
+      carrier: 'jasper',
+      iccid: '89882167169700049730',
+      status: 'activated',
+      statusRaw: 'ACTIVATED',
+      ratePlan: 'Basic',
+      communicationPlan: null,
+      imsi: null,
+      msisdn: null,
+      imei: null,
+      dateAdded: null,
+      dateModified: null,
+      dateActivated: null,
+      dateShipped: null,
+      monthToDate: { dataBytes: 1234, smsCount: 0, voiceSeconds: 0, sessionCount: null },
+      overageLimitReached: null,
+      overageLimitOverride: null,
+      fetchedAt: '2025-05-05T05:05:05.000Z',
+    })
+    expect(await facets(['simStatus'])).toEqual({ total: 3, simStatus: { none: 2, activated: 1 } })
+    expect((await core.call('devices:query', { query: { sort: 'dataThisCycleBytes' }, limit: 1 })).items[0]).toMatchObject({
+      deviceId: 'm-1',
+      dataThisCycleBytes: 1234,
+      simAsOf: '2025-05-05T05:05:05.000Z',
+    })
+
+    await core.call('packages:add', { text: JSON.stringify({ bundleId: 'pkg-a', displayName: { en_US: 'A' }, actions: { reboot: { actionDisplayName: { en_US: 'Reboot' } } } }) })
+    await core.call('devices:setSupportedBundles', { typeId: 'gw', deviceId: 'g-1', bundles: ['pkg-a'] })
+    expect(await facets(['dmSupport'])).toEqual({ total: 3, dmSupport: { false: 2, true: 1 } })
+
+    await core.call('devices:remove', { typeId: 'meter', deviceId: 'm-1' })
+    expect(await facets(['typeId', 'carrier', 'simStatus'])).toEqual({ total: 2, typeId: { meter: 1, gw: 1 }, carrier: { none: 2 }, simStatus: { none: 2 } })
+
+    // A configuration that breaks the schema (as an older release or another tool could write it) counts as an error.
+    const m2 = await core.workspace.db.get('device:meter:m-2')
+    await core.workspace.db.put({ ...m2, extensionConfig: { jasper: { iccid: 8988 } } } as never)
+    expect(await facets(['configErrors', 'extension'], { filters: { configErrors: true } })).toEqual({ total: 1, configErrors: { true: 1 }, extension: { jasper: 1 } })
+
+    const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
+    const csv = ['typeId,deviceId,carrier,serialnumber', ...Array.from({ length: 700 }, (_, i) => `pump,p-${i},${i % 2 ? 'orange' : ''},${i % 2 ? String(1_000_000_000_000 + i) : ''}`)].join('\n')
+    await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
+    await core.call('import:finish', { jobId })
+    expect(await facets(['typeId', 'carrier'])).toEqual({ total: 702, typeId: { pump: 700, meter: 1, gw: 1 }, carrier: { none: 352, orange: 350 } })
+  })
+})
