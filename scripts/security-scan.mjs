@@ -184,8 +184,7 @@ function fileProtocolLoads() {
   return found
 }
 
-const reviewedFor = (row) =>
-  REVIEWED.find((r) => r.check === row.issue && r.file === row.filename && r.sample === row.sample)
+const reviewedFor = (row) => REVIEWED.find((r) => r.check === row.issue && r.file === row.filename && r.sample === row.sample)
 
 async function main() {
   const fileLoads = fileProtocolLoads()
@@ -227,15 +226,9 @@ async function main() {
     if (failing.length > 0 || unparsed.length > 0) {
       keep = true
       for (const row of failing) {
-        process.stderr.write(
-          `${row.issue}  ${row.filename}:${row.location}  ${row.severity}  ${row.confidence}  ${row.description}\n` +
-            `    ${row.sample}\n    ${row.url}\n`,
-        )
+        process.stderr.write(`${row.issue}  ${row.filename}:${row.location}  ${row.severity}  ${row.confidence}  ${row.description}\n` + `    ${row.sample}\n    ${row.url}\n`)
       }
-      fail(
-        `Electronegativity (Electron ${version}, ${checks}): ${tally}; ${failing.length} blocking finding(s), ` +
-          `${unparsed.length} unparsed file(s). Report: ${report}`,
-      )
+      fail(`Electronegativity (Electron ${version}, ${checks}): ${tally}; ${failing.length} blocking finding(s), ` + `${unparsed.length} unparsed file(s). Report: ${report}`)
     }
     const reviewed = allowed.length > 0 ? `; ${allowed.map((r) => `${r.issue} in ${r.filename}`).join(', ')} reviewed and allowed` : ''
     process.stdout.write(`Electronegativity (Electron ${version}, ${checks}): ${tally}${reviewed}\n`)

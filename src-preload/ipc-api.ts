@@ -2,17 +2,7 @@
  * The renderer's whole view of the main process. It takes the IPC object as a parameter (and does not
  * import 'electron') so it is tested under plain Node; index.ts wires it to ipcRenderer.
  */
-import {
-  isChannelName,
-  isEventName,
-  type FieldlineApi,
-  type ChannelName,
-  type ErrorCode,
-  type EventName,
-  type Input,
-  type Output,
-  type Result,
-} from '../src-shared/contract'
+import { isChannelName, isEventName, type FieldlineApi, type ChannelName, type ErrorCode, type EventName, type Input, type Output, type Result } from '../src-shared/contract'
 import { EVENT_CHANNEL } from '../src-shared/ipc-channels'
 
 /** The two ipcRenderer methods the bridge uses; nothing else of it is reachable from here. */

@@ -6,14 +6,7 @@
  */
 import { z } from 'zod'
 import { carrierSchema, cycleUsageSchema, simSchema, SMS_MSG_ID_PATTERN, smsMessageSchema } from './models/sim'
-import {
-  ORANGE_TICKET_OPERATIONS,
-  orangeRequestableStatusSchema,
-  orangeSimViewSchema,
-  orangeSubmitOutcomeSchema,
-  orangeTestModeSchema,
-  orangeTicketSchema,
-} from './models/orange'
+import { ORANGE_TICKET_OPERATIONS, orangeRequestableStatusSchema, orangeSimViewSchema, orangeSubmitOutcomeSchema, orangeTestModeSchema, orangeTicketSchema } from './models/orange'
 import {
   credentialsParseInputSchema,
   invitationIdSchema,

@@ -31,7 +31,7 @@ program
   .name('fieldline')
   .description('Fieldline: the IoT field operator console, from the command line')
   .version(pkg.version, '-V, --version')
-  .option('--data-dir <dir>', 'workspace directory (default: FIELDLINE_DATA_DIR or the desktop app\'s)')
+  .option('--data-dir <dir>', "workspace directory (default: FIELDLINE_DATA_DIR or the desktop app's)")
   .option('--json', 'machine-readable output')
   .exitOverride()
   .showHelpAfterError()

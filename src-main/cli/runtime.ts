@@ -41,7 +41,15 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
   const orangeEnvironment = baseUrl && username && password ? { baseUrl, username, password } : undefined
   const weatherFromEnvironment = hasWeatherEnvironment(process.env)
-  const core = await createCore({ dataDir, mode, vault: createKeytarStore(), mailFromEnvironment, onOpenProgress: openProgressReporter(process.stderr), weatherFromEnvironment, ...(orangeEnvironment ? { orangeEnvironment } : {}) })
+  const core = await createCore({
+    dataDir,
+    mode,
+    vault: createKeytarStore(),
+    mailFromEnvironment,
+    onOpenProgress: openProgressReporter(process.stderr),
+    weatherFromEnvironment,
+    ...(orangeEnvironment ? { orangeEnvironment } : {}),
+  })
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
     process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)

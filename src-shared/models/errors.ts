@@ -62,4 +62,3 @@ export const errorInfoSchema = z.object({
     .optional(),
 })
 export type ErrorInfo = z.infer<typeof errorInfoSchema>
-

@@ -27,12 +27,7 @@ const enum Assertion {
   NotWordBoundary,
 }
 
-type Ast =
-  | { t: 'set'; ranges: Ranges }
-  | { t: 'seq'; items: Ast[] }
-  | { t: 'alt'; options: Ast[] }
-  | { t: 'rep'; body: Ast; min: number; max: number }
-  | { t: 'assert'; kind: Assertion }
+type Ast = { t: 'set'; ranges: Ranges } | { t: 'seq'; items: Ast[] } | { t: 'alt'; options: Ast[] } | { t: 'rep'; body: Ast; min: number; max: number } | { t: 'assert'; kind: Assertion }
 
 /** Deeper groups are not checked (the parser and compiler recurse once per group level). */
 const MAX_GROUP_DEPTH = 100

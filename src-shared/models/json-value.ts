@@ -116,11 +116,23 @@ export function describeJsonProblem(problem: JsonProblem, what: string): { messa
     case 'tooLarge':
       return { message: `${what} is larger than ${problem.max} bytes of JSON`, key: 'errors.jsonTooLarge', params: { field: what, max: problem.max } }
     case 'notFinite':
-      return { message: `${what} holds a number that is not finite (Infinity or NaN)${at(problem.pointer)}; JSON cannot keep it`, key: 'errors.jsonNotFinite', params: { field: what, pointer: problem.pointer } }
+      return {
+        message: `${what} holds a number that is not finite (Infinity or NaN)${at(problem.pointer)}; JSON cannot keep it`,
+        key: 'errors.jsonNotFinite',
+        params: { field: what, pointer: problem.pointer },
+      }
     case 'forbiddenKey':
-      return { message: `${what} uses the key "${problem.key}"${at(problem.pointer)}, which is not allowed`, key: 'errors.jsonForbiddenKey', params: { field: what, key: problem.key, pointer: problem.pointer } }
+      return {
+        message: `${what} uses the key "${problem.key}"${at(problem.pointer)}, which is not allowed`,
+        key: 'errors.jsonForbiddenKey',
+        params: { field: what, key: problem.key, pointer: problem.pointer },
+      }
     case 'notJson':
-      return { message: `${what} holds a value JSON cannot carry (${problem.what})${at(problem.pointer)}`, key: 'errors.jsonNotJson', params: { field: what, kind: problem.what, pointer: problem.pointer } }
+      return {
+        message: `${what} holds a value JSON cannot carry (${problem.what})${at(problem.pointer)}`,
+        key: 'errors.jsonNotJson',
+        params: { field: what, kind: problem.what, pointer: problem.pointer },
+      }
     case 'notObject':
       return { message: `${what} must be a JSON object`, key: 'errors.jsonNotObject', params: { field: what } }
   }
@@ -132,8 +144,7 @@ export function describeJsonProblem(problem: JsonProblem, what: string): { messa
  */
 export function jsonObjectSchema(limits: JsonLimits, what: string) {
   return z.custom<Record<string, unknown>>().superRefine((value, ctx) => {
-    const problem: JsonProblem | null =
-      typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value) ? { kind: 'notObject' } : inspectJson(value, limits)
+    const problem: JsonProblem | null = typeof value !== 'object' || value === null || Array.isArray(value) || !isPlainObject(value) ? { kind: 'notObject' } : inspectJson(value, limits)
     if (!problem) return
     const { message, key, params } = describeJsonProblem(problem, what)
     ctx.addIssue({ code: 'custom', message, params: { messageKey: key, messageParams: params } })
@@ -153,7 +164,11 @@ export function safeRecordSchema<K extends z.ZodType<string>, V extends z.ZodTyp
       const keys = Reflect.ownKeys(value)
       const forbidden = keys.find((k) => typeof k === 'string' && FORBIDDEN_KEYS.has(k))
       if (forbidden !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `uses the key "${String(forbidden)}", which is not allowed`, params: { messageKey: 'errors.jsonForbiddenKey', messageParams: { key: String(forbidden), pointer: `/${String(forbidden)}` }, urgent: true } })
+        ctx.addIssue({
+          code: 'custom',
+          message: `uses the key "${String(forbidden)}", which is not allowed`,
+          params: { messageKey: 'errors.jsonForbiddenKey', messageParams: { key: String(forbidden), pointer: `/${String(forbidden)}` }, urgent: true },
+        })
       } else if (keys.length > maxEntries) {
         ctx.addIssue({ code: 'custom', message: `must have at most ${maxEntries} entries`, params: { messageKey: 'errors.jsonTooManyEntries', messageParams: { max: maxEntries } } })
       }

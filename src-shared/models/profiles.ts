@@ -161,7 +161,10 @@ export const kafkaProfileSaveSchema = z
     extension: z.literal('kafka'),
     settings: kafkaSettingsSchema,
     // A PEM private key is longer than the other secrets.
-    secrets: z.object({ password: secretValue.optional(), clientKey: z.string().min(1).max(100_000).nullable().optional() }).strict().default({}),
+    secrets: z
+      .object({ password: secretValue.optional(), clientKey: z.string().min(1).max(100_000).nullable().optional() })
+      .strict()
+      .default({}),
   })
   .strict()
 

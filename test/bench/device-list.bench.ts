@@ -22,7 +22,10 @@ import { fileURLToPath } from 'node:url'
 const COUNTS = (process.env.DEVICE_COUNTS ?? '100000,1000000').split(',').map(Number)
 const cli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url))
 const probe = fileURLToPath(new URL('./device-list/probe.ts', import.meta.url))
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
 
 interface Measured {
   code: number | null
@@ -119,11 +122,14 @@ for (const count of COUNTS) {
     }
     console.log(`open → first page: ${p.firstPageMs} ms (open ${p.openMs} ms); core RSS after open ${p.rssAfterOpenMb} MB`)
     console.log(`filter and sort, core side, ${p.queries.count} queries: p50 ${p.queries.p50} ms, p95 ${p.queries.p95} ms; peak RSS during the storm ${p.rssStormPeakMb} MB`)
-    for (const [kind, k] of Object.entries(p.queries.byKind)) console.log(`  ${kind.padEnd(32)} p50 ${String(k.p50).padStart(7)} ms  p95 ${String(k.p95).padStart(7)} ms  (${k.estimatedTotals} estimated totals)`)
+    for (const [kind, k] of Object.entries(p.queries.byKind))
+      console.log(`  ${kind.padEnd(32)} p50 ${String(k.p50).padStart(7)} ms  p95 ${String(k.p95).padStart(7)} ms  (${k.estimatedTotals} estimated totals)`)
     console.log(`  slowest: ${p.slowest.map((s) => `${s.ms} ms ${JSON.stringify(s.query)}`).join('; ')}`)
     for (const [what, ms] of Object.entries(p.deepPageMs)) console.log(`${what}: ${ms} ms`)
     for (const [what, ms] of Object.entries(p.countMs)) console.log(`${what}: ${ms} ms`)
-    console.log(`export of the whole list (CSV, 11 columns): ${p.export.rows} rows in ${p.export.seconds} s, ${p.export.rowsPerSecond} rows/s, peak RSS ${p.export.peakRssMb} MB; idle RSS ${p.rssIdleMb} MB; load ${load()}`)
+    console.log(
+      `export of the whole list (CSV, 11 columns): ${p.export.rows} rows in ${p.export.seconds} s, ${p.export.rowsPerSecond} rows/s, peak RSS ${p.export.peakRssMb} MB; idle RSS ${p.rssIdleMb} MB; load ${load()}`,
+    )
     if (count === 1_000_000) {
       results.push(
         `targets at 1,000,000 (load ${load()}): open → first page ${p.firstPageMs} ms < 2000 (${verdict(p.firstPageMs < 2000)}); filter/sort p95 ${p.queries.p95} ms < 50 (${verdict(p.queries.p95 < 50)}); core RSS ${Math.max(p.rssStormPeakMb, p.export.peakRssMb)} MB < 700 (${verdict(Math.max(p.rssStormPeakMb, p.export.peakRssMb) < 700)}); import ${Math.round(rate)} devices/s ≥ 30000 (${verdict(rate >= 30_000)}) with peak RSS ${imported.peakRssMb} MB < 1024 (${verdict(imported.peakRssMb < 1024)}); export ${p.export.rowsPerSecond} rows/s ≥ 100000 (${verdict(p.export.rowsPerSecond >= 100_000)})`,

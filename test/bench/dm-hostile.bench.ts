@@ -36,19 +36,35 @@ function matcher(pattern: string): (s: string) => boolean | undefined {
 // 1. Defaults checked against catastrophic patterns (V8 would backtrack exponentially on both).
 const catastrophic = pkg([{ name: 'p', value: '(a+)+$', defaultValue: `${'a'.repeat(40)}!` }])
 const longUri = pkg([{ name: 'u', value: '((http:\\/\\/|https:\\/\\/)(.*)+)', defaultValue: `http://${'x'.repeat(5000)}\n` }])
-report('defaults against (a+)+$ (41 chars) and the IBM URI pattern (5,007 chars)', median(20, () => (validatePackage(catastrophic), validatePackage(longUri))), 1000)
+report(
+  'defaults against (a+)+$ (41 chars) and the IBM URI pattern (5,007 chars)',
+  median(20, () => (validatePackage(catastrophic), validatePackage(longUri))),
+  1000,
+)
 
 // 2. A package whose default checks would cost 5·10⁹ steps: the budget skips most of them.
 const expensive = pkg(Array.from({ length: 50 }, (_, i) => ({ name: `p${i}`, value: 'a{1000}[a-z]*', defaultValue: 'a'.repeat(100_000) })))
-report('50 defaults of 100,000 characters against a 1,000-instruction pattern (budget applies)', median(5, () => validatePackage(expensive)), 3000)
+report(
+  '50 defaults of 100,000 characters against a 1,000-instruction pattern (budget applies)',
+  median(5, () => validatePackage(expensive)),
+  3000,
+)
 
 // 3. More than 5 MB: refused by its size before parsing.
 const tooLarge = `{"bundleId": "${'x'.repeat(6 * 1024 * 1024)}"}`
-report(`a ${(tooLarge.length / 1024 / 1024).toFixed(1)} MB package (limit ${MAX_PACKAGE_BYTES / 1024 / 1024} MB), refused unparsed`, median(10, () => validatePackage(tooLarge)), 500)
+report(
+  `a ${(tooLarge.length / 1024 / 1024).toFixed(1)} MB package (limit ${MAX_PACKAGE_BYTES / 1024 / 1024} MB), refused unparsed`,
+  median(10, () => validatePackage(tooLarge)),
+  500,
+)
 
 // 4. A 4,000,000-character pattern: never compiled into a matcher.
 const hugePattern = pkg([{ name: 'p', value: 'a'.repeat(4_000_000), defaultValue: 'a' }])
-report('a 4,000,000-character pattern, not compiled', median(5, () => validatePackage(hugePattern)), 1000)
+report(
+  'a 4,000,000-character pattern, not compiled',
+  median(5, () => validatePackage(hugePattern)),
+  1000,
+)
 
 // 5. The matcher alone on inputs where V8 backtracks exponentially, with V8 itself as the baseline.
 const cases: [string, string][] = [
@@ -58,7 +74,11 @@ const cases: [string, string][] = [
   ['(\\w*)*\\d', 'x'.repeat(50_000)],
 ]
 const compiled = cases.map(([pattern, input]) => [matcher(pattern), input] as const)
-report('four catastrophic patterns on 50,000–100,000 characters (Pike VM)', median(5, () => compiled.forEach(([m, input]) => m(input))), 2000)
+report(
+  'four catastrophic patterns on 50,000–100,000 characters (Pike VM)',
+  median(5, () => compiled.forEach(([m, input]) => m(input))),
+  2000,
+)
 for (const n of [20, 22, 24]) {
   const input = `${'a'.repeat(n)}!`
   const v8 = median(1, () => /^(?:(a+)+$)$/.test(input))

@@ -25,10 +25,7 @@ const EXAMPLE = JSON.stringify(
         {
           actionDisplayName: { en_US: name },
           description: { en_US: description },
-          parameters: [
-            { name: 'pluginId', value: '\\w+', required: true },
-            ...(id === 'installPlugin' ? [{ name: 'pluginURI', value: '((http:\\/\\/|https:\\/\\/)(.*)+)', required: true }] : []),
-          ],
+          parameters: [{ name: 'pluginId', value: '\\w+', required: true }, ...(id === 'installPlugin' ? [{ name: 'pluginURI', value: '((http:\\/\\/|https:\\/\\/)(.*)+)', required: true }] : [])],
         },
       ]),
     ),
@@ -97,7 +94,9 @@ report(`large package (${(Buffer.byteLength(large.text) / 1024 / 1024).toFixed(2
 // one of the same size whose every action is broken (a diagnostic each, of which 200 are built).
 const max = largePackage(4.9 * 1024 * 1024)
 const maxResult = measure(max.text, 5)
-console.log(`largest accepted size (${(Buffer.byteLength(max.text) / 1024 / 1024).toFixed(2)} MB, ${max.actions} actions): median ${maxResult.median.toFixed(0)} ms, p95 ${maxResult.p95.toFixed(0)} ms (no target)`)
+console.log(
+  `largest accepted size (${(Buffer.byteLength(max.text) / 1024 / 1024).toFixed(2)} MB, ${max.actions} actions): median ${maxResult.median.toFixed(0)} ms, p95 ${maxResult.p95.toFixed(0)} ms (no target)`,
+)
 const broken = `{"bundleId":"b","displayName":{"en":"B"},"actions":{${Array.from({ length: 480_000 }, (_, i) => `"${i.toString(36)}":{}`).join(',')}}}`
 const started = performance.now()
 const brokenResult = validatePackage(broken)

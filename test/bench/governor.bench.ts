@@ -14,7 +14,7 @@ const FAULT_RATE = 0.05
 
 // A seeded generator, so every run injects the same faults at the same operations.
 let seed = 42
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 
 const peer = await startControlCenterPeer({ devices: OPERATIONS, rateLimit: { perSecond: LIMIT, concurrent: 1 } })
 const governor = createGovernor({ concurrency: 1, perSecond: LIMIT })
@@ -48,7 +48,9 @@ try {
   const lost = peer.iccids.slice(0, OPERATIONS).filter((iccid) => !perIccid.has(iccid)).length
   const duplicated = [...perIccid.values()].filter((n) => n > 1).length
   const rate = requests / seconds
-  console.log(`status changes: ${OPERATIONS} in ${seconds.toFixed(1)} s; ${requests} PUT requests reached the peer (${injected} faults injected, ${after.rateLimited - before.rateLimited} refused by its own limit)`)
+  console.log(
+    `status changes: ${OPERATIONS} in ${seconds.toFixed(1)} s; ${requests} PUT requests reached the peer (${injected} faults injected, ${after.rateLimited - before.rateLimited} refused by its own limit)`,
+  )
   console.log(`achieved ${rate.toFixed(1)} requests/s against a limit of ${LIMIT}/s: ratio ${(rate / LIMIT).toFixed(3)} (target ≥ 0.9)`)
   console.log(`operations completed ${(OPERATIONS / seconds).toFixed(1)}/s; lost ${lost}, duplicated ${duplicated}, failed ${failed} (target 0, 0, 0)`)
 } finally {

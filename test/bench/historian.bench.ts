@@ -45,7 +45,16 @@ const topic = (n: number): string => `iot-2/type/bench/id/dev${n % 1000}/evt/rea
 /** The event the forwarder would make of message n: what the plain writers send, so the comparison is like for like. */
 function event(n: number): HistorianEvent {
   const receivedAt = Date.now()
-  return { id: `${ORG}:bench:dev${n % 1000}:${new Date(receivedAt).toISOString()}:reading:base${n}`, org: ORG, type: 'bench', device: `dev${n % 1000}`, event: 'reading', format: 'json', receivedAt, payload: Buffer.from(payload(n)) }
+  return {
+    id: `${ORG}:bench:dev${n % 1000}:${new Date(receivedAt).toISOString()}:reading:base${n}`,
+    org: ORG,
+    type: 'bench',
+    device: `dev${n % 1000}`,
+    event: 'reading',
+    format: 'json',
+    receivedAt,
+    payload: Buffer.from(payload(n)),
+  }
 }
 
 interface Child {
@@ -180,7 +189,11 @@ async function kafkaBaseline(): Promise<number> {
 }
 
 async function couchBaseline(url: string): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key' })
+  const tokenRes = await fetch(`${url}/identity/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
+  })
   const token = ((await tokenRes.json()) as { access_token: string }).access_token
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   await fetch(`${url}/iotp_${ORG}_plain_baseline`, { method: 'PUT', headers })
@@ -202,7 +215,11 @@ async function couchBaseline(url: string): Promise<number> {
 }
 
 async function couchStored(url: string): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key' })
+  const tokenRes = await fetch(`${url}/identity/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
+  })
   const token = ((await tokenRes.json()) as { access_token: string }).access_token
   const headers = { authorization: `Bearer ${token}` }
   const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_hist_2`))
@@ -212,8 +229,12 @@ async function couchStored(url: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ')
-  console.log(`historian benchmark: ${fmt(KAFKA_EVENTS)} events into Kafka, ${fmt(COUCH_EVENTS)} into CouchDB, recovery after a ${OUTAGE_S} s outage at ${fmt(RATE)} events/s; load average at start ${load}`)
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+  console.log(
+    `historian benchmark: ${fmt(KAFKA_EVENTS)} events into Kafka, ${fmt(COUCH_EVENTS)} into CouchDB, recovery after a ${OUTAGE_S} s outage at ${fmt(RATE)} events/s; load average at start ${load}`,
+  )
   const broker = await startQuietBroker({ maxQueuedMessages: 0 })
   const work = await mkdtemp(join(tmpdir(), 'fieldline-bench-historian-'))
   const couchProc = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
@@ -231,7 +252,16 @@ async function main(): Promise<void> {
     console.log(`plain kafkajs producer (batches of 500, acks=all): ${fmt(plainKafka)} events/s`)
     const kmock = await startKafkaMock('events')
     const kafkaDir = join(work, 'kafka')
-    const kchild = startForwarder({ ...base, FIELDLINE_HISTORIAN_INSTANCE: 'bench-kafka', FIELDLINE_HISTORIAN_KAFKA_BROKERS: kmock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events' }, kafkaDir)
+    const kchild = startForwarder(
+      {
+        ...base,
+        FIELDLINE_HISTORIAN_INSTANCE: 'bench-kafka',
+        FIELDLINE_HISTORIAN_KAFKA_BROKERS: kmock.bootstrap,
+        FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext',
+        FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events',
+      },
+      kafkaDir,
+    )
     await until(() => kchild.mqtt === 'connected', 20_000)
     const k0 = performance.now()
     const kPublishMs = await publishAll(pub, 0, KAFKA_EVENTS)
@@ -240,14 +270,23 @@ async function main(): Promise<void> {
     await until(() => distinctIds(kmock) >= KAFKA_EVENTS, 30_000)
     const kafkaLost = KAFKA_EVENTS - distinctIds(kmock)
     await kchild.stop()
-    console.log(`mosquitto → historian → Kafka: ${fmt(kafkaRate)} events/s end to end (publisher alone: ${fmt((KAFKA_EVENTS * 1000) / kPublishMs)} events/s), ratio to the plain producer ${(kafkaRate / plainKafka).toFixed(2)}, lost ${kafkaLost}, duplicates ${kmock.records().length - distinctIds(kmock)}, ${range(kchild.rss)}`)
+    console.log(
+      `mosquitto → historian → Kafka: ${fmt(kafkaRate)} events/s end to end (publisher alone: ${fmt((KAFKA_EVENTS * 1000) / kPublishMs)} events/s), ratio to the plain producer ${(kafkaRate / plainKafka).toFixed(2)}, lost ${kafkaLost}, duplicates ${kmock.records().length - distinctIds(kmock)}, ${range(kchild.rss)}`,
+    )
     await kmock.stop()
 
     // ---- CouchDB --------------------------------------------------------------------------------------------------
     const plainCouch = await couchBaseline(couchUrl)
     console.log(`plain _bulk_docs writer (batches of 500, 3 in flight, through the same IAM front): ${fmt(plainCouch)} events/s`)
     const cchild = startForwarder(
-      { ...base, FIELDLINE_HISTORIAN_INSTANCE: 'bench-couch', FIELDLINE_HISTORIAN_COUCH_URL: couchUrl, FIELDLINE_HISTORIAN_COUCH_IAM_URL: couchUrl, FIELDLINE_HISTORIAN_COUCH_API_KEY: 'bench-key', FIELDLINE_HISTORIAN_COUCH_DB: 'hist' },
+      {
+        ...base,
+        FIELDLINE_HISTORIAN_INSTANCE: 'bench-couch',
+        FIELDLINE_HISTORIAN_COUCH_URL: couchUrl,
+        FIELDLINE_HISTORIAN_COUCH_IAM_URL: couchUrl,
+        FIELDLINE_HISTORIAN_COUCH_API_KEY: 'bench-key',
+        FIELDLINE_HISTORIAN_COUCH_DB: 'hist',
+      },
       join(work, 'couch'),
     )
     await until(() => cchild.mqtt === 'connected', 20_000)
@@ -257,11 +296,22 @@ async function main(): Promise<void> {
     const couchRate = (COUCH_EVENTS * 1000) / (performance.now() - c0)
     await cchild.stop()
     const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
-    console.log(`mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)}, lost ${couchLost}, ${range(cchild.rss)}`)
+    console.log(
+      `mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)}, lost ${couchLost}, ${range(cchild.rss)}`,
+    )
 
     // ---- Recovery after an outage (Kafka) -------------------------------------------------------------------------
     const rmock = await startKafkaMock('recovery')
-    const rchild = startForwarder({ ...base, FIELDLINE_HISTORIAN_INSTANCE: 'bench-recovery', FIELDLINE_HISTORIAN_KAFKA_BROKERS: rmock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'recovery' }, join(work, 'recovery'))
+    const rchild = startForwarder(
+      {
+        ...base,
+        FIELDLINE_HISTORIAN_INSTANCE: 'bench-recovery',
+        FIELDLINE_HISTORIAN_KAFKA_BROKERS: rmock.bootstrap,
+        FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext',
+        FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'recovery',
+      },
+      join(work, 'recovery'),
+    )
     await until(() => rchild.mqtt === 'connected', 20_000)
     const paced = publishPaced(pub, RATE, 2_000_000)
     await sleep(5_000)
@@ -289,7 +339,11 @@ async function main(): Promise<void> {
     couchProc.kill('SIGTERM')
     await broker.stop()
     await rm(work, { recursive: true, force: true })
-    console.log(`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+    console.log(
+      `load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    )
   }
 }
 

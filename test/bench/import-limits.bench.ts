@@ -69,7 +69,9 @@ async function child(mode: string, dataDir: string, file?: string): Promise<void
     else {
       const r = await call('import:finish', { jobId })
       const report = r.ok ? (r.value as { rows: number; added: number; failed: number; errors: { message: string }[] }) : null
-      detail = report ? `${report.added} added, ${report.failed} refused of ${report.rows} rows${report.errors[0] ? ` (first: ${report.errors[0].message.slice(0, 100)})` : ''}` : `error ${r.ok ? '' : r.error.message}`
+      detail = report
+        ? `${report.added} added, ${report.failed} refused of ${report.rows} rows${report.errors[0] ? ` (first: ${report.errors[0].message.slice(0, 100)})` : ''}`
+        : `error ${r.ok ? '' : r.error.message}`
     }
   }
   const ms = performance.now() - t0

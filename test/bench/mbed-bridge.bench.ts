@@ -57,7 +57,11 @@ async function runParent(): Promise<void> {
   try {
     // ---- 1. mosquitto alone: a plain client publishing QoS 1 (pipelined, like the bridge) to a QoS 0 subscriber ----
     const sample = `{"ep":"${endpoints[0]?.name}","path":"/3303/0/5700","ct":"text/plain","payload":"MTIzNDU2","max-age":0}`
-    const baseline = await mosquittoBaseline(broker.url, endpoints.map((e) => `iot-2/type/${e.type}/id/${e.name}/evt/notify/fmt/json`), sample)
+    const baseline = await mosquittoBaseline(
+      broker.url,
+      endpoints.map((e) => `iot-2/type/${e.type}/id/${e.name}/evt/notify/fmt/json`),
+      sample,
+    )
     console.log(`mosquitto publish→subscribe (plain mqtt client, QoS 1 publish, QoS 0 subscribe, ${BASELINE_SECONDS} s): ${fmt(baseline)} messages/s`)
 
     // ---- 2. the bridge -------------------------------------------------------------------------------------------
@@ -134,9 +138,13 @@ async function runParent(): Promise<void> {
     console.log(
       `bridge: ${fmt(sustained)} notifications/s sustained (mean of ${steady.length} samples after the first), ${fmt(received)} delivered in ${elapsed.toFixed(1)} s${keptUp ? ' — all that was offered: the bridge was not saturated' : ''}`,
     )
-    console.log(`peer: ${fmt(stats.notificationsEmitted)} emitted, ${fmt(stats.notificationsDelivered)} handed to the bridge, ${fmt(stats.itemsDropped)} dropped by the peer's own queue (offered beyond what was read)`)
+    console.log(
+      `peer: ${fmt(stats.notificationsEmitted)} emitted, ${fmt(stats.notificationsDelivered)} handed to the bridge, ${fmt(stats.itemsDropped)} dropped by the peer's own queue (offered beyond what was read)`,
+    )
     console.log(`ratio bridge / mosquitto alone: ${(sustained / baseline).toFixed(2)}`)
-    console.log(`bridge RSS: ${rssIdle.toFixed(1)} MiB idle, ${rows.at(-1)?.rss.toFixed(1)} MiB after ${elapsed.toFixed(0)} s (change since the second sample: ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MiB)`)
+    console.log(
+      `bridge RSS: ${rssIdle.toFixed(1)} MiB idle, ${rows.at(-1)?.rss.toFixed(1)} MiB after ${elapsed.toFixed(0)} s (change since the second sample: ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MiB)`,
+    )
     console.log(`target ≥ 5,000 notifications/s: ${sustained >= 5000 ? 'met' : 'NOT met'}; bridge exit code ${code}`)
     const summary = childLog.split('\n').filter((l) => l.includes('summary') || l.includes('failed') || l.includes('degraded') || l.startsWith('heap '))
     for (const l of summary) console.log(`bridge: ${l}`)

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const only = process.argv[2]
 let failed = 0
-for (const file of readdirSync(here).filter((f) => /\.bench\.(mjs|ts)$/.test(f) && (!only || f.includes(only))).sort()) {
+for (const file of readdirSync(here)
+  .filter((f) => /\.bench\.(mjs|ts)$/.test(f) && (!only || f.includes(only)))
+  .sort()) {
   console.log(`\n== ${file}`)
   // TypeScript benchmarks import the core and the peers from source.
   const args = file.endsWith('.ts') ? ['--import', 'tsx', `${here}${file}`] : [`${here}${file}`]

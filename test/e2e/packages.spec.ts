@@ -142,7 +142,10 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   }
 
   // The editor: the core's diagnostics with their position; a refused save keeps the text.
-  await page.getByRole('link', { name: `Open ${BUNDLE}` }).first().click()
+  await page
+    .getByRole('link', { name: `Open ${BUNDLE}` })
+    .first()
+    .click()
   await expect(page.getByRole('heading', { name: BUNDLE, level: 1 })).toBeVisible()
   await expect(page.locator('.monaco-editor').first()).toContainText('some company')
   await setEditorText(page, examplePackage('2.1', 0).replace('"\\\\w+"', '"[a-z"'))
@@ -300,7 +303,15 @@ test.describe('with a broker', () => {
       await run.getByRole('button', { name: 'Run action' }).click()
       await expect(run.getByRole('status')).toContainText('Device response: 200 Success')
       await expect(run.getByRole('status')).toContainText(/Request ID: [0-9a-f-]{36}/)
-      expect(received).toEqual([{ action: 'installPlugin', fields: [{ field: 'pluginId', value: 'p1' }, { field: 'pluginURI', value: 'https://example.com/p1.zip' }] }])
+      expect(received).toEqual([
+        {
+          action: 'installPlugin',
+          fields: [
+            { field: 'pluginId', value: 'p1' },
+            { field: 'pluginURI', value: 'https://example.com/p1.zip' },
+          ],
+        },
+      ])
 
       await run.getByLabel('Action', { exact: true }).selectOption('disablePlugin')
       await run.getByLabel('pluginId').fill('p1')

@@ -151,7 +151,10 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await panel.getByRole('button', { name: 'Queue status change' }).click()
   await page.getByRole('dialog').getByRole('button', { name: 'Queue status change' }).click()
   await expect(page.getByRole('navigation').getByRole('link', { name: /Activity.*1 queued change/ })).toBeVisible()
-  await page.getByRole('navigation').getByRole('link', { name: /Activity/ }).click()
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: /Activity/ })
+    .click()
   const outbox = page.getByRole('region', { name: 'Outbox' })
   await expect(outbox.getByRole('row').filter({ hasText: 'meter/sim-1' })).toContainText('to Activated')
 })

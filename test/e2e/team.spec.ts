@@ -179,7 +179,17 @@ test.describe('with the keychain', () => {
     await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SendGrid with username' }).check()
     const pasted = dialog.getByLabel('Service credentials (JSON)')
     // A missing comma after "username" (line 6): the problem is at the start of line 7.
-    const malformed = ['{', '  "name": "mail-1",', '  "label": "sendgrid",', '  "credentials": {', '    "hostname": "smtp.sendgrid.net",', '    "username": "apikey"', '    "password": "SG.pasted-Secret-9"', '  }', '}'].join('\n')
+    const malformed = [
+      '{',
+      '  "name": "mail-1",',
+      '  "label": "sendgrid",',
+      '  "credentials": {',
+      '    "hostname": "smtp.sendgrid.net",',
+      '    "username": "apikey"',
+      '    "password": "SG.pasted-Secret-9"',
+      '  }',
+      '}',
+    ].join('\n')
     await pasted.fill(malformed)
     const problems = dialog.getByRole('alert')
     await expect(problems).toContainText('1 problem in the pasted credentials')

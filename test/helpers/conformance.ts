@@ -15,10 +15,14 @@ export function conformanceSuite(name: string) {
     /** A documented operation and its documented outcome; `source` names where the expectation comes from. */
     case(title: string, source: string, fn: () => Promise<void> | void, timeout?: number) {
       total++
-      it(`${title} [${source}]`, async () => {
-        await fn()
-        passed++
-      }, timeout)
+      it(
+        `${title} [${source}]`,
+        async () => {
+          await fn()
+          passed++
+        },
+        timeout,
+      )
     },
   }
 }

@@ -16,7 +16,10 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 export const silentLogger = silent
 
 /** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
-export async function testCore(dataDir: string, options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment' | 'ledgerTimings' | 'vault' | 'historianTuning'>> = {}): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
+export async function testCore(
+  dataDir: string,
+  options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment' | 'ledgerTimings' | 'vault' | 'historianTuning'>> = {},
+): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
   const core = await createCore({ dataDir, mode: 'serve', vault: createMemoryStore(), logger: silent, ...options })
   return Object.assign(core, {
     async call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>> {

@@ -57,7 +57,12 @@ export async function startKafkaMock(topic: string): Promise<KafkaMock> {
   eachLine(child.stdout, (line) => {
     const [p, o, key, headers, ...value] = line.split('\t')
     if (value.length === 0) return
-    const h = Object.fromEntries((headers ?? '').split(',').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]))
+    const h = Object.fromEntries(
+      (headers ?? '')
+        .split(',')
+        .filter((x) => x.includes('='))
+        .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+    )
     seen.push({ partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') })
   })
   const bootstrap = await new Promise<string>((resolve, reject) => {

@@ -51,10 +51,7 @@ export interface Setup {
   events: MbedBridgeEvent[]
 }
 
-export async function setup(
-  brokerUrl: string,
-  options: { flavour?: MbedFlavour; peer?: MbedPeerOptions; bridge?: Partial<MbedBridgeOptions>; key?: string; start?: boolean } = {},
-): Promise<Setup> {
+export async function setup(brokerUrl: string, options: { flavour?: MbedFlavour; peer?: MbedPeerOptions; bridge?: Partial<MbedBridgeOptions>; key?: string; start?: boolean } = {}): Promise<Setup> {
   seq += 1
   const flavour = options.flavour ?? 'connector'
   const peer = await startMbedPeer({ flavour, pollTimeoutMs: 300, seed: seq, ...options.peer })
@@ -98,4 +95,3 @@ export async function command(sub: MqttClient, type: string, id: string, body: u
   const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
   await sub.publishAsync(`iot-2/type/${type}/id/${id}/cmd/${name}/fmt/json`, payload, { qos: 1 })
 }
-

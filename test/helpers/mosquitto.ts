@@ -245,8 +245,21 @@ export async function selfSignedCert(): Promise<{ cert: string; key: string } | 
     const keyPath = join(dir, 'key.pem')
     const certPath = join(dir, 'cert.pem')
     const r = await run(openssl, [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyPath, '-out', certPath,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
     ])
     if (r.code !== 0) throw new Error(`openssl failed: ${r.stderr}`)
     return { cert: await readFile(certPath, 'utf8'), key: await readFile(keyPath, 'utf8') }

@@ -52,7 +52,16 @@ export async function startWireCapture(target: string | ((req: CapturedRequest) 
       const rawQuery = q < 0 ? '' : raw.slice(q + 1)
       const query = [...new URLSearchParams(rawQuery)]
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]))
-      const captured: CapturedRequest = { method: req.method ?? '', path: q < 0 ? raw : raw.slice(0, q), rawQuery, query, params: Object.fromEntries(query), headers, body, text: body.toString('utf8') }
+      const captured: CapturedRequest = {
+        method: req.method ?? '',
+        path: q < 0 ? raw : raw.slice(0, q),
+        rawQuery,
+        query,
+        params: Object.fromEntries(query),
+        headers,
+        body,
+        text: body.toString('utf8'),
+      }
       requests.push(captured)
       if (typeof target === 'function') {
         const reply = target(captured)

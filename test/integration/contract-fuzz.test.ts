@@ -40,7 +40,8 @@ describe('every channel, fuzzed with malformed payloads generated from its schem
     for (const p of chosen) {
       const r = await core.dispatcher.invoke(p.channel, p.make())
       const size = Buffer.byteLength(JSON.stringify(r))
-      if (r.ok || r.error.code !== 'VALIDATION' || size > MAX_ANSWER_BYTES) wrong.push(`${p.channel} ${p.what}: ${r.ok ? 'accepted' : `${r.error.code}, ${size} bytes: ${r.error.message.slice(0, 160)}`}`)
+      if (r.ok || r.error.code !== 'VALIDATION' || size > MAX_ANSWER_BYTES)
+        wrong.push(`${p.channel} ${p.what}: ${r.ok ? 'accepted' : `${r.error.code}, ${size} bytes: ${r.error.message.slice(0, 160)}`}`)
     }
     expect(wrong).toEqual([])
     expect(await snapshot()).toBe(before)

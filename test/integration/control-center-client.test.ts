@@ -7,12 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
-import {
-  checkSms,
-  createControlCenterClient,
-  formatRequestDateTime,
-  type ControlCenterClientOptions,
-} from '../../src-main/core/carriers/control-center/control-center.client'
+import { checkSms, createControlCenterClient, formatRequestDateTime, type ControlCenterClientOptions } from '../../src-main/core/carriers/control-center/control-center.client'
 import { restError } from '../../src-main/core/carriers/control-center/errors'
 import { buildSoapRequest, parseSoapResponse } from '../../src-main/core/carriers/control-center/soap'
 import { deriveControlCenterUrls } from '../../src-main/core/carriers/control-center/urls'
@@ -274,11 +269,29 @@ describe('Control Center client against the peer', () => {
     beforeAll(async () => {
       // A TLS front for the peer with a certificate made for this run only; the key never leaves the temp directory.
       dir = mkdtempSync(join(tmpdir(), 'fieldline-cc-tls-'))
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ], { stdio: 'ignore' })
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      )
       cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
       front = createHttpsServer({ cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') }, (req, res) => {
         const upstream = httpRequest(`${peer.url}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
@@ -351,7 +364,12 @@ describe('Control Center client against the peer', () => {
       expect(await c.editDevice(target, { status: next, ratePlan: 'Réseau Énergie 1GB', communicationPlan: 'CP_Data_SMS' })).toEqual({ iccid: target })
       const after = await c.getDevice(target, { usage: false })
       expect(after).toMatchObject({ status: next, ratePlan: 'Réseau Énergie 1GB', communicationPlan: 'CP_Data_SMS' })
-      expect(peer.stats().statusChanges.filter((s) => s.iccid === target).at(-1)?.status).toBe(next.toUpperCase())
+      expect(
+        peer
+          .stats()
+          .statusChanges.filter((s) => s.iccid === target)
+          .at(-1)?.status,
+      ).toBe(next.toUpperCase())
       await c.editDevice(target, { ratePlan: 'hphlr rp1', overageLimitOverride: 'TEMPORARY_OVERRIDE' })
       expect((await c.getDevice(target)).overageLimitOverride).toBe('TEMPORARY_OVERRIDE')
     })

@@ -95,7 +95,7 @@ afterAll(async () => {
   await peer?.close()
 })
 
-describe('Control Center conformance: Cisco\'s published requests, sent with undici, against the peer', () => {
+describe("Control Center conformance: Cisco's published requests, sent with undici, against the peer", () => {
   const suite = conformanceSuite(`control-center (Cisco collection, sample scripts, docs; ${NOT_MODELLED.length} collection requests not modelled)`)
   for (const c of CONTROL_CENTER_CASES) {
     suite.case(c.title, c.source, async () => {

@@ -38,8 +38,7 @@ async function call(peer: ControlCenterPeer, path: string, init: RequestInit & {
   return { status: response.status, headers: response.headers, bytes, text, json: <T>() => JSON.parse(text) as T }
 }
 
-const rest = (peer: ControlCenterPeer, path: string, init: RequestInit & { auth?: string | null } = {}): Promise<Reply> =>
-  call(peer, `/rws/api/v1${path}`, init)
+const rest = (peer: ControlCenterPeer, path: string, init: RequestInit & { auth?: string | null } = {}): Promise<Reply> => call(peer, `/rws/api/v1${path}`, init)
 
 const putJson = (peer: ControlCenterPeer, path: string, body: unknown, method = 'PUT'): Promise<Reply> =>
   rest(peer, path, { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
@@ -235,12 +234,31 @@ describe('Control Center peer: devices (§1.6, §1.7, §1.9)', () => {
     const iccid = await findByStatus(peer, 'ACTIVATED')
     const d = (await rest(peer, `/devices/${iccid}`)).json<Device>()
     expect(Object.keys(d)).toEqual([
-      'iccid', 'imsi', 'msisdn', 'imei', 'status', 'ratePlan', 'communicationPlan', 'customer', 'endConsumerId',
-      'dateActivated', 'dateAdded', 'dateUpdated', 'dateShipped', 'accountId', 'fixedIPAddress', 'fixedIpv6Address',
+      'iccid',
+      'imsi',
+      'msisdn',
+      'imei',
+      'status',
+      'ratePlan',
+      'communicationPlan',
+      'customer',
+      'endConsumerId',
+      'dateActivated',
+      'dateAdded',
+      'dateUpdated',
+      'dateShipped',
+      'accountId',
+      'fixedIPAddress',
+      'fixedIpv6Address',
       ...Array.from({ length: 10 }, (_, n) => `accountCustom${n + 1}`),
       ...Array.from({ length: 5 }, (_, n) => `operatorCustom${n + 1}`),
       ...Array.from({ length: 5 }, (_, n) => `customerCustom${n + 1}`),
-      'simNotes', 'deviceID', 'modemID', 'globalSimType', 'eid', 'simProfileId',
+      'simNotes',
+      'deviceID',
+      'modemID',
+      'globalSimType',
+      'eid',
+      'simProfileId',
     ])
     expect(d.iccid).toBe(iccid)
     expect(d.imsi).toMatch(/^\d{15}$/)
@@ -420,8 +438,19 @@ describe('Control Center peer: usage (§1.8, §2.4)', () => {
   it('reports cycle-to-date usage in bytes, counts and seconds, matching the open cycle by zone', async () => {
     const ctd = (await rest(peer, `/devices/${iccid}/ctdUsages`)).json()
     expect(Object.keys(ctd)).toEqual([
-      'iccid', 'imsi', 'msisdn', 'imei', 'status', 'ratePlan', 'communicationPlan', 'ctdDataUsage', 'ctdSMSUsage',
-      'ctdVoiceUsage', 'ctdSessionCount', 'overageLimitReached', 'overageLimitOverride',
+      'iccid',
+      'imsi',
+      'msisdn',
+      'imei',
+      'status',
+      'ratePlan',
+      'communicationPlan',
+      'ctdDataUsage',
+      'ctdSMSUsage',
+      'ctdVoiceUsage',
+      'ctdSessionCount',
+      'overageLimitReached',
+      'overageLimitOverride',
     ])
     expect(Number.isInteger(ctd.ctdDataUsage)).toBe(true)
     const open = (await rest(peer, `/devices/${iccid}/usageInZone`)).json<UsageInZone>()
@@ -439,8 +468,17 @@ describe('Control Center peer: usage (§1.8, §2.4)', () => {
     expect(key).toBe(`${entry?.ratePlan}, ${entry?.ratePlanVersion}`)
     expect(entry?.dataUsageUnit).toBe('bytes')
     expect(Object.keys(entry ?? {})).toEqual([
-      'ratePlan', 'ratePlanVersion', 'zone', 'dataUsage', 'dataUsageUnit', 'voiceMOUsage', 'voiceMOUsageUnit',
-      'voiceMTUsage', 'voiceMTUsageUnit', 'smsMOUsage', 'smsMTUsage',
+      'ratePlan',
+      'ratePlanVersion',
+      'zone',
+      'dataUsage',
+      'dataUsageUnit',
+      'voiceMOUsage',
+      'voiceMOUsageUnit',
+      'voiceMTUsage',
+      'voiceMTUsageUnit',
+      'smsMOUsage',
+      'smsMTUsage',
     ])
   })
 
@@ -476,8 +514,18 @@ describe('Control Center peer: usage (§1.8, §2.4)', () => {
     // Schema order of GetTerminalUsageResponse (JasperAPI.xsd); terminalId/customer/endConsumerId are minOccurs=0.
     const names = [...r.xml.matchAll(/<ns2:(\w+)>/g)].map((m) => m[1]).slice(4)
     expect(names.filter((n) => !['terminalId', 'customer', 'endConsumerId'].includes(n ?? ''))).toEqual([
-      'iccid', 'totalDataVolume', 'billableDataVolume', 'cycleStartDate', 'billable', 'totalSMSVolume', 'totalVoiceVolume',
-      'billableSMSVolume', 'billableVoiceVolume', 'ratePlan', 'eventsUsage', 'totalEvents',
+      'iccid',
+      'totalDataVolume',
+      'billableDataVolume',
+      'cycleStartDate',
+      'billable',
+      'totalSMSVolume',
+      'totalVoiceVolume',
+      'billableSMSVolume',
+      'billableVoiceVolume',
+      'ratePlan',
+      'eventsUsage',
+      'totalEvents',
     ])
   })
 
@@ -574,7 +622,13 @@ describe('Control Center peer: SMS (§1.10, §2.5)', () => {
     await expectError(send({ messageText: '' }), 400, '10000011')
     await expectError(send({ text: 'x' }), 400, '10000028')
     await expectError(send('{"messageText":'), 400, '10000023')
-    const limits: [number | undefined, number][] = [[0, 160], [1, 160], [3, 160], [8, 70], [undefined, 320]]
+    const limits: [number | undefined, number][] = [
+      [0, 160],
+      [1, 160],
+      [3, 160],
+      [8, 70],
+      [undefined, 320],
+    ]
     for (const [dataCoding, max] of limits) {
       const coding = dataCoding === undefined ? {} : { dataCoding }
       expect((await send({ messageText: 'a'.repeat(max), ...coding })).status, `dataCoding ${dataCoding} at ${max}`).toBe(200)
@@ -589,7 +643,12 @@ describe('Control Center peer: SMS (§1.10, §2.5)', () => {
 
   it('searches SMS by date, ICCID and msgType, oldest modification first, paged (Search SMS)', async () => {
     time.advance(60_000)
-    const since = encodeURIComponent(time.now().toISOString().replace(/\.\d{3}Z$/, '+00:00'))
+    const since = encodeURIComponent(
+      time
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, '+00:00'),
+    )
     const first = (await send({ messageText: 'search one' })).json<{ smsMsgId: number }>().smsMsgId
     const other = await findByStatus(peer, 'DEACTIVATED')
     const second = (await send({ messageText: 'search two' }, other)).json<{ smsMsgId: number }>().smsMsgId
@@ -671,8 +730,7 @@ describe('Control Center peer: SOAP (§2)', () => {
 
   it('edits a terminal (changeType 3 / 4) visibly to REST', async () => {
     const iccid = await findByStatus(peer, 'ACTIVATION_READY')
-    const inner = (changeType: number, target: string): string =>
-      `<sch:iccid>${iccid}</sch:iccid><sch:targetValue>${target}</sch:targetValue><sch:changeType>${changeType}</sch:changeType>`
+    const inner = (changeType: number, target: string): string => `<sch:iccid>${iccid}</sch:iccid><sch:targetValue>${target}</sch:targetValue><sch:changeType>${changeType}</sch:changeType>`
     const r = await soap(peer, 'terminal', 'EditTerminal', inner(3, 'ACTIVATED_NAME'), { licenseKey: 'lk-123' })
     expect(r.status).toBe(200)
     expect(tag(r.xml, 'effectiveDate')).toBe('2025-03-15Z')

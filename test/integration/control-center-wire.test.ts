@@ -48,7 +48,7 @@ function expectDocumentedHeaders(r: CapturedRequest, withBody: boolean): void {
   expect(r.text === '').toBe(!withBody)
 }
 
-describe('our Control Center client on the wire, next to Cisco\'s documented requests', () => {
+describe("our Control Center client on the wire, next to Cisco's documented requests", () => {
   it('Get Device Details and Get Device Usage: GET /devices/{iccid} and /ctdUsages, no query, no body', async () => {
     await client.getDevice(iccid)
     const [details, usage] = wire.requests

@@ -109,7 +109,15 @@ describe('device location set by the operator and imported', () => {
       [6, 'import.badNumber'],
       [7, 'import.outOfRange'],
     ])
-    expect((await core.call('devices:get', { typeId: 'meter', deviceId: 'm-1' })).location).toEqual({ latitude: 45.1885, longitude: 5.7245, elevation: 212, accuracy: null, measuredAt: null, source: 'import', updatedAt: expect.any(String) })
+    expect((await core.call('devices:get', { typeId: 'meter', deviceId: 'm-1' })).location).toEqual({
+      latitude: 45.1885,
+      longitude: 5.7245,
+      elevation: 212,
+      accuracy: null,
+      measuredAt: null,
+      source: 'import',
+      updatedAt: expect.any(String),
+    })
     const m7 = await core.call('devices:get', { typeId: 'meter', deviceId: 'm-7' })
     expect([m7.location, m7.metadata]).toEqual([null, {}])
 
@@ -160,7 +168,15 @@ describe.skipIf(skip)('location updates from managed devices through the platfor
   it('stores the reported position on the device and answers rc 200 with the reqId once it is stored', async () => {
     await send('pump', 'p-1', { d: { longitude: 5.7245, latitude: 45.1885, elevation: 212, accuracy: 8, measuredDateTime: '2026-03-10T09:00:00Z' }, reqId: 'r-1' })
     await expect.poll(() => answerTo('r-1'), POLL).toEqual({ topic: 'iotdm-1/type/pump/id/p-1/response', rc: 200, reqId: 'r-1' })
-    expect((await core.call('devices:get', pump)).location).toEqual({ latitude: 45.1885, longitude: 5.7245, elevation: 212, accuracy: 8, measuredAt: '2026-03-10T09:00:00Z', source: 'device', updatedAt: expect.any(String) })
+    expect((await core.call('devices:get', pump)).location).toEqual({
+      latitude: 45.1885,
+      longitude: 5.7245,
+      elevation: 212,
+      accuracy: 8,
+      measuredAt: '2026-03-10T09:00:00Z',
+      source: 'device',
+      updatedAt: expect.any(String),
+    })
     await expect.poll(() => events.flatMap((e) => e.items), POLL).toContainEqual({ ...pump, source: 'device' })
     // A device's report is not an operator action: nothing in the audit trail.
     expect((await core.call('audit:list', { query: 'device.location' })).total).toBe(0)
@@ -220,7 +236,8 @@ describe.skipIf(skip)('fieldline devices follow-locations', () => {
   let broker: Mosquitto
   let dir: string
   let cleanup: () => Promise<void>
-  const spawnCli = (args: string[], env: Record<string, string> = {}) => spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], { env: { ...process.env, FIELDLINE_MQTT_URL: '', FIELDLINE_MQTT_CLIENT_ID: '', ...env } })
+  const spawnCli = (args: string[], env: Record<string, string> = {}) =>
+    spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], { env: { ...process.env, FIELDLINE_MQTT_URL: '', FIELDLINE_MQTT_CLIENT_ID: '', ...env } })
   const run = (args: string[]) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawnCli(args)

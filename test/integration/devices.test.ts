@@ -106,7 +106,14 @@ describe('devices through the bridge, on a real workspace', () => {
   })
 
   it('imports JSON Lines and refuses numbers where ids belong', async () => {
-    const lines = ['{"typeId":"t","deviceId":"a","extensionConfig":{"orange":{"serialnumber":"1668007370011"}}}', '{"typeId":"t","deviceId":12}', '{"typeId":"t","deviceId":"b","carrier":"atnt","iccid":89011704252316180048}', '{oops', '', '{"typeId":"t","deviceId":"c"}']
+    const lines = [
+      '{"typeId":"t","deviceId":"a","extensionConfig":{"orange":{"serialnumber":"1668007370011"}}}',
+      '{"typeId":"t","deviceId":12}',
+      '{"typeId":"t","deviceId":"b","carrier":"atnt","iccid":89011704252316180048}',
+      '{oops',
+      '',
+      '{"typeId":"t","deviceId":"c"}',
+    ]
     const { jobId } = await core.call('import:start', { fileName: 'd.jsonl' })
     await sendBytes(core, jobId, Buffer.from(lines.join('\n')))
     const report = await core.call('import:finish', { jobId })

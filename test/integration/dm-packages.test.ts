@@ -88,10 +88,24 @@ describe('custom device-management packages', () => {
 
   it('runs actions only on devices marked as supporting the bundle, with values checked before sending', async () => {
     const key = { typeId: 'pump', deviceId: 'p-1', bundleId: 'exampleDeviceType-actions-v1' }
-    expect(await core.dispatcher.invoke('packages:invoke', { ...key, actionId: 'enablePlugin', parameters: { pluginId: 'p1' } })).toMatchObject({ ok: false, error: { details: { ref: { key: 'dm.notSupported' } } } })
+    expect(await core.dispatcher.invoke('packages:invoke', { ...key, actionId: 'enablePlugin', parameters: { pluginId: 'p1' } })).toMatchObject({
+      ok: false,
+      error: { details: { ref: { key: 'dm.notSupported' } } },
+    })
     expect((await core.call('devices:setSupportedBundles', { typeId: 'pump', deviceId: 'p-1', bundles: [key.bundleId] })).supportedBundles).toEqual([key.bundleId])
     const bad = await core.dispatcher.invoke('packages:invoke', { ...key, actionId: 'installPlugin', parameters: { pluginId: 'not valid!' } })
-    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { issues: [{ path: 'pluginId', message: 'mismatch' }, { path: 'pluginURI', message: 'required' }] } } })
+    expect(bad).toMatchObject({
+      ok: false,
+      error: {
+        code: 'VALIDATION',
+        details: {
+          issues: [
+            { path: 'pluginId', message: 'mismatch' },
+            { path: 'pluginURI', message: 'required' },
+          ],
+        },
+      },
+    })
     expect(received).toEqual([])
   })
 
@@ -99,7 +113,15 @@ describe('custom device-management packages', () => {
     const key = { typeId: 'pump', deviceId: 'p-1', bundleId: 'exampleDeviceType-actions-v1' }
     const ok = await core.call('packages:invoke', { ...key, actionId: 'installPlugin', parameters: { pluginId: 'p1', pluginURI: 'https://example.com/p1.zip' } })
     expect(ok).toMatchObject({ rc: 200, timedOut: false, topic: 'iotdm-1/type/pump/id/p-1/mgmt/custom/exampleDeviceType-actions-v1/installPlugin' })
-    expect(received[0]?.body).toEqual({ d: { fields: [{ field: 'pluginId', value: 'p1' }, { field: 'pluginURI', value: 'https://example.com/p1.zip' }] }, reqId: ok.reqId })
+    expect(received[0]?.body).toEqual({
+      d: {
+        fields: [
+          { field: 'pluginId', value: 'p1' },
+          { field: 'pluginURI', value: 'https://example.com/p1.zip' },
+        ],
+      },
+      reqId: ok.reqId,
+    })
     expect(await core.call('packages:invoke', { ...key, actionId: 'enablePlugin', parameters: { pluginId: 'p1' } })).toMatchObject({ rc: 500 })
     expect(await core.call('packages:invoke', { ...key, actionId: 'disablePlugin', parameters: { pluginId: 'p1' } })).toMatchObject({ rc: 501 })
     expect(await core.call('packages:invoke', { ...key, actionId: 'uninstallPlugin', parameters: { pluginId: 'p1' }, timeoutSeconds: 1 })).toMatchObject({ rc: null, timedOut: true })

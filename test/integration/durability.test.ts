@@ -74,7 +74,7 @@ describe.skipIf(straceSkipReason() !== null)('durability to power loss', () => {
    * writer makes, its acknowledgements on stdout included: between two acknowledgements LevelDB's log file must
    * have been synced.
    */
-  it('syncs LevelDB\'s log to the disk before each write is acknowledged', async () => {
+  it("syncs LevelDB's log to the disk before each write is acknowledged", async () => {
     const tmp = await tempDir()
     cleanup = tmp.cleanup
     const dataDir = join(tmp.dir, 'data')

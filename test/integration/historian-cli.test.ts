@@ -77,7 +77,9 @@ describe.skipIf(skip)('fieldline historian', () => {
 
   async function publish(c: MqttClient, from: number, count: number): Promise<void> {
     for (let i = from; i < from + count; i += 100) {
-      await Promise.all(Array.from({ length: Math.min(100, from + count - i) }, (_, k) => c.publishAsync(`iot-2/type/meter/id/m${(i + k) % 9}/evt/usage/fmt/json`, JSON.stringify({ n: i + k }), { qos: 1 })))
+      await Promise.all(
+        Array.from({ length: Math.min(100, from + count - i) }, (_, k) => c.publishAsync(`iot-2/type/meter/id/m${(i + k) % 9}/evt/usage/fmt/json`, JSON.stringify({ n: i + k }), { qos: 1 })),
+      )
     }
   }
 
@@ -182,18 +184,29 @@ describe.skipIf(skip)('fieldline historian', () => {
     await expect.poll(() => connected(r), POLL).toBe(true)
     await publish(await publisher(), 0, 3)
     await expect.poll(() => stored('status'), POLL).toEqual([0, 1, 2])
-    await expect.poll(async () => {
-      const s = run({ TEST_DATA_DIR: dir }, ['status'])
-      await s.exit
-      return s.stdout()
-    }, POLL).toMatch(/^env: running since .* mqtt connected .*3 received[\s\S]*couchdb\/env connected: [\d.]+ events\/s, 3 stored, 0\/1000000 queued, 0 dropped/)
+    await expect
+      .poll(async () => {
+        const s = run({ TEST_DATA_DIR: dir }, ['status'])
+        await s.exit
+        return s.stdout()
+      }, POLL)
+      .toMatch(/^env: running since .* mqtt connected .*3 received[\s\S]*couchdb\/env connected: [\d.]+ events\/s, 3 stored, 0\/1000000 queued, 0 dropped/)
     r.child.kill('SIGTERM')
     expect(await r.exit).toBe(0)
     const after = run({ TEST_DATA_DIR: dir, TEST_JSON: '1' }, ['status'])
     expect(await after.exit).toBe(0)
-    expect(JSON.parse(after.stdout())).toEqual({ forwarders: [{ id: 'env', running: false, updatedAt: expect.any(String), status: null, queues: [{ ref: 'couchdb/env', queued: 0, dropped: 0, oldestQueuedAt: null }] }] })
+    expect(JSON.parse(after.stdout())).toEqual({
+      forwarders: [{ id: 'env', running: false, updatedAt: expect.any(String), status: null, queues: [{ ref: 'couchdb/env', queued: 0, dropped: 0, oldestQueuedAt: null }] }],
+    })
 
-    const historyEnv = { TEST_DATA_DIR: dir, FIELDLINE_HISTORIAN_ORG: 'testorg', FIELDLINE_HISTORIAN_COUCH_URL: couch.url, FIELDLINE_HISTORIAN_COUCH_IAM_URL: couch.iamUrl, FIELDLINE_HISTORIAN_COUCH_API_KEY: 'iam-secret-api-key', FIELDLINE_HISTORIAN_COUCH_DB: 'status' }
+    const historyEnv = {
+      TEST_DATA_DIR: dir,
+      FIELDLINE_HISTORIAN_ORG: 'testorg',
+      FIELDLINE_HISTORIAN_COUCH_URL: couch.url,
+      FIELDLINE_HISTORIAN_COUCH_IAM_URL: couch.iamUrl,
+      FIELDLINE_HISTORIAN_COUCH_API_KEY: 'iam-secret-api-key',
+      FIELDLINE_HISTORIAN_COUCH_DB: 'status',
+    }
     const from = new Date(Date.now() - 3_600_000).toISOString()
     const to = new Date(Date.now() + 60_000).toISOString()
     const csv = run(historyEnv, ['history', 'meter', 'm1', '--from', from, '--to', to])

@@ -28,7 +28,8 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64')
 describe('Kafka REST peer (from the documented schemas)', () => {
   it('Event Streams v2: Bearer key, one record per request, 401/403/400/404 as documented', async () => {
     const p = await peer({ eventStreamsKeys: { 'es-test-key': 'writer', 'es-read': 'reader' } })
-    const post = (auth: string, body: unknown, topic = 'events') => fetch(`${p.url}/v2/topics/${topic}/records`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const post = (auth: string, body: unknown, topic = 'events') =>
+      fetch(`${p.url}/v2/topics/${topic}/records`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) })
     const record = { key: { type: 'text', data: 'k' }, value: { type: 'json', data: { a: 1 } }, headers: [{ name: 'id', value: b64('x1') }] }
     expect((await post('Bearer nope', record)).status).toBe(401)
     expect((await post('Bearer es-read', record)).status).toBe(403)
@@ -44,7 +45,8 @@ describe('Kafka REST peer (from the documented schemas)', () => {
     const p = await peer()
     const url = (cluster = p.confluent.clusterId, topic = 'events') => `${p.url}/v3/clusters/${cluster}/topics/${topic}/records`
     const record = (n: number) => JSON.stringify({ key: { type: 'STRING', data: `k${n}` }, value: { type: 'JSON', data: { n } } })
-    const post = (u: string, body: string, headers: Record<string, string> = {}) => fetch(u, { method: 'POST', headers: { authorization: basic(p), 'content-type': 'application/json', ...headers }, body })
+    const post = (u: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(u, { method: 'POST', headers: { authorization: basic(p), 'content-type': 'application/json', ...headers }, body })
     expect((await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: record(0) })).status).toBe(401)
     expect((await post(url(), record(0), { 'content-type': 'text/plain' })).status).toBe(415)
     expect(await (await post(url('lkc-other'), record(0))).json()).toMatchObject({ error_code: 404 })
@@ -54,7 +56,15 @@ describe('Kafka REST peer (from the documented schemas)', () => {
     expect(res.status).toBe(200)
     const reports = splitConcatenatedJson(await res.text()) as { error_code: number }[]
     expect(reports.map((r) => r.error_code)).toEqual([50002, 200, 200])
-    const batch = await post(`${url()}:batch`, JSON.stringify({ entries: [{ id: 'a', value: { type: 'JSON', data: 1 } }, { id: 'b', value: { type: 'XML', data: 2 } }] }))
+    const batch = await post(
+      `${url()}:batch`,
+      JSON.stringify({
+        entries: [
+          { id: 'a', value: { type: 'JSON', data: 1 } },
+          { id: 'b', value: { type: 'XML', data: 2 } },
+        ],
+      }),
+    )
     expect(batch.status).toBe(207)
     expect(await batch.json()).toMatchObject({ successes: [{ id: 'a' }], failures: [{ id: 'b', error_code: 400 }] })
     p.fault({ kind: 'status', status: 429, retryAfterSeconds: 2 })
@@ -65,7 +75,13 @@ describe('Kafka REST peer (from the documented schemas)', () => {
   })
 })
 
-async function forwarder(p: KafkaRestPeer, transport: 'eventstreams-rest' | 'confluent-rest', secrets: { password: string }, topic = 'events', batchSize = 500): Promise<{ f: Forwarder; mbed: ReturnType<typeof fakeMbed> }> {
+async function forwarder(
+  p: KafkaRestPeer,
+  transport: 'eventstreams-rest' | 'confluent-rest',
+  secrets: { password: string },
+  topic = 'events',
+  batchSize = 500,
+): Promise<{ f: Forwarder; mbed: ReturnType<typeof fakeMbed> }> {
   const dir = await tempDir()
   cleanups.push(dir.cleanup)
   const mbed = fakeMbed()
@@ -76,7 +92,11 @@ async function forwarder(p: KafkaRestPeer, transport: 'eventstreams-rest' | 'con
   return { f, mbed }
 }
 
-const ns = (p: KafkaRestPeer): number[] => p.records().map((r) => (JSON.parse(Buffer.from((r.value as { payload: string }).payload, 'base64').toString()) as { n: number }).n).sort((a, b) => a - b)
+const ns = (p: KafkaRestPeer): number[] =>
+  p
+    .records()
+    .map((r) => (JSON.parse(Buffer.from((r.value as { payload: string }).payload, 'base64').toString()) as { n: number }).n)
+    .sort((a, b) => a - b)
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 const dest = (f: Forwarder) => f.status().destinations[0]!
 

@@ -35,10 +35,11 @@ async function forwarder(m: KafkaMock, topic: string): Promise<{ f: Forwarder; m
   return { f, mbed }
 }
 
-const values = (m: KafkaMock): { n: number; id: string }[] => m.records().map((r) => ({ ...(JSON.parse(Buffer.from((JSON.parse(r.value) as { payload: string }).payload, 'base64').toString()) as { n: number }), id: r.headers.id ?? '' }))
+const values = (m: KafkaMock): { n: number; id: string }[] =>
+  m.records().map((r) => ({ ...(JSON.parse(Buffer.from((JSON.parse(r.value) as { payload: string }).payload, 'base64').toString()) as { n: number }), id: r.headers.id ?? '' }))
 
 describe.skipIf(skip)('historian → Kafka (kafkajs, librdkafka mock cluster)', () => {
-  it('produces one record per event: key org:type:device, id header, the platform sample\'s fields; a device stays in one partition, in order', async () => {
+  it("produces one record per event: key org:type:device, id header, the platform sample's fields; a device stays in one partition, in order", async () => {
     const m = await mock('events')
     const { f, mbed } = await forwarder(m, 'events')
     for (let n = 0; n < 60; n++) mbed.emit('pump', `p${n % 4}`, 'status', { n })
@@ -84,7 +85,10 @@ describe.skipIf(skip)('historian → Kafka (kafkajs, librdkafka mock cluster)', 
     // kafkajs's typings declare no constructor argument; its SASL authenticators pass the message.
     const Sasl = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error
     expect(kafkaFailure(new Sasl('SASL PLAIN authentication failed'))).toMatchObject({ verdict: 'stop', code: 'AUTH_FAILED' })
-    expect(kafkaFailure(new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { retryCount: 3, retryTime: 100 }))).toMatchObject({ verdict: 'retry', code: 'NETWORK' })
+    expect(kafkaFailure(new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1'), { retryCount: 3, retryTime: 100 }))).toMatchObject({
+      verdict: 'retry',
+      code: 'NETWORK',
+    })
     // What kafkajs's connection reports for a certificate it cannot verify: the socket error's code on the error.
     const tls = new KafkaJSConnectionError('Connection error: self-signed certificate', { broker: 'b:9093', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
     expect(kafkaFailure(new KafkaJSNumberOfRetriesExceeded(tls, { retryCount: 3, retryTime: 100 }))).toMatchObject({ verdict: 'stop', code: 'TLS' })

@@ -35,7 +35,7 @@ describe.skipIf(skip)('historian ← mbed bridge', () => {
     await cleanup?.()
   })
 
-  it('stores the bridge\'s notify events, also while the broker it publishes to is down', async () => {
+  it("stores the bridge's notify events, also while the broker it publishes to is down", async () => {
     await core.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: broker.url, clientId: 'a:mbedorg:bridge' } })
     await core.call('profiles:save', { extension: 'mbed', name: 'Peer', settings: { apiUrl: mbed.url, queueSize: 1000 }, secrets: { accessKey: 'ak_test_key' } })
     const c = await core.call('profiles:save', { extension: 'couchdb', name: 'C', settings: { url: couch.url, iamUrl: couch.iamUrl, dbName: 'mbed' }, secrets: { apiKey: 'iam-test-key' } })

@@ -99,13 +99,17 @@ describe.skipIf(skip)('historian MQTT source', () => {
     cleanups.push(() => link.close())
     const seen: string[] = []
     let refuse = true
-    const sub = link.subscribe('iot-2/type/+/id/+/evt/+/fmt/+', (_topic, payload) => {
-      seen.push(payload.toString())
-      if (refuse) {
-        refuse = false
-        throw new Error('the disk is full')
-      }
-    }, { refuseOnError: true })
+    const sub = link.subscribe(
+      'iot-2/type/+/id/+/evt/+/fmt/+',
+      (_topic, payload) => {
+        seen.push(payload.toString())
+        if (refuse) {
+          refuse = false
+          throw new Error('the disk is full')
+        }
+      },
+      { refuseOnError: true },
+    )
     await link.connect()
     await sub.ready
     const pub = await publisher()

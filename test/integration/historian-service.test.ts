@@ -47,14 +47,31 @@ describe.skipIf(skip)('historian channels', () => {
 
   it('refuses destination and forwarder profiles that cannot work, with a translated reason, and stores nothing', async () => {
     expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: couchSettings() })).toEqual({ code: 'VALIDATION', key: 'historian.apiKeyRequired' })
-    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), timeZone: 'Mars/Olympus' }, secrets: { apiKey: 'k' } })).toEqual({ code: 'VALIDATION', key: 'historian.unknownTimeZone' })
-    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), url: 'http://cloudant.example.com' }, secrets: { apiKey: 'k' } })).toEqual({ code: 'VALIDATION', key: 'errors.insecureUrl' })
+    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), timeZone: 'Mars/Olympus' }, secrets: { apiKey: 'k' } })).toEqual({
+      code: 'VALIDATION',
+      key: 'historian.unknownTimeZone',
+    })
+    expect(await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), url: 'http://cloudant.example.com' }, secrets: { apiKey: 'k' } })).toEqual({
+      code: 'VALIDATION',
+      key: 'errors.insecureUrl',
+    })
     expect((await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), dbName: 'Bad Name' }, secrets: { apiKey: 'k' } })).code).toBe('VALIDATION')
     expect((await refusal('profiles:save', { extension: 'couchdb', name: 'C', settings: { ...couchSettings(), extra: 1 }, secrets: { apiKey: 'k' } })).code).toBe('VALIDATION')
-    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com:9092'], security: 'plaintext', topic: 't' } })).toEqual({ code: 'VALIDATION', key: 'historian.plaintextRemote' })
-    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com'], topic: 't' }, secrets: { password: 'p' } })).toEqual({ code: 'VALIDATION', key: 'historian.invalidBroker' })
-    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { transport: 'confluent-rest', restUrl: 'https://rest.example.com', topic: 't' }, secrets: { password: 'p' } })).toEqual({ code: 'VALIDATION', key: 'historian.clusterIdRequired' })
-    expect(await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { shareGroup: 'g', rules: [{ destinations: ['couchdb/x'] }] } })).toEqual({ code: 'VALIDATION', key: 'historian.shareNeedsMqtt5' })
+    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com:9092'], security: 'plaintext', topic: 't' } })).toEqual({
+      code: 'VALIDATION',
+      key: 'historian.plaintextRemote',
+    })
+    expect(await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { brokers: ['kafka.example.com'], topic: 't' }, secrets: { password: 'p' } })).toEqual({
+      code: 'VALIDATION',
+      key: 'historian.invalidBroker',
+    })
+    expect(
+      await refusal('profiles:save', { extension: 'kafka', name: 'K', settings: { transport: 'confluent-rest', restUrl: 'https://rest.example.com', topic: 't' }, secrets: { password: 'p' } }),
+    ).toEqual({ code: 'VALIDATION', key: 'historian.clusterIdRequired' })
+    expect(await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { shareGroup: 'g', rules: [{ destinations: ['couchdb/x'] }] } })).toEqual({
+      code: 'VALIDATION',
+      key: 'historian.shareNeedsMqtt5',
+    })
     expect((await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { rules: [] } })).code).toBe('VALIDATION')
     expect((await refusal('profiles:save', { extension: 'historian', name: 'H', settings: { rules: [{ deviceType: 'a/b', destinations: ['couchdb/x'] }] } })).code).toBe('VALIDATION')
     expect((await core.call('profiles:list', {})).items.filter((p) => ['couchdb', 'kafka', 'historian'].includes(p.extension))).toEqual([])
@@ -66,7 +83,11 @@ describe.skipIf(skip)('historian channels', () => {
     expect(c).toMatchObject({ extension: 'couchdb', secrets: { apiKey: true, password: false } })
     expect(JSON.stringify(await core.call('profiles:list', { extension: 'couchdb' }))).not.toContain('iam-service-key')
     expect(await core.call('profiles:verify', { extension: 'couchdb', id: c.id })).toMatchObject({ ok: true, detail: expect.stringContaining('signed in') })
-    const h = await core.call('profiles:save', { extension: 'historian', name: 'Plant', settings: { mqttVersion: 5, instanceId: 'svc', rules: [{ deviceType: 'sensor*', eventId: '*', destinations: [`couchdb/${c.id}`] }] } })
+    const h = await core.call('profiles:save', {
+      extension: 'historian',
+      name: 'Plant',
+      settings: { mqttVersion: 5, instanceId: 'svc', rules: [{ deviceType: 'sensor*', eventId: '*', destinations: [`couchdb/${c.id}`] }] },
+    })
     expect(await core.call('profiles:verify', { extension: 'historian', id: h.id })).toMatchObject({ detail: expect.stringContaining('1 destination(s), 1 rule(s)') })
 
     const started = await core.call('historian:start', { profileId: h.id })
@@ -126,7 +147,7 @@ describe.skipIf(skip)('historian channels', () => {
     expect((await refusal('historian:deleteBuckets', { destination: 'x', databases: [] })).code).toBe('VALIDATION')
   })
 
-  it('refuses to start a forwarder whose rule names a missing destination, or that would take the mbed bridge\'s events twice (audited)', async () => {
+  it("refuses to start a forwarder whose rule names a missing destination, or that would take the mbed bridge's events twice (audited)", async () => {
     const missing = await core.call('profiles:save', { extension: 'historian', name: 'Missing', settings: { rules: [{ destinations: ['kafka/nowhere'] }] } })
     expect(await refusal('historian:start', { profileId: missing.id })).toEqual({ code: 'NOT_FOUND', key: 'profiles.notFound' })
     const platform = (await core.call('profiles:list', { extension: 'platform' })).items[0]!

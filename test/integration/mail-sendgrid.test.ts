@@ -88,7 +88,19 @@ describe('the SendGrid peer (spec §8)', () => {
     expect(errorFields(duplicate.text)).toEqual(['personalizations.0'])
     const many = Array.from({ length: 1001 }, (_, i) => ({ email: `r${i}@example.org` }))
     expect(errorFields((await post({ ...validBody(), personalizations: [{ to: many }] })).text)).toEqual(['personalizations'])
-    expect(errorFields((await post({ ...validBody(), content: [{ type: 'text/html', value: '<p>x</p>' }, { type: 'text/plain', value: 'x' }] })).text)).toEqual(['content.1.type'])
+    expect(
+      errorFields(
+        (
+          await post({
+            ...validBody(),
+            content: [
+              { type: 'text/html', value: '<p>x</p>' },
+              { type: 'text/plain', value: 'x' },
+            ],
+          })
+        ).text,
+      ),
+    ).toEqual(['content.1.type'])
     expect((await post('{not json')).status).toBe(400)
     expect((await post(validBody(), DEFAULT_API_KEY, 'text/plain')).status).toBe(415)
   })
@@ -292,7 +304,9 @@ describe('SendGrid with API key', () => {
     const failed = await team.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
     expect(failed.state).toBe('failed')
     expect(failed.lastError).toMatchObject({ code: 'CARRIER', ref: { key: 'mail.sendgrid.unavailable', params: { status: 500 } } })
-    const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map((r) => r.doc as unknown as { action: string; outcome: string; detail?: string })
+    const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map(
+      (r) => r.doc as unknown as { action: string; outcome: string; detail?: string },
+    )
     expect(audit.find((a) => a.action === 'invitation.send')).toMatchObject({ outcome: 'failed', detail: 'CARRIER mail.sendgrid.unavailable' })
     const sent = await team.resend(failed.id, ctx)
     expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })

@@ -126,7 +126,10 @@ describe('email settings', () => {
       [{ ...sendgrid, settings: { ...sendgrid.settings, baseUrl: 'http://sendgrid.example.com' } }, 'errors.insecureUrl'],
       [{ ...sendgrid, settings: { ...sendgrid.settings, adminEmail: 'Ada <ada@example.com>' } }, 'mail.invalidAddress'],
       [{ mode: 'sendgridUsername', settings: { senderName: 'Ada', senderAddress: 'ada@example.com' }, secrets: { password: 'x' } }, 'mail.credentials.required'],
-      [{ mode: 'sendgridUsername', settings: { senderName: 'Ada', senderAddress: 'ada@example.com' }, credentialsJson: '{"credentials":{"hostname":"smtp.sendgrid.net"}}' }, 'mail.credentials.invalid'],
+      [
+        { mode: 'sendgridUsername', settings: { senderName: 'Ada', senderAddress: 'ada@example.com' }, credentialsJson: '{"credentials":{"hostname":"smtp.sendgrid.net"}}' },
+        'mail.credentials.invalid',
+      ],
     ]
     for (const [input, key] of cases) {
       const err = await rejection(mail.saveSettings(input, ctx))
@@ -139,7 +142,12 @@ describe('email settings', () => {
 
   it('type in the SendGrid username credentials instead of pasting them', async () => {
     const view = await mail.saveSettings(
-      { mode: 'sendgridUsername', organisation: 'Acme', settings: { senderName: 'Ada', senderAddress: 'ada@example.com', hostname: 'smtp.sendgrid.net', username: 'apikey' }, secrets: { password: 'SG.typed' } },
+      {
+        mode: 'sendgridUsername',
+        organisation: 'Acme',
+        settings: { senderName: 'Ada', senderAddress: 'ada@example.com', hostname: 'smtp.sendgrid.net', username: 'apikey' },
+        secrets: { password: 'SG.typed' },
+      },
       ctx,
     )
     expect(view.sendgridUsername).toEqual({ hostname: 'smtp.sendgrid.net', username: 'apikey', senderName: 'Ada', senderAddress: 'ada@example.com', passwordSet: true })

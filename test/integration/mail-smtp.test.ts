@@ -16,7 +16,6 @@ import { rejection, tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { firstAddress, makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
 
-
 const ctx = { actor: 'tester' }
 
 /** A TCP server that accepts and then says nothing: the greeting never comes. */
@@ -269,7 +268,16 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
     })
 
     it('refuses a line break in the subject at the transport itself, before connecting', async () => {
-      const mailer = createSmtpMailer({ mode: 'smtp', host: '127.0.0.1', port: starttls.port, security: 'starttls', username: USER, password: PASSWORD, ca: pki.caPem, from: { name: 'Ada', address: 'ada@acme.example' } })
+      const mailer = createSmtpMailer({
+        mode: 'smtp',
+        host: '127.0.0.1',
+        port: starttls.port,
+        security: 'starttls',
+        username: USER,
+        password: PASSWORD,
+        ca: pki.caPem,
+        from: { name: 'Ada', address: 'ada@acme.example' },
+      })
       const connections = starttls.connections
       const err = await rejection(mailer.send({ from: mailer.from, to: { address: 'tess@example.org' }, subject: 'Hi\r\nBcc: x@example.org', text: 't', html: '<p>t</p>', language: 'en' }))
       expect(err.details?.ref?.key).toBe('mail.headerInjection')
@@ -278,8 +286,7 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
   })
 
   describe('SendGrid with username (SMTP to the credentials host, STARTTLS required)', () => {
-    const credentials = (password: string) =>
-      JSON.stringify({ name: 'sendgrid-fieldline', label: 'sendgrid', credentials: { hostname: 'localhost', username: USER, password } }, null, 2)
+    const credentials = (password: string) => JSON.stringify({ name: 'sendgrid-fieldline', label: 'sendgrid', credentials: { hostname: 'localhost', username: USER, password } }, null, 2)
 
     it('sends through the pasted credentials; the password goes to the vault and the pasted text is kept nowhere', async () => {
       mail = service({ sendgridSmtp: { port: starttls.port, ca: pki.caPem } })

@@ -82,7 +82,14 @@ describe('mbed client on the wire: resource requests (§1.3)', () => {
 
 describe('mbed client on the wire: subscriptions and pre-subscriptions (§1.4)', () => {
   it('subscribe, read, unsubscribe one resource; list and clear an endpoint', async () => {
-    const answers: Reply[] = [{ status: 200 }, { status: 200 }, { status: 404, headers: { 'content-type': 'application/json' }, body: '{}' }, { status: 204 }, { status: 200, headers: { 'content-type': 'text/uri-list' }, body: '/3/0/1\n/3303/0/5700\n' }, { status: 204 }]
+    const answers: Reply[] = [
+      { status: 200 },
+      { status: 200 },
+      { status: 404, headers: { 'content-type': 'application/json' }, body: '{}' },
+      { status: 204 },
+      { status: 200, headers: { 'content-type': 'text/uri-list' }, body: '/3/0/1\n/3303/0/5700\n' },
+      { status: 204 },
+    ]
     const { client, requests } = await capture(() => answers.shift() ?? { status: 500 })
     expect(await client.subscribe('node 1', '/3303/0/5700')).toEqual({ kind: 'subscribed', status: 200 })
     expect(await client.isSubscribed('node 1', '/3303/0/5700')).toBe(true)
@@ -111,7 +118,11 @@ describe('mbed client on the wire: subscriptions and pre-subscriptions (§1.4)',
 
   it('writes and reads pre-subscriptions as the JSON array of §1.4', async () => {
     const rules = [{ 'endpoint-name': 'node*', 'resource-path': ['/dev', '/sen/*'] }, { 'endpoint-type': 'Light' }]
-    const answers: Reply[] = [{ status: 204 }, { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) }, { status: 400, headers: { 'content-type': 'application/json' }, body: '{"code":400,"type":"validation_error","message":"too long"}' }]
+    const answers: Reply[] = [
+      { status: 204 },
+      { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) },
+      { status: 400, headers: { 'content-type': 'application/json' }, body: '{"code":400,"type":"validation_error","message":"too long"}' },
+    ]
     const { client, requests } = await capture(() => answers.shift() ?? { status: 500 })
     await client.setPresubscriptions(rules)
     expect(await client.presubscriptions()).toEqual(rules)

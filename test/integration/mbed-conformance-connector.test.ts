@@ -86,8 +86,7 @@ describe('mbed-connector-api against the mbed peer (Connector)', () => {
       deviceTimeoutMs: 200,
     })
     api = new MbedConnectorApi({ accessKey: KEYS[0] ?? '', host: peer.url })
-    for (const name of ['notification', 'registration', 'reg-update', 'de-registration', 'registration-expired'])
-      api.on(name, (data) => events.push({ name, data }))
+    for (const name of ['notification', 'registration', 'reg-update', 'de-registration', 'registration-expired']) api.on(name, (data) => events.push({ name, data }))
     light = peer.endpoints().find((e) => e.type === 'Light')?.name ?? ''
     sensor = peer.endpoints().find((e) => e.type === 'Sensor')?.name ?? ''
   })
@@ -171,41 +170,33 @@ describe('mbed-connector-api against the mbed peer (Connector)', () => {
     expect(peer.commands().at(-1)?.body.length).toBe(0)
   })
 
-  suite.case(
-    'resource errors: unknown resource 404, unknown endpoint 410, a device timeout 504 as the async status',
-    '§1.3 CP connectorError.py, JV AsyncIDResponse',
-    async () => {
-      expect(await status(api.getResourceValue(light, '/9999/0/1'))).toBe(404)
-      expect(await status(api.getResourceValue('no-such-endpoint', '/3/0/0'))).toBe(410)
-      peer.setCommandBehaviour(() => 'no-response')
-      try {
-        expect(await status(api.getResourceValue(light, '/3/0/0'))).toBe(504)
-      } finally {
-        peer.setCommandBehaviour(null)
-      }
-    },
-  )
+  suite.case('resource errors: unknown resource 404, unknown endpoint 410, a device timeout 504 as the async status', '§1.3 CP connectorError.py, JV AsyncIDResponse', async () => {
+    expect(await status(api.getResourceValue(light, '/9999/0/1'))).toBe(404)
+    expect(await status(api.getResourceValue('no-such-endpoint', '/3/0/0'))).toBe(410)
+    peer.setCommandBehaviour(() => 'no-response')
+    try {
+      expect(await status(api.getResourceValue(light, '/3/0/0'))).toBe(504)
+    } finally {
+      peer.setCommandBehaviour(null)
+    }
+  })
 
-  suite.case(
-    'a notification for a resource nobody subscribed to is not delivered; after putResourceSubscription it is',
-    '§1.4, §1.6 CN subscriptions.js',
-    async () => {
-      peer.notify(sensor, '/3303/0/5700', 'unsubscribed')
-      await api.putResourceSubscription(sensor, '/3303/0/5700')
-      peer.notify(sensor, '/3303/0/5700', '21.5')
-      await expect
-        .poll(() => of('notification'), POLL)
-        .toEqual([
-          {
-            ep: sensor,
-            path: '/3303/0/5700',
-            ct: 'text/plain',
-            payload: '21.5',
-            'max-age': 0,
-          },
-        ])
-    },
-  )
+  suite.case('a notification for a resource nobody subscribed to is not delivered; after putResourceSubscription it is', '§1.4, §1.6 CN subscriptions.js', async () => {
+    peer.notify(sensor, '/3303/0/5700', 'unsubscribed')
+    await api.putResourceSubscription(sensor, '/3303/0/5700')
+    peer.notify(sensor, '/3303/0/5700', '21.5')
+    await expect
+      .poll(() => of('notification'), POLL)
+      .toEqual([
+        {
+          ep: sensor,
+          path: '/3303/0/5700',
+          ct: 'text/plain',
+          payload: '21.5',
+          'max-age': 0,
+        },
+      ])
+  })
 
   suite.case('getResourceSubscription true / false and getEndpointSubscriptions (text/uri-list)', '§1.4 CN subscriptions.js', async () => {
     expect(await api.getResourceSubscription(sensor, '/3303/0/5700')).toBe(true)
@@ -220,19 +211,15 @@ describe('mbed-connector-api against the mbed peer (Connector)', () => {
     expect(await status(api.putResourceSubscription('no-such-endpoint', '/3/0/13'))).toBe(404)
   })
 
-  suite.case(
-    'a full re-registration drops the manual subscriptions (a registration event); a reg-update keeps them',
-    '§1.4 PY SubscriptionsApi, §1.6',
-    async () => {
-      await api.putResourceSubscription(light, '/3311/0/5850')
-      peer.register({ name: light, type: 'Light' })
-      await expect.poll(() => of('reg-update').length, POLL).toBe(1)
-      expect(await api.getResourceSubscription(light, '/3311/0/5850')).toBe(true)
-      peer.reregister(light)
-      await expect.poll(() => of('registration').map((r) => (r as { ep: string }).ep), POLL).toContain(light)
-      expect(await api.getResourceSubscription(light, '/3311/0/5850')).toBe(false)
-    },
-  )
+  suite.case('a full re-registration drops the manual subscriptions (a registration event); a reg-update keeps them', '§1.4 PY SubscriptionsApi, §1.6', async () => {
+    await api.putResourceSubscription(light, '/3311/0/5850')
+    peer.register({ name: light, type: 'Light' })
+    await expect.poll(() => of('reg-update').length, POLL).toBe(1)
+    expect(await api.getResourceSubscription(light, '/3311/0/5850')).toBe(true)
+    peer.reregister(light)
+    await expect.poll(() => of('registration').map((r) => (r as { ep: string }).ep), POLL).toContain(light)
+    expect(await api.getResourceSubscription(light, '/3311/0/5850')).toBe(false)
+  })
 
   suite.case('deleteResourceSubscription and deleteEndpointSubscriptions', '§1.4 CN subscriptions.js', async () => {
     await api.putResourceSubscription(sensor, '/3200/0/5501')
@@ -242,21 +229,17 @@ describe('mbed-connector-api against the mbed peer (Connector)', () => {
     expect(await api.getEndpointSubscriptions(sensor)).toEqual([])
   })
 
-  suite.case(
-    'pre-subscriptions: put, get back, applied when a matching endpoint registers; limits refused with 400',
-    '§1.4 PY subscriptions_api, CN subscriptions.js',
-    async () => {
-      const rules = [{ 'endpoint-name': 'conf-*', 'resource-path': ['/3303/*'] }]
-      await api.putPreSubscription(rules)
-      expect(await api.getPreSubscription()).toEqual(rules)
-      peer.register({ name: 'conf-thermo', type: 'Sensor' })
-      await expect.poll(() => of('registration').map((r) => (r as { ep: string }).ep), POLL).toContain('conf-thermo')
-      peer.notify('conf-thermo', '/3303/0/5700', 'pre-subscribed')
-      await expect.poll(() => of('notification').map((n) => (n as { payload: string }).payload), POLL).toContain('pre-subscribed')
-      expect(await status(api.putPreSubscription([{ 'endpoint-name': 'x'.repeat(65) }]))).toBe(400)
-      expect(await status(api.putPreSubscription(Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'Light' }))))).toBe(400)
-    },
-  )
+  suite.case('pre-subscriptions: put, get back, applied when a matching endpoint registers; limits refused with 400', '§1.4 PY subscriptions_api, CN subscriptions.js', async () => {
+    const rules = [{ 'endpoint-name': 'conf-*', 'resource-path': ['/3303/*'] }]
+    await api.putPreSubscription(rules)
+    expect(await api.getPreSubscription()).toEqual(rules)
+    peer.register({ name: 'conf-thermo', type: 'Sensor' })
+    await expect.poll(() => of('registration').map((r) => (r as { ep: string }).ep), POLL).toContain('conf-thermo')
+    peer.notify('conf-thermo', '/3303/0/5700', 'pre-subscribed')
+    await expect.poll(() => of('notification').map((n) => (n as { payload: string }).payload), POLL).toContain('pre-subscribed')
+    expect(await status(api.putPreSubscription([{ 'endpoint-name': 'x'.repeat(65) }]))).toBe(400)
+    expect(await status(api.putPreSubscription(Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'Light' }))))).toBe(400)
+  })
 
   suite.case('pre-subscriptions survive a full re-registration', '§1.4 PY SubscriptionsApi', async () => {
     peer.reregister('conf-thermo')
@@ -293,51 +276,47 @@ describe('mbed-connector-api against the mbed peer (Connector)', () => {
     expect(await status(stranger.getEndpoints())).toBe(401)
   })
 
-  suite.case(
-    'callback channel: putCallback tests the URL with {} and registers it; getCallback; notifications arrive as PUTs; deleteCallback',
-    '§1.5 CN notifications.js, JV',
-    async () => {
-      const receiver = await startWireCapture(() => ({ status: 204 }))
-      const hook = new MbedConnectorApi({
-        accessKey: KEYS[1] ?? '',
-        host: peer.url,
+  suite.case('callback channel: putCallback tests the URL with {} and registers it; getCallback; notifications arrive as PUTs; deleteCallback', '§1.5 CN notifications.js, JV', async () => {
+    const receiver = await startWireCapture(() => ({ status: 204 }))
+    const hook = new MbedConnectorApi({
+      accessKey: KEYS[1] ?? '',
+      host: peer.url,
+    })
+    try {
+      await hook.putCallback({
+        url: `${receiver.url}/mbed`,
+        headers: { authorization: 'Bearer receiver' },
       })
-      try {
-        await hook.putCallback({
-          url: `${receiver.url}/mbed`,
-          headers: { authorization: 'Bearer receiver' },
-        })
-        expect(receiver.requests[0]).toMatchObject({
-          method: 'PUT',
-          path: '/mbed',
-        })
-        expect(receiver.requests[0]?.body.toString()).toBe('{}')
-        expect(await hook.getCallback()).toEqual({
-          url: `${receiver.url}/mbed`,
-          headers: { authorization: 'Bearer receiver' },
-        })
-        await hook.putResourceSubscription(light, '/3311/0/5850')
-        peer.notify(light, '/3311/0/5850', 'by callback')
-        await expect.poll(() => receiver.requests.length, POLL).toBe(2)
-        expect(receiver.requests[1]?.headers.authorization).toBe('Bearer receiver')
-        expect(JSON.parse(receiver.requests[1]?.body.toString() ?? '')).toEqual({
-          notifications: [
-            {
-              ep: light,
-              path: '/3311/0/5850',
-              ct: 'text/plain',
-              payload: Buffer.from('by callback').toString('base64'),
-              'max-age': 0,
-            },
-          ],
-        })
-        await hook.deleteCallback()
-        expect(await status(hook.getCallback())).toBe(404)
-      } finally {
-        await receiver.close()
-      }
-    },
-  )
+      expect(receiver.requests[0]).toMatchObject({
+        method: 'PUT',
+        path: '/mbed',
+      })
+      expect(receiver.requests[0]?.body.toString()).toBe('{}')
+      expect(await hook.getCallback()).toEqual({
+        url: `${receiver.url}/mbed`,
+        headers: { authorization: 'Bearer receiver' },
+      })
+      await hook.putResourceSubscription(light, '/3311/0/5850')
+      peer.notify(light, '/3311/0/5850', 'by callback')
+      await expect.poll(() => receiver.requests.length, POLL).toBe(2)
+      expect(receiver.requests[1]?.headers.authorization).toBe('Bearer receiver')
+      expect(JSON.parse(receiver.requests[1]?.body.toString() ?? '')).toEqual({
+        notifications: [
+          {
+            ep: light,
+            path: '/3311/0/5850',
+            ct: 'text/plain',
+            payload: Buffer.from('by callback').toString('base64'),
+            'max-age': 0,
+          },
+        ],
+      })
+      await hook.deleteCallback()
+      expect(await status(hook.getCallback())).toBe(404)
+    } finally {
+      await receiver.close()
+    }
+  })
 
   suite.case('putCallback with a URL that does not answer 200/204 → 400 (URL not accessible)', '§1.5 CN test, JV', async () => {
     const receiver = await startWireCapture(() => ({ status: 500 }))

@@ -180,8 +180,7 @@ interface Socket {
 
 /** A WebSocket on the notification channel (§1.5); every text frame must be one envelope. */
 function connect(peer: MbedPeer, how: { key: string; via: 'header' | 'subprotocol' }): Socket {
-  const ws =
-    how.via === 'header' ? new WebSocket(peer.wsUrl, { headers: bearer(how.key) }) : new WebSocket(peer.wsUrl, ['wss', `pelion_${how.key}`])
+  const ws = how.via === 'header' ? new WebSocket(peer.wsUrl, { headers: bearer(how.key) }) : new WebSocket(peer.wsUrl, ['wss', `pelion_${how.key}`])
   const inbox = new Inbox()
   ws.on('message', (data, isBinary) => {
     expect(isBinary).toBe(false)
@@ -499,7 +498,14 @@ describe('mbed peer, Connector flavour', () => {
     const key = freshKey()
     await openPullChannel(peer, key)
     peer.register({ name: 'node-001', type: 'Light', resources: [{ path: '/dev/temp', obs: true, ct: 'text/plain' }] })
-    peer.register({ name: 'node-001', type: 'Light', resources: [{ path: '/dev/temp', obs: true, ct: 'text/plain' }, { path: '/dev/led', obs: false }] })
+    peer.register({
+      name: 'node-001',
+      type: 'Light',
+      resources: [
+        { path: '/dev/temp', obs: true, ct: 'text/plain' },
+        { path: '/dev/led', obs: false },
+      ],
+    })
     peer.register({ name: 'node-002', type: 'Sensor', queueMode: true })
     let inbox = await pollUntil(peer, key, (i) => i.registrations.length >= 2 && i.regUpdates.length >= 1)
     expect(inbox.registrations[0]).toEqual({ ep: 'node-001', ept: 'Light', q: false, resources: [{ path: '/dev/temp', ct: 'text/plain', obs: true }] })
@@ -605,7 +611,10 @@ describe('mbed peer, Connector flavour', () => {
   it('pre-subscriptions apply on registration and reg-update, not to endpoints already registered; they survive a full re-registration, manual ones do not (§1.4)', async () => {
     const key = freshKey()
     await openPullChannel(peer, key)
-    const rules = [{ 'endpoint-name': 'presub-*', 'resource-path': ['/3303/*'] }, { 'endpoint-type': 'Light', 'resource-path': ['/3311/0/5850'] }]
+    const rules = [
+      { 'endpoint-name': 'presub-*', 'resource-path': ['/3303/*'] },
+      { 'endpoint-type': 'Light', 'resource-path': ['/3311/0/5850'] },
+    ]
     expect((await call(peer, '/v2/subscriptions', { key, method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) })).status).toBe(204)
     expect((await call(peer, '/v2/subscriptions', { key })).json<unknown>()).toEqual(rules)
     // Registered before the rules were written: not covered until it registers again.
@@ -622,7 +631,14 @@ describe('mbed peer, Connector flavour', () => {
     expect(peer.subscribed(key, 'presub-1', '/3303/0/5700')).toBe(true)
     expect(peer.subscribed(key, 'presub-1', '/3200/0/5501')).toBe(false)
     // [I] A rule never subscribes a resource that cannot be observed.
-    peer.register({ name: 'presub-2', type: 'Sensor', resources: [{ path: '/3303/0/1', obs: false }, { path: '/3303/0/2', obs: true }] })
+    peer.register({
+      name: 'presub-2',
+      type: 'Sensor',
+      resources: [
+        { path: '/3303/0/1', obs: false },
+        { path: '/3303/0/2', obs: true },
+      ],
+    })
     expect(peer.subscribed(key, 'presub-2', '/3303/0/1')).toBe(false)
     expect(peer.subscribed(key, 'presub-2', '/3303/0/2')).toBe(true)
     peer.notify('presub-1', '/3303/0/5700', 'kept')
@@ -647,7 +663,10 @@ describe('mbed peer, Connector flavour', () => {
     await refused([{ 'endpoint-name': 'no*de' }], '[0].endpoint-name')
     await refused([{ 'resource-path': ['3/0/1'] }], '[0].resource-path')
     await refused([{ 'endpoint-name': 'a', other: 1 }], '[0].other')
-    await refused(Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'Light' })), 'body')
+    await refused(
+      Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'Light' })),
+      'body',
+    )
     await refused([{ 'resource-path': Array.from({ length: 257 }, (_, i) => `/p/${i}`) }], 'resource-path')
     await refused({ 'endpoint-name': 'a' }, 'body')
     expect((await put([{ 'endpoint-type': 'x'.repeat(64), 'resource-path': Array.from({ length: 256 }, (_, i) => `/p/${i}`) }])).status).toBe(204)

@@ -77,7 +77,12 @@ describe.skipIf(skip)('mbed bridge subscriptions', () => {
     const { peer, bridge } = await setup(broker.url)
     const sensor = endpoint(peer, 'Sensor')
     const refused = await bridge.subscribe(sensor.name, '/3/0/1')
-    expect(refused).toMatchObject({ state: 'refused', via: 'operator', attempts: 1, reason: { code: 'CARRIER', details: { carrierCode: '412', ref: { key: 'mbed.notObservable', params: { ep: sensor.name, path: '/3/0/1' } } } } })
+    expect(refused).toMatchObject({
+      state: 'refused',
+      via: 'operator',
+      attempts: 1,
+      reason: { code: 'CARRIER', details: { carrierCode: '412', ref: { key: 'mbed.notObservable', params: { ep: sensor.name, path: '/3/0/1' } } } },
+    })
     expect(refused.reason?.message).toContain('not observable')
     const missing = await bridge.subscribe('ghost-endpoint', '/3/0/1')
     expect(missing).toMatchObject({ state: 'refused', reason: { code: 'NOT_FOUND', details: { carrierCode: '404', ref: { key: 'mbed.subscribeNotFound' } } } })

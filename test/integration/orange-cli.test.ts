@@ -143,7 +143,9 @@ describe('fieldline orange against the Orange peer', () => {
       try {
         await vi.waitFor(
           async () => {
-            const [ticket] = (await core.workspace.db.allDocs({ include_docs: true, startkey: 'ticket:', endkey: 'ticket:\ufff0' })).rows.map((r) => r.doc as unknown as { ticketNumber: number; final: boolean; state: string })
+            const [ticket] = (await core.workspace.db.allDocs({ include_docs: true, startkey: 'ticket:', endkey: 'ticket:\ufff0' })).rows.map(
+              (r) => r.doc as unknown as { ticketNumber: number; final: boolean; state: string },
+            )
             expect(ticket).toMatchObject({ ticketNumber, final: true, state: 'TERMINATED' })
           },
           { timeout: 10_000, interval: 30 },

@@ -119,7 +119,10 @@ describe('Orange M2M client against the Orange peer', () => {
 
     it('keeps the MalimaError code and message of a refused search', async () => {
       const e = await rejection(client().searchPage({}, -1))
-      expect(e).toMatchObject({ code: 'CARRIER', details: { carrierCode: 'MLM-400', carrierMessage: 'rangeStart must not be negative', ref: { key: 'orange.malimaError', params: { code: 'MLM-400' } } } })
+      expect(e).toMatchObject({
+        code: 'CARRIER',
+        details: { carrierCode: 'MLM-400', carrierMessage: 'rangeStart must not be negative', ref: { key: 'orange.malimaError', params: { code: 'MLM-400' } } },
+      })
     })
   })
 

@@ -16,7 +16,8 @@ const DIS = 'http://deviceInfo.types.malima.francetelecom.com'
 const EX = 'http://exception.malima.francetelecom.com'
 const AUTH = `Basic ${Buffer.from('ak-test:test-password').toString('base64')}`
 
-const envelope = (body: string) => `<?xml version="1.0"?><s:Envelope xmlns:s="${SOAP}" xmlns:ws="${WS}" xmlns:cm="${CM}" xmlns:cd="${CD}" xmlns:slm="${SLM}" xmlns:dis="${DIS}"><s:Body>${body}</s:Body></s:Envelope>`
+const envelope = (body: string) =>
+  `<?xml version="1.0"?><s:Envelope xmlns:s="${SOAP}" xmlns:ws="${WS}" xmlns:cm="${CM}" xmlns:cd="${CD}" xmlns:slm="${SLM}" xmlns:dis="${DIS}"><s:Body>${body}</s:Body></s:Envelope>`
 
 let now = Date.parse('2025-06-01T08:00:00Z')
 
@@ -90,13 +91,23 @@ describe('Orange peer', () => {
     }
     const wrongWrapper = await post('/SimLifecycleManagement-1', envelope('<ws:getConnectivityDirectory/>'))
     expect(child(faultOf(wrongWrapper.doc), null, 'faultstring')?.text).toContain('Unexpected wrapper element')
-    const badStatus = await post('/SimLifecycleManagement-1', envelope(`<ws:submitUpdateSimStatusRequest><slm:lineIdentifiers><cm:simSerialNumber>${peer.serials[0]}</cm:simSerialNumber></slm:lineIdentifiers><slm:requestedStatus>CANCELLED</slm:requestedStatus></ws:submitUpdateSimStatusRequest>`))
+    const badStatus = await post(
+      '/SimLifecycleManagement-1',
+      envelope(
+        `<ws:submitUpdateSimStatusRequest><slm:lineIdentifiers><cm:simSerialNumber>${peer.serials[0]}</cm:simSerialNumber></slm:lineIdentifiers><slm:requestedStatus>CANCELLED</slm:requestedStatus></ws:submitUpdateSimStatusRequest>`,
+      ),
+    )
     expect(child(faultOf(badStatus.doc), null, 'faultstring')?.text).toContain('not a facet-valid value')
     expect(peer.stats().submissions.status).toBe(0)
   })
 
   it('sends exceptions.xsd faults with unqualified children, and DeviceInfo faults in its own namespace', async () => {
-    const tooMany = await directory(`<cd:lineIdentifiers>${peer.serials.slice(0, 3).map((s) => `<cm:simSerialNumber>${s}</cm:simSerialNumber>`).join('')}</cd:lineIdentifiers>`)
+    const tooMany = await directory(
+      `<cd:lineIdentifiers>${peer.serials
+        .slice(0, 3)
+        .map((s) => `<cm:simSerialNumber>${s}</cm:simSerialNumber>`)
+        .join('')}</cd:lineIdentifiers>`,
+    )
     const detail = child(faultOf(tooMany.doc), null, 'detail')
     expect(child(detail, EX, 'TooManyLineIdentifiersError')?.children).toMatchObject([{ ns: null, local: 'maxAllowedLineIdentifiersNumber', text: '2' }])
     const unknown = await post('/DeviceInfo-1', envelope('<ws:getSimReport><dis:ticketNumber>77</dis:ticketNumber></ws:getSimReport>'))
@@ -104,7 +115,12 @@ describe('Orange peer', () => {
   })
 
   it('moves a ticket on its clock and gives the final result once', async () => {
-    const submit = await post('/SimLifecycleManagement-1', envelope(`<ws:submitUpdateSimStatusRequest><slm:lineIdentifiers><cm:simSerialNumber>${peer.serials[1]}</cm:simSerialNumber><cm:simSerialNumber>1600000000008</cm:simSerialNumber></slm:lineIdentifiers><slm:requestedStatus>ACTIVATED</slm:requestedStatus></ws:submitUpdateSimStatusRequest>`))
+    const submit = await post(
+      '/SimLifecycleManagement-1',
+      envelope(
+        `<ws:submitUpdateSimStatusRequest><slm:lineIdentifiers><cm:simSerialNumber>${peer.serials[1]}</cm:simSerialNumber><cm:simSerialNumber>1600000000008</cm:simSerialNumber></slm:lineIdentifiers><slm:requestedStatus>ACTIVATED</slm:requestedStatus></ws:submitUpdateSimStatusRequest>`,
+      ),
+    )
     const answer = child(child(submit.doc ?? undefined, SOAP, 'Body'), WS, 'submitUpdateSimStatusRequestResponse')
     const ticket = child(answer, SLM, 'ticketNumber')!.text
     expect(child(child(answer, SLM, 'unknownLineIdentifiers'), CM, 'simSerialNumber')?.text).toBe('1600000000008')

@@ -67,8 +67,14 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
   describe('profiles', () => {
     it('says a device with no Orange SIM has none, and which profile is missing before one exists', async () => {
       await core.call('devices:add', { typeId: 'meter', deviceId: 'bare' })
-      expect(await core.dispatcher.invoke('orange:get', { typeId: 'meter', deviceId: 'bare' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.notConfigured' } } } })
-      expect(await core.dispatcher.invoke('orange:get', meter)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } } } } })
+      expect(await core.dispatcher.invoke('orange:get', { typeId: 'meter', deviceId: 'bare' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.notConfigured' } } },
+      })
+      expect(await core.dispatcher.invoke('orange:get', meter)).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND', details: { ref: { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } } } },
+      })
     })
 
     it('refuses a profile without its password or with plain http to another host, and changes nothing', async () => {
@@ -86,10 +92,21 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     it('defaults the base URL to Orange M2M, keeps the password in the vault only, and allows several profiles', async () => {
       const other = await core.call('profiles:save', { extension: 'orange', name: 'Production', settings: { username: 'ak-prod' }, secrets: { password: 'prod-secret' } })
       expect(other).toMatchObject({ extension: 'orange', isDefault: true, settings: { baseUrl: ORANGE_DEFAULT_BASE_URL, concurrency: 1, perSecond: 5 }, secrets: { password: true } })
-      const saved = await core.call('profiles:save', { extension: 'orange', name: 'Peer', isDefault: true, settings: { baseUrl: peer.url, username: 'ak-test', perSecond: 50 }, secrets: { password: PASSWORD } })
+      const saved = await core.call('profiles:save', {
+        extension: 'orange',
+        name: 'Peer',
+        isDefault: true,
+        settings: { baseUrl: peer.url, username: 'ak-test', perSecond: 50 },
+        secrets: { password: PASSWORD },
+      })
       profileId = saved.id
       const listed = await core.call('profiles:list', { extension: 'orange' })
-      expect(listed.items.map((p) => [p.name, p.isDefault])).toEqual(expect.arrayContaining([['Production', false], ['Peer', true]]))
+      expect(listed.items.map((p) => [p.name, p.isDefault])).toEqual(
+        expect.arrayContaining([
+          ['Production', false],
+          ['Peer', true],
+        ]),
+      )
       expect(JSON.stringify(listed)).not.toContain(PASSWORD)
       expect(JSON.stringify(await core.call('audit:list', { query: 'profile' }))).not.toContain(PASSWORD)
     })
@@ -100,7 +117,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(peer.stats().requests).toBe(before + 1)
 
       const wrong = await core.call('profiles:save', { extension: 'orange', name: 'Wrong', settings: { baseUrl: peer.url, username: 'ak-test' }, secrets: { password: 'nope' } })
-      expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: wrong.id })).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED', details: { ref: { key: 'orange.authFailed', params: { status: 401 } } } } })
+      expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: wrong.id })).toMatchObject({
+        ok: false,
+        error: { code: 'AUTH_FAILED', details: { ref: { key: 'orange.authFailed', params: { status: 401 } } } },
+      })
 
       peer.faults.set({ kind: 'soapFault', fault: 'MalimaError', code: 'MLM-403', message: 'Access key not allowed for ConnectivityDirectory', times: 1 })
       expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: profileId })).toMatchObject({
@@ -109,7 +129,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       })
 
       const dead = await core.call('profiles:save', { extension: 'orange', name: 'Dead', settings: { baseUrl: 'http://127.0.0.1:9/MLM', username: 'ak-test' }, secrets: { password: 'x' } })
-      expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: dead.id })).toMatchObject({ ok: false, error: { code: 'NETWORK', details: { ref: { key: 'errors.network' } } } })
+      expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: dead.id })).toMatchObject({
+        ok: false,
+        error: { code: 'NETWORK', details: { ref: { key: 'errors.network' } } },
+      })
       for (const id of [wrong.id, dead.id]) await core.call('profiles:remove', { extension: 'orange', id })
     })
 
@@ -117,7 +140,29 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       let tls: { dir: string; server: HttpsServer; url: string }
       beforeAll(async () => {
         const certDir = mkdtempSync(join(tmpdir(), 'fieldline-orange-tls-'))
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' })
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+            '-keyout',
+            join(certDir, 'key.pem'),
+            '-out',
+            join(certDir, 'cert.pem'),
+            '-days',
+            '1',
+            '-subj',
+            '/CN=localhost',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+          ],
+          { stdio: 'ignore' },
+        )
         const server = createHttpsServer({ cert: readFileSync(join(certDir, 'cert.pem')), key: readFileSync(join(certDir, 'key.pem')) }, (_req, res) => res.end())
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
         tls = { dir: certDir, server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/MLM` }
@@ -130,7 +175,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
 
       it('reports a certificate it cannot verify as TLS with the reason', async () => {
         const p = await core.call('profiles:save', { extension: 'orange', name: 'Self-signed', settings: { baseUrl: tls.url, username: 'ak-test' }, secrets: { password: 'x' } })
-        expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: p.id })).toMatchObject({ ok: false, error: { code: 'TLS', details: { ref: { key: 'errors.tls', params: { reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' } } } } })
+        expect(await core.dispatcher.invoke('profiles:verify', { extension: 'orange', id: p.id })).toMatchObject({
+          ok: false,
+          error: { code: 'TLS', details: { ref: { key: 'errors.tls', params: { reason: 'DEPTH_ZERO_SELF_SIGNED_CERT' } } } },
+        })
         await core.call('profiles:remove', { extension: 'orange', id: p.id })
       })
     })
@@ -155,7 +203,13 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
   describe('the SIM', () => {
     it('reads the SIM, then serves it from the cache "as of", and from the cache with the reason when Orange is unreachable', async () => {
       const fresh = await core.call('orange:get', { ...meter, refresh: true })
-      expect(fresh).toMatchObject({ serialNumber: serial(0), fromCache: false, offline: null, profile: { name: 'Peer' }, sim: { carrier: 'orange', status: 'activated', iccid: peer.line(serial(0)).iccid, orange: { serialNumber: serial(0) } } })
+      expect(fresh).toMatchObject({
+        serialNumber: serial(0),
+        fromCache: false,
+        offline: null,
+        profile: { name: 'Peer' },
+        sim: { carrier: 'orange', status: 'activated', iccid: peer.line(serial(0)).iccid, orange: { serialNumber: serial(0) } },
+      })
       expect(events.some((e) => e.event === 'orange:changed' && (e.payload as { serialNumber: string }).serialNumber === serial(0))).toBe(true)
       expect(await core.call('orange:get', meter)).toMatchObject({ fromCache: true, fetchedAt: fresh.fetchedAt })
       peer.faults.set({ kind: 'html', status: 502, times: 10 })
@@ -169,7 +223,11 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     it('submits a change as a ticket, follows it to TERMINATED, and audits it with before → after', async () => {
       const before = peer.stats().statusChanges.length
       const submitted = await core.call('orange:changeStatus', { ...meter, status: 'SUSPENDED' })
-      expect(submitted).toMatchObject({ outcome: 'submitted', outboxId: null, ticket: { operation: 'status', requestedStatus: 'SUSPENDED', statusBefore: 'ACTIVATED', final: false, serialNumber: serial(0), device: meter } })
+      expect(submitted).toMatchObject({
+        outcome: 'submitted',
+        outboxId: null,
+        ticket: { operation: 'status', requestedStatus: 'SUSPENDED', statusBefore: 'ACTIVATED', final: false, serialNumber: serial(0), device: meter },
+      })
       const ticket = await finished(submitted.ticket!.id)
       expect(ticket).toMatchObject({ state: 'TERMINATED', lines: [{ serialNumber: serial(0), processingStatus: 'TERMINATED' }], nextPollAt: null, lastError: null })
       expect(ticket.polls).toBeGreaterThanOrEqual(2)
@@ -187,7 +245,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     })
 
     it('passes a test mode with a test activation only', async () => {
-      expect(await core.dispatcher.invoke('orange:changeStatus', { ...meter, status: 'SUSPENDED', testMode: 'EUROPE' })).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'orange.testModeOnlyForTest' } } } })
+      expect(await core.dispatcher.invoke('orange:changeStatus', { ...meter, status: 'SUSPENDED', testMode: 'EUROPE' })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION', details: { ref: { key: 'orange.testModeOnlyForTest' } } },
+      })
       const pre = { typeId: 'meter', deviceId: 'o-pre' }
       await configure(pre, serial(2))
       const { ticket } = await core.call('orange:changeStatus', { ...pre, status: 'ACTIVATED_FOR_TEST', testMode: 'METROPOLE' })
@@ -205,9 +266,18 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       const before = await snapshot(core)
       const submissions = peer.stats().submissions.status
 
-      expect(await core.dispatcher.invoke('orange:changeStatus', { ...ghost, status: 'SUSPENDED' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial', params: { serial: '1600000000008' } } } } })
-      expect(await core.dispatcher.invoke('orange:changeStatus', { ...cancelled, status: 'ACTIVATED' })).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'orange.simCancelled' } } } })
-      expect(await core.dispatcher.invoke('orange:changeStatus', { ...sleeping, status: 'SLEEPING' })).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'orange.sameStatus', params: { status: 'SLEEPING' } } } } })
+      expect(await core.dispatcher.invoke('orange:changeStatus', { ...ghost, status: 'SUSPENDED' })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial', params: { serial: '1600000000008' } } } },
+      })
+      expect(await core.dispatcher.invoke('orange:changeStatus', { ...cancelled, status: 'ACTIVATED' })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION', details: { ref: { key: 'orange.simCancelled' } } },
+      })
+      expect(await core.dispatcher.invoke('orange:changeStatus', { ...sleeping, status: 'SLEEPING' })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION', details: { ref: { key: 'orange.sameStatus', params: { status: 'SLEEPING' } } } },
+      })
       expect(await core.dispatcher.invoke('orange:changeStatus', { ...sleeping, status: 'PRE_ACTIVATED' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
 
       expect(peer.stats().submissions.status).toBe(submissions)
@@ -244,7 +314,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       const found = await core.call('orange:lookupTicket', { operation: 'status', ticketNumber: lost.number })
       expect(found).toMatchObject({ ticketNumber: lost.number, serialNumber: serial(7), requestedStatus: 'SUSPENDED' })
       expect(await finished(found.id)).toMatchObject({ state: 'TERMINATED' })
-      expect(await core.dispatcher.invoke('orange:lookupTicket', { operation: 'status', ticketNumber: 999 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownTicket' } } } })
+      expect(await core.dispatcher.invoke('orange:lookupTicket', { operation: 'status', ticketNumber: 999 })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownTicket' } } },
+      })
     })
 
     it('keeps polling through failed polls, with the reason shown, until the ticket is final', async () => {
@@ -252,7 +325,10 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       await configure(dev, serial(4))
       peer.faults.set({ kind: 'soapFault', fault: 'MalimaError', code: 'MLM-503', message: 'Ticket store busy', operation: 'getUpdateSimStatusResult', times: 2 })
       const { ticket } = await core.call('orange:changeStatus', { ...dev, status: 'ACTIVATED' })
-      await vi.waitFor(async () => expect((await core.call('orange:ticket', { id: ticket!.id })).lastError).toMatchObject({ code: 'CARRIER', details: { carrierCode: 'MLM-503' } }), { timeout: 5000, interval: 20 })
+      await vi.waitFor(async () => expect((await core.call('orange:ticket', { id: ticket!.id })).lastError).toMatchObject({ code: 'CARRIER', details: { carrierCode: 'MLM-503' } }), {
+        timeout: 5000,
+        interval: 20,
+      })
       expect(await finished(ticket!.id)).toMatchObject({ state: 'TERMINATED', lastError: null })
     })
 
@@ -302,7 +378,12 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(ticket).toMatchObject({ operation: 'location', final: false })
       const done = await finished(ticket!.id)
       const line = peer.line(serial(9))
-      expect(done.location).toMatchObject({ connectivity: true, cell: { mcc: 208, cellId: line.cell!.cellId }, position: { accuracy: { value: line.position!.accuracyMeters, unit: 'm' } }, ticketNumber: done.ticketNumber })
+      expect(done.location).toMatchObject({
+        connectivity: true,
+        cell: { mcc: 208, cellId: line.cell!.cellId },
+        position: { accuracy: { value: line.position!.accuracyMeters, unit: 'm' } },
+        ticketNumber: done.ticketNumber,
+      })
       await vi.waitFor(async () => expect((await core.call('orange:get', dev)).sim?.orange?.location).toMatchObject({ ticketNumber: done.ticketNumber }), { timeout: 5000, interval: 30 })
       // A later refresh of the SIM keeps the location status it had.
       expect((await core.call('orange:get', { ...dev, refresh: true })).sim?.orange?.location?.ticketNumber).toBe(done.ticketNumber)

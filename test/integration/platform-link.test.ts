@@ -45,7 +45,10 @@ function collector(): { received: Received[]; handler: (topic: string, payload: 
 }
 
 function connectionLines(broker: Mosquitto): number {
-  return broker.log().split('\n').filter((l) => l.includes('New connection from')).length
+  return broker
+    .log()
+    .split('\n')
+    .filter((l) => l.includes('New connection from')).length
 }
 
 async function caught(p: Promise<unknown>): Promise<AppError> {
@@ -262,7 +265,12 @@ describe.skipIf(skip)('reconnecting to a restarted broker', () => {
     await l.connect()
     // A large burst makes it likely that some are still unacknowledged when the broker dies; each one must
     // settle either way, and the rejected ones say the outcome is unknown.
-    const sends = Array.from({ length: 2000 }, (_, i) => l.publish('t/burst', `m${i}`).then(() => 'ok' as const, (err: unknown) => err))
+    const sends = Array.from({ length: 2000 }, (_, i) =>
+      l.publish('t/burst', `m${i}`).then(
+        () => 'ok' as const,
+        (err: unknown) => err,
+      ),
+    )
     await broker.kill()
     const results = await Promise.all(sends)
     const failures = results.filter((r) => r !== 'ok')

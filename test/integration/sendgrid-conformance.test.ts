@@ -347,11 +347,16 @@ describe('SendGrid conformance: @sendgrid/mail and @sendgrid/client against the 
     expect(r.body.errors?.[0]?.message).toMatch(/verified Sender Identity/)
   })
 
-  suite.case('a message over 30 MB → 413', '§8, limits', async () => {
-    const content = Buffer.alloc(23 * 1024 * 1024, 7).toString('base64')
-    const r = await refusal(officialMail().send(message({ attachments: [{ content, filename: 'big.bin' }] })))
-    expect(r.status).toBe(413)
-  }, 60_000)
+  suite.case(
+    'a message over 30 MB → 413',
+    '§8, limits',
+    async () => {
+      const content = Buffer.alloc(23 * 1024 * 1024, 7).toString('base64')
+      const r = await refusal(officialMail().send(message({ attachments: [{ content, filename: 'big.bin' }] })))
+      expect(r.status).toBe(413)
+    },
+    60_000,
+  )
 
   suite.case('over the rate limit → 429 with X-RateLimit-Limit, -Remaining and -Reset', '§8, errors (429) [I headers]', async () => {
     peer.setRateLimit({ limit: 1, windowMs: 60_000 })

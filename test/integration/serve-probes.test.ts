@@ -44,7 +44,14 @@ function raw(port: number, request: string | Buffer, waitMs = 8000): Promise<Raw
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
 function upgrade(target: string, headers: Record<string, string>): string {
-  const lines = [`GET ${target} HTTP/1.1`, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${KEY}`, 'Sec-WebSocket-Version: 13', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)]
+  const lines = [
+    `GET ${target} HTTP/1.1`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${KEY}`,
+    'Sec-WebSocket-Version: 13',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ]
   return `${lines.join('\r\n')}\r\n\r\n`
 }
 
@@ -96,7 +103,11 @@ describe('serve mode under probing', () => {
     let lines: { msg: string; repeated?: number; origin?: string }[] = []
     for (let waited = 0; ; waited += 100) {
       const text = (await readFile(log, 'utf8')).slice(before)
-      lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as (typeof lines)[number]).filter((l) => l.msg.startsWith('serve: refused a connection'))
+      lines = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as (typeof lines)[number])
+        .filter((l) => l.msg.startsWith('serve: refused a connection'))
       const counted = lines.reduce((sum, l) => sum + (l.repeated ?? 1), 0)
       if (counted >= FLOOD || waited > 10_000) break
       await new Promise((r) => setTimeout(r, 100))
@@ -209,5 +220,4 @@ describe('serve mode under probing', () => {
     expect(silent.closed).toBe(true)
     await stillServing()
   })
-
 })

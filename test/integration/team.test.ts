@@ -87,70 +87,71 @@ describe.skipIf(NO_OPENSSL !== null)('invitations sent over SMTP with STARTTLS a
     }
   }
 
-    it('invites an operator: the invitation arrives translated, HTML-escaped, and is listed as sent with its audit trail', async () => {
-      await mail.saveSettings(smtpSettings(starttls, {}), ctx)
-      await mail.saveSettings({ ...smtpSettings(starttls), organisation: '<b>Acme</b> & Fils' }, ctx)
-      const before = starttls.received.length
-      const invitation = await team.invite({ name: "Zoë O'Brien & Co", email: 'zoe@example.org', role: 'operator', language: 'fr' }, ctx)
-      expect(invitation).toMatchObject({ state: 'sent', via: 'smtp', attempts: 1, email: 'zoe@example.org', role: 'operator', language: 'fr', invitedBy: 'Ada Admin', lastError: null })
-      expect(invitation.sentAt).not.toBeNull()
+  it('invites an operator: the invitation arrives translated, HTML-escaped, and is listed as sent with its audit trail', async () => {
+    await mail.saveSettings(smtpSettings(starttls, {}), ctx)
+    await mail.saveSettings({ ...smtpSettings(starttls), organisation: '<b>Acme</b> & Fils' }, ctx)
+    const before = starttls.received.length
+    const invitation = await team.invite({ name: "Zoë O'Brien & Co", email: 'zoe@example.org', role: 'operator', language: 'fr' }, ctx)
+    expect(invitation).toMatchObject({ state: 'sent', via: 'smtp', attempts: 1, email: 'zoe@example.org', role: 'operator', language: 'fr', invitedBy: 'Ada Admin', lastError: null })
+    expect(invitation.sentAt).not.toBeNull()
 
-      const got = starttls.received[before]!
-      expect(got.to).toEqual(['zoe@example.org'])
-      const parsed = await simpleParser(got.raw)
-      expect(firstAddress(parsed.to)).toEqual({ address: 'zoe@example.org', name: "Zoë O'Brien & Co" })
-      expect(parsed.subject).toBe('Ada Admin vous invite à rejoindre <b>Acme</b> & Fils sur Fieldline')
-      expect(parsed.headers.get('content-language')).toBe('fr')
-      expect(parsed.text).toContain("Bonjour Zoë O'Brien & Co,")
-      expect(parsed.text).toContain('avec le rôle «\u00a0opérateur\u00a0»')
-      expect(parsed.text).toContain(`Référence de l’invitation\u00a0: ${invitation.id}`)
-      const html = parsed.html || ''
-      expect(html).toContain('&lt;b&gt;Acme&lt;/b&gt; &amp; Fils')
-      expect(html).toContain('Zoë O&#39;Brien &amp; Co')
-      expect(html).not.toContain('<b>Acme</b>')
+    const got = starttls.received[before]!
+    expect(got.to).toEqual(['zoe@example.org'])
+    const parsed = await simpleParser(got.raw)
+    expect(firstAddress(parsed.to)).toEqual({ address: 'zoe@example.org', name: "Zoë O'Brien & Co" })
+    expect(parsed.subject).toBe('Ada Admin vous invite à rejoindre <b>Acme</b> & Fils sur Fieldline')
+    expect(parsed.headers.get('content-language')).toBe('fr')
+    expect(parsed.text).toContain("Bonjour Zoë O'Brien & Co,")
+    expect(parsed.text).toContain('avec le rôle «\u00a0opérateur\u00a0»')
+    expect(parsed.text).toContain(`Référence de l’invitation\u00a0: ${invitation.id}`)
+    const html = parsed.html || ''
+    expect(html).toContain('&lt;b&gt;Acme&lt;/b&gt; &amp; Fils')
+    expect(html).toContain('Zoë O&#39;Brien &amp; Co')
+    expect(html).not.toContain('<b>Acme</b>')
 
-      const { items } = await team.list()
-      expect(items.map((i) => [i.id, i.state])).toEqual([[invitation.id, 'sent']])
-      const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map((r) => r.doc as unknown as { action: string; target: string; outcome: string })
-      expect(audit.filter((a) => a.target === `invitation/${invitation.id}`).map((a) => [a.action, a.outcome])).toEqual([
-        ['invitation.create', 'ok'],
-        ['invitation.send', 'ok'],
-      ])
-    })
+    const { items } = await team.list()
+    expect(items.map((i) => [i.id, i.state])).toEqual([[invitation.id, 'sent']])
+    const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map(
+      (r) => r.doc as unknown as { action: string; target: string; outcome: string },
+    )
+    expect(audit.filter((a) => a.target === `invitation/${invitation.id}`).map((a) => [a.action, a.outcome])).toEqual([
+      ['invitation.create', 'ok'],
+      ['invitation.send', 'ok'],
+    ])
+  })
 
-    it('records a failed invitation with its reason, sends it again once fixed, and refuses to resend a revoked one', async () => {
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      await mail.saveSettings({ ...smtpSettings(starttls), secrets: { password: 'wrong-password' } }, ctx)
-      const failed = await team.invite({ name: 'Victor Viewer', email: 'victor@example.org', role: 'viewer', language: 'en' }, ctx)
-      expect(failed.state).toBe('failed')
-      expect(failed.lastError).toMatchObject({ code: 'AUTH_FAILED', ref: { key: 'mail.smtp.authFailed' } })
-      // What the bridge will return: the output schema keeps every field, the failure reason included.
-      expect(invitationSchema.parse(failed)).toEqual(failed)
+  it('records a failed invitation with its reason, sends it again once fixed, and refuses to resend a revoked one', async () => {
+    await mail.saveSettings(smtpSettings(starttls), ctx)
+    await mail.saveSettings({ ...smtpSettings(starttls), secrets: { password: 'wrong-password' } }, ctx)
+    const failed = await team.invite({ name: 'Victor Viewer', email: 'victor@example.org', role: 'viewer', language: 'en' }, ctx)
+    expect(failed.state).toBe('failed')
+    expect(failed.lastError).toMatchObject({ code: 'AUTH_FAILED', ref: { key: 'mail.smtp.authFailed' } })
+    // What the bridge will return: the output schema keeps every field, the failure reason included.
+    expect(invitationSchema.parse(failed)).toEqual(failed)
 
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      const before = starttls.received.length
-      const sent = await team.resend(failed.id, ctx)
-      expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })
-      const parsed = await simpleParser(starttls.received[before]!.raw)
-      expect(parsed.subject).toBe('Ada Admin invited you to join Acme Field Ops on Fieldline')
-      expect(parsed.text).toContain('as a viewer.')
+    await mail.saveSettings(smtpSettings(starttls), ctx)
+    const before = starttls.received.length
+    const sent = await team.resend(failed.id, ctx)
+    expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })
+    const parsed = await simpleParser(starttls.received[before]!.raw)
+    expect(parsed.subject).toBe('Ada Admin invited you to join Acme Field Ops on Fieldline')
+    expect(parsed.text).toContain('as a viewer.')
 
-      const revoked = await team.revoke(failed.id, ctx)
-      expect(revoked.state).toBe('revoked')
-      expect(revoked.revokedAt).not.toBeNull()
-      const err = await rejection(team.resend(failed.id, ctx))
-      expect(err.code).toBe('CONFLICT')
-      expect(err.details?.ref?.key).toBe('mail.invitation.revoked')
-      expect(starttls.received.length).toBe(before + 1)
-      expect((await team.list({ state: 'revoked' })).items.map((i) => i.id)).toEqual([failed.id])
-    })
+    const revoked = await team.revoke(failed.id, ctx)
+    expect(revoked.state).toBe('revoked')
+    expect(revoked.revokedAt).not.toBeNull()
+    const err = await rejection(team.resend(failed.id, ctx))
+    expect(err.code).toBe('CONFLICT')
+    expect(err.details?.ref?.key).toBe('mail.invitation.revoked')
+    expect(starttls.received.length).toBe(before + 1)
+    expect((await team.list({ state: 'revoked' })).items.map((i) => i.id)).toEqual([failed.id])
+  })
 
-    it('refuses a second invitation to the same address while one is active', async () => {
-      await mail.saveSettings(smtpSettings(starttls), ctx)
-      await team.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
-      const err = await rejection(team.invite({ name: 'Olga Operator', email: 'OLGA@example.org', role: 'administrator' }, ctx))
-      expect(err.code).toBe('CONFLICT')
-      expect(err.details?.ref?.key).toBe('mail.invitation.exists')
-    })
-
+  it('refuses a second invitation to the same address while one is active', async () => {
+    await mail.saveSettings(smtpSettings(starttls), ctx)
+    await team.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
+    const err = await rejection(team.invite({ name: 'Olga Operator', email: 'OLGA@example.org', role: 'administrator' }, ctx))
+    expect(err.code).toBe('CONFLICT')
+    expect(err.details?.ref?.key).toBe('mail.invitation.exists')
+  })
 })

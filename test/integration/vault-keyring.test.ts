@@ -163,10 +163,7 @@ function account(profileId: string, field: string): string {
 beforeAll(async () => {
   if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
     const missing = ['dbus-daemon', 'dbus-send', 'gnome-keyring-daemon'].filter((b) => !onPath(b))
-    skip = missingService(
-      'gnome-keyring',
-      missing.length > 0 ? `${missing.join(', ')} not on PATH (apt-get install dbus-daemon dbus-bin gnome-keyring libsecret-1-0)` : null,
-    )
+    skip = missingService('gnome-keyring', missing.length > 0 ? `${missing.join(', ')} not on PATH (apt-get install dbus-daemon dbus-bin gnome-keyring libsecret-1-0)` : null)
     if (skip) return
     await startPrivateKeyring()
   }

@@ -94,7 +94,12 @@ describe('weather clients against the weather peer', () => {
     ] as const)('asks TWC for %s units (units=%s) and labels every value with its unit', async (units, code, expected) => {
       const before = peer.requests().length
       const r = await twc().read(SITES.gale, { units, language: 'en' })
-      expect(peer.requests().slice(before).every((q) => q.query.get('units') === code)).toBe(true)
+      expect(
+        peer
+          .requests()
+          .slice(before)
+          .every((q) => q.query.get('units') === code),
+      ).toBe(true)
       expect([r.temperature.unit, r.wind.speed.unit, r.pressure.unit, r.visibility.unit]).toEqual([expected.temperature, expected.speed, expected.pressure, expected.distance])
       const metric = await twc().read(SITES.gale, EN)
       // TWC rounds to whole degrees and whole speed units, so the two systems agree within that rounding.
@@ -225,8 +230,30 @@ describe('weather clients against the weather peer', () => {
           longitude: 5.7,
           elevation: 212,
           utc_offset_seconds: 3600,
-          current_units: { time: 'iso8601', interval: 'seconds', temperature_2m: '°F', relative_humidity_2m: '%', weather_code: 'wmo code', pressure_msl: 'hPa', wind_speed_10m: 'mp/h', wind_direction_10m: '°', wind_gusts_10m: 'kn', visibility: visibilityUnit },
-          current: { time: '2026-03-10T11:00', interval: 900, temperature_2m: 50, relative_humidity_2m: 81, weather_code: 2, pressure_msl: 1013.2, wind_speed_10m: 10, wind_direction_10m: 359, wind_gusts_10m: 20, visibility: 5280 },
+          current_units: {
+            time: 'iso8601',
+            interval: 'seconds',
+            temperature_2m: '°F',
+            relative_humidity_2m: '%',
+            weather_code: 'wmo code',
+            pressure_msl: 'hPa',
+            wind_speed_10m: 'mp/h',
+            wind_direction_10m: '°',
+            wind_gusts_10m: 'kn',
+            visibility: visibilityUnit,
+          },
+          current: {
+            time: '2026-03-10T11:00',
+            interval: 900,
+            temperature_2m: 50,
+            relative_humidity_2m: 81,
+            weather_code: 2,
+            pressure_msl: 1013.2,
+            wind_speed_10m: 10,
+            wind_direction_10m: 359,
+            wind_gusts_10m: 20,
+            visibility: 5280,
+          },
           daily_units: { time: 'iso8601', temperature_2m_max: '°F', temperature_2m_min: '°F' },
           daily: { time: ['2026-03-10'], temperature_2m_max: [59, 60], temperature_2m_min: [32] },
         })
@@ -291,7 +318,10 @@ describe('weather clients against the weather peer', () => {
     })
   })
 
-  async function fetchForecast(point: { latitude: number; longitude: number }): Promise<{ temperatureMax: (number | null)[]; calendarDayTemperatureMax: number[]; calendarDayTemperatureMin: number[]; daypart: unknown[] }> {
+  async function fetchForecast(point: {
+    latitude: number
+    longitude: number
+  }): Promise<{ temperatureMax: (number | null)[]; calendarDayTemperatureMax: number[]; calendarDayTemperatureMin: number[]; daypart: unknown[] }> {
     const url = `${peer.url}/v3/wx/forecast/daily/5day?geocode=${point.latitude},${point.longitude}&units=m&language=en-US&format=json&apiKey=${TWC_TEST_KEY}`
     // fetch asks for gzip and decodes it, as TWC requires.
     const res = await fetch(url)

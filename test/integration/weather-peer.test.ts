@@ -67,7 +67,25 @@ describe('weather peer', () => {
       const calm = (await get(OBS, twcQuery)).json()
       expect(calm).toMatchObject({ windGust: null, windDirection: null, windSpeed: 0, validTimeUtc: expect.any(Number), expirationTimeUtc: expect.any(Number), wxPhraseLong: 'Sunny' })
       expect(Object.keys(calm).sort()).toEqual(
-        ['expirationTimeUtc', 'iconCode', 'pressureAltimeter', 'pressureMeanSeaLevel', 'relativeHumidity', 'temperature', 'temperatureFeelsLike', 'temperatureMax24Hour', 'temperatureMin24Hour', 'uvIndex', 'validTimeUtc', 'visibility', 'windDirection', 'windDirectionCardinal', 'windGust', 'windSpeed', 'wxPhraseLong'].sort(),
+        [
+          'expirationTimeUtc',
+          'iconCode',
+          'pressureAltimeter',
+          'pressureMeanSeaLevel',
+          'relativeHumidity',
+          'temperature',
+          'temperatureFeelsLike',
+          'temperatureMax24Hour',
+          'temperatureMin24Hour',
+          'uvIndex',
+          'validTimeUtc',
+          'visibility',
+          'windDirection',
+          'windDirectionCardinal',
+          'windGust',
+          'windSpeed',
+          'wxPhraseLong',
+        ].sort(),
       )
       expect((await get(OBS, { ...twcQuery, geocode: `${SITES.clear.latitude},${SITES.clear.longitude}` })).json().visibility).toBe(999)
       expect((await get(OBS, { ...twcQuery, units: 'e', geocode: `${SITES.clear.latitude},${SITES.clear.longitude}` })).json().visibility).toBe(999)
@@ -111,7 +129,17 @@ describe('weather peer', () => {
     const omQuery = { latitude: '45.19', longitude: '5.72', current: 'temperature_2m,wind_speed_10m,visibility', daily: 'temperature_2m_max', timezone: 'auto', forecast_days: '1' }
 
     it('requires latitude and longitude, in range, and refuses unknown variables and parameters with {error, reason}', async () => {
-      for (const q of [{ latitude: undefined }, { longitude: undefined }, { latitude: '91' }, { longitude: 'east' }, { current: 'temperature_2m,bogus' }, { daily: 'temperature_2m_max', timezone: undefined }, { forecast_days: '17' }, { wind_speed_unit: 'furlongs' }, { unknown: '1' }]) {
+      for (const q of [
+        { latitude: undefined },
+        { longitude: undefined },
+        { latitude: '91' },
+        { longitude: 'east' },
+        { current: 'temperature_2m,bogus' },
+        { daily: 'temperature_2m_max', timezone: undefined },
+        { forecast_days: '17' },
+        { wind_speed_unit: 'furlongs' },
+        { unknown: '1' },
+      ]) {
         const merged = Object.fromEntries(Object.entries({ ...omQuery, ...q }).filter((e): e is [string, string] => e[1] !== undefined))
         const r = await get('/v1/forecast', merged)
         expect(r.status, JSON.stringify(q)).toBe(400)

@@ -56,7 +56,10 @@ describe('weather through the core', () => {
       ok: false,
       error: { code: 'VALIDATION', details: { ref: { key: 'errors.insecureUrl' } } },
     })
-    expect(await core.dispatcher.invoke('weather:saveSettings', { provider: 'open-meteo', units: 'metric', language: 'en', colour: 'blue' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await core.dispatcher.invoke('weather:saveSettings', { provider: 'open-meteo', units: 'metric', language: 'en', colour: 'blue' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION' },
+    })
     expect(await core.dispatcher.invoke('weather:saveSettings', { provider: 'open-meteo', units: 'kelvin', language: 'en' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect((await core.call('weather:getSettings', {})).source).toBe('defaults')
     expect((await core.call('audit:list', { query: 'weather.settings' })).total).toBe(auditBefore)
@@ -68,7 +71,12 @@ describe('weather through the core', () => {
     expect(saved).toMatchObject({ provider: 'twc', units: 'hybrid', language: 'fr', source: 'saved', urls: { twc: peer.url }, secrets: { twcApiKey: true }, notice: null })
     expect(JSON.stringify(saved)).not.toContain(TWC_TEST_KEY)
     const [entry] = (await core.call('audit:list', { query: 'weather.settings.update' })).items
-    expect(entry).toMatchObject({ outcome: 'ok', target: 'weather/settings', before: { provider: 'open-meteo', secretsSet: [] }, after: { provider: 'twc', units: 'hybrid', secretsSet: ['twcApiKey'] } })
+    expect(entry).toMatchObject({
+      outcome: 'ok',
+      target: 'weather/settings',
+      before: { provider: 'open-meteo', secretsSet: [] },
+      after: { provider: 'twc', units: 'hybrid', secretsSet: ['twcApiKey'] },
+    })
     expect(JSON.stringify(entry)).not.toContain(TWC_TEST_KEY)
     const docs = await core.workspace.db.allDocs({ include_docs: true })
     expect(JSON.stringify(docs)).not.toContain(TWC_TEST_KEY)
@@ -85,7 +93,10 @@ describe('weather through the core', () => {
   it('needs a location before it can say anything about a device', async () => {
     await saveOpenMeteo()
     expect(await core.dispatcher.invoke('weather:get', pump)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'weather.noLocation' } } } })
-    expect(await core.dispatcher.invoke('weather:get', { typeId: 'pump', deviceId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'errors.deviceNotFound' } } } })
+    expect(await core.dispatcher.invoke('weather:get', { typeId: 'pump', deviceId: 'nope' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', details: { ref: { key: 'errors.deviceNotFound' } } },
+    })
     expect(await core.dispatcher.invoke('weather:get', { ...pump, units: 'kelvin' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
   })
 

@@ -4,7 +4,14 @@ import { AppError } from '../../src-main/core/common/errors'
 import { CHANNEL_NAMES } from '../../src-shared/contract'
 
 function handlersWith(overrides: Partial<Handlers>): Handlers {
-  const all = Object.fromEntries(CHANNEL_NAMES.map((c) => [c, () => { throw new Error(`unexpected call to ${c}`) }])) as unknown as Handlers
+  const all = Object.fromEntries(
+    CHANNEL_NAMES.map((c) => [
+      c,
+      () => {
+        throw new Error(`unexpected call to ${c}`)
+      },
+    ]),
+  ) as unknown as Handlers
   return { ...all, ...overrides }
 }
 
@@ -37,8 +44,12 @@ describe('bridge dispatcher', () => {
     const onInternalError = vi.fn()
     const d = createDispatcher(
       handlersWith({
-        'devices:get': () => { throw AppError.withRef('NOT_FOUND', 'Device a/b does not exist', { key: 'errors.deviceNotFound', params: { id: 'a/b' } }) },
-        'devices:remove': () => { throw new Error('ENOENT /home/secret/path apiKey=hunter2') },
+        'devices:get': () => {
+          throw AppError.withRef('NOT_FOUND', 'Device a/b does not exist', { key: 'errors.deviceNotFound', params: { id: 'a/b' } })
+        },
+        'devices:remove': () => {
+          throw new Error('ENOENT /home/secret/path apiKey=hunter2')
+        },
       }),
       { onInternalError },
     )

@@ -67,9 +67,7 @@ describe('fieldline dm validate', () => {
   it('exits 0 with warnings, printed as FILE:LINE:COL: warning: message (pointer)', async () => {
     const c = capture()
     expect(await validateFiles([files['warning.json']!], { json: false }, c.io)).toBe(0)
-    expect(c.out).toEqual([
-      `${files['warning.json']}:17:23: warning: "required" should be the boolean true, not the string "true"; it is read as true (/actions/installPlugin/parameters/0/required)`,
-    ])
+    expect(c.out).toEqual([`${files['warning.json']}:17:23: warning: "required" should be the boolean true, not the string "true"; it is read as true (/actions/installPlugin/parameters/0/required)`])
   })
 
   it('exits 1 for an invalid package, one line per diagnostic in document order', async () => {
@@ -158,7 +156,10 @@ describe('fieldline dm validate', () => {
     })
 
     it('accepts --json after the command or program-wide, and "-" for standard input', () => {
-      for (const args of [['dm', 'validate', '--json', files['invalid.json']!], ['--json', 'dm', 'validate', files['invalid.json']!]]) {
+      for (const args of [
+        ['dm', 'validate', '--json', files['invalid.json']!],
+        ['--json', 'dm', 'validate', files['invalid.json']!],
+      ]) {
         const r = run(args)
         expect(r.code).toBe(1)
         expect(JSON.parse(r.out)).toMatchObject({ files: [{ file: files['invalid.json'], valid: false }] })

@@ -123,8 +123,24 @@ interface Case {
 const cases: Case[] = [
   // Syntax
   { name: 'missing comma', text: edit('"version": "1.0",', '"version": "1.0"'), at: '"provider"', pointer: '', severity: 'error', key: 'dm.jsonSyntax', params: { detail: 'CommaExpected' } },
-  { name: 'trailing comma', text: edit('"required": true\n\t\t\t\t},', '"required": true,\n\t\t\t\t},'), at: '},\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginURI"', pointer: '', severity: 'error', key: 'dm.jsonSyntax', params: { detail: 'PropertyNameExpected' } },
-  { name: 'comment', text: edit('"version": "1.0",', '"version": "1.0", // first release'), at: '// first', pointer: '', severity: 'error', key: 'dm.jsonSyntax', params: { detail: 'InvalidCommentToken' } },
+  {
+    name: 'trailing comma',
+    text: edit('"required": true\n\t\t\t\t},', '"required": true,\n\t\t\t\t},'),
+    at: '},\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginURI"',
+    pointer: '',
+    severity: 'error',
+    key: 'dm.jsonSyntax',
+    params: { detail: 'PropertyNameExpected' },
+  },
+  {
+    name: 'comment',
+    text: edit('"version": "1.0",', '"version": "1.0", // first release'),
+    at: '// first',
+    pointer: '',
+    severity: 'error',
+    key: 'dm.jsonSyntax',
+    params: { detail: 'InvalidCommentToken' },
+  },
   { name: 'not an object', text: '[\n  1\n]', at: '[', pointer: '', severity: 'error', key: 'dm.notObject' },
   // Required fields
   { name: 'no bundleId', text: edit('\t"bundleId": "exampleDeviceType-actions-v1",\n', ''), at: '{', pointer: '', severity: 'error', key: 'dm.missingField', params: { field: 'bundleId' } },
@@ -148,56 +164,367 @@ const cases: Case[] = [
   },
   { name: 'parameter without name', text: edit('"name": "pluginURI",', ''), at: '{\n\t\t\t\t\t\n', pointer: PARAM1, severity: 'error', key: 'dm.missingField', params: { field: 'name' } },
   // Identifiers: ≤ 255 letters, digits, '-', '_', '.'
-  { name: 'bundleId with a space', text: edit('"exampleDeviceType-actions-v1"', '"exampleDeviceType actions v1"'), at: '"exampleDeviceType actions', pointer: '/bundleId', severity: 'error', key: 'dm.identifierChars', params: { field: 'bundleId', char: ' ' } },
-  { name: 'bundleId with a slash', text: edit('"exampleDeviceType-actions-v1"', '"example/v1"'), at: '"example/v1"', pointer: '/bundleId', severity: 'error', key: 'dm.identifierChars', params: { field: 'bundleId', char: '/' } },
-  { name: 'bundleId of 256 characters', text: edit('"exampleDeviceType-actions-v1"', `"${'b'.repeat(256)}"`), at: '"bbb', pointer: '/bundleId', severity: 'error', key: 'dm.identifierTooLong', params: { field: 'bundleId', length: 256, max: 255 } },
+  {
+    name: 'bundleId with a space',
+    text: edit('"exampleDeviceType-actions-v1"', '"exampleDeviceType actions v1"'),
+    at: '"exampleDeviceType actions',
+    pointer: '/bundleId',
+    severity: 'error',
+    key: 'dm.identifierChars',
+    params: { field: 'bundleId', char: ' ' },
+  },
+  {
+    name: 'bundleId with a slash',
+    text: edit('"exampleDeviceType-actions-v1"', '"example/v1"'),
+    at: '"example/v1"',
+    pointer: '/bundleId',
+    severity: 'error',
+    key: 'dm.identifierChars',
+    params: { field: 'bundleId', char: '/' },
+  },
+  {
+    name: 'bundleId of 256 characters',
+    text: edit('"exampleDeviceType-actions-v1"', `"${'b'.repeat(256)}"`),
+    at: '"bbb',
+    pointer: '/bundleId',
+    severity: 'error',
+    key: 'dm.identifierTooLong',
+    params: { field: 'bundleId', length: 256, max: 255 },
+  },
   { name: 'empty bundleId', text: edit('"exampleDeviceType-actions-v1"', '""'), at: '""', pointer: '/bundleId', severity: 'error', key: 'dm.identifierEmpty', params: { field: 'bundleId' } },
-  { name: 'bundleId as a number', text: edit('"exampleDeviceType-actions-v1"', '42'), at: '42', pointer: '/bundleId', severity: 'error', key: 'dm.wrongType', params: { field: 'bundleId', expected: 'string' } },
+  {
+    name: 'bundleId as a number',
+    text: edit('"exampleDeviceType-actions-v1"', '42'),
+    at: '42',
+    pointer: '/bundleId',
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'bundleId', expected: 'string' },
+  },
   { name: 'version with a space', text: edit('"1.0"', '"1.0 beta"'), at: '"1.0 beta"', pointer: '/version', severity: 'error', key: 'dm.identifierChars', params: { field: 'version', char: ' ' } },
-  { name: 'action id with a space', text: edit('"installPlugin"', '"install plugin"'), at: '"install plugin"', pointer: '/actions/install plugin', severity: 'error', key: 'dm.identifierChars', params: { field: 'actionId', char: ' ' } },
-  { name: 'action id of 256 characters', text: edit('"installPlugin"', `"${'i'.repeat(256)}"`), at: '"iii', pointer: `/actions/${'i'.repeat(256)}`, severity: 'error', key: 'dm.identifierTooLong', params: { field: 'actionId', length: 256, max: 255 } },
+  {
+    name: 'action id with a space',
+    text: edit('"installPlugin"', '"install plugin"'),
+    at: '"install plugin"',
+    pointer: '/actions/install plugin',
+    severity: 'error',
+    key: 'dm.identifierChars',
+    params: { field: 'actionId', char: ' ' },
+  },
+  {
+    name: 'action id of 256 characters',
+    text: edit('"installPlugin"', `"${'i'.repeat(256)}"`),
+    at: '"iii',
+    pointer: `/actions/${'i'.repeat(256)}`,
+    severity: 'error',
+    key: 'dm.identifierTooLong',
+    params: { field: 'actionId', length: 256, max: 255 },
+  },
   { name: 'empty action id', text: edit('"installPlugin"', '""'), at: '"":', pointer: '/actions/', severity: 'error', key: 'dm.identifierEmpty', params: { field: 'actionId' } },
-  { name: 'parameter name with a colon', text: edit('"pluginURI"', '"plugin:URI"'), at: '"plugin:URI"', pointer: `${PARAM1}/name`, severity: 'error', key: 'dm.identifierChars', params: { field: 'name', char: ':' } },
-  { name: 'parameter name with an accent', text: edit('"pluginURI"', '"pluginURÉ"'), at: '"pluginURÉ"', pointer: `${PARAM1}/name`, severity: 'error', key: 'dm.identifierChars', params: { field: 'name', char: 'É' } },
+  {
+    name: 'parameter name with a colon',
+    text: edit('"pluginURI"', '"plugin:URI"'),
+    at: '"plugin:URI"',
+    pointer: `${PARAM1}/name`,
+    severity: 'error',
+    key: 'dm.identifierChars',
+    params: { field: 'name', char: ':' },
+  },
+  {
+    name: 'parameter name with an accent',
+    text: edit('"pluginURI"', '"pluginURÉ"'),
+    at: '"pluginURÉ"',
+    pointer: `${PARAM1}/name`,
+    severity: 'error',
+    key: 'dm.identifierChars',
+    params: { field: 'name', char: 'É' },
+  },
   // provider ≤ 1024
-  { name: 'provider of 1025 characters', text: edit('"some company"', `"${'p'.repeat(1025)}"`), at: '"ppp', pointer: '/provider', severity: 'error', key: 'dm.providerTooLong', params: { length: 1025, max: 1024 } },
+  {
+    name: 'provider of 1025 characters',
+    text: edit('"some company"', `"${'p'.repeat(1025)}"`),
+    at: '"ppp',
+    pointer: '/provider',
+    severity: 'error',
+    key: 'dm.providerTooLong',
+    params: { length: 1025, max: 1024 },
+  },
   // Locale maps with at least one entry
-  { name: 'empty displayName', text: edit('{\n\t\t"en_US": "exampleDeviceType Actions v1"\n\t}', '{}'), at: '{}', pointer: '/displayName', severity: 'error', key: 'dm.localeMapEmpty', params: { field: 'displayName' } },
-  { name: 'empty description', text: edit('{\n\t\t"en_US": "Device management actions for exampleDeviceType devices"\n\t}', '{}'), at: '{}', pointer: '/description', severity: 'error', key: 'dm.localeMapEmpty', params: { field: 'description' } },
-  { name: 'empty actionDisplayName', text: edit('{\n\t\t\t\t"en_US": "Enable Plug-in"\n\t\t\t}', '{}'), at: '{}', pointer: '/actions/enablePlugin/actionDisplayName', severity: 'error', key: 'dm.localeMapEmpty', params: { field: 'actionDisplayName' } },
-  { name: 'displayName as a string', text: edit('{\n\t\t"en_US": "exampleDeviceType Actions v1"\n\t}', '"Example"'), at: '"Example"', pointer: '/displayName', severity: 'error', key: 'dm.wrongType', params: { field: 'displayName', expected: 'object' } },
-  { name: 'a locale named "required" with a number', text: edit('"en_US": "Install Plug-in"', '"required": 5'), at: '5', pointer: `${INSTALL}/actionDisplayName/required`, severity: 'error', key: 'dm.wrongType', params: { field: 'required', expected: 'string' } },
-  { name: 'a parameter that is not an object', text: '{"bundleId": "b", "displayName": {"en": "B"}, "actions": {"go": {"actionDisplayName": {"en": "Go"}, "parameters": ["p"]}}}', at: '"p"]', pointer: '/actions/go/parameters/0', severity: 'error', key: 'dm.wrongType', params: { field: 'parameters[0]', expected: 'object' } },
-  { name: 'a locale text that is not a string', text: edit('"en_US": "Install Plug-in"', '"en_US": ["Install"]'), at: '["Install"]', pointer: `${INSTALL}/actionDisplayName/en_US`, severity: 'error', key: 'dm.wrongType', params: { field: 'en_US', expected: 'string' } },
+  {
+    name: 'empty displayName',
+    text: edit('{\n\t\t"en_US": "exampleDeviceType Actions v1"\n\t}', '{}'),
+    at: '{}',
+    pointer: '/displayName',
+    severity: 'error',
+    key: 'dm.localeMapEmpty',
+    params: { field: 'displayName' },
+  },
+  {
+    name: 'empty description',
+    text: edit('{\n\t\t"en_US": "Device management actions for exampleDeviceType devices"\n\t}', '{}'),
+    at: '{}',
+    pointer: '/description',
+    severity: 'error',
+    key: 'dm.localeMapEmpty',
+    params: { field: 'description' },
+  },
+  {
+    name: 'empty actionDisplayName',
+    text: edit('{\n\t\t\t\t"en_US": "Enable Plug-in"\n\t\t\t}', '{}'),
+    at: '{}',
+    pointer: '/actions/enablePlugin/actionDisplayName',
+    severity: 'error',
+    key: 'dm.localeMapEmpty',
+    params: { field: 'actionDisplayName' },
+  },
+  {
+    name: 'displayName as a string',
+    text: edit('{\n\t\t"en_US": "exampleDeviceType Actions v1"\n\t}', '"Example"'),
+    at: '"Example"',
+    pointer: '/displayName',
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'displayName', expected: 'object' },
+  },
+  {
+    name: 'a locale named "required" with a number',
+    text: edit('"en_US": "Install Plug-in"', '"required": 5'),
+    at: '5',
+    pointer: `${INSTALL}/actionDisplayName/required`,
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'required', expected: 'string' },
+  },
+  {
+    name: 'a parameter that is not an object',
+    text: '{"bundleId": "b", "displayName": {"en": "B"}, "actions": {"go": {"actionDisplayName": {"en": "Go"}, "parameters": ["p"]}}}',
+    at: '"p"]',
+    pointer: '/actions/go/parameters/0',
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'parameters[0]', expected: 'object' },
+  },
+  {
+    name: 'a locale text that is not a string',
+    text: edit('"en_US": "Install Plug-in"', '"en_US": ["Install"]'),
+    at: '["Install"]',
+    pointer: `${INSTALL}/actionDisplayName/en_US`,
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'en_US', expected: 'string' },
+  },
   // At least one action; parameters, when present, not empty and unique
   { name: 'no action', text: '{\n  "bundleId": "b",\n  "displayName": {"en": "B"},\n  "actions": {}\n}', at: '{}', pointer: '/actions', severity: 'error', key: 'dm.noActions' },
-  { name: 'empty parameters', text: edit('"parameters": [\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginId",\n\t\t\t\t\t"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t}\n\t\t\t]\n\t\t},\n\t\t"disablePlugin"', '"parameters": []\n\t\t},\n\t\t"disablePlugin"'), at: '[]', pointer: '/actions/enablePlugin/parameters', severity: 'error', key: 'dm.noParameters' },
-  { name: 'parameters as an object', text: edit('"Uninstall a plug-in from the device"\n\t\t\t},\n\t\t\t"parameters": [', '"Uninstall a plug-in from the device"\n\t\t\t},\n\t\t\t"parameters": {"p": 1}, "x": ['), at: '{"p": 1}', pointer: '/actions/uninstallPlugin/parameters', severity: 'error', key: 'dm.wrongType', params: { field: 'parameters', expected: 'array' } },
-  { name: 'duplicate parameter name', text: edit('"name": "pluginURI"', '"name": "pluginId"'), at: '"pluginId",\n\t\t\t\t\t"value": "((http', pointer: `${PARAM1}/name`, severity: 'error', key: 'dm.duplicateParameter', params: { name: 'pluginId' } },
-  { name: 'duplicate action id', text: edit('"disablePlugin"', '"enablePlugin"'), at: '"enablePlugin": {\n\t\t\t"actionDisplayName": {\n\t\t\t\t"en_US": "Disable', pointer: '/actions/enablePlugin', severity: 'error', key: 'dm.duplicateKey', params: { key: 'enablePlugin' } },
-  { name: 'duplicate top-level key', text: edit('"version": "1.0",', '"version": "1.0",\n\t"version": "2.0",'), at: '"version": "2.0"', pointer: '/version', severity: 'error', key: 'dm.duplicateKey', params: { key: 'version' } },
+  {
+    name: 'empty parameters',
+    text: edit(
+      '"parameters": [\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginId",\n\t\t\t\t\t"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t}\n\t\t\t]\n\t\t},\n\t\t"disablePlugin"',
+      '"parameters": []\n\t\t},\n\t\t"disablePlugin"',
+    ),
+    at: '[]',
+    pointer: '/actions/enablePlugin/parameters',
+    severity: 'error',
+    key: 'dm.noParameters',
+  },
+  {
+    name: 'parameters as an object',
+    text: edit('"Uninstall a plug-in from the device"\n\t\t\t},\n\t\t\t"parameters": [', '"Uninstall a plug-in from the device"\n\t\t\t},\n\t\t\t"parameters": {"p": 1}, "x": ['),
+    at: '{"p": 1}',
+    pointer: '/actions/uninstallPlugin/parameters',
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'parameters', expected: 'array' },
+  },
+  {
+    name: 'duplicate parameter name',
+    text: edit('"name": "pluginURI"', '"name": "pluginId"'),
+    at: '"pluginId",\n\t\t\t\t\t"value": "((http',
+    pointer: `${PARAM1}/name`,
+    severity: 'error',
+    key: 'dm.duplicateParameter',
+    params: { name: 'pluginId' },
+  },
+  {
+    name: 'duplicate action id',
+    text: edit('"disablePlugin"', '"enablePlugin"'),
+    at: '"enablePlugin": {\n\t\t\t"actionDisplayName": {\n\t\t\t\t"en_US": "Disable',
+    pointer: '/actions/enablePlugin',
+    severity: 'error',
+    key: 'dm.duplicateKey',
+    params: { key: 'enablePlugin' },
+  },
+  {
+    name: 'duplicate top-level key',
+    text: edit('"version": "1.0",', '"version": "1.0",\n\t"version": "2.0",'),
+    at: '"version": "2.0"',
+    pointer: '/version',
+    severity: 'error',
+    key: 'dm.duplicateKey',
+    params: { key: 'version' },
+  },
   // value: a JavaScript regular expression
-  { name: 'unterminated group', text: edit('"((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+)"', '"((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+"'), at: '"((http', pointer: `${PARAM1}/value`, severity: 'error', key: 'dm.regexInvalid', params: { detail: 'Unterminated group' } },
-  { name: 'nothing to repeat', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "*.zip",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '"*.zip"', pointer: `${PARAM0}/value`, severity: 'error', key: 'dm.regexInvalid', params: { detail: 'Nothing to repeat' } },
-  { name: 'Java possessive quantifier', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "\\\\w++",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '"\\\\w++"', pointer: `${PARAM0}/value`, severity: 'error', key: 'dm.regexJava', params: { construct: '++', detail: 'Nothing to repeat' } },
-  { name: 'Java inline flag', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "(?i)[a-z]+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '"(?i)', pointer: `${PARAM0}/value`, severity: 'error', key: 'dm.regexJava', params: { construct: '(?i)', detail: 'Invalid group' } },
-  { name: 'Java \\A…\\z anchors', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "\\\\A\\\\w+\\\\z",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '"\\\\A', pointer: `${PARAM0}/value`, severity: 'warning', key: 'dm.regexJavaDiffers', params: { construct: '\\A' } },
-  { name: 'empty pattern', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '"",', pointer: `${PARAM0}/value`, severity: 'warning', key: 'dm.regexEmpty' },
-  { name: 'value as a number (IBM Python sample)', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": 5,\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: '5,', pointer: `${PARAM0}/value`, severity: 'warning', key: 'dm.valueNumber', params: { value: '5' } },
-  { name: 'value as a boolean', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": true,\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'), at: 'true,\n\t\t\t\t\t"required"', pointer: `${PARAM0}/value`, severity: 'error', key: 'dm.wrongType', params: { field: 'value', expected: 'string | number' } },
+  {
+    name: 'unterminated group',
+    text: edit('"((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+)"', '"((http:\\\\/\\\\/|https:\\\\/\\\\/)(.*)+"'),
+    at: '"((http',
+    pointer: `${PARAM1}/value`,
+    severity: 'error',
+    key: 'dm.regexInvalid',
+    params: { detail: 'Unterminated group' },
+  },
+  {
+    name: 'nothing to repeat',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "*.zip",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"*.zip"',
+    pointer: `${PARAM0}/value`,
+    severity: 'error',
+    key: 'dm.regexInvalid',
+    params: { detail: 'Nothing to repeat' },
+  },
+  {
+    name: 'Java possessive quantifier',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "\\\\w++",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"\\\\w++"',
+    pointer: `${PARAM0}/value`,
+    severity: 'error',
+    key: 'dm.regexJava',
+    params: { construct: '++', detail: 'Nothing to repeat' },
+  },
+  {
+    name: 'Java inline flag',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "(?i)[a-z]+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"(?i)',
+    pointer: `${PARAM0}/value`,
+    severity: 'error',
+    key: 'dm.regexJava',
+    params: { construct: '(?i)', detail: 'Invalid group' },
+  },
+  {
+    name: 'Java \\A…\\z anchors',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "\\\\A\\\\w+\\\\z",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"\\\\A',
+    pointer: `${PARAM0}/value`,
+    severity: 'warning',
+    key: 'dm.regexJavaDiffers',
+    params: { construct: '\\A' },
+  },
+  {
+    name: 'empty pattern',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"",',
+    pointer: `${PARAM0}/value`,
+    severity: 'warning',
+    key: 'dm.regexEmpty',
+  },
+  {
+    name: 'value as a number (IBM Python sample)',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": 5,\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '5,',
+    pointer: `${PARAM0}/value`,
+    severity: 'warning',
+    key: 'dm.valueNumber',
+    params: { value: '5' },
+  },
+  {
+    name: 'value as a boolean',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": true,\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{'),
+    at: 'true,\n\t\t\t\t\t"required"',
+    pointer: `${PARAM0}/value`,
+    severity: 'error',
+    key: 'dm.wrongType',
+    params: { field: 'value', expected: 'string | number' },
+  },
   // defaultValue must match value, as a whole
-  { name: 'default that does not match', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": "my plugin"\n\t\t\t\t},\n\t\t\t\t{'), at: '"my plugin"', pointer: `${PARAM0}/defaultValue`, severity: 'error', key: 'dm.defaultMismatch', params: { value: 'my plugin', pattern: '\\w+' } },
-  { name: 'default that matches only part of the pattern', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": "plugin-a"\n\t\t\t\t},\n\t\t\t\t{'), at: '"plugin-a"', pointer: `${PARAM0}/defaultValue`, severity: 'error', key: 'dm.defaultMismatch', params: { value: 'plugin-a', pattern: '\\w+' } },
-  { name: 'default as a number', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": 42\n\t\t\t\t},\n\t\t\t\t{'), at: '42', pointer: `${PARAM0}/defaultValue`, severity: 'warning', key: 'dm.defaultCoerced', params: { value: '42' } },
-  { name: 'default against a backreference', text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "(a)\\\\1",\n\t\t\t\t\t"defaultValue": "aa"\n\t\t\t\t},\n\t\t\t\t{'), at: '"aa"', pointer: `${PARAM0}/defaultValue`, severity: 'warning', key: 'dm.defaultUncheckedFeature', params: { construct: '\\1' } },
+  {
+    name: 'default that does not match',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": "my plugin"\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"my plugin"',
+    pointer: `${PARAM0}/defaultValue`,
+    severity: 'error',
+    key: 'dm.defaultMismatch',
+    params: { value: 'my plugin', pattern: '\\w+' },
+  },
+  {
+    name: 'default that matches only part of the pattern',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": "plugin-a"\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"plugin-a"',
+    pointer: `${PARAM0}/defaultValue`,
+    severity: 'error',
+    key: 'dm.defaultMismatch',
+    params: { value: 'plugin-a', pattern: '\\w+' },
+  },
+  {
+    name: 'default as a number',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": true,\n\t\t\t\t\t"defaultValue": 42\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '42',
+    pointer: `${PARAM0}/defaultValue`,
+    severity: 'warning',
+    key: 'dm.defaultCoerced',
+    params: { value: '42' },
+  },
+  {
+    name: 'default against a backreference',
+    text: edit('"value": "\\\\w+",\n\t\t\t\t\t"required": true\n\t\t\t\t},\n\t\t\t\t{', '"value": "(a)\\\\1",\n\t\t\t\t\t"defaultValue": "aa"\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"aa"',
+    pointer: `${PARAM0}/defaultValue`,
+    severity: 'warning',
+    key: 'dm.defaultUncheckedFeature',
+    params: { construct: '\\1' },
+  },
   // required: boolean, "true"/"false" tolerated
-  { name: 'required as the string "true"', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": "true"\n\t\t\t\t},\n\t\t\t\t{'), at: '"true"', pointer: `${PARAM0}/required`, severity: 'warning', key: 'dm.requiredString', params: { value: 'true' } },
-  { name: 'required as "yes"', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": "yes"\n\t\t\t\t},\n\t\t\t\t{'), at: '"yes"', pointer: `${PARAM0}/required`, severity: 'error', key: 'dm.requiredInvalid' },
-  { name: 'required as 1', text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": 1\n\t\t\t\t},\n\t\t\t\t{'), at: '1\n', pointer: `${PARAM0}/required`, severity: 'error', key: 'dm.requiredInvalid' },
+  {
+    name: 'required as the string "true"',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": "true"\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"true"',
+    pointer: `${PARAM0}/required`,
+    severity: 'warning',
+    key: 'dm.requiredString',
+    params: { value: 'true' },
+  },
+  {
+    name: 'required as "yes"',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": "yes"\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '"yes"',
+    pointer: `${PARAM0}/required`,
+    severity: 'error',
+    key: 'dm.requiredInvalid',
+  },
+  {
+    name: 'required as 1',
+    text: edit('"required": true\n\t\t\t\t},\n\t\t\t\t{', '"required": 1\n\t\t\t\t},\n\t\t\t\t{'),
+    at: '1\n',
+    pointer: `${PARAM0}/required`,
+    severity: 'error',
+    key: 'dm.requiredInvalid',
+  },
   // Unknown fields: warnings at the key
-  { name: 'unknown top-level field', text: edit('"provider": "some company",', '"provider": "some company",\n\t"vendor": "ACME",'), at: '"vendor"', pointer: '/vendor', severity: 'warning', key: 'dm.unknownField', params: { field: 'vendor' } },
-  { name: 'unknown action field', text: edit('"actionDisplayName": {\n\t\t\t\t"en_US": "Disable Plug-in"\n\t\t\t},', '"actionDisplayName": {\n\t\t\t\t"en_US": "Disable Plug-in"\n\t\t\t},\n\t\t\t"timeout": 30,'), at: '"timeout"', pointer: '/actions/disablePlugin/timeout', severity: 'warning', key: 'dm.unknownField', params: { field: 'timeout' } },
-  { name: 'unknown parameter field', text: edit('"name": "pluginURI",', '"name": "pluginURI", "type": "url",'), at: '"type"', pointer: `${PARAM1}/type`, severity: 'warning', key: 'dm.unknownField', params: { field: 'type' } },
+  {
+    name: 'unknown top-level field',
+    text: edit('"provider": "some company",', '"provider": "some company",\n\t"vendor": "ACME",'),
+    at: '"vendor"',
+    pointer: '/vendor',
+    severity: 'warning',
+    key: 'dm.unknownField',
+    params: { field: 'vendor' },
+  },
+  {
+    name: 'unknown action field',
+    text: edit('"actionDisplayName": {\n\t\t\t\t"en_US": "Disable Plug-in"\n\t\t\t},', '"actionDisplayName": {\n\t\t\t\t"en_US": "Disable Plug-in"\n\t\t\t},\n\t\t\t"timeout": 30,'),
+    at: '"timeout"',
+    pointer: '/actions/disablePlugin/timeout',
+    severity: 'warning',
+    key: 'dm.unknownField',
+    params: { field: 'timeout' },
+  },
+  {
+    name: 'unknown parameter field',
+    text: edit('"name": "pluginURI",', '"name": "pluginURI", "type": "url",'),
+    at: '"type"',
+    pointer: `${PARAM1}/type`,
+    severity: 'warning',
+    key: 'dm.unknownField',
+    params: { field: 'type' },
+  },
 ]
 
 describe('device-management package validation', () => {
@@ -292,7 +619,9 @@ describe('device-management package validation', () => {
   it('keeps action ids that look like numbers or like "__proto__" as ordinary keys', () => {
     const text = '{\n"bundleId": "b",\n"displayName": {"en": "B"},\n"actions": {\n  "123": {"actionDisplayName": {}},\n  "__proto__": {"actionDisplayName": {"en": "P"}}\n}\n}'
     const r = validatePackage(text)
-    expect(r.diagnostics).toEqual([expect.objectContaining({ pointer: '/actions/123/actionDisplayName', line: 5, column: 32, ref: { key: 'dm.localeMapEmpty', params: { field: 'actionDisplayName' } } })])
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ pointer: '/actions/123/actionDisplayName', line: 5, column: 32, ref: { key: 'dm.localeMapEmpty', params: { field: 'actionDisplayName' } } }),
+    ])
     const ok = validatePackage(text.replace('"actionDisplayName": {}', '"actionDisplayName": {"en": "N"}'))
     expect(ok.valid).toBe(true)
     expect(Object.keys(ok.value!.actions)).toEqual(['123', '__proto__'])
@@ -335,7 +664,10 @@ describe('hostile input', () => {
   it('refuses more than 5 MB before parsing, with a diagnostic the CLI can print', () => {
     const big = `{"bundleId": "${'x'.repeat(6 * 1024 * 1024)}"}`
     const r = validatePackage(big)
-    expect(r).toEqual({ valid: false, diagnostics: [expect.objectContaining({ severity: 'error', pointer: '', line: 1, column: 1, ref: { key: 'dm.tooLarge', params: { size: '6.0 MB', max: '5 MB' } } })] })
+    expect(r).toEqual({
+      valid: false,
+      diagnostics: [expect.objectContaining({ severity: 'error', pointer: '', line: 1, column: 1, ref: { key: 'dm.tooLarge', params: { size: '6.0 MB', max: '5 MB' } } })],
+    })
     // Counted in UTF-8 bytes: 2 million "é" are 4 MB, 3 million are 6 MB although fewer than 5 million characters.
     expect(validatePackage(`"${'é'.repeat(2_000_000)}"`).diagnostics[0]!.ref.key).not.toBe('dm.tooLarge')
     expect(validatePackage(`"${'é'.repeat(3_000_000)}"`).diagnostics[0]!.ref.key).toBe('dm.tooLarge')
@@ -357,7 +689,11 @@ describe('hostile input', () => {
   })
 
   it('does not read a huge pattern into a matcher', () => {
-    const text = JSON.stringify({ bundleId: 'b', displayName: { en: 'B' }, actions: { go: { actionDisplayName: { en: 'Go' }, parameters: [{ name: 'p', value: 'a'.repeat(4_000_000), defaultValue: 'a' }] } } })
+    const text = JSON.stringify({
+      bundleId: 'b',
+      displayName: { en: 'B' },
+      actions: { go: { actionDisplayName: { en: 'Go' }, parameters: [{ name: 'p', value: 'a'.repeat(4_000_000), defaultValue: 'a' }] } },
+    })
     expect(validatePackage(text).diagnostics).toEqual([expect.objectContaining({ severity: 'warning', ref: { key: 'dm.defaultUncheckedSize' } })])
   })
 
@@ -371,7 +707,37 @@ describe('hostile input', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31
       return seed / 2 ** 31
     }
-    const pieces = ['{', '}', '[', ']', ',', ':', '"', '\\', 'true', '1e999', '-', '0', 'null', ' ', '\n', '"value"', '"required"', '"defaultValue"', '"(a+)+$"', '"\\\\1"', '"\\u0000"', '\u0000', '\ud800', '"__proto__"', '"actions"', '{}', '[]', '(?<', '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"']
+    const pieces = [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '\\',
+      'true',
+      '1e999',
+      '-',
+      '0',
+      'null',
+      ' ',
+      '\n',
+      '"value"',
+      '"required"',
+      '"defaultValue"',
+      '"(a+)+$"',
+      '"\\\\1"',
+      '"\\u0000"',
+      '\u0000',
+      '\ud800',
+      '"__proto__"',
+      '"actions"',
+      '{}',
+      '[]',
+      '(?<',
+      '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"',
+    ]
     for (let i = 0; i < 3000; i++) {
       let text = EXAMPLE
       const edits = 1 + Math.floor(random() * 4)
@@ -403,7 +769,12 @@ describe('hostile input', () => {
       const r = random()
       if (depth > 2 || r < 0.3) return ['x', '', 'a b', '\\w+', '(', 'true', 1, 0, true, false, null, 'é', '__proto__'][Math.floor(random() * 13)]
       if (r < 0.6) return Array.from({ length: Math.floor(random() * 3) }, () => any(depth + 1))
-      return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [['name', 'value', 'required', 'defaultValue', 'en', 'x', 'parameters', 'actionDisplayName'][Math.floor(random() * 8)]!, any(depth + 1)]))
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [
+          ['name', 'value', 'required', 'defaultValue', 'en', 'x', 'parameters', 'actionDisplayName'][Math.floor(random() * 8)]!,
+          any(depth + 1),
+        ]),
+      )
     }
     const maybe = (v: unknown) => (random() < 0.9 ? v : any(0))
     // The validator splits the schema file in two for speed; the whole file, as Monaco uses it, must agree.
@@ -411,11 +782,23 @@ describe('hostile input', () => {
     const SEMANTIC = new Set(['dm.duplicateKey', 'dm.duplicateParameter', 'dm.regexInvalid', 'dm.regexJava', 'dm.defaultMismatch'])
     let accepted = 0
     for (let i = 0; i < 2000; i++) {
-      const parameter = (_: unknown, j: number) => ({ name: maybe(`p${j}`), value: maybe(['\\w+', '[a-c]+', '(a|b|c)*', 5][Math.floor(random() * 4)]), required: maybe(random() < 0.5), defaultValue: maybe('abc') })
+      const parameter = (_: unknown, j: number) => ({
+        name: maybe(`p${j}`),
+        value: maybe(['\\w+', '[a-c]+', '(a|b|c)*', 5][Math.floor(random() * 4)]),
+        required: maybe(random() < 0.5),
+        defaultValue: maybe('abc'),
+      })
       const pkg = {
         bundleId: maybe('bundle-1'),
         displayName: maybe({ en_US: 'B' }),
-        actions: maybe(Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => [`a${k}`, maybe({ actionDisplayName: maybe({ en: 'A' }), parameters: maybe(Array.from({ length: 1 + Math.floor(random() * 3) }, parameter)) })]))),
+        actions: maybe(
+          Object.fromEntries(
+            Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => [
+              `a${k}`,
+              maybe({ actionDisplayName: maybe({ en: 'A' }), parameters: maybe(Array.from({ length: 1 + Math.floor(random() * 3) }, parameter)) }),
+            ]),
+          ),
+        ),
       }
       const r = validatePackage(JSON.stringify(pkg, null, random() < 0.5 ? 2 : undefined))
       valid(r)

@@ -23,7 +23,13 @@ const sources = [
 ].filter((file) => file !== import.meta.filename)
 
 /** Notes that live outside the repository (the research folder the first waves wrote from). */
-const OUTSIDE = [/(?<![\w/-])specs\/(?:[\w.-]*\.md\b|(?=[\s`'")]|$))/, /\.\.\/shared\//, /\btoolchain\.md\b/, /\breference\/(peers|anchors)\.md\b/, /(?<!docs\/wire\/)\b(carriers|platform|storage|ledger-weather)\.md\b/]
+const OUTSIDE = [
+  /(?<![\w/-])specs\/(?:[\w.-]*\.md\b|(?=[\s`'")]|$))/,
+  /\.\.\/shared\//,
+  /\btoolchain\.md\b/,
+  /\breference\/(peers|anchors)\.md\b/,
+  /(?<!docs\/wire\/)\b(carriers|platform|storage|ledger-weather)\.md\b/,
+]
 
 /** Section numbers of a wire file: `## 1. …` gives 1, `### 1.5 …` gives 1.5. */
 function sections(file: string): Set<string> {

@@ -12,9 +12,7 @@ describe('extension configuration validation', () => {
   it('refuses an 18-digit ICCID with the line and column of the value', () => {
     const r = checkExtensionConfig('{\n  "jasper": {\n    "iccid": "898821671697000497"\n  }\n}')
     expect(r.valid).toBe(false)
-    expect(r.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'error', pointer: '/jasper/iccid', line: 3, column: 14, ref: { key: 'config.iccidFormat', params: { length: 18 } } }),
-    ])
+    expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'error', pointer: '/jasper/iccid', line: 3, column: 14, ref: { key: 'config.iccidFormat', params: { length: 18 } } })])
   })
 
   it('refuses an ICCID written as a number', () => {

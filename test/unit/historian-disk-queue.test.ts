@@ -131,7 +131,9 @@ describe('DiskQueue', () => {
   it('refuses a second owner while the first is alive, and takes over the lock of a process that is gone', async () => {
     const path = await dir()
     open(path)
-    expect(() => DiskQueue.open({ dir: path, capacity: 10 })).toThrow(expect.objectContaining({ code: 'CONFLICT', details: expect.objectContaining({ ref: expect.objectContaining({ key: 'historian.queueLocked' }) }) }))
+    expect(() => DiskQueue.open({ dir: path, capacity: 10 })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT', details: expect.objectContaining({ ref: expect.objectContaining({ key: 'historian.queueLocked' }) }) }),
+    )
     const other = await dir()
     // A pid that cannot be alive: the queue of a killed forwarder.
     writeFileSync(join(other, 'lock'), '2147483646')

@@ -73,7 +73,9 @@ describe('buckets', () => {
 
   it('builds database names CouchDB accepts and refuses others', () => {
     expect(bucketDbName('abc123', 'hist', bucketAt(Date.UTC(2016, 0, 17), 'UTC', 'week'))).toBe('iotp_abc123_hist_2016-w02')
-    expect(() => assertDbName('Iotp_ABC_hist')).toThrow(expect.objectContaining({ code: 'VALIDATION', details: expect.objectContaining({ ref: expect.objectContaining({ key: 'historian.invalidDbName' }) }) }))
+    expect(() => assertDbName('Iotp_ABC_hist')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION', details: expect.objectContaining({ ref: expect.objectContaining({ key: 'historian.invalidDbName' }) }) }),
+    )
     expect(() => assertDbName('1iotp')).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
     expect(assertDbName('iotp_a_b$(x)+/-_2016')).toBe('iotp_a_b$(x)+/-_2016')
   })

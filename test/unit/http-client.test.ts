@@ -224,7 +224,10 @@ describe('createHttpClient against a local server', () => {
   })
 
   it('retries a POST refused with 429 or with 503 + Retry-After: the service did not act on it', async () => {
-    for (const headers of [{ status: 429, h: {} }, { status: 503, h: { 'retry-after': '0' } }]) {
+    for (const headers of [
+      { status: 429, h: {} },
+      { status: 503, h: { 'retry-after': '0' } },
+    ]) {
       const before = srv.hits()
       srv.handle((_req, res, _b, hit) => {
         if (hit === before + 1) {
@@ -355,11 +358,29 @@ describe('TLS and proxy', () => {
   beforeAll(async () => {
     // Generated per run, kept in a temp directory removed afterwards: no key is ever committed.
     dir = mkdtempSync(join(tmpdir(), 'fieldline-tls-'))
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ], { stdio: 'ignore' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    )
     cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
     key = readFileSync(join(dir, 'key.pem'), 'utf8')
     https = createHttpsServer({ cert, key }, (_req, res) => {

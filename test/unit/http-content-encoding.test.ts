@@ -27,7 +27,10 @@ describe('content encodings', () => {
   })
 
   it('refuses an unknown coding and a damaged body by name, and caps what a small body expands to', async () => {
-    expect(await rejection(decodeContentEncoding(bytes, 'compress-9000', 1024, 'svc'))).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'errors.badContentEncoding', params: { encoding: 'compress-9000' } } } })
+    expect(await rejection(decodeContentEncoding(bytes, 'compress-9000', 1024, 'svc'))).toMatchObject({
+      code: 'NETWORK',
+      details: { ref: { key: 'errors.badContentEncoding', params: { encoding: 'compress-9000' } } },
+    })
     expect(await rejection(decodeContentEncoding(bytes, 'gzip', 1024, 'svc'))).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'errors.badContentEncoding' } } })
     const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024))
     expect(bomb.length).toBeLessThan(20_000)

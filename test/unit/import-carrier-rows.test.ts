@@ -19,7 +19,10 @@ describe('import rows naming a carrier', () => {
 
   it('refuses an identifier the named carrier does not use, an unknown carrier, and a malformed serial number', () => {
     expect(row({ carrier: 'orange', iccid: '8988216716970004973', serialnumber: '1668007370011' })).toMatchObject({ ok: false, ref: { key: 'import.wrongIdForCarrier', params: { field: 'iccid' } } })
-    expect(row({ carrier: 'jasper', iccid: '8988216716970004973', serialnumber: '1668007370011' })).toMatchObject({ ok: false, ref: { key: 'import.wrongIdForCarrier', params: { field: 'serialnumber' } } })
+    expect(row({ carrier: 'jasper', iccid: '8988216716970004973', serialnumber: '1668007370011' })).toMatchObject({
+      ok: false,
+      ref: { key: 'import.wrongIdForCarrier', params: { field: 'serialnumber' } },
+    })
     expect(row({ carrier: 'vodafone', iccid: '8988216716970004973' })).toMatchObject({ ok: false, ref: { key: 'import.unknownCarrier', params: { value: 'vodafone' } } })
     expect(row({ carrier: 'orange', serialnumber: '89330116680073700130' })).toMatchObject({ ok: false, ref: { key: 'import.badSerial' } })
     expect(row({ carrier: 'orange', serialnumber: 1668007370011 })).toMatchObject({ ok: false, ref: { key: 'import.notString', params: { field: 'serialnumber' } } })

@@ -23,11 +23,14 @@ async function violations(files: Record<string, string>): Promise<string[]> {
   }
   process.chdir(dir)
   try {
-    const result = await cruise(['src-main', 'src-shared', 'src-preload', 'src-renderer'].filter((d) => Object.keys(files).some((f) => f.startsWith(`${d}/`))), {
-      ruleSet: { forbidden: config.forbidden } as never,
-      validate: true,
-      doNotFollow: { path: 'node_modules' },
-    })
+    const result = await cruise(
+      ['src-main', 'src-shared', 'src-preload', 'src-renderer'].filter((d) => Object.keys(files).some((f) => f.startsWith(`${d}/`))),
+      {
+        ruleSet: { forbidden: config.forbidden } as never,
+        validate: true,
+        doNotFollow: { path: 'node_modules' },
+      },
+    )
     const output = result.output as ICruiseResult
     return output.summary.violations.map((v) => v.rule.name)
   } finally {

@@ -13,11 +13,23 @@ describe('numbers typed as text', () => {
 
 describe('location columns of an import row', () => {
   it('maps the usual headers to latitude and longitude', () => {
-    expect(['Lat', 'LATITUDE', 'lon', 'Lng', 'long', 'Longitude', 'Elevation', 'accuracy'].map(canonicalHeader)).toEqual(['latitude', 'latitude', 'longitude', 'longitude', 'longitude', 'longitude', 'elevation', 'accuracy'])
+    expect(['Lat', 'LATITUDE', 'lon', 'Lng', 'long', 'Longitude', 'Elevation', 'accuracy'].map(canonicalHeader)).toEqual([
+      'latitude',
+      'latitude',
+      'longitude',
+      'longitude',
+      'longitude',
+      'longitude',
+      'elevation',
+      'accuracy',
+    ])
   })
 
   it('builds a location from text or numbers, or none when every cell is empty', () => {
-    expect(rowLocation({ latitude: '45.19', longitude: 5.72, elevation: '212' })).toEqual({ ok: true, location: { latitude: 45.19, longitude: 5.72, elevation: 212, accuracy: null, measuredAt: null, source: 'import' } })
+    expect(rowLocation({ latitude: '45.19', longitude: 5.72, elevation: '212' })).toEqual({
+      ok: true,
+      location: { latitude: 45.19, longitude: 5.72, elevation: 212, accuracy: null, measuredAt: null, source: 'import' },
+    })
     expect(rowLocation({ latitude: '', longitude: null })).toEqual({ ok: true, location: null })
   })
 
@@ -35,7 +47,10 @@ describe('location columns of an import row', () => {
   })
 
   it('keeps location columns out of the metadata and refuses the row with its reason', () => {
-    expect(rowToDevice({ typeId: 't', deviceId: 'd', latitude: '1', longitude: '2', site: 'A' })).toMatchObject({ ok: true, device: { metadata: { site: 'A' }, location: { latitude: 1, longitude: 2 } } })
+    expect(rowToDevice({ typeId: 't', deviceId: 'd', latitude: '1', longitude: '2', site: 'A' })).toMatchObject({
+      ok: true,
+      device: { metadata: { site: 'A' }, location: { latitude: 1, longitude: 2 } },
+    })
     expect(rowToDevice({ typeId: 't', deviceId: 'd', latitude: '1' })).toMatchObject({ ok: false, ref: { key: 'import.locationIncomplete' } })
   })
 })

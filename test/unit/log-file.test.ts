@@ -69,7 +69,10 @@ describe('the log file', () => {
     now += 1000
     file.write('{"msg":"kept"}\n')
     file.close()
-    const lines = (await readFile(join(logs, 'fieldline.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { msg: string; dropped?: number })
+    const lines = (await readFile(join(logs, 'fieldline.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string; dropped?: number })
     expect(lines).toEqual([expect.objectContaining({ dropped: 5, reason: 'ENOENT' }), { msg: 'kept' }])
     expect(trouble).toEqual([expect.stringContaining('(ENOENT)'), expect.stringContaining('can be written again (5 lines were lost)')])
   })

@@ -92,7 +92,9 @@ describe('mailConfigFromEnv', () => {
 
   it('needs a sender, and only one of the two transports', () => {
     expect(thrown(() => mailConfigFromEnv({ FIELDLINE_SENDGRID_API_KEY: 'SG.k' })).details?.ref).toEqual({ key: 'mail.env.invalid', params: { variable: 'FIELDLINE_MAIL_FROM' } })
-    expect(thrown(() => mailConfigFromEnv({ FIELDLINE_SENDGRID_API_KEY: 'SG.k', FIELDLINE_SMTP_URL: 'smtp://h.example', FIELDLINE_MAIL_FROM: 'a@example.com' })).details?.ref?.key).toBe('mail.env.ambiguous')
+    expect(thrown(() => mailConfigFromEnv({ FIELDLINE_SENDGRID_API_KEY: 'SG.k', FIELDLINE_SMTP_URL: 'smtp://h.example', FIELDLINE_MAIL_FROM: 'a@example.com' })).details?.ref?.key).toBe(
+      'mail.env.ambiguous',
+    )
   })
 })
 

@@ -67,8 +67,14 @@ describe('SendGrid service credentials', () => {
   })
 
   it('refuses a host name that is a URL, and control characters in any field', () => {
-    expect(parseSendGridCredentials('{"hostname":"https://smtp.sendgrid.net","username":"u","password":"p"}').diagnostics[0]?.ref).toEqual({ key: 'mail.credentials.invalidHost', params: { field: 'hostname' } })
-    expect(parseSendGridCredentials('{"hostname":"smtp.sendgrid.net","username":"u\\r\\nX","password":"p"}').diagnostics[0]?.ref).toEqual({ key: 'mail.credentials.control', params: { field: 'username' } })
+    expect(parseSendGridCredentials('{"hostname":"https://smtp.sendgrid.net","username":"u","password":"p"}').diagnostics[0]?.ref).toEqual({
+      key: 'mail.credentials.invalidHost',
+      params: { field: 'hostname' },
+    })
+    expect(parseSendGridCredentials('{"hostname":"smtp.sendgrid.net","username":"u\\r\\nX","password":"p"}').diagnostics[0]?.ref).toEqual({
+      key: 'mail.credentials.control',
+      params: { field: 'username' },
+    })
   })
 
   it('refuses nesting far deeper than a binding before parsing it, instead of overflowing the stack', () => {
@@ -93,11 +99,7 @@ describe('SendGrid service credentials', () => {
   })
 
   it('never quotes the password in a diagnostic', () => {
-    const broken = [
-      binding.replace('"hostname": "smtp.sendgrid.net",', '"hostname": 1,'),
-      binding.replace(`"password": "${SECRET}"`, `"password": "${SECRET}\\u0007"`),
-      binding.replace('}\n}', '}'),
-    ]
+    const broken = [binding.replace('"hostname": "smtp.sendgrid.net",', '"hostname": 1,'), binding.replace(`"password": "${SECRET}"`, `"password": "${SECRET}\\u0007"`), binding.replace('}\n}', '}')]
     for (const text of broken) {
       const check = parseSendGridCredentials(text)
       expect(check.valid).toBe(false)

@@ -24,7 +24,15 @@ function refusal(fn: () => unknown): string {
 describe('bridgeConfigFromEnv', () => {
   it('applies the defaults', () => {
     const c = bridgeConfigFromEnv(base)
-    expect(c.mbed).toEqual({ apiUrl: 'https://api.connector.mbed.com', accessKey: 'ak_1', flavour: 'connector', channel: 'longpoll', defaultDeviceType: 'mbed', queueSize: 10_000, presubscriptions: null })
+    expect(c.mbed).toEqual({
+      apiUrl: 'https://api.connector.mbed.com',
+      accessKey: 'ak_1',
+      flavour: 'connector',
+      channel: 'longpoll',
+      defaultDeviceType: 'mbed',
+      queueSize: 10_000,
+      presubscriptions: null,
+    })
     expect(c.mqtt).toEqual({ url: base.FIELDLINE_MQTT_URL, clientId: 'a:org:bridge' })
     expect(checkBridgeConfig(c).mqttSecurity).toBe('tls')
   })
@@ -75,7 +83,14 @@ describe('bridgeConfigFromEnv', () => {
 
 describe('bridgeConfigFromProfiles', () => {
   it('maps the mbed and platform profiles and requires the access key', () => {
-    const mbed = { apiUrl: 'https://api.connector.mbed.com', flavour: 'connector' as const, channel: 'longpoll' as const, defaultDeviceType: 'mbed', queueSize: 1000, presubscriptions: [{ 'endpoint-type': 'Light' }] }
+    const mbed = {
+      apiUrl: 'https://api.connector.mbed.com',
+      flavour: 'connector' as const,
+      channel: 'longpoll' as const,
+      defaultDeviceType: 'mbed',
+      queueSize: 1000,
+      presubscriptions: [{ 'endpoint-type': 'Light' }],
+    }
     const platform = { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', ca: '' }
     const c = bridgeConfigFromProfiles({ settings: mbed, accessKey: 'k' }, { settings: platform, password: 'p' })
     expect(c).toEqual({ mbed: { ...mbed, accessKey: 'k' }, mqtt: { url: 'mqtts://b:8883', clientId: 'a:o:app', username: 'u', password: 'p' } })
@@ -123,12 +138,19 @@ describe('pre-subscription rules', () => {
     expect(refusal(() => parsePresubscriptionsJson('[{"endpoint-tipe": "Light"}]'))).toMatch(/line 1, column 2: \[0\]: .*endpoint-tipe/)
     expect(refusal(() => parsePresubscriptionsJson('{"endpoint-type": "Light"}'))).toContain('line 1, column 1')
     expect(refusal(() => parsePresubscriptionsJson(JSON.stringify(Array.from({ length: 1025 }, () => ({ 'endpoint-type': 'T' })))))).toContain('at most 1024 rules')
-    expect(refusal(() => parsePresubscriptionsJson(JSON.stringify([{ 'resource-path': Array.from({ length: 200, }, (_, i) => `/a/${i}`) }, { 'resource-path': Array.from({ length: 57 }, (_, i) => `/b/${i}`) }])))).toContain('at most 256 distinct')
+    expect(
+      refusal(() =>
+        parsePresubscriptionsJson(JSON.stringify([{ 'resource-path': Array.from({ length: 200 }, (_, i) => `/a/${i}`) }, { 'resource-path': Array.from({ length: 57 }, (_, i) => `/b/${i}`) }])),
+      ),
+    ).toContain('at most 256 distinct')
     expect(refusal(() => parsePresubscriptionsJson('['.repeat(20) + ']'.repeat(20)))).toContain('nested')
   })
 
   it('keeps exactly the limits: 64-character names and types, 128-character paths, 256 paths and 1024 rules pass', () => {
-    const rules = [{ 'endpoint-name': `${'n'.repeat(63)}*`, 'endpoint-type': 't'.repeat(64), 'resource-path': [`/${'p'.repeat(126)}*`, ...Array.from({ length: 255 }, (_, i) => `/q/${i}`)] }, ...Array.from({ length: 1023 }, () => ({ 'endpoint-type': 'T' }))]
+    const rules = [
+      { 'endpoint-name': `${'n'.repeat(63)}*`, 'endpoint-type': 't'.repeat(64), 'resource-path': [`/${'p'.repeat(126)}*`, ...Array.from({ length: 255 }, (_, i) => `/q/${i}`)] },
+      ...Array.from({ length: 1023 }, () => ({ 'endpoint-type': 'T' })),
+    ]
     expect(parsePresubscriptionsJson(JSON.stringify(rules))).toHaveLength(1024)
   })
 

@@ -62,7 +62,9 @@ describe('pending commands', () => {
     pending.accepted(r, 'a-1', false)
     expect(pending.awaiting()).toHaveLength(1)
     pending.handle({ id: 'a-1', status: 200, payload: 'MQ==', ct: 'text/plain', maxAge: 0 })
-    expect(published).toEqual([{ topic: 'iot-2/type/Light/id/node-1/evt/asyncResponse/fmt/json', body: { id: 'a-1', status: 200, ct: 'text/plain', 'max-age': 0, payload: 'MQ==', ep: 'node-1', path: '/3/0/1' } }])
+    expect(published).toEqual([
+      { topic: 'iot-2/type/Light/id/node-1/evt/asyncResponse/fmt/json', body: { id: 'a-1', status: 200, ct: 'text/plain', 'max-age': 0, payload: 'MQ==', ep: 'node-1', path: '/3/0/1' } },
+    ])
     expect(pending.list()[0]).toMatchObject({ state: 'answered', status: 200, response: { payload: 'MQ==' } })
     expect(counters).toMatchObject({ asyncResponses: 1, pendingCommands: 0 })
   })

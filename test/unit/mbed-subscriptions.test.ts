@@ -88,7 +88,13 @@ describe('subscription manager', () => {
     const { manager, calls } = setup(rules)
     await manager.start()
     expect(calls).toEqual([`PRESUB ${JSON.stringify(rules)}`])
-    manager.registered(reg('ep-1', 'Light', [{ path: '/3/0/1', obs: true }, { path: '/4/0/1', obs: true }]), true)
+    manager.registered(
+      reg('ep-1', 'Light', [
+        { path: '/3/0/1', obs: true },
+        { path: '/4/0/1', obs: true },
+      ]),
+      true,
+    )
     manager.registered(reg('ep-2', 'Sensor', [{ path: '/3/0/1', obs: true }]), true)
     await settle()
     expect(calls).toHaveLength(1)
@@ -117,7 +123,14 @@ describe('subscription manager', () => {
       return { kind: 'subscribed', status: 200 }
     })
     await manager.start()
-    manager.registered(reg('ep', 'T', ['/412', '/404', '/429', '/503'].map((path) => ({ path, obs: true }))), true)
+    manager.registered(
+      reg(
+        'ep',
+        'T',
+        ['/412', '/404', '/429', '/503'].map((path) => ({ path, obs: true })),
+      ),
+      true,
+    )
     await settle()
     expect(['/412', '/404', '/429', '/503'].map((p) => stateOf(manager, 'ep', p)?.state)).toEqual(['refused', 'refused', 'pending', 'pending'])
     expect(stateOf(manager, 'ep', '/412')?.reason?.details?.ref?.key).toBe('mbed.notObservable')
@@ -139,7 +152,14 @@ describe('subscription manager', () => {
     const early = new Map<string, MbedAsyncResponse>([['id-2', { id: 'id-2', status: 200 }]])
     const { manager, calls } = setup(null, () => ({ kind: 'async', asyncId: `id-${++n}` }), early)
     await manager.start()
-    manager.registered(reg('ep', 'T', [{ path: '/a', obs: true }, { path: '/b', obs: true }, { path: '/c', obs: true }]), true)
+    manager.registered(
+      reg('ep', 'T', [
+        { path: '/a', obs: true },
+        { path: '/b', obs: true },
+        { path: '/c', obs: true },
+      ]),
+      true,
+    )
     await settle()
     expect(stateOf(manager, 'ep', '/a')?.state).toBe('pending')
     expect(stateOf(manager, 'ep', '/b')?.state).toBe('subscribed')
@@ -156,7 +176,13 @@ describe('subscription manager', () => {
     await manager.start()
     manager.registered(reg('ep', 'T', [{ path: '/a', obs: true }]), true)
     await settle()
-    manager.registered(reg('ep', 'T', [{ path: '/a', obs: true }, { path: '/b', obs: true }]), false)
+    manager.registered(
+      reg('ep', 'T', [
+        { path: '/a', obs: true },
+        { path: '/b', obs: true },
+      ]),
+      false,
+    )
     await settle()
     expect(calls).toEqual(['PUT ep/a', 'PUT ep/b'])
     manager.registered(reg('ep', 'T', [{ path: '/b', obs: true }]), true)
@@ -170,13 +196,25 @@ describe('subscription manager', () => {
   it('the operator’s choices win: unsubscribed stays off (a pre-subscription that brings it back is removed), subscribed comes back', async () => {
     const { manager, calls } = setup([{ 'endpoint-type': 'T' }])
     await manager.start()
-    manager.registered(reg('ep', 'T', [{ path: '/a', obs: true }, { path: '/b', obs: false }]), true)
+    manager.registered(
+      reg('ep', 'T', [
+        { path: '/a', obs: true },
+        { path: '/b', obs: false },
+      ]),
+      true,
+    )
     const off = await manager.unsubscribe('ep', '/a')
     expect(off).toMatchObject({ state: 'unsubscribed', via: 'operator' })
     const on = await manager.subscribe('ep', '/b')
     expect(on).toMatchObject({ state: 'subscribed', via: 'operator' })
     calls.length = 0
-    manager.registered(reg('ep', 'T', [{ path: '/a', obs: true }, { path: '/b', obs: false }]), true)
+    manager.registered(
+      reg('ep', 'T', [
+        { path: '/a', obs: true },
+        { path: '/b', obs: false },
+      ]),
+      true,
+    )
     await settle()
     expect(calls.sort()).toEqual(['DELETE ep/a', 'PUT ep/b'])
     expect(stateOf(manager, 'ep', '/a')?.state).toBe('unsubscribed')

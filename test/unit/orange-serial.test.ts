@@ -27,13 +27,17 @@ describe('Orange SIM serial numbers', () => {
     expect(checkExtensionConfig(`{"orange": {"serialnumber": "${SDK_SERIAL}", "profile": "ops-1"}}`)).toMatchObject({ valid: true, diagnostics: [] })
     const warned = checkExtensionConfig('{"orange": {"serialnumber": "1668007370012"}}')
     expect(warned.valid).toBe(true)
-    expect(warned.diagnostics).toMatchObject([{ severity: 'warning', ref: { key: 'config.serialCheckDigit', params: { serial: '1668007370012' } }, pointer: '/orange/serialnumber', line: 1, column: 29 }])
+    expect(warned.diagnostics).toMatchObject([
+      { severity: 'warning', ref: { key: 'config.serialCheckDigit', params: { serial: '1668007370012' } }, pointer: '/orange/serialnumber', line: 1, column: 29 },
+    ])
   })
 
   it('refuse a serial of the wrong length, a number, and an ICCID pasted in its place (naming the serial inside it)', () => {
     expect(checkExtensionConfig('{"orange": {"serialnumber": "16680073700"}}').diagnostics).toMatchObject([{ severity: 'error', ref: { key: 'config.serialFormat', params: { length: 11 } } }])
     expect(checkExtensionConfig('{"orange": {"serialnumber": 1668007370011}}').diagnostics).toMatchObject([{ severity: 'error', ref: { key: 'config.serialNotString' } }])
-    expect(checkExtensionConfig(`{"orange": {"serialnumber": "${SDK_ICCID}"}}`).diagnostics).toMatchObject([{ severity: 'error', ref: { key: 'config.serialIsIccid', params: { serial: SDK_SERIAL } } }])
+    expect(checkExtensionConfig(`{"orange": {"serialnumber": "${SDK_ICCID}"}}`).diagnostics).toMatchObject([
+      { severity: 'error', ref: { key: 'config.serialIsIccid', params: { serial: SDK_SERIAL } } },
+    ])
     expect(checkExtensionConfig('{"orange": {"serialnumber": "1668007370011", "iccid": "x"}}').diagnostics).toMatchObject([{ ref: { key: 'config.unknownKey', params: { key: 'iccid' } } }])
   })
 })

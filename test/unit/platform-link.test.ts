@@ -56,14 +56,26 @@ describe('client ids', () => {
     expect(parseClientId('A:abc123:bridge:instance-7')).toEqual({ scalable: true, org: 'abc123', appId: 'bridge', instanceId: 'instance-7' })
   })
 
-  it.each(['', 'console', 'd:org:type:dev', 'g:org:type:dev', 'a:org', 'a:org:', 'a::app', 'a:org:app:extra', 'a:org:app/x', 'a:org:app+', 'a:org:é', `a:org:${'x'.repeat(37)}`, `A:org:app:${'i'.repeat(37)}`, 'b:org:app'])(
-    'refuses %j',
-    (id) => {
-      const e = rejection(() => createPlatformLink({ url: 'mqtt://127.0.0.1:1', clientId: id }))
-      expect(e.code).toBe('VALIDATION')
-      expect(e.details?.ref?.key).toBe('platform.invalidClientId')
-    },
-  )
+  it.each([
+    '',
+    'console',
+    'd:org:type:dev',
+    'g:org:type:dev',
+    'a:org',
+    'a:org:',
+    'a::app',
+    'a:org:app:extra',
+    'a:org:app/x',
+    'a:org:app+',
+    'a:org:é',
+    `a:org:${'x'.repeat(37)}`,
+    `A:org:app:${'i'.repeat(37)}`,
+    'b:org:app',
+  ])('refuses %j', (id) => {
+    const e = rejection(() => createPlatformLink({ url: 'mqtt://127.0.0.1:1', clientId: id }))
+    expect(e.code).toBe('VALIDATION')
+    expect(e.details?.ref?.key).toBe('platform.invalidClientId')
+  })
 })
 
 describe('backoff', () => {

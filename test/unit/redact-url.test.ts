@@ -42,13 +42,26 @@ describe('URL credentials are never echoed', () => {
   })
 
   it('in every AppError message and detail, whichever module built it', () => {
-    const e = AppError.withRef('VALIDATION', 'Not a valid URL: https://u:s3cret@[x', { key: 'errors.invalidUrl', params: { url: 'https://u:s3cret@[x' } }, { issues: [{ path: 'url', message: 'bad https://u:s3cret@h' }] })
+    const e = AppError.withRef(
+      'VALIDATION',
+      'Not a valid URL: https://u:s3cret@[x',
+      { key: 'errors.invalidUrl', params: { url: 'https://u:s3cret@[x' } },
+      { issues: [{ path: 'url', message: 'bad https://u:s3cret@h' }] },
+    )
     expect(JSON.stringify(e.toInfo())).not.toContain('s3cret')
     expect(e.toInfo()).toMatchObject({ message: 'Not a valid URL: https://***@[x', details: { ref: { params: { url: 'https://***@[x' } } } })
   })
 
   it('in every audit entry', () => {
-    const doc = auditDoc({ actor: 'op', action: 'x', target: 'https://u:s3cret@h', outcome: 'failed', detail: 'mqtt://a:s3cret@b refused', before: { url: 'https://u:s3cret@h' }, after: ['wss://u:s3cret@h'] })
+    const doc = auditDoc({
+      actor: 'op',
+      action: 'x',
+      target: 'https://u:s3cret@h',
+      outcome: 'failed',
+      detail: 'mqtt://a:s3cret@b refused',
+      before: { url: 'https://u:s3cret@h' },
+      after: ['wss://u:s3cret@h'],
+    })
     expect(JSON.stringify(doc)).not.toContain('s3cret')
   })
 

@@ -6,8 +6,7 @@ import { secretAccount } from '../../src-main/core/vault/secret-store'
 import { createVaultService, readSecret, type VaultAuditEntry } from '../../src-main/core/vault/vault.service'
 
 const SECRET = 'hunter2-Sécret-✓'
-const LINUX_HINT =
-  'Install and unlock a Secret Service keyring (gnome-keyring or KeePassXC with Secret Service) and libsecret (libsecret-1-0); then restart Fieldline.'
+const LINUX_HINT = 'Install and unlock a Secret Service keyring (gnome-keyring or KeePassXC with Secret Service) and libsecret (libsecret-1-0); then restart Fieldline.'
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -183,10 +182,7 @@ describe('keytar store', () => {
   })
 
   it('maps a module that fails to load (libsecret missing) to VAULT_UNAVAILABLE, and retries the load later', async () => {
-    const load = vi
-      .fn<() => Promise<KeytarModule>>()
-      .mockRejectedValueOnce(new Error('libsecret-1.so.0: cannot open shared object file: No such file or directory'))
-      .mockResolvedValue(fakeKeytar())
+    const load = vi.fn<() => Promise<KeytarModule>>().mockRejectedValueOnce(new Error('libsecret-1.so.0: cannot open shared object file: No such file or directory')).mockResolvedValue(fakeKeytar())
     const store = createKeytarStore({ load })
     const err = expectUnavailable(await caught(store.set('a/b', SECRET)))
     expect(err.message).toContain('libsecret-1.so.0')

@@ -24,7 +24,10 @@ describe('namespace-resolving XML', () => {
   })
 
   it('writes children in the order given, escapes values, and declares each namespace once on the root', () => {
-    const xml = buildXml(el('urn:e', 'Envelope', [el('urn:a', 'op', [el('urn:b', 'x', '1 < 2 & "3"'), el('urn:c', 'y', [el('urn:b', 'z', '')]), el('urn:b', 'x', 'again'), el(null, 'plain', 't', { code: 'A&B' })])]), { soap: 'urn:e', ws: 'urn:a' })
+    const xml = buildXml(
+      el('urn:e', 'Envelope', [el('urn:a', 'op', [el('urn:b', 'x', '1 < 2 & "3"'), el('urn:c', 'y', [el('urn:b', 'z', '')]), el('urn:b', 'x', 'again'), el(null, 'plain', 't', { code: 'A&B' })])]),
+      { soap: 'urn:e', ws: 'urn:a' },
+    )
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?><soap:Envelope')).toBe(true)
     expect(xml.match(/xmlns:/g)).toHaveLength(4)
     const back = child(parseXml(xml)!, 'urn:a', 'op')!

@@ -97,7 +97,9 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
   }
   if (security === 'plain-remote') {
     const broker = new URL(config.mqtt.url)
-    io.line(`${new Date().toISOString()} mbed bridge warning: ${broker.protocol}//${broker.host} is not encrypted (mqtt:// or ws:// to another computer); the broker password and all messages travel in clear text`)
+    io.line(
+      `${new Date().toISOString()} mbed bridge warning: ${broker.protocol}//${broker.host} is not encrypted (mqtt:// or ws:// to another computer); the broker password and all messages travel in clear text`,
+    )
   }
   let client
   let link

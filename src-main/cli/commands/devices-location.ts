@@ -61,7 +61,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
 
   devices
     .command('follow-locations')
-    .description("store the locations managed devices report through a gateway, until SIGTERM/SIGINT (platform link: --profile, or FIELDLINE_MQTT_*)")
+    .description('store the locations managed devices report through a gateway, until SIGTERM/SIGINT (platform link: --profile, or FIELDLINE_MQTT_*)')
     .option('--profile <id>', 'a saved platform (MQTT) profile; without it, the default one, or FIELDLINE_MQTT_* variables when FIELDLINE_MQTT_URL is set')
     .action(
       withRuntime(async (rt, opts: { profile?: string }) => {
@@ -70,7 +70,8 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
             const p = payload as EventPayload<'platform:state'>
             rt.err(`platform link ${p.profileId}: ${p.state}${p.reason ? ` (${p.reason.message})` : ''}`)
           }
-          if (event === 'devices:location') for (const i of (payload as EventPayload<'devices:location'>).items) rt.out(rt.json ? JSON.stringify(i) : `${i.typeId}/${i.deviceId} location from the ${i.source}`)
+          if (event === 'devices:location')
+            for (const i of (payload as EventPayload<'devices:location'>).items) rt.out(rt.json ? JSON.stringify(i) : `${i.typeId}/${i.deviceId} location from the ${i.source}`)
         })
         let own: PlatformLink | undefined
         try {

@@ -73,7 +73,8 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
         rt.out(`${p.bundleId} ${p.version ?? ''} — ${p.provider ?? ''}`)
         for (const a of p.actions) {
           rt.out(`  ${a.id}`)
-          for (const param of a.parameters) rt.out(`    ${param.name}${param.required ? ' (required)' : ''}${param.value ? ` ~ ${param.value}` : ''}${param.defaultValue ? ` = ${param.defaultValue}` : ''}`)
+          for (const param of a.parameters)
+            rt.out(`    ${param.name}${param.required ? ' (required)' : ''}${param.value ? ` ~ ${param.value}` : ''}${param.defaultValue ? ` = ${param.defaultValue}` : ''}`)
         }
       }),
     )
@@ -105,7 +106,8 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 600) throw new CliError('fieldline: --timeout must be 1–600 seconds', EXIT.usage)
         const parameters = parsePairs(params)
         const input = { typeId: opts.type, deviceId: opts.id, bundleId, actionId, parameters, timeoutSeconds }
-        const result = opts.profile || !process.env.FIELDLINE_MQTT_URL ? await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) }) : await viaEnvironment(rt, input)
+        const result =
+          opts.profile || !process.env.FIELDLINE_MQTT_URL ? await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) }) : await viaEnvironment(rt, input)
         const meaning = result.rc === null ? `no response within ${timeoutSeconds} s` : `rc ${result.rc} (${RC_MEANING[result.rc] ?? 'unknown code'})`
         rt.out(rt.json ? JSON.stringify(result) : `${bundleId}/${actionId} on ${opts.type}/${opts.id}: ${meaning}`)
         return result.rc !== null && result.rc >= 200 && result.rc < 300 ? EXIT.ok : EXIT.failed

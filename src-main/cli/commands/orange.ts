@@ -1,11 +1,5 @@
 import type { Command } from 'commander'
-import {
-  ORANGE_REQUESTABLE_STATUSES,
-  ORANGE_TEST_MODES,
-  orangeRequestableStatusSchema,
-  orangeTestModeSchema,
-  type OrangeTicket,
-} from '../../../src-shared/models/orange'
+import { ORANGE_REQUESTABLE_STATUSES, ORANGE_TEST_MODES, orangeRequestableStatusSchema, orangeTestModeSchema, type OrangeTicket } from '../../../src-shared/models/orange'
 import { ORANGE_SIM_STATUSES, orangeSimStatusSchema, type OrangeSimStatus } from '../../../src-shared/models/sim'
 import type { OrangeAccount } from '../../core/carriers/orange/accounts'
 import type { OrangeSearch } from '../../core/carriers/orange/orange.client'

@@ -71,7 +71,9 @@ export function printRecord(rt: Runtime, value: object, prefix = ''): void {
 export function registerSim(program: Command, withRuntime: WithRuntime): void {
   const sim = program
     .command('sim')
-    .description('Jasper / AT&T Control Center SIMs (credentials: --profile NAME, or FIELDLINE_CC_URL, FIELDLINE_CC_USERNAME, FIELDLINE_CC_API_KEY [, FIELDLINE_CC_PASSWORD, FIELDLINE_CC_LICENSE_KEY])')
+    .description(
+      'Jasper / AT&T Control Center SIMs (credentials: --profile NAME, or FIELDLINE_CC_URL, FIELDLINE_CC_USERNAME, FIELDLINE_CC_API_KEY [, FIELDLINE_CC_PASSWORD, FIELDLINE_CC_LICENSE_KEY])',
+    )
     .option('--profile <id>', 'a saved Jasper or AT&T profile (see the Extensions page)')
     .option('--carrier <carrier>', 'jasper or atnt', 'jasper')
 

@@ -43,11 +43,27 @@ function schemaDiagnostic(err: ErrorObject, tree: Node, lines: LineMap): Diagnos
     return makeDiagnostic(lines, 'error', `Missing required property "${field}"`, { key: 'config.missingProperty', params: { field } }, err.instancePath, at.offset, 1)
   }
   if (isIccid && err.keyword === 'type') {
-    return makeDiagnostic(lines, 'error', 'The ICCID must be a string of digits in quotes, not a number (numbers lose digits)', { key: 'config.iccidNotString' }, err.instancePath, at.offset, at.length)
+    return makeDiagnostic(
+      lines,
+      'error',
+      'The ICCID must be a string of digits in quotes, not a number (numbers lose digits)',
+      { key: 'config.iccidNotString' },
+      err.instancePath,
+      at.offset,
+      at.length,
+    )
   }
   if (isIccid && err.keyword === 'pattern') {
     const length = typeof at.value === 'string' ? at.value.length : 0
-    return makeDiagnostic(lines, 'error', `The ICCID must be 19 or 20 digits (this one has ${length} characters)`, { key: 'config.iccidFormat', params: { length } }, err.instancePath, at.offset, at.length)
+    return makeDiagnostic(
+      lines,
+      'error',
+      `The ICCID must be 19 or 20 digits (this one has ${length} characters)`,
+      { key: 'config.iccidFormat', params: { length } },
+      err.instancePath,
+      at.offset,
+      at.length,
+    )
   }
   if (isSerial && err.keyword === 'type') {
     return makeDiagnostic(lines, 'error', 'The Orange serial number must be a string of digits in quotes, not a number', { key: 'config.serialNotString' }, err.instancePath, at.offset, at.length)
@@ -56,9 +72,25 @@ function schemaDiagnostic(err: ErrorObject, tree: Node, lines: LineMap): Diagnos
     const value = typeof at.value === 'string' ? at.value : ''
     const serial = serialOfOrangeIccid(value)
     if (serial) {
-      return makeDiagnostic(lines, 'error', `This is an ICCID; Orange identifies the SIM by its 13-digit serial number, here ${serial}`, { key: 'config.serialIsIccid', params: { serial } }, err.instancePath, at.offset, at.length)
+      return makeDiagnostic(
+        lines,
+        'error',
+        `This is an ICCID; Orange identifies the SIM by its 13-digit serial number, here ${serial}`,
+        { key: 'config.serialIsIccid', params: { serial } },
+        err.instancePath,
+        at.offset,
+        at.length,
+      )
     }
-    return makeDiagnostic(lines, 'error', `The Orange serial number must be 13 digits (this one has ${value.length} characters)`, { key: 'config.serialFormat', params: { length: value.length } }, err.instancePath, at.offset, at.length)
+    return makeDiagnostic(
+      lines,
+      'error',
+      `The Orange serial number must be 13 digits (this one has ${value.length} characters)`,
+      { key: 'config.serialFormat', params: { length: value.length } },
+      err.instancePath,
+      at.offset,
+      at.length,
+    )
   }
   if (err.instancePath === '' && err.keyword === 'type') {
     return makeDiagnostic(lines, 'error', 'The configuration must be a JSON object', { key: 'config.notObject' }, '', at.offset, at.length)

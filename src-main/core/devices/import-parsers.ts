@@ -193,7 +193,10 @@ function createCsvParser(): RowParser {
       const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (missing.length > 0) {
-        failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, { key: 'import.badHeader', params: { missing: missing.join(', ') } })
+        failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, {
+          key: 'import.badHeader',
+          params: { missing: missing.join(', ') },
+        })
       } else if (forbidden !== undefined) {
         failure = AppError.withRef('VALIDATION', `The CSV header names the column "${forbidden}", which is not allowed`, { key: 'import.forbiddenColumn', params: { column: forbidden } })
       }

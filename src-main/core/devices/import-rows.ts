@@ -41,21 +41,21 @@ function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Rec
     const v = fields[field]
     if (v === undefined || v === null || v === '') continue
     if (typeof v === 'number') {
-      return (field === 'iccid'
+      return field === 'iccid'
         ? refuse(`ICCID ${v} is a number; ICCIDs must be text (numbers lose digits)`, 'import.numericIccid', { value: String(v) })
-        : refuse('serialnumber must be text in quotes, not a number', 'import.notString', { field }))
+        : refuse('serialnumber must be text in quotes, not a number', 'import.notString', { field })
     }
     if (typeof v !== 'string') return refuse(`${field} must be text`, 'import.notString', { field })
     if (looksLikeMangledNumber(v)) {
-      return (field === 'iccid'
+      return field === 'iccid'
         ? refuse(`ICCID "${v}" was turned into a number by a spreadsheet and its digits are lost; format the column as text and export again`, 'import.numericIccid', { value: v })
-        : refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', { field, value: v }))
+        : refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', { field, value: v })
     }
     ids[field] = v
   }
   const chosen = (name || (ids.serialnumber !== undefined && ids.iccid === undefined ? 'orange' : '')) as CarrierName | ''
   if (chosen === '') {
-    return ids.iccid === undefined ? { ok: true, config: null } : (refuse('An ICCID needs a carrier column: jasper or atnt', 'import.missingField', { field: 'carrier' }))
+    return ids.iccid === undefined ? { ok: true, config: null } : refuse('An ICCID needs a carrier column: jasper or atnt', 'import.missingField', { field: 'carrier' })
   }
   const needed = CARRIER_IDS[chosen]
   const other = needed === 'iccid' ? 'serialnumber' : 'iccid'
@@ -82,7 +82,10 @@ const HEADER_ALIASES: Record<string, string> = {
 }
 
 export function canonicalHeader(name: string): string {
-  const folded = name.trim().toLowerCase().replace(/[\s_-]+/g, '')
+  const folded = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '')
   return HEADER_ALIASES[folded] ?? name.trim()
 }
 
@@ -111,7 +114,11 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
     const v = fields[field]
     if (v === undefined || v === null || v === '') return refuse(`Missing ${field}`, 'import.missingField', { field })
     if (typeof v !== 'string') return refuse(`${field} must be text in quotes, not ${typeof v === 'number' ? 'a number' : typeof v}`, 'import.notString', { field })
-    if (looksLikeMangledNumber(v)) return refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', { field, value: v })
+    if (looksLikeMangledNumber(v))
+      return refuse(`${field} "${v}" looks like a number a spreadsheet converted; the original digits are lost — format the column as text and export again`, 'import.mangledNumber', {
+        field,
+        value: v,
+      })
     if (!DEVICE_ID_PATTERN.test(v)) return refuse(`${field} "${v.slice(0, 60)}" must be 1–36 letters, digits, '-', '_' or '.'`, 'errors.invalidDeviceId', { field, value: v.slice(0, 60) })
   }
   const description = fields.description ?? ''

@@ -140,7 +140,16 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
       return
     }
     const update = locationUpdateSchema.safeParse(body)
-    if (!update.success) return refuse(link, key, body, update.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ').slice(0, 300))
+    if (!update.success)
+      return refuse(
+        link,
+        key,
+        body,
+        update.error.issues
+          .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`)
+          .join('; ')
+          .slice(0, 300),
+      )
     try {
       assertNotFuture(update.data.d.measuredDateTime ?? null, now().getTime())
     } catch (e) {
@@ -165,7 +174,10 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
     attach(profileId: string, link: PlatformLink): void {
       if (followed.has(link)) return
       followed.add(link)
-      const subscriptions = [link.subscribe(DM_LOCATION_SUBSCRIPTION, (topic, payload) => onGatewayUpdate(link, topic, payload)), link.subscribe(DM_DIRECT_LOCATION_TOPIC, () => onDirectUpdate(profileId))]
+      const subscriptions = [
+        link.subscribe(DM_LOCATION_SUBSCRIPTION, (topic, payload) => onGatewayUpdate(link, topic, payload)),
+        link.subscribe(DM_DIRECT_LOCATION_TOPIC, () => onDirectUpdate(profileId)),
+      ]
       for (const s of subscriptions) {
         s.ready.catch((e: unknown) => logger?.warn({ profile: profileId, err: e instanceof Error ? e.message : String(e) }, 'location intake: the broker refused the subscription'))
       }

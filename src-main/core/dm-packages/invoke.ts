@@ -83,7 +83,10 @@ export async function invokeAction(req: InvokeRequest): Promise<InvocationResult
     // The broker may go away between the state check and the grant: the timeout then ends the wait, unsent.
     const subscribed = await Promise.race([unsubscribe.ready.then(() => true), answered.then(() => false)])
     if (!subscribed) {
-      throw AppError.withRef('NETWORK', "The platform's MQTT broker did not accept the response subscription in time; the action was not sent", { key: 'platform.notConnected', params: { state: req.link.state } })
+      throw AppError.withRef('NETWORK', "The platform's MQTT broker did not accept the response subscription in time; the action was not sent", {
+        key: 'platform.notConnected',
+        params: { state: req.link.state },
+      })
     }
     await req.link.publish(topic, { d: { fields: req.fields }, reqId }, { qos: 1 })
     const rc = await answered

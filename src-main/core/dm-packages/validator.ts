@@ -268,7 +268,13 @@ class Checker {
     if (err.keyword === 'minLength') return this.#add('error', `"${field}" must not be empty`, { key: 'dm.identifierEmpty', params: { field } }, pointer, node)
     if (err.keyword === 'maxLength') {
       const length = [...text].length
-      return this.#add('error', `"${field}" is ${length} characters long; at most ${IDENTIFIER_MAX} are allowed`, { key: 'dm.identifierTooLong', params: { field, length, max: IDENTIFIER_MAX } }, pointer, node)
+      return this.#add(
+        'error',
+        `"${field}" is ${length} characters long; at most ${IDENTIFIER_MAX} are allowed`,
+        { key: 'dm.identifierTooLong', params: { field, length, max: IDENTIFIER_MAX } },
+        pointer,
+        node,
+      )
     }
     const char = [...text].find((c) => !IDENTIFIER_CHAR.test(c)) ?? ''
     this.#add('error', `"${field}" contains "${char}": only letters, digits, '-', '_' and '.' are allowed`, { key: 'dm.identifierChars', params: { field, char } }, pointer, node)
@@ -359,14 +365,26 @@ class Checker {
     const required = members.get('required')
     if (required?.type === 'string' && (required.value === 'true' || required.value === 'false')) {
       const value = String(required.value)
-      this.#add('warning', `"required" should be the boolean ${value}, not the string "${value}"; it is read as ${value}`, { key: 'dm.requiredString', params: { value } }, childPointer(pointer, 'required'), required)
+      this.#add(
+        'warning',
+        `"required" should be the boolean ${value}, not the string "${value}"; it is read as ${value}`,
+        { key: 'dm.requiredString', params: { value } },
+        childPointer(pointer, 'required'),
+        required,
+      )
     }
     const valueNode = members.get('value')
     let pattern: string | undefined
     if (valueNode?.type === 'string') pattern = String(valueNode.value)
     else if (valueNode?.type === 'number') {
       pattern = String(valueNode.value)
-      this.#add('warning', `The pattern is the number ${pattern}; it is read as the text "${pattern}"`, { key: 'dm.valueNumber', params: { value: pattern } }, childPointer(pointer, 'value'), valueNode)
+      this.#add(
+        'warning',
+        `The pattern is the number ${pattern}; it is read as the text "${pattern}"`,
+        { key: 'dm.valueNumber', params: { value: pattern } },
+        childPointer(pointer, 'value'),
+        valueNode,
+      )
     }
     const check = pattern === undefined ? undefined : this.#pattern(pattern, childPointer(pointer, 'value'), valueNode!)
 
@@ -375,7 +393,13 @@ class Checker {
     if (defaultNode?.type === 'string') defaultValue = String(defaultNode.value)
     else if (defaultNode?.type === 'number' || defaultNode?.type === 'boolean') {
       defaultValue = String(defaultNode.value)
-      this.#add('warning', `"defaultValue" should be text; ${defaultValue} is read as "${defaultValue}"`, { key: 'dm.defaultCoerced', params: { value: defaultValue } }, childPointer(pointer, 'defaultValue'), defaultNode)
+      this.#add(
+        'warning',
+        `"defaultValue" should be text; ${defaultValue} is read as "${defaultValue}"`,
+        { key: 'dm.defaultCoerced', params: { value: defaultValue } },
+        childPointer(pointer, 'defaultValue'),
+        defaultNode,
+      )
     }
     if (defaultValue !== undefined && pattern !== undefined && check?.compiles) {
       this.#defaultMatches(defaultValue, pattern, check, childPointer(pointer, 'defaultValue'), defaultNode!)
@@ -393,14 +417,26 @@ class Checker {
     if (!check.compiles) {
       if (check.java) {
         const construct = clip(check.java, 40)
-        this.#add('error', `Not a valid JavaScript regular expression: ${construct} is Java syntax that JavaScript does not support (${check.detail})`, { key: 'dm.regexJava', params: { construct, detail: check.detail } }, pointer, node)
+        this.#add(
+          'error',
+          `Not a valid JavaScript regular expression: ${construct} is Java syntax that JavaScript does not support (${check.detail})`,
+          { key: 'dm.regexJava', params: { construct, detail: check.detail } },
+          pointer,
+          node,
+        )
       } else {
         this.#add('error', `Not a valid regular expression: ${check.detail}`, { key: 'dm.regexInvalid', params: { detail: check.detail } }, pointer, node)
       }
     } else {
       if (check.javaDiffers) {
         const construct = clip(check.javaDiffers, 40)
-        this.#add('warning', `${construct} is Java regular-expression syntax; JavaScript, which Fieldline uses to check values, reads it differently`, { key: 'dm.regexJavaDiffers', params: { construct } }, pointer, node)
+        this.#add(
+          'warning',
+          `${construct} is Java regular-expression syntax; JavaScript, which Fieldline uses to check values, reads it differently`,
+          { key: 'dm.regexJavaDiffers', params: { construct } },
+          pointer,
+          node,
+        )
       }
       if (pattern === '') {
         this.#add('warning', 'An empty pattern accepts only an empty value; remove "value" to accept any value', { key: 'dm.regexEmpty' }, pointer, node)
@@ -413,7 +449,13 @@ class Checker {
     const matcher = check.matcher()
     if (!matcher.ok && matcher.reason === 'unsupported') {
       const construct = clip(matcher.construct, 40)
-      this.#add('warning', `The default value was not checked: the pattern uses ${construct}, which cannot be checked safely`, { key: 'dm.defaultUncheckedFeature', params: { construct } }, pointer, node)
+      this.#add(
+        'warning',
+        `The default value was not checked: the pattern uses ${construct}, which cannot be checked safely`,
+        { key: 'dm.defaultUncheckedFeature', params: { construct } },
+        pointer,
+        node,
+      )
       return
     }
     const matches = matcher.ok ? matcher.test(value, this.#budget) : undefined

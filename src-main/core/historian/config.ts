@@ -49,7 +49,9 @@ export function subscriptionFilter(shareGroup: string): string {
 
 /** The computer's name as an instance id: letters, digits, '.', '_', '-', at most 36. */
 export function defaultInstanceId(): string {
-  const name = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 36)
+  const name = hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 36)
   return name || 'historian'
 }
 
@@ -87,7 +89,11 @@ export function checkConfig(config: ForwarderConfig): ForwarderConfig {
     }
   }
   for (const d of config.destinations) {
-    const secrets = new Set(Object.entries(d.secrets).filter(([, v]) => typeof v === 'string' && v !== '').map(([k]) => k))
+    const secrets = new Set(
+      Object.entries(d.secrets)
+        .filter(([, v]) => typeof v === 'string' && v !== '')
+        .map(([k]) => k),
+    )
     assertDestinationSecrets(d.kind, d.settings, secrets)
     if (d.kind === 'couchdb') configurationDbName(config.org, d.settings.dbName)
   }
@@ -149,19 +155,21 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
   if (couchUrl) {
     const apiKey = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_API_KEY')
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_PASSWORD')
-    const settings = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', () => normaliseCouchSettings({
-      url: couchUrl,
-      auth: apiKey ? 'iam' : 'basic',
-      username: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_USERNAME') ?? '',
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
-      dbName: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_DB') ?? 'default',
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') ? { bucketInterval: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') } : {}),
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') ? { timeZone: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') } : {}),
-      ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') !== undefined ? { retentionBuckets: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') } : {}),
-      ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
-      ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') } : {}),
-      ...(files.couchCa ? { ca: files.couchCa } : {}),
-    }))
+    const settings = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', () =>
+      normaliseCouchSettings({
+        url: couchUrl,
+        auth: apiKey ? 'iam' : 'basic',
+        username: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_USERNAME') ?? '',
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
+        dbName: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_DB') ?? 'default',
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') ? { bucketInterval: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') } : {}),
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') ? { timeZone: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') } : {}),
+        ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') !== undefined ? { retentionBuckets: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') } : {}),
+        ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
+        ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') } : {}),
+        ...(files.couchCa ? { ca: files.couchCa } : {}),
+      }),
+    )
     destinations.push({ ref: 'couchdb/env', name: 'FIELDLINE_HISTORIAN_COUCH_URL', kind: 'couchdb', settings, secrets: { ...(apiKey ? { apiKey } : {}), ...(password ? { password } : {}) } })
   }
   const brokers = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_BROKERS')
@@ -169,20 +177,27 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
   if (brokers || restUrl) {
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_PASSWORD')
     const restApi = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_API') ?? 'eventstreams'
-    const settings = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', () => normaliseKafkaSettings({
-      transport: brokers ? 'native' : restApi === 'confluent' ? 'confluent-rest' : 'eventstreams-rest',
-      brokers: brokers ? brokers.split(',').map((b) => b.trim()).filter(Boolean) : [],
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') ? { security: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') } : {}),
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') ? { saslMechanism: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') } : {}),
-      ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') ? { username: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') } : {}),
-      restUrl: restUrl ?? '',
-      clusterId: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_CLUSTER_ID') ?? '',
-      topic: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_TOPIC') ?? '',
-      ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
-      ...(envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') } : {}),
-      ...(files.kafkaCa ? { ca: files.kafkaCa } : {}),
-      ...(files.kafkaCert ? { clientCert: files.kafkaCert } : {}),
-    }))
+    const settings = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', () =>
+      normaliseKafkaSettings({
+        transport: brokers ? 'native' : restApi === 'confluent' ? 'confluent-rest' : 'eventstreams-rest',
+        brokers: brokers
+          ? brokers
+              .split(',')
+              .map((b) => b.trim())
+              .filter(Boolean)
+          : [],
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') ? { security: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') } : {}),
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') ? { saslMechanism: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') } : {}),
+        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') ? { username: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') } : {}),
+        restUrl: restUrl ?? '',
+        clusterId: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_CLUSTER_ID') ?? '',
+        topic: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_TOPIC') ?? '',
+        ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
+        ...(envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') } : {}),
+        ...(files.kafkaCa ? { ca: files.kafkaCa } : {}),
+        ...(files.kafkaCert ? { clientCert: files.kafkaCert } : {}),
+      }),
+    )
     destinations.push({
       ref: 'kafka/env',
       name: brokers ? 'FIELDLINE_HISTORIAN_KAFKA_BROKERS' : 'FIELDLINE_HISTORIAN_KAFKA_REST_URL',
@@ -206,20 +221,25 @@ export function fromEnvironment(env: Env, files: EnvironmentFiles = {}): Forward
     try {
       parsed = JSON.parse(rulesText)
     } catch (e) {
-      throw AppError.withRef('VALIDATION', `FIELDLINE_HISTORIAN_RULES is not JSON: ${e instanceof Error ? e.message : String(e)}`, { key: 'historian.invalidVariable', params: { name: 'FIELDLINE_HISTORIAN_RULES' } })
+      throw AppError.withRef('VALIDATION', `FIELDLINE_HISTORIAN_RULES is not JSON: ${e instanceof Error ? e.message : String(e)}`, {
+        key: 'historian.invalidVariable',
+        params: { name: 'FIELDLINE_HISTORIAN_RULES' },
+      })
     }
     rules = parseOrThrow(envRules, parsed, 'FIELDLINE_HISTORIAN_RULES')
   }
   const mqttUrl = trimmed(env, 'FIELDLINE_MQTT_URL')
   const clientId = trimmed(env, 'FIELDLINE_MQTT_CLIENT_ID')
   if (!mqttUrl || !clientId) throw AppError.withRef('VALIDATION', 'Set FIELDLINE_MQTT_URL and FIELDLINE_MQTT_CLIENT_ID: the forwarder takes the events from the broker', { key: 'historian.noBroker' })
-  const source = fromVariables('FIELDLINE_HISTORIAN_*', () => normaliseHistorianSettings({
-    rules,
-    mqttVersion: Number(trimmed(env, 'FIELDLINE_HISTORIAN_MQTT_VERSION') ?? (trimmed(env, 'FIELDLINE_HISTORIAN_SHARE_GROUP') ? 5 : 4)),
-    shareGroup: trimmed(env, 'FIELDLINE_HISTORIAN_SHARE_GROUP') ?? '',
-    instanceId: trimmed(env, 'FIELDLINE_HISTORIAN_INSTANCE') ?? '',
-    ...(envNumber(env, 'FIELDLINE_HISTORIAN_SESSION_EXPIRY') !== undefined ? { sessionExpirySeconds: envNumber(env, 'FIELDLINE_HISTORIAN_SESSION_EXPIRY') } : {}),
-  })) as { mqttVersion: 4 | 5; shareGroup: string; instanceId: string; sessionExpirySeconds: number }
+  const source = fromVariables('FIELDLINE_HISTORIAN_*', () =>
+    normaliseHistorianSettings({
+      rules,
+      mqttVersion: Number(trimmed(env, 'FIELDLINE_HISTORIAN_MQTT_VERSION') ?? (trimmed(env, 'FIELDLINE_HISTORIAN_SHARE_GROUP') ? 5 : 4)),
+      shareGroup: trimmed(env, 'FIELDLINE_HISTORIAN_SHARE_GROUP') ?? '',
+      instanceId: trimmed(env, 'FIELDLINE_HISTORIAN_INSTANCE') ?? '',
+      ...(envNumber(env, 'FIELDLINE_HISTORIAN_SESSION_EXPIRY') !== undefined ? { sessionExpirySeconds: envNumber(env, 'FIELDLINE_HISTORIAN_SESSION_EXPIRY') } : {}),
+    }),
+  ) as { mqttVersion: 4 | 5; shareGroup: string; instanceId: string; sessionExpirySeconds: number }
   const username = trimmed(env, 'FIELDLINE_MQTT_USERNAME')
   const password = env.FIELDLINE_MQTT_PASSWORD
   return checkConfig({

@@ -321,5 +321,3 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     return r
   }
 }
-
-

@@ -86,8 +86,7 @@ const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64')
 export function createRestKafkaSink(options: RestKafkaOptions): KafkaSink {
   const service = options.api === 'eventstreams-v2' ? 'Event Streams REST' : 'Confluent REST'
   const http = createHttpClient({ baseUrl: options.url, service, maxAttempts: 1, ...(options.ca ? { ca: options.ca } : {}), ...(options.logger ? { logger: options.logger } : {}) })
-  const authorization =
-    options.api === 'eventstreams-v2' ? `Bearer ${options.password}` : `Basic ${Buffer.from(`${options.username ?? ''}:${options.password}`).toString('base64')}`
+  const authorization = options.api === 'eventstreams-v2' ? `Bearer ${options.password}` : `Basic ${Buffer.from(`${options.username ?? ''}:${options.password}`).toString('base64')}`
   const headers = { 'content-type': 'application/json', accept: 'application/json', authorization }
   const parallel = Math.max(1, options.parallel ?? 8)
 
@@ -116,7 +115,11 @@ export function createRestKafkaSink(options: RestKafkaOptions): KafkaSink {
       for (let chain = queue.shift(); chain && !fatal; chain = queue.shift()) {
         for (const [n, i] of chain.entries()) {
           const r = records[i] as KafkaRecord
-          const body = { key: { type: 'text', data: r.key }, value: { type: 'json', data: JSON.parse(r.value) as unknown }, headers: Object.entries(r.headers).map(([name, value]) => ({ name, value: b64(value) })) }
+          const body = {
+            key: { type: 'text', data: r.key },
+            value: { type: 'json', data: JSON.parse(r.value) as unknown },
+            headers: Object.entries(r.headers).map(([name, value]) => ({ name, value: b64(value) })),
+          }
           let error: DeliveryError | null = null
           try {
             const res = await post(path, body)
@@ -159,7 +162,8 @@ export function createRestKafkaSink(options: RestKafkaOptions): KafkaSink {
         .filter((f) => Number.isInteger(f.index) && f.index >= 0 && f.index < records.length)
       // A record the answer does not mention was not confirmed: send it again.
       for (let i = 0; i < records.length; i++) {
-        if (!reported.has(String(i))) failures.push({ index: i, error: new DeliveryError('retry', 'NETWORK', `${service} did not report a record`, { key: 'historian.restBadAnswer', params: { service } }) })
+        if (!reported.has(String(i)))
+          failures.push({ index: i, error: new DeliveryError('retry', 'NETWORK', `${service} did not report a record`, { key: 'historian.restBadAnswer', params: { service } }) })
       }
       return { failures }
     }

@@ -43,7 +43,12 @@ export async function listBuckets(client: CouchClient, scope: RetentionScope, no
   return { retentionBuckets: scope.retentionBuckets, databases, expired: keep === null ? [] : databases.filter((d) => d.bucket < keep).map((d) => d.name) }
 }
 
-export async function deleteExpired(client: CouchClient, scope: RetentionScope, confirmed: readonly string[], now: number): Promise<{ deleted: string[]; refused: { name: string; reason: ErrorInfo }[] }> {
+export async function deleteExpired(
+  client: CouchClient,
+  scope: RetentionScope,
+  confirmed: readonly string[],
+  now: number,
+): Promise<{ deleted: string[]; refused: { name: string; reason: ErrorInfo }[] }> {
   const expired = new Set((await listBuckets(client, scope, now)).expired)
   const deleted: string[] = []
   const refused: { name: string; reason: ErrorInfo }[] = []

@@ -25,15 +25,15 @@ export function buildKafkaSink(d: Extract<DestinationConfig, { kind: 'kafka' }>,
   const ca = s.ca.trim() ? [s.ca] : undefined
   if (s.transport === 'native') {
     return createNativeKafkaSink({
-        brokers: s.brokers,
-        security: s.security,
-        ...(s.security === 'sasl_ssl' ? { sasl: { mechanism: s.saslMechanism, username: s.username, password: d.secrets.password ?? '' } } : {}),
-        ...(ca ? { ca } : {}),
-        ...(s.clientCert.trim() && d.secrets.clientKey ? { clientCert: s.clientCert, clientKey: d.secrets.clientKey } : {}),
-        ...(tuning.kafkaRequestTimeoutMs ? { requestTimeoutMs: tuning.kafkaRequestTimeoutMs } : {}),
-        ...(tuning.kafkaRetries !== undefined ? { retries: tuning.kafkaRetries } : {}),
-        ...(logger ? { logger } : {}),
-      })
+      brokers: s.brokers,
+      security: s.security,
+      ...(s.security === 'sasl_ssl' ? { sasl: { mechanism: s.saslMechanism, username: s.username, password: d.secrets.password ?? '' } } : {}),
+      ...(ca ? { ca } : {}),
+      ...(s.clientCert.trim() && d.secrets.clientKey ? { clientCert: s.clientCert, clientKey: d.secrets.clientKey } : {}),
+      ...(tuning.kafkaRequestTimeoutMs ? { requestTimeoutMs: tuning.kafkaRequestTimeoutMs } : {}),
+      ...(tuning.kafkaRetries !== undefined ? { retries: tuning.kafkaRetries } : {}),
+      ...(logger ? { logger } : {}),
+    })
   }
   return createRestKafkaSink({
     api: s.transport === 'confluent-rest' ? 'confluent-v3' : 'eventstreams-v2',

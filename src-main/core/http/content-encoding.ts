@@ -35,7 +35,10 @@ export async function decodeContentEncoding(bytes: Uint8Array, header: string | 
   for (const coding of codings.reverse()) {
     const decode = DECODERS[coding]
     if (!decode) {
-      throw AppError.withRef('NETWORK', `${service} answered in a content encoding Fieldline cannot read (${coding.slice(0, 40)})`, { key: 'errors.badContentEncoding', params: { encoding: coding.slice(0, 40) } })
+      throw AppError.withRef('NETWORK', `${service} answered in a content encoding Fieldline cannot read (${coding.slice(0, 40)})`, {
+        key: 'errors.badContentEncoding',
+        params: { encoding: coding.slice(0, 40) },
+      })
     }
     try {
       out = await decode(out, { maxOutputLength: maxBytes })

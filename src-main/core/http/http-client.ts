@@ -139,7 +139,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   async function attemptOnce(req: HttpRequest, url: string): Promise<Attempt> {
     // Set when undici hands the request to a connected socket: before that, the service cannot have seen it.
     let sent = false
-    const tracked = agent.compose((dispatch) => (opts, handler) => dispatch(opts, trackSent(handler, () => (sent = true))))
+    const tracked = agent.compose(
+      (dispatch) => (opts, handler) =>
+        dispatch(
+          opts,
+          trackSent(handler, () => (sent = true)),
+        ),
+    )
     const started = Date.now()
     try {
       const res = await undiciRequest(url, {
@@ -223,9 +229,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   }
 }
 
-type Attempt =
-  | { kind: 'response'; status: number; headers: Record<string, string>; bytes: Uint8Array; ms: number }
-  | { kind: 'failure'; failure: TransportFailure; sent: boolean; ms: number }
+type Attempt = { kind: 'response'; status: number; headers: Record<string, string>; bytes: Uint8Array; ms: number } | { kind: 'failure'; failure: TransportFailure; sent: boolean; ms: number }
 
 type Outcome = { next: 'retry'; delayMs?: number } | { next: 'done'; result: Attempt; attempts: number }
 
@@ -250,11 +254,10 @@ interface Where {
 }
 
 function unknownOutcome(where: Where, reason: string): AppError {
-  return AppError.withRef(
-    'UNKNOWN_OUTCOME',
-    `${where.service} may or may not have carried out ${where.method} ${where.path} (${reason}); it was not repeated. Check before trying again.`,
-    { key: 'errors.unknownOutcome', params: { host: where.host } },
-  )
+  return AppError.withRef('UNKNOWN_OUTCOME', `${where.service} may or may not have carried out ${where.method} ${where.path} (${reason}); it was not repeated. Check before trying again.`, {
+    key: 'errors.unknownOutcome',
+    params: { host: where.host },
+  })
 }
 
 function transportError(failure: TransportFailure, where: Where, timeouts: HttpTimeouts): AppError {

@@ -1,11 +1,4 @@
-import {
-  channels,
-  isChannelName,
-  type ChannelName,
-  type Output,
-  type ParsedInput,
-  type Result,
-} from '../../../src-shared/contract'
+import { channels, isChannelName, type ChannelName, type Output, type ParsedInput, type Result } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { parseOrThrow } from '../common/validation'

@@ -2,15 +2,7 @@ import type { Diagnostic, MessageRef } from '../../../src-shared/contract'
 import type { LineMap } from './line-map'
 
 /** A diagnostic for the text at [offset, offset + length); a zero-length span still covers one character. */
-export function makeDiagnostic(
-  lines: LineMap,
-  severity: Diagnostic['severity'],
-  message: string,
-  ref: MessageRef,
-  pointer: string,
-  offset: number,
-  length: number,
-): Diagnostic {
+export function makeDiagnostic(lines: LineMap, severity: Diagnostic['severity'], message: string, ref: MessageRef, pointer: string, offset: number, length: number): Diagnostic {
   const start = lines.position(offset)
   const end = lines.position(offset + Math.max(length, 1))
   return { severity, message, ref, pointer, line: start.line, column: start.column, endLine: end.line, endColumn: end.column }
@@ -28,12 +20,7 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
  * to build at all. Hostile input can produce one diagnostic per character; nobody reads the ten-thousandth, and
  * the UI must stay responsive.
  */
-export function capDiagnostics(
-  list: Diagnostic[],
-  max: number,
-  unlisted: { errors: number; warnings: number },
-  more: (count: number, severity: Diagnostic['severity']) => Diagnostic,
-): Diagnostic[] {
+export function capDiagnostics(list: Diagnostic[], max: number, unlisted: { errors: number; warnings: number }, more: (count: number, severity: Diagnostic['severity']) => Diagnostic): Diagnostic[] {
   if (list.length <= max && unlisted.errors + unlisted.warnings === 0) return list
   const errors = list.filter((d) => d.severity === 'error')
   const kept = new Set(errors.length >= max ? errors.slice(0, max) : [...errors, ...list.filter((d) => d.severity !== 'error').slice(0, max - errors.length)])

@@ -55,8 +55,7 @@ export function excessiveNesting(text: string, max: number): number {
 export function parseJsonDocument(text: string, options: ParseOptions): ParsedDocument {
   const lines = new LineMap(text)
   const fail = (diagnostics: Diagnostic[]): ParsedDocument => ({ ok: false, diagnostics, lines })
-  const syntax = (detail: string, offset: number, length: number) =>
-    makeDiagnostic(lines, 'error', `JSON syntax error: ${detail}`, { key: options.syntaxKey, params: { detail } }, '', offset, length)
+  const syntax = (detail: string, offset: number, length: number) => makeDiagnostic(lines, 'error', `JSON syntax error: ${detail}`, { key: options.syntaxKey, params: { detail } }, '', offset, length)
   const tooDeep = (max: number, key: string, offset: number) =>
     makeDiagnostic(lines, 'error', `The JSON is nested more than ${max} levels deep; it is refused without being read further`, { key, params: { max } }, '', offset, 1)
 

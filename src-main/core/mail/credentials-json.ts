@@ -73,7 +73,10 @@ export function parseSendGridCredentials(text: string): CredentialsCheck {
     return {
       valid: false,
       diagnostics: [
-        error('Missing "credentials" (an object with hostname, username and password)', { key: 'mail.credentials.missing', params: { field: 'credentials' } }, '/credentials', { offset: tree.offset, length: 1 }),
+        error('Missing "credentials" (an object with hostname, username and password)', { key: 'mail.credentials.missing', params: { field: 'credentials' } }, '/credentials', {
+          offset: tree.offset,
+          length: 1,
+        }),
       ],
     }
   }

@@ -71,7 +71,12 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
   const serviceCode = String(status)
 
   if (status === 404 || (list.length === 0 && res.isHtml() && status < 500)) {
-    return make('NOT_FOUND', `${ctx.apiUrl} does not answer like the SendGrid v3 API (HTTP ${status}); check the API URL`, { key: 'mail.sendgrid.notSendGrid', params: { url: ctx.apiUrl } }, { serviceCode })
+    return make(
+      'NOT_FOUND',
+      `${ctx.apiUrl} does not answer like the SendGrid v3 API (HTTP ${status}); check the API URL`,
+      { key: 'mail.sendgrid.notSendGrid', params: { url: ctx.apiUrl } },
+      { serviceCode },
+    )
   }
   if (status === 400) {
     const issues = list.map((e) => ({ path: e.field ?? '', message: quote(e.message, ctx.secrets) }))
@@ -85,7 +90,12 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
     )
   }
   if (status === 401) {
-    return make('AUTH_FAILED', `SendGrid refused the API key: it is invalid, expired or revoked${said}`, { key: 'mail.sendgrid.unauthorized' }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
+    return make(
+      'AUTH_FAILED',
+      `SendGrid refused the API key: it is invalid, expired or revoked${said}`,
+      { key: 'mail.sendgrid.unauthorized' },
+      { serviceCode, ...(first ? { serviceMessage: first } : {}) },
+    )
   }
   if (status === 403) {
     const senderProblem = list.some((e) => e.field === 'from' || /sender identity/i.test(e.message))
@@ -97,10 +107,15 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
         { serviceCode, ...(first ? { serviceMessage: first } : {}) },
       )
     }
-    return make('FORBIDDEN', `SendGrid refused the request${said}; the API key may lack the Mail Send permission, or the account is blocked for a while`, { key: 'mail.sendgrid.forbidden' }, {
-      serviceCode,
-      ...(first ? { serviceMessage: first } : {}),
-    })
+    return make(
+      'FORBIDDEN',
+      `SendGrid refused the request${said}; the API key may lack the Mail Send permission, or the account is blocked for a while`,
+      { key: 'mail.sendgrid.forbidden' },
+      {
+        serviceCode,
+        ...(first ? { serviceMessage: first } : {}),
+      },
+    )
   }
   if (status === 413) {
     return make('TOO_LARGE', 'SendGrid refused the message: it is too large', { key: 'mail.sendgrid.tooLarge' }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
@@ -116,9 +131,19 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
     )
   }
   if (status >= 500) {
-    return make('CARRIER', `SendGrid is unavailable (HTTP ${status})${said}; nothing was sent`, { key: 'mail.sendgrid.unavailable', params: { status } }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
+    return make(
+      'CARRIER',
+      `SendGrid is unavailable (HTTP ${status})${said}; nothing was sent`,
+      { key: 'mail.sendgrid.unavailable', params: { status } },
+      { serviceCode, ...(first ? { serviceMessage: first } : {}) },
+    )
   }
-  return make('CARRIER', `SendGrid gave an unexpected answer (HTTP ${status})${said}`, { key: 'mail.sendgrid.unexpected', params: { status } }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
+  return make(
+    'CARRIER',
+    `SendGrid gave an unexpected answer (HTTP ${status})${said}`,
+    { key: 'mail.sendgrid.unexpected', params: { status } },
+    { serviceCode, ...(first ? { serviceMessage: first } : {}) },
+  )
 }
 
 /**
@@ -186,10 +211,20 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
     return make('AUTH_FAILED', `The SMTP server ${where} refused the user name or password${withReply}`, { key: 'mail.smtp.authFailed', params: { host: ctx.host } }, serviceExtra)
   }
   if (e.responseCode === 530 || (e.command === 'MAIL FROM' && /auth/i.test(e.response) && e.responseCode >= 500)) {
-    return make('AUTH_FAILED', `The SMTP server ${where} requires authentication: enter a user name and password${withReply}`, { key: 'mail.smtp.authRequired', params: { host: ctx.host } }, serviceExtra)
+    return make(
+      'AUTH_FAILED',
+      `The SMTP server ${where} requires authentication: enter a user name and password${withReply}`,
+      { key: 'mail.smtp.authRequired', params: { host: ctx.host } },
+      serviceExtra,
+    )
   }
   if (e.code === 'ETLS' && e.command === 'STARTTLS' && e.responseCode > 0) {
-    return make('TLS', `The SMTP server ${where} does not offer STARTTLS, which this configuration requires${withReply}`, { key: 'mail.smtp.starttlsUnavailable', params: { host: ctx.host } }, serviceExtra)
+    return make(
+      'TLS',
+      `The SMTP server ${where} does not offer STARTTLS, which this configuration requires${withReply}`,
+      { key: 'mail.smtp.starttlsUnavailable', params: { host: ctx.host } },
+      serviceExtra,
+    )
   }
   const system = classifyTransportError({ code: e.originalCode || e.code, message: e.message })
   if (e.code === 'ETLS' || system?.kind === 'tls') {
@@ -202,7 +237,10 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
     return make('TIMEOUT', `The SMTP server ${where} did not answer in time`, { key: 'mail.smtp.timeout', params: { host: ctx.host } })
   }
   if (e.originalCode === 'ECONNREFUSED') {
-    return make('NETWORK', `The SMTP server ${where} refused the connection: is the host and port right, and the server running?`, { key: 'mail.smtp.connectionRefused', params: { host: ctx.host, port: ctx.port } })
+    return make('NETWORK', `The SMTP server ${where} refused the connection: is the host and port right, and the server running?`, {
+      key: 'mail.smtp.connectionRefused',
+      params: { host: ctx.host, port: ctx.port },
+    })
   }
   if (e.code === 'EDNS' || e.originalCode === 'ENOTFOUND' || e.originalCode === 'EAI_AGAIN') {
     return make('NETWORK', `The SMTP host ${ctx.host} was not found`, { key: 'mail.smtp.hostNotFound', params: { host: ctx.host } })

@@ -25,18 +25,28 @@ export interface OutgoingMail {
 }
 
 function headerInjection(field: string): AppError {
-  return AppError.withRef('VALIDATION', `${field} must not contain line breaks (they could add mail headers)`, { key: 'mail.headerInjection', params: { field } }, {
-    issues: [{ path: field, message: 'must not contain line breaks' }],
-  })
+  return AppError.withRef(
+    'VALIDATION',
+    `${field} must not contain line breaks (they could add mail headers)`,
+    { key: 'mail.headerInjection', params: { field } },
+    {
+      issues: [{ path: field, message: 'must not contain line breaks' }],
+    },
+  )
 }
 
 export function assertAddress(value: string, field: string): void {
   const problem = addressProblem(value)
   if (problem === 'lineBreak') throw headerInjection(field)
   if (problem) {
-    throw AppError.withRef('VALIDATION', `${field} is not a valid email address (expected name@example.com, without a display name)`, { key: 'mail.invalidAddress', params: { field } }, {
-      issues: [{ path: field, message: 'must be an email address such as name@example.com' }],
-    })
+    throw AppError.withRef(
+      'VALIDATION',
+      `${field} is not a valid email address (expected name@example.com, without a display name)`,
+      { key: 'mail.invalidAddress', params: { field } },
+      {
+        issues: [{ path: field, message: 'must be an email address such as name@example.com' }],
+      },
+    )
   }
 }
 
@@ -44,9 +54,14 @@ export function assertDisplayName(value: string, field: string): void {
   const problem = displayNameProblem(value)
   if (problem === 'lineBreak') throw headerInjection(field)
   if (problem) {
-    throw AppError.withRef('VALIDATION', `${field} is not a valid name (one line, at most 100 characters, without <, >, @, " or \\)`, { key: 'mail.invalidName', params: { field } }, {
-      issues: [{ path: field, message: 'must be one line without <, >, @, " or \\' }],
-    })
+    throw AppError.withRef(
+      'VALIDATION',
+      `${field} is not a valid name (one line, at most 100 characters, without <, >, @, " or \\)`,
+      { key: 'mail.invalidName', params: { field } },
+      {
+        issues: [{ path: field, message: 'must be one line without <, >, @, " or \\' }],
+      },
+    )
   }
 }
 

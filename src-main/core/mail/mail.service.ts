@@ -284,12 +284,14 @@ export function createMailService(deps: MailServiceDeps) {
           secretChange = check.value.password
         }
         if (!hostname || !username) {
-          throw AppError.withRef('VALIDATION', 'Paste the SendGrid credentials, or enter the host name and the user name', { key: 'mail.credentials.required' }, {
-            issues: [
-              ...(hostname ? [] : [{ path: 'settings.hostname', message: 'is required' }]),
-              ...(username ? [] : [{ path: 'settings.username', message: 'is required' }]),
-            ],
-          })
+          throw AppError.withRef(
+            'VALIDATION',
+            'Paste the SendGrid credentials, or enter the host name and the user name',
+            { key: 'mail.credentials.required' },
+            {
+              issues: [...(hostname ? [] : [{ path: 'settings.hostname', message: 'is required' }]), ...(username ? [] : [{ path: 'settings.username', message: 'is required' }])],
+            },
+          )
         }
         next.sendgridUsername = {
           hostname,

@@ -127,7 +127,8 @@ function asAppError(e: unknown, where: string): AppError {
   if (e instanceof AppError) return e
   const host = URL.canParse(where) ? new URL(where).host : where
   const transport = classifyTransportError(e)
-  if (transport?.kind === 'tls') return AppError.withRef('TLS', `The secure connection to ${where} could not be verified: ${transport.reason}`, { key: 'errors.tls', params: { host, reason: transport.code } })
+  if (transport?.kind === 'tls')
+    return AppError.withRef('TLS', `The secure connection to ${where} could not be verified: ${transport.reason}`, { key: 'errors.tls', params: { host, reason: transport.code } })
   if (transport?.kind === 'timeout') return AppError.withRef('TIMEOUT', `${where} did not answer in time (${transport.reason})`, { key: 'mbed.channelTimeout', params: { url: where } })
   const reason = transport?.reason ?? (e instanceof Error ? e.message : String(e)).slice(0, 200)
   return AppError.withRef('NETWORK', `Cannot reach mbed at ${where}: ${reason}`, { key: 'errors.network', params: { host, reason: transport?.code ?? 'error' } })
@@ -174,10 +175,7 @@ function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** What ended one socket's life, as the reconnect decision needs it. */
-type SocketEnd =
-  | { kind: 'closed'; code: number; reason: string; opened: boolean }
-  | { kind: 'refused'; status: number }
-  | { kind: 'error'; error: unknown }
+type SocketEnd = { kind: 'closed'; code: number; reason: string; opened: boolean } | { kind: 'refused'; status: number } | { kind: 'error'; error: unknown }
 
 export function createNotificationChannel(options: NotificationChannelOptions): NotificationChannel {
   const { client } = options
@@ -331,7 +329,10 @@ export function createNotificationChannel(options: NotificationChannelOptions): 
           failures++
           noWait = true
           const delay = result.retryAfterMs !== null ? Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS) : backoffDelay(failures, reconnect, random)
-          const error = AppError.withRef('RATE_LIMITED', `mbed asked to slow down (429); polling again in ${Math.ceil(delay / 1000)} s`, { key: 'mbed.channelRateLimited', params: { seconds: Math.ceil(delay / 1000) } })
+          const error = AppError.withRef('RATE_LIMITED', `mbed asked to slow down (429); polling again in ${Math.ceil(delay / 1000)} s`, {
+            key: 'mbed.channelRateLimited',
+            params: { seconds: Math.ceil(delay / 1000) },
+          })
           if (!(await pause(gen, delay, error))) return
           break
         }

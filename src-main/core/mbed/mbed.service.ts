@@ -66,7 +66,6 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
   const serial = serialiser()
   const since = new Date().toISOString()
 
-
   async function profile(id?: string): Promise<{ doc: ProfileDoc; settings: MbedSettings; accessKey: string }> {
     const doc = await profiles.resolve('mbed', id)
     const settings = mbedSettingsSchema.parse(doc.settings)

@@ -154,7 +154,10 @@ export class SubscriptionManager {
         try {
           resources = await this.o.client.endpointResources(e.name)
         } catch (err) {
-          this.o.log.warn({ ep: e.name.slice(0, 80), err: err instanceof Error ? err.message : String(err) }, 'mbed bridge: could not read the resources of an endpoint; it is subscribed when it registers again')
+          this.o.log.warn(
+            { ep: e.name.slice(0, 80), err: err instanceof Error ? err.message : String(err) },
+            'mbed bridge: could not read the resources of an endpoint; it is subscribed when it registers again',
+          )
           return
         }
         if (generation !== this.generation) return
@@ -219,9 +222,7 @@ export class SubscriptionManager {
   /** Endpoints and their subscriptions, sorted by name; of one endpoint when `ep` is given. */
   list(ep?: string): { ep: string; type: string | null; resources: MbedSubscriptionView[] }[] {
     const chosen = ep === undefined ? [...this.endpoints.values()] : [this.endpoints.get(ep)].filter((e): e is EndpointSubs => e !== undefined)
-    return chosen
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((e) => ({ ep: e.name, type: e.type ?? null, resources: [...e.resources.values()].map(view) }))
+    return chosen.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e) => ({ ep: e.name, type: e.type ?? null, resources: [...e.resources.values()].map(view) }))
   }
 
   get size(): number {

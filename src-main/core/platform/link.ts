@@ -64,7 +64,6 @@ export interface LinkStateEvent {
   retryInMs?: number
 }
 
-
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>
 
 export interface SubscribeOptions {
@@ -360,7 +359,10 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
       client = mqttConnect(url.href, clientOptions())
     } catch (e) {
       // Only a configuration mqtt.js cannot use gets here (the URL was checked); retrying would not help.
-      const error = AppError.withRef('VALIDATION', `Cannot open the MQTT connection: ${e instanceof Error ? e.message : String(e)}`, { key: 'platform.connectFailed', params: { reason: 'configuration' } })
+      const error = AppError.withRef('VALIDATION', `Cannot open the MQTT connection: ${e instanceof Error ? e.message : String(e)}`, {
+        key: 'platform.connectFailed',
+        params: { reason: 'configuration' },
+      })
       setState('failed', { reason: error })
       settleWaiters(error)
       return

@@ -74,7 +74,17 @@ export function createPlatformLinks({ profiles, bus, logger }: PlatformLinksDeps
         await Promise.race([
           link.connect(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(link.lastError ?? AppError.withRef('TIMEOUT', `The broker at ${settings.url} did not accept a connection within ${VERIFY_TIMEOUT_MS / 1000} s`, { key: 'platform.connectTimeout', params: { broker: settings.url, reason: 'timeout' } })), VERIFY_TIMEOUT_MS)
+            timer = setTimeout(
+              () =>
+                reject(
+                  link.lastError ??
+                    AppError.withRef('TIMEOUT', `The broker at ${settings.url} did not accept a connection within ${VERIFY_TIMEOUT_MS / 1000} s`, {
+                      key: 'platform.connectTimeout',
+                      params: { broker: settings.url, reason: 'timeout' },
+                    }),
+                ),
+              VERIFY_TIMEOUT_MS,
+            )
           }),
         ])
         return `${settings.url}${link.insecure ? ' (unencrypted)' : ''}`

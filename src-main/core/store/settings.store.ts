@@ -31,10 +31,7 @@ export async function writeSettings(db: Db, patch: Partial<Settings>, actor: str
   const before = Object.fromEntries(changed.map((k) => [k, current[k]]))
   const after = Object.fromEntries(changed.map((k) => [k, next[k]]))
   assertBulkOk(
-    await db.bulkDocs([
-      { _id: ID, ...(existing ? { _rev: existing._rev } : {}), ...next } as never,
-      auditDoc({ actor, action: 'settings.update', target: 'settings', outcome: 'ok', before, after }),
-    ]),
+    await db.bulkDocs([{ _id: ID, ...(existing ? { _rev: existing._rev } : {}), ...next } as never, auditDoc({ actor, action: 'settings.update', target: 'settings', outcome: 'ok', before, after })]),
   )
   return next
 }

@@ -20,7 +20,10 @@ export interface TicketDoc extends BaseDoc, Omit<OrangeTicket, 'id'> {
 }
 
 export function accountKey(account: { baseUrl: string; username: string }): string {
-  return createHash('sha256').update(`${account.baseUrl.replace(/\/+$/, '')}\n${account.username}`).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(`${account.baseUrl.replace(/\/+$/, '')}\n${account.username}`)
+    .digest('hex')
+    .slice(0, 16)
 }
 
 export function ticketDocId(operation: string, account: { baseUrl: string; username: string }, ticketNumber: number): string {

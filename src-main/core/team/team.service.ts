@@ -244,7 +244,6 @@ export function createTeamService(deps: TeamServiceDeps) {
         .map(toInvitation)
       return { items }
     },
-
   }
 }
 

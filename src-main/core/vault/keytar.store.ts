@@ -38,11 +38,7 @@ const MAX_REASON_CHARS = 300
  */
 export function vaultUnavailable(reason: string, platform: NodeJS.Platform = process.platform): AppError {
   const short = reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason
-  return AppError.withRef(
-    'VAULT_UNAVAILABLE',
-    `The OS keychain is unavailable (${short}). ${vaultInstallHint(platform)}`,
-    { key: 'errors.vaultUnavailable', params: { reason: short } },
-  )
+  return AppError.withRef('VAULT_UNAVAILABLE', `The OS keychain is unavailable (${short}). ${vaultInstallHint(platform)}`, { key: 'errors.vaultUnavailable', params: { reason: short } })
 }
 
 /**

@@ -70,18 +70,13 @@ export function createTwcClient(options: WeatherClientOptions & { apiKey: string
 
     async read(point: WeatherPoint, { units, language }: ReadOptions): Promise<WeatherReading> {
       const query = { geocode: geocode(point), units: TWC_UNIT_CODES[units], language: LANGUAGES[language], format: 'json' }
-      const [obs, forecast] = await Promise.all([
-        get('/v3/wx/observations/current', query, observationSchema),
-        get('/v3/wx/forecast/daily/5day', query, forecastSchema),
-      ])
+      const [obs, forecast] = await Promise.all([get('/v3/wx/observations/current', query, observationSchema), get('/v3/wx/forecast/daily/5day', query, forecastSchema)])
       const fetchedAt = now().getTime()
       const o = obs.value
       const set = UNIT_SETS[units]
-      const expiries = [
-        o.expirationTimeUtc * 1000,
-        maxAgeExpiry(obs.res.headers['cache-control'], fetchedAt),
-        maxAgeExpiry(forecast.res.headers['cache-control'], fetchedAt),
-      ].filter((t): t is number => t !== null)
+      const expiries = [o.expirationTimeUtc * 1000, maxAgeExpiry(obs.res.headers['cache-control'], fetchedAt), maxAgeExpiry(forecast.res.headers['cache-control'], fetchedAt)].filter(
+        (t): t is number => t !== null,
+      )
       const unlimited = o.visibility === UNLIMITED_VISIBILITY
       return {
         provider: 'twc',

@@ -1,12 +1,4 @@
-import type {
-  FieldlineApi,
-  ChannelName,
-  EventName,
-  EventPayload,
-  Input,
-  Output,
-  Result,
-} from '../../../src-shared/contract'
+import type { FieldlineApi, ChannelName, EventName, EventPayload, Input, Output, Result } from '../../../src-shared/contract'
 import { get } from 'svelte/store'
 import { _ } from 'svelte-i18n'
 import { translateRef } from '../i18n'

@@ -21,10 +21,7 @@ export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unautho
 const resultFrameSchema = z.object({
   type: z.literal('result'),
   id: z.number().int(),
-  result: z.union([
-    z.object({ ok: z.literal(true), value: z.unknown() }),
-    z.object({ ok: z.literal(false), error: errorInfoSchema }),
-  ]),
+  result: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: errorInfoSchema })]),
 })
 const eventFrameSchema = z.object({ type: z.literal('event'), event: z.string(), payload: z.unknown() })
 const frameSchema = z.discriminatedUnion('type', [resultFrameSchema, eventFrameSchema])
@@ -199,11 +196,7 @@ export class WsBridge implements FieldlineApi {
       }
       const output: z.ZodType = channels[pending.channel].output
       const value = output.safeParse(frame.result.value)
-      pending.resolve(
-        value.success
-          ? { ok: true, value: value.data }
-          : failure('INTERNAL', `The core answered ${pending.channel} with data that does not match the contract.`),
-      )
+      pending.resolve(value.success ? { ok: true, value: value.data } : failure('INTERNAL', `The core answered ${pending.channel} with data that does not match the contract.`))
       return
     }
     if (!isEventName(frame.event)) return

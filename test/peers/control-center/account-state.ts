@@ -28,7 +28,11 @@ export interface DeviceEdit {
   custom?: { field: 'accountCustom' | 'operatorCustom' | 'customerCustom'; n: number; value: string | null }[]
 }
 
-export interface StatusChange { iccid: string; status: string; at: string }
+export interface StatusChange {
+  iccid: string
+  status: string
+  at: string
+}
 
 export class AccountState {
   readonly statusChanges: StatusChange[] = []

@@ -239,7 +239,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
   {
     title: 'Get SMS message details',
     source: 'postman:SMS/Get SMS message details, docs:get-sms-details',
-    follows: 'the documentation: the collection asks for message 12280160313 of Cisco\'s own account; the case asks for the message the send above created',
+    follows: "the documentation: the collection asks for message 12280160313 of Cisco's own account; the case asks for the message the send above created",
     request: { method: 'GET', url: '{{CC_API_URL}}/smsMessages/{{SMS_ID}}', client: 'postman' },
     expect: {
       status: 200,
@@ -261,7 +261,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
     title: 'send_sms.py posts to smsMessages/ with a trailing slash',
     source: 'script:REST/send_sms.py',
     follows:
-      'the script: the documented resource URL has no trailing slash, but Cisco\'s own sample sends one and reads a 200; the peer treats both as one resource, as the Spring MVC service does by default [I]',
+      "the script: the documented resource URL has no trailing slash, but Cisco's own sample sends one and reads a 200; the peer treats both as one resource, as the Spring MVC service does by default [I]",
     request: { method: 'POST', url: '{{CC_API_URL}}/devices/{{ICCID}}/smsMessages/', client: 'script', headers: JSON_BODY, body: '{"messageText": "Hello World"}' },
     expect: { status: 200, contentType: JSON_TYPE, json: exactKeys(['smsMsgId']) },
   },
@@ -327,7 +327,7 @@ export const CONTROL_CENTER_CASES: readonly ConformanceCase[] = [
 
   // -- The documentation's request examples and error tables ---------------------------------------------------
   {
-    title: 'Send SMS as the documentation\'s curl example sends it (Accept and Content-Type JSON)',
+    title: "Send SMS as the documentation's curl example sends it (Accept and Content-Type JSON)",
     source: 'docs:send-sms',
     request: sendSms('{\n   "messageText": "Hello world"\n}'),
     expect: { status: 200, contentType: JSON_TYPE, json: { smsMsgId: type('number') } },

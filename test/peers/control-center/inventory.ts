@@ -107,10 +107,42 @@ function hash(...parts: number[]): number {
 }
 
 const SALT = {
-  class: 1, luhn: 2, status: 3, plan: 4, comm: 5, customer: 6, added: 7, shipped: 8, activated: 9, updated: 10,
-  imei: 11, ip: 12, ipv6: 13, custom: 14, deviceId: 15, modem: 16, eid: 17, override: 18, profile: 19, voice: 20,
-  session: 21, sessionStart: 22, sessionLength: 23, serial: 24, smsBase: 25, notes: 26,
-  dormant: 40, data: 41, roam: 42, roamShare: 43, roamZone: 44, smsMo: 45, smsMt: 46, voiceMo: 47, voiceMt: 48, sessions: 49,
+  class: 1,
+  luhn: 2,
+  status: 3,
+  plan: 4,
+  comm: 5,
+  customer: 6,
+  added: 7,
+  shipped: 8,
+  activated: 9,
+  updated: 10,
+  imei: 11,
+  ip: 12,
+  ipv6: 13,
+  custom: 14,
+  deviceId: 15,
+  modem: 16,
+  eid: 17,
+  override: 18,
+  profile: 19,
+  voice: 20,
+  session: 21,
+  sessionStart: 22,
+  sessionLength: 23,
+  serial: 24,
+  smsBase: 25,
+  notes: 26,
+  dormant: 40,
+  data: 41,
+  roam: 42,
+  roamShare: 43,
+  roamZone: 44,
+  smsMo: 45,
+  smsMt: 46,
+  voiceMo: 47,
+  voiceMt: 48,
+  sessions: 49,
 } as const
 
 const ADDED_FROM = Date.UTC(2019, 0, 1)
@@ -125,7 +157,14 @@ const SERIAL_MULTIPLIER = 1_234_567
 const SERIALS = 1_000_000_000
 const everActivated = (status: SimStatus): boolean => status === 'ACTIVATED' || status === 'DEACTIVATED' || status === 'RETIRED'
 
-export interface ZoneUsage { zone: string; dataBytes: number; smsMO: number; smsMT: number; voiceMO: number; voiceMT: number }
+export interface ZoneUsage {
+  zone: string
+  dataBytes: number
+  smsMO: number
+  smsMT: number
+  voiceMO: number
+  voiceMT: number
+}
 export interface CycleUsage {
   cycleStart: number
   /** Exclusive: the next cycle's start. */
@@ -141,7 +180,13 @@ export interface CycleUsage {
   hasData: boolean
 }
 
-export interface SessionInfo { ipAddress: string | null; ipv6Address: string | null; apn: string | null; started: number | null; ended: number | null }
+export interface SessionInfo {
+  ipAddress: string | null
+  ipv6Address: string | null
+  apn: string | null
+  started: number | null
+  ended: number | null
+}
 
 export interface SearchFilter {
   since: number
@@ -239,9 +284,7 @@ export class Inventory {
     const plan = status === 'TEST_READY' ? TEST_PLAN : pick(PRODUCTION_PLANS, this.unit(i, SALT.plan)).name
     const imeiBody = `35${pad(hash(this.seed, i, SALT.imei) % 1_000_000, 6)}${pad(hash(this.seed, i, SALT.imei, 1) % 1_000_000, 6)}`
     const hasIp = this.unit(i, SALT.ip) < 0.1
-    const accountCustom: (string | null)[] = Array.from({ length: 10 }, (_, n) =>
-      n === 0 && this.unit(i, SALT.custom) < 0.4 ? String(hash(this.seed, i, SALT.custom, 1) % 100) : null,
-    )
+    const accountCustom: (string | null)[] = Array.from({ length: 10 }, (_, n) => (n === 0 && this.unit(i, SALT.custom) < 0.4 ? String(hash(this.seed, i, SALT.custom, 1) % 100) : null))
     const device: Device = {
       index: i,
       iccid,
@@ -377,7 +420,13 @@ export class Inventory {
     }
     // About one cycle in eight the SIM stays silent: a closed cycle with no usage (SOAP fault 200200, §2.4).
     if (u(SALT.dormant) < 0.12) fraction = 0
-    const [lo, hi] = ([[50 * 1024, 20 * MiB], [20 * MiB, 600 * MiB], [500 * MiB, 8192 * MiB]] as const)[d.profile]
+    const [lo, hi] = (
+      [
+        [50 * 1024, 20 * MiB],
+        [20 * MiB, 600 * MiB],
+        [500 * MiB, 8192 * MiB],
+      ] as const
+    )[d.profile]
     const full = {
       data: Math.floor(lo * Math.pow(hi / lo, u(SALT.data))),
       smsMO: Math.floor(u(SALT.smsMo) * [31, 61, 4][d.profile]!),

@@ -23,26 +23,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { z } from 'zod'
 import type { AccountState, DeviceEdit, PeerUser } from './account-state'
-import {
-  COMMUNICATION_PLANS,
-  CUSTOMERS,
-  RATE_PLANS,
-  ZONES,
-  isOverrideMode,
-  isSimStatus,
-  type CycleUsage,
-  type Device,
-} from './inventory'
-import {
-  htmlPage,
-  parseCycleDate,
-  parseRequestDateTime,
-  restDate,
-  restError,
-  restJson,
-  type ErrorBody,
-  type PeerResponse,
-} from './wire-format'
+import { COMMUNICATION_PLANS, CUSTOMERS, RATE_PLANS, ZONES, isOverrideMode, isSimStatus, type CycleUsage, type Device } from './inventory'
+import { htmlPage, parseCycleDate, parseRequestDateTime, restDate, restError, restJson, type ErrorBody, type PeerResponse } from './wire-format'
 
 export interface ApiRequest {
   method: string
@@ -310,11 +292,7 @@ function searchDevices(ctx: Ctx): PeerResponse {
     const ref = customRef(name)
     return value === null || ref === null ? [] : [{ ...ref, value }]
   })
-  const result = ctx.state.inventory.search(
-    { since: since ?? 0, till, status: status !== null && isSimStatus(status) ? status : null, custom },
-    pageSize,
-    pageNumber,
-  )
+  const result = ctx.state.inventory.search({ since: since ?? 0, till, status: status !== null && isSimStatus(status) ? status : null, custom }, pageSize, pageNumber)
   return restJson(200, {
     pageNumber,
     devices: result.devices.map((d) => select({ iccid: d.iccid, status: d.status, ratePlan: d.ratePlan, communicationPlan: d.communicationPlan }, q)),
@@ -324,8 +302,7 @@ function searchDevices(ctx: Ctx): PeerResponse {
 
 /** §1.6, fields and casing exactly as there (deviceID, modemID, fixedIPAddress). */
 function deviceJson(d: Device, accountId: string): Record<string, unknown> {
-  const custom = (prefix: string, values: (string | null)[]): Record<string, string | null> =>
-    Object.fromEntries(values.map((v, n) => [`${prefix}${n + 1}`, v]))
+  const custom = (prefix: string, values: (string | null)[]): Record<string, string | null> => Object.fromEntries(values.map((v, n) => [`${prefix}${n + 1}`, v]))
   return {
     iccid: d.iccid,
     imsi: d.imsi,
@@ -396,9 +373,7 @@ function editDevice(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
     edit.ratePlan = RATE_PLANS.some((p) => p.name === ratePlan) ? ratePlan : badRequest('10000013', `Invalid rate plan: ${ratePlan}`)
   }
   if (communicationPlan !== undefined) {
-    edit.communicationPlan = COMMUNICATION_PLANS.includes(communicationPlan)
-      ? communicationPlan
-      : badRequest('10000014', `Invalid communication plan: ${communicationPlan}`)
+    edit.communicationPlan = COMMUNICATION_PLANS.includes(communicationPlan) ? communicationPlan : badRequest('10000014', `Invalid communication plan: ${communicationPlan}`)
   }
   if (body.customer !== undefined) {
     const customer = body.customer

@@ -10,19 +10,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { AccountState, DeviceEdit, PeerUser } from './account-state'
 import { CUSTOMERS, RATE_PLANS, isOverrideMode, isSimStatus, type Device, type SmsRecord } from './inventory'
 import type { ApiRequest } from './rest-api'
-import {
-  JASPER_NS,
-  SOAP12_ENV_NS,
-  SOAP_ENV_NS,
-  bytesToMb,
-  escapeXml,
-  parseCycleDate,
-  soapFault,
-  soapOk,
-  xsDate,
-  xsDateTime,
-  type PeerResponse,
-} from './wire-format'
+import { JASPER_NS, SOAP12_ENV_NS, SOAP_ENV_NS, bytesToMb, escapeXml, parseCycleDate, soapFault, soapOk, xsDate, xsDateTime, type PeerResponse } from './wire-format'
 
 export const SOAP_PREFIX = '/ws/service/'
 const WSSE_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd'
@@ -123,20 +111,14 @@ function toNodes(raw: unknown, scope: ReadonlyMap<string, string>): XmlNode[] {
         return { ns: p === '' ? null : (inner.get(p) ?? null), local: l, value: String(v) }
       })
     const content = entry[name]
-    const text = Array.isArray(content)
-      ? (content as unknown[])
-          .map((c) => (c !== null && typeof c === 'object' && '#text' in c ? String((c as Record<string, unknown>)['#text']) : ''))
-          .join('')
-      : ''
+    const text = Array.isArray(content) ? (content as unknown[]).map((c) => (c !== null && typeof c === 'object' && '#text' in c ? String((c as Record<string, unknown>)['#text']) : '')).join('') : ''
     nodes.push({ ns: inner.get(prefix) ?? null, local, attrs, children: toNodes(content, inner), text })
   }
   return nodes
 }
 
-const child = (node: XmlNode | undefined, local: string, ns: string = JASPER_NS): XmlNode | undefined =>
-  node?.children.find((c) => c.local === local && c.ns === ns)
-const childrenNamed = (node: XmlNode | undefined, local: string, ns: string = JASPER_NS): XmlNode[] =>
-  node?.children.filter((c) => c.local === local && c.ns === ns) ?? []
+const child = (node: XmlNode | undefined, local: string, ns: string = JASPER_NS): XmlNode | undefined => node?.children.find((c) => c.local === local && c.ns === ns)
+const childrenNamed = (node: XmlNode | undefined, local: string, ns: string = JASPER_NS): XmlNode[] => node?.children.filter((c) => c.local === local && c.ns === ns) ?? []
 const textOf = (node: XmlNode | undefined, local: string): string | undefined => child(node, local)?.text
 const attr = (node: XmlNode, local: string): string | undefined => node.attrs.find((a) => a.local === local)?.value
 
@@ -291,7 +273,10 @@ function terminalXml(ctx: Ctx, index: number): string {
   const d = inventory.device(index)
   const usage = ctx.state.usage(index, inventory.cycleStartOf(ctx.now), ctx.now)
   const custom = (values: (string | null)[], prefix: string, from: number, to: number): string =>
-    values.slice(from, to).map((v, n) => el(`${prefix}${from + n + 1}`, v ?? '')).join('')
+    values
+      .slice(from, to)
+      .map((v, n) => el(`${prefix}${from + n + 1}`, v ?? ''))
+      .join('')
   return (
     '<ns2:terminal>' +
     el('iccid', d.iccid) +
@@ -410,14 +395,7 @@ function getSessionInfo(ctx: Ctx): string {
     if (index === undefined) return []
     const s = ctx.state.inventory.session(index, ctx.now)
     if (s.started === null || s.ended !== null) return []
-    return [
-      '<ns2:session>' +
-        el('iccid', n.text) +
-        el('ipAddress', s.ipAddress ?? '') +
-        el('dateSessionStarted', xsDateTime(s.started)) +
-        nillable('dateSessionEnded', null) +
-        '</ns2:session>',
-    ]
+    return ['<ns2:session>' + el('iccid', n.text) + el('ipAddress', s.ipAddress ?? '') + el('dateSessionStarted', xsDateTime(s.started)) + nillable('dateSessionEnded', null) + '</ns2:session>']
   })
   return `<ns2:sessionInfo>${sessions.join('')}</ns2:sessionInfo>`
 }

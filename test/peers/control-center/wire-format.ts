@@ -21,8 +21,7 @@ export function restDate(ms: number | null): string | null {
   if (ms === null) return null
   const d = new Date(ms)
   return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` + `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`
   )
 }
 
@@ -144,10 +143,7 @@ export const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope'
 export const JASPER_NS = 'http://api.jasperwireless.com/ws/schema'
 
 export function soapEnvelope(bodyXml: string, encoding: 'UTF-8' | 'ISO-8859-1' = 'UTF-8'): string {
-  return (
-    `<?xml version="1.0" encoding="${encoding}"?>` +
-    `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_ENV_NS}"><SOAP-ENV:Header/><SOAP-ENV:Body>${bodyXml}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
-  )
+  return `<?xml version="1.0" encoding="${encoding}"?>` + `<SOAP-ENV:Envelope xmlns:SOAP-ENV="${SOAP_ENV_NS}"><SOAP-ENV:Header/><SOAP-ENV:Body>${bodyXml}</SOAP-ENV:Body></SOAP-ENV:Envelope>`
 }
 
 /**

@@ -193,7 +193,8 @@ export async function startKafkaRestPeer(options: KafkaRestPeerOptions = {}): Pr
     if (!role) return json(res, 401, { error_code: 401, message: 'Unauthorized' })
     if (role !== 'writer') return json(res, 403, { error_code: 403, message: 'Forbidden: not authorized to write to the topic' })
     const status = take('status')
-    if (status) return json(res, status.status, { error_code: status.status, message: 'injected failure' }, status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {})
+    if (status)
+      return json(res, status.status, { error_code: status.status, message: 'injected failure' }, status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {})
     const text = await body(req)
     if (text === null) return json(res, 413, { error_code: 413, message: 'Request entity too large' })
     if (!topics.has(topic)) return json(res, 404, { error_code: 404, message: `Topic ${topic} not found` })
@@ -246,7 +247,8 @@ export async function startKafkaRestPeer(options: KafkaRestPeerOptions = {}): Pr
       } catch {
         return json(res, 400, { error_code: 400, message: 'the body is not JSON' })
       }
-      if (!Array.isArray(parsed.entries) || parsed.entries.some((e) => typeof (e as { id?: unknown }).id !== 'string')) return json(res, 400, { error_code: 400, message: 'entries must be [{id, …record}]' })
+      if (!Array.isArray(parsed.entries) || parsed.entries.some((e) => typeof (e as { id?: unknown }).id !== 'string'))
+        return json(res, 400, { error_code: 400, message: 'entries must be [{id, …record}]' })
       const successes: unknown[] = []
       const failures: unknown[] = []
       for (const entry of parsed.entries as { id: string }[]) {

@@ -24,19 +24,7 @@ import { Devices, type CommandBehaviour } from './devices'
 import { Registry, defaultEndpoints, defaultResources, hex, prng, type EndpointSpec } from './registry'
 import { handleRest, routeKey, type ApiKeyInfo, type Flavour, type RestContext } from './rest-api'
 import { KeySubscriptions } from './subscriptions'
-import {
-  DEFAULT_MAX_AGE,
-  KIND,
-  asyncResponseJson,
-  errorTypeFor,
-  htmlPage,
-  pelionError,
-  reasonPhrase,
-  registrationJson,
-  textResponse,
-  type PeerResponse,
-  type ResourceItem,
-} from './wire-format'
+import { DEFAULT_MAX_AGE, KIND, asyncResponseJson, errorTypeFor, htmlPage, pelionError, reasonPhrase, registrationJson, textResponse, type PeerResponse, type ResourceItem } from './wire-format'
 
 export type { CommandBehaviour, CommandReply, MbedCommand } from './devices'
 export type { ResourceItem } from './wire-format'

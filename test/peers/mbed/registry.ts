@@ -52,29 +52,17 @@ const TEMPLATES: { type: string; queueMode: boolean; resources: ResourceItem[] }
   {
     type: 'Light',
     queueMode: false,
-    resources: [
-      ...DEVICE_OBJECT,
-      { path: '/3311/0/5850', obs: true, rt: 'urn:oma:lwm2m:ext:3311', ct: TEXT },
-      { path: '/3311/0/5851', obs: true, rt: 'urn:oma:lwm2m:ext:3311', ct: TEXT },
-    ],
+    resources: [...DEVICE_OBJECT, { path: '/3311/0/5850', obs: true, rt: 'urn:oma:lwm2m:ext:3311', ct: TEXT }, { path: '/3311/0/5851', obs: true, rt: 'urn:oma:lwm2m:ext:3311', ct: TEXT }],
   },
   {
     type: 'Sensor',
     queueMode: false,
-    resources: [
-      ...DEVICE_OBJECT,
-      { path: '/3303/0/5700', obs: true, rt: 'urn:oma:lwm2m:ext:3303', ct: TEXT },
-      { path: '/3200/0/5501', obs: true, rt: 'urn:oma:lwm2m:ext:3200', ct: TEXT },
-    ],
+    resources: [...DEVICE_OBJECT, { path: '/3303/0/5700', obs: true, rt: 'urn:oma:lwm2m:ext:3303', ct: TEXT }, { path: '/3200/0/5501', obs: true, rt: 'urn:oma:lwm2m:ext:3200', ct: TEXT }],
   },
   {
     type: 'Tracker',
     queueMode: true,
-    resources: [
-      ...DEVICE_OBJECT,
-      { path: '/3336/0/5514', obs: true, rt: 'urn:oma:lwm2m:ext:3336', ct: TEXT },
-      { path: '/3336/0/5515', obs: true, rt: 'urn:oma:lwm2m:ext:3336', ct: TEXT },
-    ],
+    resources: [...DEVICE_OBJECT, { path: '/3336/0/5514', obs: true, rt: 'urn:oma:lwm2m:ext:3336', ct: TEXT }, { path: '/3336/0/5515', obs: true, rt: 'urn:oma:lwm2m:ext:3336', ct: TEXT }],
   },
 ]
 

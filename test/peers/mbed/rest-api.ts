@@ -76,7 +76,10 @@ export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerRespons
 
   let segments: string[]
   try {
-    segments = pathname.split('/').slice(1).map((s) => decodeURIComponent(s))
+    segments = pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s))
   } catch {
     return err(400, 'validation_error', 'Malformed percent-encoding in path')
   }
@@ -153,7 +156,8 @@ export function handleRest(ctx: RestContext, req: ApiRequest, res: ServerRespons
     if (req.method === 'PUT') {
       // §1.5 register; [I] 201 when created, 200 when it already existed (a register is also an update).
       const outcome = ctx.hub.registerWebsocket(req.key)
-      if (outcome === 'conflict') return err(409, 'conflict', `A ${ctx.hub.channelOf(req.key) ?? 'other'} notification channel exists for this API key; delete it before registering a websocket channel.`)
+      if (outcome === 'conflict')
+        return err(409, 'conflict', `A ${ctx.hub.channelOf(req.key) ?? 'other'} notification channel exists for this API key; delete it before registering a websocket channel.`)
       return jsonResponse(outcome === 'created' ? 201 : 200, { status: ctx.hub.websocketStatus(req.key) ?? 'DISCONNECTED' })
     }
     if (req.method === 'GET') {

@@ -126,7 +126,8 @@ export function parsePreSubscriptions(body: Buffer): PreSubscription[] | { messa
     }
     const type = e['endpoint-type']
     if (type !== undefined) {
-      if (typeof type !== 'string' || type.length === 0 || type.length > PRESUB_MAX_NAME) return { message: `endpoint-type must be a string of 1–${PRESUB_MAX_NAME} characters`, field: `[${i}].endpoint-type` }
+      if (typeof type !== 'string' || type.length === 0 || type.length > PRESUB_MAX_NAME)
+        return { message: `endpoint-type must be a string of 1–${PRESUB_MAX_NAME} characters`, field: `[${i}].endpoint-type` }
       item['endpoint-type'] = type
     }
     const paths = e['resource-path']

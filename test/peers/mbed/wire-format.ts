@@ -98,7 +98,12 @@ export const reasonPhrase = (status: number): string => REASONS[status] ?? 'Erro
 /** What a load balancer in front of the API serves when the service behind it is sick: HTML, not the JSON error. */
 export function htmlPage(status: number, headers: Record<string, string> = {}): PeerResponse {
   const title = `${status} ${reasonPhrase(status)}`
-  return textResponse(status, `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`, 'text/html', headers)
+  return textResponse(
+    status,
+    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+    'text/html',
+    headers,
+  )
 }
 
 /** §1.6 envelope keys, in the order the peer writes them. An item's kind is its index here. */

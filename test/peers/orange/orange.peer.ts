@@ -169,11 +169,18 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
     const html = take('html', operation)
     if (html) return send(res, htmlPage(html.status))
     const status = take('status', operation)
-    if (status) return send(res, { ...htmlPage(status.status), headers: { 'content-type': 'text/html; charset=utf-8', ...(status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {}) } })
+    if (status)
+      return send(res, {
+        ...htmlPage(status.status),
+        headers: { 'content-type': 'text/html; charset=utf-8', ...(status.retryAfterSeconds !== undefined ? { 'retry-after': String(status.retryAfterSeconds) } : {}) },
+      })
     // A typed fault goes only to operations that declare it: the peer never sends what the service could not.
     const injected = take('soapFault', operation, (f) => DECLARED_FAULTS[operation]!.includes(f.fault))
     if (injected) {
-      return send(res, faultResponse(makeFault(injected.fault, service, { ...(injected.code ? { code: injected.code } : {}), ...(injected.message ? { message: injected.message } : {}) }), injected.status ?? 500))
+      return send(
+        res,
+        faultResponse(makeFault(injected.fault, service, { ...(injected.code ? { code: injected.code } : {}), ...(injected.message ? { message: injected.message } : {}) }), injected.status ?? 500),
+      )
     }
     const response = runOperation(state, service, parsed)
     if (drop?.afterRequest) return void res.socket?.destroy()

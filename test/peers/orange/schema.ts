@@ -41,10 +41,7 @@ const IDENTIFIER_KINDS = ['subscriptionNumber', 'simSerialNumber', 'deviceImei',
 /** `LineIdentifierCollection`: one kind of identifier, repeated. */
 export const lineIdentifiers = (ns: string): Particle[] => [
   {
-    choice: [
-      ...IDENTIFIER_KINDS.map((k) => f(ns, k, 'string', 1, UNBOUNDED)),
-      ...['msisdnVoice', 'msisdnData', 'msisdnFax'].map((k) => f(ns, k, msisdn(ns), 1, UNBOUNDED)),
-    ],
+    choice: [...IDENTIFIER_KINDS.map((k) => f(ns, k, 'string', 1, UNBOUNDED)), ...['msisdnVoice', 'msisdnData', 'msisdnFax'].map((k) => f(ns, k, msisdn(ns), 1, UNBOUNDED))],
   },
 ]
 
@@ -53,9 +50,18 @@ const SORT_ATTRIBUTES = ['SIM_STATUS', 'STATUS_CHANGE_DATE', 'SIM_SSN', 'CONTACT
 const searchCriterion: Particle[] = [
   f(NS.cd, 'simSerialNumber', 'string'),
   f(NS.cd, 'simStatus', SIM_STATUSES, 0, UNBOUNDED),
-  ...['deviceCategory', 'deviceUniqueId', 'deviceSerialNumber', 'deviceHolder', 'deviceImei', 'communicationModuleBrand', 'communicationModuleModel', 'machineSerialNumber', 'machineName', 'subcriptionIdentifier'].map((n) =>
-    f(NS.cd, n, 'string'),
-  ),
+  ...[
+    'deviceCategory',
+    'deviceUniqueId',
+    'deviceSerialNumber',
+    'deviceHolder',
+    'deviceImei',
+    'communicationModuleBrand',
+    'communicationModuleModel',
+    'machineSerialNumber',
+    'machineName',
+    'subcriptionIdentifier',
+  ].map((n) => f(NS.cd, n, 'string')),
   f(NS.cd, 'msisdnData', msisdn(NS.common)),
   f(NS.cd, 'msisdnVoice', msisdn(NS.common)),
   f(NS.cd, 'msisdnFax', msisdn(NS.common)),
@@ -108,7 +114,8 @@ function checkSimple(node: XmlNode, type: Simple, path: string): string | null {
   if (Array.isArray(type)) return type.includes(v) ? null : `${path}: '${v}' is not a facet-valid value of the enumeration`
   if (type === 'boolean') return /^(true|false|1|0)$/.test(v) ? null : `${path}: '${v}' is not a valid value for 'boolean'`
   if (type === 'int') return /^[+-]?\d{1,10}$/.test(v) && Math.abs(Number(v)) <= 2_147_483_648 ? null : `${path}: '${v}' is not a valid value for 'int'`
-  if (type === 'dateTime') return /^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(v) && !Number.isNaN(Date.parse(v)) ? null : `${path}: '${v}' is not a valid value for 'dateTime'`
+  if (type === 'dateTime')
+    return /^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(v) && !Number.isNaN(Date.parse(v)) ? null : `${path}: '${v}' is not a valid value for 'dateTime'`
   return null
 }
 
@@ -124,7 +131,10 @@ export function checkSequence(node: XmlNode, particles: Particle[], path: string
     let count = 0
     while (i < kids.length && kids[i]!.ns === field.ns && kids[i]!.local === field.name) {
       const kid = kids[i]!
-      const error = Array.isArray(field.type) && typeof field.type[0] === 'object' ? checkSequence(kid, field.type as Particle[], `${path}/${field.name}`) : checkSimple(kid, field.type as Simple, `${path}/${field.name}`)
+      const error =
+        Array.isArray(field.type) && typeof field.type[0] === 'object'
+          ? checkSequence(kid, field.type as Particle[], `${path}/${field.name}`)
+          : checkSimple(kid, field.type as Simple, `${path}/${field.name}`)
       if (error) return { count, error }
       i++
       count++

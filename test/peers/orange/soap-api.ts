@@ -106,7 +106,11 @@ export function readRequest(path: string, xml: string): ParsedRequest | PeerResp
   const body = kids[0]
   const known = OPERATIONS[path] ?? {}
   if (!body || kids.length !== 1 || body.ns !== NS.ws || !(body.local in known)) {
-    return clientFault(`Unexpected wrapper element ${body ? `{${body.ns ?? ''}}${body.local}` : '(none)'} found. Expected ${Object.keys(known).map((k) => `{${NS.ws}}${k}`).join(' or ')}.`)
+    return clientFault(
+      `Unexpected wrapper element ${body ? `{${body.ns ?? ''}}${body.local}` : '(none)'} found. Expected ${Object.keys(known)
+        .map((k) => `{${NS.ws}}${k}`)
+        .join(' or ')}.`,
+    )
   }
   const problem = checkSequence(body, known[body.local]!, body.local)
   if (problem) return clientFault(`Unmarshalling Error: ${problem}`)
@@ -147,7 +151,15 @@ function identifierElement(ns: string, id: Identifier): XmlElement {
  * only lists identifiers of the kind it was given.
  */
 function collection(containerNs: string, name: string, identifierNs: string, ids: Identifier[]): XmlElement[] {
-  return ids.length === 0 ? [] : [el(containerNs, name, ids.map((id) => identifierElement(identifierNs, id)))]
+  return ids.length === 0
+    ? []
+    : [
+        el(
+          containerNs,
+          name,
+          ids.map((id) => identifierElement(identifierNs, id)),
+        ),
+      ]
 }
 
 const bool = (v: string | undefined) => v === 'true' || v === '1'
@@ -212,7 +224,15 @@ function getConnectivityDirectory(state: PeerState, body: XmlNode, service: stri
   return el(NS.ws, 'getConnectivityDirectoryResponse', [
     ...found.map((l) => directoryEntry(l, show)),
     ...collection(NS.cd, 'unknownLinesIdentifiers', NS.common, unknown),
-    ...(unknownImsi.length > 0 ? [el(NS.cd, 'unknownImsi', unknownImsi.map((i) => el(NS.cd, 'imsi', i)))] : []),
+    ...(unknownImsi.length > 0
+      ? [
+          el(
+            NS.cd,
+            'unknownImsi',
+            unknownImsi.map((i) => el(NS.cd, 'imsi', i)),
+          ),
+        ]
+      : []),
   ])
 }
 
@@ -263,7 +283,9 @@ function searchInConnectivityDirectory(state: PeerState, body: XmlNode, service:
       (refreshMin === null || l.lastStatusRefresh >= refreshMin) &&
       (refreshMax === null || l.lastStatusRefresh <= refreshMax),
   )
-  const sorts = body.children.filter((x) => x.ns === NS.cd && x.local === 'sortCriterion').map((s) => ({ key: SORT_KEYS[childText(s, NS.cd, 'attribute')!]!, desc: childText(s, NS.cd, 'order') === 'DESC' }))
+  const sorts = body.children
+    .filter((x) => x.ns === NS.cd && x.local === 'sortCriterion')
+    .map((s) => ({ key: SORT_KEYS[childText(s, NS.cd, 'attribute')!]!, desc: childText(s, NS.cd, 'order') === 'DESC' }))
   // [I] Without a sort criterion the peer lists by serial number, ascending; every sort ends on it so pages are stable.
   const ordered = [...matches].sort((a, b) => {
     for (const s of [...sorts, { key: SORT_KEYS.SIM_SSN!, desc: false }]) {
@@ -277,7 +299,13 @@ function searchInConnectivityDirectory(state: PeerState, body: XmlNode, service:
   const listable = ordered.slice(0, state.maxSearchResults)
   const page = listable.slice(rangeStart, rangeStart + rangeSize)
   const distribution = bool(childText(body, NS.cd, 'showStatSimPerSimStatus'))
-    ? [el(NS.cd, 'simStatusDistribution', SIM_STATUSES.map((s) => el(NS.cd, 'totalSimStatusNumber', String(matches.filter((l) => l.status === s).length), { status: s })))]
+    ? [
+        el(
+          NS.cd,
+          'simStatusDistribution',
+          SIM_STATUSES.map((s) => el(NS.cd, 'totalSimStatusNumber', String(matches.filter((l) => l.status === s).length), { status: s })),
+        ),
+      ]
     : []
   return el(NS.ws, 'searchInConnectivityDirectoryResponse', [
     ...page.map((l) => directoryEntry(l, { imsi: bool(childText(body, NS.cd, 'showImsi')), iccid: false })),
@@ -394,7 +422,14 @@ function reportLine(l: TicketLine): XmlElement {
   const geo: XmlElement[] = []
   if (attached) {
     geo.push(el(NS.dis, 'roaming', String(line.roaming)))
-    geo.push(el(NS.dis, 'cellId', [el(NS.dis, 'mcc', String(line.cell!.mcc)), el(NS.dis, 'mnc', String(line.cell!.mnc)), el(NS.dis, 'lac', String(line.cell!.lac)), el(NS.dis, 'cellId', String(line.cell!.cellId))]))
+    geo.push(
+      el(NS.dis, 'cellId', [
+        el(NS.dis, 'mcc', String(line.cell!.mcc)),
+        el(NS.dis, 'mnc', String(line.cell!.mnc)),
+        el(NS.dis, 'lac', String(line.cell!.lac)),
+        el(NS.dis, 'cellId', String(line.cell!.cellId)),
+      ]),
+    )
     if (line.position) geo.push(position('geographicPosition', line.position, l.updateDate!))
   } else if (line.position) {
     geo.push(position('lastKnownGeographicPosition', line.position, line.position.at))

@@ -58,7 +58,14 @@ export class TicketDesk {
     this.#next = { slm: 700_000 + seed * 1000, dis: 900_000 + seed * 1000 }
   }
 
-  submit(service: 'slm' | 'dis', now: number, found: { identifier: { kind: string; value: string }; line: Line }[], unknown: { kind: string; value: string }[], requested: Requestable | null, testMode: string | null): Ticket {
+  submit(
+    service: 'slm' | 'dis',
+    now: number,
+    found: { identifier: { kind: string; value: string }; line: Line }[],
+    unknown: { kind: string; value: string }[],
+    requested: Requestable | null,
+    testMode: string | null,
+  ): Ticket {
     this.#next[service] += 1
     const ticket: Ticket = {
       number: this.#next[service],

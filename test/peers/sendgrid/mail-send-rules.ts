@@ -55,8 +55,24 @@ const NON_ASCII = /[^\x00-\x7f]/
 const HEADER_BREAKERS = /[;,\r\n]/
 
 const TOP_LEVEL = new Set([
-  'personalizations', 'from', 'reply_to', 'reply_to_list', 'subject', 'content', 'attachments', 'template_id', 'headers', 'categories',
-  'custom_args', 'send_at', 'batch_id', 'asm', 'ip_pool_name', 'mail_settings', 'tracking_settings', 'sections',
+  'personalizations',
+  'from',
+  'reply_to',
+  'reply_to_list',
+  'subject',
+  'content',
+  'attachments',
+  'template_id',
+  'headers',
+  'categories',
+  'custom_args',
+  'send_at',
+  'batch_id',
+  'asm',
+  'ip_pool_name',
+  'mail_settings',
+  'tracking_settings',
+  'sections',
 ])
 const PERSONALIZATION = new Set(['to', 'cc', 'bcc', 'from', 'subject', 'headers', 'substitutions', 'dynamic_template_data', 'custom_args', 'send_at'])
 const ADDRESS = new Set(['email', 'name'])
@@ -210,14 +226,7 @@ function checkPersonalizations(out: Collector, body: Record<string, unknown>, no
  * An email object; returns its address when it is valid. `recipientName`: the limitations page forbids ';' and ','
  * in to/cc/bcc names. `ascii`: "Unicode encoding is not supported for the from field" (limitations).
  */
-function checkAddress(
-  out: Collector,
-  value: unknown,
-  field: string,
-  table: string,
-  label: string,
-  rules: { required: boolean; recipientName?: boolean; ascii?: boolean },
-): string | null {
+function checkAddress(out: Collector, value: unknown, field: string, table: string, label: string, rules: { required: boolean; recipientName?: boolean; ascii?: boolean }): string | null {
   if (value === undefined && !rules.required) return null
   if (!isObject(value)) {
     out.add(
@@ -233,7 +242,11 @@ function checkAddress(
   const email = value.email
   let ok = false
   if (email === undefined) {
-    out.add(`${field}.email`, `The ${label === 'From' ? 'from' : 'recipient'} object must at least have an email parameter with a valid email address and may also contain a name parameter. ${ADDRESS_EXAMPLE}`, table)
+    out.add(
+      `${field}.email`,
+      `The ${label === 'From' ? 'from' : 'recipient'} object must at least have an email parameter with a valid email address and may also contain a name parameter. ${ADDRESS_EXAMPLE}`,
+      table,
+    )
   } else if (typeof email !== 'string' || !EMAIL.test(email) || (rules.ascii === true && NON_ASCII.test(email))) {
     // [I] The wording SendGrid answers for an address it cannot parse; the documented tables give the general rule.
     out.add(`${field}.email`, 'Does not contain a valid address.', table)

@@ -146,8 +146,7 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
     res.writeHead(status, { ...headers, ...type, 'content-length': String(Buffer.byteLength(body)) })
     res.end(body)
   }
-  const errors = (res: ServerResponse, status: number, list: SendGridError[], headers: Record<string, string> = {}): void =>
-    reply(res, status, JSON.stringify({ errors: list }), headers)
+  const errors = (res: ServerResponse, status: number, list: SendGridError[], headers: Record<string, string> = {}): void => reply(res, status, JSON.stringify({ errors: list }), headers)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++

@@ -16,10 +16,36 @@ export interface OpenMeteoState {
 }
 
 /** Variables the peer models (a subset of the hourly and current enums of forecast.yml). */
-const MODELLED_CURRENT = ['temperature_2m', 'relative_humidity_2m', 'weather_code', 'pressure_msl', 'wind_speed_10m', 'wind_direction_10m', 'wind_gusts_10m', 'visibility', 'apparent_temperature'] as const
+const MODELLED_CURRENT = [
+  'temperature_2m',
+  'relative_humidity_2m',
+  'weather_code',
+  'pressure_msl',
+  'wind_speed_10m',
+  'wind_direction_10m',
+  'wind_gusts_10m',
+  'visibility',
+  'apparent_temperature',
+] as const
 const MODELLED_DAILY = ['temperature_2m_max', 'temperature_2m_min', 'weather_code'] as const
 /** Other variables forecast.yml lists: valid, but not modelled by the peer, which says so rather than invent values. */
-const KNOWN_OTHERS = new Set(['dew_point_2m', 'precipitation', 'rain', 'showers', 'snowfall', 'snow_depth', 'surface_pressure', 'cloud_cover', 'is_day', 'uv_index', 'sunrise', 'sunset', 'precipitation_sum', 'wind_speed_10m_max', 'wind_gusts_10m_max'])
+const KNOWN_OTHERS = new Set([
+  'dew_point_2m',
+  'precipitation',
+  'rain',
+  'showers',
+  'snowfall',
+  'snow_depth',
+  'surface_pressure',
+  'cloud_cover',
+  'is_day',
+  'uv_index',
+  'sunrise',
+  'sunset',
+  'precipitation_sum',
+  'wind_speed_10m_max',
+  'wind_gusts_10m_max',
+])
 const PARAMETERS = new Set(['latitude', 'longitude', 'current', 'daily', 'hourly', 'timezone', 'forecast_days', 'temperature_unit', 'wind_speed_unit', 'precipitation_unit', 'timeformat', 'apikey'])
 
 const TEMPERATURE_UNITS = { celsius: '°C', fahrenheit: '°F' } as const

@@ -112,8 +112,7 @@ function fiveDay(point: Point, units: string, language: 'en' | 'fr', now: number
   const afternoon = localHour(point, now) >= 15
   const offset = utcOffsetSeconds(point)
   const zone = `${offset < 0 ? '-' : '+'}${String(Math.floor(Math.abs(offset) / 3600)).padStart(2, '0')}00`
-  const dayPart = <T>(day: (d: (typeof days)[number]) => T, night: (d: (typeof days)[number]) => T): (T | null)[] =>
-    days.flatMap((d, i) => [i === 0 && afternoon ? null : day(d), night(d)])
+  const dayPart = <T>(day: (d: (typeof days)[number]) => T, night: (d: (typeof days)[number]) => T): (T | null)[] => days.flatMap((d, i) => [i === 0 && afternoon ? null : day(d), night(d)])
   return json(
     200,
     {
@@ -126,8 +125,14 @@ function fiveDay(point: Point, units: string, language: 'en' | 'fr', now: number
       narrative: days.map((d) => TWC_PHRASES[d.wmo]![language]),
       daypart: [
         {
-          wxPhraseLong: dayPart((d) => TWC_PHRASES[d.wmo]![language], (d) => TWC_PHRASES[d.wmo]![language]),
-          precipChance: dayPart((d) => d.precipChanceDay, (d) => d.precipChanceNight),
+          wxPhraseLong: dayPart(
+            (d) => TWC_PHRASES[d.wmo]![language],
+            (d) => TWC_PHRASES[d.wmo]![language],
+          ),
+          precipChance: dayPart(
+            (d) => d.precipChanceDay,
+            (d) => d.precipChanceNight,
+          ),
         },
       ],
     },

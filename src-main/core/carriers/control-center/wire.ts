@@ -6,7 +6,10 @@
 import { z } from 'zod'
 import { carrierDateTimeSchema } from '../sim-model'
 
-const text = z.string().nullish().transform((v) => (v === undefined || v === null || v === '' ? null : v))
+const text = z
+  .string()
+  .nullish()
+  .transform((v) => (v === undefined || v === null || v === '' ? null : v))
 const counter = z.number().int().nonnegative()
 /** smsMsgId and ratePlanId are JSON numbers on the wire; they are identifiers to us. */
 const numericId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).transform(String)
@@ -33,7 +36,10 @@ export const ctdUsagesWire = z.object({
   ctdSMSUsage: counter,
   ctdVoiceUsage: counter,
   ctdSessionCount: counter.nullish().transform((v) => v ?? null),
-  overageLimitReached: z.boolean().nullish().transform((v) => v ?? null),
+  overageLimitReached: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? null),
   overageLimitOverride: text,
 })
 
@@ -90,7 +96,10 @@ export const sendSmsWire = z.object({ smsMsgId: numericId })
 export const smsDetailsWire = z.object({
   smsMsgId: numericId,
   status: text,
-  messageText: z.string().nullish().transform((v) => v ?? null),
+  messageText: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? null),
   senderLogin: text,
   sentTo: text,
   sentFrom: text,

@@ -33,7 +33,13 @@ export function faultError(fault: SoapFault, ctx: OrangeErrorContext): AppError 
   const typed = readMalimaFault(fault.detail)
   switch (typed?.kind) {
     case 'MalimaError':
-      return make('CARRIER', `Orange refused ${ctx.operation}: ${typed.code} ${short(typed.message)}`, { key: 'orange.malimaError', params: { code: typed.code, message: short(typed.message) } }, typed.code, typed.message)
+      return make(
+        'CARRIER',
+        `Orange refused ${ctx.operation}: ${typed.code} ${short(typed.message)}`,
+        { key: 'orange.malimaError', params: { code: typed.code, message: short(typed.message) } },
+        typed.code,
+        typed.message,
+      )
     case 'TooManyLineIdentifiersError':
       return make(
         'CARRIER',
@@ -55,9 +61,21 @@ export function faultError(fault: SoapFault, ctx: OrangeErrorContext): AppError 
         typed.retrievalDate,
       )
     case 'TelcoISError':
-      return make('CARRIER', `Orange's network information system failed: ${short(typed.message)}`, { key: 'orange.telcoError', params: { message: short(typed.message) } }, typed.code ?? 'TelcoISError', typed.message)
+      return make(
+        'CARRIER',
+        `Orange's network information system failed: ${short(typed.message)}`,
+        { key: 'orange.telcoError', params: { message: short(typed.message) } },
+        typed.code ?? 'TelcoISError',
+        typed.message,
+      )
     case 'InvalidParameterError':
-      return make('VALIDATION', `Orange refused a parameter: ${short(typed.message)}`, { key: 'orange.invalidParameter', params: { message: short(typed.message) } }, 'InvalidParameterError', typed.message)
+      return make(
+        'VALIDATION',
+        `Orange refused a parameter: ${short(typed.message)}`,
+        { key: 'orange.invalidParameter', params: { message: short(typed.message) } },
+        'InvalidParameterError',
+        typed.message,
+      )
     default:
       return make(
         'CARRIER',

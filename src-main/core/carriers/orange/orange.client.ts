@@ -202,7 +202,11 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
     if (serialNumbers.length === 0) throw AppError.withRef('VALIDATION', 'No serial number given', { key: 'orange.invalidSerial', params: { serial: '' } })
     serialNumbers.forEach(checkSerialNumber)
     const body = el(NS.ws, 'getConnectivityDirectory', [
-      el(NS.cd, 'lineIdentifiers', serialNumbers.map((s) => el(NS.common, 'simSerialNumber', s))),
+      el(
+        NS.cd,
+        'lineIdentifiers',
+        serialNumbers.map((s) => el(NS.common, 'simSerialNumber', s)),
+      ),
       el(NS.cd, 'showIccid', 'true'),
       el(NS.cd, 'showImsi', 'true'),
     ])

@@ -149,7 +149,10 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     }
     const pending = current.orange?.requestedStatus
     if (pending) {
-      throw AppError.withRef('CONFLICT', `A change of SIM ${target.serialNumber} to ${pending} is still pending at Orange`, { key: 'orange.changePending', params: { serial: target.serialNumber, status: pending } })
+      throw AppError.withRef('CONFLICT', `A change of SIM ${target.serialNumber} to ${pending} is still pending at Orange`, {
+        key: 'orange.changePending',
+        params: { serial: target.serialNumber, status: pending },
+      })
     }
     const after = { status, ...(testMode ? { testMode } : {}) }
     let ticketNumber: number
@@ -189,7 +192,12 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     const serialNumber = (update?.lines ?? report?.lines ?? [])[0]?.serialNumber ?? ''
     const fields = update ?? updateFromReport(report!, serialNumber, ticketNumber)
     const target = { serialNumber, device: null, label: targetLabel(serialNumber, null) }
-    const doc = newTicket(account, target, operation, ticketNumber, ctx, { ...fields, polls: 1, nextPollAt: fields.final ? null : new Date(Date.now() + polling.minMs).toISOString(), finishedAt: fields.final ? new Date().toISOString() : null })
+    const doc = newTicket(account, target, operation, ticketNumber, ctx, {
+      ...fields,
+      polls: 1,
+      nextPollAt: fields.final ? null : new Date(Date.now() + polling.minMs).toISOString(),
+      finishedAt: fields.final ? new Date().toISOString() : null,
+    })
     const audit = auditDoc({ actor: ctx.actor, action: 'orange.ticket.adopted', target: target.label, outcome: 'ok', after: { operation, ticketNumber, state: doc.state } })
     if (doc.final) {
       assertBulkOk(await db.bulkDocs([doc, audit]))

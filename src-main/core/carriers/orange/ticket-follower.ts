@@ -161,7 +161,8 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
     let update: Update
     try {
       const client = await account.client()
-      update = doc.operation === 'status' ? updateFromStatus(await client.statusTicket(doc.ticketNumber)) : updateFromReport(await client.locationTicket(doc.ticketNumber), doc.serialNumber, doc.ticketNumber)
+      update =
+        doc.operation === 'status' ? updateFromStatus(await client.statusTicket(doc.ticketNumber)) : updateFromReport(await client.locationTicket(doc.ticketNumber), doc.serialNumber, doc.ticketNumber)
     } catch (e) {
       if (isAppError(e) && e.details?.carrierCode === 'ResultAlreadyRetrievedError') update = await recoverRetrieved(doc, account, e)
       else if (isAppError(e) && e.details?.carrierCode === 'UnknownTicketError') update = { state: 'ERROR', final: true, errorCode: 'UnknownTicketError', errorMessage: e.message }
@@ -212,7 +213,9 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       action: doc.operation === 'status' ? 'orange.changeStatus' : 'orange.locate',
       target: ticketTarget(doc),
       outcome: ok ? 'ok' : 'failed',
-      ...(doc.operation === 'status' ? { before: { status: doc.statusBefore }, after: { status: update.requestedStatus ?? doc.requestedStatus, ...(doc.testMode ? { testMode: doc.testMode } : {}) } } : {}),
+      ...(doc.operation === 'status'
+        ? { before: { status: doc.statusBefore }, after: { status: update.requestedStatus ?? doc.requestedStatus, ...(doc.testMode ? { testMode: doc.testMode } : {}) } }
+        : {}),
       detail,
     })
     const saved = await save(doc, update, audit)
@@ -280,7 +283,8 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       timers.clear()
       await Promise.allSettled([...running.values()])
       for (const set of waiters.values()) {
-        for (const w of set) w.reject(AppError.withRef('TIMEOUT', 'Stopped waiting for the ticket: the workspace is closing; it is followed again when Fieldline next opens', { key: 'orange.stoppedWaiting' }))
+        for (const w of set)
+          w.reject(AppError.withRef('TIMEOUT', 'Stopped waiting for the ticket: the workspace is closing; it is followed again when Fieldline next opens', { key: 'orange.stoppedWaiting' }))
       }
       waiters.clear()
     },
