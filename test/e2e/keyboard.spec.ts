@@ -61,6 +61,9 @@ test('the device list is one Tab stop; arrows, Home, End and PageUp/PageDown mov
 
   // Scrolled away with the wheel, the focused row stays in the list (kept rendered), so the keys still work.
   await page.keyboard.press('ArrowDown')
+  // The key's own scroll into view settles first, or it could undo the wheel's (seen on a loaded machine).
+  await expect.poll(() => focusedRow(page)).toBe(2)
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBe(0)
   await list.hover()
   await page.mouse.wheel(0, 3000)
   await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000)
