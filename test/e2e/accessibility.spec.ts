@@ -6,6 +6,7 @@
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { addDevice, openDevice, setEditorText } from './steps'
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']
 
@@ -87,4 +88,48 @@ for (const language of ['en', 'fr'] as const) {
       expect(found).toEqual([])
     })
   }
+}
+
+/** WCAG's relative luminance of an sRGB colour given as 0–255 channels. */
+function luminance([r, g, b]: number[]): number {
+  const [R, G, B] = [r!, g!, b!].map((c) => {
+    const s = c / 255
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4
+  })
+  return 0.2126 * R! + 0.7152 * G! + 0.0722 * B!
+}
+
+/** The contrast ratio of a CSS rgb()/rgba() colour painted over an opaque background. */
+function contrast(color: string, background: string): number {
+  const parse = (c: string) => (/rgba?\(([^)]+)\)/.exec(c)?.[1] ?? '0,0,0').split(',').map((v) => Number(v.trim()))
+  const [r, g, b, a = 1] = parse(color)
+  const bg = parse(background)
+  const painted = [r!, g!, b!].map((c, i) => c * a + bg[i]! * (1 - a))
+  const [hi, lo] = [luminance(painted), luminance(bg)].sort((x, y) => y - x)
+  return (hi! + 0.05) / (lo! + 0.05)
+}
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`the JSON editor's tokens, brackets and line numbers meet 4.5:1 (${theme})`, async ({ app }) => {
+    const { page } = app
+    await choose(page, 'en', theme)
+    await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
+    await addDevice(page, 'meter', 'm-1')
+    await openDevice(page, 'm-1')
+    // Nested brackets of every colour pair, every JSON token kind, and a last line whose number Monaco dims.
+    await setEditorText(page, '{"jasper": {"iccid": "89011234567890123456", "x": [1, {"a": [true, null, -2.5]}]}}\n')
+    await expect(page.locator('.monaco-editor .bracket-highlighting-4').first()).toBeVisible()
+    const painted = await page.evaluate(() => {
+      const { document: d, getComputedStyle: style } = globalThis as unknown as {
+        document: { querySelector(s: string): object | null; querySelectorAll(s: string): Iterable<{ textContent: string | null; className: string }> }
+        getComputedStyle(e: object): { color: string; backgroundColor: string }
+      }
+      const background = style(d.querySelector('.monaco-editor-background')!).backgroundColor
+      const parts = [...d.querySelectorAll('.view-line span span, .line-numbers')].filter((e) => (e.textContent ?? '').trim() !== '')
+      return { background, parts: parts.map((e) => ({ what: `${e.className} "${e.textContent}"`, color: style(e).color })) }
+    })
+    expect(painted.parts.length).toBeGreaterThan(20)
+    const short = painted.parts.map((p) => ({ ...p, ratio: contrast(p.color, painted.background) })).filter((p) => p.ratio < 4.5)
+    expect(short.map((p) => `${p.what}: ${p.color} on ${painted.background} is ${p.ratio.toFixed(2)}:1`)).toEqual([])
+  })
 }
