@@ -9,6 +9,7 @@ import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { LOCATION_SOURCES } from '../../src-shared/models/location'
 import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
+import { formatDate, formatDateTime } from '../../src-renderer/src/lib/format'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
@@ -26,12 +27,17 @@ describe('messages as the ICU parser reads them', () => {
 
   it('parses every message of both catalogues, with the same arguments in English and French', () => {
     const differing: string[] = []
+    // svelte-i18n memoises a formatter by its message alone and builds it in the current locale (the locale argument
+    // is dropped), so each is built with its own language current, as the app does.
     for (const [key, message] of en) {
       const french = fr.get(key) ?? ''
-      getMessageFormatter(message, 'en')
-      getMessageFormatter(french, 'fr')
+      locale.set('en')
+      getMessageFormatter(message)
+      locale.set('fr')
+      getMessageFormatter(french)
       if ([...argumentNames(message)].sort().join() !== [...argumentNames(french)].sort().join()) differing.push(key)
     }
+    locale.set('en')
     expect(differing).toEqual([])
   })
 
@@ -46,6 +52,27 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('devices.count', { values: { count: 2 } })).toBe('2 appareils')
     locale.set('en')
     expect(t('devices.count', { values: { count: 2 } })).toBe('2 devices')
+  })
+
+  it("writes every count of an import's progress with the language's digit grouping", () => {
+    const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
+    locale.set('en')
+    expect(t('import.counts', counts)).toBe('2,000 rows, 2,000 added, 1,500 failed')
+    expect(t('mbed.endpoints.reportSummary', { values: { added: 1200, existing: 3000, refused: 0 } })).toBe('1,200 added, 3,000 already existed, 0 refused.')
+    locale.set('fr')
+    // French groups with a narrow no-break space.
+    expect(t('import.counts', counts)).toBe('2\u202f000 lignes, 2\u202f000 ajoutées, 1\u202f500 en échec')
+    locale.set('en')
+  })
+})
+
+describe('dates', () => {
+  it('names the first of the month by its ordinal in French, and only then', () => {
+    expect(formatDate('2026-12-01', 'fr')).toBe('1er déc. 2026')
+    expect(formatDate('2026-12-02', 'fr')).toBe('2 déc. 2026')
+    expect(formatDate('2026-12-11', 'fr')).toBe('11 déc. 2026')
+    expect(formatDate('2026-12-01', 'en-GB')).toBe('1 Dec 2026')
+    expect(formatDateTime(Date.UTC(2026, 11, 1, 12), 'fr-FR')).toMatch(/^1er déc\. 2026/)
   })
 })
 

@@ -11,11 +11,27 @@ function formatter<F extends Intl.DateTimeFormat | Intl.NumberFormat>(style: str
   return found
 }
 
+/**
+ * A formatted date, with French's ordinal for the first day of a month ("1er déc."), which Intl does not write: the
+ * only day French names by its ordinal.
+ */
+function withOrdinalFirst(format: Intl.DateTimeFormat, date: Date, locale: string | null | undefined): string {
+  if (!(locale ?? 'en').toLowerCase().startsWith('fr')) return format.format(date)
+  return format
+    .formatToParts(date)
+    .map((p) => (p.type === 'day' && p.value === '1' ? '1er' : p.value))
+    .join('')
+}
+
 /** Locale-formatted date and time (ISO text or epoch milliseconds); the raw text when it is not a date (the audit trail is data, not code). */
 export function formatDateTime(iso: string | number, locale: string | null | undefined): string {
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return String(iso)
-  return formatter('datetime', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'medium' })).format(date)
+  return withOrdinalFirst(
+    formatter('datetime', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'medium' })),
+    date,
+    locale,
+  )
 }
 
 /**
@@ -25,7 +41,11 @@ export function formatDateTime(iso: string | number, locale: string | null | und
 export function formatDate(date: string, locale: string | null | undefined): string {
   const parsed = new Date(`${date}T00:00:00Z`)
   if (Number.isNaN(parsed.getTime())) return date
-  return formatter('date', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeZone: 'UTC' })).format(parsed)
+  return withOrdinalFirst(
+    formatter('date', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeZone: 'UTC' })),
+    parsed,
+    locale,
+  )
 }
 
 /** A notification's arrival to the millisecond: at a few thousand a second, seconds alone do not order them. */
