@@ -163,8 +163,7 @@ const at = (index: number, field: string): string => `rows.${index}.${field}`
 
 /**
  * What the contract's schema cannot say about a route and the core would refuse (docs/wire/ledger.md): a parameter
- * mapped twice, one the EVM function does not take, one it takes that no row maps, a range upside down, a unit half
- * chosen. Placed at the row's field, in the core's own words.
+ * mapped twice, one the EVM function does not take, one it takes that no row maps, a range upside down. Placed at the row's field, in the core's own words.
  */
 export function routeChecks(draft: RouteDraft, fn: FunctionDescription | undefined, kind: 'evm' | 'fabric' | undefined): ExtraChecks {
   const found: Record<string, MessageRef> = {}
@@ -178,7 +177,6 @@ export function routeChecks(draft: RouteDraft, fn: FunctionDescription | undefin
     const min = numberOf(row.min)
     const max = numberOf(row.max)
     if (min !== undefined && max !== undefined && min > max) found[at(i, 'min')] = { key: 'ledger.route.minAboveMax', params: { parameter: parameter || '—' } }
-    if ((row.unitFrom === '') !== (row.unitTo === '')) found[at(i, row.unitFrom === '' ? 'unit.from' : 'unit.to')] = { key: 'ledger.ui.route.unitBoth' }
   })
   if (fn && kind === 'evm') {
     const missing = fn.inputs.find((input) => !seen.includes(input.name))
