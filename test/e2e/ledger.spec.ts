@@ -145,6 +145,8 @@ for (const language of LANGUAGES) {
     const device = await mqtt.connectAsync(broker!.url, { clientId: `d:org1:tracker:t-${language}` })
     try {
       await device.publishAsync('iot-2/type/tracker/id/t-1/evt/status/fmt/json', sample(assetId, { id: `ev-${language}` }), { qos: 1 })
+      // One the contract refuses: it fails by the contract error's name.
+      await device.publishAsync('iot-2/type/tracker/id/t-1/evt/status/fmt/json', sample('', { id: `bad-${language}` }), { qos: 1 })
     } finally {
       await device.endAsync()
     }
@@ -173,5 +175,29 @@ for (const language of LANGUAGES) {
     await assetSection.getByRole('button', { name: t('ledger.ui.monitor.showAsset') }).click()
     await expect(assetSection.getByRole('status')).toContainText('21500')
     await expect(assetSection.getByRole('table', { name: t('ledger.ui.monitor.history') })).toContainText('AssetUpdated')
+
+    // The refused event: failed, with the contract's error by name; Retry sends it again (and it fails again).
+    const bad = queue.getByRole('row', { name: new RegExp(`bad-${language}`) })
+    await expect(bad).toContainText(t('ledger.ui.states.failed'))
+    await expect(bad).toContainText('EmptyAssetId')
+    await expect(bad.getByRole('cell').nth(2)).toHaveText('1')
+    await bad.getByRole('button', { name: t('ledger.ui.queue.retry', { key: `bad-${language}` }) }).click()
+    await expect(bad.getByRole('cell').nth(2)).toHaveText('2')
+    await expect(bad).toContainText(t('ledger.ui.states.failed'))
+
+    // Back in Extensions: forwarding stopped, the route removed after its confirmation.
+    await navigate(page, t, 'extensions')
+    await forwarder.getByRole('button', { name: t('ledger.ui.forwarder.stop') }).click()
+    await expect(forwarder.getByRole('status')).toContainText(t('ledger.ui.forwarder.stopped'))
+    await card
+      .getByRole('article', { name: 'Tracker status' })
+      .getByRole('button', { name: t('ledger.ui.card.remove') })
+      .click()
+    const confirm = page.getByRole('dialog', { name: t('ledger.ui.route.removeTitle', { name: 'Tracker status' }) })
+    await expect(confirm.getByRole('button', { name: t('common.cancel') })).toBeFocused()
+    await confirm.getByRole('button', { name: t('ledger.ui.card.remove') }).click()
+    await expect(confirm).toBeHidden()
+    await expect(card.getByRole('article', { name: 'Tracker status' })).toHaveCount(0)
+    await expect(card.getByText(t('ledger.ui.card.noRoutes'))).toBeVisible()
   })
 }
