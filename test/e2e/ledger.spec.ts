@@ -14,6 +14,8 @@ import { sample } from '../helpers/ledger'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { missingService } from '../helpers/system'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
+import { startFabricPeer } from '../peers/fabric/fabric.peer'
+import { makeFabricPki, opensslMissing } from '../peers/fabric/pki'
 import { expect, test } from './fixtures'
 import { LANGUAGES, addPlatform, navigate, switchLanguage, words } from './words'
 
@@ -201,3 +203,74 @@ for (const language of LANGUAGES) {
     await expect(card.getByText(t('ledger.ui.card.noRoutes'))).toBeVisible()
   })
 }
+
+/**
+ * A Fabric target through the same form, against the Fabric test peer (test/peers/fabric/: the Gateway of Fabric 2.5
+ * over TLS; a real Fabric network is untested here): the PEM texts pasted, the private key into its password field
+ * (which drops its line breaks), verified; a route sending one JSON string (Watson's updateAsset) previewed and
+ * dry-run (evaluate).
+ */
+test('en: configure a Fabric target, verify it, and preview a JSON-string route with a dry run', async ({ app }) => {
+  test.setTimeout(120_000)
+  const openssl = opensslMissing()
+  test.skip(missingService('openssl', openssl) !== null, openssl ?? '')
+  const pki = await makeFabricPki()
+  const fabric = await startFabricPeer({ pki })
+  try {
+    const { page } = app
+    const t = words('en')
+    await navigate(page, t, 'extensions')
+    const card = page.getByRole('region', { name: t('ledger.ui.card.title') })
+    await card.getByRole('button', { name: t('ledger.ui.card.addTarget') }).click()
+    const dialog = page.getByRole('dialog', { name: t('ledger.ui.target.addTitle') })
+    await dialog.getByLabel(t('ledger.ui.target.name'), { exact: true }).fill('Fabric lab')
+    await dialog.getByLabel(t('ledger.ui.target.kind')).selectOption({ label: t('ledger.ui.kinds.fabric') })
+    await dialog.getByLabel(t('ledger.ui.target.endpoint')).fill(fabric.endpoint)
+    await dialog.getByLabel(t('ledger.ui.target.tlsCa'), { exact: true }).fill(pki.tlsCa)
+    await dialog.getByLabel(t('ledger.ui.target.mspId')).fill(fabric.mspId)
+    await dialog.getByLabel(t('ledger.ui.target.certificate'), { exact: true }).fill(pki.user.cert)
+    await dialog.getByLabel(t('ledger.ui.target.privateKey'), { exact: true }).fill(pki.user.key)
+    await dialog.getByLabel(t('ledger.ui.target.channel')).fill(fabric.channel)
+    await dialog.getByLabel(t('ledger.ui.target.chaincode')).fill(fabric.chaincode)
+    await dialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
+    await expect(dialog).toBeHidden()
+    const target = card.getByRole('article', { name: 'Fabric lab' })
+    await expect(target).toContainText(t('ledger.ui.target.keySet'))
+    await target.getByRole('button', { name: t('ledger.ui.card.verify') }).click()
+    await expect(target.getByRole('status')).toContainText(before(t('ledger.ui.card.verifiedFabric', { channel: fabric.channel, height: '\u0000', msp: '' })))
+
+    await card.getByRole('button', { name: t('ledger.ui.card.addRoute') }).click()
+    const routeDialog = page.getByRole('dialog', { name: t('ledger.ui.route.addTitle') })
+    await routeDialog.getByLabel(t('ledger.ui.route.name')).fill('Watson status')
+    await routeDialog.getByLabel(t('ledger.ui.route.deviceType')).fill('tracker')
+    await routeDialog.getByLabel(t('ledger.ui.route.eventId'), { exact: true }).fill('status')
+    await expect(routeDialog.getByLabel(t('ledger.ui.route.argumentStyle'))).toHaveValue('json')
+    await routeDialog.getByLabel(t('ledger.ui.route.function')).selectOption({ label: 'updateAsset(string assetID, number temperature, string carrier, object location)' })
+    const row = (n: number, parameter: string) => routeDialog.getByRole('group', { name: t('ledger.ui.route.row', { n, parameter }) })
+    await row(1, 'assetID').getByLabel(t('ledger.ui.route.path')).fill('d.assetId')
+    await row(2, 'temperature').getByLabel(t('ledger.ui.route.path')).fill('d.temp')
+    await row(2, 'temperature')
+      .getByLabel(t('ledger.ui.route.type'))
+      .selectOption({ label: t('ledger.ui.route.types.number') })
+    await row(4, 'location')
+      .getByRole('button', { name: t('ledger.ui.route.removeRow', { n: 4 }) })
+      .click()
+    await row(3, 'carrier')
+      .getByRole('button', { name: t('ledger.ui.route.removeRow', { n: 3 }) })
+      .click()
+    await expect(routeDialog.getByRole('group', { name: /carrier|location/ })).toHaveCount(0)
+    await routeDialog.getByLabel(t('ledger.ui.preview.sample')).fill(sample('F-1'))
+    const preview = routeDialog.getByRole('region', { name: t('ledger.ui.preview.title') })
+    await preview.getByRole('button', { name: t('ledger.ui.preview.run') }).click()
+    await expect(preview.getByRole('status')).toContainText('{"assetID":"F-1","temperature":21.5}')
+    await expect(preview.getByRole('status')).toContainText(before(t('ledger.ui.preview.dryRunOk', { result: '\u0000' })))
+    await routeDialog.getByRole('button', { name: t('ledger.ui.route.save') }).click()
+    await expect(routeDialog).toBeHidden()
+    await expect(card.getByRole('article', { name: 'Watson status' })).toContainText(
+      t('ledger.ui.card.routeSummary', { type: 'tracker', event: 'status', fn: 'updateAsset', target: 'Fabric lab', rows: 2 }),
+    )
+  } finally {
+    await fabric.close()
+    await pki.cleanup()
+  }
+})

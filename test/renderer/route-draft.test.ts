@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { routeSaveSchema, type Route } from '../../src-shared/models/ledger'
 import { RouteDraft, blankRow, routeChecks, rowFromRoute, rowToSave } from '../../src-renderer/src/lib/state/route-draft.svelte'
 import { formErrors } from '../../src-renderer/src/lib/form/issues'
-import { ASSET_ROUTE_ROWS } from '../helpers/ledger'
 
 const UPDATE_ASSET = {
   name: 'updateAsset',
@@ -16,6 +15,15 @@ const UPDATE_ASSET = {
   ],
 }
 
+/** The rows of the anvil route (the renderer project cannot import test/helpers/ledger.ts, which the core's tests use). */
+const ROWS: Route['rows'] = [
+  { parameter: 'assetId', source: { kind: 'path', path: 'd.assetId', decode: 'none' }, scale: 0, required: true },
+  { parameter: 'temperatureMilli', source: { kind: 'path', path: 'd.temp', decode: 'none' }, scale: 3, unit: { from: 'degF', to: 'degC' }, min: -300, max: 1000, required: true },
+  { parameter: 'carrier', source: { kind: 'path', path: 'd.carrier', decode: 'none' }, scale: 0, required: false, default: 'unknown' },
+  { parameter: 'latE6', source: { kind: 'path', path: 'd.lat', decode: 'none' }, scale: 6, required: true },
+  { parameter: 'lonE6', source: { kind: 'constant', value: '2352200' }, scale: 0, required: true },
+]
+
 const ROUTE: Route = {
   id: 'r1',
   name: 'tracker telemetry',
@@ -25,7 +33,7 @@ const ROUTE: Route = {
   function: 'updateAsset',
   argumentStyle: 'abi',
   eventIdPath: 'id',
-  rows: ASSET_ROUTE_ROWS,
+  rows: ROWS,
   enabled: true,
   createdAt: '2026-03-10T10:00:00Z',
   updatedAt: '2026-03-10T10:00:00Z',
@@ -109,6 +117,8 @@ describe('route rows', () => {
     draft.rows[3]!.min = '10'
     draft.rows[3]!.max = '5'
     draft.rows[4]!.unitFrom = 'degC'
+    draft.rows[4]!.source = 'path'
+    draft.rows[4]!.path = 'd.lon'
     draft.rows[0]!.scale = 'three'
     const errors = errorsOf(draft)
     expect(errors['rows.1.parameter']).toEqual({ key: 'ledger.route.duplicateParameter', params: { parameter: 'assetId' } })
