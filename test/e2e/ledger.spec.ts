@@ -85,6 +85,15 @@ for (const language of LANGUAGES) {
     await target.getByRole('button', { name: t('ledger.ui.card.verify') }).click()
     await expect(target.getByRole('status')).toContainText(before(t('ledger.ui.card.verifiedEvm', { chain: '31337', height: '\u0000', signer: '', balance: '' })))
     await expect(target.getByRole('status')).toContainText(signer)
+    // Edited, its kind stays and an empty key field keeps the saved key.
+    await target.getByRole('button', { name: t('ledger.ui.card.edit') }).click()
+    const editDialog = page.getByRole('dialog', { name: t('ledger.ui.target.editTitle') })
+    await expect(editDialog.getByLabel(t('ledger.ui.target.kind'))).toBeDisabled()
+    await expect(editDialog.getByLabel(t('ledger.ui.target.signerKey'))).toHaveValue('')
+    await editDialog.getByLabel(t('ledger.ui.target.chainId')).fill('31337')
+    await editDialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
+    await expect(editDialog).toBeHidden()
+    await expect(target).toContainText(signer)
 
     // The route: the function picked from the contract gives one row per parameter, filled with the keyboard.
     await card.getByRole('button', { name: t('ledger.ui.card.addRoute') }).click()
