@@ -140,7 +140,16 @@ for (const language of LANGUAGES) {
     await sampleField.fill(sample(assetId))
     await preview.getByRole('button', { name: t('ledger.ui.preview.run') }).click()
     await expect(preview.getByRole('status')).toContainText(before(t('ledger.ui.preview.dryRunOk', { result: '\u0000' })))
-    await expect(preview.getByRole('row', { name: /temperatureMilli/ })).toContainText('21500')
+    const temperature = preview
+      .getByRole('row', { name: /temperatureMilli/ })
+      .getByRole('cell')
+      .nth(1)
+    await expect(temperature).toHaveText('21500')
+    // Live: a transform changed in the rows shows in the preview without asking for it.
+    await row(2, 'temperatureMilli').getByLabel(t('ledger.ui.route.scale')).fill('2')
+    await expect(temperature).toHaveText('2150')
+    await row(2, 'temperatureMilli').getByLabel(t('ledger.ui.route.scale')).fill('3')
+    await expect(temperature).toHaveText('21500')
     await expect(preview.getByRole('status')).toContainText('0x')
     await routeDialog.getByRole('button', { name: t('ledger.ui.route.save') }).click()
     await expect(routeDialog).toBeHidden()
