@@ -8,13 +8,13 @@
  * in the OS keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
 import { readFile } from 'node:fs/promises'
-import type { Locator, Page } from '@playwright/test'
+import type { Locator } from '@playwright/test'
 import mqtt from 'mqtt'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
-import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words, type Words } from './words'
+import { LANGUAGES, addAndOpenDevice, addPlatform, navigate, switchLanguage, words } from './words'
 
 const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'iam-e2e-key'
@@ -34,18 +34,6 @@ test.afterEach(async () => {
   await couch?.close()
   await broker?.stop()
 })
-
-/** The platform profile whose broker the forwarder subscribes to; its client id names the organisation of the buckets. */
-async function addPlatform(page: Page, t: Words, url: string): Promise<void> {
-  const card = page.getByRole('region', { name: t('platform.card.title') })
-  await card.getByRole('button', { name: t('extensions.add') }).click()
-  const dialog = page.getByRole('dialog', { name: t('platform.form.addTitle') })
-  await dialog.getByLabel(t('profiles.form.name')).fill('Local broker')
-  await dialog.getByLabel(t('platform.form.url')).fill(url)
-  await dialog.getByLabel(t('platform.form.clientId')).fill('a:org1:fieldline')
-  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
-  await expect(dialog).toBeHidden()
-}
 
 /** A cell of a table row, by its column's header (the DataTable's columns are in a fixed order). */
 function cell(row: Locator, index: number): Locator {

@@ -36,7 +36,7 @@ export async function switchLanguage(page: Page, language: Language): Promise<vo
   await expect(page.locator('html')).toHaveAttribute('lang', language)
 }
 
-export async function navigate(page: Page, t: Words, to: 'extensions' | 'devices' | 'mbed' | 'activity'): Promise<void> {
+export async function navigate(page: Page, t: Words, to: 'extensions' | 'devices' | 'mbed' | 'ledger' | 'activity'): Promise<void> {
   await page
     .getByRole('navigation')
     .getByRole('link', { name: t(`nav.${to}`), exact: true })
@@ -53,4 +53,16 @@ export async function addAndOpenDevice(page: Page, t: Words, typeId: string, dev
   await dialog.getByRole('button', { name: t('devices.addForm.submit'), exact: true }).click()
   await page.getByTestId('device-row').filter({ hasText: deviceId }).click()
   await expect(page.getByRole('heading', { name: t('config.title') })).toBeVisible()
+}
+
+/** A platform (MQTT) profile for the broker a forwarder subscribes to; its client id names the organisation (org1). */
+export async function addPlatform(page: Page, t: Words, url: string): Promise<void> {
+  const card = page.getByRole('region', { name: t('platform.card.title') })
+  await card.getByRole('button', { name: t('extensions.add') }).click()
+  const dialog = page.getByRole('dialog', { name: t('platform.form.addTitle') })
+  await dialog.getByLabel(t('profiles.form.name')).fill('Local broker')
+  await dialog.getByLabel(t('platform.form.url')).fill(url)
+  await dialog.getByLabel(t('platform.form.clientId')).fill('a:org1:fieldline')
+  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
+  await expect(dialog).toBeHidden()
 }

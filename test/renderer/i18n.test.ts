@@ -8,6 +8,7 @@ import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, 
 import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE_TICKET_STATES } from '../../src-shared/models/orange'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { LOCATION_SOURCES } from '../../src-shared/models/location'
+import { FORWARD_STATES, ledgerTargetSettingsSchema, routeRowSchema, routeSourceSchema } from '../../src-shared/models/ledger'
 import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
 import { formatDate, formatDateTime } from '../../src-renderer/src/lib/format'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
@@ -121,6 +122,10 @@ describe('words for the contract’s closed sets', () => {
     ['weather.form.removeKey', WEATHER_SECRETS],
     ['weather.form.urlLabels', Object.keys(WEATHER_DEFAULT_URLS)],
     ['location.sources', LOCATION_SOURCES],
+    ['ledger.ui.states', FORWARD_STATES],
+    ['ledger.ui.kinds', ledgerTargetSettingsSchema.options.map((o) => o.shape.kind.value)],
+    ['ledger.ui.route.sources', routeSourceSchema.options.map((o) => o.shape.kind.value)],
+    ['ledger.ui.route.types', routeRowSchema.shape.type.unwrap().options],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

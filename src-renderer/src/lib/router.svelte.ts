@@ -5,11 +5,12 @@ export type Route =
   | { name: 'packages' }
   | { name: 'package'; bundleId: string }
   | { name: 'mbed' }
+  | { name: 'ledger' }
   | { name: 'team' }
   | { name: 'activity' }
   | { name: 'settings' }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -25,6 +26,7 @@ export function parseRoute(hash: string): Route {
   switch (parts[0]) {
     case 'extensions':
     case 'mbed':
+    case 'ledger':
     case 'team':
     case 'activity':
     case 'settings':

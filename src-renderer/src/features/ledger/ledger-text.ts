@@ -1,0 +1,31 @@
+import type { LedgerFailure, LedgerHead, LedgerTarget } from '../../../../src-shared/models/ledger'
+import type { Translate } from '../../i18n'
+
+/** Words for the ledger's values, shared by the Extensions card, the route editor and the monitoring page. */
+
+/** A failure by its decoded name (EmptyAssetId, EndorseError, overflow…) with the node's or the rule's words. */
+export function failureText(t: Translate, failure: LedgerFailure): string {
+  const args = failure.args && failure.args.length > 0 ? `(${failure.args.join(', ')})` : ''
+  return t('ledger.ui.failure', { values: { name: `${failure.name}${args}`, message: failure.message } })
+}
+
+/** Wei as ether, exactly (no floating point): 1500000000000000000 → "1.5 ETH". */
+export function weiText(wei: string): string {
+  if (!/^\d+$/.test(wei)) return wei
+  const padded = wei.padStart(19, '0')
+  const whole = padded.slice(0, -18).replace(/^0+(?=\d)/, '')
+  const fraction = padded.slice(-18).replace(/0+$/, '')
+  return `${whole}${fraction ? `.${fraction}` : ''}\u00a0ETH`
+}
+
+/** Where a target is: the RPC URL of an EVM node, the Gateway peer of a Fabric network. */
+export function targetWhere(target: LedgerTarget): string {
+  return target.settings.kind === 'evm' ? target.settings.rpcUrl : target.settings.endpoint
+}
+
+/** What "Verify" learnt, said exactly: the chain or channel, its height and the signer. */
+export function verifiedText(t: Translate, head: LedgerHead): string {
+  if (head.kind === 'evm')
+    return t('ledger.ui.card.verifiedEvm', { values: { chain: head.network, height: head.height, signer: head.signer ?? '—', balance: head.balance ? weiText(head.balance) : '—' } })
+  return t('ledger.ui.card.verifiedFabric', { values: { channel: head.network, height: head.height, msp: head.signer ?? '—' } })
+}

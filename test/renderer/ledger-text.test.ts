@@ -1,0 +1,38 @@
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { failureText, weiText } from '../../src-renderer/src/features/ledger/ledger-text'
+import { pemLines } from '../../src-renderer/src/features/ledger/pem'
+
+describe('a PEM key pasted into a password field', () => {
+  it('is read by OpenSSL again once its lines are restored (the field drops them)', () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+    const pasted = pem.replace(/[\r\n]/g, '')
+    expect(() => createPrivateKey(pasted)).toThrow()
+    expect(pemLines(pasted)).toBe(pem)
+    expect(createPrivateKey(pemLines(pasted)).asymmetricKeyType).toBe('ec')
+    // A key with its lines is kept as it is (up to the final line break).
+    expect(pemLines(pem)).toBe(pem)
+  })
+
+  it('gives back anything that is not one PEM block, for the core to refuse in its words', () => {
+    expect(pemLines('not a key')).toBe('not a key')
+    expect(pemLines('-----BEGIN PRIVATE KEY-----abc-----END CERTIFICATE-----')).toBe('-----BEGIN PRIVATE KEY-----abc-----END CERTIFICATE-----')
+  })
+})
+
+describe('ledger words', () => {
+  it('says wei in ether exactly, without floating point', () => {
+    expect(weiText('1500000000000000000')).toBe('1.5\u00a0ETH')
+    expect(weiText('1000000000000000000000')).toBe('1000\u00a0ETH')
+    expect(weiText('1')).toBe('0.000000000000000001\u00a0ETH')
+    expect(weiText('0')).toBe('0\u00a0ETH')
+  })
+
+  it('names a failure by its decoded name with its arguments', () => {
+    const t = (key: string, options?: { values?: Record<string, unknown> }) => `${key} ${JSON.stringify(options?.values)}`
+    expect(failureText(t, { code: 'LEDGER', name: 'TemperatureBelowAbsoluteZero', message: 'reverted', args: ['-300000'] })).toBe(
+      'ledger.ui.failure {"name":"TemperatureBelowAbsoluteZero(-300000)","message":"reverted"}',
+    )
+  })
+})
