@@ -1,0 +1,229 @@
+import { orangeIccidFromSerial } from '../../../src-shared/models/orange'
+import type { SyncEstimate, SyncProgress } from '../../../src-shared/models/sim-inventory'
+import type { Carrier, SimStatus } from '../../../src-shared/models/sim'
+import type { ControlCenterClient } from '../carriers/control-center/control-center.client'
+import type { OrangeClient, OrangeSearchRow } from '../carriers/orange/orange.client'
+import { normaliseOrangeStatus } from '../carriers/sim-model'
+import { AppError } from '../common/errors'
+import type { Db } from '../store/documents'
+import { readCheckpoint, simDocId, SIM_DOC_PREFIX, writeCheckpoint, writeListed, writeUsage, type InventoryDoc, type Listed, type SyncCheckpoint } from './inventory.store'
+
+/**
+ * docs/wire/control-center.md §1.9: the full-sync idiom. Incremental runs start from the previous run's `modifiedTill`
+ * less a margin: the service's clock and ours may differ, and listing a SIM twice costs nothing ([I] one minute).
+ */
+const FIRST_SINCE = '2000-01-01T00:00:00.000Z'
+const CLOCK_MARGIN_MS = 60_000
+/** §1.2 / §1.4: page size ≤ 50. */
+const CC_PAGE = 50
+/** The Orange client's largest rangeSize (docs/wire/orange.md §4.3 leaves the cap undocumented; the client's is 100). */
+const ORANGE_PAGE = 100
+/** SIMs read per usage batch (one checkpoint each). */
+const USAGE_BATCH = 50
+
+export type AccountClient = { carrier: 'jasper' | 'atnt'; client: ControlCenterClient } | { carrier: 'orange'; client: OrangeClient }
+
+export interface SyncRunOptions {
+  db: Db
+  account: string
+  access: AccountClient
+  full: boolean
+  usage: boolean
+  now: () => Date
+  onProgress: (p: SyncProgress) => void
+  /** Called with every page's status changes (alerts "status changed" read them from the documents, this is for events). */
+  onChanged?: (count: number) => void
+}
+
+export interface SyncOutcome {
+  listed: number
+  usageRead: number
+  calls: number
+  resumed: boolean
+  full: boolean
+}
+
+/**
+ * One account's sync: the listing (what changed since the last finished run), then optionally the usage of its active
+ * SIMs. Every page is written, then the checkpoint moved past it, so a run killed at any point goes on from the last
+ * page written (a page written twice is harmless: the listing is idempotent).
+ */
+export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
+  let cp = await readCheckpoint(o.db, o.account)
+  const resumed = cp.run !== null && cp.run.full === o.full && cp.run.usage === o.usage
+  if (!resumed) {
+    const since = o.full ? null : cp.since
+    cp = await writeCheckpoint(o.db, o.account, {
+      ...cp,
+      run: { since, till: o.now().toISOString(), full: o.full, usage: o.usage, phase: 'listing', position: 0, windowSince: since, usageAfter: '', listed: 0, usageRead: 0, calls: 0 },
+    })
+  }
+  const progress = (phase: SyncProgress['phase'], estimatedCalls: number | null = null) => {
+    const run = cp.run!
+    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls, done: phase === 'done' })
+  }
+  try {
+    if (cp.run!.phase === 'listing') {
+      cp = o.access.carrier === 'orange' ? await listOrange(o, o.access.client, cp, progress) : await listControlCenter(o, o.access.client, o.access.carrier, cp, progress)
+      cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...cp.run!, phase: 'usage' } })
+    }
+    if (o.usage && o.access.carrier !== 'orange') cp = await readUsage(o, o.access.client, o.access.carrier, cp, progress)
+  } catch (e) {
+    await writeCheckpoint(o.db, o.account, { ...cp, failures: cp.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
+    progress('failed')
+    throw e
+  }
+  const run = cp.run!
+  // The next run lists what changed after this one began (less the margin).
+  const next = new Date(Date.parse(run.till) - CLOCK_MARGIN_MS).toISOString()
+  cp = await writeCheckpoint(o.db, o.account, { ...cp, since: next, lastSyncAt: o.now().toISOString(), run: null, failures: 0, lastError: null })
+  o.onProgress({ account: o.account, phase: 'done', sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls: null, done: true })
+  return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full }
+}
+
+type Cp = SyncCheckpoint & { _rev?: string }
+type Progress = (phase: SyncProgress['phase']) => void
+
+async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
+  const run = cp.run!
+  const pages = client.searchDevices({ modifiedSince: run.since ?? FIRST_SINCE, modifiedTill: run.till, pageSize: CC_PAGE, startPage: Math.max(1, run.position) })
+  for await (const page of pages) {
+    const listed: Listed[] = page.devices.map((d) => ({
+      carrier,
+      simId: d.iccid,
+      fields: () => ({ iccid: d.iccid, status: d.status, statusRaw: d.statusRaw, ratePlan: d.ratePlan, communicationPlan: d.communicationPlan }),
+    }))
+    const { changed } = await writeListed(o.db, o.account, listed, o.now().toISOString())
+    if (changed.length > 0) o.onChanged?.(changed.length)
+    const r = cp.run!
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: page.pageNumber + 1, listed: r.listed + listed.length, calls: r.calls + 1 } })
+    progress('listing')
+  }
+  return cp
+}
+
+/**
+ * Orange lists a search's lines up to a cap and then says `resultsNumberExceeded` (docs/wire/orange.md §4.3). Lines are
+ * asked for by status-change date, oldest first: when the cap is reached, a new window starts at the last line's
+ * date, so every line is reached whatever the cap (lines at the boundary date are listed twice, which is harmless).
+ */
+async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progress: Progress): Promise<Cp> {
+  for (;;) {
+    const run = cp.run!
+    const query = {
+      ...(run.windowSince ? { statusChangedSince: run.windowSince } : {}),
+      statusChangedUntil: run.till,
+      sort: [
+        { attribute: 'STATUS_CHANGE_DATE', order: 'ASC' },
+        { attribute: 'SIM_SSN', order: 'ASC' },
+      ] as const,
+      rangeSize: ORANGE_PAGE,
+    }
+    const page = await client.searchPage({ ...query, sort: [...query.sort] }, run.position)
+    const rows = page.rows.filter((r): r is OrangeSearchRow & { serialNumber: string } => r.serialNumber !== null)
+    const { changed } = await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
+    if (changed.length > 0) o.onChanged?.(changed.length)
+    let next = { ...run, position: run.position + page.rows.length, listed: run.listed + rows.length, calls: run.calls + 1 }
+    const windowEnd = page.rows.length < ORANGE_PAGE || next.position >= page.totalResultsNumber
+    if (windowEnd && page.resultsNumberExceeded) {
+      const last = rows[rows.length - 1]?.lastStatusChangeDate ?? null
+      if (last === null || last === run.windowSince) {
+        throw AppError.withRef('CARRIER', 'Orange lists more lines changed at the same instant than one search can give', { key: 'sims.orangeWindowFull' })
+      }
+      next = { ...next, windowSince: last, position: 0 }
+    }
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: next })
+    progress('listing')
+    if (windowEnd && !page.resultsNumberExceeded) return cp
+  }
+}
+
+function orangeListed(r: OrangeSearchRow & { serialNumber: string }): Listed {
+  return {
+    carrier: 'orange',
+    simId: r.serialNumber,
+    fields: (cached) => ({
+      iccid: r.iccid ?? cached?.iccid ?? orangeIccidFromSerial(r.serialNumber),
+      status: normaliseOrangeStatus(r.statusRaw),
+      statusRaw: r.statusRaw,
+      imsi: r.imsi ?? cached?.imsi ?? null,
+      orange: {
+        iccidReported: r.iccid !== null,
+        suspensionReason: null,
+        statusChangeRequestDate: null,
+        customerEnvironment: null,
+        position: null,
+        location: null,
+        ...cached?.orange,
+        serialNumber: r.serialNumber,
+        lastStatusChangeDate: r.lastStatusChangeDate,
+        lastStatusRefreshDate: r.lastStatusRefreshDate,
+        requestedStatus: r.requestedStatus,
+        subscription: r.subscription,
+      },
+    }),
+  }
+}
+
+/** Statuses whose SIMs use data; the others are not read (their usage cannot grow). */
+const USING: ReadonlySet<SimStatus> = new Set(['activated', 'testReady', 'trial', 'activatedForTest'])
+
+/** Cycle-to-date usage and the last session of the account's active SIMs, in SIM id order from the checkpoint. */
+async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
+  const prefix = `${SIM_DOC_PREFIX}${carrier}:`
+  for (;;) {
+    const run = cp.run!
+    const start = run.usageAfter === '' ? prefix : simDocId(carrier, run.usageAfter)
+    const page = await o.db.allDocs({ include_docs: true, startkey: start, endkey: `${prefix}\ufff0`, limit: USAGE_BATCH, skip: run.usageAfter === '' ? 0 : 1 })
+    if (page.rows.length === 0) return cp
+    const docs = page.rows.map((r) => r.doc as unknown as InventoryDoc)
+    const wanted = docs.filter((d) => d.inventory?.account === o.account && USING.has(d.sim.status))
+    const read = await Promise.all(
+      wanted.map(async (d) => {
+        const [usage, session] = await Promise.all([client.ctdUsage(d.sim.iccid), client.sessionInfo(d.sim.iccid)])
+        return {
+          carrier,
+          simId: d.sim.iccid,
+          ...usage.monthToDate,
+          lastSessionAt: session.dateSessionStarted === null ? null : (session.dateSessionEnded ?? o.now().toISOString()),
+        }
+      }),
+    )
+    await writeUsage(o.db, read, o.now().toISOString())
+    const lastId = page.rows[page.rows.length - 1]!.id.slice(prefix.length)
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...run, phase: 'usage', usageAfter: lastId, usageRead: run.usageRead + read.length, calls: run.calls + 2 * read.length } })
+    progress('usage')
+  }
+}
+
+/**
+ * How many calls a full refresh takes, and how long at the account's rate. Orange says how many lines it has (one
+ * one-line search); Control Center's search does not, so its count is what the inventory and the devices know (a
+ * lower bound, `exact: false`).
+ */
+export async function estimateFull(
+  db: Db,
+  account: string,
+  access: AccountClient,
+  perSecond: number,
+  usage: boolean,
+  knownSims: { total: number; using: number },
+): Promise<SyncEstimate> {
+  const cp = await readCheckpoint(db, account)
+  let sims = knownSims.total
+  let listingCalls: number
+  let exact = false
+  if (access.carrier === 'orange') {
+    const probe = await access.client.searchPage({ rangeSize: 1 }, 0)
+    sims = probe.totalResultsNumber
+    // One call per page, plus one per window the result cap forces (docs/wire/orange.md §4.3; the cap is not documented).
+    listingCalls = Math.max(1, Math.ceil(sims / ORANGE_PAGE))
+    exact = true
+  } else {
+    listingCalls = Math.max(1, Math.ceil(sims / CC_PAGE))
+  }
+  const usageCalls = usage && access.carrier !== 'orange' ? 2 * knownSims.using : 0
+  return { account, sims, listingCalls, usageCalls, perSecond, seconds: Math.ceil((listingCalls + usageCalls) / perSecond), exact, lastSyncAt: cp.lastSyncAt }
+}
+
+export { USING as USAGE_STATUSES }
