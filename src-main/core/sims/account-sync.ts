@@ -55,7 +55,9 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     const since = o.full ? null : cp.since
     cp = await writeCheckpoint(o.db, o.account, {
       ...cp,
-      run: { since, till: o.now().toISOString(), full: o.full, usage: o.usage, phase: 'listing', position: 0, windowSince: since, usageAfter: '', listed: 0, usageRead: 0, calls: 0 },
+      // Control Center's date-times are whole seconds (§1.4): the end of the run is rounded up, so a change made in
+      // the second the run starts is listed now (and again by the next run, which starts a margin earlier).
+      run: { since, till: new Date(Math.ceil(o.now().getTime() / 1000) * 1000).toISOString(), full: o.full, usage: o.usage, phase: 'listing', position: 0, windowSince: since, windowLast: null, usageAfter: '', listed: 0, usageRead: 0, calls: 0 },
     })
   }
   const progress = (phase: SyncProgress['phase'], estimatedCalls: number | null = null) => {
@@ -69,7 +71,9 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     }
     if (o.usage && o.access.carrier !== 'orange') cp = await readUsage(o, o.access.client, o.access.carrier, cp, progress)
   } catch (e) {
-    await writeCheckpoint(o.db, o.account, { ...cp, failures: cp.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
+    // The listing moved the checkpoint on page by page: read its latest revision before counting the failure.
+    const latest = await readCheckpoint(o.db, o.account)
+    await writeCheckpoint(o.db, o.account, { ...latest, failures: latest.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
     progress('failed')
     throw e
   }
@@ -123,14 +127,15 @@ async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progr
     const rows = page.rows.filter((r): r is OrangeSearchRow & { serialNumber: string } => r.serialNumber !== null)
     const { changed } = await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
     if (changed.length > 0) o.onChanged?.(changed.length)
-    let next = { ...run, position: run.position + page.rows.length, listed: run.listed + rows.length, calls: run.calls + 1 }
+    const windowLast = rows[rows.length - 1]?.lastStatusChangeDate ?? run.windowLast
+    let next = { ...run, position: run.position + page.rows.length, listed: run.listed + rows.length, calls: run.calls + 1, windowLast }
     const windowEnd = page.rows.length < ORANGE_PAGE || next.position >= page.totalResultsNumber
     if (windowEnd && page.resultsNumberExceeded) {
-      const last = rows[rows.length - 1]?.lastStatusChangeDate ?? null
+      const last = windowLast
       if (last === null || last === run.windowSince) {
         throw AppError.withRef('CARRIER', 'Orange lists more lines changed at the same instant than one search can give', { key: 'sims.orangeWindowFull' })
       }
-      next = { ...next, windowSince: last, position: 0 }
+      next = { ...next, windowSince: last, windowLast: null, position: 0 }
     }
     cp = await writeCheckpoint(o.db, o.account, { ...cp, run: next })
     progress('listing')

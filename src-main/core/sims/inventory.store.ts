@@ -157,8 +157,9 @@ export interface SyncCheckpoint {
     phase: 'listing' | 'usage'
     /** Control Center: the next page number; Orange: the lines of the current window already written. */
     position: number
-    /** Orange: the status-change date the current window starts at. */
+    /** Orange: the status-change date the current window starts at, and the last one it listed so far. */
     windowSince: string | null
+    windowLast: string | null
     /** The usage phase: the last SIM id done. */
     usageAfter: string
     listed: number

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SyncProgress } from '../../src-shared/models/sim-inventory'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
+import { tempDir, testCore } from '../helpers/core'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+/** The Control Center peer's inventory dates end mid-2024: the peer and the core share a clock after that, moving with real time. */
+const START = Date.now()
+const clock = () => new Date(Date.parse('2026-03-14T10:00:00.000Z') + (Date.now() - START))
+const API_KEY = 'inventory-test-key-7Hq'
+
+async function editAtPeer(peer: ControlCenterPeer, iccid: string, body: object): Promise<void> {
+  const res = await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, {
+    method: 'PUT',
+    headers: { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  expect(res.status).toBe(200)
+}
+
+describe('SIM inventory sync against the Control Center and Orange peers', () => {
+  let cc: ControlCenterPeer
+  let orange: OrangePeer
+  let core: TestCore
+  let cleanup: () => Promise<void>
+  let jasper: string
+  let orangeAccount: string
+  const progress: SyncProgress[] = []
+
+  beforeAll(async () => {
+    cc = await startControlCenterPeer({ devices: 120, now: clock, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    // A result cap below the line count: the sync must move its window to reach every line (docs/wire/orange.md §4.3).
+    orange = await startOrangePeer({ lines: 230, maxSearchResults: 100, now: clock })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { now: clock })
+    core.bus.subscribe((event, payload) => {
+      if (event === 'sims:progress') progress.push(payload as SyncProgress)
+    })
+    const j = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
+    const o = await core.call('profiles:save', { extension: 'orange', name: 'Paris', settings: { baseUrl: orange.url, username: 'ak-test', concurrency: 1, perSecond: 50 }, secrets: { password: 'test-password' } })
+    jasper = `jasper:${j.id}`
+    orangeAccount = `orange:${o.id}`
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'm-1' })
+    await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-1', text: JSON.stringify({ jasper: { iccid: cc.iccids[0] } }) })
+  })
+  afterAll(async () => {
+    await core?.close()
+    await cc?.close()
+    await orange?.close()
+    await cleanup?.()
+  })
+
+  it('estimates a full refresh before the first sync from what the devices know, as a lower bound', async () => {
+    expect(await core.call('sims:estimate', { account: jasper })).toMatchObject({ sims: 1, listingCalls: 1, exact: false, lastSyncAt: null, perSecond: 50 })
+  })
+
+  it('lists every Control Center SIM in the fewest pages the API allows, then only what changed', async () => {
+    const before = cc.stats().byRoute['GET /devices'] ?? 0
+    const first = await core.call('sims:sync', { account: jasper })
+    expect(first).toMatchObject({ listed: 120, calls: 3, resumed: false })
+    expect((cc.stats().byRoute['GET /devices'] ?? 0) - before).toBe(3)
+    expect(progress.filter((p) => p.account === jasper).at(-1)).toMatchObject({ phase: 'done', done: true })
+    expect(await core.call('sims:count', { filters: { account: [jasper] } })).toEqual({ total: 120 })
+    expect(await core.call('sims:estimate', { account: jasper })).toMatchObject({ sims: 120, listingCalls: 3, exact: false })
+
+    await editAtPeer(cc, cc.iccids[5]!, { status: 'RETIRED' })
+    await editAtPeer(cc, cc.iccids[7]!, { ratePlan: cc.ratePlans[1] })
+    const again = before + 3
+    const second = await core.call('sims:sync', { account: jasper })
+    expect(second).toMatchObject({ listed: 2, calls: 1 })
+    expect((cc.stats().byRoute['GET /devices'] ?? 0) - again).toBe(1)
+    const retired = await core.call('sims:query', { query: { filters: { status: ['retired'], account: [jasper] } } })
+    expect(retired.items.map((r) => r.simId)).toContain(cc.iccids[5])
+    const row = (await core.call('sims:query', { query: { filters: { ratePlan: [cc.ratePlans[1]!] } }, limit: 1000 })).items.find((r) => r.simId === cc.iccids[7])
+    expect(row).toMatchObject({ account: jasper, ratePlan: cc.ratePlans[1] })
+    expect(row?.asOf).not.toBeNull()
+  })
+
+  it('tells SIMs on a device from SIMs on none, and attaches a found SIM to a device with an audit entry', async () => {
+    const attached = await core.call('sims:query', { query: { filters: { attached: true } } })
+    expect(attached.items.map((r) => r.simId)).toEqual([cc.iccids[0]])
+    expect(attached.items[0]).toMatchObject({ devices: ['meter/m-1'] })
+    expect(await core.call('sims:count', { filters: { attached: false, carrier: ['jasper'] } })).toEqual({ total: 119 })
+
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'm-2' })
+    await core.call('sims:attach', { typeId: 'meter', deviceId: 'm-2', carrier: 'jasper', simId: cc.iccids[9]! })
+    const device = await core.call('devices:get', { typeId: 'meter', deviceId: 'm-2' })
+    expect(device.extensionConfig).toEqual({ jasper: { iccid: cc.iccids[9], profile: jasper.slice('jasper:'.length) } })
+    expect((await core.call('audit:list', { query: 'sims.attach' })).items[0]).toMatchObject({ target: 'meter/m-2', outcome: 'ok' })
+    expect(await core.call('sims:count', { filters: { attached: true } })).toEqual({ total: 2 })
+
+    const refused = await core.dispatcher.invoke('sims:attach', { typeId: 'meter', deviceId: 'nope', carrier: 'jasper', simId: cc.iccids[10]! })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'errors.deviceNotFound' } } } })
+    const unknown = await core.dispatcher.invoke('sims:attach', { typeId: 'meter', deviceId: 'm-2', carrier: 'jasper', simId: '89000000000000000000' })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'sims.notInInventory' } } } })
+  })
+
+  it('imports SIMs found at the carrier as devices, once', async () => {
+    const ids = [cc.iccids[11]!, cc.iccids[12]!]
+    expect(await core.call('sims:importAsDevices', { typeId: 'tracker', carrier: 'jasper', simIds: ids })).toEqual({ added: 2, existing: 0 })
+    expect(await core.call('sims:importAsDevices', { typeId: 'tracker', carrier: 'jasper', simIds: ids })).toEqual({ added: 0, existing: 2 })
+    expect((await core.call('devices:get', { typeId: 'tracker', deviceId: ids[0]! })).extensionConfig).toMatchObject({ jasper: { iccid: ids[0] } })
+  })
+
+  it('lists every Orange line through windows past the result cap, then only lines whose status changed', async () => {
+    const est = await core.call('sims:estimate', { account: orangeAccount })
+    expect(est).toMatchObject({ sims: 230, listingCalls: 3, exact: true })
+    const searches = () => orange.stats().byOperation.searchInConnectivityDirectory ?? 0
+    const before = searches()
+    const first = await core.simInventory.sync({ account: orangeAccount, full: false, usage: false }, { actor: 'test' })
+    expect(await core.call('sims:count', { filters: { carrier: ['orange'] } })).toEqual({ total: 230 })
+    // 230 lines, 100 per page, at most 100 per search: three windows, each one page plus the closing one where the cap cuts it.
+    expect(first.calls).toBe(searches() - before)
+    expect(first.listed).toBeGreaterThanOrEqual(230)
+
+    const serial = orange.serials[10]!
+    orange.setStatus(serial, 'SUSPENDED', clock())
+    const mid = searches()
+    const second = await core.call('sims:sync', { account: orangeAccount })
+    expect(second).toMatchObject({ listed: 1, calls: 1 })
+    expect(searches() - mid).toBe(1)
+    const row = (await core.call('sims:query', { query: { filters: { carrier: ['orange'], status: ['suspended'] } }, limit: 1000 })).items.find((r) => r.simId === serial)
+    expect(row).toMatchObject({ account: orangeAccount, status: 'suspended' })
+  })
+
+  it('exports the selection as CSV and JSON Lines with the inventory columns', async () => {
+    const chunks: string[] = []
+    for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'csv')) chunks.push(chunk)
+    const lines = chunks.join('').trimEnd().split('\r\n')
+    expect(lines[0]).toBe('carrier,simId,iccid,account,status,statusRaw,ratePlan,communicationPlan,dataBytes,smsCount,lastSessionAt,asOf,usageAsOf,devices')
+    // m-1, m-2 and the two trackers imported above.
+    expect(lines).toHaveLength(5)
+    const json: string[] = []
+    for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'jsonl')) json.push(chunk)
+    expect(json.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { simId: string }).simId).sort()).toEqual([0, 9, 11, 12].map((i) => cc.iccids[i]).sort())
+  })
+})
