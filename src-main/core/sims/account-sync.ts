@@ -60,9 +60,8 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
       run: { since, till: new Date(Math.ceil(o.now().getTime() / 1000) * 1000).toISOString(), full: o.full, usage: o.usage, phase: 'listing', position: 0, windowSince: since, windowLast: null, usageAfter: '', listed: 0, usageRead: 0, calls: 0 },
     })
   }
-  const progress = (phase: SyncProgress['phase'], estimatedCalls: number | null = null) => {
-    const run = cp.run!
-    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls, done: phase === 'done' })
+  const progress: Progress = (phase, run) => {
+    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls: null, done: false })
   }
   try {
     if (cp.run!.phase === 'listing') {
@@ -74,7 +73,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     // The listing moved the checkpoint on page by page: read its latest revision before counting the failure.
     const latest = await readCheckpoint(o.db, o.account)
     await writeCheckpoint(o.db, o.account, { ...latest, failures: latest.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
-    progress('failed')
+    progress('failed', latest.run ?? cp.run!)
     throw e
   }
   const run = cp.run!
@@ -86,7 +85,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
 }
 
 type Cp = SyncCheckpoint & { _rev?: string }
-type Progress = (phase: SyncProgress['phase']) => void
+type Progress = (phase: SyncProgress['phase'], run: NonNullable<SyncCheckpoint['run']>) => void
 
 async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
   const run = cp.run!
@@ -101,7 +100,7 @@ async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient,
     if (changed.length > 0) o.onChanged?.(changed.length)
     const r = cp.run!
     cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: page.pageNumber + 1, listed: r.listed + listed.length, calls: r.calls + 1 } })
-    progress('listing')
+    progress('listing', cp.run!)
   }
   return cp
 }
@@ -138,7 +137,7 @@ async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progr
       next = { ...next, windowSince: last, windowLast: null, position: 0 }
     }
     cp = await writeCheckpoint(o.db, o.account, { ...cp, run: next })
-    progress('listing')
+    progress('listing', next)
     if (windowEnd && !page.resultsNumberExceeded) return cp
   }
 }
@@ -197,7 +196,7 @@ async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier
     await writeUsage(o.db, read, o.now().toISOString())
     const lastId = page.rows[page.rows.length - 1]!.id.slice(prefix.length)
     cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...run, phase: 'usage', usageAfter: lastId, usageRead: run.usageRead + read.length, calls: run.calls + 2 * read.length } })
-    progress('usage')
+    progress('usage', cp.run!)
   }
 }
 
