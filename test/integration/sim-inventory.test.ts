@@ -138,3 +138,125 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     expect(json.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { simId: string }).simId).sort()).toEqual([0, 9, 11, 12].map((i) => cc.iccids[i]).sort())
   })
 })
+
+describe('usage alerts and the notification inbox, over a sync of the Control Center peer', () => {
+  let cc: ControlCenterPeer
+  let core: TestCore
+  let cleanup: () => Promise<void>
+  let account: string
+  let broken: string
+
+  beforeAll(async () => {
+    cc = await startControlCenterPeer({ devices: 60, seed: 7, now: clock, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { now: clock })
+    const j = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
+    const w = await core.call('profiles:save', { extension: 'jasper', name: 'Wrong key', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: 'not-the-key' } })
+    account = `jasper:${j.id}`
+    broken = `jasper:${w.id}`
+  })
+  afterAll(async () => {
+    await core?.close()
+    await cc?.close()
+    await cleanup?.()
+  })
+
+  it('reads usage and sessions of the active SIMs only, then fires a data rule once per SIM over it', async () => {
+    const result = await core.call('sims:sync', { account, usage: true })
+    const active = await core.call('sims:count', { filters: { account: [account], status: ['activated', 'testReady'] } })
+    expect(result.usageRead).toBe(active.total)
+    expect(cc.stats().byRoute['GET /devices/{iccid}/ctdUsages']).toBe(active.total)
+    const read = (await core.call('sims:query', { query: { filters: { account: [account] }, sort: 'dataBytes', descending: true }, limit: 1000 })).items.filter((r) => r.dataBytes !== null)
+    expect(read).toHaveLength(active.total)
+    // A threshold between the readings: the SIMs above it are known in advance.
+    const threshold = read[Math.floor(read.length / 3)]!.dataBytes!
+    const over = read.filter((r) => r.dataBytes! > threshold).map((r) => r.simId)
+    expect(over.length).toBeGreaterThan(0)
+
+    await core.call('alerts:add', { id: 'data-high', name: 'Data high', condition: { kind: 'dataAbove', bytes: threshold } })
+    expect(await core.call('alerts:check', {})).toEqual({ fired: over.length })
+    expect(await core.call('alerts:check', {})).toEqual({ fired: 0 })
+    const inbox = await core.call('inbox:list', { unreadOnly: true, limit: 500 })
+    expect(inbox.unread).toBe(over.length)
+    expect(inbox.items.map((n) => n.sim?.simId).sort()).toEqual([...over].sort())
+    expect(inbox.items[0]).toMatchObject({ ruleId: 'data-high', kind: 'dataAbove', read: false, account })
+
+    // A later sync reads usage again (the peer's usage grows with its clock): a SIM already over never fires twice.
+    await core.call('sims:sync', { account, usage: true })
+    const perSim = new Map<string, number>()
+    for (const n of (await core.call('inbox:list', { limit: 500 })).items) perSim.set(n.sim!.simId, (perSim.get(n.sim!.simId) ?? 0) + 1)
+    for (const simId of over) expect(perSim.get(simId)).toBe(1)
+  })
+
+  it('marks notifications read and unread, with an audit entry, and says how many are unread', async () => {
+    const { items } = await core.call('inbox:list', { limit: 2 })
+    const before = (await core.call('inbox:list', {})).unread
+    expect(await core.call('inbox:markRead', { ids: [items[0]!.id] })).toEqual({ changed: 1 })
+    expect(await core.call('inbox:markRead', { ids: [items[0]!.id] })).toEqual({ changed: 0 })
+    expect((await core.call('inbox:list', {})).unread).toBe(before - 1)
+    expect((await core.call('inbox:list', { unreadOnly: true, limit: 500 })).items.map((n) => n.id)).not.toContain(items[0]!.id)
+    expect(await core.call('inbox:markRead', { ids: [items[0]!.id], read: false })).toEqual({ changed: 1 })
+    expect((await core.call('inbox:list', {})).unread).toBe(before)
+    expect((await core.call('audit:list', { query: 'inbox.read' })).items).toHaveLength(1)
+    expect(await core.dispatcher.invoke('inbox:markRead', { ids: ['inbox:nothing-here'] })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'inbox.notFound' } } } })
+  })
+
+  it('fires "status changed" once per change the sync sees', async () => {
+    await core.call('alerts:add', { id: 'retired', name: 'Retired', condition: { kind: 'statusChanged', to: ['retired'] } })
+    expect(await core.call('alerts:check', {})).toEqual({ fired: 0 })
+    const target = (await core.call('sims:query', { query: { filters: { account: [account], status: ['activated'] } }, limit: 1 })).items[0]!.simId
+    await editAtPeer(cc, target, { status: 'RETIRED' })
+    expect(await core.call('sims:sync', { account })).toMatchObject({ listed: 1, fired: 1 })
+    expect(await core.call('sims:sync', { account })).toMatchObject({ fired: 0 })
+    const fired = (await core.call('inbox:list', { limit: 500 })).items.filter((n) => n.ruleId === 'retired')
+    expect(fired).toEqual([expect.objectContaining({ sim: { carrier: 'jasper', simId: target }, value: 'activated→retired' })])
+  })
+
+  it('fires "no session for N days" for SIMs whose last session is that old, once', async () => {
+    const rows = (await core.call('sims:query', { query: { filters: { account: [account] } }, limit: 1000 })).items.filter((r) => r.usageAsOf !== null)
+    const old = rows.filter((r) => r.lastSessionAt === null || clock().getTime() - Date.parse(r.lastSessionAt) >= 30 * 86_400_000)
+    await core.call('alerts:add', { id: 'silent', name: 'Silent', condition: { kind: 'noSession', days: 30 } })
+    expect(await core.call('alerts:check', {})).toEqual({ fired: old.length })
+    expect(await core.call('alerts:check', {})).toEqual({ fired: 0 })
+  })
+
+  it('fires "sync failing" for an account once its syncs fail that many times in a row', async () => {
+    await core.call('alerts:add', { id: 'sync-down', name: 'Sync down', condition: { kind: 'syncFailing', failures: 2 }, accounts: [broken] })
+    expect(await core.dispatcher.invoke('sims:sync', { account: broken })).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } })
+    expect((await core.call('inbox:list', { limit: 500 })).items.filter((n) => n.ruleId === 'sync-down')).toHaveLength(0)
+    expect(await core.dispatcher.invoke('sims:sync', { account: broken })).toMatchObject({ ok: false })
+    expect(await core.dispatcher.invoke('sims:sync', { account: broken })).toMatchObject({ ok: false })
+    const fired = (await core.call('inbox:list', { limit: 500 })).items.filter((n) => n.ruleId === 'sync-down')
+    expect(fired).toEqual([expect.objectContaining({ sim: null, account: broken, kind: 'syncFailing' })])
+    expect((await core.call('audit:list', { query: 'sims.sync' })).items.some((e) => e.outcome === 'failed' && e.target === broken)).toBe(true)
+  })
+
+  it('keeps rules: refuses a duplicate id and an unknown one, removes with an audit entry', async () => {
+    expect((await core.call('alerts:list', {})).items.map((r) => r.id).sort()).toEqual(['data-high', 'retired', 'silent', 'sync-down'])
+    expect(await core.dispatcher.invoke('alerts:add', { id: 'silent', name: 'Again', condition: { kind: 'noSession', days: 1 } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+    expect(await core.dispatcher.invoke('alerts:add', { id: 'Bad Id', name: 'x', condition: { kind: 'noSession', days: 1 } })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    await core.call('alerts:remove', { id: 'silent' })
+    expect(await core.dispatcher.invoke('alerts:remove', { id: 'silent' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'alerts.notFound' } } } })
+    expect((await core.call('audit:list', { query: 'alerts.remove' })).items[0]).toMatchObject({ target: 'alert/silent', outcome: 'ok' })
+  })
+})
+
+describe('a sync under the account rate limit the peer enforces', () => {
+  it('never exceeds it: no call is refused with 429', async () => {
+    const cc = await startControlCenterPeer({ devices: 30, seed: 3, now: clock, rateLimit: { perSecond: 5, concurrent: 1 }, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    const core = await testCore(t.dir, { now: clock })
+    try {
+      const p = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 5 }, secrets: { apiKey: API_KEY } })
+      const result = await core.call('sims:sync', { account: `jasper:${p.id}`, usage: true })
+      expect(result.calls).toBe(1 + 2 * result.usageRead)
+      expect(cc.stats().rateLimited).toBe(0)
+      expect(cc.stats().requests).toBe(result.calls)
+    } finally {
+      await core.close()
+      await cc.close()
+      await t.cleanup()
+    }
+  })
+})
