@@ -63,7 +63,7 @@ export const simFiltersSchema = z
     dataBelow: z.number().int().min(0).optional(),
     attached: z.boolean().optional(),
     /** Listed by the carrier before this instant, or never. */
-    refreshedBefore: z.iso.datetime().optional(),
+    refreshedBefore: z.iso.datetime().max(40).optional(),
   })
   .strict()
 export type SimFilters = z.infer<typeof simFiltersSchema>
