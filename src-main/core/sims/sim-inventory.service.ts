@@ -12,6 +12,7 @@ import type { Mailer } from '../mail/mailer'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit, auditDoc } from '../store/audit.store'
 import { getDeviceDoc, newDeviceDoc, type DeviceDoc } from '../store/devices.store'
+import { listProfiles } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from './account-sync'
 import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
@@ -32,6 +33,7 @@ export interface SimInventoryDeps {
 
 /** The configuration key naming a SIM, per carrier (docs/wire/control-center.md §5, docs/wire/orange.md §4.1). */
 const SIM_FIELD: Record<Carrier, string> = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' }
+const CARRIER_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(SIM_FIELD))
 
 export function createSimInventoryService(deps: SimInventoryDeps) {
   const { db, bus, profiles, clients, index, logger } = deps
@@ -228,7 +230,8 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     },
     /** Every rule over the cached data, and the account rules over every account that ever synced here. */
     async alertsCheck(ctx: CallContext): Promise<{ fired: number }> {
-      const accounts = (await profiles.list()).filter((p) => p.extension === 'jasper' || p.extension === 'atnt' || p.extension === 'orange').map((p) => `${p.extension}:${p.id}`)
+      // The stored profiles as they are: one whose settings no longer parse still names an account whose syncs may fail.
+      const accounts = (await listProfiles(db)).filter((p) => CARRIER_EXTENSIONS.has(p.extension)).map((p) => p._id.slice('profile:'.length))
       const fired = await check(accounts)
       await appendAudit(db, { actor: ctx.actor, action: 'alerts.check', target: 'alerts', outcome: 'ok', after: { fired } })
       bus.emit('audit:changed', {})
