@@ -14,11 +14,7 @@ export const simAccountSchema = z
 export type SimAccount = z.infer<typeof simAccountSchema>
 
 /** A SIM as the configuration names it: ICCID for Jasper and AT&T, serial number for Orange. */
-export const simIdSchema = z
-  .string()
-  .min(1)
-  .max(24)
-  .regex(/^\d+$/, { message: 'must be digits' })
+export const simIdSchema = z.string().min(1).max(24).regex(/^\d+$/, { message: 'must be digits' })
 
 /** A SIM the carrier has not listed yet (only a device names it): no status. */
 export const SIM_NOT_LISTED = 'notListed'
@@ -56,7 +52,10 @@ export const simFiltersSchema = z
   .object({
     carrier: z.array(carrierSchema).max(3).optional(),
     account: z.array(simAccountSchema).max(50).optional(),
-    status: z.array(inventoryStatusSchema).max(SIM_STATUSES.length + 1).optional(),
+    status: z
+      .array(inventoryStatusSchema)
+      .max(SIM_STATUSES.length + 1)
+      .optional(),
     ratePlan: z.array(planNameSchema).max(50).optional(),
     /** Data this cycle at least / at most this many bytes (SIMs without a reading never match either). */
     dataAbove: z.number().int().min(0).optional(),
@@ -77,7 +76,22 @@ export const simQuerySchema = z
   .strict()
 export type SimQuery = z.infer<typeof simQuerySchema>
 
-export const SIM_EXPORT_COLUMNS = ['carrier', 'simId', 'iccid', 'account', 'status', 'statusRaw', 'ratePlan', 'communicationPlan', 'dataBytes', 'smsCount', 'lastSessionAt', 'asOf', 'usageAsOf', 'devices'] as const
+export const SIM_EXPORT_COLUMNS = [
+  'carrier',
+  'simId',
+  'iccid',
+  'account',
+  'status',
+  'statusRaw',
+  'ratePlan',
+  'communicationPlan',
+  'dataBytes',
+  'smsCount',
+  'lastSessionAt',
+  'asOf',
+  'usageAsOf',
+  'devices',
+] as const
 
 export const syncProgressSchema = z.object({
   account: z.string(),
@@ -169,7 +183,10 @@ export const notificationSchema = z.object({
 })
 export type Notification = z.infer<typeof notificationSchema>
 
-const notificationIdSchema = z.string().max(120).regex(/^inbox:[\w:.-]+$/, { message: 'must be a notification id' })
+const notificationIdSchema = z
+  .string()
+  .max(120)
+  .regex(/^inbox:[\w:.-]+$/, { message: 'must be a notification id' })
 const nothing = z.object({}).strict()
 
 export const simInventoryChannels = {

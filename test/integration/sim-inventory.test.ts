@@ -40,7 +40,12 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
       if (event === 'sims:progress') progress.push(payload as SyncProgress)
     })
     const j = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
-    const o = await core.call('profiles:save', { extension: 'orange', name: 'Paris', settings: { baseUrl: orange.url, username: 'ak-test', concurrency: 1, perSecond: 50 }, secrets: { password: 'test-password' } })
+    const o = await core.call('profiles:save', {
+      extension: 'orange',
+      name: 'Paris',
+      settings: { baseUrl: orange.url, username: 'ak-test', concurrency: 1, perSecond: 50 },
+      secrets: { password: 'test-password' },
+    })
     jasper = `jasper:${j.id}`
     orangeAccount = `orange:${o.id}`
     await core.call('devices:add', { typeId: 'meter', deviceId: 'm-1' })
@@ -135,7 +140,14 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     expect(lines).toHaveLength(5)
     const json: string[] = []
     for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'jsonl')) json.push(chunk)
-    expect(json.join('').trimEnd().split('\n').map((l) => (JSON.parse(l) as { simId: string }).simId).sort()).toEqual([0, 9, 11, 12].map((i) => cc.iccids[i]).sort())
+    expect(
+      json
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { simId: string }).simId)
+        .sort(),
+    ).toEqual([0, 9, 11, 12].map((i) => cc.iccids[i]).sort())
   })
 })
 
@@ -152,7 +164,12 @@ describe('usage alerts and the notification inbox, over a sync of the Control Ce
     cleanup = t.cleanup
     core = await testCore(t.dir, { now: clock })
     const j = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
-    const w = await core.call('profiles:save', { extension: 'jasper', name: 'Wrong key', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: 'not-the-key' } })
+    const w = await core.call('profiles:save', {
+      extension: 'jasper',
+      name: 'Wrong key',
+      settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 },
+      secrets: { apiKey: 'not-the-key' },
+    })
     account = `jasper:${j.id}`
     broken = `jasper:${w.id}`
   })
@@ -244,7 +261,13 @@ describe('usage alerts and the notification inbox, over a sync of the Control Ce
 
 describe('a sync under the account rate limit the peer enforces', () => {
   it('never exceeds it: no call is refused with 429', async () => {
-    const cc = await startControlCenterPeer({ devices: 30, seed: 3, now: clock, rateLimit: { perSecond: 5, concurrent: 1 }, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    const cc = await startControlCenterPeer({
+      devices: 30,
+      seed: 3,
+      now: clock,
+      rateLimit: { perSecond: 5, concurrent: 1 },
+      users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }],
+    })
     const t = await tempDir()
     const core = await testCore(t.dir, { now: clock })
     try {

@@ -57,7 +57,12 @@ describe('fieldline sims and alerts', () => {
     expect(run.out).toContain('exported 40 SIMs')
     const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n')
     expect(lines).toHaveLength(41)
-    expect(lines.slice(1).map((l) => l.split(',')[1]).sort()).toEqual([...peer.iccids].sort())
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[1])
+        .sort(),
+    ).toEqual([...peer.iccids].sort())
   })
 
   it('adds a rule, checks it for cron, lists the inbox and removes the rule', async () => {

@@ -189,7 +189,20 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         async (
           rt,
           id: string,
-          o: { name: string; kind: string; bytes?: string; percent?: string; allowance: string[]; count?: string; to: string[]; days?: string; failures?: string; carrier: string[]; account: string[]; email: string[] },
+          o: {
+            name: string
+            kind: string
+            bytes?: string
+            percent?: string
+            allowance: string[]
+            count?: string
+            to: string[]
+            days?: string
+            failures?: string
+            carrier: string[]
+            account: string[]
+            email: string[]
+          },
         ) => {
           const num = (v: string | undefined, flag: string): number => {
             if (v === undefined) throw usage(`--kind ${o.kind} needs --${flag}`)

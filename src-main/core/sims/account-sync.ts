@@ -57,7 +57,20 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
       ...cp,
       // Control Center's date-times are whole seconds (§1.4): the end of the run is rounded up, so a change made in
       // the second the run starts is listed now (and again by the next run, which starts a margin earlier).
-      run: { since, till: new Date(Math.ceil(o.now().getTime() / 1000) * 1000).toISOString(), full: o.full, usage: o.usage, phase: 'listing', position: 0, windowSince: since, windowLast: null, usageAfter: '', listed: 0, usageRead: 0, calls: 0 },
+      run: {
+        since,
+        till: new Date(Math.ceil(o.now().getTime() / 1000) * 1000).toISOString(),
+        full: o.full,
+        usage: o.usage,
+        phase: 'listing',
+        position: 0,
+        windowSince: since,
+        windowLast: null,
+        usageAfter: '',
+        listed: 0,
+        usageRead: 0,
+        calls: 0,
+      },
     })
   }
   const progress: Progress = (phase, run) => {
@@ -205,14 +218,7 @@ async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier
  * one-line search); Control Center's search does not, so its count is what the inventory and the devices know (a
  * lower bound, `exact: false`).
  */
-export async function estimateFull(
-  db: Db,
-  account: string,
-  access: AccountClient,
-  perSecond: number,
-  usage: boolean,
-  knownSims: { total: number; using: number },
-): Promise<SyncEstimate> {
+export async function estimateFull(db: Db, account: string, access: AccountClient, perSecond: number, usage: boolean, knownSims: { total: number; using: number }): Promise<SyncEstimate> {
   const cp = await readCheckpoint(db, account)
   let sims = knownSims.total
   let listingCalls: number

@@ -150,21 +150,19 @@ export async function evaluateAlerts(db: Db, options: { now: Date; accounts: rea
     // An account-level rule only knows the accounts it was evaluated for: the others keep their state.
     const kept = rule.condition.kind === 'syncFailing' ? [...before].filter((k) => !options.accounts.includes(k)) : []
     const fresh = current.filter((h) => !before.has(h.key))
-    const docs = fresh.map(
-      (h, i): NotificationDoc => ({
-        _id: `${INBOX_PREFIX}${firedAt}:${String(i).padStart(6, '0')}:${randomBytes(3).toString('hex')}`,
-        kind: 'notification',
-        schemaVersion: CURRENT_SCHEMA.notification,
-        ruleId: rule.id,
-        ruleName: rule.name,
-        alertKind: rule.condition.kind,
-        sim: h.sim,
-        account: h.account,
-        value: h.value,
-        firedAt,
-        read: false,
-      }),
-    )
+    const docs = fresh.map((h, i): NotificationDoc => ({
+      _id: `${INBOX_PREFIX}${firedAt}:${String(i).padStart(6, '0')}:${randomBytes(3).toString('hex')}`,
+      kind: 'notification',
+      schemaVersion: CURRENT_SCHEMA.notification,
+      ruleId: rule.id,
+      ruleName: rule.name,
+      alertKind: rule.condition.kind,
+      sim: h.sim,
+      account: h.account,
+      value: h.value,
+      firedAt,
+      read: false,
+    }))
     // Notifications first, then the state: a crash between them fires again rather than never.
     if (docs.length > 0) assertBulkOk(await db.bulkDocs(docs))
     written.push(...docs)

@@ -58,10 +58,14 @@ async function attachedSims(index: DeviceIndex): Promise<Map<string, string[]>> 
       for (let entries = await reader.next(1000); entries.length > 0; entries = await reader.next(1000)) {
         for (const [key, value] of entries) {
           const nats = value.split('\n').filter((n) => n !== '')
-          if (nats.length > 0) out.set(key.slice(simDevicesKey('').length), nats.map((n) => {
-            const k = keyOfNat(n)
-            return `${k.typeId}/${k.deviceId}`
-          }))
+          if (nats.length > 0)
+            out.set(
+              key.slice(simDevicesKey('').length),
+              nats.map((n) => {
+                const k = keyOfNat(n)
+                return `${k.typeId}/${k.deviceId}`
+              }),
+            )
         }
       }
     } finally {

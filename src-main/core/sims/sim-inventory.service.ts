@@ -143,7 +143,11 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     async *export(query: SimQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string, void, undefined> {
       const rows = select(await inventoryRows(db, index), query)
       if (format === 'csv') yield simCsvHeader()
-      for (let i = 0; i < rows.length; i += 1000) yield rows.slice(i, i + 1000).map(format === 'csv' ? simCsvLine : simJsonLine).join('')
+      for (let i = 0; i < rows.length; i += 1000)
+        yield rows
+          .slice(i, i + 1000)
+          .map(format === 'csv' ? simCsvLine : simJsonLine)
+          .join('')
     },
 
     async estimate(input: ParsedInput<'sims:estimate'>): Promise<SyncEstimate> {
@@ -178,9 +182,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       }
       const at = now().toISOString()
       const updated: DeviceDoc = { ...doc, extensionConfig: config, updatedAt: at }
-      assertBulkOk(
-        await db.bulkDocs([updated, auditDoc({ at, actor: ctx.actor, action: 'sims.attach', target: label, outcome: 'ok', before: doc.extensionConfig, after: config })] as DeviceDoc[]),
-      )
+      assertBulkOk(await db.bulkDocs([updated, auditDoc({ at, actor: ctx.actor, action: 'sims.attach', target: label, outcome: 'ok', before: doc.extensionConfig, after: config })] as DeviceDoc[]))
       bus.emit('devices:changed', { reason: 'updated' })
       bus.emit('audit:changed', {})
       return key
@@ -191,7 +193,10 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       const byId = new Map(rows.filter((r) => r.carrier === input.carrier && r.account !== null).map((r) => [r.simId, r]))
       const missing = input.simIds.filter((id) => !byId.has(id))
       if (missing.length > 0) {
-        throw AppError.withRef('NOT_FOUND', `The inventory has no ${input.carrier} SIM ${missing[0]!} listed by a carrier account`, { key: 'sims.notInInventory', params: { carrier: input.carrier, simId: missing[0]! } })
+        throw AppError.withRef('NOT_FOUND', `The inventory has no ${input.carrier} SIM ${missing[0]!} listed by a carrier account`, {
+          key: 'sims.notInInventory',
+          params: { carrier: input.carrier, simId: missing[0]! },
+        })
       }
       const at = now().toISOString()
       const docs: DeviceDoc[] = []
@@ -208,7 +213,14 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
         assertBulkOk(
           await db.bulkDocs([
             ...docs,
-            auditDoc({ at, actor: ctx.actor, action: 'sims.importAsDevices', target: `${input.carrier}: ${docs.length} SIM(s)`, outcome: 'ok', after: { typeId: input.typeId, simIds: docs.map((d) => d.deviceId) } }),
+            auditDoc({
+              at,
+              actor: ctx.actor,
+              action: 'sims.importAsDevices',
+              target: `${input.carrier}: ${docs.length} SIM(s)`,
+              outcome: 'ok',
+              after: { typeId: input.typeId, simIds: docs.map((d) => d.deviceId) },
+            }),
           ] as DeviceDoc[]),
         )
         bus.emit('devices:changed', { reason: 'imported' })
