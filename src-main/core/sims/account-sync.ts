@@ -1,7 +1,7 @@
 import { orangeIccidFromSerial } from '../../../src-shared/models/orange'
 import type { SyncEstimate, SyncProgress } from '../../../src-shared/models/sim-inventory'
 import type { Carrier, SimStatus } from '../../../src-shared/models/sim'
-import type { ControlCenterClient } from '../carriers/control-center/control-center.client'
+import type { ControlCenterClient, DeviceSearchPage } from '../carriers/control-center/control-center.client'
 import type { OrangeClient, OrangeSearchRow } from '../carriers/orange/orange.client'
 import { normaliseOrangeStatus } from '../carriers/sim-model'
 import { AppError } from '../common/errors'
@@ -18,6 +18,10 @@ const CLOCK_MARGIN_MS = 60_000
 const CC_PAGE = 50
 /** The Orange client's largest rangeSize (docs/wire/orange.md §4.3 leaves the cap undocumented; the client's is 100). */
 const ORANGE_PAGE = 100
+/** SIMs listed per write (one checkpoint each). */
+export const FLUSH_SIMS = 500
+/** Pages fetched ahead of the writes, at most. */
+const MAX_AHEAD = 40
 /** SIMs read per usage batch (one checkpoint each). */
 const USAGE_BATCH = 50
 
@@ -103,18 +107,79 @@ type Progress = (phase: SyncProgress['phase'], run: NonNullable<SyncCheckpoint['
 async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
   const run = cp.run!
   const pages = client.searchDevices({ modifiedSince: run.since ?? FIRST_SINCE, modifiedTill: run.till, pageSize: CC_PAGE, startPage: Math.max(1, run.position) })
-  for await (const page of pages) {
-    const listed: Listed[] = page.devices.map((d) => ({
-      carrier,
-      simId: d.iccid,
-      fields: () => ({ iccid: d.iccid, status: d.status, statusRaw: d.statusRaw, ratePlan: d.ratePlan, communicationPlan: d.communicationPlan }),
-    }))
-    const { changed } = await writeListed(o.db, o.account, listed, o.now().toISOString())
+  // Pages are fetched by one loop and written by another, FLUSH_SIMS at a time (each write is synced to disk): the
+  // account's rate, not the disk, sets the pace, and at most MAX_AHEAD pages wait in memory. Pages fetched and not yet
+  // written when the process dies are fetched again from the checkpoint.
+  const queue: DeviceSearchPage[] = []
+  let finished = false
+  let stopped = false
+  let failure: unknown = null
+  let wake: (() => void) | undefined
+  let room: (() => void) | undefined
+  const signal = () => {
+    wake?.()
+    wake = undefined
+  }
+  const freeRoom = () => {
+    room?.()
+    room = undefined
+  }
+  const producer = (async () => {
+    try {
+      for await (const page of pages) {
+        queue.push(page)
+        signal()
+        while (queue.length >= MAX_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
+        if (stopped) return
+      }
+    } catch (e) {
+      failure = e
+    } finally {
+      finished = true
+      signal()
+    }
+  })()
+  let buffer: Listed[] = []
+  let bufferedPages = 0
+  let lastPage = 0
+  const flush = async () => {
+    if (bufferedPages === 0) return
+    const { changed } = await writeListed(o.db, o.account, buffer, o.now().toISOString())
     if (changed.length > 0) o.onChanged?.(changed.length)
     const r = cp.run!
-    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: page.pageNumber + 1, listed: r.listed + listed.length, calls: r.calls + 1 } })
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: lastPage + 1, listed: r.listed + buffer.length, calls: r.calls + bufferedPages } })
     progress('listing', cp.run!)
+    buffer = []
+    bufferedPages = 0
   }
+  try {
+    for (;;) {
+      const page = queue.shift()
+      if (!page) {
+        if (finished) break
+        await new Promise<void>((resolve) => (wake = resolve))
+        continue
+      }
+      freeRoom()
+      for (const d of page.devices) {
+        buffer.push({
+          carrier,
+          simId: d.iccid,
+          fields: () => ({ iccid: d.iccid, status: d.status, statusRaw: d.statusRaw, ratePlan: d.ratePlan, communicationPlan: d.communicationPlan }),
+        })
+      }
+      bufferedPages++
+      lastPage = page.pageNumber
+      if (buffer.length >= FLUSH_SIMS) await flush()
+    }
+    // What was fetched before a failure is written: the next run goes on after it.
+    await flush()
+  } finally {
+    stopped = true
+    freeRoom()
+    await producer
+  }
+  if (failure !== null) throw failure
   return cp
 }
 
