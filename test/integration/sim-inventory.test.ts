@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncProgress } from '../../src-shared/models/sim-inventory'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
+import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -129,6 +130,22 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     expect(searches() - mid).toBe(1)
     const row = (await core.call('sims:query', { query: { filters: { carrier: ['orange'], status: ['suspended'] } }, limit: 1000 })).items.find((r) => r.simId === serial)
     expect(row).toMatchObject({ account: orangeAccount, status: 'suspended' })
+  })
+
+  it('runs one sync per account at a time: a second request gets the running result', async () => {
+    const before = cc.stats().byRoute['GET /devices'] ?? 0
+    const [a, b] = await Promise.all([core.call('sims:sync', { account: jasper }), core.call('sims:sync', { account: jasper })])
+    expect(a).toEqual(b)
+    expect((cc.stats().byRoute['GET /devices'] ?? 0) - before).toBe(a.calls)
+  })
+
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    expect(await core.dispatcher.invoke('sims:sync', { account: 'jasper:nobody' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(await core.dispatcher.invoke('sims:sync', { account: 'mbed:ops' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await core.dispatcher.invoke('sims:query', { query: { filters: { dataAbove: -1 } } })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await core.dispatcher.invoke('sims:query', { query: { filters: { refreshedBefore: 'yesterday' } } })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await core.dispatcher.invoke('sims:importAsDevices', { typeId: 'bad type!', carrier: 'jasper', simIds: [cc.iccids[1]!] })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect((await core.call('audit:list', { query: 'jasper:nobody' })).items).toEqual([])
   })
 
   it('exports the selection as CSV and JSON Lines with the inventory columns', async () => {
@@ -278,6 +295,49 @@ describe('a sync under the account rate limit the peer enforces', () => {
       expect(cc.stats().requests).toBe(result.calls)
     } finally {
       await core.close()
+      await cc.close()
+      await t.cleanup()
+    }
+  })
+})
+
+describe('alert emails to chosen team members', () => {
+  it('sends one email per rule and address with what fired, through the email extension; the inbox has it either way', async () => {
+    const cc = await startControlCenterPeer({ devices: 20, seed: 9, now: clock, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    const sendgrid = await startSendGridPeer({ verifiedSenders: ['admin@example.com'] })
+    const t = await tempDir()
+    const core = await testCore(t.dir, { now: clock })
+    try {
+      await core.call('mail:saveSettings', {
+        mode: 'sendgridApiKey',
+        organisation: 'Acme Field Ops',
+        settings: { adminName: 'Ada Admin', adminEmail: 'admin@example.com', baseUrl: sendgrid.url },
+        secrets: { apiKey: DEFAULT_API_KEY },
+      })
+      const p = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
+      await core.call('alerts:add', { id: 'retired', name: 'Retired SIMs', condition: { kind: 'statusChanged', to: ['retired'] }, emails: ['tess@example.org', 'olga@example.org'] })
+      const account = `jasper:${p.id}`
+      await core.call('sims:sync', { account })
+      const target = (await core.call('sims:query', { query: { filters: { status: ['activated'] } }, limit: 1 })).items[0]!.simId
+      await editAtPeer(cc, target, { status: 'RETIRED' })
+      expect(await core.call('sims:sync', { account })).toMatchObject({ fired: 1 })
+      const sent = sendgrid.messages()
+      expect(sent).toHaveLength(2)
+      const text = JSON.stringify(sent.map((m) => m.body))
+      expect(text).toContain('tess@example.org')
+      expect(text).toContain('olga@example.org')
+      expect(text).toContain(target)
+      expect(text).toContain('Retired SIMs')
+
+      // The email service failing does not lose the alert: it is in the inbox, and the sync still succeeds.
+      sendgrid.faults.set({ kind: 'status', status: 500 })
+      const other = (await core.call('sims:query', { query: { filters: { status: ['activated'] } }, limit: 1 })).items[0]!.simId
+      await editAtPeer(cc, other, { status: 'RETIRED' })
+      expect(await core.call('sims:sync', { account })).toMatchObject({ fired: 1 })
+      expect((await core.call('inbox:list', {})).items.map((n) => n.sim?.simId)).toContain(other)
+    } finally {
+      await core.close()
+      await sendgrid.close()
       await cc.close()
       await t.cleanup()
     }
