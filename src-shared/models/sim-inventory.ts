@@ -99,8 +99,6 @@ export const syncProgressSchema = z.object({
   /** SIMs written so far in this run. */
   sims: z.number().int(),
   calls: z.number().int(),
-  /** Calls a full refresh needs at least, when known. */
-  estimatedCalls: z.number().int().nullable(),
   done: z.boolean(),
 })
 export type SyncProgress = z.infer<typeof syncProgressSchema>

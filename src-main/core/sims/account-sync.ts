@@ -35,8 +35,6 @@ export interface SyncRunOptions {
   usage: boolean
   now: () => Date
   onProgress: (p: SyncProgress) => void
-  /** Called with every page's status changes (alerts "status changed" read them from the documents, this is for events). */
-  onChanged?: (count: number) => void
 }
 
 export interface SyncOutcome {
@@ -78,7 +76,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     })
   }
   const progress: Progress = (phase, run) => {
-    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls: null, done: false })
+    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, done: false })
   }
   try {
     if (cp.run!.phase === 'listing') {
@@ -97,7 +95,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
   // The next run lists what changed after this one began (less the margin).
   const next = new Date(Date.parse(run.till) - CLOCK_MARGIN_MS).toISOString()
   cp = await writeCheckpoint(o.db, o.account, { ...cp, since: next, lastSyncAt: o.now().toISOString(), run: null, failures: 0, lastError: null })
-  o.onProgress({ account: o.account, phase: 'done', sims: run.listed + run.usageRead, calls: run.calls, estimatedCalls: null, done: true })
+  o.onProgress({ account: o.account, phase: 'done', sims: run.listed + run.usageRead, calls: run.calls, done: true })
   return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full }
 }
 
@@ -144,8 +142,7 @@ async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient,
   let lastPage = 0
   const flush = async () => {
     if (bufferedPages === 0) return
-    const { changed } = await writeListed(o.db, o.account, buffer, o.now().toISOString())
-    if (changed.length > 0) o.onChanged?.(changed.length)
+    await writeListed(o.db, o.account, buffer, o.now().toISOString())
     const r = cp.run!
     cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: lastPage + 1, listed: r.listed + buffer.length, calls: r.calls + bufferedPages } })
     progress('listing', cp.run!)
@@ -202,8 +199,7 @@ async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progr
     }
     const page = await client.searchPage({ ...query, sort: [...query.sort] }, run.position)
     const rows = page.rows.filter((r): r is OrangeSearchRow & { serialNumber: string } => r.serialNumber !== null)
-    const { changed } = await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
-    if (changed.length > 0) o.onChanged?.(changed.length)
+    await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
     const windowLast = rows[rows.length - 1]?.lastStatusChangeDate ?? run.windowLast
     let next = { ...run, position: run.position + page.rows.length, listed: run.listed + rows.length, calls: run.calls + 1, windowLast }
     const windowEnd = page.rows.length < ORANGE_PAGE || next.position >= page.totalResultsNumber

@@ -35,21 +35,19 @@ export interface Listed {
 
 /**
  * Writes one page of listed SIMs in one bulkDocs call: each over its cached copy (usage and details read earlier are
- * kept), with the account and the listing's time. A SIM whose status changed gets `statusChange`. Returns the changes.
+ * kept), with the account and the listing's time. A SIM whose status changed gets `statusChange`.
  */
-export async function writeListed(db: Db, account: string, listed: readonly Listed[], at: string): Promise<{ changed: { carrier: Carrier; simId: string; from: SimStatus; to: SimStatus }[] }> {
-  if (listed.length === 0) return { changed: [] }
+export async function writeListed(db: Db, account: string, listed: readonly Listed[], at: string): Promise<void> {
+  if (listed.length === 0) return
   const ids = listed.map((l) => simDocId(l.carrier, l.simId))
   for (let attempt = 0; ; attempt++) {
     const existing = await readMany(db, ids)
-    const changed: { carrier: Carrier; simId: string; from: SimStatus; to: SimStatus }[] = []
     const docs = listed.map((l, i): InventoryDoc => {
       const old = existing[i]
       const fields = l.fields(old?.sim ?? null)
       const sim: Sim = { ...emptySim(l.carrier, fields.iccid), ...old?.sim, ...fields, fetchedAt: at }
       const from = old?.sim.status
       const statusChange = from !== undefined && from !== sim.status ? { from, to: sim.status, at } : (old?.inventory?.statusChange ?? null)
-      if (from !== undefined && from !== sim.status) changed.push({ carrier: l.carrier, simId: l.simId, from, to: sim.status })
       return {
         _id: ids[i]!,
         ...(old?._rev ? { _rev: old._rev } : {}),
@@ -64,7 +62,7 @@ export async function writeListed(db: Db, account: string, listed: readonly List
     // A SIM panel refreshing the same SIM meanwhile: read again and merge again (bounded; the data is a cache).
     if (results.some((r) => 'error' in r && r.status === 409) && attempt < 3) continue
     assertBulkOk(results)
-    return { changed }
+    return
   }
 }
 
