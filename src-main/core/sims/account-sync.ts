@@ -76,7 +76,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     })
   }
   const progress: Progress = (phase, run) => {
-    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, done: false })
+    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, done: phase === 'failed' })
   }
   try {
     if (cp.run!.phase === 'listing') {

@@ -1,6 +1,6 @@
 import type { ParsedInput } from '../../../src-shared/contract'
 import type { Carrier } from '../../../src-shared/models/sim'
-import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncResult } from '../../../src-shared/models/sim-inventory'
+import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
@@ -16,7 +16,7 @@ import { listProfiles } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from './account-sync'
 import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
-import { inventoryRows, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
+import { inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
 import { allSimDocs, readCheckpoint } from './inventory.store'
 
 export interface SimInventoryDeps {
@@ -40,6 +40,20 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
   const now = deps.now ?? (() => new Date())
   const running = new Map<string, Promise<SyncResult>>()
   const progress = throttled(bus, 'sims:progress')
+  // Rows are rebuilt from the workspace only when it changed since the last query (its update sequence): paging and
+  // re-sorting a large inventory then costs no read.
+  let snapshot: { seq: number | string; rows: Promise<SimRow[]> } | null = null
+  async function rows(): Promise<SimRow[]> {
+    const seq = (await db.info()).update_seq
+    if (snapshot?.seq !== seq) {
+      const built = inventoryRows(db, index)
+      snapshot = { seq, rows: built }
+      built.catch(() => {
+        if (snapshot?.rows === built) snapshot = null
+      })
+    }
+    return snapshot.rows
+  }
 
   function parseAccount(account: string): { extension: Carrier; id: string } {
     const colon = account.indexOf(':')
@@ -66,7 +80,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
         }
       }
     }
-    if (total === 0) configured = (await inventoryRows(db, index)).filter((r) => r.carrier === carrier && r.devices.length > 0).length
+    if (total === 0) configured = (await rows()).filter((r) => r.carrier === carrier && r.devices.length > 0).length
     return { total: Math.max(total, configured), using }
   }
 
@@ -99,11 +113,17 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     return fired.length
   }
 
+  /** The last word of a run: what the throttle still holds goes first, so nothing arrives after "done". */
+  function done(p: SyncProgress): void {
+    progress.flush()
+    bus.emit('sims:progress', p)
+  }
+
   async function syncOnce(input: ParsedInput<'sims:sync'>, ctx: CallContext): Promise<SyncResult> {
     const { access } = await accessOf(input.account)
     let outcome
     try {
-      outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? bus.emit('sims:progress', p) : progress.push(p)) })
+      outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
     } catch (e) {
       await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', detail: isAppError(e) ? `${e.code} ${e.message}`.slice(0, 500) : 'failed' })
       bus.emit('audit:changed', {})
@@ -117,7 +137,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
   }
 
   async function rowFor(carrier: Carrier, simId: string): Promise<SimRow> {
-    const row = (await inventoryRows(db, index)).find((r) => r.carrier === carrier && r.simId === simId)
+    const row = (await rows()).find((r) => r.carrier === carrier && r.simId === simId)
     if (!row || row.account === null) {
       throw AppError.withRef('NOT_FOUND', `The inventory has no ${carrier} SIM ${simId} listed by a carrier account`, { key: 'sims.notInInventory', params: { carrier, simId } })
     }
@@ -131,12 +151,12 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
 
   return {
     async query(input: ParsedInput<'sims:query'>): Promise<{ total: number; items: SimRow[] }> {
-      const rows = select(await inventoryRows(db, index), input.query)
-      return { total: rows.length, items: rows.slice(input.offset, input.offset + input.limit) }
+      const selected = select(await rows(), input.query)
+      return { total: selected.length, items: selected.slice(input.offset, input.offset + input.limit) }
     },
 
     async count(input: ParsedInput<'sims:count'>): Promise<{ total: number }> {
-      return { total: select(await inventoryRows(db, index), { filters: input.filters, sort: 'simId', descending: false }).length }
+      return { total: (await rows()).filter((r) => matches(r, input.filters)).length }
     },
 
     /** The whole selection as CSV or JSON Lines, a chunk at a time. */
@@ -189,8 +209,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     },
 
     async importAsDevices(input: ParsedInput<'sims:importAsDevices'>, ctx: CallContext): Promise<{ added: number; existing: number }> {
-      const rows = await inventoryRows(db, index)
-      const byId = new Map(rows.filter((r) => r.carrier === input.carrier && r.account !== null).map((r) => [r.simId, r]))
+      const byId = new Map((await rows()).filter((r) => r.carrier === input.carrier && r.account !== null).map((r) => [r.simId, r]))
       const missing = input.simIds.filter((id) => !byId.has(id))
       if (missing.length > 0) {
         throw AppError.withRef('NOT_FOUND', `The inventory has no ${input.carrier} SIM ${missing[0]!} listed by a carrier account`, {
