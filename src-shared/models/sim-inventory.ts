@@ -76,6 +76,20 @@ export const simQuerySchema = z
   .strict()
 export type SimQuery = z.infer<typeof simQuerySchema>
 
+export const savedSearchInputSchema = z
+  .object({
+    id: z
+      .string()
+      .max(48)
+      .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" }),
+    name: z.string().min(1).max(200),
+    query: simQuerySchema,
+  })
+  .strict()
+export type SavedSearchInput = z.infer<typeof savedSearchInputSchema>
+export const savedSearchSchema = savedSearchInputSchema.extend({ savedAt: z.string() })
+export type SavedSearch = z.infer<typeof savedSearchSchema>
+
 export const SIM_EXPORT_COLUMNS = [
   'carrier',
   'simId',
@@ -196,6 +210,10 @@ export const simInventoryChannels = {
     output: z.object({ total: z.number().int(), items: z.array(simRowSchema) }),
   },
   'sims:count': { input: z.object({ filters: simFiltersSchema.default({}) }).strict(), output: z.object({ total: z.number().int() }) },
+  'sims:searches': { input: nothing, output: z.object({ items: z.array(savedSearchSchema) }) },
+  /** Saves a named query (replacing one of the same id). */
+  'sims:saveSearch': { input: savedSearchInputSchema, output: savedSearchSchema },
+  'sims:removeSearch': { input: z.object({ id: savedSearchInputSchema.shape.id }).strict(), output: z.object({ removed: z.literal(true) }) },
   /** How long a full refresh of the account takes at its rate limit, before starting one. */
   'sims:estimate': { input: z.object({ account: simAccountSchema, usage: z.boolean().default(false) }).strict(), output: syncEstimateSchema },
   /** Syncs one account: what changed since the last sync (or everything with `full`), then evaluates the alerts. */

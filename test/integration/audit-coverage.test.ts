@@ -83,6 +83,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'sims:count': 'counts the SIM inventory',
   'sims:estimate': 'reads the inventory and the checkpoint; for Orange one one-line search, nothing stored',
   'alerts:list': 'reads the alert rules',
+  'sims:searches': 'reads the saved searches',
   'inbox:list': 'reads the notification inbox',
 }
 
@@ -153,6 +154,8 @@ const SIM_INVENTORY_STEPS: { channel: ChannelName; action: string; run: (env: En
   },
   { channel: 'sims:importAsDevices', action: 'sims.importAsDevices', run: (e) => e.call('sims:importAsDevices', { typeId: 'walk-sim', carrier: 'jasper', simIds: [e.cc.iccids[4]!] }) },
   { channel: 'alerts:remove', action: 'alerts.remove', run: (e) => e.call('alerts:remove', { id: 'walk-data' }) },
+  { channel: 'sims:saveSearch', action: 'sims.search.save', run: (e) => e.call('sims:saveSearch', { id: 'walk', name: 'Walk', query: { filters: { carrier: ['jasper'] } } }) },
+  { channel: 'sims:removeSearch', action: 'sims.search.remove', run: (e) => e.call('sims:removeSearch', { id: 'walk' }) },
 ]
 
 /** One step per changing channel, in the order they run, with the audit action its entry must carry. */

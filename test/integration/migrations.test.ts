@@ -175,6 +175,7 @@ describe('writers', () => {
       // The SIM inventory: a rule, what it fires over the cached SIM (a notification, and its state), a sync checkpoint.
       await core.call('alerts:add', { id: 'data', name: 'Data', condition: { kind: 'dataAbove', bytes: 1 } })
       await core.call('alerts:check', {})
+      await core.call('sims:saveSearch', { id: 'active', name: 'Active', query: { filters: { status: ['activated'] } } })
       await writeCheckpoint(db, 'jasper:ops', { since: null, lastSyncAt: null, run: null, failures: 0, lastError: null })
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
       await db.put(

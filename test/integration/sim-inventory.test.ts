@@ -148,6 +148,21 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     expect((await core.call('audit:list', { query: 'jasper:nobody' })).items).toEqual([])
   })
 
+  it('saves a search, answers it as its query, replaces it, and removes it, each with an audit entry', async () => {
+    const query = { filters: { carrier: ['jasper' as const], attached: false }, sort: 'simId' as const, descending: true }
+    const saved = await core.call('sims:saveSearch', { id: 'loose', name: 'Loose SIMs', query })
+    expect(saved).toMatchObject({ id: 'loose', name: 'Loose SIMs', query })
+    expect((await core.call('sims:searches', {})).items).toEqual([saved])
+    const byQuery = await core.call('sims:query', { query: (await core.call('sims:searches', {})).items[0]!.query })
+    expect(byQuery.items.every((r) => r.carrier === 'jasper' && r.devices.length === 0)).toBe(true)
+    await core.call('sims:saveSearch', { id: 'loose', name: 'Loose SIMs (renamed)', query })
+    expect((await core.call('sims:searches', {})).items.map((s) => s.name)).toEqual(['Loose SIMs (renamed)'])
+    await core.call('sims:removeSearch', { id: 'loose' })
+    expect((await core.call('sims:searches', {})).items).toEqual([])
+    expect(await core.dispatcher.invoke('sims:removeSearch', { id: 'loose' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'sims.searchNotFound' } } } })
+    expect((await core.call('audit:list', { query: 'sims.search' })).items.map((e) => e.action)).toEqual(['sims.search.remove', 'sims.search.save', 'sims.search.save'])
+  })
+
   it('exports the selection as CSV and JSON Lines with the inventory columns', async () => {
     const chunks: string[] = []
     for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'csv')) chunks.push(chunk)

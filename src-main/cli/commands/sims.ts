@@ -47,13 +47,30 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
   return parsed.data
 }
 
-function queryOf(o: { filter: string[]; sort?: string; desc?: boolean }): SimQuery {
+interface SelectionOptions {
+  filter: string[]
+  sort?: string
+  desc?: boolean
+  saved?: string
+}
+
+function queryOf(o: SelectionOptions): SimQuery {
   if (o.sort !== undefined && !(SIM_SORT_FIELDS as readonly string[]).includes(o.sort)) throw usage(`--sort takes one of ${SIM_SORT_FIELDS.join(', ')}`)
   return simQuerySchema.parse({ filters: parseSimFilters(o.filter), ...(o.sort ? { sort: o.sort } : {}), descending: o.desc === true })
 }
 
+/** The query of the options, over a saved search's when `--saved` names one (its filters first, the options' on top). */
+async function selectionOf(rt: Runtime, o: SelectionOptions): Promise<SimQuery> {
+  const given = queryOf(o)
+  if (o.saved === undefined) return given
+  const saved = (await rt.call('sims:searches', {})).items.find((s) => s.id === o.saved)
+  if (!saved) throw usage(`there is no saved search ${o.saved.slice(0, 60)} (see \`fieldline sims searches\`)`)
+  return { filters: { ...saved.query.filters, ...given.filters }, sort: o.sort ? given.sort : saved.query.sort, descending: o.sort ? given.descending : saved.query.descending }
+}
+
 function selection(cmd: Command): Command {
   return cmd
+    .option('--saved <id>', 'start from a saved search')
     .option('--filter <FIELD=VALUE>', `filter (repeatable): ${FILTER_FIELDS.join(', ')}`, collect, [])
     .option('--sort <field>', `order by ${SIM_SORT_FIELDS.join(', ')}`)
     .option('--desc', 'descending order')
@@ -124,9 +141,9 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     .option('--offset <n>', 'skip this many matches', '0')
     .option('--limit <n>', 'show at most this many', '1000')
     .action(
-      withRuntime(async (rt, opts: { filter: string[]; sort?: string; desc?: boolean; format: string; offset: string; limit: string }) => {
+      withRuntime(async (rt, opts: SelectionOptions & { format: string; offset: string; limit: string }) => {
         if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw usage('--format must be table, csv or jsonl')
-        const page = await rt.call('sims:query', { query: queryOf(opts), offset: Number(opts.offset), limit: Number(opts.limit) })
+        const page = await rt.call('sims:query', { query: await selectionOf(rt, opts), offset: Number(opts.offset), limit: Number(opts.limit) })
         if (rt.json) return rt.out(JSON.stringify(page))
         if (opts.format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
         if (opts.format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
@@ -138,10 +155,10 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
   selection(sims.command('export <file>').description(`write the inventory (or what the filters select) to a CSV or JSON Lines file (${SIM_EXPORT_COLUMNS.length} columns)`))
     .option('--format <format>', 'csv or jsonl (default: from the file name)')
     .action(
-      withRuntime(async (rt, file: string, opts: { filter: string[]; sort?: string; desc?: boolean; format?: string }) => {
+      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string }) => {
         const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
         if (format !== 'csv' && format !== 'jsonl') throw usage('--format must be csv or jsonl')
-        const query = queryOf(opts)
+        const query = await selectionOf(rt, opts)
         let out: FileHandle
         try {
           out = await open(file, 'w')
@@ -155,6 +172,34 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         }
         const { total } = await rt.call('sims:count', { filters: query.filters })
         rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${total} SIMs to ${file}`)
+      }),
+    )
+
+  selection(sims.command('save-search <id>').description('save the filters and order as a named search (replacing one of that id)'))
+    .requiredOption('--name <text>', 'what lists call it')
+    .action(
+      withRuntime(async (rt, id: string, opts: SelectionOptions & { name: string }) => {
+        const saved = await rt.call('sims:saveSearch', { id, name: opts.name, query: await selectionOf(rt, opts) })
+        rt.out(rt.json ? JSON.stringify(saved) : `saved search ${saved.id}`)
+      }),
+    )
+  sims
+    .command('searches')
+    .description('list the saved searches')
+    .action(
+      withRuntime(async (rt) => {
+        const { items } = await rt.call('sims:searches', {})
+        if (rt.json) return rt.out(JSON.stringify(items))
+        for (const s of items) rt.out(tableLine([s.id, s.name, JSON.stringify(s.query.filters), `${s.query.sort}${s.query.descending ? ' desc' : ''}`]))
+      }),
+    )
+  sims
+    .command('remove-search <id>')
+    .description('remove a saved search')
+    .action(
+      withRuntime(async (rt, id: string) => {
+        await rt.call('sims:removeSearch', { id })
+        rt.out(rt.json ? JSON.stringify({ removed: id }) : `removed saved search ${id}`)
       }),
     )
 

@@ -287,7 +287,8 @@ export async function estimateFull(db: Db, account: string, access: AccountClien
   if (access.carrier === 'orange') {
     const probe = await access.client.searchPage({ rangeSize: 1 }, 0)
     sims = probe.totalResultsNumber
-    // One call per page, plus one per window the result cap forces (docs/wire/orange.md §4.3; the cap is not documented).
+    // One call per page; each window the result cap forces adds about one more, which cannot be known in advance
+    // (docs/wire/orange.md §4.3: the cap is not documented).
     listingCalls = Math.max(1, Math.ceil(sims / ORANGE_PAGE))
     exact = true
   } else {

@@ -18,6 +18,7 @@ import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from
 import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
 import { inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
 import { allSimDocs, readCheckpoint } from './inventory.store'
+import { listSearches, removeSearch, saveSearch } from './saved-searches'
 
 export interface SimInventoryDeps {
   db: Db
@@ -246,6 +247,18 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
         bus.emit('audit:changed', {})
       }
       return { added: docs.length, existing }
+    },
+
+    searches: async () => ({ items: await listSearches(db) }),
+    async saveSearch(input: ParsedInput<'sims:saveSearch'>, ctx: CallContext) {
+      const saved = await saveSearch(db, input, ctx)
+      bus.emit('audit:changed', {})
+      return saved
+    },
+    async removeSearch(id: string, ctx: CallContext): Promise<{ removed: true }> {
+      await removeSearch(db, id, ctx)
+      bus.emit('audit:changed', {})
+      return { removed: true }
     },
 
     alertsList: async () => ({ items: await listRules(db) }),

@@ -39,6 +39,8 @@ export const CURRENT_SCHEMA = {
   historyEvent: 1,
   /** SIM inventory: `_local/sims-sync:<account>`, one account's sync checkpoint on this machine. */
   simSync: 1,
+  /** Saved inventory searches (`simSearch:<id>`). */
+  simSearch: 1,
   /** Usage alert rules, the inbox's notifications, and `_local/alert-state:<rule>` (the conditions that held last time). */
   alertRule: 1,
   notification: 1,
