@@ -83,5 +83,6 @@ describe('SIM inventory sync across kill -9', () => {
     } finally {
       await core.close()
     }
-  })
+    // Two console processes start and list 40 pages at 5 calls/s: seconds of work, minutes on a loaded machine.
+  }, 180_000)
 })
