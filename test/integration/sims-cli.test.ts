@@ -48,7 +48,7 @@ describe('fieldline sims and alerts', () => {
     const bad = await runCli(dir, ['sims', 'list', '--filter', 'dataAbove=lots'])
     expect(bad.code).toBe(2)
     expect(bad.err).toContain('--filter dataAbove')
-  }, 60_000)
+  }, 120_000)
 
   it('exports the selection to a CSV file', async () => {
     const file = join(dir, 'sims.csv')
@@ -80,5 +80,5 @@ describe('fieldline sims and alerts', () => {
     expect(inbox.out.trimEnd().split('\n')).toHaveLength(fired)
     expect((await runCli(dir, ['alerts', 'remove', 'heavy'])).code).toBe(0)
     expect((await runCli(dir, ['--json', 'alerts', 'list'])).out.trim()).toBe('[]')
-  }, 120_000)
+  }, 300_000)
 })
