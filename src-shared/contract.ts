@@ -31,6 +31,7 @@ import { deviceLocationSchema, locationInputShape, locationSourceSchema } from '
 import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
 import { deviceKeySchema } from './models/device-id'
 import { deviceChannels } from './models/device-query'
+import { simInventoryChannels, simInventoryEvents } from './models/sim-inventory'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -334,6 +335,7 @@ export const channels = {
   ...mbedChannels,
   ...ledgerChannels,
   ...historianChannels,
+  ...simInventoryChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -379,6 +381,7 @@ export const events = {
   ...mbedEvents,
   ...ledgerEvents,
   ...historianEvents,
+  ...simInventoryEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -35,6 +35,7 @@ import { createLocationService, type LocationService } from './devices/location.
 import { createLocationIntake, type LocationIntake } from './devices/location-intake'
 import { createWeatherService, type WeatherService } from './weather/weather.service'
 import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
+import { createSimInventoryService, type SimInventoryService } from './sims/sim-inventory.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -97,6 +98,7 @@ export interface Core {
   weather: WeatherService
   ledger: LedgerService
   historian: HistorianService
+  simInventory: SimInventoryService
   logger: Logger
   close(): Promise<void>
 }
@@ -202,6 +204,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
+  const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -332,6 +335,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'historian:history': (input) => historian.history(input),
     'historian:buckets': (input) => historian.buckets(input),
     'historian:deleteBuckets': (input, ctx) => historian.deleteBuckets(input, ctx),
+    'sims:query': (input) => simInventory.query(input),
+    'sims:count': (input) => simInventory.count(input),
+    'sims:estimate': (input) => simInventory.estimate(input),
+    'sims:sync': (input, ctx) => simInventory.sync(input, ctx),
+    'sims:attach': (input, ctx) => simInventory.attach(input, ctx),
+    'sims:importAsDevices': (input, ctx) => simInventory.importAsDevices(input, ctx),
+    'sims:searches': () => simInventory.searches(),
+    'sims:saveSearch': (input, ctx) => simInventory.saveSearch(input, ctx),
+    'sims:removeSearch': (input, ctx) => simInventory.removeSearch(input.id, ctx),
+    'alerts:list': () => simInventory.alertsList(),
+    'alerts:add': (input, ctx) => simInventory.alertsAdd(input, ctx),
+    'alerts:remove': (input, ctx) => simInventory.alertsRemove(input.id, ctx),
+    'alerts:check': (_input, ctx) => simInventory.alertsCheck(ctx),
+    'inbox:list': (input) => simInventory.inboxList(input),
+    'inbox:markRead': (input, ctx) => simInventory.inboxMarkRead(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -366,9 +384,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     weather,
     ledger,
     historian,
+    simInventory,
     logger,
     async close() {
       sims.close()
+      await simInventory.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close; location updates being written are
       // answered on it first.

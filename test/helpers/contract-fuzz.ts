@@ -116,9 +116,9 @@ function deep(levels: number, leaf: unknown, kind: 'array' | 'object'): unknown 
 /**
  * Strings of a fixed form that none of the common samples takes, tried after them: an ISO date and time with its
  * offset (a time range), and a destination named by profile kind and id (`couchdb/<id>`, as the historian's rules and
- * status name one).
+ * status name one); a carrier account of the SIM inventory (`<carrier>:<profile id>`) and a notification id.
  */
-const FORM_SAMPLES = ['2025-03-01T00:00:00Z', 'couchdb/main']
+const FORM_SAMPLES = ['2025-03-01T00:00:00Z', 'couchdb/main', 'jasper:ops', 'inbox:2025-03-01T00:00:00.000Z:000000:a1b2c3']
 
 /** Shared by every payload that uses them (values are never changed, only sent). */
 const HUGE_TEXT = 'é'.repeat(2 * 1024 * 1024)

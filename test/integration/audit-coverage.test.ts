@@ -79,6 +79,12 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'ledger:asset': 'reads the ledger',
   'ledger:status': 'reads the forwarder state',
   'ledger:watch': "starts or stops this window's live block feed: nothing stored, nothing sent to the ledger",
+  'sims:query': 'reads the SIM inventory',
+  'sims:count': 'counts the SIM inventory',
+  'sims:estimate': 'reads the inventory and the checkpoint; for Orange one one-line search, nothing stored',
+  'alerts:list': 'reads the alert rules',
+  'sims:searches': 'reads the saved searches',
+  'inbox:list': 'reads the notification inbox',
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -119,6 +125,38 @@ interface Env {
   /** Values a later step needs from an earlier one. */
   memo: Record<string, string>
 }
+
+/** The SIM inventory's changing channels, run against the Control Center peer's account saved by the first step. */
+const SIM_INVENTORY_STEPS: { channel: ChannelName; action: string; run: (env: Env) => Promise<unknown> }[] = [
+  { channel: 'alerts:add', action: 'alerts.add', run: (e) => e.call('alerts:add', { id: 'walk-data', name: 'Walk data', condition: { kind: 'dataAbove', bytes: 1 } }) },
+  {
+    channel: 'sims:sync',
+    action: 'sims.sync',
+    run: async (e) => {
+      const jasper = (await e.call('profiles:list', { extension: 'jasper' })).items[0]!
+      e.memo.simAccount = `jasper:${jasper.id}`
+      return e.call('sims:sync', { account: e.memo.simAccount, usage: true })
+    },
+  },
+  { channel: 'alerts:check', action: 'alerts.check', run: (e) => e.call('alerts:check', {}) },
+  {
+    channel: 'inbox:markRead',
+    action: 'inbox.read',
+    run: async (e) => e.call('inbox:markRead', { ids: [(await e.call('inbox:list', { limit: 1 })).items[0]!.id] }),
+  },
+  {
+    channel: 'sims:attach',
+    action: 'sims.attach',
+    run: async (e) => {
+      await e.call('devices:add', { typeId: 'meter', deviceId: 'aw-s' })
+      return e.call('sims:attach', { typeId: 'meter', deviceId: 'aw-s', carrier: 'jasper', simId: e.cc.iccids[3]! })
+    },
+  },
+  { channel: 'sims:importAsDevices', action: 'sims.importAsDevices', run: (e) => e.call('sims:importAsDevices', { typeId: 'walk-sim', carrier: 'jasper', simIds: [e.cc.iccids[4]!] }) },
+  { channel: 'alerts:remove', action: 'alerts.remove', run: (e) => e.call('alerts:remove', { id: 'walk-data' }) },
+  { channel: 'sims:saveSearch', action: 'sims.search.save', run: (e) => e.call('sims:saveSearch', { id: 'walk', name: 'Walk', query: { filters: { carrier: ['jasper'] } } }) },
+  { channel: 'sims:removeSearch', action: 'sims.search.remove', run: (e) => e.call('sims:removeSearch', { id: 'walk' }) },
+]
 
 /** One step per changing channel, in the order they run, with the audit action its entry must carry. */
 const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promise<unknown> }[] = [
@@ -380,6 +418,7 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   { channel: 'ledger:stop', action: 'ledger.forwarder.stop', run: (e) => e.call('ledger:stop', {}) },
   { channel: 'ledger:removeRoute', action: 'ledger.route.remove', run: (e) => e.call('ledger:removeRoute', { routeId: e.memo.ledgerRoute! }) },
   { channel: 'ledger:removeTarget', action: 'ledger.target.remove', run: (e) => e.call('ledger:removeTarget', { targetId: e.memo.ledgerTarget! }) },
+  ...SIM_INVENTORY_STEPS,
   {
     channel: 'profiles:remove',
     action: 'profile.remove',

@@ -12,6 +12,7 @@ import { openHistoryCache } from '../../src-main/core/store/history-cache.store'
 import { newTicketDoc } from '../../src-main/core/store/tickets.store'
 import { CURRENT_SCHEMA, MIGRATIONS, type Migration } from '../../src-main/core/store/schema'
 import { openWorkspace } from '../../src-main/core/store/workspace'
+import { writeCheckpoint } from '../../src-main/core/sims/inventory.store'
 import { tempDir, testCore } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
@@ -170,7 +171,12 @@ describe('writers', () => {
           AT,
         ),
       )
-      await writeSimCache(db, { carrier: 'jasper', iccid: ICCID, fetchedAt: AT } as Sim)
+      await writeSimCache(db, { carrier: 'jasper', iccid: ICCID, fetchedAt: AT, monthToDate: { dataBytes: 10, smsCount: 0, voiceSeconds: 0, sessionCount: null } } as Sim)
+      // The SIM inventory: a rule, what it fires over the cached SIM (a notification, and its state), a sync checkpoint.
+      await core.call('alerts:add', { id: 'data', name: 'Data', condition: { kind: 'dataAbove', bytes: 1 } })
+      await core.call('alerts:check', {})
+      await core.call('sims:saveSearch', { id: 'active', name: 'Active', query: { filters: { status: ['activated'] } } })
+      await writeCheckpoint(db, 'jasper:ops', { since: null, lastSyncAt: null, run: null, failures: 0, lastError: null })
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
       await db.put(
         newTicketDoc({
@@ -208,10 +214,10 @@ describe('writers', () => {
       .put('walk', [{ id: 'org1:meter:m-1:2026-01-05T10:00:00.000Z:status:a-1', typeId: 'meter', deviceId: 'm-1', eventId: 'status', format: 'json', timestamp: AT, data: { t: 21 } }], AT)
       .finally(() => cache.close())
     const versions: Record<string, number[]> = {}
-    // The one per-machine document with a kind: `_local` documents are not listed by allDocs.
+    // The per-machine documents with a kind: `_local` documents are not listed by allDocs.
     const local = new PouchDB<BaseDoc>(join(dir, 'workspace'))
-    const imports = await local.get('_local/imports').finally(() => local.close())
-    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), imports]) {
+    const locals = await Promise.all(['_local/imports', '_local/sims-sync:jasper:ops', '_local/alert-state:data'].map((id) => local.get(id))).finally(() => local.close())
+    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), ...locals]) {
       if (doc.kind) versions[doc.kind] = [...new Set([...(versions[doc.kind] ?? []), doc.schemaVersion])]
     }
     expect(versions).toEqual(Object.fromEntries(Object.entries(CURRENT_SCHEMA).map(([kind, version]) => [kind, [version]])))

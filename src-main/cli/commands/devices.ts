@@ -33,7 +33,7 @@ const DEFAULT_COLUMNS: ListColumn[] = ['typeId', 'deviceId', 'description', 'ext
 const metadataFieldsOf = (columns: readonly ListColumn[]) => columns.filter((c) => c.startsWith('metadata.')).map((c) => c.slice('metadata.'.length))
 
 /** One table line: cells separated by tabs, empty cells at the end left out (a device without extensions shows three). */
-function tableLine(cells: string[]): string {
+export function tableLine(cells: string[]): string {
   while (cells.length > 1 && cells.at(-1) === '') cells.pop()
   // A tab or a line break inside a cell would shift the columns after it.
   return cells.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t')

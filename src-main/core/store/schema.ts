@@ -37,6 +37,14 @@ export const CURRENT_SCHEMA = {
   imports: 1,
   /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
   historyEvent: 1,
+  /** SIM inventory: `_local/sims-sync:<account>`, one account's sync checkpoint on this machine. */
+  simSync: 1,
+  /** Saved inventory searches (`simSearch:<id>`). */
+  simSearch: 1,
+  /** Usage alert rules, the inbox's notifications, and `_local/alert-state:<rule>` (the conditions that held last time). */
+  alertRule: 1,
+  notification: 1,
+  alertState: 1,
 } satisfies Record<string, number>
 
 /**

@@ -71,8 +71,8 @@ export interface OrangePeer {
   url: string
   serials: readonly string[]
   line(serial: string): Readonly<Line>
-  /** Puts a line in a state for a test (no ticket, no history). */
-  setStatus(serial: string, status: PeerSimStatus): void
+  /** Puts a line in a state for a test (no ticket, no history); with `changedAt`, as a change made then (a search by status-change date finds it). */
+  setStatus(serial: string, status: PeerSimStatus, changedAt?: Date): void
   setTicketTiming(timing: TicketTiming): void
   faults: { set(fault: OrangeFault): void; clear(): void }
   stats(): OrangePeerStats
@@ -219,8 +219,10 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
       state.desk.settle(state.now())
       return { ...mustFind(serial) }
     },
-    setStatus(serial, status) {
-      mustFind(serial).status = status
+    setStatus(serial, status, changedAt) {
+      const line = mustFind(serial)
+      line.status = status
+      if (changedAt) line.lastStatusChange = changedAt.getTime()
     },
     setTicketTiming(next) {
       timing = next

@@ -251,13 +251,19 @@ function searchInConnectivityDirectory(state: PeerState, body: XmlNode, service:
   const c = child(body, NS.cd, 'searchCriterion')
   const rangeSize = Number(childText(body, NS.cd, 'rangeSize') ?? state.maxRangeSize)
   const rangeStart = Number(childText(body, NS.cd, 'rangeStart') ?? 0)
-  // [I] The schema allows any int; out-of-range paging is refused with Orange's generic fault.
+  // [I] The schema allows any int; out-of-range paging is refused with Orange's generic fault (the only client fault
+  // the operation declares), and so is a value that is not an xs:int at all (it would otherwise page from NaN).
+  if (!Number.isInteger(rangeSize) || !Number.isInteger(rangeStart)) throw makeFault('MalimaError', service, { code: 'MLM-400', message: 'rangeSize and rangeStart must be integers' })
   if (rangeSize < 1 || rangeSize > state.maxRangeSize) throw makeFault('MalimaError', service, { code: 'MLM-400', message: `rangeSize must be between 1 and ${state.maxRangeSize}` })
   if (rangeStart < 0) throw makeFault('MalimaError', service, { code: 'MLM-400', message: 'rangeStart must not be negative' })
   const statuses = (c?.children ?? []).filter((x) => x.ns === NS.cd && x.local === 'simStatus').map((x) => x.text)
   const date = (name: string) => {
     const v = childText(c, NS.cd, name)
-    return v === undefined ? null : Date.parse(v)
+    if (v === undefined) return null
+    // docs/wire/orange.md §4.3 criteria are xs:dateTime: [I] one that does not parse is refused (MalimaError, as above), never matched against nothing.
+    const ms = Date.parse(v)
+    if (Number.isNaN(ms)) throw makeFault('MalimaError', service, { code: 'MLM-400', message: `${name} is not a date-time` })
+    return ms
   }
   const changeMin = date('simStatusChangeMinDate')
   const changeMax = date('simStatusChangeMaxDate')

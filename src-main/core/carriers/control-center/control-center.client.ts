@@ -89,6 +89,8 @@ export interface DeviceSearch {
   status?: SimStatus
   /** 1–50 (Control Center's maximum, and its guidance). */
   pageSize?: number
+  /** The page to start at (a sync resuming where it stopped); 1 by default. */
+  startPage?: number
 }
 
 export interface DeviceSearchPage {
@@ -458,7 +460,11 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         }
         params.status = status
       }
-      for (let pageNumber = 1; pageNumber <= MAX_PAGES; pageNumber++) {
+      const startPage = query.startPage ?? 1
+      if (!Number.isInteger(startPage) || startPage < 1 || startPage > MAX_PAGES) {
+        throw AppError.withRef('VALIDATION', `The page number must be 1 to ${MAX_PAGES}`, { key: 'carrier.invalidPageNumber', params: { max: MAX_PAGES } })
+      }
+      for (let pageNumber = startPage; pageNumber <= MAX_PAGES; pageNumber++) {
         const w = await rest('searchDevices', base, searchDevicesWire, 'GET', '/devices', { ...params, pageSize, pageNumber })
         yield {
           pageNumber,

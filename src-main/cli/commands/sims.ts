@@ -1,0 +1,314 @@
+import { open, type FileHandle } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { cellText } from '../../../src-shared/models/device-table'
+import {
+  ALERT_KINDS,
+  SIM_EXPORT_COLUMNS,
+  SIM_SORT_FIELDS,
+  simFiltersSchema,
+  simQuerySchema,
+  type AlertRuleInput,
+  type SimFilters,
+  type SimQuery,
+  type SyncProgress,
+} from '../../../src-shared/models/sim-inventory'
+import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
+import { collect } from '../device-list-options'
+import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { tableLine } from './devices'
+
+const NUMBER_FIELDS = new Set(['dataAbove', 'dataBelow'])
+const LIST_FIELDS = new Set(['carrier', 'account', 'status', 'ratePlan'])
+const FILTER_FIELDS = ['carrier', 'account', 'status', 'ratePlan', 'dataAbove', 'dataBelow', 'attached', 'refreshedBefore']
+const TABLE_COLUMNS = ['carrier', 'simId', 'account', 'status', 'ratePlan', 'dataBytes', 'asOf', 'devices'] as const
+
+const usage = (message: string): CliError => new CliError(`fieldline: ${message}`, EXIT.usage)
+
+/** `--filter FIELD=VALUE`, repeatable; list fields take alternatives (`status=activated,suspended`), the rest one value. */
+export function parseSimFilters(given: readonly string[]): SimFilters {
+  const filters: Record<string, unknown> = {}
+  for (const item of given) {
+    const eq = item.indexOf('=')
+    const field = eq < 0 ? item : item.slice(0, eq)
+    if (eq < 0 || !FILTER_FIELDS.includes(field)) throw usage(`--filter takes FIELD=VALUE with FIELD one of ${FILTER_FIELDS.join(', ')} (got "${item.slice(0, 60)}")`)
+    const value = item.slice(eq + 1)
+    if (LIST_FIELDS.has(field)) filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',')]
+    else if (NUMBER_FIELDS.has(field)) filters[field] = /^\d{1,16}$/.test(value) ? Number(value) : NaN
+    else if (field === 'attached') {
+      if (value !== 'true' && value !== 'false') throw usage('--filter attached= takes true or false')
+      filters[field] = value === 'true'
+    } else filters[field] = value
+  }
+  const parsed = simFiltersSchema.safeParse(filters)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw usage(`--filter ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+  }
+  return parsed.data
+}
+
+interface SelectionOptions {
+  filter: string[]
+  sort?: string
+  desc?: boolean
+  saved?: string
+}
+
+function queryOf(o: SelectionOptions): SimQuery {
+  if (o.sort !== undefined && !(SIM_SORT_FIELDS as readonly string[]).includes(o.sort)) throw usage(`--sort takes one of ${SIM_SORT_FIELDS.join(', ')}`)
+  return simQuerySchema.parse({ filters: parseSimFilters(o.filter), ...(o.sort ? { sort: o.sort } : {}), descending: o.desc === true })
+}
+
+/** The query of the options, over a saved search's when `--saved` names one (its filters first, the options' on top). */
+async function selectionOf(rt: Runtime, o: SelectionOptions): Promise<SimQuery> {
+  const given = queryOf(o)
+  if (o.saved === undefined) return given
+  const saved = (await rt.call('sims:searches', {})).items.find((s) => s.id === o.saved)
+  if (!saved) throw usage(`there is no saved search ${o.saved.slice(0, 60)} (see \`fieldline sims searches\`)`)
+  return { filters: { ...saved.query.filters, ...given.filters }, sort: o.sort ? given.sort : saved.query.sort, descending: o.sort ? given.descending : saved.query.descending }
+}
+
+function selection(cmd: Command): Command {
+  return cmd
+    .option('--saved <id>', 'start from a saved search')
+    .option('--filter <FIELD=VALUE>', `filter (repeatable): ${FILTER_FIELDS.join(', ')}`, collect, [])
+    .option('--sort <field>', `order by ${SIM_SORT_FIELDS.join(', ')}`)
+    .option('--desc', 'descending order')
+}
+
+/** Accounts of every carrier profile, or the one asked for. */
+async function accountsOf(rt: Runtime, account: string | undefined): Promise<string[]> {
+  if (account !== undefined) return [account]
+  const { items } = await rt.call('profiles:list', {})
+  return items.filter((p) => p.extension === 'jasper' || p.extension === 'atnt' || p.extension === 'orange').map((p) => `${p.extension}:${p.id}`)
+}
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`
+  return `${(seconds / 3600).toFixed(1)} h`
+}
+
+export function registerSims(program: Command, withRuntime: WithRuntime): void {
+  const sims = program.command('sims').description('the SIM inventory across Jasper, AT&T and Orange accounts: sync, list, export')
+
+  sims
+    .command('sync')
+    .description('sync the inventory from each carrier account (what changed since the last sync), then evaluate the alerts')
+    .option('--account <extension:profile>', 'one account (e.g. jasper:ops); all carrier profiles by default')
+    .option('--full', 'list every SIM again, not only what changed')
+    .option('--usage', 'also read data/SMS this cycle and the last session of active SIMs (Control Center; two calls per SIM)')
+    .option('--estimate', 'only say how many calls and how long a full refresh takes at the account’s rate')
+    .action(
+      withRuntime(async (rt, opts: { account?: string; full?: boolean; usage?: boolean; estimate?: boolean }) => {
+        const accounts = await accountsOf(rt, opts.account)
+        if (accounts.length === 0) throw usage('no Jasper, AT&T or Orange profile: add one first')
+        const results: unknown[] = []
+        let failed = false
+        for (const account of accounts) {
+          const estimate = await rt.call('sims:estimate', { account, usage: opts.usage === true })
+          const about = `${account}: full refresh ${estimate.exact ? '' : 'at least '}${estimate.sims} SIMs, ${estimate.listingCalls + estimate.usageCalls} calls at ${estimate.perSecond}/s ≈ ${duration(estimate.seconds)}`
+          if (opts.estimate) {
+            if (rt.json) results.push(estimate)
+            else rt.out(about)
+            continue
+          }
+          rt.err(about)
+          const off = rt.core.bus.subscribe((event, payload) => {
+            const p = payload as SyncProgress
+            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${p.sims} SIMs, ${p.calls} calls`)
+          })
+          try {
+            const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true })
+            if (rt.json) results.push(r)
+            else rt.out(`${account}: ${r.listed} listed, ${r.usageRead} usage read, ${r.calls} calls${r.resumed ? ' (resumed)' : ''}, ${r.fired} alert(s) fired`)
+          } catch (e) {
+            // One account failing does not stop the others; the exit code says something failed.
+            if (!(e instanceof CliError)) throw e
+            failed = true
+            rt.err(`${account}: ${e.message}`)
+          } finally {
+            off()
+          }
+        }
+        if (rt.json) rt.out(JSON.stringify(results))
+        return failed ? EXIT.failed : EXIT.ok
+      }),
+    )
+
+  selection(sims.command('list').description('list the inventory: filter, sort, page'))
+    .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
+    .option('--offset <n>', 'skip this many matches', '0')
+    .option('--limit <n>', 'show at most this many', '1000')
+    .action(
+      withRuntime(async (rt, opts: SelectionOptions & { format: string; offset: string; limit: string }) => {
+        if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw usage('--format must be table, csv or jsonl')
+        const page = await rt.call('sims:query', { query: await selectionOf(rt, opts), offset: Number(opts.offset), limit: Number(opts.limit) })
+        if (rt.json) return rt.out(JSON.stringify(page))
+        if (opts.format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
+        if (opts.format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
+        for (const row of page.items) rt.out(tableLine(TABLE_COLUMNS.map((c) => cellText(row[c]))))
+        rt.err(`${page.items.length} shown of ${page.total}`)
+      }),
+    )
+
+  selection(sims.command('export <file>').description(`write the inventory (or what the filters select) to a CSV or JSON Lines file (${SIM_EXPORT_COLUMNS.length} columns)`))
+    .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .action(
+      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string }) => {
+        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
+        if (format !== 'csv' && format !== 'jsonl') throw usage('--format must be csv or jsonl')
+        const query = await selectionOf(rt, opts)
+        let out: FileHandle
+        try {
+          out = await open(file, 'w')
+        } catch (e) {
+          throw usage(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+        }
+        try {
+          for await (const chunk of rt.core.simInventory.export(query, format)) await out.write(chunk)
+        } finally {
+          await out.close()
+        }
+        const { total } = await rt.call('sims:count', { filters: query.filters })
+        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${total} SIMs to ${file}`)
+      }),
+    )
+
+  selection(sims.command('save-search <id>').description('save the filters and order as a named search (replacing one of that id)'))
+    .requiredOption('--name <text>', 'what lists call it')
+    .action(
+      withRuntime(async (rt, id: string, opts: SelectionOptions & { name: string }) => {
+        const saved = await rt.call('sims:saveSearch', { id, name: opts.name, query: await selectionOf(rt, opts) })
+        rt.out(rt.json ? JSON.stringify(saved) : `saved search ${saved.id}`)
+      }),
+    )
+  sims
+    .command('searches')
+    .description('list the saved searches')
+    .action(
+      withRuntime(async (rt) => {
+        const { items } = await rt.call('sims:searches', {})
+        if (rt.json) return rt.out(JSON.stringify(items))
+        for (const s of items) rt.out(tableLine([s.id, s.name, JSON.stringify(s.query.filters), `${s.query.sort}${s.query.descending ? ' desc' : ''}`]))
+      }),
+    )
+  sims
+    .command('remove-search <id>')
+    .description('remove a saved search')
+    .action(
+      withRuntime(async (rt, id: string) => {
+        await rt.call('sims:removeSearch', { id })
+        rt.out(rt.json ? JSON.stringify({ removed: id }) : `removed saved search ${id}`)
+      }),
+    )
+
+  const alerts = program.command('alerts').description('usage alerts over the SIM inventory, and the notification inbox')
+  alerts
+    .command('list')
+    .description('list the alert rules')
+    .action(
+      withRuntime(async (rt) => {
+        const { items } = await rt.call('alerts:list', {})
+        if (rt.json) return rt.out(JSON.stringify(items))
+        for (const r of items) rt.out(tableLine([r.id, r.name, JSON.stringify(r.condition), [...r.carriers, ...r.accounts].join(' '), r.emails.join(' ')]))
+      }),
+    )
+  alerts
+    .command('add <id>')
+    .description(`add a rule: --kind ${ALERT_KINDS.join('|')} with its parameter`)
+    .requiredOption('--name <text>', 'what the inbox calls it')
+    .requiredOption('--kind <kind>', ALERT_KINDS.join(', '))
+    .option('--bytes <n>', 'dataAbove: bytes this cycle')
+    .option('--percent <n>', 'dataShare: share of the plan allowance')
+    .option('--allowance <PLAN=BYTES>', 'dataShare: a plan’s allowance (repeatable)', collect, [])
+    .option('--count <n>', 'smsAbove: SMS this cycle')
+    .option('--to <status>', 'statusChanged: only changes to this status (repeatable; any change by default)', collect, [])
+    .option('--days <n>', 'noSession: days without a data session')
+    .option('--failures <n>', 'syncFailing: failed syncs in a row')
+    .option('--carrier <carrier>', 'only SIMs of this carrier (repeatable)', collect, [])
+    .option('--account <extension:profile>', 'only this account (repeatable)', collect, [])
+    .option('--email <address>', 'also email this team member (repeatable)', collect, [])
+    .action(
+      withRuntime(
+        async (
+          rt,
+          id: string,
+          o: {
+            name: string
+            kind: string
+            bytes?: string
+            percent?: string
+            allowance: string[]
+            count?: string
+            to: string[]
+            days?: string
+            failures?: string
+            carrier: string[]
+            account: string[]
+            email: string[]
+          },
+        ) => {
+          const num = (v: string | undefined, flag: string): number => {
+            if (v === undefined) throw usage(`--kind ${o.kind} needs --${flag}`)
+            return Number(v)
+          }
+          const conditions: Record<string, () => unknown> = {
+            dataAbove: () => ({ kind: 'dataAbove', bytes: num(o.bytes, 'bytes') }),
+            dataShare: () => ({
+              kind: 'dataShare',
+              percent: num(o.percent, 'percent'),
+              allowances: Object.fromEntries(
+                o.allowance.map((a) => {
+                  const eq = a.lastIndexOf('=')
+                  if (eq < 1) throw usage('--allowance takes PLAN=BYTES')
+                  return [a.slice(0, eq), Number(a.slice(eq + 1))]
+                }),
+              ),
+            }),
+            smsAbove: () => ({ kind: 'smsAbove', count: num(o.count, 'count') }),
+            statusChanged: () => ({ kind: 'statusChanged', to: o.to }),
+            noSession: () => ({ kind: 'noSession', days: num(o.days, 'days') }),
+            syncFailing: () => ({ kind: 'syncFailing', failures: num(o.failures, 'failures') }),
+          }
+          const condition = conditions[o.kind]
+          if (!condition) throw usage(`--kind takes one of ${ALERT_KINDS.join(', ')}`)
+          const input = { id, name: o.name, condition: condition(), carriers: o.carrier, accounts: o.account, emails: o.email } as AlertRuleInput
+          const rule = await rt.call('alerts:add', input)
+          rt.out(rt.json ? JSON.stringify(rule) : `added alert rule ${rule.id}`)
+        },
+      ),
+    )
+  alerts
+    .command('remove <id>')
+    .description('remove a rule')
+    .action(
+      withRuntime(async (rt, id: string) => {
+        await rt.call('alerts:remove', { id })
+        rt.out(rt.json ? JSON.stringify({ removed: id }) : `removed alert rule ${id}`)
+      }),
+    )
+  alerts
+    .command('check')
+    .description('evaluate every rule over the cached inventory now (for cron, after `sims sync`)')
+    .action(
+      withRuntime(async (rt) => {
+        const { fired } = await rt.call('alerts:check', {})
+        const { unread } = await rt.call('inbox:list', { limit: 1 })
+        rt.out(rt.json ? JSON.stringify({ fired, unread }) : `${fired} alert(s) fired, ${unread} unread in the inbox`)
+      }),
+    )
+  alerts
+    .command('inbox')
+    .description('list the notification inbox, newest first')
+    .option('--unread', 'only unread notifications')
+    .option('--limit <n>', 'show at most this many', '100')
+    .action(
+      withRuntime(async (rt, o: { unread?: boolean; limit: string }) => {
+        const page = await rt.call('inbox:list', { unreadOnly: o.unread === true, limit: Number(o.limit) })
+        if (rt.json) return rt.out(JSON.stringify(page))
+        for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, n.sim ? `${n.sim.carrier}:${n.sim.simId}` : (n.account ?? ''), String(n.value), n.id]))
+        rt.err(`${page.items.length} shown of ${page.total}, ${page.unread} unread`)
+      }),
+    )
+}

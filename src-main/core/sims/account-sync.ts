@@ -1,0 +1,301 @@
+import { orangeIccidFromSerial } from '../../../src-shared/models/orange'
+import type { SyncEstimate, SyncProgress } from '../../../src-shared/models/sim-inventory'
+import type { Carrier, SimStatus } from '../../../src-shared/models/sim'
+import type { ControlCenterClient, DeviceSearchPage } from '../carriers/control-center/control-center.client'
+import type { OrangeClient, OrangeSearchRow } from '../carriers/orange/orange.client'
+import { normaliseOrangeStatus } from '../carriers/sim-model'
+import { AppError } from '../common/errors'
+import type { Db } from '../store/documents'
+import { readCheckpoint, simDocId, SIM_DOC_PREFIX, writeCheckpoint, writeListed, writeUsage, type InventoryDoc, type Listed, type SyncCheckpoint } from './inventory.store'
+
+/**
+ * docs/wire/control-center.md §1.9: the full-sync idiom. Incremental runs start from the previous run's `modifiedTill`
+ * less a margin: the service's clock and ours may differ, and listing a SIM twice costs nothing ([I] one minute).
+ */
+const FIRST_SINCE = '2000-01-01T00:00:00.000Z'
+const CLOCK_MARGIN_MS = 60_000
+/** §1.2 / §1.4: page size ≤ 50. */
+const CC_PAGE = 50
+/** The Orange client's largest rangeSize (docs/wire/orange.md §4.3 leaves the cap undocumented; the client's is 100). */
+const ORANGE_PAGE = 100
+/** SIMs listed per write (one checkpoint each). */
+export const FLUSH_SIMS = 500
+/** Pages fetched ahead of the writes, at most. */
+const MAX_AHEAD = 40
+/** SIMs read per usage batch (one checkpoint each). */
+const USAGE_BATCH = 50
+
+export type AccountClient = { carrier: 'jasper' | 'atnt'; client: ControlCenterClient } | { carrier: 'orange'; client: OrangeClient }
+
+export interface SyncRunOptions {
+  db: Db
+  account: string
+  access: AccountClient
+  full: boolean
+  usage: boolean
+  now: () => Date
+  onProgress: (p: SyncProgress) => void
+}
+
+export interface SyncOutcome {
+  listed: number
+  usageRead: number
+  calls: number
+  resumed: boolean
+  full: boolean
+}
+
+/**
+ * One account's sync: the listing (what changed since the last finished run), then optionally the usage of its active
+ * SIMs. Every page is written, then the checkpoint moved past it, so a run killed at any point goes on from the last
+ * page written (a page written twice is harmless: the listing is idempotent).
+ */
+export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
+  let cp = await readCheckpoint(o.db, o.account)
+  const resumed = cp.run !== null && cp.run.full === o.full && cp.run.usage === o.usage
+  if (!resumed) {
+    const since = o.full ? null : cp.since
+    cp = await writeCheckpoint(o.db, o.account, {
+      ...cp,
+      // Control Center's date-times are whole seconds (§1.4): the end of the run is rounded up, so a change made in
+      // the second the run starts is listed now (and again by the next run, which starts a margin earlier).
+      run: {
+        since,
+        till: new Date(Math.ceil(o.now().getTime() / 1000) * 1000).toISOString(),
+        full: o.full,
+        usage: o.usage,
+        phase: 'listing',
+        position: 0,
+        windowSince: since,
+        windowLast: null,
+        usageAfter: '',
+        listed: 0,
+        usageRead: 0,
+        calls: 0,
+      },
+    })
+  }
+  const progress: Progress = (phase, run) => {
+    o.onProgress({ account: o.account, phase, sims: run.listed + run.usageRead, calls: run.calls, done: phase === 'failed' })
+  }
+  try {
+    if (cp.run!.phase === 'listing') {
+      cp = o.access.carrier === 'orange' ? await listOrange(o, o.access.client, cp, progress) : await listControlCenter(o, o.access.client, o.access.carrier, cp, progress)
+      cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...cp.run!, phase: 'usage' } })
+    }
+    if (o.usage && o.access.carrier !== 'orange') cp = await readUsage(o, o.access.client, o.access.carrier, cp, progress)
+  } catch (e) {
+    // The listing moved the checkpoint on page by page: read its latest revision before counting the failure.
+    const latest = await readCheckpoint(o.db, o.account)
+    await writeCheckpoint(o.db, o.account, { ...latest, failures: latest.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
+    progress('failed', latest.run ?? cp.run!)
+    throw e
+  }
+  const run = cp.run!
+  // The next run lists what changed after this one began (less the margin).
+  const next = new Date(Date.parse(run.till) - CLOCK_MARGIN_MS).toISOString()
+  cp = await writeCheckpoint(o.db, o.account, { ...cp, since: next, lastSyncAt: o.now().toISOString(), run: null, failures: 0, lastError: null })
+  o.onProgress({ account: o.account, phase: 'done', sims: run.listed + run.usageRead, calls: run.calls, done: true })
+  return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full }
+}
+
+type Cp = SyncCheckpoint & { _rev?: string }
+type Progress = (phase: SyncProgress['phase'], run: NonNullable<SyncCheckpoint['run']>) => void
+
+async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
+  const run = cp.run!
+  const pages = client.searchDevices({ modifiedSince: run.since ?? FIRST_SINCE, modifiedTill: run.till, pageSize: CC_PAGE, startPage: Math.max(1, run.position) })
+  // Pages are fetched by one loop and written by another, FLUSH_SIMS at a time (each write is synced to disk): the
+  // account's rate, not the disk, sets the pace, and at most MAX_AHEAD pages wait in memory. Pages fetched and not yet
+  // written when the process dies are fetched again from the checkpoint.
+  const queue: DeviceSearchPage[] = []
+  let finished = false
+  let stopped = false
+  let failure: unknown = null
+  let wake: (() => void) | undefined
+  let room: (() => void) | undefined
+  const signal = () => {
+    wake?.()
+    wake = undefined
+  }
+  const freeRoom = () => {
+    room?.()
+    room = undefined
+  }
+  const producer = (async () => {
+    try {
+      for await (const page of pages) {
+        queue.push(page)
+        signal()
+        while (queue.length >= MAX_AHEAD && !stopped) await new Promise<void>((resolve) => (room = resolve))
+        if (stopped) return
+      }
+    } catch (e) {
+      failure = e
+    } finally {
+      finished = true
+      signal()
+    }
+  })()
+  let buffer: Listed[] = []
+  let bufferedPages = 0
+  let lastPage = 0
+  const flush = async () => {
+    if (bufferedPages === 0) return
+    await writeListed(o.db, o.account, buffer, o.now().toISOString())
+    const r = cp.run!
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...r, position: lastPage + 1, listed: r.listed + buffer.length, calls: r.calls + bufferedPages } })
+    progress('listing', cp.run!)
+    buffer = []
+    bufferedPages = 0
+  }
+  try {
+    for (;;) {
+      const page = queue.shift()
+      if (!page) {
+        if (finished) break
+        await new Promise<void>((resolve) => (wake = resolve))
+        continue
+      }
+      freeRoom()
+      for (const d of page.devices) {
+        buffer.push({
+          carrier,
+          simId: d.iccid,
+          fields: () => ({ iccid: d.iccid, status: d.status, statusRaw: d.statusRaw, ratePlan: d.ratePlan, communicationPlan: d.communicationPlan }),
+        })
+      }
+      bufferedPages++
+      lastPage = page.pageNumber
+      if (buffer.length >= FLUSH_SIMS) await flush()
+    }
+    // What was fetched before a failure is written: the next run goes on after it.
+    await flush()
+  } finally {
+    stopped = true
+    freeRoom()
+    await producer
+  }
+  if (failure !== null) throw failure
+  return cp
+}
+
+/**
+ * Orange lists a search's lines up to a cap and then says `resultsNumberExceeded` (docs/wire/orange.md §4.3). Lines are
+ * asked for by status-change date, oldest first: when the cap is reached, a new window starts at the last line's
+ * date, so every line is reached whatever the cap (lines at the boundary date are listed twice, which is harmless).
+ */
+async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progress: Progress): Promise<Cp> {
+  for (;;) {
+    const run = cp.run!
+    const query = {
+      ...(run.windowSince ? { statusChangedSince: run.windowSince } : {}),
+      statusChangedUntil: run.till,
+      sort: [
+        { attribute: 'STATUS_CHANGE_DATE', order: 'ASC' },
+        { attribute: 'SIM_SSN', order: 'ASC' },
+      ] as const,
+      rangeSize: ORANGE_PAGE,
+    }
+    const page = await client.searchPage({ ...query, sort: [...query.sort] }, run.position)
+    const rows = page.rows.filter((r): r is OrangeSearchRow & { serialNumber: string } => r.serialNumber !== null)
+    await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
+    const windowLast = rows[rows.length - 1]?.lastStatusChangeDate ?? run.windowLast
+    let next = { ...run, position: run.position + page.rows.length, listed: run.listed + rows.length, calls: run.calls + 1, windowLast }
+    const windowEnd = page.rows.length < ORANGE_PAGE || next.position >= page.totalResultsNumber
+    if (windowEnd && page.resultsNumberExceeded) {
+      const last = windowLast
+      if (last === null || last === run.windowSince) {
+        throw AppError.withRef('CARRIER', 'Orange lists more lines changed at the same instant than one search can give', { key: 'sims.orangeWindowFull' })
+      }
+      next = { ...next, windowSince: last, windowLast: null, position: 0 }
+    }
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: next })
+    progress('listing', next)
+    if (windowEnd && !page.resultsNumberExceeded) return cp
+  }
+}
+
+function orangeListed(r: OrangeSearchRow & { serialNumber: string }): Listed {
+  return {
+    carrier: 'orange',
+    simId: r.serialNumber,
+    fields: (cached) => ({
+      iccid: r.iccid ?? cached?.iccid ?? orangeIccidFromSerial(r.serialNumber),
+      status: normaliseOrangeStatus(r.statusRaw),
+      statusRaw: r.statusRaw,
+      imsi: r.imsi ?? cached?.imsi ?? null,
+      orange: {
+        iccidReported: r.iccid !== null,
+        suspensionReason: null,
+        statusChangeRequestDate: null,
+        customerEnvironment: null,
+        position: null,
+        location: null,
+        ...cached?.orange,
+        serialNumber: r.serialNumber,
+        lastStatusChangeDate: r.lastStatusChangeDate,
+        lastStatusRefreshDate: r.lastStatusRefreshDate,
+        requestedStatus: r.requestedStatus,
+        subscription: r.subscription,
+      },
+    }),
+  }
+}
+
+/** Statuses whose SIMs use data; the others are not read (their usage cannot grow). */
+const USING: ReadonlySet<SimStatus> = new Set(['activated', 'testReady', 'trial', 'activatedForTest'])
+
+/** Cycle-to-date usage and the last session of the account's active SIMs, in SIM id order from the checkpoint. */
+async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
+  const prefix = `${SIM_DOC_PREFIX}${carrier}:`
+  for (;;) {
+    const run = cp.run!
+    const start = run.usageAfter === '' ? prefix : simDocId(carrier, run.usageAfter)
+    const page = await o.db.allDocs({ include_docs: true, startkey: start, endkey: `${prefix}\ufff0`, limit: USAGE_BATCH, skip: run.usageAfter === '' ? 0 : 1 })
+    if (page.rows.length === 0) return cp
+    const docs = page.rows.map((r) => r.doc as unknown as InventoryDoc)
+    const wanted = docs.filter((d) => d.inventory?.account === o.account && USING.has(d.sim.status))
+    const read = await Promise.all(
+      wanted.map(async (d) => {
+        const [usage, session] = await Promise.all([client.ctdUsage(d.sim.iccid), client.sessionInfo(d.sim.iccid)])
+        return {
+          carrier,
+          simId: d.sim.iccid,
+          ...usage.monthToDate,
+          lastSessionAt: session.dateSessionStarted === null ? null : (session.dateSessionEnded ?? o.now().toISOString()),
+        }
+      }),
+    )
+    await writeUsage(o.db, read, o.now().toISOString())
+    const lastId = page.rows[page.rows.length - 1]!.id.slice(prefix.length)
+    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...run, phase: 'usage', usageAfter: lastId, usageRead: run.usageRead + read.length, calls: run.calls + 2 * read.length } })
+    progress('usage', cp.run!)
+  }
+}
+
+/**
+ * How many calls a full refresh takes, and how long at the account's rate. Orange says how many lines it has (one
+ * one-line search); Control Center's search does not, so its count is what the inventory and the devices know (a
+ * lower bound, `exact: false`).
+ */
+export async function estimateFull(db: Db, account: string, access: AccountClient, perSecond: number, usage: boolean, knownSims: { total: number; using: number }): Promise<SyncEstimate> {
+  const cp = await readCheckpoint(db, account)
+  let sims = knownSims.total
+  let listingCalls: number
+  let exact = false
+  if (access.carrier === 'orange') {
+    const probe = await access.client.searchPage({ rangeSize: 1 }, 0)
+    sims = probe.totalResultsNumber
+    // One call per page; each window the result cap forces adds about one more, which cannot be known in advance
+    // (docs/wire/orange.md §4.3: the cap is not documented).
+    listingCalls = Math.max(1, Math.ceil(sims / ORANGE_PAGE))
+    exact = true
+  } else {
+    listingCalls = Math.max(1, Math.ceil(sims / CC_PAGE))
+  }
+  const usageCalls = usage && access.carrier !== 'orange' ? 2 * knownSims.using : 0
+  return { account, sims, listingCalls, usageCalls, perSecond, seconds: Math.ceil((listingCalls + usageCalls) / perSecond), exact, lastSyncAt: cp.lastSyncAt }
+}
+
+export { USING as USAGE_STATUSES }

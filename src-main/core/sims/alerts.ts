@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto'
+import type { AlertRule, AlertRuleInput, Notification } from '../../../src-shared/models/sim-inventory'
+import type { CallContext } from '../common/call-context'
+import { AppError } from '../common/errors'
+import { auditDoc } from '../store/audit.store'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
+import { allSimDocs, readCheckpoint, type InventoryDoc } from './inventory.store'
+
+/**
+ * Usage alerts over the cached inventory. A rule fires for a SIM (or an account) when its condition becomes true,
+ * once: the conditions that hold are kept per rule (`_local/alert-state:<rule>`), and a condition still true at the
+ * next evaluation does not fire again. It fires again only after it stopped holding (a new cycle's usage below the
+ * threshold, a later status change).
+ */
+interface RuleDoc extends BaseDoc, AlertRule {
+  kind: 'alertRule'
+}
+
+export interface NotificationDoc extends BaseDoc, Omit<Notification, 'id' | 'kind'> {
+  kind: 'notification'
+  /** The rule's condition kind (`kind` is the document's). */
+  alertKind: Notification['kind']
+}
+
+interface StateDoc extends BaseDoc {
+  active: string[]
+}
+
+const RULE_PREFIX = 'alertRule:'
+const INBOX_PREFIX = 'inbox:'
+const DAY_MS = 86_400_000
+
+const ruleDocId = (id: string): string => `${RULE_PREFIX}${id}`
+const stateId = (ruleId: string): string => `_local/alert-state:${ruleId}`
+
+export async function listRules(db: Db): Promise<AlertRule[]> {
+  const page = await db.allDocs({ include_docs: true, startkey: RULE_PREFIX, endkey: `${RULE_PREFIX}\ufff0` })
+  return page.rows.map((r) => toRule(r.doc as unknown as RuleDoc))
+}
+
+function toRule(doc: RuleDoc): AlertRule {
+  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, ...rule } = doc
+  return rule
+}
+
+export async function addRule(db: Db, input: AlertRuleInput, ctx: CallContext): Promise<AlertRule> {
+  if (await getOrNull(db, ruleDocId(input.id))) {
+    throw AppError.withRef('CONFLICT', `An alert rule ${input.id} already exists`, { key: 'alerts.exists', params: { id: input.id } })
+  }
+  const at = new Date().toISOString()
+  const rule: AlertRule = { ...input, createdAt: at }
+  assertBulkOk(
+    await db.bulkDocs([
+      { ...rule, _id: ruleDocId(input.id), kind: 'alertRule', schemaVersion: CURRENT_SCHEMA.alertRule } as RuleDoc,
+      auditDoc({ at, actor: ctx.actor, action: 'alerts.add', target: `alert/${input.id}`, outcome: 'ok', after: rule }),
+    ]),
+  )
+  return rule
+}
+
+export async function removeRule(db: Db, id: string, ctx: CallContext): Promise<void> {
+  const doc = await getOrNull<RuleDoc>(db, ruleDocId(id))
+  if (!doc) throw AppError.withRef('NOT_FOUND', `There is no alert rule ${id}`, { key: 'alerts.notFound', params: { id } })
+  assertBulkOk(
+    await db.bulkDocs([
+      { _id: doc._id, _rev: doc._rev, _deleted: true } as unknown as BaseDoc,
+      auditDoc({ actor: ctx.actor, action: 'alerts.remove', target: `alert/${id}`, outcome: 'ok', before: toRule(doc) }),
+    ]),
+  )
+  const state = await getOrNull<StateDoc>(db, stateId(id))
+  if (state) await db.remove(state._id, state._rev)
+}
+
+interface Hit {
+  key: string
+  sim: Notification['sim']
+  account: string | null
+  value: number | string
+}
+
+/** The conditions of `rule` that hold for one SIM now. */
+function simHits(rule: AlertRule, doc: InventoryDoc, now: number): Hit[] {
+  const sim = doc.sim
+  const account = doc.inventory?.account || null
+  if (rule.carriers.length > 0 && !rule.carriers.includes(sim.carrier)) return []
+  if (rule.accounts.length > 0 && (account === null || !rule.accounts.includes(account))) return []
+  const simId = doc._id.slice(doc._id.indexOf(':', 'cache:sim:'.length) + 1)
+  const base = `${sim.carrier}:${simId}`
+  const hit = (value: number | string, suffix = ''): Hit[] => [{ key: `${base}${suffix}`, sim: { carrier: sim.carrier, simId }, account, value }]
+  const c = rule.condition
+  const usage = sim.monthToDate
+  switch (c.kind) {
+    case 'dataAbove':
+      return usage && usage.dataBytes > c.bytes ? hit(usage.dataBytes) : []
+    case 'dataShare': {
+      const allowance = sim.ratePlan === null ? undefined : c.allowances[sim.ratePlan]
+      return usage && allowance !== undefined && usage.dataBytes > (allowance * c.percent) / 100 ? hit(usage.dataBytes) : []
+    }
+    case 'smsAbove':
+      return usage && usage.smsCount > c.count ? hit(usage.smsCount) : []
+    case 'statusChanged': {
+      const change = doc.inventory?.statusChange
+      if (!change || (c.to.length > 0 && !c.to.includes(change.to))) return []
+      return hit(`${change.from}→${change.to}`, `@${change.at}`)
+    }
+    case 'noSession': {
+      // Only SIMs whose session was read: "never seen" is not known of a SIM nobody asked about.
+      if (!doc.inventory?.usageAt) return []
+      const last = doc.inventory.lastSessionAt
+      const days = last === null ? null : Math.floor((now - Date.parse(last)) / DAY_MS)
+      return days === null || days >= c.days ? hit(days ?? 'never') : []
+    }
+    case 'syncFailing':
+      return []
+  }
+}
+
+/**
+ * Evaluates every rule (or only those of `accounts`' SIMs after a sync) and writes what newly fired, with the rule's
+ * state, to the inbox. Returns the notifications written.
+ */
+export async function evaluateAlerts(db: Db, options: { now: Date; accounts: readonly string[] }): Promise<NotificationDoc[]> {
+  const rules = await listRules(db)
+  if (rules.length === 0) return []
+  const hits = new Map<string, Hit[]>(rules.map((r) => [r.id, []]))
+  const now = options.now.getTime()
+  const simRules = rules.filter((r) => r.condition.kind !== 'syncFailing')
+  if (simRules.length > 0) {
+    for await (const page of allSimDocs(db)) {
+      for (const doc of page) for (const rule of simRules) hits.get(rule.id)!.push(...simHits(rule, doc, now))
+    }
+  }
+  for (const rule of rules) {
+    const c = rule.condition
+    if (c.kind !== 'syncFailing') continue
+    for (const account of options.accounts) {
+      if (rule.accounts.length > 0 && !rule.accounts.includes(account)) continue
+      if (rule.carriers.length > 0 && !rule.carriers.some((carrier) => account.startsWith(`${carrier}:`))) continue
+      const cp = await readCheckpoint(db, account)
+      if (cp.failures >= c.failures) hits.get(rule.id)!.push({ key: account, sim: null, account, value: cp.failures })
+    }
+  }
+  const firedAt = options.now.toISOString()
+  const written: NotificationDoc[] = []
+  for (const rule of rules) {
+    const state = await getOrNull<StateDoc>(db, stateId(rule.id))
+    const before = new Set(state?.active ?? [])
+    const current = hits.get(rule.id)!
+    // An account-level rule only knows the accounts it was evaluated for: the others keep their state.
+    const kept = rule.condition.kind === 'syncFailing' ? [...before].filter((k) => !options.accounts.includes(k)) : []
+    const fresh = current.filter((h) => !before.has(h.key))
+    const docs = fresh.map((h, i): NotificationDoc => ({
+      _id: `${INBOX_PREFIX}${firedAt}:${String(i).padStart(6, '0')}:${randomBytes(3).toString('hex')}`,
+      kind: 'notification',
+      schemaVersion: CURRENT_SCHEMA.notification,
+      ruleId: rule.id,
+      ruleName: rule.name,
+      alertKind: rule.condition.kind,
+      sim: h.sim,
+      account: h.account,
+      value: h.value,
+      firedAt,
+      read: false,
+    }))
+    // Notifications first, then the state: a crash between them fires again rather than never.
+    if (docs.length > 0) assertBulkOk(await db.bulkDocs(docs))
+    written.push(...docs)
+    const active = [...kept, ...current.map((h) => h.key)]
+    if (state || active.length > 0) await db.put({ _id: stateId(rule.id), ...(state ? { _rev: state._rev } : {}), kind: 'alertState', schemaVersion: CURRENT_SCHEMA.alertState, active } as StateDoc)
+  }
+  return written
+}
+
+export async function listInbox(db: Db, options: { unreadOnly: boolean; offset: number; limit: number }): Promise<{ total: number; unread: number; items: Notification[] }> {
+  const page = await db.allDocs({ include_docs: true, startkey: `${INBOX_PREFIX}\ufff0`, endkey: INBOX_PREFIX, descending: true })
+  const all = page.rows.map((r) => toNotification(r.doc as unknown as NotificationDoc))
+  const unread = all.filter((n) => !n.read).length
+  const chosen = options.unreadOnly ? all.filter((n) => !n.read) : all
+  return { total: chosen.length, unread, items: chosen.slice(options.offset, options.offset + options.limit) }
+}
+
+export async function unreadCount(db: Db): Promise<number> {
+  return (await listInbox(db, { unreadOnly: true, offset: 0, limit: 1 })).total
+}
+
+export async function markRead(db: Db, ids: readonly string[], read: boolean, ctx: CallContext): Promise<number> {
+  const page = await db.allDocs({ keys: [...ids], include_docs: true })
+  const docs = page.rows.flatMap((r) => ('doc' in r && r.doc && (r.doc as unknown as NotificationDoc).kind === 'notification' ? [r.doc as unknown as NotificationDoc] : []))
+  if (docs.length === 0) throw AppError.withRef('NOT_FOUND', 'None of these notifications exists', { key: 'inbox.notFound' })
+  const changed = docs.filter((d) => d.read !== read).map((d) => ({ ...d, read }))
+  if (changed.length === 0) return 0
+  assertBulkOk(
+    await db.bulkDocs([
+      ...changed,
+      auditDoc({ actor: ctx.actor, action: read ? 'inbox.read' : 'inbox.unread', target: changed.length === 1 ? changed[0]!._id : `${changed.length} notifications`, outcome: 'ok' }),
+    ] as BaseDoc[]),
+  )
+  return changed.length
+}
+
+function toNotification(doc: NotificationDoc): Notification {
+  return { id: doc._id, ruleId: doc.ruleId, ruleName: doc.ruleName, kind: doc.alertKind, sim: doc.sim, account: doc.account, value: doc.value, firedAt: doc.firedAt, read: doc.read }
+}

@@ -1,0 +1,302 @@
+import type { ParsedInput } from '../../../src-shared/contract'
+import type { Carrier } from '../../../src-shared/models/sim'
+import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
+import type { CarrierClients } from '../carriers/carrier-clients'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import { throttled, type EventBus } from '../common/events'
+import { checkConfigValue } from '../devices/extension-config'
+import type { DeviceIndex } from '../devices/listing/device-index'
+import type { Logger } from '../log/logger'
+import type { Mailer } from '../mail/mailer'
+import type { ProfilesService } from '../profiles/profiles.service'
+import { appendAudit, auditDoc } from '../store/audit.store'
+import { getDeviceDoc, newDeviceDoc, type DeviceDoc } from '../store/devices.store'
+import { listProfiles } from '../store/profiles.store'
+import { assertBulkOk, type Db } from '../store/documents'
+import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from './account-sync'
+import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
+import { inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
+import { allSimDocs, readCheckpoint } from './inventory.store'
+import { listSearches, removeSearch, saveSearch } from './saved-searches'
+
+export interface SimInventoryDeps {
+  db: Db
+  bus: EventBus
+  profiles: ProfilesService
+  clients: CarrierClients
+  index: DeviceIndex
+  logger: Logger
+  /** The email extension's mailer, for alert rules that name team members. */
+  mail?: { withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> }
+  now?: () => Date
+}
+
+/** The configuration key naming a SIM, per carrier (docs/wire/control-center.md §5, docs/wire/orange.md §4.1). */
+const SIM_FIELD: Record<Carrier, string> = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' }
+const CARRIER_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(SIM_FIELD))
+
+export function createSimInventoryService(deps: SimInventoryDeps) {
+  const { db, bus, profiles, clients, index, logger } = deps
+  const now = deps.now ?? (() => new Date())
+  const running = new Map<string, Promise<SyncResult>>()
+  const progress = throttled(bus, 'sims:progress')
+  // Rows are rebuilt from the workspace only when it changed since the last query (its update sequence): paging and
+  // re-sorting a large inventory then costs no read.
+  let snapshot: { seq: number | string; rows: Promise<SimRow[]> } | null = null
+  async function rows(): Promise<SimRow[]> {
+    const seq = (await db.info()).update_seq
+    if (snapshot?.seq !== seq) {
+      const built = inventoryRows(db, index)
+      snapshot = { seq, rows: built }
+      built.catch(() => {
+        if (snapshot?.rows === built) snapshot = null
+      })
+    }
+    return snapshot.rows
+  }
+
+  function parseAccount(account: string): { extension: Carrier; id: string } {
+    const colon = account.indexOf(':')
+    return { extension: account.slice(0, colon) as Carrier, id: account.slice(colon + 1) }
+  }
+
+  async function accessOf(account: string): Promise<{ access: AccountClient; perSecond: number }> {
+    const { extension, id } = parseAccount(account)
+    const doc = await profiles.get(extension, id)
+    const perSecond = Number((doc.settings as { perSecond?: unknown }).perSecond) || 5
+    if (extension === 'orange') return { access: { carrier: 'orange', client: await clients.forOrangeProfile(doc) }, perSecond }
+    return { access: { carrier: extension, client: await clients.forProfile(doc) }, perSecond }
+  }
+
+  async function known(account: string, carrier: Carrier): Promise<{ total: number; using: number }> {
+    let total = 0
+    let using = 0
+    let configured = 0
+    for await (const page of allSimDocs(db)) {
+      for (const d of page) {
+        if (d.inventory?.account === account) {
+          total++
+          if (USAGE_STATUSES.has(d.sim.status)) using++
+        }
+      }
+    }
+    if (total === 0) configured = (await rows()).filter((r) => r.carrier === carrier && r.devices.length > 0).length
+    return { total: Math.max(total, configured), using }
+  }
+
+  async function notify(fired: NotificationDoc[], rules: AlertRule[]): Promise<void> {
+    if (fired.length === 0) return
+    bus.emit('inbox:changed', { unread: await unreadCount(db) })
+    const mail = deps.mail
+    if (!mail) return
+    for (const rule of rules) {
+      const mine = fired.filter((n) => n.ruleId === rule.id)
+      if (mine.length === 0 || rule.emails.length === 0) continue
+      const lines = mine.slice(0, 200).map((n) => `- ${n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.account}: ${String(n.value)}`)
+      const text = `${rule.name}: ${mine.length} new alert(s)\n\n${lines.join('\n')}\n`
+      try {
+        await mail.withActiveMailer(async (mailer) => {
+          for (const address of rule.emails) {
+            await mailer.send({ from: mailer.from, to: { address }, subject: `Fieldline alert: ${rule.name}`, text, html: `<pre>${escapeHtml(text)}</pre>`, language: 'en' })
+          }
+        })
+      } catch (e) {
+        // The inbox holds the alert whatever happens to the email; the log says why it was not sent.
+        logger.warn({ err: e, rule: rule.id }, 'an alert email could not be sent')
+      }
+    }
+  }
+
+  async function check(accounts: readonly string[]): Promise<number> {
+    const fired = await evaluateAlerts(db, { now: now(), accounts })
+    await notify(fired, await listRules(db))
+    return fired.length
+  }
+
+  /** The last word of a run: what the throttle still holds goes first, so nothing arrives after "done". */
+  function done(p: SyncProgress): void {
+    progress.flush()
+    bus.emit('sims:progress', p)
+  }
+
+  async function syncOnce(input: ParsedInput<'sims:sync'>, ctx: CallContext): Promise<SyncResult> {
+    const { access } = await accessOf(input.account)
+    let outcome
+    try {
+      outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
+    } catch (e) {
+      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', detail: isAppError(e) ? `${e.code} ${e.message}`.slice(0, 500) : 'failed' })
+      bus.emit('audit:changed', {})
+      await check([input.account]).catch((err: unknown) => logger.warn({ err }, 'alerts could not be evaluated after a failed sync'))
+      throw e
+    }
+    const fired = await check([input.account])
+    await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'ok', after: { ...outcome } })
+    bus.emit('audit:changed', {})
+    return { account: input.account, ...outcome, fired }
+  }
+
+  async function rowFor(carrier: Carrier, simId: string): Promise<SimRow> {
+    const row = (await rows()).find((r) => r.carrier === carrier && r.simId === simId)
+    if (!row || row.account === null) {
+      throw AppError.withRef('NOT_FOUND', `The inventory has no ${carrier} SIM ${simId} listed by a carrier account`, { key: 'sims.notInInventory', params: { carrier, simId } })
+    }
+    return row
+  }
+
+  function configWith(config: Record<string, unknown> | null, row: SimRow): Record<string, unknown> {
+    const profile = parseAccount(row.account!).id
+    return { ...config, [row.carrier]: { [SIM_FIELD[row.carrier]]: row.simId, profile } }
+  }
+
+  return {
+    async query(input: ParsedInput<'sims:query'>): Promise<{ total: number; items: SimRow[] }> {
+      const selected = select(await rows(), input.query)
+      return { total: selected.length, items: selected.slice(input.offset, input.offset + input.limit) }
+    },
+
+    async count(input: ParsedInput<'sims:count'>): Promise<{ total: number }> {
+      return { total: (await rows()).filter((r) => matches(r, input.filters)).length }
+    },
+
+    /** The whole selection as CSV or JSON Lines, a chunk at a time. */
+    async *export(query: SimQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string, void, undefined> {
+      const rows = select(await inventoryRows(db, index), query)
+      if (format === 'csv') yield simCsvHeader()
+      for (let i = 0; i < rows.length; i += 1000)
+        yield rows
+          .slice(i, i + 1000)
+          .map(format === 'csv' ? simCsvLine : simJsonLine)
+          .join('')
+    },
+
+    async estimate(input: ParsedInput<'sims:estimate'>): Promise<SyncEstimate> {
+      const { access, perSecond } = await accessOf(input.account)
+      return estimateFull(db, input.account, access, perSecond, input.usage, await known(input.account, access.carrier))
+    },
+
+    /** One sync per account at a time: a second request for the same account waits for the running one's result. */
+    sync(input: ParsedInput<'sims:sync'>, ctx: CallContext): Promise<SyncResult> {
+      const current = running.get(input.account)
+      if (current) return current
+      const run = syncOnce(input, ctx).finally(() => running.delete(input.account))
+      running.set(input.account, run)
+      return run
+    },
+
+    async lastSync(account: string): Promise<{ lastSyncAt: string | null; failures: number; lastError: string | null; interrupted: boolean }> {
+      const cp = await readCheckpoint(db, account)
+      return { lastSyncAt: cp.lastSyncAt, failures: cp.failures, lastError: cp.lastError, interrupted: cp.run !== null }
+    },
+
+    async attach(input: ParsedInput<'sims:attach'>, ctx: CallContext): Promise<{ typeId: string; deviceId: string }> {
+      const row = await rowFor(input.carrier, input.simId)
+      const key = { typeId: input.typeId, deviceId: input.deviceId }
+      const label = `${key.typeId}/${key.deviceId}`
+      const doc = await getDeviceDoc(db, key)
+      if (!doc) throw AppError.withRef('NOT_FOUND', `Device ${label} does not exist`, { key: 'errors.deviceNotFound', params: { id: label } })
+      const config = configWith(doc.extensionConfig, row)
+      const check = checkConfigValue(config)
+      if (!check.valid) {
+        throw AppError.withRef('VALIDATION', `The configuration of ${label} would be invalid: ${check.messages[0] ?? ''}`, { key: 'errors.configInvalid', params: { count: check.messages.length } })
+      }
+      const at = now().toISOString()
+      const updated: DeviceDoc = { ...doc, extensionConfig: config, updatedAt: at }
+      assertBulkOk(await db.bulkDocs([updated, auditDoc({ at, actor: ctx.actor, action: 'sims.attach', target: label, outcome: 'ok', before: doc.extensionConfig, after: config })] as DeviceDoc[]))
+      bus.emit('devices:changed', { reason: 'updated' })
+      bus.emit('audit:changed', {})
+      return key
+    },
+
+    async importAsDevices(input: ParsedInput<'sims:importAsDevices'>, ctx: CallContext): Promise<{ added: number; existing: number }> {
+      const byId = new Map((await rows()).filter((r) => r.carrier === input.carrier && r.account !== null).map((r) => [r.simId, r]))
+      const missing = input.simIds.filter((id) => !byId.has(id))
+      if (missing.length > 0) {
+        throw AppError.withRef('NOT_FOUND', `The inventory has no ${input.carrier} SIM ${missing[0]!} listed by a carrier account`, {
+          key: 'sims.notInInventory',
+          params: { carrier: input.carrier, simId: missing[0]! },
+        })
+      }
+      const at = now().toISOString()
+      const docs: DeviceDoc[] = []
+      let existing = 0
+      for (const simId of new Set(input.simIds)) {
+        const key = { typeId: input.typeId, deviceId: simId }
+        if (await getDeviceDoc(db, key)) {
+          existing++
+          continue
+        }
+        docs.push({ ...newDeviceDoc({ ...key, description: '', metadata: {} }, at), extensionConfig: configWith(null, byId.get(simId)!) })
+      }
+      if (docs.length > 0) {
+        assertBulkOk(
+          await db.bulkDocs([
+            ...docs,
+            auditDoc({
+              at,
+              actor: ctx.actor,
+              action: 'sims.importAsDevices',
+              target: `${input.carrier}: ${docs.length} SIM(s)`,
+              outcome: 'ok',
+              after: { typeId: input.typeId, simIds: docs.map((d) => d.deviceId) },
+            }),
+          ] as DeviceDoc[]),
+        )
+        bus.emit('devices:changed', { reason: 'imported' })
+        bus.emit('audit:changed', {})
+      }
+      return { added: docs.length, existing }
+    },
+
+    searches: async () => ({ items: await listSearches(db) }),
+    async saveSearch(input: ParsedInput<'sims:saveSearch'>, ctx: CallContext) {
+      const saved = await saveSearch(db, input, ctx)
+      bus.emit('audit:changed', {})
+      return saved
+    },
+    async removeSearch(id: string, ctx: CallContext): Promise<{ removed: true }> {
+      await removeSearch(db, id, ctx)
+      bus.emit('audit:changed', {})
+      return { removed: true }
+    },
+
+    alertsList: async () => ({ items: await listRules(db) }),
+    async alertsAdd(input: ParsedInput<'alerts:add'>, ctx: CallContext): Promise<AlertRule> {
+      const rule = await addRule(db, input, ctx)
+      bus.emit('audit:changed', {})
+      return rule
+    },
+    async alertsRemove(id: string, ctx: CallContext): Promise<{ removed: true }> {
+      await removeRule(db, id, ctx)
+      bus.emit('audit:changed', {})
+      return { removed: true }
+    },
+    /** Every rule over the cached data, and the account rules over every account that ever synced here. */
+    async alertsCheck(ctx: CallContext): Promise<{ fired: number }> {
+      // The stored profiles as they are: one whose settings no longer parse still names an account whose syncs may fail.
+      const accounts = (await listProfiles(db)).filter((p) => CARRIER_EXTENSIONS.has(p.extension)).map((p) => p._id.slice('profile:'.length))
+      const fired = await check(accounts)
+      await appendAudit(db, { actor: ctx.actor, action: 'alerts.check', target: 'alerts', outcome: 'ok', after: { fired } })
+      bus.emit('audit:changed', {})
+      return { fired }
+    },
+    inboxList: (input: ParsedInput<'inbox:list'>): Promise<{ total: number; unread: number; items: Notification[] }> => listInbox(db, input),
+    async inboxMarkRead(input: ParsedInput<'inbox:markRead'>, ctx: CallContext): Promise<{ changed: number }> {
+      const changed = await markRead(db, input.ids, input.read, ctx)
+      bus.emit('inbox:changed', { unread: await unreadCount(db) })
+      bus.emit('audit:changed', {})
+      return { changed }
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([...running.values()])
+    },
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+export type SimInventoryService = ReturnType<typeof createSimInventoryService>

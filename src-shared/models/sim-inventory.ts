@@ -1,0 +1,249 @@
+/**
+ * The SIM inventory (every SIM of every carrier account and every device configuration, with its "as of"), its sync,
+ * usage alerts and the notification inbox. Spread into the contract's channels (`...simInventoryChannels`).
+ */
+import { z } from 'zod'
+import { deviceIdSchema, deviceKeySchema } from './device-id'
+import { carrierSchema, SIM_STATUSES, simStatusSchema } from './sim'
+
+/** An account is a carrier profile: `jasper:ops`, `orange:paris`. */
+export const simAccountSchema = z
+  .string()
+  .max(60)
+  .regex(/^(jasper|atnt|orange):[a-z0-9][a-z0-9-]{0,47}$/, { message: 'must be <jasper|atnt|orange>:<profile id>' })
+export type SimAccount = z.infer<typeof simAccountSchema>
+
+/** A SIM as the configuration names it: ICCID for Jasper and AT&T, serial number for Orange. */
+export const simIdSchema = z.string().min(1).max(24).regex(/^\d+$/, { message: 'must be digits' })
+
+/** A SIM the carrier has not listed yet (only a device names it): no status. */
+export const SIM_NOT_LISTED = 'notListed'
+export const inventoryStatusSchema = z.enum([...SIM_STATUSES, SIM_NOT_LISTED])
+
+export const simRowSchema = z.object({
+  carrier: carrierSchema,
+  simId: simIdSchema,
+  iccid: z.string().nullable(),
+  /** The account that listed it; null for a SIM only a device names. */
+  account: z.string().nullable(),
+  status: inventoryStatusSchema,
+  statusRaw: z.string().nullable(),
+  ratePlan: z.string().nullable(),
+  communicationPlan: z.string().nullable(),
+  /** Data and SMS this cycle, as of `usageAsOf`; null until read. */
+  dataBytes: z.number().int().nullable(),
+  smsCount: z.number().int().nullable(),
+  /** When the last data session ended (or began, for one still open); null when never seen. */
+  lastSessionAt: z.string().nullable(),
+  /** When the carrier last listed it (status, plan). */
+  asOf: z.string().nullable(),
+  usageAsOf: z.string().nullable(),
+  /** Devices whose configuration names the SIM (`type/id`), at most ten. */
+  devices: z.array(z.string()).max(10),
+})
+export type SimRow = z.infer<typeof simRowSchema>
+
+export const SIM_SORT_FIELDS = ['simId', 'carrier', 'account', 'status', 'ratePlan', 'dataBytes', 'asOf'] as const
+export const simSortSchema = z.enum(SIM_SORT_FIELDS)
+
+const planNameSchema = z.string().min(1).max(200)
+
+export const simFiltersSchema = z
+  .object({
+    carrier: z.array(carrierSchema).max(3).optional(),
+    account: z.array(simAccountSchema).max(50).optional(),
+    status: z
+      .array(inventoryStatusSchema)
+      .max(SIM_STATUSES.length + 1)
+      .optional(),
+    ratePlan: z.array(planNameSchema).max(50).optional(),
+    /** Data this cycle at least / at most this many bytes (SIMs without a reading never match either). */
+    dataAbove: z.number().int().min(0).optional(),
+    dataBelow: z.number().int().min(0).optional(),
+    attached: z.boolean().optional(),
+    /** Listed by the carrier before this instant, or never. */
+    refreshedBefore: z.iso.datetime().max(40).optional(),
+  })
+  .strict()
+export type SimFilters = z.infer<typeof simFiltersSchema>
+
+export const simQuerySchema = z
+  .object({
+    filters: simFiltersSchema.default({}),
+    sort: simSortSchema.default('simId'),
+    descending: z.boolean().default(false),
+  })
+  .strict()
+export type SimQuery = z.infer<typeof simQuerySchema>
+
+export const savedSearchInputSchema = z
+  .object({
+    id: z
+      .string()
+      .max(48)
+      .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" }),
+    name: z.string().min(1).max(200),
+    query: simQuerySchema,
+  })
+  .strict()
+export type SavedSearchInput = z.infer<typeof savedSearchInputSchema>
+export const savedSearchSchema = savedSearchInputSchema.extend({ savedAt: z.string() })
+export type SavedSearch = z.infer<typeof savedSearchSchema>
+
+export const SIM_EXPORT_COLUMNS = [
+  'carrier',
+  'simId',
+  'iccid',
+  'account',
+  'status',
+  'statusRaw',
+  'ratePlan',
+  'communicationPlan',
+  'dataBytes',
+  'smsCount',
+  'lastSessionAt',
+  'asOf',
+  'usageAsOf',
+  'devices',
+] as const
+
+export const syncProgressSchema = z.object({
+  account: z.string(),
+  phase: z.enum(['listing', 'usage', 'done', 'failed']),
+  /** SIMs written so far in this run. */
+  sims: z.number().int(),
+  calls: z.number().int(),
+  done: z.boolean(),
+})
+export type SyncProgress = z.infer<typeof syncProgressSchema>
+
+export const syncEstimateSchema = z.object({
+  account: z.string(),
+  /** SIMs the account holds as far as known (the carrier's count for Orange, the inventory's for Control Center). */
+  sims: z.number().int(),
+  /** Listing calls of a full refresh, and of usage reads when asked for. */
+  listingCalls: z.number().int(),
+  usageCalls: z.number().int(),
+  perSecond: z.number(),
+  seconds: z.number(),
+  /** False when the count is a lower bound (Control Center's search does not say how many SIMs match). */
+  exact: z.boolean(),
+  /** When the last incremental sync finished; null before the first. */
+  lastSyncAt: z.string().nullable(),
+})
+export type SyncEstimate = z.infer<typeof syncEstimateSchema>
+
+export const syncResultSchema = z.object({
+  account: z.string(),
+  listed: z.number().int(),
+  usageRead: z.number().int(),
+  calls: z.number().int(),
+  /** True when the run went on from a checkpoint an interrupted run left. */
+  resumed: z.boolean(),
+  full: z.boolean(),
+  fired: z.number().int(),
+})
+export type SyncResult = z.infer<typeof syncResultSchema>
+
+// Alerts -----------------------------------------------------------------------------------------------------------
+
+export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing'] as const
+export const alertConditionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataAbove'), bytes: z.number().int().min(1).max(1e15) }).strict(),
+  /** A share of the plan's allowance; the carriers' plan lists give no allowance (docs/wire/control-center.md §1.5), so it is entered per plan. */
+  z.object({ kind: z.literal('dataShare'), percent: z.number().min(1).max(1000), allowances: z.record(planNameSchema, z.number().int().min(1).max(1e15)) }).strict(),
+  z.object({ kind: z.literal('smsAbove'), count: z.number().int().min(1).max(1e9) }).strict(),
+  /** Any change, or only to these statuses. */
+  z.object({ kind: z.literal('statusChanged'), to: z.array(simStatusSchema).max(SIM_STATUSES.length).default([]) }).strict(),
+  z.object({ kind: z.literal('noSession'), days: z.number().int().min(1).max(3650) }).strict(),
+  z.object({ kind: z.literal('syncFailing'), failures: z.number().int().min(1).max(1000) }).strict(),
+])
+export type AlertCondition = z.infer<typeof alertConditionSchema>
+
+export const alertRuleIdSchema = z
+  .string()
+  .max(48)
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
+
+export const alertRuleInputSchema = z
+  .object({
+    id: alertRuleIdSchema,
+    name: z.string().min(1).max(200),
+    condition: alertConditionSchema,
+    carriers: z.array(carrierSchema).max(3).default([]),
+    accounts: z.array(simAccountSchema).max(50).default([]),
+    /** Team members (email addresses) told by email as well as in the inbox. */
+    emails: z.array(z.email().max(254)).max(20).default([]),
+  })
+  .strict()
+export type AlertRuleInput = z.infer<typeof alertRuleInputSchema>
+export const alertRuleSchema = alertRuleInputSchema.extend({ createdAt: z.string() })
+export type AlertRule = z.infer<typeof alertRuleSchema>
+
+export const notificationSchema = z.object({
+  id: z.string(),
+  ruleId: z.string(),
+  ruleName: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  /** The SIM concerned (null for an account-level alert). */
+  sim: z.object({ carrier: carrierSchema, simId: z.string() }).nullable(),
+  account: z.string().nullable(),
+  /** What was found: bytes, a count, a status, days, failures. */
+  value: z.union([z.number(), z.string()]),
+  firedAt: z.string(),
+  read: z.boolean(),
+})
+export type Notification = z.infer<typeof notificationSchema>
+
+const notificationIdSchema = z
+  .string()
+  .max(120)
+  .regex(/^inbox:[\w:.-]+$/, { message: 'must be a notification id' })
+const nothing = z.object({}).strict()
+
+export const simInventoryChannels = {
+  /** A page of the inventory. */
+  'sims:query': {
+    input: z
+      .object({ query: simQuerySchema.default({ filters: {}, sort: 'simId', descending: false }), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) })
+      .strict(),
+    output: z.object({ total: z.number().int(), items: z.array(simRowSchema) }),
+  },
+  'sims:count': { input: z.object({ filters: simFiltersSchema.default({}) }).strict(), output: z.object({ total: z.number().int() }) },
+  'sims:searches': { input: nothing, output: z.object({ items: z.array(savedSearchSchema) }) },
+  /** Saves a named query (replacing one of the same id). */
+  'sims:saveSearch': { input: savedSearchInputSchema, output: savedSearchSchema },
+  'sims:removeSearch': { input: z.object({ id: savedSearchInputSchema.shape.id }).strict(), output: z.object({ removed: z.literal(true) }) },
+  /** How long a full refresh of the account takes at its rate limit, before starting one. */
+  'sims:estimate': { input: z.object({ account: simAccountSchema, usage: z.boolean().default(false) }).strict(), output: syncEstimateSchema },
+  /** Syncs one account: what changed since the last sync (or everything with `full`), then evaluates the alerts. */
+  'sims:sync': { input: z.object({ account: simAccountSchema, full: z.boolean().default(false), usage: z.boolean().default(false) }).strict(), output: syncResultSchema },
+  /** Names a SIM the carrier listed in a device's extension configuration. */
+  'sims:attach': {
+    input: deviceKeySchema.extend({ carrier: carrierSchema, simId: simIdSchema }).strict(),
+    output: z.object({ typeId: z.string(), deviceId: z.string() }),
+  },
+  /** Creates one device per SIM, its configuration naming the SIM (the device ID is the SIM id). */
+  'sims:importAsDevices': {
+    input: z.object({ typeId: deviceIdSchema, carrier: carrierSchema, simIds: z.array(simIdSchema).min(1).max(1000) }).strict(),
+    output: z.object({ added: z.number().int(), existing: z.number().int() }),
+  },
+  'alerts:list': { input: nothing, output: z.object({ items: z.array(alertRuleSchema) }) },
+  'alerts:add': { input: alertRuleInputSchema, output: alertRuleSchema },
+  'alerts:remove': { input: z.object({ id: alertRuleIdSchema }).strict(), output: z.object({ removed: z.literal(true) }) },
+  /** Evaluates every rule over the cached inventory now. */
+  'alerts:check': { input: nothing, output: z.object({ fired: z.number().int() }) },
+  'inbox:list': {
+    input: z.object({ unreadOnly: z.boolean().default(false), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.object({ total: z.number().int(), unread: z.number().int(), items: z.array(notificationSchema) }),
+  },
+  'inbox:markRead': {
+    input: z.object({ ids: z.array(notificationIdSchema).min(1).max(500), read: z.boolean().default(true) }).strict(),
+    output: z.object({ changed: z.number().int() }),
+  },
+} as const
+
+export const simInventoryEvents = {
+  'sims:progress': syncProgressSchema,
+  'inbox:changed': z.object({ unread: z.number().int() }),
+} as const

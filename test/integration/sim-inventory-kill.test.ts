@@ -1,0 +1,88 @@
+/**
+ * A sync killed with SIGKILL in the middle of its listing goes on, at its next start, from the last page it wrote:
+ * every SIM is in the inventory once, and the pages fetched over both runs are those of one run plus at most those
+ * fetched and not yet written when the process died.
+ */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { tempDir, testCore } from '../helpers/core'
+import { FLUSH_SIMS } from '../../src-main/core/sims/account-sync'
+
+const child = fileURLToPath(new URL('./fixtures/sims-syncer.ts', import.meta.url))
+const NOW = '2026-03-14T10:00:00.000Z'
+const SECRET = 'kill-test-api-key-Pz4'
+const SIMS = 2000
+const PAGES = SIMS / 50
+/** Pages a run writes together (FLUSH_SIMS): what a kill can make the next run fetch again, with the page in flight. */
+const WRITTEN_TOGETHER = FLUSH_SIMS / 50
+
+function run(dataDir: string, account: string, killAtCalls: number | null): Promise<{ lines: string[]; killed: boolean }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, account, NOW], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TEST_SECRET: SECRET } })
+  const lines: string[] = []
+  let partial = ''
+  let stderr = ''
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve, reject) => {
+    proc.stdout.on('data', (d: Buffer) => {
+      const parts = (partial + d.toString()).split('\n')
+      partial = parts.pop() ?? ''
+      for (const line of parts.filter(Boolean)) {
+        lines.push(line)
+        const calls = /^progress (\d+)$/.exec(line)
+        if (killAtCalls !== null && calls && Number(calls[1]) >= killAtCalls && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL')
+      }
+    })
+    proc.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ lines, killed: signal === 'SIGKILL' }) : reject(new Error(`child exited ${code}: ${stderr}`))))
+  })
+}
+
+describe('SIM inventory sync across kill -9', () => {
+  let peer: ControlCenterPeer
+  let dir: string
+  let cleanup: () => Promise<void>
+  let account: string
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: SIMS, now: () => new Date(NOW), users: [{ username: 'ops', apiKey: SECRET, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    dir = t.dir
+    cleanup = t.cleanup
+    const core = await testCore(dir)
+    // The account's rate (5 calls/s) keeps the listing slow enough to be killed in the middle of it.
+    const saved = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 5 }, secrets: { apiKey: SECRET } })
+    account = `jasper:${saved.id}`
+    await core.close()
+  })
+  afterAll(async () => {
+    await peer?.close()
+    await cleanup?.()
+  })
+
+  it('resumes from its checkpoint and lists every SIM once', async () => {
+    const first = await run(dir, account, WRITTEN_TOGETHER)
+    expect(first.killed).toBe(true)
+    const fetchedBeforeKill = peer.stats().byRoute['GET /devices'] ?? 0
+    expect(fetchedBeforeKill).toBeGreaterThanOrEqual(WRITTEN_TOGETHER)
+    expect(fetchedBeforeKill).toBeLessThan(PAGES)
+
+    const second = await run(dir, account, null)
+    const done = second.lines.find((l) => l.startsWith('done '))
+    const result = JSON.parse(done!.slice('done '.length)) as { ok: boolean; value: { resumed: boolean; calls: number; listed: number } }
+    expect(result).toMatchObject({ ok: true, value: { resumed: true } })
+    const total = peer.stats().byRoute['GET /devices'] ?? 0
+    // One run's pages, plus at most those fetched and not yet written at the kill (a write's worth, and the one in flight).
+    expect(total).toBeGreaterThanOrEqual(PAGES)
+    expect(total).toBeLessThanOrEqual(PAGES + WRITTEN_TOGETHER + 1)
+    expect(result.value.calls).toBe(PAGES)
+
+    const core = await testCore(dir)
+    try {
+      expect(await core.call('sims:count', { filters: { account: [account] } })).toEqual({ total: SIMS })
+    } finally {
+      await core.close()
+    }
+    // Two console processes start and list 40 pages at 5 calls/s: seconds of work, minutes on a loaded machine.
+  }, 180_000)
+})

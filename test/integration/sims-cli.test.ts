@@ -1,0 +1,84 @@
+/**
+ * `fieldline sims list|export` and `fieldline alerts add|list|check|inbox|remove` as processes, over an inventory a
+ * core synced from the Control Center peer beforehand (`sims sync` itself needs the profile's key in the OS keychain;
+ * the sync is tested through the core in sim-inventory.test.ts).
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { runCli } from '../helpers/cli-process'
+import { tempDir, testCore } from '../helpers/core'
+
+const NOW = '2026-03-14T10:00:00.000Z'
+const KEY = 'cli-inventory-key-4Rt'
+
+describe('fieldline sims and alerts', () => {
+  let peer: ControlCenterPeer
+  let dir: string
+  let cleanup: () => Promise<void>
+  let account: string
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 40, seed: 5, now: () => new Date(NOW), users: [{ username: 'ops', apiKey: KEY, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    dir = t.dir
+    cleanup = t.cleanup
+    const core = await testCore(dir, { now: () => new Date(NOW) })
+    const p = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: KEY } })
+    account = `jasper:${p.id}`
+    await core.call('sims:sync', { account, usage: true })
+    await core.close()
+  })
+  afterAll(async () => {
+    await peer?.close()
+    await cleanup?.()
+  })
+
+  // Each command is a process of its own (a few seconds each on a shared machine): the timeouts are for that.
+  it('lists with filters and sorts, and refuses a bad filter with exit code 2', async () => {
+    const listed = await runCli(dir, ['--json', 'sims', 'list', '--filter', 'status=activated', '--sort', 'dataBytes', '--desc', '--limit', '5'])
+    expect(listed.code).toBe(0)
+    const page = JSON.parse(listed.out) as { total: number; items: { status: string; dataBytes: number | null; account: string }[] }
+    expect(page.items.length).toBeGreaterThan(0)
+    expect(page.items.every((r) => r.status === 'activated' && r.account === account)).toBe(true)
+    const bytes = page.items.map((r) => r.dataBytes ?? -1)
+    expect(bytes).toEqual([...bytes].sort((a, b) => b - a))
+
+    const bad = await runCli(dir, ['sims', 'list', '--filter', 'dataAbove=lots'])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toContain('--filter dataAbove')
+  }, 120_000)
+
+  it('exports the selection to a CSV file', async () => {
+    const file = join(dir, 'sims.csv')
+    const run = await runCli(dir, ['sims', 'export', file, '--filter', 'carrier=jasper'])
+    expect(run.code).toBe(0)
+    expect(run.out).toContain('exported 40 SIMs')
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n')
+    expect(lines).toHaveLength(41)
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[1])
+        .sort(),
+    ).toEqual([...peer.iccids].sort())
+  })
+
+  it('adds a rule, checks it for cron, lists the inbox and removes the rule', async () => {
+    const add = await runCli(dir, ['alerts', 'add', 'heavy', '--name', 'Heavy users', '--kind', 'dataAbove', '--bytes', '1'])
+    expect(add.code).toBe(0)
+    const missing = await runCli(dir, ['alerts', 'add', 'x', '--name', 'X', '--kind', 'dataAbove'])
+    expect(missing.code).toBe(2)
+    const check = await runCli(dir, ['--json', 'alerts', 'check'])
+    const { fired, unread } = JSON.parse(check.out) as { fired: number; unread: number }
+    expect(fired).toBeGreaterThan(0)
+    expect(unread).toBe(fired)
+    const again = await runCli(dir, ['--json', 'alerts', 'check'])
+    expect(JSON.parse(again.out)).toEqual({ fired: 0, unread: fired })
+    const inbox = await runCli(dir, ['alerts', 'inbox', '--unread'])
+    expect(inbox.out.trimEnd().split('\n')).toHaveLength(fired)
+    expect((await runCli(dir, ['alerts', 'remove', 'heavy'])).code).toBe(0)
+    expect((await runCli(dir, ['--json', 'alerts', 'list'])).out.trim()).toBe('[]')
+  }, 300_000)
+})
