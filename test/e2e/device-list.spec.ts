@@ -66,28 +66,43 @@ test('back from a device finds the same view: the filter in the address, the scr
   await expect(page.getByRole('checkbox', { name: en('devices.selectOne', { device: 'meter/m-5' }) })).not.toBeChecked()
 })
 
-test('a header sorts the list in natural order both ways, and the sorted, filtered view survives a reload', async ({ app }) => {
+test('a header sorts the list in natural order both ways; the sorted, filtered view survives a reload, and so does the density', async ({ app }) => {
   const { page } = app
+  const long = `Pump station north feeder ${'with a very long description '.repeat(6)}end`
   await navigate(page, en, 'devices')
-  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 12, 'm'), ...devices('valve', 3, 'v')])
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 12, 'm'), `meter,m-13,${long}`, ...devices('valve', 3, 'v')])
   await page.getByLabel(en('devices.filters.type'), { exact: true }).selectOption('meter')
-  await expect(page.getByText(en('devices.count', { count: 12 }))).toBeVisible()
+  await expect(page.getByText(en('devices.count', { count: 13 }))).toBeVisible()
 
   const byId = page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })
   await byId.click()
   await expect(byId).toHaveAccessibleDescription(en('devices.sortedAscending'))
-  await expect.poll(() => shownIds(page)).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9', 'm-10', 'm-11', 'm-12'])
+  await expect.poll(() => shownIds(page)).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9', 'm-10', 'm-11', 'm-12', 'm-13'])
   await byId.click()
   await expect(byId).toHaveAccessibleDescription(en('devices.sortedDescending'))
-  await expect.poll(async () => (await shownIds(page)).slice(0, 4)).toEqual(['m-12', 'm-11', 'm-10', 'm-9'])
+  await expect.poll(async () => (await shownIds(page)).slice(0, 4)).toEqual(['m-13', 'm-12', 'm-11', 'm-10'])
   await expect(page).toHaveURL(/[?&]sort=deviceId&desc=1/)
+
+  // A cell the column cuts shows its whole text as a tooltip; one that fits has none.
+  const rows = page.getByTestId('device-row')
+  const cut = rows.first().getByText(long)
+  await cut.hover()
+  await expect(cut).toHaveAttribute('title', long)
+  const fits = rows.nth(1).getByText('meter number 12')
+  await fits.hover()
+  await expect(fits).not.toHaveAttribute('title')
+
+  await page.getByLabel(en('devices.density.label')).selectOption('compact')
+  await expect.poll(async () => (await rows.first().boundingBox())?.height).toBe(28)
 
   await page.reload()
   await page.waitForSelector('[data-app-state="ready"]')
   await expect(page.getByLabel(en('devices.filters.type'), { exact: true })).toHaveValue('meter')
   await expect(page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })).toHaveAccessibleDescription(en('devices.sortedDescending'))
-  await expect.poll(async () => (await shownIds(page)).slice(0, 2)).toEqual(['m-12', 'm-11'])
-  await expect(page.getByText(en('devices.count', { count: 12 }))).toBeVisible()
+  await expect.poll(async () => (await shownIds(page)).slice(0, 2)).toEqual(['m-13', 'm-12'])
+  await expect(page.getByText(en('devices.count', { count: 13 }))).toBeVisible()
+  await expect(page.getByLabel(en('devices.density.label'))).toHaveValue('compact')
+  expect((await rows.first().boundingBox())?.height).toBe(28)
 
   // Back undoes the sort, then the filter: each was a step of its own.
   await page.goBack()
@@ -95,7 +110,7 @@ test('a header sorts the list in natural order both ways, and the sorted, filter
   await page.goBack()
   await page.goBack()
   await expect(page.getByLabel(en('devices.filters.type'), { exact: true })).toHaveValue('')
-  await expect(page.getByText(en('devices.count', { count: 15 }))).toBeVisible()
+  await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
 for (const language of LANGUAGES) {

@@ -7,7 +7,10 @@ export function saveFile(blob: Blob, name: string): void {
   const anchor = document.createElement('a')
   anchor.href = url
   anchor.download = name
+  // Some browsers follow only an anchor that is in the document.
+  document.body.append(anchor)
   anchor.click()
+  anchor.remove()
   // The download has taken its copy once click() returns; a delay covers browsers that read the URL later.
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
