@@ -113,6 +113,34 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
+test('a view saved under a name is shown again from the list of saved searches, kept after a restart, and deleted', async ({ app }) => {
+  let page = app.page
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 4, 'm'), ...devices('valve', 2, 'v')])
+  await page.getByLabel(en('devices.filters.type'), { exact: true }).selectOption('valve')
+  await page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true }).click()
+  await page.getByRole('button', { name: en('devices.saved.save') }).click()
+  const dialog = page.getByRole('dialog', { name: en('devices.saved.dialogTitle') })
+  await dialog.getByLabel(en('devices.saved.name')).fill('Valves by ID')
+  await dialog.getByRole('button', { name: en('devices.saved.submit'), exact: true }).click()
+  await expect(dialog).toBeHidden()
+  const saved = page.getByLabel(en('devices.saved.label'))
+  await expect(saved).toHaveValue('Valves by ID')
+
+  page = await app.restart()
+  await navigate(page, en, 'devices')
+  await expect(page.getByText(en('devices.count', { count: 6 }))).toBeVisible()
+  await page.getByLabel(en('devices.saved.label')).selectOption('Valves by ID')
+  await expect(page).toHaveURL(/[?&]type=valve/)
+  await expect(page.getByLabel(en('devices.filters.type'), { exact: true })).toHaveValue('valve')
+  await expect(page.getByText(en('devices.count', { count: 2 }))).toBeVisible()
+  await expect(page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })).toHaveAccessibleDescription(en('devices.sortedAscending'))
+
+  await page.getByRole('button', { name: en('devices.saved.delete', { name: 'Valves by ID' }) }).click()
+  await expect(page.getByLabel(en('devices.saved.label'))).toBeDisabled()
+  await expect(page.getByLabel(en('devices.saved.label')).getByRole('option')).toHaveText([en('devices.saved.none')])
+})
+
 for (const language of LANGUAGES) {
   const format = language === 'en' ? 'csv' : 'jsonl'
   test(`selects all matching devices but one and exports them as ${format}, read back from the file (${language})`, async ({ app }) => {
