@@ -113,6 +113,29 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
+test('the operator chooses the columns, metadata fields included, and the choice is part of the address', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description,site', 'meter,m-1,first,North yard', 'meter,m-2,second,South yard'])
+  await page.getByRole('button', { name: en('devices.columnsChoice'), exact: true }).click()
+  await page.getByRole('checkbox', { name: en('devices.columns.carrier') }).uncheck()
+  await page.getByRole('checkbox', { name: en('devices.columns.simId') }).check()
+  await expect(page.getByRole('button', { name: en('devices.columns.carrier'), exact: true })).toHaveCount(0)
+  await expect(page.getByRole('button', { name: en('devices.columns.simId'), exact: true })).toBeVisible()
+
+  await page.getByRole('button', { name: en('devices.metadataColumn.add') }).click()
+  await expect(page.getByText(en('devices.metadataColumn.invalid'))).toBeVisible()
+  await page.getByLabel(en('devices.metadataColumn.label')).fill('site')
+  await page.getByRole('button', { name: en('devices.metadataColumn.add') }).click()
+  await expect(page).toHaveURL(/[?&]cols=typeId%2CdeviceId%2Cdescription%2CsimId%2CsimStatus%2Cextensions%2Cmetadata.site/)
+  await expect(page.getByTestId('device-row').filter({ hasText: 'm-2' })).toContainText('South yard')
+
+  await page.reload()
+  await page.waitForSelector('[data-app-state="ready"]')
+  await expect(page.getByTestId('device-row').filter({ hasText: 'm-1' })).toContainText('North yard')
+  await expect(page.getByRole('button', { name: en('devices.columns.carrier'), exact: true })).toHaveCount(0)
+})
+
 test('a view saved under a name is shown again from the list of saved searches, kept after a restart, and deleted', async ({ app }) => {
   let page = app.page
   await navigate(page, en, 'devices')
