@@ -117,7 +117,8 @@ try {
 
     const sortMs = []
     for (let k = 0; k < 20; k++) {
-      const column = k % 2 === 0 ? 'Device ID' : 'Description'
+      // Description first: the list sorted by type then ID already shows the first ID on top, so Device ID would not move it.
+      const column = k % 2 === 0 ? 'Description' : 'Device ID'
       sortMs.push(
         await page.evaluate(async (name) => {
           const firstRow = () => document.querySelector('[data-testid="device-row"]')?.textContent ?? ''

@@ -197,6 +197,24 @@ describe('the view in the address', () => {
   })
 })
 
+describe('an estimated total', () => {
+  it('is marked as such for the view shown, and an answer for a view already left does not change the mark', async () => {
+    const list = new DeviceList()
+    list.search('q=a')
+    fake.answer('devices:query', ok({ total: 900_000, totalExact: false, items: [device(1)] }))
+    await settle()
+    expect(list.totalExact).toBe(false)
+    list.search('q=a-1')
+    list.search('q=a-12')
+    fake.answer('devices:query', ok({ total: 40, totalExact: true, items: [device(1)] }))
+    await settle()
+    expect(list.totalExact).toBe(false)
+    fake.answer('devices:query', ok({ total: 3, totalExact: true, items: [device(12)] }))
+    await settle()
+    expect(list.totalExact).toBe(true)
+  })
+})
+
 describe('keeping the place', () => {
   it('shown again with the same view, the list keeps its active row and scroll position and reloads the rows on screen', async () => {
     const answerAll = async () => {

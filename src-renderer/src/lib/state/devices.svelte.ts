@@ -12,6 +12,8 @@ import { PagedRows, type Page } from './paged-rows.svelte'
  */
 export class DeviceList extends PagedRows<DeviceRow> {
   readonly selection = new DeviceSelectionState()
+  /** False when the core estimated the total (a very broad text search over a large fleet): the list says "about". */
+  totalExact = $state(true)
   /** The row a Shift+click or Shift+arrow extends the selection from: the last one toggled, if any. */
   #anchor: number | null = null
 
@@ -25,7 +27,11 @@ export class DeviceList extends PagedRows<DeviceRow> {
 
   protected fetchPage(search: string, offset: number, limit: number): Promise<Result<Page<DeviceRow>>> {
     const view = viewFromSearch(search)
-    return api.invoke('devices:query', { query: queryOfView(view), offset, limit, metadataFields: metadataFieldsOf(view.columns) })
+    return api.invoke('devices:query', { query: queryOfView(view), offset, limit, metadataFields: metadataFieldsOf(view.columns) }).then((result) => {
+      // Only the answer for the view shown now: one for a view the operator already left says nothing about it.
+      if (result.ok && offset === 0 && search === this.query) this.totalExact = result.value.totalExact
+      return result
+    })
   }
 
   /** Another set of devices (not only other columns) makes the selection meaningless: it is dropped. */
