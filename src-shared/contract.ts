@@ -96,9 +96,29 @@ export const importReportSchema = z.object({
 })
 export type ImportReport = z.infer<typeof importReportSchema>
 
+/** A view of the device list the operator named: its address query (filters, sort, columns), as the list writes it. */
+export const savedSearchSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(60)
+      .regex(/^\P{Cc}+$/u, { message: 'must not hold control characters' }),
+    query: z.string().max(2000),
+  })
+  .strict()
+export type SavedSearch = z.infer<typeof savedSearchSchema>
+export const MAX_SAVED_SEARCHES = 50
+
 export const settingsSchema = z.object({
   language: z.enum(['en', 'fr']),
   theme: z.enum(['system', 'light', 'dark']),
+  /** Saved searches of the device list, in the order the operator sees them; names are unique. */
+  savedSearches: z
+    .array(savedSearchSchema)
+    .max(MAX_SAVED_SEARCHES)
+    .refine((list) => new Set(list.map((s) => s.name)).size === list.length, { message: 'saved search names must be unique' }),
 })
 export type Settings = z.infer<typeof settingsSchema>
 

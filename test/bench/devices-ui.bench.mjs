@@ -1,7 +1,8 @@
 /**
  * Benchmark (not a test): imports 100,000 devices through the CLI, then measures the device list in Debian's
- * Chromium against serve mode — time to the first rendered page, filter keystroke-to-render latency
- * (p50/p95 over 50 filters), scroll smoothness — and the core process's RSS. Prints figures next to targets.
+ * Chromium against serve mode — time to the first rendered page, text-filter keystroke-to-render latency
+ * (p50/p95 over 50 filters), field filter (the Type choice) and sort (a column header) to render (p50/p95 over 20
+ * each), scroll smoothness — and the core process's RSS. Prints figures next to targets.
  * Run with `npm run bench` (builds first). DEVICES=N overrides the device count.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -89,9 +90,55 @@ try {
     const valid = latencies.filter((x) => !Number.isNaN(x))
     console.log(`filter keystroke→render over ${valid.length}/50 filters: p50 ${fmt(pct(valid, 50))}, p95 ${fmt(pct(valid, 95))} (target p95 < 100 ms)`)
 
-    // 4. Scroll smoothness: scroll the list for 3 s and record frame intervals.
+    // 4. Field filter and sort → render: from the change of the Type choice, or the click on a column header, to the
+    //    frame whose first row shows the new order or type.
     await search.fill('')
     await page.getByTestId('device-row').first().waitFor()
+    const filterMs = []
+    for (let k = 0; k < 20; k++) {
+      const type = types[k % types.length]
+      filterMs.push(
+        await page.evaluate(async (typeId) => {
+          const firstRow = () => document.querySelector('[data-testid="device-row"]')?.textContent ?? ''
+          const select = [...document.querySelectorAll('select')].find((s) => s.labels?.[0]?.textContent?.trim() === 'Type')
+          const t = performance.now()
+          select.value = typeId
+          select.dispatchEvent(new Event('change', { bubbles: true }))
+          for (;;) {
+            await new Promise((r) => requestAnimationFrame(r))
+            if (firstRow().trimStart().startsWith(typeId)) return performance.now() - t
+            if (performance.now() - t > 5000) return Number.NaN
+          }
+        }, type),
+      )
+    }
+    const filtered = filterMs.filter((x) => !Number.isNaN(x))
+    console.log(`type filter→render over ${filtered.length}/20 changes: p50 ${fmt(pct(filtered, 50))}, p95 ${fmt(pct(filtered, 95))} (target p95 < 50 ms at 1,000,000)`)
+
+    const sortMs = []
+    for (let k = 0; k < 20; k++) {
+      // Description first: the list sorted by type then ID already shows the first ID on top, so Device ID would not move it.
+      const column = k % 2 === 0 ? 'Description' : 'Device ID'
+      sortMs.push(
+        await page.evaluate(async (name) => {
+          const firstRow = () => document.querySelector('[data-testid="device-row"]')?.textContent ?? ''
+          const button = [...document.querySelectorAll('.vrows-head button')].find((b) => b.firstChild?.textContent?.trim() === name)
+          const before = firstRow()
+          const t = performance.now()
+          button.click()
+          for (;;) {
+            await new Promise((r) => requestAnimationFrame(r))
+            const now = firstRow()
+            if (now && now !== before) return performance.now() - t
+            if (performance.now() - t > 5000) return Number.NaN
+          }
+        }, column),
+      )
+    }
+    const sorted = sortMs.filter((x) => !Number.isNaN(x))
+    console.log(`sort (header click)→render over ${sorted.length}/20 clicks: p50 ${fmt(pct(sorted, 50))}, p95 ${fmt(pct(sorted, 95))} (target p95 < 50 ms at 1,000,000)`)
+
+    // 5. Scroll smoothness: scroll the list for 3 s and record frame intervals.
     const frames = await page.evaluate(async () => {
       const row = document.querySelector('[data-testid="device-row"]')
       let el = row.parentElement

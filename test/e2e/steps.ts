@@ -28,3 +28,10 @@ export async function setEditorText(page: Page, text: string) {
   await page.keyboard.press('Delete')
   await page.keyboard.insertText(text)
 }
+
+/** The row of a virtual list that has the keyboard focus, by its place in the list (1-based); null when none has it. */
+export async function focusedRow(page: Page): Promise<number | null> {
+  const focused = page.locator(':focus')
+  if ((await focused.count()) !== 1 || (await focused.getAttribute('role')) !== 'listitem') return null
+  return Number(await focused.getAttribute('aria-posinset'))
+}

@@ -66,3 +66,14 @@ export async function addPlatform(page: Page, t: Words, url: string): Promise<vo
   await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
   await expect(dialog).toBeHidden()
 }
+
+/** Imports devices from CSV lines (header first) on the Devices page, waits for all of them, and closes the report. */
+export async function importDevices(page: Page, t: Words, lines: readonly string[]): Promise<void> {
+  const rows = lines.length - 1
+  await page.getByLabel(t('import.file')).setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
+  await expect(page.getByText(t('import.counts', { rows, added: rows, failed: 0 }))).toBeVisible()
+  await page
+    .getByRole('region', { name: t('import.title') })
+    .getByRole('button', { name: t('import.close') })
+    .click()
+}

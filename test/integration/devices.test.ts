@@ -130,11 +130,41 @@ describe('devices through the bridge, on a real workspace', () => {
   })
 
   it('persists settings', async () => {
-    expect(await core.call('settings:get', {})).toEqual({ language: 'en', theme: 'system' })
+    expect(await core.call('settings:get', {})).toEqual({ language: 'en', theme: 'system', savedSearches: [] })
     await core.call('settings:set', { language: 'fr' })
     await core.close()
     core = await testCore(dir)
-    expect(await core.call('settings:get', {})).toEqual({ language: 'fr', theme: 'system' })
+    expect(await core.call('settings:get', {})).toEqual({ language: 'fr', theme: 'system', savedSearches: [] })
     expect(await core.dispatcher.invoke('settings:set', { language: 'de' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+  })
+
+  it('keeps saved searches of the device list, audits each change once, and refuses duplicates and bad names without changing anything', async () => {
+    const searches = [
+      { name: 'Orange meters', query: 'type=meter&carrier=orange' },
+      { name: 'Config errors', query: 'errors=yes&sort=updatedAt&desc=1' },
+    ]
+    await core.call('settings:set', { savedSearches: searches })
+    // The same list sent again is no change: no second audit entry.
+    await core.call('settings:set', { savedSearches: searches })
+    await core.close()
+    core = await testCore(dir)
+    expect((await core.call('settings:get', {})).savedSearches).toEqual(searches)
+    const audit = await core.call('audit:list', { query: 'settings.update', offset: 0, limit: 100 })
+    expect(audit.items.filter((e) => e.action === 'settings.update')).toHaveLength(1)
+
+    for (const bad of [
+      [...searches, { name: 'Orange meters', query: '' }],
+      [{ name: 'tab\there', query: '' }],
+      [{ name: '   ', query: '' }],
+      Array.from({ length: 51 }, (_, i) => ({ name: `s${i}`, query: '' })),
+    ]) {
+      expect(await core.dispatcher.invoke('settings:set', { savedSearches: bad })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    }
+    expect((await core.call('settings:get', {})).savedSearches).toEqual(searches)
+  })
+
+  it('reads settings written before saved searches existed, keeping their language and theme', async () => {
+    await core.workspace.db.put({ _id: '_local/settings', language: 'fr', theme: 'dark' } as never)
+    expect(await core.call('settings:get', {})).toEqual({ language: 'fr', theme: 'dark', savedSearches: [] })
   })
 })

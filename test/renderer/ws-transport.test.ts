@@ -53,7 +53,7 @@ function reply(id: number, result: unknown, socket = sockets.at(-1)): void {
   socket?.send(JSON.stringify({ type: 'result', id, result }))
 }
 
-const settingsValue = { language: 'en', theme: 'dark' }
+const settingsValue = { language: 'en', theme: 'dark', savedSearches: [] }
 
 describe('the serve-mode transport', () => {
   it('sends calls made before the socket opened once it opens, and answers each caller with its own result', async () => {

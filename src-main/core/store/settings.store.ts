@@ -5,7 +5,7 @@ import { assertBulkOk, getOrNull, type Db } from './documents'
 /** UI settings are per machine: a `_local` document is never replicated to teammates. */
 const ID = '_local/settings'
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system' }
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', savedSearches: [] }
 
 export async function readSettings(db: Db): Promise<Settings> {
   try {
@@ -25,7 +25,8 @@ export async function readSettings(db: Db): Promise<Settings> {
 export async function writeSettings(db: Db, patch: Partial<Settings>, actor: string): Promise<Settings> {
   const current = await readSettings(db)
   const next = { ...current, ...patch }
-  const changed = (Object.keys(next) as (keyof Settings)[]).filter((k) => next[k] !== current[k])
+  // Values compared as JSON: a list of saved searches sent again unchanged is no change.
+  const changed = (Object.keys(next) as (keyof Settings)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(current[k]))
   if (changed.length === 0) return next
   const existing = await getOrNull(db, ID)
   const before = Object.fromEntries(changed.map((k) => [k, current[k]]))

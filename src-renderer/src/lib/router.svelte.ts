@@ -20,9 +20,21 @@ function decode(part: string): string | null {
   }
 }
 
+/** The route part of a hash, without its query ("#/devices?type=meter" → "#/devices"). */
+function pathOf(hash: string): string {
+  const at = hash.indexOf('?')
+  return at < 0 ? hash : hash.slice(0, at)
+}
+
+/** The query part of a hash (what follows "?"), which a page keeps its view in: filters, sort, columns. */
+export function queryOf(hash: string): string {
+  const at = hash.indexOf('?')
+  return at < 0 ? '' : hash.slice(at + 1)
+}
+
 /** Hash routes, because the Electron window loads the renderer from file:// where paths cannot route. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/')
+  const parts = pathOf(hash).replace(/^#\/?/, '').split('/')
   switch (parts[0]) {
     case 'extensions':
     case 'mbed':
@@ -45,7 +57,8 @@ export function parseRoute(hash: string): Route {
   }
 }
 
-export function href(route: Route): string {
+export function href(route: Route, query = ''): string {
+  if (query) return `${href(route)}?${query}`
   if (route.name === 'device') {
     return `#/devices/${encodeURIComponent(route.typeId)}/${encodeURIComponent(route.deviceId)}`
   }
@@ -60,15 +73,30 @@ export function topLevel(route: Route): TopLevel {
 
 class Router {
   route = $state<Route>(parseRoute(location.hash))
+  /** The page's view in the address; changing it alone is not a navigation (the page keeps the focus). */
+  query = $state(queryOf(location.hash))
 
   constructor() {
-    window.addEventListener('hashchange', () => {
-      this.route = parseRoute(location.hash)
-    })
+    window.addEventListener('hashchange', () => this.#follow())
   }
 
-  go(route: Route): void {
-    location.hash = href(route)
+  #follow(): void {
+    const route = parseRoute(location.hash)
+    if (href(route) !== href(this.route)) this.route = route
+    this.query = queryOf(location.hash)
+  }
+
+  go(route: Route, query = ''): void {
+    location.hash = href(route, query)
+  }
+
+  /** A new view of the same page: Back returns to the one before when `push`, else the address is only kept current (each keystroke of a search). */
+  setQuery(query: string, push: boolean): void {
+    const next = href(this.route, query)
+    if (next === href(this.route, this.query)) return
+    if (push) location.hash = next
+    else history.replaceState(history.state, '', next)
+    this.#follow()
   }
 }
 

@@ -1,0 +1,56 @@
+/** How each column of the device list reads: its heading, its cells as text, its width. Pure, shared by the list and its tests. */
+import { deviceColumnSchema, SIM_NOT_CACHED, type DeviceColumn, type DeviceRow, type ListColumn } from '../../../../src-shared/models/device-query'
+import { cellText, columnValue } from '../../../../src-shared/models/device-table'
+import { hasMessage, type Translate } from '../../i18n'
+import { formatBytes, formatDateTime } from '../../lib/format'
+import { statusText } from '../sim/sim-text'
+
+export const isDeviceColumn = (column: ListColumn): column is DeviceColumn => deviceColumnSchema.safeParse(column).success
+
+export function columnLabel(t: Translate, column: ListColumn): string {
+  return isDeviceColumn(column) ? t(`devices.columns.${column}`) : column.slice('metadata.'.length)
+}
+
+export function carrierName(t: Translate, carrier: string): string {
+  return hasMessage(`carriers.${carrier}`) ? t(`carriers.${carrier}`) : carrier
+}
+
+export function simStatusName(t: Translate, status: string): string {
+  if (status === SIM_NOT_CACHED) return t('devices.simNotCached')
+  if (status === 'none') return t('devices.filters.noSim')
+  return statusText(t, status)
+}
+
+/** A cell as the operator reads it, in the interface's language. */
+export function cellOf(t: Translate, locale: string | null | undefined, row: DeviceRow, column: ListColumn): string {
+  switch (column) {
+    case 'carrier':
+      return row.carrier ? carrierName(t, row.carrier) : ''
+    case 'simStatus':
+      return row.simStatus ? simStatusName(t, row.simStatus) : ''
+    case 'simAsOf':
+      return row.simAsOf ? formatDateTime(row.simAsOf, locale) : ''
+    case 'updatedAt':
+      return formatDateTime(row.updatedAt, locale)
+    case 'dataThisCycleBytes':
+      return row.dataThisCycleBytes === null ? '' : formatBytes(row.dataThisCycleBytes, locale)
+    case 'extensions':
+      return row.extensions.map((e) => carrierName(t, e)).join(', ')
+    default:
+      return cellText(columnValue(row, column))
+  }
+}
+
+const WIDTHS: Partial<Record<ListColumn, string>> = {
+  typeId: 'minmax(6rem, 1fr)',
+  deviceId: 'minmax(8rem, 1.3fr)',
+  description: 'minmax(8rem, 2fr)',
+  carrier: 'minmax(5rem, 0.8fr)',
+  simId: 'minmax(10rem, 1.3fr)',
+  extensions: 'minmax(8rem, 1.3fr)',
+}
+
+/** The grid's columns: the selection box, then each column shown. */
+export function gridColumns(columns: readonly ListColumn[]): string {
+  return ['1.5rem', ...columns.map((c) => WIDTHS[c] ?? 'minmax(6rem, 1fr)')].join(' ')
+}

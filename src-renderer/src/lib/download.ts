@@ -1,0 +1,16 @@
+/**
+ * Hands a file to the operator the one way both the Electron window and a browser on serve mode offer (serve mode has
+ * no file system of its own): a download of a Blob.
+ */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob)
+  const anchor = document.createElement('a')
+  anchor.href = url
+  anchor.download = name
+  // Some browsers follow only an anchor that is in the document.
+  document.body.append(anchor)
+  anchor.click()
+  anchor.remove()
+  // The download has taken its copy once click() returns; a delay covers browsers that read the URL later.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}

@@ -1,0 +1,73 @@
+import type { ErrorInfo, Result } from '../../../../src-shared/contract'
+import type { DeviceSelection, ListColumn } from '../../../../src-shared/models/device-query'
+import type { Api } from '../api'
+
+export type ExportFormat = 'csv' | 'jsonl'
+export type ExportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
+
+export const EXPORT_TYPES: Readonly<Record<ExportFormat, string>> = { csv: 'text/csv;charset=utf-8', jsonl: 'application/x-ndjson;charset=utf-8' }
+
+/**
+ * An export of the device list, read from the core part by part (`export:next`, at most 512 KiB each) into a file
+ * that grows as Blob parts, with its progress; Cancel ends the core's job too. One export at a time per window.
+ */
+export class DeviceExport {
+  phase = $state<ExportPhase>('idle')
+  rows = $state(0)
+  total = $state(0)
+  error = $state.raw<ErrorInfo | null>(null)
+  #jobId: string | null = null
+  #run = 0
+
+  constructor(private readonly source: Pick<Api, 'invoke'>) {}
+
+  /** The file, once every part is in; null when the export was cancelled, replaced or refused (see `error`). */
+  async run(selection: DeviceSelection, columns: ListColumn[], format: ExportFormat): Promise<Blob | null> {
+    const run = ++this.#run
+    this.phase = 'running'
+    this.rows = 0
+    this.total = 0
+    this.error = null
+    const started = await this.source.invoke('export:start', { selection, columns, format })
+    if (run !== this.#run) {
+      if (started.ok) void this.source.invoke('export:cancel', { jobId: started.value.jobId })
+      return null
+    }
+    if (!this.#accept(started)) return null
+    const jobId = started.value.jobId
+    this.#jobId = jobId
+    this.total = started.value.total
+    const parts: Blob[] = []
+    for (;;) {
+      const next = await this.source.invoke('export:next', { jobId })
+      if (run !== this.#run) return null
+      if (!this.#accept(next)) return null
+      // Each part leaves the JavaScript heap as a Blob: a million rows do not sit in one string.
+      parts.push(new Blob([next.value.data]))
+      this.rows = next.value.rows
+      this.total = next.value.total
+      if (next.value.done) break
+    }
+    this.#jobId = null
+    this.phase = 'done'
+    return new Blob(parts, { type: EXPORT_TYPES[format] })
+  }
+
+  /** Stops the export here and in the core; the part on its way is dropped. */
+  async cancel(): Promise<void> {
+    if (this.phase !== 'running') return
+    this.#run++
+    this.phase = 'cancelled'
+    const jobId = this.#jobId
+    this.#jobId = null
+    if (jobId) await this.source.invoke('export:cancel', { jobId })
+  }
+
+  #accept<T>(result: Result<T>): result is { ok: true; value: T } {
+    if (result.ok) return true
+    this.error = result.error
+    this.phase = 'failed'
+    this.#jobId = null
+    return false
+  }
+}
