@@ -22,6 +22,7 @@
  *   BENCH_PROFILE=<dir>         write a V8 CPU profile of each forwarder process there
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -70,7 +71,18 @@ interface Child {
   mqtt: string
   summary: string
   rss: number[]
+  /** CPU seconds (user + system) the process has used so far. */
+  cpu(): number
   stop(): Promise<void>
+}
+
+/** A process's CPU time from /proc (clock ticks of 10 ms): unlike a rate, it hardly depends on the machine's load. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 function startForwarder(env: Record<string, string>, dataDir: string, script = 'historian-child.ts'): Child {
@@ -88,6 +100,7 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     mqtt: 'idle',
     summary: '',
     rss: [],
+    cpu: () => cpuSeconds(proc.pid),
     async stop() {
       clearInterval(sampler)
       proc.kill('SIGTERM')
@@ -161,13 +174,15 @@ function distinctIds(mock: KafkaMock): number {
 /** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
 async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
   await until(() => child.mqtt === 'connected', 20_000)
+  const cpu0 = child.cpu()
   const t0 = performance.now()
   const publishMs = await publishAll(pub, from, count)
   await until(() => child.delivered >= count, 300_000)
   const rate = (count * 1000) / (performance.now() - t0)
+  const cpuPerEvent = ((child.cpu() - cpu0) * 1e6) / count
   await until(() => distinctIds(mock) >= count, 30_000)
   await child.stop()
-  return { rate, publisher: (count * 1000) / publishMs, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
+  return { rate, cpuPerEvent, publisher: (count * 1000) / publishMs, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
 }
 
 const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`
@@ -305,6 +320,7 @@ async function main(): Promise<void> {
       console.log(`the same producer, each event first on disk as the forwarder's queue keeps it (historian-plain-queue.ts): ${fmt(plainKafkaDisk)} events/s (${load()})`)
 
       const plainBridges: Record<string, number> = {}
+      const bridgeCpu: Record<string, number> = {}
       for (const mode of ['memory', 'disk'] as const) {
         const mock = await startKafkaMock(`plain-${mode}`)
         const dir = join(work, `bridge-${mode}`)
@@ -317,8 +333,9 @@ async function main(): Promise<void> {
         const r = await endToEnd(pub, child, mock, mode === 'memory' ? 3_000_000 : 4_000_000, KAFKA_EVENTS)
         await mock.stop()
         plainBridges[mode] = r.rate
+        bridgeCpu[mode] = r.cpuPerEvent
         console.log(
-          `mosquitto → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only: what was acknowledged to the broker and not yet sent is lost in a crash' : 'each event on disk before its PUBACK, as the forwarder'}): ${fmt(r.rate)} events/s end to end (publisher alone: ${fmt(r.publisher)} events/s), lost ${r.lost} (${load()})`,
+          `mosquitto → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only: what was acknowledged to the broker and not yet sent is lost in a crash' : 'each event on disk before its PUBACK, as the forwarder'}): ${fmt(r.rate)} events/s end to end (publisher alone: ${fmt(r.publisher)} events/s), ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, lost ${r.lost} (${load()})`,
         )
       }
 
@@ -337,7 +354,7 @@ async function main(): Promise<void> {
       await kmock.stop()
       const ratio = (x: number) => (k.rate / x).toFixed(2)
       console.log(
-        `mosquitto → historian → Kafka: ${fmt(k.rate)} events/s end to end (publisher alone: ${fmt(k.publisher)} events/s), lost ${k.lost}, duplicates ${k.duplicates}, ${range(kchild.rss)} (${load()})`,
+        `mosquitto → historian → Kafka: ${fmt(k.rate)} events/s end to end (publisher alone: ${fmt(k.publisher)} events/s), ${k.cpuPerEvent.toFixed(1)} µs of CPU per event (the plain bridge on disk: ${(bridgeCpu.disk ?? NaN).toFixed(1)}), lost ${k.lost}, duplicates ${k.duplicates}, ${range(kchild.rss)} (${load()})`,
       )
       console.log(
         `  ratio to the plain producer ${ratio(plainKafka)} (the issue's ratio: the producer has no MQTT intake and keeps nothing on disk); to the plain producer with the same on-disk queueing ${ratio(plainKafkaDisk)}; to the plain MQTT → Kafka bridge in memory ${ratio(plainBridges.memory ?? NaN)}, on disk ${ratio(plainBridges.disk ?? NaN)}`,
@@ -397,9 +414,12 @@ async function main(): Promise<void> {
       const deliveredAtResume = rchild.delivered
       rmock.resume()
       const resumed = performance.now()
+      await until(() => rchild.delivered > deliveredAtResume, 600_000, 10)
+      const firstS = (performance.now() - resumed) / 1000
+      const deliveredAtFirst = rchild.delivered
       const recovered = await until(() => rchild.queued < RATE / 5, 600_000, 50)
       const recoveryS = (performance.now() - resumed) / 1000
-      const drainRate = (rchild.delivered - deliveredAtResume) / recoveryS
+      const drainRate = (rchild.delivered - deliveredAtFirst) / (recoveryS - firstS)
       await sleep(3_000)
       const published = await paced.stop()
       await until(() => rchild.delivered >= published, 120_000)
@@ -407,7 +427,7 @@ async function main(): Promise<void> {
       await rchild.stop()
       const lost = published - distinctIds(rmock)
       console.log(
-        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (${fmt(drainRate)} events/s delivered meanwhile, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
+        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
       )
       await rmock.stop()
     }
