@@ -2,11 +2,12 @@
  * The least a plain writer must do on disk to give the forwarder's guarantees (disk-queue.ts), for the benchmark's
  * same-durability baselines: one synchronous write per event before it counts as taken (a SIGKILL then cannot lose it),
  * the file flushed to the device every 100 ms off the event loop, and the position of the first event the destination
- * has not confirmed written (write and rename) every 100 ms when it moved. No segments, no drop-oldest, no reading back:
+ * has not confirmed written in place (cursor-file.ts, as the forwarder's queue) every 100 ms when it moved. No segments, no drop-oldest, no reading back:
  * events are sent from memory.
  */
-import { closeSync, fdatasync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { CursorWriter } from '../../src-main/core/historian/cursor-file'
 
 export interface PlainQueue {
   /** Appends one line; returns the file's length after it (the position `confirm` takes). */
@@ -18,6 +19,7 @@ export interface PlainQueue {
 
 export function openPlainQueue(dir: string): PlainQueue {
   const fd = openSync(join(dir, 'plain.queue'), 'a')
+  const cursor = new CursorWriter(dir)
   let length = 0
   let dirty = false
   let confirmed = 0
@@ -28,8 +30,7 @@ export function openPlainQueue(dir: string): PlainQueue {
       fdatasync(fd, () => undefined)
     }
     if (confirmed !== confirmedWritten) {
-      writeFileSync(join(dir, 'cursor.tmp'), JSON.stringify({ offset: confirmed }))
-      renameSync(join(dir, 'cursor.tmp'), join(dir, 'cursor.json'))
+      cursor.write({ segment: 1, offset: confirmed, dropped: 0 })
       confirmedWritten = confirmed
     }
   }, 100)
@@ -47,6 +48,7 @@ export function openPlainQueue(dir: string): PlainQueue {
     close() {
       clearInterval(timer)
       closeSync(fd)
+      cursor.close()
     },
   }
 }
