@@ -24,22 +24,7 @@
  * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line that cannot be read is
  *   skipped and counted in `corrupt`.
  */
-import {
-  closeSync,
-  existsSync,
-  fdatasync,
-  fdatasyncSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../common/errors'
 import { CursorWriter, readCursor } from './cursor-file'
