@@ -307,6 +307,17 @@ async function main(): Promise<void> {
   const couchUrl = await new Promise<string>((resolve) => couchProc.stdout?.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url)))
   const pub = await connectAsync(broker.url, { clientId: 'bench-publisher', protocolVersion: 5 })
   const base = { FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: `a:${ORG}:historian`, FIELDLINE_HISTORIAN_MQTT_VERSION: '5' }
+  const kafkaForwarder = (name: string, mock: KafkaMock, topicName: string): Child =>
+    startForwarder(
+      {
+        ...base,
+        FIELDLINE_HISTORIAN_INSTANCE: `bench-${name}`,
+        FIELDLINE_HISTORIAN_KAFKA_BROKERS: mock.bootstrap,
+        FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext',
+        FIELDLINE_HISTORIAN_KAFKA_TOPIC: topicName,
+      },
+      join(work, name),
+    )
   try {
     // ---- The MQTT path alone -------------------------------------------------------------------------------------
     if (PHASES.has('kafka')) {
@@ -342,16 +353,7 @@ async function main(): Promise<void> {
       }
 
       const kmock = await startKafkaMock('events')
-      const kchild = startForwarder(
-        {
-          ...base,
-          FIELDLINE_HISTORIAN_INSTANCE: 'bench-kafka',
-          FIELDLINE_HISTORIAN_KAFKA_BROKERS: kmock.bootstrap,
-          FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext',
-          FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events',
-        },
-        join(work, 'kafka'),
-      )
+      const kchild = kafkaForwarder('kafka', kmock, 'events')
       const k = await endToEnd(pub, kchild, kmock, 0, KAFKA_EVENTS)
       await kmock.stop()
       const ratio = (x: number) => (k.rate / x).toFixed(2)
@@ -397,16 +399,7 @@ async function main(): Promise<void> {
     // ---- Recovery after an outage (Kafka) -------------------------------------------------------------------------
     if (PHASES.has('recovery')) {
       const rmock = await startKafkaMock('recovery')
-      const rchild = startForwarder(
-        {
-          ...base,
-          FIELDLINE_HISTORIAN_INSTANCE: 'bench-recovery',
-          FIELDLINE_HISTORIAN_KAFKA_BROKERS: rmock.bootstrap,
-          FIELDLINE_HISTORIAN_KAFKA_SECURITY: 'plaintext',
-          FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'recovery',
-        },
-        join(work, 'recovery'),
-      )
+      const rchild = kafkaForwarder('recovery', rmock, 'recovery')
       await until(() => rchild.mqtt === 'connected', 20_000)
       const paced = publishPaced(pub, RATE, 2_000_000)
       await sleep(5_000)
