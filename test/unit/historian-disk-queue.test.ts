@@ -1,8 +1,9 @@
 /**
  * The on-disk queue: order, confirmation, give-back, drop-oldest with a count, restart from the cursor, a torn last
- * line, an unreadable line, the lock, segment removal, and inspection from another process's point of view.
+ * line, an unreadable line, the lock, segment removal, inspection from another process's point of view, and the cursor
+ * file (written in place in two slots; a torn slot; the format of older versions).
  */
-import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DiskQueue, inspectQueue } from '../../src-main/core/historian/disk-queue'
@@ -150,5 +151,74 @@ describe('DiskQueue', () => {
     q.flush()
     expect(inspectQueue(path)).toEqual({ queued: 2, dropped: 2, oldestReceivedAt: event(3).receivedAt })
     expect(inspectQueue(join(path, 'missing'))).toBeNull()
+  })
+
+  it('writes the cursor in place, never by replacing the file (a rename holds the event loop for milliseconds)', async () => {
+    const path = await dir()
+    const q = open(path)
+    q.append(encodeEvent(event(0)))
+    q.commit(q.take(1)!)
+    q.flush()
+    const file = readdirSync(path).find((f) => f.startsWith('cursor'))!
+    const inode = statSync(join(path, file)).ino
+    for (let n = 1; n < 4; n++) {
+      q.append(encodeEvent(event(n)))
+      q.commit(q.take(1)!)
+      q.flush()
+      expect(statSync(join(path, file)).ino).toBe(inode)
+    }
+    expect(readdirSync(path).filter((f) => f.startsWith('cursor'))).toEqual([file])
+    expect(inspectQueue(path)).toMatchObject({ queued: 0 })
+  })
+
+  it('reads the previous cursor when a crash tore the latest write, and starts from the first segment when none is readable', async () => {
+    const path = await dir()
+    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    for (let n = 0; n < 6; n++) q.append(encodeEvent(event(n)))
+    q.commit(q.take(2)!)
+    q.flush()
+    q.commit(q.take(2)!)
+    q.flush()
+    q.close()
+    expect(inspectQueue(path)).toMatchObject({ queued: 2 })
+    // Tear the slot written last (its checksum no longer matches): the cursor before it holds.
+    const fd = openSync(join(path, 'cursor.dat'), 'r+')
+    const slots = [0, 128]
+    const texts = slots.map((at) => {
+      const b = Buffer.alloc(128)
+      readSync(fd, b, 0, 128, at)
+      return JSON.parse(b.toString().trim()) as { g: number }
+    })
+    const latest = texts[0]!.g > texts[1]!.g ? 0 : 128
+    writeSync(fd, Buffer.from('{"g":99,"segm'), 0, 13, latest)
+    expect(inspectQueue(path)).toMatchObject({ queued: 4 })
+    const again = DiskQueue.open({ dir: path, capacity: 100 })
+    expect(ns(again.take(10)!.events)).toEqual([2, 3, 4, 5])
+    again.close()
+    // Both slots unreadable: from the first segment (sent again, recognised by their ids), nothing lost.
+    writeSync(fd, Buffer.alloc(256, 'x'), 0, 256, 0)
+    closeSync(fd)
+    const third = open(path)
+    expect(ns(third.take(10)!.events)).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('reads the cursor.json of queues written by earlier versions, then keeps only its own file', async () => {
+    const path = await dir()
+    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    const lines = [0, 1, 2, 3].map((n) => encodeEvent(event(n)))
+    for (const l of lines) q.append(l)
+    q.close()
+    const seg = readdirSync(path).find((f) => f.endsWith('.seg'))!
+    for (const f of readdirSync(path).filter((f) => f.startsWith('cursor'))) unlinkSync(join(path, f))
+    writeFileSync(join(path, 'cursor.json'), JSON.stringify({ segment: Number(seg.slice(0, 12)), offset: lines[0]!.length + lines[1]!.length, dropped: 7 }))
+    expect(inspectQueue(path)).toMatchObject({ queued: 2, dropped: 7 })
+    const again = open(path)
+    expect(again.dropped).toBe(7)
+    const rest = again.take(10)!
+    expect(ns(rest.events)).toEqual([2, 3])
+    again.commit(rest)
+    again.flush()
+    expect(readdirSync(path).filter((f) => f.startsWith('cursor'))).toEqual(['cursor.dat'])
+    expect(inspectQueue(path)).toMatchObject({ queued: 0, dropped: 7 })
   })
 })

@@ -2,7 +2,8 @@
  * A destination's bounded on-disk queue: every event waits here from intake until the destination has it.
  *
  * Layout of its directory: segment files `<n>.seg` holding one event per line (event.ts), written only by appending;
- * `cursor.json` naming the first event not yet confirmed (segment and byte offset) and the count of events dropped; a
+ * `cursor.dat` naming the first event not yet confirmed (segment and byte offset) and the count of events dropped
+ * (cursor-file.ts: written in place, not replaced by a rename, which would hold the event loop for milliseconds); a
  * `lock` file with the owner's pid, so that two forwarders never append to the same files.
  *
  * Why it is built this way:
@@ -23,25 +24,10 @@
  * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line that cannot be read is
  *   skipped and counted in `corrupt`.
  */
-import {
-  closeSync,
-  existsSync,
-  fdatasync,
-  fdatasyncSync,
-  fstatSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../common/errors'
+import { CursorWriter, readCursor } from './cursor-file'
 import { decodeEvent, type HistorianEvent } from './event'
 
 export interface DiskQueueOptions {
@@ -80,26 +66,9 @@ interface TakenBatch extends Taken {
   entries: Entry[]
 }
 
-interface CursorFile {
-  segment: number
-  offset: number
-  dropped: number
-}
-
 const NEWLINE = 0x0a
 
 const segName = (n: number): string => `${String(n).padStart(12, '0')}.seg`
-
-function readCursor(dir: string): CursorFile | null {
-  try {
-    const v = JSON.parse(readFileSync(join(dir, 'cursor.json'), 'utf8')) as Partial<CursorFile>
-    if (typeof v.segment === 'number' && typeof v.offset === 'number' && typeof v.dropped === 'number') return { segment: v.segment, offset: v.offset, dropped: v.dropped }
-  } catch {
-    // No cursor yet (a new queue), or one torn by a crash: the queue then starts at its first segment, and events sent
-    // before are recognised by their ids.
-  }
-  return null
-}
 
 function listSegments(dir: string): number[] {
   return readdirSync(dir)
@@ -216,6 +185,7 @@ export class DiskQueue {
   private cursorDirty = false
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  private readonly cursorFile: CursorWriter
 
   private constructor(options: DiskQueueOptions) {
     this.dir = options.dir
@@ -225,6 +195,8 @@ export class DiskQueue {
     this.memoryEvents = options.memoryEvents ?? 20_000
     mkdirSync(this.dir, { recursive: true })
     acquireLock(this.dir)
+    // No cursor (a new queue, or none a crash left readable): the queue starts at its first segment, and events sent
+    // before are recognised by their ids.
     const saved = readCursor(this.dir)
     this.droppedTotal = saved?.dropped ?? 0
     let numbers = listSegments(this.dir)
@@ -247,6 +219,7 @@ export class DiskQueue {
     this.readPos = { ...this.cursor }
     for (const s of this.segments) this.unread += countLines(join(this.dir, segName(s.n)), s.n === firstSeg.n ? start : 0)
     this.tailFd = openSync(join(this.dir, segName(lastN)), 'a')
+    this.cursorFile = new CursorWriter(this.dir)
     const interval = options.syncIntervalMs ?? 100
     this.timer = setInterval(() => this.flushLater(), interval)
     this.timer.unref?.()
@@ -356,6 +329,7 @@ export class DiskQueue {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     closeSync(this.tailFd)
+    this.cursorFile.close()
     if (this.readFd) closeSync(this.readFd.fd)
     this.readFd = null
     openHere.delete(this.dir)
@@ -507,10 +481,7 @@ export class DiskQueue {
   }
 
   private writeCursor(): void {
-    const body: CursorFile = { segment: this.cursor.seg, offset: this.cursor.offset, dropped: this.droppedTotal }
-    const tmp = join(this.dir, 'cursor.json.tmp')
-    writeFileSync(tmp, JSON.stringify(body))
-    renameSync(tmp, join(this.dir, 'cursor.json'))
+    this.cursorFile.write({ segment: this.cursor.seg, offset: this.cursor.offset, dropped: this.droppedTotal })
     this.cursorDirty = false
     // Segments wholly before the cursor are confirmed: their space goes back to the disk.
     while (this.segments.length > 1 && (this.segments[0] as Segment).n < this.cursor.seg) {

@@ -19,7 +19,7 @@
  * - Events no rule selects are acknowledged and counted as `unmatched`.
  */
 import { join } from 'node:path'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import type { DestinationStatus, HistorianState, HistorianStatus } from '../../../src-shared/models/historian'
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
@@ -125,16 +125,39 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     }
   }
 
+  /**
+   * The status file, for `fieldline historian status` in another process: replaced whole by a rename so that a reader
+   * never sees half of it, and written off the event loop, because a rename costs milliseconds (up to a hundred on a
+   * busy ext4) that would hold up the intake. One write at a time; a status that comes meanwhile waits, and only the
+   * latest one is written.
+   */
+  let nextStatusBody: string | null = null
+  let statusWrites: Promise<void> | null = null
+
+  async function writeStatusFiles(): Promise<void> {
+    for (let body = nextStatusBody; body !== null; body = nextStatusBody) {
+      nextStatusBody = null
+      try {
+        await mkdir(forwarderDir(options.dataDir, config.id), { recursive: true })
+        const tmp = `${statusFile}.tmp`
+        await writeFile(tmp, body)
+        await rename(tmp, statusFile)
+      } catch (e) {
+        logger?.warn({ err: e instanceof Error ? e.message : String(e) }, 'historian: could not write the status file')
+      }
+    }
+    statusWrites = null
+  }
+
+  /** Resolves once the latest status is in the file (a caller about to exit, or to say it has started). */
+  async function statusWritten(): Promise<void> {
+    while (statusWrites) await statusWrites
+  }
+
   function publish(changed: boolean): void {
     const s = status()
-    try {
-      mkdirSync(forwarderDir(options.dataDir, config.id), { recursive: true })
-      const tmp = `${statusFile}.tmp`
-      writeFileSync(tmp, JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), status: s }))
-      renameSync(tmp, statusFile)
-    } catch (e) {
-      logger?.warn({ err: e instanceof Error ? e.message : String(e) }, 'historian: could not write the status file')
-    }
+    nextStatusBody = JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), status: s })
+    statusWrites ??= writeStatusFiles()
     options.onStatus?.(s, changed)
   }
 
@@ -271,6 +294,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         running.clear()
         const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', e instanceof Error ? e.message : String(e), { key: 'historian.startFailed' })
         setState('failed', error)
+        await statusWritten()
         throw error
       }
       for (const r of running.values()) r.destination.start()
@@ -282,6 +306,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       }, 1_000)
       ticker.unref?.()
       setState('running')
+      await statusWritten()
     },
 
     async stop() {
@@ -299,6 +324,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       setState('stopped')
       running.clear()
       link = null
+      await statusWritten()
       return result
     },
 
