@@ -38,6 +38,8 @@ async function choose(page: Page, language: 'en' | 'fr', theme: 'light' | 'dark'
 for (const language of ['en', 'fr'] as const) {
   for (const theme of ['light', 'dark'] as const) {
     test(`no axe violation in any view (${language}, ${theme})`, async ({ app }) => {
+      // About twenty pages and dialogs, each scanned whole: longer than one operator flow.
+      test.setTimeout(240_000)
       const { page } = app
       await choose(page, language, theme)
       const found: string[] = []
