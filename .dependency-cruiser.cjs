@@ -14,7 +14,7 @@ const CORE_TIERS = [
   ['platform'],
   ['profiles'],
   ['devices', 'carriers', 'mail', 'weather'],
-  ['dm-packages', 'mbed', 'team', 'ledger'],
+  ['dm-packages', 'mbed', 'team', 'ledger', 'jobs'],
   ['historian'],
   ['ipc'],
 ]

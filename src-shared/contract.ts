@@ -31,6 +31,7 @@ import { deviceLocationSchema, locationInputShape, locationSourceSchema } from '
 import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
 import { deviceKeySchema } from './models/device-id'
 import { deviceChannels } from './models/device-query'
+import { settableSimStateSchema, simJobChannels, simJobEvents } from './models/sim-jobs'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -126,9 +127,7 @@ export const IMPORT_ENCODINGS = ['utf-8', 'latin1'] as const
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
 
-/** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
-export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
-export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
+export { SETTABLE_SIM_STATES, settableSimStateSchema } from './models/sim-jobs'
 
 /** Which SIM of a device: its extension configuration names the carrier; the first one when omitted. */
 const simTargetSchema = deviceKeySchema.extend({ carrier: controlCenterExtensionSchema.optional() })
@@ -334,6 +333,7 @@ export const channels = {
   ...mbedChannels,
   ...ledgerChannels,
   ...historianChannels,
+  ...simJobChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -379,6 +379,7 @@ export const events = {
   ...mbedEvents,
   ...ledgerEvents,
   ...historianEvents,
+  ...simJobEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -35,6 +35,7 @@ import { createLocationService, type LocationService } from './devices/location.
 import { createLocationIntake, type LocationIntake } from './devices/location-intake'
 import { createWeatherService, type WeatherService } from './weather/weather.service'
 import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
+import { createJobsService, type JobsService } from './jobs/jobs.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -97,6 +98,7 @@ export interface Core {
   weather: WeatherService
   ledger: LedgerService
   historian: HistorianService
+  jobs: JobsService
   logger: Logger
   close(): Promise<void>
 }
@@ -202,6 +204,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
+  const jobs = createJobsService({ db, bus, profiles, clients, queryDevices: (input) => deviceList.query(input), logger, ...(options.now ? { now: options.now } : {}) })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -332,6 +335,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'historian:history': (input) => historian.history(input),
     'historian:buckets': (input) => historian.buckets(input),
     'historian:deleteBuckets': (input, ctx) => historian.deleteBuckets(input, ctx),
+    'jobs:create': (input, ctx) => jobs.create(input, ctx),
+    'jobs:preflight': (input, ctx) => jobs.preflight(input, ctx),
+    'jobs:run': (input, ctx) => jobs.run(input, ctx),
+    'jobs:pause': (input, ctx) => jobs.pause(input, ctx),
+    'jobs:resume': (input, ctx) => jobs.resume(input, ctx),
+    'jobs:cancel': (input, ctx) => jobs.cancel(input, ctx),
+    'jobs:status': (input) => jobs.status(input),
+    'jobs:list': (input) => jobs.list(input),
+    'jobs:rows': (input) => jobs.rows(input),
+    'jobs:export': (input) => jobs.export(input),
+    'jobs:undo': (input, ctx) => jobs.undo(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -344,6 +358,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()
+  if (options.mode !== 'cli') await jobs.resumeInterrupted()
 
   return {
     dispatcher,
@@ -366,8 +381,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     weather,
     ledger,
     historian,
+    jobs,
     logger,
     async close() {
+      await jobs.close()
       sims.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close; location updates being written are

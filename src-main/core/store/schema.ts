@@ -37,6 +37,9 @@ export const CURRENT_SCHEMA = {
   imports: 1,
   /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
   historyEvent: 1,
+  /** A bulk SIM job and its target rows (core/jobs/jobs.store.ts). */
+  simJob: 1,
+  simJobRow: 1,
 } satisfies Record<string, number>
 
 /**
