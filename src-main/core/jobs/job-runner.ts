@@ -19,7 +19,8 @@ import { countRows, readRows, writeDocs, type JobDoc, type JobRowDoc } from './j
 
 /** The carrier could not be reached: the row was not sent, and the job pauses until the operator resumes it. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS'])
-/** Attempts of one row that met the rate limit after the client's own retries, before it counts as failed. */
+/** The client's retries ran out on a 429 or a 5xx: the row goes back in the queue, up to MAX_ROW_ATTEMPTS times. */
+const TRANSIENT_KEYS = new Set(['carrier.rateLimited', 'carrier.unavailable', 'carrier.serverError'])
 const MAX_ROW_ATTEMPTS = 5
 
 export interface RunnerDeps {
@@ -35,6 +36,8 @@ export interface RunHandle {
   /** Stops after the window in flight and leaves the job running: the next start resumes it (the core is closing). */
   halt(): void
   cancel(): void
+  /** Settles once the job is journalled as running (with the audit entry of the call that started it). */
+  readonly started: Promise<JobDoc>
   readonly done: Promise<JobDoc>
 }
 
@@ -51,7 +54,7 @@ export function windowSize(job: JobDoc): number {
 
 const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms' } as const
 
-export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean }): RunHandle {
+export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
   const { db, bus, client, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
@@ -89,7 +92,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     } catch (e) {
       const error = errorInfo(e)
       if (UNREACHABLE.has(error.code)) return { state: 'pending', error }
-      if (error.code === 'RATE_LIMITED') return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
+      if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
       if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' ? 'unknown' : 'failed', error }
       return { state: 'failed', error }
     }
@@ -138,8 +141,9 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     job.state = 'running'
     job.counts = countRows(rows)
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job, ...changed], audits)
-    if (audits.length > 0) bus.emit('audit:changed', {})
+    await writeDocs(db, [job, ...changed], options.audit ? [options.audit, ...audits] : audits)
+    if (options.audit || audits.length > 0) bus.emit('audit:changed', {})
+    markStarted({ ...job })
     const startedAt = Date.now()
     const doneAtStart = job.counts.done + job.counts.failed + job.counts.unknown
     bus.emit('jobs:progress', progress(startedAt, doneAtStart))
@@ -197,7 +201,12 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     return job
   }
 
+  let markStarted: (job: JobDoc) => void = () => undefined
+  const started = new Promise<JobDoc>((resolve) => (markStarted = resolve))
+  const done = run()
   return {
+    started: Promise.race([started, done]),
+    done,
     pause: () => {
       stop ??= 'pause'
     },
@@ -207,6 +216,5 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     halt: () => {
       stop ??= 'halt'
     },
-    done: run(),
   }
 }

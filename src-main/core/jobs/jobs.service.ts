@@ -14,7 +14,7 @@ import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import type { ProfilesService } from '../profiles/profiles.service'
-import { auditDoc } from '../store/audit.store'
+import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache } from '../store/cache.store'
 import type { Db } from '../store/documents'
 import type { ProfileDoc } from '../store/profiles.store'
@@ -177,12 +177,13 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     return (await readJob(db, jobId))!
   }
 
-  function launch(job: JobDoc, client: ControlCenterClient, actor: string, resendUnknown: boolean): void {
-    const handle = startRun(job, { db, bus, client, actor, now }, { resendUnknown })
+  function launch(job: JobDoc, client: ControlCenterClient, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
+    const handle = startRun(job, { db, bus, client, actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
     runs.set(job.jobId, handle)
     handle.done
       .catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal'))
       .finally(() => runs.delete(job.jobId))
+    return handle
   }
 
   async function run(jobId: string, resendUnknown: boolean, ctx: CallContext, action: string): Promise<Job> {
@@ -191,10 +192,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
     if (job.state === 'done' && !(resendUnknown && job.counts.unknown > 0)) return toJob(job)
     const client = await clientOf(job)
-    await writeDocs(db, [], [auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })])
-    bus.emit('audit:changed', {})
-    launch(job, client, ctx.actor, resendUnknown)
-    return toJob(job)
+    const audit = auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })
+    return toJob(await launch(job, client, ctx.actor, resendUnknown, audit).started)
   }
 
   return {

@@ -6,7 +6,7 @@
  */
 import { SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
 import type { SimStatus } from '../../../src-shared/models/sim'
-import { controlCenterStatusValue, normaliseControlCenterStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
+import { normaliseControlCenterStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
 import { checkIccid } from './identifiers'
 import type { JobDoc, JobRowDoc } from './jobs.store'
 import { smsLength } from './sms-length'
@@ -24,12 +24,15 @@ export interface PreflightDeps {
   ratePlans: readonly string[] | null
 }
 
+/** States a job may set: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
+const JOB_SETTABLE: readonly SimStatus[] = [...SETTABLE_SIM_STATES, 'testReady']
+
 /** A status as typed in a CSV: Fieldline's name (`activated`) or Control Center's spelling (`ACTIVATED`). */
 function parseStatus(raw: string): SimStatus | null {
-  const named = (SETTABLE_SIM_STATES as readonly string[]).find((s) => s.toLowerCase() === raw.toLowerCase())
-  if (named) return named as SimStatus
+  const named = JOB_SETTABLE.find((s) => s.toLowerCase() === raw.toLowerCase())
+  if (named) return named
   const normalised = normaliseControlCenterStatus(raw)
-  return (SETTABLE_SIM_STATES as readonly string[]).includes(normalised) && controlCenterStatusValue(normalised) ? normalised : null
+  return JOB_SETTABLE.includes(normalised) ? normalised : null
 }
 
 type Target = { after: SimSide; issues: PreflightIssue[] }
