@@ -11,7 +11,7 @@ import type { JobProgress } from '../../../src-shared/models/sim-jobs'
 import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
-import type { EventBus } from '../common/events'
+import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, type SimCacheDoc } from '../store/cache.store'
 import type { BaseDoc, Db } from '../store/documents'
@@ -22,6 +22,8 @@ const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS'])
 /** The client's retries ran out on a 429 or a 5xx: the row goes back in the queue, up to MAX_ROW_ATTEMPTS times. */
 const TRANSIENT_KEYS = new Set(['carrier.rateLimited', 'carrier.unavailable', 'carrier.serverError'])
 const MAX_ROW_ATTEMPTS = 5
+/** Progress reaches the views at most five times a second (an SMS job finishes a row every few milliseconds). */
+const PROGRESS_INTERVAL_MS = 200
 
 export interface RunnerDeps {
   db: Db
@@ -58,6 +60,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const { db, bus, client, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
+  const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
   const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
 
   function audit(row: JobRowDoc, outcome: 'ok' | 'failed', detail?: string): AuditDoc {
@@ -146,7 +149,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     markStarted({ ...job })
     const startedAt = Date.now()
     const doneAtStart = job.counts.done + job.counts.failed + job.counts.unknown
-    bus.emit('jobs:progress', progress(startedAt, doneAtStart))
+    progressEvents.push(progress(startedAt, doneAtStart))
 
     const size = windowSize(job)
     let queue = rows.filter((r) => r.state === 'pending')
@@ -190,14 +193,18 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       await writeDocs(db, [job, ...window], [...windowAudits, ...caches])
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
       for (const row of window) if (row.state === 'done' && job.operation !== 'sms') bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
-      bus.emit('jobs:progress', progress(startedAt, doneAtStart))
+      progressEvents.push(progress(startedAt, doneAtStart))
     }
     job.counts = countRows(rows)
-    if (stop === 'halt' && !halted) return job
+    if (stop === 'halt' && !halted) {
+      progressEvents.flush()
+      return job
+    }
     job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job])
-    bus.emit('jobs:progress', progress(startedAt, doneAtStart))
+    progressEvents.push(progress(startedAt, doneAtStart))
+    progressEvents.flush()
     return job
   }
 
