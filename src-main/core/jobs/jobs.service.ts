@@ -66,7 +66,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
   }
 
   /** Saves a job's new state with its audit entry, when no run owns the document. */
-  async function saveState(job: JobDoc, state: JobDoc['state'], action: string, ctx: CallContext): Promise<Job> {
+  async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext): Promise<Job> {
     job.state = state
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job], [auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { state } })])
@@ -186,7 +186,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     return handle
   }
 
-  async function run(jobId: string, resendUnknown: boolean, ctx: CallContext, action: string): Promise<Job> {
+  async function run(jobId: string, { resendUnknown, action }: { resendUnknown: boolean; action: string }, ctx: CallContext): Promise<Job> {
     const job = await mustGet(jobId)
     if (runs.has(jobId)) return toJob(job)
     refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
@@ -205,8 +205,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
       return toJob(await preflight(input.jobId, input.refresh, ctx))
     },
 
-    run: (input: ParsedInput<'jobs:run'>, ctx: CallContext) => run(input.jobId, input.resendUnknown, ctx, 'jobs.run'),
-    resume: (input: ParsedInput<'jobs:resume'>, ctx: CallContext) => run(input.jobId, false, ctx, 'jobs.resume'),
+    run: (input: ParsedInput<'jobs:run'>, ctx: CallContext) => run(input.jobId, { resendUnknown: input.resendUnknown, action: 'jobs.run' }, ctx),
+    resume: (input: ParsedInput<'jobs:resume'>, ctx: CallContext) => run(input.jobId, { resendUnknown: false, action: 'jobs.resume' }, ctx),
 
     async pause(input: ParsedInput<'jobs:pause'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
@@ -219,7 +219,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['running', 'paused'], 'pause')
-      return saveState(job, 'paused', 'jobs.pause', ctx)
+      return saveState(job, { state: 'paused', action: 'jobs.pause' }, ctx)
     },
 
     async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
@@ -233,7 +233,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
-      return saveState(job, 'cancelled', 'jobs.cancel', ctx)
+      return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx)
     },
 
     async status(input: ParsedInput<'jobs:status'>): Promise<Output<'jobs:status'>> {
