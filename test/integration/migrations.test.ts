@@ -172,6 +172,7 @@ describe('writers', () => {
       )
       await writeSimCache(db, { carrier: 'jasper', iccid: ICCID, fetchedAt: AT } as Sim)
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
+      await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${ICCID}` }, params: { status: 'activated' } })
       await db.put(
         newTicketDoc({
           operation: 'status',
