@@ -185,9 +185,7 @@ export const simJobChannels = {
   'jobs:status': { input: jobInput, output: jobProgressSchema.extend({ job: jobSchema }) },
   'jobs:list': { input: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(), output: z.object({ items: z.array(jobSchema) }) },
   'jobs:rows': {
-    input: z
-      .object({ jobId: jobIdSchema, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100), state: jobRowStateSchema.optional() })
-      .strict(),
+    input: z.object({ jobId: jobIdSchema, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100), state: jobRowStateSchema.optional() }).strict(),
     output: z.object({ total: z.number().int(), items: z.array(jobRowSchema) }),
   },
   /** A page of the per-row outcomes as CSV (spreadsheet-safe cells); the header comes with offset 0. */

@@ -114,7 +114,9 @@ try {
   const changes = toSend.length - lost
   console.log(`run: ${fmt(toSend.length)} changes in ${seconds.toFixed(1)} s, job ${final.state} (${JSON.stringify(final.counts)})`)
   console.log(`PUT requests at the peer: ${fmt(requests)} (${injected} faults injected, ${refused} refused by its own limit)`)
-  console.log(`achieved ${(requests / seconds).toFixed(1)} requests/s, ${(changes / seconds).toFixed(1)} changes/s, against a limit of ${LIMIT}/s: ratio ${(requests / seconds / LIMIT).toFixed(3)} (requests), ${(changes / seconds / LIMIT).toFixed(3)} (changes)`)
+  console.log(
+    `achieved ${(requests / seconds).toFixed(1)} requests/s, ${(changes / seconds).toFixed(1)} changes/s, against a limit of ${LIMIT}/s: ratio ${(requests / seconds / LIMIT).toFixed(3)} (requests), ${(changes / seconds / LIMIT).toFixed(3)} (changes)`,
+  )
   console.log(`lost ${lost}, duplicated ${duplicated}`)
   console.log(`journal: ${writes} bulk writes, ${writeMs.toFixed(0)} ms in all, ${(writeMs / toSend.length).toFixed(2)} ms per target`)
   console.log(`RSS during the run: first ${rss[0]?.toFixed(0) ?? '?'} MiB, max ${Math.max(...rss).toFixed(0)} MiB, last ${rss.at(-1)?.toFixed(0) ?? '?'} MiB (${rss.length} samples)`)

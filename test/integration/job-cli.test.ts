@@ -28,7 +28,8 @@ describe.skipIf(skip)('fieldline job', () => {
     dir = t.dir
     dataDir = join(dir, 'data')
     const core = await testCore(dataDir, { vault: createKeytarStore() })
-    profileId = (await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })).id
+    profileId = (await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } }))
+      .id
     await core.close()
   })
   afterAll(async () => {

@@ -52,55 +52,59 @@ describe('a job killed with SIGKILL resumes from its journal', () => {
   it.each([
     ['status changes', 'status', 400],
     ['SMS', 'sms', 60],
-  ] as const)(`%s: ${KILLS} kills, then an automatic resume; each target processed once, no SMS twice`, async (_name, operation, count) => {
-    peer = await startControlCenterPeer({ devices: count, smsDeliveryMs: 20, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
-    const tmp = await tempDir()
-    cleanup = tmp.cleanup
-    const dataDir = join(tmp.dir, 'data')
-    const file = join(tmp.dir, 'targets.csv')
-    await writeFile(file, ['iccid', ...peer.iccids].join('\n'))
+  ] as const)(
+    `%s: ${KILLS} kills, then an automatic resume; each target processed once, no SMS twice`,
+    async (_name, operation, count) => {
+      peer = await startControlCenterPeer({ devices: count, smsDeliveryMs: 20, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
+      const tmp = await tempDir()
+      cleanup = tmp.cleanup
+      const dataDir = join(tmp.dir, 'data')
+      const file = join(tmp.dir, 'targets.csv')
+      await writeFile(file, ['iccid', ...peer.iccids].join('\n'))
 
-    // Kill points spread over a window's life: right after the run is journalled, and up to two windows later (a
-    // window of status changes is a second of calls at 50/s; an SMS row is journalled alone). A recovery that sent
-    // the interrupted window's changes again without reading the SIMs back fails the status case (checked by hand).
-    const delays = Array.from({ length: KILLS }, (_, i) => (i === 0 ? 0 : Math.floor(Math.random() * (operation === 'sms' ? 300 : 2000))))
-    let jobId = ''
-    let profileId = ''
-    let kills = 0
-    for (const delay of delays) {
-      const result = await runChild(jobId ? [dataDir, peer.url, SECRET, 'run', jobId] : [dataDir, peer.url, SECRET, 'create', operation, file], delay)
-      jobId ||= result.jobId
-      profileId ||= result.profileId
-      if (result.killed) kills++
-      else break
-    }
-    expect(jobId).not.toBe('')
-    expect(kills).toBeGreaterThan(1)
-
-    // A core that opens the workspace (desktop or serve) resumes the job by itself.
-    const vault = createMemoryStore()
-    await vault.set(profileSecretAccount({ _id: profileDocId('jasper', profileId) }, 'apiKey'), SECRET)
-    const core = await testCore(dataDir, { vault })
-    try {
-      await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 120_000, interval: 100 }).toBe('done')
-      const rows: JobRow[] = (await core.call('jobs:rows', { jobId, limit: 1000 })).items
-      const sent = rows.filter((r) => r.state !== 'skipped')
-      expect(sent.length).toBeGreaterThan(0)
-      const stats = peer.stats()
-      if (operation === 'status') {
-        const changes = new Map<string, number>()
-        for (const c of stats.statusChanges) changes.set(c.iccid, (changes.get(c.iccid) ?? 0) + 1)
-        for (const r of rows) expect(changes.get(r.id) ?? 0, `${r.id} (${r.state})`).toBe(r.state === 'done' ? 1 : 0)
-        expect(rows.filter((r) => r.state === 'failed' || r.state === 'unknown' || r.state === 'pending')).toEqual([])
-      } else {
-        for (const r of rows) expect(stats.smsByIccid[r.id] ?? 0, `${r.id} (${r.state})`).toBeLessThanOrEqual(1)
-        // Done means sent exactly once; unknown rows are those a kill interrupted, sent at most once.
-        for (const r of rows.filter((x) => x.state === 'done')) expect(stats.smsByIccid[r.id]).toBe(1)
-        expect(rows.filter((r) => r.state === 'failed' || r.state === 'pending')).toEqual([])
-        expect(rows.filter((r) => r.state === 'unknown').length).toBeLessThanOrEqual(kills)
+      // Kill points spread over a window's life: right after the run is journalled, and up to two windows later (a
+      // window of status changes is a second of calls at 50/s; an SMS row is journalled alone). A recovery that sent
+      // the interrupted window's changes again without reading the SIMs back fails the status case (checked by hand).
+      const delays = Array.from({ length: KILLS }, (_, i) => (i === 0 ? 0 : Math.floor(Math.random() * (operation === 'sms' ? 300 : 2000))))
+      let jobId = ''
+      let profileId = ''
+      let kills = 0
+      for (const delay of delays) {
+        const result = await runChild(jobId ? [dataDir, peer.url, SECRET, 'run', jobId] : [dataDir, peer.url, SECRET, 'create', operation, file], delay)
+        jobId ||= result.jobId
+        profileId ||= result.profileId
+        if (result.killed) kills++
+        else break
       }
-    } finally {
-      await core.close()
-    }
-  }, 240_000)
+      expect(jobId).not.toBe('')
+      expect(kills).toBeGreaterThan(1)
+
+      // A core that opens the workspace (desktop or serve) resumes the job by itself.
+      const vault = createMemoryStore()
+      await vault.set(profileSecretAccount({ _id: profileDocId('jasper', profileId) }, 'apiKey'), SECRET)
+      const core = await testCore(dataDir, { vault })
+      try {
+        await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 120_000, interval: 100 }).toBe('done')
+        const rows: JobRow[] = (await core.call('jobs:rows', { jobId, limit: 1000 })).items
+        const sent = rows.filter((r) => r.state !== 'skipped')
+        expect(sent.length).toBeGreaterThan(0)
+        const stats = peer.stats()
+        if (operation === 'status') {
+          const changes = new Map<string, number>()
+          for (const c of stats.statusChanges) changes.set(c.iccid, (changes.get(c.iccid) ?? 0) + 1)
+          for (const r of rows) expect(changes.get(r.id) ?? 0, `${r.id} (${r.state})`).toBe(r.state === 'done' ? 1 : 0)
+          expect(rows.filter((r) => r.state === 'failed' || r.state === 'unknown' || r.state === 'pending')).toEqual([])
+        } else {
+          for (const r of rows) expect(stats.smsByIccid[r.id] ?? 0, `${r.id} (${r.state})`).toBeLessThanOrEqual(1)
+          // Done means sent exactly once; unknown rows are those a kill interrupted, sent at most once.
+          for (const r of rows.filter((x) => x.state === 'done')) expect(stats.smsByIccid[r.id]).toBe(1)
+          expect(rows.filter((r) => r.state === 'failed' || r.state === 'pending')).toEqual([])
+          expect(rows.filter((r) => r.state === 'unknown').length).toBeLessThanOrEqual(kills)
+        }
+      } finally {
+        await core.close()
+      }
+    },
+    240_000,
+  )
 })

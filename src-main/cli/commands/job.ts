@@ -79,7 +79,10 @@ async function allRows(rt: Runtime, jobId: string): Promise<JobRow[]> {
   }
 }
 
-const countsLine = (job: Pick<Job, 'counts'>): string => Object.entries(job.counts).map(([k, v]) => `${k} ${v}`).join(', ')
+const countsLine = (job: Pick<Job, 'counts'>): string =>
+  Object.entries(job.counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
 
 async function printTable(rt: Runtime, job: Job): Promise<void> {
   if (rt.json) {
@@ -125,7 +128,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .description('a job from a CSV (header iccid[,status][,ratePlan][,text]) or from a device query; nothing is sent')
     .requiredOption('--op <op>', 'status, rate-plan or sms')
     .option('--from-csv <file>', 'targets from a CSV file')
-    .option('--query <q>', "targets from the device list: its query as JSON, or text to search for")
+    .option('--query <q>', 'targets from the device list: its query as JSON, or text to search for')
     .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired)')
     .option('--rate-plan <plan>', 'the rate plan to set (its exact name)')
     .option('--text <text>', 'the SMS to send')
@@ -211,7 +214,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, id: string, file: string) => {
         const parts: string[] = []
-        for (let offset: number | null = 0; offset !== null; ) {
+        for (let offset: number | null = 0; offset !== null;) {
           const page: { text: string; nextOffset: number | null } = await rt.call('jobs:export', { jobId: id, offset })
           parts.push(page.text)
           offset = page.nextOffset

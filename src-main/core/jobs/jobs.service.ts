@@ -180,9 +180,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
   function launch(job: JobDoc, client: ControlCenterClient, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
     const handle = startRun(job, { db, bus, client, actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
     runs.set(job.jobId, handle)
-    handle.done
-      .catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal'))
-      .finally(() => runs.delete(job.jobId))
+    handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
     return handle
   }
 

@@ -111,7 +111,7 @@ export function newRowDoc(jobId: string, seq: number, row: { source: string; id:
 }
 
 export function toJob(doc: JobDoc): Job {
-  const { _id, _rev, kind, schemaVersion, jobId, ...rest } = doc
+  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, ...rest } = doc
   return { id: jobId, ...rest }
 }
 
