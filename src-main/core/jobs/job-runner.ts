@@ -33,11 +33,15 @@ export interface RunnerDeps {
   now?: () => Date
 }
 
+/** The audit entry of the operator's pause or cancel, written with the job's final state. */
+type StopAudit = (job: JobDoc) => AuditDoc
+
 export interface RunHandle {
-  pause(): void
+  /** Stops after the calls in flight; the job is then paused. */
+  pause(audit: StopAudit): void
   /** Stops after the window in flight and leaves the job running: the next start resumes it (the core is closing). */
   halt(): void
-  cancel(): void
+  cancel(audit: StopAudit): void
   /** Settles once the job is journalled as running (with the audit entry of the call that started it). */
   readonly started: Promise<JobDoc>
   readonly done: Promise<JobDoc>
@@ -60,6 +64,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const { db, bus, client, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
+  let stopAudit: StopAudit | null = null
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
   const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
 
@@ -202,7 +207,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     }
     job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job])
+    await writeDocs(db, [job], stopAudit ? [stopAudit(job)] : [])
+    if (stopAudit) bus.emit('audit:changed', {})
     progressEvents.push(progress(startedAt, doneAtStart))
     progressEvents.flush()
     return job
@@ -211,14 +217,20 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   let markStarted: (job: JobDoc) => void = () => undefined
   const started = new Promise<JobDoc>((resolve) => (markStarted = resolve))
   const done = run()
+  const startedOrDone = Promise.race([started, done])
+  // A caller that does not wait for the start (a resume at start-up) hears of a failure through `done`.
+  startedOrDone.catch(() => undefined)
   return {
-    started: Promise.race([started, done]),
+    started: startedOrDone,
     done,
-    pause: () => {
-      stop ??= 'pause'
+    pause: (audit) => {
+      if (stop === 'cancel') return
+      stop = 'pause'
+      stopAudit = audit
     },
-    cancel: () => {
+    cancel: (audit) => {
       stop = 'cancel'
+      stopAudit = audit
     },
     halt: () => {
       stop ??= 'halt'

@@ -209,11 +209,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     async pause(input: ParsedInput<'jobs:pause'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.pause()
-        const job = await handle.done
-        await writeDocs(db, [], [auditDoc({ actor: ctx.actor, action: 'jobs.pause', target: `job ${input.jobId}`, outcome: 'ok', after: { state: job.state } })])
-        bus.emit('audit:changed', {})
-        return toJob(job)
+        handle.pause((job) => auditDoc({ actor: ctx.actor, action: 'jobs.pause', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['running', 'paused'], 'pause')
@@ -223,11 +220,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.cancel()
-        const job = await handle.done
-        await writeDocs(db, [], [auditDoc({ actor: ctx.actor, action: 'jobs.cancel', target: `job ${input.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } })])
-        bus.emit('audit:changed', {})
-        return toJob(job)
+        handle.cancel((job) => auditDoc({ actor: ctx.actor, action: 'jobs.cancel', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
