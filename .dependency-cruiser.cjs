@@ -14,7 +14,7 @@ const CORE_TIERS = [
   ['platform'],
   ['profiles'],
   ['devices', 'carriers', 'mail', 'weather'],
-  ['dm-packages', 'mbed', 'team', 'ledger', 'sims'],
+  ['dm-packages', 'mbed', 'team', 'ledger', 'sims', 'jobs'],
   ['historian'],
   ['ipc'],
 ]

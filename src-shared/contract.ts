@@ -32,6 +32,7 @@ import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, we
 import { deviceKeySchema } from './models/device-id'
 import { deviceChannels } from './models/device-query'
 import { simInventoryChannels, simInventoryEvents } from './models/sim-inventory'
+import { settableSimStateSchema, simJobChannels, simJobEvents } from './models/sim-jobs'
 
 export { ERROR_CODES, errorCodeSchema, messageRefSchema, diagnosticSchema, errorInfoSchema } from './models/errors'
 export type { ErrorCode, MessageRef, Diagnostic, ErrorInfo } from './models/errors'
@@ -147,9 +148,7 @@ export const IMPORT_ENCODINGS = ['utf-8', 'latin1'] as const
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
 
-/** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
-export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
-export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
+export { SETTABLE_SIM_STATES, settableSimStateSchema } from './models/sim-jobs'
 
 /** Which SIM of a device: its extension configuration names the carrier; the first one when omitted. */
 const simTargetSchema = deviceKeySchema.extend({ carrier: controlCenterExtensionSchema.optional() })
@@ -356,6 +355,7 @@ export const channels = {
   ...ledgerChannels,
   ...historianChannels,
   ...simInventoryChannels,
+  ...simJobChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -402,6 +402,7 @@ export const events = {
   ...ledgerEvents,
   ...historianEvents,
   ...simInventoryEvents,
+  ...simJobEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -13,6 +13,7 @@ import { registerSim } from './commands/sim'
 import { registerWeather } from './commands/weather'
 import { registerLedger } from './commands/ledger'
 import { registerSims } from './commands/sims'
+import { registerJob } from './commands/job'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -66,6 +67,7 @@ registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
 registerLedger(program, withRuntime)
 registerSims(program, withRuntime)
+registerJob(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

@@ -36,6 +36,7 @@ import { createLocationIntake, type LocationIntake } from './devices/location-in
 import { createWeatherService, type WeatherService } from './weather/weather.service'
 import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
 import { createSimInventoryService, type SimInventoryService } from './sims/sim-inventory.service'
+import { createJobsService, type JobsService } from './jobs/jobs.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -99,6 +100,7 @@ export interface Core {
   ledger: LedgerService
   historian: HistorianService
   simInventory: SimInventoryService
+  jobs: JobsService
   logger: Logger
   close(): Promise<void>
 }
@@ -205,6 +207,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
+  const jobs = createJobsService({ db, bus, profiles, clients, queryDevices: (input) => deviceList.query(input), logger, ...(options.now ? { now: options.now } : {}) })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -350,6 +353,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'alerts:check': (_input, ctx) => simInventory.alertsCheck(ctx),
     'inbox:list': (input) => simInventory.inboxList(input),
     'inbox:markRead': (input, ctx) => simInventory.inboxMarkRead(input, ctx),
+    'jobs:create': (input, ctx) => jobs.create(input, ctx),
+    'jobs:preflight': (input, ctx) => jobs.preflight(input, ctx),
+    'jobs:run': (input, ctx) => jobs.run(input, ctx),
+    'jobs:pause': (input, ctx) => jobs.pause(input, ctx),
+    'jobs:resume': (input, ctx) => jobs.resume(input, ctx),
+    'jobs:cancel': (input, ctx) => jobs.cancel(input, ctx),
+    'jobs:status': (input) => jobs.status(input),
+    'jobs:list': (input) => jobs.list(input),
+    'jobs:rows': (input) => jobs.rows(input),
+    'jobs:export': (input) => jobs.export(input),
+    'jobs:undo': (input, ctx) => jobs.undo(input, ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -362,6 +376,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()
+  if (options.mode !== 'cli') await jobs.resumeInterrupted()
 
   return {
     dispatcher,
@@ -385,8 +400,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ledger,
     historian,
     simInventory,
+    jobs,
     logger,
     async close() {
+      await jobs.close()
       sims.close()
       await simInventory.close()
       await orange.close()

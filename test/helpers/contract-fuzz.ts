@@ -41,6 +41,8 @@ const STRING_SAMPLES = [
   '3/0/4',
   '/3/0/4',
   'x',
+  /** A bulk SIM job's id. */
+  'jmx9jo1fy454ddb',
 ]
 
 /** A valid value for `schema`, or undefined when none of the samples fits. */

@@ -85,6 +85,10 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'alerts:list': 'reads the alert rules',
   'sims:searches': 'reads the saved searches',
   'inbox:list': 'reads the notification inbox',
+  'jobs:status': "reads a job's journal",
+  'jobs:list': 'reads the jobs',
+  'jobs:rows': "reads a job's rows",
+  'jobs:export': "reads a job's rows as CSV for a file the operator saves; nothing in the workspace changes",
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -227,7 +231,15 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
     action: 'sim.changeRatePlan',
     run: async (e) => e.call('sim:changeRatePlan', { ...DEVICE, ratePlan: (await e.call('sim:ratePlans', DEVICE)).plans.at(-1)! }),
   },
-  { channel: 'sim:sendSms', action: 'sim.sendSms', run: (e) => e.call('sim:sendSms', { ...DEVICE, text: 'walk' }) },
+  {
+    channel: 'sim:sendSms',
+    action: 'sim.sendSms',
+    run: async (e) => {
+      // An SMS to a SIM that is not active is refused before sending (docs/wire/control-center.md §1.13).
+      await e.call('sim:changeStatus', { ...DEVICE, status: 'activated' })
+      return e.call('sim:sendSms', { ...DEVICE, text: 'walk' })
+    },
+  },
   {
     channel: 'orange:changeStatus',
     action: 'orange.changeStatus.submitted',
@@ -419,6 +431,61 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   { channel: 'ledger:removeRoute', action: 'ledger.route.remove', run: (e) => e.call('ledger:removeRoute', { routeId: e.memo.ledgerRoute! }) },
   { channel: 'ledger:removeTarget', action: 'ledger.target.remove', run: (e) => e.call('ledger:removeTarget', { targetId: e.memo.ledgerTarget! }) },
   ...SIM_INVENTORY_STEPS,
+  // Bulk SIM jobs (issue 14): every target of the peer, through the jasper profile saved above.
+  {
+    channel: 'jobs:create',
+    action: 'jobs.create',
+    run: async (e) => {
+      const job = await e.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...e.cc.iccids].join('\n') }, params: { status: 'inventory' } })
+      e.memo.simJob = job.id
+      return job
+    },
+  },
+  { channel: 'jobs:preflight', action: 'jobs.preflight', run: (e) => e.call('jobs:preflight', { jobId: e.memo.simJob!, refresh: true }) },
+  {
+    channel: 'jobs:run',
+    action: 'jobs.run',
+    run: async (e) => {
+      const started = await e.call('jobs:run', { jobId: e.memo.simJob! })
+      await expect.poll(async () => (await e.call('jobs:status', { jobId: e.memo.simJob! })).state, { timeout: 20_000 }).toBe('done')
+      return started
+    },
+  },
+  {
+    channel: 'jobs:pause',
+    action: 'jobs.pause',
+    run: async (e) => {
+      const job = await e.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...e.cc.iccids].join('\n') }, params: { status: 'activationReady' } })
+      e.memo.pausedJob = job.id
+      await e.call('jobs:preflight', { jobId: job.id, refresh: true })
+      // Slow answers keep the run going while the operator pauses it.
+      e.cc.faults.set({ kind: 'latency', ms: 300, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+      try {
+        await e.call('jobs:run', { jobId: job.id })
+        return await e.call('jobs:pause', { jobId: job.id })
+      } finally {
+        e.cc.faults.clear()
+      }
+    },
+  },
+  {
+    channel: 'jobs:resume',
+    action: 'jobs.resume',
+    run: async (e) => {
+      const resumed = await e.call('jobs:resume', { jobId: e.memo.pausedJob! })
+      await expect.poll(async () => (await e.call('jobs:status', { jobId: e.memo.pausedJob! })).state, { timeout: 20_000 }).not.toBe('running')
+      return resumed
+    },
+  },
+  {
+    channel: 'jobs:cancel',
+    action: 'jobs.cancel',
+    run: async (e) => {
+      const job = await e.call('jobs:create', { operation: 'sms', source: { kind: 'csv', text: ['iccid', ...e.cc.iccids].join('\n') }, params: { text: 'never sent' } })
+      return e.call('jobs:cancel', { jobId: job.id })
+    },
+  },
+  { channel: 'jobs:undo', action: 'jobs.undo', run: (e) => e.call('jobs:undo', { jobId: e.memo.simJob! }) },
   {
     channel: 'profiles:remove',
     action: 'profile.remove',

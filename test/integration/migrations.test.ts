@@ -178,6 +178,7 @@ describe('writers', () => {
       await core.call('sims:saveSearch', { id: 'active', name: 'Active', query: { filters: { status: ['activated'] } } })
       await writeCheckpoint(db, 'jasper:ops', { since: null, lastSyncAt: null, run: null, failures: 0, lastError: null })
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
+      await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${ICCID}` }, params: { status: 'activated' } })
       await db.put(
         newTicketDoc({
           operation: 'status',

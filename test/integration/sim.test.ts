@@ -101,6 +101,22 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     }
   })
 
+  it('refuses an SMS to a Deactivated or Retired SIM before sending it, and records no success', async () => {
+    for (const status of ['deactivated', 'retired'] as const) {
+      await core.call('sim:changeStatus', { ...device, status })
+      const smsBefore = peer.stats().smsSent
+      const audited = (await core.call('audit:list', { query: 'sim.sendSms' })).total
+      expect(await core.dispatcher.invoke('sim:sendSms', { ...device, text: 'ping' })).toMatchObject({
+        ok: false,
+        error: { code: 'CONFLICT', details: { ref: { key: 'sim.smsInactive', params: { status } } } },
+      })
+      expect(peer.stats().smsSent).toBe(smsBefore)
+      expect((await core.call('audit:list', { query: 'sim.sendSms' })).total).toBe(audited)
+    }
+    // Only the carrier's word counts: the cached copy is not trusted once the carrier can say otherwise.
+    await core.call('sim:changeStatus', { ...device, status: 'activated' })
+  })
+
   it('sends an SMS once and follows it to a final status', async () => {
     const sent = await core.call('sim:sendSms', { ...device, text: 'ping' })
     expect(sent.smsMsgId).toMatch(/^\d+$/)

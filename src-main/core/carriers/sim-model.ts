@@ -116,3 +116,9 @@ export function normaliseOrangeStatus(raw: string | null | undefined): SimStatus
 export function orangeStatusValue(status: SimStatus): string | undefined {
   return Object.entries(ORANGE_STATUS).find(([, s]) => s === status)?.[0]
 }
+
+/**
+ * States in which Control Center does not deliver an SMS: SOAP answers fault 500700 "device not active"
+ * (docs/wire/control-center.md §2.1), and REST accepts the message only to fail it (§1.13). Refused before sending.
+ */
+export const SMS_REFUSED_STATUSES: ReadonlySet<SimStatus> = new Set<SimStatus>(['deactivated', 'retired', 'purged', 'replaced'])

@@ -14,7 +14,7 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
-import { monthsBefore } from './sim-model'
+import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
 
 type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
 
@@ -165,7 +165,19 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return change(r, ctx, 'sim.changeRatePlan', (c) => c.editDevice(r.iccid, { ratePlan }), { ratePlan: before }, { ratePlan })
   }
 
+  /**
+   * The SIM's status as the carrier says now, or as cached when it cannot be reached: an SMS to a SIM that cannot
+   * receive one is refused before anything is sent (docs/wire/control-center.md §1.13).
+   */
+  async function refuseInactive(r: Resolved): Promise<void> {
+    const sim = (await fetchSim(r).catch(() => null)) ?? (await readSimCache(db, r.carrier, r.iccid))?.sim ?? null
+    if (sim && SMS_REFUSED_STATUSES.has(sim.status)) {
+      throw AppError.withRef('CONFLICT', `SIM ${r.iccid} is ${sim.status}: it cannot receive an SMS, so none was sent`, { key: 'sim.smsInactive', params: { iccid: r.iccid, status: sim.status } })
+    }
+  }
+
   async function sms(r: Resolved, text: string, dataCoding: SmsDataCoding | undefined, ctx: CallContext): Promise<string> {
+    await refuseInactive(r)
     try {
       const { smsMsgId } = await (await client(r)).sendSms(r.iccid, text, dataCoding === undefined ? {} : { dataCoding })
       await audit(r, ctx, 'sim.sendSms', 'ok', { after: { smsMsgId, length: text.length } })

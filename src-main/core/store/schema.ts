@@ -45,6 +45,9 @@ export const CURRENT_SCHEMA = {
   alertRule: 1,
   notification: 1,
   alertState: 1,
+  /** A bulk SIM job and its target rows (core/jobs/jobs.store.ts). */
+  simJob: 1,
+  simJobRow: 1,
 } satisfies Record<string, number>
 
 /**

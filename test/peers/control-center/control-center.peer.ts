@@ -73,6 +73,8 @@ export interface ControlCenterPeerStats {
   byRoute: Record<string, number>
   rateLimited: number
   smsSent: number
+  /** Messages accepted per ICCID (what a test of "at most once" counts). */
+  smsByIccid: Record<string, number>
   statusChanges: StatusChange[]
 }
 
@@ -266,6 +268,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
       byRoute: { ...stats.byRoute },
       rateLimited: stats.rateLimited,
       smsSent: state.smsSent,
+      smsByIccid: state.sms.all().reduce<Record<string, number>>((by, r) => ({ ...by, [r.iccid]: (by[r.iccid] ?? 0) + 1 }), {}),
       statusChanges: state.statusChanges.map((c) => ({ ...c })),
     }),
     setRateLimit(limit: RateLimit | null) {

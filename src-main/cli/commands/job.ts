@@ -1,0 +1,240 @@
+/**
+ * `fieldline job …`: bulk SIM jobs (issue 14) through the same channels as the UI.
+ *
+ * - `create --op status|rate-plan|sms (--from-csv FILE | --query Q) [--status S] [--rate-plan P] [--text T]
+ *   [--data-coding N] [--carrier jasper|atnt] [--profile ID]`: a job (nothing sent); prints its id.
+ * - `preflight ID [--refresh]`: checks every row and prints the dry-run table (before → after, findings) and the
+ *   estimated duration at the account's rate limit; `--refresh` reads every SIM from the carrier instead of the cache.
+ * - `run ID [--resend-unknown]` / `resume ID`: sends the pending rows, progress on stderr, until the job ends; SIGINT
+ *   or SIGTERM pauses it after the calls in flight. Exit 0 when every row sent is done, 1 when some failed or their
+ *   outcome is unknown.
+ * - `pause ID`, `cancel ID`: for a job a process left running (the workspace is opened by one process at a time).
+ * - `status ID [--follow]`: counts and state; `--follow` continues a job left running here and prints its progress.
+ * - `export ID FILE` (`-` for stdout): per-row outcomes as CSV.
+ * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed; `--run` sends it at once.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import type { Input } from '../../../src-shared/contract'
+import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
+import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
+import type { Job, JobProgress, JobRow } from '../../../src-shared/models/sim-jobs'
+import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { signals } from './bridge'
+
+const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'rate-plan': 'ratePlan', sms: 'sms' }
+const ROWS_PAGE = 1000
+
+interface CreateOptions {
+  op: string
+  fromCsv?: string
+  query?: string
+  status?: string
+  ratePlan?: string
+  text?: string
+  dataCoding?: string
+  carrier: string
+  profile?: string
+}
+
+/** `--query` is the device list's query as JSON, or plain text searched like the list's search field. */
+function parseQuery(text: string): DeviceQueryInput {
+  if (!text.trim().startsWith('{')) return { text }
+  try {
+    return JSON.parse(text) as DeviceQueryInput
+  } catch (e) {
+    throw new CliError(`fieldline: --query is not valid JSON (${e instanceof Error ? e.message : String(e)})`, EXIT.usage)
+  }
+}
+
+async function readCsv(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new CliError(`fieldline: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, EXIT.usage)
+  }
+}
+
+const duration = (seconds: number | null): string => (seconds === null ? '—' : seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`)
+
+const side = (v: JobRow['before'], operation: Job['operation']): string => {
+  if (!v) return '?'
+  if (operation === 'sms') return v.smsLength === undefined ? '?' : `${v.smsLength} (coding ${v.dataCoding ?? 0})`
+  return String((operation === 'status' ? v.status : v.ratePlan) ?? '?')
+}
+
+function rowLine(row: JobRow, operation: Job['operation']): string {
+  const change = operation === 'sms' ? `sms ${side(row.after, operation)}` : `${side(row.before, operation)} → ${side(row.after, operation)}`
+  const findings = row.issues.map((i) => `${i.code}${i.severity === 'warning' ? ' (warning)' : ''}${i.detail ? ` ${i.detail}` : ''}`).join(', ')
+  const error = row.error ? `  ${row.error.code}: ${row.error.message}` : ''
+  return `${row.source}\t${row.id}\t${change}\t${row.state}${findings ? `\t${findings}` : ''}${error}`
+}
+
+async function allRows(rt: Runtime, jobId: string): Promise<JobRow[]> {
+  const rows: JobRow[] = []
+  for (let offset = 0; ; offset += ROWS_PAGE) {
+    const page = await rt.call('jobs:rows', { jobId, offset, limit: ROWS_PAGE })
+    rows.push(...page.items)
+    if (rows.length >= page.total || page.items.length === 0) return rows
+  }
+}
+
+const countsLine = (job: Pick<Job, 'counts'>): string =>
+  Object.entries(job.counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
+
+async function printTable(rt: Runtime, job: Job): Promise<void> {
+  if (rt.json) {
+    rt.out(JSON.stringify({ job, rows: await allRows(rt, job.id) }))
+    return
+  }
+  for (const row of await allRows(rt, job.id)) rt.out(rowLine(row, job.operation))
+  rt.out(`job ${job.id}: ${countsLine(job)}`)
+  rt.out(`estimated duration at ${job.perSecond} requests/s: ${duration(job.estimateSeconds)}`)
+}
+
+function progressLine(p: JobProgress): string {
+  const c = p.counts
+  const rate = p.ratePerSecond === null ? '' : `, ${p.ratePerSecond.toFixed(1)}/s, ETA ${duration(p.etaSeconds)}`
+  return `${p.jobId} ${p.state}: ${c.done + c.failed + c.unknown}/${c.total - c.skipped} (done ${c.done}, failed ${c.failed}, unknown ${c.unknown}, pending ${c.pending})${rate}`
+}
+
+/** Starts or continues a job in this process and follows it until it stops; a signal pauses it. */
+async function follow(rt: Runtime, jobId: string, channel: 'jobs:run' | 'jobs:resume', resendUnknown: boolean): Promise<number> {
+  const off = rt.core.bus.subscribe((event, payload) => {
+    if (event === 'jobs:progress' && (payload as JobProgress).jobId === jobId && !rt.json) rt.err(progressLine(payload as JobProgress))
+  })
+  try {
+    if (channel === 'jobs:run') await rt.call('jobs:run', { jobId, resendUnknown })
+    else await rt.call('jobs:resume', { jobId })
+    const settled = rt.core.jobs.settled(jobId)
+    const stopped = await Promise.race([settled.then(() => false), signals().then(() => true)])
+    if (stopped) await rt.call('jobs:pause', { jobId })
+  } finally {
+    off()
+  }
+  const { job } = await rt.call('jobs:status', { jobId })
+  if (rt.json) rt.out(JSON.stringify(job))
+  else rt.out(`job ${job.id} ${job.state}: ${countsLine(job)}`)
+  return job.counts.failed > 0 || job.counts.unknown > 0 ? EXIT.failed : EXIT.ok
+}
+
+export function registerJob(program: Command, withRuntime: WithRuntime): void {
+  const job = program.command('job').description('bulk SIM jobs for Jasper / AT&T Control Center: create, pre-flight, run, pause, resume, cancel, export, undo')
+
+  job
+    .command('create')
+    .description('a job from a CSV (header iccid[,status][,ratePlan][,text]) or from a device query; nothing is sent')
+    .requiredOption('--op <op>', 'status, rate-plan or sms')
+    .option('--from-csv <file>', 'targets from a CSV file')
+    .option('--query <q>', 'targets from the device list: its query as JSON, or text to search for')
+    .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired)')
+    .option('--rate-plan <plan>', 'the rate plan to set (its exact name)')
+    .option('--text <text>', 'the SMS to send')
+    .option('--data-coding <n>', 'SMS data coding 0, 1, 3, 4 or 8 (default: 0 for GSM-7 text, 8 otherwise)')
+    .option('--carrier <carrier>', 'jasper or atnt', 'jasper')
+    .option('--profile <id>', 'the Control Center profile (default: the default one)')
+    .action(
+      withRuntime(async (rt, opts: CreateOptions) => {
+        const operation = OPERATIONS[opts.op]
+        if (!operation) throw new CliError('fieldline: --op must be status, rate-plan or sms', EXIT.usage)
+        if (Boolean(opts.fromCsv) === Boolean(opts.query)) throw new CliError('fieldline: give exactly one of --from-csv FILE and --query Q', EXIT.usage)
+        const source = opts.fromCsv ? { kind: 'csv' as const, text: await readCsv(opts.fromCsv) } : { kind: 'query' as const, query: parseQuery(opts.query!) }
+        const params = {
+          ...(opts.status !== undefined ? { status: opts.status } : {}),
+          ...(opts.ratePlan !== undefined ? { ratePlan: opts.ratePlan } : {}),
+          ...(opts.text !== undefined ? { text: opts.text } : {}),
+          ...(opts.dataCoding !== undefined ? { dataCoding: Number(opts.dataCoding) } : {}),
+        }
+        const created = await rt.call('jobs:create', {
+          operation,
+          carrier: opts.carrier as ControlCenterExtension,
+          ...(opts.profile ? { profileId: opts.profile } : {}),
+          source,
+          params: params as Input<'jobs:create'>['params'],
+        })
+        rt.out(rt.json ? JSON.stringify(created) : `job ${created.id} created: ${created.counts.total} rows (next: fieldline job preflight ${created.id})`)
+      }),
+    )
+
+  job
+    .command('preflight <id>')
+    .description('check every row and print the dry-run table; nothing is sent')
+    .option('--refresh', "read every SIM's status from the carrier instead of the cache")
+    .action(
+      withRuntime(async (rt, id: string, opts: { refresh?: boolean }) => {
+        await printTable(rt, await rt.call('jobs:preflight', { jobId: id, refresh: opts.refresh === true }))
+      }),
+    )
+
+  job
+    .command('run <id>')
+    .description('send the pending rows until the job ends (Ctrl-C pauses it)')
+    .option('--resend-unknown', 'also send again the SMS whose outcome is unknown (they may reach the device twice)')
+    .action(withRuntime((rt, id: string, opts: { resendUnknown?: boolean }) => follow(rt, id, 'jobs:run', opts.resendUnknown === true)))
+
+  job
+    .command('resume <id>')
+    .description('continue a paused job until it ends (Ctrl-C pauses it again)')
+    .action(withRuntime((rt, id: string) => follow(rt, id, 'jobs:resume', false)))
+
+  for (const [name, description] of [
+    ['pause', 'pause a job a process left running (during `job run`, Ctrl-C pauses)'],
+    ['cancel', 'cancel a job: its pending rows are never sent'],
+  ] as const) {
+    job
+      .command(`${name} <id>`)
+      .description(description)
+      .action(
+        withRuntime(async (rt, id: string) => {
+          const result = await rt.call(name === 'pause' ? 'jobs:pause' : 'jobs:cancel', { jobId: id })
+          rt.out(rt.json ? JSON.stringify(result) : `job ${result.id} ${result.state}: ${countsLine(result)}`)
+        }),
+      )
+  }
+
+  job
+    .command('status <id>')
+    .description("a job's state and counts")
+    .option('--follow', 'continue a job left running here and print its progress until it stops')
+    .action(
+      withRuntime(async (rt, id: string, opts: { follow?: boolean }) => {
+        const status = await rt.call('jobs:status', { jobId: id })
+        if (opts.follow && status.state === 'running') return follow(rt, id, 'jobs:resume', false)
+        if (rt.json) rt.out(JSON.stringify(status))
+        else rt.out(`job ${id} ${status.state}: ${countsLine(status)}${status.etaSeconds !== null ? `, about ${duration(status.etaSeconds)} to go` : ''}`)
+        return EXIT.ok
+      }),
+    )
+
+  job
+    .command('export <id> <file>')
+    .description('per-row outcomes as CSV (- for stdout)')
+    .action(
+      withRuntime(async (rt, id: string, file: string) => {
+        const parts: string[] = []
+        for (let offset: number | null = 0; offset !== null;) {
+          const page: { text: string; nextOffset: number | null } = await rt.call('jobs:export', { jobId: id, offset })
+          parts.push(page.text)
+          offset = page.nextOffset
+        }
+        if (file === '-') process.stdout.write(parts.join(''))
+        else await writeFile(file, parts.join(''), { mode: 0o600 })
+      }),
+    )
+
+  job
+    .command('undo <id>')
+    .description('a new job, pre-flighted, that sets back the status or rate plan of the rows ID changed')
+    .option('--run', 'send it at once')
+    .action(
+      withRuntime(async (rt, id: string, opts: { run?: boolean }) => {
+        const undo = await rt.call('jobs:undo', { jobId: id })
+        if (opts.run) return follow(rt, undo.id, 'jobs:run', false)
+        await printTable(rt, undo)
+        if (!rt.json) rt.out(`next: fieldline job run ${undo.id}`)
+        return EXIT.ok
+      }),
+    )
+}

@@ -1,0 +1,38 @@
+/**
+ * Identifier checks of a job's rows (docs/wire/control-center.md §1.13): what an operator's spreadsheet does to an
+ * ICCID before it reaches Fieldline.
+ */
+import type { PreflightIssue } from '../../../src-shared/models/sim-jobs'
+
+/** What a spreadsheet writes for a long number it took as a float: `8.98822E+18`, `8,98822E+18`. */
+const SCIENTIFIC = /^\d+(?:[.,]\d+)?E\+?\d+$/i
+const ICCID_MIN = 18
+const ICCID_MAX = 22
+
+/** Luhn (ISO/IEC 7812): the last digit checks the others. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48
+    if (i % 2 === 1) {
+      d *= 2
+      if (d > 9) d -= 9
+    }
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
+/**
+ * The ICCID a cell names, or null with the reason it names none. Spaces and dashes people type between digit groups
+ * are dropped; a number a spreadsheet rewrote in scientific notation has lost its last digits and is refused.
+ */
+export function checkIccid(raw: string): { iccid: string | null; issues: PreflightIssue[] } {
+  const text = raw.trim()
+  if (text === '') return { iccid: null, issues: [{ code: 'empty', severity: 'error' }] }
+  if (SCIENTIFIC.test(text)) return { iccid: null, issues: [{ code: 'mangled', severity: 'error', detail: text }] }
+  const digits = text.replace(/[\s-]/g, '')
+  if (!/^\d+$/.test(digits)) return { iccid: null, issues: [{ code: 'notDigits', severity: 'error' }] }
+  if (digits.length < ICCID_MIN || digits.length > ICCID_MAX) return { iccid: null, issues: [{ code: 'length', severity: 'error', detail: String(digits.length) }] }
+  return { iccid: digits, issues: luhnValid(digits) ? [] : [{ code: 'luhn', severity: 'warning' }] }
+}

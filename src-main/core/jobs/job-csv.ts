@@ -1,0 +1,51 @@
+/**
+ * A job's CSV: a header naming the `iccid` column and optionally `status`, `ratePlan` and `text` (per-row values that
+ * override the job's), or a bare list of ICCIDs, one a line. Cells are read as text: nothing here turns a long number
+ * into a float.
+ */
+import { parse } from 'csv-parse/sync'
+import { MAX_JOB_ROWS } from '../../../src-shared/models/sim-jobs'
+import { AppError } from '../common/errors'
+
+export interface CsvTarget {
+  /** The file's line (1 is the first). */
+  line: number
+  id: string
+  status?: string
+  ratePlan?: string
+  text?: string
+}
+
+const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = { iccid: 'id', sim: 'id', status: 'status', rateplan: 'ratePlan', text: 'text', message: 'text' }
+
+const canonical = (name: string): string => name.toLowerCase().replace(/[\s_-]/g, '')
+
+export function parseJobCsv(text: string): CsvTarget[] {
+  let records: { record: string[]; info: { lines: number } }[]
+  try {
+    records = parse(text.replace(/^\uFEFF/, ''), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 64 * 1024 }) as unknown as typeof records
+  } catch (e) {
+    const detail = e instanceof Error ? e.message : String(e)
+    throw AppError.withRef('VALIDATION', `The CSV cannot be read: ${detail}`, { key: 'jobs.csvUnreadable', params: { detail } })
+  }
+  if (records.length === 0) throw AppError.withRef('VALIDATION', 'The CSV has no rows', { key: 'jobs.csvEmpty' })
+  const first = records[0]!.record.map((c) => canonical(c))
+  const hasHeader = first.some((c) => c in COLUMNS)
+  if (!hasHeader && records[0]!.record.length > 1) {
+    throw AppError.withRef('VALIDATION', 'The CSV needs a header naming its iccid column', { key: 'jobs.csvNoHeader' })
+  }
+  const fields = hasHeader ? first.map((c) => COLUMNS[c]) : ['id' as const]
+  if (!fields.includes('id')) throw AppError.withRef('VALIDATION', 'The CSV needs a header naming its iccid column', { key: 'jobs.csvNoHeader' })
+  const rows = hasHeader ? records.slice(1) : records
+  if (rows.length > MAX_JOB_ROWS) {
+    throw AppError.withRef('TOO_LARGE', `A job has at most ${MAX_JOB_ROWS} rows; this CSV has ${rows.length}`, { key: 'jobs.tooManyRows', params: { max: MAX_JOB_ROWS, rows: rows.length } })
+  }
+  return rows.map(({ record, info }) => {
+    const target: CsvTarget = { line: info.lines, id: '' }
+    record.forEach((cell, i) => {
+      const field = fields[i]
+      if (field && cell.trim() !== '') target[field] = field === 'id' ? cell : cell.trim()
+    })
+    return target
+  })
+}

@@ -1,0 +1,239 @@
+/**
+ * Runs a job's pending rows against Control Center, window by window, under the account's governor (the client's
+ * http layer retries 429/503 with the account-wide back-off). Each window is journalled twice: its rows `sending`
+ * before the calls, their outcomes after them — together with the job's counts, the audit entries of the changes made
+ * and the SIMs' cached copies, in one bulkDocs. A row found `sending` when a run starts is what a killed process
+ * left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
+ * not: the change is idempotent); an SMS becomes `unknown` and is never sent again unless the operator asks.
+ */
+import type { ErrorInfo } from '../../../src-shared/contract'
+import type { JobProgress } from '../../../src-shared/models/sim-jobs'
+import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
+import type { Sim } from '../carriers/sim-model'
+import { AppError, isAppError } from '../common/errors'
+import { throttled, type EventBus } from '../common/events'
+import { auditDoc, type AuditDoc } from '../store/audit.store'
+import { readSimCache, type SimCacheDoc } from '../store/cache.store'
+import type { BaseDoc, Db } from '../store/documents'
+import { countRows, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
+
+/** The carrier could not be reached: the row was not sent, and the job pauses until the operator resumes it. */
+const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS'])
+/** The client's retries ran out on a 429 or a 5xx: the row goes back in the queue, up to MAX_ROW_ATTEMPTS times. */
+const TRANSIENT_KEYS = new Set(['carrier.rateLimited', 'carrier.unavailable', 'carrier.serverError'])
+const MAX_ROW_ATTEMPTS = 5
+/** Progress reaches the views at most five times a second (an SMS job finishes a row every few milliseconds). */
+const PROGRESS_INTERVAL_MS = 200
+
+export interface RunnerDeps {
+  db: Db
+  bus: EventBus
+  client: ControlCenterClient
+  actor: string
+  now?: () => Date
+}
+
+/** The audit entry of the operator's pause or cancel, written with the job's final state. */
+type StopAudit = (job: JobDoc) => AuditDoc
+
+export interface RunHandle {
+  /** Stops after the calls in flight; the job is then paused. */
+  pause(audit: StopAudit): void
+  /** Stops after the window in flight and leaves the job running: the next start resumes it (the core is closing). */
+  halt(): void
+  cancel(audit: StopAudit): void
+  /** Settles once the job is journalled as running (with the audit entry of the call that started it). */
+  readonly started: Promise<JobDoc>
+  readonly done: Promise<JobDoc>
+}
+
+type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo }
+
+function errorInfo(e: unknown): ErrorInfo {
+  return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
+}
+
+/** One window's size: an SMS is journalled alone (a kill leaves at most one unknown); a change, about a second of calls. */
+export function windowSize(job: JobDoc): number {
+  return job.operation === 'sms' ? 1 : Math.max(1, Math.min(50, Math.round(job.perSecond)))
+}
+
+const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms' } as const
+
+export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
+  const { db, bus, client, actor } = deps
+  const now = deps.now ?? (() => new Date())
+  let stop: 'pause' | 'cancel' | 'halt' | null = null
+  let stopAudit: StopAudit | null = null
+  const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
+  const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
+
+  function audit(row: JobRowDoc, outcome: 'ok' | 'failed', detail?: string): AuditDoc {
+    return auditDoc({
+      actor,
+      action: AUDIT_ACTION[job.operation],
+      target: target(row),
+      outcome,
+      ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
+      after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
+      ...(detail ? { detail } : {}),
+    })
+  }
+
+  function progress(startedAt: number, doneAtStart: number): JobProgress {
+    const finished = job.counts.done + job.counts.failed + job.counts.unknown - doneAtStart
+    const seconds = (Date.now() - startedAt) / 1000
+    const rate = seconds > 0 && finished > 0 ? finished / seconds : null
+    return { jobId: job.jobId, state: job.state, counts: { ...job.counts }, ratePerSecond: rate, etaSeconds: rate ? job.counts.pending / rate : null }
+  }
+
+  async function call(row: JobRowDoc): Promise<Outcome> {
+    const iccid = row.iccid!
+    try {
+      if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! })
+      else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! })
+      else {
+        const text = row.rawParams.text ?? job.params.text ?? ''
+        return { state: 'done', smsMsgId: (await client.sendSms(iccid, text, { dataCoding: row.after!.dataCoding as SmsDataCoding })).smsMsgId }
+      }
+      return { state: 'done' }
+    } catch (e) {
+      const error = errorInfo(e)
+      if (UNREACHABLE.has(error.code)) return { state: 'pending', error }
+      if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
+      if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' ? 'unknown' : 'failed', error }
+      return { state: 'failed', error }
+    }
+  }
+
+  /** The cached copies of the SIMs a window changed, updated to what the carrier accepted. */
+  async function cachedCopies(rows: JobRowDoc[]): Promise<SimCacheDoc[]> {
+    if (job.operation === 'sms') return []
+    const docs = await Promise.all(rows.filter((r) => r.state === 'done').map((r) => readSimCache(db, job.carrier, r.iccid!)))
+    const at = now().toISOString()
+    return docs.flatMap((doc) => {
+      if (!doc) return []
+      const row = rows.find((r) => r.iccid === doc.sim.iccid)!
+      const sim: Sim = { ...doc.sim, ...(row.after?.status ? { status: row.after.status, statusRaw: null } : {}), ...(row.after?.ratePlan ? { ratePlan: row.after.ratePlan } : {}), fetchedAt: at }
+      return [{ ...doc, sim, fetchedAt: at }]
+    })
+  }
+
+  /** Rows a killed run left `sending` (see the module comment). */
+  async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
+    const audits: AuditDoc[] = []
+    const changed = rows.filter((r) => r.state === 'sending' || (options.resendUnknown && r.state === 'unknown'))
+    for (const row of rows.filter((r) => r.state === 'sending')) {
+      if (job.operation === 'sms') {
+        row.state = 'unknown'
+        row.error = new AppError('UNKNOWN_OUTCOME', 'The process ended while this SMS was being sent: it may have been sent').toInfo()
+        continue
+      }
+      const sim = await client.getDevice(row.iccid!, { usage: false }).catch(() => null)
+      const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
+      row.state = reached ? 'done' : 'pending'
+      if (reached) audits.push(audit(row, 'ok', 'confirmed after a restart'))
+    }
+    if (options.resendUnknown) {
+      for (const row of rows.filter((r) => r.state === 'unknown')) {
+        row.state = 'pending'
+        row.error = null
+      }
+    }
+    return { audits, changed }
+  }
+
+  async function run(): Promise<JobDoc> {
+    const rows = await readRows(db, job.jobId)
+    const { audits, changed } = await recover(rows)
+    job.state = 'running'
+    job.counts = countRows(rows)
+    job.updatedAt = now().toISOString()
+    await writeDocs(db, [job, ...changed], options.audit ? [options.audit, ...audits] : audits)
+    if (options.audit || audits.length > 0) bus.emit('audit:changed', {})
+    markStarted({ ...job })
+    const startedAt = Date.now()
+    const doneAtStart = job.counts.done + job.counts.failed + job.counts.unknown
+    progressEvents.push(progress(startedAt, doneAtStart))
+
+    const size = windowSize(job)
+    let queue = rows.filter((r) => r.state === 'pending')
+    let halted = false
+    while (queue.length > 0 && !stop && !halted) {
+      const window = queue.slice(0, size)
+      queue = queue.slice(size)
+      const at = now().toISOString()
+      for (const row of window) {
+        row.state = 'sending'
+        row.attempts += 1
+        row.at = at
+      }
+      job.counts = countRows(rows)
+      await writeDocs(db, [job, ...window])
+
+      const outcomes = await Promise.all(window.map(call))
+      const windowAudits: AuditDoc[] = []
+      window.forEach((row, i) => {
+        const outcome = outcomes[i]!
+        row.state = outcome.state
+        row.at = now().toISOString()
+        if (outcome.state === 'done') {
+          row.error = null
+          if (outcome.smsMsgId) row.smsMsgId = outcome.smsMsgId
+          windowAudits.push(audit(row, 'ok'))
+          return
+        }
+        row.error = outcome.error
+        if (outcome.state === 'pending') {
+          if (UNREACHABLE.has(outcome.error.code)) halted = true
+          else queue.push(row)
+          return
+        }
+        windowAudits.push(audit(row, 'failed', `${outcome.error.code}: ${outcome.error.message}`))
+      })
+      job.counts = countRows(rows)
+      if (halted) job.state = 'paused'
+      job.updatedAt = now().toISOString()
+      const caches: BaseDoc[] = await cachedCopies(window)
+      await writeDocs(db, [job, ...window], [...windowAudits, ...caches])
+      if (windowAudits.length > 0) bus.emit('audit:changed', {})
+      for (const row of window) if (row.state === 'done' && job.operation !== 'sms') bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
+      progressEvents.push(progress(startedAt, doneAtStart))
+    }
+    job.counts = countRows(rows)
+    if (stop === 'halt' && !halted) {
+      progressEvents.flush()
+      return job
+    }
+    job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
+    job.updatedAt = now().toISOString()
+    await writeDocs(db, [job], stopAudit ? [stopAudit(job)] : [])
+    if (stopAudit) bus.emit('audit:changed', {})
+    progressEvents.push(progress(startedAt, doneAtStart))
+    progressEvents.flush()
+    return job
+  }
+
+  let markStarted: (job: JobDoc) => void = () => undefined
+  const started = new Promise<JobDoc>((resolve) => (markStarted = resolve))
+  const done = run()
+  const startedOrDone = Promise.race([started, done])
+  // A caller that does not wait for the start (a resume at start-up) hears of a failure through `done`.
+  startedOrDone.catch(() => undefined)
+  return {
+    started: startedOrDone,
+    done,
+    pause: (audit) => {
+      if (stop === 'cancel') return
+      stop = 'pause'
+      stopAudit = audit
+    },
+    cancel: (audit) => {
+      stop = 'cancel'
+      stopAudit = audit
+    },
+    halt: () => {
+      stop ??= 'halt'
+    },
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Bulk SIM jobs (issue 14) for Control Center accounts (Jasper, AT&T): create from a CSV or a device query,
+ * pre-flight, run under the account's governor, pause / resume / cancel, per-row results, CSV export and undo. Every
+ * changing call writes its audit entry in the same bulkDocs as the change; the rows' own changes are audited by the
+ * runner (job-runner.ts). The journal (jobs.store.ts) lets a job resume after a restart or a kill.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Output, ParsedInput } from '../../../src-shared/contract'
+import { JOB_EXPORT_PAGE, MAX_JOB_ROWS, type Job, type JobProgress } from '../../../src-shared/models/sim-jobs'
+import type { CarrierClients } from '../carriers/carrier-clients'
+import type { ControlCenterClient } from '../carriers/control-center/control-center.client'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import type { EventBus } from '../common/events'
+import type { Logger } from '../log/logger'
+import type { ProfilesService } from '../profiles/profiles.service'
+import { auditDoc, type AuditDoc } from '../store/audit.store'
+import { readSimCache, writeSimCache } from '../store/cache.store'
+import type { Db } from '../store/documents'
+import type { ProfileDoc } from '../store/profiles.store'
+import { jobCsvHeader, jobCsvLine } from './job-export'
+import { parseJobCsv } from './job-csv'
+import { startRun, type RunHandle } from './job-runner'
+import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, type JobDoc } from './jobs.store'
+import { preflightRows, type SimReading } from './preflight'
+
+export interface JobsDeps {
+  db: Db
+  bus: EventBus
+  profiles: ProfilesService
+  clients: CarrierClients
+  /** Pages of the device list for a job made from a query (the device index answers it). */
+  queryDevices(input: ParsedInput<'devices:query'>): Promise<Output<'devices:query'>>
+  logger?: Logger
+  now?: () => Date
+}
+
+const QUERY_PAGE = 1000
+const RESTART_ACTOR = 'fieldline:restart'
+
+type Target = { source: string; id: string; rawParams: Record<string, string> }
+
+const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
+
+export function createJobsService({ db, bus, profiles, clients, queryDevices, logger, now = () => new Date() }: JobsDeps) {
+  const runs = new Map<string, RunHandle>()
+
+  async function mustGet(jobId: string): Promise<JobDoc> {
+    const job = await readJob(db, jobId)
+    if (!job) throw AppError.withRef('NOT_FOUND', `Job ${jobId} does not exist`, { key: 'jobs.notFound', params: { id: jobId } })
+    return job
+  }
+
+  async function clientOf(job: JobDoc): Promise<ControlCenterClient> {
+    return clients.forProfile(await profiles.resolve(job.carrier, job.profileId))
+  }
+
+  function refuse(job: JobDoc, allowed: readonly JobDoc['state'][], action: string): void {
+    if (!allowed.includes(job.state)) {
+      throw AppError.withRef('CONFLICT', `Job ${job.jobId} is ${job.state}: it cannot ${action} now`, { key: 'jobs.wrongState', params: { id: job.jobId, state: job.state, action } })
+    }
+  }
+
+  function progressOf(job: JobDoc): JobProgress {
+    return { jobId: job.jobId, state: job.state, counts: job.counts, ratePerSecond: null, etaSeconds: job.state === 'ready' || job.state === 'paused' ? job.estimateSeconds : null }
+  }
+
+  /** Saves a job's new state with its audit entry, when no run owns the document. */
+  async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext): Promise<Job> {
+    job.state = state
+    job.updatedAt = now().toISOString()
+    await writeDocs(db, [job], [auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { state } })])
+    bus.emit('audit:changed', {})
+    bus.emit('jobs:progress', progressOf(job))
+    return toJob(job)
+  }
+
+  /** Targets of a device query: each device's SIM as its configuration names it. */
+  async function queryTargets(query: ParsedInput<'jobs:create'>['source'] & { kind: 'query' }): Promise<Target[]> {
+    const targets: Target[] = []
+    for (let offset = 0; ; offset += QUERY_PAGE) {
+      const page = await queryDevices({ query: query.query, offset, limit: QUERY_PAGE, metadataFields: [] })
+      for (const d of page.items) {
+        if (!d.simId || !d.carrier) continue
+        targets.push({ source: `${d.typeId}/${d.deviceId}`, id: d.simId, rawParams: { carrier: d.carrier } })
+      }
+      if (targets.length > MAX_JOB_ROWS) {
+        throw AppError.withRef('TOO_LARGE', `A job has at most ${MAX_JOB_ROWS} rows; this selection has more`, { key: 'jobs.tooManyRows', params: { max: MAX_JOB_ROWS, rows: page.total } })
+      }
+      if (page.items.length < QUERY_PAGE) return targets
+    }
+  }
+
+  async function targetsOf(source: ParsedInput<'jobs:create'>['source']): Promise<Target[]> {
+    if (source.kind === 'query') return queryTargets(source)
+    return parseJobCsv(source.text).map((t) => {
+      const rawParams: Record<string, string> = {}
+      if (t.status !== undefined) rawParams.status = t.status
+      if (t.ratePlan !== undefined) rawParams.ratePlan = t.ratePlan
+      if (t.text !== undefined) rawParams.text = t.text
+      return { source: `line ${t.line}`, id: t.id, rawParams }
+    })
+  }
+
+  async function create(input: Omit<ParsedInput<'jobs:create'>, 'source'>, targets: Target[], ctx: CallContext, undoOf: string | null = null): Promise<JobDoc> {
+    const profile = await profiles.resolve(input.carrier, input.profileId)
+    const jobId = `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+    if (targets.length === 0) throw AppError.withRef('VALIDATION', 'The job has no targets', { key: 'jobs.noTargets' })
+    const settings = profile.settings as { perSecond?: number }
+    const job = newJobDoc({
+      jobId,
+      operation: input.operation,
+      carrier: input.carrier,
+      profileId: profileIdOf(profile),
+      params: input.params,
+      perSecond: settings.perSecond ?? 5,
+      undoOf,
+      createdBy: ctx.actor,
+      total: targets.length,
+      now: now().toISOString(),
+    })
+    const rows = targets.map((t, i) => newRowDoc(jobId, i + 1, t))
+    const entry = auditDoc({
+      actor: ctx.actor,
+      action: undoOf ? 'jobs.undo' : 'jobs.create',
+      target: `job ${jobId}`,
+      outcome: 'ok',
+      after: { operation: input.operation, carrier: input.carrier, profile: job.profileId, rows: rows.length, ...(undoOf ? { undoOf } : {}) },
+    })
+    await writeInBatches(db, rows, [job, entry])
+    bus.emit('audit:changed', {})
+    return (await readJob(db, jobId))!
+  }
+
+  async function readSim(job: JobDoc, client: ControlCenterClient, iccid: string, refresh: boolean): Promise<SimReading> {
+    const cached = refresh ? null : await readSimCache(db, job.carrier, iccid)
+    if (cached) return { found: true, status: cached.sim.status, ratePlan: cached.sim.ratePlan }
+    try {
+      const sim = await client.getDevice(iccid, { usage: false })
+      await writeSimCache(db, sim)
+      return { found: true, status: sim.status, ratePlan: sim.ratePlan }
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') return { found: false }
+      if (isAppError(e) && e.code === 'VALIDATION') return { error: e.message }
+      throw e
+    }
+  }
+
+  async function ratePlansOf(job: JobDoc, client: ControlCenterClient): Promise<string[] | null> {
+    if (job.operation !== 'ratePlan') return null
+    try {
+      return (await client.ratePlans()).map((p) => p.name)
+    } catch (e) {
+      // A role without access to the plan list (10000030) can still name a plan; the carrier then checks it.
+      if (isAppError(e) && e.details?.carrierCode === '10000030') return null
+      throw e
+    }
+  }
+
+  async function preflight(jobId: string, refresh: boolean, ctx: CallContext): Promise<JobDoc> {
+    const job = await mustGet(jobId)
+    refuse(job, ['draft', 'ready'], 'be checked')
+    const client = await clientOf(job)
+    const rows = await readRows(db, jobId)
+    const findings = await preflightRows(job, rows, {
+      readSim: (iccid) => readSim(job, client, iccid, refresh),
+      ratePlans: await ratePlansOf(job, client),
+    })
+    job.findings = findings
+    job.counts = countRows(rows)
+    job.estimateSeconds = job.counts.pending / job.perSecond
+    job.state = 'ready'
+    job.updatedAt = now().toISOString()
+    const entry = auditDoc({ actor: ctx.actor, action: 'jobs.preflight', target: `job ${jobId}`, outcome: 'ok', after: { counts: job.counts, findings } })
+    await writeInBatches(db, rows, [job, entry])
+    bus.emit('audit:changed', {})
+    return (await readJob(db, jobId))!
+  }
+
+  function launch(job: JobDoc, client: ControlCenterClient, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
+    const handle = startRun(job, { db, bus, client, actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
+    runs.set(job.jobId, handle)
+    handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
+    return handle
+  }
+
+  async function run(jobId: string, { resendUnknown, action }: { resendUnknown: boolean; action: string }, ctx: CallContext): Promise<Job> {
+    const job = await mustGet(jobId)
+    if (runs.has(jobId)) return toJob(job)
+    refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
+    if (job.state === 'done' && !(resendUnknown && job.counts.unknown > 0)) return toJob(job)
+    const client = await clientOf(job)
+    const audit = auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })
+    return toJob(await launch(job, client, ctx.actor, resendUnknown, audit).started)
+  }
+
+  return {
+    async create(input: ParsedInput<'jobs:create'>, ctx: CallContext): Promise<Job> {
+      return toJob(await create(input, await targetsOf(input.source), ctx))
+    },
+
+    async preflight(input: ParsedInput<'jobs:preflight'>, ctx: CallContext): Promise<Job> {
+      return toJob(await preflight(input.jobId, input.refresh, ctx))
+    },
+
+    run: (input: ParsedInput<'jobs:run'>, ctx: CallContext) => run(input.jobId, { resendUnknown: input.resendUnknown, action: 'jobs.run' }, ctx),
+    resume: (input: ParsedInput<'jobs:resume'>, ctx: CallContext) => run(input.jobId, { resendUnknown: false, action: 'jobs.resume' }, ctx),
+
+    async pause(input: ParsedInput<'jobs:pause'>, ctx: CallContext): Promise<Job> {
+      const handle = runs.get(input.jobId)
+      if (handle) {
+        handle.pause((job) => auditDoc({ actor: ctx.actor, action: 'jobs.pause', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        return toJob(await handle.done)
+      }
+      const job = await mustGet(input.jobId)
+      refuse(job, ['running', 'paused'], 'pause')
+      return saveState(job, { state: 'paused', action: 'jobs.pause' }, ctx)
+    },
+
+    async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
+      const handle = runs.get(input.jobId)
+      if (handle) {
+        handle.cancel((job) => auditDoc({ actor: ctx.actor, action: 'jobs.cancel', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        return toJob(await handle.done)
+      }
+      const job = await mustGet(input.jobId)
+      refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
+      return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx)
+    },
+
+    async status(input: ParsedInput<'jobs:status'>): Promise<Output<'jobs:status'>> {
+      const job = await mustGet(input.jobId)
+      return { ...progressOf(job), job: toJob(job) }
+    },
+
+    async list(input: ParsedInput<'jobs:list'>): Promise<Output<'jobs:list'>> {
+      return { items: (await listJobs(db, input.limit)).map(toJob) }
+    },
+
+    async rows(input: ParsedInput<'jobs:rows'>): Promise<Output<'jobs:rows'>> {
+      await mustGet(input.jobId)
+      const rows = (await readRows(db, input.jobId)).filter((r) => !input.state || r.state === input.state)
+      return { total: rows.length, items: rows.slice(input.offset, input.offset + input.limit).map(toRow) }
+    },
+
+    async export(input: ParsedInput<'jobs:export'>): Promise<Output<'jobs:export'>> {
+      await mustGet(input.jobId)
+      const rows = await readRows(db, input.jobId)
+      const page = rows.slice(input.offset, input.offset + JOB_EXPORT_PAGE)
+      const lines = page.map(jobCsvLine)
+      if (input.offset === 0) lines.unshift(jobCsvHeader())
+      const next = input.offset + JOB_EXPORT_PAGE
+      return { text: lines.length > 0 ? `${lines.join('\r\n')}\r\n` : '', nextOffset: next < rows.length ? next : null }
+    },
+
+    /** A new job, checked, that sets back what this one changed: the rows done whose before differs from their after. */
+    async undo(input: ParsedInput<'jobs:undo'>, ctx: CallContext): Promise<Job> {
+      const job = await mustGet(input.jobId)
+      if (job.operation === 'sms') throw AppError.withRef('VALIDATION', 'A sent SMS cannot be undone', { key: 'jobs.smsUndo' })
+      refuse(job, ['done', 'paused', 'cancelled'], 'be undone')
+      const changed = (await readRows(db, input.jobId)).filter((r) => r.state === 'done' && r.before && (job.operation === 'status' ? r.before.status : r.before.ratePlan))
+      if (changed.length === 0) throw AppError.withRef('VALIDATION', `Job ${job.jobId} changed no SIM: there is nothing to undo`, { key: 'jobs.nothingToUndo', params: { id: job.jobId } })
+      const targets: Target[] = changed.map((r) => ({
+        source: r.source,
+        id: r.iccid ?? r.id,
+        rawParams: { [job.operation]: String(job.operation === 'status' ? r.before!.status : r.before!.ratePlan) },
+      }))
+      const undo = await create({ operation: job.operation, carrier: job.carrier, profileId: job.profileId, params: {} }, targets, ctx, job.jobId)
+      // The rows' current state is what this job left: read it again rather than trust a cache written before.
+      return toJob(await preflight(undo.jobId, true, ctx))
+    },
+
+    /** Jobs a stopped process left running continue where their journal says (desktop and serve; the CLI runs them on demand). */
+    async resumeInterrupted(): Promise<void> {
+      for (const job of await listJobs(db, 500)) {
+        if (job.state !== 'running' || runs.has(job.jobId)) continue
+        try {
+          launch(job, await clientOf(job), RESTART_ACTOR, false)
+        } catch (e) {
+          logger?.warn({ err: e, jobId: job.jobId }, 'an interrupted job could not be resumed yet')
+        }
+      }
+    },
+
+    /** Waits for a running job to stop (the CLI's `job run` follows it until then). */
+    async settled(jobId: string): Promise<void> {
+      await runs.get(jobId)?.done.catch(() => undefined)
+    },
+
+    async close(): Promise<void> {
+      const handles = [...runs.values()]
+      for (const h of handles) h.halt()
+      await Promise.all(handles.map((h) => h.done.catch(() => undefined)))
+    },
+  }
+}
+
+export type JobsService = ReturnType<typeof createJobsService>

@@ -1,0 +1,169 @@
+/**
+ * The jobs' journal in the workspace: one document per job, one per target row. A row is written `sending` before its
+ * call and with its outcome after it, in batches (one bulkDocs per window of calls, with the job's counts and the
+ * audit entries of the changes made), so that a job killed at any point resumes knowing which rows may have been sent.
+ */
+import type { ErrorInfo } from '../../../src-shared/contract'
+import type { Job, JobCounts, JobParams, JobRow, JobRowState, PreflightIssue, SimSide } from '../../../src-shared/models/sim-jobs'
+import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
+
+export interface JobDoc extends BaseDoc, Omit<Job, 'id'> {
+  kind: 'simJob'
+  jobId: string
+}
+
+/** Per-row values a CSV gave (they override the job's parameters). */
+export type RowParams = Pick<JobParams, 'status' | 'ratePlan' | 'text'>
+
+export interface JobRowDoc extends BaseDoc {
+  kind: 'simJobRow'
+  jobId: string
+  seq: number
+  source: string
+  id: string
+  /** The ICCID the identifier names once checked; null when pre-flight refused it. */
+  iccid: string | null
+  /** As read from the CSV, checked by pre-flight. */
+  rawParams: Record<string, string>
+  state: JobRowState
+  issues: PreflightIssue[]
+  before: SimSide | null
+  after: SimSide | null
+  error: ErrorInfo | null
+  smsMsgId: string | null
+  attempts: number
+  at: string | null
+}
+
+const JOB_PREFIX = 'simjob:'
+const ROW_PREFIX = 'simjobrow:'
+const WRITE_BATCH = 1000
+
+export const jobDocId = (jobId: string): string => `${JOB_PREFIX}${jobId}`
+export const rowDocId = (jobId: string, seq: number): string => `${ROW_PREFIX}${jobId}:${String(seq).padStart(7, '0')}`
+
+export function emptyCounts(): JobCounts {
+  return { total: 0, pending: 0, sending: 0, done: 0, failed: 0, unknown: 0, skipped: 0 }
+}
+
+export function countRows(rows: readonly { state: JobRowState }[]): JobCounts {
+  const counts = emptyCounts()
+  for (const r of rows) counts[r.state]++
+  counts.total = rows.length
+  return counts
+}
+
+export function newJobDoc(input: {
+  jobId: string
+  operation: Job['operation']
+  carrier: ControlCenterExtension
+  profileId: string
+  params: JobParams
+  perSecond: number
+  undoOf: string | null
+  createdBy: string
+  total: number
+  now: string
+}): JobDoc {
+  return {
+    _id: jobDocId(input.jobId),
+    kind: 'simJob',
+    schemaVersion: CURRENT_SCHEMA.simJob,
+    jobId: input.jobId,
+    operation: input.operation,
+    carrier: input.carrier,
+    profileId: input.profileId,
+    params: input.params,
+    state: 'draft',
+    counts: { ...emptyCounts(), total: input.total, pending: input.total },
+    findings: {},
+    estimateSeconds: null,
+    perSecond: input.perSecond,
+    undoOf: input.undoOf,
+    createdAt: input.now,
+    updatedAt: input.now,
+    createdBy: input.createdBy,
+  }
+}
+
+export function newRowDoc(jobId: string, seq: number, row: { source: string; id: string; rawParams: Record<string, string>; before?: SimSide | null }): JobRowDoc {
+  return {
+    _id: rowDocId(jobId, seq),
+    kind: 'simJobRow',
+    schemaVersion: CURRENT_SCHEMA.simJobRow,
+    jobId,
+    seq,
+    source: row.source,
+    id: row.id,
+    iccid: null,
+    rawParams: row.rawParams,
+    state: 'pending',
+    issues: [],
+    before: row.before ?? null,
+    after: null,
+    error: null,
+    smsMsgId: null,
+    attempts: 0,
+    at: null,
+  }
+}
+
+export function toJob(doc: JobDoc): Job {
+  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, ...rest } = doc
+  return { id: jobId, ...rest }
+}
+
+export function toRow(doc: JobRowDoc): JobRow {
+  return {
+    seq: doc.seq,
+    source: doc.source,
+    id: doc.id,
+    state: doc.state,
+    issues: doc.issues,
+    before: doc.before,
+    after: doc.after,
+    error: doc.error,
+    smsMsgId: doc.smsMsgId,
+    attempts: doc.attempts,
+    at: doc.at,
+  }
+}
+
+export async function readJob(db: Db, jobId: string): Promise<JobDoc | null> {
+  return getOrNull<JobDoc>(db, jobDocId(jobId))
+}
+
+export async function listJobs(db: Db, limit: number): Promise<JobDoc[]> {
+  const res = await db.allDocs({ startkey: `${JOB_PREFIX}\uffff`, endkey: JOB_PREFIX, descending: true, include_docs: true, limit: 10_000 })
+  return res.rows
+    .map((r) => r.doc as JobDoc)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .slice(0, limit)
+}
+
+/** Every row of a job, in order (a job has at most MAX_JOB_ROWS). */
+export async function readRows(db: Db, jobId: string): Promise<JobRowDoc[]> {
+  const res = await db.allDocs({ startkey: `${ROW_PREFIX}${jobId}:`, endkey: `${ROW_PREFIX}${jobId}:\uffff`, include_docs: true })
+  return res.rows.map((r) => r.doc as JobRowDoc)
+}
+
+/** Writes documents in batches; the last batch carries `last` (the job document and its audit entry) so they land together. */
+export async function writeInBatches(db: Db, docs: readonly BaseDoc[], last: readonly BaseDoc[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += WRITE_BATCH) {
+    const batch = docs.slice(i, i + WRITE_BATCH)
+    assertBulkOk(await db.bulkDocs(i + WRITE_BATCH >= docs.length ? [...batch, ...last] : batch))
+  }
+  if (docs.length === 0) assertBulkOk(await db.bulkDocs([...last]))
+}
+
+/** Writes documents and takes their new revisions back, so the caller can write them again. */
+export async function writeDocs<T extends BaseDoc>(db: Db, docs: T[], extra: readonly BaseDoc[] = []): Promise<void> {
+  const results = await db.bulkDocs([...docs, ...extra])
+  assertBulkOk(results)
+  docs.forEach((doc, i) => {
+    const r = results[i] as PouchDB.Core.Response
+    doc._rev = r.rev
+  })
+}

@@ -1,0 +1,118 @@
+/**
+ * Pre-flight: every row of a job checked before anything is sent (docs/wire/control-center.md §1.13). Identifier
+ * shape, duplicates, the per-row parameters, the SIM's current status (from the cache or a read), the transitions
+ * Fieldline refuses, and the SMS's length in the coding it will be sent with. Rows with an error, and rows where nothing
+ * would change, are skipped; the others are pending, with what they are now (before) and will be (after).
+ */
+import { SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
+import type { SimStatus } from '../../../src-shared/models/sim'
+import { normaliseControlCenterStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
+import { checkIccid } from './identifiers'
+import type { JobDoc, JobRowDoc } from './jobs.store'
+import { smsLength } from './sms-length'
+
+/** End-of-life states: Fieldline changes nothing of a SIM in them (§1.13). */
+const FINAL_STATES: ReadonlySet<SimStatus> = new Set<SimStatus>(['retired', 'purged', 'replaced'])
+const SMS_HARD_MAX = 320
+
+export type SimReading = { found: true; status: SimStatus; ratePlan: string | null } | { found: false } | { error: string }
+
+export interface PreflightDeps {
+  /** The SIM's status and rate plan (from the cache, or read from the carrier). */
+  readSim(iccid: string): Promise<SimReading>
+  /** The account's rate plans, or null when the role may not list them (the name is then checked by the carrier). */
+  ratePlans: readonly string[] | null
+}
+
+/** States a job may set: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
+const JOB_SETTABLE: readonly SimStatus[] = [...SETTABLE_SIM_STATES, 'testReady']
+
+/** A status as typed in a CSV: Fieldline's name (`activated`) or Control Center's spelling (`ACTIVATED`). */
+function parseStatus(raw: string): SimStatus | null {
+  const named = JOB_SETTABLE.find((s) => s.toLowerCase() === raw.toLowerCase())
+  if (named) return named
+  const normalised = normaliseControlCenterStatus(raw)
+  return JOB_SETTABLE.includes(normalised) ? normalised : null
+}
+
+type Target = { after: SimSide; issues: PreflightIssue[] }
+
+/** What the row asks for, from its own CSV values or the job's parameters. */
+function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | null): Target {
+  const params: JobParams = job.params
+  const carrier = row.rawParams.carrier
+  if (carrier && carrier !== job.carrier) return { after: {}, issues: [{ code: 'otherCarrier', severity: 'error', detail: carrier }] }
+  if (job.operation === 'status') {
+    const raw = row.rawParams.status ?? params.status
+    if (!raw) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'status' }] }
+    const status = parseStatus(raw)
+    return status ? { after: { status }, issues: [] } : { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: `status ${raw.slice(0, 40)}` }] }
+  }
+  if (job.operation === 'ratePlan') {
+    const ratePlan = row.rawParams.ratePlan ?? params.ratePlan
+    if (!ratePlan || ratePlan.length > 200) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'ratePlan' }] }
+    if (ratePlans && !ratePlans.includes(ratePlan)) return { after: { ratePlan }, issues: [{ code: 'unknownPlan', severity: 'error', detail: ratePlan.slice(0, 60) }] }
+    return { after: { ratePlan }, issues: [] }
+  }
+  const text = row.rawParams.text ?? params.text
+  if (!text) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'text' }] }
+  const length = smsLength(text, params.dataCoding)
+  const after = { smsLength: length.length, dataCoding: length.dataCoding }
+  if (text.length > SMS_HARD_MAX || length.length > length.max) return { after, issues: [{ code: 'smsTooLong', severity: 'error', detail: `${length.length}/${length.max}` }] }
+  return { after, issues: [] }
+}
+
+/** What the carrier's current state says about the change. */
+function transition(operation: JobDoc['operation'], before: { status: SimStatus; ratePlan: string | null }, after: SimSide): PreflightIssue[] {
+  if (operation === 'sms') return SMS_REFUSED_STATUSES.has(before.status) ? [{ code: 'smsInactive', severity: 'error', detail: before.status }] : []
+  if (FINAL_STATES.has(before.status)) return [{ code: 'transition', severity: 'error', detail: `${before.status} → ${after.status ?? after.ratePlan ?? ''}` }]
+  if (operation === 'status' && before.status === after.status) return [{ code: 'noChange', severity: 'skip' }]
+  if (operation === 'ratePlan' && before.ratePlan === after.ratePlan) return [{ code: 'noChange', severity: 'skip' }]
+  return []
+}
+
+const blocking = (issues: readonly PreflightIssue[]): boolean => issues.some((i) => i.severity !== 'warning')
+
+/** How many SIM reads run at once; the account's governor paces them. */
+const READ_BATCH = 50
+
+/** Checks every row in place and returns the totals by finding. */
+export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: PreflightDeps): Promise<Record<string, number>> {
+  const seen = new Map<string, string>()
+  for (const row of rows) {
+    const { iccid, issues } = checkIccid(row.id)
+    row.iccid = iccid
+    row.issues = [...issues]
+    row.before = null
+    row.after = null
+    row.error = null
+    if (iccid) {
+      const first = seen.get(iccid)
+      if (first !== undefined) row.issues.push({ code: 'duplicate', severity: 'error', detail: first })
+      else seen.set(iccid, row.source)
+    }
+    const target = intended(job, row, deps.ratePlans)
+    row.after = target.after
+    row.issues.push(...target.issues)
+  }
+  const toRead = rows.filter((r) => r.iccid && !blocking(r.issues))
+  for (let i = 0; i < toRead.length; i += READ_BATCH) {
+    const batch = toRead.slice(i, i + READ_BATCH)
+    const readings = await Promise.all(batch.map((r) => deps.readSim(r.iccid!)))
+    batch.forEach((row, k) => {
+      const reading = readings[k]!
+      if ('error' in reading) row.issues.push({ code: 'unreadable', severity: 'error', detail: reading.error })
+      else if (!reading.found) row.issues.push({ code: 'notFound', severity: 'error' })
+      else {
+        row.before = { status: reading.status, ratePlan: reading.ratePlan }
+        row.issues.push(...transition(job.operation, reading, row.after ?? {}))
+      }
+    })
+  }
+  const findings: Record<string, number> = {}
+  for (const row of rows) {
+    row.state = blocking(row.issues) ? 'skipped' : 'pending'
+    for (const issue of row.issues) findings[issue.code] = (findings[issue.code] ?? 0) + 1
+  }
+  return findings
+}

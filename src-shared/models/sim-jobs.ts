@@ -1,0 +1,202 @@
+/**
+ * Bulk SIM jobs (issue 14): one operation (status, rate plan, SMS) over many SIMs of one Control Center account,
+ * checked before anything is sent (pre-flight), run under the account's rate governor, journalled so that a job
+ * survives a restart, exported, and undone. The channels and events are spread into src-shared/contract.ts
+ * (`...simJobChannels`, `...simJobEvents`).
+ *
+ * Rates: 'jobs:progress' at most a few times a second while a job runs (the event bus throttles it), and on each
+ * state change.
+ */
+import { z } from 'zod'
+import { errorInfoSchema } from './errors'
+import { byteLimitedString } from './limits'
+import { controlCenterExtensionSchema, profileIdSchema } from './profiles'
+import { simStatusSchema } from './sim'
+import { deviceQuerySchema } from './device-query'
+
+/** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
+export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
+export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
+
+export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms'] as const
+export const jobOperationSchema = z.enum(JOB_OPERATIONS)
+export type JobOperation = z.infer<typeof jobOperationSchema>
+
+/**
+ * draft: created, not checked yet; ready: pre-flight done, nothing sent; running; paused (by the operator, or a
+ * process that ended mid-way in the CLI); cancelled: the rest will not be sent; done: every row has an outcome.
+ */
+export const JOB_STATES = ['draft', 'ready', 'running', 'paused', 'cancelled', 'done'] as const
+export const jobStateSchema = z.enum(JOB_STATES)
+export type JobState = z.infer<typeof jobStateSchema>
+
+/**
+ * pending: to send; sending: journalled as about to be sent (a row left so by a crash is checked before anything
+ * else happens to it); done; failed: the carrier said no, or it could not be reached after the retries; unknown: an
+ * SMS that may or may not have been sent (never sent again without the operator's explicit choice); skipped: not
+ * sent because pre-flight refused it, or because nothing would change.
+ */
+export const JOB_ROW_STATES = ['pending', 'sending', 'done', 'failed', 'unknown', 'skipped'] as const
+export const jobRowStateSchema = z.enum(JOB_ROW_STATES)
+export type JobRowState = z.infer<typeof jobRowStateSchema>
+
+/** What pre-flight found on a row: errors keep it from being sent, warnings do not, `noChange` skips it. */
+export const PREFLIGHT_CODES = [
+  'empty',
+  'notDigits',
+  'mangled',
+  'length',
+  'luhn',
+  'duplicate',
+  'notFound',
+  'unreadable',
+  'transition',
+  'noChange',
+  'smsInactive',
+  'smsTooLong',
+  'badParam',
+  'unknownPlan',
+  'otherCarrier',
+] as const
+export const preflightCodeSchema = z.enum(PREFLIGHT_CODES)
+export type PreflightCode = z.infer<typeof preflightCodeSchema>
+
+export const preflightIssueSchema = z.object({ code: preflightCodeSchema, severity: z.enum(['error', 'warning', 'skip']), detail: z.string().optional() })
+export type PreflightIssue = z.infer<typeof preflightIssueSchema>
+
+const smsDataCodingSchema = z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)])
+
+/** The job's parameters; a CSV row may give its own `status`, `ratePlan` or `text`. */
+export const jobParamsSchema = z
+  .object({
+    status: settableSimStateSchema.optional(),
+    ratePlan: z.string().trim().min(1).max(200).optional(),
+    text: z.string().min(1).max(320).optional(),
+    dataCoding: smsDataCodingSchema.optional(),
+  })
+  .strict()
+export type JobParams = z.infer<typeof jobParamsSchema>
+
+/** A job's CSV: a header naming `iccid` and optionally `status`, `ratePlan`, `text`; at most MAX_JOB_ROWS rows. */
+export const MAX_JOB_CSV_BYTES = 4 * 1024 * 1024
+export const MAX_JOB_ROWS = 100_000
+
+/** What a SIM was before a row ran, and what the row sets (status, rate plan) or sends (an SMS's length and coding). */
+export const simSideSchema = z.object({
+  status: simStatusSchema.nullable().optional(),
+  ratePlan: z.string().nullable().optional(),
+  smsLength: z.number().int().optional(),
+  dataCoding: smsDataCodingSchema.optional(),
+})
+export type SimSide = z.infer<typeof simSideSchema>
+
+export const jobRowSchema = z.object({
+  seq: z.number().int(),
+  /** The CSV line (1 = header) or the device (`type/id`) the row came from. */
+  source: z.string(),
+  /** The identifier as given (kept as typed, so a mangled one is shown as the spreadsheet wrote it). */
+  id: z.string(),
+  state: jobRowStateSchema,
+  issues: z.array(preflightIssueSchema),
+  before: simSideSchema.nullable(),
+  after: simSideSchema.nullable(),
+  error: errorInfoSchema.nullable(),
+  smsMsgId: z.string().nullable(),
+  attempts: z.number().int(),
+  at: z.string().nullable(),
+})
+export type JobRow = z.infer<typeof jobRowSchema>
+
+export const jobCountsSchema = z.object({
+  total: z.number().int(),
+  pending: z.number().int(),
+  sending: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  unknown: z.number().int(),
+  skipped: z.number().int(),
+})
+export type JobCounts = z.infer<typeof jobCountsSchema>
+
+export const jobSchema = z.object({
+  id: z.string(),
+  operation: jobOperationSchema,
+  carrier: controlCenterExtensionSchema,
+  profileId: z.string(),
+  params: jobParamsSchema,
+  state: jobStateSchema,
+  counts: jobCountsSchema,
+  /** Pre-flight's totals by code (rows with that finding). */
+  findings: z.record(z.string(), z.number().int()),
+  /** Seconds the rows to send take at the account's rate limit (pre-flight's estimate). */
+  estimateSeconds: z.number().nullable(),
+  perSecond: z.number(),
+  /** The job this one undoes. */
+  undoOf: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  createdBy: z.string(),
+})
+export type Job = z.infer<typeof jobSchema>
+
+export const jobProgressSchema = z.object({
+  jobId: z.string(),
+  state: jobStateSchema,
+  counts: jobCountsSchema,
+  /** Rows finished per second over the last window; null before the first. */
+  ratePerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+})
+export type JobProgress = z.infer<typeof jobProgressSchema>
+
+export const JOB_ID_PATTERN = /^j[0-9a-z]{6,30}$/
+export const jobIdSchema = z.string().max(32).regex(JOB_ID_PATTERN, { message: 'must be a job id (j followed by letters and digits)' })
+
+const jobInput = z.object({ jobId: jobIdSchema }).strict()
+
+export const jobSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES) }).strict(),
+  z.object({ kind: z.literal('query'), query: deviceQuerySchema }).strict(),
+])
+
+export const JOB_EXPORT_PAGE = 10_000
+
+export const simJobChannels = {
+  /** A new job (state draft) from a CSV or a device query: its rows are written, nothing is sent. Audited. */
+  'jobs:create': {
+    input: z
+      .object({
+        operation: jobOperationSchema,
+        carrier: controlCenterExtensionSchema.default('jasper'),
+        profileId: profileIdSchema.optional(),
+        source: jobSourceSchema,
+        params: jobParamsSchema.default({}),
+      })
+      .strict(),
+    output: jobSchema,
+  },
+  /** Checks every row (identifiers, the SIM's current status from the cache or a read, SMS length); nothing is sent. Audited. */
+  'jobs:preflight': { input: z.object({ jobId: jobIdSchema, refresh: z.boolean().default(false) }).strict(), output: jobSchema },
+  /** Starts (or continues) sending; `resendUnknown` sends SMS rows whose outcome is unknown again. Audited. */
+  'jobs:run': { input: z.object({ jobId: jobIdSchema, resendUnknown: z.boolean().default(false) }).strict(), output: jobSchema },
+  'jobs:pause': { input: jobInput, output: jobSchema },
+  'jobs:resume': { input: jobInput, output: jobSchema },
+  'jobs:cancel': { input: jobInput, output: jobSchema },
+  'jobs:status': { input: jobInput, output: jobProgressSchema.extend({ job: jobSchema }) },
+  'jobs:list': { input: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(), output: z.object({ items: z.array(jobSchema) }) },
+  'jobs:rows': {
+    input: z.object({ jobId: jobIdSchema, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100), state: jobRowStateSchema.optional() }).strict(),
+    output: z.object({ total: z.number().int(), items: z.array(jobRowSchema) }),
+  },
+  /** A page of the per-row outcomes as CSV (spreadsheet-safe cells); the header comes with offset 0. */
+  'jobs:export': {
+    input: z.object({ jobId: jobIdSchema, offset: z.number().int().min(0).default(0) }).strict(),
+    output: z.object({ text: z.string(), nextOffset: z.number().int().nullable() }),
+  },
+  /** A new job that sets back the status or rate plan of the rows this one changed (pre-flight done). Audited. */
+  'jobs:undo': { input: jobInput, output: jobSchema },
+} as const
+
+export const simJobEvents = {
+  'jobs:progress': jobProgressSchema,
+} as const

@@ -1,0 +1,84 @@
+/**
+ * `fieldline job …` as processes against the Control Center peer. The CLI reads the profile's API key from the OS
+ * keychain, so the suite needs a D-Bus session with a keyring (the dbus recipe in BRIEF/CONTRIBUTING; CI runs in one).
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
+import { runCli } from '../helpers/cli-process'
+import { tempDir, testCore } from '../helpers/core'
+import { missingService } from '../helpers/system'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+
+const skip = missingService('keyring', process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session (run it inside dbus-run-session with gnome-keyring)')
+const SECRET = 'job-cli-api-key-T2'
+
+describe.skipIf(skip)('fieldline job', () => {
+  let peer: ControlCenterPeer
+  let dir: string
+  let dataDir: string
+  let cleanup: () => Promise<void>
+  let profileId: string
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 30, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    dir = t.dir
+    dataDir = join(dir, 'data')
+    const core = await testCore(dataDir, { vault: createKeytarStore() })
+    profileId = (await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } }))
+      .id
+    await core.close()
+  })
+  afterAll(async () => {
+    // Takes the key out of the keychain again.
+    const core = await testCore(dataDir, { vault: createKeytarStore() })
+    await core.call('profiles:remove', { extension: 'jasper', id: profileId })
+    await core.close()
+    await peer.close()
+    await cleanup()
+  })
+
+  it('refuses bad usage with exit 2, an unknown job with exit 1', async () => {
+    expect((await runCli(dataDir, ['job', 'create', '--op', 'reboot', '--query', 'x'])).code).toBe(2)
+    const both = await runCli(dataDir, ['job', 'create', '--op', 'status', '--query', 'x', '--from-csv', 'y.csv'])
+    expect(both).toMatchObject({ code: 2, err: expect.stringContaining('exactly one of --from-csv') })
+    const bad = await runCli(dataDir, ['job', 'create', '--op', 'status', '--query', '{"text": 5}'])
+    expect(bad.code).toBe(2)
+    expect((await runCli(dataDir, ['--json', 'job', 'status', 'jnothere1'])).code).toBe(1)
+  }, 180_000)
+
+  it('create → preflight (dry-run table) → run → status → export → undo', async () => {
+    const file = join(dir, 'targets.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(0, 20), '8.98822E+18'].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', file, '--status', 'deactivated'])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 21 rows/.exec(created.out)![1]!
+
+    const checked = await runCli(dataDir, ['job', 'preflight', jobId])
+    expect(checked.code, checked.err).toBe(0)
+    expect(checked.out).toMatch(/line 22\t8\.98822E\+18\t\? → deactivated\tskipped\tmangled/)
+    expect(checked.out).toMatch(/→ deactivated\tpending/)
+    expect(checked.out).toMatch(/estimated duration at 50 requests\/s: \d+ s/)
+    const changesBefore = peer.stats().statusChanges.length
+
+    const ran = await runCli(dataDir, ['job', 'run', jobId])
+    expect(ran.code, ran.err).toBe(0)
+    expect(ran.err).toMatch(new RegExp(`${jobId} (running|done): \\d+/\\d+`))
+    const status = JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out) as { state: string; counts: { done: number } }
+    expect(status.state).toBe('done')
+    expect(peer.stats().statusChanges.length - changesBefore).toBe(status.counts.done)
+
+    const out = join(dir, 'out.csv')
+    expect((await runCli(dataDir, ['job', 'export', jobId, out])).code).toBe(0)
+    const exported = (await readFile(out, 'utf8')).trim().split('\r\n')
+    expect(exported[0]).toBe('line,iccid,state,statusBefore,statusAfter,ratePlanBefore,ratePlanAfter,smsMsgId,findings,error,at')
+    expect(exported).toHaveLength(22)
+
+    const undo = await runCli(dataDir, ['job', 'undo', jobId, '--run'])
+    expect(undo.code, undo.err).toBe(0)
+    expect(peer.stats().statusChanges.length - changesBefore).toBe(2 * status.counts.done)
+  }, 240_000)
+})

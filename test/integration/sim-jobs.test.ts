@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { tempDir, testCore } from '../helpers/core'
+import { controlCenterStatusValue } from '../../src-main/core/carriers/sim-model'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+const START = Date.now()
+const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - START))
+const SECRET = 'jobs-test-api-key-Q7'
+
+/** A Luhn-valid ICCID the peer does not have. */
+const UNKNOWN_ICCID = '89882167169700049759'
+
+describe('bulk SIM jobs against the Control Center peer', () => {
+  let peer: ControlCenterPeer
+  let core: TestCore
+  let cleanup: () => Promise<void>
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 80, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: SECRET, password: 'pw', role: 'AccountAdmin' }] })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { now: clock })
+    await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+  })
+  afterAll(async () => {
+    await core.close()
+    await peer.close()
+    await cleanup()
+  })
+
+  const allRows = async (jobId: string): Promise<JobRow[]> => (await core.call('jobs:rows', { jobId, limit: 1000 })).items
+  const settle = async (jobId: string): Promise<Job> => {
+    await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
+    return (await core.call('jobs:status', { jobId })).job
+  }
+  const changesOf = (iccid: string) => peer.stats().statusChanges.filter((c) => c.iccid === iccid)
+
+  it('pre-flight names every awkward row, sends nothing, and estimates the run at the account rate', async () => {
+    const [a, b, c] = peer.iccids as [string, string, string]
+    const spaced = `${peer.iccids[3]!.slice(0, 4)} ${peer.iccids[3]!.slice(4, 10)} ${peer.iccids[3]!.slice(10)}`
+    const csv = [
+      'ICCID,Status',
+      `${a},`,
+      `${b},ACTIVATED`,
+      `${a},`, // duplicate of line 2
+      '8.98822E+18,', // a spreadsheet's float
+      '12345,', // too short
+      '8988ABC716970004975,', // not digits
+      ',', // empty
+      `${UNKNOWN_ICCID},`, // not at the carrier
+      `${c},BOGUS`, // a status Control Center has no
+      `${spaced},`, // digit groups as people type them
+      '=1+2,', // a formula, refused and exported defused
+    ].join('\n')
+    const requestsBefore = peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv }, params: { status: 'deactivated' } })
+    expect(job).toMatchObject({ state: 'draft', operation: 'status', carrier: 'jasper', counts: { total: 11 } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    expect(checked.state).toBe('ready')
+    const rows = await allRows(job.id)
+    const codes = (line: number) => rows.find((r) => r.source === `line ${line}`)!.issues.map((i) => i.code)
+    expect(codes(4)).toContain('duplicate')
+    expect(codes(5)).toEqual(['mangled'])
+    expect(codes(6)).toEqual(['length'])
+    expect(codes(7)).toEqual(['notDigits'])
+    expect(codes(8)).toEqual(['empty'])
+    expect(codes(9)).toEqual(['notFound'])
+    expect(codes(10)).toEqual(expect.arrayContaining(['badParam']))
+    expect(codes(12)).toEqual(['notDigits'])
+    // The space-separated ICCID is read as its digits, and checked at the carrier like any other.
+    expect(rows.find((r) => r.source === 'line 11')!.before).not.toBeNull()
+    // Luhn is a warning only: half the peer's ICCIDs (like some real issuers') carry another last digit.
+    for (const r of rows.filter((x) => x.issues.some((i) => i.code === 'luhn'))) expect(r.issues.find((i) => i.code === 'luhn')!.severity).toBe('warning')
+    // The current status decides: a Retired SIM is refused, one already Deactivated is skipped, the rest is pending.
+    for (const r of rows.filter((x) => x.before)) {
+      const wanted = r.source === 'line 3' ? 'activated' : 'deactivated'
+      if (r.before!.status === 'retired') expect(r.issues.map((i) => i.code)).toContain('transition')
+      else if (r.before!.status === wanted) expect(r.state).toBe('skipped')
+      else expect(r.state).toBe('pending')
+    }
+    expect(checked.estimateSeconds).toBeCloseTo(checked.counts.pending / 50)
+    expect(peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0).toBe(requestsBefore)
+
+    await core.call('jobs:run', { jobId: job.id })
+    const done = await settle(job.id)
+    expect(done.state).toBe('done')
+    const after = await allRows(job.id)
+    for (const r of after.filter((x) => x.state === 'done')) expect(changesOf(r.id.replace(/\s/g, ''))).toHaveLength(1)
+    expect(after.filter((r) => r.state === 'done')).toHaveLength(checked.counts.pending)
+
+    const csvOut = (await core.call('jobs:export', { jobId: job.id })).text
+    const lines = csvOut.trim().split('\r\n')
+    expect(lines[0]).toBe('line,iccid,state,statusBefore,statusAfter,ratePlanBefore,ratePlanAfter,smsMsgId,findings,error,at')
+    expect(lines).toHaveLength(12)
+    expect(lines.find((l) => l.startsWith('line 12,'))).toContain(",'=1+2,")
+  })
+
+  it('audits each change with before → after, and undo sets back exactly the rows that changed', async () => {
+    const targets = peer.iccids.slice(20, 40)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'activated' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    await core.call('jobs:run', { jobId: job.id })
+    await settle(job.id)
+    const rows = await allRows(job.id)
+    const changed = rows.filter((r) => r.state === 'done')
+    expect(changed.length).toBeGreaterThan(0)
+    const trail = (await core.call('audit:list', { query: job.id, limit: 500 })).items.filter((e) => e.action === 'sim.changeStatus')
+    expect(trail).toHaveLength(changed.length)
+    for (const r of changed) expect(trail.find((e) => e.target.includes(r.id))).toMatchObject({ outcome: 'ok', before: { status: r.before!.status }, after: { status: 'activated' } })
+
+    const undo = await core.call('jobs:undo', { jobId: job.id })
+    expect(undo).toMatchObject({ undoOf: job.id, state: 'ready', counts: { total: changed.length } })
+    await core.call('jobs:run', { jobId: undo.id })
+    expect(await settle(undo.id)).toMatchObject({ state: 'done', counts: { done: changed.length } })
+    for (const r of changed) {
+      const history = changesOf(r.id)
+      expect(history.map((h) => h.status).at(-1)).toBe(controlCenterStatusValue(r.before!.status!))
+    }
+    expect(await core.dispatcher.invoke('jobs:undo', { jobId: 'jnothere1' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'jobs.notFound' } } } })
+  })
+
+  it('rides out 429 and 503 under the governor: every row done once', async () => {
+    const targets = peer.iccids.slice(40, 60)
+    const job = await core.call('jobs:create', { operation: 'ratePlan', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { ratePlan: peer.ratePlans[1]! } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    peer.faults.set({ kind: 'status', status: 429, times: 4, method: 'PUT' })
+    peer.faults.set({ kind: 'status', status: 503, times: 3, method: 'PUT' })
+    try {
+      await core.call('jobs:run', { jobId: job.id })
+      expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: checked.counts.pending, failed: 0 } })
+    } finally {
+      peer.faults.clear()
+    }
+  })
+
+  it('checks SMS rows (inactive SIMs, length by encoding), and never sends one of unknown outcome again unless asked', async () => {
+    const rows = await allRows((await core.call('jobs:list', {})).items.at(-1)!.id)
+    const inactive = rows.find((r) => r.before?.status === 'retired' || r.before?.status === 'deactivated')
+    const targets = peer.iccids.slice(60, 70)
+    const csv = ['iccid,text', ...targets.map((i) => `${i},`), `${targets[0]},${'ж'.repeat(71)}`, ...(inactive ? [`${inactive.id},`] : [])].join('\n')
+    const job = await core.call('jobs:create', { operation: 'sms', source: { kind: 'csv', text: csv }, params: { text: 'wake up' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    const checked = await allRows(job.id)
+    expect(checked.find((r) => r.issues.some((i) => i.code === 'smsTooLong'))).toMatchObject({ after: { dataCoding: 8, smsLength: 71 } })
+    if (inactive) expect(checked.at(-1)!.issues.map((i) => i.code)).toContain('smsInactive')
+    const pending = checked.filter((r) => r.state === 'pending')
+    expect(pending.length).toBeGreaterThan(0)
+    for (const r of pending) expect(r.after).toMatchObject({ dataCoding: 0, smsLength: 7 })
+
+    const sentBefore = peer.stats().smsSent
+    peer.faults.set({ kind: 'drop', afterRequest: true, times: 1, path: /smsMessages/ })
+    await core.call('jobs:run', { jobId: job.id })
+    const first = await settle(job.id)
+    expect(first.counts).toMatchObject({ unknown: 1, done: pending.length - 1 })
+    expect(peer.stats().smsSent - sentBefore).toBe(pending.length)
+
+    // Running it again sends nothing: the unknown row waits for the operator's explicit choice.
+    await core.call('jobs:run', { jobId: job.id })
+    expect((await settle(job.id)).counts.unknown).toBe(1)
+    expect(peer.stats().smsSent - sentBefore).toBe(pending.length)
+    await core.call('jobs:run', { jobId: job.id, resendUnknown: true })
+    expect((await settle(job.id)).counts).toMatchObject({ unknown: 0, done: pending.length })
+    expect(peer.stats().smsSent - sentBefore).toBe(pending.length + 1)
+    expect(await core.dispatcher.invoke('jobs:undo', { jobId: job.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.smsUndo' } } } })
+  })
+
+  it("takes its targets from a device query: each device's SIM, another carrier's refused by pre-flight", async () => {
+    for (const [deviceId, config] of [
+      ['q-1', { jasper: { iccid: peer.iccids[10] } }],
+      ['q-2', { jasper: { iccid: peer.iccids[11] } }],
+      ['q-3', { orange: { serialnumber: '1668007370011' } }],
+    ] as const) {
+      await core.call('devices:add', { typeId: 'pump', deviceId })
+      await core.call('devices:saveConfig', { typeId: 'pump', deviceId, text: JSON.stringify(config) })
+    }
+    await core.call('devices:add', { typeId: 'pump', deviceId: 'q-4' })
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'query', query: { text: '', filters: { typeId: ['pump'] } } }, params: { status: 'activated' } })
+    expect(job.counts.total).toBe(3)
+    await core.call('jobs:preflight', { jobId: job.id })
+    const rows = await allRows(job.id)
+    expect(rows.map((r) => [r.source, r.id])).toEqual([
+      ['pump/q-1', peer.iccids[10]],
+      ['pump/q-2', peer.iccids[11]],
+      ['pump/q-3', '1668007370011'],
+    ])
+    expect(rows[2]!.issues.map((i) => i.code)).toContain('otherCarrier')
+    expect(rows[2]!.state).toBe('skipped')
+  })
+
+  it('pauses, resumes and cancels', async () => {
+    // Five calls a second: windows of five rows, so a pause lands with most of the job still to send.
+    const slow = await core.call('profiles:save', { extension: 'jasper', name: 'Slow', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 5 }, secrets: { apiKey: SECRET } })
+    const targets = peer.iccids.slice(0, 80)
+    const job = await core.call('jobs:create', {
+      operation: 'ratePlan',
+      profileId: slow.id,
+      source: { kind: 'csv', text: ['iccid', ...targets].join('\n') },
+      params: { ratePlan: peer.ratePlans[2]! },
+    })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    expect(checked.counts.pending).toBeGreaterThan(10)
+    peer.faults.set({ kind: 'latency', ms: 30, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const putsBefore = peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+      await core.call('jobs:run', { jobId: job.id })
+      await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).counts.done, { timeout: 30_000, interval: 20 }).toBeGreaterThan(0)
+      const paused = await core.call('jobs:pause', { jobId: job.id })
+      expect(paused.state).toBe('paused')
+      expect(paused.counts.pending).toBeGreaterThan(0)
+      // Nothing was sent beyond what the journal records: one PUT per row that left pending.
+      expect((peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0) - putsBefore).toBe(paused.counts.done + paused.counts.failed)
+      await core.call('jobs:resume', { jobId: job.id })
+      await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).counts.done, { timeout: 30_000, interval: 20 }).toBeGreaterThan(paused.counts.done)
+      const cancelled = await core.call('jobs:cancel', { jobId: job.id })
+      expect(cancelled.state).toBe('cancelled')
+      expect(await core.dispatcher.invoke('jobs:run', { jobId: job.id })).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { ref: { key: 'jobs.wrongState' } } } })
+    } finally {
+      peer.faults.clear()
+    }
+    const actions = (await core.call('audit:list', { query: job.id, limit: 500 })).items.map((e) => e.action)
+    for (const a of ['jobs.create', 'jobs.preflight', 'jobs.run', 'jobs.pause', 'jobs.resume', 'jobs.cancel']) expect(actions).toContain(a)
+  })
+})
