@@ -28,6 +28,7 @@ import { createPackagesService, type PackagesService } from './dm-packages/packa
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import { createHistorianService, type HistorianService } from './historian/historian.service'
 import type { ForwarderTuning } from './historian/forwarder'
+import { createSyncService, type SyncService, type SyncTuning } from './sync/sync.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
@@ -60,6 +61,8 @@ export interface CoreOptions {
   ledgerTimings?: Pick<LedgerDeps, 'queue' | 'pollingMs'>
   /** The historian's back-offs and drain (tests shorten them). */
   historianTuning?: ForwarderTuning
+  /** Team sync's batch size and back-off (tests shorten the back-off). */
+  syncTuning?: SyncTuning
 }
 
 export interface OpenProgress {
@@ -97,6 +100,7 @@ export interface Core {
   weather: WeatherService
   ledger: LedgerService
   historian: HistorianService
+  sync: SyncService
   logger: Logger
   close(): Promise<void>
 }
@@ -192,6 +196,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
     ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
   })
+  const sync = createSyncService({ db, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
   const mail = createMailService({
     db,
     vault: options.vault,
@@ -332,6 +337,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'historian:history': (input) => historian.history(input),
     'historian:buckets': (input) => historian.buckets(input),
     'historian:deleteBuckets': (input, ctx) => historian.deleteBuckets(input, ctx),
+    'sync:getSettings': () => sync.getSettings(),
+    'sync:saveSettings': (input, ctx) => sync.saveSettings(input, ctx),
+    'sync:verify': () => sync.verify(),
+    'sync:setup': (_input, ctx) => sync.setup(ctx),
+    'sync:start': (_input, ctx) => sync.start(ctx),
+    'sync:stop': (_input, ctx) => sync.stop(ctx),
+    'sync:status': () => sync.status(),
+    'sync:conflicts': (input) => sync.conflicts(input.limit),
+    'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
+    'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -344,6 +359,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()
+  // Team sync starts with the workspace when the operator asked for it; a CLI command starts it itself (`sync start`).
+  if (options.mode !== 'cli' && !workspace.readOnly) await sync.autoStart()
 
   return {
     dispatcher,
@@ -366,8 +383,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     weather,
     ledger,
     historian,
+    sync,
     logger,
     async close() {
+      // First: a live sync writes into the workspace until it is cancelled.
+      await sync.close()
       sims.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close; location updates being written are

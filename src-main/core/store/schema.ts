@@ -37,6 +37,9 @@ export const CURRENT_SCHEMA = {
   imports: 1,
   /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
   historyEvent: 1,
+  /** `_local/sync-settings` and `_local/sync-state`: this computer's team sync (never replicated). */
+  syncSettings: 1,
+  syncState: 1,
 } satisfies Record<string, number>
 
 /**
