@@ -76,12 +76,17 @@ declare namespace PouchDB {
     id(): Promise<string>
     close(): Promise<void>
     /** Replication both ways (team sync); the handler emits change, paused, active, denied, error and complete. */
-    sync(remote: Database, options: object): ReplicationHandler
+    sync(remote: Database, options: object): SyncHandler
     replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
   }
   interface ReplicationHandler {
     on(event: 'change' | 'paused' | 'active' | 'denied' | 'error' | 'complete', listener: (value: unknown) => void): ReplicationHandler
     cancel(): void
+  }
+  /** Both replications of a sync; its own 'paused' event drops the error, so each direction is listened to. */
+  interface SyncHandler extends ReplicationHandler {
+    push: ReplicationHandler
+    pull: ReplicationHandler
   }
   interface Static {
     new <T extends object = object>(

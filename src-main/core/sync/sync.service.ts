@@ -201,11 +201,22 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
   }
 
-  function onPaused(err: unknown): void {
-    if (err) {
-      const { state, reason } = pausedState(err as PouchFailure)
-      retries++
+  /**
+   * Each direction's last word: paused with or without an error, or active. The sync is live only when both have
+   * paused without an error since it started; either one's error is the status (PouchDB's own sync-level 'paused'
+   * drops the error, and fires before a direction has started).
+   */
+  const directions: Record<'push' | 'pull', { paused: boolean; error: PouchFailure | null }> = { push: { paused: false, error: null }, pull: { paused: false, error: null } }
+
+  function settle(): void {
+    const failed = directions.push.error ?? directions.pull.error
+    if (failed) {
+      const { state, reason } = pausedState(failed)
       publish({ state, reason: reason.toInfo() })
+      return
+    }
+    if (!directions.push.paused || !directions.pull.paused) {
+      publish({ state: 'syncing', reason: null })
       return
     }
     retries = 0
@@ -214,6 +225,17 @@ export function createSyncService(deps: SyncServiceDeps) {
     updateSyncState(db, (s) => {
       s.lastSyncAt = at
     }).catch((e: unknown) => logger?.warn({ error: String(e) }, 'sync.state.write'))
+  }
+
+  function onPaused(direction: 'push' | 'pull', err: unknown): void {
+    if (err) retries++
+    directions[direction] = { paused: true, error: err ? (err as PouchFailure) : null }
+    settle()
+  }
+
+  function onActive(direction: 'push' | 'pull'): void {
+    directions[direction] = { paused: false, error: null }
+    settle()
   }
 
   async function audit(action: string, target: string, detail: Record<string, unknown> | undefined, actor: string, outcome: 'ok' | 'failed' = 'ok', text?: string): Promise<void> {
@@ -254,12 +276,16 @@ export function createSyncService(deps: SyncServiceDeps) {
       deniedTotal: state.deniedTotal,
       role,
     }
+    directions.push = { paused: false, error: null }
+    directions.pull = { paused: false, error: null }
+    for (const direction of ['push', 'pull'] as const) {
+      handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
+    }
     handler
       .on('change', (info) => onChange(info as unknown as ChangeInfo))
-      .on('paused', onPaused)
-      .on('active', () => publish({ state: 'syncing', reason: null }))
       .on('denied', (e) => {
-        recordDenied(e as PouchFailure).catch((err: unknown) => logger?.warn({ error: String(err) }, 'sync.denied.record'))
+        // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
+        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'sync.denied.record'))
       })
       .on('error', (e) => {
         publish({ state: 'error', reason: asAppError(e, 'sync').toInfo() })

@@ -92,6 +92,33 @@ export interface CouchPeer {
 
 const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/
 
+/**
+ * express-pouchdb's validation plugin (pouchdb-validation 4) sets every incoming document's `_revisions` to the stored
+ * document's before it writes, whatever `new_edits` says. A replicated update (`_bulk_docs` with `new_edits:false`,
+ * which carries its revision history in `_revisions`) to a document that exists is then silently not stored — the
+ * server answers 201 `[]` — as soon as the database has a `validate_doc_update` (found by team sync's tests;
+ * docs/wire/couchdb-sync.md §6). CouchDB stores it. The front keeps each such document's own history here, and the
+ * database's `bulkDocs`, which runs after the validation, puts it back.
+ */
+const replicatedHistories = new Map<string, unknown>()
+const historyKey = (id: unknown, rev: unknown) => `${String(id)}\u0000${String(rev)}`
+
+/** Installed on each database express-pouchdb opens: its adapter's `_bulkDocs` runs after the validation wrapper. */
+function keepReplicatedHistories(_name: string, db: { _bulkDocs: (req: { docs: Record<string, unknown>[] }, ...rest: unknown[]) => unknown }, next: () => void): void {
+  const original = db._bulkDocs
+  db._bulkDocs = function (this: unknown, req, ...rest) {
+    for (const doc of req.docs) {
+      const key = historyKey(doc._id, doc._rev)
+      if (replicatedHistories.has(key)) {
+        doc._revisions = replicatedHistories.get(key)
+        replicatedHistories.delete(key)
+      }
+    }
+    return original.call(this, req, ...rest)
+  }
+  next()
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
@@ -144,6 +171,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   if (couchUsers) writeFileSync(join(dir, 'config.json'), JSON.stringify({ admins: { [couchUsers.admin]: couchUsers.password } }))
   const adminHeader = couchUsers ? `Basic ${Buffer.from(`${couchUsers.admin}:${couchUsers.password}`).toString('base64')}` : ''
   const app = expressPouchdb(Pouch, { mode: 'fullCouchDB', configPath: join(dir, 'config.json'), logPath: join(dir, 'log.txt'), overrideMode: { exclude: ['routes/fauxton'] } })
+  if (couchUsers) (app as unknown as { dbWrapper: { registerWrapper(w: typeof keepReplicatedHistories): void } }).dbWrapper.registerWrapper(keepReplicatedHistories)
   const inner = createServer(app)
   await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve))
   const innerPort = (inner.address() as AddressInfo).port
@@ -304,7 +332,11 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     if (req.method === 'POST' && path.endsWith('/_bulk_docs')) {
       let docs: unknown[] = []
       try {
-        docs = (JSON.parse(body.toString('utf8')) as { docs?: unknown[] }).docs ?? []
+        const parsed = JSON.parse(body.toString('utf8')) as { docs?: unknown[]; new_edits?: boolean }
+        docs = parsed.docs ?? []
+        if (couchUsers && parsed.new_edits === false) {
+          for (const d of docs as Record<string, unknown>[]) if (d._revisions) replicatedHistories.set(historyKey(d._id, d._rev), d._revisions)
+        }
       } catch {
         json(res, 400, { error: 'bad_request', reason: 'invalid UTF-8 JSON' })
         return 400
