@@ -41,7 +41,10 @@ export const syncSaveSchema = z
     auth: syncAuthSchema.default('basic'),
     username: z.string().trim().max(200).default(''),
     iamUrl: urlSchema.default('https://iam.cloud.ibm.com'),
-    shares: z.array(syncShareSchema).max(SYNC_SHARES.length).default([...DEFAULT_SYNC_SHARES]),
+    shares: z
+      .array(syncShareSchema)
+      .max(SYNC_SHARES.length)
+      .default([...DEFAULT_SYNC_SHARES]),
     /** Start the live sync when the workspace opens. */
     autoStart: z.boolean().default(false),
     secrets: z.object({ password: secretValue.optional(), apiKey: secretValue.optional() }).strict().default({}),

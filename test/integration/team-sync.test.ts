@@ -228,7 +228,12 @@ describe('live sync', () => {
     const marker = `PLANTED-SECRET-${process.pid}-${Date.now()}`
     // An administrator: only administrators may write profiles on the server.
     const core = await workspace('ada', 'ada-pw')
-    await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: 'https://cc.example.com', username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: `${marker}-profile` } })
+    await core.call('profiles:save', {
+      extension: 'jasper',
+      name: 'Ops',
+      settings: { baseUrl: 'https://cc.example.com', username: 'ops', concurrency: 1, perSecond: 50 },
+      secrets: { apiKey: `${marker}-profile` },
+    })
     await core.call('sync:saveSettings', { url: peer.url, database: DB, username: 'ada', secrets: { password: 'ada-pw' } })
     await core.call('devices:add', { typeId: 'meter', deviceId: 's-1', description: 'beside a secret' })
     await core.call('sync:start', {})

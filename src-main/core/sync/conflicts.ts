@@ -87,13 +87,7 @@ function chosen(id: string, keep: Keep, leaves: string[], theirs: readonly strin
   return side[0]!
 }
 
-export async function resolveConflict(
-  db: Db,
-  id: string,
-  keep: Keep,
-  theirs: readonly string[] | undefined,
-  actor: string,
-): Promise<{ id: string; rev: string; removed: string[] }> {
+export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: readonly string[] | undefined, actor: string): Promise<{ id: string; rev: string; removed: string[] }> {
   let winner: Stored
   try {
     winner = (await db.get(id, { conflicts: true })) as unknown as Stored

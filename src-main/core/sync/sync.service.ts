@@ -48,7 +48,9 @@ function notConfigured(): AppError {
 }
 
 function settingsSummary(doc: SyncSettingsDoc | null): Record<string, unknown> | undefined {
-  return doc ? { url: doc.url, database: doc.database, auth: doc.auth, username: doc.username, iamUrl: doc.iamUrl, shares: doc.shares, autoStart: doc.autoStart, secretsSet: doc.secretFields } : undefined
+  return doc
+    ? { url: doc.url, database: doc.database, auth: doc.auth, username: doc.username, iamUrl: doc.iamUrl, shares: doc.shares, autoStart: doc.autoStart, secretsSet: doc.secretFields }
+    : undefined
 }
 
 /** How PouchDB reports a failed request: a plain object (or Error) with `status`, `name`/`error` and `reason`/`message`. */
@@ -121,7 +123,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       return { kind: 'iam', iamUrl: doc.iamUrl, apiKey }
     }
     const password = await vault.get(syncSecretAccount('password'))
-    if (!doc.username || !password) throw AppError.withRef('VALIDATION', 'Team sync signs in with a user name and password, and they are not both saved', { key: 'sync.secretMissing', params: { field: 'password' } })
+    if (!doc.username || !password)
+      throw AppError.withRef('VALIDATION', 'Team sync signs in with a user name and password, and they are not both saved', { key: 'sync.secretMissing', params: { field: 'password' } })
     return { kind: 'basic', username: doc.username, password }
   }
 
@@ -163,7 +166,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       s.denied = [entry, ...s.denied.filter((d) => d.id !== entry.id)].slice(0, MAX_DENIED)
       s.deniedTotal++
     })
-    logger?.warn({ id: entry.id, reason: entry.reason }, 'sync.denied')
+    logger?.warn({ id: entry.id, reason: entry.reason }, 'the sync server refused a document')
     publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
   }
 
@@ -197,7 +200,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
     publish(change)
     if (dir === 'pull' && c.docs) {
-      recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'sync.conflicts.record'))
+      recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not record the revisions of a conflict'))
     }
   }
 
@@ -224,7 +227,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     publish({ state: 'live', reason: null, lastSyncAt: at, firstSync: null, push: { ...status.push, pending: 0 }, pull: { ...status.pull, pending: 0 } })
     updateSyncState(db, (s) => {
       s.lastSyncAt = at
-    }).catch((e: unknown) => logger?.warn({ error: String(e) }, 'sync.state.write'))
+    }).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not write the sync state'))
   }
 
   function onPaused(direction: 'push' | 'pull', err: unknown): void {
@@ -238,8 +241,8 @@ export function createSyncService(deps: SyncServiceDeps) {
     settle()
   }
 
-  async function audit(action: string, target: string, detail: Record<string, unknown> | undefined, actor: string, outcome: 'ok' | 'failed' = 'ok', text?: string): Promise<void> {
-    await db.put(auditDoc({ actor, action, target, outcome, ...(detail ? { after: detail } : {}), ...(text ? { detail: text } : {}) }))
+  async function audit(entry: { action: string; target: string; after?: Record<string, unknown>; outcome?: 'ok' | 'failed'; detail?: string }, actor: string): Promise<void> {
+    await db.put(auditDoc({ outcome: 'ok', ...entry, actor }))
   }
 
   async function startSync(ctx: CallContext | null): Promise<SyncStatus> {
@@ -254,7 +257,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       total = (await remoteDocCount(remote)) ?? 0
     } catch (e) {
       // Offline at start is fine: the live sync retries until the server is back.
-      logger?.info({ reason: asAppError(e, 'sync').message }, 'sync.start.offline')
+      logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached')
     }
     const filter = replicationFilter(doc.shares)
     const options = {
@@ -285,12 +288,12 @@ export function createSyncService(deps: SyncServiceDeps) {
       .on('change', (info) => onChange(info as unknown as ChangeInfo))
       .on('denied', (e) => {
         // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
-        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'sync.denied.record'))
+        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
       })
       .on('error', (e) => {
         publish({ state: 'error', reason: asAppError(e, 'sync').toInfo() })
       })
-    if (ctx) await audit('sync.start', remote.url, { database: doc.database, shares: doc.shares }, ctx.actor)
+    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
     publish({}, true)
     return status
   }
@@ -317,7 +320,9 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     async saveSettings(input: SyncSaveInput, ctx: CallContext): Promise<SyncSettingsView> {
       // Refuses a URL credentials must not go to before anything is stored.
-      openRemote(input.url, input.database, { kind: 'basic', username: '', password: '' }).db.close().catch(() => undefined)
+      openRemote(input.url, input.database, { kind: 'basic', username: '', password: '' })
+        .db.close()
+        .catch(() => undefined)
       const existing = await readSyncSettings(db)
       const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
       for (const field of ['password', 'apiKey'] as const) {
@@ -343,7 +348,14 @@ export function createSyncService(deps: SyncServiceDeps) {
         updatedAt: now().toISOString(),
       })
       const saved = { ...next, ...(existing ? { _rev: existing._rev } : {}) }
-      const entry = auditDoc({ actor: ctx.actor, action: 'sync.saveSettings', target: AUDIT_TARGET, outcome: 'ok', ...(existing ? { before: settingsSummary(existing) } : {}), after: settingsSummary(next) })
+      const entry = auditDoc({
+        actor: ctx.actor,
+        action: 'sync.saveSettings',
+        target: AUDIT_TARGET,
+        outcome: 'ok',
+        ...(existing ? { before: settingsSummary(existing) } : {}),
+        after: settingsSummary(next),
+      })
       assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
       if (running) {
         await stopSync()
@@ -397,11 +409,11 @@ export function createSyncService(deps: SyncServiceDeps) {
             if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'write the validation')
           }
           const result = { created, securityWritten, validationWritten }
-          await audit('sync.setup', remote.url, result, ctx.actor)
+          await audit({ action: 'sync.setup', target: remote.url, after: result }, ctx.actor)
           return result
         } catch (e) {
           const error = asAppError(e, 'set up the database')
-          await audit('sync.setup', remote.url, undefined, ctx.actor, 'failed', error.message).catch(() => undefined)
+          await audit({ action: 'sync.setup', target: remote.url, outcome: 'failed', detail: error.message }, ctx.actor).catch(() => undefined)
           throw error
         }
       })
@@ -415,7 +427,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       if (running) {
         const url = running.remote.url
         await stopSync()
-        await audit('sync.stop', url, undefined, ctx.actor)
+        await audit({ action: 'sync.stop', target: url }, ctx.actor)
       }
       return status
     },
@@ -450,7 +462,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         s.denied = []
         s.deniedTotal = 0
       })
-      await audit('sync.clearDenied', AUDIT_TARGET, { cleared }, ctx.actor)
+      await audit({ action: 'sync.clearDenied', target: AUDIT_TARGET, after: { cleared } }, ctx.actor)
       publish({ denied: [], deniedTotal: 0 }, true)
       return { cleared }
     },
@@ -458,7 +470,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     /** Starts the sync when the operator asked for it to start with the workspace. */
     async autoStart(): Promise<void> {
       const doc = await readSyncSettings(db)
-      if (doc?.autoStart) await startSync(null).catch((e: unknown) => logger?.warn({ reason: asAppError(e, 'sync').message }, 'sync.autostart'))
+      if (doc?.autoStart) await startSync(null).catch((e: unknown) => logger?.warn({ reason: asAppError(e, 'sync').message }, 'team sync could not start with the workspace'))
     },
 
     /** Retries since the server was last reached (tests wait on it). */

@@ -55,7 +55,9 @@ export function newSyncSettingsDoc(fields: Omit<SyncSettingsDoc, '_id' | '_rev' 
 }
 
 export async function readSyncState(db: Db): Promise<SyncStateDoc & { _rev?: string }> {
-  return (await getOrNull<SyncStateDoc>(db, SYNC_STATE_ID)) ?? { _id: SYNC_STATE_ID, kind: 'syncState', schemaVersion: CURRENT_SCHEMA.syncState, lastSyncAt: null, denied: [], deniedTotal: 0, theirs: {} }
+  return (
+    (await getOrNull<SyncStateDoc>(db, SYNC_STATE_ID)) ?? { _id: SYNC_STATE_ID, kind: 'syncState', schemaVersion: CURRENT_SCHEMA.syncState, lastSyncAt: null, denied: [], deniedTotal: 0, theirs: {} }
+  )
 }
 
 /**

@@ -171,7 +171,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   if (couchUsers) writeFileSync(join(dir, 'config.json'), JSON.stringify({ admins: { [couchUsers.admin]: couchUsers.password } }))
   const adminHeader = couchUsers ? `Basic ${Buffer.from(`${couchUsers.admin}:${couchUsers.password}`).toString('base64')}` : ''
   const app = expressPouchdb(Pouch, { mode: 'fullCouchDB', configPath: join(dir, 'config.json'), logPath: join(dir, 'log.txt'), overrideMode: { exclude: ['routes/fauxton'] } })
-  if (couchUsers) (app as unknown as { dbWrapper: { registerWrapper(w: typeof keepReplicatedHistories): void } }).dbWrapper.registerWrapper(keepReplicatedHistories)
+  ;(app as unknown as { dbWrapper: { registerWrapper(w: typeof keepReplicatedHistories): void } }).dbWrapper.registerWrapper(keepReplicatedHistories)
   const inner = createServer(app)
   await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve))
   const innerPort = (inner.address() as AddressInfo).port
@@ -334,7 +334,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       try {
         const parsed = JSON.parse(body.toString('utf8')) as { docs?: unknown[]; new_edits?: boolean }
         docs = parsed.docs ?? []
-        if (couchUsers && parsed.new_edits === false) {
+        if (parsed.new_edits === false) {
           for (const d of docs as Record<string, unknown>[]) if (d._revisions) replicatedHistories.set(historyKey(d._id, d._rev), d._revisions)
         }
       } catch {
