@@ -162,6 +162,9 @@ describe('writers', () => {
       })
       await core.call('ledger:submit', { routeId: route.id, sample: '{"d": {"v": 1}}' })
       await core.call('ledger:start', {})
+      // Team sync's two per-machine documents: its settings, and its state (written by clearing the refused list).
+      await core.call('sync:saveSettings', { url: 'https://couch.example.com', database: 'team', username: 'ops', secrets: { password: 'pw' } })
+      await core.call('sync:clearDenied', {})
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))
       await db.put(
@@ -208,10 +211,10 @@ describe('writers', () => {
       .put('walk', [{ id: 'org1:meter:m-1:2026-01-05T10:00:00.000Z:status:a-1', typeId: 'meter', deviceId: 'm-1', eventId: 'status', format: 'json', timestamp: AT, data: { t: 21 } }], AT)
       .finally(() => cache.close())
     const versions: Record<string, number[]> = {}
-    // The one per-machine document with a kind: `_local` documents are not listed by allDocs.
+    // The per-machine documents with a kind: `_local` documents are not listed by allDocs.
     const local = new PouchDB<BaseDoc>(join(dir, 'workspace'))
-    const imports = await local.get('_local/imports').finally(() => local.close())
-    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), imports]) {
+    const locals = await Promise.all(['_local/imports', '_local/sync-settings', '_local/sync-state'].map((id) => local.get(id))).finally(() => local.close())
+    for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), ...locals]) {
       if (doc.kind) versions[doc.kind] = [...new Set([...(versions[doc.kind] ?? []), doc.schemaVersion])]
     }
     expect(versions).toEqual(Object.fromEntries(Object.entries(CURRENT_SCHEMA).map(([kind, version]) => [kind, [version]])))
