@@ -173,7 +173,7 @@ describe('live sync', () => {
     await viewer.call('sync:start', {})
     await expect.poll(async () => (await viewer.call('devices:list', { query: 'v-1', offset: 0, limit: 10 })).total, POLL).toBe(1)
     await live(viewer)
-    expect((await viewer.call('sync:status', {})).role).toBe('viewer')
+    await expect.poll(async () => (await viewer.call('sync:status', {})).role, POLL).toBe('viewer')
 
     await viewer.call('devices:setLocation', { typeId: 'meter', deviceId: 'v-1', latitude: 1, longitude: 2 })
     await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:v-1')

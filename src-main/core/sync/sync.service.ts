@@ -250,15 +250,6 @@ export function createSyncService(deps: SyncServiceDeps) {
     const doc = await settingsOrThrow()
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
     const state = await readSyncState(db)
-    let total = 0
-    let role: SyncRole | null = null
-    try {
-      role = (await session(remote)).role
-      total = (await remoteDocCount(remote)) ?? 0
-    } catch (e) {
-      // Offline at start is fine: the live sync retries until the server is back.
-      logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached')
-    }
     const filter = replicationFilter(doc.shares)
     const options = {
       live: true,
@@ -274,11 +265,19 @@ export function createSyncService(deps: SyncServiceDeps) {
       ...emptyStatus(),
       state: 'syncing',
       lastSyncAt: state.lastSyncAt,
-      firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total, secondsLeft: null } : null,
+      firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
       denied: state.denied.slice(0, SHOWN_DENIED),
       deniedTotal: state.deniedTotal,
-      role,
+      role: null,
     }
+    // Who we are and how much a first sync has to take, asked beside the replication rather than before it, so a
+    // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
+    void (async () => {
+      const who = await session(remote)
+      const total = status.firstSync ? await remoteDocCount(remote) : null
+      if (running?.remote !== remote) return
+      publish({ role: who.role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
+    })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
     for (const direction of ['push', 'pull'] as const) {
