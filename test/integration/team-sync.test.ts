@@ -256,3 +256,29 @@ describe('live sync', () => {
     }
   })
 })
+
+describe('Cloudant IAM sign-in', () => {
+  it('syncs with an API key exchanged for IAM tokens, and fetches a new token once when the server rotates them', async () => {
+    const cloudant = await startCouchPeer({ apiKeys: { 'sync-iam-key': 'manager' } })
+    cleanups.push(() => cloudant.close())
+    const { dir, cleanup } = await tempDir('fieldline-sync-')
+    const core = await testCore(dir, { syncTuning: { backOffMs: { minMs: 100, maxMs: 400 } } })
+    cleanups.push(async () => {
+      await core.close()
+      await cleanup()
+    })
+    await core.call('sync:saveSettings', { url: cloudant.url, database: 'iam-team', auth: 'iam', iamUrl: cloudant.iamUrl, secrets: { apiKey: 'sync-iam-key' } })
+    expect((await core.call('sync:getSettings', {})).secrets).toEqual({ password: false, apiKey: true })
+    await core.call('sync:setup', {})
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'i-1' })
+    await core.call('sync:start', {})
+    await live(core)
+    expect((await cloudant.docs('iam-team')).map((d) => d._id)).toContain('device:meter:i-1')
+    const issued = cloudant.tokensIssued()
+    cloudant.revokeTokens()
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'i-2' })
+    await expect.poll(async () => (await cloudant.docs('iam-team')).map((d) => d._id), POLL).toContain('device:meter:i-2')
+    expect(cloudant.tokensIssued()).toBeGreaterThan(issued)
+    expect(cloudant.log().filter((r) => r.status === 401).length).toBeGreaterThan(0)
+  })
+})
