@@ -12,6 +12,7 @@
 import type { Command } from 'commander'
 import { SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { signals } from './bridge'
 
 interface SetupOptions {
   url?: string
@@ -64,13 +65,6 @@ function statusLines(s: SyncStatus): string[] {
   lines.push(`refused      ${s.deniedTotal}`)
   for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
   return lines
-}
-
-function signals(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve())
-    process.once('SIGTERM', () => resolve())
-  })
 }
 
 export function registerSync(program: Command, withRuntime: WithRuntime): void {
