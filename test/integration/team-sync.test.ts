@@ -37,9 +37,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function workspace(user: string, password: string, options: { database?: string; shares?: SyncShare[] } = {}): Promise<TestCore> {
+async function workspace(user: string, password: string, options: { database?: string; shares?: SyncShare[]; batchSize?: number } = {}): Promise<TestCore> {
   const { dir, cleanup } = await tempDir('fieldline-sync-')
-  const core = await testCore(dir, { syncTuning: { backOffMs: { minMs: 100, maxMs: 400 } } })
+  const core = await testCore(dir, { syncTuning: { backOffMs: { minMs: 100, maxMs: 400 }, ...(options.batchSize ? { batchSize: options.batchSize } : {}) } })
   cleanups.push(async () => {
     await core.close()
     await cleanup()
@@ -214,13 +214,15 @@ describe('live sync', () => {
 
   it('shares only the chosen groups: drafts and the outbox stay on this computer', async () => {
     await setUp('devices-only')
-    const core = await workspace('olga', 'olga-pw', { database: 'devices-only', shares: ['devices'] })
-    await core.call('devices:add', { typeId: 'meter', deviceId: 'f-1', description: 'shared' })
+    // Batches of two: the counts must add up across batches.
+    const core = await workspace('olga', 'olga-pw', { database: 'devices-only', shares: ['devices'], batchSize: 2 })
+    for (const n of [1, 2, 3, 4, 5]) await core.call('devices:add', { typeId: 'meter', deviceId: `f-${n}`, description: 'shared' })
     await core.call('devices:saveDraft', { typeId: 'meter', deviceId: 'f-1', text: '{"unfinished": ' })
     await core.call('sync:start', {})
     await live(core)
-    // Only the device: not its draft, and not the audit trail, which was not chosen.
-    expect((await peer.docs('devices-only')).map((d) => String(d._id))).toEqual(['device:meter:f-1'])
+    // Only the devices: not the draft, and not the audit trail, which was not chosen.
+    expect((await peer.docs('devices-only')).map((d) => String(d._id))).toEqual(['device:meter:f-1', 'device:meter:f-2', 'device:meter:f-3', 'device:meter:f-4', 'device:meter:f-5'])
+    expect((await core.call('sync:status', {})).push).toEqual({ docs: 5, pending: 0 })
   })
 
   it('never lets a secret reach the server: planted markers are nowhere in its data', async () => {

@@ -188,12 +188,13 @@ export function createSyncService(deps: SyncServiceDeps) {
   function onChange(info: ChangeInfo): void {
     const dir = info.direction
     const c = info.change
-    const docs = status[dir].docs + (dir === 'pull' ? (c.docs_written ?? 0) : (c.docs_written ?? 0))
+    // The counters of a replication's 'change' event add up since it started (one start of the sync); `docs` is the batch.
+    const docs = c.docs_written ?? status[dir].docs
     const pending = typeof c.pending === 'number' ? c.pending : null
     const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending } }
     if (status.firstSync && dir === 'pull') {
       const first = status.firstSync
-      const done = first.docs + (c.docs_read ?? 0)
+      const done = c.docs_read ?? first.docs
       const elapsed = (Date.now() - (running?.started ?? Date.now())) / 1000
       const left = Math.max(first.total - done, 0)
       change.firstSync = { batches: first.batches + 1, docs: done, total: Math.max(first.total, done), secondsLeft: done > 0 ? Math.round((elapsed / done) * left) : null }
