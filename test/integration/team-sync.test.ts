@@ -111,6 +111,8 @@ describe('sync setup', () => {
       const e = await rejection(core.call('sync:saveSettings', { url, database: DB, username: 'x', secrets: { password: 'y' } }))
       expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
     }
+    const iam = await rejection(core.call('sync:saveSettings', { url: 'https://couch.example.com', database: DB, auth: 'iam', iamUrl: 'http://iam.example.com', secrets: { apiKey: 'k' } }))
+    expect((iam as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
     expect((await core.call('sync:getSettings', {})).configured).toBe(false)
     const e = await rejection(core.call('sync:start', {}))
     expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')

@@ -19,7 +19,7 @@ import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
-import { openRemote, remoteDocCount, remoteRefusal, serverJson, type Remote, type RemoteAuth } from './remote'
+import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -320,9 +320,8 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     async saveSettings(input: SyncSaveInput, ctx: CallContext): Promise<SyncSettingsView> {
       // Refuses a URL credentials must not go to before anything is stored.
-      openRemote(input.url, input.database, { kind: 'basic', username: '', password: '' })
-        .db.close()
-        .catch(() => undefined)
+      remoteUrl(input.url, input.database)
+      if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
       const existing = await readSyncSettings(db)
       const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
       for (const field of ['password', 'apiKey'] as const) {
