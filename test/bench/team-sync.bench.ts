@@ -95,7 +95,7 @@ try {
   await untilLive(b.core, async () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss)
     const s = await b.core.sync.status()
-    if (!halfway && s.firstSync && s.firstSync.docs >= s.firstSync.total / 2) {
+    if (!halfway && s.firstSync && s.firstSync.total > 0 && s.firstSync.docs >= s.firstSync.total / 2) {
       halfway = `${fmt(s.firstSync.docs)} of ${fmt(s.firstSync.total)} in ${s.firstSync.batches} batches after ${seconds(performance.now() - t0)} s, estimate ${s.firstSync.secondsLeft ?? '?'} s left`
     }
   })
