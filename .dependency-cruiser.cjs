@@ -16,6 +16,7 @@ const CORE_TIERS = [
   ['devices', 'carriers', 'mail', 'weather'],
   ['dm-packages', 'mbed', 'team', 'ledger', 'sims', 'jobs'],
   ['historian'],
+  ['sync'],
   ['ipc'],
 ]
 

@@ -25,6 +25,7 @@ import { ledgerChannels, ledgerEvents } from './models/ledger'
 import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { historianChannels, historianEvents } from './models/historian'
+import { syncChannels, syncEvents } from './models/sync'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
 import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/json-value'
 import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
@@ -356,6 +357,7 @@ export const channels = {
   ...historianChannels,
   ...simInventoryChannels,
   ...simJobChannels,
+  ...syncChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -403,6 +405,7 @@ export const events = {
   ...historianEvents,
   ...simInventoryEvents,
   ...simJobEvents,
+  ...syncEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

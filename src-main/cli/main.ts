@@ -14,6 +14,7 @@ import { registerWeather } from './commands/weather'
 import { registerLedger } from './commands/ledger'
 import { registerSims } from './commands/sims'
 import { registerJob } from './commands/job'
+import { registerSync } from './commands/sync'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -68,6 +69,7 @@ registerTeam(program, withRuntime)
 registerLedger(program, withRuntime)
 registerSims(program, withRuntime)
 registerJob(program, withRuntime)
+registerSync(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

@@ -28,6 +28,7 @@ import { createPackagesService, type PackagesService } from './dm-packages/packa
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import { createHistorianService, type HistorianService } from './historian/historian.service'
 import type { ForwarderTuning } from './historian/forwarder'
+import { createSyncService, type SyncService, type SyncTuning } from './sync/sync.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
 import type { ProfileDoc } from './store/profiles.store'
@@ -62,6 +63,8 @@ export interface CoreOptions {
   ledgerTimings?: Pick<LedgerDeps, 'queue' | 'pollingMs'>
   /** The historian's back-offs and drain (tests shorten them). */
   historianTuning?: ForwarderTuning
+  /** Team sync's batch size and back-off (tests shorten the back-off). */
+  syncTuning?: SyncTuning
 }
 
 export interface OpenProgress {
@@ -101,6 +104,7 @@ export interface Core {
   historian: HistorianService
   simInventory: SimInventoryService
   jobs: JobsService
+  sync: SyncService
   logger: Logger
   close(): Promise<void>
 }
@@ -196,6 +200,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
     ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
   })
+  const sync = createSyncService({ db, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
   const mail = createMailService({
     db,
     vault: options.vault,
@@ -364,6 +369,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'jobs:rows': (input) => jobs.rows(input),
     'jobs:export': (input) => jobs.export(input),
     'jobs:undo': (input, ctx) => jobs.undo(input, ctx),
+    'sync:getSettings': () => sync.getSettings(),
+    'sync:saveSettings': (input, ctx) => sync.saveSettings(input, ctx),
+    'sync:verify': () => sync.verify(),
+    'sync:setup': (_input, ctx) => sync.setup(ctx),
+    'sync:start': (_input, ctx) => sync.start(ctx),
+    'sync:stop': (_input, ctx) => sync.stop(ctx),
+    'sync:status': () => sync.status(),
+    'sync:conflicts': (input) => sync.conflicts(input.limit),
+    'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
+    'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -377,6 +392,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()
   if (options.mode !== 'cli') await jobs.resumeInterrupted()
+  // Team sync starts with the workspace when the operator asked for it; a CLI command starts it itself (`sync start`).
+  if (options.mode !== 'cli' && !workspace.readOnly) await sync.autoStart()
 
   return {
     dispatcher,
@@ -401,8 +418,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     historian,
     simInventory,
     jobs,
+    sync,
     logger,
     async close() {
+      // First: a live sync writes into the workspace until it is cancelled.
+      await sync.close()
       await jobs.close()
       sims.close()
       await simInventory.close()

@@ -54,6 +54,8 @@ declare namespace PouchDB {
     limit?: number
     skip?: number
     descending?: boolean
+    /** With include_docs: each document's `_conflicts` (team sync). */
+    conflicts?: boolean
   }
   interface DatabaseInfo {
     db_name: string
@@ -61,7 +63,7 @@ declare namespace PouchDB {
     update_seq: number | string
   }
   interface Database<T extends object = object> {
-    get(id: string): Promise<Core.ExistingDocument<T>>
+    get(id: string, options?: { conflicts?: boolean; rev?: string }): Promise<Core.ExistingDocument<T> & { _conflicts?: string[] }>
     put(doc: T & { _id: string; _rev?: string }): Promise<Core.Response>
     bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[], options?: { new_edits?: boolean }): Promise<(Core.Response | Core.Error)[]>
     allDocs(options?: AllDocsOptions): Promise<Core.AllDocsResponse<T>>
@@ -73,10 +75,32 @@ declare namespace PouchDB {
     /** The database's own identifier, made when it was created (kept by copies and backups of its folder). */
     id(): Promise<string>
     close(): Promise<void>
+    /** Replication both ways (team sync); the handler emits change, paused, active, denied, error and complete. */
+    sync(remote: Database, options: object): SyncHandler
     replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
   }
+  interface ReplicationHandler {
+    on(event: 'change' | 'paused' | 'active' | 'denied' | 'error' | 'complete', listener: (value: unknown) => void): ReplicationHandler
+    cancel(): void
+  }
+  /** Both replications of a sync; its own 'paused' event drops the error, so each direction is listened to. */
+  interface SyncHandler extends ReplicationHandler {
+    push: ReplicationHandler
+    pull: ReplicationHandler
+  }
   interface Static {
-    new <T extends object = object>(name: string, options?: { auto_compaction?: boolean; prefix?: string; db?: (location: string) => unknown }): Database<T>
+    new <T extends object = object>(
+      name: string,
+      options?: {
+        auto_compaction?: boolean
+        prefix?: string
+        db?: (location: string) => unknown
+        /** HTTP databases (team sync): don't create a missing database; sign in; send requests through this fetch. */
+        skip_setup?: boolean
+        auth?: { username: string; password: string }
+        fetch?: typeof fetch
+      },
+    ): Database<T>
   }
 }
 

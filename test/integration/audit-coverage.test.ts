@@ -89,6 +89,10 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'jobs:list': 'reads the jobs',
   'jobs:rows': "reads a job's rows",
   'jobs:export': "reads a job's rows as CSV for a file the operator saves; nothing in the workspace changes",
+  'sync:getSettings': 'reads settings',
+  'sync:verify': 'signs in to the sync server and reads the database information, nothing stored',
+  'sync:status': "reads the team sync's state",
+  'sync:conflicts': 'reads the conflicted documents',
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -494,6 +498,44 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
       return e.call('profiles:remove', { extension: 'atnt', id: saved.id })
     },
   },
+  // Team sync against the CouchDB peer (admin party behind its front: no roles there; team-sync.test.ts tests those).
+  {
+    channel: 'sync:saveSettings',
+    action: 'sync.saveSettings',
+    run: (e) => e.call('sync:saveSettings', { url: e.couch.url, database: 'walk-sync', username: COUCH_ADMIN.name, secrets: { password: COUCH_ADMIN.password } }),
+  },
+  { channel: 'sync:setup', action: 'sync.setup', run: (e) => e.call('sync:setup', {}) },
+  {
+    channel: 'sync:start',
+    action: 'sync.start',
+    run: async (e) => {
+      const started = await e.call('sync:start', {})
+      await expect.poll(async () => (await e.call('sync:status', {})).state, { timeout: 20_000 }).toBe('live')
+      return started
+    },
+  },
+  {
+    channel: 'sync:resolve',
+    action: 'sync.resolve',
+    run: async (e) => {
+      // A teammate's version of the device, a sibling of this computer's, written on the server and pulled in.
+      const auth = { authorization: `Basic ${Buffer.from(`${COUCH_ADMIN.name}:${COUCH_ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
+      const id = `device:${DEVICE.typeId}:${DEVICE.deviceId}`
+      await expect.poll(async () => (await fetch(`${e.couch.url}/walk-sync/${id}`, { headers: auth })).status, { timeout: 20_000 }).toBe(200)
+      const doc = (await (await fetch(`${e.couch.url}/walk-sync/${id}?revs=true`, { headers: auth })).json()) as { _rev: string; _revisions: { start: number; ids: string[] } }
+      const sibling = {
+        ...doc,
+        description: 'theirs',
+        _rev: `${doc._revisions.start}-${'f'.repeat(32)}`,
+        _revisions: { start: doc._revisions.start, ids: ['f'.repeat(32), ...doc._revisions.ids.slice(1)] },
+      }
+      await fetch(`${e.couch.url}/walk-sync/_bulk_docs`, { method: 'POST', headers: auth, body: JSON.stringify({ new_edits: false, docs: [sibling] }) })
+      await expect.poll(async () => (await e.call('sync:conflicts', {})).total, { timeout: 20_000 }).toBe(1)
+      return e.call('sync:resolve', { id, keep: 'mine' })
+    },
+  },
+  { channel: 'sync:clearDenied', action: 'sync.clearDenied', run: (e) => e.call('sync:clearDenied', {}) },
+  { channel: 'sync:stop', action: 'sync.stop', run: (e) => e.call('sync:stop', {}) },
   { channel: 'devices:remove', action: 'device.remove', run: (e) => e.call('devices:remove', DEVICE) },
 ]
 

@@ -163,6 +163,9 @@ describe('writers', () => {
       })
       await core.call('ledger:submit', { routeId: route.id, sample: '{"d": {"v": 1}}' })
       await core.call('ledger:start', {})
+      // Team sync's two per-machine documents: its settings, and its state (written by clearing the refused list).
+      await core.call('sync:saveSettings', { url: 'https://couch.example.com', database: 'team', username: 'ops', secrets: { password: 'pw' } })
+      await core.call('sync:clearDenied', {})
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))
       await db.put(
@@ -217,7 +220,9 @@ describe('writers', () => {
     const versions: Record<string, number[]> = {}
     // The per-machine documents with a kind: `_local` documents are not listed by allDocs.
     const local = new PouchDB<BaseDoc>(join(dir, 'workspace'))
-    const locals = await Promise.all(['_local/imports', '_local/sims-sync:jasper:ops', '_local/alert-state:data'].map((id) => local.get(id))).finally(() => local.close())
+    const locals = await Promise.all(['_local/imports', '_local/sims-sync:jasper:ops', '_local/alert-state:data', '_local/sync-settings', '_local/sync-state'].map((id) => local.get(id))).finally(() =>
+      local.close(),
+    )
     for (const doc of [...(await stored(join(dir, 'workspace'))).values(), ...(await stored(join(dir, 'history-cache'))).values(), ...locals]) {
       if (doc.kind) versions[doc.kind] = [...new Set([...(versions[doc.kind] ?? []), doc.schemaVersion])]
     }

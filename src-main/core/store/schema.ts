@@ -48,6 +48,9 @@ export const CURRENT_SCHEMA = {
   /** A bulk SIM job and its target rows (core/jobs/jobs.store.ts). */
   simJob: 1,
   simJobRow: 1,
+  /** `_local/sync-settings` and `_local/sync-state`: this computer's team sync (never replicated). */
+  syncSettings: 1,
+  syncState: 1,
 } satisfies Record<string, number>
 
 /**

@@ -22,10 +22,17 @@
  *   admin is configured, so its anonymous-database-creation crash cannot happen), and `_changes?filter=_selector`,
  *   which kills express-pouchdb, is refused with 400 here [I: CouchDB 2+ accepts it; the historian never asks for it].
  *
+ * With `couchUsers` (team sync's tests, docs/wire/couchdb-sync.md §3) express-pouchdb does its own authorisation: a server
+ * admin is configured (so it is no longer an "admin party"), Basic credentials go through to it unchanged and are checked
+ * against its `_users` database, and each database's `_security` and `validate_doc_update` apply to the user's roles. An
+ * IAM token goes through as the server admin (Cloudant's IAM Manager). A request with no credentials is refused here
+ * with 401 (express-pouchdb never answers an anonymous database creation once an admin exists, §1.4).
+ *
  * `stop()` closes the listener and every open connection (clients then meet refused connections: an outage);
  * `start()` listens again on the same port with the data intact.
  */
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { Agent, request as httpRequest, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -47,6 +54,8 @@ export interface CouchPeerOptions {
   maxRequestBytes?: number
   maxDocBytes?: number
   now?: () => number
+  /** CouchDB's own users, roles, `_security` and validation (see above); the server admin's name and password. */
+  couchUsers?: { admin: string; password: string }
 }
 
 export type CouchFault =
@@ -72,12 +81,43 @@ export interface CouchPeer {
   log(): { method: string; path: string; status: number }[]
   /** Tokens issued so far. */
   tokensIssued(): number
+  /** The server's data folder (LevelDB files of every database), to search for what must never reach it. */
+  dataDir: string
+  /** With `couchUsers`: adds (or replaces) a CouchDB user with these roles. */
+  addUser(name: string, password: string, roles: string[]): Promise<void>
   stop(): Promise<void>
   start(): Promise<void>
   close(): Promise<void>
 }
 
 const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/
+
+/**
+ * express-pouchdb's validation plugin (pouchdb-validation 4) sets every incoming document's `_revisions` to the stored
+ * document's before it writes, whatever `new_edits` says. A replicated update (`_bulk_docs` with `new_edits:false`,
+ * which carries its revision history in `_revisions`) to a document that exists is then silently not stored — the
+ * server answers 201 `[]` — as soon as the database has a `validate_doc_update` (found by team sync's tests;
+ * docs/wire/couchdb-sync.md §6). CouchDB stores it. The front keeps each such document's own history here, and the
+ * database's `bulkDocs`, which runs after the validation, puts it back.
+ */
+const replicatedHistories = new Map<string, unknown>()
+const historyKey = (id: unknown, rev: unknown) => `${String(id)}\u0000${String(rev)}`
+
+/** Installed on each database express-pouchdb opens: its adapter's `_bulkDocs` runs after the validation wrapper. */
+function keepReplicatedHistories(_name: string, db: { _bulkDocs: (req: { docs: Record<string, unknown>[] }, ...rest: unknown[]) => unknown }, next: () => void): void {
+  const original = db._bulkDocs
+  db._bulkDocs = function (this: unknown, req, ...rest) {
+    for (const doc of req.docs) {
+      const key = historyKey(doc._id, doc._rev)
+      if (replicatedHistories.has(key)) {
+        doc._revisions = replicatedHistories.get(key)
+        replicatedHistories.delete(key)
+      }
+    }
+    return original.call(this, req, ...rest)
+  }
+  next()
+}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
@@ -105,10 +145,10 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | nul
  * has its directory removed under LevelDB, whose open then fails as an unhandled rejection. They are open once
  * `_all_dbs` lists them.
  */
-async function systemDatabasesOpen(port: number): Promise<void> {
+async function systemDatabasesOpen(port: number, authorization: string): Promise<void> {
   const deadline = Date.now() + 10_000
   for (;;) {
-    const names = (await (await fetch(`http://127.0.0.1:${port}/_all_dbs`)).json()) as string[]
+    const names = (await (await fetch(`http://127.0.0.1:${port}/_all_dbs`, { headers: authorization ? { authorization } : {} })).json()) as string[]
     if (names.includes('_users') && names.includes('_replicator')) return
     if (Date.now() > deadline) throw new Error(`express-pouchdb did not open its system databases (it lists ${JSON.stringify(names)})`)
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -127,11 +167,15 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   // database per bucket passes Node's warning threshold of 10 without leaking anything.
   ;(PouchDB as unknown as { setMaxListeners(n: number): void }).setMaxListeners(1000)
   const Pouch = PouchDB.defaults({ prefix: `${dir}/` })
+  const couchUsers = options.couchUsers
+  if (couchUsers) writeFileSync(join(dir, 'config.json'), JSON.stringify({ admins: { [couchUsers.admin]: couchUsers.password } }))
+  const adminHeader = couchUsers ? `Basic ${Buffer.from(`${couchUsers.admin}:${couchUsers.password}`).toString('base64')}` : ''
   const app = expressPouchdb(Pouch, { mode: 'fullCouchDB', configPath: join(dir, 'config.json'), logPath: join(dir, 'log.txt'), overrideMode: { exclude: ['routes/fauxton'] } })
+  ;(app as unknown as { dbWrapper: { registerWrapper(w: typeof keepReplicatedHistories): void } }).dbWrapper.registerWrapper(keepReplicatedHistories)
   const inner = createServer(app)
   await new Promise<void>((resolve) => inner.listen(0, '127.0.0.1', resolve))
   const innerPort = (inner.address() as AddressInfo).port
-  await systemDatabasesOpen(innerPort)
+  await systemDatabasesOpen(innerPort, adminHeader)
   const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
   const tokens = new Map<string, { role: Role; expires: number }>()
@@ -191,7 +235,9 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number> {
     return new Promise((resolve) => {
       const headers = { ...req.headers, host: `127.0.0.1:${innerPort}`, 'content-length': String(body.length) }
-      delete headers.authorization
+      // CouchDB users are checked by express-pouchdb itself; an IAM token stands for the server admin.
+      if (couchUsers && !String(req.headers.authorization).startsWith('Basic ')) headers.authorization = adminHeader
+      else if (!couchUsers) delete headers.authorization
       const out = httpRequest({ host: '127.0.0.1', port: innerPort, method: req.method, path: req.url, headers, agent }, (innerRes) => {
         res.writeHead(innerRes.statusCode ?? 502, innerRes.headers)
         innerRes.pipe(res)
@@ -231,7 +277,8 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     const url = new URL(req.url ?? '/', 'http://peer')
     const path = url.pathname
     if (req.method === 'POST' && path === '/identity/token') return iam(req, res)
-    const role = who(req)
+    const passedThrough = couchUsers !== undefined && String(req.headers.authorization ?? '').startsWith('Basic ')
+    const role = passedThrough ? 'manager' : who(req)
     if (!role) {
       json(res, 401, { error: 'unauthorized', reason: 'You are not authorized to access this db.' })
       return 401
@@ -258,6 +305,11 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       return 403
     }
     const segments = path.split('/').filter(Boolean)
+    // CouchDB lets only server admins create a database; express-pouchdb crashes on the request instead (§1.4).
+    if (passedThrough && req.method === 'PUT' && segments.length === 1 && req.headers.authorization !== adminHeader) {
+      json(res, 401, { error: 'unauthorized', reason: 'You are not a server admin.' })
+      return 401
+    }
     if (req.method === 'PUT' && segments.length === 1) {
       const name = decodeURIComponent(segments[0] ?? '')
       if (!DB_NAME.test(name)) {
@@ -280,7 +332,11 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     if (req.method === 'POST' && path.endsWith('/_bulk_docs')) {
       let docs: unknown[] = []
       try {
-        docs = (JSON.parse(body.toString('utf8')) as { docs?: unknown[] }).docs ?? []
+        const parsed = JSON.parse(body.toString('utf8')) as { docs?: unknown[]; new_edits?: boolean }
+        docs = parsed.docs ?? []
+        if (parsed.new_edits === false) {
+          for (const d of docs as Record<string, unknown>[]) if (d._revisions) replicatedHistories.set(historyKey(d._id, d._rev), d._revisions)
+        }
       } catch {
         json(res, 400, { error: 'bad_request', reason: 'invalid UTF-8 JSON' })
         return 400
@@ -318,18 +374,30 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     revokeTokens() {
       tokens.clear()
     },
+    async addUser(name, password, roles) {
+      const url = `http://127.0.0.1:${innerPort}/_users/${encodeURIComponent(`org.couchdb.user:${name}`)}`
+      const existing = await fetch(url, { headers: { authorization: adminHeader } })
+      const rev = existing.status === 200 ? ((await existing.json()) as { _rev: string })._rev : undefined
+      const res = await fetch(url, {
+        method: 'PUT',
+        headers: { authorization: adminHeader, 'content-type': 'application/json' },
+        body: JSON.stringify({ _id: `org.couchdb.user:${name}`, ...(rev ? { _rev: rev } : {}), name, password, roles, type: 'user' }),
+      })
+      if (res.status !== 201) throw new Error(`adding user ${name}: HTTP ${res.status} ${await res.text()}`)
+    },
     async docs(db) {
-      const res = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(db)}/_all_docs?include_docs=true`)
+      const res = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(db)}/_all_docs?include_docs=true`, { headers: adminHeader ? { authorization: adminHeader } : {} })
       if (res.status === 404) return []
       const page = (await res.json()) as { rows: { doc: Record<string, unknown> }[] }
       return page.rows.map((r) => r.doc).filter((d) => !String(d._id).startsWith('_design/'))
     },
     async databases() {
-      const res = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`)
+      const res = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`, { headers: adminHeader ? { authorization: adminHeader } : {} })
       return (await res.json()) as string[]
     },
     log: () => [...requests],
     tokensIssued: () => issued,
+    dataDir: dir,
     stop: () => front.stop(),
     start: () => front.start(),
     async close() {

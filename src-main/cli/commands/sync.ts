@@ -1,0 +1,174 @@
+/**
+ * `fieldline sync …`: team sync from the command line, through the same channels (validation, audit) as the UI.
+ *
+ * - `setup [--url URL --db NAME …]`: saves the settings when given (the password or API key from FIELDLINE_SYNC_PASSWORD
+ *   or FIELDLINE_SYNC_API_KEY), then creates the database, its `_security` and validation (idempotent).
+ * - `start [--once]`: the live sync in the foreground, one stderr line per state change, until SIGINT or SIGTERM (exit
+ *   0); with `--once`, until both sides are first up to date (exit 0) or the server refuses us (exit 1).
+ * - `stop`: turns off starting with the workspace (the desktop app and `serve`); a `start` in another terminal is
+ *   stopped there.
+ * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
+ */
+import type { Command } from 'commander'
+import { SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { signals } from './bridge'
+
+interface SetupOptions {
+  url?: string
+  db?: string
+  user?: string
+  auth?: string
+  iamUrl?: string
+  share?: string
+  autoStart?: boolean
+}
+
+function shares(text: string): SyncShare[] {
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const unknown = list.filter((s) => !(SYNC_SHARES as readonly string[]).includes(s))
+  if (unknown.length > 0) throw new CliError(`fieldline: --share takes ${SYNC_SHARES.join(', ')} (not ${unknown.join(', ')})`, EXIT.usage)
+  return list as SyncShare[]
+}
+
+async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
+  const given = opts.url !== undefined || opts.db !== undefined
+  if (!given) return
+  if (!opts.url || !opts.db) throw new CliError('fieldline: --url and --db go together', EXIT.usage)
+  if (opts.auth !== undefined && opts.auth !== 'basic' && opts.auth !== 'iam') throw new CliError('fieldline: --auth must be basic or iam', EXIT.usage)
+  const current = await rt.call('sync:getSettings', {})
+  const password = process.env.FIELDLINE_SYNC_PASSWORD
+  const apiKey = process.env.FIELDLINE_SYNC_API_KEY
+  await rt.call('sync:saveSettings', {
+    url: opts.url,
+    database: opts.db,
+    auth: (opts.auth as 'basic' | 'iam' | undefined) ?? (apiKey && !password ? 'iam' : current.configured ? current.auth : 'basic'),
+    username: opts.user ?? current.username,
+    ...(opts.iamUrl ? { iamUrl: opts.iamUrl } : current.configured ? { iamUrl: current.iamUrl } : {}),
+    ...(opts.share !== undefined ? { shares: shares(opts.share) } : current.configured ? { shares: current.shares } : {}),
+    autoStart: opts.autoStart ?? current.autoStart,
+    secrets: { ...(password ? { password } : {}), ...(apiKey ? { apiKey } : {}) },
+  })
+}
+
+function statusLines(s: SyncStatus): string[] {
+  const lines = [`state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`, `role         ${s.role ?? '—'}`, `last sync    ${s.lastSyncAt ?? 'never'}`]
+  lines.push(`pushed       ${s.push.docs}${s.push.pending === null ? '' : ` (${s.push.pending} pending)`}`)
+  lines.push(`pulled       ${s.pull.docs}${s.pull.pending === null ? '' : ` (${s.pull.pending} pending)`}`)
+  if (s.firstSync) {
+    const left = s.firstSync.secondsLeft === null ? '' : `, about ${s.firstSync.secondsLeft} s left`
+    lines.push(`first sync   ${s.firstSync.docs} of ${s.firstSync.total} documents in ${s.firstSync.batches} batches${left}`)
+  }
+  lines.push(`refused      ${s.deniedTotal}`)
+  for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
+  return lines
+}
+
+export function registerSync(program: Command, withRuntime: WithRuntime): void {
+  const sync = program.command('sync').description("team sync: the workspace replicated live with the team's CouchDB or Cloudant database")
+  sync
+    .command('setup')
+    .description('create the team database, its _security (roles) and validation; idempotent')
+    .option('--url <url>', 'server URL (https://, or http:// to this computer)')
+    .option('--db <name>', 'database name')
+    .option('--user <name>', 'CouchDB user name (password from FIELDLINE_SYNC_PASSWORD)')
+    .option('--auth <kind>', 'basic (user and password) or iam (Cloudant, API key from FIELDLINE_SYNC_API_KEY)')
+    .option('--iam-url <url>', 'IBM Cloud IAM URL (default https://iam.cloud.ibm.com)')
+    .option('--share <groups>', `comma-separated: ${SYNC_SHARES.join(', ')}`)
+    .option('--auto-start', 'start the sync whenever the desktop app or serve opens the workspace')
+    .action(
+      withRuntime(async (rt, opts: SetupOptions) => {
+        await saveFromOptions(rt, opts)
+        const result = await rt.call('sync:setup', {})
+        if (rt.json) return rt.out(JSON.stringify(result))
+        rt.out(`database     ${result.created ? 'created' : 'exists'}`)
+        rt.out(`_security    ${result.securityWritten ? 'written' : 'unchanged'}`)
+        rt.out(`validation   ${result.validationWritten ? 'written' : 'unchanged'}`)
+      }),
+    )
+  sync
+    .command('start')
+    .description('run the live sync in the foreground until SIGINT or SIGTERM')
+    .option('--once', 'stop once both sides are up to date (exit 1 if the server refuses us)')
+    .action(
+      withRuntime(async (rt, opts: { once?: boolean }) => {
+        let last = ''
+        let settle: (code: number) => void = () => undefined
+        const settled = new Promise<number>((resolve) => (settle = resolve))
+        const off = rt.core.bus.subscribe((event, payload) => {
+          if (event !== 'sync:status') return
+          const s = payload as SyncStatus
+          const word = `${s.state}${s.reason ? `: ${s.reason.message}` : ''}`
+          if (word !== last) rt.err(`${new Date().toISOString()} sync ${word}`)
+          last = word
+          if (opts.once && s.state === 'live') settle(EXIT.ok)
+          if (opts.once && s.state === 'error') settle(EXIT.failed)
+        })
+        try {
+          await rt.call('sync:start', {})
+          const code = await Promise.race([settled, signals().then(() => EXIT.ok)])
+          const final = await rt.call('sync:stop', {})
+          if (rt.json) rt.out(JSON.stringify(final))
+          else for (const line of statusLines(final)) rt.out(line)
+          return code
+        } finally {
+          off()
+        }
+      }),
+    )
+  sync
+    .command('stop')
+    .description('do not start the sync with the workspace any more')
+    .action(
+      withRuntime(async (rt) => {
+        const current = await rt.call('sync:getSettings', {})
+        if (current.configured && current.autoStart) {
+          const { configured: _c, secrets: _s, updatedAt: _u, ...settings } = current
+          await rt.call('sync:saveSettings', { ...settings, autoStart: false })
+        }
+        await rt.call('sync:stop', {})
+        rt.out('team sync will not start with the workspace')
+      }),
+    )
+  sync
+    .command('status')
+    .description('state, last sync, refused documents')
+    .action(
+      withRuntime(async (rt) => {
+        const s = await rt.call('sync:status', {})
+        if (rt.json) return rt.out(JSON.stringify(s))
+        for (const line of statusLines(s)) rt.out(line)
+      }),
+    )
+  sync
+    .command('conflicts')
+    .description('documents edited on two computers before they synced, with every version')
+    .option('--limit <n>', 'most documents listed', '100')
+    .action(
+      withRuntime(async (rt, opts: { limit: string }) => {
+        const limit = Number(opts.limit)
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('fieldline: --limit must be 1 to 1000', EXIT.usage)
+        const { items, total } = await rt.call('sync:conflicts', { limit })
+        if (rt.json) return rt.out(JSON.stringify({ items, total }))
+        for (const c of items) {
+          rt.out(c.id)
+          for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
+        }
+        rt.err(`${total} conflicted document(s)`)
+      }),
+    )
+  sync
+    .command('resolve <id>')
+    .description('keep one version of a conflicted document and remove the others (one audited write)')
+    .requiredOption('--keep <which>', "mine, theirs, or a revision (from 'sync conflicts')")
+    .action(
+      withRuntime(async (rt, id: string, opts: { keep: string }) => {
+        const keep = opts.keep === 'mine' || opts.keep === 'theirs' ? opts.keep : { rev: opts.keep }
+        const result = await rt.call('sync:resolve', { id, keep })
+        rt.out(rt.json ? JSON.stringify(result) : `${result.id} kept at ${result.rev}; removed ${result.removed.join(', ')}`)
+      }),
+    )
+}

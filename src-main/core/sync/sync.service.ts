@@ -1,0 +1,482 @@
+/**
+ * Team sync (docs/wire/couchdb-sync.md): this workspace replicated live, both ways, with the team's CouchDB or
+ * Cloudant database, by PouchDB's own `sync` (live, retrying with back-off while the server is away).
+ *
+ * - Settings are this computer's (`_local`), the password or API key in the vault; saving is audited.
+ * - Only the chosen groups of documents travel (sync-filter.ts), in both directions.
+ * - The status is always known: syncing, live (both sides up to date), offline (retrying), error (the server refuses
+ *   us, with its reason), and the first catch-up's progress in batches with an estimate.
+ * - A document the server's validation refuses is never retried by PouchDB (the checkpoint moves past it), so every
+ *   refusal is remembered with the server's reason until the operator clears the list.
+ * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
+ */
+import type { SyncConflict, SyncDenied, SyncRole, SyncSaveInput, SyncSettingsView, SyncStatus } from '../../../src-shared/models/sync'
+import type { CallContext } from '../common/call-context'
+import { AppError, isAppError } from '../common/errors'
+import { throttled, type EventBus } from '../common/events'
+import type { Logger } from '../log/logger'
+import { auditDoc } from '../store/audit.store'
+import { assertBulkOk, type Db } from '../store/documents'
+import type { SecretStore } from '../vault/secret-store'
+import { conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import { replicationFilter, sharedPrefixes } from './sync-filter'
+import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
+import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
+
+export interface SyncTuning {
+  /** Documents per replication batch (docs/wire/couchdb-sync.md §5: 1000 cut a 100k pull from 36 s to 22 s). */
+  batchSize?: number
+  /** Back-off between retries while the server is away. */
+  backOffMs?: { minMs: number; maxMs: number }
+}
+
+export interface SyncServiceDeps {
+  db: Db
+  vault: SecretStore
+  bus: EventBus
+  logger?: Logger
+  now?: () => Date
+  tuning?: SyncTuning
+}
+
+const AUDIT_TARGET = 'sync/settings'
+const SHOWN_DENIED = 200
+
+function notConfigured(): AppError {
+  return AppError.withRef('VALIDATION', 'Team sync is not set up: save a server URL and database first', { key: 'sync.notConfigured' })
+}
+
+function settingsSummary(doc: SyncSettingsDoc | null): Record<string, unknown> | undefined {
+  return doc
+    ? { url: doc.url, database: doc.database, auth: doc.auth, username: doc.username, iamUrl: doc.iamUrl, shares: doc.shares, autoStart: doc.autoStart, secretsSet: doc.secretFields }
+    : undefined
+}
+
+/** How PouchDB reports a failed request: a plain object (or Error) with `status`, `name`/`error` and `reason`/`message`. */
+interface PouchFailure {
+  status?: number
+  name?: string
+  error?: string | boolean
+  reason?: string
+  message?: string
+  id?: string
+}
+
+function reasonOf(e: PouchFailure): string {
+  return String(e.reason ?? e.message ?? e.name ?? 'unknown').slice(0, 300)
+}
+
+/** A paused-with-error replication: refused (401/403/404) is an error the operator must act on; anything else is offline. */
+function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: AppError } {
+  const status = e.status ?? 0
+  if (status === 401 || status === 403 || status === 404) return { state: 'error', reason: remoteRefusal(status, { reason: reasonOf(e) }, 'sync') }
+  return { state: 'offline', reason: AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(e)}`, { key: 'sync.offline', params: { reason: reasonOf(e) } }) }
+}
+
+interface ChangeInfo {
+  direction: 'push' | 'pull'
+  change: { docs_read?: number; docs_written?: number; pending?: number; docs?: { _id: string; _rev?: string }[] }
+}
+
+export function createSyncService(deps: SyncServiceDeps) {
+  const { db, vault, bus, logger } = deps
+  const now = deps.now ?? (() => new Date())
+  const batchSize = deps.tuning?.batchSize ?? 1000
+  const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
+  const statusEvents = throttled(bus, 'sync:status', 1000)
+
+  let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
+  let status: SyncStatus = emptyStatus()
+  let retries = 0
+
+  function emptyStatus(): SyncStatus {
+    return { state: 'stopped', reason: null, lastSyncAt: null, push: { docs: 0, pending: null }, pull: { docs: 0, pending: null }, firstSync: null, denied: [], deniedTotal: 0, role: null }
+  }
+
+  function publish(change: Partial<SyncStatus>, immediate = false): void {
+    const stateChanged = change.state !== undefined && change.state !== status.state
+    status = { ...status, ...change }
+    statusEvents.push(status)
+    if (stateChanged || immediate) statusEvents.flush()
+  }
+
+  function view(doc: SyncSettingsDoc | null): SyncSettingsView {
+    return {
+      configured: doc !== null,
+      url: doc?.url ?? '',
+      database: doc?.database ?? '',
+      auth: doc?.auth ?? 'basic',
+      username: doc?.username ?? '',
+      iamUrl: doc?.iamUrl ?? 'https://iam.cloud.ibm.com',
+      shares: doc?.shares ?? [],
+      autoStart: doc?.autoStart ?? false,
+      secrets: { password: doc?.secretFields.includes('password') ?? false, apiKey: doc?.secretFields.includes('apiKey') ?? false },
+      updatedAt: doc?.updatedAt ?? null,
+    }
+  }
+
+  async function authOf(doc: SyncSettingsDoc): Promise<RemoteAuth> {
+    if (doc.auth === 'iam') {
+      const apiKey = await vault.get(syncSecretAccount('apiKey'))
+      if (!apiKey) throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved', { key: 'sync.secretMissing', params: { field: 'apiKey' } })
+      return { kind: 'iam', iamUrl: doc.iamUrl, apiKey }
+    }
+    const password = await vault.get(syncSecretAccount('password'))
+    if (!doc.username || !password)
+      throw AppError.withRef('VALIDATION', 'Team sync signs in with a user name and password, and they are not both saved', { key: 'sync.secretMissing', params: { field: 'password' } })
+    return { kind: 'basic', username: doc.username, password }
+  }
+
+  async function settingsOrThrow(): Promise<SyncSettingsDoc> {
+    const doc = await readSyncSettings(db)
+    if (!doc) throw notConfigured()
+    return doc
+  }
+
+  async function withRemote<T>(fn: (remote: Remote, doc: SyncSettingsDoc) => Promise<T>): Promise<T> {
+    const doc = await settingsOrThrow()
+    const remote = openRemote(doc.url, doc.database, await authOf(doc))
+    try {
+      return await fn(remote, doc)
+    } finally {
+      await remote.close().catch(() => undefined)
+    }
+  }
+
+  /** Turns a failed request (PouchDB's plain objects, fetch's TypeError) into what the operator is told. */
+  function asAppError(e: unknown, what: string): AppError {
+    if (isAppError(e)) return e
+    const f = (e ?? {}) as PouchFailure
+    if (typeof f.status === 'number' && f.status > 0) return remoteRefusal(f.status, { reason: reasonOf(f) }, what)
+    return AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(f)}`, { key: 'sync.offline', params: { reason: reasonOf(f) } })
+  }
+
+  async function session(remote: Remote): Promise<{ user: string | null; role: SyncRole | null }> {
+    const res = await serverJson(remote, '/_session')
+    if (res.status !== 200) throw remoteRefusal(res.status, res.body, 'sign in')
+    const ctx = (res.body.userCtx ?? {}) as { name?: unknown; roles?: unknown }
+    const roles = Array.isArray(ctx.roles) ? ctx.roles.filter((r): r is string => typeof r === 'string') : []
+    return { user: typeof ctx.name === 'string' ? ctx.name : null, role: teamRole(roles) }
+  }
+
+  async function recordDenied(e: PouchFailure): Promise<void> {
+    const entry: SyncDenied = { id: String(e.id ?? '?'), reason: reasonOf(e), at: now().toISOString() }
+    const state = await updateSyncState(db, (s) => {
+      s.denied = [entry, ...s.denied.filter((d) => d.id !== entry.id)].slice(0, MAX_DENIED)
+      s.deniedTotal++
+    })
+    logger?.warn({ id: entry.id, reason: entry.reason }, 'the sync server refused a document')
+    publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
+  }
+
+  /** Revisions a pull brought in that now stand in conflict are "theirs". */
+  async function recordTheirs(docs: { _id: string; _rev?: string }[]): Promise<void> {
+    const found: [string, string][] = []
+    for (const doc of docs) {
+      if (!doc._rev) continue
+      const conflicts = await conflictsOf(db, doc._id)
+      if (conflicts.length > 0) found.push([doc._id, doc._rev])
+    }
+    if (found.length === 0) return
+    await updateSyncState(db, (s) => {
+      for (const [id, rev] of found) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+    })
+    bus.emit('sync:conflicts', { total: found.length })
+  }
+
+  function onChange(info: ChangeInfo): void {
+    const dir = info.direction
+    const c = info.change
+    // The counters of a replication's 'change' event add up since it started (one start of the sync); `docs` is the batch.
+    const docs = c.docs_written ?? status[dir].docs
+    const pending = typeof c.pending === 'number' ? c.pending : null
+    const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending } }
+    if (status.firstSync && dir === 'pull') {
+      const first = status.firstSync
+      const done = c.docs_read ?? first.docs
+      const elapsed = (Date.now() - (running?.started ?? Date.now())) / 1000
+      const left = Math.max(first.total - done, 0)
+      change.firstSync = { batches: first.batches + 1, docs: done, total: Math.max(first.total, done), secondsLeft: done > 0 ? Math.round((elapsed / done) * left) : null }
+    }
+    publish(change)
+    if (dir === 'pull' && c.docs) {
+      recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not record the revisions of a conflict'))
+    }
+  }
+
+  /**
+   * Each direction's last word: paused with or without an error, or active. The sync is live only when both have
+   * paused without an error since it started; either one's error is the status (PouchDB's own sync-level 'paused'
+   * drops the error, and fires before a direction has started).
+   */
+  const directions: Record<'push' | 'pull', { paused: boolean; error: PouchFailure | null }> = { push: { paused: false, error: null }, pull: { paused: false, error: null } }
+
+  function settle(): void {
+    const failed = directions.push.error ?? directions.pull.error
+    if (failed) {
+      const { state, reason } = pausedState(failed)
+      publish({ state, reason: reason.toInfo() })
+      return
+    }
+    if (!directions.push.paused || !directions.pull.paused) {
+      publish({ state: 'syncing', reason: null })
+      return
+    }
+    retries = 0
+    const at = now().toISOString()
+    publish({ state: 'live', reason: null, lastSyncAt: at, firstSync: null, push: { ...status.push, pending: 0 }, pull: { ...status.pull, pending: 0 } })
+    updateSyncState(db, (s) => {
+      s.lastSyncAt = at
+    }).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not write the sync state'))
+  }
+
+  function onPaused(direction: 'push' | 'pull', err: unknown): void {
+    if (err) retries++
+    directions[direction] = { paused: true, error: err ? (err as PouchFailure) : null }
+    settle()
+  }
+
+  function onActive(direction: 'push' | 'pull'): void {
+    directions[direction] = { paused: false, error: null }
+    settle()
+  }
+
+  async function audit(entry: { action: string; target: string; after?: Record<string, unknown>; outcome?: 'ok' | 'failed'; detail?: string }, actor: string): Promise<void> {
+    await db.put(auditDoc({ outcome: 'ok', ...entry, actor }))
+  }
+
+  async function startSync(ctx: CallContext | null): Promise<SyncStatus> {
+    if (running) return status
+    const doc = await settingsOrThrow()
+    const remote = openRemote(doc.url, doc.database, await authOf(doc))
+    const state = await readSyncState(db)
+    const filter = replicationFilter(doc.shares)
+    const options = {
+      live: true,
+      retry: true,
+      batch_size: batchSize,
+      filter,
+      back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
+    }
+    const handler = db.sync(remote.db, options)
+    running = { remote, handler, started: Date.now() }
+    retries = 0
+    status = {
+      ...emptyStatus(),
+      state: 'syncing',
+      lastSyncAt: state.lastSyncAt,
+      firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
+      denied: state.denied.slice(0, SHOWN_DENIED),
+      deniedTotal: state.deniedTotal,
+      role: null,
+    }
+    // Who we are and how much a first sync has to take, asked beside the replication rather than before it, so a
+    // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
+    void (async () => {
+      const who = await session(remote)
+      const total = status.firstSync ? await remoteDocCount(remote) : null
+      if (running?.remote !== remote) return
+      publish({ role: who.role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
+    })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
+    directions.push = { paused: false, error: null }
+    directions.pull = { paused: false, error: null }
+    for (const direction of ['push', 'pull'] as const) {
+      handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
+    }
+    handler
+      .on('change', (info) => onChange(info as unknown as ChangeInfo))
+      .on('denied', (e) => {
+        // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
+        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
+      })
+      .on('error', (e) => {
+        publish({ state: 'error', reason: asAppError(e, 'sync').toInfo() })
+      })
+    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
+    publish({}, true)
+    return status
+  }
+
+  async function stopSync(): Promise<void> {
+    const current = running
+    if (!current) return
+    running = null
+    const done = new Promise<void>((resolve) => current.handler.on('complete', () => resolve()))
+    current.handler.cancel()
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    await current.remote.close().catch(() => undefined)
+    publish({ state: 'stopped', reason: null, firstSync: null }, true)
+  }
+
+  async function theirs(): Promise<Record<string, string[]>> {
+    return (await readSyncState(db)).theirs
+  }
+
+  return {
+    async getSettings(): Promise<SyncSettingsView> {
+      return view(await readSyncSettings(db))
+    },
+
+    async saveSettings(input: SyncSaveInput, ctx: CallContext): Promise<SyncSettingsView> {
+      // Refuses a URL credentials must not go to before anything is stored.
+      remoteUrl(input.url, input.database)
+      if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
+      const existing = await readSyncSettings(db)
+      const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
+      for (const field of ['password', 'apiKey'] as const) {
+        const value = input.secrets[field]
+        if (value === undefined) continue
+        if (value === null) {
+          await vault.clear(syncSecretAccount(field))
+          secretFields.delete(field)
+        } else {
+          await vault.set(syncSecretAccount(field), value)
+          secretFields.add(field)
+        }
+      }
+      const next = newSyncSettingsDoc({
+        url: input.url,
+        database: input.database,
+        auth: input.auth,
+        username: input.username,
+        iamUrl: input.iamUrl,
+        shares: [...new Set(input.shares)],
+        autoStart: input.autoStart,
+        secretFields: [...secretFields].sort(),
+        updatedAt: now().toISOString(),
+      })
+      const saved = { ...next, ...(existing ? { _rev: existing._rev } : {}) }
+      const entry = auditDoc({
+        actor: ctx.actor,
+        action: 'sync.saveSettings',
+        target: AUDIT_TARGET,
+        outcome: 'ok',
+        ...(existing ? { before: settingsSummary(existing) } : {}),
+        after: settingsSummary(next),
+      })
+      assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
+      if (running) {
+        await stopSync()
+        await startSync(null)
+      }
+      return view(next)
+    },
+
+    async verify() {
+      return withRemote(async (remote) => {
+        let who: { user: string | null; role: SyncRole | null }
+        try {
+          who = await session(remote)
+        } catch (e) {
+          throw asAppError(e, 'sign in')
+        }
+        try {
+          return { ...who, docCount: await remoteDocCount(remote) }
+        } catch (e) {
+          throw asAppError(e, 'read the database')
+        }
+      })
+    },
+
+    async setup(ctx: CallContext) {
+      return withRemote(async (remote, doc) => {
+        try {
+          // Only a server admin may create a database; a database admin (role administrator) may re-run the rest.
+          const exists = await serverJson(remote, `/${encodeURIComponent(doc.database)}`)
+          let created = false
+          if (exists.status === 404) {
+            const put = await serverJson(remote, `/${encodeURIComponent(doc.database)}`, { method: 'PUT' })
+            // 412: created meanwhile by someone else, which is what setup wants.
+            if (put.status !== 201 && put.status !== 202 && put.status !== 412) throw remoteRefusal(put.status, put.body, 'create the database')
+            created = put.status !== 412
+          } else if (exists.status !== 200) {
+            throw remoteRefusal(exists.status, exists.body, 'read the database')
+          }
+          const security = await serverJson(remote, '_security')
+          if (security.status !== 200) throw remoteRefusal(security.status, security.body, 'read the database security')
+          const securityWritten = JSON.stringify(security.body) !== JSON.stringify(TEAM_SECURITY)
+          if (securityWritten) {
+            const res = await serverJson(remote, '_security', { method: 'PUT', body: TEAM_SECURITY })
+            if (res.status !== 200) throw remoteRefusal(res.status, res.body, 'write the database security')
+          }
+          const design = await serverJson(remote, ROLES_DESIGN_ID)
+          const validationWritten = design.status === 404 || design.body.validate_doc_update !== VALIDATE_DOC_UPDATE
+          if (validationWritten) {
+            const body = { _id: ROLES_DESIGN_ID, ...(design.status === 200 ? { _rev: design.body._rev } : {}), validate_doc_update: VALIDATE_DOC_UPDATE }
+            const res = await serverJson(remote, ROLES_DESIGN_ID, { method: 'PUT', body })
+            if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'write the validation')
+          }
+          const result = { created, securityWritten, validationWritten }
+          await audit({ action: 'sync.setup', target: remote.url, after: result }, ctx.actor)
+          return result
+        } catch (e) {
+          const error = asAppError(e, 'set up the database')
+          await audit({ action: 'sync.setup', target: remote.url, outcome: 'failed', detail: error.message }, ctx.actor).catch(() => undefined)
+          throw error
+        }
+      })
+    },
+
+    async start(ctx: CallContext): Promise<SyncStatus> {
+      return startSync(ctx)
+    },
+
+    async stop(ctx: CallContext): Promise<SyncStatus> {
+      if (running) {
+        const url = running.remote.url
+        await stopSync()
+        await audit({ action: 'sync.stop', target: url }, ctx.actor)
+      }
+      return status
+    },
+
+    async status(): Promise<SyncStatus> {
+      if (running) return status
+      const state = await readSyncState(db)
+      return { ...emptyStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }
+    },
+
+    async conflicts(limit: number): Promise<{ items: SyncConflict[]; total: number }> {
+      const doc = await readSyncSettings(db)
+      // Without settings every group is looked at: conflicts can only come from an earlier sync.
+      const prefixes = sharedPrefixes(doc?.shares ?? ['devices', 'profiles', 'packages', 'audit', 'teamSettings', 'drafts', 'caches'])
+      return listConflicts(db, prefixes, await theirs(), limit)
+    },
+
+    async resolve(input: { id: string; keep: Keep }, ctx: CallContext) {
+      const known = (await theirs())[input.id]
+      const result = await resolveConflict(db, input.id, input.keep, known, ctx.actor)
+      await updateSyncState(db, (s) => {
+        delete s.theirs[input.id]
+      })
+      bus.emit('sync:conflicts', { total: 0 })
+      return result
+    },
+
+    async clearDenied(ctx: CallContext): Promise<{ cleared: number }> {
+      const before = await readSyncState(db)
+      const cleared = before.denied.length
+      await updateSyncState(db, (s) => {
+        s.denied = []
+        s.deniedTotal = 0
+      })
+      await audit({ action: 'sync.clearDenied', target: AUDIT_TARGET, after: { cleared } }, ctx.actor)
+      publish({ denied: [], deniedTotal: 0 }, true)
+      return { cleared }
+    },
+
+    /** Starts the sync when the operator asked for it to start with the workspace. */
+    async autoStart(): Promise<void> {
+      const doc = await readSyncSettings(db)
+      if (doc?.autoStart) await startSync(null).catch((e: unknown) => logger?.warn({ reason: asAppError(e, 'sync').message }, 'team sync could not start with the workspace'))
+    },
+
+    /** Retries since the server was last reached (tests wait on it). */
+    retries: () => retries,
+
+    close: stopSync,
+  }
+}
+
+export type SyncService = ReturnType<typeof createSyncService>

@@ -1,0 +1,78 @@
+/**
+ * This computer's team sync, in `_local` documents (never replicated, each machine has its own):
+ *
+ * - `_local/sync-settings` (kind 'syncSettings'): server, database, sign-in kind, user, what is shared. The password or
+ *   API key is in the vault under `sync/<field>`; `secretFields` only says which are set.
+ * - `_local/sync-state` (kind 'syncState'): when both sides were last up to date, the documents the server refused
+ *   (refusals are never retried, so they are remembered until the operator clears them), and, per conflicted document,
+ *   the revisions that came in from the server: those are "theirs", the others "mine".
+ */
+import type { SyncDenied, SyncShare } from '../../../src-shared/models/sync'
+import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { CURRENT_SCHEMA } from '../store/schema'
+import { secretAccount } from '../vault/secret-store'
+
+export const SYNC_SETTINGS_ID = '_local/sync-settings'
+export const SYNC_STATE_ID = '_local/sync-state'
+export const SYNC_SECRET_PROFILE = 'sync'
+export type SyncSecret = 'password' | 'apiKey'
+
+export function syncSecretAccount(field: SyncSecret): string {
+  return secretAccount(SYNC_SECRET_PROFILE, field)
+}
+
+export interface SyncSettingsDoc extends BaseDoc {
+  kind: 'syncSettings'
+  url: string
+  database: string
+  auth: 'basic' | 'iam'
+  username: string
+  iamUrl: string
+  shares: SyncShare[]
+  autoStart: boolean
+  secretFields: SyncSecret[]
+  updatedAt: string
+}
+
+/** Most refusals remembered; older ones are dropped first (the count keeps growing). */
+export const MAX_DENIED = 200
+
+export interface SyncStateDoc extends BaseDoc {
+  kind: 'syncState'
+  lastSyncAt: string | null
+  denied: SyncDenied[]
+  deniedTotal: number
+  /** Conflicted document id → revisions that arrived from the server. */
+  theirs: Record<string, string[]>
+}
+
+export function readSyncSettings(db: Db): Promise<(SyncSettingsDoc & { _rev: string }) | null> {
+  return getOrNull<SyncSettingsDoc>(db, SYNC_SETTINGS_ID)
+}
+
+export function newSyncSettingsDoc(fields: Omit<SyncSettingsDoc, '_id' | '_rev' | 'kind' | 'schemaVersion'>): SyncSettingsDoc {
+  return { _id: SYNC_SETTINGS_ID, kind: 'syncSettings', schemaVersion: CURRENT_SCHEMA.syncSettings, ...fields }
+}
+
+export async function readSyncState(db: Db): Promise<SyncStateDoc & { _rev?: string }> {
+  return (
+    (await getOrNull<SyncStateDoc>(db, SYNC_STATE_ID)) ?? { _id: SYNC_STATE_ID, kind: 'syncState', schemaVersion: CURRENT_SCHEMA.syncState, lastSyncAt: null, denied: [], deniedTotal: 0, theirs: {} }
+  )
+}
+
+/**
+ * Read, change, write, again on a conflict: the live sync and a resolution may both touch the state. `_local`
+ * documents have no revision history, so a conflict here is only a race between two writers of this process.
+ */
+export async function updateSyncState(db: Db, change: (state: SyncStateDoc) => void): Promise<SyncStateDoc> {
+  for (let attempt = 0; ; attempt++) {
+    const state = await readSyncState(db)
+    change(state)
+    try {
+      await db.put(state)
+      return state
+    } catch (e) {
+      if ((e as { status?: number }).status !== 409 || attempt >= 5) throw e
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { Input, Output, Result } from '../../../../src-shared/contract'
+import type { SyncSettingsView, SyncStatus } from '../../../../src-shared/models/sync'
+import { api } from '../api'
+import { EventStore } from './event-store.svelte'
+
+export type TeamSyncSave = Input<'sync:saveSettings'>
+export type TeamSyncVerify = Output<'sync:verify'>
+
+/** Team sync's settings as the core shows them: the server, the database, what is shared, and only whether a secret is set. */
+class TeamSyncSettingsState extends EventStore<SyncSettingsView> {
+  constructor() {
+    super(api, { refreshOn: [], live: 'always' })
+  }
+
+  get view(): SyncSettingsView | null {
+    return this.value
+  }
+
+  protected fetch(): Promise<Result<SyncSettingsView>> {
+    return api.invoke('sync:getSettings', {})
+  }
+
+  async save(input: TeamSyncSave): Promise<Result<SyncSettingsView>> {
+    const result = await api.invoke('sync:saveSettings', input)
+    if (result.ok) this.accept(result.value)
+    return result
+  }
+
+  verify(): Promise<Result<TeamSyncVerify>> {
+    return api.invoke('sync:verify', {})
+  }
+}
+
+/** The live sync's state, kept current by the core's 'sync:status' pushes (at most one a second, and on each change). */
+class TeamSyncStatusState extends EventStore<SyncStatus> {
+  constructor() {
+    super(api, { refreshOn: [{ event: 'sync:conflicts' }], live: 'always' })
+    // The push is the status itself: taken as it is, with no read back.
+    api.on('sync:status', (status) => this.accept(status))
+  }
+
+  get status(): SyncStatus | null {
+    return this.value
+  }
+
+  protected fetch(): Promise<Result<SyncStatus>> {
+    return api.invoke('sync:status', {})
+  }
+
+  async start(): Promise<Result<SyncStatus>> {
+    const result = await api.invoke('sync:start', {})
+    if (result.ok) this.accept(result.value)
+    return result
+  }
+
+  async stop(): Promise<Result<SyncStatus>> {
+    const result = await api.invoke('sync:stop', {})
+    if (result.ok) this.accept(result.value)
+    return result
+  }
+}
+
+export const teamSyncSettings = new TeamSyncSettingsState()
+export const teamSyncStatus = new TeamSyncStatusState()

@@ -1,0 +1,183 @@
+/**
+ * Team sync: the workspace replicated live to a CouchDB or Cloudant database (docs/wire/couchdb-sync.md). Spread into
+ * src-shared/contract.ts (`...syncChannels`, `...syncEvents`).
+ *
+ * What is shared is chosen by group; each group is a set of document id prefixes (the core's sync-filter.ts), so a
+ * deletion, which carries only its id, is shared like the document it deletes. Secrets are never in documents (they are
+ * in each computer's vault), and `_local/` documents (this machine's settings, sync state, import state) never replicate.
+ *
+ * Rates: 'sync:status' at most once a second while a sync runs, and on each state change.
+ */
+import { z } from 'zod'
+import { errorInfoSchema } from './errors'
+import { COUCH_DB_NAME } from './historian'
+
+/**
+ * - devices: device documents (their configuration, metadata, location, supported packages);
+ * - profiles: extension profiles without their secrets;
+ * - packages: custom device-management packages;
+ * - audit: the audit trail;
+ * - teamSettings: mail and weather settings and invitations (their keys and passwords stay in the vault);
+ * - drafts: unsaved configuration edits (off unless the operator shares them);
+ * - caches: cached SIM, usage and weather readings (off unless chosen).
+ */
+export const SYNC_SHARES = ['devices', 'profiles', 'packages', 'audit', 'teamSettings', 'drafts', 'caches'] as const
+export const syncShareSchema = z.enum(SYNC_SHARES)
+export type SyncShare = z.infer<typeof syncShareSchema>
+export const DEFAULT_SYNC_SHARES: readonly SyncShare[] = ['devices', 'profiles', 'packages', 'audit', 'teamSettings']
+
+/** 'basic': a CouchDB user name and password; 'iam': an IBM Cloud API key exchanged for IAM tokens (Cloudant). */
+export const syncAuthSchema = z.enum(['basic', 'iam'])
+
+const urlSchema = z.string().trim().min(1).max(300)
+const secretValue = z.string().min(1).max(4096).nullable()
+export const syncDatabaseSchema = z.string().trim().min(1).max(238).regex(COUCH_DB_NAME, { message: 'must start with a lower-case letter, then lower-case letters, digits or _ $ ( ) + - /' })
+
+/** A value sets or replaces a secret, null clears it, absent leaves it as it is. */
+export const syncSaveSchema = z
+  .object({
+    url: urlSchema,
+    database: syncDatabaseSchema,
+    auth: syncAuthSchema.default('basic'),
+    username: z.string().trim().max(200).default(''),
+    iamUrl: urlSchema.default('https://iam.cloud.ibm.com'),
+    shares: z
+      .array(syncShareSchema)
+      .max(SYNC_SHARES.length)
+      .default([...DEFAULT_SYNC_SHARES]),
+    /** Start the live sync when the workspace opens. */
+    autoStart: z.boolean().default(false),
+    secrets: z.object({ password: secretValue.optional(), apiKey: secretValue.optional() }).strict().default({}),
+  })
+  .strict()
+export type SyncSaveInput = z.output<typeof syncSaveSchema>
+
+export const syncSettingsViewSchema = z.object({
+  configured: z.boolean(),
+  url: z.string(),
+  database: z.string(),
+  auth: syncAuthSchema,
+  username: z.string(),
+  iamUrl: z.string(),
+  shares: z.array(syncShareSchema),
+  autoStart: z.boolean(),
+  secrets: z.object({ password: z.boolean(), apiKey: z.boolean() }),
+  updatedAt: z.string().nullable(),
+})
+export type SyncSettingsView = z.infer<typeof syncSettingsViewSchema>
+
+/** The roles the team database knows (setup's `_security` and validation), strongest first. */
+export const SYNC_ROLES = ['administrator', 'operator', 'viewer'] as const
+export const syncRoleSchema = z.enum(SYNC_ROLES)
+export type SyncRole = z.infer<typeof syncRoleSchema>
+
+/**
+ * - stopped: not running;
+ * - syncing: documents are moving (the first sync, or changes on either side);
+ * - live: both sides up to date, listening for changes;
+ * - offline: the server cannot be reached; retrying with back-off;
+ * - error: the server refuses this computer (credentials, access), with the reason; retrying too, since an administrator may fix it.
+ */
+export const SYNC_STATES = ['stopped', 'syncing', 'live', 'offline', 'error'] as const
+export const syncStateSchema = z.enum(SYNC_STATES)
+export type SyncState = z.infer<typeof syncStateSchema>
+
+export const syncDeniedSchema = z.object({
+  id: z.string(),
+  /** The server's own reason (its validation function's message). */
+  reason: z.string(),
+  at: z.string(),
+})
+export type SyncDenied = z.infer<typeof syncDeniedSchema>
+
+const directionSchema = z.object({
+  /** Documents replicated this way since the sync started. */
+  docs: z.number().int(),
+  /** Changes the other side still has to take, when the source says (null: not known). */
+  pending: z.number().int().nullable(),
+})
+
+export const syncStatusSchema = z.object({
+  state: syncStateSchema,
+  reason: errorInfoSchema.nullable(),
+  /** When both sides were last seen up to date. */
+  lastSyncAt: z.string().nullable(),
+  push: directionSchema,
+  pull: directionSchema,
+  /** Until the first catch-up is done: batches so far, documents of the server's total, and an estimate of the time left. */
+  firstSync: z.object({ batches: z.number().int(), docs: z.number().int(), total: z.number().int(), secondsLeft: z.number().nullable() }).nullable(),
+  /** Documents the server refused (never retried): the newest first, at most 200. */
+  denied: z.array(syncDeniedSchema),
+  deniedTotal: z.number().int(),
+  /** The role the server gave this computer's user, when known. */
+  role: syncRoleSchema.nullable(),
+})
+export type SyncStatus = z.infer<typeof syncStatusSchema>
+
+export const syncVerifySchema = z.object({
+  /** The user the server says this is, and the team role it holds. */
+  user: z.string().nullable(),
+  role: syncRoleSchema.nullable(),
+  /** The database's document count, or null when it does not exist yet (setup creates it). */
+  docCount: z.number().int().nullable(),
+})
+
+export const syncSetupSchema = z.object({
+  created: z.boolean(),
+  securityWritten: z.boolean(),
+  validationWritten: z.boolean(),
+})
+
+const revSchema = z.string().max(200)
+
+export const syncConflictVersionSchema = z.object({
+  rev: z.string(),
+  /** Which side wrote it, when this computer saw the conflict arrive ('theirs' came in by replication). */
+  side: z.enum(['mine', 'theirs', 'unknown']),
+  winner: z.boolean(),
+  doc: z.record(z.string(), z.unknown()),
+})
+
+export const syncConflictSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  versions: z.array(syncConflictVersionSchema),
+})
+export type SyncConflict = z.infer<typeof syncConflictSchema>
+
+const docIdSchema = z.string().min(1).max(512)
+
+export const syncResolveSchema = z
+  .object({
+    id: docIdSchema,
+    /** Keep this computer's version, the teammate's, or one named revision. */
+    keep: z.union([z.enum(['mine', 'theirs']), z.object({ rev: revSchema }).strict()]),
+  })
+  .strict()
+
+const nothing = z.object({}).strict()
+
+export const syncChannels = {
+  'sync:getSettings': { input: nothing, output: syncSettingsViewSchema },
+  /** Saves the settings (secrets into the vault); audited. A running sync restarts with them. */
+  'sync:saveSettings': { input: syncSaveSchema, output: syncSettingsViewSchema },
+  /** Signs in with the saved settings and reads the database: who we are, our role, how many documents. */
+  'sync:verify': { input: nothing, output: syncVerifySchema },
+  /** Creates the database, its `_security` and validation (an administrator's credentials); idempotent; audited. */
+  'sync:setup': { input: nothing, output: syncSetupSchema },
+  /** Starts the live sync (retrying while the server is away); audited. */
+  'sync:start': { input: nothing, output: syncStatusSchema },
+  'sync:stop': { input: nothing, output: syncStatusSchema },
+  'sync:status': { input: nothing, output: syncStatusSchema },
+  'sync:conflicts': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.object({ items: z.array(syncConflictSchema), total: z.number().int() }) },
+  /** Keeps one version and removes the others in one write with its audit entry. */
+  'sync:resolve': { input: syncResolveSchema, output: z.object({ id: z.string(), rev: z.string(), removed: z.array(z.string()) }) },
+  /** Forgets the list of denied documents (they stay refused by the server). Audited. */
+  'sync:clearDenied': { input: nothing, output: z.object({ cleared: z.number().int() }) },
+} as const
+
+export const syncEvents = {
+  'sync:status': syncStatusSchema,
+  /** Conflicts appeared or were resolved. */
+  'sync:conflicts': z.object({ total: z.number().int() }),
+} as const

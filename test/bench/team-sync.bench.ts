@@ -1,0 +1,124 @@
+/**
+ * Benchmark (not a test; prints figures, asserts nothing): team sync at 100,000 documents against the CouchDB peer
+ * (express-pouchdb behind its IAM front, in a process of its own, with the team database's validation installed by
+ * `sync:setup`).
+ *
+ * 1. A workspace holding N devices pushes them all (its first sync).
+ * 2. An empty workspace pulls them all (its first sync): time, batches, the estimate it showed halfway, and this
+ *    process's RSS sampled every 250 ms (the server is in another process).
+ * 3. An incremental sync with nothing to do: start → live on the up-to-date workspace, five times (median and worst).
+ *
+ * Targets (issue 18): the first sync of 100,000 documents under 30 s, an incremental no-op under 100 ms.
+ *
+ *   node --import tsx test/bench/team-sync.bench.ts          (or: npm run bench -- team-sync)
+ *   BENCH_SYNC_DOCS=100000   devices (default 100,000)
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createCore, type Core } from '../../src-main/core/app'
+import { newDeviceDoc } from '../../src-main/core/store/devices.store'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { eachLine } from '../helpers/lines'
+import { fmt, sleep } from './bench-kit'
+
+const DOCS = Number(process.env.BENCH_SYNC_DOCS ?? 100_000)
+const here = fileURLToPath(new URL('.', import.meta.url))
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
+const ACTOR = { actor: 'bench' }
+
+async function startServer(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  process.on('exit', () => child.kill('SIGKILL'))
+  const url = await new Promise<string>((resolve, reject) => {
+    eachLine(child.stdout, (line) => resolve((JSON.parse(line) as { url: string }).url))
+    child.once('exit', () => reject(new Error('the CouchDB server did not start')))
+  })
+  return { url, stop: () => child.kill('SIGTERM') }
+}
+
+async function workspace(url: string): Promise<{ core: Core; close(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-sync-'))
+  const core = await createCore({ dataDir: dir, mode: 'cli', vault: createMemoryStore(), logger: silent })
+  await core.sync.saveSettings({ url, database: 'bench-team', auth: 'iam', username: '', iamUrl: url, shares: ['devices'], autoStart: false, secrets: { apiKey: 'bench-key' } }, ACTOR)
+  return {
+    core,
+    async close() {
+      await core.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function untilLive(core: Core, onTick?: () => Promise<void> | void): Promise<void> {
+  for (;;) {
+    const s = await core.sync.status()
+    if (s.state === 'live') return
+    if (s.state === 'error') throw new Error(`sync error: ${s.reason?.message ?? ''}`)
+    await onTick?.()
+    await sleep(20)
+  }
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1)
+
+const server = await startServer()
+console.log(
+  `team sync, ${fmt(DOCS)} devices; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
+const a = await workspace(server.url)
+const b = await workspace(server.url)
+try {
+  await a.core.sync.setup(ACTOR)
+  const now = new Date().toISOString()
+  for (let i = 0; i < DOCS; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, DOCS - i) }, (_, k) =>
+      newDeviceDoc({ typeId: 'bench', deviceId: `d${i + k}`, description: `bench device ${i + k}`, metadata: { site: `s${(i + k) % 50}` } }, now),
+    )
+    await a.core.workspace.db.bulkDocs(batch)
+  }
+
+  let t0 = performance.now()
+  await a.core.sync.start(ACTOR)
+  await untilLive(a.core)
+  console.log(`first sync, push of ${fmt(DOCS)}: ${seconds(performance.now() - t0)} s`)
+  await a.core.sync.stop(ACTOR)
+
+  let peakRss = 0
+  let halfway: string | null = null
+  t0 = performance.now()
+  await b.core.sync.start(ACTOR)
+  await untilLive(b.core, async () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    const s = await b.core.sync.status()
+    if (!halfway && s.firstSync && s.firstSync.total > 0 && s.firstSync.docs >= s.firstSync.total / 2) {
+      halfway = `${fmt(s.firstSync.docs)} of ${fmt(s.firstSync.total)} in ${s.firstSync.batches} batches after ${seconds(performance.now() - t0)} s, estimate ${s.firstSync.secondsLeft ?? '?'} s left`
+    }
+  })
+  const pulled = performance.now() - t0
+  const got = (await b.core.workspace.db.info()).doc_count
+  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s)`)
+  console.log(`  halfway: ${halfway ?? 'not seen'}`)
+  console.log(`  RSS of this process (client side) during it: peak ${Math.round(peakRss / 1024 / 1024)} MiB`)
+
+  await b.core.sync.stop(ACTOR)
+  const noop: number[] = []
+  for (let i = 0; i < 5; i++) {
+    t0 = performance.now()
+    await b.core.sync.start(ACTOR)
+    await untilLive(b.core)
+    noop.push(performance.now() - t0)
+    await b.core.sync.stop(ACTOR)
+  }
+  noop.sort((x, y) => x - y)
+  console.log(`incremental sync with nothing to do (start → live): median ${Math.round(noop[2]!)} ms, worst ${Math.round(noop[4]!)} ms (target < 100 ms)`)
+} finally {
+  await a.close()
+  await b.close()
+  server.stop()
+}
+process.exit(0)

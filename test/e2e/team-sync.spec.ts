@@ -1,0 +1,58 @@
+/**
+ * Settings → Team sync end to end against express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`) on
+ * 127.0.0.1, where plain http:// is allowed: not set up, configured (the password to the OS keychain, so the test
+ * needs a D-Bus session with an unlocked keyring), verified with the role the server gives, started until live, a
+ * device pushed, stopped. English only; the French strings are checked by the i18n tests.
+ */
+import { missingService } from '../helpers/system'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { expect, test } from './fixtures'
+import { addDevice, openPage } from './steps'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
+
+let peer: CouchPeer
+
+test.beforeEach(async () => {
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  await peer.addUser('olga', 'olga-pw', ['operator'])
+  const auth = `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`
+  await fetch(`${peer.url}/e2e-team`, { method: 'PUT', headers: { authorization: auth } })
+})
+
+test.afterEach(async () => {
+  await peer?.close()
+})
+
+test('configure team sync, verify the role, start until live, see a device reach the server, stop', async ({ app }) => {
+  const { page } = app
+  await addDevice(page, 'meter', 'sync-1')
+  await openPage(page, 'Settings')
+  const section = page.getByRole('region', { name: 'Team sync' })
+  await expect(section.getByText('Team sync is not set up yet.')).toBeVisible()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+
+  await section.getByRole('button', { name: 'Configure' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Team sync settings' })
+  await dialog.getByLabel('Server URL').fill('http://couch.example.com')
+  await dialog.getByLabel('Database').fill('e2e-team')
+  await dialog.getByLabel('User name').fill('olga')
+  await dialog.getByLabel('Password').fill('olga-pw')
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  // Plain http:// goes to this computer only.
+  await expect(dialog.getByText('Credentials may only be sent over https:// (plain http:// is accepted for this computer only): http://couch.example.com')).toBeVisible()
+  await dialog.getByLabel('Server URL').fill(peer.url)
+  await dialog.getByRole('button', { name: 'Save' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByText('olga-pw')).toHaveCount(0)
+
+  await section.getByRole('button', { name: 'Verify' }).click()
+  await expect(section.getByText('Signed in as olga, role: operator.')).toBeVisible()
+  await section.getByRole('button', { name: 'Start' }).click()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 20_000 })
+  await expect.poll(async () => (await peer.docs('e2e-team')).map((d) => d._id), { timeout: 20_000 }).toContain('device:meter:sync-1')
+  await section.getByRole('button', { name: 'Stop' }).click()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+})

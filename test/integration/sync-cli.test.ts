@@ -1,0 +1,88 @@
+/**
+ * `fieldline sync …` as a process against express-pouchdb with CouchDB users (test/peers/couchdb): setup (idempotent),
+ * a one-shot sync, status, a conflict made by a teammate's version written on the server, listed and resolved, and bad
+ * usage. The password goes to the keychain, so the suite needs an unlocked Secret Service (the dbus recipe).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isAppError } from '../../src-main/core/common/errors'
+import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
+import { runCli } from '../helpers/cli-process'
+import { tempDir } from '../helpers/core'
+import { missingService } from '../helpers/system'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+
+const ADMIN = { name: 'cli-admin', password: 'cli-admin-pw' }
+const AUTH = { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
+
+let peer: CouchPeer
+let skip: string | null = null
+let dir: { dir: string; cleanup: () => Promise<void> }
+
+beforeAll(async () => {
+  const store = createKeytarStore()
+  try {
+    await store.set('sync-cli-probe/write', 'probe')
+    await store.clear('sync-cli-probe/write')
+  } catch (e) {
+    if (!isAppError(e) || e.code !== 'VAULT_UNAVAILABLE') throw e
+    skip = missingService('gnome-keyring', `the session bus has no unlocked Secret Service: ${e.message}`)
+    return
+  }
+  peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  dir = await tempDir('fieldline-sync-cli-')
+})
+
+afterAll(async () => {
+  await peer?.close()
+  await dir?.cleanup()
+})
+
+describe('fieldline sync', () => {
+  it('sets up, syncs once, lists and resolves a conflict, and refuses bad usage', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const env = { FIELDLINE_SYNC_PASSWORD: ADMIN.password }
+    const setup = await runCli(dir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--user', ADMIN.name, '--share', 'devices,audit'], env)
+    expect(setup, setup.err).toMatchObject({ code: 0 })
+    expect(setup.out).toMatch(/database\s+created\n_security\s+written\nvalidation\s+written/)
+    const again = await runCli(dir.dir, ['sync', 'setup'])
+    expect(again.out).toMatch(/database\s+exists\n_security\s+unchanged\nvalidation\s+unchanged/)
+
+    expect((await runCli(dir.dir, ['devices', 'add', 'meter', 'c-1'])).code).toBe(0)
+    const once = await runCli(dir.dir, ['sync', 'start', '--once'])
+    expect(once, once.err).toMatchObject({ code: 0 })
+    expect(once.err).toMatch(/sync live/)
+    const doc = (await (await fetch(`${peer.url}/cli-team/device:meter:c-1?revs=true`, { headers: AUTH })).json()) as { _rev: string; _revisions: { start: number; ids: string[] } }
+    expect(doc._rev).toBeDefined()
+
+    // A teammate's version of the same device, a sibling of ours, on the server: the next sync pulls it in as a conflict.
+    const sibling = {
+      ...doc,
+      description: 'theirs',
+      _rev: `${doc._revisions.start}-${'0'.repeat(32)}`,
+      _revisions: { start: doc._revisions.start, ids: ['0'.repeat(32), ...doc._revisions.ids.slice(1)] },
+    }
+    await fetch(`${peer.url}/cli-team/_bulk_docs`, { method: 'POST', headers: AUTH, body: JSON.stringify({ new_edits: false, docs: [sibling] }) })
+    expect((await runCli(dir.dir, ['sync', 'start', '--once'])).code).toBe(0)
+    const conflicts = await runCli(dir.dir, ['--json', 'sync', 'conflicts'])
+    const listed = JSON.parse(conflicts.out) as { total: number; items: { id: string; versions: { rev: string; side: string }[] }[] }
+    expect(listed.total).toBe(1)
+    expect(listed.items[0]!.versions.find((v) => v.side === 'theirs')!.rev).toBe(sibling._rev)
+
+    const resolved = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'theirs'])
+    expect(resolved, resolved.err).toMatchObject({ code: 0 })
+    expect(resolved.out).toMatch(/removed/)
+    expect(JSON.parse((await runCli(dir.dir, ['--json', 'sync', 'conflicts'])).out)).toMatchObject({ total: 0 })
+    expect((await runCli(dir.dir, ['devices', 'list', '--columns', 'deviceId,description'])).out).toMatch(/c-1.*theirs/)
+
+    const status = await runCli(dir.dir, ['sync', 'status'])
+    expect(status.out).toMatch(/state\s+stopped/)
+    expect(status.out).not.toMatch(/last sync\s+never/)
+
+    const badShare = await runCli(dir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--share', 'devices,secrets'])
+    expect(badShare.code).toBe(2)
+    expect(badShare.err).toMatch(/--share takes/)
+    const noConflict = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'mine'])
+    expect(noConflict.code).toBe(1)
+    expect(noConflict.err).toMatch(/no conflict to resolve/)
+  }, 240_000)
+})

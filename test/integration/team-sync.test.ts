@@ -1,0 +1,288 @@
+/**
+ * Team sync against express-pouchdb in-process with CouchDB's own users, `_security` and validation
+ * (test/peers/couchdb, `couchUsers`): setup, two operators' offline edits of one device becoming one conflict on both
+ * computers and resolved on one, a viewer's edit refused by the server and shown, a server restart mid-sync, the shared
+ * groups, and secrets that never reach the server.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { SyncShare } from '../../src-shared/models/sync'
+import { rejection, tempDir, testCore } from '../helpers/core'
+import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+const ADMIN = { name: 'couchadmin', password: 'couchadmin-pw' }
+const DB = 'team-sync'
+const DEVICE = { typeId: 'meter', deviceId: 'm-1' }
+const POLL = { timeout: 20_000, interval: 50 }
+
+let peer: CouchPeer
+const cleanups: (() => Promise<void>)[] = []
+
+beforeAll(async () => {
+  peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  await peer.addUser('ada', 'ada-pw', ['administrator'])
+  await peer.addUser('olga', 'olga-pw', ['operator'])
+  await peer.addUser('otto', 'otto-pw', ['operator'])
+  await peer.addUser('vic', 'vic-pw', ['viewer'])
+})
+
+afterAll(async () => {
+  await peer.close()
+})
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function workspace(user: string, password: string, options: { database?: string; shares?: SyncShare[]; batchSize?: number } = {}): Promise<TestCore> {
+  const { dir, cleanup } = await tempDir('fieldline-sync-')
+  const core = await testCore(dir, { syncTuning: { backOffMs: { minMs: 100, maxMs: 400 }, ...(options.batchSize ? { batchSize: options.batchSize } : {}) } })
+  cleanups.push(async () => {
+    await core.close()
+    await cleanup()
+  })
+  await core.call('sync:saveSettings', { url: peer.url, database: options.database ?? DB, username: user, secrets: { password }, ...(options.shares ? { shares: options.shares } : {}) })
+  return core
+}
+
+async function live(core: TestCore): Promise<void> {
+  await expect.poll(async () => (await core.call('sync:status', {})).state, POLL).toBe('live')
+}
+
+async function serverDoc(id: string, database = DB): Promise<Record<string, unknown> | undefined> {
+  return (await peer.docs(database)).find((d) => d._id === id)
+}
+
+/** Setup by the server admin: only a server admin may create a database. */
+async function setUp(database = DB): Promise<void> {
+  const admin = await workspace(ADMIN.name, ADMIN.password, { database })
+  await admin.call('sync:setup', {})
+}
+
+describe('sync setup', () => {
+  it('creates the database, its _security and validation once, and is idempotent', async () => {
+    const admin = await workspace(ADMIN.name, ADMIN.password, { database: 'setup-once' })
+    expect(await admin.call('sync:verify', {})).toEqual({ user: ADMIN.name, role: 'administrator', docCount: null })
+    expect(await admin.call('sync:setup', {})).toEqual({ created: true, securityWritten: true, validationWritten: true })
+    expect(await admin.call('sync:setup', {})).toEqual({ created: false, securityWritten: false, validationWritten: false })
+    // The validation's design document counts, as in CouchDB.
+    expect(await admin.call('sync:verify', {})).toEqual({ user: ADMIN.name, role: 'administrator', docCount: 1 })
+    // A database administrator (not a server admin) can run it again.
+    const ada = await workspace('ada', 'ada-pw', { database: 'setup-once' })
+    expect(await ada.call('sync:setup', {})).toEqual({ created: false, securityWritten: false, validationWritten: false })
+    const security = await fetch(`${peer.url}/setup-once/_security`, { headers: { authorization: `Basic ${Buffer.from('ada:ada-pw').toString('base64')}` } })
+    expect(await security.json()).toEqual({ admins: { names: [], roles: ['administrator'] }, members: { names: [], roles: ['operator', 'viewer'] } })
+    const trail = await admin.call('audit:list', { query: 'sync.setup', offset: 0, limit: 10 })
+    expect(trail.items.map((e) => e.after)).toEqual([
+      { created: false, securityWritten: false, validationWritten: false },
+      { created: true, securityWritten: true, validationWritten: true },
+    ])
+  })
+
+  it('is refused to an operator, with the server reason, and audited as failed', async () => {
+    const operator = await workspace('olga', 'olga-pw', { database: 'setup-refused' })
+    const e = await rejection(operator.call('sync:setup', {}))
+    expect((e as unknown as { bridge: { code: string; message: string } }).bridge).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/not a server admin/) })
+    const trail = await operator.call('audit:list', { query: 'sync.setup', offset: 0, limit: 10 })
+    expect(trail.items[0]).toMatchObject({ outcome: 'failed' })
+  })
+
+  it('refuses a wrong password at verify and shows it as an error state when started', async () => {
+    await setUp('bad-password')
+    const core = await workspace('olga', 'wrong', { database: 'bad-password' })
+    const e = await rejection(core.call('sync:verify', {}))
+    expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('AUTH_FAILED')
+    await core.call('sync:start', {})
+    await expect.poll(async () => (await core.call('sync:status', {})).state, POLL).toBe('error')
+    expect((await core.call('sync:status', {})).reason?.code).toBe('AUTH_FAILED')
+  })
+
+  it('refuses plain http to another computer and a URL with credentials, storing nothing', async () => {
+    const { dir, cleanup } = await tempDir('fieldline-sync-')
+    const core = await testCore(dir)
+    cleanups.push(async () => {
+      await core.close()
+      await cleanup()
+    })
+    for (const url of ['http://couch.example.com', 'https://u:p@couch.example.com']) {
+      const e = await rejection(core.call('sync:saveSettings', { url, database: DB, username: 'x', secrets: { password: 'y' } }))
+      expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
+    }
+    const iam = await rejection(core.call('sync:saveSettings', { url: 'https://couch.example.com', database: DB, auth: 'iam', iamUrl: 'http://iam.example.com', secrets: { apiKey: 'k' } }))
+    expect((iam as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
+    expect((await core.call('sync:getSettings', {})).configured).toBe(false)
+    const e = await rejection(core.call('sync:start', {}))
+    expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
+  })
+})
+
+describe('live sync', () => {
+  it('turns two offline edits of one device into one conflict on both computers, resolved on one and gone on both', async () => {
+    await setUp()
+    const a = await workspace('olga', 'olga-pw')
+    const b = await workspace('otto', 'otto-pw')
+    await a.call('devices:add', { ...DEVICE, description: 'shared meter' })
+    await a.call('sync:start', {})
+    await live(a)
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(1)
+    await live(b)
+    await a.call('sync:stop', {})
+    await b.call('sync:stop', {})
+
+    await a.call('devices:setLocation', { ...DEVICE, latitude: 48.85, longitude: 2.35 })
+    await b.call('devices:setLocation', { ...DEVICE, latitude: 45.76, longitude: 4.83 })
+    await a.call('sync:start', {})
+    await live(a)
+    await b.call('sync:start', {})
+    await live(b)
+    const conflictsOf = async (core: TestCore) => core.call('sync:conflicts', {})
+    await expect.poll(async () => (await conflictsOf(b)).total, POLL).toBe(1)
+    await expect.poll(async () => (await conflictsOf(a)).total, POLL).toBe(1)
+
+    const onA = (await conflictsOf(a)).items[0]!
+    expect(onA.id).toBe('device:meter:m-1')
+    const mineOnA = onA.versions.find((v) => v.side === 'mine')!
+    const theirsOnA = onA.versions.find((v) => v.side === 'theirs')!
+    expect((mineOnA.doc.location as { latitude: number }).latitude).toBe(48.85)
+    expect((theirsOnA.doc.location as { latitude: number }).latitude).toBe(45.76)
+    const onB = (await conflictsOf(b)).items[0]!
+    expect(onB.versions.find((v) => v.side === 'mine')!.rev).toBe(theirsOnA.rev)
+    // Both computers show the same winner (docs/wire/couchdb-sync.md §4).
+    expect(onB.versions.find((v) => v.winner)!.rev).toBe(onA.versions.find((v) => v.winner)!.rev)
+
+    const resolved = await a.call('sync:resolve', { id: onA.id, keep: 'mine' })
+    expect(resolved.removed).toEqual([theirsOnA.rev])
+    expect((await conflictsOf(a)).total).toBe(0)
+    await expect.poll(async () => (await conflictsOf(b)).total, POLL).toBe(0)
+    await expect.poll(async () => (await b.call('devices:get', DEVICE)).location?.latitude, POLL).toBe(48.85)
+    const trail = await a.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })
+    expect(trail.items[0]).toMatchObject({ action: 'sync.resolve', target: 'device:meter:m-1', outcome: 'ok', after: { kept: mineOnA.rev, side: 'mine' } })
+    // The audit entry travelled with the resolution.
+    await expect.poll(async () => (await b.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })).total, POLL).toBe(1)
+  })
+
+  it("shows a viewer's edit refused by the server with its reason, and never retries it", async () => {
+    await setUp()
+    const operator = await workspace('olga', 'olga-pw')
+    await operator.call('devices:add', { typeId: 'meter', deviceId: 'v-1', description: 'seen by the viewer' })
+    await operator.call('sync:start', {})
+    await live(operator)
+    const viewer = await workspace('vic', 'vic-pw')
+    await viewer.call('sync:start', {})
+    await expect.poll(async () => (await viewer.call('devices:list', { query: 'v-1', offset: 0, limit: 10 })).total, POLL).toBe(1)
+    await live(viewer)
+    await expect.poll(async () => (await viewer.call('sync:status', {})).role, POLL).toBe('viewer')
+
+    await viewer.call('devices:setLocation', { typeId: 'meter', deviceId: 'v-1', latitude: 1, longitude: 2 })
+    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:v-1')
+    const status = await viewer.call('sync:status', {})
+    expect(status.denied.find((d) => d.id === 'device:meter:v-1')!.reason).toMatch(/viewers may only read/)
+    expect((await serverDoc('device:meter:v-1'))?.location).toBeUndefined()
+    // Its audit entry was refused too, for the same reason.
+    expect(status.denied.some((d) => d.id.startsWith('audit:'))).toBe(true)
+
+    // Refused is final: PouchDB's checkpoint moved past it, so a new start does not send it again (its entry keeps its time).
+    const refusedAt = status.denied.find((d) => d.id === 'device:meter:v-1')!.at
+    await viewer.call('sync:stop', {})
+    await viewer.call('sync:start', {})
+    await live(viewer)
+    expect((await viewer.call('sync:status', {})).denied.find((d) => d.id === 'device:meter:v-1')!.at).toBe(refusedAt)
+    await viewer.call('sync:stop', {})
+    const shown = (await viewer.call('sync:status', {})).denied.length
+    expect(await viewer.call('sync:clearDenied', {})).toEqual({ cleared: shown })
+    expect((await viewer.call('sync:status', {})).denied).toEqual([])
+  })
+
+  it('goes offline when the server stops mid-sync and catches up when it is back', async () => {
+    await setUp()
+    const core = await workspace('olga', 'olga-pw')
+    await core.call('sync:start', {})
+    await live(core)
+    await peer.stop()
+    try {
+      await core.call('devices:add', { typeId: 'meter', deviceId: 'r-1', description: 'written while the server was away' })
+      await expect.poll(async () => (await core.call('sync:status', {})).state, POLL).toBe('offline')
+      expect((await core.call('sync:status', {})).reason?.code).toBe('NETWORK')
+    } finally {
+      await peer.start()
+    }
+    await expect.poll(async () => (await serverDoc('device:meter:r-1'))?.description, POLL).toBe('written while the server was away')
+    await live(core)
+  })
+
+  it('shares only the chosen groups: drafts and the outbox stay on this computer', async () => {
+    await setUp('devices-only')
+    // Batches of two: the counts must add up across batches.
+    const core = await workspace('olga', 'olga-pw', { database: 'devices-only', shares: ['devices'], batchSize: 2 })
+    for (const n of [1, 2, 3, 4, 5]) await core.call('devices:add', { typeId: 'meter', deviceId: `f-${n}`, description: 'shared' })
+    await core.call('devices:saveDraft', { typeId: 'meter', deviceId: 'f-1', text: '{"unfinished": ' })
+    await core.call('sync:start', {})
+    await live(core)
+    // Only the devices: not the draft, and not the audit trail, which was not chosen.
+    expect((await peer.docs('devices-only')).map((d) => String(d._id))).toEqual(['device:meter:f-1', 'device:meter:f-2', 'device:meter:f-3', 'device:meter:f-4', 'device:meter:f-5'])
+    expect((await core.call('sync:status', {})).push).toEqual({ docs: 5, pending: 0 })
+  })
+
+  it('never lets a secret reach the server: planted markers are nowhere in its data', async () => {
+    await setUp()
+    const marker = `PLANTED-SECRET-${process.pid}-${Date.now()}`
+    // An administrator: only administrators may write profiles on the server.
+    const core = await workspace('ada', 'ada-pw')
+    await core.call('profiles:save', {
+      extension: 'jasper',
+      name: 'Ops',
+      settings: { baseUrl: 'https://cc.example.com', username: 'ops', concurrency: 1, perSecond: 50 },
+      secrets: { apiKey: `${marker}-profile` },
+    })
+    await core.call('sync:saveSettings', { url: peer.url, database: DB, username: 'ada', secrets: { password: 'ada-pw' } })
+    await core.call('devices:add', { typeId: 'meter', deviceId: 's-1', description: 'beside a secret' })
+    await core.call('sync:start', {})
+    await live(core)
+    expect((await peer.docs(DB)).some((d) => String(d._id).startsWith('profile:jasper:'))).toBe(true)
+    const files: string[] = []
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name)
+        if (entry.isDirectory()) await walk(path)
+        else files.push(path)
+      }
+    }
+    await walk(peer.dataDir)
+    expect(files.length).toBeGreaterThan(0)
+    for (const file of files) {
+      const bytes = await readFile(file)
+      expect(bytes.includes(marker), file).toBe(false)
+      expect(bytes.includes('ada-pw'), file).toBe(false)
+    }
+  })
+})
+
+describe('Cloudant IAM sign-in', () => {
+  it('syncs with an API key exchanged for IAM tokens, and fetches a new token once when the server rotates them', async () => {
+    const cloudant = await startCouchPeer({ apiKeys: { 'sync-iam-key': 'manager' } })
+    cleanups.push(() => cloudant.close())
+    const { dir, cleanup } = await tempDir('fieldline-sync-')
+    const core = await testCore(dir, { syncTuning: { backOffMs: { minMs: 100, maxMs: 400 } } })
+    cleanups.push(async () => {
+      await core.close()
+      await cleanup()
+    })
+    await core.call('sync:saveSettings', { url: cloudant.url, database: 'iam-team', auth: 'iam', iamUrl: cloudant.iamUrl, secrets: { apiKey: 'sync-iam-key' } })
+    expect((await core.call('sync:getSettings', {})).secrets).toEqual({ password: false, apiKey: true })
+    await core.call('sync:setup', {})
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'i-1' })
+    await core.call('sync:start', {})
+    await live(core)
+    expect((await cloudant.docs('iam-team')).map((d) => d._id)).toContain('device:meter:i-1')
+    const issued = cloudant.tokensIssued()
+    cloudant.revokeTokens()
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'i-2' })
+    await expect.poll(async () => (await cloudant.docs('iam-team')).map((d) => d._id), POLL).toContain('device:meter:i-2')
+    expect(cloudant.tokensIssued()).toBeGreaterThan(issued)
+    expect(cloudant.log().filter((r) => r.status === 401).length).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,80 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { SyncStatus } from '../../src-shared/models/sync'
+import { FakeApi, ok, refused, settle } from './fake-api'
+
+const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
+vi.mock('../../src-renderer/src/lib/api', async () => {
+  const { FakeApi } = await import('./fake-api')
+  api.current = new FakeApi()
+  return { api: api.current }
+})
+
+const { teamSyncStatus, teamSyncSettings } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
+
+const STOPPED: SyncStatus = {
+  state: 'stopped',
+  reason: null,
+  lastSyncAt: null,
+  push: { docs: 0, pending: null },
+  pull: { docs: 0, pending: null },
+  firstSync: null,
+  denied: [],
+  deniedTotal: 0,
+  role: null,
+}
+
+let fake: FakeApi
+
+beforeEach(() => {
+  fake = api.current
+  fake.calls.length = 0
+})
+
+describe('team sync state in the renderer', () => {
+  it("takes the core's status pushes as they are, with no read back", async () => {
+    void teamSyncStatus.load()
+    fake.answer('sync:status', ok(STOPPED))
+    await settle()
+    expect(teamSyncStatus.status?.state).toBe('stopped')
+    fake.emit('sync:status', { ...STOPPED, state: 'offline', reason: { code: 'NETWORK', message: 'The sync server cannot be reached: ECONNREFUSED' } })
+    expect(teamSyncStatus.status).toMatchObject({ state: 'offline', reason: { code: 'NETWORK' } })
+    expect(fake.pending('sync:status')).toEqual([])
+    // A conflict appearing makes it read again.
+    fake.emit('sync:conflicts', { total: 1 })
+    expect(fake.pending('sync:status')).toHaveLength(1)
+    fake.answer('sync:status', ok({ ...STOPPED, state: 'live' }))
+    await settle()
+    expect(teamSyncStatus.status?.state).toBe('live')
+  })
+
+  it('shows the answer of start and stop, and keeps the last good status when starting is refused', async () => {
+    const starting = teamSyncStatus.start()
+    fake.answer('sync:start', ok({ ...STOPPED, state: 'syncing' }))
+    expect((await starting).ok).toBe(true)
+    expect(teamSyncStatus.status?.state).toBe('syncing')
+    const refusedStart = teamSyncStatus.start()
+    fake.answer('sync:start', refused('VALIDATION', 'Team sync is not set up'))
+    expect((await refusedStart).ok).toBe(false)
+    expect(teamSyncStatus.status?.state).toBe('syncing')
+  })
+
+  it('saves the settings and shows what the core answered, never a secret', async () => {
+    const saving = teamSyncSettings.save({ url: 'https://couch.example.com', database: 'team', username: 'ops', secrets: { password: 'pw' } })
+    expect(fake.pending('sync:saveSettings')[0]?.input).toMatchObject({ secrets: { password: 'pw' } })
+    const view = {
+      configured: true,
+      url: 'https://couch.example.com',
+      database: 'team',
+      auth: 'basic' as const,
+      username: 'ops',
+      iamUrl: 'https://iam.cloud.ibm.com',
+      shares: ['devices' as const],
+      autoStart: false,
+      secrets: { password: true, apiKey: false },
+      updatedAt: '2026-12-04T00:00:00Z',
+    }
+    fake.answer('sync:saveSettings', ok(view))
+    await saving
+    expect(teamSyncSettings.view).toEqual(view)
+  })
+})
