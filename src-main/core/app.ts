@@ -35,6 +35,7 @@ import { createLocationService, type LocationService } from './devices/location.
 import { createLocationIntake, type LocationIntake } from './devices/location-intake'
 import { createWeatherService, type WeatherService } from './weather/weather.service'
 import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
+import { createTrashService, type TrashService } from './trash/trash.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -97,6 +98,7 @@ export interface Core {
   weather: WeatherService
   ledger: LedgerService
   historian: HistorianService
+  trash: TrashService
   logger: Logger
   close(): Promise<void>
 }
@@ -202,6 +204,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
+  const trash = createTrashService({ db, vault: options.vault, bus, logger })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -268,6 +271,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'team:list': (input) => team.list(input),
     'team:resend': (input, ctx) => team.resend(input.id, ctx),
     'team:revoke': (input, ctx) => team.revoke(input.id, ctx),
+    'team:remove': (input, ctx) => team.remove(input.id, ctx),
     'packages:validate': (input) => packages.validate(input.text),
     'packages:list': async () => ({ items: await packages.list() }),
     'packages:get': (input) => packages.get(input.bundleId),
@@ -332,6 +336,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'historian:history': (input) => historian.history(input),
     'historian:buckets': (input) => historian.buckets(input),
     'historian:deleteBuckets': (input, ctx) => historian.deleteBuckets(input, ctx),
+    'trash:list': () => trash.list(),
+    'trash:restore': (input, ctx) => trash.restore(input.id, ctx),
+    'trash:empty': (_input, ctx) => trash.empty(ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -344,6 +351,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()
+  // Entries past their 30 days go at open and then hourly; a read-only workspace only logs that it could not.
+  if (!workspace.readOnly) trash.start()
 
   return {
     dispatcher,
@@ -366,8 +375,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     weather,
     ledger,
     historian,
+    trash,
     logger,
     async close() {
+      await trash.close()
       sims.close()
       await orange.close()
       // The bridge drains its queue into the shared link before the links close; location updates being written are

@@ -37,6 +37,8 @@ export const CURRENT_SCHEMA = {
   imports: 1,
   /** Device events read back from the historian's buckets, in the local history cache (history-cache.store.ts). */
   historyEvent: 1,
+  /** A deleted device, profile, package or invitation kept whole for 30 days (trash.store.ts). */
+  trash: 1,
 } satisfies Record<string, number>
 
 /**
