@@ -173,7 +173,15 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
       await write([
         { _id: existing._id, _rev: existing._rev, _deleted: true },
         trash,
-        auditDoc({ at: now, actor: ctx.actor, action: 'package.remove', target: bundleId, outcome: 'ok', before: { version: existing.value.version ?? null, text: existing.text }, after: { trash: trashId } }),
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: 'package.remove',
+          target: bundleId,
+          outcome: 'ok',
+          before: { version: existing.value.version ?? null, text: existing.text },
+          after: { trash: trashId },
+        }),
       ])
       bus.emit('trash:changed', {})
       return { removed: true, trashId }

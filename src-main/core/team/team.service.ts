@@ -241,7 +241,15 @@ export function createTeamService(deps: TeamServiceDeps) {
       await writeWithAudit([
         { _id: doc._id, _rev: doc._rev, _deleted: true },
         trash,
-        auditDoc({ at, actor: ctx.actor, action: 'invitation.remove', target: `invitation/${id}`, outcome: 'ok', before: { state: doc.state, email: doc.email }, after: { trash: toTrashEntry(trash).id } }),
+        auditDoc({
+          at,
+          actor: ctx.actor,
+          action: 'invitation.remove',
+          target: `invitation/${id}`,
+          outcome: 'ok',
+          before: { state: doc.state, email: doc.email },
+          after: { trash: toTrashEntry(trash).id },
+        }),
       ])
       changed()
       bus?.emit('trash:changed', {})
