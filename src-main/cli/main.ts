@@ -12,6 +12,7 @@ import { registerServe } from './commands/serve'
 import { registerSim } from './commands/sim'
 import { registerWeather } from './commands/weather'
 import { registerLedger } from './commands/ledger'
+import { registerTrash } from './commands/trash'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -64,6 +65,7 @@ registerHistorian(program, withRuntime, globals)
 registerMail(program, withRuntime)
 registerTeam(program, withRuntime)
 registerLedger(program, withRuntime)
+registerTrash(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)
