@@ -93,15 +93,14 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
    * (after the workspace write: a keychain failure must not bring back an entry the operator emptied). A profile that
    * lives again under the same id (restored, or saved anew) owns those accounts now: its secrets are left alone.
    */
-  async function purge(docs: Stored[], actor: string, action: 'trash.empty' | 'trash.purge'): Promise<number> {
+  async function purge(docs: Stored[], by: { actor: string; action: string }): Promise<number> {
     if (docs.length === 0) return 0
     const at = now().toISOString()
     const results = await db.bulkDocs([
       ...docs.map((d) => ({ _id: d._id, _rev: d._rev, _deleted: true }) as unknown as BaseDoc),
       auditDoc({
+        ...by,
         at,
-        actor,
-        action,
         target: 'trash',
         outcome: 'ok',
         detail: `${docs.length} item(s)`,
@@ -132,7 +131,7 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
   async function purgeExpired(): Promise<number> {
     const cutoff = now().toISOString()
     const expired = (await listTrashDocs(db)).filter((d) => purgeAt(d) <= cutoff)
-    return purge(expired, 'fieldline', 'trash.purge')
+    return purge(expired, { actor: 'fieldline', action: 'trash.purge' })
   }
 
   return {
@@ -173,7 +172,7 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
     },
 
     async empty(ctx: CallContext): Promise<{ purged: number }> {
-      return { purged: await purge(await listTrashDocs(db), ctx.actor, 'trash.empty') }
+      return { purged: await purge(await listTrashDocs(db), { actor: ctx.actor, action: 'trash.empty' }) }
     },
 
     purgeExpired,
