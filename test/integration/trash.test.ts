@@ -13,6 +13,7 @@ import { createTrashService } from '../../src-main/core/trash/trash.service'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { secretAccount, type SecretStore } from '../../src-main/core/vault/secret-store'
 import { profileDocId } from '../../src-main/core/store/profiles.store'
+import { newTrashDoc } from '../../src-main/core/store/trash.store'
 import { silentLogger, tempDir, testCore } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
@@ -191,6 +192,31 @@ describe('the trash', () => {
     expect(await vault.has(secretAccount(profileDocId('atnt', old.id), 'apiKey'))).toBe(false)
     const [entry] = (await core.call('audit:list', { query: 'trash.purge', offset: 0, limit: 5 })).items
     expect(entry).toMatchObject({ action: 'trash.purge', actor: 'fieldline', target: 'trash' })
+  })
+
+  it('purges entries past their 30 days when the workspace opens', async () => {
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const vault = createMemoryStore()
+    let account = ''
+    {
+      const { core } = await open(vault, t.dir)
+      const saved = await core.call('profiles:save', { extension: 'atnt', name: 'Stale', settings: { baseUrl: 'https://cc.example.com', username: 'ops' }, secrets: { apiKey: 'stale-key' } })
+      const profile = await core.profiles.get('atnt', saved.id)
+      account = secretAccount(profile._id, 'apiKey')
+      // A deletion of 31 days ago, as that release wrote it.
+      const stale = newTrashDoc({ item: 'profile', target: `atnt/${saved.id}`, label: 'Stale', deletedAt: new Date(Date.now() - 31 * DAY).toISOString(), deletedBy: 'operator', docs: [profile] })
+      await core.workspace.db.bulkDocs([{ _id: profile._id, _rev: profile._rev, _deleted: true } as never, stale])
+      expect((await core.call('trash:list', {})).items).toHaveLength(1)
+      expect(await vault.get(account)).toBe('stale-key')
+      await core.close()
+      cleanups.pop()
+    }
+    const { core } = await open(vault, t.dir)
+    await expect.poll(async () => (await core.call('trash:list', {})).items).toEqual([])
+    await expect.poll(() => vault.has(account)).toBe(false)
+    const [entry] = (await core.call('audit:list', { query: 'trash.purge', offset: 0, limit: 5 })).items
+    expect(entry).toMatchObject({ action: 'trash.purge', actor: 'fieldline' })
   })
 
   it('loses nothing acknowledged when the process is killed with SIGKILL after a delete, then after a restore', async () => {
