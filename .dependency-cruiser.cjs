@@ -11,7 +11,7 @@ const CORE_TIERS = [
   ['common'],
   ['log', 'json'],
   ['store', 'vault', 'http'],
-  ['platform'],
+  ['platform', 'trash'],
   ['profiles'],
   ['devices', 'carriers', 'mail', 'weather'],
   ['dm-packages', 'mbed', 'team', 'ledger', 'sims', 'jobs'],

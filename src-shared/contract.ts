@@ -31,6 +31,7 @@ import { jsonObjectSchema, METADATA_LIMITS, safeRecordSchema } from './models/js
 import { deviceLocationSchema, locationInputShape, locationSourceSchema } from './models/location'
 import { weatherProviderSchema, weatherSaveSchema, weatherSettingsViewSchema, weatherUnitsSchema, weatherViewSchema } from './models/weather'
 import { deviceKeySchema } from './models/device-id'
+import { trashChannels, trashedSchema, trashEvents } from './models/trash'
 import { deviceChannels } from './models/device-query'
 import { simInventoryChannels, simInventoryEvents } from './models/sim-inventory'
 import { settableSimStateSchema, simJobChannels, simJobEvents } from './models/sim-jobs'
@@ -232,7 +233,7 @@ export const channels = {
       .strict(),
     deviceSchema,
   ),
-  'devices:remove': channel(deviceKeySchema.strict(), z.object({ removed: z.literal(true) })),
+  'devices:remove': channel(deviceKeySchema.strict(), trashedSchema),
   'devices:validateConfig': channel(z.object({ text: editorTextSchema }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
   'devices:saveConfig': channel(deviceKeySchema.extend({ text: editorTextSchema }).strict(), z.object({ device: deviceSchema, diagnostics: z.array(diagnosticSchema) })),
   'devices:saveDraft': channel(deviceKeySchema.extend({ text: editorTextSchema }).strict(), z.object({ savedAt: z.string() })),
@@ -256,7 +257,7 @@ export const channels = {
 
   'profiles:list': channel(z.object({ extension: profileExtensionSchema.optional() }).strict(), z.object({ items: z.array(profileSchema) })),
   'profiles:save': channel(profileSaveSchema, profileSchema),
-  'profiles:remove': channel(profileKeySchema, z.object({ removed: z.literal(true) })),
+  'profiles:remove': channel(profileKeySchema, trashedSchema),
   'profiles:verify': channel(profileKeySchema, z.object({ ok: z.literal(true), detail: z.string() })),
 
   'sim:get': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), simViewSchema),
@@ -318,13 +319,15 @@ export const channels = {
   'team:list': channel(invitationListInputSchema, z.object({ items: z.array(invitationSchema) })),
   'team:resend': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
+  /** Deletes an invitation into the trash (a revoked one, or one never sent); refused while it is being sent. */
+  'team:remove': channel(z.object({ id: invitationIdSchema }).strict(), trashedSchema),
 
   'packages:validate': channel(z.object({ text: editorTextSchema }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
   'packages:list': channel(z.object({}).strict(), z.object({ items: z.array(packageSummarySchema) })),
   'packages:get': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), packageDetailSchema),
   'packages:add': channel(z.object({ text: editorTextSchema, replace: z.boolean().default(false) }).strict(), packageSummarySchema),
   'packages:save': channel(z.object({ bundleId: dmIdentifierSchema, text: editorTextSchema }).strict(), packageSummarySchema),
-  'packages:remove': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), z.object({ removed: z.literal(true) })),
+  'packages:remove': channel(z.object({ bundleId: dmIdentifierSchema }).strict(), trashedSchema),
   'packages:invoke': channel(
     deviceKeySchema
       .extend({
@@ -358,6 +361,7 @@ export const channels = {
   ...simInventoryChannels,
   ...simJobChannels,
   ...syncChannels,
+  ...trashChannels,
 
   /** The state of every platform link the core has open (a link opens when something needs the broker). */
   'platform:status': channel(
@@ -406,6 +410,7 @@ export const events = {
   ...simInventoryEvents,
   ...simJobEvents,
   ...syncEvents,
+  ...trashEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
   'team:changed': z.object({}),

@@ -15,6 +15,7 @@ import { registerLedger } from './commands/ledger'
 import { registerSims } from './commands/sims'
 import { registerJob } from './commands/job'
 import { registerSync } from './commands/sync'
+import { registerTrash } from './commands/trash'
 import { defaultDataDir } from './data-dir'
 import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
@@ -70,6 +71,7 @@ registerLedger(program, withRuntime)
 registerSims(program, withRuntime)
 registerJob(program, withRuntime)
 registerSync(program, withRuntime)
+registerTrash(program, withRuntime)
 const dm = program.command('dm').description('custom device-management packages: validate, keep, invoke')
 registerDmValidate(dm)
 registerDmLibrary(dm, withRuntime)

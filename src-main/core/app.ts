@@ -38,6 +38,7 @@ import { createWeatherService, type WeatherService } from './weather/weather.ser
 import { createLedgerService, type LedgerDeps, type LedgerService } from './ledger/ledger.service'
 import { createSimInventoryService, type SimInventoryService } from './sims/sim-inventory.service'
 import { createJobsService, type JobsService } from './jobs/jobs.service'
+import { createTrashService, type TrashService } from './trash/trash.service'
 
 export interface CoreOptions {
   dataDir: string
@@ -105,6 +106,7 @@ export interface Core {
   simInventory: SimInventoryService
   jobs: JobsService
   sync: SyncService
+  trash: TrashService
   logger: Logger
   close(): Promise<void>
 }
@@ -213,6 +215,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
   const jobs = createJobsService({ db, bus, profiles, clients, queryDevices: (input) => deviceList.query(input), logger, ...(options.now ? { now: options.now } : {}) })
+  const trash = createTrashService({ db, vault: options.vault, bus, logger })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
@@ -279,6 +282,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'team:list': (input) => team.list(input),
     'team:resend': (input, ctx) => team.resend(input.id, ctx),
     'team:revoke': (input, ctx) => team.revoke(input.id, ctx),
+    'team:remove': (input, ctx) => team.remove(input.id, ctx),
     'packages:validate': (input) => packages.validate(input.text),
     'packages:list': async () => ({ items: await packages.list() }),
     'packages:get': (input) => packages.get(input.bundleId),
@@ -379,6 +383,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sync:conflicts': (input) => sync.conflicts(input.limit),
     'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
     'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
+    'trash:list': () => trash.list(),
+    'trash:restore': (input, ctx) => trash.restore(input.id, ctx),
+    'trash:empty': (_input, ctx) => trash.empty(ctx),
     'shell:openExternal': async (input) => ({ opened: options.openExternal ? await options.openExternal(input.url) : false }),
   }
 
@@ -394,6 +401,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   if (options.mode !== 'cli') await jobs.resumeInterrupted()
   // Team sync starts with the workspace when the operator asked for it; a CLI command starts it itself (`sync start`).
   if (options.mode !== 'cli' && !workspace.readOnly) await sync.autoStart()
+  // Entries past their 30 days go at open and then hourly; a read-only workspace only logs that it could not.
+  if (!workspace.readOnly) trash.start()
 
   return {
     dispatcher,
@@ -419,11 +428,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     simInventory,
     jobs,
     sync,
+    trash,
     logger,
     async close() {
       // First: a live sync writes into the workspace until it is cancelled.
       await sync.close()
       await jobs.close()
+      await trash.close()
       sims.close()
       await simInventory.close()
       await orange.close()

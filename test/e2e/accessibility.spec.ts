@@ -86,6 +86,27 @@ for (const language of ['en', 'fr'] as const) {
       await page.getByRole('button', { name: /^(Add device|Ajouter un appareil)$/ }).click()
       await expect(page.getByRole('dialog')).toBeVisible()
       found.push(...(await scan(page, 'add device dialog')))
+      await page.keyboard.press('Escape')
+
+      // The notice that confirms a deletion with its Undo button, the Trash view with an entry, and its one question.
+      await page.getByTestId('device-row').filter({ hasText: 'm-2' }).click()
+      await page.getByRole('button', { name: /^(Delete|Supprimer)$/ }).click()
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: /^(Delete|Supprimer)$/ })
+        .click()
+      await expect(page.getByRole('button', { name: /^(Undo: restore|Annuler : restaurer) meter\/m-2$/ })).toBeVisible()
+      found.push(...(await scan(page, 'deletion notice with Undo')))
+      await page.getByRole('navigation').getByRole('link').last().click()
+      await page.getByRole('link', { name: /^(Open the trash|Ouvrir la corbeille)$/ }).click()
+      await expect(page.getByTestId('trash-row')).toHaveCount(1)
+      found.push(...(await scan(page, 'trash view')))
+      await page
+        .getByRole('main')
+        .getByRole('button', { name: /^(Empty trash|Vider la corbeille)$/ })
+        .click()
+      await expect(page.getByRole('dialog')).toBeVisible()
+      found.push(...(await scan(page, 'empty trash question')))
 
       expect(found).toEqual([])
     })

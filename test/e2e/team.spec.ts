@@ -73,7 +73,7 @@ test.describe('with the keychain', () => {
     await peer?.close()
   })
 
-  test('SendGrid with an API key: verify, test email, invite in French, resend, revoke; a line break in a name is refused', async ({ app }) => {
+  test('SendGrid with an API key: verify, test email, invite in French, resend, revoke, delete and undo; a line break in a name is refused', async ({ app }) => {
     const { page } = app
     const { card, dialog } = await openEmailSettings(page)
     await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SendGrid with API key' }).check()
@@ -171,6 +171,14 @@ test.describe('with the keychain', () => {
     await page.getByLabel('Show', { exact: true }).selectOption({ label: 'Revoked' })
     await expect(row).toBeVisible()
     expect(peer.messages()).toHaveLength(3)
+
+    // Deleting goes to the trash without a question; the notice's Undo brings the invitation back as it was.
+    await row.getByRole('button', { name: 'Delete the invitation of Élodie Martin' }).click()
+    await expect(row).toHaveCount(0)
+    await page.getByRole('button', { name: 'Undo: restore Élodie Martin <elodie@example.org>' }).click()
+    await expect(page.getByRole('status').filter({ hasText: 'Élodie Martin <elodie@example.org> restored.' })).toBeVisible()
+    await expect(row).toContainText('Revoked')
+    await expect(row).toContainText('2 attempts')
   })
 
   test('SendGrid with username: a malformed paste is pointed out by line and column; the password is never shown or kept', async ({ app }) => {

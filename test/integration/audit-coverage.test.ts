@@ -93,6 +93,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'sync:verify': 'signs in to the sync server and reads the database information, nothing stored',
   'sync:status': "reads the team sync's state",
   'sync:conflicts': 'reads the conflicted documents',
+  'trash:list': 'reads the trash',
 }
 
 /** Channels that change something without an entry of their own, each with the reviewed reason. */
@@ -318,6 +319,7 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   },
   { channel: 'team:resend', action: 'invitation.resend', run: (e) => e.call('team:resend', { id: e.memo.invitation! }) },
   { channel: 'team:revoke', action: 'invitation.revoke', run: (e) => e.call('team:revoke', { id: e.memo.invitation! }) },
+  { channel: 'team:remove', action: 'invitation.remove', run: (e) => e.call('team:remove', { id: e.memo.invitation! }) },
   { channel: 'mail:clearSettings', action: 'mail.settings.remove', run: (e) => e.call('mail:clearSettings', {}) },
   { channel: 'packages:add', action: 'package.add', run: (e) => e.call('packages:add', { text: PACKAGE('1.0') }) },
   { channel: 'packages:save', action: 'package.update', run: (e) => e.call('packages:save', { bundleId: 'audit-walk-v1', text: PACKAGE('1.1') }) },
@@ -536,7 +538,23 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   },
   { channel: 'sync:clearDenied', action: 'sync.clearDenied', run: (e) => e.call('sync:clearDenied', {}) },
   { channel: 'sync:stop', action: 'sync.stop', run: (e) => e.call('sync:stop', {}) },
-  { channel: 'devices:remove', action: 'device.remove', run: (e) => e.call('devices:remove', DEVICE) },
+  {
+    channel: 'devices:remove',
+    action: 'device.remove',
+    run: async (e) => {
+      e.memo.trash = (await e.call('devices:remove', DEVICE)).trashId
+    },
+  },
+  { channel: 'trash:restore', action: 'device.restore', run: (e) => e.call('trash:restore', { id: e.memo.trash! }) },
+  {
+    channel: 'trash:empty',
+    action: 'trash.empty',
+    run: async (e) => {
+      const { purged } = await e.call('trash:empty', {})
+      // The profile, the package and the invitation deleted above; the device was restored.
+      expect(purged).toBe(3)
+    },
+  },
 ]
 
 describe('the audit trail covers every channel that changes something', () => {

@@ -150,6 +150,8 @@ describe('writers', () => {
       const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
       await core.call('import:chunk', { jobId, data: Buffer.from('typeId,deviceId\nmeter,m-2\n').toString('base64') })
       await core.call('import:finish', { jobId })
+      // A deleted device stays whole in a trash document.
+      await core.call('devices:remove', { typeId: 'meter', deviceId: 'm-2' })
       const abi = JSON.stringify([{ type: 'function', name: 'set', inputs: [{ name: 'v', type: 'uint256' }], outputs: [], stateMutability: 'nonpayable' }])
       const ledgerSettings = { kind: 'evm' as const, rpcUrl: 'http://127.0.0.1:9', chainId: 31337, contract: '0x8464135c8f25da09e49bc8782676a84730c318bc', abi }
       const target = await core.call('ledger:saveTarget', { name: 'Chain', settings: ledgerSettings, secrets: {} })

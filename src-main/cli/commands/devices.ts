@@ -135,11 +135,11 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
 
   devices
     .command('remove <typeId> <deviceId>')
-    .description('remove a device (recorded in the audit trail)')
+    .description('remove a device into the trash (recorded in the audit trail; `trash restore` brings it back)')
     .action(
       withRuntime(async (rt, typeId: string, deviceId: string) => {
-        await rt.call('devices:remove', { typeId, deviceId })
-        rt.out(rt.json ? JSON.stringify({ removed: true, typeId, deviceId }) : `removed ${typeId}/${deviceId}`)
+        const { trashId } = await rt.call('devices:remove', { typeId, deviceId })
+        rt.out(rt.json ? JSON.stringify({ removed: true, typeId, deviceId, trashId }) : `removed ${typeId}/${deviceId} (trash ${trashId})`)
       }),
     )
 

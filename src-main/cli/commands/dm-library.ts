@@ -84,11 +84,11 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     .action(withRuntime(async (rt, bundleId: string) => rt.out((await rt.call('packages:get', { bundleId })).text)))
 
   dm.command('remove <bundleId>')
-    .description('remove a package from the library (recorded in the audit trail)')
+    .description('remove a package from the library into the trash (recorded in the audit trail)')
     .action(
       withRuntime(async (rt, bundleId: string) => {
-        await rt.call('packages:remove', { bundleId })
-        rt.out(rt.json ? JSON.stringify({ removed: true, bundleId }) : `removed ${bundleId}`)
+        const { trashId } = await rt.call('packages:remove', { bundleId })
+        rt.out(rt.json ? JSON.stringify({ removed: true, bundleId, trashId }) : `removed ${bundleId} (trash ${trashId})`)
       }),
     )
 

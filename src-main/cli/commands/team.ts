@@ -51,4 +51,13 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
         }),
       )
   }
+  team
+    .command('remove <id>')
+    .description('delete an invitation into the trash (`trash restore` brings it back)')
+    .action(
+      withRuntime(async (rt, id: string) => {
+        const { trashId } = await rt.call('team:remove', { id })
+        rt.out(rt.json ? JSON.stringify({ removed: true, id, trashId }) : `removed invitation ${id} (trash ${trashId})`)
+      }),
+    )
 }

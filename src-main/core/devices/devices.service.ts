@@ -6,6 +6,7 @@ import { auditDoc } from '../store/audit.store'
 import { deviceDocId, draftDocId, getDeviceDoc, getDraftDoc, newDeviceDoc, toDevice, type DeviceDoc, type DraftDoc } from '../store/devices.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
+import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import { checkExtensionConfig } from './extension-config'
 
 export interface DevicesDeps {
@@ -62,12 +63,15 @@ export function createDevicesService({ db, bus }: DevicesDeps) {
       return toDevice(doc, null)
     },
 
-    async remove(key: DeviceKey, ctx: CallContext): Promise<{ removed: true }> {
+    /** Moves the device (with its configuration, metadata and unsaved draft) to the trash; its audit history stays under the same target. */
+    async remove(key: DeviceKey, ctx: CallContext): Promise<Output<'devices:remove'>> {
       const doc = await mustGet(key)
       const draft = await getDraftDoc(db, key)
       const now = new Date().toISOString()
+      const trash = newTrashDoc({ item: 'device', target: label(key), label: doc.description, deletedAt: now, deletedBy: ctx.actor, docs: draft ? [doc, draft] : [doc] })
       const writes: object[] = [
         { _id: doc._id, _rev: doc._rev, _deleted: true },
+        trash,
         auditDoc({
           at: now,
           actor: ctx.actor,
@@ -75,6 +79,7 @@ export function createDevicesService({ db, bus }: DevicesDeps) {
           target: label(key),
           outcome: 'ok',
           before: { description: doc.description, metadata: doc.metadata, extensionConfig: doc.extensionConfig },
+          after: { trash: toTrashEntry(trash).id },
         }),
       ]
       if (draft) writes.push({ _id: draft._id, _rev: draft._rev, _deleted: true })
@@ -84,8 +89,9 @@ export function createDevicesService({ db, bus }: DevicesDeps) {
         rethrowConflict(e, key)
       }
       bus.emit('devices:changed', { reason: 'removed' })
+      bus.emit('trash:changed', {})
       bus.emit('audit:changed', {})
-      return { removed: true }
+      return { removed: true, trashId: toTrashEntry(trash).id }
     },
 
     validateConfig(text: string): { valid: boolean; diagnostics: Diagnostic[] } {

@@ -10,6 +10,7 @@ import { getDeviceDoc, toDevice, getDraftDoc, type DeviceDoc } from '../store/de
 import { getPackageDoc, listPackageDocs, packageDocId, type PackageDoc } from '../store/packages.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
+import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import { buildFields, invokeAction } from './invoke'
 import type { DmPackage } from '../../../src-shared/models/packages'
 import { validatePackage } from './validator'
@@ -163,14 +164,27 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
       return summary(doc)
     },
 
-    async remove(bundleId: string, ctx: CallContext): Promise<{ removed: true }> {
+    /** Moves the package to the trash, whole (its text is what comes back). */
+    async remove(bundleId: string, ctx: CallContext): Promise<Output<'packages:remove'>> {
       const existing = await mustGet(bundleId)
       const now = new Date().toISOString()
+      const trash = newTrashDoc({ item: 'package', target: bundleId, label: existing.value.version ?? '', deletedAt: now, deletedBy: ctx.actor, docs: [existing] })
+      const trashId = toTrashEntry(trash).id
       await write([
         { _id: existing._id, _rev: existing._rev, _deleted: true },
-        auditDoc({ at: now, actor: ctx.actor, action: 'package.remove', target: bundleId, outcome: 'ok', before: { version: existing.value.version ?? null, text: existing.text } }),
+        trash,
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: 'package.remove',
+          target: bundleId,
+          outcome: 'ok',
+          before: { version: existing.value.version ?? null, text: existing.text },
+          after: { trash: trashId },
+        }),
       ])
-      return { removed: true }
+      bus.emit('trash:changed', {})
+      return { removed: true, trashId }
     },
 
     /** Marks which packages a device supports (what its manage request declared), so its page offers their actions. */

@@ -21,6 +21,8 @@ import { linkSecurity, parseClientId } from '../platform/broker-url'
 import { auditDoc } from '../store/audit.store'
 import { listProfiles, newProfileDoc, profileDocId, getProfile, type ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
+import { newTrashDoc, toTrashEntry } from '../store/trash.store'
+import type { Output } from '../../../src-shared/contract'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema } from '../../../src-shared/models/historian'
 import { assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
@@ -199,13 +201,19 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       return toProfile(doc)
     },
 
-    async remove(extension: ProfileExtension, id: string, ctx: CallContext): Promise<{ removed: true }> {
+    /**
+     * Moves the profile to the trash. Its secrets stay in the vault under the same accounts (the trash document only
+     * names them) until the trash is emptied or purged, so a restored profile works again at once.
+     */
+    async remove(extension: ProfileExtension, id: string, ctx: CallContext): Promise<Output<'profiles:remove'>> {
       const doc = await mustGet(extension, id)
-      for (const field of doc.secretFields) await vault.clear(profileSecretAccount(doc, field))
       const now = new Date().toISOString()
+      const trash = newTrashDoc({ item: 'profile', target: `${extension}/${id}`, label: doc.name, deletedAt: now, deletedBy: ctx.actor, docs: [doc] })
+      const trashId = toTrashEntry(trash).id
       const writes: object[] = [
         { _id: doc._id, _rev: doc._rev, _deleted: true },
-        auditDoc({ at: now, actor: ctx.actor, action: 'profile.remove', target: `${extension}/${id}`, outcome: 'ok', before: { name: doc.name, settings: doc.settings } }),
+        trash,
+        auditDoc({ at: now, actor: ctx.actor, action: 'profile.remove', target: `${extension}/${id}`, outcome: 'ok', before: { name: doc.name, settings: doc.settings }, after: { trash: trashId } }),
       ]
       // Keep a default: removing it promotes the oldest remaining profile.
       const rest = (await listProfiles(db, extension)).filter((p) => p._id !== doc._id)
@@ -216,8 +224,9 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       assertBulkOk(await db.bulkDocs(writes as ProfileDoc[]))
       onChange?.(doc)
       bus.emit('profiles:changed', { extension })
+      bus.emit('trash:changed', {})
       bus.emit('audit:changed', {})
-      return { removed: true }
+      return { removed: true, trashId }
     },
 
     /** Secrets for a network client inside the core; never bridged. */

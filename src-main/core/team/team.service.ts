@@ -16,6 +16,7 @@ import { renderInvitation, type RenderedMail } from '../mail/templates'
 import { auditDoc, type AuditInput } from '../store/audit.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
+import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import { sameAddress } from '../../../src-shared/models/mail-addresses'
 import { invitationIdSchema, invitationListInputSchema, inviteInputSchema, type Invitation, type MailFailure } from '../../../src-shared/models/mail'
 import { invitationDocId, listInvitationDocs, readInvitation, toInvitation, type InvitationDoc } from './invitations.store'
@@ -228,6 +229,31 @@ export function createTeamService(deps: TeamServiceDeps) {
         audit: { actor: ctx.actor, action: 'invitation.revoke', target: `invitation/${id}`, outcome: 'ok', before: { state: latest.state }, after: { state: 'revoked', email: latest.email } },
       }))
       return toInvitation(saved)
+    },
+
+    /** Moves an invitation (in any state) to the trash; refused while it is being sent. */
+    async remove(rawId: unknown, ctx: CallContext): Promise<{ removed: true; trashId: string }> {
+      const doc = await mustGetInvitation(rawId)
+      const id = doc._id.slice('invitation:'.length)
+      if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; delete it when that is over`, { key: 'mail.invitation.busy', params: { id } })
+      const at = now().toISOString()
+      const trash = newTrashDoc({ item: 'invitation', target: `invitation/${id}`, label: `${doc.name} <${doc.email}>`, deletedAt: at, deletedBy: ctx.actor, docs: [doc] })
+      await writeWithAudit([
+        { _id: doc._id, _rev: doc._rev, _deleted: true },
+        trash,
+        auditDoc({
+          at,
+          actor: ctx.actor,
+          action: 'invitation.remove',
+          target: `invitation/${id}`,
+          outcome: 'ok',
+          before: { state: doc.state, email: doc.email },
+          after: { trash: toTrashEntry(trash).id },
+        }),
+      ])
+      changed()
+      bus?.emit('trash:changed', {})
+      return { removed: true, trashId: toTrashEntry(trash).id }
     },
 
     async get(rawId: unknown): Promise<Invitation> {

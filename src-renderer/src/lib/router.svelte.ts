@@ -9,6 +9,7 @@ export type Route =
   | { name: 'team' }
   | { name: 'activity' }
   | { name: 'settings' }
+  | { name: 'trash' }
 
 export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings'
 
@@ -42,6 +43,7 @@ export function parseRoute(hash: string): Route {
     case 'team':
     case 'activity':
     case 'settings':
+    case 'trash':
       return { name: parts[0] }
     case 'devices': {
       const typeId = parts[1] !== undefined ? decode(parts[1]) : null
@@ -68,6 +70,8 @@ export function href(route: Route, query = ''): string {
 
 export function topLevel(route: Route): TopLevel {
   if (route.name === 'device') return 'devices'
+  // The Trash view is reached from Settings.
+  if (route.name === 'trash') return 'settings'
   return route.name === 'package' ? 'packages' : route.name
 }
 

@@ -1,4 +1,4 @@
-import type { Device, DeviceKey, Input, Result } from '../../../../src-shared/contract'
+import type { Device, DeviceKey, Input, Output, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { EventStore, type RefreshTrigger } from './event-store.svelte'
 
@@ -49,7 +49,8 @@ export class DeviceDetail extends EventStore<Device> {
     return this.write(api.invoke('devices:clearLocation', this.key))
   }
 
-  remove(): Promise<Result<unknown>> {
+  /** Moves the device to the trash; the answer names the trash entry, for Undo. */
+  remove(): Promise<Result<Output<'devices:remove'>>> {
     return api.invoke('devices:remove', this.key)
   }
 }

@@ -1,10 +1,18 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 
+/** A button in a notice (Undo after a deletion): its visible label, its full accessible name, what it does. */
+export interface NoticeAction {
+  label: string
+  name: string
+  run: () => Promise<void>
+}
+
 export interface Notice {
   id: number
   /** `error` notices are announced assertively (role=alert), the others politely (role=status). */
   kind: 'info' | 'success' | 'error'
   text: string
+  action?: NoticeAction
 }
 
 const LIFETIME_MS = 6000
@@ -14,11 +22,14 @@ class Notices {
   items = $state<Notice[]>([])
   #nextId = 1
 
-  push(kind: Notice['kind'], text: string): void {
+  /** Returns the notice's id. */
+  push(kind: Notice['kind'], text: string, action?: NoticeAction): number {
     const id = this.#nextId++
-    this.items = [...this.items.slice(-(MAX_VISIBLE - 1)), { id, kind, text }]
-    // Errors stay until dismissed: the operator may need time to read or copy them.
-    if (kind !== 'error') setTimeout(() => this.dismiss(id), LIFETIME_MS)
+    this.items = [...this.items.slice(-(MAX_VISIBLE - 1)), { id, kind, text, ...(action ? { action } : {}) }]
+    // Errors stay until dismissed: the operator may need time to read or copy them. So does a notice with an action
+    // (Undo): a keyboard or screen-reader user needs the time to reach its button (WCAG 2.2.1).
+    if (kind !== 'error' && !action) setTimeout(() => this.dismiss(id), LIFETIME_MS)
+    return id
   }
 
   /** How an action went: the refusal in the operator's words, or `done`. Returns whether it succeeded. */

@@ -1,4 +1,4 @@
-import type { Result } from '../../../../src-shared/contract'
+import type { Output, Result } from '../../../../src-shared/contract'
 import type { PackageDetail, PackageSummary } from '../../../../src-shared/models/packages'
 import { api } from '../api'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -30,7 +30,7 @@ class PackagesState extends EventStore<PackageSummary[]> {
     return this.write(api.invoke('packages:add', { text, replace }))
   }
 
-  remove(bundleId: string): Promise<Result<unknown>> {
+  remove(bundleId: string): Promise<Result<Output<'packages:remove'>>> {
     return this.write(api.invoke('packages:remove', { bundleId }))
   }
 }

@@ -67,7 +67,7 @@ export class ProfilesState<P extends Profile, V = ProfileVerify> extends EventSt
     return this.#options.is(result.value) ? { ok: true, value: result.value } : { ok: false, error: { code: 'INTERNAL', message: `The core saved a ${result.value.extension} profile` } }
   }
 
-  async remove(profile: P): Promise<Result<unknown>> {
+  async remove(profile: P): Promise<Result<Output<'profiles:remove'>>> {
     const result = await api.invoke('profiles:remove', { extension: profile.extension, id: profile.id })
     if (result.ok) {
       void this.load()

@@ -1,4 +1,4 @@
-import type { Input, Result } from '../../../../src-shared/contract'
+import type { Input, Output, Result } from '../../../../src-shared/contract'
 import type { Invitation, InvitationState } from '../../../../src-shared/models/mail'
 import { api } from '../api'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -46,6 +46,11 @@ class TeamState extends EventStore<Invitation[]> {
 
   revoke(id: string): Promise<Result<Invitation>> {
     return this.#act(id, () => api.invoke('team:revoke', { id }))
+  }
+
+  /** Moves the invitation to the trash; the answer names the trash entry, for Undo. */
+  remove(id: string): Promise<Result<Output<'team:remove'>>> {
+    return this.write(api.invoke('team:remove', { id }))
   }
 
   async #act(id: string, run: () => Promise<Result<Invitation>>): Promise<Result<Invitation>> {

@@ -1,0 +1,70 @@
+import type { ErrorInfo, Result } from '../../../../src-shared/contract'
+import type { TrashEntry } from '../../../../src-shared/models/trash'
+import { api } from '../api'
+import { EventStore, itemsOf } from './event-store.svelte'
+import { notices } from './notices.svelte'
+
+/** What the notice confirming a deletion says, in the operator's language (the view translates). */
+export interface DeletionTexts {
+  done: string
+  undo: string
+  /** The Undo button's accessible name ("Undo: restore meter/m-1"). */
+  undoName: string
+  restored: string
+  refused: (error: ErrorInfo) => string
+}
+
+/**
+ * The trash as the core keeps it: deleted devices, profiles, packages and invitations for 30 days. Read while the
+ * Trash view is on screen and again on `trash:changed` (a deletion anywhere, a restore, a purge).
+ */
+export class TrashState extends EventStore<TrashEntry[]> {
+  constructor() {
+    super(api, { refreshOn: [{ event: 'trash:changed' }], live: 'whileActive' })
+  }
+
+  get items(): TrashEntry[] {
+    return this.value ?? []
+  }
+
+  protected fetch(): Promise<Result<TrashEntry[]>> {
+    return itemsOf(api.invoke('trash:list', {}))
+  }
+
+  restore(id: string): Promise<Result<{ restored: TrashEntry }>> {
+    return this.write(api.invoke('trash:restore', { id }))
+  }
+
+  empty(): Promise<Result<{ purged: number }>> {
+    return this.write(api.invoke('trash:empty', {}))
+  }
+
+  /**
+   * Says how a deletion went. A deletion the core acknowledged is confirmed by a notice with an Undo button that
+   * restores the trash entry; the notice then gives way to the restore's outcome. Returns whether it was deleted.
+   */
+  reportDeletion(result: Result<{ trashId: string }>, texts: DeletionTexts): boolean {
+    if (!result.ok) {
+      notices.push('error', texts.refused(result.error))
+      return false
+    }
+    const { trashId } = result.value
+    let undone = false
+    const id = notices.push('success', texts.done, {
+      label: texts.undo,
+      name: texts.undoName,
+      run: async () => {
+        // A second press while the first is on its way would only be refused (the entry is gone by then).
+        if (undone) return
+        undone = true
+        const restored = await this.restore(trashId)
+        notices.dismiss(id)
+        if (restored.ok) notices.push('success', texts.restored)
+        else notices.push('error', texts.refused(restored.error))
+      },
+    })
+    return true
+  }
+}
+
+export const trash = new TrashState()

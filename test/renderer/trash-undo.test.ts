@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ErrorInfo } from '../../src-shared/contract'
+import type { TrashEntry } from '../../src-shared/models/trash'
+import { FakeApi, ok, settle } from './fake-api'
+
+const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
+vi.mock('../../src-renderer/src/lib/api', async () => {
+  const { FakeApi } = await import('./fake-api')
+  api.current = new FakeApi()
+  return { api: api.current }
+})
+
+const { TrashState } = await import('../../src-renderer/src/lib/state/trash.svelte')
+const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
+
+const TEXTS = {
+  done: 'Device meter/m-1 deleted.',
+  undo: 'Undo',
+  undoName: 'Undo: restore meter/m-1',
+  restored: 'meter/m-1 restored.',
+  refused: (e: ErrorInfo) => `refused: ${e.details?.ref?.key ?? e.code}`,
+}
+const ENTRY: TrashEntry = {
+  id: '0123456789abcdef',
+  item: 'device',
+  target: 'meter/m-1',
+  label: '',
+  deletedAt: '2026-12-04T10:00:00.000Z',
+  deletedBy: 'operator',
+  purgeAt: '2027-01-03T10:00:00.000Z',
+}
+
+describe('the notice that confirms a deletion', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+    api.current.reset()
+    for (const n of notices.items) notices.dismiss(n.id)
+  })
+  afterEach(() => vi.useRealTimers())
+
+  it('offers Undo until dismissed, restores the trash entry once, then says so', async () => {
+    const trash = new TrashState()
+    expect(trash.reportDeletion(ok({ removed: true as const, trashId: ENTRY.id }), TEXTS)).toBe(true)
+    expect(notices.items).toMatchObject([{ kind: 'success', text: TEXTS.done, action: { label: 'Undo', name: TEXTS.undoName } }])
+    // Unlike other success notices it does not go away by itself: the operator needs time to reach its button.
+    vi.advanceTimersByTime(60_000)
+    expect(notices.items).toHaveLength(1)
+
+    const action = notices.items[0]!.action!
+    const first = action.run()
+    const second = action.run()
+    expect(api.current.pending('trash:restore').map((c) => c.input)).toEqual([{ id: ENTRY.id }])
+    api.current.answer('trash:restore', ok({ restored: ENTRY }))
+    await Promise.all([first, second])
+    await settle()
+    expect(notices.items.map((n) => [n.kind, n.text, n.action])).toEqual([['success', TEXTS.restored, undefined]])
+  })
+
+  it('says why a restore was refused, and the deletion notice gives way to it', async () => {
+    const trash = new TrashState()
+    trash.reportDeletion(ok({ removed: true as const, trashId: ENTRY.id }), TEXTS)
+    const running = notices.items[0]!.action!.run()
+    api.current.answer('trash:restore', { ok: false, error: { code: 'CONFLICT', message: 'taken', details: { ref: { key: 'trash.keyTaken', params: { target: ENTRY.target } } } } })
+    await running
+    expect(notices.items.map((n) => [n.kind, n.text])).toEqual([['error', 'refused: trash.keyTaken']])
+  })
+
+  it('reports a refused deletion without an Undo', () => {
+    const trash = new TrashState()
+    expect(trash.reportDeletion({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } }, TEXTS)).toBe(false)
+    expect(notices.items.map((n) => [n.kind, n.text, n.action])).toEqual([['error', 'refused: NOT_FOUND', undefined]])
+    expect(api.current.pending('trash:restore')).toEqual([])
+  })
+})
