@@ -4,7 +4,7 @@
  * counts its own successful updates; on Fabric the test peer counts the valid updateAsset transactions of its chain; a
  * duplicate would show on the ledger itself. (Fabric: against the test peer; a real Fabric network is untested here.)
  */
-import { spawn } from 'node:child_process'
+import { runUntilKilled } from '../helpers/kill-child'
 import { fileURLToPath } from 'node:url'
 import { createPublicClient, http, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,27 +23,8 @@ let anvil: Anvil
 let contract: { address: Hex; abiText: string }
 
 /** `secret`: the target's key, handed to the child as the keychain would (EVM signerKey or Fabric privateKey). */
-function run(
-  args: string[],
-  secret: { field: 'signerKey' | 'privateKey'; value: string },
-  until: (line: string, lines: string[]) => boolean,
-): Promise<{ lines: string[]; signal: NodeJS.Signals | null }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TEST_SECRET_FIELD: secret.field, TEST_SECRET: secret.value } })
-  const lines: string[] = []
-  let partial = ''
-  let stderr = ''
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve, reject) => {
-    proc.stdout.on('data', (d: Buffer) => {
-      const parts = (partial + d.toString()).split('\n')
-      partial = parts.pop() ?? ''
-      for (const line of parts.filter(Boolean)) {
-        lines.push(line)
-        if (until(line, lines) && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL')
-      }
-    })
-    proc.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ lines, signal }) : reject(new Error(`child exited ${code}: ${stderr}`))))
-  })
+function run(args: string[], secret: { field: 'signerKey' | 'privateKey'; value: string }, until: (line: string, lines: string[]) => boolean) {
+  return runUntilKilled(child, args, { TEST_SECRET_FIELD: secret.field, TEST_SECRET: secret.value }, until)
 }
 
 async function totalUpdates(): Promise<bigint> {

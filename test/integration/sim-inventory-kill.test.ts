@@ -3,7 +3,7 @@
  * every SIM is in the inventory once, and the pages fetched over both runs are those of one run plus at most those
  * fetched and not yet written when the process died.
  */
-import { spawn } from 'node:child_process'
+import { runUntilKilled } from '../helpers/kill-child'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
@@ -18,24 +18,12 @@ const PAGES = SIMS / 50
 /** Pages a run writes together (FLUSH_SIMS): what a kill can make the next run fetch again, with the page in flight. */
 const WRITTEN_TOGETHER = FLUSH_SIMS / 50
 
-function run(dataDir: string, account: string, killAtCalls: number | null): Promise<{ lines: string[]; killed: boolean }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, account, NOW], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TEST_SECRET: SECRET } })
-  const lines: string[] = []
-  let partial = ''
-  let stderr = ''
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  return new Promise((resolve, reject) => {
-    proc.stdout.on('data', (d: Buffer) => {
-      const parts = (partial + d.toString()).split('\n')
-      partial = parts.pop() ?? ''
-      for (const line of parts.filter(Boolean)) {
-        lines.push(line)
-        const calls = /^progress (\d+)$/.exec(line)
-        if (killAtCalls !== null && calls && Number(calls[1]) >= killAtCalls && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL')
-      }
-    })
-    proc.on('exit', (code, signal) => (signal === 'SIGKILL' || code === 0 ? resolve({ lines, killed: signal === 'SIGKILL' }) : reject(new Error(`child exited ${code}: ${stderr}`))))
+async function run(dataDir: string, account: string, killAtCalls: number | null): Promise<{ lines: string[]; killed: boolean }> {
+  const { lines, signal } = await runUntilKilled(child, [dataDir, account, NOW], { TEST_SECRET: SECRET }, (line) => {
+    const calls = /^progress (\d+)$/.exec(line)
+    return killAtCalls !== null && calls !== null && Number(calls[1]) >= killAtCalls
   })
+  return { lines, killed: signal === 'SIGKILL' }
 }
 
 describe('SIM inventory sync across kill -9', () => {
