@@ -348,7 +348,20 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       const rowFault = takeFault('rowErrors', path)
       if (rowFault) return bulkWithRowErrors(req, res, body, rowFault)
     }
+    // CouchDB answers a read of a database that does not exist with 404 not_found; express-pouchdb drops the
+    // connection on `_all_docs` of one (seen when a history window reaches yesterday's bucket just after midnight).
+    const db = /^\/([a-z][a-z0-9_$()+/-]*?)(?:\/|$)/.exec(path)?.[1]
+    if ((req.method === 'GET' || req.method === 'HEAD') && db && !(await innerDatabases()).includes(decodeURIComponent(db))) {
+      json(res, 404, { error: 'not_found', reason: 'Database does not exist.' })
+      return 404
+    }
     return forward(req, res, body)
+  }
+
+  /** The databases the server behind the front holds. */
+  async function innerDatabases(): Promise<string[]> {
+    const answer = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`, { headers: adminHeader ? { authorization: adminHeader } : {} })
+    return (await answer.json()) as string[]
   }
 
   const front = await restartableServer((req, res) => {
