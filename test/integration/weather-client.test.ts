@@ -305,7 +305,8 @@ describe('weather clients against the weather peer', () => {
 
     it('TLS when the certificate cannot be verified', async (ctx) => {
       const cert = await selfSignedCert()
-      if (missingService('openssl', cert ? null : 'openssl not found')) return ctx.skip()
+      const noOpenssl = missingService('openssl', cert ? null : 'openssl not found (apt-get install openssl): no certificate for the TLS peer')
+      if (noOpenssl) return ctx.skip(noOpenssl)
       const tls = await startWeatherPeer({ now, tls: cert! })
       try {
         const e1 = await rejection(track(createTwcClient({ baseUrl: tls.url, apiKey: TWC_TEST_KEY, now })).read(SITES.gale, EN))

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { APP_SCHEME_PRIVILEGES, APP_URL, contentTypeFor, createAppProtocolHandler, safeSegments, type RendererFiles, nodeRendererFiles } from '../../src-main/electron/app-protocol'
 import { CONTENT_SECURITY_POLICY, isAppUrl } from '../../src-main/electron/window-options'
+import { missingService } from '../helpers/system'
 
 /** A renderer folder with a secret beside it, and links that point in and out of it. */
 const work = mkdtempSync(join(tmpdir(), 'fieldline-protocol-'))
@@ -144,7 +145,9 @@ describe('the app:// scheme', () => {
   })
 
   const built = join(import.meta.dirname, '..', '..', 'out', 'renderer')
-  it.skipIf(!existsSync(built))('has a real type for every file the renderer build emits', () => {
+  // npm test builds before it runs the unit tests; a bare vitest run without a build says so (and fails under strict).
+  const noBuild = missingService('renderer build', existsSync(built) ? null : `${built} is missing: run npm run build first`)
+  it.skipIf(noBuild !== null)('has a real type for every file the renderer build emits', () => {
     const files = readdirSync(built, { recursive: true, encoding: 'utf8', withFileTypes: false }).filter((f) => /\.[a-z0-9]+$/i.test(f))
     expect(files.length).toBeGreaterThan(3)
     expect(files.filter((f) => contentTypeFor(f) === 'application/octet-stream')).toEqual([])
