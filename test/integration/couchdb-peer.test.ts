@@ -19,4 +19,17 @@ describe('the CouchDB peer', () => {
       await last.close()
     }
   })
+
+  it("answers a read of a database that does not exist with CouchDB's 404, as a missing bucket is read", async () => {
+    const peer = await startCouchPeer({ users: { reader: { password: 'reader-password', role: 'reader' } } })
+    const headers = { authorization: `Basic ${Buffer.from('reader:reader-password').toString('base64')}` }
+    try {
+      const docs = await fetch(`${peer.url}/iotp_org1_none_2026-12-04/_all_docs?include_docs=true`, { headers })
+      expect(docs.status).toBe(404)
+      expect(await docs.json()).toEqual({ error: 'not_found', reason: 'Database does not exist.' })
+      expect((await fetch(`${peer.url}/iotp_org1_none_2026-12-04`, { method: 'HEAD', headers })).status).toBe(404)
+    } finally {
+      await peer.close()
+    }
+  })
 })

@@ -348,11 +348,12 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       const rowFault = takeFault('rowErrors', path)
       if (rowFault) return bulkWithRowErrors(req, res, body, rowFault)
     }
-    // CouchDB answers a read of a database that does not exist with 404 not_found; express-pouchdb drops the
-    // connection on `_all_docs` of one (seen when a history window reaches yesterday's bucket just after midnight).
+    // CouchDB answers a read of a database that does not exist with 404 not_found (docs/wire/couchdb-kafka.md §1.3);
+    // express-pouchdb drops the connection on `_all_docs` of one (seen when a history window reaches yesterday's bucket).
     const db = /^\/([a-z][a-z0-9_$()+/-]*?)(?:\/|$)/.exec(path)?.[1]
     if ((req.method === 'GET' || req.method === 'HEAD') && db && !(await innerDatabases()).includes(decodeURIComponent(db))) {
-      json(res, 404, { error: 'not_found', reason: 'Database does not exist.' })
+      if (req.method === 'HEAD') res.writeHead(404).end()
+      else json(res, 404, { error: 'not_found', reason: 'Database does not exist.' })
       return 404
     }
     return forward(req, res, body)
