@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { selfSignedCert } from '../helpers/mosquitto'
 import { AppError } from '../../src-main/core/common/errors'
 import { checkSms, createControlCenterClient, formatRequestDateTime, type ControlCenterClientOptions } from '../../src-main/core/carriers/control-center/control-center.client'
 import { restError } from '../../src-main/core/carriers/control-center/errors'
@@ -261,39 +258,16 @@ describe('Control Center client against the peer', () => {
   })
 
   describe('TLS', () => {
-    let dir: string
     let cert: string
     let front: HttpsServer
     let frontUrl: string
 
     beforeAll(async () => {
-      // A TLS front for the peer with a certificate made for this run only; the key never leaves the temp directory.
-      dir = mkdtempSync(join(tmpdir(), 'fieldline-cc-tls-'))
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-addext',
-          'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      )
-      cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
-      front = createHttpsServer({ cert, key: readFileSync(join(dir, 'key.pem'), 'utf8') }, (req, res) => {
+      // A TLS front for the peer with a certificate made for this run only (never committed).
+      const pair = await selfSignedCert()
+      if (!pair) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)')
+      cert = pair.cert
+      front = createHttpsServer({ cert, key: pair.key }, (req, res) => {
         const upstream = httpRequest(`${peer.url}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers)
           answer.pipe(res)
@@ -307,7 +281,6 @@ describe('Control Center client against the peer', () => {
     afterAll(async () => {
       front.closeAllConnections()
       await new Promise<void>((resolve) => front.close(() => resolve()))
-      rmSync(dir, { recursive: true, force: true })
     })
 
     it('refuses a self-signed certificate: TLS with the reason', async () => {

@@ -1,10 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { selfSignedCert } from '../helpers/mosquitto'
 import type { EventName } from '../../src-shared/contract'
 import type { OrangeTicket } from '../../src-shared/models/orange'
 import { ORANGE_DEFAULT_BASE_URL } from '../../src-shared/models/profiles'
@@ -137,40 +135,17 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
     })
 
     describe.skipIf(noOpenssl !== null)('TLS', () => {
-      let tls: { dir: string; server: HttpsServer; url: string }
+      let tls: { server: HttpsServer; url: string }
       beforeAll(async () => {
-        const certDir = mkdtempSync(join(tmpdir(), 'fieldline-orange-tls-'))
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:prime256v1',
-            '-nodes',
-            '-keyout',
-            join(certDir, 'key.pem'),
-            '-out',
-            join(certDir, 'cert.pem'),
-            '-days',
-            '1',
-            '-subj',
-            '/CN=localhost',
-            '-addext',
-            'subjectAltName=IP:127.0.0.1',
-          ],
-          { stdio: 'ignore' },
-        )
-        const server = createHttpsServer({ cert: readFileSync(join(certDir, 'cert.pem')), key: readFileSync(join(certDir, 'key.pem')) }, (_req, res) => res.end())
+        const pair = await selfSignedCert()
+        if (!pair) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)')
+        const server = createHttpsServer(pair, (_req, res) => res.end())
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-        tls = { dir: certDir, server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/MLM` }
+        tls = { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/MLM` }
       })
       afterAll(async () => {
         tls.server.closeAllConnections()
         await new Promise<void>((resolve) => tls.server.close(() => resolve()))
-        rmSync(tls.dir, { recursive: true, force: true })
       })
 
       it('reports a certificate it cannot verify as TLS with the reason', async () => {

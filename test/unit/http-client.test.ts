@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { selfSignedCert } from '../helpers/mosquitto'
 import { AppError } from '../../src-main/core/common/errors'
 import type { Logger } from '../../src-main/core/log/logger'
 import { createGovernor } from '../../src-main/core/http/governor'
@@ -349,40 +346,16 @@ describe('createHttpClient against a local server', () => {
 })
 
 describe('TLS and proxy', () => {
-  let dir: string
   let cert: string
   let key: string
   let https: ReturnType<typeof createHttpsServer>
   let httpsUrl: string
 
   beforeAll(async () => {
-    // Generated per run, kept in a temp directory removed afterwards: no key is ever committed.
-    dir = mkdtempSync(join(tmpdir(), 'fieldline-tls-'))
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    )
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
-    key = readFileSync(join(dir, 'key.pem'), 'utf8')
+    // Generated per run by openssl: no key is ever committed.
+    const pair = await selfSignedCert()
+    if (!pair) throw new Error('openssl is needed to make the test certificate (apt-get install openssl)')
+    ;({ cert, key } = pair)
     https = createHttpsServer({ cert, key }, (_req, res) => {
       res.setHeader('content-type', 'application/json')
       res.end('{"secure":true}')
@@ -393,7 +366,6 @@ describe('TLS and proxy', () => {
   afterAll(async () => {
     https.closeAllConnections()
     await new Promise<void>((resolve) => https.close(() => resolve()))
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('refuses a certificate it cannot verify (TLS, with the reason) and is not retried', async () => {
