@@ -1,4 +1,5 @@
 import type { Carrier, Sim, SimStatus } from '../../../src-shared/models/sim'
+import { blankSim } from '../carriers/sim-model'
 import { assertBulkOk, getOrNull, isNotFound, type BaseDoc, type Db } from '../store/documents'
 import type { SimCacheDoc } from '../store/cache.store'
 import { CURRENT_SCHEMA } from '../store/schema'
@@ -45,7 +46,7 @@ export async function writeListed(db: Db, account: string, listed: readonly List
     const docs = listed.map((l, i): InventoryDoc => {
       const old = existing[i]
       const fields = l.fields(old?.sim ?? null)
-      const sim: Sim = { ...emptySim(l.carrier, fields.iccid), ...old?.sim, ...fields, fetchedAt: at }
+      const sim: Sim = { ...blankSim(l.carrier, fields.iccid, new Date(0).toISOString()), ...old?.sim, ...fields, fetchedAt: at }
       const from = old?.sim.status
       const statusChange = from !== undefined && from !== sim.status ? { from, to: sim.status, at } : (old?.inventory?.statusChange ?? null)
       return {
@@ -117,28 +118,6 @@ export async function* allSimDocs(db: Db, pageSize = 2000): AsyncGenerator<Inven
 function isSimDoc(doc: BaseDoc): boolean {
   const d = doc as BaseDoc & { sim?: unknown }
   return d.kind === 'cache' && typeof d.sim === 'object' && d.sim !== null
-}
-
-function emptySim(carrier: Carrier, iccid: string): Sim {
-  return {
-    carrier,
-    iccid,
-    status: 'unknown',
-    statusRaw: null,
-    ratePlan: null,
-    communicationPlan: null,
-    imsi: null,
-    msisdn: null,
-    imei: null,
-    dateAdded: null,
-    dateModified: null,
-    dateActivated: null,
-    dateShipped: null,
-    monthToDate: null,
-    overageLimitReached: null,
-    overageLimitOverride: null,
-    fetchedAt: new Date(0).toISOString(),
-  }
 }
 
 /** A sync's checkpoint: a `_local` document, this machine's own (never replicated: another machine syncs for itself). */

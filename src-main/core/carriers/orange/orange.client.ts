@@ -10,7 +10,7 @@ import { AppError } from '../../common/errors'
 import { createGovernor, type Governor } from '../../http/governor'
 import { createHttpClient, type HttpClientOptions } from '../../http/http-client'
 import { formatRequestDateTime } from '../control-center/control-center.client'
-import { normaliseOrangeStatus } from '../sim-model'
+import { blankSim, normaliseOrangeStatus } from '../sim-model'
 import { el, type XmlElement, type XmlNode } from '../xml-dom'
 import { badAnswer, faultError, httpError, notOrange, submissionUnknown, type OrangeErrorContext } from './errors'
 import { NS, SERVICE_PATHS, buildEnvelope, readEnvelope, type OrangeService } from './soap'
@@ -165,23 +165,12 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
     const serialNumber = line.sim?.serialNumber ?? asked
     const sim = line.sim
     return {
-      carrier: 'orange',
-      iccid: line.iccid ?? orangeIccidFromSerial(serialNumber),
+      ...blankSim('orange', line.iccid ?? orangeIccidFromSerial(serialNumber), now().toISOString()),
       status: normaliseOrangeStatus(sim?.statusRaw),
       statusRaw: sim?.statusRaw ?? null,
-      ratePlan: null,
-      communicationPlan: null,
       imsi: line.imsi,
       msisdn: line.subscription.msisdnData,
       imei: sim?.imei ?? null,
-      dateAdded: null,
-      dateModified: null,
-      dateActivated: null,
-      dateShipped: null,
-      monthToDate: null,
-      overageLimitReached: null,
-      overageLimitOverride: null,
-      fetchedAt: now().toISOString(),
       orange: {
         serialNumber,
         iccidReported: line.iccid !== null,
