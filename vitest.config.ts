@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
+    // A hang guard, not a speed check: the CLI tests start several Node processes each, which at a load of 15
+    // on two cores (a loaded CI machine, or helpers at work) took longer than 30 s and failed for no fault of theirs.
+    testTimeout: 90_000,
     hookTimeout: 60_000,
     // Store tests open LevelDB directories and spawn processes; files run in parallel, tests inside in order.
     pool: 'forks',
