@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000
 
 export interface Bar {
   cycle: CycleUsage
-  /** The cycle's span on the axis: from its start to the next cycle's (or a month later for the last). */
+  /** The cycle's span on the axis: from its start to the next cycle's, a month at most. */
   x: number
   width: number
   y: number
@@ -86,7 +86,9 @@ export function chartGeometry(cycles: readonly CycleUsage[], allowances: Readonl
   const spans = sorted.map((c, i) => {
     const next = sorted[i + 1]
     const start = dayOf(c.cycleStartDate)
-    return { cycle: c, start, end: next ? dayOf(next.cycleStartDate) : Math.max(monthAfter(c.cycleStartDate), start + DAY_MS) }
+    // A cycle lasts until the next one starts, or a month at most: a cycle the carrier did not report leaves a gap.
+    const month = monthAfter(c.cycleStartDate)
+    return { cycle: c, start, end: next ? Math.min(dayOf(next.cycleStartDate), month) : month }
   })
   const t0 = spans[0]?.start ?? 0
   const t1 = spans.at(-1)?.end ?? t0 + DAY_MS
