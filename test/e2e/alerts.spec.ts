@@ -125,12 +125,20 @@ for (const language of LANGUAGES) {
     // The table says it in words: "<allowance>, over by <amount>".
     const overWords = t('sim.usage.overBy', { allowance: '\u0001', over: '\u0002' }).split('\u0001')[1]!.split('\u0002')[0]!
     await expect(chart.getByRole('table')).toContainText(overWords)
-    // The table is for assistive technology: it takes no room and never makes the window scroll.
+    // The table is for assistive technology. A table ignores its own size limits, so it sits in a 1-pixel clipping box
+    // (the old chart gave the table itself the hidden class: a 411 × 150 box), and no scrolling box grows for it.
     const hidden = await chart.getByRole('table').evaluate((table) => {
-      const box = table.parentElement!.getBoundingClientRect()
-      return { width: box.width, height: box.height, scrolls: document.scrollingElement!.scrollHeight > window.innerHeight }
+      const scrollers: Element[] = [document.scrollingElement!]
+      for (let e = table.parentElement; e; e = e.parentElement) if (/auto|scroll/.test(getComputedStyle(e).overflowY + getComputedStyle(e).overflowX)) scrollers.push(e)
+      const sizes = () => scrollers.map((e) => `${e.scrollWidth}x${e.scrollHeight}`)
+      const shown = sizes()
+      ;(table as HTMLElement).style.display = 'none'
+      const gone = sizes()
+      ;(table as HTMLElement).style.display = ''
+      const clip = table.parentElement!.getBoundingClientRect()
+      return { clip: [clip.width, clip.height, getComputedStyle(table.parentElement!).overflow], grown: shown.filter((s, i) => s !== gone[i]) }
     })
-    expect(hidden).toEqual({ width: 1, height: 1, scrolls: false })
+    expect(hidden).toEqual({ clip: [1, 1, 'hidden'], grown: [] })
 
     await inboxLink(page, t).click()
     await row.getByRole('button', { name: t('inbox.ui.markReadLabel', { rule: 'Près du forfait', subject: t('inbox.ui.subject.device', { device: 'meter/m-1' }) }) }).click()
