@@ -7,6 +7,7 @@
  * Saving a profile puts its API key in the OS keychain, so the serve process needs a D-Bus session with an unlocked
  * keyring (.ci/run provides one).
  */
+import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
@@ -51,6 +52,12 @@ async function addJasperProfile(page: Page): Promise<void> {
   await dialog.getByLabel('API key').fill(API_KEY)
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog).toBeHidden()
+}
+
+/** axe over the page as it is now (the accessibility spec's rules), one line per violation. */
+async function violations(page: Page, view: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+  return result.violations.map((v) => `${view}: ${v.id} ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
 /** The inbox link in the navigation; its accessible name carries the unread count when there is one. */
@@ -115,6 +122,8 @@ for (const language of LANGUAGES) {
     await expect(row).toContainText(t('inbox.ui.unread'))
     await expect(row).toContainText('Près du forfait')
     await expect(row.getByRole('link', { name: t('inbox.ui.subject.device', { device: 'meter/m-1' }) })).toBeVisible()
+    // A populated inbox and (below) a chart over its allowance are views the accessibility spec cannot reach without a peer.
+    expect(await violations(page, 'inbox with an unread notification')).toEqual([])
     await row.getByRole('link').click()
     await expect(page).toHaveURL(/#\/devices\/meter\/m-1$/)
 
@@ -139,6 +148,8 @@ for (const language of LANGUAGES) {
       return { clip: [clip.width, clip.height, getComputedStyle(table.parentElement!).overflow], grown: shown.filter((s, i) => s !== gone[i]) }
     })
     expect(hidden).toEqual({ clip: [1, 1, 'hidden'], grown: [] })
+
+    expect(await violations(page, 'device page with the chart over its allowance')).toEqual([])
 
     await inboxLink(page, t).click()
     await row.getByRole('button', { name: t('inbox.ui.markReadLabel', { rule: 'Près du forfait', subject: t('inbox.ui.subject.device', { device: 'meter/m-1' }) }) }).click()
