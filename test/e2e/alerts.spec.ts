@@ -12,10 +12,9 @@ import type { Page } from '@playwright/test'
 import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'test-api-key'
 
 let peer: ControlCenterPeer
@@ -41,19 +40,6 @@ async function busySim(): Promise<{ iccid: string; ratePlan: string; bytes: numb
   throw new Error('the peer has no SIM that used more than 2 MB this cycle')
 }
 
-async function addJasperProfile(page: Page): Promise<void> {
-  await openPage(page, 'Extensions')
-  const card = page.getByRole('region', { name: 'Jasper' })
-  await card.getByRole('button', { name: 'Add' }).click()
-  const dialog = page.getByRole('dialog')
-  await dialog.getByLabel('Profile name').fill('Lab account')
-  await dialog.getByLabel('API URL').fill(peer.url)
-  await dialog.getByLabel('User name').fill('ops')
-  await dialog.getByLabel('API key').fill(API_KEY)
-  await dialog.getByRole('button', { name: 'Save profile' }).click()
-  await expect(dialog).toBeHidden()
-}
-
 /** axe over the page as it is now (the accessibility spec's rules), one line per violation. */
 async function violations(page: Page, view: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
@@ -68,7 +54,7 @@ for (const language of LANGUAGES) {
     const { page } = app
     const t = words(language)
     const sim = await busySim()
-    await addJasperProfile(page)
+    await addJasperProfile(page, peer.url, API_KEY)
     await openPage(page, 'Devices')
     await addDevice(page, 'meter', 'm-1')
     await openDevice(page, 'm-1')
@@ -137,15 +123,25 @@ for (const language of LANGUAGES) {
     // The table is for assistive technology. A table ignores its own size limits, so it sits in a 1-pixel clipping box
     // (the old chart gave the table itself the hidden class: a 411 × 150 box), and no scrolling box grows for it.
     const hidden = await chart.getByRole('table').evaluate((table) => {
-      const scrollers: Element[] = [document.scrollingElement!]
-      for (let e = table.parentElement; e; e = e.parentElement) if (/auto|scroll/.test(getComputedStyle(e).overflowY + getComputedStyle(e).overflowX)) scrollers.push(e)
+      // Runs in the page; the Node typings this file is checked with do not declare the DOM.
+      interface Box {
+        parentElement: Box | null
+        scrollWidth: number
+        scrollHeight: number
+        style: { display: string }
+        getBoundingClientRect(): { width: number; height: number }
+      }
+      const win = globalThis as unknown as { document: { scrollingElement: Box }; getComputedStyle(e: Box): { overflow: string; overflowX: string; overflowY: string } }
+      const element = table as unknown as Box
+      const scrollers: Box[] = [win.document.scrollingElement]
+      for (let e = element.parentElement; e; e = e.parentElement) if (/auto|scroll/.test(win.getComputedStyle(e).overflowY + win.getComputedStyle(e).overflowX)) scrollers.push(e)
       const sizes = () => scrollers.map((e) => `${e.scrollWidth}x${e.scrollHeight}`)
       const shown = sizes()
-      ;(table as HTMLElement).style.display = 'none'
+      element.style.display = 'none'
       const gone = sizes()
-      ;(table as HTMLElement).style.display = ''
-      const clip = table.parentElement!.getBoundingClientRect()
-      return { clip: [clip.width, clip.height, getComputedStyle(table.parentElement!).overflow], grown: shown.filter((s, i) => s !== gone[i]) }
+      element.style.display = ''
+      const clip = element.parentElement!.getBoundingClientRect()
+      return { clip: [clip.width, clip.height, win.getComputedStyle(element.parentElement!).overflow], grown: shown.filter((s, i) => s !== gone[i]) }
     })
     expect(hidden).toEqual({ clip: [1, 1, 'hidden'], grown: [] })
 
