@@ -192,6 +192,8 @@ export const notificationSchema = z.object({
   value: z.union([z.number(), z.string()]),
   firedAt: z.string(),
   read: z.boolean(),
+  /** The devices whose configuration names the SIM now (`type/id`, at most ten): where the notification links to. */
+  devices: z.array(z.string()).max(10),
 })
 export type Notification = z.infer<typeof notificationSchema>
 

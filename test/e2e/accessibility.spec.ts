@@ -107,6 +107,36 @@ for (const language of ['en', 'fr'] as const) {
         .click()
       await expect(page.getByRole('dialog')).toBeVisible()
       found.push(...(await scan(page, 'empty trash question')))
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('dialog')).toBeHidden()
+
+      // The Alert rules page (reached from the Inbox), its add dialog refusing an empty "share of the allowance" rule
+      // with an allowance row, then the page with the rule in its table and a "Check now" result.
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: /^(Inbox|Notifications)$/ })
+        .click()
+      await page
+        .getByRole('main')
+        .getByRole('link', { name: /^(Alert rules|Règles d’alerte)$/ })
+        .click()
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^(Alert rules|Règles d’alerte)$/)
+      found.push(...(await scan(page, 'alert rules page')))
+      await page.getByRole('button', { name: /^(Add rule|Ajouter une règle)$/ }).click()
+      const ruleDialog = page.getByRole('dialog')
+      await ruleDialog.getByRole('combobox', { name: /^(Alert when|Alerter quand)$/ }).selectOption('dataShare')
+      await ruleDialog.getByRole('button', { name: /^(Add rule|Ajouter la règle)$/ }).click()
+      await expect(ruleDialog.locator('[aria-invalid="true"]').first()).toBeFocused()
+      found.push(...(await scan(page, 'add alert rule dialog with problems')))
+      await ruleDialog.getByRole('textbox', { name: /^(Name|Nom)$/ }).fill('Near the allowance')
+      await ruleDialog.getByRole('textbox', { name: /^(Rate plan|Forfait) 1$/ }).fill('IoT 2GB')
+      await ruleDialog.getByRole('textbox', { name: /^(Allowance|Volume inclus) 1$/ }).fill('2')
+      await ruleDialog.getByRole('button', { name: /^(Add rule|Ajouter la règle)$/ }).click()
+      await expect(ruleDialog).toBeHidden()
+      await page.getByRole('button', { name: /^(Check now|Vérifier maintenant)$/ }).click()
+      await expect(page.getByTestId('alert-rule')).toHaveCount(1)
+      await expect(page.getByRole('status').filter({ hasText: /^(Checked|Vérifié)/ })).toBeVisible()
+      found.push(...(await scan(page, 'alert rules page with a rule')))
 
       expect(found).toEqual([])
     })

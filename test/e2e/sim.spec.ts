@@ -4,13 +4,11 @@
  * 127.0.0.1, where plain http:// is allowed). Saving a profile puts its API key in the OS keychain, so the serve
  * process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
-import type { Locator, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, openPage, setEditorText } from './steps'
-
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
 
 let peer: ControlCenterPeer
 
@@ -22,21 +20,6 @@ test.beforeEach(async () => {
 test.afterEach(async () => {
   await peer?.close()
 })
-
-async function addJasperProfile(page: Page, apiKey: string): Promise<Locator> {
-  await page.getByRole('navigation').getByRole('link', { name: 'Extensions' }).click()
-  const card = page.getByRole('region', { name: 'Jasper' })
-  await card.getByRole('button', { name: 'Add' }).click()
-  const dialog = page.getByRole('dialog')
-  await dialog.getByLabel('Profile name').fill('Lab account')
-  await dialog.getByLabel('API URL').fill(peer.url)
-  await dialog.getByLabel('User name').fill('ops')
-  await dialog.getByLabel('API key').fill(apiKey)
-  await dialog.getByRole('button', { name: 'Save profile' }).click()
-  await expect(dialog).toBeHidden()
-  await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
-  return card
-}
 
 async function addSimDevice(page: Page, deviceId: string) {
   await openPage(page, 'Devices')
@@ -52,7 +35,7 @@ function currentCycleStart(): string {
 
 test('adds a Jasper profile, shows the carrier’s reason for refused credentials, and verifies the fixed one', async ({ app }) => {
   const { page } = app
-  const card = await addJasperProfile(page, 'not-the-key')
+  const card = await addJasperProfile(page, peer.url, 'not-the-key')
   await expect(card.getByText('API key set')).toBeVisible()
   await expect(card.getByText('Default', { exact: true })).toBeVisible()
 
@@ -79,7 +62,7 @@ test('adds a Jasper profile, shows the carrier’s reason for refused credential
 test('attaches a SIM to a device and uses its panel: status, usage, SMS, then the offline view from cache', async ({ app }) => {
   const { page } = app
   const iccid = peer.iccids[0]!
-  const card = await addJasperProfile(page, 'test-api-key')
+  const card = await addJasperProfile(page, peer.url, 'test-api-key')
   await card.getByRole('button', { name: 'Verify connection' }).click()
   await expect(card.getByRole('status')).toContainText('Connection verified')
 

@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { expect } from './fixtures'
 
 /** Operator steps shared by the specs, written the way a person does them: by role and accessible name. */
@@ -34,4 +34,23 @@ export async function focusedRow(page: Page): Promise<number | null> {
   const focused = page.locator(':focus')
   if ((await focused.count()) !== 1 || (await focused.getAttribute('role')) !== 'listitem') return null
   return Number(await focused.getAttribute('aria-posinset'))
+}
+
+/** Why keychain-backed steps cannot run here: saving a carrier profile puts its secret in the OS keychain. */
+export const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+
+/** Adds a Jasper profile "Lab account" for a Control Center at `url` (user ops) on the Extensions page; returns its card. */
+export async function addJasperProfile(page: Page, url: string, apiKey: string): Promise<Locator> {
+  await page.getByRole('navigation').getByRole('link', { name: 'Extensions' }).click()
+  const card = page.getByRole('region', { name: 'Jasper' })
+  await card.getByRole('button', { name: 'Add' }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel('Profile name').fill('Lab account')
+  await dialog.getByLabel('API URL').fill(url)
+  await dialog.getByLabel('User name').fill('ops')
+  await dialog.getByLabel('API key').fill(apiKey)
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
+  return card
 }

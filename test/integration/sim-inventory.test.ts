@@ -229,7 +229,13 @@ describe('usage alerts and the notification inbox, over a sync of the Control Ce
     const inbox = await core.call('inbox:list', { unreadOnly: true, limit: 500 })
     expect(inbox.unread).toBe(over.length)
     expect(inbox.items.map((n) => n.sim?.simId).sort()).toEqual([...over].sort())
-    expect(inbox.items[0]).toMatchObject({ ruleId: 'data-high', kind: 'dataAbove', read: false, account })
+    expect(inbox.items[0]).toMatchObject({ ruleId: 'data-high', kind: 'dataAbove', read: false, account, devices: [] })
+
+    // A device naming one of the SIMs afterwards: its notification links to that device from then on.
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'm-9' })
+    await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-9', text: JSON.stringify({ jasper: { iccid: over[0] } }) })
+    const linked = (await core.call('inbox:list', { limit: 500 })).items
+    expect(linked.filter((n) => n.devices.length > 0).map((n) => [n.sim?.simId, n.devices])).toEqual([[over[0], ['meter/m-9']]])
 
     // A later sync reads usage again (the peer's usage grows with its clock): a SIM already over never fires twice.
     await core.call('sims:sync', { account, usage: true })

@@ -17,7 +17,7 @@ interface RuleDoc extends BaseDoc, AlertRule {
   kind: 'alertRule'
 }
 
-export interface NotificationDoc extends BaseDoc, Omit<Notification, 'id' | 'kind'> {
+export interface NotificationDoc extends BaseDoc, Omit<Notification, 'id' | 'kind' | 'devices'> {
   kind: 'notification'
   /** The rule's condition kind (`kind` is the document's). */
   alertKind: Notification['kind']
@@ -172,7 +172,7 @@ export async function evaluateAlerts(db: Db, options: { now: Date; accounts: rea
   return written
 }
 
-export async function listInbox(db: Db, options: { unreadOnly: boolean; offset: number; limit: number }): Promise<{ total: number; unread: number; items: Notification[] }> {
+export async function listInbox(db: Db, options: { unreadOnly: boolean; offset: number; limit: number }): Promise<{ total: number; unread: number; items: Omit<Notification, 'devices'>[] }> {
   const page = await db.allDocs({ include_docs: true, startkey: `${INBOX_PREFIX}\ufff0`, endkey: INBOX_PREFIX, descending: true })
   const all = page.rows.map((r) => toNotification(r.doc as unknown as NotificationDoc))
   const unread = all.filter((n) => !n.read).length
@@ -199,6 +199,6 @@ export async function markRead(db: Db, ids: readonly string[], read: boolean, ct
   return changed.length
 }
 
-function toNotification(doc: NotificationDoc): Notification {
+function toNotification(doc: NotificationDoc): Omit<Notification, 'devices'> {
   return { id: doc._id, ruleId: doc.ruleId, ruleName: doc.ruleName, kind: doc.alertKind, sim: doc.sim, account: doc.account, value: doc.value, firedAt: doc.firedAt, read: doc.read }
 }

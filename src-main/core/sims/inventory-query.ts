@@ -57,15 +57,8 @@ async function attachedSims(index: DeviceIndex): Promise<Map<string, string[]>> 
     try {
       for (let entries = await reader.next(1000); entries.length > 0; entries = await reader.next(1000)) {
         for (const [key, value] of entries) {
-          const nats = value.split('\n').filter((n) => n !== '')
-          if (nats.length > 0)
-            out.set(
-              key.slice(simDevicesKey('').length),
-              nats.map((n) => {
-                const k = keyOfNat(n)
-                return `${k.typeId}/${k.deviceId}`
-              }),
-            )
+          const devices = devicesOf(value)
+          if (devices.length > 0) out.set(key.slice(simDevicesKey('').length), devices)
         }
       }
     } finally {
@@ -73,6 +66,25 @@ async function attachedSims(index: DeviceIndex): Promise<Map<string, string[]>> 
     }
     return out
   })
+}
+
+/** The index's value for one SIM (natural keys, one a line) as `type/id`. */
+function devicesOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split('\n')
+    .filter((n) => n !== '')
+    .map((n) => {
+      const k = keyOfNat(n)
+      return `${k.typeId}/${k.deviceId}`
+    })
+}
+
+/** The devices naming each of these SIMs (`carrier:id`), at most ten each, read key by key rather than the whole range. */
+export async function devicesOfSims(index: DeviceIndex, sims: readonly string[]): Promise<Map<string, string[]>> {
+  if (sims.length === 0) return new Map()
+  await index.sync()
+  const values = await index.read(() => index.db.getMany(sims.map(simDevicesKey)))
+  return new Map(sims.map((sim, i) => [sim, devicesOf(values[i]).slice(0, MAX_DEVICES_SHOWN)]))
 }
 
 function rowOf(doc: InventoryDoc, attached: Map<string, string[]>): SimRow | null {

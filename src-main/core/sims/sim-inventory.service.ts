@@ -16,7 +16,7 @@ import { listProfiles } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from './account-sync'
 import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
-import { inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
+import { devicesOfSims, inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
 import { allSimDocs, readCheckpoint } from './inventory.store'
 import { listSearches, removeSearch, saveSearch } from './saved-searches'
 
@@ -281,7 +281,12 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       bus.emit('audit:changed', {})
       return { fired }
     },
-    inboxList: (input: ParsedInput<'inbox:list'>): Promise<{ total: number; unread: number; items: Notification[] }> => listInbox(db, input),
+    /** Each notification with the devices naming its SIM now (its link), read from the device index for this page only. */
+    async inboxList(input: ParsedInput<'inbox:list'>): Promise<{ total: number; unread: number; items: Notification[] }> {
+      const page = await listInbox(db, input)
+      const attached = await devicesOfSims(index, [...new Set(page.items.flatMap((n) => (n.sim ? [`${n.sim.carrier}:${n.sim.simId}`] : [])))])
+      return { ...page, items: page.items.map((n) => ({ ...n, devices: n.sim ? (attached.get(`${n.sim.carrier}:${n.sim.simId}`) ?? []) : [] })) }
+    },
     async inboxMarkRead(input: ParsedInput<'inbox:markRead'>, ctx: CallContext): Promise<{ changed: number }> {
       const changed = await markRead(db, input.ids, input.read, ctx)
       bus.emit('inbox:changed', { unread: await unreadCount(db) })

@@ -92,3 +92,8 @@ export function formatMinutesSeconds(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds))
   return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`
 }
+
+/** A percentage given as a number of hundredths ("80 %" in French, with its narrow no-break space; "80%" in English). */
+export function formatPercent(percent: number, locale: string | null | undefined): string {
+  return formatter('percent', locale, (l) => new Intl.NumberFormat(l, { style: 'percent', maximumFractionDigits: 1 })).format(percent / 100)
+}

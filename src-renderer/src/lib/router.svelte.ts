@@ -10,8 +10,10 @@ export type Route =
   | { name: 'activity' }
   | { name: 'settings' }
   | { name: 'trash' }
+  | { name: 'inbox' }
+  | { name: 'alerts' }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings' | 'inbox'
 
 function decode(part: string): string | null {
   try {
@@ -44,6 +46,8 @@ export function parseRoute(hash: string): Route {
     case 'activity':
     case 'settings':
     case 'trash':
+    case 'inbox':
+    case 'alerts':
       return { name: parts[0] }
     case 'devices': {
       const typeId = parts[1] !== undefined ? decode(parts[1]) : null
@@ -72,6 +76,8 @@ export function topLevel(route: Route): TopLevel {
   if (route.name === 'device') return 'devices'
   // The Trash view is reached from Settings.
   if (route.name === 'trash') return 'settings'
+  // The alert rules are reached from the Inbox, where what they fire lands.
+  if (route.name === 'alerts') return 'inbox'
   return route.name === 'package' ? 'packages' : route.name
 }
 

@@ -1,0 +1,75 @@
+import type { AlertCondition, Notification } from '../../../../src-shared/models/sim-inventory'
+import { wordFor, type Translate } from '../../i18n'
+import { formatBytes, formatCount, formatPercent } from '../../lib/format'
+import { href } from '../../lib/router.svelte'
+
+/** What was found, in words: "612 MB of data this cycle", "Status Activated → Retired", "No data session for 41 days". */
+export function findingText(t: Translate, locale: string | null | undefined, n: Pick<Notification, 'kind' | 'value' | 'account'>): string {
+  const v = n.value
+  switch (n.kind) {
+    case 'dataAbove':
+    case 'dataShare':
+      return typeof v === 'number' ? t('inbox.ui.found.data', { values: { amount: formatBytes(v, locale) } }) : String(v)
+    case 'smsAbove':
+      return typeof v === 'number' ? t('inbox.ui.found.sms', { values: { count: v, shown: formatCount(v, locale) } }) : String(v)
+    case 'statusChanged': {
+      // The core writes the change as "from→to" with the statuses' codes.
+      const [from, to] = String(v).split('→')
+      return from && to ? t('inbox.ui.found.status', { values: { from: wordFor(t, 'sim.statuses', from), to: wordFor(t, 'sim.statuses', to) } }) : String(v)
+    }
+    case 'noSession':
+      return typeof v === 'number' ? t('inbox.ui.found.noSession', { values: { days: v } }) : t('inbox.ui.found.neverSession')
+    case 'syncFailing':
+      return t('inbox.ui.found.syncFailing', { values: { count: typeof v === 'number' ? v : 0, account: n.account ?? '' } })
+  }
+}
+
+/**
+ * Where a notification leads: the device whose configuration names the SIM, else the SIMs page filtered to the SIM
+ * (or to the account, for an account-level alert).
+ */
+export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devices'>): string {
+  const device = n.devices[0]
+  if (device) {
+    const slash = device.indexOf('/')
+    return href({ name: 'device', typeId: device.slice(0, slash), deviceId: device.slice(slash + 1) })
+  }
+  const query = new URLSearchParams()
+  if (n.sim) {
+    query.set('carrier', n.sim.carrier)
+    query.set('sim', n.sim.simId)
+  } else if (n.account) query.set('account', n.account)
+  return `#/sims?${query.toString()}`
+}
+
+/** What the link says: the device, the SIM, or the account. */
+export function subjectText(t: Translate, n: Pick<Notification, 'sim' | 'account' | 'devices'>): string {
+  if (n.devices[0]) return t('inbox.ui.subject.device', { values: { device: n.devices[0] } })
+  if (n.sim) return t('inbox.ui.subject.sim', { values: { carrier: wordFor(t, 'carriers', n.sim.carrier), simId: n.sim.simId } })
+  return t('inbox.ui.subject.account', { values: { account: n.account ?? '' } })
+}
+
+/** A rule's condition in words: "Data this cycle above 500 MB", "Over 80 % of the plan allowance (2 plans)". */
+export function conditionText(t: Translate, locale: string | null | undefined, c: AlertCondition): string {
+  switch (c.kind) {
+    case 'dataAbove':
+      return t('alerts.ui.describe.dataAbove', { values: { amount: formatBytes(c.bytes, locale) } })
+    case 'dataShare':
+      return t('alerts.ui.describe.dataShare', {
+        values: {
+          percent: formatPercent(c.percent, locale),
+          plans: Object.entries(c.allowances)
+            .map(([plan, bytes]) => `${plan} ${formatBytes(bytes, locale)}`)
+            .join(', '),
+        },
+      })
+    case 'smsAbove':
+      return t('alerts.ui.describe.smsAbove', { values: { count: formatCount(c.count, locale) } })
+    case 'statusChanged':
+      return c.to.length === 0 ? t('alerts.ui.describe.anyStatus') : t('alerts.ui.describe.statusTo', { values: { statuses: c.to.map((s) => wordFor(t, 'sim.statuses', s)).join(', ') } })
+    case 'noSession':
+      return t('alerts.ui.describe.noSession', { values: { days: c.days } })
+    case 'syncFailing':
+      return t('alerts.ui.describe.syncFailing', { values: { count: c.failures } })
+  }
+}
