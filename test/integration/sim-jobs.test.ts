@@ -17,13 +17,15 @@ describe('bulk SIM jobs against the Control Center peer', () => {
   let peer: ControlCenterPeer
   let core: TestCore
   let cleanup: () => Promise<void>
+  let account: string
 
   beforeAll(async () => {
     peer = await startControlCenterPeer({ devices: 80, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: SECRET, password: 'pw', role: 'AccountAdmin' }] })
     const t = await tempDir()
     cleanup = t.cleanup
     core = await testCore(t.dir, { now: clock })
-    await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    const ops = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    account = `jasper:${ops.id}`
   })
   afterAll(async () => {
     await core.close()
@@ -188,6 +190,42 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     ])
     expect(rows[2]!.issues.map((i) => i.code)).toContain('otherCarrier')
     expect(rows[2]!.state).toBe('skipped')
+  })
+
+  it('takes its targets from a SIM inventory query except the SIMs taken out of it; another carrier is refused by pre-flight', async () => {
+    await core.call('devices:add', { typeId: 'tank', deviceId: 's-1' })
+    await core.call('devices:saveConfig', { typeId: 'tank', deviceId: 's-1', text: JSON.stringify({ orange: { serialnumber: '1668007370099' } }) })
+    await core.call('sims:sync', { account, full: true })
+    const query = { filters: {}, sort: 'simId' as const, descending: false }
+    const inventory = (await core.call('sims:query', { query, limit: 1000 })).items
+    const jasperSims = inventory.filter((s) => s.carrier === 'jasper')
+    expect(jasperSims.length).toBe(peer.iccids.length)
+    const except = jasperSims.slice(0, 2).map((s) => ({ carrier: s.carrier, simId: s.simId }))
+
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'sims', query, except }, params: { status: 'activated' } })
+    expect(job.counts.total).toBe(inventory.length - 2)
+    await core.call('jobs:preflight', { jobId: job.id })
+    const rows = await allRows(job.id)
+    const ids = rows.map((r) => r.id)
+    for (const k of except) expect(ids).not.toContain(k.simId)
+    expect(ids).toEqual(expect.arrayContaining(jasperSims.slice(2).map((s) => s.iccid)))
+    const orangeRow = rows.find((r) => r.id === '1668007370099')!
+    expect(orangeRow).toMatchObject({ source: 'tank/s-1', state: 'skipped' })
+    expect(orangeRow.issues.map((i) => i.code)).toContain('otherCarrier')
+    // Every Control Center row was read at the carrier: none is refused as not found.
+    expect(rows.filter((r) => r.issues.some((i) => i.code === 'notFound'))).toEqual([])
+  })
+
+  it('refuses a SIM source with a bad query or too many exceptions, and writes no job', async () => {
+    const before = (await core.call('jobs:list', {})).items.length
+    const bad = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: { filters: { status: ['nope'] } } }, params: { status: 'activated' } } as never)
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    const except = Array.from({ length: 10_001 }, (_, i) => ({ carrier: 'jasper', simId: String(8988216700000000000n + BigInt(i)) }))
+    const many = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: {}, except }, params: { status: 'activated' } } as never)
+    expect(many).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    const nothing = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: { filters: { carrier: ['atnt'] } } }, params: { status: 'activated' } })
+    expect(nothing).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.noTargets' } } } })
+    expect((await core.call('jobs:list', {})).items).toHaveLength(before)
   })
 
   it('pauses, resumes and cancels', async () => {
