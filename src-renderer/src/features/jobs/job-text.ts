@@ -1,0 +1,51 @@
+import type { Job, JobOperation, JobRow, JobRowState, JobState, PreflightIssue, SimSide } from '../../../../src-shared/models/sim-jobs'
+import { PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
+import { wordFor, type Translate } from '../../i18n'
+import { formatNumber } from '../../lib/format'
+import { statusText } from '../sim/sim-text'
+
+export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
+export const rowStateText = (t: Translate, state: JobRowState): string => wordFor(t, 'jobs.ui.rowStates', state)
+export const operationText = (t: Translate, operation: JobOperation): string => wordFor(t, 'jobs.ui.operations', operation)
+
+/** A finding of pre-flight in words; a code from a newer core shows as itself. */
+export function issueText(t: Translate, issue: PreflightIssue): string {
+  if (!(PREFLIGHT_CODES as readonly string[]).includes(issue.code)) return issue.code
+  return t(`jobs.ui.issues.${issue.code}`, { values: { detail: issue.detail ?? '' } })
+}
+
+/** A kind of finding, named without a row's detail, for pre-flight's totals. */
+export function findingText(t: Translate, code: PreflightIssue['code']): string {
+  return (PREFLIGHT_CODES as readonly string[]).includes(code) ? t(`jobs.ui.findings.${code}`) : code
+}
+
+/** What pre-flight found, by code and how many rows, errors first (they keep rows from being sent). */
+export function findingsList(job: Pick<Job, 'findings'>): { code: PreflightIssue['code']; count: number }[] {
+  return PREFLIGHT_CODES.filter((code) => (job.findings[code] ?? 0) > 0).map((code) => ({ code, count: job.findings[code]! }))
+}
+
+/** SMS codings by their words in the SIM panel (docs/wire/control-center.md §1.10). */
+const CODINGS: Readonly<Record<number, string>> = { 0: 'gsm7', 1: 'ascii', 3: 'latin1', 4: 'binary', 8: 'ucs2' }
+
+/** One side of a row (before or after) for the job's operation: a status, a rate plan, or an SMS's length in its coding. */
+export function sideText(t: Translate, operation: JobOperation, side: SimSide | null, locale: string | null | undefined): string {
+  if (!side) return '—'
+  if (operation === 'status') return side.status ? statusText(t, side.status) : '—'
+  if (operation === 'ratePlan') return side.ratePlan ?? '—'
+  if (side.smsLength !== undefined) {
+    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: t(`sim.sms.encodings.${CODINGS[side.dataCoding ?? 0] ?? 'default'}`) } })
+  }
+  return side.status ? statusText(t, side.status) : '—'
+}
+
+/** "before → after" of a row, as its accessible text reads it ("Activated to Deactivated"). */
+export function changeText(t: Translate, operation: JobOperation, row: Pick<JobRow, 'before' | 'after'>, locale: string | null | undefined): string {
+  return t('jobs.ui.change', { values: { before: sideText(t, operation, row.before, locale), after: sideText(t, operation, row.after, locale) } })
+}
+
+/** What the job does, in a sentence: "Set status to Deactivated", "Send an SMS". */
+export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params'>): string {
+  if (job.operation === 'status') return job.params.status ? t('jobs.ui.summary.status', { values: { status: statusText(t, job.params.status) } }) : t('jobs.ui.summary.statusPerRow')
+  if (job.operation === 'ratePlan') return job.params.ratePlan ? t('jobs.ui.summary.ratePlan', { values: { plan: job.params.ratePlan } }) : t('jobs.ui.summary.ratePlanPerRow')
+  return t('jobs.ui.summary.sms')
+}
