@@ -19,6 +19,21 @@ export function findingText(t: Translate, code: PreflightIssue['code']): string 
   return (PREFLIGHT_CODES as readonly string[]).includes(code) ? t(`jobs.ui.findings.${code}`) : code
 }
 
+const SEVERITY_ORDER: Readonly<Record<PreflightIssue['severity'], number>> = { error: 0, skip: 1, warning: 2 }
+
+/** A row's findings, what keeps it from being sent first, then its error, in one line. */
+export function findingsOfRow(t: Translate, row: Pick<JobRow, 'issues' | 'error'>, error: (e: NonNullable<JobRow['error']>) => string): string {
+  const parts = [...row.issues].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]).map((i) => issueText(t, i))
+  if (row.error) parts.push(error(row.error))
+  return parts.join(' · ')
+}
+
+/** Where a row came from: a CSV line (the core writes `line 12`), a device (`type/id`) or an account. */
+export function sourceText(t: Translate, source: string): string {
+  const line = /^line (\d+)$/.exec(source)
+  return line ? t('jobs.ui.rows.line', { values: { line: Number(line[1]) } }) : source
+}
+
 /** What pre-flight found, by code and how many rows, errors first (they keep rows from being sent). */
 export function findingsList(job: Pick<Job, 'findings'>): { code: PreflightIssue['code']; count: number }[] {
   return PREFLIGHT_CODES.filter((code) => (job.findings[code] ?? 0) > 0).map((code) => ({ code, count: job.findings[code]! }))

@@ -42,6 +42,8 @@ export class JobsList extends EventStore<Job[]> {
   }
 }
 
+const rowsQuery = (jobId: string, state: JobRowState | null): string => `${jobId}|${state ?? ''}`
+
 /** A job's rows, optionally of one state, for the virtual table on the job's page. The query is `<jobId>|<state>`. */
 export class JobRowsList extends PagedRows<JobRow> {
   readonly #api: Api
@@ -53,7 +55,13 @@ export class JobRowsList extends PagedRows<JobRow> {
 
   /** Shows the rows of `jobId`, of one state or all of them. */
   show(jobId: string, state: JobRowState | null): void {
-    this.search(`${jobId}|${state ?? ''}`)
+    this.search(rowsQuery(jobId, state))
+  }
+
+  /** A page shows the rows of `jobId`: one read, of that job (a read without a job would be refused). */
+  activateFor(jobId: string, state: JobRowState | null): () => void {
+    this.query = rowsQuery(jobId, state)
+    return this.activate()
   }
 
   protected fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<JobRow>>> {
@@ -133,12 +141,10 @@ export class JobView {
 
   /** The page shows the job: read it and follow its progress until the returned function is called. */
   activate(): () => void {
-    // The rows' query names the job before the list reads: a read without one would be refused.
-    this.rows.show(this.jobId, this.filter)
     this.#stops.push(
       this.#api.on('jobs:progress', (p) => this.#onProgress(p)),
       this.#api.onReconnect(() => void this.load()),
-      this.rows.activate(),
+      this.rows.activateFor(this.jobId, this.filter),
     )
     void this.load()
     return () => {
