@@ -12,7 +12,8 @@ import { errorInfoSchema } from './errors'
 import { byteLimitedString } from './limits'
 import { controlCenterExtensionSchema, profileIdSchema } from './profiles'
 import { carrierSchema, simStatusSchema } from './sim'
-import { deviceQuerySchema } from './device-query'
+import { deviceQuerySchema, MAX_SELECTION_KEYS } from './device-query'
+import { deviceKeySchema } from './device-id'
 import { simIdSchema, simQuerySchema } from './sim-inventory'
 
 /** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
@@ -161,12 +162,13 @@ export const simKeySchema = z.object({ carrier: carrierSchema, simId: simIdSchem
 export type SimKey = z.infer<typeof simKeySchema>
 
 /**
- * Where a job's targets come from: a CSV, the devices a device query matches (each device's SIM), or the SIMs a SIM
- * inventory query matches except some (the SIMs page's selection).
+ * Where a job's targets come from: a CSV, the devices a device query matches except some (each device's SIM: the
+ * device list's "all matching" selection), or the SIMs a SIM inventory query matches except some (the SIMs page's
+ * selection).
  */
 export const jobSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES) }).strict(),
-  z.object({ kind: z.literal('query'), query: deviceQuerySchema }).strict(),
+  z.object({ kind: z.literal('query'), query: deviceQuerySchema, except: z.array(deviceKeySchema.strict()).max(MAX_SELECTION_KEYS).default([]) }).strict(),
   z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_JOB_EXCEPT).default([]) }).strict(),
 ])
 export type JobSource = z.input<typeof jobSourceSchema>

@@ -190,6 +190,14 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     ])
     expect(rows[2]!.issues.map((i) => i.code)).toContain('otherCarrier')
     expect(rows[2]!.state).toBe('skipped')
+
+    // The device list's "all matching except these" selection.
+    const except = await core.call('jobs:create', {
+      operation: 'status',
+      source: { kind: 'query', query: { text: '', filters: { typeId: ['pump'] } }, except: [{ typeId: 'pump', deviceId: 'q-2' }] },
+      params: { status: 'activated' },
+    })
+    expect((await allRows(except.id)).map((r) => r.source)).toEqual(['pump/q-1', 'pump/q-3'])
   })
 
   it('takes its targets from a SIM inventory query except the SIMs taken out of it; another carrier is refused by pre-flight', async () => {

@@ -94,11 +94,15 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     }
   }
 
-  /** Targets of a device query: each device's SIM as its configuration names it. */
+  /** Targets of a device query, except the devices taken out of it: each device's SIM as its configuration names it. */
   function queryTargets(source: JobSourceOf<'query'>): Promise<Target[]> {
+    const except = new Set(source.except.map((k) => `${k.typeId}/${k.deviceId}`))
     return pagedTargets(
       (offset) => queryDevices({ query: source.query, offset, limit: QUERY_PAGE, metadataFields: [] }),
-      (d) => (d.simId && d.carrier ? { source: `${d.typeId}/${d.deviceId}`, id: d.simId, rawParams: { carrier: d.carrier } } : null),
+      (d) => {
+        const key = `${d.typeId}/${d.deviceId}`
+        return d.simId && d.carrier && !except.has(key) ? { source: key, id: d.simId, rawParams: { carrier: d.carrier } } : null
+      },
     )
   }
 
