@@ -32,7 +32,19 @@ function job(over: Partial<Job> = {}): Job {
   }
 }
 const progress = (over: Partial<JobProgress> = {}): JobProgress => ({ jobId: 'jabc123', state: 'running', counts: COUNTS, ratePerSecond: null, etaSeconds: null, ...over })
-const row = (seq: number): JobRow => ({ seq, source: `line ${seq + 1}`, id: `8988216700000000${seq}`, state: 'pending', issues: [], before: null, after: null, error: null, smsMsgId: null, attempts: 0, at: null })
+const row = (seq: number): JobRow => ({
+  seq,
+  source: `line ${seq + 1}`,
+  id: `8988216700000000${seq}`,
+  state: 'pending',
+  issues: [],
+  before: null,
+  after: null,
+  error: null,
+  smsMsgId: null,
+  attempts: 0,
+  at: null,
+})
 
 let fake: FakeApi
 
