@@ -20,7 +20,8 @@ import { simIdSchema, simQuerySchema } from './sim-inventory'
 export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
 export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
 
-export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms'] as const
+/** `refresh`: read each SIM again from the carrier (status, rate plan) into the workspace; nothing changes at the carrier. */
+export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms', 'refresh'] as const
 export const jobOperationSchema = z.enum(JOB_OPERATIONS)
 export type JobOperation = z.infer<typeof jobOperationSchema>
 

@@ -38,6 +38,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
     return (await core.call('jobs:status', { jobId })).job
   }
+  const luhnOf = (row: JobRow): boolean => row.issues.some((i) => i.code === 'luhn')
   const changesOf = (iccid: string) => peer.stats().statusChanges.filter((c) => c.iccid === iccid)
 
   it('pre-flight names every awkward row, sends nothing, and estimates the run at the account rate', async () => {
@@ -234,6 +235,34 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     const nothing = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: { filters: { carrier: ['atnt'] } } }, params: { status: 'activated' } })
     expect(nothing).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.noTargets' } } } })
     expect((await core.call('jobs:list', {})).items).toHaveLength(before)
+  })
+
+  it('refreshes data: reads each SIM again into the workspace, changes nothing at the carrier, audits no change, and cannot be undone', async () => {
+    const targets = peer.iccids.slice(50, 60)
+    const job = await core.call('jobs:create', { operation: 'refresh', source: { kind: 'csv', text: ['iccid', ...targets, '8.98822E+18'].join('\n') } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    expect(checked.counts).toMatchObject({ pending: 10, skipped: 1 })
+    // The carrier changes one SIM after pre-flight cached it: the refresh must bring the carrier's value.
+    const flipped = (await allRows(job.id)).find((r) => r.before?.status === 'activated' || r.before?.status === 'deactivated')!
+    const now = flipped.before!.status === 'activated' ? 'deactivated' : 'activated'
+    const res = await fetch(`${peer.url}/rws/api/v1/devices/${flipped.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: controlCenterStatusValue(now) }),
+    })
+    expect(res.status).toBe(200)
+    const putsBefore = peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const changesBefore = (await core.call('audit:list', { query: 'sim.changeStatus', limit: 500 })).total
+
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: 10, skipped: 1 } })
+    expect(peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0).toBe(putsBefore)
+    expect((await allRows(job.id)).find((r) => r.id === flipped.id)!.after).toMatchObject({ status: now })
+    expect((await core.call('audit:list', { query: 'sim.changeStatus', limit: 500 })).total).toBe(changesBefore)
+    // The workspace's copy is the one read: a job setting that status now finds nothing to change, without a read.
+    const check = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${flipped.id}` }, params: { status: now } })
+    expect((await core.call('jobs:preflight', { jobId: check.id })).findings).toEqual({ ...(luhnOf(flipped) ? { luhn: 1 } : {}), noChange: 1 })
+    expect(await core.dispatcher.invoke('jobs:undo', { jobId: job.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.refreshUndo' } } } })
   })
 
   it('pauses, resumes and cancels', async () => {

@@ -286,6 +286,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     async undo(input: ParsedInput<'jobs:undo'>, ctx: CallContext): Promise<Job> {
       const job = await mustGet(input.jobId)
       if (job.operation === 'sms') throw AppError.withRef('VALIDATION', 'A sent SMS cannot be undone', { key: 'jobs.smsUndo' })
+      if (job.operation === 'refresh') throw AppError.withRef('VALIDATION', 'A refresh changed nothing at the carrier: there is nothing to undo', { key: 'jobs.refreshUndo' })
       refuse(job, ['done', 'paused', 'cancelled'], 'be undone')
       const changed = (await readRows(db, input.jobId)).filter((r) => r.state === 'done' && r.before && (job.operation === 'status' ? r.before.status : r.before.ratePlan))
       if (changed.length === 0) throw AppError.withRef('VALIDATION', `Job ${job.jobId} changed no SIM: there is nothing to undo`, { key: 'jobs.nothingToUndo', params: { id: job.jobId } })

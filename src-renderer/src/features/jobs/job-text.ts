@@ -2,7 +2,7 @@ import type { Job, JobOperation, JobRow, JobRowState, JobState, PreflightIssue, 
 import { PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
 import { wordFor, type Translate } from '../../i18n'
 import { formatNumber } from '../../lib/format'
-import { statusText } from '../sim/sim-text'
+import { SMS_ENCODINGS, statusText } from '../sim/sim-text'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
 export const rowStateText = (t: Translate, state: JobRowState): string => wordFor(t, 'jobs.ui.rowStates', state)
@@ -39,16 +39,14 @@ export function findingsList(job: Pick<Job, 'findings'>): { code: PreflightIssue
   return PREFLIGHT_CODES.filter((code) => (job.findings[code] ?? 0) > 0).map((code) => ({ code, count: job.findings[code]! }))
 }
 
-/** SMS codings by their words in the SIM panel (docs/wire/control-center.md §1.10). */
-const CODINGS: Readonly<Record<number, string>> = { 0: 'gsm7', 1: 'ascii', 3: 'latin1', 4: 'binary', 8: 'ucs2' }
-
 /** One side of a row (before or after) for the job's operation: a status, a rate plan, or an SMS's length in its coding. */
 export function sideText(t: Translate, operation: JobOperation, side: SimSide | null, locale: string | null | undefined): string {
   if (!side) return '—'
   if (operation === 'status') return side.status ? statusText(t, side.status) : '—'
   if (operation === 'ratePlan') return side.ratePlan ?? '—'
+  if (operation === 'refresh') return side.status ? [statusText(t, side.status), side.ratePlan].filter(Boolean).join(' · ') : '—'
   if (side.smsLength !== undefined) {
-    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: t(`sim.sms.encodings.${CODINGS[side.dataCoding ?? 0] ?? 'default'}`) } })
+    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: t((SMS_ENCODINGS.find((e) => e.coding === side.dataCoding) ?? SMS_ENCODINGS[0]).label) } })
   }
   return side.status ? statusText(t, side.status) : '—'
 }
@@ -62,5 +60,6 @@ export function changeText(t: Translate, operation: JobOperation, row: Pick<JobR
 export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params'>): string {
   if (job.operation === 'status') return job.params.status ? t('jobs.ui.summary.status', { values: { status: statusText(t, job.params.status) } }) : t('jobs.ui.summary.statusPerRow')
   if (job.operation === 'ratePlan') return job.params.ratePlan ? t('jobs.ui.summary.ratePlan', { values: { plan: job.params.ratePlan } }) : t('jobs.ui.summary.ratePlanPerRow')
+  if (job.operation === 'refresh') return t('jobs.ui.summary.refresh')
   return t('jobs.ui.summary.sms')
 }

@@ -92,7 +92,7 @@ export function jobActions(job: Job): JobActions {
     resume: s === 'paused',
     cancel: s === 'draft' || s === 'ready' || s === 'running' || s === 'paused',
     resendUnknown: job.operation === 'sms' && job.counts.unknown > 0 && (s === 'paused' || s === 'done'),
-    undo: job.operation !== 'sms' && job.counts.done > 0 && (s === 'done' || s === 'paused' || s === 'cancelled'),
+    undo: (job.operation === 'status' || job.operation === 'ratePlan') && job.counts.done > 0 && (s === 'done' || s === 'paused' || s === 'cancelled'),
     export: s !== 'draft',
   }
 }
