@@ -89,6 +89,9 @@ for (const language of LANGUAGES) {
     const { csv: rows, iccids, retired, before } = await targets()
     await switchLanguage(page, language)
     await addJasperProfile(page, t)
+    // A fresh window: the dialog reads the accounts itself, whatever view the operator opened before.
+    await page.reload()
+    await page.waitForSelector('[data-app-state="ready"]')
 
     // New bulk job from a CSV: nothing is sent yet.
     await page
@@ -98,6 +101,7 @@ for (const language of LANGUAGES) {
     await expect(page.getByRole('heading', { level: 1, name: t('jobs.ui.title') })).toBeVisible()
     await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
     const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+    await expect(dialog.getByLabel(t('jobs.ui.new.account'))).toHaveValue(/^jasper:/)
     // Without a file the dialog says what is missing.
     await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
     await expect(dialog.getByText(t('jobs.ui.new.fileRequired'))).toBeVisible()
