@@ -214,7 +214,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
-  const jobs = createJobsService({ db, bus, profiles, clients, queryDevices: (input) => deviceList.query(input), logger, ...(options.now ? { now: options.now } : {}) })
+  const jobs = createJobsService({
+    db,
+    bus,
+    profiles,
+    clients,
+    queryDevices: (input) => deviceList.query(input),
+    querySims: (input) => simInventory.query(input),
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  })
   const trash = createTrashService({ db, vault: options.vault, bus, logger })
   const vault = createVaultService(options.vault, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })

@@ -11,14 +11,17 @@ import { z } from 'zod'
 import { errorInfoSchema } from './errors'
 import { byteLimitedString } from './limits'
 import { controlCenterExtensionSchema, profileIdSchema } from './profiles'
-import { simStatusSchema } from './sim'
-import { deviceQuerySchema } from './device-query'
+import { carrierSchema, simStatusSchema } from './sim'
+import { deviceQuerySchema, MAX_SELECTION_KEYS } from './device-query'
+import { deviceKeySchema } from './device-id'
+import { simIdSchema, simQuerySchema } from './sim-inventory'
 
 /** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
 export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
 export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
 
-export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms'] as const
+/** `refresh`: read each SIM again from the carrier (status, rate plan) into the workspace; nothing changes at the carrier. */
+export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms', 'refresh'] as const
 export const jobOperationSchema = z.enum(JOB_OPERATIONS)
 export type JobOperation = z.infer<typeof jobOperationSchema>
 
@@ -154,15 +157,27 @@ export const jobIdSchema = z.string().max(32).regex(JOB_ID_PATTERN, { message: '
 
 const jobInput = z.object({ jobId: jobIdSchema }).strict()
 
+/** SIMs taken out of a SIM inventory selection ("all matching except these"); the cap matches the device list's. */
+export const MAX_JOB_EXCEPT = 10_000
+export const simKeySchema = z.object({ carrier: carrierSchema, simId: simIdSchema }).strict()
+export type SimKey = z.infer<typeof simKeySchema>
+
+/**
+ * Where a job's targets come from: a CSV, the devices a device query matches except some (each device's SIM: the
+ * device list's "all matching" selection), or the SIMs a SIM inventory query matches except some (the SIMs page's
+ * selection).
+ */
 export const jobSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES) }).strict(),
-  z.object({ kind: z.literal('query'), query: deviceQuerySchema }).strict(),
+  z.object({ kind: z.literal('query'), query: deviceQuerySchema, except: z.array(deviceKeySchema.strict()).max(MAX_SELECTION_KEYS).default([]) }).strict(),
+  z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_JOB_EXCEPT).default([]) }).strict(),
 ])
+export type JobSource = z.input<typeof jobSourceSchema>
 
 export const JOB_EXPORT_PAGE = 10_000
 
 export const simJobChannels = {
-  /** A new job (state draft) from a CSV or a device query: its rows are written, nothing is sent. Audited. */
+  /** A new job (state draft) from a CSV, a device query or a SIM inventory query: its rows are written, nothing is sent. Audited. */
   'jobs:create': {
     input: z
       .object({

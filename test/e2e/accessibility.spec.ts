@@ -5,8 +5,11 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
+import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
 import { addDevice, openDevice, setEditorText } from './steps'
+import { words } from './words'
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']
 
@@ -139,6 +142,74 @@ for (const language of ['en', 'fr'] as const) {
       found.push(...(await scan(page, 'alert rules page with a rule')))
 
       expect(found).toEqual([])
+    })
+  }
+}
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+
+/**
+ * The bulk job views with content: the New bulk job dialog with its problems shown, a job's page after pre-flight
+ * (findings, estimate, the dry-run rows), the run confirmation, and the Jobs list with the job. A job needs a Control
+ * Center profile, whose API key goes to the keychain: this part needs the keyring the SIM specs need.
+ */
+for (const language of ['en', 'fr'] as const) {
+  for (const theme of ['light', 'dark'] as const) {
+    test(`no axe violation in the bulk job views (${language}, ${theme})`, async ({ app }) => {
+      test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+      test.setTimeout(120_000)
+      const peer = await startControlCenterPeer({ devices: 20 })
+      try {
+        const { page } = app
+        const t = words(language)
+        await choose(page, language, theme)
+        const found: string[] = []
+        await page
+          .getByRole('navigation')
+          .getByRole('link', { name: t('nav.extensions'), exact: true })
+          .click()
+        await page
+          .getByRole('region', { name: t('carriers.jasper') })
+          .getByRole('button', { name: t('extensions.add') })
+          .click()
+        const form = page.getByRole('dialog')
+        await form.getByLabel(t('profiles.form.name')).fill('Fleet')
+        await form.getByLabel(t('profiles.form.baseUrl')).fill(peer.url)
+        await form.getByLabel(t('profiles.form.username')).fill('ops')
+        await form.getByLabel(t('profiles.form.apiKey')).fill('test-api-key')
+        await form.getByRole('button', { name: t('profiles.form.save') }).click()
+        await expect(form).toBeHidden()
+
+        await page
+          .getByRole('navigation')
+          .getByRole('link', { name: t('nav.jobs'), exact: true })
+          .click()
+        await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
+        const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+        await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
+        await expect(dialog.getByText(t('jobs.ui.new.fileRequired'))).toBeVisible()
+        found.push(...(await scan(page, 'new bulk job dialog with a problem')))
+        const csv = ['iccid', ...peer.iccids.slice(0, 6), '8.98822E+18', peer.iccids[0]!].join('\n')
+        await dialog.getByLabel(t('jobs.ui.new.fileInput')).setInputFiles({ name: 'sims.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+        await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
+        await expect(dialog).toBeHidden()
+        await expect(page.getByTestId('job-state')).toHaveText(t('jobs.ui.states.draft'))
+        found.push(...(await scan(page, 'job page (draft)')))
+        await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).click()
+        await expect(page.getByTestId('job-state')).toHaveText(t('jobs.ui.states.ready'))
+        await expect(page.getByTestId('job-row-line')).toHaveCount(8)
+        found.push(...(await scan(page, 'job page after pre-flight')))
+        await page.getByRole('button', { name: new RegExp(`^${t('jobs.ui.run.start', { count: 0 }).split('(')[0]!.trim()}`) }).click()
+        await expect(page.getByRole('dialog', { name: t('jobs.ui.run.confirmTitle') })).toBeVisible()
+        found.push(...(await scan(page, 'run confirmation')))
+        await page.keyboard.press('Escape')
+        await page.getByRole('link', { name: t('jobs.ui.title') }).click()
+        await expect(page.getByTestId('job-row')).toHaveCount(1)
+        found.push(...(await scan(page, 'jobs list with a job')))
+        expect(found).toEqual([])
+      } finally {
+        await peer.close()
+      }
     })
   }
 }

@@ -81,4 +81,18 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(undo.code, undo.err).toBe(0)
     expect(peer.stats().statusChanges.length - changesBefore).toBe(2 * status.counts.done)
   }, 240_000)
+
+  it('refresh: reads every SIM of the CSV again and changes none', async () => {
+    const file = join(dir, 'refresh.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(20, 25)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'refresh', '--from-csv', file])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 5 rows/.exec(created.out)![1]!
+    expect((await runCli(dataDir, ['job', 'preflight', jobId])).code).toBe(0)
+    const changesBefore = peer.stats().statusChanges.length
+    const ran = await runCli(dataDir, ['job', 'run', jobId])
+    expect(ran.code, ran.err).toBe(0)
+    expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done', counts: { done: 5 } })
+    expect(peer.stats().statusChanges.length).toBe(changesBefore)
+  }, 180_000)
 })

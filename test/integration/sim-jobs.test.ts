@@ -17,13 +17,15 @@ describe('bulk SIM jobs against the Control Center peer', () => {
   let peer: ControlCenterPeer
   let core: TestCore
   let cleanup: () => Promise<void>
+  let account: string
 
   beforeAll(async () => {
     peer = await startControlCenterPeer({ devices: 80, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: SECRET, password: 'pw', role: 'AccountAdmin' }] })
     const t = await tempDir()
     cleanup = t.cleanup
     core = await testCore(t.dir, { now: clock })
-    await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    const ops = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    account = `jasper:${ops.id}`
   })
   afterAll(async () => {
     await core.close()
@@ -36,6 +38,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
     return (await core.call('jobs:status', { jobId })).job
   }
+  const luhnOf = (row: JobRow): boolean => row.issues.some((i) => i.code === 'luhn')
   const changesOf = (iccid: string) => peer.stats().statusChanges.filter((c) => c.iccid === iccid)
 
   it('pre-flight names every awkward row, sends nothing, and estimates the run at the account rate', async () => {
@@ -188,6 +191,78 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     ])
     expect(rows[2]!.issues.map((i) => i.code)).toContain('otherCarrier')
     expect(rows[2]!.state).toBe('skipped')
+
+    // The device list's "all matching except these" selection.
+    const except = await core.call('jobs:create', {
+      operation: 'status',
+      source: { kind: 'query', query: { text: '', filters: { typeId: ['pump'] } }, except: [{ typeId: 'pump', deviceId: 'q-2' }] },
+      params: { status: 'activated' },
+    })
+    expect((await allRows(except.id)).map((r) => r.source)).toEqual(['pump/q-1', 'pump/q-3'])
+  })
+
+  it('takes its targets from a SIM inventory query except the SIMs taken out of it; another carrier is refused by pre-flight', async () => {
+    await core.call('devices:add', { typeId: 'tank', deviceId: 's-1' })
+    await core.call('devices:saveConfig', { typeId: 'tank', deviceId: 's-1', text: JSON.stringify({ orange: { serialnumber: '1668007370099' } }) })
+    await core.call('sims:sync', { account, full: true })
+    const query = { filters: {}, sort: 'simId' as const, descending: false }
+    const inventory = (await core.call('sims:query', { query, limit: 1000 })).items
+    const jasperSims = inventory.filter((s) => s.carrier === 'jasper')
+    expect(jasperSims.length).toBe(peer.iccids.length)
+    const except = jasperSims.slice(0, 2).map((s) => ({ carrier: s.carrier, simId: s.simId }))
+
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'sims', query, except }, params: { status: 'activated' } })
+    expect(job.counts.total).toBe(inventory.length - 2)
+    await core.call('jobs:preflight', { jobId: job.id })
+    const rows = await allRows(job.id)
+    const ids = rows.map((r) => r.id)
+    for (const k of except) expect(ids).not.toContain(k.simId)
+    expect(ids).toEqual(expect.arrayContaining(jasperSims.slice(2).map((s) => s.iccid)))
+    const orangeRow = rows.find((r) => r.id === '1668007370099')!
+    expect(orangeRow).toMatchObject({ source: 'tank/s-1', state: 'skipped' })
+    expect(orangeRow.issues.map((i) => i.code)).toContain('otherCarrier')
+    // Every Control Center row was read at the carrier: none is refused as not found.
+    expect(rows.filter((r) => r.issues.some((i) => i.code === 'notFound'))).toEqual([])
+  })
+
+  it('refuses a SIM source with a bad query or too many exceptions, and writes no job', async () => {
+    const before = (await core.call('jobs:list', {})).items.length
+    const bad = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: { filters: { status: ['nope'] } } }, params: { status: 'activated' } } as never)
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    const except = Array.from({ length: 10_001 }, (_, i) => ({ carrier: 'jasper', simId: String(8988216700000000000n + BigInt(i)) }))
+    const many = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: {}, except }, params: { status: 'activated' } } as never)
+    expect(many).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    const nothing = await core.dispatcher.invoke('jobs:create', { operation: 'status', source: { kind: 'sims', query: { filters: { carrier: ['atnt'] } } }, params: { status: 'activated' } })
+    expect(nothing).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.noTargets' } } } })
+    expect((await core.call('jobs:list', {})).items).toHaveLength(before)
+  })
+
+  it('refreshes data: reads each SIM again into the workspace, changes nothing at the carrier, audits no change, and cannot be undone', async () => {
+    const targets = peer.iccids.slice(50, 60)
+    const job = await core.call('jobs:create', { operation: 'refresh', source: { kind: 'csv', text: ['iccid', ...targets, '8.98822E+18'].join('\n') } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    expect(checked.counts).toMatchObject({ pending: 10, skipped: 1 })
+    // The carrier changes one SIM after pre-flight cached it: the refresh must bring the carrier's value.
+    const flipped = (await allRows(job.id)).find((r) => r.before?.status === 'activated' || r.before?.status === 'deactivated')!
+    const now = flipped.before!.status === 'activated' ? 'deactivated' : 'activated'
+    const res = await fetch(`${peer.url}/rws/api/v1/devices/${flipped.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: controlCenterStatusValue(now) }),
+    })
+    expect(res.status).toBe(200)
+    const putsBefore = peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const changesBefore = (await core.call('audit:list', { query: 'sim.changeStatus', limit: 500 })).total
+
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: 10, skipped: 1 } })
+    expect(peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0).toBe(putsBefore)
+    expect((await allRows(job.id)).find((r) => r.id === flipped.id)!.after).toMatchObject({ status: now })
+    expect((await core.call('audit:list', { query: 'sim.changeStatus', limit: 500 })).total).toBe(changesBefore)
+    // The workspace's copy is the one read: a job setting that status now finds nothing to change, without a read.
+    const check = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${flipped.id}` }, params: { status: now } })
+    expect((await core.call('jobs:preflight', { jobId: check.id })).findings).toEqual({ ...(luhnOf(flipped) ? { luhn: 1 } : {}), noChange: 1 })
+    expect(await core.dispatcher.invoke('jobs:undo', { jobId: job.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.refreshUndo' } } } })
   })
 
   it('pauses, resumes and cancels', async () => {

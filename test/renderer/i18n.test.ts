@@ -9,8 +9,9 @@ import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { LOCATION_SOURCES } from '../../src-shared/models/location'
 import { FORWARD_STATES, ledgerTargetSettingsSchema, routeRowSchema, routeSourceSchema } from '../../src-shared/models/ledger'
+import { JOB_OPERATIONS, JOB_ROW_STATES, JOB_STATES, PREFLIGHT_CODES } from '../../src-shared/models/sim-jobs'
 import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
-import { formatDate, formatDateTime } from '../../src-renderer/src/lib/format'
+import { formatDate, formatDateTime, formatDuration } from '../../src-renderer/src/lib/format'
 import { argumentNames, flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
@@ -77,6 +78,22 @@ describe('dates', () => {
   })
 })
 
+describe('durations', () => {
+  it('rounds an estimate up, to the second under an hour and to the minute above, in each language’s units', () => {
+    expect(formatDuration(0, 'en')).toBe('0 sec')
+    expect(formatDuration(9.2, 'en')).toBe('10 sec')
+    expect(formatDuration(125, 'en')).toBe('2 min 5 sec')
+    expect(formatDuration(120, 'en')).toBe('2 min')
+    expect(formatDuration(3599.5, 'en')).toBe('1 hr')
+    // 1 h 59 min 1 s is not "1 h 60 min".
+    expect(formatDuration(7141, 'en')).toBe('2 hr')
+    expect(formatDuration(4830, 'en')).toBe('1 hr 21 min')
+    // French keeps number and unit together with a no-break space (narrow before a one-letter symbol, as CLDR writes it).
+    expect(formatDuration(125, 'fr')).toBe('2\u00a0min 5\u202fs')
+    expect(formatDuration(4830, 'fr')).toBe('1\u202fh 21\u00a0min')
+  })
+})
+
 describe('translateRef', () => {
   it('translates a reference the core sent, select branches included', () => {
     locale.set('en')
@@ -126,6 +143,12 @@ describe('words for the contract’s closed sets', () => {
     ['ledger.ui.kinds', ledgerTargetSettingsSchema.options.map((o) => o.shape.kind.value)],
     ['ledger.ui.route.sources', routeSourceSchema.options.map((o) => o.shape.kind.value)],
     ['ledger.ui.route.types', routeRowSchema.shape.type.unwrap().options],
+    ['jobs.ui.states', JOB_STATES],
+    ['jobs.ui.rowStates', JOB_ROW_STATES],
+    ['jobs.ui.operations', JOB_OPERATIONS],
+    ['jobs.ui.summary', JOB_OPERATIONS],
+    ['jobs.ui.issues', PREFLIGHT_CODES],
+    ['jobs.ui.findings', PREFLIGHT_CODES],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

@@ -1,7 +1,7 @@
 /**
  * `fieldline job …`: bulk SIM jobs (issue 14) through the same channels as the UI.
  *
- * - `create --op status|rate-plan|sms (--from-csv FILE | --query Q) [--status S] [--rate-plan P] [--text T]
+ * - `create --op status|rate-plan|sms|refresh (--from-csv FILE | --query Q) [--status S] [--rate-plan P] [--text T]
  *   [--data-coding N] [--carrier jasper|atnt] [--profile ID]`: a job (nothing sent); prints its id.
  * - `preflight ID [--refresh]`: checks every row and prints the dry-run table (before → after, findings) and the
  *   estimated duration at the account's rate limit; `--refresh` reads every SIM from the carrier instead of the cache.
@@ -22,7 +22,7 @@ import type { Job, JobProgress, JobRow } from '../../../src-shared/models/sim-jo
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
-const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'rate-plan': 'ratePlan', sms: 'sms' }
+const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'rate-plan': 'ratePlan', sms: 'sms', refresh: 'refresh' }
 const ROWS_PAGE = 1000
 
 interface CreateOptions {
@@ -60,6 +60,7 @@ const duration = (seconds: number | null): string => (seconds === null ? '—' :
 const side = (v: JobRow['before'], operation: Job['operation']): string => {
   if (!v) return '?'
   if (operation === 'sms') return v.smsLength === undefined ? '?' : `${v.smsLength} (coding ${v.dataCoding ?? 0})`
+  if (operation === 'refresh') return `${v.status ?? '?'} ${v.ratePlan ?? '?'}`
   return String((operation === 'status' ? v.status : v.ratePlan) ?? '?')
 }
 
@@ -126,7 +127,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
   job
     .command('create')
     .description('a job from a CSV (header iccid[,status][,ratePlan][,text]) or from a device query; nothing is sent')
-    .requiredOption('--op <op>', 'status, rate-plan or sms')
+    .requiredOption('--op <op>', 'status, rate-plan, sms or refresh (read each SIM again)')
     .option('--from-csv <file>', 'targets from a CSV file')
     .option('--query <q>', 'targets from the device list: its query as JSON, or text to search for')
     .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired)')
@@ -138,7 +139,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, opts: CreateOptions) => {
         const operation = OPERATIONS[opts.op]
-        if (!operation) throw new CliError('fieldline: --op must be status, rate-plan or sms', EXIT.usage)
+        if (!operation) throw new CliError('fieldline: --op must be status, rate-plan, sms or refresh', EXIT.usage)
         if (Boolean(opts.fromCsv) === Boolean(opts.query)) throw new CliError('fieldline: give exactly one of --from-csv FILE and --query Q', EXIT.usage)
         const source = opts.fromCsv ? { kind: 'csv' as const, text: await readCsv(opts.fromCsv) } : { kind: 'query' as const, query: parseQuery(opts.query!) }
         const params = {

@@ -13,7 +13,7 @@ import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
-import { readSimCache, type SimCacheDoc } from '../store/cache.store'
+import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
 import type { BaseDoc, Db } from '../store/documents'
 import { countRows, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
 
@@ -58,7 +58,8 @@ export function windowSize(job: JobDoc): number {
   return job.operation === 'sms' ? 1 : Math.max(1, Math.min(50, Math.round(job.perSecond)))
 }
 
-const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms' } as const
+/** A refresh only reads: it changes nothing an audit entry would record (the job's own run is audited). */
+const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms', refresh: null } as const
 
 export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
   const { db, bus, client, actor } = deps
@@ -68,16 +69,20 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
   const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
 
-  function audit(row: JobRowDoc, outcome: 'ok' | 'failed', detail?: string): AuditDoc {
-    return auditDoc({
-      actor,
-      action: AUDIT_ACTION[job.operation],
-      target: target(row),
-      outcome,
-      ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
-      after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
-      ...(detail ? { detail } : {}),
-    })
+  function audit(row: JobRowDoc, outcome: 'ok' | 'failed', detail?: string): AuditDoc[] {
+    const action = AUDIT_ACTION[job.operation]
+    if (action === null) return []
+    return [
+      auditDoc({
+        actor,
+        action,
+        target: target(row),
+        outcome,
+        ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
+        after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
+        ...(detail ? { detail } : {}),
+      }),
+    ]
   }
 
   function progress(startedAt: number, doneAtStart: number): JobProgress {
@@ -92,7 +97,11 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     try {
       if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! })
       else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! })
-      else {
+      else if (job.operation === 'refresh') {
+        const sim = await client.getDevice(iccid, { usage: true })
+        await writeSimCache(db, sim)
+        row.after = { status: sim.status, ratePlan: sim.ratePlan }
+      } else {
         const text = row.rawParams.text ?? job.params.text ?? ''
         return { state: 'done', smsMsgId: (await client.sendSms(iccid, text, { dataCoding: row.after!.dataCoding as SmsDataCoding })).smsMsgId }
       }
@@ -108,7 +117,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
 
   /** The cached copies of the SIMs a window changed, updated to what the carrier accepted. */
   async function cachedCopies(rows: JobRowDoc[]): Promise<SimCacheDoc[]> {
-    if (job.operation === 'sms') return []
+    // An SMS changes no SIM; a refresh wrote the copy it read.
+    if (job.operation === 'sms' || job.operation === 'refresh') return []
     const docs = await Promise.all(rows.filter((r) => r.state === 'done').map((r) => readSimCache(db, job.carrier, r.iccid!)))
     const at = now().toISOString()
     return docs.flatMap((doc) => {
@@ -129,10 +139,14 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.error = new AppError('UNKNOWN_OUTCOME', 'The process ended while this SMS was being sent: it may have been sent').toInfo()
         continue
       }
+      if (job.operation === 'refresh') {
+        row.state = 'pending'
+        continue
+      }
       const sim = await client.getDevice(row.iccid!, { usage: false }).catch(() => null)
       const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
       row.state = reached ? 'done' : 'pending'
-      if (reached) audits.push(audit(row, 'ok', 'confirmed after a restart'))
+      if (reached) audits.push(...audit(row, 'ok', 'confirmed after a restart'))
     }
     if (options.resendUnknown) {
       for (const row of rows.filter((r) => r.state === 'unknown')) {
@@ -180,7 +194,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         if (outcome.state === 'done') {
           row.error = null
           if (outcome.smsMsgId) row.smsMsgId = outcome.smsMsgId
-          windowAudits.push(audit(row, 'ok'))
+          windowAudits.push(...audit(row, 'ok'))
           return
         }
         row.error = outcome.error
@@ -189,7 +203,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
           else queue.push(row)
           return
         }
-        windowAudits.push(audit(row, 'failed', `${outcome.error.code}: ${outcome.error.message}`))
+        windowAudits.push(...audit(row, 'failed', `${outcome.error.code}: ${outcome.error.message}`))
       })
       job.counts = countRows(rows)
       if (halted) job.state = 'paused'

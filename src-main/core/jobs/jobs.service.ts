@@ -31,6 +31,8 @@ export interface JobsDeps {
   clients: CarrierClients
   /** Pages of the device list for a job made from a query (the device index answers it). */
   queryDevices(input: ParsedInput<'devices:query'>): Promise<Output<'devices:query'>>
+  /** Pages of the SIM inventory for a job made from the SIMs page's selection. */
+  querySims(input: ParsedInput<'sims:query'>): Promise<Output<'sims:query'>>
   logger?: Logger
   now?: () => Date
 }
@@ -39,10 +41,11 @@ const QUERY_PAGE = 1000
 const RESTART_ACTOR = 'fieldline:restart'
 
 type Target = { source: string; id: string; rawParams: Record<string, string> }
+type JobSourceOf<K extends ParsedInput<'jobs:create'>['source']['kind']> = ParsedInput<'jobs:create'>['source'] & { kind: K }
 
 const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
 
-export function createJobsService({ db, bus, profiles, clients, queryDevices, logger, now = () => new Date() }: JobsDeps) {
+export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, logger, now = () => new Date() }: JobsDeps) {
   const runs = new Map<string, RunHandle>()
 
   async function mustGet(jobId: string): Promise<JobDoc> {
@@ -75,14 +78,14 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     return toJob(job)
   }
 
-  /** Targets of a device query: each device's SIM as its configuration names it. */
-  async function queryTargets(query: ParsedInput<'jobs:create'>['source'] & { kind: 'query' }): Promise<Target[]> {
+  /** Every target a paged query yields, refused as a whole once it passes MAX_JOB_ROWS. */
+  async function pagedTargets<T>(read: (offset: number) => Promise<{ total: number; items: T[] }>, target: (item: T) => Target | null): Promise<Target[]> {
     const targets: Target[] = []
     for (let offset = 0; ; offset += QUERY_PAGE) {
-      const page = await queryDevices({ query: query.query, offset, limit: QUERY_PAGE, metadataFields: [] })
-      for (const d of page.items) {
-        if (!d.simId || !d.carrier) continue
-        targets.push({ source: `${d.typeId}/${d.deviceId}`, id: d.simId, rawParams: { carrier: d.carrier } })
+      const page = await read(offset)
+      for (const item of page.items) {
+        const t = target(item)
+        if (t) targets.push(t)
       }
       if (targets.length > MAX_JOB_ROWS) {
         throw AppError.withRef('TOO_LARGE', `A job has at most ${MAX_JOB_ROWS} rows; this selection has more`, { key: 'jobs.tooManyRows', params: { max: MAX_JOB_ROWS, rows: page.total } })
@@ -91,8 +94,34 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     }
   }
 
+  /** Targets of a device query, except the devices taken out of it: each device's SIM as its configuration names it. */
+  function queryTargets(source: JobSourceOf<'query'>): Promise<Target[]> {
+    const except = new Set(source.except.map((k) => `${k.typeId}/${k.deviceId}`))
+    return pagedTargets(
+      (offset) => queryDevices({ query: source.query, offset, limit: QUERY_PAGE, metadataFields: [] }),
+      (d) => {
+        const key = `${d.typeId}/${d.deviceId}`
+        return d.simId && d.carrier && !except.has(key) ? { source: key, id: d.simId, rawParams: { carrier: d.carrier } } : null
+      },
+    )
+  }
+
+  /**
+   * Targets of a SIM inventory query, except the SIMs taken out of it: each SIM by its ICCID (its id at the carrier
+   * when the inventory has no ICCID), named by its first device or the account that listed it. A SIM of another
+   * carrier is kept as a row, which pre-flight refuses (otherCarrier), so the operator sees why it is left out.
+   */
+  function simTargets(source: JobSourceOf<'sims'>): Promise<Target[]> {
+    const except = new Set(source.except.map((k) => `${k.carrier}:${k.simId}`))
+    return pagedTargets(
+      (offset) => querySims({ query: source.query, offset, limit: QUERY_PAGE }),
+      (s) => (except.has(`${s.carrier}:${s.simId}`) ? null : { source: s.devices[0] ?? s.account ?? s.carrier, id: s.iccid ?? s.simId, rawParams: { carrier: s.carrier } }),
+    )
+  }
+
   async function targetsOf(source: ParsedInput<'jobs:create'>['source']): Promise<Target[]> {
     if (source.kind === 'query') return queryTargets(source)
+    if (source.kind === 'sims') return simTargets(source)
     return parseJobCsv(source.text).map((t) => {
       const rawParams: Record<string, string> = {}
       if (t.status !== undefined) rawParams.status = t.status
@@ -257,6 +286,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, lo
     async undo(input: ParsedInput<'jobs:undo'>, ctx: CallContext): Promise<Job> {
       const job = await mustGet(input.jobId)
       if (job.operation === 'sms') throw AppError.withRef('VALIDATION', 'A sent SMS cannot be undone', { key: 'jobs.smsUndo' })
+      if (job.operation === 'refresh') throw AppError.withRef('VALIDATION', 'A refresh changed nothing at the carrier: there is nothing to undo', { key: 'jobs.refreshUndo' })
       refuse(job, ['done', 'paused', 'cancelled'], 'be undone')
       const changed = (await readRows(db, input.jobId)).filter((r) => r.state === 'done' && r.before && (job.operation === 'status' ? r.before.status : r.before.ratePlan))
       if (changed.length === 0) throw AppError.withRef('VALIDATION', `Job ${job.jobId} changed no SIM: there is nothing to undo`, { key: 'jobs.nothingToUndo', params: { id: job.jobId } })

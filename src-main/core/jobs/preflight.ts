@@ -54,6 +54,7 @@ function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | nu
     if (ratePlans && !ratePlans.includes(ratePlan)) return { after: { ratePlan }, issues: [{ code: 'unknownPlan', severity: 'error', detail: ratePlan.slice(0, 60) }] }
     return { after: { ratePlan }, issues: [] }
   }
+  if (job.operation === 'refresh') return { after: {}, issues: [] }
   const text = row.rawParams.text ?? params.text
   if (!text) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'text' }] }
   const length = smsLength(text, params.dataCoding)
@@ -65,6 +66,8 @@ function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | nu
 /** What the carrier's current state says about the change. */
 function transition(operation: JobDoc['operation'], before: { status: SimStatus; ratePlan: string | null }, after: SimSide): PreflightIssue[] {
   if (operation === 'sms') return SMS_REFUSED_STATUSES.has(before.status) ? [{ code: 'smsInactive', severity: 'error', detail: before.status }] : []
+  // A read changes nothing: any SIM the carrier knows can be read again, whatever its status.
+  if (operation === 'refresh') return []
   if (FINAL_STATES.has(before.status)) return [{ code: 'transition', severity: 'error', detail: `${before.status} → ${after.status ?? after.ratePlan ?? ''}` }]
   if (operation === 'status' && before.status === after.status) return [{ code: 'noChange', severity: 'skip' }]
   if (operation === 'ratePlan' && before.ratePlan === after.ratePlan) return [{ code: 'noChange', severity: 'skip' }]

@@ -97,3 +97,27 @@ export function formatMinutesSeconds(seconds: number): string {
 export function formatPercent(percent: number, locale: string | null | undefined): string {
   return formatter('percent', locale, (l) => new Intl.NumberFormat(l, { style: 'percent', maximumFractionDigits: 1 })).format(percent / 100)
 }
+
+/**
+ * A duration as the locale writes it, to the second under an hour and to the minute above ("2 min 5 sec", "1 hr 20 min"),
+ * rounded up so that an estimate never promises less than it takes. Intl's unit formatting gives each language its own
+ * unit names and spacing (French's no-break space before the unit).
+ */
+export function formatDuration(seconds: number, locale: string | null | undefined): string {
+  const whole = Math.max(0, Math.ceil(seconds))
+  const minutes = Math.ceil(whole / 60)
+  const parts: [number, 'hour' | 'minute' | 'second'][] =
+    whole >= 3600
+      ? [
+          [Math.floor(minutes / 60), 'hour'],
+          [minutes % 60, 'minute'],
+        ]
+      : [
+          [Math.floor(whole / 60), 'minute'],
+          [whole % 60, 'second'],
+        ]
+  const shown = parts.filter(([value]) => value > 0)
+  return (shown.length > 0 ? shown : parts.slice(-1))
+    .map(([value, unit]) => formatter(`duration-${unit}`, locale, (l) => new Intl.NumberFormat(l, { style: 'unit', unit, unitDisplay: 'short' })).format(value))
+    .join(' ')
+}

@@ -12,8 +12,10 @@ export type Route =
   | { name: 'trash' }
   | { name: 'inbox' }
   | { name: 'alerts' }
+  | { name: 'jobs' }
+  | { name: 'job'; jobId: string }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings' | 'inbox'
+export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'inbox' | 'jobs' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -54,6 +56,10 @@ export function parseRoute(hash: string): Route {
       const deviceId = parts[2] !== undefined ? decode(parts[2]) : null
       return typeId && deviceId ? { name: 'device', typeId, deviceId } : { name: 'devices' }
     }
+    case 'jobs': {
+      const jobId = parts[1] !== undefined && parts[1] !== '' ? decode(parts[1]) : null
+      return jobId ? { name: 'job', jobId } : { name: 'jobs' }
+    }
     case 'packages': {
       const bundleId = parts[1] !== undefined && parts[1] !== '' ? decode(parts[1]) : null
       return bundleId ? { name: 'package', bundleId } : { name: 'packages' }
@@ -69,6 +75,7 @@ export function href(route: Route, query = ''): string {
     return `#/devices/${encodeURIComponent(route.typeId)}/${encodeURIComponent(route.deviceId)}`
   }
   if (route.name === 'package') return `#/packages/${encodeURIComponent(route.bundleId)}`
+  if (route.name === 'job') return `#/jobs/${encodeURIComponent(route.jobId)}`
   return `#/${route.name}`
 }
 
@@ -78,6 +85,7 @@ export function topLevel(route: Route): TopLevel {
   if (route.name === 'trash') return 'settings'
   // The alert rules are reached from the Inbox, where what they fire lands.
   if (route.name === 'alerts') return 'inbox'
+  if (route.name === 'job') return 'jobs'
   return route.name === 'package' ? 'packages' : route.name
 }
 

@@ -1,0 +1,65 @@
+import type { Job, JobOperation, JobRow, JobRowState, JobState, PreflightIssue, SimSide } from '../../../../src-shared/models/sim-jobs'
+import { PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
+import { wordFor, type Translate } from '../../i18n'
+import { formatNumber } from '../../lib/format'
+import { SMS_ENCODINGS, statusText } from '../sim/sim-text'
+
+export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
+export const rowStateText = (t: Translate, state: JobRowState): string => wordFor(t, 'jobs.ui.rowStates', state)
+export const operationText = (t: Translate, operation: JobOperation): string => wordFor(t, 'jobs.ui.operations', operation)
+
+/** A finding of pre-flight in words; a code from a newer core shows as itself. */
+export function issueText(t: Translate, issue: PreflightIssue): string {
+  if (!(PREFLIGHT_CODES as readonly string[]).includes(issue.code)) return issue.code
+  return t(`jobs.ui.issues.${issue.code}`, { values: { detail: issue.detail ?? '' } })
+}
+
+/** A kind of finding, named without a row's detail, for pre-flight's totals. */
+export function findingText(t: Translate, code: PreflightIssue['code']): string {
+  return (PREFLIGHT_CODES as readonly string[]).includes(code) ? t(`jobs.ui.findings.${code}`) : code
+}
+
+const SEVERITY_ORDER: Readonly<Record<PreflightIssue['severity'], number>> = { error: 0, skip: 1, warning: 2 }
+
+/** A row's findings, what keeps it from being sent first, then its error, in one line. */
+export function findingsOfRow(t: Translate, row: Pick<JobRow, 'issues' | 'error'>, error: (e: NonNullable<JobRow['error']>) => string): string {
+  const parts = [...row.issues].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]).map((i) => issueText(t, i))
+  if (row.error) parts.push(error(row.error))
+  return parts.join(' · ')
+}
+
+/** Where a row came from: a CSV line (the core writes `line 12`), a device (`type/id`) or an account. */
+export function sourceText(t: Translate, source: string): string {
+  const line = /^line (\d+)$/.exec(source)
+  return line ? t('jobs.ui.rows.line', { values: { line: Number(line[1]) } }) : source
+}
+
+/** What pre-flight found, by code and how many rows, errors first (they keep rows from being sent). */
+export function findingsList(job: Pick<Job, 'findings'>): { code: PreflightIssue['code']; count: number }[] {
+  return PREFLIGHT_CODES.filter((code) => (job.findings[code] ?? 0) > 0).map((code) => ({ code, count: job.findings[code]! }))
+}
+
+/** One side of a row (before or after) for the job's operation: a status, a rate plan, or an SMS's length in its coding. */
+export function sideText(t: Translate, operation: JobOperation, side: SimSide | null, locale: string | null | undefined): string {
+  if (!side) return '—'
+  if (operation === 'status') return side.status ? statusText(t, side.status) : '—'
+  if (operation === 'ratePlan') return side.ratePlan ?? '—'
+  if (operation === 'refresh') return side.status ? [statusText(t, side.status), side.ratePlan].filter(Boolean).join(' · ') : '—'
+  if (side.smsLength !== undefined) {
+    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: t((SMS_ENCODINGS.find((e) => e.coding === side.dataCoding) ?? SMS_ENCODINGS[0]).label) } })
+  }
+  return side.status ? statusText(t, side.status) : '—'
+}
+
+/** "before → after" of a row, as its accessible text reads it ("Activated to Deactivated"). */
+export function changeText(t: Translate, operation: JobOperation, row: Pick<JobRow, 'before' | 'after'>, locale: string | null | undefined): string {
+  return t('jobs.ui.change', { values: { before: sideText(t, operation, row.before, locale), after: sideText(t, operation, row.after, locale) } })
+}
+
+/** What the job does, in a sentence: "Set status to Deactivated", "Send an SMS". */
+export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params'>): string {
+  if (job.operation === 'status') return job.params.status ? t('jobs.ui.summary.status', { values: { status: statusText(t, job.params.status) } }) : t('jobs.ui.summary.statusPerRow')
+  if (job.operation === 'ratePlan') return job.params.ratePlan ? t('jobs.ui.summary.ratePlan', { values: { plan: job.params.ratePlan } }) : t('jobs.ui.summary.ratePlanPerRow')
+  if (job.operation === 'refresh') return t('jobs.ui.summary.refresh')
+  return t('jobs.ui.summary.sms')
+}

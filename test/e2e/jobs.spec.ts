@@ -1,0 +1,174 @@
+/**
+ * Bulk SIM jobs end to end against the Control Center peer, in English and in French: a job of 200 SIMs from a CSV,
+ * pre-flight showing the one row the carrier would refuse (a Retired SIM), a run paused and resumed, the results
+ * filtered and exported (the download read back), and "Undo job", after which every SIM has its status of before.
+ * Saving the profile puts its API key in the OS keychain, so the serve process needs a D-Bus session with an unlocked
+ * keyring (.ci/run provides one).
+ */
+import { readFile } from 'node:fs/promises'
+import type { Page } from '@playwright/test'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { missingService } from '../helpers/system'
+import { expect, test } from './fixtures'
+import { LANGUAGES, switchLanguage, words, type Words } from './words'
+
+const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+const API_KEY = 'jobs-e2e-key-4Rt'
+
+let peer: ControlCenterPeer
+
+test.beforeEach(async () => {
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  peer = await startControlCenterPeer({ devices: 1000, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+})
+
+test.afterEach(async () => {
+  await peer?.close()
+})
+
+/** The SIM's status as the peer holds it (Control Center's REST spelling). */
+async function statusAtPeer(iccid: string): Promise<string> {
+  const res = await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, { headers: { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}` } })
+  expect(res.status).toBe(200)
+  return ((await res.json()) as { status: string }).status
+}
+
+/** 199 Activated SIMs (Deactivated and back is a change Control Center makes both ways), and one Retired SIM, which pre-flight refuses. */
+async function targets(): Promise<{ csv: string[]; iccids: string[]; retired: string; before: Map<string, string> }> {
+  const before = new Map<string, string>()
+  const iccids: string[] = []
+  let retired: string | null = null
+  for (const iccid of peer.iccids) {
+    const status = await statusAtPeer(iccid)
+    if (status === 'RETIRED' && retired === null) {
+      retired = iccid
+      before.set(iccid, status)
+    } else if (status === 'ACTIVATED' && iccids.length < 199) {
+      iccids.push(iccid)
+      before.set(iccid, status)
+    }
+    if (retired !== null && iccids.length === 199) break
+  }
+  expect(retired).not.toBeNull()
+  expect(iccids).toHaveLength(199)
+  return { csv: [...iccids.slice(0, 100), retired!, ...iccids.slice(100)], iccids, retired: retired!, before }
+}
+
+async function addJasperProfile(page: Page, t: Words): Promise<void> {
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: t('nav.extensions'), exact: true })
+    .click()
+  const card = page.getByRole('region', { name: t('carriers.jasper') })
+  await card.getByRole('button', { name: t('extensions.add') }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByLabel(t('profiles.form.name')).fill('Fleet')
+  await dialog.getByLabel(t('profiles.form.baseUrl')).fill(peer.url)
+  await dialog.getByLabel(t('profiles.form.username')).fill('ops')
+  await dialog.getByLabel(t('profiles.form.apiKey')).fill(API_KEY)
+  await dialog.getByText(t('profiles.form.advanced')).click()
+  // Twenty calls a second: the run lasts about ten seconds, long enough to pause it half-way.
+  await dialog.getByLabel(t('profiles.form.perSecond')).fill('20')
+  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
+  await expect(dialog).toBeHidden()
+}
+
+/** Answers a confirmation; it closes once the core has answered (an undo job is checked first: seconds at 20 reads a second). */
+async function confirm(page: Page, title: string, button: string): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: title })
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole('button', { name: button }).click()
+  await expect(dialog).toBeHidden({ timeout: 60_000 })
+}
+
+for (const language of LANGUAGES) {
+  test(`a job of 200 SIMs from a CSV: pre-flight, run, pause, resume, results, export, undo (${language})`, async ({ app }) => {
+    test.setTimeout(240_000)
+    const { page } = app
+    const t = words(language)
+    const { csv: rows, iccids, retired, before } = await targets()
+    await switchLanguage(page, language)
+    await addJasperProfile(page, t)
+    // A fresh window: the dialog reads the accounts itself, whatever view the operator opened before.
+    await page.reload()
+    await page.waitForSelector('[data-app-state="ready"]')
+
+    // New bulk job from a CSV: nothing is sent yet.
+    await page
+      .getByRole('navigation')
+      .getByRole('link', { name: t('nav.jobs'), exact: true })
+      .click()
+    await expect(page.getByRole('heading', { level: 1, name: t('jobs.ui.title') })).toBeVisible()
+    await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
+    const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+    await expect(dialog.getByLabel(t('jobs.ui.new.account'))).toHaveValue(/^jasper:/)
+    // Without a file the dialog says what is missing.
+    await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
+    await expect(dialog.getByText(t('jobs.ui.new.fileRequired'))).toBeVisible()
+    await dialog.getByLabel(t('jobs.ui.new.status')).selectOption({ label: t('sim.statuses.deactivated') })
+    await dialog.getByLabel(t('jobs.ui.new.fileInput')).setInputFiles({ name: 'sims.csv', mimeType: 'text/csv', buffer: Buffer.from(['iccid', ...rows].join('\r\n')) })
+    await expect(dialog.getByText(t('jobs.ui.new.fileChosen', { name: 'sims.csv' }))).toBeVisible()
+    await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
+    await expect(dialog).toBeHidden()
+    const state = page.getByTestId('job-state')
+    await expect(state).toHaveText(t('jobs.ui.states.draft'))
+    const jobId = /#\/jobs\/(j[0-9a-z]+)/.exec(page.url())![1]!
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('jobs.ui.jobTitle', { id: jobId }))
+    expect(peer.stats().statusChanges).toHaveLength(0)
+
+    // Pre-flight: the Retired SIM is refused and shown; the estimate is at the account's 20 calls a second.
+    await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).click()
+    await expect(state).toHaveText(t('jobs.ui.states.ready'), { timeout: 60_000 })
+    await expect(page.getByText(t('jobs.ui.findingLine', { finding: t('jobs.ui.findings.transition'), count: 1 }))).toBeVisible()
+    await expect(page.getByTestId('job-estimate')).toContainText(language === 'fr' ? '20 appels par seconde' : '20 calls a second')
+    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.skipped'), count: 1 }) })
+    const lines = page.getByTestId('job-row-line')
+    await expect(lines).toHaveCount(1)
+    await expect(lines.first()).toContainText(retired)
+    await expect(lines.first()).toContainText(t('jobs.ui.issues.transition', { detail: 'retired → deactivated' }))
+    expect(peer.stats().statusChanges).toHaveLength(0)
+
+    // Run, pause half-way, resume to the end.
+    await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 199 }) }).click()
+    await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
+    await page.getByRole('button', { name: t('jobs.ui.run.pause') }).click()
+    await expect(state).toHaveText(t('jobs.ui.states.paused'))
+    const changedWhenPaused = peer.stats().statusChanges.length
+    expect(changedWhenPaused).toBeLessThan(199)
+    await expect(page.getByRole('status').filter({ hasText: t('jobs.ui.run.paused', { count: 199 - changedWhenPaused }) })).toBeVisible()
+    await page.getByRole('button', { name: t('jobs.ui.run.resume') }).click()
+    await expect(state).toHaveText(t('jobs.ui.states.done'), { timeout: 60_000 })
+    expect(peer.stats().statusChanges).toHaveLength(199)
+    for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe('DEACTIVATED')
+
+    // Results: each row's outcome, filtered by state.
+    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.done'), count: 199 }) })
+    await expect(page.getByText(t('jobs.ui.rows.shown', { count: 199 }))).toBeVisible()
+    await expect(lines.first()).toContainText(`${t('sim.statuses.deactivated')}`)
+
+    // Export through the download path, read back.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: t('jobs.ui.results.export') }).click()])
+    expect(download.suggestedFilename()).toBe(`job-${jobId}.csv`)
+    const csv = (await readFile((await download.path())!, 'utf8')).trim().split('\r\n')
+    expect(csv[0]).toBe('line,iccid,state,statusBefore,statusAfter,ratePlanBefore,ratePlanAfter,smsMsgId,findings,error,at')
+    expect(csv).toHaveLength(201)
+    expect(csv.filter((l) => l.split(',')[2] === 'done')).toHaveLength(199)
+    expect(csv.find((l) => l.includes(retired))).toContain(',skipped,retired,deactivated,')
+
+    // Undo: the confirmation says how many SIMs it sets back; the undo job is checked, then run.
+    await page.getByRole('button', { name: t('jobs.ui.results.undo') }).click()
+    const undoQuestion = page.getByRole('dialog', { name: t('jobs.ui.results.undoTitle') })
+    await expect(undoQuestion).toContainText(t('jobs.ui.results.undoText', { count: 199 }))
+    await confirm(page, t('jobs.ui.results.undoTitle'), t('jobs.ui.results.undoConfirm'))
+    await expect(page.getByRole('link', { name: jobId })).toBeVisible()
+    await expect(state).toHaveText(t('jobs.ui.states.ready'))
+    await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 199 }) }).click()
+    await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
+    await expect(state).toHaveText(t('jobs.ui.states.done'), { timeout: 60_000 })
+    for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe(before.get(iccid))
+
+    // Both jobs are listed.
+    await page.getByRole('link', { name: t('jobs.ui.title') }).click()
+    await expect(page.getByTestId('job-row')).toHaveCount(2)
+  })
+}

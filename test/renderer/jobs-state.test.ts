@@ -1,0 +1,211 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Job, JobProgress, JobRow } from '../../src-shared/models/sim-jobs'
+import { FakeApi, ok, refused, settle } from './fake-api'
+
+const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
+vi.mock('../../src-renderer/src/lib/api', async () => {
+  const { FakeApi } = await import('./fake-api')
+  api.current = new FakeApi()
+  return { api: api.current }
+})
+
+const { JobView, JobRowsList, JobsList, jobActions } = await import('../../src-renderer/src/lib/state/jobs.svelte')
+
+const COUNTS = { total: 4, pending: 3, sending: 0, done: 0, failed: 0, unknown: 0, skipped: 1 }
+function job(over: Partial<Job> = {}): Job {
+  return {
+    id: 'jabc123',
+    operation: 'status',
+    carrier: 'jasper',
+    profileId: 'ops',
+    params: { status: 'deactivated' },
+    state: 'ready',
+    counts: COUNTS,
+    findings: { transition: 1 },
+    estimateSeconds: 0.6,
+    perSecond: 5,
+    undoOf: null,
+    createdAt: '2026-12-05T01:00:00.000Z',
+    updatedAt: '2026-12-05T01:00:00.000Z',
+    createdBy: 'operator',
+    ...over,
+  }
+}
+const progress = (over: Partial<JobProgress> = {}): JobProgress => ({ jobId: 'jabc123', state: 'running', counts: COUNTS, ratePerSecond: null, etaSeconds: null, ...over })
+const row = (seq: number): JobRow => ({
+  seq,
+  source: `line ${seq + 1}`,
+  id: `8988216700000000${seq}`,
+  state: 'pending',
+  issues: [],
+  before: null,
+  after: null,
+  error: null,
+  smsMsgId: null,
+  attempts: 0,
+  at: null,
+})
+
+let fake: FakeApi
+
+beforeEach(() => {
+  fake = api.current
+  fake.reset()
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+function openView() {
+  const view = new JobView('jabc123', fake, new JobRowsList(fake))
+  const stop = view.activate()
+  return { view, stop }
+}
+
+describe('a job page', () => {
+  it('reads the job and its rows of the job it shows, and keeps the refusal of a job that does not exist', async () => {
+    const { view, stop } = openView()
+    expect(fake.pending('jobs:rows').map((c) => c.input)).toEqual([{ jobId: 'jabc123', offset: 0, limit: 200 }])
+    fake.answer('jobs:status', refused('NOT_FOUND', 'Job jabc123 does not exist'))
+    await settle()
+    expect(view.job).toBeNull()
+    expect(view.error?.code).toBe('NOT_FOUND')
+    stop()
+  })
+
+  it('follows its own progress in place (counts, rate, ETA) and reads the job again when its state changes', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'ready' }), job: job() }))
+    await settle()
+    expect(view.job?.state).toBe('ready')
+    fake.emit('jobs:progress', progress({ state: 'running' }))
+    expect(view.job?.state).toBe('running')
+    // A change of state reads the job again: its findings and estimate come with it.
+    expect(fake.pending('jobs:status')).toHaveLength(1)
+    fake.answer('jobs:status', ok({ ...progress(), job: job({ state: 'running' }) }))
+    await settle()
+    const moving = { ...COUNTS, pending: 1, done: 2 }
+    fake.emit('jobs:progress', progress({ counts: moving, ratePerSecond: 4.5, etaSeconds: 0.2 }))
+    expect(view.job?.counts).toEqual(moving)
+    expect([view.ratePerSecond, view.etaSeconds]).toEqual([4.5, 0.2])
+    expect(fake.pending('jobs:status')).toHaveLength(0)
+    // Another job's progress is not this page's.
+    fake.emit('jobs:progress', progress({ jobId: 'jother99', counts: { ...COUNTS, done: 9 } }))
+    expect(view.job?.counts.done).toBe(2)
+    stop()
+    expect(fake.listenerCount('jobs:progress')).toBe(0)
+  })
+
+  it('reads the rows on screen again at most once a second while the job runs, and never drops the last change', async () => {
+    vi.useFakeTimers()
+    const { view, stop } = openView()
+    fake.answer('jobs:rows', ok({ total: 2, items: [row(1), row(2)] }))
+    fake.answer('jobs:status', ok({ ...progress(), job: job({ state: 'running' }) }))
+    await settle()
+    expect(view.rows.total).toBe(2)
+    let reads = 0
+    const answerReads = async () => {
+      while (fake.pending('jobs:rows').length > 0) {
+        reads++
+        fake.answer('jobs:rows', ok({ total: 2, items: [row(1), row(2)] }))
+        await settle()
+      }
+    }
+    // Ten progress events over one second: the rows are read at most twice in that second.
+    for (let i = 0; i < 10; i++) {
+      fake.emit('jobs:progress', progress({ counts: { ...COUNTS, done: i } }))
+      await vi.advanceTimersByTimeAsync(100)
+      await answerReads()
+    }
+    expect(reads).toBeGreaterThanOrEqual(1)
+    expect(reads).toBeLessThanOrEqual(2)
+    // The last event's change is read once the second has passed.
+    const before = reads
+    fake.emit('jobs:progress', progress({ counts: { ...COUNTS, done: 10 } }))
+    await answerReads()
+    await vi.advanceTimersByTimeAsync(1000)
+    await answerReads()
+    expect(reads).toBe(before + 1)
+    stop()
+  })
+
+  it('filters rows by state through the core', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:rows', ok({ total: 0, items: [] }))
+    await settle()
+    view.showRows('failed')
+    expect(fake.pending('jobs:rows').at(-1)?.input).toEqual({ jobId: 'jabc123', offset: 0, limit: 200, state: 'failed' })
+    stop()
+  })
+
+  it('takes an action’s answer as the job, and keeps a refusal beside the last good job', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'ready' }), job: job() }))
+    await settle()
+    const running = view.run(false)
+    expect(view.busy).toBe('run')
+    expect(fake.pending('jobs:run')[0]?.input).toEqual({ jobId: 'jabc123', resendUnknown: false })
+    fake.answer('jobs:run', ok(job({ state: 'running' })))
+    await running
+    expect(view.busy).toBeNull()
+    expect(view.job?.state).toBe('running')
+    const pausing = view.pause()
+    fake.answer('jobs:pause', refused('VALIDATION', 'Job jabc123 is done: it cannot pause now'))
+    expect((await pausing).ok).toBe(false)
+    expect(view.error?.message).toContain('cannot pause')
+    expect(view.job?.state).toBe('running')
+    stop()
+  })
+
+  it('exports every page of the results as one CSV text, following nextOffset', async () => {
+    const { view, stop } = openView()
+    const exported = view.exportCsv()
+    expect(fake.answer('jobs:export', ok({ text: 'line,iccid\r\nline 2,1\r\n', nextOffset: 10_000 }))).toEqual({ jobId: 'jabc123', offset: 0 })
+    await settle()
+    expect(fake.answer('jobs:export', ok({ text: 'line 10002,2\r\n', nextOffset: null }))).toEqual({ jobId: 'jabc123', offset: 10_000 })
+    expect(await exported).toEqual({ ok: true, value: 'line,iccid\r\nline 2,1\r\nline 10002,2\r\n' })
+    expect(view.busy).toBeNull()
+    const failed = view.exportCsv()
+    fake.answer('jobs:export', refused('NETWORK'))
+    expect((await failed).ok).toBe(false)
+    expect(view.error?.code).toBe('NETWORK')
+    expect(view.busy).toBeNull()
+    stop()
+  })
+})
+
+describe('what a job allows', () => {
+  it('offers pre-flight before a run, pause while running, resume when paused, and undo only for changes made', () => {
+    expect(jobActions(job({ state: 'draft' }))).toMatchObject({ preflight: true, run: false, export: false, cancel: true, undo: false })
+    expect(jobActions(job({ state: 'ready' }))).toMatchObject({ preflight: true, run: true, pause: false })
+    expect(jobActions(job({ state: 'ready', counts: { ...COUNTS, pending: 0 } })).run).toBe(false)
+    expect(jobActions(job({ state: 'running' }))).toMatchObject({ pause: true, resume: false, undo: false, preflight: false })
+    expect(jobActions(job({ state: 'paused' }))).toMatchObject({ resume: true, pause: false, cancel: true })
+    expect(jobActions(job({ state: 'done', counts: { ...COUNTS, done: 3 } }))).toMatchObject({ undo: true, cancel: false, export: true })
+    expect(jobActions(job({ state: 'done', counts: { ...COUNTS, done: 0 } })).undo).toBe(false)
+  })
+
+  it('never offers to send an SMS of unknown outcome again unless there is one, and never undoes an SMS', () => {
+    const sms = job({ operation: 'sms', params: { text: 'hi' }, state: 'done', counts: { ...COUNTS, done: 2, unknown: 1 } })
+    expect(jobActions(sms)).toMatchObject({ resendUnknown: true, undo: false })
+    expect(jobActions({ ...sms, counts: { ...sms.counts, unknown: 0 } }).resendUnknown).toBe(false)
+    expect(jobActions({ ...sms, state: 'running' }).resendUnknown).toBe(false)
+    expect(jobActions(job({ state: 'done', counts: { ...COUNTS, unknown: 1 } })).resendUnknown).toBe(false)
+  })
+})
+
+describe('the jobs list', () => {
+  it('moves a listed job’s counts with its progress without a read, and reads again for a job it does not hold', async () => {
+    const list = new JobsList(fake)
+    const stop = list.activate()
+    fake.answer('jobs:list', ok({ items: [job()] }))
+    await settle()
+    fake.emit('jobs:progress', progress({ counts: { ...COUNTS, done: 2 } }))
+    expect(list.items[0]).toMatchObject({ state: 'running', counts: { done: 2 } })
+    expect(fake.pending('jobs:list')).toHaveLength(0)
+    fake.emit('jobs:progress', progress({ jobId: 'jnew0001' }))
+    expect(fake.pending('jobs:list')).toHaveLength(1)
+    stop()
+  })
+})
