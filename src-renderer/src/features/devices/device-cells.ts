@@ -2,8 +2,9 @@
 import { deviceColumnSchema, SIM_NOT_CACHED, type DeviceColumn, type DeviceRow, type ListColumn, type WeatherQuantity } from '../../../../src-shared/models/device-query'
 import { cellText, columnValue } from '../../../../src-shared/models/device-table'
 import { hasMessage, type Translate } from '../../i18n'
-import { formatBytes, formatDateTime, formatNumber } from '../../lib/format'
+import { formatBytes, formatDateTime } from '../../lib/format'
 import { statusText } from '../sim/sim-text'
+import { quantityText } from '../weather/weather-text'
 
 export const isDeviceColumn = (column: ListColumn): column is DeviceColumn => deviceColumnSchema.safeParse(column).success
 
@@ -21,7 +22,20 @@ export function simStatusName(t: Translate, status: string): string {
   return statusText(t, status)
 }
 
-const quantity = (q: WeatherQuantity | null, locale: string | null | undefined): string => (q === null ? '' : `${formatNumber(q.value, locale, 2)} ${q.unit}`)
+const WEATHER_STATE_KEYS: Readonly<Record<string, string>> = {
+  cached: 'devices.filters.weatherCached',
+  notFetched: 'devices.filters.weatherNotFetched',
+  moved: 'devices.filters.weatherMoved',
+  none: 'devices.filters.noLocation',
+}
+
+/** A weather cache state as a filter names it (a value this version does not know is shown as it is). */
+export function weatherStateName(t: Translate, state: string): string {
+  const key = WEATHER_STATE_KEYS[state]
+  return key ? t(key) : state
+}
+
+const quantity = (q: WeatherQuantity | null, locale: string | null | undefined): string => (q === null ? '' : quantityText(q, locale))
 
 export const WEATHER_COLUMNS: ReadonlySet<ListColumn> = new Set(['weatherPhrase', 'weatherTemperature', 'weatherWindSpeed', 'weatherAsOf'])
 
