@@ -147,6 +147,25 @@ describe('the device list', () => {
     }
   })
 
+  it('reads the page again in place when a weather reading is cached (its weather columns changed)', async () => {
+    vi.useFakeTimers()
+    try {
+      const list = new DeviceList()
+      list.activate()
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      const generation = list.generation
+      fake.emit('weather:reading', { typeId: 'meter', deviceId: 'm-1' })
+      await vi.advanceTimersByTimeAsync(200)
+      expect(fake.pending('devices:query')).toHaveLength(1)
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      expect(list.generation).toBe(generation)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('stops following changes when no view shows it', async () => {
     const list = new DeviceList()
     const release = list.activate()
