@@ -5,31 +5,19 @@ import type { DeviceRow } from '../../src-shared/models/device-query'
 import { cellOf, columnLabel, weatherGap, weatherStateName } from '../../src-renderer/src/features/devices/device-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
 import '../../src-renderer/src/i18n'
+import { deviceRow } from './device-rows'
 
 const t: Translate = (key, options) => get(format)(key, options)
 
-const row = (weather: Partial<DeviceRow>): DeviceRow => ({
-  typeId: 'mast',
-  deviceId: 'm-1',
-  description: '',
-  extensions: [],
-  carrier: null,
-  simId: null,
-  simStatus: null,
-  simAsOf: null,
-  ratePlan: null,
-  dataThisCycleBytes: null,
-  updatedAt: '2026-03-10T09:00:00.000Z',
-  configErrors: false,
-  dmSupport: false,
-  weatherStatus: 'cached',
-  weatherPhrase: 'Moderate rain',
-  weatherTemperature: { value: -3.25, unit: '°C' },
-  weatherWindSpeed: { value: 72.4, unit: 'km/h' },
-  weatherAsOf: '2026-03-10T09:00:00.000Z',
-  metadata: {},
-  ...weather,
-})
+const row = (weather: Partial<DeviceRow>): DeviceRow =>
+  deviceRow({
+    weatherStatus: 'cached',
+    weatherPhrase: 'Moderate rain',
+    weatherTemperature: { value: -3.25, unit: '°C' },
+    weatherWindSpeed: { value: 72.4, unit: 'km/h' },
+    weatherAsOf: '2026-03-10T09:00:00.000Z',
+    ...weather,
+  })
 
 describe('weather cells of the device list', () => {
   it('shows cached values in the locale, with their unit, and no reason', () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DeviceRow } from '../../src-shared/models/device-query'
+import { deviceRow } from './device-rows'
 import { FakeApi, ok, refused, settle } from './fake-api'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
@@ -14,22 +15,7 @@ const { DeviceExport } = await import('../../src-renderer/src/lib/state/device-e
 const { DEFAULT_VIEW, searchOfView, sortedBy, viewFromSearch, withFilter } = await import('../../src-renderer/src/lib/device-view')
 
 function device(n: number): DeviceRow {
-  return {
-    typeId: 'meter',
-    deviceId: `m-${n}`,
-    description: '',
-    extensions: [],
-    carrier: null,
-    simId: null,
-    simStatus: null,
-    simAsOf: null,
-    ratePlan: null,
-    dataThisCycleBytes: null,
-    updatedAt: '2026-12-04T10:00:00.000Z',
-    configErrors: false,
-    dmSupport: false,
-    metadata: {},
-  }
+  return deviceRow({ deviceId: `m-${n}` })
 }
 
 /** One page of `total` devices numbered from `offset`. */
