@@ -340,6 +340,14 @@ test('the device list shows the weather the panel fetched as columns, and says w
   await expect(page).toHaveURL(/[?&]sort=weatherWindSpeed&desc=1/)
   await expect(page.getByTestId('device-row').first()).toContainText('brest-3')
 
+  // The weather filter, with how many devices are in each state.
+  await page.getByRole('group', { name: 'Filters' }).getByRole('combobox', { name: 'Weather' }).selectOption({ label: 'No location (1)' })
+  await expect(page).toHaveURL(/[?&]weather=none/)
+  await expect(page.getByTestId('device-row')).toHaveCount(1)
+  await expect(page.getByTestId('device-row')).toContainText('nowhere-1')
+  await page.getByRole('group', { name: 'Filters' }).getByRole('combobox', { name: 'Weather' }).selectOption({ label: 'Any weather' })
+  await expect(page.getByTestId('device-row')).toHaveCount(2)
+
   // With the provider gone the list still shows the cached weather: it never asks the provider.
   await peer.close()
   await page.reload()
