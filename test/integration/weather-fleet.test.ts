@@ -168,6 +168,15 @@ describe('weather in the device list and the alert rules', () => {
     expect((await inbox()).filter((n) => n.ruleId === 'gale').map((n) => n.device)).toEqual([gale, gale])
   })
 
+  it('fires a condition once when evaluations overlap (a check while a reading is evaluated)', async () => {
+    await core.call('alerts:add', { id: 'mild', name: 'Mild', condition: { kind: 'weather', measure: 'temperature', comparison: 'above', threshold: -100 } })
+    const [a, b] = await Promise.all([core.call('alerts:check', {}), core.call('alerts:check', {})])
+    // Every device with a reading at its location is warmer than -100 °C: four of them, once each.
+    expect(a.fired + b.fired).toBe(4)
+    expect((await inbox()).filter((n) => n.ruleId === 'mild')).toHaveLength(4)
+    await core.call('alerts:remove', { id: 'mild' })
+  })
+
   it('does not fire for calm air, devices without a reading, or a threshold not crossed', async () => {
     await core.call('alerts:add', { id: 'storm', name: 'Storm', condition: { kind: 'weather', measure: 'windSpeed', comparison: 'above', threshold: 200, unit: 'km/h' } })
     await core.call('alerts:add', { id: 'heat', name: 'Heat', condition: { kind: 'weather', measure: 'temperature', comparison: 'above', threshold: 60 } })

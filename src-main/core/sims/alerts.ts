@@ -11,10 +11,10 @@ import { allSimDocs, readCheckpoint, type InventoryDoc } from './inventory.store
 import { weatherCondition, weatherHits } from './weather-alerts'
 
 /**
- * Usage alerts over the cached inventory. A rule fires for a SIM (or an account) when its condition becomes true,
- * once: the conditions that hold are kept per rule (`_local/alert-state:<rule>`), and a condition still true at the
- * next evaluation does not fire again. It fires again only after it stopped holding (a new cycle's usage below the
- * threshold, a later status change).
+ * Usage alerts over the cached inventory, and weather alerts over the cached weather at devices (weather-alerts.ts). A
+ * rule fires for a SIM (or an account, or a device) when its condition becomes true, once: the conditions that hold are
+ * kept per rule (`_local/alert-state:<rule>`), and a condition still true at the next evaluation does not fire again.
+ * It fires again only after it stopped holding (a new cycle's usage below the threshold, a later status change).
  */
 interface RuleDoc extends BaseDoc, AlertRule {
   kind: 'alertRule'

@@ -111,10 +111,17 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     }
   }
 
-  async function check(accounts: readonly string[], weatherOnly = false): Promise<number> {
-    const fired = await evaluateAlerts(db, { now: now(), accounts, weatherOnly })
-    await notify(fired, await listRules(db))
-    return fired.length
+  // One evaluation at a time (after syncs of several accounts, after weather readings): two at once would both see a
+  // condition as new and fire it twice, and race on the rule's state.
+  let evaluating: Promise<unknown> = Promise.resolve()
+  function check(accounts: readonly string[], weatherOnly = false): Promise<number> {
+    const run = evaluating.then(async () => {
+      const fired = await evaluateAlerts(db, { now: now(), accounts, weatherOnly })
+      await notify(fired, await listRules(db))
+      return fired.length
+    })
+    evaluating = run.catch(() => undefined)
+    return run
   }
 
   // Readings arrive one device at a time: one evaluation runs, and one more is queued for what arrived meanwhile.
