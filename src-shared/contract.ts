@@ -386,6 +386,8 @@ export const events = {
   /** Devices whose location changed (set, cleared, or reported by the device), gathered to at most ten pushes a second. */
   'devices:location': z.object({ items: z.array(z.object({ typeId: z.string(), deviceId: z.string(), source: locationSourceSchema })).max(1000) }),
   'weather:changed': z.object({}),
+  /** A fresh reading was cached for this device (the device list's weather columns change). */
+  'weather:reading': z.object({ typeId: z.string(), deviceId: z.string() }),
   'audit:changed': z.object({}),
   'job:progress': z.object({
     jobId: z.string(),

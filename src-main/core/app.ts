@@ -159,11 +159,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const links = createPlatformLinks({ profiles, bus, logger })
   const locations = createLocationService({ db, bus })
   const locationIntake = createLocationIntake({ locations, logger })
+  // The weather alert rules (sims) read each reading the weather service fetches; the weather room sits below them.
+  const onWeatherReading: { check?: () => void } = {}
   const weather = createWeatherService({
     db,
     vault: options.vault,
     bus,
     logger,
+    onReading: () => onWeatherReading.check?.(),
     environment: options.weatherFromEnvironment ? 'env' : null,
     ...(options.now ? { now: options.now } : {}),
   })
@@ -213,7 +216,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
-  const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
+  const simInventory = createSimInventoryService({
+    db,
+    bus,
+    profiles,
+    clients,
+    index: deviceIndex,
+    logger,
+    mail,
+    weatherUnits: async () => (await weather.getSettings()).units,
+    ...(options.now ? { now: options.now } : {}),
+  })
+  onWeatherReading.check = () => void simInventory.checkWeather().catch((err: unknown) => logger.warn({ err }, 'the weather alert rules could not be evaluated after a reading'))
   const jobs = createJobsService({
     db,
     bus,

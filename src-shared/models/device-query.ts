@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { deviceIdSchema, deviceKeySchema } from './device-id'
 import { CARRIERS, SIM_STATUSES } from './sim'
+import { WEATHER_QUANTITY_UNITS } from './weather'
 
 /** The columns of the device list, by the name a row carries them under (CLI `--columns`, CSV headers, sort keys). */
 export const DEVICE_COLUMNS = [
@@ -25,6 +26,11 @@ export const DEVICE_COLUMNS = [
   'updatedAt',
   'configErrors',
   'dmSupport',
+  /** The last weather reading at the device's location, from the weather cache: its phrase, temperature, wind speed and "as of". */
+  'weatherPhrase',
+  'weatherTemperature',
+  'weatherWindSpeed',
+  'weatherAsOf',
 ] as const
 export const deviceColumnSchema = z.enum(DEVICE_COLUMNS)
 export type DeviceColumn = z.infer<typeof deviceColumnSchema>
@@ -37,6 +43,14 @@ export type ListColumn = z.infer<typeof listColumnSchema>
 /** A device with a SIM the carrier cache has not read yet; a device without a SIM has no SIM status (null, filter "none"). */
 export const SIM_NOT_CACHED = 'notCached'
 export const simColumnStatusSchema = z.enum([...SIM_STATUSES, SIM_NOT_CACHED])
+
+/**
+ * The weather cache of a device with a location: a reading is cached ('cached'), none was ever fetched ('notFetched'),
+ * or the cached one is for an earlier location ('moved', not shown as the weather there). A device without a location
+ * has none (null, filter "none").
+ */
+export const WEATHER_STATES = ['cached', 'notFetched', 'moved'] as const
+export type WeatherState = (typeof WEATHER_STATES)[number]
 
 /** Extension names as configuration keys are written; "none" filters devices without any. */
 const extensionNameSchema = z
@@ -61,10 +75,15 @@ export const deviceFiltersSchema = z
     extension: z.array(extensionNameSchema).min(1).max(20).optional(),
     configErrors: z.boolean().optional(),
     dmSupport: z.boolean().optional(),
+    weather: z
+      .array(z.enum([...WEATHER_STATES, 'none']))
+      .min(1)
+      .max(WEATHER_STATES.length + 1)
+      .optional(),
   })
   .strict()
 export type DeviceFilters = z.infer<typeof deviceFiltersSchema>
-export const FILTER_FIELDS = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport'] as const
+export const FILTER_FIELDS = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport', 'weather'] as const
 
 /**
  * `text`: every word must begin a word of the device's type, ID, description, ICCID or serial number, or name its
@@ -105,9 +124,13 @@ export const deviceSelectionSchema = z.union([
 ])
 export type DeviceSelection = z.output<typeof deviceSelectionSchema>
 
-export const FACET_FIELDS = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport'] as const
+export const FACET_FIELDS = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport', 'weather'] as const
 export const facetFieldSchema = z.enum(FACET_FIELDS)
 export type FacetField = z.infer<typeof facetFieldSchema>
+
+/** A weather value in the unit its reading was fetched in (the workspace's units when it was fetched). */
+export const weatherQuantitySchema = z.object({ value: z.number(), unit: z.enum(WEATHER_QUANTITY_UNITS) })
+export type WeatherQuantity = z.infer<typeof weatherQuantitySchema>
 
 /** One row of the device list. Null: the device has no such value (no SIM, not read yet, no description). */
 export const deviceRowSchema = z.object({
@@ -124,6 +147,13 @@ export const deviceRowSchema = z.object({
   updatedAt: z.string(),
   configErrors: z.boolean(),
   dmSupport: z.boolean(),
+  /** A WEATHER_STATES value, or null for a device without a location; the weather columns hold values only when 'cached'. */
+  weatherStatus: z.enum(WEATHER_STATES).nullable(),
+  weatherPhrase: z.string().nullable(),
+  weatherTemperature: weatherQuantitySchema.nullable(),
+  weatherWindSpeed: weatherQuantitySchema.nullable(),
+  /** When the provider observed the cached reading. */
+  weatherAsOf: z.string().nullable(),
   /** The metadata fields asked for (`metadataFields`), as text; absent fields are left out. */
   metadata: z.record(z.string(), z.string()),
 })

@@ -2,13 +2,17 @@
  * Device rows written out as text: CSV and JSON Lines exports, and the CLI's tables. One definition, so the file the
  * core exports and the table the CLI prints show a column the same way.
  */
-import type { DeviceColumn, DeviceRow, ListColumn } from './device-query'
+import type { DeviceColumn, DeviceRow, ListColumn, WeatherQuantity } from './device-query'
 
 export type CellValue = string | number | boolean | string[] | null
 
+/** A weather value with its unit ("12.5 °C"): readings fetched in other unit systems sit in one column. */
+export const quantityText = (q: WeatherQuantity | null): string | null => (q === null ? null : `${q.value} ${q.unit}`)
+
 export function columnValue(row: DeviceRow, column: ListColumn): CellValue {
   if (column.startsWith('metadata.')) return row.metadata[column.slice('metadata.'.length)] ?? null
-  return row[column as DeviceColumn]
+  if (column === 'weatherTemperature' || column === 'weatherWindSpeed') return quantityText(row[column])
+  return row[column as Exclude<DeviceColumn, 'weatherTemperature' | 'weatherWindSpeed'>]
 }
 
 /** A value as one cell of text: lists joined with spaces, nothing for an empty value. */

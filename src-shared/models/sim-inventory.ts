@@ -147,7 +147,12 @@ export type SyncResult = z.infer<typeof syncResultSchema>
 
 // Alerts -----------------------------------------------------------------------------------------------------------
 
-export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing'] as const
+export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing', 'weather'] as const
+
+/** What a weather rule watches in the cached reading at a device's location, and the units its threshold may be in. */
+export const WEATHER_RULE_MEASURES = ['temperature', 'windSpeed'] as const
+export const WEATHER_RULE_UNITS = { temperature: ['°C', '°F'], windSpeed: ['km/h', 'mph', 'm/s', 'kn'] } as const
+export const WEATHER_RULE_COMPARISONS = ['above', 'below'] as const
 export const alertConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dataAbove'), bytes: z.number().int().min(1).max(1e15) }).strict(),
   /** A share of the plan's allowance; the carriers' plan lists give no allowance (docs/wire/control-center.md §1.5), so it is entered per plan. */
@@ -157,6 +162,20 @@ export const alertConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('statusChanged'), to: z.array(simStatusSchema).max(SIM_STATUSES.length).default([]) }).strict(),
   z.object({ kind: z.literal('noSession'), days: z.number().int().min(1).max(3650) }).strict(),
   z.object({ kind: z.literal('syncFailing'), failures: z.number().int().min(1).max(1000) }).strict(),
+  /**
+   * The weather cached at a device's location (devices with a location only): a temperature or wind speed above or
+   * below the threshold. `unit`: the threshold's unit (one of WEATHER_RULE_UNITS[measure]); left out, the workspace's
+   * weather units when the rule is added, which the rule then keeps.
+   */
+  z
+    .object({
+      kind: z.literal('weather'),
+      measure: z.enum(WEATHER_RULE_MEASURES),
+      comparison: z.enum(WEATHER_RULE_COMPARISONS),
+      threshold: z.number().min(-1000).max(1000),
+      unit: z.enum([...WEATHER_RULE_UNITS.temperature, ...WEATHER_RULE_UNITS.windSpeed]).optional(),
+    })
+    .strict(),
 ])
 export type AlertCondition = z.infer<typeof alertConditionSchema>
 
@@ -187,8 +206,10 @@ export const notificationSchema = z.object({
   kind: z.enum(ALERT_KINDS),
   /** The SIM concerned (null for an account-level alert). */
   sim: z.object({ carrier: carrierSchema, simId: z.string() }).nullable(),
+  /** The device concerned (a weather alert); absent or null for the others. */
+  device: z.object({ typeId: z.string(), deviceId: z.string() }).nullable().optional(),
   account: z.string().nullable(),
-  /** What was found: bytes, a count, a status, days, failures. */
+  /** What was found: bytes, a count, a status, days, failures, a weather value with its unit ("63.2 km/h"). */
   value: z.union([z.number(), z.string()]),
   firedAt: z.string(),
   read: z.boolean(),

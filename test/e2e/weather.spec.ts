@@ -313,3 +313,44 @@ test.describe('with a broker', () => {
     await expect(platformCard.getByText(/Followed on Lab broker since/)).toBeVisible()
   })
 })
+
+test('the device list shows the weather the panel fetched as columns, and says why a cell is empty', async ({ app }) => {
+  const { page } = app
+  await useOpenMeteoPeer(page, WORDS.en)
+  await openNewDevice(page, WORDS.en, 'meter', 'nowhere-1')
+  await openNewDevice(page, WORDS.en, 'meter', 'brest-3')
+  await placeAtBrest(page, WORDS.en, String(SITES.gale.latitude))
+  const panel = page.getByRole('region', { name: 'Weather' })
+  await expect(panel.getByText('Moderate rain', { exact: true })).toBeVisible()
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Devices' }).click()
+  await page.getByRole('button', { name: 'Columns', exact: true }).click()
+  for (const column of ['Weather', 'Temperature', 'Wind speed', 'Weather as of']) await page.getByRole('checkbox', { name: column, exact: true }).check()
+  await expect(page).toHaveURL(/[?&]cols=[^&]*weatherPhrase%2CweatherTemperature%2CweatherWindSpeed%2CweatherAsOf/)
+  const brest = page.getByTestId('device-row').filter({ hasText: 'brest-3' })
+  await expect(brest).toContainText('Moderate rain')
+  await expect(brest).toContainText('72.4 km/h')
+  await expect(brest).toContainText(/°C/)
+  const nowhere = page.getByTestId('device-row').filter({ hasText: 'nowhere-1' })
+  await expect(nowhere.locator('[data-weather="none"]').first()).toHaveAttribute('title', 'No location: set one to see the weather here.')
+
+  // Ordered by wind speed, highest first: the gale, then the device without a reading (empty cells come last).
+  await page.getByRole('button', { name: 'Wind speed', exact: true }).click()
+  await page.getByRole('button', { name: 'Wind speed', exact: true }).click()
+  await expect(page).toHaveURL(/[?&]sort=weatherWindSpeed&desc=1/)
+  await expect(page.getByTestId('device-row').first()).toContainText('brest-3')
+
+  // The weather filter, with how many devices are in each state.
+  await page.getByRole('group', { name: 'Filters' }).getByRole('combobox', { name: 'Weather' }).selectOption({ label: 'No location (1)' })
+  await expect(page).toHaveURL(/[?&]weather=none/)
+  await expect(page.getByTestId('device-row')).toHaveCount(1)
+  await expect(page.getByTestId('device-row')).toContainText('nowhere-1')
+  await page.getByRole('group', { name: 'Filters' }).getByRole('combobox', { name: 'Weather' }).selectOption({ label: 'Any weather' })
+  await expect(page.getByTestId('device-row')).toHaveCount(2)
+
+  // With the provider gone the list still shows the cached weather: it never asks the provider.
+  await peer.close()
+  await page.reload()
+  await page.waitForSelector('[data-app-state="ready"]')
+  await expect(page.getByTestId('device-row').filter({ hasText: 'brest-3' })).toContainText('72.4 km/h')
+})

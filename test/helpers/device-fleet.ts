@@ -4,8 +4,9 @@
  * what a text means (words, search terms, natural keys, each unit-tested on its own); joins, filters, orders, pages,
  * counts and facets are computed here from the documents as written.
  */
-import type { DeviceColumn, DeviceQuery, FacetField } from '../../src-shared/models/device-query'
+import type { DeviceColumn, DeviceQuery, FacetField, WeatherQuantity, WeatherState } from '../../src-shared/models/device-query'
 import { SIM_STATUSES, type Carrier } from '../../src-shared/models/sim'
+import { convert } from '../../src-shared/models/weather-units'
 import { naturalKey, searchTerms, words } from '../../src-main/core/devices/listing/text'
 import { prng } from '../peers/mbed/registry'
 
@@ -19,8 +20,19 @@ export interface FleetDevice {
   metadata: Record<string, unknown>
   extensionConfig: Record<string, unknown> | null
   supportedBundles?: string[]
+  location?: { latitude: number; longitude: number; elevation: null; accuracy: null; measuredAt: null; source: 'operator'; updatedAt: string }
   createdAt: string
   updatedAt: string
+}
+
+/** A cached weather reading of a device (by its document id), at the point it was asked for. */
+export interface FleetWeather {
+  latitude: number
+  longitude: number
+  phrase: string | null
+  temperature: WeatherQuantity | null
+  wind: WeatherQuantity | null
+  observedAt: string
 }
 
 export interface FleetSim {
@@ -46,6 +58,11 @@ export interface RefRow {
   updatedAt: string
   configErrors: boolean
   dmSupport: boolean
+  weatherStatus: WeatherState | null
+  weatherPhrase: string | null
+  weatherTemperature: WeatherQuantity | null
+  weatherWindSpeed: WeatherQuantity | null
+  weatherAsOf: string | null
 }
 
 const TYPES = ['gw', 'meter', 'pump-station', 'sensor.v2', 'Valve', 'x']
@@ -53,6 +70,14 @@ const PREFIXES = ['gw', 'node', 'Dev', 'a_b', 'GW']
 const WORDS = ['North', 'north-east', 'Évry', 'station', '12', '120', 'feeder', 'Pump', 'déjà', 'vu', 'A1', 'a10', 'b2', 'x', '=SUM(A1)', '"quoted"', 'Zoë']
 const PLANS = ['Plan A', 'plan b', 'Plan 10', 'Plan 2', null]
 const ID_FIELD: Record<Carrier, string> = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' }
+const PHRASES = ['Clear sky', 'Partly cloudy', 'Rain', 'rain showers', 'Fog', 'Snow 2', 'Snow 10', null]
+/** Readings fetched in different unit systems over time sit side by side in the cache. */
+const UNIT_PAIRS = [
+  ['°C', 'km/h'],
+  ['°F', 'mph'],
+  ['°C', 'm/s'],
+  ['°C', 'mph'],
+] as const
 
 function digits(random: () => number, n: number): string {
   let s = ''
@@ -65,6 +90,23 @@ export interface Fleet {
   sims: Map<string, FleetSim>
   /** Devices whose configuration is broken (written as a replica could write it). */
   broken: Set<string>
+  /** Cached weather readings by device document id (some for devices without a location, some for an earlier one). */
+  weather: Map<string, FleetWeather>
+}
+
+const tenth = (random: () => number, min: number, max: number) => Math.round((min + random() * (max - min)) * 10) / 10
+
+export function randomWeather(random: () => number, latitude: number, longitude: number): FleetWeather {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
+  const [t, w] = pick(UNIT_PAIRS)
+  return {
+    latitude,
+    longitude,
+    phrase: pick(PHRASES),
+    temperature: random() < 0.1 ? null : { value: t === '°F' ? tenth(random, -20, 110) : tenth(random, -30, 45), unit: t },
+    wind: random() < 0.1 ? null : { value: tenth(random, 0, w === 'm/s' ? 40 : 120), unit: w },
+    observedAt: new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 1e9)).toISOString(),
+  }
 }
 
 export function makeFleet(seed: number, count: number): Fleet {
@@ -73,6 +115,7 @@ export function makeFleet(seed: number, count: number): Fleet {
   const devices = new Map<string, FleetDevice>()
   const sims = new Map<string, FleetSim>()
   const broken = new Set<string>()
+  const weather = new Map<string, FleetWeather>()
   const simPool: { carrier: Carrier; id: string }[] = []
   while (devices.size < count) {
     const typeId = pick(TYPES)
@@ -105,6 +148,11 @@ export function makeFleet(seed: number, count: number): Fleet {
       extensionConfig = random() < 0.5 ? { jasper: { iccid: 8988 } } : { weather: { on: true } }
       broken.add(_id)
     }
+    const located = random() < 0.4 ? { latitude: tenth(random, -60, 60), longitude: tenth(random, -170, 170) } : null
+    const w = random()
+    if (located && w < 0.6) weather.set(_id, randomWeather(random, located.latitude, located.longitude))
+    else if (located && w < 0.7) weather.set(_id, randomWeather(random, located.latitude + 1, located.longitude))
+    else if (!located && w < 0.03) weather.set(_id, randomWeather(random, 1, 2))
     devices.set(_id, {
       _id,
       kind: 'device',
@@ -115,11 +163,44 @@ export function makeFleet(seed: number, count: number): Fleet {
       metadata: { site: pick(['A', 'B', '-1']) },
       extensionConfig,
       ...(random() < 0.2 ? { supportedBundles: ['pkg-a'] } : {}),
+      ...(located ? { location: { ...located, elevation: null, accuracy: null, measuredAt: null, source: 'operator' as const, updatedAt: '2025-06-01T00:00:00.000Z' } } : {}),
       createdAt: '2025-01-01T00:00:00.000Z',
       updatedAt: new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 1e10)).toISOString(),
     })
   }
-  return { devices, sims, broken }
+  return { devices, sims, broken, weather }
+}
+
+/** A weather cache document as weather/weather.store.ts writes it (the fields the list reads, and the rest of a reading). */
+export function weatherDoc(deviceDocId: string, w: FleetWeather) {
+  const q = (value: number | null, unit: string) => ({ value, unit })
+  return {
+    _id: `cache:weather:${deviceDocId.slice('device:'.length)}`,
+    kind: 'cache',
+    schemaVersion: 1,
+    fetchedAt: w.observedAt,
+    request: { provider: 'open-meteo', units: 'metric', language: 'en', latitude: w.latitude, longitude: w.longitude },
+    reading: {
+      provider: 'open-meteo',
+      units: 'metric',
+      language: 'en',
+      phrase: w.phrase,
+      weatherCode: null,
+      temperature: w.temperature ?? q(null, '°C'),
+      predictedMax: q(null, '°C'),
+      predictedMin: q(null, '°C'),
+      relativeHumidity: q(50, '%'),
+      pressure: q(1013, 'hPa'),
+      visibility: { ...q(10, 'km'), unlimited: false },
+      wind: { speed: w.wind ?? q(null, 'km/h'), gust: q(null, 'km/h'), direction: null, cardinal: null },
+      requested: { latitude: w.latitude, longitude: w.longitude },
+      grid: null,
+      observedAt: w.observedAt,
+      fetchedAt: w.observedAt,
+      expiresAt: w.observedAt,
+      attribution: { text: 'Weather data by Open-Meteo.com', url: 'https://open-meteo.com/' },
+    },
+  }
 }
 
 export function simDoc(sim: FleetSim) {
@@ -164,6 +245,10 @@ export function refRows(fleet: Fleet): RefRow[] {
       }
     }
     const sim = carrier && simId ? fleet.sims.get(`${carrier}:${simId}`) : undefined
+    const w = fleet.weather.get(d._id)
+    const at = d.location
+    const weatherStatus: WeatherState | null = !at ? null : !w ? 'notFetched' : w.latitude === at.latitude && w.longitude === at.longitude ? 'cached' : 'moved'
+    const shown = weatherStatus === 'cached' ? w! : null
     return {
       typeId: d.typeId,
       deviceId: d.deviceId,
@@ -178,6 +263,11 @@ export function refRows(fleet: Fleet): RefRow[] {
       updatedAt: d.updatedAt,
       configErrors: fleet.broken.has(d._id),
       dmSupport: (d.supportedBundles?.length ?? 0) > 0,
+      weatherStatus,
+      weatherPhrase: shown?.phrase ?? null,
+      weatherTemperature: shown?.temperature ?? null,
+      weatherWindSpeed: shown?.wind ?? null,
+      weatherAsOf: shown?.observedAt ?? null,
     }
   })
 }
@@ -227,8 +317,19 @@ function orderValue(column: DeviceColumn, r: RefRow): string | number | null {
       return r.configErrors ? 1 : 0
     case 'dmSupport':
       return r.dmSupport ? 1 : 0
+    case 'weatherPhrase':
+      return r.weatherPhrase?.trim() ? naturalKey(r.weatherPhrase) : null
+    case 'weatherTemperature':
+      return r.weatherTemperature === null ? null : thousandths(convert(r.weatherTemperature.value, r.weatherTemperature.unit, '°C'))
+    case 'weatherWindSpeed':
+      return r.weatherWindSpeed === null ? null : thousandths(convert(r.weatherWindSpeed.value, r.weatherWindSpeed.unit, 'm/s'))
+    case 'weatherAsOf':
+      return r.weatherAsOf
   }
 }
+
+/** Measurements in different units are ordered in one unit, to the thousandth (a conversion's last digits are noise). */
+const thousandths = (v: number) => Math.round(v * 1000)
 
 /** Columns ordered by a value many devices share: ties go in natural order whatever the direction. */
 const GROUPED = new Set<DeviceColumn>(['carrier', 'simStatus', 'ratePlan', 'extensions', 'configErrors', 'dmSupport'])
@@ -260,6 +361,7 @@ export function refMatches(q: DeviceQuery, r: RefRow): boolean {
   if (f.extension && !(r.extensions.length === 0 ? f.extension.includes('none') : r.extensions.some((e) => f.extension!.includes(e)))) return false
   if (f.configErrors !== undefined && r.configErrors !== f.configErrors) return false
   if (f.dmSupport !== undefined && r.dmSupport !== f.dmSupport) return false
+  if (f.weather && !f.weather.includes(r.weatherStatus ?? 'none')) return false
   const ws = wordsOf(r)
   return searchTerms(q.text).every((t) => ws.some((w) => w.startsWith(t)))
 }
@@ -276,6 +378,7 @@ export function refFacet(rows: RefRow[], field: FacetField): Map<string, number>
     else if (field === 'carrier') add(r.carrier ?? 'none')
     else if (field === 'simStatus') add(r.simStatus ?? 'none')
     else if (field === 'extension') for (const e of r.extensions.length ? r.extensions : ['none']) add(e)
+    else if (field === 'weather') add(r.weatherStatus ?? 'none')
     else add(String(r[field]))
   }
   return out

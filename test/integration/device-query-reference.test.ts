@@ -11,7 +11,7 @@ import { CARRIERS, SIM_STATUSES } from '../../src-shared/models/sim'
 import { DeviceQueries } from '../../src-main/core/devices/listing/query'
 import { searchTerms, words } from '../../src-main/core/devices/listing/text'
 import { tempDir, testCore } from '../helpers/core'
-import { makeFleet, refFacet, refQuery, refRows, simDoc, type Fleet, type FleetDevice, type RefRow } from '../helpers/device-fleet'
+import { makeFleet, randomWeather, refFacet, refQuery, refRows, simDoc, weatherDoc, type Fleet, type FleetDevice, type FleetWeather, type RefRow } from '../helpers/device-fleet'
 import { prng } from '../peers/mbed/registry'
 
 const SEED = Number(process.env.FIELDLINE_QUERY_SEED ?? 4242)
@@ -54,11 +54,12 @@ function randomQuery(random: () => number, rows: RefRow[]): DeviceQuery {
   if (random() < 0.15) filters.extension = some(['jasper', 'atnt', 'orange', 'weather', 'none'], 2)
   if (random() < 0.15) filters.configErrors = random() < 0.5
   if (random() < 0.15) filters.dmSupport = random() < 0.5
+  if (random() < 0.15) filters.weather = some(['cached', 'notFetched', 'moved', 'none'] as const, 2)
   return { text, filters, sort: pick(DEVICE_COLUMNS), descending: random() < 0.5 }
 }
 
 async function writeFleet(core: TestCore, fleet: Fleet): Promise<void> {
-  const docs = [...fleet.devices.values(), ...[...fleet.sims.values()].map(simDoc)]
+  const docs = [...fleet.devices.values(), ...[...fleet.sims.values()].map(simDoc), ...[...fleet.weather].map(([id, w]) => weatherDoc(id, w))]
   for (let i = 0; i < docs.length; i += 400) {
     const results = await core.workspace.db.bulkDocs(docs.slice(i, i + 400) as never)
     expect(results.every((r) => 'ok' in r && r.ok)).toBe(true)
@@ -68,7 +69,7 @@ async function writeFleet(core: TestCore, fleet: Fleet): Promise<void> {
 /** The workspace as the reference sees it: every device and cached SIM read back, broken configurations as written. */
 async function referenceOf(core: TestCore, broken: Set<string>): Promise<RefRow[]> {
   const all = await core.workspace.db.allDocs({ include_docs: true })
-  const fleet: Fleet = { devices: new Map(), sims: new Map(), broken }
+  const fleet: Fleet = { devices: new Map(), sims: new Map(), broken, weather: new Map() }
   for (const row of all.rows) {
     const doc = row.doc as unknown as Record<string, unknown>
     if (row.id.startsWith('device:')) fleet.devices.set(row.id, doc as unknown as FleetDevice)
@@ -82,6 +83,21 @@ async function referenceOf(core: TestCore, broken: Set<string>): Promise<RefRow[
         ratePlan: sim.ratePlan,
         dataBytes: sim.monthToDate?.dataBytes ?? null,
         fetchedAt: doc.fetchedAt as string,
+      })
+    }
+    if (row.id.startsWith('cache:weather:')) {
+      const { request, reading } = doc as {
+        request: { latitude: number; longitude: number }
+        reading: { phrase: string | null; temperature: FleetWeather['temperature']; wind: { speed: FleetWeather['wind'] }; observedAt: string }
+      }
+      const known = (q: FleetWeather['temperature']) => (q?.value === null ? null : q)
+      fleet.weather.set(`device:${row.id.slice('cache:weather:'.length)}`, {
+        latitude: request.latitude,
+        longitude: request.longitude,
+        phrase: reading.phrase,
+        temperature: known(reading.temperature),
+        wind: known(reading.wind.speed),
+        observedAt: reading.observedAt,
       })
     }
   }
@@ -119,6 +135,17 @@ describe('device queries against a brute-force reference', () => {
       await db.put({ ...doc, ...simDoc({ ...sim, status: 'suspended', dataBytes: 7 }), _rev: doc._rev } as never)
     }
     await db.put(simDoc({ carrier: 'orange', id: '1234567890123', status: 'sleeping', ratePlan: 'Plan 2', dataBytes: null, fetchedAt: '2026-02-02T00:00:00.000Z' }) as never)
+    // The weather cache changing under devices that did not change: readings fetched, dropped, and devices moved.
+    const located = (await db.allDocs({ include_docs: true, startkey: 'device:', endkey: 'device:\ufff0' })).rows
+      .map((r) => r.doc as unknown as FleetDevice & { _rev: string })
+      .filter((d) => d.location && random() < 0.15)
+    for (const [i, d] of located.entries()) {
+      const id = weatherDoc(d._id, randomWeather(random, 0, 0))._id
+      const existing = await db.get(id).catch(() => null)
+      if (i % 3 === 0) await db.put({ ...weatherDoc(d._id, randomWeather(random, d.location!.latitude, d.location!.longitude)), ...(existing ? { _rev: existing._rev } : {}) } as never)
+      else if (i % 3 === 1 && existing) await db.remove(existing._id, existing._rev)
+      else await db.put({ ...d, location: { ...d.location!, longitude: d.location!.longitude + 0.5 } } as never)
+    }
     const { jobId } = await core.call('import:start', { fileName: 'more.csv' })
     const csv = [
       'typeId,deviceId,description,carrier,iccid',
@@ -129,6 +156,8 @@ describe('device queries against a brute-force reference', () => {
     await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-2', description: 'Added by the service' })
     await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-10', description: 'Added by the service' })
     rows = await referenceOf(core, fleet.broken)
+    // Every weather state is there to be filtered, counted and ordered.
+    for (const state of ['cached', 'notFetched', 'moved', null]) expect(rows.filter((r) => r.weatherStatus === state).length).toBeGreaterThan(20)
   }, 120_000)
   afterAll(async () => {
     await core.close()

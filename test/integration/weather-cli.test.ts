@@ -85,4 +85,34 @@ describe('fieldline weather and fieldline devices locate', () => {
     expect((await run(['devices', 'add', 'pump', 'p-2'])).code).toBe(0)
     expect(await run(['weather', 'pump', 'p-2'], twc())).toMatchObject({ code: 1, err: expect.stringContaining('has no location') })
   })
+
+  it('lists the cached weather as device list columns, and adds a weather alert rule that fires into the inbox', async () => {
+    // p-1 holds an Open-Meteo reading in the workspace's (metric) units from the tests above; p-2 has no location.
+    const listed = await run(['devices', 'list', '--columns', 'deviceId,weatherPhrase,weatherTemperature,weatherWindSpeed,weatherAsOf', '--sort', 'weatherWindSpeed', '--format', 'csv'])
+    expect(listed.code).toBe(0)
+    const [header, p1, p2] = listed.out.trimEnd().split('\r\n')
+    expect(header).toBe('deviceId,weatherPhrase,weatherTemperature,weatherWindSpeed,weatherAsOf')
+    expect(p1).toMatch(/^p-1,[^,]+,-?\d+(\.\d)? °C,72\.4 km\/h,\d{4}-\d\d-\d\dT[\d:.]+Z$/)
+    expect(p2).toBe('p-2,,,,')
+    expect(JSON.parse((await run(['--json', 'devices', 'list', '--filter', 'weather=none', '--columns', 'deviceId,weatherTemperature'])).out)).toEqual({
+      total: 1,
+      items: [{ deviceId: 'p-2', weatherTemperature: null }],
+    })
+
+    expect(await run(['alerts', 'add', 'gale', '--name', 'Gale', '--kind', 'weather', '--above', '50'])).toMatchObject({ code: 2, err: expect.stringContaining('needs --measure') })
+    expect(await run(['alerts', 'add', 'gale', '--name', 'Gale', '--kind', 'weather', '--measure', 'windSpeed', '--above', '50', '--below', '5'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('one of --above or --below'),
+    })
+    expect(await run(['alerts', 'add', 'gale', '--name', 'Gale', '--kind', 'weather', '--measure', 'windSpeed', '--above', '50', '--unit', '°C'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('km/h, mph, m/s, kn'),
+    })
+    const added = await run(['--json', 'alerts', 'add', 'gale', '--name', 'Gale', '--kind', 'weather', '--measure', 'windSpeed', '--above', '50'])
+    expect(added.code).toBe(0)
+    expect(JSON.parse(added.out)).toMatchObject({ id: 'gale', condition: { kind: 'weather', measure: 'windSpeed', comparison: 'above', threshold: 50, unit: 'km/h' } })
+    expect(JSON.parse((await run(['--json', 'alerts', 'check'])).out)).toEqual({ fired: 1, unread: 1 })
+    expect((await run(['alerts', 'inbox'])).out).toMatch(/\tunread\tgale\tpump\/p-1\t72\.4 km\/h\tinbox:/)
+    // Ten processes, each a few seconds on a shared machine.
+  }, 180_000)
 })

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DeviceRow } from '../../src-shared/models/device-query'
+import { deviceRow } from './device-rows'
 import { FakeApi, ok, refused, settle } from './fake-api'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
@@ -14,22 +15,7 @@ const { DeviceExport } = await import('../../src-renderer/src/lib/state/device-e
 const { DEFAULT_VIEW, searchOfView, sortedBy, viewFromSearch, withFilter } = await import('../../src-renderer/src/lib/device-view')
 
 function device(n: number): DeviceRow {
-  return {
-    typeId: 'meter',
-    deviceId: `m-${n}`,
-    description: '',
-    extensions: [],
-    carrier: null,
-    simId: null,
-    simStatus: null,
-    simAsOf: null,
-    ratePlan: null,
-    dataThisCycleBytes: null,
-    updatedAt: '2026-12-04T10:00:00.000Z',
-    configErrors: false,
-    dmSupport: false,
-    metadata: {},
-  }
+  return deviceRow({ deviceId: `m-${n}` })
 }
 
 /** One page of `total` devices numbered from `offset`. */
@@ -142,6 +128,25 @@ describe('the device list', () => {
       await settle()
       expect(list.error?.code).toBe('NETWORK')
       expect(list.rows).toHaveLength(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('reads the page again in place when a weather reading is cached (its weather columns changed)', async () => {
+    vi.useFakeTimers()
+    try {
+      const list = new DeviceList()
+      list.activate()
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      const generation = list.generation
+      fake.emit('weather:reading', { typeId: 'meter', deviceId: 'm-1' })
+      await vi.advanceTimersByTimeAsync(200)
+      expect(fake.pending('devices:query')).toHaveLength(1)
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      expect(list.generation).toBe(generation)
     } finally {
       vi.useRealTimers()
     }

@@ -4,6 +4,8 @@ import { cellText } from '../../../src-shared/models/device-table'
 import {
   ALERT_KINDS,
   SIM_EXPORT_COLUMNS,
+  WEATHER_RULE_MEASURES,
+  WEATHER_RULE_UNITS,
   SIM_SORT_FIELDS,
   simFiltersSchema,
   simQuerySchema,
@@ -203,7 +205,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       }),
     )
 
-  const alerts = program.command('alerts').description('usage alerts over the SIM inventory, and the notification inbox')
+  const alerts = program.command('alerts').description('usage alerts over the SIM inventory, weather alerts at devices, and the notification inbox')
   alerts
     .command('list')
     .description('list the alert rules')
@@ -226,6 +228,10 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     .option('--to <status>', 'statusChanged: only changes to this status (repeatable; any change by default)', collect, [])
     .option('--days <n>', 'noSession: days without a data session')
     .option('--failures <n>', 'syncFailing: failed syncs in a row')
+    .option('--measure <measure>', `weather: ${WEATHER_RULE_MEASURES.join(' or ')} at the device`)
+    .option('--above <n>', 'weather: fire when the measure is above this')
+    .option('--below <n>', 'weather: fire when the measure is below this')
+    .option('--unit <unit>', `weather: the threshold's unit (${[...WEATHER_RULE_UNITS.temperature, ...WEATHER_RULE_UNITS.windSpeed].join(', ')}; the workspace's weather units by default)`)
     .option('--carrier <carrier>', 'only SIMs of this carrier (repeatable)', collect, [])
     .option('--account <extension:profile>', 'only this account (repeatable)', collect, [])
     .option('--email <address>', 'also email this team member (repeatable)', collect, [])
@@ -244,6 +250,10 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             to: string[]
             days?: string
             failures?: string
+            measure?: string
+            above?: string
+            below?: string
+            unit?: string
             carrier: string[]
             account: string[]
             email: string[]
@@ -270,6 +280,17 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             statusChanged: () => ({ kind: 'statusChanged', to: o.to }),
             noSession: () => ({ kind: 'noSession', days: num(o.days, 'days') }),
             syncFailing: () => ({ kind: 'syncFailing', failures: num(o.failures, 'failures') }),
+            weather: () => {
+              if (o.measure === undefined) throw usage('--kind weather needs --measure')
+              if ((o.above === undefined) === (o.below === undefined)) throw usage('--kind weather needs one of --above or --below')
+              return {
+                kind: 'weather',
+                measure: o.measure,
+                comparison: o.above === undefined ? 'below' : 'above',
+                threshold: Number(o.above ?? o.below),
+                ...(o.unit === undefined ? {} : { unit: o.unit }),
+              }
+            },
           }
           const condition = conditions[o.kind]
           if (!condition) throw usage(`--kind takes one of ${ALERT_KINDS.join(', ')}`)
@@ -307,7 +328,8 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt, o: { unread?: boolean; limit: string }) => {
         const page = await rt.call('inbox:list', { unreadOnly: o.unread === true, limit: Number(o.limit) })
         if (rt.json) return rt.out(JSON.stringify(page))
-        for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, n.sim ? `${n.sim.carrier}:${n.sim.simId}` : (n.account ?? ''), String(n.value), n.id]))
+        const subject = (n: (typeof page.items)[number]) => (n.sim ? `${n.sim.carrier}:${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''))
+        for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, subject(n), String(n.value), n.id]))
         rt.err(`${page.items.length} shown of ${page.total}, ${page.unread} unread`)
       }),
     )

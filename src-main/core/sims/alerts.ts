@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto'
+import type { DeviceKey } from '../../../src-shared/models/device-id'
 import type { AlertRule, AlertRuleInput, Notification } from '../../../src-shared/models/sim-inventory'
+import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { allSimDocs, readCheckpoint, type InventoryDoc } from './inventory.store'
+import { weatherCondition, weatherHits } from './weather-alerts'
 
 /**
- * Usage alerts over the cached inventory. A rule fires for a SIM (or an account) when its condition becomes true,
- * once: the conditions that hold are kept per rule (`_local/alert-state:<rule>`), and a condition still true at the
- * next evaluation does not fire again. It fires again only after it stopped holding (a new cycle's usage below the
- * threshold, a later status change).
+ * Usage alerts over the cached inventory, and weather alerts over the cached weather at devices (weather-alerts.ts). A
+ * rule fires for a SIM (or an account, or a device) when its condition becomes true, once: the conditions that hold are
+ * kept per rule (`_local/alert-state:<rule>`), and a condition still true at the next evaluation does not fire again.
+ * It fires again only after it stopped holding (a new cycle's usage below the threshold, a later status change).
  */
 interface RuleDoc extends BaseDoc, AlertRule {
   kind: 'alertRule'
@@ -44,12 +47,14 @@ function toRule(doc: RuleDoc): AlertRule {
   return rule
 }
 
-export async function addRule(db: Db, input: AlertRuleInput, ctx: CallContext): Promise<AlertRule> {
+/** `weatherUnits`: the workspace's weather units, which a weather rule's threshold is in when it names no unit. */
+export async function addRule(db: Db, input: AlertRuleInput, ctx: CallContext, weatherUnits: () => Promise<WeatherUnits>): Promise<AlertRule> {
+  const condition = input.condition.kind === 'weather' ? weatherCondition(input, input.condition, await weatherUnits()) : input.condition
   if (await getOrNull(db, ruleDocId(input.id))) {
     throw AppError.withRef('CONFLICT', `An alert rule ${input.id} already exists`, { key: 'alerts.exists', params: { id: input.id } })
   }
   const at = new Date().toISOString()
-  const rule: AlertRule = { ...input, createdAt: at }
+  const rule: AlertRule = { ...input, condition, createdAt: at }
   assertBulkOk(
     await db.bulkDocs([
       { ...rule, _id: ruleDocId(input.id), kind: 'alertRule', schemaVersion: CURRENT_SCHEMA.alertRule } as RuleDoc,
@@ -77,6 +82,7 @@ interface Hit {
   sim: Notification['sim']
   account: string | null
   value: number | string
+  device?: DeviceKey
 }
 
 /** The conditions of `rule` that hold for one SIM now. */
@@ -112,20 +118,26 @@ function simHits(rule: AlertRule, doc: InventoryDoc, now: number): Hit[] {
       return days === null || days >= c.days ? hit(days ?? 'never') : []
     }
     case 'syncFailing':
+    case 'weather':
       return []
   }
 }
 
+const SIM_LEVEL = new Set<string>(['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession'])
+
 /**
- * Evaluates every rule (or only those of `accounts`' SIMs after a sync) and writes what newly fired, with the rule's
- * state, to the inbox. Returns the notifications written.
+ * Evaluates every rule (or only those of `accounts`' SIMs after a sync; only the weather rules with `weatherOnly`,
+ * after a weather reading) and writes what newly fired, with the rule's state, to the inbox. Returns the notifications
+ * written.
  */
-export async function evaluateAlerts(db: Db, options: { now: Date; accounts: readonly string[] }): Promise<NotificationDoc[]> {
-  const rules = await listRules(db)
+export async function evaluateAlerts(db: Db, options: { now: Date; accounts: readonly string[]; weatherOnly?: boolean }): Promise<NotificationDoc[]> {
+  const rules = (await listRules(db)).filter((r) => !options.weatherOnly || r.condition.kind === 'weather')
   if (rules.length === 0) return []
   const hits = new Map<string, Hit[]>(rules.map((r) => [r.id, []]))
   const now = options.now.getTime()
-  const simRules = rules.filter((r) => r.condition.kind !== 'syncFailing')
+  const weatherRules = rules.filter((r) => r.condition.kind === 'weather')
+  for (const [id, found] of await weatherHits(db, weatherRules)) hits.get(id)!.push(...found.map((h) => ({ ...h, sim: null, account: null })))
+  const simRules = rules.filter((r) => SIM_LEVEL.has(r.condition.kind))
   if (simRules.length > 0) {
     for await (const page of allSimDocs(db)) {
       for (const doc of page) for (const rule of simRules) hits.get(rule.id)!.push(...simHits(rule, doc, now))
@@ -158,6 +170,7 @@ export async function evaluateAlerts(db: Db, options: { now: Date; accounts: rea
       ruleName: rule.name,
       alertKind: rule.condition.kind,
       sim: h.sim,
+      ...(h.device ? { device: h.device } : {}),
       account: h.account,
       value: h.value,
       firedAt,
@@ -200,5 +213,16 @@ export async function markRead(db: Db, ids: readonly string[], read: boolean, ct
 }
 
 function toNotification(doc: NotificationDoc): Omit<Notification, 'devices'> {
-  return { id: doc._id, ruleId: doc.ruleId, ruleName: doc.ruleName, kind: doc.alertKind, sim: doc.sim, account: doc.account, value: doc.value, firedAt: doc.firedAt, read: doc.read }
+  return {
+    id: doc._id,
+    ruleId: doc.ruleId,
+    ruleName: doc.ruleName,
+    kind: doc.alertKind,
+    sim: doc.sim,
+    ...(doc.device ? { device: doc.device } : {}),
+    account: doc.account,
+    value: doc.value,
+    firedAt: doc.firedAt,
+    read: doc.read,
+  }
 }

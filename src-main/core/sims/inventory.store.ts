@@ -1,6 +1,6 @@
 import type { Carrier, Sim, SimStatus } from '../../../src-shared/models/sim'
 import { blankSim } from '../carriers/sim-model'
-import { assertBulkOk, getOrNull, isNotFound, type BaseDoc, type Db } from '../store/documents'
+import { assertBulkOk, docPages, getOrNull, isNotFound, type BaseDoc, type Db } from '../store/documents'
 import type { SimCacheDoc } from '../store/cache.store'
 import { CURRENT_SCHEMA } from '../store/schema'
 
@@ -103,15 +103,9 @@ async function readMany(db: Db, ids: readonly string[]): Promise<(InventoryDoc |
 
 /** Every cached SIM, a page at a time (bounded memory per page; the caller keeps what it needs). */
 export async function* allSimDocs(db: Db, pageSize = 2000): AsyncGenerator<InventoryDoc[], void, undefined> {
-  let startkey = SIM_DOC_PREFIX
-  let skip = 0
-  for (;;) {
-    const page = await db.allDocs({ include_docs: true, startkey, endkey: `${SIM_DOC_PREFIX}\ufff0`, limit: pageSize, skip })
-    const docs = page.rows.flatMap((r) => (r.doc && isSimDoc(r.doc) ? [r.doc as unknown as InventoryDoc] : []))
+  for await (const page of docPages(db, SIM_DOC_PREFIX, pageSize)) {
+    const docs = page.flatMap((d) => (isSimDoc(d) ? [d as unknown as InventoryDoc] : []))
     if (docs.length > 0) yield docs
-    if (page.rows.length < pageSize) return
-    startkey = page.rows[page.rows.length - 1]!.id
-    skip = 1
   }
 }
 

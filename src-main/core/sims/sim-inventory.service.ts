@@ -1,6 +1,7 @@
 import type { ParsedInput } from '../../../src-shared/contract'
 import type { Carrier } from '../../../src-shared/models/sim'
 import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
+import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
@@ -27,6 +28,8 @@ export interface SimInventoryDeps {
   clients: CarrierClients
   index: DeviceIndex
   logger: Logger
+  /** The workspace's weather units, which a weather alert rule's threshold is in when it names none. */
+  weatherUnits: () => Promise<WeatherUnits>
   /** The email extension's mailer, for alert rules that name team members. */
   mail?: { withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> }
   now?: () => Date
@@ -93,7 +96,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     for (const rule of rules) {
       const mine = fired.filter((n) => n.ruleId === rule.id)
       if (mine.length === 0 || rule.emails.length === 0) continue
-      const lines = mine.slice(0, 200).map((n) => `- ${n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.account}: ${String(n.value)}`)
+      const lines = mine.slice(0, 200).map((n) => `- ${n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : n.account}: ${String(n.value)}`)
       const text = `${rule.name}: ${mine.length} new alert(s)\n\n${lines.join('\n')}\n`
       try {
         await mail.withActiveMailer(async (mailer) => {
@@ -108,10 +111,34 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     }
   }
 
-  async function check(accounts: readonly string[]): Promise<number> {
-    const fired = await evaluateAlerts(db, { now: now(), accounts })
-    await notify(fired, await listRules(db))
-    return fired.length
+  // One evaluation at a time (after syncs of several accounts, after weather readings): two at once would both see a
+  // condition as new and fire it twice, and race on the rule's state.
+  let evaluating: Promise<unknown> = Promise.resolve()
+  function check(accounts: readonly string[], weatherOnly = false): Promise<number> {
+    const run = evaluating.then(async () => {
+      const fired = await evaluateAlerts(db, { now: now(), accounts, weatherOnly })
+      await notify(fired, await listRules(db))
+      return fired.length
+    })
+    evaluating = run.catch(() => undefined)
+    return run
+  }
+
+  // Readings arrive one device at a time: one evaluation runs, and one more is queued for what arrived meanwhile.
+  let weatherRun: Promise<number> | null = null
+  let weatherQueued: Promise<number> | null = null
+  function checkWeather(): Promise<number> {
+    if (!weatherRun) {
+      weatherRun = check([], true).finally(() => (weatherRun = null))
+      return weatherRun
+    }
+    weatherQueued ??= weatherRun
+      .catch(() => 0)
+      .then(() => {
+        weatherQueued = null
+        return checkWeather()
+      })
+    return weatherQueued
   }
 
   /** The last word of a run: what the throttle still holds goes first, so nothing arrives after "done". */
@@ -263,7 +290,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
 
     alertsList: async () => ({ items: await listRules(db) }),
     async alertsAdd(input: ParsedInput<'alerts:add'>, ctx: CallContext): Promise<AlertRule> {
-      const rule = await addRule(db, input, ctx)
+      const rule = await addRule(db, input, ctx, deps.weatherUnits)
       bus.emit('audit:changed', {})
       return rule
     },
@@ -281,6 +308,8 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       bus.emit('audit:changed', {})
       return { fired }
     },
+    /** The weather rules over the cached readings, after a reading was fetched (nothing is asked of a provider). */
+    checkWeather,
     /** Each notification with the devices naming its SIM now (its link), read from the device index for this page only. */
     async inboxList(input: ParsedInput<'inbox:list'>): Promise<{ total: number; unread: number; items: Notification[] }> {
       const page = await listInbox(db, input)

@@ -39,3 +39,17 @@ export function assertBulkOk(results: (PouchDB.Core.Response | PouchDB.Core.Erro
     throw err
   }
 }
+
+/** Every document whose id begins with `prefix`, in id order, a page at a time (a fleet's caches do not fit one read). */
+export async function* docPages(db: Db, prefix: string, pageSize: number): AsyncGenerator<BaseDoc[], void, undefined> {
+  let startkey = prefix
+  let skip = 0
+  for (;;) {
+    const page = await db.allDocs({ include_docs: true, startkey, endkey: `${prefix}\ufff0`, limit: pageSize, skip })
+    const docs = page.rows.flatMap((r) => (r.doc ? [r.doc] : []))
+    if (docs.length > 0) yield docs
+    if (page.rows.length < pageSize) return
+    startkey = page.rows[page.rows.length - 1]!.id
+    skip = 1
+  }
+}

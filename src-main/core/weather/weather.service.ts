@@ -2,7 +2,7 @@
  * The weather extension: its settings (provider, units, language; API keys in the vault; every save audited with its
  * before and after in one bulkDocs call), "Verify", and the weather at a device's location — served from the cache
  * until the provider's expiry, fresh otherwise, and from the cache "as of" its time (with the reason) when the provider
- * cannot be reached. The fleet's alert rules read it through `forDevice` too.
+ * cannot be reached. The device list and the fleet's weather alert rules read the cache it writes (never the provider).
  */
 import { createHash } from 'node:crypto'
 import type { DeviceKey } from '../../../src-shared/contract'
@@ -38,6 +38,8 @@ export interface WeatherServiceDeps {
   bus: EventBus
   logger?: Logger
   now?: () => Date
+  /** Called after a fresh reading is cached (the fleet's weather alert rules evaluate it); it must not throw. */
+  onReading?: (key: DeviceKey) => void
   /** 'env': FIELDLINE_WEATHER_* variables stand in for the saved provider, URL and key (the CLI, for scripts). */
   environment?: 'env' | WeatherEnvironment | null
 }
@@ -233,6 +235,8 @@ export function createWeatherService(deps: WeatherServiceDeps) {
       try {
         const reading = await clientFor(r).read({ latitude: location.latitude, longitude: location.longitude }, { units: request.units, language: request.language })
         await writeWeatherCache(db, key, request, reading)
+        bus.emit('weather:reading', { typeId: key.typeId, deviceId: key.deviceId })
+        deps.onReading?.(key)
         return { ...base, reading, fromCache: false, offline: null }
       } catch (e) {
         if (!cached || !isAppError(e)) throw e

@@ -10,7 +10,7 @@
 import type { DeviceKey } from '../../../src-shared/contract'
 import type { WeatherLanguage, WeatherProvider, WeatherReading, WeatherSecret, WeatherUnits } from '../../../src-shared/models/weather'
 import { upsert } from '../store/cache.store'
-import { getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { docPages, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount } from '../vault/secret-store'
 
@@ -55,8 +55,10 @@ export interface WeatherCacheDoc extends BaseDoc {
   fetchedAt: string
 }
 
+const CACHE_PREFIX = 'cache:weather:'
+
 function cacheId(key: DeviceKey): string {
-  return `cache:weather:${key.typeId}:${key.deviceId}`
+  return `${CACHE_PREFIX}${key.typeId}:${key.deviceId}`
 }
 
 export function readWeatherCache(db: Db, key: DeviceKey): Promise<WeatherCacheDoc | null> {
@@ -65,4 +67,15 @@ export function readWeatherCache(db: Db, key: DeviceKey): Promise<WeatherCacheDo
 
 export function writeWeatherCache(db: Db, key: DeviceKey, request: WeatherRequest, reading: WeatherReading): Promise<void> {
   return upsert<WeatherCacheDoc>(db, { _id: cacheId(key), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, request, reading, fetchedAt: reading.fetchedAt })
+}
+
+/** Every cached reading with the device it was read for, a page at a time (the fleet's weather alert rules read them all). */
+export async function* weatherCachePages(db: Db, pageSize = 500): AsyncGenerator<{ key: DeviceKey; doc: WeatherCacheDoc }[], void, undefined> {
+  for await (const page of docPages(db, CACHE_PREFIX, pageSize)) {
+    yield page.flatMap((doc) => {
+      const rest = doc._id.slice(CACHE_PREFIX.length)
+      const colon = rest.indexOf(':')
+      return colon > 0 ? [{ key: { typeId: rest.slice(0, colon), deviceId: rest.slice(colon + 1) }, doc: doc as WeatherCacheDoc }] : []
+    })
+  }
 }

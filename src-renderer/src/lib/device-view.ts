@@ -29,7 +29,7 @@ export const CHOOSABLE_COLUMNS: readonly DeviceColumn[] = DEVICE_COLUMNS.filter(
 export const DEFAULT_VIEW: DeviceView = { text: '', filters: {}, sort: 'typeId', descending: false, columns: [...DEFAULT_COLUMNS] }
 
 /** The filter fields that take a list of values, by the parameter that carries them. */
-const LIST_PARAMS = { type: 'typeId', carrier: 'carrier', sim: 'simStatus', ext: 'extension' } as const
+const LIST_PARAMS = { type: 'typeId', carrier: 'carrier', sim: 'simStatus', ext: 'extension', weather: 'weather' } as const
 const FLAG_PARAMS = { errors: 'configErrors', dm: 'dmSupport' } as const
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown): T | undefined {

@@ -14,7 +14,7 @@ export interface Cell {
 
 /**
  * The devices counted by cell: each distinct combination of type, carrier, SIM status, rate plan, extensions, config
- * errors and DM support is one cell, with its number of devices, kept in step with every write. A fleet has hundreds
+ * errors, DM support and weather cache state is one cell, with its number of devices, kept in step with every write. A fleet has hundreds
  * of cells, not millions, so they live in memory (and in the index, in the same batch as the devices they count), and
  * answer the total, every facet and the count of any field-only query by adding up cells.
  */
@@ -129,6 +129,10 @@ function filterTests(f: DeviceFilters): CellTest[] {
   }
   if (f.configErrors !== undefined) tests.push((c) => c.configErrors === f.configErrors)
   if (f.dmSupport !== undefined) tests.push((c) => c.dmSupport === f.dmSupport)
+  if (f.weather) {
+    const states = new Set<string>(f.weather)
+    tests.push((c) => states.has(c.weatherStatus ?? 'none'))
+  }
   return tests
 }
 
@@ -147,5 +151,7 @@ export function facetValues(field: FacetField, c: CellFields): string[] {
       return [String(c.configErrors)]
     case 'dmSupport':
       return [String(c.dmSupport)]
+    case 'weather':
+      return [c.weatherStatus ?? 'none']
   }
 }

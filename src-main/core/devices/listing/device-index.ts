@@ -6,8 +6,8 @@ import { latestSeq, readChanges, type Change } from '../../store/changes-feed'
 import type { BaseDoc, Db } from '../../store/documents'
 import { openIndexDb, type IndexDb, type IndexOp } from '../../store/index-db'
 import { Cells } from './cells'
-import { cellOf, decodeRow, deviceFields, simFacts, simKey, simRefOf, withSim, type IndexedRow, type SimFacts } from './device-row'
-import { CHECKPOINT_KEY, entriesOf, natKey, parseStoredRow, rowKey, SIM_PREFIX, simDevicesKey } from './keys'
+import { cellOf, decodeRow, deviceFields, simFacts, simKey, simRefOf, weatherFacts, withCaches, type IndexedRow, type SimFacts, type WeatherFacts } from './device-row'
+import { CHECKPOINT_KEY, entriesOf, natKey, parseStoredRow, rowKey, SIM_PREFIX, simDevicesKey, WEATHER_PREFIX } from './keys'
 
 /**
  * Why a purpose-built index in its own LevelDB, kept by following the workspace's changes feed from a checkpoint:
@@ -68,7 +68,7 @@ export interface OpenDeviceIndexOptions {
 }
 
 /** Bump when the layout in keys.ts or what a row holds changes: an index of another format is rebuilt. */
-const FORMAT = 1
+const FORMAT = 2
 /** Changes applied per batch: bounded memory, and a crash loses at most this much index work. */
 const PAGE = 2000
 
@@ -89,8 +89,9 @@ function parseIndexed(value: string | undefined): Indexed | null {
   return { cell: stored.cell, row: decodeRow(stored.json) }
 }
 
-function natOfDocId(id: string): string | null {
-  const rest = id.slice('device:'.length)
+/** The nat of a document named after a device (`device:<type>:<id>`, `cache:weather:<type>:<id>`), given its prefix. */
+function natOfDocId(id: string, prefix: string): string | null {
+  const rest = id.slice(prefix.length)
   const colon = rest.indexOf(':')
   if (colon < 0) return null
   const key = { typeId: rest.slice(0, colon), deviceId: rest.slice(colon + 1) }
@@ -98,6 +99,8 @@ function natOfDocId(id: string): string | null {
 }
 
 const SIM_DOC_PREFIX = 'cache:sim:'
+/** weather/weather.store.ts names a device's cached reading `cache:weather:<typeId>:<deviceId>`. */
+const WEATHER_DOC_PREFIX = 'cache:weather:'
 
 export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<DeviceIndex> {
   const { workspace, logger } = options
@@ -137,6 +140,15 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     return out
   }
 
+  /** The weather facts the index holds for the devices `nats`, after `page` (this page's cache changes). */
+  async function weatherFor(nats: readonly string[], page: Map<string, WeatherFacts | null>): Promise<Map<string, WeatherFacts | null>> {
+    const out = new Map(page)
+    const missing = nats.filter((n) => !page.has(n))
+    const stored = await db.getMany(missing.map((n) => `${WEATHER_PREFIX}${n}`))
+    missing.forEach((n, i) => out.set(n, stored[i] ? (JSON.parse(stored[i]) as WeatherFacts) : null))
+    return out
+  }
+
   /** Which devices name each SIM, as the index holds it, for `keys` (read once per page, changed in memory, written back). */
   async function simDevices(keys: readonly string[], into: Map<string, Set<string>>): Promise<void> {
     const missing = keys.filter((k) => !into.has(k))
@@ -147,24 +159,31 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
   /** Applies one page of changes (the latest state of each document) and moves the checkpoint to `last`, in one batch. */
   async function apply(changes: readonly Change[], last: number): Promise<void> {
     const sims = new Map<string, SimFacts | null>()
+    const weathers = new Map<string, WeatherFacts | null>()
     const devices = new Map<string, BaseDoc | null>()
     for (const ch of changes) {
       if (ch.id.startsWith(SIM_DOC_PREFIX)) sims.set(ch.id.slice(SIM_DOC_PREFIX.length), ch.doc ? simFacts(ch.doc) : null)
-      else if (ch.id.startsWith('device:')) {
-        const nat = natOfDocId(ch.id)
+      else if (ch.id.startsWith(WEATHER_DOC_PREFIX)) {
+        const nat = natOfDocId(ch.id, WEATHER_DOC_PREFIX)
+        if (nat) weathers.set(nat, ch.doc ? weatherFacts(ch.doc) : null)
+      } else if (ch.id.startsWith('device:')) {
+        const nat = natOfDocId(ch.id, 'device:')
         if (nat) devices.set(nat, ch.doc)
       }
     }
     const ops: IndexOp[] = []
     for (const [key, facts] of sims) ops.push(facts ? { type: 'put', key: `${SIM_PREFIX}${key}`, value: JSON.stringify(facts) } : { type: 'del', key: `${SIM_PREFIX}${key}` })
+    for (const [nat, facts] of weathers) ops.push(facts ? { type: 'put', key: `${WEATHER_PREFIX}${nat}`, value: JSON.stringify(facts) } : { type: 'del', key: `${WEATHER_PREFIX}${nat}` })
 
-    // Devices whose SIM changed in the cache, without a change of their own in this page, take the new facts.
+    // Devices whose SIM or weather changed in a cache, without a change of their own in this page, take the new facts.
     const bySimKey = new Map<string, Set<string>>()
     await simDevices([...sims.keys()], bySimKey)
-    const bySim = new Set<string>()
-    for (const sim of sims.keys()) for (const nat of bySimKey.get(sim)!) if (!devices.has(nat)) bySim.add(nat)
-    const nats = [...devices.keys(), ...bySim]
+    const byCache = new Set<string>()
+    for (const sim of sims.keys()) for (const nat of bySimKey.get(sim)!) if (!devices.has(nat)) byCache.add(nat)
+    for (const nat of weathers.keys()) if (!devices.has(nat)) byCache.add(nat)
+    const nats = [...devices.keys(), ...byCache]
     const before = (await db.getMany(nats.map(rowKey))).map(parseIndexed)
+    const weatherOf = await weatherFor(nats, weathers)
 
     const fields = [...devices.values()].map((doc) => (doc ? deviceFields(doc) : null))
     const wanted = new Set<string>()
@@ -189,8 +208,8 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
       let next: IndexedRow | null
       if (i < devices.size) {
         const f = fields[i]
-        next = f ? withSim(f, factsOf(f)) : null
-      } else next = old ? withSim(old.row, factsOf(old.row)) : null
+        next = f ? withCaches(f, factsOf(f), weatherOf.get(nat) ?? null) : null
+      } else next = old ? withCaches(old.row, factsOf(old.row), weatherOf.get(nat) ?? null) : null
       const was = old ? entriesOf(old.row, old.cell) : new Map<string, string>()
       const cell = next ? cells.idFor(cellOf(next)) : 0
       const now = next ? entriesOf(next, cell) : new Map<string, string>()

@@ -1,6 +1,7 @@
 import { DEVICE_ID_PATTERN } from '../../../../src-shared/models/device-id'
-import { SIM_NOT_CACHED, type DeviceRow } from '../../../../src-shared/models/device-query'
+import { SIM_NOT_CACHED, type DeviceRow, type WeatherQuantity, type WeatherState } from '../../../../src-shared/models/device-query'
 import { CARRIERS, SIM_STATUSES, type Carrier } from '../../../../src-shared/models/sim'
+import { WEATHER_QUANTITY_UNITS } from '../../../../src-shared/models/weather'
 import type { BaseDoc } from '../../store/documents'
 import { checkConfigValue } from '../extension-config'
 
@@ -10,6 +11,16 @@ export interface SimFacts {
   ratePlan: string | null
   dataBytes: number | null
   asOf: string
+}
+
+/** What the weather cache says at a device's location, as the device list shows it, with the point it was read at. */
+export interface WeatherFacts {
+  phrase: string | null
+  temperature: WeatherQuantity | null
+  wind: WeatherQuantity | null
+  asOf: string
+  latitude: number
+  longitude: number
 }
 
 /** A device as the index keeps it: every column of the list, without metadata (read from the device when asked for). */
@@ -28,7 +39,20 @@ export interface IndexedRow {
   updatedAt: string
   configErrors: boolean
   dmSupport: boolean
+  /** The device's location (both null without one): a cached reading for another point is not its weather. */
+  latitude: number | null
+  longitude: number | null
+  /** A WEATHER_STATES value, null without a location. */
+  weatherStatus: WeatherState | null
+  weatherPhrase: string | null
+  temperature: WeatherQuantity | null
+  wind: WeatherQuantity | null
+  weatherAsOf: string | null
 }
+
+/** The fields of a row that come from the caches (carrier, weather) rather than from the device's document. */
+type CachedField = 'simStatus' | 'ratePlan' | 'dataBytes' | 'simAsOf' | 'weatherStatus' | 'weatherPhrase' | 'temperature' | 'wind' | 'weatherAsOf'
+export type DeviceFields = Omit<IndexedRow, CachedField>
 
 /**
  * The fields of a row that few devices differ in. Devices with the same values form a cell; the index counts each
@@ -42,6 +66,7 @@ export interface CellFields {
   extensions: string[]
   configErrors: boolean
   dmSupport: boolean
+  weatherStatus: WeatherState | null
 }
 
 const SIM_ID_FIELD: Record<Carrier, string> = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' }
@@ -50,6 +75,8 @@ const SHORT_TEXT = 64
 
 const text = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '')
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+const QUANTITY_UNITS = new Set<string>(WEATHER_QUANTITY_UNITS)
 
 export interface SimRef {
   carrier: Carrier
@@ -63,7 +90,7 @@ export const simKey = (sim: SimRef): string => `${sim.carrier}:${sim.id}`
  * The device's fields as the list shows them, or null for a document that is not a device this core can show (a
  * replica may hold anything: each field is checked, a broken configuration counts as a configuration error).
  */
-export function deviceFields(doc: BaseDoc): Omit<IndexedRow, 'simStatus' | 'ratePlan' | 'dataBytes' | 'simAsOf'> | null {
+export function deviceFields(doc: BaseDoc): DeviceFields | null {
   const d = doc as BaseDoc & Record<string, unknown>
   if (d.kind !== 'device' || typeof d.typeId !== 'string' || typeof d.deviceId !== 'string') return null
   if (!DEVICE_ID_PATTERN.test(d.typeId) || !DEVICE_ID_PATTERN.test(d.deviceId) || d._id !== `device:${d.typeId}:${d.deviceId}`) return null
@@ -83,6 +110,7 @@ export function deviceFields(doc: BaseDoc): Omit<IndexedRow, 'simStatus' | 'rate
   }
   const configErrors = config !== null && config !== undefined && !checkConfigValue(config).valid
   const bundles = d.supportedBundles
+  const location = isObject(d.location) && isNumber(d.location.latitude) && isNumber(d.location.longitude) ? d.location : null
   return {
     typeId: d.typeId,
     deviceId: d.deviceId,
@@ -93,6 +121,8 @@ export function deviceFields(doc: BaseDoc): Omit<IndexedRow, 'simStatus' | 'rate
     updatedAt: text(d.updatedAt, SHORT_TEXT),
     configErrors,
     dmSupport: Array.isArray(bundles) && bundles.length > 0,
+    latitude: location ? (location.latitude as number) : null,
+    longitude: location ? (location.longitude as number) : null,
   }
 }
 
@@ -111,18 +141,50 @@ export function simFacts(doc: BaseDoc): SimFacts | null {
   }
 }
 
+function quantity(v: unknown): WeatherQuantity | null {
+  return isObject(v) && isNumber(v.value) && typeof v.unit === 'string' && QUANTITY_UNITS.has(v.unit) ? { value: v.value, unit: v.unit as WeatherQuantity['unit'] } : null
+}
+
+/** The facts of a cached weather document (`cache:weather:…`, weather/weather.store.ts), or null when it holds none this list can show. */
+export function weatherFacts(doc: BaseDoc): WeatherFacts | null {
+  const { request, reading } = doc as BaseDoc & { request?: unknown; reading?: unknown }
+  if (!isObject(request) || !isObject(reading) || !isNumber(request.latitude) || !isNumber(request.longitude) || typeof reading.observedAt !== 'string') return null
+  return {
+    phrase: typeof reading.phrase === 'string' ? reading.phrase.slice(0, SHORT_TEXT) : null,
+    temperature: quantity(reading.temperature),
+    wind: isObject(reading.wind) ? quantity(reading.wind.speed) : null,
+    asOf: reading.observedAt.slice(0, SHORT_TEXT),
+    latitude: request.latitude,
+    longitude: request.longitude,
+  }
+}
+
 export function simRefOf(row: Pick<IndexedRow, 'carrier' | 'simId'>): SimRef | null {
   return row.carrier && row.simId ? { carrier: row.carrier, id: row.simId } : null
 }
 
-export function withSim(fields: Omit<IndexedRow, 'simStatus' | 'ratePlan' | 'dataBytes' | 'simAsOf'>, facts: SimFacts | null): IndexedRow {
+function weatherStateOf(fields: DeviceFields, facts: WeatherFacts | null): WeatherState | null {
+  if (fields.latitude === null || fields.longitude === null) return null
+  if (!facts) return 'notFetched'
+  return facts.latitude === fields.latitude && facts.longitude === fields.longitude ? 'cached' : 'moved'
+}
+
+/** A device's row: its own fields with what the carrier cache says of its SIM and the weather cache of its location. */
+export function withCaches(fields: DeviceFields, sim: SimFacts | null, weather: WeatherFacts | null): IndexedRow {
   const hasSim = fields.carrier !== null
+  const weatherStatus = weatherStateOf(fields, weather)
+  const shown = weatherStatus === 'cached' ? weather : null
   return {
     ...fields,
-    simStatus: !hasSim ? null : (facts?.status ?? SIM_NOT_CACHED),
-    ratePlan: hasSim ? (facts?.ratePlan ?? null) : null,
-    dataBytes: hasSim ? (facts?.dataBytes ?? null) : null,
-    simAsOf: hasSim ? (facts?.asOf ?? null) : null,
+    simStatus: !hasSim ? null : (sim?.status ?? SIM_NOT_CACHED),
+    ratePlan: hasSim ? (sim?.ratePlan ?? null) : null,
+    dataBytes: hasSim ? (sim?.dataBytes ?? null) : null,
+    simAsOf: hasSim ? (sim?.asOf ?? null) : null,
+    weatherStatus,
+    weatherPhrase: shown?.phrase ?? null,
+    temperature: shown?.temperature ?? null,
+    wind: shown?.wind ?? null,
+    weatherAsOf: shown?.asOf ?? null,
   }
 }
 
@@ -135,11 +197,12 @@ export function cellOf(row: IndexedRow): CellFields {
     extensions: row.extensions,
     configErrors: row.configErrors,
     dmSupport: row.dmSupport,
+    weatherStatus: row.weatherStatus,
   }
 }
 
 export function cellKeyOf(cell: CellFields): string {
-  return JSON.stringify([cell.typeId, cell.carrier, cell.simStatus, cell.ratePlan, cell.extensions, cell.configErrors, cell.dmSupport])
+  return JSON.stringify([cell.typeId, cell.carrier, cell.simStatus, cell.ratePlan, cell.extensions, cell.configErrors, cell.dmSupport, cell.weatherStatus])
 }
 
 /** Rows are stored as JSON arrays: a million of them are read and written, and names in every row would double that. */
@@ -158,11 +221,41 @@ export function encodeRow(row: IndexedRow): string {
     row.updatedAt,
     row.configErrors ? 1 : 0,
     row.dmSupport ? 1 : 0,
+    row.latitude,
+    row.longitude,
+    row.weatherStatus,
+    row.weatherPhrase,
+    row.temperature,
+    row.wind,
+    row.weatherAsOf,
   ])
 }
 
+type EncodedRow = [
+  string,
+  string,
+  string,
+  string[],
+  Carrier | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+  string,
+  0 | 1,
+  0 | 1,
+  number | null,
+  number | null,
+  WeatherState | null,
+  string | null,
+  WeatherQuantity | null,
+  WeatherQuantity | null,
+  string | null,
+]
+
 export function decodeRow(json: string): IndexedRow {
-  const a = JSON.parse(json) as [string, string, string, string[], Carrier | null, string | null, string | null, string | null, number | null, string | null, string, 0 | 1, 0 | 1]
+  const a = JSON.parse(json) as EncodedRow
   return {
     typeId: a[0],
     deviceId: a[1],
@@ -177,6 +270,13 @@ export function decodeRow(json: string): IndexedRow {
     updatedAt: a[10],
     configErrors: a[11] === 1,
     dmSupport: a[12] === 1,
+    latitude: a[13],
+    longitude: a[14],
+    weatherStatus: a[15],
+    weatherPhrase: a[16],
+    temperature: a[17],
+    wind: a[18],
+    weatherAsOf: a[19],
   }
 }
 
@@ -195,6 +295,11 @@ export function toDeviceRow(row: IndexedRow, metadata: Record<string, string>): 
     updatedAt: row.updatedAt,
     configErrors: row.configErrors,
     dmSupport: row.dmSupport,
+    weatherStatus: row.weatherStatus,
+    weatherPhrase: row.weatherPhrase,
+    weatherTemperature: row.temperature,
+    weatherWindSpeed: row.wind,
+    weatherAsOf: row.weatherAsOf,
     metadata,
   }
 }

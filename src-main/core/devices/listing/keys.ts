@@ -5,6 +5,7 @@
  *   m!checkpoint                          → the workspace sequence indexed so far, the format, the database id
  *   c!<cell>                              → a cell: its fields and how many devices it holds
  *   k!<carrier>:<sim id>                  → what the carrier cache says of that SIM
+ *   w!<nat>                               → what the weather cache says at that device's location
  *   n!<nat>                               → "<cell>|<words>|<row>": every device in natural order, with its row
  *   p!<cell>!<nat>                        → the devices of each cell, in natural order
  *   s!<column>!<sort value>\0<nat>        → "<cell>": devices in the order of a column (non-empty values)
@@ -16,18 +17,31 @@
  */
 import type { DeviceColumn } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
-import { type IndexedRow, encodeRow } from './device-row'
+import { convert } from '../../../../src-shared/models/weather-units'
+import { type CellFields, type IndexedRow, encodeRow } from './device-row'
 import { naturalKey, words } from './text'
 
 export const CHECKPOINT_KEY = 'm!checkpoint'
 export const CELL_PREFIX = 'c!'
 export const SIM_PREFIX = 'k!'
+export const WEATHER_PREFIX = 'w!'
 export const ROW_PREFIX = 'n!'
 /** Greater than every character a key holds: the end of a prefix range. */
 export const END = String.fromCodePoint(0x10ffff)
 
 /** Columns with an order of their own (`s!`); the others are ordered through the cells (`p!`) or are the natural order. */
-export const SORTED_COLUMNS = ['deviceId', 'description', 'simId', 'simAsOf', 'dataThisCycleBytes', 'updatedAt'] as const satisfies readonly DeviceColumn[]
+export const SORTED_COLUMNS = [
+  'deviceId',
+  'description',
+  'simId',
+  'simAsOf',
+  'dataThisCycleBytes',
+  'updatedAt',
+  'weatherPhrase',
+  'weatherTemperature',
+  'weatherWindSpeed',
+  'weatherAsOf',
+] as const satisfies readonly DeviceColumn[]
 export type SortedColumn = (typeof SORTED_COLUMNS)[number]
 
 export function natKey(key: DeviceKey): string {
@@ -52,8 +66,18 @@ export const simDevicesKey = (sim: string): string => `q!${sim}`
 export const natOfKey = (key: string, prefixLength: number, separator: boolean): string => (separator ? key.slice(key.indexOf('\u0000', prefixLength) + 1) : key.slice(prefixLength))
 
 /**
+ * A measurement as digits that compare as strings in numeric order: shifted by `offset` so negative temperatures come
+ * first, in thousandths, zero-padded (values beyond the range a reading can hold are clamped).
+ */
+export function measureKey(value: number, offset: number): string {
+  const shifted = Math.min(Math.max(value, -offset), 1e6) + offset
+  return String(Math.round(shifted * 1000)).padStart(13, '0')
+}
+
+/**
  * A column's sort value, or null when the row has none. Values compare as plain strings in the wanted order:
- * natural order for text, ISO 8601 for instants, zero-padded digits for byte counts.
+ * natural order for text, ISO 8601 for instants, zero-padded digits for byte counts and measurements (temperatures in
+ * °C and wind speeds in m/s, whatever units each reading was fetched in).
  */
 export function sortValue(column: SortedColumn, row: IndexedRow): string | null {
   switch (column) {
@@ -69,16 +93,27 @@ export function sortValue(column: SortedColumn, row: IndexedRow): string | null 
       return row.dataBytes === null ? null : String(Math.min(row.dataBytes, Number.MAX_SAFE_INTEGER)).padStart(16, '0')
     case 'updatedAt':
       return row.updatedAt
+    case 'weatherPhrase':
+      return row.weatherPhrase?.trim() ? naturalKey(row.weatherPhrase) : null
+    case 'weatherTemperature':
+      return row.temperature === null ? null : measureKey(convert(row.temperature.value, row.temperature.unit, '°C'), 1000)
+    case 'weatherWindSpeed':
+      return row.wind === null ? null : measureKey(convert(row.wind.value, row.wind.unit, 'm/s'), 1000)
+    case 'weatherAsOf':
+      return row.weatherAsOf
   }
 }
 
+const WEATHER_COLUMNS = new Set<SortedColumn>(['weatherPhrase', 'weatherTemperature', 'weatherWindSpeed', 'weatherAsOf'])
+
 /**
  * Whether a row without a value for `column` is already told apart by its cell (no SIM: no SIM id; not read: no "as
- * of" nor data). Only the others get an entry of their own under `z!`.
+ * of" nor data; no reading at the device's location: no weather). Only the others get an entry of their own under `z!`.
  */
-export function emptyByCell(column: SortedColumn, cell: { carrier: string | null; simStatus: string | null }): boolean {
+export function emptyByCell(column: SortedColumn, cell: Pick<CellFields, 'carrier' | 'simStatus' | 'weatherStatus'>): boolean {
   if (column === 'simId') return cell.carrier === null
   if (column === 'simAsOf' || column === 'dataThisCycleBytes') return cell.simStatus === null || cell.simStatus === 'notCached'
+  if (WEATHER_COLUMNS.has(column)) return cell.weatherStatus !== 'cached'
   return false
 }
 

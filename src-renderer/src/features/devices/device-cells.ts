@@ -1,9 +1,10 @@
 /** How each column of the device list reads: its heading, its cells as text, its width. Pure, shared by the list and its tests. */
-import { deviceColumnSchema, SIM_NOT_CACHED, type DeviceColumn, type DeviceRow, type ListColumn } from '../../../../src-shared/models/device-query'
+import { deviceColumnSchema, SIM_NOT_CACHED, type DeviceColumn, type DeviceRow, type ListColumn, type WeatherQuantity } from '../../../../src-shared/models/device-query'
 import { cellText, columnValue } from '../../../../src-shared/models/device-table'
 import { hasMessage, type Translate } from '../../i18n'
 import { formatBytes, formatDateTime } from '../../lib/format'
 import { statusText } from '../sim/sim-text'
+import { quantityText } from '../weather/weather-text'
 
 export const isDeviceColumn = (column: ListColumn): column is DeviceColumn => deviceColumnSchema.safeParse(column).success
 
@@ -21,6 +22,34 @@ export function simStatusName(t: Translate, status: string): string {
   return statusText(t, status)
 }
 
+const WEATHER_STATE_KEYS: Readonly<Record<string, string>> = {
+  cached: 'devices.filters.weatherCached',
+  notFetched: 'devices.filters.weatherNotFetched',
+  moved: 'devices.filters.weatherMoved',
+  none: 'devices.filters.noLocation',
+}
+
+/** A weather cache state as a filter names it (a value this version does not know is shown as it is). */
+export function weatherStateName(t: Translate, state: string): string {
+  const key = WEATHER_STATE_KEYS[state]
+  return key ? t(key) : state
+}
+
+const quantity = (q: WeatherQuantity | null, locale: string | null | undefined): string => (q === null ? '' : quantityText(q, locale))
+
+export const WEATHER_COLUMNS: ReadonlySet<ListColumn> = new Set(['weatherPhrase', 'weatherTemperature', 'weatherWindSpeed', 'weatherAsOf'])
+
+/**
+ * Why a weather cell is empty (its tooltip): no location, never fetched, fetched for an earlier location, or no such
+ * value in the reading; null when it holds a value.
+ */
+export function weatherGap(t: Translate, row: DeviceRow, column: ListColumn): string | null {
+  if (row.weatherStatus === null) return t('devices.weather.noLocation')
+  if (row.weatherStatus === 'notFetched') return t('devices.weather.notFetched')
+  if (row.weatherStatus === 'moved') return t('devices.weather.moved')
+  return cellText(columnValue(row, column)) === '' ? t('devices.weather.noValue') : null
+}
+
 /** A cell as the operator reads it, in the interface's language. */
 export function cellOf(t: Translate, locale: string | null | undefined, row: DeviceRow, column: ListColumn): string {
   switch (column) {
@@ -36,6 +65,12 @@ export function cellOf(t: Translate, locale: string | null | undefined, row: Dev
       return row.dataThisCycleBytes === null ? '' : formatBytes(row.dataThisCycleBytes, locale)
     case 'extensions':
       return row.extensions.map((e) => carrierName(t, e)).join(', ')
+    case 'weatherTemperature':
+      return quantity(row.weatherTemperature, locale)
+    case 'weatherWindSpeed':
+      return quantity(row.weatherWindSpeed, locale)
+    case 'weatherAsOf':
+      return row.weatherAsOf ? formatDateTime(row.weatherAsOf, locale) : ''
     default:
       return cellText(columnValue(row, column))
   }

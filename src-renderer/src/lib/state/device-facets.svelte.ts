@@ -3,7 +3,7 @@ import type { FacetField } from '../../../../src-shared/models/device-query'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 
-export const FILTER_FACETS: readonly FacetField[] = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport']
+export const FILTER_FACETS: readonly FacetField[] = ['typeId', 'carrier', 'simStatus', 'extension', 'configErrors', 'dmSupport', 'weather']
 
 export type FacetValues = { value: string; count: number }[]
 

@@ -18,7 +18,7 @@ export class DeviceList extends PagedRows<DeviceRow> {
   #anchor: number | null = null
 
   constructor() {
-    super(api, { refreshOn: [{ event: 'devices:changed' }], settleMs: 200, pageSize: 100, maxPages: 30 })
+    super(api, { refreshOn: [{ event: 'devices:changed' }, { event: 'weather:reading' }], settleMs: 200, pageSize: 100, maxPages: 30 })
   }
 
   get view(): DeviceView {
