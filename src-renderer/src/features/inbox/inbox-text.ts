@@ -1,6 +1,6 @@
 import type { AlertCondition, Notification } from '../../../../src-shared/models/sim-inventory'
 import { wordFor, type Translate } from '../../i18n'
-import { formatBytes, formatCount, formatPercent } from '../../lib/format'
+import { formatBytes, formatCount, formatNumber, formatPercent } from '../../lib/format'
 import { href } from '../../lib/router.svelte'
 
 /** What was found, in words: "612 MB of data this cycle", "Status Activated → Retired", "No data session for 41 days". */
@@ -21,14 +21,25 @@ export function findingText(t: Translate, locale: string | null | undefined, n: 
       return typeof v === 'number' ? t('inbox.ui.found.noSession', { values: { days: v } }) : t('inbox.ui.found.neverSession')
     case 'syncFailing':
       return t('inbox.ui.found.syncFailing', { values: { count: typeof v === 'number' ? v : 0, account: n.account ?? '' } })
+    case 'weather':
+      return weatherValueText(locale, String(v))
   }
+}
+
+/** The core writes a weather value as "63.2 km/h": the number is given back in the locale's way ("63,2 km/h"). */
+function weatherValueText(locale: string | null | undefined, value: string): string {
+  const m = /^(-?\d+(?:\.\d+)?) (.+)$/.exec(value)
+  if (!m) return value
+  const digits = m[1]!.split('.')[1]?.length ?? 0
+  return `${formatNumber(Number(m[1]), locale, digits)}\u00a0${m[2]}`
 }
 
 /**
  * Where a notification leads: the device whose configuration names the SIM, else the SIMs page filtered to the SIM
  * (or to the account, for an account-level alert).
  */
-export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devices'>): string {
+export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devices' | 'device'>): string {
+  if (n.device) return href({ name: 'device', typeId: n.device.typeId, deviceId: n.device.deviceId })
   const device = n.devices[0]
   if (device) {
     const slash = device.indexOf('/')
@@ -43,7 +54,8 @@ export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devi
 }
 
 /** What the link says: the device, the SIM, or the account. */
-export function subjectText(t: Translate, n: Pick<Notification, 'sim' | 'account' | 'devices'>): string {
+export function subjectText(t: Translate, n: Pick<Notification, 'sim' | 'account' | 'devices' | 'device'>): string {
+  if (n.device) return t('inbox.ui.subject.device', { values: { device: `${n.device.typeId}/${n.device.deviceId}` } })
   if (n.devices[0]) return t('inbox.ui.subject.device', { values: { device: n.devices[0] } })
   if (n.sim) return t('inbox.ui.subject.sim', { values: { carrier: wordFor(t, 'carriers', n.sim.carrier), simId: n.sim.simId } })
   return t('inbox.ui.subject.account', { values: { account: n.account ?? '' } })
@@ -71,5 +83,14 @@ export function conditionText(t: Translate, locale: string | null | undefined, c
       return t('alerts.ui.describe.noSession', { values: { days: c.days } })
     case 'syncFailing':
       return t('alerts.ui.describe.syncFailing', { values: { count: c.failures } })
+    case 'weather':
+      return t('alerts.weather.description', {
+        values: {
+          measure: t(`alerts.weather.measures.${c.measure}`),
+          comparison: t(`alerts.weather.comparisons.${c.comparison}`),
+          threshold: formatNumber(c.threshold, locale, Number.isInteger(c.threshold) ? 0 : 1),
+          unit: c.unit ?? '',
+        },
+      })
   }
 }

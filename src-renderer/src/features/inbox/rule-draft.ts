@@ -1,5 +1,5 @@
 import type { Carrier, SimStatus } from '../../../../src-shared/models/sim'
-import type { ALERT_KINDS, AlertCondition, AlertRuleInput } from '../../../../src-shared/models/sim-inventory'
+import type { ALERT_KINDS, AlertCondition, AlertRuleInput, WEATHER_RULE_COMPARISONS, WEATHER_RULE_MEASURES, WEATHER_RULE_UNITS } from '../../../../src-shared/models/sim-inventory'
 
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
@@ -24,6 +24,11 @@ export interface RuleDraft {
   count: string
   days: string
   failures: string
+  measure: (typeof WEATHER_RULE_MEASURES)[number]
+  comparison: (typeof WEATHER_RULE_COMPARISONS)[number]
+  threshold: string
+  /** '' for the workspace's weather units, which the core then writes into the rule. */
+  weatherUnit: '' | (typeof WEATHER_RULE_UNITS)[keyof typeof WEATHER_RULE_UNITS][number]
   statuses: SimStatus[]
   allowances: AllowanceRow[]
   carriers: Carrier[]
@@ -42,6 +47,10 @@ export function blankDraft(): RuleDraft {
     count: '',
     days: '30',
     failures: '3',
+    measure: 'windSpeed',
+    comparison: 'above',
+    threshold: '',
+    weatherUnit: '',
     statuses: [],
     allowances: [{ plan: '', amount: '', unit: 'GB' }],
     carriers: [],
@@ -57,6 +66,12 @@ export function blankDraft(): RuleDraft {
 export function parseAmount(text: string): number {
   const t = text.trim().replace(/\s/g, '').replace(',', '.')
   return t === '' || !/^\d*\.?\d+$/.test(t) ? NaN : Number(t)
+}
+
+/** parseAmount with a sign, for temperatures below zero ("-5", "−2,5"). */
+export function parseSigned(text: string): number {
+  const t = text.trim().replace(/^[-\u2212]/, '')
+  return t.length < text.trim().length ? -parseAmount(t) : parseAmount(t)
 }
 
 const bytesOf = (amount: string, unit: ByteUnit): number => Math.round(parseAmount(amount) * BYTE_UNITS[unit])
@@ -87,10 +102,14 @@ function condition(d: RuleDraft): AlertCondition {
       return { kind: 'noSession', days: parseAmount(d.days) }
     case 'syncFailing':
       return { kind: 'syncFailing', failures: parseAmount(d.failures) }
+    case 'weather':
+      return { kind: 'weather', measure: d.measure, comparison: d.comparison, threshold: parseSigned(d.threshold), ...(d.weatherUnit ? { unit: d.weatherUnit } : {}) }
   }
 }
 
 /** The alerts:add input the draft stands for, as the schema will judge it. */
 export function ruleInput(d: RuleDraft): AlertRuleInput {
-  return { id: d.id.trim(), name: d.name.trim(), condition: condition(d), carriers: d.carriers, accounts: d.accounts, emails: d.emails }
+  // A weather rule watches devices, not SIMs: no carrier or account limits it (the core refuses them).
+  const weather = d.kind === 'weather'
+  return { id: d.id.trim(), name: d.name.trim(), condition: condition(d), carriers: weather ? [] : d.carriers, accounts: weather ? [] : d.accounts, emails: d.emails }
 }
