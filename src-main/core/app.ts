@@ -5,6 +5,7 @@ import { EventBus } from './common/events'
 import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
+import { createExportJobs } from './common/export-jobs'
 import { createDeviceListService } from './devices/device-list.service'
 import { openDeviceIndex, type DeviceIndex } from './devices/listing/device-index'
 import { createLogger, type Logger } from './log/logger'
@@ -147,7 +148,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
 
   const devices = createDevicesService({ db, bus })
-  const deviceList = createDeviceListService({ index: deviceIndex, db, logger })
+  const exportJobs = createExportJobs({ onCloseError: (e) => logger.warn({ err: e }, 'an abandoned export could not be closed') })
+  const deviceList = createDeviceListService({ index: deviceIndex, db, logger, exports: exportJobs })
   const imports = createImportService({ db, index: deviceIndex, bus })
   // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
   // waits for a start that can write it.
@@ -213,7 +215,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
-  const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, ...(options.now ? { now: options.now } : {}) })
+  const simInventory = createSimInventoryService({ db, bus, profiles, clients, index: deviceIndex, logger, mail, exports: exportJobs, ...(options.now ? { now: options.now } : {}) })
   const jobs = createJobsService({ db, bus, profiles, clients, queryDevices: (input) => deviceList.query(input), logger, ...(options.now ? { now: options.now } : {}) })
   const trash = createTrashService({ db, vault: options.vault, bus, logger })
   const vault = createVaultService(options.vault, async (entry, actor) => {
@@ -234,8 +236,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:query': (input) => deviceList.query(input),
     'devices:count': (input) => deviceList.count(input),
     'export:start': (input) => deviceList.startExport(input),
-    'export:next': (input) => deviceList.nextExport(input.jobId),
-    'export:cancel': async (input) => ({ cancelled: await deviceList.cancelExport(input.jobId) }),
+    'export:next': (input) => exportJobs.next(input.jobId),
+    'export:cancel': async (input) => ({ cancelled: await exportJobs.cancel(input.jobId) }),
     'devices:get': (input) => devices.get(input),
     'devices:add': (input, ctx) => devices.add(input, ctx),
     'devices:remove': (input, ctx) => devices.remove(input, ctx),
@@ -353,6 +355,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sims:sync': (input, ctx) => simInventory.sync(input, ctx),
     'sims:attach': (input, ctx) => simInventory.attach(input, ctx),
     'sims:importAsDevices': (input, ctx) => simInventory.importAsDevices(input, ctx),
+    'sims:export': (input) => simInventory.startExport(input),
     'sims:searches': () => simInventory.searches(),
     'sims:saveSearch': (input, ctx) => simInventory.saveSearch(input, ctx),
     'sims:removeSearch': (input, ctx) => simInventory.removeSearch(input.id, ctx),
@@ -447,7 +450,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await locationIntake.settled()
       locations.close()
       await ledger.close()
-      await Promise.all([clients.close(), links.close(), mail.close(), weather.close(), deviceList.close()])
+      await Promise.all([clients.close(), links.close(), mail.close(), weather.close(), exportJobs.close()])
       await deviceIndex.close()
 
       await workspace.close()
