@@ -1,6 +1,7 @@
 export type Route =
   | { name: 'extensions' }
   | { name: 'devices' }
+  | { name: 'sims' }
   | { name: 'device'; typeId: string; deviceId: string }
   | { name: 'packages' }
   | { name: 'package'; bundleId: string }
@@ -11,7 +12,7 @@ export type Route =
   | { name: 'settings' }
   | { name: 'trash' }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'sims' | 'packages' | 'mbed' | 'ledger' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -38,6 +39,7 @@ export function parseRoute(hash: string): Route {
   const parts = pathOf(hash).replace(/^#\/?/, '').split('/')
   switch (parts[0]) {
     case 'extensions':
+    case 'sims':
     case 'mbed':
     case 'ledger':
     case 'team':
