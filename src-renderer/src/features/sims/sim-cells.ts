@@ -8,7 +8,7 @@ export const SIM_COLUMNS = ['simId', 'carrier', 'account', 'status', 'ratePlan',
 export type SimColumn = (typeof SIM_COLUMNS)[number]
 
 /** Grid widths, in the order of SIM_COLUMNS after the selection box. */
-export const SIM_GRID = '2rem minmax(11rem, 1.4fr) minmax(5rem, 0.6fr) minmax(7rem, 1fr) minmax(7rem, 0.9fr) minmax(7rem, 1fr) minmax(6rem, 0.7fr) minmax(9rem, 1fr) minmax(8rem, 1.2fr)'
+export const SIM_GRID = '2rem minmax(10rem, 1.3fr) minmax(4.5rem, 0.5fr) minmax(7rem, 1fr) minmax(7rem, 0.9fr) minmax(6rem, 1fr) minmax(5.5rem, 0.6fr) minmax(8.5rem, 1fr) minmax(6rem, 1.2fr)'
 
 export function simColumnLabel(t: Translate, column: SimColumn): string {
   return t(`sims.columns.${column}`)
