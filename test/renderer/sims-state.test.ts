@@ -202,6 +202,18 @@ describe('the sync of an account', () => {
     expect(sync.of('orange:paris').running).toBe(false)
   })
 
+  it('shows the estimate of the latest question only, whatever order the answers arrive in', async () => {
+    const sync = new SimSync(fake)
+    const withUsage = sync.estimate('jasper:ops', true)
+    const without = sync.estimate('jasper:ops', false)
+    const base = { account: 'jasper:ops', sims: 120, listingCalls: 3, perSecond: 5, exact: false, lastSyncAt: null }
+    fake.answerWhere('sims:estimate', (i) => i.usage === false, ok({ ...base, usageCalls: 0, seconds: 1 }))
+    await without
+    fake.answerWhere('sims:estimate', (i) => i.usage === true, ok({ ...base, usageCalls: 240, seconds: 49 }))
+    await withUsage
+    expect(sync.of('jasper:ops')).toMatchObject({ estimating: false, estimate: { usageCalls: 0 } })
+  })
+
   it('keeps a failed sync’s error for the panel, apart from an estimate that could not be made', async () => {
     const sync = new SimSync(fake)
     const estimating = sync.estimate('jasper:ops', false)

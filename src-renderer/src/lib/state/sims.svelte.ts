@@ -131,6 +131,9 @@ const IDLE: AccountSyncState = { estimate: null, estimating: false, estimateErro
  */
 export class SimSync {
   accounts = $state.raw<Readonly<Record<string, AccountSyncState>>>({})
+  /** The latest estimate asked per account: an answer to an older question (usage ticked, then unticked) is dropped. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never shown
+  readonly #asked = new Map<string, number>()
 
   constructor(private readonly source: Pick<Api, 'on' | 'invoke'> = api) {
     source.on('sims:progress', (p) => {
@@ -145,8 +148,11 @@ export class SimSync {
   }
 
   async estimate(account: string, usage: boolean): Promise<void> {
+    const asked = (this.#asked.get(account) ?? 0) + 1
+    this.#asked.set(account, asked)
     this.#set(account, { estimating: true, estimateError: null })
     const result = await this.source.invoke('sims:estimate', { account, usage })
+    if (this.#asked.get(account) !== asked) return
     this.#set(account, result.ok ? { estimating: false, estimate: result.value } : { estimating: false, estimate: null, estimateError: result.error })
   }
 
