@@ -10,6 +10,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { startOrangePeer } from '../peers/orange/orange.peer'
 import { expect, test } from './fixtures'
 import { importDevices, LANGUAGES, switchLanguage, words, type Words } from './words'
 
@@ -59,16 +60,16 @@ async function noAxeViolation(page: Page, view: string): Promise<void> {
 }
 
 /** A message about the peer's account, whose profile id the core derived from the name "Ops" with a random suffix. */
-function aboutAccount(t: Words, key: string): RegExp {
+function aboutAccount(t: Words, key: string, account = 'Jasper · ops'): RegExp {
   const text = t(key, { account: '\u0000' }).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp(`^${text.replace('\u0000', 'Jasper · ops-[0-9a-z]+')}$`)
+  return new RegExp(`^${text.replace('\u0000', `${account}-[0-9a-z]+`)}$`)
 }
 
 /** Opens the account's sync dialog, checks the estimate is shown before anything starts, and starts the sync. */
-async function syncAccount(page: Page, t: Words): Promise<void> {
+async function syncAccount(page: Page, t: Words, account?: string): Promise<void> {
   const accounts = page.getByRole('region', { name: t('sims.sync.label') })
-  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open') }).click()
-  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle') })
+  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open', account) }).click()
+  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle', account) })
   await expect(dialog.getByTestId('sync-estimate')).toBeVisible()
   await expect(dialog.getByText(t('sims.sync.neverSynced'))).toBeVisible()
   await noAxeViolation(page, 'sync dialog')
@@ -189,4 +190,50 @@ test('a sync the carrier refuses says why in words, never an internal code', asy
   await expect(alert).toContainText(/^The sync of Jasper · ops-[0-9a-z]+ failed: /)
   await expect(alert).toContainText('10000001')
   await expect(alert).not.toContainText(/UND_ERR|AUTH_FAILED|CARRIER_|INTERNAL/)
+})
+
+test('SIMs of Jasper and Orange in one list; Orange SIMs found at the carrier imported as devices', async ({ app }) => {
+  test.setTimeout(120_000)
+  const orange = await startOrangePeer({ lines: 12 })
+  try {
+    const { page } = app
+    const t = words('en')
+    await addJasperAccount(page, 'test-api-key')
+    const card = page.getByRole('region', { name: t('carriers.orange') })
+    await card.getByRole('button', { name: t('extensions.add') }).click()
+    const form = page.getByRole('dialog', { name: t('orange.form.addTitle') })
+    await form.getByLabel(t('profiles.form.name')).fill('Paris')
+    await form.getByLabel(t('orange.form.baseUrl')).fill(orange.url)
+    await form.getByLabel(t('orange.form.username')).fill('ak-test')
+    await form.getByLabel(t('orange.form.password'), { exact: true }).fill('test-password')
+    await form.getByRole('button', { name: t('profiles.form.save') }).click()
+    await expect(form).toBeHidden()
+
+    await openSims(page, t)
+    await syncAccount(page, t)
+    await expect(page.getByText(t('sims.count', { count: SIMS }), { exact: true })).toBeVisible()
+    await syncAccount(page, t, 'Orange · paris')
+    await expect(page.getByText(t('sims.count', { count: SIMS + 12 }), { exact: true })).toBeVisible()
+
+    await page.getByLabel(t('sims.filters.carrier'), { exact: true }).selectOption('orange')
+    await expect(page.getByText(t('sims.count', { count: 12 }), { exact: true })).toBeVisible()
+    const [a, b] = [...orange.serials].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }))
+    await page.getByRole('checkbox', { name: t('sims.selectOne', { sim: a! }) }).click()
+    await page.getByRole('checkbox', { name: t('sims.selectOne', { sim: b! }) }).click({ modifiers: ['Control'] })
+    await expect(selectionStatus(page, t)).toHaveText(t('sims.selection.count', { count: 2 }))
+    await page.getByRole('button', { name: t('sims.import.open') }).click()
+    const dialog = page.getByRole('dialog', { name: t('sims.import.title', { count: 2 }) })
+    await dialog.getByLabel(t('devices.addForm.type')).fill('bad type!')
+    await dialog.getByRole('button', { name: t('sims.import.submit'), exact: true }).click()
+    await expect(dialog.getByText(t('devices.addForm.pattern'))).toBeVisible()
+    await dialog.getByLabel(t('devices.addForm.type')).fill('tracker')
+    await dialog.getByRole('button', { name: t('sims.import.submit'), exact: true }).click()
+    await expect(dialog).toBeHidden()
+    await expect(page.getByText(t('sims.import.done', { added: 2, existing: 0 }))).toBeVisible()
+    await page.getByLabel(t('sims.filters.attached'), { exact: true }).selectOption('yes')
+    await expect.poll(() => shownIds(page)).toEqual([a, b])
+    await expect(page.getByTestId('sim-row').first()).toContainText(`tracker/${a!}`)
+  } finally {
+    await orange.close()
+  }
 })
