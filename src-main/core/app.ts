@@ -5,6 +5,7 @@ import { EventBus } from './common/events'
 import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
 import { createImportService, type ImportService } from './devices/import.service'
+import { createExportJobs } from './common/export-jobs'
 import { createDeviceListService } from './devices/device-list.service'
 import { openDeviceIndex, type DeviceIndex } from './devices/listing/device-index'
 import { createLogger, type Logger } from './log/logger'
@@ -147,7 +148,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
 
   const devices = createDevicesService({ db, bus })
-  const deviceList = createDeviceListService({ index: deviceIndex, db, logger })
+  const exportJobs = createExportJobs({ onCloseError: (e) => logger.warn({ err: e }, 'an abandoned export could not be closed') })
+  const deviceList = createDeviceListService({ index: deviceIndex, db, logger, exports: exportJobs })
   const imports = createImportService({ db, index: deviceIndex, bus })
   // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
   // waits for a start that can write it.
@@ -224,6 +226,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     index: deviceIndex,
     logger,
     mail,
+    exports: exportJobs,
     weatherUnits: async () => (await weather.getSettings()).units,
     ...(options.now ? { now: options.now } : {}),
   })
@@ -257,8 +260,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:query': (input) => deviceList.query(input),
     'devices:count': (input) => deviceList.count(input),
     'export:start': (input) => deviceList.startExport(input),
-    'export:next': (input) => deviceList.nextExport(input.jobId),
-    'export:cancel': async (input) => ({ cancelled: await deviceList.cancelExport(input.jobId) }),
+    'export:next': (input) => exportJobs.next(input.jobId),
+    'export:cancel': async (input) => ({ cancelled: await exportJobs.cancel(input.jobId) }),
     'devices:get': (input) => devices.get(input),
     'devices:add': (input, ctx) => devices.add(input, ctx),
     'devices:remove': (input, ctx) => devices.remove(input, ctx),
@@ -376,6 +379,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sims:sync': (input, ctx) => simInventory.sync(input, ctx),
     'sims:attach': (input, ctx) => simInventory.attach(input, ctx),
     'sims:importAsDevices': (input, ctx) => simInventory.importAsDevices(input, ctx),
+    'sims:export': (input) => simInventory.startExport(input),
     'sims:searches': () => simInventory.searches(),
     'sims:saveSearch': (input, ctx) => simInventory.saveSearch(input, ctx),
     'sims:removeSearch': (input, ctx) => simInventory.removeSearch(input.id, ctx),
@@ -470,7 +474,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await locationIntake.settled()
       locations.close()
       await ledger.close()
-      await Promise.all([clients.close(), links.close(), mail.close(), weather.close(), deviceList.close()])
+      await Promise.all([clients.close(), links.close(), mail.close(), weather.close(), exportJobs.close()])
       await deviceIndex.close()
 
       await workspace.close()

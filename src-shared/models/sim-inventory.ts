@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { deviceIdSchema, deviceKeySchema } from './device-id'
+import { EXPORT_FORMATS, MAX_SELECTION_KEYS } from './device-query'
 import { carrierSchema, SIM_STATUSES, simStatusSchema } from './sim'
 
 /** An account is a carrier profile: `jasper:ops`, `orange:paris`. */
@@ -63,6 +64,8 @@ export const simFiltersSchema = z
     attached: z.boolean().optional(),
     /** Listed by the carrier before this instant, or never. */
     refreshedBefore: z.iso.datetime().max(40).optional(),
+    /** Words each found (any case) in the SIM id, ICCID, account, rate plan, communication plan or a device's name. */
+    text: z.string().max(200).optional(),
   })
   .strict()
 export type SimFilters = z.infer<typeof simFiltersSchema>
@@ -75,6 +78,20 @@ export const simQuerySchema = z
   })
   .strict()
 export type SimQuery = z.infer<typeof simQuerySchema>
+
+/** A SIM as a selection names it. */
+export const simKeySchema = z.object({ carrier: carrierSchema, simId: simIdSchema }).strict()
+export type SimKey = z.infer<typeof simKeySchema>
+
+/**
+ * What the operator selected in the inventory: every SIM matching a query except some, or SIMs picked one by one
+ * (in the order `sort` gives). "All 100,000 matching but one" is this small value, never 100,000 ids.
+ */
+export const simSelectionSchema = z.union([
+  z.object({ query: simQuerySchema, except: z.array(simKeySchema).max(MAX_SELECTION_KEYS).default([]) }).strict(),
+  z.object({ keys: z.array(simKeySchema).min(1).max(MAX_SELECTION_KEYS), sort: simSortSchema.default('simId'), descending: z.boolean().default(false) }).strict(),
+])
+export type SimSelection = z.output<typeof simSelectionSchema>
 
 export const savedSearchInputSchema = z
   .object({
@@ -250,6 +267,11 @@ export const simInventoryChannels = {
   'sims:importAsDevices': {
     input: z.object({ typeId: deviceIdSchema, carrier: carrierSchema, simIds: z.array(simIdSchema).min(1).max(1000) }).strict(),
     output: z.object({ added: z.number().int(), existing: z.number().int() }),
+  },
+  /** Starts an export of a selection of the inventory; the file is then read with `export:next` until `done`. */
+  'sims:export': {
+    input: z.object({ selection: simSelectionSchema, format: z.enum(EXPORT_FORMATS) }).strict(),
+    output: z.object({ jobId: z.string(), total: z.number().int() }),
   },
   'alerts:list': { input: nothing, output: z.object({ items: z.array(alertRuleSchema) }) },
   'alerts:add': { input: alertRuleInputSchema, output: alertRuleSchema },

@@ -1,6 +1,6 @@
 /**
  * axe-core over every view, in English and French, light and dark: the top-level views, a device's page, the import
- * report with refused rows, the add-device dialog and every profile form of the Extensions page. Any violation of WCAG 2.1 A/AA (or axe's best practices for
+ * report with refused rows, the add-device dialog, the SIMs page's save-search dialog and every profile form of the Extensions page. Any violation of WCAG 2.1 A/AA (or axe's best practices for
  * regions and landmarks) fails the test with the rule, the node and the view it was found in.
  */
 import AxeBuilder from '@axe-core/playwright'
@@ -90,6 +90,18 @@ for (const language of ['en', 'fr'] as const) {
       await expect(page.getByRole('dialog')).toBeVisible()
       found.push(...(await scan(page, 'add device dialog')))
       await page.keyboard.press('Escape')
+
+      // The SIMs page with a SIM a device's configuration names, and its save-search dialog.
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: /^(SIMs|SIM)$/ })
+        .click()
+      await expect(page.getByRole('region', { name: /^(SIM selection|Sélection de SIM)$/ })).toBeVisible()
+      await page.getByRole('button', { name: /^(Save search|Enregistrer la recherche)/ }).click()
+      await expect(page.getByRole('dialog')).toBeVisible()
+      found.push(...(await scan(page, 'save SIM search dialog')))
+      await page.keyboard.press('Escape')
+      await links.nth(1).click()
 
       // The notice that confirms a deletion with its Undo button, the Trash view with an entry, and its one question.
       await page.getByTestId('device-row').filter({ hasText: 'm-2' }).click()

@@ -84,6 +84,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'sims:estimate': 'reads the inventory and the checkpoint; for Orange one one-line search, nothing stored',
   'alerts:list': 'reads the alert rules',
   'sims:searches': 'reads the saved searches',
+  'sims:export': 'starts reading SIMs for a file the operator saves; nothing in the workspace changes',
   'inbox:list': 'reads the notification inbox',
   'jobs:status': "reads a job's journal",
   'jobs:list': 'reads the jobs',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { SyncProgress } from '../../src-shared/models/sim-inventory'
+import type { SimSelection, SyncProgress } from '../../src-shared/models/sim-inventory'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -163,23 +163,63 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     expect((await core.call('audit:list', { query: 'sims.search' })).items.map((e) => e.action)).toEqual(['sims.search.remove', 'sims.search.save', 'sims.search.save'])
   })
 
+  /** The whole file of an export through the channels the UI uses: `sims:export`, then `export:next` until done. */
+  async function exported(selection: SimSelection, format: 'csv' | 'jsonl'): Promise<{ text: string; total: number; rows: number }> {
+    const { jobId, total } = await core.call('sims:export', { selection, format })
+    let text = ''
+    for (;;) {
+      const part = await core.call('export:next', { jobId })
+      text += part.data
+      if (part.done) return { text, total, rows: part.rows }
+    }
+  }
+
   it('exports the selection as CSV and JSON Lines with the inventory columns', async () => {
-    const chunks: string[] = []
-    for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'csv')) chunks.push(chunk)
-    const lines = chunks.join('').trimEnd().split('\r\n')
+    const query = { filters: { carrier: ['jasper' as const], attached: true }, sort: 'simId' as const, descending: false }
+    const csv = await exported({ query, except: [] }, 'csv')
+    const lines = csv.text.trimEnd().split('\r\n')
     expect(lines[0]).toBe('carrier,simId,iccid,account,status,statusRaw,ratePlan,communicationPlan,dataBytes,smsCount,lastSessionAt,asOf,usageAsOf,devices')
     // m-1, m-2 and the two trackers imported above.
     expect(lines).toHaveLength(5)
-    const json: string[] = []
-    for await (const chunk of core.simInventory.export({ filters: { carrier: ['jasper'], attached: true }, sort: 'simId', descending: false }, 'jsonl')) json.push(chunk)
+    expect(csv).toMatchObject({ total: 4, rows: 4 })
+    const json = await exported({ query, except: [] }, 'jsonl')
     expect(
-      json
-        .join('')
+      json.text
         .trimEnd()
         .split('\n')
         .map((l) => (JSON.parse(l) as { simId: string }).simId)
         .sort(),
     ).toEqual([0, 9, 11, 12].map((i) => cc.iccids[i]).sort())
+  })
+
+  it('exports every SIM matching a query but the ones excepted, or the SIMs picked in the order asked', async () => {
+    const query = { filters: { carrier: ['jasper' as const], attached: true }, sort: 'simId' as const, descending: false }
+    const ids = (t: string) =>
+      t
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { simId: string }).simId)
+    const allBut = await exported({ query, except: [{ carrier: 'jasper', simId: cc.iccids[9]! }] }, 'jsonl')
+    expect(ids(allBut.text).sort()).toEqual([0, 11, 12].map((i) => cc.iccids[i]).sort())
+    expect(allBut.total).toBe(3)
+    const picked = [cc.iccids[12]!, cc.iccids[0]!].sort()
+    const keys = await exported({ keys: picked.map((simId) => ({ carrier: 'jasper' as const, simId })), sort: 'simId', descending: true }, 'jsonl')
+    expect(ids(keys.text)).toEqual([...picked].reverse())
+  })
+
+  it('finds SIMs by words of their id, plan or device name, any case', async () => {
+    const m1 = await core.call('sims:query', { query: { filters: { text: 'METER/M-1' } } })
+    expect(m1.items.map((r) => r.simId)).toEqual([cc.iccids[0]])
+    const tail = cc.iccids[33]!.slice(-6)
+    expect((await core.call('sims:query', { query: { filters: { text: `  ${tail}  ` } } })).items.map((r) => r.simId)).toContain(cc.iccids[33])
+    expect((await core.call('sims:count', { filters: { text: `${tail} no-such-word` } })).total).toBe(0)
+  })
+
+  it('ends an export on cancel and refuses to read it further', async () => {
+    const { jobId } = await core.call('sims:export', { selection: { query: { filters: {}, sort: 'simId', descending: false }, except: [] }, format: 'csv' })
+    expect(await core.call('export:cancel', { jobId })).toEqual({ cancelled: true })
+    expect(await core.dispatcher.invoke('export:next', { jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'devices.export.noJob' } } } })
+    expect(await core.dispatcher.invoke('sims:export', { selection: { keys: [] }, format: 'csv' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
   })
 })
 

@@ -11,7 +11,7 @@ vi.mock('../../src-renderer/src/lib/api', async () => {
 })
 
 const { DeviceList } = await import('../../src-renderer/src/lib/state/devices.svelte')
-const { DeviceExport } = await import('../../src-renderer/src/lib/state/device-export.svelte')
+const { DeviceExport } = await import('../../src-renderer/src/lib/state/list-export.svelte')
 const { DEFAULT_VIEW, searchOfView, sortedBy, viewFromSearch, withFilter } = await import('../../src-renderer/src/lib/device-view')
 
 function device(n: number): DeviceRow {

@@ -168,7 +168,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           throw usage(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
         }
         try {
-          for await (const chunk of rt.core.simInventory.export(query, format)) await out.write(chunk)
+          for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         } finally {
           await out.close()
         }

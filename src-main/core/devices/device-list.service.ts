@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { Output, ParsedInput } from '../../../src-shared/contract'
 import type { DeviceRow, DeviceSelection, ListColumn } from '../../../src-shared/models/device-query'
 import { csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
-import { AppError } from '../common/errors'
+import type { ExportJobs, ExportPart } from '../common/export-jobs'
 import type { Logger } from '../log/logger'
 import type { Db } from '../store/documents'
 import type { DeviceIndex } from './listing/device-index'
@@ -14,24 +13,8 @@ export interface DeviceListDeps {
   index: DeviceIndex
   db: Db
   logger: Logger
-}
-
-/** Text handed out per `export:next`: well under a serve-mode frame, big enough that a million rows take a few hundred calls. */
-const EXPORT_CHUNK_CHARS = 512 * 1024
-/** Exports running at once; each holds a walk through the index open. */
-const MAX_EXPORTS = 4
-/** An export nobody reads for this long (a closed window) is ended. */
-const EXPORT_IDLE_MS = 10 * 60 * 1000
-
-interface ExportJob {
-  rows: AsyncGenerator<{ nat: string; row: IndexedRow }[]>
-  columns: ListColumn[]
-  format: 'csv' | 'jsonl'
-  metadataFields: string[]
-  written: number
-  total: number
-  header: boolean
-  idle: NodeJS.Timeout
+  /** The exports in progress, shared with the other lists that export (`export:next` reads any of them). */
+  exports: ExportJobs
 }
 
 const metadataFieldsOf = (columns: readonly ListColumn[]) => columns.filter((c) => c.startsWith('metadata.')).map((c) => c.slice('metadata.'.length))
@@ -41,9 +24,7 @@ const metadataFieldsOf = (columns: readonly ListColumn[]) => columns.filter((c) 
  * documents, except the metadata fields a page or an export asks for, read for its rows only). Every answer first
  * applies what the workspace holds beyond the index, so a change the operator just made is in the next page.
  */
-export function createDeviceListService({ index, db, logger }: DeviceListDeps) {
-  const exports = new Map<string, ExportJob>()
-
+export function createDeviceListService({ index, db, logger, exports }: DeviceListDeps) {
   async function current(): Promise<void> {
     // A failure to apply the latest changes (a damaged index batch) must not stop the list from answering with what
     // the index holds; it is logged, and the next query tries again.
@@ -80,19 +61,25 @@ export function createDeviceListService({ index, db, logger }: DeviceListDeps) {
     return rows.map((r) => toDeviceRow(r.row, metadata.get(r.nat) ?? {}))
   }
 
-  function exportJob(jobId: string): ExportJob {
-    const job = exports.get(jobId)
-    if (!job) throw AppError.withRef('NOT_FOUND', `No export in progress with id ${jobId}`, { key: 'devices.export.noJob' })
-    return job
-  }
-
-  async function endExport(jobId: string): Promise<boolean> {
-    const job = exports.get(jobId)
-    if (!job) return false
-    exports.delete(jobId)
-    clearTimeout(job.idle)
-    await job.rows.return(undefined)
-    return true
+  /**
+   * The export's parts, devices read as the export reaches them: one changed meanwhile is written as it is then, one
+   * removed meanwhile is left out. Ending the parts early (cancel, idle) closes the walk through the index.
+   */
+  async function* exportParts(selection: DeviceSelection, columns: ListColumn[], format: 'csv' | 'jsonl'): AsyncGenerator<ExportPart, void, undefined> {
+    const rows = queries().rows(selection)
+    const fields = metadataFieldsOf(columns)
+    try {
+      if (format === 'csv') yield { data: csvRecord(columns), rows: 0 }
+      for (;;) {
+        const next = await index.read(() => rows.next())
+        if (next.done) return
+        let data = ''
+        for (const row of await deviceRows(next.value, fields)) data += format === 'csv' ? csvRow(row, columns) : jsonRow(row, columns)
+        yield { data, rows: next.value.length }
+      }
+    } finally {
+      await rows.return(undefined)
+    }
   }
 
   return {
@@ -122,58 +109,10 @@ export function createDeviceListService({ index, db, logger }: DeviceListDeps) {
     },
 
     async startExport(input: ParsedInput<'export:start'>): Promise<Output<'export:start'>> {
-      if (exports.size >= MAX_EXPORTS) {
-        throw AppError.withRef('RATE_LIMITED', `${MAX_EXPORTS} exports are running already; finish or cancel one first`, { key: 'devices.export.tooMany', params: { max: MAX_EXPORTS } })
-      }
+      exports.assertRoom()
       await current()
-      const selection: DeviceSelection = input.selection
-      const total = (await index.read(() => queries().tally(selection, []))).total
-      const jobId = randomUUID()
-      const job: ExportJob = {
-        rows: queries().rows(selection),
-        columns: input.columns,
-        format: input.format,
-        metadataFields: metadataFieldsOf(input.columns),
-        written: 0,
-        total,
-        header: input.format === 'csv',
-        idle: setTimeout(() => void endExport(jobId).catch((e: unknown) => logger.warn({ err: e }, 'an abandoned export could not be closed')), EXPORT_IDLE_MS),
-      }
-      job.idle.unref?.()
-      exports.set(jobId, job)
-      return { jobId, total }
-    },
-
-    /**
-     * The next part of an export. Devices are read as the export reaches them: one changed meanwhile is written as it
-     * is then, one removed meanwhile is left out.
-     */
-    async nextExport(jobId: string): Promise<Output<'export:next'>> {
-      const job = exportJob(jobId)
-      job.idle.refresh()
-      let data = ''
-      if (job.header) {
-        data += csvRecord(job.columns)
-        job.header = false
-      }
-      let done = false
-      while (data.length < EXPORT_CHUNK_CHARS) {
-        const next = await index.read(() => job.rows.next())
-        if (next.done) {
-          done = true
-          break
-        }
-        for (const row of await deviceRows(next.value, job.metadataFields)) data += job.format === 'csv' ? csvRow(row, job.columns) : jsonRow(row, job.columns)
-        job.written += next.value.length
-      }
-      if (done) await endExport(jobId)
-      return { data, rows: job.written, total: Math.max(job.total, job.written), done }
-    },
-
-    cancelExport: (jobId: string): Promise<boolean> => endExport(jobId),
-
-    async close(): Promise<void> {
-      await Promise.all([...exports.keys()].map((id) => endExport(id)))
+      const total = (await index.read(() => queries().tally(input.selection, []))).total
+      return exports.start(total, exportParts(input.selection, input.columns, input.format))
     },
   }
 }

@@ -1,6 +1,6 @@
 import { cellText, csvRecord } from '../../../src-shared/models/device-table'
 import { CARRIERS, type Carrier } from '../../../src-shared/models/sim'
-import { SIM_EXPORT_COLUMNS, SIM_NOT_LISTED, type SimFilters, type SimQuery, type SimRow } from '../../../src-shared/models/sim-inventory'
+import { SIM_EXPORT_COLUMNS, SIM_NOT_LISTED, type SimFilters, type SimKey, type SimQuery, type SimRow, type SimSelection } from '../../../src-shared/models/sim-inventory'
 import type { DeviceIndex } from '../devices/listing/device-index'
 import { END, keyOfNat, simDevicesKey } from '../devices/listing/keys'
 import type { Db } from '../store/documents'
@@ -119,7 +119,21 @@ export function matches(row: SimRow, f: SimFilters): boolean {
   if (f.dataBelow !== undefined && (row.dataBytes === null || row.dataBytes > f.dataBelow)) return false
   if (f.attached !== undefined && row.devices.length > 0 !== f.attached) return false
   if (f.refreshedBefore !== undefined && row.asOf !== null && row.asOf >= f.refreshedBefore) return false
+  if (f.text !== undefined && !matchesText(row, f.text)) return false
   return true
+}
+
+function matchesText(row: SimRow, text: string): boolean {
+  const words = text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '')
+  if (words.length === 0) return true
+  const haystack = [row.simId, row.iccid, row.account, row.ratePlan, row.communicationPlan, ...row.devices]
+    .filter((v) => v !== null)
+    .join('\n')
+    .toLowerCase()
+  return words.every((w) => haystack.includes(w))
 }
 
 const collator = new Intl.Collator('en', { numeric: true })
@@ -141,6 +155,21 @@ export function select(rows: readonly SimRow[], query: SimQuery): SimRow[] {
       }
       return collator.compare(`${a.carrier}:${a.simId}`, `${b.carrier}:${b.simId}`)
     })
+}
+
+const keyOf = (sim: SimKey): string => `${sim.carrier}:${sim.simId}`
+
+/** The rows a selection holds, in its order: a query's minus its exceptions, or the SIMs picked (those still there). */
+export function selected(rows: readonly SimRow[], selection: SimSelection): SimRow[] {
+  if ('query' in selection) {
+    const except = new Set(selection.except.map(keyOf))
+    return select(rows, selection.query).filter((r) => !except.has(keyOf(r)))
+  }
+  const keys = new Set(selection.keys.map(keyOf))
+  return select(
+    rows.filter((r) => keys.has(keyOf(r))),
+    { filters: {}, sort: selection.sort, descending: selection.descending },
+  )
 }
 
 export const simCsvHeader = (): string => csvRecord([...SIM_EXPORT_COLUMNS])

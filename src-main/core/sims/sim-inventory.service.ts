@@ -1,11 +1,12 @@
 import type { ParsedInput } from '../../../src-shared/contract'
 import type { Carrier } from '../../../src-shared/models/sim'
-import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
+import type { AlertRule, Notification, SimQuery, SimRow, SimSelection, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
 import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
+import type { ExportJobs, ExportPart } from '../common/export-jobs'
 import { checkConfigValue } from '../devices/extension-config'
 import type { DeviceIndex } from '../devices/listing/device-index'
 import type { Logger } from '../log/logger'
@@ -17,7 +18,7 @@ import { listProfiles } from '../store/profiles.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import { estimateFull, runAccountSync, USAGE_STATUSES, type AccountClient } from './account-sync'
 import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, unreadCount, type NotificationDoc } from './alerts'
-import { devicesOfSims, inventoryRows, matches, select, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
+import { devicesOfSims, inventoryRows, matches, select, selected, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
 import { allSimDocs, readCheckpoint } from './inventory.store'
 import { listSearches, removeSearch, saveSearch } from './saved-searches'
 
@@ -30,6 +31,8 @@ export interface SimInventoryDeps {
   logger: Logger
   /** The workspace's weather units, which a weather alert rule's threshold is in when it names none. */
   weatherUnits: () => Promise<WeatherUnits>
+  /** The exports in progress, shared with the device list (`export:next` reads any of them). */
+  exports: ExportJobs
   /** The email extension's mailer, for alert rules that name team members. */
   mail?: { withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> }
   now?: () => Date
@@ -37,6 +40,7 @@ export interface SimInventoryDeps {
 
 /** The configuration key naming a SIM, per carrier (docs/wire/control-center.md §5, docs/wire/orange.md §4.1). */
 const SIM_FIELD: Record<Carrier, string> = { jasper: 'iccid', atnt: 'iccid', orange: 'serialnumber' }
+const EXPORT_ROWS_PER_PART = 1000
 const CARRIER_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(SIM_FIELD))
 
 export function createSimInventoryService(deps: SimInventoryDeps) {
@@ -177,6 +181,16 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     return { ...config, [row.carrier]: { [SIM_FIELD[row.carrier]]: row.simId, profile } }
   }
 
+  /** The selection as CSV or JSON Lines, a part at a time (for `export:next` and the CLI); the rows as they are now. */
+  async function* exportParts(selection: SimSelection, format: 'csv' | 'jsonl'): AsyncGenerator<ExportPart, void, undefined> {
+    const chosen = selected(await rows(), selection)
+    if (format === 'csv') yield { data: simCsvHeader(), rows: 0 }
+    for (let i = 0; i < chosen.length; i += EXPORT_ROWS_PER_PART) {
+      const part = chosen.slice(i, i + EXPORT_ROWS_PER_PART)
+      yield { data: part.map(format === 'csv' ? simCsvLine : simJsonLine).join(''), rows: part.length }
+    }
+  }
+
   return {
     async query(input: ParsedInput<'sims:query'>): Promise<{ total: number; items: SimRow[] }> {
       const selected = select(await rows(), input.query)
@@ -187,15 +201,13 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       return { total: (await rows()).filter((r) => matches(r, input.filters)).length }
     },
 
-    /** The whole selection as CSV or JSON Lines, a chunk at a time. */
-    async *export(query: SimQuery, format: 'csv' | 'jsonl'): AsyncGenerator<string, void, undefined> {
-      const rows = select(await inventoryRows(db, index), query)
-      if (format === 'csv') yield simCsvHeader()
-      for (let i = 0; i < rows.length; i += 1000)
-        yield rows
-          .slice(i, i + 1000)
-          .map(format === 'csv' ? simCsvLine : simJsonLine)
-          .join('')
+    exportParts,
+
+    /** Starts an export read with `export:next`; its total is what the selection holds now. */
+    async startExport(input: ParsedInput<'sims:export'>): Promise<{ jobId: string; total: number }> {
+      deps.exports.assertRoom()
+      const total = selected(await rows(), input.selection).length
+      return deps.exports.start(total, exportParts(input.selection, input.format))
     },
 
     async estimate(input: ParsedInput<'sims:estimate'>): Promise<SyncEstimate> {

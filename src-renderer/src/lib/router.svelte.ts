@@ -1,6 +1,7 @@
 export type Route =
   | { name: 'extensions' }
   | { name: 'devices' }
+  | { name: 'sims' }
   | { name: 'device'; typeId: string; deviceId: string }
   | { name: 'packages' }
   | { name: 'package'; bundleId: string }
@@ -15,7 +16,7 @@ export type Route =
   | { name: 'jobs' }
   | { name: 'job'; jobId: string }
 
-export type TopLevel = 'extensions' | 'devices' | 'packages' | 'mbed' | 'ledger' | 'inbox' | 'jobs' | 'team' | 'activity' | 'settings'
+export type TopLevel = 'extensions' | 'devices' | 'sims' | 'packages' | 'mbed' | 'ledger' | 'inbox' | 'jobs' | 'team' | 'activity' | 'settings'
 
 function decode(part: string): string | null {
   try {
@@ -42,6 +43,7 @@ export function parseRoute(hash: string): Route {
   const parts = pathOf(hash).replace(/^#\/?/, '').split('/')
   switch (parts[0]) {
     case 'extensions':
+    case 'sims':
     case 'mbed':
     case 'ledger':
     case 'team':

@@ -7,11 +7,14 @@ export type ExportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
 
 export const EXPORT_TYPES: Readonly<Record<ExportFormat, string>> = { csv: 'text/csv;charset=utf-8', jsonl: 'application/x-ndjson;charset=utf-8' }
 
+type Started = Result<{ jobId: string; total: number }>
+
 /**
- * An export of the device list, read from the core part by part (`export:next`, at most 512 KiB each) into a file
- * that grows as Blob parts, with its progress; Cancel ends the core's job too. One export at a time per window.
+ * An export of a list (devices, SIMs), started by the list's own channel, then read from the core part by part
+ * (`export:next`, at most 512 KiB each) into a file that grows as Blob parts, with its progress; Cancel ends the
+ * core's job too. One export at a time per exporter.
  */
-export class DeviceExport {
+export class ListExport {
   phase = $state<ExportPhase>('idle')
   rows = $state(0)
   total = $state(0)
@@ -19,16 +22,16 @@ export class DeviceExport {
   #jobId: string | null = null
   #run = 0
 
-  constructor(private readonly source: Pick<Api, 'invoke'>) {}
+  constructor(protected readonly source: Pick<Api, 'invoke'>) {}
 
   /** The file, once every part is in; null when the export was cancelled, replaced or refused (see `error`). */
-  async run(selection: DeviceSelection, columns: ListColumn[], format: ExportFormat): Promise<Blob | null> {
+  protected async stream(format: ExportFormat, start: () => Promise<Started>): Promise<Blob | null> {
     const run = ++this.#run
     this.phase = 'running'
     this.rows = 0
     this.total = 0
     this.error = null
-    const started = await this.source.invoke('export:start', { selection, columns, format })
+    const started = await start()
     if (run !== this.#run) {
       if (started.ok) void this.source.invoke('export:cancel', { jobId: started.value.jobId })
       return null
@@ -69,5 +72,12 @@ export class DeviceExport {
     this.phase = 'failed'
     this.#jobId = null
     return false
+  }
+}
+
+/** An export of the device list: the selection with the view's columns. */
+export class DeviceExport extends ListExport {
+  run(selection: DeviceSelection, columns: ListColumn[], format: ExportFormat): Promise<Blob | null> {
+    return this.stream(format, () => this.source.invoke('export:start', { selection, columns, format }))
   }
 }
