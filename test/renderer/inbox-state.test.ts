@@ -138,7 +138,7 @@ describe('a notification in words and as a link', () => {
 
   it('links to the device naming the SIM, else to the SIM (or the account) on the SIMs page', () => {
     expect(notificationHref({ ...note(1), devices: ['meter/m 1', 'meter/m-2'] })).toBe('#/devices/meter/m%201')
-    expect(notificationHref(note(1))).toBe('#/sims?carrier=jasper&sim=89010000000000000001')
+    expect(notificationHref(note(1))).toBe('#/sims?q=89010000000000000001&carrier=jasper')
     expect(notificationHref({ ...note(1), sim: null, account: 'jasper:ops' })).toBe('#/sims?account=jasper%3Aops')
   })
 

@@ -2,6 +2,7 @@ import type { AlertCondition, Notification } from '../../../../src-shared/models
 import { wordFor, type Translate } from '../../i18n'
 import { formatBytes, formatCount, formatNumber, formatPercent } from '../../lib/format'
 import { href } from '../../lib/router.svelte'
+import { DEFAULT_SIM_VIEW, searchOfSimView, type SimView } from '../../lib/sim-view'
 
 /** What was found, in words: "612 MB of data this cycle", "Status Activated → Retired", "No data session for 41 days". */
 export function findingText(t: Translate, locale: string | null | undefined, n: Pick<Notification, 'kind' | 'value' | 'account'>): string {
@@ -35,8 +36,8 @@ function weatherValueText(locale: string | null | undefined, value: string): str
 }
 
 /**
- * Where a notification leads: the device whose configuration names the SIM, else the SIMs page filtered to the SIM
- * (or to the account, for an account-level alert).
+ * Where a notification leads: the device whose configuration names the SIM, else the SIMs page searched for the SIM within its
+ * carrier (or filtered to the account, for an account-level alert), in the SIMs page's own address form.
  */
 export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devices' | 'device'>): string {
   if (n.device) return href({ name: 'device', typeId: n.device.typeId, deviceId: n.device.deviceId })
@@ -45,12 +46,8 @@ export function notificationHref(n: Pick<Notification, 'sim' | 'account' | 'devi
     const slash = device.indexOf('/')
     return href({ name: 'device', typeId: device.slice(0, slash), deviceId: device.slice(slash + 1) })
   }
-  const query = new URLSearchParams()
-  if (n.sim) {
-    query.set('carrier', n.sim.carrier)
-    query.set('sim', n.sim.simId)
-  } else if (n.account) query.set('account', n.account)
-  return `#/sims?${query.toString()}`
+  const view: SimView = n.sim ? { ...DEFAULT_SIM_VIEW, text: n.sim.simId, filters: { carrier: [n.sim.carrier] } } : { ...DEFAULT_SIM_VIEW, filters: n.account ? { account: [n.account] } : {} }
+  return `#/sims?${searchOfSimView(view)}`
 }
 
 /** What the link says: the device, the SIM, or the account. */
