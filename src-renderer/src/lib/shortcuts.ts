@@ -8,19 +8,31 @@ export type GlobalShortcut = 'palette' | 'search' | 'sheet'
 /** Input types that take no typed text: a key pressed on one of them is not typing. */
 const NOT_TEXT = new Set(['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color', 'file', 'image'])
 
+/** What the guard reads of the element a key was pressed on (an Element has it all; the renderer specs pass stand-ins). */
+interface KeyTarget {
+  tagName: string
+  type?: string
+  isContentEditable?: boolean
+  closest(selector: string): unknown
+}
+
+function asElement(target: EventTarget | null): KeyTarget | null {
+  const t = target as Partial<KeyTarget> | null
+  return t && typeof t.tagName === 'string' && typeof t.closest === 'function' ? (t as KeyTarget) : null
+}
+
 /**
  * Whether a key pressed on `target` is the operator typing: into a field, a text area, a list box that jumps to what
  * is typed, something editable, or the JSON editor (Monaco takes its keys through a hidden text area, and its own
  * shortcuts — Ctrl+K chords among them — must reach it).
  */
 export function isTyping(target: EventTarget | null): boolean {
-  if (typeof Element === 'undefined' || !(target instanceof Element)) return false
-  if (target.closest('.monaco-editor')) return true
-  if (target instanceof HTMLElement && target.isContentEditable) return true
-  if (target.closest('[contenteditable]:not([contenteditable="false"])')) return true
-  const tag = target.tagName
+  const element = asElement(target)
+  if (!element) return false
+  if (element.isContentEditable || element.closest('.monaco-editor')) return true
+  const tag = element.tagName.toUpperCase()
   if (tag === 'TEXTAREA' || tag === 'SELECT') return true
-  return tag === 'INPUT' && !NOT_TEXT.has((target as HTMLInputElement).type)
+  return tag === 'INPUT' && !NOT_TEXT.has((element.type ?? 'text').toLowerCase())
 }
 
 export interface KeyPress {
@@ -38,7 +50,7 @@ export interface KeyPress {
 export function shortcutOf(press: KeyPress): GlobalShortcut | null {
   if (isTyping(press.target)) return null
   // A dialog has its own keys, and opening another over it would stack one modal on another.
-  if (press.target instanceof Element && press.target.closest('dialog')) return null
+  if (asElement(press.target)?.closest('dialog')) return null
   if ((press.ctrlKey || press.metaKey) && !press.altKey && press.key.toLowerCase() === 'k') return 'palette'
   if (press.ctrlKey || press.metaKey || press.altKey) return null
   if (press.key === '/') return 'search'
