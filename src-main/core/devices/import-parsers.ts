@@ -7,7 +7,10 @@ import { canonicalHeader } from './import-rows'
 
 export type ImportFormat = 'csv' | 'jsonl'
 
-/** `source`: the row's text as the file holds it (a CSV record, a JSON line), for the refused-rows export; absent when the row was too long to keep. */
+/**
+ * `source`: the row's text as the file holds it (a CSV record with its line break, a JSON line), for the refused-rows
+ * export; absent when the row was too long to keep or could not be read whole.
+ */
 export type ParsedRow = { row: number; source?: string; fields: Record<string, unknown> } | { row: number; source?: string; error: { message: string; ref: MessageRef } }
 
 /**
@@ -69,7 +72,7 @@ function createJsonLinesParser(): RowParser {
     if (oversized) return tooLong(line)
     const trimmed = text.trim()
     if (!trimmed) return null
-    const source = text.replace(/\r$/, '')
+    const source = text
     try {
       const value: unknown = JSON.parse(trimmed)
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -225,7 +228,7 @@ function createCsvParser(): RowParser {
     recordStarts(start)
     if (failure) return
     const own = problemsBefore(rec.info.lines + 1)
-    const source = withoutLineBreak(rec.raw)
+    const source = rec.raw
     pending.push(own.length > 0 ? { ...encodingError(start, own[0]!), source } : { row: start, source, fields: rec.record })
   })
   parser.on('skip', (err: CsvSkipError) => {
@@ -283,9 +286,4 @@ function createCsvParser(): RowParser {
       return header
     },
   }
-}
-
-/** A record's text without the line break that ends it. */
-function withoutLineBreak(raw: string): string {
-  return raw.replace(/\r?\n$/, '')
 }

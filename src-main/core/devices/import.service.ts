@@ -151,12 +151,14 @@ export function createImportService({ db, index, bus }: ImportDeps) {
    */
   function cellsOf(j: Job, source: string | undefined): string[] | undefined {
     if (source === undefined || source.length > MAX_COPIED_ROW_CHARS) return undefined
-    if (j.format !== 'csv') return [source]
+    // The line break is taken off here, for the few rows refused, rather than copying every row's text as it is read.
+    const text = source.replace(/\r?\n$|\r$/, '')
+    if (j.format !== 'csv') return [text]
     try {
-      const [cells] = parseCsv(source, { relax_column_count: true }) as string[][]
-      return cells ?? [source]
+      const [cells] = parseCsv(text, { relax_column_count: true }) as string[][]
+      return cells ?? [text]
     } catch {
-      return [source]
+      return [text]
     }
   }
 
