@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync'
 import { expect, test } from './fixtures'
 import { addDevice, openDevice, setEditorText } from './steps'
 
-/** Devices imported for the search: the device sought is one of 100,000 (the whole test took 19 to 41 s on the shared build machine). */
+/** Devices imported for the search: the device sought is one of 100,000 (the whole test took 19 to 52 s on the shared build machine). */
 const DEVICES = 100_000
 
 /** The SIM of the one device that has one (a Jasper ICCID), found in the palette by its digits. */
