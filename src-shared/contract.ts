@@ -87,8 +87,8 @@ export const importRowErrorSchema = z.object({
   message: z.string(),
   ref: messageRefSchema,
   /**
-   * The refused row as the file wrote it, for the refused-rows export: a CSV record's cells (one cell holding the
-   * record's text when it cannot be read as CSV), or a JSON line as one cell. Absent when the row is too long to copy.
+   * The refused row as the file wrote it, for the refused-rows export: a CSV record's cells, or a JSON line as one cell.
+   * Absent when the row is too long to copy, is not text in the file's encoding, or could not be read as CSV.
    */
   cells: z.array(z.string()).optional(),
 })

@@ -9,7 +9,7 @@ export type ImportFormat = 'csv' | 'jsonl'
 
 /**
  * `source`: the row's text as the file holds it (a CSV record with its line break, a JSON line), for the refused-rows
- * export; absent when the row was too long to keep or could not be read whole.
+ * export; absent when the row was too long to keep, not in the file's encoding, or not readable as CSV.
  */
 export type ParsedRow = { row: number; source?: string; fields: Record<string, unknown> } | { row: number; source?: string; error: { message: string; ref: MessageRef } }
 
@@ -72,16 +72,15 @@ function createJsonLinesParser(): RowParser {
     if (oversized) return tooLong(line)
     const trimmed = text.trim()
     if (!trimmed) return null
-    const source = text
     try {
       const value: unknown = JSON.parse(trimmed)
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { row: line, source, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
+        return { row: line, source: text, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
       }
-      return { row: line, source, fields: value as Record<string, unknown> }
+      return { row: line, source: text, fields: value as Record<string, unknown> }
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e)
-      return { row: line, source, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
+      return { row: line, source: text, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
     }
   }
 
@@ -228,8 +227,9 @@ function createCsvParser(): RowParser {
     recordStarts(start)
     if (failure) return
     const own = problemsBefore(rec.info.lines + 1)
-    const source = rec.raw
-    pending.push(own.length > 0 ? { ...encodingError(start, own[0]!), source } : { row: start, source, fields: rec.record })
+    // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
+    // the export, would be taken for what the file meant.
+    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields: rec.record })
   })
   parser.on('skip', (err: CsvSkipError) => {
     const lines = err.lines ?? 0
