@@ -86,6 +86,11 @@ export const importRowErrorSchema = z.object({
   row: z.number().int(),
   message: z.string(),
   ref: messageRefSchema,
+  /**
+   * The refused row as the file wrote it, for the refused-rows export: a CSV record's cells, or a JSON line as one cell.
+   * Absent when the row is too long to copy, is not text in the file's encoding, or could not be read as CSV.
+   */
+  cells: z.array(z.string()).optional(),
 })
 export type ImportRowError = z.infer<typeof importRowErrorSchema>
 
@@ -96,6 +101,8 @@ export const importReportSchema = z.object({
   failed: z.number().int(),
   /** The first errors (bounded); `failed` counts them all. */
   errors: z.array(importRowErrorSchema),
+  /** A CSV file's header as written (the refused-rows export starts with it); absent for JSON lines. */
+  columns: z.array(z.string()).optional(),
 })
 export type ImportReport = z.infer<typeof importReportSchema>
 

@@ -2,7 +2,8 @@
  * Benchmark (not a test): imports 100,000 devices through the CLI, then measures the device list in Debian's
  * Chromium against serve mode — time to the first rendered page, text-filter keystroke-to-render latency
  * (p50/p95 over 50 filters), field filter (the Type choice) and sort (a column header) to render (p50/p95 over 20
- * each), scroll smoothness — and the core process's RSS. Prints figures next to targets.
+ * each), scroll smoothness, the command palette's fragment-to-device latency — and the core process's RSS. Prints
+ * figures next to targets.
  * Run with `npm run bench` (builds first). DEVICES=N overrides the device count.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -158,6 +159,32 @@ try {
     const fps = frames.times.length / (frames.times.reduce((a, b) => a + b, 0) / 1000)
     const janky = frames.times.filter((t) => t > 50).length
     console.log(`scroll: ${fps.toFixed(0)} frames/s, frame time p95 ${fmt(pct(frames.times, 95))}, ${janky} frames > 50 ms of ${frames.times.length} (scrolled ${frames.scrolled}px)`)
+
+    // 6. Command palette: from the input event of a fragment of a device's ID (its digits, a word of "dev-004217") to
+    //    the frame that lists that device, the palette's 120 ms wait for the typing to pause included.
+    await page.getByRole('heading', { level: 1 }).focus()
+    await page.keyboard.press('Control+k')
+    await page.getByRole('combobox', { name: 'Device, SIM, view or action' }).waitFor()
+    const paletteMs = []
+    for (let k = 0; k < 30; k++) {
+      const id = String((k * 4241 + 17) % COUNT).padStart(6, '0')
+      paletteMs.push(
+        await page.evaluate(async (digits) => {
+          const box = document.activeElement
+          const t = performance.now()
+          box.value = digits
+          box.dispatchEvent(new Event('input', { bubbles: true }))
+          for (;;) {
+            await new Promise((r) => requestAnimationFrame(r))
+            if ([...document.querySelectorAll('[role="option"]')].some((o) => o.textContent.includes(`dev-${digits}`))) return performance.now() - t
+            if (performance.now() - t > 5000) return Number.NaN
+          }
+        }, id),
+      )
+    }
+    const found = paletteMs.filter((x) => !Number.isNaN(x))
+    console.log(`palette fragment→device listed over ${found.length}/30 searches: p50 ${fmt(pct(found, 50))}, p95 ${fmt(pct(found, 95))} (120 ms of it is the wait for typing to pause)`)
+    await page.keyboard.press('Escape')
 
     console.log(`core process RSS: ${rssMb(serve.pid).toFixed(0)} MB with ${COUNT} devices (target < 500 MB)`)
   } finally {

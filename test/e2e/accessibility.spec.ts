@@ -1,6 +1,6 @@
 /**
  * axe-core over every view, in English and French, light and dark: the top-level views, a device's page, the import
- * report with refused rows, the add-device dialog, the SIMs page's save-search dialog and every profile form of the Extensions page. Any violation of WCAG 2.1 A/AA (or axe's best practices for
+ * report with refused rows, the add-device dialog, the command palette, the shortcut sheet, the SIMs page's save-search dialog and every profile form of the Extensions page. Any violation of WCAG 2.1 A/AA (or axe's best practices for
  * regions and landmarks) fails the test with the rule, the node and the view it was found in.
  */
 import AxeBuilder from '@axe-core/playwright'
@@ -89,6 +89,20 @@ for (const language of ['en', 'fr'] as const) {
       await page.getByRole('button', { name: /^(Add device|Ajouter un appareil)$/ }).click()
       await expect(page.getByRole('dialog')).toBeVisible()
       found.push(...(await scan(page, 'add device dialog')))
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('dialog')).toBeHidden()
+
+      // The command palette with devices, views and actions in its list, and the shortcut sheet.
+      await page.keyboard.press('ControlOrMeta+k')
+      await expect(page.getByRole('dialog')).toBeVisible()
+      await page.keyboard.type('m')
+      await expect(page.getByRole('dialog').getByRole('option').filter({ hasText: 'meter/m-1' })).toBeVisible()
+      found.push(...(await scan(page, 'command palette')))
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('dialog')).toBeHidden()
+      await page.keyboard.press('?')
+      await expect(page.getByRole('dialog')).toBeVisible()
+      found.push(...(await scan(page, 'shortcut sheet')))
       await page.keyboard.press('Escape')
 
       // The SIMs page with a SIM a device's configuration names, and its save-search dialog.

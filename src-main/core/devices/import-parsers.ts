@@ -7,7 +7,11 @@ import { canonicalHeader } from './import-rows'
 
 export type ImportFormat = 'csv' | 'jsonl'
 
-export type ParsedRow = { row: number; fields: Record<string, unknown> } | { row: number; error: { message: string; ref: MessageRef } }
+/**
+ * `source`: the row's text as the file holds it (a CSV record with its line break, a JSON line), for the refused-rows
+ * export; absent when the row was too long to keep, not in the file's encoding, or not readable as CSV.
+ */
+export type ParsedRow = { row: number; source?: string; fields: Record<string, unknown> } | { row: number; source?: string; error: { message: string; ref: MessageRef } }
 
 /**
  * Longest JSON line or CSV record, in characters. A device row is a few hundred characters; this leaves room for
@@ -25,6 +29,8 @@ export interface ParsedChunk {
 export interface RowParser {
   write(text: string, problems: EncodingProblem[]): Promise<ParsedChunk>
   end(problems: EncodingProblem[]): Promise<ParsedChunk>
+  /** A CSV file's column names as its header writes them (null before the header, and for JSON lines). */
+  readonly header: string[] | null
 }
 
 export function formatFor(fileName: string): ImportFormat {
@@ -69,12 +75,12 @@ function createJsonLinesParser(): RowParser {
     try {
       const value: unknown = JSON.parse(trimmed)
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { row: line, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
+        return { row: line, source: text, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
       }
-      return { row: line, fields: value as Record<string, unknown> }
+      return { row: line, source: text, fields: value as Record<string, unknown> }
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e)
-      return { row: line, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
+      return { row: line, source: text, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
     }
   }
 
@@ -114,6 +120,7 @@ function createJsonLinesParser(): RowParser {
       const row = length > 0 || oversized || pending.has(line + 1) ? endLine() : null
       return { rows: row ? [row] : [] }
     },
+    header: null,
   }
 }
 
@@ -150,6 +157,7 @@ function createCsvParser(): RowParser {
   let seenRecord = false
   /** The malformed record being skipped: reported once its last line is known. */
   let skipped: { start: number; last: number; detail: string } | null = null
+  let header: string[] | null = null
 
   /** The problems of lines before `line`, removed from the list. */
   const problemsBefore = (line: number): EncodingProblem[] => {
@@ -168,6 +176,7 @@ function createCsvParser(): RowParser {
     const { start, detail } = skipped
     const last = Math.max(skipped.last, end)
     skipped = null
+    // No source: csv-parse hands over a refused record's text only up to where it stopped reading it.
     pending.push(
       last > start
         ? { row: start, error: { message: `Unreadable CSV record, lines ${start}–${last}: ${detail}`, ref: { key: 'import.badRecord', params: { first: start, last, detail } } } }
@@ -188,8 +197,9 @@ function createCsvParser(): RowParser {
 
   const parser: Parser = parse({
     bom: true,
-    columns: (header: string[]) => {
-      const columns = header.map(canonicalHeader)
+    columns: (names: string[]) => {
+      header = names
+      const columns = names.map(canonicalHeader)
       const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (missing.length > 0) {
@@ -217,7 +227,9 @@ function createCsvParser(): RowParser {
     recordStarts(start)
     if (failure) return
     const own = problemsBefore(rec.info.lines + 1)
-    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, fields: rec.record })
+    // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
+    // the export, would be taken for what the file meant.
+    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields: rec.record })
   })
   parser.on('skip', (err: CsvSkipError) => {
     const lines = err.lines ?? 0
@@ -269,6 +281,9 @@ function createCsvParser(): RowParser {
       // Left over: lines csv-parse read as part of a record it had already refused, or a file of header only.
       recordStarts(Number.MAX_SAFE_INTEGER)
       return drain()
+    },
+    get header() {
+      return header
     },
   }
 }

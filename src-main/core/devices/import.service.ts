@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { parse as parseCsv } from 'csv-parse/sync'
 import type { ImportReport, ImportRowError } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
@@ -15,6 +16,8 @@ import type { DeviceIndex } from './listing/device-index'
 
 const BATCH = 500
 const MAX_REPORTED_ERRORS = 1000
+/** Longest refused row the report copies, in characters: a thousand of them stay a small report. */
+const MAX_COPIED_ROW_CHARS = 8 * 1024
 /** An import nobody feeds for this long (a closed window) is ended and audited as abandoned. */
 const IDLE_MS = 10 * 60 * 1000
 
@@ -48,7 +51,7 @@ interface Job {
   decoder: ImportDecoder
   parser: RowParser
   seen: Set<string>
-  batch: { doc: DeviceDoc; row: number }[]
+  batch: { doc: DeviceDoc; row: number; source: string | undefined }[]
   batches: number
   rows: number
   added: number
@@ -138,7 +141,25 @@ export function createImportService({ db, index, bus }: ImportDeps) {
 
   function report(j: Job): ImportReport {
     // Rows found to exist already are refused when their batch is written, after later rows' own refusals.
-    return { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, errors: [...j.errors].sort((a, b) => a.row - b.row) }
+    const columns = j.parser.header
+    return { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, errors: [...j.errors].sort((a, b) => a.row - b.row), ...(columns ? { columns } : {}) }
+  }
+
+  /**
+   * A refused row's cells as the file wrote them (untrimmed). Only records csv-parse read whole carry their text, so
+   * reading one again cannot fail; should it, the text goes as one cell rather than be lost.
+   */
+  function cellsOf(j: Job, source: string | undefined): string[] | undefined {
+    if (source === undefined || source.length > MAX_COPIED_ROW_CHARS) return undefined
+    // The line break is taken off here, for the few rows refused, rather than copying every row's text as it is read.
+    const text = source.replace(/\r?\n$|\r$/, '')
+    if (j.format !== 'csv') return [text]
+    try {
+      const [cells] = parseCsv(text, { relax_column_count: true }) as string[][]
+      return cells ?? [text]
+    } catch {
+      return [text]
+    }
   }
 
   function publish(j: Job, done: boolean): void {
@@ -147,9 +168,11 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     if (done) j.progress.flush()
   }
 
-  function fail(j: Job, row: number, message: string, ref: ImportRowError['ref']): void {
+  function fail(j: Job, row: number, source: string | undefined, message: string, ref: ImportRowError['ref']): void {
     j.failed++
-    if (j.errors.length < MAX_REPORTED_ERRORS) j.errors.push({ row, message, ref })
+    if (j.errors.length >= MAX_REPORTED_ERRORS) return
+    const cells = cellsOf(j, source)
+    j.errors.push(cells ? { row, message, ref, cells } : { row, message, ref })
   }
 
   /**
@@ -162,7 +185,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     return batch.filter((b, i) => {
       if (!held[i]) return true
       const label = `${b.doc.typeId}/${b.doc.deviceId}`
-      fail(j, b.row, `Device ${label} already exists`, { key: 'import.exists', params: { id: label } })
+      fail(j, b.row, b.source, `Device ${label} already exists`, { key: 'import.exists', params: { id: label } })
       return false
     })
   }
@@ -201,22 +224,22 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     for (const r of rows) {
       j.rows++
       if ('error' in r) {
-        fail(j, r.row, r.error.message, r.error.ref)
+        fail(j, r.row, r.source, r.error.message, r.error.ref)
         continue
       }
       const outcome = rowToDevice(r.fields)
       if (!outcome.ok) {
-        fail(j, r.row, outcome.message, outcome.ref)
+        fail(j, r.row, r.source, outcome.message, outcome.ref)
         continue
       }
       const id = deviceDocId(outcome.device)
       const label = `${outcome.device.typeId}/${outcome.device.deviceId}`
       if (j.seen.has(id)) {
-        fail(j, r.row, `Device ${label} appears more than once in this file`, { key: 'import.duplicate', params: { id: label } })
+        fail(j, r.row, r.source, `Device ${label} appears more than once in this file`, { key: 'import.duplicate', params: { id: label } })
         continue
       }
       j.seen.add(id)
-      j.batch.push({ doc: newDeviceDoc(outcome.device, now), row: r.row })
+      j.batch.push({ doc: newDeviceDoc(outcome.device, now), row: r.row, source: r.source })
       if (j.batch.length >= BATCH) await flush(j)
     }
     publish(j, false)

@@ -1,0 +1,121 @@
+import type { ErrorInfo } from '../../../../src-shared/contract'
+import type { DeviceRow } from '../../../../src-shared/models/device-query'
+import { api } from '../api'
+import { debounce } from '../debounce'
+import { deviceSearchText } from '../palette-match'
+import { router, type Route } from '../router.svelte'
+
+/** Devices asked of the index per search: the palette shows a short list, not a page. */
+const DEVICES_SHOWN = 8
+/** Long enough that a word typed quickly is one question to the index, short enough to feel immediate. */
+const LOOKUP_MS = 120
+
+/** A place or a deed the palette offers besides devices. `command` names the control that does the deed on its view. */
+export interface PaletteCommand {
+  id: string
+  kind: 'view' | 'action'
+  /** Message key of its name. */
+  label: string
+  route: Route
+  command?: string
+}
+
+export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
+  { id: 'view-devices', kind: 'view', label: 'nav.devices', route: { name: 'devices' } },
+  { id: 'view-extensions', kind: 'view', label: 'nav.extensions', route: { name: 'extensions' } },
+  { id: 'view-packages', kind: 'view', label: 'nav.packages', route: { name: 'packages' } },
+  { id: 'view-mbed', kind: 'view', label: 'nav.mbed', route: { name: 'mbed' } },
+  { id: 'view-ledger', kind: 'view', label: 'nav.ledger', route: { name: 'ledger' } },
+  { id: 'view-team', kind: 'view', label: 'nav.team', route: { name: 'team' } },
+  { id: 'view-activity', kind: 'view', label: 'nav.activity', route: { name: 'activity' } },
+  { id: 'view-settings', kind: 'view', label: 'nav.settings', route: { name: 'settings' } },
+  { id: 'view-trash', kind: 'view', label: 'palette.views.trash', route: { name: 'trash' } },
+  { id: 'action-import', kind: 'action', label: 'palette.actions.importDevices', route: { name: 'devices' }, command: 'import-devices' },
+  { id: 'action-add-device', kind: 'action', label: 'palette.actions.addDevice', route: { name: 'devices' }, command: 'add-device' },
+  { id: 'action-mbed-start', kind: 'action', label: 'palette.actions.startMbedBridge', route: { name: 'mbed' }, command: 'start-mbed-bridge' },
+  { id: 'action-invite', kind: 'action', label: 'palette.actions.inviteUser', route: { name: 'team' }, command: 'invite-user' },
+]
+
+/** How long an action waits for its view to show the control that does it. */
+const COMMAND_WAIT_MS = 3000
+
+/**
+ * Does an action on the view that holds it: the view is opened and its control pressed, as the operator would (the
+ * import opens the file chooser, "Add device" its form). A control that is disabled (the bridge has no profile yet) is
+ * left alone: the view itself says why.
+ */
+function pressWhenShown(command: string): void {
+  const until = performance.now() + COMMAND_WAIT_MS
+  const look = () => {
+    const control = document.querySelector<HTMLButtonElement>(`main [data-command="${command}"]`)
+    if (control) {
+      if (!control.disabled) control.click()
+      return
+    }
+    if (performance.now() < until) requestAnimationFrame(look)
+  }
+  requestAnimationFrame(look)
+}
+
+/** The palette's search: the text typed, and the devices the index found for it (the latest question wins). */
+export class PaletteState {
+  open = $state(false)
+  query = $state('')
+  devices = $state.raw<DeviceRow[]>([])
+  /** A device search is under way for the text shown. */
+  searching = $state(false)
+  error = $state.raw<ErrorInfo | null>(null)
+  #asked = 0
+  readonly #lookup = debounce((text: string) => void this.#find(text), LOOKUP_MS)
+
+  show(): void {
+    this.open = true
+  }
+
+  close(): void {
+    this.open = false
+    this.setQuery('')
+  }
+
+  setQuery(query: string): void {
+    this.query = query
+    const text = deviceSearchText(query)
+    if (text === '') {
+      this.#lookup.cancel()
+      this.#asked++
+      this.devices = []
+      this.searching = false
+      this.error = null
+      return
+    }
+    this.searching = true
+    this.#lookup(text)
+  }
+
+  async #find(text: string): Promise<void> {
+    const asked = ++this.#asked
+    const result = await api.invoke('devices:query', { query: { text }, limit: DEVICES_SHOWN })
+    if (asked !== this.#asked) return
+    this.searching = false
+    if (result.ok) {
+      this.devices = result.value.items
+      this.error = null
+    } else {
+      this.devices = []
+      this.error = result.error
+    }
+  }
+
+  /** Goes where an entry leads; the palette closes first, so its opener does not take the focus back afterwards. */
+  go(target: { device: DeviceRow } | { command: PaletteCommand }): void {
+    this.close()
+    if ('device' in target) {
+      router.go({ name: 'device', typeId: target.device.typeId, deviceId: target.device.deviceId })
+      return
+    }
+    router.go(target.command.route)
+    if (target.command.command) pressWhenShown(target.command.command)
+  }
+}
+
+export const palette = new PaletteState()

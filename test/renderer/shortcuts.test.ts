@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest'
+import { isTyping, modifierName, shortcutGroups, shortcutOf, type KeyPress } from '../../src-renderer/src/lib/shortcuts'
+import en from '../../src-renderer/src/i18n/en.json'
+import fr from '../../src-renderer/src/i18n/fr.json'
+
+/** A stand-in for a DOM element (the renderer specs run without a DOM): its tag, type, editability and ancestors. */
+function element(tagName: string, options: { type?: string; editable?: boolean; inside?: string[] } = {}) {
+  const inside = options.inside ?? []
+  return {
+    tagName,
+    type: options.type,
+    isContentEditable: options.editable ?? false,
+    closest: (selector: string) => (selector.split(',').some((s) => inside.includes(s.trim())) ? {} : null),
+  } as unknown as EventTarget
+}
+
+const press = (key: string, target: EventTarget | null, mods: Partial<KeyPress> = {}): KeyPress => ({ key, target, ctrlKey: false, metaKey: false, altKey: false, ...mods })
+
+describe('the shortcut guard', () => {
+  const typing = [
+    ['a text field', element('INPUT', { type: 'text' })],
+    ['a search field', element('INPUT', { type: 'search' })],
+    ['a field of no stated type', element('INPUT')],
+    ['a number field', element('INPUT', { type: 'number' })],
+    ['a text area', element('TEXTAREA')],
+    ['a select', element('SELECT')],
+    ['something content-editable', element('DIV', { editable: true })],
+    ['the Monaco editor', element('TEXTAREA', { inside: ['.monaco-editor'] })],
+    ['a part of the Monaco editor that is no field', element('DIV', { inside: ['.monaco-editor'] })],
+  ] as const
+  for (const [what, target] of typing) {
+    it(`fires no shortcut while typing in ${what}`, () => {
+      expect(isTyping(target)).toBe(true)
+      for (const key of ['/', '?']) expect(shortcutOf(press(key, target))).toBeNull()
+      expect(shortcutOf(press('k', target, { ctrlKey: true }))).toBeNull()
+      expect(shortcutOf(press('k', target, { metaKey: true }))).toBeNull()
+    })
+  }
+
+  it('fires on the page, a button, a checkbox or a list row', () => {
+    for (const target of [null, element('BODY'), element('BUTTON'), element('INPUT', { type: 'checkbox' }), element('DIV')]) {
+      expect(isTyping(target)).toBe(false)
+      expect(shortcutOf(press('/', target))).toBe('search')
+      expect(shortcutOf(press('?', target))).toBe('sheet')
+      expect(shortcutOf(press('k', target, { ctrlKey: true }))).toBe('palette')
+      expect(shortcutOf(press('K', target, { metaKey: true }))).toBe('palette')
+    }
+  })
+
+  it('fires nothing inside a dialog, for other keys or with other modifiers', () => {
+    expect(shortcutOf(press('?', element('BUTTON', { inside: ['dialog'] })))).toBeNull()
+    expect(shortcutOf(press('k', element('BODY')))).toBeNull()
+    expect(shortcutOf(press('k', element('BODY'), { ctrlKey: true, altKey: true }))).toBeNull()
+    expect(shortcutOf(press('/', element('BODY'), { ctrlKey: true }))).toBeNull()
+  })
+})
+
+describe('the shortcut sheet', () => {
+  it("names the platform's modifier", () => {
+    expect(modifierName('MacIntel')).toBe('⌘')
+    expect(modifierName('Linux x86_64')).toBe('Ctrl')
+    expect(shortcutGroups('⌘')[0]!.lines[0]!.keys).toEqual(['⌘+K'])
+  })
+
+  it('lists each shortcut once, every text in English and French', () => {
+    const groups = shortcutGroups('Ctrl')
+    const keys = groups.flatMap((g) => [g.title, ...g.lines.map((l) => l.does)])
+    expect(new Set(keys).size).toBe(keys.length)
+    const lookup = (catalogue: unknown, key: string) => key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], catalogue)
+    expect(keys.filter((k) => typeof lookup(en, k) !== 'string' || typeof lookup(fr, k) !== 'string')).toEqual([])
+  })
+})
