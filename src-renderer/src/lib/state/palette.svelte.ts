@@ -23,9 +23,13 @@ export interface PaletteCommand {
 export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { id: 'view-devices', kind: 'view', label: 'nav.devices', route: { name: 'devices' } },
   { id: 'view-extensions', kind: 'view', label: 'nav.extensions', route: { name: 'extensions' } },
+  { id: 'view-sims', kind: 'view', label: 'nav.sims', route: { name: 'sims' } },
   { id: 'view-packages', kind: 'view', label: 'nav.packages', route: { name: 'packages' } },
   { id: 'view-mbed', kind: 'view', label: 'nav.mbed', route: { name: 'mbed' } },
   { id: 'view-ledger', kind: 'view', label: 'nav.ledger', route: { name: 'ledger' } },
+  { id: 'view-inbox', kind: 'view', label: 'nav.inbox', route: { name: 'inbox' } },
+  { id: 'view-alerts', kind: 'view', label: 'palette.views.alerts', route: { name: 'alerts' } },
+  { id: 'view-jobs', kind: 'view', label: 'nav.jobs', route: { name: 'jobs' } },
   { id: 'view-team', kind: 'view', label: 'nav.team', route: { name: 'team' } },
   { id: 'view-activity', kind: 'view', label: 'nav.activity', route: { name: 'activity' } },
   { id: 'view-settings', kind: 'view', label: 'nav.settings', route: { name: 'settings' } },
@@ -33,6 +37,7 @@ export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { id: 'action-import', kind: 'action', label: 'palette.actions.importDevices', route: { name: 'devices' }, command: 'import-devices' },
   { id: 'action-add-device', kind: 'action', label: 'palette.actions.addDevice', route: { name: 'devices' }, command: 'add-device' },
   { id: 'action-mbed-start', kind: 'action', label: 'palette.actions.startMbedBridge', route: { name: 'mbed' }, command: 'start-mbed-bridge' },
+  { id: 'action-new-job', kind: 'action', label: 'palette.actions.newBulkJob', route: { name: 'jobs' }, command: 'new-bulk-job' },
   { id: 'action-invite', kind: 'action', label: 'palette.actions.inviteUser', route: { name: 'team' }, command: 'invite-user' },
 ]
 
