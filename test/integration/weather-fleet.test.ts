@@ -177,6 +177,15 @@ describe('weather in the device list and the alert rules', () => {
     await core.call('alerts:remove', { id: 'mild' })
   })
 
+  it('a rule removed while an evaluation runs: the check and the removal both succeed, and the rule stays removed', async () => {
+    for (let round = 0; round < 15; round++) {
+      await core.call('alerts:add', { id: 'brief', name: 'Brief', condition: { kind: 'weather', measure: 'temperature', comparison: 'above', threshold: -100 } })
+      const outcomes = await Promise.allSettled([core.call('alerts:check', {}), core.call('alerts:remove', { id: 'brief' }), core.call('alerts:check', {})])
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([])
+    }
+    expect((await core.call('alerts:list', {})).items.some((r) => r.id === 'brief')).toBe(false)
+  })
+
   it('does not fire for calm air, devices without a reading, or a threshold not crossed', async () => {
     await core.call('alerts:add', { id: 'storm', name: 'Storm', condition: { kind: 'weather', measure: 'windSpeed', comparison: 'above', threshold: 200, unit: 'km/h' } })
     await core.call('alerts:add', { id: 'heat', name: 'Heat', condition: { kind: 'weather', measure: 'temperature', comparison: 'above', threshold: 60 } })

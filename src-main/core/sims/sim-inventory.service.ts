@@ -115,17 +115,21 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     }
   }
 
-  // One evaluation at a time (after syncs of several accounts, after weather readings): two at once would both see a
-  // condition as new and fire it twice, and race on the rule's state.
+  // One evaluation at a time (after syncs of several accounts, after weather readings), and no rule added or removed
+  // during one: two evaluations at once would both see a condition as new and fire it twice, and a rule removed
+  // under an evaluation (its state deleted) made the evaluation's state write a conflict.
   let evaluating: Promise<unknown> = Promise.resolve()
+  function serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = evaluating.then(work)
+    evaluating = run.catch(() => undefined)
+    return run
+  }
   function check(accounts: readonly string[], weatherOnly = false): Promise<number> {
-    const run = evaluating.then(async () => {
+    return serially(async () => {
       const fired = await evaluateAlerts(db, { now: now(), accounts, weatherOnly })
       await notify(fired, await listRules(db))
       return fired.length
     })
-    evaluating = run.catch(() => undefined)
-    return run
   }
 
   // Readings arrive one device at a time: one evaluation runs, and one more is queued for what arrived meanwhile.
@@ -302,12 +306,12 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
 
     alertsList: async () => ({ items: await listRules(db) }),
     async alertsAdd(input: ParsedInput<'alerts:add'>, ctx: CallContext): Promise<AlertRule> {
-      const rule = await addRule(db, input, ctx, deps.weatherUnits)
+      const rule = await serially(() => addRule(db, input, ctx, deps.weatherUnits))
       bus.emit('audit:changed', {})
       return rule
     },
     async alertsRemove(id: string, ctx: CallContext): Promise<{ removed: true }> {
-      await removeRule(db, id, ctx)
+      await serially(() => removeRule(db, id, ctx))
       bus.emit('audit:changed', {})
       return { removed: true }
     },
