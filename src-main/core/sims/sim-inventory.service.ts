@@ -3,7 +3,7 @@ import type { Carrier } from '../../../src-shared/models/sim'
 import type { AlertRule, Notification, SimQuery, SimRow, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError } from '../common/errors'
+import { AppError, isAppError, toErrorInfo } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import { checkConfigValue } from '../devices/extension-config'
 import type { DeviceIndex } from '../devices/listing/device-index'
@@ -126,7 +126,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     try {
       outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
     } catch (e) {
-      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', detail: isAppError(e) ? `${e.code} ${e.message}`.slice(0, 500) : 'failed' })
+      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', error: toErrorInfo(e) })
       bus.emit('audit:changed', {})
       await check([input.account]).catch((err: unknown) => logger.warn({ err }, 'alerts could not be evaluated after a failed sync'))
       throw e
