@@ -282,7 +282,11 @@ export const channels = {
   'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
   'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
 
-  'audit:list': channel(z.object({ ...pageInput, filter: auditFilterSchema.optional() }).strict(), z.object({ total: z.number().int(), items: z.array(auditEntrySchema) })),
+  'audit:list': channel(
+    z.object({ ...pageInput, filter: auditFilterSchema.optional() }).strict(),
+    /** `facets`: every action and actor in the whole trail, for the filters' choices. */
+    z.object({ total: z.number().int(), items: z.array(auditEntrySchema), facets: z.object({ actions: z.array(z.string()), actors: z.array(z.string()) }) }),
+  ),
 
   'vault:setSecret': channel(secretKeySchema.extend({ value: z.string().min(1).max(16384) }).strict(), z.object({ replaced: z.boolean() })),
   'vault:clearSecret': channel(secretKeySchema.strict(), z.object({ cleared: z.boolean() })),
