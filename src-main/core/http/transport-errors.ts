@@ -45,6 +45,9 @@ const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONN
 /** Failures that are certainly about reaching the service, as opposed to programming errors that must surface as they are. */
 const NETWORK_CODES = new Set([...TRANSIENT_NETWORK, 'ENOTFOUND', 'ENOENT', 'EADDRNOTAVAIL', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_SOCKS5'])
 
+/** Every code this module names, for the test that each one has words in the UI (src-renderer/src/lib/error-causes.ts). */
+export const NAMED_TRANSPORT_CODES: readonly string[] = [...TLS_CODES, ...Object.keys(TIMEOUT_PHASES), 'ETIMEDOUT', 'EPROTO', ...NETWORK_CODES]
+
 interface CodedError {
   code: string
   message: string
