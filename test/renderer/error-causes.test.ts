@@ -1,20 +1,16 @@
 /**
  * Network and parser failures reach the operator as sentences, never as the codes the core names them by
  * (ECONNREFUSED, UND_ERR_SOCKET, PropertyNameExpected): every code the core can name has its words in English and
- * French, and a real carrier call to a closed port reads as what failed, where and what to do.
+ * French. (A real carrier call to a closed port, read in the UI: test/e2e/activity.spec.ts.)
  */
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { printParseErrorCode } from 'jsonc-parser'
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { createControlCenterClient } from '../../src-main/core/carriers/control-center/control-center.client'
-import { isAppError } from '../../src-main/core/common/errors'
-import { NAMED_TRANSPORT_CODES } from '../../src-main/core/http/transport-errors'
+import { NAMED_TRANSPORT_CODES } from '../../src-shared/models/transport-codes'
 import { flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 import { jsonParseKey, transportCauseKey } from '../../src-renderer/src/lib/error-causes'
-import { errorText } from '../../src-renderer/src/lib/errors'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
 const catalogues = { en: load('en'), fr: load('fr') }
@@ -79,39 +75,5 @@ describe('JSON parser errors', () => {
     expect(translateRef(t, ref, 'fallback')).toBe('JSON syntax error: a property name in double quotes was expected')
     locale.set('fr')
     expect(translateRef(t, ref, 'fallback')).toBe('Erreur de syntaxe JSON : un nom de propriété entre guillemets doubles était attendu')
-  })
-})
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-describe('a carrier call to a closed port', () => {
-  it('reads as the host, what failed and what to do, with no code, in English and French', async () => {
-    const port = await closedPort()
-    const client = createControlCenterClient({ carrier: 'jasper', baseUrl: `http://127.0.0.1:${port}`, username: 'ops', apiKey: 'test-api-key' })
-    let failure: unknown
-    try {
-      await client.getDevice('8988216716970004975')
-    } catch (e) {
-      failure = e
-    } finally {
-      await client.close()
-    }
-    if (!isAppError(failure)) throw new Error(`expected an AppError, got ${String(failure)}`)
-    const info = failure.toInfo()
-    // The core's own text names the code (logs, CLI); the operator's never does.
-    expect(info.message).toMatch(/ECONNREFUSED/)
-    locale.set('en')
-    const english = errorText(t, info)
-    expect(english).toBe(`Cannot reach 127.0.0.1:${port}: the connection was refused. Check the address and port, and that the service is running.`)
-    locale.set('fr')
-    const french = errorText(t, info)
-    expect(french).toBe(`Impossible de joindre 127.0.0.1:${port} : la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.`)
-    for (const text of [english, french]) expect(text).not.toMatch(CODE)
   })
 })

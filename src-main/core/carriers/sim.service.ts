@@ -99,7 +99,13 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
    * The outbox item's new state, with what it means for the audit entry that recorded the queued change (one write):
    * that entry stops saying "Queued" once the change was sent, refused, left unknown or discarded.
    */
-  async function settle(item: OutboxDoc & { _rev: string }, next: OutboxDoc | { _id: string; _rev: string; _deleted: true }, outcome: AuditOutcome | null, error: ErrorInfo | null, extra: object[] = []): Promise<void> {
+  async function settle(
+    item: OutboxDoc & { _rev: string },
+    next: OutboxDoc | { _id: string; _rev: string; _deleted: true },
+    outcome: AuditOutcome | null,
+    error: ErrorInfo | null,
+    extra: object[] = [],
+  ): Promise<void> {
     const entry = outcome ? await linkedEntry(item) : null
     assertBulkOk(await db.bulkDocs([next, ...extra, ...(entry && outcome ? [deliveredEntry(entry, outcome, error)] : [])] as OutboxDoc[]))
     if (entry || extra.length) bus.emit('audit:changed', {})

@@ -1,7 +1,7 @@
 import type { Diagnostic, Output, ParsedInput } from '../../../src-shared/contract'
 import type { PackageDetail, PackageSummary } from '../../../src-shared/models/packages'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError, toErrorInfo } from '../common/errors'
+import { AppError, toErrorInfo } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'

@@ -11,7 +11,7 @@
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError, toErrorInfo } from '../common/errors'
+import { AppError, toErrorInfo } from '../common/errors'
 import { serialiser } from '../common/serial'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
