@@ -41,7 +41,18 @@ const ACTIONS = actionsInSources()
 
 describe('action names', () => {
   it('finds the actions the core writes (the scan itself works)', () => {
-    for (const known of ['device.add', 'device.supportedBundles', 'package.add', 'sim.changeStatus.queued', 'invitation.create', 'vault.set', 'jobs.run', 'trash.purge', 'profile.restore', 'mbed.subscription.subscribe'])
+    for (const known of [
+      'device.add',
+      'device.supportedBundles',
+      'package.add',
+      'sim.changeStatus.queued',
+      'invitation.create',
+      'vault.set',
+      'jobs.run',
+      'trash.purge',
+      'profile.restore',
+      'mbed.subscription.subscribe',
+    ])
       expect(ACTIONS, known).toContain(known)
     expect(ACTIONS.size).toBeGreaterThan(90)
   })
@@ -64,7 +75,15 @@ describe('action names', () => {
   })
 })
 
-const entry = (over: Partial<AuditEntry>): AuditEntry => ({ id: 'audit:x', at: '2026-12-05T10:00:00.000Z', actor: 'alice', action: 'sim.changeStatus.queued', target: 'jasper:8988 (meter/m-1)', outcome: 'queued', ...over })
+const entry = (over: Partial<AuditEntry>): AuditEntry => ({
+  id: 'audit:x',
+  at: '2026-12-05T10:00:00.000Z',
+  actor: 'alice',
+  action: 'sim.changeStatus.queued',
+  target: 'jasper:8988 (meter/m-1)',
+  outcome: 'queued',
+  ...over,
+})
 
 describe('who, what and how it ended', () => {
   it('names every outcome in both languages', () => {
@@ -94,7 +113,9 @@ describe('who, what and how it ended', () => {
     locale.set('fr')
     expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état : Désactivée.')
     const error = { code: 'NETWORK' as const, message: 'Cannot reach x: ECONNREFUSED', details: { ref: { key: 'errors.network', params: { host: 'cc.example:443', reason: 'ECONNREFUSED' } } } }
-    expect(detailText(t, entry({ outcome: 'failed', error }))).toBe('Impossible de joindre cc.example:443 : la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.')
+    expect(detailText(t, entry({ outcome: 'failed', error }))).toBe(
+      'Impossible de joindre cc.example:443 : la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.',
+    )
     // An entry migrated from schema 1 keeps only the code: its meaning is said, not the code.
     expect(detailText(t, entry({ outcome: 'failed', error: { code: 'TIMEOUT', message: 'cc did not answer' } }))).toBe(t('errors.code.TIMEOUT'))
     locale.set('en')
