@@ -282,7 +282,7 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(peer.stats().submissions.status).toBe(submissions + 1)
       expect((await core.call('orange:tickets', dev)).items).toEqual([])
       const [failed] = (await core.call('audit:list', { query: `orange:${serial(7)}` })).items
-      expect(failed).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', detail: expect.stringContaining('UNKNOWN_OUTCOME') })
+      expect(failed).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', error: { code: 'UNKNOWN_OUTCOME' } })
 
       const lost = peer.stats().tickets.at(-1)!
       expect(lost.serials).toEqual([serial(7)])
