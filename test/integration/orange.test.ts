@@ -270,7 +270,13 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(done).toMatchObject({ state: 'ERROR', lines: [{ processingStatus: 'ERROR', errorCode: 'TRANSITION_NOT_ALLOWED' }] })
       expect(peer.line(serial(6)).status).toBe(status)
       const [entry] = (await core.call('audit:list', { query: `orange:${serial(6)}` })).items
-      expect(entry).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', before: { status }, after: { status: target }, detail: expect.stringContaining('TRANSITION_NOT_ALLOWED') })
+      expect(entry).toMatchObject({
+        action: 'orange.changeStatus',
+        outcome: 'failed',
+        before: { status },
+        after: { status: target },
+        error: { code: 'CARRIER', details: { carrierCode: 'TRANSITION_NOT_ALLOWED' } },
+      })
     })
 
     it('after an ambiguous failure says UNKNOWN_OUTCOME, sends nothing again, and the operator finds the ticket by number', async () => {
