@@ -69,15 +69,32 @@ export const deviceSchema = deviceSummarySchema.extend({
 })
 export type Device = z.infer<typeof deviceSchema>
 
+/**
+ * How an audited change ended. A change the operator queued in the outbox is 'queued' until the outbox delivers it
+ * ('sent'), the carrier refuses it ('failed'), its outcome cannot be known ('unknown', an SMS is never sent twice) or
+ * the operator discards it ('discarded').
+ */
+export const AUDIT_OUTCOMES = ['ok', 'failed', 'queued', 'sent', 'unknown', 'discarded'] as const
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
+
 export const auditEntrySchema = z.object({
   id: z.string(),
   at: z.string(),
+  /** Who made the change: the computer's user name, `cli:<user>` from the CLI, `fieldline` for the app's own housekeeping. */
   actor: z.string(),
   action: z.string(),
   target: z.string(),
-  outcome: z.enum(['ok', 'failed']),
+  /** The person or thing concerned by name, as it was named when the change was made (an invitee's address, a profile's name). */
+  subject: z.string().optional(),
+  /** The profile (account) the change went through, by name. */
+  via: z.string().optional(),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  /** The outbox item a queued change waits in; its delivery updates `outcome`. */
+  outboxId: z.string().optional(),
   before: z.unknown().optional(),
   after: z.unknown().optional(),
+  /** Why the change failed, translatable. */
+  error: errorInfoSchema.optional(),
   detail: z.string().optional(),
 })
 export type AuditEntry = z.infer<typeof auditEntrySchema>
@@ -137,6 +154,22 @@ const pageInput = {
   offset: z.number().int().min(0).default(0),
   limit: z.number().int().min(1).max(1000).default(100),
 }
+
+/** The Activity page's filters; every one narrows the trail, and all of them hold at once. */
+export const auditFilterSchema = z
+  .object({
+    /** Exact action code (`sim.changeStatus`). */
+    action: z.string().max(120).optional(),
+    /** Exact actor. */
+    actor: z.string().max(200).optional(),
+    /** A device as `type/id`: entries whose target names it. */
+    device: z.string().max(120).optional(),
+    /** Inclusive bounds on the entry's time, ISO 8601 (a date alone covers that whole day in UTC). */
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
+  })
+  .strict()
+export type AuditFilter = z.infer<typeof auditFilterSchema>
 
 /** Vault addressing: a secret belongs to a profile and names one of its fields. */
 const secretKeySchema = z.object({
@@ -256,7 +289,11 @@ export const channels = {
   'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
   'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
 
-  'audit:list': channel(z.object(pageInput).strict(), z.object({ total: z.number().int(), items: z.array(auditEntrySchema) })),
+  'audit:list': channel(
+    z.object({ ...pageInput, filter: auditFilterSchema.optional() }).strict(),
+    /** `facets`: every action and actor in the whole trail, for the filters' choices. */
+    z.object({ total: z.number().int(), items: z.array(auditEntrySchema), facets: z.object({ actions: z.array(z.string()), actors: z.array(z.string()) }) }),
+  ),
 
   'vault:setSecret': channel(secretKeySchema.extend({ value: z.string().min(1).max(16384) }).strict(), z.object({ replaced: z.boolean() })),
   'vault:clearSecret': channel(secretKeySchema.strict(), z.object({ cleared: z.boolean() })),

@@ -8,6 +8,7 @@ import { CHANNEL_NAMES, type Result } from '../../src-shared/contract'
 import { EVENT_CHANNEL, type EventMessage } from '../../src-shared/ipc-channels'
 import type { Dispatcher } from '../core/ipc/dispatcher'
 import type { EventBus } from '../core/common/events'
+import { osActor } from '../core/common/os-actor'
 import type { Logger } from '../core/log/logger'
 import { clip, rateLimitedWarning } from '../core/log/rate-limited'
 import { isTrustedSender, type SenderInfo } from './sender-check'
@@ -85,6 +86,8 @@ function forbidden(): Result<never> {
 
 /** Registers every contract channel and forwards core events; returns the undo, for shutdown and tests. */
 export function registerIpc({ dispatcher, bus, views, appUrl, logger }: IpcOptions): () => void {
+  // Every change made in this window is the computer's user's: the audit trail names them.
+  const actor = osActor()
   // A hostile page can call as fast as it likes: the log says so once a second, with a count.
   const refused = rateLimitedWarning(logger, 'ipc: refused a call that did not come from the Fieldline window')
   for (const name of CHANNEL_NAMES) {
@@ -94,7 +97,7 @@ export function registerIpc({ dispatcher, bus, views, appUrl, logger }: IpcOptio
         refused({ channel: name, ...whereFrom(sender) })
         return forbidden()
       }
-      return dispatcher.invoke(name, input, { actor: 'operator' })
+      return dispatcher.invoke(name, input, { actor })
     })
   }
 

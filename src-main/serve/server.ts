@@ -6,6 +6,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { MAX_FRAME_BYTES } from '../../src-shared/models/limits'
 import type { Core } from '../core/app'
+import { osActor } from '../core/common/os-actor'
 import { clip, rateLimitedWarning } from '../core/log/rate-limited'
 import { answer, rawAnswer, siteFor, type Site } from './site'
 import { staticHandler } from './static'
@@ -74,6 +75,8 @@ function errorCode(e: unknown): string {
  * socket and frame has its error path, and what is refused is logged at most once a second.
  */
 export async function startServe({ core, rendererDir, port = 0 }: ServeOptions): Promise<ServeHandle> {
+  // Serve mode listens on 127.0.0.1 behind a per-launch token: whoever uses it is the user who started it.
+  const actor = osActor()
   const token = randomBytes(24).toString('hex')
   let site: Site | null = null
   const refused = rateLimitedWarning(core.logger, 'serve: refused a connection')
@@ -156,7 +159,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
         return ws.close(1007, 'malformed frame')
       }
       core.dispatcher
-        .invoke(frame.channel, frame.input, { actor: 'operator' })
+        .invoke(frame.channel, frame.input, { actor })
         .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
         .catch((e: unknown) => {
           // The dispatcher promises never to throw; should it break that promise, the caller still gets an answer.

@@ -45,7 +45,7 @@ const WORDS = {
     requested: '48.39°, -4.49°',
     asOf: /As of /,
     valid: /Valid until /,
-    fromCache: /Shown from the cache: Cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\./,
+    fromCache: /Shown from the cache: Cannot reach 127\.0\.0\.1:\d+: the connection was refused\. Check the address and port, and that the service is running\./,
     refresh: 'Refresh weather',
     attribution: 'Weather data by Open-Meteo.com (CC BY 4.0)',
   },
@@ -76,7 +76,7 @@ const WORDS = {
     requested: '48,39° ; -4,49°',
     asOf: /Données du /,
     valid: /Valable jusqu’au /,
-    fromCache: /Affiché depuis le cache : Impossible de joindre 127\.0\.0\.1:\d+ \(ECONNREFUSED\)\./,
+    fromCache: /Affiché depuis le cache : Impossible de joindre 127\.0\.0\.1:\d+ : la connexion a été refusée\. Vérifiez l’adresse et le port, et que le service est en marche\./,
     refresh: 'Actualiser la météo',
     attribution: 'Données météo d’Open-Meteo.com (CC BY 4.0)',
   },
@@ -184,8 +184,10 @@ test('sets a location, shows the weather there, then from the cache as of its ti
   await expect(page.getByRole('region', { name: 'Weather' })).toHaveCount(0)
 
   await openPage(page, 'Activity')
-  await expect(page.getByText('Device location cleared').first()).toBeVisible()
-  await expect(page.getByText('Device location set').first()).toBeVisible()
+  // In the trail itself: the Action filter offers the same words.
+  const trail = page.getByRole('list', { name: 'Activity log, newest first' })
+  await expect(trail.getByText('Device location cleared').first()).toBeVisible()
+  await expect(trail.getByText('Device location set').first()).toBeVisible()
 })
 
 test('in French: sets a location with a decimal comma, shows the weather in French, then from the cache', async ({ app }) => {

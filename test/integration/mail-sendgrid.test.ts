@@ -305,9 +305,13 @@ describe('SendGrid with API key', () => {
     expect(failed.state).toBe('failed')
     expect(failed.lastError).toMatchObject({ code: 'CARRIER', ref: { key: 'mail.sendgrid.unavailable', params: { status: 500 } } })
     const audit = (await workspace.db.allDocs({ include_docs: true, startkey: 'audit:', endkey: 'audit:\ufff0' })).rows.map(
-      (r) => r.doc as unknown as { action: string; outcome: string; detail?: string },
+      (r) => r.doc as unknown as { action: string; outcome: string; error?: unknown },
     )
-    expect(audit.find((a) => a.action === 'invitation.send')).toMatchObject({ outcome: 'failed', detail: 'CARRIER mail.sendgrid.unavailable' })
+    // The code and the message's reference only: the server's reply stays out of the replicated trail.
+    expect(audit.find((a) => a.action === 'invitation.send')).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'CARRIER', message: 'mail.sendgrid.unavailable', details: { ref: { key: 'mail.sendgrid.unavailable' } } },
+    })
     const sent = await team.resend(failed.id, ctx)
     expect(sent).toMatchObject({ state: 'sent', attempts: 2, lastError: null })
   })

@@ -136,7 +136,7 @@ describe.skipIf(skip)('mbed service', () => {
       ['mbed.subscription.subscribe', `mbed:${sensor.name}/3/0/0`, 'failed'],
       ['mbed.subscription.subscribe', `mbed:${sensor.name}/3303/0/5700`, 'ok'],
     ])
-    expect(audit.items.find((a) => a.outcome === 'failed')?.detail).toContain('not observable')
+    expect(audit.items.find((a) => a.outcome === 'failed')?.error?.message).toContain('not observable')
     await mbed.stop()
   })
 })

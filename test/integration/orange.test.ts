@@ -270,7 +270,13 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(done).toMatchObject({ state: 'ERROR', lines: [{ processingStatus: 'ERROR', errorCode: 'TRANSITION_NOT_ALLOWED' }] })
       expect(peer.line(serial(6)).status).toBe(status)
       const [entry] = (await core.call('audit:list', { query: `orange:${serial(6)}` })).items
-      expect(entry).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', before: { status }, after: { status: target }, detail: expect.stringContaining('TRANSITION_NOT_ALLOWED') })
+      expect(entry).toMatchObject({
+        action: 'orange.changeStatus',
+        outcome: 'failed',
+        before: { status },
+        after: { status: target },
+        error: { code: 'CARRIER', details: { carrierCode: 'TRANSITION_NOT_ALLOWED' } },
+      })
     })
 
     it('after an ambiguous failure says UNKNOWN_OUTCOME, sends nothing again, and the operator finds the ticket by number', async () => {
@@ -282,7 +288,7 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       expect(peer.stats().submissions.status).toBe(submissions + 1)
       expect((await core.call('orange:tickets', dev)).items).toEqual([])
       const [failed] = (await core.call('audit:list', { query: `orange:${serial(7)}` })).items
-      expect(failed).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', detail: expect.stringContaining('UNKNOWN_OUTCOME') })
+      expect(failed).toMatchObject({ action: 'orange.changeStatus', outcome: 'failed', error: { code: 'UNKNOWN_OUTCOME' } })
 
       const lost = peer.stats().tickets.at(-1)!
       expect(lost.serials).toEqual([serial(7)])

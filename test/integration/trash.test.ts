@@ -6,6 +6,7 @@
  * nothing.
  */
 import { spawn } from 'node:child_process'
+import { userInfo } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ChannelName, Input, Output } from '../../src-shared/contract'
@@ -65,7 +66,7 @@ describe('the trash', () => {
     expect((await refusal(core, 'devices:get', KEY)).code).toBe('NOT_FOUND')
     await expect.poll(async () => (await core.call('devices:query', { query: { text: 'tr-1' } })).total).toBe(0)
     const { items } = await core.call('trash:list', {})
-    expect(items).toEqual([expect.objectContaining({ id: trashId, item: 'device', target: 'meter/tr-1', label: 'north meter', deletedBy: 'operator' })])
+    expect(items).toEqual([expect.objectContaining({ id: trashId, item: 'device', target: 'meter/tr-1', label: 'north meter', deletedBy: userInfo().username })])
     expect(Date.parse(items[0]!.purgeAt) - Date.parse(items[0]!.deletedAt)).toBe(30 * DAY)
 
     const { restored } = await core.call('trash:restore', { id: trashId })
@@ -169,7 +170,7 @@ describe('the trash', () => {
     expect(await vault.get(secretAccount(profileDocId('atnt', kept.id), 'apiKey'))).toBe('kept-key')
     expect((await core.call('trash:list', {})).items).toEqual([])
     const [entry] = (await core.call('audit:list', { query: 'trash.empty', offset: 0, limit: 5 })).items
-    expect(entry).toMatchObject({ action: 'trash.empty', actor: 'operator', target: 'trash' })
+    expect(entry).toMatchObject({ action: 'trash.empty', actor: userInfo().username, target: 'trash' })
     expect(await core.call('trash:empty', {})).toEqual({ purged: 0 })
   })
 

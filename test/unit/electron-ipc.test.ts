@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { EventEmitter } from 'node:events'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Result } from '../../src-shared/contract'
@@ -96,11 +97,11 @@ describe('registerIpc', () => {
     expect([...fake.handlers.keys()].sort()).toEqual([...CHANNEL_NAMES].sort())
   })
 
-  it("passes a trusted call to the dispatcher as the operator and returns the dispatcher's Result", async () => {
+  it("passes a trusted call to the dispatcher as the computer's user and returns the dispatcher's Result", async () => {
     const { invoke, window, call } = setup()
     const input = { typeId: 'gw', deviceId: 'd-1' }
     await expect(call('devices:remove', eventFrom(window), input)).resolves.toEqual(OK)
-    expect(invoke).toHaveBeenCalledExactlyOnceWith('devices:remove', input, { actor: 'operator' })
+    expect(invoke).toHaveBeenCalledExactlyOnceWith('devices:remove', input, { actor: userInfo().username })
   })
 
   it('returns failures from the dispatcher unchanged', async () => {

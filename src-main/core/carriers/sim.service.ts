@@ -1,17 +1,17 @@
-import type { ErrorInfo, DeviceKey, Output, ParsedInput, SimView } from '../../../src-shared/contract'
+import type { AuditOutcome, ErrorInfo, DeviceKey, Output, ParsedInput, SimView } from '../../../src-shared/contract'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { CONTROL_CENTER_EXTENSIONS } from '../../../src-shared/models/profiles'
 import type { Sim, SimStatus, SmsMessage } from '../../../src-shared/models/sim'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError } from '../common/errors'
+import { AppError, isAppError, toErrorInfo } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { ProfilesService } from '../profiles/profiles.service'
-import { appendAudit, auditDoc } from '../store/audit.store'
+import { appendAudit, auditDoc, deliveredEntry, type AuditDoc } from '../store/audit.store'
 import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
 import { getDeviceDoc } from '../store/devices.store'
-import { listOutbox, newOutboxDoc, pendingOutboxCount, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
+import { listOutbox, newOutboxDoc, pendingOutboxCount, queuedChange, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
 import type { ProfileDoc } from '../store/profiles.store'
-import { assertBulkOk, type Db } from '../store/documents'
+import { assertBulkOk, getOrNull, type Db } from '../store/documents'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
@@ -29,6 +29,9 @@ interface Resolved {
 /** Errors that mean "the carrier could not be reached", as opposed to "the carrier said no". */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT'])
 
+/** What an outbox item's state says about the audit entry of its queued change; null while it still waits. */
+const DELIVERY: Record<OutboxDoc['state'], AuditOutcome | null> = { pending: null, done: 'sent', failed: 'failed', unknown: 'unknown' }
+
 const SMS_POLL_MS = 2000
 const SMS_FOLLOW_MS = 10 * 60 * 1000
 /** An MT message is final once it leaves these states (docs/wire/control-center.md §1.10). */
@@ -36,10 +39,6 @@ const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
 
 /** The cycle arithmetic the service uses, kept with the SIM model (sim-model.ts) so the Control Center client shares it. */
 export { monthsBefore }
-
-function bridgeError(e: unknown): ErrorInfo {
-  return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
-}
 
 export interface SimDeps {
   db: Db
@@ -83,17 +82,39 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return sim
   }
 
-  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; detail?: string }) {
-    await appendAudit(db, { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, outcome, ...extra })
+  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; error?: ErrorInfo }) {
+    await appendAudit(db, { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, via: r.profile.name, outcome, ...extra })
     bus.emit('audit:changed', {})
   }
 
   async function queue(r: Resolved, action: OutboxDoc['action'], params: OutboxDoc['params'], ctx: CallContext): Promise<string> {
     const doc = newOutboxDoc({ action, target: r.label, carrier: r.carrier, iccid: r.iccid, params, device: r.key, profileId: r.profile._id.split(':').slice(2).join(':') }, new Date().toISOString())
-    assertBulkOk(await db.bulkDocs([doc, auditDoc({ actor: ctx.actor, action: `${action}.queued`, target: `${r.carrier}:${r.iccid} (${r.label})`, outcome: 'ok', after: params })]))
+    assertBulkOk(await db.bulkDocs(queuedChange(doc, { actor: ctx.actor, action: `${action}.queued`, target: `${r.carrier}:${r.iccid} (${r.label})`, via: r.profile.name, after: params })))
     bus.emit('audit:changed', {})
     await emitOutbox()
     return doc._id
+  }
+
+  /**
+   * The outbox item's new state, with what it means for the audit entry that recorded the queued change (one write):
+   * that entry stops saying "Queued" once the change was sent, refused, left unknown or discarded.
+   */
+  async function settle(
+    item: OutboxDoc & { _rev: string },
+    next: OutboxDoc | { _id: string; _rev: string; _deleted: true },
+    outcome: AuditOutcome | null,
+    error: ErrorInfo | null,
+    extra: object[] = [],
+  ): Promise<void> {
+    const entry = outcome ? await linkedEntry(item) : null
+    assertBulkOk(await db.bulkDocs([next, ...extra, ...(entry && outcome ? [deliveredEntry(entry, outcome, error)] : [])] as OutboxDoc[]))
+    if (entry || extra.length) bus.emit('audit:changed', {})
+  }
+
+  async function linkedEntry(item: OutboxDoc): Promise<(AuditDoc & { _rev: string }) | null> {
+    if (!item.auditId) return null
+    const entry = await getOrNull<AuditDoc>(db, item.auditId)
+    return entry?.outcome === 'queued' ? entry : null
   }
 
   async function emitOutbox(): Promise<void> {
@@ -105,7 +126,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     try {
       await run(await client(r))
     } catch (e) {
-      await audit(r, ctx, action, 'failed', { before, after, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+      await audit(r, ctx, action, 'failed', { before, after, error: toErrorInfo(e) })
       throw e
     }
     await audit(r, ctx, action, 'ok', { before, after })
@@ -184,7 +205,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
       follow(r, smsMsgId)
       return smsMsgId
     } catch (e) {
-      await audit(r, ctx, 'sim.sendSms', 'failed', { after: { length: text.length }, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+      await audit(r, ctx, 'sim.sendSms', 'failed', { after: { length: text.length }, error: toErrorInfo(e) })
       throw e
     }
   }
@@ -200,7 +221,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
         return { ...base, sim, fetchedAt: sim.fetchedAt, fromCache: false, offline: null }
       } catch (e) {
         if (!cached) throw e
-        return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: bridgeError(e) }
+        return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: toErrorInfo(e) }
       }
     },
 
@@ -236,7 +257,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
       } catch (e) {
         const cached = isAppError(e) && UNREACHABLE.has(e.code) ? await readUsageCache(db, r.carrier, r.iccid, input.cycleStartDate) : null
         if (!cached) throw e
-        return { usage: cached.usage, fromCache: true, offline: bridgeError(e) }
+        return { usage: cached.usage, fromCache: true, offline: toErrorInfo(e) }
       }
     },
 
@@ -300,13 +321,13 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
             else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
           }
         } catch (e) {
-          lastError = bridgeError(e)
+          lastError = toErrorInfo(e)
           if (UNREACHABLE.has(lastError.code)) {
             offline = true
             state = 'pending'
           } else state = lastError.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed'
         }
-        await db.put({ ...item, state, attempts: item.attempts + 1, lastError } as OutboxDoc)
+        await settle(item, { ...item, state, attempts: item.attempts + 1, lastError }, DELIVERY[state], lastError)
         if (state === 'pending') counts.pending++
         else counts[state]++
       }
@@ -317,13 +338,8 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     async outboxDiscard(id: string, ctx: CallContext): Promise<Output<'outbox:discard'>> {
       const item = (await listOutbox(db)).find((d) => d._id === id)
       if (!item) return { discarded: false }
-      assertBulkOk(
-        await db.bulkDocs([
-          { _id: item._id, _rev: item._rev, _deleted: true } as unknown as OutboxDoc,
-          auditDoc({ actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params }),
-        ]),
-      )
-      bus.emit('audit:changed', {})
+      const discarded = auditDoc({ actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params })
+      await settle(item, { _id: item._id, _rev: item._rev, _deleted: true }, item.state === 'pending' ? 'discarded' : null, null, [discarded])
       await emitOutbox()
       return { discarded: true }
     },

@@ -33,3 +33,8 @@ export class AppError extends Error {
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError
 }
+
+/** Any failure as it crosses the IPC transport: an AppError as it is, anything else as INTERNAL without its text (it may hold paths or secrets). */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
+}

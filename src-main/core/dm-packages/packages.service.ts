@@ -1,7 +1,7 @@
 import type { Diagnostic, Output, ParsedInput } from '../../../src-shared/contract'
 import type { PackageDetail, PackageSummary } from '../../../src-shared/models/packages'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError } from '../common/errors'
+import { AppError, toErrorInfo } from '../common/errors'
 import type { EventBus } from '../common/events'
 import type { PlatformLinks } from '../platform/platform-links'
 import type { ProfilesService } from '../profiles/profiles.service'
@@ -252,7 +252,7 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
         bus.emit('audit:changed', {})
         return result
       } catch (e) {
-        await appendAudit(db, { actor: ctx.actor, action: 'package.invoke', target, outcome: 'failed', after: { fields }, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+        await appendAudit(db, { actor: ctx.actor, action: 'package.invoke', target, outcome: 'failed', after: { fields }, error: toErrorInfo(e) })
         bus.emit('audit:changed', {})
         throw e
       }

@@ -6,7 +6,8 @@
  */
 import type { z } from 'zod'
 import type { CallContext } from '../common/call-context'
-import { AppError } from '../common/errors'
+import type { ErrorInfo } from '../../../src-shared/contract'
+import { AppError, toErrorInfo } from '../common/errors'
 import { serialiser } from '../common/serial'
 import { throttled, type EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
@@ -68,7 +69,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
   let active: { profileId: string; forwarder: Forwarder } | null = null
   const serial = serialiser()
 
-  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; detail?: string }): Promise<void> {
+  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; error?: ErrorInfo }): Promise<void> {
     await appendAudit(db, { actor: ctx.actor, ...entry })
     bus.emit('audit:changed', {})
   }
@@ -184,7 +185,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
           await forwarder.start()
         } catch (e) {
           active = null
-          await audited(ctx, { action: 'historian.forwarder.start', target, outcome: 'failed', detail: e instanceof Error ? e.message.slice(0, 300) : 'failed' })
+          await audited(ctx, { action: 'historian.forwarder.start', target, outcome: 'failed', error: toErrorInfo(e) })
           throw e
         }
         const status = active.forwarder.status()
@@ -254,7 +255,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
           target: `couchdb/${input.destination}`,
           outcome: 'failed',
           before: { confirmed: input.databases },
-          detail: e instanceof Error ? e.message.slice(0, 300) : 'failed',
+          error: toErrorInfo(e),
         })
         throw e
       } finally {

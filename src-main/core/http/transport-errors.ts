@@ -3,6 +3,8 @@
  * in `cause` or in an AggregateError by happy-eyeballs connection attempts) into the three bridge categories the
  * operator can act on: NETWORK, TLS and TIMEOUT.
  */
+import { OTHER_NETWORK_CODES, TLS_FAILURE_CODES, TRANSIENT_NETWORK_CODES } from '../../../src-shared/models/transport-codes'
+
 export type TransportFailureKind = 'network' | 'tls' | 'timeout'
 
 export interface TransportFailure {
@@ -17,21 +19,7 @@ export interface TransportFailure {
   phase?: 'connect' | 'headers' | 'body'
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_CRL',
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'INVALID_CA',
-  'INVALID_PURPOSE',
-  'PATH_LENGTH_EXCEEDED',
-  'HOSTNAME_MISMATCH',
-  'UND_ERR_PRX_TLS',
-])
+const TLS_CODES = new Set<string>(TLS_FAILURE_CODES)
 
 const TIMEOUT_PHASES: Record<string, TransportFailure['phase']> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect',
@@ -40,10 +28,10 @@ const TIMEOUT_PHASES: Record<string, TransportFailure['phase']> = {
 }
 
 /** Connection-level failures that a later attempt may not meet (a restarting server, a reset keep-alive socket). */
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN'])
+const TRANSIENT_NETWORK = new Set<string>(TRANSIENT_NETWORK_CODES)
 
 /** Failures that are certainly about reaching the service, as opposed to programming errors that must surface as they are. */
-const NETWORK_CODES = new Set([...TRANSIENT_NETWORK, 'ENOTFOUND', 'ENOENT', 'EADDRNOTAVAIL', 'UND_ERR_ABORTED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'UND_ERR_HEADERS_OVERFLOW', 'UND_ERR_SOCKS5'])
+const NETWORK_CODES = new Set<string>([...TRANSIENT_NETWORK_CODES, ...OTHER_NETWORK_CODES])
 
 interface CodedError {
   code: string

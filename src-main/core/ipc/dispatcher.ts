@@ -1,6 +1,7 @@
 import { channels, isChannelName, type ChannelName, type Output, type ParsedInput, type Result } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
+import { osActor } from '../common/os-actor'
 import { parseOrThrow } from '../common/validation'
 import type { z } from 'zod'
 
@@ -47,7 +48,7 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       }
       try {
         const handler = handlers[channel] as (i: unknown, c: CallContext) => unknown
-        const value = await handler(data, { actor: ctx?.actor ?? 'operator' })
+        const value = await handler(data, { actor: ctx?.actor ?? osActor() })
         const out = spec.output.safeParse(value)
         if (!out.success) {
           options.onInternalError?.(channel, out.error)

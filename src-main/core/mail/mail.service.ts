@@ -375,7 +375,9 @@ export function createMailService(deps: MailServiceDeps) {
         } catch (e) {
           if (isAppError(e)) {
             try {
-              await appendAudit(db, { ...audit, outcome: 'failed', detail: `${e.code}${e.details?.ref ? ` ${e.details.ref.key}` : ''}` })
+              // The code and the message's reference only: the server's reply may quote the address or the account.
+              const ref = e.details?.ref
+              await appendAudit(db, { ...audit, outcome: 'failed', error: { code: e.code, message: ref?.key ?? e.code, ...(ref ? { details: { ref } } : {}) } })
               bus?.emit('audit:changed', {})
             } catch {
               // The sending failure is what the operator must see; a failed audit write must not replace it.

@@ -11,7 +11,7 @@
 import type { z } from 'zod'
 import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError } from '../common/errors'
+import { AppError, toErrorInfo } from '../common/errors'
 import { serialiser } from '../common/serial'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
@@ -22,6 +22,7 @@ import { appendAudit } from '../store/audit.store'
 import type { Db } from '../store/documents'
 import { createMbedBridge, listEndpointsWithResources, zeroCounters, type DeviceEventTap, type MbedBridge, type MbedBridgeEvent, type SendCommandInput } from './bridge'
 import { createMbedClient, type MbedClient, type VerifyResult } from './connector.client'
+import type { ErrorInfo } from '../../../src-shared/contract'
 import type { mbedChannels, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 
@@ -96,9 +97,9 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
 
   /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */
   /** Writes an operator's mbed action to the audit trail (targets are `mbed/<profile>` or `mbed:<ep><path>`). */
-  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; after?: Record<string, unknown>; detail?: string | undefined }): Promise<void> {
-    const { detail, after, ...rest } = entry
-    await appendAudit(db, { actor: ctx.actor, ...rest, ...(after ? { after } : {}), ...(detail ? { detail: detail.slice(0, 300) } : {}) })
+  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; after?: Record<string, unknown>; error?: ErrorInfo | null | undefined }): Promise<void> {
+    const { error, after, ...rest } = entry
+    await appendAudit(db, { actor: ctx.actor, ...rest, ...(after ? { after } : {}), ...(error ? { error } : {}) })
     bus.emit('audit:changed', {})
   }
 
@@ -119,12 +120,12 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
     try {
       result = await change(bridge)
     } catch (e) {
-      await audited(ctx, { action, target: where, outcome: 'failed', detail: e instanceof Error ? e.message : 'failed' })
+      await audited(ctx, { action, target: where, outcome: 'failed', error: toErrorInfo(e) })
       throw e
     }
     // A refusal is a failed outcome; a subscription still pending (mbed busy, asked again later) is not, and its
     // reason is kept in the detail.
-    await audited(ctx, { action, target: where, outcome: result.state === 'refused' ? 'failed' : 'ok', after: { state: result.state }, detail: result.reason?.message })
+    await audited(ctx, { action, target: where, outcome: result.state === 'refused' ? 'failed' : 'ok', after: { state: result.state }, error: result.reason })
     return result
   }
 
@@ -178,7 +179,7 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
           logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
         }
         const status = bridge.status()
-        await audited(ctx, { action: 'mbed.bridge.start', target: `mbed/${id}`, outcome: status.state === 'failed' ? 'failed' : 'ok', after: { state: status.state }, detail: status.reason?.message })
+        await audited(ctx, { action: 'mbed.bridge.start', target: `mbed/${id}`, outcome: status.state === 'failed' ? 'failed' : 'ok', after: { state: status.state }, error: status.reason })
         // As it is now: the state may have moved on (and been pushed as 'mbed:state') while the entry was written.
         return bridge.status()
       })
@@ -244,7 +245,7 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
       try {
         view = await bridge.sendCommand(input)
       } catch (e) {
-        await appendAudit(db, { ...entry, outcome: 'failed', detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' }).catch(() => undefined)
+        await appendAudit(db, { ...entry, outcome: 'failed', error: toErrorInfo(e) }).catch(() => undefined)
         bus.emit('audit:changed', {})
         throw e
       }

@@ -228,9 +228,9 @@ function classifyClose(conn: Connection): Refusal {
   if (numeric !== undefined && !conn.acked) return connackRefusal(numeric)
   if (conn.disconnectReason !== undefined && conn.disconnectReason >= 0x80) return disconnectRefusal(conn.disconnectReason)
   const transport = classifyTransportError(err)
-  if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.reason }
-  if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.reason }
-  if (transport) return { code: 'NETWORK', key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed', fatal: false, text: transport.reason }
+  if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.reason, cause: transport.code }
+  if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.reason, cause: transport.code }
+  if (transport) return { code: 'NETWORK', key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed', fatal: false, text: transport.reason, cause: transport.code }
   const message = err instanceof Error ? err.message : ''
   if (/connack timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: 'no CONNACK in time' }
   if (/keepalive timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectionLost', fatal: false, text: 'keepalive timeout' }
@@ -481,7 +481,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     if (state === 'stopped') return
 
     const refusal = classifyClose(conn)
-    const error = AppError.withRef(refusal.code, `MQTT broker ${where}: ${refusal.text}`, { key: refusal.key, params: { broker: where, reason: refusal.text } })
+    const error = AppError.withRef(refusal.code, `MQTT broker ${where}: ${refusal.text}`, { key: refusal.key, params: { broker: where, reason: refusal.cause ?? refusal.text } })
     if (refusal.fatal) {
       log.warn({ broker: where, code: refusal.code, reason: refusal.text }, 'platform link: giving up, the broker refused the connection')
       setState('failed', { reason: error })

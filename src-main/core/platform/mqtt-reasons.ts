@@ -9,6 +9,8 @@ export interface Refusal {
   key: string
   fatal: boolean
   text: string
+  /** For a transport failure, its code (ECONNREFUSED): the UI says it in words instead of showing `text`. */
+  cause?: string
 }
 
 /** CONNACK return codes (3.1.1: 1–5) and reason codes (5: ≥ 0x80); the two ranges do not overlap. */

@@ -188,6 +188,7 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
           actor: ctx.actor,
           action: existing ? 'profile.update' : 'profile.add',
           target: `${input.extension}/${id}`,
+          subject: doc.name,
           outcome: 'ok',
           ...(existing ? { before: { name: existing.name, settings: existing.settings, secretsSet: existing.secretFields } } : {}),
           after: { name: doc.name, settings: doc.settings, secretsSet: doc.secretFields, isDefault },
@@ -213,7 +214,16 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
       const writes: object[] = [
         { _id: doc._id, _rev: doc._rev, _deleted: true },
         trash,
-        auditDoc({ at: now, actor: ctx.actor, action: 'profile.remove', target: `${extension}/${id}`, outcome: 'ok', before: { name: doc.name, settings: doc.settings }, after: { trash: trashId } }),
+        auditDoc({
+          at: now,
+          actor: ctx.actor,
+          action: 'profile.remove',
+          target: `${extension}/${id}`,
+          subject: doc.name,
+          outcome: 'ok',
+          before: { name: doc.name, settings: doc.settings },
+          after: { trash: trashId },
+        }),
       ]
       // Keep a default: removing it promotes the oldest remaining profile.
       const rest = (await listProfiles(db, extension)).filter((p) => p._id !== doc._id)

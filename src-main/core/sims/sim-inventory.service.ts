@@ -4,7 +4,7 @@ import type { AlertRule, Notification, SimQuery, SimRow, SimSelection, SyncEstim
 import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
-import { AppError, isAppError } from '../common/errors'
+import { AppError, toErrorInfo } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import type { ExportJobs, ExportPart } from '../common/export-jobs'
 import { checkConfigValue } from '../devices/extension-config'
@@ -161,7 +161,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     try {
       outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
     } catch (e) {
-      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', detail: isAppError(e) ? `${e.code} ${e.message}`.slice(0, 500) : 'failed' })
+      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', error: toErrorInfo(e) })
       bus.emit('audit:changed', {})
       await check([input.account]).catch((err: unknown) => logger.warn({ err }, 'alerts could not be evaluated after a failed sync'))
       throw e

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { AuditEntry } from '../../../src-shared/contract'
+import type { AuditEntry, AuditFilter, AuditOutcome, ErrorInfo } from '../../../src-shared/contract'
 import { redactUrlsDeep, redactUrlsIn } from '../common/redact-url'
 import type { BaseDoc, Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
@@ -9,6 +9,16 @@ export interface AuditDoc extends BaseDoc, Omit<AuditEntry, 'id'> {
 }
 
 export type AuditInput = Omit<AuditEntry, 'id' | 'at'> & { at?: string }
+
+/**
+ * A failure as the trail keeps it: the code and the translatable reference the Activity page shows, the English text
+ * for the CLI, and the carrier's own code. Validation diagnostics and issue lists stay out (the trail is replicated).
+ */
+function trailError(error: ErrorInfo): ErrorInfo {
+  const { ref, carrierCode, carrierMessage } = error.details ?? {}
+  const details = { ...(ref ? { ref } : {}), ...(carrierCode ? { carrierCode } : {}), ...(carrierMessage ? { carrierMessage } : {}) }
+  return { code: error.code, message: redactUrlsIn(error.message), ...(Object.keys(details).length ? { details: redactUrlsDeep(details) as ErrorInfo['details'] } : {}) }
+}
 
 const PREFIX = 'audit:'
 
@@ -27,6 +37,7 @@ export function auditDoc(input: AuditInput): AuditDoc {
     ...input,
     target: redactUrlsIn(input.target),
     ...(input.detail !== undefined ? { detail: redactUrlsIn(input.detail) } : {}),
+    ...(input.error !== undefined ? { error: trailError(input.error) } : {}),
     ...(input.before !== undefined ? { before: redactUrlsDeep(input.before) } : {}),
     ...(input.after !== undefined ? { after: redactUrlsDeep(input.after) } : {}),
     _id: `${PREFIX}${at}:${String(sequence).padStart(9, '0')}:${randomBytes(4).toString('hex')}`,
@@ -47,18 +58,51 @@ export function toEntry(doc: AuditDoc): AuditEntry {
   return { id: _id, ...rest }
 }
 
-function matches(entry: AuditEntry, needle: string): boolean {
+function matches(entry: AuditEntry, needle: string, filter: AuditFilter): boolean {
+  if (filter.action && entry.action !== filter.action) return false
+  if (filter.actor && entry.actor !== filter.actor) return false
+  if (filter.device && !namesDevice(entry.target, filter.device)) return false
+  if (filter.from && entry.at < dayStart(filter.from)) return false
+  if (filter.to && entry.at > dayEnd(filter.to)) return false
   if (!needle) return true
-  return [entry.actor, entry.action, entry.target, entry.outcome, entry.detail ?? '', entry.at].some((f) => f.toLowerCase().includes(needle))
+  return [entry.actor, entry.action, entry.target, entry.subject ?? '', entry.via ?? '', entry.outcome, entry.detail ?? '', entry.at].some((f) => f.toLowerCase().includes(needle))
+}
+
+/** Targets name a device as `type/id`, alone or inside a carrier target (`jasper:8901… (meter/m-1)`). */
+function namesDevice(target: string, device: string): boolean {
+  const at = target.indexOf(device)
+  if (at < 0) return false
+  const before = at === 0 ? '' : target[at - 1]!
+  const after = target[at + device.length] ?? ''
+  return !/[A-Za-z0-9._/-]/.test(before) && !/[A-Za-z0-9._/-]/.test(after)
+}
+
+/** A date alone (`2026-12-05`) bounds the whole UTC day; a full time is used as it is. */
+function dayStart(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value
+}
+
+function dayEnd(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value
+}
+
+export interface AuditPage {
+  total: number
+  items: AuditEntry[]
+  /** Every action and actor in the whole trail, sorted, for the filters' choices. */
+  facets: { actions: string[]; actors: string[] }
 }
 
 /**
- * Newest first, filtered by a case-insensitive substring. Scans in pages so that a long trail is never held
- * in memory at once; the total is counted during the same scan.
+ * Newest first, filtered by a case-insensitive substring and the filters. Scans in pages so that a long trail is
+ * never held in memory at once; the total and the filters' choices are gathered during the same scan.
  */
-export async function listAudit(db: Db, opts: { query: string; offset: number; limit: number }): Promise<{ total: number; items: AuditEntry[] }> {
+export async function listAudit(db: Db, opts: { query: string; offset: number; limit: number; filter?: AuditFilter | undefined }): Promise<AuditPage> {
   const needle = opts.query.trim().toLowerCase()
+  const filter = opts.filter ?? {}
   const items: AuditEntry[] = []
+  const actions = new Set<string>()
+  const actors = new Set<string>()
   let total = 0
   let startkey = `${PREFIX}\ufff0`
   let skipFirst = false
@@ -68,7 +112,9 @@ export async function listAudit(db: Db, opts: { query: string; offset: number; l
     const rows = skipFirst ? page.rows.slice(1) : page.rows
     for (const row of rows) {
       const entry = toEntry(row.doc as unknown as AuditDoc)
-      if (!matches(entry, needle)) continue
+      actions.add(entry.action)
+      actors.add(entry.actor)
+      if (!matches(entry, needle, filter)) continue
       if (total >= opts.offset && items.length < opts.limit) items.push(entry)
       total++
     }
@@ -76,5 +122,11 @@ export async function listAudit(db: Db, opts: { query: string; offset: number; l
     startkey = rows[rows.length - 1]!.id
     skipFirst = true
   }
-  return { total, items }
+  return { total, items, facets: { actions: [...actions].sort(), actors: [...actors].sort() } }
+}
+
+/** What delivering a queued change did to the entry that recorded it. */
+export function deliveredEntry(doc: AuditDoc & { _rev: string }, outcome: AuditOutcome, error?: ErrorInfo | null): AuditDoc {
+  const { error: _old, ...rest } = doc
+  return { ...rest, outcome, ...(error ? { error: trailError(error) } : {}) }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ErrorInfo, OutboxItem } from '../../../src-shared/contract'
+import { auditDoc, type AuditDoc, type AuditInput } from './audit.store'
 import type { BaseDoc, Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
 
@@ -12,6 +13,8 @@ export interface OutboxDoc extends BaseDoc, Omit<OutboxItem, 'id'> {
   /** Which device asked, and through which profile, so replay uses the same account. */
   device: { typeId: string; deviceId: string }
   profileId: string
+  /** The audit entry that recorded the queued change; delivering the item updates its outcome. */
+  auditId?: string
 }
 
 let sequence = 0
@@ -28,6 +31,15 @@ export function newOutboxDoc(input: Omit<OutboxDoc, '_id' | 'kind' | 'schemaVers
     attempts: 0,
     lastError: null,
   }
+}
+
+/**
+ * A queued change: the outbox item and the audit entry that records it, each naming the other, for one bulkDocs call.
+ * The entry says "queued" until delivering the item settles it (sim.service.ts).
+ */
+export function queuedChange(item: OutboxDoc, entry: Omit<AuditInput, 'outcome' | 'outboxId'>): [OutboxDoc, AuditDoc] {
+  const audit = auditDoc({ ...entry, outcome: 'queued', outboxId: item._id })
+  return [{ ...item, auditId: audit._id }, audit]
 }
 
 export async function listOutbox(db: Db): Promise<(OutboxDoc & { _rev: string })[]> {

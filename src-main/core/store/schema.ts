@@ -1,3 +1,4 @@
+import { auditFailureAsError } from './audit.migrations'
 import type { BaseDoc } from './documents'
 
 /**
@@ -21,7 +22,8 @@ export const CURRENT_SCHEMA = {
   device: 1,
   draft: 1,
   profile: 1,
-  audit: 1,
+  /** 2: a failure is kept as a translatable ErrorInfo (`error`), no longer as "CODE: text" in `detail`; subject, via, outboxId and the outbox outcomes added. */
+  audit: 2,
   cache: 1,
   outbox: 1,
   mailSettings: 1,
@@ -57,6 +59,6 @@ export const CURRENT_SCHEMA = {
 
 /**
  * Released migrations, oldest first: for every kind one step from each version below its current one
- * (`checkSchema` refuses a gap). None yet: every kind is still at its first schema version.
+ * (`checkSchema` refuses a gap).
  */
-export const MIGRATIONS: readonly Migration[] = []
+export const MIGRATIONS: readonly Migration[] = [{ kind: 'audit', from: 1, to: 2, up: auditFailureAsError }]

@@ -10,6 +10,7 @@
  *   refusal is remembered with the server's reason until the operator clears the list.
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
+import type { ErrorInfo } from '../../../src-shared/contract'
 import type { SyncConflict, SyncDenied, SyncRole, SyncSaveInput, SyncSettingsView, SyncStatus } from '../../../src-shared/models/sync'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
@@ -242,7 +243,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     settle()
   }
 
-  async function audit(entry: { action: string; target: string; after?: Record<string, unknown>; outcome?: 'ok' | 'failed'; detail?: string }, actor: string): Promise<void> {
+  async function audit(entry: { action: string; target: string; after?: Record<string, unknown>; outcome?: 'ok' | 'failed'; error?: ErrorInfo }, actor: string): Promise<void> {
     await db.put(auditDoc({ outcome: 'ok', ...entry, actor }))
   }
 
@@ -412,7 +413,7 @@ export function createSyncService(deps: SyncServiceDeps) {
           return result
         } catch (e) {
           const error = asAppError(e, 'set up the database')
-          await audit({ action: 'sync.setup', target: remote.url, outcome: 'failed', detail: error.message }, ctx.actor).catch(() => undefined)
+          await audit({ action: 'sync.setup', target: remote.url, outcome: 'failed', error: error.toInfo() }, ctx.actor).catch(() => undefined)
           throw error
         }
       })

@@ -42,6 +42,11 @@ function failureOf(e: AppError): MailFailure {
   return { code: e.code, message: e.message, ...(ref ? { ref } : {}) }
 }
 
+/** An invitation in the trail by the person it is for, as they were named when it happened (it stays true once the invitation is deleted). */
+function invitee(doc: { name: string; email: string }): string {
+  return doc.name ? `${doc.name} <${doc.email}>` : doc.email
+}
+
 export function createTeamService(deps: TeamServiceDeps) {
   const { db, mail, bus, logger, onChange } = deps
   const now = deps.now ?? (() => new Date())
@@ -144,10 +149,14 @@ export function createTeamService(deps: TeamServiceDeps) {
           actor: ctx.actor,
           action,
           target: `invitation/${id}`,
+          subject: invitee(latest),
           outcome: result instanceof AppError ? 'failed' : 'ok',
           before: { state: latest.state },
           after: { state: next.state, via: mailer.mode, email: latest.email },
-          ...(result instanceof AppError ? { detail: `${result.code}${result.details?.ref ? ` ${result.details.ref.key}` : ''}` } : {}),
+          // The code and the message's reference only: the server's reply may quote addresses or the account.
+          ...(result instanceof AppError
+            ? { error: { code: result.code, message: result.details?.ref?.key ?? result.code, ...(result.details?.ref ? { details: { ref: result.details.ref } } : {}) } }
+            : {}),
         },
       }
     })
@@ -201,6 +210,7 @@ export function createTeamService(deps: TeamServiceDeps) {
             actor: ctx.actor,
             action: 'invitation.create',
             target: `invitation/${id}`,
+            subject: invitee(doc),
             outcome: 'ok',
             after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending' },
           }),
@@ -226,7 +236,15 @@ export function createTeamService(deps: TeamServiceDeps) {
       if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; revoke it when that is over`, { key: 'mail.invitation.busy', params: { id } })
       const saved = await updateInvitation(id, (latest, at) => ({
         doc: { ...latest, state: 'revoked', revokedAt: latest.revokedAt ?? at, updatedAt: at },
-        audit: { actor: ctx.actor, action: 'invitation.revoke', target: `invitation/${id}`, outcome: 'ok', before: { state: latest.state }, after: { state: 'revoked', email: latest.email } },
+        audit: {
+          actor: ctx.actor,
+          action: 'invitation.revoke',
+          target: `invitation/${id}`,
+          subject: invitee(latest),
+          outcome: 'ok',
+          before: { state: latest.state },
+          after: { state: 'revoked', email: latest.email },
+        },
       }))
       return toInvitation(saved)
     },
@@ -246,6 +264,7 @@ export function createTeamService(deps: TeamServiceDeps) {
           actor: ctx.actor,
           action: 'invitation.remove',
           target: `invitation/${id}`,
+          subject: invitee(doc),
           outcome: 'ok',
           before: { state: doc.state, email: doc.email },
           after: { trash: toTrashEntry(trash).id },

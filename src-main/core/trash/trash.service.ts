@@ -155,7 +155,7 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
         item,
         ...companions,
         { _id: doc._id, _rev: doc._rev, _deleted: true } as unknown as BaseDoc,
-        auditDoc({ actor: ctx.actor, action: `${doc.item}.restore`, target: doc.target, outcome: 'ok', after: { trash: entry.id } }),
+        auditDoc({ actor: ctx.actor, action: `${doc.item}.restore`, target: doc.target, subject: doc.label, outcome: 'ok', after: { trash: entry.id } }),
       ])
       const failed = (i: number): boolean => 'error' in results[i]! && Boolean(results[i]!.error)
       if (failed(0)) {

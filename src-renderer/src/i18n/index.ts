@@ -1,5 +1,6 @@
 import { addMessages, getMessageFormatter, init, locale } from 'svelte-i18n'
 import type { MessageRef } from '../../../src-shared/contract'
+import { paramsInWords } from '../lib/error-causes'
 import en from './en.json'
 import fr from './fr.json'
 
@@ -91,5 +92,5 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
   for (const name of argumentNames(template)) {
     if (!(name in params)) return fallback
   }
-  return t(ref.key, { values: params })
+  return t(ref.key, { values: paramsInWords(t, ref) })
 }

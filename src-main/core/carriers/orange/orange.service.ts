@@ -7,14 +7,14 @@ import type { OrangeRequestableStatus, OrangeTestMode, OrangeTicket, OrangeTicke
 import { ORANGE_SERIAL_PATTERN, orangeRequestableStatusSchema, orangeTestModeSchema } from '../../../../src-shared/models/orange'
 import type { OrangeSimStatus, Sim, SimStatus } from '../../../../src-shared/models/sim'
 import type { CallContext } from '../../common/call-context'
-import { AppError, isAppError } from '../../common/errors'
+import { AppError, isAppError, toErrorInfo } from '../../common/errors'
 import type { EventBus } from '../../common/events'
 import type { Logger } from '../../log/logger'
 import type { ProfilesService } from '../../profiles/profiles.service'
 import { appendAudit, auditDoc } from '../../store/audit.store'
 import { getDeviceDoc } from '../../store/devices.store'
 import { assertBulkOk, type Db } from '../../store/documents'
-import { newOutboxDoc, pendingOutboxCount, type OutboxDoc } from '../../store/outbox.store'
+import { newOutboxDoc, pendingOutboxCount, queuedChange, type OutboxDoc } from '../../store/outbox.store'
 import { getTicket, listTickets, newTicketDoc, ticketDocId, toOrangeTicket, type TicketDoc } from '../../store/tickets.store'
 import type { CarrierClients } from '../carrier-clients'
 import { normaliseOrangeStatus, orangeStatusValue } from '../sim-model'
@@ -130,7 +130,7 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
 
   /** An attempt Orange may have acted on, audited when it fails (a refusal of bad input changes nothing and is not). */
   async function auditFailure(action: string, target: Target, ctx: CallContext, e: unknown, extra: { before?: unknown; after?: unknown }): Promise<void> {
-    await appendAudit(db, { actor: ctx.actor, action, target: target.label, outcome: 'failed', ...extra, detail: isAppError(e) ? `${e.code}: ${e.message}` : 'unexpected failure' })
+    await appendAudit(db, { actor: ctx.actor, action, target: target.label, outcome: 'failed', ...extra, error: toErrorInfo(e) })
     bus.emit('audit:changed', {})
   }
 
@@ -215,7 +215,8 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
       { action: 'sim.changeStatus', target: `${r.device.typeId}/${r.device.deviceId}`, carrier: 'orange', iccid: r.serialNumber, params, device: r.device, profileId: r.account.profileId ?? '' },
       new Date().toISOString(),
     )
-    assertBulkOk(await db.bulkDocs([doc, auditDoc({ actor: ctx.actor, action: 'orange.changeStatus.queued', target: r.label, outcome: 'ok', after: params })]))
+    const via = r.account.profileName ? { via: r.account.profileName } : {}
+    assertBulkOk(await db.bulkDocs(queuedChange(doc, { actor: ctx.actor, action: 'orange.changeStatus.queued', target: r.label, ...via, after: params })))
     bus.emit('audit:changed', {})
     bus.emit('outbox:changed', { pending: await pendingOutboxCount(db) })
     return doc._id

@@ -205,18 +205,29 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
   async function finish(doc: TicketDoc & { _rev: string }, account: OrangeAccount, update: Update & { polls: number; nextPollAt: null }): Promise<void> {
     const ok = update.state === 'TERMINATED'
     const failedLines = (update.lines ?? []).filter((l) => l.processingStatus === 'ERROR')
-    const detail = ok
-      ? `ticket ${doc.ticketNumber} TERMINATED`
-      : `ticket ${doc.ticketNumber} ${update.state}: ${[update.errorCode, update.errorMessage, ...failedLines.map((l) => `${l.serialNumber} ${l.errorCode ?? ''} ${l.errorMessage ?? ''}`.trim())].filter(Boolean).join('; ')}`
+    const ticketNumber = doc.ticketNumber
+    // Orange's own code and words go with the failure, as the carrier's support knows them: a line's own error says more
+    // than the ticket's (LINES_IN_ERROR); the Activity page says the rest.
+    const carrierCode = failedLines[0]?.errorCode ?? update.errorCode ?? undefined
+    const carrierMessage = failedLines[0]?.errorMessage ?? update.errorMessage ?? undefined
+    const english = `Orange ticket ${ticketNumber} ended ${update.state}: ${[update.errorCode, update.errorMessage, ...failedLines.map((l) => `${l.serialNumber} ${l.errorCode ?? ''} ${l.errorMessage ?? ''}`.trim())].filter(Boolean).join('; ')}`
     const audit = auditDoc({
       actor: doc.actor,
       action: doc.operation === 'status' ? 'orange.changeStatus' : 'orange.locate',
       target: ticketTarget(doc),
       outcome: ok ? 'ok' : 'failed',
       ...(doc.operation === 'status'
-        ? { before: { status: doc.statusBefore }, after: { status: update.requestedStatus ?? doc.requestedStatus, ...(doc.testMode ? { testMode: doc.testMode } : {}) } }
-        : {}),
-      detail,
+        ? { before: { status: doc.statusBefore }, after: { ticketNumber, status: update.requestedStatus ?? doc.requestedStatus, ...(doc.testMode ? { testMode: doc.testMode } : {}) } }
+        : { after: { ticketNumber } }),
+      ...(ok
+        ? {}
+        : {
+            error: {
+              code: 'CARRIER',
+              message: english,
+              details: { ref: { key: 'orange.ticketFailed', params: { ticket: ticketNumber } }, ...(carrierCode ? { carrierCode } : {}), ...(carrierMessage ? { carrierMessage } : {}) },
+            },
+          }),
     })
     const saved = await save(doc, update, audit)
     // The outcome is kept; refreshing the cached SIM is a courtesy that may fail while offline.

@@ -1,16 +1,53 @@
-import type { AuditEntry, Result } from '../../../../src-shared/contract'
-import { api } from '../api'
+import type { AuditEntry, ErrorInfo, Result } from '../../../../src-shared/contract'
+import { csvRecord } from '../../../../src-shared/models/device-table'
+import { activityViewFromSearch, type ActivityView } from '../activity-view'
+import { api, type Api } from '../api'
 import { PagedRows, type Page } from './paged-rows.svelte'
 
-/** The audit trail, newest first, for the virtual list on the Activity page; read only while that page is shown. */
+/** Rows read per call when exporting: the contract's largest page. */
+const EXPORT_PAGE = 1000
+
+/**
+ * The audit trail, newest first, for the virtual list on the Activity page; read only while that page is shown.
+ * The list's query is the page's address query (activity-view.ts), so text and filters change together and the
+ * latest one wins. It reads again when the trail changes and when the outbox does (a queued change sent or refused).
+ */
 export class ActivityLog extends PagedRows<AuditEntry> {
-  constructor() {
+  /** Every action and actor in the trail, for the filters' choices. */
+  facets = $state.raw<{ actions: string[]; actors: string[] }>({ actions: [], actors: [] })
+  readonly #source: Pick<Api, 'invoke'>
+
+  constructor(source: Api = api) {
     // An import writes many entries in a burst; one read after it settles is enough.
-    super(api, { refreshOn: [{ event: 'audit:changed' }], settleMs: 300, pageSize: 100, maxPages: 20 })
+    super(source, { refreshOn: [{ event: 'audit:changed' }, { event: 'outbox:changed' }], settleMs: 300, pageSize: 100, maxPages: 20 })
+    this.#source = source
   }
 
-  protected fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<AuditEntry>>> {
-    return api.invoke('audit:list', { query, offset, limit })
+  /** The view the list shows now. */
+  get view(): ActivityView {
+    return activityViewFromSearch(this.query)
+  }
+
+  protected async fetchPage(search: string, offset: number, limit: number): Promise<Result<Page<AuditEntry>>> {
+    const { text, filter } = activityViewFromSearch(search)
+    const result = await this.#source.invoke('audit:list', { query: text, offset, limit, filter })
+    if (result.ok) this.facets = result.value.facets
+    return result
+  }
+
+  /**
+   * Every entry the view matches, as CSV (RFC 4180, every cell safe to open in a spreadsheet: device-table.ts), with
+   * the cells in the operator's words; read page by page.
+   */
+  async exportCsv(header: readonly string[], cells: (entry: AuditEntry) => string[]): Promise<{ ok: true; blob: Blob; rows: number } | { ok: false; error: ErrorInfo }> {
+    const { text, filter } = this.view
+    const parts: string[] = [csvRecord(header)]
+    for (let offset = 0; ; offset += EXPORT_PAGE) {
+      const page = await this.#source.invoke('audit:list', { query: text, offset, limit: EXPORT_PAGE, filter })
+      if (!page.ok) return { ok: false, error: page.error }
+      for (const entry of page.value.items) parts.push(csvRecord(cells(entry)))
+      if (offset + EXPORT_PAGE >= page.value.total || page.value.items.length === 0) return { ok: true, blob: new Blob(parts, { type: 'text/csv;charset=utf-8' }), rows: parts.length - 1 }
+    }
   }
 }
 

@@ -1,0 +1,62 @@
+import type { AuditEntry, AuditOutcome } from '../../../../src-shared/contract'
+import { hasMessage, translateRef, type Translate } from '../../i18n'
+import { errorText } from '../../lib/errors'
+import { statusText } from '../sim/sim-text'
+
+/** Actions are codes like "device.add"; their words are `activity.actions.device_add`. */
+export function actionKey(action: string): string {
+  return `activity.actions.${action.replace(/[^A-Za-z0-9]/g, '_')}`
+}
+
+/** An action in words; one this release does not know (written by a newer one) says so, never shows its code. */
+export function actionText(t: Translate, action: string): string {
+  const key = actionKey(action)
+  return hasMessage(key) ? t(key) : t('activity.unknownAction')
+}
+
+export function outcomeText(t: Translate, outcome: AuditOutcome): string {
+  return t(`activity.outcome.${outcome}`)
+}
+
+/** Tone of an outcome's cell: a change still waiting is neither good nor bad. */
+export function outcomeTone(outcome: AuditOutcome): 'good' | 'bad' | 'wait' {
+  if (outcome === 'ok' || outcome === 'sent') return 'good'
+  if (outcome === 'queued' || outcome === 'discarded') return 'wait'
+  return 'bad'
+}
+
+/** Who made the change, and through which profile: "alice", "alice (CLI)", "Fieldline", "alice via Jasper ops". */
+export function actorText(t: Translate, entry: Pick<AuditEntry, 'actor' | 'via'>): string {
+  const who = entry.actor === 'fieldline' ? t('activity.actorApp') : entry.actor.startsWith('cli:') ? t('activity.actorCli', { values: { user: entry.actor.slice(4) } }) : entry.actor
+  return entry.via ? t('activity.actorVia', { values: { actor: who, via: entry.via } }) : who
+}
+
+/** The person or thing concerned: by the name it had when the change was made, else as the trail addresses it. */
+export function subjectText(entry: Pick<AuditEntry, 'subject' | 'target'>): string {
+  return entry.subject ?? entry.target
+}
+
+/** The first-level words and numbers of `after`, for a detail message's placeholders. */
+function scalars(value: unknown): Record<string, string | number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {}
+  const out: Record<string, string | number> = {}
+  for (const [name, v] of Object.entries(value)) if (typeof v === 'string' || typeof v === 'number') out[name] = v
+  return out
+}
+
+/**
+ * What else the operator should know, in their language: why it failed (the core's error, translated), else the
+ * action's own summary of what changed (`activity.details.<action>` filled from the entry), else the text an older
+ * release wrote.
+ */
+export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'after' | 'error' | 'detail'>): string {
+  if (entry.error) return errorText(t, entry.error)
+  const key = actionKey(entry.action).replace('activity.actions.', 'activity.details.')
+  if (hasMessage(key)) {
+    const params = scalars(entry.after)
+    if (typeof params.status === 'string') params.status = statusText(t, params.status)
+    const text = translateRef(t, { key, params }, '')
+    if (text) return text
+  }
+  return entry.detail ?? ''
+}

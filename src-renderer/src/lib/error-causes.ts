@@ -1,0 +1,103 @@
+import type { MessageRef } from '../../../src-shared/contract'
+
+/**
+ * The core names why a connection failed by its system code (`reason: 'ECONNREFUSED'`, core/http/transport-errors.ts)
+ * and why a JSON text cannot be read by jsonc-parser's error name (`detail: 'PropertyNameExpected'`, core/json/parse.ts).
+ * Neither means anything to an operator: each is said here as a translated sentence — what happened and what to do —
+ * and never shown as it is.
+ */
+const TRANSPORT: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  ENOTFOUND: 'hostNotFound',
+  // getaddrinfo reports an unknown host as ENOENT on some systems.
+  ENOENT: 'hostNotFound',
+  EAI_AGAIN: 'dnsUnavailable',
+  EHOSTUNREACH: 'noRoute',
+  EADDRNOTAVAIL: 'noRoute',
+  ENETUNREACH: 'noNetwork',
+  ENETDOWN: 'noNetwork',
+  UND_ERR_ABORTED: 'aborted',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
+  UND_ERR_HEADERS_OVERFLOW: 'badAnswer',
+  UND_ERR_SOCKS5: 'proxy',
+  UND_ERR_PRX_TLS: 'proxy',
+  ETIMEDOUT: 'connectTimeout',
+  UND_ERR_CONNECT_TIMEOUT: 'connectTimeout',
+  UND_ERR_HEADERS_TIMEOUT: 'answerTimeout',
+  UND_ERR_BODY_TIMEOUT: 'answerTimeout',
+  EPROTO: 'tlsProtocol',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'selfSigned',
+  SELF_SIGNED_CERT_IN_CHAIN: 'selfSigned',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknownIssuer',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknownIssuer',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknownIssuer',
+  INVALID_CA: 'unknownIssuer',
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'notYetValid',
+  HOSTNAME_MISMATCH: 'wrongHost',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'wrongHost',
+  CERT_REVOKED: 'revoked',
+  UNABLE_TO_GET_CRL: 'tlsOther',
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'tlsOther',
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'tlsOther',
+  INVALID_PURPOSE: 'tlsOther',
+  PATH_LENGTH_EXCEEDED: 'tlsOther',
+}
+
+/** Families of codes whose members are too many to list (every HTTP parser error, every other certificate check). */
+const FAMILIES: readonly [RegExp, string][] = [
+  [/^HPE_[A-Z0-9_]+$/, 'badAnswer'],
+  [/^(CERT_|ERR_TLS_|ERR_SSL_)[A-Z0-9_]+$/, 'tlsOther'],
+  [/^(E[A-Z0-9]{2,}|UND_ERR_[A-Z0-9_]+|UNKNOWN)$/, 'other'],
+]
+
+/** jsonc-parser's ParseErrorCode names (printParseErrorCode). */
+const JSON_PARSE = new Set([
+  'InvalidSymbol',
+  'InvalidNumberFormat',
+  'PropertyNameExpected',
+  'ValueExpected',
+  'ColonExpected',
+  'CommaExpected',
+  'CloseBraceExpected',
+  'CloseBracketExpected',
+  'EndOfFileExpected',
+  'InvalidCommentToken',
+  'UnexpectedEndOfComment',
+  'UnexpectedEndOfString',
+  'UnexpectedEndOfNumber',
+  'InvalidUnicode',
+  'InvalidEscapeCharacter',
+  'InvalidCharacter',
+])
+
+/** The catalogue key that says a transport failure code in words, or null when `code` is not one. */
+export function transportCauseKey(code: string): string | null {
+  const word = TRANSPORT[code] ?? FAMILIES.find(([pattern]) => pattern.test(code))?.[1]
+  return word ? `errors.cause.${word}` : null
+}
+
+/** The catalogue key that says a jsonc-parser error in words, or null when `name` is not one. */
+export function jsonParseKey(name: string): string | null {
+  if (JSON_PARSE.has(name)) return `errors.jsonParse.${name}`
+  return name === '<unknown ParseErrorCode>' ? 'errors.jsonParse.other' : null
+}
+
+/** Parameters that may carry a code rather than words. */
+const CODED_PARAMS = new Set(['reason', 'detail'])
+
+/** A reference's parameters with every code said in words; other values stay as they are. */
+export function paramsInWords(t: (key: string) => string, ref: MessageRef): Record<string, string | number> {
+  const params = { ...(ref.params ?? {}) }
+  for (const [name, value] of Object.entries(params)) {
+    if (!CODED_PARAMS.has(name) || typeof value !== 'string') continue
+    const key = transportCauseKey(value) ?? jsonParseKey(value)
+    if (key) params[name] = t(key)
+  }
+  return params
+}

@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { AuditEntry } from '../../src-shared/contract'
+import { FakeApi, ok, settle } from './fake-api'
+
+const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
+vi.mock('../../src-renderer/src/lib/api', async () => {
+  const { FakeApi } = await import('./fake-api')
+  api.current = new FakeApi()
+  return { api: api.current }
+})
+
+const { ActivityLog } = await import('../../src-renderer/src/lib/state/activity.svelte')
+const { activityViewFromSearch, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
+
+const FACETS = { actions: ['device.add', 'sim.changeStatus.queued'], actors: ['alice'] }
+
+function entry(n: number, over: Partial<AuditEntry> = {}): AuditEntry {
+  return { id: `audit:${n}`, at: '2026-12-05T10:00:00.000Z', actor: 'alice', action: 'device.add', target: `meter/m-${n}`, outcome: 'ok', ...over }
+}
+
+let fake: FakeApi
+
+beforeEach(() => {
+  fake = api.current
+  fake.reset()
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('the Activity view in the address', () => {
+  it('reads and writes text and every filter, in one canonical spelling', () => {
+    const view = { text: 'status', filter: { action: 'sim.changeStatus.queued', actor: 'alice', device: 'meter/m-1', from: '2026-12-01', to: '2026-12-05' } }
+    const search = searchOfActivityView(view)
+    expect(search).toBe('q=status&action=sim.changeStatus.queued&actor=alice&device=meter%2Fm-1&from=2026-12-01&to=2026-12-05')
+    expect(activityViewFromSearch(search)).toEqual(view)
+    expect(searchOfActivityView(activityViewFromSearch('to=2026-12-05&q=status&from=2026-12-01&device=meter%2Fm-1&actor=alice&action=sim.changeStatus.queued'))).toBe(search)
+  })
+
+  it('drops what the contract would refuse: a day that is not a date, a value too long', () => {
+    expect(activityViewFromSearch(`from=yesterday&to=2026-13&actor=${'a'.repeat(201)}&device=meter%2Fm-1`)).toEqual({ text: '', filter: { device: 'meter/m-1' } })
+  })
+
+  it('sets and clears one filter, keeping the others', () => {
+    const view = { text: '', filter: { actor: 'alice' } }
+    expect(withActivityFilter(view, 'action', 'device.add')).toEqual({ text: '', filter: { actor: 'alice', action: 'device.add' } })
+    expect(withActivityFilter(view, 'actor', '')).toEqual({ text: '', filter: {} })
+  })
+})
+
+describe('the trail', () => {
+  it('asks the core for the view the address names, and keeps the filters’ choices', async () => {
+    const log = new ActivityLog(fake)
+    log.activate()
+    fake.answer('audit:list', ok({ total: 0, items: [], facets: FACETS }))
+    await settle()
+    log.search('q=m-1&device=meter%2Fm-1&from=2026-12-01')
+    expect(fake.answer('audit:list', ok({ total: 1, items: [entry(1)], facets: FACETS }))).toEqual({
+      query: 'm-1',
+      offset: 0,
+      limit: 100,
+      filter: { device: 'meter/m-1', from: '2026-12-01' },
+    })
+    await settle()
+    expect(log.view).toEqual({ text: 'm-1', filter: { device: 'meter/m-1', from: '2026-12-01' } })
+    expect(log.facets).toEqual(FACETS)
+    expect(log.rows[0]?.target).toBe('meter/m-1')
+  })
+
+  it('shows a queued change as Sent once the outbox delivers it (the outbox’s event reads the trail again)', async () => {
+    vi.useFakeTimers()
+    const log = new ActivityLog(fake)
+    log.activate()
+    const queued = entry(7, { action: 'sim.changeStatus.queued', outcome: 'queued', outboxId: 'outbox:1' })
+    fake.answer('audit:list', ok({ total: 1, items: [queued], facets: FACETS }))
+    await settle()
+    expect(log.rows[0]?.outcome).toBe('queued')
+
+    fake.emit('outbox:changed', { pending: 0 })
+    await vi.advanceTimersByTimeAsync(300)
+    fake.answer('audit:list', ok({ total: 1, items: [{ ...queued, outcome: 'sent' }], facets: FACETS }))
+    await settle()
+    expect(log.rows[0]?.outcome).toBe('sent')
+
+    fake.emit('audit:changed', {})
+    await vi.advanceTimersByTimeAsync(300)
+    fake.answer('audit:list', ok({ total: 1, items: [{ ...queued, outcome: 'failed', error: { code: 'CARRIER', message: 'refused' } }], facets: FACETS }))
+    await settle()
+    expect(log.rows[0]?.outcome).toBe('failed')
+  })
+
+  it('exports every entry the view matches, page by page, as spreadsheet-safe CSV', async () => {
+    const log = new ActivityLog(fake)
+    log.search('actor=alice')
+    fake.answer('audit:list', ok({ total: 1001, items: [], facets: FACETS }))
+    await settle()
+    const running = log.exportCsv(['Time', 'Target'], (e) => [e.at, e.target])
+    await settle()
+    const first = fake.answer('audit:list', ok({ total: 1001, items: Array.from({ length: 1000 }, (_, i) => entry(i)), facets: FACETS }))
+    expect(first).toEqual({ query: '', offset: 0, limit: 1000, filter: { actor: 'alice' } })
+    await settle()
+    expect(fake.answer('audit:list', ok({ total: 1001, items: [entry(1000, { target: '=HYPERLINK("http://evil")' })], facets: FACETS })).offset).toBe(1000)
+    const result = await running
+    if (!result.ok) throw new Error('export refused')
+    expect(result.rows).toBe(1001)
+    const lines = (await result.blob.text()).split('\r\n')
+    expect(lines[0]).toBe('Time,Target')
+    expect(lines[1]).toBe('2026-12-05T10:00:00.000Z,meter/m-0')
+    expect(lines[1001]).toBe(`2026-12-05T10:00:00.000Z,"'=HYPERLINK(""http://evil"")"`)
+  })
+})

@@ -1,0 +1,124 @@
+/**
+ * The Activity page never shows a raw action code (package.add, device.supportedBundles), and says who, what and how it
+ * ended in the operator's language. Every action the core can write — each one its sources name, with the ones built
+ * at run time (a queued or discarded outbox change, a restored trash item) — reads as words in English and French.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import { AUDIT_OUTCOMES, OUTBOX_ACTIONS, type AuditEntry } from '../../src-shared/contract'
+import { trashItemKindSchema } from '../../src-shared/models/trash'
+import { flatten, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
+import { actionText, actorText, detailText, outcomeText, subjectText } from '../../src-renderer/src/features/activity/activity-text'
+
+const root = new URL('../../', import.meta.url).pathname
+const en = flatten(JSON.parse(readFileSync(join(root, 'src-renderer/src/i18n/en.json'), 'utf8')) as Catalogue)
+const t: Translate = (key, options) => get(format)(key, options)
+
+/**
+ * Every dotted code the core's sources write as an action: a literal on a line that speaks of an action (`action:`,
+ * `AUDIT_ACTION`, a ternary between two actions), less the message keys such a line may also name (`jobs.wrongState`).
+ */
+function actionsInSources(): Set<string> {
+  const found = new Set<string>()
+  for (const dir of ['src-main/core', 'src-main/cli']) {
+    for (const file of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue
+      for (const line of readFileSync(join(root, dir, file), 'utf8').split('\n')) {
+        if (!/action/i.test(line)) continue
+        for (const [, code] of line.matchAll(/'([a-z]+(?:\.[a-zA-Z]+)+)'/g)) if (!en.has(code!)) found.add(code!)
+      }
+    }
+  }
+  for (const action of OUTBOX_ACTIONS) for (const suffix of ['queued', 'discarded']) found.add(`${action}.${suffix}`)
+  for (const item of trashItemKindSchema.options) found.add(`${item}.restore`)
+  return found
+}
+
+const ACTIONS = actionsInSources()
+
+describe('action names', () => {
+  it('finds the actions the core writes (the scan itself works)', () => {
+    for (const known of [
+      'device.add',
+      'device.supportedBundles',
+      'package.add',
+      'sim.changeStatus.queued',
+      'invitation.create',
+      'vault.set',
+      'jobs.run',
+      'trash.purge',
+      'profile.restore',
+      'mbed.subscription.subscribe',
+    ])
+      expect(ACTIONS, known).toContain(known)
+    expect(ACTIONS.size).toBeGreaterThan(90)
+  })
+
+  for (const language of ['en', 'fr'] as const) {
+    it(`reads every one as words in ${language}, never as its code`, () => {
+      locale.set(language)
+      const raw: string[] = []
+      for (const action of ACTIONS) {
+        const text = actionText(t, action)
+        if (text === t('activity.unknownAction') || text.includes(action) || /\b[a-z]+\.[a-zA-Z]+\b/.test(text)) raw.push(action)
+      }
+      expect(raw).toEqual([])
+    })
+  }
+
+  it('says an action a newer release wrote without showing its code', () => {
+    locale.set('en')
+    expect(actionText(t, 'gizmo.frobnicate')).toBe('Change recorded by a newer version of Fieldline')
+  })
+})
+
+const entry = (over: Partial<AuditEntry>): AuditEntry => ({
+  id: 'audit:x',
+  at: '2026-12-05T10:00:00.000Z',
+  actor: 'alice',
+  action: 'sim.changeStatus.queued',
+  target: 'jasper:8988 (meter/m-1)',
+  outcome: 'queued',
+  ...over,
+})
+
+describe('who, what and how it ended', () => {
+  it('names every outcome in both languages', () => {
+    for (const language of ['en', 'fr']) {
+      locale.set(language)
+      for (const outcome of AUDIT_OUTCOMES) expect(outcomeText(t, outcome)).not.toMatch(/^activity\./)
+    }
+    locale.set('en')
+    expect(AUDIT_OUTCOMES.map((o) => outcomeText(t, o))).toEqual(['Succeeded', 'Failed', 'Queued', 'Sent', 'Outcome unknown', 'Discarded'])
+  })
+
+  it('names the actor, the profile the change went through, the CLI and the app itself', () => {
+    locale.set('en')
+    expect(actorText(t, { actor: 'alice', via: 'Jasper field ops' })).toBe('alice via Jasper field ops')
+    expect(actorText(t, { actor: 'cli:bob' })).toBe('bob (command line)')
+    expect(actorText(t, { actor: 'fieldline' })).toBe('Fieldline (automatic)')
+    locale.set('fr')
+    expect(actorText(t, { actor: 'cli:bob' })).toBe('bob (ligne de commande)')
+  })
+
+  it('names the person or thing concerned by the name it had, else by its address in the trail', () => {
+    expect(subjectText(entry({ target: 'invitation/ef83a1', subject: 'Tess Field <tess@example.org>' }))).toBe('Tess Field <tess@example.org>')
+    expect(subjectText(entry({ target: 'meter/m-1' }))).toBe('meter/m-1')
+  })
+
+  it('translates details: the failure, the change made, never a code', () => {
+    locale.set('fr')
+    expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état : Désactivée.')
+    const error = { code: 'NETWORK' as const, message: 'Cannot reach x: ECONNREFUSED', details: { ref: { key: 'errors.network', params: { host: 'cc.example:443', reason: 'ECONNREFUSED' } } } }
+    expect(detailText(t, entry({ outcome: 'failed', error }))).toBe(
+      'Impossible de joindre cc.example:443 : la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.',
+    )
+    // An entry migrated from schema 1 keeps only the code: its meaning is said, not the code.
+    expect(detailText(t, entry({ outcome: 'failed', error: { code: 'TIMEOUT', message: 'cc did not answer' } }))).toBe(t('errors.code.TIMEOUT'))
+    locale.set('en')
+    expect(detailText(t, entry({ action: 'devices.import', after: { jobId: 'j', rows: 10, added: 8, failed: 2 } }))).toBe('8 added, 2 refused of 10 rows.')
+  })
+})

@@ -1,0 +1,79 @@
+/**
+ * Network and parser failures reach the operator as sentences, never as the codes the core names them by
+ * (ECONNREFUSED, UND_ERR_SOCKET, PropertyNameExpected): every code the core can name has its words in English and
+ * French. (A real carrier call to a closed port, read in the UI: test/e2e/activity.spec.ts.)
+ */
+import { readFileSync } from 'node:fs'
+import { printParseErrorCode } from 'jsonc-parser'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import { NAMED_TRANSPORT_CODES } from '../../src-shared/models/transport-codes'
+import { flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
+import { jsonParseKey, transportCauseKey } from '../../src-renderer/src/lib/error-causes'
+
+const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
+const catalogues = { en: load('en'), fr: load('fr') }
+const t: Translate = (key, options) => get(format)(key, options)
+/** Anything shaped like a system, undici, OpenSSL or jsonc-parser code. */
+const CODE = /\b(E[A-Z0-9]{3,}|UND_ERR_[A-Z_]+|HPE_[A-Z_]+|ERR_[A-Z_]+|[A-Z]+_[A-Z_]{3,}|[A-Z][a-z]+(?:[A-Z][a-z]+)+Expected|Invalid[A-Z][a-zA-Z]+)\b/
+
+describe('transport codes', () => {
+  it('says every code the core names in words of its own, in both languages', () => {
+    for (const code of [...NAMED_TRANSPORT_CODES, 'UND_ERR_SOCKET', 'ECONNREFUSED']) {
+      const key = transportCauseKey(code)
+      expect(key, code).not.toBeNull()
+      // A code the core names explicitly has a specific sentence, not the catch-all.
+      expect(key, code).not.toBe('errors.cause.other')
+      for (const [language, messages] of Object.entries(catalogues)) {
+        const text = messages.get(key!)
+        expect(text, `${language} ${key}`).toBeTruthy()
+        expect(text).not.toMatch(CODE)
+      }
+    }
+  })
+
+  it('says codes of the families it cannot list, and unknown ones, with a fitting general sentence', () => {
+    expect(transportCauseKey('HPE_INVALID_CONSTANT')).toBe('errors.cause.badAnswer')
+    expect(transportCauseKey('ERR_SSL_WRONG_VERSION_NUMBER')).toBe('errors.cause.tlsOther')
+    expect(transportCauseKey('CERT_CHAIN_TOO_LONG')).toBe('errors.cause.tlsOther')
+    expect(transportCauseKey('EWHATEVER')).toBe('errors.cause.other')
+    expect(transportCauseKey('UNKNOWN')).toBe('errors.cause.other')
+    expect(transportCauseKey('configuration')).toBeNull()
+    expect(transportCauseKey('Not authorized (0x87)')).toBeNull()
+  })
+
+  it('is what a message naming the code reads as, in English and French', () => {
+    const ref = { key: 'errors.network', params: { host: 'cc.example:443', reason: 'UND_ERR_SOCKET' } }
+    locale.set('en')
+    expect(translateRef(t, ref, 'fallback')).toBe(
+      'Cannot reach cc.example:443: the connection was cut off. Try again; if it keeps happening, check the network or proxy between this computer and the service.',
+    )
+    locale.set('fr')
+    expect(translateRef(t, ref, 'fallback')).toBe(
+      'Impossible de joindre cc.example:443 : la connexion a été coupée. Réessayez ; si cela se reproduit, vérifiez le réseau ou le proxy entre cet ordinateur et le service.',
+    )
+  })
+})
+
+describe('JSON parser errors', () => {
+  it('says every jsonc-parser error in words, in both languages', () => {
+    for (let code = 1; code <= 17; code++) {
+      const name = printParseErrorCode(code)
+      const key = jsonParseKey(name)
+      expect(key, name).not.toBeNull()
+      for (const messages of Object.values(catalogues)) {
+        expect(messages.get(key!), key!).toBeTruthy()
+        expect(messages.get(key!)).not.toMatch(CODE)
+      }
+    }
+  })
+
+  it('is what the editor’s syntax diagnostic reads as', () => {
+    const ref = { key: 'config.jsonSyntax', params: { detail: 'PropertyNameExpected' } }
+    locale.set('en')
+    expect(translateRef(t, ref, 'fallback')).toBe('JSON syntax error: a property name in double quotes was expected')
+    locale.set('fr')
+    expect(translateRef(t, ref, 'fallback')).toBe('Erreur de syntaxe JSON : un nom de propriété entre guillemets doubles était attendu')
+  })
+})
