@@ -1,6 +1,6 @@
 import type { ParsedInput } from '../../../src-shared/contract'
 import type { Carrier } from '../../../src-shared/models/sim'
-import type { AlertRule, Notification, SimQuery, SimRow, SimSelection, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
+import type { AlertRule, Notification, SimRow, SimSelection, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
 import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CarrierClients } from '../carriers/carrier-clients'
 import type { CallContext } from '../common/call-context'
