@@ -201,7 +201,7 @@ test.describe('with the keychain', () => {
     await pasted.fill(malformed)
     const problems = dialog.getByRole('alert')
     await expect(problems).toContainText('1 problem in the pasted credentials')
-    await expect(problems).toContainText('Line 7, column 5: JSON syntax error (CommaExpected).')
+    await expect(problems).toContainText('Line 7, column 5: JSON syntax error (a comma was expected between two items).')
     await dialog.getByLabel('Sender name').fill('Ada Admin')
     await dialog.getByLabel('Sender address').fill(SENDER)
     await dialog.getByRole('button', { name: 'Save email settings' }).click()
