@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FacetField } from '../../src-shared/models/device-query'
 import { writeSimCache } from '../../src-main/core/store/cache.store'
 import { tempDir, testCore } from '../helpers/core'
-import { simDoc } from '../helpers/device-fleet'
+import { simDoc, weatherDoc } from '../helpers/device-fleet'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
@@ -73,6 +73,31 @@ describe('the device index follows the workspace', () => {
     ])
     await db.bulkDocs([{ _id: r2._id, _rev: r2._rev, _deleted: true }] as never)
     expect(await facets(['typeId'])).toEqual({ total: 1, typeId: { rep: 1 } })
+  })
+
+  it('opens and sorts over a replicated weather reading whose units measure something else, showing no value for it', async () => {
+    const located = { location: { latitude: 1, longitude: 2, elevation: null, accuracy: null, measuredAt: null, source: 'operator', updatedAt: '2025-06-01T00:00:00.000Z' } }
+    const reading = (id: string, temperature: { value: number; unit: string }, wind: { value: number; unit: string }) =>
+      weatherDoc(id, { latitude: 1, longitude: 2, phrase: 'Fog', temperature: temperature as never, wind: wind as never, observedAt: '2026-12-05T00:00:00.000Z' })
+    await core.workspace.db.bulkDocs([
+      device('wx', 'odd', located),
+      device('wx', 'fine', located),
+      reading('device:wx:odd', { value: 20, unit: '%' }, { value: 1013, unit: 'hPa' }),
+      reading('device:wx:fine', { value: 68, unit: '°F' }, { value: 10, unit: 'km/h' }),
+    ] as never)
+    await expect.poll(() => core.deviceIndex.cells.total, { timeout: 10_000 }).toBe(2)
+    const sorted = async (sort: 'weatherTemperature' | 'weatherWindSpeed') =>
+      (await core.call('devices:query', { query: { sort } })).items.map((d) => [d.deviceId, d.weatherTemperature, d.weatherWindSpeed])
+    const expected = [
+      ['fine', { value: 68, unit: '°F' }, { value: 10, unit: 'km/h' }],
+      ['odd', null, null],
+    ]
+    expect(await sorted('weatherTemperature')).toEqual(expected)
+    expect(await sorted('weatherWindSpeed')).toEqual(expected)
+    // A fresh start rebuilds nothing it cannot read: the workspace opens.
+    await core.close()
+    core = await testCore(dir)
+    expect(await sorted('weatherTemperature')).toEqual(expected)
   })
 
   it('finds what a PouchDB replication brings in', async () => {

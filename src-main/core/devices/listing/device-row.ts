@@ -2,6 +2,7 @@ import { DEVICE_ID_PATTERN } from '../../../../src-shared/models/device-id'
 import { SIM_NOT_CACHED, type DeviceRow, type WeatherQuantity, type WeatherState } from '../../../../src-shared/models/device-query'
 import { CARRIERS, SIM_STATUSES, type Carrier } from '../../../../src-shared/models/sim'
 import { WEATHER_QUANTITY_UNITS } from '../../../../src-shared/models/weather'
+import { dimensionOf, isUnit } from '../../../../src-shared/models/weather-units'
 import type { BaseDoc } from '../../store/documents'
 import { checkConfigValue } from '../extension-config'
 
@@ -141,8 +142,13 @@ export function simFacts(doc: BaseDoc): SimFacts | null {
   }
 }
 
-function quantity(v: unknown): WeatherQuantity | null {
-  return isObject(v) && isNumber(v.value) && typeof v.unit === 'string' && QUANTITY_UNITS.has(v.unit) ? { value: v.value, unit: v.unit as WeatherQuantity['unit'] } : null
+/**
+ * A reading's quantity when its unit measures what the column shows: a replicated or older document may carry any
+ * unit, and ordering converts to one unit per dimension (keys.ts), which a temperature in % cannot be.
+ */
+function quantity(v: unknown, dimension: 'temperature' | 'speed'): WeatherQuantity | null {
+  if (!isObject(v) || !isNumber(v.value) || typeof v.unit !== 'string' || !QUANTITY_UNITS.has(v.unit)) return null
+  return isUnit(v.unit) && dimensionOf(v.unit) === dimension ? { value: v.value, unit: v.unit as WeatherQuantity['unit'] } : null
 }
 
 /** The facts of a cached weather document (`cache:weather:…`, weather/weather.store.ts), or null when it holds none this list can show. */
@@ -151,8 +157,8 @@ export function weatherFacts(doc: BaseDoc): WeatherFacts | null {
   if (!isObject(request) || !isObject(reading) || !isNumber(request.latitude) || !isNumber(request.longitude) || typeof reading.observedAt !== 'string') return null
   return {
     phrase: typeof reading.phrase === 'string' ? reading.phrase.slice(0, SHORT_TEXT) : null,
-    temperature: quantity(reading.temperature),
-    wind: isObject(reading.wind) ? quantity(reading.wind.speed) : null,
+    temperature: quantity(reading.temperature, 'temperature'),
+    wind: isObject(reading.wind) ? quantity(reading.wind.speed, 'speed') : null,
     asOf: reading.observedAt.slice(0, SHORT_TEXT),
     latitude: request.latitude,
     longitude: request.longitude,
