@@ -265,6 +265,28 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(await core.dispatcher.invoke('jobs:undo', { jobId: job.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.refreshUndo' } } } })
   })
 
+  it('keeps what the inventory knows of a SIM through a refresh, and records a status change the refresh is first to see', async () => {
+    await core.call('sims:sync', { account })
+    const target = peer.iccids[62]!
+    const simDoc = async () => (await core.workspace.db.get(`cache:sim:jasper:${target}`)) as unknown as { sim: { status: string }; inventory?: { account: string; statusChange: unknown } }
+    const listed = await simDoc()
+    expect(listed.inventory?.account).toBe(account)
+    const now = listed.sim.status === 'activated' ? 'deactivated' : 'activated'
+    const res = await fetch(`${peer.url}/rws/api/v1/devices/${target}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: controlCenterStatusValue(now) }),
+    })
+    expect(res.status).toBe(200)
+    const job = await core.call('jobs:create', { operation: 'refresh', source: { kind: 'csv', text: `iccid\n${target}` } })
+    await core.call('jobs:preflight', { jobId: job.id })
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(job.id)).toMatchObject({ state: 'done' })
+    expect((await simDoc()).inventory).toMatchObject({ account, statusChange: { from: listed.sim.status, to: now } })
+    const rows = (await core.call('sims:query', { query: { filters: { text: target } } })).items
+    expect(rows).toMatchObject([{ account, status: now }])
+  })
+
   it('pauses, resumes and cancels', async () => {
     // Five calls a second: windows of five rows, so a pause lands with most of the job still to send.
     const slow = await core.call('profiles:save', { extension: 'jasper', name: 'Slow', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 5 }, secrets: { apiKey: SECRET } })

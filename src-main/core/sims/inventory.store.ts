@@ -1,7 +1,7 @@
 import type { Carrier, Sim, SimStatus } from '../../../src-shared/models/sim'
 import { blankSim } from '../carriers/sim-model'
 import { assertBulkOk, docPages, getOrNull, isNotFound, type BaseDoc, type Db } from '../store/documents'
-import type { SimCacheDoc } from '../store/cache.store'
+import { inventoryFactsOf, simReadOver, type SimCacheDoc } from '../store/cache.store'
 import { CURRENT_SCHEMA } from '../store/schema'
 
 /**
@@ -11,18 +11,8 @@ import { CURRENT_SCHEMA } from '../store/schema'
  * device index keeps its SIM facts from the same documents. The inventory adds `inventory` to those documents: the
  * account that listed the SIM, when, and the last status change it saw.
  */
-export interface InventoryFacts {
-  account: string
-  listedAt: string
-  usageAt: string | null
-  lastSessionAt: string | null
-  /** The last status change a sync saw (alerts "status changed" fire once per change). */
-  statusChange: { from: SimStatus; to: SimStatus; at: string } | null
-}
-
-export interface InventoryDoc extends SimCacheDoc {
-  inventory?: InventoryFacts
-}
+/** A cached SIM document with the inventory's facts (cache.store.ts keeps them through every read). */
+export type InventoryDoc = SimCacheDoc
 
 export const SIM_DOC_PREFIX = 'cache:sim:'
 export const simDocId = (carrier: Carrier, simId: string): string => `${SIM_DOC_PREFIX}${carrier}:${simId}`
@@ -47,17 +37,8 @@ export async function writeListed(db: Db, account: string, listed: readonly List
       const old = existing[i]
       const fields = l.fields(old?.sim ?? null)
       const sim: Sim = { ...blankSim(l.carrier, fields.iccid, new Date(0).toISOString()), ...old?.sim, ...fields, fetchedAt: at }
-      const from = old?.sim.status
-      const statusChange = from !== undefined && from !== sim.status ? { from, to: sim.status, at } : (old?.inventory?.statusChange ?? null)
-      return {
-        _id: ids[i]!,
-        ...(old?._rev ? { _rev: old._rev } : {}),
-        kind: 'cache',
-        schemaVersion: CURRENT_SCHEMA.cache,
-        sim,
-        fetchedAt: at,
-        inventory: { account, listedAt: at, usageAt: old?.inventory?.usageAt ?? null, lastSessionAt: old?.inventory?.lastSessionAt ?? null, statusChange },
-      }
+      const doc = simReadOver(ids[i]!, old ?? null, sim)
+      return { ...doc, inventory: { ...(doc.inventory ?? { usageAt: null, lastSessionAt: null, statusChange: null }), account, listedAt: at } }
     })
     const results = await db.bulkDocs(docs)
     // A SIM panel refreshing the same SIM meanwhile: read again and merge again (bounded; the data is a cache).
@@ -80,7 +61,7 @@ export async function writeUsage(
     const docs = items.flatMap((u, i): InventoryDoc[] => {
       const old = existing[i]
       if (!old) return []
-      const facts: InventoryFacts = old.inventory ?? { account: '', listedAt: old.fetchedAt, usageAt: null, lastSessionAt: null, statusChange: null }
+      const facts = inventoryFactsOf(old)
       return [
         {
           ...old,

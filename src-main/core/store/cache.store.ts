@@ -1,4 +1,4 @@
-import type { CycleUsage, Sim } from '../../../src-shared/models/sim'
+import type { CycleUsage, Sim, SimStatus } from '../../../src-shared/models/sim'
 import { getOrNull, isConflict, type BaseDoc, type Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
 
@@ -11,6 +11,35 @@ export interface SimCacheDoc extends BaseDoc {
   kind: 'cache'
   sim: Sim
   fetchedAt: string
+  /** What the SIM inventory knows of the SIM beyond one read (sims/inventory.store.ts); every read keeps it. */
+  inventory?: InventoryFacts
+}
+
+export interface InventoryFacts {
+  account: string
+  listedAt: string
+  usageAt: string | null
+  lastSessionAt: string | null
+  /** The last status change a read saw (alerts "status changed" fire once per change). */
+  statusChange: { from: SimStatus; to: SimStatus; at: string } | null
+}
+
+/** The inventory facts of a cached SIM, or those of a SIM no account listing has named yet. */
+export function inventoryFactsOf(doc: SimCacheDoc): InventoryFacts {
+  return doc.inventory ?? { account: '', listedAt: doc.fetchedAt, usageAt: null, lastSessionAt: null, statusChange: null }
+}
+
+/**
+ * A new read of a SIM over its cached copy. Whoever reads it (a sync, the SIM panel, a bulk job's refresh), what the
+ * inventory knows of it is kept, and a status that differs from the cached one is recorded as a change: a "status
+ * changed" alert must fire for a change a refresh saw first.
+ */
+export function simReadOver(id: string, existing: SimCacheDoc | null, sim: Sim): SimCacheDoc {
+  const doc: SimCacheDoc = { _id: id, ...(existing?._rev ? { _rev: existing._rev } : {}), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt }
+  if (!existing) return doc
+  const facts = inventoryFactsOf(existing)
+  if (existing.sim.status !== sim.status) return { ...doc, inventory: { ...facts, statusChange: { from: existing.sim.status, to: sim.status, at: sim.fetchedAt } } }
+  return existing.inventory ? { ...doc, inventory: facts } : doc
 }
 
 export interface UsageCacheDoc extends BaseDoc {
@@ -40,8 +69,8 @@ export function readSimCache(db: Db, carrier: string, key: string): Promise<SimC
   return getOrNull<SimCacheDoc>(db, simId(carrier, key))
 }
 
-export function writeSimCache(db: Db, sim: Sim): Promise<void> {
-  return upsert<SimCacheDoc>(db, { _id: simId(sim.carrier, sim.orange?.serialNumber ?? sim.iccid), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt })
+export async function writeSimCache(db: Db, sim: Sim): Promise<void> {
+  await updateSimCache(db, sim.carrier, sim.orange?.serialNumber ?? sim.iccid, () => sim)
 }
 
 /**
@@ -53,9 +82,8 @@ export async function updateSimCache(db: Db, carrier: string, key: string, updat
   for (let attempt = 0; ; attempt++) {
     const existing = await getOrNull<SimCacheDoc>(db, simId(carrier, key))
     const sim = update(existing?.sim ?? null)
-    const doc: SimCacheDoc = { _id: simId(carrier, key), kind: 'cache', schemaVersion: CURRENT_SCHEMA.cache, sim, fetchedAt: sim.fetchedAt, ...(existing ? { _rev: existing._rev } : {}) }
     try {
-      await db.put(doc)
+      await db.put(simReadOver(simId(carrier, key), existing, sim))
       return sim
     } catch (e) {
       if (!isConflict(e) || attempt >= 5) throw e
