@@ -1,4 +1,4 @@
-import type { Carrier, Sim, SimStatus } from '../../../src-shared/models/sim'
+import type { Carrier, Sim } from '../../../src-shared/models/sim'
 import { blankSim } from '../carriers/sim-model'
 import { assertBulkOk, docPages, getOrNull, isNotFound, type BaseDoc, type Db } from '../store/documents'
 import { inventoryFactsOf, simReadOver, type SimCacheDoc } from '../store/cache.store'
