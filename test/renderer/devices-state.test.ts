@@ -357,6 +357,23 @@ describe('an export', () => {
     expect(fake.pending('export:next')).toHaveLength(0)
   })
 
+  it('a new export ends the one it replaces in the core, and a part lost on the way ends its job', async () => {
+    const exporter = new DeviceExport(fake)
+    const first = exporter.run(selection, ['deviceId'], 'csv')
+    fake.answer('export:start', ok({ jobId: 'j3', total: 1000 }))
+    await settle()
+    const second = exporter.run(selection, ['deviceId'], 'csv')
+    expect(fake.answer('export:cancel', ok({ cancelled: true }))).toEqual({ jobId: 'j3' })
+    fake.answer('export:next', ok({ data: 'x\r\n', rows: 1, total: 1000, done: false }))
+    expect(await first).toBeNull()
+    fake.answer('export:start', ok({ jobId: 'j4', total: 1000 }))
+    await settle()
+    fake.answer('export:next', refused('NETWORK'))
+    expect(await second).toBeNull()
+    expect(exporter.phase).toBe('failed')
+    expect(fake.answer('export:cancel', ok({ cancelled: true }))).toEqual({ jobId: 'j4' })
+  })
+
   it('a refusal ends the export with its error', async () => {
     const exporter = new DeviceExport(fake)
     const file = exporter.run(selection, ['deviceId'], 'csv')

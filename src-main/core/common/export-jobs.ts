@@ -66,14 +66,21 @@ export function createExportJobs(options: ExportJobsOptions) {
       job.idle.refresh()
       let data = ''
       let done = false
-      while (data.length < chunkChars) {
-        const next = await job.parts.next()
-        if (next.done) {
-          done = true
-          break
+      try {
+        while (data.length < chunkChars) {
+          const next = await job.parts.next()
+          if (next.done) {
+            done = true
+            break
+          }
+          data += next.value.data
+          job.written += next.value.rows
         }
-        data += next.value.data
-        job.written += next.value.rows
+      } catch (e) {
+        // A part that failed ends the export: a generator that threw is finished, so a later `next` would say
+        // "done" over a file cut short; the client is told and its slot is free for a new try.
+        await end(jobId).catch(options.onCloseError)
+        throw e
       }
       if (done) await end(jobId)
       return { data, rows: job.written, total: Math.max(job.total, job.written), done }

@@ -27,6 +27,8 @@ export class ListExport {
   /** The file, once every part is in; null when the export was cancelled, replaced or refused (see `error`). */
   protected async stream(format: ExportFormat, start: () => Promise<Started>): Promise<Blob | null> {
     const run = ++this.#run
+    // A new export replaces one still running: the core's job ends too, or it would hold one of its few slots.
+    void this.#end()
     this.phase = 'running'
     this.rows = 0
     this.total = 0
@@ -44,7 +46,11 @@ export class ListExport {
     for (;;) {
       const next = await this.source.invoke('export:next', { jobId })
       if (run !== this.#run) return null
-      if (!this.#accept(next)) return null
+      if (!this.#accept(next)) {
+        // The core ends a job whose part failed; a part lost on the way (a dropped connection) leaves it running.
+        void this.source.invoke('export:cancel', { jobId })
+        return null
+      }
       // Each part leaves the JavaScript heap as a Blob: a million rows do not sit in one string.
       parts.push(new Blob([next.value.data]))
       this.rows = next.value.rows
@@ -61,6 +67,10 @@ export class ListExport {
     if (this.phase !== 'running') return
     this.#run++
     this.phase = 'cancelled'
+    await this.#end()
+  }
+
+  async #end(): Promise<void> {
     const jobId = this.#jobId
     this.#jobId = null
     if (jobId) await this.source.invoke('export:cancel', { jobId })
