@@ -140,6 +140,34 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     expect((await core.call('sim:get', device)).sim?.status).toBe('activated')
   })
 
+  it('does not send a queued change the operator discards while a replay is on its way to it, and two replays send each change once', async () => {
+    peer.faults.set({ kind: 'drop' })
+    try {
+      for (const status of ['deactivated', 'activated', 'deactivated'] as const) expect(await core.call('sim:changeStatus', { ...device, status, queue: true })).toMatchObject({ outcome: 'queued' })
+    } finally {
+      peer.faults.clear()
+    }
+    const [first, second, third] = (await core.call('outbox:list', {})).items.filter((i) => i.state === 'pending')
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const before = puts()
+    const requests = peer.stats().requests
+    // The carrier is slow: the discard arrives while the first change is on its way.
+    peer.faults.set({ kind: 'latency', ms: 300, times: 2 })
+    const replay = core.call('outbox:replay', {})
+    const again = core.call('outbox:replay', {})
+    await expect.poll(() => peer.stats().requests, { timeout: 10_000, interval: 10 }).toBeGreaterThan(requests)
+    expect(await core.call('outbox:discard', { id: second!.id })).toEqual({ discarded: true })
+    const counts = [await replay, await again]
+    expect(counts.reduce((n, c) => n + c.done, 0)).toBe(2)
+    expect(puts() - before).toBe(2)
+    expect((await core.call('sim:get', device)).sim?.status).toBe('deactivated')
+    const trail = (await core.call('audit:list', { query: 'sim.changeStatus', limit: 50 })).items
+    expect(trail.find((e) => e.outboxId === second!.id)).toMatchObject({ outcome: 'discarded' })
+    for (const id of [first!.id, third!.id]) expect(trail.find((e) => e.outboxId === id)).toMatchObject({ outcome: 'sent' })
+    expect(await core.call('outbox:discard', { id: 'device:meter:m-1' })).toEqual({ discarded: false })
+    await core.call('sim:changeStatus', { ...device, status: 'activated' })
+  })
+
   it('counts cycle start dates back by calendar month', () => {
     expect(monthsBefore('2025-03-01', 2)).toBe('2025-01-01')
     expect(monthsBefore('2025-03-31', 1)).toBe('2025-02-28')

@@ -5,6 +5,7 @@ import type { Sim, SimStatus, SmsMessage } from '../../../src-shared/models/sim'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError, toErrorInfo } from '../common/errors'
 import type { EventBus } from '../common/events'
+import { serialiser } from '../common/serial'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit, auditDoc, deliveredEntry, type AuditDoc } from '../store/audit.store'
 import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsageCache } from '../store/cache.store'
@@ -115,6 +116,39 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     if (!item.auditId) return null
     const entry = await getOrNull<AuditDoc>(db, item.auditId)
     return entry?.outcome === 'queued' ? entry : null
+  }
+
+  /**
+   * One outbox item at a time, whoever asks: an item is read again just before it is sent, so a change the operator
+   * discarded while a replay was on its way to it is not sent, and two replays at once (the window and the CLI) do
+   * not send one change twice.
+   */
+  const outboxTurn = serialiser()
+
+  /** Sends one queued change if it still waits; its new state, or null when it no longer waited. */
+  async function deliver(id: string, ctx: CallContext): Promise<OutboxDoc['state'] | null> {
+    const item = await getOrNull<OutboxDoc>(db, id)
+    if (!item || item.state !== 'pending') return null
+    let state: OutboxDoc['state'] = 'done'
+    let lastError: ErrorInfo | null = null
+    try {
+      if (item.carrier === 'orange') {
+        // Orange's queued changes are sent by its own service (a ticket it then follows), in this same order.
+        if (!orange) throw new AppError('INTERNAL', 'Orange SIMs are not available in this core')
+        await orange.replayQueued(item, ctx)
+      } else {
+        const r = await resolve({ ...item.device, carrier: item.carrier })
+        if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)
+        else if (item.action === 'sim.changeRatePlan') await ratePlanChange(r, String(item.params.ratePlan), ctx)
+        else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
+      }
+    } catch (e) {
+      lastError = toErrorInfo(e)
+      if (UNREACHABLE.has(lastError.code)) state = 'pending'
+      else state = lastError.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed'
+    }
+    await settle(item, { ...item, state, attempts: item.attempts + 1, lastError }, DELIVERY[state], lastError)
+    return state
   }
 
   async function emitOutbox(): Promise<void> {
@@ -300,48 +334,34 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
      */
     async outboxReplay(ctx: CallContext): Promise<Output<'outbox:replay'>> {
       const counts = { done: 0, failed: 0, unknown: 0, pending: 0 }
-      const items = (await listOutbox(db)).filter((d) => d.state === 'pending')
+      const ids = (await listOutbox(db)).filter((d) => d.state === 'pending').map((d) => d._id)
       let offline = false
-      for (const item of items) {
+      for (const id of ids) {
         if (offline) {
           counts.pending++
           continue
         }
-        let state: OutboxDoc['state'] = 'done'
-        let lastError: ErrorInfo | null = null
-        try {
-          if (item.carrier === 'orange') {
-            // Orange's queued changes are sent by its own service (a ticket it then follows), in this same order.
-            if (!orange) throw new AppError('INTERNAL', 'Orange SIMs are not available in this core')
-            await orange.replayQueued(item, ctx)
-          } else {
-            const r = await resolve({ ...item.device, carrier: item.carrier })
-            if (item.action === 'sim.changeStatus') await statusChange(r, item.params.status as SimStatus, ctx)
-            else if (item.action === 'sim.changeRatePlan') await ratePlanChange(r, String(item.params.ratePlan), ctx)
-            else await sms(r, String(item.params.text), item.params.dataCoding === undefined ? undefined : (Number(item.params.dataCoding) as SmsDataCoding), ctx)
-          }
-        } catch (e) {
-          lastError = toErrorInfo(e)
-          if (UNREACHABLE.has(lastError.code)) {
-            offline = true
-            state = 'pending'
-          } else state = lastError.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed'
-        }
-        await settle(item, { ...item, state, attempts: item.attempts + 1, lastError }, DELIVERY[state], lastError)
-        if (state === 'pending') counts.pending++
-        else counts[state]++
+        const state = await outboxTurn(() => deliver(id, ctx))
+        if (state === null) continue
+        if (state === 'pending') {
+          offline = true
+          counts.pending++
+        } else counts[state]++
       }
       await emitOutbox()
       return counts
     },
 
     async outboxDiscard(id: string, ctx: CallContext): Promise<Output<'outbox:discard'>> {
-      const item = (await listOutbox(db)).find((d) => d._id === id)
-      if (!item) return { discarded: false }
-      const discarded = auditDoc({ actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params })
-      await settle(item, { _id: item._id, _rev: item._rev, _deleted: true }, item.state === 'pending' ? 'discarded' : null, null, [discarded])
+      const discarded = await outboxTurn(async () => {
+        const item = await getOrNull<OutboxDoc>(db, id)
+        if (!item || item.kind !== 'outbox') return false
+        const entry = auditDoc({ actor: ctx.actor, action: `${item.action}.discarded`, target: `${item.carrier}:${item.iccid} (${item.target})`, outcome: 'ok', before: item.params })
+        await settle(item, { _id: item._id, _rev: item._rev, _deleted: true }, item.state === 'pending' ? 'discarded' : null, null, [entry])
+        return true
+      })
       await emitOutbox()
-      return { discarded: true }
+      return { discarded }
     },
 
     async verify(extension: ControlCenterExtension, id: string): Promise<{ ok: true; detail: string }> {

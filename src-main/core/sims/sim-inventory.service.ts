@@ -7,6 +7,7 @@ import type { CallContext } from '../common/call-context'
 import { AppError, toErrorInfo } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import type { ExportJobs, ExportPart } from '../common/export-jobs'
+import { serialiser } from '../common/serial'
 import { checkConfigValue } from '../devices/extension-config'
 import type { DeviceIndex } from '../devices/listing/device-index'
 import type { Logger } from '../log/logger'
@@ -118,12 +119,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
   // One evaluation at a time (after syncs of several accounts, after weather readings), and no rule added or removed
   // during one: two evaluations at once would both see a condition as new and fire it twice, and a rule removed
   // under an evaluation (its state deleted) made the evaluation's state write a conflict.
-  let evaluating: Promise<unknown> = Promise.resolve()
-  function serially<T>(work: () => Promise<T>): Promise<T> {
-    const run = evaluating.then(work)
-    evaluating = run.catch(() => undefined)
-    return run
-  }
+  const serially = serialiser()
   function check(accounts: readonly string[], weatherOnly = false): Promise<number> {
     return serially(async () => {
       const fired = await evaluateAlerts(db, { now: now(), accounts, weatherOnly })
