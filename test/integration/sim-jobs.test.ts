@@ -158,6 +158,10 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     await core.call('jobs:run', { jobId: job.id })
     const first = await settle(job.id)
     expect(first.counts).toMatchObject({ unknown: 1, done: pending.length - 1 })
+    // The trail says the outcome is unknown and why, as a translatable error (Activity shows it in words).
+    const unknownEntries = (await core.call('audit:list', { query: 'sim.sendSms', limit: 500 })).items.filter((e) => e.outcome === 'unknown')
+    expect(unknownEntries).toHaveLength(1)
+    expect(unknownEntries[0]!.error?.code).toBe('UNKNOWN_OUTCOME')
     expect(peer.stats().smsSent - sentBefore).toBe(pending.length)
 
     // Running it again sends nothing: the unknown row waits for the operator's explicit choice.

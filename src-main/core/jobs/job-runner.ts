@@ -69,7 +69,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
   const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
 
-  function audit(row: JobRowDoc, outcome: 'ok' | 'failed', detail?: string): AuditDoc[] {
+  function audit(row: JobRowDoc, outcome: 'ok' | 'failed' | 'unknown', more: { error?: ErrorInfo; detail?: string } = {}): AuditDoc[] {
     const action = AUDIT_ACTION[job.operation]
     if (action === null) return []
     return [
@@ -80,7 +80,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         outcome,
         ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
         after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
-        ...(detail ? { detail } : {}),
+        ...more,
       }),
     ]
   }
@@ -146,7 +146,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const sim = await client.getDevice(row.iccid!, { usage: false }).catch(() => null)
       const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
       row.state = reached ? 'done' : 'pending'
-      if (reached) audits.push(...audit(row, 'ok', 'confirmed after a restart'))
+      if (reached) audits.push(...audit(row, 'ok', { detail: 'confirmed after a restart' }))
     }
     if (options.resendUnknown) {
       for (const row of rows.filter((r) => r.state === 'unknown')) {
@@ -203,7 +203,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
           else queue.push(row)
           return
         }
-        windowAudits.push(...audit(row, 'failed', `${outcome.error.code}: ${outcome.error.message}`))
+        windowAudits.push(...audit(row, outcome.state, { error: outcome.error }))
       })
       job.counts = countRows(rows)
       if (halted) job.state = 'paused'
