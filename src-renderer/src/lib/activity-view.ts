@@ -10,7 +10,7 @@ export interface ActivityView {
   filter: AuditFilter
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
 const FIELDS = ['action', 'actor', 'device', 'from', 'to'] as const
 
 export function activityViewFromSearch(search: string): ActivityView {
@@ -41,4 +41,21 @@ export function searchOfActivityView(view: ActivityView): string {
 export function withActivityFilter(view: ActivityView, field: (typeof FIELDS)[number], value: string): ActivityView {
   const { [field]: _old, ...rest } = view.filter
   return { ...view, filter: value ? { ...rest, [field]: value } : rest }
+}
+
+/** The instant a local day starts (`end`: the last millisecond before the next one starts), as ISO 8601. */
+function localDayBound(value: string, end: boolean): string {
+  const day = DAY.exec(value)
+  if (!day) return value
+  const [y, m, d] = [Number(day[1]), Number(day[2]) - 1, Number(day[3])]
+  return (end ? new Date(new Date(y, m, d + 1).getTime() - 1) : new Date(y, m, d)).toISOString()
+}
+
+/**
+ * The filter as the core reads it: the days the operator picked are their own days, so the rows, shown in local
+ * time, all fall on the day asked for (the core bounds a date alone in UTC).
+ */
+export function auditFilterOf(view: ActivityView): AuditFilter {
+  const { from, to, ...rest } = view.filter
+  return { ...rest, ...(from ? { from: localDayBound(from, false) } : {}), ...(to ? { to: localDayBound(to, true) } : {}) }
 }

@@ -1,6 +1,6 @@
 import type { AuditEntry, ErrorInfo, Result } from '../../../../src-shared/contract'
 import { csvRecord } from '../../../../src-shared/models/device-table'
-import { activityViewFromSearch, type ActivityView } from '../activity-view'
+import { activityViewFromSearch, auditFilterOf, type ActivityView } from '../activity-view'
 import { api, type Api } from '../api'
 import { PagedRows, type Page } from './paged-rows.svelte'
 
@@ -29,18 +29,22 @@ export class ActivityLog extends PagedRows<AuditEntry> {
   }
 
   protected async fetchPage(search: string, offset: number, limit: number): Promise<Result<Page<AuditEntry>>> {
-    const { text, filter } = activityViewFromSearch(search)
-    const result = await this.#source.invoke('audit:list', { query: text, offset, limit, filter })
+    const view = activityViewFromSearch(search)
+    const result = await this.#source.invoke('audit:list', { query: view.text, offset, limit, filter: auditFilterOf(view) })
     if (result.ok) this.facets = result.value.facets
     return result
   }
 
   /**
    * Every entry the view matches, as CSV (RFC 4180, every cell safe to open in a spreadsheet: device-table.ts), with
-   * the cells in the operator's words; read page by page.
+   * the cells in the operator's words; read page by page. Entries written after the export starts are left out, so
+   * the pages (newest first) do not shift under it and no row is written twice.
    */
   async exportCsv(header: readonly string[], cells: (entry: AuditEntry) => string[]): Promise<{ ok: true; blob: Blob; rows: number } | { ok: false; error: ErrorInfo }> {
-    const { text, filter } = this.view
+    const filter = auditFilterOf(this.view)
+    const startedAt = new Date().toISOString()
+    if (!filter.to || !(Date.parse(filter.to) <= Date.parse(startedAt))) filter.to = startedAt
+    const text = this.view.text
     const parts: string[] = [csvRecord(header)]
     for (let offset = 0; ; offset += EXPORT_PAGE) {
       const page = await this.#source.invoke('audit:list', { query: text, offset, limit: EXPORT_PAGE, filter })
