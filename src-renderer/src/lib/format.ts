@@ -121,3 +121,22 @@ export function formatDuration(seconds: number, locale: string | null | undefine
     .map(([value, unit]) => formatter(`duration-${unit}`, locale, (l) => new Intl.NumberFormat(l, { style: 'unit', unit, unitDisplay: 'short' })).format(value))
     .join(' ')
 }
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * A number as the operator types it in their locale ("1,000.5" in English, "1 000,5" in French), NaN for anything
+ * else. A group sign is taken only between groups of three digits, so "1,5" is not read as 15 in English; a decimal
+ * point is accepted too where the locale groups with spaces (French keyboards type either). Empty text is NaN.
+ */
+export function parseNumber(text: string, locale: string | null | undefined): number {
+  const parts = formatter('numberParts', locale, (l) => new Intl.NumberFormat(l)).formatToParts(12345.6)
+  const localGroup = parts.find((p) => p.type === 'group')?.value ?? ','
+  const group = /\s/.test(localGroup) ? ' ' : localGroup
+  const decimals = [...new Set([parts.find((p) => p.type === 'decimal')?.value ?? '.', ...(group === ' ' ? ['.'] : [])])]
+  const t = text.trim().replace(/\s+/g, ' ')
+  const pattern = new RegExp(`^(\\d{1,3}(?:${escape(group)}\\d{3})+|\\d+)?(?:[${decimals.map(escape).join('')}](\\d+))?$`)
+  const match = pattern.exec(t)
+  if (!match || (match[1] === undefined && match[2] === undefined)) return NaN
+  return Number(`${(match[1] ?? '0').split(group).join('')}.${match[2] ?? '0'}`)
+}

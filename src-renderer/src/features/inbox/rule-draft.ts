@@ -1,4 +1,5 @@
 import type { Carrier, SimStatus } from '../../../../src-shared/models/sim'
+import { parseNumber } from '../../lib/format'
 import type { ALERT_KINDS, AlertCondition, AlertRuleInput, WEATHER_RULE_COMPARISONS, WEATHER_RULE_MEASURES, WEATHER_RULE_UNITS } from '../../../../src-shared/models/sim-inventory'
 
 export type AlertKind = (typeof ALERT_KINDS)[number]
@@ -59,22 +60,13 @@ export function blankDraft(): RuleDraft {
   }
 }
 
-/**
- * A typed number, with either decimal sign; NaN for anything else (the schema then says what it expects). Empty text
- * is NaN too, not 0.
- */
-export function parseAmount(text: string): number {
-  const t = text.trim().replace(/\s/g, '').replace(',', '.')
-  return t === '' || !/^\d*\.?\d+$/.test(t) ? NaN : Number(t)
-}
-
-/** parseAmount with a sign, for temperatures below zero ("-5", "−2,5"). */
-export function parseSigned(text: string): number {
+/** parseNumber with a sign, for temperatures below zero ("-5", "−2,5"). */
+export function parseSigned(text: string, locale: string | null | undefined): number {
   const t = text.trim().replace(/^[-\u2212]/, '')
-  return t.length < text.trim().length ? -parseAmount(t) : parseAmount(t)
+  return t.length < text.trim().length ? -parseNumber(t, locale) : parseNumber(t, locale)
 }
 
-const bytesOf = (amount: string, unit: ByteUnit): number => Math.round(parseAmount(amount) * BYTE_UNITS[unit])
+const bytesOf = (amount: string, unit: ByteUnit, locale: string | null | undefined): number => Math.round(parseNumber(amount, locale) * BYTE_UNITS[unit])
 
 /** An id from the name ("Data > 500 MB" → "data-500-mb"), for operators who do not care to choose one. */
 export function slugOf(name: string): string {
@@ -88,28 +80,28 @@ export function slugOf(name: string): string {
     .replace(/-+$/, '')
 }
 
-function condition(d: RuleDraft): AlertCondition {
+function condition(d: RuleDraft, locale: string | null | undefined): AlertCondition {
   switch (d.kind) {
     case 'dataAbove':
-      return { kind: 'dataAbove', bytes: bytesOf(d.amount, d.unit) }
+      return { kind: 'dataAbove', bytes: bytesOf(d.amount, d.unit, locale) }
     case 'dataShare':
-      return { kind: 'dataShare', percent: parseAmount(d.percent), allowances: Object.fromEntries(d.allowances.map((a) => [a.plan.trim(), bytesOf(a.amount, a.unit)])) }
+      return { kind: 'dataShare', percent: parseNumber(d.percent, locale), allowances: Object.fromEntries(d.allowances.map((a) => [a.plan.trim(), bytesOf(a.amount, a.unit, locale)])) }
     case 'smsAbove':
-      return { kind: 'smsAbove', count: parseAmount(d.count) }
+      return { kind: 'smsAbove', count: parseNumber(d.count, locale) }
     case 'statusChanged':
       return { kind: 'statusChanged', to: d.statuses }
     case 'noSession':
-      return { kind: 'noSession', days: parseAmount(d.days) }
+      return { kind: 'noSession', days: parseNumber(d.days, locale) }
     case 'syncFailing':
-      return { kind: 'syncFailing', failures: parseAmount(d.failures) }
+      return { kind: 'syncFailing', failures: parseNumber(d.failures, locale) }
     case 'weather':
-      return { kind: 'weather', measure: d.measure, comparison: d.comparison, threshold: parseSigned(d.threshold), ...(d.weatherUnit ? { unit: d.weatherUnit } : {}) }
+      return { kind: 'weather', measure: d.measure, comparison: d.comparison, threshold: parseSigned(d.threshold, locale), ...(d.weatherUnit ? { unit: d.weatherUnit } : {}) }
   }
 }
 
-/** The alerts:add input the draft stands for, as the schema will judge it. */
-export function ruleInput(d: RuleDraft): AlertRuleInput {
+/** The alerts:add input the draft stands for, as the schema will judge it; amounts are read in `locale`. */
+export function ruleInput(d: RuleDraft, locale: string | null | undefined): AlertRuleInput {
   // A weather rule watches devices, not SIMs: no carrier or account limits it (the core refuses them).
   const weather = d.kind === 'weather'
-  return { id: d.id.trim(), name: d.name.trim(), condition: condition(d), carriers: weather ? [] : d.carriers, accounts: weather ? [] : d.accounts, emails: d.emails }
+  return { id: d.id.trim(), name: d.name.trim(), condition: condition(d, locale), carriers: weather ? [] : d.carriers, accounts: weather ? [] : d.accounts, emails: d.emails }
 }
