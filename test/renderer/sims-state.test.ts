@@ -11,7 +11,7 @@ vi.mock('../../src-renderer/src/lib/api', async () => {
 
 const { SimExport, SimList, SimSync } = await import('../../src-renderer/src/lib/state/sims.svelte')
 const { DEFAULT_SIM_VIEW, queryOfSimView, searchOfSimView, simSortedBy, simViewFromSearch, simViewOfQuery, withSimFilter } = await import('../../src-renderer/src/lib/sim-view')
-const { searchIdOf } = await import('../../src-renderer/src/features/sims/saved-search-id')
+const { freeSlugOf, slugOf } = await import('../../src-renderer/src/lib/slug')
 
 function sim(n: number): SimRow {
   return {
@@ -86,9 +86,17 @@ describe('the view in the address', () => {
   })
 
   it('names a saved search from its name, accents dropped; a name without letters or digits gives no id', () => {
-    expect(searchIdOf('Résiliées Orange (Q4)')).toBe('resiliees-orange-q4')
-    expect(searchIdOf('  ***  ')).toBe('')
-    expect(searchIdOf('x'.repeat(60))).toHaveLength(48)
+    expect(slugOf('Résiliées Orange (Q4)')).toBe('resiliees-orange-q4')
+    expect(slugOf('  ***  ')).toBe('')
+    expect(slugOf('x'.repeat(60))).toHaveLength(48)
+  })
+
+  it('gives a name whose id another search holds an id of its own, never the other one', () => {
+    expect(freeSlugOf('orange!', new Set(['orange']))).toBe('orange-2')
+    expect(freeSlugOf('Orange', new Set(['orange', 'orange-2']))).toBe('orange-3')
+    expect(freeSlugOf('Jasper', new Set(['orange']))).toBe('jasper')
+    const long = freeSlugOf('x'.repeat(60), new Set(['x'.repeat(48)]))
+    expect(long).toBe(`${'x'.repeat(46)}-2`)
   })
 })
 

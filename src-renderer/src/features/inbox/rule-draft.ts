@@ -68,18 +68,6 @@ export function parseSigned(text: string, locale: string | null | undefined): nu
 
 const bytesOf = (amount: string, unit: ByteUnit, locale: string | null | undefined): number => Math.round(parseNumber(amount, locale) * BYTE_UNITS[unit])
 
-/** An id from the name ("Data > 500 MB" → "data-500-mb"), for operators who do not care to choose one. */
-export function slugOf(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 48)
-    .replace(/-+$/, '')
-}
-
 function condition(d: RuleDraft, locale: string | null | undefined): AlertCondition {
   switch (d.kind) {
     case 'dataAbove':
