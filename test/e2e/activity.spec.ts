@@ -114,5 +114,14 @@ for (const language of LANGUAGES) {
     await page.goBack()
     await expect(page).toHaveURL(/#\/activity$/)
     await expect(trail.getByRole('listitem').filter({ hasText: t('activity.actions.device_add') })).toHaveCount(1)
+
+    // A device typed in the filter, then another view opened at once: the filter, still waiting for typing to pause,
+    // must not land in that view's address.
+    await page.getByLabel(t('activity.filters.device')).fill('meter/act-1')
+    await navigate(page, t, 'devices')
+    await expect(page).toHaveURL(/#\/devices$/)
+    // Longer than the filter's 300 ms pause, so a call left waiting would have changed the address by now.
+    await page.waitForTimeout(600)
+    await expect(page).toHaveURL(/#\/devices$/)
   })
 }
