@@ -1,11 +1,15 @@
 import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
+import { osActor } from '../core/common/os-actor'
 import { openProgressReporter } from './open-progress'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+/** Who a command acts as in the audit trail: the OS user, as the window names them, marked as the command line. */
+export const cliActor = (): string => `cli:${osActor()}`
 
 export class CliError extends Error {
   constructor(
@@ -58,7 +62,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
     core,
     json,
     async call(channel, input) {
-      const result = await core.dispatcher.invoke(channel, input, { actor: `cli:${process.env.USER ?? 'operator'}` })
+      const result = await core.dispatcher.invoke(channel, input, { actor: cliActor() })
       if (result.ok) return result.value as Output<typeof channel>
       const { error } = result
       const lines = [`fieldline: ${error.message}`]

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { tempDir } from '../helpers/core'
+import { tempDir, testCore } from '../helpers/core'
+import { osActor } from '../../src-main/core/common/os-actor'
 
 const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
 
@@ -92,8 +93,15 @@ describe('fieldline sim (Control Center) against the peer', () => {
     const iccid = peer.iccids[1]!
     const shown = JSON.parse((await run(['--json', 'sim', 'show', iccid])).out) as { iccid: string; carrier: string; monthToDate: { dataBytes: number } }
     expect(shown).toMatchObject({ iccid, carrier: 'jasper', monthToDate: { dataBytes: expect.any(Number) } })
-    expect(await run(['sim', 'status', iccid, 'RETIRED'])).toMatchObject({ code: 0, out: expect.stringContaining('→ retired') })
+    // $USER is not who is at the keyboard (unset on Windows, anything in a script): the trail names the OS user, as the window does.
+    expect(await run(['sim', 'status', iccid, 'RETIRED'], { USER: 'not-the-os-user' })).toMatchObject({ code: 0, out: expect.stringContaining('→ retired') })
     expect(peer.stats().statusChanges).toEqual([expect.objectContaining({ iccid, status: 'RETIRED' })])
+    const core = await testCore(join(dir, 'data'))
+    try {
+      expect((await core.call('audit:list', { query: 'sim.changeStatus' })).items).toMatchObject([{ actor: `cli:${osActor()}` }])
+    } finally {
+      await core.close()
+    }
     const listed = await run(['--json', 'devices', 'list'])
     expect(listed.err).toBe('')
     expect(listed.code).toBe(0)

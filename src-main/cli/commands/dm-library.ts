@@ -4,7 +4,7 @@ import { isAppError } from '../../core/common/errors'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment } from '../platform-environment'
-import { CliError, EXIT, type Runtime } from '../runtime'
+import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -128,7 +128,7 @@ interface InvokeInput {
 /** A saved platform profile: the same service as the UI (values checked, audited), without the "supported" mark. */
 async function viaProfile(rt: Runtime, input: InvokeInput) {
   try {
-    return await rt.core.packages.invoke(input, { actor: `cli:${process.env.USER ?? 'operator'}` }, { requireSupport: false })
+    return await rt.core.packages.invoke(input, { actor: cliActor() }, { requireSupport: false })
   } catch (e) {
     if (!isAppError(e)) throw e
     throw new CliError(`fieldline: ${e.message}`, e.code === 'VALIDATION' || e.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed)

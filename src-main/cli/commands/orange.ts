@@ -3,7 +3,7 @@ import { ORANGE_REQUESTABLE_STATUSES, ORANGE_TEST_MODES, orangeRequestableStatus
 import { ORANGE_SIM_STATUSES, orangeSimStatusSchema, type OrangeSimStatus } from '../../../src-shared/models/sim'
 import type { OrangeAccount } from '../../core/carriers/orange/accounts'
 import type { OrangeSearch } from '../../core/carriers/orange/orange.client'
-import { CliError, EXIT, type Runtime } from '../runtime'
+import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 import { cliError, printRecord } from './sim'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -26,7 +26,7 @@ async function accountFor(rt: Runtime, opts: OrangeOptions): Promise<OrangeAccou
   return rt.core.orange.accounts.environment()
 }
 
-const ctx = () => ({ actor: `cli:${process.env.USER ?? 'operator'}` })
+const ctx = () => ({ actor: cliActor() })
 
 function ticketLines(t: OrangeTicket): string[] {
   const head = `ticket ${t.ticketNumber} (${t.operation}${t.requestedStatus ? ` → ${t.requestedStatus}${t.testMode ? ` ${t.testMode}` : ''}` : ''}) ${t.state}${t.errorCode ? ` ${t.errorCode}` : ''}${t.errorMessage ? ` ${t.errorMessage}` : ''}`

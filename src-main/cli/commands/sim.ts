@@ -5,7 +5,7 @@ import { isAppError } from '../../core/common/errors'
 import { createControlCenterClient, type ControlCenterClient } from '../../core/carriers/control-center/control-center.client'
 import { normaliseControlCenterStatus } from '../../core/carriers/sim-model'
 import { appendAudit } from '../../core/store/audit.store'
-import { CliError, EXIT, type Runtime } from '../runtime'
+import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -91,7 +91,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
     })
 
   const audit = (rt: Runtime, carrier: string, iccid: string, action: string, after: object) =>
-    appendAudit(rt.core.workspace.db, { actor: `cli:${process.env.USER ?? 'operator'}`, action, target: `${carrier}:${iccid}`, outcome: 'ok', after })
+    appendAudit(rt.core.workspace.db, { actor: cliActor(), action, target: `${carrier}:${iccid}`, outcome: 'ok', after })
 
   sim
     .command('show <iccid>')
