@@ -100,6 +100,7 @@ describe('who, what and how it ended', () => {
     expect(actorText(t, { actor: 'alice', via: 'Jasper field ops' })).toBe('alice via Jasper field ops')
     expect(actorText(t, { actor: 'cli:bob' })).toBe('bob (command line)')
     expect(actorText(t, { actor: 'fieldline' })).toBe('Fieldline (automatic)')
+    expect(actorText(t, { actor: 'fieldline:restart' })).toBe('Fieldline (automatic)')
     locale.set('fr')
     expect(actorText(t, { actor: 'cli:bob' })).toBe('bob (ligne de commande)')
   })

@@ -25,9 +25,13 @@ export function outcomeTone(outcome: AuditOutcome): 'good' | 'bad' | 'wait' {
   return 'bad'
 }
 
-/** Who made the change, and through which profile: "alice", "alice (CLI)", "Fieldline", "alice via Jasper ops". */
+/**
+ * Who made the change, and through which profile: "alice", "alice (CLI)", "Fieldline", "alice via Jasper ops".
+ * Fieldline itself acts as `fieldline` or `fieldline:<why>` (a job resumed after a restart).
+ */
 export function actorText(t: Translate, entry: Pick<AuditEntry, 'actor' | 'via'>): string {
-  const who = entry.actor === 'fieldline' ? t('activity.actorApp') : entry.actor.startsWith('cli:') ? t('activity.actorCli', { values: { user: entry.actor.slice(4) } }) : entry.actor
+  const app = entry.actor === 'fieldline' || entry.actor.startsWith('fieldline:')
+  const who = app ? t('activity.actorApp') : entry.actor.startsWith('cli:') ? t('activity.actorCli', { values: { user: entry.actor.slice(4) } }) : entry.actor
   return entry.via ? t('activity.actorVia', { values: { actor: who, via: entry.via } }) : who
 }
 
