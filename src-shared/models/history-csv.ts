@@ -20,6 +20,12 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
+/** A cell as it was before csvCell defused it: a file Fieldline wrote to be imported again reads back what it held. */
+export function undefusedCell(value: string): string {
+  const rest = value.slice(1)
+  return value.startsWith("'") && FORMULA_START.test(rest) && !PLAIN_NUMBER.test(rest) ? rest : value
+}
+
 export function historyCsvHeader(): string {
   return HISTORY_CSV_COLUMNS.join(',')
 }

@@ -193,6 +193,8 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(again).toMatchObject({ added: 1, failed: 0 })
     const device = await core.call('devices:get', { typeId: 'meter', deviceId: 'fixed-1' })
     expect(device.metadata).toEqual({})
+    // What the spreadsheet-safe apostrophe defused reads back as it was, not with the apostrophe.
+    expect(device.description).toBe('=1+2, evil')
   })
 
   it('writes a JSON line as one cell, and leaves out a row too long to copy', async () => {

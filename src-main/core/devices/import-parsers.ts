@@ -1,6 +1,8 @@
 import { parse, type Parser } from 'csv-parse'
 import type { MessageRef } from '../../../src-shared/contract'
+import { undefusedCell } from '../../../src-shared/models/history-csv'
 import { FORBIDDEN_KEYS } from '../../../src-shared/models/json-value'
+import { REFUSAL_COLUMN } from '../../../src-shared/models/refused-rows-csv'
 import { AppError } from '../common/errors'
 import { describeEncodingProblem, type EncodingProblem } from './import-decoder'
 import { canonicalHeader } from './import-rows'
@@ -158,6 +160,8 @@ function createCsvParser(): RowParser {
   /** The malformed record being skipped: reported once its last line is known. */
   let skipped: { start: number; last: number; detail: string } | null = null
   let header: string[] | null = null
+  /** The file is a refused-rows export (refused-rows-csv.ts): its cells were defused for spreadsheets, and read back as they were. */
+  let refusedRows = false
 
   /** The problems of lines before `line`, removed from the list. */
   const problemsBefore = (line: number): EncodingProblem[] => {
@@ -200,6 +204,7 @@ function createCsvParser(): RowParser {
     columns: (names: string[]) => {
       header = names
       const columns = names.map(canonicalHeader)
+      refusedRows = columns.includes(REFUSAL_COLUMN)
       const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (missing.length > 0) {
@@ -229,7 +234,8 @@ function createCsvParser(): RowParser {
     const own = problemsBefore(rec.info.lines + 1)
     // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
     // the export, would be taken for what the file meant.
-    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields: rec.record })
+    const fields = refusedRows ? Object.fromEntries(Object.entries(rec.record).map(([k, v]) => [k, undefusedCell(v)])) : rec.record
+    pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields })
   })
   parser.on('skip', (err: CsvSkipError) => {
     const lines = err.lines ?? 0
