@@ -160,7 +160,12 @@ describe('SIM inventory sync against the Control Center and Orange peers', () =>
     await core.call('sims:removeSearch', { id: 'loose' })
     expect((await core.call('sims:searches', {})).items).toEqual([])
     expect(await core.dispatcher.invoke('sims:removeSearch', { id: 'loose' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'sims.searchNotFound' } } } })
-    expect((await core.call('audit:list', { query: 'sims.search' })).items.map((e) => e.action)).toEqual(['sims.search.remove', 'sims.search.save', 'sims.search.save'])
+    // Activity names each by the name it had, not by its id.
+    expect((await core.call('audit:list', { query: 'sims.search' })).items.map((e) => [e.action, e.subject])).toEqual([
+      ['sims.search.remove', 'Loose SIMs (renamed)'],
+      ['sims.search.save', 'Loose SIMs (renamed)'],
+      ['sims.search.save', 'Loose SIMs'],
+    ])
   })
 
   /** The whole file of an export through the channels the UI uses: `sims:export`, then `export:next` until done. */

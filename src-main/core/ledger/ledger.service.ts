@@ -284,7 +284,7 @@ export function createLedgerService(deps: LedgerDeps) {
         manual: true,
       })
       const { item: stored, created } = await queue.enqueue(item, [
-        auditDoc({ at: receivedAt, actor: ctx.actor, action: 'ledger.submit', target: `ledger-route/${toRoute(route).id}`, outcome: 'ok', after: { eventKey } }),
+        auditDoc({ at: receivedAt, actor: ctx.actor, action: 'ledger.submit', target: `ledger-route/${toRoute(route).id}`, subject: route.name, outcome: 'ok', after: { eventKey } }),
       ])
       if (!created) throw AppError.withRef('CONFLICT', `Event ${eventKey} was already queued for this route`, { key: 'ledger.alreadyQueued', params: { eventKey } })
       bus.emit('audit:changed', {})

@@ -36,7 +36,7 @@ export async function saveSearch(db: Db, input: SavedSearchInput, ctx: CallConte
   assertBulkOk(
     await db.bulkDocs([
       { ...search, _id: docId(input.id), ...(old ? { _rev: old._rev } : {}), kind: 'simSearch', schemaVersion: CURRENT_SCHEMA.simSearch } as SearchDoc,
-      auditDoc({ at, actor: ctx.actor, action: 'sims.search.save', target: `search/${input.id}`, outcome: 'ok', ...(old ? { before: toSearch(old) } : {}), after: search }),
+      auditDoc({ at, actor: ctx.actor, action: 'sims.search.save', target: `search/${input.id}`, subject: input.name, outcome: 'ok', ...(old ? { before: toSearch(old) } : {}), after: search }),
     ]),
   )
   return search
@@ -48,7 +48,7 @@ export async function removeSearch(db: Db, id: string, ctx: CallContext): Promis
   assertBulkOk(
     await db.bulkDocs([
       { _id: doc._id, _rev: doc._rev, _deleted: true } as unknown as BaseDoc,
-      auditDoc({ actor: ctx.actor, action: 'sims.search.remove', target: `search/${id}`, outcome: 'ok', before: toSearch(doc) }),
+      auditDoc({ actor: ctx.actor, action: 'sims.search.remove', target: `search/${id}`, subject: doc.name, outcome: 'ok', before: toSearch(doc) }),
     ]),
   )
 }
