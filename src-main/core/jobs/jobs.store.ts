@@ -12,6 +12,8 @@ import { CURRENT_SCHEMA } from '../store/schema'
 export interface JobDoc extends BaseDoc, Omit<Job, 'id'> {
   kind: 'simJob'
   jobId: string
+  /** The Orange account of the job's Orange rows that name none (a CSV, a device query); null when there is none. */
+  orangeProfileId?: string | null
 }
 
 /** Per-row values a CSV gave (they override the job's parameters). */
@@ -33,9 +35,16 @@ export interface JobRowDoc extends BaseDoc {
   after: SimSide | null
   error: ErrorInfo | null
   smsMsgId: string | null
+  /** The Orange ticket (its document id and number) carrying the row's status change, once Orange gave one. */
+  ticketId?: string | null
+  ticketNumber?: number | null
   attempts: number
   at: string | null
 }
+
+/** The carrier of a row: the one its source named (a SIM inventory or device selection), else the job's. */
+export const rowCarrier = (job: Pick<JobDoc, 'carrier'>, row: JobRowDoc): string => row.rawParams.carrier ?? job.carrier
+export const isOrangeRow = (row: JobRowDoc): boolean => row.rawParams.carrier === 'orange'
 
 const JOB_PREFIX = 'simjob:'
 const ROW_PREFIX = 'simjobrow:'
@@ -60,6 +69,7 @@ export function newJobDoc(input: {
   operation: Job['operation']
   carrier: ControlCenterExtension
   profileId: string
+  orangeProfileId: string | null
   params: JobParams
   perSecond: number
   undoOf: string | null
@@ -75,6 +85,7 @@ export function newJobDoc(input: {
     operation: input.operation,
     carrier: input.carrier,
     profileId: input.profileId,
+    orangeProfileId: input.orangeProfileId,
     params: input.params,
     state: 'draft',
     counts: { ...emptyCounts(), total: input.total, pending: input.total },
@@ -111,7 +122,7 @@ export function newRowDoc(jobId: string, seq: number, row: { source: string; id:
 }
 
 export function toJob(doc: JobDoc): Job {
-  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, ...rest } = doc
+  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, orangeProfileId: _o, ...rest } = doc
   return { id: jobId, ...rest }
 }
 
@@ -126,6 +137,8 @@ export function toRow(doc: JobRowDoc): JobRow {
     after: doc.after,
     error: doc.error,
     smsMsgId: doc.smsMsgId,
+    carrier: isOrangeRow(doc) ? 'orange' : null,
+    ticketNumber: doc.ticketNumber ?? null,
     attempts: doc.attempts,
     at: doc.at,
   }
