@@ -280,14 +280,15 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       window.forEach((row, i) => {
         const outcome = outcomes[i]!
         row.state = outcome.state
-        row.at = now().toISOString()
         if (outcome.state === 'sending') {
+          // `at` stays the journal's time, before the submission: a restart finds the ticket submitted after it.
           row.error = null
           row.ticketId = outcome.ticket.id
           row.ticketNumber = outcome.ticket.ticketNumber
           follow(row)
           return
         }
+        row.at = now().toISOString()
         if (outcome.state === 'done') {
           row.error = null
           if (outcome.smsMsgId) row.smsMsgId = outcome.smsMsgId
@@ -313,8 +314,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       await writeLanded(rows)
     }
     // Tickets in flight end before the job stops, paused or cancelled too: Orange acts on them whatever the job does.
-    while (stop !== 'halt' && following.size > 0) {
-      await Promise.race(following)
+    while (!haltRequested && following.size > 0) {
+      await Promise.race([...following, haltSignal])
       await writeLanded(rows)
     }
     await writeLanded(rows)
@@ -333,6 +334,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   }
 
   let progressNow: () => JobProgress = () => progress(Date.now(), 0)
+  // A closing core does not wait for tickets in flight: their rows stay `sending` with their ticket, followed at the next start.
+  let haltRequested = false
+  let signalHalt: () => void = () => undefined
+  const haltSignal = new Promise<void>((resolve) => (signalHalt = resolve))
   let markStarted: (job: JobDoc) => void = () => undefined
   const started = new Promise<JobDoc>((resolve) => (markStarted = resolve))
   const done = run()
@@ -353,6 +358,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     },
     halt: () => {
       stop ??= 'halt'
+      haltRequested = true
+      signalHalt()
     },
   }
 }

@@ -384,7 +384,13 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
         },
       }))
       const undo = await create(
-        { operation: job.operation, carrier: job.carrier, ...(job.profileId ? { profileId: job.profileId } : {}), ...(job.orangeProfileId ? { orangeProfileId: job.orangeProfileId } : {}), params: {} },
+        {
+          operation: job.operation,
+          carrier: job.carrier,
+          ...(job.profileId ? { profileId: job.profileId } : {}),
+          ...(job.orangeProfileId ? { orangeProfileId: job.orangeProfileId } : {}),
+          params: {},
+        },
         targets,
         ctx,
         job.jobId,
