@@ -81,7 +81,11 @@ describe('Orange rows in bulk jobs', () => {
       expect(changesOf(s[i]!)).toEqual([expect.objectContaining({ to: 'SLEEPING', ticketNumber: ran[i]!.ticketNumber })])
     }
     const trail = (await core.call('audit:list', { query: 'orange:', limit: 500 })).items.filter((e) => e.action === 'orange.changeStatus' && e.outcome === 'ok')
-    for (const i of [0, 1]) expect(trail.find((e) => e.target.includes(s[i]!))).toMatchObject({ before: { status: rows[i]!.before!.status.toUpperCase() }, after: { status: 'SLEEPING' } })
+    for (const [i, before] of [
+      [0, 'ACTIVATED'],
+      [1, 'SUSPENDED'],
+    ] as const)
+      expect(trail.find((e) => e.target.includes(s[i]!))).toMatchObject({ before: { status: before }, after: { status: 'SLEEPING' } })
 
     // ACTIVATED and SUSPENDED can be asked for again; ACTIVATED_FOR_TEST only from PRE_ACTIVATED, so that row cannot be undone.
     const undo = await core.call('jobs:undo', { jobId: job.id })
