@@ -184,7 +184,8 @@ export type SimKey = z.infer<typeof simKeySchema>
  * selection).
  */
 export const jobSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES) }).strict(),
+  /** `carrier: 'orange'`: rows without a carrier column are Orange SIMs named by their serial numbers. */
+  z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES), carrier: z.literal('orange').optional() }).strict(),
   z.object({ kind: z.literal('query'), query: deviceQuerySchema, except: z.array(deviceKeySchema.strict()).max(MAX_SELECTION_KEYS).default([]) }).strict(),
   z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_JOB_EXCEPT).default([]) }).strict(),
 ])

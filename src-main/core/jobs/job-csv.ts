@@ -1,7 +1,8 @@
 /**
- * A job's CSV: a header naming the `iccid` column and optionally `status`, `ratePlan`, `text` (per-row values that
- * override the job's) and `carrier` (`orange` for an Orange SIM's serial number), or a bare list of ICCIDs, one a line. Cells are read as text: nothing here turns a long number
- * into a float.
+ * A job's CSV: a header naming the identifier column (`iccid`, `sim`, or `serial` for Orange serial numbers) and
+ * optionally `status`, `ratePlan`, `text` (per-row values that override the job's) and `carrier` (`orange` for an
+ * Orange SIM's serial number), or a bare list of ICCIDs, one a line. Cells are read as text: nothing here turns a long
+ * number into a float.
  */
 import { parse } from 'csv-parse/sync'
 import { MAX_JOB_ROWS } from '../../../src-shared/models/sim-jobs'
@@ -18,7 +19,17 @@ export interface CsvTarget {
   carrier?: string
 }
 
-const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = { iccid: 'id', sim: 'id', status: 'status', rateplan: 'ratePlan', text: 'text', message: 'text', carrier: 'carrier' }
+const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = {
+  iccid: 'id',
+  sim: 'id',
+  serial: 'id',
+  serialnumber: 'id',
+  status: 'status',
+  rateplan: 'ratePlan',
+  text: 'text',
+  message: 'text',
+  carrier: 'carrier',
+}
 
 const canonical = (name: string): string => name.toLowerCase().replace(/[\s_-]/g, '')
 

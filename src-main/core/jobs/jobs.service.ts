@@ -146,7 +146,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       if (t.status !== undefined) rawParams.status = t.status
       if (t.ratePlan !== undefined) rawParams.ratePlan = t.ratePlan
       if (t.text !== undefined) rawParams.text = t.text
-      if (t.carrier !== undefined) rawParams.carrier = t.carrier.toLowerCase()
+      const carrier = t.carrier ?? source.carrier
+      if (carrier !== undefined) rawParams.carrier = carrier.toLowerCase()
       return { source: `line ${t.line}`, id: t.id, rawParams }
     })
   }
