@@ -10,9 +10,9 @@ import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { expect, test } from './fixtures'
+import { addJasperProfile, keyringProblem } from './steps'
 import { words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'two-carriers-key-8Hq'
 const PER_CARRIER = 100
 
@@ -33,25 +33,9 @@ test.afterEach(async () => {
 })
 
 async function addProfiles(page: Page, t: Words): Promise<void> {
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: t('nav.extensions'), exact: true })
-    .click()
-  await page
-    .getByRole('region', { name: t('carriers.jasper') })
-    .getByRole('button', { name: t('extensions.add') })
-    .click()
-  const jasper = page.getByRole('dialog')
-  await jasper.getByLabel(t('profiles.form.name')).fill('Fleet')
-  await jasper.getByLabel(t('profiles.form.baseUrl')).fill(cc.url)
-  await jasper.getByLabel(t('profiles.form.username')).fill('ops')
-  await jasper.getByLabel(t('profiles.form.apiKey')).fill(API_KEY)
-  await jasper.getByText(t('profiles.form.advanced')).click()
-  // Twenty calls a second for Control Center, fifty for Orange: the run lasts a few seconds, long enough to pause it.
-  await jasper.getByLabel(t('profiles.form.perSecond')).fill('20')
-  await jasper.getByRole('button', { name: t('profiles.form.save') }).click()
-  await expect(jasper).toBeHidden()
-
+  // Fifty calls a second for each account: the run lasts a few seconds (an Orange row is a read and a submission, its
+  // ticket then followed), long enough to pause it after its first window.
+  await addJasperProfile(page, cc.url, API_KEY, 50)
   await page
     .getByRole('region', { name: t('carriers.orange') })
     .getByRole('button', { name: t('extensions.add') })
@@ -94,7 +78,7 @@ test('200 SIMs of Control Center and Orange selected on the SIMs page: dry-run, 
     .getByRole('navigation')
     .getByRole('link', { name: t('nav.sims'), exact: true })
     .click()
-  await sync(page, t, /^Sync Jasper · fleet-/)
+  await sync(page, t, /^Sync Jasper · lab-account-/)
   await expect(page.getByText(t('sims.count', { count: PER_CARRIER }), { exact: true })).toBeVisible({ timeout: 30_000 })
   await sync(page, t, /^Sync Orange · paris-/)
   await expect(page.getByText(t('sims.count', { count: 2 * PER_CARRIER }), { exact: true })).toBeVisible({ timeout: 30_000 })
