@@ -64,11 +64,20 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     return clients.forProfile(await profiles.resolve(job.carrier, job.profileId))
   }
 
-  /** The Orange account of a row: the one that listed the SIM (`orange:<profile>`), else the job's Orange profile. */
-  async function orangeAccountOf(job: JobDoc, row: JobRowDoc): Promise<OrangeAccount> {
-    if (!orange) throw AppError.withRef('NOT_FOUND', 'Orange SIMs cannot be reached from here', { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } })
-    const listed = row.rawParams.account?.startsWith('orange:') ? row.rawParams.account.slice('orange:'.length) : undefined
-    return orange.accounts.profile(listed ?? job.orangeProfileId ?? undefined)
+  /**
+   * The Orange account of each row: the one that listed the SIM (`orange:<profile>`), else the job's Orange profile;
+   * each profile read once per pre-flight or run.
+   */
+  function orangeAccountsOf(job: JobDoc): (row: JobRowDoc) => Promise<OrangeAccount> {
+    const known = new Map<string, Promise<OrangeAccount>>()
+    return (row) => {
+      if (!orange) return Promise.reject(AppError.withRef('NOT_FOUND', 'Orange SIMs cannot be reached from here', { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } }))
+      const listed = row.rawParams.account?.startsWith('orange:') ? row.rawParams.account.slice('orange:'.length) : undefined
+      const id = listed ?? job.orangeProfileId ?? undefined
+      let account = known.get(id ?? '')
+      if (!account) known.set(id ?? '', (account = orange.accounts.profile(id)))
+      return account
+    }
   }
 
   function refuse(job: JobDoc, allowed: readonly JobDoc['state'][], action: string): void {
@@ -199,11 +208,11 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     return (await readJob(db, jobId))!
   }
 
-  async function readOrangeSim(job: JobDoc, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
+  async function readOrangeSim(accountOf: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
     const serial = row.iccid!
     let account: OrangeAccount
     try {
-      account = await orangeAccountOf(job, row)
+      account = await accountOf(row)
     } catch (e) {
       if (isAppError(e) && e.code === 'NOT_FOUND') return { noAccount: row.rawParams.account ?? 'orange' }
       throw e
@@ -219,8 +228,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     }
   }
 
-  async function readSim(job: JobDoc, client: () => Promise<ControlCenterClient>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
-    if (isOrangeRow(row)) return readOrangeSim(job, row, refresh)
+  async function readSim(job: JobDoc, client: () => Promise<ControlCenterClient>, orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
+    if (isOrangeRow(row)) return readOrangeSim(orangeAccount, row, refresh)
     const iccid = row.iccid!
     const cached = refresh ? null : await readSimCache(db, job.carrier, iccid)
     if (cached) return { found: true, status: cached.sim.status, ratePlan: cached.sim.ratePlan }
@@ -250,14 +259,15 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     const job = await mustGet(jobId)
     refuse(job, ['draft', 'ready'], 'be checked')
     const client = lazyClient(job)
+    const orangeAccount = orangeAccountsOf(job)
     const rows = await readRows(db, jobId)
     const findings = await preflightRows(job, rows, {
-      readSim: (row) => readSim(job, client, row, refresh),
+      readSim: (row) => readSim(job, client, orangeAccount, row, refresh),
       ratePlans: await ratePlansOf(job, rows, client),
     })
     job.findings = findings
     job.counts = countRows(rows)
-    job.estimateSeconds = await estimate(job, rows)
+    job.estimateSeconds = await estimate(job, rows, orangeAccount)
     job.state = 'ready'
     job.updatedAt = now().toISOString()
     const entry = auditDoc({ actor: ctx.actor, action: 'jobs.preflight', target: `job ${jobId}`, outcome: 'ok', after: { counts: job.counts, findings } })
@@ -276,12 +286,12 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
    * Seconds the pending rows take, each account at its own rate and the accounts side by side. An Orange row costs a
    * read and a submission (orange.service.ts reads the SIM first), its ticket's polls not counted.
    */
-  async function estimate(job: JobDoc, rows: JobRowDoc[]): Promise<number> {
+  async function estimate(job: JobDoc, rows: JobRowDoc[], orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>): Promise<number> {
     const pending = rows.filter((r) => r.state === 'pending')
     const orangeRows = pending.filter(isOrangeRow)
     const byAccount = new Map<string, { calls: number; perSecond: number }>()
     for (const row of orangeRows) {
-      const account = await orangeAccountOf(job, row)
+      const account = await orangeAccount(row)
       const key = account.profileId ?? ''
       const entry = byAccount.get(key) ?? { calls: 0, perSecond: ((await profiles.resolve('orange', account.profileId ?? undefined)).settings as { perSecond?: number }).perSecond ?? 5 }
       entry.calls += 2
@@ -292,7 +302,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   }
 
   function launch(job: JobDoc, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
-    const orangeRows = orange ? { port: orange, account: (row: JobRowDoc) => orangeAccountOf(job, row) } : undefined
+    const orangeRows = orange ? { port: orange, account: orangeAccountsOf(job) } : undefined
     const handle = startRun(job, { db, bus, client: lazyClient(job), ...(orangeRows ? { orange: orangeRows } : {}), actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
     runs.set(job.jobId, handle)
     handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
