@@ -10,7 +10,7 @@ import { readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { tempDir, testCore } from '../helpers/core'
-import { openWorkspace } from '../../src-main/core/store/workspace'
+import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
@@ -180,7 +180,7 @@ describe('Orange rows in bulk jobs', () => {
     expect((await rowsOf(core, second.id)).find((r) => r.state === 'unknown')!.error).toMatchObject({ code: 'UNKNOWN_OUTCOME' })
   })
 
-  it('resumes after a restart: tickets in flight are followed, never submitted again; a row with no trace of its submission is unknown', async () => {
+  it('resumes after a restart: tickets in flight are followed, never submitted again; a row with no trace of its submission, or whose ticket is gone, is unknown', async () => {
     const serials = peer.serials.slice(32, 38)
     for (const x of serials) peer.setStatus(x, 'ACTIVATED')
     peer.setTicketTiming({ waitingMs: 300, workMs: 300 })
@@ -191,29 +191,34 @@ describe('Orange rows in bulk jobs', () => {
     await core.close()
 
     // What a kill between a row's journal and Orange's answer leaves: one row `sending` without its ticket, whose
-    // submission the Orange service recorded, and one whose submission left no trace at all.
+    // submission the Orange service recorded, and one whose submission left no trace at all; and a row whose ticket the
+    // workspace lost.
     peer.setTicketTiming({ waitingMs: 40, workMs: 40 })
-    core = await reopen(job.id, async (rows) => {
+    core = await reopen(job.id, async (rows, db) => {
       rows[0]!.ticketId = null
       rows[0]!.ticketNumber = null
       const fresh = rows[1]!
       fresh.ticketId = null
       fresh.ticketNumber = null
       fresh.at = new Date(Date.now() + 60_000).toISOString()
+      const lost = await db.get(rows[2]!.ticketId!)
+      await db.remove(lost._id, lost._rev)
       return [rows[0]!, fresh]
     })
-    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: serials.length - 1, unknown: 1 } })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: serials.length - 2, unknown: 2 } })
     const rows = await rowsOf(core, job.id)
-    expect(rows[1]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME' } })
+    expect(rows[1]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.ticketUnknown' } } } })
+    expect(rows[2]).toMatchObject({ state: 'unknown', error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.ticketNotKept' } } } })
     for (const x of serials) expect(peer.stats().tickets.filter((t) => t.serials.includes(x))).toHaveLength(1)
     expect(rows[0]!.ticketNumber).toBeGreaterThan(0)
   })
 
   /** Closes the core, edits the job's journal as a kill would have left it, and opens a core that resumes the job. */
-  async function reopen(jobId: string, edit: (rows: Awaited<ReturnType<typeof readRows>>) => Promise<Awaited<ReturnType<typeof readRows>>>): Promise<TestCore> {
+  type Rows = Awaited<ReturnType<typeof readRows>>
+  async function reopen(jobId: string, edit: (rows: Rows, db: Workspace['db']) => Promise<Rows>): Promise<TestCore> {
     const ws = await openWorkspace(dir)
     const rows = (await readRows(ws.db, jobId)).filter((r) => r.state === 'sending')
-    await writeDocs(ws.db, await edit(rows))
+    await writeDocs(ws.db, await edit(rows, ws.db))
     await ws.close()
     return testCore(dir, { orangePolling: FAST, vault })
   }

@@ -24,7 +24,7 @@ import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
 import type { BaseDoc, Db } from '../store/documents'
-import { listTickets } from '../store/tickets.store'
+import { listTickets, type TicketDoc } from '../store/tickets.store'
 import { countRows, isOrangeRow, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
 import { orangeRequest, type OrangeJobPort } from './orange-rows'
 
@@ -165,7 +165,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   }
 
   /** Orange tickets submitted by this run or an earlier one, whose outcome the job has not written yet. */
-  const landed: { row: JobRowDoc; ticket?: OrangeTicket; stopped?: true }[] = []
+  const landed: ({ row: JobRowDoc; ticket: OrangeTicket } | { row: JobRowDoc; lost: ErrorInfo })[] = []
   const following = new Set<Promise<void>>()
 
   function follow(row: JobRowDoc): void {
@@ -173,8 +173,11 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       .port.waitFor(row.ticketId!)
       .then(
         (ticket) => void landed.push({ row, ticket }),
-        // The core is closing (or the ticket is gone): the row stays `sending` with its ticket, followed at the next start.
-        () => void landed.push({ row, stopped: true }),
+        (e: unknown) => {
+          // A ticket the workspace no longer holds cannot say how it ended; otherwise the core is closing, and the row
+          // stays `sending` with its ticket, followed at the next start.
+          if (isAppError(e) && e.code === 'NOT_FOUND') landed.push({ row, lost: e.toInfo() })
+        },
       )
       .finally(() => following.delete(waiting))
     following.add(waiting)
@@ -184,10 +187,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
    * A row left `sending`: its ticket, if the journal or the Orange service's own record of the submission has one, is
    * followed; otherwise the submission may or may not have reached Orange, and the row's outcome is unknown.
    */
-  async function recoverOrange(row: JobRowDoc): Promise<void> {
+  async function recoverOrange(row: JobRowDoc, tickets: () => Promise<TicketDoc[]>): Promise<void> {
     if (!row.ticketId) {
       const wanted = orangeRequest(row.after?.status)
-      const ticket = (await listTickets(db)).find((t) => t.operation === 'status' && t.serialNumber === row.iccid && t.requestedStatus === wanted && row.at !== null && t.submittedAt >= row.at)
+      const ticket = (await tickets()).find((t) => t.operation === 'status' && t.serialNumber === row.iccid && t.requestedStatus === wanted && row.at !== null && t.submittedAt >= row.at)
       if (ticket) {
         row.ticketId = ticket._id
         row.ticketNumber = ticket.ticketNumber
@@ -200,13 +203,19 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
 
   /** Writes the outcomes of the tickets that ended since the last window, with the job's counts. */
   async function writeLanded(rows: JobRowDoc[]): Promise<void> {
-    const batch = landed.splice(0).filter((l) => l.ticket)
+    const batch = landed.splice(0)
     if (batch.length === 0) return
-    for (const { row, ticket } of batch) {
-      const ok = ticket!.state === 'TERMINATED'
-      row.state = ok ? 'done' : 'failed'
-      row.error = ok ? null : ticketFailure(ticket!)
+    for (const outcome of batch) {
+      const { row } = outcome
       row.at = now().toISOString()
+      if ('lost' in outcome) {
+        row.state = 'unknown'
+        row.error = outcome.lost
+        continue
+      }
+      const ok = outcome.ticket.state === 'TERMINATED'
+      row.state = ok ? 'done' : 'failed'
+      row.error = ok ? null : ticketFailure(outcome.ticket)
     }
     job.counts = countRows(rows)
     job.updatedAt = now().toISOString()
@@ -218,6 +227,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
     const changed = rows.filter((r) => r.state === 'sending' || (options.resendUnknown && r.state === 'unknown'))
+    let tickets: Promise<TicketDoc[]> | undefined
+    const ticketsKept = () => (tickets ??= listTickets(db))
     for (const row of rows.filter((r) => r.state === 'sending')) {
       if (job.operation === 'sms') {
         row.state = 'unknown'
@@ -229,7 +240,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         continue
       }
       if (isOrangeRow(row)) {
-        await recoverOrange(row)
+        await recoverOrange(row, ticketsKept)
         continue
       }
       const sim = await (await deps.client()).getDevice(row.iccid!, { usage: false }).catch(() => null)
