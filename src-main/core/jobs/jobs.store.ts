@@ -42,8 +42,7 @@ export interface JobRowDoc extends BaseDoc {
   at: string | null
 }
 
-/** The carrier of a row: the one its source named (a SIM inventory or device selection), else the job's. */
-export const rowCarrier = (job: Pick<JobDoc, 'carrier'>, row: JobRowDoc): string => row.rawParams.carrier ?? job.carrier
+/** An Orange SIM's row: its source (a selection, a CSV's carrier column) named Orange; the others are the job's account's. */
 export const isOrangeRow = (row: JobRowDoc): boolean => row.rawParams.carrier === 'orange'
 
 const JOB_PREFIX = 'simjob:'
