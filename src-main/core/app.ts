@@ -238,6 +238,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     clients,
     queryDevices: (input) => deviceList.query(input),
     querySims: (input) => simInventory.query(input),
+    orange,
     logger,
     ...(options.now ? { now: options.now } : {}),
   })

@@ -1,5 +1,6 @@
 /**
- * Bulk SIM jobs (issue 14): one operation (status, rate plan, SMS) over many SIMs of one Control Center account,
+ * Bulk SIM jobs (issue 14): one operation (status, rate plan, SMS, refresh) over many SIMs of one Control Center account
+ * and of the Orange accounts that list the selection's Orange SIMs (their status change is an Orange status ticket),
  * checked before anything is sent (pre-flight), run under the account's rate governor, journalled so that a job
  * survives a restart, exported, and undone. The channels and events are spread into src-shared/contract.ts
  * (`...simJobChannels`, `...simJobEvents`).
@@ -19,6 +20,14 @@ import { simIdSchema, simQuerySchema } from './sim-inventory'
 /** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
 export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
 export const settableSimStateSchema = z.enum(SETTABLE_SIM_STATES)
+
+/**
+ * States a job's status change may ask for: Control Center's settable states, and those an Orange status ticket may
+ * request (docs/wire/orange.md §4.4: ACTIVATED, ACTIVATED_FOR_TEST, SLEEPING, SUSPENDED). Each row's carrier decides
+ * which it accepts; pre-flight refuses the others per row.
+ */
+export const JOB_STATUS_TARGETS = [...SETTABLE_SIM_STATES, 'activatedForTest', 'sleeping', 'suspended'] as const
+export const jobStatusTargetSchema = z.enum(JOB_STATUS_TARGETS)
 
 /** `refresh`: read each SIM again from the carrier (status, rate plan) into the workspace; nothing changes at the carrier. */
 export const JOB_OPERATIONS = ['status', 'ratePlan', 'sms', 'refresh'] as const
@@ -60,6 +69,9 @@ export const PREFLIGHT_CODES = [
   'badParam',
   'unknownPlan',
   'otherCarrier',
+  'unsupported',
+  'pendingChange',
+  'noAccount',
 ] as const
 export const preflightCodeSchema = z.enum(PREFLIGHT_CODES)
 export type PreflightCode = z.infer<typeof preflightCodeSchema>
@@ -72,7 +84,7 @@ const smsDataCodingSchema = z.union([z.literal(0), z.literal(1), z.literal(3), z
 /** The job's parameters; a CSV row may give its own `status`, `ratePlan` or `text`. */
 export const jobParamsSchema = z
   .object({
-    status: settableSimStateSchema.optional(),
+    status: jobStatusTargetSchema.optional(),
     ratePlan: z.string().trim().min(1).max(200).optional(),
     text: z.string().min(1).max(320).optional(),
     dataCoding: smsDataCodingSchema.optional(),
@@ -105,6 +117,10 @@ export const jobRowSchema = z.object({
   after: simSideSchema.nullable(),
   error: errorInfoSchema.nullable(),
   smsMsgId: z.string().nullable(),
+  /** The row's carrier when it is not the job's account's (an Orange SIM in a job made from a mixed selection). */
+  carrier: carrierSchema.nullable(),
+  /** The Orange ticket that carries the row's status change, once submitted. */
+  ticketNumber: z.number().int().nullable(),
   attempts: z.number().int(),
   at: z.string().nullable(),
 })
@@ -168,7 +184,8 @@ export type SimKey = z.infer<typeof simKeySchema>
  * selection).
  */
 export const jobSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES) }).strict(),
+  /** `carrier: 'orange'`: rows without a carrier column are Orange SIMs named by their serial numbers. */
+  z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES), carrier: z.literal('orange').optional() }).strict(),
   z.object({ kind: z.literal('query'), query: deviceQuerySchema, except: z.array(deviceKeySchema.strict()).max(MAX_SELECTION_KEYS).default([]) }).strict(),
   z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_JOB_EXCEPT).default([]) }).strict(),
 ])
@@ -184,6 +201,8 @@ export const simJobChannels = {
         operation: jobOperationSchema,
         carrier: controlCenterExtensionSchema.default('jasper'),
         profileId: profileIdSchema.optional(),
+        /** The Orange account of Orange rows whose source names none (a CSV, a device query); the default Orange profile otherwise. */
+        orangeProfileId: profileIdSchema.optional(),
         source: jobSourceSchema,
         params: jobParamsSchema.default({}),
       })

@@ -39,8 +39,11 @@ export async function focusedRow(page: Page): Promise<number | null> {
 /** Why keychain-backed steps cannot run here: saving a carrier profile puts its secret in the OS keychain. */
 export const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 
-/** Adds a Jasper profile "Lab account" for a Control Center at `url` (user ops) on the Extensions page; returns its card. */
-export async function addJasperProfile(page: Page, url: string, apiKey: string): Promise<Locator> {
+/**
+ * Adds a Jasper profile "Lab account" for a Control Center at `url` (user ops) on the Extensions page, with the account's
+ * requests per second when given; returns its card.
+ */
+export async function addJasperProfile(page: Page, url: string, apiKey: string, perSecond?: number): Promise<Locator> {
   await page.getByRole('navigation').getByRole('link', { name: 'Extensions' }).click()
   const card = page.getByRole('region', { name: 'Jasper' })
   await card.getByRole('button', { name: 'Add' }).click()
@@ -49,6 +52,10 @@ export async function addJasperProfile(page: Page, url: string, apiKey: string):
   await dialog.getByLabel('API URL').fill(url)
   await dialog.getByLabel('User name').fill('ops')
   await dialog.getByLabel('API key').fill(apiKey)
+  if (perSecond !== undefined) {
+    await dialog.getByText('Advanced').click()
+    await dialog.getByLabel('Requests per second').fill(String(perSecond))
+  }
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog).toBeHidden()
   await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()

@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli-process'
 import { tempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 
 const skip = missingService('keyring', process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session (run it inside dbus-run-session with gnome-keyring)')
 const SECRET = 'job-cli-api-key-T2'
@@ -20,6 +21,8 @@ describe.skipIf(skip)('fieldline job', () => {
   let dataDir: string
   let cleanup: () => Promise<void>
   let profileId: string
+  let orange: OrangePeer
+  let orangeId: string
 
   beforeAll(async () => {
     peer = await startControlCenterPeer({ devices: 30, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
@@ -30,14 +33,18 @@ describe.skipIf(skip)('fieldline job', () => {
     const core = await testCore(dataDir, { vault: createKeytarStore() })
     profileId = (await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } }))
       .id
+    orange = await startOrangePeer({ lines: 12, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [{ username: 'ak-cli', password: SECRET }] })
+    orangeId = (await core.call('profiles:save', { extension: 'orange', name: 'Orange', settings: { baseUrl: orange.url, username: 'ak-cli', perSecond: 50 }, secrets: { password: SECRET } })).id
     await core.close()
   })
   afterAll(async () => {
     // Takes the key out of the keychain again.
     const core = await testCore(dataDir, { vault: createKeytarStore() })
     await core.call('profiles:remove', { extension: 'jasper', id: profileId })
+    await core.call('profiles:remove', { extension: 'orange', id: orangeId })
     await core.close()
     await peer.close()
+    await orange.close()
     await cleanup()
   })
 
@@ -94,5 +101,29 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(ran.code, ran.err).toBe(0)
     expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done', counts: { done: 5 } })
     expect(peer.stats().statusChanges.length).toBe(changesBefore)
+  }, 180_000)
+
+  it('orange-status: a CSV of Orange serial numbers, each changed by one Orange status ticket; refused without a CSV', async () => {
+    expect(await runCli(dataDir, ['job', 'create', '--op', 'orange-status', '--query', 'x', '--status', 'sleeping'])).toMatchObject({ code: 2, err: expect.stringContaining('--from-csv') })
+    const file = join(dir, 'orange.csv')
+    // The peer's first lines: ACTIVATED, SUSPENDED, PRE_ACTIVATED (which cannot sleep).
+    await writeFile(file, ['serial', ...orange.serials.slice(0, 3)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'orange-status', '--from-csv', file, '--status', 'sleeping'])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 3 rows/.exec(created.out)![1]!
+    const checked = await runCli(dataDir, ['job', 'preflight', jobId])
+    expect(checked.code, checked.err).toBe(0)
+    expect(checked.out).toMatch(/preActivated → sleeping\tskipped\ttransition PRE_ACTIVATED → SLEEPING/)
+    const ran = await runCli(dataDir, ['job', 'run', jobId])
+    expect(ran.code, ran.err).toBe(0)
+    expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done', counts: { done: 2, skipped: 1 } })
+    const changes = orange.stats().statusChanges.map((c) => [c.serialNumber, c.to])
+    expect(changes).toHaveLength(2)
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        [orange.serials[0], 'SLEEPING'],
+        [orange.serials[1], 'SLEEPING'],
+      ]),
+    )
   }, 180_000)
 })

@@ -174,7 +174,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(await core.dispatcher.invoke('jobs:undo', { jobId: job.id })).toMatchObject({ ok: false, error: { details: { ref: { key: 'jobs.smsUndo' } } } })
   })
 
-  it("takes its targets from a device query: each device's SIM, another carrier's refused by pre-flight", async () => {
+  it("takes its targets from a device query: each device's SIM, an Orange one refused by pre-flight when no Orange account is set up", async () => {
     for (const [deviceId, config] of [
       ['q-1', { jasper: { iccid: peer.iccids[10] } }],
       ['q-2', { jasper: { iccid: peer.iccids[11] } }],
@@ -193,7 +193,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       ['pump/q-2', peer.iccids[11]],
       ['pump/q-3', '1668007370011'],
     ])
-    expect(rows[2]!.issues.map((i) => i.code)).toContain('otherCarrier')
+    expect(rows[2]!.issues.map((i) => i.code)).toEqual(['noAccount'])
     expect(rows[2]!.state).toBe('skipped')
 
     // The device list's "all matching except these" selection.
@@ -205,7 +205,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect((await allRows(except.id)).map((r) => r.source)).toEqual(['pump/q-1', 'pump/q-3'])
   })
 
-  it('takes its targets from a SIM inventory query except the SIMs taken out of it; another carrier is refused by pre-flight', async () => {
+  it('takes its targets from a SIM inventory query except the SIMs taken out of it; an Orange SIM without an Orange account is refused by pre-flight', async () => {
     await core.call('devices:add', { typeId: 'tank', deviceId: 's-1' })
     await core.call('devices:saveConfig', { typeId: 'tank', deviceId: 's-1', text: JSON.stringify({ orange: { serialnumber: '1668007370099' } }) })
     await core.call('sims:sync', { account, full: true })
@@ -224,7 +224,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(ids).toEqual(expect.arrayContaining(jasperSims.slice(2).map((s) => s.iccid)))
     const orangeRow = rows.find((r) => r.id === '1668007370099')!
     expect(orangeRow).toMatchObject({ source: 'tank/s-1', state: 'skipped' })
-    expect(orangeRow.issues.map((i) => i.code)).toContain('otherCarrier')
+    expect(orangeRow.issues.map((i) => i.code)).toContain('noAccount')
     // Every Control Center row was read at the carrier: none is refused as not found.
     expect(rows.filter((r) => r.issues.some((i) => i.code === 'notFound'))).toEqual([])
   })

@@ -42,6 +42,8 @@ const row = (seq: number): JobRow => ({
   after: null,
   error: null,
   smsMsgId: null,
+  carrier: null,
+  ticketNumber: null,
   attempts: 0,
   at: null,
 })
@@ -191,7 +193,13 @@ describe('what a job allows', () => {
     expect(jobActions(sms)).toMatchObject({ resendUnknown: true, undo: false })
     expect(jobActions({ ...sms, counts: { ...sms.counts, unknown: 0 } }).resendUnknown).toBe(false)
     expect(jobActions({ ...sms, state: 'running' }).resendUnknown).toBe(false)
-    expect(jobActions(job({ state: 'done', counts: { ...COUNTS, unknown: 1 } })).resendUnknown).toBe(false)
+    expect(jobActions(job({ operation: 'ratePlan', params: { ratePlan: 'A' }, state: 'done', counts: { ...COUNTS, unknown: 1 } })).resendUnknown).toBe(false)
+  })
+
+  it('offers to submit again the Orange status tickets whose answer was lost, only when the job has some', () => {
+    const status = job({ operation: 'status', params: { status: 'sleeping' }, state: 'done', counts: { ...COUNTS, done: 2, unknown: 1 } })
+    expect(jobActions(status)).toMatchObject({ resendUnknown: true, undo: true })
+    expect(jobActions({ ...status, counts: { ...status.counts, unknown: 0 } }).resendUnknown).toBe(false)
   })
 })
 

@@ -1,8 +1,10 @@
 /**
  * `fieldline job …`: bulk SIM jobs (issue 14) through the same channels as the UI.
  *
- * - `create --op status|rate-plan|sms|refresh (--from-csv FILE | --query Q) [--status S] [--rate-plan P] [--text T]
- *   [--data-coding N] [--carrier jasper|atnt] [--profile ID]`: a job (nothing sent); prints its id.
+ * - `create --op status|orange-status|rate-plan|sms|refresh (--from-csv FILE | --query Q) [--status S] [--rate-plan P]
+ *   [--text T] [--data-coding N] [--carrier jasper|atnt] [--profile ID] [--orange-profile ID]`: a job (nothing sent);
+ *   prints its id. `orange-status` is a status change whose CSV rows are Orange serial numbers (each sent as an Orange
+ *   status ticket); a CSV's `carrier` column marks Orange rows among others just as well.
  * - `preflight ID [--refresh]`: checks every row and prints the dry-run table (before → after, findings) and the
  *   estimated duration at the account's rate limit; `--refresh` reads every SIM from the carrier instead of the cache.
  * - `run ID [--resend-unknown]` / `resume ID`: sends the pending rows, progress on stderr, until the job ends; SIGINT
@@ -22,7 +24,7 @@ import type { Job, JobProgress, JobRow } from '../../../src-shared/models/sim-jo
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
-const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'rate-plan': 'ratePlan', sms: 'sms', refresh: 'refresh' }
+const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'orange-status': 'status', 'rate-plan': 'ratePlan', sms: 'sms', refresh: 'refresh' }
 const ROWS_PAGE = 1000
 
 interface CreateOptions {
@@ -35,6 +37,7 @@ interface CreateOptions {
   dataCoding?: string
   carrier: string
   profile?: string
+  orangeProfile?: string
 }
 
 /** `--query` is the device list's query as JSON, or plain text searched like the list's search field. */
@@ -68,7 +71,9 @@ function rowLine(row: JobRow, operation: Job['operation']): string {
   const change = operation === 'sms' ? `sms ${side(row.after, operation)}` : `${side(row.before, operation)} → ${side(row.after, operation)}`
   const findings = row.issues.map((i) => `${i.code}${i.severity === 'warning' ? ' (warning)' : ''}${i.detail ? ` ${i.detail}` : ''}`).join(', ')
   const error = row.error ? `  ${row.error.code}: ${row.error.message}` : ''
-  return `${row.source}\t${row.id}\t${change}\t${row.state}${findings ? `\t${findings}` : ''}${error}`
+  const sim = row.carrier ? `${row.id} (${row.carrier})` : row.id
+  const ticket = row.ticketNumber !== null ? ` ticket ${row.ticketNumber}` : ''
+  return `${row.source}\t${sim}\t${change}\t${row.state}${ticket}${findings ? `\t${findings}` : ''}${error}`
 }
 
 async function allRows(rt: Runtime, jobId: string): Promise<JobRow[]> {
@@ -126,22 +131,27 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
 
   job
     .command('create')
-    .description('a job from a CSV (header iccid[,status][,ratePlan][,text]) or from a device query; nothing is sent')
-    .requiredOption('--op <op>', 'status, rate-plan, sms or refresh (read each SIM again)')
+    .description('a job from a CSV (header iccid[,status][,ratePlan][,text][,carrier]) or from a device query; nothing is sent')
+    .requiredOption('--op <op>', 'status, orange-status (a CSV of Orange serial numbers, each an Orange status ticket), rate-plan, sms or refresh (read each SIM again)')
     .option('--from-csv <file>', 'targets from a CSV file')
     .option('--query <q>', 'targets from the device list: its query as JSON, or text to search for')
-    .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired)')
+    .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired; Orange SIMs: activated, activatedForTest, sleeping, suspended)')
     .option('--rate-plan <plan>', 'the rate plan to set (its exact name)')
     .option('--text <text>', 'the SMS to send')
     .option('--data-coding <n>', 'SMS data coding 0, 1, 3, 4 or 8 (default: 0 for GSM-7 text, 8 otherwise)')
     .option('--carrier <carrier>', 'jasper or atnt', 'jasper')
     .option('--profile <id>', 'the Control Center profile (default: the default one)')
+    .option('--orange-profile <id>', 'the Orange profile of Orange rows (default: the default one)')
     .action(
       withRuntime(async (rt, opts: CreateOptions) => {
         const operation = OPERATIONS[opts.op]
-        if (!operation) throw new CliError('fieldline: --op must be status, rate-plan, sms or refresh', EXIT.usage)
+        if (!operation) throw new CliError('fieldline: --op must be status, orange-status, rate-plan, sms or refresh', EXIT.usage)
         if (Boolean(opts.fromCsv) === Boolean(opts.query)) throw new CliError('fieldline: give exactly one of --from-csv FILE and --query Q', EXIT.usage)
-        const source = opts.fromCsv ? { kind: 'csv' as const, text: await readCsv(opts.fromCsv) } : { kind: 'query' as const, query: parseQuery(opts.query!) }
+        const orangeCsv = opts.op === 'orange-status'
+        if (orangeCsv && !opts.fromCsv) throw new CliError('fieldline: --op orange-status takes its Orange serial numbers from --from-csv FILE', EXIT.usage)
+        const source = opts.fromCsv
+          ? { kind: 'csv' as const, text: await readCsv(opts.fromCsv), ...(orangeCsv ? { carrier: 'orange' as const } : {}) }
+          : { kind: 'query' as const, query: parseQuery(opts.query!) }
         const params = {
           ...(opts.status !== undefined ? { status: opts.status } : {}),
           ...(opts.ratePlan !== undefined ? { ratePlan: opts.ratePlan } : {}),
@@ -152,6 +162,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
           operation,
           carrier: opts.carrier as ControlCenterExtension,
           ...(opts.profile ? { profileId: opts.profile } : {}),
+          ...(opts.orangeProfile ? { orangeProfileId: opts.orangeProfile } : {}),
           source,
           params: params as Input<'jobs:create'>['params'],
         })
@@ -227,7 +238,9 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
 
   job
     .command('undo <id>')
-    .description('a new job, pre-flighted, that sets back the status or rate plan of the rows ID changed')
+    .description(
+      'a new job, pre-flighted, that sets back the status or rate plan of the rows ID changed (an Orange SIM cannot go back to preActivated, cancelled or a test activation: those rows are refused)',
+    )
     .option('--run', 'send it at once')
     .action(
       withRuntime(async (rt, id: string, opts: { run?: boolean }) => {

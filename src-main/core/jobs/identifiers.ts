@@ -28,11 +28,18 @@ export function luhnValid(digits: string): boolean {
  * are dropped; a number a spreadsheet rewrote in scientific notation has lost its last digits and is refused.
  */
 export function checkIccid(raw: string): { iccid: string | null; issues: PreflightIssue[] } {
+  const checked = checkDigits(raw, ICCID_MIN, ICCID_MAX)
+  if (!checked.iccid) return checked
+  return { iccid: checked.iccid, issues: luhnValid(checked.iccid) ? [] : [{ code: 'luhn', severity: 'warning' }] }
+}
+
+/** The digits a cell names when it is a number of `min` to `max` digits (an ICCID, an Orange serial), else why not. */
+export function checkDigits(raw: string, min: number, max: number): { iccid: string | null; issues: PreflightIssue[] } {
   const text = raw.trim()
   if (text === '') return { iccid: null, issues: [{ code: 'empty', severity: 'error' }] }
   if (SCIENTIFIC.test(text)) return { iccid: null, issues: [{ code: 'mangled', severity: 'error', detail: text }] }
   const digits = text.replace(/[\s-]/g, '')
   if (!/^\d+$/.test(digits)) return { iccid: null, issues: [{ code: 'notDigits', severity: 'error' }] }
-  if (digits.length < ICCID_MIN || digits.length > ICCID_MAX) return { iccid: null, issues: [{ code: 'length', severity: 'error', detail: String(digits.length) }] }
-  return { iccid: digits, issues: luhnValid(digits) ? [] : [{ code: 'luhn', severity: 'warning' }] }
+  if (digits.length < min || digits.length > max) return { iccid: null, issues: [{ code: 'length', severity: 'error', detail: String(digits.length) }] }
+  return { iccid: digits, issues: [] }
 }

@@ -1,7 +1,8 @@
 /**
- * A job's CSV: a header naming the `iccid` column and optionally `status`, `ratePlan` and `text` (per-row values that
- * override the job's), or a bare list of ICCIDs, one a line. Cells are read as text: nothing here turns a long number
- * into a float.
+ * A job's CSV: a header naming the identifier column (`iccid`, `sim`, or `serial` for Orange serial numbers) and
+ * optionally `status`, `ratePlan`, `text` (per-row values that override the job's) and `carrier` (`orange` for an
+ * Orange SIM's serial number), or a bare list of ICCIDs, one a line. Cells are read as text: nothing here turns a long
+ * number into a float.
  */
 import { parse } from 'csv-parse/sync'
 import { MAX_JOB_ROWS } from '../../../src-shared/models/sim-jobs'
@@ -14,9 +15,21 @@ export interface CsvTarget {
   status?: string
   ratePlan?: string
   text?: string
+  /** `orange` for an Orange SIM named by its serial number; the job's Control Center account otherwise. */
+  carrier?: string
 }
 
-const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = { iccid: 'id', sim: 'id', status: 'status', rateplan: 'ratePlan', text: 'text', message: 'text' }
+const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = {
+  iccid: 'id',
+  sim: 'id',
+  serial: 'id',
+  serialnumber: 'id',
+  status: 'status',
+  rateplan: 'ratePlan',
+  text: 'text',
+  message: 'text',
+  carrier: 'carrier',
+}
 
 const canonical = (name: string): string => name.toLowerCase().replace(/[\s_-]/g, '')
 

@@ -5,9 +5,18 @@
  * and the SIMs' cached copies, in one bulkDocs. A row found `sending` when a run starts is what a killed process
  * left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
  * not: the change is idempotent); an SMS becomes `unknown` and is never sent again unless the operator asks.
+ *
+ * An Orange row's status change is a ticket (docs/wire/orange.md §4.4, §4.6): submitted through the Orange service
+ * (which audits it and follows the ticket), its number journalled with the row still `sending`, and the row finished
+ * when the ticket does — between windows, and before the job stops (except when the core closes: the next start
+ * follows the ticket again). A submission whose answer was lost is `unknown`, like an SMS: never submitted again unless
+ * the operator asks.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
+import type { OrangeTicket } from '../../../src-shared/models/orange'
 import type { JobProgress } from '../../../src-shared/models/sim-jobs'
+import type { OrangeAccount } from '../carriers/orange/accounts'
+import { ticketFailure } from '../carriers/orange/ticket-follower'
 import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
@@ -15,7 +24,9 @@ import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
 import type { BaseDoc, Db } from '../store/documents'
-import { countRows, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
+import { listTickets, type TicketDoc } from '../store/tickets.store'
+import { countRows, isOrangeRow, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
+import { orangeRequest, type OrangeJobPort } from './orange-rows'
 
 /** The carrier could not be reached: the row was not sent, and the job pauses until the operator resumes it. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS'])
@@ -28,7 +39,10 @@ const PROGRESS_INTERVAL_MS = 200
 export interface RunnerDeps {
   db: Db
   bus: EventBus
-  client: ControlCenterClient
+  /** The job's Control Center client, built when a row first needs it. */
+  client: () => Promise<ControlCenterClient>
+  /** Orange rows: the service, and the account each row goes through. */
+  orange?: { port: OrangeJobPort; account(row: JobRowDoc): Promise<OrangeAccount> }
   actor: string
   now?: () => Date
 }
@@ -47,7 +61,7 @@ export interface RunHandle {
   readonly done: Promise<JobDoc>
 }
 
-type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo }
+type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo } | { state: 'sending'; ticket: OrangeTicket }
 
 function errorInfo(e: unknown): ErrorInfo {
   return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
@@ -62,7 +76,7 @@ export function windowSize(job: JobDoc): number {
 const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms', refresh: null } as const
 
 export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
-  const { db, bus, client, actor } = deps
+  const { db, bus, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
   let stopAudit: StopAudit | null = null
@@ -92,9 +106,29 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     return { jobId: job.jobId, state: job.state, counts: { ...job.counts }, ratePerSecond: rate, etaSeconds: rate ? job.counts.pending / rate : null }
   }
 
+  function orangeOf(): NonNullable<RunnerDeps['orange']> {
+    if (!deps.orange) throw AppError.withRef('NOT_FOUND', 'Orange SIMs cannot be reached from here', { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } })
+    return deps.orange
+  }
+
+  /** An Orange row: a status ticket submitted (the service reads the SIM first and audits), or the SIM read again. */
+  async function orangeCall(row: JobRowDoc): Promise<Outcome> {
+    const orange = orangeOf()
+    const account = await orange.account(row)
+    if (job.operation === 'refresh') {
+      const sim = await orange.port.bySerial.readSim(account, row.iccid!)
+      row.after = { status: sim.status, ratePlan: sim.ratePlan }
+      return { state: 'done' }
+    }
+    const ticket = await orange.port.bySerial.submitStatus(account, row.iccid!, orangeRequest(row.after?.status)!, undefined, { actor })
+    return { state: 'sending', ticket }
+  }
+
   async function call(row: JobRowDoc): Promise<Outcome> {
     const iccid = row.iccid!
     try {
+      if (isOrangeRow(row)) return await orangeCall(row)
+      const client = await deps.client()
       if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! })
       else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! })
       else if (job.operation === 'refresh') {
@@ -110,7 +144,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const error = errorInfo(e)
       if (UNREACHABLE.has(error.code)) return { state: 'pending', error }
       if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
-      if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' ? 'unknown' : 'failed', error }
+      if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' || isOrangeRow(row) ? 'unknown' : 'failed', error }
       return { state: 'failed', error }
     }
   }
@@ -119,7 +153,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   async function cachedCopies(rows: JobRowDoc[]): Promise<SimCacheDoc[]> {
     // An SMS changes no SIM; a refresh wrote the copy it read.
     if (job.operation === 'sms' || job.operation === 'refresh') return []
-    const docs = await Promise.all(rows.filter((r) => r.state === 'done').map((r) => readSimCache(db, job.carrier, r.iccid!)))
+    // An Orange ticket's follower reads the SIM again when the ticket ends.
+    const docs = await Promise.all(rows.filter((r) => r.state === 'done' && !isOrangeRow(r)).map((r) => readSimCache(db, job.carrier, r.iccid!)))
     const at = now().toISOString()
     return docs.flatMap((doc) => {
       if (!doc) return []
@@ -129,10 +164,71 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     })
   }
 
+  /** Orange tickets submitted by this run or an earlier one, whose outcome the job has not written yet. */
+  const landed: ({ row: JobRowDoc; ticket: OrangeTicket } | { row: JobRowDoc; lost: ErrorInfo })[] = []
+  const following = new Set<Promise<void>>()
+
+  function follow(row: JobRowDoc): void {
+    const waiting: Promise<void> = orangeOf()
+      .port.waitFor(row.ticketId!)
+      .then(
+        (ticket) => void landed.push({ row, ticket }),
+        (e: unknown) => {
+          // A ticket the workspace no longer holds cannot say how it ended; otherwise the core is closing, and the row
+          // stays `sending` with its ticket, followed at the next start.
+          if (isAppError(e) && e.code === 'NOT_FOUND') landed.push({ row, lost: e.toInfo() })
+        },
+      )
+      .finally(() => following.delete(waiting))
+    following.add(waiting)
+  }
+
+  /**
+   * A row left `sending`: its ticket, if the journal or the Orange service's own record of the submission has one, is
+   * followed; otherwise the submission may or may not have reached Orange, and the row's outcome is unknown.
+   */
+  async function recoverOrange(row: JobRowDoc, tickets: () => Promise<TicketDoc[]>): Promise<void> {
+    if (!row.ticketId) {
+      const wanted = orangeRequest(row.after?.status)
+      const ticket = (await tickets()).find((t) => t.operation === 'status' && t.serialNumber === row.iccid && t.requestedStatus === wanted && row.at !== null && t.submittedAt >= row.at)
+      if (ticket) {
+        row.ticketId = ticket._id
+        row.ticketNumber = ticket.ticketNumber
+      }
+    }
+    if (row.ticketId) return follow(row)
+    row.state = 'unknown'
+    row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The process ended while this status ticket was being submitted: Orange may have received it', { key: 'jobs.ticketUnknown' }).toInfo()
+  }
+
+  /** Writes the outcomes of the tickets that ended since the last window, with the job's counts. */
+  async function writeLanded(rows: JobRowDoc[]): Promise<void> {
+    const batch = landed.splice(0)
+    if (batch.length === 0) return
+    for (const outcome of batch) {
+      const { row } = outcome
+      row.at = now().toISOString()
+      if ('lost' in outcome) {
+        row.state = 'unknown'
+        row.error = outcome.lost
+        continue
+      }
+      const ok = outcome.ticket.state === 'TERMINATED'
+      row.state = ok ? 'done' : 'failed'
+      row.error = ok ? null : ticketFailure(outcome.ticket)
+    }
+    job.counts = countRows(rows)
+    job.updatedAt = now().toISOString()
+    await writeDocs(db, [job, ...batch.map((l) => l.row)])
+    progressEvents.push(progressNow())
+  }
+
   /** Rows a killed run left `sending` (see the module comment). */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
     const changed = rows.filter((r) => r.state === 'sending' || (options.resendUnknown && r.state === 'unknown'))
+    let tickets: Promise<TicketDoc[]> | undefined
+    const ticketsKept = () => (tickets ??= listTickets(db))
     for (const row of rows.filter((r) => r.state === 'sending')) {
       if (job.operation === 'sms') {
         row.state = 'unknown'
@@ -143,7 +239,11 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.state = 'pending'
         continue
       }
-      const sim = await client.getDevice(row.iccid!, { usage: false }).catch(() => null)
+      if (isOrangeRow(row)) {
+        await recoverOrange(row, ticketsKept)
+        continue
+      }
+      const sim = await (await deps.client()).getDevice(row.iccid!, { usage: false }).catch(() => null)
       const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
       row.state = reached ? 'done' : 'pending'
       if (reached) audits.push(...audit(row, 'ok', { detail: 'confirmed after a restart' }))
@@ -168,6 +268,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     markStarted({ ...job })
     const startedAt = Date.now()
     const doneAtStart = job.counts.done + job.counts.failed + job.counts.unknown
+    progressNow = () => progress(startedAt, doneAtStart)
     progressEvents.push(progress(startedAt, doneAtStart))
 
     const size = windowSize(job)
@@ -190,6 +291,14 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       window.forEach((row, i) => {
         const outcome = outcomes[i]!
         row.state = outcome.state
+        if (outcome.state === 'sending') {
+          // `at` stays the journal's time, before the submission: a restart finds the ticket submitted after it.
+          row.error = null
+          row.ticketId = outcome.ticket.id
+          row.ticketNumber = outcome.ticket.ticketNumber
+          follow(row)
+          return
+        }
         row.at = now().toISOString()
         if (outcome.state === 'done') {
           row.error = null
@@ -211,9 +320,16 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const caches: BaseDoc[] = await cachedCopies(window)
       await writeDocs(db, [job, ...window], [...windowAudits, ...caches])
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
-      for (const row of window) if (row.state === 'done' && job.operation !== 'sms') bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
+      for (const row of window) if (row.state === 'done' && job.operation !== 'sms' && !isOrangeRow(row)) bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
       progressEvents.push(progress(startedAt, doneAtStart))
+      await writeLanded(rows)
     }
+    // Tickets in flight end before the job stops, paused or cancelled too: Orange acts on them whatever the job does.
+    while (!haltRequested && following.size > 0) {
+      await Promise.race([...following, haltSignal])
+      await writeLanded(rows)
+    }
+    await writeLanded(rows)
     job.counts = countRows(rows)
     if (stop === 'halt' && !halted) {
       progressEvents.flush()
@@ -228,6 +344,11 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     return job
   }
 
+  let progressNow: () => JobProgress = () => progress(Date.now(), 0)
+  // A closing core does not wait for tickets in flight: their rows stay `sending` with their ticket, followed at the next start.
+  let haltRequested = false
+  let signalHalt: () => void = () => undefined
+  const haltSignal = new Promise<void>((resolve) => (signalHalt = resolve))
   let markStarted: (job: JobDoc) => void = () => undefined
   const started = new Promise<JobDoc>((resolve) => (markStarted = resolve))
   const done = run()
@@ -248,6 +369,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     },
     halt: () => {
       stop ??= 'halt'
+      haltRequested = true
+      signalHalt()
     },
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Bulk SIM jobs (issue 14) for Control Center accounts (Jasper, AT&T): create from a CSV or a device query,
+ * Bulk SIM jobs (issue 14) for Control Center accounts (Jasper, AT&T) and Orange SIMs (orange-rows.ts): create from a
+ * CSV, a device query or a SIM inventory query,
  * pre-flight, run under the account's governor, pause / resume / cancel, per-row results, CSV export and undo. Every
  * changing call writes its audit entry in the same bulkDocs as the change; the rows' own changes are audited by the
  * runner (job-runner.ts). The journal (jobs.store.ts) lets a job resume after a restart or a kill.
@@ -21,8 +22,11 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { jobCsvHeader, jobCsvLine } from './job-export'
 import { parseJobCsv } from './job-csv'
 import { startRun, type RunHandle } from './job-runner'
-import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, type JobDoc } from './jobs.store'
+import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { preflightRows, type SimReading } from './preflight'
+import type { OrangeJobPort } from './orange-rows'
+import type { OrangeAccount } from '../carriers/orange/accounts'
+import { cachedOrangeSim } from '../carriers/orange/sim-cache'
 
 export interface JobsDeps {
   db: Db
@@ -33,6 +37,8 @@ export interface JobsDeps {
   queryDevices(input: ParsedInput<'devices:query'>): Promise<Output<'devices:query'>>
   /** Pages of the SIM inventory for a job made from the SIMs page's selection. */
   querySims(input: ParsedInput<'sims:query'>): Promise<Output<'sims:query'>>
+  /** Orange rows go through the Orange service (its accounts, tickets and their follower); without it they are refused. */
+  orange?: OrangeJobPort
   logger?: Logger
   now?: () => Date
 }
@@ -45,7 +51,7 @@ type JobSourceOf<K extends ParsedInput<'jobs:create'>['source']['kind']> = Parse
 
 const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
 
-export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, logger, now = () => new Date() }: JobsDeps) {
+export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
   const runs = new Map<string, RunHandle>()
 
   async function mustGet(jobId: string): Promise<JobDoc> {
@@ -56,6 +62,22 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
 
   async function clientOf(job: JobDoc): Promise<ControlCenterClient> {
     return clients.forProfile(await profiles.resolve(job.carrier, job.profileId))
+  }
+
+  /**
+   * The Orange account of each row: the one that listed the SIM (`orange:<profile>`), else the job's Orange profile;
+   * each profile read once per pre-flight or run.
+   */
+  function orangeAccountsOf(job: JobDoc): (row: JobRowDoc) => Promise<OrangeAccount> {
+    const known = new Map<string, Promise<OrangeAccount>>()
+    return (row) => {
+      if (!orange) return Promise.reject(AppError.withRef('NOT_FOUND', 'Orange SIMs cannot be reached from here', { key: 'profiles.noneForCarrier', params: { carrier: 'orange' } }))
+      const listed = row.rawParams.account?.startsWith('orange:') ? row.rawParams.account.slice('orange:'.length) : undefined
+      const id = listed ?? job.orangeProfileId ?? undefined
+      let account = known.get(id ?? '')
+      if (!account) known.set(id ?? '', (account = orange.accounts.profile(id)))
+      return account
+    }
   }
 
   function refuse(job: JobDoc, allowed: readonly JobDoc['state'][], action: string): void {
@@ -108,14 +130,20 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
 
   /**
    * Targets of a SIM inventory query, except the SIMs taken out of it: each SIM by its ICCID (its id at the carrier
-   * when the inventory has no ICCID), named by its first device or the account that listed it. A SIM of another
-   * carrier is kept as a row, which pre-flight refuses (otherCarrier), so the operator sees why it is left out.
+   * when the inventory has no ICCID; an Orange SIM by its serial number, which Orange's calls take), named by its first
+   * device or the account that listed it. A SIM of another Control Center carrier is kept as a row, which pre-flight
+   * refuses (otherCarrier), so the operator sees why it is left out.
    */
   function simTargets(source: JobSourceOf<'sims'>): Promise<Target[]> {
     const except = new Set(source.except.map((k) => `${k.carrier}:${k.simId}`))
     return pagedTargets(
       (offset) => querySims({ query: source.query, offset, limit: QUERY_PAGE }),
-      (s) => (except.has(`${s.carrier}:${s.simId}`) ? null : { source: s.devices[0] ?? s.account ?? s.carrier, id: s.iccid ?? s.simId, rawParams: { carrier: s.carrier } }),
+      (s) => {
+        if (except.has(`${s.carrier}:${s.simId}`)) return null
+        const source = s.devices[0] ?? s.account ?? s.carrier
+        if (s.carrier === 'orange') return { source, id: s.simId, rawParams: { carrier: s.carrier, ...(s.account ? { account: s.account } : {}) } }
+        return { source, id: s.iccid ?? s.simId, rawParams: { carrier: s.carrier } }
+      },
     )
   }
 
@@ -127,20 +155,39 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       if (t.status !== undefined) rawParams.status = t.status
       if (t.ratePlan !== undefined) rawParams.ratePlan = t.ratePlan
       if (t.text !== undefined) rawParams.text = t.text
+      const carrier = t.carrier ?? source.carrier
+      if (carrier !== undefined) rawParams.carrier = carrier.toLowerCase()
       return { source: `line ${t.line}`, id: t.id, rawParams }
     })
   }
 
+  /**
+   * The Orange profile of Orange rows that name none; null when no row needs one or none exists (pre-flight then
+   * refuses those rows: noAccount).
+   */
+  async function orangeProfileOf(id: string | undefined, targets: Target[]): Promise<string | null> {
+    if (!orange || !targets.some((t) => t.rawParams.carrier === 'orange' && !t.rawParams.account)) return null
+    try {
+      return (await orange.accounts.profile(id)).profileId
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND' && id === undefined) return null
+      throw e
+    }
+  }
+
   async function create(input: Omit<ParsedInput<'jobs:create'>, 'source'>, targets: Target[], ctx: CallContext, undoOf: string | null = null): Promise<JobDoc> {
-    const profile = await profiles.resolve(input.carrier, input.profileId)
     const jobId = `j${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
     if (targets.length === 0) throw AppError.withRef('VALIDATION', 'The job has no targets', { key: 'jobs.noTargets' })
-    const settings = profile.settings as { perSecond?: number }
+    // A job of Orange SIMs only needs no Control Center account.
+    const onlyOrange = targets.every((t) => t.rawParams.carrier === 'orange')
+    const profile = onlyOrange && input.profileId === undefined ? null : await profiles.resolve(input.carrier, input.profileId)
+    const settings = (profile?.settings ?? {}) as { perSecond?: number }
     const job = newJobDoc({
       jobId,
       operation: input.operation,
       carrier: input.carrier,
-      profileId: profileIdOf(profile),
+      profileId: profile ? profileIdOf(profile) : '',
+      orangeProfileId: await orangeProfileOf(input.orangeProfileId, targets),
       params: input.params,
       perSecond: settings.perSecond ?? 5,
       undoOf,
@@ -161,11 +208,33 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     return (await readJob(db, jobId))!
   }
 
-  async function readSim(job: JobDoc, client: ControlCenterClient, iccid: string, refresh: boolean): Promise<SimReading> {
+  async function readOrangeSim(accountOf: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
+    const serial = row.iccid!
+    let account: OrangeAccount
+    try {
+      account = await accountOf(row)
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') return { noAccount: row.rawParams.account ?? 'orange' }
+      throw e
+    }
+    const cached = refresh ? null : await cachedOrangeSim(db, serial)
+    try {
+      const sim = cached?.sim ?? (await orange!.bySerial.readSim(account, serial))
+      return { found: true, status: sim.status, ratePlan: sim.ratePlan, pending: sim.orange?.requestedStatus ?? null }
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') return { found: false }
+      if (isAppError(e) && e.code === 'VALIDATION') return { error: e.message }
+      throw e
+    }
+  }
+
+  async function readSim(job: JobDoc, client: () => Promise<ControlCenterClient>, orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
+    if (isOrangeRow(row)) return readOrangeSim(orangeAccount, row, refresh)
+    const iccid = row.iccid!
     const cached = refresh ? null : await readSimCache(db, job.carrier, iccid)
     if (cached) return { found: true, status: cached.sim.status, ratePlan: cached.sim.ratePlan }
     try {
-      const sim = await client.getDevice(iccid, { usage: false })
+      const sim = await (await client()).getDevice(iccid, { usage: false })
       await writeSimCache(db, sim)
       return { found: true, status: sim.status, ratePlan: sim.ratePlan }
     } catch (e) {
@@ -175,10 +244,10 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     }
   }
 
-  async function ratePlansOf(job: JobDoc, client: ControlCenterClient): Promise<string[] | null> {
-    if (job.operation !== 'ratePlan') return null
+  async function ratePlansOf(job: JobDoc, rows: JobRowDoc[], client: () => Promise<ControlCenterClient>): Promise<string[] | null> {
+    if (job.operation !== 'ratePlan' || rows.every(isOrangeRow)) return null
     try {
-      return (await client.ratePlans()).map((p) => p.name)
+      return (await (await client()).ratePlans()).map((p) => p.name)
     } catch (e) {
       // A role without access to the plan list (10000030) can still name a plan; the carrier then checks it.
       if (isAppError(e) && e.details?.carrierCode === '10000030') return null
@@ -189,15 +258,16 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   async function preflight(jobId: string, refresh: boolean, ctx: CallContext): Promise<JobDoc> {
     const job = await mustGet(jobId)
     refuse(job, ['draft', 'ready'], 'be checked')
-    const client = await clientOf(job)
+    const client = lazyClient(job)
+    const orangeAccount = orangeAccountsOf(job)
     const rows = await readRows(db, jobId)
     const findings = await preflightRows(job, rows, {
-      readSim: (iccid) => readSim(job, client, iccid, refresh),
-      ratePlans: await ratePlansOf(job, client),
+      readSim: (row) => readSim(job, client, orangeAccount, row, refresh),
+      ratePlans: await ratePlansOf(job, rows, client),
     })
     job.findings = findings
     job.counts = countRows(rows)
-    job.estimateSeconds = job.counts.pending / job.perSecond
+    job.estimateSeconds = await estimate(job, rows, orangeAccount)
     job.state = 'ready'
     job.updatedAt = now().toISOString()
     const entry = auditDoc({ actor: ctx.actor, action: 'jobs.preflight', target: `job ${jobId}`, outcome: 'ok', after: { counts: job.counts, findings } })
@@ -206,8 +276,34 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     return (await readJob(db, jobId))!
   }
 
-  function launch(job: JobDoc, client: ControlCenterClient, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
-    const handle = startRun(job, { db, bus, client, actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
+  /** The Control Center client, built once and only when a row needs it (a job of Orange SIMs has none). */
+  function lazyClient(job: JobDoc): () => Promise<ControlCenterClient> {
+    let client: Promise<ControlCenterClient> | undefined
+    return () => (client ??= clientOf(job))
+  }
+
+  /**
+   * Seconds the pending rows take, each account at its own rate and the accounts side by side. An Orange row costs a
+   * read and a submission (orange.service.ts reads the SIM first), its ticket's polls not counted.
+   */
+  async function estimate(job: JobDoc, rows: JobRowDoc[], orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>): Promise<number> {
+    const pending = rows.filter((r) => r.state === 'pending')
+    const orangeRows = pending.filter(isOrangeRow)
+    const byAccount = new Map<string, { calls: number; perSecond: number }>()
+    for (const row of orangeRows) {
+      const account = await orangeAccount(row)
+      const key = account.profileId ?? ''
+      const entry = byAccount.get(key) ?? { calls: 0, perSecond: ((await profiles.resolve('orange', account.profileId ?? undefined)).settings as { perSecond?: number }).perSecond ?? 5 }
+      entry.calls += 2
+      byAccount.set(key, entry)
+    }
+    const seconds = [...byAccount.values()].map((a) => a.calls / a.perSecond)
+    return Math.max((pending.length - orangeRows.length) / job.perSecond, ...seconds)
+  }
+
+  function launch(job: JobDoc, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
+    const orangeRows = orange ? { port: orange, account: orangeAccountsOf(job) } : undefined
+    const handle = startRun(job, { db, bus, client: lazyClient(job), ...(orangeRows ? { orange: orangeRows } : {}), actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
     runs.set(job.jobId, handle)
     handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
     return handle
@@ -218,9 +314,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     if (runs.has(jobId)) return toJob(job)
     refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
     if (job.state === 'done' && !(resendUnknown && job.counts.unknown > 0)) return toJob(job)
-    const client = await clientOf(job)
     const audit = auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })
-    return toJob(await launch(job, client, ctx.actor, resendUnknown, audit).started)
+    return toJob(await launch(job, ctx.actor, resendUnknown, audit).started)
   }
 
   return {
@@ -293,9 +388,24 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       const targets: Target[] = changed.map((r) => ({
         source: r.source,
         id: r.iccid ?? r.id,
-        rawParams: { [job.operation]: String(job.operation === 'status' ? r.before!.status : r.before!.ratePlan) },
+        rawParams: {
+          [job.operation]: String(job.operation === 'status' ? r.before!.status : r.before!.ratePlan),
+          ...(r.rawParams.carrier ? { carrier: r.rawParams.carrier } : {}),
+          ...(r.rawParams.account ? { account: r.rawParams.account } : {}),
+        },
       }))
-      const undo = await create({ operation: job.operation, carrier: job.carrier, profileId: job.profileId, params: {} }, targets, ctx, job.jobId)
+      const undo = await create(
+        {
+          operation: job.operation,
+          carrier: job.carrier,
+          ...(job.profileId ? { profileId: job.profileId } : {}),
+          ...(job.orangeProfileId ? { orangeProfileId: job.orangeProfileId } : {}),
+          params: {},
+        },
+        targets,
+        ctx,
+        job.jobId,
+      )
       // The rows' current state is what this job left: read it again rather than trust a cache written before.
       return toJob(await preflight(undo.jobId, true, ctx))
     },
@@ -305,7 +415,9 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       for (const job of await listJobs(db, 500)) {
         if (job.state !== 'running' || runs.has(job.jobId)) continue
         try {
-          launch(job, await clientOf(job), RESTART_ACTOR, false)
+          // A Control Center account this core cannot reach yet (its key not in the keychain) leaves the job as it is.
+          if (job.profileId) await clientOf(job)
+          launch(job, RESTART_ACTOR, false)
         } catch (e) {
           logger?.warn({ err: e, jobId: job.jobId }, 'an interrupted job could not be resumed yet')
         }

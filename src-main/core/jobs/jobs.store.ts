@@ -12,6 +12,8 @@ import { CURRENT_SCHEMA } from '../store/schema'
 export interface JobDoc extends BaseDoc, Omit<Job, 'id'> {
   kind: 'simJob'
   jobId: string
+  /** The Orange account of the job's Orange rows that name none (a CSV, a device query); null when there is none. */
+  orangeProfileId?: string | null
 }
 
 /** Per-row values a CSV gave (they override the job's parameters). */
@@ -33,9 +35,15 @@ export interface JobRowDoc extends BaseDoc {
   after: SimSide | null
   error: ErrorInfo | null
   smsMsgId: string | null
+  /** The Orange ticket (its document id and number) carrying the row's status change, once Orange gave one. */
+  ticketId?: string | null
+  ticketNumber?: number | null
   attempts: number
   at: string | null
 }
+
+/** An Orange SIM's row: its source (a selection, a CSV's carrier column) named Orange; the others are the job's account's. */
+export const isOrangeRow = (row: JobRowDoc): boolean => row.rawParams.carrier === 'orange'
 
 const JOB_PREFIX = 'simjob:'
 const ROW_PREFIX = 'simjobrow:'
@@ -60,6 +68,7 @@ export function newJobDoc(input: {
   operation: Job['operation']
   carrier: ControlCenterExtension
   profileId: string
+  orangeProfileId: string | null
   params: JobParams
   perSecond: number
   undoOf: string | null
@@ -75,6 +84,7 @@ export function newJobDoc(input: {
     operation: input.operation,
     carrier: input.carrier,
     profileId: input.profileId,
+    orangeProfileId: input.orangeProfileId,
     params: input.params,
     state: 'draft',
     counts: { ...emptyCounts(), total: input.total, pending: input.total },
@@ -111,7 +121,7 @@ export function newRowDoc(jobId: string, seq: number, row: { source: string; id:
 }
 
 export function toJob(doc: JobDoc): Job {
-  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, ...rest } = doc
+  const { _id: _i, _rev: _r, kind: _k, schemaVersion: _s, jobId, orangeProfileId: _o, ...rest } = doc
   return { id: jobId, ...rest }
 }
 
@@ -126,6 +136,8 @@ export function toRow(doc: JobRowDoc): JobRow {
     after: doc.after,
     error: doc.error,
     smsMsgId: doc.smsMsgId,
+    carrier: isOrangeRow(doc) ? 'orange' : null,
+    ticketNumber: doc.ticketNumber ?? null,
     attempts: doc.attempts,
     at: doc.at,
   }

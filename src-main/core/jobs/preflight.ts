@@ -1,38 +1,45 @@
 /**
- * Pre-flight: every row of a job checked before anything is sent (docs/wire/control-center.md §1.13). Identifier
+ * Pre-flight: every row of a job checked before anything is sent (docs/wire/control-center.md §1.13; an Orange row,
+ * docs/wire/orange.md §4.6). Identifier
  * shape, duplicates, the per-row parameters, the SIM's current status (from the cache or a read), the transitions
  * Fieldline refuses, and the SMS's length in the coding it will be sent with. Rows with an error, and rows where nothing
  * would change, are skipped; the others are pending, with what they are now (before) and will be (after).
  */
-import { SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
+import { JOB_STATUS_TARGETS, SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
 import type { SimStatus } from '../../../src-shared/models/sim'
-import { normaliseControlCenterStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
+import { normaliseControlCenterStatus, normaliseOrangeStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
 import { checkIccid } from './identifiers'
-import type { JobDoc, JobRowDoc } from './jobs.store'
+import { isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
+import { checkSerial, orangeIntended, orangeTransition } from './orange-rows'
 import { smsLength } from './sms-length'
 
 /** End-of-life states: Fieldline changes nothing of a SIM in them (§1.13). */
 const FINAL_STATES: ReadonlySet<SimStatus> = new Set<SimStatus>(['retired', 'purged', 'replaced'])
 const SMS_HARD_MAX = 320
 
-export type SimReading = { found: true; status: SimStatus; ratePlan: string | null } | { found: false } | { error: string }
+/** `pending`: a status change Orange has not finished yet (its requested status). `noAccount`: no account to read it through. */
+export type SimReading = { found: true; status: SimStatus; ratePlan: string | null; pending?: string | null } | { found: false } | { error: string } | { noAccount: string }
 
 export interface PreflightDeps {
-  /** The SIM's status and rate plan (from the cache, or read from the carrier). */
-  readSim(iccid: string): Promise<SimReading>
+  /** The SIM's status and rate plan (from the cache, or read from the row's carrier). */
+  readSim(row: JobRowDoc): Promise<SimReading>
   /** The account's rate plans, or null when the role may not list them (the name is then checked by the carrier). */
   ratePlans: readonly string[] | null
 }
 
-/** States a job may set: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
+/** States a job may set at Control Center: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
 const JOB_SETTABLE: readonly SimStatus[] = [...SETTABLE_SIM_STATES, 'testReady']
+/** States a status may be named by (either carrier's), and those undo may need to name (an Orange SIM's previous state). */
+const NAMEABLE: readonly SimStatus[] = [...JOB_STATUS_TARGETS, 'testReady', 'preActivated', 'cancelled']
 
-/** A status as typed in a CSV: Fieldline's name (`activated`) or Control Center's spelling (`ACTIVATED`). */
+/** A status as typed in a CSV: Fieldline's name (`activated`) or a carrier's spelling (`ACTIVATED`, `SLEEPING`). */
 function parseStatus(raw: string): SimStatus | null {
-  const named = JOB_SETTABLE.find((s) => s.toLowerCase() === raw.toLowerCase())
+  const named = NAMEABLE.find((s) => s.toLowerCase() === raw.toLowerCase())
   if (named) return named
   const normalised = normaliseControlCenterStatus(raw)
-  return JOB_SETTABLE.includes(normalised) ? normalised : null
+  if (NAMEABLE.includes(normalised)) return normalised
+  const orange = normaliseOrangeStatus(raw)
+  return NAMEABLE.includes(orange) ? orange : null
 }
 
 type Target = { after: SimSide; issues: PreflightIssue[] }
@@ -41,13 +48,17 @@ type Target = { after: SimSide; issues: PreflightIssue[] }
 function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | null): Target {
   const params: JobParams = job.params
   const carrier = row.rawParams.carrier
-  if (carrier && carrier !== job.carrier) return { after: {}, issues: [{ code: 'otherCarrier', severity: 'error', detail: carrier }] }
+  const orange = isOrangeRow(row)
+  if (carrier && carrier !== job.carrier && !orange) return { after: {}, issues: [{ code: 'otherCarrier', severity: 'error', detail: carrier }] }
   if (job.operation === 'status') {
     const raw = row.rawParams.status ?? params.status
     if (!raw) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'status' }] }
     const status = parseStatus(raw)
-    return status ? { after: { status }, issues: [] } : { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: `status ${raw.slice(0, 40)}` }] }
+    if (!status) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: `status ${raw.slice(0, 40)}` }] }
+    if (orange) return orangeIntended(job.operation, status)
+    return JOB_SETTABLE.includes(status) ? { after: { status }, issues: [] } : { after: {}, issues: [{ code: 'unsupported', severity: 'error', detail: `${job.carrier} ${status}` }] }
   }
+  if (orange) return orangeIntended(job.operation, null)
   if (job.operation === 'ratePlan') {
     const ratePlan = row.rawParams.ratePlan ?? params.ratePlan
     if (!ratePlan || ratePlan.length > 200) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'ratePlan' }] }
@@ -64,7 +75,8 @@ function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | nu
 }
 
 /** What the carrier's current state says about the change. */
-function transition(operation: JobDoc['operation'], before: { status: SimStatus; ratePlan: string | null }, after: SimSide): PreflightIssue[] {
+function transition(operation: JobDoc['operation'], before: { status: SimStatus; ratePlan: string | null; pending?: string | null }, after: SimSide, orange: boolean): PreflightIssue[] {
+  if (orange) return operation === 'status' ? orangeTransition({ status: before.status, pending: before.pending ?? null }, after) : []
   if (operation === 'sms') return SMS_REFUSED_STATUSES.has(before.status) ? [{ code: 'smsInactive', severity: 'error', detail: before.status }] : []
   // A read changes nothing: any SIM the carrier knows can be read again, whatever its status.
   if (operation === 'refresh') return []
@@ -83,7 +95,7 @@ const READ_BATCH = 50
 export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: PreflightDeps): Promise<Record<string, number>> {
   const seen = new Map<string, string>()
   for (const row of rows) {
-    const { iccid, issues } = checkIccid(row.id)
+    const { iccid, issues } = isOrangeRow(row) ? checkSerial(row.id) : checkIccid(row.id)
     row.iccid = iccid
     row.issues = [...issues]
     row.before = null
@@ -101,14 +113,15 @@ export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: Prefli
   const toRead = rows.filter((r) => r.iccid && !blocking(r.issues))
   for (let i = 0; i < toRead.length; i += READ_BATCH) {
     const batch = toRead.slice(i, i + READ_BATCH)
-    const readings = await Promise.all(batch.map((r) => deps.readSim(r.iccid!)))
+    const readings = await Promise.all(batch.map((r) => deps.readSim(r)))
     batch.forEach((row, k) => {
       const reading = readings[k]!
       if ('error' in reading) row.issues.push({ code: 'unreadable', severity: 'error', detail: reading.error })
+      else if ('noAccount' in reading) row.issues.push({ code: 'noAccount', severity: 'error', detail: reading.noAccount })
       else if (!reading.found) row.issues.push({ code: 'notFound', severity: 'error' })
       else {
         row.before = { status: reading.status, ratePlan: reading.ratePlan }
-        row.issues.push(...transition(job.operation, reading, row.after ?? {}))
+        row.issues.push(...transition(job.operation, reading, row.after ?? {}, isOrangeRow(row)))
       }
     })
   }

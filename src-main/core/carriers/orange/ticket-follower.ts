@@ -4,6 +4,7 @@
  * its audit entry in one bulkDocs call. Started by the core when it opens, so tickets submitted before a restart or a
  * crash are followed again.
  */
+import type { ErrorInfo } from '../../../../src-shared/models/errors'
 import type { OrangeTicket, OrangeTicketLine } from '../../../../src-shared/models/orange'
 import type { OrangeLocation } from '../../../../src-shared/models/sim'
 import { backoffDelay } from '../../common/backoff'
@@ -35,6 +36,22 @@ export interface FollowerDeps {
 }
 
 type Update = Partial<Pick<TicketDoc, 'state' | 'final' | 'errorCode' | 'errorMessage' | 'lines' | 'unknownLines' | 'location' | 'lastError' | 'requestedStatus' | 'testMode'>>
+
+/**
+ * A ticket that ended in ERROR, as an error: Orange's own code and words go with it, as the carrier's support knows
+ * them; a line's own error says more than the ticket's (LINES_IN_ERROR).
+ */
+export function ticketFailure(ticket: Pick<Update, 'state' | 'errorCode' | 'errorMessage' | 'lines'> & { ticketNumber: number }): ErrorInfo {
+  const failedLines = (ticket.lines ?? []).filter((l) => l.processingStatus === 'ERROR')
+  const carrierCode = failedLines[0]?.errorCode ?? ticket.errorCode ?? undefined
+  const carrierMessage = failedLines[0]?.errorMessage ?? ticket.errorMessage ?? undefined
+  const english = `Orange ticket ${ticket.ticketNumber} ended ${ticket.state}: ${[ticket.errorCode, ticket.errorMessage, ...failedLines.map((l) => `${l.serialNumber} ${l.errorCode ?? ''} ${l.errorMessage ?? ''}`.trim())].filter(Boolean).join('; ')}`
+  return {
+    code: 'CARRIER',
+    message: english,
+    details: { ref: { key: 'orange.ticketFailed', params: { ticket: ticket.ticketNumber } }, ...(carrierCode ? { carrierCode } : {}), ...(carrierMessage ? { carrierMessage } : {}) },
+  }
+}
 
 export function ticketTarget(doc: Pick<TicketDoc, 'serialNumber' | 'device'>): string {
   return `orange:${doc.serialNumber}${doc.device ? ` (${doc.device.typeId}/${doc.device.deviceId})` : ''}`
@@ -204,13 +221,7 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
 
   async function finish(doc: TicketDoc & { _rev: string }, account: OrangeAccount, update: Update & { polls: number; nextPollAt: null }): Promise<void> {
     const ok = update.state === 'TERMINATED'
-    const failedLines = (update.lines ?? []).filter((l) => l.processingStatus === 'ERROR')
     const ticketNumber = doc.ticketNumber
-    // Orange's own code and words go with the failure, as the carrier's support knows them: a line's own error says more
-    // than the ticket's (LINES_IN_ERROR); the Activity page says the rest.
-    const carrierCode = failedLines[0]?.errorCode ?? update.errorCode ?? undefined
-    const carrierMessage = failedLines[0]?.errorMessage ?? update.errorMessage ?? undefined
-    const english = `Orange ticket ${ticketNumber} ended ${update.state}: ${[update.errorCode, update.errorMessage, ...failedLines.map((l) => `${l.serialNumber} ${l.errorCode ?? ''} ${l.errorMessage ?? ''}`.trim())].filter(Boolean).join('; ')}`
     const audit = auditDoc({
       actor: doc.actor,
       action: doc.operation === 'status' ? 'orange.changeStatus' : 'orange.locate',
@@ -219,15 +230,7 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       ...(doc.operation === 'status'
         ? { before: { status: doc.statusBefore }, after: { ticketNumber, status: update.requestedStatus ?? doc.requestedStatus, ...(doc.testMode ? { testMode: doc.testMode } : {}) } }
         : { after: { ticketNumber } }),
-      ...(ok
-        ? {}
-        : {
-            error: {
-              code: 'CARRIER',
-              message: english,
-              details: { ref: { key: 'orange.ticketFailed', params: { ticket: ticketNumber } }, ...(carrierCode ? { carrierCode } : {}), ...(carrierMessage ? { carrierMessage } : {}) },
-            },
-          }),
+      ...(ok ? {} : { error: ticketFailure({ ...update, ticketNumber }) }),
     })
     const saved = await save(doc, update, audit)
     // The outcome is kept; refreshing the cached SIM is a courtesy that may fail while offline.

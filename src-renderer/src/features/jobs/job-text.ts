@@ -1,8 +1,9 @@
 import type { Job, JobOperation, JobRow, JobRowState, JobState, PreflightIssue, SimSide } from '../../../../src-shared/models/sim-jobs'
-import { PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
+import { JOB_OPERATIONS, PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
+import { CARRIERS, type Carrier } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
 import { formatNumber } from '../../lib/format'
-import { SMS_ENCODINGS, statusText } from '../sim/sim-text'
+import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
 export const rowStateText = (t: Translate, state: JobRowState): string => wordFor(t, 'jobs.ui.rowStates', state)
@@ -11,7 +12,15 @@ export const operationText = (t: Translate, operation: JobOperation): string => 
 /** A finding of pre-flight in words; a code from a newer core shows as itself. */
 export function issueText(t: Translate, issue: PreflightIssue): string {
   if (!(PREFLIGHT_CODES as readonly string[]).includes(issue.code)) return issue.code
+  if (issue.code === 'unsupported') return unsupportedText(t, issue.detail ?? '')
   return t(`jobs.ui.issues.${issue.code}`, { values: { detail: issue.detail ?? '' } })
+}
+
+/** What a carrier does not offer: the core says `<carrier> <operation or status>` (`orange sms`, `jasper sleeping`). */
+function unsupportedText(t: Translate, detail: string): string {
+  const [carrier = '', what = ''] = detail.split(' ')
+  const thing = (JOB_OPERATIONS as readonly string[]).includes(what) ? operationText(t, what as JobOperation) : statusText(t, what)
+  return t('jobs.ui.issues.unsupported', { values: { carrier: (CARRIERS as readonly string[]).includes(carrier) ? carrierText(t, carrier as Carrier) : carrier, what: thing } })
 }
 
 /** A kind of finding, named without a row's detail, for pre-flight's totals. */

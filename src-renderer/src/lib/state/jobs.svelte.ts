@@ -91,7 +91,8 @@ export function jobActions(job: Job): JobActions {
     pause: s === 'running',
     resume: s === 'paused',
     cancel: s === 'draft' || s === 'ready' || s === 'running' || s === 'paused',
-    resendUnknown: job.operation === 'sms' && job.counts.unknown > 0 && (s === 'paused' || s === 'done'),
+    // An SMS, or an Orange status ticket, whose answer was lost.
+    resendUnknown: (job.operation === 'sms' || job.operation === 'status') && job.counts.unknown > 0 && (s === 'paused' || s === 'done'),
     undo: (job.operation === 'status' || job.operation === 'ratePlan') && job.counts.done > 0 && (s === 'done' || s === 'paused' || s === 'cancelled'),
     export: s !== 'draft',
   }

@@ -1,0 +1,225 @@
+/**
+ * Orange rows in bulk jobs, against the Orange peer (and the Control Center peer for a job of both carriers): pre-flight
+ * refusals, status tickets submitted once and followed to their end, an ambiguous submission left unknown, a job resumed
+ * by a new core after a close with tickets in flight, and undo where Orange can set the previous state back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
+import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
+import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { tempDir, testCore } from '../helpers/core'
+import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
+
+type TestCore = Awaited<ReturnType<typeof testCore>>
+
+const PASSWORD = 'orange-jobs-password-P2'
+const API_KEY = 'orange-jobs-cc-key-T8'
+const FAST = { minMs: 30, maxMs: 120 }
+/** A Luhn-valid serial number the peer does not have. */
+const UNKNOWN_SERIAL = '9999999999992'
+
+describe('Orange rows in bulk jobs', () => {
+  let peer: OrangePeer
+  let cc: ControlCenterPeer
+  let core: TestCore
+  let dir: string
+  let cleanup: () => Promise<void>
+  const vault = createMemoryStore()
+
+  beforeAll(async () => {
+    peer = await startOrangePeer({ lines: 40, ticketTiming: { waitingMs: 40, workMs: 40 }, users: [{ username: 'ak-test', password: PASSWORD }] })
+    cc = await startControlCenterPeer({ devices: 30, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
+    ;({ dir, cleanup } = await tempDir())
+    core = await testCore(dir, { orangePolling: FAST, vault })
+    await core.call('profiles:save', { extension: 'orange', name: 'Peer', settings: { baseUrl: peer.url, username: 'ak-test', perSecond: 50 }, secrets: { password: PASSWORD } })
+    await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
+  })
+  afterAll(async () => {
+    await core.close()
+    await peer.close()
+    await cc.close()
+    await cleanup()
+  })
+
+  const rowsOf = async (c: TestCore, jobId: string): Promise<JobRow[]> => (await c.call('jobs:rows', { jobId, limit: 1000 })).items
+  const settle = async (c: TestCore, jobId: string): Promise<Job> => {
+    await expect.poll(async () => (await c.call('jobs:status', { jobId })).state, { timeout: 30_000, interval: 30 }).not.toBe('running')
+    return (await c.call('jobs:status', { jobId })).job
+  }
+  const csv = (serials: string[]) => ['sim,carrier', ...serials.map((s) => `${s},orange`)].join('\n')
+  const changesOf = (serial: string) => peer.stats().statusChanges.filter((c) => c.serialNumber === serial)
+
+  it('pre-flight refuses what Orange would, runs the rest as tickets followed to their end, audits before → after, and undoes what can be set back', async () => {
+    const s = peer.serials
+    // The peer's first six lines: ACTIVATED, SUSPENDED, PRE_ACTIVATED, SLEEPING, ACTIVATED_FOR_TEST, CANCELLED.
+    const text = [csv(s.slice(0, 6)), `${UNKNOWN_SERIAL},orange`, '123456789012,orange', `${s[0]!.slice(0, 12)}${(Number(s[0]![12]) + 1) % 10},orange`].join('\n')
+    const submitsBefore = peer.stats().submissions.status
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text }, params: { status: 'sleeping' } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    const rows = await rowsOf(core, job.id)
+    const codes = (i: number) => rows[i]!.issues.map((x) => x.code)
+    expect(rows[0]).toMatchObject({ carrier: 'orange', state: 'pending', before: { status: 'activated' }, after: { status: 'sleeping' } })
+    expect(rows[1]).toMatchObject({ state: 'pending', before: { status: 'suspended' } })
+    expect(codes(2)).toEqual(['transition']) // never activated: cannot sleep
+    expect(rows[3]).toMatchObject({ state: 'skipped', issues: [{ code: 'noChange' }] })
+    expect(rows[4]).toMatchObject({ state: 'pending', before: { status: 'activatedForTest' } })
+    expect(codes(5)).toEqual(['transition']) // cancelled
+    expect(codes(6)).toEqual(['notFound'])
+    expect(codes(7)).toEqual(['length'])
+    expect(codes(8)).toEqual(['luhn', 'notFound'])
+    expect(rows[8]!.issues[0]!.severity).toBe('warning')
+    expect(checked.counts).toMatchObject({ pending: 3, skipped: 6 })
+    expect(peer.stats().submissions.status).toBe(submitsBefore)
+
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: 3, failed: 0, sending: 0 } })
+    const ran = await rowsOf(core, job.id)
+    for (const i of [0, 1, 4]) {
+      expect(ran[i]!.ticketNumber).toBeGreaterThan(0)
+      expect(changesOf(s[i]!)).toEqual([expect.objectContaining({ to: 'SLEEPING', ticketNumber: ran[i]!.ticketNumber })])
+    }
+    const trail = (await core.call('audit:list', { query: 'orange:', limit: 500 })).items.filter((e) => e.action === 'orange.changeStatus' && e.outcome === 'ok')
+    for (const [i, before] of [
+      [0, 'ACTIVATED'],
+      [1, 'SUSPENDED'],
+    ] as const)
+      expect(trail.find((e) => e.target.includes(s[i]!))).toMatchObject({ before: { status: before }, after: { status: 'SLEEPING' } })
+
+    // ACTIVATED and SUSPENDED can be asked for again; ACTIVATED_FOR_TEST only from PRE_ACTIVATED, so that row cannot be undone.
+    const undo = await core.call('jobs:undo', { jobId: job.id })
+    const undoRows = await rowsOf(core, undo.id)
+    expect(undoRows.map((r) => [r.id, r.state])).toEqual([
+      [s[0], 'pending'],
+      [s[1], 'pending'],
+      [s[4], 'skipped'],
+    ])
+    expect(undoRows[2]!.issues).toEqual([expect.objectContaining({ code: 'transition', detail: 'SLEEPING → ACTIVATED_FOR_TEST' })])
+    await core.call('jobs:run', { jobId: undo.id })
+    expect(await settle(core, undo.id)).toMatchObject({ state: 'done', counts: { done: 2 } })
+    expect(peer.line(s[0]!).status).toBe('ACTIVATED')
+    expect(peer.line(s[1]!).status).toBe('SUSPENDED')
+  })
+
+  it('refuses, per row and before anything is sent, what Orange does not offer: a rate plan, an SMS, a Control Center state', async () => {
+    const serials = peer.serials.slice(10, 12)
+    const submitsBefore = peer.stats().requests
+    for (const [operation, params, detail] of [
+      ['ratePlan', { ratePlan: 'Plan A' }, 'orange ratePlan'],
+      ['sms', { text: 'hello' }, 'orange sms'],
+      ['status', { status: 'deactivated' }, 'orange deactivated'],
+    ] as const) {
+      const job = await core.call('jobs:create', { operation, source: { kind: 'csv', text: csv(serials) }, params })
+      const checked = await core.call('jobs:preflight', { jobId: job.id })
+      expect(checked.counts).toMatchObject({ total: 2, skipped: 2, pending: 0 })
+      for (const r of await rowsOf(core, job.id)) expect(r.issues).toEqual([{ code: 'unsupported', severity: 'error', detail }])
+    }
+    expect(peer.stats().requests).toBe(submitsBefore)
+  })
+
+  it('runs a job of both carriers: Control Center rows edited, Orange rows by ticket, each account under its own governor', async () => {
+    const orange = peer.serials.slice(20, 24)
+    for (const x of orange) peer.setStatus(x, 'SLEEPING')
+    const text = ['sim,carrier', ...orange.map((x) => `${x},orange`), ...cc.iccids.slice(0, 10).map((x) => `${x},`)].join('\n')
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text }, params: { status: 'activated' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    await core.call('jobs:run', { jobId: job.id })
+    const done = await settle(core, job.id)
+    expect(done.state).toBe('done')
+    const rows = await rowsOf(core, job.id)
+    for (const r of rows.filter((x) => x.state === 'done')) {
+      if (r.carrier === 'orange') expect(changesOf(r.id)).toHaveLength(1)
+      else expect(cc.stats().statusChanges.filter((c) => c.iccid === r.id)).toHaveLength(1)
+    }
+    expect(rows.filter((r) => r.carrier === 'orange' && r.state === 'done').length).toBeGreaterThan(0)
+    expect(rows.filter((r) => r.carrier === null && r.state === 'done').length).toBeGreaterThan(0)
+  })
+
+  it('leaves a submission whose answer was lost unknown, and submits it again only when the operator asks', async () => {
+    const serial = peer.serials[30]!
+    peer.setStatus(serial, 'ACTIVATED')
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv([serial]) }, params: { status: 'suspended' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    peer.faults.set({ kind: 'drop', afterRequest: true, operation: 'submitUpdateSimStatusRequest', times: 1 })
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { unknown: 1 } })
+    expect((await rowsOf(core, job.id))[0]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME' } })
+    // Orange made the ticket: one submission reached it.
+    expect(peer.stats().tickets.filter((t) => t.serials.includes(serial))).toHaveLength(1)
+
+    // Running again sends nothing; only the operator's explicit choice submits it again.
+    await core.call('jobs:run', { jobId: job.id })
+    expect(peer.stats().tickets.filter((t) => t.serials.includes(serial))).toHaveLength(1)
+    await expect.poll(() => peer.line(serial).status, { timeout: 5_000, interval: 30 }).toBe('SUSPENDED')
+    await core.call('jobs:run', { jobId: job.id, resendUnknown: true })
+    const again = await settle(core, job.id)
+    // The SIM is read before a submission: it is already suspended, so the row fails without a second ticket.
+    expect(again.counts).toMatchObject({ unknown: 0, failed: 1 })
+    expect(peer.stats().tickets.filter((t) => t.serials.includes(serial))).toHaveLength(1)
+    expect(changesOf(serial)).toHaveLength(1)
+  })
+
+  it('waits out a 429 under the governor (submitted once each), and leaves a 503 on a submission unknown (Orange may have acted)', async () => {
+    const serials = peer.serials.slice(24, 28)
+    for (const x of serials) peer.setStatus(x, 'ACTIVATED')
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(serials) }, params: { status: 'suspended' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    peer.faults.set({ kind: 'status', status: 429, operation: 'submitUpdateSimStatusRequest', times: 3 })
+    await core.call('jobs:run', { jobId: job.id })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: 4 } })
+    for (const x of serials) expect(changesOf(x)).toHaveLength(1)
+
+    const more = peer.serials.slice(28, 30)
+    for (const x of more) peer.setStatus(x, 'ACTIVATED')
+    const second = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(more) }, params: { status: 'suspended' } })
+    await core.call('jobs:preflight', { jobId: second.id, refresh: true })
+    peer.faults.set({ kind: 'status', status: 503, operation: 'submitUpdateSimStatusRequest', times: 1 })
+    await core.call('jobs:run', { jobId: second.id })
+    expect(await settle(core, second.id)).toMatchObject({ state: 'done', counts: { done: 1, unknown: 1 } })
+    expect((await rowsOf(core, second.id)).find((r) => r.state === 'unknown')!.error).toMatchObject({ code: 'UNKNOWN_OUTCOME' })
+  })
+
+  it('resumes after a restart: tickets in flight are followed, never submitted again; a row with no trace of its submission, or whose ticket is gone, is unknown', async () => {
+    const serials = peer.serials.slice(32, 38)
+    for (const x of serials) peer.setStatus(x, 'ACTIVATED')
+    peer.setTicketTiming({ waitingMs: 300, workMs: 300 })
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(serials) }, params: { status: 'sleeping' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    await core.call('jobs:run', { jobId: job.id })
+    await expect.poll(async () => (await rowsOf(core, job.id)).filter((r) => r.ticketNumber !== null).length, { timeout: 10_000, interval: 10 }).toBe(serials.length)
+    await core.close()
+
+    // What a kill between a row's journal and Orange's answer leaves: one row `sending` without its ticket, whose
+    // submission the Orange service recorded, and one whose submission left no trace at all; and a row whose ticket the
+    // workspace lost.
+    peer.setTicketTiming({ waitingMs: 40, workMs: 40 })
+    core = await reopen(job.id, async (rows, db) => {
+      rows[0]!.ticketId = null
+      rows[0]!.ticketNumber = null
+      const fresh = rows[1]!
+      fresh.ticketId = null
+      fresh.ticketNumber = null
+      fresh.at = new Date(Date.now() + 60_000).toISOString()
+      const lost = await db.get(rows[2]!.ticketId!)
+      await db.remove(lost._id, lost._rev)
+      return [rows[0]!, fresh]
+    })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: serials.length - 2, unknown: 2 } })
+    const rows = await rowsOf(core, job.id)
+    expect(rows[1]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.ticketUnknown' } } } })
+    expect(rows[2]).toMatchObject({ state: 'unknown', error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.ticketNotKept' } } } })
+    for (const x of serials) expect(peer.stats().tickets.filter((t) => t.serials.includes(x))).toHaveLength(1)
+    expect(rows[0]!.ticketNumber).toBeGreaterThan(0)
+  })
+
+  /** Closes the core, edits the job's journal as a kill would have left it, and opens a core that resumes the job. */
+  type Rows = Awaited<ReturnType<typeof readRows>>
+  async function reopen(jobId: string, edit: (rows: Rows, db: Workspace['db']) => Promise<Rows>): Promise<TestCore> {
+    const ws = await openWorkspace(dir)
+    const rows = (await readRows(ws.db, jobId)).filter((r) => r.state === 'sending')
+    await writeDocs(ws.db, await edit(rows, ws.db))
+    await ws.close()
+    return testCore(dir, { orangePolling: FAST, vault })
+  }
+})
