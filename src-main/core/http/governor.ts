@@ -67,11 +67,12 @@ export interface Governor {
  */
 const WINDOW_MARGIN = 1.01
 /**
- * A timer fires late; the schedule keeps its slots (a late start does not push every later one back) as long as it is
- * less than this share of a slot late. Longer than that (nothing to send, a response slower than a slot), it starts
- * over from now: a slot not used is lost rather than saved up for a burst.
+ * The start rate is a token bucket (GCRA): one start per slot, and up to a tenth of a second's slots (at least one)
+ * saved while the account was slower than its rate — a timer that fired late under load, a response slower than a
+ * slot — and spent at once to catch up. More is never saved: the start-time window below still keeps every window of
+ * the service's length to its limit, so catching up cannot overrun the service.
  */
-const CATCH_UP = 0.5
+const BUCKET_SECONDS = 0.1
 /**
  * Refusals are sustained when, within one second, at least SUSTAINED.min of them came and they are at least
  * SUSTAINED.share of the attempts started in that second. docs/wire/control-center.md §1.2: the account's cap is
@@ -151,8 +152,9 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
       const task = retries.shift() ?? fresh.shift()!
       running += 1
       if (capped) {
-        const slot = (1000 * WINDOW_MARGIN) / rate(now)
-        nextSlot = (now - nextSlot < slot * CATCH_UP ? nextSlot : now) + slot
+        const current = rate(now)
+        const slot = (1000 * WINDOW_MARGIN) / current
+        nextSlot = Math.max(nextSlot, now - slot * Math.max(1, Math.floor(current * BUCKET_SECONDS))) + slot
         recent.push(now)
         if (recent.length > windowStarts) recent.shift()
       }
