@@ -14,6 +14,7 @@ import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
+import { sentSmsDoc, type SentSmsDoc } from '../store/sent-sms.store'
 import type { BaseDoc, Db } from '../store/documents'
 import { countRows, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
 
@@ -138,6 +139,15 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     })
   }
 
+  /** The SMS a window sent, recorded for the account's syncs to read their delivery back (sent-sms.store.ts). */
+  function sentRecords(rows: JobRowDoc[]): SentSmsDoc[] {
+    if (job.operation !== 'sms') return []
+    const account = `${job.carrier}:${job.profileId}`
+    return rows.flatMap((r) =>
+      r.state === 'done' && r.smsMsgId ? [sentSmsDoc({ carrier: job.carrier, account, iccid: r.iccid!, smsMsgId: r.smsMsgId, sentAt: r.at ?? now().toISOString(), jobId: job.jobId })] : [],
+    )
+  }
+
   /** Rows a killed run left `sending` (see the module comment). */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
@@ -240,7 +250,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const flight = flights.shift()!
       const windowAudits = settle(flight.window, await flight.outcomes)
       const caches: BaseDoc[] = await cachedCopies(flight.window)
-      await launch(flight.window, [...windowAudits, ...caches])
+      await launch(flight.window, [...windowAudits, ...caches, ...sentRecords(flight.window)])
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
       for (const row of flight.window) if (row.state === 'done' && job.operation !== 'sms') bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
       progressEvents.push(progress(startedAt, doneAtStart))
