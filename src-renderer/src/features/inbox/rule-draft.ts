@@ -102,6 +102,8 @@ function condition(d: RuleDraft): AlertCondition {
       return { kind: 'noSession', days: parseAmount(d.days) }
     case 'syncFailing':
       return { kind: 'syncFailing', failures: parseAmount(d.failures) }
+    case 'smsFailed':
+      return { kind: 'smsFailed' }
     case 'weather':
       return { kind: 'weather', measure: d.measure, comparison: d.comparison, threshold: parseSigned(d.threshold), ...(d.weatherUnit ? { unit: d.weatherUnit } : {}) }
   }
