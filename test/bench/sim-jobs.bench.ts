@@ -92,11 +92,13 @@ try {
   const rss: number[] = []
   const sampler = setInterval(() => rss.push(process.memoryUsage().rss / 2 ** 20), 1000)
   const before = await peer.stats()
+  const cpuBefore = process.cpuUsage()
   const started = performance.now()
   await call('jobs:run', { jobId: job.id })
   await core.jobs.settled(job.id)
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
+  const cpu = process.cpuUsage(cpuBefore)
   const after = await peer.stats()
 
   const final = await call<{ state: string; counts: Record<string, number> }>('jobs:status', { jobId: job.id })
@@ -123,7 +125,9 @@ try {
   )
   console.log(`lost ${lost}, duplicated ${duplicated}`)
   console.log(`journal: ${writes} bulk writes, ${writeMs.toFixed(0)} ms in all, ${(writeMs / toSend.length).toFixed(2)} ms per target`)
-  console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)} on this machine's CPUs`)
+  console.log(
+    `load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)}; the core's process used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU in ${seconds.toFixed(1)} s (${((cpu.user + cpu.system) / 1e3 / toSend.length).toFixed(2)} ms per target)`,
+  )
   console.log(`RSS during the run: first ${rss[0]?.toFixed(0) ?? '?'} MiB, max ${Math.max(...rss).toFixed(0)} MiB, last ${rss.at(-1)?.toFixed(0) ?? '?'} MiB (${rss.length} samples)`)
 } finally {
   await core.close()
