@@ -2,8 +2,8 @@
  * Runs a job's pending rows against Control Center, window by window, under the account's governor (the client's
  * http layer retries a refused call on its own; the account slows only when refusals are sustained). A window's rows
  * are journalled `sending` before their calls, and their outcomes after them — together with the job's counts, the
- * audit entries of the changes made, the SIMs' cached copies and the next window marked `sending`, in one bulkDocs. A row found `sending` when a run starts is what a killed process
- * left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
+ * audit entries of the changes made, the SIMs' cached copies and the next window marked `sending`, in one bulkDocs.
+ * A row found `sending` when a run starts is what a killed process left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
  * not: the change is idempotent); an SMS becomes `unknown` and is never sent again unless the operator asks.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
