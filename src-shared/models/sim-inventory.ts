@@ -164,7 +164,7 @@ export type SyncResult = z.infer<typeof syncResultSchema>
 
 // Alerts -----------------------------------------------------------------------------------------------------------
 
-export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing', 'weather'] as const
+export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing', 'smsFailed', 'weather'] as const
 
 /** What a weather rule watches in the cached reading at a device's location, and the units its threshold may be in. */
 export const WEATHER_RULE_MEASURES = ['temperature', 'windSpeed'] as const
@@ -179,6 +179,8 @@ export const alertConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('statusChanged'), to: z.array(simStatusSchema).max(SIM_STATUSES.length).default([]) }).strict(),
   z.object({ kind: z.literal('noSession'), days: z.number().int().min(1).max(3650) }).strict(),
   z.object({ kind: z.literal('syncFailing'), failures: z.number().int().min(1).max(1000) }).strict(),
+  /** An SMS the app sent (SIM panel, outbox, bulk job) that Control Center reports Failed: once per message. */
+  z.object({ kind: z.literal('smsFailed') }).strict(),
   /**
    * The weather cached at a device's location (devices with a location only): a temperature or wind speed above or
    * below the threshold. `unit`: the threshold's unit (one of WEATHER_RULE_UNITS[measure]); left out, the workspace's
@@ -226,7 +228,7 @@ export const notificationSchema = z.object({
   /** The device concerned (a weather alert); absent or null for the others. */
   device: z.object({ typeId: z.string(), deviceId: z.string() }).nullable().optional(),
   account: z.string().nullable(),
-  /** What was found: bytes, a count, a status, days, failures, a weather value with its unit ("63.2 km/h"). */
+  /** What was found: bytes, a count, a status, days, failures, a failed SMS's id, a weather value with its unit ("63.2 km/h"). */
   value: z.union([z.number(), z.string()]),
   firedAt: z.string(),
   read: z.boolean(),

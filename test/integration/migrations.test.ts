@@ -12,6 +12,7 @@ import { openHistoryCache } from '../../src-main/core/store/history-cache.store'
 import { newTicketDoc } from '../../src-main/core/store/tickets.store'
 import { CURRENT_SCHEMA, MIGRATIONS, type Migration } from '../../src-main/core/store/schema'
 import { openWorkspace } from '../../src-main/core/store/workspace'
+import { sentSmsDoc } from '../../src-main/core/store/sent-sms.store'
 import { writeCheckpoint } from '../../src-main/core/sims/inventory.store'
 import { tempDir, testCore } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -184,6 +185,8 @@ describe('writers', () => {
       await writeCheckpoint(db, 'jasper:ops', { since: null, lastSyncAt: null, run: null, failures: 0, lastError: null })
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
       await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${ICCID}` }, params: { status: 'activated' } })
+      // An SMS sent through Control Center, recorded for its delivery status to be read back.
+      await db.put(sentSmsDoc({ carrier: 'jasper', account: 'jasper:ops', iccid: ICCID, smsMsgId: '4302000001', sentAt: AT }))
       await db.put(
         newTicketDoc({
           operation: 'status',

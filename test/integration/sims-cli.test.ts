@@ -70,6 +70,10 @@ describe('fieldline sims and alerts', () => {
     expect(add.code).toBe(0)
     const missing = await runCli(dir, ['alerts', 'add', 'x', '--name', 'X', '--kind', 'dataAbove'])
     expect(missing.code).toBe(2)
+    // A failed SMS takes no parameter (read back from Control Center at each sync and check).
+    expect((await runCli(dir, ['alerts', 'add', 'sms', '--name', 'SMS failed', '--kind', 'smsFailed'])).code).toBe(0)
+    expect(JSON.parse((await runCli(dir, ['--json', 'alerts', 'list'])).out)).toContainEqual(expect.objectContaining({ id: 'sms', condition: { kind: 'smsFailed' } }))
+    expect((await runCli(dir, ['alerts', 'remove', 'sms'])).code).toBe(0)
     const check = await runCli(dir, ['--json', 'alerts', 'check'])
     const { fired, unread } = JSON.parse(check.out) as { fired: number; unread: number }
     expect(fired).toBeGreaterThan(0)

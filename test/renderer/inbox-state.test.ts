@@ -146,5 +146,6 @@ describe('a notification in words and as a link', () => {
     expect(findingText(t, 'fr', note(1))).toBe('inbox.ui.found.data{"amount":"612\u202fMo"}')
     expect(findingText(t, 'en', { kind: 'statusChanged', value: 'activated→retired', account: null })).toBe('inbox.ui.found.status{"from":"sim.statuses.activated","to":"sim.statuses.retired"}')
     expect(findingText(t, 'en', { kind: 'noSession', value: 'never', account: null })).toBe('inbox.ui.found.neverSession')
+    expect(findingText(t, 'en', { kind: 'smsFailed', value: '4302000017', account: 'jasper:ops' })).toBe('inbox.ui.found.smsFailed{"smsMsgId":"4302000017"}')
   })
 })

@@ -54,47 +54,83 @@ describe('governor', () => {
     for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(1000)
   })
 
-  it('pauses the whole account on back-off; a retry then goes before requests that had not started', async () => {
+  it('lets the account go on when one request is refused: that request waits alone, then goes before requests that had not started', async () => {
     const governor = createGovernor({ perSecond: Infinity, baseDelayMs: 20 })
     const order: string[] = []
     const gate = deferred()
     const first = governor.run(async () => {
       order.push('A')
       await gate.promise
-      governor.backOff()
+      return governor.refused(null, 1)
     })
-    const second = governor.run(async () => void order.push('B'))
+    const second = governor.run(async () => {
+      order.push('B')
+      await gate.promise
+    })
+    const third = governor.run(async () => void order.push('C'))
     gate.resolve()
-    await first
-    expect(governor.stats()).toMatchObject({ paused: true, queued: 1, backOffs: 1 })
+    const backOff = await first
+    expect(backOff.accountSlowed).toBe(false)
+    expect(governor.stats()).toMatchObject({ paused: false, refusals: 1, slowdowns: 0 })
+    // The refused request is retried ahead of C, which had not started yet.
     const retry = governor.run(async () => void order.push('A retry'), { retry: true })
-    await tick()
-    expect(order).toEqual(['A'])
-    await Promise.all([retry, second])
-    expect(order).toEqual(['A', 'A retry', 'B'])
-    expect(governor.stats().paused).toBe(false)
+    await Promise.all([retry, second, third])
+    expect(order).toEqual(['A', 'B', 'A retry', 'C'])
   })
 
-  it('grows the back-off exponentially with jitter, caps it, and starts over after a success', () => {
+  it("grows a refused request's own wait with its attempts, with jitter, capped", () => {
     const low = createGovernor({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0 })
-    expect([1, 2, 3, 4, 5].map(() => low.backOff().delayMs)).toEqual([50, 100, 200, 400, 500])
-    low.succeeded()
-    expect(low.backOff().delayMs).toBe(50)
+    expect([1, 2, 3, 4, 5].map((attempt) => low.refused(null, attempt).delayMs)).toEqual([50, 100, 200, 400, 500])
     const high = createGovernor({ baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999 })
-    expect(high.backOff().delayMs).toBe(100)
-  })
-
-  it('pauses at least the floor when the service gives no Retry-After, and lets the exponential step pass it', () => {
-    const governor = createGovernor({ baseDelayMs: 100, maxDelayMs: 5000, random: () => 0 })
-    expect([1, 2, 3, 4, 5, 6].map(() => governor.backOff(null, 1000).delayMs)).toEqual([1000, 1000, 1000, 1000, 1000, 1600])
-    expect(governor.backOff(300, 1000).delayMs).toBe(300)
-    expect(createGovernor({ maxDelayMs: 500, random: () => 0 }).backOff(null, 1000).delayMs).toBe(500)
+    expect(high.refused(null, 1).delayMs).toBe(100)
   })
 
   it("honours the service's Retry-After, and says when it is longer than it will wait", () => {
     const governor = createGovernor({ maxDelayMs: 30_000 })
-    expect(governor.backOff(2000)).toEqual({ delayMs: 2000, withinLimit: true })
-    expect(governor.backOff(120_000)).toEqual({ delayMs: 30_000, withinLimit: false })
+    expect(governor.refused(2000, 1)).toMatchObject({ delayMs: 2000, withinLimit: true })
+    expect(governor.refused(120_000, 1)).toMatchObject({ delayMs: 30_000, withinLimit: false })
+  })
+
+  it('does not slow the account for refusals scattered among many requests', async () => {
+    const governor = createGovernor({ concurrency: Infinity, perSecond: Infinity })
+    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => governor.run(async () => (i % 20 === 0 ? governor.refused(null, 1).accountSlowed : false))))
+    expect(outcomes.some(Boolean)).toBe(false)
+    expect(governor.stats()).toMatchObject({ refusals: 2, slowdowns: 0, paused: false })
+  })
+
+  it('slows the whole account when refusals are sustained: a pause of at least the floor, then half the rate', async () => {
+    const governor = createGovernor({ concurrency: Infinity, perSecond: 40, random: () => 0 })
+    const backOffs = await Promise.all(Array.from({ length: 3 }, () => governor.run(async () => governor.refused(null, 1, 1000))))
+    expect(backOffs.map((b) => b.accountSlowed)).toEqual([false, false, true])
+    expect(governor.stats()).toMatchObject({ paused: true, slowdowns: 1, rate: 20 })
+    // While paused nothing starts: a request asked for now waits for the pause's end.
+    let started = false
+    const next = governor.run(async () => void (started = true))
+    await tick()
+    expect(started).toBe(false)
+    await next
+    expect(started).toBe(true)
+  })
+
+  it('keeps the order of requests to one resource when the first must be retried, while other resources go on', async () => {
+    const governor = createGovernor({ concurrency: Infinity, perSecond: Infinity })
+    const order: string[] = []
+    const gate = deferred()
+    const a = governor.inOrder('/devices/1', async () => {
+      await gate.promise
+      order.push('1:A')
+    })
+    const b = governor.inOrder('/devices/1', async () => void order.push('1:B'))
+    const other = governor.inOrder('/devices/2', async () => void order.push('2:A'))
+    await other
+    expect(order).toEqual(['2:A'])
+    gate.resolve()
+    await Promise.all([a, b])
+    expect(order).toEqual(['2:A', '1:A', '1:B'])
+    // A failed request does not stop the ones after it.
+    const failed = governor.inOrder('/devices/1', async () => Promise.reject(new Error('refused')))
+    await expect(failed).rejects.toThrow('refused')
+    await expect(governor.inOrder('/devices/1', async () => 'after')).resolves.toBe('after')
   })
 
   it('loses and duplicates nothing: every task runs exactly once, failures included', async () => {

@@ -280,6 +280,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             statusChanged: () => ({ kind: 'statusChanged', to: o.to }),
             noSession: () => ({ kind: 'noSession', days: num(o.days, 'days') }),
             syncFailing: () => ({ kind: 'syncFailing', failures: num(o.failures, 'failures') }),
+            smsFailed: () => ({ kind: 'smsFailed' }),
             weather: () => {
               if (o.measure === undefined) throw usage('--kind weather needs --measure')
               if ((o.above === undefined) === (o.below === undefined)) throw usage('--kind weather needs one of --above or --below')

@@ -12,7 +12,8 @@ import { listUsageCache, readSimCache, readUsageCache, writeSimCache, writeUsage
 import { getDeviceDoc } from '../store/devices.store'
 import { listOutbox, newOutboxDoc, pendingOutboxCount, queuedChange, toOutboxItem, type OutboxDoc } from '../store/outbox.store'
 import type { ProfileDoc } from '../store/profiles.store'
-import { assertBulkOk, getOrNull, type Db } from '../store/documents'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
@@ -83,8 +84,10 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return sim
   }
 
-  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; error?: ErrorInfo }) {
-    await appendAudit(db, { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, via: r.profile.name, outcome, ...extra })
+  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; error?: ErrorInfo }, alongside: BaseDoc[] = []) {
+    const entry = { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, via: r.profile.name, outcome, ...extra }
+    if (alongside.length === 0) await appendAudit(db, entry)
+    else assertBulkOk(await db.bulkDocs([...alongside, auditDoc(entry)]))
     bus.emit('audit:changed', {})
   }
 
@@ -235,7 +238,9 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     await refuseInactive(r)
     try {
       const { smsMsgId } = await (await client(r)).sendSms(r.iccid, text, dataCoding === undefined ? {} : { dataCoding })
-      await audit(r, ctx, 'sim.sendSms', 'ok', { after: { smsMsgId, length: text.length } })
+      // Recorded with its audit entry: the account's syncs read its delivery status back (sent-sms.store.ts).
+      const record = sentSmsDoc({ carrier: r.carrier, account: r.profile._id.slice('profile:'.length), iccid: r.iccid, smsMsgId, sentAt: new Date().toISOString() })
+      await audit(r, ctx, 'sim.sendSms', 'ok', { after: { smsMsgId, length: text.length } }, [record])
       follow(r, smsMsgId)
       return smsMsgId
     } catch (e) {

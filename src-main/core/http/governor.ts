@@ -1,125 +1,252 @@
-// p-queue gives the in-flight limit, a sliding-window start rate and pause/resume with priorities; the one thing
-// added here is the account-wide back-off that a 429/503 (or a failing connection) triggers.
-import PQueue from 'p-queue'
+// The account's request scheduler: an in-flight limit, a start rate that stays at the configured limit, retries
+// ahead of requests that have not started, per-resource order, and a slow-down only when refusals are sustained.
 
 export interface GovernorOptions {
   /** Requests in flight at once for the account. Control Center asks for one. */
   concurrency?: number
-  /** Requests started per second (sliding window). Control Center asks for at most 5. `Infinity` disables the cap. */
+  /** Requests started per second. Control Center asks for at most 5. `Infinity` disables the cap. */
   perSecond?: number
-  /** First back-off delay; doubles with each consecutive failure, with jitter. Default: one rate slot (1 s / perSecond, at least 20 ms), or 250 ms without a rate cap. */
+  /** First retry delay of a refused request; doubles with each of its attempts, with jitter. Default: one rate slot (1 s / perSecond, at least 20 ms), or 250 ms without a rate cap. */
   baseDelayMs?: number
-  /** Longest pause the governor imposes, for back-off and for an honoured Retry-After. */
+  /** Longest wait the governor imposes, for back-off and for an honoured Retry-After. */
   maxDelayMs?: number
   /** Jitter source in [0, 1); tests pass a fixed one. */
   random?: () => number
 }
 
 export interface BackOff {
-  /** How long the account is now paused. */
+  /** How long the refused request waits before its retry. */
   delayMs: number
-  /** False when the service asked for a longer wait (Retry-After) than the governor is willing to pause. */
+  /** False when the service asked for a longer wait (Retry-After) than the governor is willing to impose. */
   withinLimit: boolean
+  /** Whether this refusal made the refusals sustained, so that the whole account now slows down. */
+  accountSlowed: boolean
 }
 
 export interface GovernorStats {
   queued: number
   running: number
   paused: boolean
-  backOffs: number
+  /** Refusals (429, 503, 502, 504) reported so far. */
+  refusals: number
+  /** Times the account slowed down because refusals were sustained. */
+  slowdowns: number
+  /** Starts per second allowed now: the configured rate, or less after a slow-down until it recovers. */
+  rate: number
 }
 
 export interface Governor {
   readonly concurrency: number
   readonly perSecond: number
   /**
-   * Runs one attempt of one request under the account's limits. Attempts of a request being retried pass
-   * `retry: true`: they go ahead of requests that have not started, so a sequence of changes to the same SIM
-   * (A then B) still reaches the service in that order when A had to be retried.
+   * Runs one attempt of one request under the account's limits. The retry of a refused request passes `retry: true`:
+   * it goes ahead of requests that have not started.
    */
   run<T>(attempt: () => Promise<T>, options?: { retry?: boolean }): Promise<T>
   /**
-   * Pauses the whole account: requests already waiting, and the retry of the request that met the trouble,
-   * start only when the pause ends. Call it from inside the attempt, before it returns, so that no waiting
-   * request slips in between. `retryAfterMs` is the service's own Retry-After, honoured when present; without
-   * one, the pause is at least `floorMs` (a service whose limit is counted per second needs a whole second).
+   * Runs `request` (all its attempts) after every earlier request given the same `key` has finished, so that changes
+   * to one resource (A then B) reach the service in that order even when A has to wait for a retry; requests with
+   * other keys go on meanwhile.
    */
-  backOff(retryAfterMs?: number | null, floorMs?: number): BackOff
-  /** A request went through: the next trouble starts the back-off from its first step again. */
+  inOrder<T>(key: string, request: () => Promise<T>): Promise<T>
+  /**
+   * A request was refused (429, 503, or a gateway's 502/504). Returns how long that request alone waits before its
+   * retry: the service's Retry-After when present, else an exponential step of its own attempts, with jitter. The
+   * account goes on at its rate; only sustained refusals slow it down (see SUSTAINED), for at least `floorMs`.
+   */
+  refused(retryAfterMs: number | null, attempt: number, floorMs?: number): BackOff
+  /** A request went through: the next sustained refusals start the account's pause from its first step again. */
   succeeded(): void
   stats(): GovernorStats
 }
 
 /**
- * Request starts are counted on this side of the network; requests reach the service a little later and
- * unevenly (the first one also pays for the TLS handshake), so a window exactly as long as the service's would
- * sometimes let one request too many land inside it. A small margin avoids provoking the 429 we then have to
- * wait out.
+ * Requests are counted leaving this side and reach the service a little later and unevenly, so a schedule exactly as
+ * tight as the service's window would sometimes land one request too many inside it. 1 % of the window covers that
+ * on loopback and on a LAN; the benchmark (test/bench/sim-jobs.bench.ts) measures what it costs.
  */
-const WINDOW_MARGIN = 1.05
+const WINDOW_MARGIN = 1.01
+/**
+ * The start rate is a token bucket (GCRA): one start per slot, and up to a tenth of a second's slots (at least one)
+ * saved while the account was slower than its rate — a timer that fired late under load, a response slower than a
+ * slot — and spent at once to catch up. More is never saved: the start-time window below still keeps every window of
+ * the service's length to its limit, so catching up cannot overrun the service.
+ */
+const BUCKET_SECONDS = 0.1
+/**
+ * Refusals are sustained when, within one second, at least SUSTAINED.min of them came and they are at least
+ * SUSTAINED.share of the attempts started in that second. docs/wire/control-center.md §1.2: the account's cap is
+ * account-wide and shared with the account's customers and across REST and SOAP, and undocumented beyond that, so a
+ * steady stream of 429s means the cap is lower than the configured rate right now (someone else is using it), and
+ * going on at full rate would only burn calls: the account then halves its rate and pauses. An isolated 429 or 503
+ * (a request that met the cap's edge, a node restarting) is that request's own: it waits and is retried by itself,
+ * the way Cisco's sample retries one call (§1.2), while the account keeps its rate.
+ */
+const SUSTAINED = { min: 3, share: 0.25, windowMs: 1000 }
+/** After a slow-down the rate climbs back by a tenth of the configured rate per second without sustained refusals. */
+const RECOVERY_PER_SECOND = 0.1
+
+interface Task {
+  start: () => void
+}
 
 export function createGovernor(options: GovernorOptions = {}): Governor {
   const concurrency = options.concurrency ?? 1
   const perSecond = options.perSecond ?? 5
-  // An isolated 429/503 costs one rate slot, not a fixed quarter second: at 50 requests/s a fixed 250 ms would
-  // spend twelve slots per hiccup. Repeated trouble still doubles from there.
-  const baseDelayMs = options.baseDelayMs ?? (Number.isFinite(perSecond) ? Math.max(20, 1000 / perSecond) : 250)
+  const capped = Number.isFinite(perSecond)
+  // A refused request's first wait is one rate slot: at 50 requests/s a fixed 250 ms would be twelve slots.
+  const baseDelayMs = options.baseDelayMs ?? (capped ? Math.max(20, 1000 / perSecond) : 250)
   const maxDelayMs = options.maxDelayMs ?? 30_000
   const random = options.random ?? Math.random
   if (!(concurrency >= 1)) throw new RangeError('concurrency must be at least 1')
   if (!(perSecond > 0)) throw new RangeError('perSecond must be positive')
 
-  const queue = new PQueue({ concurrency, ...rateOptions(perSecond) })
-  let streak = 0
-  let backOffs = 0
+  // Whole starts per window: a fractional rate (0.5/s) is one start per window of 1000 / rate ms.
+  const windowStarts = capped ? Math.max(1, Math.floor(perSecond)) : 0
+  const windowMs = capped ? ((1000 * windowStarts) / perSecond) * WINDOW_MARGIN : 0
+  const fresh: Task[] = []
+  const retries: Task[] = []
+  const tails = new Map<string, Promise<unknown>>()
+  /** The last `windowStarts` start times: no start comes less than windowMs after the one that many starts before it. */
+  const recent: number[] = []
+  const attemptsAt: number[] = []
+  const refusalsAt: number[] = []
+  let running = 0
+  let nextSlot = 0
   let pausedUntil = 0
   let timer: NodeJS.Timeout | undefined
+  let refusals = 0
+  let slowdowns = 0
+  let streak = 0
+  let slowedRate = perSecond
+  let slowedAt = 0
 
-  const resume = (): void => {
-    timer = undefined
-    const left = pausedUntil - Date.now()
-    if (left > 0) {
-      timer = setTimeout(resume, left)
-      return
+  const clock = (): number => performance.now()
+
+  function rate(now: number): number {
+    if (slowedRate >= perSecond) return perSecond
+    const climbed = slowedRate + perSecond * RECOVERY_PER_SECOND * Math.floor((now - slowedAt) / 1000)
+    return Math.min(perSecond, climbed)
+  }
+
+  function trim(times: number[], now: number): void {
+    while (times.length > 0 && now - times[0]! >= SUSTAINED.windowMs) times.shift()
+  }
+
+  function pump(): void {
+    if (timer) return
+    while (running < concurrency && (retries.length > 0 || fresh.length > 0)) {
+      const now = clock()
+      const byWindow = capped && recent.length >= windowStarts ? recent[recent.length - windowStarts]! + windowMs : 0
+      const at = Math.max(nextSlot, pausedUntil, byWindow)
+      if (at > now) {
+        timer = setTimeout(
+          () => {
+            timer = undefined
+            pump()
+          },
+          Math.ceil(at - now),
+        )
+        return
+      }
+      const task = retries.shift() ?? fresh.shift()!
+      running += 1
+      if (capped) {
+        const current = rate(now)
+        const slot = (1000 * WINDOW_MARGIN) / current
+        nextSlot = Math.max(nextSlot, now - slot * Math.max(1, Math.floor(current * BUCKET_SECONDS))) + slot
+        recent.push(now)
+        if (recent.length > windowStarts) recent.shift()
+      }
+      attemptsAt.push(now)
+      task.start()
     }
-    queue.start()
+  }
+
+  function sustained(now: number): boolean {
+    trim(refusalsAt, now)
+    trim(attemptsAt, now)
+    return refusalsAt.length >= SUSTAINED.min && refusalsAt.length >= SUSTAINED.share * attemptsAt.length
   }
 
   return {
     concurrency,
     perSecond,
     run(attempt, runOptions) {
-      return queue.add(attempt, { priority: runOptions?.retry ? 1 : 0 })
+      return new Promise((resolve, reject) => {
+        const task: Task = {
+          // The slot is given back before the caller hears, so the next request starts without waiting for it.
+          start: () => {
+            const release = (): void => {
+              running -= 1
+              pump()
+            }
+            attempt().then(
+              (value) => {
+                release()
+                resolve(value)
+              },
+              (error: unknown) => {
+                release()
+                reject(error as Error)
+              },
+            )
+          },
+        }
+        ;(runOptions?.retry ? retries : fresh).push(task)
+        pump()
+      })
     },
-    backOff(retryAfterMs, floorMs = 0) {
-      streak += 1
-      backOffs += 1
-      const step = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(streak - 1, 30))
-      // "Equal jitter": at least half the step, so the pause always grows, but accounts sharing a service spread out.
+    inOrder(key, request) {
+      const before = tails.get(key) ?? Promise.resolve()
+      const result = before.then(request, request)
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      )
+      tails.set(key, tail)
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key)
+      })
+      return result
+    },
+    refused(retryAfterMs, attempt, floorMs = 0) {
+      refusals += 1
+      const now = clock()
+      refusalsAt.push(now)
+      const step = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30))
+      // "Equal jitter": at least half the step, so the wait always grows, but requests and accounts spread out.
       const jittered = Math.round(step / 2 + random() * (step / 2))
-      const asked = retryAfterMs ?? null
-      const delayMs = asked === null ? Math.max(jittered, Math.min(floorMs, maxDelayMs)) : Math.min(Math.max(asked, 0), maxDelayMs)
-      const until = Date.now() + delayMs
-      if (until > pausedUntil) pausedUntil = until
-      queue.pause()
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(resume, Math.max(0, pausedUntil - Date.now()))
-      return { delayMs, withinLimit: asked === null || asked <= maxDelayMs }
+      const asked = retryAfterMs === null ? null : Math.max(retryAfterMs, 0)
+      const delayMs = asked === null ? jittered : Math.min(asked, maxDelayMs)
+      let accountSlowed = false
+      if (sustained(now)) {
+        accountSlowed = true
+        slowdowns += 1
+        streak += 1
+        slowedRate = Math.max(capped ? perSecond / 64 : 1, rate(now) / 2)
+        slowedAt = now
+        const pauseStep = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(streak - 1, 30))
+        const pause = asked === null ? Math.max(Math.round(pauseStep / 2 + random() * (pauseStep / 2)), Math.min(floorMs, maxDelayMs)) : Math.min(asked, maxDelayMs)
+        pausedUntil = Math.max(pausedUntil, now + pause)
+        // One episode is one slow-down: the refusals that made it do not count again.
+        refusalsAt.length = 0
+        attemptsAt.length = 0
+        if (timer) {
+          clearTimeout(timer)
+          timer = undefined
+        }
+        pump()
+      }
+      return { delayMs, withinLimit: asked === null || asked <= maxDelayMs, accountSlowed }
     },
     succeeded() {
       streak = 0
     },
     stats() {
-      return { queued: queue.size, running: queue.pending, paused: queue.isPaused, backOffs }
+      return { queued: fresh.length + retries.length, running, paused: pausedUntil > clock(), refusals, slowdowns, rate: rate(clock()) }
     },
   }
-}
-
-function rateOptions(perSecond: number): { intervalCap?: number; interval?: number; strict?: boolean } {
-  if (!Number.isFinite(perSecond)) return {}
-  // p-queue counts whole starts per window; a fractional rate becomes one start per (1000 / rate) ms.
-  if (Number.isInteger(perSecond)) return { intervalCap: perSecond, interval: Math.ceil(1000 * WINDOW_MARGIN), strict: true }
-  return { intervalCap: 1, interval: Math.ceil((1000 / perSecond) * WINDOW_MARGIN), strict: true }
 }
 
 /**

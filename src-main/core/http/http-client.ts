@@ -38,9 +38,9 @@ export interface HttpClientOptions {
   /** Name used in messages and logs, e.g. "Control Center". */
   service?: string
   /**
-   * Shortest account pause after a 429 or 503 that does not say when to come back (no Retry-After). A service whose
-   * limit is counted per second (Control Center, docs/wire/control-center.md §1.2) has room again only a second later, however
-   * fast the account's own governor was set.
+   * Shortest account pause once refusals are sustained and the service did not say when to come back (no
+   * Retry-After). A service whose limit is counted per second (Control Center, docs/wire/control-center.md §1.2) has
+   * room again only a second later, however fast the account's own governor was set.
    */
   minBackOffMs?: number
 }
@@ -115,8 +115,9 @@ const TRANSPORT_RETRY_MS = 200
  *   behind it may or may not have acted), the request is never repeated: UNKNOWN_OUTCOME. Any other status,
  *   500 included, is the service's own answer and goes back to the caller, which knows its error envelope.
  * - TLS failures and unknown hosts are never retried: another attempt would meet them again.
- * - A 429 or 503 pauses the whole account through the governor (Retry-After honoured, else exponential back-off
- *   with jitter); every retry waits for the governor too.
+ * - A refused request (429, 503, or a gateway's 502/504) waits on its own (Retry-After honoured, else exponential
+ *   back-off with jitter) and is retried ahead of requests that have not started, while the account keeps its rate;
+ *   only sustained refusals slow the account down (governor.ts). Requests to one resource keep their order.
  * - Logs carry method, host, path, query parameter names, status and timing: never header values, bodies or
  *   query values (they may hold keys).
  * - A compressed answer (Content-Encoding gzip, deflate, br) is decompressed, capped at `maxBodyBytes` too; asking
@@ -174,54 +175,54 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const maxAttempts = Math.max(1, req.maxAttempts ?? options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
       const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path.split('?')[0] ?? ''}`, query: Object.keys(req.query ?? {}) }
 
-      for (let attempt = 1; ; attempt++) {
-        const last = attempt >= maxAttempts
-        const outcome = await governor.run(
-          async (): Promise<Outcome> => {
-            const result = await attemptOnce(req, url)
-            const verdict = judge(result, idempotent)
-            if (result.kind === 'response') {
-              logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
-              if (result.status === 429 || result.status === 503) {
-                // The service asked the whole account to slow down; pause even when this request stops here.
-                const retryAfterMs = parseRetryAfter(result.headers['retry-after'])
-                const backOff = governor.backOff(retryAfterMs, options.minBackOffMs)
-                const retry = verdict === 'retry' && !last && backOff.withinLimit
-                logger?.warn({ ...where, status: result.status, attempt, pauseMs: backOff.delayMs, retry }, 'http back-off')
-                return retry ? { next: 'retry' } : { next: 'done', result, attempts: attempt }
+      // Changes to one resource stay in order (a read changes nothing and needs none); every attempt waits for the
+      // account's governor (its rate and its slow-down).
+      const inOrder = <T>(run: () => Promise<T>): Promise<T> => (req.method === 'GET' || req.method === 'HEAD' ? run() : governor.inOrder(where.path, run))
+      return inOrder(async () => {
+        for (let attempt = 1; ; attempt++) {
+          const last = attempt >= maxAttempts
+          const outcome = await governor.run(
+            async (): Promise<Outcome> => {
+              const result = await attemptOnce(req, url)
+              const verdict = judge(result, idempotent)
+              if (result.kind === 'response') {
+                logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
+                if (RETRYABLE_STATUS.has(result.status)) {
+                  // This request waits and is retried by itself; the account slows down only if refusals are sustained.
+                  const retryAfterMs = result.status === 429 || result.status === 503 ? parseRetryAfter(result.headers['retry-after']) : null
+                  const backOff = governor.refused(retryAfterMs, attempt, options.minBackOffMs)
+                  const retry = verdict === 'retry' && !last && backOff.withinLimit
+                  logger?.warn({ ...where, status: result.status, attempt, waitMs: backOff.delayMs, accountSlowed: backOff.accountSlowed, retry }, 'http back-off')
+                  return retry ? { next: 'retry', delayMs: backOff.delayMs } : { next: 'done', result, attempts: attempt }
+                }
+                if (result.status < 500) governor.succeeded()
+                return { next: 'done', result, attempts: attempt }
               }
-              if (verdict === 'retry' && !last) {
-                const backOff = governor.backOff()
-                logger?.warn({ ...where, status: result.status, attempt, pauseMs: backOff.delayMs }, 'http retry')
-                return { next: 'retry' }
+              logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
+              if (verdict === 'retry' && attempt < Math.min(maxAttempts, TRANSPORT_ATTEMPTS)) {
+                const delayMs = TRANSPORT_RETRY_MS * 2 ** (attempt - 1)
+                logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: delayMs }, 'http retry')
+                return { next: 'retry', delayMs }
               }
-              if (result.status < 500) governor.succeeded()
               return { next: 'done', result, attempts: attempt }
-            }
-            logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
-            if (verdict === 'retry' && attempt < Math.min(maxAttempts, TRANSPORT_ATTEMPTS)) {
-              const delayMs = TRANSPORT_RETRY_MS * 2 ** (attempt - 1)
-              logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: delayMs }, 'http retry')
-              return { next: 'retry', delayMs }
-            }
-            return { next: 'done', result, attempts: attempt }
-          },
-          { retry: attempt > 1 },
-        )
-        if (outcome.next === 'retry') {
-          if (outcome.delayMs) await new Promise((resolve) => setTimeout(resolve, outcome.delayMs))
-          continue
-        }
+            },
+            { retry: attempt > 1 },
+          )
+          if (outcome.next === 'retry') {
+            if (outcome.delayMs) await new Promise((resolve) => setTimeout(resolve, outcome.delayMs))
+            continue
+          }
 
-        const { result, attempts } = outcome
-        if (result.kind === 'failure') {
-          throw judge(result, idempotent) === 'unknown-outcome' ? unknownOutcome(where, result.failure.reason) : transportError(result.failure, where, timeouts)
+          const { result, attempts } = outcome
+          if (result.kind === 'failure') {
+            throw judge(result, idempotent) === 'unknown-outcome' ? unknownOutcome(where, result.failure.reason) : transportError(result.failure, where, timeouts)
+          }
+          if (!idempotent && (result.status === 502 || result.status === 504 || (result.status === 503 && result.headers['retry-after'] === undefined))) {
+            throw unknownOutcome(where, `HTTP ${result.status}`)
+          }
+          return toResponse(result, attempts)
         }
-        if (!idempotent && (result.status === 502 || result.status === 504 || (result.status === 503 && result.headers['retry-after'] === undefined))) {
-          throw unknownOutcome(where, `HTTP ${result.status}`)
-        }
-        return toResponse(result, attempts)
-      }
+      })
     },
     async close() {
       await agent.close()

@@ -1,9 +1,9 @@
 /**
  * Runs a job's pending rows against Control Center, window by window, under the account's governor (the client's
- * http layer retries 429/503 with the account-wide back-off). Each window is journalled twice: its rows `sending`
- * before the calls, their outcomes after them — together with the job's counts, the audit entries of the changes made
- * and the SIMs' cached copies, in one bulkDocs. A row found `sending` when a run starts is what a killed process
- * left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
+ * http layer retries a refused call on its own; the account slows only when refusals are sustained). A window's rows
+ * are journalled `sending` before their calls, and their outcomes after them — together with the job's counts, the
+ * audit entries of the changes made, the SIMs' cached copies and the next window marked `sending`, in one bulkDocs.
+ * A row found `sending` when a run starts is what a killed process left: a status or rate-plan change is read back from the carrier (done if the SIM already has it, sent again if
  * not: the change is idempotent); an SMS becomes `unknown` and is never sent again unless the operator asks.
  *
  * An Orange row's status change is a ticket (docs/wire/orange.md §4.4, §4.6): submitted through the Orange service
@@ -23,6 +23,7 @@ import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
+import { sentSmsDoc, type SentSmsDoc } from '../store/sent-sms.store'
 import type { BaseDoc, Db } from '../store/documents'
 import { listTickets, type TicketDoc } from '../store/tickets.store'
 import { countRows, isOrangeRow, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
@@ -70,6 +71,15 @@ function errorInfo(e: unknown): ErrorInfo {
 /** One window's size: an SMS is journalled alone (a kill leaves at most one unknown); a change, about a second of calls. */
 export function windowSize(job: JobDoc): number {
   return job.operation === 'sms' ? 1 : Math.max(1, Math.min(50, Math.round(job.perSecond)))
+}
+
+/**
+ * Windows in flight at once. A change or a refresh is idempotent: two windows keep the account's governor busy while
+ * one is journalled, and a kill leaves at most two windows `sending`, each read back on resume. An SMS is never
+ * pipelined, so a kill leaves at most one `unknown`.
+ */
+export function pipelineDepth(job: JobDoc): number {
+  return job.operation === 'sms' ? 1 : 2
 }
 
 /** A refresh only reads: it changes nothing an audit entry would record (the job's own run is audited). */
@@ -223,6 +233,15 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     progressEvents.push(progressNow())
   }
 
+  /** The SMS a window sent, recorded for the account's syncs to read their delivery back (sent-sms.store.ts). */
+  function sentRecords(rows: JobRowDoc[]): SentSmsDoc[] {
+    if (job.operation !== 'sms') return []
+    const account = `${job.carrier}:${job.profileId}`
+    return rows.flatMap((r) =>
+      r.state === 'done' && r.smsMsgId ? [sentSmsDoc({ carrier: job.carrier, account, iccid: r.iccid!, smsMsgId: r.smsMsgId, sentAt: r.at ?? now().toISOString(), jobId: job.jobId })] : [],
+    )
+  }
+
   /** Rows a killed run left `sending` (see the module comment). */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
@@ -272,11 +291,18 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     progressEvents.push(progress(startedAt, doneAtStart))
 
     const size = windowSize(job)
+    const depth = pipelineDepth(job)
     let queue = rows.filter((r) => r.state === 'pending')
     let halted = false
-    while (queue.length > 0 && !stop && !halted) {
-      const window = queue.slice(0, size)
-      queue = queue.slice(size)
+    const flights: { window: JobRowDoc[]; outcomes: Promise<Outcome[]> }[] = []
+
+    /**
+     * Journals what a finished window came to together with the next window marked `sending` (one bulkDocs, one
+     * sync to disk), then starts that window's calls: the next window is always journalled before any of its calls.
+     */
+    async function launch(finished: JobRowDoc[], extra: BaseDoc[]): Promise<void> {
+      const window = stop || halted ? [] : queue.slice(0, size)
+      queue = queue.slice(window.length)
       const at = now().toISOString()
       for (const row of window) {
         row.state = 'sending'
@@ -284,9 +310,15 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.at = at
       }
       job.counts = countRows(rows)
-      await writeDocs(db, [job, ...window])
+      if (halted) job.state = 'paused'
+      job.updatedAt = at
+      // A row retried at once is in both: its `sending` state is the one to keep.
+      await writeDocs(db, [job, ...finished.filter((r) => !window.includes(r)), ...window], extra)
+      if (window.length > 0) flights.push({ window, outcomes: Promise.all(window.map(call)) })
+    }
 
-      const outcomes = await Promise.all(window.map(call))
+    /** Applies a window's outcomes to its rows; returns the audit entries of what they did. */
+    function settle(window: JobRowDoc[], outcomes: Outcome[]): AuditDoc[] {
       const windowAudits: AuditDoc[] = []
       window.forEach((row, i) => {
         const outcome = outcomes[i]!
@@ -314,13 +346,22 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         }
         windowAudits.push(...audit(row, outcome.state, { error: outcome.error }))
       })
-      job.counts = countRows(rows)
-      if (halted) job.state = 'paused'
-      job.updatedAt = now().toISOString()
-      const caches: BaseDoc[] = await cachedCopies(window)
-      await writeDocs(db, [job, ...window], [...windowAudits, ...caches])
+      return windowAudits
+    }
+
+    if (queue.length > 0) await launch([], [])
+    while (flights.length > 0) {
+      // Keep the account's governor fed: the next window's calls queue behind this one's while it is journalled.
+      if (flights.length < depth && queue.length > 0 && !stop && !halted) {
+        await launch([], [])
+        continue
+      }
+      const flight = flights.shift()!
+      const windowAudits = settle(flight.window, await flight.outcomes)
+      const caches: BaseDoc[] = await cachedCopies(flight.window)
+      await launch(flight.window, [...windowAudits, ...caches, ...sentRecords(flight.window)])
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
-      for (const row of window) if (row.state === 'done' && job.operation !== 'sms' && !isOrangeRow(row)) bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
+      for (const row of flight.window) if (row.state === 'done' && job.operation !== 'sms' && !isOrangeRow(row)) bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
       progressEvents.push(progress(startedAt, doneAtStart))
       await writeLanded(rows)
     }

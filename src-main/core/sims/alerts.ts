@@ -7,6 +7,7 @@ import { AppError } from '../common/errors'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
+import { sentSmsPages } from '../store/sent-sms.store'
 import { allSimDocs, readCheckpoint, type InventoryDoc } from './inventory.store'
 import { weatherCondition, weatherHits } from './weather-alerts'
 
@@ -33,6 +34,11 @@ interface StateDoc extends BaseDoc {
 const RULE_PREFIX = 'alertRule:'
 const INBOX_PREFIX = 'inbox:'
 const DAY_MS = 86_400_000
+/**
+ * A failed SMS is an alert for this long after it was sent: the rule's state then forgets it (it does not fire again,
+ * since it no longer holds), so the state does not grow with every SMS that ever failed.
+ */
+const SMS_ALERT_DAYS = 30
 
 const ruleDocId = (id: string): string => `${RULE_PREFIX}${id}`
 const stateId = (ruleId: string): string => `_local/alert-state:${ruleId}`
@@ -118,6 +124,7 @@ function simHits(rule: AlertRule, doc: InventoryDoc, now: number): Hit[] {
       return days === null || days >= c.days ? hit(days ?? 'never') : []
     }
     case 'syncFailing':
+    case 'smsFailed':
     case 'weather':
       return []
   }
@@ -151,6 +158,20 @@ export async function evaluateAlerts(db: Db, options: { now: Date; accounts: rea
       if (rule.carriers.length > 0 && !rule.carriers.some((carrier) => account.startsWith(`${carrier}:`))) continue
       const cp = await readCheckpoint(db, account)
       if (cp.failures >= c.failures) hits.get(rule.id)!.push({ key: account, sim: null, account, value: cp.failures })
+    }
+  }
+  const smsRules = rules.filter((r) => r.condition.kind === 'smsFailed')
+  if (smsRules.length > 0) {
+    const since = now - SMS_ALERT_DAYS * DAY_MS
+    for await (const page of sentSmsPages(db)) {
+      for (const sms of page) {
+        if (sms.status !== 'Failed' || Date.parse(sms.sentAt) < since) continue
+        for (const rule of smsRules) {
+          if (rule.carriers.length > 0 && !rule.carriers.includes(sms.carrier)) continue
+          if (rule.accounts.length > 0 && !rule.accounts.includes(sms.account)) continue
+          hits.get(rule.id)!.push({ key: `${sms.carrier}:sms:${sms.smsMsgId}`, sim: { carrier: sms.carrier, simId: sms.iccid }, account: sms.account, value: sms.smsMsgId })
+        }
+      }
     }
   }
   const firedAt = options.now.toISOString()

@@ -3,6 +3,7 @@ import type { Carrier } from '../../../src-shared/models/sim'
 import type { AlertRule, Notification, SimRow, SimSelection, SyncEstimate, SyncProgress, SyncResult } from '../../../src-shared/models/sim-inventory'
 import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CarrierClients } from '../carriers/carrier-clients'
+import type { ControlCenterClient } from '../carriers/control-center/control-center.client'
 import type { CallContext } from '../common/call-context'
 import { AppError, toErrorInfo } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -22,6 +23,7 @@ import { addRule, evaluateAlerts, listInbox, listRules, markRead, removeRule, un
 import { devicesOfSims, inventoryRows, matches, select, selected, simCsvHeader, simCsvLine, simJsonLine } from './inventory-query'
 import { allSimDocs, readCheckpoint } from './inventory.store'
 import { listSearches, removeSearch, saveSearch } from './saved-searches'
+import { checkSmsOutcomes, type SmsCheckResult } from './sms-outcomes'
 
 export interface SimInventoryDeps {
   db: Db
@@ -145,6 +147,20 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     return weatherQueued
   }
 
+  /**
+   * The delivery status of the account's open SMS, read back after a sync and on demand (`alerts:check`); a failure
+   * here is logged and leaves the messages open, it does not fail the sync that carried it.
+   */
+  async function checkSms(account: string, client: ControlCenterClient | null): Promise<SmsCheckResult | null> {
+    try {
+      const clientOf = async () => client ?? ((await accessOf(account)).access.client as ControlCenterClient)
+      return await checkSmsOutcomes(db, account, clientOf, { now, logger })
+    } catch (e) {
+      logger.warn({ err: e, account }, 'the status of sent SMS could not be read back')
+      return null
+    }
+  }
+
   /** The last word of a run: what the throttle still holds goes first, so nothing arrives after "done". */
   function done(p: SyncProgress): void {
     progress.flush()
@@ -162,8 +178,9 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       await check([input.account]).catch((err: unknown) => logger.warn({ err }, 'alerts could not be evaluated after a failed sync'))
       throw e
     }
+    const sms = access.carrier === 'orange' ? null : await checkSms(input.account, access.client)
     const fired = await check([input.account])
-    await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'ok', after: { ...outcome } })
+    await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'ok', after: { ...outcome, ...(sms ? { sms } : {}) } })
     bus.emit('audit:changed', {})
     return { account: input.account, ...outcome, fired }
   }
@@ -315,6 +332,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     async alertsCheck(ctx: CallContext): Promise<{ fired: number }> {
       // The stored profiles as they are: one whose settings no longer parse still names an account whose syncs may fail.
       const accounts = (await listProfiles(db)).filter((p) => CARRIER_EXTENSIONS.has(p.extension)).map((p) => p._id.slice('profile:'.length))
+      for (const account of accounts) if (!account.startsWith('orange:')) await checkSms(account, null)
       const fired = await check(accounts)
       await appendAudit(db, { actor: ctx.actor, action: 'alerts.check', target: 'alerts', outcome: 'ok', after: { fired } })
       bus.emit('audit:changed', {})

@@ -50,6 +50,8 @@ export const CURRENT_SCHEMA = {
   /** A bulk SIM job and its target rows (core/jobs/jobs.store.ts). */
   simJob: 1,
   simJobRow: 1,
+  /** An SMS sent through Control Center and its delivery status as last read (sent-sms.store.ts). */
+  sentSms: 1,
   /** `_local/sync-settings` and `_local/sync-state`: this computer's team sync (never replicated). */
   syncSettings: 1,
   syncState: 1,

@@ -22,6 +22,8 @@ export function findingText(t: Translate, locale: string | null | undefined, n: 
       return typeof v === 'number' ? t('inbox.ui.found.noSession', { values: { days: v } }) : t('inbox.ui.found.neverSession')
     case 'syncFailing':
       return t('inbox.ui.found.syncFailing', { values: { count: typeof v === 'number' ? v : 0, account: n.account ?? '' } })
+    case 'smsFailed':
+      return t('inbox.ui.found.smsFailed', { values: { smsMsgId: String(v) } })
     case 'weather':
       return weatherValueText(locale, String(v))
   }
@@ -80,6 +82,8 @@ export function conditionText(t: Translate, locale: string | null | undefined, c
       return t('alerts.ui.describe.noSession', { values: { days: c.days } })
     case 'syncFailing':
       return t('alerts.ui.describe.syncFailing', { values: { count: c.failures } })
+    case 'smsFailed':
+      return t('alerts.ui.describe.smsFailed')
     case 'weather':
       return t('alerts.weather.description', {
         values: {

@@ -82,6 +82,8 @@ function condition(d: RuleDraft, locale: string | null | undefined): AlertCondit
       return { kind: 'noSession', days: parseNumber(d.days, locale) }
     case 'syncFailing':
       return { kind: 'syncFailing', failures: parseNumber(d.failures, locale) }
+    case 'smsFailed':
+      return { kind: 'smsFailed' }
     case 'weather':
       return { kind: 'weather', measure: d.measure, comparison: d.comparison, threshold: parseSigned(d.threshold, locale), ...(d.weatherUnit ? { unit: d.weatherUnit } : {}) }
   }
