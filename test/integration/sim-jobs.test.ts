@@ -291,6 +291,15 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(rows).toMatchObject([{ account, status: now }])
   })
 
+  it("takes SIMs picked one by one as a CSV of carriers and ids (the SIMs page's picks): another Control Center carrier's SIM is refused by pre-flight, not sent", async () => {
+    const [mine, theirs] = [peer.iccids[63]!, peer.iccids[64]!]
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `carrier,sim\njasper,${mine}\natnt,${theirs}` }, params: { status: 'activated' } })
+    await core.call('jobs:preflight', { jobId: job.id })
+    const rows = await allRows(job.id)
+    expect(rows.find((r) => r.id === mine)!.issues.map((i) => i.code)).not.toContain('otherCarrier')
+    expect(rows.find((r) => r.id === theirs)).toMatchObject({ state: 'skipped', issues: expect.arrayContaining([expect.objectContaining({ code: 'otherCarrier' })]) })
+  })
+
   it('pauses, resumes and cancels', async () => {
     // Five calls a second: windows of five rows, so a pause lands with most of the job still to send.
     const slow = await core.call('profiles:save', { extension: 'jasper', name: 'Slow', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 5 }, secrets: { apiKey: SECRET } })
