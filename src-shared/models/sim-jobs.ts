@@ -15,7 +15,7 @@ import { controlCenterExtensionSchema, profileIdSchema } from './profiles'
 import { carrierSchema, simStatusSchema } from './sim'
 import { deviceQuerySchema, MAX_SELECTION_KEYS } from './device-query'
 import { deviceKeySchema } from './device-id'
-import { simIdSchema, simQuerySchema } from './sim-inventory'
+import { simKeySchema, simQuerySchema } from './sim-inventory'
 
 /** SIM states an operator can set from Fieldline (the platform's console offered exactly these). */
 export const SETTABLE_SIM_STATES = ['inventory', 'activationReady', 'activated', 'deactivated', 'retired'] as const
@@ -173,10 +173,6 @@ export const jobIdSchema = z.string().max(32).regex(JOB_ID_PATTERN, { message: '
 
 const jobInput = z.object({ jobId: jobIdSchema }).strict()
 
-/** SIMs taken out of a SIM inventory selection ("all matching except these"); the cap matches the device list's. */
-export const MAX_JOB_EXCEPT = 10_000
-export const simKeySchema = z.object({ carrier: carrierSchema, simId: simIdSchema }).strict()
-export type SimKey = z.infer<typeof simKeySchema>
 
 /**
  * Where a job's targets come from: a CSV, the devices a device query matches except some (each device's SIM: the
@@ -187,7 +183,7 @@ export const jobSourceSchema = z.discriminatedUnion('kind', [
   /** `carrier: 'orange'`: rows without a carrier column are Orange SIMs named by their serial numbers. */
   z.object({ kind: z.literal('csv'), text: byteLimitedString(MAX_JOB_CSV_BYTES), carrier: z.literal('orange').optional() }).strict(),
   z.object({ kind: z.literal('query'), query: deviceQuerySchema, except: z.array(deviceKeySchema.strict()).max(MAX_SELECTION_KEYS).default([]) }).strict(),
-  z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_JOB_EXCEPT).default([]) }).strict(),
+  z.object({ kind: z.literal('sims'), query: simQuerySchema, except: z.array(simKeySchema).max(MAX_SELECTION_KEYS).default([]) }).strict(),
 ])
 export type JobSource = z.input<typeof jobSourceSchema>
 
