@@ -414,19 +414,20 @@ async function main(): Promise<void> {
       const rmock = await startKafkaMock('recovery')
       const rchild = kafkaForwarder('recovery', rmock, 'recovery')
       await until(() => rchild.mqtt === 'connected', 20_000)
-      // Every 5 s: the queue, what was delivered since the last line, the forwarder's RSS and the load — whether memory
-      // stays flat through the outage, the drain and the steady stream after it.
+      // Every 5 s, printed as it comes (a run cut short still shows its course): the queue, what was delivered since the
+      // last line, the forwarder's RSS and the load — whether memory stays flat through the outage, the drain and the
+      // steady stream after it.
       let phase = 'before'
       const t0 = performance.now()
       let lastDelivered = 0
-      const timeline: string[] = []
       const sampler = setInterval(() => {
         const rss = rchild.proc.pid && rchild.proc.exitCode === null ? rssMiB(rchild.proc.pid) : NaN
-        timeline.push(
+        console.log(
           `  ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${phase.padEnd(8)} queued ${fmt(rchild.queued).padStart(9)}  delivered ${fmt((rchild.delivered - lastDelivered) / 5).padStart(7)}/s  RSS ${rss.toFixed(0).padStart(4)} MiB  (${load()})`,
         )
         lastDelivered = rchild.delivered
       }, 5_000)
+      console.log('recovery run, every 5 s:')
       const paced = publishPaced(pub, RATE, 2_000_000)
       await sleep(5_000)
       phase = 'outage'
@@ -459,7 +460,6 @@ async function main(): Promise<void> {
       console.log(
         `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
       )
-      console.log(`  over time (every 5 s):\n${timeline.join('\n')}`)
       await rmock.stop()
     }
   } finally {
