@@ -87,9 +87,9 @@ function kafkaLogs(logger: Logger | undefined) {
 
 /**
  * kafkajs's default partitioner (murmur2 of the key modulo the topic's partition count, as the Java client), its answer
- * remembered per partition count and key (the topic plays no part in it). A fleet sends many events per device, and per record the hash, the
- * key's bytes and the partition list kafkajs filters cost several µs, more than the lookup. At most `limit` keys are
- * remembered; past that the memory starts over.
+ * remembered per partition count and key (the topic plays no part in it). A fleet sends many events per device, and per
+ * record the hash, the key's bytes and the partition list kafkajs filters cost several µs, more than the lookup. At most
+ * `limit` keys are remembered; past that the memory starts over.
  */
 export function rememberingPartitioner(limit = 100_000): ICustomPartitioner {
   return () => {
