@@ -17,6 +17,7 @@
  *   BENCH_COUCH_EVENTS=30000    events of the CouchDB run (default 30,000)
  *   BENCH_OUTAGE_SECONDS=60     the broker's outage in the recovery run (default 60, the issue's)
  *   BENCH_RATE=5000             events/s offered during the recovery run (default 5,000)
+ *   BENCH_STEADY_SECONDS=30     how long the recovery run goes on at that rate once the queue is back (default 30)
  *   BENCH_PHASES=kafka,couch,recovery   the parts to run (default all three)
  *   BENCH_HEAP=1                the forwarder prints its live heap every 2 s (after a forced GC)
  *   BENCH_PROFILE=<dir>         write a V8 CPU profile of each forwarder process there
@@ -41,6 +42,7 @@ const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
 const COUCH_EVENTS = Number(process.env.BENCH_COUCH_EVENTS ?? 30_000)
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 5_000)
+const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 30)
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,recovery').split(','))
 const ORG = 'benchorg'
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -367,8 +369,15 @@ async function main(): Promise<void> {
 
     // ---- CouchDB --------------------------------------------------------------------------------------------------
     if (PHASES.has('couch')) {
+      // The CouchDB peer's own CPU per event stored, next to each rate: when it is the same for the plain writer and the
+      // forwarder, the peer does the same work for both, and a lower rate is the peer's share of the 2 cores.
+      const peerCpu = (): number => cpuSeconds(couchProc.pid)
+      const peer0 = peerCpu()
       const plainCouch = await couchBaseline(couchUrl, 'baseline', null)
-      console.log(`plain _bulk_docs writer (batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainCouch)} events/s (${load()})`)
+      const plainPeerCpu = ((peerCpu() - peer0) * 1e6) / COUCH_EVENTS
+      console.log(
+        `plain _bulk_docs writer (batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainCouch)} events/s, CouchDB peer ${plainPeerCpu.toFixed(1)} µs of CPU per event (${load()})`,
+      )
       const couchDisk = join(work, 'plain-couch')
       await mkdir(couchDisk)
       const plainCouchDisk = await couchBaseline(couchUrl, 'durable', couchDisk)
@@ -385,14 +394,18 @@ async function main(): Promise<void> {
         join(work, 'couch'),
       )
       await until(() => cchild.mqtt === 'connected', 20_000)
+      const cpu0 = cchild.cpu()
+      const forwarderPeer0 = peerCpu()
       const c0 = performance.now()
       const cPublishMs = await publishAll(pub, 1_000_000, COUCH_EVENTS)
       await until(() => cchild.delivered >= COUCH_EVENTS, 600_000)
       const couchRate = (COUCH_EVENTS * 1000) / (performance.now() - c0)
+      const couchCpu = ((cchild.cpu() - cpu0) * 1e6) / COUCH_EVENTS
+      const forwarderPeerCpu = ((peerCpu() - forwarderPeer0) * 1e6) / COUCH_EVENTS
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
       console.log(
-        `mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)} (with the same on-disk queueing ${(couchRate / plainCouchDisk).toFixed(2)}), lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+        `mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ${couchCpu.toFixed(1)} µs of CPU per event (CouchDB peer: ${forwarderPeerCpu.toFixed(1)}), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)} (with the same on-disk queueing ${(couchRate / plainCouchDisk).toFixed(2)}), lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
       )
     }
 
@@ -401,10 +414,26 @@ async function main(): Promise<void> {
       const rmock = await startKafkaMock('recovery')
       const rchild = kafkaForwarder('recovery', rmock, 'recovery')
       await until(() => rchild.mqtt === 'connected', 20_000)
+      // Every 5 s, printed as it comes (a run cut short still shows its course): the queue, what was delivered since the
+      // last line, the forwarder's RSS and the load — whether memory stays flat through the outage, the drain and the
+      // steady stream after it.
+      let phase = 'before'
+      const t0 = performance.now()
+      let lastDelivered = 0
+      const sampler = setInterval(() => {
+        const rss = rchild.proc.pid && rchild.proc.exitCode === null ? rssMiB(rchild.proc.pid) : NaN
+        console.log(
+          `  ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${phase.padEnd(8)} queued ${fmt(rchild.queued).padStart(9)}  delivered ${fmt((rchild.delivered - lastDelivered) / 5).padStart(7)}/s  RSS ${rss.toFixed(0).padStart(4)} MiB  (${load()})`,
+        )
+        lastDelivered = rchild.delivered
+      }, 5_000)
+      console.log('recovery run, every 5 s:')
       const paced = publishPaced(pub, RATE, 2_000_000)
       await sleep(5_000)
+      phase = 'outage'
       rmock.pause()
       await sleep(OUTAGE_S * 1000)
+      phase = 'drain'
       const peak = rchild.queued
       const deliveredAtResume = rchild.delivered
       rmock.resume()
@@ -415,17 +444,21 @@ async function main(): Promise<void> {
       const recovered = await until(() => rchild.queued < RATE / 5, 600_000, 50)
       const recoveryS = (performance.now() - resumed) / 1000
       const drainRate = (rchild.delivered - deliveredAtFirst) / (recoveryS - firstS)
-      await sleep(3_000)
+      phase = 'steady'
+      await sleep(STEADY_S * 1000)
       const published = await paced.stop()
+      const offered = published / ((performance.now() - t0) / 1000)
+      phase = 'stopping'
       await until(() => rchild.delivered >= published, 120_000)
       await until(() => distinctIds(rmock) >= published, 30_000)
       await rchild.stop()
+      clearInterval(sampler)
       // What the forwarder had not delivered when it stopped stays in its queue on disk, for its next start: not lost.
       const left = (JSON.parse(rchild.summary || '{}') as { destinations?: { queued: number }[] }).destinations?.[0]?.queued ?? 0
       await until(() => distinctIds(rmock) + left >= published, 30_000)
       const lost = published - distinctIds(rmock) - left
       console.log(
-        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published, ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
+        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
       )
       await rmock.stop()
     }

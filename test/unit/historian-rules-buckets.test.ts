@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { assertDbName, bucketAt, bucketDbName, bucketStart, bucketsBetween, nextBucket, previousBucket } from '../../src-main/core/historian/buckets'
 import { createSequence, decodeEvent, encodeEvent, eventId, jsonPayload } from '../../src-main/core/historian/event'
 import { createRouter, selectorMatches } from '../../src-main/core/historian/rules'
-import { formatZoned, startOfLocalDay } from '../../src-main/core/historian/zoned-time'
+import { formatZoned, startOfLocalDay, zonedParts } from '../../src-main/core/historian/zoned-time'
 
 describe('forwarding rules', () => {
   it('matches * as any run of characters, anywhere, without backtracking', () => {
@@ -69,6 +69,37 @@ describe('buckets', () => {
     expect(new Date(bucketStart(b, 'Europe/Paris')).toISOString()).toBe('2024-03-24T23:00:00.000Z')
     expect(formatZoned(Date.UTC(2016, 5, 15, 15, 54, 41, 464), 'Europe/London')).toBe('2016-06-15T16:54:41.464+01:00')
     expect(formatZoned(Date.UTC(2024, 0, 1, 5), 'America/St_Johns')).toBe('2024-01-01T01:30:00.000-03:30')
+  })
+
+  it('gives the local time Intl gives for every instant, across transitions, however the instants follow one another', () => {
+    // The oracle: Intl asked afresh for each instant. zonedParts remembers one second's offset per zone; these instants
+    // come in time order (as events do), backwards, and alternating, around a spring-forward and a fall-back in Paris,
+    // a 30-minute change at Lord Howe, and Monrovia's 1972 move from −0:44:30, a transition in the middle of a minute.
+    const oracle = (ms: number, zone: string): string => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]))
+      return [p.year, p.month, p.day, p.hour, p.minute, p.second, ((ms % 1000) + 1000) % 1000].join(' ')
+    }
+    const ours = (ms: number, zone: string): string => {
+      const p = zonedParts(ms, zone)
+      return [p.year, p.month, p.day, p.hour, p.minute, p.second, p.millisecond].join(' ')
+    }
+    const around: [string, number][] = [
+      ['Europe/Paris', Date.UTC(2024, 2, 31, 1)],
+      ['Europe/Paris', Date.UTC(2024, 9, 27, 1)],
+      ['Australia/Lord_Howe', Date.UTC(2024, 3, 6, 15)],
+      ['Africa/Monrovia', Date.UTC(1972, 0, 7, 0, 44, 30)],
+    ]
+    for (const [zone, at] of around) {
+      const instants = [-1001, -1000, -999, -1, 0, 1, 999, 1000, 59_999, 60_000].map((d) => at + d)
+      for (const order of [instants, [...instants].reverse(), instants.flatMap((ms, i) => [ms, instants[instants.length - 1 - i] as number])]) {
+        expect(order.map((ms) => ours(ms, zone))).toEqual(order.map((ms) => oracle(ms, zone)))
+      }
+    }
+    expect(zonedParts(Date.UTC(2024, 2, 31, 0, 59, 59, 999), 'Europe/Paris').offsetMinutes).toBe(60)
+    expect(zonedParts(Date.UTC(2024, 2, 31, 1), 'Europe/Paris').offsetMinutes).toBe(120)
+    expect(formatZoned(Date.UTC(2024, 3, 6, 14, 59, 59, 500), 'Australia/Lord_Howe')).toBe('2024-04-07T01:59:59.500+11:00')
+    expect(formatZoned(Date.UTC(2024, 3, 6, 15, 0, 0, 500), 'Australia/Lord_Howe')).toBe('2024-04-07T01:30:00.500+10:30')
   })
 
   it('builds database names CouchDB accepts and refuses others', () => {

@@ -43,8 +43,18 @@ export function createSequence(tag = randomBytes(5).toString('hex')): () => stri
   return () => `${tag}${(n++).toString(36).padStart(6, '0')}`
 }
 
+/**
+ * An instant as ISO 8601 UTC. The last one is remembered: events arrive by the thousand per second, many in the same
+ * millisecond, and each needs its time in its id and in its Kafka record.
+ */
+let lastIso = { ms: Number.NaN, text: '' }
+export function isoTime(ms: number): string {
+  if (ms !== lastIso.ms) lastIso = { ms, text: new Date(ms).toISOString() }
+  return lastIso.text
+}
+
 export function eventId(e: Omit<HistorianEvent, 'id' | 'payload' | 'format'>, sequence: string): string {
-  return `${e.org}:${e.type}:${e.device}:${new Date(e.receivedAt).toISOString()}:${e.event}:${sequence}`
+  return `${e.org}:${e.type}:${e.device}:${isoTime(e.receivedAt)}:${e.event}:${sequence}`
 }
 
 /** The id prefix of one device's events (history reads a key range under it). */

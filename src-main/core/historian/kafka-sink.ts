@@ -14,7 +14,7 @@
  *   delivery to Kafka is at least once, and exactly once by id for a consumer that keeps the ids it has seen.
  */
 import type { HistorianEvent } from './event'
-import { partitionKey } from './event'
+import { isoTime, partitionKey } from './event'
 import type { DeliveryError } from './delivery-error'
 import type { Sink, SinkResult } from './sink'
 
@@ -46,7 +46,7 @@ export function kafkaRecord(e: HistorianEvent): KafkaRecord {
     deviceId: e.device,
     eventId: e.event,
     format: e.format,
-    timestamp: new Date(e.receivedAt).toISOString(),
+    timestamp: isoTime(e.receivedAt),
     payload: e.payload.toString('base64'),
   }
   return { key: partitionKey(e), value: JSON.stringify(value), headers: { id: e.id }, timestamp: e.receivedAt }

@@ -11,7 +11,7 @@
  * - A send succeeds or fails as a whole; records a failed send had already written may be written again by the retry
  *   (at least once; the `id` header lets a consumer recognise them).
  */
-import { Kafka, Partitioners, logLevel, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs'
+import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs'
 import { classifyTransportError } from '../http/transport-errors'
 import { trustedCas } from '../http/trust'
 import type { Logger } from '../log/logger'
@@ -85,6 +85,31 @@ function kafkaLogs(logger: Logger | undefined) {
     }
 }
 
+/**
+ * kafkajs's default partitioner (murmur2 of the key modulo the topic's partition count, as the Java client), its answer
+ * remembered per partition count and key (the topic plays no part in it). A fleet sends many events per device, and per
+ * record the hash, the key's bytes and the partition list kafkajs filters cost several µs, more than the lookup. At most
+ * `limit` keys are remembered; past that the memory starts over.
+ */
+export function rememberingPartitioner(limit = 100_000): ICustomPartitioner {
+  return () => {
+    const compute = Partitioners.DefaultPartitioner()
+    const known = new Map<string, number>()
+    return (args) => {
+      const key = args.message.key
+      if (typeof key !== 'string' || (args.message.partition !== undefined && args.message.partition !== null)) return compute(args)
+      const k = `${args.partitionMetadata.length}\n${key}`
+      let partition = known.get(k)
+      if (partition === undefined) {
+        partition = compute(args)
+        if (known.size >= limit) known.clear()
+        known.set(k, partition)
+      }
+      return partition
+    }
+  }
+}
+
 export function createNativeKafkaSink(options: NativeKafkaOptions): KafkaSink {
   const config: KafkaConfig = {
     clientId: options.clientId ?? 'fieldline-historian',
@@ -108,7 +133,7 @@ export function createNativeKafkaSink(options: NativeKafkaOptions): KafkaSink {
   async function connected(): Promise<Producer> {
     if (producer) return producer
     if (!connecting) {
-      const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true })
+      const p = kafka.producer({ createPartitioner: rememberingPartitioner(), allowAutoTopicCreation: true })
       connecting = p
         .connect()
         .then(() => {

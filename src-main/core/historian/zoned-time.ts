@@ -40,20 +40,47 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f
 }
 
-export function zonedParts(ms: number, zone: string): ZonedParts {
+/** Local time minus UTC at `ms`, in milliseconds, as Intl tells it (to the second: tzdata has nothing finer). */
+function intlOffsetMs(ms: number, zone: string): number {
   const parts: Record<string, number> = {}
   for (const p of formatter(zone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value)
   }
   const millisecond = ((ms % 1000) + 1000) % 1000
-  const year = parts.year ?? 1970
-  const month = parts.month ?? 1
-  const day = parts.day ?? 1
-  const hour = parts.hour ?? 0
-  const minute = parts.minute ?? 0
-  const second = parts.second ?? 0
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second, millisecond)
-  return { year, month, day, hour, minute, second, millisecond, offsetMinutes: Math.round((asUtc - ms) / 60_000) }
+  const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, millisecond)
+  return asUtc - ms
+}
+
+/**
+ * Per zone, the offset of the last UTC second asked for. Intl's formatToParts costs about 5 µs, and the CouchDB
+ * destination asks twice per event (its bucket, its timestamp) for events that arrive in time order, thousands in the
+ * same second. A zone's offset changes only at a transition, and tzdata's transitions fall on whole UTC seconds, so one
+ * second's offset holds for every instant of that second.
+ */
+const lastOffset = new Map<string, { second: number; offsetMs: number }>()
+
+function offsetMsAt(ms: number, zone: string): number {
+  const second = Math.floor(ms / 1000)
+  const cached = lastOffset.get(zone)
+  if (cached && cached.second === second) return cached.offsetMs
+  const offsetMs = intlOffsetMs(ms, zone)
+  lastOffset.set(zone, { second, offsetMs })
+  return offsetMs
+}
+
+export function zonedParts(ms: number, zone: string): ZonedParts {
+  const offsetMs = offsetMsAt(ms, zone)
+  const local = new Date(ms + offsetMs)
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    millisecond: local.getUTCMilliseconds(),
+    offsetMinutes: Math.round(offsetMs / 60_000),
+  }
 }
 
 export function localDate(ms: number, zone: string): LocalDate {
