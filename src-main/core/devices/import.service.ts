@@ -14,7 +14,12 @@ import { createParser, formatFor, type ImportFormat, type ParsedChunk, type Pars
 import { rowToDevice } from './import-rows'
 import type { DeviceIndex } from './listing/device-index'
 
-const BATCH = 500
+/**
+ * Devices per batch (one bulkDocs call, one audit entry, one synced write of the workspace and of the index): large,
+ * because every batch pays a sync of each store and PouchDB's bookkeeping of a call, small enough to stay a few
+ * megabytes in memory.
+ */
+export const IMPORT_BATCH = 5000
 const MAX_REPORTED_ERRORS = 1000
 /** Longest refused row the report copies, in characters: a thousand of them stay a small report. */
 const MAX_COPIED_ROW_CHARS = 8 * 1024
@@ -201,7 +206,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     j.batches++
     j.added += docs.length
     const label = (d: DeviceDoc) => `${d.typeId}/${d.deviceId}`
-    // The rows and the first and last device name the batch; listing its 500 devices would make a million-device
+    // The rows and the first and last device name the batch; listing its thousands of devices would make a million-device
     // import weigh tens of megabytes in the trail every Activity page reads.
     const entry = audit(j, {
       action: 'devices.import.batch',
@@ -240,7 +245,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       }
       j.seen.add(id)
       j.batch.push({ doc: newDeviceDoc(outcome.device, now), row: r.row, source: r.source })
-      if (j.batch.length >= BATCH) await flush(j)
+      if (j.batch.length >= IMPORT_BATCH) await flush(j)
     }
     publish(j, false)
   }
