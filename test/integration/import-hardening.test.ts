@@ -138,6 +138,17 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await core.dispatcher.invoke('import:finish', { jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
   })
 
+  it('refuses a device the file names twice, and takes the same ID under two types as two devices', async () => {
+    const file = ['typeId,deviceId', 'meter,x-1', 'valve,x-1', 'meter,x-2', 'meter,x-1', 'valve,x-1'].join('\n')
+    const { report } = await importBytes(core, 'twice.csv', Buffer.from(file))
+    expect(report).toMatchObject({ rows: 5, added: 3, failed: 2 })
+    expect(report.errors.map((e) => [e.row, e.ref?.key])).toEqual([
+      [5, 'import.duplicate'],
+      [6, 'import.duplicate'],
+    ])
+    expect((await core.call('devices:list', {})).items.map((d) => `${d.typeId}/${d.deviceId}`).sort()).toEqual(['meter/x-1', 'meter/x-2', 'valve/x-1'])
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]
