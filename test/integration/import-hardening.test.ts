@@ -142,7 +142,7 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const file = ['typeId,deviceId', 'meter,x-1', 'valve,x-1', 'meter,x-2', 'meter,x-1', 'valve,x-1'].join('\n')
     const { report } = await importBytes(core, 'twice.csv', Buffer.from(file))
     expect(report).toMatchObject({ rows: 5, added: 3, failed: 2 })
-    expect(report.errors.map((e) => [e.row, e.ref?.key])).toEqual([
+    expect(report!.errors.map((e) => [e.row, e.ref.key])).toEqual([
       [5, 'import.duplicate'],
       [6, 'import.duplicate'],
     ])
