@@ -2,16 +2,10 @@ import { createRequire } from 'node:module'
 
 /** The part of leveldown (LevelDB's Node binding) that PouchDB's adapter calls to write. */
 interface LevelDown {
-  _get(key: unknown, options: GetOptions, callback: (error: Error | null, value?: unknown) => void): void
-  _getMany(keys: unknown[], options: GetOptions, callback: (error: Error | null, values?: unknown[]) => void): void
   _put(key: unknown, value: unknown, options: object, callback: (error?: Error) => void): void
   _del(key: unknown, options: object, callback: (error?: Error) => void): void
   _batch(operations: unknown[], options: object, callback: (error?: Error) => void): void
   _chainedBatch(): { _write(options: object, callback: (error?: Error) => void): void }
-}
-interface GetOptions {
-  asBuffer?: boolean
-  fillCache?: boolean
 }
 export type LevelDownFactory = ((location: string) => LevelDown) & { destroy: (location: string, callback: (error?: Error) => void) => void }
 
@@ -36,47 +30,6 @@ function refused(callback: (error?: Error) => void): void {
   process.nextTick(callback, Object.assign(new Error('The workspace is open read-only: its data folder cannot be written'), { code: 'EROFS' }))
 }
 
-type GetCallback = (error: Error | null, value?: unknown) => void
-
-/**
- * Gets issued in the same tick, answered by one `getMany` per set of options. PouchDB's bulkDocs looks up every
- * document it is given with its own `get` (all at once, before writing): an import batch of thousands of devices
- * would otherwise cross into the binding and its thread pool once per device.
- */
-export function coalescedGet(db: Pick<LevelDown, '_getMany'>): LevelDown['_get'] {
-  let pending: { key: unknown; options: GetOptions; callback: GetCallback }[] = []
-  const flush = () => {
-    const taken = pending
-    pending = []
-    const groups = new Map<string, typeof taken>()
-    for (const p of taken) {
-      const signature = `${p.options.asBuffer !== false}|${p.options.fillCache !== false}`
-      const group = groups.get(signature)
-      if (group) group.push(p)
-      else groups.set(signature, [p])
-    }
-    for (const group of groups.values()) {
-      db._getMany(
-        group.map((p) => p.key),
-        group[0]!.options,
-        (error, values) => {
-          group.forEach((p, i) => {
-            if (error) return p.callback(error)
-            const value = values?.[i]
-            // The error leveldown's own get gives a missing key (levelup recognises it by its message).
-            if (value === undefined) return p.callback(new Error('NotFound: '))
-            p.callback(null, value)
-          })
-        },
-      )
-    }
-  }
-  return (key, options, callback) => {
-    if (pending.length === 0) process.nextTick(flush)
-    pending.push({ key, options, callback })
-  }
-}
-
 /**
  * leveldown with Fieldline's write rules, passed to PouchDB as its `db`. PouchDB's LevelDB adapter never passes
  * write options down (it calls `batch(ops, callback)`), so without this LevelDB acknowledges a write once it is in
@@ -88,7 +41,6 @@ export function levelBackend(switches: BackendSwitches): LevelDownFactory {
   // PouchDB keys its open databases by this function's name and the location.
   const fieldlineLeveldown = (location: string): LevelDown => {
     const db = leveldown(location)
-    db._get = coalescedGet(db)
     const put = db._put.bind(db)
     const del = db._del.bind(db)
     const batch = db._batch.bind(db)
