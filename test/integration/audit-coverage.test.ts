@@ -20,6 +20,7 @@ import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
+import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
 
 /** Channels that change nothing an operator decided; each reason was reviewed. */
 const READ_ONLY: Partial<Record<ChannelName, string>> = {
@@ -213,7 +214,8 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   {
     channel: 'import:chunk',
     action: 'devices.import.batch',
-    run: (e) => e.call('import:chunk', { jobId: e.memo.jobId!, data: Buffer.from(['typeId,deviceId', ...Array.from({ length: 501 }, (_, i) => `walk,w-${i}`), ''].join('\n')).toString('base64') }),
+    run: (e) =>
+      e.call('import:chunk', { jobId: e.memo.jobId!, data: Buffer.from(['typeId,deviceId', ...Array.from({ length: IMPORT_BATCH + 1 }, (_, i) => `walk,w-${i}`), ''].join('\n')).toString('base64') }),
   },
   { channel: 'import:finish', action: 'devices.import', run: (e) => e.call('import:finish', { jobId: e.memo.jobId! }) },
   {

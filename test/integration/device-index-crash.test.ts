@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenProgress } from '../../src-main/core/app'
 import { createCore } from '../../src-main/core/app'
+import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { AuditEntry, ChannelName, Input, Output } from '../../src-shared/contract'
 import type { DeviceColumn } from '../../src-shared/models/device-query'
@@ -60,7 +61,7 @@ describe('the device index after kill -9 mid-import', () => {
     const acked = (rows: number) => (l: string) => l.startsWith('ack ') && Number(l.slice(4)) >= rows
     const points: [string, (l: string) => boolean][] = [
       ['right after the start', (l) => l.startsWith('started ')],
-      ['after 1,500 rows', acked(1500)],
+      [`after ${IMPORT_BATCH + 500} rows`, acked(IMPORT_BATCH + 500)],
       [`after ${4000 + Math.floor(Math.random() * 6000)} rows`, acked(4000 + Math.floor(Math.random() * 6000))],
     ]
     for (const [index, [when, killWhen]] of points.entries()) {
@@ -91,7 +92,7 @@ describe('the device index after kill -9 mid-import', () => {
 
         // Bounded catch-up: the index was not built again, and replayed at most the batches in flight.
         expect(seen.at(-1), when).toMatchObject({ done: true, building: false })
-        expect(seen.at(-1)!.changes, when).toBeLessThanOrEqual(2 * 501 + 2)
+        expect(seen.at(-1)!.changes, when).toBeLessThanOrEqual(2 * (IMPORT_BATCH + 1) + 2)
 
         // Every order lists exactly the acknowledged devices.
         for (const sort of ['typeId', 'deviceId', 'description', 'simId', 'simStatus', 'updatedAt', 'carrier'] satisfies DeviceColumn[]) {

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ImportReport } from '../../src-shared/contract'
 import { MAX_ROW_CHARS } from '../../src-main/core/devices/import-parsers'
+import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
 import { REFUSAL_COLUMN, refusedRowsCsv } from '../../src-shared/models/refused-rows-csv'
 import { tempDir, testCore } from '../helpers/core'
 
@@ -137,19 +138,31 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await core.dispatcher.invoke('import:finish', { jobId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
   })
 
+  it('refuses a device the file names twice, and takes the same ID under two types as two devices', async () => {
+    const file = ['typeId,deviceId', 'meter,x-1', 'valve,x-1', 'meter,x-2', 'meter,x-1', 'valve,x-1'].join('\n')
+    const { report } = await importBytes(core, 'twice.csv', Buffer.from(file))
+    expect(report).toMatchObject({ rows: 5, added: 3, failed: 2 })
+    expect(report!.errors.map((e) => [e.row, e.ref.key])).toEqual([
+      [5, 'import.duplicate'],
+      [6, 'import.duplicate'],
+    ])
+    expect((await core.call('devices:list', {})).items.map((d) => `${d.typeId}/${d.deviceId}`).sort()).toEqual(['meter/x-1', 'meter/x-2', 'valve/x-1'])
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
-    const rows = ['typeId,deviceId', ...Array.from({ length: 1234 }, (_, i) => `meter,b-${i}`)]
-    const { report, jobId } = await importBytes(core, 'batches.csv', Buffer.from(rows.join('\n')), { chunk: 4096 })
-    expect(report).toMatchObject({ added: 1234 })
+    const count = 2 * IMPORT_BATCH + 234
+    const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]
+    const { report, jobId } = await importBytes(core, 'batches.csv', Buffer.from(rows.join('\n')), { chunk: 64 * 1024 })
+    expect(report).toMatchObject({ added: count })
     const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
     expect(trail.map((e) => e.action)).toEqual(['devices.import.start', 'devices.import.batch', 'devices.import.batch', 'devices.import.batch', 'devices.import'])
     const batches = trail.filter((e) => e.action === 'devices.import.batch').map((e) => e.after as { added: number; rows: [number, number]; first: string; last: string })
     expect(batches.map((b) => [b.added, b.rows, b.first, b.last])).toEqual([
-      [500, [2, 501], 'meter/b-0', 'meter/b-499'],
-      [500, [502, 1001], 'meter/b-500', 'meter/b-999'],
-      [234, [1002, 1235], 'meter/b-1000', 'meter/b-1233'],
+      [IMPORT_BATCH, [2, IMPORT_BATCH + 1], 'meter/b-0', `meter/b-${IMPORT_BATCH - 1}`],
+      [IMPORT_BATCH, [IMPORT_BATCH + 2, 2 * IMPORT_BATCH + 1], `meter/b-${IMPORT_BATCH}`, `meter/b-${2 * IMPORT_BATCH - 1}`],
+      [234, [2 * IMPORT_BATCH + 2, count + 1], `meter/b-${2 * IMPORT_BATCH}`, `meter/b-${count - 1}`],
     ])
-    expect(trail.at(-1)).toMatchObject({ outcome: 'ok', after: { rows: 1234, added: 1234, failed: 0 } })
+    expect(trail.at(-1)).toMatchObject({ outcome: 'ok', after: { rows: count, added: count, failed: 0 } })
   })
 
   // The refused rows, exported as CSV to fix and import again (small chunks: a row's text must survive being cut anywhere).

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AuditEntry } from '../../src-shared/contract'
+import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
 import { tempDir, testCore } from '../helpers/core'
 
 const importer = fileURLToPath(new URL('./fixtures/importer.ts', import.meta.url))
@@ -44,13 +45,15 @@ describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
     cleanup = tmp.cleanup
     const file = join(tmp.dir, 'kill.csv')
     await writeFile(file, ['typeId,deviceId', ...Array.from({ length: ROWS }, (_, i) => `meter,k-${i}`)].join('\n'))
-    const mid = 3000 + Math.floor(Math.random() * 9000)
+    const mid = IMPORT_BATCH + 1000 + Math.floor(Math.random() * 10_000)
     const acked = (rows: number) => (line: string) => line.startsWith('ack ') && Number(line.slice(4)) >= rows
-    // [when, kill condition, devices written at least: a batch of 500 is written before its last row is acknowledged]
+    // [when, kill condition, devices written at least: a batch is written before its last row is acknowledged]
+    const written = (rows: number) => Math.floor(rows / IMPORT_BATCH) * IMPORT_BATCH
+    const between = IMPORT_BATCH + 500
     const killPoints: [string, (line: string) => boolean, number][] = [
       ['right after the start was recorded', (line) => line.startsWith('started '), 0],
-      ['after 2,000 rows were acknowledged', acked(2000), 1500],
-      [`after ${mid} rows were acknowledged`, acked(mid), mid - 500],
+      [`after ${between} rows were acknowledged`, acked(between), written(between)],
+      [`after ${mid} rows were acknowledged`, acked(mid), written(mid)],
     ]
     for (const [index, [when, killWhen, atLeast]] of killPoints.entries()) {
       const dataDir = join(tmp.dir, `data-${index}`)

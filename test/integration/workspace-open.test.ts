@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenProgress } from '../../src-main/core/app'
 import { createCore } from '../../src-main/core/app'
+import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { silentLogger, tempDir, testCore } from '../helpers/core'
 
@@ -35,8 +36,9 @@ describe('opening a workspace', () => {
     expect(built.total).toBe(5_000)
     expect(built.seen.every((p) => p.building)).toBe(true)
     expect(built.seen.at(-1)).toMatchObject({ devices: 5_000, done: true })
-    // Import start + 10 batches + end: 5,012 changes, applied in pages of 2,000.
-    expect(built.seen.filter((p) => !p.done).map((p) => p.changes)).toEqual([2000, 4000, 5012])
+    // The devices, the import's start, one entry per batch and its end, applied in pages of 2,000.
+    const changes = 5_000 + Math.ceil(5_000 / IMPORT_BATCH) + 2
+    expect(built.seen.filter((p) => !p.done).map((p) => p.changes)).toEqual([2000, 4000, changes])
 
     // Opened again: nothing to build, nothing to catch up.
     const reopened = await open(t.dir)
