@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
-import { conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { conflictedAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
@@ -173,12 +173,7 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   /** Revisions a pull brought in that now stand in conflict are "theirs". */
   async function recordTheirs(docs: { _id: string; _rev?: string }[]): Promise<void> {
-    const found: [string, string][] = []
-    for (const doc of docs) {
-      if (!doc._rev) continue
-      const conflicts = await conflictsOf(db, doc._id)
-      if (conflicts.length > 0) found.push([doc._id, doc._rev])
-    }
+    const found = await conflictedAmong(db, docs)
     if (found.length === 0) return
     await updateSyncState(db, (s) => {
       for (const [id, rev] of found) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
