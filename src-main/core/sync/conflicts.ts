@@ -60,19 +60,22 @@ export async function listConflicts(db: Db, prefixes: readonly string[], theirs:
 }
 
 /**
- * The pulled revisions that now stand in conflict, found with one read for the whole batch: a get per document
- * made a 100k first sync spend most of its time here (test/bench/team-sync.bench.ts).
+ * Of a pulled batch, the revisions that now stand in conflict, and the ids that have none (a resolution made on
+ * another computer arrives as one of those). One read for the whole batch: a get per document made a 100k first sync
+ * spend much of its time here (test/bench/team-sync.bench.ts).
  */
-export async function conflictedAmong(db: Db, docs: readonly { _id: string; _rev?: string }[]): Promise<[string, string][]> {
+export async function conflictsAmong(db: Db, docs: readonly { _id: string; _rev?: string }[]): Promise<{ conflicted: [string, string][]; settled: string[] }> {
   const pulled = docs.filter((d): d is { _id: string; _rev: string } => typeof d._rev === 'string')
-  if (pulled.length === 0) return []
+  if (pulled.length === 0) return { conflicted: [], settled: [] }
   const page = await db.allDocs({ keys: [...new Set(pulled.map((d) => d._id))], include_docs: true, conflicts: true })
   const conflicted = new Set<string>()
+  const settled: string[] = []
   for (const row of page.rows) {
-    const doc = 'doc' in row ? (row.doc as unknown as Stored | null | undefined) : undefined
+    const doc = row.doc as unknown as Stored | null | undefined
     if (doc?._conflicts && doc._conflicts.length > 0) conflicted.add(doc._id)
+    else settled.push(row.key)
   }
-  return pulled.filter((d) => conflicted.has(d._id)).map((d) => [d._id, d._rev])
+  return { conflicted: pulled.filter((d) => conflicted.has(d._id)).map((d) => [d._id, d._rev]), settled }
 }
 
 export type Keep = 'mine' | 'theirs' | { rev: string } | { merged: string }

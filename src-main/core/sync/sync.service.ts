@@ -19,7 +19,7 @@ import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
-import { conflictedAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
@@ -171,14 +171,20 @@ export function createSyncService(deps: SyncServiceDeps) {
     publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
   }
 
-  /** Revisions a pull brought in that now stand in conflict are "theirs". */
+  /**
+   * Revisions a pull brought in that now stand in conflict are "theirs"; a pulled document whose conflict is gone
+   * (resolved on another computer) is forgotten. Either way the views showing conflicts are told.
+   */
   async function recordTheirs(docs: { _id: string; _rev?: string }[]): Promise<void> {
-    const found = await conflictedAmong(db, docs)
-    if (found.length === 0) return
+    const { conflicted, settled } = await conflictsAmong(db, docs)
+    const known = await theirs()
+    const gone = settled.filter((id) => id in known)
+    if (conflicted.length === 0 && gone.length === 0) return
     await updateSyncState(db, (s) => {
-      for (const [id, rev] of found) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+      for (const [id, rev] of conflicted) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+      for (const id of gone) delete s.theirs[id]
     })
-    bus.emit('sync:conflicts', { total: found.length })
+    bus.emit('sync:conflicts', { total: conflicted.length })
   }
 
   function onChange(info: ChangeInfo): void {

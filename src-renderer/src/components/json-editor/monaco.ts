@@ -157,3 +157,62 @@ export async function createJsonEditor(container: HTMLElement, options: JsonEdit
     },
   }
 }
+
+export interface JsonDiffOptions {
+  /** The left side (this computer's version), never edited. */
+  original: string
+  /** The right side: the teammate's version, or the merge being written when `editable`. */
+  modified: string
+  editable: boolean
+  /** Names the two documents' models apart from every other editor's. */
+  modelPath: string[]
+  /** The accessible names of the right and left sides. */
+  ariaLabel: string
+  originalAriaLabel: string
+  dark: boolean
+  onEdit: (text: string) => void
+}
+
+export interface JsonDiffHandle {
+  setDark(dark: boolean): void
+  dispose(): void
+}
+
+/** Two versions of one document side by side, with Monaco's diff; the right side is the merge when editable. */
+export async function createJsonDiffEditor(container: HTMLElement, options: JsonDiffOptions): Promise<JsonDiffHandle> {
+  await loader.init()
+  const model = (side: string, text: string) => {
+    const uri = monaco.Uri.from({ scheme: 'inmemory', path: '/' + ['diff', ...options.modelPath.map(encodeURIComponent), side + '.json'].join('/') })
+    monaco.editor.getModel(uri)?.dispose()
+    return monaco.editor.createModel(text, 'json', uri)
+  }
+  const original = model('original', options.original)
+  const modified = model('modified', options.modified)
+  const editor = monaco.editor.createDiffEditor(container, {
+    modifiedAriaLabel: options.ariaLabel,
+    originalAriaLabel: options.originalAriaLabel,
+    theme: themeName(options.dark),
+    automaticLayout: true,
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    fixedOverflowWidgets: true,
+    readOnly: !options.editable,
+    originalEditable: false,
+    renderSideBySide: true,
+    useInlineViewWhenSpaceIsLimited: false,
+    fontSize: 13,
+  })
+  editor.setModel({ original, modified })
+  const subscription = modified.onDidChangeContent(() => options.onEdit(modified.getValue()))
+  return {
+    setDark(dark) {
+      monaco.editor.setTheme(themeName(dark))
+    },
+    dispose() {
+      subscription.dispose()
+      editor.dispose()
+      original.dispose()
+      modified.dispose()
+    },
+  }
+}
