@@ -15,7 +15,7 @@
  *   BENCH_SYNC_BATCH_SIZE, BENCH_SYNC_BATCHES_LIMIT   replication tuning (default: the core's)
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,14 +34,20 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
 const ACTOR = { actor: 'bench' }
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
+/** CPU seconds a process has used (user + system), from /proc: on a machine shared with other work, wall time alone says little. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function startServer(): Promise<{ url: string; pid: number; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   process.on('exit', () => child.kill('SIGKILL'))
   const url = await new Promise<string>((resolve, reject) => {
     eachLine(child.stdout, (line) => resolve((JSON.parse(line) as { url: string }).url))
     child.once('exit', () => reject(new Error('the CouchDB server did not start')))
   })
-  return { url, stop: () => child.kill('SIGTERM') }
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') }
 }
 
 async function workspace(url: string): Promise<{ core: Core; close(): Promise<void> }> {
@@ -105,14 +111,21 @@ try {
     await a.core.workspace.db.bulkDocs(batch)
   }
 
+  /** CPU seconds used by this process (both workspaces) and by the server since `mark`. */
+  const cpu = async (mark: { client: number; server: number }) =>
+    `CPU ${((await cpuSeconds(process.pid)) - mark.client).toFixed(1)} s client, ${((await cpuSeconds(server.pid)) - mark.server).toFixed(1)} s server`
+  const cpuMark = async () => ({ client: await cpuSeconds(process.pid), server: await cpuSeconds(server.pid) })
+
+  let mark = await cpuMark()
   let t0 = performance.now()
   await a.core.sync.start(ACTOR)
   const pushLog = memoryLog('push', t0, async () => `${fmt((await a.core.sync.status()).push.docs)} sent`)
   await untilLive(a.core, () => pushLog.tick())
-  console.log(`first sync, push of ${fmt(DOCS)}: ${seconds(performance.now() - t0)} s`)
+  console.log(`first sync, push of ${fmt(DOCS)}: ${seconds(performance.now() - t0)} s (${await cpu(mark)})`)
   await a.core.sync.stop(ACTOR)
 
   let halfway: string | null = null
+  mark = await cpuMark()
   t0 = performance.now()
   await b.core.sync.start(ACTOR)
   const pullLog = memoryLog('pull', t0, async () => {
@@ -128,7 +141,7 @@ try {
   })
   const pulled = performance.now() - t0
   const got = (await b.core.workspace.db.info()).doc_count
-  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s)`)
+  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s; ${await cpu(mark)})`)
   console.log(`  halfway: ${halfway ?? 'not seen'}`)
   console.log(`  RSS of this process (client side) during it: peak ${mib(pullLog.peak())}`)
 

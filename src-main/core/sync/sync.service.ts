@@ -17,10 +17,11 @@ import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
+import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
-import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -82,7 +83,28 @@ function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: App
 
 interface ChangeInfo {
   direction: 'push' | 'pull'
-  change: { docs_read?: number; docs_written?: number; pending?: number; docs?: { _id: string; _rev?: string }[] }
+  change: { docs_read?: number; docs_written?: number; pending?: number; last_seq?: unknown; docs?: { _id: string; _rev?: string }[] }
+}
+
+/** A sequence as a number when it is one (PouchDB and express-pouchdb count; CouchDB 2+ and Cloudant's are opaque). */
+export function seqNumber(seq: unknown): number | null {
+  const n = typeof seq === 'number' ? seq : typeof seq === 'string' && /^\d+$/.test(seq) ? Number(seq) : NaN
+  return Number.isFinite(n) ? n : null
+}
+
+/**
+ * Changes the source still holds after a replication batch. The server's own count when its changes feed gives one
+ * (CouchDB 2+ and Cloudant send `pending`); otherwise the difference of sequence numbers, the source's latest less the
+ * batch's `last_seq` (for a push the workspace's update_seq, which PouchDB keeps in memory; for a pull the server's
+ * update_seq read when the sync started: express-pouchdb counts its sequences like PouchDB). That difference counts
+ * every write since the batch, those of documents not shared and repeated writes of one document included, so it is
+ * an upper bound; null when neither is known (an opaque sequence without `pending`).
+ */
+export function pendingAfterBatch(change: { pending?: number; last_seq?: unknown }, sourceLatest: unknown): number | null {
+  if (typeof change.pending === 'number') return change.pending
+  const done = seqNumber(change.last_seq)
+  const latest = seqNumber(sourceLatest)
+  return done !== null && latest !== null ? Math.max(latest - done, 0) : null
 }
 
 export function createSyncService(deps: SyncServiceDeps) {
@@ -96,6 +118,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
   let status: SyncStatus = emptyStatus()
   let retries = 0
+  /** The server's update sequence when the sync started, if it is a number (see pendingAfter). */
+  let remoteSeqAtStart: number | null = null
 
   function emptyStatus(): SyncStatus {
     return { state: 'stopped', reason: null, lastSyncAt: null, push: { docs: 0, pending: null }, pull: { docs: 0, pending: null }, firstSync: null, denied: [], deniedTotal: 0, role: null }
@@ -193,13 +217,17 @@ export function createSyncService(deps: SyncServiceDeps) {
     bus.emit('sync:conflicts', { total: conflicted.length })
   }
 
+  /** See pendingAfterBatch: the source's latest sequence is the workspace's for a push, the server's at start for a pull. */
+  async function pendingAfter(dir: 'push' | 'pull', c: ChangeInfo['change']): Promise<number | null> {
+    return pendingAfterBatch(c, dir === 'push' ? await latestSeq(db) : remoteSeqAtStart)
+  }
+
   function onChange(info: ChangeInfo): void {
     const dir = info.direction
     const c = info.change
     // The counters of a replication's 'change' event add up since it started (one start of the sync); `docs` is the batch.
     const docs = c.docs_written ?? status[dir].docs
-    const pending = typeof c.pending === 'number' ? c.pending : null
-    const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending } }
+    const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending: status[dir].pending } }
     if (status.firstSync && dir === 'pull') {
       const first = status.firstSync
       const done = c.docs_read ?? first.docs
@@ -208,6 +236,11 @@ export function createSyncService(deps: SyncServiceDeps) {
       change.firstSync = { batches: first.batches + 1, docs: done, total: Math.max(first.total, done), secondsLeft: done > 0 ? Math.round((elapsed / done) * left) : null }
     }
     publish(change)
+    pendingAfter(dir, c)
+      .then((pending) => {
+        if (running) publish({ [dir]: { ...status[dir], pending } })
+      })
+      .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
       recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not record the revisions of a conflict'))
     }
@@ -284,8 +317,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
     void (async () => {
       const who = await session(remote)
-      const total = status.firstSync ? await remoteDocCount(remote) : null
+      const info = await remoteInfo(remote)
+      const total = status.firstSync ? (info?.docCount ?? null) : null
       if (running?.remote !== remote) return
+      remoteSeqAtStart = seqNumber(info?.updateSeq)
       publish({ role: who.role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
