@@ -238,7 +238,8 @@ export function createSyncService(deps: SyncServiceDeps) {
     publish(change)
     pendingAfter(dir, c)
       .then((pending) => {
-        if (running) publish({ [dir]: { ...status[dir], pending } })
+        // Counted after the batch: once both sides are up to date (live), nothing is pending, whatever the count says.
+        if (running && status.state !== 'live') publish({ [dir]: { ...status[dir], pending } })
       })
       .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
