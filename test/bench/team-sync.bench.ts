@@ -95,7 +95,7 @@ function memoryLog(label: string, t0: number, progress: () => Promise<string>): 
 
 const server = await startServer()
 console.log(
-  `team sync, ${fmt(DOCS)} devices; load average ${loadavg()
+  `team sync, ${fmt(DOCS)} devices, tuning ${JSON.stringify(tuning)}; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 )

@@ -30,8 +30,9 @@ export interface SyncTuning {
   /** Documents per replication batch (docs/wire/couchdb-sync.md §5: 1000 cut a 100k pull from 36 s to 22 s). */
   batchSize?: number
   /**
-   * Batches a direction may hold read but not yet written. PouchDB's default (10) held up to 10,000 documents in
-   * memory during a 100k first pull for no gain in speed (test/bench/team-sync.bench.ts).
+   * Batches a direction may hold read but not yet written. PouchDB's default of 10 was meant for batches of 100; with
+   * batches of 1000 it holds up to 10,000 documents. Two keep the pipeline busy (the 20k bench used less CPU and
+   * memory with 2 than with 10: test/bench/team-sync.bench.ts).
    */
   batchesLimit?: number
   /** Back-off between retries while the server is away. */
@@ -111,7 +112,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   const { db, vault, bus, logger } = deps
   const now = deps.now ?? (() => new Date())
   const batchSize = deps.tuning?.batchSize ?? 1000
-  const batchesLimit = deps.tuning?.batchesLimit ?? 10
+  const batchesLimit = deps.tuning?.batchesLimit ?? 2
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
