@@ -94,7 +94,7 @@ export function seqNumber(seq: unknown): number | null {
 }
 
 /**
- * Changes the source still holds after a replication batch. The server's own count when its changes feed gives one
+ * Changes the source still holds after a replication batch (docs/wire/couchdb-sync.md §5). The server's own count when its changes feed gives one
  * (CouchDB 2+ and Cloudant send `pending`); otherwise the difference of sequence numbers, the source's latest less the
  * batch's `last_seq` (for a push the workspace's update_seq, which PouchDB keeps in memory; for a pull the server's
  * update_seq read when the sync started: express-pouchdb counts its sequences like PouchDB). That difference counts
