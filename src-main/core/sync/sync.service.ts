@@ -97,7 +97,7 @@ export function seqNumber(seq: unknown): number | null {
  * Changes the source still holds after a replication batch (docs/wire/couchdb-sync.md §5). The server's own count when its changes feed gives one
  * (CouchDB 2+ and Cloudant send `pending`); otherwise the difference of sequence numbers, the source's latest less the
  * batch's `last_seq` (for a push the workspace's update_seq, which PouchDB keeps in memory; for a pull the server's
- * update_seq read when the sync started: express-pouchdb counts its sequences like PouchDB). That difference counts
+ * update_seq read at its first pulled batch: express-pouchdb counts its sequences like PouchDB). That difference counts
  * every write since the batch, those of documents not shared and repeated writes of one document included, so it is
  * an upper bound; null when neither is known (an opaque sequence without `pending`).
  */
@@ -119,8 +119,11 @@ export function createSyncService(deps: SyncServiceDeps) {
   let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
   let status: SyncStatus = emptyStatus()
   let retries = 0
-  /** The server's update sequence when the sync started, if it is a number (see pendingAfter). */
-  let remoteSeqAtStart: number | null = null
+  /**
+   * The server's update sequence, read when a pulled batch arrives and kept until the pull catches up with it (not
+   * read at start: a start with nothing to do asks nothing more of the server); null when not a number.
+   */
+  let remoteSeq: Promise<number | null> | null = null
 
   function emptyStatus(): SyncStatus {
     return { state: 'stopped', reason: null, lastSyncAt: null, push: { docs: 0, pending: null }, pull: { docs: 0, pending: null }, firstSync: null, denied: [], deniedTotal: 0, role: null }
@@ -218,9 +221,16 @@ export function createSyncService(deps: SyncServiceDeps) {
     bus.emit('sync:conflicts', { total: conflicted.length })
   }
 
-  /** See pendingAfterBatch: the source's latest sequence is the workspace's for a push, the server's at start for a pull. */
+  /** See pendingAfterBatch: the source's latest sequence is the workspace's for a push, the server's for a pull. */
   async function pendingAfter(dir: 'push' | 'pull', c: ChangeInfo['change']): Promise<number | null> {
-    return pendingAfterBatch(c, dir === 'push' ? await latestSeq(db) : remoteSeqAtStart)
+    if (dir === 'push') return pendingAfterBatch(c, await latestSeq(db))
+    const remote = running?.remote
+    if (!remote) return null
+    remoteSeq ??= remoteInfo(remote).then((info) => seqNumber(info?.updateSeq))
+    const pending = pendingAfterBatch(c, await remoteSeq)
+    // Caught up with the sequence read: the next batch reads it again, since the server has moved on.
+    if (pending === 0) remoteSeq = null
+    return pending
   }
 
   function onChange(info: ChangeInfo): void {
@@ -306,6 +316,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const handler = db.sync(remote.db, options)
     running = { remote, handler, started: Date.now() }
     retries = 0
+    remoteSeq = null
     status = {
       ...emptyStatus(),
       state: 'syncing',
@@ -319,10 +330,8 @@ export function createSyncService(deps: SyncServiceDeps) {
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
     void (async () => {
       const who = await session(remote)
-      const info = await remoteInfo(remote)
-      const total = status.firstSync ? (info?.docCount ?? null) : null
+      const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
-      remoteSeqAtStart = seqNumber(info?.updateSeq)
       publish({ role: who.role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
