@@ -67,7 +67,7 @@ declare namespace PouchDB {
     put(doc: T & { _id: string; _rev?: string }): Promise<Core.Response>
     bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[], options?: { new_edits?: boolean }): Promise<(Core.Response | Core.Error)[]>
     allDocs(options?: AllDocsOptions): Promise<Core.AllDocsResponse<T>>
-    allDocs(options: { keys: string[]; include_docs?: boolean }): Promise<{ rows: Core.AllDocsKeysRow[] }>
+    allDocs(options: { keys: string[]; include_docs?: boolean; conflicts?: boolean }): Promise<{ rows: Core.AllDocsKeysRow[] }>
     remove(id: string, rev: string): Promise<Core.Response>
     info(): Promise<DatabaseInfo>
     /** The changes feed, one page at a time (never `live` here: PouchDB re-reads the feed for every write it reports). */

@@ -11,6 +11,7 @@
 import { z } from 'zod'
 import { errorInfoSchema } from './errors'
 import { COUCH_DB_NAME } from './historian'
+import { byteLimitedString, MAX_EDITOR_TEXT_BYTES } from './limits'
 
 /**
  * - devices: device documents (their configuration, metadata, location, supported packages);
@@ -150,8 +151,11 @@ const docIdSchema = z.string().min(1).max(512)
 export const syncResolveSchema = z
   .object({
     id: docIdSchema,
-    /** Keep this computer's version, the teammate's, or one named revision. */
-    keep: z.union([z.enum(['mine', 'theirs']), z.object({ rev: revSchema }).strict()]),
+    /**
+     * Keep this computer's version, the teammate's, one named revision, or a merge the operator wrote in the editor
+     * (the document's JSON; its `_id` and `kind` must stay those of the document).
+     */
+    keep: z.union([z.enum(['mine', 'theirs']), z.object({ rev: revSchema }).strict(), z.object({ merged: byteLimitedString(MAX_EDITOR_TEXT_BYTES) }).strict()]),
   })
   .strict()
 

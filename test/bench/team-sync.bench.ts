@@ -12,9 +12,10 @@
  *
  *   node --import tsx test/bench/team-sync.bench.ts          (or: npm run bench -- team-sync)
  *   BENCH_SYNC_DOCS=100000   devices (default 100,000)
+ *   BENCH_SYNC_BATCH_SIZE, BENCH_SYNC_BATCHES_LIMIT   replication tuning (default: the core's)
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,23 +26,33 @@ import { eachLine } from '../helpers/lines'
 import { fmt, sleep } from './bench-kit'
 
 const DOCS = Number(process.env.BENCH_SYNC_DOCS ?? 100_000)
+const tuning = {
+  ...(process.env.BENCH_SYNC_BATCH_SIZE ? { batchSize: Number(process.env.BENCH_SYNC_BATCH_SIZE) } : {}),
+  ...(process.env.BENCH_SYNC_BATCHES_LIMIT ? { batchesLimit: Number(process.env.BENCH_SYNC_BATCHES_LIMIT) } : {}),
+}
 const here = fileURLToPath(new URL('.', import.meta.url))
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined }
 const ACTOR = { actor: 'bench' }
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
+/** CPU seconds a process has used (user + system), from /proc: on a machine shared with other work, wall time alone says little. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function startServer(): Promise<{ url: string; pid: number; stop(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
   process.on('exit', () => child.kill('SIGKILL'))
   const url = await new Promise<string>((resolve, reject) => {
     eachLine(child.stdout, (line) => resolve((JSON.parse(line) as { url: string }).url))
     child.once('exit', () => reject(new Error('the CouchDB server did not start')))
   })
-  return { url, stop: () => child.kill('SIGTERM') }
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') }
 }
 
 async function workspace(url: string): Promise<{ core: Core; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-sync-'))
-  const core = await createCore({ dataDir: dir, mode: 'cli', vault: createMemoryStore(), logger: silent })
+  const core = await createCore({ dataDir: dir, mode: 'cli', vault: createMemoryStore(), logger: silent, syncTuning: tuning })
   await core.sync.saveSettings({ url, database: 'bench-team', auth: 'iam', username: '', iamUrl: url, shares: ['devices'], autoStart: false, secrets: { apiKey: 'bench-key' } }, ACTOR)
   return {
     core,
@@ -63,10 +74,28 @@ async function untilLive(core: Core, onTick?: () => Promise<void> | void): Promi
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1)
+const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`
+
+/** Prints this process's memory every 5 s while a first sync runs; returns the peak RSS seen (sampled every tick). */
+function memoryLog(label: string, t0: number, progress: () => Promise<string>): { tick(): Promise<void>; peak(): number } {
+  let peak = 0
+  let next = 0
+  return {
+    async tick() {
+      const m = process.memoryUsage()
+      peak = Math.max(peak, m.rss)
+      const elapsed = performance.now() - t0
+      if (elapsed < next) return
+      next = elapsed + 5000
+      console.log(`  ${label} ${seconds(elapsed).padStart(5)} s: RSS ${mib(m.rss)}, heap ${mib(m.heapUsed)}; ${await progress()}`)
+    },
+    peak: () => peak,
+  }
+}
 
 const server = await startServer()
 console.log(
-  `team sync, ${fmt(DOCS)} devices; load average ${loadavg()
+  `team sync, ${fmt(DOCS)} devices, tuning ${JSON.stringify(tuning)}; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
 )
@@ -82,18 +111,29 @@ try {
     await a.core.workspace.db.bulkDocs(batch)
   }
 
+  /** CPU seconds used by this process (both workspaces) and by the server since `mark`. */
+  const cpu = async (mark: { client: number; server: number }) =>
+    `CPU ${((await cpuSeconds(process.pid)) - mark.client).toFixed(1)} s client, ${((await cpuSeconds(server.pid)) - mark.server).toFixed(1)} s server`
+  const cpuMark = async () => ({ client: await cpuSeconds(process.pid), server: await cpuSeconds(server.pid) })
+
+  let mark = await cpuMark()
   let t0 = performance.now()
   await a.core.sync.start(ACTOR)
-  await untilLive(a.core)
-  console.log(`first sync, push of ${fmt(DOCS)}: ${seconds(performance.now() - t0)} s`)
+  const pushLog = memoryLog('push', t0, async () => `${fmt((await a.core.sync.status()).push.docs)} sent`)
+  await untilLive(a.core, () => pushLog.tick())
+  console.log(`first sync, push of ${fmt(DOCS)}: ${seconds(performance.now() - t0)} s (${await cpu(mark)})`)
   await a.core.sync.stop(ACTOR)
 
-  let peakRss = 0
   let halfway: string | null = null
+  mark = await cpuMark()
   t0 = performance.now()
   await b.core.sync.start(ACTOR)
+  const pullLog = memoryLog('pull', t0, async () => {
+    const f = (await b.core.sync.status()).firstSync
+    return f ? `${fmt(f.docs)} of ${fmt(f.total)} in ${f.batches} batches, estimate ${f.secondsLeft ?? '?'} s left` : 'caught up'
+  })
   await untilLive(b.core, async () => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    await pullLog.tick()
     const s = await b.core.sync.status()
     if (!halfway && s.firstSync && s.firstSync.total > 0 && s.firstSync.docs >= s.firstSync.total / 2) {
       halfway = `${fmt(s.firstSync.docs)} of ${fmt(s.firstSync.total)} in ${s.firstSync.batches} batches after ${seconds(performance.now() - t0)} s, estimate ${s.firstSync.secondsLeft ?? '?'} s left`
@@ -101,9 +141,9 @@ try {
   })
   const pulled = performance.now() - t0
   const got = (await b.core.workspace.db.info()).doc_count
-  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s)`)
+  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s; ${await cpu(mark)})`)
   console.log(`  halfway: ${halfway ?? 'not seen'}`)
-  console.log(`  RSS of this process (client side) during it: peak ${Math.round(peakRss / 1024 / 1024)} MiB`)
+  console.log(`  RSS of this process (client side) during it: peak ${mib(pullLog.peak())}`)
 
   await b.core.sync.stop(ACTOR)
   const noop: number[] = []

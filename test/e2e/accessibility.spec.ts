@@ -1,10 +1,13 @@
 /**
  * axe-core over every view, in English and French, light and dark: the top-level views, a device's page, the import
- * report with refused rows, the add-device dialog, the command palette, the shortcut sheet, the SIMs page's save-search dialog and every profile form of the Extensions page. Any violation of WCAG 2.1 A/AA (or axe's best practices for
+ * report with refused rows, the add-device dialog, the command palette, the shortcut sheet, the SIMs page's save-search dialog, every profile form of the Extensions page and team sync's conflict list and dialog. Any violation of WCAG 2.1 A/AA (or axe's best practices for
  * regions and landmarks) fails the test with the rule, the node and the view it was found in.
  */
+import { join } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
+import PouchDB from 'pouchdb'
+import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
@@ -282,4 +285,47 @@ for (const theme of ['light', 'dark'] as const) {
     const short = painted.parts.map((p) => ({ ...p, ratio: contrast(p.color, painted.background) })).filter((p) => p.ratio < 4.5)
     expect(short.map((p) => `${p.what}: ${p.color} on ${painted.background} is ${p.ratio.toFixed(2)}:1`)).toEqual([])
   })
+}
+
+/**
+ * Team sync's conflicts: the list in Settings → Team sync and the conflict dialog, with Monaco's diff of the two
+ * versions and then its merge editor. The conflict is made the way replication makes one, two branches written into
+ * the workspace while the app is stopped, so no sync server is needed.
+ */
+for (const language of ['en', 'fr'] as const) {
+  for (const theme of ['light', 'dark'] as const) {
+    test(`no axe violation in the team sync conflict views (${language}, ${theme})`, async ({ app }) => {
+      test.setTimeout(120_000)
+      const t = words(language)
+      const id = 'device:meter:c-1'
+      await app.serve!.stop()
+      const db = new PouchDB<object>(join(app.dataDir, 'workspace'))
+      try {
+        const base = newDeviceDoc({ typeId: 'meter', deviceId: 'c-1', description: 'North feeder', metadata: {} }, new Date().toISOString())
+        const { rev } = await db.put(base)
+        const root = rev.split('-')[1]!
+        const branch = (hash: string, iccid: string) => ({ ...base, extensionConfig: { jasper: { iccid } }, _rev: `2-${hash}`, _revisions: { start: 2, ids: [hash, root] } })
+        await db.bulkDocs([branch('a1', '89011234567890123456'), branch('b2', '89011234567890654321')], { new_edits: false })
+      } finally {
+        await db.close()
+      }
+      const page = await app.restart()
+      await choose(page, language, theme)
+      const found: string[] = []
+      await expect(page.getByRole('heading', { name: t('sync.conflicts.title', { count: 1 }) })).toBeVisible()
+      found.push(...(await scan(page, 'team sync with a conflict')))
+      await page.getByRole('button', { name: t('sync.conflicts.review', { id }) }).click()
+      const dialog = page.getByRole('dialog', { name: t('sync.conflicts.dialogTitle', { id }) })
+      await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
+      await expect(dialog.getByText('89011234567890654321').first()).toBeVisible()
+      found.push(...(await scan(page, 'conflict dialog')))
+      await dialog.getByRole('button', { name: t('sync.conflicts.merge') }).click()
+      await expect(dialog.getByRole('button', { name: t('sync.conflicts.saveMerge') })).toBeVisible()
+      await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
+      found.push(...(await scan(page, 'conflict merge editor')))
+      await dialog.getByRole('button', { name: t('sync.conflicts.close') }).click()
+      await expect(dialog).toBeHidden()
+      expect(found).toEqual([])
+    })
+  }
 }

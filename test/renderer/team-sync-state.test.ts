@@ -9,7 +9,7 @@ vi.mock('../../src-renderer/src/lib/api', async () => {
   return { api: api.current }
 })
 
-const { teamSyncStatus, teamSyncSettings } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
+const { teamSyncStatus, teamSyncSettings, teamSyncConflicts } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
 
 const STOPPED: SyncStatus = {
   state: 'stopped',
@@ -76,5 +76,31 @@ describe('team sync state in the renderer', () => {
     fake.answer('sync:saveSettings', ok(view))
     await saving
     expect(teamSyncSettings.view).toEqual(view)
+  })
+
+  it('is read-only exactly while the server gives this user the viewer role', async () => {
+    fake.emit('sync:status', { ...STOPPED, state: 'live', role: 'operator' })
+    expect(teamSyncStatus.readOnly).toBe(false)
+    fake.emit('sync:status', { ...STOPPED, state: 'live', role: 'viewer' })
+    expect(teamSyncStatus.readOnly).toBe(true)
+    fake.emit('sync:status', { ...STOPPED, role: null })
+    expect(teamSyncStatus.readOnly).toBe(false)
+  })
+
+  it('reads the conflicts again when the core says they changed (one pulled from another computer) and after a resolution', async () => {
+    const conflict = { id: 'device:meter:m-1', kind: 'device', versions: [] }
+    void teamSyncConflicts.load()
+    fake.answer('sync:conflicts', ok({ items: [conflict], total: 1 }))
+    await settle()
+    expect(teamSyncConflicts.list?.total).toBe(1)
+    fake.emit('sync:conflicts', { total: 0 })
+    fake.answer('sync:conflicts', ok({ items: [], total: 0 }))
+    await settle()
+    expect(teamSyncConflicts.list?.total).toBe(0)
+
+    const resolving = teamSyncConflicts.resolve({ id: conflict.id, keep: { merged: '{"kind": "device"}' } })
+    fake.answer('sync:resolve', ok({ id: conflict.id, rev: '3-c', removed: ['2-a', '2-b'] }))
+    expect((await resolving).ok).toBe(true)
+    expect(fake.pending('sync:conflicts')).toHaveLength(1)
   })
 })

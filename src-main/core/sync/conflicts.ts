@@ -59,24 +59,32 @@ export async function listConflicts(db: Db, prefixes: readonly string[], theirs:
   return { items, total }
 }
 
-/** Whether the document has conflicts now (after a pull brought a revision in). */
-export async function conflictsOf(db: Db, id: string): Promise<string[]> {
-  try {
-    const doc = (await db.get(id, { conflicts: true })) as unknown as Stored
-    return doc._conflicts ?? []
-  } catch (e) {
-    if (isNotFound(e)) return []
-    throw e
+/**
+ * Of a pulled batch, the revisions that now stand in conflict, and the ids that have none (a resolution made on
+ * another computer arrives as one of those). One read for the whole batch: a get per document made a 100k first sync
+ * spend much of its time here (test/bench/team-sync.bench.ts).
+ */
+export async function conflictsAmong(db: Db, docs: readonly { _id: string; _rev?: string }[]): Promise<{ conflicted: [string, string][]; settled: string[] }> {
+  const pulled = docs.filter((d): d is { _id: string; _rev: string } => typeof d._rev === 'string')
+  if (pulled.length === 0) return { conflicted: [], settled: [] }
+  const page = await db.allDocs({ keys: [...new Set(pulled.map((d) => d._id))], include_docs: true, conflicts: true })
+  const conflicted = new Set<string>()
+  const settled: string[] = []
+  for (const row of page.rows) {
+    const doc = row.doc as unknown as Stored | null | undefined
+    if (doc?._conflicts && doc._conflicts.length > 0) conflicted.add(doc._id)
+    else settled.push(row.key)
   }
+  return { conflicted: pulled.filter((d) => conflicted.has(d._id)).map((d) => [d._id, d._rev]), settled }
 }
 
-export type Keep = 'mine' | 'theirs' | { rev: string }
+export type Keep = 'mine' | 'theirs' | { rev: string } | { merged: string }
 
 function noConflict(id: string): AppError {
   return AppError.withRef('NOT_FOUND', `${id} has no conflict to resolve`, { key: 'sync.noConflict', params: { id } })
 }
 
-function chosen(id: string, keep: Keep, leaves: string[], theirs: readonly string[] | undefined): string {
+function chosen(id: string, keep: Exclude<Keep, { merged: string }>, leaves: string[], theirs: readonly string[] | undefined): string {
   if (typeof keep === 'object') {
     if (!leaves.includes(keep.rev)) throw AppError.withRef('VALIDATION', `${keep.rev} is not one of the versions of ${id}`, { key: 'sync.unknownRevision', params: { id, rev: keep.rev } })
     return keep.rev
@@ -85,6 +93,32 @@ function chosen(id: string, keep: Keep, leaves: string[], theirs: readonly strin
   // Every version came in from the server (a first sync), or several are on one side: the operator names the revision.
   if (side.length !== 1) throw AppError.withRef('VALIDATION', `Which version of ${id} is ${keep} is not known here; name the revision to keep`, { key: 'sync.sideUnknown', params: { id } })
   return side[0]!
+}
+
+/**
+ * The operator's merge as the document's new content: a JSON object naming no other document and no other kind (the
+ * fields PouchDB owns, those starting with `_`, are its own and dropped).
+ */
+function mergedContent(winner: Stored, text: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e)
+    throw AppError.withRef('VALIDATION', `The merged version of ${winner._id} is not JSON: ${reason}`, { key: 'sync.mergeNotJson', params: { id: winner._id, reason } })
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw AppError.withRef('VALIDATION', `The merged version of ${winner._id} must be a JSON object`, { key: 'sync.mergeNotObject', params: { id: winner._id } })
+  }
+  const content = Object.fromEntries(Object.entries(parsed).filter(([key]) => !key.startsWith('_')))
+  const namedId = (parsed as Record<string, unknown>)._id
+  if ((namedId !== undefined && namedId !== winner._id) || content.kind !== winner.kind) {
+    throw AppError.withRef('VALIDATION', `The merged version must stay the document ${winner._id} of kind ${winner.kind}`, {
+      key: 'sync.mergeOtherDocument',
+      params: { id: winner._id, kind: winner.kind },
+    })
+  }
+  return { ...content, _id: winner._id }
 }
 
 export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: readonly string[] | undefined, actor: string): Promise<{ id: string; rev: string; removed: string[] }> {
@@ -98,9 +132,16 @@ export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: re
   const losers = winner._conflicts ?? []
   if (losers.length === 0) throw noConflict(id)
   const leaves = [winner._rev, ...losers]
+  const deletions = losers.map((rev) => ({ _id: id, _rev: rev, _deleted: true }))
+  if (typeof keep === 'object' && 'merged' in keep) {
+    const audit = auditDoc({ actor, action: 'sync.resolve', target: id, outcome: 'ok', before: { versions: leaves }, after: { side: 'merge' } })
+    const results = await db.bulkDocs([{ ...mergedContent(winner, keep.merged), _rev: winner._rev }, ...deletions, audit] as never[])
+    assertBulkOk(results)
+    // Every version's content gave way to the merge, which continues the winner's branch.
+    return { id, rev: (results[0] as PouchDB.Core.Response).rev, removed: leaves }
+  }
   const kept = chosen(id, keep, leaves, theirs)
-  const removed = leaves.filter((rev) => rev !== winner._rev)
-  const writes: object[] = removed.map((rev) => ({ _id: id, _rev: rev, _deleted: true }))
+  const writes: object[] = [...deletions]
   if (kept !== winner._rev) {
     const content = body((await db.get(id, { rev: kept })) as unknown as Stored)
     writes.unshift({ ...content, _rev: winner._rev })

@@ -87,12 +87,16 @@ export function remoteRefusal(status: number, body: Record<string, unknown>, wha
 }
 
 /**
- * The database's document count, or null when it does not exist. PouchDB's HTTP `info()` with `skip_setup` resolves
- * with the server's error body instead of rejecting, so the body is checked here.
+ * The database's document count and update sequence, or null when it does not exist. PouchDB's HTTP `info()` with
+ * `skip_setup` resolves with the server's error body instead of rejecting, so the body is checked here.
  */
-export async function remoteDocCount(remote: Remote): Promise<number | null> {
-  const info = (await remote.db.info()) as unknown as { doc_count?: unknown; error?: unknown; reason?: unknown; status?: number }
-  if (typeof info.doc_count === 'number') return info.doc_count
+export async function remoteInfo(remote: Remote): Promise<{ docCount: number; updateSeq: unknown } | null> {
+  const info = (await remote.db.info()) as unknown as { doc_count?: unknown; update_seq?: unknown; error?: unknown; reason?: unknown; status?: number }
+  if (typeof info.doc_count === 'number') return { docCount: info.doc_count, updateSeq: info.update_seq }
   if (info.error === 'not_found') return null
   throw remoteRefusal(info.status ?? 500, info as Record<string, unknown>, 'read the database')
+}
+
+export async function remoteDocCount(remote: Remote): Promise<number | null> {
+  return (await remoteInfo(remote))?.docCount ?? null
 }

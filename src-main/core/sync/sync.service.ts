@@ -17,10 +17,11 @@ import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
+import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
-import { conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
-import { openRemote, remoteDocCount, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -28,6 +29,12 @@ import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from '.
 export interface SyncTuning {
   /** Documents per replication batch (docs/wire/couchdb-sync.md §5: 1000 cut a 100k pull from 36 s to 22 s). */
   batchSize?: number
+  /**
+   * Batches a direction may hold read but not yet written. PouchDB's default of 10 was meant for batches of 100; with
+   * batches of 1000 it holds up to 10,000 documents. Two keep the pipeline busy (the 20k bench used less CPU and
+   * memory with 2 than with 10: test/bench/team-sync.bench.ts).
+   */
+  batchesLimit?: number
   /** Back-off between retries while the server is away. */
   backOffMs?: { minMs: number; maxMs: number }
 }
@@ -77,19 +84,46 @@ function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: App
 
 interface ChangeInfo {
   direction: 'push' | 'pull'
-  change: { docs_read?: number; docs_written?: number; pending?: number; docs?: { _id: string; _rev?: string }[] }
+  change: { docs_read?: number; docs_written?: number; pending?: number; last_seq?: unknown; docs?: { _id: string; _rev?: string }[] }
+}
+
+/** A sequence as a number when it is one (PouchDB and express-pouchdb count; CouchDB 2+ and Cloudant's are opaque). */
+export function seqNumber(seq: unknown): number | null {
+  const n = typeof seq === 'number' ? seq : typeof seq === 'string' && /^\d+$/.test(seq) ? Number(seq) : NaN
+  return Number.isFinite(n) ? n : null
+}
+
+/**
+ * Changes the source still holds after a replication batch (docs/wire/couchdb-sync.md §5). The server's own count when its changes feed gives one
+ * (CouchDB 2+ and Cloudant send `pending`); otherwise the difference of sequence numbers, the source's latest less the
+ * batch's `last_seq` (for a push the workspace's update_seq, which PouchDB keeps in memory; for a pull the server's
+ * update_seq read at its first pulled batch: express-pouchdb counts its sequences like PouchDB). That difference counts
+ * every write since the batch, those of documents not shared and repeated writes of one document included, so it is
+ * an upper bound; null when neither is known (an opaque sequence without `pending`).
+ */
+export function pendingAfterBatch(change: { pending?: number; last_seq?: unknown }, sourceLatest: unknown): number | null {
+  if (typeof change.pending === 'number') return change.pending
+  const done = seqNumber(change.last_seq)
+  const latest = seqNumber(sourceLatest)
+  return done !== null && latest !== null ? Math.max(latest - done, 0) : null
 }
 
 export function createSyncService(deps: SyncServiceDeps) {
   const { db, vault, bus, logger } = deps
   const now = deps.now ?? (() => new Date())
   const batchSize = deps.tuning?.batchSize ?? 1000
+  const batchesLimit = deps.tuning?.batchesLimit ?? 2
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
   let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
   let status: SyncStatus = emptyStatus()
   let retries = 0
+  /**
+   * The server's update sequence, read when a pulled batch arrives and kept until the pull catches up with it (not
+   * read at start: a start with nothing to do asks nothing more of the server); null when not a number.
+   */
+  let remoteSeq: Promise<number | null> | null = null
 
   function emptyStatus(): SyncStatus {
     return { state: 'stopped', reason: null, lastSyncAt: null, push: { docs: 0, pending: null }, pull: { docs: 0, pending: null }, firstSync: null, denied: [], deniedTotal: 0, role: null }
@@ -171,19 +205,32 @@ export function createSyncService(deps: SyncServiceDeps) {
     publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
   }
 
-  /** Revisions a pull brought in that now stand in conflict are "theirs". */
+  /**
+   * Revisions a pull brought in that now stand in conflict are "theirs"; a pulled document whose conflict is gone
+   * (resolved on another computer) is forgotten. Either way the views showing conflicts are told.
+   */
   async function recordTheirs(docs: { _id: string; _rev?: string }[]): Promise<void> {
-    const found: [string, string][] = []
-    for (const doc of docs) {
-      if (!doc._rev) continue
-      const conflicts = await conflictsOf(db, doc._id)
-      if (conflicts.length > 0) found.push([doc._id, doc._rev])
-    }
-    if (found.length === 0) return
+    const { conflicted, settled } = await conflictsAmong(db, docs)
+    const known = await theirs()
+    const gone = settled.filter((id) => id in known)
+    if (conflicted.length === 0 && gone.length === 0) return
     await updateSyncState(db, (s) => {
-      for (const [id, rev] of found) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+      for (const [id, rev] of conflicted) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+      for (const id of gone) delete s.theirs[id]
     })
-    bus.emit('sync:conflicts', { total: found.length })
+    bus.emit('sync:conflicts', { total: conflicted.length })
+  }
+
+  /** See pendingAfterBatch: the source's latest sequence is the workspace's for a push, the server's for a pull. */
+  async function pendingAfter(dir: 'push' | 'pull', c: ChangeInfo['change']): Promise<number | null> {
+    if (dir === 'push') return pendingAfterBatch(c, await latestSeq(db))
+    const remote = running?.remote
+    if (!remote) return null
+    remoteSeq ??= remoteInfo(remote).then((info) => seqNumber(info?.updateSeq))
+    const pending = pendingAfterBatch(c, await remoteSeq)
+    // Caught up with the sequence read: the next batch reads it again, since the server has moved on.
+    if (pending === 0) remoteSeq = null
+    return pending
   }
 
   function onChange(info: ChangeInfo): void {
@@ -191,8 +238,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const c = info.change
     // The counters of a replication's 'change' event add up since it started (one start of the sync); `docs` is the batch.
     const docs = c.docs_written ?? status[dir].docs
-    const pending = typeof c.pending === 'number' ? c.pending : null
-    const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending } }
+    const change: Partial<SyncStatus> = { state: 'syncing', reason: null, [dir]: { docs, pending: status[dir].pending } }
     if (status.firstSync && dir === 'pull') {
       const first = status.firstSync
       const done = c.docs_read ?? first.docs
@@ -201,6 +247,12 @@ export function createSyncService(deps: SyncServiceDeps) {
       change.firstSync = { batches: first.batches + 1, docs: done, total: Math.max(first.total, done), secondsLeft: done > 0 ? Math.round((elapsed / done) * left) : null }
     }
     publish(change)
+    pendingAfter(dir, c)
+      .then((pending) => {
+        // Counted after the batch: once both sides are up to date (live), nothing is pending, whatever the count says.
+        if (running && status.state !== 'live') publish({ [dir]: { ...status[dir], pending } })
+      })
+      .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
       recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not record the revisions of a conflict'))
     }
@@ -257,12 +309,14 @@ export function createSyncService(deps: SyncServiceDeps) {
       live: true,
       retry: true,
       batch_size: batchSize,
+      batches_limit: batchesLimit,
       filter,
       back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
     }
     const handler = db.sync(remote.db, options)
     running = { remote, handler, started: Date.now() }
     retries = 0
+    remoteSeq = null
     status = {
       ...emptyStatus(),
       state: 'syncing',

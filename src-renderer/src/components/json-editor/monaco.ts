@@ -34,17 +34,34 @@ const MARKER_OWNER = 'fieldline'
  * second bracket pair colour 3.9:1 on white; the last line's dimmed number 1.8:1 in both themes). The e2e
  * accessibility spec measures every token and line number of a rendered document against the editor's background.
  */
+/**
+ * The diff view's colours (team sync's conflicts) are pale enough for every token to keep 4.5:1 on a changed line,
+ * and the light theme's numbers a darker green: Monaco's #098658 is 4.6:1 on white only, under 4.5:1 on any tint.
+ */
 monaco.editor.defineTheme('fieldline-light', {
   base: 'vs',
   inherit: true,
-  rules: [],
-  colors: { 'editorBracketHighlight.foreground2': '#1e6b1e', 'editorLineNumber.dimmedForeground': '#5f6b76' },
+  rules: [{ token: 'number', foreground: '066046' }],
+  colors: {
+    'editorBracketHighlight.foreground2': '#1e6b1e',
+    'editorLineNumber.dimmedForeground': '#5f6b76',
+    'diffEditor.insertedLineBackground': '#eef8ee',
+    'diffEditor.insertedTextBackground': '#d5efd5',
+    'diffEditor.removedLineBackground': '#fcefef',
+    'diffEditor.removedTextBackground': '#f5d6d6',
+  },
 })
 monaco.editor.defineTheme('fieldline-dark', {
   base: 'vs-dark',
   inherit: true,
   rules: [],
-  colors: { 'editorLineNumber.dimmedForeground': '#8b8b8b' },
+  colors: {
+    'editorLineNumber.dimmedForeground': '#8b8b8b',
+    'diffEditor.insertedLineBackground': '#1a2a1b',
+    'diffEditor.insertedTextBackground': '#1f3320',
+    'diffEditor.removedLineBackground': '#2d1c1c',
+    'diffEditor.removedTextBackground': '#3a1f1f',
+  },
 })
 const themeName = (dark: boolean) => (dark ? 'fieldline-dark' : 'fieldline-light')
 
@@ -154,6 +171,68 @@ export async function createJsonEditor(container: HTMLElement, options: JsonEdit
       subscription.dispose()
       editor.dispose()
       model.dispose()
+    },
+  }
+}
+
+export interface JsonDiffOptions {
+  /** The left side (this computer's version), never edited. */
+  original: string
+  /** The right side: the teammate's version, or the merge being written when `editable`. */
+  modified: string
+  editable: boolean
+  /** Names the two documents' models apart from every other editor's. */
+  modelPath: string[]
+  /** The accessible names of the right and left sides. */
+  ariaLabel: string
+  originalAriaLabel: string
+  dark: boolean
+  onEdit: (text: string) => void
+}
+
+export interface JsonDiffHandle {
+  setDark(dark: boolean): void
+  dispose(): void
+}
+
+/** Two versions of one document side by side, with Monaco's diff; the right side is the merge when editable. */
+export async function createJsonDiffEditor(container: HTMLElement, options: JsonDiffOptions): Promise<JsonDiffHandle> {
+  await loader.init()
+  const model = (side: string, text: string) => {
+    const uri = monaco.Uri.from({ scheme: 'inmemory', path: '/' + ['diff', ...options.modelPath.map(encodeURIComponent), side + '.json'].join('/') })
+    monaco.editor.getModel(uri)?.dispose()
+    return monaco.editor.createModel(text, 'json', uri)
+  }
+  const original = model('original', options.original)
+  const modified = model('modified', options.modified)
+  const editor = monaco.editor.createDiffEditor(container, {
+    modifiedAriaLabel: options.ariaLabel,
+    originalAriaLabel: options.originalAriaLabel,
+    theme: themeName(options.dark),
+    automaticLayout: true,
+    minimap: { enabled: false },
+    scrollBeyondLastLine: false,
+    fixedOverflowWidgets: true,
+    readOnly: !options.editable,
+    originalEditable: false,
+    renderSideBySide: true,
+    useInlineViewWhenSpaceIsLimited: false,
+    fontSize: 13,
+  })
+  editor.setModel({ original, modified })
+  // The diff editor's own label options do not reach its two text areas; each editor is named like a single one.
+  editor.getOriginalEditor().updateOptions({ ariaLabel: options.originalAriaLabel })
+  editor.getModifiedEditor().updateOptions({ ariaLabel: options.ariaLabel })
+  const subscription = modified.onDidChangeContent(() => options.onEdit(modified.getValue()))
+  return {
+    setDark(dark) {
+      monaco.editor.setTheme(themeName(dark))
+    },
+    dispose() {
+      subscription.dispose()
+      editor.dispose()
+      original.dispose()
+      modified.dispose()
     },
   }
 }

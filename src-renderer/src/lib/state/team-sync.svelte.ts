@@ -43,6 +43,11 @@ class TeamSyncStatusState extends EventStore<SyncStatus> {
     return this.value
   }
 
+  /** The team server gives this computer's user the viewer role: it refuses every change, so editing is off. */
+  get readOnly(): boolean {
+    return this.value?.role === 'viewer'
+  }
+
   protected fetch(): Promise<Result<SyncStatus>> {
     return api.invoke('sync:status', {})
   }
@@ -60,5 +65,28 @@ class TeamSyncStatusState extends EventStore<SyncStatus> {
   }
 }
 
+export type TeamSyncConflicts = Output<'sync:conflicts'>
+export type TeamSyncResolve = Input<'sync:resolve'>
+
+/** The documents in conflict, read again when the core says conflicts appeared or went (a pull, a resolution). */
+class TeamSyncConflictsState extends EventStore<TeamSyncConflicts> {
+  constructor() {
+    super(api, { refreshOn: [{ event: 'sync:conflicts' }], live: 'always' })
+  }
+
+  get list(): TeamSyncConflicts | null {
+    return this.value
+  }
+
+  protected fetch(): Promise<Result<TeamSyncConflicts>> {
+    return api.invoke('sync:conflicts', { limit: 100 })
+  }
+
+  resolve(input: TeamSyncResolve): Promise<Result<Output<'sync:resolve'>>> {
+    return this.write(api.invoke('sync:resolve', input))
+  }
+}
+
 export const teamSyncSettings = new TeamSyncSettingsState()
 export const teamSyncStatus = new TeamSyncStatusState()
+export const teamSyncConflicts = new TeamSyncConflictsState()
