@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OrangeSimView, OrangeTicket } from '../../src-shared/models/orange'
-import type { Sim } from '../../src-shared/models/sim'
-import { blankSim } from '../../src-main/core/carriers/sim-model'
+import { blankSim, type Sim } from '../../src-shared/models/sim'
 import { FakeApi, ok, refused, settle } from './fake-api'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))

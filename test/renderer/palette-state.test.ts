@@ -36,6 +36,8 @@ const spare: SimRow = {
   devices: [],
 }
 
+const noDevice = ok({ total: 0, totalExact: true, items: [] })
+
 let fake: FakeApi
 
 beforeEach(() => {
@@ -67,7 +69,7 @@ describe("the palette's search", () => {
       query: { filters: { text: '599267', attached: false }, sort: 'simId', descending: false },
       limit: 5,
     })
-    fake.answer('devices:query', ok({ total: 0, items: [] }))
+    fake.answer('devices:query', noDevice)
     await settle()
     expect(palette.searching).toBe(false)
     expect(palette.sims).toEqual([spare])
@@ -87,7 +89,7 @@ describe("the palette's search", () => {
     palette.setQuery('12345')
     await vi.advanceTimersByTimeAsync(200)
     fake.answer('sims:query', refused('NETWORK', 'down'))
-    fake.answer('devices:query', ok({ total: 0, items: [] }))
+    fake.answer('devices:query', noDevice)
     await settle()
     expect(palette.sims).toEqual([])
     expect(palette.error).toMatchObject({ code: 'NETWORK' })
@@ -100,10 +102,10 @@ describe("the palette's search", () => {
     palette.setQuery('16605')
     await vi.advanceTimersByTimeAsync(200)
     fake.answer('sims:query', ok({ total: 1, items: [spare] }), 1)
-    fake.answer('devices:query', ok({ total: 0, items: [] }), 1)
+    fake.answer('devices:query', noDevice, 1)
     await settle()
     fake.answer('sims:query', ok({ total: 0, items: [] }))
-    fake.answer('devices:query', ok({ total: 0, items: [] }))
+    fake.answer('devices:query', noDevice)
     await settle()
     expect(palette.sims).toEqual([spare])
   })
