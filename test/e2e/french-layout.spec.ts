@@ -8,6 +8,7 @@
 import type { Page } from '@playwright/test'
 import { missingService } from '../helpers/system'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
+import type { Box, Browser, TextRange } from './dom'
 import { expect, test } from './fixtures'
 import { addJasperProfile, keyringProblem } from './steps'
 import { importDevices, switchLanguage, words } from './words'
@@ -18,13 +19,14 @@ const ENDPOINT = '0157a2b7c1e40000000000010010016d'
 /** Problems of the view on screen, as words a failure can show; found in the page by its layout, never by pixels. */
 async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
+    const { document, getComputedStyle, NodeFilter } = globalThis as unknown as Browser
     const problems: string[] = []
-    const shown = (e: Element) => {
+    const shown = (e: Box) => {
       const r = e.getBoundingClientRect()
       return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'
     }
     /** How many lines a range of text takes: its boxes' tops, a line apart. */
-    const lineCount = (range: Range) => {
+    const lineCount = (range: TextRange) => {
       const tops = [...range.getClientRects()].filter((r) => r.width > 0).map((r) => r.top)
       tops.sort((a, b) => a - b)
       return tops.reduce((n, top, i) => (i > 0 && top - tops[i - 1]! > 4 ? n + 1 : n), tops.length > 0 ? 1 : 0)
@@ -47,12 +49,12 @@ async function layoutProblems(page: Page): Promise<string[]> {
       for (const match of (node.textContent ?? '').matchAll(VALUE)) {
         const value = match[0]
         const range = document.createRange()
-        range.setStart(node, match.index)
-        range.setEnd(node, match.index + value.length)
+        range.setStart(node, match.index!)
+        range.setEnd(node, match.index! + value.length)
         if (lineCount(range) > 1) problems.push(`value breaks: ${value} in <${owner.tagName.toLowerCase()}>`)
         // Cut: an ancestor that hides its overflow ends before the value does.
         const right = range.getBoundingClientRect().right
-        for (let box: Element | null = owner; box && box !== document.body; box = box.parentElement) {
+        for (let box: Box | null = owner; box && box !== document.body; box = box.parentElement) {
           if (getComputedStyle(box).overflowX === 'visible') continue
           if (right <= box.getBoundingClientRect().right + 1) continue
           const title = owner.closest('[title]')?.getAttribute('title') ?? ''
@@ -84,6 +86,7 @@ test('every main view in French at 1366×768: no wrapped button, no value broken
     // cut one without a tooltip (put on the page for the test, then taken away).
     await page.evaluate(
       ([endpoint, iccid]) => {
+        const { document } = globalThis as unknown as Browser
         const probe = document.createElement('div')
         probe.id = 'layout-probe'
         probe.innerHTML = `<button type="button" style="width:4rem">Enregistrer le profil</button><p style="width:5rem;overflow-wrap:anywhere">${endpoint}</p><p style="width:5rem;overflow:hidden;white-space:nowrap">${iccid}</p>`
@@ -92,7 +95,7 @@ test('every main view in French at 1366×768: no wrapped button, no value broken
       [ENDPOINT, ICCID],
     )
     expect(await layoutProblems(page)).toEqual(['button wraps: “Enregistrer le profil”', `value breaks: ${ENDPOINT} in <p>`, `value cut without a tooltip: ${ICCID} in <p>`])
-    await page.evaluate(() => document.getElementById('layout-probe')!.remove())
+    await page.evaluate(() => (globalThis as unknown as Browser).document.getElementById('layout-probe')!.remove())
 
     const found: string[] = []
     const check = async (view: string) => {
@@ -121,7 +124,7 @@ test('every main view in French at 1366×768: no wrapped button, no value broken
       ['trash', '#/trash'],
       ['alerts', '#/alerts'],
     ] as const) {
-      await page.evaluate((to) => (location.hash = to), hash)
+      await page.evaluate((to) => ((globalThis as unknown as { location: { hash: string } }).location.hash = to), hash)
       await expect(page.getByRole('heading', { level: 1 })).toBeVisible()
       await check(view)
     }

@@ -7,6 +7,7 @@
 import type { Page } from '@playwright/test'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { missingService } from '../helpers/system'
+import type { Browser, Rect } from './dom'
 import { expect, test } from './fixtures'
 import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
 
@@ -145,6 +146,7 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
 /** What a laptop screen shows of the device page: measured in the page, never compared as pixels. */
 async function layout(page: Page) {
   return page.evaluate(() => {
+    const { document, getComputedStyle, innerWidth, innerHeight } = globalThis as unknown as Browser
     const main = document.querySelector('main')!
     main.scrollTo(0, 0)
     const content = main.querySelector(':scope > .page')!
@@ -156,7 +158,7 @@ async function layout(page: Page) {
     // How much of the actions' box their groups cover: a grid row as tall as its tallest cell left the rest empty (0.67
     // of it covered at 1440×900 with the grid, 0.80 with the columns).
     const actions = panel.querySelector('.sim-actions')!
-    const area = (r: DOMRect) => r.width * r.height
+    const area = (r: Rect) => r.width * r.height
     const covered = [...actions.querySelectorAll(':scope > section')].reduce((sum, e) => sum + area(e.getBoundingClientRect()), 0)
     const window = document.scrollingElement!
     return {
