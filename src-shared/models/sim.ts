@@ -147,6 +147,29 @@ export const simSchema = z.object({
 })
 export type Sim = z.infer<typeof simSchema>
 
+/** A SIM with nothing known but its carrier and identifier: every fact the carrier may give later is null. */
+export function blankSim(carrier: Carrier, iccid: string, fetchedAt: string): Sim {
+  return {
+    carrier,
+    iccid,
+    status: 'unknown',
+    statusRaw: null,
+    ratePlan: null,
+    communicationPlan: null,
+    imsi: null,
+    msisdn: null,
+    imei: null,
+    dateAdded: null,
+    dateModified: null,
+    dateActivated: null,
+    dateShipped: null,
+    monthToDate: null,
+    overageLimitReached: null,
+    overageLimitOverride: null,
+    fetchedAt,
+  }
+}
+
 /** Cycle-to-date usage as its own read (Control Center's ctdUsages). */
 export const ctdUsageSchema = z.object({
   carrier: carrierSchema,

@@ -1,13 +1,15 @@
 /**
  * The command palette, the shortcut sheet and the import report's refused rows, driven by the keyboard the way an
- * operator does: Ctrl+K to import a file and to find one device among 100,000, `?` for the shortcuts, `/` for the
+ * operator does: Ctrl+K to import a file, to find one device among 100,000 and a SIM no device holds, `?` for the shortcuts, `/` for the
  * view's search, and no shortcut while typing in a field, a text area, something editable or the JSON editor.
  */
 import type { Page } from '@playwright/test'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
+import { missingService } from '../helpers/system'
+import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, setEditorText } from './steps'
+import { addDevice, addJasperProfile, keyringProblem, openDevice, setEditorText } from './steps'
 
 /** Devices imported for the search: the device sought is one of 100,000 (the whole test took 19 to 52 s on the shared build machine). */
 const DEVICES = 100_000
@@ -91,6 +93,44 @@ test('the palette imports a file, then finds one device among 100,000 by a fragm
   await page.keyboard.type('setings')
   await page.keyboard.press('Enter')
   await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible()
+})
+
+test('the palette finds a SIM no device holds by a fragment of its ICCID and opens it on the SIMs page', async ({ app }) => {
+  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  const peer = await startControlCenterPeer({ devices: 12 })
+  try {
+    const { page } = app
+    await addJasperProfile(page, peer.url, 'test-api-key')
+    await page.getByRole('navigation').getByRole('link', { name: 'SIMs', exact: true }).click()
+    await page
+      .getByRole('region', { name: 'Carrier accounts' })
+      .getByRole('button', { name: /^Sync Jasper/ })
+      .click()
+    await page
+      .getByRole('dialog', { name: /^Sync Jasper/ })
+      .getByRole('button', { name: 'Start sync', exact: true })
+      .click()
+    await expect(page.getByText('12 SIMs', { exact: true })).toBeVisible()
+
+    // Eight digits from the middle of one ICCID that no other SIM of the account has.
+    const iccid = peer.iccids[5]!
+    const fragment = iccid.slice(8, 16)
+    expect(peer.iccids.filter((other) => other.includes(fragment))).toEqual([iccid])
+    await page.getByRole('navigation').getByRole('link', { name: 'Devices', exact: true }).click()
+    const { dialog } = await openPalette(page)
+    await page.keyboard.type(fragment)
+    const option = dialog.getByRole('option', { name: new RegExp(`^SIM ${iccid}`) })
+    await expect(option).toHaveAttribute('aria-selected', 'true')
+    await expect(option).toContainText('on no device')
+    await page.keyboard.press('Enter')
+    await expect(dialog).toBeHidden()
+    await expect(page.getByRole('heading', { level: 1, name: 'SIMs' })).toBeVisible()
+    await expect(page.getByRole('searchbox', { name: 'Search SIMs' })).toHaveValue(iccid)
+    await expect(page.getByTestId('sim-row')).toHaveCount(1)
+    await expect(page.getByTestId('sim-row')).toContainText(iccid)
+  } finally {
+    await peer.close()
+  }
 })
 
 test('? shows every shortcut, / goes to the search, and no shortcut fires while typing', async ({ app }) => {

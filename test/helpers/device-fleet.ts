@@ -7,6 +7,7 @@
 import type { DeviceColumn, DeviceQuery, FacetField, WeatherQuantity, WeatherState } from '../../src-shared/models/device-query'
 import { SIM_STATUSES, type Carrier } from '../../src-shared/models/sim'
 import { convert } from '../../src-shared/models/weather-units'
+import { blankSim } from '../../src-main/core/carriers/sim-model'
 import { naturalKey, searchTerms, words } from '../../src-main/core/devices/listing/text'
 import { prng } from '../peers/mbed/registry'
 
@@ -210,23 +211,10 @@ export function simDoc(sim: FleetSim) {
     schemaVersion: 1,
     fetchedAt: sim.fetchedAt,
     sim: {
-      carrier: sim.carrier,
-      iccid: sim.id,
+      ...blankSim(sim.carrier, sim.id, sim.fetchedAt),
       status: sim.status,
-      statusRaw: null,
       ratePlan: sim.ratePlan,
-      communicationPlan: null,
-      imsi: null,
-      msisdn: null,
-      imei: null,
-      dateAdded: null,
-      dateModified: null,
-      dateActivated: null,
-      dateShipped: null,
       monthToDate: sim.dataBytes === null ? null : { dataBytes: sim.dataBytes, smsCount: 0, voiceSeconds: 0, sessionCount: null },
-      overageLimitReached: null,
-      overageLimitOverride: null,
-      fetchedAt: sim.fetchedAt,
     },
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FacetField } from '../../src-shared/models/device-query'
+import { blankSim } from '../../src-main/core/carriers/sim-model'
 import { writeSimCache } from '../../src-main/core/store/cache.store'
 import { tempDir, testCore } from '../helpers/core'
 import { simDoc, weatherDoc } from '../helpers/device-fleet'
@@ -134,23 +135,11 @@ describe('the device index follows the workspace', () => {
     expect(await facets(['carrier', 'simStatus', 'extension'])).toEqual({ total: 3, carrier: { none: 2, jasper: 1 }, simStatus: { none: 2, notCached: 1 }, extension: { none: 2, jasper: 1 } })
 
     await writeSimCache(core.workspace.db, {
-      carrier: 'jasper',
-      iccid: '89882167169700049730',
+      ...blankSim('jasper', '89882167169700049730', '2025-05-05T05:05:05.000Z'),
       status: 'activated',
       statusRaw: 'ACTIVATED',
       ratePlan: 'Basic',
-      communicationPlan: null,
-      imsi: null,
-      msisdn: null,
-      imei: null,
-      dateAdded: null,
-      dateModified: null,
-      dateActivated: null,
-      dateShipped: null,
       monthToDate: { dataBytes: 1234, smsCount: 0, voiceSeconds: 0, sessionCount: null },
-      overageLimitReached: null,
-      overageLimitOverride: null,
-      fetchedAt: '2025-05-05T05:05:05.000Z',
     })
     expect(await facets(['simStatus'])).toEqual({ total: 3, simStatus: { none: 2, activated: 1 } })
     expect((await core.call('devices:query', { query: { sort: 'dataThisCycleBytes' }, limit: 1 })).items[0]).toMatchObject({

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OrangeLocation, Sim } from '../../src-shared/models/sim'
 import { EventBus } from '../../src-main/core/common/events'
+import { blankSim } from '../../src-main/core/carriers/sim-model'
 import { attachOrangeLocation, cacheOrangeSim, cachedOrangeSim } from '../../src-main/core/carriers/orange/sim-cache'
 import type { Db } from '../../src-main/core/store/documents'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
@@ -10,23 +11,9 @@ const SERIAL = '1668007370011'
 
 function sim(fetchedAt: string): Sim {
   return {
-    carrier: 'orange',
-    iccid: '89330116680073700130',
+    ...blankSim('orange', '89330116680073700130', fetchedAt),
     status: 'activated',
     statusRaw: 'ACTIVATED',
-    ratePlan: null,
-    communicationPlan: null,
-    imsi: null,
-    msisdn: null,
-    imei: null,
-    dateAdded: null,
-    dateModified: null,
-    dateActivated: null,
-    dateShipped: null,
-    monthToDate: null,
-    overageLimitReached: null,
-    overageLimitOverride: null,
-    fetchedAt,
     orange: {
       serialNumber: SERIAL,
       iccidReported: true,

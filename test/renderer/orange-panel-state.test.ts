@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OrangeSimView, OrangeTicket } from '../../src-shared/models/orange'
-import type { Sim } from '../../src-shared/models/sim'
+import { blankSim, type Sim } from '../../src-shared/models/sim'
 import { FakeApi, ok, refused, settle } from './fake-api'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
@@ -17,25 +17,7 @@ const KEY = { typeId: 'meter', deviceId: 'm-1' }
 const AT = '2026-01-01T00:00:00.000Z'
 
 function sim(statusRaw: string): Sim {
-  return {
-    carrier: 'orange',
-    iccid: '89330116605992674910',
-    status: statusRaw === 'SUSPENDED' ? 'suspended' : 'activated',
-    statusRaw,
-    ratePlan: null,
-    communicationPlan: null,
-    imsi: null,
-    msisdn: null,
-    imei: null,
-    dateAdded: null,
-    dateModified: null,
-    dateActivated: null,
-    dateShipped: null,
-    monthToDate: null,
-    overageLimitReached: null,
-    overageLimitOverride: null,
-    fetchedAt: AT,
-  }
+  return { ...blankSim('orange', '89330116605992674910', AT), status: statusRaw === 'SUSPENDED' ? 'suspended' : 'activated', statusRaw }
 }
 
 function view(statusRaw: string, extra: Partial<OrangeSimView> = {}): OrangeSimView {

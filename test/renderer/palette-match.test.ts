@@ -73,6 +73,13 @@ describe("the palette's ranking", () => {
     expect(rankEntries('', commands, [], 2)).toHaveLength(2)
   })
 
+  it('ranks a SIM no device holds by its ICCID or serial, after a device that matches as well', () => {
+    const sim: PaletteEntry = { kind: 'sim', id: 'sim-orange/1660599267499', label: '1660599267499', aliases: ['89330116605992674910'] }
+    const held = device('meter', 'm-1', '1660599267400')
+    expect(rankEntries('16605992674', commands, [sim, held], 10).map((e) => e.id)).toEqual(['device-meter/m-1', 'sim-orange/1660599267499'])
+    expect(rankEntries('8933011660', commands, [held, sim], 10)[0]!.id).toBe('sim-orange/1660599267499')
+  })
+
   it('asks the device index for "type/id" as two words', () => {
     expect(deviceSearchText(' meter/m-1 ')).toBe('meter m-1')
     expect(deviceSearchText('x'.repeat(300))).toHaveLength(200)

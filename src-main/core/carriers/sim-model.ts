@@ -3,7 +3,7 @@
  * (src-shared/models/sim.ts) because it crosses the bridge; it is re-exported here for the core.
  */
 import { z } from 'zod'
-import type { Carrier, Sim, SimStatus } from '../../../src-shared/models/sim'
+import type { SimStatus } from '../../../src-shared/models/sim'
 
 export * from '../../../src-shared/models/sim'
 
@@ -122,26 +122,3 @@ export function orangeStatusValue(status: SimStatus): string | undefined {
  * (docs/wire/control-center.md §2.1), and REST accepts the message only to fail it (§1.13). Refused before sending.
  */
 export const SMS_REFUSED_STATUSES: ReadonlySet<SimStatus> = new Set<SimStatus>(['deactivated', 'retired', 'purged', 'replaced'])
-
-/** A SIM with nothing known but its carrier and identifier: every fact the carrier may give later is null. */
-export function blankSim(carrier: Carrier, iccid: string, fetchedAt: string): Sim {
-  return {
-    carrier,
-    iccid,
-    status: 'unknown',
-    statusRaw: null,
-    ratePlan: null,
-    communicationPlan: null,
-    imsi: null,
-    msisdn: null,
-    imei: null,
-    dateAdded: null,
-    dateModified: null,
-    dateActivated: null,
-    dateShipped: null,
-    monthToDate: null,
-    overageLimitReached: null,
-    overageLimitOverride: null,
-    fetchedAt,
-  }
-}

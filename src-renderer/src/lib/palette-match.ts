@@ -1,11 +1,12 @@
 /**
  * What the command palette offers for what the operator typed, best first. Pure, so the ranking is tested without a
  * browser. Views and actions are matched here; devices come from the device index (devices:query, whose text search
- * finds a device among a million by the start of any word of its type, ID, description, ICCID or serial number) and
- * are ranked here with the rest.
+ * finds a device among a million by the start of any word of its type, ID, description, ICCID or serial number), SIMs
+ * no device holds from the SIM inventory (sims:query, by a fragment of their digits), and both are ranked here with
+ * the rest.
  */
 
-export type PaletteKind = 'device' | 'view' | 'action'
+export type PaletteKind = 'device' | 'sim' | 'view' | 'action'
 
 export interface PaletteEntry {
   kind: PaletteKind
@@ -65,7 +66,7 @@ export function entryScore(query: string, entry: PaletteEntry): number | null {
 }
 
 /** Where a kind goes among entries that score the same: going somewhere is the commonest wish, then doing, then a device. */
-const KIND_ORDER: Record<PaletteKind, number> = { view: 0, action: 1, device: 2 }
+const KIND_ORDER: Record<PaletteKind, number> = { view: 0, action: 1, device: 2, sim: 3 }
 
 /**
  * The entries worth showing, best first, at most `limit`. `found` are the devices the index answered with: it matched
@@ -88,4 +89,16 @@ export function rankEntries<E extends PaletteEntry>(query: string, entries: read
  */
 export function deviceSearchText(query: string): string {
   return query.replace(/\//g, ' ').trim().slice(0, 200)
+}
+
+/** Fewest digits worth asking the SIM inventory for: fewer match a large share of any fleet's ICCIDs. */
+const SIM_FRAGMENT_MIN = 4
+
+/**
+ * The fragment of an ICCID or serial number to ask the SIM inventory for, or '' when the text is not one: SIM
+ * identifiers are digits (an ICCID, an Orange serial number), and the inventory finds a fragment anywhere in them.
+ */
+export function simSearchText(query: string): string {
+  const text = query.trim()
+  return text.length >= SIM_FRAGMENT_MIN && text.length <= 24 && /^\d+$/.test(text) ? text : ''
 }

@@ -3,11 +3,13 @@ import { toErrorInfo } from '../../lib/errors'
 type Monaco = typeof import('./monaco')
 
 /**
- * Loads Monaco (a dynamic import: about 4 MB the first paint must not wait for) and creates an editor in `target`;
- * returns what unmounting calls. An editor that finishes loading after its component is gone is disposed at once.
+ * Creates an editor in `target` once Monaco is loaded (`monaco`: monaco-messages.ts's dynamic import, about 4 MB the
+ * first paint must not wait for, its strings in the app's language); returns what unmounting calls. An editor that
+ * finishes loading after its component is gone is disposed at once.
  */
 export function mountEditor<T extends { dispose(): void }>(
   target: HTMLElement | undefined,
+  monaco: Promise<Monaco>,
   create: (monaco: Monaco, target: HTMLElement) => Promise<T>,
   onready: (editor: T) => void,
   onfail: (message: string) => void,
@@ -15,7 +17,7 @@ export function mountEditor<T extends { dispose(): void }>(
   let destroyed = false
   let editor: T | null = null
   if (target) {
-    import('./monaco')
+    monaco
       .then((m) => create(m, target))
       .then((created) => {
         if (destroyed) return created.dispose()

@@ -1,12 +1,16 @@
 import type { ErrorInfo } from '../../../../src-shared/contract'
 import type { DeviceRow } from '../../../../src-shared/models/device-query'
+import type { SimRow } from '../../../../src-shared/models/sim-inventory'
 import { api } from '../api'
 import { debounce } from '../debounce'
-import { deviceSearchText } from '../palette-match'
+import { deviceSearchText, simSearchText } from '../palette-match'
 import { router, type Route } from '../router.svelte'
+import { DEFAULT_SIM_VIEW, searchOfSimView } from '../sim-view'
 
 /** Devices asked of the index per search: the palette shows a short list, not a page. */
 const DEVICES_SHOWN = 8
+/** SIMs asked of the inventory per search (those no device holds: a held one comes with its device). */
+const SIMS_SHOWN = 5
 /** Long enough that a word typed quickly is one question to the index, short enough to feel immediate. */
 const LOOKUP_MS = 120
 
@@ -62,12 +66,14 @@ function pressWhenShown(command: string): void {
   requestAnimationFrame(look)
 }
 
-/** The palette's search: the text typed, and the devices the index found for it (the latest question wins). */
+/** The palette's search: the text typed, and the devices and SIMs the core found for it (the latest question wins). */
 export class PaletteState {
   open = $state(false)
   query = $state('')
   devices = $state.raw<DeviceRow[]>([])
-  /** A device search is under way for the text shown. */
+  /** SIMs of the inventory that no device's configuration names, found by a fragment of their ICCID or serial number. */
+  sims = $state.raw<SimRow[]>([])
+  /** A search is under way for the text shown. */
   searching = $state(false)
   error = $state.raw<ErrorInfo | null>(null)
   #asked = 0
@@ -89,6 +95,7 @@ export class PaletteState {
       this.#lookup.cancel()
       this.#asked++
       this.devices = []
+      this.sims = []
       this.searching = false
       this.error = null
       return
@@ -99,23 +106,27 @@ export class PaletteState {
 
   async #find(text: string): Promise<void> {
     const asked = ++this.#asked
-    const result = await api.invoke('devices:query', { query: { text }, limit: DEVICES_SHOWN })
+    const simText = simSearchText(text)
+    const [devices, sims] = await Promise.all([
+      api.invoke('devices:query', { query: { text }, limit: DEVICES_SHOWN }),
+      simText === '' ? null : api.invoke('sims:query', { query: { filters: { text: simText, attached: false }, sort: 'simId', descending: false }, limit: SIMS_SHOWN }),
+    ])
     if (asked !== this.#asked) return
     this.searching = false
-    if (result.ok) {
-      this.devices = result.value.items
-      this.error = null
-    } else {
-      this.devices = []
-      this.error = result.error
-    }
+    this.devices = devices.ok ? devices.value.items : []
+    this.sims = sims?.ok ? sims.value.items : []
+    this.error = !devices.ok ? devices.error : sims && !sims.ok ? sims.error : null
   }
 
   /** Goes where an entry leads; the palette closes first, so its opener does not take the focus back afterwards. */
-  go(target: { device: DeviceRow } | { command: PaletteCommand }): void {
+  go(target: { device: DeviceRow } | { sim: SimRow } | { command: PaletteCommand }): void {
     this.close()
     if ('device' in target) {
       router.go({ name: 'device', typeId: target.device.typeId, deviceId: target.device.deviceId })
+      return
+    }
+    if ('sim' in target) {
+      router.go({ name: 'sims' }, searchOfSimView({ ...DEFAULT_SIM_VIEW, text: target.sim.simId, filters: { carrier: [target.sim.carrier] } }))
       return
     }
     router.go(target.command.route)
