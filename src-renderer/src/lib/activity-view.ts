@@ -59,3 +59,10 @@ export function auditFilterOf(view: ActivityView): AuditFilter {
   const { from, to, ...rest } = view.filter
   return { ...rest, ...(from ? { from: localDayBound(from, false) } : {}), ...(to ? { to: localDayBound(to, true) } : {}) }
 }
+
+/** The filter of an export started at `startedAt`: entries written after it are left out (activity.svelte.ts). */
+export function auditFilterUntil(view: ActivityView, startedAt: number): AuditFilter {
+  const filter = auditFilterOf(view)
+  const until = new Date(startedAt).toISOString()
+  return !filter.to || !(Date.parse(filter.to) <= startedAt) ? { ...filter, to: until } : filter
+}

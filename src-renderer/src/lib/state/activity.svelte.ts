@@ -1,6 +1,6 @@
 import type { AuditEntry, ErrorInfo, Result } from '../../../../src-shared/contract'
 import { csvRecord } from '../../../../src-shared/models/device-table'
-import { activityViewFromSearch, auditFilterOf, type ActivityView } from '../activity-view'
+import { activityViewFromSearch, auditFilterOf, auditFilterUntil, type ActivityView } from '../activity-view'
 import { api, type Api } from '../api'
 import { PagedRows, type Page } from './paged-rows.svelte'
 
@@ -41,9 +41,7 @@ export class ActivityLog extends PagedRows<AuditEntry> {
    * the pages (newest first) do not shift under it and no row is written twice.
    */
   async exportCsv(header: readonly string[], cells: (entry: AuditEntry) => string[]): Promise<{ ok: true; blob: Blob; rows: number } | { ok: false; error: ErrorInfo }> {
-    const filter = auditFilterOf(this.view)
-    const startedAt = new Date().toISOString()
-    if (!filter.to || !(Date.parse(filter.to) <= Date.parse(startedAt))) filter.to = startedAt
+    const filter = auditFilterUntil(this.view, Date.now())
     const text = this.view.text
     const parts: string[] = [csvRecord(header)]
     for (let offset = 0; ; offset += EXPORT_PAGE) {
