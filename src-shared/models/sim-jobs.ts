@@ -173,7 +173,6 @@ export const jobIdSchema = z.string().max(32).regex(JOB_ID_PATTERN, { message: '
 
 const jobInput = z.object({ jobId: jobIdSchema }).strict()
 
-
 /**
  * Where a job's targets come from: a CSV, the devices a device query matches except some (each device's SIM: the
  * device list's "all matching" selection), or the SIMs a SIM inventory query matches except some (the SIMs page's
