@@ -30,6 +30,7 @@ export interface Box {
   scrollTo(x: number, y: number): void
   prepend(node: Box): void
   remove(): void
+  dispatchEvent(event: unknown): boolean
 }
 
 export interface TextNode {
@@ -60,4 +61,5 @@ export interface Browser {
     createTreeWalker(root: Box, show: number): { nextNode(): TextNode | null }
   }
   getComputedStyle(element: Box): { paddingBottom: string; overflowX: string; visibility: string }
+  PointerEvent: new (type: string) => unknown
 }

@@ -19,7 +19,7 @@ const ENDPOINT = '0157a2b7c1e40000000000010010016d'
 /** Problems of the view on screen, as words a failure can show; found in the page by its layout, never by pixels. */
 async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    const { document, getComputedStyle, NodeFilter } = globalThis as unknown as Browser
+    const { document, getComputedStyle, NodeFilter, PointerEvent } = globalThis as unknown as Browser
     const problems: string[] = []
     const shown = (e: Box) => {
       const r = e.getBoundingClientRect()
@@ -57,6 +57,9 @@ async function layoutProblems(page: Page): Promise<string[]> {
         for (let box: Box | null = owner; box && box !== document.body; box = box.parentElement) {
           if (getComputedStyle(box).overflowX === 'visible') continue
           if (right <= box.getBoundingClientRect().right + 1) continue
+          // A tooltip shows under the pointer, and the lists give a cut cell its title when the pointer comes
+          // (lib/title-when-cut.ts): the pointer is brought over the value first.
+          for (let over: Box | null = owner; over && over !== document.body; over = over.parentElement) over.dispatchEvent(new PointerEvent('pointerenter'))
           const title = owner.closest('[title]')?.getAttribute('title') ?? ''
           if (!title.includes(value)) problems.push(`value cut without a tooltip: ${value} in <${owner.tagName.toLowerCase()}>`)
           break
