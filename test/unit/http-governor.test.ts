@@ -97,6 +97,24 @@ describe('governor', () => {
       expect(Math.max(...gaps)).toBeLessThanOrEqual(slot + 2 + 1)
     })
 
+    it('lets a request that runs longer than the window hold the account for one window, not until it ends', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 2, perSecond: 5 })
+      const times: number[] = []
+      const all = Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          governor.run(async () => {
+            times.push(performance.now())
+            await new Promise((resolve) => setTimeout(resolve, i === 0 ? 60_000 : 10))
+          }),
+        ),
+      )
+      await vi.runAllTimersAsync()
+      await all
+      // 5 a second, the first one's second counted as if it had reached the service at the latest a second after it left.
+      expect(times.at(-1)! - times[0]!).toBeLessThan(6000)
+    })
+
     it('catches up a response slower than many slots (a stalled service or event loop), and still never starts more than the limit in any window', async () => {
       const times = await starts(200, (i) => (i === 20 ? 400 : 2))
       for (let i = 50; i < times.length; i++) expect(times[i]! - times[i - 50]!).toBeGreaterThanOrEqual(1000)

@@ -113,9 +113,11 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
    * only windowMs after the one that many starts before it ended. The service counts a request somewhere between its
    * sending and its answer, and it reaches the service later and more unevenly than it leaves here (by tens of
    * milliseconds when either side's machine is loaded, test/bench/sim-jobs.bench.ts): counted at its end, it cannot
-   * fall inside the service's window of a later one, so no margin is kept on the window and none on the rate.
+   * fall inside the service's window of a later one, so no margin is kept on the window and none on the rate. A
+   * request still running a window after its start is taken to have reached the service by then [I]: a slow or hung
+   * one holds the account for one window at most, not until its timeout.
    */
-  const recent: { end: number | null }[] = []
+  const recent: { start: number; end: number | null }[] = []
   const attemptsAt: number[] = []
   const refusalsAt: number[] = []
   let running = 0
@@ -151,9 +153,8 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
     while (running < concurrency && (retries.length > 0 || fresh.length > 0)) {
       const now = clock()
       const oldest = capped && recent.length >= windowStarts ? recent[recent.length - windowStarts]! : null
-      // Still running (more in flight than the window holds): the next start waits for its end, which pumps again.
-      if (oldest && oldest.end === null) return
-      const byWindow = oldest ? oldest.end! + windowMs : 0
+      // While the oldest runs its end is not known yet: the timer waits for the latest it can count, its end pumps sooner.
+      const byWindow = oldest ? Math.min(oldest.end ?? Infinity, oldest.start + windowMs) + windowMs : 0
       const at = Math.max(nextSlot, pausedUntil, byWindow)
       if (at > now) {
         timer = setTimeout(
@@ -167,7 +168,7 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
       }
       const task = retries.shift() ?? fresh.shift()!
       running += 1
-      const entry: { end: number | null } = { end: null }
+      const entry: { start: number; end: number | null } = { start: now, end: null }
       if (capped) {
         const current = rate(now)
         const slot = 1000 / current
@@ -197,6 +198,11 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
             const release = (): void => {
               ended()
               running -= 1
+              // A start waiting for the window may wait for this end rather than for its timer.
+              if (timer) {
+                clearTimeout(timer)
+                timer = undefined
+              }
               pump()
             }
             attempt().then(
