@@ -97,6 +97,25 @@ describe('governor', () => {
       expect(Math.max(...gaps)).toBeLessThanOrEqual(slot + 2 + 1)
     })
 
+    it('keeps the rate of a caller that sends one request after the other, taking a moment between them', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 1, perSecond: 50 })
+      const times: number[] = []
+      const caller = (async () => {
+        for (let i = 0; i < 30; i++) {
+          await governor.run(async () => {
+            times.push(performance.now())
+            await new Promise((resolve) => setTimeout(resolve, 2))
+          })
+          await new Promise((resolve) => setTimeout(resolve, 1))
+        }
+      })()
+      await vi.runAllTimersAsync()
+      await caller
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(slot + 0.5)
+    })
+
     it('lets a request that runs longer than the window hold the account for one window, not until it ends', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
       const governor = createGovernor({ concurrency: 2, perSecond: 5 })

@@ -146,7 +146,9 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
     const busy = running > 0 || retries.length > 0 || fresh.length > 0
     if (!busy) idleSince ??= clock()
     else if (idleSince !== null) {
-      nextSlot += clock() - idleSince
+      // The slots saved when it went idle are kept, none is added; a slot reserved then is still waited for (a caller
+      // that sends one request after the other keeps its rate).
+      nextSlot = Math.max(nextSlot, clock() - Math.max(0, idleSince - nextSlot))
       idleSince = null
     }
     if (timer) return
