@@ -1,5 +1,5 @@
 import { setImmediate as tick } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createGovernor, createGovernorRegistry } from '../../src-main/core/http/governor'
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -52,6 +52,110 @@ describe('governor', () => {
     await Promise.all(Array.from({ length: 25 }, () => governor.run(async () => void starts.push(Date.now()))))
     starts.sort((a, b) => a - b)
     for (let i = 10; i < starts.length; i++) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(1000)
+  })
+
+  describe('pace of a saturated account (fake clock)', () => {
+    afterEach(() => void vi.useRealTimers())
+
+    /** Start times of `count` requests queued at once, each answered after serviceMs(i) ms, against 50 requests/s, one in flight. */
+    async function starts(count: number, serviceMs: (i: number) => number, idleFirstMs = 0): Promise<number[]> {
+      return (await attempts(count, serviceMs, idleFirstMs)).map((a) => a.start)
+    }
+    async function attempts(count: number, serviceMs: (i: number) => number, idleFirstMs = 0): Promise<{ start: number; end: number }[]> {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 1, perSecond: 50 })
+      vi.advanceTimersByTime(idleFirstMs)
+      const times: { start: number; end: number }[] = []
+      const all = Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          governor.run(async () => {
+            const start = performance.now()
+            await new Promise((resolve) => setTimeout(resolve, serviceMs(i)))
+            times.push({ start, end: performance.now() })
+          }),
+        ),
+      )
+      await vi.runAllTimersAsync()
+      await all
+      return times
+    }
+    const slot = 1000 / 50
+
+    it('keeps every second of the service to its limit wherever between sending and answer the service counts a request', async () => {
+      // Answers take 1 to 40 ms: a request the service counts late (when it answers) must not share a second with the
+      // 50 after it however promptly those arrive.
+      const times = await attempts(300, (i) => 1 + ((i * 37) % 40))
+      for (let i = 50; i < times.length; i++) expect(times[i]!.start - times[i - 50]!.end).toBeGreaterThanOrEqual(1000)
+    })
+
+    it('starts a backlog that comes after a long idle time at its rate, without a burst that every later second would repeat', async () => {
+      const times = await starts(150, () => 2, 10_000)
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      // A burst of banked starts would be followed, one window later, by a gap as long as the burst was short.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(slot - 1)
+      // Each window of 50 ends a 2 ms answer after the start that opened it.
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(slot + 2 + 1)
+    })
+
+    it('keeps the rate of a caller that sends one request after the other, taking a moment between them', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 1, perSecond: 50 })
+      const times: number[] = []
+      const caller = (async () => {
+        for (let i = 0; i < 30; i++) {
+          await governor.run(async () => {
+            times.push(performance.now())
+            await new Promise((resolve) => setTimeout(resolve, 2))
+          })
+          await new Promise((resolve) => setTimeout(resolve, 1))
+        }
+      })()
+      await vi.runAllTimersAsync()
+      await caller
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      expect(Math.max(...gaps)).toBeLessThanOrEqual(slot + 0.5)
+    })
+
+    it('lets a request that runs longer than the window hold the account for one window, not until it ends', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 2, perSecond: 5 })
+      const times: number[] = []
+      const all = Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          governor.run(async () => {
+            times.push(performance.now())
+            await new Promise((resolve) => setTimeout(resolve, i === 0 ? 60_000 : 10))
+          }),
+        ),
+      )
+      await vi.runAllTimersAsync()
+      await all
+      // 5 a second, the first one's second counted as if it had reached the service at the latest a second after it left.
+      expect(times.at(-1)! - times[0]!).toBeLessThan(6000)
+    })
+
+    it('catches up a response slower than many slots (a stalled service or event loop), and still never starts more than the limit in any window', async () => {
+      const times = await starts(200, (i) => (i === 20 ? 400 : 2))
+      for (let i = 50; i < times.length; i++) expect(times[i]! - times[i - 50]!).toBeGreaterThanOrEqual(1000)
+      // Every slot the stall held up is used once the answer comes: the 200th request starts on its slot, give or take
+      // the 2 ms answer that each of the four windows it crossed waited for.
+      expect(times.at(-1)! - times[0]!).toBeLessThanOrEqual(199 * slot + 4 * 2 + 2)
+    })
+
+    it('comes back from a slow-down at the halved rate, without a burst of the slots the pause held up', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+      const governor = createGovernor({ concurrency: 1, perSecond: 50, random: () => 0 })
+      const refusals = Promise.all(Array.from({ length: 3 }, () => governor.run(async () => governor.refused(null, 1, 1000))))
+      await vi.advanceTimersByTimeAsync(100)
+      expect((await refusals).map((b) => b.accountSlowed)).toEqual([false, false, true])
+      const times: number[] = []
+      const all = Promise.all(Array.from({ length: 10 }, () => governor.run(async () => void times.push(performance.now()))))
+      await vi.runAllTimersAsync()
+      await all
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      // Half the rate (25/s), climbed back by a tenth (5/s) after the pause's one second: one start per slot of 30/s.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000 / 30 - 1)
+    })
   })
 
   it('lets the account go on when one request is refused: that request waits alone, then goes before requests that had not started', async () => {

@@ -61,18 +61,17 @@ export interface Governor {
 }
 
 /**
- * Requests are counted leaving this side and reach the service a little later and unevenly, so a schedule exactly as
- * tight as the service's window would sometimes land one request too many inside it. 1 % of the window covers that
- * on loopback and on a LAN; the benchmark (test/bench/sim-jobs.bench.ts) measures what it costs.
+ * The start rate is a token bucket (GCRA): one start per slot, and up to a second's slots (at least one) saved while
+ * the account had requests waiting but was slower than its rate — a timer that fired late under load, a response
+ * slower than a slot, a stalled service or event loop — and spent at once to catch up. Catching up cannot overrun the
+ * service: the start-time window below keeps every window of the service's length to its limit. Slots are saved only
+ * while requests wait or run: an idle account banks none, since a backlog started in a burst would be followed one
+ * window later by a gap as long as the burst was short, and the window would repeat that gap and burst every second
+ * (each burst's starts tight against the window's edge, where a request that reaches the service a little late is
+ * refused). A second saved covers the stalls a loaded machine shows (test/bench/sim-jobs.bench.ts, a hundred to a few
+ * hundred milliseconds): with a tenth of a second, every stall longer than that was lost for good.
  */
-const WINDOW_MARGIN = 1.01
-/**
- * The start rate is a token bucket (GCRA): one start per slot, and up to a tenth of a second's slots (at least one)
- * saved while the account was slower than its rate — a timer that fired late under load, a response slower than a
- * slot — and spent at once to catch up. More is never saved: the start-time window below still keeps every window of
- * the service's length to its limit, so catching up cannot overrun the service.
- */
-const BUCKET_SECONDS = 0.1
+const BUCKET_SECONDS = 1
 /**
  * Refusals are sustained when, within one second, at least SUSTAINED.min of them came and they are at least
  * SUSTAINED.share of the attempts started in that second. docs/wire/control-center.md §1.2: the account's cap is
@@ -87,7 +86,8 @@ const SUSTAINED = { min: 3, share: 0.25, windowMs: 1000 }
 const RECOVERY_PER_SECOND = 0.1
 
 interface Task {
-  start: () => void
+  /** Starts the attempt; `ended` is called when it settles, before the caller hears. */
+  start: (ended: () => void) => void
 }
 
 export function createGovernor(options: GovernorOptions = {}): Governor {
@@ -103,16 +103,27 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
 
   // Whole starts per window: a fractional rate (0.5/s) is one start per window of 1000 / rate ms.
   const windowStarts = capped ? Math.max(1, Math.floor(perSecond)) : 0
-  const windowMs = capped ? ((1000 * windowStarts) / perSecond) * WINDOW_MARGIN : 0
+  const windowMs = capped ? (1000 * windowStarts) / perSecond : 0
+  const clock = (): number => performance.now()
   const fresh: Task[] = []
   const retries: Task[] = []
   const tails = new Map<string, Promise<unknown>>()
-  /** The last `windowStarts` start times: no start comes less than windowMs after the one that many starts before it. */
-  const recent: number[] = []
+  /**
+   * The last `windowStarts` requests, with the time each one's attempt ended (null while it runs): a request starts
+   * only windowMs after the one that many starts before it ended. The service counts a request somewhere between its
+   * sending and its answer, and it reaches the service later and more unevenly than it leaves here (by tens of
+   * milliseconds when either side's machine is loaded, test/bench/sim-jobs.bench.ts): counted at its end, it cannot
+   * fall inside the service's window of a later one, so no margin is kept on the window and none on the rate. A
+   * request still running a window after its start is taken to have reached the service by then [I]: a slow or hung
+   * one holds the account for one window at most, not until its timeout.
+   */
+  const recent: { start: number; end: number | null }[] = []
   const attemptsAt: number[] = []
   const refusalsAt: number[] = []
   let running = 0
-  let nextSlot = 0
+  let nextSlot = clock()
+  /** When the account last had nothing waiting or running (null while it has): idle time saves no slots. */
+  let idleSince: number | null = nextSlot
   let pausedUntil = 0
   let timer: NodeJS.Timeout | undefined
   let refusals = 0
@@ -120,8 +131,6 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
   let streak = 0
   let slowedRate = perSecond
   let slowedAt = 0
-
-  const clock = (): number => performance.now()
 
   function rate(now: number): number {
     if (slowedRate >= perSecond) return perSecond
@@ -134,10 +143,20 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
   }
 
   function pump(): void {
+    const busy = running > 0 || retries.length > 0 || fresh.length > 0
+    if (!busy) idleSince ??= clock()
+    else if (idleSince !== null) {
+      // The slots saved when it went idle are kept, none is added; a slot reserved then is still waited for (a caller
+      // that sends one request after the other keeps its rate).
+      nextSlot = Math.max(nextSlot, clock() - Math.max(0, idleSince - nextSlot))
+      idleSince = null
+    }
     if (timer) return
     while (running < concurrency && (retries.length > 0 || fresh.length > 0)) {
       const now = clock()
-      const byWindow = capped && recent.length >= windowStarts ? recent[recent.length - windowStarts]! + windowMs : 0
+      const oldest = capped && recent.length >= windowStarts ? recent[recent.length - windowStarts]! : null
+      // While the oldest runs its end is not known yet: the timer waits for the latest it can count, its end pumps sooner.
+      const byWindow = oldest ? Math.min(oldest.end ?? Infinity, oldest.start + windowMs) + windowMs : 0
       const at = Math.max(nextSlot, pausedUntil, byWindow)
       if (at > now) {
         timer = setTimeout(
@@ -151,15 +170,16 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
       }
       const task = retries.shift() ?? fresh.shift()!
       running += 1
+      const entry: { start: number; end: number | null } = { start: now, end: null }
       if (capped) {
         const current = rate(now)
-        const slot = (1000 * WINDOW_MARGIN) / current
+        const slot = 1000 / current
         nextSlot = Math.max(nextSlot, now - slot * Math.max(1, Math.floor(current * BUCKET_SECONDS))) + slot
-        recent.push(now)
+        recent.push(entry)
         if (recent.length > windowStarts) recent.shift()
       }
       attemptsAt.push(now)
-      task.start()
+      task.start(() => (entry.end = clock()))
     }
   }
 
@@ -176,9 +196,15 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
       return new Promise((resolve, reject) => {
         const task: Task = {
           // The slot is given back before the caller hears, so the next request starts without waiting for it.
-          start: () => {
+          start: (ended) => {
             const release = (): void => {
+              ended()
               running -= 1
+              // A start waiting for the window may wait for this end rather than for its timer.
+              if (timer) {
+                clearTimeout(timer)
+                timer = undefined
+              }
               pump()
             }
             attempt().then(
@@ -229,6 +255,8 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
         const pauseStep = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(streak - 1, 30))
         const pause = asked === null ? Math.max(Math.round(pauseStep / 2 + random() * (pauseStep / 2)), Math.min(floorMs, maxDelayMs)) : Math.min(asked, maxDelayMs)
         pausedUntil = Math.max(pausedUntil, now + pause)
+        // The pause saves no slots: the account comes back at its new rate, not in a burst.
+        nextSlot = Math.max(nextSlot, pausedUntil)
         // One episode is one slow-down: the refusals that made it do not count again.
         refusalsAt.length = 0
         attemptsAt.length = 0
