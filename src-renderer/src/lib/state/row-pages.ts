@@ -7,8 +7,7 @@
  */
 export class RowPages<T> {
   readonly #pageSize: number
-  // Bookkeeping read only through `view()`, never reactive itself.
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  // Read only through `view()`, never reactive itself (a plain .ts module: Svelte's reactive collections are not wanted).
   readonly #pages = new Map<number, readonly T[]>()
   #length = 0
 
