@@ -27,22 +27,31 @@ export function cellText(value: CellValue): string {
  * "=HYPERLINK(…)" in a description would run on the operator's machine. Such cells get a leading apostrophe, which
  * spreadsheets show as text and do not display (OWASP, CSV injection).
  */
+const FORMULA_START = /^[=+\-@\t\r]/
+
 export function formulaSafe(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+  return FORMULA_START.test(text) ? `'${text}` : text
 }
 
 /** One CSV record (RFC 4180: quoted where needed, quotes doubled, CRLF at the end), every cell formula-safe. */
 export function csvRecord(cells: readonly string[]): string {
-  return `${cells
-    .map((cell) => {
-      const safe = formulaSafe(cell)
-      return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
-    })
-    .join(',')}\r\n`
+  let out = ''
+  for (let i = 0; i < cells.length; i++) out += (i === 0 ? '' : ',') + csvCell(cells[i]!)
+  return `${out}\r\n`
 }
 
+const NEEDS_QUOTES = /[",\r\n]/
+
+function csvCell(cell: string): string {
+  const safe = formulaSafe(cell)
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+/** One device as a CSV record; an export writes a million of them, so no array of cells is made per row. */
 export function csvRow(row: DeviceRow, columns: readonly ListColumn[]): string {
-  return csvRecord(columns.map((c) => cellText(columnValue(row, c))))
+  let out = ''
+  for (let i = 0; i < columns.length; i++) out += (i === 0 ? '' : ',') + csvCell(cellText(columnValue(row, columns[i]!)))
+  return `${out}\r\n`
 }
 
 /** One JSON Lines record: the columns asked for, with their JSON types (null for an empty value). */

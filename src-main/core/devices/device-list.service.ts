@@ -68,16 +68,24 @@ export function createDeviceListService({ index, db, logger, exports }: DeviceLi
   async function* exportParts(selection: DeviceSelection, columns: ListColumn[], format: 'csv' | 'jsonl'): AsyncGenerator<ExportPart, void, undefined> {
     const rows = queries().rows(selection)
     const fields = metadataFieldsOf(columns)
+    const read = () => index.read(() => rows.next())
+    // The next batch is read from the index (on LevelDB's threads) while this one is written out (on this one).
+    let reading: ReturnType<typeof read> | null = null
     try {
       if (format === 'csv') yield { data: csvRecord(columns), rows: 0 }
+      reading = read()
       for (;;) {
-        const next = await index.read(() => rows.next())
+        const next = await reading
+        reading = null
         if (next.done) return
+        reading = read()
         let data = ''
         for (const row of await deviceRows(next.value, fields)) data += format === 'csv' ? csvRow(row, columns) : jsonRow(row, columns)
         yield { data, rows: next.value.length }
       }
     } finally {
+      // A read under way is let finish before the walk is closed (a generator cannot be returned while it runs).
+      await reading?.catch(() => undefined)
       await rows.return(undefined)
     }
   }

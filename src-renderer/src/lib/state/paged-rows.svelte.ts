@@ -1,5 +1,6 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import { follow, type EventSource, type FollowOptions } from './event-store.svelte'
+import { RowPages } from './row-pages'
 
 export interface Page<T> {
   total: number
@@ -30,7 +31,7 @@ export interface PagedRowsOptions extends FollowOptions {
 export abstract class PagedRows<T> {
   query = $state('')
   total = $state(0)
-  rows = $state.raw<(T | undefined)[]>([])
+  rows = $state.raw<readonly (T | undefined)[]>([])
   /** Bumped whenever a new query's result replaces the old one (the list scrolls back to the top). */
   generation = $state(0)
   loaded = $state(false)
@@ -46,6 +47,7 @@ export abstract class PagedRows<T> {
   // Bookkeeping of pages, never read by a view: plain collections, not reactive ones.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pages = new Map<number, true>()
+  #held: RowPages<T>
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #inflight = new Set<number>()
   #visible: [number, number] = [0, 0]
@@ -55,6 +57,7 @@ export abstract class PagedRows<T> {
   constructor(source: EventSource, options: PagedRowsOptions) {
     this.#pageSize = options.pageSize
     this.#maxPages = options.maxPages
+    this.#held = new RowPages(options.pageSize)
     follow(source, options, () => this.refresh())
   }
 
@@ -111,14 +114,14 @@ export abstract class PagedRows<T> {
       }
       const sameQuery = this.#lastQuery === query
       this.#lastQuery = query
-      const rows = new Array<T | undefined>(result.value.total)
-      result.value.items.forEach((item, i) => (rows[i] = item))
+      this.#held.reset(result.value.total)
+      this.#held.put(0, result.value.items)
       this.#pages.clear()
       this.#inflight.clear()
       this.#pages.set(0, true)
       this.error = null
       this.total = result.value.total
-      this.rows = rows
+      this.rows = this.#held.view()
       this.loaded = true
       if (sameQuery) this.ensureRange(...this.#visible)
       else this.generation++
@@ -136,22 +139,21 @@ export abstract class PagedRows<T> {
       this.error = result.error
       return
     }
-    const rows = this.rows.slice()
-    if (result.value.total !== rows.length) rows.length = result.value.total
-    result.value.items.forEach((item, i) => (rows[page * this.#pageSize + i] = item))
+    this.#held.length = result.value.total
+    this.#held.put(page, result.value.items)
     this.#pages.set(page, true)
-    this.#evict(rows)
+    this.#evict()
     this.total = result.value.total
-    this.rows = rows
+    this.rows = this.#held.view()
   }
 
-  #evict(rows: (T | undefined)[]): void {
+  #evict(): void {
     for (const page of this.#pages.keys()) {
       if (this.#pages.size <= this.#maxPages) return
       const start = page * this.#pageSize
       if (start <= this.#visible[1] && start + this.#pageSize > this.#visible[0]) continue
       this.#pages.delete(page)
-      rows.fill(undefined, start, Math.min(rows.length, start + this.#pageSize))
+      this.#held.drop(page)
     }
   }
 }
