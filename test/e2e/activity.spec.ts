@@ -7,20 +7,18 @@
  */
 import { createServer } from 'node:net'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { setEditorText } from './steps'
+import { setEditorText, skipWithoutKeyring } from './steps'
 import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 /** Anything shaped like a system, undici or OpenSSL code. */
 const CODE = /\b(E[A-Z0-9]{3,}|UND_ERR_[A-Z_]+|HPE_[A-Z_]+|ERR_[A-Z_]+)\b/
 
 let peer: ControlCenterPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startControlCenterPeer({ devices: 5 })
 })
 

@@ -9,10 +9,9 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, addJasperProfile, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
 const API_KEY = 'test-api-key'
@@ -20,7 +19,7 @@ const API_KEY = 'test-api-key'
 let peer: ControlCenterPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startControlCenterPeer({ devices: 20 })
 })
 

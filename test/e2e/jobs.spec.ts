@@ -8,17 +8,16 @@
 import { readFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
+import { skipWithoutKeyring } from './steps'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'jobs-e2e-key-4Rt'
 
 let peer: ControlCenterPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startControlCenterPeer({ devices: 1000, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
 })
 

@@ -6,15 +6,14 @@
  */
 import type { Page } from '@playwright/test'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { missingService } from '../helpers/system'
 import type { Browser, Rect } from './dom'
 import { expect, test } from './fixtures'
-import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, addJasperProfile, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 
 let peer: ControlCenterPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startControlCenterPeer({ devices: 20 })
 })
 

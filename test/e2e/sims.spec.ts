@@ -8,19 +8,18 @@
 import { readFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer } from '../peers/orange/orange.peer'
 import { expect, test } from './fixtures'
+import { skipWithoutKeyring } from './steps'
 import { importDevices, LANGUAGES, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const SIMS = 30
 
 let peer: ControlCenterPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startControlCenterPeer({ devices: SIMS })
 })
 
