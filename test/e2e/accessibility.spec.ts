@@ -9,9 +9,8 @@ import type { Page } from '@playwright/test'
 import PouchDB from 'pouchdb'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, setEditorText } from './steps'
+import { addDevice, openDevice, setEditorText, skipWithoutKeyring } from './steps'
 import { words } from './words'
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']
@@ -175,8 +174,6 @@ for (const language of ['en', 'fr'] as const) {
   }
 }
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
-
 /**
  * The bulk job views with content: the New bulk job dialog with its problems shown, a job's page after pre-flight
  * (findings, estimate, the dry-run rows), the run confirmation, and the Jobs list with the job. A job needs a Control
@@ -185,7 +182,7 @@ const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus s
 for (const language of ['en', 'fr'] as const) {
   for (const theme of ['light', 'dark'] as const) {
     test(`no axe violation in the bulk job views (${language}, ${theme})`, async ({ app }) => {
-      test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+      skipWithoutKeyring()
       test.setTimeout(120_000)
       const peer = await startControlCenterPeer({ devices: 20 })
       try {

@@ -7,26 +7,15 @@
  */
 import { createServer } from 'node:net'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
-import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
 import { setEditorText } from './steps'
 import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 /** Anything shaped like a system, undici or OpenSSL code. */
 const CODE = /\b(E[A-Z0-9]{3,}|UND_ERR_[A-Z_]+|HPE_[A-Z_]+|ERR_[A-Z_]+)\b/
 
-let peer: ControlCenterPeer
-
-test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startControlCenterPeer({ devices: 5 })
-})
-
-test.afterEach(async () => {
-  await peer?.close()
-})
+const peer = useControlCenterPeer({ devices: 5 })
 
 /** A port nothing listens on: it was free a moment ago and is closed again. */
 async function closedPort(): Promise<number> {
@@ -50,7 +39,7 @@ for (const language of LANGUAGES) {
     test.setTimeout(90_000)
     const { page } = app
     const t = words(language)
-    const iccid = peer.iccids[0]!
+    const iccid = peer().iccids[0]!
     await switchLanguage(page, language)
 
     // A profile pointed at a closed port: verifying it says where, what failed and what to do, with no code.
@@ -68,7 +57,7 @@ for (const language of LANGUAGES) {
 
     // The same profile pointed at the peer.
     await card.getByRole('button', { name: t('extensions.edit') }).click()
-    await fillProfile(page, t, peer.url, '')
+    await fillProfile(page, t, peer().url, '')
 
     await addAndOpenDevice(page, t, 'meter', 'act-1')
     await setEditorText(page, `{"jasper": {"iccid": "${iccid}"}}`)
@@ -78,7 +67,7 @@ for (const language of LANGUAGES) {
     await expect(panel.getByLabel(t('sim.newStatus'))).toBeVisible()
 
     // The peer drops every connection: the change can only be queued.
-    peer.faults.set({ kind: 'drop' })
+    peer().faults.set({ kind: 'drop' })
     await panel.getByRole('button', { name: t('sim.panel.refresh') }).click()
     await panel.getByLabel(t('sim.newStatus')).selectOption({ label: t('sim.statuses.deactivated') })
     await expect(panel.getByRole('button', { name: t('sim.queueStatus') })).toBeEnabled()
@@ -102,10 +91,14 @@ for (const language of LANGUAGES) {
     await expect(queued).toContainText(`jasper:${iccid} (meter/act-1)`)
 
     // The peer is back: the outbox delivers the change, and the same entry now says Sent.
-    peer.faults.clear()
+    peer().faults.clear()
     await page.getByRole('button', { name: t('outbox.replay') }).click()
     await expect(queued).toContainText(t('activity.outcome.sent'))
-    expect(peer.stats().statusChanges.some((c) => c.iccid === iccid && c.status === 'DEACTIVATED')).toBe(true)
+    expect(
+      peer()
+        .stats()
+        .statusChanges.some((c) => c.iccid === iccid && c.status === 'DEACTIVATED'),
+    ).toBe(true)
 
     // A filter is a place in the address: the queued entries alone, and Back shows the whole trail again.
     await page.getByLabel(t('activity.filters.action')).selectOption({ label: t('activity.actions.sim_changeStatus_queued') })

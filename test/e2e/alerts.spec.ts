@@ -9,32 +9,22 @@
  */
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
-import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
+import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
-import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, addJasperProfile, openDevice, openPage, setEditorText } from './steps'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
 const API_KEY = 'test-api-key'
 
-let peer: ControlCenterPeer
-
-test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startControlCenterPeer({ devices: 20 })
-})
-
-test.afterEach(async () => {
-  await peer?.close()
-})
+const peer = useControlCenterPeer({ devices: 20 })
 
 /** Asks the peer itself (as any API client would) for a SIM that used more than 2 MB this cycle, and its rate plan. */
 async function busySim(): Promise<{ iccid: string; ratePlan: string; bytes: number }> {
   const headers = { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}`, accept: 'application/json' }
-  for (const iccid of peer.iccids) {
-    const usage = (await (await fetch(`${peer.url}/rws/api/v1/devices/${iccid}/ctdUsages`, { headers })).json()) as { ctdDataUsage: number }
+  for (const iccid of peer().iccids) {
+    const usage = (await (await fetch(`${peer().url}/rws/api/v1/devices/${iccid}/ctdUsages`, { headers })).json()) as { ctdDataUsage: number }
     if (usage.ctdDataUsage <= 2e6) continue
-    const details = (await (await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, { headers })).json()) as { ratePlan: string }
+    const details = (await (await fetch(`${peer().url}/rws/api/v1/devices/${iccid}`, { headers })).json()) as { ratePlan: string }
     return { iccid, ratePlan: details.ratePlan, bytes: usage.ctdDataUsage }
   }
   throw new Error('the peer has no SIM that used more than 2 MB this cycle')
@@ -54,7 +44,7 @@ for (const language of LANGUAGES) {
     const { page } = app
     const t = words(language)
     const sim = await busySim()
-    await addJasperProfile(page, peer.url, API_KEY)
+    await addJasperProfile(page, peer().url, API_KEY)
     await openPage(page, 'Devices')
     await addDevice(page, 'meter', 'm-1')
     await openDevice(page, 'm-1')

@@ -6,11 +6,10 @@
  * its API key in the OS keychain, so the serve process needs a D-Bus session with an unlocked keyring.
  */
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import type { Box, Browser, TextRange } from './dom'
 import { expect, test } from './fixtures'
-import { addJasperProfile, keyringProblem } from './steps'
+import { addJasperProfile, skipWithoutKeyring } from './steps'
 import { importDevices, switchLanguage, words } from './words'
 
 /** An mbed endpoint id (32 hexadecimal characters) used as a device ID. */
@@ -71,7 +70,7 @@ async function layoutProblems(page: Page): Promise<string[]> {
 }
 
 test('every main view in French at 1366×768: no wrapped button, no value broken in its middle, a tooltip on every cut value', async ({ app }) => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   test.setTimeout(180_000)
   const peer = await startControlCenterPeer({ devices: 3 })
   try {

@@ -11,12 +11,11 @@ import { readFile } from 'node:fs/promises'
 import type { Locator } from '@playwright/test'
 import mqtt from 'mqtt'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
+import { skipWithoutKeyring } from './steps'
 import { LANGUAGES, addAndOpenDevice, addPlatform, navigate, switchLanguage, words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'iam-e2e-key'
 
 let broker: Mosquitto | undefined
@@ -25,7 +24,7 @@ let couch: CouchPeer | undefined
 test.beforeEach(async () => {
   const reason = mosquittoSkipReason()
   test.skip(reason !== null, reason ?? '')
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   broker = await startMosquitto()
   couch = await startCouchPeer({ apiKeys: { [API_KEY]: 'manager' } })
 })

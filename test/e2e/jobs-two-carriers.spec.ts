@@ -6,11 +6,10 @@
  * keychain, so the serve process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { expect, test } from './fixtures'
-import { addJasperProfile, keyringProblem } from './steps'
+import { addJasperProfile, skipWithoutKeyring } from './steps'
 import { words, type Words } from './words'
 
 const API_KEY = 'two-carriers-key-8Hq'
@@ -20,7 +19,7 @@ let cc: ControlCenterPeer
 let orange: OrangePeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   cc = await startControlCenterPeer({ devices: PER_CARRIER, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
   orange = await startOrangePeer({ lines: PER_CARRIER, ticketTiming: { waitingMs: 50, workMs: 50 } })
   // The peer's first six lines are one of each Orange state; the others sleep, so that Activated changes them.

@@ -7,28 +7,17 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
-import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { missingService } from '../helpers/system'
+import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const API_KEY = 'jobs-e2e-key-4Rt'
 
-let peer: ControlCenterPeer
-
-test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startControlCenterPeer({ devices: 1000, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
-})
-
-test.afterEach(async () => {
-  await peer?.close()
-})
+const peer = useControlCenterPeer({ devices: 1000, users: [{ username: 'ops', apiKey: API_KEY, password: 'pw', role: 'AccountAdmin' }] })
 
 /** The SIM's status as the peer holds it (Control Center's REST spelling). */
 async function statusAtPeer(iccid: string): Promise<string> {
-  const res = await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, { headers: { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}` } })
+  const res = await fetch(`${peer().url}/rws/api/v1/devices/${iccid}`, { headers: { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}` } })
   expect(res.status).toBe(200)
   return ((await res.json()) as { status: string }).status
 }
@@ -38,7 +27,7 @@ async function targets(): Promise<{ csv: string[]; iccids: string[]; retired: st
   const before = new Map<string, string>()
   const iccids: string[] = []
   let retired: string | null = null
-  for (const iccid of peer.iccids) {
+  for (const iccid of peer().iccids) {
     const status = await statusAtPeer(iccid)
     if (status === 'RETIRED' && retired === null) {
       retired = iccid
@@ -63,7 +52,7 @@ async function addJasperProfile(page: Page, t: Words): Promise<void> {
   await card.getByRole('button', { name: t('extensions.add') }).click()
   const dialog = page.getByRole('dialog')
   await dialog.getByLabel(t('profiles.form.name')).fill('Fleet')
-  await dialog.getByLabel(t('profiles.form.baseUrl')).fill(peer.url)
+  await dialog.getByLabel(t('profiles.form.baseUrl')).fill(peer().url)
   await dialog.getByLabel(t('profiles.form.username')).fill('ops')
   await dialog.getByLabel(t('profiles.form.apiKey')).fill(API_KEY)
   await dialog.getByText(t('profiles.form.advanced')).click()
@@ -114,7 +103,7 @@ for (const language of LANGUAGES) {
     await expect(state).toHaveText(t('jobs.ui.states.draft'))
     const jobId = /#\/jobs\/(j[0-9a-z]+)/.exec(page.url())![1]!
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('jobs.ui.jobTitle', { id: jobId }))
-    expect(peer.stats().statusChanges).toHaveLength(0)
+    expect(peer().stats().statusChanges).toHaveLength(0)
 
     // Pre-flight: the Retired SIM is refused and shown; the estimate is at the account's 20 calls a second.
     await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).click()
@@ -126,19 +115,19 @@ for (const language of LANGUAGES) {
     await expect(lines).toHaveCount(1)
     await expect(lines.first()).toContainText(retired)
     await expect(lines.first()).toContainText(t('jobs.ui.issues.transition', { detail: 'retired → deactivated' }))
-    expect(peer.stats().statusChanges).toHaveLength(0)
+    expect(peer().stats().statusChanges).toHaveLength(0)
 
     // Run, pause half-way, resume to the end.
     await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 199 }) }).click()
     await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
     await page.getByRole('button', { name: t('jobs.ui.run.pause') }).click()
     await expect(state).toHaveText(t('jobs.ui.states.paused'))
-    const changedWhenPaused = peer.stats().statusChanges.length
+    const changedWhenPaused = peer().stats().statusChanges.length
     expect(changedWhenPaused).toBeLessThan(199)
     await expect(page.getByRole('status').filter({ hasText: t('jobs.ui.run.paused', { count: 199 - changedWhenPaused }) })).toBeVisible()
     await page.getByRole('button', { name: t('jobs.ui.run.resume') }).click()
     await expect(state).toHaveText(t('jobs.ui.states.done'), { timeout: 60_000 })
-    expect(peer.stats().statusChanges).toHaveLength(199)
+    expect(peer().stats().statusChanges).toHaveLength(199)
     for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe('DEACTIVATED')
 
     // Results: each row's outcome, filtered by state.

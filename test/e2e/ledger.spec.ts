@@ -17,9 +17,8 @@ import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/
 import { startFabricPeer } from '../peers/fabric/fabric.peer'
 import { makeFabricPki, opensslMissing } from '../peers/fabric/pki'
 import { expect, test } from './fixtures'
+import { skipWithoutKeyring } from './steps'
 import { LANGUAGES, addPlatform, navigate, switchLanguage, words } from './words'
-
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 
 let broker: Mosquitto | undefined
 let anvil: Anvil | undefined
@@ -29,7 +28,7 @@ let key: Hex | undefined
 test.beforeEach(async () => {
   const reason = mosquittoSkipReason()
   test.skip(reason !== null, reason ?? '')
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   broker = await startMosquitto()
   anvil = await startAnvil()
   contract = await deployAssetTracker(anvil.url)

@@ -1,10 +1,8 @@
 import mqtt from 'mqtt'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { missingService } from '../helpers/system'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { test } from './fixtures'
-
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+import { skipWithoutKeyring } from './steps'
 
 export interface MbedWorld {
   readonly broker: Mosquitto
@@ -26,7 +24,7 @@ export function useMbedWorld(): MbedWorld {
   test.beforeEach(async () => {
     const reason = mosquittoSkipReason()
     test.skip(reason !== null, reason ?? '')
-    test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+    skipWithoutKeyring()
     broker = await startMosquitto()
     // Short server-side polls, so that stopping the bridge at the end does not wait out a 30 s hold.
     peer = await startMbedPeer({ pollTimeoutMs: 1000 })

@@ -9,13 +9,11 @@
  * whatever the core's polling back-off and the machine's load. Saving the password puts it in the OS keychain, so the
  * spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
-import { missingService } from '../helpers/system'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { expect, test } from './fixtures'
-import { setEditorText } from './steps'
+import { setEditorText, skipWithoutKeyring } from './steps'
 import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 /** Each ticket step takes this long on the peer's clock, which moves only when the spec says. */
 const STEP_MS = 60 * 60_000
 
@@ -23,7 +21,7 @@ let peer: OrangePeer | undefined
 let offsetMs = 0
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   offsetMs = 0
   peer = await startOrangePeer({ now: () => new Date(Date.now() + offsetMs), ticketTiming: { waitingMs: STEP_MS, workMs: STEP_MS } })
 })

@@ -12,9 +12,8 @@ import mqtt from 'mqtt'
 import { mosquittoSkipReason, selfSignedCert, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const BUNDLE = 'exampleDeviceType-actions-v1'
 
 /**
@@ -187,7 +186,7 @@ test.describe('with a broker', () => {
   })
 
   test('platform profile: a plain URL to another computer is flagged; TLS without the broker’s CA, then refused credentials, are named; the fixed profile verifies', async ({ app }) => {
-    test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+    skipWithoutKeyring()
     const pair = await selfSignedCert()
     const noOpenssl = missingService('openssl', pair === null ? 'openssl not found: no certificate for the TLS listener' : null)
     test.skip(noOpenssl !== null, noOpenssl ?? '')

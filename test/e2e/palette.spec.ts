@@ -6,10 +6,9 @@
 import type { Page } from '@playwright/test'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
-import { missingService } from '../helpers/system'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, addJasperProfile, keyringProblem, openDevice, setEditorText } from './steps'
+import { addDevice, addJasperProfile, openDevice, setEditorText, skipWithoutKeyring } from './steps'
 
 /** Devices imported for the search: the device sought is one of 100,000 (the whole test took 19 to 52 s on the shared build machine). */
 const DEVICES = 100_000
@@ -96,7 +95,7 @@ test('the palette imports a file, then finds one device among 100,000 by a fragm
 })
 
 test('the palette finds a SIM no device holds by a fragment of its ICCID and opens it on the SIMs page', async ({ app }) => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   const peer = await startControlCenterPeer({ devices: 12 })
   try {
     const { page } = app

@@ -5,22 +5,12 @@
  * process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
 import type { Page } from '@playwright/test'
-import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { missingService } from '../helpers/system'
 import type { Browser, Rect } from './dom'
+import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
-import { addDevice, addJasperProfile, keyringProblem, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, addJasperProfile, openDevice, openPage, setEditorText } from './steps'
 
-let peer: ControlCenterPeer
-
-test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startControlCenterPeer({ devices: 20 })
-})
-
-test.afterEach(async () => {
-  await peer?.close()
-})
+const peer = useControlCenterPeer({ devices: 20 })
 
 async function addSimDevice(page: Page, deviceId: string) {
   await openPage(page, 'Devices')
@@ -36,7 +26,7 @@ function currentCycleStart(): string {
 
 test('adds a Jasper profile, shows the carrier’s reason for refused credentials, and verifies the fixed one', async ({ app }) => {
   const { page } = app
-  const card = await addJasperProfile(page, peer.url, 'not-the-key')
+  const card = await addJasperProfile(page, peer().url, 'not-the-key')
   await expect(card.getByText('API key set')).toBeVisible()
   await expect(card.getByText('Default', { exact: true })).toBeVisible()
 
@@ -51,7 +41,7 @@ test('adds a Jasper profile, shows the carrier’s reason for refused credential
   await dialog.getByLabel('API URL').fill('http://example.com')
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog.getByText(/accepted for this computer only/)).toBeVisible()
-  await dialog.getByLabel('API URL').fill(peer.url)
+  await dialog.getByLabel('API URL').fill(peer().url)
   await dialog.getByLabel('API key').fill('test-api-key')
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog).toBeHidden()
@@ -62,8 +52,8 @@ test('adds a Jasper profile, shows the carrier’s reason for refused credential
 
 test('attaches a SIM to a device and uses its panel: status, usage, SMS, then the offline view from cache', async ({ app }) => {
   const { page } = app
-  const iccid = peer.iccids[0]!
-  const card = await addJasperProfile(page, peer.url, 'test-api-key')
+  const iccid = peer().iccids[0]!
+  const card = await addJasperProfile(page, peer().url, 'test-api-key')
   await card.getByRole('button', { name: 'Verify connection' }).click()
   await expect(card.getByRole('status')).toContainText('Connection verified')
 
@@ -103,14 +93,18 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await confirm.getByRole('button', { name: 'Change status' }).click()
   await expect(page.getByRole('status').filter({ hasText: `SIM ${iccid} is now Deactivated.` })).toBeVisible()
   await expect(panel.locator('dd').first()).toHaveText('Deactivated')
-  expect(peer.stats().statusChanges.some((c) => JSON.stringify(c).includes(iccid))).toBe(true)
+  expect(
+    peer()
+      .stats()
+      .statusChanges.some((c) => JSON.stringify(c).includes(iccid)),
+  ).toBe(true)
 
   // A date that is not on the calendar never leaves the form.
-  const requests = peer.stats().requests
+  const requests = peer().stats().requests
   await panel.getByLabel('Cycle start date').fill('2024-02-30')
   await panel.getByRole('button', { name: 'Show usage' }).click()
   await expect(panel.getByText(/“2024-02-30” is not a real date written YYYY-MM-DD/)).toBeVisible()
-  expect(peer.stats().requests).toBe(requests)
+  expect(peer().stats().requests).toBe(requests)
 
   const cycle = currentCycleStart()
   await panel.getByLabel('Cycle start date').fill(cycle)
@@ -123,7 +117,7 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await expect(panel.getByRole('figure', { name: /Data per billing cycle/ })).toBeVisible()
 
   // The carrier goes away: Refresh shows the cached copy "as of" its time, with the reason, and offers the queue.
-  await peer.close()
+  await peer().close()
   await panel.getByRole('button', { name: 'Refresh' }).click()
   const banner = panel.getByRole('status').filter({ hasText: /as of/ })
   await expect(banner).toBeVisible()
@@ -175,9 +169,9 @@ async function layout(page: Page) {
 
 test('the device page with a SIM fits 1440×900 and 1366×768: the SIM summary on the first screen, nothing wider than the window, no empty scroll', async ({ app }) => {
   const { page } = app
-  await addJasperProfile(page, peer.url, 'test-api-key')
+  await addJasperProfile(page, peer().url, 'test-api-key')
   await addSimDevice(page, 'sim-1')
-  await setEditorText(page, `{"jasper": {"iccid": "${peer.iccids[0]}"}}`)
+  await setEditorText(page, `{"jasper": {"iccid": "${peer().iccids[0]}"}}`)
   await page.getByRole('button', { name: 'Save configuration' }).click()
   const panel = page.getByRole('region', { name: 'Jasper SIM' })
   // The peer's usage is shown as a chart with its hidden table for screen readers (which once made the window scroll).

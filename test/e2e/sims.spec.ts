@@ -8,25 +8,14 @@
 import { readFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import { missingService } from '../helpers/system'
-import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer } from '../peers/orange/orange.peer'
+import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
 import { importDevices, LANGUAGES, switchLanguage, words, type Words } from './words'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const SIMS = 30
 
-let peer: ControlCenterPeer
-
-test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startControlCenterPeer({ devices: SIMS })
-})
-
-test.afterEach(async () => {
-  await peer?.close()
-})
+const peer = useControlCenterPeer({ devices: SIMS })
 
 /** A Jasper profile for the peer, added in the Extensions gallery (in English, before the language under test). */
 async function addJasperAccount(page: Page, apiKey: string): Promise<void> {
@@ -35,7 +24,7 @@ async function addJasperAccount(page: Page, apiKey: string): Promise<void> {
   await card.getByRole('button', { name: 'Add' }).click()
   const dialog = page.getByRole('dialog')
   await dialog.getByLabel('Profile name').fill('Ops')
-  await dialog.getByLabel('API URL').fill(peer.url)
+  await dialog.getByLabel('API URL').fill(peer().url)
   await dialog.getByLabel('User name').fill('ops')
   await dialog.getByLabel('API key').fill(apiKey)
   await dialog.getByRole('button', { name: 'Save profile' }).click()
@@ -104,7 +93,7 @@ for (const language of LANGUAGES) {
     await noAxeViolation(page, 'SIM list')
 
     // Sorted by SIM id in natural order, then the other way by its header; the address keeps it.
-    const sorted = [...peer.iccids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    const sorted = [...peer().iccids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
     const byId = page.getByRole('button', { name: t('sims.columns.simId'), exact: true })
     await expect.poll(async () => (await shownIds(page)).slice(0, 3)).toEqual(sorted.slice(0, 3))
     await byId.click()

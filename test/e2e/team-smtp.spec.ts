@@ -6,19 +6,16 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { missingService } from '../helpers/system'
 import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
 import { expect, test } from './fixtures'
-import { openPage } from './steps'
-
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+import { openPage, skipWithoutKeyring } from './steps'
 
 let smtp: SmtpPeer
 let caPem = ''
 let pkiDir = ''
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   pkiDir = await mkdtemp(join(tmpdir(), 'fieldline-smtp-e2e-'))
   const pki = await makePki(pkiDir)
   caPem = pki.caPem

@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, VALIDATE_DOC_UPDATE } from '../../src-main/core/sync/team-security'
-import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, startServe, test, type ServeProcess } from './fixtures'
-import { addDevice, keyringProblem, openDevice, openPage, setEditorText } from './steps'
+import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 
 const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 const PASSWORD = 'team-pw'
@@ -29,7 +28,7 @@ let peer: CouchPeer
 let second: ServeProcess | null = null
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
   await peer.addUser('olga', PASSWORD, ['operator'])
   await peer.addUser('otto', PASSWORD, ['operator'])

@@ -4,18 +4,16 @@
  * needs a D-Bus session with an unlocked keyring), verified with the role the server gives, started until live, a
  * device pushed, stopped. English only; the French strings are checked by the i18n tests.
  */
-import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openPage } from './steps'
+import { addDevice, openPage, skipWithoutKeyring } from './steps'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 
 let peer: CouchPeer
 
 test.beforeEach(async () => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
   await peer.addUser('olga', 'olga-pw', ['operator'])
   const auth = `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`

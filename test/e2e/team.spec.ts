@@ -7,11 +7,9 @@
  */
 import type { Locator, Page } from '@playwright/test'
 import { DEFAULT_API_KEY, startSendGridPeer, type ReceivedMessage, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
-import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
-import { openPage } from './steps'
+import { openPage, skipWithoutKeyring } from './steps'
 
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
 /** The peer's default verified Sender Identity. */
 const SENDER = 'admin@example.com'
 
@@ -65,7 +63,7 @@ test.describe('with the keychain', () => {
   let peer: SendGridPeer
 
   test.beforeEach(async () => {
-    test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+    skipWithoutKeyring()
     peer = await startSendGridPeer()
   })
 

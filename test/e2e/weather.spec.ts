@@ -9,12 +9,9 @@
 import type { Locator, Page } from '@playwright/test'
 import mqtt from 'mqtt'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { missingService } from '../helpers/system'
 import { SITES, TWC_TEST_KEY, startWeatherPeer, type WeatherPeer } from '../peers/weather/weather.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, openPage } from './steps'
-
-const keyringProblem = process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)'
+import { addDevice, openDevice, openPage, skipWithoutKeyring } from './steps'
 
 /** What the operator reads and clicks, in each language. */
 const WORDS = {
@@ -201,7 +198,7 @@ test('in French: sets a location with a decimal comma, shows the weather in Fren
 })
 
 test('The Weather Company: a refused key is named with TWC’s code; with the right key, unlimited visibility and a calm wind in words', async ({ app }) => {
-  test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
+  skipWithoutKeyring()
   const { page } = app
   await openPage(page, 'Extensions')
   const card = page.getByRole('region', { name: 'Weather' })

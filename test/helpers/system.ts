@@ -15,3 +15,11 @@ export function missingService(name: string, reason: string | null): string | nu
   process.stderr.write(`\n*** SKIPPING ${name} suite: ${message} ***\n\n`)
   return message
 }
+
+/**
+ * Why keychain-backed tests cannot run here, or null when they can: saving a profile puts its secret in the OS keychain,
+ * which needs a D-Bus session with an unlocked gnome-keyring. Goes through missingService, so FIELDLINE_STRICT=1 throws.
+ */
+export function keyringSkipReason(): string | null {
+  return missingService('gnome-keyring', process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session for gnome-keyring (run inside dbus-run-session with an unlocked keyring, as .ci/run does)')
+}

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
 import { runCli } from '../helpers/cli-process'
 import { tempDir, testCore } from '../helpers/core'
-import { missingService } from '../helpers/system'
+import { keyringSkipReason } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 
-const skip = missingService('keyring', process.env.DBUS_SESSION_BUS_ADDRESS ? null : 'no D-Bus session (run it inside dbus-run-session with gnome-keyring)')
+const skip = keyringSkipReason()
 const SECRET = 'job-cli-api-key-T2'
 
 describe.skipIf(skip)('fieldline job', () => {

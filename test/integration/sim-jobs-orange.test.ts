@@ -160,24 +160,21 @@ describe('Orange rows in bulk jobs', () => {
     expect(changesOf(serial)).toHaveLength(1)
   })
 
-  it('waits out a 429 under the governor (submitted once each), and leaves a 503 on a submission unknown (Orange may have acted)', async () => {
-    const serials = peer.serials.slice(24, 28)
+  it.each([
+    ['waits out a 429 under the governor: each submitted once', { status: 429, times: 3, from: 24, to: 28, counts: { done: 4, unknown: 0 } }],
+    ['leaves a 503 on a submission unknown (Orange may have acted)', { status: 503, times: 1, from: 28, to: 30, counts: { done: 1, unknown: 1 } }],
+  ] as const)('%s', async (_name, { status, times, from, to, counts }) => {
+    const serials = peer.serials.slice(from, to)
     for (const x of serials) peer.setStatus(x, 'ACTIVATED')
     const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(serials) }, params: { status: 'suspended' } })
     await core.call('jobs:preflight', { jobId: job.id, refresh: true })
-    peer.faults.set({ kind: 'status', status: 429, operation: 'submitUpdateSimStatusRequest', times: 3 })
+    peer.faults.set({ kind: 'status', status, operation: 'submitUpdateSimStatusRequest', times })
     await core.call('jobs:run', { jobId: job.id })
-    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts: { done: 4 } })
-    for (const x of serials) expect(changesOf(x)).toHaveLength(1)
-
-    const more = peer.serials.slice(28, 30)
-    for (const x of more) peer.setStatus(x, 'ACTIVATED')
-    const second = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(more) }, params: { status: 'suspended' } })
-    await core.call('jobs:preflight', { jobId: second.id, refresh: true })
-    peer.faults.set({ kind: 'status', status: 503, operation: 'submitUpdateSimStatusRequest', times: 1 })
-    await core.call('jobs:run', { jobId: second.id })
-    expect(await settle(core, second.id)).toMatchObject({ state: 'done', counts: { done: 1, unknown: 1 } })
-    expect((await rowsOf(core, second.id)).find((r) => r.state === 'unknown')!.error).toMatchObject({ code: 'UNKNOWN_OUTCOME' })
+    expect(await settle(core, job.id)).toMatchObject({ state: 'done', counts })
+    for (const row of await rowsOf(core, job.id)) {
+      if (row.state === 'done') expect(changesOf(row.id)).toHaveLength(1)
+      else expect(row).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME' } })
+    }
   })
 
   it('resumes after a restart: tickets in flight are followed, never submitted again; a row with no trace of its submission, or whose ticket is gone, is unknown', async () => {

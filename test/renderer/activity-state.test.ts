@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { AuditEntry } from '../../src-shared/contract'
-import { FakeApi, ok, settle } from './fake-api'
+import { ok, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { ActivityLog } = await import('../../src-renderer/src/lib/state/activity.svelte')
 const { activityViewFromSearch, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
@@ -18,10 +14,7 @@ function entry(n: number, over: Partial<AuditEntry> = {}): AuditEntry {
   return { id: `audit:${n}`, at: '2026-12-05T10:00:00.000Z', actor: 'alice', action: 'device.add', target: `meter/m-${n}`, outcome: 'ok', ...over }
 }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

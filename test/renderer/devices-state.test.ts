@@ -1,14 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { DeviceRow } from '../../src-shared/models/device-query'
 import { deviceRow } from './device-rows'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { DeviceList } = await import('../../src-renderer/src/lib/state/devices.svelte')
 const { DeviceExport } = await import('../../src-renderer/src/lib/state/list-export.svelte')
@@ -23,10 +19,7 @@ function page(offset: number, count: number, total: number) {
   return ok({ total, totalExact: true, items: Array.from({ length: count }, (_, i) => device(offset + i)) })
 }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

@@ -1,20 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Notification } from '../../src-shared/models/sim-inventory'
-import { FakeApi, ok, settle } from './fake-api'
+import { ok, settle } from './fake-api'
+import { api as fake } from './mocked-api'
+import { stubWindow } from './stub-window'
 
-const api = vi.hoisted(() => {
-  // The links are built with the router's href(), whose module follows the address bar of a window this test has not.
-  vi.stubGlobal('location', { hash: '' })
-  vi.stubGlobal('window', { addEventListener: () => {} })
-  // With a window, svelte-i18n writes the language on the document element.
-  vi.stubGlobal('document', { documentElement: { setAttribute: () => {} } })
-  return { current: null as unknown as FakeApi }
-})
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
+stubWindow()
 
 const { ANNOUNCE_SETTLE_MS, InboxBadge, InboxList } = await import('../../src-renderer/src/lib/state/inbox.svelte')
 const { findingText, notificationHref } = await import('../../src-renderer/src/features/inbox/inbox-text')
@@ -32,11 +23,8 @@ const note = (i: number, read = false): Notification => ({
   devices: [],
 })
 
-let fake: FakeApi
-
 beforeEach(() => {
   vi.useFakeTimers()
-  fake = api.current
   fake.reset()
 })
 afterEach(() => vi.useRealTimers())

@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Job, JobProgress, JobRow } from '../../src-shared/models/sim-jobs'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { JobView, JobRowsList, JobsList, jobActions } = await import('../../src-renderer/src/lib/state/jobs.svelte')
 
@@ -48,10 +44,7 @@ const row = (seq: number): JobRow => ({
   at: null,
 })
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

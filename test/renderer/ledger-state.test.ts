@@ -2,10 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { BlockSummary, ForwardItem, LedgerHead } from '../../src-shared/models/ledger'
 import { FakeApi, ok, refused, settle } from './fake-api'
 
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  return { api: new FakeApi() }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { LedgerChain, LedgerForwarder, LedgerQueue, LedgerTargets, Lookup, QUEUE_PAGE, mergeBlocks } = await import('../../src-renderer/src/lib/state/ledger.svelte')
 

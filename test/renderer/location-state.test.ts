@@ -1,14 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Device } from '../../src-shared/contract'
 import type { DeviceLocation } from '../../src-shared/models/location'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { DeviceDetail } = await import('../../src-renderer/src/lib/state/device-detail.svelte')
 const { LocationFollowing } = await import('../../src-renderer/src/lib/state/location-following.svelte')
@@ -31,10 +27,7 @@ function device(location: DeviceLocation | null): Device {
   }
 }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MbedEndpointSubscriptions, MbedSubscriptionsList, MbedSubscriptionView } from '../../src-shared/models/mbed'
 import { FakeApi, ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { MbedSubscriptions } = await import('../../src-renderer/src/lib/state/mbed-subscriptions.svelte')
 
@@ -27,10 +23,7 @@ const names = (store: InstanceType<typeof MbedSubscriptions>) => store.endpoints
 const pageReads = (fake: FakeApi) => fake.pending('mbed:subscriptions').filter((c) => (c.input as { ep?: string }).ep === undefined)
 const endpointReads = (fake: FakeApi) => fake.pending('mbed:subscriptions').map((c) => (c.input as { ep?: string }).ep)
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

@@ -1,14 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OrangeSimView, OrangeTicket } from '../../src-shared/models/orange'
 import { blankSim, type Sim } from '../../src-shared/models/sim'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { OrangePanel } = await import('../../src-renderer/src/lib/state/orange-panel.svelte')
 
@@ -54,10 +50,7 @@ function ticket(id: string, extra: Partial<OrangeTicket> = {}): OrangeTicket {
 
 const unreachable = { ok: false as const, error: { code: 'NETWORK' as const, message: 'Cannot reach 127.0.0.1' } }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

@@ -1,20 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
 import { simSearchText } from '../../src-renderer/src/lib/palette-match'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
+import { stubWindow } from './stub-window'
 
-const api = vi.hoisted(() => {
-  // The router follows the address bar of a window this test has not: a stand-in records where it goes.
-  vi.stubGlobal('location', { hash: '' })
-  vi.stubGlobal('window', { addEventListener: () => {} })
-  vi.stubGlobal('document', { documentElement: { setAttribute: () => {} } })
-  return { current: null as unknown as FakeApi }
-})
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
+stubWindow()
 
 const { PaletteState } = await import('../../src-renderer/src/lib/state/palette.svelte')
 const { simViewFromSearch } = await import('../../src-renderer/src/lib/sim-view')
@@ -38,11 +30,8 @@ const spare: SimRow = {
 
 const noDevice = ok({ total: 0, totalExact: true, items: [] })
 
-let fake: FakeApi
-
 beforeEach(() => {
   vi.useFakeTimers()
-  fake = api.current
   fake.reset()
   location.hash = ''
 })

@@ -1,13 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { SimExport, SimList, SimSync } = await import('../../src-renderer/src/lib/state/sims.svelte')
 const { DEFAULT_SIM_VIEW, queryOfSimView, searchOfSimView, simSortedBy, simViewFromSearch, simViewOfQuery, withSimFilter } = await import('../../src-renderer/src/lib/sim-view')
@@ -36,9 +32,7 @@ function page(offset: number, count: number, total: number) {
   return ok({ total, items: Array.from({ length: count }, (_, i) => sim(offset + i)) })
 }
 
-let fake: FakeApi
 beforeEach(() => {
-  fake = api.current
   fake.reset()
 })
 

@@ -1,13 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SyncStatus } from '../../src-shared/models/sync'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { teamSyncStatus, teamSyncSettings, teamSyncConflicts } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
 
@@ -23,10 +19,7 @@ const STOPPED: SyncStatus = {
   role: null,
 }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.calls.length = 0
 })
 

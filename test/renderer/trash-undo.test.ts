@@ -1,14 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ErrorInfo } from '../../src-shared/contract'
 import type { TrashEntry } from '../../src-shared/models/trash'
-import { FakeApi, ok, settle } from './fake-api'
+import { ok, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { TrashState } = await import('../../src-renderer/src/lib/state/trash.svelte')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
@@ -33,7 +29,7 @@ const ENTRY: TrashEntry = {
 describe('the notice that confirms a deletion', () => {
   beforeEach(() => {
     vi.useFakeTimers()
-    api.current.reset()
+    fake.reset()
     for (const n of notices.items) notices.dismiss(n.id)
   })
   afterEach(() => vi.useRealTimers())
@@ -49,8 +45,8 @@ describe('the notice that confirms a deletion', () => {
     const action = notices.items[0]!.action!
     const first = action.run()
     const second = action.run()
-    expect(api.current.pending('trash:restore').map((c) => c.input)).toEqual([{ id: ENTRY.id }])
-    api.current.answer('trash:restore', ok({ restored: ENTRY }))
+    expect(fake.pending('trash:restore').map((c) => c.input)).toEqual([{ id: ENTRY.id }])
+    fake.answer('trash:restore', ok({ restored: ENTRY }))
     await Promise.all([first, second])
     await settle()
     expect(notices.items.map((n) => [n.kind, n.text, n.action])).toEqual([['success', TEXTS.restored, undefined]])
@@ -60,7 +56,7 @@ describe('the notice that confirms a deletion', () => {
     const trash = new TrashState()
     trash.reportDeletion(ok({ removed: true as const, trashId: ENTRY.id }), TEXTS)
     const running = notices.items[0]!.action!.run()
-    api.current.answer('trash:restore', { ok: false, error: { code: 'CONFLICT', message: 'taken', details: { ref: { key: 'trash.keyTaken', params: { target: ENTRY.target } } } } })
+    fake.answer('trash:restore', { ok: false, error: { code: 'CONFLICT', message: 'taken', details: { ref: { key: 'trash.keyTaken', params: { target: ENTRY.target } } } } })
     await running
     expect(notices.items.map((n) => [n.kind, n.text])).toEqual([['error', 'refused: trash.keyTaken']])
   })
@@ -69,6 +65,6 @@ describe('the notice that confirms a deletion', () => {
     const trash = new TrashState()
     expect(trash.reportDeletion({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } }, TEXTS)).toBe(false)
     expect(notices.items.map((n) => [n.kind, n.text, n.action])).toEqual([['error', 'refused: NOT_FOUND', undefined]])
-    expect(api.current.pending('trash:restore')).toEqual([])
+    expect(fake.pending('trash:restore')).toEqual([])
   })
 })

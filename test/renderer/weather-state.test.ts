@@ -1,13 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { WeatherReading, WeatherSettingsView, WeatherView } from '../../src-shared/models/weather'
-import { FakeApi, ok, refused, settle } from './fake-api'
+import { ok, refused, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { WeatherPanel } = await import('../../src-renderer/src/lib/state/weather-panel.svelte')
 const { weatherSettings } = await import('../../src-renderer/src/lib/state/weather-settings.svelte')
@@ -50,10 +46,7 @@ function view(expiresAt: string, extra: Partial<WeatherView> = {}, temperature?:
   }
 }
 
-let fake: FakeApi
-
 beforeEach(() => {
-  fake = api.current
   fake.calls.length = 0
   vi.useFakeTimers({ now: NOW })
 })

@@ -8,9 +8,9 @@
  *
  * An Orange row's status change is a ticket (docs/wire/orange.md §4.4, §4.6): submitted through the Orange service
  * (which audits it and follows the ticket), its number journalled with the row still `sending`, and the row finished
- * when the ticket does — between windows, and before the job stops (except when the core closes: the next start
- * follows the ticket again). A submission whose answer was lost is `unknown`, like an SMS: never submitted again unless
- * the operator asks.
+ * when the ticket does — in the next window's journal write, and before the job stops (except when the core closes:
+ * the next start follows the ticket again). A submission whose answer was lost is `unknown`, like an SMS: never
+ * submitted again unless the operator asks.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { OrangeTicket } from '../../../src-shared/models/orange'
@@ -211,25 +211,34 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The process ended while this status ticket was being submitted: Orange may have received it', { key: 'jobs.ticketUnknown' }).toInfo()
   }
 
-  /** Writes the outcomes of the tickets that ended since the last window, with the job's counts. */
-  async function writeLanded(rows: JobRowDoc[]): Promise<void> {
-    const batch = landed.splice(0)
-    if (batch.length === 0) return
-    for (const outcome of batch) {
+  /**
+   * Applies the outcomes of the tickets that ended since the last journal write to their rows; returns those rows, for
+   * the next write to carry (the next window's journal, or the job's last write).
+   */
+  function takeLanded(): JobRowDoc[] {
+    const at = now().toISOString()
+    return landed.splice(0).map((outcome) => {
       const { row } = outcome
-      row.at = now().toISOString()
+      row.at = at
       if ('lost' in outcome) {
         row.state = 'unknown'
         row.error = outcome.lost
-        continue
+        return row
       }
       const ok = outcome.ticket.state === 'TERMINATED'
       row.state = ok ? 'done' : 'failed'
       row.error = ok ? null : ticketFailure(outcome.ticket)
-    }
+      return row
+    })
+  }
+
+  /** Writes the landed outcomes on their own, with the job's counts: only when no window is left to carry them. */
+  async function writeLanded(rows: JobRowDoc[]): Promise<void> {
+    const changed = takeLanded()
+    if (changed.length === 0) return
     job.counts = countRows(rows)
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job, ...batch.map((l) => l.row)])
+    await writeDocs(db, [job, ...changed])
     progressEvents.push(progressNow())
   }
 
@@ -297,12 +306,15 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     const flights: { window: JobRowDoc[]; outcomes: Promise<Outcome[]> }[] = []
 
     /**
-     * Journals what a finished window came to together with the next window marked `sending` (one bulkDocs, one
-     * sync to disk), then starts that window's calls: the next window is always journalled before any of its calls.
+     * Journals what a finished window came to and the tickets that ended since the last write, together with the next
+     * window marked `sending` (one bulkDocs, one sync to disk), then starts that window's calls: the next window is
+     * always journalled before any of its calls. A ticket's outcome may wait for this write: until then its row is
+     * `sending` with its ticket, which a restart follows again (recover), so a kill loses nothing.
      */
     async function launch(finished: JobRowDoc[], extra: BaseDoc[]): Promise<void> {
       const window = stop || halted ? [] : queue.slice(0, size)
       queue = queue.slice(window.length)
+      const ended = takeLanded()
       const at = now().toISOString()
       for (const row of window) {
         row.state = 'sending'
@@ -312,9 +324,12 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       job.counts = countRows(rows)
       if (halted) job.state = 'paused'
       job.updatedAt = at
-      // A row retried at once is in both: its `sending` state is the one to keep.
-      await writeDocs(db, [job, ...finished.filter((r) => !window.includes(r)), ...window], extra)
+      // A row retried at once is in both: its `sending` state is the one to keep. A ticket that ended before its
+      // window's outcome was journalled is in both too: written once, ended.
+      const settled = new Set([...finished, ...ended].filter((r) => !window.includes(r)))
+      await writeDocs(db, [job, ...settled, ...window], extra)
       if (window.length > 0) flights.push({ window, outcomes: Promise.all(window.map(call)) })
+      if (ended.length > 0) progressEvents.push(progressNow())
     }
 
     /** Applies a window's outcomes to its rows; returns the audit entries of what they did. */
@@ -363,22 +378,24 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
       for (const row of flight.window) if (row.state === 'done' && job.operation !== 'sms' && !isOrangeRow(row)) bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })
       progressEvents.push(progress(startedAt, doneAtStart))
-      await writeLanded(rows)
     }
     // Tickets in flight end before the job stops, paused or cancelled too: Orange acts on them whatever the job does.
+    // No window is left to carry their outcomes, so each wait's are written on their own.
     while (!haltRequested && following.size > 0) {
       await Promise.race([...following, haltSignal])
       await writeLanded(rows)
     }
-    await writeLanded(rows)
-    job.counts = countRows(rows)
     if (stop === 'halt' && !halted) {
+      await writeLanded(rows)
+      job.counts = countRows(rows)
       progressEvents.flush()
       return job
     }
+    const ended = takeLanded()
+    job.counts = countRows(rows)
     job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job], stopAudit ? [stopAudit(job)] : [])
+    await writeDocs(db, [job, ...ended], stopAudit ? [stopAudit(job)] : [])
     if (stopAudit) bus.emit('audit:changed', {})
     progressEvents.push(progress(startedAt, doneAtStart))
     progressEvents.flush()

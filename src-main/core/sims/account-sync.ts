@@ -5,8 +5,9 @@ import type { ControlCenterClient, DeviceSearchPage } from '../carriers/control-
 import type { OrangeClient, OrangeSearchRow } from '../carriers/orange/orange.client'
 import { normaliseOrangeStatus } from '../carriers/sim-model'
 import { AppError } from '../common/errors'
+import type { SimCacheDoc } from '../store/cache.store'
 import type { Db } from '../store/documents'
-import { readCheckpoint, simDocId, SIM_DOC_PREFIX, writeCheckpoint, writeListed, writeUsage, type InventoryDoc, type Listed, type SyncCheckpoint } from './inventory.store'
+import { readCheckpoint, simDocId, SIM_DOC_PREFIX, writeCheckpoint, writeListed, writeUsage, type Listed, type SyncCheckpoint } from './inventory.store'
 
 /**
  * docs/wire/control-center.md §1.9: the full-sync idiom. Incremental runs start from the previous run's `modifiedTill`
@@ -254,7 +255,7 @@ async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier
     const start = run.usageAfter === '' ? prefix : simDocId(carrier, run.usageAfter)
     const page = await o.db.allDocs({ include_docs: true, startkey: start, endkey: `${prefix}\ufff0`, limit: USAGE_BATCH, skip: run.usageAfter === '' ? 0 : 1 })
     if (page.rows.length === 0) return cp
-    const docs = page.rows.map((r) => r.doc as unknown as InventoryDoc)
+    const docs = page.rows.map((r) => r.doc as unknown as SimCacheDoc)
     const wanted = docs.filter((d) => d.inventory?.account === o.account && USING.has(d.sim.status))
     const read = await Promise.all(
       wanted.map(async (d) => {

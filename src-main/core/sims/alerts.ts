@@ -4,11 +4,12 @@ import type { AlertRule, AlertRuleInput, Notification } from '../../../src-share
 import type { WeatherUnits } from '../../../src-shared/models/weather'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
+import type { SimCacheDoc } from '../store/cache.store'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { sentSmsPages } from '../store/sent-sms.store'
-import { allSimDocs, readCheckpoint, type InventoryDoc } from './inventory.store'
+import { allSimDocs, readCheckpoint } from './inventory.store'
 import { weatherCondition, weatherHits } from './weather-alerts'
 
 /**
@@ -92,7 +93,7 @@ interface Hit {
 }
 
 /** The conditions of `rule` that hold for one SIM now. */
-function simHits(rule: AlertRule, doc: InventoryDoc, now: number): Hit[] {
+function simHits(rule: AlertRule, doc: SimCacheDoc, now: number): Hit[] {
   const sim = doc.sim
   const account = doc.inventory?.account || null
   if (rule.carriers.length > 0 && !rule.carriers.includes(sim.carrier)) return []

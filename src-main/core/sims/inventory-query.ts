@@ -3,8 +3,9 @@ import { CARRIERS, type Carrier } from '../../../src-shared/models/sim'
 import { SIM_EXPORT_COLUMNS, SIM_NOT_LISTED, type SimFilters, type SimKey, type SimQuery, type SimRow, type SimSelection } from '../../../src-shared/models/sim-inventory'
 import type { DeviceIndex } from '../devices/listing/device-index'
 import { END, keyOfNat, simDevicesKey } from '../devices/listing/keys'
+import type { SimCacheDoc } from '../store/cache.store'
 import type { Db } from '../store/documents'
-import { allSimDocs, type InventoryDoc } from './inventory.store'
+import { allSimDocs } from './inventory.store'
 
 const MAX_DEVICES_SHOWN = 10
 
@@ -87,7 +88,7 @@ export async function devicesOfSims(index: DeviceIndex, sims: readonly string[])
   return new Map(sims.map((sim, i) => [sim, devicesOf(values[i]).slice(0, MAX_DEVICES_SHOWN)]))
 }
 
-function rowOf(doc: InventoryDoc, attached: Map<string, string[]>): SimRow | null {
+function rowOf(doc: SimCacheDoc, attached: Map<string, string[]>): SimRow | null {
   const sim = doc.sim
   const simId = doc._id.slice(doc._id.indexOf(':', 'cache:sim:'.length) + 1)
   if (!(CARRIERS as readonly string[]).includes(sim.carrier) || !/^\d{1,24}$/.test(simId)) return null

@@ -11,9 +11,6 @@ import { CURRENT_SCHEMA } from '../store/schema'
  * device index keeps its SIM facts from the same documents. The inventory adds `inventory` to those documents: the
  * account that listed the SIM, when, and the last status change it saw.
  */
-/** A cached SIM document with the inventory's facts (cache.store.ts keeps them through every read). */
-export type InventoryDoc = SimCacheDoc
-
 export const SIM_DOC_PREFIX = 'cache:sim:'
 export const simDocId = (carrier: Carrier, simId: string): string => `${SIM_DOC_PREFIX}${carrier}:${simId}`
 
@@ -33,7 +30,7 @@ export async function writeListed(db: Db, account: string, listed: readonly List
   const ids = listed.map((l) => simDocId(l.carrier, l.simId))
   for (let attempt = 0; ; attempt++) {
     const existing = await readMany(db, ids)
-    const docs = listed.map((l, i): InventoryDoc => {
+    const docs = listed.map((l, i): SimCacheDoc => {
       const old = existing[i]
       const fields = l.fields(old?.sim ?? null)
       const sim: Sim = { ...blankSim(l.carrier, fields.iccid, new Date(0).toISOString()), ...old?.sim, ...fields, fetchedAt: at }
@@ -58,7 +55,7 @@ export async function writeUsage(
   const ids = items.map((u) => simDocId(u.carrier, u.simId))
   for (let attempt = 0; ; attempt++) {
     const existing = await readMany(db, ids)
-    const docs = items.flatMap((u, i): InventoryDoc[] => {
+    const docs = items.flatMap((u, i): SimCacheDoc[] => {
       const old = existing[i]
       if (!old) return []
       const facts = inventoryFactsOf(old)
@@ -77,15 +74,15 @@ export async function writeUsage(
   }
 }
 
-async function readMany(db: Db, ids: readonly string[]): Promise<(InventoryDoc | null)[]> {
+async function readMany(db: Db, ids: readonly string[]): Promise<(SimCacheDoc | null)[]> {
   const page = await db.allDocs({ keys: [...ids], include_docs: true })
-  return page.rows.map((r) => ('doc' in r && r.doc ? (r.doc as unknown as InventoryDoc) : null))
+  return page.rows.map((r) => ('doc' in r && r.doc ? (r.doc as unknown as SimCacheDoc) : null))
 }
 
 /** Every cached SIM, a page at a time (bounded memory per page; the caller keeps what it needs). */
-export async function* allSimDocs(db: Db, pageSize = 2000): AsyncGenerator<InventoryDoc[], void, undefined> {
+export async function* allSimDocs(db: Db, pageSize = 2000): AsyncGenerator<SimCacheDoc[], void, undefined> {
   for await (const page of docPages(db, SIM_DOC_PREFIX, pageSize)) {
-    const docs = page.flatMap((d) => (isSimDoc(d) ? [d as unknown as InventoryDoc] : []))
+    const docs = page.flatMap((d) => (isSimDoc(d) ? [d as unknown as SimCacheDoc] : []))
     if (docs.length > 0) yield docs
   }
 }
