@@ -21,6 +21,8 @@ const STOPPED: SyncStatus = {
   denied: [],
   deniedTotal: 0,
   role: null,
+  roleAsOf: null,
+  refused: [],
 }
 
 let fake: FakeApi
