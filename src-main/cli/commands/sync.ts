@@ -55,7 +55,11 @@ async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
 }
 
 function statusLines(s: SyncStatus): string[] {
-  const lines = [`state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`, `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`, `last sync    ${s.lastSyncAt ?? 'never'}`]
+  const lines = [
+    `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
+    `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
+    `last sync    ${s.lastSyncAt ?? 'never'}`,
+  ]
   lines.push(`pushed       ${s.push.docs}${s.push.pending === null ? '' : ` (${s.push.pending} pending)`}`)
   lines.push(`pulled       ${s.pull.docs}${s.pull.pending === null ? '' : ` (${s.pull.pending} pending)`}`)
   if (s.firstSync) {

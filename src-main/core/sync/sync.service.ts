@@ -23,17 +23,7 @@ import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
-import {
-  MAX_DENIED,
-  newSyncSettingsDoc,
-  readSyncSettings,
-  readSyncState,
-  syncSecretAccount,
-  updateSyncState,
-  type SyncSecret,
-  type SyncSettingsDoc,
-  type SyncStateDoc,
-} from './sync.store'
+import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
 
 export interface SyncTuning {
