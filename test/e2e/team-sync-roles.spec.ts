@@ -5,13 +5,12 @@
  * express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`), the database set up as `sync setup` does.
  */
 import type { Page } from '@playwright/test'
-import { ROLES_DESIGN_ID, TEAM_SECURITY, VALIDATE_DOC_UPDATE } from '../../src-main/core/sync/team-security'
 import { missingService } from '../helpers/system'
-import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
 import { addDevice, keyringProblem, openDevice, openPage } from './steps'
+import { configureTeamSync, teamServer } from './team-sync-server'
 
-const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 const DB = 'e2e-roles'
 const BANNER = 'Team sync: you are a viewer. The team server refuses your changes, so editing is turned off.'
 const SYNC = { timeout: 60_000 }
@@ -20,17 +19,8 @@ let peer: CouchPeer
 
 test.beforeEach(async () => {
   test.skip(missingService('gnome-keyring', keyringProblem) !== null, keyringProblem ?? '')
-  peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  peer = await teamServer(DB)
   await peer.addUser('vera', 'vera-pw', ['viewer'])
-  const headers = { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
-  for (const [path, body] of [
-    ['', undefined],
-    ['/_security', TEAM_SECURITY],
-    [`/${ROLES_DESIGN_ID}`, { _id: ROLES_DESIGN_ID, validate_doc_update: VALIDATE_DOC_UPDATE }],
-  ] as const) {
-    const res = await fetch(`${peer.url}/${DB}${path}`, { method: 'PUT', headers, ...(body ? { body: JSON.stringify(body) } : {}) })
-    expect(res.status, `PUT ${DB}${path}`).toBeLessThan(300)
-  }
 })
 
 test.afterEach(async () => {
@@ -65,16 +55,8 @@ test("a viewer's changing controls are off with the reason, a refused change is 
   await addDevice(page, 'meter', 'v-1')
   await expect(page.getByTestId('device-row').filter({ hasText: 'v-1' })).toBeVisible()
 
-  await openPage(page, 'Settings')
+  await configureTeamSync(page, { url: peer.url, database: DB, user: 'vera', password: 'vera-pw' })
   const section = page.getByRole('region', { name: 'Team sync' })
-  await section.getByRole('button', { name: 'Configure' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Team sync settings' })
-  await dialog.getByLabel('Server URL').fill(peer.url)
-  await dialog.getByLabel('Database').fill(DB)
-  await dialog.getByLabel('User name').fill('vera')
-  await dialog.getByLabel('Password').fill('vera-pw')
-  await dialog.getByRole('button', { name: 'Save' }).click()
-  await expect(dialog).toBeHidden()
   await section.getByRole('button', { name: 'Start' }).click()
   // The device added before the role was known goes up and is refused: said in words, not only listed.
   await expect(page.getByRole('alert').filter({ hasText: 'The team server refused your change to device:meter:v-1: your role there (viewer) does not allow it' })).toBeVisible(SYNC)

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { refusedShares, type SyncStatus } from '../../src-shared/models/sync'
 import { FakeApi, ok, settle } from './fake-api'
+import { STOPPED } from './sync-status'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
 vi.mock('../../src-renderer/src/lib/api', async () => {
@@ -15,20 +16,7 @@ const { teamSyncStatus } = await import('../../src-renderer/src/lib/state/team-s
 const SHARES = ['devices', 'profiles', 'packages', 'audit', 'teamSettings'] as const
 
 function status(role: SyncStatus['role'], extra: Partial<SyncStatus> = {}): SyncStatus {
-  return {
-    state: 'stopped',
-    reason: null,
-    lastSyncAt: null,
-    push: { docs: 0, pending: null },
-    pull: { docs: 0, pending: null },
-    firstSync: null,
-    denied: [],
-    deniedTotal: 0,
-    role,
-    roleAsOf: role ? '2026-12-05T08:00:00.000Z' : null,
-    refused: refusedShares(role, SHARES),
-    ...extra,
-  }
+  return { ...STOPPED, role, roleAsOf: role ? '2026-12-05T08:00:00.000Z' : null, refused: refusedShares(role, SHARES), ...extra }
 }
 
 let fake: FakeApi

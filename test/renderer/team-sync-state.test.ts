@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SyncStatus } from '../../src-shared/models/sync'
 import { FakeApi, ok, refused, settle } from './fake-api'
+import { STOPPED } from './sync-status'
 
 const api = vi.hoisted(() => ({ current: null as unknown as FakeApi }))
 vi.mock('../../src-renderer/src/lib/api', async () => {
@@ -10,20 +10,6 @@ vi.mock('../../src-renderer/src/lib/api', async () => {
 })
 
 const { teamSyncStatus, teamSyncSettings, teamSyncConflicts } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
-
-const STOPPED: SyncStatus = {
-  state: 'stopped',
-  reason: null,
-  lastSyncAt: null,
-  push: { docs: 0, pending: null },
-  pull: { docs: 0, pending: null },
-  firstSync: null,
-  denied: [],
-  deniedTotal: 0,
-  role: null,
-  roleAsOf: null,
-  refused: [],
-}
 
 let fake: FakeApi
 
