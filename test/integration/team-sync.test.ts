@@ -225,9 +225,17 @@ describe('live sync', () => {
     await expect.poll(async () => (await again.call('sync:status', {})).role, POLL).toBe('operator')
     await again.call('sync:stop', {})
     expect(await again.call('sync:status', {})).toMatchObject({ role: 'operator', refused: ['profiles', 'teamSettings'] })
-    // Another account on the same computer: its role is not known until that server says.
+    // Another account on the same computer: its role is not known until that server says, here at Verify.
     await again.call('sync:saveSettings', { url: peer.url, database: DB, username: 'vic', secrets: { password: 'vic-pw' } })
     expect(await again.call('sync:status', {})).toMatchObject({ role: null, roleAsOf: null, refused: [] })
+    const told: unknown[] = []
+    const off = again.bus.subscribe((event, payload) => {
+      if (event === 'sync:status') told.push(payload)
+    })
+    expect((await again.call('sync:verify', {})).role).toBe('viewer')
+    off()
+    expect(await again.call('sync:status', {})).toMatchObject({ state: 'stopped', role: 'viewer' })
+    expect(told).toContainEqual(expect.objectContaining({ state: 'stopped', role: 'viewer' }))
     await again.close()
   })
 

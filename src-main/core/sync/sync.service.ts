@@ -472,7 +472,9 @@ export function createSyncService(deps: SyncServiceDeps) {
           throw asAppError(e, 'sign in')
         }
         const role = await rememberRole(who.role, doc)
+        // The views follow the role a verification reads, whether the sync runs or not.
         if (running) publish(role, true)
+        else bus.emit('sync:status', await stoppedStatus())
         try {
           return { ...who, docCount: await remoteDocCount(remote) }
         } catch (e) {
