@@ -4,6 +4,7 @@
  * the server and said in words; and after a serve restart with the sync stopped the remembered role still holds.
  * express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`), the database set up as `sync setup` does.
  */
+import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { missingService } from '../helpers/system'
 import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -62,6 +63,9 @@ test("a viewer's changing controls are off with the reason, a refused change is 
   await expect(page.getByRole('alert').filter({ hasText: 'The team server refused your change to device:meter:v-1: your role there (viewer) does not allow it' })).toBeVisible(SYNC)
   await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', SYNC)
   await expectReadOnly(page)
+  // The banner, the refusal notices and the disabled controls pass axe as the views do (accessibility.spec.ts).
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
 
   await openPage(page, 'Settings')
   await section.getByRole('button', { name: 'Stop' }).click()
