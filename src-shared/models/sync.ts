@@ -73,6 +73,23 @@ export const syncRoleSchema = z.enum(SYNC_ROLES)
 export type SyncRole = z.infer<typeof syncRoleSchema>
 
 /**
+ * The groups each role may write on the team server: the server's validation (core/sync/team-security.ts) is built from
+ * this, and the UI turns off the controls that change the others. Operators only add audit entries, which is all
+ * Fieldline ever does with them.
+ */
+export const ROLE_WRITES: Readonly<Record<SyncRole, readonly SyncShare[]>> = {
+  administrator: SYNC_SHARES,
+  operator: ['devices', 'drafts', 'packages', 'caches', 'audit'],
+  viewer: [],
+}
+
+/** The shared groups the server refuses this role's changes to (none when the role is not known). */
+export function refusedShares(role: SyncRole | null, shares: readonly SyncShare[]): SyncShare[] {
+  if (role === null) return []
+  return SYNC_SHARES.filter((share) => shares.includes(share) && !ROLE_WRITES[role].includes(share))
+}
+
+/**
  * - stopped: not running;
  * - syncing: documents are moving (the first sync, or changes on either side);
  * - live: both sides up to date, listening for changes;
@@ -110,8 +127,14 @@ export const syncStatusSchema = z.object({
   /** Documents the server refused (never retried): the newest first, at most 200. */
   denied: z.array(syncDeniedSchema),
   deniedTotal: z.number().int(),
-  /** The role the server gave this computer's user, when known. */
+  /**
+   * The role the server last gave this computer's user, and when it said so: remembered in the workspace (never
+   * synced), so it holds while the sync is stopped, and read again at each start.
+   */
   role: syncRoleSchema.nullable(),
+  roleAsOf: z.string().nullable(),
+  /** The shared groups the server refuses this role's changes to: the UI turns their changing controls off. */
+  refused: z.array(syncShareSchema),
 })
 export type SyncStatus = z.infer<typeof syncStatusSchema>
 

@@ -13,9 +13,11 @@
  *   node --import tsx test/bench/team-sync.bench.ts          (or: npm run bench -- team-sync)
  *   BENCH_SYNC_DOCS=100000   devices (default 100,000)
  *   BENCH_SYNC_BATCH_SIZE, BENCH_SYNC_BATCHES_LIMIT   replication tuning (default: the core's)
+ *   BENCH_SYNC_PROFILE=FILE   writes a CPU profile of this process during the pull only (open it in Chrome's DevTools)
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -125,6 +127,12 @@ try {
   await a.core.sync.stop(ACTOR)
 
   let halfway: string | null = null
+  const profiler = process.env.BENCH_SYNC_PROFILE ? new Session() : null
+  if (profiler) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
   mark = await cpuMark()
   t0 = performance.now()
   await b.core.sync.start(ACTOR)
@@ -140,22 +148,41 @@ try {
     }
   })
   const pulled = performance.now() - t0
+  const pullCpu = await cpu(mark)
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop')
+    await writeFile(process.env.BENCH_SYNC_PROFILE!, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   const got = (await b.core.workspace.db.info()).doc_count
-  console.log(`first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s; ${await cpu(mark)})`)
+  console.log(
+    `first sync, pull into an empty workspace: ${seconds(pulled)} s (${fmt(got)} documents; target < 30 s; ${pullCpu}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  )
   console.log(`  halfway: ${halfway ?? 'not seen'}`)
   console.log(`  RSS of this process (client side) during it: peak ${mib(pullLog.peak())}`)
 
   await b.core.sync.stop(ACTOR)
   const noop: number[] = []
+  const noopCpu: number[] = []
   for (let i = 0; i < 5; i++) {
+    const c0 = process.cpuUsage()
     t0 = performance.now()
     await b.core.sync.start(ACTOR)
     await untilLive(b.core)
     noop.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    noopCpu.push((c.user + c.system) / 1000)
     await b.core.sync.stop(ACTOR)
   }
   noop.sort((x, y) => x - y)
-  console.log(`incremental sync with nothing to do (start → live): median ${Math.round(noop[2]!)} ms, worst ${Math.round(noop[4]!)} ms (target < 100 ms)`)
+  noopCpu.sort((x, y) => x - y)
+  console.log(
+    `incremental sync with nothing to do (start → live): median ${Math.round(noop[2]!)} ms, worst ${Math.round(noop[4]!)} ms; CPU of this process median ${Math.round(noopCpu[2]!)} ms (target < 100 ms; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  )
 } finally {
   await a.close()
   await b.close()

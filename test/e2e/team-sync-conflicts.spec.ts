@@ -11,12 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { ROLES_DESIGN_ID, TEAM_SECURITY, VALIDATE_DOC_UPDATE } from '../../src-main/core/sync/team-security'
-import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, startServe, test, type ServeProcess } from './fixtures'
 import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
+import { configureTeamSync, teamServer } from './team-sync-server'
 
-const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 const PASSWORD = 'team-pw'
 const DB = 'e2e-conflicts'
 const DEVICE_ID = 'shared-1'
@@ -29,19 +28,9 @@ let second: ServeProcess | null = null
 
 test.beforeEach(async () => {
   skipWithoutKeyring()
-  peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  peer = await teamServer(DB)
   await peer.addUser('olga', PASSWORD, ['operator'])
   await peer.addUser('otto', PASSWORD, ['operator'])
-  const headers = { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
-  // What `fieldline sync setup` writes, written by the server admin.
-  for (const [path, body] of [
-    ['', undefined],
-    ['/_security', TEAM_SECURITY],
-    [`/${ROLES_DESIGN_ID}`, { _id: ROLES_DESIGN_ID, validate_doc_update: VALIDATE_DOC_UPDATE }],
-  ] as const) {
-    const res = await fetch(`${peer.url}/${DB}${path}`, { method: 'PUT', headers, ...(body ? { body: JSON.stringify(body) } : {}) })
-    expect(res.status, `PUT ${DB}${path}`).toBeLessThan(300)
-  }
 })
 
 test.afterEach(async () => {
@@ -51,17 +40,8 @@ test.afterEach(async () => {
 })
 
 async function startTeamSync(page: Page, user: string): Promise<void> {
-  await openPage(page, 'Settings')
-  const section = page.getByRole('region', { name: 'Team sync' })
-  await section.getByRole('button', { name: 'Configure' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Team sync settings' })
-  await dialog.getByLabel('Server URL').fill(peer.url)
-  await dialog.getByLabel('Database').fill(DB)
-  await dialog.getByLabel('User name').fill(user)
-  await dialog.getByLabel('Password').fill(PASSWORD)
-  await dialog.getByRole('button', { name: 'Save' }).click()
-  await expect(dialog).toBeHidden()
-  await section.getByRole('button', { name: 'Start' }).click()
+  await configureTeamSync(page, { url: peer.url, database: DB, user, password: PASSWORD })
+  await page.getByRole('region', { name: 'Team sync' }).getByRole('button', { name: 'Start' }).click()
   await expect(syncState(page)).toContainText('Live', SYNC)
 }
 

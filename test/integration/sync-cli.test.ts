@@ -77,6 +77,8 @@ describe('fieldline sync', () => {
     const status = await runCli(dir.dir, ['sync', 'status'])
     expect(status.out).toMatch(/state\s+stopped/)
     expect(status.out).not.toMatch(/last sync\s+never/)
+    // Stopped, and in a new process: the role is the one the server gave at the last start.
+    expect(status.out).toMatch(/role\s+administrator \(as of \d{4}-\d\d-\d\dT/)
 
     const badShare = await runCli(dir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--share', 'devices,secrets'])
     expect(badShare.code).toBe(2)

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncShare } from '../../src-shared/models/sync'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { rejection, tempDir, testCore } from '../helpers/core'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 
@@ -195,6 +196,47 @@ describe('live sync', () => {
     const shown = (await viewer.call('sync:status', {})).denied.length
     expect(await viewer.call('sync:clearDenied', {})).toEqual({ cleared: shown })
     expect((await viewer.call('sync:status', {})).denied).toEqual([])
+  })
+
+  it('remembers the role the server gave across a restart with the sync stopped, and takes a changed role at the next start', async () => {
+    await setUp()
+    await peer.addUser('val', 'val-pw', ['viewer'])
+    const { dir, cleanup } = await tempDir('fieldline-sync-role-')
+    cleanups.push(cleanup)
+    const vault = createMemoryStore()
+    const open = () => testCore(dir, { vault, syncTuning: { backOffMs: { minMs: 100, maxMs: 400 } } })
+    const first = await open()
+    expect((await first.call('sync:status', {})).role).toBeNull()
+    await first.call('sync:saveSettings', { url: peer.url, database: DB, username: 'val', secrets: { password: 'val-pw' } })
+    await first.call('sync:start', {})
+    await expect.poll(async () => (await first.call('sync:status', {})).role, POLL).toBe('viewer')
+    await first.call('sync:stop', {})
+    await first.close()
+
+    const again = await open()
+    const stopped = await again.call('sync:status', {})
+    expect(stopped).toMatchObject({ state: 'stopped', role: 'viewer', refused: ['devices', 'profiles', 'packages', 'audit', 'teamSettings'] })
+    expect(Date.parse(stopped.roleAsOf!)).not.toBeNaN()
+    // The never-synced state holds it: nothing of it reaches the server.
+    expect((await peer.docs(DB)).some((d) => JSON.stringify(d).includes('roleAsOf'))).toBe(false)
+
+    await peer.addUser('val', 'val-pw', ['operator'])
+    await again.call('sync:start', {})
+    await expect.poll(async () => (await again.call('sync:status', {})).role, POLL).toBe('operator')
+    await again.call('sync:stop', {})
+    expect(await again.call('sync:status', {})).toMatchObject({ role: 'operator', refused: ['profiles', 'teamSettings'] })
+    // Another account on the same computer: its role is not known until that server says, here at Verify.
+    await again.call('sync:saveSettings', { url: peer.url, database: DB, username: 'vic', secrets: { password: 'vic-pw' } })
+    expect(await again.call('sync:status', {})).toMatchObject({ role: null, roleAsOf: null, refused: [] })
+    const told: unknown[] = []
+    const off = again.bus.subscribe((event, payload) => {
+      if (event === 'sync:status') told.push(payload)
+    })
+    expect((await again.call('sync:verify', {})).role).toBe('viewer')
+    off()
+    expect(await again.call('sync:status', {})).toMatchObject({ state: 'stopped', role: 'viewer' })
+    expect(told).toContainEqual(expect.objectContaining({ state: 'stopped', role: 'viewer' }))
+    await again.close()
   })
 
   it('goes offline when the server stops mid-sync and catches up when it is back', async () => {

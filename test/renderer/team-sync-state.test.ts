@@ -1,23 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { SyncStatus } from '../../src-shared/models/sync'
 import { ok, refused, settle } from './fake-api'
 import { api as fake } from './mocked-api'
+import { STOPPED } from './sync-status'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { teamSyncStatus, teamSyncSettings, teamSyncConflicts } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
-
-const STOPPED: SyncStatus = {
-  state: 'stopped',
-  reason: null,
-  lastSyncAt: null,
-  push: { docs: 0, pending: null },
-  pull: { docs: 0, pending: null },
-  firstSync: null,
-  denied: [],
-  deniedTotal: 0,
-  role: null,
-}
 
 beforeEach(() => {
   fake.calls.length = 0

@@ -55,13 +55,18 @@ async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
 }
 
 function statusLines(s: SyncStatus): string[] {
-  const lines = [`state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`, `role         ${s.role ?? '—'}`, `last sync    ${s.lastSyncAt ?? 'never'}`]
+  const lines = [
+    `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
+    `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
+    `last sync    ${s.lastSyncAt ?? 'never'}`,
+  ]
   lines.push(`pushed       ${s.push.docs}${s.push.pending === null ? '' : ` (${s.push.pending} pending)`}`)
   lines.push(`pulled       ${s.pull.docs}${s.pull.pending === null ? '' : ` (${s.pull.pending} pending)`}`)
   if (s.firstSync) {
     const left = s.firstSync.secondsLeft === null ? '' : `, about ${s.firstSync.secondsLeft} s left`
     lines.push(`first sync   ${s.firstSync.docs} of ${s.firstSync.total} documents in ${s.firstSync.batches} batches${left}`)
   }
+  if (s.refused.length > 0) lines.push(`read-only    ${s.refused.join(', ')} (the server refuses this role's changes)`)
   lines.push(`refused      ${s.deniedTotal}`)
   for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
   return lines

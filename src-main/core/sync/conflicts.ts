@@ -61,20 +61,30 @@ export async function listConflicts(db: Db, prefixes: readonly string[], theirs:
 
 /**
  * Of a pulled batch, the revisions that now stand in conflict, and the ids that have none (a resolution made on
- * another computer arrives as one of those). One read for the whole batch: a get per document made a 100k first sync
- * spend much of its time here (test/bench/team-sync.bench.ts).
+ * another computer arrives as one of those). A point read per document: `allDocs({ keys })` looks like one read but
+ * PouchDB's LevelDB adapter opens an iterator for each key, which cost four times the CPU of a get per document and was
+ * the largest part of a first pull on our side (test/bench/team-sync.bench.ts, BENCH_SYNC_PROFILE).
  */
 export async function conflictsAmong(db: Db, docs: readonly { _id: string; _rev?: string }[]): Promise<{ conflicted: [string, string][]; settled: string[] }> {
   const pulled = docs.filter((d): d is { _id: string; _rev: string } => typeof d._rev === 'string')
   if (pulled.length === 0) return { conflicted: [], settled: [] }
-  const page = await db.allDocs({ keys: [...new Set(pulled.map((d) => d._id))], include_docs: true, conflicts: true })
+  const ids = [...new Set(pulled.map((d) => d._id))]
+  // A pulled deletion leaves nothing to read (404): it stands in no conflict.
+  const current = await Promise.all(
+    ids.map((id) =>
+      db.get(id, { conflicts: true }).then(
+        (doc) => doc as unknown as Stored,
+        (e: unknown) => (isNotFound(e) ? null : Promise.reject(e)),
+      ),
+    ),
+  )
   const conflicted = new Set<string>()
   const settled: string[] = []
-  for (const row of page.rows) {
-    const doc = row.doc as unknown as Stored | null | undefined
-    if (doc?._conflicts && doc._conflicts.length > 0) conflicted.add(doc._id)
-    else settled.push(row.key)
-  }
+  ids.forEach((id, i) => {
+    const conflicts = current[i]?._conflicts
+    if (conflicts && conflicts.length > 0) conflicted.add(id)
+    else settled.push(id)
+  })
   return { conflicted: pulled.filter((d) => conflicted.has(d._id)).map((d) => [d._id, d._rev]), settled }
 }
 

@@ -11,7 +11,7 @@
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
-import type { SyncConflict, SyncDenied, SyncRole, SyncSaveInput, SyncSettingsView, SyncStatus } from '../../../src-shared/models/sync'
+import { refusedShares, type SyncConflict, type SyncDenied, type SyncRole, type SyncSaveInput, type SyncSettingsView, type SyncStatus } from '../../../src-shared/models/sync'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -23,7 +23,7 @@ import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
-import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc } from './sync.store'
+import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
 
 export interface SyncTuning {
@@ -126,7 +126,34 @@ export function createSyncService(deps: SyncServiceDeps) {
   let remoteSeq: Promise<number | null> | null = null
 
   function emptyStatus(): SyncStatus {
-    return { state: 'stopped', reason: null, lastSyncAt: null, push: { docs: 0, pending: null }, pull: { docs: 0, pending: null }, firstSync: null, denied: [], deniedTotal: 0, role: null }
+    return {
+      state: 'stopped',
+      reason: null,
+      lastSyncAt: null,
+      push: { docs: 0, pending: null },
+      pull: { docs: 0, pending: null },
+      firstSync: null,
+      denied: [],
+      deniedTotal: 0,
+      role: null,
+      roleAsOf: null,
+      refused: [],
+    }
+  }
+
+  /** The remembered role and what it may not change of what this computer shares. */
+  function roleOf(state: SyncStateDoc, doc: SyncSettingsDoc | null): Pick<SyncStatus, 'role' | 'roleAsOf' | 'refused'> {
+    const role = state.role ?? null
+    return { role, roleAsOf: state.roleAsOf ?? null, refused: refusedShares(role, doc?.shares ?? []) }
+  }
+
+  /** Remembers the role the server just gave (a start, a verification), so it holds after a restart with the sync stopped. */
+  async function rememberRole(role: SyncRole | null, doc: SyncSettingsDoc): Promise<Pick<SyncStatus, 'role' | 'roleAsOf' | 'refused'>> {
+    const state = await updateSyncState(db, (s) => {
+      s.role = role
+      s.roleAsOf = now().toISOString()
+    })
+    return roleOf(state, doc)
   }
 
   function publish(change: Partial<SyncStatus>, immediate = false): void {
@@ -324,15 +351,17 @@ export function createSyncService(deps: SyncServiceDeps) {
       firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
       denied: state.denied.slice(0, SHOWN_DENIED),
       deniedTotal: state.deniedTotal,
-      role: null,
+      // The remembered role holds until the server says again, at this start.
+      ...roleOf(state, doc),
     }
     // Who we are and how much a first sync has to take, asked beside the replication rather than before it, so a
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
     void (async () => {
       const who = await session(remote)
+      const role = await rememberRole(who.role, doc)
       const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
-      publish({ role: who.role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
+      publish({ ...role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
@@ -362,6 +391,11 @@ export function createSyncService(deps: SyncServiceDeps) {
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
     await current.remote.close().catch(() => undefined)
     publish({ state: 'stopped', reason: null, firstSync: null }, true)
+  }
+
+  async function stoppedStatus(): Promise<SyncStatus> {
+    const state = await readSyncState(db)
+    return { ...emptyStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
   }
 
   async function theirs(): Promise<Record<string, string[]>> {
@@ -411,21 +445,36 @@ export function createSyncService(deps: SyncServiceDeps) {
         after: settingsSummary(next),
       })
       assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
+      // A role belongs to one user on one database: another one is not known until that server says.
+      const sameAccount = existing !== null && existing.url === next.url && existing.database === next.database && existing.auth === next.auth && existing.username === next.username
+      if (!sameAccount) {
+        await updateSyncState(db, (s) => {
+          s.role = null
+          s.roleAsOf = null
+        })
+      }
       if (running) {
         await stopSync()
         await startSync(null)
+      } else {
+        // What the role may change depends on what is shared: the views are told at once.
+        bus.emit('sync:status', await stoppedStatus())
       }
       return view(next)
     },
 
     async verify() {
-      return withRemote(async (remote) => {
+      return withRemote(async (remote, doc) => {
         let who: { user: string | null; role: SyncRole | null }
         try {
           who = await session(remote)
         } catch (e) {
           throw asAppError(e, 'sign in')
         }
+        const role = await rememberRole(who.role, doc)
+        // The views follow the role a verification reads, whether the sync runs or not.
+        if (running) publish(role, true)
+        else bus.emit('sync:status', await stoppedStatus())
         try {
           return { ...who, docCount: await remoteDocCount(remote) }
         } catch (e) {
@@ -487,9 +536,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     },
 
     async status(): Promise<SyncStatus> {
-      if (running) return status
-      const state = await readSyncState(db)
-      return { ...emptyStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }
+      return running ? status : stoppedStatus()
     },
 
     async conflicts(limit: number): Promise<{ items: SyncConflict[]; total: number }> {

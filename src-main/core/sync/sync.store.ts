@@ -5,9 +5,10 @@
  *   API key is in the vault under `sync/<field>`; `secretFields` only says which are set.
  * - `_local/sync-state` (kind 'syncState'): when both sides were last up to date, the documents the server refused
  *   (refusals are never retried, so they are remembered until the operator clears them), and, per conflicted document,
- *   the revisions that came in from the server: those are "theirs", the others "mine".
+ *   the revisions that came in from the server: those are "theirs", the others "mine"; and the role the server last
+ *   gave this computer's user, so the UI stays read-only for a viewer while the sync is stopped.
  */
-import type { SyncDenied, SyncShare } from '../../../src-shared/models/sync'
+import type { SyncDenied, SyncRole, SyncShare } from '../../../src-shared/models/sync'
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount } from '../vault/secret-store'
@@ -44,6 +45,9 @@ export interface SyncStateDoc extends BaseDoc {
   deniedTotal: number
   /** Conflicted document id → revisions that arrived from the server. */
   theirs: Record<string, string[]>
+  /** Absent in a state written before the role was remembered: read as not known. */
+  role?: SyncRole | null
+  roleAsOf?: string | null
 }
 
 export function readSyncSettings(db: Db): Promise<(SyncSettingsDoc & { _rev: string }) | null> {

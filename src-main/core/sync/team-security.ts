@@ -11,6 +11,7 @@
  *
  * The function is plain ES5 text: CouchDB runs it in its own JavaScript engine, not Node.
  */
+import { ROLE_WRITES } from '../../../src-shared/models/sync'
 import { SHARE_PREFIXES } from './sync-filter'
 
 export const ROLES_DESIGN_ID = '_design/fieldline-roles'
@@ -20,7 +21,8 @@ export const TEAM_SECURITY = {
   members: { names: [] as string[], roles: ['operator', 'viewer'] },
 }
 
-const OPERATOR_PREFIXES = [...SHARE_PREFIXES.devices, ...SHARE_PREFIXES.drafts, ...SHARE_PREFIXES.packages, ...SHARE_PREFIXES.caches]
+// Audit entries are handled on their own below: operators may add them, never change them.
+const OPERATOR_PREFIXES = ROLE_WRITES.operator.filter((share) => share !== 'audit').flatMap((share) => SHARE_PREFIXES[share])
 
 export const VALIDATE_DOC_UPDATE = `function (newDoc, oldDoc, userCtx) {
   var roles = userCtx.roles || [];

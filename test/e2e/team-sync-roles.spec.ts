@@ -1,0 +1,77 @@
+/**
+ * The role the team server gives, reflected in the UI: a viewer's changing controls are off on the devices, packages
+ * and profiles views, each described by the banner's reason; a change made before the role was known is refused by
+ * the server and said in words; and after a serve restart with the sync stopped the remembered role still holds.
+ * express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`), the database set up as `sync setup` does.
+ */
+import AxeBuilder from '@axe-core/playwright'
+import type { Page } from '@playwright/test'
+import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { expect, test } from './fixtures'
+import { addDevice, openDevice, openPage, skipWithoutKeyring } from './steps'
+import { configureTeamSync, teamServer } from './team-sync-server'
+
+const DB = 'e2e-roles'
+const BANNER = 'Team sync: you are a viewer. The team server refuses your changes, so editing is turned off.'
+const SYNC = { timeout: 60_000 }
+
+let peer: CouchPeer
+
+test.beforeEach(async () => {
+  skipWithoutKeyring()
+  peer = await teamServer(DB)
+  await peer.addUser('vera', 'vera-pw', ['viewer'])
+})
+
+test.afterEach(async () => {
+  await peer?.close()
+})
+
+async function expectOff(button: ReturnType<Page['getByRole']>): Promise<void> {
+  await expect(button).toBeDisabled()
+  await expect(button).toHaveAccessibleDescription(new RegExp(BANNER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+}
+
+async function expectReadOnly(page: Page): Promise<void> {
+  await expect(page.getByRole('status').filter({ hasText: BANNER })).toBeVisible()
+  await openPage(page, 'Devices')
+  await expectOff(page.getByRole('button', { name: 'Add device' }))
+  await expectOff(page.getByRole('button', { name: 'Import', exact: true }))
+  await openDevice(page, 'v-1')
+  await expectOff(page.getByRole('button', { name: 'Delete', exact: true }))
+  await expectOff(page.getByRole('button', { name: 'Save configuration' }))
+  await openPage(page, 'Packages')
+  await expectOff(page.getByRole('button', { name: 'Add package' }))
+  await openPage(page, 'Extensions')
+  const adds = page.getByRole('main').getByRole('button', { name: 'Add', exact: true })
+  await expect(adds.first()).toBeVisible()
+  for (const add of await adds.all()) await expectOff(add)
+}
+
+test("a viewer's changing controls are off with the reason, a refused change is explained, and the role holds after a restart without sync", async ({ app }) => {
+  test.setTimeout(180_000)
+  let page = app.page
+  await openPage(page, 'Devices')
+  await addDevice(page, 'meter', 'v-1')
+  await expect(page.getByTestId('device-row').filter({ hasText: 'v-1' })).toBeVisible()
+
+  await configureTeamSync(page, { url: peer.url, database: DB, user: 'vera', password: 'vera-pw' })
+  const section = page.getByRole('region', { name: 'Team sync' })
+  await section.getByRole('button', { name: 'Start' }).click()
+  // The device added before the role was known goes up and is refused: said in words, not only listed.
+  await expect(page.getByRole('alert').filter({ hasText: 'The team server refused your change to device:meter:v-1: your role there (viewer) does not allow it' })).toBeVisible(SYNC)
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', SYNC)
+  await expectReadOnly(page)
+  // The banner, the refusal notices and the disabled controls pass axe as the views do (accessibility.spec.ts).
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
+
+  await openPage(page, 'Settings')
+  await section.getByRole('button', { name: 'Stop' }).click()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+
+  page = await app.restart()
+  await openPage(page, 'Settings')
+  await expect(page.getByRole('region', { name: 'Team sync' }).getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+  await expectReadOnly(page)
+})
