@@ -49,6 +49,11 @@ const RESTART_ACTOR = 'fieldline:restart'
 type Target = { source: string; id: string; rawParams: Record<string, string> }
 type JobSourceOf<K extends ParsedInput<'jobs:create'>['source']['kind']> = ParsedInput<'jobs:create'>['source'] & { kind: K }
 
+/** A job-level entry: Activity names the job by its operation and its number of SIMs (`after.operation`, `after.rows`), in the operator's words. */
+function jobEntry(job: JobDoc, ctx: CallContext, { action, after }: { action: string; after: Record<string, unknown> }): AuditDoc {
+  return auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { operation: job.operation, rows: job.counts.total, ...after } })
+}
+
 const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
 
 export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
@@ -94,7 +99,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext): Promise<Job> {
     job.state = state
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job], [auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { state } })])
+    await writeDocs(db, [job], [jobEntry(job, ctx, { action, after: { state } })])
     bus.emit('audit:changed', {})
     bus.emit('jobs:progress', progressOf(job))
     return toJob(job)
@@ -196,13 +201,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       now: now().toISOString(),
     })
     const rows = targets.map((t, i) => newRowDoc(jobId, i + 1, t))
-    const entry = auditDoc({
-      actor: ctx.actor,
-      action: undoOf ? 'jobs.undo' : 'jobs.create',
-      target: `job ${jobId}`,
-      outcome: 'ok',
-      after: { operation: input.operation, carrier: input.carrier, profile: job.profileId, rows: rows.length, ...(undoOf ? { undoOf } : {}) },
-    })
+    const entry = jobEntry(job, ctx, { action: undoOf ? 'jobs.undo' : 'jobs.create', after: { carrier: input.carrier, profile: job.profileId, ...(undoOf ? { undoOf } : {}) } })
     await writeInBatches(db, rows, [job, entry])
     bus.emit('audit:changed', {})
     return (await readJob(db, jobId))!
@@ -270,7 +269,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     job.estimateSeconds = await estimate(job, rows, orangeAccount)
     job.state = 'ready'
     job.updatedAt = now().toISOString()
-    const entry = auditDoc({ actor: ctx.actor, action: 'jobs.preflight', target: `job ${jobId}`, outcome: 'ok', after: { counts: job.counts, findings } })
+    const entry = jobEntry(job, ctx, { action: 'jobs.preflight', after: { counts: job.counts, findings } })
     await writeInBatches(db, rows, [job, entry])
     bus.emit('audit:changed', {})
     return (await readJob(db, jobId))!
@@ -314,7 +313,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     if (runs.has(jobId)) return toJob(job)
     refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
     if (job.state === 'done' && !(resendUnknown && job.counts.unknown > 0)) return toJob(job)
-    const audit = auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })
+    const audit = jobEntry(job, ctx, { action, after: { resendUnknown } })
     return toJob(await launch(job, ctx.actor, resendUnknown, audit).started)
   }
 
@@ -333,7 +332,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     async pause(input: ParsedInput<'jobs:pause'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.pause((job) => auditDoc({ actor: ctx.actor, action: 'jobs.pause', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        handle.pause((job) => jobEntry(job, ctx, { action: 'jobs.pause', after: { state: job.state, counts: job.counts } }))
         return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)
@@ -344,7 +343,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.cancel((job) => auditDoc({ actor: ctx.actor, action: 'jobs.cancel', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        handle.cancel((job) => jobEntry(job, ctx, { action: 'jobs.cancel', after: { state: job.state, counts: job.counts } }))
         return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)
