@@ -122,6 +122,8 @@ describe('who, what and how it ended', () => {
 
   it('translates details: the failure, the change made, never a code', () => {
     locale.set('fr')
+    expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok', after: { wasSet: 'no' } }))).toBe('Il n’était pas enregistré.')
+    expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok' }))).toBe('')
     expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état : Désactivée.')
     const error = { code: 'NETWORK' as const, message: 'Cannot reach x: ECONNREFUSED', details: { ref: { key: 'errors.network', params: { host: 'cc.example:443', reason: 'ECONNREFUSED' } } } }
     expect(detailText(t, entry({ outcome: 'failed', error }))).toBe(
