@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log/logger'
 import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
 import { readSettings, writeSettings } from './store/settings.store'
+import { invitedLanguage } from './team/invitations.store'
 import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
@@ -226,6 +227,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     index: deviceIndex,
     logger,
     mail,
+    recipientLanguage: async (address) => (await invitedLanguage(db, address)) ?? (await readSettings(db)).language,
     exports: exportJobs,
     weatherUnits: async () => (await weather.getSettings()).units,
     ...(options.now ? { now: options.now } : {}),
