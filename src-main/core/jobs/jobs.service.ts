@@ -230,8 +230,11 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   async function readSim(job: JobDoc, client: () => Promise<ControlCenterClient>, orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
     if (isOrangeRow(row)) return readOrangeSim(orangeAccount, row, refresh)
     const iccid = row.iccid!
-    const cached = refresh ? null : await readSimCache(db, job.carrier, iccid)
-    if (cached) return { found: true, status: cached.sim.status, ratePlan: cached.sim.ratePlan }
+    const known = await readSimCache(db, job.carrier, iccid)
+    // The job's account would answer "not found", or act on a SIM another team runs: refused, naming the account.
+    const other = await otherAccount(job, known?.inventory?.account)
+    if (other !== null) return { otherAccount: other }
+    if (known && !refresh) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
     try {
       const sim = await (await client()).getDevice(iccid, { usage: false })
       await writeSimCache(db, sim)
@@ -241,6 +244,39 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       if (isAppError(e) && e.code === 'VALIDATION') return { error: e.message }
       throw e
     }
+  }
+
+  const accountChecks = new WeakMap<JobDoc, Map<string, Promise<string | null>>>()
+
+  /**
+   * The name of the account the SIM inventory lists a SIM under (`jasper:<profile id>`) when it is not the job's: a
+   * profile of the same server and user is the same account; a profile since removed is named by its id.
+   */
+  function otherAccount(job: JobDoc, listedUnder: string | undefined): Promise<string | null> {
+    if (!listedUnder || listedUnder === `${job.carrier}:${job.profileId}`) return Promise.resolve(null)
+    // Once per account and check, not once per row: a job of thousands of SIMs of one other account reads two profiles.
+    let known = accountChecks.get(job)
+    if (!known) accountChecks.set(job, (known = new Map()))
+    let name = known.get(listedUnder)
+    if (!name) known.set(listedUnder, (name = nameOfOtherAccount(job, listedUnder)))
+    return name
+  }
+
+  async function nameOfOtherAccount(job: JobDoc, listedUnder: string): Promise<string | null> {
+    const id = listedUnder.slice(job.carrier.length + 1)
+    let theirs: ProfileDoc
+    try {
+      theirs = await profiles.get(job.carrier, id)
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') return id
+      throw e
+    }
+    const ours = await profiles.get(job.carrier, job.profileId)
+    const login = (doc: ProfileDoc) => {
+      const s = doc.settings as { baseUrl?: string; username?: string }
+      return `${s.baseUrl ?? ''}\n${s.username ?? ''}`
+    }
+    return login(theirs) === login(ours) ? null : theirs.name
   }
 
   async function ratePlansOf(job: JobDoc, rows: JobRowDoc[], client: () => Promise<ControlCenterClient>): Promise<string[] | null> {
