@@ -299,7 +299,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'orange:ticket': (input) => orange.ticket(input.id),
     'orange:lookupTicket': (input, ctx) => orange.lookupTicket(input, ctx),
     'outbox:list': () => sims.outboxList(),
-    'outbox:replay': (_input, ctx) => sims.outboxReplay(ctx),
+    'outbox:replay': (input, ctx) => sims.outboxReplay(ctx, input.automatic ?? false),
     'outbox:discard': (input, ctx) => sims.outboxDiscard(input.id, ctx),
     'mail:getSettings': () => mail.getSettings(),
     'mail:saveSettings': (input, ctx) => mail.saveSettings(input, ctx),
