@@ -338,7 +338,15 @@ export const channels = {
   ),
 
   'outbox:list': channel(z.object({}).strict(), z.object({ items: z.array(outboxItemSchema) })),
-  'outbox:replay': channel(z.object({}).strict(), z.object({ done: z.number().int(), failed: z.number().int(), unknown: z.number().int(), pending: z.number().int() })),
+  /**
+   * `automatic`: the replay the app starts when the connection comes back. It sends only changes that are safe to send
+   * twice (a status or a rate plan: setting it again changes nothing); an SMS, and whatever was queued after it for the
+   * same SIM, waits for the operator (`held`), since an SMS is sent at most once.
+   */
+  'outbox:replay': channel(
+    z.object({ automatic: z.boolean().optional() }).strict(),
+    z.object({ done: z.number().int(), failed: z.number().int(), unknown: z.number().int(), pending: z.number().int(), held: z.number().int() }),
+  ),
   'outbox:discard': channel(z.object({ id: z.string().max(200) }).strict(), z.object({ discarded: z.boolean() })),
 
   'mail:getSettings': channel(z.object({}).strict(), mailSettingsViewSchema),

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log/logger'
 import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
 import { readSettings, writeSettings } from './store/settings.store'
+import { invitedLanguage } from './team/invitations.store'
 import { openWorkspace, type Workspace } from './store/workspace'
 import type { SecretStore } from './vault/secret-store'
 import { createVaultService } from './vault/vault.service'
@@ -226,6 +227,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     index: deviceIndex,
     logger,
     mail,
+    recipientLanguage: async (address) => (await invitedLanguage(db, address)) ?? (await readSettings(db)).language,
     exports: exportJobs,
     weatherUnits: async () => (await weather.getSettings()).units,
     ...(options.now ? { now: options.now } : {}),
@@ -297,7 +299,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'orange:ticket': (input) => orange.ticket(input.id),
     'orange:lookupTicket': (input, ctx) => orange.lookupTicket(input, ctx),
     'outbox:list': () => sims.outboxList(),
-    'outbox:replay': (_input, ctx) => sims.outboxReplay(ctx),
+    'outbox:replay': (input, ctx) => sims.outboxReplay(ctx, input.automatic ?? false),
     'outbox:discard': (input, ctx) => sims.outboxDiscard(input.id, ctx),
     'mail:getSettings': () => mail.getSettings(),
     'mail:saveSettings': (input, ctx) => mail.saveSettings(input, ctx),

@@ -97,8 +97,10 @@ export const mbedCommandViewSchema = z.object({
   answeredAt: z.string().nullable(),
   /** The async response's status (or the direct HTTP status), when answered. */
   status: z.number().int().nullable(),
-  /** The async response's `error` (e.g. TIMEOUT), or why the command failed or expired. */
+  /** The async response's `error` as mbed sent it (e.g. TIMEOUT). */
   error: z.string().nullable(),
+  /** Why the command failed or expired on our side, translatable (the renderer words it in the operator's language). */
+  reason: errorInfoSchema.nullable(),
   response: z.object({ ct: z.string().optional(), payload: z.string().optional(), maxAge: z.number().optional() }).nullable(),
 })
 export type MbedCommandView = z.infer<typeof mbedCommandViewSchema>

@@ -72,6 +72,7 @@ export const PREFLIGHT_CODES = [
   'unsupported',
   'pendingChange',
   'noAccount',
+  'otherAccount',
 ] as const
 export const preflightCodeSchema = z.enum(PREFLIGHT_CODES)
 export type PreflightCode = z.infer<typeof preflightCodeSchema>

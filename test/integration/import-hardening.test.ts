@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ImportReport } from '../../src-shared/contract'
 import { MAX_ROW_CHARS } from '../../src-main/core/devices/import-parsers'
 import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
-import { REFUSAL_COLUMN, refusedRowsCsv } from '../../src-shared/models/refused-rows-csv'
+import { REFUSAL_COLUMN, refusedRowsCsv, refusedRowsJsonLines } from '../../src-shared/models/refused-rows-csv'
 import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -192,7 +192,7 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const file = ['typeId,deviceId,description', 'meter,bad id,"=1+2, evil"', 'meter,ok-1,fine'].join('\n')
     const report = (await importBytes(core, 'devices.csv', Buffer.from(file), { chunk: 7 })).report!
     expect(report).toMatchObject({ added: 1, failed: 1 })
-    const csv = refusedRowsCsv(report, reason)
+    const csv = refusedRowsCsv({ ...report, columns: report.columns! }, reason)
     expect(csv.split('\r\n')[0]).toBe(`${REFUSAL_COLUMN},typeId,deviceId,description`)
     // The formula is defused (a leading apostrophe), the comma kept inside its quoted cell.
     expect(csv).toContain(`,meter,bad id,"'=1+2, evil"\r\n`)
@@ -210,19 +210,26 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(device.description).toBe('=1+2, evil')
   })
 
-  it('writes a JSON line as one cell, and leaves out a row too long to copy', async () => {
+  it('writes a JSON-lines import’s refused rows as JSON lines, reason first and the line as written, and the fixed file imports again', async () => {
     const long = `{"typeId":"j","deviceId":"bad id","description":"${'x'.repeat(9000)}"}`
-    const report = (await importBytes(core, 'devices.jsonl', Buffer.from(`{"typeId":"j","deviceId":"bad id"}\n${long}\nnot json\n`), { chunk: 4096 })).report!
+    const lines = ['{"typeId":"j","deviceId":"bad id","carrier":"jasper","iccid":89882167000000000012}', long, 'not json', '{"typeId":"j","deviceId":"ok-1"}']
+    const report = (await importBytes(core, 'devices.jsonl', Buffer.from(`${lines.join('\n')}\n`), { chunk: 4096 })).report!
     expect(report.columns).toBeUndefined()
     expect(report.errors.map((e) => [e.row, e.cells])).toEqual([
-      [1, ['{"typeId":"j","deviceId":"bad id"}']],
+      [1, [lines[0]]],
       [2, undefined],
       [3, ['not json']],
     ])
-    const csv = refusedRowsCsv(report, reason)
-    expect(csv.split('\r\n')[0]).toBe(`${REFUSAL_COLUMN},line`)
-    const rows = parse(csv, { relax_column_count: true }) as string[][]
-    expect(rows.slice(1).map((r) => r.slice(1))).toEqual([['{"typeId":"j","deviceId":"bad id"}'], [], ['not json']])
-    expect(rows.slice(1).map((r) => r[0]!.slice(0, 6))).toEqual(['Row 1:', 'Row 2:', 'Row 3:'])
+    const text = refusedRowsJsonLines(report, reason)
+    const written = text.split('\n')
+    // The unquoted number stays as written (parsing and writing it again would round it); a row too long has no line.
+    expect(written).toEqual([expect.stringMatching(/^\{"importRefusal":"Row 1: .*","typeId":"j","deviceId":"bad id","carrier":"jasper","iccid":89882167000000000012\}$/), 'not json', ''])
+    expect(JSON.parse(written[0]!)).toMatchObject({ [REFUSAL_COLUMN]: expect.stringMatching(/^Row 1: /), typeId: 'j', deviceId: 'bad id' })
+
+    // The operator fixes the id and the number and imports the export as it is (the line that is not JSON left out).
+    const fixed = `${written[0]!.replace('"deviceId":"bad id"', '"deviceId":"fixed-j"').replace('89882167000000000012', '"89882167000000000012"')}\n`
+    const again = (await importBytes(core, 'devices-refused.jsonl', Buffer.from(fixed))).report!
+    expect(again).toMatchObject({ added: 1, failed: 0, errors: [] })
+    expect((await core.call('devices:get', { typeId: 'j', deviceId: 'fixed-j' })).metadata).toEqual({})
   })
 })

@@ -382,18 +382,24 @@ describe('alert emails to chosen team members', () => {
       })
       const p = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
       await core.call('alerts:add', { id: 'retired', name: 'Retired SIMs', condition: { kind: 'statusChanged', to: ['retired'] }, emails: ['tess@example.org', 'olga@example.org'] })
+      // Tess is a team member invited in French; Olga is not in the team, so she reads the app's language (English).
+      await core.call('team:invite', { name: 'Tess Field', email: 'Tess@example.org', role: 'operator', language: 'fr' })
+      const invitations = sendgrid.messages().length
       const account = `jasper:${p.id}`
       await core.call('sims:sync', { account })
       const target = (await core.call('sims:query', { query: { filters: { status: ['activated'] } }, limit: 1 })).items[0]!.simId
       await editAtPeer(cc, target, { status: 'RETIRED' })
       expect(await core.call('sims:sync', { account })).toMatchObject({ fired: 1 })
-      const sent = sendgrid.messages()
+      const sent = sendgrid.messages().slice(invitations)
       expect(sent).toHaveLength(2)
       const text = JSON.stringify(sent.map((m) => m.body))
-      expect(text).toContain('tess@example.org')
-      expect(text).toContain('olga@example.org')
       expect(text).toContain(target)
-      expect(text).toContain('Retired SIMs')
+      const mails = sent.map((m) => m.body as { subject: string; personalizations: { to: { email: string }[] }[]; content: { type: string; value: string }[] })
+      const to = (address: string) => mails.find((m) => m.personalizations[0]!.to[0]!.email === address)!
+      expect(to('tess@example.org').subject).toBe('Alerte Fieldline\u00a0: Retired SIMs')
+      expect(to('tess@example.org').content[0]!.value).toContain('La règle d’alerte «\u00a0Retired SIMs\u00a0» s’est déclenchée une fois')
+      expect(to('olga@example.org').subject).toBe('Fieldline alert: Retired SIMs')
+      expect(to('olga@example.org').content[0]!.value).toContain('The alert rule “Retired SIMs” fired once:')
 
       // The email service failing does not lose the alert: it is in the inbox, and the sync still succeeds.
       sendgrid.faults.set({ kind: 'status', status: 500 })

@@ -333,4 +333,30 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     const actions = (await core.call('audit:list', { query: job.id, limit: 500 })).items.map((e) => e.action)
     for (const a of ['jobs.create', 'jobs.preflight', 'jobs.run', 'jobs.pause', 'jobs.resume', 'jobs.cancel']) expect(actions).toContain(a)
   })
+
+  it('refuses, by the account’s name, a SIM the inventory lists under another account of the same carrier', async () => {
+    // Another Control Center account, with its own SIMs, synced into the same workspace.
+    const other = await startControlCenterPeer({ devices: 3, seed: 77, now: clock, users: [{ username: 'north', apiKey: 'north-key', password: 'pw', role: 'AccountAdmin' }] })
+    try {
+      const north = await core.call('profiles:save', {
+        extension: 'jasper',
+        name: 'North ops',
+        settings: { baseUrl: other.url, username: 'north', concurrency: 1, perSecond: 50 },
+        secrets: { apiKey: 'north-key' },
+      })
+      await core.call('sims:sync', { account: `jasper:${north.id}`, full: true })
+      const theirs = other.iccids[0]!
+      const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', theirs, peer.iccids[6]!].join('\n') }, params: { status: 'deactivated' } })
+      await core.call('jobs:preflight', { jobId: job.id })
+      const rows = await allRows(job.id)
+      expect(rows[0]).toMatchObject({ state: 'skipped', issues: [{ code: 'otherAccount', severity: 'error', detail: 'North ops' }] })
+      expect(rows[1]!.issues.map((i) => i.code)).not.toContain('otherAccount')
+      // From North's own profile the same SIM goes through.
+      const fromNorth = await core.call('jobs:create', { operation: 'status', profileId: north.id, source: { kind: 'csv', text: ['iccid', theirs].join('\n') }, params: { status: 'deactivated' } })
+      await core.call('jobs:preflight', { jobId: fromNorth.id })
+      expect((await allRows(fromNorth.id))[0]!.issues.map((i) => i.code)).not.toContain('otherAccount')
+    } finally {
+      await other.close()
+    }
+  })
 })

@@ -136,8 +136,30 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     } finally {
       peer.faults.clear()
     }
-    expect(await core.call('outbox:replay', {})).toEqual({ done: 1, failed: 0, unknown: 0, pending: 0 })
+    expect(await core.call('outbox:replay', {})).toEqual({ done: 1, failed: 0, unknown: 0, pending: 0, held: 0 })
     expect((await core.call('sim:get', device)).sim?.status).toBe('activated')
+  })
+
+  it('when the connection comes back, sends the status changes by itself and holds an SMS (and what follows it for that SIM) for the operator', async () => {
+    peer.faults.set({ kind: 'drop' })
+    try {
+      expect(await core.call('sim:changeStatus', { ...device, status: 'activated', queue: true })).toMatchObject({ outcome: 'queued' })
+      expect(await core.call('sim:sendSms', { ...device, text: 'after the outage', queue: true })).toMatchObject({ outcome: 'queued' })
+      expect(await core.call('sim:changeStatus', { ...device, status: 'deactivated', queue: true })).toMatchObject({ outcome: 'queued' })
+    } finally {
+      peer.faults.clear()
+    }
+    const smsBefore = peer.stats().smsSent
+    expect(await core.call('outbox:replay', { automatic: true })).toEqual({ done: 1, failed: 0, unknown: 0, pending: 0, held: 2 })
+    expect(peer.stats().smsSent).toBe(smsBefore)
+    // The deactivation queued after the SMS waits with it: sending it first would refuse the SMS.
+    expect((await core.call('sim:get', { ...device, refresh: true })).sim?.status).toBe('activated')
+    expect((await core.call('outbox:list', {})).items.filter((i) => i.state === 'pending').map((i) => i.action)).toEqual(['sim.sendSms', 'sim.changeStatus'])
+    // The operator sends them, in the order they were queued.
+    expect(await core.call('outbox:replay', {})).toEqual({ done: 2, failed: 0, unknown: 0, pending: 0, held: 0 })
+    expect(peer.stats().smsSent).toBe(smsBefore + 1)
+    expect((await core.call('sim:get', { ...device, refresh: true })).sim?.status).toBe('deactivated')
+    await core.call('sim:changeStatus', { ...device, status: 'activated' })
   })
 
   it('does not send a queued change the operator discards while a replay is on its way to it, and two replays send each change once', async () => {

@@ -106,12 +106,24 @@ describe('who, what and how it ended', () => {
   })
 
   it('names the person or thing concerned by the name it had, else by its address in the trail', () => {
-    expect(subjectText(entry({ target: 'invitation/ef83a1', subject: 'Tess Field <tess@example.org>' }))).toBe('Tess Field <tess@example.org>')
-    expect(subjectText(entry({ target: 'meter/m-1' }))).toBe('meter/m-1')
+    expect(subjectText(t, entry({ target: 'invitation/ef83a1', subject: 'Tess Field <tess@example.org>' }))).toBe('Tess Field <tess@example.org>')
+    expect(subjectText(t, entry({ target: 'meter/m-1' }))).toBe('meter/m-1')
+  })
+
+  it('names a job by its operation and number of SIMs and several notifications by their count, never by a raw id', () => {
+    const job = entry({ action: 'jobs.pause', target: 'job jx81k2p0', after: { operation: 'sms', rows: 120, state: 'paused' } })
+    const read = entry({ action: 'inbox.read', target: 'inbox/3', after: { count: 3 } })
+    locale.set('en')
+    expect([subjectText(t, job), subjectText(t, read)]).toEqual(['Send SMS · 120 SIMs', '3 notifications'])
+    locale.set('fr')
+    expect(subjectText(t, job)).toBe(`${t('jobs.ui.operations.sms')} · 120 SIM`)
+    expect(subjectText(t, entry({ action: 'jobs.run', target: 'job jx81k2p0', after: { operation: 'bogus', rows: 1 } }))).toBe('job jx81k2p0')
   })
 
   it('translates details: the failure, the change made, never a code', () => {
     locale.set('fr')
+    expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok', after: { wasSet: 'no' } }))).toBe('Il n’était pas enregistré.')
+    expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok' }))).toBe('')
     expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état : Désactivée.')
     const error = { code: 'NETWORK' as const, message: 'Cannot reach x: ECONNREFUSED', details: { ref: { key: 'errors.network', params: { host: 'cc.example:443', reason: 'ECONNREFUSED' } } } }
     expect(detailText(t, entry({ outcome: 'failed', error }))).toBe(

@@ -48,6 +48,7 @@ function record(over: Partial<CommandRecord> = {}): CommandRecord {
     answeredAt: null,
     status: null,
     error: null,
+    reason: null,
     response: null,
     queueMode: false,
     ...over,
@@ -101,7 +102,10 @@ describe('pending commands', () => {
     pending.accepted(record(), 'x-4', false)
     pending.accepted(record(), 'x-5', false)
     expect(queued.state).toBe('expired')
-    expect(queued.error).toContain('more than 3')
+    // Why, as a translatable error: the renderer words it in the operator's language, never shows our English.
+    expect(queued.error).toBeNull()
+    expect(queued.reason).toMatchObject({ code: 'TIMEOUT', details: { ref: { key: 'mbed.commandOverflow', params: { count: 3 } } } })
+    expect(normal.reason).toMatchObject({ details: { ref: { key: 'mbed.commandNoAnswer' } } })
     expect(views.some((v) => v.state === 'expired')).toBe(true)
     pending.stop()
     expect(pending.awaiting()).toEqual([])

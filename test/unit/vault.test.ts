@@ -107,7 +107,7 @@ describe('vault service', () => {
       { action: 'vault.set', target: account, outcome: 'ok' },
       { action: 'vault.replace', target: account, outcome: 'ok' },
       { action: 'vault.clear', target: account, outcome: 'ok' },
-      { action: 'vault.clear', target: account, outcome: 'ok', detail: 'was not set' },
+      { action: 'vault.clear', target: account, outcome: 'ok', after: { wasSet: 'no' } },
     ])
     expect(JSON.stringify(audit.mock.calls)).not.toContain(SECRET)
   })
@@ -125,9 +125,12 @@ describe('vault service', () => {
     expectUnavailable(await caught(vault.clearSecret(key.profileId, key.field)))
     expectUnavailable(await caught(vault.isSet(key.profileId, key.field)))
     expect(audit.mock.calls.map(([e]) => e)).toEqual([
-      { action: 'vault.set', target: account, outcome: 'failed', detail: 'VAULT_UNAVAILABLE: no Secret Service' },
-      { action: 'vault.clear', target: account, outcome: 'failed', detail: 'VAULT_UNAVAILABLE: no Secret Service' },
+      { action: 'vault.set', target: account, outcome: 'failed', error: expect.objectContaining({ code: 'VAULT_UNAVAILABLE' }) },
+      { action: 'vault.clear', target: account, outcome: 'failed', error: expect.objectContaining({ code: 'VAULT_UNAVAILABLE' }) },
     ])
+    // Translatable: Activity words it from the key and the keychain's reason, never from an English detail.
+    const failed = audit.mock.calls[0]![0]
+    expect(failed.error?.details?.ref).toMatchObject({ key: 'errors.vaultUnavailable', params: { reason: 'no Secret Service' } })
     expect(JSON.stringify(audit.mock.calls)).not.toContain(SECRET)
   })
 

@@ -337,9 +337,19 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
      * Sends queued changes in the order they were queued. It stops at the first one the carrier cannot be
      * reached for (still offline); an SMS whose outcome is unknown is never sent again.
      */
-    async outboxReplay(ctx: CallContext): Promise<Output<'outbox:replay'>> {
-      const counts = { done: 0, failed: 0, unknown: 0, pending: 0 }
-      const ids = (await listOutbox(db)).filter((d) => d.state === 'pending').map((d) => d._id)
+    async outboxReplay(ctx: CallContext, automatic = false): Promise<Output<'outbox:replay'>> {
+      const counts = { done: 0, failed: 0, unknown: 0, pending: 0, held: 0 }
+      const queued = (await listOutbox(db)).filter((d) => d.state === 'pending')
+      // Held for the operator in an automatic replay: SMS, and anything after one for the same SIM (order per SIM kept).
+      const heldSims = new Set<string>()
+      const ids: string[] = []
+      for (const d of queued) {
+        const sim = `${d.carrier}:${d.iccid}`
+        if (automatic && (d.action === 'sim.sendSms' || heldSims.has(sim))) {
+          heldSims.add(sim)
+          counts.held++
+        } else ids.push(d._id)
+      }
       let offline = false
       for (const id of ids) {
         if (offline) {

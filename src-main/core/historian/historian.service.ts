@@ -61,15 +61,20 @@ export function idleStatus(since: string): HistorianStatus {
   }
 }
 
+/** A forwarder is named, in Activity, by where it writes: its destinations' names as the operator saved them. */
+function destinationNames(config: ForwarderConfig): string {
+  return config.destinations.map((d) => d.name).join(', ')
+}
+
 export function createHistorianService(deps: HistorianServiceDeps) {
   const { db, bus, profiles, logger } = deps
   const now = deps.now ?? Date.now
   const since = new Date(now()).toISOString()
   const events = throttled(bus, 'historian:status')
-  let active: { profileId: string; forwarder: Forwarder } | null = null
+  let active: { profileId: string; forwarder: Forwarder; config: ForwarderConfig } | null = null
   const serial = serialiser()
 
-  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; error?: ErrorInfo }): Promise<void> {
+  async function audited(ctx: CallContext, entry: { action: string; target: string; subject?: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; error?: ErrorInfo }): Promise<void> {
     await appendAudit(db, { actor: ctx.actor, ...entry })
     bus.emit('audit:changed', {})
   }
@@ -143,6 +148,12 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     return { config, scope: { org: await orgFor(id), namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets } }
   }
 
+  /** The destination's name as the operator saved it, for Activity. */
+  function destinationSubject(ref: string): { subject?: string } {
+    const name = active?.config.destinations.find((d) => d.ref === ref)?.name
+    return name ? { subject: name } : {}
+  }
+
   function requireActive(): Forwarder {
     if (!active) throw AppError.withRef('VALIDATION', 'Start the historian first', { key: 'historian.notRunning' })
     return active.forwarder
@@ -181,7 +192,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
             ...(deps.tuning ? { tuning: deps.tuning } : {}),
             onStatus: (s) => events.push(s),
           })
-          active = { profileId: config.id, forwarder }
+          active = { profileId: config.id, forwarder, config }
           await forwarder.start()
         } catch (e) {
           active = null
@@ -192,6 +203,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
         await audited(ctx, {
           action: 'historian.forwarder.start',
           target: `historian/${config.id}`,
+          subject: destinationNames(config),
           outcome: 'ok',
           after: { destinations: config.destinations.map((d) => d.ref), source: status.mqtt.filter },
         })
@@ -202,21 +214,22 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     stop(ctx: CallContext): Promise<Out<'historian:stop'>> {
       return serial(async () => {
         const target = `historian/${active?.profileId ?? 'none'}`
+        const subject = active ? destinationNames(active.config) : undefined
         const queued = await stopActive()
-        await audited(ctx, { action: 'historian.forwarder.stop', target, outcome: 'ok', after: { queued } })
+        await audited(ctx, { action: 'historian.forwarder.stop', target, ...(subject ? { subject } : {}), outcome: 'ok', after: { queued } })
         return { status: idleStatus(new Date(now()).toISOString()), queued }
       })
     },
 
     async pause(input: In<'historian:pause'>, ctx: CallContext): Promise<Out<'historian:pause'>> {
       const result = requireActive().pause(input.destination)
-      await audited(ctx, { action: 'historian.destination.pause', target: input.destination, outcome: 'ok', after: { state: result.state } })
+      await audited(ctx, { action: 'historian.destination.pause', target: input.destination, ...destinationSubject(input.destination), outcome: 'ok', after: { state: result.state } })
       return result
     },
 
     async resume(input: In<'historian:resume'>, ctx: CallContext): Promise<Out<'historian:resume'>> {
       const result = requireActive().resume(input.destination)
-      await audited(ctx, { action: 'historian.destination.resume', target: input.destination, outcome: 'ok', after: { state: result.state } })
+      await audited(ctx, { action: 'historian.destination.resume', target: input.destination, ...destinationSubject(input.destination), outcome: 'ok', after: { state: result.state } })
       return result
     },
 
@@ -244,6 +257,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
         await audited(ctx, {
           action: 'historian.buckets.delete',
           target: `couchdb/${input.destination}`,
+          subject: config.name,
           outcome: result.refused.length === 0 ? 'ok' : 'failed',
           before: { confirmed: input.databases },
           after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) },
@@ -253,6 +267,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
         await audited(ctx, {
           action: 'historian.buckets.delete',
           target: `couchdb/${input.destination}`,
+          subject: config.name,
           outcome: 'failed',
           before: { confirmed: input.databases },
           error: toErrorInfo(e),

@@ -49,6 +49,11 @@ const RESTART_ACTOR = 'fieldline:restart'
 type Target = { source: string; id: string; rawParams: Record<string, string> }
 type JobSourceOf<K extends ParsedInput<'jobs:create'>['source']['kind']> = ParsedInput<'jobs:create'>['source'] & { kind: K }
 
+/** A job-level entry: Activity names the job by its operation and its number of SIMs (`after.operation`, `after.rows`), in the operator's words. */
+function jobEntry(job: JobDoc, ctx: CallContext, { action, after }: { action: string; after: Record<string, unknown> }): AuditDoc {
+  return auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { operation: job.operation, rows: job.counts.total, ...after } })
+}
+
 const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
 
 export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
@@ -94,7 +99,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext): Promise<Job> {
     job.state = state
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job], [auditDoc({ actor: ctx.actor, action, target: `job ${job.jobId}`, outcome: 'ok', after: { state } })])
+    await writeDocs(db, [job], [jobEntry(job, ctx, { action, after: { state } })])
     bus.emit('audit:changed', {})
     bus.emit('jobs:progress', progressOf(job))
     return toJob(job)
@@ -196,13 +201,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       now: now().toISOString(),
     })
     const rows = targets.map((t, i) => newRowDoc(jobId, i + 1, t))
-    const entry = auditDoc({
-      actor: ctx.actor,
-      action: undoOf ? 'jobs.undo' : 'jobs.create',
-      target: `job ${jobId}`,
-      outcome: 'ok',
-      after: { operation: input.operation, carrier: input.carrier, profile: job.profileId, rows: rows.length, ...(undoOf ? { undoOf } : {}) },
-    })
+    const entry = jobEntry(job, ctx, { action: undoOf ? 'jobs.undo' : 'jobs.create', after: { carrier: input.carrier, profile: job.profileId, ...(undoOf ? { undoOf } : {}) } })
     await writeInBatches(db, rows, [job, entry])
     bus.emit('audit:changed', {})
     return (await readJob(db, jobId))!
@@ -231,8 +230,11 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   async function readSim(job: JobDoc, client: () => Promise<ControlCenterClient>, orangeAccount: (row: JobRowDoc) => Promise<OrangeAccount>, row: JobRowDoc, refresh: boolean): Promise<SimReading> {
     if (isOrangeRow(row)) return readOrangeSim(orangeAccount, row, refresh)
     const iccid = row.iccid!
-    const cached = refresh ? null : await readSimCache(db, job.carrier, iccid)
-    if (cached) return { found: true, status: cached.sim.status, ratePlan: cached.sim.ratePlan }
+    const known = await readSimCache(db, job.carrier, iccid)
+    // The job's account would answer "not found", or act on a SIM another team runs: refused, naming the account.
+    const other = await otherAccount(job, known?.inventory?.account)
+    if (other !== null) return { otherAccount: other }
+    if (known && !refresh) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
     try {
       const sim = await (await client()).getDevice(iccid, { usage: false })
       await writeSimCache(db, sim)
@@ -242,6 +244,39 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       if (isAppError(e) && e.code === 'VALIDATION') return { error: e.message }
       throw e
     }
+  }
+
+  const accountChecks = new WeakMap<JobDoc, Map<string, Promise<string | null>>>()
+
+  /**
+   * The name of the account the SIM inventory lists a SIM under (`jasper:<profile id>`) when it is not the job's: a
+   * profile of the same server and user is the same account; a profile since removed is named by its id.
+   */
+  function otherAccount(job: JobDoc, listedUnder: string | undefined): Promise<string | null> {
+    if (!listedUnder || listedUnder === `${job.carrier}:${job.profileId}`) return Promise.resolve(null)
+    // Once per account and check, not once per row: a job of thousands of SIMs of one other account reads two profiles.
+    let known = accountChecks.get(job)
+    if (!known) accountChecks.set(job, (known = new Map()))
+    let name = known.get(listedUnder)
+    if (!name) known.set(listedUnder, (name = nameOfOtherAccount(job, listedUnder)))
+    return name
+  }
+
+  async function nameOfOtherAccount(job: JobDoc, listedUnder: string): Promise<string | null> {
+    const id = listedUnder.slice(job.carrier.length + 1)
+    let theirs: ProfileDoc
+    try {
+      theirs = await profiles.get(job.carrier, id)
+    } catch (e) {
+      if (isAppError(e) && e.code === 'NOT_FOUND') return id
+      throw e
+    }
+    const ours = await profiles.get(job.carrier, job.profileId)
+    const login = (doc: ProfileDoc) => {
+      const s = doc.settings as { baseUrl?: string; username?: string }
+      return `${s.baseUrl ?? ''}\n${s.username ?? ''}`
+    }
+    return login(theirs) === login(ours) ? null : theirs.name
   }
 
   async function ratePlansOf(job: JobDoc, rows: JobRowDoc[], client: () => Promise<ControlCenterClient>): Promise<string[] | null> {
@@ -270,7 +305,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     job.estimateSeconds = await estimate(job, rows, orangeAccount)
     job.state = 'ready'
     job.updatedAt = now().toISOString()
-    const entry = auditDoc({ actor: ctx.actor, action: 'jobs.preflight', target: `job ${jobId}`, outcome: 'ok', after: { counts: job.counts, findings } })
+    const entry = jobEntry(job, ctx, { action: 'jobs.preflight', after: { counts: job.counts, findings } })
     await writeInBatches(db, rows, [job, entry])
     bus.emit('audit:changed', {})
     return (await readJob(db, jobId))!
@@ -314,7 +349,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     if (runs.has(jobId)) return toJob(job)
     refuse(job, ['ready', 'paused', 'running', 'done'], 'run')
     if (job.state === 'done' && !(resendUnknown && job.counts.unknown > 0)) return toJob(job)
-    const audit = auditDoc({ actor: ctx.actor, action, target: `job ${jobId}`, outcome: 'ok', after: { resendUnknown } })
+    const audit = jobEntry(job, ctx, { action, after: { resendUnknown } })
     return toJob(await launch(job, ctx.actor, resendUnknown, audit).started)
   }
 
@@ -333,7 +368,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     async pause(input: ParsedInput<'jobs:pause'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.pause((job) => auditDoc({ actor: ctx.actor, action: 'jobs.pause', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        handle.pause((job) => jobEntry(job, ctx, { action: 'jobs.pause', after: { state: job.state, counts: job.counts } }))
         return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)
@@ -344,7 +379,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
       const handle = runs.get(input.jobId)
       if (handle) {
-        handle.cancel((job) => auditDoc({ actor: ctx.actor, action: 'jobs.cancel', target: `job ${job.jobId}`, outcome: 'ok', after: { state: job.state, counts: job.counts } }))
+        handle.cancel((job) => jobEntry(job, ctx, { action: 'jobs.cancel', after: { state: job.state, counts: job.counts } }))
         return toJob(await handle.done)
       }
       const job = await mustGet(input.jobId)

@@ -17,8 +17,11 @@ import { smsLength } from './sms-length'
 const FINAL_STATES: ReadonlySet<SimStatus> = new Set<SimStatus>(['retired', 'purged', 'replaced'])
 const SMS_HARD_MAX = 320
 
-/** `pending`: a status change Orange has not finished yet (its requested status). `noAccount`: no account to read it through. */
-export type SimReading = { found: true; status: SimStatus; ratePlan: string | null; pending?: string | null } | { found: false } | { error: string } | { noAccount: string }
+/**
+ * `pending`: a status change Orange has not finished yet (its requested status). `noAccount`: no account to read it
+ * through. `otherAccount`: the SIM inventory lists it under another account of the job's carrier (that account's name).
+ */
+export type SimReading = { found: true; status: SimStatus; ratePlan: string | null; pending?: string | null } | { found: false } | { error: string } | { noAccount: string } | { otherAccount: string }
 
 export interface PreflightDeps {
   /** The SIM's status and rate plan (from the cache, or read from the row's carrier). */
@@ -118,6 +121,7 @@ export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: Prefli
       const reading = readings[k]!
       if ('error' in reading) row.issues.push({ code: 'unreadable', severity: 'error', detail: reading.error })
       else if ('noAccount' in reading) row.issues.push({ code: 'noAccount', severity: 'error', detail: reading.noAccount })
+      else if ('otherAccount' in reading) row.issues.push({ code: 'otherAccount', severity: 'error', detail: reading.otherAccount })
       else if (!reading.found) row.issues.push({ code: 'notFound', severity: 'error' })
       else {
         row.before = { status: reading.status, ratePlan: reading.ratePlan }

@@ -24,6 +24,15 @@ export interface InvitationContent {
   reference: string
 }
 
+export interface AlertContent {
+  language: MailLanguage
+  rule: string
+  /** How many fired; `lines` may hold fewer (the first ones). */
+  count: number
+  /** One per alert: what it is about (a SIM, a device, an account) and what was found. */
+  lines: { about: string; value: string }[]
+}
+
 export interface TestContent {
   language: MailLanguage
   mode: MailMode
@@ -50,6 +59,9 @@ interface Strings {
   testBody: (v: { via: string; when: string }) => string
   testOutcome: string
   via: (mode: MailMode, server: string) => string
+  alertSubject: (rule: string) => string
+  alertIntro: (v: { rule: string; count: number }) => string
+  alertMore: (count: number) => string
 }
 
 const STRINGS: Record<MailLanguage, Strings> = {
@@ -72,6 +84,9 @@ const STRINGS: Record<MailLanguage, Strings> = {
     testBody: ({ via, when }) => `This is a test message from Fieldline, sent through ${via} on ${when}.`,
     testOutcome: 'If you can read it, email is set up correctly: invitations will be sent the same way.',
     via: (mode, server) => (mode === 'sendgridApiKey' ? 'SendGrid (API key)' : mode === 'sendgridUsername' ? `SendGrid (SMTP, ${server})` : `SMTP (${server})`),
+    alertSubject: (rule) => `Fieldline alert: ${rule}`,
+    alertIntro: ({ rule, count }) => (count === 1 ? `The alert rule “${rule}” fired once:` : `The alert rule “${rule}” fired ${count} times:`),
+    alertMore: (count) => `… and ${count} more, in Fieldline’s inbox.`,
   },
   fr: {
     invitationSubject: ({ invitedBy, organisation }) => `${invitedBy} vous invite à rejoindre ${organisation} sur Fieldline`,
@@ -92,6 +107,10 @@ const STRINGS: Record<MailLanguage, Strings> = {
     testBody: ({ via, when }) => `Ceci est un message de test de Fieldline, envoyé par ${via} le ${when}.`,
     testOutcome: `Si vous le lisez, l’e-mail est bien configuré${NBSP}: les invitations partiront de la même façon.`,
     via: (mode, server) => (mode === 'sendgridApiKey' ? 'SendGrid (clé d’API)' : mode === 'sendgridUsername' ? `SendGrid (SMTP, ${server})` : `SMTP (${server})`),
+    alertSubject: (rule) => `Alerte Fieldline${NBSP}: ${rule}`,
+    alertIntro: ({ rule, count }) =>
+      count === 1 ? `La règle d’alerte «${NBSP}${rule}${NBSP}» s’est déclenchée une fois${NBSP}:` : `La règle d’alerte «${NBSP}${rule}${NBSP}» s’est déclenchée ${count}${NBSP}fois${NBSP}:`,
+    alertMore: (count) => `… et ${count} de plus, dans la boîte de réception de Fieldline.`,
   },
 }
 
@@ -167,5 +186,17 @@ export function renderTestEmail(content: TestContent): RenderedMail {
   const subject = s.testSubject
   const text = [s.testBody({ via, when }), '', s.testOutcome, '', `— ${s.signature}`, ''].join('\n')
   const html = page(content.language, subject, [s.testBody({ via: escapeHtml(via), when: escapeHtml(when) }), escapeHtml(s.testOutcome), `— ${escapeHtml(s.signature)}`])
+  return { subject, text, html, language: content.language }
+}
+
+/** What an alert rule found, to the addresses the rule names, in each recipient's language. */
+export function renderAlertEmail(content: AlertContent): RenderedMail {
+  const s = STRINGS[content.language]
+  const subject = s.alertSubject(content.rule)
+  const intro = s.alertIntro({ rule: content.rule, count: content.count })
+  const more = content.count > content.lines.length ? [s.alertMore(content.count - content.lines.length)] : []
+  const text = [intro, '', ...content.lines.map((l) => `- ${l.about}: ${l.value}`), ...more, '', `— ${s.signature}`, ''].join('\n')
+  const list = `<ul style="margin:0;padding-left:20px">${content.lines.map((l) => `<li>${escapeHtml(l.about)}: <strong>${escapeHtml(l.value)}</strong></li>`).join('')}</ul>`
+  const html = page(content.language, subject, [escapeHtml(intro), list, ...more.map(escapeHtml), `— ${escapeHtml(s.signature)}`])
   return { subject, text, html, language: content.language }
 }

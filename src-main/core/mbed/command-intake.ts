@@ -157,6 +157,7 @@ export class CommandIntake {
       answeredAt: null,
       status: null,
       error: null,
+      reason: null,
       response: null,
       queueMode: this.o.types.isQueueMode(command.deviceId),
     }
@@ -201,7 +202,7 @@ export class CommandIntake {
       if (chosen) pending.forget(chosen)
       const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', 'The command could not be sent', { key: 'mbed.commandNotSent' })
       record.state = 'failed'
-      record.error = error.message
+      record.reason = error.toInfo()
       const status = error.details?.carrierCode !== undefined ? Number(error.details.carrierCode) : null
       record.status = status !== null && Number.isInteger(status) ? status : null
       this.o.counters.commandErrors++

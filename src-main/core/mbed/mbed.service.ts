@@ -253,7 +253,7 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
         ...entry,
         outcome: view.state === 'failed' ? 'failed' : 'ok',
         after: { ...entry.after, commandId: view.id, state: view.state },
-        ...(view.error ? { detail: view.error } : {}),
+        ...(view.reason ? { error: view.reason } : view.error ? { detail: view.error } : {}),
       })
       bus.emit('audit:changed', {})
       // The device may have answered while the entry was written: the answer is the command as it is now, not as it

@@ -12,6 +12,8 @@
  */
 import { eventTopic, isValidTopicPart } from '../platform/topics'
 import type { Logger } from '../log/logger'
+import type { ErrorInfo } from '../../../src-shared/contract'
+import { AppError } from '../common/errors'
 import { LIVE_PAYLOAD_MAX, type MbedCommandView } from '../../../src-shared/models/mbed'
 import type { CommandMethod } from './commands'
 import type { MbedAsyncResponse } from './envelope'
@@ -34,6 +36,7 @@ export interface CommandRecord {
   answeredAt: number | null
   status: number | null
   error: string | null
+  reason: ErrorInfo | null
   response: MbedCommandView['response']
   queueMode: boolean
 }
@@ -74,6 +77,7 @@ export function commandView(r: CommandRecord): MbedCommandView {
     answeredAt: r.answeredAt === null ? null : iso(r.answeredAt),
     status: r.status,
     error: r.error,
+    reason: r.reason,
     response: r.response,
   }
 }
@@ -121,7 +125,7 @@ export class PendingCommands {
       const [oldestId, oldest] = this.pending.entries().next().value ?? []
       if (oldestId !== undefined && oldest) {
         this.pending.delete(oldestId)
-        this.expire(oldest, `more than ${this.o.maxPending} commands were awaiting an answer`)
+        this.expire(oldest, AppError.withRef('TIMEOUT', `more than ${this.o.maxPending} commands were awaiting an answer`, { key: 'mbed.commandOverflow', params: { count: this.o.maxPending } }))
       }
     }
     this.pending.set(asyncId, record)
@@ -205,7 +209,7 @@ export class PendingCommands {
       const ttl = r.queueMode ? this.o.queueModeTtlMs : this.o.pendingTtlMs
       if (now - r.createdAt < ttl) continue
       this.pending.delete(id)
-      this.expire(r, `no async response within ${Math.round(ttl / 60_000)} min`)
+      this.expire(r, AppError.withRef('TIMEOUT', `no async response within ${Math.round(ttl / 60_000)} min`, { key: 'mbed.commandNoAnswer', params: { minutes: Math.round(ttl / 60_000) } }))
     }
     this.o.counters.pendingCommands = this.pending.size
   }
@@ -214,7 +218,7 @@ export class PendingCommands {
   stop(): void {
     for (const [id, r] of this.pending) {
       this.pending.delete(id)
-      this.expire(r, 'the bridge stopped before the answer arrived')
+      this.expire(r, AppError.withRef('TIMEOUT', 'the bridge stopped before the answer arrived', { key: 'mbed.commandBridgeStopped' }))
     }
     this.early.clear()
   }
@@ -235,10 +239,10 @@ export class PendingCommands {
     return [...this.pending.values()].map(commandView)
   }
 
-  private expire(record: CommandRecord, why: string): void {
+  private expire(record: CommandRecord, why: AppError): void {
     record.state = 'expired'
-    record.error = why
-    this.o.log.info({ ep: record.ep, path: record.path, asyncId: record.asyncId, why }, 'mbed bridge: a command got no async response')
+    record.reason = why.toInfo()
+    this.o.log.info({ ep: record.ep, path: record.path, asyncId: record.asyncId, why: why.message }, 'mbed bridge: a command got no async response')
     this.changed(record)
   }
 

@@ -65,7 +65,7 @@ export async function addRule(db: Db, input: AlertRuleInput, ctx: CallContext, w
   assertBulkOk(
     await db.bulkDocs([
       { ...rule, _id: ruleDocId(input.id), kind: 'alertRule', schemaVersion: CURRENT_SCHEMA.alertRule } as RuleDoc,
-      auditDoc({ at, actor: ctx.actor, action: 'alerts.add', target: `alert/${input.id}`, outcome: 'ok', after: rule }),
+      auditDoc({ at, actor: ctx.actor, action: 'alerts.add', target: `alert/${input.id}`, subject: input.name, outcome: 'ok', after: rule }),
     ]),
   )
   return rule
@@ -77,7 +77,7 @@ export async function removeRule(db: Db, id: string, ctx: CallContext): Promise<
   assertBulkOk(
     await db.bulkDocs([
       { _id: doc._id, _rev: doc._rev, _deleted: true } as unknown as BaseDoc,
-      auditDoc({ actor: ctx.actor, action: 'alerts.remove', target: `alert/${id}`, outcome: 'ok', before: toRule(doc) }),
+      auditDoc({ actor: ctx.actor, action: 'alerts.remove', target: `alert/${id}`, subject: doc.name, outcome: 'ok', before: toRule(doc) }),
     ]),
   )
   const state = await getOrNull<StateDoc>(db, stateId(id))
@@ -219,6 +219,17 @@ export async function unreadCount(db: Db): Promise<number> {
   return (await listInbox(db, { unreadOnly: true, offset: 0, limit: 1 })).total
 }
 
+/**
+ * One notification is named by its rule and SIM, device or account; several by their count alone, which Activity
+ * words in the operator's language (`after.count`).
+ */
+function inboxTarget(changed: readonly NotificationDoc[]): { target: string; subject?: string } {
+  if (changed.length !== 1) return { target: `inbox/${changed.length}` }
+  const n = changed[0]!
+  const about = n.sim?.simId ?? (n.device ? `${n.device.typeId}/${n.device.deviceId}` : n.account)
+  return { target: n._id, subject: about ? `${n.ruleName} · ${about}` : n.ruleName }
+}
+
 export async function markRead(db: Db, ids: readonly string[], read: boolean, ctx: CallContext): Promise<number> {
   const page = await db.allDocs({ keys: [...ids], include_docs: true })
   const docs = page.rows.flatMap((r) => ('doc' in r && r.doc && (r.doc as unknown as NotificationDoc).kind === 'notification' ? [r.doc as unknown as NotificationDoc] : []))
@@ -228,7 +239,7 @@ export async function markRead(db: Db, ids: readonly string[], read: boolean, ct
   assertBulkOk(
     await db.bulkDocs([
       ...changed,
-      auditDoc({ actor: ctx.actor, action: read ? 'inbox.read' : 'inbox.unread', target: changed.length === 1 ? changed[0]!._id : `${changed.length} notifications`, outcome: 'ok' }),
+      auditDoc({ actor: ctx.actor, action: read ? 'inbox.read' : 'inbox.unread', ...inboxTarget(changed), outcome: 'ok', after: { count: changed.length } }),
     ] as BaseDoc[]),
   )
   return changed.length

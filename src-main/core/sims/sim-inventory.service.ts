@@ -13,6 +13,8 @@ import { checkConfigValue } from '../devices/extension-config'
 import type { DeviceIndex } from '../devices/listing/device-index'
 import type { Logger } from '../log/logger'
 import type { Mailer } from '../mail/mailer'
+import { renderAlertEmail } from '../mail/templates'
+import type { MailLanguage } from '../../../src-shared/models/mail'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { appendAudit, auditDoc } from '../store/audit.store'
 import { getDeviceDoc, newDeviceDoc, type DeviceDoc } from '../store/devices.store'
@@ -38,6 +40,8 @@ export interface SimInventoryDeps {
   exports: ExportJobs
   /** The email extension's mailer, for alert rules that name team members. */
   mail?: { withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> }
+  /** The language an address reads its email in: the team member's, as their invitation chose it, else the app's. */
+  recipientLanguage?: (address: string) => Promise<MailLanguage>
   now?: () => Date
 }
 
@@ -103,12 +107,15 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     for (const rule of rules) {
       const mine = fired.filter((n) => n.ruleId === rule.id)
       if (mine.length === 0 || rule.emails.length === 0) continue
-      const lines = mine.slice(0, 200).map((n) => `- ${n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : n.account}: ${String(n.value)}`)
-      const text = `${rule.name}: ${mine.length} new alert(s)\n\n${lines.join('\n')}\n`
+      const lines = mine
+        .slice(0, 200)
+        .map((n) => ({ about: n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''), value: String(n.value) }))
       try {
         await mail.withActiveMailer(async (mailer) => {
           for (const address of rule.emails) {
-            await mailer.send({ from: mailer.from, to: { address }, subject: `Fieldline alert: ${rule.name}`, text, html: `<pre>${escapeHtml(text)}</pre>`, language: 'en' })
+            const language = deps.recipientLanguage ? await deps.recipientLanguage(address) : 'en'
+            const rendered = renderAlertEmail({ language, rule: rule.name, count: mine.length, lines })
+            await mailer.send({ from: mailer.from, to: { address }, ...rendered })
           }
         })
       } catch (e) {
@@ -357,10 +364,6 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       await Promise.allSettled([...running.values()])
     },
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
 export type SimInventoryService = ReturnType<typeof createSimInventoryService>

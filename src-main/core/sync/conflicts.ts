@@ -131,6 +131,13 @@ function mergedContent(winner: Stored, text: string): Record<string, unknown> {
   return { ...content, _id: winner._id }
 }
 
+/** What the operator calls the document (a profile's name, a device's type/id), for Activity; the id stays the target. */
+function nameOf(doc: Stored): { subject?: string } {
+  const { name, typeId, deviceId } = doc as { name?: unknown; typeId?: unknown; deviceId?: unknown }
+  if (typeof name === 'string' && name) return { subject: name }
+  return typeof typeId === 'string' && typeof deviceId === 'string' ? { subject: `${typeId}/${deviceId}` } : {}
+}
+
 export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: readonly string[] | undefined, actor: string): Promise<{ id: string; rev: string; removed: string[] }> {
   let winner: Stored
   try {
@@ -144,7 +151,7 @@ export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: re
   const leaves = [winner._rev, ...losers]
   const deletions = losers.map((rev) => ({ _id: id, _rev: rev, _deleted: true }))
   if (typeof keep === 'object' && 'merged' in keep) {
-    const audit = auditDoc({ actor, action: 'sync.resolve', target: id, outcome: 'ok', before: { versions: leaves }, after: { side: 'merge' } })
+    const audit = auditDoc({ actor, action: 'sync.resolve', target: id, ...nameOf(winner), outcome: 'ok', before: { versions: leaves }, after: { side: 'merge' } })
     const results = await db.bulkDocs([{ ...mergedContent(winner, keep.merged), _rev: winner._rev }, ...deletions, audit] as never[])
     assertBulkOk(results)
     // Every version's content gave way to the merge, which continues the winner's branch.
@@ -157,7 +164,7 @@ export async function resolveConflict(db: Db, id: string, keep: Keep, theirs: re
     writes.unshift({ ...content, _rev: winner._rev })
   }
   const side = typeof keep === 'object' ? 'revision' : keep
-  const audit = auditDoc({ actor, action: 'sync.resolve', target: id, outcome: 'ok', before: { versions: leaves }, after: { kept, side } })
+  const audit = auditDoc({ actor, action: 'sync.resolve', target: id, ...nameOf(winner), outcome: 'ok', before: { versions: leaves }, after: { kept, side } })
   const results = await db.bulkDocs([...writes, audit] as never[])
   assertBulkOk(results)
   const first = results[0] as PouchDB.Core.Response

@@ -323,7 +323,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function audit(entry: { action: string; target: string; after?: Record<string, unknown>; outcome?: 'ok' | 'failed'; error?: ErrorInfo }, actor: string): Promise<void> {
-    await db.put(auditDoc({ outcome: 'ok', ...entry, actor }))
+    // Activity names the team database the operator set up, not the server's address.
+    const database = (await readSyncSettings(db))?.database
+    await db.put(auditDoc({ outcome: 'ok', ...(database ? { subject: database } : {}), ...entry, actor }))
   }
 
   async function startSync(ctx: CallContext | null): Promise<SyncStatus> {
@@ -440,6 +442,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         actor: ctx.actor,
         action: 'sync.saveSettings',
         target: AUDIT_TARGET,
+        subject: input.database,
         outcome: 'ok',
         ...(existing ? { before: settingsSummary(existing) } : {}),
         after: settingsSummary(next),

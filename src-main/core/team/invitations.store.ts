@@ -58,3 +58,10 @@ export function toInvitation(doc: InvitationDoc): Invitation {
     revokedAt: doc.revokedAt,
   }
 }
+
+/** The language the newest invitation to `address` chose, or null when no one invited it. */
+export async function invitedLanguage(db: Db, address: string): Promise<MailLanguage | null> {
+  const wanted = address.toLowerCase()
+  const mine = (await listInvitationDocs(db)).filter((d) => d.email.toLowerCase() === wanted)
+  return mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]?.language ?? null
+}

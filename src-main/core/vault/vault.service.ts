@@ -4,7 +4,8 @@
  * out again only through `readSecret`, inside the core, to the network client that needs it.
  */
 import type { Output } from '../../../src-shared/contract'
-import { isAppError } from '../common/errors'
+import type { ErrorInfo } from '../../../src-shared/contract'
+import { toErrorInfo } from '../common/errors'
 import { secretAccount, type SecretStore } from './secret-store'
 
 /** One audit record; the caller adds who and when. `target` is the account, never the value. */
@@ -12,7 +13,10 @@ export interface VaultAuditEntry {
   action: 'vault.set' | 'vault.replace' | 'vault.clear'
   target: string
   outcome: 'ok' | 'failed'
-  detail?: string
+  /** Why it failed, translatable; never the value. */
+  error?: ErrorInfo
+  /** A clear of a secret that was not set (Activity says so in the operator's language). */
+  after?: { wasSet: 'no' }
 }
 
 /** `actor`: who asked (the call context's actor). */
@@ -24,12 +28,10 @@ export interface VaultService {
   isSet(profileId: string, field: string): Promise<Output<'vault:isSet'>>
 }
 
-/** Why a vault call failed, for the audit trail: the error code and the keychain's reason, minus the secret. */
-function failureDetail(e: unknown, secret?: string): string {
-  if (!isAppError(e)) return 'INTERNAL'
-  const reason = e.details?.ref?.params?.reason
-  const text = reason === undefined ? e.code : `${e.code}: ${String(reason)}`
-  return secret ? text.split(secret).join('[redacted]') : text
+/** Why a vault call failed, for the audit trail: the error as the renderer translates it, minus the secret. */
+function failureInfo(e: unknown, secret?: string): ErrorInfo {
+  const info = toErrorInfo(e)
+  return secret ? (JSON.parse(JSON.stringify(info).split(JSON.stringify(secret).slice(1, -1)).join('[redacted]')) as ErrorInfo) : info
 }
 
 export function createVaultService(store: SecretStore, audit?: VaultAudit): VaultService {
@@ -40,7 +42,7 @@ export function createVaultService(store: SecretStore, audit?: VaultAudit): Vaul
   /** Audits a failure and rethrows the original error, even if the audit write fails too. */
   const failed = async (action: VaultAuditEntry['action'], target: string, actor: string, e: unknown, secret?: string): Promise<never> => {
     try {
-      await record({ action, target, outcome: 'failed', detail: failureDetail(e, secret) }, actor)
+      await record({ action, target, outcome: 'failed', error: failureInfo(e, secret) }, actor)
     } catch {
       // The keychain failure is what the operator must see; a second failure would hide it.
     }
@@ -69,7 +71,7 @@ export function createVaultService(store: SecretStore, audit?: VaultAudit): Vaul
         return failed('vault.clear', account, actor, e)
       }
       const entry: VaultAuditEntry = { action: 'vault.clear', target: account, outcome: 'ok' }
-      await record(cleared ? entry : { ...entry, detail: 'was not set' }, actor)
+      await record(cleared ? entry : { ...entry, after: { wasSet: 'no' } }, actor)
       return { cleared }
     },
 

@@ -2,6 +2,8 @@ import type { AuditEntry, AuditOutcome } from '../../../../src-shared/contract'
 import { hasMessage, translateRef, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
 import { statusText } from '../sim/sim-text'
+import { operationText } from '../jobs/job-text'
+import { JOB_OPERATIONS, type JobOperation } from '../../../../src-shared/models/sim-jobs'
 
 /** Actions are codes like "device.add"; their words are `activity.actions.device_add`. */
 export function actionKey(action: string): string {
@@ -35,10 +37,22 @@ export function actorText(t: Translate, entry: Pick<AuditEntry, 'actor' | 'via'>
   return entry.via ? t('activity.actorVia', { values: { actor: who, via: entry.via } }) : who
 }
 
-/** The person or thing concerned: by the name it had when the change was made, else as the trail addresses it. */
-export function subjectText(entry: Pick<AuditEntry, 'subject' | 'target'>): string {
-  return entry.subject ?? entry.target
+/**
+ * The person or thing concerned: by the name it had when the change was made; a job by its operation and number of
+ * SIMs and several notifications by their count, in the operator's words; else as the trail addresses it.
+ */
+export function subjectText(t: Translate, entry: Pick<AuditEntry, 'action' | 'subject' | 'target' | 'after'>): string {
+  if (entry.subject) return entry.subject
+  const after = scalars(entry.after)
+  if (entry.action.startsWith('jobs.') && typeof after.rows === 'number' && (JOB_OPERATIONS as readonly unknown[]).includes(after.operation)) {
+    return t('activity.subjects.job', { values: { operation: operationText(t, after.operation as JobOperation), rows: after.rows } })
+  }
+  if (entry.action.startsWith('inbox.') && typeof after.count === 'number') return t('activity.subjects.notifications', { values: { count: after.count } })
+  return entry.target
 }
+
+/** Whether the subject is the trail's own address (shown in a code font) rather than words. */
+export const subjectIsAddress = (t: Translate, entry: Pick<AuditEntry, 'action' | 'subject' | 'target' | 'after'>): boolean => subjectText(t, entry) === entry.target
 
 /** The first-level words and numbers of `after`, for a detail message's placeholders. */
 function scalars(value: unknown): Record<string, string | number> {

@@ -2,6 +2,7 @@ import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscripti
 import type { MbedSettings } from '../../../../src-shared/models/profiles'
 import { wordFor, type Translate } from '../../i18n'
 import type { Output } from '../../../../src-shared/contract'
+import { errorText } from '../../lib/errors'
 
 /** Words for the mbed bridge's codes, shared by the Extensions card and the mbed view. */
 
@@ -18,6 +19,11 @@ export function commandStateText(t: Translate, command: MbedCommandView): string
   // An answer and a failure carry the device's status when there is one: "Answered (200)".
   const withStatus = (command.state === 'answered' || command.state === 'failed') && command.status !== null
   return withStatus ? t(`mbed.commands.state.${command.state}Status`, { values: { status: command.status ?? 0 } }) : wordFor(t, 'mbed.commands.state', command.state)
+}
+
+/** Why a command failed or expired in the operator's words; an answer's own error is mbed's code (TIMEOUT), shown as sent. */
+export function commandReasonText(t: Translate, command: MbedCommandView): string {
+  return command.reason ? errorText(t, command.reason) : (command.error ?? '')
 }
 
 /** What a successful "Verify connection" learnt, in the operator's language. */
