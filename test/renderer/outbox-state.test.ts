@@ -4,19 +4,15 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OutboxItem } from '../../src-shared/contract'
-import { FakeApi, ok, settle } from './fake-api'
+import { ok, settle } from './fake-api'
+import { api as fake } from './mocked-api'
 
-const api = vi.hoisted(() => {
-  const online: (() => void)[] = []
-  vi.stubGlobal('window', { addEventListener: (type: string, listener: () => void) => type === 'online' && online.push(listener) })
-  vi.stubGlobal('document', { documentElement: { setAttribute: () => {} } })
-  return { current: null as unknown as FakeApi, online }
-})
-vi.mock('../../src-renderer/src/lib/api', async () => {
-  const { FakeApi } = await import('./fake-api')
-  api.current = new FakeApi()
-  return { api: api.current }
-})
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
+
+// The browser's 'online' listeners the outbox registers, called by the tests as the connection comes back.
+const online: (() => void)[] = []
+vi.stubGlobal('window', { addEventListener: (type: string, listener: () => void) => type === 'online' && online.push(listener) })
+vi.stubGlobal('document', { documentElement: { setAttribute: () => {} } })
 
 const { outbox, carrierReached } = await import('../../src-renderer/src/lib/state/outbox.svelte')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
@@ -34,10 +30,7 @@ const item = (n: number, action: OutboxItem['action']): OutboxItem => ({
   lastError: null,
 })
 
-let fake: FakeApi
-
 beforeEach(async () => {
-  fake = api.current
   // The list read at import, and any read a write started, answered with two queued changes.
   while (fake.pending('outbox:list').length > 0) fake.answer('outbox:list', ok({ items: [item(1, 'sim.changeStatus'), item(2, 'sim.sendSms')] }))
   await settle()
@@ -47,7 +40,7 @@ beforeEach(async () => {
 describe('outbox when the connection comes back', () => {
   it('sends the safe changes by itself when the browser is online again, and offers the held SMS in a notice that stays', async () => {
     expect(outbox.pending).toBe(2)
-    for (const listener of api.online) listener()
+    for (const listener of online) listener()
     expect(fake.answer('outbox:replay', ok({ done: 1, failed: 0, unknown: 0, pending: 0, held: 1 }))).toEqual({ automatic: true })
     await settle()
     expect(notices.items.map((n) => [n.kind, n.text])).toEqual([
