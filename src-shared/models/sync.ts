@@ -102,6 +102,8 @@ export type SyncState = z.infer<typeof syncStateSchema>
 
 export const syncDeniedSchema = z.object({
   id: z.string(),
+  /** The revision refused, when known: the same revision refused again is the same refusal. */
+  rev: z.string().optional(),
   /** The server's own reason (its validation function's message). */
   reason: z.string(),
   at: z.string(),

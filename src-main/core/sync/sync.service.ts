@@ -18,7 +18,7 @@ import { throttled, type EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { latestSeq } from '../store/changes-feed'
-import { assertBulkOk, type Db } from '../store/documents'
+import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
@@ -69,6 +69,7 @@ interface PouchFailure {
   reason?: string
   message?: string
   id?: string
+  rev?: string
 }
 
 function reasonOf(e: PouchFailure): string {
@@ -222,8 +223,17 @@ export function createSyncService(deps: SyncServiceDeps) {
     return { user: typeof ctx.name === 'string' ? ctx.name : null, role: teamRole(roles) }
   }
 
+  /**
+   * One refusal per revision. PouchDB saves its checkpoint after a batch, so a stop that comes between them makes the
+   * next start push the refused revision again, and the server refuses it again: that is the same refusal, which keeps
+   * its time and is counted once.
+   */
   async function recordDenied(e: PouchFailure): Promise<void> {
-    const entry: SyncDenied = { id: String(e.id ?? '?'), reason: reasonOf(e), at: now().toISOString() }
+    const id = String(e.id ?? '?')
+    const rev = e.rev ?? (await getOrNull<BaseDoc>(db, id))?._rev
+    const entry: SyncDenied = { id, ...(rev ? { rev } : {}), reason: reasonOf(e), at: now().toISOString() }
+    const known = (await readSyncState(db)).denied.find((d) => d.id === id)
+    if (rev && known?.rev === rev) return
     const state = await updateSyncState(db, (s) => {
       s.denied = [entry, ...s.denied.filter((d) => d.id !== entry.id)].slice(0, MAX_DENIED)
       s.deniedTotal++
