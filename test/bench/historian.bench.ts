@@ -30,12 +30,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { connectAsync, type MqttClient } from 'mqtt'
-import { eventDocument } from '../../src-main/core/historian/couch.sink'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
 import { eachLine } from '../helpers/lines'
 import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
+import { couchToken, plainBulkDocs, plainDatabase } from './historian-plain-couch'
 import { openPlainQueue } from './historian-plain-queue'
 
 const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
@@ -175,18 +175,23 @@ function distinctIds(mock: KafkaMock): number {
   return new Set(mock.records().map((r) => r.headers.id)).size
 }
 
-/** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
-async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
+/** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
+async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number }> {
   await until(() => child.mqtt === 'connected', 20_000)
   const cpu0 = child.cpu()
   const t0 = performance.now()
   const publishMs = await publishAll(pub, from, count)
-  await until(() => child.delivered >= count, 300_000)
+  await until(() => child.delivered >= count, 600_000)
   const rate = (count * 1000) / (performance.now() - t0)
-  const cpuPerEvent = ((child.cpu() - cpu0) * 1e6) / count
+  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs }
+}
+
+/** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
+async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
+  const r = await throughChild(pub, child, from, count)
   await until(() => distinctIds(mock) >= count, 30_000)
   await child.stop()
-  return { rate, cpuPerEvent, publisher: (count * 1000) / publishMs, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
+  return { ...r, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
 }
 
 const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`
@@ -254,45 +259,36 @@ async function kafkaBaseline(queueDir: string | null): Promise<number> {
 }
 
 /** A plain `_bulk_docs` writer: batches of 500, three in flight; with `queueDir`, each event first on disk. */
-async function couchBaseline(url: string, db: string, queueDir: string | null): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
-  })
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  await fetch(`${url}/iotp_${ORG}_plain_${db}`, { method: 'PUT', headers })
-  const batches = batchesOf(500, COUCH_EVENTS, queueDir)
+async function couchBaseline(url: string, db: string, queueDir: string | null, count = COUCH_EVENTS): Promise<number> {
+  const target = await plainDatabase(url, `iotp_${ORG}_plain_${db}`)
+  const batches = batchesOf(500, count, queueDir)
   const started = performance.now()
   // Three batches in flight, as the CouchDB destination sends them.
   await Promise.all(
     [0, 1, 2].map(async () => {
       for (let b = batches.next(); b; b = batches.next()) {
-        const docs = b.events.map((e) => eventDocument(e, 'UTC'))
-        const res = await fetch(`${url}/iotp_${ORG}_plain_${db}/_bulk_docs`, { method: 'POST', headers, body: JSON.stringify({ docs }) })
-        if (res.status !== 201) throw new Error(`baseline _bulk_docs: HTTP ${res.status}`)
-        await res.arrayBuffer()
+        await plainBulkDocs(target, b.events)
         batches.confirm(b.end)
       }
     }),
   )
   batches.close()
-  return (COUCH_EVENTS * 1000) / (performance.now() - started)
+  return (count * 1000) / (performance.now() - started)
 }
 
-async function couchStored(url: string): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
-  })
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token
-  const headers = { authorization: `Bearer ${token}` }
-  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_hist_2`))
+/** Documents stored in these databases. */
+async function couchDocCount(url: string, dbs: string[]): Promise<number> {
+  const headers = { authorization: `Bearer ${await couchToken(url)}` }
   let total = 0
   for (const db of dbs) total += ((await (await fetch(`${url}/${db}`, { headers })).json()) as { doc_count: number }).doc_count
   return total
+}
+
+/** Documents the forwarder stored in its bucket databases. */
+async function couchStored(url: string): Promise<number> {
+  const headers = { authorization: `Bearer ${await couchToken(url)}` }
+  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_hist_2`))
+  return couchDocCount(url, dbs)
 }
 
 async function main(): Promise<void> {
@@ -304,7 +300,11 @@ async function main(): Promise<void> {
   )
   const broker = await startQuietBroker({ maxQueuedMessages: 0 })
   const work = await mkdtemp(join(tmpdir(), 'fieldline-bench-historian-'))
-  const couchProc = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const couchProc = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/couch`] : []), '--import', 'tsx', join(here, 'couch-server.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  )
   process.on('exit', () => couchProc.kill('SIGKILL'))
   const couchUrl = await new Promise<string>((resolve) => couchProc.stdout?.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url)))
   const pub = await connectAsync(broker.url, { clientId: 'bench-publisher', protocolVersion: 5 })
@@ -369,19 +369,61 @@ async function main(): Promise<void> {
 
     // ---- CouchDB --------------------------------------------------------------------------------------------------
     if (PHASES.has('couch')) {
-      // The CouchDB peer's own CPU per event stored, next to each rate: when it is the same for the plain writer and the
-      // forwarder, the peer does the same work for both, and a lower rate is the peer's share of the 2 cores.
+      // Around each writer: the CouchDB peer's own CPU per event stored and how busy it was (CPU seconds per second of
+      // the run: it serves requests on one thread, with LevelDB's work on libuv's), and the writer's mean batch (events ÷
+      // `_bulk_docs` requests). The same CPU per event for every writer means the peer did the same work for each; a busy
+      // share well under one core means it waited for requests.
       const peerCpu = (): number => cpuSeconds(couchProc.pid)
-      const peer0 = peerCpu()
-      const plainCouch = await couchBaseline(couchUrl, 'baseline', null)
-      const plainPeerCpu = ((peerCpu() - peer0) * 1e6) / COUCH_EVENTS
+      const bulkRequests = (): Promise<number> =>
+        new Promise((resolve) => {
+          const answer = (m: unknown): void => {
+            if (typeof m === 'object' && m !== null && 'bulk' in m) {
+              couchProc.off('message', answer)
+              resolve((m as { bulk: number }).bulk)
+            }
+          }
+          couchProc.on('message', answer)
+          couchProc.send('stats')
+        })
+      const atPeer = async <T>(run: () => Promise<T>): Promise<{ result: T; peer: string }> => {
+        const cpu0 = peerCpu()
+        const bulk0 = await bulkRequests()
+        const t0 = performance.now()
+        const result = await run()
+        const s = (performance.now() - t0) / 1000
+        const cpu = peerCpu() - cpu0
+        const requests = (await bulkRequests()) - bulk0
+        return {
+          result,
+          peer: `CouchDB peer ${((cpu * 1e6) / COUCH_EVENTS).toFixed(1)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests`,
+        }
+      }
+      // Untimed: the peer's code paths are compiled before the first measured writer, which would otherwise pay for it.
+      await couchBaseline(couchUrl, 'warmup', null, 3_000)
+      const plainA = await atPeer(() => couchBaseline(couchUrl, 'baseline', null))
       console.log(
-        `plain _bulk_docs writer (batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainCouch)} events/s, CouchDB peer ${plainPeerCpu.toFixed(1)} µs of CPU per event (${load()})`,
+        `plain _bulk_docs writer (events made in this process, no MQTT; batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainA.result)} events/s, ${plainA.peer} (${load()})`,
       )
       const couchDisk = join(work, 'plain-couch')
       await mkdir(couchDisk)
-      const plainCouchDisk = await couchBaseline(couchUrl, 'durable', couchDisk)
-      console.log(`the same writer, each event first on disk as the forwarder's queue keeps it: ${fmt(plainCouchDisk)} events/s (${load()})`)
+      const plainDisk = await atPeer(() => couchBaseline(couchUrl, 'durable', couchDisk))
+      console.log(`the same writer, each event first on disk as the forwarder's queue keeps it: ${fmt(plainDisk.result)} events/s, ${plainDisk.peer} (${load()})`)
+
+      const couchEnv = { FIELDLINE_HISTORIAN_COUCH_URL: couchUrl }
+      const bridges: Record<string, number> = {}
+      for (const mode of ['memory', 'disk'] as const) {
+        const dir = join(work, `couch-bridge-${mode}`)
+        await mkdir(dir)
+        const child = startForwarder({ FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, BENCH_PLAIN_SINK: 'couch', ...couchEnv }, dir, 'historian-plain-child.ts')
+        const r = await atPeer(() => throughChild(pub, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
+        await child.stop()
+        bridges[mode] = r.result.rate
+        const lost = COUCH_EVENTS - (await couchDocCount(couchUrl, [`iotp_${ORG}_bridge${mode}_all`]))
+        console.log(
+          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()})`,
+        )
+      }
+
       const cchild = startForwarder(
         {
           ...base,
@@ -393,19 +435,17 @@ async function main(): Promise<void> {
         },
         join(work, 'couch'),
       )
-      await until(() => cchild.mqtt === 'connected', 20_000)
-      const cpu0 = cchild.cpu()
-      const forwarderPeer0 = peerCpu()
-      const c0 = performance.now()
-      const cPublishMs = await publishAll(pub, 1_000_000, COUCH_EVENTS)
-      await until(() => cchild.delivered >= COUCH_EVENTS, 600_000)
-      const couchRate = (COUCH_EVENTS * 1000) / (performance.now() - c0)
-      const couchCpu = ((cchild.cpu() - cpu0) * 1e6) / COUCH_EVENTS
-      const forwarderPeerCpu = ((peerCpu() - forwarderPeer0) * 1e6) / COUCH_EVENTS
+      const fwd = await atPeer(() => throughChild(pub, cchild, 1_000_000, COUCH_EVENTS))
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
+      const plainB = await atPeer(() => couchBaseline(couchUrl, 'again', null))
+      console.log(`plain _bulk_docs writer again, after the forwarder (load drift): ${fmt(plainB.result)} events/s, ${plainB.peer} (${load()})`)
+      const rate = fwd.result.rate
       console.log(
-        `mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ${couchCpu.toFixed(1)} µs of CPU per event (CouchDB peer: ${forwarderPeerCpu.toFixed(1)}), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)} (with the same on-disk queueing ${(couchRate / plainCouchDisk).toFixed(2)}), lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain writer ${(rate / plainA.result).toFixed(2)} before / ${(rate / plainB.result).toFixed(2)} after (no MQTT intake, nothing on disk), with the same on-disk queueing ${(rate / plainDisk.result).toFixed(2)}; to the plain MQTT → _bulk_docs bridge in memory ${(rate / (bridges.memory ?? NaN)).toFixed(2)}, on disk ${(rate / (bridges.disk ?? NaN)).toFixed(2)}`,
       )
     }
 
