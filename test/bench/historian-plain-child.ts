@@ -18,7 +18,7 @@
  * Prints `status <delivered> <queued> <received> 0 <mqtt state>` every 100 ms, like the forwarder's child.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { connectAsync } from 'mqtt'
+import { connect } from 'mqtt'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { createSequence, encodeEvent, eventId, type HistorianEvent } from '../../src-main/core/historian/event'
 import { parseTopic } from '../../src-main/core/platform/topics'
@@ -83,7 +83,9 @@ const wake = (): void => {
   for (const f of w) f()
 }
 
-const client = await connectAsync(process.env.FIELDLINE_MQTT_URL ?? '', {
+// The handler is there before the connection: with a persistent session the broker sends what it kept for this client
+// right after CONNACK, and mqtt.js acknowledges a message even when no one listens.
+const client = connect(process.env.FIELDLINE_MQTT_URL ?? '', {
   clientId: `bench-plain-${mode}`,
   protocolVersion: 5,
   clean: false,
@@ -101,6 +103,7 @@ client.on('message', (topic, payload) => {
   pending.push({ event: e, end })
   wake()
 })
+await new Promise((resolve) => client.once('connect', resolve))
 await client.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
 state = 'connected'
 

@@ -18,7 +18,8 @@
  *   BENCH_OUTAGE_SECONDS=60     the broker's outage in the recovery run (default 60, the issue's)
  *   BENCH_RATE=5000             events/s offered during the recovery run (default 5,000)
  *   BENCH_STEADY_SECONDS=30     how long the recovery run goes on at that rate once the queue is back (default 30)
- *   BENCH_PHASES=kafka,couch,recovery   the parts to run (default all three)
+ *   BENCH_BACKLOG_EVENTS=100000  events of the Kafka backlog run (default 100,000)
+ *   BENCH_PHASES=kafka,couch,backlog,recovery   the parts to run (default all four)
  *   BENCH_HEAP=1                the forwarder prints its live heap every 2 s (after a forced GC)
  *   BENCH_PROFILE=<dir>         write a V8 CPU profile of each forwarder process there
  */
@@ -29,7 +30,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { connectAsync, type MqttClient } from 'mqtt'
+import { connect, connectAsync, type MqttClient } from 'mqtt'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
@@ -43,7 +44,8 @@ const COUCH_EVENTS = Number(process.env.BENCH_COUCH_EVENTS ?? 30_000)
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 5_000)
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 30)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,recovery').split(','))
+const BACKLOG_EVENTS = Number(process.env.BENCH_BACKLOG_EVENTS ?? 100_000)
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,backlog,recovery').split(','))
 const ORG = 'benchorg'
 const here = fileURLToPath(new URL('.', import.meta.url))
 
@@ -192,6 +194,46 @@ async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: nu
   await until(() => distinctIds(mock) >= count, 30_000)
   await child.stop()
   return { ...r, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
+}
+
+/**
+ * The same child's intake with the publisher out of the path: `count` events are published while it is away (its
+ * persistent session keeps them at the broker), then it starts again and drains them. Events/s from its first status
+ * line that counts an event received until it has delivered them all (what it delivered before that line, at most
+ * 100 ms of it, is left out of both counts), and its CPU per event.
+ */
+async function backlog(pub: MqttClient, start: () => Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; child: Child }> {
+  const first = start()
+  await until(() => first.mqtt === 'connected', 20_000)
+  await first.stop()
+  await publishAll(pub, from, count)
+  const child = start()
+  await until(() => child.received > 0, 60_000, 5)
+  const cpu0 = child.cpu()
+  const d0 = child.delivered
+  const t0 = performance.now()
+  await until(() => child.delivered >= count, 600_000)
+  const rate = ((child.delivered - d0) * 1000) / (performance.now() - t0)
+  const cpuPerEvent = ((child.cpu() - cpu0) * 1e6) / (child.delivered - d0)
+  await child.stop()
+  return { rate, cpuPerEvent, child }
+}
+
+/** The MQTT path alone with the publisher out of it: a plain subscriber draining `count` events kept for its session. */
+async function mqttBacklog(url: string, pub: MqttClient, count: number): Promise<number> {
+  const options = { clientId: 'bench-plain-backlog', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } }
+  const away = await connectAsync(url, options)
+  await away.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
+  await away.endAsync()
+  await publishAll(pub, 8_000_000, count)
+  let got = 0
+  const started = performance.now()
+  const sub = connect(url, options)
+  sub.on('message', () => got++)
+  await until(() => got >= count, 120_000, 5)
+  const rate = (count * 1000) / (performance.now() - started)
+  await sub.endAsync()
+  return rate
 }
 
 const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`
@@ -447,6 +489,46 @@ async function main(): Promise<void> {
       console.log(
         `  ratio to the plain writer ${(rate / plainA.result).toFixed(2)} before / ${(rate / plainB.result).toFixed(2)} after (no MQTT intake, nothing on disk), with the same on-disk queueing ${(rate / plainDisk.result).toFixed(2)}; to the plain MQTT → _bulk_docs bridge in memory ${(rate / (bridges.memory ?? NaN)).toFixed(2)}, on disk ${(rate / (bridges.disk ?? NaN)).toFixed(2)}`,
       )
+    }
+
+    // ---- Kafka, from a backlog at the broker: the publisher out of the path ------------------------------------------
+    if (PHASES.has('backlog')) {
+      const n = BACKLOG_EVENTS
+      const bare = await mqttBacklog(broker.url, pub, n)
+      console.log(`backlog of ${fmt(n)} events at the broker → plain mqtt.js subscriber doing nothing (the MQTT path alone): ${fmt(bare)} events/s (${load()})`)
+      const rates: Record<string, number> = {}
+      for (const mode of ['memory', 'disk'] as const) {
+        const mock = await startKafkaMock(`backlog-${mode}`)
+        const dir = join(work, `backlog-${mode}`)
+        await mkdir(dir)
+        const r = await backlog(
+          pub,
+          () =>
+            startForwarder(
+              { FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, FIELDLINE_HISTORIAN_KAFKA_BROKERS: mock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_TOPIC: `backlog-${mode}` },
+              dir,
+              'historian-plain-child.ts',
+            ),
+          mode === 'memory' ? 9_000_000 : 10_000_000,
+          n,
+        )
+        rates[mode] = r.rate
+        await until(() => distinctIds(mock) >= n, 30_000)
+        console.log(
+          `backlog → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK'}): ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, lost ${n - distinctIds(mock)} (${load()})`,
+        )
+        await mock.stop()
+      }
+      const mock = await startKafkaMock('backlog-historian')
+      const r = await backlog(pub, () => kafkaForwarder('backlog', mock, 'backlog-historian'), 11_000_000, n)
+      await until(() => distinctIds(mock) >= n, 30_000)
+      console.log(
+        `backlog → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, lost ${n - distinctIds(mock)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(r.child.rss)} (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain MQTT → kafkajs bridge in memory ${(r.rate / (rates.memory ?? NaN)).toFixed(2)}, on disk ${(r.rate / (rates.disk ?? NaN)).toFixed(2)}; to the MQTT path alone ${(r.rate / bare).toFixed(2)}`,
+      )
+      await mock.stop()
     }
 
     // ---- Recovery after an outage (Kafka) -------------------------------------------------------------------------
