@@ -17,6 +17,7 @@
  *   BENCH_COUCH_EVENTS=30000    events of the CouchDB run (default 30,000)
  *   BENCH_OUTAGE_SECONDS=60     the broker's outage in the recovery run (default 60, the issue's)
  *   BENCH_RATE=5000             events/s offered during the recovery run (default 5,000)
+ *   BENCH_RECOVERY_DEST=couch   the recovery run into CouchDB instead of Kafka
  *   BENCH_STEADY_SECONDS=30     how long the recovery run goes on at that rate once the queue is back (default 30)
  *   BENCH_BACKLOG_EVENTS=100000  events of the Kafka backlog run (default 100,000)
  *   BENCH_PHASES=kafka,couch,backlog,recovery   the parts to run (default all four)
@@ -43,6 +44,7 @@ const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
 const COUCH_EVENTS = Number(process.env.BENCH_COUCH_EVENTS ?? 30_000)
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 5_000)
+const RECOVERY_DEST = process.env.BENCH_RECOVERY_DEST === 'couch' ? 'couch' : 'kafka'
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 30)
 const BACKLOG_EVENTS = Number(process.env.BENCH_BACKLOG_EVENTS ?? 100_000)
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,backlog,recovery').split(','))
@@ -124,6 +126,15 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     if (proc.pid && proc.exitCode === null) child.rss.push(rssMiB(proc.pid))
   }, 500)
   return child
+}
+
+async function untilAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await check()) return true
+    await sleep(500)
+  }
+  return check()
 }
 
 async function until(check: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
@@ -327,9 +338,9 @@ async function couchDocCount(url: string, dbs: string[]): Promise<number> {
 }
 
 /** Documents the forwarder stored in its bucket databases. */
-async function couchStored(url: string): Promise<number> {
+async function couchStored(url: string, name = 'hist'): Promise<number> {
   const headers = { authorization: `Bearer ${await couchToken(url)}` }
-  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_hist_2`))
+  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_${name}_2`))
   return couchDocCount(url, dbs)
 }
 
@@ -531,10 +542,41 @@ async function main(): Promise<void> {
       await mock.stop()
     }
 
-    // ---- Recovery after an outage (Kafka) -------------------------------------------------------------------------
+    // ---- Recovery after an outage (Kafka, or CouchDB with BENCH_RECOVERY_DEST=couch) ------------------------------
     if (PHASES.has('recovery')) {
-      const rmock = await startKafkaMock('recovery')
-      const rchild = kafkaForwarder('recovery', rmock, 'recovery')
+      const couch = RECOVERY_DEST === 'couch'
+      const rmock = couch ? null : await startKafkaMock('recovery')
+      const rchild = rmock
+        ? kafkaForwarder('recovery', rmock, 'recovery')
+        : startForwarder(
+            {
+              ...base,
+              FIELDLINE_HISTORIAN_INSTANCE: 'bench-couch-recovery',
+              FIELDLINE_HISTORIAN_COUCH_URL: couchUrl,
+              FIELDLINE_HISTORIAN_COUCH_IAM_URL: couchUrl,
+              FIELDLINE_HISTORIAN_COUCH_API_KEY: 'bench-key',
+              FIELDLINE_HISTORIAN_COUCH_DB: 'rec',
+            },
+            join(work, 'couch-recovery'),
+          )
+      // Kafka: the mock broker hangs (requests time out); CouchDB: the peer stops listening (connections refused).
+      const peerAnswer = (m: string): Promise<void> =>
+        new Promise((resolve) => {
+          const answer = (x: unknown): void => {
+            if (x === `${m}ped`) {
+              couchProc.off('message', answer)
+              resolve()
+            }
+          }
+          couchProc.on('message', answer)
+          couchProc.send(m)
+        })
+      const outage = { begin: () => (rmock ? Promise.resolve(rmock.pause()) : peerAnswer('stop')), end: () => (rmock ? Promise.resolve(rmock.resume()) : peerAnswer('start')) }
+      const stored = async (): Promise<{ distinct: number; copies: number }> => {
+        if (rmock) return { distinct: distinctIds(rmock), copies: rmock.records().length }
+        const n = await couchStored(couchUrl, 'rec')
+        return { distinct: n, copies: n }
+      }
       await until(() => rchild.mqtt === 'connected', 20_000)
       // Every 5 s, printed as it comes (a run cut short still shows its course): the queue, what was delivered since the
       // last line, the forwarder's RSS and the load — whether memory stays flat through the outage, the drain and the
@@ -553,12 +595,12 @@ async function main(): Promise<void> {
       const paced = publishPaced(pub, RATE, 2_000_000)
       await sleep(5_000)
       phase = 'outage'
-      rmock.pause()
+      await outage.begin()
       await sleep(OUTAGE_S * 1000)
       phase = 'drain'
       const peak = rchild.queued
       const deliveredAtResume = rchild.delivered
-      rmock.resume()
+      await outage.end()
       const resumed = performance.now()
       await until(() => rchild.delivered > deliveredAtResume, 600_000, 10)
       const firstS = (performance.now() - resumed) / 1000
@@ -572,17 +614,18 @@ async function main(): Promise<void> {
       const offered = published / ((performance.now() - t0) / 1000)
       phase = 'stopping'
       await until(() => rchild.delivered >= published, 120_000)
-      await until(() => distinctIds(rmock) >= published, 30_000)
+      await untilAsync(async () => (await stored()).distinct >= published, 30_000)
       await rchild.stop()
       clearInterval(sampler)
       // What the forwarder had not delivered when it stopped stays in its queue on disk, for its next start: not lost.
       const left = (JSON.parse(rchild.summary || '{}') as { destinations?: { queued: number }[] }).destinations?.[0]?.queued ?? 0
-      await until(() => distinctIds(rmock) + left >= published, 30_000)
-      const lost = published - distinctIds(rmock) - left
+      await untilAsync(async () => (await stored()).distinct + left >= published, 30_000)
+      const final = await stored()
+      const lost = published - final.distinct - left
       console.log(
-        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
+        `recovery (${couch ? 'CouchDB peer not listening' : 'Kafka broker hung'} ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the ${couch ? 'peer' : 'broker'} answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${final.copies - final.distinct}, ${range(rchild.rss)} (${load()})`,
       )
-      await rmock.stop()
+      await rmock?.stop()
     }
   } finally {
     await pub.endAsync()
