@@ -86,7 +86,7 @@ const wake = (): void => {
 // The handler is there before the connection: with a persistent session the broker sends what it kept for this client
 // right after CONNACK, and mqtt.js acknowledges a message even when no one listens.
 const client = connect(process.env.FIELDLINE_MQTT_URL ?? '', {
-  clientId: `bench-plain-${mode}`,
+  clientId: process.env.BENCH_CLIENT_ID ?? `bench-plain-${mode}`,
   protocolVersion: 5,
   clean: false,
   properties: { sessionExpiryInterval: 3600 },

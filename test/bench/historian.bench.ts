@@ -28,10 +28,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { connect, connectAsync, type MqttClient } from 'mqtt'
+import { forwarderClientId } from '../../src-main/core/historian/config'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
@@ -79,7 +80,18 @@ interface Child {
   rss: number[]
   /** CPU seconds (user + system) the process has used so far. */
   cpu(): number
-  stop(): Promise<void>
+  /**
+   * SIGTERM, then its persistent session is discarded at the broker unless `keepSession`: a session left behind would
+   * have mosquitto queue every later phase's events for it, a cost no phase should carry (and, under a reused client
+   * id, a later run would drain them).
+   */
+  stop(options?: { keepSession?: boolean }): Promise<void>
+}
+
+/** Ends a client's session at the broker: a clean start with no expiry replaces it, and it goes with the disconnect. */
+async function discardSession(url: string, clientId: string): Promise<void> {
+  const c = await connectAsync(url, { clientId, protocolVersion: 5, clean: true, properties: { sessionExpiryInterval: 0 }, reconnectPeriod: 0 })
+  await c.endAsync()
 }
 
 /** A process's CPU time from /proc (clock ticks of 10 ms): unlike a rate, it hardly depends on the machine's load. */
@@ -92,9 +104,10 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 function startForwarder(env: Record<string, string>, dataDir: string, script = 'historian-child.ts'): Child {
+  const clientId = script === 'historian-child.ts' ? forwarderClientId(env.FIELDLINE_MQTT_CLIENT_ID ?? '', env.FIELDLINE_HISTORIAN_INSTANCE ?? '') : `bench-plain-${basename(dataDir)}`
   const flags = [...(process.env.BENCH_HEAP ? ['--expose-gc'] : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])]
   const proc = spawn(process.execPath, [...flags, '--import', 'tsx', join(here, script)], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir, BENCH_CLIENT_ID: clientId },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   process.on('exit', () => proc.kill('SIGKILL'))
@@ -107,10 +120,11 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     summary: '',
     rss: [],
     cpu: () => cpuSeconds(proc.pid),
-    async stop() {
+    async stop(options) {
       clearInterval(sampler)
       proc.kill('SIGTERM')
       await new Promise((resolve) => proc.once('exit', resolve))
+      if (!options?.keepSession && env.FIELDLINE_MQTT_URL) await discardSession(env.FIELDLINE_MQTT_URL, clientId)
     },
   }
   eachLine(proc.stdout, (line) => {
@@ -216,7 +230,7 @@ async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: nu
 async function backlog(pub: MqttClient, start: () => Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; child: Child }> {
   const first = start()
   await until(() => first.mqtt === 'connected', 20_000)
-  await first.stop()
+  await first.stop({ keepSession: true })
   await publishAll(pub, from, count)
   const child = start()
   await until(() => child.received > 0, 60_000, 5)
@@ -244,6 +258,7 @@ async function mqttBacklog(url: string, pub: MqttClient, count: number): Promise
   await until(() => got >= count, 120_000, 5)
   const rate = (count * 1000) / (performance.now() - started)
   await sub.endAsync()
+  await discardSession(url, options.clientId)
   return rate
 }
 
