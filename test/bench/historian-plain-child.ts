@@ -1,54 +1,92 @@
 /**
  * The plain pipelines the historian benchmark compares the forwarder with, in a process of their own like the forwarder
  * (historian-child.ts), fed by the same publisher through the same mosquitto: a mqtt.js subscriber (MQTT 5, QoS 1,
- * persistent session, as the forwarder subscribes) whose messages a kafkajs producer sends to Kafka in batches of up to
- * 500, one batch at a time, acks=all, keyed and valued as the forwarder's records (kafka-sink.ts).
+ * persistent session, as the forwarder subscribes) whose messages are made into the forwarder's events (event.ts: the
+ * same ids) and sent on in batches of up to 500, as the forwarder's destinations send them:
  *
- *   BENCH_PLAIN=memory   messages are kept in memory only until Kafka has them: a crash loses what was acknowledged
- *                        to the broker and not yet sent. No durability; the cheapest possible MQTT → Kafka bridge.
+ *   BENCH_PLAIN_SINK=kafka   (default) a kafkajs producer, one batch at a time, acks=all, keyed and valued as the
+ *                            forwarder's records (kafka-sink.ts).
+ *   BENCH_PLAIN_SINK=couch   `_bulk_docs` through the CouchDB peer's IAM front, three batches in flight, the forwarder's
+ *                            documents (couch.sink.ts) into one database; every row is checked (stored, or a conflict on
+ *                            an id sent before), and a row that is neither ends the run with an error.
+ *
+ *   BENCH_PLAIN=memory   messages are kept in memory only until the destination has them: a crash loses what was
+ *                        acknowledged to the broker and not yet sent. No durability; the cheapest possible bridge.
  *   BENCH_PLAIN=disk     the same durability as the forwarder's queue (historian-plain-queue.ts): each message is on
  *                        disk (one synchronous write) before mqtt.js acknowledges it.
  *
  * Prints `status <delivered> <queued> <received> 0 <mqtt state>` every 100 ms, like the forwarder's child.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { connectAsync } from 'mqtt'
-import { kafkaRecord, type KafkaRecord } from '../../src-main/core/historian/kafka-sink'
+import { connect } from 'mqtt'
+import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { createSequence, encodeEvent, eventId, type HistorianEvent } from '../../src-main/core/historian/event'
 import { parseTopic } from '../../src-main/core/platform/topics'
+import { plainBulkDocs, plainDatabase } from './historian-plain-couch'
 import { openPlainQueue } from './historian-plain-queue'
 
 const mode = process.env.BENCH_PLAIN === 'disk' ? 'disk' : 'memory'
 const org = 'benchorg'
 const sequence = createSequence()
-const pending: { record: KafkaRecord; end: number }[] = []
+const pending: { event: HistorianEvent; end: number }[] = []
 let received = 0
 let delivered = 0
 let state = 'connecting'
 const queue = mode === 'disk' ? openPlainQueue(process.env.BENCH_DATA_DIR ?? '') : null
 
-const kafka = new Kafka({ clientId: 'bench-plain-bridge', brokers: [process.env.FIELDLINE_HISTORIAN_KAFKA_BROKERS ?? ''], logLevel: logLevel.NOTHING })
-const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true })
-await producer.connect()
-const topicName = process.env.FIELDLINE_HISTORIAN_KAFKA_TOPIC ?? ''
+interface PlainSink {
+  /** Batches in flight at once. */
+  lanes: number
+  send(events: HistorianEvent[]): Promise<void>
+  close(): Promise<void>
+}
 
-let wake: (() => void) | null = null
+async function kafkaSink(): Promise<PlainSink> {
+  const kafka = new Kafka({ clientId: 'bench-plain-bridge', brokers: [process.env.FIELDLINE_HISTORIAN_KAFKA_BROKERS ?? ''], logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true })
+  await producer.connect()
+  const topic = process.env.FIELDLINE_HISTORIAN_KAFKA_TOPIC ?? ''
+  return {
+    lanes: 1,
+    async send(events) {
+      const records = events.map(kafkaRecord)
+      await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: String(r.timestamp) })) })
+    },
+    close: () => producer.disconnect(),
+  }
+}
+
+async function couchSink(): Promise<PlainSink> {
+  const target = await plainDatabase(process.env.FIELDLINE_HISTORIAN_COUCH_URL ?? '', `iotp_${org}_bridge${mode}_all`)
+  return { lanes: 3, send: (events) => plainBulkDocs(target, events), close: async () => undefined }
+}
+
+const sink = process.env.BENCH_PLAIN_SINK === 'couch' ? await couchSink() : await kafkaSink()
+
+let wakers: (() => void)[] = []
 let running = true
-const sender = (async () => {
+const lanes = Array.from({ length: sink.lanes }, async () => {
   while (running || pending.length > 0) {
     if (pending.length === 0) {
-      await new Promise<void>((resolve) => (wake = resolve))
+      await new Promise<void>((resolve) => wakers.push(resolve))
       continue
     }
     const batch = pending.splice(0, 500)
-    await producer.send({ topic: topicName, acks: -1, messages: batch.map(({ record: r }) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: String(r.timestamp) })) })
+    await sink.send(batch.map((p) => p.event))
     delivered += batch.length
     queue?.confirm((batch[batch.length - 1] as { end: number }).end)
   }
-})()
+})
+const wake = (): void => {
+  const w = wakers
+  wakers = []
+  for (const f of w) f()
+}
 
-const client = await connectAsync(process.env.FIELDLINE_MQTT_URL ?? '', {
-  clientId: `bench-plain-${mode}`,
+// The handler is there before the connection: with a persistent session the broker sends what it kept for this client
+// right after CONNACK, and mqtt.js acknowledges a message even when no one listens.
+const client = connect(process.env.FIELDLINE_MQTT_URL ?? '', {
+  clientId: process.env.BENCH_CLIENT_ID ?? `bench-plain-${mode}`,
   protocolVersion: 5,
   clean: false,
   properties: { sessionExpiryInterval: 3600 },
@@ -62,10 +100,10 @@ client.on('message', (topic, payload) => {
   e.id = eventId(e, sequence())
   // On disk before this handler returns, as the forwarder does: mqtt.js sends the PUBACK right after.
   const end = queue ? queue.append(encodeEvent(e)) : 0
-  pending.push({ record: kafkaRecord(e), end })
-  wake?.()
-  wake = null
+  pending.push({ event: e, end })
+  wake()
 })
+await new Promise((resolve) => client.once('connect', resolve))
 await client.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
 state = 'connected'
 
@@ -75,9 +113,9 @@ process.once('SIGTERM', () => {
     clearInterval(ticker)
     await client.endAsync()
     running = false
-    wake?.()
-    await sender
-    await producer.disconnect()
+    wake()
+    await Promise.all(lanes)
+    await sink.close()
     queue?.close()
     process.stdout.write(`summary ${JSON.stringify({ received, delivered })}\n`)
     process.exit(0)

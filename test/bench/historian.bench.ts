@@ -17,8 +17,10 @@
  *   BENCH_COUCH_EVENTS=30000    events of the CouchDB run (default 30,000)
  *   BENCH_OUTAGE_SECONDS=60     the broker's outage in the recovery run (default 60, the issue's)
  *   BENCH_RATE=5000             events/s offered during the recovery run (default 5,000)
+ *   BENCH_RECOVERY_DEST=couch   the recovery run into CouchDB instead of Kafka
  *   BENCH_STEADY_SECONDS=30     how long the recovery run goes on at that rate once the queue is back (default 30)
- *   BENCH_PHASES=kafka,couch,recovery   the parts to run (default all three)
+ *   BENCH_BACKLOG_EVENTS=100000  events of the Kafka backlog run (default 100,000)
+ *   BENCH_PHASES=kafka,couch,backlog,recovery   the parts to run (default all four)
  *   BENCH_HEAP=1                the forwarder prints its live heap every 2 s (after a forced GC)
  *   BENCH_PROFILE=<dir>         write a V8 CPU profile of each forwarder process there
  */
@@ -26,24 +28,27 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
-import { connectAsync, type MqttClient } from 'mqtt'
-import { eventDocument } from '../../src-main/core/historian/couch.sink'
+import { connect, connectAsync, type MqttClient } from 'mqtt'
+import { forwarderClientId } from '../../src-main/core/historian/config'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
 import { eachLine } from '../helpers/lines'
 import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
+import { couchToken, plainBulkDocs, plainDatabase } from './historian-plain-couch'
 import { openPlainQueue } from './historian-plain-queue'
 
 const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
 const COUCH_EVENTS = Number(process.env.BENCH_COUCH_EVENTS ?? 30_000)
 const OUTAGE_S = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60)
 const RATE = Number(process.env.BENCH_RATE ?? 5_000)
+const RECOVERY_DEST = process.env.BENCH_RECOVERY_DEST === 'couch' ? 'couch' : 'kafka'
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 30)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,recovery').split(','))
+const BACKLOG_EVENTS = Number(process.env.BENCH_BACKLOG_EVENTS ?? 100_000)
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,backlog,recovery').split(','))
 const ORG = 'benchorg'
 const here = fileURLToPath(new URL('.', import.meta.url))
 
@@ -75,7 +80,18 @@ interface Child {
   rss: number[]
   /** CPU seconds (user + system) the process has used so far. */
   cpu(): number
-  stop(): Promise<void>
+  /**
+   * SIGTERM, then its persistent session is discarded at the broker unless `keepSession`: a session left behind would
+   * have mosquitto queue every later phase's events for it, a cost no phase should carry (and, under a reused client
+   * id, a later run would drain them).
+   */
+  stop(options?: { keepSession?: boolean }): Promise<void>
+}
+
+/** Ends a client's session at the broker: a clean start with no expiry replaces it, and it goes with the disconnect. */
+async function discardSession(url: string, clientId: string): Promise<void> {
+  const c = await connectAsync(url, { clientId, protocolVersion: 5, clean: true, properties: { sessionExpiryInterval: 0 }, reconnectPeriod: 0 })
+  await c.endAsync()
 }
 
 /** A process's CPU time from /proc (clock ticks of 10 ms): unlike a rate, it hardly depends on the machine's load. */
@@ -88,9 +104,10 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 function startForwarder(env: Record<string, string>, dataDir: string, script = 'historian-child.ts'): Child {
+  const clientId = script === 'historian-child.ts' ? forwarderClientId(env.FIELDLINE_MQTT_CLIENT_ID ?? '', env.FIELDLINE_HISTORIAN_INSTANCE ?? '') : `bench-plain-${basename(dataDir)}`
   const flags = [...(process.env.BENCH_HEAP ? ['--expose-gc'] : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])]
   const proc = spawn(process.execPath, [...flags, '--import', 'tsx', join(here, script)], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir, BENCH_CLIENT_ID: clientId },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   process.on('exit', () => proc.kill('SIGKILL'))
@@ -103,10 +120,11 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     summary: '',
     rss: [],
     cpu: () => cpuSeconds(proc.pid),
-    async stop() {
+    async stop(options) {
       clearInterval(sampler)
       proc.kill('SIGTERM')
       await new Promise((resolve) => proc.once('exit', resolve))
+      if (!options?.keepSession && env.FIELDLINE_MQTT_URL) await discardSession(env.FIELDLINE_MQTT_URL, clientId)
     },
   }
   eachLine(proc.stdout, (line) => {
@@ -122,6 +140,15 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     if (proc.pid && proc.exitCode === null) child.rss.push(rssMiB(proc.pid))
   }, 500)
   return child
+}
+
+async function untilAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await check()) return true
+    await sleep(500)
+  }
+  return check()
 }
 
 async function until(check: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
@@ -175,18 +202,64 @@ function distinctIds(mock: KafkaMock): number {
   return new Set(mock.records().map((r) => r.headers.id)).size
 }
 
-/** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
-async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
+/** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
+async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number }> {
   await until(() => child.mqtt === 'connected', 20_000)
   const cpu0 = child.cpu()
   const t0 = performance.now()
   const publishMs = await publishAll(pub, from, count)
-  await until(() => child.delivered >= count, 300_000)
+  await until(() => child.delivered >= count, 600_000)
   const rate = (count * 1000) / (performance.now() - t0)
-  const cpuPerEvent = ((child.cpu() - cpu0) * 1e6) / count
+  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs }
+}
+
+/** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
+async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
+  const r = await throughChild(pub, child, from, count)
   await until(() => distinctIds(mock) >= count, 30_000)
   await child.stop()
-  return { rate, cpuPerEvent, publisher: (count * 1000) / publishMs, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
+  return { ...r, lost: count - distinctIds(mock), duplicates: mock.records().length - distinctIds(mock) }
+}
+
+/**
+ * The same child's intake with the publisher out of the path: `count` events are published while it is away (its
+ * persistent session keeps them at the broker), then it starts again and drains them. Events/s from its first status
+ * line that counts an event received until it has delivered them all (what it delivered before that line, at most
+ * 100 ms of it, is left out of both counts), and its CPU per event.
+ */
+async function backlog(pub: MqttClient, start: () => Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; child: Child }> {
+  const first = start()
+  await until(() => first.mqtt === 'connected', 20_000)
+  await first.stop({ keepSession: true })
+  await publishAll(pub, from, count)
+  const child = start()
+  await until(() => child.received > 0, 60_000, 5)
+  const cpu0 = child.cpu()
+  const d0 = child.delivered
+  const t0 = performance.now()
+  await until(() => child.delivered >= count, 600_000)
+  const rate = ((child.delivered - d0) * 1000) / (performance.now() - t0)
+  const cpuPerEvent = ((child.cpu() - cpu0) * 1e6) / (child.delivered - d0)
+  await child.stop()
+  return { rate, cpuPerEvent, child }
+}
+
+/** The MQTT path alone with the publisher out of it: a plain subscriber draining `count` events kept for its session. */
+async function mqttBacklog(url: string, pub: MqttClient, count: number): Promise<number> {
+  const options = { clientId: 'bench-plain-backlog', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } }
+  const away = await connectAsync(url, options)
+  await away.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
+  await away.endAsync()
+  await publishAll(pub, 8_000_000, count)
+  let got = 0
+  const started = performance.now()
+  const sub = connect(url, options)
+  sub.on('message', () => got++)
+  await until(() => got >= count, 120_000, 5)
+  const rate = (count * 1000) / (performance.now() - started)
+  await sub.endAsync()
+  await discardSession(url, options.clientId)
+  return rate
 }
 
 const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`
@@ -254,45 +327,36 @@ async function kafkaBaseline(queueDir: string | null): Promise<number> {
 }
 
 /** A plain `_bulk_docs` writer: batches of 500, three in flight; with `queueDir`, each event first on disk. */
-async function couchBaseline(url: string, db: string, queueDir: string | null): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
-  })
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
-  await fetch(`${url}/iotp_${ORG}_plain_${db}`, { method: 'PUT', headers })
-  const batches = batchesOf(500, COUCH_EVENTS, queueDir)
+async function couchBaseline(url: string, db: string, queueDir: string | null, count = COUCH_EVENTS): Promise<number> {
+  const target = await plainDatabase(url, `iotp_${ORG}_plain_${db}`)
+  const batches = batchesOf(500, count, queueDir)
   const started = performance.now()
   // Three batches in flight, as the CouchDB destination sends them.
   await Promise.all(
     [0, 1, 2].map(async () => {
       for (let b = batches.next(); b; b = batches.next()) {
-        const docs = b.events.map((e) => eventDocument(e, 'UTC'))
-        const res = await fetch(`${url}/iotp_${ORG}_plain_${db}/_bulk_docs`, { method: 'POST', headers, body: JSON.stringify({ docs }) })
-        if (res.status !== 201) throw new Error(`baseline _bulk_docs: HTTP ${res.status}`)
-        await res.arrayBuffer()
+        await plainBulkDocs(target, b.events)
         batches.confirm(b.end)
       }
     }),
   )
   batches.close()
-  return (COUCH_EVENTS * 1000) / (performance.now() - started)
+  return (count * 1000) / (performance.now() - started)
 }
 
-async function couchStored(url: string): Promise<number> {
-  const tokenRes = await fetch(`${url}/identity/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey=bench-key',
-  })
-  const token = ((await tokenRes.json()) as { access_token: string }).access_token
-  const headers = { authorization: `Bearer ${token}` }
-  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_hist_2`))
+/** Documents stored in these databases. */
+async function couchDocCount(url: string, dbs: string[]): Promise<number> {
+  const headers = { authorization: `Bearer ${await couchToken(url)}` }
   let total = 0
   for (const db of dbs) total += ((await (await fetch(`${url}/${db}`, { headers })).json()) as { doc_count: number }).doc_count
   return total
+}
+
+/** Documents the forwarder stored in its bucket databases. */
+async function couchStored(url: string, name = 'hist'): Promise<number> {
+  const headers = { authorization: `Bearer ${await couchToken(url)}` }
+  const dbs = ((await (await fetch(`${url}/_all_dbs`, { headers })).json()) as string[]).filter((d) => d.startsWith(`iotp_${ORG}_${name}_2`))
+  return couchDocCount(url, dbs)
 }
 
 async function main(): Promise<void> {
@@ -304,7 +368,11 @@ async function main(): Promise<void> {
   )
   const broker = await startQuietBroker({ maxQueuedMessages: 0 })
   const work = await mkdtemp(join(tmpdir(), 'fieldline-bench-historian-'))
-  const couchProc = spawn(process.execPath, ['--import', 'tsx', join(here, 'couch-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const couchProc = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/couch`] : []), '--import', 'tsx', join(here, 'couch-server.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+  )
   process.on('exit', () => couchProc.kill('SIGKILL'))
   const couchUrl = await new Promise<string>((resolve) => couchProc.stdout?.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url)))
   const pub = await connectAsync(broker.url, { clientId: 'bench-publisher', protocolVersion: 5 })
@@ -369,19 +437,61 @@ async function main(): Promise<void> {
 
     // ---- CouchDB --------------------------------------------------------------------------------------------------
     if (PHASES.has('couch')) {
-      // The CouchDB peer's own CPU per event stored, next to each rate: when it is the same for the plain writer and the
-      // forwarder, the peer does the same work for both, and a lower rate is the peer's share of the 2 cores.
+      // Around each writer: the CouchDB peer's own CPU per event stored and how busy it was (CPU seconds per second of
+      // the run: it serves requests on one thread, with LevelDB's work on libuv's), and the writer's mean batch (events ÷
+      // `_bulk_docs` requests). The same CPU per event for every writer means the peer did the same work for each; a busy
+      // share well under one core means it waited for requests.
       const peerCpu = (): number => cpuSeconds(couchProc.pid)
-      const peer0 = peerCpu()
-      const plainCouch = await couchBaseline(couchUrl, 'baseline', null)
-      const plainPeerCpu = ((peerCpu() - peer0) * 1e6) / COUCH_EVENTS
+      const bulkRequests = (): Promise<number> =>
+        new Promise((resolve) => {
+          const answer = (m: unknown): void => {
+            if (typeof m === 'object' && m !== null && 'bulk' in m) {
+              couchProc.off('message', answer)
+              resolve((m as { bulk: number }).bulk)
+            }
+          }
+          couchProc.on('message', answer)
+          couchProc.send('stats')
+        })
+      const atPeer = async <T>(run: () => Promise<T>): Promise<{ result: T; peer: string }> => {
+        const cpu0 = peerCpu()
+        const bulk0 = await bulkRequests()
+        const t0 = performance.now()
+        const result = await run()
+        const s = (performance.now() - t0) / 1000
+        const cpu = peerCpu() - cpu0
+        const requests = (await bulkRequests()) - bulk0
+        return {
+          result,
+          peer: `CouchDB peer ${((cpu * 1e6) / COUCH_EVENTS).toFixed(1)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests`,
+        }
+      }
+      // Untimed: the peer's code paths are compiled before the first measured writer, which would otherwise pay for it.
+      await couchBaseline(couchUrl, 'warmup', null, 3_000)
+      const plainA = await atPeer(() => couchBaseline(couchUrl, 'baseline', null))
       console.log(
-        `plain _bulk_docs writer (batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainCouch)} events/s, CouchDB peer ${plainPeerCpu.toFixed(1)} µs of CPU per event (${load()})`,
+        `plain _bulk_docs writer (events made in this process, no MQTT; batches of 500, 3 in flight, through the same IAM front; nothing on disk): ${fmt(plainA.result)} events/s, ${plainA.peer} (${load()})`,
       )
       const couchDisk = join(work, 'plain-couch')
       await mkdir(couchDisk)
-      const plainCouchDisk = await couchBaseline(couchUrl, 'durable', couchDisk)
-      console.log(`the same writer, each event first on disk as the forwarder's queue keeps it: ${fmt(plainCouchDisk)} events/s (${load()})`)
+      const plainDisk = await atPeer(() => couchBaseline(couchUrl, 'durable', couchDisk))
+      console.log(`the same writer, each event first on disk as the forwarder's queue keeps it: ${fmt(plainDisk.result)} events/s, ${plainDisk.peer} (${load()})`)
+
+      const couchEnv = { FIELDLINE_HISTORIAN_COUCH_URL: couchUrl }
+      const bridges: Record<string, number> = {}
+      for (const mode of ['memory', 'disk'] as const) {
+        const dir = join(work, `couch-bridge-${mode}`)
+        await mkdir(dir)
+        const child = startForwarder({ FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, BENCH_PLAIN_SINK: 'couch', ...couchEnv }, dir, 'historian-plain-child.ts')
+        const r = await atPeer(() => throughChild(pub, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
+        await child.stop()
+        bridges[mode] = r.result.rate
+        const lost = COUCH_EVENTS - (await couchDocCount(couchUrl, [`iotp_${ORG}_bridge${mode}_all`]))
+        console.log(
+          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()})`,
+        )
+      }
+
       const cchild = startForwarder(
         {
           ...base,
@@ -393,26 +503,95 @@ async function main(): Promise<void> {
         },
         join(work, 'couch'),
       )
-      await until(() => cchild.mqtt === 'connected', 20_000)
-      const cpu0 = cchild.cpu()
-      const forwarderPeer0 = peerCpu()
-      const c0 = performance.now()
-      const cPublishMs = await publishAll(pub, 1_000_000, COUCH_EVENTS)
-      await until(() => cchild.delivered >= COUCH_EVENTS, 600_000)
-      const couchRate = (COUCH_EVENTS * 1000) / (performance.now() - c0)
-      const couchCpu = ((cchild.cpu() - cpu0) * 1e6) / COUCH_EVENTS
-      const forwarderPeerCpu = ((peerCpu() - forwarderPeer0) * 1e6) / COUCH_EVENTS
+      const fwd = await atPeer(() => throughChild(pub, cchild, 1_000_000, COUCH_EVENTS))
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
+      const plainB = await atPeer(() => couchBaseline(couchUrl, 'again', null))
+      console.log(`plain _bulk_docs writer again, after the forwarder (load drift): ${fmt(plainB.result)} events/s, ${plainB.peer} (${load()})`)
+      const rate = fwd.result.rate
       console.log(
-        `mosquitto → historian → CouchDB buckets: ${fmt(couchRate)} events/s end to end (publisher alone: ${fmt((COUCH_EVENTS * 1000) / cPublishMs)} events/s), ${couchCpu.toFixed(1)} µs of CPU per event (CouchDB peer: ${forwarderPeerCpu.toFixed(1)}), ratio to the plain writer ${(couchRate / plainCouch).toFixed(2)} (with the same on-disk queueing ${(couchRate / plainCouchDisk).toFixed(2)}), lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain writer ${(rate / plainA.result).toFixed(2)} before / ${(rate / plainB.result).toFixed(2)} after (no MQTT intake, nothing on disk), with the same on-disk queueing ${(rate / plainDisk.result).toFixed(2)}; to the plain MQTT → _bulk_docs bridge in memory ${(rate / (bridges.memory ?? NaN)).toFixed(2)}, on disk ${(rate / (bridges.disk ?? NaN)).toFixed(2)}`,
       )
     }
 
-    // ---- Recovery after an outage (Kafka) -------------------------------------------------------------------------
+    // ---- Kafka, from a backlog at the broker: the publisher out of the path ------------------------------------------
+    if (PHASES.has('backlog')) {
+      const n = BACKLOG_EVENTS
+      const bare = await mqttBacklog(broker.url, pub, n)
+      console.log(`backlog of ${fmt(n)} events at the broker → plain mqtt.js subscriber doing nothing (the MQTT path alone): ${fmt(bare)} events/s (${load()})`)
+      const rates: Record<string, number> = {}
+      for (const mode of ['memory', 'disk'] as const) {
+        const mock = await startKafkaMock(`backlog-${mode}`)
+        const dir = join(work, `backlog-${mode}`)
+        await mkdir(dir)
+        const r = await backlog(
+          pub,
+          () =>
+            startForwarder(
+              { FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, FIELDLINE_HISTORIAN_KAFKA_BROKERS: mock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_TOPIC: `backlog-${mode}` },
+              dir,
+              'historian-plain-child.ts',
+            ),
+          mode === 'memory' ? 9_000_000 : 10_000_000,
+          n,
+        )
+        rates[mode] = r.rate
+        await until(() => distinctIds(mock) >= n, 30_000)
+        console.log(
+          `backlog → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK'}): ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, lost ${n - distinctIds(mock)} (${load()})`,
+        )
+        await mock.stop()
+      }
+      const mock = await startKafkaMock('backlog-historian')
+      const r = await backlog(pub, () => kafkaForwarder('backlog', mock, 'backlog-historian'), 11_000_000, n)
+      await until(() => distinctIds(mock) >= n, 30_000)
+      console.log(
+        `backlog → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, lost ${n - distinctIds(mock)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(r.child.rss)} (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain MQTT → kafkajs bridge in memory ${(r.rate / (rates.memory ?? NaN)).toFixed(2)}, on disk ${(r.rate / (rates.disk ?? NaN)).toFixed(2)}; to the MQTT path alone ${(r.rate / bare).toFixed(2)}`,
+      )
+      await mock.stop()
+    }
+
+    // ---- Recovery after an outage (Kafka, or CouchDB with BENCH_RECOVERY_DEST=couch) ------------------------------
     if (PHASES.has('recovery')) {
-      const rmock = await startKafkaMock('recovery')
-      const rchild = kafkaForwarder('recovery', rmock, 'recovery')
+      const couch = RECOVERY_DEST === 'couch'
+      const rmock = couch ? null : await startKafkaMock('recovery')
+      const rchild = rmock
+        ? kafkaForwarder('recovery', rmock, 'recovery')
+        : startForwarder(
+            {
+              ...base,
+              FIELDLINE_HISTORIAN_INSTANCE: 'bench-couch-recovery',
+              FIELDLINE_HISTORIAN_COUCH_URL: couchUrl,
+              FIELDLINE_HISTORIAN_COUCH_IAM_URL: couchUrl,
+              FIELDLINE_HISTORIAN_COUCH_API_KEY: 'bench-key',
+              FIELDLINE_HISTORIAN_COUCH_DB: 'rec',
+            },
+            join(work, 'couch-recovery'),
+          )
+      // Kafka: the mock broker hangs (requests time out); CouchDB: the peer stops listening (connections refused).
+      const peerAnswer = (m: string): Promise<void> =>
+        new Promise((resolve) => {
+          const answer = (x: unknown): void => {
+            if (x === `${m}ped`) {
+              couchProc.off('message', answer)
+              resolve()
+            }
+          }
+          couchProc.on('message', answer)
+          couchProc.send(m)
+        })
+      const outage = { begin: () => (rmock ? Promise.resolve(rmock.pause()) : peerAnswer('stop')), end: () => (rmock ? Promise.resolve(rmock.resume()) : peerAnswer('start')) }
+      const stored = async (): Promise<{ distinct: number; copies: number }> => {
+        if (rmock) return { distinct: distinctIds(rmock), copies: rmock.records().length }
+        const n = await couchStored(couchUrl, 'rec')
+        return { distinct: n, copies: n }
+      }
       await until(() => rchild.mqtt === 'connected', 20_000)
       // Every 5 s, printed as it comes (a run cut short still shows its course): the queue, what was delivered since the
       // last line, the forwarder's RSS and the load — whether memory stays flat through the outage, the drain and the
@@ -431,12 +610,12 @@ async function main(): Promise<void> {
       const paced = publishPaced(pub, RATE, 2_000_000)
       await sleep(5_000)
       phase = 'outage'
-      rmock.pause()
+      await outage.begin()
       await sleep(OUTAGE_S * 1000)
       phase = 'drain'
       const peak = rchild.queued
       const deliveredAtResume = rchild.delivered
-      rmock.resume()
+      await outage.end()
       const resumed = performance.now()
       await until(() => rchild.delivered > deliveredAtResume, 600_000, 10)
       const firstS = (performance.now() - resumed) / 1000
@@ -450,17 +629,18 @@ async function main(): Promise<void> {
       const offered = published / ((performance.now() - t0) / 1000)
       phase = 'stopping'
       await until(() => rchild.delivered >= published, 120_000)
-      await until(() => distinctIds(rmock) >= published, 30_000)
+      await untilAsync(async () => (await stored()).distinct >= published, 30_000)
       await rchild.stop()
       clearInterval(sampler)
       // What the forwarder had not delivered when it stopped stays in its queue on disk, for its next start: not lost.
       const left = (JSON.parse(rchild.summary || '{}') as { destinations?: { queued: number }[] }).destinations?.[0]?.queued ?? 0
-      await until(() => distinctIds(rmock) + left >= published, 30_000)
-      const lost = published - distinctIds(rmock) - left
+      await untilAsync(async () => (await stored()).distinct + left >= published, 30_000)
+      const final = await stored()
+      const lost = published - final.distinct - left
       console.log(
-        `recovery (Kafka broker hung ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the broker answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${rmock.records().length - distinctIds(rmock)}, ${range(rchild.rss)} (${load()})`,
+        `recovery (${couch ? 'CouchDB peer not listening' : 'Kafka broker hung'} ${OUTAGE_S} s while ${fmt(RATE)} events/s kept coming): ${fmt(peak)} events queued at the end of the outage; ${recovered ? `queue back under ${fmt(RATE / 5)} events ${recoveryS.toFixed(1)} s after the ${couch ? 'peer' : 'broker'} answered again (first delivery after ${firstS.toFixed(1)} s, then ${fmt(drainRate)} events/s delivered, from the queue and the live stream)` : 'the queue did not recover within 10 min'}; ${fmt(published)} published (${fmt(offered)} events/s on average: what the publisher actually sustained), ${fmt(left)} left in the queue on disk at the stop, lost ${lost}, duplicates ${final.copies - final.distinct}, ${range(rchild.rss)} (${load()})`,
       )
-      await rmock.stop()
+      await rmock?.stop()
     }
   } finally {
     await pub.endAsync()

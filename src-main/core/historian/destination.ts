@@ -70,6 +70,8 @@ export function createDestination(options: DestinationOptions): Destination {
   let nextTryAt: number | null = null
   let lastError: { error: ErrorInfo; at: number } | null = null
   let failures = 0
+  /** Back-off steps taken so far (scheduleRetry). */
+  let backoffRound = 0
   let backoffUntil = 0
   let paused = false
   let failed = false
@@ -145,12 +147,21 @@ export function createDestination(options: DestinationOptions): Destination {
     setState('failed', e)
   }
 
-  function scheduleRetry(e: DeliveryError): void {
+  /**
+   * `round` is the back-off round the failed request was sent in. Batches in flight side by side meet an outage
+   * together: the first failure of a round takes the next step, and the others of the same round (sent before that step
+   * was taken) do not take it again. A Retry-After is honoured whichever request carried it.
+   */
+  function scheduleRetry(e: DeliveryError, round: number): void {
     noteError(e)
-    failures++
     const asked = e.retryAfterMs
-    const delay = asked !== null ? Math.min(asked, maxRetryAfter) : backoffDelay(failures, backoff, options.random)
-    backoffUntil = Math.max(backoffUntil, now() + delay)
+    const escalate = round === backoffRound
+    if (escalate) {
+      failures++
+      backoffRound++
+    }
+    if (asked !== null) backoffUntil = Math.max(backoffUntil, now() + Math.min(asked, maxRetryAfter))
+    else if (escalate) backoffUntil = Math.max(backoffUntil, now() + backoffDelay(failures, backoff, options.random))
     setState('backingOff', e, backoffUntil)
   }
 
@@ -182,6 +193,7 @@ export function createDestination(options: DestinationOptions): Destination {
     while (chunks.length > 0) {
       if (!(await waitTurn())) return false
       const chunk = chunks[0] as HistorianEvent[]
+      const round = backoffRound
       try {
         const r = await sink.deliver(chunk)
         delivered += r.stored
@@ -192,7 +204,7 @@ export function createDestination(options: DestinationOptions): Destination {
         }
         if (r.retry) {
           chunks[0] = r.retry.events
-          scheduleRetry(r.retry.error)
+          scheduleRetry(r.retry.error, round)
           continue
         }
         chunks.shift()
@@ -214,7 +226,7 @@ export function createDestination(options: DestinationOptions): Destination {
           fail(d)
           return false
         }
-        scheduleRetry(d)
+        scheduleRetry(d, round)
       }
     }
     return true

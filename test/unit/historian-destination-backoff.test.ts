@@ -1,0 +1,69 @@
+/**
+ * The destination's back-off when several batches are in flight (CouchDB sends three at once): an outage fails all of
+ * them together, and that is one failed attempt, not three. Counted per lane, the back-off grew three steps per round —
+ * after a 60 s outage the destination then waited up to a minute after the service was back (the benchmark's recovery
+ * run into CouchDB saw 7 s, 16 s and 19 s delays scheduled within 5 ms of one another).
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { DeliveryError } from '../../src-main/core/historian/delivery-error'
+import { createDestination, type Destination } from '../../src-main/core/historian/destination'
+import { DiskQueue } from '../../src-main/core/historian/disk-queue'
+import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
+import type { Sink } from '../../src-main/core/historian/sink'
+import { tempDir } from '../helpers/core'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+function event(n: number): HistorianEvent {
+  return { id: `org:t:d:${n}`, org: 'org', type: 't', device: 'd', event: 'e', format: 'json', receivedAt: 1_700_000_000_000 + n, payload: Buffer.from(JSON.stringify({ n })) }
+}
+
+const refused = (): DeliveryError => new DeliveryError('retry', 'NETWORK', 'connect ECONNREFUSED', { key: 'historian.deliveryFailed', params: { reason: 'connect ECONNREFUSED' } })
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+describe('destination back-off with batches in flight side by side', () => {
+  it('counts the failures of one round of concurrent batches as one step, and the next round as the next step', async () => {
+    const t = await tempDir('fieldline-destination-')
+    cleanups.push(t.cleanup)
+    const queue = DiskQueue.open({ dir: t.dir, capacity: 1000 })
+    cleanups.push(() => queue.close())
+    for (let n = 0; n < 30; n++) queue.append(encodeEvent(event(n)), event(n))
+    // Every lane's request is answered (refused) only once all three are under way: they fail together, as in an outage.
+    let calls = 0
+    let pending: (() => void)[] = []
+    const sink: Sink = {
+      concurrency: 3,
+      deliver: () =>
+        new Promise((_resolve, reject) => {
+          calls++
+          pending.push(() => reject(refused()))
+          if (pending.length === 3) {
+            const p = pending
+            pending = []
+            for (const f of p) f()
+          }
+        }),
+      close: async () => undefined,
+    }
+    // A frozen clock: the scheduled retry time is read exactly; random 0 draws the lower end of each step (half of it).
+    let clock = 1_000_000
+    const destination: Destination = createDestination({ ref: 'couchdb/x', name: 'x', queue, sink, batchSize: 10, now: () => clock, random: () => 0, backoff: { minMs: 1_000, maxMs: 60_000 } })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    // Polled from a timer: the lanes have handled every rejection (microtasks) before it fires.
+    await until(() => calls === 3)
+    // One step: 1 s, of which half.
+    expect(destination.status().nextTryAt).toBe(new Date(1_000_000 + 500).toISOString())
+    clock += 500
+    destination.notify()
+    await until(() => calls === 6)
+    // The second round is the second step: 2 s, of which half.
+    expect(destination.status().nextTryAt).toBe(new Date(1_000_500 + 1_000).toISOString())
+  })
+})
