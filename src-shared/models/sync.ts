@@ -140,6 +140,23 @@ export const syncStatusSchema = z.object({
 })
 export type SyncStatus = z.infer<typeof syncStatusSchema>
 
+/** The status of a sync that is stopped, nothing known yet (a new object each time: the caller may change it). */
+export function stoppedSyncStatus(): SyncStatus {
+  return {
+    state: 'stopped',
+    reason: null,
+    lastSyncAt: null,
+    push: { docs: 0, pending: null },
+    pull: { docs: 0, pending: null },
+    firstSync: null,
+    denied: [],
+    deniedTotal: 0,
+    role: null,
+    roleAsOf: null,
+    refused: [],
+  }
+}
+
 export const syncVerifySchema = z.object({
   /** The user the server says this is, and the team role it holds. */
   user: z.string().nullable(),

@@ -11,7 +11,7 @@
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
-import { refusedShares, type SyncConflict, type SyncDenied, type SyncRole, type SyncSaveInput, type SyncSettingsView, type SyncStatus } from '../../../src-shared/models/sync'
+import { refusedShares, stoppedSyncStatus, type SyncConflict, type SyncDenied, type SyncRole, type SyncSaveInput, type SyncSettingsView, type SyncStatus } from '../../../src-shared/models/sync'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -118,29 +118,13 @@ export function createSyncService(deps: SyncServiceDeps) {
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
   let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
-  let status: SyncStatus = emptyStatus()
+  let status: SyncStatus = stoppedSyncStatus()
   let retries = 0
   /**
    * The server's update sequence, read when a pulled batch arrives and kept until the pull catches up with it (not
    * read at start: a start with nothing to do asks nothing more of the server); null when not a number.
    */
   let remoteSeq: Promise<number | null> | null = null
-
-  function emptyStatus(): SyncStatus {
-    return {
-      state: 'stopped',
-      reason: null,
-      lastSyncAt: null,
-      push: { docs: 0, pending: null },
-      pull: { docs: 0, pending: null },
-      firstSync: null,
-      denied: [],
-      deniedTotal: 0,
-      role: null,
-      roleAsOf: null,
-      refused: [],
-    }
-  }
 
   /** The remembered role and what it may not change of what this computer shares. */
   function roleOf(state: SyncStateDoc, doc: SyncSettingsDoc | null): Pick<SyncStatus, 'role' | 'roleAsOf' | 'refused'> {
@@ -357,7 +341,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     retries = 0
     remoteSeq = null
     status = {
-      ...emptyStatus(),
+      ...stoppedSyncStatus(),
       state: 'syncing',
       lastSyncAt: state.lastSyncAt,
       firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
@@ -407,7 +391,7 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   async function stoppedStatus(): Promise<SyncStatus> {
     const state = await readSyncState(db)
-    return { ...emptyStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
+    return { ...stoppedSyncStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
   }
 
   async function theirs(): Promise<Record<string, string[]>> {
