@@ -165,6 +165,7 @@ export type SyncResult = z.infer<typeof syncResultSchema>
 // Alerts -----------------------------------------------------------------------------------------------------------
 
 export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing', 'smsFailed', 'weather'] as const
+export type AlertKind = (typeof ALERT_KINDS)[number]
 
 /** What a weather rule watches in the cached reading at a device's location, and the units its threshold may be in. */
 export const WEATHER_RULE_MEASURES = ['temperature', 'windSpeed'] as const

@@ -400,6 +400,9 @@ describe('alert emails to chosen team members', () => {
       expect(to('tess@example.org').content[0]!.value).toContain('La règle d’alerte «\u00a0Retired SIMs\u00a0» s’est déclenchée une fois')
       expect(to('olga@example.org').subject).toBe('Fieldline alert: Retired SIMs')
       expect(to('olga@example.org').content[0]!.value).toContain('The alert rule “Retired SIMs” fired once:')
+      // What was found is in the recipient's words, not the stored codes.
+      expect(to('olga@example.org').content[0]!.value).toContain('Status changed from Activated to Retired')
+      expect(to('tess@example.org').content[0]!.value).toContain('Statut passé de Activée à Retirée')
 
       // The email service failing does not lose the alert: it is in the inbox, and the sync still succeeds.
       sendgrid.faults.set({ kind: 'status', status: 500 })

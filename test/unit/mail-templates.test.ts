@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { renderInvitation, renderTestEmail, type InvitationContent } from '../../src-main/core/mail/templates'
+import { renderAlertEmail, renderInvitation, renderTestEmail, type AlertContent, type InvitationContent } from '../../src-main/core/mail/templates'
 
 const base: InvitationContent = {
   language: 'en',
@@ -97,5 +97,38 @@ describe('test email', () => {
   it('names SendGrid over SMTP with its host', () => {
     const m = renderTestEmail({ language: 'en', mode: 'sendgridUsername', server: 'smtp.sendgrid.net:587', sentAt })
     expect(m.text).toContain('sent through SendGrid (SMTP, smtp.sendgrid.net:587)')
+  })
+})
+
+describe('alert email', () => {
+  const lines: AlertContent['lines'] = [
+    { about: 'jasper 8901000000000000001', finding: { kind: 'dataAbove', value: 612_345_678, account: 'jasper:p1' } },
+    { about: 'jasper 8901000000000000002', finding: { kind: 'statusChanged', value: 'activated→retired', account: 'jasper:p1' } },
+    { about: 'jasper 8901000000000000003', finding: { kind: 'smsAbove', value: 12_345, account: 'jasper:p1' } },
+    { about: 'jasper 8901000000000000004', finding: { kind: 'noSession', value: 'never', account: 'jasper:p1' } },
+    { about: 'jasper:p1', finding: { kind: 'syncFailing', value: 3, account: 'jasper:p1' } },
+    { about: 'site/gw-1', finding: { kind: 'weather', value: '63.2 km/h', account: null } },
+  ]
+
+  it('says what was found in words and units, not raw values: bytes, statuses, counts', () => {
+    const m = renderAlertEmail({ language: 'en', rule: 'Watch', count: lines.length, lines })
+    expect(m.text).toContain('- jasper 8901000000000000001: 612.3 MB of data this cycle')
+    expect(m.text).toContain('Status changed from Activated to Retired')
+    expect(m.text).toContain('12,345 SMS this cycle')
+    expect(m.text).toContain('No data session ever seen')
+    expect(m.text).toContain('3 failed syncs in a row for jasper:p1')
+    expect(m.text).toContain('63.2\u00a0km/h')
+    expect(m.text).not.toContain('612345678')
+    expect(m.html).toContain('<strong>612.3 MB of data this cycle</strong>')
+  })
+
+  it('in French: French words, decimal comma, unit names and the space before the colon', () => {
+    const m = renderAlertEmail({ language: 'fr', rule: 'Veille', count: lines.length, lines })
+    expect(m.text).toContain('- jasper 8901000000000000001\u00a0: 612,3\u202fMo de données ce cycle')
+    expect(m.text).toContain('Statut passé de Activée à Retirée')
+    expect(m.text).toContain('12\u202f345\u00a0SMS ce cycle')
+    expect(m.text).toContain('Aucune session de données jamais vue')
+    expect(m.text).toContain('3\u00a0synchronisations échouées d’affilée pour jasper:p1')
+    expect(m.text).toContain('63,2\u00a0km/h')
   })
 })

@@ -5,6 +5,9 @@
  */
 import { escapeHtml } from '../../../src-shared/models/mail-addresses'
 import type { InvitationRole, MailLanguage, MailMode } from '../../../src-shared/models/mail'
+import { formatBytes } from '../../../src-shared/models/byte-format'
+import type { SimStatus } from '../../../src-shared/models/sim'
+import type { AlertKind } from '../../../src-shared/models/sim-inventory'
 
 export interface RenderedMail {
   subject: string
@@ -29,8 +32,15 @@ export interface AlertContent {
   rule: string
   /** How many fired; `lines` may hold fewer (the first ones). */
   count: number
-  /** One per alert: what it is about (a SIM, a device, an account) and what was found. */
-  lines: { about: string; value: string }[]
+  /** One per alert: what it is about (a SIM, a device, an account) and what was found, written in words per language. */
+  lines: { about: string; finding: Finding }[]
+}
+
+/** What an alert found, as the inbox keeps it: bytes, a count, "from→to" statuses, days, failures, an SMS id, "63.2 km/h". */
+export interface Finding {
+  kind: AlertKind
+  value: number | string
+  account: string | null
 }
 
 export interface TestContent {
@@ -62,6 +72,17 @@ interface Strings {
   alertSubject: (rule: string) => string
   alertIntro: (v: { rule: string; count: number }) => string
   alertMore: (count: number) => string
+  /** The words for what an alert found, as the inbox says them (inbox.ui.found in the renderer's catalogues). */
+  found: {
+    data: (amount: string) => string
+    sms: (count: number, shown: string) => string
+    status: (from: string, to: string) => string
+    noSession: (days: number) => string
+    neverSession: string
+    syncFailing: (count: number, account: string) => string
+    smsFailed: (id: string) => string
+  }
+  statuses: Record<SimStatus, string>
 }
 
 const STRINGS: Record<MailLanguage, Strings> = {
@@ -87,6 +108,32 @@ const STRINGS: Record<MailLanguage, Strings> = {
     alertSubject: (rule) => `Fieldline alert: ${rule}`,
     alertIntro: ({ rule, count }) => (count === 1 ? `The alert rule “${rule}” fired once:` : `The alert rule “${rule}” fired ${count} times:`),
     alertMore: (count) => `… and ${count} more, in Fieldline’s inbox.`,
+    found: {
+      data: (amount) => `${amount} of data this cycle`,
+      sms: (_count, shown) => `${shown} SMS this cycle`,
+      status: (from, to) => `Status changed from ${from} to ${to}`,
+      noSession: (days) => (days === 1 ? 'No data session for 1 day' : `No data session for ${days} days`),
+      neverSession: 'No data session ever seen',
+      syncFailing: (count, account) => `${count === 1 ? '1 failed sync' : `${count} failed syncs`} in a row for ${account}`,
+      smsFailed: (id) => `SMS ${id} was not delivered (Control Center: Failed)`,
+    },
+    statuses: {
+      inventory: 'Inventory',
+      testReady: 'Test Ready',
+      activationReady: 'Activation Ready',
+      activated: 'Activated',
+      deactivated: 'Deactivated',
+      suspended: 'Suspended',
+      retired: 'Retired',
+      purged: 'Purged',
+      replaced: 'Replaced',
+      trial: 'Trial',
+      unknown: 'Unknown',
+      preActivated: 'Pre-activated',
+      activatedForTest: 'Activated for test',
+      sleeping: 'Sleeping',
+      cancelled: 'Cancelled',
+    },
   },
   fr: {
     invitationSubject: ({ invitedBy, organisation }) => `${invitedBy} vous invite à rejoindre ${organisation} sur Fieldline`,
@@ -111,6 +158,32 @@ const STRINGS: Record<MailLanguage, Strings> = {
     alertIntro: ({ rule, count }) =>
       count === 1 ? `La règle d’alerte «${NBSP}${rule}${NBSP}» s’est déclenchée une fois${NBSP}:` : `La règle d’alerte «${NBSP}${rule}${NBSP}» s’est déclenchée ${count}${NBSP}fois${NBSP}:`,
     alertMore: (count) => `… et ${count} de plus, dans la boîte de réception de Fieldline.`,
+    found: {
+      data: (amount) => `${amount} de données ce cycle`,
+      sms: (_count, shown) => `${shown}${NBSP}SMS ce cycle`,
+      status: (from, to) => `Statut passé de ${from} à ${to}`,
+      noSession: (days) => (days <= 1 ? `Aucune session de données depuis ${days}${NBSP}jour` : `Aucune session de données depuis ${days}${NBSP}jours`),
+      neverSession: 'Aucune session de données jamais vue',
+      syncFailing: (count, account) => `${count <= 1 ? `${count}${NBSP}synchronisation échouée` : `${count}${NBSP}synchronisations échouées`} d’affilée pour ${account}`,
+      smsFailed: (id) => `Le SMS ${id} n’a pas été remis (Control Center${NBSP}: Failed)`,
+    },
+    statuses: {
+      inventory: 'En stock',
+      testReady: 'Prête pour test',
+      activationReady: 'Prête à activer',
+      activated: 'Activée',
+      deactivated: 'Désactivée',
+      suspended: 'Suspendue',
+      retired: 'Retirée',
+      purged: 'Purgée',
+      replaced: 'Remplacée',
+      trial: 'Essai',
+      unknown: 'Inconnu',
+      preActivated: 'Pré-activée',
+      activatedForTest: 'Activée pour test',
+      sleeping: 'En sommeil',
+      cancelled: 'Résiliée',
+    },
   },
 }
 
@@ -189,14 +262,54 @@ export function renderTestEmail(content: TestContent): RenderedMail {
   return { subject, text, html, language: content.language }
 }
 
+const LOCALES: Record<MailLanguage, string> = { en: 'en-GB', fr: 'fr-FR' }
+
+function statusWord(s: Strings, status: string): string {
+  return (s.statuses as Record<string, string>)[status] ?? status
+}
+
+/** What an alert found, in the recipient's words and number format ("612 MB of data this cycle", "612 Mo de données ce cycle"). */
+function findingText(language: MailLanguage, f: Finding): string {
+  const s = STRINGS[language]
+  const locale = LOCALES[language]
+  const v = f.value
+  switch (f.kind) {
+    case 'dataAbove':
+    case 'dataShare':
+      return typeof v === 'number' ? s.found.data(formatBytes(v, locale)) : String(v)
+    case 'smsAbove':
+      return typeof v === 'number' ? s.found.sms(v, new Intl.NumberFormat(locale).format(v)) : String(v)
+    case 'statusChanged': {
+      // The core writes the change as "from→to" with the statuses' codes.
+      const [from, to] = String(v).split('→')
+      return from && to ? s.found.status(statusWord(s, from), statusWord(s, to)) : String(v)
+    }
+    case 'noSession':
+      return typeof v === 'number' ? s.found.noSession(v) : s.found.neverSession
+    case 'syncFailing':
+      return s.found.syncFailing(typeof v === 'number' ? v : 0, f.account ?? '')
+    case 'smsFailed':
+      return s.found.smsFailed(String(v))
+    case 'weather': {
+      // Written "63.2 km/h" by the core; the number is given back in the language's way ("63,2 km/h").
+      const m = /^(-?\d+(?:\.\d+)?) (.+)$/.exec(String(v))
+      if (!m) return String(v)
+      const digits = m[1]!.split('.')[1]?.length ?? 0
+      return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(Number(m[1]))}${NBSP}${m[2]}`
+    }
+  }
+}
+
 /** What an alert rule found, to the addresses the rule names, in each recipient's language. */
 export function renderAlertEmail(content: AlertContent): RenderedMail {
   const s = STRINGS[content.language]
   const subject = s.alertSubject(content.rule)
   const intro = s.alertIntro({ rule: content.rule, count: content.count })
   const more = content.count > content.lines.length ? [s.alertMore(content.count - content.lines.length)] : []
-  const text = [intro, '', ...content.lines.map((l) => `- ${l.about}: ${l.value}`), ...more, '', `— ${s.signature}`, ''].join('\n')
-  const list = `<ul style="margin:0;padding-left:20px">${content.lines.map((l) => `<li>${escapeHtml(l.about)}: <strong>${escapeHtml(l.value)}</strong></li>`).join('')}</ul>`
+  const colon = content.language === 'fr' ? `${NBSP}:` : ':'
+  const lines = content.lines.map((l) => ({ about: l.about, found: findingText(content.language, l.finding) }))
+  const text = [intro, '', ...lines.map((l) => `- ${l.about}${colon} ${l.found}`), ...more, '', `— ${s.signature}`, ''].join('\n')
+  const list = `<ul style="margin:0;padding-left:20px">${lines.map((l) => `<li>${escapeHtml(l.about)}${colon} <strong>${escapeHtml(l.found)}</strong></li>`).join('')}</ul>`
   const html = page(content.language, subject, [escapeHtml(intro), list, ...more.map(escapeHtml), `— ${escapeHtml(s.signature)}`])
   return { subject, text, html, language: content.language }
 }

@@ -107,9 +107,10 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     for (const rule of rules) {
       const mine = fired.filter((n) => n.ruleId === rule.id)
       if (mine.length === 0 || rule.emails.length === 0) continue
-      const lines = mine
-        .slice(0, 200)
-        .map((n) => ({ about: n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''), value: String(n.value) }))
+      const lines = mine.slice(0, 200).map((n) => ({
+        about: n.sim ? `${n.sim.carrier} ${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''),
+        finding: { kind: n.alertKind, value: n.value, account: n.account },
+      }))
       try {
         await mail.withActiveMailer(async (mailer) => {
           for (const address of rule.emails) {
