@@ -122,7 +122,7 @@ test('200 SIMs of Control Center and Orange selected on the SIMs page: dry-run, 
   for (const serial of orange.serials.slice(6)) expect(orange.line(serial).status).toBe('ACTIVATED')
 
   // Results: an Orange row (the list is sorted by SIM id: Orange's 13-digit serials first) names its carrier and its ticket.
-  await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.done'), count: pending }) })
+  await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.done'), shown: pending.toLocaleString('en') }) })
   await expect(lines.first()).toContainText(/\d{13} \(Orange\)/)
   await expect(lines.first()).toContainText(/Orange ticket \d+/)
 

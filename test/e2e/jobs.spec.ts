@@ -110,7 +110,7 @@ for (const language of LANGUAGES) {
     await expect(state).toHaveText(t('jobs.ui.states.ready'), { timeout: 60_000 })
     await expect(page.getByText(t('jobs.ui.findingLine', { finding: t('jobs.ui.findings.transition'), count: 1 }))).toBeVisible()
     await expect(page.getByTestId('job-estimate')).toContainText(language === 'fr' ? '20 appels par seconde' : '20 calls a second')
-    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.skipped'), count: 1 }) })
+    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.skipped'), shown: '1' }) })
     const lines = page.getByTestId('job-row-line')
     await expect(lines).toHaveCount(1)
     await expect(lines.first()).toContainText(retired)
@@ -131,7 +131,7 @@ for (const language of LANGUAGES) {
     for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe('DEACTIVATED')
 
     // Results: each row's outcome, filtered by state.
-    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.done'), count: 199 }) })
+    await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.done'), shown: '199' }) })
     await expect(page.getByText(t('jobs.ui.rows.shown', { count: 199 }))).toBeVisible()
     await expect(lines.first()).toContainText(`${t('sim.statuses.deactivated')}`)
 

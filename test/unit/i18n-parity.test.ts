@@ -134,6 +134,16 @@ describe('i18n catalogues', () => {
     expect(differing).toEqual([])
   })
 
+  it('writes no message that formats numbers, dates or plurals the same in both languages', () => {
+    // svelte-i18n caches a message's formatter by the message's text alone, with the locale of its first use: a text
+    // both catalogues share would format French numbers and plural forms the English way (or the reverse), whichever
+    // language showed it first. Such a message takes its numbers already formatted, or is written apart.
+    const byLocale = /\{\s*\w+\s*,\s*(?:number|date|time|plural|selectordinal)\b|#/
+    const english = new Set([...en.values()].map(String))
+    const shared = [...fr].filter(([, v]) => english.has(String(v)) && byLocale.test(String(v))).map(([k]) => k)
+    expect(shared).toEqual([])
+  })
+
   it('translates every bridge error code', () => {
     const missing = ERROR_CODES.filter((code) => !en.has(`errors.code.${code}`))
     expect(missing).toEqual([])
