@@ -442,28 +442,41 @@ async function main(): Promise<void> {
       // `_bulk_docs` requests). The same CPU per event for every writer means the peer did the same work for each; a busy
       // share well under one core means it waited for requests.
       const peerCpu = (): number => cpuSeconds(couchProc.pid)
-      const bulkRequests = (): Promise<number> =>
+      const peerStats = (): Promise<{ bulk: number; inFlightMs: number[] }> =>
         new Promise((resolve) => {
           const answer = (m: unknown): void => {
             if (typeof m === 'object' && m !== null && 'bulk' in m) {
               couchProc.off('message', answer)
-              resolve((m as { bulk: number }).bulk)
+              resolve(m as { bulk: number; inFlightMs: number[] })
             }
           }
           couchProc.on('message', answer)
           couchProc.send('stats')
         })
+      // Beside the peer: the share of the run's time the peer had 0, 1, 2, 3 or more requests in flight (a writer that
+      // keeps it fed leaves it seldom at 0), and the CPU per event of mosquitto and of this process (the publisher, and
+      // the plain writers when they run here), which share the two cores with the peer.
       const atPeer = async <T>(run: () => Promise<T>): Promise<{ result: T; peer: string }> => {
         const cpu0 = peerCpu()
-        const bulk0 = await bulkRequests()
+        const mosq0 = cpuSeconds(broker.pid)
+        const own0 = process.cpuUsage()
+        const stats0 = await peerStats()
         const t0 = performance.now()
         const result = await run()
         const s = (performance.now() - t0) / 1000
         const cpu = peerCpu() - cpu0
-        const requests = (await bulkRequests()) - bulk0
+        const mosq = cpuSeconds(broker.pid) - mosq0
+        const own = process.cpuUsage(own0)
+        const stats1 = await peerStats()
+        const requests = stats1.bulk - stats0.bulk
+        const inFlight = stats1.inFlightMs.map((ms, n) => ms - (stats0.inFlightMs[n] ?? 0))
+        const total = inFlight.reduce((a, b) => a + b, 0) || 1
+        const share = (from: number, to = from): string => `${((inFlight.slice(from, to + 1).reduce((a, b) => a + b, 0) * 100) / total).toFixed(0)} %`
+        const mean = inFlight.reduce((a, ms, n) => a + ms * n, 0) / total
+        const perEvent = (seconds: number): string => ((seconds * 1e6) / COUCH_EVENTS).toFixed(1)
         return {
           result,
-          peer: `CouchDB peer ${((cpu * 1e6) / COUCH_EVENTS).toFixed(1)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests`,
+          peer: `CouchDB peer ${perEvent(cpu)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, requests in flight 0/1/2/3+ for ${share(0)}/${share(1)}/${share(2)}/${share(3, inFlight.length)} of the time (mean ${mean.toFixed(2)}), mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests; mosquitto ${perEvent(mosq)} µs, the bench's process ${perEvent((own.user + own.system) / 1e6)} µs per event`,
         }
       }
       // Untimed: the peer's code paths are compiled before the first measured writer, which would otherwise pay for it.
