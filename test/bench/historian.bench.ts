@@ -203,14 +203,18 @@ function distinctIds(mock: KafkaMock): number {
 }
 
 /** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
-async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number }> {
+async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number; course: string }> {
   await until(() => child.mqtt === 'connected', 20_000)
   const cpu0 = child.cpu()
   const t0 = performance.now()
+  // Every 250 ms: hundreds of events received and delivered by then, and queued (received, not yet delivered).
+  const course: string[] = []
+  const sampler = setInterval(() => course.push(`${Math.round(child.received / 100)}/${Math.round(child.delivered / 100)}`), 250)
   const publishMs = await publishAll(pub, from, count)
   await until(() => child.delivered >= count, 600_000)
+  clearInterval(sampler)
   const rate = (count * 1000) / (performance.now() - t0)
-  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs }
+  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs, course: course.join(' ') }
 }
 
 /** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
@@ -442,12 +446,12 @@ async function main(): Promise<void> {
       // `_bulk_docs` requests). The same CPU per event for every writer means the peer did the same work for each; a busy
       // share well under one core means it waited for requests.
       const peerCpu = (): number => cpuSeconds(couchProc.pid)
-      const peerStats = (): Promise<{ bulk: number; inFlightMs: number[] }> =>
+      const peerStats = (): Promise<{ bulk: number; inFlightMs: number[]; timeline: number[] }> =>
         new Promise((resolve) => {
           const answer = (m: unknown): void => {
             if (typeof m === 'object' && m !== null && 'bulk' in m) {
               couchProc.off('message', answer)
-              resolve(m as { bulk: number; inFlightMs: number[] })
+              resolve(m as { bulk: number; inFlightMs: number[]; timeline: number[] })
             }
           }
           couchProc.on('message', answer)
@@ -473,10 +477,15 @@ async function main(): Promise<void> {
         const total = inFlight.reduce((a, b) => a + b, 0) || 1
         const share = (from: number, to = from): string => `${((inFlight.slice(from, to + 1).reduce((a, b) => a + b, 0) * 100) / total).toFixed(0)} %`
         const mean = inFlight.reduce((a, ms, n) => a + ms * n, 0) / total
+        // One digit per 250 ms: the mean requests in flight then, rounded.
+        const course = stats1.timeline
+          .slice(stats0.timeline.length)
+          .map((x) => Math.round(x))
+          .join('')
         const perEvent = (seconds: number): string => ((seconds * 1e6) / COUCH_EVENTS).toFixed(1)
         return {
           result,
-          peer: `CouchDB peer ${perEvent(cpu)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, requests in flight 0/1/2/3+ for ${share(0)}/${share(1)}/${share(2)}/${share(3, inFlight.length)} of the time (mean ${mean.toFixed(2)}), mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests; mosquitto ${perEvent(mosq)} µs, the bench's process ${perEvent((own.user + own.system) / 1e6)} µs per event`,
+          peer: `CouchDB peer ${perEvent(cpu)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, requests in flight 0/1/2/3+ for ${share(0)}/${share(1)}/${share(2)}/${share(3, inFlight.length)} of the time (mean ${mean.toFixed(2)}; every 250 ms: ${course}), mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests; mosquitto ${perEvent(mosq)} µs, the bench's process ${perEvent((own.user + own.system) / 1e6)} µs per event`,
         }
       }
       // Untimed: the peer's code paths are compiled before the first measured writer, which would otherwise pay for it.
@@ -501,7 +510,7 @@ async function main(): Promise<void> {
         bridges[mode] = r.result.rate
         const lost = COUCH_EVENTS - (await couchDocCount(couchUrl, [`iotp_${ORG}_bridge${mode}_all`]))
         console.log(
-          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()})`,
+          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()}); received/delivered, in hundreds, every 250 ms: ${r.result.course}`,
         )
       }
 
@@ -523,7 +532,7 @@ async function main(): Promise<void> {
       console.log(`plain _bulk_docs writer again, after the forwarder (load drift): ${fmt(plainB.result)} events/s, ${plainB.peer} (${load()})`)
       const rate = fwd.result.rate
       console.log(
-        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()}); received/delivered, in hundreds, every 250 ms: ${fwd.result.course}`,
       )
       console.log(
         `  ratio to the plain writer ${(rate / plainA.result).toFixed(2)} before / ${(rate / plainB.result).toFixed(2)} after (no MQTT intake, nothing on disk), with the same on-disk queueing ${(rate / plainDisk.result).toFixed(2)}; to the plain MQTT → _bulk_docs bridge in memory ${(rate / (bridges.memory ?? NaN)).toFixed(2)}, on disk ${(rate / (bridges.disk ?? NaN)).toFixed(2)}`,

@@ -181,8 +181,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path.split('?')[0] ?? ''}`, query: Object.keys(req.query ?? {}) }
 
       // Changes to one resource stay in order unless the request says it needs none (a read changes nothing and needs
-      // none either); every attempt waits for the
-      // account's governor (its rate and its slow-down).
+      // none either); every attempt waits for the account's governor (its rate and its slow-down).
       const ordered = req.ordered ?? !(req.method === 'GET' || req.method === 'HEAD')
       const inOrder = <T>(run: () => Promise<T>): Promise<T> => (ordered ? governor.inOrder(where.path, run) : run())
       return inOrder(async () => {
