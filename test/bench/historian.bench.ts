@@ -76,6 +76,8 @@ interface Child {
   queued: number
   received: number
   mqtt: string
+  /** The first destination's state (the plain bridges have theirs ready before they connect). */
+  destination: string
   summary: string
   rss: number[]
   /** CPU seconds (user + system) the process has used so far. */
@@ -117,6 +119,7 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     queued: 0,
     received: 0,
     mqtt: 'idle',
+    destination: 'idle',
     summary: '',
     rss: [],
     cpu: () => cpuSeconds(proc.pid),
@@ -128,12 +131,13 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     },
   }
   eachLine(proc.stdout, (line) => {
-    const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)$/.exec(line)
+    const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)(?: (\w+))?$/.exec(line)
     if (m) {
       child.delivered = Number(m[1])
       child.queued = Number(m[2])
       child.received = Number(m[3])
       child.mqtt = m[5] ?? ''
+      child.destination = m[6] ?? 'connected'
     } else if (line.startsWith('summary ')) child.summary = line.slice(8)
   })
   const sampler = setInterval(() => {
@@ -200,6 +204,15 @@ function publishPaced(client: MqttClient, rate: number, from: number): { stop():
 
 function distinctIds(mock: KafkaMock): number {
   return new Set(mock.records().map((r) => r.headers.id)).size
+}
+
+/**
+ * Connected to the broker, and its CouchDB destination ready: a new forwarder first creates its bucket databases (a few
+ * hundred milliseconds on a loaded machine), which a deployment has done long before; the plain bridges create theirs
+ * before they connect.
+ */
+async function couchReady(child: Child): Promise<void> {
+  await until(() => child.mqtt === 'connected' && child.destination === 'connected', 20_000)
 }
 
 /** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
@@ -505,6 +518,7 @@ async function main(): Promise<void> {
         const dir = join(work, `couch-bridge-${mode}`)
         await mkdir(dir)
         const child = startForwarder({ FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, BENCH_PLAIN_SINK: 'couch', ...couchEnv }, dir, 'historian-plain-child.ts')
+        await couchReady(child)
         const r = await atPeer(() => throughChild(pub, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
         await child.stop()
         bridges[mode] = r.result.rate
@@ -525,6 +539,7 @@ async function main(): Promise<void> {
         },
         join(work, 'couch'),
       )
+      await couchReady(cchild)
       const fwd = await atPeer(() => throughChild(pub, cchild, 1_000_000, COUCH_EVENTS))
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
