@@ -17,7 +17,8 @@
  * - A QoS 1 message is acknowledged (PUBACK) right after the handlers have run, synchronously. A subscriber that
  *   must not acknowledge what it could not keep (`refuseOnError`) throws from its handler: the link then drops the
  *   connection before the acknowledgement leaves, and the broker delivers the message again on the next
- *   connection (persistent session) instead of forgetting it.
+ *   connection (persistent session) instead of forgetting it. With `coalesceAcks` the acknowledgements of one read
+ *   from the socket leave together at the end of that turn of the event loop, still each after its handlers.
  * - No offline queue: publishing while not connected rejects at once with NETWORK (`platform.notConnected`).
  *   The bridge keeps its own bounded queue and needs an unambiguous "not delivered"; mqtt.js's unbounded
  *   in-memory queue would hide outages and grow without limit. A QoS 1 publish resolves on PUBACK; one still in
