@@ -21,7 +21,7 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
  * itself, in mosquitto and in this process, would be what is measured. `maxQueuedMessages` (0 = no limit) is what a
  * persistent session may hold while its client is away.
  */
-export async function startQuietBroker(options: { maxQueuedMessages?: number } = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startQuietBroker(options: { maxQueuedMessages?: number } = {}): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const { MOSQUITTO_BIN, freePort, mosquittoSkipReason } = await import('../helpers/mosquitto')
   const reason = mosquittoSkipReason()
   if (reason) throw new Error(reason)
@@ -46,6 +46,7 @@ export async function startQuietBroker(options: { maxQueuedMessages?: number } =
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    pid: proc.pid,
     async stop() {
       proc.kill('SIGTERM')
       await new Promise((resolve) => proc.once('exit', resolve))

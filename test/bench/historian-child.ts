@@ -1,7 +1,7 @@
 /**
  * The forwarder of the historian benchmark, in a process of its own (its RSS is its own), configured by the same
  * FIELDLINE_HISTORIAN_* and FIELDLINE_MQTT_* variables as `fieldline historian run`. Every 100 ms it prints
- * `status <delivered> <queued> <received> <dropped> <mqtt state>` on stdout; SIGTERM stops it (drain) and it prints
+ * `status <delivered> <queued> <received> <dropped> <mqtt state> <destination state>` on stdout; SIGTERM stops it (drain) and it prints
  * `summary <json>`. BENCH_HEAP=1 (with node --expose-gc) prints live heap figures every 2 s on stderr.
  */
 import { configFromEnvironment } from '../../src-main/cli/commands/historian'
@@ -21,7 +21,7 @@ if (process.env.BENCH_HEAP) {
 const ticker = setInterval(() => {
   const s = forwarder.status()
   const d = s.destinations[0]
-  process.stdout.write(`status ${d?.delivered ?? 0} ${d?.queued ?? 0} ${s.received} ${d?.dropped ?? 0} ${s.mqtt.state}\n`)
+  process.stdout.write(`status ${d?.delivered ?? 0} ${d?.queued ?? 0} ${s.received} ${d?.dropped ?? 0} ${s.mqtt.state} ${d?.state ?? 'none'}\n`)
 }, 100)
 process.once('SIGTERM', () => {
   clearInterval(ticker)

@@ -76,6 +76,8 @@ interface Child {
   queued: number
   received: number
   mqtt: string
+  /** The first destination's state (the plain bridges have theirs ready before they connect). */
+  destination: string
   summary: string
   rss: number[]
   /** CPU seconds (user + system) the process has used so far. */
@@ -117,6 +119,7 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     queued: 0,
     received: 0,
     mqtt: 'idle',
+    destination: 'idle',
     summary: '',
     rss: [],
     cpu: () => cpuSeconds(proc.pid),
@@ -128,12 +131,13 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     },
   }
   eachLine(proc.stdout, (line) => {
-    const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)$/.exec(line)
+    const m = /^status (\d+) (\d+) (\d+) (\d+) (\w+)(?: (\w+))?$/.exec(line)
     if (m) {
       child.delivered = Number(m[1])
       child.queued = Number(m[2])
       child.received = Number(m[3])
       child.mqtt = m[5] ?? ''
+      child.destination = m[6] ?? 'connected'
     } else if (line.startsWith('summary ')) child.summary = line.slice(8)
   })
   const sampler = setInterval(() => {
@@ -202,15 +206,28 @@ function distinctIds(mock: KafkaMock): number {
   return new Set(mock.records().map((r) => r.headers.id)).size
 }
 
+/**
+ * Connected to the broker, and its CouchDB destination ready: a new forwarder first creates its bucket databases (a few
+ * hundred milliseconds on a loaded machine), which a deployment has done long before; the plain bridges create theirs
+ * before they connect.
+ */
+async function couchReady(child: Child): Promise<void> {
+  await until(() => child.mqtt === 'connected' && child.destination === 'connected', 20_000)
+}
+
 /** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
-async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number }> {
+async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number; course: string }> {
   await until(() => child.mqtt === 'connected', 20_000)
   const cpu0 = child.cpu()
   const t0 = performance.now()
+  // Every 250 ms: hundreds of events received and delivered by then, and queued (received, not yet delivered).
+  const course: string[] = []
+  const sampler = setInterval(() => course.push(`${Math.round(child.received / 100)}/${Math.round(child.delivered / 100)}`), 250)
   const publishMs = await publishAll(pub, from, count)
   await until(() => child.delivered >= count, 600_000)
+  clearInterval(sampler)
   const rate = (count * 1000) / (performance.now() - t0)
-  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs }
+  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / count, publisher: (count * 1000) / publishMs, course: course.join(' ') }
 }
 
 /** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
@@ -442,28 +459,46 @@ async function main(): Promise<void> {
       // `_bulk_docs` requests). The same CPU per event for every writer means the peer did the same work for each; a busy
       // share well under one core means it waited for requests.
       const peerCpu = (): number => cpuSeconds(couchProc.pid)
-      const bulkRequests = (): Promise<number> =>
+      const peerStats = (): Promise<{ bulk: number; inFlightMs: number[]; timeline: number[] }> =>
         new Promise((resolve) => {
           const answer = (m: unknown): void => {
             if (typeof m === 'object' && m !== null && 'bulk' in m) {
               couchProc.off('message', answer)
-              resolve((m as { bulk: number }).bulk)
+              resolve(m as { bulk: number; inFlightMs: number[]; timeline: number[] })
             }
           }
           couchProc.on('message', answer)
           couchProc.send('stats')
         })
+      // Beside the peer: the share of the run's time the peer had 0, 1, 2, 3 or more requests in flight (a writer that
+      // keeps it fed leaves it seldom at 0), and the CPU per event of mosquitto and of this process (the publisher, and
+      // the plain writers when they run here), which share the two cores with the peer.
       const atPeer = async <T>(run: () => Promise<T>): Promise<{ result: T; peer: string }> => {
         const cpu0 = peerCpu()
-        const bulk0 = await bulkRequests()
+        const mosq0 = cpuSeconds(broker.pid)
+        const own0 = process.cpuUsage()
+        const stats0 = await peerStats()
         const t0 = performance.now()
         const result = await run()
         const s = (performance.now() - t0) / 1000
         const cpu = peerCpu() - cpu0
-        const requests = (await bulkRequests()) - bulk0
+        const mosq = cpuSeconds(broker.pid) - mosq0
+        const own = process.cpuUsage(own0)
+        const stats1 = await peerStats()
+        const requests = stats1.bulk - stats0.bulk
+        const inFlight = stats1.inFlightMs.map((ms, n) => ms - (stats0.inFlightMs[n] ?? 0))
+        const total = inFlight.reduce((a, b) => a + b, 0) || 1
+        const share = (from: number, to = from): string => `${((inFlight.slice(from, to + 1).reduce((a, b) => a + b, 0) * 100) / total).toFixed(0)} %`
+        const mean = inFlight.reduce((a, ms, n) => a + ms * n, 0) / total
+        // One digit per 250 ms: the mean requests in flight then, rounded.
+        const course = stats1.timeline
+          .slice(stats0.timeline.length)
+          .map((x) => Math.round(x))
+          .join('')
+        const perEvent = (seconds: number): string => ((seconds * 1e6) / COUCH_EVENTS).toFixed(1)
         return {
           result,
-          peer: `CouchDB peer ${((cpu * 1e6) / COUCH_EVENTS).toFixed(1)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests`,
+          peer: `CouchDB peer ${perEvent(cpu)} µs of CPU per event, busy ${(cpu / s).toFixed(2)} of a core, requests in flight 0/1/2/3+ for ${share(0)}/${share(1)}/${share(2)}/${share(3, inFlight.length)} of the time (mean ${mean.toFixed(2)}; every 250 ms: ${course}), mean batch ${requests ? fmt(COUCH_EVENTS / requests) : '-'} events in ${fmt(requests)} requests; mosquitto ${perEvent(mosq)} µs, the bench's process ${perEvent((own.user + own.system) / 1e6)} µs per event`,
         }
       }
       // Untimed: the peer's code paths are compiled before the first measured writer, which would otherwise pay for it.
@@ -483,12 +518,13 @@ async function main(): Promise<void> {
         const dir = join(work, `couch-bridge-${mode}`)
         await mkdir(dir)
         const child = startForwarder({ FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, BENCH_PLAIN_SINK: 'couch', ...couchEnv }, dir, 'historian-plain-child.ts')
+        await couchReady(child)
         const r = await atPeer(() => throughChild(pub, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
         await child.stop()
         bridges[mode] = r.result.rate
         const lost = COUCH_EVENTS - (await couchDocCount(couchUrl, [`iotp_${ORG}_bridge${mode}_all`]))
         console.log(
-          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()})`,
+          `mosquitto → plain mqtt.js subscriber → _bulk_docs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK, as the forwarder'}; 3 in flight): ${fmt(r.result.rate)} events/s end to end (publisher alone: ${fmt(r.result.publisher)} events/s), ${r.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.peer}, lost ${lost} (${load()}); received/delivered, in hundreds, every 250 ms: ${r.result.course}`,
         )
       }
 
@@ -503,6 +539,7 @@ async function main(): Promise<void> {
         },
         join(work, 'couch'),
       )
+      await couchReady(cchild)
       const fwd = await atPeer(() => throughChild(pub, cchild, 1_000_000, COUCH_EVENTS))
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
@@ -510,7 +547,7 @@ async function main(): Promise<void> {
       console.log(`plain _bulk_docs writer again, after the forwarder (load drift): ${fmt(plainB.result)} events/s, ${plainB.peer} (${load()})`)
       const rate = fwd.result.rate
       console.log(
-        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()})`,
+        `mosquitto → historian → CouchDB buckets: ${fmt(rate)} events/s end to end (publisher alone: ${fmt(fwd.result.publisher)} events/s), ${fwd.result.cpuPerEvent.toFixed(1)} µs of CPU per event, ${fwd.peer}, lost ${couchLost}, ${range(cchild.rss)} (${load()}); received/delivered, in hundreds, every 250 ms: ${fwd.result.course}`,
       )
       console.log(
         `  ratio to the plain writer ${(rate / plainA.result).toFixed(2)} before / ${(rate / plainB.result).toFixed(2)} after (no MQTT intake, nothing on disk), with the same on-disk queueing ${(rate / plainDisk.result).toFixed(2)}; to the plain MQTT → _bulk_docs bridge in memory ${(rate / (bridges.memory ?? NaN)).toFixed(2)}, on disk ${(rate / (bridges.disk ?? NaN)).toFixed(2)}`,

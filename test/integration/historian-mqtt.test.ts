@@ -5,6 +5,7 @@
  * and a destination that is away (the outage shortened to a few seconds, the back-off scaled down with it: the same
  * retries happen, only sooner) gets every event exactly once when it is back.
  */
+import { Socket } from 'node:net'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ForwarderConfig } from '../../src-main/core/historian/config'
@@ -94,29 +95,66 @@ describe.skipIf(skip)('historian MQTT source', () => {
     expect(second.status().received).toBe(50)
   })
 
-  it('a message its subscriber could not keep is not acknowledged: the link drops the connection and the broker delivers it again', async () => {
-    const link = createPlatformLink({ url: broker.url, clientId: 'A:testorg:refuse:one', protocolVersion: 5, session: { persistent: true, expirySeconds: 60 }, reconnect: { minMs: 50, maxMs: 200 } })
-    cleanups.push(() => link.close())
-    const seen: string[] = []
-    let refuse = true
-    const sub = link.subscribe(
-      'iot-2/type/+/id/+/evt/+/fmt/+',
-      (_topic, payload) => {
-        seen.push(payload.toString())
-        if (refuse) {
-          refuse = false
-          throw new Error('the disk is full')
-        }
-      },
-      { refuseOnError: true },
-    )
-    await link.connect()
-    await sub.ready
+  it('acknowledges the messages that arrive together in one write, each once its event is queued (a backlog of 200: far fewer writes than messages)', async () => {
+    const p = await couch()
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
     const pub = await publisher()
-    await pub.publishAsync('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":1}', { qos: 1 })
-    await expect.poll(() => seen, POLL).toEqual(['{"n":1}', '{"n":1}'])
-    expect(link.state).toBe('connected')
+    const first = await forwarder(config(p, 'burst'), t.dir)
+    await first.stop()
+    await publish(pub, 0, 200)
+    // Every write the process's sockets make to the broker, but the publisher's: the forwarder's CONNECT, SUBSCRIBE and
+    // PUBACKs. mqtt.js writes each PUBACK on its own unless the link holds them.
+    const socket = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => void>
+    const original = { _write: socket._write, _writev: socket._writev }
+    let writes = 0
+    for (const name of ['_write', '_writev'] as const) {
+      socket[name] = function (this: Socket, ...args: unknown[]) {
+        if (this !== pub.stream && this.remotePort === broker.port) writes++
+        original[name].apply(this, args)
+      }
+    }
+    cleanups.push(async () => Object.assign(socket, original))
+    await forwarder(config(p, 'burst'), t.dir)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(200))
+    Object.assign(socket, original)
+    expect(writes).toBeGreaterThan(0)
+    expect(writes).toBeLessThan(100)
   })
+
+  it.each([false, true])(
+    'a message its subscriber could not keep is not acknowledged: the link drops the connection and the broker delivers it again (acknowledgements coalesced: %s)',
+    async (coalesceAcks) => {
+      const link = createPlatformLink({
+        url: broker.url,
+        clientId: `A:testorg:refuse:${String(coalesceAcks)}`,
+        protocolVersion: 5,
+        session: { persistent: true, expirySeconds: 60 },
+        reconnect: { minMs: 50, maxMs: 200 },
+        coalesceAcks,
+      })
+      cleanups.push(() => link.close())
+      const seen: string[] = []
+      let refuse = true
+      const sub = link.subscribe(
+        'iot-2/type/+/id/+/evt/+/fmt/+',
+        (_topic, payload) => {
+          seen.push(payload.toString())
+          if (refuse) {
+            refuse = false
+            throw new Error('the disk is full')
+          }
+        },
+        { refuseOnError: true },
+      )
+      await link.connect()
+      await sub.ready
+      const pub = await publisher()
+      await pub.publishAsync('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":1}', { qos: 1 })
+      await expect.poll(() => seen, POLL).toEqual(['{"n":1}', '{"n":1}'])
+      expect(link.state).toBe('connected')
+    },
+  )
 
   it('two forwarders in one MQTT 5 shared subscription split the events; each is stored once', async () => {
     const p = await couch()

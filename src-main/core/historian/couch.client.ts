@@ -152,7 +152,9 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
     },
 
     async bulkDocs(db, docs) {
-      const res = await send({ method: 'POST', path: `${dbPath(db)}/_bulk_docs`, idempotent: true, ...json({ docs }) })
+      // Unordered: the destination sends batches side by side (couch.sink.ts), and batches of documents with their own
+      // ids have no order between them.
+      const res = await send({ method: 'POST', path: `${dbPath(db)}/_bulk_docs`, idempotent: true, ordered: false, ...json({ docs }) })
       // 201 Created; Cloudant answers 202 when fewer replicas than the write quorum acknowledged: the rows still count.
       if (res.status !== 201 && res.status !== 202) throw couchFailure(res, `a batch for ${db}`)
       const parsed = z.array(bulkRowSchema).safeParse(res.tryJson())

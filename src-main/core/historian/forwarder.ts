@@ -252,6 +252,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       ...(m.ca ? { ca: m.ca } : {}),
       protocolVersion: m.protocolVersion,
       session: { persistent: true, expirySeconds: m.sessionExpirySeconds },
+      coalesceAcks: true,
       ...(tuning.reconnect ? { reconnect: tuning.reconnect } : {}),
       ...(logger ? { logger } : {}),
     })

@@ -56,6 +56,11 @@ export interface HttpRequest {
   body?: string | Uint8Array
   /** Overrides the method's own idempotency, e.g. a SOAP read that travels as POST. */
   idempotent?: boolean
+  /**
+   * false: this change need not wait for earlier changes to the same path (a batch of documents that carry their own
+   * ids, sent side by side with others). Default true for every method but GET and HEAD.
+   */
+  ordered?: boolean
   maxAttempts?: number
 }
 
@@ -175,9 +180,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const maxAttempts = Math.max(1, req.maxAttempts ?? options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
       const where = { service, method: req.method, host: baseUrl.host, path: `${basePath}${req.path.split('?')[0] ?? ''}`, query: Object.keys(req.query ?? {}) }
 
-      // Changes to one resource stay in order (a read changes nothing and needs none); every attempt waits for the
-      // account's governor (its rate and its slow-down).
-      const inOrder = <T>(run: () => Promise<T>): Promise<T> => (req.method === 'GET' || req.method === 'HEAD' ? run() : governor.inOrder(where.path, run))
+      // Changes to one resource stay in order unless the request says it needs none (a read changes nothing and needs
+      // none either); every attempt waits for the account's governor (its rate and its slow-down).
+      const ordered = req.ordered ?? !(req.method === 'GET' || req.method === 'HEAD')
+      const inOrder = <T>(run: () => Promise<T>): Promise<T> => (ordered ? governor.inOrder(where.path, run) : run())
       return inOrder(async () => {
         for (let attempt = 1; ; attempt++) {
           const last = attempt >= maxAttempts

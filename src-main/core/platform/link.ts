@@ -17,7 +17,8 @@
  * - A QoS 1 message is acknowledged (PUBACK) right after the handlers have run, synchronously. A subscriber that
  *   must not acknowledge what it could not keep (`refuseOnError`) throws from its handler: the link then drops the
  *   connection before the acknowledgement leaves, and the broker delivers the message again on the next
- *   connection (persistent session) instead of forgetting it.
+ *   connection (persistent session) instead of forgetting it. With `coalesceAcks` the acknowledgements of one read
+ *   from the socket leave together at the end of that turn of the event loop, still each after its handlers.
  * - No offline queue: publishing while not connected rejects at once with NETWORK (`platform.notConnected`).
  *   The bridge keeps its own bounded queue and needs an unambiguous "not delivered"; mqtt.js's unbounded
  *   in-memory queue would hide outages and grow without limit. A QoS 1 publish resolves on PUBACK; one still in
@@ -110,6 +111,13 @@ export interface PlatformLinkOptions {
    * subscriptions and queues QoS 1 messages while the link is away. Default: a clean session.
    */
   session?: { persistent: true; expirySeconds: number }
+  /**
+   * The acknowledgements of the messages that arrived together (one read from the socket) leave together, in one write
+   * at the end of that turn of the event loop, instead of one write(2) each: each is still sent only after its message's
+   * handlers have run, and a connection dropped by `refuseOnError` discards the ones not yet sent (the broker sends
+   * those messages again). For a subscriber taking thousands of messages a second (the historian).
+   */
+  coalesceAcks?: boolean
   /** Refuse larger payloads before sending; default 131072 bytes, the platform's limit (it disconnects above). */
   maxPayloadBytes?: number
   /** How long close() waits for in-flight QoS 1 acknowledgements before dropping the socket; default 5 s. */
@@ -369,6 +377,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     }
     const conn: Connection = { client, acked: false, connectedAt: undefined, closed: false, lastError: undefined, disconnectReason: undefined, inflight: new Set() }
     current = conn
+    if (options.coalesceAcks) coalesceWrites(client.stream)
     // An 'error' without a listener would throw out of the emitter; errors matter only once the socket closes.
     client.on('error', (e) => {
       conn.lastError = e
@@ -430,6 +439,23 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
         if (registry.get(e.filter) === e) registry.delete(e.filter)
       }
       then?.()
+    })
+  }
+
+  /**
+   * Holds the socket's writes from each read until the event loop has handled what it brought (mqtt.js takes one
+   * packet per tick, and writes each PUBACK on its own): `coalesceAcks`.
+   */
+  function coalesceWrites(stream: MqttClient['stream']): void {
+    let held = false
+    stream.prependListener('data', () => {
+      if (held) return
+      held = true
+      stream.cork()
+      setImmediate(() => {
+        held = false
+        stream.uncork()
+      })
     })
   }
 

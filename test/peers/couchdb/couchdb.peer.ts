@@ -79,6 +79,11 @@ export interface CouchPeer {
   databases(): Promise<string[]>
   /** Requests the front answered: method, path (no query), status. */
   log(): { method: string; path: string; status: number }[]
+  /**
+   * Milliseconds the front has spent with n requests in flight (received, not yet answered), by n: whether a writer
+   * keeps the server fed (the historian benchmark).
+   */
+  inFlightTime(): number[]
   /** Tokens issued so far. */
   tokensIssued(): number
   /** The server's data folder (LevelDB files of every database), to search for what must never reach it. */
@@ -365,7 +370,19 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     return (await answer.json()) as string[]
   }
 
+  const inFlightMs: number[] = []
+  let inFlight = 0
+  let inFlightSince = performance.now()
+  function inFlightBy(step: number): void {
+    const t = performance.now()
+    inFlightMs[inFlight] = (inFlightMs[inFlight] ?? 0) + (t - inFlightSince)
+    inFlightSince = t
+    inFlight += step
+  }
+
   const front = await restartableServer((req, res) => {
+    inFlightBy(1)
+    res.once('close', () => inFlightBy(-1))
     handle(req, res).then(
       (status) => requests.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status }),
       () => {
@@ -410,6 +427,10 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       return (await res.json()) as string[]
     },
     log: () => [...requests],
+    inFlightTime() {
+      inFlightBy(0)
+      return Array.from(inFlightMs, (ms) => ms ?? 0)
+    },
     tokensIssued: () => issued,
     dataDir: dir,
     stop: () => front.stop(),
