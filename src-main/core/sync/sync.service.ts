@@ -109,6 +109,22 @@ export function pendingAfterBatch(change: { pending?: number; last_seq?: unknown
   return done !== null && latest !== null ? Math.max(latest - done, 0) : null
 }
 
+/** A replication or a sync: cancelled, it emits 'complete'. */
+interface Cancellable {
+  cancel(): void
+  on(event: 'complete', listener: () => void): unknown
+}
+
+/**
+ * Whether the live push may start after a first sync's one-shot pull instead of reading back what it pulled: true only
+ * when the workspace's sequence grew, from before the one-shot push to after the pull, by exactly the revisions the pull
+ * wrote. Each stored revision takes one sequence, and the pull writes only those the workspace lacked (revs_diff asks
+ * first), so any other write meanwhile (an operator's change) makes the growth larger and the push reads it as usual.
+ */
+export function pulledAlone(seqBefore: number, seqAfter: number, pull: { docs_written: number; doc_write_failures: number }): boolean {
+  return pull.doc_write_failures === 0 && seqAfter - seqBefore === pull.docs_written
+}
+
 export function createSyncService(deps: SyncServiceDeps) {
   const { db, vault, bus, logger } = deps
   const now = deps.now ?? (() => new Date())
@@ -117,7 +133,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
-  let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
+  /** The running sync: the live sync, or during a first sync the one-shot replication under way before it. */
+  let running: { remote: Remote; task: Cancellable | null; started: number } | null = null
   let status: SyncStatus = stoppedSyncStatus()
   let retries = 0
   /**
@@ -328,7 +345,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
     const state = await readSyncState(db)
     const filter = replicationFilter(doc.shares)
-    const options = {
+    const options: SyncOptions = {
       live: true,
       retry: true,
       batch_size: batchSize,
@@ -336,8 +353,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       filter,
       back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
     }
-    const handler = db.sync(remote.db, options)
-    running = { remote, handler, started: Date.now() }
+    const mine = { remote, task: null as Cancellable | null, started: Date.now() }
+    running = mine
     retries = 0
     remoteSeq = null
     status = {
@@ -361,30 +378,87 @@ export function createSyncService(deps: SyncServiceDeps) {
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
+    // Written before a first sync's one-shot replications measure the workspace's sequence (pulledAlone).
+    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
+    if (status.firstSync) {
+      void firstSync(mine, options).then(
+        (pushSince) => {
+          if (running === mine) goLive(mine, options, pushSince)
+        },
+        (e: unknown) => {
+          logger?.info({ reason: asAppError(e, 'sync').message }, 'the first sync goes on as a live sync')
+          if (running === mine) goLive(mine, options, undefined)
+        },
+      )
+    } else goLive(mine, options, undefined)
+    publish({}, true)
+    return status
+  }
+
+  interface SyncOptions {
+    live: boolean
+    retry: boolean
+    batch_size: number
+    batches_limit: number
+    filter: (doc: { _id: string }) => boolean
+    back_off_function: (delay: number) => number
+  }
+
+  function onDenied(e: PouchFailure): void {
+    recordDenied(e).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
+  }
+
+  /** The live sync, both ways; a first sync that pulled alone starts its push after what it pulled (pulledAlone). */
+  function goLive(mine: NonNullable<typeof running>, options: SyncOptions, pushSince: number | undefined): void {
+    const handler = db.sync(mine.remote.db, pushSince === undefined ? options : { ...options, push: { since: pushSince } })
+    mine.task = handler
     for (const direction of ['push', 'pull'] as const) {
       handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
     }
     handler
       .on('change', (info) => onChange(info as unknown as ChangeInfo))
-      .on('denied', (e) => {
-        // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
-        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
-      })
+      // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
+      .on('denied', (e) => onDenied((e as { doc: PouchFailure }).doc))
       .on('error', (e) => {
         publish({ state: 'error', reason: asAppError(e, 'sync').toInfo() })
       })
-    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
-    publish({}, true)
-    return status
+  }
+
+  /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
+  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions): Promise<PouchDB.ReplicationResult> {
+    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = options
+    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
+    mine.task = replication
+    replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
+    return replication
+  }
+
+  /**
+   * A first sync (docs/wire/couchdb-sync.md §5): a one-shot push of what this computer holds, a one-shot pull, then the
+   * live sync. Started live at once, the push side reads every pulled document back out of the workspace and asks the
+   * server about each (revs_diff), though the server just sent them. Resolves with the sequence the live push may start
+   * after, or undefined when something else wrote meanwhile (that write is then pushed like any other).
+   */
+  async function firstSync(mine: NonNullable<typeof running>, options: SyncOptions): Promise<number | undefined> {
+    const before = await latestSeq(db)
+    if (running !== mine) return undefined
+    await oneShot(mine, 'push', options)
+    if (running !== mine) return undefined
+    const pull = await oneShot(mine, 'pull', options)
+    const after = await latestSeq(db)
+    return pulledAlone(before, after, pull) ? after : undefined
   }
 
   async function stopSync(): Promise<void> {
     const current = running
     if (!current) return
     running = null
-    const done = new Promise<void>((resolve) => current.handler.on('complete', () => resolve()))
-    current.handler.cancel()
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    const task = current.task
+    if (task) {
+      const done = new Promise<void>((resolve) => task.on('complete', () => resolve()))
+      task.cancel()
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    }
     await current.remote.close().catch(() => undefined)
     publish({ state: 'stopped', reason: null, firstSync: null }, true)
   }
