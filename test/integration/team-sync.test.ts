@@ -245,11 +245,11 @@ describe('live sync', () => {
   })
 
   /** A team database holding `count` devices, pushed by an operator; the first sync of another computer pulls them. */
-  async function seeded(count: number): Promise<void> {
-    await setUp()
-    const a = await workspace('olga', 'olga-pw')
+  async function seeded(count: number, database: string): Promise<void> {
+    await setUp(database)
+    const a = await workspace('olga', 'olga-pw', { database })
     const now = new Date().toISOString()
-    await a.workspace.db.bulkDocs(Array.from({ length: count }, (_, i) => newDeviceDoc({ typeId: 'meter', deviceId: `seed-${i}` }, now)))
+    await a.workspace.db.bulkDocs(Array.from({ length: count }, (_, i) => newDeviceDoc({ typeId: 'meter', deviceId: `seed-${i}`, description: '', metadata: {} }, now)))
     await a.call('sync:start', {})
     await live(a)
     await a.call('sync:stop', {})
@@ -262,8 +262,8 @@ describe('live sync', () => {
       .filter((r) => r.method === 'POST' && r.path.endsWith('/_revs_diff')).length
 
   it("carries a change made during a first sync's pull to the server", async () => {
-    await seeded(1500)
-    const b = await workspace('otto', 'otto-pw', { batchSize: 20 })
+    await seeded(1500, 'first-pull-change')
+    const b = await workspace('otto', 'otto-pw', { batchSize: 20, database: 'first-pull-change' })
     await b.call('sync:start', {})
     await expect.poll(async () => (await b.call('sync:status', {})).firstSync?.docs ?? 0, POLL).toBeGreaterThan(0)
     await b.call('devices:add', { typeId: 'meter', deviceId: 'during-pull', description: 'added while the first sync pulled' })
@@ -271,20 +271,20 @@ describe('live sync', () => {
     const during = await b.call('sync:status', {})
     expect(during.firstSync?.docs ?? Infinity).toBeLessThan(1500)
     await live(b)
-    await expect.poll(async () => (await serverDoc('device:meter:during-pull'))?.description, POLL).toBe('added while the first sync pulled')
+    await expect.poll(async () => (await serverDoc('device:meter:during-pull', 'first-pull-change'))?.description, POLL).toBe('added while the first sync pulled')
     expect((await b.call('devices:list', { query: '', offset: 0, limit: 1 })).total).toBe(1501)
   })
 
   it('does not read back what a first sync pulled when nothing else was written meanwhile', async () => {
-    await seeded(1500)
-    const b = await workspace('otto', 'otto-pw', { batchSize: 20 })
+    await seeded(1500, 'first-pull-alone')
+    const b = await workspace('otto', 'otto-pw', { batchSize: 20, database: 'first-pull-alone' })
     const from = peer.log().length
     await b.call('sync:start', {})
     await live(b)
     // Its own audit entries are pushed (a batch or two); the 1,500 pulled devices, 75 batches, are not asked about again.
     expect(revsDiffs(from)).toBeLessThan(5)
     await b.call('devices:add', { typeId: 'meter', deviceId: 'after-pull', description: 'added once live' })
-    await expect.poll(async () => (await serverDoc('device:meter:after-pull'))?.description, POLL).toBe('added once live')
+    await expect.poll(async () => (await serverDoc('device:meter:after-pull', 'first-pull-alone'))?.description, POLL).toBe('added once live')
   })
 
   it('goes offline when the server stops mid-sync and catches up when it is back', async () => {

@@ -19,9 +19,10 @@ import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
-import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -180,11 +181,15 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
   }
 
+  /** The IAM tokens of the saved key, kept across starts so that a start need not wait for a new token first. */
+  let iam: { iamUrl: string; apiKey: string; tokens: IamTokens } | null = null
+
   async function authOf(doc: SyncSettingsDoc): Promise<RemoteAuth> {
     if (doc.auth === 'iam') {
       const apiKey = await vault.get(syncSecretAccount('apiKey'))
       if (!apiKey) throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved', { key: 'sync.secretMissing', params: { field: 'apiKey' } })
-      return { kind: 'iam', iamUrl: doc.iamUrl, apiKey }
+      if (iam?.iamUrl !== doc.iamUrl || iam.apiKey !== apiKey) iam = { iamUrl: doc.iamUrl, apiKey, tokens: iamTokensFor(doc.iamUrl, apiKey) }
+      return { kind: 'iam', iamUrl: doc.iamUrl, apiKey, tokens: iam.tokens }
     }
     const password = await vault.get(syncSecretAccount('password'))
     if (!doc.username || !password)
@@ -341,9 +346,8 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   async function startSync(ctx: CallContext | null): Promise<SyncStatus> {
     if (running) return status
-    const doc = await settingsOrThrow()
+    const [doc, state] = await Promise.all([settingsOrThrow(), readSyncState(db)])
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
-    const state = await readSyncState(db)
     const filter = replicationFilter(doc.shares)
     const options: SyncOptions = {
       live: true,
@@ -378,9 +382,15 @@ export function createSyncService(deps: SyncServiceDeps) {
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
-    // Written before a first sync's one-shot replications measure the workspace's sequence (pulledAlone).
-    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
-    if (status.firstSync) {
+    const audited = async () => {
+      if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
+    }
+    if (!status.firstSync) {
+      goLive(mine, options, undefined)
+      await audited()
+    } else {
+      // Written before the one-shot replications measure the workspace's sequence (pulledAlone).
+      await audited()
       void firstSync(mine, options).then(
         (pushSince) => {
           if (running === mine) goLive(mine, options, pushSince)
@@ -390,7 +400,7 @@ export function createSyncService(deps: SyncServiceDeps) {
           if (running === mine) goLive(mine, options, undefined)
         },
       )
-    } else goLive(mine, options, undefined)
+    }
     publish({}, true)
     return status
   }
