@@ -11,7 +11,18 @@
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
-import { refusedShares, stoppedSyncStatus, type SyncConflict, type SyncDenied, type SyncRole, type SyncSaveInput, type SyncSettingsView, type SyncStatus } from '../../../src-shared/models/sync'
+import {
+  refusedShares,
+  ROLE_WRITES,
+  stoppedSyncStatus,
+  type SyncShare,
+  type SyncConflict,
+  type SyncDenied,
+  type SyncRole,
+  type SyncSaveInput,
+  type SyncSettingsView,
+  type SyncStatus,
+} from '../../../src-shared/models/sync'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -350,6 +361,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
     const filter = replicationFilter(doc.shares)
     const options: SyncOptions = {
+      shares: doc.shares,
       live: true,
       retry: true,
       batch_size: batchSize,
@@ -373,9 +385,18 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
     // Who we are and how much a first sync has to take, asked beside the replication rather than before it, so a
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
+    const asked = session(remote)
+    asked.catch(() => undefined)
+    const first = status.firstSync !== null
     void (async () => {
-      const who = await session(remote)
+      const who = await asked
       const role = await rememberRole(who.role, doc)
+      // A live push started with the remembered role's filter: a role that now pushes the audit trail, or no longer may, restarts it.
+      if (!first && running === mine && withholdsAudit(state.role ?? null) !== withholdsAudit(who.role)) {
+        await stopSync()
+        await startSync(null)
+        return
+      }
       const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
       publish({ ...role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
@@ -386,18 +407,18 @@ export function createSyncService(deps: SyncServiceDeps) {
       if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
     }
     if (!status.firstSync) {
-      goLive(mine, options, undefined)
+      goLive(mine, options, state.role ?? null, undefined)
       await audited()
     } else {
       // Written before the one-shot replications measure the workspace's sequence (pulledAlone).
       await audited()
-      void firstSync(mine, options).then(
-        (pushSince) => {
-          if (running === mine) goLive(mine, options, pushSince)
+      void firstSync(mine, options, asked).then(
+        ({ role, pushSince }) => {
+          if (running === mine) goLive(mine, options, role, pushSince)
         },
         (e: unknown) => {
           logger?.info({ reason: asAppError(e, 'sync').message }, 'the first sync goes on as a live sync')
-          if (running === mine) goLive(mine, options, undefined)
+          if (running === mine) goLive(mine, options, state.role ?? null, undefined)
         },
       )
     }
@@ -406,6 +427,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   interface SyncOptions {
+    shares: SyncShare[]
     live: boolean
     retry: boolean
     batch_size: number
@@ -418,9 +440,30 @@ export function createSyncService(deps: SyncServiceDeps) {
     recordDenied(e).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
   }
 
+  /**
+   * What is pushed: the shared groups, less the audit trail when the role may not write it (a viewer). The server would
+   * refuse every such entry, and the operator would see a refusal for each of the viewer's own local actions (a saved
+   * search, a job) beside the one refusal that matters. The filter's text, hence the checkpoint, is the same either way;
+   * entries made as a viewer are not pushed later under another role, as the server refused them then.
+   */
+  function pushFilter(options: SyncOptions, role: SyncRole | null): SyncOptions['filter'] {
+    return withholdsAudit(role) ? replicationFilter(options.shares.filter((share) => share !== 'audit')) : options.filter
+  }
+
+  function withholdsAudit(role: SyncRole | null): boolean {
+    return role !== null && !ROLE_WRITES[role].includes('audit')
+  }
+
+  /** PouchDB's options of one direction, without ours. */
+  function pouchOptions(options: SyncOptions, filter: SyncOptions['filter']): Omit<SyncOptions, 'shares'> {
+    const { shares: _shares, ...pouch } = options
+    return { ...pouch, filter }
+  }
+
   /** The live sync, both ways; a first sync that pulled alone starts its push after what it pulled (pulledAlone). */
-  function goLive(mine: NonNullable<typeof running>, options: SyncOptions, pushSince: number | undefined): void {
-    const handler = db.sync(mine.remote.db, pushSince === undefined ? options : { ...options, push: { since: pushSince } })
+  function goLive(mine: NonNullable<typeof running>, options: SyncOptions, role: SyncRole | null, pushSince: number | undefined): void {
+    const push = { filter: pushFilter(options, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
+    const handler = db.sync(mine.remote.db, { ...pouchOptions(options, options.filter), push })
     mine.task = handler
     for (const direction of ['push', 'pull'] as const) {
       handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
@@ -435,8 +478,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
-  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions): Promise<PouchDB.ReplicationResult> {
-    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = options
+  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: SyncOptions['filter']): Promise<PouchDB.ReplicationResult> {
+    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = pouchOptions(options, filter)
     const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
     mine.task = replication
     replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
@@ -447,16 +490,18 @@ export function createSyncService(deps: SyncServiceDeps) {
    * A first sync (docs/wire/couchdb-sync.md §5): a one-shot push of what this computer holds, a one-shot pull, then the
    * live sync. Started live at once, the push side reads every pulled document back out of the workspace and asks the
    * server about each (revs_diff), though the server just sent them. Resolves with the sequence the live push may start
-   * after, or undefined when something else wrote meanwhile (that write is then pushed like any other).
+   * after, or undefined when something else wrote meanwhile (that write is then pushed like any other). The role is
+   * asked first: nothing has been pushed yet, and what is pushed depends on it (pushFilter).
    */
-  async function firstSync(mine: NonNullable<typeof running>, options: SyncOptions): Promise<number | undefined> {
+  async function firstSync(mine: NonNullable<typeof running>, options: SyncOptions, asked: Promise<{ role: SyncRole | null }>): Promise<{ role: SyncRole | null; pushSince: number | undefined }> {
+    const { role } = await asked
     const before = await latestSeq(db)
-    if (running !== mine) return undefined
-    await oneShot(mine, 'push', options)
-    if (running !== mine) return undefined
-    const pull = await oneShot(mine, 'pull', options)
+    if (running !== mine) return { role, pushSince: undefined }
+    await oneShot(mine, 'push', options, pushFilter(options, role))
+    if (running !== mine) return { role, pushSince: undefined }
+    const pull = await oneShot(mine, 'pull', options, options.filter)
     const after = await latestSeq(db)
-    return pulledAlone(before, after, pull) ? after : undefined
+    return { role, pushSince: pulledAlone(before, after, pull) ? after : undefined }
   }
 
   async function stopSync(): Promise<void> {
