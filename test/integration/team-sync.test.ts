@@ -58,6 +58,11 @@ async function serverDoc(id: string, database = DB): Promise<Record<string, unkn
   return (await peer.docs(database)).find((d) => d._id === id)
 }
 
+/** How many audit entries the server holds. */
+async function auditOnServer(database = DB): Promise<number> {
+  return (await peer.docs(database)).filter((d) => String(d._id).startsWith('audit:')).length
+}
+
 /** Setup by the server admin: only a server admin may create a database. */
 async function setUp(database = DB): Promise<void> {
   const admin = await workspace(ADMIN.name, ADMIN.password, { database })
@@ -173,7 +178,6 @@ describe('live sync', () => {
     await operator.call('devices:add', { typeId: 'meter', deviceId: 'v-1', description: 'seen by the viewer' })
     await operator.call('sync:start', {})
     await live(operator)
-    const auditOnServer = async () => (await peer.docs(DB)).filter((d) => d._id.startsWith('audit:')).length
     const auditBefore = await auditOnServer()
     const viewer = await workspace('vic', 'vic-pw')
     await viewer.call('sync:start', {})
@@ -231,7 +235,6 @@ describe('live sync', () => {
     expect((await peer.docs(DB)).some((d) => JSON.stringify(d).includes('roleAsOf'))).toBe(false)
 
     await peer.addUser('val', 'val-pw', ['operator'])
-    const auditOnServer = async () => (await peer.docs(DB)).filter((d) => d._id.startsWith('audit:')).length
     const auditBefore = await auditOnServer()
     await again.call('sync:start', {})
     await expect.poll(async () => (await again.call('sync:status', {})).role, POLL).toBe('operator')
