@@ -208,15 +208,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
     ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
   })
-  const sync = createSyncService({
-    db,
-    vault: options.vault,
-    bus,
-    logger,
-    index: deviceIndex,
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.syncTuning ? { tuning: options.syncTuning } : {}),
-  })
+  const sync = createSyncService({ db, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
   const mail = createMailService({
     db,
     vault: options.vault,

@@ -97,8 +97,6 @@ declare namespace PouchDB {
     pull: ReplicationHandler
   }
   interface Static {
-    /** One-shot replication from one database to another (a wrapped local database included). */
-    replicate(source: Database, target: Database, options?: object): Replication
     new <T extends object = object>(
       name: string,
       options?: {

@@ -10,7 +10,6 @@
  *   refusal is remembered with the server's reason until the operator clears the list.
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
-import PouchDB from 'pouchdb'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import {
   refusedShares,
@@ -33,8 +32,6 @@ import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
-import type { DeviceIndex } from '../devices/listing/device-index'
-import { handingOver } from './index-hand-over'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
@@ -61,8 +58,6 @@ export interface SyncServiceDeps {
   logger?: Logger
   now?: () => Date
   tuning?: SyncTuning
-  /** The device index, handed a first sync's pulled batches as they are written (index-hand-over.ts). */
-  index?: Pick<DeviceIndex, 'written'>
 }
 
 const AUDIT_TARGET = 'sync/settings'
@@ -485,15 +480,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
   async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: SyncOptions['filter']): Promise<PouchDB.ReplicationResult> {
     const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = pouchOptions(options, filter)
-    const index = deps.index
-    const target = index
-      ? handingOver(
-          db,
-          (docs, span) => index.written(docs, span),
-          (e) => logger?.warn({ error: String(e) }, 'the device index could not take a pulled batch'),
-        )
-      : db
-    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : PouchDB.replicate(mine.remote.db, target, once)
+    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
     mine.task = replication
     replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
     return replication
