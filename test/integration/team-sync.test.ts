@@ -295,6 +295,8 @@ describe('live sync', () => {
     await live(b)
     // Its own audit entries are pushed (a batch or two); the 1,500 pulled devices, 75 batches, are not asked about again.
     expect(revsDiffs(from)).toBeLessThan(5)
+    expect((await b.call('devices:list', { query: 'seed-1499', offset: 0, limit: 10 })).items.map((d) => d.deviceId)).toEqual(['seed-1499'])
+    expect((await b.call('devices:list', { query: '', offset: 0, limit: 1 })).total).toBe(1500)
     await b.call('devices:add', { typeId: 'meter', deviceId: 'after-pull', description: 'added once live' })
     await expect.poll(async () => (await serverDoc('device:meter:after-pull', 'first-pull-alone'))?.description, POLL).toBe('added once live')
   })
