@@ -238,7 +238,7 @@ describe('live sync', () => {
     const auditBefore = await auditOnServer()
     await again.call('sync:start', {})
     await expect.poll(async () => (await again.call('sync:status', {})).role, POLL).toBe('operator')
-    // Started with the remembered viewer's push (no audit trail), the sync takes the operator's: its audit entries go.
+    // The remembered role (a viewer's, whose audit trail is not pushed) is not trusted for what is pushed: the server's is.
     await expect.poll(auditOnServer, POLL).toBeGreaterThan(auditBefore)
     await again.call('sync:stop', {})
     expect(await again.call('sync:status', {})).toMatchObject({ role: 'operator', refused: ['profiles', 'teamSettings'] })

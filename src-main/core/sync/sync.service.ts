@@ -387,16 +387,9 @@ export function createSyncService(deps: SyncServiceDeps) {
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
     const asked = session(remote)
     asked.catch(() => undefined)
-    const first = status.firstSync !== null
     void (async () => {
       const who = await asked
       const role = await rememberRole(who.role, doc)
-      // A live push started with the remembered role's filter: a role that now pushes the audit trail, or no longer may, restarts it.
-      if (!first && running === mine && withholdsAudit(state.role ?? null) !== withholdsAudit(who.role)) {
-        await stopSync()
-        await startSync(null)
-        return
-      }
       const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
       publish({ ...role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
@@ -406,7 +399,19 @@ export function createSyncService(deps: SyncServiceDeps) {
     const audited = async () => {
       if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
     }
-    if (!status.firstSync) {
+    if (!status.firstSync && withholdsAudit(state.role ?? null)) {
+      // Withholding the audit trail on a role that no longer holds would skip entries for good (the checkpoint moves
+      // past them), so the server is asked first; unanswered, everything is pushed (a refusal at worst, never a loss).
+      void asked
+        .then(
+          (who) => who.role,
+          () => null,
+        )
+        .then((role) => {
+          if (running === mine) goLive(mine, options, role, undefined)
+        })
+      await audited()
+    } else if (!status.firstSync) {
       goLive(mine, options, state.role ?? null, undefined)
       await audited()
     } else {
@@ -418,7 +423,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         },
         (e: unknown) => {
           logger?.info({ reason: asAppError(e, 'sync').message }, 'the first sync goes on as a live sync')
-          if (running === mine) goLive(mine, options, state.role ?? null, undefined)
+          if (running === mine) goLive(mine, options, null, undefined)
         },
       )
     }
