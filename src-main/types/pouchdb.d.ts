@@ -77,7 +77,15 @@ declare namespace PouchDB {
     close(): Promise<void>
     /** Replication both ways (team sync); the handler emits change, paused, active, denied, error and complete. */
     sync(remote: Database, options: object): SyncHandler
-    replicate: { to(target: Database | string): Promise<unknown>; from(source: Database | string): Promise<unknown> }
+    /** One-shot replication one way; the handler emits change, denied, error and complete, and resolves with the counts. */
+    replicate: { to(target: Database | string, options?: object): Replication; from(source: Database | string, options?: object): Replication }
+  }
+  interface Replication extends ReplicationHandler, PromiseLike<ReplicationResult> {}
+  interface ReplicationResult {
+    docs_read: number
+    docs_written: number
+    doc_write_failures: number
+    last_seq: number | string
   }
   interface ReplicationHandler {
     on(event: 'change' | 'paused' | 'active' | 'denied' | 'error' | 'complete', listener: (value: unknown) => void): ReplicationHandler

@@ -8,6 +8,9 @@ import { MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH, addressProblem, displayNameProblem
 import { isDnsLabel, isIPv4 } from './hosts'
 import { caBundleProblem } from './transport-rules'
 
+/** An invitation's document id is this prefix and its id (core/team/invitations.store.ts). */
+export const INVITATION_PREFIX = 'invitation:'
+
 export const MAIL_MODES = ['sendgridApiKey', 'smtp', 'sendgridUsername'] as const
 export const mailModeSchema = z.enum(MAIL_MODES)
 export type MailMode = z.infer<typeof mailModeSchema>

@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { errorInfoSchema } from './errors'
 import { COUCH_DB_NAME } from './historian'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES } from './limits'
+import { INVITATION_PREFIX } from './mail'
 
 /**
  * - devices: device documents (their configuration, metadata, location, supported packages);
@@ -26,6 +27,30 @@ export const SYNC_SHARES = ['devices', 'profiles', 'packages', 'audit', 'teamSet
 export const syncShareSchema = z.enum(SYNC_SHARES)
 export type SyncShare = z.infer<typeof syncShareSchema>
 export const DEFAULT_SYNC_SHARES: readonly SyncShare[] = ['devices', 'profiles', 'packages', 'audit', 'teamSettings']
+
+/**
+ * Each group's document id prefixes (a prefix without a trailing ':' is a whole id). The core's replication filter
+ * carries these; the renderer gates a control by the group of the document it writes.
+ */
+export const SHARE_PREFIXES: Readonly<Record<SyncShare, readonly string[]>> = {
+  devices: ['device:'],
+  profiles: ['profile:'],
+  packages: ['package:'],
+  audit: ['audit:'],
+  teamSettings: ['mail:settings', 'weather:settings', INVITATION_PREFIX],
+  drafts: ['draft:'],
+  caches: ['cache:'],
+}
+
+export function idHasPrefix(id: string, prefix: string): boolean {
+  return prefix.endsWith(':') ? id.startsWith(prefix) : id === prefix
+}
+
+/** The group a document belongs to by its id, or undefined when no group carries it (`_local/`, design documents, this computer's queues). */
+export function shareOfId(id: string): SyncShare | undefined {
+  if (id.startsWith('_')) return undefined
+  return SYNC_SHARES.find((share) => SHARE_PREFIXES[share].some((p) => idHasPrefix(id, p)))
+}
 
 /** 'basic': a CouchDB user name and password; 'iam': an IBM Cloud API key exchanged for IAM tokens (Cloudant). */
 export const syncAuthSchema = z.enum(['basic', 'iam'])

@@ -65,13 +65,27 @@ async function workspace(url: string): Promise<{ core: Core; close(): Promise<vo
   }
 }
 
+/**
+ * Resolves when the sync is live: told by the core's status event (pushed at once on a change of state), so a start
+ * with nothing to do is timed to the event rather than to the next 20 ms poll; the poll stays for the ticks.
+ */
 async function untilLive(core: Core, onTick?: () => Promise<void> | void): Promise<void> {
-  for (;;) {
-    const s = await core.sync.status()
-    if (s.state === 'live') return
-    if (s.state === 'error') throw new Error(`sync error: ${s.reason?.message ?? ''}`)
-    await onTick?.()
-    await sleep(20)
+  let told: ((state: string) => void) | null = null
+  const event = new Promise<string>((resolve) => (told = resolve))
+  const unsubscribe = core.bus.subscribe((name, payload) => {
+    const state = (payload as { state?: string }).state
+    if (name === 'sync:status' && (state === 'live' || state === 'error')) told?.(state)
+  })
+  try {
+    for (;;) {
+      const s = await core.sync.status()
+      if (s.state === 'live') return
+      if (s.state === 'error') throw new Error(`sync error: ${s.reason?.message ?? ''}`)
+      await onTick?.()
+      if ((await Promise.race([event, sleep(20).then(() => null)])) !== null) return untilLive(core)
+    }
+  } finally {
+    unsubscribe()
   }
 }
 

@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncShare } from '../../src-shared/models/sync'
+import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { rejection, tempDir, testCore } from '../helpers/core'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -55,6 +56,11 @@ async function live(core: TestCore): Promise<void> {
 
 async function serverDoc(id: string, database = DB): Promise<Record<string, unknown> | undefined> {
   return (await peer.docs(database)).find((d) => d._id === id)
+}
+
+/** How many audit entries the server holds. */
+async function auditOnServer(database = DB): Promise<number> {
+  return (await peer.docs(database)).filter((d) => String(d._id).startsWith('audit:')).length
 }
 
 /** Setup by the server admin: only a server admin may create a database. */
@@ -172,6 +178,7 @@ describe('live sync', () => {
     await operator.call('devices:add', { typeId: 'meter', deviceId: 'v-1', description: 'seen by the viewer' })
     await operator.call('sync:start', {})
     await live(operator)
+    const auditBefore = await auditOnServer()
     const viewer = await workspace('vic', 'vic-pw')
     await viewer.call('sync:start', {})
     await expect.poll(async () => (await viewer.call('devices:list', { query: 'v-1', offset: 0, limit: 10 })).total, POLL).toBe(1)
@@ -183,19 +190,21 @@ describe('live sync', () => {
     const status = await viewer.call('sync:status', {})
     expect(status.denied.find((d) => d.id === 'device:meter:v-1')!.reason).toMatch(/viewers may only read/)
     expect((await serverDoc('device:meter:v-1'))?.location).toBeUndefined()
-    // Its audit entry was refused too, for the same reason.
-    expect(status.denied.some((d) => d.id.startsWith('audit:'))).toBe(true)
+    // A viewer's audit entries (of this edit, of its own settings and starts) are not pushed: the server refuses every
+    // one, and the list shows the one refusal that matters.
+    expect(status.denied.map((d) => d.id)).toEqual(['device:meter:v-1'])
+    expect(await auditOnServer()).toBe(auditBefore)
 
     // Refused is final. A new start may push the refused revision once more (PouchDB saves its checkpoint after the
     // batch, and the stop may come between): the server refuses it again, which is the same refusal, kept with its
-    // time. (The count still grows: the viewer's own audit entries of the stop and start are refused in turn.)
+    // time.
     const refused = status.denied.find((d) => d.id === 'device:meter:v-1')!
     expect(refused.rev).toMatch(/^\d+-/)
     await viewer.call('sync:stop', {})
     await viewer.call('sync:start', {})
     await live(viewer)
     const again = await viewer.call('sync:status', {})
-    expect(again.denied.find((d) => d.id === 'device:meter:v-1')).toEqual(refused)
+    expect(again.denied).toEqual([refused])
     await viewer.call('sync:stop', {})
     const shown = (await viewer.call('sync:status', {})).denied.length
     expect(await viewer.call('sync:clearDenied', {})).toEqual({ cleared: shown })
@@ -214,6 +223,7 @@ describe('live sync', () => {
     await first.call('sync:saveSettings', { url: peer.url, database: DB, username: 'val', secrets: { password: 'val-pw' } })
     await first.call('sync:start', {})
     await expect.poll(async () => (await first.call('sync:status', {})).role, POLL).toBe('viewer')
+    await live(first)
     await first.call('sync:stop', {})
     await first.close()
 
@@ -225,8 +235,11 @@ describe('live sync', () => {
     expect((await peer.docs(DB)).some((d) => JSON.stringify(d).includes('roleAsOf'))).toBe(false)
 
     await peer.addUser('val', 'val-pw', ['operator'])
+    const auditBefore = await auditOnServer()
     await again.call('sync:start', {})
     await expect.poll(async () => (await again.call('sync:status', {})).role, POLL).toBe('operator')
+    // The remembered role (a viewer's, whose audit trail is not pushed) is not trusted for what is pushed: the server's is.
+    await expect.poll(auditOnServer, POLL).toBeGreaterThan(auditBefore)
     await again.call('sync:stop', {})
     expect(await again.call('sync:status', {})).toMatchObject({ role: 'operator', refused: ['profiles', 'teamSettings'] })
     // Another account on the same computer: its role is not known until that server says, here at Verify.
@@ -241,6 +254,51 @@ describe('live sync', () => {
     expect(await again.call('sync:status', {})).toMatchObject({ state: 'stopped', role: 'viewer' })
     expect(told).toContainEqual(expect.objectContaining({ state: 'stopped', role: 'viewer' }))
     await again.close()
+  })
+
+  /** A team database holding `count` devices, pushed by an operator; the first sync of another computer pulls them. */
+  async function seeded(count: number, database: string): Promise<void> {
+    await setUp(database)
+    const a = await workspace('olga', 'olga-pw', { database })
+    const now = new Date().toISOString()
+    await a.workspace.db.bulkDocs(Array.from({ length: count }, (_, i) => newDeviceDoc({ typeId: 'meter', deviceId: `seed-${i}`, description: '', metadata: {} }, now)))
+    await a.call('sync:start', {})
+    await live(a)
+    await a.call('sync:stop', {})
+  }
+
+  const revsDiffs = (from: number) =>
+    peer
+      .log()
+      .slice(from)
+      .filter((r) => r.method === 'POST' && r.path.endsWith('/_revs_diff')).length
+
+  it("carries a change made during a first sync's pull to the server", async () => {
+    await seeded(1500, 'first-pull-change')
+    const b = await workspace('otto', 'otto-pw', { batchSize: 20, database: 'first-pull-change' })
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('sync:status', {})).firstSync?.docs ?? 0, POLL).toBeGreaterThan(0)
+    await b.call('devices:add', { typeId: 'meter', deviceId: 'during-pull', description: 'added while the first sync pulled' })
+    // The change was made while the pull still had documents to bring.
+    const during = await b.call('sync:status', {})
+    expect(during.firstSync?.docs ?? Infinity).toBeLessThan(1500)
+    await live(b)
+    await expect.poll(async () => (await serverDoc('device:meter:during-pull', 'first-pull-change'))?.description, POLL).toBe('added while the first sync pulled')
+    expect((await b.call('devices:list', { query: '', offset: 0, limit: 1 })).total).toBe(1501)
+  })
+
+  it('does not read back what a first sync pulled when nothing else was written meanwhile', async () => {
+    await seeded(1500, 'first-pull-alone')
+    const b = await workspace('otto', 'otto-pw', { batchSize: 20, database: 'first-pull-alone' })
+    const from = peer.log().length
+    await b.call('sync:start', {})
+    await live(b)
+    // Its own audit entries are pushed (a batch or two); the 1,500 pulled devices, 75 batches, are not asked about again.
+    expect(revsDiffs(from)).toBeLessThan(5)
+    expect((await b.call('devices:list', { query: 'seed-1499', offset: 0, limit: 10 })).items.map((d) => d.deviceId)).toEqual(['seed-1499'])
+    expect((await b.call('devices:list', { query: '', offset: 0, limit: 1 })).total).toBe(1500)
+    await b.call('devices:add', { typeId: 'meter', deviceId: 'after-pull', description: 'added once live' })
+    await expect.poll(async () => (await serverDoc('device:meter:after-pull', 'first-pull-alone'))?.description, POLL).toBe('added once live')
   })
 
   it('goes offline when the server stops mid-sync and catches up when it is back', async () => {

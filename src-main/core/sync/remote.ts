@@ -12,10 +12,8 @@ import PouchDB from 'pouchdb'
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
 import { createHttpClient } from '../http/http-client'
-import { createIamTokens } from '../historian/iam-token'
+import { createIamTokens, type IamTokens } from '../historian/iam-token'
 import type { BaseDoc } from '../store/documents'
-
-export type RemoteAuth = { kind: 'basic'; username: string; password: string } | { kind: 'iam'; iamUrl: string; apiKey: string }
 
 export type RemoteDb = PouchDB.Database<BaseDoc>
 
@@ -34,8 +32,14 @@ export function remoteUrl(serverUrl: string, database: string): { server: string
   return { server, db: `${server}/${encodeURIComponent(database)}` }
 }
 
-function iamFetch(iamUrl: string, apiKey: string): typeof fetch {
-  const tokens = createIamTokens(createHttpClient({ baseUrl: iamUrl, service: 'IBM Cloud IAM', maxAttempts: 1 }), apiKey)
+export type RemoteAuth = { kind: 'basic'; username: string; password: string } | { kind: 'iam'; iamUrl: string; apiKey: string; tokens?: IamTokens }
+
+/** The IAM tokens of one API key, to keep across remotes: a token serves until shortly before it expires. */
+export function iamTokensFor(iamUrl: string, apiKey: string): IamTokens {
+  return createIamTokens(createHttpClient({ baseUrl: iamUrl, service: 'IBM Cloud IAM', maxAttempts: 1 }), apiKey)
+}
+
+function iamFetch(tokens: IamTokens): typeof fetch {
   return async (input, init) => {
     const send = async (): Promise<Response> => {
       const headers = new Headers(init?.headers)
@@ -52,7 +56,7 @@ function iamFetch(iamUrl: string, apiKey: string): typeof fetch {
 export function openRemote(serverUrl: string, database: string, auth: RemoteAuth): Remote {
   const { server, db: url } = remoteUrl(serverUrl, database)
   const options: { auth: { username: string; password: string } } | { fetch: typeof fetch } =
-    auth.kind === 'basic' ? { auth: { username: auth.username, password: auth.password } } : { fetch: iamFetch(auth.iamUrl, auth.apiKey) }
+    auth.kind === 'basic' ? { auth: { username: auth.username, password: auth.password } } : { fetch: iamFetch(auth.tokens ?? iamTokensFor(auth.iamUrl, auth.apiKey)) }
   // skip_setup: a missing database is reported (setup creates it), never created by whoever happens to sync first.
   const db = new PouchDB<BaseDoc>(url, { ...options, skip_setup: true })
   return { db, url, serverUrl: server, close: () => db.close() }

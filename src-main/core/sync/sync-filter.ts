@@ -6,18 +6,7 @@
  * validation lives there), and this computer's own queues and caches not listed here (mail outbox, carrier tickets,
  * ledger items and forwarder, historian history cache).
  */
-import type { SyncShare } from '../../../src-shared/models/sync'
-import { INVITATION_PREFIX } from '../team/invitations.store'
-
-export const SHARE_PREFIXES: Readonly<Record<SyncShare, readonly string[]>> = {
-  devices: ['device:'],
-  profiles: ['profile:'],
-  packages: ['package:'],
-  audit: ['audit:'],
-  teamSettings: ['mail:settings', 'weather:settings', INVITATION_PREFIX],
-  drafts: ['draft:'],
-  caches: ['cache:'],
-}
+import { idHasPrefix, SHARE_PREFIXES, type SyncShare } from '../../../src-shared/models/sync'
 
 /** The prefixes of the chosen groups, in a fixed order: the filter's text is part of PouchDB's checkpoint id. */
 export function sharedPrefixes(shares: readonly SyncShare[]): string[] {
@@ -28,7 +17,7 @@ export function sharedPrefixes(shares: readonly SyncShare[]): string[] {
 
 export function isShared(id: string, prefixes: readonly string[]): boolean {
   if (id.startsWith('_')) return false
-  return prefixes.some((p) => (p.endsWith(':') ? id.startsWith(p) : id === p))
+  return prefixes.some((p) => idHasPrefix(id, p))
 }
 
 /** The replication filter for both directions: what a teammate shares beyond our choice is not taken in either. */

@@ -11,7 +11,18 @@
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
-import { refusedShares, stoppedSyncStatus, type SyncConflict, type SyncDenied, type SyncRole, type SyncSaveInput, type SyncSettingsView, type SyncStatus } from '../../../src-shared/models/sync'
+import {
+  refusedShares,
+  ROLE_WRITES,
+  stoppedSyncStatus,
+  type SyncShare,
+  type SyncConflict,
+  type SyncDenied,
+  type SyncRole,
+  type SyncSaveInput,
+  type SyncSettingsView,
+  type SyncStatus,
+} from '../../../src-shared/models/sync'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -19,9 +30,10 @@ import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
-import { openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -109,6 +121,22 @@ export function pendingAfterBatch(change: { pending?: number; last_seq?: unknown
   return done !== null && latest !== null ? Math.max(latest - done, 0) : null
 }
 
+/** A replication or a sync: cancelled, it emits 'complete'. */
+interface Cancellable {
+  cancel(): void
+  on(event: 'complete', listener: () => void): unknown
+}
+
+/**
+ * Whether the live push may start after a first sync's one-shot pull instead of reading back what it pulled: true only
+ * when the workspace's sequence grew, from before the one-shot push to after the pull, by exactly the revisions the pull
+ * wrote. Each stored revision takes one sequence, and the pull writes only those the workspace lacked (revs_diff asks
+ * first), so any other write meanwhile (an operator's change) makes the growth larger and the push reads it as usual.
+ */
+export function pulledAlone(seqBefore: number, seqAfter: number, pull: { docs_written: number; doc_write_failures: number }): boolean {
+  return pull.doc_write_failures === 0 && seqAfter - seqBefore === pull.docs_written
+}
+
 export function createSyncService(deps: SyncServiceDeps) {
   const { db, vault, bus, logger } = deps
   const now = deps.now ?? (() => new Date())
@@ -117,7 +145,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
-  let running: { remote: Remote; handler: PouchDB.ReplicationHandler; started: number } | null = null
+  /** The running sync: the live sync, or during a first sync the one-shot replication under way before it. */
+  let running: { remote: Remote; task: Cancellable | null; started: number } | null = null
   let status: SyncStatus = stoppedSyncStatus()
   let retries = 0
   /**
@@ -163,11 +192,15 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
   }
 
+  /** The IAM tokens of the saved key, kept across starts so that a start need not wait for a new token first. */
+  let iam: { iamUrl: string; apiKey: string; tokens: IamTokens } | null = null
+
   async function authOf(doc: SyncSettingsDoc): Promise<RemoteAuth> {
     if (doc.auth === 'iam') {
       const apiKey = await vault.get(syncSecretAccount('apiKey'))
       if (!apiKey) throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved', { key: 'sync.secretMissing', params: { field: 'apiKey' } })
-      return { kind: 'iam', iamUrl: doc.iamUrl, apiKey }
+      if (iam?.iamUrl !== doc.iamUrl || iam.apiKey !== apiKey) iam = { iamUrl: doc.iamUrl, apiKey, tokens: iamTokensFor(doc.iamUrl, apiKey) }
+      return { kind: 'iam', iamUrl: doc.iamUrl, apiKey, tokens: iam.tokens }
     }
     const password = await vault.get(syncSecretAccount('password'))
     if (!doc.username || !password)
@@ -324,11 +357,11 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   async function startSync(ctx: CallContext | null): Promise<SyncStatus> {
     if (running) return status
-    const doc = await settingsOrThrow()
+    const [doc, state] = await Promise.all([settingsOrThrow(), readSyncState(db)])
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
-    const state = await readSyncState(db)
     const filter = replicationFilter(doc.shares)
-    const options = {
+    const options: SyncOptions = {
+      shares: doc.shares,
       live: true,
       retry: true,
       batch_size: batchSize,
@@ -336,8 +369,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       filter,
       back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
     }
-    const handler = db.sync(remote.db, options)
-    running = { remote, handler, started: Date.now() }
+    const mine = { remote, task: null as Cancellable | null, started: Date.now() }
+    running = mine
     retries = 0
     remoteSeq = null
     status = {
@@ -352,8 +385,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     }
     // Who we are and how much a first sync has to take, asked beside the replication rather than before it, so a
     // start with nothing to do costs no extra round trips. Offline at start is fine: the live sync retries.
+    const asked = session(remote)
+    asked.catch(() => undefined)
     void (async () => {
-      const who = await session(remote)
+      const who = await asked
       const role = await rememberRole(who.role, doc)
       const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
@@ -361,30 +396,129 @@ export function createSyncService(deps: SyncServiceDeps) {
     })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
+    const audited = async () => {
+      if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
+    }
+    if (!status.firstSync && withholdsAudit(state.role ?? null)) {
+      // Withholding the audit trail on a role that no longer holds would skip entries for good (the checkpoint moves
+      // past them), so the server is asked first; unanswered, everything is pushed (a refusal at worst, never a loss).
+      void asked
+        .then(
+          (who) => who.role,
+          () => null,
+        )
+        .then((role) => {
+          if (running === mine) goLive(mine, options, role, undefined)
+        })
+      await audited()
+    } else if (!status.firstSync) {
+      goLive(mine, options, state.role ?? null, undefined)
+      await audited()
+    } else {
+      // Written before the one-shot replications measure the workspace's sequence (pulledAlone).
+      await audited()
+      void firstSync(mine, options, asked).then(
+        ({ role, pushSince }) => {
+          if (running === mine) goLive(mine, options, role, pushSince)
+        },
+        (e: unknown) => {
+          logger?.info({ reason: asAppError(e, 'sync').message }, 'the first sync goes on as a live sync')
+          if (running === mine) goLive(mine, options, null, undefined)
+        },
+      )
+    }
+    publish({}, true)
+    return status
+  }
+
+  interface SyncOptions {
+    shares: SyncShare[]
+    live: boolean
+    retry: boolean
+    batch_size: number
+    batches_limit: number
+    filter: (doc: { _id: string }) => boolean
+    back_off_function: (delay: number) => number
+  }
+
+  function onDenied(e: PouchFailure): void {
+    recordDenied(e).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
+  }
+
+  /**
+   * What is pushed: the shared groups, less the audit trail when the role may not write it (a viewer). The server would
+   * refuse every such entry, and the operator would see a refusal for each of the viewer's own local actions (a saved
+   * search, a job) beside the one refusal that matters. The filter's text, hence the checkpoint, is the same either way;
+   * entries made as a viewer are not pushed later under another role, as the server refused them then.
+   */
+  function pushFilter(options: SyncOptions, role: SyncRole | null): SyncOptions['filter'] {
+    return withholdsAudit(role) ? replicationFilter(options.shares.filter((share) => share !== 'audit')) : options.filter
+  }
+
+  function withholdsAudit(role: SyncRole | null): boolean {
+    return role !== null && !ROLE_WRITES[role].includes('audit')
+  }
+
+  /** PouchDB's options of one direction, without ours. */
+  function pouchOptions(options: SyncOptions, filter: SyncOptions['filter']): Omit<SyncOptions, 'shares'> {
+    const { shares: _shares, ...pouch } = options
+    return { ...pouch, filter }
+  }
+
+  /** The live sync, both ways; a first sync that pulled alone starts its push after what it pulled (pulledAlone). */
+  function goLive(mine: NonNullable<typeof running>, options: SyncOptions, role: SyncRole | null, pushSince: number | undefined): void {
+    const push = { filter: pushFilter(options, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
+    const handler = db.sync(mine.remote.db, { ...pouchOptions(options, options.filter), push })
+    mine.task = handler
     for (const direction of ['push', 'pull'] as const) {
       handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
     }
     handler
       .on('change', (info) => onChange(info as unknown as ChangeInfo))
-      .on('denied', (e) => {
-        // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
-        recordDenied((e as { doc: PouchFailure }).doc).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
-      })
+      // Sync wraps the refusal: { direction, doc: the server's row { id, error, reason } }.
+      .on('denied', (e) => onDenied((e as { doc: PouchFailure }).doc))
       .on('error', (e) => {
         publish({ state: 'error', reason: asAppError(e, 'sync').toInfo() })
       })
-    if (ctx) await audit({ action: 'sync.start', target: remote.url, after: { database: doc.database, shares: doc.shares } }, ctx.actor)
-    publish({}, true)
-    return status
+  }
+
+  /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
+  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: SyncOptions['filter']): Promise<PouchDB.ReplicationResult> {
+    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = pouchOptions(options, filter)
+    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
+    mine.task = replication
+    replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
+    return replication
+  }
+
+  /**
+   * A first sync (docs/wire/couchdb-sync.md §5): a one-shot push of what this computer holds, a one-shot pull, then the
+   * live sync. Started live at once, the push side reads every pulled document back out of the workspace and asks the
+   * server about each (revs_diff), though the server just sent them. Resolves with the sequence the live push may start
+   * after, or undefined when something else wrote meanwhile (that write is then pushed like any other). The role is
+   * asked first: nothing has been pushed yet, and what is pushed depends on it (pushFilter).
+   */
+  async function firstSync(mine: NonNullable<typeof running>, options: SyncOptions, asked: Promise<{ role: SyncRole | null }>): Promise<{ role: SyncRole | null; pushSince: number | undefined }> {
+    const { role } = await asked
+    const before = await latestSeq(db)
+    if (running !== mine) return { role, pushSince: undefined }
+    await oneShot(mine, 'push', options, pushFilter(options, role))
+    if (running !== mine) return { role, pushSince: undefined }
+    const pull = await oneShot(mine, 'pull', options, options.filter)
+    const after = await latestSeq(db)
+    return { role, pushSince: pulledAlone(before, after, pull) ? after : undefined }
   }
 
   async function stopSync(): Promise<void> {
     const current = running
     if (!current) return
     running = null
-    const done = new Promise<void>((resolve) => current.handler.on('complete', () => resolve()))
-    current.handler.cancel()
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    const task = current.task
+    if (task) {
+      const done = new Promise<void>((resolve) => task.on('complete', () => resolve()))
+      task.cancel()
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+    }
     await current.remote.close().catch(() => undefined)
     publish({ state: 'stopped', reason: null, firstSync: null }, true)
   }

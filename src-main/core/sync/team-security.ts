@@ -11,8 +11,7 @@
  *
  * The function is plain ES5 text: CouchDB runs it in its own JavaScript engine, not Node.
  */
-import { ROLE_WRITES } from '../../../src-shared/models/sync'
-import { SHARE_PREFIXES } from './sync-filter'
+import { ROLE_WRITES, SHARE_PREFIXES } from '../../../src-shared/models/sync'
 
 export const ROLES_DESIGN_ID = '_design/fieldline-roles'
 

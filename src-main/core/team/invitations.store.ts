@@ -2,9 +2,7 @@
  * Workspace documents of the team: `invitation:<id>` (kind 'invitation'), one invitation and its state.
  */
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
-import type { Invitation, InvitationRole, InvitationState, MailFailure, MailLanguage, MailMode } from '../../../src-shared/models/mail'
-
-export const INVITATION_PREFIX = 'invitation:'
+import { INVITATION_PREFIX, type Invitation, type InvitationRole, type InvitationState, type MailFailure, type MailLanguage, type MailMode } from '../../../src-shared/models/mail'
 
 export interface InvitationDoc extends BaseDoc {
   kind: 'invitation'

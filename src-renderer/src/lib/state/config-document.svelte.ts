@@ -2,6 +2,7 @@ import type { ErrorInfo, Device, DeviceKey, Diagnostic } from '../../../../src-s
 import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { debounce } from '../debounce'
+import { allowed } from './role-gate.svelte'
 
 const VALIDATE_DELAY_MS = 300
 const DRAFT_DELAY_MS = 500
@@ -17,7 +18,9 @@ export function initialText(device: Device): { text: string; fromDraft: boolean 
 
 /**
  * The operator's edits of one device's extension configuration. The editor owns the text; this class
- * validates it through the core, keeps a draft on the core so a restart loses nothing, and saves it.
+ * validates it through the core, keeps a draft on the core so a restart loses nothing, and saves it. No draft is
+ * kept while the team server refuses this role's drafts (they are shared and the role may not write them): it would
+ * only be refused on push.
  */
 export class ConfigDocument {
   readonly key: DeviceKey
@@ -62,8 +65,12 @@ export class ConfigDocument {
       return
     }
     this.error = null
-    this.draftStatus = 'pending'
     this.#validate(text)
+    if (!allowed('drafts')) {
+      this.draftStatus = 'none'
+      return
+    }
+    this.draftStatus = 'pending'
     this.#saveDraft(text)
   }
 
@@ -115,7 +122,7 @@ export class ConfigDocument {
       this.error = result.error
     }
     // The refused text must survive a restart too.
-    if (text === this.#text) this.#draftWrite = this.#writeDraft(text)
+    if (text === this.#text && allowed('drafts')) this.#draftWrite = this.#writeDraft(text)
     return null
   }
 
