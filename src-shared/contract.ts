@@ -339,7 +339,7 @@ export const channels = {
 
   'outbox:list': channel(z.object({}).strict(), z.object({ items: z.array(outboxItemSchema) })),
   /**
-   * `automatic`: the replay the app starts when the connection comes back. It sends only changes that are safe to send
+   * `automatic`: the replay the core starts when a carrier answers again (outbox:replayed). It sends only changes that are safe to send
    * twice (a status or a rate plan: setting it again changes nothing); an SMS, and whatever was queued after it for the
    * same SIM, waits for the operator (`held`), since an SMS is sent at most once.
    */
@@ -454,6 +454,11 @@ export const events = {
   'sim:changed': z.object({ carrier: controlCenterExtensionSchema, iccid: z.string() }),
   'sim:sms': smsMessageSchema.extend({ final: z.boolean() }),
   'outbox:changed': z.object({ pending: z.number().int() }),
+  /**
+   * The core sent queued changes by itself, their carrier answering again: `done` and `failed` of them; `held` wait for
+   * the operator (an SMS, and what follows it for that SIM; see outbox:replay's `automatic`).
+   */
+  'outbox:replayed': z.object({ done: z.number().int(), failed: z.number().int(), held: z.number().int() }),
   /** An Orange SIM's cached copy changed (a read, a finished ticket). */
   'orange:changed': z.object({ serialNumber: z.string() }),
   /** A ticket moved (submitted, polled, finished). */

@@ -19,6 +19,9 @@ import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
+import type { ReachListener } from './carriers/carrier-reach'
+import { createOutboxReplayer } from './carriers/outbox-replayer'
+import { osActor } from './common/os-actor'
 import type { OrangeEnvironment } from './carriers/orange/accounts'
 import { createOrangeService, type OrangeService } from './carriers/orange/orange.service'
 import type { PollingOptions } from './carriers/orange/ticket-follower'
@@ -68,6 +71,8 @@ export interface CoreOptions {
   historianTuning?: ForwarderTuning
   /** Team sync's batch size and back-off (tests shorten the back-off). */
   syncTuning?: SyncTuning
+  /** Back-off of the outbox's own tries while queued changes wait for their carrier (tests shorten it). */
+  outboxRetry?: { minMs: number; maxMs: number }
 }
 
 export interface OpenProgress {
@@ -80,6 +85,9 @@ export interface OpenProgress {
   /** Workspace changes the device index applied so far while opening (after a crash: what it had not indexed yet). */
   changes: number
 }
+
+/** The outbox tries its queued changes again after half a minute, then less often, at least every quarter hour. */
+const OUTBOX_RETRY = { minMs: 30_000, maxMs: 15 * 60_000 }
 
 /** Opening for longer than this is worth a log line; and one more every interval while it lasts. */
 const SLOW_OPEN_LOG_MS = 5000
@@ -158,7 +166,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
-  const clients = createCarrierClients({ profiles, logger, ...(options.now ? { now: options.now } : {}) })
+  // The clients tell the outbox's replayer, built once the SIM service is, when an account answers again.
+  const onReach: { reached?: ReachListener } = {}
+  const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
   const locations = createLocationService({ db, bus })
   const locationIntake = createLocationIntake({ locations, logger })
@@ -196,6 +206,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.orangePolling ? { polling: options.orangePolling } : {}),
   })
   const sims = createSimService({ db, bus, profiles, clients, orange })
+  const replayer = createOutboxReplayer({
+    bus,
+    logger,
+    waiting: () => sims.outboxWaiting(),
+    replay: (account) => sims.outboxReplay({ actor: osActor() }, true, account),
+    retry: options.outboxRetry ?? OUTBOX_RETRY,
+  })
+  onReach.reached = replayer.reached
   const packages = createPackagesService({ db, bus, profiles, links })
   const mbed = createMbedService({ db, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
   const historian = createHistorianService({
@@ -465,6 +483,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await sync.close()
       await jobs.close()
       await trash.close()
+      await replayer.close()
       sims.close()
       await simInventory.close()
       await orange.close()

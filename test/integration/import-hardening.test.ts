@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ImportReport } from '../../src-shared/contract'
 import { MAX_ROW_CHARS } from '../../src-main/core/devices/import-parsers'
 import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
-import { REFUSAL_COLUMN, refusedRowsCsv, refusedRowsJsonLines } from '../../src-shared/models/refused-rows-csv'
+import { REFUSAL_COLUMN, REFUSED_LINE_MEMBER, refusedRowsCsv, refusedRowsJsonLines } from '../../src-shared/models/refused-rows-csv'
 import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -223,13 +223,18 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const text = refusedRowsJsonLines(report, reason)
     const written = text.split('\n')
     // The unquoted number stays as written (parsing and writing it again would round it); a row too long has no line.
-    expect(written).toEqual([expect.stringMatching(/^\{"importRefusal":"Row 1: .*","typeId":"j","deviceId":"bad id","carrier":"jasper","iccid":89882167000000000012\}$/), 'not json', ''])
+    // A line that is not a JSON object keeps its reason too, beside the line as text.
+    expect(written).toEqual([expect.stringMatching(/^\{"importRefusal":"Row 1: .*","typeId":"j","deviceId":"bad id","carrier":"jasper","iccid":89882167000000000012\}$/), expect.any(String), ''])
     expect(JSON.parse(written[0]!)).toMatchObject({ [REFUSAL_COLUMN]: expect.stringMatching(/^Row 1: /), typeId: 'j', deviceId: 'bad id' })
+    expect(JSON.parse(written[1]!)).toEqual({ [REFUSAL_COLUMN]: expect.stringMatching(/^Row 3: .+/), [REFUSED_LINE_MEMBER]: 'not json' })
 
-    // The operator fixes the id and the number and imports the export as it is (the line that is not JSON left out).
-    const fixed = `${written[0]!.replace('"deviceId":"bad id"', '"deviceId":"fixed-j"').replace('89882167000000000012', '"89882167000000000012"')}\n`
+    // The operator fixes the id and the number, and the line that was not JSON in place of its object, and imports the
+    // export as it is.
+    const fixedLine = `{"typeId":"j","deviceId":"fixed-k","${REFUSAL_COLUMN}":"kept","${REFUSED_LINE_MEMBER}":"not json"}`
+    const fixed = `${written[0]!.replace('"deviceId":"bad id"', '"deviceId":"fixed-j"').replace('89882167000000000012', '"89882167000000000012"')}\n${fixedLine}\n`
     const again = (await importBytes(core, 'devices-refused.jsonl', Buffer.from(fixed))).report!
-    expect(again).toMatchObject({ added: 1, failed: 0, errors: [] })
+    expect(again).toMatchObject({ added: 2, failed: 0, errors: [] })
     expect((await core.call('devices:get', { typeId: 'j', deviceId: 'fixed-j' })).metadata).toEqual({})
+    expect((await core.call('devices:get', { typeId: 'j', deviceId: 'fixed-k' })).metadata).toEqual({})
   })
 })

@@ -1,33 +1,52 @@
 /**
  * Ranges of the index store read in batches: the binding answers each trip to its thread with up to 1000 entries or
  * 512 KiB of rows, and the reader hands them on in batches of any size. Every entry comes once, in key order (or
- * reverse), across the binding's trips and the caller's batches, with its value or without.
+ * reverse), across the binding's trips and the caller's batches, with its value or without. The same holds through
+ * the public iterator, which serves when leveldown's private binding call is missing (an upgrade dropped it) or
+ * answers in a shape not known (then from the first such answer on, mid-range).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openIndexDb, type IndexDb, type RangeOptions } from '../../src-main/core/store/index-db'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { IndexDb, RangeOptions } from '../../src-main/core/store/index-db'
+import { leveldownBinding } from '../../src-main/core/store/level-backend'
 
 const COUNT = 2500
 const key = (i: number) => `r!${String(i).padStart(5, '0')}`
 /** Rows of 600 bytes: 512 KiB holds some 870 of them, fewer than the binding's 1000 per trip. */
 const value = (i: number) => `${i}|`.padEnd(600, 'x')
 
-let dir: string
+type BindingNext = (context: unknown, callback: (error: Error | null, array?: unknown, finished?: unknown) => void) => void
+const realNext = leveldownBinding.iterator_next as BindingNext
+
+/** The binding each path reads through, counting the calls of its private `iterator_next`. */
+const PATHS: [string, (calls: { count: number }) => Record<string, unknown>, number][] = [
+  [
+    "the binding's batches",
+    (calls) => ({
+      iterator_next: (context: unknown, callback: Parameters<BindingNext>[1]) => {
+        calls.count++
+        realNext(context, callback)
+      },
+    }),
+    1,
+  ],
+  ['the public iterator, the binding call missing', () => ({}), 0],
+  [
+    'the public iterator, from a binding answer of an unknown shape on',
+    (calls) => ({
+      iterator_next: (context: unknown, callback: Parameters<BindingNext>[1]) => {
+        // Every second trip of the process answers entries as objects, as a later binding might.
+        if (calls.count++ % 2 === 1) return callback(null, [{ key: 'r!00000', value: 'x' }], false)
+        realNext(context, callback)
+      },
+    }),
+    2,
+  ],
+]
+
 let db: IndexDb
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fieldline-index-range-'))
-  db = (await openIndexDb(dir, { durable: false })).db
-  const ops = Array.from({ length: COUNT }, (_, i) => ({ type: 'put' as const, key: key(i), value: value(i) }))
-  await db.write([...ops, { type: 'put', key: 'a!before', value: '' }, { type: 'put', key: 's!after', value: '' }])
-})
-
-afterAll(async () => {
-  await db.close()
-  await rm(dir, { recursive: true, force: true })
-})
 
 async function read(options: RangeOptions, sizes: number[]): Promise<[string, string][]> {
   const range = db.range(options)
@@ -44,7 +63,29 @@ async function read(options: RangeOptions, sizes: number[]): Promise<[string, st
   }
 }
 
-describe('a range of the index store', () => {
+describe.each(PATHS)('a range of the index store, read through %s', (_name, binding, minCalls) => {
+  let dir: string
+  const calls = { count: 0 }
+
+  beforeAll(async () => {
+    calls.count = 0
+    vi.resetModules()
+    vi.doMock('../../src-main/core/store/level-backend', async (original) => ({ ...(await original<object>()), leveldownBinding: binding(calls) }))
+    const { openIndexDb } = await import('../../src-main/core/store/index-db')
+    vi.doUnmock('../../src-main/core/store/level-backend')
+    dir = await mkdtemp(join(tmpdir(), 'fieldline-index-range-'))
+    db = (await openIndexDb(dir, { durable: false })).db
+    const ops = Array.from({ length: COUNT }, (_, i) => ({ type: 'put' as const, key: key(i), value: value(i) }))
+    await db.write([...ops, { type: 'put', key: 'a!before', value: '' }, { type: 'put', key: 's!after', value: '' }])
+  })
+
+  afterAll(async () => {
+    await db.close()
+    await rm(dir, { recursive: true, force: true })
+    // The binding path read through the binding call; the unknown shape was met and read past.
+    expect(calls.count).toBeGreaterThanOrEqual(minCalls)
+  })
+
   const every = Array.from({ length: COUNT }, (_, i) => i)
 
   it('gives every entry once, in key order, whatever the batch sizes asked for', async () => {

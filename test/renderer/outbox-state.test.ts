@@ -1,6 +1,7 @@
 /**
- * When the connection comes back the outbox sends, by itself, only what is safe to send twice (the core's automatic
- * replay), and a queued SMS waits for the operator behind a notice that stays until dismissed.
+ * When a carrier answers again the core sends, by itself, only what is safe to send twice, and says so
+ * (outbox:replayed); the window tells the operator, and a queued SMS waits for the operator behind a notice that stays
+ * until dismissed. The window starts no replay of its own.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OutboxItem } from '../../src-shared/contract'
@@ -9,12 +10,12 @@ import { api as fake } from './mocked-api'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
-// The browser's 'online' listeners the outbox registers, called by the tests as the connection comes back.
+// The browser's 'online' listeners, if the outbox registered any: going online must not start a replay here.
 const online: (() => void)[] = []
 vi.stubGlobal('window', { addEventListener: (type: string, listener: () => void) => type === 'online' && online.push(listener) })
 vi.stubGlobal('document', { documentElement: { setAttribute: () => {} } })
 
-const { outbox, carrierReached } = await import('../../src-renderer/src/lib/state/outbox.svelte')
+const { outbox } = await import('../../src-renderer/src/lib/state/outbox.svelte')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
 
 const item = (n: number, action: OutboxItem['action']): OutboxItem => ({
@@ -38,10 +39,9 @@ beforeEach(async () => {
 })
 
 describe('outbox when the connection comes back', () => {
-  it('sends the safe changes by itself when the browser is online again, and offers the held SMS in a notice that stays', async () => {
+  it('tells what the core sent by itself, and offers the held SMS in a notice that stays', async () => {
     expect(outbox.pending).toBe(2)
-    for (const listener of online) listener()
-    expect(fake.answer('outbox:replay', ok({ done: 1, failed: 0, unknown: 0, pending: 0, held: 1 }))).toEqual({ automatic: true })
+    fake.emit('outbox:replayed', { done: 1, failed: 0, held: 1 })
     await settle()
     expect(notices.items.map((n) => [n.kind, n.text])).toEqual([
       ['success', 'The connection is back: 1 queued change sent.'],
@@ -56,17 +56,16 @@ describe('outbox when the connection comes back', () => {
     expect(notices.items.at(-1)).toMatchObject({ kind: 'success' })
   })
 
-  it('starts when a panel that could not reach its carrier reaches it again, and not while it stays offline or with nothing queued', async () => {
-    carrierReached({ code: 'NETWORK', message: 'down' }, { code: 'NETWORK', message: 'down' })
-    carrierReached(null, null)
-    expect(fake.pending('outbox:replay')).toHaveLength(0)
-    carrierReached({ code: 'NETWORK', message: 'down' }, null)
-    expect(fake.answer('outbox:replay', ok({ done: 2, failed: 0, unknown: 0, pending: 0, held: 0 }))).toEqual({ automatic: true })
+  it('says a failed change as an error, and only the held ones when nothing was sent', async () => {
+    fake.emit('outbox:replayed', { done: 1, failed: 1, held: 0 })
+    fake.emit('outbox:replayed', { done: 0, failed: 0, held: 2 })
     await settle()
-    expect(notices.items.map((n) => n.kind)).toEqual(['success'])
-    fake.answer('outbox:list', ok({ items: [] }))
+    expect(notices.items.map((n) => n.kind)).toEqual(['error', 'info'])
+  })
+
+  it('starts no replay of its own when the browser is online again', async () => {
+    for (const listener of online) listener()
     await settle()
-    carrierReached({ code: 'NETWORK', message: 'down' }, null)
     expect(fake.pending('outbox:replay')).toHaveLength(0)
   })
 })

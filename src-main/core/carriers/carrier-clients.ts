@@ -4,6 +4,7 @@ import { createGovernorRegistry } from '../http/governor'
 import type { Logger } from '../log/logger'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { ProfileDoc } from '../store/profiles.store'
+import { observeReach, reachAccount, type ReachListener } from './carrier-reach'
 import { createControlCenterClient, type ControlCenterClient } from './control-center/control-center.client'
 import { createOrangeClient, type OrangeClient } from './orange/orange.client'
 
@@ -12,6 +13,8 @@ export interface CarrierClientsDeps {
   logger?: Logger
   /** Clock for the clients (tests pin it to the peer's). */
   now?: () => Date
+  /** Hears each account's calls succeed or find the carrier unreachable (the outbox replays on its return). */
+  onReach?: ReachListener
 }
 
 type AnyClient = ControlCenterClient | OrangeClient
@@ -21,7 +24,7 @@ type AnyClient = ControlCenterClient | OrangeClient
  * governor per account (base URL + user name), shared by every client of that account: two profiles for the same
  * user must not together exceed the account's pace.
  */
-export function createCarrierClients({ profiles, logger, now }: CarrierClientsDeps) {
+export function createCarrierClients({ profiles, logger, now, onReach }: CarrierClientsDeps) {
   const governors = createGovernorRegistry()
   const clients = new Map<string, { rev: string | undefined; client: AnyClient }>()
 
@@ -44,7 +47,8 @@ export function createCarrierClients({ profiles, logger, now }: CarrierClientsDe
   async function cachedClient<C extends AnyClient>(doc: ProfileDoc, build: (doc: ProfileDoc) => Promise<C>): Promise<C> {
     const cached = clients.get(doc._id)
     if (cached && cached.rev === doc._rev) return cached.client as C
-    const client = await build(doc)
+    const built = await build(doc)
+    const client = onReach ? observeReach(built, reachAccount(doc.extension, doc._id.split(':').slice(2).join(':')), onReach) : built
     clients.set(doc._id, { rev: doc._rev, client })
     if (cached) void cached.client.close()
     return client
@@ -80,7 +84,9 @@ export function createCarrierClients({ profiles, logger, now }: CarrierClientsDe
 
     /** An Orange client for credentials given outside a profile (FIELDLINE_ORANGE_*), under the account's governor. */
     orangeFor(account: { baseUrl: string; username: string; password: string }): OrangeClient {
-      return createOrangeClient({ ...account, governor: governors.forAccount(account.baseUrl, account.username), ...(logger ? { http: { logger } } : {}), ...(now ? { now } : {}) })
+      const client = createOrangeClient({ ...account, governor: governors.forAccount(account.baseUrl, account.username), ...(logger ? { http: { logger } } : {}), ...(now ? { now } : {}) })
+      // Changes queued for these credentials carry no profile (orange.service.ts).
+      return onReach ? observeReach(client, reachAccount('orange', ''), onReach) : client
     },
 
     /** A saved or removed profile's client holds old settings or secrets: drop it. */

@@ -15,6 +15,7 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
+import { reachAccount, UNREACHABLE } from './carrier-reach'
 import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
 
@@ -28,9 +29,6 @@ interface Resolved {
   label: string
 }
 
-/** Errors that mean "the carrier could not be reached", as opposed to "the carrier said no". */
-const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT'])
-
 /** What an outbox item's state says about the audit entry of its queued change; null while it still waits. */
 const DELIVERY: Record<OutboxDoc['state'], AuditOutcome | null> = { pending: null, done: 'sent', failed: 'failed', unknown: 'unknown' }
 
@@ -38,6 +36,25 @@ const SMS_POLL_MS = 2000
 const SMS_FOLLOW_MS = 10 * 60 * 1000
 /** An MT message is final once it leaves these states (docs/wire/control-center.md §1.10). */
 const SMS_OPEN_STATES = new Set(['Pending', 'CancelPending'])
+
+function accountOf(item: OutboxDoc): string {
+  return reachAccount(item.carrier, item.profileId)
+}
+
+/**
+ * What an automatic replay sends, in the order queued, and how many it holds for the operator: an SMS is sent at most
+ * once, so it waits, and anything queued after it for the same SIM waits with it (order per SIM kept).
+ */
+function automaticPlan(queued: OutboxDoc[]): { sent: string[]; held: number } {
+  const heldSims = new Set<string>()
+  const sent: string[] = []
+  for (const d of queued) {
+    const sim = `${d.carrier}:${d.iccid}`
+    if (d.action === 'sim.sendSms' || heldSims.has(sim)) heldSims.add(sim)
+    else sent.push(d._id)
+  }
+  return { sent, held: queued.length - sent.length }
+}
 
 /** The cycle arithmetic the service uses, kept with the SIM model (sim-model.ts) so the Control Center client shares it. */
 export { monthsBefore }
@@ -334,22 +351,14 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     },
 
     /**
-     * Sends queued changes in the order they were queued. It stops at the first one the carrier cannot be
-     * reached for (still offline); an SMS whose outcome is unknown is never sent again.
+     * Sends queued changes in the order they were queued, of one account (carrier-reach.ts) when given. It stops at the
+     * first one the carrier cannot be reached for (still offline); an SMS whose outcome is unknown is never sent again.
      */
-    async outboxReplay(ctx: CallContext, automatic = false): Promise<Output<'outbox:replay'>> {
+    async outboxReplay(ctx: CallContext, automatic = false, account?: string): Promise<Output<'outbox:replay'>> {
       const counts = { done: 0, failed: 0, unknown: 0, pending: 0, held: 0 }
-      const queued = (await listOutbox(db)).filter((d) => d.state === 'pending')
-      // Held for the operator in an automatic replay: SMS, and anything after one for the same SIM (order per SIM kept).
-      const heldSims = new Set<string>()
-      const ids: string[] = []
-      for (const d of queued) {
-        const sim = `${d.carrier}:${d.iccid}`
-        if (automatic && (d.action === 'sim.sendSms' || heldSims.has(sim))) {
-          heldSims.add(sim)
-          counts.held++
-        } else ids.push(d._id)
-      }
+      const queued = (await listOutbox(db)).filter((d) => d.state === 'pending' && (account === undefined || accountOf(d) === account))
+      const { sent: ids, held } = automatic ? automaticPlan(queued) : { sent: queued.map((d) => d._id), held: 0 }
+      counts.held = held
       let offline = false
       for (const id of ids) {
         if (offline) {
@@ -365,6 +374,13 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
       }
       await emitOutbox()
       return counts
+    },
+
+    /** Accounts (carrier-reach.ts) with a queued change that an automatic replay would send. */
+    async outboxWaiting(): Promise<string[]> {
+      const queued = (await listOutbox(db)).filter((d) => d.state === 'pending')
+      const sent = new Set(automaticPlan(queued).sent)
+      return [...new Set(queued.filter((d) => sent.has(d._id)).map(accountOf))]
     },
 
     async outboxDiscard(id: string, ctx: CallContext): Promise<Output<'outbox:discard'>> {

@@ -2,7 +2,7 @@ import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract
 import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
 import { describeJsonProblem, inspectJson, METADATA_LIMITS, type JsonLimits } from '../../../src-shared/models/json-value'
 import type { DeviceLocation } from '../../../src-shared/models/location'
-import { REFUSAL_COLUMN } from '../../../src-shared/models/refused-rows-csv'
+import { REFUSAL_COLUMN, REFUSED_LINE_MEMBER } from '../../../src-shared/models/refused-rows-csv'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
 import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation } from './location-cells'
@@ -100,8 +100,8 @@ function refuseJson(fields: unknown, limits: JsonLimits, what: string): RowOutco
   return refuse(message, key, params)
 }
 
-/** REFUSAL_COLUMN is the refused-rows export's reason: known, so that a fixed export imports without it becoming metadata. */
-const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig', REFUSAL_COLUMN, ...LOCATION_FIELDS])
+/** The refused-rows export's own members (its reason, a refused line kept as text) are known, so that a fixed export imports without them becoming metadata. */
+const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig', REFUSAL_COLUMN, REFUSED_LINE_MEMBER, ...LOCATION_FIELDS])
 
 /**
  * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.

@@ -1,6 +1,7 @@
 import { ensurePrivateDir, tightenFiles } from '../common/private-fs'
 import { storageProblem } from '../common/storage-errors'
-import { leveldownBinding, plainLeveldown } from './level-backend'
+import { plainLeveldown } from './level-backend'
+import { rangeBatches, type LevelIterator } from './level-ranges'
 
 export type IndexOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string }
 
@@ -56,11 +57,6 @@ export interface OpenIndexOptions {
 
 /** What the leveldown binding offers (callbacks only, in the abstract-leveldown 7 it is built on), as far as used here. */
 type Done<T = void> = (error: Error | null | undefined, value?: T) => void
-interface RawIterator {
-  /** The binding's handle of this iterator (read with `leveldownBinding.iterator_next`). */
-  context: unknown
-  end(callback: Done): void
-}
 interface ChainedBatch {
   put(key: string, value: string): void
   del(key: string): void
@@ -72,7 +68,7 @@ interface Binding {
   get(key: string, options: object, callback: Done<string>): void
   getMany(keys: readonly string[], options: object, callback: Done<(string | undefined)[]>): void
   batch(): ChainedBatch
-  iterator(options: object): RawIterator
+  iterator(options: object): LevelIterator
   approximateSize(start: string, end: string, callback: Done<number>): void
 }
 type Destroy = (location: string, callback: Done) => void
@@ -89,7 +85,7 @@ interface RawLevel {
   get(key: string, options: object): Promise<string>
   getMany(keys: readonly string[], options: object): Promise<(string | undefined)[]>
   batch(ops: readonly IndexOp[], options: object): Promise<void>
-  iterator(options: object): RawIterator
+  iterator(options: object): LevelIterator
 }
 
 /**
@@ -127,39 +123,6 @@ function inRange(key: string, o: RangeOptions): boolean {
  */
 const ROW_READ_AHEAD = 512 * 1024
 const KEY_READ_AHEAD = 16 * 1024
-
-/**
- * Reads a range a batch at a time. leveldown's iterator hands its entries on one callback (and one tick) each, which
- * was most of the CPU of a walk through a million rows; the binding itself answers each trip to its thread with up to
- * 1000 entries (within `highWaterMark` bytes), as one array, read here directly. The array holds each entry's value
- * then its key, last entry first (leveldown 6, the version PouchDB ships, pops them in that order).
- */
-function batchReader(it: RawIterator): (max: number) => Promise<{ entries: IndexEntry[]; done: boolean }> {
-  let cache: string[] = []
-  let finished = false
-  const fetch = () =>
-    new Promise<void>((resolve, reject) =>
-      leveldownBinding.iterator_next(it.context, (error, array, end) => {
-        if (error) return reject(error)
-        cache = array ?? []
-        finished = end ?? true
-        resolve()
-      }),
-    )
-  return async (max) => {
-    const entries: IndexEntry[] = []
-    while (entries.length < max) {
-      if (cache.length === 0) {
-        if (finished) return { entries, done: true }
-        await fetch()
-        continue
-      }
-      const key = cache.pop()!
-      entries.push([key, cache.pop() ?? ''])
-    }
-    return { entries, done: finished && cache.length === 0 }
-  }
-}
 
 function destroy(location: string): Promise<void> {
   return call((done) => leveldown.destroy(location, done))
@@ -241,8 +204,8 @@ export async function openIndexDb(location: string, options: OpenIndexOptions): 
     },
     range(o) {
       const values = o.values !== false
-      const it = raw.iterator({ ...o, keys: true, values, keyAsBuffer: false, valueAsBuffer: false, highWaterMark: values ? ROW_READ_AHEAD : KEY_READ_AHEAD })
-      const readBatch = batchReader(it)
+      const reader = rangeBatches(raw.iterator, { ...o, keys: true, values, keyAsBuffer: false, valueAsBuffer: false, highWaterMark: values ? ROW_READ_AHEAD : KEY_READ_AHEAD })
+      const readBatch = reader.read
       let done = false
       // The refused writes inside the range, in the same order, merged over what the disk holds.
       const extra = overlay.size === 0 ? [] : [...overlay].filter(([k]) => inRange(k, o)).sort(([a], [b]) => (o.reverse ? compareKeys(b, a) : compareKeys(a, b)))
@@ -279,11 +242,10 @@ export async function openIndexDb(location: string, options: OpenIndexOptions): 
           }
           return out
         },
-        close: () =>
-          new Promise<void>((resolve) => {
-            done = true
-            it.end(() => resolve())
-          }),
+        close: () => {
+          done = true
+          return reader.end()
+        },
       }
     },
     approximateSize: (gte, lt) => raw.approximateSize(gte, lt),

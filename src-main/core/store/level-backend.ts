@@ -19,10 +19,11 @@ const leveldown = fromPouch('leveldown') as LevelDownFactory
 /** The same leveldown, for the workspace's own indexes beside PouchDB's database (store/index-db.ts types what it uses). */
 export const plainLeveldown: (location: string) => unknown = leveldown
 
-/** That leveldown's native binding: its iterators answer a batch of entries per call (store/index-db.ts reads ranges with it). */
-export const leveldownBinding = fromPouch('leveldown/binding') as {
-  iterator_next(context: unknown, callback: (error: Error | null, array?: string[], finished?: boolean) => void): void
-}
+/**
+ * That leveldown's native binding, private to it: store/level-ranges.ts reads ranges a batch at a time through it
+ * where it has the shape leveldown 6.1.1 gives it, hence nothing is assumed of it here.
+ */
+export const leveldownBinding: Record<string, unknown> = fromPouch('leveldown/binding')
 
 export interface BackendSwitches {
   /** Every write is synced to the disk before it is acknowledged (LevelDB's `sync`: fdatasync of its log). */

@@ -35,7 +35,7 @@ import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
-import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
+import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, UNCHANGED, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
 
 export interface SyncTuning {
@@ -163,7 +163,7 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   /** Remembers the role the server just gave (a start, a verification), so it holds after a restart with the sync stopped. */
   async function rememberRole(role: SyncRole | null, doc: SyncSettingsDoc): Promise<Pick<SyncStatus, 'role' | 'roleAsOf' | 'refused'>> {
-    const state = await updateSyncState(db, (s) => {
+    const { state } = await updateSyncState(db, (s) => {
       s.role = role
       s.roleAsOf = now().toISOString()
     })
@@ -249,12 +249,12 @@ export function createSyncService(deps: SyncServiceDeps) {
     const id = String(e.id ?? '?')
     const rev = e.rev ?? (await getOrNull<BaseDoc>(db, id))?._rev
     const entry: SyncDenied = { id, ...(rev ? { rev } : {}), reason: reasonOf(e), at: now().toISOString() }
-    const known = (await readSyncState(db)).denied.find((d) => d.id === id)
-    if (rev && known?.rev === rev) return
-    const state = await updateSyncState(db, (s) => {
+    const { state, written } = await updateSyncState(db, (s) => {
+      if (rev && s.denied.find((d) => d.id === id)?.rev === rev) return UNCHANGED
       s.denied = [entry, ...s.denied.filter((d) => d.id !== entry.id)].slice(0, MAX_DENIED)
       s.deniedTotal++
     })
+    if (!written) return
     logger?.warn({ id: entry.id, reason: entry.reason }, 'the sync server refused a document')
     publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
   }

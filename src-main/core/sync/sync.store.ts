@@ -64,17 +64,22 @@ export async function readSyncState(db: Db): Promise<SyncStateDoc & { _rev?: str
   )
 }
 
+/** What a change of the sync state returns when the state it read needs no write. */
+export const UNCHANGED = Symbol('unchanged sync state')
+
 /**
  * Read, change, write, again on a conflict: the live sync and a resolution may both touch the state. `_local`
- * documents have no revision history, so a conflict here is only a race between two writers of this process.
+ * documents have no revision history, so a conflict here is only a race between two writers of this process. A change
+ * that decides from what it read that nothing is to be written returns UNCHANGED: the decision and the write then
+ * rest on the same read, and the state is returned as read.
  */
-export async function updateSyncState(db: Db, change: (state: SyncStateDoc) => void): Promise<SyncStateDoc> {
+export async function updateSyncState(db: Db, change: (state: SyncStateDoc) => void | typeof UNCHANGED): Promise<{ state: SyncStateDoc; written: boolean }> {
   for (let attempt = 0; ; attempt++) {
     const state = await readSyncState(db)
-    change(state)
+    if (change(state) === UNCHANGED) return { state, written: false }
     try {
       await db.put(state)
-      return state
+      return { state, written: true }
     } catch (e) {
       if ((e as { status?: number }).status !== 409 || attempt >= 5) throw e
     }

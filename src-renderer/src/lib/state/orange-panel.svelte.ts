@@ -3,7 +3,6 @@ import type { OrangeRequestableStatus, OrangeSimView, OrangeTestMode, OrangeTick
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 import { isUnreachable } from './sim-panel.svelte'
-import { carrierReached } from './outbox.svelte'
 
 export type OrangeSubmitOutcome = Output<'orange:changeStatus'>
 
@@ -87,7 +86,6 @@ export class OrangePanel extends EventStore<OrangeSimView> {
 
   protected override accept(view: OrangeSimView): void {
     super.accept(view)
-    carrierReached(this.offline, view.offline)
     this.offline = view.offline
     for (const ticket of view.openTickets) this.#upsert(ticket)
   }
@@ -140,7 +138,6 @@ export class OrangePanel extends EventStore<OrangeSimView> {
       return result
     }
     if (result.value.ticket) {
-      carrierReached(this.offline, null)
       this.offline = null
       this.#upsert(result.value.ticket)
     }

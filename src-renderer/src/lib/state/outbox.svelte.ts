@@ -1,6 +1,6 @@
 import { get } from 'svelte/store'
 import { _ } from 'svelte-i18n'
-import type { OutboxItem, Output, Result } from '../../../../src-shared/contract'
+import type { EventPayload, OutboxItem, Output, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { errorText } from '../errors'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -12,9 +12,9 @@ export type ReplayCounts = Output<'outbox:replay'>
  * Carrier changes queued while offline. The count of pending ones feeds the navigation badge, so the list is kept
  * current from the first paint, whether or not a page shows it.
  *
- * When the connection comes back (the browser is online again, or a carrier answers a panel that could not reach it),
- * the changes that are safe to send twice (status, rate plan) go by themselves; a queued SMS is sent at most once, so
- * it waits, with what follows it for the same SIM, and a notice that stays until dismissed offers to send it.
+ * When a carrier answers again, the core sends by itself the changes that are safe to send twice (status, rate plan)
+ * and says so (outbox:replayed); a queued SMS is sent at most once, so it waits, with what follows it for the same SIM,
+ * and a notice that stays until dismissed offers to send it.
  */
 class OutboxState extends EventStore<OutboxItem[]> {
   pending = $state(0)
@@ -22,11 +22,11 @@ class OutboxState extends EventStore<OutboxItem[]> {
 
   constructor() {
     super(api, { refreshOn: [{ event: 'outbox:changed' }], live: 'always' })
-    if (typeof window !== 'undefined') window.addEventListener('online', () => void this.connectionBack())
     // The event says how many are pending: the badge changes at once, before the list is read again.
     api.on('outbox:changed', ({ pending }) => {
       this.pending = pending
     })
+    api.on('outbox:replayed', (counts) => this.replayed(counts))
     void this.load()
   }
 
@@ -50,15 +50,9 @@ class OutboxState extends EventStore<OutboxItem[]> {
     return result
   }
 
-  /** The connection is back: sends what is safe to send again, and asks the operator about the rest. */
-  async connectionBack(): Promise<void> {
-    if (this.pending === 0 || this.replaying) return
-    this.replaying = true
-    const result = await this.write(api.invoke('outbox:replay', { automatic: true }))
-    this.replaying = false
-    if (!result.ok) return
+  /** The core sent what is safe to send again: says so, and asks the operator about the rest. */
+  private replayed({ done, failed, held }: EventPayload<'outbox:replayed'>): void {
     const t = get(_)
-    const { done, failed, held } = result.value
     if (done + failed > 0) notices.push(failed > 0 ? 'error' : 'success', t('outbox.automatic.sent', { values: { done, failed } }))
     if (held > 0) {
       notices.push('info', t('outbox.automatic.held', { values: { count: held } }), {
@@ -79,8 +73,3 @@ class OutboxState extends EventStore<OutboxItem[]> {
 }
 
 export const outbox = new OutboxState()
-
-/** A panel that could not reach its carrier just did: the connection is back. */
-export function carrierReached(wasOffline: unknown, offline: unknown): void {
-  if (wasOffline && !offline) void outbox.connectionBack()
-}

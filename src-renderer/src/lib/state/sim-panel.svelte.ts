@@ -2,7 +2,6 @@ import type { ErrorInfo, DeviceKey, Input, Output, Result, SimView } from '../..
 import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
 import type { CycleUsage } from '../../../../src-shared/models/sim'
 import { api } from '../api'
-import { carrierReached } from './outbox.svelte'
 
 /** Errors that mean "the carrier could not be reached" (the core's own split), as opposed to "the carrier said no". */
 export function isUnreachable(error: ErrorInfo | null | undefined): boolean {
@@ -107,7 +106,6 @@ export class SimPanel {
     const view = justFetched ? { ...result.value, fromCache: false, offline: null } : result.value
     this.view = view
     this.error = null
-    carrierReached(this.offline, view.offline)
     this.offline = view.offline
     return view.fromCache ? 'cache' : 'network'
   }
@@ -136,7 +134,6 @@ export class SimPanel {
     }
     const outcome = result.value
     if (outcome.outcome === 'done') {
-      carrierReached(this.offline, null)
       this.offline = null
       if (outcome.sim && this.view) this.view = { ...this.view, sim: outcome.sim, fetchedAt: outcome.sim.fetchedAt, fromCache: false, offline: null }
     }
