@@ -1,6 +1,7 @@
 import type { DeviceColumn, DeviceQuery, DeviceSelection, FacetField } from '../../../../src-shared/models/device-query'
 import { SIM_NOT_CACHED } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
+import { MAX_PLATFORM_ID } from '../../../../src-shared/models/platform-ids'
 import { SIM_STATUSES } from '../../../../src-shared/models/sim'
 import { compareKeys, type IndexDb } from '../../store/index-db'
 import { facetValues, type Cells } from './cells'
@@ -22,10 +23,11 @@ import {
   sortPrefix,
   sortValue,
   wordPrefix,
+  idWordPrefix,
   type SortedColumn,
 } from './keys'
-import { concatStreams, emptyStream, lazyStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
-import { beginsAny, naturalKey, searchTerms } from './text'
+import { concatStreams, emptyStream, lazyStream, listStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
+import { beginsAny, naturalKey, naturalPrefixes, searchTerms } from './text'
 
 /**
  * How a query is answered from the index, and what it costs at a million devices.
@@ -119,6 +121,16 @@ interface Driver {
   /** The term's postings outside its cells (which match whole), within the filter. */
   nats: Map<string, number>
   size: number
+}
+
+interface Postings {
+  nats: Map<string, number>
+  complete: boolean
+  /** The postings of words other than whole IDs, read first. */
+  others: Map<string, number>
+  othersComplete: boolean
+  /** Key spans read, for measuring on disk. */
+  spans: [string, string][]
 }
 
 interface Stats {
@@ -327,21 +339,19 @@ export class DeviceQueries {
     return { terms, termCells }
   }
 
-  /** A term's postings (device → cell), read up to `cap`; `complete` when that was all of them, else the last key read. */
-  async #postings(term: string, cap: number): Promise<{ nats: Map<string, number>; complete: boolean; last: string }> {
-    const prefix = wordPrefix(term)
+  /** One family's postings of a term (device → cell), read up to `cap`; `complete` when that was all, else the last key read. */
+  async #family(prefix: string, cap: number, into: Map<string, number>): Promise<{ read: number; complete: boolean; last: string }> {
     const range = this.db.range({ gte: prefix, lt: `${prefix}${END}` })
-    const nats = new Map<string, number>()
     let read = 0
     let last = prefix
     try {
       for (;;) {
         const batch = await range.next(Math.min(1000, cap + 1 - read))
-        if (batch.length === 0) return { nats, complete: true, last }
-        for (const [key, value] of batch) nats.set(natOfKey(key, prefix.length, true), Number(value))
+        if (batch.length === 0) return { read, complete: true, last: `${prefix}${END}` }
+        for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
         last = batch.at(-1)![0]
         read += batch.length
-        if (read > cap) return { nats, complete: false, last }
+        if (read > cap) return { read, complete: false, last }
       }
     } finally {
       await range.close()
@@ -349,21 +359,43 @@ export class DeviceQueries {
   }
 
   /**
+   * A term's postings, read up to `cap`: its other words first (`others`, whole when `othersComplete`), then the IDs
+   * it begins. `probedBytes` measures on disk what was read, against `sizes` for the whole of both families.
+   */
+  async #postings(term: string, cap: number): Promise<Postings> {
+    const others = new Map<string, number>()
+    const other = await this.#family(wordPrefix(term), cap, others)
+    const nats = new Map(others)
+    const id = other.complete ? await this.#family(idWordPrefix(term), cap - other.read, nats) : { read: 0, complete: false, last: idWordPrefix(term) }
+    const spans: [string, string][] = [
+      [wordPrefix(term), other.last],
+      [idWordPrefix(term), id.last],
+    ]
+    return { nats, complete: other.complete && id.complete, others, othersComplete: other.complete, spans }
+  }
+
+  /** Roughly how many postings a term has, from what the probe read and the room its families take on disk (0: unknown). */
+  async #estimateCount(term: string, probe: Postings): Promise<number> {
+    const size = async (spans: [string, string][]) => (await Promise.all(spans.map(([from, to]) => this.db.approximateSize(from, to)))).reduce((a, b) => a + b, 0)
+    const probed = await size(probe.spans)
+    if (probed <= 0) return 0
+    const whole = await size([wordPrefix(term), idWordPrefix(term)].map((p): [string, string] => [p, `${p}${END}`]))
+    return Math.round((whole / probed) * probe.nats.size)
+  }
+
+  /**
    * The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. When
    * every term is common after the probe, the one whose postings take the least room on disk is read further, unless
    * that room says it is far beyond the limit (a prefix every ID shares): then no term drives.
    */
-  async #driver(tm: TextMatch, filter: Set<number> | null): Promise<Driver | null> {
+  async #driver(tm: TextMatch, filter: Set<number> | null): Promise<{ driver: Driver | null; probes: Postings[] }> {
     const admits = (cell: number) => filter === null || filter.has(cell)
     const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
     if (!probes.some((p) => p.complete)) {
-      const sizes = await Promise.all(tm.terms.map((t) => this.db.approximateSize(wordPrefix(t), `${wordPrefix(t)}${END}`)))
-      const smallest = sizes.reduce((best, size, i) => (size < sizes[best]! ? i : best), 0)
-      const prefix = wordPrefix(tm.terms[smallest]!)
-      const probed = await this.db.approximateSize(prefix, probes[smallest]!.last)
+      const estimates = await Promise.all(tm.terms.map((t, i) => this.#estimateCount(t, probes[i]!)))
+      const smallest = estimates.reduce((best, n, i) => (n < estimates[best]! ? i : best), 0)
       // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway.
-      const estimate = probed > 0 ? (sizes[smallest]! / probed) * this.limits.probe : 0
-      if (estimate <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
+      if (estimates[smallest]! <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
     }
     let best: Driver | null = null
     probes.forEach((p, term) => {
@@ -373,7 +405,7 @@ export class DeviceQueries {
       const size = nats.size + this.cells.count(tm.termCells[term]!)
       if (!best || size < best.size) best = { term, nats, size }
     })
-    return best
+    return { driver: best, probes }
   }
 
   /** Whether a row holds every term but `skip` (a term is held by its cell's words, or by a word of the row). */
@@ -431,7 +463,7 @@ export class DeviceQueries {
     }
     if (inFilter === 0) return { kind: 'list', entries: [] }
 
-    const driver = await this.#driver(tm, filter)
+    const { driver, probes } = await this.#driver(tm, filter)
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
     if (driver && this.#gatherDriver(order, tm, driver, inFilter, want)) {
       const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
@@ -458,6 +490,8 @@ export class DeviceQueries {
         estimate: () => (stats.driverHits === 0 ? driver.size : Math.round((driver.size * stats.matched) / stats.driverHits)),
       }
     }
+    const ranged = order.sort === 'typeId' ? await this.#idRangePlan(order, tm, probes, filter, inFilter) : null
+    if (ranged) return ranged
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
     let ruledOut = 0
@@ -473,6 +507,60 @@ export class DeviceQueries {
       },
       total: null,
       estimate: () => (stats.examined + ruledOut === 0 ? inFilter : Math.round((inFilter * stats.matched) / (stats.examined + ruledOut))),
+    }
+  }
+
+  /**
+   * A search in natural order that no term drives, where one term reaches few devices but through their IDs (a fragment
+   * typed from an ID: "dev-07" begins a tenth of a million IDs and no other word): the devices whose ID the term begins
+   * lie in a few ranges of each type's natural order (`naturalPrefixes`), read there and merged with the term's few
+   * other postings. The first page costs what its matches cost, however far into the order they lie; the plain walk
+   * read every row before them.
+   */
+  async #idRangePlan(order: Order, tm: TextMatch, probes: Postings[], filter: Set<number> | null, inFilter: number): Promise<Plan | null> {
+    const term = tm.terms
+      .map((_, i) => i)
+      .filter((i) => probes[i]!.othersComplete && tm.termCells[i]!.size === 0)
+      .sort((a, b) => tm.terms[b]!.length - tm.terms[a]!.length)[0]
+    if (term === undefined) return null
+    const { descending } = order
+    const admits = (cell: number) => filter === null || filter.has(cell)
+    const typePrefixes = [...new Set(this.#cellIds(filter).map((id) => `${ROW_PREFIX}${naturalKey(this.cells.get(id)!.fields.typeId)}\u0001`))].sort(compareKeys)
+    const idPrefixes = naturalPrefixes(tm.terms[term]!, MAX_PLATFORM_ID)
+    if (descending) {
+      typePrefixes.reverse()
+      idPrefixes.reverse()
+    }
+    const parse = (key: string, value: string): Entry | null => {
+      if (!storedRowHolds(value, tm.terms, tm.termCells)) return null
+      const stored = parseStoredRow(value)
+      return admits(stored.cell) ? { nat: key.slice(ROW_PREFIX.length), ...stored } : null
+    }
+    const others = [...probes[term]!.others]
+      .filter(([, cell]) => admits(cell))
+      .map(([nat, cell]): Entry => ({ nat, cell }))
+      .sort((a, b) => (descending ? compareKeys(b.nat, a.nat) : compareKeys(a.nat, b.nat)))
+    const expected = Math.round(((await this.#estimateCount(tm.terms[term]!, probes[term]!)) * inFilter) / Math.max(this.cells.total, 1))
+    let previous: string | null = null
+    return {
+      kind: 'walk',
+      open: () => {
+        const ranges = typePrefixes.flatMap((type) =>
+          idPrefixes.map((id) => lazyStream(() => rangeStream(this.db, { gte: `${type}${id}`, lt: `${type}${id}${END}`, reverse: descending }, parse, MERGE_FIRST_READ))),
+        )
+        return { stream: others.length ? mergeStreams([concatStreams(ranges), listStream(others)], descending) : concatStreams(ranges), skipped: 0 }
+      },
+      accept: async (batch) => {
+        // A device whose ID and another word both begin with the term comes from both streams, one after the other.
+        const fresh = batch.filter((e) => {
+          const seen = e.nat === previous
+          previous = e.nat
+          return !seen
+        })
+        return (await this.withRows(fresh)).filter((e) => this.#rowMatches(e, tm, -1))
+      },
+      total: null,
+      estimate: () => expected,
     }
   }
 
@@ -559,7 +647,7 @@ export class DeviceQueries {
       const { query } = selection
       const filter = this.cells.matching(query.filters)
       const tm = this.#textMatch(query.text, filter)
-      const driver = tm.terms.length === 0 || this.cells.count(filter) === 0 ? null : await this.#driver(tm, filter)
+      const driver = tm.terms.length === 0 || this.cells.count(filter) === 0 ? null : (await this.#driver(tm, filter)).driver
       if (tm.terms.length === 0) {
         for (const id of this.#cellIds(filter)) add(id, this.cells.get(id)!.count)
       } else if (driver && tm.terms.length === 1) {
