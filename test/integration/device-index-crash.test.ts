@@ -121,7 +121,7 @@ describe('the device index after kill -9 mid-import', () => {
         }
         // Fragments typed from IDs: through the IDs' own postings (a count), and through the ranges of the natural order
         // they begin (limits so low that no term drives the search).
-        const tiny = new DeviceQueries(core.deviceIndex.db, core.deviceIndex.cells, { enumerate: 40, rows: 15, probe: 10, driver: 60 })
+        const tiny = new DeviceQueries(core.deviceIndex.db, core.deviceIndex.cells, { enumerate: 40, rows: 15, probe: 10, driver: 60, gather: 150 })
         for (const text of ['k-1', 'k-20']) {
           const expected = written.filter((i) => device(i).deviceId.startsWith(text)).map((i) => `${device(i).typeId}/${device(i).deviceId}`)
           expect((await call('devices:count', { selection: { query: { text } } })).total, `${when}, ${text}`).toBe(expected.length)

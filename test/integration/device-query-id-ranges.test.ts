@@ -13,7 +13,7 @@ const COUNT = 4000
 const TYPES = ['meter', 'pump']
 const id = (i: number) => `dev-${String(i).padStart(4, '0')}`
 /** The limits of the reference test: a term with more than 60 postings drives nothing at this size. */
-const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60 }
+const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60, gather: 150 }
 
 /** The index, counting the entries every read hands back. */
 function counting(db: IndexDb): { db: IndexDb; read: () => number } {
@@ -54,7 +54,10 @@ describe('a search typed from an ID', () => {
     core = await testCore(t.dir)
     const { jobId } = await core.call('import:start', { fileName: 'ids.csv' })
     // One device's description also begins with the term: it is found by that word, once, in its place.
-    const csv = ['typeId,deviceId,description', ...Array.from({ length: COUNT }, (_, i) => `${TYPES[i % 2]},${id(i)},${i === 17 ? 'Moved from dev-3999' : `Site ${i % 13}`}`)].join('\n')
+    const csv = [
+      'typeId,deviceId,description',
+      ...Array.from({ length: COUNT }, (_, i) => `${TYPES[i % 2]},${id(i)},${i === 17 ? 'Moved from dev-3999' : `Site ${i % 13}${i >= 3000 ? ' late' : ''}`}`),
+    ].join('\n')
     await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
     await core.call('import:finish', { jobId })
     await core.deviceIndex.sync()
@@ -90,6 +93,22 @@ describe('a search typed from an ID', () => {
       const deep = await index.read(() => queries.page(query, 990, 50))
       expect(deep.rows.map((r) => `${r.row.typeId}/${r.row.deviceId}`)).toEqual(expected.slice(990, 1040))
       expect((await index.read(() => queries.tally({ query, except: [] }, []))).total).toBe(expected.length)
+    }
+  })
+
+  it('gathers a lone common word from its postings when its matches lie far into the order, keeping only the page', async () => {
+    const index = core.deviceIndex
+    const late = Array.from({ length: COUNT - 3000 }, (_, k) => 3000 + k)
+    for (const descending of [false, true]) {
+      const expected = TYPES.flatMap((t) => late.filter((i) => TYPES[i % 2] === t)).map((i) => `${TYPES[i % 2]}/${id(i)}`)
+      if (descending) expected.reverse()
+      const { db, read } = counting(index.db)
+      const queries = new DeviceQueries(db, index.cells, { ...TINY, gather: 2000 })
+      const page = await index.read(() => queries.page({ text: 'late', filters: {}, sort: 'typeId', descending }, 0, 50))
+      expect(page.rows.map((r) => `${r.row.typeId}/${r.row.deviceId}`)).toEqual(expected.slice(0, 50))
+      expect(page).toMatchObject({ total: 1000, totalExact: true })
+      // Its 1,000 postings and the page's rows, not the 1,500 rows of meters before dev-3000.
+      expect(read()).toBeLessThan(1200)
     }
   })
 })

@@ -17,7 +17,7 @@ import { prng } from '../peers/mbed/registry'
 
 const SEED = Number(process.env.FIELDLINE_QUERY_SEED ?? 4242)
 const QUERIES = 250
-const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60 }
+const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60, gather: 150 }
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 

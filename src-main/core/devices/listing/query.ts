@@ -53,9 +53,14 @@ export interface QueryLimits {
   probe: number
   /** Postings read, at most, for the term most likely to be selective when no term was after the probe. */
   driver: number
+  /**
+   * Postings of a lone common term read whole, when the order needs no rows, keeping only the page's devices in order:
+   * reading keys costs far less than walking rows to matches that lie far into the order (ICCID digits).
+   */
+  gather: number
 }
 
-export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000 }
+export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000, gather: 100_000 }
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
 /** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
@@ -107,6 +112,33 @@ function groupValue(column: DeviceColumn, f: CellFields): string | null {
 
 const rowOf = (e: Entry): IndexedRow => (e.row ??= decodeRow(e.json!))
 
+/** The first `k` entries in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
+function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
+  const heap: Entry[] = []
+  const sink = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < heap.length && compare(heap[l]!, heap[m]!) > 0) m = l
+      if (r < heap.length && compare(heap[r]!, heap[m]!) > 0) m = r
+      if (m === i) return
+      ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
+      i = m
+    }
+  }
+  for (const e of entries) {
+    if (heap.length < k) {
+      heap.push(e)
+      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
+    } else if (k > 0 && compare(e, heap[0]!) < 0) {
+      heap[0] = e
+      sink(0)
+    }
+  }
+  return heap.sort(compare)
+}
+
 /** Needs the row to order devices by this column (the others order by key or cell). */
 const orderNeedsRow = (sort: DeviceColumn) => SORTED.has(sort) && sort !== 'deviceId'
 
@@ -140,7 +172,8 @@ interface Stats {
 }
 
 type Plan =
-  | { kind: 'list'; entries: Entry[] }
+  /** `entries` in order: all `total` of them, or only the first ones the caller wants. */
+  | { kind: 'list'; entries: Entry[]; total: number }
   | {
       kind: 'walk'
       /** Opens the ordered walk; `skipped` matches before it were passed over without reading them (whole cells). */
@@ -453,15 +486,16 @@ export class DeviceQueries {
     const tm = this.#textMatch(query.text, filter)
     const list = async (entries: Entry[], verify: (e: Entry) => boolean): Promise<Plan> => {
       const needRows = orderNeedsRow(order.sort) || tm.terms.length > 1
-      const rows = needRows ? await this.#withRowsInBatches(entries) : entries
-      return { kind: 'list', entries: rows.filter(verify).sort(this.#comparator(order)) }
+      const rows = (needRows ? await this.#withRowsInBatches(entries) : entries).filter(verify)
+      const compare = this.#comparator(order)
+      return { kind: 'list', entries: want * 4 < rows.length ? firstInOrder(rows, want, compare) : rows.sort(compare), total: rows.length }
     }
 
     if (tm.terms.length === 0) {
       if (filter !== null && this.#gatherFilter(order, filter, inFilter, want)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
       return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip, want), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
     }
-    if (inFilter === 0) return { kind: 'list', entries: [] }
+    if (inFilter === 0) return { kind: 'list', entries: [], total: 0 }
 
     const { driver, probes } = await this.#driver(tm, filter)
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
@@ -492,6 +526,16 @@ export class DeviceQueries {
     }
     const ranged = order.sort === 'typeId' ? await this.#idRangePlan(order, tm, probes, filter, inFilter) : null
     if (ranged) return ranged
+    if (tm.terms.length === 1 && tm.termCells[0]!.size === 0 && !orderNeedsRow(order.sort) && Number.isFinite(want)) {
+      const estimate = await this.#estimateCount(tm.terms[0]!, probes[0]!)
+      // Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
+      const all = estimate <= this.limits.gather * 1.5 ? await this.#postings(tm.terms[0]!, this.limits.gather) : null
+      if (all?.complete)
+        return list(
+          [...all.nats].filter(([, cell]) => filter === null || filter.has(cell)).map(([nat, cell]): Entry => ({ nat, cell })),
+          () => true,
+        )
+    }
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
     let ruledOut = 0
@@ -570,7 +614,7 @@ export class DeviceQueries {
     const plan = await this.#plan(query, offset + limit)
     if (plan.kind === 'list') {
       const slice = await this.withRows(plan.entries.slice(offset, offset + limit))
-      return { total: plan.entries.length, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
+      return { total: plan.total, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
     }
     const { stream, skipped } = plan.open(offset)
     let toSkip = offset - skipped
