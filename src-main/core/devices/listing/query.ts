@@ -421,10 +421,10 @@ export class DeviceQueries {
    * every term is common after the probe, the one whose postings take the least room on disk is read further, unless
    * that room says it is far beyond the limit (a prefix every ID shares): then no term drives.
    */
-  async #driver(tm: TextMatch, filter: Set<number> | null): Promise<{ driver: Driver | null; probes: Postings[] }> {
+  async #driver(tm: TextMatch, filter: Set<number> | null, probed?: Postings[], further = true): Promise<{ driver: Driver | null; probes: Postings[] }> {
     const admits = (cell: number) => filter === null || filter.has(cell)
-    const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
-    if (!probes.some((p) => p.complete)) {
+    const probes = probed ?? (await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe))))
+    if (further && !probes.some((p) => p.complete)) {
       const estimates = await Promise.all(tm.terms.map((t, i) => this.#estimateCount(t, probes[i]!)))
       const smallest = estimates.reduce((best, n, i) => (n < estimates[best]! ? i : best), 0)
       // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway.
@@ -497,7 +497,13 @@ export class DeviceQueries {
     }
     if (inFilter === 0) return { kind: 'list', entries: [], total: 0 }
 
-    const { driver, probes } = await this.#driver(tm, filter)
+    let { driver, probes } = await this.#driver(tm, filter, undefined, false)
+    if (!driver && order.sort === 'typeId') {
+      // Before reading a common term further: an ID fragment's ranges answer a page at once, however many IDs it begins.
+      const ranged = await this.#idRangePlan(order, tm, probes, filter, inFilter)
+      if (ranged) return ranged
+    }
+    if (!driver) ({ driver, probes } = await this.#driver(tm, filter, probes))
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
     if (driver && this.#gatherDriver(order, tm, driver, inFilter, want)) {
       const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
@@ -524,8 +530,6 @@ export class DeviceQueries {
         estimate: () => (stats.driverHits === 0 ? driver.size : Math.round((driver.size * stats.matched) / stats.driverHits)),
       }
     }
-    const ranged = order.sort === 'typeId' ? await this.#idRangePlan(order, tm, probes, filter, inFilter) : null
-    if (ranged) return ranged
     if (tm.terms.length === 1 && tm.termCells[0]!.size === 0 && !orderNeedsRow(order.sort) && Number.isFinite(want)) {
       const estimate = await this.#estimateCount(tm.terms[0]!, probes[0]!)
       // Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
