@@ -16,7 +16,7 @@
  *
  * Cell ids ride along in values so that a walk through any order can filter by field without reading rows. The whole
  * ID is kept apart from the other words because the devices whose ID a term begins lie in a few ranges of the natural
- * order (`idPrefixRanges`): a search typed from an ID reads those ranges and the term's other postings, not every row.
+ * order (`naturalPrefixes` in text.ts): a search typed from an ID reads those ranges and the term's other postings, not every row.
  */
 import type { DeviceColumn } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'

@@ -393,7 +393,7 @@ export class DeviceQueries {
 
   /**
    * A term's postings, read up to `cap`: its other words first (`others`, whole when `othersComplete`), then the IDs
-   * it begins. `probedBytes` measures on disk what was read, against `sizes` for the whole of both families.
+   * it begins. `spans` are the keys read, which `#estimateCount` measures on disk against the whole of both families.
    */
   async #postings(term: string, cap: number): Promise<Postings> {
     const others = new Map<string, number>()
