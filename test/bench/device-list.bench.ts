@@ -114,16 +114,27 @@ for (const count of COUNTS) {
       rssAfterOpenMb: number
       rssStormPeakMb: number
       rssIdleMb: number
-      queries: { count: number; p50: number; p95: number; byKind: Record<string, { p50: number; p95: number; estimatedTotals: number }> }
+      queries: {
+        count: number
+        p50: number
+        p95: number
+        cpuP50: number
+        cpuP95: number
+        byKind: Record<string, { p50: number; p95: number; cpuP50: number; cpuP95: number; estimatedTotals: number }>
+      }
       slowest: { ms: number; kind: string; query: unknown }[]
       deepPageMs: Record<string, number>
       countMs: Record<string, number>
       export: { rows: number; seconds: number; rowsPerSecond: number; peakRssMb: number }
     }
     console.log(`open → first page: ${p.firstPageMs} ms (open ${p.openMs} ms); core RSS after open ${p.rssAfterOpenMb} MB`)
-    console.log(`filter and sort, core side, ${p.queries.count} queries: p50 ${p.queries.p50} ms, p95 ${p.queries.p95} ms; peak RSS during the storm ${p.rssStormPeakMb} MB`)
+    console.log(
+      `filter and sort, core side, ${p.queries.count} queries: p50 ${p.queries.p50} ms, p95 ${p.queries.p95} ms (CPU per query p50 ${p.queries.cpuP50} ms, p95 ${p.queries.cpuP95} ms); peak RSS during the storm ${p.rssStormPeakMb} MB; load ${load()}`,
+    )
     for (const [kind, k] of Object.entries(p.queries.byKind))
-      console.log(`  ${kind.padEnd(32)} p50 ${String(k.p50).padStart(7)} ms  p95 ${String(k.p95).padStart(7)} ms  (${k.estimatedTotals} estimated totals)`)
+      console.log(
+        `  ${kind.padEnd(32)} p50 ${String(k.p50).padStart(7)} ms  p95 ${String(k.p95).padStart(7)} ms  CPU p50 ${String(k.cpuP50).padStart(7)} ms  p95 ${String(k.cpuP95).padStart(7)} ms  (${k.estimatedTotals} estimated totals)`,
+      )
     console.log(`  slowest: ${p.slowest.map((s) => `${s.ms} ms ${JSON.stringify(s.query)}`).join('; ')}`)
     for (const [what, ms] of Object.entries(p.deepPageMs)) console.log(`${what}: ${ms} ms`)
     for (const [what, ms] of Object.entries(p.countMs)) console.log(`${what}: ${ms} ms`)

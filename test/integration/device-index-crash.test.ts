@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenProgress } from '../../src-main/core/app'
 import { createCore } from '../../src-main/core/app'
 import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
+import { DeviceQueries } from '../../src-main/core/devices/listing/query'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { AuditEntry, ChannelName, Input, Output } from '../../src-shared/contract'
 import type { DeviceColumn } from '../../src-shared/models/device-query'
@@ -117,6 +118,19 @@ describe('the device index after kill -9 mid-import', () => {
             byWords.items.map((r) => r.deviceId),
             when,
           ).toContain(d.deviceId)
+        }
+        // Fragments typed from IDs: through the IDs' own postings (a count), and through the ranges of the natural order
+        // they begin (limits so low that no term drives the search).
+        const tiny = new DeviceQueries(core.deviceIndex.db, core.deviceIndex.cells, { enumerate: 40, rows: 15, probe: 10, driver: 60, gather: 150 })
+        for (const text of ['k-1', 'k-20']) {
+          const expected = written.filter((i) => device(i).deviceId.startsWith(text)).map((i) => `${device(i).typeId}/${device(i).deviceId}`)
+          expect((await call('devices:count', { selection: { query: { text } } })).total, `${when}, ${text}`).toBe(expected.length)
+          const walked: string[] = []
+          await core.deviceIndex.read(async () => {
+            for await (const batch of tiny.rows({ query: { text, filters: {}, sort: 'typeId', descending: false }, except: [] })) walked.push(...batch.map((r) => `${r.row.typeId}/${r.row.deviceId}`))
+          })
+          expect(walked.length, `${when}, ${text}`).toBe(expected.length)
+          expect(new Set(walked), `${when}, ${text}`).toEqual(new Set(expected))
         }
         const counted = await call('devices:count', { selection: { query: {} }, by: ['typeId', 'carrier'] })
         expect(counted.total, when).toBe(written.length)

@@ -3,7 +3,8 @@
  * queries (text, field filters, every sort column both ways, random offsets) must be what reading everything gives.
  * Run twice: through the dispatcher with the real limits, and straight on the index with limits lowered so far that
  * every way of answering (gathering in memory, walking each order, a selective search term driving, common terms
- * checked on rows, estimated totals) is taken on a fleet of this size.
+ * checked on rows, estimated totals, the ranges of the natural order an ID fragment begins) is taken on a fleet of this
+ * size.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVICE_COLUMNS, FACET_FIELDS, type DeviceQuery, type DeviceRow } from '../../src-shared/models/device-query'
@@ -16,7 +17,7 @@ import { prng } from '../peers/mbed/registry'
 
 const SEED = Number(process.env.FIELDLINE_QUERY_SEED ?? 4242)
 const QUERIES = 250
-const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60 }
+const TINY = { enumerate: 40, rows: 15, probe: 10, driver: 60, gather: 150 }
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
@@ -34,19 +35,26 @@ function randomQuery(random: () => number, rows: RefRow[]): DeviceQuery {
     const w = pick(ws.length ? ws : ['x'])
     return w.slice(0, 1 + Math.floor(random() * w.length))
   }
+  // A fragment typed from an ID: the IDs it begins lie in a few ranges of the natural order.
+  const idFragment = () => {
+    const id = pick(rows).deviceId
+    return id.slice(0, 2 + Math.floor(random() * (id.length - 1)))
+  }
   const t = random()
   const text =
     t < 0.35
       ? ''
-      : t < 0.65
-        ? wordOf()
-        : t < 0.78
-          ? `${wordOf()} ${wordOf()}`
-          : t < 0.86
-            ? pick(['g', 'n', '8', 'a', 'x', '1'])
-            : t < 0.92
-              ? pick(['jasper', 'orang', 'ATNT', 'meter', 'pump', 'sensor v2', 'weath'])
-              : pick(['zzzq', 'nowhere 12', 'ÉVRY'])
+      : t < 0.47
+        ? idFragment()
+        : t < 0.65
+          ? wordOf()
+          : t < 0.78
+            ? `${wordOf()} ${wordOf()}`
+            : t < 0.86
+              ? pick(['g', 'n', '8', 'a', 'x', '1'])
+              : t < 0.92
+                ? pick(['jasper', 'orang', 'ATNT', 'meter', 'pump', 'sensor v2', 'weath'])
+                : pick(['zzzq', 'nowhere 12', 'ÉVRY'])
   const filters: DeviceQuery['filters'] = {}
   if (random() < 0.2) filters.typeId = some(['gw', 'meter', 'pump-station', 'sensor.v2', 'Valve', 'x', 'none-such'], 2)
   if (random() < 0.2) filters.carrier = some([...CARRIERS, 'none'] as const, 2)
@@ -155,6 +163,8 @@ describe('device queries against a brute-force reference', () => {
     await core.call('import:finish', { jobId })
     await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-2', description: 'Added by the service' })
     await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-10', description: 'Added by the service' })
+    // Words of other devices' IDs in a description: a search typed from an ID finds it by them too.
+    await core.call('devices:add', { typeId: 'pump-station', deviceId: 'relay-1', description: 'Feeds gw-17 and gw-1200, gw-0012' })
     rows = await referenceOf(core, fleet.broken)
     // Every weather state is there to be filtered, counted and ordered.
     for (const state of ['cached', 'notFetched', 'moved', null]) expect(rows.filter((r) => r.weatherStatus === state).length).toBeGreaterThan(20)
@@ -200,8 +210,7 @@ describe('device queries against a brute-force reference', () => {
     const queries = new DeviceQueries(index.db, index.cells, TINY)
     const wrong: string[] = []
     let estimated = 0
-    for (let i = 0; i < QUERIES; i++) {
-      const query = randomQuery(random, rows)
+    const check = async (query: DeviceQuery, i: number) => {
       const expected = refQuery(rows, query)
       const offset = random() < 0.5 ? 0 : Math.floor(random() * (expected.length + 10))
       const limit = 1 + Math.floor(random() * 60)
@@ -220,6 +229,14 @@ describe('device queries against a brute-force reference', () => {
         })
         if (all.join(',') !== expected.map(label).join(',')) wrong.push(`${what}: a full walk differs`)
       }
+    }
+    for (let i = 0; i < QUERIES; i++) await check(randomQuery(random, rows), i)
+    // Short fragments typed from IDs ("gw-1", "pump-00"), which begin too many IDs to drive the search at these limits.
+    for (let i = 0; i < 60; i++) {
+      const { deviceId } = rows[Math.floor(random() * rows.length)]!
+      const text = deviceId.slice(0, deviceId.indexOf('-') + 2 + Math.floor(random() * 2))
+      const filters: DeviceQuery['filters'] = random() < 0.3 ? { carrier: ['jasper', 'none'] } : {}
+      await check({ text, filters, sort: 'typeId', descending: random() < 0.5 }, i)
     }
     expect(wrong.slice(0, 5)).toEqual([])
     // The broad-search way, whose total is an estimate, was taken (and its pages checked above).

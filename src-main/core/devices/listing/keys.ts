@@ -10,16 +10,19 @@
  *   p!<cell>!<nat>                        → the devices of each cell, in natural order
  *   s!<column>!<sort value>\0<nat>        → "<cell>": devices in the order of a column (non-empty values)
  *   z!<column>!<nat>                      → "<cell>": devices whose value of that column is empty, where the cell does not say so
- *   t!<word>\0<nat>                       → "<cell>": the searchable words of each device
+ *   i!<word>\0<nat>                       → "<cell>": each device's ID as one searchable word (its whole folded ID)
+ *   t!<word>\0<nat>                       → "<cell>": the other searchable words of each device
  *   q!<carrier>:<sim id>                  → the devices that name that SIM, one nat per line (usually one)
  *
- * Cell ids ride along in values so that a walk through any order can filter by field without reading rows.
+ * Cell ids ride along in values so that a walk through any order can filter by field without reading rows. The whole
+ * ID is kept apart from the other words because the devices whose ID a term begins lie in a few ranges of the natural
+ * order (`naturalPrefixes` in text.ts): a search typed from an ID reads those ranges and the term's other postings, not every row.
  */
 import type { DeviceColumn } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
 import { convert } from '../../../../src-shared/models/weather-units'
 import { type CellFields, type IndexedRow, encodeRow } from './device-row'
-import { naturalKey, words } from './text'
+import { fold, naturalKey, words } from './text'
 
 export const CHECKPOINT_KEY = 'm!checkpoint'
 export const CELL_PREFIX = 'c!'
@@ -60,6 +63,7 @@ export const cellPrefix = (cell: number): string => `p!${cell}!`
 export const sortPrefix = (column: SortedColumn): string => `s!${column}!`
 export const emptyPrefix = (column: SortedColumn): string => `z!${column}!`
 export const wordPrefix = (term: string): string => `t!${term}`
+export const idWordPrefix = (term: string): string => `i!${term}`
 export const simDevicesKey = (sim: string): string => `q!${sim}`
 
 /** The nat of an index key that ends with one (every family but the rows, where it is the whole rest). */
@@ -170,6 +174,7 @@ export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
     if (value !== null) out.set(`${sortPrefix(column)}${value}\u0000${nat}`, c)
     else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
   }
-  for (const w of searchable) out.set(`${wordPrefix(w)}\u0000${nat}`, c)
+  const id = fold(row.deviceId)
+  for (const w of searchable) out.set(`${w === id ? idWordPrefix(w) : wordPrefix(w)}\u0000${nat}`, c)
   return out
 }

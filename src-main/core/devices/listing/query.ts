@@ -1,6 +1,7 @@
 import type { DeviceColumn, DeviceQuery, DeviceSelection, FacetField } from '../../../../src-shared/models/device-query'
 import { SIM_NOT_CACHED } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
+import { MAX_PLATFORM_ID } from '../../../../src-shared/models/platform-ids'
 import { SIM_STATUSES } from '../../../../src-shared/models/sim'
 import { compareKeys, type IndexDb } from '../../store/index-db'
 import { facetValues, type Cells } from './cells'
@@ -22,10 +23,11 @@ import {
   sortPrefix,
   sortValue,
   wordPrefix,
+  idWordPrefix,
   type SortedColumn,
 } from './keys'
-import { concatStreams, emptyStream, lazyStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
-import { beginsAny, naturalKey, searchTerms } from './text'
+import { concatStreams, emptyStream, lazyStream, listStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
+import { beginsAny, naturalKey, naturalPrefixes, searchTerms } from './text'
 
 /**
  * How a query is answered from the index, and what it costs at a million devices.
@@ -51,9 +53,14 @@ export interface QueryLimits {
   probe: number
   /** Postings read, at most, for the term most likely to be selective when no term was after the probe. */
   driver: number
+  /**
+   * Postings of a lone common term read whole, when the order needs no rows, keeping only the page's devices in order:
+   * reading keys costs far less than walking rows to matches that lie far into the order (ICCID digits).
+   */
+  gather: number
 }
 
-export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000 }
+export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000, gather: 100_000 }
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
 /** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
@@ -105,6 +112,33 @@ function groupValue(column: DeviceColumn, f: CellFields): string | null {
 
 const rowOf = (e: Entry): IndexedRow => (e.row ??= decodeRow(e.json!))
 
+/** The first `k` entries in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
+function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
+  const heap: Entry[] = []
+  const sink = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < heap.length && compare(heap[l]!, heap[m]!) > 0) m = l
+      if (r < heap.length && compare(heap[r]!, heap[m]!) > 0) m = r
+      if (m === i) return
+      ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
+      i = m
+    }
+  }
+  for (const e of entries) {
+    if (heap.length < k) {
+      heap.push(e)
+      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
+    } else if (k > 0 && compare(e, heap[0]!) < 0) {
+      heap[0] = e
+      sink(0)
+    }
+  }
+  return heap.sort(compare)
+}
+
 /** Needs the row to order devices by this column (the others order by key or cell). */
 const orderNeedsRow = (sort: DeviceColumn) => SORTED.has(sort) && sort !== 'deviceId'
 
@@ -121,6 +155,16 @@ interface Driver {
   size: number
 }
 
+interface Postings {
+  nats: Map<string, number>
+  complete: boolean
+  /** The postings of words other than whole IDs, read first. */
+  others: Map<string, number>
+  othersComplete: boolean
+  /** Key spans read, for measuring on disk. */
+  spans: [string, string][]
+}
+
 interface Stats {
   examined: number
   driverHits: number
@@ -128,7 +172,8 @@ interface Stats {
 }
 
 type Plan =
-  | { kind: 'list'; entries: Entry[] }
+  /** `entries` in order: all `total` of them, or only the first ones the caller wants. */
+  | { kind: 'list'; entries: Entry[]; total: number }
   | {
       kind: 'walk'
       /** Opens the ordered walk; `skipped` matches before it were passed over without reading them (whole cells). */
@@ -327,21 +372,19 @@ export class DeviceQueries {
     return { terms, termCells }
   }
 
-  /** A term's postings (device → cell), read up to `cap`; `complete` when that was all of them, else the last key read. */
-  async #postings(term: string, cap: number): Promise<{ nats: Map<string, number>; complete: boolean; last: string }> {
-    const prefix = wordPrefix(term)
+  /** One family's postings of a term (device → cell), read up to `cap`; `complete` when that was all, else the last key read. */
+  async #family(prefix: string, cap: number, into: Map<string, number>): Promise<{ read: number; complete: boolean; last: string }> {
     const range = this.db.range({ gte: prefix, lt: `${prefix}${END}` })
-    const nats = new Map<string, number>()
     let read = 0
     let last = prefix
     try {
       for (;;) {
         const batch = await range.next(Math.min(1000, cap + 1 - read))
-        if (batch.length === 0) return { nats, complete: true, last }
-        for (const [key, value] of batch) nats.set(natOfKey(key, prefix.length, true), Number(value))
+        if (batch.length === 0) return { read, complete: true, last: `${prefix}${END}` }
+        for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
         last = batch.at(-1)![0]
         read += batch.length
-        if (read > cap) return { nats, complete: false, last }
+        if (read > cap) return { read, complete: false, last }
       }
     } finally {
       await range.close()
@@ -349,21 +392,43 @@ export class DeviceQueries {
   }
 
   /**
+   * A term's postings, read up to `cap`: its other words first (`others`, whole when `othersComplete`), then the IDs
+   * it begins. `spans` are the keys read, which `#estimateCount` measures on disk against the whole of both families.
+   */
+  async #postings(term: string, cap: number): Promise<Postings> {
+    const others = new Map<string, number>()
+    const other = await this.#family(wordPrefix(term), cap, others)
+    const nats = new Map(others)
+    const id = other.complete ? await this.#family(idWordPrefix(term), cap - other.read, nats) : { read: 0, complete: false, last: idWordPrefix(term) }
+    const spans: [string, string][] = [
+      [wordPrefix(term), other.last],
+      [idWordPrefix(term), id.last],
+    ]
+    return { nats, complete: other.complete && id.complete, others, othersComplete: other.complete, spans }
+  }
+
+  /** Roughly how many postings a term has, from what the probe read and the room its families take on disk (0: unknown). */
+  async #estimateCount(term: string, probe: Postings): Promise<number> {
+    const size = async (spans: [string, string][]) => (await Promise.all(spans.map(([from, to]) => this.db.approximateSize(from, to)))).reduce((a, b) => a + b, 0)
+    const probed = await size(probe.spans)
+    if (probed <= 0) return 0
+    const whole = await size([wordPrefix(term), idWordPrefix(term)].map((p): [string, string] => [p, `${p}${END}`]))
+    return Math.round((whole / probed) * probe.nats.size)
+  }
+
+  /**
    * The term to drive the search: the one with the fewest devices, if any term's postings could be read whole. When
    * every term is common after the probe, the one whose postings take the least room on disk is read further, unless
    * that room says it is far beyond the limit (a prefix every ID shares): then no term drives.
    */
-  async #driver(tm: TextMatch, filter: Set<number> | null): Promise<Driver | null> {
+  async #driver(tm: TextMatch, filter: Set<number> | null, probed?: Postings[], further = true): Promise<{ driver: Driver | null; probes: Postings[] }> {
     const admits = (cell: number) => filter === null || filter.has(cell)
-    const probes = await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe)))
-    if (!probes.some((p) => p.complete)) {
-      const sizes = await Promise.all(tm.terms.map((t) => this.db.approximateSize(wordPrefix(t), `${wordPrefix(t)}${END}`)))
-      const smallest = sizes.reduce((best, size, i) => (size < sizes[best]! ? i : best), 0)
-      const prefix = wordPrefix(tm.terms[smallest]!)
-      const probed = await this.db.approximateSize(prefix, probes[smallest]!.last)
+    const probes = probed ?? (await Promise.all(tm.terms.map((t) => this.#postings(t, this.limits.probe))))
+    if (further && !probes.some((p) => p.complete)) {
+      const estimates = await Promise.all(tm.terms.map((t, i) => this.#estimateCount(t, probes[i]!)))
+      const smallest = estimates.reduce((best, n, i) => (n < estimates[best]! ? i : best), 0)
       // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway.
-      const estimate = probed > 0 ? (sizes[smallest]! / probed) * this.limits.probe : 0
-      if (estimate <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
+      if (estimates[smallest]! <= this.limits.driver * 1.5) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver)
     }
     let best: Driver | null = null
     probes.forEach((p, term) => {
@@ -373,7 +438,7 @@ export class DeviceQueries {
       const size = nats.size + this.cells.count(tm.termCells[term]!)
       if (!best || size < best.size) best = { term, nats, size }
     })
-    return best
+    return { driver: best, probes }
   }
 
   /** Whether a row holds every term but `skip` (a term is held by its cell's words, or by a word of the row). */
@@ -421,17 +486,24 @@ export class DeviceQueries {
     const tm = this.#textMatch(query.text, filter)
     const list = async (entries: Entry[], verify: (e: Entry) => boolean): Promise<Plan> => {
       const needRows = orderNeedsRow(order.sort) || tm.terms.length > 1
-      const rows = needRows ? await this.#withRowsInBatches(entries) : entries
-      return { kind: 'list', entries: rows.filter(verify).sort(this.#comparator(order)) }
+      const rows = (needRows ? await this.#withRowsInBatches(entries) : entries).filter(verify)
+      const compare = this.#comparator(order)
+      return { kind: 'list', entries: want * 4 < rows.length ? firstInOrder(rows, want, compare) : rows.sort(compare), total: rows.length }
     }
 
     if (tm.terms.length === 0) {
       if (filter !== null && this.#gatherFilter(order, filter, inFilter, want)) return list(await this.#enumerate(this.#cellIds(filter)), () => true)
       return { kind: 'walk', open: (skip) => this.#ordered(order, filter, skip, want), accept: (batch) => Promise.resolve(batch), total: inFilter, estimate: () => inFilter }
     }
-    if (inFilter === 0) return { kind: 'list', entries: [] }
+    if (inFilter === 0) return { kind: 'list', entries: [], total: 0 }
 
-    const driver = await this.#driver(tm, filter)
+    let { driver, probes } = await this.#driver(tm, filter, undefined, false)
+    if (!driver && order.sort === 'typeId') {
+      // Before reading a common term further: an ID fragment's ranges answer a page at once, however many IDs it begins.
+      const ranged = await this.#idRangePlan(order, tm, probes, filter, inFilter)
+      if (ranged) return ranged
+    }
+    if (!driver) ({ driver, probes } = await this.#driver(tm, filter, probes))
     const stats: Stats = { examined: 0, driverHits: 0, matched: 0 }
     if (driver && this.#gatherDriver(order, tm, driver, inFilter, want)) {
       const entries = [...driver.nats].map(([nat, cell]): Entry => ({ nat, cell }))
@@ -458,6 +530,16 @@ export class DeviceQueries {
         estimate: () => (stats.driverHits === 0 ? driver.size : Math.round((driver.size * stats.matched) / stats.driverHits)),
       }
     }
+    if (tm.terms.length === 1 && tm.termCells[0]!.size === 0 && !orderNeedsRow(order.sort) && Number.isFinite(want)) {
+      const estimate = await this.#estimateCount(tm.terms[0]!, probes[0]!)
+      // Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
+      const all = estimate <= this.limits.gather * 1.5 ? await this.#postings(tm.terms[0]!, this.limits.gather) : null
+      if (all?.complete)
+        return list(
+          [...all.nats].filter(([, cell]) => filter === null || filter.has(cell)).map(([nat, cell]): Entry => ({ nat, cell })),
+          () => true,
+        )
+    }
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
     let ruledOut = 0
@@ -476,13 +558,67 @@ export class DeviceQueries {
     }
   }
 
+  /**
+   * A search in natural order that no term drives, where one term reaches few devices but through their IDs (a fragment
+   * typed from an ID: "dev-07" begins a tenth of a million IDs and no other word): the devices whose ID the term begins
+   * lie in a few ranges of each type's natural order (`naturalPrefixes`), read there and merged with the term's few
+   * other postings. The first page costs what its matches cost, however far into the order they lie; the plain walk
+   * read every row before them.
+   */
+  async #idRangePlan(order: Order, tm: TextMatch, probes: Postings[], filter: Set<number> | null, inFilter: number): Promise<Plan | null> {
+    const term = tm.terms
+      .map((_, i) => i)
+      .filter((i) => probes[i]!.othersComplete && tm.termCells[i]!.size === 0)
+      .sort((a, b) => tm.terms[b]!.length - tm.terms[a]!.length)[0]
+    if (term === undefined) return null
+    const { descending } = order
+    const admits = (cell: number) => filter === null || filter.has(cell)
+    const typePrefixes = [...new Set(this.#cellIds(filter).map((id) => `${ROW_PREFIX}${naturalKey(this.cells.get(id)!.fields.typeId)}\u0001`))].sort(compareKeys)
+    const idPrefixes = naturalPrefixes(tm.terms[term]!, MAX_PLATFORM_ID)
+    if (descending) {
+      typePrefixes.reverse()
+      idPrefixes.reverse()
+    }
+    const parse = (key: string, value: string): Entry | null => {
+      if (!storedRowHolds(value, tm.terms, tm.termCells)) return null
+      const stored = parseStoredRow(value)
+      return admits(stored.cell) ? { nat: key.slice(ROW_PREFIX.length), ...stored } : null
+    }
+    const others = [...probes[term]!.others]
+      .filter(([, cell]) => admits(cell))
+      .map(([nat, cell]): Entry => ({ nat, cell }))
+      .sort((a, b) => (descending ? compareKeys(b.nat, a.nat) : compareKeys(a.nat, b.nat)))
+    const expected = Math.round(((await this.#estimateCount(tm.terms[term]!, probes[term]!)) * inFilter) / Math.max(this.cells.total, 1))
+    let previous: string | null = null
+    return {
+      kind: 'walk',
+      open: () => {
+        const ranges = typePrefixes.flatMap((type) =>
+          idPrefixes.map((id) => lazyStream(() => rangeStream(this.db, { gte: `${type}${id}`, lt: `${type}${id}${END}`, reverse: descending }, parse, MERGE_FIRST_READ))),
+        )
+        return { stream: others.length ? mergeStreams([concatStreams(ranges), listStream(others)], descending) : concatStreams(ranges), skipped: 0 }
+      },
+      accept: async (batch) => {
+        // A device whose ID and another word both begin with the term comes from both streams, one after the other.
+        const fresh = batch.filter((e) => {
+          const seen = e.nat === previous
+          previous = e.nat
+          return !seen
+        })
+        return (await this.withRows(fresh)).filter((e) => this.#rowMatches(e, tm, -1))
+      },
+      total: null,
+      estimate: () => expected,
+    }
+  }
+
   // ---- answers ---------------------------------------------------------------------------------------------------
 
   async page(query: DeviceQuery, offset: number, limit: number): Promise<Page> {
     const plan = await this.#plan(query, offset + limit)
     if (plan.kind === 'list') {
       const slice = await this.withRows(plan.entries.slice(offset, offset + limit))
-      return { total: plan.entries.length, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
+      return { total: plan.total, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
     }
     const { stream, skipped } = plan.open(offset)
     let toSkip = offset - skipped
@@ -559,7 +695,7 @@ export class DeviceQueries {
       const { query } = selection
       const filter = this.cells.matching(query.filters)
       const tm = this.#textMatch(query.text, filter)
-      const driver = tm.terms.length === 0 || this.cells.count(filter) === 0 ? null : await this.#driver(tm, filter)
+      const driver = tm.terms.length === 0 || this.cells.count(filter) === 0 ? null : (await this.#driver(tm, filter)).driver
       if (tm.terms.length === 0) {
         for (const id of this.#cellIds(filter)) add(id, this.cells.get(id)!.count)
       } else if (driver && tm.terms.length === 1) {
@@ -572,12 +708,17 @@ export class DeviceQueries {
           for (const e of await this.withRows(candidates.slice(i, i + ROW_BATCH * 4))) if (this.#rowMatches(e, tm, driver.term)) add(e.cell, 1)
         }
       } else if (this.cells.count(filter) > 0) {
-        // Every term is common: every row of the filter's cells is read and checked (seconds at a million devices).
-        const { stream } = this.#ordered({ sort: 'typeId', descending: false }, filter, 0, Infinity)
-        try {
-          for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) for (const e of await this.withRows(batch)) if (this.#rowMatches(e, tm, -1)) add(e.cell, 1)
-        } finally {
-          await stream.close()
+        // Every term is common: the devices are walked as a page in natural order would walk them (the ranges of the IDs
+        // a term begins, or every row of the filter's cells: seconds at a million devices).
+        const plan = await this.#plan({ ...query, sort: 'typeId', descending: false }, Infinity)
+        if (plan.kind === 'list') for (const e of plan.entries) add(e.cell, 1)
+        else {
+          const { stream } = plan.open(0)
+          try {
+            for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) for (const e of await plan.accept(batch)) add(e.cell, 1)
+          } finally {
+            await stream.close()
+          }
         }
       }
       for (const e of await this.#keyed(selection.except)) if ((filter === null || filter.has(e.cell)) && this.#rowMatches(e, tm, -1)) add(e.cell, -1)

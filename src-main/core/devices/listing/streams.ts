@@ -49,6 +49,19 @@ export function rangeStream(db: IndexDb, options: RangeOptions, parse: (key: str
   }
 }
 
+/** Entries already in memory, in their order, as a stream. */
+export function listStream(entries: readonly Entry[]): Stream {
+  let at = 0
+  return {
+    next() {
+      const out = entries.slice(at, at + BATCH)
+      at += out.length
+      return Promise.resolve(out)
+    },
+    close: () => Promise.resolve(),
+  }
+}
+
 export const emptyStream: Stream = { next: () => Promise.resolve([]), close: () => Promise.resolve() }
 
 /** A stream made only when it is first read (a group of cells the walk may never reach opens no iterator). */
@@ -131,9 +144,9 @@ export function mergeStreams(streams: Stream[], descending = false): Stream {
       const out: Entry[] = []
       while (heap.length > 0 && out.length < BATCH) {
         const top = heap[0]!
-        out.push(top.batch[top.at]!)
-        top.at++
         if (top.at >= top.batch.length) {
+          // What is ready goes on now: a page may need no more, and reading on would fetch a batch it never uses.
+          if (out.length > 0) break
           top.batch = await top.stream.next()
           top.at = 0
           if (top.batch.length === 0) {
@@ -142,10 +155,12 @@ export function mergeStreams(streams: Stream[], descending = false): Stream {
               heap[0] = last
               down(0)
             }
-            continue
-          }
+          } else down(0)
+          continue
         }
-        down(0)
+        out.push(top.batch[top.at]!)
+        top.at++
+        if (top.at < top.batch.length) down(0)
       }
       return out
     },

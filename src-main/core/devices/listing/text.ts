@@ -81,3 +81,23 @@ export function beginsAny(term: string, candidates: readonly string[]): boolean 
   for (const w of candidates) if (w.startsWith(term)) return true
   return false
 }
+
+/**
+ * Beginnings of natural keys (`naturalKey`) that together hold the key of every text of at most `maxLength`
+ * characters whose folded form begins with `term`, in ascending order and disjoint. A trailing run of digits is open:
+ * "gw-07" may go on as gw-07, gw-0712, gw-07999…, whose keys give the run's length first (leading zeros dropped), so
+ * there is one beginning per possible length. Some keys under them may not begin with the term (gw-7 for "gw-07"):
+ * the caller checks what it reads.
+ */
+export function naturalPrefixes(term: string, maxLength: number): string[] {
+  const folded = fold(term)
+  const head = /\d*$/.exec(folded)!.index
+  const start = naturalKey(folded.slice(0, head), Infinity)
+  const digits = folded.slice(head)
+  if (!digits) return [start]
+  const significant = digits.replace(/^0+/, '')
+  const zeros = digits.length - significant.length
+  const out: string[] = []
+  for (let length = Math.max(significant.length, 1); length <= Math.min(maxLength - head - zeros, MAX_DIGITS); length++) out.push(`${start}0${String(length).padStart(2, '0')}${significant}`)
+  return out
+}
