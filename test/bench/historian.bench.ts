@@ -6,7 +6,8 @@
  * disk), the same writers keeping each event on disk first as the forwarder's queue does (historian-plain-queue.ts),
  * and for Kafka plain mqtt.js → kafkajs bridges fed by the same publisher (historian-plain-child.ts) — then the time the
  * Kafka queue takes to recover after an outage while events keep coming at 5,000/s, the events lost (published minus
- * distinct ids stored), and the forwarder's RSS through each phase.
+ * distinct ids stored; for Kafka a lower bound when the mock's consumer skipped offsets its retention dropped: see
+ * lostInKafka), and the forwarder's RSS through each phase.
  *
  * The forwarder and the plain bridges run in child processes, the forwarder configured like `fieldline historian run`;
  * the CouchDB peer in another; the publisher, the plain writers and kcat's output reading in this one. The machine's
