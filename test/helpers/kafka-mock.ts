@@ -111,8 +111,12 @@ export async function startKafkaMock(topic: string): Promise<KafkaMock> {
   if (reason) throw new Error(reason)
   // A consumer that falls behind the mock's retention starts again at the oldest record it still holds, not at the end
   // (librdkafka's default): it then misses only what the mock dropped (skippedOffsets counts those).
+  // In a process group of its own: a group holding a stopped process (pause()) that becomes orphaned — this process run
+  // in the background without a controlling shell, and any member exits — is sent SIGHUP by the kernel, which ended the
+  // mock in the middle of an outage.
   const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-X', 'topic.auto.offset.reset=smallest', '-d', 'mock', '-o', 'beginning', '-f', FORMAT], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
   live.add(child)
   const seen: KafkaRecordSeen[] = []
