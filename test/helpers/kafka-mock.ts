@@ -85,7 +85,9 @@ export async function readTopic(bootstrap: string, topic: string): Promise<Kafka
 /**
  * Offsets a consumer did not print, per partition from 0 to the highest it printed, summed: records the broker stored
  * (it numbered them) that the consumer never read — dropped by the mock's retention before it got there (it keeps the
- * last 100,000 message sets or 5 MiB of each partition, whichever is less, and drops the oldest).
+ * last 100,000 message sets or 5 MiB of each partition, whichever is less, and drops the oldest), after which librdkafka
+ * starts again at the end (auto.offset.reset=largest; `smallest` was tried and skipped more: the oldest record held is
+ * dropped again before the next fetch while a fast producer fills the window).
  */
 export function skippedOffsets(records: KafkaRecordSeen[]): number {
   let skipped = 0
@@ -109,12 +111,10 @@ export function offsetRanges(records: KafkaRecordSeen[]): { partition: number; f
 export async function startKafkaMock(topic: string): Promise<KafkaMock> {
   const reason = kcatSkipReason()
   if (reason) throw new Error(reason)
-  // A consumer that falls behind the mock's retention starts again at the oldest record it still holds, not at the end
-  // (librdkafka's default): it then misses only what the mock dropped (skippedOffsets counts those).
   // In a process group of its own: a group holding a stopped process (pause()) that becomes orphaned — this process run
   // in the background without a controlling shell, and any member exits — is sent SIGHUP by the kernel, which ended the
   // mock in the middle of an outage.
-  const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-X', 'topic.auto.offset.reset=smallest', '-d', 'mock', '-o', 'beginning', '-f', FORMAT], {
+  const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-d', 'mock', '-o', 'beginning', '-f', FORMAT], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
