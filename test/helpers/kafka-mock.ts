@@ -45,25 +45,84 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL')
 })
 
+// Tab-separated: partition, offset, key, headers (name=value,…), value. JSON values never hold a raw tab or newline.
+const FORMAT = '%p\t%o\t%k\t%h\t%s\n'
+
+function parseRecord(line: string): KafkaRecordSeen | null {
+  const [p, o, key, headers, ...value] = line.split('\t')
+  if (value.length === 0) return null
+  const h = Object.fromEntries(
+    (headers ?? '')
+      .split(',')
+      .filter((x) => x.includes('='))
+      .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+  )
+  return { partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') }
+}
+
+/**
+ * The records the broker holds in `topic` now, read by a new consumer from the beginning to the end of each partition
+ * (`-e`): only what the mock's retention kept (see skippedOffsets), not everything it ever stored.
+ */
+export async function readTopic(bootstrap: string, topic: string): Promise<KafkaRecordSeen[]> {
+  const reason = kcatSkipReason()
+  if (reason) throw new Error(reason)
+  const child = spawn(KCAT, ['-C', '-u', '-q', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-f', FORMAT], { stdio: ['ignore', 'pipe', 'pipe'] })
+  live.add(child)
+  const seen: KafkaRecordSeen[] = []
+  let err = ''
+  eachLine(child.stdout, (line) => {
+    const r = parseRecord(line)
+    if (r) seen.push(r)
+  })
+  child.stderr?.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-2000)))
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  live.delete(child)
+  if (code !== 0) throw new Error(`kcat could not read ${topic} from ${bootstrap} (exit ${code}):\n${err}`)
+  return seen
+}
+
+/**
+ * Offsets a consumer did not print, per partition from 0 to the highest it printed, summed: records the broker stored
+ * (it numbered them) that the consumer never read — dropped by the mock's retention before it got there (it keeps the
+ * last 100,000 message sets or 5 MiB of each partition, whichever is less, and drops the oldest), after which librdkafka
+ * starts again at the end (auto.offset.reset=largest; `smallest` was tried and skipped more: the oldest record held is
+ * dropped again before the next fetch while a fast producer fills the window).
+ */
+export function skippedOffsets(records: KafkaRecordSeen[]): number {
+  let skipped = 0
+  for (const p of offsetRanges(records)) skipped += p.last + 1 - p.distinct
+  return skipped
+}
+
+/** Per partition: the lowest and highest offset among `records`, and how many distinct offsets. */
+export function offsetRanges(records: KafkaRecordSeen[]): { partition: number; first: number; last: number; distinct: number }[] {
+  const byPartition = new Map<number, { first: number; last: number; offsets: Set<number> }>()
+  for (const r of records) {
+    const p = byPartition.get(r.partition) ?? { first: r.offset, last: r.offset, offsets: new Set<number>() }
+    p.first = Math.min(p.first, r.offset)
+    p.last = Math.max(p.last, r.offset)
+    p.offsets.add(r.offset)
+    byPartition.set(r.partition, p)
+  }
+  return [...byPartition.entries()].sort(([a], [b]) => a - b).map(([partition, p]) => ({ partition, first: p.first, last: p.last, distinct: p.offsets.size }))
+}
+
 export async function startKafkaMock(topic: string): Promise<KafkaMock> {
   const reason = kcatSkipReason()
   if (reason) throw new Error(reason)
-  // Tab-separated: partition, offset, key, headers (name=value,…), value. JSON values never hold a raw tab or newline.
-  const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-d', 'mock', '-o', 'beginning', '-f', '%p\t%o\t%k\t%h\t%s\n'], {
+  // In a process group of its own: a group holding a stopped process (pause()) that becomes orphaned — this process run
+  // in the background without a controlling shell, and any member exits — is sent SIGHUP by the kernel, which ended the
+  // mock in the middle of an outage.
+  const child = spawn(KCAT, ['-C', '-u', '-b', '127.0.0.1:1', '-t', topic, '-X', 'test.mock.num.brokers=1', '-d', 'mock', '-o', 'beginning', '-f', FORMAT], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
   live.add(child)
   const seen: KafkaRecordSeen[] = []
   eachLine(child.stdout, (line) => {
-    const [p, o, key, headers, ...value] = line.split('\t')
-    if (value.length === 0) return
-    const h = Object.fromEntries(
-      (headers ?? '')
-        .split(',')
-        .filter((x) => x.includes('='))
-        .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
-    )
-    seen.push({ partition: Number(p), offset: Number(o), key: key ?? '', headers: h, value: value.join('\t') })
+    const r = parseRecord(line)
+    if (r) seen.push(r)
   })
   const bootstrap = await new Promise<string>((resolve, reject) => {
     let err = ''

@@ -10,7 +10,8 @@ import { createForwarder, type Forwarder } from '../../src-main/core/historian/f
 import { kafkaFailure } from '../../src-main/core/historian/kafkajs.sink'
 import { tempDir } from '../helpers/core'
 import { FAST, POLL, fakeMbed, kafkaDestination, mbedOnlyConfig } from '../helpers/historian'
-import { kcatSkipReason, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
+import { Kafka, logLevel } from 'kafkajs'
+import { kcatSkipReason, offsetRanges, readTopic, skippedOffsets, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
 
 const skip = kcatSkipReason()
 const cleanups: (() => Promise<unknown>)[] = []
@@ -92,5 +93,33 @@ describe.skipIf(skip)('historian → Kafka (kafkajs, librdkafka mock cluster)', 
     // What kafkajs's connection reports for a certificate it cannot verify: the socket error's code on the error.
     const tls = new KafkaJSConnectionError('Connection error: self-signed certificate', { broker: 'b:9093', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })
     expect(kafkaFailure(new KafkaJSNumberOfRetriesExceeded(tls, { retryCount: 3, retryTime: 100 }))).toMatchObject({ verdict: 'stop', code: 'TLS' })
+  })
+})
+
+// What the historian bench's loss count rests on (docs/historian.md, "Counting what Kafka holds").
+describe.skipIf(skip)("librdkafka's mock cluster keeps only the last 5 MiB of a partition", () => {
+  it('a consumer reading after the fact misses the oldest records, and skippedOffsets counts them; the consumer that kept up skipped none', async () => {
+    const m = await mock('retention')
+    const producer = new Kafka({ brokers: [m.bootstrap], logLevel: logLevel.NOTHING }).producer()
+    await producer.connect()
+    cleanups.push(() => producer.disconnect())
+    const value = 'x'.repeat(2048)
+    const send = (from: number, count: number) =>
+      producer.send({ topic: 'retention', acks: -1, messages: Array.from({ length: count }, (_, k) => ({ partition: 0, key: 'k', value, headers: { id: `r${from + k}` } })) })
+    // The mock's consumer first finds the topic; from then on it is given time to read each batch before the next.
+    await send(0, 1)
+    await expect.poll(() => m.records().length, POLL).toBe(1)
+    for (let sent = 1; sent < 4_001; sent += 250) {
+      await send(sent, 250)
+      await expect.poll(() => m.records().length, POLL).toBe(sent + 250)
+    }
+    expect(skippedOffsets(m.records())).toBe(0)
+    // 8 MiB were stored into partition 0; a consumer that comes afterwards finds only the last 5 MiB of them.
+    const late = await readTopic(m.bootstrap, 'retention')
+    const [held] = offsetRanges(late)
+    expect(held?.last).toBe(4_000)
+    expect(held?.first).toBeGreaterThan(0)
+    expect(late.length).toBeLessThan(4_001)
+    expect(skippedOffsets(late)).toBe(4_001 - late.length)
   })
 })
