@@ -39,3 +39,15 @@ export function convert(value: number, from: Unit, to: Unit): number {
   if (a.dimension === 'temperature') return from === '°C' ? (value * 9) / 5 + 32 : ((value - 32) * 5) / 9
   return (value * (a as { factor: number }).factor) / (b as { factor: number }).factor
 }
+
+/**
+ * A weather alert's value as the core writes it ("63.2 km/h", weather-alerts.ts) in a locale's digits, with the
+ * decimals it was written with and a no-break space before the unit ("63,2 km/h"); any other text as it is. Shared: the
+ * inbox and the alert emails show it the same way.
+ */
+export function localWeatherValue(value: string, locale: string | null | undefined): string {
+  const m = /^(-?\d+(?:\.\d+)?) (.+)$/.exec(value)
+  if (!m) return value
+  const digits = m[1]!.split('.')[1]?.length ?? 0
+  return `${new Intl.NumberFormat(locale ?? 'en', { maximumFractionDigits: digits }).format(Number(m[1]))}\u00a0${m[2]}`
+}

@@ -8,6 +8,7 @@ import type { InvitationRole, MailLanguage, MailMode } from '../../../src-shared
 import { formatBytes } from '../../../src-shared/models/byte-format'
 import type { SimStatus } from '../../../src-shared/models/sim'
 import type { AlertKind } from '../../../src-shared/models/sim-inventory'
+import { localWeatherValue } from '../../../src-shared/models/weather-units'
 
 export interface RenderedMail {
   subject: string
@@ -290,13 +291,8 @@ function findingText(language: MailLanguage, f: Finding): string {
       return s.found.syncFailing(typeof v === 'number' ? v : 0, f.account ?? '')
     case 'smsFailed':
       return s.found.smsFailed(String(v))
-    case 'weather': {
-      // Written "63.2 km/h" by the core; the number is given back in the language's way ("63,2 km/h").
-      const m = /^(-?\d+(?:\.\d+)?) (.+)$/.exec(String(v))
-      if (!m) return String(v)
-      const digits = m[1]!.split('.')[1]?.length ?? 0
-      return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(Number(m[1]))}${NBSP}${m[2]}`
-    }
+    case 'weather':
+      return localWeatherValue(String(v), locale)
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AlertCondition, Notification } from '../../../../src-shared/models/sim-inventory'
+import { localWeatherValue } from '../../../../src-shared/models/weather-units'
 import { wordFor, type Translate } from '../../i18n'
 import { formatBytes, formatCount, formatNumber, formatPercent } from '../../lib/format'
 import { href } from '../../lib/router.svelte'
@@ -25,16 +26,8 @@ export function findingText(t: Translate, locale: string | null | undefined, n: 
     case 'smsFailed':
       return t('inbox.ui.found.smsFailed', { values: { smsMsgId: String(v) } })
     case 'weather':
-      return weatherValueText(locale, String(v))
+      return localWeatherValue(String(v), locale)
   }
-}
-
-/** The core writes a weather value as "63.2 km/h": the number is given back in the locale's way ("63,2 km/h"). */
-function weatherValueText(locale: string | null | undefined, value: string): string {
-  const m = /^(-?\d+(?:\.\d+)?) (.+)$/.exec(value)
-  if (!m) return value
-  const digits = m[1]!.split('.')[1]?.length ?? 0
-  return `${formatNumber(Number(m[1]), locale, digits)}\u00a0${m[2]}`
 }
 
 /**
