@@ -13,7 +13,13 @@ import { createPublicClient, createWalletClient, http, type Abi, type Hex } from
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 
 const require = createRequire(import.meta.url)
-export const ANVIL_BIN = join(process.cwd(), 'node_modules', '.bin', 'anvil')
+/**
+ * The platform binary itself, not node_modules/.bin/anvil: that is a Node wrapper which, on SIGTERM, forwards the
+ * signal and kills itself at once, so its exit came before anvil had written its state file. A restart then read a
+ * half-written state and a close() removed the directory while anvil was still writing in it (ENOTEMPTY in CI).
+ */
+const ARCH: Partial<Record<string, string>> = { x64: 'amd64', arm64: 'arm64' }
+const ANVIL_BIN = require.resolve(`@foundry-rs/anvil-${process.platform}-${ARCH[process.arch] ?? process.arch}/bin/anvil${process.platform === 'win32' ? '.exe' : ''}`)
 export const ANVIL_CHAIN_ID = 31337
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
@@ -86,7 +92,7 @@ export async function startAnvil(options: { blockTime?: number } = {}): Promise<
   async function stop(): Promise<void> {
     const c = child
     child = undefined
-    if (!c || c.exitCode !== null) return
+    if (!c || c.exitCode !== null || c.signalCode !== null) return
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve())
       c.kill('SIGTERM')
