@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { IntlMessageFormat } from 'intl-messageformat'
 import { describe, expect, it } from 'vitest'
+import { formatBytes } from '../../src-shared/models/byte-format'
+import { SIM_STATUSES } from '../../src-shared/models/sim'
 import { renderAlertEmail, renderInvitation, renderTestEmail, type AlertContent, type InvitationContent } from '../../src-main/core/mail/templates'
 
 const base: InvitationContent = {
@@ -130,5 +135,44 @@ describe('alert email', () => {
     expect(m.text).toContain('Aucune session de données jamais vue')
     expect(m.text).toContain('3\u00a0synchronisations échouées d’affilée pour jasper:p1')
     expect(m.text).toContain('63,2\u00a0km/h')
+  })
+
+  // The core cannot import the renderer's catalogues (dependency rules), so the email keeps its own copy of the inbox's
+  // words; this holds the copy to them. The email may put no-break spaces where the catalogue has plain ones.
+  it.each([
+    ['en', 'en-GB'],
+    ['fr', 'fr-FR'],
+  ] as const)('in %s, says each finding and SIM status with the words of the inbox and the SIM pages', (language, locale) => {
+    const catalogue = JSON.parse(readFileSync(join(import.meta.dirname, '../../src-renderer/src/i18n', `${language}.json`), 'utf8')) as {
+      sim: { statuses: Record<string, string> }
+      inbox: { ui: { found: Record<string, string> } }
+    }
+    const inbox = (key: string, params: Record<string, string | number>): string => String(new IntlMessageFormat(catalogue.inbox.ui.found[key]!, locale).format(params))
+    const spaces = (text: string): string => text.replace(/[\u00a0\u202f]/g, ' ')
+    const mailed = (finding: AlertContent['lines'][number]['finding']): string => {
+      const m = renderAlertEmail({ language, rule: 'r', count: 1, lines: [{ about: 'x', finding }] })
+      return spaces(
+        m.text
+          .split('\n')
+          .find((l) => l.startsWith('- x'))!
+          .replace(/^- x\s*: /, ''),
+      )
+    }
+    const shown = new Intl.NumberFormat(locale).format(12_345)
+    const expected: [AlertContent['lines'][number]['finding'], string][] = [
+      [{ kind: 'dataAbove', value: 612_345_678, account: null }, inbox('data', { amount: formatBytes(612_345_678, locale) })],
+      [{ kind: 'smsAbove', value: 12_345, account: null }, inbox('sms', { count: 12_345, shown })],
+      [{ kind: 'noSession', value: 1, account: null }, inbox('noSession', { days: 1 })],
+      [{ kind: 'noSession', value: 9, account: null }, inbox('noSession', { days: 9 })],
+      [{ kind: 'noSession', value: 'never', account: null }, inbox('neverSession', {})],
+      [{ kind: 'syncFailing', value: 1, account: 'jasper:p1' }, inbox('syncFailing', { count: 1, account: 'jasper:p1' })],
+      [{ kind: 'syncFailing', value: 4, account: 'jasper:p1' }, inbox('syncFailing', { count: 4, account: 'jasper:p1' })],
+      [{ kind: 'smsFailed', value: 'm-42', account: null }, inbox('smsFailed', { smsMsgId: 'm-42' })],
+      ...SIM_STATUSES.map((code): [AlertContent['lines'][number]['finding'], string] => [
+        { kind: 'statusChanged', value: `activated→${code}`, account: null },
+        inbox('status', { from: catalogue.sim.statuses.activated!, to: catalogue.sim.statuses[code]! }),
+      ]),
+    ]
+    for (const [finding, words] of expected) expect(mailed(finding)).toBe(spaces(words))
   })
 })
