@@ -359,15 +359,15 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (running) return status
     const [doc, state] = await Promise.all([settingsOrThrow(), readSyncState(db)])
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
-    const filter = replicationFilter(doc.shares)
     const options: SyncOptions = {
       shares: doc.shares,
-      live: true,
-      retry: true,
-      batch_size: batchSize,
-      batches_limit: batchesLimit,
-      filter,
-      back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
+      pouch: {
+        live: true,
+        retry: true,
+        batch_size: batchSize,
+        batches_limit: batchesLimit,
+        back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
+      },
     }
     const mine = { remote, task: null as Cancellable | null, started: Date.now() }
     running = mine
@@ -431,15 +431,13 @@ export function createSyncService(deps: SyncServiceDeps) {
     return status
   }
 
+  /** What is shared, and PouchDB's options of the live sync; each direction's filter is derived from the shares. */
   interface SyncOptions {
     shares: SyncShare[]
-    live: boolean
-    retry: boolean
-    batch_size: number
-    batches_limit: number
-    filter: (doc: { _id: string }) => boolean
-    back_off_function: (delay: number) => number
+    pouch: { live: boolean; retry: boolean; batch_size: number; batches_limit: number; back_off_function: (delay: number) => number }
   }
+
+  type DocFilter = (doc: { _id: string }) => boolean
 
   function onDenied(e: PouchFailure): void {
     recordDenied(e).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
@@ -451,24 +449,18 @@ export function createSyncService(deps: SyncServiceDeps) {
    * search, a job) beside the one refusal that matters. The filter's text, hence the checkpoint, is the same either way;
    * entries made as a viewer are not pushed later under another role, as the server refused them then.
    */
-  function pushFilter(options: SyncOptions, role: SyncRole | null): SyncOptions['filter'] {
-    return withholdsAudit(role) ? replicationFilter(options.shares.filter((share) => share !== 'audit')) : options.filter
+  function pushFilter(shares: readonly SyncShare[], role: SyncRole | null): DocFilter {
+    return replicationFilter(withholdsAudit(role) ? shares.filter((share) => share !== 'audit') : shares)
   }
 
   function withholdsAudit(role: SyncRole | null): boolean {
     return role !== null && !ROLE_WRITES[role].includes('audit')
   }
 
-  /** PouchDB's options of one direction, without ours. */
-  function pouchOptions(options: SyncOptions, filter: SyncOptions['filter']): Omit<SyncOptions, 'shares'> {
-    const { shares: _shares, ...pouch } = options
-    return { ...pouch, filter }
-  }
-
   /** The live sync, both ways; a first sync that pulled alone starts its push after what it pulled (pulledAlone). */
   function goLive(mine: NonNullable<typeof running>, options: SyncOptions, role: SyncRole | null, pushSince: number | undefined): void {
-    const push = { filter: pushFilter(options, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
-    const handler = db.sync(mine.remote.db, { ...pouchOptions(options, options.filter), push })
+    const push = { filter: pushFilter(options.shares, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
+    const handler = db.sync(mine.remote.db, { ...options.pouch, filter: replicationFilter(options.shares), push })
     mine.task = handler
     for (const direction of ['push', 'pull'] as const) {
       handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
@@ -483,9 +475,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
-  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: SyncOptions['filter']): Promise<PouchDB.ReplicationResult> {
-    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = pouchOptions(options, filter)
-    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
+  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: DocFilter): Promise<PouchDB.ReplicationResult> {
+    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = options.pouch
+    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, { ...once, filter }) : db.replicate.from(mine.remote.db, { ...once, filter })
     mine.task = replication
     replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
     return replication
@@ -502,9 +494,9 @@ export function createSyncService(deps: SyncServiceDeps) {
     const { role } = await asked
     const before = await latestSeq(db)
     if (running !== mine) return { role, pushSince: undefined }
-    await oneShot(mine, 'push', options, pushFilter(options, role))
+    await oneShot(mine, 'push', options, pushFilter(options.shares, role))
     if (running !== mine) return { role, pushSince: undefined }
-    const pull = await oneShot(mine, 'pull', options, options.filter)
+    const pull = await oneShot(mine, 'pull', options, replicationFilter(options.shares))
     const after = await latestSeq(db)
     return { role, pushSince: pulledAlone(before, after, pull) ? after : undefined }
   }
