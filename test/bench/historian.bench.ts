@@ -183,7 +183,9 @@ function createSource(pub: MqttClient, url: string): Source {
           env: { ...process.env, BENCH_MQTT_URL: url, BENCH_FROM: String(from + share * k), BENCH_COUNT: String(n) },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         })
-        process.on('exit', () => proc.kill('SIGKILL'))
+        const kill = (): boolean => proc.kill('SIGKILL')
+        process.on('exit', kill)
+        proc.once('exit', () => process.off('exit', kill))
         const ready = new Promise<void>((resolve) => proc.once('message', () => resolve()))
         return { proc, ready }
       })
