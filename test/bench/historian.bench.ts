@@ -103,7 +103,9 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir, BENCH_CLIENT_ID: clientId },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  process.on('exit', () => proc.kill('SIGKILL'))
+  const kill = (): boolean => proc.kill('SIGKILL')
+  process.on('exit', kill)
+  proc.once('exit', () => process.off('exit', kill))
   const child: Child = {
     proc,
     delivered: 0,
