@@ -14,18 +14,20 @@
  *                        acknowledged to the broker and not yet sent. No durability; the cheapest possible bridge.
  *   BENCH_PLAIN=disk     the same durability as the forwarder's queue (historian-plain-queue.ts): each message is on
  *                        disk (one synchronous write) before mqtt.js acknowledges it.
+ *   BENCH_PLAIN=pipe     Kafka only: the plainest pipe. Each message goes on as it came, keyed org:type:device as the
+ *                        forwarder keys it, its value the raw payload: no event id, no record envelope, no queue.
  *
  * Prints `status <delivered> <queued> <received> 0 <mqtt state>` every 100 ms, like the forwarder's child.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { connect } from 'mqtt'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
-import { createSequence, encodeEvent, eventId, type HistorianEvent } from '../../src-main/core/historian/event'
+import { createSequence, encodeEvent, eventId, partitionKey, type HistorianEvent } from '../../src-main/core/historian/event'
 import { parseTopic } from '../../src-main/core/platform/topics'
 import { plainBulkDocs, plainDatabase } from './historian-plain-couch'
 import { openPlainQueue } from './historian-plain-queue'
 
-const mode = process.env.BENCH_PLAIN === 'disk' ? 'disk' : 'memory'
+const mode = process.env.BENCH_PLAIN === 'disk' || process.env.BENCH_PLAIN === 'pipe' ? process.env.BENCH_PLAIN : 'memory'
 const org = 'benchorg'
 const sequence = createSequence()
 const pending: { event: HistorianEvent; end: number }[] = []
@@ -49,6 +51,10 @@ async function kafkaSink(): Promise<PlainSink> {
   return {
     lanes: 1,
     async send(events) {
+      if (mode === 'pipe') {
+        await producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: partitionKey(e), value: e.payload })) })
+        return
+      }
       const records = events.map(kafkaRecord)
       await producer.send({ topic, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: String(r.timestamp) })) })
     },
@@ -96,8 +102,11 @@ client.on('message', (topic, payload) => {
   received++
   const t = parseTopic(topic)
   if (!t || t.kind !== 'event') return
-  const e: HistorianEvent = { id: '', org, type: t.type, device: t.id, event: t.name, format: t.fmt, receivedAt: Date.now(), payload }
-  e.id = eventId(e, sequence())
+  const e: HistorianEvent = { id: '', org, type: t.type, device: t.id, event: t.name, format: t.fmt, receivedAt: 0, payload }
+  if (mode !== 'pipe') {
+    e.receivedAt = Date.now()
+    e.id = eventId(e, sequence())
+  }
   // On disk before this handler returns, as the forwarder does: mqtt.js sends the PUBACK right after.
   const end = queue ? queue.append(encodeEvent(e)) : 0
   pending.push({ event: e, end })

@@ -21,7 +21,10 @@
  *   BENCH_RECOVERY_DEST=couch   the recovery run into CouchDB instead of Kafka
  *   BENCH_STEADY_SECONDS=30     how long the recovery run goes on at that rate once the queue is back (default 30)
  *   BENCH_BACKLOG_EVENTS=100000  events of the Kafka backlog run (default 100,000)
- *   BENCH_PHASES=kafka,couch,backlog,recovery   the parts to run (default all four)
+ *   BENCH_DRAIN_EVENTS=100000   events in the forwarder's on-disk queue for the drain run (default 100,000)
+ *   BENCH_PHASES=kafka,couch,backlog,drain,recovery   the parts to run (default all five)
+ *   BENCH_PUBLISHERS=N          N publisher processes (historian-publisher-child.ts) share the events of every run but
+ *                               the recovery's, instead of one mqtt.js client in this process
  *   BENCH_HEAP=1                the forwarder prints its live heap every 2 s (after a forced GC)
  *   BENCH_PROFILE=<dir>         write a V8 CPU profile of each forwarder process there
  */
@@ -35,11 +38,14 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { connect, connectAsync, type MqttClient } from 'mqtt'
 import { forwarderClientId } from '../../src-main/core/historian/config'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
+import { DiskQueue } from '../../src-main/core/historian/disk-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
+import { queueDir } from '../../src-main/core/historian/forwarder'
 import { offsetRanges, readTopic, skippedOffsets, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
 import { eachLine } from '../helpers/lines'
 import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
 import { couchToken, plainBulkDocs, plainDatabase } from './historian-plain-couch'
+import { ORG, event, payload, publishAll, topic } from './historian-load'
 import { openPlainQueue } from './historian-plain-queue'
 
 const KAFKA_EVENTS = Number(process.env.BENCH_KAFKA_EVENTS ?? 100_000)
@@ -49,27 +55,10 @@ const RATE = Number(process.env.BENCH_RATE ?? 5_000)
 const RECOVERY_DEST = process.env.BENCH_RECOVERY_DEST === 'couch' ? 'couch' : 'kafka'
 const STEADY_S = Number(process.env.BENCH_STEADY_SECONDS ?? 30)
 const BACKLOG_EVENTS = Number(process.env.BENCH_BACKLOG_EVENTS ?? 100_000)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,backlog,recovery').split(','))
-const ORG = 'benchorg'
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'kafka,couch,backlog,drain,recovery').split(','))
+const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 0)
+const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000)
 const here = fileURLToPath(new URL('.', import.meta.url))
-
-const payload = (n: number): string => JSON.stringify({ n, temp: 21.53, humidity: 48.2, battery: 3.71, status: 'ok', seq: n })
-const topic = (n: number): string => `iot-2/type/bench/id/dev${n % 1000}/evt/reading/fmt/json`
-
-/** The event the forwarder would make of message n: what the plain writers send, so the comparison is like for like. */
-function event(n: number): HistorianEvent {
-  const receivedAt = Date.now()
-  return {
-    id: `${ORG}:bench:dev${n % 1000}:${new Date(receivedAt).toISOString()}:reading:base${n}`,
-    org: ORG,
-    type: 'bench',
-    device: `dev${n % 1000}`,
-    event: 'reading',
-    format: 'json',
-    receivedAt,
-    payload: Buffer.from(payload(n)),
-  }
-}
 
 interface Child {
   proc: ChildProcess
@@ -114,7 +103,9 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('FIELDLINE_'))), ...env, BENCH_DATA_DIR: dataDir, BENCH_CLIENT_ID: clientId },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  process.on('exit', () => proc.kill('SIGKILL'))
+  const kill = (): boolean => proc.kill('SIGKILL')
+  process.on('exit', kill)
+  proc.once('exit', () => process.off('exit', kill))
   const child: Child = {
     proc,
     delivered: 0,
@@ -128,8 +119,11 @@ function startForwarder(env: Record<string, string>, dataDir: string, script = '
     cpu: () => cpuSeconds(proc.pid),
     async stop(options) {
       clearInterval(sampler)
-      proc.kill('SIGTERM')
-      await new Promise((resolve) => proc.once('exit', resolve))
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve))
+        proc.kill('SIGTERM')
+        await exited
+      }
       if (!options?.keepSession && env.FIELDLINE_MQTT_URL) await discardSession(env.FIELDLINE_MQTT_URL, clientId)
     },
   }
@@ -168,13 +162,45 @@ async function until(check: () => boolean, timeoutMs: number, stepMs = 20): Prom
   return check()
 }
 
-/** Publishes `count` events as fast as the broker acknowledges them (QoS 1, 1,000 in flight). */
-async function publishAll(client: MqttClient, from: number, count: number): Promise<number> {
-  const started = performance.now()
-  for (let i = from; i < from + count; i += 1000) {
-    await Promise.all(Array.from({ length: Math.min(1000, from + count - i) }, (_, k) => client.publishAsync(topic(i + k), payload(i + k), { qos: 1 })))
+/**
+ * Where the events come from: the bench's own mqtt.js client (the default), or with BENCH_PUBLISHERS=N that many
+ * publisher processes (historian-publisher-child.ts), each sending its share of the events with 1,000 in flight. `prepare`
+ * gets the publishers connected (outside any measured time) and returns the start of the publishing, which resolves
+ * with the time from its call to the last acknowledgement.
+ */
+interface Source {
+  readonly label: string
+  prepare(from: number, count: number): Promise<() => Promise<number>>
+}
+
+function createSource(pub: MqttClient, url: string): Source {
+  if (PUBLISHERS < 1) return { label: 'one mqtt.js publisher in the bench process', prepare: async (from, count) => () => publishAll(pub, from, count) }
+  return {
+    label: `${PUBLISHERS} mqtt.js publishers, each in its own process`,
+    async prepare(from, count) {
+      const share = Math.floor(count / PUBLISHERS)
+      const children = Array.from({ length: PUBLISHERS }, (_, k) => {
+        const n = k === PUBLISHERS - 1 ? count - share * k : share
+        const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'historian-publisher-child.ts')], {
+          env: { ...process.env, BENCH_MQTT_URL: url, BENCH_FROM: String(from + share * k), BENCH_COUNT: String(n) },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        })
+        const kill = (): boolean => proc.kill('SIGKILL')
+        process.on('exit', kill)
+        proc.once('exit', () => process.off('exit', kill))
+        const ready = new Promise<void>((resolve) => proc.once('message', () => resolve()))
+        return { proc, ready }
+      })
+      await Promise.all(children.map((c) => c.ready))
+      return async () => {
+        const started = performance.now()
+        const done = children.map(({ proc }) => new Promise<void>((resolve) => proc.once('exit', () => resolve())))
+        for (const { proc } of children) proc.send('go')
+        await Promise.all(done)
+        return performance.now() - started
+      }
+    },
   }
-  return performance.now() - started
 }
 
 /** Publishes at `rate` events/s until `stop()` says so; returns how many it published. */
@@ -206,8 +232,9 @@ function publishPaced(client: MqttClient, rate: number, from: number): { stop():
   }
 }
 
+/** Records with distinct ids (the plain pipe's carry none: its raw payloads, each with its own `n`, stand for them). */
 function distinctIds(mock: KafkaMock): number {
-  return new Set(mock.records().map((r) => r.headers.id)).size
+  return new Set(mock.records().map((r) => r.headers.id ?? r.value)).size
 }
 
 /** Ids the mock's consumer has shown, plus the offsets it skipped (each may hold one more): enough to stop waiting. */
@@ -237,14 +264,15 @@ async function couchReady(child: Child): Promise<void> {
 }
 
 /** `count` events from the publisher through `child` (forwarder or plain bridge): end-to-end events/s, its CPU per event, publisher alone. */
-async function throughChild(pub: MqttClient, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number; course: string }> {
+async function throughChild(source: Source, child: Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; publisher: number; course: string }> {
   await until(() => child.mqtt === 'connected', 20_000)
+  const publish = await source.prepare(from, count)
   const cpu0 = child.cpu()
   const t0 = performance.now()
   // Every 250 ms: hundreds of events received and delivered by then, and queued (received, not yet delivered).
   const course: string[] = []
   const sampler = setInterval(() => course.push(`${Math.round(child.received / 100)}/${Math.round(child.delivered / 100)}`), 250)
-  const publishMs = await publishAll(pub, from, count)
+  const publishMs = await publish()
   await until(() => child.delivered >= count, 600_000)
   clearInterval(sampler)
   const rate = (count * 1000) / (performance.now() - t0)
@@ -252,8 +280,8 @@ async function throughChild(pub: MqttClient, child: Child, from: number, count: 
 }
 
 /** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
-async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: number, count: number) {
-  const r = await throughChild(pub, child, from, count)
+async function endToEnd(source: Source, child: Child, mock: KafkaMock, from: number, count: number) {
+  const r = await throughChild(source, child, from, count)
   await until(() => accounted(mock) >= count, 30_000)
   await child.stop()
   return { ...r, lost: lostInKafka(mock, count), duplicates: mock.records().length - distinctIds(mock) }
@@ -265,11 +293,13 @@ async function endToEnd(pub: MqttClient, child: Child, mock: KafkaMock, from: nu
  * line that counts an event received until it has delivered them all (what it delivered before that line, at most
  * 100 ms of it, is left out of both counts), and its CPU per event.
  */
-async function backlog(pub: MqttClient, start: () => Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; child: Child }> {
+async function backlog(source: Source, start: () => Child, from: number, count: number): Promise<{ rate: number; cpuPerEvent: number; child: Child }> {
   const first = start()
   await until(() => first.mqtt === 'connected', 20_000)
   await first.stop({ keepSession: true })
-  await publishAll(pub, from, count)
+  await (
+    await source.prepare(from, count)
+  )()
   const child = start()
   await until(() => child.received > 0, 60_000, 5)
   const cpu0 = child.cpu()
@@ -282,13 +312,46 @@ async function backlog(pub: MqttClient, start: () => Child, from: number, count:
   return { rate, cpuPerEvent, child }
 }
 
+/**
+ * A child that sends what it already holds (the forwarder draining its on-disk queue, or the plain producer making
+ * its events): events/s and CPU per event from its first status line that counts a delivery until it has delivered
+ * `count`. Both are measured alike: what was delivered before that line (at most 100 ms of it) and the start-up before
+ * it (loading, connecting the producer) count in neither.
+ */
+async function drained(child: Child, count: number): Promise<{ rate: number; cpuPerEvent: number }> {
+  await until(() => child.delivered > 0, 60_000, 5)
+  const cpu0 = child.cpu()
+  const d0 = child.delivered
+  const t0 = performance.now()
+  await until(() => child.delivered >= count, 600_000, 5)
+  const rate = ((child.delivered - d0) * 1000) / (performance.now() - t0)
+  return { rate, cpuPerEvent: ((child.cpu() - cpu0) * 1e6) / (child.delivered - d0) }
+}
+
+/**
+ * The issue's baseline, a plain kafkajs producer (historian-producer-child.ts: events made in memory, batches of 500,
+ * one at a time, acks=all, no MQTT, nothing on disk), in its own process against a mock broker of its own.
+ */
+async function plainProducer(count: number, topicName: string): Promise<{ rate: number; cpuPerEvent: number }> {
+  const mock = await startKafkaMock(topicName)
+  const child = startForwarder({ FIELDLINE_HISTORIAN_KAFKA_BROKERS: mock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_TOPIC: topicName, BENCH_EVENTS: String(count) }, '', 'historian-producer-child.ts')
+  try {
+    return await drained(child, count)
+  } finally {
+    await child.stop()
+    await mock.stop()
+  }
+}
+
 /** The MQTT path alone with the publisher out of it: a plain subscriber draining `count` events kept for its session. */
-async function mqttBacklog(url: string, pub: MqttClient, count: number): Promise<number> {
+async function mqttBacklog(url: string, source: Source, count: number): Promise<number> {
   const options = { clientId: 'bench-plain-backlog', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 } }
   const away = await connectAsync(url, options)
   await away.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
   await away.endAsync()
-  await publishAll(pub, 8_000_000, count)
+  await (
+    await source.prepare(8_000_000, count)
+  )()
   let got = 0
   const started = performance.now()
   const sub = connect(url, options)
@@ -305,13 +368,14 @@ const load = (): string => `load ${(loadavg()[0] ?? 0).toFixed(1)}`
 const range = (rss: number[]): string => (rss.length ? `RSS ${Math.min(...rss)}–${Math.max(...rss)} MiB (last ${rss[rss.length - 1]} MiB)` : 'RSS not sampled')
 
 /** The MQTT path alone: the same publisher into a plain mqtt.js subscriber (QoS 1, as the forwarder subscribes). */
-async function mqttBaseline(url: string, pub: MqttClient, count: number): Promise<number> {
+async function mqttBaseline(url: string, source: Source, count: number): Promise<number> {
   const sub = await connectAsync(url, { clientId: 'bench-plain-subscriber', protocolVersion: 5 })
   let got = 0
   sub.on('message', () => got++)
   await sub.subscribeAsync('iot-2/type/+/id/+/evt/+/fmt/+', { qos: 1 })
+  const publish = await source.prepare(5_000_000, count)
   const started = performance.now()
-  await publishAll(pub, 5_000_000, count)
+  await publish()
   await until(() => got >= count, 120_000)
   const rate = (count * 1000) / (performance.now() - started)
   await sub.endAsync()
@@ -414,6 +478,8 @@ async function main(): Promise<void> {
   process.on('exit', () => couchProc.kill('SIGKILL'))
   const couchUrl = await new Promise<string>((resolve) => couchProc.stdout?.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url)))
   const pub = await connectAsync(broker.url, { clientId: 'bench-publisher', protocolVersion: 5 })
+  const source = createSource(pub, broker.url)
+  console.log(`source: ${source.label} (BENCH_PUBLISHERS)`)
   const base = { FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: `a:${ORG}:historian`, FIELDLINE_HISTORIAN_MQTT_VERSION: '5' }
   const kafkaForwarder = (name: string, mock: KafkaMock, topicName: string): Child =>
     startForwarder(
@@ -429,20 +495,32 @@ async function main(): Promise<void> {
   try {
     // ---- The MQTT path alone -------------------------------------------------------------------------------------
     if (PHASES.has('kafka')) {
-      const plainMqtt = await mqttBaseline(broker.url, pub, KAFKA_EVENTS)
+      const plainMqtt = await mqttBaseline(broker.url, source, KAFKA_EVENTS)
       console.log(`mosquitto → plain mqtt.js subscriber (QoS 1, the forwarder's input path without the forwarder): ${fmt(plainMqtt)} events/s (${load()})`)
 
       // ---- Kafka ----------------------------------------------------------------------------------------------------
+      // The issue's baseline in a process of its own, as the forwarder is (the in-process producers below share this
+      // process with the reading of the mock's records); before and after the MQTT-fed runs, for the load's drift.
+      const producer = await plainProducer(KAFKA_EVENTS, 'baseline-child')
+      console.log(
+        `plain kafkajs producer, own process (batches of 500, one at a time, acks=all, no compression; events made in memory, nothing on disk, no MQTT): ${fmt(producer.rate)} events/s, ${producer.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`,
+      )
       const plainKafka = await kafkaBaseline(null)
-      console.log(`plain kafkajs producer (batches of 500, acks=all; events made in memory, nothing on disk): ${fmt(plainKafka)} events/s (${load()})`)
+      console.log(`the same producer in the bench's process: ${fmt(plainKafka)} events/s (${load()})`)
       const kafkaDisk = join(work, 'plain-kafka')
       await mkdir(kafkaDisk)
       const plainKafkaDisk = await kafkaBaseline(kafkaDisk)
-      console.log(`the same producer, each event first on disk as the forwarder's queue keeps it (historian-plain-queue.ts): ${fmt(plainKafkaDisk)} events/s (${load()})`)
+      console.log(`the same, each event first on disk as the forwarder's queue keeps it (historian-plain-queue.ts): ${fmt(plainKafkaDisk)} events/s (${load()})`)
 
       const plainBridges: Record<string, number> = {}
       const bridgeCpu: Record<string, number> = {}
-      for (const mode of ['memory', 'disk'] as const) {
+      const modes = ['pipe', 'memory', 'disk'] as const
+      const describe = {
+        pipe: 'plain pipe: each message as it came (key org:type:device, value the raw payload), no ids, no queue',
+        memory: "plain bridge in memory: the forwarder's events and records (ids, base64 payload), no queue; what was acknowledged to the broker and not yet sent is lost in a crash",
+        disk: 'plain bridge on disk: the same, each event on disk before its PUBACK, as the forwarder',
+      }
+      for (const mode of modes) {
         const mock = await startKafkaMock(`plain-${mode}`)
         const dir = join(work, `bridge-${mode}`)
         await mkdir(dir)
@@ -451,25 +529,30 @@ async function main(): Promise<void> {
           dir,
           'historian-plain-child.ts',
         )
-        const r = await endToEnd(pub, child, mock, mode === 'memory' ? 3_000_000 : 4_000_000, KAFKA_EVENTS)
+        const r = await endToEnd(source, child, mock, 2_000_000 + 1_000_000 * modes.indexOf(mode), KAFKA_EVENTS)
         await mock.stop()
         plainBridges[mode] = r.rate
         bridgeCpu[mode] = r.cpuPerEvent
         console.log(
-          `mosquitto → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only: what was acknowledged to the broker and not yet sent is lost in a crash' : 'each event on disk before its PUBACK, as the forwarder'}): ${fmt(r.rate)} events/s end to end (publisher alone: ${fmt(r.publisher)} events/s), ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.lost} (${load()})`,
+          `mosquitto → ${describe[mode]}: ${fmt(r.rate)} events/s end to end (publish rate achieved: ${fmt(r.publisher)} events/s), ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${r.lost} (${load()})`,
         )
       }
 
       const kmock = await startKafkaMock('events')
       const kchild = kafkaForwarder('kafka', kmock, 'events')
-      const k = await endToEnd(pub, kchild, kmock, 0, KAFKA_EVENTS)
+      const k = await endToEnd(source, kchild, kmock, 0, KAFKA_EVENTS)
       await kmock.stop()
+      const producerAfter = await plainProducer(KAFKA_EVENTS, 'baseline-child-after')
+      console.log(`plain kafkajs producer, own process, again after the forwarder: ${fmt(producerAfter.rate)} events/s, ${producerAfter.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`)
       const ratio = (x: number) => (k.rate / x).toFixed(2)
       console.log(
-        `mosquitto → historian → Kafka: ${fmt(k.rate)} events/s end to end (publisher alone: ${fmt(k.publisher)} events/s), ${k.cpuPerEvent.toFixed(1)} µs of CPU per event (the plain bridge on disk: ${(bridgeCpu.disk ?? NaN).toFixed(1)}), ${k.lost}, duplicates ${k.duplicates}, ${range(kchild.rss)} (${load()})`,
+        `mosquitto → historian → Kafka: ${fmt(k.rate)} events/s end to end (publish rate achieved: ${fmt(k.publisher)} events/s), ${k.cpuPerEvent.toFixed(1)} µs of CPU per event (the plain bridge on disk: ${(bridgeCpu.disk ?? NaN).toFixed(1)}, the plain pipe: ${(bridgeCpu.pipe ?? NaN).toFixed(1)}), ${k.lost}, duplicates ${k.duplicates}, ${range(kchild.rss)} (${load()})`,
       )
       console.log(
-        `  ratio to the plain producer ${ratio(plainKafka)} (the issue's ratio: the producer has no MQTT intake and keeps nothing on disk); to the plain producer with the same on-disk queueing ${ratio(plainKafkaDisk)}; to the plain MQTT → Kafka bridge in memory ${ratio(plainBridges.memory ?? NaN)}, on disk ${ratio(plainBridges.disk ?? NaN)}`,
+        `  the issue's ratio, to the plain kafkajs producer (own process; no MQTT intake, nothing on disk): ${ratio(producer.rate)} before / ${ratio(producerAfter.rate)} after; to it in the bench's process ${ratio(plainKafka)}, with the same on-disk queueing ${ratio(plainKafkaDisk)}`,
+      )
+      console.log(
+        `  like for like, fed by the same publishers: to the plain pipe ${ratio(plainBridges.pipe ?? NaN)}, to the plain bridge in memory ${ratio(plainBridges.memory ?? NaN)}, on disk ${ratio(plainBridges.disk ?? NaN)}; to the MQTT path alone ${ratio(plainMqtt)}`,
       )
     }
 
@@ -540,7 +623,7 @@ async function main(): Promise<void> {
         await mkdir(dir)
         const child = startForwarder({ FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, BENCH_PLAIN_SINK: 'couch', ...couchEnv }, dir, 'historian-plain-child.ts')
         await couchReady(child)
-        const r = await atPeer(() => throughChild(pub, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
+        const r = await atPeer(() => throughChild(source, child, mode === 'memory' ? 6_000_000 : 7_000_000, COUCH_EVENTS))
         await child.stop()
         bridges[mode] = r.result.rate
         const lost = COUCH_EVENTS - (await couchDocCount(couchUrl, [`iotp_${ORG}_bridge${mode}_all`]))
@@ -561,7 +644,7 @@ async function main(): Promise<void> {
         join(work, 'couch'),
       )
       await couchReady(cchild)
-      const fwd = await atPeer(() => throughChild(pub, cchild, 1_000_000, COUCH_EVENTS))
+      const fwd = await atPeer(() => throughChild(source, cchild, 1_000_000, COUCH_EVENTS))
       await cchild.stop()
       const couchLost = COUCH_EVENTS - (await couchStored(couchUrl))
       const plainB = await atPeer(() => couchBaseline(couchUrl, 'again', null))
@@ -578,7 +661,7 @@ async function main(): Promise<void> {
     // ---- Kafka, from a backlog at the broker: the publisher out of the path ------------------------------------------
     if (PHASES.has('backlog')) {
       const n = BACKLOG_EVENTS
-      const bare = await mqttBacklog(broker.url, pub, n)
+      const bare = await mqttBacklog(broker.url, source, n)
       console.log(`backlog of ${fmt(n)} events at the broker → plain mqtt.js subscriber doing nothing (the MQTT path alone): ${fmt(bare)} events/s (${load()})`)
       const rates: Record<string, number> = {}
       for (const mode of ['memory', 'disk'] as const) {
@@ -586,7 +669,7 @@ async function main(): Promise<void> {
         const dir = join(work, `backlog-${mode}`)
         await mkdir(dir)
         const r = await backlog(
-          pub,
+          source,
           () =>
             startForwarder(
               { FIELDLINE_MQTT_URL: broker.url, BENCH_PLAIN: mode, FIELDLINE_HISTORIAN_KAFKA_BROKERS: mock.bootstrap, FIELDLINE_HISTORIAN_KAFKA_TOPIC: `backlog-${mode}` },
@@ -604,13 +687,45 @@ async function main(): Promise<void> {
         await mock.stop()
       }
       const mock = await startKafkaMock('backlog-historian')
-      const r = await backlog(pub, () => kafkaForwarder('backlog', mock, 'backlog-historian'), 11_000_000, n)
+      const r = await backlog(source, () => kafkaForwarder('backlog', mock, 'backlog-historian'), 11_000_000, n)
       await until(() => accounted(mock) >= n, 30_000)
       console.log(
         `backlog → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(r.child.rss)} (${load()})`,
       )
+      await mock.stop()
+      const producer = await plainProducer(n, 'backlog-baseline')
       console.log(
-        `  ratio to the plain MQTT → kafkajs bridge in memory ${(r.rate / (rates.memory ?? NaN)).toFixed(2)}, on disk ${(r.rate / (rates.disk ?? NaN)).toFixed(2)}; to the MQTT path alone ${(r.rate / bare).toFixed(2)}`,
+        `plain kafkajs producer, own process (events made in memory, nothing on disk, no MQTT): ${fmt(producer.rate)} events/s, ${producer.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain kafkajs producer (the issue's) ${(r.rate / producer.rate).toFixed(2)}; to the plain MQTT → kafkajs bridge in memory ${(r.rate / (rates.memory ?? NaN)).toFixed(2)}, on disk ${(r.rate / (rates.disk ?? NaN)).toFixed(2)}; to the MQTT path alone ${(r.rate / bare).toFixed(2)}`,
+      )
+    }
+
+    // ---- Kafka, from the forwarder's own on-disk queue: no MQTT in the path ---------------------------------------
+    if (PHASES.has('drain')) {
+      const n = DRAIN_EVENTS
+      const before = await plainProducer(n, 'drain-baseline')
+      console.log(
+        `plain kafkajs producer, own process (events made in memory, nothing on disk, no MQTT): ${fmt(before.rate)} events/s, ${before.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`,
+      )
+      const mock = await startKafkaMock('drain')
+      // The queue as the forwarder's intake leaves it after an outage (the same lines, event.ts), in the directory the
+      // child configured by variables uses (profile 'env', destination kafka/env).
+      const queue = DiskQueue.open({ dir: queueDir(join(work, 'drain'), 'env', 'kafka/env'), capacity: n })
+      for (let i = 0; i < n; i++) queue.append(encodeEvent(event(12_000_000 + i)))
+      queue.close()
+      const child = kafkaForwarder('drain', mock, 'drain')
+      const r = await drained(child, n)
+      await until(() => accounted(mock) >= n, 30_000)
+      await child.stop()
+      const after = await plainProducer(n, 'drain-baseline-after')
+      console.log(`plain kafkajs producer again, after the forwarder: ${fmt(after.rate)} events/s, ${after.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`)
+      console.log(
+        `${fmt(n)} events in the forwarder's on-disk queue → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(child.rss)} (${load()})`,
+      )
+      console.log(
+        `  ratio to the plain kafkajs producer ${(r.rate / before.rate).toFixed(2)} before / ${(r.rate / after.rate).toFixed(2)} after; CPU per event ${(r.cpuPerEvent / before.cpuPerEvent).toFixed(2)} / ${(r.cpuPerEvent / after.cpuPerEvent).toFixed(2)} of the producer's`,
       )
       await mock.stop()
     }
