@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncShare } from '../../src-shared/models/sync'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
+import { SYNC_STATE_ID } from '../../src-main/core/sync/sync.store'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { rejection, tempDir, testCore } from '../helpers/core'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -299,6 +300,37 @@ describe('live sync', () => {
     expect((await b.call('devices:list', { query: '', offset: 0, limit: 1 })).total).toBe(1500)
     await b.call('devices:add', { typeId: 'meter', deviceId: 'after-pull', description: 'added once live' })
     await expect.poll(async () => (await serverDoc('device:meter:after-pull', 'first-pull-alone'))?.description, POLL).toBe('added once live')
+  })
+
+  it('keeps the last sync when stopped as soon as it is live, as `sync start --once` does before exiting', async () => {
+    await setUp('stop-when-live')
+    const b = await workspace('otto', 'otto-pw', { database: 'stop-when-live' })
+    // The write of the last sync waits at a gate: a stop that does not wait for it returns while it is held.
+    const db = b.workspace.db
+    const put = db.put.bind(db) as (doc: object) => Promise<unknown>
+    let open: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    let held = 0
+    Object.assign(db, {
+      put: async (doc: { _id: string; lastSyncAt?: string | null }) => {
+        if (doc._id === SYNC_STATE_ID && doc.lastSyncAt) {
+          held++
+          await gate
+        }
+        return put(doc)
+      },
+    })
+    await b.call('sync:start', {})
+    await live(b)
+    await expect.poll(() => held, POLL).toBeGreaterThan(0)
+    const order: string[] = []
+    const stopped = b.call('sync:stop', {}).then(() => order.push('stopped'))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    order.push('written')
+    open()
+    await stopped
+    expect(order).toEqual(['written', 'stopped'])
+    expect((await b.call('sync:status', {})).lastSyncAt).not.toBeNull()
   })
 
   it('goes offline when the server stops mid-sync and catches up when it is back', async () => {

@@ -245,6 +245,21 @@ export function createSyncService(deps: SyncServiceDeps) {
    * next start push the refused revision again, and the server refuses it again: that is the same refusal, which keeps
    * its time and is counted once.
    */
+  /**
+   * The sync's own records (the last sync, refusals, conflicting revisions), written as replication events come and
+   * waited for by a stop: `sync start --once` stops and exits right after 'live', and without the wait its last sync
+   * could be lost, so that the next start took itself for a first sync and the status said "never".
+   */
+  const recording = new Set<Promise<void>>()
+  function record(write: Promise<unknown>, failure: string): void {
+    const done: Promise<void> = write.then(
+      () => undefined,
+      (e: unknown) => logger?.warn({ error: String(e) }, failure),
+    )
+    recording.add(done)
+    void done.finally(() => recording.delete(done))
+  }
+
   async function recordDenied(e: PouchFailure): Promise<void> {
     const id = String(e.id ?? '?')
     const rev = e.rev ?? (await getOrNull<BaseDoc>(db, id))?._rev
@@ -308,7 +323,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       })
       .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
-      recordTheirs(c.docs).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not record the revisions of a conflict'))
+      record(recordTheirs(c.docs), 'could not record the revisions of a conflict')
     }
   }
 
@@ -333,9 +348,12 @@ export function createSyncService(deps: SyncServiceDeps) {
     retries = 0
     const at = now().toISOString()
     publish({ state: 'live', reason: null, lastSyncAt: at, firstSync: null, push: { ...status.push, pending: 0 }, pull: { ...status.pull, pending: 0 } })
-    updateSyncState(db, (s) => {
-      s.lastSyncAt = at
-    }).catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not write the sync state'))
+    record(
+      updateSyncState(db, (s) => {
+        s.lastSyncAt = at
+      }),
+      'could not write the sync state',
+    )
   }
 
   function onPaused(direction: 'push' | 'pull', err: unknown): void {
@@ -440,7 +458,7 @@ export function createSyncService(deps: SyncServiceDeps) {
   type DocFilter = (doc: { _id: string }) => boolean
 
   function onDenied(e: PouchFailure): void {
-    recordDenied(e).catch((err: unknown) => logger?.warn({ error: String(err) }, 'could not record a refused document'))
+    record(recordDenied(e), 'could not record a refused document')
   }
 
   /**
@@ -512,6 +530,8 @@ export function createSyncService(deps: SyncServiceDeps) {
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
     }
     await current.remote.close().catch(() => undefined)
+    // Records started by the last events (cancelling can bring more) are in the workspace before a stop returns.
+    while (recording.size > 0) await Promise.all(recording)
     publish({ state: 'stopped', reason: null, firstSync: null }, true)
   }
 
