@@ -41,6 +41,12 @@ function refused(callback: (error?: Error) => void): void {
 type GetCallback = (error?: Error | null, value?: unknown) => void
 
 /**
+ * One error for every key LevelDB lacks: an import asks for thousands of documents that do not exist yet, and an Error
+ * captures a stack trace when made (levelup, the one reader, wraps it in an error of its own and changes nothing of it).
+ */
+const NOT_FOUND = new Error('NotFound: ')
+
+/**
  * Reads of single keys made in the same turn of the event loop, sent to LevelDB as one `getMany` per kind of read.
  * PouchDB's bulkDocs reads every document's current state with a `get` of its own before writing it: an import batch of
  * thousands of documents made thousands of trips to the binding's threads, each with its own callback, a tenth of the
@@ -56,7 +62,7 @@ function coalescedGets(db: LevelDown): LevelDown['_get'] {
       getMany(keys, options, (error, values) => {
         callbacks.forEach((callback, i) => {
           if (error) callback(error)
-          else if (values?.[i] === undefined) callback(new Error('NotFound: '))
+          else if (values?.[i] === undefined) callback(NOT_FOUND)
           else callback(null, values[i])
         })
       })
