@@ -1,8 +1,8 @@
 /**
  * The devices an import's earlier batches named, kept as 64-bit hashes of their document IDs in typed arrays: 16 bytes a
- * device at most, outside the JavaScript heap. A Set of the ID strings held 60–70 MB at a million devices, all of it live
- * until the import ended, and V8 lets its heap grow to a few times what is live before it collects: that Set alone put
- * about 250 MB on the import's peak memory.
+ * device at most, outside the JavaScript heap. A Set of the ID strings held 55 MB at a million devices, all of it live
+ * until the import ended, and V8 lets an import's heap reach four to five times what is live before a full collection
+ * (300,000 devices: 300–380 MB at each, 70–85 MB after).
  *
  * A hash says "named before" for an ID never named with odds of one in 2^63 per lookup; the import asks it only of
  * devices the workspace already holds, to tell a file naming a device twice from a device that was there before.
