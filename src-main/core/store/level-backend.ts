@@ -4,7 +4,6 @@ import { createRequire } from 'node:module'
 interface LevelDown {
   _get(key: unknown, options: object, callback: (error?: Error | null, value?: unknown) => void): void
   _getMany(keys: unknown[], options: object, callback: (error?: Error | null, values?: unknown[]) => void): void
-  _open(options: object, callback: (error?: Error) => void): void
   _put(key: unknown, value: unknown, options: object, callback: (error?: Error) => void): void
   _del(key: unknown, options: object, callback: (error?: Error) => void): void
   _batch(operations: unknown[], options: object, callback: (error?: Error) => void): void
@@ -83,13 +82,6 @@ function coalescedGets(db: LevelDown): LevelDown['_get'] {
 }
 
 /**
- * LevelDB's write buffer for the workspace, as the device index has (store/index-db.ts): its default, 4 MB, made a
- * 300,000-device import flush 60 MB in small level-0 files whose key ranges all overlap (documents by ID, by sequence),
- * and compaction rewrote 321 MB; with 32 MB, 127 MB (LevelDB's compaction thread: 13.1 → 11.6 CPU-s).
- */
-const WRITE_BUFFER_BYTES = 32 * 1024 * 1024
-
-/**
  * leveldown with Fieldline's write rules, passed to PouchDB as its `db`. PouchDB's LevelDB adapter never passes
  * write options down (it calls `batch(ops, callback)`), so without this LevelDB acknowledges a write once it is in
  * the operating system's cache: safe from a killed process, lost in a power cut. With `durable`, each acknowledged
@@ -106,8 +98,6 @@ export function levelBackend(switches: BackendSwitches): LevelDownFactory {
     const chained = db._chainedBatch.bind(db)
     const options = (given: object) => (switches.durable ? { ...given, sync: true } : given)
     db._get = coalescedGets(db)
-    const open = db._open.bind(db)
-    db._open = (given, callback) => open({ ...given, writeBufferSize: WRITE_BUFFER_BYTES }, callback)
     db._put = (key, value, given, callback) => (switches.readOnly ? refused(callback) : put(key, value, options(given), callback))
     db._del = (key, given, callback) => (switches.readOnly ? refused(callback) : del(key, options(given), callback))
     db._batch = (operations, given, callback) => (switches.readOnly ? refused(callback) : batch(operations, options(given), callback))
