@@ -33,6 +33,8 @@ interface Measured {
   err: string
   seconds: number
   cpuSeconds: number
+  /** CPU time of the main (JavaScript) thread alone; the rest is LevelDB's threads (writes, compaction) and V8's (GC). */
+  mainCpuSeconds: number
   peakRssMb: number
 }
 
@@ -45,6 +47,7 @@ function measure(args: string[]): Promise<Measured> {
     let err = ''
     let peak = 0
     let cpu = 0
+    let mainCpu = 0
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     const sample = async () => {
@@ -53,6 +56,8 @@ function measure(args: string[]): Promise<Measured> {
         peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
         const stat = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
         cpu = (Number(stat[11]) + Number(stat[12])) / 100
+        const main = (await readFile(`/proc/${child.pid}/task/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+        mainCpu = (Number(main[11]) + Number(main[12])) / 100
       } catch {
         // The child ended between two samples.
       }
@@ -60,7 +65,7 @@ function measure(args: string[]): Promise<Measured> {
     const timer = setInterval(() => void sample(), 200)
     child.on('close', (code) => {
       clearInterval(timer)
-      resolve({ code, out, err, seconds: (performance.now() - started) / 1000, cpuSeconds: cpu, peakRssMb: Math.round(peak) })
+      resolve({ code, out, err, seconds: (performance.now() - started) / 1000, cpuSeconds: cpu, mainCpuSeconds: mainCpu, peakRssMb: Math.round(peak) })
     })
   })
 }
@@ -98,7 +103,7 @@ for (const count of COUNTS) {
     if (imported.code !== 0) throw new Error(`import failed: ${imported.err}`)
     const rate = count / imported.seconds
     console.log(
-      `import (CLI, synced): ${imported.seconds.toFixed(1)} s, ${Math.round(rate)} devices/s, ${imported.cpuSeconds.toFixed(1)} CPU-s (${Math.round(count / imported.cpuSeconds)} devices per CPU-second), peak RSS ${imported.peakRssMb} MB; load ${load()}`,
+      `import (CLI, synced): ${imported.seconds.toFixed(1)} s, ${Math.round(rate)} devices/s, ${imported.cpuSeconds.toFixed(1)} CPU-s (${Math.round(count / imported.cpuSeconds)} devices per CPU-second; main thread ${imported.mainCpuSeconds.toFixed(1)} CPU-s, ${Math.round((imported.mainCpuSeconds / count) * 1e6)} µs a device), peak RSS ${imported.peakRssMb} MB; load ${load()}`,
     )
     const cached = await measure(['--import', 'tsx', probe, dataDir, String(count), '--cache'])
     if (cached.code !== 0) throw new Error(`probe failed: ${cached.err}`)

@@ -3,7 +3,8 @@
  * document, synced as the workspace writes, by batch size and with `new_edits: false` (revisions given, no revision
  * generated), against a whole CLI import of the same number of devices (parsing, the existence check, the device
  * index and the audit trail included). CPU seconds per device are printed beside wall time and the load average, as
- * the machine is shared. FLOOR_DEVICES=N changes the count (default 50,000).
+ * the machine is shared. FLOOR_DEVICES=N changes the count (default 50,000), FLOOR_BATCHES=a,b,… the documents per call
+ * (default 500,1000,2000,5000,20000: PouchDB's cost per document grows with the batch, see IMPORT_BATCH).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -15,6 +16,7 @@ import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { levelBackend } from '../../src-main/core/store/level-backend'
 
 const COUNT = Number(process.env.FLOOR_DEVICES ?? 50_000)
+const BATCHES = (process.env.FLOOR_BATCHES ?? '500,1000,2000,5000,20000').split(',').map(Number)
 const cli = fileURLToPath(new URL('../../out/main/cli.js', import.meta.url))
 const load = () =>
   loadavg()
@@ -26,11 +28,7 @@ const perCpuSecond = (n: number, cpuSeconds: number) => Math.round(n / cpuSecond
 
 const dir = await mkdtemp(join(tmpdir(), 'fieldline-import-floor-'))
 try {
-  for (const [batch, newEdits] of [
-    [5000, true],
-    [20_000, true],
-    [5000, false],
-  ] as const) {
+  for (const [batch, newEdits] of [...BATCHES.map((b) => [b, true] as const), [5000, false] as const]) {
     const db = new PouchDB(join(dir, `ws-${batch}-${newEdits}`), { auto_compaction: true, db: levelBackend({ durable: true, readOnly: false }) })
     await db.info()
     const now = new Date().toISOString()

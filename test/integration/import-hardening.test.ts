@@ -149,6 +149,21 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect((await core.call('devices:list', {})).items.map((d) => `${d.typeId}/${d.deviceId}`).sort()).toEqual(['meter/x-1', 'meter/x-2', 'valve/x-1'])
   })
 
+  it('tells a device named again in a later batch from one the workspace held before, in the same way as within a batch', async () => {
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'before' })
+    const rows = ['typeId,deviceId', 'meter,before', 'meter,again', ...Array.from({ length: IMPORT_BATCH }, (_, i) => `meter,b-${i}`), 'meter,again', 'meter,before', 'meter,b-0', 'meter,last']
+    const { report } = await importBytes(core, 'batches.csv', Buffer.from(rows.join('\n')))
+    expect(report).toMatchObject({ rows: IMPORT_BATCH + 6, added: IMPORT_BATCH + 2, failed: 4 })
+    const second = IMPORT_BATCH + 4
+    expect(report!.errors.map((e) => [e.row, e.ref.key, e.ref.params?.id])).toEqual([
+      [2, 'import.exists', 'meter/before'],
+      [second, 'import.duplicate', 'meter/again'],
+      [second + 1, 'import.duplicate', 'meter/before'],
+      [second + 2, 'import.duplicate', 'meter/b-0'],
+    ])
+    expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'last' })).toMatchObject({ deviceId: 'last' })
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]

@@ -12,6 +12,7 @@ import { CURRENT_SCHEMA } from '../store/schema'
 import { createDecoder, type Decoded, type ImportDecoder, type ImportEncoding } from './import-decoder'
 import { createParser, formatFor, type ImportFormat, type ParsedChunk, type ParsedRow, type RowParser } from './import-parsers'
 import { rowToDevice } from './import-rows'
+import { createSeenIds, type SeenIds } from './import-seen'
 import type { DeviceIndex } from './listing/device-index'
 
 /**
@@ -55,11 +56,10 @@ interface Job {
   encoding: ImportEncoding
   decoder: ImportDecoder
   parser: RowParser
-  /**
-   * The devices this file named so far, as device IDs by type: the IDs are the strings the parser made, where a
-   * joined `device:type:id` would keep three pieces per device alive (a million-device file held 200 MB of them).
-   */
-  seen: Map<string, Set<string>>
+  /** The devices the batches already written named (added, or refused as already there), by document ID. */
+  seen: SeenIds
+  /** The document IDs of the batch in hand, to refuse a device it names twice before the batch is written. */
+  inBatch: Set<string>
   batch: { doc: DeviceDoc; row: number; source: string | undefined }[]
   batches: number
   rows: number
@@ -79,6 +79,8 @@ export interface ImportDeps {
   index: DeviceIndex
   bus: EventBus
 }
+
+const duplicateMessage = (label: string) => `Device ${label} appears more than once in this file`
 
 function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'>): string {
   return `import ${j.id}: ${j.added} added, ${j.failed} refused of ${j.rows} rows`
@@ -185,18 +187,23 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   }
 
   /**
-   * Refuses the rows of `batch` whose device the workspace holds already. Asked of the device index (caught up with the
-   * workspace first): PouchDB answers a list of keys with one range read per key, which costs an import a third of its time.
+   * Refuses the rows of `batch` whose device the workspace holds already: named by an earlier batch of this file (a
+   * duplicate), or there before the import. Asked of the device index (caught up with the workspace first): PouchDB
+   * answers a list of keys with one range read per key, which costs an import a third of its time.
    */
   async function withoutExisting(j: Job, batch: Job['batch']): Promise<Job['batch']> {
     await indexing
     const held = await index.holds(batch.map((b) => b.doc))
-    return batch.filter((b, i) => {
+    const kept = batch.filter((b, i) => {
       if (!held[i]) return true
       const label = `${b.doc.typeId}/${b.doc.deviceId}`
-      fail(j, b.row, b.source, `Device ${label} already exists`, { key: 'import.exists', params: { id: label } })
+      if (j.seen.has(b.doc._id)) fail(j, b.row, b.source, duplicateMessage(label), { key: 'import.duplicate', params: { id: label } })
+      else fail(j, b.row, b.source, `Device ${label} already exists`, { key: 'import.exists', params: { id: label } })
       return false
     })
+    for (const b of batch) j.seen.add(b.doc._id)
+    j.inBatch.clear()
+    return kept
   }
 
   async function flush(j: Job): Promise<void> {
@@ -241,16 +248,15 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         fail(j, r.row, r.source, outcome.message, outcome.ref)
         continue
       }
-      const { typeId, deviceId } = outcome.device
-      const label = `${typeId}/${deviceId}`
-      let ofType = j.seen.get(typeId)
-      if (!ofType) j.seen.set(typeId, (ofType = new Set()))
-      if (ofType.has(deviceId)) {
-        fail(j, r.row, r.source, `Device ${label} appears more than once in this file`, { key: 'import.duplicate', params: { id: label } })
+      const doc = newDeviceDoc(outcome.device, now)
+      // A device an earlier batch named is the workspace's by now: the batch's check against the index finds it.
+      if (j.inBatch.has(doc._id)) {
+        const label = `${doc.typeId}/${doc.deviceId}`
+        fail(j, r.row, r.source, duplicateMessage(label), { key: 'import.duplicate', params: { id: label } })
         continue
       }
-      ofType.add(deviceId)
-      j.batch.push({ doc: newDeviceDoc(outcome.device, now), row: r.row, source: r.source })
+      j.inBatch.add(doc._id)
+      j.batch.push({ doc, row: r.row, source: r.source })
       if (j.batch.length >= IMPORT_BATCH) await flush(j)
     }
     publish(j, false)
@@ -337,7 +343,8 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         encoding,
         decoder: createDecoder(encoding),
         parser: createParser(format),
-        seen: new Map(),
+        seen: createSeenIds(),
+        inBatch: new Set(),
         batch: [],
         batches: 0,
         rows: 0,

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module'
 
 /** The part of leveldown (LevelDB's Node binding) that PouchDB's adapter calls to write. */
 interface LevelDown {
+  _get(key: unknown, options: object, callback: (error?: Error | null, value?: unknown) => void): void
+  _getMany(keys: unknown[], options: object, callback: (error?: Error | null, values?: unknown[]) => void): void
   _put(key: unknown, value: unknown, options: object, callback: (error?: Error) => void): void
   _del(key: unknown, options: object, callback: (error?: Error) => void): void
   _batch(operations: unknown[], options: object, callback: (error?: Error) => void): void
@@ -36,6 +38,49 @@ function refused(callback: (error?: Error) => void): void {
   process.nextTick(callback, Object.assign(new Error('The workspace is open read-only: its data folder cannot be written'), { code: 'EROFS' }))
 }
 
+type GetCallback = (error?: Error | null, value?: unknown) => void
+
+/**
+ * One error for every key LevelDB lacks: an import asks for thousands of documents that do not exist yet, and an Error
+ * captures a stack trace when made (levelup, the one reader, wraps it in an error of its own and changes nothing of it).
+ */
+const NOT_FOUND = new Error('NotFound: ')
+
+/**
+ * Reads of single keys made in the same turn of the event loop, sent to LevelDB as one `getMany` per kind of read.
+ * PouchDB's bulkDocs reads every document's current state with a `get` of its own before writing it: an import batch of
+ * thousands of documents made thousands of trips to the binding's threads, each with its own callback, a tenth of the
+ * import's time. One getMany reads them in one trip. A key LevelDB lacks fails as `get` fails (a "NotFound" error).
+ */
+function coalescedGets(db: LevelDown): LevelDown['_get'] {
+  const getMany = db._getMany.bind(db)
+  const waiting = new Map<string, { options: object; keys: unknown[]; callbacks: GetCallback[] }>()
+  const send = () => {
+    const groups = [...waiting.values()]
+    waiting.clear()
+    for (const { options, keys, callbacks } of groups) {
+      getMany(keys, options, (error, values) => {
+        callbacks.forEach((callback, i) => {
+          if (error) callback(error)
+          else if (values?.[i] === undefined) callback(NOT_FOUND)
+          else callback(null, values[i])
+        })
+      })
+    }
+  }
+  return (key, options, callback) => {
+    const { asBuffer, fillCache } = options as { asBuffer?: boolean; fillCache?: boolean }
+    const kind = `${asBuffer !== false}:${fillCache !== false}`
+    let group = waiting.get(kind)
+    if (!group) {
+      if (waiting.size === 0) process.nextTick(send)
+      waiting.set(kind, (group = { options: { asBuffer: asBuffer !== false, fillCache: fillCache !== false }, keys: [], callbacks: [] }))
+    }
+    group.keys.push(key)
+    group.callbacks.push(callback)
+  }
+}
+
 /**
  * leveldown with Fieldline's write rules, passed to PouchDB as its `db`. PouchDB's LevelDB adapter never passes
  * write options down (it calls `batch(ops, callback)`), so without this LevelDB acknowledges a write once it is in
@@ -52,6 +97,7 @@ export function levelBackend(switches: BackendSwitches): LevelDownFactory {
     const batch = db._batch.bind(db)
     const chained = db._chainedBatch.bind(db)
     const options = (given: object) => (switches.durable ? { ...given, sync: true } : given)
+    db._get = coalescedGets(db)
     db._put = (key, value, given, callback) => (switches.readOnly ? refused(callback) : put(key, value, options(given), callback))
     db._del = (key, given, callback) => (switches.readOnly ? refused(callback) : del(key, options(given), callback))
     db._batch = (operations, given, callback) => (switches.readOnly ? refused(callback) : batch(operations, options(given), callback))

@@ -210,9 +210,9 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
         const f = fields[i]
         next = f ? withCaches(f, factsOf(f), weatherOf.get(nat) ?? null) : null
       } else next = old ? withCaches(old.row, factsOf(old.row), weatherOf.get(nat) ?? null) : null
-      const was = old ? entriesOf(old.row, old.cell) : new Map<string, string>()
+      const was = old ? entriesOf(old.row, old.cell, nat) : new Map<string, string>()
       const cell = next ? cells.idFor(cellOf(next)) : 0
-      const now = next ? entriesOf(next, cell) : new Map<string, string>()
+      const now = next ? entriesOf(next, cell, nat) : new Map<string, string>()
       for (const key of was.keys()) if (!now.has(key)) ops.push({ type: 'del', key })
       for (const [key, value] of now) if (was.get(key) !== value) ops.push({ type: 'put', key, value })
       if (old) cells.adjust(old.cell, -1)

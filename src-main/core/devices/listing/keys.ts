@@ -78,6 +78,12 @@ export function measureKey(value: number, offset: number): string {
   return String(Math.round(shifted * 1000)).padStart(13, '0')
 }
 
+/** The deviceId column's sort value: the natural keys of the device's ID then of its type, taken from its nat. */
+function idSortValue(nat: string): string {
+  const cut = nat.indexOf('\u0001')
+  return `${nat.slice(cut + 1, nat.indexOf('\u0000', cut))}\u0001${nat.slice(0, cut)}`
+}
+
 /**
  * A column's sort value, or null when the row has none. Values compare as plain strings in the wanted order:
  * natural order for text, ISO 8601 for instants, zero-padded digits for byte counts and measurements (temperatures in
@@ -86,7 +92,7 @@ export function measureKey(value: number, offset: number): string {
 export function sortValue(column: SortedColumn, row: IndexedRow): string | null {
   switch (column) {
     case 'deviceId':
-      return `${naturalKey(row.deviceId)}\u0001${naturalKey(row.typeId)}`
+      return idSortValue(natKey(row))
     case 'description':
       return row.description.trim() ? naturalKey(row.description) : null
     case 'simId':
@@ -160,9 +166,8 @@ export function storedRowHolds(value: string, terms: readonly string[], byCell: 
   return true
 }
 
-/** Every index entry of one device: key → value. */
-export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
-  const nat = natKey(row)
+/** Every index entry of one device: key → value. `nat` is the row's natKey, when the caller has it already. */
+export function entriesOf(row: IndexedRow, cell: number, nat = natKey(row)): Map<string, string> {
   const c = String(cell)
   const out = new Map<string, string>()
   const searchable = rowWords(row)
@@ -170,7 +175,8 @@ export function entriesOf(row: IndexedRow, cell: number): Map<string, string> {
   out.set(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
   out.set(`${cellPrefix(cell)}${nat}`, '')
   for (const column of SORTED_COLUMNS) {
-    const value = sortValue(column, row)
+    // An import indexes millions of rows: the nat holds the natural keys the ID's order is made of.
+    const value = column === 'deviceId' ? idSortValue(nat) : sortValue(column, row)
     if (value !== null) out.set(`${sortPrefix(column)}${value}\u0000${nat}`, c)
     else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
   }
