@@ -8,10 +8,12 @@
  * the renderer main thread's time per frame by kind (Chromium's own counters), which load on the machine changes far
  * less than the intervals. Every figure is printed with the load average, as the machine is shared.
  * Run with `npm run bench -- devices-ui` (builds first). DEVICES=N overrides the device count (default 100,000).
+ * BENCH_WORKSPACE=DIR keeps the imported workspace in DIR and reuses it on the next run with the same DEVICES (a million
+ * devices take minutes to import); without it the workspace is a temporary folder removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from '@playwright/test'
@@ -34,20 +36,15 @@ const rssMb = (pid) => {
   return m ? Number(m[1]) / 1024 : NaN
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-'))
+const kept = process.env.BENCH_WORKSPACE
+const dir = kept ?? (await mkdtemp(join(tmpdir(), 'fieldline-bench-')))
 const dataDir = join(dir, 'data')
+// Written after a complete import only: a kept workspace whose import was cut short is imported again.
+const imported = join(dir, `imported-${COUNT}`)
+const types = ['meter', 'gateway', 'sensor', 'valve', 'pump']
 try {
-  // 1. Import through the CLI.
-  const types = ['meter', 'gateway', 'sensor', 'valve', 'pump']
-  const lines = ['typeId,deviceId,description']
-  for (let i = 0; i < COUNT; i++) lines.push(`${types[i % types.length]},dev-${String(i).padStart(6, '0')},Site ${i % 997} feeder ${i % 31}`)
-  const csv = join(dir, 'devices.csv')
-  await writeFile(csv, `${lines.join('\n')}\n`)
-  const t0 = performance.now()
-  const imp = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'devices', 'import', csv], { encoding: 'utf8' })
-  const importMs = performance.now() - t0
-  if (imp.status !== 0) throw new Error(`import failed (${imp.status}): ${imp.stderr}`)
-  console.log(`import via CLI: ${COUNT} devices in ${(importMs / 1000).toFixed(1)} s (${Math.round(COUNT / (importMs / 1000))} devices/s) — ${imp.stdout.trim()}; load ${load()}`)
+  if (kept && existsSync(imported)) console.log(`import skipped: reusing the workspace of ${COUNT} devices in ${dir}`)
+  else await importDevices()
 
   // 2. Serve mode + Chromium.
   const serve = spawn(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -210,5 +207,22 @@ try {
     serve.kill('SIGTERM')
   }
 } finally {
-  await rm(dir, { recursive: true, force: true })
+  if (!kept) await rm(dir, { recursive: true, force: true })
+}
+
+/** Imports COUNT devices through the CLI into `dataDir`. */
+async function importDevices() {
+  // Only what this bench wrote there is replaced: the folder may be the operator's.
+  await rm(dataDir, { recursive: true, force: true })
+  await mkdir(dir, { recursive: true })
+  const lines = ['typeId,deviceId,description']
+  for (let i = 0; i < COUNT; i++) lines.push(`${types[i % types.length]},dev-${String(i).padStart(6, '0')},Site ${i % 997} feeder ${i % 31}`)
+  const csv = join(dir, 'devices.csv')
+  await writeFile(csv, `${lines.join('\n')}\n`)
+  const t0 = performance.now()
+  const imp = spawnSync(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'devices', 'import', csv], { encoding: 'utf8' })
+  const importMs = performance.now() - t0
+  if (imp.status !== 0) throw new Error(`import failed (${imp.status}): ${imp.stderr}`)
+  console.log(`import via CLI: ${COUNT} devices in ${(importMs / 1000).toFixed(1)} s (${Math.round(COUNT / (importMs / 1000))} devices/s) — ${imp.stdout.trim()}; load ${load()}`)
+  await writeFile(imported, '')
 }

@@ -24,16 +24,32 @@ beforeEach(() => {
 })
 
 describe('the device list', () => {
-  it('reads the first page when shown, with one slot per matching device', async () => {
+  it('reads the first two pages when shown, with one slot per matching device', async () => {
     const list = new DeviceList()
     list.activate()
-    expect(fake.answer('devices:query', page(0, 100, 250))).toEqual({ query: { text: '', filters: {}, sort: 'typeId', descending: false }, offset: 0, limit: 100, metadataFields: [] })
+    expect(fake.answer('devices:query', page(0, 200, 250))).toEqual({ query: { text: '', filters: {}, sort: 'typeId', descending: false }, offset: 0, limit: 200, metadataFields: [] })
     await settle()
     expect(list.total).toBe(250)
     expect(list.rows).toHaveLength(250)
-    expect(list.rows[99]?.deviceId).toBe('m-99')
-    expect(list.rows[100]).toBeUndefined()
+    expect(list.rows[199]?.deviceId).toBe('m-199')
+    expect(list.rows[200]).toBeUndefined()
     expect(list.loaded).toBe(true)
+  })
+
+  it('answers a new search with one read: the list at its top asks for nothing more', async () => {
+    const list = new DeviceList()
+    list.activate()
+    fake.answer('devices:query', page(0, 200, 1000))
+    await settle()
+    list.search('q=m-1')
+    fake.answer('devices:query', page(0, 200, 1000))
+    await settle()
+    // The rows on screen and the read-ahead beyond them (the next page) came with the first answer.
+    list.ensureRange(0, 45)
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    expect(list.rows[150]?.deviceId).toBe('m-150')
+    list.ensureRange(150, 195)
+    expect(fake.pending('devices:query').map((c) => (c.input as { offset: number }).offset)).toEqual([200])
   })
 
   it('while a search is on its way, asks only for the latest query next, and shows that one', async () => {
@@ -189,7 +205,7 @@ describe('the view in the address', () => {
     expect(fake.answer('devices:query', page(0, 1, 1))).toEqual({
       query: { text: '', filters: { typeId: ['meter'], configErrors: false }, sort: 'updatedAt', descending: true },
       offset: 0,
-      limit: 100,
+      limit: 200,
       metadataFields: ['site'],
     })
   })

@@ -17,7 +17,7 @@ export class DeviceList extends SelectableRows<DeviceRow, DeviceKey, DeviceQuery
   totalExact = $state(true)
 
   constructor() {
-    super(api, { refreshOn: [{ event: 'devices:changed' }, { event: 'weather:reading' }], settleMs: 200, pageSize: 100, maxPages: 30 }, { keyOf, itemOf: deviceOf })
+    super(api, { refreshOn: [{ event: 'devices:changed' }, { event: 'weather:reading' }], settleMs: 200, pageSize: 100, maxPages: 30, firstPages: 2 }, { keyOf, itemOf: deviceOf })
   }
 
   get view(): DeviceView {

@@ -19,6 +19,12 @@ export interface PagedRowsOptions extends FollowOptions {
   pageSize: number
   /** Pages kept in memory; with 100,000 rows the list holds at most this many pages' rows. */
   maxPages: number
+  /**
+   * Pages the first read of a query asks for in one call (1 unless given). A list at its top always reads the page after
+   * the one on screen too: asked for together, a new query costs the core one query instead of two, and the second no
+   * longer runs while the operator's next keystroke waits behind it.
+   */
+  firstPages?: number
 }
 
 /**
@@ -41,6 +47,7 @@ export abstract class PagedRows<T> {
 
   readonly #pageSize: number
   readonly #maxPages: number
+  readonly #firstPages: number
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
@@ -57,6 +64,7 @@ export abstract class PagedRows<T> {
   constructor(source: EventSource, options: PagedRowsOptions) {
     this.#pageSize = options.pageSize
     this.#maxPages = options.maxPages
+    this.#firstPages = options.firstPages ?? 1
     this.#held = new RowPages(options.pageSize)
     follow(source, options, () => this.refresh())
   }
@@ -106,7 +114,7 @@ export abstract class PagedRows<T> {
     while (this.#wanted !== null) {
       const query = this.#wanted
       this.#wanted = null
-      const result = await this.fetchPage(query, 0, this.#pageSize)
+      const result = await this.fetchPage(query, 0, this.#pageSize * this.#firstPages)
       if (this.#wanted !== null) continue
       if (!result.ok) {
         this.error = result.error
@@ -115,10 +123,13 @@ export abstract class PagedRows<T> {
       const sameQuery = this.#lastQuery === query
       this.#lastQuery = query
       this.#held.reset(result.value.total)
-      this.#held.put(0, result.value.items)
       this.#pages.clear()
       this.#inflight.clear()
-      this.#pages.set(0, true)
+      const { items } = result.value
+      for (let page = 0; page === 0 || page * this.#pageSize < items.length; page++) {
+        this.#held.put(page, items.slice(page * this.#pageSize, (page + 1) * this.#pageSize))
+        this.#pages.set(page, true)
+      }
       this.error = null
       this.total = result.value.total
       this.rows = this.#held.view()
