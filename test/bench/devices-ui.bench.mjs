@@ -69,8 +69,9 @@ try {
     const firstPageMs = performance.now() - nav0
     console.log(`first device-list page rendered: ${fmt(firstPageMs)} after navigation (target < 1500 ms); load ${load()}`)
 
-    // 3. Filter keystroke → render latency, measured inside the page from the input event to the frame
-    //    that shows matching rows.
+    // 3. Filter keystroke → render latency, measured inside the page from the input event to the animation frame that
+    //    starts painting the new result: its first row matches the query and is not the row shown before the keystroke
+    //    (a row of the previous result that happens to contain the text does not count).
     const search = page.getByLabel('Search devices')
     await search.focus()
     const latencies = []
@@ -78,22 +79,24 @@ try {
       const n = (k * 7919 + 13) % COUNT
       const query = k % 2 === 0 ? `dev-${String(n).padStart(6, '0')}` : `site ${n % 997} `
       const ms = await page.evaluate(async (q) => {
+        const firstRow = () => document.querySelector('[data-testid="device-row"]')?.textContent ?? ''
         const input = document.activeElement
+        const before = firstRow()
         const t = performance.now()
         input.value = q
         input.dispatchEvent(new Event('input', { bubbles: true }))
-        const want = q.toLowerCase()
+        const want = q.toLowerCase().trim()
         for (;;) {
           await new Promise((r) => requestAnimationFrame(r))
-          const row = document.querySelector('[data-testid="device-row"]')
-          if (row && row.textContent.toLowerCase().includes(want.trim())) return performance.now() - t
+          const now = firstRow()
+          if (now !== before && now.toLowerCase().includes(want)) return performance.now() - t
           if (performance.now() - t > 5000) return Number.NaN
         }
       }, query)
       latencies.push(ms)
     }
     const valid = latencies.filter((x) => !Number.isNaN(x))
-    console.log(`filter keystroke→render over ${valid.length}/50 filters: p50 ${fmt(pct(valid, 50))}, p95 ${fmt(pct(valid, 95))} (target p95 < 100 ms)`)
+    console.log(`filter keystroke→render over ${valid.length}/50 filters: p50 ${fmt(pct(valid, 50))}, p95 ${fmt(pct(valid, 95))} (target p95 < 50 ms at 1,000,000); load ${load()}`)
 
     // 4. Field filter and sort → render: from the change of the Type choice, or the click on a column header, to the
     //    frame whose first row shows the new order or type.
@@ -118,7 +121,7 @@ try {
       )
     }
     const filtered = filterMs.filter((x) => !Number.isNaN(x))
-    console.log(`type filter→render over ${filtered.length}/20 changes: p50 ${fmt(pct(filtered, 50))}, p95 ${fmt(pct(filtered, 95))} (target p95 < 50 ms at 1,000,000)`)
+    console.log(`type filter→render over ${filtered.length}/20 changes: p50 ${fmt(pct(filtered, 50))}, p95 ${fmt(pct(filtered, 95))} (target p95 < 50 ms at 1,000,000); load ${load()}`)
 
     const sortMs = []
     for (let k = 0; k < 20; k++) {
@@ -141,7 +144,7 @@ try {
       )
     }
     const sorted = sortMs.filter((x) => !Number.isNaN(x))
-    console.log(`sort (header click)→render over ${sorted.length}/20 clicks: p50 ${fmt(pct(sorted, 50))}, p95 ${fmt(pct(sorted, 95))} (target p95 < 50 ms at 1,000,000)`)
+    console.log(`sort (header click)→render over ${sorted.length}/20 clicks: p50 ${fmt(pct(sorted, 50))}, p95 ${fmt(pct(sorted, 95))} (target p95 < 50 ms at 1,000,000); load ${load()}`)
 
     // 5. Scroll smoothness: scroll the list for 3 s, 120 px a frame (back to the top at the end), and record frame
     //    intervals and the main thread's work per frame.
