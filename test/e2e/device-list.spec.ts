@@ -113,6 +113,37 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
+test('a search typed at the top of the list shows its rows without scrolling the list; one typed further down brings the list back to the top', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 150, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
+  // Every scroll the page asks of the list, counted (a scroll at the top changes nothing but costs a layout).
+  await listOf(page, en).evaluate((list) => {
+    const scrollTo = Element.prototype.scrollTo
+    const counted = window as unknown as { listScrolls: number }
+    counted.listScrolls = 0
+    Element.prototype.scrollTo = function (this: Element, ...args: Parameters<Element['scrollTo']>) {
+      if (this === list) counted.listScrolls++
+      scrollTo.apply(this, args)
+    } as Element['scrollTo']
+  })
+  const listScrolls = () => page.evaluate(() => (window as unknown as { listScrolls: number }).listScrolls)
+
+  const search = page.getByLabel(en('devices.search'))
+  await search.fill('m-14')
+  await expect.poll(() => shownIds(page)).toEqual(['m-14', 'm-140', 'm-141', 'm-142', 'm-143', 'm-144', 'm-145', 'm-146', 'm-147', 'm-148', 'm-149'])
+  expect(await listScrolls()).toBe(0)
+
+  await search.fill('meter')
+  await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
+  await listOf(page, en).evaluate((list) => (list.scrollTop = 2000))
+  await expect.poll(() => scrollTop(page, en)).toBeGreaterThan(1000)
+  await search.fill('m-14')
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('m-14')
+  await expect.poll(() => scrollTop(page, en)).toBe(0)
+})
+
 test('the operator chooses the columns, metadata fields included, and the choice is part of the address', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')
