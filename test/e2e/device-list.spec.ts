@@ -144,6 +144,29 @@ test('a search typed at the top of the list shows its rows without scrolling the
   await expect.poll(() => scrollTop(page, en)).toBe(0)
 })
 
+test('a keystroke in the search sends its query to the core once, before the address is rewritten', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await expect(page.getByText(en('devices.count', { count: 0 }))).toBeVisible()
+  await page.evaluate(() => {
+    const steps: string[] = []
+    ;(window as unknown as { steps: string[] }).steps = steps
+    const send = WebSocket.prototype.send
+    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
+      if (typeof data === 'string' && data.includes('"devices:query"')) steps.push('query')
+      send.call(this, data)
+    }
+    const replaceState = history.replaceState
+    history.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
+      steps.push('address')
+      replaceState.apply(this, args)
+    }
+  })
+  await page.getByLabel(en('devices.search')).fill('gw')
+  await expect(page).toHaveURL(/[?&]q=gw/)
+  await expect.poll(() => page.evaluate(() => (window as unknown as { steps: string[] }).steps)).toEqual(['query', 'address'])
+})
+
 test('the operator chooses the columns, metadata fields included, and the choice is part of the address', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')

@@ -69,6 +69,47 @@ describe('the device list', () => {
     expect(list.query).toBe('q=m-12')
   })
 
+  it('asks once for a query already on its way: the page shown with its address, a keystroke undone', async () => {
+    const list = new DeviceList()
+    // The page activates the list, then its address names the same view.
+    list.activate()
+    list.search('')
+    fake.answer('devices:query', page(0, 200, 1000))
+    await settle()
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    // A keystroke is sent before the address catches up with it, and one undone goes back to the query on its way.
+    list.search('q=m-1')
+    list.search('q=m-1')
+    list.search('q=m-12')
+    list.search('q=m-1')
+    expect(fake.pending('devices:query')).toHaveLength(1)
+    fake.answer('devices:query', ok({ total: 1, totalExact: true, items: [device(1)] }))
+    await settle()
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    expect(list.rows.map((r) => r?.deviceId)).toEqual(['m-1'])
+  })
+
+  it('reads a query on its way again when the devices changed meanwhile, even if it is searched again', async () => {
+    vi.useFakeTimers()
+    try {
+      const list = new DeviceList()
+      list.activate()
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      list.search('q=m')
+      fake.emit('devices:changed', { reason: 'added' })
+      await vi.advanceTimersByTimeAsync(200)
+      list.search('q=m')
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      expect(fake.answer('devices:query', page(0, 3, 3))).toMatchObject({ query: { text: 'm' } })
+      await settle()
+      expect(list.total).toBe(3)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('fetches the pages around the rows on screen, once each', async () => {
     const list = new DeviceList()
     list.activate()

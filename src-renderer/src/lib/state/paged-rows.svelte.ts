@@ -51,6 +51,8 @@ export abstract class PagedRows<T> {
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
+  /** The query of the first-page read under way. */
+  #reading: string | null = null
   // Bookkeeping of pages, never read by a view: plain collections, not reactive ones.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pages = new Map<number, true>()
@@ -74,7 +76,7 @@ export abstract class PagedRows<T> {
   /** A view shows the list: it reads now and follows changes until the returned function is called. */
   activate(): () => void {
     this.#active++
-    this.search(this.query)
+    this.#read()
     let active = true
     return () => {
       if (active) this.#active--
@@ -82,15 +84,25 @@ export abstract class PagedRows<T> {
     }
   }
 
+  /**
+   * Shows the list of `query`. The query of the read already under way (the page's address catching up with the
+   * keystroke that sent it, a keystroke undone) asks for nothing more: its answer is the latest again, unless the data
+   * changed since it left (a refresh of it waits, and is kept).
+   */
   search(query: string): void {
     this.query = query
-    this.#wanted = query
-    if (!this.#searching) void this.#drain()
+    if (!this.#searching || query !== this.#reading) this.#read()
+    else if (this.#wanted !== query) this.#wanted = null
   }
 
   /** Reads the current query again in place (same scroll position), after the data changed underneath. */
   refresh(): void {
-    if (this.#active > 0) this.search(this.query)
+    if (this.#active > 0) this.#read()
+  }
+
+  #read(): void {
+    this.#wanted = this.query
+    if (!this.#searching) void this.#drain()
   }
 
   /** Called by the list with the rows on screen; fetches the missing pages around them. */
@@ -114,6 +126,7 @@ export abstract class PagedRows<T> {
     while (this.#wanted !== null) {
       const query = this.#wanted
       this.#wanted = null
+      this.#reading = query
       const result = await this.fetchPage(query, 0, this.#pageSize * this.#firstPages)
       if (this.#wanted !== null) continue
       if (!result.ok) {
@@ -138,6 +151,7 @@ export abstract class PagedRows<T> {
       else this.generation++
     }
     this.#searching = false
+    this.#reading = null
   }
 
   async #fetchPage(page: number): Promise<void> {
