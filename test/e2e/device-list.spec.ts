@@ -16,6 +16,15 @@ function devices(typeId: string, count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${typeId},${prefix}-${i + 1},${typeId} number ${i + 1}`)
 }
 
+/** What the measures below wrap in the page (the e2e code compiles without the DOM library), and what they record. */
+interface InPage {
+  Element: { prototype: { scrollTo(this: unknown, ...args: unknown[]): void } }
+  WebSocket: { prototype: { send(this: unknown, data: unknown): void } }
+  history: { replaceState(this: unknown, ...args: unknown[]): void }
+  listScrolls: number
+  steps: string[]
+}
+
 const listOf = (page: Page, t: Words) => page.getByRole('list', { name: t('devices.listLabel') })
 const scrollTop = (page: Page, t: Words) => listOf(page, t).evaluate((el) => el.scrollTop)
 const selectionStatus = (page: Page, t: Words) =>
@@ -120,15 +129,15 @@ test('a search typed at the top of the list shows its rows without scrolling the
   await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
   // Every scroll the page asks of the list, counted (a scroll at the top changes nothing but costs a layout).
   await listOf(page, en).evaluate((list) => {
-    const scrollTo = Element.prototype.scrollTo
-    const counted = window as unknown as { listScrolls: number }
-    counted.listScrolls = 0
-    Element.prototype.scrollTo = function (this: Element, ...args: Parameters<Element['scrollTo']>) {
-      if (this === list) counted.listScrolls++
+    const w = globalThis as unknown as InPage
+    const scrollTo = w.Element.prototype.scrollTo
+    w.listScrolls = 0
+    w.Element.prototype.scrollTo = function (this: unknown, ...args: unknown[]) {
+      if (this === list) w.listScrolls++
       scrollTo.apply(this, args)
-    } as Element['scrollTo']
+    }
   })
-  const listScrolls = () => page.evaluate(() => (window as unknown as { listScrolls: number }).listScrolls)
+  const listScrolls = () => page.evaluate(() => (globalThis as unknown as InPage).listScrolls)
 
   const search = page.getByLabel(en('devices.search'))
   await search.fill('m-14')
@@ -149,22 +158,22 @@ test('a keystroke in the search sends its query to the core once, before the add
   await navigate(page, en, 'devices')
   await expect(page.getByText(en('devices.count', { count: 0 }))).toBeVisible()
   await page.evaluate(() => {
-    const steps: string[] = []
-    ;(window as unknown as { steps: string[] }).steps = steps
-    const send = WebSocket.prototype.send
-    WebSocket.prototype.send = function (this: WebSocket, data: Parameters<WebSocket['send']>[0]) {
-      if (typeof data === 'string' && data.includes('"devices:query"')) steps.push('query')
+    const w = globalThis as unknown as InPage
+    w.steps = []
+    const send = w.WebSocket.prototype.send
+    w.WebSocket.prototype.send = function (this: unknown, data: unknown) {
+      if (typeof data === 'string' && data.includes('"devices:query"')) w.steps.push('query')
       send.call(this, data)
     }
-    const replaceState = history.replaceState
-    history.replaceState = function (this: History, ...args: Parameters<History['replaceState']>) {
-      steps.push('address')
+    const replaceState = w.history.replaceState
+    w.history.replaceState = function (this: unknown, ...args: unknown[]) {
+      w.steps.push('address')
       replaceState.apply(this, args)
     }
   })
   await page.getByLabel(en('devices.search')).fill('gw')
   await expect(page).toHaveURL(/[?&]q=gw/)
-  await expect.poll(() => page.evaluate(() => (window as unknown as { steps: string[] }).steps)).toEqual(['query', 'address'])
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as InPage).steps)).toEqual(['query', 'address'])
 })
 
 test('the operator chooses the columns, metadata fields included, and the choice is part of the address', async ({ app }) => {
