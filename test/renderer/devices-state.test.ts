@@ -19,6 +19,15 @@ function page(offset: number, count: number, total: number) {
   return ok({ total, totalExact: true, items: Array.from({ length: count }, (_, i) => device(offset + i)) })
 }
 
+/** A list shown, with its first answer in: `count` devices of `total`. */
+async function shownList(count: number, total = count) {
+  const list = new DeviceList()
+  list.activate()
+  fake.answer('devices:query', page(0, count, total))
+  await settle()
+  return list
+}
+
 beforeEach(() => {
   fake.reset()
 })
@@ -92,10 +101,7 @@ describe('the device list', () => {
   it('reads a query on its way again when the devices changed meanwhile, even if it is searched again', async () => {
     vi.useFakeTimers()
     try {
-      const list = new DeviceList()
-      list.activate()
-      fake.answer('devices:query', page(0, 2, 2))
-      await settle()
+      const list = await shownList(2)
       list.search('q=m')
       fake.emit('devices:changed', { reason: 'added' })
       await vi.advanceTimersByTimeAsync(200)
@@ -161,10 +167,7 @@ describe('the device list', () => {
   it('reads the same query again in place when devices change, and keeps its rows when that read fails', async () => {
     vi.useFakeTimers()
     try {
-      const list = new DeviceList()
-      list.activate()
-      fake.answer('devices:query', page(0, 2, 2))
-      await settle()
+      const list = await shownList(2)
       const generation = list.generation
       fake.emit('devices:changed', { reason: 'added' })
       await vi.advanceTimersByTimeAsync(200)
@@ -186,10 +189,7 @@ describe('the device list', () => {
   it('reads the page again in place when a weather reading is cached (its weather columns changed)', async () => {
     vi.useFakeTimers()
     try {
-      const list = new DeviceList()
-      list.activate()
-      fake.answer('devices:query', page(0, 2, 2))
-      await settle()
+      const list = await shownList(2)
       const generation = list.generation
       fake.emit('weather:reading', { typeId: 'meter', deviceId: 'm-1' })
       await vi.advanceTimersByTimeAsync(200)
