@@ -33,25 +33,28 @@ beforeEach(() => {
 })
 
 describe('the device list', () => {
-  it('reads the first two pages when shown, with one slot per matching device', async () => {
+  it('reads the first page when shown, with one slot per matching device', async () => {
     const list = new DeviceList()
     list.activate()
-    expect(fake.answer('devices:query', page(0, 200, 250))).toEqual({ query: { text: '', filters: {}, sort: 'typeId', descending: false }, offset: 0, limit: 200, metadataFields: [] })
+    expect(fake.answer('devices:query', page(0, 100, 250))).toEqual({ query: { text: '', filters: {}, sort: 'typeId', descending: false }, offset: 0, limit: 100, metadataFields: [] })
     await settle()
     expect(list.total).toBe(250)
     expect(list.rows).toHaveLength(250)
-    expect(list.rows[199]?.deviceId).toBe('m-199')
-    expect(list.rows[200]).toBeUndefined()
+    expect(list.rows[99]?.deviceId).toBe('m-99')
+    expect(list.rows[100]).toBeUndefined()
     expect(list.loaded).toBe(true)
   })
 
-  it('answers a new search with one read: the list at its top asks for nothing more', async () => {
+  it('answers a new text search with one read: the list at its top asks for nothing more; a view of fields reads one page first', async () => {
     const list = new DeviceList()
     list.activate()
-    fake.answer('devices:query', page(0, 200, 1000))
+    expect(fake.answer('devices:query', page(0, 100, 1000))).toMatchObject({ limit: 100 })
+    await settle()
+    list.search('type=meter')
+    expect(fake.answer('devices:query', page(0, 100, 1000))).toMatchObject({ offset: 0, limit: 100 })
     await settle()
     list.search('q=m-1')
-    fake.answer('devices:query', page(0, 200, 1000))
+    expect(fake.answer('devices:query', page(0, 200, 1000))).toMatchObject({ offset: 0, limit: 200 })
     await settle()
     // The rows on screen and the read-ahead beyond them (the next page) came with the first answer.
     list.ensureRange(0, 45)
@@ -246,7 +249,7 @@ describe('the view in the address', () => {
     expect(fake.answer('devices:query', page(0, 1, 1))).toEqual({
       query: { text: '', filters: { typeId: ['meter'], configErrors: false }, sort: 'updatedAt', descending: true },
       offset: 0,
-      limit: 200,
+      limit: 100,
       metadataFields: ['site'],
     })
   })

@@ -17,7 +17,7 @@ export class DeviceList extends SelectableRows<DeviceRow, DeviceKey, DeviceQuery
   totalExact = $state(true)
 
   constructor() {
-    super(api, { refreshOn: [{ event: 'devices:changed' }, { event: 'weather:reading' }], settleMs: 200, pageSize: 100, maxPages: 30, firstPages: 2 }, { keyOf, itemOf: deviceOf })
+    super(api, { refreshOn: [{ event: 'devices:changed' }, { event: 'weather:reading' }], settleMs: 200, pageSize: 100, maxPages: 30 }, { keyOf, itemOf: deviceOf })
   }
 
   get view(): DeviceView {
@@ -31,6 +31,16 @@ export class DeviceList extends SelectableRows<DeviceRow, DeviceKey, DeviceQuery
       if (result.ok && offset === 0 && search === this.query) this.totalExact = result.value.totalExact
       return result
     })
+  }
+
+  /**
+   * A list at its top always reads the page after the one on screen too. A text search is often answered by gathering
+   * and sorting every match, which a second read would do all over again (at a million devices it was still running
+   * when the next keystroke's query came, which waited behind it): its first read brings both pages. A view of fields
+   * only is a walk whose first page comes soonest alone (100 rows more cost it ~10 ms at a million).
+   */
+  protected override firstPages(search: string): number {
+    return viewFromSearch(search).text.trim() === '' ? 1 : 2
   }
 
   /** Another set of devices (not only other columns) makes the selection meaningless: it is dropped. */

@@ -19,12 +19,6 @@ export interface PagedRowsOptions extends FollowOptions {
   pageSize: number
   /** Pages kept in memory; with 100,000 rows the list holds at most this many pages' rows. */
   maxPages: number
-  /**
-   * Pages the first read of a query asks for in one call (1 unless given). A list at its top always reads the page after
-   * the one on screen too: asked for together, a new query costs the core one query instead of two, and the second no
-   * longer runs while the operator's next keystroke waits behind it.
-   */
-  firstPages?: number
 }
 
 /**
@@ -47,7 +41,6 @@ export abstract class PagedRows<T> {
 
   readonly #pageSize: number
   readonly #maxPages: number
-  readonly #firstPages: number
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
@@ -66,12 +59,16 @@ export abstract class PagedRows<T> {
   constructor(source: EventSource, options: PagedRowsOptions) {
     this.#pageSize = options.pageSize
     this.#maxPages = options.maxPages
-    this.#firstPages = options.firstPages ?? 1
     this.#held = new RowPages(options.pageSize)
     follow(source, options, () => this.refresh())
   }
 
   protected abstract fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<T>>>
+
+  /** Pages the first read of `query` asks for in one call (see DeviceList). */
+  protected firstPages(_query: string): number {
+    return 1
+  }
 
   /** A view shows the list: it reads now and follows changes until the returned function is called. */
   activate(): () => void {
@@ -127,7 +124,7 @@ export abstract class PagedRows<T> {
       const query = this.#wanted
       this.#wanted = null
       this.#reading = query
-      const result = await this.fetchPage(query, 0, this.#pageSize * this.#firstPages)
+      const result = await this.fetchPage(query, 0, this.#pageSize * this.firstPages(query))
       if (this.#wanted !== null) continue
       if (!result.ok) {
         this.error = result.error
