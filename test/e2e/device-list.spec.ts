@@ -16,6 +16,15 @@ function devices(typeId: string, count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${typeId},${prefix}-${i + 1},${typeId} number ${i + 1}`)
 }
 
+/** What the measures below wrap in the page (the e2e code compiles without the DOM library), and what they record. */
+interface InPage {
+  Element: { prototype: { scrollTo(this: unknown, ...args: unknown[]): void } }
+  WebSocket: { prototype: { send(this: unknown, data: unknown): void } }
+  history: { replaceState(this: unknown, ...args: unknown[]): void }
+  listScrolls: number
+  steps: string[]
+}
+
 const listOf = (page: Page, t: Words) => page.getByRole('list', { name: t('devices.listLabel') })
 const scrollTop = (page: Page, t: Words) => listOf(page, t).evaluate((el) => el.scrollTop)
 const selectionStatus = (page: Page, t: Words) =>
@@ -111,6 +120,60 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await page.goBack()
   await expect(page.getByLabel(en('devices.filters.type'), { exact: true })).toHaveValue('')
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
+})
+
+test('a search typed at the top of the list shows its rows without scrolling the list; one typed further down brings the list back to the top', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 150, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
+  // Every scroll the page asks of the list, counted (a scroll at the top changes nothing but costs a layout).
+  await listOf(page, en).evaluate((list) => {
+    const w = globalThis as unknown as InPage
+    const scrollTo = w.Element.prototype.scrollTo
+    w.listScrolls = 0
+    w.Element.prototype.scrollTo = function (this: unknown, ...args: unknown[]) {
+      if (this === list) w.listScrolls++
+      scrollTo.apply(this, args)
+    }
+  })
+  const listScrolls = () => page.evaluate(() => (globalThis as unknown as InPage).listScrolls)
+
+  const search = page.getByLabel(en('devices.search'))
+  await search.fill('m-14')
+  await expect.poll(() => shownIds(page)).toEqual(['m-14', 'm-140', 'm-141', 'm-142', 'm-143', 'm-144', 'm-145', 'm-146', 'm-147', 'm-148', 'm-149'])
+  expect(await listScrolls()).toBe(0)
+
+  await search.fill('meter')
+  await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
+  await listOf(page, en).evaluate((list) => (list.scrollTop = 2000))
+  await expect.poll(() => scrollTop(page, en)).toBeGreaterThan(1000)
+  await search.fill('m-14')
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('m-14')
+  await expect.poll(() => scrollTop(page, en)).toBe(0)
+})
+
+test('a keystroke in the search sends its query to the core once, before the address is rewritten', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await expect(page.getByText(en('devices.count', { count: 0 }))).toBeVisible()
+  await page.evaluate(() => {
+    const w = globalThis as unknown as InPage
+    w.steps = []
+    const send = w.WebSocket.prototype.send
+    w.WebSocket.prototype.send = function (this: unknown, data: unknown) {
+      if (typeof data === 'string' && data.includes('"devices:query"')) w.steps.push('query')
+      send.call(this, data)
+    }
+    const replaceState = w.history.replaceState
+    w.history.replaceState = function (this: unknown, ...args: unknown[]) {
+      w.steps.push('address')
+      replaceState.apply(this, args)
+    }
+  })
+  await page.getByLabel(en('devices.search')).fill('gw')
+  await expect(page).toHaveURL(/[?&]q=gw/)
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as InPage).steps)).toEqual(['query', 'address'])
 })
 
 test('the operator chooses the columns, metadata fields included, and the choice is part of the address', async ({ app }) => {

@@ -19,6 +19,15 @@ function page(offset: number, count: number, total: number) {
   return ok({ total, totalExact: true, items: Array.from({ length: count }, (_, i) => device(offset + i)) })
 }
 
+/** A list shown, with its first answer in: `count` devices of `total`. */
+async function shownList(count: number, total = count) {
+  const list = new DeviceList()
+  list.activate()
+  fake.answer('devices:query', page(0, count, total))
+  await settle()
+  return list
+}
+
 beforeEach(() => {
   fake.reset()
 })
@@ -36,6 +45,25 @@ describe('the device list', () => {
     expect(list.loaded).toBe(true)
   })
 
+  it('answers a new text search with one read: the list at its top asks for nothing more; a view of fields reads one page first', async () => {
+    const list = new DeviceList()
+    list.activate()
+    expect(fake.answer('devices:query', page(0, 100, 1000))).toMatchObject({ limit: 100 })
+    await settle()
+    list.search('type=meter')
+    expect(fake.answer('devices:query', page(0, 100, 1000))).toMatchObject({ offset: 0, limit: 100 })
+    await settle()
+    list.search('q=m-1')
+    expect(fake.answer('devices:query', page(0, 200, 1000))).toMatchObject({ offset: 0, limit: 200 })
+    await settle()
+    // The rows on screen and the read-ahead beyond them (the next page) came with the first answer.
+    list.ensureRange(0, 45)
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    expect(list.rows[150]?.deviceId).toBe('m-150')
+    list.ensureRange(150, 195)
+    expect(fake.pending('devices:query').map((c) => (c.input as { offset: number }).offset)).toEqual([200])
+  })
+
   it('while a search is on its way, asks only for the latest query next, and shows that one', async () => {
     const list = new DeviceList()
     list.activate()
@@ -51,6 +79,44 @@ describe('the device list', () => {
     await settle()
     expect(list.rows.map((r) => r?.deviceId)).toEqual(['m-12'])
     expect(list.query).toBe('q=m-12')
+  })
+
+  it('asks once for a query already on its way: the page shown with its address, a keystroke undone', async () => {
+    const list = new DeviceList()
+    // The page activates the list, then its address names the same view.
+    list.activate()
+    list.search('')
+    fake.answer('devices:query', page(0, 200, 1000))
+    await settle()
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    // A keystroke is sent before the address catches up with it, and one undone goes back to the query on its way.
+    list.search('q=m-1')
+    list.search('q=m-1')
+    list.search('q=m-12')
+    list.search('q=m-1')
+    expect(fake.pending('devices:query')).toHaveLength(1)
+    fake.answer('devices:query', ok({ total: 1, totalExact: true, items: [device(1)] }))
+    await settle()
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    expect(list.rows.map((r) => r?.deviceId)).toEqual(['m-1'])
+  })
+
+  it('reads a query on its way again when the devices changed meanwhile, even if it is searched again', async () => {
+    vi.useFakeTimers()
+    try {
+      const list = await shownList(2)
+      list.search('q=m')
+      fake.emit('devices:changed', { reason: 'added' })
+      await vi.advanceTimersByTimeAsync(200)
+      list.search('q=m')
+      fake.answer('devices:query', page(0, 2, 2))
+      await settle()
+      expect(fake.answer('devices:query', page(0, 3, 3))).toMatchObject({ query: { text: 'm' } })
+      await settle()
+      expect(list.total).toBe(3)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('fetches the pages around the rows on screen, once each', async () => {
@@ -104,10 +170,7 @@ describe('the device list', () => {
   it('reads the same query again in place when devices change, and keeps its rows when that read fails', async () => {
     vi.useFakeTimers()
     try {
-      const list = new DeviceList()
-      list.activate()
-      fake.answer('devices:query', page(0, 2, 2))
-      await settle()
+      const list = await shownList(2)
       const generation = list.generation
       fake.emit('devices:changed', { reason: 'added' })
       await vi.advanceTimersByTimeAsync(200)
@@ -129,10 +192,7 @@ describe('the device list', () => {
   it('reads the page again in place when a weather reading is cached (its weather columns changed)', async () => {
     vi.useFakeTimers()
     try {
-      const list = new DeviceList()
-      list.activate()
-      fake.answer('devices:query', page(0, 2, 2))
-      await settle()
+      const list = await shownList(2)
       const generation = list.generation
       fake.emit('weather:reading', { typeId: 'meter', deviceId: 'm-1' })
       await vi.advanceTimersByTimeAsync(200)

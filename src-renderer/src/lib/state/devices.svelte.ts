@@ -33,6 +33,16 @@ export class DeviceList extends SelectableRows<DeviceRow, DeviceKey, DeviceQuery
     })
   }
 
+  /**
+   * A list at its top always reads the page after the one on screen too. A text search is often answered by gathering
+   * and sorting every match, which a second read would do all over again (at a million devices it was still running
+   * when the next keystroke's query came, which waited behind it): its first read brings both pages. A view of fields
+   * only is a walk whose first page comes soonest alone (100 rows more cost it ~10 ms at a million).
+   */
+  protected override firstPages(search: string): number {
+    return viewFromSearch(search).text.trim() === '' ? 1 : 2
+  }
+
   /** Another set of devices (not only other columns) makes the selection meaningless: it is dropped. */
   override search(search: string): void {
     if (!sameQuery(viewFromSearch(search), this.view)) {

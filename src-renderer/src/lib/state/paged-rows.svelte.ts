@@ -44,6 +44,8 @@ export abstract class PagedRows<T> {
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
+  /** The query of the first-page read under way. */
+  #reading: string | null = null
   // Bookkeeping of pages, never read by a view: plain collections, not reactive ones.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #pages = new Map<number, true>()
@@ -63,10 +65,15 @@ export abstract class PagedRows<T> {
 
   protected abstract fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<T>>>
 
+  /** Pages the first read of `query` asks for in one call (see DeviceList). */
+  protected firstPages(_query: string): number {
+    return 1
+  }
+
   /** A view shows the list: it reads now and follows changes until the returned function is called. */
   activate(): () => void {
     this.#active++
-    this.search(this.query)
+    this.#read()
     let active = true
     return () => {
       if (active) this.#active--
@@ -74,15 +81,25 @@ export abstract class PagedRows<T> {
     }
   }
 
+  /**
+   * Shows the list of `query`. The query of the read already under way (the page's address catching up with the
+   * keystroke that sent it, a keystroke undone) asks for nothing more: its answer is the latest again, unless the data
+   * changed since it left (a refresh of it waits, and is kept).
+   */
   search(query: string): void {
     this.query = query
-    this.#wanted = query
-    if (!this.#searching) void this.#drain()
+    if (!this.#searching || query !== this.#reading) this.#read()
+    else if (this.#wanted !== query) this.#wanted = null
   }
 
   /** Reads the current query again in place (same scroll position), after the data changed underneath. */
   refresh(): void {
-    if (this.#active > 0) this.search(this.query)
+    if (this.#active > 0) this.#read()
+  }
+
+  #read(): void {
+    this.#wanted = this.query
+    if (!this.#searching) void this.#drain()
   }
 
   /** Called by the list with the rows on screen; fetches the missing pages around them. */
@@ -106,7 +123,8 @@ export abstract class PagedRows<T> {
     while (this.#wanted !== null) {
       const query = this.#wanted
       this.#wanted = null
-      const result = await this.fetchPage(query, 0, this.#pageSize)
+      this.#reading = query
+      const result = await this.fetchPage(query, 0, this.#pageSize * this.firstPages(query))
       if (this.#wanted !== null) continue
       if (!result.ok) {
         this.error = result.error
@@ -115,10 +133,13 @@ export abstract class PagedRows<T> {
       const sameQuery = this.#lastQuery === query
       this.#lastQuery = query
       this.#held.reset(result.value.total)
-      this.#held.put(0, result.value.items)
       this.#pages.clear()
       this.#inflight.clear()
-      this.#pages.set(0, true)
+      const { items } = result.value
+      for (let page = 0; page === 0 || page * this.#pageSize < items.length; page++) {
+        this.#held.put(page, items.slice(page * this.#pageSize, (page + 1) * this.#pageSize))
+        this.#pages.set(page, true)
+      }
       this.error = null
       this.total = result.value.total
       this.rows = this.#held.view()
@@ -127,6 +148,7 @@ export abstract class PagedRows<T> {
       else this.generation++
     }
     this.#searching = false
+    this.#reading = null
   }
 
   async #fetchPage(page: number): Promise<void> {
