@@ -241,11 +241,6 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /**
-   * One refusal per revision. PouchDB saves its checkpoint after a batch, so a stop that comes between them makes the
-   * next start push the refused revision again, and the server refuses it again: that is the same refusal, which keeps
-   * its time and is counted once.
-   */
-  /**
    * The sync's own records (the last sync, refusals, conflicting revisions), written as replication events come and
    * waited for by a stop: `sync start --once` stops and exits right after 'live', and without the wait its last sync
    * could be lost, so that the next start took itself for a first sync and the status said "never".
@@ -260,6 +255,11 @@ export function createSyncService(deps: SyncServiceDeps) {
     void done.finally(() => recording.delete(done))
   }
 
+  /**
+   * One refusal per revision. PouchDB saves its checkpoint after a batch, so a stop that comes between them makes the
+   * next start push the refused revision again, and the server refuses it again: that is the same refusal, which keeps
+   * its time and is counted once.
+   */
   async function recordDenied(e: PouchFailure): Promise<void> {
     const id = String(e.id ?? '?')
     const rev = e.rev ?? (await getOrNull<BaseDoc>(db, id))?._rev
