@@ -140,8 +140,8 @@ export function pulledAlone(seqBefore: number, seqAfter: number, pull: { docs_wr
 export function createSyncService(deps: SyncServiceDeps) {
   const { db, vault, bus, logger } = deps
   const now = deps.now ?? (() => new Date())
-  const batchSize = deps.tuning?.batchSize ?? 1000
-  const batchesLimit = deps.tuning?.batchesLimit ?? 2
+  /** PouchDB's batching, the same for a first sync's one-shot replications and the live sync. */
+  const batching = { batch_size: deps.tuning?.batchSize ?? 1000, batches_limit: deps.tuning?.batchesLimit ?? 2 }
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
 
@@ -377,16 +377,6 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (running) return status
     const [doc, state] = await Promise.all([settingsOrThrow(), readSyncState(db)])
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
-    const options: SyncOptions = {
-      shares: doc.shares,
-      pouch: {
-        live: true,
-        retry: true,
-        batch_size: batchSize,
-        batches_limit: batchesLimit,
-        back_off_function: (delay: number) => (delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)),
-      },
-    }
     const mine = { remote, task: null as Cancellable | null, started: Date.now() }
     running = mine
     retries = 0
@@ -426,22 +416,22 @@ export function createSyncService(deps: SyncServiceDeps) {
           () => null,
         )
         .then((role) => {
-          if (running === mine) goLive(mine, options, role, undefined)
+          if (running === mine) goLive(mine, doc.shares, role, undefined)
         })
       await audited()
     } else if (!status.firstSync) {
-      goLive(mine, options, state.role ?? null, undefined)
+      goLive(mine, doc.shares, state.role ?? null, undefined)
       await audited()
     } else {
       // Written before the one-shot replications measure the workspace's sequence (pulledAlone).
       await audited()
-      void firstSync(mine, options, asked).then(
+      void firstSync(mine, doc.shares, asked).then(
         ({ role, pushSince }) => {
-          if (running === mine) goLive(mine, options, role, pushSince)
+          if (running === mine) goLive(mine, doc.shares, role, pushSince)
         },
         (e: unknown) => {
           logger?.info({ reason: asAppError(e, 'sync').message }, 'the first sync goes on as a live sync')
-          if (running === mine) goLive(mine, options, null, undefined)
+          if (running === mine) goLive(mine, doc.shares, null, undefined)
         },
       )
     }
@@ -449,10 +439,9 @@ export function createSyncService(deps: SyncServiceDeps) {
     return status
   }
 
-  /** What is shared, and PouchDB's options of the live sync; each direction's filter is derived from the shares. */
-  interface SyncOptions {
-    shares: SyncShare[]
-    pouch: { live: boolean; retry: boolean; batch_size: number; batches_limit: number; back_off_function: (delay: number) => number }
+  /** The live sync retries an unreachable server, backing off from backOff.minMs to backOff.maxMs. */
+  function backOffDelay(delay: number): number {
+    return delay === 0 ? backOff.minMs : Math.min(delay * 2, backOff.maxMs)
   }
 
   type DocFilter = (doc: { _id: string }) => boolean
@@ -476,9 +465,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /** The live sync, both ways; a first sync that pulled alone starts its push after what it pulled (pulledAlone). */
-  function goLive(mine: NonNullable<typeof running>, options: SyncOptions, role: SyncRole | null, pushSince: number | undefined): void {
-    const push = { filter: pushFilter(options.shares, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
-    const handler = db.sync(mine.remote.db, { ...options.pouch, filter: replicationFilter(options.shares), push })
+  function goLive(mine: NonNullable<typeof running>, shares: readonly SyncShare[], role: SyncRole | null, pushSince: number | undefined): void {
+    const push = { filter: pushFilter(shares, role), ...(pushSince === undefined ? {} : { since: pushSince }) }
+    const handler = db.sync(mine.remote.db, { ...batching, live: true, retry: true, back_off_function: backOffDelay, filter: replicationFilter(shares), push })
     mine.task = handler
     for (const direction of ['push', 'pull'] as const) {
       handler[direction].on('paused', (err) => onPaused(direction, err)).on('active', () => onActive(direction))
@@ -493,9 +482,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   /** One one-shot replication of a first sync, reporting like the live sync's direction; rejects when it fails. */
-  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', options: SyncOptions, filter: DocFilter): Promise<PouchDB.ReplicationResult> {
-    const { live: _live, retry: _retry, back_off_function: _backOff, ...once } = options.pouch
-    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, { ...once, filter }) : db.replicate.from(mine.remote.db, { ...once, filter })
+  async function oneShot(mine: NonNullable<typeof running>, direction: 'push' | 'pull', filter: DocFilter): Promise<PouchDB.ReplicationResult> {
+    const once = { ...batching, filter }
+    const replication = direction === 'push' ? db.replicate.to(mine.remote.db, once) : db.replicate.from(mine.remote.db, once)
     mine.task = replication
     replication.on('change', (change) => onChange({ direction, change } as unknown as ChangeInfo)).on('denied', (e) => onDenied(e as PouchFailure))
     return replication
@@ -508,13 +497,17 @@ export function createSyncService(deps: SyncServiceDeps) {
    * after, or undefined when something else wrote meanwhile (that write is then pushed like any other). The role is
    * asked first: nothing has been pushed yet, and what is pushed depends on it (pushFilter).
    */
-  async function firstSync(mine: NonNullable<typeof running>, options: SyncOptions, asked: Promise<{ role: SyncRole | null }>): Promise<{ role: SyncRole | null; pushSince: number | undefined }> {
+  async function firstSync(
+    mine: NonNullable<typeof running>,
+    shares: readonly SyncShare[],
+    asked: Promise<{ role: SyncRole | null }>,
+  ): Promise<{ role: SyncRole | null; pushSince: number | undefined }> {
     const { role } = await asked
     const before = await latestSeq(db)
     if (running !== mine) return { role, pushSince: undefined }
-    await oneShot(mine, 'push', options, pushFilter(options.shares, role))
+    await oneShot(mine, 'push', pushFilter(shares, role))
     if (running !== mine) return { role, pushSince: undefined }
-    const pull = await oneShot(mine, 'pull', options, replicationFilter(options.shares))
+    const pull = await oneShot(mine, 'pull', replicationFilter(shares))
     const after = await latestSeq(db)
     return { role, pushSince: pulledAlone(before, after, pull) ? after : undefined }
   }
