@@ -202,7 +202,6 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       return false
     })
     for (const b of batch) j.seen.add(b.doc._id)
-    j.inBatch.clear()
     return kept
   }
 
@@ -210,6 +209,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     if (j.batch.length === 0) return
     const batch = await withoutExisting(j, j.batch)
     j.batch = []
+    j.inBatch.clear()
     if (batch.length === 0) return
     const docs = batch.map((b) => b.doc)
     const first = batch[0]!.row
