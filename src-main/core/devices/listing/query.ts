@@ -76,6 +76,8 @@ const ROW_BATCH = 256
  * rows at a million devices: 9.7 → 8.2 ms median with 4 reads of 256 rather than one of 1,024; device-list bench).
  */
 const ROW_READS_AT_ONCE = 4
+/** Cells read side by side when a filter's devices are gathered (see #enumerate). */
+const CELLS_READ_AT_ONCE = 8
 /** What reading one row costs against walking one key: a gathered query that needs rows pays this per device. */
 const ROW_COST = 10
 /** Entries first read from each cell a merge takes (then more, doubling). */
@@ -214,9 +216,9 @@ export class DeviceQueries {
 
   // ---- streams in each order ------------------------------------------------------------------------------------
 
-  #cellStream(cell: number, descending = false): Stream {
+  #cellStream(cell: number, descending = false, first = MERGE_FIRST_READ): Stream {
     const prefix = cellPrefix(cell)
-    return rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending, values: false }, (key) => ({ nat: key.slice(prefix.length), cell }), MERGE_FIRST_READ)
+    return rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending, values: false }, (key) => ({ nat: key.slice(prefix.length), cell }), first)
   }
 
   /**
@@ -376,16 +378,24 @@ export class DeviceQueries {
     return out
   }
 
+  /**
+   * Every device of the cells `ids`. Each cell is asked for its whole count at once and several cells are read side by
+   * side: a filter reaches hundreds of small cells, and reading them one after the other, a few trips each, cost most
+   * of its answer (two SIM statuses at 100,000 devices: 240 cells, 8,315 devices, 27–81 ms; device-list bench).
+   */
   async #enumerate(ids: number[]): Promise<Entry[]> {
-    const out: Entry[] = []
-    for (const id of ids) {
-      const stream = this.#cellStream(id)
+    const read = async (id: number): Promise<Entry[]> => {
+      const entries: Entry[] = []
+      const stream = this.#cellStream(id, false, this.cells.get(id)!.count + 1)
       try {
-        for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) out.push(...batch)
+        for (let batch = await stream.next(); batch.length > 0; batch = await stream.next()) entries.push(...batch)
       } finally {
         await stream.close()
       }
+      return entries
     }
+    const out: Entry[] = []
+    for (let i = 0; i < ids.length; i += CELLS_READ_AT_ONCE) for (const entries of await Promise.all(ids.slice(i, i + CELLS_READ_AT_ONCE).map(read))) out.push(...entries)
     return out
   }
 
