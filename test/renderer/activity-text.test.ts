@@ -124,10 +124,10 @@ describe('who, what and how it ended', () => {
     locale.set('fr')
     expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok', after: { wasSet: 'no' } }))).toBe('Il n’était pas enregistré.')
     expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok' }))).toBe('')
-    expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état : Désactivée.')
+    expect(detailText(t, entry({ after: { status: 'deactivated' } }))).toBe('Nouvel état\u00a0: Désactivée.')
     const error = { code: 'NETWORK' as const, message: 'Cannot reach x: ECONNREFUSED', details: { ref: { key: 'errors.network', params: { host: 'cc.example:443', reason: 'ECONNREFUSED' } } } }
     expect(detailText(t, entry({ outcome: 'failed', error }))).toBe(
-      'Impossible de joindre cc.example:443 : la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.',
+      'Impossible de joindre cc.example:443\u00a0: la connexion a été refusée. Vérifiez l’adresse et le port, et que le service est en marche.',
     )
     // An entry migrated from schema 1 keeps only the code: its meaning is said, not the code.
     expect(detailText(t, entry({ outcome: 'failed', error: { code: 'TIMEOUT', message: 'cc did not answer' } }))).toBe(t('errors.code.TIMEOUT'))

@@ -51,7 +51,7 @@ describe('transport codes', () => {
     )
     locale.set('fr')
     expect(translateRef(t, ref, 'fallback')).toBe(
-      'Impossible de joindre cc.example:443 : la connexion a été coupée. Réessayez ; si cela se reproduit, vérifiez le réseau ou le proxy entre cet ordinateur et le service.',
+      'Impossible de joindre cc.example:443\u00a0: la connexion a été coupée. Réessayez\u202f; si cela se reproduit, vérifiez le réseau ou le proxy entre cet ordinateur et le service.',
     )
   })
 })
@@ -74,6 +74,6 @@ describe('JSON parser errors', () => {
     locale.set('en')
     expect(translateRef(t, ref, 'fallback')).toBe('JSON syntax error: a property name in double quotes was expected')
     locale.set('fr')
-    expect(translateRef(t, ref, 'fallback')).toBe('Erreur de syntaxe JSON : un nom de propriété entre guillemets doubles était attendu')
+    expect(translateRef(t, ref, 'fallback')).toBe('Erreur de syntaxe JSON\u00a0: un nom de propriété entre guillemets doubles était attendu')
   })
 })

@@ -48,6 +48,12 @@ describe('messages as the ICU parser reads them', () => {
     expect(missingOther).toEqual([])
   })
 
+  it('never lets French punctuation wrap away from its word: a no-break space before : ; ! ? » and after «', () => {
+    // French sets these marks off with a space; a plain one lets a narrow column put the mark alone at the start of a line.
+    const breakable = [...fr].filter(([, message]) => / [:;!?»]|« /.test(message)).map(([key]) => key)
+    expect(breakable).toEqual([])
+  })
+
   it('formats plurals in each language', () => {
     locale.set('fr')
     expect(t('devices.count', { values: { count: 1 } })).toBe('1 appareil')

@@ -65,7 +65,7 @@ describe('a weather reading in words', () => {
 
   it('writes a point so that a decimal comma cannot be mistaken for the separator', () => {
     locale.set('fr')
-    expect(pointText(t, { latitude: 48.39, longitude: -4.49 }, 'fr')).toBe('48,39° ; -4,49°')
+    expect(pointText(t, { latitude: 48.39, longitude: -4.49 }, 'fr')).toBe('48,39°\u202f; -4,49°')
     locale.set('en')
     expect(pointText(t, { latitude: 48.39, longitude: -4.49 }, 'en')).toBe('48.39°, -4.49°')
     expect(uiLanguage('fr-FR')).toBe('fr')
