@@ -354,6 +354,40 @@ describe('the selection is a query with exceptions', () => {
     expect(list.selection.count).toBe(3)
   })
 
+  it('a range that reaches rows not loaded yet (Shift+End far down the list) reads them from the core and selects every one', async () => {
+    const list = await listOf(2500)
+    list.toggle(2)
+    const extending = list.extend(2399, 0)
+    expect(fake.answer('devices:query', page(100, 1000, 2500))).toMatchObject({ offset: 100, limit: 1000 })
+    await settle()
+    expect(fake.answer('devices:query', page(1100, 1000, 2500))).toMatchObject({ offset: 1100, limit: 1000 })
+    await settle()
+    expect(fake.answer('devices:query', page(2100, 300, 2500))).toMatchObject({ offset: 2100, limit: 300 })
+    expect(await extending).toEqual({ ok: true, value: 2398 })
+    expect(list.selection.count).toBe(2398)
+    expect(list.selection.toSelection(list.view)).toMatchObject({
+      keys: expect.arrayContaining([
+        { typeId: 'meter', deviceId: 'm-1500' },
+        { typeId: 'meter', deviceId: 'm-2399' },
+      ]),
+    })
+    expect(list.selection.has(device(1))).toBe(false)
+    expect(list.selection.has(device(2400))).toBe(false)
+  })
+
+  it('a range longer than the selection can name, or whose list changed while it was read, selects nothing and says why', async () => {
+    const list = await listOf(50_000)
+    const long = await list.extend(20_000, 0)
+    expect(long).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'selection.rangeTooLong', params: { max: 10_000 } } } } })
+    expect(fake.pending('devices:query')).toHaveLength(0)
+    list.clearSelection()
+    const changing = list.extend(500, 0)
+    list.search('type=valve')
+    fake.answer('devices:query', page(100, 401, 50_000))
+    expect(await changing).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { ref: { key: 'selection.rangeChanged' } } } })
+    expect(list.selection.count).toBe(0)
+  })
+
   it('"select all matching" counts exactly in the core and sends the query, not a million ids; unticked rows become exceptions', async () => {
     const list = await listOf(1_000_000)
     const selecting = list.selectAllMatching()
