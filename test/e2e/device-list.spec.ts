@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
+import { DEVICE_COLUMNS } from '../../src-shared/models/device-query'
 import { expect, test } from './fixtures'
 import { focusedRow } from './steps'
 import { importDevices, LANGUAGES, navigate, switchLanguage, words, type Words } from './words'
@@ -197,6 +198,19 @@ test('the operator chooses the columns, metadata fields included, and the choice
   await page.waitForSelector('[data-app-state="ready"]')
   await expect(page.getByTestId('device-row').filter({ hasText: 'm-1' })).toContainText('North yard')
   await expect(page.getByRole('button', { name: en('devices.columns.carrier'), exact: true })).toHaveCount(0)
+
+  // Every column at once, more than the window has room for at their usual widths: the columns narrow, none is cut off
+  // from its heading, and the row that takes the focus does not scroll the list sideways.
+  await page.evaluate((cols) => (location.hash = `#/devices?cols=${encodeURIComponent(cols)}`), [...DEVICE_COLUMNS, 'metadata.site'].join(','))
+  await expect(page.getByRole('button', { name: en('devices.columns.weatherAsOf'), exact: true })).toBeVisible()
+  const list = listOf(page, en)
+  const listRight = await list.evaluate((el) => el.getBoundingClientRect().right)
+  const headings = await page.locator('.vrows-head > :not(.visually-hidden)').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().right))
+  expect(headings).toHaveLength(DEVICE_COLUMNS.length + 2)
+  expect(Math.max(...headings)).toBeLessThanOrEqual(listRight)
+  await page.getByTestId('device-row').first().focus()
+  await expect(page.getByTestId('device-row').first()).toBeFocused()
+  expect(await list.evaluate((el) => [el.scrollLeft, el.scrollWidth - el.clientWidth])).toEqual([0, 0])
 })
 
 test('a view saved under a name is shown again from the list of saved searches, kept after a restart, and deleted', async ({ app }) => {

@@ -71,21 +71,37 @@ export function cellOf(t: Translate, locale: string | null | undefined, row: Dev
       return quantity(row.weatherWindSpeed, locale)
     case 'weatherAsOf':
       return row.weatherAsOf ? formatDateTime(row.weatherAsOf, locale) : ''
+    // In words, as the filters name them: a cell is read, not parsed (exports keep true and false).
+    case 'configErrors':
+      return t(row.configErrors ? 'devices.filters.withErrors' : 'devices.filters.withoutErrors')
+    case 'dmSupport':
+      return t(row.dmSupport ? 'devices.filters.supported' : 'devices.filters.notSupported')
     default:
       return cellText(columnValue(row, column))
   }
 }
 
-const WIDTHS: Partial<Record<ListColumn, string>> = {
-  typeId: 'minmax(6rem, 1fr)',
-  deviceId: 'minmax(8rem, 1.3fr)',
-  description: 'minmax(8rem, 2fr)',
-  carrier: 'minmax(5rem, 0.8fr)',
-  simId: 'minmax(10rem, 1.3fr)',
-  extensions: 'minmax(8rem, 1.3fr)',
+/** Each column's narrowest width, where the list has room, and its share of what is left. */
+const WIDTHS: Partial<Record<ListColumn, [min: string, share: string]>> = {
+  typeId: ['6rem', '1fr'],
+  deviceId: ['8rem', '1.3fr'],
+  description: ['8rem', '2fr'],
+  carrier: ['5rem', '0.8fr'],
+  simId: ['10rem', '1.3fr'],
+  extensions: ['8rem', '1.3fr'],
 }
+const DEFAULT_WIDTH: [string, string] = ['6rem', '1fr']
+/** The selection box's column and the gap between columns (kit.css, .vrow). */
+const BOX = '1.5rem'
+const GAP = '0.75rem'
 
-/** The grid's columns: the selection box, then each column shown. */
+/**
+ * The grid's columns: the selection box, then each column shown. A column is never narrower than its minimum unless the
+ * list lacks the room for every minimum (many columns, a narrow window): then each takes an equal part of the width and
+ * cuts its text (its tooltip shows it whole). Wider than the list, the rows would overflow their box: the headers cut
+ * off from their columns, and a row taking the focus scrolled the list sideways, out of reach of the keyboard.
+ */
 export function gridColumns(columns: readonly ListColumn[]): string {
-  return ['1.5rem', ...columns.map((c) => WIDTHS[c] ?? 'minmax(6rem, 1fr)')].join(' ')
+  const fair = `calc((100% - ${BOX} - ${columns.length} * ${GAP}) / ${columns.length})`
+  return [BOX, ...columns.map((c) => WIDTHS[c] ?? DEFAULT_WIDTH).map(([min, share]) => `minmax(min(${min}, ${fair}), ${share})`)].join(' ')
 }
