@@ -41,6 +41,20 @@ describe('fieldline CLI', () => {
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).total).toBe(0)
   })
 
+  it('says a data folder another Fieldline holds open is in use, and exits 1 without touching it', async () => {
+    const held = await testCore(join(dir, 'held'))
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'held'), 'devices', 'list'], { encoding: 'utf8', timeout: 60_000 })
+      expect(r.status).toBe(1)
+      expect(r.stderr).toBe(
+        `fieldline: The data folder ${join(dir, 'held')} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir\n`,
+      )
+      expect(await held.call('devices:list', {})).toMatchObject({ total: 0 })
+    } finally {
+      await held.close()
+    }
+  })
+
   it('imports a file and reports refused rows with file:line on stderr', async () => {
     const file = join(dir, 'in.csv')
     await writeFile(file, 'typeId,deviceId,carrier,iccid\nmeter,a,jasper,8988216716970004973\nmeter,b,jasper,8.98822E+18\n')

@@ -36,3 +36,21 @@ export function storageError(error: unknown, dataDir: string): AppError | undefi
   }
   return undefined
 }
+
+/**
+ * LevelDB's refusal to open a folder another process holds open (its LOCK file: POSIX "lock …: Resource temporarily
+ * unavailable", or "already held by process" within one process), as the operator's error: another Fieldline — the
+ * desktop app, serve mode, a running command — uses this data folder.
+ */
+export function dataDirInUse(error: unknown, dataDir: string): AppError | undefined {
+  const message = error instanceof Error ? error.message : ''
+  if (!/\block\b.*LOCK.*(Resource temporarily unavailable|already held by process)/s.test(message)) return undefined
+  return AppError.withRef(
+    'FORBIDDEN',
+    `The data folder ${dataDir} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir`,
+    {
+      key: 'errors.dataDirInUse',
+      params: { dir: dataDir },
+    },
+  )
+}

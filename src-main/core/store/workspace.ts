@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import PouchDB from 'pouchdb'
 import { ensurePrivateDir, tightenFiles } from '../common/private-fs'
-import { storageProblem, type StorageProblem } from '../common/storage-errors'
+import { dataDirInUse, storageProblem, type StorageProblem } from '../common/storage-errors'
 import type { BaseDoc, Db } from './documents'
 import { levelBackend, type BackendSwitches } from './level-backend'
 import { checkSchema, runMigrations } from './migrations'
@@ -67,7 +67,7 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
     db = await openDb(location, switches)
   } catch (e) {
     const problem = storageProblem(e)
-    if (problem === undefined) throw e
+    if (problem === undefined) throw dataDirInUse(e, dataDir) ?? e
     return openReadOnlyCopy(dataDir, location, problem)
   }
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
