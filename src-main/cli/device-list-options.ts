@@ -1,4 +1,14 @@
-import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, listColumnSchema, type DeviceFilters, type DeviceQueryInput, type FacetField, type ListColumn } from '../../src-shared/models/device-query'
+import {
+  DEVICE_COLUMNS,
+  FACET_FIELDS,
+  FILTER_FIELDS,
+  hasSearchWord,
+  listColumnSchema,
+  type DeviceFilters,
+  type DeviceQueryInput,
+  type FacetField,
+  type ListColumn,
+} from '../../src-shared/models/device-query'
 import { CliError, EXIT } from './runtime'
 
 /** What `devices list`, `count` and `export` take to say which devices: a search, filters and an order. */
@@ -37,6 +47,8 @@ export function parseFilters(given: readonly string[]): DeviceFilters {
 
 export function queryOf(o: QueryOptions): DeviceQueryInput {
   if (o.sort !== undefined && !(DEVICE_COLUMNS as readonly string[]).includes(o.sort)) throw usage(`--sort takes one of ${DEVICE_COLUMNS.join(', ')}`)
+  // A script that searches for nothing would act on every device: refused rather than answered with all of them.
+  if (o.query.trim() !== '' && !hasSearchWord(o.query)) throw usage(`--query "${o.query}" has no letter or digit to search for`)
   return { text: o.query, filters: parseFilters(o.filter), ...(o.sort ? { sort: o.sort as DeviceQueryInput['sort'] } : {}), descending: o.desc === true }
 }
 

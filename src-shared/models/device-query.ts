@@ -100,6 +100,12 @@ export const deviceQuerySchema = z
 export type DeviceQuery = z.output<typeof deviceQuerySchema>
 export type DeviceQueryInput = z.input<typeof deviceQuerySchema>
 
+/**
+ * Whether a search text has something to search for: its terms are runs of letters and digits (the core's rule,
+ * devices/listing/text.ts), so a text of punctuation alone ("!!!", "—") searches nothing and every device matches.
+ */
+export const hasSearchWord = (text: string): boolean => /[\p{L}\p{N}]/u.test(text)
+
 /** Keys a selection may name one by one (picked rows, or rows taken out of "all matching"). */
 export const MAX_SELECTION_KEYS = 10_000
 

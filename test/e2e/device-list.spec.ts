@@ -141,7 +141,12 @@ test('a search typed at the top of the list shows its rows without scrolling the
   const listScrolls = () => page.evaluate(() => (globalThis as unknown as InPage).listScrolls)
 
   const search = page.getByLabel(en('devices.search'))
+  // Punctuation alone searches nothing: the list shows every device and says why.
+  await search.fill('!!!')
+  await expect(page.getByText(en('devices.noSearchWord', { text: '!!!' }))).toBeVisible()
+  await expect(page.getByText(en('devices.count', { count: 150 }))).toBeVisible()
   await search.fill('m-14')
+  await expect(page.getByText(en('devices.noSearchWord', { text: '!!!' }))).toHaveCount(0)
   await expect.poll(() => shownIds(page)).toEqual(['m-14', 'm-140', 'm-141', 'm-142', 'm-143', 'm-144', 'm-145', 'm-146', 'm-147', 'm-148', 'm-149'])
   expect(await listScrolls()).toBe(0)
 
@@ -201,7 +206,7 @@ test('the operator chooses the columns, metadata fields included, and the choice
 
   // Every column at once, more than the window has room for at their usual widths: the columns narrow, none is cut off
   // from its heading, and the row that takes the focus does not scroll the list sideways.
-  await page.evaluate((cols) => (location.hash = `#/devices?cols=${encodeURIComponent(cols)}`), [...DEVICE_COLUMNS, 'metadata.site'].join(','))
+  await page.evaluate(`location.hash = ${JSON.stringify(`#/devices?cols=${encodeURIComponent([...DEVICE_COLUMNS, 'metadata.site'].join(','))}`)}`)
   await expect(page.getByRole('button', { name: en('devices.columns.weatherAsOf'), exact: true })).toBeVisible()
   const list = listOf(page, en)
   const listRight = await list.evaluate((el) => el.getBoundingClientRect().right)
