@@ -198,6 +198,11 @@ test('the operator chooses the columns, metadata fields included, and the choice
   await page.getByRole('button', { name: en('devices.metadataColumn.add') }).click()
   await expect(page).toHaveURL(/[?&]cols=typeId%2CdeviceId%2Cdescription%2CsimId%2CsimStatus%2Cextensions%2Cmetadata.site/)
   await expect(page.getByTestId('device-row').filter({ hasText: 'm-2' })).toContainText('South yard')
+  // Tab past the last choice closes the choices (left open, they covered the selection bar).
+  await page.getByRole('button', { name: en('devices.metadataColumn.add') }).focus()
+  await page.keyboard.press('Tab')
+  await expect(page.getByLabel(en('devices.density.label'))).toBeFocused()
+  await expect(page.getByRole('checkbox', { name: en('devices.columns.simId') })).toBeHidden()
 
   await page.reload()
   await page.waitForSelector('[data-app-state="ready"]')
