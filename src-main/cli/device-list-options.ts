@@ -4,11 +4,13 @@ import {
   FILTER_FIELDS,
   hasSearchWord,
   listColumnSchema,
+  SIM_NOT_CACHED,
   type DeviceFilters,
   type DeviceQueryInput,
   type FacetField,
   type ListColumn,
 } from '../../src-shared/models/device-query'
+import { SIM_STATUSES } from '../../src-shared/models/sim'
 import { CliError, EXIT } from './runtime'
 
 /** What `devices list`, `count` and `export` take to say which devices: a search, filters and an order. */
@@ -20,6 +22,9 @@ export interface QueryOptions {
 }
 
 const BOOLEAN_FIELDS = new Set<string>(['configErrors', 'dmSupport'])
+
+/** A SIM status as the carrier writes it (ACTIVATED, TEST_READY, as `sim status` takes them) or as Fieldline does (testReady). */
+const simStatusOf = (value: string): string => [...SIM_STATUSES, SIM_NOT_CACHED].find((s) => s.toLowerCase() === value.replace(/_/g, '').toLowerCase()) ?? value
 
 function usage(message: string): CliError {
   return new CliError(`fieldline: ${message}`, EXIT.usage)
@@ -40,7 +45,7 @@ export function parseFilters(given: readonly string[]): DeviceFilters {
     if (BOOLEAN_FIELDS.has(field)) {
       if (value !== 'true' && value !== 'false') throw usage(`--filter ${field}= takes true or false`)
       filters[field] = value === 'true'
-    } else filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',')]
+    } else filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',').map((v) => (field === 'simStatus' ? simStatusOf(v) : v))]
   }
   return filters as DeviceFilters
 }

@@ -20,3 +20,20 @@ export function exportProgress(out: ProgressOutput, file: string, total: number,
     }
   }
 }
+
+const FILE_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the disk is read-only',
+  ENOSPC: 'the disk is full',
+}
+
+/** Why an export's file could not be opened, in words (a bare ENOENT tells an operator little). */
+export function cannotWrite(file: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  const why = (code && FILE_PROBLEMS[code]) ?? code ?? (error instanceof Error ? error.message : String(error))
+  return `cannot write ${file}: ${why}`
+}

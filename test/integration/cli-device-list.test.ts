@@ -86,6 +86,9 @@ describe('fieldline devices list, count and export', () => {
     const jsonl = join(dir, 'out.jsonl')
     expect((await run(['devices', 'export', jsonl, '--filter', 'carrier=orange', '--columns', 'deviceId,simId,configErrors,dataThisCycleBytes'])).code).toBe(0)
     expect(JSON.parse(await readFile(jsonl, 'utf8'))).toEqual({ deviceId: 'm-1', simId: '1234567890128', configErrors: false, dataThisCycleBytes: null })
-    expect(await run(['devices', 'export', join(dir, 'no-such-folder', 'x.csv')])).toMatchObject({ code: 2, err: expect.stringContaining('cannot write') })
+    expect(await run(['devices', 'export', join(dir, 'no-such-folder', 'x.csv')])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(`cannot write ${join(dir, 'no-such-folder', 'x.csv')}: its folder does not exist`),
+    })
   }, 120_000)
 })

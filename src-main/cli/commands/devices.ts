@@ -7,7 +7,7 @@ import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '..
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportProgress } from '../export-progress'
+import { cannotWrite, exportProgress } from '../export-progress'
 import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -103,7 +103,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           out = await open(file, 'w')
         } catch (e) {
           await rt.call('export:cancel', { jobId })
-          throw new CliError(`fieldline: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.usage)
+          throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
         }
         const progress = exportProgress(process.stderr, file, total)
         let rows = 0

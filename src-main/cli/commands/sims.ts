@@ -16,6 +16,7 @@ import {
 } from '../../../src-shared/models/sim-inventory'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
+import { cannotWrite } from '../export-progress'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 
@@ -165,7 +166,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         try {
           out = await open(file, 'w')
         } catch (e) {
-          throw usage(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+          throw usage(cannotWrite(file, e))
         }
         try {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
