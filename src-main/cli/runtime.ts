@@ -8,6 +8,13 @@ import { hasWeatherEnvironment } from '../core/weather/weather-config'
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
+/** A whole-number option, checked here: a script is told the option and its range, not the contract's field path. */
+export function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new CliError(`fieldline: ${flag} takes a whole number from ${min} to ${max} (got "${text}")`, EXIT.usage)
+  return n
+}
+
 /** Who a command acts as in the audit trail: the OS user, as the window names them, marked as the command line. */
 export const cliActor = (): string => `cli:${osActor()}`
 

@@ -55,6 +55,7 @@ describe('fieldline devices list, count and export', () => {
     expect(await run(['devices', 'list', '--filter', 'configErrors=maybe'])).toMatchObject({ code: 2, err: expect.stringContaining('takes true or false') })
     expect(await run(['devices', 'list', '--format', 'xml'])).toMatchObject({ code: 2 })
     expect(await run(['devices', 'count', '--by', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--by takes one of') })
+    expect(await run(['devices', 'list', '--limit', 'abc'])).toMatchObject({ code: 2, err: 'fieldline: --limit takes a whole number from 1 to 1000 (got "abc")\n' })
     // A search of punctuation alone searches nothing: a script would act on every device.
     expect(await run(['devices', 'count', '--query', '!!!'])).toMatchObject({ code: 2, err: expect.stringContaining('--query "!!!" has no letter or digit to search for') })
   }, 120_000)

@@ -8,7 +8,7 @@ import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { cannotWrite, exportProgress } from '../export-progress'
-import { CliError, EXIT, formatDiagnostic, type Runtime } from '../runtime'
+import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -59,7 +59,12 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw new CliError('fieldline: --format must be table, csv or jsonl', EXIT.usage)
         const columns = parseColumns(opts.columns)
         const query = queryOf(opts)
-        const page = await rt.call('devices:query', { query, offset: Number(opts.offset), limit: Number(opts.limit), metadataFields: metadataFieldsOf(columns) })
+        const page = await rt.call('devices:query', {
+          query,
+          offset: wholeNumber('--offset', opts.offset, 0, Number.MAX_SAFE_INTEGER),
+          limit: wholeNumber('--limit', opts.limit, 1, 1000),
+          metadataFields: metadataFieldsOf(columns),
+        })
         // Scripts get an exact count even where the list answers with an estimate (a very broad search).
         const total = page.totalExact ? page.total : (await rt.call('devices:count', { selection: { query } })).total
         if (rt.json) return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))

@@ -17,7 +17,7 @@ import {
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
 import { cannotWrite } from '../export-progress'
-import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
+import { CliError, EXIT, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 
 const NUMBER_FIELDS = new Set(['dataAbove', 'dataBelow'])
@@ -146,7 +146,11 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, opts: SelectionOptions & { format: string; offset: string; limit: string }) => {
         if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw usage('--format must be table, csv or jsonl')
-        const page = await rt.call('sims:query', { query: await selectionOf(rt, opts), offset: Number(opts.offset), limit: Number(opts.limit) })
+        const page = await rt.call('sims:query', {
+          query: await selectionOf(rt, opts),
+          offset: wholeNumber('--offset', opts.offset, 0, Number.MAX_SAFE_INTEGER),
+          limit: wholeNumber('--limit', opts.limit, 1, 1000),
+        })
         if (rt.json) return rt.out(JSON.stringify(page))
         if (opts.format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
         if (opts.format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
@@ -328,7 +332,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     .option('--limit <n>', 'show at most this many', '100')
     .action(
       withRuntime(async (rt, o: { unread?: boolean; limit: string }) => {
-        const page = await rt.call('inbox:list', { unreadOnly: o.unread === true, limit: Number(o.limit) })
+        const page = await rt.call('inbox:list', { unreadOnly: o.unread === true, limit: wholeNumber('--limit', o.limit, 1, 500) })
         if (rt.json) return rt.out(JSON.stringify(page))
         const subject = (n: (typeof page.items)[number]) => (n.sim ? `${n.sim.carrier}:${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''))
         for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, subject(n), String(n.value), n.id]))
