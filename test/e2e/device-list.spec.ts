@@ -218,6 +218,10 @@ test('the operator chooses the columns, metadata fields included, and the choice
   const headings = await page.locator('.vrows-head > :not(.visually-hidden)').evaluateAll((cells) => cells.map((c) => c.getBoundingClientRect().right))
   expect(headings).toHaveLength(DEVICE_COLUMNS.length + 2)
   expect(Math.max(...headings)).toBeLessThanOrEqual(listRight)
+  // A heading its narrowed column cuts shows whole under the pointer.
+  const weatherAsOf = page.getByRole('button', { name: en('devices.columns.weatherAsOf'), exact: true })
+  await weatherAsOf.hover()
+  await expect(weatherAsOf).toHaveAttribute('title', en('devices.columns.weatherAsOf'))
   await page.getByTestId('device-row').first().focus()
   await expect(page.getByTestId('device-row').first()).toBeFocused()
   expect(await list.evaluate((el) => [el.scrollLeft, el.scrollWidth - el.clientWidth])).toEqual([0, 0])
