@@ -250,6 +250,17 @@ test('a view saved under a name is shown again from the list of saved searches, 
   await expect(page.getByText(en('devices.count', { count: 2 }))).toBeVisible()
   await expect(page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })).toHaveAccessibleDescription(en('devices.sortedAscending'))
 
+  // Another view saved under the same name says it replaces that search before the operator confirms.
+  await page.getByLabel(en('devices.filters.type'), { exact: true }).selectOption('meter')
+  await page.getByRole('button', { name: en('devices.saved.save') }).click()
+  const again = page.getByRole('dialog', { name: en('devices.saved.dialogTitle') })
+  await again.getByLabel(en('devices.saved.name')).fill('Valves by ID')
+  await expect(again.getByText(en('devices.saved.replaces', { name: 'Valves by ID' }))).toBeVisible()
+  await again.getByRole('button', { name: en('common.cancel'), exact: true }).click()
+  await expect(again).toBeHidden()
+  await page.getByLabel(en('devices.saved.label')).selectOption('Valves by ID')
+  await expect(page.getByText(en('devices.count', { count: 2 }))).toBeVisible()
+
   await page.getByRole('button', { name: en('devices.saved.delete', { name: 'Valves by ID' }) }).click()
   await expect(page.getByLabel(en('devices.saved.label'))).toBeDisabled()
   await expect(page.getByLabel(en('devices.saved.label')).getByRole('option')).toHaveText([en('devices.saved.none')])
