@@ -67,3 +67,39 @@ describe('destination back-off with batches in flight side by side', () => {
     expect(destination.status().nextTryAt).toBe(new Date(1_000_500 + 1_000).toISOString())
   })
 })
+
+describe('a destination retrying through an outage while its queue overflows', () => {
+  it('leaves the events the full queue dropped out of its next attempt: each is counted as dropped or delivered, never both', async () => {
+    const t = await tempDir('fieldline-destination-')
+    cleanups.push(t.cleanup)
+    const queue = DiskQueue.open({ dir: t.dir, capacity: 100 })
+    cleanups.push(() => queue.close())
+    for (let n = 0; n < 100; n++) queue.append(encodeEvent(event(n)), event(n))
+    let up = false
+    let calls = 0
+    const stored: number[] = []
+    const sink: Sink = {
+      concurrency: 1,
+      deliver: (events) => {
+        calls++
+        if (!up) return Promise.reject(refused())
+        stored.push(...events.map((e) => (JSON.parse(e.payload.toString()) as { n: number }).n))
+        return Promise.resolve({ stored: events.length, retry: null, refused: [] })
+      },
+      close: async () => undefined,
+    }
+    let clock = 1_000_000
+    const destination: Destination = createDestination({ ref: 'couchdb/x', name: 'x', queue, sink, batchSize: 500, now: () => clock, random: () => 0, backoff: { minMs: 1_000, maxMs: 60_000 } })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => calls === 1)
+    // While the destination backs off holding all 100, 30 more arrive: the 30 oldest, in its hands, are dropped.
+    for (let n = 100; n < 130; n++) queue.append(encodeEvent(event(n)), event(n))
+    expect(queue.dropped).toBe(30)
+    up = true
+    clock += 60_000
+    destination.notify()
+    await until(() => stored.length === 100)
+    expect(stored).toEqual(Array.from({ length: 100 }, (_, i) => i + 30))
+  })
+})

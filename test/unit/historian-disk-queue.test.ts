@@ -78,7 +78,7 @@ describe('DiskQueue', () => {
     expect(ns(again.take(10)!.events)).toEqual([2, 3, 4, 5])
   })
 
-  it('when full, drops the oldest event not being sent and counts it, also across a reopen', async () => {
+  it('when full, drops the oldest events, one being sent included (its retry leaves it out), and counts them, also across a reopen', async () => {
     const path = await dir()
     const q = DiskQueue.open({ dir: path, capacity: 5 })
     for (let n = 0; n < 3; n++) q.append(encodeEvent(event(n)))
@@ -86,13 +86,33 @@ describe('DiskQueue', () => {
     for (let n = 3; n < 9; n++) q.append(encodeEvent(event(n)))
     expect(q.size).toBe(5)
     expect(q.dropped).toBe(4)
-    // Event 0 was being sent: it is not dropped; 1–4 were the oldest of the rest.
-    expect(ns(q.take(10)!.events)).toEqual([5, 6, 7, 8])
+    expect(q.wasDropped(sending.events[0]!)).toBe(true)
+    expect(ns(q.take(10)!.events)).toEqual([4, 5, 6, 7, 8])
     q.commit(sending)
     q.close()
     const again = open(path, 5)
     expect(again.dropped).toBe(4)
-    expect(ns(again.take(10)!.events)).toEqual([5, 6, 7, 8])
+    expect(ns(again.take(10)!.events)).toEqual([4, 5, 6, 7, 8])
+  })
+
+  it('stays within its size across restarts while a destination holds every queued event through an outage', async () => {
+    const path = await dir()
+    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    for (let n = 0; n < 100; n++) q.append(encodeEvent(event(n)), event(n))
+    // The destination takes a batch as large as the queue and retries it for as long as the outage lasts.
+    const held = q.take(500)!
+    for (let n = 100; n < 130; n++) q.append(encodeEvent(event(n)), event(n))
+    expect([q.size, q.dropped]).toEqual([100, 30])
+    expect(held.events.filter((e) => !q.wasDropped(e))).toHaveLength(70)
+    // Stopped (SIGTERM) without the destination ever confirming: the held batch is given back, then the queue closes.
+    q.release(held)
+    q.close()
+    const again = DiskQueue.open({ dir: path, capacity: 100 })
+    cleanups.push(() => again.close())
+    expect([again.size, again.dropped]).toEqual([100, 30])
+    expect(ns(again.take(500)!.events)).toEqual(Array.from({ length: 100 }, (_, i) => i + 30))
+    for (let n = 130; n < 135; n++) again.append(encodeEvent(event(n)), event(n))
+    expect([again.size, again.dropped]).toEqual([100, 35])
   })
 
   it('cuts a torn last line (a write the crash interrupted) and skips an unreadable one', async () => {

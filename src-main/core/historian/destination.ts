@@ -192,7 +192,13 @@ export function createDestination(options: DestinationOptions): Destination {
     const chunks: HistorianEvent[][] = [[...batch.events]]
     while (chunks.length > 0) {
       if (!(await waitTurn())) return false
-      const chunk = chunks[0] as HistorianEvent[]
+      // The queue, full meanwhile, may have dropped some of them: they are counted as dropped, so they are not sent.
+      const chunk = (chunks[0] as HistorianEvent[]).filter((e) => !queue.wasDropped(e))
+      if (chunk.length === 0) {
+        chunks.shift()
+        continue
+      }
+      chunks[0] = chunk
       const round = backoffRound
       try {
         const r = await sink.deliver(chunk)

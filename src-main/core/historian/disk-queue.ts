@@ -18,9 +18,13 @@
  * - The cursor moves only when the destination has confirmed every event before it, and is written at the next flush
  *   (not at every confirmation: a rename per batch cost more than the events' own writes). Killed before that write,
  *   the queue sends those events again after the restart; their ids let the destination recognise them (event.ts).
- * - Full: the oldest event not being sent is dropped and counted (the newest readings matter most, and the disk stays
- *   bounded however long the outage). Events being sent are not dropped. A drop is recorded in the cursor at the next
- *   flush; killed before that, the dropped event comes back and is delivered rather than lost.
+ * - Full: the oldest event is dropped and counted (the newest readings matter most, and the disk stays bounded however
+ *   long the outage), even one a destination is retrying: through an outage the oldest events are in the batch the
+ *   destination holds, and sparing them dropped events from the middle, which the cursor (one position) cannot record,
+ *   so a restart brought them back over the bound with the counter at 0. The destination leaves dropped events out of
+ *   its next attempt (`wasDropped`); only one already on the wire when dropped may still arrive. A drop is recorded in
+ *   the cursor, with the count, at the next flush; killed before that, the dropped event comes back and is delivered
+ *   rather than lost.
  * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line that cannot be read is
  *   skipped and counted in `corrupt`.
  */
@@ -179,6 +183,8 @@ export class DiskQueue {
   private unread = 0
   /** Entries of the window neither confirmed nor dropped. */
   private live = 0
+  /** Events dropped while a destination held them (taken): its retries leave them out. */
+  private readonly droppedEvents = new WeakSet<HistorianEvent>()
   private droppedTotal: number
   private corruptCount = 0
   private dataDirty = false
@@ -237,6 +243,11 @@ export class DiskQueue {
   /** Dropped over the queue's whole life (kept across restarts). */
   get dropped(): number {
     return this.droppedTotal
+  }
+
+  /** Whether this event, handed out by `take`, was dropped since (the queue was full): a retry leaves it out. */
+  wasDropped(event: HistorianEvent): boolean {
+    return this.droppedEvents.has(event)
   }
 
   /** Lines that could not be read and were skipped. */
@@ -444,13 +455,16 @@ export class DiskQueue {
     for (let i = this.head; left > 0; i++) {
       if (i >= this.window.length && !this.readMore()) break
       const e = this.window[i]
-      if (!e || e.taken || e.done) continue
+      if (!e || e.done) continue
+      if (e.taken && e.event) this.droppedEvents.add(e.event)
       e.done = true
       e.event = null
       this.live--
       this.droppedTotal++
       left--
     }
+    // The count is in the cursor file: written at the next flush even when the front did not move.
+    this.cursorDirty = true
     this.advance()
   }
 
