@@ -297,6 +297,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
         for (const e of page.items) out(historyLine(e, format))
         cursor = page.next ?? undefined
       } while (cursor)
+      // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).
+      if (offline) process.exitCode = EXIT.failed
     })
 }
 
