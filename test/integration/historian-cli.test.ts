@@ -226,4 +226,33 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(offline.stderr()).toContain('showing the local copy of what was read before')
     expect(offline.stdout().trim().split('\n').slice(1)).toEqual(rows.slice(1))
   })
+
+  it('buckets lists the bucket databases with those older than the retention, and deletes those only with --yes', async () => {
+    const dir = await dataDir()
+    const token = (await (
+      await fetch(`${couch.iamUrl}/identity/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=iam-secret-api-key',
+      })
+    ).json()) as { access_token: string }
+    const today = new Date().toISOString().slice(0, 10)
+    for (const name of ['iotp_testorg_ret_2020-01-01', 'iotp_testorg_ret_2020-01-02', `iotp_testorg_ret_${today}`, 'iotp_testorg_other_2020-01-01']) {
+      expect((await fetch(`${couch.url}/${name}`, { method: 'PUT', headers: { authorization: `Bearer ${token.access_token}` } })).status).toBe(201)
+    }
+    const retEnv = { ...env(dir, 'ret'), FIELDLINE_HISTORIAN_COUCH_RETENTION: '2', FIELDLINE_HISTORIAN_COUCH_BUCKET: 'day' }
+    const list = run(retEnv, ['buckets'])
+    expect(await list.exit).toBe(0)
+    expect(list.stdout()).toBe(`iotp_testorg_ret_2020-01-01\t2020-01-01\texpired\niotp_testorg_ret_2020-01-02\t2020-01-02\texpired\niotp_testorg_ret_${today}\t${today}\n`)
+    // Without --yes: the list of what would go, exit 2, nothing deleted.
+    const asked = run(retEnv, ['buckets', '--delete-expired'])
+    expect(await asked.exit).toBe(2)
+    expect(asked.stderr()).toContain('run again with --yes to delete them')
+    expect(await couch.databases()).toContain('iotp_testorg_ret_2020-01-01')
+    const done = run(retEnv, ['buckets', '--delete-expired', '--yes'])
+    expect(await done.exit).toBe(0)
+    expect(done.stdout()).toBe('deleted\tiotp_testorg_ret_2020-01-01\ndeleted\tiotp_testorg_ret_2020-01-02\n')
+    const left = (await couch.databases()).filter((d) => d.includes('_ret_') || d.includes('_other_'))
+    expect(left.sort()).toEqual(['iotp_testorg_other_2020-01-01', `iotp_testorg_ret_${today}`])
+  })
 })

@@ -24,7 +24,7 @@ import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
 import { historyOfDestination } from '../../core/historian/history'
 import type { Logger } from '../../core/log/logger'
-import { CliError, EXIT, type WithRuntime } from '../runtime'
+import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
 export interface HistorianIo {
   line(text: string): void
@@ -251,6 +251,17 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
     })
 
   historian
+    .command('buckets')
+    .description("a CouchDB destination's bucket databases, those older than its retention marked expired; --delete-expired --yes deletes them")
+    .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_MQTT_CLIENT_ID (or FIELDLINE_HISTORIAN_ORG)')
+    .option('--destination <id>', 'which CouchDB destination of the profile (default: the first)')
+    .option('--delete-expired', 'list the bucket databases older than the retention, and delete them with --yes')
+    .option('--yes', 'confirm the deletion (it cannot be undone)')
+    .action(async (opts: { profile?: string; destination?: string; deleteExpired?: boolean; yes?: boolean }) => {
+      process.exitCode = await buckets(withRuntime, globals().json, opts)
+    })
+
+  historian
     .command('status')
     .description('the forwarders of this data directory: state, destinations, queues')
     .action(() => {
@@ -300,6 +311,50 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).
       if (offline) process.exitCode = EXIT.failed
     })
+}
+
+/**
+ * `historian buckets`: a CouchDB destination's bucket databases, the expired ones marked; `--delete-expired` lists those
+ * it would delete and deletes them only with `--yes` (a deletion cannot be undone), audited as the app's Buckets dialog
+ * does. Headless, this is retention's confirmation: the forwarder never deletes a database on its own.
+ */
+async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?: string; destination?: string; deleteExpired?: boolean; yes?: boolean }): Promise<number> {
+  const config = opts.profile !== undefined || !process.env.FIELDLINE_HISTORIAN_COUCH_URL ? await profileConfig(withRuntime, opts.profile) : historyConfigFromEnvironment(process.env)
+  const dest = pickCouch(config, opts.destination)
+  const s = dest.settings
+  const scope = { org: config.org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets }
+  const out = (t: string): void => {
+    process.stdout.write(`${t}\n`)
+  }
+  let code: number = EXIT.ok
+  await withRuntime(async (rt) => {
+    const failed = (e: unknown) => new CliError(`fieldline: ${e instanceof Error ? e.message : String(e)}`, EXIT.failed)
+    const list = await rt.core.historian.bucketsOf(dest, scope).catch((e: unknown) => Promise.reject(failed(e)))
+    const expired = new Set(list.expired)
+    if (!opts.deleteExpired) {
+      if (json) return out(JSON.stringify(list))
+      for (const d of list.databases) out(`${d.name}\t${d.bucket}${expired.has(d.name) ? '\texpired' : ''}`)
+      if (list.retentionBuckets === 0) process.stderr.write('fieldline: this destination keeps every bucket (retention 0)\n')
+      return
+    }
+    if (list.expired.length === 0) return void process.stderr.write(`fieldline: no bucket database is older than the retention (${list.retentionBuckets} kept)\n`)
+    if (!opts.yes) {
+      for (const name of list.expired) out(name)
+      process.stderr.write(
+        `fieldline: these ${list.expired.length} bucket databases are older than the retention (${list.retentionBuckets} kept); run again with --yes to delete them (it cannot be undone)\n`,
+      )
+      code = EXIT.usage
+      return
+    }
+    const result = await rt.core.historian.deleteBucketsOf(dest, scope, list.expired, { actor: cliActor() }).catch((e: unknown) => Promise.reject(failed(e)))
+    if (json) out(JSON.stringify(result))
+    else {
+      for (const name of result.deleted) out(`deleted\t${name}`)
+      for (const r of result.refused) out(`not deleted\t${r.name}\t${r.reason.message}`)
+    }
+    if (result.refused.length > 0) code = EXIT.failed
+  })()
+  return code
 }
 
 /** For `history` from variables: the CouchDB destination and the organisation; no broker is needed to read. */

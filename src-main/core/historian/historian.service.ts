@@ -24,6 +24,8 @@ import { historyOfDestination } from './history'
 import { deleteExpired, listBuckets, type RetentionScope } from './retention'
 import { buildKafkaSink, couchClientFor } from './sinks'
 
+type CouchDestination = Extract<DestinationConfig, { kind: 'couchdb' }>
+
 type Out<C extends keyof typeof historianChannels> = z.output<(typeof historianChannels)[C]['output']>
 type In<C extends keyof typeof historianChannels> = z.output<(typeof historianChannels)[C]['input']>
 
@@ -140,12 +142,38 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     return parseClientId(platformSettingsSchema.parse(platformDoc.settings).clientId).org
   }
 
-  async function couchScope(couchId: string | undefined): Promise<{ config: Extract<DestinationConfig, { kind: 'couchdb' }>; scope: RetentionScope }> {
+  async function couchScope(couchId: string | undefined): Promise<{ config: CouchDestination; scope: RetentionScope }> {
     const doc = await profiles.resolve('couchdb', couchId)
     const id = profileIdOf(doc)
     const config = (await destinationConfig(`couchdb/${id}`)) as Extract<DestinationConfig, { kind: 'couchdb' }>
     const s = config.settings
     return { config, scope: { org: await orgFor(id), namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets } }
+  }
+
+  /** A CouchDB destination's bucket databases and those its retention no longer keeps (a saved one, or the CLI's from variables). */
+  async function bucketsOf(config: CouchDestination, scope: RetentionScope): Promise<Out<'historian:buckets'>> {
+    const client = couchClientFor(config, logger)
+    try {
+      return await listBuckets(client, scope, now())
+    } finally {
+      await client.close()
+    }
+  }
+
+  /** Deletes the confirmed names among the expired buckets, audited (the app's Buckets dialog, or `historian buckets --delete-expired --yes`). */
+  async function deleteBucketsOf(config: CouchDestination, scope: RetentionScope, databases: readonly string[], ctx: CallContext): Promise<Out<'historian:deleteBuckets'>> {
+    const client = couchClientFor(config, logger)
+    const entry = { action: 'historian.buckets.delete', target: config.ref, subject: config.name, before: { confirmed: databases } }
+    try {
+      const result = await deleteExpired(client, scope, databases, now())
+      await audited(ctx, { ...entry, outcome: result.refused.length === 0 ? 'ok' : 'failed', after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) } })
+      return result
+    } catch (e) {
+      await audited(ctx, { ...entry, outcome: 'failed', error: toErrorInfo(e) })
+      throw e
+    } finally {
+      await client.close()
+    }
   }
 
   /** The destination's name as the operator saved it, for Activity. */
@@ -241,42 +269,16 @@ export function createHistorianService(deps: HistorianServiceDeps) {
 
     async buckets(input: In<'historian:buckets'>): Promise<Out<'historian:buckets'>> {
       const { config, scope } = await couchScope(input.destination)
-      const client = couchClientFor(config, logger)
-      try {
-        return await listBuckets(client, scope, now())
-      } finally {
-        await client.close()
-      }
+      return bucketsOf(config, scope)
     },
 
     async deleteBuckets(input: In<'historian:deleteBuckets'>, ctx: CallContext): Promise<Out<'historian:deleteBuckets'>> {
       const { config, scope } = await couchScope(input.destination)
-      const client = couchClientFor(config, logger)
-      try {
-        const result = await deleteExpired(client, scope, input.databases, now())
-        await audited(ctx, {
-          action: 'historian.buckets.delete',
-          target: `couchdb/${input.destination}`,
-          subject: config.name,
-          outcome: result.refused.length === 0 ? 'ok' : 'failed',
-          before: { confirmed: input.databases },
-          after: { deleted: result.deleted, refused: result.refused.map((r) => r.name) },
-        })
-        return result
-      } catch (e) {
-        await audited(ctx, {
-          action: 'historian.buckets.delete',
-          target: `couchdb/${input.destination}`,
-          subject: config.name,
-          outcome: 'failed',
-          before: { confirmed: input.databases },
-          error: toErrorInfo(e),
-        })
-        throw e
-      } finally {
-        await client.close()
-      }
+      return deleteBucketsOf(config, scope, input.databases, ctx)
     },
+
+    bucketsOf,
+    deleteBucketsOf,
 
     /** "Verify connection" of a destination (one cheap authenticated exchange) or a historian profile (its configuration). */
     async verify(extension: 'couchdb' | 'kafka' | 'historian', id: string): Promise<{ ok: true; detail: string }> {
