@@ -126,6 +126,11 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(await refused.exit).toBe(1)
     expect(refused.stderr()).toMatch(/historian failed: .*\[AUTH_FAILED\]/)
     expect(refused.stderr()).not.toContain('wrong-password')
+    // Every destination stopped on an error (the API key refused): headless, nothing can resume it, so it exits 1.
+    const badKey = run(env(dir, 'badkey', { FIELDLINE_HISTORIAN_COUCH_API_KEY: 'unknown-api-key' }), ['run'])
+    expect(await badKey.exit).toBe(1)
+    expect(badKey.stderr()).toMatch(/historian destination couchdb\/env failed: .*\n.*historian stopping: every destination stopped on an error/)
+    expect(badKey.stderr()).not.toContain('unknown-api-key')
   })
 
   it('killed with SIGKILL mid-stream: nothing it acknowledged is lost, and what was published meanwhile waits at the broker', async () => {

@@ -108,6 +108,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     }
   }
   let previous: HistorianStatus | null = null
+  let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
   const forwarder = createForwarder({
@@ -119,6 +120,13 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
       for (const l of stateLines(previous, s)) io.line(l)
       previous = s
       if (s.state === 'failed') failed()
+      // Headless, nobody can resume a destination stopped on an error (credentials refused, 403): with none left to
+      // deliver to, the forwarder ends with exit 1 so the service manager says so (events wait at the broker).
+      if (s.destinations.length > 0 && s.destinations.every((d) => d.state === 'failed')) {
+        if (!allFailed) io.line(`${at()} historian stopping: every destination stopped on an error, and only a restart resumes one headless`)
+        allFailed = true
+        failed()
+      }
     },
   })
   try {
@@ -128,7 +136,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     return EXIT.failed
   }
   await Promise.race([io.stopSignal, failure])
-  const code = forwarder.status().state === 'failed' ? EXIT.failed : EXIT.ok
+  const code = allFailed || forwarder.status().state === 'failed' ? EXIT.failed : EXIT.ok
   const summary = await forwarder.stop()
   io.line(summaryLine(summary))
   return code
