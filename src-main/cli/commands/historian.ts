@@ -251,6 +251,10 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
     .description('forward device events until SIGTERM/SIGINT, then drain')
     .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_* and FIELDLINE_MQTT_* variables')
     .action(async (opts: { profile?: string }) => {
+      // Variables for a forwarder but not the broker's URL: said so, rather than "no historian profile yet".
+      if (opts.profile === undefined && !process.env.FIELDLINE_MQTT_URL && Object.keys(process.env).some((k) => k.startsWith('FIELDLINE_HISTORIAN_'))) {
+        throw new CliError('fieldline: FIELDLINE_MQTT_URL is not set: a forwarder from variables takes its events from that broker (or give --profile ID for a saved profile)', EXIT.usage)
+      }
       const config = opts.profile !== undefined || !process.env.FIELDLINE_MQTT_URL ? await profileConfig(withRuntime, opts.profile) : configFromEnvironment(process.env)
       const code = await runHistorian(config, globals().dataDir, { line: (t) => process.stderr.write(`${t}\n`), stopSignal: signals() })
       process.exitCode = code

@@ -105,15 +105,55 @@ const envRules = z.array(historianRuleSchema).min(1).max(200)
 
 type Env = Record<string, string | undefined>
 
-/** A settings schema's refusal, named after the variables it came from. */
-function fromVariables<T>(what: string, build: () => T): T {
+/**
+ * A settings schema's refusal, named after the variable each refused field came from (`names`: field → variable), so a
+ * script's author reads FIELDLINE_HISTORIAN_QUEUE_SIZE, not the profile's field queueSize.
+ */
+function fromVariables<T>(what: string, names: Readonly<Record<string, string>>, build: () => T): T {
   try {
     return build()
   } catch (e) {
     if (!(e instanceof z.ZodError)) throw e
-    const issues = e.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')
-    throw AppError.withRef('VALIDATION', `${what}: ${issues}`, { key: 'historian.invalidVariable', params: { name: what } })
+    const named = e.issues.map((i) => {
+      const variable = names[String(i.path[0])]
+      return variable ? `${variable}: ${i.message}` : `${what} (${i.path.join('.') || 'value'}): ${i.message}`
+    })
+    const first = names[String(e.issues[0]?.path[0])] ?? what
+    throw AppError.withRef('VALIDATION', named.join('; '), { key: 'historian.invalidVariable', params: { name: first } })
   }
+}
+
+const COUCH_VARIABLES = {
+  url: 'FIELDLINE_HISTORIAN_COUCH_URL',
+  username: 'FIELDLINE_HISTORIAN_COUCH_USERNAME',
+  iamUrl: 'FIELDLINE_HISTORIAN_COUCH_IAM_URL',
+  dbName: 'FIELDLINE_HISTORIAN_COUCH_DB',
+  bucketInterval: 'FIELDLINE_HISTORIAN_COUCH_BUCKET',
+  timeZone: 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE',
+  retentionBuckets: 'FIELDLINE_HISTORIAN_COUCH_RETENTION',
+  queueSize: 'FIELDLINE_HISTORIAN_QUEUE_SIZE',
+  batchSize: 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE',
+  ca: 'FIELDLINE_HISTORIAN_COUCH_CA_FILE',
+}
+const KAFKA_VARIABLES = {
+  brokers: 'FIELDLINE_HISTORIAN_KAFKA_BROKERS',
+  security: 'FIELDLINE_HISTORIAN_KAFKA_SECURITY',
+  saslMechanism: 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM',
+  username: 'FIELDLINE_HISTORIAN_KAFKA_USERNAME',
+  restUrl: 'FIELDLINE_HISTORIAN_KAFKA_REST_URL',
+  clusterId: 'FIELDLINE_HISTORIAN_KAFKA_CLUSTER_ID',
+  topic: 'FIELDLINE_HISTORIAN_KAFKA_TOPIC',
+  queueSize: 'FIELDLINE_HISTORIAN_QUEUE_SIZE',
+  batchSize: 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE',
+  ca: 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE',
+  clientCert: 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE',
+}
+const FORWARDER_VARIABLES = {
+  rules: 'FIELDLINE_HISTORIAN_RULES',
+  mqttVersion: 'FIELDLINE_HISTORIAN_MQTT_VERSION',
+  shareGroup: 'FIELDLINE_HISTORIAN_SHARE_GROUP',
+  instanceId: 'FIELDLINE_HISTORIAN_INSTANCE',
+  sessionExpirySeconds: 'FIELDLINE_HISTORIAN_SESSION_EXPIRY',
 }
 
 function trimmed(env: Env, name: string): string | undefined {
@@ -155,7 +195,7 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
   if (couchUrl) {
     const apiKey = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_API_KEY')
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_PASSWORD')
-    const settings = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', () =>
+    const settings = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', COUCH_VARIABLES, () =>
       normaliseCouchSettings({
         url: couchUrl,
         auth: apiKey ? 'iam' : 'basic',
@@ -177,7 +217,7 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
   if (brokers || restUrl) {
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_PASSWORD')
     const restApi = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_API') ?? 'eventstreams'
-    const settings = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', () =>
+    const settings = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', KAFKA_VARIABLES, () =>
       normaliseKafkaSettings({
         transport: brokers ? 'native' : restApi === 'confluent' ? 'confluent-rest' : 'eventstreams-rest',
         brokers: brokers
@@ -231,7 +271,7 @@ export function fromEnvironment(env: Env, files: EnvironmentFiles = {}): Forward
   const mqttUrl = trimmed(env, 'FIELDLINE_MQTT_URL')
   const clientId = trimmed(env, 'FIELDLINE_MQTT_CLIENT_ID')
   if (!mqttUrl || !clientId) throw AppError.withRef('VALIDATION', 'Set FIELDLINE_MQTT_URL and FIELDLINE_MQTT_CLIENT_ID: the forwarder takes the events from the broker', { key: 'historian.noBroker' })
-  const source = fromVariables('FIELDLINE_HISTORIAN_*', () =>
+  const source = fromVariables('FIELDLINE_HISTORIAN_*', FORWARDER_VARIABLES, () =>
     normaliseHistorianSettings({
       rules,
       mqttVersion: Number(trimmed(env, 'FIELDLINE_HISTORIAN_MQTT_VERSION') ?? (trimmed(env, 'FIELDLINE_HISTORIAN_SHARE_GROUP') ? 5 : 4)),
