@@ -23,17 +23,23 @@ function event(n: number): HistorianEvent {
 
 const refused = (): DeliveryError => new DeliveryError('retry', 'NETWORK', 'connect ECONNREFUSED', { key: 'historian.deliveryFailed', params: { reason: 'connect ECONNREFUSED' } })
 
+/** A queue of `capacity` events in a folder of its own, holding the first `count` events. */
+async function queueOf(capacity: number, count: number): Promise<DiskQueue> {
+  const t = await tempDir('fieldline-destination-')
+  cleanups.push(t.cleanup)
+  const queue = DiskQueue.open({ dir: t.dir, capacity })
+  cleanups.push(() => queue.close())
+  for (let n = 0; n < count; n++) queue.append(encodeEvent(event(n)), event(n))
+  return queue
+}
+
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
 }
 
 describe('destination back-off with batches in flight side by side', () => {
   it('counts the failures of one round of concurrent batches as one step, and the next round as the next step', async () => {
-    const t = await tempDir('fieldline-destination-')
-    cleanups.push(t.cleanup)
-    const queue = DiskQueue.open({ dir: t.dir, capacity: 1000 })
-    cleanups.push(() => queue.close())
-    for (let n = 0; n < 30; n++) queue.append(encodeEvent(event(n)), event(n))
+    const queue = await queueOf(1000, 30)
     // Every lane's request is answered (refused) only once all three are under way: they fail together, as in an outage.
     let calls = 0
     let pending: (() => void)[] = []
@@ -70,11 +76,7 @@ describe('destination back-off with batches in flight side by side', () => {
 
 describe('a destination retrying through an outage while its queue overflows', () => {
   it('leaves the events the full queue dropped out of its next attempt: each is counted as dropped or delivered, never both', async () => {
-    const t = await tempDir('fieldline-destination-')
-    cleanups.push(t.cleanup)
-    const queue = DiskQueue.open({ dir: t.dir, capacity: 100 })
-    cleanups.push(() => queue.close())
-    for (let n = 0; n < 100; n++) queue.append(encodeEvent(event(n)), event(n))
+    const queue = await queueOf(100, 100)
     let up = false
     let calls = 0
     const stored: number[] = []
