@@ -65,15 +65,19 @@ export interface QueryLimits {
 
 export const QUERY_LIMITS: QueryLimits = { enumerate: 20_000, rows: 5_000, probe: 2_000, driver: 20_000, gather: 100_000 }
 
-/** Estimates of a term's postings come from sizes on disk (measured 0.9–1.1 of the true count): a term read further is read up to this many times the driver limit. */
+/**
+ * Estimates of a term's postings come from sizes on disk (1.06 and 1.11 times the true count in the two cases checked
+ * at a million devices): a term read further is read up to this many times the driver limit.
+ */
 const DRIVER_MARGIN = 1.5
 /** The largest share of the filter's rows a lone term may match and still be gathered from its postings (see #plan). */
 const GATHER_SHARE = 0.3
 /** Rows fetched per read while a walk checks rows. */
 const ROW_BATCH = 256
 /**
- * Row reads sent at once when many rows are gathered: LevelDB answers them side by side on libuv's threads (2,002
- * rows at a million devices: 9.7 → 8.2 ms median with 4 reads of 256 rather than one of 1,024; device-list bench).
+ * Row reads sent at once when many rows are gathered: LevelDB answers them side by side on libuv's threads (searches
+ * that gather 2,002 rows at a million devices: median 9.6–9.8 → 8.1–8.4 ms with 4 reads of 256 rather than one of
+ * 1,024, timed alternately over 360 searches each).
  */
 const ROW_READS_AT_ONCE = 4
 /** Cells read side by side when a filter's devices are gathered (see #enumerate). */
@@ -381,7 +385,7 @@ export class DeviceQueries {
   /**
    * Every device of the cells `ids`. Each cell is asked for its whole count at once and several cells are read side by
    * side: a filter reaches hundreds of small cells, and reading them one after the other, a few trips each, cost most
-   * of its answer (two SIM statuses at 100,000 devices: 240 cells, 8,315 devices, 27–81 ms; device-list bench).
+   * of its answer (two SIM statuses at 100,000 devices, 8,315 devices: median 29–35 → 12 ms, timed alternately).
    */
   async #enumerate(ids: number[]): Promise<Entry[]> {
     const read = async (id: number): Promise<Entry[]> => {
@@ -471,7 +475,7 @@ export class DeviceQueries {
       // Sizes on disk leave out the newest writes: with nothing measured yet, the term is read further anyway. The read
       // goes on past the limit by a margin for the estimate's error: one that stops short of the term's end is wasted
       // whole (13 ms for 20,000 postings at a million devices), and a term found beyond the limit costs more as a
-      // driver than the walk that checks it on the rows (device-list bench).
+      // driver than the walk that checks it on the rows ("site 41 " at a million devices: 44 ms driven, 24 walked).
       if (estimates[smallest]! <= this.limits.driver) probes[smallest] = await this.#postings(tm.terms[smallest]!, this.limits.driver * DRIVER_MARGIN, probes[smallest])
     }
     let best: Driver | null = null
