@@ -351,7 +351,8 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
     }
     if (list.expired.length === 0) return void process.stderr.write(`fieldline: no bucket database is older than the retention (${list.retentionBuckets} kept)\n`)
     if (!opts.yes) {
-      for (const name of list.expired) out(name)
+      if (json) out(JSON.stringify({ expired: list.expired }))
+      else for (const name of list.expired) out(name)
       process.stderr.write(
         `fieldline: these ${list.expired.length} bucket databases are older than the retention (${list.retentionBuckets} kept); run again with --yes to delete them (it cannot be undone)\n`,
       )
