@@ -292,6 +292,9 @@ for (const language of LANGUAGES) {
     const text = await readFile(await download.path(), 'utf8')
     await expect(page.getByText(t('devices.export.done', { rows: 60 }))).toBeVisible()
     await expect(page.getByRole('button', { name: t('devices.export.selection') })).toBeFocused()
+    // Another view: the notice of the export, which spoke of the one before, goes.
+    await page.getByLabel(t('devices.search')).fill('m-1')
+    await expect(page.getByText(t('devices.export.done', { rows: 60 }))).toHaveCount(0)
 
     const columns = ['typeId', 'deviceId', 'description', 'carrier', 'simStatus', 'extensions']
     const records =

@@ -62,6 +62,13 @@ export class ListExport {
     return new Blob(parts, { type: EXPORT_TYPES[format] })
   }
 
+  /** Forgets how the last export ended (its notice), once the list shows another view: it spoke of the one before. */
+  forget(): void {
+    if (this.phase === 'running') return
+    this.phase = 'idle'
+    this.error = null
+  }
+
   /** Stops the export here and in the core; the part on its way is dropped. */
   async cancel(): Promise<void> {
     if (this.phase !== 'running') return
