@@ -42,6 +42,7 @@ export function parseFilters(given: readonly string[]): DeviceFilters {
     const field = eq < 0 ? item : item.slice(0, eq)
     if (eq < 0 || !(FILTER_FIELDS as readonly string[]).includes(field)) throw usage(`--filter takes FIELD=VALUE with FIELD one of ${FILTER_FIELDS.join(', ')} (got "${item.slice(0, 60)}")`)
     const value = item.slice(eq + 1)
+    if (value.split(',').some((v) => v.trim() === '')) throw usage(`--filter ${field}= needs a value (several are separated by commas)`)
     if (BOOLEAN_FIELDS.has(field)) {
       if (value !== 'true' && value !== 'false') throw usage(`--filter ${field}= takes true or false`)
       filters[field] = value === 'true'

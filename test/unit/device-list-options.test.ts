@@ -8,6 +8,8 @@ describe('the CLI’s device filters', () => {
       simStatus: ['activated', 'testReady', 'testReady', 'notCached', 'frozen'],
     })
     expect(parseFilters(['carrier=jasper', 'typeId=GW'])).toEqual({ carrier: ['jasper'], typeId: ['GW'] })
+    expect(() => parseFilters(['typeId='])).toThrow('--filter typeId= needs a value')
+    expect(() => parseFilters(['carrier=jasper,'])).toThrow('--filter carrier= needs a value')
   })
 })
 
