@@ -298,7 +298,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       const toMs = parseTime('--to', opts.to)
       if (fromMs > toMs) throw new CliError('fieldline: --from must not be after --to', EXIT.usage)
       const format = opts.format
-      const config = opts.profile !== undefined || !process.env.FIELDLINE_HISTORIAN_COUCH_URL ? await profileConfig(withRuntime, opts.profile) : historyConfigFromEnvironment(process.env)
+      const config = await couchReadConfig(withRuntime, opts.profile)
       const dest = pickCouch(config, opts.destination)
       const out = (t: string): void => {
         process.stdout.write(`${t}\n`)
@@ -331,7 +331,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
  * does. Headless, this is retention's confirmation: the forwarder never deletes a database on its own.
  */
 async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?: string; destination?: string; deleteExpired?: boolean; yes?: boolean }): Promise<number> {
-  const config = opts.profile !== undefined || !process.env.FIELDLINE_HISTORIAN_COUCH_URL ? await profileConfig(withRuntime, opts.profile) : historyConfigFromEnvironment(process.env)
+  const config = await couchReadConfig(withRuntime, opts.profile)
   const dest = pickCouch(config, opts.destination)
   const s = dest.settings
   const scope = { org: config.org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, retentionBuckets: s.retentionBuckets }
@@ -368,6 +368,11 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
     if (result.refused.length > 0) code = EXIT.failed
   })()
   return code
+}
+
+/** What `history` and `buckets` read from: a saved profile, or FIELDLINE_HISTORIAN_COUCH_* when set and no profile is named. */
+async function couchReadConfig(withRuntime: WithRuntime, profile: string | undefined): Promise<ForwarderConfig> {
+  return profile !== undefined || !process.env.FIELDLINE_HISTORIAN_COUCH_URL ? profileConfig(withRuntime, profile) : historyConfigFromEnvironment(process.env)
 }
 
 /** For `history` from variables: the CouchDB destination and the organisation; no broker is needed to read. */
