@@ -59,8 +59,9 @@ for (const language of ['en', 'fr'] as const) {
       // Every profile form of the Extensions page, opened from its card's Add button.
       await links.nth(0).click()
       const adds = page.getByRole('main').getByRole('button', { name: /^(Add|Ajouter)$/ })
+      // The cards come with the profiles they list, a moment after the view.
+      await expect.poll(() => adds.count()).toBeGreaterThan(3)
       const forms = await adds.count()
-      expect(forms).toBeGreaterThan(3)
       for (let i = 0; i < forms; i++) {
         await adds.nth(i).click()
         const dialog = page.getByRole('dialog')

@@ -186,6 +186,26 @@ test('? shows every shortcut, / goes to the search, and no shortcut fires while 
   await expect(page.getByRole('dialog')).toHaveCount(0)
 })
 
+test('a focus moved while the shortcut sheet closes stays where it went, not back on the opener', async ({ app }) => {
+  const { page } = app
+  await addDevice(page, 'meter', 'm-1')
+  await page.getByRole('heading', { level: 1 }).focus()
+  await page.keyboard.press('?')
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible()
+  // The browser fires a dialog's close event a task after close(); a `/` pressed in between (a fast operator, a slow
+  // machine) focuses the search first. Reproduced here without the race: close, focus the search, then let the task run.
+  const kept = await page.evaluate(`(async () => {
+    document.querySelector('dialog[open] button[data-autofocus]').click()
+    for (let i = 0; i < 100 && document.querySelector('dialog[open]'); i++) await Promise.resolve()
+    if (document.querySelector('dialog[open]')) return 'still open'
+    const search = document.querySelector('main [data-view-search]')
+    search.focus()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    return document.activeElement === search ? 'search' : String(document.activeElement && document.activeElement.tagName)
+  })()`)
+  expect(kept).toBe('search')
+})
+
 test('the import report exports its refused rows as CSV with their reasons, and shows at full height', async ({ app }) => {
   const { page } = app
   const rows = ['Type ID,Device ID,description', 'meter,m-1,"North, feeder"', 'meter,bad id,=cmd|x', 'meter,m-1,duplicate', 'meter,m-2,South']
