@@ -163,5 +163,23 @@ for (const language of LANGUAGES) {
     await run.getByRole('button', { name: t('historian.run.stop'), exact: true }).click()
     await expect(run.getByRole('status').first()).toContainText(t('historian.states.stopped'))
     await expect(page.getByText(t('historian.run.stopped'))).toBeVisible()
+    await expect(run.getByText(t('historian.run.waiting'))).toHaveCount(0)
+
+    // Stopped while its destination is paused: the card goes on saying what waits on disk for the next start.
+    await run.getByRole('button', { name: t('historian.run.start'), exact: true }).click()
+    await expect(run.getByRole('definition').filter({ hasText: t('historian.mqttStates.connected') })).toBeVisible()
+    await row.getByRole('button', { name: t('historian.run.pause', { name: 'Lab history' }) }).click()
+    await expect(cell(row, 0)).toContainText(t('historian.destinationStates.paused'))
+    const later = await mqtt.connectAsync(broker!.url, { clientId: `d:org1:meter:m-1-${language}-later` })
+    try {
+      for (const n of [3, 4]) await later.publishAsync('iot-2/type/meter/id/m-1/evt/status/fmt/json', JSON.stringify({ d: { temp: 20 + n * 1.5 }, seq: n }), { qos: 1 })
+    } finally {
+      await later.endAsync()
+    }
+    await expect(cell(row, 3)).toHaveText(t('historian.run.queueDepth', { queued: '2', size: new Intl.NumberFormat(language).format(1_000_000) }))
+    await run.getByRole('button', { name: t('historian.run.stop'), exact: true }).click()
+    await expect(page.getByText(t('historian.run.stoppedQueued', { count: 2 }))).toBeVisible()
+    await expect(run.getByText(t('historian.run.waiting'))).toBeVisible()
+    await expect(run.getByText(t('historian.run.waitingCount', { name: 'Lab history', count: 2 }))).toBeVisible()
   })
 }

@@ -20,6 +20,7 @@ describe.skipIf(skip)('historian channels', () => {
   let broker: Mosquitto
   let couch: CouchPeer
   let cleanup: () => Promise<void>
+  let dataDir: string
   const events: { name: EventName; payload: unknown }[] = []
 
   beforeAll(async () => {
@@ -27,6 +28,7 @@ describe.skipIf(skip)('historian channels', () => {
     couch = await startCouchPeer({ apiKeys: { 'iam-service-key': 'manager' } })
     const t = await tempDir()
     cleanup = t.cleanup
+    dataDir = t.dir
     core = await testCore(t.dir, { historianTuning: FAST })
     core.bus.subscribe((name, payload) => events.push({ name, payload }))
   })
@@ -158,5 +160,32 @@ describe.skipIf(skip)('historian channels', () => {
     const audit = (await core.call('audit:list', { query: 'historian.forwarder.start', limit: 2 })).items
     expect(audit.map((e) => e.outcome)).toEqual(['failed', 'failed'])
     expect(core.historian.status().state).toBe('stopped')
+  })
+
+  it('stopped, the status still says what each destination keeps queued on disk for the next start, after a restart too', async () => {
+    const couch = (await core.call('profiles:list', { extension: 'couchdb' })).items[0]!
+    const ref = `couchdb/${couch.id}` as const
+    const h = await core.call('profiles:save', { extension: 'historian', name: 'Later', settings: { mqttVersion: 5, instanceId: 'later', rules: [{ deviceType: 'sensor*', destinations: [ref] }] } })
+    await core.call('historian:start', { profileId: h.id })
+    await expect.poll(() => core.historian.status().mqtt.state, POLL).toBe('connected')
+    await core.call('historian:pause', { destination: ref })
+    const pub = await connectAsync(broker.url, { clientId: 'svc-pub-later' })
+    try {
+      for (let n = 0; n < 3; n++) await pub.publishAsync('iot-2/type/sensor1/id/s9/evt/temp/fmt/json', JSON.stringify({ n }), { qos: 1 })
+    } finally {
+      await pub.endAsync()
+    }
+    await expect.poll(async () => (await core.call('historian:status', {})).destinations[0]?.queued, POLL).toBe(3)
+
+    const stopped = await core.call('historian:stop', {})
+    expect(stopped.queued).toBe(3)
+    const left = { ref, name: couch.name, state: 'stopped', queued: 3, oldestQueuedAt: expect.any(String) }
+    expect(stopped.status).toMatchObject({ state: 'stopped', destinations: [left] })
+    expect(await core.call('historian:status', {})).toMatchObject({ state: 'stopped', profileId: h.id, destinations: [left] })
+
+    // The app closed and opened again: the forwarder's status file says what waits, without taking the queue over.
+    await core.close()
+    core = await testCore(dataDir, { historianTuning: FAST })
+    expect(await core.call('historian:status', {})).toMatchObject({ state: 'stopped', profileId: h.id, mqtt: { state: 'off' }, destinations: [{ ...left, eventsPerSecond: 0 }] })
   })
 })

@@ -23,6 +23,7 @@ import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type 
 import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
 import { historyOfDestination } from '../../core/historian/history'
+import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
@@ -159,21 +160,9 @@ interface StatusEntry {
 
 /** What `historian status` reports for each forwarder directory. */
 export function readStatuses(dataDir: string): StatusEntry[] {
-  const root = join(dataDir, 'historian')
-  let ids: string[] = []
-  try {
-    ids = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory())
-  } catch {
-    return []
-  }
-  return ids.sort().map((id) => {
+  return forwarderIds(dataDir).map((id) => {
     const dir = forwarderDir(dataDir, id)
-    let file: { pid: number; updatedAt: string; status: HistorianStatus } | null = null
-    try {
-      file = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')) as { pid: number; updatedAt: string; status: HistorianStatus }
-    } catch {
-      file = null
-    }
+    const file = readStatusFile(dataDir, id)
     const running = !!file && file.status.state !== 'stopped' && processAlive(file.pid)
     const queues = readdirSync(dir)
       .filter((d) => /^(couchdb|kafka)-/.test(d) && statSync(join(dir, d)).isDirectory())

@@ -107,6 +107,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let unmatched = 0
   let intakeFailures = 0
   let ticker: NodeJS.Timeout | undefined
+  /** Each destination as the last stop left it: what waits in its queue on disk for the next start. */
+  let left: DestinationStatus[] = []
   const filter = config.mqtt ? subscriptionFilter(config.mqtt.shareGroup) : null
   const statusFile = join(forwarderDir(options.dataDir, config.id), 'status.json')
 
@@ -121,7 +123,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       received,
       unmatched,
       intakeFailures,
-      destinations: [...running.values()].map((r) => r.destination.status()),
+      destinations: running.size > 0 ? [...running.values()].map((r) => r.destination.status()) : left,
     }
   }
 
@@ -321,6 +323,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       await Promise.all([...running.values()].map((r) => r.destination.stop(drainMs)))
       if (ticker) clearInterval(ticker)
       const result = summary()
+      left = [...running.values()].map((r) => r.destination.status())
       closeQueues()
       setState('stopped')
       running.clear()

@@ -23,6 +23,7 @@ import { createForwarder, type DeviceEventSource, type Forwarder, type Forwarder
 import { historyOfDestination } from './history'
 import { deleteExpired, listBuckets, type RetentionScope } from './retention'
 import { buildKafkaSink, couchClientFor } from './sinks'
+import { restingStatus } from './status-file'
 
 type CouchDestination = Extract<DestinationConfig, { kind: 'couchdb' }>
 
@@ -74,6 +75,11 @@ export function createHistorianService(deps: HistorianServiceDeps) {
   const since = new Date(now()).toISOString()
   const events = throttled(bus, 'historian:status')
   let active: { profileId: string; forwarder: Forwarder; config: ForwarderConfig } | null = null
+  /**
+   * The forwarder as it was last left (stopped, or failed), with what its destinations keep queued on disk for the
+   * next start; read once from its status file when none ran since the app started (undefined until then).
+   */
+  let resting: HistorianStatus | null | undefined
   const serial = serialiser()
 
   async function audited(ctx: CallContext, entry: { action: string; target: string; subject?: string; outcome: 'ok' | 'failed'; before?: unknown; after?: unknown; error?: ErrorInfo }): Promise<void> {
@@ -192,6 +198,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     if (!a) return 0
     active = null
     const summary = await a.forwarder.stop()
+    resting = a.forwarder.status()
     events.flush()
     return summary.destinations.reduce((n, d) => n + d.queued, 0)
   }
@@ -200,7 +207,9 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     resolveConfig,
 
     status(): Out<'historian:status'> {
-      return active ? active.forwarder.status() : idleStatus(since)
+      if (active) return active.forwarder.status()
+      resting ??= restingStatus(deps.dataDir)
+      return resting ?? idleStatus(since)
     },
 
     start(input: In<'historian:start'>, ctx: CallContext): Promise<Out<'historian:start'>> {
@@ -245,7 +254,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
         const subject = active ? destinationNames(active.config) : undefined
         const queued = await stopActive()
         await audited(ctx, { action: 'historian.forwarder.stop', target, ...(subject ? { subject } : {}), outcome: 'ok', after: { queued } })
-        return { status: idleStatus(new Date(now()).toISOString()), queued }
+        return { status: resting ?? idleStatus(new Date(now()).toISOString()), queued }
       })
     },
 
