@@ -1,0 +1,87 @@
+/**
+ * What the app shows of a forwarder that is not running, read from the status files forwarders leave in their folders:
+ * the latest one, its destinations stopped with what they keep queued; a failed one stays failed. A status file that is
+ * garbage, cut short or of another shape reads as none, and never throws.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
+import { readStatusFile, restingStatus } from '../../src-main/core/historian/status-file'
+import { tempDir } from '../helpers/core'
+
+const destination: DestinationStatus = {
+  ref: 'couchdb/lab',
+  name: 'Lab history',
+  state: 'backingOff',
+  reason: null,
+  nextTryAt: '2026-12-06T01:00:05.000Z',
+  eventsPerSecond: 12.5,
+  delivered: 40,
+  refused: 0,
+  queued: 7,
+  queueSize: 1000,
+  oldestQueuedAt: '2026-12-06T00:59:00.000Z',
+  oldestQueuedAgeSeconds: 60,
+  dropped: 2,
+  lastError: null,
+  lastErrorAt: null,
+}
+
+const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
+  state: 'running',
+  reason: null,
+  profileId: 'plant',
+  since: '2026-12-06T00:00:00.000Z',
+  mqtt: { state: 'connected', filter: 'iot-2/type/+/id/+/evt/+/fmt/+', reason: null },
+  mbed: 'off',
+  received: 47,
+  unmatched: 0,
+  intakeFailures: 0,
+  destinations: [destination],
+  ...over,
+})
+
+describe('the resting status of a forwarder', () => {
+  let cleanup: (() => Promise<void>) | undefined
+  afterEach(() => cleanup?.())
+
+  async function dataDirWith(files: Record<string, string>): Promise<string> {
+    const t = await tempDir()
+    cleanup = t.cleanup
+    for (const [id, body] of Object.entries(files)) {
+      await mkdir(join(t.dir, 'historian', id), { recursive: true })
+      await writeFile(join(t.dir, 'historian', id, 'status.json'), body)
+    }
+    return t.dir
+  }
+
+  it('takes the latest status file: a forwarder killed while it ran is shown stopped, with what its queues held', async () => {
+    const dir = await dataDirWith({
+      old: JSON.stringify({ pid: 1, updatedAt: '2026-12-05T10:00:00.000Z', status: status({ profileId: 'old', state: 'stopped', destinations: [] }) }),
+      plant: JSON.stringify({ pid: 2, updatedAt: '2026-12-06T01:00:00.000Z', status: status({}) }),
+    })
+    expect(restingStatus(dir)).toEqual(
+      status({ state: 'stopped', mqtt: { state: 'off', filter: null, reason: null }, destinations: [{ ...destination, state: 'stopped', eventsPerSecond: 0, nextTryAt: null }] }),
+    )
+  })
+
+  it('keeps a failed forwarder failed, with its reason', async () => {
+    const reason = { code: 'VALIDATION' as const, message: 'no broker' }
+    const dir = await dataDirWith({ plant: JSON.stringify({ pid: 2, updatedAt: '2026-12-06T01:00:00.000Z', status: status({ state: 'failed', reason }) }) })
+    expect(restingStatus(dir)).toMatchObject({ state: 'failed', reason })
+  })
+
+  it('reads garbage, a cut file, another shape or no folder at all as no status, without throwing', async () => {
+    const whole = JSON.stringify({ pid: 2, updatedAt: '2026-12-06T01:00:00.000Z', status: status({}) })
+    const dir = await dataDirWith({
+      garbage: '\u0000\u00ff not json',
+      cut: whole.slice(0, whole.length / 2),
+      shape: JSON.stringify({ pid: 'x', status: { state: 'running', destinations: 'all' } }),
+      empty: '',
+    })
+    for (const id of ['garbage', 'cut', 'shape', 'empty', 'missing']) expect(readStatusFile(dir, id)).toBeNull()
+    expect(restingStatus(dir)).toBeNull()
+    expect(restingStatus(join(dir, 'nowhere'))).toBeNull()
+  })
+})
