@@ -188,6 +188,34 @@ export function orgFromEnvironment(env: Env): string | null {
   return trimmed(env, 'FIELDLINE_HISTORIAN_ORG') ?? (clientId ? parseClientId(clientId).org : null)
 }
 
+/** What a script sets for a destination's credentials, by the refusal of the shared rules that finds them missing. */
+const COUCH_CREDENTIALS: Readonly<Record<string, string>> = {
+  'historian.usernameRequired': 'FIELDLINE_HISTORIAN_COUCH_URL needs FIELDLINE_HISTORIAN_COUCH_API_KEY (IBM Cloud IAM), or FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD',
+  'historian.passwordRequired': 'FIELDLINE_HISTORIAN_COUCH_USERNAME needs FIELDLINE_HISTORIAN_COUCH_PASSWORD (or set FIELDLINE_HISTORIAN_COUCH_API_KEY for IBM Cloud IAM instead)',
+}
+const KAFKA_CREDENTIALS: Readonly<Record<string, string>> = {
+  'historian.passwordRequired': 'FIELDLINE_HISTORIAN_KAFKA_PASSWORD is required (for Event Streams, the API key)',
+  'historian.clientCertPair': 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE and FIELDLINE_HISTORIAN_KAFKA_KEY_FILE go together: set both or neither',
+}
+
+/**
+ * Builds one destination from variables; a refusal about its credentials (a profile's form names the field) then names
+ * the variables instead, the first one as the refused variable.
+ */
+function withCredentialVariables<T>(hints: Readonly<Record<string, string>>, build: () => T): T {
+  try {
+    return build()
+  } catch (e) {
+    const hint = e instanceof AppError ? hints[e.details?.ref?.key ?? ''] : undefined
+    if (!hint) throw e
+    throw AppError.withRef('VALIDATION', hint, { key: 'historian.invalidVariable', params: { name: hint.split(' ')[0]! } })
+  }
+}
+
+function secretNames(secrets: Record<string, string>): Set<string> {
+  return new Set(Object.keys(secrets))
+}
+
 /** The destinations FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_HISTORIAN_KAFKA_* describe (possibly none). */
 export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = {}): DestinationConfig[] {
   const destinations: DestinationConfig[] = []
@@ -195,56 +223,60 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
   if (couchUrl) {
     const apiKey = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_API_KEY')
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_PASSWORD')
-    const settings = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', COUCH_VARIABLES, () =>
-      normaliseCouchSettings({
-        url: couchUrl,
-        auth: apiKey ? 'iam' : 'basic',
-        username: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_USERNAME') ?? '',
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
-        dbName: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_DB') ?? 'default',
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') ? { bucketInterval: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') } : {}),
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') ? { timeZone: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') } : {}),
-        ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') !== undefined ? { retentionBuckets: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') } : {}),
-        ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
-        ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') } : {}),
-        ...(files.couchCa ? { ca: files.couchCa } : {}),
-      }),
-    )
-    destinations.push({ ref: 'couchdb/env', name: 'FIELDLINE_HISTORIAN_COUCH_URL', kind: 'couchdb', settings, secrets: { ...(apiKey ? { apiKey } : {}), ...(password ? { password } : {}) } })
+    const secrets = { ...(apiKey ? { apiKey } : {}), ...(password ? { password } : {}) }
+    const settings = withCredentialVariables(COUCH_CREDENTIALS, () => {
+      const s = fromVariables('FIELDLINE_HISTORIAN_COUCH_*', COUCH_VARIABLES, () =>
+        normaliseCouchSettings({
+          url: couchUrl,
+          auth: apiKey ? 'iam' : 'basic',
+          username: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_USERNAME') ?? '',
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
+          dbName: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_DB') ?? 'default',
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') ? { bucketInterval: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') } : {}),
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') ? { timeZone: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') } : {}),
+          ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') !== undefined ? { retentionBuckets: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_RETENTION') } : {}),
+          ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
+          ...(envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_COUCH_BATCH_SIZE') } : {}),
+          ...(files.couchCa ? { ca: files.couchCa } : {}),
+        }),
+      )
+      assertDestinationSecrets('couchdb', s, secretNames(secrets))
+      return s
+    })
+    destinations.push({ ref: 'couchdb/env', name: 'FIELDLINE_HISTORIAN_COUCH_URL', kind: 'couchdb', settings, secrets })
   }
   const brokers = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_BROKERS')
   const restUrl = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_URL')
   if (brokers || restUrl) {
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_PASSWORD')
     const restApi = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_API') ?? 'eventstreams'
-    const settings = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', KAFKA_VARIABLES, () =>
-      normaliseKafkaSettings({
-        transport: brokers ? 'native' : restApi === 'confluent' ? 'confluent-rest' : 'eventstreams-rest',
-        brokers: brokers
-          ? brokers
-              .split(',')
-              .map((b) => b.trim())
-              .filter(Boolean)
-          : [],
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') ? { security: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') } : {}),
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') ? { saslMechanism: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') } : {}),
-        ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') ? { username: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') } : {}),
-        restUrl: restUrl ?? '',
-        clusterId: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_CLUSTER_ID') ?? '',
-        topic: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_TOPIC') ?? '',
-        ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
-        ...(envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') } : {}),
-        ...(files.kafkaCa ? { ca: files.kafkaCa } : {}),
-        ...(files.kafkaCert ? { clientCert: files.kafkaCert } : {}),
-      }),
-    )
-    destinations.push({
-      ref: 'kafka/env',
-      name: brokers ? 'FIELDLINE_HISTORIAN_KAFKA_BROKERS' : 'FIELDLINE_HISTORIAN_KAFKA_REST_URL',
-      kind: 'kafka',
-      settings,
-      secrets: { ...(password ? { password } : {}), ...(files.kafkaKey ? { clientKey: files.kafkaKey } : {}) },
+    const secrets = { ...(password ? { password } : {}), ...(files.kafkaKey ? { clientKey: files.kafkaKey } : {}) }
+    const settings = withCredentialVariables(KAFKA_CREDENTIALS, () => {
+      const s = fromVariables('FIELDLINE_HISTORIAN_KAFKA_*', KAFKA_VARIABLES, () =>
+        normaliseKafkaSettings({
+          transport: brokers ? 'native' : restApi === 'confluent' ? 'confluent-rest' : 'eventstreams-rest',
+          brokers: brokers
+            ? brokers
+                .split(',')
+                .map((b) => b.trim())
+                .filter(Boolean)
+            : [],
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') ? { security: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_SECURITY') } : {}),
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') ? { saslMechanism: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_MECHANISM') } : {}),
+          ...(trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') ? { username: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_USERNAME') } : {}),
+          restUrl: restUrl ?? '',
+          clusterId: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_CLUSTER_ID') ?? '',
+          topic: trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_TOPIC') ?? '',
+          ...(envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') !== undefined ? { queueSize: envNumber(env, 'FIELDLINE_HISTORIAN_QUEUE_SIZE') } : {}),
+          ...(envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') !== undefined ? { batchSize: envNumber(env, 'FIELDLINE_HISTORIAN_KAFKA_BATCH_SIZE') } : {}),
+          ...(files.kafkaCa ? { ca: files.kafkaCa } : {}),
+          ...(files.kafkaCert ? { clientCert: files.kafkaCert } : {}),
+        }),
+      )
+      assertDestinationSecrets('kafka', s, secretNames(secrets))
+      return s
     })
+    destinations.push({ ref: 'kafka/env', name: brokers ? 'FIELDLINE_HISTORIAN_KAFKA_BROKERS' : 'FIELDLINE_HISTORIAN_KAFKA_REST_URL', kind: 'kafka', settings, secrets })
   }
   return destinations
 }
