@@ -1,4 +1,7 @@
+import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import type { ProgressOutput } from './open-progress'
+import { CliError, EXIT } from './runtime'
 
 /** Without a terminal (a log, a pipe), one line at most this often. */
 const LINE_EVERY_MS = 5000
@@ -36,4 +39,34 @@ export function cannotWrite(file: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code
   const why = (code && FILE_PROBLEMS[code]) ?? code ?? (error instanceof Error ? error.message : String(error))
   return `cannot write ${file}: ${why}`
+}
+
+/**
+ * Writes an export to `file` whole or not at all: into a temporary file beside it, renamed over `file` once complete. An
+ * export that fails part way (a full disk, the core's error, Ctrl+C) leaves a file already there as it was, rather than
+ * half a list that passes for all of it. `abandon` is told first (the core's export job is cancelled); the error is then
+ * said in words when it is the file's.
+ */
+export async function writeWhole(file: string, write: (out: FileHandle) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.partial`)
+  let out: FileHandle
+  try {
+    out = await open(temp, 'w')
+  } catch (e) {
+    await abandon().catch(() => undefined)
+    throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
+  }
+  try {
+    try {
+      await write(out)
+    } finally {
+      await out.close()
+    }
+    await rename(temp, file)
+  } catch (e) {
+    await rm(temp, { force: true })
+    await abandon().catch(() => undefined)
+    if ((e as NodeJS.ErrnoException).code && !(e instanceof CliError)) throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.failed)
+    throw e
+  }
 }

@@ -1,6 +1,9 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
-import { cannotWrite } from '../../src-main/cli/export-progress'
+import { cannotWrite, writeWhole } from '../../src-main/cli/export-progress'
+import { tempDir } from '../helpers/core'
 
 describe('the CLI’s device filters', () => {
   it('takes SIM statuses as the carrier writes them (ACTIVATED, TEST_READY) or as Fieldline does, and leaves unknown ones for the core to refuse', () => {
@@ -20,5 +23,50 @@ describe('an export file that cannot be written', () => {
     expect(cannotWrite('/x', err('EISDIR'))).toBe('cannot write /x: it is a folder')
     expect(cannotWrite('/x', err('EACCES'))).toBe('cannot write /x: permission denied')
     expect(cannotWrite('/x', err('EMFILE'))).toBe('cannot write /x: EMFILE')
+  })
+})
+
+describe('an export written whole or not at all', () => {
+  it('replaces the file only once complete; one that fails part way leaves the old file, no temporary file, and says why', async () => {
+    const { dir, cleanup } = await tempDir()
+    try {
+      const file = join(dir, 'devices.csv')
+      await writeFile(file, 'yesterday\n')
+      let abandoned = 0
+      const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+      const failing = writeWhole(
+        file,
+        async (out) => {
+          await out.write('typeId,deviceId\r\n')
+          expect(await readFile(file, 'utf8')).toBe('yesterday\n')
+          throw full
+        },
+        async () => abandoned++,
+      )
+      await expect(failing).rejects.toMatchObject({ message: `fieldline: cannot write ${file}: the disk is full`, exitCode: 1 })
+      expect(abandoned).toBe(1)
+      expect(await readFile(file, 'utf8')).toBe('yesterday\n')
+      expect(await readdir(dir)).toEqual(['devices.csv'])
+
+      // The core's own error passes through as it is, after the same clean-up.
+      const refused = new Error('export job not found')
+      await expect(writeWhole(file, async () => Promise.reject(refused))).rejects.toBe(refused)
+      expect(await readdir(dir)).toEqual(['devices.csv'])
+
+      await writeWhole(file, async (out) => {
+        await out.write('typeId,deviceId\r\nmeter,m-1\r\n')
+      })
+      expect(await readFile(file, 'utf8')).toBe('typeId,deviceId\r\nmeter,m-1\r\n')
+      expect(await readdir(dir)).toEqual(['devices.csv'])
+
+      // A folder in the way: said in words, and nothing left behind.
+      await mkdir(join(dir, 'folder.csv'))
+      await expect(writeWhole(join(dir, 'folder.csv'), async (out) => void (await out.write('x')))).rejects.toMatchObject({
+        message: `fieldline: cannot write ${join(dir, 'folder.csv')}: it is a folder`,
+      })
+      expect((await readdir(dir)).sort()).toEqual(['devices.csv', 'folder.csv'])
+    } finally {
+      await cleanup()
+    }
   })
 })

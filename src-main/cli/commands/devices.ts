@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
 import { IMPORT_ENCODINGS } from '../../../src-shared/contract'
@@ -7,7 +7,7 @@ import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '..
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { cannotWrite, exportProgress } from '../export-progress'
+import { exportProgress, writeWhole } from '../export-progress'
 import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -103,26 +103,21 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         if (format !== 'csv' && format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
         const columns = parseColumns(opts.columns)
         const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
-        let out: FileHandle
-        try {
-          out = await open(file, 'w')
-        } catch (e) {
-          await rt.call('export:cancel', { jobId })
-          throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
-        }
         const progress = exportProgress(process.stderr, file, total)
         let rows = 0
-        try {
-          for (;;) {
-            const part = await rt.call('export:next', { jobId })
-            await out.write(part.data)
-            rows = part.rows
-            progress(rows, part.done)
-            if (part.done) break
-          }
-        } finally {
-          await out.close()
-        }
+        await writeWhole(
+          file,
+          async (out) => {
+            for (;;) {
+              const part = await rt.call('export:next', { jobId })
+              await out.write(part.data)
+              rows = part.rows
+              progress(rows, part.done)
+              if (part.done) break
+            }
+          },
+          () => rt.call('export:cancel', { jobId }),
+        )
         rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${rows} devices to ${file}`)
       }),
     )

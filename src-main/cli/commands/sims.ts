@@ -1,4 +1,3 @@
-import { open, type FileHandle } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
 import {
@@ -16,7 +15,7 @@ import {
 } from '../../../src-shared/models/sim-inventory'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
-import { cannotWrite } from '../export-progress'
+import { writeWhole } from '../export-progress'
 import { CliError, EXIT, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 
@@ -166,17 +165,9 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
         if (format !== 'csv' && format !== 'jsonl') throw usage('--format must be csv or jsonl')
         const query = await selectionOf(rt, opts)
-        let out: FileHandle
-        try {
-          out = await open(file, 'w')
-        } catch (e) {
-          throw usage(cannotWrite(file, e))
-        }
-        try {
+        await writeWhole(file, async (out) => {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
-        } finally {
-          await out.close()
-        }
+        })
         const { total } = await rt.call('sims:count', { filters: query.filters })
         rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${total} SIMs to ${file}`)
       }),
