@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { ProgressOutput } from './open-progress'
@@ -56,6 +57,12 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
   }
+  // Ctrl+C ends the process as it always did, without the temporary file.
+  const interrupted = (): never => {
+    rmSync(temp, { force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', interrupted)
   try {
     try {
       await write(out)
@@ -68,5 +75,7 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     await abandon().catch(() => undefined)
     if ((e as NodeJS.ErrnoException).code && !(e instanceof CliError)) throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.failed)
     throw e
+  } finally {
+    process.off('SIGINT', interrupted)
   }
 }
