@@ -116,7 +116,12 @@ export const importReportSchema = z.object({
   rows: z.number().int(),
   added: z.number().int(),
   failed: z.number().int(),
-  /** The first errors (bounded); `failed` counts them all. */
+  /** Of `failed`, the rows whose device the workspace held already (an import run again after an interruption). */
+  existing: z.number().int(),
+  /**
+   * The refused rows listed (bounded; `failed` counts them all): every other refusal first, up to a thousand, and only
+   * the first hundred devices already there, so that one row to fix is never hidden behind thousands of those.
+   */
   errors: z.array(importRowErrorSchema),
   /** A CSV file's header as written (the refused-rows export starts with it); absent for JSON lines. */
   columns: z.array(z.string()).optional(),

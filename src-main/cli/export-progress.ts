@@ -8,20 +8,27 @@ import { CliError, EXIT } from './runtime'
 const LINE_EVERY_MS = 5000
 
 /**
- * Reports on stderr how far an export has got: a line rewritten in place on a terminal, a line every few seconds
- * otherwise, and always the last count (a million devices take a while to write).
+ * Progress of long work on stderr: a line rewritten in place on a terminal, a line every few seconds otherwise (a
+ * log, a pipe, a service's journal), and always the last one.
  */
-export function exportProgress(out: ProgressOutput, file: string, total: number, now: () => number = Date.now): (rows: number, done: boolean) => void {
+export function progressLine(out: ProgressOutput, now: () => number = Date.now): (text: string, done: boolean) => void {
   let shownAt = now()
-  const count = (n: number) => n.toLocaleString('en-US')
-  return (rows, done) => {
-    const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
-    const text = `fieldline: exporting to ${file}: ${count(rows)} of ${count(Math.max(total, rows))} devices (${percent}%)`
+  return (text, done) => {
     if (out.isTTY) out.write(`\r${text}${done ? '\n' : ''}`)
     else if (done || now() - shownAt >= LINE_EVERY_MS) {
       shownAt = now()
       out.write(`${text}\n`)
     }
+  }
+}
+
+/** How far an export has got (a million devices take a while to write). */
+export function exportProgress(out: ProgressOutput, file: string, total: number, now: () => number = Date.now): (rows: number, done: boolean) => void {
+  const line = progressLine(out, now)
+  const count = (n: number) => n.toLocaleString('en-US')
+  return (rows, done) => {
+    const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
+    line(`fieldline: exporting to ${file}: ${count(rows)} of ${count(Math.max(total, rows))} devices (${percent}%)`, done)
   }
 }
 

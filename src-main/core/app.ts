@@ -4,7 +4,7 @@ import { createDispatcher, type Dispatcher, type Handlers } from './ipc/dispatch
 import { EventBus } from './common/events'
 import { storageError } from './common/storage-errors'
 import { createDevicesService } from './devices/devices.service'
-import { createImportService, type ImportService } from './devices/import.service'
+import { createImportService, type ImportService, type InterruptedImport } from './devices/import.service'
 import { createExportJobs } from './common/export-jobs'
 import { createDeviceListService } from './devices/device-list.service'
 import { openDeviceIndex, type DeviceIndex } from './devices/listing/device-index'
@@ -98,6 +98,8 @@ export interface Core {
   dataDir: string
   workspace: Workspace
   deviceIndex: DeviceIndex
+  /** Imports the last run did not live to end, found (and recorded in the audit trail) as this one opened. */
+  interruptedImports: readonly InterruptedImport[]
   imports: ImportService
   sims: SimService
   orange: OrangeService
@@ -162,7 +164,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const imports = createImportService({ db, index: deviceIndex, bus })
   // A workspace that cannot be written to (a full disk, a read-only folder) still opens for reading; the record
   // waits for a start that can write it.
-  await imports.recover().catch((e: unknown) => logger.warn({ err: e }, 'an interrupted import could not be recorded yet'))
+  const interruptedImports = await imports.recover().catch((e: unknown): InterruptedImport[] => {
+    logger.warn({ err: e }, 'an interrupted import could not be recorded yet')
+    return []
+  })
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
@@ -458,6 +463,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dataDir: options.dataDir,
     workspace,
     deviceIndex,
+    interruptedImports,
     imports,
     sims,
     orange,

@@ -230,4 +230,12 @@ test('the import report exports its refused rows as CSV with their reasons, and 
   ])
   expect(written[1]![0]).toMatch(/^Row 3: /)
   expect(written[2]![0]).toBe('Row 4: Device meter/m-1 appears more than once in this file.')
+
+  // The same file again (an interrupted import finished): the devices already there are counted apart, the other
+  // refusals still listed.
+  await page.getByRole('region', { name: 'Import devices' }).getByRole('button', { name: 'Close' }).click()
+  await page.getByLabel('Import file').setInputFiles({ name: 'field-devices.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) })
+  await expect(page.getByRole('status').filter({ hasText: 'Import finished.' })).toHaveText(/4 rows, 0 added, 4 failed/)
+  await expect(page.getByText('2 rows name devices already in the workspace, left as they were.')).toBeVisible()
+  await expect(page.getByRole('table', { name: 'Rows not imported' }).getByRole('row')).toHaveCount(5)
 })

@@ -164,6 +164,34 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'last' })).toMatchObject({ deviceId: 'last' })
   })
 
+  it('run again after an interruption, lists every other refusal and only the first devices already there; a cancel is audited as such', async () => {
+    const header = 'typeId,deviceId,carrier,iccid'
+    const first = Array.from({ length: 1500 }, (_, i) => `meter,m-${i},,`)
+    expect((await importBytes(core, 'fleet.csv', Buffer.from([header, ...first].join('\n')))).report).toMatchObject({ added: 1500, failed: 0, existing: 0 })
+    // The whole file again, with one row a spreadsheet damaged far behind the rows already there.
+    const again = [header, ...first, 'meter,new-1,jasper,8.98821E+18', 'meter,new-2,,']
+    const { report, jobId } = await importBytes(core, 'fleet.csv', Buffer.from(again.join('\n')))
+    expect(report).toMatchObject({ rows: 1502, added: 1, failed: 1501, existing: 1500 })
+    const keys = report!.errors.map((e) => e.ref.key)
+    expect(keys.filter((k) => k === 'import.exists')).toHaveLength(100)
+    expect(report!.errors.filter((e) => e.ref.key !== 'import.exists').map((e) => e.row)).toEqual([1502])
+    const end = (await core.call('audit:list', { query: jobId, limit: 50 })).items.find((e) => e.action === 'devices.import')
+    expect(end).toMatchObject({ after: { added: 1, failed: 1501, existing: 1500 }, detail: expect.stringContaining('1501 refused (1500 already there) of 1502 rows') })
+
+    // Cancelled part way: the devices added stay, and the trail says it was the operator's cancel (the parser still
+    // holds the last line it was given, which could have gone on in the next chunk).
+    const { jobId: cancelled } = await core.call('import:start', { fileName: 'later.csv' })
+    await core.call('import:chunk', { jobId: cancelled, data: Buffer.from(['typeId,deviceId', 'meter,c-1', 'meter,c-2', 'meter,c-3', ''].join('\n')).toString('base64') })
+    expect(await core.call('import:cancel', { jobId: cancelled })).toEqual({ cancelled: true })
+    const cancelEnd = (await core.call('audit:list', { query: cancelled, limit: 50 })).items.find((e) => e.action === 'devices.import')
+    expect(cancelEnd).toMatchObject({
+      outcome: 'failed',
+      after: { added: 2, cancelled: true },
+      detail: expect.stringContaining('2 added, 0 refused of 2 rows; cancelled by the operator after 2 rows; the devices added stay'),
+    })
+    expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'c-2' })).toMatchObject({ deviceId: 'c-2' })
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]

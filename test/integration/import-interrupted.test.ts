@@ -89,11 +89,14 @@ describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
       expect(new Set(batched), when).toEqual(devices)
       const interrupted = trail.find((e) => e.action === 'devices.import.interrupted')
       expect(interrupted, when).toMatchObject({ outcome: 'failed', target: 'kill.csv', actor: 'cli:importer', after: { added: total } })
+      // The CLI says so on stderr as it opens the workspace (runtime.ts), from what the opening found.
+      expect(core.interruptedImports, when).toEqual([{ fileName: 'kill.csv', startedAt: expect.any(String), rows: expect.any(Number), added: total, failed: 0 }])
 
       // Recorded once: the next start has nothing left to report.
       await core.close()
       core = await testCore(dataDir)
       expect((await core.call('audit:list', { query: 'devices.import.interrupted' })).total, when).toBe(1)
+      expect(core.interruptedImports, when).toEqual([])
       await core.close()
     }
   })

@@ -133,5 +133,12 @@ describe('who, what and how it ended', () => {
     expect(detailText(t, entry({ outcome: 'failed', error: { code: 'TIMEOUT', message: 'cc did not answer' } }))).toBe(t('errors.code.TIMEOUT'))
     locale.set('en')
     expect(detailText(t, entry({ action: 'devices.import', after: { jobId: 'j', rows: 10, added: 8, failed: 2 } }))).toBe('8 added, 2 refused of 10 rows.')
+    // Counts in the operator's number format; a cancel said as such (it ends as a failed import).
+    const cancelled = entry({ action: 'devices.import', outcome: 'failed', after: { jobId: 'j', rows: 79_006, added: 79_006, failed: 0, cancelled: true } })
+    expect(detailText(t, cancelled)).toBe('Cancelled by the operator: 79,006 added (they stay), 0 refused of 79,006 rows read.')
+    locale.set('fr')
+    expect(detailText(t, cancelled)).toBe('Annulé par l’opérateur\u00a0: 79\u202f006 ajoutés (conservés), 0 refusé sur 79\u202f006 lignes lues.')
+    expect(detailText(t, entry({ action: 'devices.import', after: { jobId: 'j', rows: 0, added: 0, failed: 0 } }))).toBe('0 ajouté, 0 refusé sur 0 ligne.')
+    locale.set('en')
   })
 })

@@ -7,7 +7,7 @@ import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '..
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportProgress, writeWhole } from '../export-progress'
+import { exportProgress, progressLine, writeWhole } from '../export-progress'
 import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -160,7 +160,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
         }
         const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
-        const showProgress = process.stderr.isTTY && !rt.json
+        const progress = progressLine(process.stderr)
+        const count = (n: number) => n.toLocaleString('en-US')
         let sent = 0
         // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
         const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
@@ -168,15 +169,16 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           const bytes = chunk as Buffer
           const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
           sent += bytes.length
-          if (showProgress) process.stderr.write(`\rimporting ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% (${rows} rows)`)
+          progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${count(rows)} rows)`, false)
         }
         const report = await rt.call('import:finish', { jobId })
-        if (showProgress) process.stderr.write('\n')
+        progress(`fieldline: importing ${file}: 100% read (${count(report.rows)} rows)`, true)
         if (rt.json) rt.out(JSON.stringify(report))
         else {
           for (const e of report.errors) rt.err(`${file}:${e.row}: error: ${e.message}`)
-          if (report.failed > report.errors.length) rt.err(`… and ${report.failed - report.errors.length} more refused rows`)
-          rt.out(`${report.added} added, ${report.failed} refused, ${report.rows} rows read`)
+          if (report.failed > report.errors.length) rt.err(`… and ${count(report.failed - report.errors.length)} more refused rows`)
+          const existing = report.existing > 0 ? ` (${count(report.existing)} already in the workspace)` : ''
+          rt.out(`${count(report.added)} added, ${count(report.failed)} refused${existing}, ${count(report.rows)} rows read`)
         }
         return report.failed > 0 ? EXIT.usage : EXIT.ok
       }),

@@ -21,7 +21,10 @@ import type { DeviceIndex } from './listing/device-index'
  * megabytes in memory.
  */
 export const IMPORT_BATCH = 5000
+/** Refused rows the report lists, other than devices already there (ImportReport.errors says why two bounds). */
 const MAX_REPORTED_ERRORS = 1000
+/** Rows naming a device the workspace held already that the report lists: a re-run import refuses thousands. */
+const MAX_REPORTED_EXISTING = 100
 /** Longest refused row the report copies, in characters: a thousand of them stay a small report. */
 const MAX_COPIED_ROW_CHARS = 8 * 1024
 /** An import nobody feeds for this long (a closed window) is ended and audited as abandoned. */
@@ -49,6 +52,9 @@ interface ImportsDoc extends BaseDoc {
 
 const IMPORTS_ID = '_local/imports'
 
+/** An import the last run of the process did not live to end, as its last acknowledged batch left it. */
+export type InterruptedImport = Pick<RunningImport, 'fileName' | 'startedAt' | 'rows' | 'added' | 'failed'>
+
 interface Job {
   id: string
   fileName: string
@@ -65,7 +71,11 @@ interface Job {
   rows: number
   added: number
   failed: number
+  /** Of `failed`, rows whose device was there before (or another writer added meanwhile). */
+  existing: number
   errors: ImportRowError[]
+  /** How many of `errors` are of each kind, for their bounds. */
+  listed: { existing: number; other: number }
   /** Chunks are processed one after another even if a transport delivers calls concurrently. */
   queue: Promise<unknown>
   idle: NodeJS.Timeout
@@ -82,8 +92,9 @@ export interface ImportDeps {
 
 const duplicateMessage = (label: string) => `Device ${label} appears more than once in this file`
 
-function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'>): string {
-  return `import ${j.id}: ${j.added} added, ${j.failed} refused of ${j.rows} rows`
+function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'> & { existing?: number }): string {
+  const existing = j.existing ? ` (${j.existing} already there)` : ''
+  return `import ${j.id}: ${j.added} added, ${j.failed} refused${existing} of ${j.rows} rows`
 }
 
 /**
@@ -153,7 +164,8 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   function report(j: Job): ImportReport {
     // Rows found to exist already are refused when their batch is written, after later rows' own refusals.
     const columns = j.parser.header
-    return { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, errors: [...j.errors].sort((a, b) => a.row - b.row), ...(columns ? { columns } : {}) }
+    const errors = [...j.errors].sort((a, b) => a.row - b.row)
+    return { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, existing: j.existing, errors, ...(columns ? { columns } : {}) }
   }
 
   /**
@@ -181,7 +193,10 @@ export function createImportService({ db, index, bus }: ImportDeps) {
 
   function fail(j: Job, row: number, source: string | undefined, message: string, ref: ImportRowError['ref']): void {
     j.failed++
-    if (j.errors.length >= MAX_REPORTED_ERRORS) return
+    const kind = ref?.key === 'import.exists' ? 'existing' : 'other'
+    if (kind === 'existing') j.existing++
+    if (j.listed[kind] >= (kind === 'existing' ? MAX_REPORTED_EXISTING : MAX_REPORTED_ERRORS)) return
+    j.listed[kind]++
     const cells = cellsOf(j, source)
     j.errors.push(cells ? { row, message, ref, cells } : { row, message, ref })
   }
@@ -262,11 +277,18 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     publish(j, false)
   }
 
-  async function close(j: Job, outcome: 'ok' | 'failed', why: string): Promise<void> {
+  async function close(j: Job, outcome: 'ok' | 'failed', why: string, cancelled = false): Promise<void> {
     clearTimeout(j.idle)
     jobs.delete(j.id)
     await writeWith(
-      [audit(j, { action: 'devices.import', outcome, after: { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed }, detail: `${detailOf(j)}${why ? `; ${why}` : ''}` })],
+      [
+        audit(j, {
+          action: 'devices.import',
+          outcome,
+          after: { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, existing: j.existing, ...(cancelled ? { cancelled } : {}) },
+          detail: `${detailOf(j)}${why ? `; ${why}` : ''}`,
+        }),
+      ],
       (r) => {
         delete r[j.id]
       },
@@ -312,10 +334,10 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   }
 
   return {
-    /** Records, at start, every import the last run of the process did not live to end. */
-    async recover(): Promise<number> {
+    /** Records, at start, every import the last run of the process did not live to end, and says which they were. */
+    async recover(): Promise<InterruptedImport[]> {
       const interrupted = Object.entries((await importsDoc()).running)
-      if (interrupted.length === 0) return 0
+      if (interrupted.length === 0) return []
       const entries = interrupted.map(([jobId, r]) =>
         auditDoc({
           actor: r.actor,
@@ -329,7 +351,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       await writeWith(entries, (running) => {
         for (const [jobId] of interrupted) delete running[jobId]
       })
-      return interrupted.length
+      return interrupted.map(([, r]) => ({ fileName: r.fileName, startedAt: r.startedAt, rows: r.rows, added: r.added, failed: r.failed }))
     },
 
     async start(input: { fileName: string; format?: ImportFormat | undefined; encoding?: ImportEncoding | undefined }, ctx: CallContext): Promise<{ jobId: string; format: ImportFormat }> {
@@ -350,7 +372,9 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         rows: 0,
         added: 0,
         failed: 0,
+        existing: 0,
         errors: [],
+        listed: { existing: 0, other: 0 },
         queue: Promise.resolve(),
         idle: setTimeout(
           () => void step(j, () => Promise.reject(AppError.withRef('TIMEOUT', 'abandoned: no data received for 10 minutes', { key: 'import.abandoned' }))).catch(() => undefined),
@@ -401,7 +425,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         // Rows already written were acknowledged and stay; the batch in hand is written too, so the
         // report's "added" is exactly what the workspace holds.
         await flush(j)
-        await close(j, 'failed', `cancelled by the operator after ${j.rows} rows`)
+        await close(j, 'failed', `cancelled by the operator after ${j.rows} rows; the devices added stay`, true)
         return { cancelled: true }
       })
     },

@@ -69,9 +69,12 @@ function scalars(value: unknown): Record<string, string | number> {
  */
 export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'after' | 'error' | 'detail'>): string {
   if (entry.error) return errorText(t, entry.error)
-  const key = actionKey(entry.action).replace('activity.actions.', 'activity.details.')
+  const params = scalars(entry.after)
+  // An import the operator cancelled ends as a failed import; its detail says it was cancelled, and what stays.
+  const cancelled = typeof entry.after === 'object' && entry.after !== null && (entry.after as { cancelled?: unknown }).cancelled === true
+  const variant = entry.action === 'devices.import' && cancelled ? '_cancelled' : ''
+  const key = actionKey(entry.action).replace('activity.actions.', 'activity.details.') + variant
   if (hasMessage(key)) {
-    const params = scalars(entry.after)
     if (typeof params.status === 'string') params.status = statusText(t, params.status)
     const text = translateRef(t, { key, params }, '')
     if (text) return text
