@@ -125,3 +125,19 @@ test('a table sorts by its header in natural order (valve-2 before valve-10) and
   await expect(page.locator(':focus')).toHaveAccessibleName('Bundle ID')
   await expect(table.locator('[tabindex="0"]')).toHaveCount(1)
 })
+
+test('an import is followed from the keyboard: Cancel while it runs, Close once it ends, then back to Import', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Devices')
+  const importButton = page.getByRole('button', { name: 'Import', exact: true })
+  await importButton.focus()
+  const lines = ['typeId,deviceId', ...Array.from({ length: 50 }, (_, i) => `meter,k-${i}`)]
+  await page.getByLabel('Import file').setInputFiles({ name: 'keys.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
+  const panel = page.getByRole('region', { name: 'Import devices' })
+  await expect(panel.getByRole('status')).toContainText('Import finished.')
+  const close = panel.getByRole('button', { name: 'Close import results' })
+  await expect(close).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(panel).toBeHidden()
+  await expect(importButton).toBeFocused()
+})
