@@ -1,6 +1,10 @@
 import type { AddressInfo } from 'node:net'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws'
+import { type Translate } from '../../src-renderer/src/i18n'
+import { errorText } from '../../src-renderer/src/lib/errors'
 import { WsBridge, type ConnectionStatus } from '../../src-renderer/src/lib/ws-transport'
 
 /**
@@ -52,6 +56,8 @@ function connect(): WsBridge {
 function reply(id: number, result: unknown, socket = sockets.at(-1)): void {
   socket?.send(JSON.stringify({ type: 'result', id, result }))
 }
+
+const t: Translate = (key, options) => get(format)(key, options)
 
 const settingsValue = { language: 'en', theme: 'dark', savedSearches: [] }
 
@@ -145,5 +151,22 @@ describe('the serve-mode transport', () => {
     expect(result.ok).toBe(false)
     if (!result.ok) expect(result.error.code).toBe('FORBIDDEN')
     expect(sockets).toHaveLength(0)
+  })
+
+  it('says the calls under way lost the Fieldline core, not the network, in both languages', async () => {
+    const transport = connect()
+    const call = transport.invoke('import:start', { fileName: 'devices.csv', encoding: 'utf-8' })
+    await vi.waitFor(() => expect(frames).toHaveLength(1))
+    sockets[0]!.terminate()
+    const lost = await call
+    expect(lost.ok).toBe(false)
+    if (lost.ok) return
+    expect(lost.error.code).toBe('NETWORK')
+    locale.set('en')
+    expect(errorText(t, lost.error)).toMatch(/^The connection to the Fieldline core was lost before it answered/)
+    locale.set('fr')
+    expect(errorText(t, lost.error)).toMatch(/^La connexion au cœur de Fieldline a été perdue/)
+    expect(errorText(t, lost.error)).not.toBe('La connexion réseau a échoué.')
+    locale.set('en')
   })
 })

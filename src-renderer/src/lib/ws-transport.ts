@@ -50,6 +50,13 @@ const FRAME_TOO_LARGE: ErrorInfo = {
   details: { ref: { key: 'errors.frameTooLarge', params: { max: FRAME_LIMIT } } },
 }
 
+/** What the calls in flight get when the socket closed: the core, not the network, is out of reach. */
+const CORE_LOST: ErrorInfo = {
+  code: 'NETWORK',
+  message: 'The connection to the Fieldline core was lost before it answered.',
+  details: { ref: { key: 'errors.coreLost' } },
+}
+
 /** What the calls in flight get when the core closed the socket on a frame too large. */
 const FRAME_REFUSED: ErrorInfo = {
   code: 'TOO_LARGE',
@@ -154,7 +161,7 @@ export class WsBridge implements FieldlineApi {
       if (this.#socket !== socket) return
       this.#socket = null
       const tooBig = event.code === CLOSE_TOO_BIG
-      this.#failPending(tooBig ? FRAME_REFUSED : { code: 'NETWORK', message: 'The connection to the Fieldline core was lost.' })
+      this.#failPending(tooBig ? FRAME_REFUSED : CORE_LOST)
       if (tooBig) for (const l of this.#refusedListeners) l(FRAME_REFUSED)
       this.#setStatus('reconnecting')
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.#attempt)
