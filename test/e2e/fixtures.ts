@@ -13,12 +13,15 @@ export interface ServeProcess {
   url: string
   origin: string
   token: string
+  /** The serve process's id, to stop or kill it the way an operator or a crash would. */
+  pid: number
   stop(): Promise<void>
 }
 
-/** Starts the built CLI in serve mode on a free port and waits for the line that carries the URL. */
-export async function startServe(dataDir: string): Promise<ServeProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['out/main/cli.js', '--data-dir', dataDir, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the built CLI in serve mode on a free port (or on `port`) and waits for the line that carries the URL. */
+export async function startServe(dataDir: string, port?: number): Promise<ServeProcess> {
+  const args = ['out/main/cli.js', '--data-dir', dataDir, 'serve', ...(port === undefined ? [] : ['--port', String(port)])]
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
   const url = await new Promise<string>((resolve, reject) => {
@@ -35,9 +38,11 @@ export async function startServe(dataDir: string): Promise<ServeProcess> {
     url,
     origin: parsed.origin,
     token: parsed.hash.replace('#token=', ''),
+    pid: child.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
+        // Already gone (a test may kill it): exitCode stays null for a process ended by a signal.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
       }),

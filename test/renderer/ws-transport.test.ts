@@ -1,6 +1,10 @@
 import type { AddressInfo } from 'node:net'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws'
+import { type Translate } from '../../src-renderer/src/i18n'
+import { errorText } from '../../src-renderer/src/lib/errors'
 import { WsBridge, type ConnectionStatus } from '../../src-renderer/src/lib/ws-transport'
 
 /**
@@ -52,6 +56,8 @@ function connect(): WsBridge {
 function reply(id: number, result: unknown, socket = sockets.at(-1)): void {
   socket?.send(JSON.stringify({ type: 'result', id, result }))
 }
+
+const t: Translate = (key, options) => get(format)(key, options)
 
 const settingsValue = { language: 'en', theme: 'dark', savedSearches: [] }
 
@@ -145,5 +151,69 @@ describe('the serve-mode transport', () => {
     expect(result.ok).toBe(false)
     if (!result.ok) expect(result.error.code).toBe('FORBIDDEN')
     expect(sockets).toHaveLength(0)
+  })
+
+  it('says the calls under way lost the Fieldline core, not the network, in both languages', async () => {
+    const transport = connect()
+    const call = transport.invoke('import:start', { fileName: 'devices.csv', encoding: 'utf-8' })
+    await vi.waitFor(() => expect(frames).toHaveLength(1))
+    sockets[0]!.terminate()
+    const lost = await call
+    expect(lost.ok).toBe(false)
+    if (lost.ok) return
+    expect(lost.error.code).toBe('NETWORK')
+    locale.set('en')
+    expect(errorText(t, lost.error)).toMatch(/^The connection to the Fieldline core was lost before it answered/)
+    locale.set('fr')
+    expect(errorText(t, lost.error)).toMatch(/^La connexion au cœur de Fieldline a été perdue/)
+    expect(errorText(t, lost.error)).not.toBe('La connexion réseau a échoué.')
+    locale.set('en')
+  })
+
+  it('stops retrying and says Fieldline was restarted once the server answers but refuses the token', async () => {
+    // The server is up (it answers the probe) but refuses this token at the upgrade, as serve mode does after a
+    // restart, with its new token.
+    const refusing = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: () => false })
+    await new Promise<void>((resolve) => refusing.once('listening', () => resolve()))
+    let probes = 0
+    const transport = new WsBridge(`ws://127.0.0.1:${(refusing.address() as AddressInfo).port}/ipc?token=old`, () => {
+      probes++
+      return Promise.resolve(true)
+    })
+    const statuses: ConnectionStatus[] = []
+    transport.onStatus((s) => statuses.push(s))
+    await vi.waitFor(() => expect(transport.status).toBe('restarted'), { timeout: 5000 })
+    // The first refusal alone could be an outage; the one after the server answered is not.
+    expect(statuses).toEqual(['reconnecting', 'restarted'])
+    expect(probes).toBe(1)
+    // No more attempts, and a call made now fails at once, in words, instead of waiting for a socket that will
+    // never open.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(probes).toBe(1)
+    expect(statuses.at(-1)).toBe('restarted')
+    const later = await transport.invoke('settings:get', {})
+    expect(later.ok).toBe(false)
+    if (!later.ok) expect(errorText(t, later.error)).toMatch(/^Fieldline was restarted/)
+    await new Promise<void>((resolve) => refusing.close(() => resolve()))
+  })
+
+  it('keeps reconnecting while the server does not answer, and connects when it comes back with the same token', async () => {
+    let up = false
+    let probes = 0
+    const transport = new WsBridge(url, () => {
+      probes++
+      return Promise.resolve(up)
+    })
+    await vi.waitFor(() => expect(transport.status).toBe('open'))
+    const port = (server.address() as AddressInfo).port
+    for (const socket of server.clients) socket.terminate()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await vi.waitFor(() => expect(probes).toBeGreaterThanOrEqual(2), { timeout: 5000 })
+    expect(transport.status).toBe('reconnecting')
+    // Back on the same port, with a token it accepts: a core that only dropped the connection.
+    server = new WebSocketServer({ host: '127.0.0.1', port })
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    up = true
+    await vi.waitFor(() => expect(transport.status).toBe('open'), { timeout: 8000 })
   })
 })

@@ -38,6 +38,19 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY)
 }
 
+/**
+ * Whether serve mode answers a plain request for its page: it does without the token (the page holds no secret),
+ * from the page's own origin, so the Host check it makes against DNS rebinding passes as it does for the page.
+ */
+async function serverAnswers(): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/', location.href), { method: 'HEAD', cache: 'no-store', credentials: 'omit', redirect: 'error' })
+    return res.ok
+  } catch {
+    return false
+  }
+}
+
 function wrap(bridge: FieldlineApi, extras: Pick<Api, 'onStatus' | 'onReconnect'> & { status: () => ConnectionStatus }): Api {
   return {
     get status() {
@@ -61,7 +74,12 @@ function createApi(): Api {
   const token = takeToken()
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const url = token ? `${scheme}//${location.host}/ipc?token=${encodeURIComponent(token)}` : null
-  const ws = new WsBridge(url)
+  const ws = new WsBridge(url, serverAnswers)
+  // The new address pasted into this tab after a restart changes only the hash, which loads nothing: load the page
+  // again so it takes the new token (takeToken) and connects with it.
+  window.addEventListener('hashchange', () => {
+    if (location.hash.startsWith('#token=')) location.reload()
+  })
   // Every call in flight failed with this error, but some were background refreshes nobody shows: say it once.
   ws.onRefused((error) => notices.push('error', translateRef(get(_), error.details?.ref, error.message)))
   return wrap(ws, {

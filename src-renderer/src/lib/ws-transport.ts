@@ -15,8 +15,12 @@ import {
 } from '../../../src-shared/contract'
 import { exceedsBytes, MAX_FRAME_BYTES, megabytes } from '../../../src-shared/models/limits'
 
-/** `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. */
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorised'
+/**
+ * `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. `restarted`: the
+ * server answers again but refuses this tab's token — serve mode was started again, with a new token, so retrying
+ * is pointless too; the tab must be opened from the new address.
+ */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorised' | 'restarted'
 
 const resultFrameSchema = z.object({
   type: z.literal('result'),
@@ -50,6 +54,27 @@ const FRAME_TOO_LARGE: ErrorInfo = {
   details: { ref: { key: 'errors.frameTooLarge', params: { max: FRAME_LIMIT } } },
 }
 
+/** What the calls in flight get when the socket closed: the core, not the network, is out of reach. */
+const CORE_LOST: ErrorInfo = {
+  code: 'NETWORK',
+  message: 'The connection to the Fieldline core was lost before it answered.',
+  details: { ref: { key: 'errors.coreLost' } },
+}
+
+/** What calls get once the core has refused this tab's token: no socket will ever carry them. */
+const CORE_RESTARTED: ErrorInfo = {
+  code: 'NETWORK',
+  message: 'Fieldline was restarted: this tab can no longer reach it. Open the new address it printed.',
+  details: { ref: { key: 'errors.coreRestarted' } },
+}
+
+/**
+ * Whether the server that serves this page answers a plain request now. A WebSocket that fails gives the page no
+ * HTTP status, so "the core is down" and "the core is up but refuses this token" look the same to it; this tells
+ * them apart. Answering is enough: it asks for nothing the server guards.
+ */
+export type ServerProbe = () => Promise<boolean>
+
 /** What the calls in flight get when the core closed the socket on a frame too large. */
 const FRAME_REFUSED: ErrorInfo = {
   code: 'TOO_LARGE',
@@ -74,10 +99,18 @@ export class WsBridge implements FieldlineApi {
   #nextId = 1
   #attempt = 0
   #everOpened = false
+  /** The server answered the probe just before the current attempt: if that attempt fails, the token was refused. */
+  #serverAnswered = false
+  readonly #probe: ServerProbe | null
   #status: ConnectionStatus
 
-  constructor(url: string | null) {
+  /**
+   * Without a probe the transport retries for ever, as it cannot tell a refusal from an outage; serve mode's page
+   * passes one (lib/api.ts).
+   */
+  constructor(url: string | null, probe: ServerProbe | null = null) {
     this.#url = url
+    this.#probe = probe
     this.#status = url === null ? 'unauthorised' : 'connecting'
     if (url !== null) this.#connect()
   }
@@ -107,6 +140,7 @@ export class WsBridge implements FieldlineApi {
     if (this.#url === null) {
       return Promise.resolve(failure('FORBIDDEN', 'This page was opened without its session token.'))
     }
+    if (this.#status === 'restarted') return Promise.resolve({ ok: false, error: CORE_RESTARTED })
     const id = this.#nextId++
     const frame = JSON.stringify({ type: 'invoke', id, channel, input })
     if (exceedsBytes(frame, MAX_FRAME_BYTES) !== undefined) return Promise.resolve({ ok: false, error: FRAME_TOO_LARGE })
@@ -138,7 +172,9 @@ export class WsBridge implements FieldlineApi {
     if (this.#url === null) return
     const socket = new WebSocket(this.#url)
     this.#socket = socket
+    let opened = false
     socket.onopen = () => {
+      opened = true
       this.#attempt = 0
       this.#setStatus('open')
       const queued = this.#outbox
@@ -154,14 +190,29 @@ export class WsBridge implements FieldlineApi {
       if (this.#socket !== socket) return
       this.#socket = null
       const tooBig = event.code === CLOSE_TOO_BIG
-      this.#failPending(tooBig ? FRAME_REFUSED : { code: 'NETWORK', message: 'The connection to the Fieldline core was lost.' })
+      // The server answered a plain request just before this socket was refused: it is up, and refuses this tab's
+      // token (the page's own Host and Origin are the ones it accepts). Serve mode's token is new at every launch,
+      // so no retry can succeed.
+      if (!opened && this.#serverAnswered) {
+        this.#failPending(CORE_RESTARTED)
+        this.#setStatus('restarted')
+        return
+      }
+      this.#failPending(tooBig ? FRAME_REFUSED : CORE_LOST)
       if (tooBig) for (const l of this.#refusedListeners) l(FRAME_REFUSED)
       this.#setStatus('reconnecting')
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.#attempt)
       this.#attempt++
       // Jitter keeps several tabs from hammering a restarting core in lockstep.
-      setTimeout(() => this.#connect(), delay * (0.75 + Math.random() * 0.5))
+      setTimeout(() => void this.#retry(), delay * (0.75 + Math.random() * 0.5))
     }
+  }
+
+  /** Probes the server (when there is a probe), then connects again. */
+  async #retry(): Promise<void> {
+    this.#serverAnswered = false
+    if (this.#probe) this.#serverAnswered = await this.#probe().catch(() => false)
+    this.#connect()
   }
 
   /** A call whose answer may never come must not hang the UI: it fails and the operator can retry. */

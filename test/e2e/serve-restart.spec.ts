@@ -1,0 +1,59 @@
+import { expect, startServe, test, type ServeProcess } from './fixtures'
+import { addDevice, openPage } from './steps'
+
+/**
+ * Serve mode's token is new at every launch, so a tab left open across a restart can never reconnect with its own:
+ * it must say so once the server answers again (and stop trying), not "Reconnecting…" for ever. And what was under
+ * way when the core died lost the Fieldline core, not "the network".
+ */
+test('a tab open across a serve restart says the core was lost, then that Fieldline was restarted, and works again from the new address', async ({ app, target }) => {
+  test.skip(target !== 'browser', 'serve mode only')
+  const { page } = app
+  const first = app.serve!
+  const port = Number(new URL(first.origin).port)
+  await openPage(page, 'Devices')
+
+  // The core dies while an import is under way: frozen first, so the import's first call is surely in flight.
+  const exited = new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      try {
+        process.kill(first.pid, 0)
+      } catch {
+        clearInterval(poll)
+        resolve()
+      }
+    }, 50)
+  })
+  process.kill(first.pid, 'SIGSTOP')
+  await page.getByLabel('Import file').setInputFiles({ name: 'meters.csv', mimeType: 'text/csv', buffer: Buffer.from('typeId,deviceId\nmeter,m-1\n') })
+  await expect(page.getByText('meters.csv')).toBeVisible()
+  process.kill(first.pid, 'SIGKILL')
+  await exited
+  await expect(page.getByRole('alert').filter({ hasText: 'The connection to the Fieldline core was lost before it answered' })).toBeVisible()
+  await expect(page.getByText('The network connection failed.')).toHaveCount(0)
+  await expect(page.getByRole('alert').filter({ hasText: 'Disconnected from the Fieldline core. Reconnecting…' })).toBeVisible()
+
+  let second: ServeProcess | null = null
+  try {
+    second = await startServe(app.dataDir, port)
+    const restarted = page.getByRole('alert').filter({ hasText: 'Fieldline was restarted, so this tab’s session has ended.' })
+    await expect(restarted).toBeVisible({ timeout: 20_000 })
+    await expect(page.getByText('Disconnected from the Fieldline core. Reconnecting…')).toHaveCount(0)
+
+    // It stops trying: no new socket while the backoff's longest wait passes, twice over.
+    let sockets = 0
+    page.on('websocket', () => sockets++)
+    await page.waitForTimeout(8_000)
+    expect(sockets).toBe(0)
+
+    // The new address pasted into this same tab changes only its hash: the page loads again with the new token.
+    await page.goto(second.url)
+    await expect(restarted).toBeHidden()
+    await page.waitForSelector('[data-app-state="ready"]')
+    await openPage(page, 'Devices')
+    await addDevice(page, 'meter', 'after-restart')
+    await expect(page.getByTestId('device-row').filter({ hasText: 'after-restart' })).toBeVisible()
+  } finally {
+    await second?.stop()
+  }
+})
