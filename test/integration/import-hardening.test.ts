@@ -192,6 +192,19 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'c-2' })).toMatchObject({ deviceId: 'c-2' })
   })
 
+  it('tells the lists that devices arrived while a long import runs, not only at its end', async () => {
+    const changed: number[] = []
+    core.bus.subscribe((name) => {
+      if (name === 'devices:changed') changed.push(Date.now())
+    })
+    const { jobId } = await core.call('import:start', { fileName: 'long.csv' })
+    const rows = ['typeId,deviceId', ...Array.from({ length: IMPORT_BATCH + 10 }, (_, i) => `meter,l-${i}`), '']
+    await core.call('import:chunk', { jobId, data: Buffer.from(rows.join('\n')).toString('base64') })
+    await expect.poll(() => changed.length).toBeGreaterThan(0)
+    expect((await core.call('devices:list', { limit: 1 })).total).toBeGreaterThanOrEqual(IMPORT_BATCH)
+    await core.call('import:finish', { jobId })
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]

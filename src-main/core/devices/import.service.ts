@@ -27,6 +27,11 @@ const MAX_REPORTED_ERRORS = 1000
 const MAX_REPORTED_EXISTING = 100
 /** Longest refused row the report copies, in characters: a thousand of them stay a small report. */
 const MAX_COPIED_ROW_CHARS = 8 * 1024
+/**
+ * How often, at most, the lists showing devices are told that an import added some: often enough for an operator to
+ * see the devices arrive, rarely enough that reading the list again costs the import nothing to speak of.
+ */
+const LIST_REFRESH_MS = 2000
 /** An import nobody feeds for this long (a closed window) is ended and audited as abandoned. */
 const IDLE_MS = 10 * 60 * 1000
 
@@ -82,6 +87,8 @@ interface Job {
   actor: string
   startedAt: string
   progress: ReturnType<typeof throttled<'job:progress'>>
+  /** The lists showing devices, told as batches land (not per batch: a million devices make 200 of them). */
+  changed: ReturnType<typeof throttled<'devices:changed'>>
 }
 
 export interface ImportDeps {
@@ -248,6 +255,8 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       j.added -= docs.length
       throw e
     }
+    // Once the index holds them, so that the list read again finds them.
+    void indexing.then(() => j.changed.push({ reason: 'imported' }))
   }
 
   async function consume(j: Job, rows: ParsedRow[]): Promise<void> {
@@ -383,6 +392,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         actor: ctx.actor,
         startedAt: new Date().toISOString(),
         progress: throttled(bus, 'job:progress'),
+        changed: throttled(bus, 'devices:changed', LIST_REFRESH_MS),
       }
       j.idle.unref?.()
       try {
