@@ -63,6 +63,16 @@ describe('fieldline CLI', () => {
     expect(r.out).toContain('1 added, 1 refused, 2 rows read')
     expect(r.err).toContain(`${file}:3: error: ICCID "8.98822E+18" was turned into a number by a spreadsheet`)
     expect(run(['devices', 'import', join(dir, 'missing.csv')]).code).toBe(2)
+    // Stopped part way by a record it cannot read past: what stays is said, and given to a script with --json.
+    const long = join(dir, 'long.csv')
+    await writeFile(long, `typeId,deviceId\nmeter,s-1\nmeter,s-2\nmeter,s-3,"${'B'.repeat(1_100_000)}\nmeter,s-4\n`)
+    const stopped = run(['devices', 'import', long])
+    expect(stopped.code).toBe(2)
+    expect(stopped.err).toContain('Line 4: a CSV record is longer than')
+    expect(stopped.err).toContain('fieldline: the 2 devices added before it stay')
+    const again = run(['--json', 'devices', 'import', long])
+    expect(again.code).toBe(2)
+    expect(JSON.parse(again.out)).toMatchObject({ rows: 2, added: 0, failed: 2, stopped: expect.stringContaining('Line 4') })
   })
 
   it('gets and sets extension configuration, refusing invalid JSON with line and column', async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { Command } from 'commander'
-import { IMPORT_ENCODINGS } from '../../../src-shared/contract'
+import { IMPORT_ENCODINGS, type ImportReport } from '../../../src-shared/contract'
 import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '../../../src-shared/models/device-query'
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
@@ -37,6 +37,21 @@ export function tableLine(cells: string[]): string {
   while (cells.length > 1 && cells.at(-1) === '') cells.pop()
   // A tab or a line break inside a cell would shift the columns after it.
   return cells.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t')
+}
+
+/**
+ * An import the core stopped part way (a record it cannot read past, a damaged chunk) keeps the rows before the stop:
+ * the refusal says how many, from the import's end in the audit trail, so neither a person nor a script takes the
+ * stop for "nothing changed". With --json, that count goes to stdout too.
+ */
+async function withWhatStayed(rt: Runtime, jobId: string, error: unknown): Promise<unknown> {
+  if (!(error instanceof CliError)) return error
+  const end = (await rt.call('audit:list', { query: jobId, limit: 20 }).catch(() => null))?.items.find((e) => e.action === 'devices.import')
+  const after = (end?.after ?? {}) as { rows?: number; added?: number; failed?: number }
+  if (typeof after.added !== 'number') return error
+  if (rt.json) rt.out(JSON.stringify({ jobId, stopped: error.message.replace(/^fieldline: /, ''), rows: after.rows, added: after.added, failed: after.failed }))
+  const kept = after.added === 0 ? 'no device was added' : `the ${after.added.toLocaleString('en-US')} devices added before it stay`
+  return new CliError(`${error.message}\nfieldline: ${kept}`, error.exitCode)
 }
 
 export function registerDevices(program: Command, withRuntime: WithRuntime): void {
@@ -165,13 +180,19 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         let sent = 0
         // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
         const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
-        for await (const chunk of stream) {
-          const bytes = chunk as Buffer
-          const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
-          sent += bytes.length
-          progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${count(rows)} rows)`, false)
+        let report: ImportReport
+        try {
+          for await (const chunk of stream) {
+            const bytes = chunk as Buffer
+            const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
+            sent += bytes.length
+            progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${count(rows)} rows)`, false)
+          }
+          report = await rt.call('import:finish', { jobId })
+        } catch (e) {
+          stream.destroy()
+          throw await withWhatStayed(rt, jobId, e)
         }
-        const report = await rt.call('import:finish', { jobId })
         progress(`fieldline: importing ${file}: 100% read (${count(report.rows)} rows)`, true)
         if (rt.json) rt.out(JSON.stringify(report))
         else {
