@@ -293,6 +293,13 @@ export const channels = {
   'import:chunk': channel(z.object({ jobId: z.string().max(64), data: z.string().max(MAX_IMPORT_CHUNK_BASE64) }).strict(), z.object({ rows: z.number().int() })),
   'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
   'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
+  /** The imports the last run of the core did not live to end (recorded in the audit trail as it opened). */
+  'import:interrupted': channel(
+    z.object({}).strict(),
+    z.object({
+      items: z.array(z.object({ fileName: z.string(), startedAt: z.string(), rows: z.number().int(), added: z.number().int(), failed: z.number().int() })),
+    }),
+  ),
 
   'audit:list': channel(
     z.object({ ...pageInput, filter: auditFilterSchema.optional() }).strict(),

@@ -299,6 +299,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'import:chunk': (input) => imports.chunk(input.jobId, input.data),
     'import:finish': (input) => imports.finish(input.jobId),
     'import:cancel': (input) => imports.cancel(input.jobId),
+    'import:interrupted': () => ({ items: [...interruptedImports] }),
     'audit:list': (input) => listAudit(db, input),
     'vault:setSecret': (input, ctx) => vault.setSecret(input.profileId, input.field, input.value, ctx.actor),
     'vault:clearSecret': (input, ctx) => vault.clearSecret(input.profileId, input.field, ctx.actor),

@@ -57,3 +57,34 @@ test('a tab open across a serve restart says the core was lost, then that Fieldl
     await second?.stop()
   }
 })
+
+test('an import the core did not live to end is said after the restart, once, with how to finish it', async ({ app, target }) => {
+  test.skip(target !== 'browser', 'serve mode only')
+  const { page } = app
+  const first = app.serve!
+  await openPage(page, 'Devices')
+  const lines = ['typeId,deviceId', ...Array.from({ length: 60_000 }, (_, i) => `meter,k-${i}`)]
+  await page.getByLabel('Import file').setInputFiles({ name: 'killed.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
+  // Killed once some batches are written (the panel counts the rows added).
+  await expect(page.getByRole('region', { name: 'Import devices' }).getByRole('status')).toContainText(/[1-9][\d,]* added/, { timeout: 30_000 })
+  process.kill(first.pid, 'SIGKILL')
+
+  let second: ServeProcess | null = null
+  try {
+    second = await startServe(app.dataDir)
+    await page.goto(second.url)
+    await page.waitForSelector('[data-app-state="ready"]')
+    const notice = page.getByRole('alert').filter({ hasText: 'The import of killed.csv started' })
+    await expect(notice).toContainText('stopped with the application')
+    await expect(notice).toContainText('Import the same file again to add the rest')
+    // Loaded again: said once only.
+    await page.reload()
+    await page.waitForSelector('[data-app-state="ready"]')
+    await openPage(page, 'Devices')
+    // A notice that is not coming has no moment to wait for: give the core's answer time to arrive, then look.
+    await page.waitForTimeout(1_000)
+    await expect(page.getByRole('alert').filter({ hasText: 'The import of killed.csv started' })).toHaveCount(0)
+  } finally {
+    await second?.stop()
+  }
+})

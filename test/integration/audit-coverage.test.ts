@@ -32,6 +32,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'export:start': 'starts reading devices for a file the operator saves; nothing in the workspace changes',
   'export:next': 'reads the next devices of an export',
   'export:cancel': 'stops reading an export',
+  'import:interrupted': 'says which imports the last run did not end (their record was written as the core opened)',
   'devices:get': 'reads one device',
   'devices:validateConfig': 'checks a text, stores nothing',
   'audit:list': 'reads the trail',
