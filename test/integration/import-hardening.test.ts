@@ -75,9 +75,14 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const file = ['typeId,deviceId', 'meter,a', 'meter,b"x"', 'meter,c', 'meter,"d"x', 'meter,lost', 'meter,"e"', 'meter,f'].join('\n')
     const { report } = await importBytes(core, 'q.csv', Buffer.from(file))
     expect(report).toMatchObject({ rows: 5, added: 3, failed: 2 })
-    expect(report!.errors.map((e) => [e.row, e.ref.key, e.ref.params?.last])).toEqual([
-      [3, 'import.badRow', undefined],
-      [5, 'import.badRecord', 7],
+    expect(report!.errors.map((e) => [e.row, e.ref.key, e.ref.params?.last, e.ref.params?.problem])).toEqual([
+      [3, 'import.csvRow', undefined, 'openingQuote'],
+      [5, 'import.badRecord', 7, 'afterClosingQuote'],
+    ])
+    // csv-parse's own English ("Invalid Opening Quote: a quote is found on field 1 at line 3…") is not the operator's.
+    expect(report!.errors.map((e) => e.message)).toEqual([
+      'Unreadable CSV row: a quote in the middle of a field that does not start with one',
+      'Unreadable CSV record, lines 5–7: text right after a closing quote, where a comma or the end of the line belongs',
     ])
     expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a', 'c', 'f'])
   })
@@ -85,7 +90,8 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
   it('stops, by line, where csv-parse can read no further (a character after a closing quote), keeping what came before', async () => {
     const file = ['typeId,deviceId', 'meter,a', 'meter,"d" y', 'meter,e'].join('\n')
     const { refused } = await importBytes(core, 'w.csv', Buffer.from(file))
-    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.csvStopped', params: { line: 3 } } } })
+    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.csvStopped', params: { line: 3, problem: 'afterClosingQuote' } } } })
+    expect(refused!.message).not.toMatch(/trimable|Invalid Closing Quote/i)
     expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a'])
     const [end] = (await core.call('audit:list', { query: 'devices.import' })).items
     expect(end).toMatchObject({ action: 'devices.import', outcome: 'failed', after: { rows: 1, added: 1 } })
@@ -102,10 +108,97 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
   it('stops at a CSV record over the limit (an unclosed quote), keeping and auditing what came before', async () => {
     const rows = ['typeId,deviceId,description', ...Array.from({ length: 600 }, (_, i) => `meter,r-${i},ok`), `meter,open,"${'y'.repeat(MAX_ROW_CHARS)}`, 'meter,never,x']
     const { refused } = await importBytes(core, 'open.csv', Buffer.from(rows.join('\n')), { chunk: 256 * 1024 })
-    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.recordTooLong', params: { max: MAX_ROW_CHARS } } } })
+    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.recordTooLong', params: { line: 602, max: MAX_ROW_CHARS } } } })
     expect((await core.call('devices:list', {})).total).toBe(600)
     const [end] = (await core.call('audit:list', { query: 'devices.import' })).items
     expect(end).toMatchObject({ action: 'devices.import', outcome: 'failed', after: { added: 600 } })
+  })
+
+  it('names the line an unclosed quote opens on, not the line a megabyte later where the record grew too long', async () => {
+    const file = [
+      'typeId,deviceId,description',
+      'meter,a-1,x',
+      'meter,a-2,y',
+      'meter,a-3,z',
+      `meter,uq-1,"never closed ${'B'.repeat(70)}`,
+      ...Array.from({ length: 13_200 }, () => 'C'.repeat(80)),
+      '',
+    ].join('\n')
+    const { refused } = await importBytes(core, 'uq.csv', Buffer.from(file), { chunk: 64 * 1024 })
+    expect(refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.recordTooLong', params: { line: 5, max: MAX_ROW_CHARS } } } })
+    expect(refused!.message).toMatch(/^Line 5: /)
+    expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a-1', 'a-2', 'a-3'])
+    // A stop after a quote that swallowed lines is named by the record's first line too.
+    const after = await importBytes(core, 'q11.csv', Buffer.from('typeId,deviceId\nmeter,b\nmeter,"x\ny\ny\nz" w,1\nmeter,c\n'))
+    expect(after.refused).toMatchObject({ details: { ref: { key: 'import.csvStopped', params: { line: 3 } } } })
+  })
+
+  it('refuses a UTF-16 or UTF-32 file whole, by what it is, CSV and JSON Lines alike, and imports nothing', async () => {
+    const csv = Buffer.from('typeId,deviceId\nmeter,u-1\n', 'utf16le')
+    const jsonl = Buffer.from('{"typeId":"t","deviceId":"j-1"}\n', 'utf16le')
+    const files: [string, Uint8Array, string][] = [
+      ['le-bom.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), csv]), 'UTF-16LE'],
+      ['be-bom.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(csv).swap16()]), 'UTF-16BE'],
+      ['le.csv', csv, 'UTF-16LE'],
+      ['be.csv', Buffer.from(csv).swap16(), 'UTF-16BE'],
+      ['le-bom.jsonl', Buffer.concat([Buffer.from([0xff, 0xfe]), jsonl]), 'UTF-16LE'],
+      ['le.jsonl', jsonl, 'UTF-16LE'],
+    ]
+    for (const [name, content, encoding] of files) {
+      for (const chunk of [1, 1000]) {
+        const { refused } = await importBytes(core, name, content, { chunk })
+        expect(refused, name).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.wideEncoding', params: { encoding } } } })
+        expect(refused!.message).toContain('save it as UTF-8')
+      }
+      const latin = await importBytes(core, name, content, { encoding: 'latin1' })
+      expect(latin.refused).toMatchObject({ details: { ref: { key: 'import.wideEncoding' } } })
+    }
+    expect(await allDevices()).toEqual([])
+  })
+
+  it('refuses an empty file, and a CSV header without rows, rather than report a success of nothing', async () => {
+    for (const [name, content] of [
+      ['empty.csv', ''],
+      ['blank.csv', '  \n\n \r\n'],
+      ['bom.csv', '\ufeff'],
+      ['empty.jsonl', ''],
+      ['blank.jsonl', '\n  \n'],
+    ]) {
+      const { refused } = await importBytes(core, name!, Buffer.from(content!))
+      expect(refused, name).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.emptyFile' } } })
+    }
+    for (const content of ['typeId,deviceId\n', 'typeId,deviceId', 'typeId,deviceId,description\r\n\r\n\n']) {
+      const { refused } = await importBytes(core, 'header.csv', Buffer.from(content))
+      expect(refused, content).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.noRows' } } })
+    }
+    // A header that cannot be read is refused for that, as before.
+    const latin = await importBytes(core, 'h.csv', bytes('typeId,deviceId,d', [0xe9], 'scription\n'))
+    expect(latin.refused).toMatchObject({ details: { ref: { key: 'import.invalidUtf8', params: { line: 1 } } } })
+    expect(await allDevices()).toEqual([])
+    const [end] = (await core.call('audit:list', { query: 'devices.import' })).items
+    expect(end).toMatchObject({ action: 'devices.import', outcome: 'failed', after: { rows: 0, added: 0 } })
+  })
+
+  it('refuses a file whose first line is not text as not CSV, in its own words rather than csv-parse’s', async () => {
+    // Bytes of no encoding: a quote on line 1 closed on line 3 by one followed by a letter wedged csv-parse, which said
+    // "Invalid Closing Quote: found non trimable byte after quote at line 3".
+    const junk = bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a], '"\x02', [0xc3, 0x28, 0x01], '\n\x03\n', [0xfa], '"x\n', [0xff, 0x00, 0x10], '\n')
+    const binary = await importBytes(core, 'junk.csv', junk)
+    expect(binary.refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.notCsvText' } } })
+    const seeded = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 251))
+    expect((await importBytes(core, 'seeded.csv', seeded)).refused).toMatchObject({ details: { ref: { key: 'import.notCsvText' } } })
+    // A control character in an otherwise readable header.
+    expect((await importBytes(core, 'ctl.csv', Buffer.from('typeId,\x1bdeviceId\nmeter,a\n'))).refused).toMatchObject({ details: { ref: { key: 'import.notCsvText' } } })
+    expect(await allDevices()).toEqual([])
+  })
+
+  it('says every refusal of the file layer in both languages', async () => {
+    const { default: en } = await import('../../src-renderer/src/i18n/en.json')
+    const { default: fr } = await import('../../src-renderer/src/i18n/fr.json')
+    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv'] as const) {
+      for (const catalogue of [en, fr]) expect(catalogue.import[key], key).toEqual(expect.any(String))
+    }
+    for (const problem of ['openingQuote', 'afterClosingQuote', 'quoteNotClosed', 'fieldCount', 'other']) expect(fr.import.csvRow).toContain(`${problem} {`)
   })
 
   it('refuses rows holding Infinity, prototype keys or deep nesting, each by name', async () => {

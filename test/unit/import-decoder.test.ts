@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createDecoder, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
+import { createDecoder, wideEncoding, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
 
 /** Decodes `bytes` cut into pieces of `size` bytes, as chunks arrive. */
 function decode(bytes: Uint8Array, size: number, encoding: ImportEncoding = 'utf-8'): Decoded {
@@ -47,5 +47,49 @@ describe('import decoder', () => {
   it('reads Latin-1 only when asked, as Windows-1252', () => {
     const input = bytes('meter,caf', [0xe9], ',', [0x80], '\n')
     expect(decode(input, 2, 'latin1')).toEqual({ text: 'meter,café,€\n', problems: [] })
+  })
+
+  it('refuses UTF-16 and UTF-32 by their byte-order mark or the NUL bytes of their ASCII, before handing on any text', () => {
+    const text = 'typeId,deviceId\nmeter,u-1\n'
+    const utf16le = Buffer.from(text, 'utf16le')
+    const utf16be = Buffer.from(utf16le).swap16()
+    const cases: [Uint8Array, string][] = [
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), utf16le]), 'UTF-16LE'],
+      [Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]), 'UTF-16BE'],
+      [utf16le, 'UTF-16LE'],
+      [utf16be, 'UTF-16BE'],
+      [Buffer.from('{"typeId":"t","deviceId":"j"}\n', 'utf16le'), 'UTF-16LE'],
+      [bytes([0xff, 0xfe, 0, 0, 0x61, 0, 0, 0]), 'UTF-32LE'],
+      [bytes([0, 0, 0xfe, 0xff, 0, 0, 0, 0x61]), 'UTF-32BE'],
+      // A file too short to hold more than its byte-order mark.
+      [bytes([0xff, 0xfe]), 'UTF-16LE'],
+    ]
+    for (const [input, encoding] of cases) {
+      expect(wideEncoding(input)).toBe(encoding)
+      for (const enc of ['utf-8', 'latin1'] as const) {
+        for (const size of [1, 3, 1000]) {
+          const d = createDecoder(enc)
+          const seen: string[] = []
+          const run = () => {
+            for (let i = 0; i < input.length; i += size) seen.push(d.write(input.subarray(i, i + size)).text)
+            seen.push(d.end().text)
+          }
+          expect(run).toThrow(expect.objectContaining({ details: expect.objectContaining({ ref: { key: 'import.wideEncoding', params: { encoding } } }) }))
+          expect(seen.join('')).toBe('')
+        }
+      }
+    }
+  })
+
+  it('takes UTF-8 with a few NUL bytes, and short files, for what they are', () => {
+    expect(wideEncoding(Buffer.from('a\nb\u0000c\u0000\nd\n'))).toBeNull()
+    expect(wideEncoding(Buffer.from('typeId,deviceId\n'))).toBeNull()
+    expect(wideEncoding(Buffer.from('a'))).toBeNull()
+    expect(wideEncoding(new Uint8Array(0))).toBeNull()
+    expect(decode(Buffer.from('a,b'), 1)).toEqual({ text: 'a,b', problems: [] })
+    expect(decode(new Uint8Array(0), 1)).toEqual({ text: '', problems: [] })
+    // A file that starts as UTF-8 is handed on at once, so a short file's bad header is refused on its first chunk.
+    expect(createDecoder('utf-8').write(Buffer.from('ab'))).toEqual({ text: 'ab', problems: [] })
+    expect(createDecoder('utf-8').write(Buffer.from([0xff, 0xfe]))).toEqual({ text: '', problems: [] })
   })
 })

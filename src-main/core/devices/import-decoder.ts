@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import type { MessageRef } from '../../../src-shared/contract'
+import { AppError } from '../common/errors'
 
 /** 'utf-8' is the default and refuses what is not UTF-8; 'latin1' (ISO-8859-1) maps every byte, asked for explicitly. */
 export type ImportEncoding = 'utf-8' | 'latin1'
@@ -38,6 +39,55 @@ export function describeEncodingProblem(p: EncodingProblem): { message: string; 
     message: `Line ${p.line}, byte offset ${p.offset}: not UTF-8 (byte ${hex(p.byte)}); save the file as UTF-8, or import it as Latin-1 (--encoding latin1)`,
     ref: { key: 'import.invalidUtf8', params: { line: p.line, offset: p.offset, byte: hex(p.byte) } },
   }
+}
+
+/** Bytes looked at before any text is handed on: enough for a byte-order mark and the first code units of a header. */
+const SNIFF_BYTES = 64
+
+/**
+ * Whether `head` tells whether the file is wide text: a UTF-8 or Latin-1 file, whose first two bytes are not zero, is
+ * let through at once (so a short file's bad header is still refused on its first chunk); a byte-order mark or a
+ * zero byte waits for SNIFF_BYTES bytes or the end of the file.
+ */
+function sniffDone(head: Uint8Array, final: boolean): boolean {
+  if (final || head.length >= SNIFF_BYTES) return true
+  if (head.length < 2) return false
+  const [a, b] = head
+  if (a === 0xff && b === 0xfe) return head.length >= 4 // UTF-16LE, or UTF-32LE
+  if (a === 0xfe && b === 0xff) return true
+  return a !== 0 && b !== 0
+}
+
+/**
+ * The encoding of a file that is UTF-16 or UTF-32 rather than UTF-8 or Latin-1 (Excel's "Unicode text", Notepad's
+ * "Unicode", PowerShell's default), by its byte-order mark or, without one, by the NUL bytes its ASCII characters
+ * carry: a header or a JSON line is ASCII, so three code units in four of the first bytes have one zero byte (the
+ * second in little-endian, the first in big-endian). Read byte by byte, such a file is NUL-riddled nonsense whose
+ * header names no column; it is refused whole, by what it is.
+ */
+export function wideEncoding(head: Uint8Array): string | null {
+  const [a, b, c, d] = head
+  if (a === 0x00 && b === 0x00 && c === 0xfe && d === 0xff) return 'UTF-32BE'
+  if (a === 0xff && b === 0xfe && c === 0x00 && d === 0x00 && head.length >= 4) return 'UTF-32LE'
+  if (a === 0xfe && b === 0xff) return 'UTF-16BE'
+  if (a === 0xff && b === 0xfe) return 'UTF-16LE'
+  const units = Math.floor(Math.min(head.length, SNIFF_BYTES) / 2)
+  // The first character of a header or a JSON line is ASCII: without one zero byte in the first code unit, it is not wide.
+  if (units < 2 || (a !== 0) === (b !== 0)) return null
+  let le = 0
+  let be = 0
+  for (let i = 0; i < units; i++) {
+    const first = head[2 * i]!
+    const second = head[2 * i + 1]!
+    if (first !== 0 && second === 0) le++
+    else if (first === 0 && second !== 0) be++
+  }
+  const enough = Math.max(2, Math.ceil((units * 3) / 4))
+  return le >= enough ? 'UTF-16LE' : be >= enough ? 'UTF-16BE' : null
+}
+
+function refuseWide(encoding: string): AppError {
+  return AppError.withRef('VALIDATION', `The file is ${encoding} text, not UTF-8: save it as UTF-8 and import it again; nothing was imported`, { key: 'import.wideEncoding', params: { encoding } })
 }
 
 /**
@@ -100,8 +150,12 @@ function completeLength(bytes: Uint8Array): number {
  * parser keeps the file's structure (such a byte is never a quote, a comma or a line break); the rows holding them
  * are refused by the caller, which knows where rows begin and end. Line numbers count '\n' from 1, offsets count
  * bytes from 0, both from the start of the file.
+ *
+ * The first bytes are held back until they tell whether the file is UTF-16 or UTF-32 (`sniffDone`): such a file is
+ * refused from them (`wideEncoding`), before any of its rows is read, whatever encoding was asked for.
  */
 export function createDecoder(encoding: ImportEncoding): ImportDecoder {
+  let head: Uint8Array | null = new Uint8Array(0)
   let carry: Uint8Array = new Uint8Array(0)
   let offset = 0
   let line = 1
@@ -141,19 +195,39 @@ export function createDecoder(encoding: ImportEncoding): ImportDecoder {
     return { text, problems: locate(bytes, found) }
   }
 
+  function write(bytes: Uint8Array): Decoded {
+    if (encoding === 'latin1') return decodeComplete(bytes, false)
+    const all = carry.length > 0 ? concat(carry, bytes) : bytes
+    const cut = completeLength(all)
+    carry = all.slice(cut)
+    return decodeComplete(all.subarray(0, cut), false)
+  }
+
+  /** The first bytes, once there are enough of them to tell (or the file ended): refused if the file is wide text. */
+  function sniffed(bytes: Uint8Array, final: boolean): Uint8Array | null {
+    if (head === null) return bytes
+    head = concat(head, bytes)
+    if (!sniffDone(head, final)) return null
+    const all = head
+    head = null
+    const wide = wideEncoding(all)
+    if (wide) throw refuseWide(wide)
+    return all
+  }
+
   return {
     write(bytes) {
-      if (encoding === 'latin1') return decodeComplete(bytes, false)
-      const all = carry.length > 0 ? concat(carry, bytes) : bytes
-      const cut = completeLength(all)
-      carry = all.slice(cut)
-      return decodeComplete(all.subarray(0, cut), false)
+      const ready = sniffed(bytes, false)
+      return ready ? write(ready) : { text: '', problems: [] }
     },
     end() {
+      const ready = sniffed(new Uint8Array(0), true)
+      const first = ready && ready.length > 0 ? write(ready) : { text: '', problems: [] }
       const rest = carry
       carry = new Uint8Array(0)
       // What is left is a sequence the file never completed: ill-formed.
-      return decodeComplete(rest, true)
+      const last = decodeComplete(rest, true)
+      return { text: first.text + last.text, problems: [...first.problems, ...last.problems] }
     },
   }
 }

@@ -47,6 +47,10 @@ function encodingError(row: number, problem: EncodingProblem): ParsedRow {
   return { row, error: describeEncodingProblem(problem) }
 }
 
+function emptyFile(): AppError {
+  return AppError.withRef('VALIDATION', 'The file is empty (or holds only blank lines); nothing was imported', { key: 'import.emptyFile' })
+}
+
 function tooLong(row: number): ParsedRow {
   const max = MAX_ROW_CHARS
   return { row, error: { message: `Line ${row} is longer than ${max} characters; it is refused without being read`, ref: { key: 'import.lineTooLong', params: { line: row, max } } } }
@@ -62,6 +66,8 @@ function createJsonLinesParser(): RowParser {
   let length = 0
   let oversized = false
   let line = 0
+  /** Whether any line held more than white space: a file without one is refused as empty. */
+  let anyLine = false
   const pending = new Map<number, EncodingProblem>()
 
   const take = (text: string): ParsedRow | null => {
@@ -97,6 +103,7 @@ function createJsonLinesParser(): RowParser {
 
   const endLine = (): ParsedRow | null => {
     const row = take(pieces.join(''))
+    if (row) anyLine = true
     pieces = []
     length = 0
     oversized = false
@@ -120,7 +127,7 @@ function createJsonLinesParser(): RowParser {
     async end(problems) {
       for (const p of problems) pending.set(p.line, p)
       const row = length > 0 || oversized || pending.has(line + 1) ? endLine() : null
-      return { rows: row ? [row] : [] }
+      return anyLine ? { rows: row ? [row] : [] } : { rows: [], stop: emptyFile() }
     },
     header: null,
   }
@@ -137,6 +144,61 @@ interface CsvSkipError extends Error {
   code?: string
   lines?: number
   raw?: string
+}
+
+/**
+ * csv-parse's error codes (6.2) said in our words, so that its English never reaches an operator: `problem` is the
+ * parameter the catalogue's messages (import.csvRow, import.badRecord, import.csvStopped, import.badCsv) select their
+ * words by; `words` is the English the CLI prints. The column-count codes cannot arise with relax_column_count; they
+ * are here should that option change.
+ */
+const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
+  INVALID_OPENING_QUOTE: { problem: 'openingQuote', words: 'a quote in the middle of a field that does not start with one' },
+  CSV_INVALID_CLOSING_QUOTE: { problem: 'afterClosingQuote', words: 'text right after a closing quote, where a comma or the end of the line belongs' },
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: { problem: 'afterClosingQuote', words: 'text right after a closing quote, where a comma or the end of the line belongs' },
+  CSV_QUOTE_NOT_CLOSED: { problem: 'quoteNotClosed', words: 'a quote opens a field and the file ends before it is closed' },
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: { problem: 'fieldCount', words: 'not as many fields as the header has columns' },
+  CSV_RECORD_INCONSISTENT_COLUMNS: { problem: 'fieldCount', words: 'not as many fields as the header has columns' },
+}
+const OTHER_PROBLEM = { problem: 'other', words: 'it does not follow the CSV quoting rules' }
+
+function csvProblem(code: string | undefined): { problem: string; words: string } {
+  return (code !== undefined ? CSV_PROBLEMS[code] : undefined) ?? OTHER_PROBLEM
+}
+
+/** What a CSV file's first line holds, counted as its text arrives (`scanFirstLine`). */
+interface FirstLine {
+  done: boolean
+  chars: number
+  replaced: number
+  controls: number
+}
+
+function scanFirstLine(state: FirstLine, text: string): void {
+  if (state.done) return
+  const nl = text.indexOf('\n')
+  const part = nl === -1 ? text : text.slice(0, nl)
+  if (nl !== -1) state.done = true
+  state.chars += part.length
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i)
+    if (c === 0xfffd) state.replaced++
+    else if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f) state.controls++
+  }
+}
+
+/**
+ * Whether a file's first line is not text: a control character (NUL included; tab and carriage return are text), or
+ * more replacement characters (bytes that are not UTF-8) than one in four. Random bytes, a binary workbook, an image
+ * or a compressed file are refused as not CSV, rather than by whatever csv-parse or the header check made of them.
+ * `unusable`: the header cannot be used anyway (it misses columns, or csv-parse could not read it); then a single byte
+ * that is not UTF-8 is enough. A header that names its columns but holds a Latin-1 byte ("désignation") keeps the
+ * message that says where that byte is and that the file may be Latin-1.
+ */
+const notText = (state: FirstLine, unusable: boolean) => state.controls > 0 || (state.chars > 0 && state.replaced * 4 > state.chars) || (unusable && state.replaced > 0)
+
+function notCsvText(): AppError {
+  return AppError.withRef('VALIDATION', 'The file does not look like CSV text: its first line holds control characters or bytes that are not UTF-8; nothing was imported', { key: 'import.notCsvText' })
 }
 
 /** Errors after which csv-parse 6, skipping bad records, stops advancing: every later write repeats the error. */
@@ -158,8 +220,10 @@ function createCsvParser(): RowParser {
   let head = 0
   let seenRecord = false
   /** The malformed record being skipped: reported once its last line is known. */
-  let skipped: { start: number; last: number; detail: string } | null = null
+  let skipped: { start: number; last: number; /** csv-parse's error code. */ detail: string | undefined } | null = null
   let header: string[] | null = null
+  /** What the first line holds, to tell a file that is not text from a CSV file with a bad header. */
+  const firstLine: FirstLine = { done: false, chars: 0, replaced: 0, controls: 0 }
   /** The file is a refused-rows export (refused-rows-csv.ts): its cells were defused for spreadsheets, and read back as they were. */
   let refusedRows = false
 
@@ -181,10 +245,11 @@ function createCsvParser(): RowParser {
     const last = Math.max(skipped.last, end)
     skipped = null
     // No source: csv-parse hands over a refused record's text only up to where it stopped reading it.
+    const { problem, words } = csvProblem(detail)
     pending.push(
       last > start
-        ? { row: start, error: { message: `Unreadable CSV record, lines ${start}–${last}: ${detail}`, ref: { key: 'import.badRecord', params: { first: start, last, detail } } } }
-        : { row: start, error: { message: `Unreadable CSV row: ${detail}`, ref: { key: 'import.badRow', params: { detail } } } },
+        ? { row: start, error: { message: `Unreadable CSV record, lines ${start}–${last}: ${words}`, ref: { key: 'import.badRecord', params: { first: start, last, problem } } } }
+        : { row: start, error: { message: `Unreadable CSV row: ${words}`, ref: { key: 'import.csvRow', params: { problem } } } },
     )
   }
 
@@ -194,7 +259,8 @@ function createCsvParser(): RowParser {
     const earlier = problemsBefore(start)
     if (!seenRecord && earlier.length > 0 && !failure) {
       const { message, ref } = describeEncodingProblem(earlier[0]!)
-      failure = AppError.withRef('VALIDATION', `The CSV header cannot be read: ${message}`, ref)
+      // A header that names its columns but is not UTF-8 (Latin-1?) is told where; one that is not text at all, that it is not CSV.
+      failure = notText(firstLine, false) ? notCsvText() : AppError.withRef('VALIDATION', `The CSV header cannot be read: ${message}`, ref)
     }
     seenRecord = true
   }
@@ -207,7 +273,9 @@ function createCsvParser(): RowParser {
       refusedRows = columns.includes(REFUSAL_COLUMN)
       const missing = ['typeId', 'deviceId'].filter((f) => !columns.includes(f))
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
-      if (missing.length > 0) {
+      if (notText(firstLine, missing.length > 0)) {
+        failure = notCsvText()
+      } else if (missing.length > 0) {
         failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, {
           key: 'import.badHeader',
           params: { missing: missing.join(', ') },
@@ -240,31 +308,44 @@ function createCsvParser(): RowParser {
   parser.on('skip', (err: CsvSkipError) => {
     const lines = err.lines ?? 0
     if (failure) return
+    // The line the record starts on: csv-parse counts the line it has reached, which for an unclosed quote is a
+    // megabyte further on.
+    const start = lines - innerNewlines(err.raw ?? '')
     if (err.code !== undefined && WEDGING.has(err.code)) {
-      reportSkipped(lines - 1)
+      reportSkipped(start - 1)
+      if (!seenRecord && notText(firstLine, header === null)) {
+        failure = notCsvText()
+        return
+      }
+      const { problem, words } = csvProblem(err.code)
       failure =
         err.code === 'CSV_MAX_RECORD_SIZE'
-          ? AppError.withRef('VALIDATION', `Line ${lines}: a CSV record is longer than ${MAX_ROW_CHARS} characters (an unclosed quote?); the import stops there`, {
+          ? AppError.withRef('VALIDATION', `Line ${start}: a CSV record is longer than ${MAX_ROW_CHARS} characters (an unclosed quote?); the import stops there`, {
               key: 'import.recordTooLong',
-              params: { line: lines, max: MAX_ROW_CHARS },
+              params: { line: start, max: MAX_ROW_CHARS },
             })
-          : AppError.withRef('VALIDATION', `Line ${lines}: ${err.message}; the rest of the file cannot be read as CSV, so the import stops there`, {
+          : AppError.withRef('VALIDATION', `Line ${start}: ${words}; the rest of the file cannot be read as CSV, so the import stops there`, {
               key: 'import.csvStopped',
-              params: { line: lines, detail: err.message },
+              params: { line: start, problem },
             })
       return
     }
-    const start = lines - innerNewlines(err.raw ?? '')
     if (skipped?.start === start) {
       skipped.last = lines
       return
     }
+    if (header === null && notText(firstLine, true)) {
+      failure = notCsvText()
+      return
+    }
     recordStarts(start)
     problemsBefore(lines + 1)
-    skipped = { start, last: lines, detail: err.message }
+    skipped = { start, last: lines, detail: err.code }
   })
-  parser.on('error', (err: Error) => {
-    failure = AppError.withRef('VALIDATION', `The CSV file cannot be read: ${err.message}`, { key: 'import.badCsv', params: { detail: err.message } })
+  parser.on('error', (err: CsvSkipError) => {
+    const { problem, words } = csvProblem(err.code)
+    const e = AppError.withRef('VALIDATION', `The CSV file cannot be read: ${words}`, { key: 'import.badCsv', params: { problem } })
+    failure = header === null && notText(firstLine, true) ? notCsvText() : e
   })
   const drain = (): ParsedChunk => {
     const rows = pending.splice(0, pending.length)
@@ -275,6 +356,7 @@ function createCsvParser(): RowParser {
   return {
     async write(text, found) {
       problems.push(...found)
+      scanFirstLine(firstLine, text)
       await new Promise<void>((resolve) => parser.write(text, () => resolve()))
       await settle()
       return drain()
@@ -284,8 +366,15 @@ function createCsvParser(): RowParser {
       await new Promise<void>((resolve) => parser.end(() => resolve()))
       await settle()
       reportSkipped(parser.info.lines)
+      const anyRow = seenRecord
       // Left over: lines csv-parse read as part of a record it had already refused, or a file of header only.
       recordStarts(Number.MAX_SAFE_INTEGER)
+      // An empty file has no header; a header without rows is refused too, so that a script tells a truncated export
+      // (a spreadsheet that saved its header only) from an import that added nothing because its devices were there already.
+      if (!failure && header === null && !anyRow) failure = emptyFile()
+      else if (!failure && !anyRow) {
+        failure = AppError.withRef('VALIDATION', 'The CSV file has a header but no rows after it (a truncated export?); nothing was imported', { key: 'import.noRows' })
+      }
       return drain()
     },
     get header() {
