@@ -212,6 +212,46 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect((await core.call('devices:query', { query: { filters: { typeId: ['meter'] } } })).total).toBe(IMPORT_BATCH + 4)
   })
 
+  it('counts what a batch wrote when another writer takes one of its devices between the check and the write, and imports again after', async () => {
+    // The other writer's device lands just before the batch's bulkDocs, which refuses that one device (409) and writes the rest.
+    const db = core.workspace.db
+    const bulkDocs = db.bulkDocs.bind(db) as (...args: unknown[]) => Promise<unknown>
+    let armed = true
+    Object.assign(db, {
+      bulkDocs: async (docs: { _id: string }[], ...rest: unknown[]) => {
+        if (armed && docs.some((d) => d._id === 'device:meter:b-7')) {
+          armed = false
+          const now = new Date().toISOString()
+          await db.put({
+            _id: 'device:meter:b-7',
+            kind: 'device',
+            schemaVersion: 1,
+            typeId: 'meter',
+            deviceId: 'b-7',
+            description: 'other writer',
+            metadata: {},
+            extensionConfig: null,
+            createdAt: now,
+            updatedAt: now,
+          } as never)
+        }
+        return bulkDocs(docs, ...rest)
+      },
+    })
+    const rows = ['typeId,deviceId', ...Array.from({ length: IMPORT_BATCH + 10 }, (_, i) => `meter,b-${i}`)]
+    const { jobId, refused } = await importBytes(core, 'race.csv', Buffer.from(rows.join('\n')))
+    expect(refused).toBeDefined()
+    const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
+    expect(trail.map((e) => e.action)).toEqual(['devices.import.start', 'devices.import.batch', 'devices.import'])
+    expect(trail.at(-1)).toMatchObject({ outcome: 'failed', after: { added: IMPORT_BATCH - 1 } })
+    expect((await core.call('devices:query', { query: {} })).total).toBe(IMPORT_BATCH)
+    expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'b-7' })).toMatchObject({ description: 'other writer' })
+    // The import is over: nothing is left to be recorded as interrupted, and the next import runs.
+    expect(((await db.get('_local/imports')) as unknown as { running: object }).running).toEqual({})
+    const next = await importBytes(core, 'next.csv', Buffer.from('typeId,deviceId\nmeter,after\n'))
+    expect(next.report).toMatchObject({ added: 1, failed: 0 })
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]
