@@ -3,6 +3,7 @@
  * CouchDB replication writes them, conflicts included), a real PouchDB replication, and the core's own services; its
  * counts and facets stay right through adds, removals, configuration changes, SIM reads and imports.
  */
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -99,6 +100,38 @@ describe('the device index follows the workspace', () => {
     await core.close()
     core = await testCore(dir)
     expect(await sorted('weatherTemperature')).toEqual(expected)
+  })
+
+  it('gives an import’s new devices what the carrier and weather caches held before them, and a removed device imported again its new row', async () => {
+    // An import's new devices have no row to read back (the index takes them as created); their caches may exist already.
+    await core.workspace.db.bulkDocs([
+      simDoc({ carrier: 'jasper', id: '89882160000000000001', status: 'activated', ratePlan: 'Plan A', dataBytes: 42, fetchedAt: '2026-12-01T00:00:00.000Z' }),
+      weatherDoc('device:meter:w-1', { latitude: 45.1885, longitude: 5.7245, phrase: 'Fog', temperature: { value: 3, unit: '°C' }, wind: null, observedAt: '2026-12-05T00:00:00.000Z' }),
+      weatherDoc('device:meter:w-2', { latitude: 45.1885, longitude: 5.7245, phrase: 'Rain', temperature: { value: 4, unit: '°C' }, wind: null, observedAt: '2026-12-05T00:00:00.000Z' }),
+    ] as never)
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'gone', description: 'first life' })
+    await core.call('devices:remove', { typeId: 'meter', deviceId: 'gone' })
+    const csv = ['typeId,deviceId,description,carrier,iccid,lat,lon', 'meter,w-1,located,jasper,89882160000000000001,45.1885,5.7245', 'meter,w-2,no location,,,,', 'meter,gone,second life,,,,'].join(
+      '\n',
+    )
+    const { jobId } = await core.call('import:start', { fileName: 'cached.csv' })
+    await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
+    expect(await core.call('import:finish', { jobId })).toMatchObject({ added: 3, failed: 0 })
+    const rows = (await core.call('devices:query', { query: {} })).items.map((d) => [d.deviceId, d.description, d.simStatus, d.ratePlan, d.dataThisCycleBytes, d.weatherStatus, d.weatherPhrase])
+    expect(rows).toEqual([
+      ['gone', 'second life', null, null, null, null, null],
+      ['w-1', 'located', 'activated', 'Plan A', 42, 'cached', 'Fog'],
+      ['w-2', 'no location', null, null, null, null, null],
+    ])
+    expect((await core.call('devices:query', { query: { text: 'life' } })).items.map((d) => d.description)).toEqual(['second life'])
+    expect(await facets(['typeId', 'simStatus'])).toEqual({ total: 3, typeId: { meter: 3 }, simStatus: { none: 2, activated: 1 } })
+    // The same rows after the index is built again from the workspace.
+    await core.close()
+    await rm(join(dir, 'indexes'), { recursive: true, force: true })
+    core = await testCore(dir)
+    expect((await core.call('devices:query', { query: {} })).items.map((d) => [d.deviceId, d.description, d.simStatus, d.ratePlan, d.dataThisCycleBytes, d.weatherStatus, d.weatherPhrase])).toEqual(
+      rows,
+    )
   })
 
   it('finds what a PouchDB replication brings in', async () => {

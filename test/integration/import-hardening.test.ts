@@ -298,6 +298,94 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     await core.call('import:finish', { jobId })
   })
 
+  it('refuses as existing a device another writer adds while the import runs, and its counts and trail stay true', async () => {
+    const { jobId } = await core.call('import:start', { fileName: 'meanwhile.csv' })
+    const chunk = async (lines: string[]) => {
+      const r = await core.dispatcher.invoke('import:chunk', { jobId, data: Buffer.from(`${lines.join('\n')}\n`).toString('base64') })
+      expect(r.ok).toBe(true)
+    }
+    // The first batch is written (and handed to the index) within this chunk; meter/x waits in the next batch.
+    await chunk(['typeId,deviceId,description', ...Array.from({ length: IMPORT_BATCH }, (_, i) => `meter,b-${i},file`), 'meter,x,file'])
+    // Meanwhile: the UI adds two devices, a replica writes one straight into the database.
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'x', description: 'UI' })
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'ui', description: 'UI' })
+    const now = new Date().toISOString()
+    await core.workspace.db.put({
+      _id: 'device:meter:replica',
+      kind: 'device',
+      schemaVersion: 1,
+      typeId: 'meter',
+      deviceId: 'replica',
+      description: 'replica',
+      metadata: {},
+      extensionConfig: null,
+      createdAt: now,
+      updatedAt: now,
+    } as never)
+    await chunk(['meter,ui,file', 'meter,replica,file', 'meter,y,file'])
+    const finished = await core.dispatcher.invoke('import:finish', { jobId })
+    expect(finished.ok).toBe(true)
+    const report = (finished as { value: ImportReport }).value
+    expect(report).toMatchObject({ rows: IMPORT_BATCH + 4, added: IMPORT_BATCH + 1, failed: 3 })
+    expect(report.errors.map((e) => [e.row, e.ref.key, e.ref.params?.id])).toEqual([
+      [IMPORT_BATCH + 2, 'import.exists', 'meter/x'],
+      [IMPORT_BATCH + 3, 'import.exists', 'meter/ui'],
+      [IMPORT_BATCH + 4, 'import.exists', 'meter/replica'],
+    ])
+    for (const [deviceId, description] of [
+      ['x', 'UI'],
+      ['ui', 'UI'],
+      ['replica', 'replica'],
+      ['y', 'file'],
+    ])
+      expect(await core.call('devices:get', { typeId: 'meter', deviceId: deviceId! })).toMatchObject({ description })
+    const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
+    const batches = trail.filter((e) => e.action === 'devices.import.batch').map((e) => (e.after as { added: number }).added)
+    expect(batches).toEqual([IMPORT_BATCH, 1])
+    expect(trail.at(-1)).toMatchObject({ action: 'devices.import', outcome: 'ok', after: { rows: IMPORT_BATCH + 4, added: IMPORT_BATCH + 1, failed: 3 } })
+    expect((await core.call('devices:query', { query: { filters: { typeId: ['meter'] } } })).total).toBe(IMPORT_BATCH + 4)
+  })
+
+  it('counts what a batch wrote when another writer takes one of its devices between the check and the write, and imports again after', async () => {
+    // The other writer's device lands just before the batch's bulkDocs, which refuses that one device (409) and writes the rest.
+    const db = core.workspace.db
+    const bulkDocs = db.bulkDocs.bind(db) as (...args: unknown[]) => Promise<unknown>
+    let armed = true
+    Object.assign(db, {
+      bulkDocs: async (docs: { _id: string }[], ...rest: unknown[]) => {
+        if (armed && docs.some((d) => d._id === 'device:meter:b-7')) {
+          armed = false
+          const now = new Date().toISOString()
+          await db.put({
+            _id: 'device:meter:b-7',
+            kind: 'device',
+            schemaVersion: 1,
+            typeId: 'meter',
+            deviceId: 'b-7',
+            description: 'other writer',
+            metadata: {},
+            extensionConfig: null,
+            createdAt: now,
+            updatedAt: now,
+          } as never)
+        }
+        return bulkDocs(docs, ...rest)
+      },
+    })
+    const rows = ['typeId,deviceId', ...Array.from({ length: IMPORT_BATCH + 10 }, (_, i) => `meter,b-${i}`)]
+    const { jobId, refused } = await importBytes(core, 'race.csv', Buffer.from(rows.join('\n')))
+    expect(refused).toBeDefined()
+    const trail = (await core.call('audit:list', { query: jobId, limit: 100 })).items.reverse()
+    expect(trail.map((e) => e.action)).toEqual(['devices.import.start', 'devices.import.batch', 'devices.import'])
+    expect(trail.at(-1)).toMatchObject({ outcome: 'failed', after: { added: IMPORT_BATCH - 1 } })
+    expect((await core.call('devices:query', { query: {} })).total).toBe(IMPORT_BATCH)
+    expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'b-7' })).toMatchObject({ description: 'other writer' })
+    // The import is over: nothing is left to be recorded as interrupted, and the next import runs.
+    expect(((await db.get('_local/imports')) as unknown as { running: object }).running).toEqual({})
+    const next = await importBytes(core, 'next.csv', Buffer.from('typeId,deviceId\nmeter,after\n'))
+    expect(next.report).toMatchObject({ added: 1, failed: 0 })
+  })
+
   it('writes each batch with its own audit entry, between a start and an end entry', async () => {
     const count = 2 * IMPORT_BATCH + 234
     const rows = ['typeId,deviceId', ...Array.from({ length: count }, (_, i) => `meter,b-${i}`)]

@@ -143,9 +143,16 @@ export function createImportService({ db, index, bus }: ImportDeps) {
       const next: ImportsDoc = { ...current, running }
       const before = await latestSeq(db)
       const results = await db.bulkDocs([...docs, next])
-      assertBulkOk(results)
+      // bulkDocs writes each document it can, refusing the others one by one (a device another writer added since the
+      // check, 409): the imports document is known as written, or read again, so that the next write does not conflict.
+      const own = results.at(-1)
+      imports = own && !('error' in own && own.error) ? { ...next, _rev: (own as PouchDB.Core.Response).rev } : null
+      try {
+        assertBulkOk(results)
+      } catch (e) {
+        throw Object.assign(e as Error, { devicesWritten: docs.filter((d, i) => d._id.startsWith('device:') && !('error' in results[i]! && results[i].error)).length })
+      }
       const after = await latestSeq(db)
-      imports = { ...next, _rev: (results.at(-1) as PouchDB.Core.Response).rev }
       const written = docs.map((d, i) => ({ ...d, _rev: (results[i] as PouchDB.Core.Response).rev }))
       // Should the index fail to take them, they stay in the changes feed, which the next query applies.
       indexing = index.written(written, { before, after }).catch(() => undefined)
@@ -252,7 +259,8 @@ export function createImportService({ db, index, bus }: ImportDeps) {
         r[j.id] = running(j)
       })
     } catch (e) {
-      j.added -= docs.length
+      // The devices bulkDocs wrote stay (the batch's entry names them all): the end entry counts only those.
+      j.added -= docs.length - ((e as { devicesWritten?: number }).devicesWritten ?? 0)
       throw e
     }
     // Once the index holds them, so that the list read again finds them.

@@ -35,7 +35,10 @@ export interface DeviceIndex {
   read<T>(work: () => Promise<T>): Promise<T>
   /** Applies every change written to the workspace so far (called before each query: it reads its own writes). */
   sync(): Promise<void>
-  /** Hands over documents one bulkDocs call just wrote (all of them, `_local` ones aside) with the sequences around it. */
+  /**
+   * Hands over documents one bulkDocs call just wrote (all of them, `_local` ones aside, with the revisions it gave them:
+   * new edits, bulkDocs' default) with the sequences around it.
+   */
   written(docs: readonly BaseDoc[], span: SeqSpan): Promise<void>
   /** Which of these devices the workspace holds, after applying every change written so far. */
   holds(keys: readonly DeviceKey[]): Promise<boolean[]>
@@ -156,11 +159,16 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     missing.forEach((k, i) => into.set(k, new Set(stored[i] ? stored[i].split('\n') : [])))
   }
 
-  /** Applies one page of changes (the latest state of each document) and moves the checkpoint to `last`, in one batch. */
-  async function apply(changes: readonly Change[], last: number): Promise<void> {
+  /**
+   * Applies one page of changes (the latest state of each document) and moves the checkpoint to `last`, in one batch.
+   * `created`: IDs of documents the index is known not to hold (see `written`), whose rows are not read back.
+   */
+  async function apply(changes: readonly Change[], last: number, created?: ReadonlySet<string>): Promise<void> {
     const sims = new Map<string, SimFacts | null>()
     const weathers = new Map<string, WeatherFacts | null>()
     const devices = new Map<string, BaseDoc | null>()
+    /** The devices of this page the index holds no row for (an import's new devices): their rows are not read back. */
+    const absent = new Set<string>()
     for (const ch of changes) {
       if (ch.id.startsWith(SIM_DOC_PREFIX)) sims.set(ch.id.slice(SIM_DOC_PREFIX.length), ch.doc ? simFacts(ch.doc) : null)
       else if (ch.id.startsWith(WEATHER_DOC_PREFIX)) {
@@ -168,7 +176,11 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
         if (nat) weathers.set(nat, ch.doc ? weatherFacts(ch.doc) : null)
       } else if (ch.id.startsWith('device:')) {
         const nat = natOfDocId(ch.id, 'device:')
-        if (nat) devices.set(nat, ch.doc)
+        if (nat) {
+          devices.set(nat, ch.doc)
+          if (created?.has(ch.id)) absent.add(nat)
+          else absent.delete(nat)
+        }
       }
     }
     const ops: IndexOp[] = []
@@ -182,10 +194,18 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     for (const sim of sims.keys()) for (const nat of bySimKey.get(sim)!) if (!devices.has(nat)) byCache.add(nat)
     for (const nat of weathers.keys()) if (!devices.has(nat)) byCache.add(nat)
     const nats = [...devices.keys(), ...byCache]
-    const before = (await db.getMany(nats.map(rowKey))).map(parseIndexed)
-    const weatherOf = await weatherFor(nats, weathers)
+    const unread = nats.filter((nat) => !absent.has(nat))
+    const read = (await db.getMany(unread.map(rowKey))).map(parseIndexed)
+    const stored = new Map(unread.map((nat, i) => [nat, read[i] ?? null]))
+    const before = nats.map((nat) => stored.get(nat) ?? null)
 
     const fields = [...devices.values()].map((doc) => (doc ? deviceFields(doc) : null))
+    // Only a device with a location shows a weather reading (withCaches): the others' cached readings are not read.
+    const located = nats.filter((nat, i) => {
+      const row = i < devices.size ? fields[i] : before[i]?.row
+      return !!row && row.latitude !== null && row.longitude !== null
+    })
+    const weatherOf = await weatherFor(located, weathers)
     const wanted = new Set<string>()
     for (const f of fields) {
       const ref = f && simRefOf(f)
@@ -298,11 +318,15 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
       return serial(async () => {
         if (seq >= span.after) return
         const direct = seq === span.before && span.after - span.before === docs.length && docs.every((d) => !(d as { _deleted?: boolean })._deleted)
+        // A document at its first revision did not exist, not even deleted, before this write; the index equals the
+        // workspace before it (seq === span.before), so it holds no row for it.
+        const created = new Set(docs.filter((d) => d._rev?.startsWith('1-')).map((d) => d._id))
         if (direct)
           await lock.write(() =>
             apply(
               docs.map((doc) => ({ id: doc._id, seq: 0, doc })),
               span.after,
+              created,
             ),
           )
         else await catchUp()
