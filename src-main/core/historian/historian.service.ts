@@ -208,7 +208,7 @@ export function createHistorianService(deps: HistorianServiceDeps) {
 
     status(): Out<'historian:status'> {
       if (active) return active.forwarder.status()
-      resting ??= restingStatus(deps.dataDir)
+      if (resting === undefined) resting = restingStatus(deps.dataDir)
       return resting ?? idleStatus(since)
     },
 
