@@ -64,7 +64,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   for (const i of core.interruptedImports) {
     const count = (n: number) => n.toLocaleString('en-US')
     process.stderr.write(
-      `fieldline: the import of ${i.fileName} started ${i.startedAt} stopped with the application: ${count(i.added)} devices added, ${count(i.failed)} rows refused of ${count(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
+      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${count(i.added)} devices added, ${count(i.failed)} rows refused of ${count(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
     )
   }
   if (core.workspace.readOnly) {

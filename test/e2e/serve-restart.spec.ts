@@ -75,7 +75,7 @@ test('an import the core did not live to end is said after the restart, once, wi
     await page.goto(second.url)
     await page.waitForSelector('[data-app-state="ready"]')
     const notice = page.getByRole('alert').filter({ hasText: 'The import of killed.csv started' })
-    await expect(notice).toContainText('stopped with the application')
+    await expect(notice).toContainText('was cut short when Fieldline stopped')
     await expect(notice).toContainText('Import the same file again to add the rest')
     // Loaded again: said once only.
     await page.reload()
