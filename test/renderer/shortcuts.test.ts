@@ -23,7 +23,6 @@ describe('the shortcut guard', () => {
     ['a field of no stated type', element('INPUT')],
     ['a number field', element('INPUT', { type: 'number' })],
     ['a text area', element('TEXTAREA')],
-    ['a select', element('SELECT')],
     ['something content-editable', element('DIV', { editable: true })],
     ['the Monaco editor', element('TEXTAREA', { inside: ['.monaco-editor'] })],
     ['a part of the Monaco editor that is no field', element('DIV', { inside: ['.monaco-editor'] })],
@@ -36,6 +35,14 @@ describe('the shortcut guard', () => {
       expect(shortcutOf(press('k', target, { metaKey: true }))).toBeNull()
     })
   }
+
+  it('takes `/` and `?` on a list box as the characters that jump to an option, but opens the palette from it', () => {
+    const select = element('SELECT')
+    expect(isTyping(select)).toBe(true)
+    for (const key of ['/', '?']) expect(shortcutOf(press(key, select))).toBeNull()
+    expect(shortcutOf(press('k', select, { ctrlKey: true }))).toBe('palette')
+    expect(shortcutOf(press('k', element('SELECT', { inside: ['dialog'] }), { ctrlKey: true }))).toBeNull()
+  })
 
   it('fires on the page, a button, a checkbox or a list row', () => {
     for (const target of [null, element('BODY'), element('BUTTON'), element('INPUT', { type: 'checkbox' }), element('DIV')]) {

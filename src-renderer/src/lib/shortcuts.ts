@@ -48,10 +48,13 @@ export interface KeyPress {
  * characters whatever the keyboard layout (the key, not its position, is read), and Cmd+K is macOS's Ctrl+K.
  */
 export function shortcutOf(press: KeyPress): GlobalShortcut | null {
-  if (isTyping(press.target)) return null
+  const palette = (press.ctrlKey || press.metaKey) && !press.altKey && press.key.toLowerCase() === 'k'
+  // A list box takes typed characters to jump to an option, not Ctrl+K: the palette opens from it.
+  const onListBox = asElement(press.target)?.tagName.toUpperCase() === 'SELECT'
+  if (isTyping(press.target) && !(palette && onListBox)) return null
   // A dialog has its own keys, and opening another over it would stack one modal on another.
   if (asElement(press.target)?.closest('dialog')) return null
-  if ((press.ctrlKey || press.metaKey) && !press.altKey && press.key.toLowerCase() === 'k') return 'palette'
+  if (palette) return 'palette'
   if (press.ctrlKey || press.metaKey || press.altKey) return null
   if (press.key === '/') return 'search'
   if (press.key === '?') return 'sheet'
