@@ -54,6 +54,10 @@ describe('messages as the ICU parser reads them', () => {
     expect(breakable).toEqual([])
   })
 
+  it('writes the French apostrophe as ’, as the rest of the catalogue does', () => {
+    expect([...fr].filter(([, message]) => /\p{L}'\p{L}/u.test(message)).map(([key]) => key)).toEqual([])
+  })
+
   it('formats plurals in each language', () => {
     locale.set('fr')
     expect(t('devices.count', { values: { count: 1 } })).toBe('1 appareil')
