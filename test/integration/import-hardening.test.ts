@@ -192,10 +192,22 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await allDevices()).toEqual([])
   })
 
+  it('refuses a JSON Lines file whose first line is not text once, not line by line; a Latin-1 line keeps its hint', async () => {
+    const seeded = Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919 + 13) % 251))
+    const binary = await importBytes(core, 'seeded.jsonl', seeded)
+    expect(binary.refused).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.notJsonLinesText' } } })
+    const oneLine = await importBytes(core, 'one.jsonl', bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x1a, 0x00, 0x10]))
+    expect(oneLine.refused).toMatchObject({ details: { ref: { key: 'import.notJsonLinesText' } } })
+    expect(await allDevices()).toEqual([])
+    // A Latin-1 "é" in an otherwise good first line: that row is refused with where the byte is, the rest imported.
+    const latin = await importBytes(core, 'latin.jsonl', bytes('{"typeId":"t","deviceId":"a","description":"caf', [0xe9], '"}\n{"typeId":"t","deviceId":"b"}\n'))
+    expect(latin.report).toMatchObject({ added: 1, failed: 1, errors: [{ row: 1, ref: { key: 'import.invalidUtf8' } }] })
+  })
+
   it('says every refusal of the file layer in both languages', async () => {
     const { default: en } = await import('../../src-renderer/src/i18n/en.json')
     const { default: fr } = await import('../../src-renderer/src/i18n/fr.json')
-    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv'] as const) {
+    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'notJsonLinesText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv'] as const) {
       for (const catalogue of [en, fr]) expect(catalogue.import[key], key).toEqual(expect.any(String))
     }
     for (const problem of ['openingQuote', 'afterClosingQuote', 'quoteNotClosed', 'fieldCount', 'other']) expect(fr.import.csvRow).toContain(`${problem} {`)

@@ -69,6 +69,12 @@ function createJsonLinesParser(): RowParser {
   /** Whether any line held more than white space: a file without one is refused as empty. */
   let anyLine = false
   const pending = new Map<number, EncodingProblem>()
+  /** What the first line holds, to refuse a file that is not text once, rather than each of its "lines". */
+  const firstLine: FirstLine = { done: false, chars: 0, replaced: 0, controls: 0 }
+  /** Whether the first line reads as a JSON object, bytes that are not UTF-8 aside (a Latin-1 "é" in a string). */
+  let firstUsable = false
+  /** Whether the first line is not text (`notText`); one that is no JSON object at all counts as unusable. */
+  const firstNotText = () => notText(firstLine, !firstUsable)
 
   const take = (text: string): ParsedRow | null => {
     line++
@@ -102,7 +108,9 @@ function createJsonLinesParser(): RowParser {
   }
 
   const endLine = (): ParsedRow | null => {
-    const row = take(pieces.join(''))
+    const text = pieces.join('')
+    if (line === 0) firstUsable = isJsonObject(text)
+    const row = take(text)
     if (row) anyLine = true
     pieces = []
     length = 0
@@ -113,11 +121,13 @@ function createJsonLinesParser(): RowParser {
   return {
     async write(text, problems) {
       for (const p of problems) pending.set(p.line, p)
+      scanFirstLine(firstLine, text)
       const out: ParsedRow[] = []
       let from = 0
       for (let nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
         append(text.slice(from, nl))
         const row = endLine()
+        if (line === 1 && firstNotText()) return { rows: [], stop: notJsonLinesText() }
         if (row) out.push(row)
         from = nl + 1
       }
@@ -127,6 +137,7 @@ function createJsonLinesParser(): RowParser {
     async end(problems) {
       for (const p of problems) pending.set(p.line, p)
       const row = length > 0 || oversized || pending.has(line + 1) ? endLine() : null
+      if (line === 1 && firstNotText()) return { rows: [], stop: notJsonLinesText() }
       return anyLine ? { rows: row ? [row] : [] } : { rows: [], stop: emptyFile() }
     },
     header: null,
@@ -196,6 +207,21 @@ function scanFirstLine(state: FirstLine, text: string): void {
  * message that says where that byte is and that the file may be Latin-1.
  */
 const notText = (state: FirstLine, unusable: boolean) => state.controls > 0 || (state.chars > 0 && state.replaced * 4 > state.chars) || (unusable && state.replaced > 0)
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text.trim())
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+  } catch {
+    return false
+  }
+}
+
+function notJsonLinesText(): AppError {
+  return AppError.withRef('VALIDATION', 'The file does not look like JSON Lines text: its first line holds control characters or bytes that are not UTF-8; nothing was imported', {
+    key: 'import.notJsonLinesText',
+  })
+}
 
 function notCsvText(): AppError {
   return AppError.withRef('VALIDATION', 'The file does not look like CSV text: its first line holds control characters or bytes that are not UTF-8; nothing was imported', { key: 'import.notCsvText' })
