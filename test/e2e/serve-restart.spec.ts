@@ -32,6 +32,8 @@ test('a tab open across a serve restart says the core was lost, then that Fieldl
   await expect(page.getByRole('alert').filter({ hasText: 'The connection to the Fieldline core was lost before it answered' })).toBeVisible()
   await expect(page.getByText('The network connection failed.')).toHaveCount(0)
   await expect(page.getByRole('alert').filter({ hasText: 'Disconnected from the Fieldline core. Reconnecting…' })).toBeVisible()
+  // Still away after a while: serve mode may be back on another port, where the tab cannot follow; it says where to look.
+  await expect(page.getByRole('alert').filter({ hasText: 'open the new address it printed: its port may have changed' })).toBeVisible({ timeout: 20_000 })
 
   let second: ServeProcess | null = null
   try {
