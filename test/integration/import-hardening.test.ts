@@ -260,11 +260,12 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const { report } = await importBytes(core, 'batches.csv', Buffer.from(rows.join('\n')))
     expect(report).toMatchObject({ rows: IMPORT_BATCH + 6, added: IMPORT_BATCH + 2, failed: 4 })
     const second = IMPORT_BATCH + 4
+    // The rows to fix first, then the devices already there.
     expect(report!.errors.map((e) => [e.row, e.ref.key, e.ref.params?.id])).toEqual([
-      [2, 'import.exists', 'meter/before'],
       [second, 'import.duplicate', 'meter/again'],
       [second + 1, 'import.duplicate', 'meter/before'],
       [second + 2, 'import.duplicate', 'meter/b-0'],
+      [2, 'import.exists', 'meter/before'],
     ])
     expect(await core.call('devices:get', { typeId: 'meter', deviceId: 'last' })).toMatchObject({ deviceId: 'last' })
   })
@@ -280,6 +281,7 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const keys = report!.errors.map((e) => e.ref.key)
     expect(keys.filter((k) => k === 'import.exists')).toHaveLength(100)
     expect(report!.errors.filter((e) => e.ref.key !== 'import.exists').map((e) => e.row)).toEqual([1502])
+    expect(report!.errors[0]!.row).toBe(1502)
     const end = (await core.call('audit:list', { query: jobId, limit: 50 })).items.find((e) => e.action === 'devices.import')
     expect(end).toMatchObject({ after: { added: 1, failed: 1501, existing: 1500 }, detail: expect.stringContaining('1501 refused (1500 already there) of 1502 rows') })
 
@@ -431,9 +433,10 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(report.errors.map((e) => [e.row, e.cells])).toEqual([
       [3, ['meter', 'bad id', 'refused', 'B']],
       [4, ['meter', 'm-1', 'duplicate', 'C']],
-      [5, ['meter', 'm-0', 'exists already', 'D']],
       // csv-parse gives a record it cannot read only up to where it stopped: its reason goes alone.
       [7, undefined],
+      // The devices already there come after the rows to fix.
+      [5, ['meter', 'm-0', 'exists already', 'D']],
     ])
   })
 

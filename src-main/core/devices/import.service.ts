@@ -178,7 +178,9 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   function report(j: Job): ImportReport {
     // Rows found to exist already are refused when their batch is written, after later rows' own refusals.
     const columns = j.parser.header
-    const errors = [...j.errors].sort((a, b) => a.row - b.row)
+    // The rows to fix first, then the devices already there: a re-run import lists a hundred of those before row 49,992.
+    const existing = (e: ImportRowError) => (e.ref?.key === 'import.exists' ? 1 : 0)
+    const errors = [...j.errors].sort((a, b) => existing(a) - existing(b) || a.row - b.row)
     return { jobId: j.id, rows: j.rows, added: j.added, failed: j.failed, existing: j.existing, errors, ...(columns ? { columns } : {}) }
   }
 
