@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { ProgressOutput } from './open-progress'
 import { CliError, EXIT } from './runtime'
@@ -64,9 +64,10 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
   }
-  // Ctrl+C ends the process as it always did, without the temporary file.
+  // Ctrl+C ends the process as it always did, without the temporary file, and says what became of the file.
   const interrupted = (): never => {
     rmSync(temp, { force: true })
+    process.stderr.write(`\nfieldline: interrupted; ${file} was not written (a file already there is as it was)\n`)
     process.exit(130)
   }
   process.once('SIGINT', interrupted)
@@ -76,6 +77,9 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     } finally {
       await out.close()
     }
+    // A file replaced keeps its permissions (a collector reading it as another user); a new one gets the umask's.
+    const before = await stat(file).catch(() => null)
+    if (before?.isFile()) await chmod(temp, before.mode & 0o7777)
     await rename(temp, file)
   } catch (e) {
     await rm(temp, { force: true })

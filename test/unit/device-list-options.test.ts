@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
@@ -53,10 +53,13 @@ describe('an export written whole or not at all', () => {
       await expect(writeWhole(file, async () => Promise.reject(refused))).rejects.toBe(refused)
       expect(await readdir(dir)).toEqual(['devices.csv'])
 
+      await chmod(file, 0o664)
       await writeWhole(file, async (out) => {
         await out.write('typeId,deviceId\r\nmeter,m-1\r\n')
       })
       expect(await readFile(file, 'utf8')).toBe('typeId,deviceId\r\nmeter,m-1\r\n')
+      // Replaced, the file keeps its permissions.
+      expect((await stat(file)).mode & 0o777).toBe(0o664)
       expect(await readdir(dir)).toEqual(['devices.csv'])
 
       // A folder in the way: said in words, and nothing left behind.
