@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import type { ProgressOutput } from './open-progress'
+import { countText, type ProgressOutput } from './open-progress'
 import { CliError, EXIT } from './runtime'
 
 /** Without a terminal (a log, a pipe), one line at most this often. */
@@ -25,10 +25,9 @@ export function progressLine(out: ProgressOutput, now: () => number = Date.now):
 /** How far an export has got (a million devices take a while to write). */
 export function exportProgress(out: ProgressOutput, file: string, total: number, now: () => number = Date.now): (rows: number, done: boolean) => void {
   const line = progressLine(out, now)
-  const count = (n: number) => n.toLocaleString('en-US')
   return (rows, done) => {
     const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
-    line(`fieldline: exporting to ${file}: ${count(rows)} of ${count(Math.max(total, rows))} devices (${percent}%)`, done)
+    line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countText(Math.max(total, rows))} devices (${percent}%)`, done)
   }
 }
 

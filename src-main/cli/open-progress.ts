@@ -5,6 +5,9 @@ export interface ProgressOutput {
   isTTY?: boolean
 }
 
+/** A count as the CLI writes it, whatever the machine's locale (scripts read these lines): 1,000,000. */
+export const countText = (n: number): string => n.toLocaleString('en-US')
+
 /** A fast open says nothing; one that takes longer than this says how far it has got. */
 const QUIET_MS = 1000
 /** Without a terminal (a log file, a pipe), one line at most this often instead of a line rewritten in place. */
@@ -17,13 +20,12 @@ const LINE_EVERY_MS = 5000
  */
 export function openProgressReporter(out: ProgressOutput): (p: OpenProgress) => void {
   let shownAt = -Infinity
-  const count = (n: number) => n.toLocaleString('en-US')
   return (p) => {
     if (p.elapsedMs < QUIET_MS) return
     const seconds = (p.elapsedMs / 1000).toFixed(1)
-    const doing = p.building ? `building the device index (once): ${count(p.devices)} devices indexed` : `catching up the device index: ${count(p.devices)} devices`
+    const doing = p.building ? `building the device index (once): ${countText(p.devices)} devices indexed` : `catching up the device index: ${countText(p.devices)} devices`
     if (p.done) {
-      out.write(`${out.isTTY ? '\r' : ''}fieldline: workspace opened: ${count(p.devices)} devices in ${seconds} s\n`)
+      out.write(`${out.isTTY ? '\r' : ''}fieldline: workspace opened: ${countText(p.devices)} devices in ${seconds} s\n`)
     } else if (out.isTTY) {
       out.write(`\rfieldline: ${doing} (${seconds} s)`)
     } else if (p.elapsedMs - shownAt >= LINE_EVERY_MS) {

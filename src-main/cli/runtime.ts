@@ -2,7 +2,7 @@ import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/co
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
 import { osActor } from '../core/common/os-actor'
-import { openProgressReporter } from './open-progress'
+import { countText, openProgressReporter } from './open-progress'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
@@ -62,9 +62,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
     ...(orangeEnvironment ? { orangeEnvironment } : {}),
   })
   for (const i of core.interruptedImports) {
-    const count = (n: number) => n.toLocaleString('en-US')
     process.stderr.write(
-      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${count(i.added)} devices added, ${count(i.failed)} rows refused of ${count(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
+      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${countText(i.added)} devices added, ${countText(i.failed)} rows refused of ${countText(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
     )
   }
   if (core.workspace.readOnly) {

@@ -8,6 +8,7 @@ import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportProgress, progressLine, writeWhole } from '../export-progress'
+import { countText } from '../open-progress'
 import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -50,7 +51,7 @@ async function withWhatStayed(rt: Runtime, jobId: string, error: unknown): Promi
   const after = (end?.after ?? {}) as { rows?: number; added?: number; failed?: number }
   if (typeof after.added !== 'number') return error
   if (rt.json) rt.out(JSON.stringify({ jobId, stopped: error.message.replace(/^fieldline: /, ''), rows: after.rows, added: after.added, failed: after.failed }))
-  const kept = after.added === 0 ? 'no device was added' : `the ${after.added.toLocaleString('en-US')} devices added before it stay`
+  const kept = after.added === 0 ? 'no device was added' : `the ${countText(after.added)} devices added before it stay`
   return new CliError(`${error.message}\nfieldline: ${kept}`, error.exitCode)
 }
 
@@ -176,7 +177,6 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         }
         const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
         const progress = progressLine(process.stderr)
-        const count = (n: number) => n.toLocaleString('en-US')
         let sent = 0
         // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
         const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
@@ -186,20 +186,20 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
             const bytes = chunk as Buffer
             const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
             sent += bytes.length
-            progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${count(rows)} rows)`, false)
+            progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${countText(rows)} rows)`, false)
           }
           report = await rt.call('import:finish', { jobId })
         } catch (e) {
           stream.destroy()
           throw await withWhatStayed(rt, jobId, e)
         }
-        progress(`fieldline: importing ${file}: 100% read (${count(report.rows)} rows)`, true)
+        progress(`fieldline: importing ${file}: 100% read (${countText(report.rows)} rows)`, true)
         if (rt.json) rt.out(JSON.stringify(report))
         else {
           for (const e of report.errors) rt.err(`${file}:${e.row}: error: ${e.message}`)
-          if (report.failed > report.errors.length) rt.err(`… and ${count(report.failed - report.errors.length)} more refused rows`)
-          const existing = report.existing > 0 ? ` (${count(report.existing)} already in the workspace)` : ''
-          rt.out(`${count(report.added)} added, ${count(report.failed)} refused${existing}, ${count(report.rows)} rows read`)
+          if (report.failed > report.errors.length) rt.err(`… and ${countText(report.failed - report.errors.length)} more refused rows`)
+          const existing = report.existing > 0 ? ` (${countText(report.existing)} already in the workspace)` : ''
+          rt.out(`${countText(report.added)} added, ${countText(report.failed)} refused${existing}, ${countText(report.rows)} rows read`)
         }
         return report.failed > 0 ? EXIT.usage : EXIT.ok
       }),

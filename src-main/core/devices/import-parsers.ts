@@ -86,16 +86,10 @@ function createJsonLinesParser(): RowParser {
     if (oversized) return tooLong(line)
     const trimmed = text.trim()
     if (!trimmed) return null
-    try {
-      const value: unknown = JSON.parse(trimmed)
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { row: line, source: text, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
-      }
-      return { row: line, source: text, fields: value as Record<string, unknown> }
-    } catch (e) {
-      const detail = e instanceof Error ? e.message : String(e)
-      return { row: line, source: text, error: { message: `Invalid JSON: ${detail}`, ref: { key: 'import.badJson', params: { detail } } } }
-    }
+    const parsed = parseJsonObject(trimmed)
+    if ('fields' in parsed) return { row: line, source: text, fields: parsed.fields }
+    if (parsed.notObject) return { row: line, source: text, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
+    return { row: line, source: text, error: { message: `Invalid JSON: ${parsed.detail}`, ref: { key: 'import.badJson', params: { detail: parsed.detail } } } }
   }
 
   const append = (piece: string) => {
@@ -109,7 +103,7 @@ function createJsonLinesParser(): RowParser {
 
   const endLine = (): ParsedRow | null => {
     const text = pieces.join('')
-    if (line === 0) firstUsable = isJsonObject(text)
+    if (line === 0) firstUsable = 'fields' in parseJsonObject(text.trim())
     const row = take(text)
     if (row) anyLine = true
     pieces = []
@@ -208,12 +202,13 @@ function scanFirstLine(state: FirstLine, text: string): void {
  */
 const notText = (state: FirstLine, unusable: boolean) => state.controls > 0 || (state.chars > 0 && state.replaced * 4 > state.chars) || (unusable && state.replaced > 0)
 
-function isJsonObject(text: string): boolean {
+/** A JSON Lines line read as the object a row must be, or why it is not one. */
+function parseJsonObject(trimmed: string): { fields: Record<string, unknown> } | { notObject: true } | { notObject: false; detail: string } {
   try {
-    const value: unknown = JSON.parse(text.trim())
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-  } catch {
-    return false
+    const value: unknown = JSON.parse(trimmed)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { fields: value as Record<string, unknown> } : { notObject: true }
+  } catch (e) {
+    return { notObject: false, detail: e instanceof Error ? e.message : String(e) }
   }
 }
 
