@@ -33,6 +33,10 @@ test('imports a CSV file with a progress bar and a per-row error report', async 
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-1' })).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-3' })).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-2' })).toHaveCount(0)
+  // A refused row is not a clean finish: the line says so, and not in the success green.
+  const outcome = page.getByRole('status').getByText('Import finished. 1 row was refused: see the table below.')
+  await expect(outcome).toBeVisible()
+  await expect(outcome).not.toHaveClass(/done/)
 })
 
 test('edits the extension configuration: an 18-digit ICCID is refused, the fixed one is saved and kept after a restart', async ({ app }) => {
