@@ -89,6 +89,8 @@ const MERGE_FIRST_READ = 16
 /** What starting one cell's range in a merge costs, in entries walked: an iterator, a seek, a first read. */
 const CELL_SETUP_COST = 40
 
+/** The cell of a device whose posting was read without its value: its row, read for the page, tells it. */
+const UNKNOWN_CELL = -1
 const CELL_COLUMNS = new Set<DeviceColumn>(['carrier', 'simStatus', 'ratePlan', 'extensions', 'configErrors', 'dmSupport'])
 const SORTED = new Set<DeviceColumn>(SORTED_COLUMNS)
 const STATUS_RANK = new Map<string, number>([...SIM_STATUSES, SIM_NOT_CACHED].map((s, i) => [s, i]))
@@ -131,11 +133,30 @@ function groupValue(column: DeviceColumn, f: CellFields): string | null {
 
 const rowOf = (e: Entry): IndexedRow => (e.row ??= decodeRow(e.json!))
 
-/** The first `k` entries in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
-function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
-  const heap: Entry[] = []
-  const sink = (i: number) => {
-    for (;;) {
+/** The first `k` entries offered, in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
+class Firsts {
+  readonly #heap: Entry[] = []
+  constructor(
+    private readonly k: number,
+    private readonly compare: (a: Entry, b: Entry) => number,
+  ) {}
+
+  /** Whether `e` would be kept: a caller can compare a scratch entry and make one only then. */
+  wants(e: Entry): boolean {
+    return this.#heap.length < this.k || (this.k > 0 && this.compare(e, this.#heap[0]!) < 0)
+  }
+
+  /** Keeps `e`, which `wants` took. */
+  add(e: Entry): void {
+    const heap = this.#heap
+    const compare = this.compare
+    if (heap.length < this.k) {
+      heap.push(e)
+      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
+      return
+    }
+    heap[0] = e
+    for (let i = 0; ;) {
       const l = 2 * i + 1
       const r = l + 1
       let m = i
@@ -146,16 +167,39 @@ function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, 
       i = m
     }
   }
-  for (const e of entries) {
-    if (heap.length < k) {
-      heap.push(e)
-      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
-    } else if (k > 0 && compare(e, heap[0]!) < 0) {
-      heap[0] = e
-      sink(0)
-    }
+
+  sorted(): Entry[] {
+    return this.#heap.sort(this.compare)
   }
-  return heap.sort(compare)
+}
+
+function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
+  const firsts = new Firsts(k, compare)
+  for (const e of entries) if (firsts.wants(e)) firsts.add(e)
+  return firsts.sorted()
+}
+
+/**
+ * The postings `nats` (device → cell) of the cells `filter` admits: how many, and the first `k` in `compare`'s order
+ * (all of them, in order, when there are at most 4 times as many, as `list` in #plan keeps them). An entry is made
+ * only for a device the heap takes: tens of thousands of postings (ICCID digits) are compared through one scratch entry.
+ */
+function firstPostings(nats: ReadonlyMap<string, number>, filter: Set<number> | null, k: number, compare: (a: Entry, b: Entry) => number): { entries: Entry[]; total: number } {
+  const firsts = new Firsts(k, compare)
+  const scratch: Entry = { nat: '', cell: 0 }
+  let total = 0
+  for (const [nat, cell] of nats) {
+    if (filter !== null && !filter.has(cell)) continue
+    total++
+    scratch.nat = nat
+    scratch.cell = cell
+    if (firsts.wants(scratch)) firsts.add({ nat, cell })
+  }
+  if (total > k * 4 || total <= k) return { entries: firsts.sorted(), total }
+  // Few enough to hand on whole (as `list` does): every one, in order.
+  const entries: Entry[] = []
+  for (const [nat, cell] of nats) if (filter === null || filter.has(cell)) entries.push({ nat, cell })
+  return { entries: entries.sort(compare), total }
 }
 
 /** Needs the row to order devices by this column (the others order by key or cell). */
@@ -413,17 +457,22 @@ export class DeviceQueries {
 
   /**
    * One family's postings of a term (device → cell), read up to `cap` keys in all; `from` is where an earlier read of
-   * it stopped, continued here rather than read again.
+   * it stopped, continued here rather than read again. Without `cells`, only keys are read and the devices read get
+   * UNKNOWN_CELL (a fifth less to read: for a caller that neither filters nor orders by cell). An earlier read already
+   * past `cap` (the driver's limit is above the gather's) is not read further.
    */
-  async #family(prefix: string, cap: number, into: Map<string, number>, from: FamilyRead = { read: 0, complete: false, last: prefix }): Promise<FamilyRead> {
-    if (from.complete) return from
-    const range = this.db.range(from.read === 0 ? { gte: prefix, lt: `${prefix}${END}` } : { gt: from.last, lt: `${prefix}${END}` })
+  async #family(prefix: string, cap: number, into: Map<string, number>, from: FamilyRead = { read: 0, complete: false, last: prefix }, cells = true): Promise<FamilyRead> {
+    if (from.complete || from.read > cap) return from
+    const expected = cap + 1 - from.read
+    const bounds = from.read === 0 ? { gte: prefix, lt: `${prefix}${END}` } : { gt: from.last, lt: `${prefix}${END}` }
+    const range = this.db.range({ ...bounds, values: cells, expected })
     let { read, last } = from
     try {
       for (;;) {
         const batch = await range.next(Math.min(1000, cap + 1 - read))
         if (batch.length === 0) return { read, complete: true, last: `${prefix}${END}` }
-        for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
+        if (cells) for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
+        else for (const [key] of batch) into.set(natOfKey(key, prefix.length, true), UNKNOWN_CELL)
         last = batch.at(-1)![0]
         read += batch.length
         if (read > cap) return { read, complete: false, last }
@@ -437,14 +486,24 @@ export class DeviceQueries {
    * A term's postings, read up to `cap`: its other words first (`others`, whole when `othersComplete`), then the IDs
    * it begins. `spans` are the keys read, which `#estimateCount` measures on disk against the whole of both families.
    * `before`, the same term's postings read to a smaller cap, is read further from where it stopped (its maps are
-   * taken over: the caller replaces it with the answer).
+   * taken over: the caller replaces it with the answer). Without `cells`, see `#family`.
    */
-  async #postings(term: string, cap: number, before?: Postings): Promise<Postings> {
+  async #postings(term: string, cap: number, before?: Postings, cells = true): Promise<Postings> {
     const others = before?.others ?? new Map<string, number>()
-    const other = await this.#family(wordPrefix(term), cap, others, before?.reads[0])
+    const other = await this.#family(wordPrefix(term), cap, others, before?.reads[0], cells)
     // The whole IDs are read after the other words only: `before` holds some of them only when it had all of those.
-    const nats = before?.othersComplete ? before.nats : new Map(others)
-    const id = other.complete ? await this.#family(idWordPrefix(term), cap - other.read, nats, before?.reads[1]) : { read: 0, complete: false, last: idWordPrefix(term) }
+    // `nats` is `others` itself until an ID is added to it: copying tens of thousands of postings (ICCID digits) cost
+    // as much as reading them. (No ID is read while the other words are incomplete.)
+    let nats = before?.othersComplete ? before.nats : others
+    let id: FamilyRead = { read: 0, complete: false, last: idWordPrefix(term) }
+    if (other.complete) {
+      const ids = new Map<string, number>()
+      id = await this.#family(idWordPrefix(term), cap - other.read, ids, before?.reads[1], cells)
+      if (ids.size > 0) {
+        if (nats === others) nats = new Map(others)
+        for (const [nat, cell] of ids) nats.set(nat, cell)
+      }
+    }
     const spans: [string, string][] = [
       [wordPrefix(term), other.last],
       [idWordPrefix(term), id.last],
@@ -584,12 +643,16 @@ export class DeviceQueries {
       // one page (one-letter searches at 100,000 devices took up to 346 ms gathered, 13.7 ms p95 walked; device-list
       // bench). Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
       const cap = Math.min(this.limits.gather, Math.floor(inFilter * GATHER_SHARE))
-      const all = estimate <= cap * 1.5 ? await this.#postings(tm.terms[0]!, cap) : null
-      if (all?.complete)
-        return list(
-          [...all.nats].filter(([, cell]) => filter === null || filter.has(cell)).map(([nat, cell]): Entry => ({ nat, cell })),
-          () => true,
-        )
+      // Read on from where the probe stopped (its postings are taken over). The devices' cells are needed only to
+      // filter or order by them (those of the page come with its rows).
+      const cells = filter !== null || CELL_COLUMNS.has(order.sort)
+      const all = estimate <= cap * 1.5 ? await this.#postings(tm.terms[0]!, cap, probes[0], cells) : null
+      if (all?.complete) {
+        // Tens of thousands of postings (ICCID digits) for one page: counted, and the page's devices kept, in one pass
+        // through the map, rather than made into entries, filtered, and selected from.
+        const { entries, total } = firstPostings(all.nats, filter, want, this.#comparator(order))
+        return { kind: 'list', entries, total }
+      }
     }
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
