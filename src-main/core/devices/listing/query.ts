@@ -14,6 +14,7 @@ import {
   keyOfNat,
   natKey,
   natOfKey,
+  firstOfDevice,
   parseStoredRow,
   storedRowHolds,
   ROW_PREFIX,
@@ -177,29 +178,6 @@ function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, 
   const firsts = new Firsts(k, compare)
   for (const e of entries) if (firsts.wants(e)) firsts.add(e)
   return firsts.sorted()
-}
-
-/**
- * The postings `nats` (device → cell) of the cells `filter` admits: how many, and the first `k` in `compare`'s order
- * (all of them, in order, when there are at most 4 times as many, as `list` in #plan keeps them). An entry is made
- * only for a device the heap takes: tens of thousands of postings (ICCID digits) are compared through one scratch entry.
- */
-function firstPostings(nats: ReadonlyMap<string, number>, filter: Set<number> | null, k: number, compare: (a: Entry, b: Entry) => number): { entries: Entry[]; total: number } {
-  const firsts = new Firsts(k, compare)
-  const scratch: Entry = { nat: '', cell: 0 }
-  let total = 0
-  for (const [nat, cell] of nats) {
-    if (filter !== null && !filter.has(cell)) continue
-    total++
-    scratch.nat = nat
-    scratch.cell = cell
-    if (firsts.wants(scratch)) firsts.add({ nat, cell })
-  }
-  if (total > k * 4 || total <= k) return { entries: firsts.sorted(), total }
-  // Few enough to hand on whole (as `list` does): every one, in order.
-  const entries: Entry[] = []
-  for (const [nat, cell] of nats) if (filter === null || filter.has(cell)) entries.push({ nat, cell })
-  return { entries: entries.sort(compare), total }
 }
 
 /** Needs the row to order devices by this column (the others order by key or cell). */
@@ -457,22 +435,19 @@ export class DeviceQueries {
 
   /**
    * One family's postings of a term (device → cell), read up to `cap` keys in all; `from` is where an earlier read of
-   * it stopped, continued here rather than read again. Without `cells`, only keys are read and the devices read get
-   * UNKNOWN_CELL (a fifth less to read: for a caller that neither filters nor orders by cell). An earlier read already
-   * past `cap` (the driver's limit is above the gather's) is not read further.
+   * it stopped, continued here rather than read again (not when it is already past `cap`).
    */
-  async #family(prefix: string, cap: number, into: Map<string, number>, from: FamilyRead = { read: 0, complete: false, last: prefix }, cells = true): Promise<FamilyRead> {
+  async #family(prefix: string, cap: number, into: Map<string, number>, from: FamilyRead = { read: 0, complete: false, last: prefix }): Promise<FamilyRead> {
     if (from.complete || from.read > cap) return from
     const expected = cap + 1 - from.read
     const bounds = from.read === 0 ? { gte: prefix, lt: `${prefix}${END}` } : { gt: from.last, lt: `${prefix}${END}` }
-    const range = this.db.range({ ...bounds, values: cells, expected })
+    const range = this.db.range({ ...bounds, expected })
     let { read, last } = from
     try {
       for (;;) {
         const batch = await range.next(Math.min(1000, cap + 1 - read))
         if (batch.length === 0) return { read, complete: true, last: `${prefix}${END}` }
-        if (cells) for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
-        else for (const [key] of batch) into.set(natOfKey(key, prefix.length, true), UNKNOWN_CELL)
+        for (const [key, value] of batch) into.set(natOfKey(key, prefix.length, true), Number(value))
         last = batch.at(-1)![0]
         read += batch.length
         if (read > cap) return { read, complete: false, last }
@@ -486,11 +461,11 @@ export class DeviceQueries {
    * A term's postings, read up to `cap`: its other words first (`others`, whole when `othersComplete`), then the IDs
    * it begins. `spans` are the keys read, which `#estimateCount` measures on disk against the whole of both families.
    * `before`, the same term's postings read to a smaller cap, is read further from where it stopped (its maps are
-   * taken over: the caller replaces it with the answer). Without `cells`, see `#family`.
+   * taken over: the caller replaces it with the answer).
    */
-  async #postings(term: string, cap: number, before?: Postings, cells = true): Promise<Postings> {
+  async #postings(term: string, cap: number, before?: Postings): Promise<Postings> {
     const others = before?.others ?? new Map<string, number>()
-    const other = await this.#family(wordPrefix(term), cap, others, before?.reads[0], cells)
+    const other = await this.#family(wordPrefix(term), cap, others, before?.reads[0])
     // The whole IDs are read after the other words only: `before` holds some of them only when it had all of those.
     // `nats` is `others` itself until an ID is added to it: copying tens of thousands of postings (ICCID digits) cost
     // as much as reading them. (No ID is read while the other words are incomplete.)
@@ -498,7 +473,7 @@ export class DeviceQueries {
     let id: FamilyRead = { read: 0, complete: false, last: idWordPrefix(term) }
     if (other.complete) {
       const ids = new Map<string, number>()
-      id = await this.#family(idWordPrefix(term), cap - other.read, ids, before?.reads[1], cells)
+      id = await this.#family(idWordPrefix(term), cap - other.read, ids, before?.reads[1])
       if (ids.size > 0) {
         if (nats === others) nats = new Map(others)
         for (const [nat, cell] of ids) nats.set(nat, cell)
@@ -509,6 +484,50 @@ export class DeviceQueries {
       [idWordPrefix(term), id.last],
     ]
     return { nats, complete: other.complete && id.complete, others, othersComplete: other.complete, reads: [other, id], spans }
+  }
+
+  /**
+   * Every device a lone term begins a word of, within `filter`, if it has at most `cap` postings: how many, and the
+   * first `want` in `order` (all of them, in order, when there are at most 4 times as many, as `list` in #plan keeps
+   * them). Tens of thousands of postings for one page (ICCID digits): each device is counted at its first posting
+   * (`firstOfDevice`, no set of the devices met) and an entry is made only for one the page's heap takes. The devices'
+   * cells are read only to filter or order by them (those of the page come with its rows): keys alone are a fifth less
+   * to read.
+   */
+  async #gather(term: string, cap: number, filter: Set<number> | null, want: number, order: Order): Promise<{ entries: Entry[]; total: number } | null> {
+    const compare = this.#comparator(order)
+    const cells = filter !== null || CELL_COLUMNS.has(order.sort)
+    const firsts = new Firsts(want, compare)
+    const scratch: Entry = { nat: '', cell: UNKNOWN_CELL }
+    let all: Entry[] | null = []
+    let total = 0
+    let read = 0
+    for (const prefix of [wordPrefix(term), idWordPrefix(term)]) {
+      const range = this.db.range({ gte: prefix, lt: `${prefix}${END}`, values: cells, expected: cap + 1 - read })
+      try {
+        for (;;) {
+          const batch = await range.next(Math.min(1000, cap + 1 - read))
+          if (batch.length === 0) break
+          read += batch.length
+          if (read > cap) return null
+          for (const [key, value] of batch) {
+            if (!firstOfDevice(key, prefix.length, term.length)) continue
+            const cell = cells ? Number(value) : UNKNOWN_CELL
+            if (filter !== null && !filter.has(cell)) continue
+            total++
+            scratch.nat = natOfKey(key, prefix.length, true)
+            scratch.cell = cell
+            if (firsts.wants(scratch)) firsts.add({ nat: scratch.nat, cell })
+            if (all === null) continue
+            if (total > want * 4) all = null
+            else all.push({ nat: scratch.nat, cell })
+          }
+        }
+      } finally {
+        await range.close()
+      }
+    }
+    return { entries: all === null || total <= want ? firsts.sorted() : all.sort(compare), total }
   }
 
   /** Roughly how many postings a term has, from what the probe read and the room its families take on disk (0: unknown). */
@@ -643,16 +662,8 @@ export class DeviceQueries {
       // one page (one-letter searches at 100,000 devices took up to 346 ms gathered, 13.7 ms p95 walked; device-list
       // bench). Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
       const cap = Math.min(this.limits.gather, Math.floor(inFilter * GATHER_SHARE))
-      // Read on from where the probe stopped (its postings are taken over). The devices' cells are needed only to
-      // filter or order by them (those of the page come with its rows).
-      const cells = filter !== null || CELL_COLUMNS.has(order.sort)
-      const all = estimate <= cap * 1.5 ? await this.#postings(tm.terms[0]!, cap, probes[0], cells) : null
-      if (all?.complete) {
-        // Tens of thousands of postings (ICCID digits) for one page: counted, and the page's devices kept, in one pass
-        // through the map, rather than made into entries, filtered, and selected from.
-        const { entries, total } = firstPostings(all.nats, filter, want, this.#comparator(order))
-        return { kind: 'list', entries, total }
-      }
+      const gathered = estimate <= cap * 1.5 ? await this.#gather(tm.terms[0]!, cap, filter, want, order) : null
+      if (gathered) return { kind: 'list', ...gathered }
     }
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
