@@ -238,6 +238,16 @@ describe('device queries against a brute-force reference', () => {
       const filters: DeviceQuery['filters'] = random() < 0.3 ? { carrier: ['jasper', 'none'] } : {}
       await check({ text, filters, sort: 'typeId', descending: random() < 0.5 }, i)
     }
+    // Digits typed from SIM ids, as from an ICCID: a lone common term read whole from its postings, the page kept as
+    // they are read; without a filter, in an order of keys, without the postings' cells.
+    const sims = rows.filter((r) => r.simId !== null)
+    for (let i = 0; i < 60; i++) {
+      const simId = sims[Math.floor(random() * sims.length)]!.simId!
+      const text = simId.slice(0, 1 + Math.floor(random() * 5))
+      const filters: DeviceQuery['filters'] = random() < 0.2 ? { carrier: ['atnt', 'orange'] } : {}
+      const sort = (['typeId', 'deviceId', 'carrier', 'dmSupport'] as const)[Math.floor(random() * 4)]!
+      await check({ text, filters, sort, descending: random() < 0.5 }, i)
+    }
     expect(wrong.slice(0, 5)).toEqual([])
     // The broad-search way, whose total is an estimate, was taken (and its pages checked above).
     expect(estimated).toBeGreaterThan(0)

@@ -3,7 +3,8 @@
  * 512 KiB of rows, and the reader hands them on in batches of any size. Every entry comes once, in key order (or
  * reverse), across the binding's trips and the caller's batches, with its value or without. The same holds through
  * the public iterator, which serves when leveldown's private binding call is missing (an upgrade dropped it) or
- * answers in a shape not known (then from the first such answer on, mid-range).
+ * answers in a shape not known (then from the first such answer on, mid-range), and when the next trip is read
+ * ahead while the caller handles the last one.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -97,6 +98,25 @@ describe.each(PATHS)('a range of the index store, read through %s', (_name, bind
   it('reads backwards, and keys alone', async () => {
     expect(await read({ gte: 'r!', lt: 'r!\uffff', reverse: true }, [333])).toEqual([...every].reverse().map((i) => [key(i), value(i)]))
     expect((await read({ gt: key(10), lte: key(2400), values: false }, [128])).map(([k, v]) => `${k}=${v}`)).toEqual(every.slice(11, 2401).map((i) => `${key(i)}=`))
+  })
+
+  it('reads the next trip ahead when told how many entries are wanted, giving the same entries', async () => {
+    for (const sizes of [[7], [1000], [3, 1024, 999]]) {
+      expect(await read({ gte: 'r!', lt: 'r!\uffff', expected: COUNT + 1 }, sizes)).toEqual(every.map((i) => [key(i), value(i)]))
+      // Told fewer than there are: read ahead up to there, then trip by trip.
+      expect(await read({ gte: 'r!', lt: 'r!\uffff', expected: 900 }, sizes)).toEqual(every.map((i) => [key(i), value(i)]))
+    }
+    expect(await read({ gte: 'r!', lt: 'r!\uffff', reverse: true, expected: COUNT }, [333])).toEqual([...every].reverse().map((i) => [key(i), value(i)]))
+    expect((await read({ gt: key(10), lte: key(2400), values: false, expected: COUNT }, [128])).map(([k, v]) => `${k}=${v}`)).toEqual(every.slice(11, 2401).map((i) => `${key(i)}=`))
+  })
+
+  it('closes while a trip read ahead is under way, and reads on after that', async () => {
+    for (let n = 0; n < 5; n++) {
+      const range = db.range({ gte: 'r!', expected: COUNT })
+      expect((await range.next(5)).map(([k]) => k)).toEqual(every.slice(0, 5).map(key))
+      await range.close()
+    }
+    expect(await read({ gte: 'r!', lt: 'r!\uffff', expected: COUNT }, [1000])).toEqual(every.map((i) => [key(i), value(i)]))
   })
 
   it('stops where asked when closed early, and an empty range gives nothing', async () => {

@@ -3,6 +3,8 @@ import { compareKeys } from '../../src-main/core/store/index-db'
 import { fold, naturalKey, naturalPrefixes, searchTerms, words } from '../../src-main/core/devices/listing/text'
 import { prng } from '../peers/mbed/registry'
 import { cellText, csvRecord, formulaSafe } from '../../src-shared/models/device-table'
+import { entriesOf, firstOfDevice, natKey, natOfKey, rowWords } from '../../src-main/core/devices/listing/keys'
+import type { IndexedRow } from '../../src-main/core/devices/listing/device-row'
 
 const naturally = (xs: string[]) => [...xs].sort((a, b) => compareKeys(naturalKey(a), naturalKey(b)))
 
@@ -57,5 +59,71 @@ describe('device rows as text', () => {
     // A trailing run of digits stays open: "dev-07" goes on as dev-07, dev-0712…, one beginning per length of the run.
     expect(naturalPrefixes('dev-07', 12)).toEqual(['dev-0017', 'dev-0027', 'dev-0037', 'dev-0047', 'dev-0057', 'dev-0067', 'dev-0077'])
     expect(naturalPrefixes('Dev-x', 36)).toEqual(['dev-x'])
+  })
+})
+
+describe("a device's search postings", () => {
+  const row = (deviceId: string, description: string, simId: string | null): IndexedRow => ({
+    typeId: 'gw',
+    deviceId,
+    description,
+    extensions: [],
+    carrier: simId ? 'jasper' : null,
+    simId,
+    simStatus: null,
+    ratePlan: null,
+    dataBytes: null,
+    simAsOf: null,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    configErrors: false,
+    dmSupport: false,
+    latitude: null,
+    longitude: null,
+    weatherStatus: null,
+    weatherPhrase: null,
+    temperature: null,
+    wind: null,
+    weatherAsOf: null,
+  })
+
+  /** The postings a term reads (both families, as a search does), and how many of them count the device. */
+  const counted = (entries: Map<string, string>, term: string) => {
+    const keys = [...entries.keys()].filter((k) => k.startsWith(`t!${term}`) || k.startsWith(`i!${term}`))
+    return { postings: keys.length, first: keys.filter((k) => firstOfDevice(k, 2, term.length)).length }
+  }
+
+  it('count a device once for every term that begins one or more of its words, ID included', () => {
+    const random = prng(99)
+    const pieces = ['12', '120', '1', 'gw', 'gw-12', 'a', 'ab', 'abc', 'Évry', 'ev', '\u{1F600}x', '\u{1F600}', '8988216000', '89882160000012345']
+    const pick = () => pieces[Math.floor(random() * pieces.length)]!
+    let shared = 0
+    for (let n = 0; n < 300; n++) {
+      const description = Array.from({ length: Math.floor(random() * 6) }, pick).join(' ')
+      const r = row(`${pick()}-${pick()}`, description, random() < 0.5 ? `${pick()}${pick()}` : null)
+      const entries = entriesOf(r, 3)
+      for (const word of rowWords(r)) {
+        for (const [i] of [...word].entries()) {
+          const term = [...word].slice(0, i + 1).join('')
+          const { postings, first } = counted(entries, term)
+          expect(first, `${term} in ${JSON.stringify(rowWords(r))}`).toBe(1)
+          if (postings > 1) shared++
+        }
+      }
+      expect(counted(entries, 'zz').postings).toBe(0)
+    }
+    // Terms beginning several words of one device (the case counted) were met, not only single ones.
+    expect(shared).toBeGreaterThan(100)
+  })
+
+  it('keep the nat after the mark, and the cell as the value', () => {
+    const entries = entriesOf(row('gw-0012', 'north north-east', '8988216000000012345'), 5)
+    const postings = [...entries].filter(([k]) => /^[ti]!/.test(k))
+    expect(postings.map(([k]) => k.slice(0, k.indexOf('\u0000')))).toEqual(
+      expect.arrayContaining(['i!gw-0012\u00010', 't!0012\u00010', 't!north\u00010', 't!north-east\u00015', 't!8988216000000012345\u00010']),
+    )
+    for (const [key, value] of postings) {
+      expect(natOfKey(key, 2, true)).toBe(natKey({ typeId: 'gw', deviceId: 'gw-0012' }))
+      expect(value).toBe('5')
+    }
   })
 })

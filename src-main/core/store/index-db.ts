@@ -13,6 +13,12 @@ export interface RangeOptions {
   reverse?: boolean
   /** False when only the keys are read (a posting list, a count). */
   values?: boolean
+  /**
+   * How many entries the caller means to read, when it means to read many (a term's postings read whole): up to that
+   * many, the next batch is read from disk while the caller handles the last one (see `rangeBatches`). Beyond a
+   * thousand, keys alone are read as far ahead as rows.
+   */
+  expected?: number
 }
 
 export type IndexEntry = [key: string, value: string]
@@ -204,7 +210,12 @@ export async function openIndexDb(location: string, options: OpenIndexOptions): 
     },
     range(o) {
       const values = o.values !== false
-      const reader = rangeBatches(raw.iterator, { ...o, keys: true, values, keyAsBuffer: false, valueAsBuffer: false, highWaterMark: values ? ROW_READ_AHEAD : KEY_READ_AHEAD })
+      const { expected, ...bounds } = o
+      const reader = rangeBatches(
+        raw.iterator,
+        { ...bounds, keys: true, values, keyAsBuffer: false, valueAsBuffer: false, highWaterMark: values || (expected ?? 0) > 1000 ? ROW_READ_AHEAD : KEY_READ_AHEAD },
+        expected,
+      )
       const readBatch = reader.read
       let done = false
       // The refused writes inside the range, in the same order, merged over what the disk holds.

@@ -60,7 +60,7 @@ function after(bounds: IteratorBounds, last: string): IteratorBounds {
  * them, otherwise (or from the first answer in a shape not known here) through the public iterator, reopened after
  * the last entry already handed on.
  */
-export function rangeBatches<B extends IteratorBounds>(open: (bounds: B) => LevelIterator, bounds: B): BatchReader {
+export function rangeBatches<B extends IteratorBounds>(open: (bounds: B) => LevelIterator, bounds: B, expected = 0): BatchReader {
   let it = open(bounds)
   let fast = bindingNext()
   if (it.context === undefined || it.context === null) fast = undefined
@@ -68,23 +68,38 @@ export function rangeBatches<B extends IteratorBounds>(open: (bounds: B) => Leve
   let cache: string[] = []
   let finished = false
   let last: string | undefined
+  /** Entries the binding has answered so far. */
+  let fetched = 0
+  /** A trip started before its entries were asked for (see `expected`). */
+  let ahead: Promise<{ array: string[]; finished: boolean } | undefined> | undefined
 
-  /** One trip to the binding's thread; false when its answer has a shape not known here. */
-  const fetch = (next: BindingNext) =>
-    new Promise<boolean>((resolve, reject) => {
+  /** One trip to the binding's thread; undefined when its answer has a shape not known here. */
+  const trip = (next: BindingNext) =>
+    new Promise<{ array: string[]; finished: boolean } | undefined>((resolve, reject) => {
       try {
-        next(it.context, (error, array, end) => {
-          if (error) return reject(error)
-          const batch = bindingBatch(array, end)
-          if (!batch) return resolve(false)
-          cache = batch.array
-          finished = batch.finished
-          resolve(true)
-        })
+        next(it.context, (error, array, end) => (error ? reject(error) : resolve(bindingBatch(array, end))))
       } catch {
-        resolve(false)
+        resolve(undefined)
       }
     })
+  /** The next answer (the one read ahead, if any) in `cache`; false when its shape is not known here. */
+  const fetch = async (next: BindingNext) => {
+    const batch = await (ahead ?? trip(next))
+    ahead = undefined
+    if (!batch) return false
+    cache = batch.array
+    finished = batch.finished
+    fetched += batch.array.length / 2
+    // While the caller handles these entries the binding's thread reads the next ones, when the caller said it means to
+    // read that far (a term's postings read whole: the thread's reading and this thread's handling overlap, instead of
+    // taking turns). Started here, after the binding's callback has returned: a trip asked for inside it would run while
+    // the binding still counts the previous one as under way. A failure is met by the read that awaits it.
+    if (!finished && fetched < expected) {
+      ahead = trip(next)
+      ahead.catch(() => undefined)
+    }
+    return true
+  }
   const endIterator = (ending: LevelIterator) => new Promise<void>((resolve) => ending.end(() => resolve()))
   const publicNext = () => new Promise<Entry | undefined>((resolve, reject) => it.next((error, key, value) => (error ? reject(error) : resolve(key === undefined ? undefined : [key, value ?? '']))))
 

@@ -10,13 +10,18 @@
  *   p!<cell>!<nat>                        → the devices of each cell, in natural order
  *   s!<column>!<sort value>\0<nat>        → "<cell>": devices in the order of a column (non-empty values)
  *   z!<column>!<nat>                      → "<cell>": devices whose value of that column is empty, where the cell does not say so
- *   i!<word>\0<nat>                       → "<cell>": each device's ID as one searchable word (its whole folded ID)
- *   t!<word>\0<nat>                       → "<cell>": the other searchable words of each device
+ *   i!<word>\u0001<shared>\0<nat>         → "<cell>": each device's ID as one searchable word (its whole folded ID)
+ *   t!<word>\u0001<shared>\0<nat>         → "<cell>": the other searchable words of each device
  *   q!<carrier>:<sim id>                  → the devices that name that SIM, one nat per line (usually one)
  *
  * Cell ids ride along in values so that a walk through any order can filter by field without reading rows. The whole
  * ID is kept apart from the other words because the devices whose ID a term begins lie in a few ranges of the natural
  * order (`naturalPrefixes` in text.ts): a search typed from an ID reads those ranges and the term's other postings, not every row.
+ *
+ * `<shared>` is one character (`sharedMark`): how many first characters the word has in common with the device's
+ * previous word, its words (ID included) in sorted order. A term begins a run of a device's words in that order, and
+ * only the first of the run shares fewer characters than the term is long: counting the postings of a term (ICCID
+ * digits: tens of thousands) needs no set of the devices already met.
  */
 import type { DeviceColumn } from '../../../../src-shared/models/device-query'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
@@ -65,6 +70,15 @@ export const emptyPrefix = (column: SortedColumn): string => `z!${column}!`
 export const wordPrefix = (term: string): string => `t!${term}`
 export const idWordPrefix = (term: string): string => `i!${term}`
 export const simDevicesKey = (sim: string): string => `q!${sim}`
+/** The code of the `<shared>` character that stands for no character in common (see the layout above). */
+export const SHARED_BASE = 0x30
+/** The `<shared>` character of a word sharing `n` first characters with the device's previous word. */
+export const sharedMark = (n: number): string => String.fromCharCode(SHARED_BASE + n)
+/**
+ * Whether the posting `key` of a term `termLength` long (keys from `prefixLength` on: the word) is the first of its
+ * device's words the term begins: the others share at least the term with the word before them.
+ */
+export const firstOfDevice = (key: string, prefixLength: number, termLength: number): boolean => key.charCodeAt(key.indexOf('\u0000', prefixLength) - 1) - SHARED_BASE < termLength
 
 /** The nat of an index key that ends with one (every family but the rows, where it is the whole rest). */
 export const natOfKey = (key: string, prefixLength: number, separator: boolean): string => (separator ? key.slice(key.indexOf('\u0000', prefixLength) + 1) : key.slice(prefixLength))
@@ -171,7 +185,7 @@ export function entriesOf(row: IndexedRow, cell: number, nat = natKey(row)): Map
   const c = String(cell)
   const out = new Map<string, string>()
   const searchable = rowWords(row)
-  // Words hold no '|' nor space (text.ts: letters, digits, '.', '_', '-').
+  // Words hold no '|', space, \u0001 nor \0 (text.ts: letters, digits, '.', '_', '-').
   out.set(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
   out.set(`${cellPrefix(cell)}${nat}`, '')
   for (const column of SORTED_COLUMNS) {
@@ -181,6 +195,20 @@ export function entriesOf(row: IndexedRow, cell: number, nat = natKey(row)): Map
     else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
   }
   const id = fold(row.deviceId)
-  for (const w of searchable) out.set(`${w === id ? idWordPrefix(w) : wordPrefix(w)}\u0000${nat}`, c)
+  // Any order of strings keeps the words a term begins together (here UTF-16 units'); `shared` counts in those units, as
+  // a term's length does. (The row's words above are in no particular order.)
+  const sorted = searchable.sort()
+  for (let i = 0; i < sorted.length; i++) {
+    const w = sorted[i]!
+    const shared = i === 0 ? 0 : commonPrefix(sorted[i - 1]!, w)
+    out.set(`${w === id ? idWordPrefix(w) : wordPrefix(w)}\u0001${sharedMark(shared)}\u0000${nat}`, c)
+  }
   return out
+}
+
+function commonPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  let i = 0
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++
+  return i
 }

@@ -14,6 +14,7 @@ import {
   keyOfNat,
   natKey,
   natOfKey,
+  firstOfDevice,
   parseStoredRow,
   storedRowHolds,
   ROW_PREFIX,
@@ -89,6 +90,8 @@ const MERGE_FIRST_READ = 16
 /** What starting one cell's range in a merge costs, in entries walked: an iterator, a seek, a first read. */
 const CELL_SETUP_COST = 40
 
+/** The cell of a device whose posting was read without its value: its row, read for the page, tells it. */
+const UNKNOWN_CELL = -1
 const CELL_COLUMNS = new Set<DeviceColumn>(['carrier', 'simStatus', 'ratePlan', 'extensions', 'configErrors', 'dmSupport'])
 const SORTED = new Set<DeviceColumn>(SORTED_COLUMNS)
 const STATUS_RANK = new Map<string, number>([...SIM_STATUSES, SIM_NOT_CACHED].map((s, i) => [s, i]))
@@ -131,11 +134,30 @@ function groupValue(column: DeviceColumn, f: CellFields): string | null {
 
 const rowOf = (e: Entry): IndexedRow => (e.row ??= decodeRow(e.json!))
 
-/** The first `k` entries in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
-function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
-  const heap: Entry[] = []
-  const sink = (i: number) => {
-    for (;;) {
+/** The first `k` entries offered, in `compare`'s order, without sorting the rest (a max-heap of the k best so far). */
+class Firsts {
+  readonly #heap: Entry[] = []
+  constructor(
+    private readonly k: number,
+    private readonly compare: (a: Entry, b: Entry) => number,
+  ) {}
+
+  /** Whether `e` would be kept: a caller can compare a scratch entry and make one only then. */
+  wants(e: Entry): boolean {
+    return this.#heap.length < this.k || (this.k > 0 && this.compare(e, this.#heap[0]!) < 0)
+  }
+
+  /** Keeps `e`, which `wants` took. */
+  add(e: Entry): void {
+    const heap = this.#heap
+    const compare = this.compare
+    if (heap.length < this.k) {
+      heap.push(e)
+      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
+      return
+    }
+    heap[0] = e
+    for (let i = 0; ;) {
       const l = 2 * i + 1
       const r = l + 1
       let m = i
@@ -146,16 +168,16 @@ function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, 
       i = m
     }
   }
-  for (const e of entries) {
-    if (heap.length < k) {
-      heap.push(e)
-      for (let i = heap.length - 1; i > 0 && compare(heap[i]!, heap[(i - 1) >> 1]!) > 0; i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
-    } else if (k > 0 && compare(e, heap[0]!) < 0) {
-      heap[0] = e
-      sink(0)
-    }
+
+  sorted(): Entry[] {
+    return this.#heap.sort(this.compare)
   }
-  return heap.sort(compare)
+}
+
+function firstInOrder(entries: readonly Entry[], k: number, compare: (a: Entry, b: Entry) => number): Entry[] {
+  const firsts = new Firsts(k, compare)
+  for (const e of entries) if (firsts.wants(e)) firsts.add(e)
+  return firsts.sorted()
 }
 
 /** Needs the row to order devices by this column (the others order by key or cell). */
@@ -413,11 +435,13 @@ export class DeviceQueries {
 
   /**
    * One family's postings of a term (device → cell), read up to `cap` keys in all; `from` is where an earlier read of
-   * it stopped, continued here rather than read again.
+   * it stopped, continued here rather than read again (not when it is already past `cap`).
    */
   async #family(prefix: string, cap: number, into: Map<string, number>, from: FamilyRead = { read: 0, complete: false, last: prefix }): Promise<FamilyRead> {
-    if (from.complete) return from
-    const range = this.db.range(from.read === 0 ? { gte: prefix, lt: `${prefix}${END}` } : { gt: from.last, lt: `${prefix}${END}` })
+    if (from.complete || from.read > cap) return from
+    const expected = cap + 1 - from.read
+    const bounds = from.read === 0 ? { gte: prefix, lt: `${prefix}${END}` } : { gt: from.last, lt: `${prefix}${END}` }
+    const range = this.db.range({ ...bounds, expected })
     let { read, last } = from
     try {
       for (;;) {
@@ -443,13 +467,67 @@ export class DeviceQueries {
     const others = before?.others ?? new Map<string, number>()
     const other = await this.#family(wordPrefix(term), cap, others, before?.reads[0])
     // The whole IDs are read after the other words only: `before` holds some of them only when it had all of those.
-    const nats = before?.othersComplete ? before.nats : new Map(others)
-    const id = other.complete ? await this.#family(idWordPrefix(term), cap - other.read, nats, before?.reads[1]) : { read: 0, complete: false, last: idWordPrefix(term) }
+    // `nats` is `others` itself until an ID is added to it: copying tens of thousands of postings (ICCID digits) cost
+    // as much as reading them. (No ID is read while the other words are incomplete.)
+    let nats = before?.othersComplete ? before.nats : others
+    let id: FamilyRead = { read: 0, complete: false, last: idWordPrefix(term) }
+    if (other.complete) {
+      const ids = new Map<string, number>()
+      id = await this.#family(idWordPrefix(term), cap - other.read, ids, before?.reads[1])
+      if (ids.size > 0) {
+        if (nats === others) nats = new Map(others)
+        for (const [nat, cell] of ids) nats.set(nat, cell)
+      }
+    }
     const spans: [string, string][] = [
       [wordPrefix(term), other.last],
       [idWordPrefix(term), id.last],
     ]
     return { nats, complete: other.complete && id.complete, others, othersComplete: other.complete, reads: [other, id], spans }
+  }
+
+  /**
+   * Every device a lone term begins a word of, within `filter`, if it has at most `cap` postings: how many, and the
+   * first `want` in `order` (all of them, in order, when there are at most 4 times as many, as `list` in #plan keeps
+   * them). Tens of thousands of postings for one page (ICCID digits): each device is counted at its first posting
+   * (`firstOfDevice`, no set of the devices met) and an entry is made only for one the page's heap takes. The devices'
+   * cells are read only to filter or order by them (those of the page come with its rows): keys alone are a fifth less
+   * to read.
+   */
+  async #gather(term: string, cap: number, filter: Set<number> | null, want: number, order: Order): Promise<{ entries: Entry[]; total: number } | null> {
+    const compare = this.#comparator(order)
+    const cells = filter !== null || CELL_COLUMNS.has(order.sort)
+    const firsts = new Firsts(want, compare)
+    const scratch: Entry = { nat: '', cell: UNKNOWN_CELL }
+    let all: Entry[] | null = []
+    let total = 0
+    let read = 0
+    for (const prefix of [wordPrefix(term), idWordPrefix(term)]) {
+      const range = this.db.range({ gte: prefix, lt: `${prefix}${END}`, values: cells, expected: cap + 1 - read })
+      try {
+        for (;;) {
+          const batch = await range.next(Math.min(1000, cap + 1 - read))
+          if (batch.length === 0) break
+          read += batch.length
+          if (read > cap) return null
+          for (const [key, value] of batch) {
+            if (!firstOfDevice(key, prefix.length, term.length)) continue
+            const cell = cells ? Number(value) : UNKNOWN_CELL
+            if (filter !== null && !filter.has(cell)) continue
+            total++
+            scratch.nat = natOfKey(key, prefix.length, true)
+            scratch.cell = cell
+            if (firsts.wants(scratch)) firsts.add({ nat: scratch.nat, cell })
+            if (all === null) continue
+            if (total > want * 4) all = null
+            else all.push({ nat: scratch.nat, cell })
+          }
+        }
+      } finally {
+        await range.close()
+      }
+    }
+    return { entries: all === null || total <= want ? firsts.sorted() : all.sort(compare), total }
   }
 
   /** Roughly how many postings a term has, from what the probe read and the room its families take on disk (0: unknown). */
@@ -584,12 +662,8 @@ export class DeviceQueries {
       // one page (one-letter searches at 100,000 devices took up to 346 ms gathered, 13.7 ms p95 walked; device-list
       // bench). Nothing measured on disk yet (the newest writes): the postings are read anyway, up to the limit.
       const cap = Math.min(this.limits.gather, Math.floor(inFilter * GATHER_SHARE))
-      const all = estimate <= cap * 1.5 ? await this.#postings(tm.terms[0]!, cap) : null
-      if (all?.complete)
-        return list(
-          [...all.nats].filter(([, cell]) => filter === null || filter.has(cell)).map(([nat, cell]): Entry => ({ nat, cell })),
-          () => true,
-        )
+      const gathered = estimate <= cap * 1.5 ? await this.#gather(tm.terms[0]!, cap, filter, want, order) : null
+      if (gathered) return { kind: 'list', ...gathered }
     }
     // Rows the natural-order walk can rule out from their stored words are not decoded, nor counted as examined (so
     // the estimate below counts them among the non-matches through `passed`).
