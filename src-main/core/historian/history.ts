@@ -75,9 +75,16 @@ export function toHistoryEvent(doc: Record<string, unknown>): HistoryEvent | nul
   return historyEventSchema.parse('data' in doc ? { ...item, data: d.data.data } : { ...item, ...(d.data.payload !== undefined ? { payload: d.data.payload } : {}) })
 }
 
+/** The most bucket databases one history read goes through (27 years of days). */
+const MAX_BUCKETS = 10_000
+
 async function readRemote(client: CouchClient, q: HistoryQuery, cursor: Extract<Cursor, { r: 1 }> | null): Promise<{ items: HistoryEvent[]; next: string | null }> {
   const range = keyRange(q)
-  const buckets = bucketsBetween(q.fromMs, q.toMs, q.zone, q.interval)
+  // One more than a read goes through: a longer range is refused, not read as if its newest buckets were empty.
+  const buckets = bucketsBetween(q.fromMs, q.toMs, q.zone, q.interval, MAX_BUCKETS + 1)
+  if (buckets.length > MAX_BUCKETS) {
+    throw AppError.withRef('VALIDATION', `The time range covers more than ${MAX_BUCKETS} ${q.interval} buckets: choose a shorter one`, { key: 'historian.rangeTooLong', params: { max: MAX_BUCKETS } })
+  }
   let index = cursor ? buckets.findIndex((b) => b.key === cursor.b) : 0
   if (index < 0) throw AppError.withRef('VALIDATION', 'The page cursor is not one this history gave', { key: 'historian.badCursor' })
   let startkey = cursor?.k ?? range.startkey
