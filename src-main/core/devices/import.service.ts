@@ -169,9 +169,11 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     return auditDoc({ actor: j.actor, target: j.fileName, ...entry })
   }
 
+  const noJob = (id: string) => AppError.withRef('NOT_FOUND', `No import in progress with id ${id}`, { key: 'import.noJob' })
+
   function job(id: string): Job {
     const j = jobs.get(id)
-    if (!j) throw AppError.withRef('NOT_FOUND', `No import in progress with id ${id}`, { key: 'import.noJob' })
+    if (!j) throw noJob(id)
     return j
   }
 
@@ -318,9 +320,21 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     bus.emit('audit:changed', {})
   }
 
-  /** Runs one step of a job after the previous one; a failed step ends the job and is audited. */
-  function step<T>(j: Job, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one step of a job after the previous one; a failed step ends the job and is audited. A step queued behind the
+   * one that ended the job (a chunk sent while the cancel was under way) is refused: run, it would write a batch after
+   * the job's end entry and record the job as running again (reported as interrupted at the next start). `ended`
+   * answers such a step instead (by default it is refused as for a job that never was).
+   */
+  function step<T>(
+    j: Job,
+    work: () => Promise<T>,
+    ended: () => T = () => {
+      throw noJob(j.id)
+    },
+  ): Promise<T> {
     const run = j.queue.then(async () => {
+      if (jobs.get(j.id) !== j) return ended()
       try {
         return await work()
       } catch (e) {
@@ -441,13 +455,18 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     cancel(jobId: string): Promise<{ cancelled: boolean }> {
       const j = jobs.get(jobId)
       if (!j) return Promise.resolve({ cancelled: false })
-      return step(j, async () => {
-        // Rows already written were acknowledged and stay; the batch in hand is written too, so the
-        // report's "added" is exactly what the workspace holds.
-        await flush(j)
-        await close(j, 'failed', `cancelled by the operator after ${j.rows} rows; the devices added stay`, true)
-        return { cancelled: true }
-      })
+      return step<{ cancelled: boolean }>(
+        j,
+        async () => {
+          // Rows already written were acknowledged and stay; the batch in hand is written too, so the
+          // report's "added" is exactly what the workspace holds.
+          await flush(j)
+          await close(j, 'failed', `cancelled by the operator after ${j.rows} rows; the devices added stay`, true)
+          return { cancelled: true }
+        },
+        // Ended while this cancel waited (another cancel, a failed chunk, the end of the file): nothing more to stop.
+        () => ({ cancelled: false }),
+      )
     },
 
     get active(): number {

@@ -17,6 +17,17 @@ function toBase64(bytes: Uint8Array): string {
 
 type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
 
+/**
+ * One run of the panel: its job on the core, whether the operator cancelled it, the file being read. A cancelled run
+ * may still be waiting for the core when the operator starts the next file; it must then stop for good (it used to read
+ * a flag the next run had set back, send the rest of its file, and cancel the next run's job when the core refused it).
+ */
+interface Run {
+  jobId: string | null
+  cancelled: boolean
+  reader: ReadableStreamDefaultReader<Uint8Array> | null
+}
+
 /** One import at a time: the file is streamed to the core in chunks; the core parses and reports. */
 class ImportJob {
   phase = $state<ImportPhase>('idle')
@@ -31,13 +42,12 @@ class ImportJob {
   encoding = $state<ImportEncoding>('utf-8')
   error = $state.raw<ErrorInfo | null>(null)
   percent = $derived(this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0)
-  #jobId: string | null = null
-  #cancelled = false
-  #reader: ReadableStreamDefaultReader<Uint8Array> | null = null
+  /** The run the panel shows; null once it was closed. */
+  #run: Run | null = null
 
   constructor() {
     api.on('job:progress', (progress) => {
-      if (progress.jobId !== this.#jobId) return
+      if (this.#run === null || progress.jobId !== this.#run.jobId) return
       this.rows = progress.rows
       this.added = progress.added
       this.failed = progress.failed
@@ -53,19 +63,20 @@ class ImportJob {
     this.rows = this.added = this.failed = 0
     this.report = null
     this.error = null
-    this.#jobId = null
+    this.#run = null
   }
 
   async run(file: File): Promise<void> {
     if (this.phase === 'running') return
     this.reset()
-    this.#cancelled = false
+    const run: Run = { jobId: null, cancelled: false, reader: null }
+    this.#run = run
     this.phase = 'running'
     this.fileName = file.name
     this.fileSize = file.size
-    const outcome = await this.#import(file)
-    this.#reader = null
-    if (outcome === null || this.#cancelled) return
+    const outcome = await this.#import(file, run)
+    run.reader = null
+    if (outcome === null || run.cancelled) return
     if (outcome.ok) {
       this.report = outcome.value
       this.rows = outcome.value.rows
@@ -76,46 +87,48 @@ class ImportJob {
     }
     this.error = outcome.error
     this.phase = 'failed'
-    if (this.#jobId) await api.invoke('import:cancel', { jobId: this.#jobId })
+    if (run.jobId) await api.invoke('import:cancel', { jobId: run.jobId })
   }
 
   /** Start, chunks, finish: the report, or the first refusal; null once the operator cancelled. */
-  async #import(file: File): Promise<Result<ImportReport> | null> {
+  async #import(file: File, run: Run): Promise<Result<ImportReport> | null> {
     const started = await api.invoke('import:start', { fileName: file.name, encoding: this.encoding })
     if (!started.ok) return started
     const { jobId } = started.value
-    this.#jobId = jobId
-    if (this.#cancelled) {
-      await this.#cancelOnCore(jobId)
+    run.jobId = jobId
+    if (run.cancelled) {
+      await this.#cancelOnCore(run, jobId)
       return null
     }
-    const sent = await this.#send(file, jobId)
-    if (this.#cancelled) return null
+    const sent = await this.#send(file, run, jobId)
+    if (run.cancelled) return null
     if (!sent.ok) return sent
     this.bytesSent = file.size
     return api.invoke('import:finish', { jobId })
   }
 
   async cancel(): Promise<void> {
-    if (this.phase !== 'running') return
-    this.#cancelled = true
+    const run = this.#run
+    if (this.phase !== 'running' || !run) return
+    run.cancelled = true
     this.phase = 'cancelled'
-    void this.#reader?.cancel()
-    if (this.#jobId) await this.#cancelOnCore(this.#jobId)
+    void run.reader?.cancel()
+    if (run.jobId) await this.#cancelOnCore(run, run.jobId)
   }
 
-  async #cancelOnCore(jobId: string): Promise<void> {
+  async #cancelOnCore(run: Run, jobId: string): Promise<void> {
     const result = await api.invoke('import:cancel', { jobId })
-    if (!result.ok) this.error = result.error
+    // Said only while the panel still shows this run, not over the next one.
+    if (!result.ok && this.#run === run) this.error = result.error
   }
 
   /**
    * Streams the file's bytes so a large import never sits in memory whole; the core decodes them, so it can say on
    * which line and at which byte a file stops being UTF-8. Chunks may cut anywhere, even inside a character.
    */
-  async #send(file: File, jobId: string): Promise<Result<unknown>> {
+  async #send(file: File, run: Run, jobId: string): Promise<Result<unknown>> {
     const reader = file.stream().getReader()
-    this.#reader = reader
+    run.reader = reader
     let pending: Uint8Array[] = []
     let pendingBytes = 0
     let sent = 0
@@ -131,7 +144,7 @@ class ImportJob {
       for (let i = 0; i < buffer.length; i += CHUNK_BYTES) {
         const piece = buffer.subarray(i, i + CHUNK_BYTES)
         const result = await api.invoke('import:chunk', { jobId, data: toBase64(piece) })
-        if (!result.ok || this.#cancelled) return result
+        if (!result.ok || run.cancelled) return result
         sent += piece.length
         this.bytesSent = Math.min(sent, file.size)
       }
@@ -145,14 +158,14 @@ class ImportJob {
         // The file became unreadable (moved, permissions) while it was being read.
         return { ok: false, error: toErrorInfo(e) }
       }
-      if (this.#cancelled) return { ok: true, value: null }
+      if (run.cancelled) return { ok: true, value: null }
       if (chunk.value) {
         pending.push(chunk.value)
         pendingBytes += chunk.value.length
       }
       if (pendingBytes >= CHUNK_BYTES || (chunk.done && pendingBytes > 0)) {
         const result = await sendPending()
-        if (!result.ok || this.#cancelled) return result
+        if (!result.ok || run.cancelled) return result
       }
       if (chunk.done) return { ok: true, value: null }
     }
