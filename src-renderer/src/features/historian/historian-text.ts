@@ -36,3 +36,26 @@ export function ageText(t: Translate, seconds: number): string {
   if (s < 3600) return t('historian.age.minutes', { values: { m: Math.floor(s / 60), s: s % 60 } })
   return t('historian.age.hours', { values: { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) } })
 }
+
+/** How the forwarder's state line reads: the state's word, its colour, and what the operator must not miss about it. */
+export interface ForwarderHeadline {
+  state: string
+  tone: 'ok' | 'busy' | 'warning' | 'danger' | 'neutral'
+  note: string | null
+}
+
+/**
+ * The forwarder's state as the card's header says it. Stopped after a run that ended without stopping (Fieldline
+ * closed or crashed while it ran), it says so: the broker keeps the events of that gap for the next start.
+ */
+export function forwarderHeadline(t: Translate, status: HistorianStatus | null, time: (iso: string) => string): ForwarderHeadline {
+  const state = status?.state ?? 'stopped'
+  const word = forwarderStateText(t, state)
+  if (state === 'failed') return { state: word, tone: 'danger', note: null }
+  if (state === 'starting' || state === 'stopping') return { state: word, tone: 'busy', note: null }
+  if (state === 'stopped') {
+    const ended = status?.endedAbruptlyAt
+    return ended ? { state: word, tone: 'warning', note: t('historian.run.endedAbruptly', { values: { time: time(ended) } }) } : { state: word, tone: 'neutral', note: null }
+  }
+  return { state: word, tone: 'ok', note: null }
+}

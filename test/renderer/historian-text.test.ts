@@ -1,0 +1,56 @@
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
+import { forwarderHeadline } from '../../src-renderer/src/features/historian/historian-text'
+import type { Translate } from '../../src-renderer/src/i18n'
+
+const t: Translate = (key, options) => get(format)(key, options)
+const time = (iso: string): string => `<${iso}>`
+
+const destination = (over: Partial<DestinationStatus>): DestinationStatus => ({
+  ref: 'couchdb/lab',
+  name: 'Lab history',
+  state: 'connected',
+  reason: null,
+  nextTryAt: null,
+  eventsPerSecond: 0,
+  delivered: 0,
+  refused: 0,
+  queued: 0,
+  queueSize: 1000,
+  oldestQueuedAt: null,
+  oldestQueuedAgeSeconds: null,
+  dropped: 0,
+  lastError: null,
+  lastErrorAt: null,
+  ...over,
+})
+
+const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
+  state: 'running',
+  reason: null,
+  profileId: 'plant',
+  since: '2026-12-06T00:00:00.000Z',
+  mqtt: { state: 'connected', filter: null, reason: null },
+  mbed: 'off',
+  received: 0,
+  unmatched: 0,
+  intakeFailures: 0,
+  destinations: [destination({})],
+  ...over,
+})
+
+describe('the forwarder’s state line', () => {
+  it.each(['en', 'fr'])('says a stopped forwarder’s last run ended without stopping, and when (%s)', (language) => {
+    locale.set(language)
+    const headline = forwarderHeadline(t, status({ state: 'stopped', endedAbruptlyAt: '2026-12-06T04:37:06.000Z' }), time)
+    expect(headline.tone).toBe('warning')
+    expect(headline.state).toBe(t('historian.states.stopped'))
+    expect(headline.note).toContain('<2026-12-06T04:37:06.000Z>')
+    expect(headline.note).toMatch(language === 'en' ? /ended without stopping/ : /sans arrêt/)
+    // Stopped as it should be: nothing more to say.
+    expect(forwarderHeadline(t, status({ state: 'stopped' }), time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
+    expect(forwarderHeadline(t, null, time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
+  })
+})
