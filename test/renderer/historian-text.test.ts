@@ -53,4 +53,25 @@ describe('the forwarder’s state line', () => {
     expect(forwarderHeadline(t, status({ state: 'stopped' }), time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
     expect(forwarderHeadline(t, null, time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
   })
+
+  it('warns, not in the success green, while a running forwarder’s destination is stopped on an error or backing off', () => {
+    locale.set('en')
+    expect(forwarderHeadline(t, status({}), time)).toEqual({ state: 'Running', tone: 'ok', note: null })
+    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'failed' })] }), time)).toEqual({
+      state: 'Running',
+      tone: 'warning',
+      note: '1 of 1 destination stopped on an error',
+    })
+    const mixed = status({ destinations: [destination({ state: 'failed' }), destination({ state: 'backingOff' }), destination({ state: 'backingOff' }), destination({})] })
+    expect(forwarderHeadline(t, mixed, time).note).toBe('1 of 4 destinations stopped on an error, 2 of 4 destinations backing off')
+    locale.set('fr')
+    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'failed' })] }), time)).toEqual({
+      state: 'En marche',
+      tone: 'warning',
+      note: '1 destination sur 1 arrêtée sur une erreur',
+    })
+    expect(forwarderHeadline(t, mixed, time).note).toBe('1 destination sur 4 arrêtée sur une erreur, 2 destinations sur 4 en attente d’un nouvel essai')
+    // Paused is the operator's own choice: no warning.
+    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'paused' })] }), time).tone).toBe('ok')
+  })
 })

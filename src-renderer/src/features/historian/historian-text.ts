@@ -57,5 +57,15 @@ export function forwarderHeadline(t: Translate, status: HistorianStatus | null, 
     const ended = status?.endedAbruptlyAt
     return ended ? { state: word, tone: 'warning', note: t('historian.run.endedAbruptly', { values: { time: time(ended) } }) } : { state: word, tone: 'neutral', note: null }
   }
+  // Running is not all well while a destination stores nothing: the header must not say it in the success green.
+  const destinations = status?.destinations ?? []
+  const total = destinations.length
+  const failed = destinations.filter((d) => d.state === 'failed').length
+  const backingOff = destinations.filter((d) => d.state === 'backingOff').length
+  const troubles = [
+    failed > 0 ? t('historian.run.destinationsFailed', { values: { count: failed, total } }) : null,
+    backingOff > 0 ? t('historian.run.destinationsBackingOff', { values: { count: backingOff, total } }) : null,
+  ].filter((x): x is string => x !== null)
+  if (troubles.length > 0) return { state: word, tone: 'warning', note: troubles.join(', ') }
   return { state: word, tone: 'ok', note: null }
 }
