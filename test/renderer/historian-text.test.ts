@@ -2,7 +2,7 @@ import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
-import { forwarderHeadline } from '../../src-renderer/src/features/historian/historian-text'
+import { forwarderHeadline, nextTryText, stateReason } from '../../src-renderer/src/features/historian/historian-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -73,5 +73,29 @@ describe('the forwarder’s state line', () => {
     expect(forwarderHeadline(t, mixed, time).note).toBe('1 destination sur 4 arrêtée sur une erreur, 2 destinations sur 4 en attente d’un nouvel essai')
     // Paused is the operator's own choice: no warning.
     expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'paused' })] }), time).tone).toBe('ok')
+  })
+})
+
+describe('a destination’s row', () => {
+  it('counts down to the next try in words, in each language', () => {
+    const at = '2026-12-06T04:39:12.000Z'
+    const now = Date.parse(at) - 13_000
+    // Intl keeps the number and its unit together with a no-break space.
+    const nextTry = (when: number, language: string): string => nextTryText(at, when, language).replace(/\s/g, ' ')
+    expect(nextTry(now, 'fr')).toBe('dans 13 s')
+    expect(nextTry(now, 'en')).toMatch(/^in 13 sec/)
+    expect(nextTry(now + 12_000, 'fr')).toBe('dans 1 s')
+    // Due already (the status is at most a second old): now, not "1 s ago".
+    expect(nextTry(now + 20_000, 'fr')).toBe('maintenant')
+    expect(nextTry(Date.parse(at) - 150_000, 'fr')).toBe('dans 3 min')
+  })
+
+  it('says a backing-off destination’s reason once: in State only when Last error does not say the same', () => {
+    const refused = { code: 'NETWORK' as const, message: 'connect ECONNREFUSED 127.0.0.1:33745' }
+    expect(stateReason(destination({ state: 'backingOff', reason: refused, lastError: refused, lastErrorAt: '2026-12-06T04:38:40.000Z' }))).toBeNull()
+    const earlier = { code: 'AUTH_FAILED' as const, message: 'unauthorized' }
+    expect(stateReason(destination({ state: 'failed', reason: refused, lastError: earlier }))).toEqual(refused)
+    expect(stateReason(destination({ state: 'backingOff', reason: refused }))).toEqual(refused)
+    expect(stateReason(destination({ state: 'connected', reason: refused }))).toBeNull()
   })
 })

@@ -1,4 +1,5 @@
-import type { BucketInterval, CouchSettings, DestinationState, HistorianStatus, KafkaSettings } from '../../../../src-shared/models/historian'
+import type { ErrorInfo } from '../../../../src-shared/contract'
+import type { BucketInterval, CouchSettings, DestinationState, DestinationStatus, HistorianStatus, KafkaSettings } from '../../../../src-shared/models/historian'
 import { wordFor, type Translate } from '../../i18n'
 import type { DestinationVerify, ForwarderVerify } from '../../lib/state/historian.svelte'
 
@@ -68,4 +69,21 @@ export function forwarderHeadline(t: Translate, status: HistorianStatus | null, 
   ].filter((x): x is string => x !== null)
   if (troubles.length > 0) return { state: word, tone: 'warning', note: troubles.join(', ') }
   return { state: word, tone: 'ok', note: null }
+}
+
+/** When a destination backing off tries again, from `now`, as the operator reads it at a glance: "in 13 s", "now". */
+export function nextTryText(at: string, now: number, locale: string | null | undefined): string {
+  const seconds = Math.max(0, Math.round((Date.parse(at) - now) / 1000))
+  const relative = new Intl.RelativeTimeFormat(locale ?? 'en', { numeric: 'auto', style: 'short' })
+  if (seconds < 60) return relative.format(seconds, 'second')
+  if (seconds < 3600) return relative.format(Math.round(seconds / 60), 'minute')
+  return relative.format(Math.round(seconds / 3600), 'hour')
+}
+
+const sameError = (a: ErrorInfo, b: ErrorInfo): boolean => a.code === b.code && a.message === b.message
+
+/** The reason to show in the State column: none when the Last error column already says the same thing. */
+export function stateReason(d: DestinationStatus): ErrorInfo | null {
+  if (!d.reason || (d.state !== 'backingOff' && d.state !== 'failed')) return null
+  return d.lastError && sameError(d.reason, d.lastError) ? null : d.reason
 }
