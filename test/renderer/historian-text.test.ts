@@ -2,7 +2,7 @@ import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
-import { forwarderHeadline, nextTryText, stateReason } from '../../src-renderer/src/features/historian/historian-text'
+import { forwarderHeadline, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -97,5 +97,13 @@ describe('a destination’s row', () => {
     expect(stateReason(destination({ state: 'failed', reason: refused, lastError: earlier }))).toEqual(refused)
     expect(stateReason(destination({ state: 'backingOff', reason: refused }))).toEqual(refused)
     expect(stateReason(destination({ state: 'connected', reason: refused }))).toBeNull()
+  })
+})
+
+describe('the CouchDB destination form’s own checks', () => {
+  it('refuses a time zone the runtime does not know, as the core would, and takes a known one', () => {
+    expect(timeZoneProblem('Mars/Olympus')).toEqual({ key: 'historian.unknownTimeZone', params: { zone: 'Mars/Olympus' } })
+    expect(timeZoneProblem('Europe/Paris')).toBeNull()
+    expect(timeZoneProblem('UTC')).toBeNull()
   })
 })

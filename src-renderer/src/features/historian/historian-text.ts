@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../../../../src-shared/contract'
+import type { ErrorInfo, MessageRef } from '../../../../src-shared/contract'
 import type { BucketInterval, CouchSettings, DestinationState, DestinationStatus, HistorianStatus, KafkaSettings } from '../../../../src-shared/models/historian'
 import { wordFor, type Translate } from '../../i18n'
 import type { DestinationVerify, ForwarderVerify } from '../../lib/state/historian.svelte'
@@ -86,4 +86,14 @@ const sameError = (a: ErrorInfo, b: ErrorInfo): boolean => a.code === b.code && 
 export function stateReason(d: DestinationStatus): ErrorInfo | null {
   if (!d.reason || (d.state !== 'backingOff' && d.state !== 'failed')) return null
   return d.lastError && sameError(d.reason, d.lastError) ? null : d.reason
+}
+
+/** An IANA time zone the runtime does not know, as the core refuses it (historian.unknownTimeZone). */
+export function timeZoneProblem(zone: string): MessageRef | null {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return null
+  } catch {
+    return { key: 'historian.unknownTimeZone', params: { zone: zone.slice(0, 64) } }
+  }
 }
