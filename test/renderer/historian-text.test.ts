@@ -2,7 +2,7 @@ import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
-import { forwarderHeadline, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
+import { asSentence, axisTimeStyle, forwarderHeadline, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -105,5 +105,34 @@ describe('the CouchDB destination form’s own checks', () => {
     expect(timeZoneProblem('Mars/Olympus')).toEqual({ key: 'historian.unknownTimeZone', params: { zone: 'Mars/Olympus' } })
     expect(timeZoneProblem('Europe/Paris')).toBeNull()
     expect(timeZoneProblem('UTC')).toBeNull()
+  })
+})
+
+describe('the history’s words', () => {
+  it('gives a chart of a few seconds its seconds, and a longer one minutes only', () => {
+    const at = Date.parse('2026-12-06T04:37:06.000Z')
+    expect(axisTimeStyle(at, at + 3_000)).toBe('medium')
+    expect(axisTimeStyle(at, at + 2 * 3_600_000)).toBe('short')
+    const ends = [at, at + 3_000].map((ms) => new Intl.DateTimeFormat('fr', { dateStyle: 'short', timeStyle: axisTimeStyle(at, at + 3_000), timeZone: 'UTC' }).format(ms))
+    expect(ends).toEqual(['06/12/2026 04:37:06', '06/12/2026 04:37:09'])
+  })
+
+  it('ends the offline notice’s reason with one full stop, whether or not the reason has its own', () => {
+    locale.set('fr')
+    const reason = 'Impossible de joindre 127.0.0.1:5984\u00a0: vérifiez que le service est en marche.'
+    expect(t('historian.history.offline', { values: { reason: asSentence(reason) } })).toBe(`La destination est injoignable\u00a0: ${reason}`)
+    expect(asSentence('connect ECONNREFUSED')).toBe('connect ECONNREFUSED.')
+  })
+})
+
+describe('French wording the cold trial found', () => {
+  it('names no profile or zone after a bare “de”, says what the bucket count counts, and keeps the secret placeholder neutral', () => {
+    locale.set('fr')
+    expect(t('historian.card.bucketsEvery', { values: { interval: 'jour', zone: 'Europe/Paris' } })).toBe('une par jour, fuseau Europe/Paris')
+    expect(t('historian.buckets.title', { values: { name: 'Historique labo' } })).toBe('Périodes — Historique labo')
+    expect(t('historian.buckets.all', { values: { count: 2, interval: 'jour' } })).toBe('2 bases, une par jour')
+    expect(t('form.secretKept')).toBe('(valeur enregistrée — laisser vide pour la conserver)')
+    locale.set('en')
+    expect(t('historian.buckets.all', { values: { count: 2, interval: 'day' } })).toBe('2 databases, one per day')
   })
 })

@@ -97,3 +97,14 @@ export function timeZoneProblem(zone: string): MessageRef | null {
     return { key: 'historian.unknownTimeZone', params: { zone: zone.slice(0, 64) } }
   }
 }
+
+/** How precise a time axis' end labels are: with seconds when its span is under an hour. */
+export function axisTimeStyle(first: number, last: number): 'short' | 'medium' {
+  return Math.abs(last - first) < 3_600_000 ? 'medium' : 'short'
+}
+
+/** A message that goes on after another: it ends with its full stop, and with one only (an error's text may have its own). */
+export function asSentence(text: string): string {
+  const trimmed = text.trim()
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
