@@ -188,6 +188,11 @@ export const historianStatusSchema = z.object({
   /** Events a source handed over that could not be written to a queue (the MQTT source then does not acknowledge them). */
   intakeFailures: z.number().int(),
   destinations: z.array(destinationStatusSchema),
+  /**
+   * Only on the status of a forwarder that is not running: its last run ended without stopping (the process was killed
+   * or crashed while it ran), as of this time (ISO), the last its status file was written. Absent otherwise.
+   */
+  endedAbruptlyAt: z.string().optional(),
 })
 export type HistorianStatus = z.infer<typeof historianStatusSchema>
 

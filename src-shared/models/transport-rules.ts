@@ -23,7 +23,10 @@ export function withDefaultScheme(text: string): string {
 
 function parse(url: string): URL | null {
   try {
-    return new URL(url)
+    const parsed = new URL(url)
+    // Chromium's parser percent-encodes what the URL standard refuses in a host ("https://not a url" parses there),
+    // Node's refuses it: a '%' left in a host name means no host, so the form says what the core would.
+    return parsed.hostname.includes('%') ? null : parsed
   } catch {
     return null
   }

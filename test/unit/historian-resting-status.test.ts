@@ -43,12 +43,14 @@ const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
 })
 
 describe('the resting status of a forwarder', () => {
-  let cleanup: (() => Promise<void>) | undefined
-  afterEach(() => cleanup?.())
+  const cleanups: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    await Promise.all(cleanups.splice(0).map((c) => c()))
+  })
 
   async function dataDirWith(files: Record<string, string>): Promise<string> {
     const t = await tempDir()
-    cleanup = t.cleanup
+    cleanups.push(t.cleanup)
     for (const [id, body] of Object.entries(files)) {
       await mkdir(join(t.dir, 'historian', id), { recursive: true })
       await writeFile(join(t.dir, 'historian', id, 'status.json'), body)
@@ -64,6 +66,23 @@ describe('the resting status of a forwarder', () => {
     expect(restingStatus(dir)).toEqual(
       status({ state: 'stopped', mqtt: { state: 'off', filter: null, reason: null }, destinations: [{ ...destination, state: 'stopped', eventsPerSecond: 0, nextTryAt: null }] }),
     )
+  })
+
+  it('says when the last run ended without stopping: a file still saying it runs, of a process that is gone', async () => {
+    const gone = 99_999_999
+    const dir = await dataDirWith({
+      plant: JSON.stringify({ pid: gone, updatedAt: '2026-12-06T01:00:00.000Z', status: status({}) }),
+      clean: JSON.stringify({ pid: gone, updatedAt: '2026-12-05T01:00:00.000Z', status: status({ profileId: 'clean', state: 'stopped' }) }),
+    })
+    expect(restingStatus(dir)).toMatchObject({ state: 'stopped', profileId: 'plant', endedAbruptlyAt: '2026-12-06T01:00:00.000Z' })
+    // Stopped as it should be, or still running in another process (the CLI's `historian run`): nothing ended abruptly.
+    const other = await dataDirWith({
+      clean: JSON.stringify({ pid: gone, updatedAt: '2026-12-06T01:00:00.000Z', status: status({ state: 'stopped' }) }),
+      live: JSON.stringify({ pid: process.ppid, updatedAt: '2026-12-05T01:00:00.000Z', status: status({}) }),
+    })
+    expect(restingStatus(other)).not.toHaveProperty('endedAbruptlyAt')
+    const live = await dataDirWith({ live: JSON.stringify({ pid: process.ppid, updatedAt: '2026-12-06T01:00:00.000Z', status: status({}) }) })
+    expect(restingStatus(live)).not.toHaveProperty('endedAbruptlyAt')
   })
 
   it('keeps a failed forwarder failed, with its reason', async () => {

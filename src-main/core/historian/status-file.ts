@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { historianStatusSchema, type HistorianStatus } from '../../../src-shared/models/historian'
+import { processAlive } from './disk-queue'
 import { forwarderDir } from './forwarder'
 
 const statusFileSchema = z.object({ pid: z.number().int(), updatedAt: z.string(), status: historianStatusSchema })
@@ -46,8 +47,11 @@ export function restingStatus(dataDir: string): HistorianStatus | null {
     .at(-1)
   if (!latest) return null
   const s = latest.status
+  // A file still saying it runs, of a process that is gone: that run was killed or crashed rather than stopped.
+  const abrupt = s.state !== 'stopped' && s.state !== 'failed' && (latest.pid === process.pid || !processAlive(latest.pid))
   return {
     ...s,
+    ...(abrupt ? { endedAbruptlyAt: latest.updatedAt } : {}),
     state: s.state === 'failed' ? 'failed' : 'stopped',
     mqtt: { state: 'off', filter: null, reason: null },
     destinations: s.destinations.map((d) => ({ ...d, state: 'stopped', eventsPerSecond: 0, nextTryAt: null })),
