@@ -246,6 +246,25 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(await offline.exit).toBe(1)
     expect(offline.stderr()).toContain('showing the local copy of what was read before')
     expect(offline.stdout().trim().split('\n').slice(1)).toEqual(rows.slice(1))
+
+    // A range of more buckets than a read goes through is an argument error: exit 2 before any output.
+    const tooLong = run(historyEnv, ['history', 'meter', 'm1', '--from', '1970-01-01T00:00:00Z', '--to', '2026-12-07T00:00:00Z'])
+    expect(await tooLong.exit).toBe(2)
+    expect(tooLong.stdout()).toBe('')
+    expect(tooLong.stderr()).toContain('more than 10000 day buckets')
+    // 27 years of day buckets: one listing of the databases, then only the buckets that exist are read.
+    const before = couch.log().length
+    const years = run(historyEnv, ['history', 'meter', 'm1', '--from', '2000-01-01T00:00:00Z', '--to', to])
+    expect(await years.exit).toBe(0)
+    expect(years.stdout().trim().split('\n')).toEqual(rows)
+    const requests = couch.log().slice(before)
+    expect(requests.filter((r) => r.path === '/_all_dbs')).toHaveLength(1)
+    expect(requests.filter((r) => r.path.endsWith('/_all_docs')).length).toBeLessThanOrEqual(2)
+    // A device with no events: the header, exit 0, and a word on stderr so that a mistyped id does not pass unseen.
+    const nobody = run(historyEnv, ['history', 'meter', 'nobody', '--from', from, '--to', to])
+    expect(await nobody.exit).toBe(0)
+    expect(nobody.stdout()).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload\n')
+    expect(nobody.stderr()).toContain(`no events for meter/nobody from ${from} to ${to}`)
   })
 
   it('buckets lists the bucket databases with those older than the retention, and deletes those only with --yes', async () => {

@@ -22,7 +22,7 @@ import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
 import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
-import { historyOfDestination } from '../../core/historian/history'
+import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
@@ -289,12 +289,19 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       const format = opts.format
       const config = await couchReadConfig(withRuntime, opts.profile)
       const dest = pickCouch(config, opts.destination)
+      // A range too long for one read is an argument error like the others: said before any output, exit 2.
+      try {
+        bucketsOfRange(fromMs, toMs, dest.settings.timeZone, dest.settings.bucketInterval)
+      } catch (e) {
+        throw new CliError(`fieldline: ${e instanceof Error ? e.message : String(e)} (--from, --to)`, EXIT.usage)
+      }
       const out = (t: string): void => {
         process.stdout.write(`${t}\n`)
       }
-      if (format === 'csv') out(historyCsvHeader())
       let cursor: string | undefined
       let offline = false
+      let printed = 0
+      let first = true
       do {
         let page
         try {
@@ -306,9 +313,15 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
           offline = true
           process.stderr.write(`fieldline: ${page.offline.message}; showing the local copy of what was read before\n`)
         }
+        // The header goes out with the first page: a read that fails at once leaves stdout empty.
+        if (first && format === 'csv') out(historyCsvHeader())
+        first = false
         for (const e of page.items) out(historyLine(e, format))
+        printed += page.items.length
         cursor = page.next ?? undefined
       } while (cursor)
+      // An empty answer is a valid one (exit 0), but a mistyped device must not look like a quiet one.
+      if (printed === 0) process.stderr.write(`fieldline: no events for ${type}/${id} from ${opts.from} to ${opts.to}${offline ? ' in the local copy' : ''}\n`)
       // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).
       if (offline) process.exitCode = EXIT.failed
     })

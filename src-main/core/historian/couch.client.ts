@@ -41,7 +41,11 @@ export interface CouchClient {
   /** 'created', or 'exists' for CouchDB's 412 file_exists. */
   createDb(name: string): Promise<'created' | 'exists'>
   deleteDb(name: string): Promise<'deleted' | 'missing'>
-  listDbs(): Promise<string[]>
+  /**
+   * Database names, sorted; with a range, those from `startkey` to `endkey` (inclusive) as CouchDB 2+ and Cloudant
+   * filter them. express-pouchdb ignores the range (docs/wire/couchdb-kafka.md §1.4), so a caller filters the names too.
+   */
+  listDbs(range?: { startkey: string; endkey: string }): Promise<string[]>
   /** Writes documents; the rows say, per document, what happened (a 201 may still hold failed rows). */
   bulkDocs(db: string, docs: readonly object[]): Promise<BulkRow[]>
   /** A key range of `_all_docs` with the documents; null when the database does not exist. */
@@ -143,8 +147,8 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
       throw couchFailure(res, `database ${name}`)
     },
 
-    async listDbs() {
-      const res = await send({ method: 'GET', path: '/_all_dbs' })
+    async listDbs(range) {
+      const res = await send({ method: 'GET', path: '/_all_dbs', ...(range ? { query: { startkey: JSON.stringify(range.startkey), endkey: JSON.stringify(range.endkey) } } : {}) })
       if (res.status !== 200) throw couchFailure(res, 'the list of databases')
       const parsed = z.array(z.string()).safeParse(res.tryJson())
       if (!parsed.success) throw new DeliveryError('retry', 'NETWORK', 'CouchDB answered _all_dbs in an unexpected form', { key: 'historian.couchBadAnswer' })
