@@ -10,7 +10,9 @@
  * - stop: the destination goes 'failed' with the reason and sends nothing more until `resume`; its queue keeps
  *   filling (and drops the oldest when full).
  *
- * Pause stops taking batches (a request already sent finishes); resume takes up again, also after 'failed'.
+ * Pause stops taking batches (a request already sent finishes); resume takes up again, also after 'failed', with a new
+ * sink when the caller gives one (the destination's profile as saved now: a corrected password, a new URL); the old
+ * sink is closed once the requests it has under way have finished.
  * `stop` drains: it sends what is queued for at most `drainMs`, then leaves the rest in the queue for the next run.
  */
 import type { DestinationState, DestinationStatus } from '../../../src-shared/models/historian'
@@ -49,7 +51,8 @@ export interface Destination {
   /** New events were queued. */
   notify(): void
   pause(): void
-  resume(): void
+  /** `replacement`: the sink (and name) to go on with, built from the destination's configuration as saved now. */
+  resume(replacement?: { sink: Sink; name: string }): void
   stop(drainMs: number): Promise<void>
   status(): DestinationStatus
   /** Called once a second: measures events/s. */
@@ -58,7 +61,19 @@ export interface Destination {
 }
 
 export function createDestination(options: DestinationOptions): Destination {
-  const { queue, sink, ref } = options
+  const { queue, ref } = options
+  let sink = options.sink
+  let name = options.name
+  /** Deliveries and maintenance under way, so that a sink replaced on resume is closed only once they are done. */
+  const underway = new Set<Promise<unknown>>()
+  function tracked<T>(work: Promise<T>): Promise<T> {
+    underway.add(work)
+    void work.then(
+      () => underway.delete(work),
+      () => underway.delete(work),
+    )
+    return work
+  }
   const now = options.now ?? Date.now
   const log = options.logger
   const backoff = options.backoff ?? { minMs: 1_000, maxMs: 60_000 }
@@ -108,7 +123,7 @@ export function createDestination(options: DestinationOptions): Destination {
     const t = now()
     return {
       ref: ref as DestinationStatus['ref'],
-      name: options.name,
+      name,
       state,
       reason: reason ? reason.toInfo() : null,
       nextTryAt: nextTryAt !== null ? new Date(nextTryAt).toISOString() : null,
@@ -201,7 +216,7 @@ export function createDestination(options: DestinationOptions): Destination {
       chunks[0] = chunk
       const round = backoffRound
       try {
-        const r = await sink.deliver(chunk)
+        const r = await tracked(sink.deliver(chunk))
         delivered += r.stored
         rate.count += r.stored
         for (const x of r.refused) {
@@ -265,7 +280,7 @@ export function createDestination(options: DestinationOptions): Destination {
   async function maintain(): Promise<void> {
     if (!sink.maintain || blocked()) return
     try {
-      await sink.maintain(now())
+      await tracked(sink.maintain(now()))
       succeeded()
     } catch (e) {
       const d = asDeliveryError(e)
@@ -304,7 +319,13 @@ export function createDestination(options: DestinationOptions): Destination {
       wake()
     },
 
-    resume() {
+    resume(replacement) {
+      if (replacement) {
+        const old = sink
+        sink = replacement.sink
+        name = replacement.name
+        void Promise.allSettled([...underway]).then(() => old.close().catch(() => undefined))
+      }
       paused = false
       failed = false
       failures = 0

@@ -73,7 +73,11 @@ export interface Forwarder {
   stop(): Promise<ForwarderSummary>
   status(): HistorianStatus
   pause(ref: string): DestinationStatus
-  resume(ref: string): DestinationStatus
+  /**
+   * `fresh`: the destination's configuration as saved now (its profile and secrets read again), so that a corrected
+   * password or URL is used by the retry; the queue stays, and queue and batch sizes apply from the next start.
+   */
+  resume(ref: string, fresh?: DestinationConfig): DestinationStatus
 }
 
 /** Where a forwarder keeps its queues and its status file. */
@@ -338,9 +342,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       return r.destination.status()
     },
 
-    resume(ref) {
+    resume(ref, fresh) {
       const r = mustGet(ref)
-      r.destination.resume()
+      if (fresh && fresh.ref === ref) {
+        const sink = options.sinkFor ? options.sinkFor(fresh) : buildSink(fresh, config.org, logger, tuning)
+        r.config = fresh
+        r.destination.resume({ sink, name: fresh.name })
+      } else {
+        r.destination.resume()
+      }
       return r.destination.status()
     },
   }
