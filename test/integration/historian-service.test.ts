@@ -101,6 +101,10 @@ describe.skipIf(skip)('historian channels', () => {
       await pub.publishAsync('iot-2/type/pump/id/p1/evt/temp/fmt/json', '{"n":99}', { qos: 1 })
       await expect.poll(async () => (await core.call('historian:status', {})).destinations[0]?.delivered, POLL).toBe(5)
       expect((await core.call('historian:status', {})).unmatched).toBe(1)
+      // An event id the platform does not allow: not stored, but counted, with its topic.
+      await pub.publishAsync('iot-2/type/sensor1/id/s1/evt/=2-5/fmt/json', '{}', { qos: 1 })
+      await expect.poll(async () => (await core.call('historian:status', {})).unreadableTopics, POLL).toBe(1)
+      expect(core.historian.status().lastUnreadableTopic).toBe('iot-2/type/sensor1/id/s1/evt/=2-5/fmt/json')
       expect(events.some((e) => e.name === 'historian:status')).toBe(true)
 
       const ref = `couchdb/${c.id}`

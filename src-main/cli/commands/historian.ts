@@ -91,7 +91,22 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
 
 function summaryLine(s: ForwarderSummary): string {
   const parts = s.destinations.map((d) => `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued`)
-  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued; ${parts.join('; ')}`
+  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued, ${s.unreadableTopics} messages on topics that name no device event; ${parts.join('; ')}`
+}
+
+/**
+ * A line when messages on topics that name no device event came since the last one: the first at once, then at most one
+ * a minute, each with how many came since, the total and the last such topic.
+ */
+export function unreadableLines(clock: () => number = Date.now): (s: HistorianStatus) => string[] {
+  let said = { count: 0, at: 0 }
+  return (s) => {
+    if (s.unreadableTopics <= said.count) return []
+    if (said.count > 0 && clock() - said.at < 60_000) return []
+    const line = `${at()} historian ignored ${s.unreadableTopics - said.count} messages on topics that name no device event (${s.unreadableTopics} in all; last: ${s.lastUnreadableTopic ?? '?'})`
+    said = { count: s.unreadableTopics, at: clock() }
+    return [line]
+  }
 }
 
 /** Runs the forwarder until `io.stopSignal` or a failure that retrying cannot fix; returns the exit code. */
@@ -109,6 +124,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     }
   }
   let previous: HistorianStatus | null = null
+  const unreadable = unreadableLines()
   let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
@@ -117,6 +133,8 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     dataDir,
     ...(io.logger ? { logger: io.logger } : {}),
     onStatus: (s, changed) => {
+      // Once a second too: messages on unreadable topics change no state.
+      for (const l of unreadable(s)) io.line(l)
       if (!changed) return
       for (const l of stateLines(previous, s)) io.line(l)
       previous = s
@@ -186,7 +204,9 @@ function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) =
   for (const e of entries) {
     if (e.running && e.status) {
       const s = e.status
-      out(`${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched`)
+      out(
+        `${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched${s.unreadableTopics > 0 ? `, ${s.unreadableTopics} on topics that name no device event (last: ${s.lastUnreadableTopic ?? '?'})` : ''}`,
+      )
       for (const d of s.destinations) {
         const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''

@@ -17,6 +17,9 @@
  *   when the hand-over returns the event is in the forwarder's queues. mbed itself has no acknowledgement (a
  *   notification is delivered once it is read), so what the bridge read before it handed it over is the bridge's.
  * - Events no rule selects are acknowledged and counted as `unmatched`.
+ * - Messages whose topic names no device event the platform allows (an event id such as `=2-5`; platform/topics.ts) are
+ *   acknowledged and not stored: counted as `unreadableTopics`, and logged (the first at once, then at most once a
+ *   minute), so that nothing the broker delivered vanishes unseen.
  */
 import { join } from 'node:path'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
@@ -65,6 +68,7 @@ export interface ForwarderSummary {
   received: number
   unmatched: number
   intakeFailures: number
+  unreadableTopics: number
   destinations: { ref: string; delivered: number; refused: number; queued: number; dropped: number }[]
 }
 
@@ -110,6 +114,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let received = 0
   let unmatched = 0
   let intakeFailures = 0
+  let unreadableTopics = 0
+  let lastUnreadableTopic: string | null = null
+  /** What the log last said of unreadable topics: how many, and when. */
+  let unreadableLogged = { count: 0, at: 0 }
   let ticker: NodeJS.Timeout | undefined
   /** Each destination as the last stop left it: what waits in its queue on disk for the next start. */
   let left: DestinationStatus[] = []
@@ -127,6 +135,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       received,
       unmatched,
       intakeFailures,
+      unreadableTopics,
+      lastUnreadableTopic,
       destinations: running.size > 0 ? [...running.values()].map((r) => r.destination.status()) : left,
     }
   }
@@ -201,15 +211,27 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     for (const ref of refs) running.get(ref)?.destination.notify()
   }
 
+  function unreadable(topic: string): void {
+    unreadableTopics++
+    lastUnreadableTopic = topic.slice(0, 200)
+    const t = now()
+    if (unreadableLogged.count > 0 && t - unreadableLogged.at < 60_000) return
+    logger?.warn(
+      { forwarder: config.id, topic: lastUnreadableTopic, since: unreadableTopics - unreadableLogged.count, total: unreadableTopics },
+      'historian: messages on topics that name no device event were acknowledged and not stored',
+    )
+    unreadableLogged = { count: unreadableTopics, at: t }
+  }
+
   function onMqtt(topic: string, payload: Buffer): void {
     const t = parseTopic(topic)
-    if (!t || t.kind !== 'event') return
+    if (!t || t.kind !== 'event') return unreadable(topic)
     intake(t.type, t.id, t.name, t.fmt, payload)
   }
 
   function onMbed(topic: string, payload: string): void {
     const t = parseTopic(topic)
-    if (!t || t.kind !== 'event') return
+    if (!t || t.kind !== 'event') return unreadable(topic)
     intake(t.type, t.id, t.name, t.fmt, Buffer.from(payload, 'utf8'))
   }
 
@@ -281,6 +303,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       received,
       unmatched,
       intakeFailures,
+      unreadableTopics,
       destinations: [...running.values()].map((r) => {
         const s = r.destination.status()
         return { ref: r.config.ref, delivered: s.delivered, refused: s.refused, queued: s.queued, dropped: s.dropped }

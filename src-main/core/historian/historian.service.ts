@@ -60,6 +60,8 @@ export function idleStatus(since: string): HistorianStatus {
     received: 0,
     unmatched: 0,
     intakeFailures: 0,
+    unreadableTopics: 0,
+    lastUnreadableTopic: null,
     destinations: [],
   }
 }
