@@ -152,8 +152,26 @@ describe.skipIf(skip)('fieldline historian', () => {
     // Every destination stopped on an error (the API key refused): headless, nothing can resume it, so it exits 1.
     const badKey = run(env(dir, 'badkey', { FIELDLINE_HISTORIAN_COUCH_API_KEY: 'unknown-api-key' }), ['run'])
     expect(await badKey.exit).toBe(1)
-    expect(badKey.stderr()).toMatch(/historian destination couchdb\/env failed: .*\n.*historian stopping: every destination stopped on an error/)
+    expect(badKey.stderr()).toMatch(/historian destination couchdb\/env failed: [\s\S]*historian stopping: every destination stopped on an error/)
+    // Said once: the reason goes with the forwarder's own 'stopping' line.
+    expect(badKey.stderr().match(/historian stopping/g)).toHaveLength(1)
     expect(badKey.stderr()).not.toContain('unknown-api-key')
+  })
+
+  it('checks each destination at start: CouchDB out of reach shows before the first event, with each back-off step and its next try', async () => {
+    const dir = await dataDir()
+    const r = run(env(dir, 'away', { FIELDLINE_HISTORIAN_COUCH_URL: 'https://127.0.0.1:1' }), ['run'])
+    const backoffs = (): string[] =>
+      r
+        .stderr()
+        .split('\n')
+        .filter((l) => /historian destination couchdb\/env backingOff: .*, next try \S+$/.test(l))
+    await expect.poll(() => backoffs().length, POLL).toBeGreaterThanOrEqual(2)
+    const nextTries = backoffs().map((l) => / next try (\S+)$/.exec(l)?.[1])
+    expect(new Set(nextTries).size).toBe(nextTries.length)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    expect(r.stderr().match(/historian stopping/g)).toHaveLength(1)
   })
 
   it('killed with SIGKILL mid-stream: nothing it acknowledged is lost, and what was published meanwhile waits at the broker', async () => {

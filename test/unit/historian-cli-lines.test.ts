@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
-import { unreadableLines } from '../../src-main/cli/commands/historian'
+import { stateLines, unreadableLines } from '../../src-main/cli/commands/historian'
 
 const base: HistorianStatus = {
   state: 'running',
@@ -37,5 +37,38 @@ describe('historian run log lines', () => {
     ])
     t = 200_000
     expect(lines({ ...base, unreadableTopics: 6 })).toEqual([])
+  })
+})
+
+describe('historian run destination lines', () => {
+  const backingOff = (nextTryAt: string): HistorianStatus => ({
+    ...base,
+    destinations: [
+      {
+        ref: 'couchdb/env',
+        name: 'env',
+        state: 'backingOff',
+        reason: { code: 'NETWORK', message: 'CouchDB could not be reached' },
+        nextTryAt,
+        eventsPerSecond: 0,
+        delivered: 0,
+        refused: 0,
+        queued: 0,
+        queueSize: 1000,
+        oldestQueuedAt: null,
+        oldestQueuedAgeSeconds: null,
+        dropped: 0,
+        lastError: null,
+        lastErrorAt: null,
+      },
+    ],
+  })
+
+  it('says each new back-off step with its own next try, and nothing when nothing changed', () => {
+    const first = backingOff('2026-12-06T05:00:01.000Z')
+    const second = backingOff('2026-12-06T05:00:03.000Z')
+    expect(stateLines(null, first).filter((l) => l.includes('destination'))).toEqual([expect.stringMatching(/destination couchdb\/env backingOff: .*, next try 2026-12-06T05:00:01.000Z$/)])
+    expect(stateLines(first, second)).toEqual([expect.stringMatching(/destination couchdb\/env backingOff: .*, next try 2026-12-06T05:00:03.000Z$/)])
+    expect(stateLines(second, second)).toEqual([])
   })
 })

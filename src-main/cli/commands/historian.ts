@@ -82,7 +82,8 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
   }
   for (const d of next.destinations) {
     const before = prev?.destinations.find((x) => x.ref === d.ref)
-    if (before && before.state === d.state && before.reason?.message === d.reason?.message) continue
+    // A new back-off step is said too, with its own next try: the time in the last line is always the one that applies.
+    if (before && before.state === d.state && before.reason?.message === d.reason?.message && before.nextTryAt === d.nextTryAt) continue
     const retry = d.state === 'backingOff' && d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
     lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}`)
   }
@@ -136,16 +137,18 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
       // Once a second too: messages on unreadable topics change no state.
       for (const l of unreadable(s)) io.line(l)
       if (!changed) return
-      for (const l of stateLines(previous, s)) io.line(l)
-      previous = s
-      if (s.state === 'failed') failed()
       // Headless, nobody can resume a destination stopped on an error (credentials refused, 403): with none left to
-      // deliver to, the forwarder ends with exit 1 so the service manager says so (events wait at the broker).
+      // deliver to, the forwarder ends with exit 1 so the service manager says so (events wait at the broker). The
+      // forwarder's own 'stopping' line that follows says why: one line, not two.
       if (s.destinations.length > 0 && s.destinations.every((d) => d.state === 'failed')) {
-        if (!allFailed) io.line(`${at()} historian stopping: every destination stopped on an error, and only a restart resumes one headless`)
         allFailed = true
         failed()
       }
+      for (const l of stateLines(previous, s)) {
+        io.line(allFailed && / historian stopping$/.test(l) ? `${l}: every destination stopped on an error, and only a restart resumes one headless` : l)
+      }
+      previous = s
+      if (s.state === 'failed') failed()
     },
   })
   try {
