@@ -187,6 +187,13 @@ export const historianStatusSchema = z.object({
   unmatched: z.number().int(),
   /** Events a source handed over that could not be written to a queue (the MQTT source then does not acknowledge them). */
   intakeFailures: z.number().int(),
+  /**
+   * Messages the sources delivered on topics that name no device event the platform allows (an event id such as
+   * `=2-5`): acknowledged and not stored, so counted here, with the last such topic (cut to 200 characters). A status
+   * file written before they were counted reads as none.
+   */
+  unreadableTopics: z.number().int().default(0),
+  lastUnreadableTopic: z.string().max(200).nullable().default(null),
   destinations: z.array(destinationStatusSchema),
   /**
    * Only on the status of a forwarder that is not running: its last run ended without stopping (the process was killed

@@ -96,14 +96,21 @@ describe.skipIf(skip)('fieldline historian', () => {
     const dir = await dataDir()
     const r = run(env(dir, 'term'), ['run'])
     await expect.poll(() => connected(r), POLL).toBe(true)
-    await publish(await publisher(), 0, 30)
+    const pub = await publisher()
+    await publish(pub, 0, 30)
+    // Event ids the platform does not allow: the topic names no device event, so nothing is stored, but they are counted.
+    await pub.publishAsync('iot-2/type/meter/id/m1/evt/=2-5/fmt/json', '{}', { qos: 1 })
+    await pub.publishAsync('iot-2/type/meter/id/m1/evt/@SUM(1)/fmt/json', '{}', { qos: 1 })
     await expect.poll(() => stored('term'), POLL).toEqual(range(30))
+    await expect.poll(() => r.stderr(), POLL).toMatch(/historian ignored \d+ messages on topics that name no device event \(\d+ in all; last: iot-2\/type\/meter\/id\/m1\/evt\//)
     r.child.kill('SIGTERM')
     expect(await r.exit).toBe(0)
     const lines = r.stderr().trim().split('\n')
     expect(lines.filter((l) => /historian (starting|running|stopping|stopped)$/.test(l)).map((l) => /historian (\w+)$/.exec(l)?.[1])).toEqual(['starting', 'running', 'stopping', 'stopped'])
     expect(lines.some((l) => /historian destination couchdb\/env connected$/.test(l))).toBe(true)
-    expect(r.stderr()).toMatch(/historian summary: 30 events received, 0 matched no rule, 0 could not be queued; couchdb\/env: 30 stored, 0 refused, 0 dropped, 0 still queued/)
+    expect(r.stderr()).toMatch(
+      /historian summary: 30 events received, 0 matched no rule, 0 could not be queued, 2 messages on topics that name no device event; couchdb\/env: 30 stored, 0 refused, 0 dropped, 0 still queued/,
+    )
     expect(r.stderr()).not.toContain('mqtt-secret-password')
     expect(r.stderr()).not.toContain('iam-secret-api-key')
   })
@@ -145,8 +152,26 @@ describe.skipIf(skip)('fieldline historian', () => {
     // Every destination stopped on an error (the API key refused): headless, nothing can resume it, so it exits 1.
     const badKey = run(env(dir, 'badkey', { FIELDLINE_HISTORIAN_COUCH_API_KEY: 'unknown-api-key' }), ['run'])
     expect(await badKey.exit).toBe(1)
-    expect(badKey.stderr()).toMatch(/historian destination couchdb\/env failed: .*\n.*historian stopping: every destination stopped on an error/)
+    expect(badKey.stderr()).toMatch(/historian destination couchdb\/env failed: [\s\S]*historian stopping: every destination stopped on an error/)
+    // Said once: the reason goes with the forwarder's own 'stopping' line.
+    expect(badKey.stderr().match(/historian stopping/g)).toHaveLength(1)
     expect(badKey.stderr()).not.toContain('unknown-api-key')
+  })
+
+  it('checks each destination at start: CouchDB out of reach shows before the first event, with each back-off step and its next try', async () => {
+    const dir = await dataDir()
+    const r = run(env(dir, 'away', { FIELDLINE_HISTORIAN_COUCH_URL: 'https://127.0.0.1:1' }), ['run'])
+    const backoffs = (): string[] =>
+      r
+        .stderr()
+        .split('\n')
+        .filter((l) => /historian destination couchdb\/env backingOff: .*, next try \S+$/.test(l))
+    await expect.poll(() => backoffs().length, POLL).toBeGreaterThanOrEqual(2)
+    const nextTries = backoffs().map((l) => / next try (\S+)$/.exec(l)?.[1])
+    expect(new Set(nextTries).size).toBe(nextTries.length)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    expect(r.stderr().match(/historian stopping/g)).toHaveLength(1)
   })
 
   it('killed with SIGKILL mid-stream: nothing it acknowledged is lost, and what was published meanwhile waits at the broker', async () => {
@@ -246,6 +271,25 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(await offline.exit).toBe(1)
     expect(offline.stderr()).toContain('showing the local copy of what was read before')
     expect(offline.stdout().trim().split('\n').slice(1)).toEqual(rows.slice(1))
+
+    // A range of more buckets than a read goes through is an argument error: exit 2 before any output.
+    const tooLong = run(historyEnv, ['history', 'meter', 'm1', '--from', '1970-01-01T00:00:00Z', '--to', '2026-12-07T00:00:00Z'])
+    expect(await tooLong.exit).toBe(2)
+    expect(tooLong.stdout()).toBe('')
+    expect(tooLong.stderr()).toContain('more than 10000 day buckets')
+    // 27 years of day buckets: one listing of the databases, then only the buckets that exist are read.
+    const before = couch.log().length
+    const years = run(historyEnv, ['history', 'meter', 'm1', '--from', '2000-01-01T00:00:00Z', '--to', to])
+    expect(await years.exit).toBe(0)
+    expect(years.stdout().trim().split('\n')).toEqual(rows)
+    const requests = couch.log().slice(before)
+    expect(requests.filter((r) => r.path === '/_all_dbs')).toHaveLength(1)
+    expect(requests.filter((r) => r.path.endsWith('/_all_docs')).length).toBeLessThanOrEqual(2)
+    // A device with no events: the header, exit 0, and a word on stderr so that a mistyped id does not pass unseen.
+    const nobody = run(historyEnv, ['history', 'meter', 'nobody', '--from', from, '--to', to])
+    expect(await nobody.exit).toBe(0)
+    expect(nobody.stdout()).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload\n')
+    expect(nobody.stderr()).toContain(`no events for meter/nobody from ${from} to ${to}`)
   })
 
   it('buckets lists the bucket databases with those older than the retention, and deletes those only with --yes', async () => {

@@ -105,3 +105,57 @@ describe('a destination retrying through an outage while its queue overflows', (
     expect(stored).toEqual(Array.from({ length: 100 }, (_, i) => i + 30))
   })
 })
+
+describe('a destination checked at start', () => {
+  it('shows an unreachable service as a back-off before the first event, tries again at the time it gives, and says each new step', async () => {
+    const queue = await queueOf(100, 0)
+    let up = false
+    let checks = 0
+    const sink: Sink = {
+      concurrency: 1,
+      deliver: (events) => Promise.resolve({ stored: events.length, retry: null, refused: [] }),
+      maintain: () => {
+        checks++
+        return up ? Promise.resolve() : Promise.reject(refused())
+      },
+      close: async () => undefined,
+    }
+    const states: { state: string; nextTryAt: string | null }[] = []
+    const destination: Destination = createDestination({
+      ref: 'couchdb/x',
+      name: 'x',
+      queue,
+      sink,
+      batchSize: 10,
+      random: () => 0,
+      backoff: { minMs: 20, maxMs: 1_000 },
+      onState: (s) => states.push({ state: s.state, nextTryAt: s.nextTryAt }),
+    })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => checks === 3)
+    up = true
+    await until(() => destination.status().state === 'connected')
+    // Each failed check is a back-off step of its own, said with its own next try; then the service is there.
+    const backoffs = states.filter((s) => s.state === 'backingOff')
+    expect(backoffs.length).toBe(3)
+    expect(new Set(backoffs.map((s) => s.nextTryAt)).size).toBe(3)
+    expect(states.at(-1)).toEqual({ state: 'connected', nextTryAt: null })
+    expect(destination.status().lastError?.code).toBe('NETWORK')
+  })
+
+  it('stops at start on a refusal that waiting cannot fix (credentials)', async () => {
+    const queue = await queueOf(100, 0)
+    const sink: Sink = {
+      concurrency: 1,
+      deliver: (events) => Promise.resolve({ stored: events.length, retry: null, refused: [] }),
+      check: () => Promise.reject(new DeliveryError('stop', 'AUTH_FAILED', 'Kafka refused the credentials: SASL', { key: 'historian.kafkaAuthFailed', params: { reason: 'SASL' } })),
+      close: async () => undefined,
+    }
+    const destination: Destination = createDestination({ ref: 'kafka/x', name: 'x', queue, sink, batchSize: 10 })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => destination.status().state === 'failed')
+    expect(destination.status().reason?.code).toBe('AUTH_FAILED')
+  })
+})

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CouchClient } from '../../src-main/core/historian/couch.client'
+import { DeliveryError } from '../../src-main/core/historian/delivery-error'
 import { readHistory } from '../../src-main/core/historian/history'
 import type { HistoryCache } from '../../src-main/core/store/history-cache.store'
 
@@ -18,16 +19,26 @@ const stored = {
   data: { v: 1 },
 }
 
-function fakes(): { client: CouchClient; cache: HistoryCache; reads: string[] } {
+/** The databases of the account: two buckets of the destination, one of another, and its configuration database. */
+const DATABASES = ['iotp_org1_labo_2000-03-02', 'iotp_org1_labo_2026-12-06', 'iotp_org1_labo_configuration', 'iotp_org1_other_2026-12-06', 'users']
+
+function fakes(listing: 'allowed' | 'forbidden' = 'allowed'): { client: CouchClient; cache: HistoryCache; reads: string[]; listings: unknown[] } {
   const reads: string[] = []
+  const listings: unknown[] = []
   const client = {
     allDocs: async (db: string) => {
       reads.push(db)
       return db === 'iotp_org1_labo_2026-12-06' ? [{ id: stored._id, doc: stored }] : null
     },
+    // As express-pouchdb: the range is not applied, every name comes back.
+    listDbs: async (range?: unknown) => {
+      listings.push(range)
+      if (listing === 'forbidden') throw new DeliveryError('stop', 'FORBIDDEN', 'CouchDB forbids the list of databases', { key: 'historian.couchForbidden' })
+      return DATABASES
+    },
   } as unknown as CouchClient
   const cache: HistoryCache = { put: async () => {}, range: async () => [], close: async () => {} }
-  return { client, cache, reads }
+  return { client, cache, reads, listings }
 }
 
 const query = { org: 'org1', namePart: 'labo', interval: 'day' as const, zone: 'Europe/Paris', typeId: 'sensor', deviceId: 's1', limit: 200 }
@@ -37,6 +48,21 @@ describe('a history range and its buckets', () => {
     const { client, cache } = fakes()
     const page = await readHistory(client, cache, 'labo', { ...query, fromMs: Date.UTC(2000, 0, 1), toMs: Date.UTC(2026, 11, 7) })
     expect(page.items.map((e) => e.id)).toEqual([stored._id])
+  })
+
+  it('lists the bucket databases once and reads only those of the range that exist, not one request per bucket', async () => {
+    const { client, cache, reads, listings } = fakes()
+    const page = await readHistory(client, cache, 'labo', { ...query, fromMs: Date.UTC(2000, 0, 1), toMs: Date.UTC(2026, 11, 7) })
+    expect(page.items.map((e) => e.id)).toEqual([stored._id])
+    expect(listings).toEqual([{ startkey: 'iotp_org1_labo_2000-01-01', endkey: 'iotp_org1_labo_2026-12-07' }])
+    expect(reads).toEqual(['iotp_org1_labo_2000-03-02', 'iotp_org1_labo_2026-12-06'])
+  })
+
+  it('reads every bucket of the range when the key may not list databases (403)', async () => {
+    const { client, cache, reads } = fakes('forbidden')
+    const page = await readHistory(client, cache, 'labo', { ...query, fromMs: Date.UTC(2026, 10, 30), toMs: Date.UTC(2026, 11, 7) })
+    expect(page.items.map((e) => e.id)).toEqual([stored._id])
+    expect(reads).toHaveLength(8)
   })
 
   it('refuses a range of more buckets than a read goes through, with the reason, before reading any', async () => {

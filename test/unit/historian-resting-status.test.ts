@@ -38,6 +38,8 @@ const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
   received: 47,
   unmatched: 0,
   intakeFailures: 0,
+  unreadableTopics: 0,
+  lastUnreadableTopic: null,
   destinations: [destination],
   ...over,
 })

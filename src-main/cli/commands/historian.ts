@@ -22,7 +22,7 @@ import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
 import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
-import { historyOfDestination } from '../../core/historian/history'
+import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
@@ -82,7 +82,8 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
   }
   for (const d of next.destinations) {
     const before = prev?.destinations.find((x) => x.ref === d.ref)
-    if (before && before.state === d.state && before.reason?.message === d.reason?.message) continue
+    // A new back-off step is said too, with its own next try: the time in the last line is always the one that applies.
+    if (before && before.state === d.state && before.reason?.message === d.reason?.message && before.nextTryAt === d.nextTryAt) continue
     const retry = d.state === 'backingOff' && d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
     lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}`)
   }
@@ -91,7 +92,22 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
 
 function summaryLine(s: ForwarderSummary): string {
   const parts = s.destinations.map((d) => `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued`)
-  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued; ${parts.join('; ')}`
+  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued, ${s.unreadableTopics} messages on topics that name no device event; ${parts.join('; ')}`
+}
+
+/**
+ * A line when messages on topics that name no device event came since the last one: the first at once, then at most one
+ * a minute, each with how many came since, the total and the last such topic.
+ */
+export function unreadableLines(clock: () => number = Date.now): (s: HistorianStatus) => string[] {
+  let said = { count: 0, at: 0 }
+  return (s) => {
+    if (s.unreadableTopics <= said.count) return []
+    if (said.count > 0 && clock() - said.at < 60_000) return []
+    const line = `${at()} historian ignored ${s.unreadableTopics - said.count} messages on topics that name no device event (${s.unreadableTopics} in all; last: ${s.lastUnreadableTopic ?? '?'})`
+    said = { count: s.unreadableTopics, at: clock() }
+    return [line]
+  }
 }
 
 /** Runs the forwarder until `io.stopSignal` or a failure that retrying cannot fix; returns the exit code. */
@@ -109,6 +125,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     }
   }
   let previous: HistorianStatus | null = null
+  const unreadable = unreadableLines()
   let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
@@ -117,17 +134,21 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
     dataDir,
     ...(io.logger ? { logger: io.logger } : {}),
     onStatus: (s, changed) => {
+      // Once a second too: messages on unreadable topics change no state.
+      for (const l of unreadable(s)) io.line(l)
       if (!changed) return
-      for (const l of stateLines(previous, s)) io.line(l)
-      previous = s
-      if (s.state === 'failed') failed()
       // Headless, nobody can resume a destination stopped on an error (credentials refused, 403): with none left to
-      // deliver to, the forwarder ends with exit 1 so the service manager says so (events wait at the broker).
+      // deliver to, the forwarder ends with exit 1 so the service manager says so (events wait at the broker). The
+      // forwarder's own 'stopping' line that follows says why: one line, not two.
       if (s.destinations.length > 0 && s.destinations.every((d) => d.state === 'failed')) {
-        if (!allFailed) io.line(`${at()} historian stopping: every destination stopped on an error, and only a restart resumes one headless`)
         allFailed = true
         failed()
       }
+      for (const l of stateLines(previous, s)) {
+        io.line(allFailed && / historian stopping$/.test(l) ? `${l}: every destination stopped on an error, and only a restart resumes one headless` : l)
+      }
+      previous = s
+      if (s.state === 'failed') failed()
     },
   })
   try {
@@ -186,7 +207,9 @@ function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) =
   for (const e of entries) {
     if (e.running && e.status) {
       const s = e.status
-      out(`${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched`)
+      out(
+        `${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched${s.unreadableTopics > 0 ? `, ${s.unreadableTopics} on topics that name no device event (last: ${s.lastUnreadableTopic ?? '?'})` : ''}`,
+      )
       for (const d of s.destinations) {
         const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
@@ -289,12 +312,19 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       const format = opts.format
       const config = await couchReadConfig(withRuntime, opts.profile)
       const dest = pickCouch(config, opts.destination)
+      // A range too long for one read is an argument error like the others: said before any output, exit 2.
+      try {
+        bucketsOfRange(fromMs, toMs, dest.settings.timeZone, dest.settings.bucketInterval)
+      } catch (e) {
+        throw new CliError(`fieldline: ${e instanceof Error ? e.message : String(e)} (--from, --to)`, EXIT.usage)
+      }
       const out = (t: string): void => {
         process.stdout.write(`${t}\n`)
       }
-      if (format === 'csv') out(historyCsvHeader())
       let cursor: string | undefined
       let offline = false
+      let printed = 0
+      let first = true
       do {
         let page
         try {
@@ -306,9 +336,15 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
           offline = true
           process.stderr.write(`fieldline: ${page.offline.message}; showing the local copy of what was read before\n`)
         }
+        // The header goes out with the first page: a read that fails at once leaves stdout empty.
+        if (first && format === 'csv') out(historyCsvHeader())
+        first = false
         for (const e of page.items) out(historyLine(e, format))
+        printed += page.items.length
         cursor = page.next ?? undefined
       } while (cursor)
+      // An empty answer is a valid one (exit 0), but a mistyped device must not look like a quiet one.
+      if (printed === 0) process.stderr.write(`fieldline: no events for ${type}/${id} from ${opts.from} to ${opts.to}${offline ? ' in the local copy' : ''}\n`)
       // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).
       if (offline) process.exitCode = EXIT.failed
     })

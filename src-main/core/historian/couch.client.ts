@@ -41,7 +41,11 @@ export interface CouchClient {
   /** 'created', or 'exists' for CouchDB's 412 file_exists. */
   createDb(name: string): Promise<'created' | 'exists'>
   deleteDb(name: string): Promise<'deleted' | 'missing'>
-  listDbs(): Promise<string[]>
+  /**
+   * Database names, sorted; with a range, those from `startkey` to `endkey` (inclusive) as CouchDB 2+ and Cloudant
+   * filter them. express-pouchdb ignores the range (docs/wire/couchdb-kafka.md §1.4), so a caller filters the names too.
+   */
+  listDbs(range?: { startkey: string; endkey: string }): Promise<string[]>
   /** Writes documents; the rows say, per document, what happened (a 201 may still hold failed rows). */
   bulkDocs(db: string, docs: readonly object[]): Promise<BulkRow[]>
   /** A key range of `_all_docs` with the documents; null when the database does not exist. */
@@ -61,10 +65,36 @@ function reasonOf(res: HttpResponse): string {
   return (text || `HTTP ${res.status}`).slice(0, 300)
 }
 
+/**
+ * What a refused request was about. The messages take it as parameters (`what` chooses the words of both languages,
+ * `db` and `doc` name the database and the document), so no English phrase ends up inside a translated message; the
+ * English `message` (CLI, logs) says it with `targetText`.
+ */
+export type CouchTarget = { what: 'listDbs' } | { what: 'database' | 'batch' | 'documents' | 'designDocs'; db: string } | { what: 'document'; db: string; doc: string }
+
+export function targetText(t: CouchTarget): string {
+  switch (t.what) {
+    case 'listDbs':
+      return 'the list of databases'
+    case 'database':
+      return `database ${t.db}`
+    case 'batch':
+      return `a batch for ${t.db}`
+    case 'documents':
+      return `the documents of ${t.db}`
+    case 'designDocs':
+      return `the design documents of ${t.db}`
+    case 'document':
+      return `document ${t.doc} in ${t.db}`
+  }
+}
+
 /** The verdict on an answer that is not the one asked for. */
-export function couchFailure(res: HttpResponse, what: string): DeliveryError {
+export function couchFailure(res: HttpResponse, target: CouchTarget): DeliveryError {
   const reason = reasonOf(res)
-  const params = { what, reason, status: res.status }
+  const what = targetText(target)
+  // Every message names all three (a translation needs each placeholder of every branch).
+  const params = { what: target.what, db: 'db' in target ? target.db : '', doc: 'doc' in target ? target.doc : '', reason, status: res.status }
   if (res.status === 401) return new DeliveryError('stop', 'AUTH_FAILED', `CouchDB refused the credentials (${what}): ${reason}`, { key: 'historian.couchUnauthorized', params })
   if (res.status === 403) return new DeliveryError('stop', 'FORBIDDEN', `CouchDB forbids ${what}: ${reason}`, { key: 'historian.couchForbidden', params })
   if (res.status === 413) return new DeliveryError('split', 'TOO_LARGE', `CouchDB found ${what} too large: ${reason}`, { key: 'historian.couchTooLarge', params })
@@ -133,19 +163,19 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
       const res = await send({ method: 'PUT', path: dbPath(name) })
       if (res.status === 201 || res.status === 202) return 'created'
       if (res.status === 412) return 'exists'
-      throw couchFailure(res, `database ${name}`)
+      throw couchFailure(res, { what: 'database', db: name })
     },
 
     async deleteDb(name) {
       const res = await send({ method: 'DELETE', path: dbPath(name) })
       if (res.status === 200 || res.status === 202) return 'deleted'
       if (res.status === 404) return 'missing'
-      throw couchFailure(res, `database ${name}`)
+      throw couchFailure(res, { what: 'database', db: name })
     },
 
-    async listDbs() {
-      const res = await send({ method: 'GET', path: '/_all_dbs' })
-      if (res.status !== 200) throw couchFailure(res, 'the list of databases')
+    async listDbs(range) {
+      const res = await send({ method: 'GET', path: '/_all_dbs', ...(range ? { query: { startkey: JSON.stringify(range.startkey), endkey: JSON.stringify(range.endkey) } } : {}) })
+      if (res.status !== 200) throw couchFailure(res, { what: 'listDbs' })
       const parsed = z.array(z.string()).safeParse(res.tryJson())
       if (!parsed.success) throw new DeliveryError('retry', 'NETWORK', 'CouchDB answered _all_dbs in an unexpected form', { key: 'historian.couchBadAnswer' })
       return parsed.data
@@ -156,7 +186,7 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
       // ids have no order between them.
       const res = await send({ method: 'POST', path: `${dbPath(db)}/_bulk_docs`, idempotent: true, ordered: false, ...json({ docs }) })
       // 201 Created; Cloudant answers 202 when fewer replicas than the write quorum acknowledged: the rows still count.
-      if (res.status !== 201 && res.status !== 202) throw couchFailure(res, `a batch for ${db}`)
+      if (res.status !== 201 && res.status !== 202) throw couchFailure(res, { what: 'batch', db })
       const parsed = z.array(bulkRowSchema).safeParse(res.tryJson())
       if (!parsed.success) throw new DeliveryError('retry', 'NETWORK', `CouchDB answered a batch for ${db} in an unexpected form`, { key: 'historian.couchBadAnswer' })
       return parsed.data
@@ -169,7 +199,7 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
         query: { startkey: JSON.stringify(range.startkey), endkey: JSON.stringify(range.endkey), limit: range.limit, include_docs: true },
       })
       if (res.status === 404) return null
-      if (res.status !== 200) throw couchFailure(res, `the documents of ${db}`)
+      if (res.status !== 200) throw couchFailure(res, { what: 'documents', db })
       const parsed = allDocsSchema.safeParse(res.tryJson())
       if (!parsed.success) throw new DeliveryError('retry', 'NETWORK', `CouchDB answered _all_docs of ${db} in an unexpected form`, { key: 'historian.couchBadAnswer' })
       return parsed.data.rows.filter((r) => r.doc).map((r) => ({ id: r.id, doc: r.doc as Record<string, unknown> }))
@@ -178,7 +208,7 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
     async designDocs(db) {
       const res = await send({ method: 'GET', path: `${dbPath(db)}/_all_docs`, query: { startkey: '"_design/"', endkey: '"_design0"', include_docs: true } })
       if (res.status === 404) return []
-      if (res.status !== 200) throw couchFailure(res, `the design documents of ${db}`)
+      if (res.status !== 200) throw couchFailure(res, { what: 'designDocs', db })
       const parsed = allDocsSchema.safeParse(res.tryJson())
       return parsed.success ? parsed.data.rows.map((r) => r.doc).filter((d): d is Record<string, unknown> => d !== undefined) : []
     },
@@ -187,13 +217,13 @@ export function createCouchClient(options: CouchClientOptions): CouchClient {
       const res = await send({ method: 'PUT', path: `${dbPath(db)}/${doc._id.split('/').map(encodeURIComponent).join('/')}`, ...json(doc) })
       if (res.status === 201 || res.status === 202) return 'created'
       if (res.status === 409) return 'exists'
-      throw couchFailure(res, `document ${doc._id} in ${db}`)
+      throw couchFailure(res, { what: 'document', db, doc: doc._id })
     },
 
     async verify() {
       const res = await send({ method: 'GET', path: '/_all_dbs' })
       if (res.status === 200) return `${http.baseUrl.origin}: signed in`
-      const failure = couchFailure(res, 'the list of databases')
+      const failure = couchFailure(res, { what: 'listDbs' })
       throw AppError.withRef(failure.code, failure.message, failure.details?.ref ?? { key: 'historian.couchRefused' })
     },
 

@@ -10,7 +10,14 @@
  * - stop: the destination goes 'failed' with the reason and sends nothing more until `resume`; its queue keeps
  *   filling (and drops the oldest when full).
  *
- * Pause stops taking batches (a request already sent finishes); resume takes up again, also after 'failed'.
+ * At start (and on resume) the destination checks its service once (`sink.maintain`: the bucket databases; else
+ * `sink.check`: a connection), so an unreachable or refusing service shows as a state before the first event: 'failed'
+ * on a stop verdict, 'backingOff' on a retry one, the check being tried again at the time the state gives. Each new
+ * back-off step is a state change of its own, so the next-try time reported is always the one that applies.
+ *
+ * Pause stops taking batches (a request already sent finishes); resume takes up again, also after 'failed', with a new
+ * sink when the caller gives one (the destination's profile as saved now: a corrected password, a new URL); the old
+ * sink is closed once the requests it has under way have finished.
  * `stop` drains: it sends what is queued for at most `drainMs`, then leaves the rest in the queue for the next run.
  */
 import type { DestinationState, DestinationStatus } from '../../../src-shared/models/historian'
@@ -49,7 +56,8 @@ export interface Destination {
   /** New events were queued. */
   notify(): void
   pause(): void
-  resume(): void
+  /** `replacement`: the sink (and name) to go on with, built from the destination's configuration as saved now. */
+  resume(replacement?: { sink: Sink; name: string }): void
   stop(drainMs: number): Promise<void>
   status(): DestinationStatus
   /** Called once a second: measures events/s. */
@@ -58,7 +66,19 @@ export interface Destination {
 }
 
 export function createDestination(options: DestinationOptions): Destination {
-  const { queue, sink, ref } = options
+  const { queue, ref } = options
+  let sink = options.sink
+  let name = options.name
+  /** Deliveries and maintenance under way, so that a sink replaced on resume is closed only once they are done. */
+  const underway = new Set<Promise<unknown>>()
+  function tracked<T>(work: Promise<T>): Promise<T> {
+    underway.add(work)
+    void work.then(
+      () => underway.delete(work),
+      () => underway.delete(work),
+    )
+    return work
+  }
   const now = options.now ?? Date.now
   const log = options.logger
   const backoff = options.backoff ?? { minMs: 1_000, maxMs: 60_000 }
@@ -82,6 +102,8 @@ export function createDestination(options: DestinationOptions): Destination {
   let rate = { count: 0, perSecond: 0, at: now() }
   let lanes: Promise<void>[] = []
   let maintainTimer: NodeJS.Timeout | undefined
+  /** The check tried again at the end of a back-off it caused. */
+  let recheckTimer: NodeJS.Timeout | undefined
   let waiters: (() => void)[] = []
 
   function wake(): void {
@@ -108,7 +130,7 @@ export function createDestination(options: DestinationOptions): Destination {
     const t = now()
     return {
       ref: ref as DestinationStatus['ref'],
-      name: options.name,
+      name,
       state,
       reason: reason ? reason.toInfo() : null,
       nextTryAt: nextTryAt !== null ? new Date(nextTryAt).toISOString() : null,
@@ -127,7 +149,8 @@ export function createDestination(options: DestinationOptions): Destination {
 
   function setState(next: DestinationState, why: DeliveryError | null = null, retryAt: number | null = null): void {
     const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code)
-    const changed = next !== state || !sameReason
+    // A new back-off step (a later next try) is a change too: otherwise the next-try time shown would be the first one's.
+    const changed = next !== state || !sameReason || (next === 'backingOff' && retryAt !== nextTryAt)
     state = next
     reason = why
     nextTryAt = retryAt
@@ -201,7 +224,7 @@ export function createDestination(options: DestinationOptions): Destination {
       chunks[0] = chunk
       const round = backoffRound
       try {
-        const r = await sink.deliver(chunk)
+        const r = await tracked(sink.deliver(chunk))
         delivered += r.stored
         rate.count += r.stored
         for (const x of r.refused) {
@@ -262,15 +285,27 @@ export function createDestination(options: DestinationOptions): Destination {
     }
   }
 
-  async function maintain(): Promise<void> {
-    if (!sink.maintain || blocked()) return
+  /**
+   * The bucket databases ahead of the boundary (`sink.maintain`), or with `check`, where the sink has no maintenance,
+   * its connection. A failure is the destination's state: 'failed' for a stop verdict; for a retry one, a back-off step
+   * whose end tries again.
+   */
+  async function maintain(check = false): Promise<void> {
+    const s = sink
+    const work = s.maintain ? () => (s.maintain as NonNullable<Sink['maintain']>)(now()) : check && s.check ? () => (s.check as NonNullable<Sink['check']>)() : null
+    if (!work || blocked()) return
+    const round = backoffRound
     try {
-      await sink.maintain(now())
+      await tracked(work())
       succeeded()
     } catch (e) {
       const d = asDeliveryError(e)
-      if (d.verdict === 'stop') fail(d)
-      else noteError(d)
+      if (d.verdict === 'stop') return fail(d)
+      if (blocked()) return noteError(d)
+      scheduleRetry(d, round)
+      clearTimeout(recheckTimer)
+      recheckTimer = setTimeout(() => void maintain(true), Math.max(0, backoffUntil - now()))
+      recheckTimer.unref?.()
     }
   }
 
@@ -281,7 +316,7 @@ export function createDestination(options: DestinationOptions): Destination {
     },
 
     start() {
-      void maintain()
+      void maintain(true)
       maintainTimer = setInterval(() => void maintain(), options.maintainEveryMs ?? 60_000)
       maintainTimer.unref?.()
       lanes = Array.from({ length: Math.max(1, sink.concurrency) }, () =>
@@ -304,18 +339,25 @@ export function createDestination(options: DestinationOptions): Destination {
       wake()
     },
 
-    resume() {
+    resume(replacement) {
+      if (replacement) {
+        const old = sink
+        sink = replacement.sink
+        name = replacement.name
+        void Promise.allSettled([...underway]).then(() => old.close().catch(() => undefined))
+      }
       paused = false
       failed = false
       failures = 0
       backoffUntil = 0
       setState('idle')
-      void maintain()
+      void maintain(true)
       wake()
     },
 
     async stop(drainMs) {
       clearInterval(maintainTimer)
+      clearTimeout(recheckTimer)
       draining = true
       wake()
       const drained = Promise.all(lanes)

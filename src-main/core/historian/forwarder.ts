@@ -17,6 +17,9 @@
  *   when the hand-over returns the event is in the forwarder's queues. mbed itself has no acknowledgement (a
  *   notification is delivered once it is read), so what the bridge read before it handed it over is the bridge's.
  * - Events no rule selects are acknowledged and counted as `unmatched`.
+ * - Messages whose topic names no device event the platform allows (an event id such as `=2-5`; platform/topics.ts) are
+ *   acknowledged and not stored: counted as `unreadableTopics`, and logged (the first at once, then at most once a
+ *   minute), so that nothing the broker delivered vanishes unseen.
  */
 import { join } from 'node:path'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
@@ -65,6 +68,7 @@ export interface ForwarderSummary {
   received: number
   unmatched: number
   intakeFailures: number
+  unreadableTopics: number
   destinations: { ref: string; delivered: number; refused: number; queued: number; dropped: number }[]
 }
 
@@ -73,7 +77,11 @@ export interface Forwarder {
   stop(): Promise<ForwarderSummary>
   status(): HistorianStatus
   pause(ref: string): DestinationStatus
-  resume(ref: string): DestinationStatus
+  /**
+   * `fresh`: the destination's configuration as saved now (its profile and secrets read again), so that a corrected
+   * password or URL is used by the retry; the queue stays, and queue and batch sizes apply from the next start.
+   */
+  resume(ref: string, fresh?: DestinationConfig): DestinationStatus
 }
 
 /** Where a forwarder keeps its queues and its status file. */
@@ -106,6 +114,10 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let received = 0
   let unmatched = 0
   let intakeFailures = 0
+  let unreadableTopics = 0
+  let lastUnreadableTopic: string | null = null
+  /** What the log last said of unreadable topics: how many, and when. */
+  let unreadableLogged = { count: 0, at: 0 }
   let ticker: NodeJS.Timeout | undefined
   /** Each destination as the last stop left it: what waits in its queue on disk for the next start. */
   let left: DestinationStatus[] = []
@@ -123,6 +135,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       received,
       unmatched,
       intakeFailures,
+      unreadableTopics,
+      lastUnreadableTopic,
       destinations: running.size > 0 ? [...running.values()].map((r) => r.destination.status()) : left,
     }
   }
@@ -197,15 +211,27 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     for (const ref of refs) running.get(ref)?.destination.notify()
   }
 
+  function unreadable(topic: string): void {
+    unreadableTopics++
+    lastUnreadableTopic = topic.slice(0, 200)
+    const t = now()
+    if (unreadableLogged.count > 0 && t - unreadableLogged.at < 60_000) return
+    logger?.warn(
+      { forwarder: config.id, topic: lastUnreadableTopic, since: unreadableTopics - unreadableLogged.count, total: unreadableTopics },
+      'historian: messages on topics that name no device event were acknowledged and not stored',
+    )
+    unreadableLogged = { count: unreadableTopics, at: t }
+  }
+
   function onMqtt(topic: string, payload: Buffer): void {
     const t = parseTopic(topic)
-    if (!t || t.kind !== 'event') return
+    if (!t || t.kind !== 'event') return unreadable(topic)
     intake(t.type, t.id, t.name, t.fmt, payload)
   }
 
   function onMbed(topic: string, payload: string): void {
     const t = parseTopic(topic)
-    if (!t || t.kind !== 'event') return
+    if (!t || t.kind !== 'event') return unreadable(topic)
     intake(t.type, t.id, t.name, t.fmt, Buffer.from(payload, 'utf8'))
   }
 
@@ -277,6 +303,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       received,
       unmatched,
       intakeFailures,
+      unreadableTopics,
       destinations: [...running.values()].map((r) => {
         const s = r.destination.status()
         return { ref: r.config.ref, delivered: s.delivered, refused: s.refused, queued: s.queued, dropped: s.dropped }
@@ -338,9 +365,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       return r.destination.status()
     },
 
-    resume(ref) {
+    resume(ref, fresh) {
       const r = mustGet(ref)
-      r.destination.resume()
+      if (fresh && fresh.ref === ref) {
+        const sink = options.sinkFor ? options.sinkFor(fresh) : buildSink(fresh, config.org, logger, tuning)
+        r.config = fresh
+        r.destination.resume({ sink, name: fresh.name })
+      } else {
+        r.destination.resume()
+      }
       return r.destination.status()
     },
   }

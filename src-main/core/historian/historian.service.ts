@@ -60,6 +60,8 @@ export function idleStatus(since: string): HistorianStatus {
     received: 0,
     unmatched: 0,
     intakeFailures: 0,
+    unreadableTopics: 0,
+    lastUnreadableTopic: null,
     destinations: [],
   }
 }
@@ -265,8 +267,15 @@ export function createHistorianService(deps: HistorianServiceDeps) {
     },
 
     async resume(input: In<'historian:resume'>, ctx: CallContext): Promise<Out<'historian:resume'>> {
-      const result = requireActive().resume(input.destination)
-      await audited(ctx, { action: 'historian.destination.resume', target: input.destination, ...destinationSubject(input.destination), outcome: 'ok', after: { state: result.state } })
+      const forwarder = requireActive()
+      const ref = input.destination
+      const running = active?.config.destinations.find((d) => d.ref === ref)
+      // A destination stopped on refused credentials is resumed after the operator corrected its profile: the retry
+      // must use the profile and the secrets as saved now, not those the forwarder started with.
+      const fresh = running ? await destinationConfig(ref) : undefined
+      const result = forwarder.resume(ref, fresh)
+      if (active && fresh) active.config = { ...active.config, destinations: active.config.destinations.map((d) => (d.ref === ref ? fresh : d)) }
+      await audited(ctx, { action: 'historian.destination.resume', target: ref, ...destinationSubject(ref), outcome: 'ok', after: { state: result.state } })
       return result
     },
 

@@ -14,7 +14,7 @@ import { openHistoryCache, type HistoryCache } from '../store/history-cache.stor
 import type { Logger } from '../log/logger'
 import type { DestinationConfig } from './config'
 import { couchClientFor } from './sinks'
-import { bucketDbName, bucketsBetween } from './buckets'
+import { bucketDbName, bucketsBetween, type Bucket } from './buckets'
 import type { CouchClient } from './couch.client'
 import { asDeliveryError } from './delivery-error'
 import { deviceIdPrefix } from './event'
@@ -76,20 +76,52 @@ export function toHistoryEvent(doc: Record<string, unknown>): HistoryEvent | nul
 }
 
 /** The most bucket databases one history read goes through (27 years of days). */
-const MAX_BUCKETS = 10_000
+export const MAX_BUCKETS = 10_000
+
+/**
+ * The buckets a time range covers, oldest first; a range of more than MAX_BUCKETS is refused (VALIDATION), not read as
+ * if its newest buckets were empty. The CLI checks it before it prints anything.
+ */
+export function bucketsOfRange(fromMs: number, toMs: number, zone: string, interval: BucketInterval): Bucket[] {
+  // One more than a read goes through, to tell a range that fits from one that does not.
+  const buckets = bucketsBetween(fromMs, toMs, zone, interval, MAX_BUCKETS + 1)
+  if (buckets.length > MAX_BUCKETS) {
+    throw AppError.withRef('VALIDATION', `The time range covers more than ${MAX_BUCKETS} ${interval} buckets: choose a shorter one`, { key: 'historian.rangeTooLong', params: { max: MAX_BUCKETS } })
+  }
+  return buckets
+}
+
+/**
+ * The buckets of the range whose database exists, from one `_all_dbs` request over the range's names (bucket keys sort
+ * in time order; docs/wire/couchdb-kafka.md §1.3), instead of one `_all_docs` per bucket: a range of years would
+ * otherwise cost thousands of requests, minutes on a rate-limited Cloudant. A key that may not list databases (403)
+ * falls back to reading every bucket, a missing one answering 404, i.e. no events.
+ */
+async function existingBuckets(client: CouchClient, q: HistoryQuery, buckets: Bucket[]): Promise<Bucket[]> {
+  const first = buckets[0]
+  const last = buckets[buckets.length - 1]
+  if (!first || !last) return buckets
+  let names: string[]
+  try {
+    names = await client.listDbs({ startkey: bucketDbName(q.org, q.namePart, first), endkey: bucketDbName(q.org, q.namePart, last) })
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'FORBIDDEN') return buckets
+    throw e
+  }
+  const present = new Set(names)
+  return buckets.filter((b) => present.has(bucketDbName(q.org, q.namePart, b)))
+}
 
 async function readRemote(client: CouchClient, q: HistoryQuery, cursor: Extract<Cursor, { r: 1 }> | null): Promise<{ items: HistoryEvent[]; next: string | null }> {
   const range = keyRange(q)
-  // One more than a read goes through: a longer range is refused, not read as if its newest buckets were empty.
-  const buckets = bucketsBetween(q.fromMs, q.toMs, q.zone, q.interval, MAX_BUCKETS + 1)
-  if (buckets.length > MAX_BUCKETS) {
-    throw AppError.withRef('VALIDATION', `The time range covers more than ${MAX_BUCKETS} ${q.interval} buckets: choose a shorter one`, { key: 'historian.rangeTooLong', params: { max: MAX_BUCKETS } })
-  }
-  let index = cursor ? buckets.findIndex((b) => b.key === cursor.b) : 0
-  if (index < 0) throw AppError.withRef('VALIDATION', 'The page cursor is not one this history gave', { key: 'historian.badCursor' })
-  let startkey = cursor?.k ?? range.startkey
+  const all = bucketsOfRange(q.fromMs, q.toMs, q.zone, q.interval)
+  const from = cursor ? all.findIndex((b) => b.key === cursor.b) : 0
+  if (from < 0) throw AppError.withRef('VALIDATION', 'The page cursor is not one this history gave', { key: 'historian.badCursor' })
+  const buckets = await existingBuckets(client, q, all.slice(from))
+  // The cursor's key applies in its own bucket only (that bucket may have been deleted since).
+  let startkey = cursor && buckets[0]?.key === cursor.b ? cursor.k : range.startkey
   const items: HistoryEvent[] = []
-  for (; index < buckets.length; index++) {
+  for (let index = 0; index < buckets.length; index++) {
     const bucket = buckets[index] as (typeof buckets)[number]
     const want = q.limit - items.length
     const rows = await client.allDocs(bucketDbName(q.org, q.namePart, bucket), { startkey, endkey: range.endkey, limit: want + 1 })

@@ -52,8 +52,16 @@ export function kafkaRecord(e: HistorianEvent): KafkaRecord {
   return { key: partitionKey(e), value: JSON.stringify(value), headers: { id: e.id }, timestamp: e.receivedAt }
 }
 
-export function createKafkaDestinationSink(kafka: KafkaSink, topic: string): Sink {
+/** `check`: connect at start, so a broker out of reach shows before the first event (not for a REST producer, which has no read-only call). */
+export function createKafkaDestinationSink(kafka: KafkaSink, topic: string, options: { check?: boolean } = {}): Sink {
   return {
+    ...(options.check
+      ? {
+          async check() {
+            await kafka.verify()
+          },
+        }
+      : {}),
     // One batch at a time: two batches in flight could reach the broker in either order.
     concurrency: 1,
     async deliver(events) {

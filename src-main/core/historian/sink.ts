@@ -23,6 +23,8 @@ export interface Sink {
   deliver(events: readonly HistorianEvent[]): Promise<SinkResult>
   /** Work on a clock, between batches: the next bucket database before its boundary. */
   maintain?(now: number): Promise<void>
+  /** A check that changes nothing, run at start when there is no `maintain`: whether the service can be reached. */
+  check?(): Promise<void>
   close(): Promise<void>
 }
 

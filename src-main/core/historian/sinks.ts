@@ -51,5 +51,5 @@ export function buildSink(d: DestinationConfig, org: string, logger?: Logger, tu
     const s = d.settings
     return createCouchSink({ client: couchClientFor(d, logger), org, namePart: s.dbName, interval: s.bucketInterval, zone: s.timeZone, ...(logger ? { logger } : {}) })
   }
-  return createKafkaDestinationSink(buildKafkaSink(d, logger, tuning), d.settings.topic)
+  return createKafkaDestinationSink(buildKafkaSink(d, logger, tuning), d.settings.topic, { check: d.settings.transport === 'native' })
 }

@@ -1,0 +1,74 @@
+/**
+ * The headless forwarder's log lines (`fieldline historian run`), from the statuses it is given: what changes is said,
+ * once, and what a cold trial missed is said at all.
+ */
+import { describe, expect, it } from 'vitest'
+import type { HistorianStatus } from '../../src-shared/models/historian'
+import { stateLines, unreadableLines } from '../../src-main/cli/commands/historian'
+
+const base: HistorianStatus = {
+  state: 'running',
+  reason: null,
+  profileId: 'env',
+  since: '2026-12-06T05:00:00.000Z',
+  mqtt: { state: 'connected', filter: 'iot-2/type/+/id/+/evt/+/fmt/+', reason: null },
+  mbed: 'off',
+  received: 4,
+  unmatched: 0,
+  intakeFailures: 0,
+  unreadableTopics: 0,
+  lastUnreadableTopic: null,
+  destinations: [],
+}
+
+describe('historian run log lines', () => {
+  it('says messages on topics that name no device event: the first at once, then at most once a minute, with the count since', () => {
+    let t = 0
+    const lines = unreadableLines(() => t)
+    expect(lines(base)).toEqual([])
+    expect(lines({ ...base, unreadableTopics: 1, lastUnreadableTopic: 'iot-2/type/t/id/d/evt/=2-5/fmt/json' })).toEqual([
+      expect.stringMatching(/ historian ignored 1 messages on topics that name no device event \(1 in all; last: iot-2\/type\/t\/id\/d\/evt\/=2-5\/fmt\/json\)$/),
+    ])
+    t = 30_000
+    expect(lines({ ...base, unreadableTopics: 5, lastUnreadableTopic: 'iot-2/type/t/id/d/evt/@SUM(1)/fmt/json' })).toEqual([])
+    t = 60_000
+    expect(lines({ ...base, unreadableTopics: 6, lastUnreadableTopic: 'iot-2/type/t/id/d/evt/@SUM(1)/fmt/json' })).toEqual([
+      expect.stringMatching(/ historian ignored 5 messages on topics that name no device event \(6 in all; last: iot-2\/type\/t\/id\/d\/evt\/@SUM\(1\)\/fmt\/json\)$/),
+    ])
+    t = 200_000
+    expect(lines({ ...base, unreadableTopics: 6 })).toEqual([])
+  })
+})
+
+describe('historian run destination lines', () => {
+  const backingOff = (nextTryAt: string): HistorianStatus => ({
+    ...base,
+    destinations: [
+      {
+        ref: 'couchdb/env',
+        name: 'env',
+        state: 'backingOff',
+        reason: { code: 'NETWORK', message: 'CouchDB could not be reached' },
+        nextTryAt,
+        eventsPerSecond: 0,
+        delivered: 0,
+        refused: 0,
+        queued: 0,
+        queueSize: 1000,
+        oldestQueuedAt: null,
+        oldestQueuedAgeSeconds: null,
+        dropped: 0,
+        lastError: null,
+        lastErrorAt: null,
+      },
+    ],
+  })
+
+  it('says each new back-off step with its own next try, and nothing when nothing changed', () => {
+    const first = backingOff('2026-12-06T05:00:01.000Z')
+    const second = backingOff('2026-12-06T05:00:03.000Z')
+    expect(stateLines(null, first).filter((l) => l.includes('destination'))).toEqual([expect.stringMatching(/destination couchdb\/env backingOff: .*, next try 2026-12-06T05:00:01.000Z$/)])
+    expect(stateLines(first, second)).toEqual([expect.stringMatching(/destination couchdb\/env backingOff: .*, next try 2026-12-06T05:00:03.000Z$/)])
+    expect(stateLines(second, second)).toEqual([])
+  })
+})
