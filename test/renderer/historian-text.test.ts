@@ -37,6 +37,8 @@ const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
   received: 0,
   unmatched: 0,
   intakeFailures: 0,
+  unreadableTopics: 0,
+  lastUnreadableTopic: null,
   destinations: [destination({})],
   ...over,
 })
