@@ -159,3 +159,33 @@ describe('a destination checked at start', () => {
     expect(destination.status().reason?.code).toBe('AUTH_FAILED')
   })
 })
+
+describe('a stopped destination', () => {
+  it('closes its sink once, after the batch under way is answered, so a forwarder started and stopped all day keeps no connections', async () => {
+    const queue = await queueOf(100, 5)
+    let answer: (() => void) | undefined
+    let closed = 0
+    const sink: Sink = {
+      concurrency: 1,
+      deliver: (batch) =>
+        new Promise((resolve) => {
+          answer = () => resolve({ stored: batch.length, retry: null, refused: [] })
+        }),
+      close: async () => {
+        closed++
+      },
+    }
+    const destination = createDestination({ ref: 'kafka/x', name: 'x', queue, sink, batchSize: 10 })
+    destination.start()
+    await until(() => answer !== undefined)
+    const stopped = destination.stop(1_000)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(closed).toBe(0)
+    answer!()
+    await stopped
+    // The close follows the stop by a task or two; a second one would come as soon.
+    for (let i = 0; i < 50 && closed === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(closed).toBe(1)
+  })
+})

@@ -369,6 +369,10 @@ export function createDestination(options: DestinationOptions): Destination {
       // A request under way finishes (or times out) before its lane ends: its batch is then confirmed or given back.
       await drained
       setState('stopped')
+      // Its connections go with it (a kafkajs producer stays connected, with its metadata timers, until closed): a
+      // forwarder started and stopped from the app all day must not gather them. Maintenance under way finishes first.
+      const last = sink
+      void Promise.allSettled([...underway]).then(() => last.close().catch(() => undefined))
     },
 
     status,

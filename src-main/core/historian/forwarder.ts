@@ -320,6 +320,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       try {
         openDestinations()
       } catch (e) {
+        // The destinations opened before the one that failed were never started: stopping them closes their sinks.
+        await Promise.all([...running.values()].map((r) => r.destination.stop(0)))
         closeQueues()
         running.clear()
         const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', e instanceof Error ? e.message : String(e), { key: 'historian.startFailed' })
