@@ -8,8 +8,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, test } from './fixtures'
+import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { useMbedWorld } from './mbed-world'
-import { addJasperProfile, openPage, skipWithoutKeyring } from './steps'
+import { addDevice, addJasperProfile, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 
 /** A Control Center that holds every request until released, then refuses the credentials (no retry follows a 401). */
 async function startHeldCarrier() {
@@ -81,6 +82,42 @@ test('Enter on Verify connection: the focus stays on the button while it runs an
     expect(carrier.requests()).toBe(2)
   } finally {
     await carrier.close()
+  }
+})
+
+test('Enter on a confirmed SIM status change: the dialog closes on an opener that is now off, and the focus goes to its group, not the page', async ({ app }) => {
+  skipWithoutKeyring()
+  const { page } = app
+  const peer = await startControlCenterPeer({ devices: 5 })
+  try {
+    const iccid = peer.iccids[0]!
+    await addJasperProfile(page, peer.url, 'test-api-key')
+    await openPage(page, 'Devices')
+    await addDevice(page, 'meter', 'sim-1')
+    await openDevice(page, 'sim-1')
+    await setEditorText(page, `{"jasper": {"iccid": "${iccid}"}}`)
+    await page.getByRole('button', { name: 'Save configuration' }).click()
+    const panel = page.getByRole('region', { name: 'Jasper SIM' })
+    await expect(panel.locator('dd').first()).toHaveText('Activated')
+
+    const newStatus = panel.getByLabel('New status')
+    await newStatus.selectOption({ label: 'Deactivated' })
+    const change = panel.getByRole('button', { name: 'Change status' })
+    await change.focus()
+    await page.keyboard.press('Enter')
+    const confirm = page.getByRole('dialog', { name: `Change SIM ${iccid} from Activated to Deactivated?` })
+    await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused()
+    await page.keyboard.press('Tab')
+    await expect(confirm.getByRole('button', { name: 'Change status' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(confirm).toBeHidden()
+    await expect(panel.locator('dd').first()).toHaveText('Deactivated')
+    // The SIM now has the status chosen: "Change status", the opener, is off and cannot take the focus back. It goes
+    // to the control beside it rather than to the page (where the next Tab would start from the top).
+    await expect(change).toBeDisabled()
+    await expect(newStatus).toBeFocused()
+  } finally {
+    await peer.close()
   }
 })
 

@@ -64,7 +64,8 @@ const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:
 /** How far the focus may go from a button that has gone: its group, at most the section (or dialog) it was in. */
 const BOUNDARY = 'section, article, dialog, [role="dialog"], [role="region"], main'
 
-function ancestors(node: Element): Element[] {
+/** The element's groups, innermost first, up to its section (or dialog): what `handOver` searches, taken while it is on the page. */
+export function ancestors(node: Element): Element[] {
   const list: Element[] = []
   for (let at = node.parentElement; at && at !== document.body; at = at.parentElement) {
     list.push(at)
@@ -73,8 +74,12 @@ function ancestors(node: Element): Element[] {
   return list
 }
 
-/** Once the page has settled (the replacing button is there), a focus left on the page goes to the nearest control. */
-function handOver(node: HTMLElement, path: Element[]): void {
+/**
+ * Once the page has settled (the replacing button is there), a focus left on the page goes to the nearest control of
+ * `path` (the ancestors of `node`, taken while it was on the page). Dialog uses it too, when its opener can no longer
+ * take the focus back (the dialog's outcome disabled or removed it).
+ */
+export function handOver(node: HTMLElement, path: Element[]): void {
   setTimeout(() => {
     const current = document.activeElement
     if (current !== null && current !== document.body) return
