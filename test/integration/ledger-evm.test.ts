@@ -11,7 +11,7 @@ import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import { tempDir, testCore } from '../helpers/core'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
-import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { freePort, mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 
 const POLL = { timeout: 20_000, interval: 20 }
@@ -263,6 +263,19 @@ describe('forwarder on the platform link', () => {
     if (!skip) broker = await startMosquitto()
   })
   afterAll(async () => broker?.stop())
+
+  it('says subscribed only once the broker has granted the subscription, not when it was asked for', async () => {
+    const c = await core()
+    // A broker that is not there: the subscription is asked for and never granted.
+    const closed = await freePort()
+    await c.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: `mqtt://127.0.0.1:${closed}`, clientId: 'a:org1:ledger' } })
+    const status = await c.call('ledger:start', {})
+    expect(status.running).toBe(true)
+    expect(status.subscribed).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await c.call('ledger:status', {})).subscribed).toBe(false)
+    await c.call('ledger:stop', {})
+  })
 
   it.skipIf(skip)('forwards device events of the routed type and event, once per device event id', async () => {
     const c = await core()

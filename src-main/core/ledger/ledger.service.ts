@@ -83,7 +83,9 @@ export function createLedgerService(deps: LedgerDeps) {
   let enabledRoutes: Promise<Map<string, Route[]>> | undefined
   const queuePush = throttled(bus, 'ledger:queueChanged')
   const watchers = new Map<string, () => void>()
-  let forwarder: { profileId: string | null; unsubscribe: Unsubscribe | null; lastError: ErrorInfo | null } | null = null
+  /** `granted`: the broker acknowledged the subscription (SUBACK); events published before that are not delivered to it. */
+  type Forwarder = { profileId: string | null; unsubscribe: Unsubscribe | null; granted: boolean; lastError: ErrorInfo | null }
+  let forwarder: Forwarder | null = null
 
   const lanes = new NonceLanes((lane) => queue.written(lane))
   const queue = createForwardQueue({
@@ -183,7 +185,7 @@ export function createLedgerService(deps: LedgerDeps) {
     return {
       running: forwarder !== null,
       platformProfile: forwarder?.profileId ?? null,
-      subscribed: Boolean(forwarder?.unsubscribe),
+      subscribed: forwarder?.granted === true,
       counts: queue.counts(),
       lastError: forwarder?.lastError ?? null,
     }
@@ -206,14 +208,30 @@ export function createLedgerService(deps: LedgerDeps) {
     await queue.load()
     queue.start()
     if (forwarder) return
-    forwarder = { profileId: profileId ?? null, unsubscribe: null, lastError: null }
+    const f: Forwarder = { profileId: profileId ?? null, unsubscribe: null, granted: false, lastError: null }
+    forwarder = f
     try {
       const platform = await deps.profiles.resolve('platform', profileId)
       const link = await deps.links.linkFor(platform)
-      forwarder.profileId = platform._id.split(':').slice(2).join(':')
-      forwarder.unsubscribe = link.subscribe(EVENT_SUBSCRIPTION, (topic, payload) => intake(topic, payload))
+      f.profileId = platform._id.split(':').slice(2).join(':')
+      const unsubscribe = link.subscribe(EVENT_SUBSCRIPTION, (topic, payload) => intake(topic, payload))
+      f.unsubscribe = unsubscribe
+      // "Subscribed" is said once the broker has granted it, not when it was asked for: a device event published in
+      // between (the broker slow to answer, or not reached yet) is not delivered to this subscription.
+      unsubscribe.ready.then(
+        () => {
+          if (forwarder !== f) return
+          f.granted = true
+          bus.emit('ledger:forwarder', status())
+        },
+        (e: unknown) => {
+          if (forwarder !== f) return
+          f.lastError = isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'the broker refused the subscription' }
+          bus.emit('ledger:forwarder', status())
+        },
+      )
     } catch (e) {
-      forwarder.lastError = isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'the platform link could not be opened' }
+      f.lastError = isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'the platform link could not be opened' }
     }
     bus.emit('ledger:forwarder', status())
   }
