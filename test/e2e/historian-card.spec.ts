@@ -97,6 +97,11 @@ test.describe('with a broker and a CouchDB', () => {
     await expect(ruleItem).toHaveCSS('border-top-style', 'none')
 
     const run = card.getByRole('region', { name: t('historian.run.title'), exact: true })
+    // The heading says "Forwarder"; the only profile's name follows once, without the word again (« Transmetteur
+    // Transmetteur labo » in the trial).
+    const panelHeader = run.locator('.panel-header')
+    await expect(panelHeader).toContainText(t('historian.run.profileNamed', { name: 'Transmetteur labo' }))
+    await expect(panelHeader).not.toContainText(`${t('historian.run.title')} Transmetteur labo`)
     await run.getByRole('button', { name: t('historian.run.start'), exact: true }).click()
     const row = run.getByRole('row', { name: /Historique labo/ })
     await expect(row.getByRole('cell').first()).toContainText(t('historian.destinationStates.connected'))

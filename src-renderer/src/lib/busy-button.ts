@@ -10,13 +10,13 @@
  *
  * When the outcome takes the button away while it has the focus — disabled for another reason (Start, once running)
  * or replaced (Resume becomes Pause) — the focus goes to the nearest control of its group (toolbar, cell, form,
- * section) rather than to the page. It never leaves a dialog for the page behind: Dialog gives the focus back to the
+ * section) rather than to the page; gone with its entry (a restored row of the trash), to the entry that took its place. It never leaves a dialog for the page behind: Dialog gives the focus back to the
  * opener when it closes.
  */
 export function busyButton(node: HTMLButtonElement, initial: boolean) {
   let on = false
-  /** The button's ancestors, innermost first, when it last got the focus: where to look once it has gone. */
-  let path: Element[] = []
+  /** The button's place (its groups, innermost first) when it last got the focus: where to look once it has gone. */
+  let place: Place = { groups: [], next: [], previous: [] }
 
   const set = (value: boolean) => {
     if (value === on) return
@@ -37,11 +37,16 @@ export function busyButton(node: HTMLButtonElement, initial: boolean) {
     event.stopImmediatePropagation()
   }
   const remember = () => {
-    path = ancestors(node)
+    place = placeOf(node)
   }
-  // Chromium blurs a focused button a frame after it is disabled, and at once when it is removed: no relatedTarget.
+  // Chromium blurs a focused button a frame after it is disabled, and at once when it is removed: no relatedTarget. A
+  // removed button is blurred while still connected (and Svelte tears the action down once it is gone, the focus
+  // already elsewhere): whether it has gone is known once the removal is over.
   const lost = (event: FocusEvent) => {
-    if (event.relatedTarget === null && (node.disabled || !node.isConnected)) handOver(node, path)
+    if (event.relatedTarget !== null) return
+    queueMicrotask(() => {
+      if (node.disabled || !node.isConnected) handOver(node, place)
+    })
   }
 
   node.addEventListener('click', swallow, { capture: true })
@@ -55,40 +60,60 @@ export function busyButton(node: HTMLButtonElement, initial: boolean) {
       node.removeEventListener('focusin', remember)
       node.removeEventListener('focusout', lost)
       // Torn down before its element leaves the page: the focusout would come too late for the listener.
-      if (document.activeElement === node) handOver(node, path)
+      if (document.activeElement === node) handOver(node, place)
     },
   }
 }
 
-const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"])'
+/**
+ * What may take the focus a control had: the usual controls, and an element marked `data-focus-fallback` (tabindex -1,
+ * not a Tab stop) that says what the action left — the empty state that replaces a list whose last entry went.
+ */
+const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"]), [data-focus-fallback]'
 /** How far the focus may go from a button that has gone: its group, at most the section (or dialog) it was in. */
 const BOUNDARY = 'section, article, dialog, [role="dialog"], [role="region"], main'
 
-/** The element's groups, innermost first, up to its section (or dialog): what `handOver` searches, taken while it is on the page. */
-export function ancestors(node: Element): Element[] {
-  const list: Element[] = []
-  for (let at = node.parentElement; at && at !== document.body; at = at.parentElement) {
-    list.push(at)
+/**
+ * Where an element was: its groups, innermost first, up to its section (or dialog), and for each group the elements
+ * beside the step down towards it (the row after and the row before the one it was in). Taken while it is on the page,
+ * for `handOver`.
+ */
+export interface Place {
+  groups: Element[]
+  /** next[i]: the element after the child of groups[i] that held the element (the element itself for groups[0]). */
+  next: (Element | null)[]
+  previous: (Element | null)[]
+}
+
+/** The element's place: what `handOver` searches once it has gone. */
+export function placeOf(node: Element): Place {
+  const place: Place = { groups: [], next: [], previous: [] }
+  let child: Element = node
+  for (let at = node.parentElement; at && at !== document.body; child = at, at = at.parentElement) {
+    place.groups.push(at)
+    place.next.push(child.nextElementSibling)
+    place.previous.push(child.previousElementSibling)
     if (at.matches(BOUNDARY)) break
   }
-  return list
+  return place
 }
+
+const follows = (from: Element, el: Element): boolean => (from.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0
+const precedes = (from: Element, el: Element): boolean => (from.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING) !== 0
 
 /**
  * Once the page has settled (the replacing button is there), a focus left on the page goes to the nearest control of
- * `path` (the ancestors of `node`, taken while it was on the page). Dialog uses it too, when its opener can no longer
+ * the groups of `node` (its `place`, taken while it was on the page). Dialog uses it too, when its opener can no longer
  * take the focus back (the dialog's outcome disabled or removed it).
  */
-export function handOver(node: HTMLElement, path: Element[]): void {
+export function handOver(node: HTMLElement, place: Place): void {
   setTimeout(() => {
     const current = document.activeElement
     if (current !== null && current !== document.body) return
-    for (const group of path) {
+    for (const [i, group] of place.groups.entries()) {
       if (!group.isConnected) continue
       const items = [...group.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el !== node && el.offsetParent !== null)
-      // Still on the page (disabled): the next control after it, else the one before; gone: the group's first.
-      const after = node.isConnected ? items.find((el) => node.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) : undefined
-      const target = after ?? (node.isConnected ? items.at(-1) : items[0])
+      const target = node.isConnected ? beside(node, items) : inPlaceOf(place.next[i] ?? null, place.previous[i] ?? null, group, items)
       if (target) {
         target.focus()
         return
@@ -96,4 +121,19 @@ export function handOver(node: HTMLElement, path: Element[]): void {
       if (group.matches(BOUNDARY)) return
     }
   })
+}
+
+/** Still on the page (disabled): the next control after it, else the one before. */
+function beside(node: Element, items: HTMLElement[]): HTMLElement | undefined {
+  return items.find((el) => follows(node, el)) ?? items.at(-1)
+}
+
+/**
+ * Gone with the entry it was in (a restored row of the trash): the first control of the entry that took its place,
+ * else the last one of the entry before it, else the group's first.
+ */
+function inPlaceOf(next: Element | null, previous: Element | null, group: Element, items: HTMLElement[]): HTMLElement | undefined {
+  const after = next?.parentElement === group ? items.find((el) => el === next || follows(next, el)) : undefined
+  const before = previous?.parentElement === group ? items.findLast((el) => el === previous || previous.contains(el) || precedes(previous, el)) : undefined
+  return after ?? before ?? items[0]
 }
