@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { expect, test } from './fixtures'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { useMbedWorld } from './mbed-world'
+import { addPlatform, words } from './words'
 import { addDevice, addJasperProfile, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
 
 /** A Control Center that holds every request until released, then refuses the credentials (no retry follows a 401). */
@@ -127,14 +128,7 @@ test.describe('a button its own outcome turns off', () => {
   test("Enter on the bridge's Start: once running (Start off), the focus is on Stop; Enter on Stop brings it back to Start", async ({ app }) => {
     const { page } = app
     await openPage(page, 'Extensions')
-    const platformCard = page.getByRole('region', { name: 'IoT platform (MQTT)' })
-    await platformCard.getByRole('button', { name: 'Add' }).click()
-    const platformDialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
-    await platformDialog.getByLabel('Profile name').fill('Local broker')
-    await platformDialog.getByLabel('Broker URL').fill(world.broker.url)
-    await platformDialog.getByLabel('Client ID').fill('a:org1:fieldline')
-    await platformDialog.getByRole('button', { name: 'Save profile' }).click()
-    await expect(platformDialog).toBeHidden()
+    await addPlatform(page, words('en'), world.broker.url)
     const card = page.getByRole('region', { name: 'ARM mbed Connector' })
     await card.getByRole('button', { name: 'Add' }).click()
     const dialog = page.getByRole('dialog', { name: 'New ARM mbed Connector profile' })

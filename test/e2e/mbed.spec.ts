@@ -9,6 +9,7 @@
 import { expect, test } from './fixtures'
 import { useMbedWorld } from './mbed-world'
 import { openPage } from './steps'
+import { addPlatform, words } from './words'
 
 const world = useMbedWorld()
 
@@ -22,14 +23,7 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
 
   // The platform profile the bridge publishes to.
   await openPage(page, 'Extensions')
-  const platformCard = page.getByRole('region', { name: 'IoT platform (MQTT)' })
-  await platformCard.getByRole('button', { name: 'Add' }).click()
-  const platformDialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
-  await platformDialog.getByLabel('Profile name').fill('Local broker')
-  await platformDialog.getByLabel('Broker URL').fill(world.broker.url)
-  await platformDialog.getByLabel('Client ID').fill('a:org1:fieldline')
-  await platformDialog.getByRole('button', { name: 'Save profile' }).click()
-  await expect(platformDialog).toBeHidden()
+  await addPlatform(page, words('en'), world.broker.url)
 
   // The mbed profile: a wrong key first, whose refusal is named, then the right one.
   const card = page.getByRole('region', { name: 'ARM mbed Connector' })
