@@ -7,13 +7,9 @@
  */
 import type { Locator } from '@playwright/test'
 import mqtt from 'mqtt'
-import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
-import { skipWithoutKeyring } from './steps'
+import { HISTORIAN_API_KEY, useHistorianWorld } from './historian-world'
 import { LANGUAGES, addPlatform, navigate, switchLanguage, words } from './words'
-
-const API_KEY = 'iam-e2e-key'
 
 for (const language of LANGUAGES) {
   test(`${language}: the CouchDB form names every field's problem on the first save, the first one focused`, async ({ app }) => {
@@ -29,7 +25,7 @@ for (const language of LANGUAGES) {
     const dialog = page.getByRole('dialog', { name: t('historian.couch.addTitle') })
     await dialog.getByLabel(t('profiles.form.name')).fill('Historique labo')
     await dialog.getByLabel(t('historian.couch.url')).fill('pas une url')
-    await dialog.getByLabel(t('historian.couch.apiKey')).fill(API_KEY)
+    await dialog.getByLabel(t('historian.couch.apiKey')).fill(HISTORIAN_API_KEY)
     await dialog.getByLabel(t('historian.couch.dbName')).fill('Labo!')
     await dialog.getByLabel(t('historian.couch.timeZone')).fill('Mars/Olympus')
     await dialog.getByLabel(t('historian.couch.retention')).fill('99999999999999999999')
@@ -43,31 +39,17 @@ for (const language of LANGUAGES) {
   })
 }
 
-let broker: Mosquitto | undefined
-let couch: CouchPeer | undefined
-
 test.describe('with a broker and a CouchDB', () => {
-  test.beforeEach(async () => {
-    const reason = mosquittoSkipReason()
-    test.skip(reason !== null, reason ?? '')
-    skipWithoutKeyring()
-    broker = await startMosquitto()
-    couch = await startCouchPeer({ apiKeys: { [API_KEY]: 'manager' } })
-  })
-
-  test.afterEach(async () => {
-    await couch?.close()
-    await broker?.stop()
-  })
+  const world = useHistorianWorld()
 
   test('fr: an empty name part is "default"; the destination out of reach, the header warns and the table fits 1280 px', async ({ app }) => {
     test.setTimeout(120_000)
     const { page } = app
     const t = words('fr')
-    const peer = couch!
+    const peer = world.couch
     await switchLanguage(page, 'fr')
     await navigate(page, t, 'extensions')
-    await addPlatform(page, t, broker!.url)
+    await addPlatform(page, t, world.broker.url)
     const card = page.getByRole('region', { name: t('historian.card.title') })
 
     const couchGroup = card.getByRole('region', { name: t('historian.card.couch') })
@@ -75,7 +57,7 @@ test.describe('with a broker and a CouchDB', () => {
     const dialog = page.getByRole('dialog', { name: t('historian.couch.addTitle') })
     await dialog.getByLabel(t('profiles.form.name')).fill('Historique labo')
     await dialog.getByLabel(t('historian.couch.url')).fill(peer.url)
-    await dialog.getByLabel(t('historian.couch.apiKey')).fill(API_KEY)
+    await dialog.getByLabel(t('historian.couch.apiKey')).fill(HISTORIAN_API_KEY)
     await expect(dialog.getByLabel(t('historian.couch.dbName'))).toHaveValue('')
     await dialog.getByText(t('profiles.form.advanced')).click()
     await dialog.getByLabel(t('historian.couch.iamUrl')).fill(peer.iamUrl)
@@ -109,7 +91,7 @@ test.describe('with a broker and a CouchDB', () => {
 
     // CouchDB goes away while events arrive: the destination backs off.
     await peer.stop()
-    const sensor = await mqtt.connectAsync(broker!.url, { clientId: 'd:org1:meter:m-1' })
+    const sensor = await mqtt.connectAsync(world.broker.url, { clientId: 'd:org1:meter:m-1' })
     try {
       await sensor.publishAsync('iot-2/type/meter/id/m-1/evt/status/fmt/json', JSON.stringify({ d: { temp: 21 } }), { qos: 1 })
     } finally {

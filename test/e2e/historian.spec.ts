@@ -10,29 +10,11 @@
 import { readFile } from 'node:fs/promises'
 import type { Locator } from '@playwright/test'
 import mqtt from 'mqtt'
-import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
-import { skipWithoutKeyring } from './steps'
+import { HISTORIAN_API_KEY, useHistorianWorld } from './historian-world'
 import { LANGUAGES, addAndOpenDevice, addPlatform, navigate, switchLanguage, words } from './words'
 
-const API_KEY = 'iam-e2e-key'
-
-let broker: Mosquitto | undefined
-let couch: CouchPeer | undefined
-
-test.beforeEach(async () => {
-  const reason = mosquittoSkipReason()
-  test.skip(reason !== null, reason ?? '')
-  skipWithoutKeyring()
-  broker = await startMosquitto()
-  couch = await startCouchPeer({ apiKeys: { [API_KEY]: 'manager' } })
-})
-
-test.afterEach(async () => {
-  await couch?.close()
-  await broker?.stop()
-})
+const world = useHistorianWorld()
 
 /** A cell of a table row, by its column's header (the DataTable's columns are in a fixed order). */
 function cell(row: Locator, index: number): Locator {
@@ -44,10 +26,10 @@ for (const language of LANGUAGES) {
     test.setTimeout(150_000)
     const { page } = app
     const t = words(language)
-    const peer = couch!
+    const peer = world.couch
     await switchLanguage(page, language)
     await navigate(page, t, 'extensions')
-    await addPlatform(page, t, broker!.url)
+    await addPlatform(page, t, world.broker.url)
 
     const card = page.getByRole('region', { name: t('historian.card.title') })
     await expect(card.getByRole('status').first()).toContainText(t('historian.states.stopped'))
@@ -66,12 +48,12 @@ for (const language of LANGUAGES) {
     await couchDialog.getByRole('button', { name: t('profiles.form.save') }).click()
     await expect(couchDialog.getByText(t('historian.apiKeyRequired'))).toBeVisible()
     await expect(couchDialog.getByLabel(t('historian.couch.apiKey'))).toBeFocused()
-    await couchDialog.getByLabel(t('historian.couch.apiKey')).fill(API_KEY)
+    await couchDialog.getByLabel(t('historian.couch.apiKey')).fill(HISTORIAN_API_KEY)
     await couchDialog.getByRole('button', { name: t('profiles.form.save') }).click()
     await expect(couchDialog).toBeHidden()
     const destination = couchGroup.getByRole('article', { name: 'Lab history' })
     await expect(destination.getByText(t('historian.card.apiKeySet'), { exact: false })).toBeVisible()
-    await expect(page.getByText(API_KEY)).toHaveCount(0)
+    await expect(page.getByText(HISTORIAN_API_KEY)).toHaveCount(0)
     await destination.getByRole('button', { name: t('extensions.verify') }).click()
     await expect(destination.getByRole('status')).toContainText(t('historian.card.verifiedContacted', { where: peer.url }))
 
@@ -113,7 +95,7 @@ for (const language of LANGUAGES) {
 
     // A device, and its events published to the broker: they are stored, and counted as such.
     await addAndOpenDevice(page, t, 'meter', 'm-1')
-    const sensor = await mqtt.connectAsync(broker!.url, { clientId: `d:org1:meter:m-1-${language}` })
+    const sensor = await mqtt.connectAsync(world.broker.url, { clientId: `d:org1:meter:m-1-${language}` })
     try {
       for (const n of [0, 1, 2]) await sensor.publishAsync('iot-2/type/meter/id/m-1/evt/status/fmt/json', JSON.stringify({ d: { temp: 20 + n * 1.5 }, seq: n }), { qos: 1 })
       await sensor.publishAsync('iot-2/type/pump/id/p-1/evt/status/fmt/json', '{"on": true}', { qos: 1 })
@@ -173,7 +155,7 @@ for (const language of LANGUAGES) {
     await expect(run.getByRole('definition').filter({ hasText: t('historian.mqttStates.connected') })).toBeVisible()
     await row.getByRole('button', { name: t('historian.run.pause', { name: 'Lab history' }) }).click()
     await expect(cell(row, 0)).toContainText(t('historian.destinationStates.paused'))
-    const later = await mqtt.connectAsync(broker!.url, { clientId: `d:org1:meter:m-1-${language}-later` })
+    const later = await mqtt.connectAsync(world.broker.url, { clientId: `d:org1:meter:m-1-${language}-later` })
     try {
       for (const n of [3, 4]) await later.publishAsync('iot-2/type/meter/id/m-1/evt/status/fmt/json', JSON.stringify({ d: { temp: 20 + n * 1.5 }, seq: n }), { qos: 1 })
     } finally {
