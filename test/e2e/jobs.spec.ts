@@ -106,8 +106,10 @@ for (const language of LANGUAGES) {
     expect(peer().stats().statusChanges).toHaveLength(0)
 
     // Pre-flight: the Retired SIM is refused and shown; the estimate is at the account's 20 calls a second.
-    await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).click()
+    await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).press('Enter')
     await expect(state).toHaveText(t('jobs.ui.states.ready'), { timeout: 60_000 })
+    // The pre-flight section is replaced by its summary: the focus goes to the summary's heading, not to the page's.
+    await expect(page.getByRole('heading', { level: 2, name: t('jobs.ui.preflight.title') })).toBeFocused()
     await expect(page.getByText(t('jobs.ui.findingLine', { finding: t('jobs.ui.findings.transition'), count: 1 }))).toBeVisible()
     await expect(page.getByTestId('job-estimate')).toContainText(language === 'fr' ? '20 appels par seconde' : '20 calls a second')
     await page.getByLabel(t('jobs.ui.rows.filter')).selectOption({ label: t('jobs.ui.rows.ofState', { state: t('jobs.ui.rowStates.skipped'), shown: '1' }) })

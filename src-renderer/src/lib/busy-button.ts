@@ -83,6 +83,11 @@ export interface Place {
   /** next[i]: the element after the child of groups[i] that held the element (the element itself for groups[0]). */
   next: (Element | null)[]
   previous: (Element | null)[]
+  /**
+   * The section (or dialog) the element was in, its parent and its neighbours there: where to look when the section
+   * itself was replaced by another (a job's pre-flight section by its summary once the check is over).
+   */
+  section?: { parent: Element; next: Element | null; previous: Element | null }
 }
 
 /** The element's place: what `handOver` searches once it has gone. */
@@ -93,7 +98,10 @@ export function placeOf(node: Element): Place {
     place.groups.push(at)
     place.next.push(child.nextElementSibling)
     place.previous.push(child.previousElementSibling)
-    if (at.matches(BOUNDARY)) break
+    if (at.matches(BOUNDARY)) {
+      if (at.parentElement) place.section = { parent: at.parentElement, next: at.nextElementSibling, previous: at.previousElementSibling }
+      break
+    }
   }
   return place
 }
@@ -120,7 +128,20 @@ export function handOver(node: HTMLElement, place: Place): void {
       }
       if (group.matches(BOUNDARY)) return
     }
+    const replacing = place.section && inReplacement(place.section)
+    replacing?.focus()
   })
+}
+
+/**
+ * The first control of what took the place of a section that went (between the neighbours it had): a heading marked
+ * `data-focus-fallback` comes first in its section, so a screen reader starts reading there.
+ */
+function inReplacement({ parent, next, previous }: NonNullable<Place['section']>): HTMLElement | undefined {
+  if (!parent.isConnected) return undefined
+  const within = (el: Element) =>
+    (previous === null || (previous.parentElement === parent && follows(previous, el) && !previous.contains(el))) && (next === null || (next.parentElement === parent && precedes(next, el)))
+  return [...parent.querySelectorAll<HTMLElement>(FOCUSABLE)].find((el) => el.offsetParent !== null && within(el))
 }
 
 /** Still on the page (disabled): the next control after it, else the one before. */
