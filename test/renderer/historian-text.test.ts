@@ -1,80 +1,47 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
 import { asSentence, axisTimeStyle, forwarderHeadline, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
 import type { Translate } from '../../src-renderer/src/i18n'
+import { destinationStatus, historianStatus } from '../helpers/historian-status'
 
 const t: Translate = (key, options) => get(format)(key, options)
 const time = (iso: string): string => `<${iso}>`
 
-const destination = (over: Partial<DestinationStatus>): DestinationStatus => ({
-  ref: 'couchdb/lab',
-  name: 'Lab history',
-  state: 'connected',
-  reason: null,
-  nextTryAt: null,
-  eventsPerSecond: 0,
-  delivered: 0,
-  refused: 0,
-  queued: 0,
-  queueSize: 1000,
-  oldestQueuedAt: null,
-  oldestQueuedAgeSeconds: null,
-  dropped: 0,
-  lastError: null,
-  lastErrorAt: null,
-  ...over,
-})
-
-const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
-  state: 'running',
-  reason: null,
-  profileId: 'plant',
-  since: '2026-12-06T00:00:00.000Z',
-  mqtt: { state: 'connected', filter: null, reason: null },
-  mbed: 'off',
-  received: 0,
-  unmatched: 0,
-  intakeFailures: 0,
-  unreadableTopics: 0,
-  lastUnreadableTopic: null,
-  destinations: [destination({})],
-  ...over,
-})
-
 describe('the forwarder’s state line', () => {
   it.each(['en', 'fr'])('says a stopped forwarder’s last run ended without stopping, and when (%s)', (language) => {
     locale.set(language)
-    const headline = forwarderHeadline(t, status({ state: 'stopped', endedAbruptlyAt: '2026-12-06T04:37:06.000Z' }), time)
+    const headline = forwarderHeadline(t, historianStatus({ state: 'stopped', endedAbruptlyAt: '2026-12-06T04:37:06.000Z' }), time)
     expect(headline.tone).toBe('warning')
     expect(headline.state).toBe(t('historian.states.stopped'))
     expect(headline.note).toContain('<2026-12-06T04:37:06.000Z>')
     expect(headline.note).toMatch(language === 'en' ? /ended without stopping/ : /sans arrêt/)
     // Stopped as it should be: nothing more to say.
-    expect(forwarderHeadline(t, status({ state: 'stopped' }), time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
+    expect(forwarderHeadline(t, historianStatus({ state: 'stopped' }), time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
     expect(forwarderHeadline(t, null, time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
   })
 
   it('warns, not in the success green, while a running forwarder’s destination is stopped on an error or backing off', () => {
     locale.set('en')
-    expect(forwarderHeadline(t, status({}), time)).toEqual({ state: 'Running', tone: 'ok', note: null })
-    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'failed' })] }), time)).toEqual({
+    expect(forwarderHeadline(t, historianStatus({}), time)).toEqual({ state: 'Running', tone: 'ok', note: null })
+    expect(forwarderHeadline(t, historianStatus({ destinations: [destinationStatus({ state: 'failed' })] }), time)).toEqual({
       state: 'Running',
       tone: 'warning',
       note: '1 of 1 destination stopped on an error',
     })
-    const mixed = status({ destinations: [destination({ state: 'failed' }), destination({ state: 'backingOff' }), destination({ state: 'backingOff' }), destination({})] })
+    const mixed = historianStatus({
+      destinations: [destinationStatus({ state: 'failed' }), destinationStatus({ state: 'backingOff' }), destinationStatus({ state: 'backingOff' }), destinationStatus({})],
+    })
     expect(forwarderHeadline(t, mixed, time).note).toBe('1 of 4 destinations stopped on an error, 2 of 4 destinations backing off')
     locale.set('fr')
-    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'failed' })] }), time)).toEqual({
+    expect(forwarderHeadline(t, historianStatus({ destinations: [destinationStatus({ state: 'failed' })] }), time)).toEqual({
       state: 'En marche',
       tone: 'warning',
       note: '1 destination sur 1 arrêtée sur une erreur',
     })
     expect(forwarderHeadline(t, mixed, time).note).toBe('1 destination sur 4 arrêtée sur une erreur, 2 destinations sur 4 en attente d’un nouvel essai')
     // Paused is the operator's own choice: no warning.
-    expect(forwarderHeadline(t, status({ destinations: [destination({ state: 'paused' })] }), time).tone).toBe('ok')
+    expect(forwarderHeadline(t, historianStatus({ destinations: [destinationStatus({ state: 'paused' })] }), time).tone).toBe('ok')
   })
 })
 
@@ -94,11 +61,11 @@ describe('a destination’s row', () => {
 
   it('says a backing-off destination’s reason once: in State only when Last error does not say the same', () => {
     const refused = { code: 'NETWORK' as const, message: 'connect ECONNREFUSED 127.0.0.1:33745' }
-    expect(stateReason(destination({ state: 'backingOff', reason: refused, lastError: refused, lastErrorAt: '2026-12-06T04:38:40.000Z' }))).toBeNull()
+    expect(stateReason(destinationStatus({ state: 'backingOff', reason: refused, lastError: refused, lastErrorAt: '2026-12-06T04:38:40.000Z' }))).toBeNull()
     const earlier = { code: 'AUTH_FAILED' as const, message: 'unauthorized' }
-    expect(stateReason(destination({ state: 'failed', reason: refused, lastError: earlier }))).toEqual(refused)
-    expect(stateReason(destination({ state: 'backingOff', reason: refused }))).toEqual(refused)
-    expect(stateReason(destination({ state: 'connected', reason: refused }))).toBeNull()
+    expect(stateReason(destinationStatus({ state: 'failed', reason: refused, lastError: earlier }))).toEqual(refused)
+    expect(stateReason(destinationStatus({ state: 'backingOff', reason: refused }))).toEqual(refused)
+    expect(stateReason(destinationStatus({ state: 'connected', reason: refused }))).toBeNull()
   })
 })
 

@@ -4,22 +4,10 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
+import { destinationStatus, historianStatus } from '../helpers/historian-status'
 import { stateLines, unreadableLines } from '../../src-main/cli/commands/historian'
 
-const base: HistorianStatus = {
-  state: 'running',
-  reason: null,
-  profileId: 'env',
-  since: '2026-12-06T05:00:00.000Z',
-  mqtt: { state: 'connected', filter: 'iot-2/type/+/id/+/evt/+/fmt/+', reason: null },
-  mbed: 'off',
-  received: 4,
-  unmatched: 0,
-  intakeFailures: 0,
-  unreadableTopics: 0,
-  lastUnreadableTopic: null,
-  destinations: [],
-}
+const base = historianStatus({ profileId: 'env', since: '2026-12-06T05:00:00.000Z', received: 4, destinations: [] })
 
 describe('historian run log lines', () => {
   it('says messages on topics that name no device event: the first at once, then at most once a minute, with the count since', () => {
@@ -43,25 +31,7 @@ describe('historian run log lines', () => {
 describe('historian run destination lines', () => {
   const backingOff = (nextTryAt: string): HistorianStatus => ({
     ...base,
-    destinations: [
-      {
-        ref: 'couchdb/env',
-        name: 'env',
-        state: 'backingOff',
-        reason: { code: 'NETWORK', message: 'CouchDB could not be reached' },
-        nextTryAt,
-        eventsPerSecond: 0,
-        delivered: 0,
-        refused: 0,
-        queued: 0,
-        queueSize: 1000,
-        oldestQueuedAt: null,
-        oldestQueuedAgeSeconds: null,
-        dropped: 0,
-        lastError: null,
-        lastErrorAt: null,
-      },
-    ],
+    destinations: [destinationStatus({ ref: 'couchdb/env', name: 'env', state: 'backingOff', reason: { code: 'NETWORK', message: 'CouchDB could not be reached' }, nextTryAt })],
   })
 
   it('says each new back-off step with its own next try, and nothing when nothing changed', () => {

@@ -6,43 +6,23 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { DestinationStatus, HistorianStatus } from '../../src-shared/models/historian'
+import type { HistorianStatus } from '../../src-shared/models/historian'
 import { readStatusFile, restingStatus } from '../../src-main/core/historian/status-file'
 import { tempDir } from '../helpers/core'
+import { destinationStatus, historianStatus } from '../helpers/historian-status'
 
-const destination: DestinationStatus = {
-  ref: 'couchdb/lab',
-  name: 'Lab history',
+const destination = destinationStatus({
   state: 'backingOff',
-  reason: null,
   nextTryAt: '2026-12-06T01:00:05.000Z',
   eventsPerSecond: 12.5,
   delivered: 40,
-  refused: 0,
   queued: 7,
-  queueSize: 1000,
   oldestQueuedAt: '2026-12-06T00:59:00.000Z',
   oldestQueuedAgeSeconds: 60,
   dropped: 2,
-  lastError: null,
-  lastErrorAt: null,
-}
-
-const status = (over: Partial<HistorianStatus>): HistorianStatus => ({
-  state: 'running',
-  reason: null,
-  profileId: 'plant',
-  since: '2026-12-06T00:00:00.000Z',
-  mqtt: { state: 'connected', filter: 'iot-2/type/+/id/+/evt/+/fmt/+', reason: null },
-  mbed: 'off',
-  received: 47,
-  unmatched: 0,
-  intakeFailures: 0,
-  unreadableTopics: 0,
-  lastUnreadableTopic: null,
-  destinations: [destination],
-  ...over,
 })
+
+const status = (over: Partial<HistorianStatus>): HistorianStatus => historianStatus({ received: 47, destinations: [destination], ...over })
 
 describe('the resting status of a forwarder', () => {
   const cleanups: (() => Promise<void>)[] = []
