@@ -87,6 +87,22 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a', 'c', 'f'])
   })
 
+  it('refuses a CSV row with more fields than the header rather than shift its cells; a short row or trailing empty fields are read', async () => {
+    // Cold trial: "Main St, north side" unquoted was imported as description "Main St", site "north side", "north" lost.
+    const file = ['typeId,deviceId,description,site', 'meter,b1,Main St, north side,north', 'meter,b2,short', 'meter,b3,fine,south,,', 'meter,b4,"Quoted, kept",east'].join('\n')
+    const { report } = await importBytes(core, 'shift.csv', Buffer.from(file))
+    expect(report).toMatchObject({ rows: 4, added: 3, failed: 1 })
+    expect(report!.errors).toMatchObject([{ row: 2, message: 'Unreadable CSV row: not as many fields as the header has columns', ref: { key: 'import.csvRow', params: { problem: 'fieldCount' } } }])
+    // The row is carried as the file wrote it, for the refused-rows export.
+    expect(report!.errors[0]!.cells).toEqual(['meter', 'b1', 'Main St', ' north side', 'north'])
+    const devices = await Promise.all((await allDevices()).map((d) => core.call('devices:get', { typeId: d.typeId, deviceId: d.deviceId })))
+    expect(devices.map((d) => [d.deviceId, d.description, d.metadata])).toEqual([
+      ['b2', 'short', {}],
+      ['b3', 'fine', { site: 'south' }],
+      ['b4', 'Quoted, kept', { site: 'east' }],
+    ])
+  })
+
   it('stops, by line, where csv-parse can read no further (a character after a closing quote), keeping what came before', async () => {
     const file = ['typeId,deviceId', 'meter,a', 'meter,"d" y', 'meter,e'].join('\n')
     const { refused } = await importBytes(core, 'w.csv', Buffer.from(file))

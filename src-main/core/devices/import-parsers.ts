@@ -154,8 +154,8 @@ interface CsvSkipError extends Error {
 /**
  * csv-parse's error codes (6.2) said in our words, so that its English never reaches an operator: `problem` is the
  * parameter the catalogue's messages (import.csvRow, import.badRecord, import.csvStopped, import.badCsv) select their
- * words by; `words` is the English the CLI prints. The column-count codes cannot arise with relax_column_count; they
- * are here should that option change.
+ * words by; `words` is the English the CLI prints. With relax_column_count the column-count codes do not skip a
+ * record; a record with more fields than the header is refused by its 'data' handler with their words.
  */
 const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
   INVALID_OPENING_QUOTE: { problem: 'openingQuote', words: 'a quote in the middle of a field that does not start with one' },
@@ -314,13 +314,22 @@ function createCsvParser(): RowParser {
     info: true,
     raw: true,
   })
-  parser.on('data', (rec: { record: Record<string, string>; raw: string; info: { lines: number } }) => {
+  parser.on('data', (rec: { record: Record<string, string>; raw: string; info: { lines: number; error?: { code?: string; record?: unknown[] } } }) => {
     // After a failure (a header that cannot be read, a wedge) no later row is taken: the import stops there.
     if (failure) return
     const start = rec.info.lines - innerNewlines(rec.raw)
     recordStarts(start)
     if (failure) return
     const own = problemsBefore(rec.info.lines + 1)
+    // A row with more fields than the header has columns (a comma in a field nobody quoted: "Main St, north side")
+    // would be read with its cells shifted and the last ones dropped. It is refused; a short row, or one that only
+    // ends in empty fields, is read as it is.
+    const fieldsPast = rec.info.error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? (rec.info.error.record ?? []).slice(header?.length ?? 0) : []
+    if (own.length === 0 && fieldsPast.some((f) => String(f).trim() !== '')) {
+      const { problem, words } = csvProblem('CSV_RECORD_INCONSISTENT_COLUMNS')
+      pending.push({ row: start, source: rec.raw, error: { message: `Unreadable CSV row: ${words}`, ref: { key: 'import.csvRow', params: { problem } } } })
+      return
+    }
     // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
     // the export, would be taken for what the file meant.
     const fields = refusedRows ? Object.fromEntries(Object.entries(rec.record).map(([k, v]) => [k, undefusedCell(v)])) : rec.record
