@@ -1,5 +1,6 @@
 import { parse, type Parser } from 'csv-parse'
 import type { MessageRef } from '../../../src-shared/contract'
+import { formulaUnsafe } from '../../../src-shared/models/device-table'
 import { undefusedCell } from '../../../src-shared/models/history-csv'
 import { FORBIDDEN_KEYS } from '../../../src-shared/models/json-value'
 import { REFUSAL_COLUMN } from '../../../src-shared/models/refused-rows-csv'
@@ -332,7 +333,9 @@ function createCsvParser(): RowParser {
     }
     // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
     // the export, would be taken for what the file meant.
-    const fields = refusedRows ? Object.fromEntries(Object.entries(rec.record).map(([k, v]) => [k, undefusedCell(v)])) : rec.record
+    // Cells a Fieldline export kept from running as formulas read back as they were (in place: a million rows).
+    const fields = rec.record
+    for (const k in fields) if (fields[k]!.charCodeAt(0) === 0x27) fields[k] = refusedRows ? undefusedCell(fields[k]!) : formulaUnsafe(fields[k]!)
     pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields })
   })
   parser.on('skip', (err: CsvSkipError) => {
