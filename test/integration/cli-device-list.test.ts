@@ -48,6 +48,15 @@ describe('fieldline devices list, count and export', () => {
     expect(JSON.parse((await run(['--json', 'devices', 'list', '--filter', 'extension=none', '--columns', 'deviceId,carrier'])).out)).toEqual({ total: 1, items: [{ deviceId: 'm-2', carrier: null }] })
   }, 120_000)
 
+  it('says on stderr, in every format, how many of the matches it showed and how to get the rest', async () => {
+    // Cold trial: \`devices list --format csv > all.csv\` at a million devices wrote 1,000 rows and said nothing.
+    for (const format of ['csv', 'jsonl', 'table']) {
+      const page = await run(['devices', 'list', '--limit', '2', '--format', format])
+      expect(page).toMatchObject({ code: 0, err: '2 shown of 5 (the next with --offset 2; every device: devices export FILE)\n' })
+    }
+    expect((await run(['devices', 'list', '--offset', '4', '--format', 'csv'])).err).toBe('1 shown of 5\n')
+  }, 120_000)
+
   it('refuses unknown fields, columns, sorts and values with exit 2 and a reason', async () => {
     expect(await run(['devices', 'list', '--filter', 'colour=red'])).toMatchObject({ code: 2, err: expect.stringContaining('--filter takes FIELD=VALUE with FIELD one of typeId, carrier') })
     expect(await run(['devices', 'list', '--sort', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--sort takes one of') })
