@@ -172,6 +172,22 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await allDevices()).toEqual([])
   })
 
+  it('refuses a CSV file separated by semicolons or tabs by its separator, not as missing typeId and deviceId', async () => {
+    // Cold trial: a spreadsheet in a French locale saves "CSV" with semicolons; the refusal said "(missing: typeId, deviceId)".
+    for (const [content, separator, words] of [
+      ['typeId;deviceId;description\nmeter;m-1;Nord\n', ';', '";"'],
+      ['Type ID\tDevice ID\nmeter\tm-1\n', 'tab', 'tab characters'],
+    ] as const) {
+      const { refused } = await importBytes(core, 'semi.csv', Buffer.from(content))
+      expect(refused, separator).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.otherSeparator', params: { separator } } } })
+      expect(refused!.message).toBe(`The CSV header separates its columns with ${words}, not commas: save the file as CSV with commas`)
+    }
+    // A header of one column that names neither is still told what it misses.
+    const { refused } = await importBytes(core, 'one.csv', Buffer.from('name\nx\n'))
+    expect(refused).toMatchObject({ details: { ref: { key: 'import.badHeader' } } })
+    expect(await allDevices()).toEqual([])
+  })
+
   it('refuses an empty file, and a CSV header without rows, rather than report a success of nothing', async () => {
     for (const [name, content] of [
       ['empty.csv', ''],
@@ -223,7 +239,7 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
   it('says every refusal of the file layer in both languages', async () => {
     const { default: en } = await import('../../src-renderer/src/i18n/en.json')
     const { default: fr } = await import('../../src-renderer/src/i18n/fr.json')
-    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'notJsonLinesText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv'] as const) {
+    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'notJsonLinesText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv', 'otherSeparator'] as const) {
       for (const catalogue of [en, fr]) expect(catalogue.import[key], key).toEqual(expect.any(String))
     }
     for (const problem of ['openingQuote', 'afterClosingQuote', 'quoteNotClosed', 'fieldCount', 'other']) expect(fr.import.csvRow).toContain(`${problem} {`)

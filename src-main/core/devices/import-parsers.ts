@@ -168,6 +168,15 @@ const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
 }
 const OTHER_PROBLEM = { problem: 'other', words: 'it does not follow the CSV quoting rules' }
 
+/** The separator a header of one column uses instead of commas (`typeId;deviceId`), when it names the columns that way. */
+function otherSeparator(header: string): string | null {
+  for (const separator of [';', '\t', '|']) {
+    const names = header.split(separator).map(canonicalHeader)
+    if (names.includes('typeId') && names.includes('deviceId')) return separator === '\t' ? 'tab' : separator
+  }
+  return null
+}
+
 function csvProblem(code: string | undefined): { problem: string; words: string } {
   return (code !== undefined ? CSV_PROBLEMS[code] : undefined) ?? OTHER_PROBLEM
 }
@@ -297,6 +306,13 @@ function createCsvParser(): RowParser {
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (notText(firstLine, missing.length > 0)) {
         failure = notCsvText()
+      } else if (missing.length > 0 && names.length === 1 && otherSeparator(names[0]!) !== null) {
+        // A spreadsheet set to a French (or other European) locale saves "CSV" with semicolons: say so, not "missing".
+        const separator = otherSeparator(names[0]!)!
+        failure = AppError.withRef('VALIDATION', `The CSV header separates its columns with ${separator === 'tab' ? 'tab characters' : `"${separator}"`}, not commas: save the file as CSV with commas`, {
+          key: 'import.otherSeparator',
+          params: { separator },
+        })
       } else if (missing.length > 0) {
         failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, {
           key: 'import.badHeader',
