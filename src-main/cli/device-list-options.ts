@@ -1,5 +1,6 @@
 import {
   DEVICE_COLUMNS,
+  deviceFiltersSchema,
   FACET_FIELDS,
   FILTER_FIELDS,
   hasSearchWord,
@@ -46,7 +47,19 @@ export function parseFilters(given: readonly string[]): DeviceFilters {
     if (BOOLEAN_FIELDS.has(field)) {
       if (value !== 'true' && value !== 'false') throw usage(`--filter ${field}= takes true or false`)
       filters[field] = value === 'true'
-    } else filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',').map((v) => (field === 'simStatus' ? simStatusOf(v) : v))]
+    } else filters[field] = [...new Set([...((filters[field] as string[] | undefined) ?? []), ...value.split(',').map((v) => (field === 'simStatus' ? simStatusOf(v) : v))])]
+  }
+  // Checked here too, so that a value the core refuses is named with the values the field takes: `devices count` and
+  // `export` send a selection whose refusal says only "selection: Invalid input".
+  const checked = deviceFiltersSchema.safeParse(filters)
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!
+    const [field, index] = issue.path
+    const got = typeof index === 'number' ? (filters[String(field)] as unknown[])[index] : undefined
+    const given = got === undefined ? '' : ` (got "${String(got).slice(0, 60)}")`
+    if (issue.code === 'invalid_value') throw usage(`--filter ${String(field)}= takes ${issue.values.map(String).join(', ')}${given}`)
+    if (issue.code === 'too_big') throw usage(`--filter ${String(field)}= takes at most ${String(issue.maximum)} values`)
+    throw usage(`--filter ${String(field)}=: ${issue.message}${given}`)
   }
   return filters as DeviceFilters
 }

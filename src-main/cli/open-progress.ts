@@ -23,7 +23,10 @@ export function openProgressReporter(out: ProgressOutput): (p: OpenProgress) => 
   return (p) => {
     if (p.elapsedMs < QUIET_MS) return
     const seconds = (p.elapsedMs / 1000).toFixed(1)
-    const doing = p.building ? `building the device index (once): ${countText(p.devices)} devices indexed` : `catching up the device index: ${countText(p.devices)} devices`
+    // The workspace holds more than devices (the SIM and weather caches, the trail): once every device is indexed the
+    // build reads the rest, and a count that no longer moves for a minute looked like a hang (cold trial, a million).
+    const read = p.building && p.changes > p.devices ? `, ${countText(p.changes)} documents read` : ''
+    const doing = p.building ? `building the device index (once): ${countText(p.devices)} devices indexed${read}` : `catching up the device index: ${countText(p.devices)} devices`
     if (p.done) {
       out.write(`${out.isTTY ? '\r' : ''}fieldline: workspace opened: ${countText(p.devices)} devices in ${seconds} s\n`)
     } else if (out.isTTY) {

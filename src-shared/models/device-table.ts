@@ -27,10 +27,20 @@ export function cellText(value: CellValue): string {
  * "=HYPERLINK(…)" in a description would run on the operator's machine. Such cells get a leading apostrophe, which
  * spreadsheets show as text and do not display (OWASP, CSV injection).
  */
-const FORMULA_START = /^[=+\-@\t\r]/
+/** A value that itself starts with apostrophes before one of them is guarded once more, so that an import reads it back. */
+const GUARDED = /^'*[=+\-@\t\r]/
 
 export function formulaSafe(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text
+  return GUARDED.test(text) ? `'${text}` : text
+}
+
+/**
+ * A cell of a device export as it was before formulaSafe: what a CSV import reads, so that an export imports again as
+ * the devices it holds ("-7f" keeps its ID, "=SUM" its description, "'=SUM" its apostrophe). Spreadsheets do not write
+ * the apostrophe into the CSV files they save, so one before = + - @, a tab or a carriage return is such a guard.
+ */
+export function formulaUnsafe(text: string): string {
+  return text.startsWith("'") && GUARDED.test(text.slice(1)) ? text.slice(1) : text
 }
 
 /** One CSV record (RFC 4180: quoted where needed, quotes doubled, CRLF at the end), every cell formula-safe. */

@@ -5,7 +5,7 @@
  * says so and skips (fails under FIELDLINE_STRICT=1); no fault-injecting shim stands in for LevelDB's C++ writes.
  */
 import { get } from 'node:http'
-import { open, readdir } from 'node:fs/promises'
+import { open, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli-process'
@@ -104,4 +104,29 @@ describe.skipIf(skip !== null)('a full disk', () => {
       await tmp.cleanup()
     }
   })
+})
+
+describe.skipIf(skip !== null)('an import that fills the disk', () => {
+  it('says how many devices its batches added before the disk filled, in words and in --json (it said only "the change was not saved")', async () => {
+    const disk = await smallDisk('16m')
+    const t = await tempDir()
+    try {
+      const file = join(t.dir, 'many.csv')
+      await writeFile(file, ['typeId,deviceId,description', ...Array.from({ length: 100_000 }, (_, i) => `fill,f-${i},row ${i}`), ''].join('\n'))
+      const dataDir = join(disk.dir, 'data')
+      const run = await runCli(dataDir, ['--json', 'devices', 'import', file], { TMPDIR: t.dir })
+      expect(run.code, run.err).toBe(1)
+      expect(run.err).toContain('is full')
+      const stopped = JSON.parse(run.out) as { added: number; stopped: string }
+      expect(stopped.stopped).toContain('is full')
+      expect(stopped.added).toBeGreaterThan(0)
+      expect(stopped.added % 5000).toBe(0)
+      expect(run.err).toContain(`the ${stopped.added.toLocaleString('en-US')} devices added before it stay; once there is room, import the same file again`)
+      const counted = await runCli(dataDir, ['devices', 'count'], { TMPDIR: t.dir })
+      expect(counted.out).toBe(`${stopped.added}\n`)
+    } finally {
+      await disk.close()
+      await t.cleanup()
+    }
+  }, 120_000)
 })

@@ -87,6 +87,22 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect((await allDevices()).map((d) => d.deviceId)).toEqual(['a', 'c', 'f'])
   })
 
+  it('refuses a CSV row with more fields than the header rather than shift its cells; a short row or trailing empty fields are read', async () => {
+    // Cold trial: "Main St, north side" unquoted was imported as description "Main St", site "north side", "north" lost.
+    const file = ['typeId,deviceId,description,site', 'meter,b1,Main St, north side,north', 'meter,b2,short', 'meter,b3,fine,south,,', 'meter,b4,"Quoted, kept",east'].join('\n')
+    const { report } = await importBytes(core, 'shift.csv', Buffer.from(file))
+    expect(report).toMatchObject({ rows: 4, added: 3, failed: 1 })
+    expect(report!.errors).toMatchObject([{ row: 2, message: 'Unreadable CSV row: not as many fields as the header has columns', ref: { key: 'import.csvRow', params: { problem: 'fieldCount' } } }])
+    // The row is carried as the file wrote it, for the refused-rows export.
+    expect(report!.errors[0]!.cells).toEqual(['meter', 'b1', 'Main St', ' north side', 'north'])
+    const devices = await Promise.all((await allDevices()).map((d) => core.call('devices:get', { typeId: d.typeId, deviceId: d.deviceId })))
+    expect(devices.map((d) => [d.deviceId, d.description, d.metadata])).toEqual([
+      ['b2', 'short', {}],
+      ['b3', 'fine', { site: 'south' }],
+      ['b4', 'Quoted, kept', { site: 'east' }],
+    ])
+  })
+
   it('stops, by line, where csv-parse can read no further (a character after a closing quote), keeping what came before', async () => {
     const file = ['typeId,deviceId', 'meter,a', 'meter,"d" y', 'meter,e'].join('\n')
     const { refused } = await importBytes(core, 'w.csv', Buffer.from(file))
@@ -156,6 +172,22 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect(await allDevices()).toEqual([])
   })
 
+  it('refuses a CSV file separated by semicolons or tabs by its separator, not as missing typeId and deviceId', async () => {
+    // Cold trial: a spreadsheet in a French locale saves "CSV" with semicolons; the refusal said "(missing: typeId, deviceId)".
+    for (const [content, separator, words] of [
+      ['typeId;deviceId;description\nmeter;m-1;Nord\n', ';', '";"'],
+      ['Type ID\tDevice ID\nmeter\tm-1\n', 'tab', 'tab characters'],
+    ] as const) {
+      const { refused } = await importBytes(core, 'semi.csv', Buffer.from(content))
+      expect(refused, separator).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'import.otherSeparator', params: { separator } } } })
+      expect(refused!.message).toBe(`The CSV header separates its columns with ${words}, not commas: save the file as CSV with commas`)
+    }
+    // A header of one column that names neither is still told what it misses.
+    const { refused } = await importBytes(core, 'one.csv', Buffer.from('name\nx\n'))
+    expect(refused).toMatchObject({ details: { ref: { key: 'import.badHeader' } } })
+    expect(await allDevices()).toEqual([])
+  })
+
   it('refuses an empty file, and a CSV header without rows, rather than report a success of nothing', async () => {
     for (const [name, content] of [
       ['empty.csv', ''],
@@ -207,7 +239,7 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
   it('says every refusal of the file layer in both languages', async () => {
     const { default: en } = await import('../../src-renderer/src/i18n/en.json')
     const { default: fr } = await import('../../src-renderer/src/i18n/fr.json')
-    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'notJsonLinesText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv'] as const) {
+    for (const key of ['wideEncoding', 'emptyFile', 'noRows', 'notCsvText', 'notJsonLinesText', 'csvRow', 'badRecord', 'csvStopped', 'badCsv', 'otherSeparator'] as const) {
       for (const catalogue of [en, fr]) expect(catalogue.import[key], key).toEqual(expect.any(String))
     }
     for (const problem of ['openingQuote', 'afterClosingQuote', 'quoteNotClosed', 'fieldCount', 'other']) expect(fr.import.csvRow).toContain(`${problem} {`)

@@ -6,13 +6,22 @@ import { cannotWrite, writeWhole } from '../../src-main/cli/export-progress'
 import { tempDir } from '../helpers/core'
 
 describe('the CLI’s device filters', () => {
-  it('takes SIM statuses as the carrier writes them (ACTIVATED, TEST_READY) or as Fieldline does, and leaves unknown ones for the core to refuse', () => {
-    expect(parseFilters(['simStatus=ACTIVATED,TEST_READY', 'simStatus=testReady', 'simStatus=notcached', 'simStatus=frozen'])).toEqual({
-      simStatus: ['activated', 'testReady', 'testReady', 'notCached', 'frozen'],
+  it('takes SIM statuses as the carrier writes them (ACTIVATED, TEST_READY) or as Fieldline does, each value once', () => {
+    expect(parseFilters(['simStatus=ACTIVATED,TEST_READY', 'simStatus=testReady', 'simStatus=notcached'])).toEqual({
+      simStatus: ['activated', 'testReady', 'notCached'],
     })
     expect(parseFilters(['carrier=jasper', 'typeId=GW'])).toEqual({ carrier: ['jasper'], typeId: ['GW'] })
     expect(() => parseFilters(['typeId='])).toThrow('--filter typeId= needs a value')
     expect(() => parseFilters(['carrier=jasper,'])).toThrow('--filter carrier= needs a value')
+  })
+
+  it('refuses a value the field does not take by the values it takes (count and export got only "selection: Invalid input")', () => {
+    expect(() => parseFilters(['carrier=verizon'])).toThrow('fieldline: --filter carrier= takes jasper, atnt, orange, none (got "verizon")')
+    expect(() => parseFilters(['simStatus=frozen'])).toThrow(/^fieldline: --filter simStatus= takes inventory, testReady, .*notCached, none \(got "frozen"\)$/)
+    expect(() => parseFilters(['weather=sunny'])).toThrow('fieldline: --filter weather= takes cached, notFetched, moved, none (got "sunny")')
+    expect(() => parseFilters(['extension=Not A Name'])).toThrow('fieldline: --filter extension=: must be an extension name (got "Not A Name")')
+    expect(() => parseFilters(['carrier=jasper,jasper', 'carrier=jasper,atnt,orange,none'])).not.toThrow()
+    expect(() => parseFilters([`typeId=${Array.from({ length: 101 }, (_, i) => `t${i}`).join(',')}`])).toThrow('fieldline: --filter typeId= takes at most 100 values')
   })
 })
 

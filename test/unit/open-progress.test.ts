@@ -28,6 +28,16 @@ describe('opening progress on the CLI', () => {
     ).toBe('\rfieldline: building the device index (once): 200,000 devices indexed (1.5 s)\rfieldline: workspace opened: 1,000,000 devices in 61.0 s\n')
   })
 
+  it('counts the documents read once every device is indexed, so that the line still moves', () => {
+    let text = ''
+    const report = openProgressReporter({ isTTY: false, write: (t: string) => (text += t) })
+    report({ devices: 1_000_000, elapsedMs: 150_000, done: false, building: true, changes: 1_000_000 })
+    report({ devices: 1_000_000, elapsedMs: 160_000, done: false, building: true, changes: 1_120_000 })
+    expect(text).toBe(
+      'fieldline: building the device index (once): 1,000,000 devices indexed (150.0 s)\nfieldline: building the device index (once): 1,000,000 devices indexed, 1,120,000 documents read (160.0 s)\n',
+    )
+  })
+
   it('says when it is catching up rather than building', () => {
     expect(run(false, [[400_000, 1200, false]], false)).toBe('fieldline: catching up the device index: 400,000 devices (1.2 s)\n')
   })

@@ -1,5 +1,6 @@
 import { parse, type Parser } from 'csv-parse'
 import type { MessageRef } from '../../../src-shared/contract'
+import { formulaUnsafe } from '../../../src-shared/models/device-table'
 import { undefusedCell } from '../../../src-shared/models/history-csv'
 import { FORBIDDEN_KEYS } from '../../../src-shared/models/json-value'
 import { REFUSAL_COLUMN } from '../../../src-shared/models/refused-rows-csv'
@@ -154,8 +155,8 @@ interface CsvSkipError extends Error {
 /**
  * csv-parse's error codes (6.2) said in our words, so that its English never reaches an operator: `problem` is the
  * parameter the catalogue's messages (import.csvRow, import.badRecord, import.csvStopped, import.badCsv) select their
- * words by; `words` is the English the CLI prints. The column-count codes cannot arise with relax_column_count; they
- * are here should that option change.
+ * words by; `words` is the English the CLI prints. With relax_column_count the column-count codes do not skip a
+ * record; a record with more fields than the header is refused by its 'data' handler with their words.
  */
 const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
   INVALID_OPENING_QUOTE: { problem: 'openingQuote', words: 'a quote in the middle of a field that does not start with one' },
@@ -166,6 +167,15 @@ const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
   CSV_RECORD_INCONSISTENT_COLUMNS: { problem: 'fieldCount', words: 'not as many fields as the header has columns' },
 }
 const OTHER_PROBLEM = { problem: 'other', words: 'it does not follow the CSV quoting rules' }
+
+/** The separator a header of one column uses instead of commas (`typeId;deviceId`), when it names the columns that way. */
+function otherSeparator(header: string): string | null {
+  for (const separator of [';', '\t', '|']) {
+    const names = header.split(separator).map(canonicalHeader)
+    if (names.includes('typeId') && names.includes('deviceId')) return separator === '\t' ? 'tab' : separator
+  }
+  return null
+}
 
 function csvProblem(code: string | undefined): { problem: string; words: string } {
   return (code !== undefined ? CSV_PROBLEMS[code] : undefined) ?? OTHER_PROBLEM
@@ -296,6 +306,13 @@ function createCsvParser(): RowParser {
       const forbidden = columns.find((c) => FORBIDDEN_KEYS.has(c))
       if (notText(firstLine, missing.length > 0)) {
         failure = notCsvText()
+      } else if (missing.length > 0 && names.length === 1 && otherSeparator(names[0]!) !== null) {
+        // A spreadsheet set to a French (or other European) locale saves "CSV" with semicolons: say so, not "missing".
+        const separator = otherSeparator(names[0]!)!
+        failure = AppError.withRef('VALIDATION', `The CSV header separates its columns with ${separator === 'tab' ? 'tab characters' : `"${separator}"`}, not commas: save the file as CSV with commas`, {
+          key: 'import.otherSeparator',
+          params: { separator },
+        })
       } else if (missing.length > 0) {
         failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, {
           key: 'import.badHeader',
@@ -314,16 +331,27 @@ function createCsvParser(): RowParser {
     info: true,
     raw: true,
   })
-  parser.on('data', (rec: { record: Record<string, string>; raw: string; info: { lines: number } }) => {
+  parser.on('data', (rec: { record: Record<string, string>; raw: string; info: { lines: number; error?: { code?: string; record?: unknown[] } } }) => {
     // After a failure (a header that cannot be read, a wedge) no later row is taken: the import stops there.
     if (failure) return
     const start = rec.info.lines - innerNewlines(rec.raw)
     recordStarts(start)
     if (failure) return
     const own = problemsBefore(rec.info.lines + 1)
+    // A row with more fields than the header has columns (a comma in a field nobody quoted: "Main St, north side")
+    // would be read with its cells shifted and the last ones dropped. It is refused; a short row, or one that only
+    // ends in empty fields, is read as it is.
+    const fieldsPast = rec.info.error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' ? (rec.info.error.record ?? []).slice(header?.length ?? 0) : []
+    if (own.length === 0 && fieldsPast.some((f) => String(f).trim() !== '')) {
+      const { problem, words } = csvProblem('CSV_RECORD_INCONSISTENT_COLUMNS')
+      pending.push({ row: start, source: rec.raw, error: { message: `Unreadable CSV row: ${words}`, ref: { key: 'import.csvRow', params: { problem } } } })
+      return
+    }
     // A row that is not text in the file's encoding carries no source: its replacement characters, imported again from
     // the export, would be taken for what the file meant.
-    const fields = refusedRows ? Object.fromEntries(Object.entries(rec.record).map(([k, v]) => [k, undefusedCell(v)])) : rec.record
+    // Cells a Fieldline export kept from running as formulas read back as they were (in place: a million rows).
+    const fields = rec.record
+    for (const k in fields) if (fields[k]!.charCodeAt(0) === 0x27) fields[k] = refusedRows ? undefusedCell(fields[k]!) : formulaUnsafe(fields[k]!)
     pending.push(own.length > 0 ? encodingError(start, own[0]!) : { row: start, source: rec.raw, fields })
   })
   parser.on('skip', (err: CsvSkipError) => {

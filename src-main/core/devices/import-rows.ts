@@ -1,6 +1,7 @@
 import { DEVICE_ID_PATTERN, type MessageRef } from '../../../src-shared/contract'
+import { DEVICE_COLUMNS } from '../../../src-shared/models/device-query'
 import { ORANGE_SERIAL_PATTERN } from '../../../src-shared/models/orange'
-import { describeJsonProblem, inspectJson, METADATA_LIMITS, type JsonLimits } from '../../../src-shared/models/json-value'
+import { describeJsonProblem, FORBIDDEN_KEYS, inspectJson, METADATA_LIMITS, type JsonLimits } from '../../../src-shared/models/json-value'
 import type { DeviceLocation } from '../../../src-shared/models/location'
 import { REFUSAL_COLUMN, REFUSED_LINE_MEMBER } from '../../../src-shared/models/refused-rows-csv'
 import { checkConfigValue } from './extension-config'
@@ -37,9 +38,17 @@ function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Rec
   if (typeof carrier !== 'string') return refuse('carrier must be text', 'import.notString', { field: 'carrier' })
   const name = carrier.trim().toLowerCase()
   if (name !== '' && !(name in CARRIER_IDS)) return refuse(`Unknown carrier "${carrier.slice(0, 40)}": write jasper, atnt or orange`, 'import.unknownCarrier', { value: carrier.slice(0, 40) })
+  // A device export names the SIM `simId`, whichever the carrier: it is the column that carrier takes.
+  const simId = fields.simId
+  const given = (f: string) => fields[f] !== undefined && fields[f] !== null && fields[f] !== ''
+  const fromExport: Record<string, unknown> = {}
+  if (simId !== undefined && simId !== null && simId !== '' && !given('iccid') && !given('serialnumber')) {
+    if (name === '') return refuse('A simId needs a carrier column: jasper, atnt or orange', 'import.missingField', { field: 'carrier' })
+    fromExport[CARRIER_IDS[name as CarrierName]] = simId
+  }
   const ids: Record<string, string> = {}
   for (const field of ['iccid', 'serialnumber'] as const) {
-    const v = fields[field]
+    const v = given(field) ? fields[field] : fromExport[field]
     if (v === undefined || v === null || v === '') continue
     if (typeof v === 'number') {
       return field === 'iccid'
@@ -104,6 +113,14 @@ function refuseJson(fields: unknown, limits: JsonLimits, what: string): RowOutco
 const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', 'iccid', 'serialnumber', 'metadata', 'extensionConfig', REFUSAL_COLUMN, REFUSED_LINE_MEMBER, ...LOCATION_FIELDS])
 
 /**
+ * A device export's columns (`devices export`, the app's Export): `simId` is read as the carrier's identifier, and the
+ * columns Fieldline works out itself (the SIM cache's status and usage, extensions, last change, weather…) are not kept
+ * as metadata, so that an export imports again as the devices it holds. Its `metadata.<field>` columns are metadata.
+ */
+const EXPORT_ONLY = new Set<string>(DEVICE_COLUMNS.filter((c) => !['typeId', 'deviceId', 'description', 'carrier'].includes(c)))
+const METADATA_COLUMN = 'metadata.'
+
+/**
  * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.
  * Identifiers are strings, always: a number where an id belongs is refused, because a spreadsheet or a
  * JSON writer that made it a number may already have lost digits.
@@ -149,7 +166,12 @@ export function rowToDevice(fields: Record<string, unknown>): RowOutcome {
     for (const [k, v] of Object.entries(rawMeta)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
   }
   for (const [k, v] of Object.entries(fields)) {
-    if (!KNOWN.has(k) && v !== undefined && v !== '') metadata[k] = typeof v === 'string' ? v : JSON.stringify(v)
+    if (KNOWN.has(k) || EXPORT_ONLY.has(k) || v === undefined || v === '') continue
+    const key = k.startsWith(METADATA_COLUMN) && k.length > METADATA_COLUMN.length ? k.slice(METADATA_COLUMN.length) : k
+    // An export writes a field a device does not hold as an empty cell, or null in JSON Lines.
+    if (key !== k && v === null) continue
+    if (FORBIDDEN_KEYS.has(key)) return refuse(`The column "${k}" is not allowed`, 'import.forbiddenColumn', { column: k })
+    metadata[key] = typeof v === 'string' ? v : JSON.stringify(v)
   }
   const oversized = refuseJson(metadata, METADATA_LIMITS, 'The metadata')
   if (oversized) return oversized
