@@ -119,7 +119,7 @@ describe('devices through the bridge, on a real workspace', () => {
     await sendBytes(core, jobId, Buffer.from(lines.join('\n')))
     const report = await core.call('import:finish', { jobId })
     expect(report).toMatchObject({ rows: 5, added: 2, failed: 3 })
-    expect(report.errors.map((e) => e.ref.key)).toEqual(['import.notString', 'import.numericIccid', 'import.badJson'])
+    expect(report.errors.map((e) => e.ref.key)).toEqual(['import.notString', 'import.numericIccid', 'import.badJsonAt'])
   })
 
   it('refuses a CSV without the id columns and leaves the workspace unchanged', async () => {

@@ -14,7 +14,13 @@ export type ImportFormat = 'csv' | 'jsonl'
  * `source`: the row's text as the file holds it (a CSV record with its line break, a JSON line), for the refused-rows
  * export; absent when the row was too long to keep, not in the file's encoding, or not readable as CSV.
  */
-export type ParsedRow = { row: number; source?: string; fields: Record<string, unknown> } | { row: number; source?: string; error: { message: string; ref: MessageRef } }
+/** Why a row was refused: in English for the CLI and logs, and as a message the app translates. */
+interface RowError {
+  message: string
+  ref: MessageRef
+}
+
+export type ParsedRow = { row: number; source?: string; fields: Record<string, unknown> } | { row: number; source?: string; error: RowError }
 
 /**
  * Longest JSON line or CSV record, in characters. A device row is a few hundred characters; this leaves room for
@@ -87,10 +93,9 @@ function createJsonLinesParser(): RowParser {
     if (oversized) return tooLong(line)
     const trimmed = text.trim()
     if (!trimmed) return null
-    const parsed = parseJsonObject(trimmed)
+    const parsed = parseJsonObject(trimmed, text.length - text.trimStart().length)
     if ('fields' in parsed) return { row: line, source: text, fields: parsed.fields }
-    if (parsed.notObject) return { row: line, source: text, error: { message: 'Each line must be a JSON object', ref: { key: 'import.badJson', params: { detail: 'not an object' } } } }
-    return { row: line, source: text, error: { message: `Invalid JSON: ${parsed.detail}`, ref: { key: 'import.badJson', params: { detail: parsed.detail } } } }
+    return { row: line, source: text, error: parsed.error }
   }
 
   const append = (piece: string) => {
@@ -104,7 +109,7 @@ function createJsonLinesParser(): RowParser {
 
   const endLine = (): ParsedRow | null => {
     const text = pieces.join('')
-    if (line === 0) firstUsable = 'fields' in parseJsonObject(text.trim())
+    if (line === 0) firstUsable = 'fields' in parseJsonObject(text.trim(), 0)
     const row = take(text)
     if (row) anyLine = true
     pieces = []
@@ -212,14 +217,32 @@ function scanFirstLine(state: FirstLine, text: string): void {
  */
 const notText = (state: FirstLine, unusable: boolean) => state.controls > 0 || (state.chars > 0 && state.replaced * 4 > state.chars) || (unusable && state.replaced > 0)
 
-/** A JSON Lines line read as the object a row must be, or why it is not one. */
-function parseJsonObject(trimmed: string): { fields: Record<string, unknown> } | { notObject: true } | { notObject: false; detail: string } {
+/** A JSON Lines line read as the object a row must be, or why it is not one; `lead`: the blanks the line began with. */
+function parseJsonObject(trimmed: string, lead: number): { fields: Record<string, unknown> } | { error: RowError } {
   try {
     const value: unknown = JSON.parse(trimmed)
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? { fields: value as Record<string, unknown> } : { notObject: true }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { fields: value as Record<string, unknown> }
+    return { error: { message: 'This line is JSON but not an object: write each device as one JSON object', ref: { key: 'import.notJsonObject' } } }
   } catch (e) {
-    return { notObject: false, detail: e instanceof Error ? e.message : String(e) }
+    return { error: jsonRefusal(e instanceof Error ? e.message : '', trimmed.length, lead) }
   }
+}
+
+/**
+ * Why a line is not JSON, in Fieldline's words (the app shows them translated): JSON.parse's own message is V8's
+ * English. Where V8 says where it stopped ("… in JSON at position 12 (line 1 column 13)"), the character is given; a
+ * line that stops before its object closes says so.
+ */
+function jsonRefusal(v8: string, length: number, lead: number): RowError {
+  const position = /at position (\d+)/.exec(v8)
+  const at = position ? lead + Number(position[1]) + 1 : null
+  if (/end of JSON input/i.test(v8) || (at !== null && at > lead + length)) {
+    return { message: 'This line ends before its JSON object does (a closing quote or brace is missing)', ref: { key: 'import.jsonCutShort' } }
+  }
+  if (at !== null) {
+    return { message: `This line is not valid JSON (from character ${at})`, ref: { key: 'import.badJsonAt', params: { at } } }
+  }
+  return { message: 'This line is not valid JSON', ref: { key: 'import.badJson' } }
 }
 
 function notJsonLinesText(): AppError {
@@ -309,10 +332,14 @@ function createCsvParser(): RowParser {
       } else if (missing.length > 0 && names.length === 1 && otherSeparator(names[0]!) !== null) {
         // A spreadsheet set to a French (or other European) locale saves "CSV" with semicolons: say so, not "missing".
         const separator = otherSeparator(names[0]!)!
-        failure = AppError.withRef('VALIDATION', `The CSV header separates its columns with ${separator === 'tab' ? 'tab characters' : `"${separator}"`}, not commas: save the file as CSV with commas`, {
-          key: 'import.otherSeparator',
-          params: { separator },
-        })
+        failure = AppError.withRef(
+          'VALIDATION',
+          `The CSV header separates its columns with ${separator === 'tab' ? 'tab characters' : `"${separator}"`}, not commas: save the file as CSV with commas`,
+          {
+            key: 'import.otherSeparator',
+            params: { separator },
+          },
+        )
       } else if (missing.length > 0) {
         failure = AppError.withRef('VALIDATION', `The CSV header must name the columns typeId and deviceId (missing: ${missing.join(', ')})`, {
           key: 'import.badHeader',
