@@ -39,3 +39,23 @@ export async function rejection(promise: Promise<unknown>): Promise<AppError> {
   }
   throw new Error('expected a rejection')
 }
+
+/** A test core on a temporary directory holding the devices of a CSV file (`lines`, its header first), all indexed. */
+export async function coreWithDevices(lines: readonly string[]): Promise<{ core: Awaited<ReturnType<typeof testCore>>; cleanup: () => Promise<void> }> {
+  const t = await tempDir()
+  const core = await testCore(t.dir)
+  const { jobId } = await core.call('import:start', { fileName: 'devices.csv' })
+  // Chunks of 20,000 lines: a chunk is one bridge message, and those have a size limit.
+  for (let i = 0; i < lines.length; i += 20_000) {
+    await core.call('import:chunk', { jobId, data: Buffer.from(`${lines.slice(i, i + 20_000).join('\n')}\n`).toString('base64') })
+  }
+  await core.call('import:finish', { jobId })
+  await core.deviceIndex.sync()
+  return {
+    core,
+    async cleanup() {
+      await core.close()
+      await t.cleanup()
+    },
+  }
+}

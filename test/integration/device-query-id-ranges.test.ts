@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeviceQueries } from '../../src-main/core/devices/listing/query'
 import type { IndexDb, RangeOptions } from '../../src-main/core/store/index-db'
 import type { DeviceQuery } from '../../src-shared/models/device-query'
-import { tempDir, testCore } from '../helpers/core'
+import { coreWithDevices, type testCore } from '../helpers/core'
 
 const COUNT = 4000
 const TYPES = ['meter', 'pump']
@@ -49,23 +49,13 @@ describe('a search typed from an ID', () => {
   let cleanup: () => Promise<void>
 
   beforeAll(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir)
-    const { jobId } = await core.call('import:start', { fileName: 'ids.csv' })
     // One device's description also begins with the term: it is found by that word, once, in its place.
-    const csv = [
+    ;({ core, cleanup } = await coreWithDevices([
       'typeId,deviceId,description',
       ...Array.from({ length: COUNT }, (_, i) => `${TYPES[i % 2]},${id(i)},${i === 17 ? 'Moved from dev-3999' : `Site ${i % 13}${i >= 3000 ? ' late' : ''}`}`),
-    ].join('\n')
-    await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
-    await core.call('import:finish', { jobId })
-    await core.deviceIndex.sync()
+    ]))
   }, 120_000)
-  afterAll(async () => {
-    await core.close()
-    await cleanup()
-  })
+  afterAll(() => cleanup())
 
   it('reads where its matches lie, and answers as reading everything does', async () => {
     const index = core.deviceIndex

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeviceQueries } from '../../src-main/core/devices/listing/query'
 import type { DeviceQuery } from '../../src-shared/models/device-query'
-import { tempDir, testCore } from '../helpers/core'
+import { coreWithDevices, type testCore } from '../helpers/core'
 
 /** More devices than one call's arguments can hold on the stack. */
 const COUNT = 150_000
@@ -17,22 +17,9 @@ describe('a search naming a type that most devices hold', () => {
   let cleanup: () => Promise<void>
 
   beforeAll(async () => {
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir)
-    const { jobId } = await core.call('import:start', { fileName: 'many.csv' })
-    const rows = Array.from({ length: COUNT }, (_, i) => `meter,m-${i},Site ${i % 500}`)
-    for (let i = 0; i < COUNT; i += 20_000) {
-      const lines = [...(i === 0 ? ['typeId,deviceId,description'] : []), ...rows.slice(i, i + 20_000)]
-      await core.call('import:chunk', { jobId, data: Buffer.from(lines.join('\n') + '\n').toString('base64') })
-    }
-    await core.call('import:finish', { jobId })
-    await core.deviceIndex.sync()
+    ;({ core, cleanup } = await coreWithDevices(['typeId,deviceId,description', ...Array.from({ length: COUNT }, (_, i) => `meter,m-${i},Site ${i % 500}`)]))
   }, 300_000)
-  afterAll(async () => {
-    await core.close()
-    await cleanup()
-  })
+  afterAll(() => cleanup())
 
   it('counts, pages and walks it', async () => {
     const query: DeviceQuery = { text: 'meter site 7', filters: {}, sort: 'typeId', descending: false }
