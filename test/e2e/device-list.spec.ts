@@ -123,6 +123,29 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
+test('a header reached from the list with Shift+Tab keeps the focus when it sorts: Enter twice sorts both ways and opens no device', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  // Types in the opposite order of the IDs, so that sorting by ID reorders the rows.
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 5, 'b'), ...devices('valve', 5, 'a')])
+  await expect(page.getByText(en('devices.count', { count: 10 }))).toBeVisible()
+  const byId = page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })
+  await byId.focus()
+  for (let i = 0; i < 10 && (await focusedRow(page)) === null; i++) await page.keyboard.press('Tab')
+  await page.keyboard.press('ArrowDown')
+  await expect.poll(() => focusedRow(page)).toBe(2)
+  for (let i = 0; i < 10 && (await byId.evaluate((b) => !b.matches(':focus'))); i++) await page.keyboard.press('Shift+Tab')
+  await expect(byId).toBeFocused()
+
+  await page.keyboard.press('Enter')
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('a-1')
+  await expect(byId).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(page).toHaveURL(/#\/devices\?sort=deviceId&desc=1$/)
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('b-5')
+  await expect(byId).toBeFocused()
+})
+
 test('a search typed at the top of the list shows its rows without scrolling the list; one typed further down brings the list back to the top', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')
