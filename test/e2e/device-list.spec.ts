@@ -146,6 +146,25 @@ test('a header reached from the list with Shift+Tab keeps the focus when it sort
   await expect(byId).toBeFocused()
 })
 
+test('a density chosen lays out every row at its height, not only those on screen, and keeps the row that was at the top', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 400, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 400 }))).toBeVisible()
+  const list = listOf(page, en)
+  const scrollHeight = () => list.evaluate((el) => el.scrollHeight)
+  await expect.poll(scrollHeight).toBe(400 * 40)
+  await list.evaluate((el) => (el.scrollTop = 100 * 40))
+  await expect.poll(async () => (await shownIds(page)).includes('m-101')).toBe(true)
+
+  await page.getByLabel(en('devices.density.label')).selectOption('compact')
+  await expect.poll(scrollHeight).toBe(400 * 28)
+  await expect.poll(() => scrollTop(page, en)).toBe(100 * 28)
+  await page.getByLabel(en('devices.density.label')).selectOption('comfortable')
+  await expect.poll(scrollHeight).toBe(400 * 40)
+  await expect.poll(() => scrollTop(page, en)).toBe(100 * 40)
+})
+
 test('a search typed at the top of the list shows its rows without scrolling the list; one typed further down brings the list back to the top', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')
