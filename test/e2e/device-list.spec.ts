@@ -324,7 +324,7 @@ for (const language of LANGUAGES) {
     await navigate(page, t, 'devices')
     await importDevices(page, t, ['typeId,deviceId,description', ...devices('meter', 60, 'm'), ...devices('valve', 5, 'v'), 'meter,m-formula,"=HYPERLINK(""x"")"'])
     await page.getByLabel(t('devices.filters.type'), { exact: true }).selectOption('meter')
-    await expect(page.getByText(t('devices.count', { count: 61 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 61 }), { exact: true })).toBeVisible()
 
     await page.getByRole('button', { name: t('devices.selection.selectAll', { count: 61 }) }).click()
     await expect(selectionStatus(page, t)).toHaveText(t('devices.selection.count', { count: 61 }))
