@@ -146,6 +146,31 @@ test('a header reached from the list with Shift+Tab keeps the focus when it sort
   await expect(byId).toBeFocused()
 })
 
+test('Tab past the list leaves it for good: the list does not take the focus back when the window is resized', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 30, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 30 }))).toBeVisible()
+  await page.getByRole('button', { name: en('devices.columns.extensions'), exact: true }).focus()
+  await page.keyboard.press('Tab')
+  await expect.poll(() => focusedRow(page)).toBe(1)
+  // The list is the last control of the page: Tab goes on to the browser's own bar (here, the page's body).
+  await page.keyboard.press('Tab')
+  expect(await focusedRow(page)).toBeNull()
+
+  const height = () => listOf(page, en).evaluate((el) => el.clientHeight)
+  const before = await height()
+  await page.setViewportSize({ width: 1280, height: 700 })
+  await expect.poll(height).not.toBe(before)
+  // Two frames: the list has heard of its new size and shown the rows it holds now.
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { requestAnimationFrame(next: () => void): void }
+    return new Promise<void>((resolve) => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)))
+  })
+  await expect.poll(async () => (await shownIds(page)).length).toBeGreaterThan(0)
+  expect(await focusedRow(page)).toBeNull()
+})
+
 test('a density chosen lays out every row at its height, not only those on screen, and keeps the row that was at the top', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')
