@@ -123,6 +123,73 @@ test('a header sorts the list in natural order both ways; the sorted, filtered v
   await expect(page.getByText(en('devices.count', { count: 16 }))).toBeVisible()
 })
 
+test('a header reached from the list with Shift+Tab keeps the focus when it sorts: Enter twice sorts both ways and opens no device', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  // Types in the opposite order of the IDs, so that sorting by ID reorders the rows.
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 5, 'b'), ...devices('valve', 5, 'a')])
+  await expect(page.getByText(en('devices.count', { count: 10 }))).toBeVisible()
+  const byId = page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true })
+  await byId.focus()
+  for (let i = 0; i < 10 && (await focusedRow(page)) === null; i++) await page.keyboard.press('Tab')
+  await page.keyboard.press('ArrowDown')
+  await expect.poll(() => focusedRow(page)).toBe(2)
+  for (let i = 0; i < 10 && (await byId.evaluate((b) => !b.matches(':focus'))); i++) await page.keyboard.press('Shift+Tab')
+  await expect(byId).toBeFocused()
+
+  await page.keyboard.press('Enter')
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('a-1')
+  await expect(byId).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(page).toHaveURL(/#\/devices\?sort=deviceId&desc=1$/)
+  await expect.poll(async () => (await shownIds(page))[0]).toBe('b-5')
+  await expect(byId).toBeFocused()
+})
+
+test('Tab past the list leaves it for good: the list does not take the focus back when the window is resized', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 30, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 30 }))).toBeVisible()
+  await page.getByRole('button', { name: en('devices.columns.extensions'), exact: true }).focus()
+  await page.keyboard.press('Tab')
+  await expect.poll(() => focusedRow(page)).toBe(1)
+  // The list is the last control of the page: Tab goes on to the browser's own bar (here, the page's body).
+  await page.keyboard.press('Tab')
+  expect(await focusedRow(page)).toBeNull()
+
+  const height = () => listOf(page, en).evaluate((el) => el.clientHeight)
+  const before = await height()
+  await page.setViewportSize({ width: 1280, height: 700 })
+  await expect.poll(height).not.toBe(before)
+  // Two frames: the list has heard of its new size and shown the rows it holds now.
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { requestAnimationFrame(next: () => void): void }
+    return new Promise<void>((resolve) => w.requestAnimationFrame(() => w.requestAnimationFrame(resolve)))
+  })
+  await expect.poll(async () => (await shownIds(page)).length).toBeGreaterThan(0)
+  expect(await focusedRow(page)).toBeNull()
+})
+
+test('a density chosen lays out every row at its height, not only those on screen, and keeps the row that was at the top', async ({ app }) => {
+  const { page } = app
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,description', ...devices('meter', 400, 'm')])
+  await expect(page.getByText(en('devices.count', { count: 400 }))).toBeVisible()
+  const list = listOf(page, en)
+  const scrollHeight = () => list.evaluate((el) => el.scrollHeight)
+  await expect.poll(scrollHeight).toBe(400 * 40)
+  await list.evaluate((el) => (el.scrollTop = 100 * 40))
+  await expect.poll(async () => (await shownIds(page)).includes('m-101')).toBe(true)
+
+  await page.getByLabel(en('devices.density.label')).selectOption('compact')
+  await expect.poll(scrollHeight).toBe(400 * 28)
+  await expect.poll(() => scrollTop(page, en)).toBe(100 * 28)
+  await page.getByLabel(en('devices.density.label')).selectOption('comfortable')
+  await expect.poll(scrollHeight).toBe(400 * 40)
+  await expect.poll(() => scrollTop(page, en)).toBe(100 * 40)
+})
+
 test('a search typed at the top of the list shows its rows without scrolling the list; one typed further down brings the list back to the top', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')
@@ -282,7 +349,7 @@ for (const language of LANGUAGES) {
     await navigate(page, t, 'devices')
     await importDevices(page, t, ['typeId,deviceId,description', ...devices('meter', 60, 'm'), ...devices('valve', 5, 'v'), 'meter,m-formula,"=HYPERLINK(""x"")"'])
     await page.getByLabel(t('devices.filters.type'), { exact: true }).selectOption('meter')
-    await expect(page.getByText(t('devices.count', { count: 61 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 61 }), { exact: true })).toBeVisible()
 
     await page.getByRole('button', { name: t('devices.selection.selectAll', { count: 61 }) }).click()
     await expect(selectionStatus(page, t)).toHaveText(t('devices.selection.count', { count: 61 }))

@@ -66,6 +66,23 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('devices.count', { values: { count: 2 } })).toBe('2 devices')
   })
 
+  it("agrees the words of the list's selection bar and export progress with their count, one and zero included", () => {
+    locale.set('fr')
+    expect(t('devices.selection.selectAll', { values: { count: 1 } })).toBe('Sélectionner l’appareil correspondant')
+    expect(t('devices.selection.selectAll', { values: { count: 1_000_000 } })).toBe('Sélectionner les 1\u202f000\u202f000 appareils correspondants')
+    expect(t('sims.selection.selectAll', { values: { count: 1 } })).toBe('Sélectionner la SIM correspondante')
+    expect(t('sims.selection.selectAll', { values: { count: 2 } })).toBe('Sélectionner les 2 SIM correspondantes')
+    // French counts zero in the singular.
+    expect(t('devices.export.running', { values: { rows: 0, total: 1_000_000 } })).toBe('0 ligne écrite sur 1\u202f000\u202f000')
+    expect(t('devices.export.running', { values: { rows: 2, total: 3 } })).toBe('2 lignes écrites sur 3')
+    locale.set('en')
+    expect(t('devices.selection.selectAll', { values: { count: 1 } })).toBe('Select the 1 matching device')
+    expect(t('devices.selection.selectAll', { values: { count: 1_000_000 } })).toBe('Select all 1,000,000 matching')
+    expect(t('sims.selection.selectAll', { values: { count: 1 } })).toBe('Select the 1 matching SIM')
+    expect(t('devices.export.running', { values: { rows: 0, total: 1 } })).toBe('0 of 1 row written')
+    expect(t('devices.export.running', { values: { rows: 10, total: 1_000_000 } })).toBe('10 of 1,000,000 rows written')
+  })
+
   it("writes every count of an import's progress with the language's digit grouping", () => {
     const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
     locale.set('en')

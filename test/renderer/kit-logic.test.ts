@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { naturalComparer, nextSort, sortRows, type Column } from '../../src-renderer/src/components/kit/data-table'
 import { moveInGrid, nextIndex, type GridKey, type GridPosition } from '../../src-renderer/src/components/kit/roving'
+import { MAX_SCROLL_HEIGHT, offsetToShow, rowAt, rowScale, rowsOffset, rowTop, scrollTopFor } from '../../src-renderer/src/components/kit/row-scale'
 
 describe('list keys (one Tab stop, the active row moves)', () => {
   it('moves by one, to the ends, and by a screenful less one row, never past the list', () => {
@@ -73,5 +74,46 @@ describe('sorting', () => {
     expect(nextSort({ column: 'name', direction: 'ascending' }, 'name')).toEqual({ column: 'name', direction: 'descending' })
     expect(nextSort({ column: 'name', direction: 'descending' }, 'n')).toEqual({ column: 'n', direction: 'ascending' })
     expect(naturalComparer('fr')('é-2', 'e-10')).toBeLessThan(0)
+  })
+})
+
+describe('rows of a list taller than a browser can scroll', () => {
+  const VIEWPORT = 500
+  const H = 40
+
+  it('scroll a list that fits pixel for pixel', () => {
+    const scale = rowScale(1000, H, VIEWPORT)
+    expect(scale).toEqual({ total: 40_000, height: 40_000, ratio: 1 })
+    expect(rowsOffset(scale, 1234)).toBe(1234)
+    expect(rowTop(scale, 1234, 30, H)).toBe(1200)
+  })
+
+  it('keep a million comfortable rows in a box a browser lays out, the last one reached at the bottom of it', () => {
+    const count = 1_000_000
+    const scale = rowScale(count, H, VIEWPORT)
+    expect(scale.total).toBe(40_000_000)
+    expect(scale.height).toBe(MAX_SCROLL_HEIGHT)
+    expect(scale.height).toBeLessThan(17_800_000)
+    // Scrolled to the bottom, the last row ends where the viewport does.
+    const bottom = scale.height - VIEWPORT
+    const offset = rowsOffset(scale, bottom)
+    expect(offset).toBeCloseTo(scale.total - VIEWPORT, 3)
+    expect(rowAt(offset + VIEWPORT - 1, H, count)).toBe(count - 1)
+    expect(rowTop(scale, bottom, count - 1, H) + H).toBeCloseTo(scale.height, 3)
+    // End: the offset that shows the last row, and the scroll position for it, within the box.
+    const target = offsetToShow(count - 1, H, VIEWPORT, 0)
+    expect(target).toBe(scale.total - VIEWPORT)
+    expect(scrollTopFor(scale, target)).toBeCloseTo(bottom, 3)
+    // The top of the box shows the first row, at its place.
+    expect(rowTop(scale, 0, 0, H)).toBe(0)
+  })
+
+  it('bring a row into view at the nearest edge, or leave the view as it is when the row is whole in it', () => {
+    expect(offsetToShow(5, H, VIEWPORT, 0)).toBe(0)
+    expect(offsetToShow(20, H, VIEWPORT, 0)).toBe(20 * H + H - VIEWPORT)
+    expect(offsetToShow(2, H, VIEWPORT, 400)).toBe(80)
+    expect(offsetToShow(20, H, VIEWPORT, 0, 'start')).toBe(800)
+    expect(rowAt(-5, H, 10)).toBe(0)
+    expect(rowAt(10_000, H, 10)).toBe(9)
   })
 })
