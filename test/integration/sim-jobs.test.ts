@@ -355,6 +355,8 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       await core.call('jobs:run', { jobId: job.id })
       const paused = await settle(job.id)
       expect(paused.state).toBe('paused')
+      // It says why: not paused by anyone, the carrier could not be reached.
+      expect(paused.unreachable).toMatchObject({ code: 'NETWORK' })
       expect(paused.counts.pending).toBe(pending)
       // One row's call and its transport retries (three attempts), not those of every row queued behind it.
       expect(puts() - putsBefore).toBeLessThanOrEqual(3)
@@ -367,6 +369,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     await core.call('jobs:resume', { jobId: job.id })
     const done = await settle(job.id)
     expect(done.state).toBe('done')
+    expect(done.unreachable).toBeNull()
     expect(done.counts.done).toBe(pending)
   })
 

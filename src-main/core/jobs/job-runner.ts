@@ -119,7 +119,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
   /** A call found the carrier unreachable: the calls that have not started are kept back, and the job pauses. */
-  let unreachable = false
+  let unreachable: ErrorInfo | null = null
   const gate = createGate(deps.concurrency ?? (() => Promise.resolve(1)))
   let stopAudit: StopAudit | null = null
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
@@ -190,7 +190,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     } catch (e) {
       const error = errorInfo(e)
       if (UNREACHABLE.has(error.code)) {
-        unreachable = true
+        unreachable ??= error
         return { state: 'pending', error }
       }
       if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
@@ -329,6 +329,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     const rows = await readRows(db, job.jobId)
     const { audits, changed } = await recover(rows)
     job.state = 'running'
+    job.unreachable = null
     job.counts = countRows(rows)
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job, ...changed], options.audit ? [options.audit, ...audits] : audits)
@@ -362,7 +363,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.at = at
       }
       job.counts = countRows(rows)
-      if (halted) job.state = 'paused'
+      if (halted) {
+        job.state = 'paused'
+        job.unreachable = unreachable
+      }
       job.updatedAt = at
       // A row retried at once is in both: its `sending` state is the one to keep. A ticket that ended before its
       // window's outcome was journalled is in both too: written once, ended.
@@ -442,6 +446,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     const ended = takeLanded()
     job.counts = countRows(rows)
     job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
+    job.unreachable = halted ? unreachable : null
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job, ...ended], stopAudit ? [stopAudit(job)] : [])
     if (stopAudit) bus.emit('audit:changed', {})
