@@ -54,6 +54,13 @@ describe('messages as the ICU parser reads them', () => {
     expect(breakable).toEqual([])
   })
 
+  it('never words a bulk job’s undo or cancel in French with “Annuler”, the word of every dialog’s dismiss button', () => {
+    // Cold trial: “Annuler la tâche” (undo) opened “Annuler cette tâche ?”, whose buttons were “Annuler” and “Créer la
+    // tâche d’annulation”, next to “Abandonner la tâche” (cancel). Undo is “Défaire”, cancel “Abandonner”.
+    expect(fr.get('common.cancel')).toBe('Annuler')
+    expect([...fr].filter(([key, message]) => /^(jobs\.|activity\.actions\.jobs_)/.test(key) && /annul/i.test(message)).map(([key]) => key)).toEqual([])
+  })
+
   it('writes the French apostrophe as ’, as the rest of the catalogue does', () => {
     expect([...fr].filter(([, message]) => /\p{L}'\p{L}/u.test(message)).map(([key]) => key)).toEqual([])
   })
