@@ -73,6 +73,18 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('devices.count', { values: { count: 2 } })).toBe('2 devices')
   })
 
+  it('counts the calls of a SIM sync in the singular for one (a first sync is estimated at one call)', () => {
+    const one = { values: { sims: '0', calls: 1, rate: '20', duration: '1 s' } }
+    locale.set('en')
+    expect(t('sims.sync.estimateAtLeast', one)).toContain('in 1 call or more at 20 calls per second')
+    expect(t('sims.sync.phase.listing', { values: { sims: '500', calls: 1 } })).toBe('Listing SIMs: 500 so far, 1 call')
+    expect(t('sims.sync.estimate', { values: { sims: '3,000', calls: 60, rate: '20', duration: '3 s' } })).toContain('in 60 calls at')
+    locale.set('fr')
+    expect(t('sims.sync.estimateAtLeast', one)).toContain('en 1 appel ou plus à 20 appels par seconde')
+    expect(t('sims.sync.estimate', { values: { sims: '3\u202f000', calls: 1500, rate: '20', duration: '3 s' } })).toContain('en 1\u202f500 appels à')
+    locale.set('en')
+  })
+
   it("writes every count of an import's progress with the language's digit grouping", () => {
     const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
     locale.set('en')
