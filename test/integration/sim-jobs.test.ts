@@ -373,6 +373,31 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(done.counts.done).toBe(pending)
   })
 
+  it('says how far a pre-flight has read, batch by batch, up to every SIM it reads', async () => {
+    const targets = peer.iccids.slice(0, 70)
+    const job = await core.call('jobs:create', {
+      operation: 'status',
+      profileId: account.slice('jasper:'.length),
+      source: { kind: 'csv', text: ['iccid', ...targets].join('\n') },
+      params: { status: 'deactivated' },
+    })
+    const seen: { read: number; total: number }[] = []
+    const off = core.bus.subscribe((event, payload) => {
+      const p = payload as { jobId: string; read: number; total: number }
+      if (event === 'jobs:preflightProgress' && p.jobId === job.id) seen.push({ read: p.read, total: p.total })
+    })
+    try {
+      await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    } finally {
+      off()
+    }
+    expect(seen).toEqual([
+      { read: 0, total: 70 },
+      { read: 50, total: 70 },
+      { read: 70, total: 70 },
+    ])
+  })
+
   it('refuses, by the account’s name, a SIM the inventory lists under another account of the same carrier', async () => {
     // Another Control Center account, with its own SIMs, synced into the same workspace.
     const other = await startControlCenterPeer({ devices: 3, seed: 77, now: clock, users: [{ username: 'north', apiKey: 'north-key', password: 'pw', role: 'AccountAdmin' }] })

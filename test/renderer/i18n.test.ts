@@ -85,6 +85,14 @@ describe('messages as the ICU parser reads them', () => {
     locale.set('en')
   })
 
+  it("counts a pre-flight's reads with the language's plural (French: 0 and 1 are singular)", () => {
+    locale.set('fr')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 0, total: 1693 } })).toBe('Vérification… 0 SIM lue sur 1\u202f693')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Vérification… 1\u202f500 SIM lues sur 1\u202f693')
+    locale.set('en')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Checking… 1,500 of 1,693 SIMs read')
+  })
+
   it("writes every count of an import's progress with the language's digit grouping", () => {
     const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
     locale.set('en')
