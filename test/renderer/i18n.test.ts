@@ -93,6 +93,16 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Checking… 1,500 of 1,693 SIMs read')
   })
 
+  it('says a cancelled job’s rows left are not sent, not “to send”', () => {
+    const counts = { total: 1520, done: 240, failed: 0, unknown: 0, skipped: 0, pending: 1280 }
+    locale.set('fr')
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'cancelled' } })).toMatch(/, 1\u202f280 non envoyées$/)
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'paused' } })).toMatch(/, 1\u202f280 à envoyer$/)
+    locale.set('en')
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'cancelled' } })).toMatch(/, 1,280 not sent$/)
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'running' } })).toMatch(/, 1,280 to send$/)
+  })
+
   it("writes every count of an import's progress with the language's digit grouping", () => {
     const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
     locale.set('en')
