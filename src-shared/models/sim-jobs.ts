@@ -6,7 +6,7 @@
  * (`...simJobChannels`, `...simJobEvents`).
  *
  * Rates: 'jobs:progress' at most a few times a second while a job runs (the event bus throttles it), and on each
- * state change.
+ * state change; 'jobs:preflightProgress' once per batch of fifty SIMs a pre-flight reads.
  */
 import { z } from 'zod'
 import { errorInfoSchema } from './errors'
@@ -153,6 +153,8 @@ export const jobSchema = z.object({
   perSecond: z.number(),
   /** The job this one undoes. */
   undoOf: z.string().nullable(),
+  /** Why the job paused on its own: the carrier could not be reached (the failure of the call that found it); null or absent otherwise. */
+  unreachable: errorInfoSchema.nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   createdBy: z.string(),
@@ -168,6 +170,10 @@ export const jobProgressSchema = z.object({
   etaSeconds: z.number().nullable(),
 })
 export type JobProgress = z.infer<typeof jobProgressSchema>
+
+/** A pre-flight's reads so far: of the rows it reads the SIM of (from the cache, or from the carrier), how many are read. */
+export const jobPreflightProgressSchema = z.object({ jobId: z.string(), read: z.number().int(), total: z.number().int() })
+export type JobPreflightProgress = z.infer<typeof jobPreflightProgressSchema>
 
 export const JOB_ID_PATTERN = /^j[0-9a-z]{6,30}$/
 export const jobIdSchema = z.string().max(32).regex(JOB_ID_PATTERN, { message: 'must be a job id (j followed by letters and digits)' })
@@ -229,4 +235,5 @@ export const simJobChannels = {
 
 export const simJobEvents = {
   'jobs:progress': jobProgressSchema,
+  'jobs:preflightProgress': jobPreflightProgressSchema,
 } as const

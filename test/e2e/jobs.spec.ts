@@ -122,12 +122,15 @@ for (const language of LANGUAGES) {
     // Run, pause half-way, resume to the end.
     await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 199 }) }).click()
     await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
-    await page.getByRole('button', { name: t('jobs.ui.run.pause') }).click()
+    // From the keyboard: the focus follows the button that takes the pressed one's place (Pause becomes Resume, and back).
+    await page.getByRole('button', { name: t('jobs.ui.run.pause') }).press('Enter')
     await expect(state).toHaveText(t('jobs.ui.states.paused'))
+    await expect(page.getByRole('button', { name: t('jobs.ui.run.resume') })).toBeFocused()
     const changedWhenPaused = peer().stats().statusChanges.length
     expect(changedWhenPaused).toBeLessThan(199)
     await expect(page.getByRole('status').filter({ hasText: t('jobs.ui.run.paused', { count: 199 - changedWhenPaused }) })).toBeVisible()
-    await page.getByRole('button', { name: t('jobs.ui.run.resume') }).click()
+    await page.getByRole('button', { name: t('jobs.ui.run.resume') }).press('Enter')
+    await expect(page.getByRole('button', { name: t('jobs.ui.run.pause') })).toBeFocused()
     await expect(state).toHaveText(t('jobs.ui.states.done'), { timeout: 60_000 })
     expect(peer().stats().statusChanges).toHaveLength(199)
     for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe('DEACTIVATED')

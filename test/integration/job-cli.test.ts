@@ -89,6 +89,28 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(peer.stats().statusChanges.length - changesBefore).toBe(2 * status.counts.done)
   }, 240_000)
 
+  it('run exits 1 and says why when the job paused because the carrier could not be reached; resume then finishes it', async () => {
+    const file = join(dir, 'unreachable.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(25, 30)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'rate-plan', '--from-csv', file, '--rate-plan', peer.ratePlans[1]!])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 5 rows/.exec(created.out)![1]!
+    expect((await runCli(dataDir, ['job', 'preflight', jobId])).code).toBe(0)
+    peer.faults.set({ kind: 'drop', path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const ran = await runCli(dataDir, ['job', 'run', jobId])
+      expect(ran.code, ran.err).toBe(1)
+      expect(ran.out).toContain(`job ${jobId} paused`)
+      expect(ran.err).toContain(`job ${jobId} paused: the carrier could not be reached`)
+      expect(ran.err).toContain(`fieldline job resume ${jobId}`)
+    } finally {
+      peer.faults.clear()
+    }
+    const resumed = await runCli(dataDir, ['job', 'resume', jobId])
+    expect(resumed.code, resumed.err).toBe(0)
+    expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done', counts: { pending: 0, failed: 0 }, job: { unreachable: null } })
+  }, 180_000)
+
   it('refresh: reads every SIM of the CSV again and changes none', async () => {
     const file = join(dir, 'refresh.csv')
     await writeFile(file, ['iccid', ...peer.iccids.slice(20, 25)].join('\n'))

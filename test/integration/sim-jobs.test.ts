@@ -334,6 +334,70 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     for (const a of ['jobs.create', 'jobs.preflight', 'jobs.run', 'jobs.pause', 'jobs.resume', 'jobs.cancel']) expect(actions).toContain(a)
   })
 
+  it('pauses at the first row the carrier cannot be reached for: the rows queued behind it in the windows in flight are not tried', async () => {
+    // Twenty calls a second: windows of twenty rows, two in flight, forty rows queued for the account at once.
+    const flaky = await core.call('profiles:save', { extension: 'jasper', name: 'Flaky', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 20 }, secrets: { apiKey: SECRET } })
+    const targets = peer.iccids.slice(0, 60)
+    const job = await core.call('jobs:create', {
+      operation: 'ratePlan',
+      profileId: flaky.id,
+      source: { kind: 'csv', text: ['iccid', ...targets].join('\n') },
+      params: { ratePlan: peer.ratePlans[3]! },
+    })
+    const checked = await core.call('jobs:preflight', { jobId: job.id })
+    const pending = checked.counts.pending
+    expect(pending).toBeGreaterThan(40)
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    // Every connection dropped: the link is gone.
+    peer.faults.set({ kind: 'drop', path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      await core.call('jobs:run', { jobId: job.id })
+      const paused = await settle(job.id)
+      expect(paused.state).toBe('paused')
+      // It says why: not paused by anyone, the carrier could not be reached.
+      expect(paused.unreachable).toMatchObject({ code: 'NETWORK' })
+      expect(paused.counts.pending).toBe(pending)
+      // One row's call and its transport retries (three attempts), not those of every row queued behind it.
+      expect(puts() - putsBefore).toBeLessThanOrEqual(3)
+      const rows = (await allRows(job.id)).filter((r) => r.state === 'pending')
+      expect(rows.filter((r) => r.error !== null).map((r) => [r.error!.code, r.attempts])).toEqual([['NETWORK', 1]])
+      expect(rows.filter((r) => r.error === null).every((r) => r.attempts === 0)).toBe(true)
+    } finally {
+      peer.faults.clear()
+    }
+    await core.call('jobs:resume', { jobId: job.id })
+    const done = await settle(job.id)
+    expect(done.state).toBe('done')
+    expect(done.unreachable).toBeNull()
+    expect(done.counts.done).toBe(pending)
+  })
+
+  it('says how far a pre-flight has read, batch by batch, up to every SIM it reads', async () => {
+    const targets = peer.iccids.slice(0, 70)
+    const job = await core.call('jobs:create', {
+      operation: 'status',
+      profileId: account.slice('jasper:'.length),
+      source: { kind: 'csv', text: ['iccid', ...targets].join('\n') },
+      params: { status: 'deactivated' },
+    })
+    const seen: { read: number; total: number }[] = []
+    const off = core.bus.subscribe((event, payload) => {
+      const p = payload as { jobId: string; read: number; total: number }
+      if (event === 'jobs:preflightProgress' && p.jobId === job.id) seen.push({ read: p.read, total: p.total })
+    })
+    try {
+      await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    } finally {
+      off()
+    }
+    expect(seen).toEqual([
+      { read: 0, total: 70 },
+      { read: 50, total: 70 },
+      { read: 70, total: 70 },
+    ])
+  })
+
   it('refuses, by the account’s name, a SIM the inventory lists under another account of the same carrier', async () => {
     // Another Control Center account, with its own SIMs, synced into the same workspace.
     const other = await startControlCenterPeer({ devices: 3, seed: 77, now: clock, users: [{ username: 'north', apiKey: 'north-key', password: 'pw', role: 'AccountAdmin' }] })

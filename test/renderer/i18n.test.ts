@@ -54,6 +54,13 @@ describe('messages as the ICU parser reads them', () => {
     expect(breakable).toEqual([])
   })
 
+  it('never words a bulk job’s undo or cancel in French with “Annuler”, the word of every dialog’s dismiss button', () => {
+    // Cold trial: “Annuler la tâche” (undo) opened “Annuler cette tâche ?”, whose buttons were “Annuler” and “Créer la
+    // tâche d’annulation”, next to “Abandonner la tâche” (cancel). Undo is “Défaire”, cancel “Abandonner”.
+    expect(fr.get('common.cancel')).toBe('Annuler')
+    expect([...fr].filter(([key, message]) => /^(jobs\.|activity\.actions\.jobs_)/.test(key) && /annul/i.test(message)).map(([key]) => key)).toEqual([])
+  })
+
   it('writes the French apostrophe as ’, as the rest of the catalogue does', () => {
     expect([...fr].filter(([, message]) => /\p{L}'\p{L}/u.test(message)).map(([key]) => key)).toEqual([])
   })
@@ -81,6 +88,36 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('sims.selection.selectAll', { values: { count: 1 } })).toBe('Select the 1 matching SIM')
     expect(t('devices.export.running', { values: { rows: 0, total: 1 } })).toBe('0 of 1 row written')
     expect(t('devices.export.running', { values: { rows: 10, total: 1_000_000 } })).toBe('10 of 1,000,000 rows written')
+  })
+
+  it('counts the calls of a SIM sync in the singular for one (a first sync is estimated at one call)', () => {
+    const one = { values: { sims: '0', calls: 1, rate: '20', duration: '1 s' } }
+    locale.set('en')
+    expect(t('sims.sync.estimateAtLeast', one)).toContain('in 1 call or more at 20 calls per second')
+    expect(t('sims.sync.phase.listing', { values: { sims: '500', calls: 1 } })).toBe('Listing SIMs: 500 so far, 1 call')
+    expect(t('sims.sync.estimate', { values: { sims: '3,000', calls: 60, rate: '20', duration: '3 s' } })).toContain('in 60 calls at')
+    locale.set('fr')
+    expect(t('sims.sync.estimateAtLeast', one)).toContain('en 1 appel ou plus à 20 appels par seconde')
+    expect(t('sims.sync.estimate', { values: { sims: '3\u202f000', calls: 1500, rate: '20', duration: '3 s' } })).toContain('en 1\u202f500 appels à')
+    locale.set('en')
+  })
+
+  it("counts a pre-flight's reads with the language's plural (French: 0 and 1 are singular)", () => {
+    locale.set('fr')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 0, total: 1693 } })).toBe('Vérification… 0 SIM lue sur 1\u202f693')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Vérification… 1\u202f500 SIM lues sur 1\u202f693')
+    locale.set('en')
+    expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Checking… 1,500 of 1,693 SIMs read')
+  })
+
+  it('says a cancelled job’s rows left are not sent, not “to send”', () => {
+    const counts = { total: 1520, done: 240, failed: 0, unknown: 0, skipped: 0, pending: 1280 }
+    locale.set('fr')
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'cancelled' } })).toMatch(/, 1\u202f280 non envoyées$/)
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'paused' } })).toMatch(/, 1\u202f280 à envoyer$/)
+    locale.set('en')
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'cancelled' } })).toMatch(/, 1,280 not sent$/)
+    expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'running' } })).toMatch(/, 1,280 to send$/)
   })
 
   it("writes every count of an import's progress with the language's digit grouping", () => {

@@ -92,6 +92,22 @@ describe('a job page', () => {
     expect(fake.listenerCount('jobs:progress')).toBe(0)
   })
 
+  it('counts the SIMs a pre-flight under way has read, its own only, and forgets the count once it is over', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))
+    await settle()
+    const checking = view.preflight(true)
+    expect(view.busy).toBe('preflight')
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', read: 50, total: 147 })
+    fake.emit('jobs:preflightProgress', { jobId: 'jother99', read: 100, total: 3000 })
+    expect(view.preflightRead).toEqual({ read: 50, total: 147 })
+    fake.answer('jobs:preflight', ok(job({ state: 'ready' })))
+    await checking
+    expect(view.preflightRead).toBeNull()
+    stop()
+    expect(fake.listenerCount('jobs:preflightProgress')).toBe(0)
+  })
+
   it('reads the rows on screen again at most once a second while the job runs, and never drops the last change', async () => {
     vi.useFakeTimers()
     const { view, stop } = openView()

@@ -9,7 +9,7 @@
  *   estimated duration at the account's rate limit; `--refresh` reads every SIM from the carrier instead of the cache.
  * - `run ID [--resend-unknown]` / `resume ID`: sends the pending rows, progress on stderr, until the job ends; SIGINT
  *   or SIGTERM pauses it after the calls in flight. Exit 0 when every row sent is done, 1 when some failed or their
- *   outcome is unknown.
+ *   outcome is unknown, or the job paused because the carrier could not be reached.
  * - `pause ID`, `cancel ID`: for a job a process left running (the workspace is opened by one process at a time).
  * - `status ID [--follow]`: counts and state; `--follow` continues a job left running here and prints its progress.
  * - `export ID FILE` (`-` for stdout): per-row outcomes as CSV.
@@ -123,7 +123,9 @@ async function follow(rt: Runtime, jobId: string, channel: 'jobs:run' | 'jobs:re
   const { job } = await rt.call('jobs:status', { jobId })
   if (rt.json) rt.out(JSON.stringify(job))
   else rt.out(`job ${job.id} ${job.state}: ${countsLine(job)}`)
-  return job.counts.failed > 0 || job.counts.unknown > 0 ? EXIT.failed : EXIT.ok
+  // Paused on its own: rows are left unsent, and a script must not take that for the end of the job.
+  if (job.unreachable) rt.err(`fieldline: job ${job.id} paused: the carrier could not be reached (${job.unreachable.message}); \`fieldline job resume ${job.id}\` once it answers`)
+  return job.counts.failed > 0 || job.counts.unknown > 0 || job.unreachable ? EXIT.failed : EXIT.ok
 }
 
 export function registerJob(program: Command, withRuntime: WithRuntime): void {

@@ -46,6 +46,11 @@ export interface RunnerDeps {
   orange?: { port: OrangeJobPort; account(row: JobRowDoc): Promise<OrangeAccount> }
   actor: string
   now?: () => Date
+  /**
+   * Requests the job's Control Center account runs at once (its profile's concurrency, 1 by default): the job starts
+   * no more calls than that, so a call that has not started yet can still be kept back when the job stops.
+   */
+  concurrency?: () => Promise<number>
 }
 
 /** The audit entry of the operator's pause or cancel, written with the job's final state. */
@@ -62,7 +67,31 @@ export interface RunHandle {
   readonly done: Promise<JobDoc>
 }
 
-type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo } | { state: 'sending'; ticket: OrangeTicket }
+/** `notSent`: the row's call was never started (the job was stopping, or the carrier had just proved unreachable). */
+type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo } | { state: 'sending'; ticket: OrangeTicket } | { state: 'notSent' }
+
+/**
+ * At most `limit()` calls at once, the others waiting their turn here rather than in the account's governor: a call
+ * still waiting when the job stops is never started. Without it every row of the windows in flight (up to a hundred)
+ * was already queued in the governor, and a carrier that hangs kept the job running, pause or not, for as many
+ * timeouts in a row (half a minute and its retries each) before the job could pause.
+ */
+function createGate(limit: () => Promise<number>): <T>(task: () => Promise<T>) => Promise<T> {
+  let size: Promise<number> | undefined
+  let running = 0
+  const waiting: (() => void)[] = []
+  return async (task) => {
+    const max = Math.max(1, await (size ??= limit().catch(() => 1)))
+    if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve))
+    running++
+    try {
+      return await task()
+    } finally {
+      running--
+      waiting.shift()?.()
+    }
+  }
+}
 
 function errorInfo(e: unknown): ErrorInfo {
   return isAppError(e) ? e.toInfo() : { code: 'INTERNAL', message: 'Unexpected failure' }
@@ -89,6 +118,9 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const { db, bus, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
+  /** A call found the carrier unreachable: the calls that have not started are kept back, and the job pauses. */
+  let unreachable: ErrorInfo | null = null
+  const gate = createGate(deps.concurrency ?? (() => Promise.resolve(1)))
   let stopAudit: StopAudit | null = null
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
   const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
@@ -134,7 +166,12 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     return { state: 'sending', ticket }
   }
 
-  async function call(row: JobRowDoc): Promise<Outcome> {
+  function call(row: JobRowDoc): Promise<Outcome> {
+    // An Orange row goes through its own account's governor, not this one's.
+    return isOrangeRow(row) ? send(row) : gate(() => (stop || unreachable ? Promise.resolve<Outcome>({ state: 'notSent' }) : send(row)))
+  }
+
+  async function send(row: JobRowDoc): Promise<Outcome> {
     const iccid = row.iccid!
     try {
       if (isOrangeRow(row)) return await orangeCall(row)
@@ -152,7 +189,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       return { state: 'done' }
     } catch (e) {
       const error = errorInfo(e)
-      if (UNREACHABLE.has(error.code)) return { state: 'pending', error }
+      if (UNREACHABLE.has(error.code)) {
+        unreachable ??= error
+        return { state: 'pending', error }
+      }
       if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
       if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' || isOrangeRow(row) ? 'unknown' : 'failed', error }
       return { state: 'failed', error }
@@ -289,6 +329,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     const rows = await readRows(db, job.jobId)
     const { audits, changed } = await recover(rows)
     job.state = 'running'
+    job.unreachable = null
     job.counts = countRows(rows)
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job, ...changed], options.audit ? [options.audit, ...audits] : audits)
@@ -322,7 +363,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.at = at
       }
       job.counts = countRows(rows)
-      if (halted) job.state = 'paused'
+      if (halted) {
+        job.state = 'paused'
+        job.unreachable = unreachable
+      }
       job.updatedAt = at
       // A row retried at once is in both: its `sending` state is the one to keep. A ticket that ended before its
       // window's outcome was journalled is in both too: written once, ended.
@@ -337,6 +381,14 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const windowAudits: AuditDoc[] = []
       window.forEach((row, i) => {
         const outcome = outcomes[i]!
+        if (outcome.state === 'notSent') {
+          // Journalled `sending` but never sent: pending again, without the attempt. The job is stopping, or pauses
+          // (`unreachable`), so the row waits for the next run.
+          row.state = 'pending'
+          row.attempts -= 1
+          if (unreachable) halted = true
+          return
+        }
         row.state = outcome.state
         if (outcome.state === 'sending') {
           // `at` stays the journal's time, before the submission: a restart finds the ticket submitted after it.
@@ -394,6 +446,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     const ended = takeLanded()
     job.counts = countRows(rows)
     job.state = halted || stop === 'pause' ? 'paused' : stop === 'cancel' ? 'cancelled' : job.counts.pending > 0 ? 'paused' : 'done'
+    job.unreachable = halted ? unreachable : null
     job.updatedAt = now().toISOString()
     await writeDocs(db, [job, ...ended], stopAudit ? [stopAudit(job)] : [])
     if (stopAudit) bus.emit('audit:changed', {})

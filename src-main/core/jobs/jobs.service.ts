@@ -299,6 +299,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     const findings = await preflightRows(job, rows, {
       readSim: (row) => readSim(job, client, orangeAccount, row, refresh),
       ratePlans: await ratePlansOf(job, rows, client),
+      progress: (read, total) => bus.emit('jobs:preflightProgress', { jobId, read, total }),
     })
     job.findings = findings
     job.counts = countRows(rows)
@@ -338,7 +339,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
 
   function launch(job: JobDoc, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
     const orangeRows = orange ? { port: orange, account: orangeAccountsOf(job) } : undefined
-    const handle = startRun(job, { db, bus, client: lazyClient(job), ...(orangeRows ? { orange: orangeRows } : {}), actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
+    const concurrency = async () => ((await profiles.resolve(job.carrier, job.profileId)).settings as { concurrency?: number }).concurrency ?? 1
+    const handle = startRun(job, { db, bus, client: lazyClient(job), concurrency, ...(orangeRows ? { orange: orangeRows } : {}), actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
     runs.set(job.jobId, handle)
     handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
     return handle

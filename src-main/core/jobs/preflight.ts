@@ -28,6 +28,8 @@ export interface PreflightDeps {
   readSim(row: JobRowDoc): Promise<SimReading>
   /** The account's rate plans, or null when the role may not list them (the name is then checked by the carrier). */
   ratePlans: readonly string[] | null
+  /** After each batch of reads: how many of the SIMs to read have been read. */
+  progress?(read: number, total: number): void
 }
 
 /** States a job may set at Control Center: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
@@ -114,6 +116,7 @@ export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: Prefli
     row.issues.push(...target.issues)
   }
   const toRead = rows.filter((r) => r.iccid && !blocking(r.issues))
+  deps.progress?.(0, toRead.length)
   for (let i = 0; i < toRead.length; i += READ_BATCH) {
     const batch = toRead.slice(i, i + READ_BATCH)
     const readings = await Promise.all(batch.map((r) => deps.readSim(r)))
@@ -128,6 +131,7 @@ export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: Prefli
         row.issues.push(...transition(job.operation, reading, row.after ?? {}, isOrangeRow(row)))
       }
     })
+    deps.progress?.(i + batch.length, toRead.length)
   }
   const findings: Record<string, number> = {}
   for (const row of rows) {

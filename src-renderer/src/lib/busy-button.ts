@@ -150,10 +150,18 @@ function beside(node: Element, items: HTMLElement[]): HTMLElement | undefined {
 }
 
 /**
- * Gone with the entry it was in (a restored row of the trash): the first control of the entry that took its place,
- * else the last one of the entry before it, else the group's first.
+ * Gone: the one control now where it was, between its neighbours (Pause replaced by Resume); when several came there
+ * (Select all matching brings Clear selection and the selection's actions), the next control, as for the rest. Gone
+ * with the entry it was in (a restored row of the trash): the first control of the entry that took its place, else
+ * the last one of the entry before it, else the group's first.
  */
 function inPlaceOf(next: Element | null, previous: Element | null, group: Element, items: HTMLElement[]): HTMLElement | undefined {
+  if (previous !== null || next !== null) {
+    const there = items.filter(
+      (el) => (previous === null || (previous.parentElement === group && follows(previous, el) && !previous.contains(el))) && (next === null || (next.parentElement === group && precedes(next, el))),
+    )
+    if (there.length === 1) return there[0]
+  }
   const after = next?.parentElement === group ? items.find((el) => el === next || follows(next, el)) : undefined
   const before = previous?.parentElement === group ? items.findLast((el) => el === previous || previous.contains(el) || precedes(previous, el)) : undefined
   return after ?? before ?? items[0]

@@ -35,6 +35,26 @@ export function formatDateTime(iso: string | number, locale: string | null | und
 }
 
 /**
+ * A date and time short enough for a list's column: to the minute without the year within the current year ("6 déc.,
+ * 08:02", "Dec 6, 8:02 AM"), the date alone before it. The whole of it belongs in the cell's title (formatDateTime).
+ */
+export function formatDateTimeCompact(iso: string | number, locale: string | null | undefined, now: Date = new Date()): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return String(iso)
+  if (date.getFullYear() !== now.getFullYear())
+    return withOrdinalFirst(
+      formatter('date-medium', locale, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'medium' })),
+      date,
+      locale,
+    )
+  return withOrdinalFirst(
+    formatter('datetime-compact', locale, (l) => new Intl.DateTimeFormat(l, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })),
+    date,
+    locale,
+  )
+}
+
+/**
  * A calendar date (YYYY-MM-DD, e.g. a billing cycle start) in the locale's words. It is formatted in UTC: the
  * date names a day on the carrier's calendar, and local time would move it a day back west of Greenwich.
  */

@@ -1,7 +1,7 @@
 /** How each column of the SIM list reads: its heading, its cells as text. Pure, shared by the list and its tests. */
 import { SIM_NOT_LISTED, type SimRow } from '../../../../src-shared/models/sim-inventory'
 import type { Translate } from '../../i18n'
-import { formatBytes, formatDateTime } from '../../lib/format'
+import { formatBytes, formatDateTime, formatDateTimeCompact } from '../../lib/format'
 import { carrierName, simStatusName } from '../devices/device-cells'
 
 export const SIM_COLUMNS = ['simId', 'carrier', 'account', 'status', 'ratePlan', 'dataBytes', 'asOf', 'devices'] as const
@@ -36,7 +36,8 @@ export function simCell(t: Translate, locale: string | null | undefined, row: Si
     case 'dataBytes':
       return row.dataBytes === null ? '' : formatBytes(row.dataBytes, locale)
     case 'asOf':
-      return row.asOf ? formatDateTime(row.asOf, locale) : t('sims.neverListed')
+      // The list's column holds the compact form; the cell's title (asOfText) says it whole.
+      return row.asOf ? formatDateTimeCompact(row.asOf, locale) : t('sims.neverListed')
     case 'devices':
       return row.devices.length === 0 ? t('sims.onNoDevice') : row.devices.join(', ')
     case 'simId':

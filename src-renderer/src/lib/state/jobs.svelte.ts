@@ -121,6 +121,8 @@ export class JobView {
   etaSeconds = $state<number | null>(null)
   error = $state.raw<ErrorInfo | null>(null)
   busy = $state<Action | null>(null)
+  /** The SIMs the pre-flight under way has read, of those it reads; null when none runs. */
+  preflightRead = $state<{ read: number; total: number } | null>(null)
   readonly rows: JobRowsList
   filter = $state<JobRowState | null>(null)
   readonly #api: Api
@@ -144,6 +146,9 @@ export class JobView {
   activate(): () => void {
     this.#stops.push(
       this.#api.on('jobs:progress', (p) => this.#onProgress(p)),
+      this.#api.on('jobs:preflightProgress', (p) => {
+        if (p.jobId === this.jobId && this.busy === 'preflight') this.preflightRead = { read: p.read, total: p.total }
+      }),
       this.#api.onReconnect(() => void this.load()),
       this.rows.activateFor(this.jobId, this.filter),
     )
@@ -217,7 +222,8 @@ export class JobView {
   }
 
   preflight(refresh: boolean): Promise<Result<Job>> {
-    return this.#act('preflight', () => this.#api.invoke('jobs:preflight', { jobId: this.jobId, refresh }))
+    this.preflightRead = null
+    return this.#act('preflight', () => this.#api.invoke('jobs:preflight', { jobId: this.jobId, refresh })).finally(() => (this.preflightRead = null))
   }
 
   run(resendUnknown: boolean): Promise<Result<Job>> {
