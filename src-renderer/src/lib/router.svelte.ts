@@ -110,12 +110,21 @@ class Router {
     location.hash = href(route, query)
   }
 
-  /** A new view of the same page: Back returns to the one before when `push`, else the address is only kept current (each keystroke of a search). */
-  setQuery(query: string, push: boolean): void {
+  /** The control whose change made the current history entry, and that entry's address. */
+  #pushedBy: { control: string; hash: string } | null = null
+
+  /**
+   * A new view of the same page: Back returns to the one before when `push`, else the address is only kept current (each
+   * keystroke of a search). Changes made one after another by the same `control` make one step: the arrows through a
+   * filter's choices change it once per value passed, and Back went through every one of them (cold trial).
+   */
+  setQuery(query: string, push: boolean, control?: string): void {
     const next = href(this.route, query)
     if (next === href(this.route, this.query)) return
-    if (push) location.hash = next
+    const again = push && control !== undefined && this.#pushedBy?.control === control && this.#pushedBy.hash === location.hash
+    if (push && !again) location.hash = next
     else history.replaceState(history.state, '', next)
+    this.#pushedBy = push && control !== undefined ? { control, hash: location.hash } : null
     this.#follow()
   }
 }
