@@ -172,7 +172,8 @@ export const jobProgressSchema = z.object({
 export type JobProgress = z.infer<typeof jobProgressSchema>
 
 /** A pre-flight's reads so far: of the rows it reads the SIM of (from the cache, or from the carrier), how many are read. */
-export const jobPreflightProgressSchema = z.object({ jobId: z.string(), read: z.number().int(), total: z.number().int() })
+/** `undoOf`: the job an undo job sets back (its pre-flight runs while the operator waits on that job's page). */
+export const jobPreflightProgressSchema = z.object({ jobId: z.string(), undoOf: z.string().nullable(), read: z.number().int(), total: z.number().int() })
 export type JobPreflightProgress = z.infer<typeof jobPreflightProgressSchema>
 
 export const JOB_ID_PATTERN = /^j[0-9a-z]{6,30}$/

@@ -114,8 +114,14 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(trail).toHaveLength(changed.length)
     for (const r of changed) expect(trail.find((e) => e.target.includes(r.id))).toMatchObject({ outcome: 'ok', before: { status: r.before!.status }, after: { status: 'activated' } })
 
-    const undo = await core.call('jobs:undo', { jobId: job.id })
+    // The undo job is checked before it is answered: its progress names the job it sets back, whose page is waiting.
+    const undoReads: { undoOf: string | null; read: number; total: number }[] = []
+    const off = core.bus.subscribe((event, payload) => {
+      if (event === 'jobs:preflightProgress') undoReads.push(payload as (typeof undoReads)[number] & { jobId: string })
+    })
+    const undo = await core.call('jobs:undo', { jobId: job.id }).finally(off)
     expect(undo).toMatchObject({ undoOf: job.id, state: 'ready', counts: { total: changed.length } })
+    expect(undoReads.at(-1)).toMatchObject({ jobId: undo.id, undoOf: job.id, read: changed.length, total: changed.length })
     await core.call('jobs:run', { jobId: undo.id })
     expect(await settle(undo.id)).toMatchObject({ state: 'done', counts: { done: changed.length } })
     for (const r of changed) {

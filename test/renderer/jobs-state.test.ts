@@ -98,14 +98,29 @@ describe('a job page', () => {
     await settle()
     const checking = view.preflight(true)
     expect(view.busy).toBe('preflight')
-    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', read: 50, total: 147 })
-    fake.emit('jobs:preflightProgress', { jobId: 'jother99', read: 100, total: 3000 })
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 50, total: 147 })
+    fake.emit('jobs:preflightProgress', { jobId: 'jother99', undoOf: null, read: 100, total: 3000 })
     expect(view.preflightRead).toEqual({ read: 50, total: 147 })
     fake.answer('jobs:preflight', ok(job({ state: 'ready' })))
     await checking
     expect(view.preflightRead).toBeNull()
     stop()
     expect(fake.listenerCount('jobs:preflightProgress')).toBe(0)
+  })
+
+  it('counts the SIMs the check of the undo job it is making has read (the dialog waits for it), and no other job’s', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'done' }), job: job({ state: 'done' }) }))
+    await settle()
+    const undoing = view.undo()
+    expect(view.busy).toBe('undo')
+    fake.emit('jobs:preflightProgress', { jobId: 'jundo777', undoOf: 'jabc123', read: 50, total: 1520 })
+    fake.emit('jobs:preflightProgress', { jobId: 'jother99', undoOf: 'jother00', read: 100, total: 3000 })
+    expect(view.preflightRead).toEqual({ read: 50, total: 1520 })
+    fake.answer('jobs:undo', ok(job({ id: 'jundo777', undoOf: 'jabc123', state: 'ready' })))
+    await undoing
+    expect(view.preflightRead).toBeNull()
+    stop()
   })
 
   it('reads the rows on screen again at most once a second while the job runs, and never drops the last change', async () => {

@@ -299,7 +299,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     const findings = await preflightRows(job, rows, {
       readSim: (row) => readSim(job, client, orangeAccount, row, refresh),
       ratePlans: await ratePlansOf(job, rows, client),
-      progress: (read, total) => bus.emit('jobs:preflightProgress', { jobId, read, total }),
+      progress: (read, total) => bus.emit('jobs:preflightProgress', { jobId, undoOf: job.undoOf, read, total }),
     })
     job.findings = findings
     job.counts = countRows(rows)

@@ -147,7 +147,9 @@ export class JobView {
     this.#stops.push(
       this.#api.on('jobs:progress', (p) => this.#onProgress(p)),
       this.#api.on('jobs:preflightProgress', (p) => {
-        if (p.jobId === this.jobId && this.busy === 'preflight') this.preflightRead = { read: p.read, total: p.total }
+        // Its own check, or the check of the undo job it is making (which reads every SIM again, minutes for thousands).
+        const mine = (p.jobId === this.jobId && this.busy === 'preflight') || (p.undoOf === this.jobId && this.busy === 'undo')
+        if (mine) this.preflightRead = { read: p.read, total: p.total }
       }),
       this.#api.onReconnect(() => void this.load()),
       this.rows.activateFor(this.jobId, this.filter),
@@ -244,7 +246,8 @@ export class JobView {
 
   /** A new job that sets back what this one changed; the page then shows that one. */
   undo(): Promise<Result<Job>> {
-    return this.#act('undo', () => this.#api.invoke('jobs:undo', { jobId: this.jobId }))
+    this.preflightRead = null
+    return this.#act('undo', () => this.#api.invoke('jobs:undo', { jobId: this.jobId })).finally(() => (this.preflightRead = null))
   }
 
   /** The rows' outcomes as one CSV text, read page by page (the core sends at most JOB_EXPORT_PAGE rows a call). */
