@@ -92,6 +92,31 @@ describe('a job page', () => {
     expect(fake.listenerCount('jobs:progress')).toBe(0)
   })
 
+  it('keeps the job and its rows shown, without an alert, when the core goes out of reach mid-read (the banner says so)', async () => {
+    const lost = { ok: false as const, error: { code: 'NETWORK' as const, message: 'lost', details: { ref: { key: 'errors.coreLost' } } } }
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress(), job: job() }))
+    fake.answer('jobs:rows', ok({ items: [row(1), row(2)], total: 2 }))
+    await settle()
+    expect(view.rows.loaded).toBe(true)
+    void view.load()
+    fake.answer('jobs:status', lost)
+    await settle()
+    expect(view.error).toBeNull()
+    expect(view.job?.id).toBe('jabc123')
+    // A refusal is still said; and a page that never read its job says why it shows nothing.
+    void view.load()
+    fake.answer('jobs:status', refused('NOT_FOUND'))
+    await settle()
+    expect(view.error?.code).toBe('NOT_FOUND')
+    stop()
+    const fresh = openView()
+    fake.answer('jobs:status', lost)
+    await settle()
+    expect(fresh.view.error?.details?.ref?.key).toBe('errors.coreLost')
+    fresh.stop()
+  })
+
   it('counts the SIMs a pre-flight under way has read, its own only, and forgets the count once it is over', async () => {
     const { view, stop } = openView()
     fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))

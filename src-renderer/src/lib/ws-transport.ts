@@ -69,6 +69,16 @@ const CORE_RESTARTED: ErrorInfo = {
 }
 
 /**
+ * Whether a call failed only because the core went out of reach (the socket closed, or the core restarted): the
+ * connection banner says so, and a page that already shows what it read keeps it, instead of an alert that an action
+ * "did not complete" when the operator did nothing (cold trial: serve killed while a job page was open).
+ */
+export function coreOutOfReach(error: ErrorInfo): boolean {
+  const key = error.details?.ref?.key
+  return key === CORE_LOST.details?.ref?.key || key === CORE_RESTARTED.details?.ref?.key
+}
+
+/**
  * Whether the server that serves this page answers a plain request now. A WebSocket that fails gives the page no
  * HTTP status, so "the core is down" and "the core is up but refuses this token" look the same to it; this tells
  * them apart. Answering is enough: it asks for nothing the server guards.

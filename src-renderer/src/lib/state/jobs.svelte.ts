@@ -1,6 +1,7 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
 import type { Job, JobProgress, JobRow, JobRowState } from '../../../../src-shared/models/sim-jobs'
 import { api, type Api } from '../api'
+import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
 import { PagedRows, type Page } from './paged-rows.svelte'
 
@@ -166,7 +167,8 @@ export class JobView {
     const result = await this.#api.invoke('jobs:status', { jobId: this.jobId })
     if (seq !== this.#seq) return
     if (!result.ok) {
-      this.error = result.error
+      // Read again on reconnection (activate); meanwhile the job shown stays, without an alert.
+      if (!(this.job && coreOutOfReach(result.error))) this.error = result.error
       return
     }
     this.job = result.value.job

@@ -1,4 +1,5 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
+import { coreOutOfReach } from '../ws-transport'
 import { follow, type EventSource, type FollowOptions } from './event-store.svelte'
 import { RowPages } from './row-pages'
 
@@ -127,7 +128,7 @@ export abstract class PagedRows<T> {
       const result = await this.fetchPage(query, 0, this.#pageSize * this.firstPages(query))
       if (this.#wanted !== null) continue
       if (!result.ok) {
-        this.error = result.error
+        this.#failed(result.error)
         continue
       }
       const sameQuery = this.#lastQuery === query
@@ -151,6 +152,14 @@ export abstract class PagedRows<T> {
     this.#reading = null
   }
 
+  /**
+   * A read that failed. Rows already shown stay without an alert when the core only went out of reach (the connection
+   * banner says so; the rows are read again as they are asked for): the operator did nothing that failed.
+   */
+  #failed(error: ErrorInfo): void {
+    if (!(this.loaded && coreOutOfReach(error))) this.error = error
+  }
+
   async #fetchPage(page: number): Promise<void> {
     const generation = this.generation
     this.#inflight.add(page)
@@ -158,7 +167,7 @@ export abstract class PagedRows<T> {
     // A newer search replaced the result while this page was on its way.
     if (generation !== this.generation || !this.#inflight.delete(page)) return
     if (!result.ok) {
-      this.error = result.error
+      this.#failed(result.error)
       return
     }
     this.#held.length = result.value.total
