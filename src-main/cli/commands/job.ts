@@ -100,9 +100,10 @@ async function printTable(rt: Runtime, job: Job): Promise<void> {
   rt.out(`estimated duration at ${job.perSecond} requests/s: ${duration(job.estimateSeconds)}`)
 }
 
-function progressLine(p: JobProgress): string {
+/** One line of a followed job's progress; the rate and time left only while it runs (a paused job has neither). */
+export function progressLine(p: JobProgress): string {
   const c = p.counts
-  const rate = p.ratePerSecond === null ? '' : `, ${p.ratePerSecond.toFixed(1)}/s, ETA ${duration(p.etaSeconds)}`
+  const rate = p.ratePerSecond === null || p.state !== 'running' ? '' : `, ${p.ratePerSecond.toFixed(1)}/s, ETA ${duration(p.etaSeconds)}`
   return `${p.jobId} ${p.state}: ${c.done + c.failed + c.unknown}/${c.total - c.skipped} (done ${c.done}, failed ${c.failed}, unknown ${c.unknown}, pending ${c.pending})${rate}`
 }
 
