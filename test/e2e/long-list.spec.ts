@@ -80,3 +80,22 @@ test('Tab back into a million rows scrolled elsewhere shows the row it focuses',
   await expect(row).toContainText(`m-${String(active - 1).padStart(7, '0')}`)
   await expect.poll(() => shownInList(list, row)).toBe(true)
 })
+
+test('a resize deep in a million rows keeps the row at the top of the list there', async ({ app }) => {
+  const { page } = app
+  const list = page.getByRole('list', { name: 'Device list' })
+  await list.evaluate((box) => (box.scrollTop = (box.scrollHeight - box.clientHeight) / 2))
+  const topRow = () =>
+    list.evaluate((box) => {
+      const top = box.getBoundingClientRect().top
+      const rows = [...box.querySelectorAll('[role="listitem"]')].filter((r) => r.getBoundingClientRect().bottom > top + 1)
+      return Math.min(...rows.map((r) => Number(r.getAttribute('aria-posinset'))))
+    })
+  await expect.poll(topRow).toBeGreaterThan(MILLION / 2 - 100)
+  const before = await topRow()
+  const size = page.viewportSize()!
+  await page.setViewportSize({ width: 1024, height: 600 })
+  await expect.poll(topRow).toBe(before)
+  await page.setViewportSize(size)
+  await expect.poll(topRow).toBe(before)
+})
