@@ -106,6 +106,8 @@ describe.skipIf(skip !== null)('a full disk', () => {
   })
 })
 
+// Skipped, with the reason mountSkipReason gives, where this process cannot mount a small tmpfs (not root); a failure
+// under FIELDLINE_STRICT=1, which .ci/run sets (it runs as root there).
 describe.skipIf(skip !== null)('an import that fills the disk', () => {
   it('says how many devices its batches added before the disk filled, in words and in --json (it said only "the change was not saved")', async () => {
     const disk = await smallDisk('16m')
