@@ -91,6 +91,49 @@ describe('the trail', () => {
     expect(log.rows[0]?.outcome).toBe('failed')
   })
 
+  it('counts the entries that arrived above the first one read, so the list keeps the reader’s place', async () => {
+    vi.useFakeTimers()
+    const log = new ActivityLog(fake)
+    log.activate()
+    /** The page of a trail whose newest entry is `newest`, from `offset`. */
+    const page = (newest: number, offset: number) => Array.from({ length: 100 }, (_, i) => entry(newest - offset - i)).filter((e) => Number(e.id.slice(6)) > 0)
+    const answer = (newest: number) => fake.answer('audit:list', ok({ total: newest, items: page(newest, fake.pending('audit:list')[0]!.input.offset ?? 0), facets: FACETS }))
+    answer(250)
+    await settle()
+    log.ensureRange(97, 99)
+    await settle()
+    expect(answer(250)).toMatchObject({ offset: 100 })
+    await settle()
+    expect(log.inserted).toBe(0)
+
+    // Three entries written since: the first one read is now the fourth, and the rows on screen are read three further down.
+    fake.emit('audit:changed', {})
+    await vi.advanceTimersByTimeAsync(300)
+    answer(253)
+    await settle()
+    expect(log.inserted).toBe(3)
+    expect(log.rows[3]?.id).toBe('audit:250')
+    expect(fake.pending('audit:list').map((c) => c.input.offset)).toEqual([100, 200])
+    answer(253)
+    answer(253)
+    await settle()
+
+    // More than a page at once: the first row read is not among the new first page, and the list cannot tell by how much.
+    fake.emit('audit:changed', {})
+    await vi.advanceTimersByTimeAsync(300)
+    answer(500)
+    await settle()
+    expect(log.inserted).toBe(3)
+
+    // A new search starts over at the top: nothing is counted against the rows of the last one.
+    for (const _ of fake.pending('audit:list')) answer(500)
+    log.search('q=m-1')
+    fake.answer('audit:list', ok({ total: 1, items: [entry(1)], facets: FACETS }))
+    await settle()
+    expect(log.inserted).toBe(3)
+    expect(log.generation).toBe(2)
+  })
+
   it('exports every entry the view matches, page by page, as spreadsheet-safe CSV', async () => {
     const log = new ActivityLog(fake)
     log.search('actor=alice')

@@ -19,7 +19,7 @@ export class ActivityLog extends PagedRows<AuditEntry> {
 
   constructor(source: Api = api) {
     // An import writes many entries in a burst; one read after it settles is enough.
-    super(source, { refreshOn: [{ event: 'audit:changed' }, { event: 'outbox:changed' }], settleMs: 300, pageSize: 100, maxPages: 20 })
+    super(source, { refreshOn: [{ event: 'audit:changed' }, { event: 'outbox:changed' }], settleMs: 300, pageSize: 100, maxPages: 20, idOf: (entry) => entry.id })
     this.#source = source
   }
 

@@ -59,7 +59,7 @@ export class InboxList extends PagedRows<Notification> {
   unread = $state(0)
 
   constructor() {
-    super(api, { refreshOn: [{ event: 'inbox:changed' }], settleMs: 200, pageSize: 100, maxPages: 20 })
+    super(api, { refreshOn: [{ event: 'inbox:changed' }], settleMs: 200, pageSize: 100, maxPages: 20, idOf: (notification) => notification.id })
   }
 
   protected async fetchPage(query: string, offset: number, limit: number): Promise<Result<Page<Notification>>> {

@@ -16,10 +16,15 @@ export interface RowsMemory {
   refocus: boolean
 }
 
-export interface PagedRowsOptions extends FollowOptions {
+export interface PagedRowsOptions<T> extends FollowOptions {
   pageSize: number
   /** Pages kept in memory; with 100,000 rows the list holds at most this many pages' rows. */
   maxPages: number
+  /**
+   * A row's identity, for lists whose newer rows come first (the audit trail, the inbox): read again, such a list
+   * finds its previous first row further down and counts the rows that arrived above it (`inserted`).
+   */
+  idOf?: (item: T) => string
 }
 
 /**
@@ -35,6 +40,11 @@ export abstract class PagedRows<T> {
   rows = $state.raw<readonly (T | undefined)[]>([])
   /** Bumped whenever a new query's result replaces the old one (the list scrolls back to the top). */
   generation = $state(0)
+  /**
+   * Rows that arrived above the ones read before, counted over every reading again of the same search (newest-first
+   * lists): the list moves its place down by as many, so the rows the operator reads stay under their eyes.
+   */
+  inserted = $state(0)
   loaded = $state(false)
   error = $state.raw<ErrorInfo | null>(null)
   /** The list's active row and scroll position, for when the page shows it again (not reactive: the list owns them). */
@@ -42,6 +52,7 @@ export abstract class PagedRows<T> {
 
   readonly #pageSize: number
   readonly #maxPages: number
+  readonly #idOf: ((item: T) => string) | undefined
   /** Query the latest keystroke asked for, while a first-page read is under way. */
   #wanted: string | null = null
   #searching = false
@@ -57,9 +68,10 @@ export abstract class PagedRows<T> {
   #active = 0
   #lastQuery: string | null = null
 
-  constructor(source: EventSource, options: PagedRowsOptions) {
+  constructor(source: EventSource, options: PagedRowsOptions<T>) {
     this.#pageSize = options.pageSize
     this.#maxPages = options.maxPages
+    this.#idOf = options.idOf
     this.#held = new RowPages(options.pageSize)
     follow(source, options, () => this.refresh())
   }
@@ -133,6 +145,7 @@ export abstract class PagedRows<T> {
       }
       const sameQuery = this.#lastQuery === query
       this.#lastQuery = query
+      const above = sameQuery ? this.#arrivedAbove(this.#held.at(0), result.value.items) : 0
       this.#held.reset(result.value.total)
       this.#pages.clear()
       this.#inflight.clear()
@@ -145,11 +158,27 @@ export abstract class PagedRows<T> {
       this.total = result.value.total
       this.rows = this.#held.view()
       this.loaded = true
-      if (sameQuery) this.ensureRange(...this.#visible)
-      else this.generation++
+      if (sameQuery) {
+        if (above > 0) {
+          this.#visible = [this.#visible[0] + above, this.#visible[1] + above]
+          this.inserted += above
+        }
+        this.ensureRange(...this.#visible)
+      } else this.generation++
     }
     this.#searching = false
     this.#reading = null
+  }
+
+  /**
+   * How many rows of a newest-first list's first page came before the row that was first: 0 when it is not in that page
+   * (removed, or more than a page arrived), where the list cannot tell and stays where it is.
+   */
+  #arrivedAbove(previousFirst: T | undefined, items: readonly T[]): number {
+    if (!this.#idOf || previousFirst === undefined) return 0
+    const id = this.#idOf(previousFirst)
+    const at = items.findIndex((item) => this.#idOf!(item) === id)
+    return Math.max(0, at)
   }
 
   /**

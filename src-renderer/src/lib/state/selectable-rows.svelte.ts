@@ -25,7 +25,7 @@ export abstract class SelectableRows<T extends K, K, Q, S> extends PagedRows<T> 
   /** The row a Shift+click or Shift+arrow extends the selection from: the last one toggled, if any. */
   #anchor: number | null = null
 
-  constructor(source: EventSource, options: PagedRowsOptions, keys: SelectionKeys<K>) {
+  constructor(source: EventSource, options: PagedRowsOptions<T>, keys: SelectionKeys<K>) {
     super(source, options)
     this.selection = new QuerySelection(keys)
   }

@@ -1,0 +1,77 @@
+/**
+ * The Activity page is a live list, newest first: entries written while the operator reads further down, or moves
+ * through the rows with the keyboard, arrive above the rows read and must not push them out from under the reader.
+ * At the top, with the focus elsewhere, the new entries show.
+ */
+import type { Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+
+/**
+ * Adds devices through the core's socket (one audit entry each), as a teammate's window would: faster than the form,
+ * and it leaves the page under test alone.
+ */
+async function addDevices(page: Page, token: string, ids: readonly string[]): Promise<void> {
+  const failures = await page.evaluate(
+    async ({ token, ids }) => {
+      const socket = new WebSocket(`ws://${location.host}/ipc?token=${encodeURIComponent(token)}`)
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve
+        socket.onerror = reject
+      })
+      const answers = new Map<number, (ok: boolean) => void>()
+      socket.onmessage = (event) => {
+        const frame = JSON.parse(String(event.data)) as { type: string; id?: number; result?: { ok: boolean } }
+        if (frame.type === 'result' && frame.id !== undefined) answers.get(frame.id)?.(frame.result?.ok === true)
+      }
+      const results = await Promise.all(
+        ids.map(
+          (deviceId, id) =>
+            new Promise<boolean>((resolve) => {
+              answers.set(id, resolve)
+              socket.send(JSON.stringify({ type: 'invoke', id, channel: 'devices:add', input: { typeId: 'meter', deviceId } }))
+            }),
+        ),
+      )
+      socket.close()
+      return results.filter((ok) => !ok).length
+    },
+    { token, ids },
+  )
+  expect(failures).toBe(0)
+}
+
+const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `m-${String(from + i).padStart(3, '0')}`)
+
+test('entries written while the operator reads further down arrive above, without moving the rows read', async ({ app }) => {
+  test.skip(!app.serve, 'adds entries through serve mode’s socket; the Electron window calls its core over IPC')
+  const { page } = app
+  const token = app.serve!.token
+  await addDevices(page, token, names(0, 80))
+  await page.getByRole('navigation').getByRole('link', { name: 'Activity', exact: true }).click()
+  const list = page.getByRole('list', { name: 'Activity log, newest first' })
+  await expect(list.locator('[aria-posinset="1"]')).toContainText('meter/m-079')
+
+  // The keyboard moves two pages down: the focused row is an entry well below the top.
+  await list.locator('[aria-posinset="1"]').focus()
+  await page.keyboard.press('PageDown')
+  await page.keyboard.press('PageDown')
+  const focused = page.locator('[role="listitem"]:focus')
+  const text = (await focused.textContent())!
+  const at = Number(await focused.getAttribute('aria-posinset'))
+  const y = (await focused.boundingBox())!.y
+  expect(at).toBeGreaterThan(10)
+
+  await addDevices(page, token, names(80, 3))
+  // The same entry keeps the focus and its place on screen; the three new ones are above it.
+  await expect(focused).toHaveAttribute('aria-posinset', String(at + 3), { timeout: 10_000 })
+  await expect(focused).toHaveText(text)
+  expect(Math.abs((await focused.boundingBox())!.y - y)).toBeLessThanOrEqual(1)
+
+  // Back at the top with the focus elsewhere, the operator sees what arrives.
+  await page.keyboard.press('Home')
+  await page.getByRole('searchbox').first().focus()
+  await addDevices(page, token, names(83, 1))
+  const first = list.locator('[role="listitem"]').first()
+  await expect(first).toContainText('meter/m-083')
+  expect((await first.boundingBox())!.y).toBeGreaterThanOrEqual((await list.boundingBox())!.y - 1)
+})
