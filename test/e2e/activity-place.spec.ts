@@ -12,8 +12,8 @@ import { expect, test } from './fixtures'
  */
 async function addDevices(page: Page, token: string, ids: readonly string[]): Promise<void> {
   const failures = await page.evaluate(
-    async ({ token, ids }) => {
-      const socket = new WebSocket(`ws://${location.host}/ipc?token=${encodeURIComponent(token)}`)
+    async ({ host, token, ids }) => {
+      const socket = new WebSocket(`ws://${host}/ipc?token=${encodeURIComponent(token)}`)
       await new Promise((resolve, reject) => {
         socket.onopen = resolve
         socket.onerror = reject
@@ -35,7 +35,7 @@ async function addDevices(page: Page, token: string, ids: readonly string[]): Pr
       socket.close()
       return results.filter((ok) => !ok).length
     },
-    { token, ids },
+    { host: new URL(page.url()).host, token, ids },
   )
   expect(failures).toBe(0)
 }

@@ -97,7 +97,8 @@ describe('the trail', () => {
     log.activate()
     /** The page of a trail whose newest entry is `newest`, from `offset`. */
     const page = (newest: number, offset: number) => Array.from({ length: 100 }, (_, i) => entry(newest - offset - i)).filter((e) => Number(e.id.slice(6)) > 0)
-    const answer = (newest: number) => fake.answer('audit:list', ok({ total: newest, items: page(newest, fake.pending('audit:list')[0]!.input.offset ?? 0), facets: FACETS }))
+    const offsets = () => fake.pending('audit:list').map((c) => (c.input as { offset?: number }).offset ?? 0)
+    const answer = (newest: number) => fake.answer('audit:list', ok({ total: newest, items: page(newest, offsets()[0]!), facets: FACETS }))
     answer(250)
     await settle()
     log.ensureRange(97, 99)
@@ -113,7 +114,7 @@ describe('the trail', () => {
     await settle()
     expect(log.inserted).toBe(3)
     expect(log.rows[3]?.id).toBe('audit:250')
-    expect(fake.pending('audit:list').map((c) => c.input.offset)).toEqual([100, 200])
+    expect(offsets()).toEqual([100, 200])
     answer(253)
     answer(253)
     await settle()
