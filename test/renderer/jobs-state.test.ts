@@ -5,7 +5,7 @@ import { api as fake } from './mocked-api'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
-const { JobView, JobRowsList, JobsList, jobActions } = await import('../../src-renderer/src/lib/state/jobs.svelte')
+const { JobView, JobRowsList, JobsList, jobActions, WAITING_STEP_SECONDS } = await import('../../src-renderer/src/lib/state/jobs.svelte')
 
 const COUNTS = { total: 4, pending: 3, sending: 0, done: 0, failed: 0, unknown: 0, skipped: 1 }
 function job(over: Partial<Job> = {}): Job {
@@ -90,6 +90,30 @@ describe('a job page', () => {
     expect(view.job?.counts.done).toBe(2)
     stop()
     expect(fake.listenerCount('jobs:progress')).toBe(0)
+  })
+
+  it('says a running job waits on its carrier once no row has finished for a while, instead of a frozen rate', async () => {
+    vi.useFakeTimers()
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress(), job: job({ state: 'running' }) }))
+    await settle()
+    fake.emit('jobs:progress', progress({ counts: { ...COUNTS, pending: 2, done: 1 }, ratePerSecond: 4.5, etaSeconds: 1 }))
+    await vi.advanceTimersByTimeAsync(14_000)
+    expect(view.waitingSeconds).toBeNull()
+    // Progress that finishes nothing (a row sent, not answered) is not a row finished.
+    fake.emit('jobs:progress', progress({ counts: { ...COUNTS, pending: 1, sending: 1, done: 1 }, ratePerSecond: 4.5, etaSeconds: 1 }))
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(view.waitingSeconds).toBe(WAITING_STEP_SECONDS)
+    await vi.advanceTimersByTimeAsync(15_000)
+    expect(view.waitingSeconds).toBe(2 * WAITING_STEP_SECONDS)
+    // A row finishes: the rate is back.
+    fake.emit('jobs:progress', progress({ counts: { ...COUNTS, pending: 1, done: 2 }, ratePerSecond: 0.1, etaSeconds: 10 }))
+    expect(view.waitingSeconds).toBeNull()
+    // A paused job waits on nobody.
+    fake.emit('jobs:progress', progress({ state: 'paused', counts: { ...COUNTS, pending: 1, done: 2 } }))
+    await vi.advanceTimersByTimeAsync(31_000)
+    expect(view.waitingSeconds).toBeNull()
+    stop()
   })
 
   it('keeps the job and its rows shown, without an alert, when the core goes out of reach mid-read (the banner says so)', async () => {

@@ -108,6 +108,12 @@ export function finishedRows(job: Pick<Job, 'counts'>): number {
 /** How often the rows on screen are read again while a job runs (its progress arrives up to five times a second). */
 const ROWS_REFRESH_MS = 1000
 
+/**
+ * A running job none of whose rows has finished for this long is waiting on its carrier (the account's rate gives rows
+ * every second or so): the page says so, in steps this long, instead of a rate and an ETA frozen at their last values.
+ */
+export const WAITING_STEP_SECONDS = 15
+
 type Action = 'preflight' | 'run' | 'pause' | 'resume' | 'cancel' | 'undo' | 'export'
 
 /**
@@ -124,6 +130,8 @@ export class JobView {
   busy = $state<Action | null>(null)
   /** The SIMs the pre-flight under way has read, of those it reads; null when none runs. */
   preflightRead = $state<{ read: number; total: number } | null>(null)
+  /** How long the running job has waited for a row to finish, in steps of WAITING_STEP_SECONDS; null while rows finish. */
+  waitingSeconds = $state<number | null>(null)
   readonly rows: JobRowsList
   filter = $state<JobRowState | null>(null)
   readonly #api: Api
@@ -131,6 +139,8 @@ export class JobView {
   #lastRowsRead = 0
   #rowsTimer: ReturnType<typeof setTimeout> | undefined
   #seq = 0
+  /** When a row last finished (or the page first saw the job), for `waitingSeconds`. */
+  #moved = Date.now()
 
   /** `rows`: the list is kept between pages (a list follows the transport for good), so one serves every job page. */
   constructor(jobId: string, source: Api = api, rows: JobRowsList = jobRows) {
@@ -155,6 +165,9 @@ export class JobView {
       this.#api.onReconnect(() => void this.load()),
       this.rows.activateFor(this.jobId, this.filter),
     )
+    const waiting = setInterval(() => this.#checkWaiting(), 1000)
+    this.#stops.push(() => clearInterval(waiting))
+    this.#moved = Date.now()
     void this.load()
     return () => {
       for (const stop of this.#stops.splice(0)) stop()
@@ -184,6 +197,7 @@ export class JobView {
   #onProgress(progress: JobProgress): void {
     if (progress.jobId !== this.jobId) return
     const before = this.job
+    if (!before || before.state !== progress.state || finishedRows(before) !== finishedRows(progress)) this.#moving()
     if (before) this.job = withProgress(before, progress)
     this.ratePerSecond = progress.ratePerSecond
     this.etaSeconds = progress.etaSeconds
@@ -193,6 +207,16 @@ export class JobView {
     } else {
       this.#readRows(false)
     }
+  }
+
+  #moving(): void {
+    this.#moved = Date.now()
+    this.waitingSeconds = null
+  }
+
+  #checkWaiting(): void {
+    const waited = Math.floor((Date.now() - this.#moved) / 1000 / WAITING_STEP_SECONDS) * WAITING_STEP_SECONDS
+    this.waitingSeconds = this.job?.state === 'running' && waited > 0 ? waited : null
   }
 
   /** Reads the rows on screen again: now when `now`, else at most once per ROWS_REFRESH_MS, the last event never lost. */
