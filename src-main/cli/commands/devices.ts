@@ -85,14 +85,15 @@ async function batchesWritten(rt: Runtime, jobId: string): Promise<{ added: numb
 export function registerDevices(program: Command, withRuntime: WithRuntime): void {
   const devices = program.command('devices').description('list, add, remove and import devices; read and write their extension configuration')
 
+  /** Which devices: what `list`, `count` and `export` share. */
   const selectionOptions = (command: Command): Command =>
     command
       .option('-q, --query <text>', 'search: every word must begin a word of the type, ID, description, ICCID or serial number', '')
       .option('--filter <field=value>', `keep devices whose FIELD is VALUE (${FILTER_FIELDS.join(', ')}); repeat for more`, collect, [])
-      .option('--sort <field>', `order by a column (${DEVICE_COLUMNS.join(', ')})`)
-      .option('--desc', 'reverse the order')
+  /** In which order: only for the commands that write rows (a count has none, and its help listed them for nothing). */
+  const orderOptions = (command: Command): Command => command.option('--sort <field>', `order by a column (${DEVICE_COLUMNS.join(', ')})`).option('--desc', 'reverse the order')
 
-  selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column'))
+  orderOptions(selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column')))
     .option('--columns <a,b,c>', `columns to show (${DEVICE_COLUMNS.join(', ')}, metadata.<field>)`, DEFAULT_COLUMNS.join(','))
     .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
     .option('--offset <n>', 'skip this many matches', '0')
@@ -139,7 +140,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
       }),
     )
 
-  selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file'))
+  orderOptions(selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file')))
     .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
     .option('--format <format>', 'csv or jsonl (default: from the file name)')
     .action(
