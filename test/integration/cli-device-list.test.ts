@@ -64,6 +64,12 @@ describe('fieldline devices list, count and export', () => {
     expect(await run(['devices', 'list', '--filter', 'simStatus=frozen'])).toMatchObject({ code: 2, err: expect.stringContaining('simStatus') })
     expect(await run(['devices', 'list', '--filter', 'configErrors=maybe'])).toMatchObject({ code: 2, err: expect.stringContaining('takes true or false') })
     expect(await run(['devices', 'list', '--format', 'xml'])).toMatchObject({ code: 2 })
+    // Cold trial: --json won over --format csv, and a script that asked for CSV got JSON without a word.
+    expect(await run(['--json', 'devices', 'list', '--format', 'csv'])).toMatchObject({
+      code: 2,
+      out: '',
+      err: 'fieldline: --json and --format csv cannot be used together: --json prints the rows as one JSON document ({total, items}), --format as table, csv or jsonl\n',
+    })
     expect(await run(['devices', 'count', '--by', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--by takes one of') })
     expect(await run(['devices', 'list', '--limit', 'abc'])).toMatchObject({ code: 2, err: 'fieldline: --limit takes a whole number from 1 to 1000 (got "abc")\n' })
     // A search of punctuation alone searches nothing: a script would act on every device.
@@ -95,7 +101,11 @@ describe('fieldline devices list, count and export', () => {
       { typeId: 'meter', deviceId: 'm-2', description: "'+1 plain", 'metadata.site': '' },
     ])
     const jsonl = join(dir, 'out.jsonl')
-    expect((await run(['devices', 'export', jsonl, '--filter', 'carrier=orange', '--columns', 'deviceId,simId,configErrors,dataThisCycleBytes'])).code).toBe(0)
+    // An export's --json is its summary on stdout, its --format the file's: the two go together.
+    expect(await run(['--json', 'devices', 'export', jsonl, '--format', 'jsonl', '--filter', 'carrier=orange', '--columns', 'deviceId,simId,configErrors,dataThisCycleBytes'])).toMatchObject({
+      code: 0,
+      out: `${JSON.stringify({ file: jsonl, rows: 1 })}\n`,
+    })
     expect(JSON.parse(await readFile(jsonl, 'utf8'))).toEqual({ deviceId: 'm-1', simId: '1234567890128', configErrors: false, dataThisCycleBytes: null })
     expect(await run(['devices', 'export', join(dir, 'no-such-folder', 'x.csv')])).toMatchObject({
       code: 2,

@@ -45,6 +45,9 @@ describe('fieldline sims and alerts', () => {
     const bytes = page.items.map((r) => r.dataBytes ?? -1)
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a))
 
+    // --json is the rows' format too: with --format it is refused, not silently preferred.
+    expect(await runCli(dir, ['--json', 'sims', 'list', '--format', 'jsonl'])).toMatchObject({ code: 2, out: '', err: expect.stringContaining('--json and --format jsonl cannot be used together') })
+
     const bad = await runCli(dir, ['sims', 'list', '--filter', 'dataAbove=lots'])
     expect(bad.code).toBe(2)
     expect(bad.err).toContain('--filter dataAbove')

@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
 import { registerSims } from '../../src-main/cli/commands/sims'
-import type { WithRuntime } from '../../src-main/cli/runtime'
+import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
 /** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
 function program(): Command {
@@ -61,5 +61,11 @@ describe('the options of the devices and sims commands', () => {
 
   it('refuses an order given to a count, rather than ignore it', async () => {
     await expect(program().parseAsync(['devices', 'count', '--sort', 'typeId'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.unknownOption' })
+  })
+
+  it('takes a list’s rows as --format or --json says, and refuses both at once rather than prefer one', () => {
+    expect([rowsFormat(false, undefined), rowsFormat(false, 'csv'), rowsFormat(true, undefined)]).toEqual(['table', 'csv', 'json'])
+    for (const format of ['table', 'csv', 'jsonl']) expect(() => rowsFormat(true, format)).toThrow(`fieldline: --json and --format ${format} cannot be used together`)
+    expect(() => rowsFormat(false, 'xml')).toThrow('fieldline: --format must be table, csv or jsonl')
   })
 })

@@ -9,7 +9,7 @@ import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportProgress, progressLine, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
-import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
+import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -95,12 +95,12 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
 
   orderOptions(selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column')))
     .option('--columns <a,b,c>', `columns to show (${DEVICE_COLUMNS.join(', ')}, metadata.<field>)`, DEFAULT_COLUMNS.join(','))
-    .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
+    .option('--format <format>', 'table (tab-separated; the default), csv or jsonl; not with --json, which prints {total, items}')
     .option('--offset <n>', 'skip this many matches', '0')
     .option('--limit <n>', 'show at most this many', '1000')
     .action(
-      withRuntime(async (rt, opts: QueryOptions & { columns: string; format: string; offset: string; limit: string }) => {
-        if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw new CliError('fieldline: --format must be table, csv or jsonl', EXIT.usage)
+      withRuntime(async (rt, opts: QueryOptions & { columns: string; format?: string; offset: string; limit: string }) => {
+        const format = rowsFormat(rt.json, opts.format)
         const columns = parseColumns(opts.columns)
         const query = queryOf(opts)
         const offset = wholeNumber('--offset', opts.offset, 0, Number.MAX_SAFE_INTEGER)
@@ -112,9 +112,9 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         })
         // Scripts get an exact count even where the list answers with an estimate (a very broad search).
         const total = page.totalExact ? page.total : (await rt.call('devices:count', { selection: { query } })).total
-        if (rt.json) return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))
-        if (opts.format === 'csv') rt.out([csvRecord(columns), ...page.items.map((row) => csvRow(row, columns))].join('').trimEnd())
-        else if (opts.format === 'jsonl') {
+        if (format === 'json') return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))
+        if (format === 'csv') rt.out([csvRecord(columns), ...page.items.map((row) => csvRow(row, columns))].join('').trimEnd())
+        else if (format === 'jsonl') {
           if (page.items.length)
             rt.out(
               page.items
@@ -142,7 +142,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
 
   orderOptions(selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file')))
     .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
-    .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .option('--format <format>', "the file's format, csv or jsonl (default: from the file name); --json is the summary printed, {file, rows}")
     .action(
       withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string }) => {
         const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
