@@ -107,6 +107,12 @@ describe('fieldline devices list, count and export', () => {
       out: `${JSON.stringify({ file: jsonl, rows: 1 })}\n`,
     })
     expect(JSON.parse(await readFile(jsonl, 'utf8'))).toEqual({ deviceId: 'm-1', simId: '1234567890128', configErrors: false, dataThisCycleBytes: null })
+    // Cold trial: out.xlsx got CSV. An extension of another format is refused before anything is written.
+    expect(await run(['devices', 'export', join(dir, 'out.xlsx')])).toMatchObject({ code: 2, err: expect.stringContaining('an export is CSV (.csv) or JSON Lines (.jsonl, .ndjson), not .xlsx') })
+    await expect(readFile(join(dir, 'out.xlsx'))).rejects.toMatchObject({ code: 'ENOENT' })
+    const ndjson = join(dir, 'out.ndjson')
+    expect((await run(['devices', 'export', ndjson, '--filter', 'carrier=orange', '--columns', 'deviceId'])).code).toBe(0)
+    expect(await readFile(ndjson, 'utf8')).toBe('{"deviceId":"m-1"}\n')
     expect(await run(['devices', 'export', join(dir, 'no-such-folder', 'x.csv')])).toMatchObject({
       code: 2,
       err: expect.stringContaining(`cannot write ${join(dir, 'no-such-folder', 'x.csv')}: its folder does not exist`),

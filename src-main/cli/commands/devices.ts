@@ -7,7 +7,7 @@ import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '..
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportProgress, progressLine, writeWhole } from '../export-progress'
+import { exportFormatOf, exportProgress, progressLine, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
@@ -142,11 +142,10 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
 
   orderOptions(selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file')))
     .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
-    .option('--format <format>', "the file's format, csv or jsonl (default: from the file name); --json is the summary printed, {file, rows}")
+    .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
     .action(
       withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string }) => {
-        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
-        if (format !== 'csv' && format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
+        const format = exportFormatOf(file, opts.format)
         const columns = parseColumns(opts.columns)
         const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
         const progress = exportProgress(process.stderr, file, total)

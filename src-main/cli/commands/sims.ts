@@ -15,7 +15,7 @@ import {
 } from '../../../src-shared/models/sim-inventory'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
-import { writeWhole } from '../export-progress'
+import { exportFormatOf, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 
@@ -159,11 +159,10 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     )
 
   selection(sims.command('export <file>').description(`write the inventory (or what the filters select) to a CSV or JSON Lines file (${SIM_EXPORT_COLUMNS.length} columns)`))
-    .option('--format <format>', "the file's format, csv or jsonl (default: from the file name); --json is the summary printed, {file, rows}")
+    .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
     .action(
       withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string }) => {
-        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
-        if (format !== 'csv' && format !== 'jsonl') throw usage('--format must be csv or jsonl')
+        const format = exportFormatOf(file, opts.format)
         const query = await selectionOf(rt, opts)
         await writeWhole(file, async (out) => {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
