@@ -13,6 +13,16 @@ export const EXPORT_EXTENSIONS: Readonly<Record<ExportFormat, readonly string[]>
 /** What a download of each format is served as. */
 export const EXPORT_MEDIA_TYPES: Readonly<Record<ExportFormat, string>> = { csv: 'text/csv;charset=utf-8', jsonl: 'application/x-ndjson;charset=utf-8' }
 
+/**
+ * UTF-8's byte-order mark, which a CSV export starts with: without it Excel reads a CSV file in the system's ANSI code
+ * page, and "Poste électrique" opens as "Poste Ã©lectrique". Fieldline's own import drops it (as csv-parse, pandas and
+ * LibreOffice do); a script that does not can ask the CLI for a file without it (`--no-bom`). JSON Lines has none.
+ */
+export const CSV_BOM = '\uFEFF'
+
+/** What an export file starts with, before its first row: the byte-order mark of a CSV file, unless left out. */
+export const exportFileStart = (format: ExportFormat, bom = true): string => (format === 'csv' && bom ? CSV_BOM : '')
+
 /** The name a download gets: `devices-20261205-0130` and csv give devices-20261205-0130.csv. */
 export const exportFileName = (base: string, format: ExportFormat): string => `${base}${EXPORT_EXTENSIONS[format][0]!}`
 

@@ -58,7 +58,10 @@ describe('fieldline sims and alerts', () => {
     const run = await runCli(dir, ['sims', 'export', file, '--filter', 'carrier=jasper'])
     expect(run.code).toBe(0)
     expect(run.out).toContain('exported 40 SIMs')
-    const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n')
+    const text = await readFile(file, 'utf8')
+    // UTF-8's byte-order mark first, as the device export, for Excel.
+    expect(text.startsWith('\uFEFFcarrier,simId,')).toBe(true)
+    const lines = text.trimEnd().split('\r\n')
     expect(lines).toHaveLength(41)
     expect(
       lines

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { exportFormatOf } from '../../src-main/cli/export-progress'
-import { exportFileName, exportFormatFor } from '../../src-shared/models/export-format'
+import { exportFileName, exportFileStart, exportFormatFor } from '../../src-shared/models/export-format'
 
 describe('an export’s format and its file name', () => {
   it('takes the format from the extension, whatever its case, and --format (else CSV) for a name without one', () => {
@@ -41,5 +41,9 @@ describe('an export’s format and its file name', () => {
     expect(() => exportFormatOf('out.jsonl', 'csv')).toThrow('fieldline: --format csv contradicts out.jsonl, a JSON Lines file by its name: leave out --format, or name the file .csv')
     expect(() => exportFormatOf('out.csv', 'xml')).toThrow('fieldline: --format must be csv or jsonl')
     expect(exportFormatOf('out.ndjson', 'jsonl')).toBe('jsonl')
+  })
+
+  it('starts a CSV file with UTF-8’s byte-order mark unless left out, and JSON Lines with nothing', () => {
+    expect([exportFileStart('csv'), exportFileStart('csv', false), exportFileStart('jsonl'), exportFileStart('jsonl', false)]).toEqual(['\uFEFF', '', '', ''])
   })
 })

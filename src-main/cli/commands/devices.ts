@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { IMPORT_ENCODINGS, type ImportReport } from '../../../src-shared/contract'
 import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '../../../src-shared/models/device-query'
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
+import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportFormatOf, exportProgress, progressLine, writeWhole } from '../export-progress'
@@ -143,8 +144,9 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
   orderOptions(selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file')))
     .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
     .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
+    .option('--no-bom', "CSV: leave out the UTF-8 byte-order mark the file starts with (Excel needs it to read accents; a script's CSV reader may not expect it)")
     .action(
-      withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string }) => {
+      withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string; bom: boolean }) => {
         const format = exportFormatOf(file, opts.format)
         const columns = parseColumns(opts.columns)
         const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
@@ -153,6 +155,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         await writeWhole(
           file,
           async (out) => {
+            await out.write(exportFileStart(format, opts.bom))
             for (;;) {
               const part = await rt.call('export:next', { jobId })
               await out.write(part.data)

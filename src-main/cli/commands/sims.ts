@@ -13,6 +13,7 @@ import {
   type SimQuery,
   type SyncProgress,
 } from '../../../src-shared/models/sim-inventory'
+import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
 import { exportFormatOf, writeWhole } from '../export-progress'
@@ -160,11 +161,13 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
 
   selection(sims.command('export <file>').description(`write the inventory (or what the filters select) to a CSV or JSON Lines file (${SIM_EXPORT_COLUMNS.length} columns)`))
     .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
+    .option('--no-bom', "CSV: leave out the UTF-8 byte-order mark the file starts with (Excel needs it to read accents; a script's CSV reader may not expect it)")
     .action(
-      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string }) => {
+      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string; bom: boolean }) => {
         const format = exportFormatOf(file, opts.format)
         const query = await selectionOf(rt, opts)
         await writeWhole(file, async (out) => {
+          await out.write(exportFileStart(format, opts.bom))
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })

@@ -1,6 +1,6 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { DeviceSelection, ListColumn } from '../../../../src-shared/models/device-query'
-import { EXPORT_MEDIA_TYPES, type ExportFormat } from '../../../../src-shared/models/export-format'
+import { EXPORT_MEDIA_TYPES, exportFileStart, type ExportFormat } from '../../../../src-shared/models/export-format'
 import type { Api } from '../api'
 
 export type { ExportFormat }
@@ -41,7 +41,8 @@ export class ListExport {
     const jobId = started.value.jobId
     this.#jobId = jobId
     this.total = started.value.total
-    const parts: Blob[] = []
+    // A CSV file starts with UTF-8's byte-order mark, for Excel (src-shared/models/export-format.ts).
+    const parts: Blob[] = [new Blob([exportFileStart(format)])]
     for (;;) {
       const next = await this.source.invoke('export:next', { jobId })
       if (run !== this.#run) return null
