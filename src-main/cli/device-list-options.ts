@@ -14,7 +14,7 @@ import {
 import { SIM_STATUSES } from '../../src-shared/models/sim'
 import { CliError, EXIT } from './runtime'
 
-/** What `devices list`, `count` and `export` take to say which devices: a search, filters and an order. */
+/** What `devices list`, `count` and `export` take to say which devices: a search, filters, and an order (not `count`). */
 export interface QueryOptions {
   query: string
   filter: string[]

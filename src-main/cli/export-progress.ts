@@ -1,8 +1,32 @@
 import { rmSync } from 'node:fs'
 import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
+import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { countText, type ProgressOutput } from './open-progress'
 import { CliError, EXIT } from './runtime'
+
+const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }
+
+/** What an export can be, as its refusals say it: CSV (.csv) or JSON Lines (.jsonl, .ndjson). */
+const WRITABLE = EXPORT_FORMATS.map((f) => `${FORMAT_NAMES[f]} (${EXPORT_EXTENSIONS[f].join(', ')})`).join(' or ')
+
+/**
+ * The format `devices export` and `sims export` write FILE in: its extension's, or `--format`'s for a name without one
+ * (CSV by default). Cold trial: `devices export out.xlsx` wrote CSV into a file Excel then refused to open.
+ */
+export function exportFormatOf(file: string, given: string | undefined): ExportFormat {
+  if (given !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(given)) throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
+  const choice = exportFormatFor(file, given as ExportFormat | undefined)
+  if (choice.ok) return choice.format
+  if (choice.problem === 'extension') {
+    throw new CliError(`fieldline: cannot write ${file}: an export is ${WRITABLE}, not ${choice.extension}; give the file one of those extensions (a spreadsheet opens .csv)`, EXIT.usage)
+  }
+  throw new CliError(
+    `fieldline: --format ${choice.given} contradicts ${file}, a ${FORMAT_NAMES[choice.format]} file by its name: leave out --format, or name the file ${EXPORT_EXTENSIONS[choice.given][0]!}`,
+    EXIT.usage,
+  )
+}
 
 /** Without a terminal (a log, a pipe), one line at most this often. */
 const LINE_EVERY_MS = 5000

@@ -36,7 +36,7 @@ program
   .description('Fieldline: the IoT field operator console, from the command line')
   .version(pkg.version, '-V, --version')
   .option('--data-dir <dir>', "workspace directory (default: FIELDLINE_DATA_DIR or the desktop app's)")
-  .option('--json', 'machine-readable output')
+  .option('--json', "machine-readable output on stdout: a list command's rows as one JSON document (not with its --format), an export's summary {file, rows} (its --format is the file's)")
   .exitOverride()
   .showHelpAfterError()
 

@@ -15,6 +15,25 @@ export function wholeNumber(flag: string, text: string, min: number, max: number
   return n
 }
 
+/** What a list command (`devices list`, `sims list`) prints its rows as. */
+export type RowsFormat = 'table' | 'csv' | 'jsonl' | 'json'
+
+/**
+ * The rows' format of a list command: `--format`, or with `--json` one JSON document (`{total, items}`). Both at once
+ * were answered in JSON whatever `--format` said; a script that asked for CSV is told instead.
+ */
+export function rowsFormat(json: boolean, format: string | undefined): RowsFormat {
+  if (json && format !== undefined)
+    throw new CliError(
+      `fieldline: --json and --format ${format.slice(0, 60)} cannot be used together: --json prints the rows as one JSON document ({total, items}), --format as table, csv or jsonl`,
+      EXIT.usage,
+    )
+  if (json) return 'json'
+  if (format === undefined) return 'table'
+  if (format !== 'table' && format !== 'csv' && format !== 'jsonl') throw new CliError('fieldline: --format must be table, csv or jsonl', EXIT.usage)
+  return format
+}
+
 /** Who a command acts as in the audit trail: the OS user, as the window names them, marked as the command line. */
 export const cliActor = (): string => `cli:${osActor()}`
 

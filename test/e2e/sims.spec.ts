@@ -128,7 +128,9 @@ for (const language of LANGUAGES) {
     await page.getByRole('button', { name: t('devices.export.selection') }).click()
     const download = await downloading
     expect(download.suggestedFilename()).toMatch(new RegExp(`^sims-.*\\.${format}$`))
-    const text = await readFile(await download.path(), 'utf8')
+    const file = await readFile(await download.path(), 'utf8')
+    expect(file.startsWith('\uFEFF')).toBe(format === 'csv')
+    const text = file.replace(/^\uFEFF/, '')
     await expect(page.getByText(t('devices.export.done', { rows: SIMS - 1 }))).toBeVisible()
     const ids =
       format === 'csv'

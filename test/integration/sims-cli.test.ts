@@ -45,6 +45,9 @@ describe('fieldline sims and alerts', () => {
     const bytes = page.items.map((r) => r.dataBytes ?? -1)
     expect(bytes).toEqual([...bytes].sort((a, b) => b - a))
 
+    // --json is the rows' format too: with --format it is refused, not silently preferred.
+    expect(await runCli(dir, ['--json', 'sims', 'list', '--format', 'jsonl'])).toMatchObject({ code: 2, out: '', err: expect.stringContaining('--json and --format jsonl cannot be used together') })
+
     const bad = await runCli(dir, ['sims', 'list', '--filter', 'dataAbove=lots'])
     expect(bad.code).toBe(2)
     expect(bad.err).toContain('--filter dataAbove')
@@ -55,7 +58,10 @@ describe('fieldline sims and alerts', () => {
     const run = await runCli(dir, ['sims', 'export', file, '--filter', 'carrier=jasper'])
     expect(run.code).toBe(0)
     expect(run.out).toContain('exported 40 SIMs')
-    const lines = (await readFile(file, 'utf8')).trimEnd().split('\r\n')
+    const text = await readFile(file, 'utf8')
+    // UTF-8's byte-order mark first, as the device export, for Excel.
+    expect(text.startsWith('\uFEFFcarrier,simId,')).toBe(true)
+    const lines = text.trimEnd().split('\r\n')
     expect(lines).toHaveLength(41)
     expect(
       lines

@@ -81,6 +81,23 @@ describe('import decoder', () => {
     }
   })
 
+  it('refuses a file asked for as Latin-1 that starts with UTF-8’s byte-order mark, however it is cut', () => {
+    // Excel's "CSV UTF-8" and Fieldline's CSV export: read as Latin-1, the header's first column was "ï»¿typeId".
+    const input = bytes([0xef, 0xbb, 0xbf], 'typeId,deviceId,description\nposte,p-1,Poste électrique\n')
+    for (const size of [1, 2, 3, 1000]) {
+      const d = createDecoder('latin1')
+      const seen: string[] = []
+      const run = () => {
+        for (let i = 0; i < input.length; i += size) seen.push(d.write(input.subarray(i, i + size)).text)
+        seen.push(d.end().text)
+      }
+      expect(run).toThrow(expect.objectContaining({ code: 'VALIDATION', details: expect.objectContaining({ ref: { key: 'import.utf8NotLatin1' } }) }))
+      expect(seen.join('')).toBe('')
+    }
+    // Latin-1 text that merely starts with "ï" is Latin-1.
+    expect(decode(bytes([0xef], 'x,y\n'), 1, 'latin1').text).toBe('ïx,y\n')
+  })
+
   it('takes UTF-8 with a few NUL bytes, and short files, for what they are', () => {
     expect(wideEncoding(Buffer.from('a\nb\u0000c\u0000\nd\n'))).toBeNull()
     expect(wideEncoding(Buffer.from('typeId,deviceId\n'))).toBeNull()

@@ -5,11 +5,12 @@ import type { Command } from 'commander'
 import { IMPORT_ENCODINGS, type ImportReport } from '../../../src-shared/contract'
 import { DEVICE_COLUMNS, FACET_FIELDS, FILTER_FIELDS, type ListColumn } from '../../../src-shared/models/device-query'
 import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-shared/models/device-table'
+import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportProgress, progressLine, writeWhole } from '../export-progress'
+import { exportFormatOf, exportProgress, progressLine, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
-import { CliError, EXIT, formatDiagnostic, wholeNumber, type Runtime } from '../runtime'
+import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -85,21 +86,22 @@ async function batchesWritten(rt: Runtime, jobId: string): Promise<{ added: numb
 export function registerDevices(program: Command, withRuntime: WithRuntime): void {
   const devices = program.command('devices').description('list, add, remove and import devices; read and write their extension configuration')
 
+  /** Which devices: what `list`, `count` and `export` share. */
   const selectionOptions = (command: Command): Command =>
     command
       .option('-q, --query <text>', 'search: every word must begin a word of the type, ID, description, ICCID or serial number', '')
       .option('--filter <field=value>', `keep devices whose FIELD is VALUE (${FILTER_FIELDS.join(', ')}); repeat for more`, collect, [])
-      .option('--sort <field>', `order by a column (${DEVICE_COLUMNS.join(', ')})`)
-      .option('--desc', 'reverse the order')
+  /** In which order: only for the commands that write rows (a count has none, and its help listed them for nothing). */
+  const orderOptions = (command: Command): Command => command.option('--sort <field>', `order by a column (${DEVICE_COLUMNS.join(', ')})`).option('--desc', 'reverse the order')
 
-  selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column'))
+  orderOptions(selectionOptions(devices.command('list').description('list devices: search, filter by field, sort by any column')))
     .option('--columns <a,b,c>', `columns to show (${DEVICE_COLUMNS.join(', ')}, metadata.<field>)`, DEFAULT_COLUMNS.join(','))
-    .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
+    .option('--format <format>', 'table (tab-separated; the default), csv or jsonl; not with --json, which prints {total, items}')
     .option('--offset <n>', 'skip this many matches', '0')
     .option('--limit <n>', 'show at most this many', '1000')
     .action(
-      withRuntime(async (rt, opts: QueryOptions & { columns: string; format: string; offset: string; limit: string }) => {
-        if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw new CliError('fieldline: --format must be table, csv or jsonl', EXIT.usage)
+      withRuntime(async (rt, opts: QueryOptions & { columns: string; format?: string; offset: string; limit: string }) => {
+        const format = rowsFormat(rt.json, opts.format)
         const columns = parseColumns(opts.columns)
         const query = queryOf(opts)
         const offset = wholeNumber('--offset', opts.offset, 0, Number.MAX_SAFE_INTEGER)
@@ -111,9 +113,9 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         })
         // Scripts get an exact count even where the list answers with an estimate (a very broad search).
         const total = page.totalExact ? page.total : (await rt.call('devices:count', { selection: { query } })).total
-        if (rt.json) return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))
-        if (opts.format === 'csv') rt.out([csvRecord(columns), ...page.items.map((row) => csvRow(row, columns))].join('').trimEnd())
-        else if (opts.format === 'jsonl') {
+        if (format === 'json') return rt.out(JSON.stringify({ total, items: page.items.map((row) => Object.fromEntries(columns.map((c) => [c, columnValue(row, c)]))) }))
+        if (format === 'csv') rt.out([csvRecord(columns), ...page.items.map((row) => csvRow(row, columns))].join('').trimEnd())
+        else if (format === 'jsonl') {
           if (page.items.length)
             rt.out(
               page.items
@@ -139,13 +141,13 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
       }),
     )
 
-  selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file'))
+  orderOptions(selectionOptions(devices.command('export <file>').description('write the devices a search and filters select to a CSV or JSON Lines file')))
     .option('--columns <a,b,c>', `columns to write (default: all of ${DEVICE_COLUMNS.join(', ')}; metadata.<field> too)`, DEVICE_COLUMNS.join(','))
-    .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
+    .option('--no-bom', "CSV: leave out the UTF-8 byte-order mark the file starts with (Excel needs it to read accents; a script's CSV reader may not expect it)")
     .action(
-      withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string }) => {
-        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
-        if (format !== 'csv' && format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
+      withRuntime(async (rt, file: string, opts: QueryOptions & { columns: string; format?: string; bom: boolean }) => {
+        const format = exportFormatOf(file, opts.format)
         const columns = parseColumns(opts.columns)
         const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
         const progress = exportProgress(process.stderr, file, total)
@@ -153,6 +155,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         await writeWhole(
           file,
           async (out) => {
+            await out.write(exportFileStart(format, opts.bom))
             for (;;) {
               const part = await rt.call('export:next', { jobId })
               await out.write(part.data)

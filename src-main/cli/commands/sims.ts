@@ -13,10 +13,11 @@ import {
   type SimQuery,
   type SyncProgress,
 } from '../../../src-shared/models/sim-inventory'
+import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
-import { writeWhole } from '../export-progress'
-import { CliError, EXIT, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
+import { exportFormatOf, writeWhole } from '../export-progress'
+import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 
 const NUMBER_FIELDS = new Set(['dataAbove', 'dataBelow'])
@@ -139,33 +140,34 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     )
 
   selection(sims.command('list').description('list the inventory: filter, sort, page'))
-    .option('--format <format>', 'table (tab-separated), csv or jsonl', 'table')
+    .option('--format <format>', 'table (tab-separated; the default), csv or jsonl; not with --json, which prints {total, items}')
     .option('--offset <n>', 'skip this many matches', '0')
     .option('--limit <n>', 'show at most this many', '1000')
     .action(
-      withRuntime(async (rt, opts: SelectionOptions & { format: string; offset: string; limit: string }) => {
-        if (!['table', 'csv', 'jsonl'].includes(opts.format)) throw usage('--format must be table, csv or jsonl')
+      withRuntime(async (rt, opts: SelectionOptions & { format?: string; offset: string; limit: string }) => {
+        const format = rowsFormat(rt.json, opts.format)
         const page = await rt.call('sims:query', {
           query: await selectionOf(rt, opts),
           offset: wholeNumber('--offset', opts.offset, 0, Number.MAX_SAFE_INTEGER),
           limit: wholeNumber('--limit', opts.limit, 1, 1000),
         })
-        if (rt.json) return rt.out(JSON.stringify(page))
-        if (opts.format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
-        if (opts.format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
+        if (format === 'json') return rt.out(JSON.stringify(page))
+        if (format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
+        if (format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
         for (const row of page.items) rt.out(tableLine(TABLE_COLUMNS.map((c) => cellText(row[c]))))
         rt.err(`${page.items.length} shown of ${page.total}`)
       }),
     )
 
   selection(sims.command('export <file>').description(`write the inventory (or what the filters select) to a CSV or JSON Lines file (${SIM_EXPORT_COLUMNS.length} columns)`))
-    .option('--format <format>', 'csv or jsonl (default: from the file name)')
+    .option('--format <format>', "the file's format, csv or jsonl: by default from its name (.csv; .jsonl or .ndjson), CSV for a name without extension; --json is the summary printed, {file, rows}")
+    .option('--no-bom', "CSV: leave out the UTF-8 byte-order mark the file starts with (Excel needs it to read accents; a script's CSV reader may not expect it)")
     .action(
-      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string }) => {
-        const format = opts.format ?? (/\.jsonl$/i.test(file) ? 'jsonl' : 'csv')
-        if (format !== 'csv' && format !== 'jsonl') throw usage('--format must be csv or jsonl')
+      withRuntime(async (rt, file: string, opts: SelectionOptions & { format?: string; bom: boolean }) => {
+        const format = exportFormatOf(file, opts.format)
         const query = await selectionOf(rt, opts)
         await writeWhole(file, async (out) => {
+          await out.write(exportFileStart(format, opts.bom))
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })

@@ -55,6 +55,7 @@ function sniffDone(head: Uint8Array, final: boolean): boolean {
   const [a, b] = head
   if (a === 0xff && b === 0xfe) return head.length >= 4 // UTF-16LE, or UTF-32LE
   if (a === 0xfe && b === 0xff) return true
+  if (a === 0xef && b === 0xbb) return head.length >= 3 // UTF-8's byte-order mark, told to a Latin-1 import
   return a !== 0 && b !== 0
 }
 
@@ -84,6 +85,17 @@ export function wideEncoding(head: Uint8Array): string | null {
   }
   const enough = Math.max(2, Math.ceil((units * 3) / 4))
   return le >= enough ? 'UTF-16LE' : be >= enough ? 'UTF-16BE' : null
+}
+
+/**
+ * A file asked for as Latin-1 that starts with UTF-8's byte-order mark (Excel's "CSV UTF-8", Fieldline's own CSV
+ * export) is UTF-8: read as Latin-1, its header's first column became "ï»¿typeId" ("missing: typeId") and every accent
+ * two characters. It is refused whole, saying which encoding it is.
+ */
+const startsWithUtf8Bom = (head: Uint8Array): boolean => head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
+
+function refuseUtf8AsLatin1(): AppError {
+  return AppError.withRef('VALIDATION', 'The file is UTF-8 text (it starts with a UTF-8 byte-order mark), not Latin-1: import it as UTF-8; nothing was imported', { key: 'import.utf8NotLatin1' })
 }
 
 function refuseWide(encoding: string): AppError {
@@ -212,6 +224,7 @@ export function createDecoder(encoding: ImportEncoding): ImportDecoder {
     head = null
     const wide = wideEncoding(all)
     if (wide) throw refuseWide(wide)
+    if (encoding === 'latin1' && startsWithUtf8Bom(all)) throw refuseUtf8AsLatin1()
     return all
   }
 

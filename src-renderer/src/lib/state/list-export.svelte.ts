@@ -1,11 +1,10 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { DeviceSelection, ListColumn } from '../../../../src-shared/models/device-query'
+import { EXPORT_MEDIA_TYPES, exportFileStart, type ExportFormat } from '../../../../src-shared/models/export-format'
 import type { Api } from '../api'
 
-export type ExportFormat = 'csv' | 'jsonl'
+export type { ExportFormat }
 export type ExportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed'
-
-export const EXPORT_TYPES: Readonly<Record<ExportFormat, string>> = { csv: 'text/csv;charset=utf-8', jsonl: 'application/x-ndjson;charset=utf-8' }
 
 type Started = Result<{ jobId: string; total: number }>
 
@@ -42,7 +41,8 @@ export class ListExport {
     const jobId = started.value.jobId
     this.#jobId = jobId
     this.total = started.value.total
-    const parts: Blob[] = []
+    // A CSV file starts with UTF-8's byte-order mark, for Excel (src-shared/models/export-format.ts).
+    const parts: Blob[] = [new Blob([exportFileStart(format)])]
     for (;;) {
       const next = await this.source.invoke('export:next', { jobId })
       if (run !== this.#run) return null
@@ -59,7 +59,7 @@ export class ListExport {
     }
     this.#jobId = null
     this.phase = 'done'
-    return new Blob(parts, { type: EXPORT_TYPES[format] })
+    return new Blob(parts, { type: EXPORT_MEDIA_TYPES[format] })
   }
 
   /** Forgets how the last export ended (its notice), once the list shows another view: it spoke of the one before. */

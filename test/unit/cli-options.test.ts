@@ -1,0 +1,71 @@
+/**
+ * The options each `devices` and `sims` command lists in its help: only those it uses, and the same as the README's
+ * synopsis of it (the cold trial found `devices count --help` offering `--sort` and `--desc`, which a count ignores).
+ */
+import { readFileSync } from 'node:fs'
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { registerDevices } from '../../src-main/cli/commands/devices'
+import { registerSims } from '../../src-main/cli/commands/sims'
+import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
+
+/** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
+function program(): Command {
+  // Subcommands take these settings from the root when they are added: a refusal throws instead of exiting.
+  const root = new Command('fieldline')
+    .option('--data-dir <dir>')
+    .option('--json')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
+  const never: WithRuntime = () => () => Promise.reject(new Error('not run in this test'))
+  registerDevices(root, never)
+  registerSims(root, never)
+  return root
+}
+
+function command(root: Command, path: string): Command {
+  return path.split(' ').reduce((c, name) => c.commands.find((s) => s.name() === name)!, root)
+}
+
+const longOptions = (c: Command): string[] =>
+  c.options
+    .map((o) => o.long!)
+    .filter((o) => o !== '--help')
+    .sort()
+
+/** The README's synopsis of `path` (its continuation lines too), without the global options. */
+function readmeOptions(path: string): string[] {
+  const lines = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').split('\n')
+  const start = lines.findIndex((l) => new RegExp(`^fieldline (\\[[^\\]]*\\] )*${path}\\b`).test(l))
+  expect(start, path).toBeGreaterThanOrEqual(0)
+  let text = lines[start]!
+  for (let i = start + 1; /^\s+\[/.test(lines[i]!); i++) text += lines[i]
+  return [...new Set(text.match(/--[a-z][a-z-]*/g) ?? [])].filter((o) => o !== '--data-dir' && o !== '--json').sort()
+}
+
+describe('the options of the devices and sims commands', () => {
+  it('lists no order for a count, and the order where rows are written', () => {
+    const root = program()
+    expect(longOptions(command(root, 'devices count'))).toEqual(['--by', '--filter', '--query'])
+    expect(command(root, 'devices count').helpInformation()).not.toMatch(/--sort|--desc/)
+    for (const path of ['devices list', 'devices export', 'sims list', 'sims export', 'sims save-search'])
+      expect(longOptions(command(root, path)), path).toEqual(expect.arrayContaining(['--sort', '--desc']))
+  })
+
+  it('lists in each command’s help the options the README gives it, no more and no fewer', () => {
+    const root = program()
+    for (const path of ['devices list', 'devices count', 'devices export', 'devices import', 'devices add', 'sims sync', 'sims list', 'sims export', 'sims save-search']) {
+      expect(longOptions(command(root, path)), path).toEqual(readmeOptions(path))
+    }
+  })
+
+  it('refuses an order given to a count, rather than ignore it', async () => {
+    await expect(program().parseAsync(['devices', 'count', '--sort', 'typeId'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.unknownOption' })
+  })
+
+  it('takes a list’s rows as --format or --json says, and refuses both at once rather than prefer one', () => {
+    expect([rowsFormat(false, undefined), rowsFormat(false, 'csv'), rowsFormat(true, undefined)]).toEqual(['table', 'csv', 'json'])
+    for (const format of ['table', 'csv', 'jsonl']) expect(() => rowsFormat(true, format)).toThrow(`fieldline: --json and --format ${format} cannot be used together`)
+    expect(() => rowsFormat(false, 'xml')).toThrow('fieldline: --format must be table, csv or jsonl')
+  })
+})
