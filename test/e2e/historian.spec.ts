@@ -131,7 +131,10 @@ for (const language of LANGUAGES) {
 
     // Exported as CSV: one line per event read.
     const [download] = await Promise.all([page.waitForEvent('download'), history.getByRole('button', { name: t('historian.history.export') }).click()])
-    const csv = (await readFile((await download.path())!, 'utf8')).trim().split('\r\n')
+    const file = await readFile((await download.path())!, 'utf8')
+    // UTF-8's byte-order mark first, so a spreadsheet reads accents right.
+    expect(file.startsWith('\uFEFF')).toBe(true)
+    const csv = file.slice(1).trim().split('\r\n')
     expect(csv[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload')
     expect(csv.slice(1).map((line) => line.split(',')[3])).toEqual(['status', 'status', 'status'])
 

@@ -143,7 +143,10 @@ for (const language of LANGUAGES) {
     // Export through the download path, read back.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: t('jobs.ui.results.export') }).click()])
     expect(download.suggestedFilename()).toBe(`job-${jobId}.csv`)
-    const csv = (await readFile((await download.path())!, 'utf8')).trim().split('\r\n')
+    const file = await readFile((await download.path())!, 'utf8')
+    // UTF-8's byte-order mark first, so a spreadsheet reads accents right.
+    expect(file.startsWith('\uFEFF')).toBe(true)
+    const csv = file.slice(1).trim().split('\r\n')
     expect(csv[0]).toBe('line,iccid,state,statusBefore,statusAfter,ratePlanBefore,ratePlanAfter,smsMsgId,findings,error,at')
     expect(csv).toHaveLength(201)
     expect(csv.filter((l) => l.split(',')[2] === 'done')).toHaveLength(199)

@@ -80,9 +80,16 @@ describe.skipIf(skip)('fieldline job', () => {
 
     const out = join(dir, 'out.csv')
     expect((await runCli(dataDir, ['job', 'export', jobId, out])).code).toBe(0)
-    const exported = (await readFile(out, 'utf8')).trim().split('\r\n')
+    const written = await readFile(out, 'utf8')
+    // UTF-8's byte-order mark first, for a spreadsheet; --no-bom for a script, and none on stdout.
+    expect(written.startsWith('\uFEFF')).toBe(true)
+    const exported = written.slice(1).trim().split('\r\n')
     expect(exported[0]).toBe('line,iccid,state,statusBefore,statusAfter,ratePlanBefore,ratePlanAfter,smsMsgId,findings,error,at')
     expect(exported).toHaveLength(22)
+    expect((await runCli(dataDir, ['job', 'export', jobId, out, '--no-bom'])).code).toBe(0)
+    expect(await readFile(out, 'utf8')).toBe(written.slice(1))
+    const piped = await runCli(dataDir, ['job', 'export', jobId, '-'])
+    expect(piped.out.startsWith('line,iccid,')).toBe(true)
 
     const undo = await runCli(dataDir, ['job', 'undo', jobId, '--run'])
     expect(undo.code, undo.err).toBe(0)

@@ -151,6 +151,8 @@ describe('the trail', () => {
     const result = await running
     if (!result.ok) throw new Error('export refused')
     expect(result.rows).toBe(1001)
+    // UTF-8's byte-order mark first, so a spreadsheet reads the accents of French cells right.
+    expect([...new Uint8Array(await result.blob.slice(0, 3).arrayBuffer())]).toEqual([0xef, 0xbb, 0xbf])
     const lines = (await result.blob.text()).split('\r\n')
     expect(lines[0]).toBe('Time,Target')
     expect(lines[1]).toBe('2026-12-05T10:00:00.000Z,meter/m-0')

@@ -12,13 +12,14 @@
  *   outcome is unknown, or the job paused because the carrier could not be reached.
  * - `pause ID`, `cancel ID`: for a job a process left running (the workspace is opened by one process at a time).
  * - `status ID [--follow]`: counts and state; `--follow` continues a job left running here and prints its progress.
- * - `export ID FILE` (`-` for stdout): per-row outcomes as CSV.
+ * - `export ID FILE [--no-bom]` (`-` for stdout): per-row outcomes as CSV, a file with UTF-8's byte-order mark.
  * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed; `--run` sends it at once.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
+import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
 import type { Job, JobProgress, JobRow } from '../../../src-shared/models/sim-jobs'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
@@ -226,8 +227,9 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
   job
     .command('export <id> <file>')
     .description('per-row outcomes as CSV (- for stdout)')
+    .option('--no-bom', "leave out the UTF-8 byte-order mark a file starts with (Excel needs it to read accents; a script's CSV reader may not expect it)")
     .action(
-      withRuntime(async (rt, id: string, file: string) => {
+      withRuntime(async (rt, id: string, file: string, opts: { bom: boolean }) => {
         const parts: string[] = []
         for (let offset: number | null = 0; offset !== null;) {
           const page: { text: string; nextOffset: number | null } = await rt.call('jobs:export', { jobId: id, offset })
@@ -235,7 +237,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
           offset = page.nextOffset
         }
         if (file === '-') process.stdout.write(parts.join(''))
-        else await writeFile(file, parts.join(''), { mode: 0o600 })
+        else await writeFile(file, exportFileStart('csv', opts.bom) + parts.join(''), { mode: 0o600 })
       }),
     )
 

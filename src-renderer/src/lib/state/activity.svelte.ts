@@ -2,6 +2,7 @@ import type { AuditEntry, ErrorInfo, Result } from '../../../../src-shared/contr
 import { csvRecord } from '../../../../src-shared/models/device-table'
 import { activityViewFromSearch, auditFilterOf, auditFilterUntil, type ActivityView } from '../activity-view'
 import { api, type Api } from '../api'
+import { csvBlob } from '../download'
 import { PagedRows, type Page } from './paged-rows.svelte'
 
 /** Rows read per call when exporting: the contract's largest page. */
@@ -48,7 +49,7 @@ export class ActivityLog extends PagedRows<AuditEntry> {
       const page = await this.#source.invoke('audit:list', { query: text, offset, limit: EXPORT_PAGE, filter })
       if (!page.ok) return { ok: false, error: page.error }
       for (const entry of page.value.items) parts.push(csvRecord(cells(entry)))
-      if (offset + EXPORT_PAGE >= page.value.total || page.value.items.length === 0) return { ok: true, blob: new Blob(parts, { type: 'text/csv;charset=utf-8' }), rows: parts.length - 1 }
+      if (offset + EXPORT_PAGE >= page.value.total || page.value.items.length === 0) return { ok: true, blob: csvBlob(parts), rows: parts.length - 1 }
     }
   }
 }
