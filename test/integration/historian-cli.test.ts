@@ -266,6 +266,11 @@ describe.skipIf(skip)('fieldline historian', () => {
     const bad = run(historyEnv, ['history', 'meter', 'm2', '--from', to, '--to', from])
     expect(await bad.exit).toBe(2)
     expect(bad.stderr()).toContain('--from must not be after --to')
+    // --json is no format of the rows here: refused, rather than CSV printed as if it had been heard.
+    const json = run({ ...historyEnv, TEST_JSON: '1' }, ['history', 'meter', 'm2', '--from', from, '--to', to])
+    expect(await json.exit).toBe(2)
+    expect(json.stderr()).toContain('--format jsonl')
+    expect(json.stdout()).toBe('')
     // CouchDB out of reach: the local copy of what was read before, said on stderr, and exit 1 for scripts.
     const offline = run({ ...historyEnv, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:1' }, ['history', 'meter', 'm1', '--from', from, '--to', to])
     expect(await offline.exit).toBe(1)

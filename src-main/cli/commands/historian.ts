@@ -304,6 +304,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
     .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_MQTT_CLIENT_ID (or FIELDLINE_HISTORIAN_ORG)')
     .option('--destination <id>', 'which CouchDB destination of the profile (default: the first)')
     .action(async (type: string, id: string, opts: { from: string; to: string; format: string; profile?: string; destination?: string }) => {
+      if (globals().json) throw new CliError('fieldline: --json does not apply to historian history, whose rows are CSV or JSON Lines: give --format jsonl for JSON', EXIT.usage)
       if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
       if (!/^[A-Za-z0-9._-]{1,36}$/.test(type) || !/^[A-Za-z0-9._-]{1,36}$/.test(id)) throw new CliError("fieldline: TYPE and ID are 1–36 letters, digits, '-', '_' or '.'", EXIT.usage)
       const fromMs = parseTime('--from', opts.from)
