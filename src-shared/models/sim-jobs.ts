@@ -171,6 +171,13 @@ export const jobProgressSchema = z.object({
 })
 export type JobProgress = z.infer<typeof jobProgressSchema>
 
+/**
+ * A running job none of whose rows has finished for this long is waiting on its carrier (the account's rate gives rows
+ * every second or so): the app and the CLI say so, in steps this long, instead of a rate and an ETA frozen at their last
+ * values (a hung carrier takes about a minute and a half of timeouts to pause the job).
+ */
+export const JOB_WAITING_STEP_SECONDS = 15
+
 /** A pre-flight's reads so far: of the rows it reads the SIM of (from the cache, or from the carrier), how many are read. */
 /** `undoOf`: the job an undo job sets back (its pre-flight runs while the operator waits on that job's page). */
 export const jobPreflightProgressSchema = z.object({ jobId: z.string(), undoOf: z.string().nullable(), read: z.number().int(), total: z.number().int() })

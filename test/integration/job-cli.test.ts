@@ -25,7 +25,7 @@ describe.skipIf(skip)('fieldline job', () => {
   let orangeId: string
 
   beforeAll(async () => {
-    peer = await startControlCenterPeer({ devices: 30, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
+    peer = await startControlCenterPeer({ devices: 32, users: [{ username: 'ops', apiKey: SECRET, role: 'AccountAdmin' }] })
     const t = await tempDir()
     cleanup = t.cleanup
     dir = t.dir
@@ -117,6 +117,25 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(resumed.code, resumed.err).toBe(0)
     expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done', counts: { pending: 0, failed: 0 }, job: { unreachable: null } })
   }, 180_000)
+
+  it('run says the job waits on its carrier when no row has finished for 15 s, then goes on', async () => {
+    const file = join(dir, 'slow.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(30, 32)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'rate-plan', '--from-csv', file, '--rate-plan', peer.ratePlans[1]!])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 2 rows/.exec(created.out)![1]!
+    expect((await runCli(dataDir, ['job', 'preflight', jobId])).code).toBe(0)
+    // One change answered after 17 s: slow, not gone (under the client's timeout).
+    peer.faults.set({ kind: 'latency', ms: 17_000, times: 1, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const ran = await runCli(dataDir, ['job', 'run', jobId])
+      expect(ran.code, ran.err).toBe(0)
+      expect(ran.err).toContain(`${jobId} waiting: no row has finished for 15 s; the carrier is slow to answer`)
+      expect(ran.out).toContain(`job ${jobId} done`)
+    } finally {
+      peer.faults.clear()
+    }
+  }, 120_000)
 
   it('refresh: reads every SIM of the CSV again and changes none', async () => {
     const file = join(dir, 'refresh.csv')

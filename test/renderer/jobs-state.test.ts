@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Job, JobProgress, JobRow } from '../../src-shared/models/sim-jobs'
+import { JOB_WAITING_STEP_SECONDS as WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow } from '../../src-shared/models/sim-jobs'
 import { ok, refused, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
-const { JobView, JobRowsList, JobsList, jobActions, WAITING_STEP_SECONDS } = await import('../../src-renderer/src/lib/state/jobs.svelte')
+const { JobView, JobRowsList, JobsList, jobActions } = await import('../../src-renderer/src/lib/state/jobs.svelte')
 
 const COUNTS = { total: 4, pending: 3, sending: 0, done: 0, failed: 0, unknown: 0, skipped: 1 }
 function job(over: Partial<Job> = {}): Job {

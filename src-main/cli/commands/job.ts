@@ -21,7 +21,7 @@ import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
-import type { Job, JobProgress, JobRow } from '../../../src-shared/models/sim-jobs'
+import { JOB_WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow } from '../../../src-shared/models/sim-jobs'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -110,9 +110,23 @@ export function progressLine(p: JobProgress): string {
 
 /** Starts or continues a job in this process and follows it until it stops; a signal pauses it. */
 async function follow(rt: Runtime, jobId: string, channel: 'jobs:run' | 'jobs:resume', resendUnknown: boolean): Promise<number> {
+  let finished = -1
+  let moved = Date.now()
+  let said = 0
   const off = rt.core.bus.subscribe((event, payload) => {
-    if (event === 'jobs:progress' && (payload as JobProgress).jobId === jobId && !rt.json) rt.err(progressLine(payload as JobProgress))
+    const p = payload as JobProgress
+    if (event !== 'jobs:progress' || p.jobId !== jobId) return
+    const now = p.counts.done + p.counts.failed + p.counts.unknown + p.counts.skipped
+    if (now !== finished || p.state !== 'running') [finished, moved, said] = [now, Date.now(), 0]
+    if (!rt.json) rt.err(progressLine(p))
   })
+  // A carrier slow to answer leaves no progress to print: the operator is told the job waits, not left with silence.
+  const waiting = setInterval(() => {
+    const waited = Math.floor((Date.now() - moved) / 1000 / JOB_WAITING_STEP_SECONDS) * JOB_WAITING_STEP_SECONDS
+    if (rt.json || finished < 0 || waited === 0 || waited === said) return
+    said = waited
+    rt.err(`${jobId} waiting: no row has finished for ${duration(waited)}; the carrier is slow to answer (a carrier that stops answering pauses the job)`)
+  }, 1000)
   try {
     if (channel === 'jobs:run') await rt.call('jobs:run', { jobId, resendUnknown })
     else await rt.call('jobs:resume', { jobId })
@@ -121,6 +135,7 @@ async function follow(rt: Runtime, jobId: string, channel: 'jobs:run' | 'jobs:re
     if (stopped) await rt.call('jobs:pause', { jobId })
   } finally {
     off()
+    clearInterval(waiting)
   }
   const { job } = await rt.call('jobs:status', { jobId })
   if (rt.json) rt.out(JSON.stringify(job))

@@ -1,5 +1,5 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
-import type { Job, JobProgress, JobRow, JobRowState } from '../../../../src-shared/models/sim-jobs'
+import { JOB_WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
 import { api, type Api } from '../api'
 import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -108,12 +108,6 @@ export function finishedRows(job: Pick<Job, 'counts'>): number {
 /** How often the rows on screen are read again while a job runs (its progress arrives up to five times a second). */
 const ROWS_REFRESH_MS = 1000
 
-/**
- * A running job none of whose rows has finished for this long is waiting on its carrier (the account's rate gives rows
- * every second or so): the page says so, in steps this long, instead of a rate and an ETA frozen at their last values.
- */
-export const WAITING_STEP_SECONDS = 15
-
 type Action = 'preflight' | 'run' | 'pause' | 'resume' | 'cancel' | 'undo' | 'export'
 
 /**
@@ -130,7 +124,7 @@ export class JobView {
   busy = $state<Action | null>(null)
   /** The SIMs the pre-flight under way has read, of those it reads; null when none runs. */
   preflightRead = $state<{ read: number; total: number } | null>(null)
-  /** How long the running job has waited for a row to finish, in steps of WAITING_STEP_SECONDS; null while rows finish. */
+  /** How long the running job has waited for a row to finish, in steps of JOB_WAITING_STEP_SECONDS; null while rows finish. */
   waitingSeconds = $state<number | null>(null)
   readonly rows: JobRowsList
   filter = $state<JobRowState | null>(null)
@@ -215,7 +209,7 @@ export class JobView {
   }
 
   #checkWaiting(): void {
-    const waited = Math.floor((Date.now() - this.#moved) / 1000 / WAITING_STEP_SECONDS) * WAITING_STEP_SECONDS
+    const waited = Math.floor((Date.now() - this.#moved) / 1000 / JOB_WAITING_STEP_SECONDS) * JOB_WAITING_STEP_SECONDS
     this.waitingSeconds = this.job?.state === 'running' && waited > 0 ? waited : null
   }
 
