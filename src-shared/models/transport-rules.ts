@@ -36,6 +36,17 @@ function hasCredentials(url: URL): boolean {
   return url.username !== '' || url.password !== ''
 }
 
+/**
+ * What a refusal of a URL's scheme quotes: its origin (no path, query or credentials), or for a scheme without one (a
+ * bare `host:port`, which the parser reads as the scheme `host:`), its scheme and host, else what was typed. An opaque
+ * origin is the text `null`, which named nothing the operator typed (« null » n’est pas une URL https:// valide).
+ */
+function shownWithoutPath(url: URL, text: string): string {
+  if (url.origin !== 'null') return url.origin
+  if (url.host !== '') return `${url.protocol}//${url.host}`
+  return hasCredentials(url) ? url.protocol : text.slice(0, SHOWN)
+}
+
 /** Why a URL is refused: not a URL at all, a scheme other than the rule's, a user name or password in it, or plain text to another computer. */
 export type UrlRefusal = 'unparsable' | 'scheme' | 'credentials' | 'plainRemote'
 
@@ -48,7 +59,7 @@ export type SecureUrlCheck = { ok: true; url: URL } | { ok: false; reason: 'unpa
 export function checkSecureUrl(text: string): SecureUrlCheck {
   const url = parse(text)
   if (!url) return { ok: false, reason: 'unparsable', ref: { key: 'errors.invalidUrl', params: { url: text.slice(0, SHOWN) } } }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'scheme', url, ref: { key: 'errors.invalidUrl', params: { url: url.origin } } }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'scheme', url, ref: { key: 'errors.invalidUrl', params: { url: shownWithoutPath(url, text) } } }
   if (hasCredentials(url)) return { ok: false, reason: 'credentials', url, ref: CREDENTIALS_IN_URL }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { ok: false, reason: 'plainRemote', url, ref: { key: 'errors.insecureUrl', params: { url: url.origin } } }
   return { ok: true, url }

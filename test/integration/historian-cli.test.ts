@@ -242,7 +242,7 @@ describe.skipIf(skip)('fieldline historian', () => {
     const after = run({ TEST_DATA_DIR: dir, TEST_JSON: '1' }, ['status'])
     expect(await after.exit).toBe(0)
     expect(JSON.parse(after.stdout())).toEqual({
-      forwarders: [{ id: 'env', running: false, updatedAt: expect.any(String), status: null, queues: [{ ref: 'couchdb/env', queued: 0, dropped: 0, oldestQueuedAt: null }] }],
+      forwarders: [{ id: 'env', running: false, updatedAt: expect.any(String), status: null, endedAbruptlyAt: null, queues: [{ ref: 'couchdb/env', queued: 0, dropped: 0, oldestQueuedAt: null }] }],
     })
 
     const historyEnv = {

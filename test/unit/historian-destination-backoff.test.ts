@@ -37,6 +37,13 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
 }
 
+/** Whether `check` holds within `ms`. */
+async function within(ms: number, check: () => boolean): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
+  return check()
+}
+
 describe('destination back-off with batches in flight side by side', () => {
   it('counts the failures of one round of concurrent batches as one step, and the next round as the next step', async () => {
     const queue = await queueOf(1000, 30)
@@ -187,5 +194,75 @@ describe('a stopped destination', () => {
     for (let i = 0; i < 50 && closed === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(closed).toBe(1)
+  })
+})
+
+describe('a destination whose service comes back during a back-off', () => {
+  /**
+   * Cold trial (CouchDB stopped 30 s under a steady stream): the minute's bucket check succeeded once the server was
+   * back and the card said « Connectée » while 175 events waited and nothing was sent for 15 s more, until the back-off
+   * step ran out. A check that succeeds ends a back-off of our own at once; one the service asked for is kept.
+   */
+  function sinkWith(state: { up: boolean; retryAfterMs?: number }, stored: number[]): Sink {
+    return {
+      concurrency: 1,
+      deliver: (events) => {
+        if (!state.up) {
+          if (state.retryAfterMs === undefined) return Promise.reject(refused())
+          return Promise.reject(new DeliveryError('retry', 'RATE_LIMITED', 'too many requests', { key: 'historian.deliveryFailed', params: { reason: '429' } }, state.retryAfterMs))
+        }
+        stored.push(...events.map((e) => (JSON.parse(e.payload.toString()) as { n: number }).n))
+        return Promise.resolve({ stored: events.length, retry: null, refused: [] })
+      },
+      maintain: () => (state.up ? Promise.resolve() : Promise.reject(refused())),
+      close: async () => undefined,
+    }
+  }
+
+  it('sends the queue as soon as a check finds the service again, rather than at the end of the back-off step', async () => {
+    const queue = await queueOf(1000, 20)
+    const state = { up: false }
+    const stored: number[] = []
+    // A step of 30 s at least (random 0: half of 60 s): the test would time out waiting for it.
+    const destination = createDestination({
+      ref: 'couchdb/x',
+      name: 'x',
+      queue,
+      sink: sinkWith(state, stored),
+      batchSize: 500,
+      random: () => 0,
+      backoff: { minMs: 60_000, maxMs: 60_000 },
+      maintainEveryMs: 20,
+    })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => destination.status().state === 'backingOff')
+    state.up = true
+    await until(() => destination.status().state === 'connected')
+    // Never 'connected' with the events held back: once it says so, they go (the old code held them for the step's 30 s).
+    expect(await within(2_000, () => stored.length === 20)).toBe(true)
+    expect(destination.status().queued).toBe(0)
+  })
+
+  it('keeps a wait the service asked for (Retry-After), and says it is waiting', async () => {
+    const queue = await queueOf(1000, 5)
+    const state = { up: false, retryAfterMs: 60_000 }
+    const stored: number[] = []
+    let checks = 0
+    const sink = sinkWith(state, stored)
+    const maintain = sink.maintain?.bind(sink)
+    sink.maintain = (t) => {
+      checks++
+      // The database answers (the bucket exists) while the account is rate-limited.
+      return checks === 1 ? Promise.resolve() : (maintain as NonNullable<Sink['maintain']>)(t)
+    }
+    const destination = createDestination({ ref: 'couchdb/x', name: 'x', queue, sink, batchSize: 500, random: () => 0, maintainEveryMs: 20 })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => destination.status().state === 'backingOff')
+    state.up = true
+    await until(() => checks >= 4)
+    expect(stored).toEqual([])
+    expect(destination.status().state).toBe('backingOff')
   })
 })

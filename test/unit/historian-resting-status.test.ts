@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
 import { readStatusFile, restingStatus } from '../../src-main/core/historian/status-file'
+import { printStatuses, readStatuses } from '../../src-main/cli/commands/historian'
 import { tempDir } from '../helpers/core'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
 
@@ -84,5 +85,19 @@ describe('the resting status of a forwarder', () => {
     for (const id of ['garbage', 'cut', 'shape', 'empty', 'missing']) expect(readStatusFile(dir, id)).toBeNull()
     expect(restingStatus(dir)).toBeNull()
     expect(restingStatus(join(dir, 'nowhere'))).toBeNull()
+  })
+
+  it('fieldline historian status says so too, for a forwarder killed while it ran (cold trial: only "not running")', async () => {
+    const gone = 99_999_999
+    const dir = await dataDirWith({
+      plant: JSON.stringify({ pid: gone, updatedAt: '2026-12-06T01:00:00.000Z', status: status({ profileId: 'plant' }) }),
+      clean: JSON.stringify({ pid: gone, updatedAt: '2026-12-05T01:00:00.000Z', status: status({ profileId: 'clean', state: 'stopped' }) }),
+    })
+    const entries = readStatuses(dir)
+    expect(Object.fromEntries(entries.map((e) => [e.id, e.endedAbruptlyAt]))).toEqual({ plant: '2026-12-06T01:00:00.000Z', clean: null })
+    const lines: string[] = []
+    printStatuses(entries, false, (t) => lines.push(t))
+    expect(lines).toContain('plant: not running; the last run ended without stopping at 2026-12-06T01:00:00.000Z (killed or crashed); start it again to forward what waits at the broker')
+    expect(lines).toContain('clean: not running')
   })
 })

@@ -56,6 +56,9 @@ describe('secure URLs', () => {
     ['http://api.example.com', 'plainRemote', { key: 'errors.insecureUrl', params: { url: 'http://api.example.com' } }],
     ['http://10.0.0.1:8080/x', 'plainRemote', { key: 'errors.insecureUrl', params: { url: 'http://10.0.0.1:8080' } }],
     ['ftp://files.example.com', 'scheme', { key: 'errors.invalidUrl', params: { url: 'ftp://files.example.com' } }],
+    // A bare host:port parses as the scheme 'couch.local:', whose origin is the text 'null': the message quoted « null ».
+    ['couch.local:5984', 'scheme', { key: 'errors.invalidUrl', params: { url: 'couch.local:5984' } }],
+    ['htps://couch.example.com/db?key=x', 'scheme', { key: 'errors.invalidUrl', params: { url: 'htps://couch.example.com' } }],
     ['https://user:secret@api.example.com', 'credentials', { key: 'errors.urlHasCredentials' }],
     ['not a url', 'unparsable', { key: 'errors.invalidUrl', params: { url: 'not a url' } }],
     ['', 'unparsable', { key: 'errors.invalidUrl', params: { url: '' } }],

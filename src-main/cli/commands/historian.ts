@@ -176,6 +176,11 @@ interface StatusEntry {
   running: boolean
   updatedAt: string | null
   status: HistorianStatus | null
+  /**
+   * When a forwarder that is not running was killed or crashed rather than stopped (its status file still says it runs,
+   * and its process is gone): the time of its last status, at most a second before it ended. Null otherwise.
+   */
+  endedAbruptlyAt: string | null
   queues: { ref: string; queued: number; dropped: number; oldestQueuedAt: string | null }[]
 }
 
@@ -184,18 +189,20 @@ export function readStatuses(dataDir: string): StatusEntry[] {
   return forwarderIds(dataDir).map((id) => {
     const dir = forwarderDir(dataDir, id)
     const file = readStatusFile(dataDir, id)
-    const running = !!file && file.status.state !== 'stopped' && processAlive(file.pid)
+    const alive = !!file && processAlive(file.pid)
+    const running = !!file && file.status.state !== 'stopped' && alive
+    const abrupt = !!file && !alive && file.status.state !== 'stopped' && file.status.state !== 'failed'
     const queues = readdirSync(dir)
       .filter((d) => /^(couchdb|kafka)-/.test(d) && statSync(join(dir, d)).isDirectory())
       .map((d) => {
         const q = inspectQueue(join(dir, d))
         return { ref: d.replace('-', '/'), queued: q?.queued ?? 0, dropped: q?.dropped ?? 0, oldestQueuedAt: q?.oldestReceivedAt ? new Date(q.oldestReceivedAt).toISOString() : null }
       })
-    return { id, running, updatedAt: file?.updatedAt ?? null, status: running ? (file?.status ?? null) : null, queues }
+    return { id, running, updatedAt: file?.updatedAt ?? null, status: running ? (file?.status ?? null) : null, endedAbruptlyAt: abrupt ? (file?.updatedAt ?? null) : null, queues }
   })
 }
 
-function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) => void): void {
+export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) => void): void {
   if (json) {
     out(JSON.stringify({ forwarders: entries }, null, 2))
     return
@@ -218,7 +225,8 @@ function printStatuses(entries: StatusEntry[], json: boolean, out: (t: string) =
         )
       }
     } else {
-      out(`${e.id}: not running`)
+      // As the app's card says it (cold trial: after a kill -9 the CLI said only 'not running').
+      out(`${e.id}: not running${e.endedAbruptlyAt ? `; the last run ended without stopping at ${e.endedAbruptlyAt} (killed or crashed); start it again to forward what waits at the broker` : ''}`)
       for (const q of e.queues) out(`  ${q.ref}: ${q.queued} queued${q.oldestQueuedAt ? ` (oldest ${q.oldestQueuedAt})` : ''}, ${q.dropped} dropped`)
     }
   }

@@ -93,6 +93,8 @@ export function createDestination(options: DestinationOptions): Destination {
   /** Back-off steps taken so far (scheduleRetry). */
   let backoffRound = 0
   let backoffUntil = 0
+  /** The end of a wait the service asked for (Retry-After): a check that succeeds meanwhile does not cut it short. */
+  let askedUntil = 0
   let paused = false
   let failed = false
   let draining = false
@@ -183,8 +185,10 @@ export function createDestination(options: DestinationOptions): Destination {
       failures++
       backoffRound++
     }
-    if (asked !== null) backoffUntil = Math.max(backoffUntil, now() + Math.min(asked, maxRetryAfter))
-    else if (escalate) backoffUntil = Math.max(backoffUntil, now() + backoffDelay(failures, backoff, options.random))
+    if (asked !== null) {
+      askedUntil = Math.max(askedUntil, now() + Math.min(asked, maxRetryAfter))
+      backoffUntil = Math.max(backoffUntil, askedUntil)
+    } else if (escalate) backoffUntil = Math.max(backoffUntil, now() + backoffDelay(failures, backoff, options.random))
     setState('backingOff', e, backoffUntil)
   }
 
@@ -297,6 +301,16 @@ export function createDestination(options: DestinationOptions): Destination {
     const round = backoffRound
     try {
       await tracked(work())
+      // The service answered while the lanes wait out a back-off of our own (refused connections, 5xx): it is back, so
+      // they go on now instead of at the next step's end, which the state would otherwise hide behind 'connected' with
+      // the queue growing (cold trial: « Connectée », 175 events waiting, nothing sent for 15 s). A wait the service
+      // asked for (Retry-After) is kept, and so is the state that says so.
+      if (backoffUntil > now()) {
+        if (askedUntil > now()) return
+        backoffUntil = now()
+        clearTimeout(recheckTimer)
+        wake()
+      }
       succeeded()
     } catch (e) {
       const d = asDeliveryError(e)
@@ -350,6 +364,7 @@ export function createDestination(options: DestinationOptions): Destination {
       failed = false
       failures = 0
       backoffUntil = 0
+      askedUntil = 0
       setState('idle')
       void maintain(true)
       wake()

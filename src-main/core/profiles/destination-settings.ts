@@ -5,6 +5,7 @@
  */
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings, type KafkaSettings } from '../../../src-shared/models/historian'
 import { destinationSecretProblems } from '../../../src-shared/models/destination-rules'
+import { withDefaultScheme } from '../../../src-shared/models/transport-rules'
 import { AppError } from '../common/errors'
 import { isLoopbackHost } from '../../../src-shared/models/hosts'
 import { assertSecureUrl } from '../http/secure-url'
@@ -19,8 +20,12 @@ export function assertTimeZone(zone: string): string {
   }
 }
 
+/**
+ * A service's base URL. A bare host (`account.cloudant.com`, `couch.example.com:6984`) means https://, as the forms
+ * take it (withDefaultScheme) and as the other services' profiles do: the form accepted it and the core refused it.
+ */
 function baseUrl(value: string): string {
-  return assertSecureUrl(value).href.replace(/\/+$/, '')
+  return assertSecureUrl(withDefaultScheme(value)).href.replace(/\/+$/, '')
 }
 
 function checkCa(ca: string): void {

@@ -9,6 +9,7 @@
 import { join } from 'node:path'
 import PouchDB from 'pouchdb'
 import type { HistoryEvent } from '../../../src-shared/models/historian'
+import { ensurePrivateDir } from '../common/private-fs'
 import type { BaseDoc } from './documents'
 import { CURRENT_SCHEMA } from './schema'
 
@@ -28,6 +29,9 @@ export interface HistoryCache {
 const key = (destination: string, id: string): string => `${destination}|${id}`
 
 export function openHistoryCache(dataDir: string): HistoryCache {
+  // `fieldline historian history` may be the first command run with a data directory: LevelDB makes its own folder but
+  // not the data directory above it (cold trial: 'IO error: …/history-cache/LOCK: No such file or directory').
+  ensurePrivateDir(dataDir)
   const db = new PouchDB<HistoryCacheDoc>(join(dataDir, 'history-cache'))
   return {
     async put(destination, events, fetchedAt) {
