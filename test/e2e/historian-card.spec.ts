@@ -66,6 +66,17 @@ test.describe('with a broker and a CouchDB', () => {
     const destination = couchGroup.getByRole('article', { name: 'Historique labo' })
     await expect(destination.locator('code').filter({ hasText: '_default_' })).toBeVisible()
 
+    // Edited, its databases' layout is shown and kept: they are named after it.
+    await destination.getByRole('button', { name: t('extensions.edit') }).click()
+    const editDialog = page.getByRole('dialog', { name: t('profiles.form.editTitle', { name: 'Historique labo' }) })
+    await expect(editDialog.getByLabel(t('historian.couch.bucketInterval'))).toHaveValue(t('historian.intervals.day'))
+    for (const label of ['historian.couch.dbName', 'historian.couch.bucketInterval', 'historian.couch.timeZone']) {
+      await expect(editDialog.getByLabel(t(label)), label).toHaveAttribute('readonly', '')
+    }
+    await expect(editDialog.getByText(t('historian.couch.layoutFixedHint'))).toBeVisible()
+    await editDialog.getByRole('button', { name: t('common.cancel') }).click()
+    await expect(editDialog).toBeHidden()
+
     const forwarders = card.getByRole('region', { name: t('historian.card.forwarders') })
     await forwarders.getByRole('button', { name: t('historian.card.addForwarder') }).click()
     const forwarderDialog = page.getByRole('dialog', { name: t('historian.forwarder.addTitle') })

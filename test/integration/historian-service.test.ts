@@ -220,4 +220,17 @@ describe.skipIf(skip)('historian channels', () => {
     expect(resumed).toMatchObject({ target: ref, subject: 'Right key', outcome: 'ok' })
     await core.call('historian:stop', {})
   })
+
+  it('keeps a destination’s database layout (name part, interval, zone) as created: a change is refused, the rest may change', async () => {
+    const saved = await core.call('profiles:save', { extension: 'couchdb', name: 'Layout', settings: couchSettings(), secrets: { apiKey: 'k' } })
+    for (const change of [{ bucketInterval: 'month' }, { timeZone: 'UTC' }, { dbName: 'other' }]) {
+      expect(await refusal('profiles:save', { id: saved.id, extension: 'couchdb', name: 'Layout', settings: { ...couchSettings(), ...change } })).toEqual({
+        code: 'VALIDATION',
+        key: 'historian.layoutFixed',
+      })
+    }
+    const renamed = await core.call('profiles:save', { id: saved.id, extension: 'couchdb', name: 'Layout 2', settings: { ...couchSettings(), retentionBuckets: 3, batchSize: 100 } })
+    expect(renamed.settings).toMatchObject({ dbName: 'svc', bucketInterval: 'day', timeZone: 'Europe/Paris', retentionBuckets: 3, batchSize: 100 })
+    await core.call('profiles:remove', { extension: 'couchdb', id: saved.id })
+  })
 })

@@ -20,6 +20,14 @@ export function assertTimeZone(zone: string): string {
   }
 }
 
+function canonicalZone(zone: string): string | null {
+  try {
+    return assertTimeZone(zone)
+  } catch {
+    return null
+  }
+}
+
 /**
  * A service's base URL. A bare host (`account.cloudant.com`, `couch.example.com:6984`) means https://, as the forms
  * take it (withDefaultScheme) and as the other services' profiles do: the form accepted it and the core refused it.
@@ -39,6 +47,22 @@ export function normaliseCouchSettings(raw: Record<string, unknown>): CouchSetti
     throw AppError.withRef('VALIDATION', 'A user name is required to sign in with user name and password', { key: 'historian.usernameRequired' })
   }
   return { ...s, url: baseUrl(s.url), iamUrl: baseUrl(s.iamUrl), timeZone: assertTimeZone(s.timeZone) }
+}
+
+/**
+ * A destination's bucket databases are named after its name part, interval and zone (iotp_<org>_<name>_<bucket>): once
+ * it exists they stay as they are, for a change would leave every database already written out of the history and the
+ * retention, which find a destination's databases by that name (and the forwarder would go on writing the old ones).
+ */
+export function assertCouchLayoutKept(before: CouchSettings, after: CouchSettings): void {
+  // The zone as the core writes it now (assertTimeZone), should an older save have spelt it otherwise (europe/paris).
+  const sameZone = before.timeZone === after.timeZone || canonicalZone(before.timeZone) === after.timeZone
+  if (before.dbName === after.dbName && before.bucketInterval === after.bucketInterval && sameZone) return
+  throw AppError.withRef(
+    'VALIDATION',
+    "A destination's database name part, bucket interval and time zone are fixed once it exists: its databases are named after them, and the history and the retention would no longer find those already written. Add another destination for another layout",
+    { key: 'historian.layoutFixed' },
+  )
 }
 
 /** A broker address: host:port, a host name or an IP literal ([::1]:9093), with a port. */

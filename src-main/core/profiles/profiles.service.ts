@@ -24,8 +24,8 @@ import { assertBulkOk, type Db } from '../store/documents'
 import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import type { Output } from '../../../src-shared/contract'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
-import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema } from '../../../src-shared/models/historian'
-import { assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
+import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings } from '../../../src-shared/models/historian'
+import { assertCouchLayoutKept, assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
 
 export type ProfileSaveInput = z.output<typeof profileSaveSchema>
 
@@ -167,6 +167,7 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
         else if (v === null) secretFields.delete(field)
       }
       if (input.extension === 'couchdb' || input.extension === 'kafka') assertDestinationSecrets(input.extension, settings, secretFields)
+      if (input.extension === 'couchdb' && existing) assertCouchLayoutKept(couchSettingsSchema.parse(existing.settings), settings as CouchSettings)
 
       const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
       const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0
