@@ -164,7 +164,15 @@ export const destinationStatusSchema = z.object({
   dropped: z.number().int(),
   lastError: errorInfoSchema.nullable(),
   lastErrorAt: z.string().nullable(),
+  /**
+   * When the batch in flight the longest was sent (ISO), once it has waited for an answer DESTINATION_WAITING_MS or
+   * more: a destination slow or hung says so, where 'connected' tells only that its last exchange worked (a hung Kafka
+   * broker takes kafkajs's retries of 30 s timeouts, about two minutes, to fail). A status written before reads as null.
+   */
+  waitingSince: z.string().nullable().default(null),
 })
+/** A batch answered within this long is no news; past it, the destination's status says since when it waits. */
+export const DESTINATION_WAITING_MS = 10_000
 export type DestinationStatus = z.infer<typeof destinationStatusSchema>
 
 export const historianStateSchema = z.enum(['stopped', 'starting', 'running', 'stopping', 'failed'])

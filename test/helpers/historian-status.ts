@@ -18,6 +18,7 @@ export const destinationStatus = (over: Partial<DestinationStatus> = {}): Destin
   dropped: 0,
   lastError: null,
   lastErrorAt: null,
+  waitingSince: null,
   ...over,
 })
 

@@ -41,4 +41,13 @@ describe('historian run destination lines', () => {
     expect(stateLines(first, second)).toEqual([expect.stringMatching(/destination couchdb\/env backingOff: .*, next try 2026-12-06T05:00:03.000Z$/)])
     expect(stateLines(second, second)).toEqual([])
   })
+
+  it('says when a connected destination starts waiting long for an answer, and when it stops', () => {
+    const of = (waitingSince: string | null): HistorianStatus => ({ ...base, destinations: [destinationStatus({ ref: 'kafka/env', name: 'env', waitingSince })] })
+    const quiet = of(null)
+    const waiting = of('2026-12-06T05:00:00.000Z')
+    expect(stateLines(quiet, waiting)).toEqual([expect.stringMatching(/destination kafka\/env connected, waiting for an answer since 2026-12-06T05:00:00.000Z$/)])
+    expect(stateLines(waiting, waiting)).toEqual([])
+    expect(stateLines(waiting, quiet)).toEqual([expect.stringMatching(/destination kafka\/env connected$/)])
+  })
 })

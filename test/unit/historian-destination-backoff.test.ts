@@ -10,6 +10,7 @@ import { createDestination, type Destination } from '../../src-main/core/histori
 import { DiskQueue } from '../../src-main/core/historian/disk-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import type { Sink } from '../../src-main/core/historian/sink'
+import { DESTINATION_WAITING_MS } from '../../src-shared/models/historian'
 import { tempDir } from '../helpers/core'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -264,5 +265,36 @@ describe('a destination whose service comes back during a back-off', () => {
     await until(() => checks >= 4)
     expect(stored).toEqual([])
     expect(destination.status().state).toBe('backingOff')
+  })
+})
+
+describe('a destination whose batch waits long for its answer', () => {
+  it('says since when once it has waited 10 s, while its state still reads connected, and stops saying so once answered', async () => {
+    const queue = await queueOf(100, 20)
+    let answer: (() => void) | null = null
+    let calls = 0
+    const sink: Sink = {
+      concurrency: 1,
+      deliver: (events) => {
+        calls++
+        // The first batch is answered at once; the second hangs, as a stopped Kafka broker leaves it.
+        if (calls === 1) return Promise.resolve({ stored: events.length, retry: null, refused: [] })
+        return new Promise((resolve) => (answer = () => resolve({ stored: events.length, retry: null, refused: [] })))
+      },
+      close: async () => undefined,
+    }
+    let clock = 1_000_000
+    const destination: Destination = createDestination({ ref: 'kafka/x', name: 'x', queue, sink, batchSize: 10, now: () => clock })
+    cleanups.push(() => destination.stop(0))
+    destination.start()
+    await until(() => calls === 2)
+    expect(destination.status()).toMatchObject({ state: 'connected', delivered: 10, waitingSince: null })
+    clock += DESTINATION_WAITING_MS - 1
+    expect(destination.status().waitingSince).toBeNull()
+    clock += 1
+    expect(destination.status()).toMatchObject({ state: 'connected', waitingSince: new Date(1_000_000).toISOString() })
+    answer!()
+    await until(() => destination.status().delivered === 20)
+    expect(destination.status().waitingSince).toBeNull()
   })
 })

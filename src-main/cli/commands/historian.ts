@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import type { HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
+import type { DestinationStatus, HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
 import { historyCsvHeader, historyCsvLine } from '../../../src-shared/models/history-csv'
 import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
@@ -73,6 +73,9 @@ function why(reason: { message: string; code: string } | null): string {
   return reason ? `: ${reason.message} [${reason.code}]` : ''
 }
 
+/** A batch waiting long for its answer, as a status line says it. */
+const waiting = (d: DestinationStatus): string => (d.waitingSince ? `, waiting for an answer since ${d.waitingSince}` : '')
+
 /** One line per change between two statuses: the forwarder's state, its MQTT link's, each destination's. */
 export function stateLines(prev: HistorianStatus | null, next: HistorianStatus): string[] {
   const lines: string[] = []
@@ -83,9 +86,11 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
   for (const d of next.destinations) {
     const before = prev?.destinations.find((x) => x.ref === d.ref)
     // A new back-off step is said too, with its own next try: the time in the last line is always the one that applies.
-    if (before && before.state === d.state && before.reason?.message === d.reason?.message && before.nextTryAt === d.nextTryAt) continue
+    // So is a batch that starts or stops waiting long for its answer (a hung destination still reads 'connected').
+    const sameWait = (before?.waitingSince ?? null) === (d.waitingSince ?? null)
+    if (before && before.state === d.state && before.reason?.message === d.reason?.message && before.nextTryAt === d.nextTryAt && sameWait) continue
     const retry = d.state === 'backingOff' && d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
-    lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}`)
+    lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}`)
   }
   return lines
 }
@@ -221,7 +226,7 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
         const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
         out(
-          `  ${d.ref} ${d.state}${why(d.reason)}${retry}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
+          `  ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
         )
       }
     } else {

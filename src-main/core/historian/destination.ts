@@ -20,7 +20,7 @@
  * sink is closed once the requests it has under way have finished.
  * `stop` drains: it sends what is queued for at most `drainMs`, then leaves the rest in the queue for the next run.
  */
-import type { DestinationState, DestinationStatus } from '../../../src-shared/models/historian'
+import { DESTINATION_WAITING_MS, type DestinationState, type DestinationStatus } from '../../../src-shared/models/historian'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import { backoffDelay } from '../common/backoff'
 import type { Logger } from '../log/logger'
@@ -71,6 +71,8 @@ export function createDestination(options: DestinationOptions): Destination {
   let name = options.name
   /** Deliveries and maintenance under way, so that a sink replaced on resume is closed only once they are done. */
   const underway = new Set<Promise<unknown>>()
+  /** When each batch in flight was sent, for `waitingSince`. */
+  const sentAt = new Set<{ at: number }>()
   function tracked<T>(work: Promise<T>): Promise<T> {
     underway.add(work)
     void work.then(
@@ -146,7 +148,14 @@ export function createDestination(options: DestinationOptions): Destination {
       dropped: queue.dropped,
       lastError: lastError?.error ?? null,
       lastErrorAt: lastError ? new Date(lastError.at).toISOString() : null,
+      waitingSince: waitingSince(t),
     }
+  }
+
+  function waitingSince(t: number): string | null {
+    let oldest = Infinity
+    for (const s of sentAt) oldest = Math.min(oldest, s.at)
+    return t - oldest >= DESTINATION_WAITING_MS ? new Date(oldest).toISOString() : null
   }
 
   function setState(next: DestinationState, why: DeliveryError | null = null, retryAt: number | null = null): void {
@@ -227,8 +236,10 @@ export function createDestination(options: DestinationOptions): Destination {
       }
       chunks[0] = chunk
       const round = backoffRound
+      const sending = { at: now() }
+      sentAt.add(sending)
       try {
-        const r = await tracked(sink.deliver(chunk))
+        const r = await tracked(sink.deliver(chunk)).finally(() => sentAt.delete(sending))
         delivered += r.stored
         rate.count += r.stored
         for (const x of r.refused) {
