@@ -96,7 +96,11 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
 }
 
 function summaryLine(s: ForwarderSummary): string {
-  const parts = s.destinations.map((d) => `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued`)
+  // Stored may exceed received: what an earlier run left queued (killed before sending it) is sent by this one.
+  const parts = s.destinations.map(
+    (d) =>
+      `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued${d.carriedOver > 0 ? ` (${d.carriedOver} were queued by an earlier run at the start)` : ''}`,
+  )
   return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued, ${s.unreadableTopics} messages on topics that name no device event; ${parts.join('; ')}`
 }
 

@@ -69,7 +69,8 @@ export interface ForwarderSummary {
   unmatched: number
   intakeFailures: number
   unreadableTopics: number
-  destinations: { ref: string; delivered: number; refused: number; queued: number; dropped: number }[]
+  /** `carriedOver`: events the queue held when this run started (an earlier run's, stopped or killed before sending them). */
+  destinations: { ref: string; delivered: number; refused: number; queued: number; dropped: number; carriedOver: number }[]
 }
 
 export interface Forwarder {
@@ -97,6 +98,8 @@ interface Running {
   config: DestinationConfig
   queue: DiskQueue
   destination: Destination
+  /** Events the queue held when it was opened. */
+  carriedOver: number
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
@@ -261,7 +264,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         ...(logger ? { logger } : {}),
         onState: () => publish(true),
       })
-      running.set(d.ref, { config: d, queue, destination })
+      running.set(d.ref, { config: d, queue, destination, carriedOver: queue.size })
     }
   }
 
@@ -306,7 +309,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       unreadableTopics,
       destinations: [...running.values()].map((r) => {
         const s = r.destination.status()
-        return { ref: r.config.ref, delivered: s.delivered, refused: s.refused, queued: s.queued, dropped: s.dropped }
+        return { ref: r.config.ref, delivered: s.delivered, refused: s.refused, queued: s.queued, dropped: s.dropped, carriedOver: r.carriedOver }
       }),
     }
   }
