@@ -635,6 +635,14 @@ describe('device-management package validation', () => {
     ])
   })
 
+  it('says a cut-off package’s syntax error once, in words (the catalogue key keeps the parser’s name)', () => {
+    const r = validatePackage('{"bundleId": "trunc", "displayName": {"en_US": "x"}, "actions": {')
+    expect(r.valid).toBe(false)
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ message: 'JSON syntax error: a closing brace } was expected', line: 1, column: 66, ref: { key: 'dm.jsonSyntax', params: { detail: 'CloseBraceExpected' } } }),
+    ])
+  })
+
   it('accepts a UTF-8 byte-order mark', () => {
     expect(validatePackage(`\ufeff${EXAMPLE}`)).toMatchObject({ valid: true, diagnostics: [] })
   })
