@@ -5,6 +5,7 @@ import { isAppError } from '../../core/common/errors'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment } from '../platform-environment'
+import { cannotRead } from './dm'
 import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -25,7 +26,7 @@ async function readPackage(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
+    throw new CliError(`fieldline: ${cannotRead(file, (e as NodeJS.ErrnoException).code ?? 'EIO')}`, EXIT.usage)
   }
 }
 
