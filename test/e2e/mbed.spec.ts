@@ -94,13 +94,17 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(rows).toHaveCount(1)
   await stream.getByLabel('Filter by endpoint').fill('')
 
-  // Paused, new notifications are counted, not shown; they appear on Resume.
-  await stream.getByRole('button', { name: 'Pause' }).click()
+  // Paused, new notifications are counted, not shown; they appear on Resume. From the keyboard, the button keeps the
+  // focus as it turns from Pause to Resume and back.
+  await stream.getByRole('button', { name: 'Pause' }).focus()
+  await page.keyboard.press('Space')
   mbedPeer.notify(light.name, '/3311/0/5850', '0')
   await expect(stream.getByText('Paused: 1 new notification not shown.')).toBeVisible()
   await expect(rows).toHaveCount(2)
-  await stream.getByRole('button', { name: 'Resume' }).click()
+  await expect(stream.getByRole('button', { name: 'Resume' })).toBeFocused()
+  await page.keyboard.press('Enter')
   await expect(rows).toHaveCount(3)
+  await expect(stream.getByRole('button', { name: 'Pause' })).toBeFocused()
 
   // A resource path with a leading '/' is refused in the form: nothing reaches mbed.
   const send = page.getByRole('region', { name: 'Send command' })

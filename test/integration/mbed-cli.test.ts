@@ -142,6 +142,16 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
     expect(await bad.exit).toBe(1)
     expect(bad.stderr()).toContain('refused the access key')
   })
+
+  it('--json --check prints the outcome as JSON on stdout', async () => {
+    const json = (e: Record<string, string>) => startCli(['--data-dir', join(dataDir, 'data'), '--json', 'bridge', 'mbed', '--check'], e, (k) => !k.startsWith('FIELDLINE_'))
+    const ok = json(env())
+    expect(await ok.exit).toBe(0)
+    expect(JSON.parse(ok.stdout())).toMatchObject({ ok: true, flavour: 'connector', apiUrl: peer.url, detail: { kind: 'limits' } })
+    const bad = json(env({ FIELDLINE_MBED_ACCESS_KEY: 'ak_revoked' }))
+    expect(await bad.exit).toBe(1)
+    expect(JSON.parse(bad.stdout())).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } })
+  })
 })
 
 describe('bridge configuration from saved profiles', () => {

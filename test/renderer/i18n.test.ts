@@ -110,6 +110,13 @@ describe('messages as the ICU parser reads them', () => {
     expect(t('jobs.ui.preflight.checkingCount', { values: { read: 1500, total: 1693 } })).toBe('Checking… 1,500 of 1,693 SIMs read')
   })
 
+  it("counts an mbed endpoint import's report with the French plural, not “ajouté(s)”", () => {
+    locale.set('fr')
+    expect(t('mbed.endpoints.reportSummary', { values: { added: 4, existing: 0, refused: 1200 } })).toBe('4 ajoutés, 0 déjà présent, 1\u202f200 refusés.')
+    expect(t('mbed.endpoints.reportSummary', { values: { added: 1, existing: 2, refused: 0 } })).toBe('1 ajouté, 2 déjà présents, 0 refusé.')
+    locale.set('en')
+  })
+
   it('says a cancelled job’s rows left are not sent, not “to send”', () => {
     const counts = { total: 1520, done: 240, failed: 0, unknown: 0, skipped: 0, pending: 1280 }
     locale.set('fr')

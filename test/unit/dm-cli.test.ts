@@ -93,7 +93,11 @@ describe('fieldline dm validate', () => {
   it('exits 2 when a file cannot be read, after checking the others', async () => {
     const c = capture()
     expect(await validateFiles([files['invalid.json']!, files.missing!, dir, files['valid.json']!], { json: false }, c.io)).toBe(2)
-    expect(c.err).toEqual([`fieldline: cannot read ${files.missing}: ENOENT`, `fieldline: cannot read ${dir}: EISDIR`, '4 files: 1 valid, 1 invalid, 2 unreadable (2 errors, 0 warnings shown)'])
+    expect(c.err).toEqual([
+      `fieldline: cannot read ${files.missing}: no such file`,
+      `fieldline: cannot read ${dir}: it is a folder`,
+      '4 files: 1 valid, 1 invalid, 2 unreadable (2 errors, 0 warnings shown)',
+    ])
     expect(c.out).toHaveLength(2)
   })
 
@@ -114,7 +118,7 @@ describe('fieldline dm validate', () => {
             expect.objectContaining({ severity: 'error', pointer: '/displayName', line: 3, column: 18, ref: { key: 'dm.localeMapEmpty', params: { field: 'displayName' } } }),
           ],
         },
-        { file: files.missing, error: { code: 'ENOENT', message: `cannot read ${files.missing}: ENOENT` } },
+        { file: files.missing, error: { code: 'ENOENT', message: `cannot read ${files.missing}: no such file` } },
       ],
     })
   })
@@ -148,7 +152,7 @@ describe('fieldline dm validate', () => {
       expect(invalid.out.split('\n')[0]).toBe(`${files['invalid.json']}:2:15: error: "bundleId" contains " ": only letters, digits, '-', '_' and '.' are allowed (/bundleId)`)
       const unreadable = run(['dm', 'validate', files['valid.json']!, files.missing!])
       expect(unreadable.code).toBe(2)
-      expect(unreadable.err).toContain(`fieldline: cannot read ${files.missing}: ENOENT`)
+      expect(unreadable.err).toContain(`fieldline: cannot read ${files.missing}: no such file`)
       expect(run(['dm', 'validate']).code).toBe(2) // no file: bad usage
       // It never opens the workspace: the data directory it was given is not even created.
       expect(run(['--data-dir', join(dir, 'workspace-never-opened'), 'dm', 'validate', files['valid.json']!]).code).toBe(0)

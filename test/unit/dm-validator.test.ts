@@ -616,17 +616,31 @@ describe('device-management package validation', () => {
     expect(r.diagnostics.filter((d) => d.ref.key === 'dm.defaultUncheckedSize').length).toBeGreaterThan(40)
   })
 
-  it('keeps action ids that look like numbers or like "__proto__" as ordinary keys', () => {
+  it('keeps action ids that look like numbers as ordinary keys, and refuses "__proto__", which the store would lose', () => {
     const text = '{\n"bundleId": "b",\n"displayName": {"en": "B"},\n"actions": {\n  "123": {"actionDisplayName": {}},\n  "__proto__": {"actionDisplayName": {"en": "P"}}\n}\n}'
     const r = validatePackage(text)
     expect(r.diagnostics).toEqual([
       expect.objectContaining({ pointer: '/actions/123/actionDisplayName', line: 5, column: 32, ref: { key: 'dm.localeMapEmpty', params: { field: 'actionDisplayName' } } }),
+      expect.objectContaining({ severity: 'error', pointer: '/actions/__proto__', line: 6, column: 3, ref: { key: 'dm.reservedKey', params: { key: '__proto__' } } }),
     ])
-    const ok = validatePackage(text.replace('"actionDisplayName": {}', '"actionDisplayName": {"en": "N"}'))
+    const ok = validatePackage(text.replace('"actionDisplayName": {}', '"actionDisplayName": {"en": "N"}').replace('"__proto__"', '"proto"'))
     expect(ok.valid).toBe(true)
-    expect(Object.keys(ok.value!.actions)).toEqual(['123', '__proto__'])
+    expect(Object.keys(ok.value!.actions)).toEqual(['123', 'proto'])
     expect(Object.getPrototypeOf(ok.value!.actions)).toBe(Object.prototype)
-    expect(ok.value!.actions.__proto__).toEqual({ actionDisplayName: { en: 'P' } })
+    // A locale is a key too; a known field named "__proto__" is only an unknown field, ignored.
+    const locale = validatePackage('{"bundleId": "b", "displayName": {"__proto__": "B"}, "actions": {"a": {"actionDisplayName": {"en": "A"}}}, "__proto__": 1}')
+    expect(locale.diagnostics.map((d) => [d.severity, d.pointer, d.ref.key])).toEqual([
+      ['error', '/displayName/__proto__', 'dm.reservedKey'],
+      ['warning', '/__proto__', 'dm.unknownField'],
+    ])
+  })
+
+  it('says a cut-off package’s syntax error once, in words (the catalogue key keeps the parser’s name)', () => {
+    const r = validatePackage('{"bundleId": "trunc", "displayName": {"en_US": "x"}, "actions": {')
+    expect(r.valid).toBe(false)
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({ message: 'JSON syntax error: a closing brace } was expected', line: 1, column: 66, ref: { key: 'dm.jsonSyntax', params: { detail: 'CloseBraceExpected' } } }),
+    ])
   })
 
   it('accepts a UTF-8 byte-order mark', () => {

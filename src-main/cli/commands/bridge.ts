@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
-import { AppError } from '../../core/common/errors'
+import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
 import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
@@ -177,7 +177,8 @@ export function registerBridge(program: Command, withRuntime: WithRuntime): void
     .description('bridge ARM mbed Connector notifications and commands to the platform MQTT broker until SIGTERM/SIGINT')
     .option('--profile <id>', 'a saved mbed profile (and the platform profile it names); without it, FIELDLINE_MBED_* and FIELDLINE_MQTT_* variables')
     .option('--check', 'check the configuration and the mbed access key, then exit')
-    .action(async (opts: { profile?: string; check?: boolean }) => {
+    .action(async (opts: { profile?: string; check?: boolean }, cmd: Command) => {
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true
       let config: MbedBridgeConfig | undefined
       if (opts.profile !== undefined) {
         const profileId = opts.profile
@@ -192,7 +193,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime): void
         process.stderr.write(`${text}\n`)
       }
       if (opts.check) {
-        process.exitCode = await checkOnly(config, err)
+        process.exitCode = await checkOnly(config, err, json ? (value) => process.stdout.write(`${JSON.stringify(value)}\n`) : undefined)
         return
       }
       const code = await runMbedBridge(config, { line: err, stopSignal: signals() })
@@ -202,7 +203,8 @@ export function registerBridge(program: Command, withRuntime: WithRuntime): void
     })
 }
 
-async function checkOnly(config: MbedBridgeConfig, line: (text: string) => void): Promise<number> {
+/** `json`: `--json` was given; the outcome also goes to stdout as `{ok, flavour, apiUrl, detail}` or `{ok, error}`. */
+async function checkOnly(config: MbedBridgeConfig, line: (text: string) => void, json?: (value: unknown) => void): Promise<number> {
   try {
     checkBridgeConfig(config)
   } catch (e) {
@@ -212,9 +214,12 @@ async function checkOnly(config: MbedBridgeConfig, line: (text: string) => void)
   try {
     const result = await client.verify()
     line(`mbed ${result.flavour} API at ${result.apiUrl}: access key accepted`)
+    json?.({ ok: true, ...result })
     return EXIT.ok
   } catch (e) {
-    line(`mbed check failed: ${e instanceof Error ? e.message : String(e)}`)
+    const message = e instanceof Error ? e.message : String(e)
+    line(`mbed check failed: ${message}`)
+    json?.({ ok: false, error: { code: isAppError(e) ? e.code : 'INTERNAL', message } })
     return EXIT.failed
   } finally {
     await client.close()

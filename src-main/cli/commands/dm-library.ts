@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import type { Output } from '../../../src-shared/contract'
 import { isAppError } from '../../core/common/errors'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment } from '../platform-environment'
-import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
+import { cannotRead } from './dm'
+import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -24,7 +26,7 @@ async function readPackage(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
+    throw new CliError(`fieldline: ${cannotRead(file, (e as NodeJS.ErrnoException).code ?? 'EIO')}`, EXIT.usage)
   }
 }
 
@@ -46,7 +48,20 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     .option('--replace', 'replace a package with the same bundle id (the old one goes to the audit trail)')
     .action(
       withRuntime(async (rt, file: string, opts: { replace?: boolean }) => {
-        const s = await rt.call('packages:add', { text: await readPackage(file), replace: opts.replace === true })
+        const added = await rt.core.dispatcher.invoke('packages:add', { text: await readPackage(file), replace: opts.replace === true }, { actor: cliActor() })
+        if (!added.ok) {
+          const { error } = added
+          const params = error.details?.ref?.params ?? {}
+          // The core's words name the app's Replace button; here it is an option.
+          const lines = [
+            error.details?.ref?.key === 'dm.exists'
+              ? `fieldline: the library already has ${String(params.bundleId)} (version ${String(params.version)}); add --replace to overwrite it`
+              : `fieldline: ${error.message}`,
+          ]
+          for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic(file, d)}`)
+          throw new CliError(lines.join('\n'), exitCodeFor(error.code))
+        }
+        const s = added.value as Output<'packages:add'>
         rt.out(rt.json ? JSON.stringify(s) : `added ${s.bundleId}${s.version ? ` ${s.version}` : ''} (${s.actionCount} actions)`)
       }),
     )
@@ -159,7 +174,8 @@ async function viaEnvironment(rt: Runtime, input: InvokeInput) {
     return result
   } catch (e) {
     if (!isAppError(e)) throw e
-    throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+    // An invalid type or device ID is bad usage, as with a saved profile.
+    throw new CliError(`fieldline: ${e.message}`, e.code === 'VALIDATION' ? EXIT.usage : EXIT.failed)
   } finally {
     await link.close()
   }

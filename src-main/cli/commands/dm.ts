@@ -68,6 +68,20 @@ async function readBounded(file: string, io: ValidateIo): Promise<{ bytes: Buffe
   }
 }
 
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EIO: 'the disk could not be read',
+}
+
+/** Why a package file could not be read, in words (a bare ENOENT tells an operator little). */
+export function cannotRead(file: string, code: string): string {
+  return `cannot read ${file}: ${READ_PROBLEMS[code] ?? code}`
+}
+
 async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
   const name = file === '-' ? '<stdin>' : file
   let read: Awaited<ReturnType<typeof readBounded>>
@@ -75,7 +89,7 @@ async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
     read = await readBounded(file, io)
   } catch (e) {
     const code = e instanceof Unreadable ? e.code : 'EIO'
-    return { file: name, error: { code, message: `cannot read ${name}: ${code}` } }
+    return { file: name, error: { code, message: cannotRead(name, code) } }
   }
   // TextDecoder drops a UTF-8 byte-order mark and replaces invalid bytes (the JSON then shows U+FFFD where they were).
   const check: PackageCheck = 'tooLarge' in read ? packageTooLarge(read.tooLarge) : validatePackage(new TextDecoder().decode(read.bytes))

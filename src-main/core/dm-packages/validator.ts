@@ -332,6 +332,17 @@ class Checker {
         this.#add('error', `Duplicate key "${clip(name)}": a JSON reader keeps only the last one`, { key: 'dm.duplicateKey', params: { key: clip(name) } }, childPointer(pointer, name), key)
       }
       if (known && !known.has(name)) this.#add('warning', `Unknown field "${clip(name)}" is ignored`, { key: 'dm.unknownField', params: { field: clip(name) } }, childPointer(pointer, name), key)
+      // An action id or a locale is kept as a key, and the workspace's store copies keys by assignment, where
+      // "__proto__" sets the copy's prototype instead: the action (or text) would vanish from the stored package.
+      if (!known && name === '__proto__') {
+        this.#add(
+          'error',
+          `"__proto__" cannot be used as a key: it would be lost when the package is stored; rename it`,
+          { key: 'dm.reservedKey', params: { key: name } },
+          childPointer(pointer, name),
+          key,
+        )
+      }
       members.set(name, value)
     }
     return members
@@ -491,7 +502,8 @@ interface RawPackage {
   actions: Record<string, RawAction>
 }
 
-// Object.fromEntries defines own properties, so a key named "__proto__" (a valid action id) stays a key.
+// Object.fromEntries defines own properties, so no key of the package can reach a prototype (a "__proto__" key is
+// refused above, since the store would not keep it).
 const copyMap = (map: LocaleMap): LocaleMap => Object.fromEntries(Object.entries(map))
 
 function normalise(raw: RawPackage): DmPackage {

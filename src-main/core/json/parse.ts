@@ -33,6 +33,29 @@ const EOF = 17
 const VALUE_EXPECTED = 4
 
 /**
+ * jsonc-parser's error names in words, for the English message (the CLI prints it); the name itself stays the
+ * diagnostic's `detail` param, which the app translates (errors.jsonParse in the catalogues says the same).
+ */
+const SYNTAX_WORDS: Record<string, string> = {
+  InvalidSymbol: 'a character that JSON does not allow here',
+  InvalidNumberFormat: 'a number written in a way JSON does not accept',
+  PropertyNameExpected: 'a property name in double quotes was expected',
+  ValueExpected: 'a value was expected',
+  ColonExpected: 'a colon (:) was expected after the property name',
+  CommaExpected: 'a comma was expected between two items',
+  CloseBraceExpected: 'a closing brace } was expected',
+  CloseBracketExpected: 'a closing bracket ] was expected',
+  EndOfFileExpected: 'nothing may follow the end of the document',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'a comment is not closed',
+  UnexpectedEndOfString: 'a text value is missing its closing double quote',
+  UnexpectedEndOfNumber: 'a number is cut short',
+  InvalidUnicode: 'a \\u escape must be followed by four hexadecimal digits',
+  InvalidEscapeCharacter: 'a backslash is followed by a character JSON does not allow',
+  InvalidCharacter: 'a control character (such as a tab or line break) must be escaped inside text',
+}
+
+/**
  * Offset of the first opening token that makes the nesting deeper than `max`, or -1. A closing token pops only
  * when it matches the innermost opening one: the parser's error recovery skips a mismatched closer without
  * leaving the frame it is in (`[},[},[},…` nests one level per repetition), so counting it as a close would
@@ -55,7 +78,8 @@ export function excessiveNesting(text: string, max: number): number {
 export function parseJsonDocument(text: string, options: ParseOptions): ParsedDocument {
   const lines = new LineMap(text)
   const fail = (diagnostics: Diagnostic[]): ParsedDocument => ({ ok: false, diagnostics, lines })
-  const syntax = (detail: string, offset: number, length: number) => makeDiagnostic(lines, 'error', `JSON syntax error: ${detail}`, { key: options.syntaxKey, params: { detail } }, '', offset, length)
+  const syntax = (detail: string, offset: number, length: number) =>
+    makeDiagnostic(lines, 'error', `JSON syntax error: ${SYNTAX_WORDS[detail] ?? detail}`, { key: options.syntaxKey, params: { detail } }, '', offset, length)
   const tooDeep = (max: number, key: string, offset: number) =>
     makeDiagnostic(lines, 'error', `The JSON is nested more than ${max} levels deep; it is refused without being read further`, { key, params: { max } }, '', offset, 1)
 
@@ -73,8 +97,18 @@ export function parseJsonDocument(text: string, options: ParseOptions): ParsedDo
     throw e
   }
   if (errors.length > 0 || !tree) {
-    const list = errors.length > 0 ? errors : [{ error: VALUE_EXPECTED, offset: 0, length: 0 } as ParseError]
-    return fail(list.slice(0, options.maxSyntaxErrors ?? 50).map((e) => syntax(printParseErrorCode(e.error), e.offset, e.length)))
+    const found = errors.length > 0 ? errors : [{ error: VALUE_EXPECTED, offset: 0, length: 0 } as ParseError]
+    // A cut-off document misses a closer for each open level, all reported at its end: say each one once.
+    const seen = new Set<string>()
+    const list: ParseError[] = []
+    for (const e of found) {
+      if (list.length >= (options.maxSyntaxErrors ?? 50)) break
+      const key = `${e.error}@${e.offset}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      list.push(e)
+    }
+    return fail(list.map((e) => syntax(printParseErrorCode(e.error), e.offset, e.length)))
   }
   try {
     return { ok: true, tree, value: JSON.parse(text) as unknown, lines }
