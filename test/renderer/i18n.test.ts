@@ -132,6 +132,19 @@ describe('messages as the ICU parser reads them', () => {
   })
 })
 
+describe('team words (cold trial of team sync and invitations)', () => {
+  it("names an existing invitation's state in the language of the message, not as the core's word", () => {
+    const exists = (state: string) => t('mail.invitation.exists', { values: { email: 'bob@example.com', id: '9c31a141aa4a5816', state } })
+    locale.set('fr')
+    expect(exists('sent')).toBe('bob@example.com a déjà une invitation (envoyée). Renvoyez-la ou révoquez-la.')
+    expect(exists('failed')).toBe('bob@example.com a déjà une invitation (en échec). Renvoyez-la ou révoquez-la.')
+    expect(exists('pending')).toBe('bob@example.com a déjà une invitation (en attente). Renvoyez-la ou révoquez-la.')
+    locale.set('en')
+    expect(exists('sent')).toBe('bob@example.com already has an invitation (sent). Resend it or revoke it.')
+    expect(exists('failed')).toBe('bob@example.com already has an invitation (failed). Resend it or revoke it.')
+  })
+})
+
 describe('dates', () => {
   it('names the first of the month by its ordinal in French, and only then', () => {
     expect(formatDate('2026-12-01', 'fr')).toBe('1er déc. 2026')
