@@ -143,6 +143,14 @@ describe('team words (cold trial of team sync and invitations)', () => {
     expect(exists('sent')).toBe('bob@example.com already has an invitation (sent). Resend it or revoke it.')
     expect(exists('failed')).toBe('bob@example.com already has an invitation (failed). Resend it or revoke it.')
   })
+
+  it("agrees the team sync's documents this session with their count, grouped as the language groups digits", () => {
+    locale.set('fr')
+    expect(t('sync.card.movedValue', { values: { push: 1, pull: 4000 } })).toBe('1 envoyé, 4\u202f000 reçus')
+    expect(t('sync.card.movedValue', { values: { push: 0, pull: 1 } })).toBe('0 envoyé, 1 reçu')
+    locale.set('en')
+    expect(t('sync.card.movedValue', { values: { push: 1, pull: 13001 } })).toBe('1 sent, 13,001 received')
+  })
 })
 
 describe('dates', () => {
