@@ -90,6 +90,46 @@ describe('the forward queue', () => {
     expect(new Set(ledger.mined.map((m) => m.key)).size).toBe(8)
   })
 
+  it('never lets an event pass an earlier one of its route that waits for its retry (cold trial: a node back after an outage mined evt-5 before evt-4)', async () => {
+    const ledger = scriptedLedger(new Set())
+    const q = await queue(ledger.adapter)
+    const at = (ms: number) => new Date(Date.parse('2026-12-06T11:45:57.000Z') + ms).toISOString()
+    // evt-4 failed one more time than the others while the node was away: its retry comes later than theirs.
+    await q.enqueue({ ...item('evt-4'), receivedAt: at(0), attempts: 6, nextAttemptAt: new Date(Date.now() + 400).toISOString() })
+    await q.enqueue({ ...item('evt-5'), receivedAt: at(1), attempts: 5 })
+    await q.enqueue({ ...item('evt-6'), receivedAt: at(2), attempts: 5 })
+    q.start()
+    await expect.poll(() => q.counts().committed, POLL).toBe(3)
+    expect(ledger.mined.map((m) => m.key)).toEqual(['evt-4', 'evt-5', 'evt-6'])
+  })
+
+  it('resumes the open items of a workspace in the order their events arrived, whatever their ids', async () => {
+    const ledger = scriptedLedger(new Set())
+    const t = await tempDir()
+    cleanup = t.cleanup
+    ws = await openWorkspace(t.dir)
+    const at = (ms: number) => new Date(Date.parse('2026-12-06T11:45:57.000Z') + ms).toISOString()
+    const keys = ['zulu', 'alpha', 'mike', 'bravo', 'yankee']
+    await ws.db.bulkDocs(keys.map((key, i) => ({ ...item(key), receivedAt: at(i) })))
+    const lanes: NonceLanes = new NonceLanes((lane) => resumed.written(lane))
+    const resumed = createForwardQueue({
+      db: ws.db,
+      lanes,
+      logger: silent,
+      retry: { minMs: 10, maxMs: 20 },
+      confirmEveryMs: 10,
+      resolve: async (doc) => ({ targetId: 't', call: { fn: 'f', style: 'abi', args: [{ parameter: 'key', value: doc.eventKey }] } }),
+      target: async () => 't',
+      adapter: async () => ledger.adapter,
+      onChange: () => undefined,
+    })
+    stop = () => resumed.stop()
+    await resumed.load()
+    resumed.start()
+    await expect.poll(() => resumed.counts().committed, POLL).toBe(5)
+    expect(ledger.mined.map((m) => m.key)).toEqual(keys)
+  })
+
   it('acknowledges a burst of new items with a few grouped writes, and a repeat of a finished item without writing it again', async () => {
     const ledger = scriptedLedger(new Set())
     const q = await queue(ledger.adapter)

@@ -61,6 +61,17 @@ describe('fieldline ledger', () => {
     expect(missing.err).toContain('cannot read')
   })
 
+  it("counts the queue's items kept in the workspace, with the forwarder stopped (cold trial: 0 of everything)", async () => {
+    // A submit without a signer key is queued, then failed by name: one item in the workspace.
+    await run(tmp.dir, ['ledger', 'submit', routeId, '--sample', join(tmp.dir, 'ok.json'), '--event-key', 'counted-1'])
+    const status = await run(tmp.dir, ['--json', 'ledger', 'status'])
+    expect(status.code).toBe(0)
+    const counts = (JSON.parse(status.out) as { counts: Record<string, number> }).counts
+    expect(counts.failed).toBeGreaterThanOrEqual(1)
+    const text = await run(tmp.dir, ['ledger', 'status'])
+    expect(text.out).not.toContain('0 failed')
+  })
+
   it('shows the status with each target, and refuses a submit without a signer key', async () => {
     const status = await run(tmp.dir, ['ledger', 'status'])
     expect(status.code).toBe(0)

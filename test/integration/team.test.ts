@@ -52,6 +52,29 @@ describe('invitations need an email configuration', () => {
     expect((await team.list()).items).toEqual([])
   })
 
+  it('tells a script using the environment which variables to set (cold trial: it was sent to Extensions → Email)', async () => {
+    const saved = { ...process.env }
+    try {
+      for (const name of ['FIELDLINE_SMTP_URL', 'FIELDLINE_SENDGRID_API_KEY', 'FIELDLINE_ORGANISATION']) delete process.env[name]
+      const cli = createMailService({ db: workspace.db, vault: createMemoryStore(), configOverride: 'env' })
+      const cliTeam = createTeamService({ db: workspace.db, mail: cli })
+      const none = await rejection(cliTeam.invite({ name: 'Olga', email: 'olga@example.org', role: 'operator' }, ctx))
+      expect(none.details?.ref?.key).toBe('mail.notConfigured')
+      expect(none.message).toContain('FIELDLINE_SMTP_URL')
+
+      Object.assign(process.env, { FIELDLINE_SENDGRID_API_KEY: 'SG.secret-key-2', FIELDLINE_SENDGRID_URL: 'http://127.0.0.1:9', FIELDLINE_MAIL_FROM: 'ada@example.com' })
+      const env = createMailService({ db: workspace.db, vault: createMemoryStore(), configOverride: 'env' })
+      const envTeam = createTeamService({ db: workspace.db, mail: env })
+      const noOrganisation = await rejection(envTeam.invite({ name: 'Olga', email: 'olga@example.org', role: 'operator' }, ctx))
+      expect(noOrganisation.details?.ref?.key).toBe('mail.organisationRequired')
+      expect(noOrganisation.message).toContain('FIELDLINE_ORGANISATION')
+      expect((await team.list()).items).toEqual([])
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name]
+      Object.assign(process.env, saved)
+    }
+  })
+
   it('reports unknown invitations and malformed ids', async () => {
     expect((await rejection(team.resend('0123456789abcdef', ctx))).details?.ref).toEqual({ key: 'mail.invitation.notFound', params: { id: '0123456789abcdef' } })
     expect((await rejection(team.revoke('../../etc', ctx))).code).toBe('VALIDATION')

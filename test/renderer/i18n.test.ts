@@ -139,6 +139,27 @@ describe('messages as the ICU parser reads them', () => {
   })
 })
 
+describe('team words (cold trial of team sync and invitations)', () => {
+  it("names an existing invitation's state in the language of the message, not as the core's word", () => {
+    const exists = (state: string) => t('mail.invitation.exists', { values: { email: 'bob@example.com', id: '9c31a141aa4a5816', state } })
+    locale.set('fr')
+    expect(exists('sent')).toBe('bob@example.com a déjà une invitation (envoyée). Renvoyez-la ou révoquez-la.')
+    expect(exists('failed')).toBe('bob@example.com a déjà une invitation (en échec). Renvoyez-la ou révoquez-la.')
+    expect(exists('pending')).toBe('bob@example.com a déjà une invitation (en attente). Renvoyez-la ou révoquez-la.')
+    locale.set('en')
+    expect(exists('sent')).toBe('bob@example.com already has an invitation (sent). Resend it or revoke it.')
+    expect(exists('failed')).toBe('bob@example.com already has an invitation (failed). Resend it or revoke it.')
+  })
+
+  it("agrees the team sync's documents this session with their count, grouped as the language groups digits", () => {
+    locale.set('fr')
+    expect(t('sync.card.movedValue', { values: { push: 1, pull: 4000 } })).toBe('1 envoyé, 4\u202f000 reçus')
+    expect(t('sync.card.movedValue', { values: { push: 0, pull: 1 } })).toBe('0 envoyé, 1 reçu')
+    locale.set('en')
+    expect(t('sync.card.movedValue', { values: { push: 1, pull: 13001 } })).toBe('1 sent, 13,001 received')
+  })
+})
+
 describe('dates', () => {
   it('names the first of the month by its ordinal in French, and only then', () => {
     expect(formatDate('2026-12-01', 'fr')).toBe('1er déc. 2026')

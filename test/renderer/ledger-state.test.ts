@@ -184,6 +184,27 @@ describe('the chain of a target', () => {
     expect(chain.value).toBeNull()
     chain.dispose()
   })
+
+  it('shows a node that stopped answering as unhealthy, not an unexpected error, and healthy again with its next block', async () => {
+    // Cold trial: anvil stopped, the Ledger page's Network region said only « Une erreur inattendue s’est produite. »
+    // (the head said unhealthy; the blocks call failed) and stayed so after the node came back, until a reload.
+    const chain = new LedgerChain('anvil', fake)
+    const stop = chain.watch()
+    fake.answer('ledger:watch', ok({ watching: true }))
+    fake.answer('ledger:head', ok({ ...HEAD, height: '0', healthy: false, balance: null }))
+    fake.answer('ledger:blocks', refused('NETWORK', 'HTTP request failed.'))
+    await settle()
+    expect(chain.error).toBeNull()
+    expect(chain.value?.head.healthy).toBe(false)
+    expect(chain.value?.blocks).toEqual([])
+
+    fake.emit('ledger:block', { targetId: 'anvil', block: block(8) })
+    expect(chain.value?.head).toMatchObject({ healthy: true, height: '8' })
+    expect(chain.value?.blocks.map((b) => b.number)).toEqual(['8'])
+    stop()
+    fake.answer('ledger:watch', ok({ watching: false }))
+    chain.dispose()
+  })
 })
 
 describe('a lookup (transaction, asset)', () => {

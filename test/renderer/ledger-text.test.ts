@@ -38,4 +38,12 @@ describe('ledger words', () => {
       'ledger.ui.failure {"name":"TemperatureBelowAbsoluteZero(-300000)","message":"reverted"}',
     )
   })
+
+  it("says a node that could not be reached in the operator's language, not in the RPC library's English", () => {
+    // Cold trial: the French queue's last error read « Unreachable : HTTP request failed. » while anvil was stopped.
+    const t = (key: string, options?: { values?: Record<string, unknown> }) => (options ? `${key} ${JSON.stringify(options.values)}` : key)
+    expect(failureText(t, { code: 'NETWORK', name: 'Unreachable', message: 'HTTP request failed.' })).toBe('errors.code.NETWORK')
+    expect(failureText(t, { code: 'NETWORK', name: 'Http502', message: 'HTTP request failed.' })).toBe('errors.code.NETWORK (HTTP 502)')
+    expect(failureText(t, { code: 'TIMEOUT', name: 'Timeout', message: 'The request took too long to respond.' })).toBe('errors.code.TIMEOUT')
+  })
 })

@@ -250,10 +250,25 @@ export function createForwardQueue(deps: QueueDeps) {
     return doc.nextAttemptAt === null || doc.nextAttemptAt <= now
   }
 
+  /**
+   * The pending items due now, in the order their events arrived (`open` keeps it). An item waiting for its retry holds
+   * back the later items of its route: each fails and backs off on its own while a node is away, and without this the
+   * first retried after its return went first, out of order (evt-5 mined before evt-4).
+   */
+  function duePending(now: string): ItemDoc[] {
+    const held = new Set<string>()
+    const pending: ItemDoc[] = []
+    for (const d of open.values()) {
+      if (d.state !== 'pending' || held.has(d.routeId)) continue
+      if (!due(d, now)) held.add(d.routeId)
+      else if (pending.push(d) >= ROUND) break
+    }
+    return pending
+  }
+
   /** Pending items, a batch at a time; a batch's sends overlap the signing of the next. */
   async function sendRound(): Promise<boolean> {
-    const now = new Date().toISOString()
-    const pending = [...open.values()].filter((d) => d.state === 'pending' && due(d, now)).slice(0, ROUND)
+    const pending = duePending(new Date().toISOString())
     const inFlight = new Set<Promise<void>>()
     for (let i = 0; i < pending.length && running; i += batch) {
       while (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight)
@@ -328,10 +343,14 @@ export function createForwardQueue(deps: QueueDeps) {
     async load(): Promise<void> {
       if (loaded) return
       for (const s of FORWARD_STATES) counts[s] = 0
+      const resumed: ItemDoc[] = []
       await scanItems(db, (doc) => {
         counts[doc.state]++
-        if (doc.state === 'pending' || doc.state === 'submitted') open.set(doc._id, doc)
+        if (doc.state === 'pending' || doc.state === 'submitted') resumed.push(doc)
       })
+      // Read in id order (route, then event key): the open items resume in the order their events arrived.
+      resumed.sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0))
+      for (const doc of resumed) open.set(doc._id, doc)
       loaded = true
     },
 

@@ -338,7 +338,11 @@ export function createLedgerService(deps: LedgerDeps) {
     tx: async (id: string, txId: string) => (await adapterFor(id)).tx(txId),
     asset: async (id: string, assetId: string, from: string | undefined) => (await adapterFor(id)).asset(assetId, from === undefined ? undefined : BigInt(from)),
 
-    status,
+    /** The queue is read from the workspace first: a CLI or a window that never started the forwarder counts it too. */
+    async status(): Promise<Output<'ledger:status'>> {
+      await queue.load()
+      return status()
+    },
     async start(platformProfile: string | undefined, ctx: CallContext) {
       await writeForwarder(true, platformProfile ?? null, ctx)
       await startForwarder(platformProfile)

@@ -207,6 +207,17 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
   const serviceExtra = { ...(e.responseCode ? { serviceCode: String(e.responseCode) } : {}), ...(reply ? { serviceMessage: reply } : {}) }
   const withReply = reply ? ` (${reply})` : ''
 
+  // 538 (RFC 4954: encryption required for the mechanism), or Postfix's "530 Must issue a STARTTLS command first": the
+  // server takes nothing before TLS, which the security "None" never starts. Neither the password nor the account is
+  // wrong.
+  if (e.responseCode === 538 || (e.responseCode >= 500 && /STARTTLS/i.test(e.response))) {
+    return make(
+      'TLS',
+      `The SMTP server ${where} accepts only an encrypted connection: choose STARTTLS (smtp://) or TLS from the start (smtps://)${withReply}`,
+      { key: 'mail.smtp.tlsRequired', params: { host: ctx.host } },
+      serviceExtra,
+    )
+  }
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || (e.command.startsWith('AUTH') && e.responseCode >= 500)) {
     return make('AUTH_FAILED', `The SMTP server ${where} refused the user name or password${withReply}`, { key: 'mail.smtp.authFailed', params: { host: ctx.host } }, serviceExtra)
   }

@@ -121,7 +121,12 @@ export function createMailService(deps: MailServiceDeps) {
   function notConfigured(mode?: MailMode): AppError {
     return mode
       ? AppError.withRef('NOT_FOUND', `The email mode ${mode} is not configured`, { key: 'mail.modeNotConfigured', params: { mode } })
-      : AppError.withRef('NOT_FOUND', 'Email is not configured: choose a mode in Extensions → Email', { key: 'mail.notConfigured' })
+      : AppError.withRef(
+          'NOT_FOUND',
+          // The CLI reads the environment too: a script is told which variables (the window never reads them).
+          `Email is not configured: choose a mode in Extensions → Email${deps.configOverride === 'env' ? ', or set FIELDLINE_SMTP_URL or FIELDLINE_SENDGRID_API_KEY with FIELDLINE_MAIL_FROM' : ''}`,
+          { key: 'mail.notConfigured' },
+        )
   }
 
   async function secret(doc: MailSettingsDoc, mode: MailMode): Promise<string | null> {
@@ -392,9 +397,9 @@ export function createMailService(deps: MailServiceDeps) {
      * Runs `run` with a mailer for the active configuration (or the override) and the organisation name, then closes
      * the mailer. Configuration problems (none active, secret not on this computer) are thrown before `run` starts.
      */
-    async withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T> {
+    async withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null, source: { environment: boolean }) => Promise<T>): Promise<T> {
       const config = await resolve()
-      return withMailer(config, (mailer) => run(mailer, config.organisation ?? null))
+      return withMailer(config, (mailer) => run(mailer, config.organisation ?? null, { environment: override !== null }))
     },
 
     async close(): Promise<void> {

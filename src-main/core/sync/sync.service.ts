@@ -88,11 +88,28 @@ function reasonOf(e: PouchFailure): string {
   return String(e.reason ?? e.message ?? e.name ?? 'unknown').slice(0, 300)
 }
 
+/** A system or undici code in a failed request (node-fetch's `code`, or its message: "…reason: connect ECONNREFUSED …"). */
+const TRANSPORT_CODE = /\b(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/
+
+/**
+ * Why the server cannot be reached, for the operator: the transport code when there is one, which the window says in
+ * words of its language (a body cut short, "Premature close", is a reset connection); else the failure's own text.
+ */
+function unreachableCause(e: PouchFailure & { code?: unknown }): string {
+  if (typeof e.code === 'string' && TRANSPORT_CODE.test(e.code)) return e.code
+  const text = reasonOf(e)
+  return TRANSPORT_CODE.exec(text)?.[1] ?? (/premature close/i.test(text) ? 'ECONNRESET' : text)
+}
+
+function offline(e: PouchFailure): AppError {
+  return AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(e)}`, { key: 'sync.offline', params: { reason: unreachableCause(e) } })
+}
+
 /** A paused-with-error replication: refused (401/403/404) is an error the operator must act on; anything else is offline. */
 function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: AppError } {
   const status = e.status ?? 0
   if (status === 401 || status === 403 || status === 404) return { state: 'error', reason: remoteRefusal(status, { reason: reasonOf(e) }, 'sync') }
-  return { state: 'offline', reason: AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(e)}`, { key: 'sync.offline', params: { reason: reasonOf(e) } }) }
+  return { state: 'offline', reason: offline(e) }
 }
 
 interface ChangeInfo {
@@ -229,7 +246,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (isAppError(e)) return e
     const f = (e ?? {}) as PouchFailure
     if (typeof f.status === 'number' && f.status > 0) return remoteRefusal(f.status, { reason: reasonOf(f) }, what)
-    return AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(f)}`, { key: 'sync.offline', params: { reason: reasonOf(f) } })
+    return offline(f)
   }
 
   async function session(remote: Remote): Promise<{ user: string | null; role: SyncRole | null }> {

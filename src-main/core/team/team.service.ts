@@ -23,7 +23,7 @@ import { invitationDocId, listInvitationDocs, readInvitation, toInvitation, type
 
 /** What the team needs from the email extension: the active configuration's mailer, for one operation. */
 export interface MailPort {
-  withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null) => Promise<T>): Promise<T>
+  withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null, source: { environment: boolean }) => Promise<T>): Promise<T>
 }
 
 export interface TeamServiceDeps {
@@ -167,9 +167,10 @@ export function createTeamService(deps: TeamServiceDeps) {
     async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
       const input = parseInput(inviteInputSchema, rawInput)
       // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
-      return mail.withActiveMailer(async (mailer, organisation) => {
+      return mail.withActiveMailer(async (mailer, organisation, source) => {
         if (!organisation) {
-          throw AppError.withRef('VALIDATION', 'Enter the organisation name in Extensions → Email: invitations name it', { key: 'mail.organisationRequired' })
+          const where = source.environment ? 'Set FIELDLINE_ORGANISATION (or enter the organisation name in Extensions → Email)' : 'Enter the organisation name in Extensions → Email'
+          throw AppError.withRef('VALIDATION', `${where}: invitations name it`, { key: 'mail.organisationRequired' })
         }
         const duplicate = (await listInvitationDocs(db)).find((d) => d.state !== 'revoked' && sameAddress(d.email, input.email))
         if (duplicate) {

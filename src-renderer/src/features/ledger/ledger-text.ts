@@ -5,6 +5,12 @@ import type { Translate } from '../../i18n'
 
 /** A failure by its decoded name (EmptyAssetId, EndorseError, overflow…) with the node's or the rule's words. */
 export function failureText(t: Translate, failure: LedgerFailure): string {
+  // A node that could not be reached is said in the operator's language (the RPC library's message is English and
+  // names no cause); an HTTP status is kept, as it tells a proxy's error from a node that is down.
+  if (failure.code === 'NETWORK' || failure.code === 'TIMEOUT') {
+    const status = /^Http(\d{3})$/.exec(failure.name)?.[1]
+    return status ? `${t(`errors.code.${failure.code}`)} (HTTP ${status})` : t(`errors.code.${failure.code}`)
+  }
   const args = failure.args && failure.args.length > 0 ? `(${failure.args.join(', ')})` : ''
   return t('ledger.ui.failure', { values: { name: `${failure.name}${args}`, message: failure.message } })
 }

@@ -204,7 +204,8 @@ export class LedgerChain extends EventStore<{ head: LedgerHead; blocks: BlockSum
     this.#api = source
     this.#stopBlocks = source.on('ledger:block', (event) => {
       if (event.targetId !== targetId || !this.value) return
-      const head = BigInt(event.block.number) > BigInt(this.value.head.height) ? { ...this.value.head, height: event.block.number } : this.value.head
+      // A block from the node means it answers again, whatever the last head said.
+      const head = BigInt(event.block.number) > BigInt(this.value.head.height) ? { ...this.value.head, height: event.block.number, healthy: true } : this.value.head
       this.accept({ head, blocks: mergeBlocks(this.value.blocks, [event.block]) })
     })
   }
@@ -212,6 +213,8 @@ export class LedgerChain extends EventStore<{ head: LedgerHead; blocks: BlockSum
   protected async fetch(): Promise<Result<{ head: LedgerHead; blocks: BlockSummary[] }>> {
     const [head, blocks] = await Promise.all([this.#api.invoke('ledger:head', { targetId: this.targetId }), this.#api.invoke('ledger:blocks', { targetId: this.targetId, count: BLOCKS_SHOWN })])
     if (!head.ok) return head
+    // A node that does not answer is told by its head (unhealthy); its blocks cannot be read meanwhile.
+    if (!blocks.ok && !head.value.healthy) return { ok: true, value: { head: head.value, blocks: this.value?.blocks ?? [] } }
     if (!blocks.ok) return blocks
     return { ok: true, value: { head: head.value, blocks: mergeBlocks(this.value?.blocks ?? [], blocks.value.items) } }
   }
