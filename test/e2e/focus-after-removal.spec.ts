@@ -4,7 +4,7 @@
  * reader lost its place). It goes to the entry that took the restored one's place, to the "trash is empty" text that
  * says what the action left, and, when nothing nearer can take it, to the page's heading (App.svelte's last resort).
  */
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { addDevice, openPage } from './steps'
 
@@ -116,11 +116,14 @@ test('restoring from the trash: the focus goes to the entry that took its place,
   await expect(page.getByRole('main').locator(':focus')).toHaveCount(1)
 })
 
-test('Empty trash: once emptied (the button off), the focus goes to the "trash is empty" text', async ({ app }) => {
-  const { page } = app
-  await addDevices(page, ['del-1'])
-  await openWithKeyboard(page, 'del-1')
-  await deleteWithKeyboard(page, 'del-1')
+/**
+ * Deletes a device and empties the trash, keyboard only, up to the confirmation's Enter (after `beforeConfirm`); answers
+ * the trash's Empty trash button.
+ */
+async function emptyTrashWithKeyboard(page: Page, id: string, beforeConfirm: () => Promise<unknown> = async () => undefined): Promise<Locator> {
+  await addDevices(page, [id])
+  await openWithKeyboard(page, id)
+  await deleteWithKeyboard(page, id)
   await openTrash(page)
   // The trash is read once its page is open: until then Empty trash is off (nothing known to empty), and focus() on it
   // does nothing, so the Enter below would go to the heading.
@@ -132,8 +135,15 @@ test('Empty trash: once emptied (the button off), the focus goes to the "trash i
   await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused()
   await page.keyboard.press('Tab')
   await expect(confirm.getByRole('button', { name: 'Empty trash' })).toBeFocused()
+  await beforeConfirm()
   await page.keyboard.press('Enter')
   await expect(confirm).toBeHidden()
+  return empty
+}
+
+test('Empty trash: once emptied (the button off), the focus goes to the "trash is empty" text', async ({ app }) => {
+  const { page } = app
+  const empty = await emptyTrashWithKeyboard(page, 'del-1')
   await expect(page.getByRole('status').filter({ hasText: '1 item deleted for good.' })).toBeVisible()
   await expect(empty).toBeDisabled()
   await expect(page.getByText('The trash is empty.')).toBeFocused()
@@ -156,20 +166,7 @@ test('Empty trash on a busy core: the focus still goes to the "trash is empty" t
   `)
   await page.reload()
   await page.waitForSelector('[data-app-state="ready"]')
-  await addDevices(page, ['del-1'])
-  await openWithKeyboard(page, 'del-1')
-  await deleteWithKeyboard(page, 'del-1')
-  await openTrash(page)
-  await expect(page.getByTestId('trash-row')).toHaveCount(1)
-  const empty = page.getByRole('button', { name: 'Empty trash' })
-  await empty.focus()
-  await page.keyboard.press('Enter')
-  const confirm = page.getByRole('dialog', { name: 'Empty the trash?' })
-  await page.keyboard.press('Tab')
-  await expect(confirm.getByRole('button', { name: 'Empty trash' })).toBeFocused()
-  await page.evaluate('window.busyCore = true')
-  await page.keyboard.press('Enter')
-  await expect(confirm).toBeHidden()
+  const empty = await emptyTrashWithKeyboard(page, 'del-1', () => page.evaluate('window.busyCore = true'))
   await expect(empty).toBeDisabled()
   await expect(page.getByText('The trash is empty.')).toBeFocused()
 })
