@@ -195,7 +195,12 @@ export const previewSchema = z.object({
   args: z.array(z.object({ parameter: z.string(), type: z.string(), value: z.string().nullable(), error: ledgerFailureSchema.nullable() })),
   /** EVM calldata (hex), the JSON string, or the positional strings as a JSON array. */
   encoded: z.string().nullable(),
-  dryRun: z.union([z.object({ ok: z.literal(true), result: z.string() }), z.object({ ok: z.literal(false), error: ledgerFailureSchema })]).nullable(),
+  dryRun: z
+    .union([
+      z.object({ ok: z.literal(true), /** What the call returns; null when it returns nothing. */ result: z.string().nullable() }),
+      z.object({ ok: z.literal(false), error: ledgerFailureSchema }),
+    ])
+    .nullable(),
 })
 export type Preview = z.infer<typeof previewSchema>
 

@@ -33,7 +33,12 @@ async function targetOf(rt: Runtime, given: string | undefined): Promise<string>
 
 function previewLines(p: Preview): string[] {
   const rows = p.args.map((a) => `  ${a.parameter} (${a.type}) = ${a.value ?? `error ${a.error?.name}: ${a.error?.message}`}`)
-  const dry = p.dryRun === null ? [] : p.dryRun.ok ? [`dry run: ok ${p.dryRun.result}`] : [`dry run: ${p.dryRun.error.name}: ${p.dryRun.error.message}`]
+  const dry =
+    p.dryRun === null
+      ? []
+      : p.dryRun.ok
+        ? [`dry run: ok${p.dryRun.result === null ? ' (the call returns no value)' : ` ${p.dryRun.result}`}`]
+        : [`dry run: ${p.dryRun.error.name}: ${p.dryRun.error.message}`]
   return ['arguments:', ...rows, ...(p.encoded ? [`encoded: ${p.encoded}`] : []), ...dry]
 }
 

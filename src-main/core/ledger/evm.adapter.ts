@@ -273,7 +273,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
       const request = contractCall(call)
       try {
         const { result } = await client.simulateContract({ ...request, ...(account ? { account: account.address } : {}) } as Parameters<typeof client.simulateContract>[0])
-        return { ok: true, result: toText(result ?? null) }
+        return { ok: true, result: result === undefined || result === null ? null : toText(result) }
       } catch (e) {
         return { ok: false, error: evmFailure(e, abi) }
       }

@@ -270,7 +270,8 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
 
     async dryRun(call): Promise<DryRun> {
       try {
-        return { ok: true, result: utf8(await contract().evaluate(call.fn, { arguments: argumentsOf(call) })) }
+        const result = utf8(await contract().evaluate(call.fn, { arguments: argumentsOf(call) }))
+        return { ok: true, result: result === '' ? null : result }
       } catch (e) {
         if (e instanceof AppError) throw e
         return { ok: false, error: fabricFailure(e) }

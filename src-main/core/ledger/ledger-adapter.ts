@@ -74,7 +74,8 @@ export type CommitOutcome =
   /** It can never commit (its nonce was taken by another transaction): prepare again. */
   | { kind: 'stale'; error: LedgerFailure }
 
-export type DryRun = { ok: true; result: string } | { ok: false; error: LedgerFailure }
+/** `result`: what the call returns, as text; null when it returns nothing (a transaction function, most often). */
+export type DryRun = { ok: true; result: string | null } | { ok: false; error: LedgerFailure }
 
 export interface EventPage {
   items: LedgerEvent[]
