@@ -285,21 +285,6 @@ describe('endpointChangeBatcher', () => {
     expect(stateOf(manager, 'b', '/z')).toMatchObject({ state: 'subscribed', attempts: 1 })
   })
 
-  it('after an outage where mbed kept what it held (no restart), reads one endpoint back, not every one', async () => {
-    const { manager, calls } = setup(null, undefined, undefined, {
-      endpointSubscriptions: async (ep: string) => {
-        calls.push(`LIST ${ep}`)
-        return ['/x']
-      },
-    })
-    await manager.start()
-    for (const ep of ['a', 'b', 'c']) manager.registered(reg(ep, 'T', [{ path: '/x', obs: true }]), true)
-    await settle()
-    calls.length = 0
-    expect(await manager.verify()).toBe(0)
-    expect(calls).toEqual(['LIST a'])
-  })
-
   it('after an outage in rules mode, writes the rules again', async () => {
     const rules = [{ 'endpoint-type': 'T' }]
     const { manager, calls } = setup(rules)

@@ -24,9 +24,8 @@
  *   failures and timeouts → pending and asked again with back-off (the HTTP client already retried 429/502/503/504
  *   within the account's governor; this covers what outlasts those attempts); any other refusal → refused.
  * - After the notification channel was away (mbed unreachable, restarted): mbed may have forgotten what it had — a
- *   restarted Connector keeps no subscriptions — so the rules are written again and one endpoint's subscriptions are
- *   read back (GET /v2/subscriptions/{ep}); if mbed lost some of them, every endpoint's are, and what is subscribed
- *   here and no longer listed there is subscribed again.
+ *   restarted Connector keeps no subscriptions — so the rules are written again and each endpoint's subscriptions are
+ *   read back (GET /v2/subscriptions/{ep}); what is subscribed here and no longer listed there is subscribed again.
  * - The operator's subscribe and unsubscribe win over the automatic ones: a resource the operator took off stays off
  *   (a pre-subscription that brings it back at the next registration is removed again), one the operator asked for is
  *   subscribed again after a full re-registration.
@@ -175,44 +174,37 @@ export class SubscriptionManager {
   }
 
   /**
-   * After an outage of the notification channel: writes the rules again (rules mode) and, when mbed forgot what it held,
-   * subscribes again what it no longer lists. A restarted Connector forgets every subscription, so one endpoint's list
-   * tells whether it restarted: only then is every endpoint's list read (GET /v2/subscriptions/{ep}, one call each,
-   * under the account's rate limit), where reading them all after every failed poll of a flaky link would queue
-   * thousands of calls ahead of the operator's commands. Resolves with how many were subscribed again. An endpoint whose
-   * list cannot be read is left as it is (the next outage's check, or its next registration, catches it up).
+   * After an outage of the notification channel: writes the rules again (rules mode) and reads back each endpoint's
+   * subscriptions; a resource subscribed here that mbed no longer lists is subscribed again. Resolves with how many
+   * were. An endpoint whose list cannot be read is left as it is (the next outage's check, or its next registration,
+   * catches it up).
    */
   async verify(): Promise<number> {
     const generation = this.generation
     await this.writeRules()
     if (generation !== this.generation) return 0
-    const holding = [...this.endpoints.values()].filter((e) => [...e.resources.values()].some((sub) => sub.state === 'subscribed'))
-    const [probe, ...others] = holding
-    if (!probe) return 0
-    const lost = await this.resubscribeLost(probe, generation)
-    if (lost === null || lost === 0) return 0
-    const more = await Promise.all(others.map((e) => this.resubscribeLost(e, generation)))
-    return more.reduce<number>((sum, n) => sum + (n ?? 0), lost)
-  }
-
-  /** Subscribes again the resources of `e` subscribed here that mbed no longer lists: how many, or null if unread. */
-  private async resubscribeLost(e: EndpointSubs, generation: number): Promise<number | null> {
-    let listed: Set<string>
-    try {
-      listed = new Set(await this.o.client.endpointSubscriptions(e.name))
-    } catch (err) {
-      this.o.log.warn({ ep: e.name.slice(0, 80), err: err instanceof Error ? err.message : String(err) }, 'mbed bridge: could not read back the subscriptions of an endpoint after an outage')
-      return null
-    }
-    if (generation !== this.generation || this.endpoints.get(e.name) !== e) return null
     let resubscribed = 0
-    for (const sub of [...e.resources.values()]) {
-      if (sub.state !== 'subscribed' || listed.has(sub.path)) continue
-      resubscribed++
-      sub.attempts = 0
-      if (sub.via === 'presubscription') sub.via = 'bridge'
-      void this.send(e, sub)
-    }
+    await Promise.all(
+      [...this.endpoints.values()].map(async (e) => {
+        const held = [...e.resources.values()].filter((sub) => sub.state === 'subscribed')
+        if (held.length === 0) return
+        let listed: Set<string>
+        try {
+          listed = new Set(await this.o.client.endpointSubscriptions(e.name))
+        } catch (err) {
+          this.o.log.warn({ ep: e.name.slice(0, 80), err: err instanceof Error ? err.message : String(err) }, 'mbed bridge: could not read back the subscriptions of an endpoint after an outage')
+          return
+        }
+        if (generation !== this.generation || this.endpoints.get(e.name) !== e) return
+        for (const sub of held) {
+          if (sub.state !== 'subscribed' || e.resources.get(sub.path) !== sub || listed.has(sub.path)) continue
+          resubscribed++
+          sub.attempts = 0
+          if (sub.via === 'presubscription') sub.via = 'bridge'
+          void this.send(e, sub)
+        }
+      }),
+    )
     return resubscribed
   }
 
