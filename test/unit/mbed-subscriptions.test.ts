@@ -20,7 +20,7 @@ function setup(
   rules: MbedPresubscription[] | null,
   answer: (ep: string, path: string) => Answer = () => ({ kind: 'subscribed', status: 200 }),
   early: Map<string, MbedAsyncResponse> = new Map(),
-  overrides: { setPresubscriptions?: () => Promise<void>; subscribe?: () => Promise<SubscribeResult>; endpointSubscriptions?: (ep: string) => Promise<string[]> } = {},
+  overrides: { setPresubscriptions?: () => Promise<void>; subscribe?: () => Promise<SubscribeResult> } = {},
 ) {
   const calls: string[] = []
   const changed: string[] = []
@@ -42,10 +42,6 @@ function setup(
       { path: '/1/0/1', obs: true, ct: '' },
       { path: '/1/0/2', obs: false, ct: '' },
     ],
-    endpointSubscriptions: async (ep: string) => {
-      calls.push(`LIST ${ep}`)
-      return [] as string[]
-    },
     ...overrides,
   }
   const manager = new SubscriptionManager({
@@ -253,44 +249,5 @@ describe('endpointChangeBatcher', () => {
     expect(events[0]?.more).toBe(true)
     batcher.changed('x')
     await expect.poll(() => events[1]).toEqual({ endpoints: ['x'], more: false })
-  })
-
-  it('after an outage, subscribes again what mbed no longer lists and writes the rules again', async () => {
-    const held = new Map<string, string[]>([
-      ['a', ['/x']],
-      ['b', []],
-    ])
-    const { manager, calls } = setup(null, undefined, undefined, {
-      endpointSubscriptions: async (ep: string) => {
-        calls.push(`LIST ${ep}`)
-        return held.get(ep) ?? []
-      },
-    })
-    await manager.start()
-    manager.registered(
-      reg('a', 'T', [
-        { path: '/x', obs: true },
-        { path: '/y', obs: true },
-      ]),
-      true,
-    )
-    manager.registered(reg('b', 'T', [{ path: '/z', obs: true }]), true)
-    await settle()
-    expect(stateOf(manager, 'a', '/y')?.state).toBe('subscribed')
-    calls.length = 0
-    // mbed kept a's /x only: /y and b's /z are asked again; nothing is asked for an endpoint mbed still fully holds.
-    expect(await manager.verify()).toBe(2)
-    await settle()
-    expect(calls.sort()).toEqual(['LIST a', 'LIST b', 'PUT a/y', 'PUT b/z'])
-    expect(stateOf(manager, 'b', '/z')).toMatchObject({ state: 'subscribed', attempts: 1 })
-  })
-
-  it('after an outage in rules mode, writes the rules again', async () => {
-    const rules = [{ 'endpoint-type': 'T' }]
-    const { manager, calls } = setup(rules)
-    await manager.start()
-    calls.length = 0
-    await manager.verify()
-    expect(calls).toEqual([`PRESUB ${JSON.stringify(rules)}`])
   })
 })

@@ -381,19 +381,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       queue.checkGate()
     }
     cleanups.push(link.on('state', onLink))
-    // A channel that comes back after an outage may talk to an mbed that forgot the subscriptions (a restarted
-    // Connector keeps none): read them back and subscribe again what is missing.
-    let channelWasAway = false
-    cleanups.push(
-      channel.on('state', (e) => {
-        if (e.state === 'reconnecting') channelWasAway = true
-        else if (e.state === 'open' && channelWasAway) {
-          channelWasAway = false
-          void recheckSubscriptions()
-        }
-        evaluate()
-      }),
-    )
+    cleanups.push(channel.on('state', () => evaluate()))
     // The link reports its own progress; the bridge does not wait for the broker (notifications queue meanwhile).
     void link.connect().catch(() => undefined)
     channel.start()
@@ -404,22 +392,6 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     queue.pump()
     // After the channel started: a 202 subscription's answer comes through it.
     void subs.adopt(endpoints)
-  }
-
-  /** After the channel's outage: endpoints registered meanwhile are adopted, and lost subscriptions asked again. */
-  async function recheckSubscriptions(): Promise<void> {
-    let endpoints: MbedEndpoint[] = []
-    try {
-      endpoints = await client.listEndpoints()
-      for (const e of endpoints) types.learn(e.name, e.type, e.queueMode)
-    } catch (e) {
-      log.warn({ err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not list the endpoints after an outage')
-    }
-    if (!running()) return
-    const resubscribed = await subs.verify()
-    if (!running()) return
-    await subs.adopt(endpoints)
-    if (resubscribed > 0) log.info({ resubscribed }, 'mbed bridge: subscribed again what mbed no longer had after the outage')
   }
 
   async function stopNow(): Promise<MbedStopReport> {

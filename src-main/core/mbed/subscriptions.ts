@@ -23,9 +23,6 @@
  *   observable) and 404 (no such endpoint or resource) → refused with the reason, never retried; 429, 5xx, network
  *   failures and timeouts → pending and asked again with back-off (the HTTP client already retried 429/502/503/504
  *   within the account's governor; this covers what outlasts those attempts); any other refusal → refused.
- * - After the notification channel was away (mbed unreachable, restarted): mbed may have forgotten what it had — a
- *   restarted Connector keeps no subscriptions — so the rules are written again and each endpoint's subscriptions are
- *   read back (GET /v2/subscriptions/{ep}); what is subscribed here and no longer listed there is subscribed again.
  * - The operator's subscribe and unsubscribe win over the automatic ones: a resource the operator took off stays off
  *   (a pre-subscription that brings it back at the next registration is removed again), one the operator asked for is
  *   subscribed again after a full re-registration.
@@ -38,7 +35,7 @@ import type { Logger } from '../log/logger'
 import type { MbedClient, MbedEndpoint } from './connector.client'
 import type { MbedAsyncResponse, MbedRegistration } from './envelope'
 
-export type SubscriptionClient = Pick<MbedClient, 'subscribe' | 'unsubscribe' | 'setPresubscriptions' | 'endpointResources' | 'endpointSubscriptions'>
+export type SubscriptionClient = Pick<MbedClient, 'subscribe' | 'unsubscribe' | 'setPresubscriptions' | 'endpointResources'>
 
 export interface SubscriptionManagerOptions {
   client: SubscriptionClient
@@ -131,10 +128,6 @@ export class SubscriptionManager {
     this.endpoints.clear()
     this.byAsyncId.clear()
     this.presubState = { state: 'none', reason: null }
-    await this.writeRules()
-  }
-
-  private async writeRules(): Promise<void> {
     if (this.o.rules === null) return
     try {
       await this.o.client.setPresubscriptions(this.o.rules)
@@ -171,41 +164,6 @@ export class SubscriptionManager {
         this.apply({ ep: e.name, ...(e.type ? { ept: e.type } : {}), resources: resources.map((r) => ({ path: r.path, obs: r.obs })) }, { full: false, covered: false })
       }),
     )
-  }
-
-  /**
-   * After an outage of the notification channel: writes the rules again (rules mode) and reads back each endpoint's
-   * subscriptions; a resource subscribed here that mbed no longer lists is subscribed again. Resolves with how many
-   * were. An endpoint whose list cannot be read is left as it is (the next outage's check, or its next registration,
-   * catches it up).
-   */
-  async verify(): Promise<number> {
-    const generation = this.generation
-    await this.writeRules()
-    if (generation !== this.generation) return 0
-    let resubscribed = 0
-    await Promise.all(
-      [...this.endpoints.values()].map(async (e) => {
-        const held = [...e.resources.values()].filter((sub) => sub.state === 'subscribed')
-        if (held.length === 0) return
-        let listed: Set<string>
-        try {
-          listed = new Set(await this.o.client.endpointSubscriptions(e.name))
-        } catch (err) {
-          this.o.log.warn({ ep: e.name.slice(0, 80), err: err instanceof Error ? err.message : String(err) }, 'mbed bridge: could not read back the subscriptions of an endpoint after an outage')
-          return
-        }
-        if (generation !== this.generation || this.endpoints.get(e.name) !== e) return
-        for (const sub of held) {
-          if (sub.state !== 'subscribed' || e.resources.get(sub.path) !== sub || listed.has(sub.path)) continue
-          resubscribed++
-          sub.attempts = 0
-          if (sub.via === 'presubscription') sub.via = 'bridge'
-          void this.send(e, sub)
-        }
-      }),
-    )
-    return resubscribed
   }
 
   /** A `registrations` item (`full`) or a `reg-updates` item. */
