@@ -178,6 +178,15 @@ export type JobProgress = z.infer<typeof jobProgressSchema>
  */
 export const JOB_WAITING_STEP_SECONDS = 15
 
+/** How long a running job has waited for a row to finish, in whole steps of JOB_WAITING_STEP_SECONDS (0 under one). */
+export const jobWaitingSeconds = (waitedMs: number): number => Math.floor(waitedMs / 1000 / JOB_WAITING_STEP_SECONDS) * JOB_WAITING_STEP_SECONDS
+
+/** Rows a job's run is done with (the progress bar; a running job waits on its carrier while this stays put). */
+export function finishedRows(job: { counts: JobCounts }): number {
+  const c = job.counts
+  return c.done + c.failed + c.unknown + c.skipped
+}
+
 /** A pre-flight's reads so far: of the rows it reads the SIM of (from the cache, or from the carrier), how many are read. */
 /** `undoOf`: the job an undo job sets back (its pre-flight runs while the operator waits on that job's page). */
 export const jobPreflightProgressSchema = z.object({ jobId: z.string(), undoOf: z.string().nullable(), read: z.number().int(), total: z.number().int() })

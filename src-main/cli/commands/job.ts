@@ -21,7 +21,7 @@ import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
-import { JOB_WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow } from '../../../src-shared/models/sim-jobs'
+import { finishedRows, jobWaitingSeconds, type Job, type JobProgress, type JobRow } from '../../../src-shared/models/sim-jobs'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -116,13 +116,13 @@ async function follow(rt: Runtime, jobId: string, channel: 'jobs:run' | 'jobs:re
   const off = rt.core.bus.subscribe((event, payload) => {
     const p = payload as JobProgress
     if (event !== 'jobs:progress' || p.jobId !== jobId) return
-    const now = p.counts.done + p.counts.failed + p.counts.unknown + p.counts.skipped
+    const now = finishedRows(p)
     if (now !== finished || p.state !== 'running') [finished, moved, said] = [now, Date.now(), 0]
     if (!rt.json) rt.err(progressLine(p))
   })
   // A carrier slow to answer leaves no progress to print: the operator is told the job waits, not left with silence.
   const waiting = setInterval(() => {
-    const waited = Math.floor((Date.now() - moved) / 1000 / JOB_WAITING_STEP_SECONDS) * JOB_WAITING_STEP_SECONDS
+    const waited = jobWaitingSeconds(Date.now() - moved)
     if (rt.json || finished < 0 || waited === 0 || waited === said) return
     said = waited
     rt.err(`${jobId} waiting: no row has finished for ${duration(waited)}; the carrier is slow to answer (a carrier that stops answering pauses the job)`)

@@ -1,5 +1,5 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
-import { JOB_WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
+import { finishedRows, jobWaitingSeconds, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
 import { api, type Api } from '../api'
 import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -99,12 +99,6 @@ export function jobActions(job: Job): JobActions {
   }
 }
 
-/** Rows a job's run is done with, for the progress bar. */
-export function finishedRows(job: Pick<Job, 'counts'>): number {
-  const c = job.counts
-  return c.done + c.failed + c.unknown + c.skipped
-}
-
 /** How often the rows on screen are read again while a job runs (its progress arrives up to five times a second). */
 const ROWS_REFRESH_MS = 1000
 
@@ -124,7 +118,7 @@ export class JobView {
   busy = $state<Action | null>(null)
   /** The SIMs the pre-flight under way has read, of those it reads; null when none runs. */
   preflightRead = $state<{ read: number; total: number } | null>(null)
-  /** How long the running job has waited for a row to finish, in steps of JOB_WAITING_STEP_SECONDS; null while rows finish. */
+  /** How long the running job has waited for a row to finish, in steps (jobWaitingSeconds); null while rows finish. */
   waitingSeconds = $state<number | null>(null)
   readonly rows: JobRowsList
   filter = $state<JobRowState | null>(null)
@@ -209,7 +203,7 @@ export class JobView {
   }
 
   #checkWaiting(): void {
-    const waited = Math.floor((Date.now() - this.#moved) / 1000 / JOB_WAITING_STEP_SECONDS) * JOB_WAITING_STEP_SECONDS
+    const waited = jobWaitingSeconds(Date.now() - this.#moved)
     this.waitingSeconds = this.job?.state === 'running' && waited > 0 ? waited : null
   }
 
