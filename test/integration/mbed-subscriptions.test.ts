@@ -5,10 +5,15 @@
  * fully, a 412 is reported by name, 429/5xx are asked again, the operator's subscribe/unsubscribe win, and the
  * pre-subscription rules are written and relied on.
  */
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createMbedBridge } from '../../src-main/core/mbed/bridge'
+import { createMbedClient } from '../../src-main/core/mbed/connector.client'
+import { createPlatformLink } from '../../src-main/core/platform/link'
 import { mbedEvents } from '../../src-shared/models/mbed'
-import { POLL, allSubscribed, b64, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
+import { FAST, POLL, allSubscribed, b64, cleanups, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 
 const skip = mosquittoSkipReason()
 afterEach(runCleanups)
@@ -148,5 +153,52 @@ describe.skipIf(skip)('mbed bridge subscriptions', () => {
     expect(bridge.subscriptions().presubscriptions).toMatchObject({ state: 'failed', reason: { details: { carrierCode: '500' } } })
     const sensor = endpoint(peer, 'Sensor')
     await expect.poll(() => peer.subscribed(KEY, sensor.name, '/3303/0/5700'), POLL).toBe(true)
+  })
+
+  it('subscribes again after mbed restarted and forgot the subscriptions', async () => {
+    const sub = await subscriber(broker.url)
+    // One address for the bridge, in front of one mbed and then of a fresh one (same seed, so the same endpoints):
+    // a restarted Connector that keeps its registrations and none of the subscriptions.
+    let peer: MbedPeer = await startMbedPeer({ flavour: 'connector', pollTimeoutMs: 300, seed: 4711 })
+    cleanups.push(() => peer.close())
+    const sockets = new Set<Socket>()
+    const proxy = createServer((inbound) => {
+      const outbound = connect(Number(new URL(peer.url).port), '127.0.0.1')
+      for (const s of [inbound, outbound]) {
+        sockets.add(s)
+        s.on('close', () => sockets.delete(s))
+        s.on('error', () => {
+          inbound.destroy()
+          outbound.destroy()
+        })
+      }
+      inbound.pipe(outbound).pipe(inbound)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())))
+    cleanups.push(async () => {
+      for (const s of sockets) s.destroy()
+    })
+    const client = createMbedClient({ baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, accessKey: KEY, flavour: 'connector' })
+    cleanups.push(() => client.close())
+    const link = createPlatformLink({ url: broker.url, clientId: `a:test:mbed-restart-${process.pid}`, reconnect: FAST })
+    cleanups.push(() => link.close())
+    const bridge = createMbedBridge({ client, link, channel: { kind: 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 }, drainTimeoutMs: 5_000 })
+    cleanups.push(() => bridge.stop())
+    await bridge.start()
+    await expect.poll(() => bridge.state, POLL).toBe('running')
+    await allSubscribed(peer)
+    const sensor = endpoint(peer, 'Sensor')
+
+    await peer.close()
+    for (const s of sockets) s.destroy()
+    await expect.poll(() => bridge.state, POLL).toBe('degraded')
+    peer = await startMbedPeer({ flavour: 'connector', pollTimeoutMs: 300, seed: 4711 })
+    cleanups.push(() => peer.close())
+    expect(peer.subscribed(KEY, sensor.name, '/3303/0/5700')).toBe(false)
+    await expect.poll(() => bridge.state, POLL).toBe('running')
+    await allSubscribed(peer)
+    peer.notify(sensor.name, '/3303/0/5700', 'after the restart')
+    await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toContain(b64('after the restart'))
   })
 })

@@ -20,7 +20,7 @@ function setup(
   rules: MbedPresubscription[] | null,
   answer: (ep: string, path: string) => Answer = () => ({ kind: 'subscribed', status: 200 }),
   early: Map<string, MbedAsyncResponse> = new Map(),
-  overrides: { setPresubscriptions?: () => Promise<void>; subscribe?: () => Promise<SubscribeResult> } = {},
+  overrides: { setPresubscriptions?: () => Promise<void>; subscribe?: () => Promise<SubscribeResult>; endpointSubscriptions?: (ep: string) => Promise<string[]> } = {},
 ) {
   const calls: string[] = []
   const changed: string[] = []
@@ -42,6 +42,10 @@ function setup(
       { path: '/1/0/1', obs: true, ct: '' },
       { path: '/1/0/2', obs: false, ct: '' },
     ],
+    endpointSubscriptions: async (ep: string) => {
+      calls.push(`LIST ${ep}`)
+      return [] as string[]
+    },
     ...overrides,
   }
   const manager = new SubscriptionManager({
@@ -249,5 +253,126 @@ describe('endpointChangeBatcher', () => {
     expect(events[0]?.more).toBe(true)
     batcher.changed('x')
     await expect.poll(() => events[1]).toEqual({ endpoints: ['x'], more: false })
+  })
+})
+
+describe('subscription manager after an outage (verify)', () => {
+  it('subscribes again what mbed no longer lists; nothing for an endpoint mbed still fully holds', async () => {
+    const held = new Map<string, string[]>([
+      ['a', ['/x']],
+      ['b', []],
+      ['c', ['/w']],
+    ])
+    const { manager, calls } = setup(null, undefined, undefined, {
+      endpointSubscriptions: async (ep: string) => {
+        calls.push(`LIST ${ep}`)
+        return held.get(ep) ?? []
+      },
+    })
+    await manager.start()
+    manager.registered(
+      reg('a', 'T', [
+        { path: '/x', obs: true },
+        { path: '/y', obs: true },
+      ]),
+      true,
+    )
+    manager.registered(reg('b', 'T', [{ path: '/z', obs: true }]), true)
+    manager.registered(reg('c', 'T', [{ path: '/w', obs: true }]), true)
+    await settle()
+    expect(stateOf(manager, 'a', '/y')?.state).toBe('subscribed')
+    calls.length = 0
+    await manager.verify()
+    await settle()
+    expect(calls.sort()).toEqual(['LIST a', 'LIST b', 'LIST c', 'PUT a/y', 'PUT b/z'])
+    expect(stateOf(manager, 'b', '/z')).toMatchObject({ state: 'subscribed', attempts: 1 })
+  })
+
+  it('a subscription still waiting for its async answer from the mbed that went away is asked again (the answer would never come)', async () => {
+    let n = 0
+    const { manager, calls } = setup(null, () => ({ kind: 'async', asyncId: `id-${++n}` }))
+    await manager.start()
+    manager.registered(reg('q', 'Tracker', [{ path: '/t', obs: true }]), true)
+    await settle()
+    expect(stateOf(manager, 'q', '/t')?.state).toBe('pending')
+    calls.length = 0
+    await manager.verify()
+    await settle()
+    expect(calls).toEqual(['LIST q', 'PUT q/t'])
+    // The first request's answer is no longer the manager's to claim; the new one's is.
+    expect(manager.claim({ id: 'id-1', status: 200 })).toBe(false)
+    expect(manager.claim({ id: 'id-2', status: 200 })).toBe(true)
+    expect(stateOf(manager, 'q', '/t')?.state).toBe('subscribed')
+  })
+
+  it('a list that cannot be read is read again after the back-off, not given up', async () => {
+    let failures = 2
+    const { manager, calls } = setup(null, undefined, undefined, {
+      endpointSubscriptions: async (ep: string) => {
+        calls.push(`LIST ${ep}`)
+        if (failures-- > 0) throw status(503)
+        return []
+      },
+    })
+    await manager.start()
+    manager.registered(reg('a', 'T', [{ path: '/x', obs: true }]), true)
+    await settle()
+    calls.length = 0
+    await manager.verify()
+    expect(calls).toEqual(['LIST a'])
+    manager.retryDue(Date.now())
+    await settle()
+    expect(calls).toEqual(['LIST a'])
+    manager.retryDue(Date.now() + 10_000)
+    await settle()
+    expect(calls).toEqual(['LIST a', 'LIST a'])
+    manager.retryDue(Date.now() + 20_000)
+    await settle()
+    await settle()
+    expect(calls).toEqual(['LIST a', 'LIST a', 'LIST a', 'PUT a/x'])
+  })
+
+  it('reads at most two endpoints at once, and a second outage during the reads reads them again', async () => {
+    let inFlight = 0
+    let most = 0
+    const answers: (() => void)[] = []
+    const { manager, calls } = setup(null, undefined, undefined, {
+      endpointSubscriptions: async (ep: string) => {
+        calls.push(`LIST ${ep}`)
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise<void>((resolve) => answers.push(resolve))
+        inFlight--
+        return ['/x']
+      },
+    })
+    await manager.start()
+    for (let i = 0; i < 6; i++) manager.registered(reg(`e${i}`, 'T', [{ path: '/x', obs: true }]), true)
+    await settle()
+    calls.length = 0
+    const first = manager.verify()
+    await settle()
+    expect(calls).toEqual(['LIST e0', 'LIST e1'])
+    const second = manager.verify()
+    while (answers.length > 0 || inFlight > 0) {
+      answers.shift()?.()
+      await settle()
+    }
+    await Promise.all([first, second])
+    expect(most).toBe(2)
+    // e0 and e1 were being read when the second outage came: read again; the others once.
+    expect(calls.filter((c) => c === 'LIST e0')).toHaveLength(2)
+    expect(calls.filter((c) => c === 'LIST e1')).toHaveLength(2)
+    expect(calls.filter((c) => c === 'LIST e5')).toHaveLength(1)
+    expect(calls.filter((c) => c.startsWith('PUT'))).toEqual([])
+  })
+
+  it('in rules mode, writes the rules again', async () => {
+    const rules = [{ 'endpoint-type': 'T' }]
+    const { manager, calls } = setup(rules)
+    await manager.start()
+    calls.length = 0
+    await manager.verify()
+    expect(calls).toEqual([`PRESUB ${JSON.stringify(rules)}`])
   })
 })

@@ -381,7 +381,19 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       queue.checkGate()
     }
     cleanups.push(link.on('state', onLink))
-    cleanups.push(channel.on('state', () => evaluate()))
+    // A channel that comes back after an outage may talk to an mbed that forgot the subscriptions (a restarted
+    // Connector keeps none): read them back and subscribe again what is missing.
+    let channelWasAway = false
+    cleanups.push(
+      channel.on('state', (e) => {
+        if (e.state === 'reconnecting') channelWasAway = true
+        else if (e.state === 'open' && channelWasAway) {
+          channelWasAway = false
+          void recheckSubscriptions()
+        }
+        evaluate()
+      }),
+    )
     // The link reports its own progress; the bridge does not wait for the broker (notifications queue meanwhile).
     void link.connect().catch(() => undefined)
     channel.start()
@@ -392,6 +404,24 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     queue.pump()
     // After the channel started: a 202 subscription's answer comes through it.
     void subs.adopt(endpoints)
+  }
+
+  /**
+   * After the channel's outage: lost subscriptions are asked again, and endpoints registered meanwhile adopted (only
+   * those: reading every endpoint's resources again would cost one call per endpoint per outage of a flaky link).
+   */
+  async function recheckSubscriptions(): Promise<void> {
+    let endpoints: MbedEndpoint[] = []
+    try {
+      endpoints = await client.listEndpoints()
+      for (const e of endpoints) types.learn(e.name, e.type, e.queueMode)
+    } catch (e) {
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not list the endpoints after an outage')
+    }
+    if (!running()) return
+    await subs.verify()
+    if (!running()) return
+    await subs.adopt(endpoints.filter((e) => !subs.has(e.name)))
   }
 
   async function stopNow(): Promise<MbedStopReport> {

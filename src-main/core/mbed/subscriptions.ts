@@ -23,6 +23,10 @@
  *   observable) and 404 (no such endpoint or resource) → refused with the reason, never retried; 429, 5xx, network
  *   failures and timeouts → pending and asked again with back-off (the HTTP client already retried 429/502/503/504
  *   within the account's governor; this covers what outlasts those attempts); any other refusal → refused.
+ * - After the notification channel was away (mbed unreachable, restarted): mbed may have forgotten what it had — a
+ *   restarted Connector keeps no subscriptions — so the rules are written again and each endpoint's subscriptions are
+ *   read back (GET /v2/subscriptions/{ep}, two at a time, a failed read made again with back-off); what is subscribed
+ *   here, or waiting for the async answer to its subscription, and no longer listed there is subscribed again.
  * - The operator's subscribe and unsubscribe win over the automatic ones: a resource the operator took off stays off
  *   (a pre-subscription that brings it back at the next registration is removed again), one the operator asked for is
  *   subscribed again after a full re-registration.
@@ -35,7 +39,7 @@ import type { Logger } from '../log/logger'
 import type { MbedClient, MbedEndpoint } from './connector.client'
 import type { MbedAsyncResponse, MbedRegistration } from './envelope'
 
-export type SubscriptionClient = Pick<MbedClient, 'subscribe' | 'unsubscribe' | 'setPresubscriptions' | 'endpointResources'>
+export type SubscriptionClient = Pick<MbedClient, 'subscribe' | 'unsubscribe' | 'setPresubscriptions' | 'endpointResources' | 'endpointSubscriptions'>
 
 export interface SubscriptionManagerOptions {
   client: SubscriptionClient
@@ -76,6 +80,8 @@ interface EndpointSubs {
 
 const DEFAULT_RETRY = { minMs: 1_000, maxMs: 5 * 60_000 }
 const DEFAULT_ASYNC_TTL_MS = 2 * 60_000
+/** Reads of an endpoint's subscriptions in flight at once after an outage (verify). */
+const VERIFY_CONCURRENCY = 2
 
 /** 429 and 5xx (and failures to reach mbed) are worth asking again; everything else mbed said is final. */
 function retryable(error: AppError): boolean {
@@ -100,6 +106,10 @@ export class SubscriptionManager {
   private readonly byAsyncId = new Map<string, { ep: string; path: string; generation: number }>()
   private presubState: { state: 'none' | 'written' | 'failed'; reason: AppError | null } = { state: 'none', reason: null }
   private generation = 0
+  /** Endpoints to read back after an outage (verify); `round` tells a read made before the latest outage. */
+  private readonly toVerify = new Map<string, { round: number; attempts: number; retryAt: number | null; reading: boolean }>()
+  private verifyWorkers = 0
+  private resubscribed = 0
   private readonly retry: { minMs: number; maxMs: number }
   private readonly asyncTtlMs: number
   private readonly random: () => number
@@ -127,7 +137,12 @@ export class SubscriptionManager {
     this.generation++
     this.endpoints.clear()
     this.byAsyncId.clear()
+    this.toVerify.clear()
     this.presubState = { state: 'none', reason: null }
+    await this.writeRules()
+  }
+
+  private async writeRules(): Promise<void> {
     if (this.o.rules === null) return
     try {
       await this.o.client.setPresubscriptions(this.o.rules)
@@ -143,6 +158,7 @@ export class SubscriptionManager {
   stop(): void {
     this.generation++
     this.byAsyncId.clear()
+    this.toVerify.clear()
   }
 
   /** Endpoints registered before the bridge started: their resources are read and subscribed. */
@@ -166,6 +182,108 @@ export class SubscriptionManager {
     )
   }
 
+  /**
+   * After an outage of the notification channel: writes the rules again (rules mode) and reads back, endpoint by
+   * endpoint, what mbed holds (GET /v2/subscriptions/{ep}). A resource this side holds as subscribed, or as waiting for
+   * the async answer to its subscription (the mbed that was to send it may be gone), that mbed no longer lists is
+   * subscribed again. At most `VERIFY_CONCURRENCY` reads are in flight, so that the operator's commands are not queued
+   * behind one read per endpoint under the account's rate limit; a read that fails is made again with back-off
+   * (`retryDue`), never given up: an endpoint left unchecked would stay silent for good. Resolves when the reads it
+   * could make now are done.
+   */
+  async verify(): Promise<void> {
+    const generation = this.generation
+    await this.writeRules()
+    if (generation !== this.generation) return
+    for (const e of this.endpoints.values()) {
+      const entry = this.toVerify.get(e.name)
+      if (entry) {
+        // Read during this outage's sweep or a former one: read again, from what mbed holds now.
+        entry.round++
+        entry.attempts = 0
+        entry.retryAt = null
+      } else this.toVerify.set(e.name, { round: 0, attempts: 0, retryAt: null, reading: false })
+    }
+    await this.runVerify(generation)
+  }
+
+  /** Reads back the due endpoints of `toVerify`, `VERIFY_CONCURRENCY` at a time, until none is due. */
+  private async runVerify(generation: number): Promise<void> {
+    const workers = VERIFY_CONCURRENCY - this.verifyWorkers
+    if (workers <= 0) return
+    const worker = async (): Promise<void> => {
+      this.verifyWorkers++
+      try {
+        for (;;) {
+          if (generation !== this.generation) return
+          const name = this.nextToVerify()
+          if (name === undefined) return
+          await this.verifyEndpoint(name, generation)
+        }
+      } finally {
+        this.verifyWorkers--
+      }
+    }
+    await Promise.all(Array.from({ length: workers }, worker))
+    if (this.resubscribed > 0 && generation === this.generation) {
+      this.o.log.info({ resubscribed: this.resubscribed }, 'mbed bridge: subscribed again what mbed no longer held after the outage')
+      this.resubscribed = 0
+    }
+  }
+
+  /** An endpoint due for its read (not waiting out a back-off: `retryDue` clears `retryAt` when it has run out). */
+  private nextToVerify(): string | undefined {
+    for (const [name, entry] of this.toVerify) {
+      if (entry.reading || entry.retryAt !== null) continue
+      entry.reading = true
+      return name
+    }
+    return undefined
+  }
+
+  private async verifyEndpoint(name: string, generation: number): Promise<void> {
+    const entry = this.toVerify.get(name)
+    const e = this.endpoints.get(name)
+    if (!entry) return
+    const round = entry.round
+    const checked = e ? [...e.resources.values()].filter((sub) => sub.state === 'subscribed' || (sub.state === 'pending' && sub.asyncId !== null)) : []
+    if (!e || checked.length === 0) {
+      this.toVerify.delete(name)
+      return
+    }
+    let listed: Set<string>
+    try {
+      listed = new Set(await this.o.client.endpointSubscriptions(name))
+    } catch (err) {
+      entry.reading = false
+      if (generation !== this.generation || this.toVerify.get(name) !== entry) return
+      if (entry.round === round) {
+        entry.attempts++
+        entry.retryAt = Date.now() + backoffDelay(entry.attempts, this.retry, this.random)
+      }
+      this.o.log.warn(
+        { ep: name.slice(0, 80), attempts: entry.attempts, err: err instanceof Error ? err.message : String(err) },
+        'mbed bridge: could not read back the subscriptions of an endpoint after an outage; reading them again later',
+      )
+      return
+    }
+    entry.reading = false
+    if (generation !== this.generation) return
+    // A new outage while this read was on its way: the endpoint stays due and is read again.
+    if (this.toVerify.get(name) === entry && entry.round === round) this.toVerify.delete(name)
+    if (this.endpoints.get(name) !== e) return
+    for (const sub of checked) {
+      if (e.resources.get(sub.path) !== sub || listed.has(sub.path)) continue
+      // Its state may have moved while the list was read: a fresh answer or a send of its own is not second-guessed.
+      if (!(sub.state === 'subscribed' || (sub.state === 'pending' && sub.asyncId !== null))) continue
+      if (sub.asyncId !== null) this.byAsyncId.delete(sub.asyncId)
+      sub.attempts = 0
+      if (sub.via === 'presubscription') sub.via = 'bridge'
+      this.resubscribed++
+      void this.send(e, sub)
+    }
+  }
+
   /** A `registrations` item (`full`) or a `reg-updates` item. */
   registered(r: MbedRegistration, full: boolean): void {
     this.apply(r, { full, covered: this.presubState.state === 'written' })
@@ -187,6 +305,13 @@ export class SubscriptionManager {
 
   /** Resources whose back-off has run out, and 202s whose answer never came, are asked again. */
   retryDue(now: number): void {
+    let verifyDue = false
+    for (const v of this.toVerify.values()) {
+      if (v.reading || v.retryAt === null || now < v.retryAt) continue
+      v.retryAt = null
+      verifyDue = true
+    }
+    if (verifyDue) void this.runVerify(this.generation)
     for (const e of this.endpoints.values()) {
       for (const sub of e.resources.values()) {
         if (sub.state !== 'pending') continue
@@ -223,6 +348,10 @@ export class SubscriptionManager {
   list(ep?: string): { ep: string; type: string | null; resources: MbedSubscriptionView[] }[] {
     const chosen = ep === undefined ? [...this.endpoints.values()] : [this.endpoints.get(ep)].filter((e): e is EndpointSubs => e !== undefined)
     return chosen.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((e) => ({ ep: e.name, type: e.type ?? null, resources: [...e.resources.values()].map(view) }))
+  }
+
+  has(ep: string): boolean {
+    return this.endpoints.has(ep)
   }
 
   get size(): number {
