@@ -33,6 +33,7 @@ import { createPackagesService, type PackagesService } from './dm-packages/packa
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import { createHistorianService, type HistorianService } from './historian/historian.service'
 import type { ForwarderTuning } from './historian/forwarder'
+import { createRoleGate, gateWrites } from './sync/role-gate'
 import { createSyncService, type SyncService, type SyncTuning } from './sync/sync.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
 import type { EventPayload } from '../../src-shared/contract'
@@ -136,7 +137,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
   const workspace = await openWorkspace(options.dataDir)
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
-  const { db } = workspace
+  // The services write through the role gate; the sync, which pulls the server's own revisions, through the workspace.
+  const roleGate = createRoleGate()
+  const db = gateWrites(workspace.db, roleGate)
   const bus = new EventBus()
   const openedAt = Date.now()
   let loggedAt = openedAt
@@ -170,7 +173,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
-  const profiles = createProfilesService({ db, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
+  const profiles = createProfilesService({ db, gate: roleGate, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
   // The clients tell the outbox's replayer, built once the SIM service is, when an account answers again.
   const onReach: { reached?: ReachListener } = {}
   const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
@@ -231,7 +234,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
     ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
   })
-  const sync = createSyncService({ db, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
+  const sync = createSyncService({ db: workspace.db, gate: roleGate, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
+  // The role remembered from the last sync holds from the first write on, before any status is asked for.
+  await sync.status().catch((e: unknown) => logger.warn({ err: e }, 'the team role could not be read; changes are not checked against it until the sync says'))
   const mail = createMailService({
     db,
     vault: options.vault,

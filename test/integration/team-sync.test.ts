@@ -173,7 +173,7 @@ describe('live sync', () => {
     await expect.poll(async () => (await b.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })).total, POLL).toBe(1)
   })
 
-  it("shows a viewer's edit refused by the server with its reason, and never retries it", async () => {
+  it("shows a viewer's edit refused by the server with its reason, and never retries it; once the role is known, refuses the change itself", async () => {
     await setUp()
     const operator = await workspace('olga', 'olga-pw')
     await operator.call('devices:add', { typeId: 'meter', deviceId: 'v-1', description: 'seen by the viewer' })
@@ -181,25 +181,32 @@ describe('live sync', () => {
     await live(operator)
     const auditBefore = await auditOnServer()
     const viewer = await workspace('vic', 'vic-pw')
+    // Made before this computer knew its role: saved here, and refused by the server when pushed.
+    await viewer.call('devices:add', { typeId: 'meter', deviceId: 'v-2', description: 'added before the first sync' })
     await viewer.call('sync:start', {})
     await expect.poll(async () => (await viewer.call('devices:list', { query: 'v-1', offset: 0, limit: 10 })).total, POLL).toBe(1)
     await live(viewer)
     await expect.poll(async () => (await viewer.call('sync:status', {})).role, POLL).toBe('viewer')
-
-    await viewer.call('devices:setLocation', { typeId: 'meter', deviceId: 'v-1', latitude: 1, longitude: 2 })
-    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:v-1')
+    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:v-2')
     const status = await viewer.call('sync:status', {})
-    expect(status.denied.find((d) => d.id === 'device:meter:v-1')!.reason).toMatch(/viewers may only read/)
+    expect(status.denied.find((d) => d.id === 'device:meter:v-2')!.reason).toMatch(/viewers may only read/)
+    expect(await serverDoc('device:meter:v-2')).toBeUndefined()
+
+    // The role known, the core refuses a change the server would refuse: nothing is saved that the team never gets.
+    await expect(viewer.call('devices:setLocation', { typeId: 'meter', deviceId: 'v-1', latitude: 1, longitude: 2 })).rejects.toMatchObject({
+      bridge: { code: 'FORBIDDEN', details: { ref: { key: 'sync.role.notSaved.viewer' } } },
+    })
+    expect((await viewer.call('devices:get', { typeId: 'meter', deviceId: 'v-1' })).location).toBeNull()
     expect((await serverDoc('device:meter:v-1'))?.location).toBeUndefined()
-    // A viewer's audit entries (of this edit, of its own settings and starts) are not pushed: the server refuses every
-    // one, and the list shows the one refusal that matters.
-    expect(status.denied.map((d) => d.id)).toEqual(['device:meter:v-1'])
+    // A viewer's audit entries (of its own settings and starts) are not pushed: the server refuses every one, and the
+    // list shows the one refusal that matters.
+    expect(status.denied.map((d) => d.id)).toEqual(['device:meter:v-2'])
     expect(await auditOnServer()).toBe(auditBefore)
 
     // Refused is final. A new start may push the refused revision once more (PouchDB saves its checkpoint after the
     // batch, and the stop may come between): the server refuses it again, which is the same refusal, kept with its
     // time.
-    const refused = status.denied.find((d) => d.id === 'device:meter:v-1')!
+    const refused = status.denied.find((d) => d.id === 'device:meter:v-2')!
     expect(refused.rev).toMatch(/^\d+-/)
     await viewer.call('sync:stop', {})
     await viewer.call('sync:start', {})
@@ -218,6 +225,12 @@ describe('live sync', () => {
     const { dir, cleanup } = await tempDir('fieldline-sync-role-')
     cleanups.push(cleanup)
     const vault = createMemoryStore()
+    const secretsSet: string[] = []
+    const setSecret = vault.set.bind(vault)
+    vault.set = async (account, value) => {
+      secretsSet.push(value)
+      return setSecret(account, value)
+    }
     const open = () => testCore(dir, { vault, syncTuning: { backOffMs: { minMs: 100, maxMs: 400 } } })
     const first = await open()
     expect((await first.call('sync:status', {})).role).toBeNull()
@@ -229,6 +242,9 @@ describe('live sync', () => {
     await first.close()
 
     const again = await open()
+    // The remembered role holds from the first write after the restart, before anything asked for the status.
+    await expect(again.call('devices:add', { typeId: 'meter', deviceId: 'r-1' })).rejects.toMatchObject({ bridge: { code: 'FORBIDDEN', details: { ref: { key: 'sync.role.notSaved.viewer' } } } })
+    expect((await again.call('devices:list', { query: 'r-1', offset: 0, limit: 10 })).total).toBe(0)
     const stopped = await again.call('sync:status', {})
     expect(stopped).toMatchObject({ state: 'stopped', role: 'viewer', refused: ['devices', 'profiles', 'packages', 'audit', 'teamSettings'] })
     expect(Date.parse(stopped.roleAsOf!)).not.toBeNaN()
@@ -243,6 +259,15 @@ describe('live sync', () => {
     await expect.poll(auditOnServer, POLL).toBeGreaterThan(auditBefore)
     await again.call('sync:stop', {})
     expect(await again.call('sync:status', {})).toMatchObject({ role: 'operator', refused: ['profiles', 'teamSettings'] })
+    // An operator changes devices, not profiles: a refused profile leaves the keychain as it was.
+    await again.call('devices:add', { typeId: 'meter', deviceId: 'r-1' })
+    await expect(
+      again.call('profiles:save', { extension: 'jasper', name: 'Refused', settings: { baseUrl: 'https://cc.example', username: 'ops' }, secrets: { apiKey: 'never-stored' } }),
+    ).rejects.toMatchObject({
+      bridge: { code: 'FORBIDDEN', details: { ref: { key: 'sync.role.notSaved.operator' } } },
+    })
+    expect((await again.call('profiles:list', { extension: 'jasper' })).items).toEqual([])
+    expect(secretsSet).not.toContain('never-stored')
     // Another account on the same computer: its role is not known until that server says, here at Verify.
     await again.call('sync:saveSettings', { url: peer.url, database: DB, username: 'vic', secrets: { password: 'vic-pw' } })
     expect(await again.call('sync:status', {})).toMatchObject({ role: null, roleAsOf: null, refused: [] })

@@ -24,6 +24,7 @@ import { assertBulkOk, type Db } from '../store/documents'
 import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import type { Output } from '../../../src-shared/contract'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
+import type { RoleGate } from '../sync/role-gate'
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings } from '../../../src-shared/models/historian'
 import { assertCouchLayoutKept, assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
 
@@ -112,9 +113,11 @@ export interface ProfilesDeps {
   bus: EventBus
   /** Told when a profile changes, so cached clients built from it are dropped. */
   onChange?: (doc: ProfileDoc) => void
+  /** Asked before the secrets are written, so a save the team role may not make leaves the keychain as it was. */
+  gate?: Pick<RoleGate, 'check'>
 }
 
-export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps) {
+export function createProfilesService({ db, vault, bus, onChange, gate }: ProfilesDeps) {
   function notFound(extension: string, id: string): AppError {
     return AppError.withRef('NOT_FOUND', `There is no ${extension} profile "${id}"`, { key: 'profiles.notFound', params: { id } })
   }
@@ -176,6 +179,7 @@ export function createProfilesService({ db, vault, bus, onChange }: ProfilesDeps
         ...(existing ? { _rev: existing._rev, createdAt: existing.createdAt } : {}),
       }
 
+      gate?.check([doc])
       // Secrets first: if the keychain refuses, nothing in the workspace claims a secret that is not there.
       for (const field of fields) {
         const v = secrets[field]

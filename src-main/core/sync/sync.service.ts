@@ -34,6 +34,7 @@ import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
 import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
+import type { RoleGate } from './role-gate'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, UNCHANGED, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
@@ -58,6 +59,8 @@ export interface SyncServiceDeps {
   logger?: Logger
   now?: () => Date
   tuning?: SyncTuning
+  /** Told the role and what it may not change, each time the service works them out (role-gate.ts). */
+  gate?: Pick<RoleGate, 'set' | 'check'>
 }
 
 const AUDIT_TARGET = 'sync/settings'
@@ -175,7 +178,9 @@ export function createSyncService(deps: SyncServiceDeps) {
   /** The remembered role and what it may not change of what this computer shares. */
   function roleOf(state: SyncStateDoc, doc: SyncSettingsDoc | null): Pick<SyncStatus, 'role' | 'roleAsOf' | 'refused'> {
     const role = state.role ?? null
-    return { role, roleAsOf: state.roleAsOf ?? null, refused: refusedShares(role, doc?.shares ?? []) }
+    const refused = refusedShares(role, doc?.shares ?? [])
+    deps.gate?.set(role, refused)
+    return { role, roleAsOf: state.roleAsOf ?? null, refused }
   }
 
   /** Remembers the role the server just gave (a start, a verification), so it holds after a restart with the sync stopped. */
@@ -700,6 +705,8 @@ export function createSyncService(deps: SyncServiceDeps) {
     },
 
     async resolve(input: { id: string; keep: Keep }, ctx: CallContext) {
+      // Keeping a side writes a new revision: a change the role may not make is refused here as anywhere.
+      deps.gate?.check([{ _id: input.id }])
       const known = (await theirs())[input.id]
       const result = await resolveConflict(db, input.id, input.keep, known, ctx.actor)
       await updateSyncState(db, (s) => {
