@@ -52,7 +52,8 @@ export const mbedStatusSchema = z.object({
   reason: errorInfoSchema.nullable(),
   /** ISO time of the last state change. */
   since: z.string(),
-  channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema }),
+  /** `retryAt`: while reconnecting, when the channel tries mbed again by itself (ISO); null otherwise. */
+  channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema, retryAt: z.string().nullable() }),
   link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean() }),
 })
 export type MbedBridgeStatus = z.infer<typeof mbedStatusSchema>

@@ -3,8 +3,9 @@
  * starts on 127.0.0.1, an mbed profile for the wire-faithful mbed peer (plain http:// is allowed on 127.0.0.1) —
  * verified with a refused key, then the right one —, the bridge started from the mbed view, notifications from the
  * peer's devices in the live stream and on an MQTT subscriber, a command refused in the form before anything is sent,
- * and a PUT whose async response comes back answered with status 200. Saving the access key puts it in the OS
- * keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
+ * and a PUT whose async response comes back answered with status 200; then mbed failing for a while, shown with the
+ * bridge's next try. Saving the access key puts it in the OS keychain, so the spec needs a D-Bus session with an
+ * unlocked keyring (.ci/run provides one).
  */
 import { expect, test } from './fixtures'
 import { useMbedWorld } from './mbed-world'
@@ -132,6 +133,13 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   expect(sent.map((c) => [c.method, c.ep, c.path, c.body.toString()])).toEqual([['PUT', light.name, '/3311/0/5850', '0.75']])
   await expect.poll(() => events.find((e) => e.topic === `iot-2/type/Light/id/${light.name}/evt/asyncResponse/fmt/json`)?.body.status).toBe(200)
   await expect(bridge.getByTestId('mbed-counter-asyncResponses')).toHaveText('1')
+
+  // mbed failing for a while: the reason is shown with the channel's next try, which the bridge makes by itself.
+  mbedPeer.faults.set({ kind: 'status', status: 502, path: /notification\/pull/, times: 3 })
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Degraded')
+  await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveText(/^Fieldline tries again by itself at \d\d:\d\d:\d\d: nothing to do unless this lasts\.$/)
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running', { timeout: 30_000 })
+  await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveCount(0)
 
   await bridge.getByRole('button', { name: 'Stop' }).click()
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped')

@@ -165,7 +165,7 @@ describe.skipIf(skip)('mbed bridge', () => {
 
     peer.notify(sensor.name, '/3303/0/5700', '23')
     await expect.poll(() => sub.of('notify').length, POLL).toBe(1)
-    expect(bridge.status().channel).toEqual({ kind: 'websocket', state: 'open' })
+    expect(bridge.status().channel).toEqual({ kind: 'websocket', state: 'open', retryAt: null })
   })
 
   it('refuses every invalid command form with a bridgeError event and forwards none of them', async () => {
@@ -347,9 +347,17 @@ describe.skipIf(skip)('mbed bridge', () => {
     peer.faults.set({ kind: 'status', status: 410, path: /notification\/pull/, times: 1 })
     await expect.poll(() => degraded().length, POLL).toBeGreaterThan(before)
     await expect.poll(() => bridge.state, POLL).toBe('running')
+    const steps = () => events.flatMap((e) => (e.name === 'mbed:state' && e.payload.state === 'degraded' && e.payload.channel.retryAt !== null ? [e.payload.channel.retryAt] : []))
+    const stepsBefore = steps().length
     peer.faults.set({ kind: 'status', status: 502, path: /notification\/pull/, times: 2 })
     await expect.poll(() => degraded().slice(before), POLL).toContain('CARRIER')
     await expect.poll(() => bridge.state, POLL).toBe('running')
+    // Each back-off step says when the channel tries again, even with the same state and reason: two failures, two times.
+    const retries = steps().slice(stepsBefore)
+    expect(retries.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(retries).size).toBe(retries.length)
+    expect(retries.every((at) => !Number.isNaN(Date.parse(at)))).toBe(true)
+    expect(bridge.status().channel.retryAt).toBeNull()
     peer.notify(sensor.name, '/3303/0/5700', 'after-faults')
     await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toEqual([b64('after-faults')])
   })

@@ -144,7 +144,13 @@ describe('the mbed subscriptions of the running bridge', () => {
 
   it('reads the page again when the bridge changes state and when the transport comes back', async () => {
     await shown([endpoint('a')])
-    fake.emit('mbed:state', { state: 'stopped', reason: null, since: '2026-01-01T00:00:00.000Z', channel: { kind: 'longpoll', state: 'stopped' }, link: { state: 'stopped', insecure: false } })
+    fake.emit('mbed:state', {
+      state: 'stopped',
+      reason: null,
+      since: '2026-01-01T00:00:00.000Z',
+      channel: { kind: 'longpoll', state: 'stopped', retryAt: null },
+      link: { state: 'stopped', insecure: false },
+    })
     expect(pageReads(fake)).toHaveLength(1)
     fake.answer('mbed:subscriptions', list([]))
     await settle()

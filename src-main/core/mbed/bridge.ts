@@ -182,6 +182,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   let state: MbedBridgeState = 'stopped'
   let reason: AppError | undefined
   let since = Date.now()
+  /** While the channel reconnects: when it tries mbed again (epoch ms), for the status; null otherwise. */
+  let channelRetryAt: number | null = null
   let stopping: Promise<MbedStopReport> | null = null
   /** Set once start() has started the channel and the link: from then on their states drive the bridge's. */
   let launched = false
@@ -301,7 +303,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       state,
       reason: reason ? reason.toInfo() : null,
       since: new Date(since).toISOString(),
-      channel: { kind: channelKind, state: channel.state },
+      channel: { kind: channelKind, state: channel.state, retryAt: channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null },
       link: { state: link.state, insecure: link.insecure },
     }
   }
@@ -391,7 +393,11 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
           channelWasAway = false
           void recheckSubscriptions()
         }
+        const before = state
+        channelRetryAt = e.state === 'reconnecting' && e.retryInMs !== undefined ? Date.now() + e.retryInMs : null
         evaluate()
+        // Each back-off step is news to the operator (the next try moved) even when the bridge's state and reason did not.
+        if (state === before && state === 'degraded' && e.state === 'reconnecting') emit({ name: 'mbed:state', payload: status() })
       }),
     )
     // The link reports its own progress; the bridge does not wait for the broker (notifications queue meanwhile).

@@ -92,7 +92,7 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
   }
 
   function idleStatus(): MbedBridgeStatus {
-    return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle' }, link: { state: 'idle', insecure: false } }
+    return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle', retryAt: null }, link: { state: 'idle', insecure: false } }
   }
 
   /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */

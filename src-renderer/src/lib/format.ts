@@ -75,6 +75,13 @@ export function formatTime(iso: string, locale: string | null | undefined): stri
   return formatter('time', locale, (l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hour12: false })).format(date)
 }
 
+/** A time of day to the second ("08:02:15"): when something happens again within minutes, such as a next try. */
+export function formatClock(iso: string, locale: string | null | undefined): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return iso
+  return formatter('clock', locale, (l) => new Intl.DateTimeFormat(l, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })).format(date)
+}
+
 /** Counters in the locale's digits and grouping ("12,345", "12 345"); rates keep one decimal. */
 export function formatCount(value: number, locale: string | null | undefined): string {
   return formatNumber(value, locale, 1)
