@@ -223,7 +223,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   onReach.reached = replayer.reached
   const packages = createPackagesService({ db, bus, profiles, links })
-  const mbed = createMbedService({ db, bus, profiles, links, logger, emit: (e) => emitMbed(bus, e) })
+  const mbed = createMbedService({ db, bus, profiles, links, dataDir: options.dataDir, logger, emit: (e) => emitMbed(bus, e) })
   const historian = createHistorianService({
     db,
     bus,

@@ -9,7 +9,7 @@
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CursorWriter } from '../../src-main/core/historian/cursor-file'
+import { CursorWriter } from '../../src-main/core/store/cursor-file'
 
 const ROUNDS = 200
 const dir = mkdtempSync(join(tmpdir(), 'fieldline-bench-cursor-'))

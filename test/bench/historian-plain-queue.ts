@@ -7,7 +7,7 @@
  */
 import { closeSync, fdatasync, openSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { CursorWriter } from '../../src-main/core/historian/cursor-file'
+import { CursorWriter } from '../../src-main/core/store/cursor-file'
 
 export interface PlainQueue {
   /** Appends one line; returns the file's length after it (the position `confirm` takes). */

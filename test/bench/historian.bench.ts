@@ -38,7 +38,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { connect, connectAsync, type MqttClient } from 'mqtt'
 import { forwarderClientId } from '../../src-main/core/historian/config'
 import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
-import { DiskQueue } from '../../src-main/core/historian/disk-queue'
+import { openEventQueue } from '../../src-main/core/historian/event-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { queueDir } from '../../src-main/core/historian/forwarder'
 import { offsetRanges, readTopic, skippedOffsets, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
@@ -712,7 +712,7 @@ async function main(): Promise<void> {
       const mock = await startKafkaMock('drain')
       // The queue as the forwarder's intake leaves it after an outage (the same lines, event.ts), in the directory the
       // child configured by variables uses (profile 'env', destination kafka/env).
-      const queue = DiskQueue.open({ dir: queueDir(join(work, 'drain'), 'env', 'kafka/env'), capacity: n })
+      const queue = openEventQueue({ dir: queueDir(join(work, 'drain'), 'env', 'kafka/env'), capacity: n })
       for (let i = 0; i < n; i++) queue.append(encodeEvent(event(12_000_000 + i)))
       queue.close()
       const child = kafkaForwarder('drain', mock, 'drain')

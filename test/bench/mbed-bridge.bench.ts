@@ -17,6 +17,9 @@
  *                             memory, as opposed to garbage V8 has not collected yet, which RSS includes)
  */
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { connectAsync } from 'mqtt'
@@ -42,7 +45,10 @@ async function runChild(): Promise<void> {
       process.stderr.write(`heap rss=${mib(m.rss)} heapTotal=${mib(m.heapTotal)} heapUsed=${mib(m.heapUsed)} external=${mib(m.external)} arrayBuffers=${mib(m.arrayBuffers)}\n`)
     }, 5000).unref()
   }
-  const code = await runMbedBridge(config, { line: (text) => process.stderr.write(`${text}\n`), stopSignal })
+  // The bridge's queue on disk, as the CLI keeps it in the data directory (a fresh one per run).
+  const queueDir = mkdtempSync(join(tmpdir(), 'fieldline-bench-mbed-queue-'))
+  const code = await runMbedBridge(config, { line: (text) => process.stderr.write(`${text}\n`), stopSignal, queueDir })
+  rmSync(queueDir, { recursive: true, force: true })
   process.exit(code)
 }
 

@@ -9,6 +9,7 @@ import { createMbedBridge, type MbedBridge, type MbedBridgeEvent, type MbedBridg
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import { createPlatformLink, type PlatformLink } from '../../src-main/core/platform/link'
 import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbed/mbed.peer'
+import { tempDir } from './core'
 
 export const POLL = { timeout: 20_000, interval: 20 }
 export const FAST = { minMs: 50, maxMs: 400 }
@@ -60,12 +61,20 @@ export async function setup(brokerUrl: string, options: { flavour?: MbedFlavour;
   cleanups.push(() => client.close())
   const link = createPlatformLink({ url: brokerUrl, clientId: `a:test:mbed-${process.pid}-${seq}`, reconnect: FAST })
   cleanups.push(() => link.close())
+  // The bridge's queue on disk: a folder of its own unless the test names one (a restart finding its queue again).
+  let queueDir = options.bridge?.queueDir
+  if (queueDir === undefined) {
+    const dir = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => dir.cleanup())
+    queueDir = dir.dir
+  }
   const bridge = createMbedBridge({
     client,
     link,
     channel: { kind: flavour === 'pelion' ? 'websocket' : 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 },
     drainTimeoutMs: 5_000,
     ...options.bridge,
+    queueDir,
   })
   cleanups.push(() => bridge.stop())
   const events: MbedBridgeEvent[] = []

@@ -4,7 +4,7 @@
  * SIGTERM, 1 after a failure, 2 for a bad configuration), one stderr line per state change, the insecure-broker
  * warning, and that no secret reaches the output.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -24,7 +24,7 @@ const POLL = { timeout: 20_000, interval: 50 }
 
 afterEach(killCommands)
 
-/** The configuration comes from the environment alone; the data directory is a fresh one the bridge never needs. */
+/** The configuration comes from the environment alone; the data directory is a fresh one (the bridge keeps only its queue there). */
 let dataDir: string
 let removeDataDir: () => Promise<void>
 
@@ -81,8 +81,10 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
       expect(r.stderr()).toMatch(/summary: 1 notifications, 1 messages published/)
       expect(r.stderr()).not.toContain('ak_cli_secret_key')
       expect(r.stderr()).not.toContain('mqtt-secret-password')
-      // Configured from the environment, the bridge never opens the workspace (and never holds its lock).
-      expect(existsSync(join(dataDir, 'data'))).toBe(false)
+      // Configured from the environment, the bridge never opens the workspace (and never holds its lock); its queue of
+      // messages for the broker is the only thing it keeps in the data directory.
+      expect(existsSync(join(dataDir, 'data', 'workspace'))).toBe(false)
+      expect(readdirSync(join(dataDir, 'data'))).toEqual(['mbed'])
     } finally {
       await sub.endAsync(true)
     }

@@ -49,7 +49,7 @@ describe.skipIf(skip)('mbed service', () => {
     const links = createPlatformLinks({ profiles, bus })
     cleanups.push(() => links.close())
     const events: MbedBridgeEvent[] = []
-    const mbed = createMbedService({ db: ws.db, bus, profiles, links, emit: (e) => events.push(e) })
+    const mbed = createMbedService({ db: ws.db, bus, profiles, links, dataDir: dir.dir, emit: (e) => events.push(e) })
     cleanups.push(() => mbed.close())
     await profiles.save({ extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '' }, secrets: {} }, ctx)
     const saved = await profiles.save(

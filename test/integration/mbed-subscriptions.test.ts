@@ -14,6 +14,7 @@ import { mbedEvents } from '../../src-shared/models/mbed'
 import { FAST, POLL, allSubscribed, b64, cleanups, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+import { tempDir } from '../helpers/core'
 
 const skip = mosquittoSkipReason()
 afterEach(runCleanups)
@@ -183,7 +184,9 @@ describe.skipIf(skip)('mbed bridge subscriptions', () => {
     cleanups.push(() => client.close())
     const link = createPlatformLink({ url: broker.url, clientId: `a:test:mbed-restart-${process.pid}`, reconnect: FAST })
     cleanups.push(() => link.close())
-    const bridge = createMbedBridge({ client, link, channel: { kind: 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 }, drainTimeoutMs: 5_000 })
+    const queue = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queue.cleanup())
+    const bridge = createMbedBridge({ client, link, queueDir: queue.dir, channel: { kind: 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 }, drainTimeoutMs: 5_000 })
     cleanups.push(() => bridge.stop())
     await bridge.start()
     await expect.poll(() => bridge.state, POLL).toBe('running')

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DeliveryError } from '../../src-main/core/historian/delivery-error'
 import { createDestination, type Destination } from '../../src-main/core/historian/destination'
-import { DiskQueue } from '../../src-main/core/historian/disk-queue'
+import { openEventQueue, type EventQueue } from '../../src-main/core/historian/event-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import type { Sink } from '../../src-main/core/historian/sink'
 import { DESTINATION_WAITING_MS } from '../../src-shared/models/historian'
@@ -25,10 +25,10 @@ function event(n: number): HistorianEvent {
 const refused = (): DeliveryError => new DeliveryError('retry', 'NETWORK', 'connect ECONNREFUSED', { key: 'historian.deliveryFailed', params: { reason: 'connect ECONNREFUSED' } })
 
 /** A queue of `capacity` events in a folder of its own, holding the first `count` events. */
-async function queueOf(capacity: number, count: number): Promise<DiskQueue> {
+async function queueOf(capacity: number, count: number): Promise<EventQueue> {
   const t = await tempDir('fieldline-destination-')
   cleanups.push(t.cleanup)
-  const queue = DiskQueue.open({ dir: t.dir, capacity })
+  const queue = openEventQueue({ dir: t.dir, capacity })
   cleanups.push(() => queue.close())
   for (let n = 0; n < count; n++) queue.append(encodeEvent(event(n)), event(n))
   return queue

@@ -6,7 +6,7 @@
 import { appendFileSync, closeSync, existsSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { DiskQueue, inspectQueue } from '../../src-main/core/historian/disk-queue'
+import { inspectEventQueue as inspectQueue, openEventQueue, type EventQueue } from '../../src-main/core/historian/event-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { tempDir } from '../helpers/core'
 
@@ -21,8 +21,8 @@ async function dir(): Promise<string> {
   return t.dir
 }
 
-function open(path: string, capacity = 1000, extra: { segmentBytes?: number } = {}): DiskQueue {
-  const q = DiskQueue.open({ dir: path, capacity, ...extra })
+function open(path: string, capacity = 1000, extra: { segmentBytes?: number } = {}): EventQueue {
+  const q = openEventQueue({ dir: path, capacity, ...extra })
   cleanups.push(() => q.close())
   return q
 }
@@ -33,17 +33,17 @@ function event(n: number, receivedAt = 1_700_000_000_000 + n): HistorianEvent {
 
 const ns = (events: readonly HistorianEvent[]): number[] => events.map((e) => (JSON.parse(e.payload.toString()) as { n: number }).n)
 
-describe('DiskQueue', () => {
+describe('the disk queue of historian events', () => {
   it('hands events out in order, forgets them once committed, and hands back released ones first', async () => {
     const q = open(await dir())
     for (let n = 0; n < 10; n++) q.append(encodeEvent(event(n)))
     expect(q.size).toBe(10)
     const a = q.take(4)!
     const b = q.take(3)!
-    expect(ns(a.events)).toEqual([0, 1, 2, 3])
-    expect(ns(b.events)).toEqual([4, 5, 6])
+    expect(ns(a.items)).toEqual([0, 1, 2, 3])
+    expect(ns(b.items)).toEqual([4, 5, 6])
     q.release(a)
-    expect(ns(q.take(5)!.events)).toEqual([0, 1, 2, 3, 7])
+    expect(ns(q.take(5)!.items)).toEqual([0, 1, 2, 3, 7])
     q.commit(b)
     expect(q.size).toBe(10 - 3)
     expect(q.oldestReceivedAt()).toBe(event(0).receivedAt)
@@ -51,73 +51,73 @@ describe('DiskQueue', () => {
 
   it('keeps appended events in memory up to a bound while nothing waits on disk, and reads the rest back in order', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 1000, memoryEvents: 3, segmentBytes: 300 })
+    const q = openEventQueue({ dir: path, capacity: 1000, memoryEvents: 3, segmentBytes: 300 })
     for (let n = 0; n < 10; n++) q.append(encodeEvent(event(n)), event(n))
-    expect(ns(q.take(4)!.events)).toEqual([0, 1, 2, 3])
+    expect(ns(q.take(4)!.items)).toEqual([0, 1, 2, 3])
     const rest = q.take(100)!
-    expect(ns(rest.events)).toEqual([4, 5, 6, 7, 8, 9])
+    expect(ns(rest.items)).toEqual([4, 5, 6, 7, 8, 9])
     q.commit(rest)
     // Caught up again (the first four still being sent): new events are kept in memory once more.
     for (let n = 10; n < 12; n++) q.append(encodeEvent(event(n)), event(n))
-    expect(ns(q.take(10)!.events)).toEqual([10, 11])
+    expect(ns(q.take(10)!.items)).toEqual([10, 11])
     q.close()
     // The cursor stops at the first event not confirmed (0): what follows comes again, confirmed or not (ids recognise it).
     const again = open(path)
-    expect(ns(again.take(100)!.events)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    expect(ns(again.take(100)!.items)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
   })
 
   it('keeps what was not committed across a reopen, and nothing that was', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 1000 })
+    const q = openEventQueue({ dir: path, capacity: 1000 })
     for (let n = 0; n < 6; n++) q.append(encodeEvent(event(n)))
     q.commit(q.take(2)!)
     q.take(2)
     q.close()
     const again = open(path)
     expect(again.size).toBe(4)
-    expect(ns(again.take(10)!.events)).toEqual([2, 3, 4, 5])
+    expect(ns(again.take(10)!.items)).toEqual([2, 3, 4, 5])
   })
 
   it('when full, drops the oldest events, one being sent included (its retry leaves it out), and counts them, also across a reopen', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 5 })
+    const q = openEventQueue({ dir: path, capacity: 5 })
     for (let n = 0; n < 3; n++) q.append(encodeEvent(event(n)))
     const sending = q.take(1)!
     for (let n = 3; n < 9; n++) q.append(encodeEvent(event(n)))
     expect(q.size).toBe(5)
     expect(q.dropped).toBe(4)
-    expect(q.wasDropped(sending.events[0]!)).toBe(true)
-    expect(ns(q.take(10)!.events)).toEqual([4, 5, 6, 7, 8])
+    expect(q.wasDropped(sending.items[0]!)).toBe(true)
+    expect(ns(q.take(10)!.items)).toEqual([4, 5, 6, 7, 8])
     q.commit(sending)
     q.close()
     const again = open(path, 5)
     expect(again.dropped).toBe(4)
-    expect(ns(again.take(10)!.events)).toEqual([4, 5, 6, 7, 8])
+    expect(ns(again.take(10)!.items)).toEqual([4, 5, 6, 7, 8])
   })
 
   it('stays within its size across restarts while a destination holds every queued event through an outage', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    const q = openEventQueue({ dir: path, capacity: 100 })
     for (let n = 0; n < 100; n++) q.append(encodeEvent(event(n)), event(n))
     // The destination takes a batch as large as the queue and retries it for as long as the outage lasts.
     const held = q.take(500)!
     for (let n = 100; n < 130; n++) q.append(encodeEvent(event(n)), event(n))
     expect([q.size, q.dropped]).toEqual([100, 30])
-    expect(held.events.filter((e) => !q.wasDropped(e))).toHaveLength(70)
+    expect(held.items.filter((e) => !q.wasDropped(e))).toHaveLength(70)
     // Stopped (SIGTERM) without the destination ever confirming: the held batch is given back, then the queue closes.
     q.release(held)
     q.close()
-    const again = DiskQueue.open({ dir: path, capacity: 100 })
+    const again = openEventQueue({ dir: path, capacity: 100 })
     cleanups.push(() => again.close())
     expect([again.size, again.dropped]).toEqual([100, 30])
-    expect(ns(again.take(500)!.events)).toEqual(Array.from({ length: 100 }, (_, i) => i + 30))
+    expect(ns(again.take(500)!.items)).toEqual(Array.from({ length: 100 }, (_, i) => i + 30))
     for (let n = 130; n < 135; n++) again.append(encodeEvent(event(n)), event(n))
     expect([again.size, again.dropped]).toEqual([100, 35])
   })
 
   it('cuts a torn last line (a write the crash interrupted) and skips an unreadable one', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    const q = openEventQueue({ dir: path, capacity: 100 })
     q.append(encodeEvent(event(0)))
     q.append(encodeEvent(event(1)))
     q.close()
@@ -125,7 +125,7 @@ describe('DiskQueue', () => {
     appendFileSync(join(path, seg), 'not json\n{"i":"torn')
     const again = open(path)
     expect(again.size).toBe(3)
-    expect(ns(again.take(10)!.events)).toEqual([0, 1])
+    expect(ns(again.take(10)!.items)).toEqual([0, 1])
     expect(again.corrupt).toBe(1)
     expect(again.size).toBe(2)
   })
@@ -146,13 +146,13 @@ describe('DiskQueue', () => {
     q.flush()
     expect(readdirSync(path).filter((f) => f.endsWith('.seg')).length).toBe(1)
     q.append(encodeEvent(event(100)))
-    expect(ns(q.take(1)!.events)).toEqual([100])
+    expect(ns(q.take(1)!.items)).toEqual([100])
   })
 
   it('refuses a second owner while the first is alive, and takes over the lock of a process that is gone', async () => {
     const path = await dir()
     open(path)
-    expect(() => DiskQueue.open({ dir: path, capacity: 10 })).toThrow(
+    expect(() => openEventQueue({ dir: path, capacity: 10 })).toThrow(
       expect.objectContaining({ code: 'CONFLICT', details: expect.objectContaining({ ref: expect.objectContaining({ key: 'historian.queueLocked' }) }) }),
     )
     const other = await dir()
@@ -193,7 +193,7 @@ describe('DiskQueue', () => {
 
   it('reads the previous cursor when a crash tore the latest write, and starts from the first segment when none is readable', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    const q = openEventQueue({ dir: path, capacity: 100 })
     for (let n = 0; n < 6; n++) q.append(encodeEvent(event(n)))
     q.commit(q.take(2)!)
     q.flush()
@@ -212,19 +212,19 @@ describe('DiskQueue', () => {
     const latest = texts[0]!.g > texts[1]!.g ? 0 : 128
     writeSync(fd, Buffer.from('{"g":99,"segm'), 0, 13, latest)
     expect(inspectQueue(path)).toMatchObject({ queued: 4 })
-    const again = DiskQueue.open({ dir: path, capacity: 100 })
-    expect(ns(again.take(10)!.events)).toEqual([2, 3, 4, 5])
+    const again = openEventQueue({ dir: path, capacity: 100 })
+    expect(ns(again.take(10)!.items)).toEqual([2, 3, 4, 5])
     again.close()
     // Both slots unreadable: from the first segment (sent again, recognised by their ids), nothing lost.
     writeSync(fd, Buffer.alloc(256, 'x'), 0, 256, 0)
     closeSync(fd)
     const third = open(path)
-    expect(ns(third.take(10)!.events)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(ns(third.take(10)!.items)).toEqual([0, 1, 2, 3, 4, 5])
   })
 
   it('reads the cursor.json of queues written by earlier versions, then keeps only its own file', async () => {
     const path = await dir()
-    const q = DiskQueue.open({ dir: path, capacity: 100 })
+    const q = openEventQueue({ dir: path, capacity: 100 })
     const lines = [0, 1, 2, 3].map((n) => encodeEvent(event(n)))
     for (const l of lines) q.append(l)
     q.close()
@@ -235,7 +235,7 @@ describe('DiskQueue', () => {
     const again = open(path)
     expect(again.dropped).toBe(7)
     const rest = again.take(10)!
-    expect(ns(rest.events)).toEqual([2, 3])
+    expect(ns(rest.items)).toEqual([2, 3])
     again.commit(rest)
     again.flush()
     expect(readdirSync(path).filter((f) => f.startsWith('cursor'))).toEqual(['cursor.dat'])

@@ -13,6 +13,9 @@
  *   same way and exits 1.
  * - The workspace is opened only to read the profiles, then closed: a bridge that runs for weeks must not hold the
  *   workspace lock the desktop app needs.
+ * - The messages owed to the broker wait on disk in the data directory (`--data-dir`), under `mbed/queues/`: the
+ *   profile's queue with `--profile` (the app's, which the lock keeps from running at once), else one named after the
+ *   mbed URL, broker URL and client id (core/mbed/queue-dir.ts). Killed, the bridge publishes them at its next start.
  */
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
@@ -22,6 +25,7 @@ import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
 import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
 import { createMbedClient } from '../../core/mbed/connector.client'
+import { configQueueDir, profileQueueDir } from '../../core/mbed/queue-dir'
 import { createPlatformLink } from '../../core/platform/link'
 import { CliError, EXIT, type Runtime } from '../runtime'
 
@@ -32,6 +36,8 @@ export interface BridgeIo {
   line(text: string): void
   /** Resolves when the bridge should stop (SIGTERM/SIGINT in the CLI). */
   stopSignal: Promise<void>
+  /** The directory of the bridge's queue on disk (core/mbed/queue-dir.ts). */
+  queueDir: string
   logger?: Logger
 }
 
@@ -123,6 +129,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
     bridge = createMbedBridge({
       client,
       link,
+      queueDir: io.queueDir,
       channel: config.mbed.channel,
       defaultDeviceType: config.mbed.defaultDeviceType,
       queueSize: config.mbed.queueSize,
@@ -170,7 +177,7 @@ export function signals(): Promise<void> {
   })
 }
 
-export function registerBridge(program: Command, withRuntime: WithRuntime): void {
+export function registerBridge(program: Command, withRuntime: WithRuntime, globals: () => { dataDir: string; json: boolean }): void {
   const bridge = program.command('bridge').description('bridge an external service to the platform without the UI')
   bridge
     .command('mbed')
@@ -196,7 +203,9 @@ export function registerBridge(program: Command, withRuntime: WithRuntime): void
         process.exitCode = await checkOnly(config, err, json ? (value) => process.stdout.write(`${JSON.stringify(value)}\n`) : undefined)
         return
       }
-      const code = await runMbedBridge(config, { line: err, stopSignal: signals() })
+      const { dataDir } = globals()
+      const queueDir = opts.profile !== undefined ? profileQueueDir(dataDir, opts.profile) : configQueueDir(dataDir, config)
+      const code = await runMbedBridge(config, { line: err, stopSignal: signals(), queueDir })
       process.exitCode = code
       // Anything still holding the event loop (a long poll the server keeps open) must not keep the process alive.
       setTimeout(() => process.exit(code), 3_000).unref()

@@ -20,7 +20,8 @@ import type { DestinationStatus, HistorianStatus, HistoryEvent } from '../../../
 import { historyCsvHeader, historyCsvLine } from '../../../src-shared/models/history-csv'
 import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
-import { inspectQueue, processAlive } from '../../core/historian/disk-queue'
+import { inspectEventQueue } from '../../core/historian/event-queue'
+import { processAlive } from '../../core/store/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
@@ -204,7 +205,7 @@ export function readStatuses(dataDir: string): StatusEntry[] {
     const queues = readdirSync(dir)
       .filter((d) => /^(couchdb|kafka)-/.test(d) && statSync(join(dir, d)).isDirectory())
       .map((d) => {
-        const q = inspectQueue(join(dir, d))
+        const q = inspectEventQueue(join(dir, d))
         return { ref: d.replace('-', '/'), queued: q?.queued ?? 0, dropped: q?.dropped ?? 0, oldestQueuedAt: q?.oldestReceivedAt ? new Date(q.oldestReceivedAt).toISOString() : null }
       })
     return { id, running, updatedAt: file?.updatedAt ?? null, status: running ? (file?.status ?? null) : null, endedAbruptlyAt: abrupt ? (file?.updatedAt ?? null) : null, queues }

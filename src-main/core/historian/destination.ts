@@ -25,14 +25,14 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { backoffDelay } from '../common/backoff'
 import type { Logger } from '../log/logger'
 import { asDeliveryError, type DeliveryError } from './delivery-error'
-import type { DiskQueue, Taken } from './disk-queue'
+import type { EventQueue, TakenEvents } from './event-queue'
 import type { HistorianEvent } from './event'
 import type { Sink } from './sink'
 
 export interface DestinationOptions {
   ref: string
   name: string
-  queue: DiskQueue
+  queue: EventQueue
   sink: Sink
   batchSize: number
   /** Payload bytes per batch at most (Cloudant refuses requests over 64 MB). Default 8 MiB. */
@@ -224,8 +224,8 @@ export function createDestination(options: DestinationOptions): Destination {
   }
 
   /** Sends one batch until every event is stored or refused; false when it had to give the batch back. */
-  async function send(batch: Taken): Promise<boolean> {
-    const chunks: HistorianEvent[][] = [[...batch.events]]
+  async function send(batch: TakenEvents): Promise<boolean> {
+    const chunks: HistorianEvent[][] = [[...batch.items]]
     while (chunks.length > 0) {
       if (!(await waitTurn())) return false
       // The queue, full meanwhile, may have dropped some of them: they are counted as dropped, so they are not sent.

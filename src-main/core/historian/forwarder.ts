@@ -5,7 +5,7 @@
  *
  * What "acknowledged by a source" means, and why nothing acknowledged is lost:
  * - MQTT (QoS 1): the forwarder acknowledges a message (PUBACK) only after it has written the event to the queue of
- *   every destination its rules name (disk-queue.ts: a synchronous write, in the kernel when it returns). The link sends
+ *   every destination its rules name (event-queue.ts, store/disk-queue.ts: a synchronous write, in the kernel when it returns). The link sends
  *   the PUBACK right after the handler returns; if a write fails the handler throws and the link drops the connection
  *   instead (`refuseOnError`), so the broker keeps the message. The forwarder's session is persistent (clean session
  *   off; MQTT 5: kept `sessionExpirySeconds`): messages published while it is stopped or killed wait at the broker,
@@ -30,7 +30,7 @@ import { createPlatformLink, type PlatformLink } from '../platform/link'
 import { parseTopic } from '../platform/topics'
 import { forwarderClientId, subscriptionFilter, type DestinationConfig, type ForwarderConfig } from './config'
 import { createDestination, type Destination } from './destination'
-import { DiskQueue } from './disk-queue'
+import { openEventQueue, type EventQueue } from './event-queue'
 import { createSequence, encodeEvent, eventId, type HistorianEvent } from './event'
 import { createRouter } from './rules'
 import type { Sink } from './sink'
@@ -96,7 +96,7 @@ export function queueDir(dataDir: string, id: string, ref: string): string {
 
 interface Running {
   config: DestinationConfig
-  queue: DiskQueue
+  queue: EventQueue
   destination: Destination
   /** Events the queue held when it was opened. */
   carriedOver: number
@@ -240,7 +240,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
   function openDestinations(): void {
     for (const d of config.destinations) {
-      const queue = DiskQueue.open({
+      const queue = openEventQueue({
         dir: queueDir(options.dataDir, config.id, d.ref),
         capacity: d.settings.queueSize,
         ...(tuning.syncIntervalMs ? { syncIntervalMs: tuning.syncIntervalMs } : {}),

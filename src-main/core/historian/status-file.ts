@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { historianStatusSchema, type HistorianStatus } from '../../../src-shared/models/historian'
-import { processAlive } from './disk-queue'
+import { processAlive } from '../store/disk-queue'
 import { forwarderDir } from './forwarder'
 
 const statusFileSchema = z.object({ pid: z.number().int(), updatedAt: z.string(), status: historianStatusSchema })

@@ -8,14 +8,16 @@
  * - pending-commands.ts: commands awaiting async responses, matching, expiry, the asyncResponse events;
  * - command-intake.ts: commands from MQTT and the console, checked, sent in order per endpoint, bridgeError events;
  * - subscriptions.ts: the pre-subscriptions and subscriptions mbed needs to send notifications at all (§1.4);
- * - publish-queue.ts: the bounded QoS 1 queue to the broker, with back-pressure on the channel;
+ * - publish-queue.ts: the bounded QoS 1 queue to the broker, on disk in `queueDir` (a message is written before the
+ *   channel takes mbed's next answer, and leaves after the broker's PUBACK), with back-pressure on the channel;
  * - bridge-state.ts: the bridge's state derived from the channel's and the link's.
  *
  * State: 'running' when the channel is open and the link connected; 'degraded' (with the reason) when either is
  * reconnecting; 'failed' when the channel or the link stopped for good (bad key, certificate, replaced channel…):
  * the channel is stopped, queued messages are still delivered while the link is up, and stop() finishes the job.
  * stop() is graceful: no more commands are taken, the channel is closed (what it already received is bridged), then
- * the queue is drained (bounded by `drainTimeoutMs`); what could not be delivered is reported, never hidden.
+ * the queue is drained (bounded by `drainTimeoutMs`); what could not be delivered is reported, never hidden, and stays
+ * in the queue on disk: the next start publishes it first.
  *
  * The bridge does not own the MQTT link: it asks it to connect (links are shared per platform profile,
  * docs/wire/platform-mqtt.md §3: one connection per client id) and never closes it.
@@ -38,7 +40,7 @@ import type { MbedEnvelope } from './envelope'
 import { createLivePreview } from './live-preview'
 import { limitedLog, noopLogger } from './log-limit'
 import { PendingCommands } from './pending-commands'
-import { createPublishQueue, type OutKind } from './publish-queue'
+import { createPublishQueue, queueError, type OutKind } from './publish-queue'
 import { SubscriptionManager, endpointChangeBatcher } from './subscriptions'
 
 export type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView } from '../../../src-shared/models/mbed'
@@ -58,6 +60,10 @@ export interface MbedBridgeOptions {
    */
   channel?: ChannelKind | ({ kind?: ChannelKind } & Partial<Omit<NotificationChannelOptions, 'client' | 'onEnvelope' | 'kind'>>) | ChannelFactory
   link: PlatformLink
+  /** The directory of the bridge's queue on disk (queue-dir.ts); one bridge at a time holds it (its lock). */
+  queueDir: string
+  /** How often the queue's files are flushed to the device (a power cut loses at most that long). Default 100 ms. */
+  queueSyncIntervalMs?: number
   /** Type for endpoints whose type is unknown or not a valid type id. Default 'mbed'. */
   defaultDeviceType?: string
   /** Messages held for the broker (in flight included). Default 10,000. */
@@ -91,7 +97,7 @@ export interface MbedBridgeOptions {
 export interface MbedStopReport {
   /** Messages the broker acknowledged during this run. */
   published: number
-  /** Messages still queued when stop() gave up waiting: not delivered. */
+  /** Messages still queued when stop() gave up waiting: not delivered, kept on disk for the next start. */
   undelivered: number
   dropped: number
 }
@@ -195,7 +201,17 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   // ---- the parts ------------------------------------------------------------------------------------------------------
 
-  const queue = createPublishQueue({ link, queueSize, maxInflight, counters, warn })
+  const queue = createPublishQueue({
+    link,
+    dir: options.queueDir,
+    queueSize,
+    maxInflight,
+    counters,
+    warn,
+    ...(options.queueSyncIntervalMs ? { syncIntervalMs: options.queueSyncIntervalMs } : {}),
+    // The disk refused a message: stop taking notifications from mbed (what is not read stays in mbed's queue).
+    writeFailed: (error) => failBridge(error),
+  })
   const taps = new Set<DeviceEventTap>()
   /** Every device event the bridge makes goes to the broker's queue and, at once, to whoever taps them (the historian). */
   const enqueue = (topic: string, payload: string, kind: OutKind): void => {
@@ -355,6 +371,15 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     if (state === 'failed') await stopBridge()
     Object.assign(counters, zeroCounters())
     envelopes.takeRate(Date.now())
+    try {
+      // Before anything is read from mbed: every message must have its place on disk (and another bridge holding the
+      // directory must not share it).
+      queue.open()
+    } catch (e) {
+      const error = queueError(e, options.queueDir)
+      setState('failed', error)
+      throw error
+    }
     setState('starting')
     let endpoints: MbedEndpoint[] = []
     try {
@@ -444,9 +469,9 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     queue.settleRequeue()
     const undelivered = queue.size()
     if (!complete || undelivered > 0) {
-      log.warn({ undelivered, linkState: link.state }, 'mbed bridge: stopped with messages the broker did not acknowledge; they are lost')
+      log.warn({ undelivered, linkState: link.state, queueDir: options.queueDir }, 'mbed bridge: stopped with messages the broker did not acknowledge; they stay on disk for the next start')
     }
-    queue.clear()
+    queue.close()
     if (tickTimer) clearInterval(tickTimer)
     tickTimer = undefined
     for (const cleanup of cleanups.splice(0)) cleanup()

@@ -25,6 +25,7 @@ import { createMbedClient, type MbedClient, type VerifyResult } from './connecto
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { mbedChannels, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
+import { profileQueueDir } from './queue-dir'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
 
@@ -33,6 +34,8 @@ export interface MbedServiceDeps {
   bus: EventBus
   profiles: ProfilesService
   links: PlatformLinks
+  /** The data directory: each profile's bridge keeps its queue under `<dataDir>/mbed/queues/` (queue-dir.ts). */
+  dataDir: string
   /** Where the bridge's UI events go (the bus, once the contract has them). */
   emit?: (event: MbedBridgeEvent) => void
   logger?: Logger
@@ -56,7 +59,7 @@ const CONSOLE: CallContext = { actor: 'operator' }
 /** A console command's payload (base64) is kept in its audit entry up to this length; longer ones by length only. */
 const AUDITED_PAYLOAD = 4096
 
-export function createMbedService({ db, bus, profiles, links, emit, logger }: MbedServiceDeps) {
+export function createMbedService({ db, bus, profiles, links, dataDir, emit, logger }: MbedServiceDeps) {
   let active: Active | null = null
   /** Device-event listeners (the historian), carried over to whichever bridge runs. */
   const taps = new Set<DeviceEventTap>()
@@ -159,6 +162,7 @@ export function createMbedService({ db, bus, profiles, links, emit, logger }: Mb
         const bridge = createMbedBridge({
           client,
           link,
+          queueDir: profileQueueDir(dataDir, id),
           channel: p.settings.channel,
           defaultDeviceType: p.settings.defaultDeviceType,
           queueSize: p.settings.queueSize,

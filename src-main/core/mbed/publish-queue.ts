@@ -1,25 +1,35 @@
 /**
  * The bridge's way to the broker: every outgoing message (notify, asyncResponse, bridgeError) goes through one bounded
- * queue (`queueSize`) and is published at QoS 1 with up to `maxInflight` messages awaiting their PUBACK at once —
- * publishing without waiting for each acknowledgement in turn is what reaches thousands per second. A message leaves
- * the accounting only when the broker acknowledges it (`published`).
+ * queue on disk (`queueSize`, in `dir`: store/disk-queue.ts) and is published at QoS 1 with up to `maxInflight`
+ * messages awaiting their PUBACK at once — publishing without waiting for each acknowledgement in turn is what reaches
+ * thousands per second. A message leaves the queue only when the broker acknowledges it (`published`).
  *
+ * - On disk, because mbed forgets what it handed over: once a long poll's answer is read (or a WebSocket frame), the
+ *   notifications are gone from mbed's queue. `enqueue` writes the message before it returns (one write(2): a kill,
+ *   even SIGKILL, cannot lose it after that), and the channel hands over an envelope synchronously, so every message of
+ *   an answer is on disk before the next poll is sent. The files are flushed to the device every `syncIntervalMs`
+ *   (100 ms): a power cut or an OS crash can lose that much. What a stopped or killed bridge leaves goes first at the
+ *   next start, in order; a message the broker acknowledged just before a kill can come again (the cursor is written
+ *   at the next flush; QoS 1 consumers accept duplicates).
  * - While the link is down nothing is sent and messages wait in order; when the queue is full the OLDEST is dropped
- *   and counted in `dropped` (the newest readings matter most, and memory stays bounded however long the outage).
+ *   and counted in `dropped` (the newest readings matter most, and the disk stays bounded however long the outage).
  * - Messages whose publish failed because the connection went (the link's `publishFailure`: 'not-sent' or
- *   'maybe-delivered') go back to the front of the queue in their original order, once every publish of the dropped
- *   connection has reported (they reject together), so delivery resumes in order after an outage (a message that may
- *   already have arrived can come twice; QoS 1 consumers accept duplicates).
- * - A message the broker refused ('refused') or the link can never send (too large, invalid) is counted in `refused`
- *   and logged.
+ *   'maybe-delivered') are handed back to the queue, where they keep their place in front, once every publish of the
+ *   dropped connection has reported (they reject together), so delivery resumes in order after an outage (a message
+ *   that may already have arrived can come twice).
+ * - A message the broker refused ('refused') or the link can never send (too large, invalid) is counted in `refused`,
+ *   logged and removed.
  * - Back-pressure (`ready`): while the broker is connected but slower than mbed, the channel is told to stop reading at
  *   `highWater` waiting messages and resumes at half of it, so notifications wait in mbed's queue rather than being
  *   dropped here. While the broker is away the gate stays open: the bounded queue and its drop-oldest rule apply.
+ * - One bridge per queue directory: `open` takes the directory's lock, and refuses (CONFLICT, `mbed.queueLocked`)
+ *   while another bridge, in this process or another, holds it.
  */
 import { AppError } from '../common/errors'
+import { storageError } from '../common/storage-errors'
 import { publishFailure, type PlatformLink } from '../platform/link'
+import { DiskQueue, type LineCodec, type Taken } from '../store/disk-queue'
 import type { LimitedWarn } from './log-limit'
-import { DropOldestQueue } from './queue'
 
 export type OutKind = 'notify' | 'asyncResponse' | 'bridgeError'
 
@@ -32,13 +42,25 @@ export interface PublishCounters {
 
 export interface PublishQueueOptions {
   link: Pick<PlatformLink, 'state' | 'publish'>
+  /** The queue's directory (the bridge's: mbed/queue-dir.ts). */
+  dir: string
   queueSize: number
   maxInflight: number
   counters: PublishCounters
   warn: LimitedWarn
+  /** How often the queue's files are flushed to the device. Default 100 ms. */
+  syncIntervalMs?: number
+  /** A message could not be written (disk full, I/O error): it is counted as dropped, and the bridge must stop reading. */
+  writeFailed?: (error: AppError) => void
 }
 
 export interface PublishQueue {
+  /**
+   * Opens the queue on disk and takes its lock; what a previous run left there is sent first. Throws CONFLICT
+   * (`mbed.queueLocked`) while another bridge holds the directory. Opening an open queue does nothing.
+   */
+  open(): void
+  /** Writes the message to the queue; when this returns, a kill of the process cannot lose it. */
   enqueue(topic: string, payload: string, kind: OutKind): void
   /** Sends what the in-flight limit allows, when the link is connected. */
   pump(): void
@@ -52,33 +74,86 @@ export interface PublishQueue {
   settleRequeue(): void
   /** Queued + in flight + waiting to be put back. */
   size(): number
-  /** Forgets everything queued (at stop, once the drain gave up). */
-  clear(): void
+  /** Closes the queue and releases its lock (at stop): what is left stays on disk for the next start. */
+  close(): void
 }
 
-interface OutItem {
-  seq: number
+export interface OutItem {
   topic: string
   payload: string
   kind: OutKind
 }
 
+const KINDS: ReadonlySet<string> = new Set<OutKind>(['notify', 'asyncResponse', 'bridgeError'])
+
+/** One message per line, `{"k":kind,"t":topic,"p":payload}` (the payload is the event's JSON body, as text). */
+export const outItemCodec: LineCodec<OutItem> = {
+  encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload })}\n`, 'utf8'),
+  decode(line) {
+    let v: unknown
+    try {
+      v = JSON.parse(line)
+    } catch {
+      return null
+    }
+    if (typeof v !== 'object' || v === null) return null
+    const { k, t, p } = v as { k?: unknown; t?: unknown; p?: unknown }
+    if (typeof k !== 'string' || !KINDS.has(k) || typeof t !== 'string' || t.length === 0 || typeof p !== 'string') return null
+    return { kind: k as OutKind, topic: t, payload: p }
+  },
+  weight: (m) => m.payload.length,
+}
+
+function locked(pid: number, dir: string): AppError {
+  return AppError.withRef('CONFLICT', pid > 0 ? `Another mbed bridge (process ${pid}) is using the message queue in ${dir}` : `The mbed bridge's message queue in ${dir} is locked`, {
+    key: 'mbed.queueLocked',
+    params: { pid, dir },
+  })
+}
+
+/** A queue that cannot be opened or written: a full or read-only disk in the operator's words, else the reason. */
+export function queueError(e: unknown, dir: string): AppError {
+  if (e instanceof AppError) return e
+  const reason = (e as NodeJS.ErrnoException | undefined)?.code ?? (e instanceof Error ? e.message : String(e)).slice(0, 200)
+  return storageError(e, dir) ?? AppError.withRef('INTERNAL', `The mbed bridge's message queue in ${dir} failed (${reason})`, { key: 'mbed.queueFailed', params: { dir, reason } })
+}
+
 export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
-  const { link, queueSize, maxInflight, counters, warn } = options
-  const queue = new DropOldestQueue<OutItem>(queueSize)
+  const { link, dir, queueSize, maxInflight, counters, warn } = options
+  let disk: DiskQueue<OutItem> | null = null
+  /** Publishes awaiting the broker's answer. */
   let inflight = 0
-  let seq = 0
-  let requeue: OutItem[] = []
+  /** Publishes that failed with the connection, to be handed back together. */
+  let requeue: Taken<OutItem>[] = []
   let requeueScheduled = false
   let drainWaiters: (() => void)[] = []
+  /** The queue's own drop count (kept across runs) when this run last looked: the counters count this run's. */
+  let droppedSeen = 0
 
   const highWater = Math.max(1, Math.min(Math.floor(queueSize / 2), 5_000))
   const lowWater = Math.floor(highWater / 2)
   let gate: { promise: Promise<void>; open: () => void } | null = null
 
+  /** Messages neither in flight nor waiting to be handed back. */
+  const waiting = (): number => (disk ? Math.max(0, disk.size - inflight - requeue.length) : 0)
+  const empty = (): boolean => (disk === null || disk.size === 0) && inflight === 0 && requeue.length === 0
+
+  function open(): void {
+    if (disk) return
+    disk = DiskQueue.open<OutItem>({ dir, codec: outItemCodec, locked, capacity: queueSize, ...(options.syncIntervalMs ? { syncIntervalMs: options.syncIntervalMs } : {}) })
+    droppedSeen = disk.dropped
+  }
+
+  function countDrops(): void {
+    if (!disk || disk.dropped === droppedSeen) return
+    counters.dropped += disk.dropped - droppedSeen
+    droppedSeen = disk.dropped
+    warn('dropped', { dropped: counters.dropped, queueSize }, 'mbed bridge: the queue is full; the oldest message was dropped')
+  }
+
   function ready(): Promise<void> | null {
     if (gate) return gate.promise
-    if (link.state !== 'connected' || queue.length < highWater) return null
+    if (link.state !== 'connected' || waiting() < highWater) return null
     let open!: () => void
     const promise = new Promise<void>((resolve) => (open = resolve))
     gate = { promise, open }
@@ -86,7 +161,7 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   }
 
   function checkGate(): void {
-    if (gate && (queue.length <= lowWater || link.state !== 'connected')) {
+    if (gate && (waiting() <= lowWater || link.state !== 'connected')) {
       const g = gate
       gate = null
       g.open()
@@ -94,44 +169,60 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   }
 
   function enqueue(topic: string, payload: string, kind: OutKind): void {
-    const dropped = queue.push({ seq: seq++, topic, payload, kind })
-    if (dropped > 0) {
-      counters.dropped += dropped
-      warn('dropped', { dropped: counters.dropped, queueSize }, 'mbed bridge: the queue is full; the oldest message was dropped')
+    if (!disk) {
+      // Not started, or stopped: the channel is closed then, so only a stray late answer can get here.
+      counters.dropped++
+      warn('closed', { topic, kind }, 'mbed bridge: a message came while the bridge was stopped; it was dropped')
+      return
     }
+    try {
+      disk.push({ topic, payload, kind })
+    } catch (e) {
+      counters.dropped++
+      warn('write', { topic, kind, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be written to the queue; it was dropped')
+      options.writeFailed?.(queueError(e, dir))
+      return
+    }
+    countDrops()
   }
 
   function pump(): void {
-    if (link.state !== 'connected') return
-    while (inflight < maxInflight && queue.length > 0) {
-      const item = queue.shift() as OutItem
+    if (!disk || link.state !== 'connected' || inflight >= maxInflight) return
+    const q = disk
+    for (const taken of q.takeEach(maxInflight - inflight)) {
+      const item = taken.items[0] as OutItem
       inflight++
       link.publish(item.topic, item.payload, { qos: 1 }).then(
-        () => acked(),
-        (e: unknown) => failed(item, e),
+        () => acked(q, taken),
+        (e: unknown) => failed(q, taken, item, e),
       )
     }
   }
 
-  function acked(): void {
+  function acked(q: DiskQueue<OutItem>, taken: Taken<OutItem>): void {
     inflight--
     counters.published++
+    // A queue closed meanwhile (stop gave up waiting) keeps the message: it is sent again at the next start.
+    if (q !== disk) return
+    q.commit(taken)
     if (gate) checkGate()
-    if (queue.length > 0) pump()
-    else if (inflight === 0) settleDrain()
+    if (waiting() > 0) pump()
+    else settleDrain()
   }
 
-  function failed(item: OutItem, e: unknown): void {
+  function failed(q: DiskQueue<OutItem>, taken: Taken<OutItem>, item: OutItem, e: unknown): void {
     inflight--
+    if (q !== disk) return
     const outcome = publishFailure(e)
     const code = e instanceof AppError ? e.code : undefined
     if (outcome === 'refused' || code === 'VALIDATION' || code === 'TOO_LARGE' || outcome === undefined) {
       counters.refused++
       warn('refused', { topic: item.topic, kind: item.kind, code, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be published and was discarded')
-      if (queue.length === 0 && inflight === 0 && requeue.length === 0) settleDrain()
+      q.commit(taken)
+      settleDrain()
       return
     }
-    requeue.push(item)
+    requeue.push(taken)
     if (!requeueScheduled) {
       requeueScheduled = true
       setImmediate(flushRequeue)
@@ -140,25 +231,22 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
 
   function flushRequeue(): void {
     requeueScheduled = false
-    const items = requeue.sort((a, b) => a.seq - b.seq)
+    const back = requeue
     requeue = []
-    const dropped = queue.unshiftAll(items)
-    if (dropped > 0) {
-      counters.dropped += dropped
-      warn('dropped', { dropped: counters.dropped, queueSize }, 'mbed bridge: the queue is full; the oldest messages were dropped')
-    }
+    // Handed back, each keeps its place: the next take starts with the oldest of them.
+    if (disk) for (const taken of back) disk.release(taken)
     pump()
   }
 
   function settleDrain(): void {
-    if (queue.length > 0 || inflight > 0 || requeue.length > 0) return
+    if (!empty()) return
     const waiters = drainWaiters
     drainWaiters = []
     for (const w of waiters) w()
   }
 
   function drained(timeoutMs: number): Promise<boolean> {
-    if (queue.length === 0 && inflight === 0 && requeue.length === 0) return Promise.resolve(true)
+    if (empty()) return Promise.resolve(true)
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         drainWaiters = drainWaiters.filter((w) => w !== done)
@@ -173,6 +261,7 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   }
 
   return {
+    open,
     enqueue,
     pump,
     ready,
@@ -181,10 +270,15 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
     settleRequeue() {
       if (requeueScheduled) flushRequeue()
     },
-    size: () => queue.length + inflight + requeue.length,
-    clear() {
-      queue.clear()
+    size: () => (disk ? disk.size : 0),
+    close() {
+      const q = disk
+      if (!q) return
+      disk = null
       requeue = []
+      requeueScheduled = false
+      q.close()
+      if (gate) checkGate()
     },
   }
 }

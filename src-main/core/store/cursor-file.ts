@@ -1,14 +1,14 @@
 /**
- * A queue's cursor on disk (disk-queue.ts): the first event not yet confirmed (segment, byte offset) and the count of
- * events dropped, rewritten in place ten times a second while events flow.
+ * A queue's cursor on disk (disk-queue.ts): the first item not yet confirmed (segment, byte offset) and the count of
+ * items dropped, rewritten in place ten times a second while items flow.
  *
  * Why in place, in two slots: replacing a file by a rename (write a temporary file, rename it over the old one) costs
  * milliseconds on ext4 — it starts writing the new file's data out before the rename — and sometimes a hundred, all of it
  * on the event loop, where it holds up the intake and its acknowledgements. Overwriting a few bytes of an open file costs
  * microseconds. A write in place is not atomic, so the file has two fixed-size slots written in turn, each with a
  * generation and a checksum: a write a crash tears, or a reader in another process (`historian status`) catches
- * half-done, spoils only the slot being written, and the other still holds the previous cursor (older: its events are
- * sent again, and recognised by their ids). No valid slot at all reads as no cursor: the queue then starts at its first
+ * half-done, spoils only the slot being written, and the other still holds the previous cursor (older: its items are
+ * handed out again: at least once). No valid slot at all reads as no cursor: the queue then starts at its first
  * segment, which loses nothing either.
  *
  * Queues written before this format kept `cursor.json` (replaced by rename); it is read when no slot is valid, and

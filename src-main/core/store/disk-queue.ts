@@ -1,56 +1,74 @@
 /**
- * A destination's bounded on-disk queue: every event waits here from intake until the destination has it.
+ * A bounded on-disk queue of items, each written as one line by a codec (`LineCodec`): the historian keeps one per
+ * destination (historian/event-queue.ts), the mbed bridge one for the messages it owes the broker
+ * (mbed/publish-queue.ts). Every item waits here from intake until its consumer has it.
  *
- * Layout of its directory: segment files `<n>.seg` holding one event per line (event.ts), written only by appending;
- * `cursor.dat` naming the first event not yet confirmed (segment and byte offset) and the count of events dropped
+ * Layout of its directory: segment files `<n>.seg` holding one item per line, written only by appending;
+ * `cursor.dat` naming the first item not yet confirmed (segment and byte offset) and the count of items dropped
  * (cursor-file.ts: written in place, not replaced by a rename, which would hold the event loop for milliseconds); a
- * `lock` file with the owner's pid, so that two forwarders never append to the same files.
+ * `lock` file with the owner's pid, so that two owners never append to the same files.
  *
  * Why it is built this way:
- * - `append` writes synchronously (one write(2) per event). When it returns, the event is in the kernel: killing the
- *   process, even with SIGKILL, cannot lose it. That is what lets a source acknowledge an event right after handing it
- *   over (sources.ts). The files are also flushed to the device (fdatasync) every `syncIntervalMs`, so a power cut or an
- *   operating system crash loses at most that long of acknowledged events; waiting for the device before every
- *   acknowledgement would cap intake at a few hundred events a second (mqtt.js handles received messages one at a time).
- * - Events are read back in order, a chunk at a time, so memory holds what is being sent, not what is queued. While the
- *   destination keeps up, an appended event also stays in memory (up to `memoryEvents`) and is not read back from the
+ * - `append` writes synchronously (one write(2) per item). When it returns, the item is in the kernel: killing the
+ *   process, even with SIGKILL, cannot lose it. That is what lets an owner acknowledge an item right after handing it
+ *   over (the historian's sources, the mbed bridge's next long poll). The files are also flushed to the device
+ *   (fdatasync) every `syncIntervalMs`, so a power cut or an operating system crash loses at most that long of
+ *   acknowledged items; waiting for the device before every acknowledgement would cap intake at a few hundred items a
+ *   second (mqtt.js handles received messages one at a time).
+ * - Items are read back in order, a chunk at a time, so memory holds what is being sent, not what is queued. While the
+ *   consumer keeps up, an appended item also stays in memory (up to `memoryEvents`) and is not read back from the
  *   file: the disk is written for safety, and read only after a backlog.
- * - The cursor moves only when the destination has confirmed every event before it, and is written at the next flush
- *   (not at every confirmation: a rename per batch cost more than the events' own writes). Killed before that write,
- *   the queue sends those events again after the restart; their ids let the destination recognise them (event.ts).
- * - Full: the oldest event is dropped and counted (the newest readings matter most, and the disk stays bounded however
- *   long the outage), even one a destination is retrying: through an outage the oldest events are in the batch the
- *   destination holds, and sparing them dropped events from the middle, which the cursor (one position) cannot record,
- *   so a restart brought them back over the bound with the counter at 0. The destination leaves dropped events out of
+ * - The cursor moves only when the consumer has confirmed every item before it, and is written at the next flush
+ *   (not at every confirmation: a rename per batch cost more than the items' own writes). Killed before that write,
+ *   the queue hands those items out again after the restart (at least once: the historian's event ids, MQTT QoS 1).
+ * - Full: the oldest item is dropped and counted (the newest readings matter most, and the disk stays bounded however
+ *   long the outage), even one a consumer is retrying: through an outage the oldest items are in the batch the
+ *   consumer holds, and sparing them dropped items from the middle, which the cursor (one position) cannot record,
+ *   so a restart brought them back over the bound with the counter at 0. The consumer leaves dropped items out of
  *   its next attempt (`wasDropped`); only one already on the wire when dropped may still arrive. A drop is recorded in
- *   the cursor, with the count, at the next flush; killed before that, the dropped event comes back and is delivered
+ *   the cursor, with the count, at the next flush; killed before that, the dropped item comes back and is delivered
  *   rather than lost.
- * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line that cannot be read is
- *   skipped and counted in `corrupt`.
+ * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line the codec cannot read
+ *   is skipped and counted in `corrupt`.
  */
 import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { AppError } from '../common/errors'
 import { CursorWriter, readCursor } from './cursor-file'
-import { decodeEvent, type HistorianEvent } from './event'
 
-export interface DiskQueueOptions {
+/**
+ * How a queue writes its items: `encode` gives one line, ending with its newline and holding no other (JSON does not);
+ * `decode` reads one back (the text without its newline), or gives null for a line it cannot read (a disk error, a
+ * line of an older format): the queue then skips it and counts it in `corrupt`.
+ */
+export interface LineCodec<T> {
+  encode(item: T): Buffer
+  decode(line: string): T | null
+  /** An item's size, for `take`'s `maxBytes`. Default: 0 (only the count limits a batch). */
+  weight?(item: T): number
+  /** When an item was received (ms since the epoch), for `oldestReceivedAt` and `inspectQueue`. Default: unknown. */
+  receivedAt?(item: T): number | null
+}
+
+export interface DiskQueueOptions<T> {
   dir: string
-  /** Events held at most, in flight included. */
+  codec: LineCodec<T>
+  /** The error thrown when another owner (`pid`, 0 when unknown) holds the directory: its owner says who that is. */
+  locked: (pid: number, dir: string) => Error
+  /** Items held at most, in flight included. */
   capacity: number
   /** A new segment starts past this size. Default 8 MiB. */
   segmentBytes?: number
   /** How often appended data is flushed to the device and a moved cursor written. Default 100 ms. */
   syncIntervalMs?: number
-  /** Bytes read from disk at a time. Default 1 MiB (larger than any one event line). */
+  /** Bytes read from disk at a time. Default 1 MiB (larger than any one line). */
   readChunkBytes?: number
-  /** Events kept in memory as they are appended while nothing waits on disk. Default 20,000. */
+  /** Items kept in memory as they are appended while nothing waits on disk. Default 20,000. */
   memoryEvents?: number
 }
 
-/** Events handed out by `take`, to be confirmed (`commit`) or handed back (`release`). */
-export interface Taken {
-  readonly events: readonly HistorianEvent[]
+/** Items handed out by `take`, to be confirmed (`commit`) or handed back (`release`). */
+export interface Taken<T> {
+  readonly items: readonly T[]
 }
 
 interface Segment {
@@ -58,16 +76,16 @@ interface Segment {
   bytes: number
 }
 
-interface Entry {
+interface Entry<T> {
   seg: number
   start: number
-  event: HistorianEvent | null
+  item: T | null
   taken: boolean
   done: boolean
 }
 
-interface TakenBatch extends Taken {
-  entries: Entry[]
+interface TakenBatch<T> extends Taken<T> {
+  entries: Entry<T>[]
 }
 
 const NEWLINE = 0x0a
@@ -140,11 +158,9 @@ export function processAlive(pid: number): boolean {
 /** Queue directories this process holds: its own pid in a lock file does not tell them from a stale one. */
 const openHere = new Set<string>()
 
-function acquireLock(dir: string): void {
+function acquireLock(dir: string, locked: (pid: number, dir: string) => Error): void {
   const path = join(dir, 'lock')
-  if (openHere.has(dir)) {
-    throw AppError.withRef('CONFLICT', `Another forwarder (process ${process.pid}) is using the queue in ${dir}`, { key: 'historian.queueLocked', params: { pid: process.pid } })
-  }
+  if (openHere.has(dir)) throw locked(process.pid, dir)
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx')
@@ -156,35 +172,38 @@ function acquireLock(dir: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       const pid = Number(readFileSync(path, 'utf8').trim())
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw AppError.withRef('CONFLICT', `Another forwarder (process ${pid}) is using the queue in ${dir}`, { key: 'historian.queueLocked', params: { pid } })
+        throw locked(pid, dir)
       }
       // Left by a process that is gone (killed): take it over.
       unlinkSync(path)
     }
   }
-  throw AppError.withRef('CONFLICT', `The queue in ${dir} is locked`, { key: 'historian.queueLocked', params: { pid: 0 } })
+  throw locked(0, dir)
 }
 
-export class DiskQueue {
+export class DiskQueue<T extends object> {
   readonly capacity: number
   private readonly dir: string
   private readonly segmentBytes: number
   private readonly readChunk: number
   private readonly memoryEvents: number
+  private readonly codec: LineCodec<T>
   private segments: Segment[] = []
   private tailFd = -1
   private readFd: { seg: number; fd: number } | null = null
   private cursor: { seg: number; offset: number }
   private readPos: { seg: number; offset: number }
-  /** Events read from disk and not yet confirmed or dropped, oldest first, from `head`. */
-  private window: Entry[] = []
+  /** Items read from disk and not yet confirmed or dropped, oldest first, from `head`. */
+  private window: Entry<T>[] = []
   private head = 0
-  /** Events on disk after `readPos`. */
+  /** No entry of the window before this index can be taken: `take` starts here (a consumer with many in flight). */
+  private free = 0
+  /** Items on disk after `readPos`. */
   private unread = 0
   /** Entries of the window neither confirmed nor dropped. */
   private live = 0
-  /** Events dropped while a destination held them (taken): its retries leave them out. */
-  private readonly droppedEvents = new WeakSet<HistorianEvent>()
+  /** Items dropped while a consumer held them (taken): its retries leave them out. */
+  private readonly droppedItems = new WeakSet<T>()
   private droppedTotal: number
   private corruptCount = 0
   private dataDirty = false
@@ -193,16 +212,17 @@ export class DiskQueue {
   private closed = false
   private readonly cursorFile: CursorWriter
 
-  private constructor(options: DiskQueueOptions) {
+  private constructor(options: DiskQueueOptions<T>) {
     this.dir = options.dir
     this.capacity = options.capacity
     this.segmentBytes = options.segmentBytes ?? 8 * 1024 * 1024
     this.readChunk = options.readChunkBytes ?? 1024 * 1024
     this.memoryEvents = options.memoryEvents ?? 20_000
+    this.codec = options.codec
     mkdirSync(this.dir, { recursive: true })
-    acquireLock(this.dir)
-    // No cursor (a new queue, or none a crash left readable): the queue starts at its first segment, and events sent
-    // before are recognised by their ids.
+    acquireLock(this.dir, options.locked)
+    // No cursor (a new queue, or none a crash left readable): the queue starts at its first segment, and items sent
+    // before are handed out again (at least once).
     const saved = readCursor(this.dir)
     this.droppedTotal = saved?.dropped ?? 0
     let numbers = listSegments(this.dir)
@@ -231,11 +251,11 @@ export class DiskQueue {
     this.timer.unref?.()
   }
 
-  static open(options: DiskQueueOptions): DiskQueue {
+  static open<T extends object>(options: DiskQueueOptions<T>): DiskQueue<T> {
     return new DiskQueue(options)
   }
 
-  /** Events queued, in flight included. */
+  /** Items queued, in flight included. */
   get size(): number {
     return this.live + this.unread
   }
@@ -245,9 +265,9 @@ export class DiskQueue {
     return this.droppedTotal
   }
 
-  /** Whether this event, handed out by `take`, was dropped since (the queue was full): a retry leaves it out. */
-  wasDropped(event: HistorianEvent): boolean {
-    return this.droppedEvents.has(event)
+  /** Whether this item, handed out by `take`, was dropped since (the queue was full): a retry leaves it out. */
+  wasDropped(item: T): boolean {
+    return this.droppedItems.has(item)
   }
 
   /** Lines that could not be read and were skipped. */
@@ -255,20 +275,27 @@ export class DiskQueue {
     return this.corruptCount
   }
 
+  /** Appends one item, encoded by the queue's codec; when this returns, a crash of the process cannot lose it. */
+  push(item: T): void {
+    this.append(this.codec.encode(item), item)
+  }
+
   /**
-   * Appends one encoded event (event.ts); when this returns, a crash of the process cannot lose it. `event` is the same
-   * event decoded, kept in memory when nothing waits on disk before it.
+   * Appends one line already encoded by the queue's codec (the historian encodes an event once for all its
+   * destinations); when this returns, a crash of the process cannot lose it. `item` is the same item decoded, kept in
+   * memory when nothing waits on disk before it.
    */
-  append(line: Buffer, event?: HistorianEvent): void {
+  append(line: Buffer, item?: T): void {
     if (this.closed) throw new Error('the queue is closed')
+    if (line.length === 0 || line.indexOf(NEWLINE) !== line.length - 1) throw new Error('a queue line must end with its only newline')
     const tail = this.segments[this.segments.length - 1] as Segment
     const start = tail.bytes
     let written = 0
     while (written < line.length) written += writeSync(this.tailFd, line, written, line.length - written)
     tail.bytes += line.length
     const caughtUp = this.unread === 0 && this.readPos.seg === tail.n && this.readPos.offset === start
-    if (event && caughtUp && this.live < this.memoryEvents) {
-      this.window.push({ seg: tail.n, start, event, taken: false, done: false })
+    if (item && caughtUp && this.live < this.memoryEvents) {
+      this.window.push({ seg: tail.n, start, item, taken: false, done: false })
       this.live++
       this.readPos = { seg: tail.n, offset: tail.bytes }
     } else {
@@ -279,52 +306,51 @@ export class DiskQueue {
     if (tail.bytes >= this.segmentBytes) this.rotate()
   }
 
-  /** Up to `max` of the oldest events not already taken (and at most about `maxBytes` of payload). */
-  take(max: number, maxBytes = Infinity): Taken | null {
-    const entries: Entry[] = []
-    let bytes = 0
-    for (let i = this.head; entries.length < max; i++) {
-      if (i >= this.window.length) {
-        if (!this.readMore()) break
-      }
-      const e = this.window[i]
-      if (!e || e.taken || e.done || !e.event) continue
-      if (entries.length > 0 && bytes + e.event.payload.length > maxBytes) break
-      e.taken = true
-      bytes += e.event.payload.length
-      entries.push(e)
-    }
+  /** Up to `max` of the oldest items not already taken (and at most about `maxBytes` of them, by the codec's weight). */
+  take(max: number, maxBytes = Infinity): Taken<T> | null {
+    const entries = this.takeEntries(max, maxBytes)
     if (entries.length === 0) return null
-    const batch: TakenBatch = { entries, events: entries.map((e) => e.event as HistorianEvent) }
+    const batch: TakenBatch<T> = { entries, items: entries.map((e) => e.item as T) }
     return batch
   }
 
-  /** The destination has these events: they leave the queue (the cursor is written at the next flush). */
-  commit(taken: Taken): void {
-    for (const e of (taken as TakenBatch).entries) {
+  /** Up to `max` of the oldest items not already taken, each on its own, to be confirmed or handed back one by one. */
+  takeEach(max: number): Taken<T>[] {
+    return this.takeEntries(max, Infinity).map((e): TakenBatch<T> => ({ entries: [e], items: [e.item as T] }))
+  }
+
+  /** The consumer has these items: they leave the queue (the cursor is written at the next flush). */
+  commit(taken: Taken<T>): void {
+    for (const e of (taken as TakenBatch<T>).entries) {
       if (e.done) continue
       e.done = true
-      e.event = null
+      e.item = null
       this.live--
     }
     this.advance()
   }
 
   /** Not delivered: they go back, and the next `take` hands them out first. */
-  release(taken: Taken): void {
-    for (const e of (taken as TakenBatch).entries) e.taken = false
+  release(taken: Taken<T>): void {
+    for (const e of (taken as TakenBatch<T>).entries) e.taken = false
+    this.free = this.head
   }
 
-  /** When the oldest queued event was received, or null when the queue is empty. */
+  /** When the oldest queued item was received (the codec's `receivedAt`), or null when the queue is empty. */
   oldestReceivedAt(): number | null {
-    for (let i = this.head; ; i++) {
-      if (i >= this.window.length && !this.readMore()) return null
-      const e = this.window[i]
-      if (e && !e.done && e.event) return e.event.receivedAt
+    for (let i = this.head; ;) {
+      if (i >= this.window.length) {
+        // Looked at again after reading: a chunk of unreadable lines adds nothing.
+        if (!this.readMore()) return null
+        continue
+      }
+      const e = this.window[i] as Entry<T>
+      if (!e.done && e.item) return this.codec.receivedAt?.(e.item) ?? null
+      i++
     }
   }
 
-  /** Flushes appended events to the device and writes the cursor, now. */
+  /** Flushes appended items to the device and writes the cursor, now. */
   flush(): void {
     if (this.closed) return
     if (this.dataDirty) {
@@ -352,6 +378,33 @@ export class DiskQueue {
   }
 
   // ---- internals -----------------------------------------------------------------------------------------------------
+
+  private takeEntries(max: number, maxBytes: number): Entry<T>[] {
+    const entries: Entry<T>[] = []
+    let bytes = 0
+    let i = Math.max(this.head, this.free)
+    while (entries.length < max) {
+      if (i >= this.window.length) {
+        if (!this.readMore()) break
+        // Looked at again: a chunk of unreadable lines adds nothing, and `i` must not run past the end.
+        continue
+      }
+      const e = this.window[i] as Entry<T>
+      if (e.taken || e.done || !e.item) {
+        i++
+        continue
+      }
+      const weight = this.codec.weight?.(e.item) ?? 0
+      if (entries.length > 0 && bytes + weight > maxBytes) break
+      e.taken = true
+      bytes += weight
+      entries.push(e)
+      i++
+    }
+    // Everything before where the scan stopped is taken or gone (a batch cut short by maxBytes stops at an entry it left).
+    this.free = i
+    return entries
+  }
 
   private flushLater(): void {
     if (this.closed) return
@@ -414,10 +467,10 @@ export class DiskQueue {
       }
       let lineStart = 0
       for (let i = buf.indexOf(NEWLINE, 0); i >= 0 && i <= lastNewline; i = buf.indexOf(NEWLINE, i + 1)) {
-        const event = decodeEvent(buf.toString('utf8', lineStart, i))
+        const item = this.codec.decode(buf.toString('utf8', lineStart, i))
         this.unread--
-        if (event) {
-          this.window.push({ seg: seg.n, start: this.readPos.offset + lineStart, event, taken: false, done: false })
+        if (item) {
+          this.window.push({ seg: seg.n, start: this.readPos.offset + lineStart, item, taken: false, done: false })
           this.live++
         } else {
           this.corruptCount++
@@ -452,13 +505,18 @@ export class DiskQueue {
 
   private dropOldest(count: number): void {
     let left = count
-    for (let i = this.head; left > 0; i++) {
-      if (i >= this.window.length && !this.readMore()) break
-      const e = this.window[i]
-      if (!e || e.done) continue
-      if (e.taken && e.event) this.droppedEvents.add(e.event)
+    for (let i = this.head; left > 0;) {
+      if (i >= this.window.length) {
+        // Looked at again after reading: a chunk of unreadable lines adds nothing.
+        if (!this.readMore()) break
+        continue
+      }
+      const e = this.window[i] as Entry<T>
+      i++
+      if (e.done) continue
+      if (e.taken && e.item) this.droppedItems.add(e.item)
       e.done = true
-      e.event = null
+      e.item = null
       this.live--
       this.droppedTotal++
       left--
@@ -468,11 +526,12 @@ export class DiskQueue {
     this.advance()
   }
 
-  /** Moves the cursor past confirmed and dropped events at the front; the next flush writes it. */
+  /** Moves the cursor past confirmed and dropped items at the front; the next flush writes it. */
   private advance(): void {
-    while (this.head < this.window.length && (this.window[this.head] as Entry).done) this.head++
+    while (this.head < this.window.length && (this.window[this.head] as Entry<T>).done) this.head++
     if (this.head > 4096 && this.head * 2 > this.window.length) {
       this.window = this.window.slice(this.head)
+      this.free = Math.max(0, this.free - this.head)
       this.head = 0
     }
     const front = this.window[this.head]
@@ -520,9 +579,9 @@ function fstatSizeOf(path: string): number {
 
 /**
  * What a queue directory holds, read without taking it over (for `fieldline historian status` while no forwarder runs,
- * or one runs in another process): queued events, events dropped, and when the oldest queued one was received.
+ * or one runs in another process): queued items, items dropped, and when the oldest queued one was received.
  */
-export function inspectQueue(dir: string): { queued: number; dropped: number; oldestReceivedAt: number | null } | null {
+export function inspectQueue<T>(dir: string, codec: LineCodec<T>): { queued: number; dropped: number; oldestReceivedAt: number | null } | null {
   if (!existsSync(dir)) return null
   const saved = readCursor(dir)
   const numbers = listSegments(dir).filter((n) => !saved || n >= saved.segment)
@@ -532,19 +591,20 @@ export function inspectQueue(dir: string): { queued: number; dropped: number; ol
     const path = join(dir, segName(n))
     const from = saved && n === saved.segment ? saved.offset : 0
     queued += countLines(path, from)
-    if (oldest === null) oldest = firstReceivedAt(path, from)
+    if (oldest === null) oldest = firstReceivedAt(path, from, codec)
   }
   return { queued, dropped: saved?.dropped ?? 0, oldestReceivedAt: oldest }
 }
 
-function firstReceivedAt(path: string, offset: number): number | null {
+function firstReceivedAt<T>(path: string, offset: number, codec: LineCodec<T>): number | null {
   const fd = openSync(path, 'r')
   try {
     const buf = Buffer.allocUnsafe(1 << 20)
     const n = readSync(fd, buf, 0, buf.length, offset)
     const nl = buf.indexOf(NEWLINE)
     if (n <= 0 || nl < 0 || nl >= n) return null
-    return decodeEvent(buf.toString('utf8', 0, nl))?.receivedAt ?? null
+    const item = codec.decode(buf.toString('utf8', 0, nl))
+    return item === null ? null : (codec.receivedAt?.(item) ?? null)
   } finally {
     closeSync(fd)
   }

@@ -1,0 +1,98 @@
+/**
+ * Nothing acknowledged is lost across kill -9 (core/mbed/publish-queue.ts): once a long poll's answer is read, mbed has
+ * forgotten those notifications, so the bridge must have them on disk before it polls again. `fieldline bridge mbed`
+ * runs as a process (the real command tree, configured by environment variables) against the mbed peer and a real
+ * mosquitto; the broker is stopped, the peer delivers notifications, the bridge is killed with SIGKILL, and started
+ * again with the broker back: every notification arrives (at least once: QoS 1), in order. A second bridge on the same
+ * queue directory is refused with the reason.
+ */
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { connectAsync } from 'mqtt'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/core'
+import { killCommands, startCli, type CommandRun } from '../helpers/cli-process'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
+
+const skip = mosquittoSkipReason()
+const POLL = { timeout: 30_000, interval: 50 }
+const KEY = 'ak_kill_test_key'
+const N = 25
+
+afterEach(killCommands)
+
+describe.skipIf(skip)('mbed bridge across kill -9', () => {
+  let broker: Mosquitto
+  let peer: MbedPeer
+  let dataDir: string
+  let removeDataDir: () => Promise<void>
+
+  beforeAll(async () => {
+    ;({ dir: dataDir, cleanup: removeDataDir } = await tempDir())
+    broker = await startMosquitto()
+    peer = await startMbedPeer({ pollTimeoutMs: 300, accessKeys: [KEY] })
+  })
+
+  afterAll(async () => {
+    await peer?.close()
+    await broker?.stop()
+    await removeDataDir?.()
+  })
+
+  const env = (): Record<string, string> => ({
+    FIELDLINE_MBED_URL: peer.url,
+    FIELDLINE_MBED_ACCESS_KEY: KEY,
+    FIELDLINE_MQTT_URL: broker.url,
+    FIELDLINE_MQTT_CLIENT_ID: `a:test:kill-${process.pid}`,
+  })
+  const bridge = (): CommandRun => startCli(['--data-dir', join(dataDir, 'data'), 'bridge', 'mbed'], env(), (k) => !k.startsWith('FIELDLINE_'))
+  const pulls = (): number => peer.stats().byRoute['GET /v2/notification/pull'] ?? 0
+
+  it('publishes every notification it had read when killed, after its restart, in order', { timeout: 120_000 }, async () => {
+    const ep = peer.endpoints()[0]
+    if (!ep) throw new Error('no endpoint')
+    const first = bridge()
+    await expect.poll(() => first.stderr(), POLL).toContain('mbed bridge running')
+    await expect.poll(() => peer.subscribed(KEY, ep.name, '/3/0/13'), POLL).toBe(true)
+
+    // A second bridge on the same queue is refused before it touches mbed or the broker.
+    const second = bridge()
+    expect(await second.exit).toBe(1)
+    expect(second.stderr()).toMatch(/mbed bridge failed: Another mbed bridge \(process \d+\) is using the message queue in .*\[CONFLICT\]/)
+    expect(first.child.exitCode).toBeNull()
+
+    await broker.kill()
+    await expect.poll(() => first.stderr(), POLL).toContain('mbed bridge degraded')
+    const before = peer.stats().notificationsDelivered
+    for (let i = 0; i < N; i++) peer.notify(ep.name, '/3/0/13', `n${i}`)
+    await expect.poll(() => peer.stats().notificationsDelivered - before, POLL).toBe(N)
+    // mbed has forgotten them. The next poll comes only after the bridge handled the answer (and wrote it down).
+    const polled = pulls()
+    await expect.poll(pulls, POLL).toBeGreaterThan(polled)
+    first.child.kill('SIGKILL')
+    await first.exit
+    expect(first.child.signalCode).toBe('SIGKILL')
+    const queues = join(dataDir, 'data', 'mbed', 'queues')
+    expect(readdirSync(queues)).toEqual([expect.stringMatching(/^env-[0-9a-f]{16}$/)])
+
+    await broker.start()
+    const sub = await connectAsync(broker.url, { clientId: `kill-sub-${process.pid}`, reconnectPeriod: 0 })
+    const got: string[] = []
+    sub.on('message', (_topic, payload) => got.push(Buffer.from((JSON.parse(payload.toString('utf8')) as { payload: string }).payload, 'base64').toString('utf8')))
+    try {
+      await sub.subscribeAsync(`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`, { qos: 1 })
+      const again = bridge()
+      const all = Array.from({ length: N }, (_, i) => `n${i}`)
+      await expect.poll(() => all.filter((n) => !got.includes(n)), POLL).toEqual([])
+      // In order: the first copy of each comes in the order mbed delivered them.
+      expect([...new Set(got)]).toEqual(all)
+      again.child.kill('SIGTERM')
+      expect(await again.exit).toBe(0)
+      expect(again.stderr()).toMatch(/summary: .*, 0 undelivered/)
+    } finally {
+      await sub.endAsync(true)
+    }
+    expect(existsSync(join(dataDir, 'data', 'workspace'))).toBe(false)
+  })
+})
