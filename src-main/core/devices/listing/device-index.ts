@@ -7,7 +7,7 @@ import type { BaseDoc, Db } from '../../store/documents'
 import { openIndexDb, type IndexDb, type IndexOp } from '../../store/index-db'
 import { Cells } from './cells'
 import { cellOf, decodeRow, deviceFields, simFacts, simKey, simRefOf, weatherFacts, withCaches, type IndexedRow, type SimFacts, type WeatherFacts } from './device-row'
-import { CHECKPOINT_KEY, entriesOf, natKey, parseStoredRow, rowKey, SIM_PREFIX, simDevicesKey, WEATHER_PREFIX } from './keys'
+import { CHECKPOINT_KEY, eachEntry, entriesOf, natKey, parseStoredRow, rowKey, SIM_PREFIX, simDevicesKey, WEATHER_PREFIX } from './keys'
 
 /**
  * Why a purpose-built index in its own LevelDB, kept by following the workspace's changes feed from a checkpoint:
@@ -230,11 +230,16 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
         const f = fields[i]
         next = f ? withCaches(f, factsOf(f), weatherOf.get(nat) ?? null) : null
       } else next = old ? withCaches(old.row, factsOf(old.row), weatherOf.get(nat) ?? null) : null
-      const was = old ? entriesOf(old.row, old.cell, nat) : new Map<string, string>()
       const cell = next ? cells.idFor(cellOf(next)) : 0
-      const now = next ? entriesOf(next, cell, nat) : new Map<string, string>()
-      for (const key of was.keys()) if (!now.has(key)) ops.push({ type: 'del', key })
-      for (const [key, value] of now) if (was.get(key) !== value) ops.push({ type: 'put', key, value })
+      if (!old) {
+        // A device new to the index (an import's): its entries are put as they are made.
+        if (next) eachEntry(next, cell, nat, (key, value) => ops.push({ type: 'put', key, value }))
+      } else {
+        const was = entriesOf(old.row, old.cell, nat)
+        const now = next ? entriesOf(next, cell, nat) : new Map<string, string>()
+        for (const key of was.keys()) if (!now.has(key)) ops.push({ type: 'del', key })
+        for (const [key, value] of now) if (was.get(key) !== value) ops.push({ type: 'put', key, value })
+      }
       if (old) cells.adjust(old.cell, -1)
       if (next) cells.adjust(cell, 1)
       const from = old && simRefOf(old.row)

@@ -182,28 +182,36 @@ export function storedRowHolds(value: string, terms: readonly string[], byCell: 
 
 /** Every index entry of one device: key → value. `nat` is the row's natKey, when the caller has it already. */
 export function entriesOf(row: IndexedRow, cell: number, nat = natKey(row)): Map<string, string> {
-  const c = String(cell)
   const out = new Map<string, string>()
+  eachEntry(row, cell, nat, (key, value) => out.set(key, value))
+  return out
+}
+
+/**
+ * Hands every index entry of one device to `emit`, each key once, as `entriesOf` lists them: a device new to the index
+ * (an import's millions) has its entries put as they come, without a map of them.
+ */
+export function eachEntry(row: IndexedRow, cell: number, nat: string, emit: (key: string, value: string) => void): void {
+  const c = String(cell)
   const searchable = rowWords(row)
   // Words hold no '|', space, \u0001 nor \0 (text.ts: letters, digits, '.', '_', '-').
-  out.set(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
-  out.set(`${cellPrefix(cell)}${nat}`, '')
+  emit(rowKey(nat), `${c}|${searchable.join(' ')}|${encodeRow(row)}`)
+  emit(`${cellPrefix(cell)}${nat}`, '')
   for (const column of SORTED_COLUMNS) {
     // An import indexes millions of rows: the nat holds the natural keys the ID's order is made of.
     const value = column === 'deviceId' ? idSortValue(nat) : sortValue(column, row)
-    if (value !== null) out.set(`${sortPrefix(column)}${value}\u0000${nat}`, c)
-    else if (!emptyByCell(column, row)) out.set(`${emptyPrefix(column)}${nat}`, c)
+    if (value !== null) emit(`${sortPrefix(column)}${value}\u0000${nat}`, c)
+    else if (!emptyByCell(column, row)) emit(`${emptyPrefix(column)}${nat}`, c)
   }
   const id = fold(row.deviceId)
   // Any order of strings keeps the words a term begins together (here UTF-16 units'); `shared` counts in those units, as
-  // a term's length does. (The row's words above are in no particular order.)
+  // a term's length does. (The row's words above are in no particular order.) Distinct words make distinct keys.
   const sorted = searchable.sort()
   for (let i = 0; i < sorted.length; i++) {
     const w = sorted[i]!
     const shared = i === 0 ? 0 : commonPrefix(sorted[i - 1]!, w)
-    out.set(`${w === id ? idWordPrefix(w) : wordPrefix(w)}\u0001${sharedMark(shared)}\u0000${nat}`, c)
+    emit(`${w === id ? idWordPrefix(w) : wordPrefix(w)}\u0001${sharedMark(shared)}\u0000${nat}`, c)
   }
-  return out
 }
 
 function commonPrefix(a: string, b: string): number {

@@ -27,16 +27,24 @@ const MAX_SORT_CHARS = 64
  * so "gw-" still comes before "gw0" and after "gw ".
  */
 export function naturalKey(text: string, maxChars = MAX_SORT_CHARS): string {
+  // A loop over UTF-16 units, as /(\d+)|(\D+)/g would split them (\d is ASCII digits only): an import makes millions.
+  const folded = fold(text)
+  const s = folded.length > maxChars ? folded.slice(0, maxChars) : folded
   let out = ''
-  for (const m of fold(text)
-    .slice(0, maxChars)
-    .matchAll(/(\d+)|(\D+)/g)) {
-    if (m[2] !== undefined) {
-      out += m[2]
+  let i = 0
+  while (i < s.length) {
+    let c = s.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) {
+      const from = i
+      while (i < s.length && ((c = s.charCodeAt(i)) < 0x30 || c > 0x39)) i++
+      out += s.slice(from, i)
       continue
     }
-    const digits = (m[1]!.replace(/^0+/, '') || '0').slice(0, MAX_DIGITS)
-    out += `0${String(digits.length).padStart(2, '0')}${digits}`
+    while (i < s.length && s.charCodeAt(i) === 0x30) i++
+    const from = i
+    while (i < s.length && (c = s.charCodeAt(i)) >= 0x30 && c <= 0x39) i++
+    const digits = from === i ? '0' : s.slice(from, Math.min(i, from + MAX_DIGITS))
+    out += `0${digits.length < 10 ? '0' : ''}${digits.length}${digits}`
   }
   return out
 }
@@ -55,15 +63,50 @@ export const MAX_WORD_CHARS = 48
  */
 export function words(text: string): string[] {
   const out = new Set<string>()
-  for (const m of fold(text).matchAll(WORD)) {
-    const word = m[0].replace(/^[._-]+|[._-]+$/g, '')
-    if (!word) continue
-    out.add(word.slice(0, MAX_WORD_CHARS))
-    const parts = word.split(PARTS)
-    for (const part of parts.slice(1)) if (part) out.add(part.slice(0, MAX_WORD_CHARS))
+  const folded = fold(text)
+  if (PRINTABLE_ASCII.test(folded)) asciiWords(folded, out)
+  else {
+    for (const m of folded.matchAll(WORD)) {
+      const word = m[0].replace(/^[._-]+|[._-]+$/g, '')
+      if (!word) continue
+      out.add(word.slice(0, MAX_WORD_CHARS))
+      const parts = word.split(PARTS)
+      for (const part of parts.slice(1)) if (part) out.add(part.slice(0, MAX_WORD_CHARS))
+      if (out.size >= MAX_WORDS) break
+    }
+  }
+  return out.size > MAX_WORDS ? [...out].slice(0, MAX_WORDS) : [...out]
+}
+
+/** In printable ASCII, WORD's letters and digits are [a-z0-9] once folded (A-Z too, should a caller not fold). */
+function isWordUnit(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x2e || c === 0x5f || c === 0x2d
+}
+const isSeparator = (c: number): boolean => c === 0x2e || c === 0x5f || c === 0x2d
+
+/** `words` of printable ASCII text without regular expressions (the same words in the same order): an import splits millions. */
+function asciiWords(s: string, out: Set<string>): void {
+  const n = s.length
+  let i = 0
+  while (i < n) {
+    while (i < n && !isWordUnit(s.charCodeAt(i))) i++
+    let a = i
+    while (i < n && isWordUnit(s.charCodeAt(i))) i++
+    let b = i
+    while (a < b && isSeparator(s.charCodeAt(a))) a++
+    while (b > a && isSeparator(s.charCodeAt(b - 1))) b--
+    if (a === b) continue
+    out.add(s.slice(a, Math.min(b, a + MAX_WORD_CHARS)))
+    let p = a
+    while (p < b && !isSeparator(s.charCodeAt(p))) p++
+    while (p < b) {
+      while (p < b && isSeparator(s.charCodeAt(p))) p++
+      const q = p
+      while (p < b && !isSeparator(s.charCodeAt(p))) p++
+      if (p > q) out.add(s.slice(q, Math.min(p, q + MAX_WORD_CHARS)))
+    }
     if (out.size >= MAX_WORDS) break
   }
-  return [...out].slice(0, MAX_WORDS)
 }
 
 /** The terms of a search: every one must begin a word of the device. At most 8 terms; longer ones are cut as words are. */
