@@ -33,6 +33,58 @@ describe('device text: natural order, words and search terms', () => {
   })
 })
 
+/**
+ * The plain definitions the index's hand-written scanners must agree with (words and natural keys are index keys:
+ * a scanner that differed would find nothing an older index holds, or sort it elsewhere). Regular expressions, as
+ * the rules are stated.
+ */
+const reference = {
+  naturalKey(text: string, maxChars = 64): string {
+    let out = ''
+    for (const m of fold(text)
+      .slice(0, maxChars)
+      .matchAll(/(\d+)|(\D+)/g)) {
+      if (m[2] !== undefined) out += m[2]
+      else out += ((digits) => `0${String(digits.length).padStart(2, '0')}${digits}`)((m[1]!.replace(/^0+/, '') || '0').slice(0, 99))
+    }
+    return out
+  },
+  words(text: string): string[] {
+    const out = new Set<string>()
+    for (const m of fold(text).matchAll(/[\p{L}\p{N}._-]+/gu)) {
+      const word = m[0].replace(/^[._-]+|[._-]+$/g, '')
+      if (!word) continue
+      out.add(word.slice(0, 48))
+      for (const part of word.split(/[._-]+/).slice(1)) if (part) out.add(part.slice(0, 48))
+      if (out.size >= 64) break
+    }
+    return [...out].slice(0, 64)
+  },
+}
+
+describe('device text: the scanners against their plain definitions', () => {
+  it('give the same words and natural keys on random text (ASCII, accents, controls, marks, digit runs)', () => {
+    const alphabet = ['a', 'B', 'z', '0', '1', '9', '0', '0', '.', '_', '-', ' ', 'é', 'É', '\u0001', '\t', 'ß', '٣', '𝟘', 'x', 'Z', ',', '/', 'ǅ', '\u0301', '１']
+    const random = prng(1313)
+    const texts = ['0'.repeat(150) + '12' + '3'.repeat(120) + ' ' + 'w'.repeat(100), Array.from({ length: 200 }, (_, i) => `w${i}-p${i}`).join(' ')]
+    for (let t = 0; t < 20_000; t++) {
+      let text = ''
+      for (let i = Math.floor(random() * 40); i > 0; i--) text += alphabet[Math.floor(random() * alphabet.length)]
+      if (t % 3 === 0) text = text.replace(/[^\x20-\x7e]/g, 'q')
+      if (t % 7 === 0) text = text.repeat(5)
+      texts.push(text)
+    }
+    const differing = texts.filter(
+      (text) =>
+        JSON.stringify(words(text)) !== JSON.stringify(reference.words(text)) ||
+        naturalKey(text) !== reference.naturalKey(text) ||
+        naturalKey(text, 7) !== reference.naturalKey(text, 7) ||
+        naturalKey(text, Infinity) !== reference.naturalKey(text, Infinity),
+    )
+    expect(differing).toEqual([])
+  })
+})
+
 describe('device rows as text', () => {
   it('makes cells that start a formula safe and quotes what CSV needs quoted', () => {
     expect(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx', 'plain', ''].map(formulaSafe)).toEqual(["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", 'plain', ''])
