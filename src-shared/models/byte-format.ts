@@ -19,3 +19,22 @@ export function formatBytes(bytes: number, locale: string | null | undefined): s
     maximumFractionDigits: unit === 0 ? 0 : 1,
   }).format(value)
 }
+
+const MIB = 1024 * 1024
+
+/**
+ * A file's or a text's size against a limit, in the binary megabytes the limits are set in (the package limit, 5 MB,
+ * is 5 × 1,048,576 bytes), with the locale's unit names and decimal mark: "5 MB", "6.3 MB", « 6,3 Mo ». A size that
+ * one decimal would write as `limit` itself ("5.0 MB" over a 5 MB limit) is given in bytes. The one writer of sizes
+ * for the core's English messages and for the window, which writes them again in its language from the bytes a
+ * message's parameters carry beside them (`size` and `sizeBytes`: i18n translateRef).
+ */
+export function formatMebibytes(bytes: number, locale: string | null | undefined, limit?: number): string {
+  const tag = locale ?? 'en'
+  const whole = bytes % MIB === 0
+  if (!whole && limit !== undefined && (Math.round((bytes / MIB) * 10) / 10) * MIB === limit) {
+    return new Intl.NumberFormat(tag, { style: 'unit', unit: 'byte', unitDisplay: 'long' }).format(bytes)
+  }
+  const digits = whole ? 0 : 1
+  return new Intl.NumberFormat(tag, { style: 'unit', unit: 'megabyte', unitDisplay: 'short', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(bytes / MIB)
+}

@@ -220,7 +220,8 @@ export const ledgerHeadSchema = z.object({
   kind: z.enum(['evm', 'fabric']),
   /** EVM: the chain id; Fabric: the channel. */
   network: z.string(),
-  height: z.string(),
+  /** Null when the node did not answer: its height is not known (it is not 0). */
+  height: z.string().nullable(),
   healthy: z.boolean(),
   /** EVM: the signer's address and balance in wei; Fabric: the MSP id. */
   signer: z.string().nullable(),

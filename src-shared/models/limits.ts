@@ -4,6 +4,7 @@
  * from the largest text a channel accepts, so every input the contract accepts fits in one WebSocket frame.
  */
 import { z } from 'zod'
+import { formatMebibytes } from './byte-format'
 
 const MIB = 1024 * 1024
 
@@ -36,11 +37,6 @@ const FRAME_ENVELOPE_BYTES = 64 * 1024
  */
 export const MAX_FRAME_BYTES = MAX_EDITOR_TEXT_BYTES * JSON_ESCAPE_FACTOR + FRAME_ENVELOPE_BYTES
 
-/** "5 MB" for a whole number of MiB, else one decimal: how limits are named in messages. */
-export function megabytes(bytes: number): string {
-  return bytes % MIB === 0 ? `${bytes / MIB} MB` : `${(bytes / MIB).toFixed(1)} MB`
-}
-
 /**
  * The UTF-8 length of `text` when it exceeds `max`, else undefined. Counted without encoding (no copy of a large
  * text), and only when the UTF-16 length leaves it open: each code unit is one to three bytes.
@@ -72,8 +68,8 @@ export function utf8Length(text: string): number {
  */
 export function byteLimitedString(max: number) {
   return z.string().refine((text) => exceedsBytes(text, max) === undefined, {
-    message: `must be at most ${megabytes(max)} (${max} bytes of UTF-8)`,
+    message: `must be at most ${formatMebibytes(max, 'en')} (${max} bytes of UTF-8)`,
     // maxBytes lets a reader of the schema (the contract's own tests) see the bound a refinement hides.
-    params: { messageKey: 'errors.textTooLarge', messageParams: { max: megabytes(max) }, maxBytes: max },
+    params: { messageKey: 'errors.textTooLarge', messageParams: { max: formatMebibytes(max, 'en'), maxBytes: max }, maxBytes: max },
   })
 }

@@ -206,6 +206,12 @@ export const syncConflictVersionSchema = z.object({
   doc: z.record(z.string(), z.unknown()),
 })
 
+/**
+ * The kinds of the documents the groups carry (SHARE_PREFIXES), those a conflict can be about: the window names each
+ * in its language (test/renderer/i18n.test.ts checks both catalogues have its words).
+ */
+export const SYNCED_KINDS = ['device', 'profile', 'package', 'audit', 'mailSettings', 'weatherSettings', 'invitation', 'draft', 'cache'] as const
+
 export const syncConflictSchema = z.object({
   id: z.string(),
   kind: z.string(),

@@ -156,6 +156,16 @@ for (const language of LANGUAGES) {
     await expect(card.getByRole('article', { name: 'Tracker status' })).toContainText(
       t('ledger.ui.card.routeSummary', { type: 'tracker', event: 'status', fn: 'updateAsset', target: 'Anvil', rows: 5 }),
     )
+    // Its id, which `fieldline ledger submit` takes, is on the route and copied by its button (cold trial: the app
+    // showed it nowhere).
+    const routeArticle = card.getByRole('article', { name: 'Tracker status' })
+    await expect(routeArticle).toContainText(t('ledger.ui.card.routeId'))
+    const routeId = (await routeArticle.locator('code').textContent()) ?? ''
+    expect(routeId).toMatch(/^tracker-status-[0-9a-f]{4}$/)
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+    await routeArticle.getByRole('button', { name: t('ledger.ui.card.copyRouteId', { name: 'Tracker status' }) }).click()
+    await expect(page.getByText(t('ledger.ui.card.copied', { id: routeId }))).toBeVisible()
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(routeId)
 
     // Forwarding on; a tracker's status event published on the broker.
     const forwarder = card.getByRole('region', { name: t('ledger.ui.forwarder.title') })

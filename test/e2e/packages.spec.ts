@@ -103,7 +103,7 @@ test('adds a valid package, refuses an invalid one with line and column, replace
 
   // Too big: refused before it is read, in the core's words.
   added = await addPackageFile(page, 'huge.json', ' '.repeat(5 * 1024 * 1024 + 1))
-  await expect(added).toContainText('huge.json was not added: The package is 5242881 bytes; packages larger than 5 MB are refused without being read. Nothing was stored.')
+  await expect(added).toContainText('huge.json was not added: The package is 5,242,881 bytes; packages larger than 5 MB are refused without being read. Nothing was stored.')
   await expect(rows).toHaveCount(1)
 
   // The same bundle again: the operator chooses. Cancel keeps the old one, Replace takes the new one.

@@ -71,3 +71,34 @@ test('SMTP with STARTTLS: configure, verify, invite an operator, see it received
   await expect(row).toContainText('Revoked')
   expect(smtp.received).toHaveLength(1)
 })
+
+test('the email settings open on the active mode, with the focus on it, not on the first mode', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Extensions')
+  const card = page.getByRole('region', { name: 'Email' })
+  const dialog = page.getByRole('dialog', { name: 'Email settings' })
+  const modes = dialog.getByRole('radiogroup', { name: 'Email mode' })
+  await card.getByRole('button', { name: 'Configure' }).click()
+  await modes.getByRole('radio', { name: 'SMTP' }).check()
+  await dialog.getByLabel('Organisation name').fill('North Plant')
+  await dialog.getByLabel('Host', { exact: true }).fill('localhost')
+  await dialog.getByLabel('Port').fill(String(smtp.port))
+  await dialog.getByLabel('Sender name').fill('Plant Admin')
+  await dialog.getByLabel('Sender address').fill('admin@north-plant.example')
+  await dialog.getByRole('button', { name: 'Save email settings' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(card).toContainText('Active mode')
+
+  // The form fills itself from the saved settings as it opens: the focus must follow it to the active mode.
+  await card.getByRole('button', { name: 'Configure' }).click()
+  await expect(modes.getByRole('radio', { name: 'SMTP' })).toBeChecked()
+  await expect(modes.getByRole('radio', { name: 'SMTP' })).toBeFocused()
+  // Another mode looked at and left: the next opening is on the active one again.
+  await page.keyboard.press('ArrowLeft')
+  await expect(modes.getByRole('radio', { name: 'SendGrid with API key' })).toBeChecked()
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  await card.getByRole('button', { name: 'Configure' }).click()
+  await expect(modes.getByRole('radio', { name: 'SMTP' })).toBeFocused()
+  await expect(dialog.getByLabel('Host', { exact: true })).toHaveValue('localhost')
+})

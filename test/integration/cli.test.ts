@@ -28,6 +28,14 @@ describe('fieldline CLI', () => {
     expect(run(['devices', 'add', 'only-type']).code).toBe(2)
   })
 
+  it('refuses a --keep for sync resolve that is neither a side nor a revision with exit 2, before looking the document up', () => {
+    const both = run(['sync', 'resolve', 'device:meter:m-9', '--keep', 'both'])
+    expect(both.code).toBe(2)
+    expect(both.err).toBe(`fieldline: --keep takes mine, theirs or a revision from 'sync conflicts', such as 2-9f1c… (got "both")\n`)
+    // A well-formed revision of a document without a conflict is input that did not work out: exit 1, as before.
+    expect(run(['sync', 'resolve', 'device:meter:m-9', '--keep', '2-abc123'])).toMatchObject({ code: 1, err: expect.stringMatching(/no conflict to resolve/) })
+  })
+
   it('adds, lists (text and --json), and removes devices with the documented exit codes', () => {
     expect(run(['devices', 'add', 'meter', 'm-1', '--description', 'North'])).toMatchObject({ code: 0, out: 'added meter/m-1\n' })
     const dup = run(['devices', 'add', 'meter', 'm-1'])

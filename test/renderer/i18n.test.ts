@@ -8,6 +8,7 @@ import { mbedBridgeStateSchema, mbedChannelStateSchema, mbedCommandStateSchema, 
 import { ORANGE_TASK_STATES, ORANGE_TEST_MODES, ORANGE_TICKET_OPERATIONS, ORANGE_TICKET_STATES } from '../../src-shared/models/orange'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { LOCATION_SOURCES } from '../../src-shared/models/location'
+import { SYNCED_KINDS } from '../../src-shared/models/sync'
 import { FORWARD_STATES, ledgerTargetSettingsSchema, routeRowSchema, routeSourceSchema } from '../../src-shared/models/ledger'
 import { JOB_OPERATIONS, JOB_ROW_STATES, JOB_STATES, PREFLIGHT_CODES } from '../../src-shared/models/sim-jobs'
 import { WEATHER_DEFAULT_URLS, WEATHER_PROVIDERS, WEATHER_SECRETS, WEATHER_UNITS, weatherLanguageSchema } from '../../src-shared/models/weather'
@@ -241,6 +242,7 @@ describe('words for the contract’s closed sets', () => {
     ['jobs.ui.summary', JOB_OPERATIONS],
     ['jobs.ui.issues', PREFLIGHT_CODES],
     ['jobs.ui.findings', PREFLIGHT_CODES],
+    ['sync.conflicts.kinds', SYNCED_KINDS],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

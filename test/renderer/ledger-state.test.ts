@@ -191,11 +191,11 @@ describe('the chain of a target', () => {
     const chain = new LedgerChain('anvil', fake)
     const stop = chain.watch()
     fake.answer('ledger:watch', ok({ watching: true }))
-    fake.answer('ledger:head', ok({ ...HEAD, height: '0', healthy: false, balance: null }))
+    fake.answer('ledger:head', ok({ ...HEAD, height: null, healthy: false, balance: null }))
     fake.answer('ledger:blocks', refused('NETWORK', 'HTTP request failed.'))
     await settle()
     expect(chain.error).toBeNull()
-    expect(chain.value?.head.healthy).toBe(false)
+    expect(chain.value?.head).toMatchObject({ healthy: false, height: null })
     expect(chain.value?.blocks).toEqual([])
 
     fake.emit('ledger:block', { targetId: 'anvil', block: block(8) })

@@ -1,6 +1,10 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { failureText, weiText } from '../../src-renderer/src/features/ledger/ledger-text'
+import type { LedgerHead } from '../../src-shared/models/ledger'
+import { failureText, heightText, weiText } from '../../src-renderer/src/features/ledger/ledger-text'
+import { hasMessage, type Translate } from '../../src-renderer/src/i18n'
 import { pemLines } from '../../src-renderer/src/features/ledger/pem'
 
 describe('a PEM key pasted into a password field', () => {
@@ -30,6 +34,17 @@ describe('ledger words', () => {
     expect(weiText('1000000000000000000000')).toBe('1000\u00a0ETH')
     expect(weiText('1')).toBe('0.000000000000000001\u00a0ETH')
     expect(weiText('0')).toBe('0\u00a0ETH')
+  })
+
+  it('says the height of a node that does not answer is unknown, not 0 (cold trial: « Hauteur 0 »)', () => {
+    const t: Translate = (key, options) => get(format)(key, options)
+    const down: LedgerHead = { kind: 'evm', network: '31337', height: null, healthy: false, signer: null, balance: null, checkedAt: '2026-03-10T10:00:00Z' }
+    expect(hasMessage('ledger.ui.monitor.heightUnknown')).toBe(true)
+    locale.set('fr')
+    expect(heightText(t, down)).toBe('Inconnue (le nœud ne répond pas)')
+    locale.set('en')
+    expect(heightText(t, down)).toBe('Unknown (the node is not answering)')
+    expect(heightText(t, { ...down, height: '0', healthy: true })).toBe('0')
   })
 
   it('names a failure by its decoded name with its arguments', () => {

@@ -680,14 +680,27 @@ describe('hostile input', () => {
     const r = validatePackage(big)
     expect(r).toEqual({
       valid: false,
-      diagnostics: [expect.objectContaining({ severity: 'error', pointer: '', line: 1, column: 1, ref: { key: 'dm.tooLarge', params: { size: '6.0 MB', max: '5 MB' } } })],
+      diagnostics: [
+        expect.objectContaining({
+          severity: 'error',
+          pointer: '',
+          line: 1,
+          column: 1,
+          ref: { key: 'dm.tooLarge', params: { size: '6.0 MB', max: '5 MB', sizeBytes: big.length, maxBytes: MAX_PACKAGE_BYTES } },
+        }),
+      ],
     })
     // Counted in UTF-8 bytes: 2 million "é" are 4 MB, 3 million are 6 MB although fewer than 5 million characters.
     expect(validatePackage(`"${'é'.repeat(2_000_000)}"`).diagnostics[0]!.ref.key).not.toBe('dm.tooLarge')
     expect(validatePackage(`"${'é'.repeat(3_000_000)}"`).diagnostics[0]!.ref.key).toBe('dm.tooLarge')
     expect(MAX_PACKAGE_BYTES).toBe(5 * 1024 * 1024)
     expect(validatePackage(' '.repeat(MAX_PACKAGE_BYTES)).diagnostics[0]!.ref.key).toBe('dm.jsonSyntax') // exactly 5 MB is allowed
-    expect(validatePackage(' '.repeat(MAX_PACKAGE_BYTES + 1)).diagnostics[0]!.ref.params).toEqual({ size: `${MAX_PACKAGE_BYTES + 1} bytes`, max: '5 MB' })
+    expect(validatePackage(' '.repeat(MAX_PACKAGE_BYTES + 1)).diagnostics[0]!.ref.params).toEqual({
+      size: '5,242,881 bytes',
+      max: '5 MB',
+      sizeBytes: MAX_PACKAGE_BYTES + 1,
+      maxBytes: MAX_PACKAGE_BYTES,
+    })
   })
 
   it('refuses deep nesting without overflowing the stack', () => {

@@ -77,7 +77,7 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
           if ('error' in head) rt.out(`${target.id}\t${target.settings.kind}\t${head.error}`)
           else
             rt.out(
-              `${target.id}\t${target.settings.kind} ${head.network}\theight ${head.height}\t${head.healthy ? 'healthy' : 'unreachable'}${head.signer ? `\tsigner ${head.signer}` : ''}${head.balance ? ` balance ${head.balance} wei` : ''}`,
+              `${target.id}\t${target.settings.kind} ${head.network}\theight ${head.height ?? 'unknown'}\t${head.healthy ? 'healthy' : 'unreachable'}${head.signer ? `\tsigner ${head.signer}` : ''}${head.balance ? ` balance ${head.balance} wei` : ''}`,
             )
         }
       }),

@@ -54,6 +54,15 @@ async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
   })
 }
 
+/**
+ * A revision as CouchDB writes one (`2-` then hex). Anything else (`--keep both`) is bad usage, told as such, before the
+ * document is even looked up: otherwise a document without a conflict answered first, and a typo exited 1.
+ */
+function revision(text: string): string {
+  if (!/^\d+-[0-9a-f]+$/i.test(text)) throw new CliError(`fieldline: --keep takes mine, theirs or a revision from 'sync conflicts', such as 2-9f1c… (got "${text}")`, EXIT.usage)
+  return text
+}
+
 function statusLines(s: SyncStatus): string[] {
   const lines = [
     `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
@@ -171,7 +180,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
     .requiredOption('--keep <which>', "mine, theirs, or a revision (from 'sync conflicts')")
     .action(
       withRuntime(async (rt, id: string, opts: { keep: string }) => {
-        const keep = opts.keep === 'mine' || opts.keep === 'theirs' ? opts.keep : { rev: opts.keep }
+        const keep = opts.keep === 'mine' || opts.keep === 'theirs' ? opts.keep : { rev: revision(opts.keep) }
         const result = await rt.call('sync:resolve', { id, keep })
         rt.out(rt.json ? JSON.stringify(result) : `${result.id} kept at ${result.rev}; removed ${result.removed.join(', ')}`)
       }),

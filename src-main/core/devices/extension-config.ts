@@ -1,7 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import type { Node } from 'jsonc-parser'
 import type { Diagnostic } from '../../../src-shared/contract'
-import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../src-shared/models/limits'
+import { formatMebibytes } from '../../../src-shared/models/byte-format'
+import { exceedsBytes, MAX_CONFIG_BYTES } from '../../../src-shared/models/limits'
 import schema from '../../../resources/schemas/extension-config.schema.json'
 import { AppError } from '../common/errors'
 import { makeDiagnostic } from '../json/diagnostic'
@@ -146,8 +147,8 @@ function luhnWarnings(value: Record<string, unknown>, tree: Node, lines: LineMap
 
 export function checkExtensionConfig(text: string): ConfigCheck {
   if (exceedsBytes(text, MAX_CONFIG_BYTES) !== undefined) {
-    const max = megabytes(MAX_CONFIG_BYTES)
-    throw AppError.withRef('TOO_LARGE', `The configuration is larger than ${max}`, { key: 'errors.configTooLarge', params: { max } })
+    const max = formatMebibytes(MAX_CONFIG_BYTES, 'en')
+    throw AppError.withRef('TOO_LARGE', `The configuration is larger than ${max}`, { key: 'errors.configTooLarge', params: { max, maxBytes: MAX_CONFIG_BYTES } })
   }
   // An extension configuration is two levels deep; anything far deeper is hostile and is refused unparsed.
   const parsed = parseJsonDocument(text, { syntaxKey: 'config.jsonSyntax', depth: { max: 32, key: 'config.tooDeep' } })

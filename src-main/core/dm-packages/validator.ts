@@ -33,6 +33,7 @@ import { checkPattern, type PatternCheck } from './patterns'
 export { MAX_PACKAGE_BYTES } from '../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, type DmAction, type DmPackage, type LocaleMap } from '../../../src-shared/models/packages'
 import { exceedsBytes } from '../../../src-shared/models/limits'
+import { formatMebibytes } from '../../../src-shared/models/byte-format'
 /** Real packages nest five levels (root, actions, action, parameters, parameter); unknown fields get room. */
 export const MAX_PACKAGE_DEPTH = 64
 /** Diagnostics returned at most (one more says how many were left out). */
@@ -73,26 +74,22 @@ function clip(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
-const MIB = 1024 * 1024
-
-/** "5 MB", "6.3 MB"; exact bytes when one decimal would make a refused size read like the limit ("5.0 MB"). */
-function megabytes(bytes: number): string {
-  if (bytes % MIB === 0) return `${bytes / MIB} MB`
-  const rounded = (bytes / MIB).toFixed(1)
-  return Number(rounded) * MIB === MAX_PACKAGE_BYTES ? `${bytes} bytes` : `${rounded} MB`
-}
-
 /**
  * The refusal of a package over MAX_PACKAGE_BYTES, as a result rather than an exception: the CLI prints it like
  * any diagnostic (FILE:1:1: error: …) and exits 1, and callers that have only a file size (the CLI, a file picker)
  * can refuse without reading the file at all. A service that wants an AppError can map `dm.tooLarge` to TOO_LARGE.
  */
 export function packageTooLarge(bytes: number): PackageCheck {
-  const size = megabytes(bytes)
-  const max = megabytes(MAX_PACKAGE_BYTES)
+  const size = formatMebibytes(bytes, 'en', MAX_PACKAGE_BYTES)
+  const max = formatMebibytes(MAX_PACKAGE_BYTES, 'en')
   const message = `The package is ${size}; packages larger than ${max} are refused without being read`
   // Built by hand: a LineMap would scan the very text being refused for its size.
-  return { valid: false, diagnostics: [{ severity: 'error', message, ref: { key: 'dm.tooLarge', params: { size, max } }, pointer: '', line: 1, column: 1, endLine: 1, endColumn: 2 }] }
+  return {
+    valid: false,
+    diagnostics: [
+      { severity: 'error', message, ref: { key: 'dm.tooLarge', params: { size, max, sizeBytes: bytes, maxBytes: MAX_PACKAGE_BYTES } }, pointer: '', line: 1, column: 1, endLine: 1, endColumn: 2 },
+    ],
+  }
 }
 
 export function validatePackage(text: string): PackageCheck {

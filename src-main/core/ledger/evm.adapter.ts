@@ -362,7 +362,7 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
         return { kind: 'evm', network: String(settings.chainId), height: height.toString(), healthy: true, signer: account?.address ?? null, balance: balance?.toString() ?? null, checkedAt: at }
       } catch (e) {
         if (e instanceof AppError) throw e
-        return { kind: 'evm', network: String(settings.chainId), height: '0', healthy: false, signer: account?.address ?? null, balance: null, checkedAt: at }
+        return { kind: 'evm', network: String(settings.chainId), height: null, healthy: false, signer: account?.address ?? null, balance: null, checkedAt: at }
       }
     },
 

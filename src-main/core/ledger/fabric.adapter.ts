@@ -345,7 +345,7 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
         const failure = fabricFailure(e)
         // Out of reach is a state to show; a refusal (access denied, no such channel) is an answer to report.
         if (!transient(failure)) throw failureError(failure)
-        return { kind: 'fabric', network: settings.channel, height: '0', healthy: false, signer: settings.mspId, balance: null, checkedAt: at }
+        return { kind: 'fabric', network: settings.channel, height: null, healthy: false, signer: settings.mspId, balance: null, checkedAt: at }
       }
     },
 

@@ -1,5 +1,7 @@
+import { get } from 'svelte/store'
 import { addMessages, getMessageFormatter, init, locale } from 'svelte-i18n'
 import type { MessageRef } from '../../../src-shared/contract'
+import { formatMebibytes } from '../../../src-shared/models/byte-format'
 import { paramsInWords } from '../lib/error-causes'
 import en from './en.json'
 import fr from './fr.json'
@@ -92,5 +94,19 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
   for (const name of argumentNames(template)) {
     if (!(name in params)) return fallback
   }
-  return t(ref.key, { values: paramsInWords(t, ref) })
+  return t(ref.key, { values: sizesInLanguage(paramsInWords(t, ref), get(locale)) })
+}
+
+/**
+ * A size a message names with its bytes beside it (`size` and `sizeBytes`, `max` and `maxBytes`): the core and the
+ * CLI write it in English ("36.1 MB"), the window writes it again in its own language (« 36,1 Mo »).
+ */
+function sizesInLanguage(params: Record<string, string | number>, language: string | null | undefined): Record<string, string | number> {
+  const limit = typeof params.maxBytes === 'number' ? params.maxBytes : undefined
+  for (const [name, bytes] of Object.entries(params)) {
+    const shown = name.endsWith('Bytes') ? name.slice(0, -'Bytes'.length) : ''
+    if (typeof bytes !== 'number' || !(shown in params)) continue
+    params[shown] = formatMebibytes(bytes, language, shown === 'max' ? undefined : limit)
+  }
+  return params
 }

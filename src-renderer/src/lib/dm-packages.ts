@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../../../src-shared/contract'
+import { formatMebibytes } from '../../../src-shared/models/byte-format'
 import { compileFullMatch } from '../../../src-shared/models/full-match'
 import { MAX_PACKAGE_BYTES, type PackageDetail } from '../../../src-shared/models/packages'
 
@@ -10,23 +11,14 @@ import { MAX_PACKAGE_BYTES, type PackageDetail } from '../../../src-shared/model
 
 export { MAX_PACKAGE_BYTES }
 
-const MIB = 1024 * 1024
-
-/** The validator's way of writing a size ("5 MB", "6.3 MB"), so the early refusal reads exactly like the core's. */
-function megabytes(bytes: number): string {
-  if (bytes % MIB === 0) return `${bytes / MIB} MB`
-  const rounded = (bytes / MIB).toFixed(1)
-  return Number(rounded) * MIB === MAX_PACKAGE_BYTES ? `${bytes} bytes` : `${rounded} MB`
-}
-
-/** The refusal the core would give for a file of this size, made here without reading the file. */
+/** The refusal the core would give for a file of this size (its words and parameters), made here without reading the file. */
 export function tooLargeError(bytes: number): ErrorInfo {
-  const size = megabytes(bytes)
-  const max = megabytes(MAX_PACKAGE_BYTES)
+  const size = formatMebibytes(bytes, 'en', MAX_PACKAGE_BYTES)
+  const max = formatMebibytes(MAX_PACKAGE_BYTES, 'en')
   return {
     code: 'TOO_LARGE',
     message: `The package is ${size}; packages larger than ${max} are refused without being read`,
-    details: { ref: { key: 'dm.tooLarge', params: { size, max } } },
+    details: { ref: { key: 'dm.tooLarge', params: { size, max, sizeBytes: bytes, maxBytes: MAX_PACKAGE_BYTES } } },
   }
 }
 

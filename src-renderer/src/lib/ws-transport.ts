@@ -13,7 +13,8 @@ import {
   type Output,
   type Result,
 } from '../../../src-shared/contract'
-import { exceedsBytes, MAX_FRAME_BYTES, megabytes } from '../../../src-shared/models/limits'
+import { formatMebibytes } from '../../../src-shared/models/byte-format'
+import { exceedsBytes, MAX_FRAME_BYTES } from '../../../src-shared/models/limits'
 
 /**
  * `unauthorised`: the page was opened without the per-launch token, so connecting is pointless. `restarted`: the
@@ -45,13 +46,13 @@ function failure(code: ErrorInfo['code'], message: string): { ok: false; error: 
   return { ok: false, error: { code, message } }
 }
 
-const FRAME_LIMIT = megabytes(MAX_FRAME_BYTES)
+const FRAME_LIMIT = formatMebibytes(MAX_FRAME_BYTES, 'en')
 
 /** A call this end refuses to send: the core would close the socket on it, failing every other call in flight. */
 const FRAME_TOO_LARGE: ErrorInfo = {
   code: 'TOO_LARGE',
   message: `This request is too large to send to the Fieldline core (the limit is ${FRAME_LIMIT}). Nothing was sent.`,
-  details: { ref: { key: 'errors.frameTooLarge', params: { max: FRAME_LIMIT } } },
+  details: { ref: { key: 'errors.frameTooLarge', params: { max: FRAME_LIMIT, maxBytes: MAX_FRAME_BYTES } } },
 }
 
 /** What the calls in flight get when the socket closed: the core, not the network, is out of reach. */
@@ -89,7 +90,7 @@ export type ServerProbe = () => Promise<boolean>
 const FRAME_REFUSED: ErrorInfo = {
   code: 'TOO_LARGE',
   message: `The Fieldline core refused a message larger than ${FRAME_LIMIT} and closed the connection. Nothing in it was carried out.`,
-  details: { ref: { key: 'errors.frameRefused', params: { max: FRAME_LIMIT } } },
+  details: { ref: { key: 'errors.frameRefused', params: { max: FRAME_LIMIT, maxBytes: MAX_FRAME_BYTES } } },
 }
 
 /**

@@ -192,6 +192,8 @@ export interface JsonDiffOptions {
 
 export interface JsonDiffHandle {
   setDark(dark: boolean): void
+  /** Puts the caret in the right side (the merge being written). */
+  focus(): void
   dispose(): void
 }
 
@@ -227,6 +229,9 @@ export async function createJsonDiffEditor(container: HTMLElement, options: Json
   return {
     setDark(dark) {
       monaco.editor.setTheme(themeName(dark))
+    },
+    focus() {
+      editor.getModifiedEditor().focus()
     },
     dispose() {
       subscription.dispose()

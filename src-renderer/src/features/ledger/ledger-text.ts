@@ -29,9 +29,14 @@ export function targetWhere(target: LedgerTarget): string {
   return target.settings.kind === 'evm' ? target.settings.rpcUrl : target.settings.endpoint
 }
 
+/** The chain's height, or that it is not known while the node does not answer (cold trial: « Hauteur 0 » then). */
+export function heightText(t: Translate, head: LedgerHead): string {
+  return head.height ?? t('ledger.ui.monitor.heightUnknown')
+}
+
 /** What "Verify" learnt, said exactly: the chain or channel, its height and the signer. */
 export function verifiedText(t: Translate, head: LedgerHead): string {
   if (head.kind === 'evm')
-    return t('ledger.ui.card.verifiedEvm', { values: { chain: head.network, height: head.height, signer: head.signer ?? '—', balance: head.balance ? weiText(head.balance) : '—' } })
-  return t('ledger.ui.card.verifiedFabric', { values: { channel: head.network, height: head.height, msp: head.signer ?? '—' } })
+    return t('ledger.ui.card.verifiedEvm', { values: { chain: head.network, height: heightText(t, head), signer: head.signer ?? '—', balance: head.balance ? weiText(head.balance) : '—' } })
+  return t('ledger.ui.card.verifiedFabric', { values: { channel: head.network, height: heightText(t, head), msp: head.signer ?? '—' } })
 }

@@ -1,5 +1,6 @@
 import type { ErrorInfo, Device, DeviceKey, Diagnostic } from '../../../../src-shared/contract'
-import { exceedsBytes, MAX_CONFIG_BYTES, megabytes } from '../../../../src-shared/models/limits'
+import { formatMebibytes } from '../../../../src-shared/models/byte-format'
+import { exceedsBytes, MAX_CONFIG_BYTES } from '../../../../src-shared/models/limits'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { allowed } from './role-gate.svelte'
@@ -59,8 +60,8 @@ export class ConfigDocument {
       this.#saveDraft.cancel()
       this.error = {
         code: 'TOO_LARGE',
-        message: `The configuration is larger than ${megabytes(MAX_CONFIG_BYTES)}.`,
-        details: { ref: { key: 'errors.configTooLarge', params: { max: megabytes(MAX_CONFIG_BYTES) } } },
+        message: `The configuration is larger than ${formatMebibytes(MAX_CONFIG_BYTES, 'en')}.`,
+        details: { ref: { key: 'errors.configTooLarge', params: { max: formatMebibytes(MAX_CONFIG_BYTES, 'en'), maxBytes: MAX_CONFIG_BYTES } } },
       }
       return
     }

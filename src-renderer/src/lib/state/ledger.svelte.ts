@@ -205,7 +205,8 @@ export class LedgerChain extends EventStore<{ head: LedgerHead; blocks: BlockSum
     this.#stopBlocks = source.on('ledger:block', (event) => {
       if (event.targetId !== targetId || !this.value) return
       // A block from the node means it answers again, whatever the last head said.
-      const head = BigInt(event.block.number) > BigInt(this.value.head.height) ? { ...this.value.head, height: event.block.number, healthy: true } : this.value.head
+      const known = this.value.head.height
+      const head = known === null || BigInt(event.block.number) > BigInt(known) ? { ...this.value.head, height: event.block.number, healthy: true } : this.value.head
       this.accept({ head, blocks: mergeBlocks(this.value.blocks, [event.block]) })
     })
   }

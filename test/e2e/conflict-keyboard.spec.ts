@@ -1,0 +1,64 @@
+/**
+ * Team sync's conflicts from the keyboard (cold trial): the table was one Tab stop whose row said nothing of its
+ * action, so "Review" was found only with the arrows; « Fusionner dans l’éditeur » left the focus on « Fermer », where
+ * the next Enter closed the dialog; and the Kind column read « device » in French. The conflict is made the way
+ * replication makes one, two branches written into the workspace while the app is stopped: no sync server is needed.
+ */
+import { join } from 'node:path'
+import PouchDB from 'pouchdb'
+import { newDeviceDoc } from '../../src-main/core/store/devices.store'
+import { expect, test } from './fixtures'
+import { openPage } from './steps'
+import { switchLanguage } from './words'
+
+const ID = 'device:meter:c-1'
+
+test('a conflict is reviewed and merged from the keyboard, and its kind is in the window’s language', async ({ app }) => {
+  test.setTimeout(120_000)
+  await app.serve!.stop()
+  const db = new PouchDB<object>(join(app.dataDir, 'workspace'))
+  try {
+    const base = newDeviceDoc({ typeId: 'meter', deviceId: 'c-1', description: 'North feeder', metadata: {} }, new Date().toISOString())
+    const { rev } = await db.put(base)
+    const root = rev.split('-')[1]!
+    const branch = (hash: string, iccid: string) => ({ ...base, extensionConfig: { jasper: { iccid } }, _rev: `2-${hash}`, _revisions: { start: 2, ids: [hash, root] } })
+    await db.bulkDocs([branch('a1', '89011234567890123456'), branch('b2', '89011234567890654321')], { new_edits: false })
+  } finally {
+    await db.close()
+  }
+  const page = await app.restart()
+  await openPage(page, 'Settings')
+  const table = page.getByRole('table', { name: 'Documents edited on two computers before they synced' })
+  await expect(table.getByRole('cell', { name: 'Device', exact: true })).toBeVisible()
+
+  // The row's cells say what Enter does, and Enter on one opens the review.
+  const document = table.getByRole('rowheader', { name: ID })
+  await document.focus()
+  await expect(document).toHaveAccessibleDescription('Enter: review this conflict')
+  await page.keyboard.press('Enter')
+  const dialog = page.getByRole('dialog', { name: `Conflict: ${ID}` })
+  await expect(dialog).toBeVisible()
+  await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
+
+  // Merge in the editor: the focus goes to the merge, and the next Enter writes in it instead of closing the dialog.
+  const merge = dialog.getByRole('button', { name: 'Merge in the editor' })
+  await merge.focus()
+  await page.keyboard.press('Enter')
+  await expect(dialog.getByRole('button', { name: 'Save the merge' })).toBeVisible()
+  await expect(dialog.getByRole('textbox', { name: 'Merged version' })).toBeFocused()
+  await expect(dialog.getByRole('button', { name: 'Close' })).not.toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeVisible()
+  // Back to the versions: where the merge was started.
+  await dialog.getByRole('button', { name: 'Back to the versions' }).click()
+  await expect(merge).toBeFocused()
+  await dialog.getByRole('button', { name: 'Close' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(document).toBeFocused()
+
+  await switchLanguage(page, 'fr')
+  const tableau = page.getByRole('table', { name: 'Documents modifiés sur deux ordinateurs avant leur synchronisation' })
+  await expect(tableau.getByRole('cell', { name: 'Appareil', exact: true })).toBeVisible()
+  await expect(tableau.getByRole('cell', { name: 'device', exact: true })).toHaveCount(0)
+  await expect(tableau.getByRole('rowheader', { name: ID })).toHaveAccessibleDescription('Entrée\u00a0: examiner ce conflit')
+})
