@@ -234,7 +234,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: () => (options.now as () => Date)().getTime() } : {}),
     ...(options.historianTuning ? { tuning: options.historianTuning } : {}),
   })
-  const sync = createSyncService({ db: workspace.db, gate: roleGate, vault: options.vault, bus, logger, ...(options.now ? { now: options.now } : {}), ...(options.syncTuning ? { tuning: options.syncTuning } : {}) })
+  const sync = createSyncService({
+    db: workspace.db,
+    gate: roleGate,
+    vault: options.vault,
+    bus,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.syncTuning ? { tuning: options.syncTuning } : {}),
+  })
   // The role remembered from the last sync holds from the first write on, before any status is asked for.
   await sync.status().catch((e: unknown) => logger.warn({ err: e }, 'the team role could not be read; changes are not checked against it until the sync says'))
   const mail = createMailService({

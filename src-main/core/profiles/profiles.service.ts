@@ -24,7 +24,6 @@ import { assertBulkOk, type Db } from '../store/documents'
 import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import type { Output } from '../../../src-shared/contract'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
-import type { RoleGate } from '../sync/role-gate'
 import { couchSettingsSchema, historianSettingsSchema, kafkaSettingsSchema, type CouchSettings } from '../../../src-shared/models/historian'
 import { assertCouchLayoutKept, assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from './destination-settings'
 
@@ -114,7 +113,7 @@ export interface ProfilesDeps {
   /** Told when a profile changes, so cached clients built from it are dropped. */
   onChange?: (doc: ProfileDoc) => void
   /** Asked before the secrets are written, so a save the team role may not make leaves the keychain as it was. */
-  gate?: Pick<RoleGate, 'check'>
+  gate?: { check(docs: readonly { _id?: string }[]): void }
 }
 
 export function createProfilesService({ db, vault, bus, onChange, gate }: ProfilesDeps) {
