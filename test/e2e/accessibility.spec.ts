@@ -3,14 +3,11 @@
  * report with refused rows, the add-device dialog, the command palette, the shortcut sheet, the SIMs page's save-search dialog, every profile form of the Extensions page and team sync's conflict list and dialog. Any violation of WCAG 2.1 A/AA (or axe's best practices for
  * regions and landmarks) fails the test with the rule, the node and the view it was found in.
  */
-import { join } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
-import PouchDB from 'pouchdb'
-import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, setEditorText, skipWithoutKeyring } from './steps'
+import { addDevice, openDevice, plantDeviceConflict, setEditorText, skipWithoutKeyring } from './steps'
 import { words } from './words'
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']
@@ -296,18 +293,7 @@ for (const language of ['en', 'fr'] as const) {
       test.setTimeout(120_000)
       const t = words(language)
       const id = 'device:meter:c-1'
-      await app.serve!.stop()
-      const db = new PouchDB<object>(join(app.dataDir, 'workspace'))
-      try {
-        const base = newDeviceDoc({ typeId: 'meter', deviceId: 'c-1', description: 'North feeder', metadata: {} }, new Date().toISOString())
-        const { rev } = await db.put(base)
-        const root = rev.split('-')[1]!
-        const branch = (hash: string, iccid: string) => ({ ...base, extensionConfig: { jasper: { iccid } }, _rev: `2-${hash}`, _revisions: { start: 2, ids: [hash, root] } })
-        await db.bulkDocs([branch('a1', '89011234567890123456'), branch('b2', '89011234567890654321')], { new_edits: false })
-      } finally {
-        await db.close()
-      }
-      const page = await app.restart()
+      const page = await plantDeviceConflict(app)
       await choose(page, language, theme)
       const found: string[] = []
       await expect(page.getByRole('heading', { name: t('sync.conflicts.title', { count: 1 }) })).toBeVisible()

@@ -4,29 +4,15 @@
  * the next Enter closed the dialog; and the Kind column read « device » in French. The conflict is made the way
  * replication makes one, two branches written into the workspace while the app is stopped: no sync server is needed.
  */
-import { join } from 'node:path'
-import PouchDB from 'pouchdb'
-import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { expect, test } from './fixtures'
-import { openPage } from './steps'
+import { openPage, plantDeviceConflict } from './steps'
 import { switchLanguage } from './words'
 
 const ID = 'device:meter:c-1'
 
 test('a conflict is reviewed and merged from the keyboard, and its kind is in the window’s language', async ({ app }) => {
   test.setTimeout(120_000)
-  await app.serve!.stop()
-  const db = new PouchDB<object>(join(app.dataDir, 'workspace'))
-  try {
-    const base = newDeviceDoc({ typeId: 'meter', deviceId: 'c-1', description: 'North feeder', metadata: {} }, new Date().toISOString())
-    const { rev } = await db.put(base)
-    const root = rev.split('-')[1]!
-    const branch = (hash: string, iccid: string) => ({ ...base, extensionConfig: { jasper: { iccid } }, _rev: `2-${hash}`, _revisions: { start: 2, ids: [hash, root] } })
-    await db.bulkDocs([branch('a1', '89011234567890123456'), branch('b2', '89011234567890654321')], { new_edits: false })
-  } finally {
-    await db.close()
-  }
-  const page = await app.restart()
+  const page = await plantDeviceConflict(app)
   await openPage(page, 'Settings')
   const table = page.getByRole('table', { name: 'Documents edited on two computers before they synced' })
   await expect(table.getByRole('cell', { name: 'Device', exact: true })).toBeVisible()

@@ -1,6 +1,9 @@
+import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
+import PouchDB from 'pouchdb'
+import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { keyringSkipReason } from '../helpers/system'
-import { expect, test } from './fixtures'
+import { expect, test, type FieldlineApp } from './fixtures'
 
 /** Operator steps shared by the specs, written the way a person does them: by role and accessible name. */
 
@@ -67,4 +70,23 @@ export async function addJasperProfile(page: Page, url: string, apiKey: string, 
   await expect(dialog).toBeHidden()
   await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
   return card
+}
+
+/**
+ * A conflict on device:meter:c-1 made the way replication makes one: two branches (each with its own ICCID) written
+ * into the workspace while the app is stopped, so no sync server is needed. Resolves with the restarted app's page.
+ */
+export async function plantDeviceConflict(app: FieldlineApp): Promise<Page> {
+  await app.serve!.stop()
+  const db = new PouchDB<object>(join(app.dataDir, 'workspace'))
+  try {
+    const base = newDeviceDoc({ typeId: 'meter', deviceId: 'c-1', description: 'North feeder', metadata: {} }, new Date().toISOString())
+    const { rev } = await db.put(base)
+    const root = rev.split('-')[1]!
+    const branch = (hash: string, iccid: string) => ({ ...base, extensionConfig: { jasper: { iccid } }, _rev: `2-${hash}`, _revisions: { start: 2, ids: [hash, root] } })
+    await db.bulkDocs([branch('a1', '89011234567890123456'), branch('b2', '89011234567890654321')], { new_edits: false })
+  } finally {
+    await db.close()
+  }
+  return app.restart()
 }
