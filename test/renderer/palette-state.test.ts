@@ -1,14 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
+import { refusedShares, type SyncStatus } from '../../src-shared/models/sync'
 import { simSearchText } from '../../src-renderer/src/lib/palette-match'
 import { ok, refused, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 import { stubWindow } from './stub-window'
+import { STOPPED } from './sync-status'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 stubWindow()
 
-const { PaletteState } = await import('../../src-renderer/src/lib/state/palette.svelte')
+const { offeredCommands, PaletteState, PALETTE_COMMANDS } = await import('../../src-renderer/src/lib/state/palette.svelte')
 const { simViewFromSearch } = await import('../../src-renderer/src/lib/sim-view')
 
 const spare: SimRow = {
@@ -108,5 +110,23 @@ describe("the palette's search", () => {
     const view = simViewFromSearch(location.hash.slice('#/sims?'.length))
     expect(view.text).toBe('1660599267499')
     expect(view.filters).toEqual({ carrier: ['orange'] })
+  })
+})
+
+describe('the command palette under a role', () => {
+  const roleStatus = (role: SyncStatus['role']): SyncStatus => ({
+    ...STOPPED,
+    role,
+    roleAsOf: '2026-12-05T08:00:00.000Z',
+    refused: refusedShares(role, ['devices', 'profiles', 'packages', 'audit', 'teamSettings']),
+  })
+
+  it('leaves out the actions whose controls the role turns off', async () => {
+    const actions = (s: SyncStatus | null) => offeredCommands(s).flatMap((c) => (c.kind === 'action' ? [c.id] : []))
+    expect(actions(null)).toEqual(['action-import', 'action-add-device', 'action-mbed-start', 'action-new-job', 'action-invite'])
+    expect(actions(roleStatus('viewer'))).toEqual(['action-mbed-start', 'action-new-job'])
+    expect(actions(roleStatus('operator'))).toEqual(['action-import', 'action-add-device', 'action-mbed-start', 'action-new-job'])
+    // Views are always offered: a viewer reads every one of them.
+    expect(offeredCommands(roleStatus('viewer')).filter((c) => c.kind === 'view')).toEqual(PALETTE_COMMANDS.filter((c) => c.kind === 'view'))
   })
 })

@@ -1,10 +1,12 @@
 import type { ErrorInfo } from '../../../../src-shared/contract'
 import type { DeviceRow } from '../../../../src-shared/models/device-query'
 import type { SimRow } from '../../../../src-shared/models/sim-inventory'
+import type { SyncShare, SyncStatus } from '../../../../src-shared/models/sync'
 import { api } from '../api'
 import { debounce } from '../debounce'
 import { deviceSearchText, simSearchText } from '../palette-match'
 import { router, type Route } from '../router.svelte'
+import { refuses } from './role-gate.svelte'
 import { DEFAULT_SIM_VIEW, searchOfSimView } from '../sim-view'
 
 /** Devices asked of the index per search: the palette shows a short list, not a page. */
@@ -22,6 +24,8 @@ export interface PaletteCommand {
   label: string
   route: Route
   command?: string
+  /** The shared group the deed changes: not offered while the team server refuses this role's changes to it. */
+  changes?: SyncShare
 }
 
 export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
@@ -38,12 +42,20 @@ export const PALETTE_COMMANDS: readonly PaletteCommand[] = [
   { id: 'view-activity', kind: 'view', label: 'nav.activity', route: { name: 'activity' } },
   { id: 'view-settings', kind: 'view', label: 'nav.settings', route: { name: 'settings' } },
   { id: 'view-trash', kind: 'view', label: 'palette.views.trash', route: { name: 'trash' } },
-  { id: 'action-import', kind: 'action', label: 'palette.actions.importDevices', route: { name: 'devices' }, command: 'import-devices' },
-  { id: 'action-add-device', kind: 'action', label: 'palette.actions.addDevice', route: { name: 'devices' }, command: 'add-device' },
+  { id: 'action-import', kind: 'action', label: 'palette.actions.importDevices', route: { name: 'devices' }, command: 'import-devices', changes: 'devices' },
+  { id: 'action-add-device', kind: 'action', label: 'palette.actions.addDevice', route: { name: 'devices' }, command: 'add-device', changes: 'devices' },
   { id: 'action-mbed-start', kind: 'action', label: 'palette.actions.startMbedBridge', route: { name: 'mbed' }, command: 'start-mbed-bridge' },
   { id: 'action-new-job', kind: 'action', label: 'palette.actions.newBulkJob', route: { name: 'jobs' }, command: 'new-bulk-job' },
-  { id: 'action-invite', kind: 'action', label: 'palette.actions.inviteUser', route: { name: 'team' }, command: 'invite-user' },
+  { id: 'action-invite', kind: 'action', label: 'palette.actions.inviteUser', route: { name: 'team' }, command: 'invite-user', changes: 'teamSettings' },
 ]
+
+/**
+ * What the palette offers under this sync status: an action whose control the role turns off is left out, since
+ * choosing it would open its view and press nothing (the control says why; the palette could not).
+ */
+export function offeredCommands(status: SyncStatus | null): PaletteCommand[] {
+  return PALETTE_COMMANDS.filter((c) => c.changes === undefined || !refuses(status, c.changes))
+}
 
 /** How long an action waits for its view to show the control that does it. */
 const COMMAND_WAIT_MS = 3000
