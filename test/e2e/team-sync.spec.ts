@@ -48,6 +48,8 @@ test('configure team sync, verify the role, start until live, see a device reach
 
   await section.getByRole('button', { name: 'Verify' }).click()
   await expect(section.getByText('Signed in as olga, role: operator.')).toBeVisible()
+  // Not started yet, nothing is counted: said once, not as "unknown to send, unknown to receive".
+  await expect(section.getByRole('definition').filter({ hasText: 'not known while the sync is stopped' })).toBeVisible()
   await section.getByRole('button', { name: 'Start' }).click()
   await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 20_000 })
   await expect.poll(async () => (await peer.docs('e2e-team')).map((d) => d._id), { timeout: 20_000 }).toContain('device:meter:sync-1')
