@@ -362,6 +362,17 @@ describe.skipIf(skip)('mbed bridge', () => {
     await expect.poll(() => sub.of('notify').map((r) => r.body.payload), POLL).toEqual([b64('after-faults')])
   })
 
+  it('says the current reason of an outage: mbed closed the connection, then refuses new ones', async () => {
+    const { peer, bridge } = await setup(broker.url)
+    await expect.poll(() => bridge.state, POLL).toBe('running')
+    await peer.close()
+    await expect.poll(() => bridge.state, POLL).toBe('degraded')
+    const since = bridge.status().since
+    await expect.poll(() => bridge.status().reason?.message ?? '', POLL).toMatch(/refused/i)
+    // Still the same outage: the state's start did not move with its reason.
+    expect(bridge.status().since).toBe(since)
+  })
+
   it('emits events that match the proposed contract schemas', async () => {
     const { peer, bridge, events } = await setup(broker.url)
     peer.notify(endpoint(peer, 'Light').name, '/3311/0/5850', '1')

@@ -85,9 +85,11 @@ export async function configFromProfile(rt: Runtime, profileId: string): Promise
   }
 }
 
-function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload']): string {
+/** One log line of a state event; a degraded bridge's line says when the channel tries mbed again (each back-off step is an event). */
+export function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload'], now = new Date()): string {
   const why = e.reason ? `: ${e.reason.message}${e.reason.code ? ` [${e.reason.code}]` : ''}` : ''
-  return `${new Date().toISOString()} mbed bridge ${e.state}${why}`
+  const next = e.state === 'degraded' && e.channel.retryAt ? ` (next try at ${e.channel.retryAt})` : ''
+  return `${now.toISOString()} mbed bridge ${e.state}${why}${next}`
 }
 
 /**

@@ -325,8 +325,16 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   }
 
   function setState(next: MbedBridgeState, why?: AppError): void {
-    const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code)
+    const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code) && why?.message === reason?.message
     if (next === state && sameReason) return
+    if (next === state) {
+      // The same state for another reason (mbed closed the connection, then refuses new ones): the current reason is
+      // the one shown and logged; the state's start stays.
+      reason = why
+      log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
+      emit({ name: 'mbed:state', payload: status() })
+      return
+    }
     state = next
     reason = why
     since = Date.now()
