@@ -13,6 +13,7 @@
  * even in the same millisecond.
  */
 import { randomBytes } from 'node:crypto'
+import { lineObject } from '../store/disk-queue'
 
 export interface HistorianEvent {
   id: string
@@ -74,14 +75,8 @@ export function encodeEvent(e: HistorianEvent): Buffer {
 
 /** Reads one queue line; null when it is not one (a torn write, a disk error). */
 export function decodeEvent(text: string): HistorianEvent | null {
-  let v: unknown
-  try {
-    v = JSON.parse(text)
-  } catch {
-    return null
-  }
-  if (typeof v !== 'object' || v === null) return null
-  const l = v as Partial<EventLine>
+  const l = lineObject(text) as Partial<EventLine> | null
+  if (!l) return null
   if (typeof l.i !== 'string' || typeof l.o !== 'string' || typeof l.t !== 'string' || typeof l.d !== 'string' || typeof l.e !== 'string') return null
   if (typeof l.f !== 'string' || typeof l.r !== 'number' || typeof l.p !== 'string') return null
   return { id: l.i, org: l.o, type: l.t, device: l.d, event: l.e, format: l.f, receivedAt: l.r, payload: Buffer.from(l.p, 'base64') }

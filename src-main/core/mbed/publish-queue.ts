@@ -28,7 +28,7 @@
 import { AppError } from '../common/errors'
 import { storageError } from '../common/storage-errors'
 import { publishFailure, type PlatformLink } from '../platform/link'
-import { DiskQueue, type LineCodec, type Taken } from '../store/disk-queue'
+import { DiskQueue, lineObject, type LineCodec, type Taken } from '../store/disk-queue'
 import type { LimitedWarn } from './log-limit'
 
 export type OutKind = 'notify' | 'asyncResponse' | 'bridgeError'
@@ -90,14 +90,7 @@ const KINDS: ReadonlySet<string> = new Set<OutKind>(['notify', 'asyncResponse', 
 export const outItemCodec: LineCodec<OutItem> = {
   encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload })}\n`, 'utf8'),
   decode(line) {
-    let v: unknown
-    try {
-      v = JSON.parse(line)
-    } catch {
-      return null
-    }
-    if (typeof v !== 'object' || v === null) return null
-    const { k, t, p } = v as { k?: unknown; t?: unknown; p?: unknown }
+    const { k, t, p } = lineObject(line) ?? {}
     if (typeof k !== 'string' || !KINDS.has(k) || typeof t !== 'string' || t.length === 0 || typeof p !== 'string') return null
     return { kind: k as OutKind, topic: t, payload: p }
   },

@@ -49,6 +49,17 @@ export interface LineCodec<T> {
   receivedAt?(item: T): number | null
 }
 
+/** A line's JSON object, for a codec's `decode`; null when the line holds none (torn by a crash, unreadable). */
+export function lineObject(line: string): Record<string, unknown> | null {
+  let v: unknown
+  try {
+    v = JSON.parse(line)
+  } catch {
+    return null
+  }
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+}
+
 export interface DiskQueueOptions<T> {
   dir: string
   codec: LineCodec<T>
