@@ -319,27 +319,32 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       state,
       reason: reason ? reason.toInfo() : null,
       since: new Date(since).toISOString(),
-      channel: { kind: channelKind, state: channel.state, retryAt: channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null },
+      channel: { kind: channelKind, state: channel.state, retryAt: retryAtIso() },
       link: { state: link.state, insecure: link.insecure },
     }
   }
 
+  /** The channel's next try as the status says it; null unless it is reconnecting. */
+  const retryAtIso = (): string | null => (channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null)
+  /** The next try the last state event told, so that a back-off step is told even when the state and reason stay. */
+  let toldRetryAt: string | null = null
+
+  /**
+   * Tells a change of state, of its reason (mbed closed the connection, then refuses new ones), or of the next try;
+   * the state's start moves only with the state itself.
+   */
   function setState(next: MbedBridgeState, why?: AppError): void {
     const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code) && why?.message === reason?.message
-    if (next === state && sameReason) return
-    if (next === state) {
-      // The same state for another reason (mbed closed the connection, then refuses new ones): the current reason is
-      // the one shown and logged; the state's start stays.
-      reason = why
-      log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
-      emit({ name: 'mbed:state', payload: status() })
-      return
+    const retryAt = retryAtIso()
+    if (next === state && sameReason && retryAt === toldRetryAt) return
+    toldRetryAt = retryAt
+    if (next !== state || !sameReason) log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
+    if (next !== state) {
+      state = next
+      since = Date.now()
+      queue.checkGate()
     }
-    state = next
     reason = why
-    since = Date.now()
-    queue.checkGate()
-    log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
     emit({ name: 'mbed:state', payload: status() })
   }
 
@@ -426,11 +431,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
           channelWasAway = false
           void recheckSubscriptions()
         }
-        const before = state
         channelRetryAt = e.state === 'reconnecting' && e.retryInMs !== undefined ? Date.now() + e.retryInMs : null
         evaluate()
-        // Each back-off step is news to the operator (the next try moved) even when the bridge's state and reason did not.
-        if (state === before && state === 'degraded' && e.state === 'reconnecting') emit({ name: 'mbed:state', payload: status() })
       }),
     )
     // The link reports its own progress; the bridge does not wait for the broker (notifications queue meanwhile).
