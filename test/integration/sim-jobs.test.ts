@@ -326,8 +326,9 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       const paused = await core.call('jobs:pause', { jobId: job.id })
       expect(paused.state).toBe('paused')
       expect(paused.counts.pending).toBeGreaterThan(0)
-      // Nothing was sent beyond what the journal records: one PUT per row that left pending.
-      expect((peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0) - putsBefore).toBe(paused.counts.done + paused.counts.failed)
+      // Nothing was sent beyond what the journal records: one PUT per row that left pending (a call the pause
+      // abandoned on the wire stays `sending`, read back on resume).
+      expect((peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0) - putsBefore).toBe(paused.counts.done + paused.counts.failed + paused.counts.sending)
       await core.call('jobs:resume', { jobId: job.id })
       await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).counts.done, { timeout: 30_000, interval: 20 }).toBeGreaterThan(paused.counts.done)
       const cancelled = await core.call('jobs:cancel', { jobId: job.id })
@@ -338,6 +339,65 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     }
     const actions = (await core.call('audit:list', { query: job.id, limit: 500 })).items.map((e) => e.action)
     for (const a of ['jobs.create', 'jobs.preflight', 'jobs.run', 'jobs.pause', 'jobs.resume', 'jobs.cancel']) expect(actions).toContain(a)
+  })
+
+  it('pauses at once on a carrier that hangs: the change on the wire is read back when the job resumes, not sent again', async () => {
+    const hung = await core.call('profiles:save', { extension: 'jasper', name: 'Hung', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    const targets = peer.iccids.slice(44, 50)
+    const job = await core.call('jobs:create', { operation: 'status', profileId: hung.id, source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    expect(checked.counts.pending).toBeGreaterThan(1)
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    // The first change reaches the carrier, which applies it and sits on its answer for 3 s (a hung carrier answers in
+    // 30 s timeouts, three attempts each: the pause waited for all of it).
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      await core.call('jobs:run', { jobId: job.id })
+      await expect.poll(puts, { timeout: 10_000, interval: 10 }).toBe(putsBefore + 1)
+      const paused = await core.call('jobs:pause', { jobId: job.id })
+      expect(paused.state).toBe('paused')
+      // Not waited for: the row on the wire is still `sending`, its outcome open; the others were never started.
+      const rows = await allRows(job.id)
+      const onTheWire = rows.filter((r) => r.state === 'sending')
+      expect(onTheWire).toHaveLength(1)
+      expect(paused.counts).toMatchObject({ sending: 1, done: 0, pending: checked.counts.pending - 1 })
+      expect(rows.filter((r) => r.state === 'pending').every((r) => r.attempts === 0)).toBe(true)
+      // The carrier applied the abandoned change.
+      expect(changesOf(onTheWire[0]!.id)).toHaveLength(1)
+    } finally {
+      peer.faults.clear()
+    }
+    await core.call('jobs:resume', { jobId: job.id })
+    expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: checked.counts.pending, sending: 0 } })
+    // Read back, found applied, not sent again: one PUT per row.
+    expect(puts() - putsBefore).toBe(checked.counts.pending)
+    for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
+  })
+
+  it('cancels at once on a carrier that hangs: the change on the wire is unknown, audited as such', async () => {
+    const hung = await core.call('profiles:save', { extension: 'jasper', name: 'Hung 2', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
+    const targets = peer.iccids.slice(50, 54)
+    const job = await core.call('jobs:create', { operation: 'status', profileId: hung.id, source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    expect(checked.counts.pending).toBeGreaterThan(1)
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      await core.call('jobs:run', { jobId: job.id })
+      await expect.poll(puts, { timeout: 10_000, interval: 10 }).toBe(putsBefore + 1)
+      const cancelled = await core.call('jobs:cancel', { jobId: job.id })
+      expect(cancelled).toMatchObject({ state: 'cancelled', counts: { unknown: 1, sending: 0, done: 0 } })
+      const unknown = (await allRows(job.id)).find((r) => r.state === 'unknown')!
+      expect(unknown.error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.cancelledInFlight' } } })
+      const trail = (await core.call('audit:list', { query: job.id, limit: 100 })).items.filter((e) => e.action === 'sim.changeStatus')
+      expect(trail.map((e) => [e.outcome, e.target.includes(unknown.id)])).toEqual([['unknown', true]])
+      // It was: the carrier applied it and sat on its answer.
+      expect(changesOf(unknown.id)).toHaveLength(1)
+    } finally {
+      peer.faults.clear()
+    }
   })
 
   it('pauses at the first row the carrier cannot be reached for: the rows queued behind it in the windows in flight are not tried', async () => {

@@ -6,7 +6,7 @@ import { selfSignedCert } from '../helpers/mosquitto'
 import { AppError } from '../../src-main/core/common/errors'
 import type { Logger } from '../../src-main/core/log/logger'
 import { createGovernor } from '../../src-main/core/http/governor'
-import { createHttpClient, decodeBody, parseRetryAfter, type HttpClient, type HttpClientOptions } from '../../src-main/core/http/http-client'
+import { createHttpClient, decodeBody, parseRetryAfter, RequestAbandoned, type HttpClient, type HttpClientOptions } from '../../src-main/core/http/http-client'
 import { assertSecureUrl } from '../../src-main/core/http/secure-url'
 import { classifyTransportError } from '../../src-main/core/http/transport-errors'
 
@@ -292,6 +292,41 @@ describe('createHttpClient against a local server', () => {
     const post = await rejection(client.request({ method: 'POST', path: '/slow', body: 'x' }))
     expect(post.code).toBe('UNKNOWN_OUTCOME')
     expect(srv.hits() - before).toBe(1)
+  })
+
+  it('abandons a request its caller gave up on: not started, not waited for on the wire, not retried', async () => {
+    // Aborted before it starts: nothing reaches the service.
+    const before = srv.hits()
+    const gone = await make()
+      .request({ method: 'PUT', path: '/a', body: 'x', signal: AbortSignal.abort() })
+      .catch((e: unknown) => e)
+    expect(gone).toBeInstanceOf(RequestAbandoned)
+    expect(gone).toMatchObject({ sent: false })
+    expect(srv.hits()).toBe(before)
+
+    // On the wire, the service sitting on it: the caller hears at once that it may have been carried out.
+    srv.handle(() => undefined)
+    const controller = new AbortController()
+    const waiting = make({ timeoutMs: { headers: 60_000 } })
+      .request({ method: 'PUT', path: '/b', body: 'x', signal: controller.signal })
+      .catch((e: unknown) => e)
+    await expect.poll(() => srv.hits()).toBe(before + 1)
+    controller.abort()
+    expect(await waiting).toMatchObject({ name: 'RequestAbandoned', sent: true })
+
+    // Waiting the second a 503 asked for before its retry: the retry is not made.
+    srv.handle((_req, res) => {
+      res.writeHead(503, { 'retry-after': '1' })
+      res.end()
+    })
+    const retrying = new AbortController()
+    const refused = make()
+      .request({ method: 'GET', path: '/c', signal: retrying.signal })
+      .catch((e: unknown) => e)
+    await expect.poll(() => srv.hits()).toBe(before + 2)
+    retrying.abort()
+    expect(await refused).toMatchObject({ name: 'RequestAbandoned', sent: true })
+    expect(srv.hits()).toBe(before + 2)
   })
 
   it('reports TIMEOUT when the body stalls', async () => {

@@ -1,5 +1,6 @@
 // undici rather than the fetch global: per-client Agent (CAs, proxy, timeouts), the connection-level hook that
 // tells whether a request reached the socket (needed to decide if a POST may be repeated), and its typed errors.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispatcher } from 'undici'
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
@@ -62,6 +63,24 @@ export interface HttpRequest {
    */
   ordered?: boolean
   maxAttempts?: number
+  /**
+   * The caller gives up (an operator paused a bulk job): a request not started yet is not started, one on the wire is
+   * not waited for, and no retry follows. The request then fails with `RequestAbandoned`, which says whether any
+   * attempt reached the service.
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * A request its caller gave up on (`HttpRequest.signal`). Not an AppError: it reaches no operator, only the caller
+ * that aborted, which decides what an unfinished call means for it. `sent`: an attempt reached the socket, so the
+ * service may have acted on it.
+ */
+export class RequestAbandoned extends Error {
+  constructor(readonly sent: boolean) {
+    super(sent ? 'The request was abandoned after it was sent' : 'The request was abandoned before it was sent')
+    this.name = 'RequestAbandoned'
+  }
 }
 
 export interface HttpResponse {
@@ -142,7 +161,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const agent = buildDispatcher(options, timeouts)
   const basePath = baseUrl.pathname.replace(/\/+$/, '')
 
-  async function attemptOnce(req: HttpRequest, url: string): Promise<Attempt> {
+  async function attemptOnce(req: HttpRequest, url: string): Promise<Tried> {
     // Set when undici hands the request to a connected socket: before that, the service cannot have seen it.
     let sent = false
     const tracked = agent.compose(
@@ -159,11 +178,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         method: req.method,
         headers: { 'user-agent': userAgent, ...req.headers },
         body: req.body,
+        signal: req.signal,
       })
       const headers = flattenHeaders(res.headers)
       const bytes = await decodeContentEncoding(await readBody(res.body, maxBodyBytes, service), headers['content-encoding'], maxBodyBytes, service)
       return { kind: 'response', status: res.statusCode, headers, bytes, ms: Date.now() - started }
     } catch (err) {
+      if (req.signal?.aborted) return { kind: 'abandoned', sent }
       if (err instanceof AppError) throw err
       const failure = classifyTransportError(err)
       if (!failure) throw err
@@ -184,12 +205,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // none either); every attempt waits for the account's governor (its rate and its slow-down).
       const ordered = req.ordered ?? !(req.method === 'GET' || req.method === 'HEAD')
       const inOrder = <T>(run: () => Promise<T>): Promise<T> => (ordered ? governor.inOrder(where.path, run) : run())
+      /** Whether an attempt reached the socket: after that, abandoning the request leaves its outcome open. */
+      let sent = false
       return inOrder(async () => {
         for (let attempt = 1; ; attempt++) {
           const last = attempt >= maxAttempts
           const outcome = await governor.run(
             async (): Promise<Outcome> => {
+              if (req.signal?.aborted) return { next: 'abandoned' }
               const result = await attemptOnce(req, url)
+              if (result.kind === 'abandoned' || result.kind === 'failure') sent ||= result.sent
+              if (result.kind === 'abandoned') return { next: 'abandoned' }
+              if (result.kind === 'response') sent = true
               const verdict = judge(result, idempotent)
               if (result.kind === 'response') {
                 logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
@@ -214,8 +241,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             },
             { retry: attempt > 1 },
           )
+          if (outcome.next === 'abandoned') throw new RequestAbandoned(sent)
           if (outcome.next === 'retry') {
-            if (outcome.delayMs) await new Promise((resolve) => setTimeout(resolve, outcome.delayMs))
+            if (outcome.delayMs) await pause(outcome.delayMs, req.signal)
+            if (req.signal?.aborted) throw new RequestAbandoned(sent)
             continue
           }
 
@@ -238,7 +267,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
 type Attempt = { kind: 'response'; status: number; headers: Record<string, string>; bytes: Uint8Array; ms: number } | { kind: 'failure'; failure: TransportFailure; sent: boolean; ms: number }
 
-type Outcome = { next: 'retry'; delayMs?: number } | { next: 'done'; result: Attempt; attempts: number }
+/** Waits `ms`, or until `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch((e: unknown) => {
+    if (!signal?.aborted) throw e
+  })
+}
+
+/** One try: an answer, a transport failure, or nothing to tell because the caller gave up meanwhile. */
+type Tried = Attempt | { kind: 'abandoned'; sent: boolean }
+
+type Outcome = { next: 'retry'; delayMs?: number } | { next: 'done'; result: Attempt; attempts: number } | { next: 'abandoned' }
 
 type Verdict = 'retry' | 'final' | 'unknown-outcome'
 

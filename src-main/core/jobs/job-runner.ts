@@ -11,6 +11,12 @@
  * when the ticket does — in the next window's journal write, and before the job stops (except when the core closes:
  * the next start follows the ticket again). A submission whose answer was lost is `unknown`, like an SMS: never
  * submitted again unless the operator asks.
+ *
+ * Pausing, cancelling or closing does not wait for the Control Center calls in flight (a hung carrier held a pause for
+ * its timeouts and retries, about 90 s): they are abandoned. A call that never reached the carrier is pending again; a
+ * status or rate-plan change that did may have been applied, so its row stays `sending` and is read back when the job
+ * resumes, as after a kill (a cancelled job will not resume: its row is `unknown`). An SMS call is never abandoned once
+ * started: a pause after it was sent would leave the SMS unknown, and it is not retried, so it ends within one timeout.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { OrangeTicket } from '../../../src-shared/models/orange'
@@ -20,6 +26,7 @@ import { ticketFailure } from '../carriers/orange/ticket-follower'
 import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
+import { RequestAbandoned } from '../http/http-client'
 import { throttled, type EventBus } from '../common/events'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
@@ -67,8 +74,12 @@ export interface RunHandle {
   readonly done: Promise<JobDoc>
 }
 
-/** `notSent`: the row's call was never started (the job was stopping, or the carrier had just proved unreachable). */
-type Outcome = { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo } | { state: 'sending'; ticket: OrangeTicket } | { state: 'notSent' }
+/**
+ * `notSent`: the row's call was never started (the job was stopping, or the carrier had just proved unreachable).
+ * `interrupted`: the call was abandoned after it reached the carrier (see the module comment).
+ */
+type Outcome =
+  { state: 'done'; smsMsgId?: string } | { state: 'failed' | 'unknown' | 'pending'; error: ErrorInfo } | { state: 'sending'; ticket: OrangeTicket } | { state: 'notSent' } | { state: 'interrupted' }
 
 /**
  * At most `limit()` calls at once, the others waiting their turn here rather than in the account's governor: a call
@@ -118,6 +129,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const { db, bus, actor } = deps
   const now = deps.now ?? (() => new Date())
   let stop: 'pause' | 'cancel' | 'halt' | null = null
+  /** Aborted when the job stops: the Control Center calls in flight are abandoned rather than waited for. */
+  const abandon = new AbortController()
   /** A call found the carrier unreachable: the calls that have not started are kept back, and the job pauses. */
   let unreachable: ErrorInfo | null = null
   const gate = createGate(deps.concurrency ?? (() => Promise.resolve(1)))
@@ -176,10 +189,11 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     try {
       if (isOrangeRow(row)) return await orangeCall(row)
       const client = await deps.client()
-      if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! })
-      else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! })
+      const { signal } = abandon
+      if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! }, { signal })
+      else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! }, { signal })
       else if (job.operation === 'refresh') {
-        const sim = await client.getDevice(iccid, { usage: true })
+        const sim = await client.getDevice(iccid, { usage: true, signal })
         await writeSimCache(db, sim)
         row.after = { status: sim.status, ratePlan: sim.ratePlan }
       } else {
@@ -188,6 +202,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       }
       return { state: 'done' }
     } catch (e) {
+      // A read abandoned changed nothing, whether it reached the carrier or not.
+      if (e instanceof RequestAbandoned) return e.sent && job.operation !== 'refresh' ? { state: 'interrupted' } : { state: 'notSent' }
       const error = errorInfo(e)
       if (UNREACHABLE.has(error.code)) {
         unreachable ??= error
@@ -389,6 +405,17 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
           if (unreachable) halted = true
           return
         }
+        if (outcome.state === 'interrupted') {
+          // Journalled `sending` already: so it stays, read back when the job resumes; a cancelled job never does.
+          if (stop !== 'cancel') return
+          row.state = 'unknown'
+          row.at = now().toISOString()
+          row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The job was cancelled while this change was on its way to the carrier: it may have been applied', {
+            key: 'jobs.cancelledInFlight',
+          }).toInfo()
+          windowAudits.push(...audit(row, 'unknown', { error: row.error }))
+          return
+        }
         row.state = outcome.state
         if (outcome.state === 'sending') {
           // `at` stays the journal's time, before the submission: a restart finds the ticket submitted after it.
@@ -473,15 +500,18 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       if (stop === 'cancel') return
       stop = 'pause'
       stopAudit = audit
+      abandon.abort()
     },
     cancel: (audit) => {
       stop = 'cancel'
       stopAudit = audit
+      abandon.abort()
     },
     halt: () => {
       stop ??= 'halt'
       haltRequested = true
       signalHalt()
+      abandon.abort()
     },
   }
 }

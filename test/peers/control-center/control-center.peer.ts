@@ -45,7 +45,9 @@ export interface RateLimit {
  * Faults are switched per test. `set` adds one (several can be active; for each kind the first matching one applies),
  * `clear` removes all. `times` limits how many requests a fault affects; `path` is tested against path + query.
  *
- * - latency: waits before handling (the request counts as in flight meanwhile).
+ * - latency: waits before handling (the request counts as in flight meanwhile). `afterRequest: true` handles the request
+ *   first (the change is made) and waits before answering: a carrier that acted and sits on its answer, which a client
+ *   that gives up on the call must treat as possibly applied.
  * - status: answers that status without handling; 429 gets the rate-limit body, 5xx the 30000001 envelope (SOAP:
  *   fault 400101 / 400300 with that HTTP status). `retryAfterSeconds` adds Retry-After.
  * - html: an nginx-style HTML page with that status instead of JSON/XML.
@@ -58,7 +60,7 @@ export interface RateLimit {
  *   becomes 500 / 30000001 (SOAP 400300). The message is LATIN1_FAULT_MESSAGE.
  */
 export type Fault =
-  | { kind: 'latency'; ms: number; times?: number; path?: RegExp }
+  | { kind: 'latency'; ms: number; times?: number; path?: RegExp; afterRequest?: boolean }
   | { kind: 'status'; status: 500 | 502 | 503 | 504 | 429; retryAfterSeconds?: number; times?: number; path?: RegExp; method?: string }
   | { kind: 'html'; status: number; times?: number; path?: RegExp }
   | { kind: 'drop'; times?: number; path?: RegExp; afterRequest?: boolean }
@@ -188,7 +190,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
       req.socket.destroy()
       return
     }
-    const latency = take(['latency'], target, method)
+    const latency = take(['latency'], target, method, (f) => !f.afterRequest)
     if (latency) await sleep(latency.ms)
 
     const body = await readBody(req)
@@ -210,6 +212,8 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
       res.socket?.destroy()
       return
     }
+    const late = take(['latency'], target, method, (f) => f.afterRequest === true)
+    if (late) await sleep(late.ms)
     if (api !== 'other' && take(['latin1'], target, method)) response = latin1Error(response, api)
     const slow = take(['slowBody'], target, method)
     send(res, response, slow?.bytesPerSecond ?? 0)

@@ -106,14 +106,19 @@ export interface VerifyResult {
   soapCredentials: boolean
 }
 
+/** `signal`: the caller gives up on the call (a paused bulk job); it then fails with the HTTP layer's `RequestAbandoned`. */
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
 export interface ControlCenterClient {
   readonly carrier: ControlCenterCarrier
   readonly urls: ControlCenterUrls
   readonly hasSoapCredentials: boolean
   /** Device details plus, unless `usage: false`, month-to-date usage (a second call, ctdUsages). */
-  getDevice(iccid: string, options?: { usage?: boolean }): Promise<Sim>
-  editDevice(iccid: string, changes: DeviceChanges): Promise<{ iccid: string }>
-  ctdUsage(iccid: string): Promise<CtdUsage>
+  getDevice(iccid: string, options?: { usage?: boolean } & CallOptions): Promise<Sim>
+  editDevice(iccid: string, changes: DeviceChanges, options?: CallOptions): Promise<{ iccid: string }>
+  ctdUsage(iccid: string, options?: CallOptions): Promise<CtdUsage>
   /** REST usage of one of the last three cycles, summed over zones. */
   usageInZone(iccid: string, cycleStartDate?: string): Promise<CycleUsage>
   /** SOAP usage of a closed cycle. */
@@ -156,19 +161,28 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   const now = options.now ?? (() => new Date())
   const base: ErrorContext = { service, apiUrl: urls.rest }
 
-  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown): Promise<HttpResponse> {
+  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown, signal?: AbortSignal): Promise<HttpResponse> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' }
     let payload: string | undefined
     if (body !== undefined) {
       headers['content-type'] = 'application/json'
       payload = typeof body === 'string' ? body : JSON.stringify(body)
     }
-    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload })
+    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload, signal })
   }
 
   /** A REST call whose success body must match `schema`; everything else becomes a mapped AppError. */
-  async function rest<T>(operation: string, ctx: ErrorContext, schema: z.ZodType<T>, method: HttpMethod, path: string, query?: Record<string, QueryValue>, body?: unknown): Promise<T> {
-    const res = await send(method, path, query, body)
+  async function rest<T>(
+    operation: string,
+    ctx: ErrorContext,
+    schema: z.ZodType<T>,
+    method: HttpMethod,
+    path: string,
+    query?: Record<string, QueryValue>,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const res = await send(method, path, query, body, signal)
     if (res.status < 200 || res.status > 299) throw restError(res, ctx)
     return parseSuccess(res, operation, ctx, schema)
   }
@@ -184,9 +198,9 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     return parsed.data
   }
 
-  async function ctdUsage(iccid: string): Promise<CtdUsage> {
+  async function ctdUsage(iccid: string, callOptions?: CallOptions): Promise<CtdUsage> {
     checkIccid(iccid)
-    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`)
+    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`, undefined, undefined, callOptions?.signal)
     return {
       carrier,
       iccid: w.iccid,
@@ -307,8 +321,8 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     async getDevice(iccid, getOptions) {
       checkIccid(iccid)
       const ctx = { ...base, iccid }
-      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`)
-      const usage = getOptions?.usage === false ? null : await ctdUsage(iccid)
+      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`, undefined, undefined, getOptions?.signal)
+      const usage = getOptions?.usage === false ? null : await ctdUsage(iccid, getOptions)
       return {
         carrier,
         iccid: w.iccid,
@@ -330,7 +344,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       }
     },
 
-    async editDevice(iccid, changes) {
+    async editDevice(iccid, changes, callOptions) {
       checkIccid(iccid)
       const body: Record<string, string> = {}
       if (changes.status !== undefined) {
@@ -352,7 +366,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         body[field] = value
       }
       if (Object.keys(body).length === 0) throw AppError.withRef('VALIDATION', 'Nothing to change', { key: 'sim.noChanges' })
-      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body)
+      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body, callOptions?.signal)
       return { iccid: w.iccid }
     },
 

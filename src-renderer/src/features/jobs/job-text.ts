@@ -6,7 +6,12 @@ import { formatNumber } from '../../lib/format'
 import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
-export const rowStateText = (t: Translate, state: JobRowState): string => wordFor(t, 'jobs.ui.rowStates', state)
+/**
+ * A row's state in words. A row `sending` in a job that is not running is no longer on its way: its call was abandoned
+ * when the job paused, and the carrier is asked when the job resumes whether the change was applied.
+ */
+export const rowStateText = (t: Translate, state: JobRowState, jobState?: JobState): string =>
+  state === 'sending' && jobState !== undefined && jobState !== 'running' ? t('jobs.ui.rowInterrupted') : wordFor(t, 'jobs.ui.rowStates', state)
 export const operationText = (t: Translate, operation: JobOperation): string => wordFor(t, 'jobs.ui.operations', operation)
 
 /** A finding of pre-flight in words; a code from a newer core shows as itself. */

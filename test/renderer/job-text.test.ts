@@ -1,0 +1,20 @@
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
+import { describe, expect, it } from 'vitest'
+import { rowStateText } from '../../src-renderer/src/features/jobs/job-text'
+import type { Translate } from '../../src-renderer/src/i18n'
+
+const t: Translate = (key, options) => get(format)(key, options)
+
+describe('a job row’s state in words', () => {
+  it.each([
+    ['en', 'Sending', 'Interrupted: checked with the carrier when the job resumes'],
+    ['fr', 'Envoi en cours', 'Interrompue\u00a0: vérifiée auprès de l’opérateur à la reprise'],
+  ])('says a row still on its way as sending only while the job runs (%s): a pause abandoned its call', (language, sending, interrupted) => {
+    locale.set(language)
+    expect(rowStateText(t, 'sending', 'running')).toBe(sending)
+    expect(rowStateText(t, 'sending', 'paused')).toBe(interrupted)
+    expect(rowStateText(t, 'sending')).toBe(sending)
+    expect(rowStateText(t, 'pending', 'paused')).not.toBe(interrupted)
+  })
+})
