@@ -166,6 +166,13 @@ for (const language of LANGUAGES) {
     await routeArticle.getByRole('button', { name: t('ledger.ui.card.copyRouteId', { name: 'Tracker status' }) }).click()
     await expect(page.getByText(t('ledger.ui.card.copied', { id: routeId }))).toBeVisible()
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(routeId)
+    // The target's id too, which `fieldline ledger tx --target` takes.
+    const targetArticle = card.getByRole('article', { name: 'Anvil' })
+    const targetId = (await targetArticle.locator('code').first().textContent()) ?? ''
+    expect(targetId).not.toBe('')
+    await targetArticle.getByRole('button', { name: t('ledger.ui.card.copyTargetId', { name: 'Anvil' }) }).click()
+    await expect(page.getByText(t('ledger.ui.card.targetCopied', { id: targetId }))).toBeVisible()
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(targetId)
 
     // Forwarding on; a tracker's status event published on the broker.
     const forwarder = card.getByRole('region', { name: t('ledger.ui.forwarder.title') })
