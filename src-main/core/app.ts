@@ -447,7 +447,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sync:start': (_input, ctx) => sync.start(ctx),
     'sync:stop': (_input, ctx) => sync.stop(ctx),
     'sync:status': () => sync.status(),
-    'sync:conflicts': (input) => sync.conflicts(input.limit),
+    'sync:conflicts': (input) => sync.conflicts(input.limit, input.device),
     'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
     'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
     'trash:list': () => trash.list(),

@@ -9,6 +9,7 @@
  * Rates: 'sync:status' at most once a second while a sync runs, and on each state change.
  */
 import { z } from 'zod'
+import { deviceKeySchema } from './device-id'
 import { errorInfoSchema } from './errors'
 import { COUCH_DB_NAME } from './historian'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES } from './limits'
@@ -246,7 +247,16 @@ export const syncChannels = {
   'sync:start': { input: nothing, output: syncStatusSchema },
   'sync:stop': { input: nothing, output: syncStatusSchema },
   'sync:status': { input: nothing, output: syncStatusSchema },
-  'sync:conflicts': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict(), output: z.object({ items: z.array(syncConflictSchema), total: z.number().int() }) },
+  'sync:conflicts': {
+    input: z
+      .object({
+        limit: z.number().int().min(1).max(1000).default(100),
+        /** Only the conflicts of this device's document and its unsaved draft (its page). */
+        device: deviceKeySchema.strict().optional(),
+      })
+      .strict(),
+    output: z.object({ items: z.array(syncConflictSchema), total: z.number().int() }),
+  },
   /** Keeps one version and removes the others in one write with its audit entry. */
   'sync:resolve': { input: syncResolveSchema, output: z.object({ id: z.string(), rev: z.string(), removed: z.array(z.string()) }) },
   /** Forgets the list of denied documents (they stay refused by the server). Audited. */

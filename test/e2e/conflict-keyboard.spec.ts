@@ -1,11 +1,12 @@
 /**
  * Team sync's conflicts from the keyboard (cold trial): the table was one Tab stop whose row said nothing of its
  * action, so "Review" was found only with the arrows; « Fusionner dans l’éditeur » left the focus on « Fermer », where
- * the next Enter closed the dialog; and the Kind column read « device » in French. The conflict is made the way
+ * the next Enter closed the dialog; and the Kind column read « device » in French. The device's own page said nothing
+ * of its conflict: it now does, and opens the same review. The conflict is made the way
  * replication makes one, two branches written into the workspace while the app is stopped: no sync server is needed.
  */
 import { expect, test } from './fixtures'
-import { openPage, plantDeviceConflict } from './steps'
+import { openDevice, openPage, plantDeviceConflict } from './steps'
 import { switchLanguage } from './words'
 
 const ID = 'device:meter:c-1'
@@ -47,4 +48,19 @@ test('a conflict is reviewed and merged from the keyboard, and its kind is in th
   await expect(tableau.getByRole('cell', { name: 'Appareil', exact: true })).toBeVisible()
   await expect(tableau.getByRole('cell', { name: 'device', exact: true })).toHaveCount(0)
   await expect(tableau.getByRole('rowheader', { name: ID })).toHaveAccessibleDescription('Entrée\u00a0: examiner ce conflit')
+})
+
+test('the device page says its device is in conflict and opens the review; once resolved, it says so no more', async ({ app }) => {
+  test.setTimeout(120_000)
+  const page = await plantDeviceConflict(app)
+  await openDevice(page, 'c-1')
+  const notice = page.getByTestId('device-conflict')
+  await expect(notice).toContainText('This device was changed on two computers before they synced: this page shows one of the two versions.')
+  await notice.getByRole('button', { name: 'Review the conflict' }).click()
+  const dialog = page.getByRole('dialog', { name: `Conflict: ${ID}` })
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole('button', { name: 'Keep mine' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(notice).toHaveCount(0)
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('c-1')
 })

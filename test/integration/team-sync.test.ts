@@ -135,8 +135,15 @@ describe('live sync', () => {
     await a.call('devices:add', { ...DEVICE, description: 'shared meter' })
     await a.call('sync:start', {})
     await live(a)
+    // The device list and a device's page read again when a teammate's device arrives (they did not: nothing told them).
+    const listChangesOnB: unknown[] = []
+    const offB = b.bus.subscribe((event, payload) => {
+      if (event === 'devices:changed') listChangesOnB.push(payload)
+    })
+    cleanups.push(async () => offB())
     await b.call('sync:start', {})
     await expect.poll(async () => (await b.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(1)
+    await expect.poll(() => listChangesOnB, POLL).toContainEqual({ reason: 'updated' })
     await live(b)
     await a.call('sync:stop', {})
     await b.call('sync:stop', {})
@@ -157,12 +164,21 @@ describe('live sync', () => {
     const theirsOnA = onA.versions.find((v) => v.side === 'theirs')!
     expect((mineOnA.doc.location as { latitude: number }).latitude).toBe(48.85)
     expect((theirsOnA.doc.location as { latitude: number }).latitude).toBe(45.76)
+    // The device's page asks about its own documents only.
+    expect((await a.call('sync:conflicts', { device: DEVICE })).items.map((c) => c.id)).toEqual(['device:meter:m-1'])
+    expect(await a.call('sync:conflicts', { device: { typeId: 'meter', deviceId: 'm-2' } })).toEqual({ items: [], total: 0 })
     const onB = (await conflictsOf(b)).items[0]!
     expect(onB.versions.find((v) => v.side === 'mine')!.rev).toBe(theirsOnA.rev)
     // Both computers show the same winner (docs/wire/couchdb-sync.md §4).
     expect(onB.versions.find((v) => v.winner)!.rev).toBe(onA.versions.find((v) => v.winner)!.rev)
 
+    const listChangesOnA: unknown[] = []
+    const offA = a.bus.subscribe((event, payload) => {
+      if (event === 'devices:changed') listChangesOnA.push(payload)
+    })
+    cleanups.push(async () => offA())
     const resolved = await a.call('sync:resolve', { id: onA.id, keep: 'mine' })
+    expect(listChangesOnA).toContainEqual({ reason: 'updated' })
     expect(resolved.removed).toEqual([theirsOnA.rev])
     expect((await conflictsOf(a)).total).toBe(0)
     await expect.poll(async () => (await conflictsOf(b)).total, POLL).toBe(0)

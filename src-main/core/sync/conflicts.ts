@@ -59,6 +59,17 @@ export async function listConflicts(db: Db, prefixes: readonly string[], theirs:
   return { items, total }
 }
 
+/** The conflicts among the documents `ids` names (a device's page asks about the device and its draft). */
+export async function conflictsOf(db: Db, ids: readonly string[], theirs: Record<string, string[]>): Promise<{ items: SyncConflict[]; total: number }> {
+  const page = await db.allDocs({ keys: [...ids], include_docs: true, conflicts: true })
+  const items: SyncConflict[] = []
+  for (const row of page.rows) {
+    const doc = 'doc' in row ? (row.doc as unknown as Stored | null | undefined) : undefined
+    if (doc?._conflicts && doc._conflicts.length > 0) items.push({ id: doc._id, kind: doc.kind, versions: await versionsOf(db, doc, theirs[doc._id]) })
+  }
+  return { items, total: items.length }
+}
+
 /**
  * Of a pulled batch, the revisions that now stand in conflict, and the ids that have none (a resolution made on
  * another computer arrives as one of those). A point read per document: `allDocs({ keys })` looks like one read but

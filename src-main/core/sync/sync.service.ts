@@ -11,6 +11,7 @@
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
+import type { DeviceKey } from '../../../src-shared/models/device-id'
 import {
   refusedShares,
   ROLE_WRITES,
@@ -30,9 +31,10 @@ import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
+import { deviceDocId, draftDocId } from '../store/devices.store'
 import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
-import { conflictsAmong, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import type { RoleGate } from './role-gate'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
@@ -65,6 +67,8 @@ export interface SyncServiceDeps {
 
 const AUDIT_TARGET = 'sync/settings'
 const SHOWN_DENIED = 200
+/** Documents the device list and a device's page show: devices, and the carrier and weather caches of their cells. */
+const DEVICE_VIEW_PREFIXES = ['device:', 'cache:']
 
 function notConfigured(): AppError {
   return AppError.withRef('VALIDATION', 'Team sync is not set up: save a server URL and database first', { key: 'sync.notConfigured' })
@@ -164,6 +168,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   const batching = { batch_size: deps.tuning?.batchSize ?? 1000, batches_limit: deps.tuning?.batchesLimit ?? 2 }
   const backOff = deps.tuning?.backOffMs ?? { minMs: 1000, maxMs: 60_000 }
   const statusEvents = throttled(bus, 'sync:status', 1000)
+  /** A teammate's devices and cached SIM or weather data arrived: the device list and pages read again, at most once a second. */
+  const devicesPulled = throttled(bus, 'devices:changed', 1000)
 
   /** The running sync: the live sync, or during a first sync the one-shot replication under way before it. */
   let running: { remote: Remote; task: Cancellable | null; started: number } | null = null
@@ -346,6 +352,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
       record(recordTheirs(c.docs), 'could not record the revisions of a conflict')
+      if (c.docs.some((d) => DEVICE_VIEW_PREFIXES.some((p) => d._id.startsWith(p)))) devicesPulled.push({ reason: 'updated' })
     }
   }
 
@@ -697,7 +704,9 @@ export function createSyncService(deps: SyncServiceDeps) {
       return running ? status : stoppedStatus()
     },
 
-    async conflicts(limit: number): Promise<{ items: SyncConflict[]; total: number }> {
+    /** Every document in conflict (the first `limit` of them), or only the device's and its draft's. */
+    async conflicts(limit: number, device?: DeviceKey): Promise<{ items: SyncConflict[]; total: number }> {
+      if (device) return conflictsOf(db, [deviceDocId(device), draftDocId(device)], await theirs())
       const doc = await readSyncSettings(db)
       // Without settings every group is looked at: conflicts can only come from an earlier sync.
       const prefixes = sharedPrefixes(doc?.shares ?? ['devices', 'profiles', 'packages', 'audit', 'teamSettings', 'drafts', 'caches'])
@@ -713,6 +722,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         delete s.theirs[input.id]
       })
       bus.emit('sync:conflicts', { total: 0 })
+      if (DEVICE_VIEW_PREFIXES.some((p) => input.id.startsWith(p))) bus.emit('devices:changed', { reason: 'updated' })
       return result
     },
 

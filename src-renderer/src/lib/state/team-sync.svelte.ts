@@ -1,4 +1,5 @@
 import type { Input, Output, Result } from '../../../../src-shared/contract'
+import type { DeviceKey } from '../../../../src-shared/models/device-id'
 import type { SyncSettingsView, SyncStatus } from '../../../../src-shared/models/sync'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
@@ -84,6 +85,24 @@ class TeamSyncConflictsState extends EventStore<TeamSyncConflicts> {
 
   resolve(input: TeamSyncResolve): Promise<Result<Output<'sync:resolve'>>> {
     return this.write(api.invoke('sync:resolve', input))
+  }
+}
+
+/** One device's conflicts (its document's and its draft's), for its page: read again when conflicts appear or go. */
+export class DeviceConflicts extends EventStore<TeamSyncConflicts> {
+  readonly #device: DeviceKey
+
+  constructor(device: DeviceKey) {
+    super(api, { refreshOn: [{ event: 'sync:conflicts' }], live: 'always' })
+    this.#device = device
+  }
+
+  get items(): TeamSyncConflicts['items'] {
+    return this.value?.items ?? []
+  }
+
+  protected fetch(): Promise<Result<TeamSyncConflicts>> {
+    return api.invoke('sync:conflicts', { limit: 1, device: this.#device })
   }
 }
 
