@@ -153,6 +153,8 @@ export const jobSchema = z.object({
   perSecond: z.number(),
   /** The job this one undoes. */
   undoOf: z.string().nullable(),
+  /** Rows of Orange SIMs (absent in a job made before they were counted). */
+  orangeRows: z.number().int().optional(),
   /** Why the job paused on its own: the carrier could not be reached (the failure of the call that found it); null or absent otherwise. */
   unreachable: errorInfoSchema.nullable().optional(),
   createdAt: z.string(),

@@ -156,8 +156,12 @@ for (const language of LANGUAGES) {
     await page.getByRole('button', { name: t('jobs.ui.results.undo') }).click()
     const undoQuestion = page.getByRole('dialog', { name: t('jobs.ui.results.undoTitle') })
     await expect(undoQuestion).toContainText(t('jobs.ui.results.undoText', { count: 199 }))
+    // A job of Control Center SIMs only: nothing about what Orange cannot set back.
+    await expect(undoQuestion).not.toContainText(t('jobs.ui.results.undoOrange'))
     await confirm(page, t('jobs.ui.results.undoTitle'), t('jobs.ui.results.undoConfirm'))
     await expect(page.getByRole('link', { name: jobId })).toBeVisible()
+    // The undo says what it sets back, not that it follows a CSV.
+    await expect(page.getByText(t('jobs.ui.summary.statusUndo', { id: jobId }))).toBeVisible()
     await expect(state).toHaveText(t('jobs.ui.states.ready'))
     await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 199 }) }).click()
     await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))

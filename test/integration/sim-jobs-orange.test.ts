@@ -57,6 +57,8 @@ describe('Orange rows in bulk jobs', () => {
     const text = [csv(s.slice(0, 6)), `${UNKNOWN_SERIAL},orange`, '123456789012,orange', `${s[0]!.slice(0, 12)}${(Number(s[0]![12]) + 1) % 10},orange`].join('\n')
     const submitsBefore = peer.stats().submissions.status
     const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text }, params: { status: 'sleeping' } })
+    // Counted for the undo dialog, which warns about what Orange cannot set back only when the job has Orange SIMs.
+    expect(job.orangeRows).toBe(9)
     const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
     const rows = await rowsOf(core, job.id)
     const codes = (i: number) => rows[i]!.issues.map((x) => x.code)

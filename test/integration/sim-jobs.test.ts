@@ -120,7 +120,7 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       if (event === 'jobs:preflightProgress') undoReads.push(payload as (typeof undoReads)[number] & { jobId: string })
     })
     const undo = await core.call('jobs:undo', { jobId: job.id }).finally(off)
-    expect(undo).toMatchObject({ undoOf: job.id, state: 'ready', counts: { total: changed.length } })
+    expect(undo).toMatchObject({ undoOf: job.id, state: 'ready', counts: { total: changed.length }, orangeRows: 0 })
     expect(undoReads.at(-1)).toMatchObject({ jobId: undo.id, undoOf: job.id, read: changed.length, total: changed.length })
     await core.call('jobs:run', { jobId: undo.id })
     expect(await settle(undo.id)).toMatchObject({ state: 'done', counts: { done: changed.length } })

@@ -1,12 +1,12 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { rowStateText } from '../../src-renderer/src/features/jobs/job-text'
+import { rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
 
-describe('a job row’s state in words', () => {
+describe('a job’s words', () => {
   it.each([
     ['en', 'Sending', 'Interrupted: checked with the carrier when the job resumes'],
     ['fr', 'Envoi en cours', 'Interrompue\u00a0: vérifiée auprès de l’opérateur à la reprise'],
@@ -16,5 +16,14 @@ describe('a job row’s state in words', () => {
     expect(rowStateText(t, 'sending', 'paused')).toBe(interrupted)
     expect(rowStateText(t, 'sending')).toBe(sending)
     expect(rowStateText(t, 'pending', 'paused')).not.toBe(interrupted)
+  })
+
+  it('says what an undo sets back, not that it reads a CSV', () => {
+    locale.set('en')
+    expect(summaryText(t, { operation: 'status', params: {}, undoOf: 'jabc123' })).toBe('Set each SIM back to its status before job jabc123')
+    expect(summaryText(t, { operation: 'ratePlan', params: {}, undoOf: 'jabc123' })).toBe('Set each SIM back to its rate plan before job jabc123')
+    expect(summaryText(t, { operation: 'status', params: {}, undoOf: null })).toBe('Set status (per row, from the CSV)')
+    locale.set('fr')
+    expect(summaryText(t, { operation: 'status', params: {}, undoOf: 'jabc123' })).toBe('Remettre chaque SIM dans l’état qu’elle avait avant la tâche jabc123')
   })
 })

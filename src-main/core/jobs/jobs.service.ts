@@ -198,6 +198,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       undoOf,
       createdBy: ctx.actor,
       total: targets.length,
+      orangeRows: targets.filter((t) => t.rawParams.carrier === 'orange').length,
       now: now().toISOString(),
     })
     const rows = targets.map((t, i) => newRowDoc(jobId, i + 1, t))

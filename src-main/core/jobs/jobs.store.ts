@@ -74,6 +74,7 @@ export function newJobDoc(input: {
   undoOf: string | null
   createdBy: string
   total: number
+  orangeRows: number
   now: string
 }): JobDoc {
   return {
@@ -92,6 +93,7 @@ export function newJobDoc(input: {
     estimateSeconds: null,
     perSecond: input.perSecond,
     undoOf: input.undoOf,
+    orangeRows: input.orangeRows,
     createdAt: input.now,
     updatedAt: input.now,
     createdBy: input.createdBy,

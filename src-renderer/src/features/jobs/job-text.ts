@@ -71,9 +71,17 @@ export function changeText(t: Translate, operation: JobOperation, row: Pick<JobR
 }
 
 /** What the job does, in a sentence: "Set status to Deactivated", "Send an SMS". */
-export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params'>): string {
-  if (job.operation === 'status') return job.params.status ? t('jobs.ui.summary.status', { values: { status: statusText(t, job.params.status) } }) : t('jobs.ui.summary.statusPerRow')
-  if (job.operation === 'ratePlan') return job.params.ratePlan ? t('jobs.ui.summary.ratePlan', { values: { plan: job.params.ratePlan } }) : t('jobs.ui.summary.ratePlanPerRow')
+export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params' | 'undoOf'>): string {
+  // An undo sets each SIM back to what it had before the job it undoes: per row, but from no CSV.
+  const perRow = job.undoOf ? { values: { id: job.undoOf } } : undefined
+  if (job.operation === 'status') {
+    if (job.params.status) return t('jobs.ui.summary.status', { values: { status: statusText(t, job.params.status) } })
+    return perRow ? t('jobs.ui.summary.statusUndo', perRow) : t('jobs.ui.summary.statusPerRow')
+  }
+  if (job.operation === 'ratePlan') {
+    if (job.params.ratePlan) return t('jobs.ui.summary.ratePlan', { values: { plan: job.params.ratePlan } })
+    return perRow ? t('jobs.ui.summary.ratePlanUndo', perRow) : t('jobs.ui.summary.ratePlanPerRow')
+  }
   if (job.operation === 'refresh') return t('jobs.ui.summary.refresh')
   return t('jobs.ui.summary.sms')
 }
