@@ -341,52 +341,53 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     for (const a of ['jobs.create', 'jobs.preflight', 'jobs.run', 'jobs.pause', 'jobs.resume', 'jobs.cancel']) expect(actions).toContain(a)
   })
 
-  it('pauses at once on a carrier that hangs: the change on the wire is read back when the job resumes, not sent again', async () => {
-    const hung = await core.call('profiles:save', { extension: 'jasper', name: 'Hung', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
-    const targets = peer.iccids.slice(44, 50)
+  const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+
+  /**
+   * A status job on `targets`, run until its first change is on the wire: the carrier applies it and sits on its
+   * answer for 3 s (a hung carrier answers in 30 s timeouts, three attempts each: a pause or a cancel waited for it).
+   */
+  async function hungJob(name: string, targets: string[]): Promise<{ job: Job; pending: number; putsBefore: number }> {
+    const hung = await core.call('profiles:save', { extension: 'jasper', name, settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
     const job = await core.call('jobs:create', { operation: 'status', profileId: hung.id, source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
-    const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
-    expect(checked.counts.pending).toBeGreaterThan(1)
-    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const { pending } = (await core.call('jobs:preflight', { jobId: job.id, refresh: true })).counts
+    expect(pending).toBeGreaterThan(1)
     const putsBefore = puts()
-    // The first change reaches the carrier, which applies it and sits on its answer for 3 s (a hung carrier answers in
-    // 30 s timeouts, three attempts each: the pause waited for all of it).
     peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    await core.call('jobs:run', { jobId: job.id })
+    await expect.poll(puts, { timeout: 10_000, interval: 10 }).toBe(putsBefore + 1)
+    return { job, pending, putsBefore }
+  }
+
+  it('pauses at once on a carrier that hangs: the change on the wire is read back when the job resumes, not sent again', async () => {
+    const targets = peer.iccids.slice(44, 50)
     try {
-      await core.call('jobs:run', { jobId: job.id })
-      await expect.poll(puts, { timeout: 10_000, interval: 10 }).toBe(putsBefore + 1)
+      const { job, pending, putsBefore } = await hungJob('Hung', targets)
       const paused = await core.call('jobs:pause', { jobId: job.id })
       expect(paused.state).toBe('paused')
       // Not waited for: the row on the wire is still `sending`, its outcome open; the others were never started.
       const rows = await allRows(job.id)
       const onTheWire = rows.filter((r) => r.state === 'sending')
       expect(onTheWire).toHaveLength(1)
-      expect(paused.counts).toMatchObject({ sending: 1, done: 0, pending: checked.counts.pending - 1 })
+      expect(paused.counts).toMatchObject({ sending: 1, done: 0, pending: pending - 1 })
       expect(rows.filter((r) => r.state === 'pending').every((r) => r.attempts === 0)).toBe(true)
       // The carrier applied the abandoned change.
       expect(changesOf(onTheWire[0]!.id)).toHaveLength(1)
+      peer.faults.clear()
+
+      await core.call('jobs:resume', { jobId: job.id })
+      expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: pending, sending: 0 } })
+      // Read back, found applied, not sent again: one PUT per row.
+      expect(puts() - putsBefore).toBe(pending)
+      for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
     } finally {
       peer.faults.clear()
     }
-    await core.call('jobs:resume', { jobId: job.id })
-    expect(await settle(job.id)).toMatchObject({ state: 'done', counts: { done: checked.counts.pending, sending: 0 } })
-    // Read back, found applied, not sent again: one PUT per row.
-    expect(puts() - putsBefore).toBe(checked.counts.pending)
-    for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
   })
 
   it('cancels at once on a carrier that hangs: the change on the wire is unknown, audited as such', async () => {
-    const hung = await core.call('profiles:save', { extension: 'jasper', name: 'Hung 2', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: SECRET } })
-    const targets = peer.iccids.slice(50, 54)
-    const job = await core.call('jobs:create', { operation: 'status', profileId: hung.id, source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
-    const checked = await core.call('jobs:preflight', { jobId: job.id, refresh: true })
-    expect(checked.counts.pending).toBeGreaterThan(1)
-    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
-    const putsBefore = puts()
-    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
     try {
-      await core.call('jobs:run', { jobId: job.id })
-      await expect.poll(puts, { timeout: 10_000, interval: 10 }).toBe(putsBefore + 1)
+      const { job } = await hungJob('Hung 2', peer.iccids.slice(50, 54))
       const cancelled = await core.call('jobs:cancel', { jobId: job.id })
       expect(cancelled).toMatchObject({ state: 'cancelled', counts: { unknown: 1, sending: 0, done: 0 } })
       const unknown = (await allRows(job.id)).find((r) => r.state === 'unknown')!
@@ -413,7 +414,6 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     const checked = await core.call('jobs:preflight', { jobId: job.id })
     const pending = checked.counts.pending
     expect(pending).toBeGreaterThan(40)
-    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
     const putsBefore = puts()
     // Every connection dropped: the link is gone.
     peer.faults.set({ kind: 'drop', path: /^\/rws\/api\/v1\/devices\/\d+$/ })
