@@ -3,8 +3,8 @@
  * forgotten those notifications, so the bridge must have them on disk before it polls again. `fieldline bridge mbed`
  * runs as a process (the real command tree, configured by environment variables) against the mbed peer and a real
  * mosquitto; the broker is stopped, the peer delivers notifications, the bridge is killed with SIGKILL, and started
- * again with the broker back: every notification arrives (at least once: QoS 1), in order. A second bridge on the same
- * queue directory is refused with the reason.
+ * again with the broker back: every notification arrives (at least once: QoS 1), in order, and the restart says how many
+ * messages it found from the last run. A second bridge on the same queue directory is refused with the reason.
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -87,6 +87,11 @@ describe.skipIf(skip)('mbed bridge across kill -9', () => {
       await expect.poll(() => all.filter((n) => !got.includes(n)), POLL).toEqual([])
       // In order: the first copy of each comes in the order mbed delivered them.
       expect([...new Set(got)]).toEqual(all)
+      // The restart said what it found, and says when none of it waits any more.
+      const kept = /mbed bridge: (\d+) messages kept from the last run in (\S+) are delivered first/.exec(again.stderr())
+      expect(Number(kept?.[1])).toBeGreaterThanOrEqual(N)
+      expect(kept?.[2]).toBe(join(queues, readdirSync(queues)[0] ?? ''))
+      await expect.poll(() => again.stderr(), POLL).toContain(`the ${kept?.[1]} messages kept from the last run are no longer waiting`)
       again.child.kill('SIGTERM')
       expect(await again.exit).toBe(0)
       expect(again.stderr()).toMatch(/summary: .*, 0 undelivered/)

@@ -7,7 +7,8 @@
  *   FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE.
  *   A bad configuration exits 2 with the reason, before anything connects.
  * - One line per bridge state change on stderr (the reason's text never carries a key or a password), a warning line
- *   for unencrypted MQTT to another host (allowed: plant networks), and a summary line at the end.
+ *   for unencrypted MQTT to another host (allowed: plant networks), a line when the start finds messages the last run
+ *   left in the queue and another once none of them waits, and a summary line at the end.
  * - SIGTERM/SIGINT stop it gracefully (no more commands, the channel closed, the queue drained) and it exits 0. A
  *   bridge that fails for good (a refused key, a replaced channel, a broker refusing the credentials) is stopped the
  *   same way and exits 1.
@@ -27,6 +28,7 @@ import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type 
 import { createMbedClient } from '../../core/mbed/connector.client'
 import { configQueueDir, profileQueueDir } from '../../core/mbed/queue-dir'
 import { createPlatformLink } from '../../core/platform/link'
+import { countText } from '../open-progress'
 import { CliError, EXIT, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -92,6 +94,19 @@ export function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['p
   return `${now.toISOString()} mbed bridge ${e.state}${why}${next}`
 }
 
+const messages = (n: number): string => `${countText(n)} ${n === 1 ? 'message' : 'messages'}`
+
+/**
+ * The lines about the messages the last run left in the queue (killed, or stopped while the broker was away): when
+ * the bridge starts with them, and once all of them have left the queue.
+ */
+export function keptLine(kept: number, queueDir: string, now = new Date()): string {
+  return `${now.toISOString()} mbed bridge: ${messages(kept)} kept from the last run in ${queueDir} ${kept === 1 ? 'is' : 'are'} delivered first`
+}
+export function keptDoneLine(kept: number, now = new Date()): string {
+  return `${now.toISOString()} mbed bridge: the ${kept === 1 ? 'message' : messages(kept)} kept from the last run ${kept === 1 ? 'is' : 'are'} no longer waiting`
+}
+
 /**
  * Runs the bridge until `io.stopSignal` resolves or the bridge fails for good; returns the exit code (0 after a
  * requested stop, 1 after a failure). Throws CliError(2) for a configuration that cannot work.
@@ -144,9 +159,22 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
 
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
+  /** Messages the last run left, once told: a line when the bridge starts with them, another once they are all out. */
+  let kept = 0
   bridge.on((e) => {
+    if (e.name === 'mbed:counters') {
+      if (kept > 0 && e.payload.keptQueued === 0) {
+        io.line(keptDoneLine(kept))
+        kept = 0
+      }
+      return
+    }
     if (e.name !== 'mbed:state') return
     io.line(stateLine(e.payload))
+    if (e.payload.state === 'starting' && e.payload.kept > 0) {
+      kept = e.payload.kept
+      io.line(keptLine(kept, io.queueDir))
+    }
     if (e.payload.state === 'failed') failed()
   })
 
