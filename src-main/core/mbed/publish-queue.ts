@@ -87,19 +87,25 @@ export interface OutItem {
   topic: string
   payload: string
   kind: OutKind
+  /** When it was queued (ms since the epoch); absent from lines written before Fieldline recorded it. */
+  at?: number
 }
 
 const KINDS: ReadonlySet<string> = new Set<OutKind>(['notify', 'asyncResponse', 'bridgeError'])
 
-/** One message per line, `{"k":kind,"t":topic,"p":payload}` (the payload is the event's JSON body, as text). */
+/**
+ * One message per line, `{"k":kind,"t":topic,"p":payload,"a":queued at}` (the payload is the event's JSON body, as
+ * text; `a` in ms since the epoch, for the age of a queue's oldest message in `bridge mbed queues`).
+ */
 export const outItemCodec: LineCodec<OutItem> = {
-  encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload })}\n`, 'utf8'),
+  encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload, ...(m.at !== undefined ? { a: m.at } : {}) })}\n`, 'utf8'),
   decode(line) {
-    const { k, t, p } = lineObject(line) ?? {}
+    const { k, t, p, a } = lineObject(line) ?? {}
     if (typeof k !== 'string' || !KINDS.has(k) || typeof t !== 'string' || t.length === 0 || typeof p !== 'string') return null
-    return { kind: k as OutKind, topic: t, payload: p }
+    return { kind: k as OutKind, topic: t, payload: p, ...(typeof a === 'number' && Number.isFinite(a) ? { at: a } : {}) }
   },
   weight: (m) => m.payload.length,
+  receivedAt: (m) => m.at ?? null,
 }
 
 function locked(pid: number, dir: string): AppError {
@@ -180,7 +186,7 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
       return
     }
     try {
-      disk.push({ topic, payload, kind })
+      disk.push({ topic, payload, kind, at: Date.now() })
     } catch (e) {
       counters.dropped++
       warn('write', { topic, kind, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be written to the queue; it was dropped')
