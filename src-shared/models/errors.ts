@@ -58,6 +58,11 @@ export const errorInfoSchema = z.object({
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
       carrierCode: z.string().optional(),
       carrierMessage: z.string().optional(),
+      /**
+       * Fieldline tries again by itself (the reason of a degraded mbed bridge, which shows when): the operator's text
+       * says what happened, never to try again (the renderer's `errors.whileRetrying` sentences).
+       */
+      retrying: z.boolean().optional(),
     })
     .optional(),
 })

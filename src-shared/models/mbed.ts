@@ -34,6 +34,8 @@ export const mbedCountersSchema = z.object({
   dropped: z.number().int(),
   /** Messages waiting for the broker, in flight included. */
   queued: z.number().int(),
+  /** Of the messages the last run left in the queue (the status's `kept`), those not delivered yet: they go first. */
+  keptQueued: z.number().int(),
   /** Envelope items that could not be read. */
   malformed: z.number().int(),
   /** Notifications whose endpoint name cannot be a topic level (1–36 of A–Z a–z 0–9 - _ .). */
@@ -55,6 +57,11 @@ export const mbedStatusSchema = z.object({
   /** `retryAt`: while reconnecting, when the channel tries mbed again by itself (ISO); null otherwise. */
   channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema, retryAt: z.string().nullable() }),
   link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean() }),
+  /**
+   * Messages the last run left in the queue on disk (killed, or stopped while the broker was away), found when this
+   * run started and delivered before anything new; 0 when there were none (the counters' `keptQueued` tells the rest).
+   */
+  kept: z.number().int(),
 })
 export type MbedBridgeStatus = z.infer<typeof mbedStatusSchema>
 

@@ -4,8 +4,9 @@
  * verified with a refused key, then the right one —, the bridge started from the mbed view, notifications from the
  * peer's devices in the live stream and on an MQTT subscriber, a command refused in the form before anything is sent,
  * and a PUT whose async response comes back answered with status 200; then mbed failing for a while, shown with the
- * bridge's next try. Saving the access key puts it in the OS keychain, so the spec needs a D-Bus session with an
- * unlocked keyring (.ci/run provides one).
+ * bridge's next try, and a cut connection whose reason does not ask to try again; then the broker away through a stop,
+ * and the next start saying it delivers the messages kept from the last run first. Saving the access key puts it in
+ * the OS keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
 import { expect, test } from './fixtures'
 import { useMbedWorld } from './mbed-world'
@@ -140,6 +141,29 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveText(/^Fieldline tries again by itself at \d\d:\d\d:\d\d: nothing to do unless this lasts\.$/)
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running', { timeout: 30_000 })
   await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveCount(0)
+
+  // A connection mbed cuts: the reason says what happened and what to check, not to try again (the bridge does).
+  mbedPeer.faults.set({ kind: 'drop', path: /notification\/pull/, times: 3 })
+  await expect(bridge.getByTestId('mbed-bridge-reason')).toHaveText(
+    /^Cannot reach 127\.0\.0\.1:\d+: the connection was cut off\. If it keeps happening, check the network or proxy between this computer and the service\.$/,
+  )
+  await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveText(/^Fieldline tries again by itself/)
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running', { timeout: 30_000 })
+
+  // The broker away: what the bridge owes it waits on disk, through a stop; the next start says it delivers it first.
+  await world.broker.kill()
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Degraded')
+  for (let i = 0; i < 3; i++) mbedPeer.notify(light.name, '/3311/0/5850', String(i))
+  await expect(bridge.getByTestId('mbed-counter-queued')).toHaveText('3')
+  await bridge.getByRole('button', { name: 'Stop' }).click()
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped', { timeout: 30_000 })
+  await expect(bridge.getByTestId('mbed-bridge-kept')).toHaveCount(0)
+  await bridge.getByRole('button', { name: 'Start' }).click()
+  await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Degraded')
+  await expect(bridge.getByTestId('mbed-bridge-kept')).toHaveText('3 messages kept from the last run are being delivered to the broker before anything new: 3 still waiting.')
+  await world.broker.start()
+  await expect(bridge.getByTestId('mbed-bridge-kept')).toHaveText('The 3 messages kept from the last run are no longer waiting.', { timeout: 60_000 })
+  await expect(bridge.getByTestId('mbed-counter-published')).toHaveText('3')
 
   await bridge.getByRole('button', { name: 'Stop' }).click()
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped')

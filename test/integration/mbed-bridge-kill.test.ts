@@ -3,10 +3,11 @@
  * forgotten those notifications, so the bridge must have them on disk before it polls again. `fieldline bridge mbed`
  * runs as a process (the real command tree, configured by environment variables) against the mbed peer and a real
  * mosquitto; the broker is stopped, the peer delivers notifications, the bridge is killed with SIGKILL, and started
- * again with the broker back: every notification arrives (at least once: QoS 1), in order. A second bridge on the same
- * queue directory is refused with the reason.
+ * again with the broker back: every notification arrives (at least once: QoS 1), in order, and the restart says how many
+ * messages it found from the last run. A second bridge on the same queue directory is refused with the reason. The same
+ * across kill -9 for the WebSocket channel (Pelion), where a frame mbed sent is forgotten as soon as it is sent.
  */
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -87,6 +88,11 @@ describe.skipIf(skip)('mbed bridge across kill -9', () => {
       await expect.poll(() => all.filter((n) => !got.includes(n)), POLL).toEqual([])
       // In order: the first copy of each comes in the order mbed delivered them.
       expect([...new Set(got)]).toEqual(all)
+      // The restart said what it found, and says when none of it waits any more.
+      const kept = /mbed bridge: (\d+) messages kept from the last run in (\S+) are delivered first/.exec(again.stderr())
+      expect(Number(kept?.[1])).toBeGreaterThanOrEqual(N)
+      expect(kept?.[2]).toBe(join(queues, readdirSync(queues)[0] ?? ''))
+      await expect.poll(() => again.stderr(), POLL).toContain(`the ${kept?.[1]} messages kept from the last run are no longer waiting`)
       again.child.kill('SIGTERM')
       expect(await again.exit).toBe(0)
       expect(again.stderr()).toMatch(/summary: .*, 0 undelivered/)
@@ -94,5 +100,66 @@ describe.skipIf(skip)('mbed bridge across kill -9', () => {
       await sub.endAsync(true)
     }
     expect(existsSync(join(dataDir, 'data', 'workspace'))).toBe(false)
+  })
+
+  it('WebSocket channel (Pelion): what it wrote from the frames it read is published after kill -9, in order', { timeout: 120_000 }, async () => {
+    const pelion = await startMbedPeer({ flavour: 'pelion', accessKeys: [KEY] })
+    try {
+      const ep = pelion.endpoints()[0]
+      if (!ep) throw new Error('no endpoint')
+      const data = join(dataDir, 'websocket')
+      const wsEnv = { ...env(), FIELDLINE_MBED_URL: pelion.url, FIELDLINE_MBED_CHANNEL: 'websocket', FIELDLINE_MBED_FLAVOUR: 'pelion', FIELDLINE_MQTT_CLIENT_ID: `a:test:kill-ws-${process.pid}` }
+      const wsBridge = (): CommandRun => startCli(['--data-dir', data, 'bridge', 'mbed'], wsEnv, (k) => !k.startsWith('FIELDLINE_'))
+      const first = wsBridge()
+      await expect.poll(() => first.stderr(), POLL).toContain('mbed bridge running')
+      await expect.poll(() => pelion.subscribed(KEY, ep.name, '/3/0/13'), POLL).toBe(true)
+
+      await broker.kill()
+      await expect.poll(() => first.stderr(), POLL).toContain('mbed bridge degraded')
+      const before = pelion.stats().notificationsDelivered
+      for (let i = 0; i < N; i++) pelion.notify(ep.name, '/3/0/13', `w${i}`)
+      // Sent as frames, mbed has forgotten them; the bridge has them once each is a line of its queue on disk.
+      await expect.poll(() => pelion.stats().notificationsDelivered - before, POLL).toBe(N)
+      const queues = join(data, 'mbed', 'queues')
+      const written = (): number =>
+        readdirSync(queues)
+          .flatMap((q) =>
+            readdirSync(join(queues, q))
+              .filter((f) => f.endsWith('.seg'))
+              .map((f) => join(queues, q, f)),
+          )
+          .reduce(
+            (n, f) =>
+              n +
+              readFileSync(f, 'utf8')
+                .split('\n')
+                .filter((l) => l.includes('"k":"notify"')).length,
+            0,
+          )
+      await expect.poll(written, POLL).toBe(N)
+      first.child.kill('SIGKILL')
+      await first.exit
+      expect(first.child.signalCode).toBe('SIGKILL')
+
+      await broker.start()
+      const sub = await connectAsync(broker.url, { clientId: `kill-ws-sub-${process.pid}`, reconnectPeriod: 0 })
+      const got: string[] = []
+      sub.on('message', (_topic, payload) => got.push(Buffer.from((JSON.parse(payload.toString('utf8')) as { payload: string }).payload, 'base64').toString('utf8')))
+      try {
+        await sub.subscribeAsync(`iot-2/type/${ep.type}/id/${ep.name}/evt/notify/fmt/json`, { qos: 1 })
+        const again = wsBridge()
+        const all = Array.from({ length: N }, (_, i) => `w${i}`)
+        await expect.poll(() => all.filter((n) => !got.includes(n)), POLL).toEqual([])
+        expect([...new Set(got)]).toEqual(all)
+        expect(again.stderr()).toMatch(/mbed bridge: \d+ messages kept from the last run in \S+ are delivered first/)
+        again.child.kill('SIGTERM')
+        expect(await again.exit).toBe(0)
+        expect(again.stderr()).toMatch(/summary: .*, 0 undelivered/)
+      } finally {
+        await sub.endAsync(true)
+      }
+    } finally {
+      await pelion.close()
+    }
   })
 })

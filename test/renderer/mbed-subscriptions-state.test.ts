@@ -150,6 +150,7 @@ describe('the mbed subscriptions of the running bridge', () => {
       since: '2026-01-01T00:00:00.000Z',
       channel: { kind: 'longpoll', state: 'stopped', retryAt: null },
       link: { state: 'stopped', insecure: false },
+      kept: 0,
     })
     expect(pageReads(fake)).toHaveLength(1)
     fake.answer('mbed:subscriptions', list([]))

@@ -28,8 +28,25 @@ describe('deriveBridgeState', () => {
   it('a normal start stays starting while connecting; trouble on either side makes it degraded with the reason', () => {
     expect(deriveBridgeState('starting', true, side('connecting'), side('connecting'), api)).toBeNull()
     const net = new AppError('NETWORK', 'down')
-    expect(deriveBridgeState('starting', true, side('reconnecting', net), side('connected'), api)).toEqual({ next: 'degraded', reason: net })
+    const degraded = deriveBridgeState('starting', true, side('reconnecting', net), side('connected'), api)
+    expect(degraded?.next).toBe('degraded')
+    expect(degraded && 'reason' in degraded ? [degraded.reason.code, degraded.reason.message] : []).toEqual(['NETWORK', 'down'])
     const verdict = deriveBridgeState('running', true, side('open'), side('reconnecting'), api)
     expect(verdict && 'reason' in verdict ? verdict.reason.details?.ref?.key : '').toBe('mbed.waitingForBroker')
+  })
+
+  it('marks a degraded reason as retried by the bridge itself (its text must not ask to try again), a failure’s not', () => {
+    const reset = AppError.withRef('NETWORK', 'Cannot reach mbed at 127.0.0.1:1: connection reset', { key: 'errors.network', params: { host: '127.0.0.1:1', reason: 'ECONNRESET' } })
+    const fromChannel = deriveBridgeState('running', true, side('reconnecting', reset), side('connected'), api)
+    expect(fromChannel && 'reason' in fromChannel ? fromChannel.reason.toInfo() : null).toEqual({ code: 'NETWORK', message: reset.message, details: { ref: reset.details?.ref, retrying: true } })
+    const lost = AppError.withRef('NETWORK', 'MQTT broker x: connection reset', { key: 'platform.connectionLost', params: { broker: 'x', reason: 'ECONNRESET' } })
+    const fromLink = deriveBridgeState('running', true, side('open'), side('reconnecting', lost), api)
+    expect(fromLink && 'reason' in fromLink ? fromLink.reason.details : null).toEqual({ ref: lost.details?.ref, retrying: true })
+    const waiting = deriveBridgeState('running', true, side('open'), side('reconnecting'), api)
+    expect(waiting && 'reason' in waiting ? waiting.reason.details?.retrying : null).toBe(true)
+    const failed = deriveBridgeState('running', true, side('failed', reset), side('connected'), api)
+    expect(failed && 'reason' in failed ? failed.reason.details?.retrying : null).toBeUndefined()
+    // The side's own error is left as it is: other views of the link keep their words.
+    expect(reset.details?.retrying).toBeUndefined()
   })
 })

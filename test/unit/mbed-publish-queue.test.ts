@@ -89,6 +89,17 @@ describe('publish queue', () => {
     expect(warned).toContain('refused')
   })
 
+  it('sends the next message as soon as one is refused, without waiting for another notification', async () => {
+    const { calls, counters, queue } = setup(10, 1)
+    queue.enqueue('t/0', 'too large', 'notify')
+    queue.enqueue('t/1', 'next', 'notify')
+    queue.pump()
+    calls[0]?.reject(new AppError('TOO_LARGE', 'too large'))
+    await flush()
+    expect(counters.refused).toBe(1)
+    expect(calls.map((c) => c.topic)).toEqual(['t/0', 't/1'])
+  })
+
   it('drops the oldest while the link is away, counted', () => {
     const { calls, counters, queue, link } = setup(3)
     link.state = 'reconnecting'
@@ -195,6 +206,40 @@ describe('publish queue on disk', () => {
       ['t/3', 'p3'],
       ['t/new', 'new'],
     ])
+  })
+
+  it('says how many messages the last run left, and how many of them still wait', async () => {
+    const first = setup(10, 1)
+    expect(first.queue.kept()).toEqual({ count: 0, queued: 0 })
+    for (let i = 0; i < 4; i++) first.queue.enqueue(`t/${i}`, `p${i}`, 'notify')
+    first.queue.close()
+
+    const again = setup(10, 2, first.dir)
+    expect(again.queue.kept()).toEqual({ count: 4, queued: 4 })
+    again.queue.enqueue('t/new', 'new', 'notify')
+    again.queue.pump()
+    again.calls[0]?.resolve()
+    again.calls[1]?.reject(new AppError('VALIDATION', 'refused'))
+    await flush()
+    expect(again.queue.kept()).toEqual({ count: 4, queued: 2 })
+    for (let answered = 2; answered < again.calls.length; answered++) {
+      again.calls[answered]?.resolve()
+      await flush()
+    }
+    expect(again.counters.published + again.counters.refused).toBe(5)
+    expect(again.queue.kept()).toEqual({ count: 4, queued: 0 })
+    again.queue.close()
+    expect(again.queue.kept()).toEqual({ count: 0, queued: 0 })
+  })
+
+  it('counts kept messages the full queue dropped as no longer waiting', () => {
+    const first = setup(3, 1)
+    for (let i = 0; i < 3; i++) first.queue.enqueue(`t/${i}`, `p${i}`, 'notify')
+    first.queue.close()
+    const again = setup(3, 1, first.dir)
+    again.link.state = 'reconnecting'
+    again.queue.enqueue('t/new', 'new', 'notify')
+    expect(again.queue.kept()).toEqual({ count: 3, queued: 2 })
   })
 
   it('cuts off a line torn by a crash and skips a line it cannot read, sending the rest in order', () => {

@@ -7,7 +7,8 @@
  *   FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE.
  *   A bad configuration exits 2 with the reason, before anything connects.
  * - One line per bridge state change on stderr (the reason's text never carries a key or a password), a warning line
- *   for unencrypted MQTT to another host (allowed: plant networks), and a summary line at the end.
+ *   for unencrypted MQTT to another host (allowed: plant networks), a line when the start finds messages the last run
+ *   left in the queue and another once none of them waits, and a summary line at the end.
  * - SIGTERM/SIGINT stop it gracefully (no more commands, the channel closed, the queue drained) and it exits 0. A
  *   bridge that fails for good (a refused key, a replaced channel, a broker refusing the credentials) is stopped the
  *   same way and exits 1.
@@ -15,9 +16,14 @@
  *   workspace lock the desktop app needs.
  * - The messages owed to the broker wait on disk in the data directory (`--data-dir`), under `mbed/queues/`: the
  *   profile's queue with `--profile` (the app's, which the lock keeps from running at once), else one named after the
- *   mbed URL, broker URL and client id (core/mbed/queue-dir.ts). Killed, the bridge publishes them at its next start.
+ *   mbed URL, broker URL and client id (core/mbed/queue-dir.ts), which records them in its `origin.json`. Killed, the
+ *   bridge publishes them at its next start.
+ * - `bridge mbed queues` lists the queues of the data directory (whose, still configured or not, waiting, size,
+ *   oldest), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
+ *   the old queue is otherwise left with messages nobody will send.
  */
 import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
 import { AppError, isAppError } from '../../core/common/errors'
@@ -25,9 +31,12 @@ import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
 import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
 import { createMbedClient } from '../../core/mbed/connector.client'
-import { configQueueDir, profileQueueDir } from '../../core/mbed/queue-dir'
+import { queueError } from '../../core/mbed/publish-queue'
+import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
+import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
-import { CliError, EXIT, type Runtime } from '../runtime'
+import { countText } from '../open-progress'
+import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -92,6 +101,19 @@ export function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['p
   return `${now.toISOString()} mbed bridge ${e.state}${why}${next}`
 }
 
+const messages = (n: number): string => `${countText(n)} ${n === 1 ? 'message' : 'messages'}`
+
+/**
+ * The lines about the messages the last run left in the queue (killed, or stopped while the broker was away): when
+ * the bridge starts with them, and once all of them have left the queue.
+ */
+export function keptLine(kept: number, queueDir: string, now = new Date()): string {
+  return `${now.toISOString()} mbed bridge: ${messages(kept)} kept from the last run in ${queueDir} ${kept === 1 ? 'is' : 'are'} delivered first`
+}
+export function keptDoneLine(kept: number, now = new Date()): string {
+  return `${now.toISOString()} mbed bridge: the ${kept === 1 ? 'message' : messages(kept)} kept from the last run ${kept === 1 ? 'is' : 'are'} no longer waiting`
+}
+
 /**
  * Runs the bridge until `io.stopSignal` resolves or the bridge fails for good; returns the exit code (0 after a
  * requested stop, 1 after a failure). Throws CliError(2) for a configuration that cannot work.
@@ -144,9 +166,22 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
 
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
+  /** Messages the last run left, once told: a line when the bridge starts with them, another once they are all out. */
+  let kept = 0
   bridge.on((e) => {
+    if (e.name === 'mbed:counters') {
+      if (kept > 0 && e.payload.keptQueued === 0) {
+        io.line(keptDoneLine(kept))
+        kept = 0
+      }
+      return
+    }
     if (e.name !== 'mbed:state') return
     io.line(stateLine(e.payload))
+    if (e.payload.state === 'starting' && e.payload.kept > 0) {
+      kept = e.payload.kept
+      io.line(keptLine(kept, io.queueDir))
+    }
     if (e.payload.state === 'failed') failed()
   })
 
@@ -179,9 +214,36 @@ export function signals(): Promise<void> {
   })
 }
 
+/** Whom a queue belongs to, in a line of `bridge mbed queues`. */
+function ownerText(q: MbedQueueInfo): string {
+  const o = q.owner
+  if (o.kind === 'profile') return o.name !== null ? `mbed profile "${o.name}" (${o.id})` : `mbed profile ${o.id}, deleted`
+  if (o.mbedUrl === null) return 'FIELDLINE_* variables (not recorded: an older queue)'
+  return `FIELDLINE_* variables: mbed ${o.mbedUrl}, broker ${o.mqttUrl ?? '?'}, client id ${o.clientId ?? '?'}`
+}
+
+/** One queue of `bridge mbed queues`, tab-separated: name, owner, whether configured and held, waiting, size, oldest. */
+export function queueLine(q: MbedQueueInfo): string {
+  const configured = q.owner.kind === 'profile' ? (q.configured ? 'configured' : 'no longer configured') : `${q.configured ? '' : 'not '}configured by the current FIELDLINE_* variables`
+  const held = q.heldBy !== null ? `, in use by process ${q.heldBy}` : ''
+  return [q.name, ownerText(q), `${configured}${held}`, `${messages(q.waiting)} waiting`, `${countText(q.bytes)} bytes`, q.oldestAt ? `oldest ${q.oldestAt}` : 'oldest unknown'].join('\t')
+}
+
+/** Asks on the terminal; without one, removing needs --yes (a script must say so, not hang on a prompt). */
+async function confirmRemoval(q: MbedQueueInfo): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new CliError(`fieldline: removing ${q.name} deletes its ${messages(q.waiting)} for good: pass --yes to confirm (no terminal to ask on)`, EXIT.usage)
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await rl.question(`Delete the queue ${q.name} (${ownerText(q)}) and its ${messages(q.waiting)} for good? [y/N] `)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
+}
+
 export function registerBridge(program: Command, withRuntime: WithRuntime, globals: () => { dataDir: string; json: boolean }): void {
   const bridge = program.command('bridge').description('bridge an external service to the platform without the UI')
-  bridge
+  const mbed = bridge
     .command('mbed')
     .description('bridge ARM mbed Connector notifications and commands to the platform MQTT broker until SIGTERM/SIGINT')
     .option('--profile <id>', 'a saved mbed profile (and the platform profile it names); without it, FIELDLINE_MBED_* and FIELDLINE_MQTT_* variables')
@@ -207,11 +269,48 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
       }
       const { dataDir } = globals()
       const queueDir = opts.profile !== undefined ? profileQueueDir(dataDir, opts.profile) : configQueueDir(dataDir, config)
+      // Named after a hash: the queue says whose it is, for `bridge mbed queues` once the variables have changed.
+      if (opts.profile === undefined) {
+        try {
+          recordEnvironmentOrigin(queueDir, config)
+        } catch (e) {
+          throw new CliError(`fieldline: ${queueError(e, queueDir).message}`, EXIT.failed)
+        }
+      }
       const code = await runMbedBridge(config, { line: err, stopSignal: signals(), queueDir })
       process.exitCode = code
       // Anything still holding the event loop (a long poll the server keeps open) must not keep the process alive.
       setTimeout(() => process.exit(code), 3_000).unref()
     })
+
+  const queues = mbed
+    .command('queues')
+    .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message")
+    .action(
+      withRuntime(async (rt) => {
+        const list = await rt.core.mbed.queues(environmentQueueName(process.env))
+        if (rt.json) return rt.out(JSON.stringify(list))
+        if (list.length === 0) rt.err('fieldline: no mbed queue in this data directory')
+        for (const q of list) rt.out(queueLine(q))
+      }),
+    )
+  queues
+    .command('remove <name>')
+    .description('delete a queue no longer configured, with the messages it holds (recorded in the audit trail; refused for a configured or running one)')
+    .option('--yes', 'do not ask')
+    .action(
+      withRuntime(async (rt, name: string, opts: { yes?: boolean }) => {
+        const current = environmentQueueName(process.env)
+        const queue = (await rt.core.mbed.queues(current)).find((q) => q.name === name)
+        // Only a queue that may go is asked about: the others are refused below with the reason.
+        if (queue && !queue.configured && queue.heldBy === null && opts.yes !== true && !(await confirmRemoval(queue))) {
+          rt.err('fieldline: nothing deleted')
+          return EXIT.failed
+        }
+        const removed = await rt.core.mbed.removeQueue(name, { actor: cliActor() }, current)
+        rt.out(rt.json ? JSON.stringify(removed) : `deleted ${removed.name} and its ${messages(removed.waiting)}`)
+      }),
+    )
 }
 
 /** `json`: `--json` was given; the outcome also goes to stdout as `{ok, flavour, apiUrl, detail}` or `{ok, error}`. */

@@ -35,9 +35,17 @@ export function deriveBridgeState(current: MbedBridgeState, launched: boolean, c
   return null
 }
 
+/**
+ * The channel's or the link's last error, marked `retrying`: both try again by themselves, and the view says when, so
+ * the operator's text must not ask to try again, as the HTTP layer's and the link's shared sentences do.
+ */
 function degradedReason(channel: Side<ChannelState>, link: Side<LinkState>, apiUrl: string): AppError {
   if (channel.state !== 'open') {
-    return channel.lastError ?? AppError.withRef('NETWORK', `Connecting to mbed at ${apiUrl}`, { key: 'mbed.waitingForMbed', params: { url: apiUrl } })
+    return retrying(channel.lastError ?? AppError.withRef('NETWORK', `Connecting to mbed at ${apiUrl}`, { key: 'mbed.waitingForMbed', params: { url: apiUrl } }))
   }
-  return link.lastError ?? AppError.withRef('NETWORK', 'Connecting to the MQTT broker; notifications are queued meanwhile', { key: 'mbed.waitingForBroker' })
+  return retrying(link.lastError ?? AppError.withRef('NETWORK', 'Connecting to the MQTT broker; notifications are queued meanwhile', { key: 'mbed.waitingForBroker' }))
+}
+
+function retrying(error: AppError): AppError {
+  return error.details?.retrying ? error : new AppError(error.code, error.message, { ...error.details, retrying: true })
 }

@@ -152,6 +152,7 @@ export function zeroCounters(): MbedBridgeCounters {
     asyncResponses: 0,
     dropped: 0,
     queued: 0,
+    keptQueued: 0,
     malformed: 0,
     unroutable: 0,
     unmatchedAsyncResponses: 0,
@@ -321,6 +322,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       since: new Date(since).toISOString(),
       channel: { kind: channelKind, state: channel.state, retryAt: retryAtIso() },
       link: { state: link.state, insecure: link.insecure },
+      kept: queue.kept().count,
     }
   }
 
@@ -371,6 +373,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     pending.sweep(now)
     subs.retryDue(now)
     counters.queued = queue.size()
+    counters.keptQueued = queue.kept().queued
     counters.pendingCommands = pending.pendingCount
     emit({ name: 'mbed:counters', payload: { ...counters } })
   }
@@ -521,7 +524,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     },
     status,
     counters() {
-      return { ...counters, queued: queue.size(), pendingCommands: pending.pendingCount }
+      return { ...counters, queued: queue.size(), keptQueued: queue.kept().queued, pendingCommands: pending.pendingCount }
     },
     start,
     stop: stopBridge,

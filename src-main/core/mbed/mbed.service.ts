@@ -26,6 +26,7 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import type { mbedChannels, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 import { profileQueueDir } from './queue-dir'
+import { listMbedQueues, removeMbedQueue, type MbedQueueInfo, type QueueContext } from './queues'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
 
@@ -95,15 +96,23 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
   }
 
   function idleStatus(): MbedBridgeStatus {
-    return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle', retryAt: null }, link: { state: 'idle', insecure: false } }
+    return { state: 'stopped', reason: null, since, channel: { kind: 'longpoll', state: 'idle', retryAt: null }, link: { state: 'idle', insecure: false }, kept: 0 }
   }
 
   /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */
   /** Writes an operator's mbed action to the audit trail (targets are `mbed/<profile>` or `mbed:<ep><path>`). */
-  async function audited(ctx: CallContext, entry: { action: string; target: string; outcome: 'ok' | 'failed'; after?: Record<string, unknown>; error?: ErrorInfo | null | undefined }): Promise<void> {
+  async function audited(
+    ctx: CallContext,
+    entry: { action: string; target: string; outcome: 'ok' | 'failed'; before?: Record<string, unknown>; after?: Record<string, unknown>; error?: ErrorInfo | null | undefined },
+  ): Promise<void> {
     const { error, after, ...rest } = entry
     await appendAudit(db, { actor: ctx.actor, ...rest, ...(after ? { after } : {}), ...(error ? { error } : {}) })
     bus.emit('audit:changed', {})
+  }
+
+  async function queueContext(current?: string | null): Promise<QueueContext> {
+    const saved = await profiles.list('mbed')
+    return { profiles: saved.map((p) => ({ id: p.id, name: p.name })), current: current ?? null }
   }
 
   function requireActive(): Active {
@@ -195,6 +204,21 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
         const undelivered = await stopActive()
         if (stopped !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${stopped}`, outcome: 'ok', after: { undelivered } })
         return { status: idleStatus(), undelivered }
+      })
+    },
+
+    /** The mbed queues of the data directory; `current`: the queue of the environment's configuration (the CLI's). */
+    async queues(current?: string | null): Promise<MbedQueueInfo[]> {
+      return listMbedQueues(dataDir, await queueContext(current))
+    },
+
+    /** Deletes a queue no longer configured that no bridge holds, with the messages it still holds (queues.ts); audited. */
+    removeQueue(name: string, ctx: CallContext = CONSOLE, current?: string | null): Promise<MbedQueueInfo> {
+      return serial(async () => {
+        const removed = removeMbedQueue(dataDir, name, await queueContext(current))
+        const { owner, waiting, dropped, bytes, oldestAt } = removed
+        await audited(ctx, { action: 'mbed.queue.remove', target: `mbed/queues/${name}`, outcome: 'ok', before: { owner, waiting, dropped, bytes, oldestAt } })
+        return removed
       })
     },
 

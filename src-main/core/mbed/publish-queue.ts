@@ -74,6 +74,11 @@ export interface PublishQueue {
   settleRequeue(): void
   /** Queued + in flight + waiting to be put back. */
   size(): number
+  /**
+   * What the last run left in the queue: `count` found when it was opened (0 for none, or while closed), `queued` how many of them have
+   * not left it yet (they go first, so every message that leaves is counted as one of them until none is left).
+   */
+  kept(): { count: number; queued: number }
   /** Closes the queue and releases its lock (at stop): what is left stays on disk for the next start. */
   close(): void
 }
@@ -82,19 +87,25 @@ export interface OutItem {
   topic: string
   payload: string
   kind: OutKind
+  /** When it was queued (ms since the epoch); absent from lines written before Fieldline recorded it. */
+  at?: number
 }
 
 const KINDS: ReadonlySet<string> = new Set<OutKind>(['notify', 'asyncResponse', 'bridgeError'])
 
-/** One message per line, `{"k":kind,"t":topic,"p":payload}` (the payload is the event's JSON body, as text). */
+/**
+ * One message per line, `{"k":kind,"t":topic,"p":payload,"a":queued at}` (the payload is the event's JSON body, as
+ * text; `a` in ms since the epoch, for the age of a queue's oldest message in `bridge mbed queues`).
+ */
 export const outItemCodec: LineCodec<OutItem> = {
-  encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload })}\n`, 'utf8'),
+  encode: (m) => Buffer.from(`${JSON.stringify({ k: m.kind, t: m.topic, p: m.payload, ...(m.at !== undefined ? { a: m.at } : {}) })}\n`, 'utf8'),
   decode(line) {
-    const { k, t, p } = lineObject(line) ?? {}
+    const { k, t, p, a } = lineObject(line) ?? {}
     if (typeof k !== 'string' || !KINDS.has(k) || typeof t !== 'string' || t.length === 0 || typeof p !== 'string') return null
-    return { kind: k as OutKind, topic: t, payload: p }
+    return { kind: k as OutKind, topic: t, payload: p, ...(typeof a === 'number' && Number.isFinite(a) ? { at: a } : {}) }
   },
   weight: (m) => m.payload.length,
+  receivedAt: (m) => m.at ?? null,
 }
 
 function locked(pid: number, dir: string): AppError {
@@ -122,6 +133,9 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   let drainWaiters: (() => void)[] = []
   /** The queue's own drop count (kept across runs) when this run last looked: the counters count this run's. */
   let droppedSeen = 0
+  /** Messages the last run left (found at open), and how many messages have left the queue since (sent, refused, dropped). */
+  let keptCount = 0
+  let gone = 0
 
   const highWater = Math.max(1, Math.min(Math.floor(queueSize / 2), 5_000))
   const lowWater = Math.floor(highWater / 2)
@@ -135,11 +149,14 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
     if (disk) return
     disk = DiskQueue.open<OutItem>({ dir, codec: outItemCodec, locked, capacity: queueSize, ...(options.syncIntervalMs ? { syncIntervalMs: options.syncIntervalMs } : {}) })
     droppedSeen = disk.dropped
+    keptCount = disk.size
+    gone = 0
   }
 
   function countDrops(): void {
     if (!disk || disk.dropped === droppedSeen) return
     counters.dropped += disk.dropped - droppedSeen
+    gone += disk.dropped - droppedSeen
     droppedSeen = disk.dropped
     warn('dropped', { dropped: counters.dropped, queueSize }, 'mbed bridge: the queue is full; the oldest message was dropped')
   }
@@ -169,7 +186,7 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
       return
     }
     try {
-      disk.push({ topic, payload, kind })
+      disk.push({ topic, payload, kind, at: Date.now() })
     } catch (e) {
       counters.dropped++
       warn('write', { topic, kind, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be written to the queue; it was dropped')
@@ -198,6 +215,7 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
     // A queue closed meanwhile (stop gave up waiting) keeps the message: it is sent again at the next start.
     if (q !== disk) return
     q.commit(taken)
+    gone++
     if (gate) checkGate()
     if (waiting() > 0) pump()
     else settleDrain()
@@ -212,7 +230,10 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
       counters.refused++
       warn('refused', { topic: item.topic, kind: item.kind, code, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be published and was discarded')
       q.commit(taken)
-      settleDrain()
+      gone++
+      // Its place in flight is free: the next message goes now, not at the next notification or acknowledgement.
+      if (waiting() > 0) pump()
+      else settleDrain()
       return
     }
     requeue.push(taken)
@@ -264,10 +285,12 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
       if (requeueScheduled) flushRequeue()
     },
     size: () => (disk ? disk.size : 0),
+    kept: () => ({ count: keptCount, queued: Math.max(0, keptCount - gone) }),
     close() {
       const q = disk
       if (!q) return
       disk = null
+      keptCount = 0
       requeue = []
       requeueScheduled = false
       q.close()

@@ -31,7 +31,23 @@
  * - A line torn by a crash (only the last one can be) is cut off when the queue opens; a line the codec cannot read
  *   is skipped and counted in `corrupt`.
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { CursorWriter, readCursor } from './cursor-file'
 
@@ -190,6 +206,32 @@ function acquireLock(dir: string, locked: (pid: number, dir: string) => Error): 
     }
   }
   throw locked(0, dir)
+}
+
+/** The pid of the live process that holds a queue directory (this one included), or null when none does. */
+export function queueHolder(dir: string): number | null {
+  if (openHere.has(dir)) return process.pid
+  let text: string
+  try {
+    text = readFileSync(join(dir, 'lock'), 'utf8')
+  } catch {
+    return null
+  }
+  const pid = Number(text.trim())
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid) ? pid : null
+}
+
+/**
+ * Deletes a queue directory and everything it holds, after taking its lock as an owner would (`locked` is thrown
+ * while another holds it): no owner can open it while it goes.
+ */
+export function removeQueueDir(dir: string, locked: (pid: number, dir: string) => Error): void {
+  acquireLock(dir, locked)
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } finally {
+    openHere.delete(dir)
+  }
 }
 
 export class DiskQueue<T extends object> {

@@ -86,7 +86,7 @@ export function argumentNames(message: string): Set<string> {
  * catalogue cannot render the reference faithfully: an unknown key (a newer core) or a missing placeholder
  * value (the message would otherwise show a raw "{param}").
  */
-export function translateRef(t: Translate, ref: MessageRef | undefined, fallback: string): string {
+export function translateRef(t: Translate, ref: MessageRef | undefined, fallback: string, options: { retrying?: boolean } = {}): string {
   if (!ref) return fallback
   const template = englishMessages.get(ref.key)
   if (template === undefined) return fallback
@@ -94,7 +94,19 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
   for (const name of argumentNames(template)) {
     if (!(name in params)) return fallback
   }
-  return t(ref.key, { values: sizesInLanguage(paramsInWords(t, ref), get(locale)) })
+  const variant = options.retrying ? whileRetrying : (key: string) => key
+  return t(variant(ref.key), { values: sizesInLanguage(paramsInWords(t, ref, variant), get(locale)) })
+}
+
+/**
+ * For an error Fieldline tries again by itself (`retrying`, a degraded mbed bridge): the shared sentence that asks the
+ * operator to try again (`errors.timeout`, `errors.cause.reset`…) has a variant under `errors.whileRetrying` that says
+ * what happened and what to check if it lasts, with the same arguments; a sentence without one asks nothing of the kind.
+ */
+function whileRetrying(key: string): string {
+  if (!key.startsWith('errors.')) return key
+  const variant = `errors.whileRetrying.${key.slice('errors.'.length)}`
+  return hasMessage(variant) ? variant : key
 }
 
 /**

@@ -91,13 +91,17 @@ export function jsonParseKey(name: string): string | null {
 /** Parameters that may carry a code rather than words. */
 const CODED_PARAMS = new Set(['reason', 'detail'])
 
-/** A reference's parameters with every code said in words; other values stay as they are. */
-export function paramsInWords(t: (key: string) => string, ref: MessageRef): Record<string, string | number> {
+/**
+ * A reference's parameters with every code said in words; other values stay as they are. `variant` picks the
+ * catalogue key a code's words are read from (translateRef's: the words that do not ask to try again, for an error
+ * Fieldline retries by itself).
+ */
+export function paramsInWords(t: (key: string) => string, ref: MessageRef, variant: (key: string) => string = (key) => key): Record<string, string | number> {
   const params = { ...(ref.params ?? {}) }
   for (const [name, value] of Object.entries(params)) {
     if (!CODED_PARAMS.has(name) || typeof value !== 'string') continue
     const key = transportCauseKey(value) ?? jsonParseKey(value)
-    if (key) params[name] = t(key)
+    if (key) params[name] = t(variant(key))
   }
   return params
 }

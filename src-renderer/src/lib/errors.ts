@@ -19,7 +19,7 @@ export function toErrorInfo(e: unknown): ErrorInfo {
 export function errorText(t: Translate, error: ErrorInfo): string {
   const generic = ERROR_CODES.includes(error.code) ? t(`errors.code.${error.code}`) : error.message
   const ref = error.details?.ref
-  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, namedCarrier(t, ref), generic), error.details?.carrierCode)
+  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, namedCarrier(t, ref), generic, { retrying: error.details?.retrying === true }), error.details?.carrierCode)
   const carrier = error.details?.carrierMessage
   return withCarrierCode(t, carrier ? `${generic} (${carrier})` : generic, error.details?.carrierCode)
 }

@@ -1,4 +1,4 @@
-import type { MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../../src-shared/models/mbed'
+import type { MbedBridgeCounters, MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionView } from '../../../../src-shared/models/mbed'
 import type { MbedSettings } from '../../../../src-shared/models/profiles'
 import { wordFor, type Translate } from '../../i18n'
 import type { Output } from '../../../../src-shared/contract'
@@ -13,6 +13,17 @@ export const channelKindText = (t: Translate, channel: MbedSettings['channel']):
 export const bridgeStateText = (t: Translate, state: MbedBridgeState): string => wordFor(t, 'mbed.view.state', state)
 
 export const channelStateText = (t: Translate, state: MbedBridgeStatus['channel']['state']): string => wordFor(t, 'mbed.view.channelState', state)
+
+/**
+ * The line about the messages the last run left in the queue (killed, or stopped while the broker was away): being
+ * delivered, with how many still wait, then no longer waiting; none while the bridge is stopped or found none.
+ * Counters not yet pushed for this run (null) count all of them as waiting.
+ */
+export function keptText(t: Translate, status: MbedBridgeStatus | null, counters: MbedBridgeCounters | null): string | null {
+  if (!status || status.kept === 0 || status.state === 'stopped') return null
+  const queued = counters?.keptQueued ?? status.kept
+  return queued > 0 ? t('mbed.view.keptDelivering', { values: { count: status.kept, queued } }) : t('mbed.view.keptDone', { values: { count: status.kept } })
+}
 
 /** A command's state as one phrase: "Answered (200)", "Failed (404)". */
 export function commandStateText(t: Translate, command: MbedCommandView): string {

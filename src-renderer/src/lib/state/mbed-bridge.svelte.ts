@@ -72,6 +72,8 @@ class MbedBridgeState extends EventStore<Snapshot> {
   constructor() {
     super(api, { refreshOn: [], live: 'whileActive' })
     api.on('mbed:state', (status) => {
+      // A new run counts from zero: the last run's counters (kept after its stop) would speak for it until its first push.
+      if (status.state === 'starting' && this.status?.state !== 'starting') this.counters = null
       this.status = status
     })
     api.on('mbed:counters', (counters) => {

@@ -1,0 +1,75 @@
+/**
+ * The mbed queues of a data directory (src-main/core/mbed/queues.ts) apart from the CLI: whose each is, the removal
+ * rules with their translatable reasons, a held queue, and the name the FIELDLINE_* variables give their queue.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { AppError } from '../../src-main/core/common/errors'
+import { bridgeConfigFromEnv } from '../../src-main/core/mbed/config'
+import { createPublishQueue, type PublishQueueOptions } from '../../src-main/core/mbed/publish-queue'
+import { configQueueDir, environmentQueueName, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
+import { listMbedQueues, removeMbedQueue } from '../../src-main/core/mbed/queues'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldline-mbed-queues-'))
+  dirs.push(dir)
+  return dir
+}
+
+function queueIn(dir: string, count: number) {
+  const link = { state: 'reconnecting', publish: () => Promise.resolve() } as unknown as PublishQueueOptions['link']
+  const queue = createPublishQueue({ link, dir, queueSize: 100, maxInflight: 1, counters: { published: 0, dropped: 0, refused: 0 }, warn: () => undefined })
+  queue.open()
+  for (let i = 0; i < count; i++) queue.enqueue('t', `{"n":${i}}`, 'notify')
+  return queue
+}
+
+const refusal = (f: () => unknown): { code: string; key: string | undefined; params: unknown } => {
+  try {
+    f()
+  } catch (e) {
+    if (e instanceof AppError) return { code: e.code, key: e.details?.ref?.key, params: e.details?.ref?.params }
+    throw e
+  }
+  throw new Error('not refused')
+}
+
+describe('mbed queues', () => {
+  it('names a saved profile’s queue after it and refuses to remove it; removes it once the profile is gone', () => {
+    const data = dataDir()
+    queueIn(profileQueueDir(data, 'plant-a'), 2).close()
+    const profiles = [{ id: 'plant-a', name: 'Plant A' }]
+    expect(listMbedQueues(data, { profiles })).toMatchObject([{ name: 'profile-plant-a', owner: { kind: 'profile', id: 'plant-a', name: 'Plant A' }, configured: true, waiting: 2, heldBy: null }])
+    expect(refusal(() => removeMbedQueue(data, 'profile-plant-a', { profiles }))).toEqual({ code: 'CONFLICT', key: 'mbed.queueOfProfile', params: { name: 'profile-plant-a', profile: 'Plant A' } })
+    expect(removeMbedQueue(data, 'profile-plant-a', { profiles: [] })).toMatchObject({ name: 'profile-plant-a', waiting: 2, configured: false })
+    expect(listMbedQueues(data, { profiles: [] })).toEqual([])
+  })
+
+  it('refuses a queue a bridge holds, a name that is no queue’s, and one that does not exist', () => {
+    const data = dataDir()
+    const held = queueIn(profileQueueDir(data, 'gone'), 1)
+    expect(listMbedQueues(data, { profiles: [] })[0]?.heldBy).toBe(process.pid)
+    expect(refusal(() => removeMbedQueue(data, 'profile-gone', { profiles: [] }))).toEqual({ code: 'CONFLICT', key: 'mbed.queueInUse', params: { name: 'profile-gone', pid: process.pid } })
+    held.close()
+    for (const name of ['../workspace', 'env-xyz', 'profile-', 'historian', '']) {
+      expect(refusal(() => removeMbedQueue(data, name, { profiles: [] })).key, name).toBe('mbed.queueNameInvalid')
+    }
+    expect(refusal(() => removeMbedQueue(data, 'env-0123456789abcdef', { profiles: [] }))).toMatchObject({ code: 'NOT_FOUND', key: 'mbed.queueNotFound' })
+    expect(listMbedQueues(join(data, 'nowhere'), { profiles: [] })).toEqual([])
+  })
+
+  it('names the queue of the FIELDLINE_* variables as the bridge they configure does, without the access key', () => {
+    const env = { FIELDLINE_MBED_URL: ' https://mbed.example ', FIELDLINE_MQTT_URL: 'mqtts://broker.example:8883', FIELDLINE_MQTT_CLIENT_ID: 'a:org:app', FIELDLINE_MBED_ACCESS_KEY: 'ak_x' }
+    expect(environmentQueueName(env)).toBe(basename(configQueueDir('/data', bridgeConfigFromEnv(env))))
+    const noUrl = { ...env, FIELDLINE_MBED_URL: '' }
+    expect(environmentQueueName({ ...noUrl, FIELDLINE_MBED_ACCESS_KEY: '' })).toBe(basename(configQueueDir('/data', bridgeConfigFromEnv(noUrl))))
+    expect(environmentQueueName({ FIELDLINE_MQTT_URL: 'mqtt://x' })).toBeNull()
+  })
+})
