@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH, addressProblem, displayNameProblem, hasControl, textProblem, type AddressProblem, type NameProblem } from './mail-addresses'
 import { isDnsLabel, isIPv4 } from './hosts'
 import { caBundleProblem } from './transport-rules'
+import { errorInfoSchema } from './errors'
 
 /** An invitation's document id is this prefix and its id (core/team/invitations.store.ts). */
 export const INVITATION_PREFIX = 'invitation:'
@@ -278,6 +279,9 @@ export const mailFailureSchema = z.object({
 })
 export type MailFailure = z.infer<typeof mailFailureSchema>
 
+export const invitationAccountSchema = z.object({ url: z.string(), database: z.string(), user: z.string() })
+export type InvitationAccount = z.infer<typeof invitationAccountSchema>
+
 export const invitationSchema = z.object({
   id: invitationIdSchema,
   name: z.string(),
@@ -296,8 +300,22 @@ export const invitationSchema = z.object({
   updatedAt: z.string(),
   sentAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  /**
+   * The CouchDB user made for the invitee on the team server, whose one-time password the email's code carries; null
+   * when the invitation went without a code (no team sync, or an account that may not create users).
+   */
+  account: invitationAccountSchema.nullable(),
 })
 export type Invitation = z.infer<typeof invitationSchema>
+
+/** Whether an invitation sent now carries a code to join the team server, and why not. */
+export const inviteCheckSchema = z.object({
+  codes: z.boolean(),
+  reason: errorInfoSchema.nullable(),
+  /** The team server and database the code would name (null: team sync is not set up). */
+  server: z.object({ url: z.string(), database: z.string() }).nullable(),
+})
+export type InviteCheck = z.infer<typeof inviteCheckSchema>
 
 export const invitationListInputSchema = z.object({ state: invitationStateSchema.optional() }).strict()
 
