@@ -254,6 +254,11 @@ export const sendResultSchema = z.object({
 })
 export type SendResult = z.infer<typeof sendResultSchema>
 
+export const teamUserNameSchema = z
+  .string()
+  .max(60)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, . _ or -, starting with a letter or a digit' })
+
 export const inviteInputSchema = z
   .object({
     name: displayNameSchema,
@@ -262,6 +267,11 @@ export const inviteInputSchema = z
     language: mailLanguageSchema.default('en'),
     /** Who the email says invited them; the sender name of the active mode when absent. */
     invitedBy: displayNameSchema.optional(),
+    /**
+     * The invitee's CouchDB user name on the team server, for an invitation that carries a code; from the email address
+     * when absent. Lower-case letters, digits, '.', '_' and '-' (CouchDB refuses a name starting with '_').
+     */
+    user: teamUserNameSchema.optional(),
   })
   .strict()
 export type InviteInput = z.output<typeof inviteInputSchema>

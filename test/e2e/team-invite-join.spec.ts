@@ -1,7 +1,7 @@
 /**
  * An invitation accepted end to end: on the first computer team sync signs in as the CouchDB server admin
  * (test/peers/couchdb/, `couchUsers`) and email goes through a real smtp-server with STARTTLS (test/peers/smtp); the
- * invite dialog says the email will carry a code, the code is read from the message the SMTP server received, and a
+ * invite dialog says the email will carry a code (for the user name chosen there), the code is read from the message the SMTP server received, and a
  * second computer (its own serve instance and workspace, in a second browser context) joins with it through Settings →
  * Team sync → "Join with an invitation code", gets the invited role and starts the sync until live.
  *
@@ -71,16 +71,17 @@ test('invite with a code, read it from the email, join on a second computer with
   await invite.getByLabel('Name', { exact: true }).fill('Omar Operator')
   await invite.getByLabel('Email', { exact: true }).fill('omar@example.org')
   await invite.getByLabel('Role').selectOption({ label: 'Operator' })
+  await invite.getByLabel('User name on the team server (optional)').fill('omar.field')
   await invite.getByRole('button', { name: 'Send invitation' }).click()
   await expect(invite).toBeHidden()
   const row = a.getByRole('row').filter({ hasText: 'omar@example.org' })
   await expect(row).toContainText('Sent')
-  await expect(row).toContainText('user omar on the team server')
+  await expect(row).toContainText('user omar.field on the team server')
 
   // The revocation's question says what it will do; not confirmed here.
   await row.getByRole('button', { name: 'Revoke' }).click()
   const question = a.getByRole('dialog', { name: 'Revoke the invitation of Omar Operator?' })
-  await expect(question).toContainText('their user omar is removed from the team server')
+  await expect(question).toContainText('their user omar.field is removed from the team server')
   await question.getByRole('button', { name: 'Cancel' }).click()
 
   expect(smtp.received).toHaveLength(1)
@@ -106,7 +107,7 @@ test('invite with a code, read it from the email, join on a second computer with
     await dialog.getByLabel('Invitation code').fill(`${code!.slice(0, 30)}\n${code!.slice(30)}`)
     await dialog.getByRole('button', { name: 'Join', exact: true }).click()
     await expect(dialog).toBeHidden()
-    await expect(section.getByText(`You joined ${DB} on ${peer.url} as omar. Your role: operator.`)).toBeVisible()
+    await expect(section.getByText(`You joined ${DB} on ${peer.url} as omar.field. Your role: operator.`)).toBeVisible()
     await expect(section.getByText('Team sync is not set up yet.')).toBeHidden()
     await section.getByRole('button', { name: 'Start the sync' }).click()
     await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 30_000 })

@@ -147,6 +147,21 @@ describe('an invitation made with a server admin', () => {
     expect(trail.items.map((e) => e.action).sort()).toEqual(['invitation.create', 'invitation.send'])
   })
 
+  it('takes a chosen user name as it is: made when free, refused when taken or malformed, writing nothing', async () => {
+    const ada = await inviter()
+    const chosen = await ada.call('team:invite', { name: 'Lou', email: 'lou@example.org', role: 'viewer', user: 'lou.field' })
+    expect(chosen.account?.user).toBe('lou.field')
+    expect(await userDoc('lou.field')).toEqual({ status: 200, roles: ['viewer'] })
+    expect(parseInvitationCode(codeIn(lastMailTo('lou@example.org').text)).user).toBe('lou.field')
+
+    const before = (await ada.call('team:list', {})).items.length
+    const taken = await refusal(ada.call('team:invite', { name: 'Olga Two', email: 'olga2@example.org', role: 'viewer', user: 'olga' }))
+    expect(taken).toMatchObject({ code: 'CONFLICT', details: { ref: { key: 'team.account.nameTaken', params: { user: 'olga' } } } })
+    expect(await userDoc('olga')).toEqual({ status: 200, roles: ['operator'] })
+    expect((await refusal(ada.call('team:invite', { name: 'Up', email: 'up@example.org', role: 'viewer', user: 'Upper' }))).code).toBe('VALIDATION')
+    expect((await ada.call('team:list', {})).items).toHaveLength(before)
+  })
+
   it('is joined once: the code is spent, the role read, the settings saved; a second join and a join over settings are refused, changing nothing', async () => {
     const ada = await inviter()
     await ada.call('team:invite', { name: 'Paula', email: 'paula@example.org', role: 'operator' })
@@ -267,6 +282,12 @@ describe('an invitation made without an account that may create users', () => {
     expect(mail.text).not.toContain('FLJ1.')
     expect(mail.text).toContain('ask Ada Admin for the address of the team workspace')
     expect(await userDoc('nina')).toEqual({ status: 404 })
+    // A user name is a promise of a user on the team server: refused when none can be made, and nothing is sent.
+    const sentBefore = sendgrid.messages().length
+    const named = await refusal(w.call('team:invite', { name: 'Ned', email: 'ned@example.org', role: 'viewer', user: 'ned' }))
+    expect(named).toMatchObject({ code: 'VALIDATION', details: { ref: { key: 'team.account.nameWithoutCode' } } })
+    expect(sendgrid.messages()).toHaveLength(sentBefore)
+    expect((await w.call('team:list', {})).items.map((i) => i.email)).toEqual(['nina@example.org'])
     // Revoked, there is no user to remove: it is recorded as before.
     expect(await w.call('team:revoke', { id: sent.id })).toMatchObject({ state: 'revoked' })
   })

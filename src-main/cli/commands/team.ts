@@ -20,12 +20,19 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
     .requiredOption('--name <name>', 'their name')
     .requiredOption('--role <role>', 'administrator, operator or viewer')
     .option('--lang <language>', 'invitation language, en or fr', 'en')
+    .option('--user <name>', 'their CouchDB user name on the team server, for an invitation with a code (default: from the email address)')
     .action(
-      withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string }) => {
+      withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string; user?: string }) => {
         // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
         const check = await rt.call('team:inviteCheck', {})
         if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
-        const i = await rt.call('team:invite', { email: opts.email, name: opts.name, role: opts.role as 'operator', language: opts.lang as 'en' | 'fr' })
+        const i = await rt.call('team:invite', {
+          email: opts.email,
+          name: opts.name,
+          role: opts.role as 'operator',
+          language: opts.lang as 'en' | 'fr',
+          ...(opts.user === undefined ? {} : { user: opts.user }),
+        })
         rt.out(rt.json ? JSON.stringify(i) : line(i))
         return i.state === 'sent' ? 0 : 1
       }),

@@ -783,13 +783,14 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     /**
      * Creates the invitee's CouchDB user with the invited role and a fresh one-time password, and returns the code that
-     * carries it. The name comes from the email address; a name already taken gets a number, so no existing user is ever
-     * overwritten (a PUT without a revision is refused with 409 when the user exists).
+     * carries it. The name is the one chosen, or comes from the email address, where a name already taken gets a number;
+     * no existing user is ever overwritten (a PUT without a revision is refused with 409 when the user exists).
      */
-    async createInvitee(email: string, role: SyncRole): Promise<{ account: InviteeAccount; code: string }> {
+    async createInvitee(email: string, role: SyncRole, chosen?: string): Promise<{ account: InviteeAccount; code: string }> {
       return withRemote(async (remote, doc) => {
-        const base = userNameFrom(email)
-        for (let n = 1; n <= 20; n++) {
+        const base = chosen ?? userNameFrom(email)
+        // A chosen name is that name or nothing: another one would not be what the operator told the invitee.
+        for (let n = 1; n <= (chosen ? 1 : 20); n++) {
           const user = n === 1 ? base : `${base}-${n}`
           const password = freshPassword()
           const res = await accountRequest(
@@ -802,6 +803,14 @@ export function createSyncService(deps: SyncServiceDeps) {
           if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'create the user')
           const account = { url: doc.url, database: doc.database, user }
           return { account, code: encodeInvitationCode({ ...account, password, auth: 'basic' }) }
+        }
+        if (chosen) {
+          throw AppError.withRef(
+            'CONFLICT',
+            `The team server already has a user named ${chosen}: choose another name`,
+            { key: 'team.account.nameTaken', params: { user: chosen } },
+            { issues: [{ path: 'user', message: 'is taken' }] },
+          )
         }
         throw AppError.withRef('CONFLICT', `Every CouchDB user name tried for ${email} is taken`, { key: 'team.account.namesTaken', params: { email } })
       })

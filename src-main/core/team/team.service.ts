@@ -42,7 +42,7 @@ export interface MailPort {
 /** What the team needs from team sync: the invitees' CouchDB users on the team server (core/sync/sync.service.ts). */
 export interface AccountsPort {
   inviteCheck(): Promise<InviteCheck>
-  createInvitee(email: string, role: InvitationRole): Promise<{ account: InvitationAccount; code: string }>
+  createInvitee(email: string, role: InvitationRole, user?: string): Promise<{ account: InvitationAccount; code: string }>
   renewInvitee(account: InvitationAccount, role: InvitationRole): Promise<{ code: string }>
   removeInvitee(account: InvitationAccount): Promise<{ removed: boolean }>
 }
@@ -204,11 +204,23 @@ export function createTeamService(deps: TeamServiceDeps) {
    * The account and code an invitation is sent with: a new one-time password for the account it has, else a new
    * account when team sync can make one, else none (the email then says to ask for the server's address).
    */
-  async function joining(doc: Pick<InvitationDoc, 'email' | 'role' | 'account'>): Promise<Joining | null> {
-    if (!accounts) return null
-    if (doc.account) return { account: doc.account, code: (await accounts.renewInvitee(doc.account, doc.role)).code }
-    if (!(await accounts.inviteCheck()).codes) return null
-    return accounts.createInvitee(doc.email, doc.role)
+  async function joining(doc: Pick<InvitationDoc, 'email' | 'role' | 'account'>, user?: string): Promise<Joining | null> {
+    if (doc.account) {
+      if (!accounts) throw accountsUnavailable(doc.account)
+      return { account: doc.account, code: (await accounts.renewInvitee(doc.account, doc.role)).code }
+    }
+    const check = accounts ? await accounts.inviteCheck() : null
+    if (!accounts || !check?.codes) {
+      if (user === undefined) return null
+      // A chosen user name is a promise of a user on the team server: refused rather than sent without one.
+      throw AppError.withRef(
+        'VALIDATION',
+        `A user name for the team server was given, but this invitation can carry no code${check?.reason ? ` (${check.reason.message})` : ''}: send it without a user name, or set up team sync as a server admin first`,
+        { key: 'team.account.nameWithoutCode' },
+        { issues: [{ path: 'user', message: 'needs an invitation code' }] },
+      )
+    }
+    return accounts.createInvitee(doc.email, doc.role, user)
   }
 
   return {
@@ -258,7 +270,7 @@ export function createTeamService(deps: TeamServiceDeps) {
         }
         // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
         assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
-        const join = await joining(doc)
+        const join = await joining(doc, input.user)
         doc.account = join?.account ?? null
         await writeWithAudit([
           doc,
