@@ -10,6 +10,7 @@ import { ORANGE_TICKET_OPERATIONS, orangeRequestableStatusSchema, orangeSimViewS
 import {
   credentialsParseInputSchema,
   invitationIdSchema,
+  inviteCheckSchema,
   invitationListInputSchema,
   invitationSchema,
   inviteInputSchema,
@@ -385,6 +386,8 @@ export const channels = {
   'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   /** Deletes an invitation into the trash (a revoked one, or one never sent); refused while it is being sent. */
   'team:remove': channel(z.object({ id: invitationIdSchema }).strict(), trashedSchema),
+  /** Whether an invitation sent now would carry a code to join the team server (asks the server), and why not. */
+  'team:inviteCheck': channel(z.object({}).strict(), inviteCheckSchema),
 
   'packages:validate': channel(z.object({ text: editorTextSchema }).strict(), z.object({ valid: z.boolean(), diagnostics: z.array(diagnosticSchema) })),
   'packages:list': channel(z.object({}).strict(), z.object({ items: z.array(packageSummarySchema) })),

@@ -253,7 +253,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onChange: () => bus.emit('mail:changed', {}),
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
-  const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  // Team sync makes the invitees' CouchDB users: the team service knows it only through this port (sync stands above team).
+  const team = createTeamService({ db, mail, accounts: sync, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({
     db,
@@ -349,6 +350,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'team:resend': (input, ctx) => team.resend(input.id, ctx),
     'team:revoke': (input, ctx) => team.revoke(input.id, ctx),
     'team:remove': (input, ctx) => team.remove(input.id, ctx),
+    'team:inviteCheck': () => team.inviteCheck(),
     'packages:validate': (input) => packages.validate(input.text),
     'packages:list': async () => ({ items: await packages.list() }),
     'packages:get': (input) => packages.get(input.bundleId),
@@ -444,6 +446,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sync:saveSettings': (input, ctx) => sync.saveSettings(input, ctx),
     'sync:verify': () => sync.verify(),
     'sync:setup': (_input, ctx) => sync.setup(ctx),
+    'sync:join': (input, ctx) => sync.join(input, ctx),
     'sync:start': (_input, ctx) => sync.start(ctx),
     'sync:stop': (_input, ctx) => sync.stop(ctx),
     'sync:status': () => sync.status(),

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { MAX_ADDRESS_LENGTH, MAX_NAME_LENGTH, addressProblem, displayNameProblem, hasControl, textProblem, type AddressProblem, type NameProblem } from './mail-addresses'
 import { isDnsLabel, isIPv4 } from './hosts'
 import { caBundleProblem } from './transport-rules'
+import { errorInfoSchema } from './errors'
 
 /** An invitation's document id is this prefix and its id (core/team/invitations.store.ts). */
 export const INVITATION_PREFIX = 'invitation:'
@@ -253,6 +254,11 @@ export const sendResultSchema = z.object({
 })
 export type SendResult = z.infer<typeof sendResultSchema>
 
+export const teamUserNameSchema = z
+  .string()
+  .max(60)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be lower-case letters, digits, . _ or -, starting with a letter or a digit' })
+
 export const inviteInputSchema = z
   .object({
     name: displayNameSchema,
@@ -261,6 +267,11 @@ export const inviteInputSchema = z
     language: mailLanguageSchema.default('en'),
     /** Who the email says invited them; the sender name of the active mode when absent. */
     invitedBy: displayNameSchema.optional(),
+    /**
+     * The invitee's CouchDB user name on the team server, for an invitation that carries a code; from the email address
+     * when absent. Lower-case letters, digits, '.', '_' and '-' (CouchDB refuses a name starting with '_').
+     */
+    user: teamUserNameSchema.optional(),
   })
   .strict()
 export type InviteInput = z.output<typeof inviteInputSchema>
@@ -277,6 +288,9 @@ export const mailFailureSchema = z.object({
   ref: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).optional(),
 })
 export type MailFailure = z.infer<typeof mailFailureSchema>
+
+export const invitationAccountSchema = z.object({ url: z.string(), database: z.string(), user: z.string() })
+export type InvitationAccount = z.infer<typeof invitationAccountSchema>
 
 export const invitationSchema = z.object({
   id: invitationIdSchema,
@@ -296,8 +310,22 @@ export const invitationSchema = z.object({
   updatedAt: z.string(),
   sentAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  /**
+   * The CouchDB user made for the invitee on the team server, whose one-time password the email's code carries; null
+   * when the invitation went without a code (no team sync, or an account that may not create users).
+   */
+  account: invitationAccountSchema.nullable(),
 })
 export type Invitation = z.infer<typeof invitationSchema>
+
+/** Whether an invitation sent now carries a code to join the team server, and why not. */
+export const inviteCheckSchema = z.object({
+  codes: z.boolean(),
+  reason: errorInfoSchema.nullable(),
+  /** The team server and database the code would name (null: team sync is not set up). */
+  server: z.object({ url: z.string(), database: z.string() }).nullable(),
+})
+export type InviteCheck = z.infer<typeof inviteCheckSchema>
 
 export const invitationListInputSchema = z.object({ state: invitationStateSchema.optional() }).strict()
 

@@ -233,6 +233,27 @@ export const syncResolveSchema = z
   })
   .strict()
 
+/** A pasted invitation code: far above a real one (about 250 characters), far below what a paste box should hold. */
+export const MAX_INVITATION_CODE = 2000
+
+export const syncJoinSchema = z
+  .object({
+    /** The code from the invitation email (core/sync/invitation-code.ts); spent by the join. */
+    code: z.string().min(1).max(MAX_INVITATION_CODE),
+    /** Joining replaces team sync settings this computer already has only when this says so. */
+    replace: z.boolean().default(false),
+  })
+  .strict()
+
+export const syncJoinResultSchema = z.object({
+  url: z.string(),
+  database: z.string(),
+  user: z.string(),
+  /** The role the server gives the new user (null: none of the team's roles). */
+  role: syncRoleSchema.nullable(),
+})
+export type SyncJoinResult = z.infer<typeof syncJoinResultSchema>
+
 const nothing = z.object({}).strict()
 
 export const syncChannels = {
@@ -243,6 +264,8 @@ export const syncChannels = {
   'sync:verify': { input: nothing, output: syncVerifySchema },
   /** Creates the database, its `_security` and validation (an administrator's credentials); idempotent; audited. */
   'sync:setup': { input: nothing, output: syncSetupSchema },
+  /** Joins the team an invitation code names: saves the settings, spends the code; audited. Nothing saved on failure. */
+  'sync:join': { input: syncJoinSchema, output: syncJoinResultSchema },
   /** Starts the live sync (retrying while the server is away); audited. */
   'sync:start': { input: nothing, output: syncStatusSchema },
   'sync:stop': { input: nothing, output: syncStatusSchema },

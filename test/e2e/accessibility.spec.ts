@@ -167,6 +167,30 @@ for (const language of ['en', 'fr'] as const) {
       await expect(page.getByRole('status').filter({ hasText: /^(Checked|Vérifié)/ })).toBeVisible()
       found.push(...(await scan(page, 'alert rules page with a rule')))
 
+      // The invite dialog saying why the email will carry no code (team sync not set up), and the join dialog with a
+      // malformed code refused.
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: /^(Team|Équipe)$/ })
+        .click()
+      await page.getByRole('button', { name: /^(Invite operator|Inviter un opérateur)$/ }).click()
+      await expect(page.getByRole('dialog').getByText(/^(The email will carry no code|L’e-mail ne portera pas de code)/)).toBeVisible()
+      found.push(...(await scan(page, 'invite dialog without a code')))
+      await page.keyboard.press('Escape')
+      await expect(page.getByRole('dialog')).toBeHidden()
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: /^(Settings|Paramètres)$/ })
+        .click()
+      await page.getByRole('button', { name: /^(Join with an invitation code|Rejoindre avec un code d’invitation)$/ }).click()
+      const joinDialog = page.getByRole('dialog')
+      await joinDialog.getByRole('textbox').fill('FLJ1.damaged!')
+      await joinDialog.getByRole('button', { name: /^(Join|Rejoindre)$/ }).click()
+      await expect(joinDialog.locator('[aria-invalid="true"]').first()).toBeVisible()
+      found.push(...(await scan(page, 'join dialog with a malformed code')))
+      await page.keyboard.press('Escape')
+      await expect(joinDialog).toBeHidden()
+
       expect(found).toEqual([])
     })
   }

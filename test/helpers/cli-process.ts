@@ -13,14 +13,18 @@ export interface CliRun {
   err: string
 }
 
-/** Asynchronous, so servers in the test's own process (peers) keep answering while it runs. */
-export function runCli(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** Asynchronous, so servers in the test's own process (peers) keep answering while it runs. `input` is its stdin. */
+export function runCli(dataDir: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir, ...args], {
+      env: { ...process.env, ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    if (input !== undefined) child.stdin?.end(input)
     let out = ''
     let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
     child.on('close', (code) => resolve({ code, out, err }))
   })
 }

@@ -18,6 +18,7 @@ import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.c
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { encodeInvitationCode } from '../../src-main/core/sync/invitation-code'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
@@ -49,6 +50,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'mail:parseCredentials': 'checks a pasted text, stores nothing',
   'mail:verify': 'one authenticated exchange with the mail service, nothing sent or stored',
   'team:list': 'reads invitations',
+  'team:inviteCheck': 'asks the team server whether an invitation could carry a code; nothing stored',
   'packages:validate': 'checks a text, stores nothing',
   'packages:list': 'reads the library',
   'packages:get': 'reads one package',
@@ -542,6 +544,22 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   },
   { channel: 'sync:clearDenied', action: 'sync.clearDenied', run: (e) => e.call('sync:clearDenied', {}) },
   { channel: 'sync:stop', action: 'sync.stop', run: (e) => e.call('sync:stop', {}) },
+  {
+    channel: 'sync:join',
+    action: 'sync.join',
+    run: async (e) => {
+      // A server with CouchDB's own users, and a code for one of them as an invitation would carry it.
+      const server = await startCouchPeer({ couchUsers: { admin: 'join-admin', password: 'join-admin-password' } })
+      try {
+        await server.addUser('joiner', 'joiner-one-time-password', ['operator'])
+        await fetch(`${server.url}/walk-join`, { method: 'PUT', headers: { authorization: `Basic ${Buffer.from('join-admin:join-admin-password').toString('base64')}` } })
+        const code = encodeInvitationCode({ url: server.url, database: 'walk-join', user: 'joiner', password: 'joiner-one-time-password', auth: 'basic' })
+        return await e.call('sync:join', { code, replace: true })
+      } finally {
+        await server.close()
+      }
+    },
+  },
   {
     channel: 'devices:remove',
     action: 'device.remove',

@@ -1,7 +1,9 @@
 /**
  * `fieldline sync …` as a process against express-pouchdb with CouchDB users (test/peers/couchdb): setup (idempotent),
  * a one-shot sync, status, a conflict made by a teammate's version written on the server, listed and resolved, and bad
- * usage. The password goes to the keychain, so the suite needs an unlocked Secret Service (the dbus recipe).
+ * usage; an invitation with a code from `team invite`, joined with `sync join` once (`-` reads it from stdin), and
+ * refused the second time. The password goes to the keychain, so the suite needs an unlocked Secret Service (the dbus
+ * recipe).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../../src-main/core/common/errors'
@@ -10,6 +12,7 @@ import { runCli } from '../helpers/cli-process'
 import { tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
 const ADMIN = { name: 'cli-admin', password: 'cli-admin-pw' }
 const AUTH = { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
@@ -86,5 +89,53 @@ describe('fieldline sync', () => {
     const noConflict = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'mine'])
     expect(noConflict.code).toBe(1)
     expect(noConflict.err).toMatch(/no conflict to resolve/)
+  }, 240_000)
+})
+
+describe('fieldline sync join', () => {
+  it('joins with the code `team invite` emailed, once; says before sending when an invitation carries no code', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const sendgrid = await startSendGridPeer()
+    const dirs = await Promise.all([1, 2, 3, 4].map(() => tempDir('fieldline-sync-join-')))
+    try {
+      const [admin, joiner, other, alone] = dirs.map((d) => d.dir) as [string, string, string, string]
+      const mail = { FIELDLINE_SENDGRID_API_KEY: DEFAULT_API_KEY, FIELDLINE_SENDGRID_URL: sendgrid.url, FIELDLINE_MAIL_FROM: 'admin@example.com', FIELDLINE_ORGANISATION: 'Acme' }
+      const setup = await runCli(admin, ['sync', 'setup', '--url', peer.url, '--db', 'cli-join', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(setup, setup.err).toMatchObject({ code: 0 })
+      const invite = await runCli(admin, ['team', 'invite', '--email', 'jo@example.org', '--name', 'Jo', '--role', 'viewer'], mail)
+      expect(invite, invite.err).toMatchObject({ code: 0 })
+      expect(invite.out).toMatch(/\tsent\tviewer\ten\tJo <jo@example.org>\tuser jo/)
+      expect(invite.err).not.toMatch(/no invitation code/)
+      const text = sendgrid
+        .messages()
+        .at(-1)!
+        .body.content.find((c) => c.type === 'text/plain')!.value
+      const code = /^(FLJ1\.[A-Za-z0-9_-]+)$/m.exec(text)![1]!
+
+      const joined = await runCli(joiner, ['sync', 'join', code])
+      expect(joined, joined.err).toMatchObject({ code: 0 })
+      expect(joined.out).toMatch(/joined\s+cli-join on http:\/\/127\.0\.0\.1:\d+\nuser\s+jo\nrole\s+viewer/)
+      expect(joined.err).toMatch(/fieldline sync start/)
+      const status = await runCli(joiner, ['sync', 'status'])
+      expect(status.out).toMatch(/role\s+viewer/)
+
+      const again = await runCli(other, ['sync', 'join', '-'], {}, `${code}\n`)
+      expect(again.code).toBe(1)
+      expect(again.err).toMatch(/used already or the invitation was revoked/)
+      const over = await runCli(joiner, ['sync', 'join', code])
+      expect(over.code).toBe(2)
+      expect(over.err).toMatch(/--replace/)
+      const garbage = await runCli(other, ['sync', 'join', 'FLJ1.garbage!'])
+      expect(garbage.code).toBe(2)
+      expect(garbage.err).toMatch(/not a Fieldline invitation code/)
+      expect(garbage.err).not.toContain('garbage!')
+
+      const plain = await runCli(alone, ['team', 'invite', '--email', 'kim@example.org', '--name', 'Kim', '--role', 'operator'], mail)
+      expect(plain, plain.err).toMatchObject({ code: 0 })
+      expect(plain.err).toMatch(/no invitation code: Team sync is not set up on this computer/)
+    } finally {
+      await sendgrid.close()
+      for (const d of dirs) await d.cleanup()
+    }
   }, 240_000)
 })

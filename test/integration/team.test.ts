@@ -9,6 +9,7 @@ import { createMailService, type MailService } from '../../src-main/core/mail/ma
 import { createTeamService, type TeamService } from '../../src-main/core/team/team.service'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { CURRENT_SCHEMA } from '../../src-main/core/store/schema'
 import { invitationSchema } from '../../src-shared/models/mail'
 import { rejection, tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
@@ -78,6 +79,39 @@ describe('invitations need an email configuration', () => {
   it('reports unknown invitations and malformed ids', async () => {
     expect((await rejection(team.resend('0123456789abcdef', ctx))).details?.ref).toEqual({ key: 'mail.invitation.notFound', params: { id: '0123456789abcdef' } })
     expect((await rejection(team.revoke('../../etc', ctx))).code).toBe('VALIDATION')
+  })
+})
+
+describe('invitation 1 → 2', () => {
+  it('reads an invitation written before codes (a teammate on an older release may replicate one in) as one without an account', async () => {
+    expect(CURRENT_SCHEMA.invitation).toBe(2)
+    const at = '2026-01-01T00:00:00.000Z'
+    const v1 = {
+      _id: 'invitation:00000000000000aa',
+      kind: 'invitation',
+      schemaVersion: 1,
+      name: 'Old',
+      email: 'old@example.org',
+      role: 'viewer',
+      language: 'en',
+      organisation: 'Acme',
+      invitedBy: 'Ada',
+      state: 'sent',
+      via: 'smtp',
+      attempts: 1,
+      messageId: null,
+      lastError: null,
+      createdAt: at,
+      updatedAt: at,
+      sentAt: at,
+      revokedAt: null,
+    }
+    await workspace.db.put(v1)
+    const { items } = await team.list()
+    expect(items).toEqual([expect.objectContaining({ id: '00000000000000aa', account: null })])
+    expect(invitationSchema.parse(items[0])).toEqual(items[0])
+    // Revoked, it has no user on a team server to remove: recorded as before.
+    expect(await team.revoke('00000000000000aa', ctx)).toMatchObject({ state: 'revoked', account: null })
   })
 })
 

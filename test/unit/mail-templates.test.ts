@@ -14,9 +14,23 @@ const base: InvitationContent = {
   organisation: 'Acme Field Ops',
   invitedBy: 'Ada Admin',
   reference: '0123456789abcdef',
+  join: null,
 }
 
 describe('invitation email', () => {
+  it('with a code: the steps in both languages, the code on a line of its own in the text and whole in the HTML', () => {
+    const join = { code: 'FLJ1.eyJ1IjoiaHR0cHM6Ly9jb3VjaC5leGFtcGxlLmNvbSJ9', server: 'https://couch.example.com', database: 'team' }
+    const en = renderInvitation({ ...base, join })
+    expect(en.text).toContain(`Open Settings → Team sync → “Join with an invitation code” and paste this code:\n\n${join.code}\n\nOr, on the command line: fieldline sync join CODE`)
+    expect(en.text).not.toContain('ask Ada Admin for the address')
+    expect(en.html).toContain(`>${join.code}</code>`)
+    const fr = renderInvitation({ ...base, language: 'fr', join })
+    expect(fr.text).toContain('Paramètres → Synchronisation d’équipe → «\u00a0Rejoindre avec un code d’invitation\u00a0» et collez ce code\u00a0:')
+    expect(fr.text).toContain(`\n${join.code}\n`)
+    expect(fr.text).toContain('Ce code ne sert qu’une fois')
+    expect(fr.html).toContain(join.code)
+  })
+
   it('in English: subject, greeting, inviter, organisation, role and reference in both parts', () => {
     const m = renderInvitation(base)
     expect(m.language).toBe('en')

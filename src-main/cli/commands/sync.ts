@@ -7,10 +7,12 @@
  *   0); with `--once`, until both sides are first up to date (exit 0) or the server refuses us (exit 1).
  * - `stop`: turns off starting with the workspace (the desktop app and `serve`); a `start` in another terminal is
  *   stopped there.
+ * - `join CODE [--replace]`: joins the team an invitation code names (`-` reads the code from stdin, which keeps it out
+ *   of the shell's history and the process list); spends the code.
  * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
  */
 import type { Command } from 'commander'
-import { SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -63,6 +65,16 @@ function revision(text: string): string {
   return text
 }
 
+/** The code piped in (`sync join -`): at most a little over the longest code, so that a wrong file is refused, not read whole. */
+async function readStdin(): Promise<string> {
+  let text = ''
+  for await (const chunk of process.stdin) {
+    text += String(chunk)
+    if (text.length > MAX_INVITATION_CODE) break
+  }
+  return text
+}
+
 function statusLines(s: SyncStatus): string[] {
   const lines = [
     `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
@@ -101,6 +113,21 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         rt.out(`database     ${result.created ? 'created' : 'exists'}`)
         rt.out(`_security    ${result.securityWritten ? 'written' : 'unchanged'}`)
         rt.out(`validation   ${result.validationWritten ? 'written' : 'unchanged'}`)
+      }),
+    )
+  sync
+    .command('join <code>')
+    .description('join the team an invitation code names (- reads it from stdin); the code works once')
+    .option('--replace', 'replace the team sync settings this computer already has')
+    .action(
+      withRuntime(async (rt, code: string, opts: { replace?: boolean }) => {
+        const text = code === '-' ? await readStdin() : code
+        const joined = await rt.call('sync:join', { code: text.slice(0, MAX_INVITATION_CODE + 1), replace: opts.replace ?? false })
+        if (rt.json) return rt.out(JSON.stringify(joined))
+        rt.out(`joined       ${joined.database} on ${joined.url}`)
+        rt.out(`user         ${joined.user}`)
+        rt.out(`role         ${joined.role ?? "— (the server gives this user none of the team's roles yet: ask the person who invited you)"}`)
+        rt.err('start the sync with: fieldline sync start')
       }),
     )
   sync

@@ -3,12 +3,13 @@ import type { Invitation } from '../../../src-shared/models/mail'
 import type { WithRuntime } from '../runtime'
 
 function line(i: Invitation): string {
-  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.lastError ? `\t${i.lastError.message}` : ''}`
+  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.account ? `\tuser ${i.account.user}` : ''}${i.lastError ? `\t${i.lastError.message}` : ''}`
 }
 
 /**
  * Operator invitations from the command line, through the same IPC channels (and so the same validation and audit)
- * as the UI. They are sent with the email configuration `fieldline mail` checks (mail.ts).
+ * as the UI. They are sent with the email configuration `fieldline mail` checks (mail.ts); with team sync set up as a
+ * CouchDB server admin, each carries a code that joins the team server (`fieldline sync join`).
  */
 export function registerTeam(program: Command, withRuntime: WithRuntime): void {
   const team = program.command('team').description('operator invitations')
@@ -19,9 +20,19 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
     .requiredOption('--name <name>', 'their name')
     .requiredOption('--role <role>', 'administrator, operator or viewer')
     .option('--lang <language>', 'invitation language, en or fr', 'en')
+    .option('--user <name>', 'their CouchDB user name on the team server, for an invitation with a code (default: from the email address)')
     .action(
-      withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string }) => {
-        const i = await rt.call('team:invite', { email: opts.email, name: opts.name, role: opts.role as 'operator', language: opts.lang as 'en' | 'fr' })
+      withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string; user?: string }) => {
+        // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
+        const check = await rt.call('team:inviteCheck', {})
+        if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
+        const i = await rt.call('team:invite', {
+          email: opts.email,
+          name: opts.name,
+          role: opts.role as 'operator',
+          language: opts.lang as 'en' | 'fr',
+          ...(opts.user === undefined ? {} : { user: opts.user }),
+        })
         rt.out(rt.json ? JSON.stringify(i) : line(i))
         return i.state === 'sent' ? 0 : 1
       }),

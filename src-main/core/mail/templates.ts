@@ -26,6 +26,11 @@ export interface InvitationContent {
   invitedBy: string
   /** The invitation id, quoted so that the person and the administrator speak of the same invitation. */
   reference: string
+  /**
+   * The code that joins the team server (it holds a one-time password: it goes into this message and nowhere else),
+   * with the server and database it names; null when the invitation carries none.
+   */
+  join: { code: string; server: string; database: string } | null
 }
 
 export interface AlertContent {
@@ -62,6 +67,8 @@ interface Strings {
   roleName: Record<InvitationRole, string>
   roleDescription: Record<InvitationRole, string>
   howToJoin: (invitedBy: string) => string
+  /** The steps with a code: the window's dialog, or the command line. */
+  joinSteps: (v: { server: string; database: string }) => { intro: string; install: string; window: string; cli: string; once: string }
   sentTo: (email: string) => string
   reference: (id: string) => string
   ignore: string
@@ -98,6 +105,13 @@ const STRINGS: Record<MailLanguage, Strings> = {
       viewer: 'Viewers see devices and their data but change nothing.',
     },
     howToJoin: (invitedBy) => `To join, install Fieldline and ask ${invitedBy} for the address of the team workspace.`,
+    joinSteps: ({ server, database }) => ({
+      intro: `To join the team workspace (${database} on ${server}):`,
+      install: '1. Install Fieldline.',
+      window: '2. Open Settings → Team sync → “Join with an invitation code” and paste this code:',
+      cli: 'Or, on the command line: fieldline sync join CODE',
+      once: 'The code works once and only for you: do not forward this email.',
+    }),
     sentTo: (email) => `This invitation was sent to ${email}.`,
     reference: (id) => `Invitation reference: ${id}`,
     ignore: 'If you did not expect this invitation, you can ignore this email.',
@@ -147,6 +161,13 @@ const STRINGS: Record<MailLanguage, Strings> = {
       viewer: 'Les observateurs consultent les appareils et leurs données sans rien modifier.',
     },
     howToJoin: (invitedBy) => `Pour la rejoindre, installez Fieldline et demandez à ${invitedBy} l’adresse de l’espace de travail de l’équipe.`,
+    joinSteps: ({ server, database }) => ({
+      intro: `Pour rejoindre l’espace de travail de l’équipe (${database} sur ${server})${NBSP}:`,
+      install: '1. Installez Fieldline.',
+      window: `2. Ouvrez Paramètres → Synchronisation d’équipe → «${NBSP}Rejoindre avec un code d’invitation${NBSP}» et collez ce code${NBSP}:`,
+      cli: `Ou, en ligne de commande${NBSP}: fieldline sync join CODE`,
+      once: `Ce code ne sert qu’une fois et n’est valable que pour vous${NBSP}: ne transférez pas cet e-mail.`,
+    }),
     sentTo: (email) => `Cette invitation a été envoyée à ${email}.`,
     reference: (id) => `Référence de l’invitation${NBSP}: ${id}`,
     ignore: 'Si vous n’attendiez pas cette invitation, vous pouvez ignorer cet e-mail.',
@@ -213,13 +234,16 @@ export function renderInvitation(content: InvitationContent): RenderedMail {
   const role = fix(s.roleName[content.role])
   const subject = s.invitationSubject({ invitedBy: content.invitedBy, organisation: content.organisation })
 
+  const steps = content.join ? s.joinSteps({ server: content.join.server, database: content.join.database }) : null
+  // The code on a line of its own, so that a double click or a triple click selects it whole.
+  const howToJoin = steps && content.join ? [steps.intro, steps.install, steps.window, '', content.join.code, '', steps.cli, steps.once] : [s.howToJoin(content.invitedBy)]
   const text = [
     s.greeting(content.name),
     '',
     s.invited({ invitedBy: content.invitedBy, organisation: content.organisation, role }),
     s.roleDescription[content.role],
     '',
-    s.howToJoin(content.invitedBy),
+    ...howToJoin,
     '',
     s.sentTo(content.email),
     s.reference(content.reference),
@@ -241,7 +265,13 @@ export function renderInvitation(content: InvitationContent): RenderedMail {
   const html = page(content.language, subject, [
     s.greeting(e.name),
     `${s.invited({ invitedBy: e.invitedBy, organisation: e.organisation, role: e.role })}<br>${escapeHtml(s.roleDescription[content.role])}`,
-    s.howToJoin(e.invitedBy),
+    ...(steps && content.join
+      ? [
+          `${escapeHtml(steps.intro)}<br>${escapeHtml(steps.install)}<br>${escapeHtml(steps.window)}`,
+          `<code style="font-size:13px;word-break:break-all;user-select:all">${escapeHtml(content.join.code)}</code>`,
+          `${escapeHtml(steps.cli)}<br>${escapeHtml(steps.once)}`,
+        ]
+      : [s.howToJoin(e.invitedBy)]),
     `${s.sentTo(e.email)}<br>${s.reference(e.reference)}<br>${escapeHtml(s.ignore)}`,
     `— ${escapeHtml(s.signature)}`,
   ])

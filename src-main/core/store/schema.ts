@@ -1,5 +1,6 @@
 import { auditFailureAsError } from './audit.migrations'
 import type { BaseDoc } from './documents'
+import { invitationWithoutAccount } from './invitation.migrations'
 
 /**
  * A migration upgrades a document of one kind from one schemaVersion to the next. It is a pure function of the
@@ -27,7 +28,8 @@ export const CURRENT_SCHEMA = {
   cache: 1,
   outbox: 1,
   mailSettings: 1,
-  invitation: 1,
+  /** 2: `account`, the invitee's CouchDB user on the team server (null when the invitation carried no code). */
+  invitation: 2,
   package: 1,
   ticket: 1,
   ledgerTarget: 1,
@@ -63,4 +65,7 @@ export const CURRENT_SCHEMA = {
  * Released migrations, oldest first: for every kind one step from each version below its current one
  * (`checkSchema` refuses a gap).
  */
-export const MIGRATIONS: readonly Migration[] = [{ kind: 'audit', from: 1, to: 2, up: auditFailureAsError }]
+export const MIGRATIONS: readonly Migration[] = [
+  { kind: 'audit', from: 1, to: 2, up: auditFailureAsError },
+  { kind: 'invitation', from: 1, to: 2, up: invitationWithoutAccount },
+]

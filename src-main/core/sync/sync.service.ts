@@ -9,16 +9,21 @@
  * - A document the server's validation refuses is never retried by PouchDB (the checkpoint moves past it), so every
  *   refusal is remembered with the server's reason until the operator clears the list.
  * - A revision pulled in that makes a conflict is remembered as "theirs", so a resolution can keep "mine" or "theirs".
+ * - Invitations (docs/wire/couchdb-sync.md §7): the invitees' CouchDB users are made, renewed and removed here for
+ *   core/team (its AccountsPort), and `join` spends an invitation code on the computer of the person invited.
  */
+import { randomBytes } from 'node:crypto'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { DeviceKey } from '../../../src-shared/models/device-id'
 import {
+  DEFAULT_SYNC_SHARES,
   refusedShares,
   ROLE_WRITES,
   stoppedSyncStatus,
   type SyncShare,
   type SyncConflict,
   type SyncDenied,
+  type SyncJoinResult,
   type SyncRole,
   type SyncSaveInput,
   type SyncSettingsView,
@@ -34,12 +39,20 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { deviceDocId, draftDocId } from '../store/devices.store'
 import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
+import { encodeInvitationCode, parseInvitationCode } from './invitation-code'
 import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import type { RoleGate } from './role-gate'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
 import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, UNCHANGED, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
+
+/** The CouchDB user made for an invitee, as its invitation remembers it (never its password). */
+export interface InviteeAccount {
+  url: string
+  database: string
+  user: string
+}
 
 export interface SyncTuning {
   /** Documents per replication batch (docs/wire/couchdb-sync.md §5: 1000 cut a 100k pull from 36 s to 22 s). */
@@ -236,6 +249,86 @@ export function createSyncService(deps: SyncServiceDeps) {
     return { kind: 'basic', username: doc.username, password }
   }
 
+  /** What a session holds on the server: the user, the team role, and whether it is a server admin (who alone creates users). */
+  async function sessionOf(remote: Remote): Promise<{ user: string | null; role: SyncRole | null; serverAdmin: boolean }> {
+    const res = await serverJson(remote, '/_session')
+    if (res.status !== 200) throw remoteRefusal(res.status, res.body, 'sign in')
+    const ctx = (res.body.userCtx ?? {}) as { name?: unknown; roles?: unknown }
+    const roles = Array.isArray(ctx.roles) ? ctx.roles.filter((r): r is string => typeof r === 'string') : []
+    return { user: typeof ctx.name === 'string' ? ctx.name : null, role: teamRole(roles), serverAdmin: roles.includes('_admin') }
+  }
+
+  /**
+   * Whether an invitation sent now can carry a code: team sync is set up with a CouchDB user (an IAM API key is no
+   * CouchDB user and cannot write `_users`), and the server says that user is a server admin, the only one who may give
+   * a new user its roles (docs/wire/couchdb-sync.md §7). The server is asked each time: a remembered answer could be
+   * stale, and an invitation sent without a code because of it could not be fixed afterwards.
+   */
+  async function accountsCheck(): Promise<{ codes: boolean; reason: ErrorInfo | null; server: { url: string; database: string } | null }> {
+    const doc = await readSyncSettings(db)
+    if (!doc) {
+      const reason = AppError.withRef(
+        'VALIDATION',
+        'Team sync is not set up on this computer, so the invitation cannot carry a code to join it: set up team sync first, or send the invitation and share the server details yourself',
+        { key: 'team.code.noSync' },
+      )
+      return { codes: false, reason: reason.toInfo(), server: null }
+    }
+    const server = { url: doc.url, database: doc.database }
+    if (doc.auth !== 'basic') {
+      const reason = AppError.withRef(
+        'VALIDATION',
+        'Team sync signs in with an IAM API key, which cannot create CouchDB users: the invitation will carry no code (sign in to team sync as a CouchDB server admin to send codes)',
+        { key: 'team.code.iam' },
+      )
+      return { codes: false, reason: reason.toInfo(), server }
+    }
+    try {
+      const who = await withRemote((remote) => sessionOf(remote))
+      if (who.serverAdmin) return { codes: true, reason: null, server }
+      const reason = AppError.withRef(
+        'FORBIDDEN',
+        `Team sync signs in as ${who.user ?? '?'}, who is not a server admin and cannot create the invitee's CouchDB user: the invitation will carry no code (sign in to team sync as a server admin to send codes)`,
+        { key: 'team.code.notAdmin', params: { user: who.user ?? '?' } },
+      )
+      return { codes: false, reason: reason.toInfo(), server }
+    } catch (e) {
+      return { codes: false, reason: asAppError(e, 'sign in').toInfo(), server }
+    }
+  }
+
+  /** A CouchDB user name from an email address's local part: lower case, letters, digits, '.', '_' and '-' only. */
+  function userNameFrom(email: string): string {
+    const local = (email.split('@')[0] ?? '')
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[-._]+|[-._]+$/g, '')
+      .slice(0, 40)
+    return local || 'invitee'
+  }
+
+  const userDocPath = (name: string): string => `/_users/${encodeURIComponent(`org.couchdb.user:${name}`)}`
+  /** A one-time password: 24 random bytes, never written anywhere but the server's `_users` (hashed there) and the email. */
+  const freshPassword = (): string => randomBytes(24).toString('base64url')
+
+  /** The team server and database the saved settings name must be the account's: another server's user cannot be reached. */
+  function sameServer(doc: SyncSettingsDoc, account: InviteeAccount): void {
+    if (doc.url === account.url && doc.database === account.database) return
+    throw AppError.withRef(
+      'CONFLICT',
+      `The invitee's CouchDB user ${account.user} is on ${account.url} (${account.database}), and team sync now uses ${doc.url} (${doc.database}): set team sync back to that server, or remove the user there yourself`,
+      { key: 'team.account.otherServer', params: { user: account.user, url: account.url, database: account.database } },
+    )
+  }
+
+  async function accountRequest(remote: Remote, path: string, init: { method?: string; body?: unknown }, what: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    try {
+      return await serverJson(remote, path, init)
+    } catch (e) {
+      throw asAppError(e, what)
+    }
+  }
+
   async function settingsOrThrow(): Promise<SyncSettingsDoc> {
     const doc = await readSyncSettings(db)
     if (!doc) throw notConfigured()
@@ -261,11 +354,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function session(remote: Remote): Promise<{ user: string | null; role: SyncRole | null }> {
-    const res = await serverJson(remote, '/_session')
-    if (res.status !== 200) throw remoteRefusal(res.status, res.body, 'sign in')
-    const ctx = (res.body.userCtx ?? {}) as { name?: unknown; roles?: unknown }
-    const roles = Array.isArray(ctx.roles) ? ctx.roles.filter((r): r is string => typeof r === 'string') : []
-    return { user: typeof ctx.name === 'string' ? ctx.name : null, role: teamRole(roles) }
+    const { user, role } = await sessionOf(remote)
+    return { user, role }
   }
 
   /**
@@ -562,6 +652,67 @@ export function createSyncService(deps: SyncServiceDeps) {
     return { ...stoppedSyncStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
   }
 
+  /**
+   * Saves the settings (the secrets into the vault first) with their audit entry in one write; a running sync restarts
+   * with them. A join (joinTeam) saves through here too, under its own action.
+   */
+  async function writeSettings(input: SyncSaveInput, actor: string, audit: { action: string; after?: Record<string, unknown> }): Promise<SyncSettingsView> {
+    // Refuses a URL credentials must not go to before anything is stored.
+    remoteUrl(input.url, input.database)
+    if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
+    const existing = await readSyncSettings(db)
+    const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
+    for (const field of ['password', 'apiKey'] as const) {
+      const value = input.secrets[field]
+      if (value === undefined) continue
+      if (value === null) {
+        await vault.clear(syncSecretAccount(field))
+        secretFields.delete(field)
+      } else {
+        await vault.set(syncSecretAccount(field), value)
+        secretFields.add(field)
+      }
+    }
+    const next = newSyncSettingsDoc({
+      url: input.url,
+      database: input.database,
+      auth: input.auth,
+      username: input.username,
+      iamUrl: input.iamUrl,
+      shares: [...new Set(input.shares)],
+      autoStart: input.autoStart,
+      secretFields: [...secretFields].sort(),
+      updatedAt: now().toISOString(),
+    })
+    const saved = { ...next, ...(existing ? { _rev: existing._rev } : {}) }
+    const entry = auditDoc({
+      actor,
+      action: audit.action,
+      target: AUDIT_TARGET,
+      subject: input.database,
+      outcome: 'ok',
+      ...(existing ? { before: settingsSummary(existing) } : {}),
+      after: { ...settingsSummary(next), ...audit.after },
+    })
+    assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
+    // A role belongs to one user on one database: another one is not known until that server says.
+    const sameAccount = existing !== null && existing.url === next.url && existing.database === next.database && existing.auth === next.auth && existing.username === next.username
+    if (!sameAccount) {
+      await updateSyncState(db, (s) => {
+        s.role = null
+        s.roleAsOf = null
+      })
+    }
+    if (running) {
+      await stopSync()
+      await startSync(null)
+    } else {
+      // What the role may change depends on what is shared: the views are told at once.
+      bus.emit('sync:status', await stoppedStatus())
+    }
+    return view(next)
+  }
+
   async function theirs(): Promise<Record<string, string[]>> {
     return (await readSyncState(db)).theirs
   }
@@ -572,60 +723,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     },
 
     async saveSettings(input: SyncSaveInput, ctx: CallContext): Promise<SyncSettingsView> {
-      // Refuses a URL credentials must not go to before anything is stored.
-      remoteUrl(input.url, input.database)
-      if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
-      const existing = await readSyncSettings(db)
-      const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
-      for (const field of ['password', 'apiKey'] as const) {
-        const value = input.secrets[field]
-        if (value === undefined) continue
-        if (value === null) {
-          await vault.clear(syncSecretAccount(field))
-          secretFields.delete(field)
-        } else {
-          await vault.set(syncSecretAccount(field), value)
-          secretFields.add(field)
-        }
-      }
-      const next = newSyncSettingsDoc({
-        url: input.url,
-        database: input.database,
-        auth: input.auth,
-        username: input.username,
-        iamUrl: input.iamUrl,
-        shares: [...new Set(input.shares)],
-        autoStart: input.autoStart,
-        secretFields: [...secretFields].sort(),
-        updatedAt: now().toISOString(),
-      })
-      const saved = { ...next, ...(existing ? { _rev: existing._rev } : {}) }
-      const entry = auditDoc({
-        actor: ctx.actor,
-        action: 'sync.saveSettings',
-        target: AUDIT_TARGET,
-        subject: input.database,
-        outcome: 'ok',
-        ...(existing ? { before: settingsSummary(existing) } : {}),
-        after: settingsSummary(next),
-      })
-      assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
-      // A role belongs to one user on one database: another one is not known until that server says.
-      const sameAccount = existing !== null && existing.url === next.url && existing.database === next.database && existing.auth === next.auth && existing.username === next.username
-      if (!sameAccount) {
-        await updateSyncState(db, (s) => {
-          s.role = null
-          s.roleAsOf = null
-        })
-      }
-      if (running) {
-        await stopSync()
-        await startSync(null)
-      } else {
-        // What the role may change depends on what is shared: the views are told at once.
-        bus.emit('sync:status', await stoppedStatus())
-      }
-      return view(next)
+      return writeSettings(input, ctx.actor, { action: 'sync.saveSettings' })
     },
 
     async verify() {
@@ -685,6 +783,179 @@ export function createSyncService(deps: SyncServiceDeps) {
           throw error
         }
       })
+    },
+
+    /** Whether invitations can carry a code now, and why not (see accountsCheck). */
+    inviteCheck: accountsCheck,
+
+    /**
+     * Creates the invitee's CouchDB user with the invited role and a fresh one-time password, and returns the code that
+     * carries it. The name is the one chosen, or comes from the email address, where a name already taken gets a number;
+     * no existing user is ever overwritten (a PUT without a revision is refused with 409 when the user exists).
+     */
+    async createInvitee(email: string, role: SyncRole, chosen?: string): Promise<{ account: InviteeAccount; code: string }> {
+      return withRemote(async (remote, doc) => {
+        const base = chosen ?? userNameFrom(email)
+        // A chosen name is that name or nothing: another one would not be what the operator told the invitee.
+        for (let n = 1; n <= (chosen ? 1 : 20); n++) {
+          const user = n === 1 ? base : `${base}-${n}`
+          const password = freshPassword()
+          const res = await accountRequest(
+            remote,
+            userDocPath(user),
+            { method: 'PUT', body: { _id: `org.couchdb.user:${user}`, name: user, type: 'user', roles: [role], password } },
+            'create the user',
+          )
+          if (res.status === 409) continue
+          if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'create the user')
+          const account = { url: doc.url, database: doc.database, user }
+          return { account, code: encodeInvitationCode({ ...account, password, auth: 'basic' }) }
+        }
+        if (chosen) {
+          throw AppError.withRef(
+            'CONFLICT',
+            `The team server already has a user named ${chosen}: choose another name`,
+            { key: 'team.account.nameTaken', params: { user: chosen } },
+            { issues: [{ path: 'user', message: 'is taken' }] },
+          )
+        }
+        throw AppError.withRef('CONFLICT', `Every CouchDB user name tried for ${email} is taken`, { key: 'team.account.namesTaken', params: { email } })
+      })
+    },
+
+    /**
+     * A new one-time password for an invitee who has not joined yet (a resend: the old code stops working). One who has
+     * joined holds their own password, which a resend must not take from them. A user removed on the server meanwhile
+     * is created again.
+     */
+    async renewInvitee(account: InviteeAccount, role: SyncRole): Promise<{ code: string }> {
+      return withRemote(async (remote, doc) => {
+        sameServer(doc, account)
+        const current = await accountRequest(remote, userDocPath(account.user), {}, 'read the user')
+        if (current.status !== 200 && current.status !== 404) throw remoteRefusal(current.status, current.body, 'read the user')
+        if (current.status === 200 && current.body.fieldline_joined_at) {
+          throw AppError.withRef('CONFLICT', `${account.user} has already joined the team with this invitation: there is nothing to send again`, {
+            key: 'team.account.joined',
+            params: { user: account.user },
+          })
+        }
+        const password = freshPassword()
+        const body = { ...(current.status === 200 ? current.body : {}), _id: `org.couchdb.user:${account.user}`, name: account.user, type: 'user', roles: [role], password }
+        const res = await accountRequest(remote, userDocPath(account.user), { method: 'PUT', body }, 'change the user')
+        if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'change the user')
+        return { code: encodeInvitationCode({ ...account, password, auth: 'basic' }) }
+      })
+    },
+
+    /**
+     * Deletes the invitee's CouchDB user, so that neither the code nor a session that joined with it signs in any more
+     * (docs/wire/couchdb-sync.md §7). Already gone (404) is what a revocation wants. Any other answer, or no answer,
+     * is thrown: the revocation must not claim what did not happen.
+     */
+    async removeInvitee(account: InviteeAccount): Promise<{ removed: boolean }> {
+      return withRemote(async (remote, doc) => {
+        sameServer(doc, account)
+        const current = await accountRequest(remote, userDocPath(account.user), {}, 'read the user')
+        if (current.status === 404) return { removed: false }
+        if (current.status !== 200) throw remoteRefusal(current.status, current.body, 'read the user')
+        const res = await accountRequest(remote, `${userDocPath(account.user)}?rev=${encodeURIComponent(String(current.body._rev))}`, { method: 'DELETE' }, 'remove the user')
+        if (res.status !== 200 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'remove the user')
+        return { removed: true }
+      })
+    },
+
+    /**
+     * Joins the team an invitation code names: signs in with its one-time password, replaces that password with a new
+     * random one kept only in the vault (which spends the code), reads the role the server gives, and saves the
+     * settings with their audit entry. Nothing is saved unless every step worked; a code already used or revoked is
+     * refused by the server (401) before anything changes.
+     */
+    async join(input: { code: string; replace: boolean }, ctx: CallContext): Promise<SyncJoinResult> {
+      const code = parseInvitationCode(input.code)
+      remoteUrl(code.url, code.database)
+      const existing = await readSyncSettings(db)
+      if (existing && !input.replace) {
+        throw AppError.withRef('CONFLICT', `Team sync is already set up on this computer (${existing.url}, ${existing.database}): joining replaces it (confirm, or --replace)`, {
+          key: 'sync.join.replace',
+          params: { url: existing.url, database: existing.database },
+        })
+      }
+      const spent = (): AppError =>
+        AppError.withRef('AUTH_FAILED', `The team server refused this invitation code: it has been used already or the invitation was revoked. Ask for a new invitation`, { key: 'sync.join.spent' })
+      const remote = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password: code.password })
+      const kept = syncSecretAccount('joining')
+      let changed = false
+      try {
+        let who: { user: string | null }
+        try {
+          who = await sessionOf(remote)
+        } catch (e) {
+          const error = asAppError(e, 'sign in')
+          throw error.details?.ref?.key === 'sync.unauthorized' ? spent() : error
+        }
+        if (who.user !== code.user) {
+          throw AppError.withRef('VALIDATION', `The server at ${code.url} does not know this invitation's user: the code is for another team server`, {
+            key: 'sync.join.wrongServer',
+            params: { url: code.url },
+          })
+        }
+        const info = await remoteInfo(remote).catch((e: unknown) => {
+          throw asAppError(e, 'read the database')
+        })
+        if (info === null) {
+          throw AppError.withRef('NOT_FOUND', `The team database ${code.database} does not exist on ${code.url}: ask the person who invited you`, {
+            key: 'sync.join.noDatabase',
+            params: { database: code.database, url: code.url },
+          })
+        }
+        const own = await accountRequest(remote, userDocPath(code.user), {}, 'read your user')
+        if (own.status !== 200) throw own.status === 401 ? spent() : remoteRefusal(own.status, own.body, 'read your user')
+        const password = freshPassword()
+        // Tried in the vault before the server takes it: a computer without a keychain learns so before the code is spent.
+        await vault.set(kept, password)
+        // The user's own document, as read, with a new password: a user may change their password but not their roles.
+        const put = await accountRequest(remote, userDocPath(code.user), { method: 'PUT', body: { ...own.body, password, fieldline_joined_at: now().toISOString() } }, 'change your password')
+        if (put.status !== 201 && put.status !== 202) throw put.status === 401 ? spent() : remoteRefusal(put.status, put.body, 'change your password')
+        changed = true
+        const signedIn = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password })
+        let role: SyncRole | null
+        try {
+          role = (await sessionOf(signedIn)).role
+        } catch (e) {
+          throw asAppError(e, 'sign in')
+        } finally {
+          await signedIn.close().catch(() => undefined)
+        }
+        const saved = await writeSettings(
+          {
+            url: code.url,
+            database: code.database,
+            auth: 'basic',
+            username: code.user,
+            iamUrl: existing?.iamUrl ?? 'https://iam.cloud.ibm.com',
+            shares: existing?.shares ?? [...DEFAULT_SYNC_SHARES],
+            autoStart: existing?.autoStart ?? false,
+            secrets: { password, apiKey: null },
+          },
+          ctx.actor,
+          { action: 'sync.join', after: { role } },
+        )
+        const remembered = await rememberRole(role, await settingsOrThrow())
+        if (running) publish(remembered, true)
+        else bus.emit('sync:status', await stoppedStatus())
+        return { url: saved.url, database: saved.database, user: code.user, role }
+      } catch (e) {
+        if (changed && isAppError(e)) {
+          throw AppError.withRef('UNKNOWN_OUTCOME', `The invitation code was used, but joining did not finish (${e.message}): ask for a new invitation`, {
+            key: 'sync.join.unfinished',
+            params: { reason: e.message },
+          })
+        }
+        throw e
+      } finally {
+        await vault.clear(kept).catch(() => undefined)
+        await remote.close().catch(() => undefined)
+      }
     },
 
     async start(ctx: CallContext): Promise<SyncStatus> {

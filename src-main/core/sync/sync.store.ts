@@ -18,7 +18,8 @@ export const SYNC_STATE_ID = '_local/sync-state'
 export const SYNC_SECRET_PROFILE = 'sync'
 export type SyncSecret = 'password' | 'apiKey'
 
-export function syncSecretAccount(field: SyncSecret): string {
+/** 'joining': the new password of a join under way, only until it is saved (sync.service.ts `join`). */
+export function syncSecretAccount(field: SyncSecret | 'joining'): string {
   return secretAccount(SYNC_SECRET_PROFILE, field)
 }
 

@@ -2,7 +2,16 @@
  * Workspace documents of the team: `invitation:<id>` (kind 'invitation'), one invitation and its state.
  */
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
-import { INVITATION_PREFIX, type Invitation, type InvitationRole, type InvitationState, type MailFailure, type MailLanguage, type MailMode } from '../../../src-shared/models/mail'
+import {
+  INVITATION_PREFIX,
+  type Invitation,
+  type InvitationAccount,
+  type InvitationRole,
+  type InvitationState,
+  type MailFailure,
+  type MailLanguage,
+  type MailMode,
+} from '../../../src-shared/models/mail'
 
 export interface InvitationDoc extends BaseDoc {
   kind: 'invitation'
@@ -21,6 +30,8 @@ export interface InvitationDoc extends BaseDoc {
   updatedAt: string
   sentAt: string | null
   revokedAt: string | null
+  /** Since schema 2: the invitee's CouchDB user on the team server (never its password); null when none was made. */
+  account: InvitationAccount | null
 }
 
 export function invitationDocId(id: string): string {
@@ -54,6 +65,7 @@ export function toInvitation(doc: InvitationDoc): Invitation {
     updatedAt: doc.updatedAt,
     sentAt: doc.sentAt,
     revokedAt: doc.revokedAt,
+    account: doc.account,
   }
 }
 

@@ -2,8 +2,12 @@
  * Team invitations: an operator invites a colleague by email; each invitation has a state (pending → sent | failed,
  * revoked) and is sent through the email extension's active configuration (core/mail), in the invitee's language.
  *
- * Every operator change is written together with its audit entry in one bulkDocs call. Nothing here holds a secret:
- * the mailer comes from the mail service for the length of one operation.
+ * When team sync can create CouchDB users (AccountsPort, core/sync), an invitation makes the invitee's user on the
+ * team server with the invited role, and the email carries the code that joins it (docs/wire/couchdb-sync.md §7).
+ *
+ * Every operator change is written together with its audit entry in one bulkDocs call. Nothing here keeps a secret:
+ * the mailer comes from the mail service for the length of one operation, and a code (which holds the invitee's
+ * one-time password) lives only from the account's creation to the send, in memory; a resend makes a new password.
  */
 import { randomBytes } from 'node:crypto'
 import type { CallContext } from '../common/call-context'
@@ -18,7 +22,16 @@ import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import { sameAddress } from '../../../src-shared/models/mail-addresses'
-import { invitationIdSchema, invitationListInputSchema, inviteInputSchema, type Invitation, type MailFailure } from '../../../src-shared/models/mail'
+import {
+  invitationIdSchema,
+  invitationListInputSchema,
+  inviteInputSchema,
+  type Invitation,
+  type InvitationAccount,
+  type InvitationRole,
+  type InviteCheck,
+  type MailFailure,
+} from '../../../src-shared/models/mail'
 import { invitationDocId, listInvitationDocs, readInvitation, toInvitation, type InvitationDoc } from './invitations.store'
 
 /** What the team needs from the email extension: the active configuration's mailer, for one operation. */
@@ -26,15 +39,38 @@ export interface MailPort {
   withActiveMailer<T>(run: (mailer: Mailer, organisation: string | null, source: { environment: boolean }) => Promise<T>): Promise<T>
 }
 
+/** What the team needs from team sync: the invitees' CouchDB users on the team server (core/sync/sync.service.ts). */
+export interface AccountsPort {
+  inviteCheck(): Promise<InviteCheck>
+  createInvitee(email: string, role: InvitationRole, user?: string): Promise<{ account: InvitationAccount; code: string }>
+  renewInvitee(account: InvitationAccount, role: InvitationRole): Promise<{ code: string }>
+  removeInvitee(account: InvitationAccount): Promise<{ removed: boolean }>
+}
+
 export interface TeamServiceDeps {
   db: Db
   mail: MailPort
+  /** Without it invitations carry no code (as when team sync is not set up). */
+  accounts?: AccountsPort
   /** For 'audit:changed'. */
   bus?: Pick<EventBus, 'emit'>
   logger?: Logger
   /** Told after the invitations change, for the event the contract carries. */
   onChange?: () => void
   now?: () => Date
+}
+
+/** An invitee's account and the code that carries its one-time password, for the one send it is made for. */
+interface Joining {
+  account: InvitationAccount
+  code: string
+}
+
+function accountsUnavailable(account: InvitationAccount): AppError {
+  return AppError.withRef('CONFLICT', `The invitee's user ${account.user} is on the team server, and team sync is not available here to remove it`, {
+    key: 'team.account.noSync',
+    params: { user: account.user },
+  })
 }
 
 function failureOf(e: AppError): MailFailure {
@@ -48,7 +84,7 @@ function invitee(doc: { name: string; email: string }): string {
 }
 
 export function createTeamService(deps: TeamServiceDeps) {
-  const { db, mail, bus, logger, onChange } = deps
+  const { db, mail, accounts, bus, logger, onChange } = deps
   const now = deps.now ?? (() => new Date())
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
@@ -110,9 +146,10 @@ export function createTeamService(deps: TeamServiceDeps) {
    * Sends one invitation (reserved by the caller) and records the outcome; an AppError becomes state 'failed' with
    * its reason rather than a throw, because the invitation exists and the operator sees why it did not go out.
    */
-  async function deliver(doc: InvitationDoc, mailer: Mailer, action: 'invitation.send' | 'invitation.resend', ctx: CallContext): Promise<Invitation> {
+  async function deliver(doc: InvitationDoc, mailer: Mailer, action: 'invitation.send' | 'invitation.resend', ctx: CallContext, join: Joining | null): Promise<Invitation> {
     const id = doc._id.slice('invitation:'.length)
     const rendered: RenderedMail = renderInvitation({
+      join: join ? { code: join.code, server: join.account.url, database: join.account.database } : null,
       language: doc.language,
       name: doc.name,
       email: doc.email,
@@ -136,7 +173,7 @@ export function createTeamService(deps: TeamServiceDeps) {
     const result = outcome
     const saved = await updateInvitation(id, (latest, at) => {
       const attempts = latest.attempts + 1
-      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at }
+      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at, account: join?.account ?? latest.account }
       // A revocation that replicated in while the message was on its way stays a revocation.
       const keepRevoked = latest.state === 'revoked'
       const next: InvitationDoc =
@@ -152,7 +189,7 @@ export function createTeamService(deps: TeamServiceDeps) {
           subject: invitee(latest),
           outcome: result instanceof AppError ? 'failed' : 'ok',
           before: { state: latest.state },
-          after: { state: next.state, via: mailer.mode, email: latest.email },
+          after: { state: next.state, via: mailer.mode, email: latest.email, code: join !== null },
           // The code and the message's reference only: the server's reply may quote addresses or the account.
           ...(result instanceof AppError
             ? { error: { code: result.code, message: result.details?.ref?.key ?? result.code, ...(result.details?.ref ? { details: { ref: result.details.ref } } : {}) } }
@@ -163,7 +200,35 @@ export function createTeamService(deps: TeamServiceDeps) {
     return toInvitation(saved)
   }
 
+  /**
+   * The account and code an invitation is sent with: a new one-time password for the account it has, else a new
+   * account when team sync can make one, else none (the email then says to ask for the server's address).
+   */
+  async function joining(doc: Pick<InvitationDoc, 'email' | 'role' | 'account'>, user?: string): Promise<Joining | null> {
+    if (doc.account) {
+      if (!accounts) throw accountsUnavailable(doc.account)
+      return { account: doc.account, code: (await accounts.renewInvitee(doc.account, doc.role)).code }
+    }
+    const check = accounts ? await accounts.inviteCheck() : null
+    if (!accounts || !check?.codes) {
+      if (user === undefined) return null
+      // A chosen user name is a promise of a user on the team server: refused rather than sent without one.
+      throw AppError.withRef(
+        'VALIDATION',
+        `A user name for the team server was given, but this invitation can carry no code${check?.reason ? ` (${check.reason.message})` : ''}: send it without a user name, or set up team sync as a server admin first`,
+        { key: 'team.account.nameWithoutCode' },
+        { issues: [{ path: 'user', message: 'needs an invitation code' }] },
+      )
+    }
+    return accounts.createInvitee(doc.email, doc.role, user)
+  }
+
   return {
+    /** Whether an invitation sent now carries a code, and why not: the dialog and the CLI say it before sending. */
+    async inviteCheck(): Promise<InviteCheck> {
+      return accounts ? accounts.inviteCheck() : { codes: false, reason: null, server: null }
+    },
+
     async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
       const input = parseInput(inviteInputSchema, rawInput)
       // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
@@ -201,9 +266,12 @@ export function createTeamService(deps: TeamServiceDeps) {
           updatedAt: at,
           sentAt: null,
           revokedAt: null,
+          account: null,
         }
-        // The subject holds the inviter's and the organisation's names: checked before the invitation exists.
-        assertSubject(renderInvitation({ ...doc, reference: id }).subject)
+        // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
+        assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
+        const join = await joining(doc, input.user)
+        doc.account = join?.account ?? null
         await writeWithAudit([
           doc,
           auditDoc({
@@ -213,11 +281,18 @@ export function createTeamService(deps: TeamServiceDeps) {
             target: `invitation/${id}`,
             subject: invitee(doc),
             outcome: 'ok',
-            after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending' },
+            after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending', account: doc.account?.user ?? null },
           }),
-        ])
+        ]).catch(async (e: unknown) => {
+          // The user made for an invitation that does not exist would be a way in that no one sees.
+          if (join)
+            await accounts
+              ?.removeInvitee(join.account)
+              .catch((err: unknown) => logger?.warn({ err, user: join.account.user }, 'an invitee user made for an invitation that was not saved could not be removed'))
+          throw e
+        })
         changed()
-        return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx))
+        return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx, join))
       })
     },
 
@@ -227,7 +302,8 @@ export function createTeamService(deps: TeamServiceDeps) {
       if (doc.state === 'revoked') {
         throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
       }
-      return reserved(id, () => mail.withActiveMailer((mailer) => deliver(doc, mailer, 'invitation.resend', ctx)))
+      // The mail configuration is checked first: a new password is made only for a message that can go out.
+      return reserved(id, () => mail.withActiveMailer(async (mailer) => deliver(doc, mailer, 'invitation.resend', ctx, await joining(doc))))
     },
 
     async revoke(rawId: unknown, ctx: CallContext): Promise<Invitation> {
@@ -235,6 +311,12 @@ export function createTeamService(deps: TeamServiceDeps) {
       const id = doc._id.slice('invitation:'.length)
       if (doc.state === 'revoked') return toInvitation(doc)
       if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; revoke it when that is over`, { key: 'mail.invitation.busy', params: { id } })
+      // The invitee's user goes first: a revocation the server did not carry out is not recorded as one.
+      const account = doc.account
+      if (account) {
+        if (!accounts) throw accountsUnavailable(account)
+        await accounts.removeInvitee(account)
+      }
       const saved = await updateInvitation(id, (latest, at) => ({
         doc: { ...latest, state: 'revoked', revokedAt: latest.revokedAt ?? at, updatedAt: at },
         audit: {
@@ -244,7 +326,7 @@ export function createTeamService(deps: TeamServiceDeps) {
           subject: invitee(latest),
           outcome: 'ok',
           before: { state: latest.state },
-          after: { state: 'revoked', email: latest.email },
+          after: { state: 'revoked', email: latest.email, ...(account ? { accountRemoved: account.user } : {}) },
         },
       }))
       return toInvitation(saved)
@@ -255,6 +337,13 @@ export function createTeamService(deps: TeamServiceDeps) {
       const doc = await mustGetInvitation(rawId)
       const id = doc._id.slice('invitation:'.length)
       if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now; delete it when that is over`, { key: 'mail.invitation.busy', params: { id } })
+      if (doc.account && doc.state !== 'revoked') {
+        // Deleted, the invitation would leave its user on the team server with no record to revoke it from.
+        throw AppError.withRef('CONFLICT', `Invitation ${id} has a user on the team server (${doc.account.user}): revoke it first`, {
+          key: 'team.account.revokeFirst',
+          params: { id, user: doc.account.user },
+        })
+      }
       const at = now().toISOString()
       const trash = newTrashDoc({ item: 'invitation', target: `invitation/${id}`, label: `${doc.name} <${doc.email}>`, deletedAt: at, deletedBy: ctx.actor, docs: [doc] })
       await writeWithAudit([

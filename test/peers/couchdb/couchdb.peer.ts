@@ -26,7 +26,9 @@
  * admin is configured (so it is no longer an "admin party"), Basic credentials go through to it unchanged and are checked
  * against its `_users` database, and each database's `_security` and `validate_doc_update` apply to the user's roles. An
  * IAM token goes through as the server admin (Cloudant's IAM Manager). A request with no credentials is refused here
- * with 401 (express-pouchdb never answers an anonymous database creation once an admin exists, §1.4).
+ * with 401 (express-pouchdb never answers an anonymous database creation once an admin exists, §1.4). A user who
+ * writes their own `_users` document with other roles is refused here with 403, as CouchDB does (express-pouchdb
+ * stores it: docs/wire/couchdb-sync.md §6).
  *
  * `stop()` closes the listener and every open connection (clients then meet refused connections: an outage);
  * `start()` listens again on the same port with the data intact.
@@ -334,6 +336,12 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       json(res, 413, { error: 'too_large', reason: 'the request entity is too large' })
       return 413
     }
+    // A user may change their own `_users` document (their password) but never its roles; express-pouchdb lets them
+    // (docs/wire/couchdb-sync.md §6, §7), so the front refuses it as CouchDB's own `_users` validation does.
+    if (passedThrough && req.method === 'PUT' && segments[0] === '_users' && req.headers.authorization !== adminHeader && (await rolesChanged(decodeURIComponent(segments[1] ?? ''), body))) {
+      json(res, 403, { error: 'forbidden', reason: 'Only _admin may edit roles' })
+      return 403
+    }
     if (req.method === 'POST' && path.endsWith('/_bulk_docs')) {
       let docs: unknown[] = []
       try {
@@ -362,6 +370,19 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       return 404
     }
     return forward(req, res, body)
+  }
+
+  /** Whether a user document written by its user would change the roles it holds (a new document: any role at all). */
+  async function rolesChanged(id: string, body: Buffer): Promise<boolean> {
+    let next: { roles?: unknown }
+    try {
+      next = JSON.parse(body.toString('utf8')) as { roles?: unknown }
+    } catch {
+      return false
+    }
+    const stored = await fetch(`http://127.0.0.1:${innerPort}/_users/${encodeURIComponent(id)}`, { headers: { authorization: adminHeader } })
+    const before = stored.status === 200 ? ((await stored.json()) as { roles?: unknown }).roles : []
+    return JSON.stringify(next.roles ?? []) !== JSON.stringify(before ?? [])
   }
 
   /** The databases the server behind the front holds. */

@@ -6,6 +6,8 @@ import { EventStore } from './event-store.svelte'
 
 export type TeamSyncSave = Input<'sync:saveSettings'>
 export type TeamSyncVerify = Output<'sync:verify'>
+export type TeamSyncJoin = Input<'sync:join'>
+export type TeamSyncJoined = Output<'sync:join'>
 
 /** Team sync's settings as the core shows them: the server, the database, what is shared, and only whether a secret is set. */
 class TeamSyncSettingsState extends EventStore<SyncSettingsView> {
@@ -29,6 +31,13 @@ class TeamSyncSettingsState extends EventStore<SyncSettingsView> {
 
   verify(): Promise<Result<TeamSyncVerify>> {
     return api.invoke('sync:verify', {})
+  }
+
+  /** Joins with an invitation code; the settings it saved are read back (the core returns who joined, not the view). */
+  async join(input: TeamSyncJoin): Promise<Result<TeamSyncJoined>> {
+    const result = await api.invoke('sync:join', input)
+    if (result.ok) this.refresh()
+    return result
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Input, Output, Result } from '../../../../src-shared/contract'
-import type { Invitation, InvitationState } from '../../../../src-shared/models/mail'
+import type { Invitation, InvitationState, InviteCheck } from '../../../../src-shared/models/mail'
 import { api } from '../api'
 import { EventStore, itemsOf } from './event-store.svelte'
 
@@ -36,6 +36,11 @@ class TeamState extends EventStore<Invitation[]> {
    * Creates the invitation and sends it. An invitation that could not be sent still exists (state "failed", with
    * the reason); only a refusal before it was created comes back as an error.
    */
+  /** Whether an invitation sent now carries a code to join the team server (the core asks the server), and why not. */
+  inviteCheck(): Promise<Result<InviteCheck>> {
+    return api.invoke('team:inviteCheck', {})
+  }
+
   invite(input: InviteInput): Promise<Result<Invitation>> {
     return this.write(api.invoke('team:invite', input))
   }

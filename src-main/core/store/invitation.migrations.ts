@@ -1,0 +1,6 @@
+import type { BaseDoc } from './documents'
+
+/** invitation 1 → 2: invitations made before invitation codes had no CouchDB user on the team server (`account`). */
+export function invitationWithoutAccount(doc: BaseDoc): BaseDoc {
+  return { ...doc, account: null } as BaseDoc
+}
