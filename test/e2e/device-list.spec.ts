@@ -163,6 +163,33 @@ test('a header reached from the list with Shift+Tab keeps the focus when it sort
   await expect(byId).toBeFocused()
 })
 
+test('the keyboard is shown the whole text of a cell its column cuts: the active row shows its tooltips under it', async ({ app }) => {
+  const { page } = app
+  await page.setViewportSize({ width: 900, height: 700 })
+  await navigate(page, en, 'devices')
+  const long = 'a description far longer than its column so that the list cuts it with an ellipsis where the room ends'
+  await importDevices(page, en, ['typeId,deviceId,description', `meter,m-1,${long}`, 'meter,m-2,short'])
+  await expect(page.getByText(en('devices.count', { count: 2 }))).toBeVisible()
+  const cell = page.getByTestId('device-row').first().getByText(long)
+  expect(await cell.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true)
+
+  await page.getByRole('button', { name: en('devices.columns.deviceId'), exact: true }).focus()
+  for (let i = 0; i < 10 && (await focusedRow(page)) === null; i++) await page.keyboard.press('Tab')
+  expect(await focusedRow(page)).toBe(1)
+  const tip = page.getByRole('tooltip')
+  await expect(tip).toBeVisible()
+  await expect(tip).toHaveText(`${en('devices.columns.description')} ${long}`)
+  await expect(page.locator(':focus')).toHaveAccessibleDescription(`${en('devices.columns.description')} ${long}`)
+  // Whole within the list's box, under the last rows as well.
+  const [shown, list] = await Promise.all([tip.boundingBox(), listOf(page, en).boundingBox()])
+  expect(shown!.y + shown!.height).toBeLessThanOrEqual(list!.y + list!.height)
+  // A row whose cells all fit has nothing more to show; the first row's tip comes back with it.
+  await page.keyboard.press('ArrowDown')
+  await expect(tip).toBeHidden()
+  await page.keyboard.press('ArrowUp')
+  await expect(tip).toContainText(long)
+})
+
 test('Tab past the list leaves it for good: the list does not take the focus back when the window is resized', async ({ app }) => {
   const { page } = app
   await navigate(page, en, 'devices')

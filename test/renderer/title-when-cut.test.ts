@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { titleWhenCut } from '../../src-renderer/src/lib/title-when-cut'
+import { fullText, tipLines, titleWhenCut } from '../../src-renderer/src/lib/title-when-cut'
 
 /** A cell as the action sees it, counting how often its width is read (each read can force a layout). */
 function cell(text: string, widths: { scroll: number; client: number }) {
@@ -53,5 +53,27 @@ describe('titleWhenCut', () => {
     expect(fixed.reads()).toBe(0)
     action.update(undefined)
     expect(fixed.attributes.has('title')).toBe(false)
+  })
+})
+
+describe('fullText and tipLines: what the keyboard is shown of the active row', () => {
+  it('says a cut cell whole and a fixed title as the pointer’s tooltip does, and nothing for a cell that fits', () => {
+    const cut = cell('a long description', { scroll: 300, client: 100 })
+    const fits = cell('short', { scroll: 50, client: 100 })
+    const fixed = cell('Active', { scroll: 50, client: 100 })
+    titleWhenCut(cut.node)
+    titleWhenCut(fits.node)
+    const action = titleWhenCut(fixed.node, 'Active as of today')
+    expect([cut, fits, fixed].map((c) => fullText(c.node))).toEqual(['a long description', null, 'Active as of today'])
+    action.update(undefined)
+    expect(fullText(fixed.node)).toBeNull()
+  })
+
+  it('names each cell the tip shows by its column, in the cells’ order', () => {
+    expect(tipLines([null, 'a long description', null, 'Active as of today'], ['', 'Description', 'Type', 'SIM status'])).toEqual([
+      { label: 'Description', text: 'a long description' },
+      { label: 'SIM status', text: 'Active as of today' },
+    ])
+    expect(tipLines(['cut text'])).toEqual([{ label: '', text: 'cut text' }])
   })
 })
