@@ -129,14 +129,14 @@ for (const language of LANGUAGES) {
     await expect(chart).toBeVisible()
     await expect(chart.getByRole('table')).toContainText(new Intl.NumberFormat(language).format(21.5))
 
-    // Exported as CSV: one line per event read.
+    // Exported as CSV: one line per event read, one column per field of its data.
     const [download] = await Promise.all([page.waitForEvent('download'), history.getByRole('button', { name: t('historian.history.export') }).click()])
     const file = await readFile((await download.path())!, 'utf8')
     // UTF-8's byte-order mark first, so a spreadsheet reads accents right.
     expect(file.startsWith('\uFEFF')).toBe(true)
     const csv = file.slice(1).trim().split('\r\n')
-    expect(csv[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data,payload')
-    expect(csv.slice(1).map((line) => line.split(',')[3])).toEqual(['status', 'status', 'status'])
+    expect(csv[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data.d.temp,data.seq')
+    expect(csv.slice(1).map((line) => line.split(',').slice(3))).toEqual([0, 1, 2].map((n) => ['status', 'json', expect.any(String), String(20 + n * 1.5), String(n)]))
 
     // The destination goes down: the same range comes from the local copy, with the reason and how old it is.
     await peer.stop()

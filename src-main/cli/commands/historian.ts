@@ -11,13 +11,14 @@
  * - `status`: every forwarder of this data directory: the running one's last status (it rewrites it every second), or
  *   for one that is not running what its queues hold.
  * - `history TYPE ID --from ISO --to ISO [--format csv|jsonl]`: a device's events read back from a CouchDB destination
- *   (all pages), to stdout.
+ *   (all pages), to stdout: JSON Lines as each page arrives; CSV once all are read, its columns being the fields of
+ *   every event (models/history-csv.ts, as the device page's export).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { DestinationStatus, HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
-import { historyCsvHeader, historyCsvLine } from '../../../src-shared/models/history-csv'
+import { historyCsvLines } from '../../../src-shared/models/history-csv'
 import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
 import { inspectEventQueue } from '../../core/historian/event-queue'
@@ -242,10 +243,6 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
   }
 }
 
-function historyLine(e: HistoryEvent, format: 'csv' | 'jsonl'): string {
-  return format === 'jsonl' ? JSON.stringify(e) : historyCsvLine(e)
-}
-
 function parseTime(name: string, value: string): number {
   const ms = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : NaN
   if (Number.isNaN(ms)) throw new CliError(`fieldline: ${name} must be an ISO date and time (2024-05-01T00:00:00Z)`, EXIT.usage)
@@ -343,7 +340,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       let cursor: string | undefined
       let offline = false
       let printed = 0
-      let first = true
+      // CSV's header names the fields of all the events: the rows wait for the last page (a failed read prints none).
+      const forCsv: HistoryEvent[] = []
       do {
         let page
         try {
@@ -355,13 +353,12 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
           offline = true
           process.stderr.write(`fieldline: ${page.offline.message}; showing the local copy of what was read before\n`)
         }
-        // The header goes out with the first page: a read that fails at once leaves stdout empty.
-        if (first && format === 'csv') out(historyCsvHeader())
-        first = false
-        for (const e of page.items) out(historyLine(e, format))
+        if (format === 'csv') forCsv.push(...page.items)
+        else for (const e of page.items) out(JSON.stringify(e))
         printed += page.items.length
         cursor = page.next ?? undefined
       } while (cursor)
+      if (format === 'csv') for (const line of historyCsvLines(forCsv)) out(line)
       // An empty answer is a valid one (exit 0), but a mistyped device must not look like a quiet one.
       if (printed === 0) process.stderr.write(`fieldline: no events for ${type}/${id} from ${opts.from} to ${opts.to}${offline ? ' in the local copy' : ''}\n`)
       // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).

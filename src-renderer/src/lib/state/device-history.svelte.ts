@@ -1,6 +1,6 @@
 import type { DeviceKey, ErrorInfo, Input, Result } from '../../../../src-shared/contract'
 import type { HistoryEvent, HistoryPage } from '../../../../src-shared/models/historian'
-import { historyCsvHeader, historyCsvLine } from '../../../../src-shared/models/history-csv'
+import { historyCsvLines } from '../../../../src-shared/models/history-csv'
 import { api } from '../api'
 import { numericFields, seriesOf, type Point } from '../history-data'
 
@@ -75,9 +75,9 @@ export class DeviceHistory {
     return result
   }
 
-  /** What was read, as CSV (models/history-csv.ts: cells a spreadsheet would run are defused). */
+  /** What was read, as CSV (models/history-csv.ts: a column per field of the data; cells a spreadsheet would run are defused). */
   csv(): string {
-    return [historyCsvHeader(), ...this.items.map(historyCsvLine)].join('\r\n') + '\r\n'
+    return historyCsvLines(this.items).join('\r\n') + '\r\n'
   }
 
   #page(query: HistoryQuery, cursor: string | undefined): Promise<Result<HistoryPage>> {
