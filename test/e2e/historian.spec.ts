@@ -138,6 +138,28 @@ for (const language of LANGUAGES) {
     expect(csv[0]).toBe('id,typeId,deviceId,eventId,format,timestamp,data.d.temp,data.seq')
     expect(csv.slice(1).map((line) => line.split(',').slice(3))).toEqual([0, 1, 2].map((n) => ['status', 'json', expect.any(String), String(20 + n * 1.5), String(n)]))
 
+    // The range is written in the window's language, not the browser's: day first in French. A day that does not exist
+    // is refused in words; the same events come back from the range typed in the language's order.
+    const day = (ms: number) => {
+      const d = new Date(ms)
+      const [dd, mm] = [d.getDate(), d.getMonth() + 1].map((n) => String(n).padStart(2, '0'))
+      return `${language === 'fr' ? `${dd}/${mm}` : `${mm}/${dd}`}/${d.getFullYear()} ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`
+    }
+    const fromField = history.getByLabel(t('historian.history.from'), { exact: true })
+    const toField = history.getByLabel(t('historian.history.to'), { exact: true })
+    await expect(fromField).toHaveValue(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/)
+    const example = language === 'fr' ? '31/12/2026 23:59' : '12/31/2026 23:59'
+    await expect(fromField).toHaveAccessibleDescription(t('historian.history.timeHint', { example }))
+    const missing = language === 'fr' ? '31/02/2026 10:00' : '02/31/2026 10:00'
+    await toField.fill(missing)
+    await history.getByRole('button', { name: t('historian.history.show') }).click()
+    await expect(history.getByText(t('historian.history.badTime', { value: missing, example }))).toBeVisible()
+    await expect(toField).toHaveAttribute('aria-invalid', 'true')
+    await fromField.fill(day(Date.now() - 86_400_000))
+    await toField.fill(day(Date.now() + 86_400_000))
+    await history.getByRole('button', { name: t('historian.history.show') }).click()
+    await expect(history.getByText(t('historian.history.count', { count: 3 }))).toBeVisible()
+
     // The destination goes down: the same range comes from the local copy, with the reason and how old it is.
     await peer.stop()
     await history.getByRole('button', { name: t('historian.history.show') }).click()

@@ -1,16 +1,49 @@
-/** The operator picks times in their own zone (datetime-local); the core takes ISO times with their offset. */
+/**
+ * The history's range as the operator types it: a date and a time in this computer's zone, written in the order of the
+ * interface's language (12/31/2026 23:59 in English, 31/12/2026 23:59 in French), which the core takes as ISO times.
+ * Plain text, not the browser's date inputs: those follow the browser's language, so a French window showed
+ * mm/dd/yyyy in an English browser, and the order of day and month is the one thing a range must not get wrong.
+ */
+
+type Part = 'day' | 'month' | 'year'
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 
-/** A time as a datetime-local value in this computer's zone, to the minute: "2024-05-01T14:30". */
-export function localInput(ms: number): string {
-  const d = new Date(ms)
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+/** The order of day, month and year in the language's numeric dates (month first in English, day first in French). */
+function dateOrder(locale: string | null | undefined): Part[] {
+  const parts = new Intl.DateTimeFormat(locale ?? 'en', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(2026, 11, 31))
+  const order = parts.map((p) => p.type).filter((t): t is Part => t === 'day' || t === 'month' || t === 'year')
+  return order.length === 3 ? order : ['month', 'day', 'year']
 }
 
-/** A datetime-local value as an ISO time (UTC); empty when the field is empty or incomplete, which the form calls required. */
-export function fromLocalInput(value: string): string {
-  if (value === '') return ''
-  const ms = new Date(value).getTime()
-  return Number.isNaN(ms) ? '' : new Date(ms).toISOString()
+/** A time as the field shows it, to the minute: "12/31/2026 23:59" in English, "31/12/2026 23:59" in French. */
+export function localInput(ms: number, locale: string | null | undefined): string {
+  const d = new Date(ms)
+  const values: Record<Part, string> = { day: pad(d.getDate()), month: pad(d.getMonth() + 1), year: String(d.getFullYear()) }
+  return `${dateOrder(locale)
+    .map((p) => values[p])
+    .join('/')} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/**
+ * What the operator typed as epoch milliseconds, or null when it is not a date and time that exists: the language's
+ * order of day, month and a four-digit year (separated by / . or -), then hours and minutes on a 24-hour clock (23:59 or
+ * 23h59); without a time, midnight. A day a month lacks (31/02) or a time a clock change skips is refused, not moved.
+ */
+export function parseLocalInput(text: string, locale: string | null | undefined): number | null {
+  const m = /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[\s,T]+(\d{1,2})[:hH](\d{2}))?$/.exec(text.trim())
+  if (!m) return null
+  const order = dateOrder(locale)
+  const at = (part: Part) => Number(m[order.indexOf(part) + 1])
+  if (m[order.indexOf('year') + 1]?.length !== 4) return null
+  const [year, month, day, hours, minutes] = [at('year'), at('month'), at('day'), Number(m[4] ?? 0), Number(m[5] ?? 0)]
+  const d = new Date(year, month - 1, day, hours, minutes)
+  const exists = d.getFullYear() === year && d.getMonth() === month - 1 && d.getDate() === day && d.getHours() === hours && d.getMinutes() === minutes
+  return exists ? d.getTime() : null
+}
+
+/** What the form sends for the field: the ISO time (UTC), or the text as typed when it is none, which the form then refuses in words. */
+export function fromLocalInput(text: string, locale: string | null | undefined): string {
+  const ms = parseLocalInput(text, locale)
+  return ms === null ? text : new Date(ms).toISOString()
 }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { fromLocalInput, localInput, parseLocalInput } from '../../src-renderer/src/features/historian/local-time'
+
+const at = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime()
+
+describe('the history range in the interface’s language, whatever the browser’s', () => {
+  it('writes a time month first in English and day first in French, to the minute on a 24-hour clock', () => {
+    expect(localInput(at(2026, 12, 6, 17, 5), 'en')).toBe('12/06/2026 17:05')
+    expect(localInput(at(2026, 12, 6, 17, 5), 'fr')).toBe('06/12/2026 17:05')
+  })
+
+  it('reads what it writes, and what an operator types in the same order', () => {
+    for (const language of ['en', 'fr']) expect(parseLocalInput(localInput(at(2026, 3, 9, 8, 30), language), language)).toBe(at(2026, 3, 9, 8, 30))
+    expect(parseLocalInput('6/12/2026 9:05', 'fr')).toBe(at(2026, 12, 6, 9, 5))
+    expect(parseLocalInput('06.12.2026 17h05', 'fr')).toBe(at(2026, 12, 6, 17, 5))
+    expect(parseLocalInput(' 12-6-2026 ', 'en')).toBe(at(2026, 12, 6))
+    // The same text is another day in the other language: the order is the language's, never guessed.
+    expect(parseLocalInput('06/12/2026', 'en')).toBe(at(2026, 6, 12))
+  })
+
+  it('refuses a day a month lacks, a month 13, a two-digit year, a time past 23:59 and text', () => {
+    for (const text of ['31/02/2026 10:00', '12/13/2026', '06/12/26 10:00', '06/12/2026 24:00', '06/12/2026 10:60', 'yesterday', '']) expect(parseLocalInput(text, 'fr'), text).toBeNull()
+    expect(parseLocalInput('13/12/2026', 'en')).toBeNull()
+  })
+
+  it('sends the ISO time, or the text as typed for the form to refuse in words', () => {
+    expect(fromLocalInput('06/12/2026 17:05', 'fr')).toBe(new Date(at(2026, 12, 6, 17, 5)).toISOString())
+    expect(fromLocalInput('31/02/2026', 'fr')).toBe('31/02/2026')
+  })
+})
