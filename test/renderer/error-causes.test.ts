@@ -10,7 +10,8 @@ import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import { NAMED_TRANSPORT_CODES } from '../../src-shared/models/transport-codes'
 import { flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
-import { jsonParseKey, transportCauseKey } from '../../src-renderer/src/lib/error-causes'
+import { jsonParseKey, regexProblemKey, transportCauseKey } from '../../src-renderer/src/lib/error-causes'
+import { REGEX_PROBLEMS } from '../../src-shared/models/regex-problems'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
 const catalogues = { en: load('en'), fr: load('fr') }
@@ -75,5 +76,29 @@ describe('JSON parser errors', () => {
     expect(translateRef(t, ref, 'fallback')).toBe('JSON syntax error: a property name in double quotes was expected')
     locale.set('fr')
     expect(translateRef(t, ref, 'fallback')).toBe('Erreur de syntaxe JSON\u00a0: un nom de propriété entre guillemets doubles était attendu')
+  })
+})
+
+describe('regular expressions that do not compile', () => {
+  it('names why in the operator’s words, in both languages (test/unit/regex-problems.test.ts: each reason the engine gives)', () => {
+    for (const code of REGEX_PROBLEMS.filter((c) => c !== 'other')) {
+      for (const messages of Object.values(catalogues)) expect(messages.get(regexProblemKey(code)!), code).toBeTruthy()
+    }
+    expect(regexProblemKey('other')).toBeNull()
+  })
+
+  it('is what the package editor shows, the engine’s English left out; kept for a reason it cannot name', () => {
+    const ref = { key: 'dm.regexInvalid', params: { regexProblem: 'nothingToRepeat', detail: 'Nothing to repeat' } }
+    locale.set('en')
+    expect(translateRef(t, ref, 'fallback')).toBe('Not a valid regular expression: a “*”, “+” or “?” has nothing before it to repeat (write “\\*” for the character itself).')
+    locale.set('fr')
+    const french = translateRef(t, ref, 'fallback')
+    expect(french).toBe(
+      'Expression régulière non valide\u00a0: un «\u00a0*\u00a0», un «\u00a0+\u00a0» ou un «\u00a0?\u00a0» n’a rien avant lui à répéter (écrivez «\u00a0\\*\u00a0» pour le caractère lui-même).',
+    )
+    expect(french).not.toContain('Nothing to repeat')
+    expect(translateRef(t, { key: 'dm.regexInvalidOther', params: { regexProblem: 'other', detail: 'Some new reason' } }, 'fallback')).toBe(
+      'Expression régulière non valide (raison donnée par JavaScript\u00a0: Some new reason).',
+    )
   })
 })

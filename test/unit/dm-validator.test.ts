@@ -370,7 +370,7 @@ const cases: Case[] = [
     pointer: `${PARAM1}/value`,
     severity: 'error',
     key: 'dm.regexInvalid',
-    params: { detail: 'Unterminated group' },
+    params: { regexProblem: 'unclosedGroup', detail: 'Unterminated group' },
   },
   {
     name: 'nothing to repeat',
@@ -379,7 +379,7 @@ const cases: Case[] = [
     pointer: `${PARAM0}/value`,
     severity: 'error',
     key: 'dm.regexInvalid',
-    params: { detail: 'Nothing to repeat' },
+    params: { regexProblem: 'nothingToRepeat', detail: 'Nothing to repeat' },
   },
   {
     name: 'Java possessive quantifier',
@@ -806,7 +806,7 @@ describe('hostile input', () => {
     const maybe = (v: unknown) => (random() < 0.9 ? v : any(0))
     // The validator splits the schema file in two for speed; the whole file, as Monaco uses it, must agree.
     const wholeSchema = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema)
-    const SEMANTIC = new Set(['dm.duplicateKey', 'dm.duplicateParameter', 'dm.regexInvalid', 'dm.regexJava', 'dm.defaultMismatch'])
+    const SEMANTIC = new Set(['dm.duplicateKey', 'dm.duplicateParameter', 'dm.regexInvalid', 'dm.regexInvalidOther', 'dm.regexJava', 'dm.defaultMismatch'])
     let accepted = 0
     for (let i = 0; i < 2000; i++) {
       const parameter = (_: unknown, j: number) => ({

@@ -1,4 +1,5 @@
 import { compileFullMatch, type FullMatcher } from '../../../src-shared/models/full-match'
+import { regexProblemOf, type RegexProblem } from '../../../src-shared/models/regex-problems'
 
 /**
  * The `value` of a package parameter is a regular expression. The platform that defined the format is written
@@ -9,8 +10,11 @@ import { compileFullMatch, type FullMatcher } from '../../../src-shared/models/f
  */
 
 export type PatternCheck =
-  /** `new RegExp(pattern)` refused it; `java` names the Java-only construct that probably explains why. */
-  | { compiles: false; detail: string; java?: string }
+  /**
+   * `new RegExp(pattern)` refused it: `problem` says why in a code the window words, `detail` is the engine's reason;
+   * `java` names the Java-only construct that probably explains why.
+   */
+  | { compiles: false; problem: RegexProblem; detail: string; java?: string }
   /**
    * It compiles; `javaDiffers` names Java syntax that JavaScript reads differently; `matcher()` checks values
    * (built on first use and kept: most parameters have no default to check).
@@ -26,7 +30,8 @@ export function checkPattern(pattern: string): PatternCheck {
     const message = e instanceof Error ? e.message : String(e)
     // V8: "Invalid regular expression: /<pattern>/: <reason>"; the pattern may be long, the reason is what helps.
     const detail = message.slice(message.lastIndexOf(': ') + 2) || message
-    return java ? { compiles: false, detail, java } : { compiles: false, detail }
+    const problem = regexProblemOf(detail)
+    return java ? { compiles: false, problem, detail, java } : { compiles: false, problem, detail }
   }
   let compiled: FullMatcher | undefined
   const matcher = () => (compiled ??= compileFullMatch(pattern))

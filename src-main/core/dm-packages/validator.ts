@@ -433,7 +433,14 @@ class Checker {
           node,
         )
       } else {
-        this.#add('error', `Not a valid regular expression: ${check.detail}`, { key: 'dm.regexInvalid', params: { detail: check.detail } }, pointer, node)
+        // The window says the problem in words (regexProblem); the engine's reason stays for the one it cannot name.
+        this.#add(
+          'error',
+          `Not a valid regular expression: ${check.detail}`,
+          { key: check.problem === 'other' ? 'dm.regexInvalidOther' : 'dm.regexInvalid', params: { regexProblem: check.problem, detail: check.detail } },
+          pointer,
+          node,
+        )
       }
     } else {
       if (check.javaDiffers) {

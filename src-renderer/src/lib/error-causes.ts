@@ -1,8 +1,10 @@
 import type { MessageRef } from '../../../src-shared/contract'
+import { REGEX_PROBLEMS } from '../../../src-shared/models/regex-problems'
 
 /**
  * The core names why a connection failed by its system code (`reason: 'ECONNREFUSED'`, core/http/transport-errors.ts)
- * and why a JSON text cannot be read by jsonc-parser's error name (`detail: 'PropertyNameExpected'`, core/json/parse.ts).
+ * and why a JSON text cannot be read by jsonc-parser's error name (`detail: 'PropertyNameExpected'`, core/json/parse.ts),
+ * and why a package's regular expression does not compile by a code of models/regex-problems.ts (`regexProblem`).
  * Neither means anything to an operator: each is said here as a translated sentence — what happened and what to do —
  * and never shown as it is.
  */
@@ -91,6 +93,11 @@ export function jsonParseKey(name: string): string | null {
 /** Parameters that may carry a code rather than words. */
 const CODED_PARAMS = new Set(['reason', 'detail'])
 
+/** The catalogue key that says why a regular expression does not compile (models/regex-problems.ts), or null. */
+export function regexProblemKey(code: string): string | null {
+  return code !== 'other' && (REGEX_PROBLEMS as readonly string[]).includes(code) ? `dm.regexProblems.${code}` : null
+}
+
 /**
  * A reference's parameters with every code said in words; other values stay as they are. `variant` picks the
  * catalogue key a code's words are read from (translateRef's: the words that do not ask to try again, for an error
@@ -99,6 +106,11 @@ const CODED_PARAMS = new Set(['reason', 'detail'])
 export function paramsInWords(t: (key: string) => string, ref: MessageRef, variant: (key: string) => string = (key) => key): Record<string, string | number> {
   const params = { ...(ref.params ?? {}) }
   for (const [name, value] of Object.entries(params)) {
+    if (name === 'regexProblem' && typeof value === 'string') {
+      const key = regexProblemKey(value)
+      if (key) params[name] = t(key)
+      continue
+    }
     if (!CODED_PARAMS.has(name) || typeof value !== 'string') continue
     const key = transportCauseKey(value) ?? jsonParseKey(value)
     if (key) params[name] = t(variant(key))
