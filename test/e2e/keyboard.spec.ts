@@ -126,6 +126,27 @@ test('a table sorts by its header in natural order (valve-2 before valve-10) and
   await expect(table.locator('[tabindex="0"]')).toHaveCount(1)
 })
 
+test('Tab enters a table at its first row of data, and ArrowUp reaches its header’s sort buttons', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Packages')
+  const files = ['valve-10', 'valve-2'].map((id) => ({ name: `${id}.json`, mimeType: 'application/json', buffer: Buffer.from(pkg(id)) }))
+  await page.getByLabel('Package file', { exact: true }).setInputFiles(files)
+  await expect(page.getByTestId('package-row')).toHaveCount(2)
+  const table = page.getByRole('table', { name: 'Packages in the library' })
+  await page.getByLabel('Package file', { exact: true }).focus()
+  for (let i = 0; i < 20 && !(await table.evaluate((t) => t.contains(t.ownerDocument.activeElement))); i++) await page.keyboard.press('Tab')
+  const focused = page.locator(':focus')
+  expect(await focused.evaluate((el) => el.closest('tbody') !== null)).toBe(true)
+  await expect(focused).toContainText('valve-10')
+  await page.keyboard.press('ArrowUp')
+  await expect(focused).toHaveAccessibleName('Bundle ID')
+  await expect(table.locator('[tabindex="0"]')).toHaveCount(1)
+  // Left from the header, the table is entered again where the keys left it.
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Tab')
+  await expect(page.locator(':focus')).toHaveAccessibleName('Bundle ID')
+})
+
 test('an import is followed from the keyboard: Cancel while it runs, Close once it ends, then back to Import', async ({ app }) => {
   const { page } = app
   await openPage(page, 'Devices')
