@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { fromLocalInput, localInput, parseLocalInput } from '../../src-renderer/src/features/historian/local-time'
+import { fromLocalInput, localInput, parseLocalInput, rangeWords } from '../../src-renderer/src/features/historian/local-time'
+import { formErrors } from '../../src-renderer/src/lib/form/issues'
+import { historyInputSchema } from '../../src-shared/models/historian'
 
 const at = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime()
 
@@ -26,5 +28,19 @@ describe('the history range in the interface’s language, whatever the browser�
   it('sends the ISO time, or the text as typed for the form to refuse in words', () => {
     expect(fromLocalInput('06/12/2026 17:05', 'fr')).toBe(new Date(at(2026, 12, 6, 17, 5)).toISOString())
     expect(fromLocalInput('31/02/2026', 'fr')).toBe('31/02/2026')
+  })
+})
+
+describe('the range’s problems in words', () => {
+  const input = (from: string, to: string) => ({ typeId: 'meter', deviceId: 'm-1', limit: 200, from: fromLocalInput(from, 'fr'), to: fromLocalInput(to, 'fr') })
+  const rules = { schema: historyInputSchema, words: rangeWords(() => '31/12/2026 23:59') }
+
+  it('names a date that does not exist with the example, and a range that ends before it starts as such', () => {
+    expect(formErrors(rules, input('01/12/2026 10:00', '31/02/2026 10:00'))).toEqual({
+      to: { key: 'historian.history.badTime', params: { value: '31/02/2026 10:00', example: '31/12/2026 23:59' } },
+    })
+    expect(formErrors(rules, input('06/12/2026 10:00', '05/12/2026 10:00'))).toEqual({ to: { key: 'historian.rangeReversed', params: { field: 'to' } } })
+    expect(formErrors(rules, input('', '05/12/2026 10:00'))).toEqual({ from: { key: 'form.required' } })
+    expect(formErrors(rules, input('05/12/2026', '06/12/2026'))).toEqual({})
   })
 })

@@ -5,7 +5,12 @@
  * mm/dd/yyyy in an English browser, and the order of day and month is the one thing a range must not get wrong.
  */
 
+import type { MessageRef } from '../../../../src-shared/contract'
+
 type Part = 'day' | 'month' | 'year'
+
+/** What fromLocalInput sends for a time it read (toISOString), as opposed to the text it could not read. */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 
@@ -46,4 +51,19 @@ export function parseLocalInput(text: string, locale: string | null | undefined)
 export function fromLocalInput(text: string, locale: string | null | undefined): string {
   const ms = parseLocalInput(text, locale)
   return ms === null ? text : new Date(ms).toISOString()
+}
+
+/**
+ * The form's words for the two fields (FormRules.words): a text that is no date and time is named with the example; a
+ * field holding one was refused for the range it makes (the end before the start), which the schema names itself. The
+ * example is asked for each time: it follows the interface's language.
+ */
+export function rangeWords(example: () => string): Record<'from' | 'to', (value: unknown) => MessageRef> {
+  const words =
+    (path: 'from' | 'to') =>
+    (value: unknown): MessageRef =>
+      typeof value === 'string' && ISO_TIME.test(value)
+        ? { key: 'historian.rangeReversed', params: { field: path } }
+        : { key: 'historian.history.badTime', params: { value: String(value), example: example() } }
+  return { from: words('from'), to: words('to') }
 }
