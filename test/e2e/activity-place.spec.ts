@@ -75,3 +75,30 @@ test('entries written while the operator reads further down arrive above, withou
   await expect(first).toContainText('meter/m-083')
   expect((await first.boundingBox())!.y).toBeGreaterThanOrEqual((await list.boundingBox())!.y - 1)
 })
+
+test('a new search brings the list back to its top and its first row, wherever the operator had scrolled or moved', async ({ app }) => {
+  test.skip(!app.serve, 'adds entries through serve mode’s socket; the Electron window calls its core over IPC')
+  const { page } = app
+  await addDevices(page, app.serve!.token, names(0, 80))
+  await page.getByRole('navigation').getByRole('link', { name: 'Activity', exact: true }).click()
+  const list = page.getByRole('list', { name: 'Activity log, newest first' })
+  await expect(list.locator('[aria-posinset="1"]')).toContainText('meter/m-079')
+
+  // Well down the list, with the keyboard: the active row and the scroll position are far from the top.
+  await list.locator('[aria-posinset="1"]').focus()
+  await page.keyboard.press('PageDown')
+  await page.keyboard.press('PageDown')
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(100)
+  expect(Number(await list.locator('[tabindex="0"]').getAttribute('aria-posinset'))).toBeGreaterThan(10)
+
+  const search = page.getByRole('searchbox').first()
+  await search.fill('m-07')
+  await expect(list.locator('[aria-posinset="1"]')).toContainText('meter/m-079')
+  await expect(list.locator('[role="listitem"]').filter({ hasText: 'meter/m-069' })).toHaveCount(0)
+  await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBe(0)
+  // The first row is the list's Tab stop again: Tab from the search lands on it, not on a row of the old search.
+  await expect(list.locator('[tabindex="0"]')).toHaveAttribute('aria-posinset', '1')
+  await search.focus()
+  for (let i = 0; i < 30 && !(await list.evaluate((el) => el.contains(el.ownerDocument.activeElement))); i++) await page.keyboard.press('Tab')
+  await expect(page.locator('[role="listitem"]:focus')).toHaveAttribute('aria-posinset', '1')
+})
