@@ -159,6 +159,19 @@ for (const language of LANGUAGES) {
     await toField.fill(day(Date.now() + 86_400_000))
     await history.getByRole('button', { name: t('historian.history.show') }).click()
     await expect(history.getByText(t('historian.history.count', { count: 3 }))).toBeVisible()
+    if (language === 'en' && app.serve) {
+      // French chosen in another window while this one shows the range: the fields are rewritten day first, the same times.
+      const [month, date, rest] = (await fromField.inputValue()).split('/')
+      const other = await page.context().newPage()
+      await other.goto(app.serve.url)
+      await switchLanguage(other, 'fr')
+      await expect(page.locator('html')).toHaveAttribute('lang', 'fr')
+      await expect(page.getByLabel(words('fr')('historian.history.from'), { exact: true })).toHaveValue(`${date}/${month}/${rest}`)
+      await other.getByLabel('Langue').selectOption({ label: 'English' })
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+      await expect(fromField).toHaveValue(`${month}/${date}/${rest}`)
+      await other.close()
+    }
 
     // The destination goes down: the same range comes from the local copy, with the reason and how old it is.
     await peer.stop()
