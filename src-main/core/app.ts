@@ -179,7 +179,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
   const locations = createLocationService({ db, bus })
-  const locationIntake = createLocationIntake({ locations, logger })
+  const locationIntake = createLocationIntake({ locations, logger, refusingDevices: () => roleGate.refusing('devices') })
   // The weather alert rules (sims) read each reading the weather service fetches; the weather room sits below them.
   const onWeatherReading: { check?: () => void } = {}
   const weather = createWeatherService({
@@ -362,6 +362,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:followLocations': async (input, ctx) => {
       const doc = await profiles.resolve('platform', input.platformProfile)
       const { id } = toProfile(doc)
+      // Before the link opens: a link opened for nothing would still connect to the broker.
+      locationIntake.assertRecordable()
       locationIntake.attach(id, await links.linkFor(doc))
       // From now on this core writes the positions devices report: the operator's choice, so it is in the trail.
       await appendAudit(db, { actor: ctx.actor, action: 'devices.locations.follow', target: `platform/${id}`, outcome: 'ok' })
