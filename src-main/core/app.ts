@@ -451,6 +451,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sync:status': () => sync.status(),
     'sync:conflicts': (input) => sync.conflicts(input.limit),
     'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
+    'sync:discard': (input, ctx) => sync.discard(input.id, ctx),
     'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
     'trash:list': () => trash.list(),
     'trash:restore': (input, ctx) => trash.restore(input.id, ctx),
