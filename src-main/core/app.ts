@@ -184,6 +184,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const onWeatherReading: { check?: () => void } = {}
   const weather = createWeatherService({
     db,
+    gate: roleGate,
     vault: options.vault,
     bus,
     logger,
@@ -247,13 +248,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await sync.status().catch((e: unknown) => logger.warn({ err: e }, 'the team role could not be read; changes are not checked against it until the sync says'))
   const mail = createMailService({
     db,
+    gate: roleGate,
     vault: options.vault,
     bus,
     logger,
     onChange: () => bus.emit('mail:changed', {}),
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
-  const team = createTeamService({ db, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  const team = createTeamService({ db, gate: roleGate, mail, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({
     db,

@@ -29,6 +29,11 @@ export interface MailPort {
 export interface TeamServiceDeps {
   db: Db
   mail: MailPort
+  /**
+   * The role gate (core/sync/role-gate.ts), asked before a message goes out: the invitation's record would be refused
+   * after the invitee already had the mail.
+   */
+  gate?: { check(docs: readonly { _id?: string }[]): void }
   /** For 'audit:changed'. */
   bus?: Pick<EventBus, 'emit'>
   logger?: Logger
@@ -48,7 +53,7 @@ function invitee(doc: { name: string; email: string }): string {
 }
 
 export function createTeamService(deps: TeamServiceDeps) {
-  const { db, mail, bus, logger, onChange } = deps
+  const { db, mail, bus, logger, onChange, gate } = deps
   const now = deps.now ?? (() => new Date())
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
@@ -227,6 +232,7 @@ export function createTeamService(deps: TeamServiceDeps) {
       if (doc.state === 'revoked') {
         throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
       }
+      gate?.check([doc])
       return reserved(id, () => mail.withActiveMailer((mailer) => deliver(doc, mailer, 'invitation.resend', ctx)))
     },
 
