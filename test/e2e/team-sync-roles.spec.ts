@@ -1,7 +1,8 @@
 /**
  * The role the team server gives, reflected in the UI: a viewer's changing controls are off on the devices, packages
  * and profiles views, each described by the banner's reason; a change made before the role was known is refused by
- * the server and said in words; and after a serve restart with the sync stopped the remembered role still holds.
+ * the server and said in words; after a serve restart with the sync stopped the remembered role still holds; and a
+ * device made before joining is discarded from the refused list, after a question.
  * express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`), the database set up as `sync setup` does.
  */
 import AxeBuilder from '@axe-core/playwright'
@@ -74,4 +75,36 @@ test("a viewer's changing controls are off with the reason, a refused change is 
   await openPage(page, 'Settings')
   await expect(page.getByRole('region', { name: 'Team sync' }).getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
   await expectReadOnly(page)
+})
+
+test('a viewer discards a device made here before joining, after a question: gone here, and no longer listed as refused', async ({ app }) => {
+  test.setTimeout(180_000)
+  const page = app.page
+  await openPage(page, 'Devices')
+  await addDevice(page, 'meter', 'v-2')
+  await configureTeamSync(page, { url: peer.url, database: DB, user: 'vera', password: 'vera-pw' })
+  const section = page.getByRole('region', { name: 'Team sync' })
+  await section.getByRole('button', { name: 'Start' }).click()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', SYNC)
+  const discard = section.getByRole('button', { name: 'Discard my unsent change to device:meter:v-2' })
+  await expect(discard).toBeEnabled(SYNC)
+
+  // Cancel changes nothing.
+  await discard.click()
+  const dialog = page.getByRole('dialog', { name: 'Discard this computer’s unsent change to device:meter:v-2?' })
+  await expect(dialog).toContainText('Nothing is sent to the team')
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+  expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(discard).toBeVisible()
+
+  await discard.click()
+  await dialog.getByRole('button', { name: 'Discard the change' }).click()
+  await expect(page.getByRole('status').filter({ hasText: 'device:meter:v-2 removed from this computer (the team server never had it).' })).toBeVisible()
+  await expect(discard).toBeHidden()
+  await expect(section.getByRole('heading', { name: /Refused by the server/ })).toBeHidden()
+  await openPage(page, 'Devices')
+  await expect(page.getByTestId('device-row').filter({ hasText: 'v-2' })).toHaveCount(0)
+  expect((await peer.docs(DB)).map((d) => d._id)).not.toContain('device:meter:v-2')
 })
