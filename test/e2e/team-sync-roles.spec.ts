@@ -77,11 +77,21 @@ test("a viewer's changing controls are off with the reason, a refused change is 
   await expectReadOnly(page)
 })
 
-test('a viewer discards a device made here before joining, after a question: gone here, and no longer listed as refused', async ({ app }) => {
+test('a viewer discards a device made here before joining, after a question: gone here, no longer listed as refused; and is not offered to follow locations', async ({ app }) => {
   test.setTimeout(180_000)
   const page = app.page
   await openPage(page, 'Devices')
   await addDevice(page, 'meter', 'v-2')
+  // A platform profile from before joining: a viewer's computer records no location report, and says so instead of offering to follow.
+  await openPage(page, 'Extensions')
+  const platformCard = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+  await platformCard.getByRole('button', { name: 'Add' }).click()
+  const form = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+  await form.getByLabel('Profile name').fill('Lab broker')
+  await form.getByLabel('Broker URL').fill('mqtt://127.0.0.1:1883')
+  await form.getByLabel('Client ID').fill('a:org1:fieldline')
+  await form.getByRole('button', { name: 'Save profile' }).click()
+  await expect(platformCard.getByRole('button', { name: 'Follow device locations (Lab broker)' })).toBeVisible()
   await configureTeamSync(page, { url: peer.url, database: DB, user: 'vera', password: 'vera-pw' })
   const section = page.getByRole('region', { name: 'Team sync' })
   await section.getByRole('button', { name: 'Start' }).click()
@@ -103,8 +113,16 @@ test('a viewer discards a device made here before joining, after a question: gon
   await dialog.getByRole('button', { name: 'Discard the change' }).click()
   await expect(page.getByRole('status').filter({ hasText: 'device:meter:v-2 removed from this computer (the team server never had it).' })).toBeVisible()
   await expect(discard).toBeHidden()
-  await expect(section.getByRole('heading', { name: /Refused by the server/ })).toBeHidden()
+  // The platform profile made before joining is refused too, and stays listed until discarded in its turn.
+  await expect(section.getByRole('heading', { name: 'Refused by the server (1)' })).toBeVisible()
+  await expect(section.getByRole('listitem').filter({ hasText: 'device:meter:v-2' })).toHaveCount(0)
+  await expect(section.getByRole('button', { name: /^Discard my unsent change to profile:platform:/ })).toBeVisible()
   await openPage(page, 'Devices')
   await expect(page.getByTestId('device-row').filter({ hasText: 'v-2' })).toHaveCount(0)
+  await openPage(page, 'Extensions')
+  await expect(
+    platformCard.getByRole('status').filter({ hasText: 'This computer is a viewer on the team server, which refuses its changes to devices: location reports are not recorded here.' }),
+  ).toBeVisible()
+  await expect(platformCard.getByRole('button', { name: /Follow device locations/ })).toHaveCount(0)
   expect((await peer.docs(DB)).map((d) => d._id)).not.toContain('device:meter:v-2')
 })
