@@ -109,16 +109,21 @@ test('a viewer discards a device made here before joining, after a question: gon
   await expect(dialog).toBeHidden()
   await expect(discard).toBeVisible()
 
-  await discard.click()
+  // The device's own page says it too, and discards it from there, back to the list.
+  await openPage(page, 'Devices')
+  await openDevice(page, 'v-2')
+  await expect(page.getByText('device:meter:v-2: refused by the team server for your role.')).toBeVisible()
+  await page.getByRole('button', { name: 'Discard my unsent change to device:meter:v-2' }).click()
   await dialog.getByRole('button', { name: 'Discard the change' }).click()
   await expect(page.getByRole('status').filter({ hasText: 'device:meter:v-2 removed from this computer (the team server never had it).' })).toBeVisible()
+  await expect(page.getByRole('heading', { name: 'Devices', level: 1 })).toBeVisible()
+  await expect(page.getByTestId('device-row').filter({ hasText: 'v-2' })).toHaveCount(0)
+  await openPage(page, 'Settings')
   await expect(discard).toBeHidden()
   // The platform profile made before joining is refused too, and stays listed until discarded in its turn.
   await expect(section.getByRole('heading', { name: 'Refused by the server (1)' })).toBeVisible()
   await expect(section.getByRole('listitem').filter({ hasText: 'device:meter:v-2' })).toHaveCount(0)
   await expect(section.getByRole('button', { name: /^Discard my unsent change to profile:platform:/ })).toBeVisible()
-  await openPage(page, 'Devices')
-  await expect(page.getByTestId('device-row').filter({ hasText: 'v-2' })).toHaveCount(0)
   await openPage(page, 'Extensions')
   await expect(
     platformCard.getByRole('status').filter({ hasText: 'This computer is a viewer on the team server, which refuses its changes to devices: location reports are not recorded here.' }),
