@@ -179,11 +179,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
   const locations = createLocationService({ db, bus })
-  const locationIntake = createLocationIntake({ locations, logger })
+  const locationIntake = createLocationIntake({ locations, logger, refusingDevices: () => roleGate.refusing('devices') })
   // The weather alert rules (sims) read each reading the weather service fetches; the weather room sits below them.
   const onWeatherReading: { check?: () => void } = {}
   const weather = createWeatherService({
     db,
+    gate: roleGate,
     vault: options.vault,
     bus,
     logger,
@@ -247,6 +248,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await sync.status().catch((e: unknown) => logger.warn({ err: e }, 'the team role could not be read; changes are not checked against it until the sync says'))
   const mail = createMailService({
     db,
+    gate: roleGate,
     vault: options.vault,
     bus,
     logger,
@@ -254,7 +256,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   // Team sync makes the invitees' CouchDB users: the team service knows it only through this port (sync stands above team).
-  const team = createTeamService({ db, mail, accounts: sync, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  const team = createTeamService({ db, gate: roleGate, mail, accounts: sync, bus, logger, onChange: () => bus.emit('team:changed', {}) })
   const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({
     db,
@@ -364,6 +366,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'devices:followLocations': async (input, ctx) => {
       const doc = await profiles.resolve('platform', input.platformProfile)
       const { id } = toProfile(doc)
+      // Before the link opens: a link opened for nothing would still connect to the broker.
+      locationIntake.assertRecordable()
       locationIntake.attach(id, await links.linkFor(doc))
       // From now on this core writes the positions devices report: the operator's choice, so it is in the trail.
       await appendAudit(db, { actor: ctx.actor, action: 'devices.locations.follow', target: `platform/${id}`, outcome: 'ok' })
@@ -452,6 +456,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sync:status': () => sync.status(),
     'sync:conflicts': (input) => sync.conflicts(input.limit, input.device),
     'sync:resolve': (input, ctx) => sync.resolve(input, ctx),
+    'sync:discard': (input, ctx) => sync.discard(input.id, ctx),
     'sync:clearDenied': (_input, ctx) => sync.clearDenied(ctx),
     'trash:list': () => trash.list(),
     'trash:restore': (input, ctx) => trash.restore(input.id, ctx),

@@ -64,6 +64,13 @@ declare namespace PouchDB {
   }
   interface Database<T extends object = object> {
     get(id: string, options?: { conflicts?: boolean; rev?: string }): Promise<Core.ExistingDocument<T> & { _conflicts?: string[] }>
+    /** Every leaf revision with its history (team sync's discard): `{ok: doc}`, or `{missing: rev}` for one not found. */
+    get(
+      id: string,
+      options: { open_revs: 'all'; revs: true },
+    ): Promise<({ ok: Core.ExistingDocument<T> & { _deleted?: boolean; _revisions: { start: number; ids: string[] } } } | { missing: string })[]>
+    /** Which of the given revisions this database lacks, per document id. */
+    revsDiff(revs: Record<string, string[]>): Promise<Record<string, { missing?: string[] }>>
     put(doc: T & { _id: string; _rev?: string }): Promise<Core.Response>
     bulkDocs(docs: (Partial<T> & { _id: string; _rev?: string; _deleted?: boolean })[], options?: { new_edits?: boolean }): Promise<(Core.Response | Core.Error)[]>
     allDocs(options?: AllDocsOptions): Promise<Core.AllDocsResponse<T>>

@@ -7,3 +7,8 @@ export const deviceIdSchema = z.string().max(36).regex(DEVICE_ID_PATTERN, { mess
 
 export const deviceKeySchema = z.object({ typeId: deviceIdSchema, deviceId: deviceIdSchema })
 export type DeviceKey = z.infer<typeof deviceKeySchema>
+
+/** The workspace document of a device (the core's store and the window name it alike: the sync lists refusals by it). */
+export function deviceDocId(key: DeviceKey): string {
+  return `device:${key.typeId}:${key.deviceId}`
+}

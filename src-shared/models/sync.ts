@@ -282,6 +282,12 @@ export const syncChannels = {
   },
   /** Keeps one version and removes the others in one write with its audit entry. */
   'sync:resolve': { input: syncResolveSchema, output: z.object({ id: z.string(), rev: z.string(), removed: z.array(z.string()) }) },
+  /**
+   * Discards this computer's unsent change to a document the server refused (or whose group it refuses this role):
+   * removed here when the server never had it ('removed'), the server's version again when it has one ('reverted').
+   * Writes nothing the server takes; needs the server, to ask what it has. Audited.
+   */
+  'sync:discard': { input: z.object({ id: docIdSchema }).strict(), output: z.object({ id: z.string(), outcome: z.enum(['removed', 'reverted']) }) },
   /** Forgets the list of denied documents (they stay refused by the server). Audited. */
   'sync:clearDenied': { input: nothing, output: z.object({ cleared: z.number().int() }) },
 } as const

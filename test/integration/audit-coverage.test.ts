@@ -542,6 +542,19 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
       return e.call('sync:resolve', { id, keep: 'mine' })
     },
   },
+  {
+    channel: 'sync:discard',
+    action: 'sync.discard',
+    run: async (e) => {
+      // A validation that refuses one device, so that the server refuses it (the walk's server has no roles).
+      const auth = { authorization: `Basic ${Buffer.from(`${COUCH_ADMIN.name}:${COUCH_ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
+      const validate = "function (newDoc) { if (newDoc._id === 'device:walk:refused') throw({ forbidden: 'refused by the walk' }); }"
+      await fetch(`${e.couch.url}/walk-sync/_design/walk-refuse`, { method: 'PUT', headers: auth, body: JSON.stringify({ validate_doc_update: validate }) })
+      await e.call('devices:add', { typeId: 'walk', deviceId: 'refused' })
+      await expect.poll(async () => (await e.call('sync:status', {})).denied.map((d) => d.id), { timeout: 20_000 }).toContain('device:walk:refused')
+      return e.call('sync:discard', { id: 'device:walk:refused' })
+    },
+  },
   { channel: 'sync:clearDenied', action: 'sync.clearDenied', run: (e) => e.call('sync:clearDenied', {}) },
   { channel: 'sync:stop', action: 'sync.stop', run: (e) => e.call('sync:stop', {}) },
   {

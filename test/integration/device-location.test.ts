@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EventPayload } from '../../src-shared/contract'
-import { tempDir, testCore } from '../helpers/core'
+import { updateSyncState } from '../../src-main/core/sync/sync.store'
+import { silentLogger, tempDir, testCore } from '../helpers/core'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -228,6 +229,70 @@ describe.skipIf(skip)('location updates from managed devices through the platfor
     await expect.poll(() => core.locationIntake.stats().unattributed, POLL).toBe(1)
     expect(answers.length).toBe(answered)
     expect((await core.call('devices:get', pump)).location?.latitude).toBe(3)
+  })
+})
+
+describe.skipIf(skip)("location updates on a viewer's computer", () => {
+  let core: TestCore
+  let broker: Mosquitto
+  let gateway: mqtt.MqttClient
+  let cleanup: () => Promise<void>
+  const answers: { rc: number; reqId: string }[] = []
+  const warnings: string[] = []
+  const errors: string[] = []
+  const logger = {
+    ...silentLogger,
+    warn: (_fields: unknown, message: string) => void warnings.push(message),
+    error: (_fields: unknown, message: string) => void errors.push(message),
+  }
+
+  beforeAll(async () => {
+    broker = await startMosquitto()
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { logger: logger as never })
+    await core.call('devices:add', { typeId: 'pump', deviceId: 'p-1' })
+    await core.call('profiles:save', { extension: 'platform', name: 'Broker', settings: { url: broker.url, clientId: 'a:org1:viewer' } })
+    gateway = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:gw2' })
+    await gateway.subscribeAsync('iotdm-1/type/+/id/+/response', { qos: 1 })
+    gateway.on('message', (_t, payload) => answers.push(JSON.parse(payload.toString()) as { rc: number; reqId: string }))
+  })
+  afterAll(async () => {
+    await gateway?.endAsync()
+    await core?.close()
+    await broker?.stop()
+    await cleanup?.()
+  })
+
+  /** What the sync remembers once the server said this computer's user is a viewer; the status tells the role gate. */
+  async function becomeViewer(): Promise<void> {
+    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'vic', secrets: { password: 'pw' } })
+    await updateSyncState(core.workspace.db, (s) => {
+      s.role = 'viewer'
+      s.roleAsOf = new Date().toISOString()
+    })
+    expect((await core.call('sync:status', {})).refused).toContain('devices')
+  }
+
+  it('answers 403 to every update once the role is viewer, stores nothing, and warns once instead of an error per update', async () => {
+    const { profileId } = await core.call('devices:followLocations', {})
+    await (await core.links.linkFor(await core.profiles.get('platform', profileId))).connect()
+    await becomeViewer()
+    const ids = Array.from({ length: 6 }, (_, i) => `v-${i}`)
+    for (const [i, reqId] of ids.entries()) {
+      await gateway.publishAsync('iotdevice-1/type/pump/id/p-1/device/update/location', JSON.stringify({ d: { longitude: i, latitude: i }, reqId }), { qos: 1 })
+    }
+    await expect.poll(() => ids.map((id) => answers.find((a) => a.reqId === id)?.rc), POLL).toEqual(ids.map(() => 403))
+    expect((await core.call('devices:get', { typeId: 'pump', deviceId: 'p-1' })).location).toBeNull()
+    expect(core.locationIntake.stats()).toMatchObject({ notRecorded: 6, failed: 0, stored: 0 })
+    expect(errors).toEqual([])
+    expect(warnings.filter((w) => w.startsWith('location intake: location reports are not recorded'))).toHaveLength(1)
+  })
+
+  it('refuses to start following, with the translated reason, and opens no link for it', async () => {
+    await becomeViewer()
+    await expect(core.call('devices:followLocations', {})).rejects.toMatchObject({ bridge: { code: 'FORBIDDEN', details: { ref: { key: 'location.follow.notRecorded' } } } })
+    expect((await core.call('audit:list', { query: 'devices.locations.follow' })).total).toBe(1)
   })
 })
 

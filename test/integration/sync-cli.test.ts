@@ -32,6 +32,7 @@ beforeAll(async () => {
     return
   }
   peer = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+  await peer.addUser('cli-vic', 'cli-vic-pw', ['viewer'])
   dir = await tempDir('fieldline-sync-cli-')
 })
 
@@ -89,6 +90,38 @@ describe('fieldline sync', () => {
     const noConflict = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'mine'])
     expect(noConflict.code).toBe(1)
     expect(noConflict.err).toMatch(/no conflict to resolve/)
+  }, 240_000)
+
+  it("discards a viewer's device the server refused, asking first (--yes without a terminal), and removes it here only", async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const admin = await tempDir('fieldline-sync-cli-admin-')
+    const viewer = await tempDir('fieldline-sync-cli-viewer-')
+    try {
+      const made = await runCli(admin.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-viewers', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(made, made.err).toMatchObject({ code: 0 })
+      // Saved as a viewer (whose setup the server refuses), then a device made before the role is known.
+      await runCli(viewer.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-viewers', '--user', 'cli-vic'], { FIELDLINE_SYNC_PASSWORD: 'cli-vic-pw' })
+      expect((await runCli(viewer.dir, ['devices', 'add', 'meter', 'v-9'])).code).toBe(0)
+      expect((await runCli(viewer.dir, ['sync', 'start', '--once'])).code).toBe(0)
+      expect((await runCli(viewer.dir, ['sync', 'status'])).out).toMatch(/refused\s+1\n\s+device:meter:v-9\t.*viewers may only read/)
+
+      const unasked = await runCli(viewer.dir, ['sync', 'discard', 'device:meter:v-9'])
+      expect(unasked.code).toBe(2)
+      expect(unasked.err).toMatch(/pass --yes to confirm/)
+      expect((await runCli(viewer.dir, ['devices', 'list', '--columns', 'deviceId'])).out).toMatch(/v-9/)
+
+      const discarded = await runCli(viewer.dir, ['sync', 'discard', 'device:meter:v-9', '--yes'])
+      expect(discarded, discarded.err).toMatchObject({ code: 0, out: 'device:meter:v-9 removed here (the server never had it)\n' })
+      expect((await runCli(viewer.dir, ['devices', 'list', '--columns', 'deviceId'])).out).not.toMatch(/v-9/)
+      expect((await runCli(viewer.dir, ['sync', 'status'])).out).toMatch(/refused\s+0\n/)
+      const again = await runCli(viewer.dir, ['sync', 'discard', 'device:meter:v-9', '--yes'])
+      expect(again.code).toBe(2)
+      expect(again.err).toMatch(/nothing to discard/)
+      expect((await peer.docs('cli-viewers')).map((d) => d._id)).not.toContain('device:meter:v-9')
+    } finally {
+      await admin.cleanup()
+      await viewer.cleanup()
+    }
   }, 240_000)
 })
 

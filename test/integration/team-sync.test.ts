@@ -235,6 +235,66 @@ describe('live sync', () => {
     expect((await viewer.call('sync:status', {})).denied).toEqual([])
   })
 
+  it('lets a viewer discard a device created here before it joined: gone here, nothing on the server, the refusal settled', async () => {
+    await setUp()
+    const viewer = await workspace('vic', 'vic-pw')
+    await viewer.call('devices:add', { typeId: 'meter', deviceId: 'd-1', description: 'made before joining' })
+    await viewer.call('sync:start', {})
+    await live(viewer)
+    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:d-1')
+    // Stuck: the gate refuses its removal, the server refuses the device.
+    await expect(viewer.call('devices:remove', { typeId: 'meter', deviceId: 'd-1' })).rejects.toMatchObject({ bridge: { code: 'FORBIDDEN' } })
+
+    expect(await viewer.call('sync:discard', { id: 'device:meter:d-1' })).toEqual({ id: 'device:meter:d-1', outcome: 'removed' })
+    await expect(viewer.call('devices:get', { typeId: 'meter', deviceId: 'd-1' })).rejects.toMatchObject({ bridge: { code: 'NOT_FOUND' } })
+    expect((await viewer.call('sync:status', {})).denied.map((d) => d.id)).not.toContain('device:meter:d-1')
+    // The sync offers the deletion; the server refuses it (a viewer), and that is not listed as a new refusal.
+    await viewer.call('sync:stop', {})
+    await viewer.call('sync:start', {})
+    await live(viewer)
+    await viewer.call('sync:stop', {})
+    expect((await viewer.call('sync:status', {})).denied.map((d) => d.id)).not.toContain('device:meter:d-1')
+    const onServer = await fetch(`${peer.url}/${DB}/device%3Ameter%3Ad-1`, { headers: { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` } })
+    expect([onServer.status, ((await onServer.json()) as { reason?: string }).reason]).toEqual([404, 'missing'])
+    // Audited here; a viewer's trail is not pushed.
+    expect((await viewer.call('audit:list', { query: 'sync.discard' })).items).toMatchObject([{ action: 'sync.discard', target: 'device:meter:d-1', before: { description: 'made before joining' } }])
+    // Nothing more to discard, and a document no group shares is not the sync's.
+    await expect(viewer.call('sync:discard', { id: 'device:meter:d-1' })).rejects.toMatchObject({ bridge: { details: { ref: { key: 'sync.discard.nothing' } } } })
+    await expect(viewer.call('sync:discard', { id: 'outbox:x' })).rejects.toMatchObject({ bridge: { details: { ref: { key: 'sync.discard.notShared' } } } })
+  })
+
+  it("reverts a viewer's refused edit of a team device to the server's version, which gives way to the team's next change", async () => {
+    await setUp()
+    const operator = await workspace('olga', 'olga-pw')
+    await operator.call('devices:add', { typeId: 'meter', deviceId: 'd-2', description: 'team' })
+    await operator.call('sync:start', {})
+    await live(operator)
+    const viewer = await workspace('vic', 'vic-pw')
+    await viewer.call('sync:start', {})
+    await live(viewer)
+    await expect.poll(async () => (await viewer.call('sync:status', {})).role, POLL).toBe('viewer')
+    // An edit made before this computer knew its role (written past the gate, as it was then).
+    const doc = await viewer.workspace.db.get('device:meter:d-2')
+    await viewer.workspace.db.put({ ...doc, description: 'mine' } as typeof doc)
+    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain('device:meter:d-2')
+    expect((await viewer.call('devices:get', { typeId: 'meter', deviceId: 'd-2' })).description).toBe('mine')
+    // An operator may not discard what the server takes from it.
+    await expect(operator.call('sync:discard', { id: 'device:meter:d-2' })).rejects.toMatchObject({ bridge: { details: { ref: { key: 'sync.discard.notRefused' } } } })
+
+    expect(await viewer.call('sync:discard', { id: 'device:meter:d-2' })).toEqual({ id: 'device:meter:d-2', outcome: 'reverted' })
+    expect((await viewer.call('devices:get', { typeId: 'meter', deviceId: 'd-2' })).description).toBe('team')
+    expect((await viewer.call('sync:status', {})).denied.map((d) => d.id)).not.toContain('device:meter:d-2')
+    expect((await serverDoc('device:meter:d-2'))?.description).toBe('team')
+
+    // The team's next change is the device here, with no conflict left behind.
+    await operator.call('devices:setLocation', { typeId: 'meter', deviceId: 'd-2', latitude: 45.2, longitude: 5.7 })
+    await expect.poll(async () => (await viewer.call('devices:get', { typeId: 'meter', deviceId: 'd-2' })).location?.latitude, POLL).toBe(45.2)
+    expect((await viewer.call('devices:get', { typeId: 'meter', deviceId: 'd-2' })).description).toBe('team')
+    await live(viewer)
+    expect((await viewer.call('sync:conflicts', {})).total).toBe(0)
+    expect((await viewer.call('sync:status', {})).denied.map((d) => d.id)).not.toContain('device:meter:d-2')
+  })
+
   it('remembers the role the server gave across a restart with the sync stopped, and takes a changed role at the next start', async () => {
     await setUp()
     await peer.addUser('val', 'val-pw', ['viewer'])

@@ -10,7 +10,9 @@
  * - `join CODE [--replace]`: joins the team an invitation code names (`-` reads the code from stdin, which keeps it out
  *   of the shell's history and the process list); spends the code.
  * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
+ * - `discard ID [--yes]`: this computer's unsent change to a refused document goes (asked first, or --yes).
  */
+import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
@@ -54,6 +56,18 @@ async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
     autoStart: opts.autoStart ?? current.autoStart,
     secrets: { ...(password ? { password } : {}), ...(apiKey ? { apiKey } : {}) },
   })
+}
+
+/** Asks on the terminal; without one, discarding needs --yes (a script must say so, not hang on a prompt). */
+async function discardConfirmed(id: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new CliError("fieldline: sync discard drops this computer's change for good: pass --yes to confirm (no terminal to ask on)", EXIT.usage)
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await rl.question(`Discard this computer's unsent change to ${id} (the server's version stays, or none)? [y/N] `)
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    rl.close()
+  }
 }
 
 /**
@@ -210,6 +224,20 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         const keep = opts.keep === 'mine' || opts.keep === 'theirs' ? opts.keep : { rev: revision(opts.keep) }
         const result = await rt.call('sync:resolve', { id, keep })
         rt.out(rt.json ? JSON.stringify(result) : `${result.id} kept at ${result.rev}; removed ${result.removed.join(', ')}`)
+      }),
+    )
+  sync
+    .command('discard <id>')
+    .description("drop this computer's unsent change to a document the server refused (see 'sync status'): removed here when the server never had it, else the server's version again; audited")
+    .option('--yes', 'do not ask')
+    .action(
+      withRuntime(async (rt, id: string, opts: { yes?: boolean }) => {
+        if (opts.yes !== true && !(await discardConfirmed(id))) {
+          rt.err('nothing discarded')
+          return EXIT.failed
+        }
+        const result = await rt.call('sync:discard', { id })
+        rt.out(rt.json ? JSON.stringify(result) : result.outcome === 'removed' ? `${result.id} removed here (the server never had it)` : `${result.id} is the server's version again`)
       }),
     )
 }

@@ -3,8 +3,8 @@
  * a gateway publishes `iotdevice-1/type/<t>/id/<d>/device/update/location` with `{"d": {longitude, latitude,
  * elevation?, accuracy?, measuredDateTime?}, "reqId"}`, and Fieldline, in the platform's place, stores the position
  * on device d and answers `{"rc", "reqId"}` on `iotdm-1/type/<t>/id/<d>/response`: 200 once the position is stored
- * (or superseded by a later one), 400 for an invalid update, 404 for a device the workspace does not have, 500 when
- * the workspace could not write it. The answer is sent only after the write, so a 200 is never lost.
+ * (or superseded by a later one), 400 for an invalid update, 403 when this computer may not record it (below), 404 for
+ * a device the workspace does not have, 500 when the workspace could not write it. The answer is sent only after the write, so a 200 is never lost.
  *
  * A directly connected device publishes `iotdevice-1/device/update/location`, which names no device (the platform
  * knows the sender from its client id; MQTT does not tell a subscriber). Those cannot be attributed: they are counted
@@ -14,6 +14,13 @@
  * iotdevice-1 topics (Watson IoT itself keeps them to the platform) may refuse the subscription or close the
  * connection, and the mbed bridge or a device-management action sharing that link must not pay for it.
  *
+ * Where the team server refuses this computer's changes to devices (a viewer's computer, core/sync/role-gate.ts), the
+ * position, a field of the shared device document, would never reach the team: the core does not save it, so nothing
+ * is recorded here. Following is refused with that reason, and an update that arrives while following (the role became
+ * known after following started) is answered 403, forbidden (docs/wire/platform-mqtt.md §3): the update is valid and
+ * the device known, it is this recorder that may not write it, and a gateway does not retry a refusal as it may a 500.
+ * One warning a minute says so in the log, not an error per update.
+ *
  * Updates from one device are written one at a time; while one is being written, later ones wait and only the one
  * measured last is written next (its predecessors are answered with it), so a device reporting fast costs one write
  * at a time, never a queue.
@@ -21,7 +28,8 @@
 import { z } from 'zod'
 import type { DeviceKey } from '../../../src-shared/contract'
 import { locationUpdateSchema, type DeviceLocation, type LocationUpdate } from '../../../src-shared/models/location'
-import { isAppError } from '../common/errors'
+import type { SyncRole } from '../../../src-shared/models/sync'
+import { AppError, isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import type { PlatformLink } from '../platform/link'
 import { DM_DIRECT_LOCATION_TOPIC, DM_LOCATION_SUBSCRIPTION, dmPlatformResponseTopic, parseTopic } from '../platform/topics'
@@ -29,8 +37,8 @@ import { assertNotFuture, type LocationService } from './location.service'
 
 /** A location update is a few hundred bytes; anything far larger is not one and is not parsed. */
 const MAX_UPDATE_BYTES = 4096
-/** At most one warning a minute about unattributable updates: a chatty device must not fill the log. */
-const DIRECT_WARNING_INTERVAL_MS = 60_000
+/** At most one warning a minute about updates not applied (unattributable, or not recorded here): a chatty device must not fill the log. */
+const WARNING_INTERVAL_MS = 60_000
 
 const reqIdOnly = z.object({ reqId: z.string().min(1).max(128) })
 
@@ -43,8 +51,19 @@ interface Pending {
 
 export interface LocationIntakeDeps {
   locations: Pick<LocationService, 'fromDevice'>
+  /** The team role when the team server refuses this computer's changes to devices (the role gate's word), else null. */
+  refusingDevices?: () => SyncRole | null
   logger?: Logger
   now?: () => Date
+}
+
+/** Why following is refused on a computer whose changes to devices the team server refuses. */
+export function notRecordedHere(role: SyncRole): AppError {
+  return AppError.withRef(
+    'FORBIDDEN',
+    `This computer is a ${role} on the team server, which refuses its changes to devices: location reports are not recorded here (ask a team administrator for the operator role, or stop sharing devices in Team sync)`,
+    { key: 'location.follow.notRecorded' },
+  )
 }
 
 export interface LocationIntakeStats {
@@ -53,17 +72,28 @@ export interface LocationIntakeStats {
   refused: number
   unknownDevice: number
   failed: number
+  /** Updates answered 403: the team server refuses this computer's changes to devices. */
+  notRecorded: number
   /** Direct-form updates, which name no device. */
   unattributed: number
 }
 
-export function createLocationIntake({ locations, logger, now = () => new Date() }: LocationIntakeDeps) {
+export function createLocationIntake({ locations, refusingDevices = () => null, logger, now = () => new Date() }: LocationIntakeDeps) {
   const waiting = new Map<string, Pending>()
   const writing = new Set<string>()
   const idle: (() => void)[] = []
-  const stats: LocationIntakeStats = { stored: 0, stale: 0, refused: 0, unknownDevice: 0, failed: 0, unattributed: 0 }
+  const stats: LocationIntakeStats = { stored: 0, stale: 0, refused: 0, unknownDevice: 0, failed: 0, notRecorded: 0, unattributed: 0 }
   const followed = new WeakSet<PlatformLink>()
   let lastDirectWarning = -Infinity
+  let lastNotRecordedWarning = -Infinity
+
+  function notRecorded(e: AppError, updates: number): void {
+    stats.notRecorded += updates
+    const at = now().getTime()
+    if (at - lastNotRecordedWarning < WARNING_INTERVAL_MS) return
+    lastNotRecordedWarning = at
+    logger?.warn({ count: stats.notRecorded, reason: e.message }, 'location intake: location reports are not recorded on this computer; they are answered 403')
+  }
 
   function answer(link: PlatformLink, key: DeviceKey, rc: number, reqId: string): void {
     link.publish(dmPlatformResponseTopic(key.typeId, key.deviceId), { rc, reqId }, { qos: 1 }).catch((e: unknown) => {
@@ -91,9 +121,14 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
             rc = 404
           } else stats[outcome]++
         } catch (e) {
-          stats.failed++
-          rc = 500
-          logger?.error({ device: id, err: isAppError(e) ? e.message : e instanceof Error ? e.message : String(e) }, 'location intake: the location was not stored')
+          if (isAppError(e) && e.code === 'FORBIDDEN') {
+            notRecorded(e, next.reqIds.length)
+            rc = 403
+          } else {
+            stats.failed++
+            rc = 500
+            logger?.error({ device: id, err: isAppError(e) ? e.message : e instanceof Error ? e.message : String(e) }, 'location intake: the location was not stored')
+          }
         }
         for (const reqId of next.reqIds) answer(next.link, next.key, rc, reqId)
       }
@@ -161,7 +196,7 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
   function onDirectUpdate(profileId: string): void {
     stats.unattributed++
     const at = now().getTime()
-    if (at - lastDirectWarning < DIRECT_WARNING_INTERVAL_MS) return
+    if (at - lastDirectWarning < WARNING_INTERVAL_MS) return
     lastDirectWarning = at
     logger?.warn(
       { profile: profileId, topic: DM_DIRECT_LOCATION_TOPIC, count: stats.unattributed },
@@ -169,9 +204,21 @@ export function createLocationIntake({ locations, logger, now = () => new Date()
     )
   }
 
+  function assertRecordable(): void {
+    const role = refusingDevices()
+    if (role !== null) throw notRecordedHere(role)
+  }
+
   return {
-    /** Listens on `link` (once, however often asked); the subscriptions last as long as the link. */
+    /** Throws where the team server refuses this computer's changes to devices: what it reports is not recorded here. */
+    assertRecordable,
+
+    /**
+     * Listens on `link` (once, however often asked); the subscriptions last as long as the link. Throws, listening to
+     * nothing, where the team server refuses this computer's changes to devices.
+     */
     attach(profileId: string, link: PlatformLink): void {
+      assertRecordable()
       if (followed.has(link)) return
       followed.add(link)
       const subscriptions = [

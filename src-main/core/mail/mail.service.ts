@@ -40,6 +40,11 @@ import { renderTestEmail } from './templates'
 export interface MailServiceDeps {
   db: Db
   vault: SecretStore
+  /**
+   * The role gate (core/sync/role-gate.ts), asked before the keychain is touched: the workspace write refuses a change
+   * the team server would refuse, but only after a secret was already replaced.
+   */
+  gate?: { check(docs: readonly { _id?: string }[]): void }
   /** For 'audit:changed'. */
   bus?: Pick<EventBus, 'emit'>
   logger?: Logger
@@ -106,7 +111,7 @@ function secretRequired(mode: MailMode): AppError {
 }
 
 export function createMailService(deps: MailServiceDeps) {
-  const { db, vault, bus, logger, onChange } = deps
+  const { db, vault, bus, logger, onChange, gate } = deps
   const now = deps.now ?? (() => new Date())
   const override = deps.configOverride === 'env' ? mailConfigFromEnv() : (deps.configOverride ?? null)
   // One governor for every SendGrid mailer of this service: a 429 slows the account, not one request. The spec gives
@@ -317,6 +322,7 @@ export function createMailService(deps: MailServiceDeps) {
       if (input.organisation !== undefined) next.organisation = input.organisation
       if (input.activate) next.active = input.mode
 
+      gate?.check([next])
       // The keychain first: if it refuses, the workspace must not claim a secret that is not there.
       if (typeof secretChange === 'string') await vault.set(mailSecretAccount(field), secretChange)
       else if (secretChange === null) await vault.clear(mailSecretAccount(field))
@@ -347,6 +353,7 @@ export function createMailService(deps: MailServiceDeps) {
     async clearSettings(ctx: CallContext): Promise<{ cleared: boolean }> {
       const existing = await readMailSettings(db)
       if (!existing) return { cleared: false }
+      gate?.check([existing])
       for (const field of existing.secretFields) await vault.clear(mailSecretAccount(field))
       const at = now().toISOString()
       await writeWithAudit([

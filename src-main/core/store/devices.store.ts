@@ -1,4 +1,5 @@
 import type { Device, DeviceKey, DeviceSummary } from '../../../src-shared/contract'
+import { deviceDocId } from '../../../src-shared/models/device-id'
 import type { DeviceLocation } from '../../../src-shared/models/location'
 import { getOrNull, type BaseDoc, type Db } from './documents'
 import { CURRENT_SCHEMA } from './schema'
@@ -25,11 +26,7 @@ export interface DraftDoc extends BaseDoc {
   savedAt: string
 }
 
-const DEVICE_PREFIX = 'device:'
-
-export function deviceDocId(key: DeviceKey): string {
-  return `${DEVICE_PREFIX}${key.typeId}:${key.deviceId}`
-}
+export { deviceDocId }
 
 /** Drafts are separate documents so that autosaving an edit never conflicts with the device itself. */
 export function draftDocId(key: DeviceKey): string {

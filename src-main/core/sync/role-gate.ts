@@ -20,21 +20,24 @@ export interface RoleGate {
   set(role: SyncRole | null, refused: readonly SyncShare[]): void
   /** Throws FORBIDDEN when one of the documents belongs to a group the role may not change. */
   check(docs: readonly { _id?: string }[]): void
+  /** The role when it may not change the group, else null: for work that would only write such changes. */
+  refusing(share: SyncShare): SyncRole | null
 }
 
 export function createRoleGate(): RoleGate {
   let role: SyncRole | null = null
   let refused = new Set<SyncShare>()
+  const refusing = (share: SyncShare): SyncRole | null => (role !== null && role !== 'administrator' && refused.has(share) ? role : null)
   return {
     set(next, shares) {
       role = next
       refused = new Set(shares.filter((share) => !AUTOMATIC.includes(share)))
     },
+    refusing,
     check(docs) {
-      if (refused.size === 0 || role === null || role === 'administrator') return
       for (const doc of docs) {
         const share = typeof doc._id === 'string' ? shareOfId(doc._id) : undefined
-        if (share === undefined || !refused.has(share)) continue
+        if (share === undefined || refusing(share) === null) continue
         throw AppError.withRef(
           'FORBIDDEN',
           `Not changed: your role on the team server is ${role}, and the server would refuse this change to ${doc._id}, so it is not saved on this computer either (ask a team administrator for another role, or stop sharing this group)`,

@@ -19,6 +19,7 @@ import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
   ROLE_WRITES,
+  shareOfId,
   stoppedSyncStatus,
   type SyncShare,
   type SyncConflict,
@@ -41,10 +42,23 @@ import type { IamTokens } from '../historian/iam-token'
 import type { SecretStore } from '../vault/secret-store'
 import { encodeInvitationCode, parseInvitationCode } from './invitation-code'
 import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { leavesOf, restoredFrom, tombstoneOf, winnerOf, type Leaf } from './discard'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import type { RoleGate } from './role-gate'
 import { replicationFilter, sharedPrefixes } from './sync-filter'
-import { MAX_DENIED, newSyncSettingsDoc, readSyncSettings, readSyncState, syncSecretAccount, UNCHANGED, updateSyncState, type SyncSecret, type SyncSettingsDoc, type SyncStateDoc } from './sync.store'
+import {
+  MAX_DENIED,
+  MAX_DISCARDED,
+  newSyncSettingsDoc,
+  readSyncSettings,
+  readSyncState,
+  syncSecretAccount,
+  UNCHANGED,
+  updateSyncState,
+  type SyncSecret,
+  type SyncSettingsDoc,
+  type SyncStateDoc,
+} from './sync.store'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, teamRole, VALIDATE_DOC_UPDATE } from './team-security'
 
 /** The CouchDB user made for an invitee, as its invitation remembers it (never its password). */
@@ -75,7 +89,7 @@ export interface SyncServiceDeps {
   now?: () => Date
   tuning?: SyncTuning
   /** Told the role and what it may not change, each time the service works them out (role-gate.ts). */
-  gate?: Pick<RoleGate, 'set' | 'check'>
+  gate?: Pick<RoleGate, 'set' | 'check' | 'refusing'>
 }
 
 const AUDIT_TARGET = 'sync/settings'
@@ -172,6 +186,16 @@ interface Cancellable {
  */
 export function pulledAlone(seqBefore: number, seqAfter: number, pull: { docs_written: number; doc_write_failures: number }): boolean {
   return pull.doc_write_failures === 0 && seqAfter - seqBefore === pull.docs_written
+}
+
+/** A document's fields without PouchDB's own (for the audit trail's before and after). */
+function bodyOf(doc: Leaf): Record<string, unknown> {
+  const { _rev: _r, _revisions: _h, _deleted: _d, ...body } = doc
+  return body
+}
+
+function randomHex(): string {
+  return randomBytes(16).toString('hex')
 }
 
 export function createSyncService(deps: SyncServiceDeps) {
@@ -384,6 +408,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     const entry: SyncDenied = { id, ...(rev ? { rev } : {}), reason: reasonOf(e), at: now().toISOString() }
     const { state, written } = await updateSyncState(db, (s) => {
       if (rev && s.denied.find((d) => d.id === id)?.rev === rev) return UNCHANGED
+      // What a discard wrote (discard.ts): the server refusing it is that discard working, not a change refused. The
+      // server's refusal names no revision, and on a document discarded for a role the server refuses, the gate lets
+      // nothing else be written, so every refusal of it is one of those.
+      if (s.discarded?.[id] && (e.rev === undefined || s.discarded[id].revs.includes(e.rev))) return UNCHANGED
       s.denied = [entry, ...s.denied.filter((d) => d.id !== entry.id)].slice(0, MAX_DENIED)
       s.deniedTotal++
     })
@@ -406,6 +434,28 @@ export function createSyncService(deps: SyncServiceDeps) {
       for (const id of gone) delete s.theirs[id]
     })
     bus.emit('sync:conflicts', { total: conflicted.length })
+  }
+
+  /**
+   * A restored version (discard) shows the server's version until the server sends a newer one: then it is deleted,
+   * so that the server's revision is the document here, a deletion included, and no conflict is left behind.
+   */
+  async function giveWay(docs: { _id: string }[]): Promise<void> {
+    const discarded = (await readSyncState(db)).discarded ?? {}
+    const ids = [...new Set(docs.map((d) => d._id))].filter((id) => discarded[id]?.restored !== undefined)
+    for (const id of ids) {
+      const restored = discarded[id]!.restored!
+      const leaf = (await leavesOf(db, id)).find((l) => l._rev === restored && !l._deleted)
+      const tombstone = leaf ? tombstoneOf(leaf) : null
+      // Remembered before it is written: the live push may offer it to the server at once.
+      await updateSyncState(db, (s) => {
+        const entry = s.discarded?.[id]
+        if (!entry) return UNCHANGED
+        delete entry.restored
+        if (tombstone) entry.revs.push(tombstone._rev)
+      })
+      if (tombstone) assertBulkOk(await db.bulkDocs([tombstone], { new_edits: false }))
+    }
   }
 
   /** See pendingAfterBatch: the source's latest sequence is the workspace's for a push, the server's for a pull. */
@@ -441,8 +491,13 @@ export function createSyncService(deps: SyncServiceDeps) {
       })
       .catch((e: unknown) => logger?.warn({ error: String(e) }, 'could not count the pending changes'))
     if (dir === 'pull' && c.docs) {
-      record(recordTheirs(c.docs), 'could not record the revisions of a conflict')
-      if (c.docs.some((d) => DEVICE_VIEW_PREFIXES.some((p) => d._id.startsWith(p)))) devicesPulled.push({ reason: 'updated' })
+      const docs = c.docs
+      // A restored version gives way first, so that it is never taken for a conflict with what the server sent.
+      record(
+        giveWay(docs).then(() => recordTheirs(docs)),
+        'could not record the revisions of a conflict',
+      )
+      if (docs.some((d) => DEVICE_VIEW_PREFIXES.some((p) => d._id.startsWith(p)))) devicesPulled.push({ reason: 'updated' })
     }
   }
 
@@ -995,6 +1050,78 @@ export function createSyncService(deps: SyncServiceDeps) {
       bus.emit('sync:conflicts', { total: 0 })
       if (DEVICE_VIEW_PREFIXES.some((p) => input.id.startsWith(p))) bus.emit('devices:changed', { reason: 'updated' })
       return result
+    },
+
+    /**
+     * Discards this computer's unsent change to a shared document (discard.ts): removed here when the server never had
+     * it, the server's version again when it has one. Only for a document the server refused, or whose group it refuses
+     * this role: anything else is sent by the sync. Asks the server what it has, so the server must be reachable.
+     * Audited (the entry stays on this computer when the role may not write the trail).
+     */
+    async discard(id: string, ctx: CallContext): Promise<{ id: string; outcome: 'removed' | 'reverted' }> {
+      const share = shareOfId(id)
+      if (share === undefined) throw AppError.withRef('VALIDATION', `${id} is not a document team sync shares`, { key: 'sync.discard.notShared', params: { id } })
+      const before = await readSyncState(db)
+      if (!before.denied.some((d) => d.id === id) && (deps.gate?.refusing(share) ?? null) === null) {
+        throw AppError.withRef('VALIDATION', `The team server has not refused ${id}, and takes this role's changes to it: the sync sends it, there is nothing to discard`, {
+          key: 'sync.discard.notRefused',
+          params: { id },
+        })
+      }
+      return withRemote(async (remote) => {
+        let server: Leaf[]
+        let unsent: Set<string>
+        let local: Leaf[]
+        try {
+          server = await leavesOf(remote.db, id)
+          // The server's own revisions first, as a pull would bring them: they are what stays.
+          if (server.length > 0) assertBulkOk(await db.bulkDocs(server, { new_edits: false }))
+          local = await leavesOf(db, id)
+          const diff = local.length > 0 ? await remote.db.revsDiff({ [id]: local.map((l) => l._rev) }) : {}
+          // What an earlier discard wrote is not a change to discard.
+          const written = new Set(before.discarded?.[id]?.revs ?? [])
+          unsent = new Set((diff[id]?.missing ?? []).filter((rev) => !written.has(rev)))
+        } catch (e) {
+          throw asAppError(e, 'read the document')
+        }
+        if (unsent.size === 0)
+          throw AppError.withRef('VALIDATION', `The team server has every version of ${id} this computer has: there is nothing to discard`, { key: 'sync.discard.nothing', params: { id } })
+        const mine = winnerOf(local)
+        const tombstones = local.filter((l) => unsent.has(l._rev) && !l._deleted).map(tombstoneOf)
+        const theirs = winnerOf(server)
+        const live = theirs && !theirs._deleted ? theirs : undefined
+        // The server's version is shown as it is when it is a leaf here; when it is an ancestor of the change, a child of it carries its body.
+        const restored = live && !local.some((l) => l._rev === live._rev) ? restoredFrom(live) : undefined
+        const at = now().toISOString()
+        const database = (await readSyncSettings(db))?.database
+        const entry = auditDoc({
+          at,
+          actor: ctx.actor,
+          action: 'sync.discard',
+          target: id,
+          ...(database ? { subject: database } : {}),
+          outcome: 'ok',
+          ...(mine && !mine._deleted ? { before: bodyOf(mine) } : {}),
+          ...(live ? { after: bodyOf(live) } : {}),
+        })
+        // Remembered before it is written: the live push may offer the new revisions to the server at once.
+        const { state } = await updateSyncState(db, (s) => {
+          const removed = s.denied.filter((d) => d.id === id).length
+          s.denied = s.denied.filter((d) => d.id !== id)
+          s.deniedTotal = Math.max(0, s.deniedTotal - removed)
+          const kept = Object.entries(s.discarded ?? {}).filter(([other]) => other !== id)
+          const revs = [...(s.discarded?.[id]?.revs ?? []), ...unsent, ...tombstones.map((t) => t._rev), ...(restored ? [restored._rev] : [])]
+          s.discarded = Object.fromEntries([...kept.slice(-(MAX_DISCARDED - 1)), [id, { revs, ...(restored ? { restored: restored._rev } : {}) }]])
+        })
+        // One write with its audit entry; `new_edits: false` needs a revision, and the entry is new, so it takes a first one.
+        const writes = [...tombstones, ...(restored ? [restored] : []), { ...entry, _rev: `1-${randomHex()}` }]
+        assertBulkOk(await db.bulkDocs(writes as never[], { new_edits: false }))
+        if (running) publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
+        else bus.emit('sync:status', await stoppedStatus())
+        if (share === 'devices') bus.emit('devices:changed', { reason: live ? 'updated' : 'removed' })
+        bus.emit('audit:changed', {})
+        return { id, outcome: live ? 'reverted' : 'removed' }
+      })
     },
 
     async clearDenied(ctx: CallContext): Promise<{ cleared: number }> {

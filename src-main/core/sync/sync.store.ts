@@ -6,7 +6,8 @@
  * - `_local/sync-state` (kind 'syncState'): when both sides were last up to date, the documents the server refused
  *   (refusals are never retried, so they are remembered until the operator clears them), and, per conflicted document,
  *   the revisions that came in from the server: those are "theirs", the others "mine"; and the role the server last
- *   gave this computer's user, so the UI stays read-only for a viewer while the sync is stopped.
+ *   gave this computer's user, so the UI stays read-only for a viewer while the sync is stopped; and the revisions
+ *   discards wrote (sync.service.ts `discard`).
  */
 import type { SyncDenied, SyncRole, SyncShare } from '../../../src-shared/models/sync'
 import { getOrNull, type BaseDoc, type Db } from '../store/documents'
@@ -38,6 +39,19 @@ export interface SyncSettingsDoc extends BaseDoc {
 
 /** Most refusals remembered; older ones are dropped first (the count keeps growing). */
 export const MAX_DENIED = 200
+/** Most discarded documents remembered; older ones are dropped first. */
+export const MAX_DISCARDED = 200
+
+/** What discarding this computer's unsent change to one document wrote. */
+export interface DiscardRecord {
+  /** The unsent revisions and the ones the discard wrote: the server refusing them again is not a new refusal. */
+  revs: string[]
+  /**
+   * The revision that shows the server's version again, written as a child of it (only when the server's version was
+   * an ancestor of the unsent change here); it gives way to the next revision the server sends.
+   */
+  restored?: string
+}
 
 export interface SyncStateDoc extends BaseDoc {
   kind: 'syncState'
@@ -49,6 +63,8 @@ export interface SyncStateDoc extends BaseDoc {
   /** Absent in a state written before the role was remembered: read as not known. */
   role?: SyncRole | null
   roleAsOf?: string | null
+  /** Per document id, what discarding its unsent change wrote; absent in a state written before discards existed. */
+  discarded?: Record<string, DiscardRecord>
 }
 
 export function readSyncSettings(db: Db): Promise<(SyncSettingsDoc & { _rev: string }) | null> {

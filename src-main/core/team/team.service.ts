@@ -52,6 +52,11 @@ export interface TeamServiceDeps {
   mail: MailPort
   /** Without it invitations carry no code (as when team sync is not set up). */
   accounts?: AccountsPort
+  /**
+   * The role gate (core/sync/role-gate.ts), asked before a message goes out: the invitation's record would be refused
+   * after the invitee already had the mail.
+   */
+  gate?: { check(docs: readonly { _id?: string }[]): void }
   /** For 'audit:changed'. */
   bus?: Pick<EventBus, 'emit'>
   logger?: Logger
@@ -84,7 +89,7 @@ function invitee(doc: { name: string; email: string }): string {
 }
 
 export function createTeamService(deps: TeamServiceDeps) {
-  const { db, mail, accounts, bus, logger, onChange } = deps
+  const { db, mail, accounts, bus, logger, onChange, gate } = deps
   const now = deps.now ?? (() => new Date())
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
@@ -302,6 +307,7 @@ export function createTeamService(deps: TeamServiceDeps) {
       if (doc.state === 'revoked') {
         throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
       }
+      gate?.check([doc])
       // The mail configuration is checked first: a new password is made only for a message that can go out.
       return reserved(id, () => mail.withActiveMailer(async (mailer) => deliver(doc, mailer, 'invitation.resend', ctx, await joining(doc))))
     },

@@ -35,6 +35,11 @@ import { newWeatherSettingsDoc, readWeatherCache, readWeatherSettings, weatherSe
 export interface WeatherServiceDeps {
   db: Db
   vault: SecretStore
+  /**
+   * The role gate (core/sync/role-gate.ts), asked before the keychain is touched: the workspace write refuses a change
+   * the team server would refuse, but only after a secret was already replaced.
+   */
+  gate?: { check(docs: readonly { _id?: string }[]): void }
   bus: EventBus
   logger?: Logger
   now?: () => Date
@@ -68,7 +73,7 @@ function sameRequest(a: WeatherRequest, b: WeatherRequest): boolean {
 }
 
 export function createWeatherService(deps: WeatherServiceDeps) {
-  const { db, vault, bus, logger } = deps
+  const { db, vault, bus, logger, gate } = deps
   const now = deps.now ?? (() => new Date())
   const clients = new Map<string, WeatherClient>()
   let environment: WeatherEnvironment | null | undefined = deps.environment === 'env' ? undefined : (deps.environment ?? null)
@@ -178,6 +183,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
       })
       if (existing) next._rev = existing._rev
 
+      gate?.check([next])
       // The keychain first: if it refuses, the workspace must not claim a key that is not there.
       for (const field of WEATHER_SECRETS) {
         const v = input.secrets[field]

@@ -73,6 +73,11 @@ class TeamSyncStatusState extends EventStore<SyncStatus> {
     if (result.ok) this.accept(result.value)
     return result
   }
+
+  /** Drops this computer's unsent change to a refused document; the core pushes the status without it. */
+  discard(id: string): Promise<Result<Output<'sync:discard'>>> {
+    return api.invoke('sync:discard', { id })
+  }
 }
 
 export type TeamSyncConflicts = Output<'sync:conflicts'>
