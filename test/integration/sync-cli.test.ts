@@ -123,6 +123,30 @@ describe('fieldline sync', () => {
       await viewer.cleanup()
     }
   }, 240_000)
+
+  it('ends `sync start` with exit code 1 and its status when the server refuses the credentials, with --once or without', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const refusedDir = await tempDir('fieldline-sync-refused-')
+    try {
+      // Saved, then refused by the server at the database's creation: the settings stay, with a password it refuses.
+      const setup = await runCli(refusedDir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--user', 'nobody'], { FIELDLINE_SYNC_PASSWORD: 'not-the-password' })
+      expect(setup.code).toBe(1)
+      for (const args of [
+        ['sync', 'start'],
+        ['sync', 'start', '--once'],
+      ]) {
+        // Without a signal or the end of the run, the command used to exit in the middle of its stop (code 13, Node's
+        // "unsettled top-level await"), never printing the status.
+        const refused = await runCli(refusedDir.dir, args)
+        expect(refused.code, `${args.join(' ')}: ${refused.err}`).toBe(1)
+        expect(refused.err).toMatch(/sync error: .*refused/)
+        expect(refused.err).not.toMatch(/unsettled top-level await/)
+        expect(refused.out).toMatch(/state\s+stopped/)
+      }
+    } finally {
+      await refusedDir.cleanup()
+    }
+  }, 120_000)
 })
 
 describe('fieldline sync join', () => {

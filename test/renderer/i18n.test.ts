@@ -119,7 +119,7 @@ describe('messages as the ICU parser reads them', () => {
   })
 
   it('says a cancelled job’s rows left are not sent, not “to send”', () => {
-    const counts = { total: 1520, done: 240, failed: 0, unknown: 0, skipped: 0, pending: 1280 }
+    const counts = { total: 1520, done: 240, failed: 0, unknown: 0, skipped: 0, pending: 1280, sending: 0 }
     locale.set('fr')
     expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'cancelled' } })).toMatch(/, 1\u202f280 non envoyées$/)
     expect(t('jobs.ui.countsLine', { values: { ...counts, state: 'paused' } })).toMatch(/, 1\u202f280 à envoyer$/)

@@ -1,7 +1,7 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { countsText, rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -25,5 +25,15 @@ describe('a job’s words', () => {
     expect(summaryText(t, { operation: 'status', params: {}, undoOf: null })).toBe('Set status (per row, from the CSV)')
     locale.set('fr')
     expect(summaryText(t, { operation: 'status', params: {}, undoOf: 'jabc123' })).toBe('Remettre chaque SIM dans l’état qu’elle avait avant la tâche jabc123')
+  })
+
+  it('counts the row a pause left on its way, which the line left out (its numbers did not add up to the total)', () => {
+    const counts = { total: 20, done: 0, failed: 0, unknown: 0, skipped: 3, pending: 16, sending: 1 }
+    locale.set('en')
+    expect(countsText(t, { counts, state: 'paused' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 16 to send, 1 interrupted, checked when the job resumes')
+    expect(countsText(t, { counts, state: 'running' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 16 to send, 1 sending')
+    expect(countsText(t, { counts: { ...counts, sending: 0, pending: 17 }, state: 'paused' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 17 to send')
+    locale.set('fr')
+    expect(countsText(t, { counts, state: 'paused' })).toContain('16 à envoyer, 1 interrompue, vérifiée à la reprise')
   })
 })

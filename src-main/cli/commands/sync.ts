@@ -4,7 +4,7 @@
  * - `setup [--url URL --db NAME …]`: saves the settings when given (the password or API key from FIELDLINE_SYNC_PASSWORD
  *   or FIELDLINE_SYNC_API_KEY), then creates the database, its `_security` and validation (idempotent).
  * - `start [--once]`: the live sync in the foreground, one stderr line per state change, until SIGINT or SIGTERM (exit
- *   0); with `--once`, until both sides are first up to date (exit 0) or the server refuses us (exit 1).
+ *   0) or the server refuses us (exit 1); with `--once`, until both sides are first up to date (exit 0).
  * - `stop`: turns off starting with the workspace (the desktop app and `serve`); a `start` in another terminal is
  *   stopped there.
  * - `join CODE [--replace]`: joins the team an invitation code names (`-` reads the code from stdin, which keeps it out
@@ -147,7 +147,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
   sync
     .command('start')
     .description('run the live sync in the foreground until SIGINT or SIGTERM')
-    .option('--once', 'stop once both sides are up to date (exit 1 if the server refuses us)')
+    .option('--once', 'stop once both sides are up to date')
     .action(
       withRuntime(async (rt, opts: { once?: boolean }) => {
         let last = ''
@@ -160,7 +160,9 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
           if (word !== last) rt.err(`${new Date().toISOString()} sync ${word}`)
           last = word
           if (opts.once && s.state === 'live') settle(EXIT.ok)
-          if (opts.once && s.state === 'error') settle(EXIT.failed)
+          // The server refused us (credentials, role, no database): the sync has stopped and will not try again by
+          // itself, so the foreground command ends too, with the status, rather than wait for a signal.
+          if (s.state === 'error') settle(EXIT.failed)
         })
         try {
           await rt.call('sync:start', {})

@@ -84,9 +84,19 @@ export async function serverJson(remote: Remote, path: string, init: { method?: 
 /** The server's words for a refusal, as an AppError the operator can act on. */
 export function remoteRefusal(status: number, body: Record<string, unknown>, what: string): AppError {
   const reason = String(body.reason ?? body.error ?? `HTTP ${status}`).slice(0, 300)
-  if (status === 401) return AppError.withRef('AUTH_FAILED', `The sync server refused the credentials: ${reason}`, { key: 'sync.unauthorized', params: { reason } })
+  if (status === 401)
+    return AppError.withRef(
+      'AUTH_FAILED',
+      `The team server refused this computer's sign-in (it said: ${reason}). Check the user name and password (Settings → Team sync, or sync setup); if you joined with an invitation code, the invitation may have been revoked: ask an administrator for a new one.`,
+      { key: 'sync.unauthorized', params: { reason } },
+    )
   if (status === 403) return AppError.withRef('FORBIDDEN', `The sync server refused to ${what}: ${reason}`, { key: 'sync.forbidden', params: { reason } })
-  if (status === 404) return AppError.withRef('NOT_FOUND', `The sync database does not exist (run the setup): ${reason}`, { key: 'sync.noDatabase', params: { reason } })
+  if (status === 404)
+    return AppError.withRef(
+      'NOT_FOUND',
+      `The team database does not exist yet. An administrator of the team server sets it up: Settings → Team sync → Set up the team database, or fieldline sync setup. (The server said: ${reason})`,
+      { key: 'sync.noDatabase', params: { reason } },
+    )
   return AppError.withRef('NETWORK', `The sync server answered HTTP ${status} when asked to ${what}: ${reason}`, { key: 'sync.serverError', params: { status, reason } })
 }
 

@@ -575,7 +575,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       const total = status.firstSync ? await remoteDocCount(remote) : null
       if (running?.remote !== remote) return
       publish({ ...role, ...(status.firstSync && total !== null ? { firstSync: { ...status.firstSync, total: Math.max(total, status.firstSync.docs) } } : {}) })
-    })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, 'team sync starts while the server cannot be reached'))
+    })().catch((e: unknown) => logger?.info({ reason: asAppError(e, 'sync').message }, "team sync starts without the server's answer to who this computer's user is"))
     directions.push = { paused: false, error: null }
     directions.pull = { paused: false, error: null }
     const audited = async () => {
@@ -694,7 +694,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (task) {
       const done = new Promise<void>((resolve) => task.on('complete', () => resolve()))
       task.cancel()
-      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+      // Not unref'd: a replication that had already ended (the server refused us) never says 'complete' again, and a
+      // CLI with nothing else left to wait for would exit in the middle of this stop (code 13, "unsettled top-level
+      // await") instead of printing its status.
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))])
     }
     await current.remote.close().catch(() => undefined)
     // Records started by the last events (cancelling can bring more) are in the workspace before a stop returns.

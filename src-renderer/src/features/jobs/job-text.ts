@@ -70,6 +70,12 @@ export function changeText(t: Translate, operation: JobOperation, row: Pick<JobR
   return t('jobs.ui.change', { values: { before: sideText(t, operation, row.before, locale), after: sideText(t, operation, row.after, locale) } })
 }
 
+/** The job's rows by state, in one line (a row left `sending` by a pause is said as interrupted). */
+export function countsText(t: Translate, job: Pick<Job, 'counts' | 'state'>): string {
+  const c = job.counts
+  return t('jobs.ui.countsLine', { values: { total: c.total, done: c.done, failed: c.failed, unknown: c.unknown, skipped: c.skipped, pending: c.pending, sending: c.sending, state: job.state } })
+}
+
 /** What the job does, in a sentence: "Set status to Deactivated", "Send an SMS". */
 export function summaryText(t: Translate, job: Pick<Job, 'operation' | 'params' | 'undoOf'>): string {
   // An undo sets each SIM back to what it had before the job it undoes: per row, but from no CSV.
