@@ -33,6 +33,11 @@ class TeamSyncSettingsState extends EventStore<SyncSettingsView> {
     return api.invoke('sync:verify', {})
   }
 
+  /** Creates the team database, its access rules and validation on the server (a server admin's step; audited). */
+  setup(): Promise<Result<Output<'sync:setup'>>> {
+    return api.invoke('sync:setup', {})
+  }
+
   /** Joins with an invitation code; the settings it saved are read back (the core returns who joined, not the view). */
   async join(input: TeamSyncJoin): Promise<Result<TeamSyncJoined>> {
     const result = await api.invoke('sync:join', input)
