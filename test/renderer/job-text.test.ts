@@ -18,6 +18,14 @@ describe('a job’s words', () => {
     expect(rowStateText(t, 'pending', 'paused')).not.toBe(interrupted)
   })
 
+  it('says a row left in a cancelled job is not sent, not to send', () => {
+    locale.set('en')
+    expect(rowStateText(t, 'pending', 'cancelled')).toBe('Not sent')
+    expect(rowStateText(t, 'pending', 'paused')).toBe('To send')
+    locale.set('fr')
+    expect(rowStateText(t, 'pending', 'cancelled')).toBe('Non envoyée')
+  })
+
   it('says what an undo sets back, not that it reads a CSV', () => {
     locale.set('en')
     expect(summaryText(t, { operation: 'status', params: {}, undoOf: 'jabc123' })).toBe('Set each SIM back to its status before job jabc123')

@@ -7,11 +7,15 @@ import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
 /**
- * A row's state in words. A row `sending` in a job that is not running is no longer on its way: its call was abandoned
- * when the job paused, and the carrier is asked when the job resumes whether the change was applied.
+ * A row's state in words, as the job's state makes it: a row `sending` in a job that is not running is no longer on its
+ * way (its call was abandoned when the job paused, and the carrier is asked when the job resumes whether the change was
+ * applied); a row still pending in a cancelled job will never be sent.
  */
-export const rowStateText = (t: Translate, state: JobRowState, jobState?: JobState): string =>
-  state === 'sending' && jobState !== undefined && jobState !== 'running' ? t('jobs.ui.rowInterrupted') : wordFor(t, 'jobs.ui.rowStates', state)
+export function rowStateText(t: Translate, state: JobRowState, jobState?: JobState): string {
+  if (state === 'sending' && jobState !== undefined && jobState !== 'running') return t('jobs.ui.rowInterrupted')
+  if (state === 'pending' && jobState === 'cancelled') return t('jobs.ui.rowNotSent')
+  return wordFor(t, 'jobs.ui.rowStates', state)
+}
 export const operationText = (t: Translate, operation: JobOperation): string => wordFor(t, 'jobs.ui.operations', operation)
 
 /** A finding of pre-flight in words; a code from a newer core shows as itself. */
