@@ -26,6 +26,8 @@ test('a conflict is reviewed and merged from the keyboard, and its kind is in th
   const dialog = page.getByRole('dialog', { name: `Conflict: ${ID}` })
   await expect(dialog).toBeVisible()
   await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
+  // Opened on Close, not on "Keep mine", which one Enter would have pressed (cold trial).
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused()
 
   // Merge in the editor: the focus goes to the merge, and the next Enter writes in it instead of closing the dialog.
   const merge = dialog.getByRole('button', { name: 'Merge in the editor' })
