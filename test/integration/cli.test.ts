@@ -55,7 +55,7 @@ describe('fieldline CLI', () => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'held'), 'devices', 'list'], { encoding: 'utf8', timeout: 60_000 })
       expect(r.status).toBe(1)
       expect(r.stderr).toBe(
-        `fieldline: The data folder ${join(dir, 'held')} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir\n`,
+        `fieldline: The data folder ${join(dir, 'held')} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir. A job run in progress pauses with Ctrl-C in its own terminal\n`,
       )
       expect(await held.call('devices:list', {})).toMatchObject({ total: 0 })
     } finally {

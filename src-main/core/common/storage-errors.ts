@@ -47,7 +47,7 @@ export function dataDirInUse(error: unknown, dataDir: string): AppError | undefi
   if (!/\block\b.*LOCK.*(Resource temporarily unavailable|already held by process)/s.test(message)) return undefined
   return AppError.withRef(
     'FORBIDDEN',
-    `The data folder ${dataDir} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir`,
+    `The data folder ${dataDir} is in use by another Fieldline (the desktop app, serve mode or a command still running): close it, or give this one another --data-dir. A job run in progress pauses with Ctrl-C in its own terminal`,
     {
       key: 'errors.dataDirInUse',
       params: { dir: dataDir },
