@@ -42,19 +42,24 @@ async function addDevices(page: Page, token: string, ids: readonly string[]): Pr
 
 const names = (from: number, count: number) => Array.from({ length: count }, (_, i) => `m-${String(from + i).padStart(3, '0')}`)
 
-test('entries written while the operator reads further down arrive above, without moving the rows read', async ({ app }) => {
-  test.skip(!app.serve, 'adds entries through serve mode’s socket; the Electron window calls its core over IPC')
-  const { page } = app
-  const token = app.serve!.token
+/** Eighty entries in Activity, and the keyboard two pages down its list from the newest: returns the list. */
+async function eightyEntriesTwoPagesDown(page: Page, token: string) {
   await addDevices(page, token, names(0, 80))
   await page.getByRole('navigation').getByRole('link', { name: 'Activity', exact: true }).click()
   const list = page.getByRole('list', { name: 'Activity log, newest first' })
   await expect(list.locator('[aria-posinset="1"]')).toContainText('meter/m-079')
-
-  // The keyboard moves two pages down: the focused row is an entry well below the top.
   await list.locator('[aria-posinset="1"]').focus()
   await page.keyboard.press('PageDown')
   await page.keyboard.press('PageDown')
+  return list
+}
+
+test('entries written while the operator reads further down arrive above, without moving the rows read', async ({ app }) => {
+  test.skip(!app.serve, 'adds entries through serve mode’s socket; the Electron window calls its core over IPC')
+  const { page } = app
+  const token = app.serve!.token
+  // The keyboard moves two pages down: the focused row is an entry well below the top.
+  const list = await eightyEntriesTwoPagesDown(page, token)
   const focused = page.locator('[role="listitem"]:focus')
   const text = (await focused.textContent())!
   const at = Number(await focused.getAttribute('aria-posinset'))
@@ -79,15 +84,8 @@ test('entries written while the operator reads further down arrive above, withou
 test('a new search brings the list back to its top and its first row, wherever the operator had scrolled or moved', async ({ app }) => {
   test.skip(!app.serve, 'adds entries through serve mode’s socket; the Electron window calls its core over IPC')
   const { page } = app
-  await addDevices(page, app.serve!.token, names(0, 80))
-  await page.getByRole('navigation').getByRole('link', { name: 'Activity', exact: true }).click()
-  const list = page.getByRole('list', { name: 'Activity log, newest first' })
-  await expect(list.locator('[aria-posinset="1"]')).toContainText('meter/m-079')
-
   // Well down the list, with the keyboard: the active row and the scroll position are far from the top.
-  await list.locator('[aria-posinset="1"]').focus()
-  await page.keyboard.press('PageDown')
-  await page.keyboard.press('PageDown')
+  const list = await eightyEntriesTwoPagesDown(page, app.serve!.token)
   await expect.poll(() => list.evaluate((el) => el.scrollTop)).toBeGreaterThan(100)
   expect(Number(await list.locator('[tabindex="0"]').getAttribute('aria-posinset'))).toBeGreaterThan(10)
 

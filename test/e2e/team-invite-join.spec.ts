@@ -14,9 +14,9 @@ import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
-import { expect, startServe, test, type ServeProcess } from './fixtures'
+import { expect, test } from './fixtures'
 import { openPage, skipWithoutKeyring } from './steps'
-import { COUCH_ADMIN, configureTeamSync, teamServer } from './team-sync-server'
+import { COUCH_ADMIN, configureTeamSync, secondComputer, teamServer, type SecondComputer } from './team-sync-server'
 
 const DB = 'e2e-invite'
 
@@ -24,7 +24,7 @@ let peer: CouchPeer
 let smtp: SmtpPeer
 let caPem = ''
 let pkiDir = ''
-let second: ServeProcess | null = null
+let second: SecondComputer | null = null
 
 test.beforeEach(async () => {
   skipWithoutKeyring()
@@ -89,32 +89,23 @@ test('invite with a code, read it from the email, join on a second computer with
   const code = /^(FLJ1\.[A-Za-z0-9_-]+)$/m.exec(text)?.[1]
   expect(code, text).toBeDefined()
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'fieldline-e2e-b-'))
-  try {
-    second = await startServe(dataDir)
-    const context = await a.context().browser()!.newContext({ locale: 'en-GB' })
-    const b = await context.newPage()
-    await b.goto(second.url)
-    await b.waitForSelector('[data-app-state="ready"]')
-    await openPage(b, 'Settings')
-    const section = b.getByRole('region', { name: 'Team sync' })
-    await section.getByRole('button', { name: 'Join with an invitation code' }).click()
-    const dialog = b.getByRole('dialog', { name: 'Join a team with an invitation code' })
-    await dialog.getByLabel('Invitation code').fill('FLJ1.not-a-code!')
-    await dialog.getByRole('button', { name: 'Join', exact: true }).click()
-    await expect(dialog.getByText('This is not a Fieldline invitation code')).toBeVisible()
-    // As a mail client may wrap it.
-    await dialog.getByLabel('Invitation code').fill(`${code!.slice(0, 30)}\n${code!.slice(30)}`)
-    await dialog.getByRole('button', { name: 'Join', exact: true }).click()
-    await expect(dialog).toBeHidden()
-    await expect(section.getByText(`You joined ${DB} on ${peer.url} as omar.field. Your role: operator.`)).toBeVisible()
-    await expect(section.getByText('Team sync is not set up yet.')).toBeHidden()
-    await section.getByRole('button', { name: 'Start the sync' }).click()
-    await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 30_000 })
-    await expect(section.getByText('Signed in as')).toHaveCount(0)
-    await expect(b.getByText(code!)).toHaveCount(0)
-    await context.close()
-  } finally {
-    await rm(dataDir, { recursive: true, force: true })
-  }
+  second = await secondComputer(a)
+  const b = second.page
+  await openPage(b, 'Settings')
+  const section = b.getByRole('region', { name: 'Team sync' })
+  await section.getByRole('button', { name: 'Join with an invitation code' }).click()
+  const dialog = b.getByRole('dialog', { name: 'Join a team with an invitation code' })
+  await dialog.getByLabel('Invitation code').fill('FLJ1.not-a-code!')
+  await dialog.getByRole('button', { name: 'Join', exact: true }).click()
+  await expect(dialog.getByText('This is not a Fieldline invitation code')).toBeVisible()
+  // As a mail client may wrap it.
+  await dialog.getByLabel('Invitation code').fill(`${code!.slice(0, 30)}\n${code!.slice(30)}`)
+  await dialog.getByRole('button', { name: 'Join', exact: true }).click()
+  await expect(dialog).toBeHidden()
+  await expect(section.getByText(`You joined ${DB} on ${peer.url} as omar.field. Your role: operator.`)).toBeVisible()
+  await expect(section.getByText('Team sync is not set up yet.')).toBeHidden()
+  await section.getByRole('button', { name: 'Start the sync' }).click()
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 30_000 })
+  await expect(section.getByText('Signed in as')).toHaveCount(0)
+  await expect(b.getByText(code!)).toHaveCount(0)
 })

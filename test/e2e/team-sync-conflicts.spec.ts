@@ -7,14 +7,11 @@
  * Both serve instances use the one OS keychain of this session, where the sync password has one entry: the two users
  * therefore share a password here (on two real computers each keychain holds its own).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
-import { expect, startServe, test, type ServeProcess } from './fixtures'
+import { expect, test } from './fixtures'
 import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
-import { configureTeamSync, teamServer } from './team-sync-server'
+import { configureTeamSync, secondComputer, teamServer, type SecondComputer } from './team-sync-server'
 
 const PASSWORD = 'team-pw'
 const DB = 'e2e-conflicts'
@@ -24,7 +21,7 @@ const DOC_ID = `device:meter:${DEVICE_ID}`
 const SYNC = { timeout: 90_000 }
 
 let peer: CouchPeer
-let second: ServeProcess | null = null
+let second: SecondComputer | null = null
 
 test.beforeEach(async () => {
   skipWithoutKeyring()
@@ -64,49 +61,40 @@ test('both edit one device offline, come back online: one conflict on both, reso
   await expect.poll(async () => (await peer.docs(DB)).map((d) => d._id), SYNC).toContain(DOC_ID)
 
   // The second computer: its own serve instance and workspace, in a second browser context.
-  const dataDir = await mkdtemp(join(tmpdir(), 'fieldline-e2e-b-'))
-  try {
-    second = await startServe(dataDir)
-    const context = await a.context().browser()!.newContext({ locale: 'en-GB' })
-    const b = await context.newPage()
-    await b.goto(second.url)
-    await b.waitForSelector('[data-app-state="ready"]')
-    await startTeamSync(b, 'otto')
-    await openPage(b, 'Devices')
-    await expect(b.getByTestId('device-row').filter({ hasText: DEVICE_ID })).toBeVisible(SYNC)
+  second = await secondComputer(a)
+  const b = second.page
+  await startTeamSync(b, 'otto')
+  await openPage(b, 'Devices')
+  await expect(b.getByTestId('device-row').filter({ hasText: DEVICE_ID })).toBeVisible(SYNC)
 
-    // The server goes away; both see it and edit the same device meanwhile.
-    await peer.stop()
-    for (const page of [a, b]) {
-      await openPage(page, 'Settings')
-      await expect(syncState(page)).toContainText('Offline', SYNC)
-    }
-    await editConfiguration(a, '89011234567890123456')
-    await editConfiguration(b, '89011234567890654321')
-    await peer.start()
-
-    for (const page of [a, b]) {
-      await openPage(page, 'Settings')
-      await expect(page.getByRole('heading', { name: 'Conflicts (1)' })).toBeVisible(SYNC)
-      await expect(page.getByRole('button', { name: `Review ${DOC_ID}` })).toBeVisible()
-    }
-
-    // Resolved on A: its version kept, the other removed in one write.
-    await a.getByRole('button', { name: `Review ${DOC_ID}` }).click()
-    const dialog = a.getByRole('dialog', { name: `Conflict: ${DOC_ID}` })
-    await expect(dialog.getByText('89011234567890123456').first()).toBeVisible()
-    await expect(dialog.getByText('89011234567890654321').first()).toBeVisible()
-    await dialog.getByRole('button', { name: 'Keep mine' }).click()
-    await expect(dialog).toBeHidden()
-    await expect(a.getByRole('heading', { name: /^Conflicts/ })).toHaveCount(0)
-
-    // Gone on B too, once the resolution has travelled; B's device now holds A's configuration.
-    await expect(b.getByRole('heading', { name: /^Conflicts/ })).toHaveCount(0, SYNC)
-    await openPage(b, 'Devices')
-    await openDevice(b, DEVICE_ID)
-    await expect(b.locator('.monaco-editor').first()).toContainText('89011234567890123456')
-    await context.close()
-  } finally {
-    await rm(dataDir, { recursive: true, force: true })
+  // The server goes away; both see it and edit the same device meanwhile.
+  await peer.stop()
+  for (const page of [a, b]) {
+    await openPage(page, 'Settings')
+    await expect(syncState(page)).toContainText('Offline', SYNC)
   }
+  await editConfiguration(a, '89011234567890123456')
+  await editConfiguration(b, '89011234567890654321')
+  await peer.start()
+
+  for (const page of [a, b]) {
+    await openPage(page, 'Settings')
+    await expect(page.getByRole('heading', { name: 'Conflicts (1)' })).toBeVisible(SYNC)
+    await expect(page.getByRole('button', { name: `Review ${DOC_ID}` })).toBeVisible()
+  }
+
+  // Resolved on A: its version kept, the other removed in one write.
+  await a.getByRole('button', { name: `Review ${DOC_ID}` }).click()
+  const dialog = a.getByRole('dialog', { name: `Conflict: ${DOC_ID}` })
+  await expect(dialog.getByText('89011234567890123456').first()).toBeVisible()
+  await expect(dialog.getByText('89011234567890654321').first()).toBeVisible()
+  await dialog.getByRole('button', { name: 'Keep mine' }).click()
+  await expect(dialog).toBeHidden()
+  await expect(a.getByRole('heading', { name: /^Conflicts/ })).toHaveCount(0)
+
+  // Gone on B too, once the resolution has travelled; B's device now holds A's configuration.
+  await expect(b.getByRole('heading', { name: /^Conflicts/ })).toHaveCount(0, SYNC)
+  await openPage(b, 'Devices')
+  await openDevice(b, DEVICE_ID)
+  await expect(b.locator('.monaco-editor').first()).toContainText('89011234567890123456')
 })

@@ -1,7 +1,10 @@
 import type { Page } from '@playwright/test'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ROLES_DESIGN_ID, TEAM_SECURITY, VALIDATE_DOC_UPDATE } from '../../src-main/core/sync/team-security'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
-import { expect } from './fixtures'
+import { expect, startServe } from './fixtures'
 
 /** The team specs' server admin on the CouchDB peer (test/peers/couchdb/, `couchUsers`). */
 export const COUCH_ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
@@ -19,6 +22,31 @@ export async function teamServer(db: string): Promise<CouchPeer> {
     expect(res.status, `PUT ${db}${path}`).toBeLessThan(300)
   }
   return peer
+}
+
+/** A teammate's computer: its own serve instance and workspace, in a second context of `a`'s browser. */
+export interface SecondComputer {
+  page: Page
+  /** Closes the window, stops serve mode and removes the workspace. */
+  stop(): Promise<void>
+}
+
+export async function secondComputer(a: Page): Promise<SecondComputer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fieldline-e2e-b-'))
+  const serve = await startServe(dataDir).catch(async (e: unknown) => {
+    await rm(dataDir, { recursive: true, force: true })
+    throw e
+  })
+  const context = await a.context().browser()!.newContext({ locale: 'en-GB' })
+  const page = await context.newPage()
+  const stop = async () => {
+    await context.close()
+    await serve.stop()
+    await rm(dataDir, { recursive: true, force: true })
+  }
+  await page.goto(serve.url)
+  await page.waitForSelector('[data-app-state="ready"]')
+  return { page, stop }
 }
 
 /** Settings → Team sync → Configure, saved, the way an operator does it. */

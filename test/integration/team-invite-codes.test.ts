@@ -67,15 +67,20 @@ async function refusal(promise: Promise<unknown>): Promise<ErrorInfo> {
   throw new Error('expected a refusal')
 }
 
-/** The inviting administrator: email through SendGrid, team sync signed in as the server admin, the database set up. */
-async function inviter(user = ADMIN): Promise<Workspace> {
-  const w = await workspace()
+/** Email through the SendGrid peer, as an administrator configures it. */
+async function withMail(w: Workspace): Promise<void> {
   await w.call('mail:saveSettings', {
     mode: 'sendgridApiKey',
     organisation: 'Acme',
     settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: sendgrid.url },
     secrets: { apiKey: DEFAULT_API_KEY },
   })
+}
+
+/** The inviting administrator: email through SendGrid, team sync signed in as the server admin, the database set up. */
+async function inviter(user = ADMIN): Promise<Workspace> {
+  const w = await workspace()
+  await withMail(w)
   await w.call('sync:saveSettings', { url: couch.url, database: DB, username: user.name, secrets: { password: user.password } })
   if (user === ADMIN) await w.call('sync:setup', {})
   return w
@@ -264,12 +269,7 @@ describe('an invitation made with a server admin', () => {
 describe('an invitation made without an account that may create users', () => {
   it('goes without a code, and the check says why first (no team sync; an operator)', async () => {
     const w = await workspace()
-    await w.call('mail:saveSettings', {
-      mode: 'sendgridApiKey',
-      organisation: 'Acme',
-      settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: sendgrid.url },
-      secrets: { apiKey: DEFAULT_API_KEY },
-    })
+    await withMail(w)
     const none = await w.call('team:inviteCheck', {})
     expect(none).toMatchObject({ codes: false, server: null, reason: { details: { ref: { key: 'team.code.noSync' } } } })
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import type { MbedBridgeCounters, MbedBridgeStatus } from '../../src-shared/models/mbed'
 import type { Translate } from '../../src-renderer/src/i18n'
 import { keptText } from '../../src-renderer/src/features/mbed/mbed-text'
+import { zeroCounters } from '../../src-main/core/mbed/bridge'
 
 const t: Translate = (key, options) => get(format)(key, options)
 
@@ -22,22 +23,7 @@ const status = (over: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   ...over,
 })
 
-const counters = (keptQueued: number): MbedBridgeCounters => ({
-  notifications: 0,
-  notificationsPerSecond: 0,
-  published: 0,
-  commands: 0,
-  commandErrors: 0,
-  asyncResponses: 0,
-  dropped: 0,
-  queued: keptQueued,
-  keptQueued,
-  malformed: 0,
-  unroutable: 0,
-  unmatchedAsyncResponses: 0,
-  refused: 0,
-  pendingCommands: 0,
-})
+const counters = (keptQueued: number): MbedBridgeCounters => ({ ...zeroCounters(), queued: keptQueued, keptQueued })
 
 describe('mbed kept messages line', () => {
   it('says how many messages of the last run are delivered first and how many still wait, then that none waits', () => {
