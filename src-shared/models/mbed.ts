@@ -48,6 +48,26 @@ export const mbedCountersSchema = z.object({
 })
 export type MbedBridgeCounters = z.infer<typeof mbedCountersSchema>
 
+/** Counters of a bridge that has done nothing yet (also what the UI shows while no bridge runs). */
+export function zeroCounters(): MbedBridgeCounters {
+  return {
+    notifications: 0,
+    notificationsPerSecond: 0,
+    published: 0,
+    commands: 0,
+    commandErrors: 0,
+    asyncResponses: 0,
+    dropped: 0,
+    queued: 0,
+    keptQueued: 0,
+    malformed: 0,
+    unroutable: 0,
+    unmatchedAsyncResponses: 0,
+    refused: 0,
+    pendingCommands: 0,
+  }
+}
+
 export const mbedStatusSchema = z.object({
   state: mbedBridgeStateSchema,
   /** Why the bridge is 'degraded' or 'failed'. */

@@ -6,10 +6,9 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import type { MbedBridgeCounters, MbedBridgeStatus } from '../../src-shared/models/mbed'
+import { zeroCounters, type MbedBridgeCounters, type MbedBridgeStatus } from '../../src-shared/models/mbed'
 import type { Translate } from '../../src-renderer/src/i18n'
 import { keptText } from '../../src-renderer/src/features/mbed/mbed-text'
-import { zeroCounters } from '../../src-main/core/mbed/bridge'
 
 const t: Translate = (key, options) => get(format)(key, options)
 

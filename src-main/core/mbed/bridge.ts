@@ -27,7 +27,7 @@ import type { Logger } from '../log/logger'
 import type { LinkStateEvent, PlatformLink } from '../platform/link'
 import { commandSubscription, isValidTopicPart } from '../platform/topics'
 import type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionsList, MbedSubscriptionView } from '../../../src-shared/models/mbed'
-import { MBED_SUBSCRIPTIONS_PAGE } from '../../../src-shared/models/mbed'
+import { MBED_SUBSCRIPTIONS_PAGE, zeroCounters } from '../../../src-shared/models/mbed'
 import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { deriveBridgeState } from './bridge-state'
 import { createNotificationChannel, type ChannelKind, type NotificationChannel, type NotificationChannelOptions } from './channel'
@@ -139,26 +139,6 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   const v = value ?? fallback
   if (!Number.isInteger(v) || v < 1) throw AppError.withRef('VALIDATION', `${name} must be a whole number ≥ 1`, { key: 'mbed.invalidOption', params: { name } })
   return v
-}
-
-/** Counters of a bridge that has done nothing yet (also what the UI shows while no bridge runs). */
-export function zeroCounters(): MbedBridgeCounters {
-  return {
-    notifications: 0,
-    notificationsPerSecond: 0,
-    published: 0,
-    commands: 0,
-    commandErrors: 0,
-    asyncResponses: 0,
-    dropped: 0,
-    queued: 0,
-    keptQueued: 0,
-    malformed: 0,
-    unroutable: 0,
-    unmatchedAsyncResponses: 0,
-    refused: 0,
-    pendingCommands: 0,
-  }
 }
 
 export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
