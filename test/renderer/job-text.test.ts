@@ -38,10 +38,10 @@ describe('a job’s words', () => {
   it('counts the row a pause left on its way, which the line left out (its numbers did not add up to the total)', () => {
     const counts = { total: 20, done: 0, failed: 0, unknown: 0, skipped: 3, pending: 16, sending: 1 }
     locale.set('en')
-    expect(countsText(t, { counts, state: 'paused' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 16 to send, 1 interrupted, checked when the job resumes')
+    expect(countsText(t, { counts, state: 'paused' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 16 to send, 1 interrupted (checked when the job resumes)')
     expect(countsText(t, { counts, state: 'running' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 16 to send, 1 sending')
     expect(countsText(t, { counts: { ...counts, sending: 0, pending: 17 }, state: 'paused' })).toBe('20 rows: 0 done, 0 failed, 0 unknown, 3 skipped, 17 to send')
     locale.set('fr')
-    expect(countsText(t, { counts, state: 'paused' })).toContain('16 à envoyer, 1 interrompue, vérifiée à la reprise')
+    expect(countsText(t, { counts, state: 'paused' })).toContain('16 à envoyer, 1 interrompue (vérifiée à la reprise)')
   })
 })
