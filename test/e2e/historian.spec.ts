@@ -149,11 +149,11 @@ for (const language of LANGUAGES) {
     const toField = history.getByLabel(t('historian.history.to'), { exact: true })
     await expect(fromField).toHaveValue(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/)
     const example = language === 'fr' ? '31/12/2026 23:59' : '12/31/2026 23:59'
-    await expect(fromField).toHaveAccessibleDescription(t('historian.history.timeHint', { example }))
+    await expect(fromField).toHaveAccessibleDescription(t('dates.timeHint', { example }))
     const missing = language === 'fr' ? '31/02/2026 10:00' : '02/31/2026 10:00'
     await toField.fill(missing)
     await history.getByRole('button', { name: t('historian.history.show') }).click()
-    await expect(history.getByText(t('historian.history.badTime', { value: missing, example }))).toBeVisible()
+    await expect(history.getByText(t('dates.badTime', { value: missing, example }))).toBeVisible()
     await expect(toField).toHaveAttribute('aria-invalid', 'true')
     await fromField.fill(day(Date.now() - 86_400_000))
     await toField.fill(day(Date.now() + 86_400_000))

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { fromLocalInput, localInput, parseLocalInput, rangeWords } from '../../src-renderer/src/features/historian/local-time'
+import { fromLocalInput, localDate, localInput, parseLocalDate, parseLocalInput, rangeWords } from '../../src-renderer/src/lib/local-time'
 import { formErrors } from '../../src-renderer/src/lib/form/issues'
 import { historyInputSchema } from '../../src-shared/models/historian'
 
 const at = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime()
 
-describe('the history range in the interface’s language, whatever the browser’s', () => {
+describe('dates and times in the interface’s language, whatever the browser’s', () => {
   it('writes a time month first in English and day first in French, to the minute on a 24-hour clock', () => {
     expect(localInput(at(2026, 12, 6, 17, 5), 'en')).toBe('12/06/2026 17:05')
     expect(localInput(at(2026, 12, 6, 17, 5), 'fr')).toBe('06/12/2026 17:05')
@@ -25,6 +25,22 @@ describe('the history range in the interface’s language, whatever the browser�
     expect(parseLocalInput('13/12/2026', 'en')).toBeNull()
   })
 
+  it('reads seconds when given (a location’s measured at), and refuses a 61st second', () => {
+    expect(parseLocalInput('06/12/2026 17:05:09', 'fr')).toBe(new Date(2026, 11, 6, 17, 5, 9).getTime())
+    expect(parseLocalInput('12/06/2026 17:05:61', 'en')).toBeNull()
+  })
+
+  it('writes and reads a day alone (Activity’s range, the SIM list’s refreshed before) as the ISO date the filters keep', () => {
+    expect(localDate('2026-12-06', 'en')).toBe('12/06/2026')
+    expect(localDate('2026-12-06', 'fr')).toBe('06/12/2026')
+    expect(localDate('', 'fr')).toBe('')
+    expect(parseLocalDate('6/12/2026', 'fr')).toBe('2026-12-06')
+    expect(parseLocalDate('6/12/2026', 'en')).toBe('2026-06-12')
+    for (const language of ['en', 'fr']) expect(parseLocalDate(localDate('2024-02-29', language), language)).toBe('2024-02-29')
+    // A day a month lacks, a time where only a day is asked, and text are no day.
+    for (const text of ['29/02/2026', '06/12/2026 10:00', '06/12/26', 'today', '']) expect(parseLocalDate(text, 'fr'), text).toBeNull()
+  })
+
   it('sends the ISO time, or the text as typed for the form to refuse in words', () => {
     expect(fromLocalInput('06/12/2026 17:05', 'fr')).toBe(new Date(at(2026, 12, 6, 17, 5)).toISOString())
     expect(fromLocalInput('31/02/2026', 'fr')).toBe('31/02/2026')
@@ -37,7 +53,7 @@ describe('the range’s problems in words', () => {
 
   it('names a date that does not exist with the example, and a range that ends before it starts as such', () => {
     expect(formErrors(rules, input('01/12/2026 10:00', '31/02/2026 10:00'))).toEqual({
-      to: { key: 'historian.history.badTime', params: { value: '31/02/2026 10:00', example: '31/12/2026 23:59' } },
+      to: { key: 'dates.badTime', params: { value: '31/02/2026 10:00', example: '31/12/2026 23:59' } },
     })
     expect(formErrors(rules, input('06/12/2026 10:00', '05/12/2026 10:00'))).toEqual({ to: { key: 'historian.rangeReversed', params: { field: 'to' } } })
     expect(formErrors(rules, input('', '05/12/2026 10:00'))).toEqual({ from: { key: 'form.required' } })

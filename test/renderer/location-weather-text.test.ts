@@ -2,7 +2,7 @@ import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { WeatherReading } from '../../src-shared/models/weather'
-import { editable, localTimeToIso, optionalDecimal, typedDecimal } from '../../src-renderer/src/features/devices/location/location-input'
+import { editable, optionalDecimal, typedDecimal } from '../../src-renderer/src/features/devices/location/location-input'
 import { directionText, phraseText, pointText, quantityText, uiLanguage } from '../../src-renderer/src/features/weather/weather-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 import '../../src-renderer/src/i18n'
@@ -26,12 +26,6 @@ describe('coordinates typed in the location form', () => {
     expect(optionalDecimal('high')).toBeNaN()
     expect(editable(null)).toBe('')
     expect(editable(-4.49)).toBe('-4.49')
-  })
-
-  it('sends the local time as an instant with its zone, and nothing for an empty field', () => {
-    expect(localTimeToIso('')).toBeUndefined()
-    expect(localTimeToIso('2026-03-10T10:00')).toBe(new Date(2026, 2, 10, 10, 0).toISOString())
-    expect(localTimeToIso('not a time')).toBe('not a time')
   })
 })
 

@@ -1,0 +1,64 @@
+/**
+ * Dates are typed in the order of the interface's language, whatever the browser's: the browser's own date inputs
+ * followed the browser's language, so a French window asked for mm/dd/yyyy in an English browser (this test's Chromium
+ * runs in English). Activity's range, kept in the address, and a location's "measured at" are typed day first in
+ * French and month first in English.
+ */
+import { expect, test } from './fixtures'
+import { addAndOpenDevice, navigate, switchLanguage, words } from './words'
+
+test('Activity’s days are typed day first in French, a day that does not exist is refused, and English rewrites them month first', async ({ app }) => {
+  const { page } = app
+  const fr = words('fr')
+  const en = words('en')
+  await switchLanguage(page, 'fr')
+  await navigate(page, fr, 'activity')
+  const from = page.getByRole('textbox', { name: fr('activity.filters.from') })
+  await expect(from).toHaveAttribute('placeholder', fr('dates.datePlaceholder'))
+
+  // A day February lacks: said under the field with an example, and the address keeps no range.
+  await from.fill('31/02/2026')
+  await from.press('Enter')
+  await expect(page.getByText(fr('dates.badDate', { value: '31/02/2026', example: '31/12/2026' }))).toBeVisible()
+  await expect(from).toHaveAttribute('aria-invalid', 'true')
+  expect(new URL(page.url()).hash + new URL(page.url()).search).not.toContain('from=')
+
+  // The 6th of December, written as the French write it, applies as that day.
+  await from.fill('6/12/2026')
+  await from.press('Tab')
+  await expect.poll(() => page.url()).toContain('from=2026-12-06')
+  await expect(from).toHaveValue('06/12/2026')
+  await expect(from).toHaveAttribute('aria-invalid', 'false')
+
+  // In English the same day reads month first; going back to Activity, the field shows it so.
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: fr('nav.settings') })
+    .click()
+  await page.getByLabel(fr('settings.language')).selectOption({ label: 'English' })
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+  await page.goBack()
+  await expect(page.getByRole('textbox', { name: en('activity.filters.from') })).toHaveValue('12/06/2026')
+})
+
+test('a location’s measured time is typed day first in French, with seconds, and shown as typed', async ({ app }) => {
+  const { page } = app
+  const fr = words('fr')
+  await switchLanguage(page, 'fr')
+  await addAndOpenDevice(page, fr, 'meter', 'm-dates')
+  const section = page.getByRole('region', { name: fr('location.title') })
+  await section.getByRole('button', { name: fr('location.set') }).click()
+  const dialog = page.getByRole('dialog')
+  await dialog.getByRole('textbox', { name: 'Latitude' }).fill('48.39')
+  await dialog.getByRole('textbox', { name: 'Longitude' }).fill('-4,49')
+  const measured = dialog.getByRole('textbox', { name: fr('location.form.measuredAt') })
+
+  await measured.fill('06/13/2026 17:05')
+  await measured.press('Enter')
+  await expect(dialog.getByText(fr('dates.badTime', { value: '06/13/2026 17:05', example: '31/12/2026 23:59' }))).toBeVisible()
+
+  await measured.fill('06/12/2026 17:05:09')
+  await measured.press('Enter')
+  await expect(dialog).toBeHidden()
+  await expect(section.getByText(/6 déc\.? 2026.*17:05:09/)).toBeVisible()
+})
