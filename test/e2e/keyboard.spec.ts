@@ -2,11 +2,12 @@
  * The kit's keyboard rules, as an operator meets them: a long list is one Tab stop whose active row the arrows, Home,
  * End and PageUp/PageDown move (the focus never falls to the page, even far down a virtualised list), a device opened
  * from the list and closed again finds the list where it was; a table sorts by a header in natural order and its
- * cells are reached with the arrows.
+ * cells are reached with the arrows; Monaco's Ctrl+M (Tab leaves the editor) is one switch for every editor, and the
+ * hint under each says which way it is.
  */
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { focusedRow, openPage } from './steps'
+import { addDevice, focusedRow, openDevice, openPage } from './steps'
 
 const DEVICES = 120
 
@@ -161,4 +162,29 @@ test('an import is followed from the keyboard: Cancel while it runs, Close once 
   await page.keyboard.press('Enter')
   await expect(panel).toBeHidden()
   await expect(importButton).toBeFocused()
+})
+
+test('Ctrl+M in one device’s editor holds in the next one opened, and the hint under each editor says so', async ({ app }) => {
+  const { page } = app
+  await addDevice(page, 'meter', 'm-tab-1')
+  await addDevice(page, 'meter', 'm-tab-2')
+  await openDevice(page, 'm-tab-1')
+  const indents = 'In the editor, Tab indents; press Ctrl+M to make Tab move the focus instead.'
+  const moves = 'Ctrl+M is on, in every editor: Tab moves the focus out of the editor. Press Ctrl+M in the editor for Tab to indent again.'
+  await expect(page.getByText(indents)).toBeVisible()
+  await page.locator('.monaco-editor textarea').first().focus()
+  await page.keyboard.press('Control+m')
+  await expect(page.getByText(moves)).toBeVisible()
+
+  // Another device's editor: Monaco's switch is one for all editors, so Tab leaves this one too, as its hint says.
+  await page.goBack()
+  await openDevice(page, 'm-tab-2')
+  await expect(page.getByText(moves)).toBeVisible()
+  const textarea = page.locator('.monaco-editor textarea').first()
+  await textarea.focus()
+  await page.keyboard.press('Tab')
+  await expect(textarea).not.toBeFocused()
+  await textarea.focus()
+  await page.keyboard.press('Control+m')
+  await expect(page.getByText(indents)).toBeVisible()
 })

@@ -9,6 +9,7 @@
  */
 import loader from '@monaco-editor/loader'
 import * as monaco from 'monaco-editor/editor'
+import { TabFocus } from 'monaco-editor/editor/browser/config/tabFocus'
 import 'monaco-editor/features/register.all'
 import { jsonDefaults } from 'monaco-editor/languages/features/json/register'
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
@@ -98,7 +99,21 @@ export interface JsonEditorOptions {
   onEdit: (text: string) => void
 }
 
-export interface JsonEditorHandle {
+/**
+ * Tells `listener` whether Tab moves the focus out of the editors (Ctrl+M), now and at each change; returns what stops
+ * it. The switch is Monaco's, one for all its editors: pressed in one editor, it holds in the next one opened.
+ */
+function watchTabFocus(listener: (tabMovesFocus: boolean) => void): () => void {
+  listener(TabFocus.getTabFocusMode())
+  const subscription = TabFocus.onDidChangeTabFocus(listener)
+  return () => subscription.dispose()
+}
+
+interface TabFocusWatch {
+  watchTabFocus: typeof watchTabFocus
+}
+
+export interface JsonEditorHandle extends TabFocusWatch {
   /** Puts text in the editor without reporting it as an edit by the operator. */
   replaceText(text: string): void
   setMarkers(markers: EditorMarker[]): void
@@ -167,6 +182,7 @@ export async function createJsonEditor(container: HTMLElement, options: JsonEdit
       editor.revealPositionInCenterIfOutsideViewport({ lineNumber: line, column })
       editor.focus()
     },
+    watchTabFocus,
     dispose() {
       subscription.dispose()
       editor.dispose()
@@ -190,7 +206,7 @@ export interface JsonDiffOptions {
   onEdit: (text: string) => void
 }
 
-export interface JsonDiffHandle {
+export interface JsonDiffHandle extends TabFocusWatch {
   setDark(dark: boolean): void
   /** Puts the caret in the right side (the merge being written). */
   focus(): void
@@ -233,6 +249,7 @@ export async function createJsonDiffEditor(container: HTMLElement, options: Json
     focus() {
       editor.getModifiedEditor().focus()
     },
+    watchTabFocus,
     dispose() {
       subscription.dispose()
       editor.dispose()
