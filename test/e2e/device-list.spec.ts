@@ -440,3 +440,29 @@ for (const language of LANGUAGES) {
     else expect(records).toContainEqual(expect.objectContaining({ deviceId: 'm-formula', description: '=HYPERLINK("x")' }))
   })
 }
+
+test('a narrowed ICCID column shows the digits that tell SIMs apart, not the prefix they share', async ({ app }) => {
+  const { page } = app
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await navigate(page, en, 'devices')
+  await importDevices(page, en, ['typeId,deviceId,carrier,iccid', 'meter,m-1,jasper,89882160000000000017', 'meter,m-2,jasper,89882160000000000025'])
+  await page.evaluate(`location.hash = ${JSON.stringify(`#/devices?cols=${encodeURIComponent(DEVICE_COLUMNS.join(','))}`)}`)
+  await expect(page.getByRole('button', { name: en('devices.columns.weatherAsOf'), exact: true })).toBeVisible()
+  const cell = page.getByTestId('device-row').filter({ hasText: 'm-2' }).locator('.cut-start')
+  await expect(cell).toHaveText('89882160000000000025')
+  // Cut it is (every column at 1280 px), and its last digit lies inside its box while its first ones do not.
+  const box = await cell.evaluate((el) => {
+    const text = el.firstChild as Text
+    const range = document.createRange()
+    const charBox = (i: number) => {
+      range.setStart(text, i)
+      range.setEnd(text, i + 1)
+      return range.getBoundingClientRect()
+    }
+    const cellBox = el.getBoundingClientRect()
+    return { cut: el.scrollWidth > el.clientWidth, first: charBox(0).left, last: charBox(text.length - 1).right, left: cellBox.left, right: cellBox.right }
+  })
+  expect(box.cut).toBe(true)
+  expect(box.last).toBeLessThanOrEqual(box.right + 0.5)
+  expect(box.first).toBeLessThan(box.left)
+})
