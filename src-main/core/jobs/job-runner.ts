@@ -215,18 +215,25 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     }
   }
 
-  /** The cached copies of the SIMs a window changed, updated to what the carrier accepted. */
+  /**
+   * The cached copies of the SIMs a window changed, updated to what the carrier accepted. A change abandoned on the wire
+   * (its row still `sending`, or unknown after a cancel) may have been applied: its SIM's copy is marked in doubt, so
+   * that a pre-flight reads the SIM again rather than take the old status from it and send the change a second time.
+   */
   async function cachedCopies(rows: JobRowDoc[]): Promise<SimCacheDoc[]> {
     // An SMS changes no SIM; a refresh wrote the copy it read.
     if (job.operation === 'sms' || job.operation === 'refresh') return []
     // An Orange ticket's follower reads the SIM again when the ticket ends.
-    const docs = await Promise.all(rows.filter((r) => r.state === 'done' && !isOrangeRow(r)).map((r) => readSimCache(db, job.carrier, r.iccid!)))
+    const changed = rows.filter((r) => !isOrangeRow(r) && (r.state === 'done' || r.state === 'sending' || r.state === 'unknown'))
+    const docs = await Promise.all(changed.map((r) => readSimCache(db, job.carrier, r.iccid!)))
     const at = now().toISOString()
-    return docs.flatMap((doc) => {
+    return docs.flatMap((doc, i) => {
       if (!doc) return []
-      const row = rows.find((r) => r.iccid === doc.sim.iccid)!
+      const row = changed[i]!
+      if (row.state !== 'done') return [{ ...doc, changeInDoubt: job.jobId }]
+      const { changeInDoubt: _settled, ...kept } = doc
       const sim: Sim = { ...doc.sim, ...(row.after?.status ? { status: row.after.status, statusRaw: null } : {}), ...(row.after?.ratePlan ? { ratePlan: row.after.ratePlan } : {}), fetchedAt: at }
-      return [{ ...doc, sim, fetchedAt: at }]
+      return [{ ...kept, sim, fetchedAt: at }]
     })
   }
 
@@ -307,7 +314,12 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     )
   }
 
-  /** Rows a killed run left `sending` (see the module comment). */
+  /**
+   * Rows a killed or stopped run left `sending` (see the module comment), and the unknown ones the operator asked to
+   * send again. A Control Center status or rate-plan row is never unknown in a job that runs again (only a cancel
+   * leaves one, and a cancelled job does not run); an Orange submission is read first by the Orange service, which
+   * refuses a SIM already in the wanted status.
+   */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
     const changed = rows.filter((r) => r.state === 'sending' || (options.resendUnknown && r.state === 'unknown'))
@@ -327,7 +339,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         await recoverOrange(row, ticketsKept)
         continue
       }
+      // Read back: done if the SIM has the change, pending (sent again) if not. The SIM as read replaces its cached
+      // copy, which the abandoned change had left in doubt.
       const sim = await (await deps.client()).getDevice(row.iccid!, { usage: false }).catch(() => null)
+      if (sim) await writeSimCache(db, sim)
       const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
       row.state = reached ? 'done' : 'pending'
       if (reached) audits.push(...audit(row, 'ok', { detail: 'confirmed after a restart' }))

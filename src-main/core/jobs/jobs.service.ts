@@ -235,7 +235,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     // The job's account would answer "not found", or act on a SIM another team runs: refused, naming the account.
     const other = await otherAccount(job, known?.inventory?.account)
     if (other !== null) return { otherAccount: other }
-    if (known && !refresh) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
+    // A copy a job's abandoned change left in doubt is read again: its old status would send the change a second time.
+    if (known && !refresh && !known.changeInDoubt) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
     try {
       const sim = await (await client()).getDevice(iccid, { usage: false })
       await writeSimCache(db, sim)
