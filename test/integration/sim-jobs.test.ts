@@ -442,6 +442,33 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     for (const iccid of [inDoubt.id, ...notSent]) expect(changesOf(iccid).at(-1)!.status).toBe(controlCenterStatusValue('deactivated'))
   })
 
+  it('cancelling a job a pause left with a change on the wire: the change is unknown, and the next pre-flight reads that SIM from the carrier', async () => {
+    const targets = peer.iccids.slice(75, 80)
+    let first: Job
+    try {
+      first = (await hungJob('Hung 4', targets)).job
+      expect(await core.call('jobs:pause', { jobId: first.id })).toMatchObject({ state: 'paused', counts: { sending: 1 } })
+    } finally {
+      peer.faults.clear()
+    }
+    // No run owns the paused job: the cancel turns the change it left on the wire unknown, as a running job's does.
+    const cancelled = await core.call('jobs:cancel', { jobId: first.id })
+    expect(cancelled).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: 1, done: 0 } })
+    const inDoubt = (await allRows(first.id)).find((r) => r.state === 'unknown')!
+    expect(inDoubt.error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.cancelledInFlight' } } })
+    const trail = (await core.call('audit:list', { query: first.id, limit: 100 })).items.filter((e) => e.action === 'sim.changeStatus')
+    expect(trail.map((e) => [e.outcome, e.target.includes(inDoubt.id)])).toEqual([['unknown', true]])
+    expect(changesOf(inDoubt.id)).toHaveLength(1)
+
+    const again = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    await core.call('jobs:preflight', { jobId: again.id })
+    expect((await allRows(again.id)).find((r) => r.id === inDoubt.id)).toMatchObject({ state: 'skipped', before: { status: 'deactivated' } })
+    await core.call('jobs:run', { jobId: again.id })
+    expect(await settle(again.id)).toMatchObject({ state: 'done', counts: { unknown: 0, failed: 0 } })
+    expect(changesOf(inDoubt.id)).toHaveLength(1)
+    for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
+  })
+
   it('pauses at the first row the carrier cannot be reached for: the rows queued behind it in the windows in flight are not tried', async () => {
     // Twenty calls a second: windows of twenty rows, two in flight, forty rows queued for the account at once.
     const flaky = await core.call('profiles:save', { extension: 'jasper', name: 'Flaky', settings: { baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 20 }, secrets: { apiKey: SECRET } })
