@@ -52,6 +52,17 @@ export const JOB_ROW_STATES = ['pending', 'sending', 'done', 'failed', 'unknown'
 export const jobRowStateSchema = z.enum(JOB_ROW_STATES)
 export type JobRowState = z.infer<typeof jobRowStateSchema>
 
+/**
+ * A row's state as the views say it (the app's job page, the CLI), as its job's state makes it: a row `sending` in a
+ * job that is not running is no longer on its way (its call was abandoned when the job paused, and the carrier is asked
+ * when the job resumes whether the change was applied); a row still pending in a cancelled job will never be sent.
+ */
+export function shownRowState(state: JobRowState, jobState?: JobState): JobRowState | 'interrupted' | 'notSent' {
+  if (state === 'sending' && jobState !== undefined && jobState !== 'running') return 'interrupted'
+  if (state === 'pending' && jobState === 'cancelled') return 'notSent'
+  return state
+}
+
 /** What pre-flight found on a row: errors keep it from being sent, warnings do not, `noChange` skips it. */
 export const PREFLIGHT_CODES = [
   'empty',

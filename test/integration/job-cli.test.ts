@@ -4,9 +4,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
-import { runCli } from '../helpers/cli-process'
+import { killCommands, runCli, startCli } from '../helpers/cli-process'
 import { tempDir, testCore } from '../helpers/core'
 import { keyringSkipReason } from '../helpers/system'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
@@ -37,6 +37,7 @@ describe.skipIf(skip)('fieldline job', () => {
     orangeId = (await core.call('profiles:save', { extension: 'orange', name: 'Orange', settings: { baseUrl: orange.url, username: 'ak-cli', perSecond: 50 }, secrets: { password: SECRET } })).id
     await core.close()
   })
+  afterEach(killCommands)
   afterAll(async () => {
     // Takes the key out of the keychain again.
     const core = await testCore(dataDir, { vault: createKeytarStore() })
@@ -173,5 +174,36 @@ describe.skipIf(skip)('fieldline job', () => {
         [orange.serials[1], 'SLEEPING'],
       ]),
     )
+  }, 180_000)
+
+  it("says a change Ctrl-C abandoned on the wire is interrupted, as the app does, and a cancelled job's rows not sent", async () => {
+    const file = join(dir, 'hung.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(20, 25)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', file, '--status', 'deactivated'])
+    expect(created.code, created.err).toBe(0)
+    const jobId = /job (j[0-9a-z]+) created: 5 rows/.exec(created.out)![1]!
+    expect((await runCli(dataDir, ['job', 'preflight', jobId, '--refresh'])).code).toBe(0)
+    const { pending, skipped } = (JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out) as { counts: { pending: number; skipped: number } }).counts
+    expect(pending).toBeGreaterThan(1)
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    // The carrier applies the first change and sits on its answer.
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const run = startCli(['--data-dir', dataDir, 'job', 'run', jobId], {}, () => true)
+      await expect.poll(puts, { timeout: 60_000, interval: 20 }).toBe(putsBefore + 1)
+      run.child.kill('SIGINT')
+      expect(await run.exit, run.stderr()).toBe(0)
+      const interrupted = `job ${jobId} paused: total 5, pending ${pending - 1}, interrupted 1 (checked with the carrier when the job resumes), done 0, failed 0, unknown 0, skipped ${skipped}`
+      expect(run.stdout()).toContain(interrupted)
+      expect((await runCli(dataDir, ['job', 'status', jobId])).out).toContain(interrupted)
+      // A script reading --json still gets the row's own state.
+      expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'paused', counts: { sending: 1 } })
+    } finally {
+      peer.faults.clear()
+    }
+    const cancelled = await runCli(dataDir, ['job', 'cancel', jobId])
+    expect(cancelled.code, cancelled.err).toBe(0)
+    expect(cancelled.out).toContain(`job ${jobId} cancelled: total 5, not sent ${pending - 1}, done 0, failed 0, unknown 1, skipped ${skipped}`)
   }, 180_000)
 })

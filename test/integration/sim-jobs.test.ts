@@ -380,6 +380,10 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       // Read back, found applied, not sent again: one PUT per row.
       expect(puts() - putsBefore).toBe(pending)
       for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
+      // The read back is the SIM's copy now: a new job for the same SIMs, pre-flighted from the cache, has nothing to send.
+      const again = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+      expect((await core.call('jobs:preflight', { jobId: again.id })).counts.pending).toBe(0)
+      expect((await allRows(again.id)).find((r) => r.id === onTheWire[0]!.id)).toMatchObject({ state: 'skipped', issues: expect.arrayContaining([expect.objectContaining({ code: 'noChange' })]) })
     } finally {
       peer.faults.clear()
     }
@@ -399,6 +403,70 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     } finally {
       peer.faults.clear()
     }
+  })
+
+  it('after a cancel, a new job for the same SIMs reads the SIM whose change was on the wire from the carrier: skipped, not sent twice', async () => {
+    const targets = peer.iccids.slice(70, 75)
+    let first: Job
+    let inDoubt: JobRow
+    try {
+      first = (await hungJob('Hung 3', targets)).job
+      await core.call('jobs:cancel', { jobId: first.id })
+      inDoubt = (await allRows(first.id)).find((r) => r.state === 'unknown')!
+      // The carrier applied it; the workspace's copy of the SIM, read by the job's pre-flight, still has the old status.
+      expect(changesOf(inDoubt.id)).toHaveLength(1)
+    } finally {
+      peer.faults.clear()
+    }
+    const notSent = (await allRows(first.id)).filter((r) => r.state === 'pending').map((r) => r.id)
+    expect(notSent.length).toBeGreaterThan(0)
+    for (const iccid of notSent) expect(changesOf(iccid)).toHaveLength(0)
+    // A cancelled job neither resumes nor sends its unknown rows again: the operator starts a new job.
+    for (const [channel, input] of [
+      ['jobs:resume', { jobId: first.id }],
+      ['jobs:run', { jobId: first.id, resendUnknown: true }],
+    ] as const)
+      expect(await core.dispatcher.invoke(channel, input)).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { ref: { key: 'jobs.wrongState' } } } })
+
+    // The new job is pre-flighted as the app and the CLI do by default: from the cache.
+    const again = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const checked = await core.call('jobs:preflight', { jobId: again.id })
+    const rows = await allRows(again.id)
+    expect(rows.find((r) => r.id === inDoubt.id)).toMatchObject({ state: 'skipped', before: { status: 'deactivated' }, issues: expect.arrayContaining([{ code: 'noChange', severity: 'skip' }]) })
+    for (const iccid of notSent) expect(rows.find((r) => r.id === iccid)!.state).toBe('pending')
+    await core.call('jobs:run', { jobId: again.id })
+    expect(await settle(again.id)).toMatchObject({ state: 'done', counts: { done: checked.counts.pending, unknown: 0, failed: 0 } })
+    // Per SIM: one change at the carrier, whichever job sent it, and every SIM deactivated.
+    const perSim = Object.fromEntries(targets.map((iccid) => [iccid, changesOf(iccid).length]))
+    expect(perSim).toEqual(Object.fromEntries(targets.map((iccid) => [iccid, [inDoubt.id, ...notSent].includes(iccid) ? 1 : 0])))
+    for (const iccid of [inDoubt.id, ...notSent]) expect(changesOf(iccid).at(-1)!.status).toBe(controlCenterStatusValue('deactivated'))
+  })
+
+  it('cancelling a job a pause left with a change on the wire: the change is unknown, and the next pre-flight reads that SIM from the carrier', async () => {
+    const targets = peer.iccids.slice(75, 80)
+    let first: Job
+    try {
+      first = (await hungJob('Hung 4', targets)).job
+      expect(await core.call('jobs:pause', { jobId: first.id })).toMatchObject({ state: 'paused', counts: { sending: 1 } })
+    } finally {
+      peer.faults.clear()
+    }
+    // No run owns the paused job: the cancel turns the change it left on the wire unknown, as a running job's does.
+    const cancelled = await core.call('jobs:cancel', { jobId: first.id })
+    expect(cancelled).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: 1, done: 0 } })
+    const inDoubt = (await allRows(first.id)).find((r) => r.state === 'unknown')!
+    expect(inDoubt.error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.cancelledInFlight' } } })
+    const trail = (await core.call('audit:list', { query: first.id, limit: 100 })).items.filter((e) => e.action === 'sim.changeStatus')
+    expect(trail.map((e) => [e.outcome, e.target.includes(inDoubt.id)])).toEqual([['unknown', true]])
+    expect(changesOf(inDoubt.id)).toHaveLength(1)
+
+    const again = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    await core.call('jobs:preflight', { jobId: again.id })
+    expect((await allRows(again.id)).find((r) => r.id === inDoubt.id)).toMatchObject({ state: 'skipped', before: { status: 'deactivated' } })
+    await core.call('jobs:run', { jobId: again.id })
+    expect(await settle(again.id)).toMatchObject({ state: 'done', counts: { unknown: 0, failed: 0 } })
+    expect(changesOf(inDoubt.id)).toHaveLength(1)
+    for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
   })
 
   it('pauses at the first row the carrier cannot be reached for: the rows queued behind it in the windows in flight are not tried', async () => {

@@ -21,7 +21,7 @@ import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
-import { finishedRows, jobWaitingSeconds, type Job, type JobProgress, type JobRow } from '../../../src-shared/models/sim-jobs'
+import { finishedRows, jobWaitingSeconds, shownRowState, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -68,6 +68,18 @@ const side = (v: JobRow['before'], operation: Job['operation']): string => {
   return String((operation === 'status' ? v.status : v.ratePlan) ?? '?')
 }
 
+/**
+ * A row's state in the app's words (its job page: jobs.ui.rowInterrupted, jobs.ui.rowNotSent) when a stopped job left it
+ * so: a change abandoned on the wire is `interrupted`, a row a cancel kept from being sent is `not sent`. The CLI
+ * speaks English only, as its other output does; `--json` keeps the row's own state. (Rows themselves are printed by
+ * `preflight` and `undo` only, of a job not started yet.)
+ */
+function stateText(state: JobRowState, jobState: Job['state']): string {
+  const shown = shownRowState(state, jobState)
+  return shown === 'notSent' ? 'not sent' : shown
+}
+const INTERRUPTED_NOTE = '(checked with the carrier when the job resumes)'
+
 function rowLine(row: JobRow, operation: Job['operation']): string {
   const change = operation === 'sms' ? `sms ${side(row.after, operation)}` : `${side(row.before, operation)} → ${side(row.after, operation)}`
   const findings = row.issues.map((i) => `${i.code}${i.severity === 'warning' ? ' (warning)' : ''}${i.detail ? ` ${i.detail}` : ''}`).join(', ')
@@ -86,9 +98,15 @@ async function allRows(rt: Runtime, jobId: string): Promise<JobRow[]> {
   }
 }
 
-const countsLine = (job: Pick<Job, 'counts'>): string =>
+/** The job's rows by state, a stopped job's in the app's words (stateText); interrupted rows only when there are some, as in the app. */
+const countsLine = (job: Pick<Job, 'counts' | 'state'>): string =>
   Object.entries(job.counts)
-    .map(([k, v]) => `${k} ${v}`)
+    .flatMap(([k, v]) => {
+      if (k === 'total') return [`total ${v}`]
+      const shown = stateText(k as JobRowState, job.state)
+      if (shown !== 'interrupted') return [`${shown} ${v}`]
+      return v > 0 ? [`${shown} ${v} ${INTERRUPTED_NOTE}`] : []
+    })
     .join(', ')
 
 async function printTable(rt: Runtime, job: Job): Promise<void> {

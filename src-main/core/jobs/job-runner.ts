@@ -125,6 +125,60 @@ export function pipelineDepth(job: JobDoc): number {
 /** A refresh only reads: it changes nothing an audit entry would record (the job's own run is audited). */
 const AUDIT_ACTION = { status: 'sim.changeStatus', ratePlan: 'sim.changeRatePlan', sms: 'sim.sendSms', refresh: null } as const
 
+/** A row's outcome as its audit entry records it. */
+type RowOutcome = 'ok' | 'failed' | 'unknown'
+
+/** The audit entry of what a row did at the carrier (none for a refresh, which changes nothing). */
+export function rowAudit(job: JobDoc, actor: string, row: JobRowDoc, outcome: RowOutcome, more: { error?: ErrorInfo; detail?: string } = {}): AuditDoc[] {
+  const action = AUDIT_ACTION[job.operation]
+  if (action === null) return []
+  return [
+    auditDoc({
+      actor,
+      action,
+      target: `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`,
+      outcome,
+      ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
+      after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
+      ...more,
+    }),
+  ]
+}
+
+/**
+ * The cached copies of the SIMs a window changed, updated to what the carrier accepted. A change abandoned on the wire
+ * (its row still `sending`, or unknown after a cancel) may have been applied: its SIM's copy is marked in doubt, so
+ * that a pre-flight reads the SIM again rather than take the old status from it and send the change a second time.
+ */
+export async function cachedCopies(db: Db, job: JobDoc, rows: JobRowDoc[], at: string): Promise<SimCacheDoc[]> {
+  // An SMS changes no SIM; a refresh wrote the copy it read.
+  if (job.operation === 'sms' || job.operation === 'refresh') return []
+  // An Orange ticket's follower reads the SIM again when the ticket ends.
+  const changed = rows.filter((r) => !isOrangeRow(r) && (r.state === 'done' || r.state === 'sending' || r.state === 'unknown'))
+  const docs = await Promise.all(changed.map((r) => readSimCache(db, job.carrier, r.iccid!)))
+  return docs.flatMap((doc, i) => {
+    if (!doc) return []
+    const row = changed[i]!
+    if (row.state !== 'done') return [{ ...doc, changeInDoubt: job.jobId }]
+    const { changeInDoubt: _settled, ...kept } = doc
+    const sim: Sim = { ...doc.sim, ...(row.after?.status ? { status: row.after.status, statusRaw: null } : {}), ...(row.after?.ratePlan ? { ratePlan: row.after.ratePlan } : {}), fetchedAt: at }
+    return [{ ...kept, sim, fetchedAt: at }]
+  })
+}
+
+/**
+ * A change abandoned on its way to the carrier, in a job cancelled: it may have been applied, and a cancelled job is
+ * never resumed to read it back, so its outcome is unknown. Returns its audit entry.
+ */
+export function cancelledInFlight(job: JobDoc, actor: string, row: JobRowDoc, at: string): AuditDoc[] {
+  row.state = 'unknown'
+  row.at = at
+  row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The job was cancelled while this change was on its way to the carrier: it may have been applied', {
+    key: 'jobs.cancelledInFlight',
+  }).toInfo()
+  return rowAudit(job, actor, row, 'unknown', { error: row.error })
+}
+
 export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
   const { db, bus, actor } = deps
   const now = deps.now ?? (() => new Date())
@@ -136,23 +190,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
   const gate = createGate(deps.concurrency ?? (() => Promise.resolve(1)))
   let stopAudit: StopAudit | null = null
   const progressEvents = throttled(bus, 'jobs:progress', PROGRESS_INTERVAL_MS)
-  const target = (row: JobRowDoc) => `${job.carrier}:${row.iccid ?? row.id} (job ${job.jobId})`
 
-  function audit(row: JobRowDoc, outcome: 'ok' | 'failed' | 'unknown', more: { error?: ErrorInfo; detail?: string } = {}): AuditDoc[] {
-    const action = AUDIT_ACTION[job.operation]
-    if (action === null) return []
-    return [
-      auditDoc({
-        actor,
-        action,
-        target: target(row),
-        outcome,
-        ...(row.before && job.operation !== 'sms' ? { before: row.before } : {}),
-        after: job.operation === 'sms' ? { ...row.after, ...(row.smsMsgId ? { smsMsgId: row.smsMsgId } : {}) } : row.after,
-        ...more,
-      }),
-    ]
-  }
+  const audit = (row: JobRowDoc, outcome: RowOutcome, more: { error?: ErrorInfo; detail?: string } = {}): AuditDoc[] => rowAudit(job, actor, row, outcome, more)
 
   function progress(startedAt: number, doneAtStart: number): JobProgress {
     const finished = job.counts.done + job.counts.failed + job.counts.unknown - doneAtStart
@@ -213,21 +252,6 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' || isOrangeRow(row) ? 'unknown' : 'failed', error }
       return { state: 'failed', error }
     }
-  }
-
-  /** The cached copies of the SIMs a window changed, updated to what the carrier accepted. */
-  async function cachedCopies(rows: JobRowDoc[]): Promise<SimCacheDoc[]> {
-    // An SMS changes no SIM; a refresh wrote the copy it read.
-    if (job.operation === 'sms' || job.operation === 'refresh') return []
-    // An Orange ticket's follower reads the SIM again when the ticket ends.
-    const docs = await Promise.all(rows.filter((r) => r.state === 'done' && !isOrangeRow(r)).map((r) => readSimCache(db, job.carrier, r.iccid!)))
-    const at = now().toISOString()
-    return docs.flatMap((doc) => {
-      if (!doc) return []
-      const row = rows.find((r) => r.iccid === doc.sim.iccid)!
-      const sim: Sim = { ...doc.sim, ...(row.after?.status ? { status: row.after.status, statusRaw: null } : {}), ...(row.after?.ratePlan ? { ratePlan: row.after.ratePlan } : {}), fetchedAt: at }
-      return [{ ...doc, sim, fetchedAt: at }]
-    })
   }
 
   /** Orange tickets submitted by this run or an earlier one, whose outcome the job has not written yet. */
@@ -307,7 +331,12 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
     )
   }
 
-  /** Rows a killed run left `sending` (see the module comment). */
+  /**
+   * Rows a killed or stopped run left `sending` (see the module comment), and the unknown ones the operator asked to
+   * send again. A Control Center status or rate-plan row is never unknown in a job that runs again (only a cancel
+   * leaves one, and a cancelled job does not run); an Orange submission is read first by the Orange service, which
+   * refuses a SIM already in the wanted status.
+   */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {
     const audits: AuditDoc[] = []
     const changed = rows.filter((r) => r.state === 'sending' || (options.resendUnknown && r.state === 'unknown'))
@@ -327,7 +356,10 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         await recoverOrange(row, ticketsKept)
         continue
       }
+      // Read back: done if the SIM has the change, pending (sent again) if not. The SIM as read replaces its cached
+      // copy, which the abandoned change had left in doubt.
       const sim = await (await deps.client()).getDevice(row.iccid!, { usage: false }).catch(() => null)
+      if (sim) await writeSimCache(db, sim)
       const reached = sim !== null && (job.operation === 'status' ? sim.status === row.after?.status : sim.ratePlan === row.after?.ratePlan)
       row.state = reached ? 'done' : 'pending'
       if (reached) audits.push(...audit(row, 'ok', { detail: 'confirmed after a restart' }))
@@ -408,12 +440,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         if (outcome.state === 'interrupted') {
           // Journalled `sending` already: so it stays, read back when the job resumes; a cancelled job never does.
           if (stop !== 'cancel') return
-          row.state = 'unknown'
-          row.at = now().toISOString()
-          row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The job was cancelled while this change was on its way to the carrier: it may have been applied', {
-            key: 'jobs.cancelledInFlight',
-          }).toInfo()
-          windowAudits.push(...audit(row, 'unknown', { error: row.error }))
+          windowAudits.push(...cancelledInFlight(job, actor, row, now().toISOString()))
           return
         }
         row.state = outcome.state
@@ -452,7 +479,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       }
       const flight = flights.shift()!
       const windowAudits = settle(flight.window, await flight.outcomes)
-      const caches: BaseDoc[] = await cachedCopies(flight.window)
+      const caches: BaseDoc[] = await cachedCopies(db, job, flight.window, now().toISOString())
       await launch(flight.window, [...windowAudits, ...caches, ...sentRecords(flight.window)])
       if (windowAudits.length > 0) bus.emit('audit:changed', {})
       for (const row of flight.window) if (row.state === 'done' && job.operation !== 'sms' && !isOrangeRow(row)) bus.emit('sim:changed', { carrier: job.carrier, iccid: row.iccid! })

@@ -17,11 +17,11 @@ import type { Logger } from '../log/logger'
 import type { ProfilesService } from '../profiles/profiles.service'
 import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache } from '../store/cache.store'
-import type { Db } from '../store/documents'
+import type { BaseDoc, Db } from '../store/documents'
 import type { ProfileDoc } from '../store/profiles.store'
 import { jobCsvHeader, jobCsvLine } from './job-export'
 import { parseJobCsv } from './job-csv'
-import { startRun, type RunHandle } from './job-runner'
+import { cachedCopies, cancelledInFlight, startRun, type RunHandle } from './job-runner'
 import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { preflightRows, type SimReading } from './preflight'
 import type { OrangeJobPort } from './orange-rows'
@@ -95,11 +95,11 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     return { jobId: job.jobId, state: job.state, counts: job.counts, ratePerSecond: null, etaSeconds: job.state === 'ready' || job.state === 'paused' ? job.estimateSeconds : null }
   }
 
-  /** Saves a job's new state with its audit entry, when no run owns the document. */
-  async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext): Promise<Job> {
+  /** Saves a job's new state with its audit entry (and the rows it changed, with theirs), when no run owns the document. */
+  async function saveState(job: JobDoc, { state, action }: { state: JobDoc['state']; action: string }, ctx: CallContext, rows: JobRowDoc[] = [], extra: BaseDoc[] = []): Promise<Job> {
     job.state = state
     job.updatedAt = now().toISOString()
-    await writeDocs(db, [job], [jobEntry(job, ctx, { action, after: { state } })])
+    await writeDocs(db, [job, ...rows], [jobEntry(job, ctx, { action, after: { state } }), ...extra])
     bus.emit('audit:changed', {})
     bus.emit('jobs:progress', progressOf(job))
     return toJob(job)
@@ -235,7 +235,8 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     // The job's account would answer "not found", or act on a SIM another team runs: refused, naming the account.
     const other = await otherAccount(job, known?.inventory?.account)
     if (other !== null) return { otherAccount: other }
-    if (known && !refresh) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
+    // A copy a job's abandoned change left in doubt is read again: its old status would send the change a second time.
+    if (known && !refresh && !known.changeInDoubt) return { found: true, status: known.sim.status, ratePlan: known.sim.ratePlan }
     try {
       const sim = await (await client()).getDevice(iccid, { usage: false })
       await writeSimCache(db, sim)
@@ -387,7 +388,14 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
-      return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx)
+      // Changes a pause abandoned on the wire, or a killed process left there: a cancelled job never resumes to read
+      // them back, so they are unknown and their SIMs' copies in doubt, as when a running job is cancelled.
+      const rows = job.operation === 'status' || job.operation === 'ratePlan' ? await readRows(db, job.jobId) : []
+      const open = rows.filter((r) => r.state === 'sending' && !isOrangeRow(r))
+      const at = now().toISOString()
+      const audits = open.flatMap((row) => cancelledInFlight(job, ctx.actor, row, at))
+      if (open.length > 0) job.counts = countRows(rows)
+      return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, [...audits, ...(await cachedCopies(db, job, open, at))])
     },
 
     async status(input: ParsedInput<'jobs:status'>): Promise<Output<'jobs:status'>> {

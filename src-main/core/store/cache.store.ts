@@ -13,6 +13,12 @@ export interface SimCacheDoc extends BaseDoc {
   fetchedAt: string
   /** What the SIM inventory knows of the SIM beyond one read (sims/inventory.store.ts); every read keeps it. */
   inventory?: InventoryFacts
+  /**
+   * The job (its id) whose change to the SIM was abandoned on its way to the carrier (jobs/job-runner.ts): it may have
+   * been applied, so this copy's status and rate plan are not to be trusted (a pre-flight reading them would send the
+   * change again). The next read of the SIM drops it.
+   */
+  changeInDoubt?: string
 }
 
 export interface InventoryFacts {

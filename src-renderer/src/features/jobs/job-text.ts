@@ -1,20 +1,17 @@
 import type { Job, JobOperation, JobRow, JobRowState, JobState, PreflightIssue, SimSide } from '../../../../src-shared/models/sim-jobs'
-import { JOB_OPERATIONS, PREFLIGHT_CODES } from '../../../../src-shared/models/sim-jobs'
+import { JOB_OPERATIONS, PREFLIGHT_CODES, shownRowState } from '../../../../src-shared/models/sim-jobs'
 import { CARRIERS, type Carrier } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
 import { formatNumber } from '../../lib/format'
 import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
-/**
- * A row's state in words, as the job's state makes it: a row `sending` in a job that is not running is no longer on its
- * way (its call was abandoned when the job paused, and the carrier is asked when the job resumes whether the change was
- * applied); a row still pending in a cancelled job will never be sent.
- */
+/** A row's state in words, as the job's state makes it (shownRowState: interrupted, not sent). */
 export function rowStateText(t: Translate, state: JobRowState, jobState?: JobState): string {
-  if (state === 'sending' && jobState !== undefined && jobState !== 'running') return t('jobs.ui.rowInterrupted')
-  if (state === 'pending' && jobState === 'cancelled') return t('jobs.ui.rowNotSent')
-  return wordFor(t, 'jobs.ui.rowStates', state)
+  const shown = shownRowState(state, jobState)
+  if (shown === 'interrupted') return t('jobs.ui.rowInterrupted')
+  if (shown === 'notSent') return t('jobs.ui.rowNotSent')
+  return wordFor(t, 'jobs.ui.rowStates', shown)
 }
 export const operationText = (t: Translate, operation: JobOperation): string => wordFor(t, 'jobs.ui.operations', operation)
 
