@@ -452,15 +452,15 @@ test('a narrowed ICCID column shows the digits that tell SIMs apart, not the pre
   await expect(cell).toHaveText('89882160000000000025')
   // Cut it is (every column at 1280 px), and its last digit lies inside its box while its first ones do not.
   const box = await cell.evaluate((el) => {
-    const text = el.firstChild as Text
-    const range = document.createRange()
+    const text = el.firstChild!
+    const range = el.ownerDocument.createRange()
     const charBox = (i: number) => {
       range.setStart(text, i)
       range.setEnd(text, i + 1)
       return range.getBoundingClientRect()
     }
     const cellBox = el.getBoundingClientRect()
-    return { cut: el.scrollWidth > el.clientWidth, first: charBox(0).left, last: charBox(text.length - 1).right, left: cellBox.left, right: cellBox.right }
+    return { cut: el.scrollWidth > el.clientWidth, first: charBox(0).left, last: charBox((text.textContent ?? '').length - 1).right, left: cellBox.left, right: cellBox.right }
   })
   expect(box.cut).toBe(true)
   expect(box.last).toBeLessThanOrEqual(box.right + 0.5)
