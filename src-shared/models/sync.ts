@@ -144,6 +144,8 @@ const directionSchema = z.object({
 })
 
 export const syncStatusSchema = z.object({
+  /** Whether this computer has team sync settings: without them the sync is not "stopped" but not set up at all. */
+  configured: z.boolean(),
   state: syncStateSchema,
   reason: errorInfoSchema.nullable(),
   /** When both sides were last seen up to date. */
@@ -167,8 +169,9 @@ export const syncStatusSchema = z.object({
 export type SyncStatus = z.infer<typeof syncStatusSchema>
 
 /** The status of a sync that is stopped, nothing known yet (a new object each time: the caller may change it). */
-export function stoppedSyncStatus(): SyncStatus {
+export function stoppedSyncStatus(configured: boolean): SyncStatus {
   return {
+    configured,
     state: 'stopped',
     reason: null,
     lastSyncAt: null,

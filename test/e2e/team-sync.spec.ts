@@ -29,8 +29,9 @@ test('configure team sync, verify the role, start until live, see a device reach
   await addDevice(page, 'meter', 'sync-1')
   await openPage(page, 'Settings')
   const section = page.getByRole('region', { name: 'Team sync' })
-  await expect(section.getByText('Team sync is not set up yet.')).toBeVisible()
-  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+  await expect(section.getByText('Team sync is not set up yet: join your team with the code from your invitation email')).toBeVisible()
+  // Not "Stopped": there is nothing to start yet.
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toHaveText('Not set up')
 
   await section.getByRole('button', { name: 'Configure' }).click()
   const dialog = page.getByRole('dialog', { name: 'Team sync settings' })
@@ -45,6 +46,7 @@ test('configure team sync, verify the role, start until live, see a device reach
   await dialog.getByRole('button', { name: 'Save' }).click()
   await expect(dialog).toBeHidden()
   await expect(page.getByText('olga-pw')).toHaveCount(0)
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toHaveText('Stopped')
 
   await section.getByRole('button', { name: 'Verify' }).click()
   await expect(section.getByText('Signed in as olga, role: operator.')).toBeVisible()

@@ -124,6 +124,20 @@ describe('fieldline sync', () => {
     }
   }, 240_000)
 
+  it('says on a computer without settings that team sync is not configured, and how to join or set it up', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const fresh = await tempDir('fieldline-sync-none-')
+    try {
+      const status = await runCli(fresh.dir, ['sync', 'status'])
+      expect(status, status.err).toMatchObject({ code: 0 })
+      expect(status.out).toMatch(/^state\s+not configured \(team sync is not set up on this computer: .*'fieldline sync join CODE'.*'fieldline sync setup --url URL --db NAME'\)$/m)
+      expect(status.out).not.toMatch(/stopped/)
+      expect(JSON.parse((await runCli(fresh.dir, ['--json', 'sync', 'status'])).out)).toMatchObject({ configured: false, state: 'stopped' })
+    } finally {
+      await fresh.cleanup()
+    }
+  })
+
   it('ends `sync start` with exit code 1 and its status when the server refuses the credentials, with --once or without', async (ctx) => {
     if (skip) ctx.skip(skip)
     const refusedDir = await tempDir('fieldline-sync-refused-')

@@ -89,9 +89,13 @@ async function readStdin(): Promise<string> {
   return text
 }
 
+/** How a computer without settings gets them: the code from an invitation, or a server of one's own. */
+const NOT_CONFIGURED =
+  "state        not configured (team sync is not set up on this computer: join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
+
 function statusLines(s: SyncStatus): string[] {
   const lines = [
-    `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
+    s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_CONFIGURED,
     `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
     `last sync    ${s.lastSyncAt ?? 'never'}`,
   ]

@@ -19,6 +19,7 @@ import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
   ROLE_WRITES,
+  SHARE_PREFIXES,
   shareOfId,
   stoppedSyncStatus,
   type SyncShare,
@@ -95,7 +96,7 @@ export interface SyncServiceDeps {
 const AUDIT_TARGET = 'sync/settings'
 const SHOWN_DENIED = 200
 /** Documents the device list and a device's page show: devices, and the carrier and weather caches of their cells. */
-const DEVICE_VIEW_PREFIXES = ['device:', 'cache:']
+const DEVICE_VIEW_PREFIXES = [...SHARE_PREFIXES.devices, ...SHARE_PREFIXES.caches]
 
 function notConfigured(): AppError {
   return AppError.withRef('VALIDATION', 'Team sync is not set up: save a server URL and database first', { key: 'sync.notConfigured' })
@@ -210,7 +211,7 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   /** The running sync: the live sync, or during a first sync the one-shot replication under way before it. */
   let running: { remote: Remote; task: Cancellable | null; started: number } | null = null
-  let status: SyncStatus = stoppedSyncStatus()
+  let status: SyncStatus = stoppedSyncStatus(false)
   let retries = 0
   /**
    * The server's update sequence, read when a pulled batch arrives and kept until the pull catches up with it (not
@@ -556,7 +557,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     retries = 0
     remoteSeq = null
     status = {
-      ...stoppedSyncStatus(),
+      ...stoppedSyncStatus(true),
       state: 'syncing',
       lastSyncAt: state.lastSyncAt,
       firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
@@ -706,8 +707,14 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function stoppedStatus(): Promise<SyncStatus> {
-    const state = await readSyncState(db)
-    return { ...stoppedSyncStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
+    const [state, settings] = await Promise.all([readSyncState(db), readSyncSettings(db)])
+    return {
+      ...stoppedSyncStatus(settings !== null),
+      lastSyncAt: state.lastSyncAt,
+      denied: state.denied.slice(0, SHOWN_DENIED),
+      deniedTotal: state.deniedTotal,
+      ...roleOf(state, settings),
+    }
   }
 
   /**
