@@ -189,6 +189,12 @@ describe('fieldline sync join', () => {
       expect(joined.err).toMatch(/fieldline sync start/)
       const status = await runCli(joiner, ['sync', 'status'])
       expect(status.out).toMatch(/role\s+viewer/)
+      // The inviter's list says so, from Jo's user on the team server, with when. (The join put Jo's password in this
+      // session's one keychain entry: the inviter saves its own again first.)
+      expect((await runCli(admin, ['sync', 'setup', '--url', peer.url, '--db', 'cli-join', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })).code).toBe(0)
+      const listed = await runCli(admin, ['team', 'list'])
+      expect(listed, listed.err).toMatchObject({ code: 0 })
+      expect(listed.out).toMatch(/\tjoined\tviewer\ten\tJo <jo@example.org>\tuser jo\tjoined \d{4}-\d\d-\d\dT[\d:.]+Z\n/)
 
       const again = await runCli(other, ['sync', 'join', '-'], {}, `${code}\n`)
       expect(again.code).toBe(1)

@@ -913,6 +913,22 @@ export function createSyncService(deps: SyncServiceDeps) {
     },
 
     /**
+     * Whether the invitee joined with their code, and when: `join` writes `fieldline_joined_at` into their user as it
+     * spends the code (docs/wire/couchdb-sync.md §7). A user gone from the server has not joined (a revocation says the
+     * rest); any other answer, or none, is thrown, for the caller to ask again later.
+     */
+    async inviteeJoined(account: InviteeAccount): Promise<{ joined: boolean; at: string | null }> {
+      return withRemote(async (remote, doc) => {
+        sameServer(doc, account)
+        const current = await accountRequest(remote, userDocPath(account.user), {}, 'read the user')
+        if (current.status === 404) return { joined: false, at: null }
+        if (current.status !== 200) throw remoteRefusal(current.status, current.body, 'read the user')
+        const at = current.body.fieldline_joined_at
+        return at ? { joined: true, at: typeof at === 'string' ? at : null } : { joined: false, at: null }
+      })
+    },
+
+    /**
      * Deletes the invitee's CouchDB user, so that neither the code nor a session that joined with it signs in any more
      * (docs/wire/couchdb-sync.md §7). Already gone (404) is what a revocation wants. Any other answer, or no answer,
      * is thrown: the revocation must not claim what did not happen.
