@@ -72,6 +72,8 @@ describe('fieldline sync', () => {
     expect(listed.total).toBe(1)
     expect(listed.items[0]!.versions.find((v) => v.side === 'theirs')!.rev).toBe(sibling._rev)
 
+    const plain = await runCli(dir.dir, ['sync', 'conflicts'])
+    expect(plain.out).toMatch(/^meter \/ c-1\tdevice:meter:c-1\n {2}\d+-/)
     const resolved = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'theirs'])
     expect(resolved, resolved.err).toMatchObject({ code: 0 })
     expect(resolved.out).toMatch(/removed/)

@@ -14,7 +14,7 @@
  */
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import { MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -215,7 +215,8 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         const { items, total } = await rt.call('sync:conflicts', { limit })
         if (rt.json) return rt.out(JSON.stringify({ items, total }))
         for (const c of items) {
-          rt.out(c.id)
+          // What the operator knows the document by, then its id, which 'sync resolve' takes.
+          rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
         rt.err(`${total} conflicted document(s)`)
