@@ -50,6 +50,7 @@ test('configure team sync, verify the role, start until live, see a device reach
 
   await section.getByRole('button', { name: 'Verify' }).click()
   await expect(section.getByText('Signed in as olga, role: operator.')).toBeVisible()
+  await expect(section.getByRole('button', { name: 'Set up the team database' })).toHaveCount(0)
   // Not started yet, nothing is counted: said once, not as "unknown to send, unknown to receive".
   await expect(section.getByRole('definition').filter({ hasText: 'not known while the sync is stopped' })).toBeVisible()
   await section.getByRole('button', { name: 'Start' }).click()
@@ -73,6 +74,11 @@ test('an administrator sets up a missing team database from the app: the start s
   await expect(dialog).toBeHidden()
 
   const setUp = section.getByRole('button', { name: 'Set up the team database' })
+  // A verification that reads the administrator role offers the step at once (the status carries the role it read).
+  await expect(setUp).toHaveCount(0)
+  await section.getByRole('button', { name: 'Verify' }).click()
+  await expect(section.getByText(`Signed in as ${ADMIN.name}, role: administrator.`)).toBeVisible()
+  await expect(setUp).toBeVisible()
   await section.getByRole('button', { name: 'Start' }).click()
   const state = section.getByRole('status', { name: 'Team sync state' })
   await expect(state).toContainText('The team database does not exist yet. An administrator of the team server sets it up', { timeout: 20_000 })
