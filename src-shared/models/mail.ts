@@ -29,7 +29,8 @@ export const MAIL_LANGUAGES = ['en', 'fr'] as const
 export const mailLanguageSchema = z.enum(MAIL_LANGUAGES)
 export type MailLanguage = z.infer<typeof mailLanguageSchema>
 
-export const INVITATION_STATES = ['pending', 'sent', 'failed', 'revoked'] as const
+/** 'joined': the invitee joined the team server with the invitation's code (their user there says so). */
+export const INVITATION_STATES = ['pending', 'sent', 'failed', 'joined', 'revoked'] as const
 export const invitationStateSchema = z.enum(INVITATION_STATES)
 export type InvitationState = z.infer<typeof invitationStateSchema>
 
@@ -310,6 +311,8 @@ export const invitationSchema = z.object({
   updatedAt: z.string(),
   sentAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  /** When the invitee joined the team server with the code, as their user there says (null: not joined, or not said). */
+  joinedAt: z.string().nullable(),
   /**
    * The CouchDB user made for the invitee on the team server, whose one-time password the email's code carries; null
    * when the invitation went without a code (no team sync, or an account that may not create users).

@@ -144,6 +144,8 @@ const directionSchema = z.object({
 })
 
 export const syncStatusSchema = z.object({
+  /** Whether this computer has team sync settings: without them the sync is not "stopped" but not set up at all. */
+  configured: z.boolean(),
   state: syncStateSchema,
   reason: errorInfoSchema.nullable(),
   /** When both sides were last seen up to date. */
@@ -167,8 +169,9 @@ export const syncStatusSchema = z.object({
 export type SyncStatus = z.infer<typeof syncStatusSchema>
 
 /** The status of a sync that is stopped, nothing known yet (a new object each time: the caller may change it). */
-export function stoppedSyncStatus(): SyncStatus {
+export function stoppedSyncStatus(configured: boolean): SyncStatus {
   return {
+    configured,
     state: 'stopped',
     reason: null,
     lastSyncAt: null,
@@ -219,6 +222,43 @@ export const syncConflictSchema = z.object({
   versions: z.array(syncConflictVersionSchema),
 })
 export type SyncConflict = z.infer<typeof syncConflictSchema>
+
+/** A device as its operator names it, type then device ID ("meter / m-17"), from its document id (`device:<type>:<id>`). */
+function deviceName(docId: string): string | null {
+  const [prefix, typeId, ...rest] = docId.split(':')
+  return prefix === 'device' && typeId && rest.length > 0 ? `${typeId} / ${rest.join(':')}` : null
+}
+
+/**
+ * What the operator calls the document in conflict, rather than its internal id: a device by type and device ID ("meter
+ * / m-17"), its editor draft likewise, a profile by its name, a package by its bundle id, an invitation by the person
+ * invited. Read from the winning version, which every computer shows alike. Null for a document with no name of its
+ * own (email or weather settings, cached data, an activity entry): the window then names its kind, the CLI its id.
+ */
+export function conflictName(conflict: SyncConflict): string | null {
+  const doc = (conflict.versions.find((v) => v.winner) ?? conflict.versions[0])?.doc ?? {}
+  const text = (field: string): string | null => {
+    const value = doc[field]
+    return typeof value === 'string' && value.trim() !== '' ? value : null
+  }
+  switch (conflict.kind) {
+    case 'device':
+      return deviceName(conflict.id)
+    case 'draft':
+      return deviceName(conflict.id.slice('draft:'.length))
+    case 'profile':
+      return text('name')
+    case 'package':
+      return text('bundleId')
+    case 'invitation': {
+      const name = text('name')
+      const email = text('email')
+      return name && email ? `${name} <${email}>` : (name ?? email)
+    }
+    default:
+      return null
+  }
+}
 
 const docIdSchema = z.string().min(1).max(512)
 

@@ -316,14 +316,14 @@ for (const language of ['en', 'fr'] as const) {
     test(`no axe violation in the team sync conflict views (${language}, ${theme})`, async ({ app }) => {
       test.setTimeout(120_000)
       const t = words(language)
-      const id = 'device:meter:c-1'
+      const name = 'meter / c-1'
       const page = await plantDeviceConflict(app)
       await choose(page, language, theme)
       const found: string[] = []
       await expect(page.getByRole('heading', { name: t('sync.conflicts.title', { count: 1 }) })).toBeVisible()
       found.push(...(await scan(page, 'team sync with a conflict')))
-      await page.getByRole('button', { name: t('sync.conflicts.review', { id }) }).click()
-      const dialog = page.getByRole('dialog', { name: t('sync.conflicts.dialogTitle', { id }) })
+      await page.getByRole('button', { name: t('sync.conflicts.review', { name }) }).click()
+      const dialog = page.getByRole('dialog', { name: t('sync.conflicts.dialogTitle', { name }) })
       await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
       await expect(dialog.getByText('89011234567890654321').first()).toBeVisible()
       found.push(...(await scan(page, 'conflict dialog')))

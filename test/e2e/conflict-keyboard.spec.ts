@@ -10,6 +10,8 @@ import { openDevice, openPage, plantDeviceConflict } from './steps'
 import { switchLanguage } from './words'
 
 const ID = 'device:meter:c-1'
+/** What the operator knows the device by: the window names the conflict so, never by its id alone. */
+const TITLE = 'meter / c-1'
 
 test('a conflict is reviewed and merged from the keyboard, and its kind is in the window’s language', async ({ app }) => {
   test.setTimeout(120_000)
@@ -19,11 +21,11 @@ test('a conflict is reviewed and merged from the keyboard, and its kind is in th
   await expect(table.getByRole('cell', { name: 'Device', exact: true })).toBeVisible()
 
   // The row's cells say what Enter does, and Enter on one opens the review.
-  const document = table.getByRole('rowheader', { name: ID })
+  const document = table.getByRole('rowheader', { name: `${TITLE} ${ID}` })
   await document.focus()
   await expect(document).toHaveAccessibleDescription('Enter: review this conflict')
   await page.keyboard.press('Enter')
-  const dialog = page.getByRole('dialog', { name: `Conflict: ${ID}` })
+  const dialog = page.getByRole('dialog', { name: `Conflict: ${TITLE}` })
   await expect(dialog).toBeVisible()
   await expect(dialog.locator('.monaco-diff-editor')).toBeVisible()
   // Opened on Close, not on "Keep mine", which one Enter would have pressed (cold trial).
@@ -49,7 +51,7 @@ test('a conflict is reviewed and merged from the keyboard, and its kind is in th
   const tableau = page.getByRole('table', { name: 'Documents modifiés sur deux ordinateurs avant leur synchronisation' })
   await expect(tableau.getByRole('cell', { name: 'Appareil', exact: true })).toBeVisible()
   await expect(tableau.getByRole('cell', { name: 'device', exact: true })).toHaveCount(0)
-  await expect(tableau.getByRole('rowheader', { name: ID })).toHaveAccessibleDescription('Entrée\u00a0: examiner ce conflit')
+  await expect(tableau.getByRole('rowheader', { name: `${TITLE} ${ID}` })).toHaveAccessibleDescription('Entrée\u00a0: examiner ce conflit')
 })
 
 test('the device page says its device is in conflict and opens the review; once resolved, it says so no more', async ({ app }) => {
@@ -59,7 +61,7 @@ test('the device page says its device is in conflict and opens the review; once 
   const notice = page.getByTestId('device-conflict')
   await expect(notice).toContainText('This device was changed on two computers before they synced: this page shows one of the two versions.')
   await notice.getByRole('button', { name: 'Review the conflict' }).click()
-  const dialog = page.getByRole('dialog', { name: `Conflict: ${ID}` })
+  const dialog = page.getByRole('dialog', { name: `Conflict: ${TITLE}` })
   await expect(dialog).toBeVisible()
   await dialog.getByRole('button', { name: 'Keep mine' }).click()
   await expect(dialog).toBeHidden()

@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
 import PouchDB from 'pouchdb'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { keyringSkipReason } from '../helpers/system'
+import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
 import { expect, test, type FieldlineApp } from './fixtures'
 
 /** Operator steps shared by the specs, written the way a person does them: by role and accessible name. */
@@ -69,6 +72,58 @@ export async function addJasperProfile(page: Page, url: string, apiKey: string, 
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog).toBeHidden()
   await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
+  return card
+}
+
+/** A real smtp-server on 127.0.0.1 with STARTTLS and AUTH, its certificate signed by a CA made for the test. */
+export interface TlsSmtp {
+  smtp: SmtpPeer
+  caPem: string
+  /** Stops the server and removes the certificates. */
+  close(): Promise<void>
+}
+
+export async function startTlsSmtp(): Promise<TlsSmtp> {
+  const pkiDir = await mkdtemp(join(tmpdir(), 'fieldline-smtp-e2e-'))
+  const removePki = () => rm(pkiDir, { recursive: true, force: true })
+  try {
+    const pki = await makePki(pkiDir)
+    const smtp = await startSmtp({ key: pki.keyPem, cert: pki.certPem, secure: false })
+    return {
+      smtp,
+      caPem: pki.caPem,
+      close: async () => {
+        await smtp.close()
+        await removePki()
+      },
+    }
+  } catch (e) {
+    await removePki()
+    throw e
+  }
+}
+
+/**
+ * Extensions → Email → Configure: SMTP with STARTTLS and AUTH to `mail`'s server, trusting its CA, sent as North
+ * Plant's admin (admin@north-plant.example); saved. Returns the Email card.
+ */
+export async function configureSmtp(page: Page, mail: TlsSmtp): Promise<Locator> {
+  await openPage(page, 'Extensions')
+  const card = page.getByRole('region', { name: 'Email' })
+  await card.getByRole('button', { name: 'Configure' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Email settings' })
+  await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SMTP' }).check()
+  await dialog.getByLabel('Organisation name').fill('North Plant')
+  await dialog.getByLabel('Host', { exact: true }).fill('localhost')
+  await dialog.getByLabel('Port').fill(String(mail.smtp.port))
+  await dialog.getByLabel('Security').selectOption({ label: 'STARTTLS required' })
+  await dialog.getByLabel('User name').fill(USER)
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await dialog.getByLabel('Sender name').fill('Plant Admin')
+  await dialog.getByLabel('Sender address').fill('admin@north-plant.example')
+  await dialog.getByLabel('Custom CA (PEM)').fill(mail.caPem)
+  await dialog.getByRole('button', { name: 'Save email settings' }).click()
+  await expect(dialog).toBeHidden()
   return card
 }
 

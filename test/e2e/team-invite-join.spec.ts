@@ -8,60 +8,37 @@
  * Both serve instances use the one OS keychain of this session, where the sync password has one entry: the join on the
  * second computer replaces the first one's, so the first computer does nothing with the server after it.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
-import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
 import { expect, test } from './fixtures'
-import { openPage, skipWithoutKeyring } from './steps'
+import { configureSmtp, openPage, skipWithoutKeyring, startTlsSmtp, type TlsSmtp } from './steps'
 import { COUCH_ADMIN, configureTeamSync, secondComputer, teamServer, type SecondComputer } from './team-sync-server'
 
 const DB = 'e2e-invite'
 
 let peer: CouchPeer
-let smtp: SmtpPeer
-let caPem = ''
-let pkiDir = ''
+let mail: TlsSmtp | null = null
 let second: SecondComputer | null = null
 
 test.beforeEach(async () => {
   skipWithoutKeyring()
-  pkiDir = await mkdtemp(join(tmpdir(), 'fieldline-invite-e2e-'))
-  const pki = await makePki(pkiDir)
-  caPem = pki.caPem
-  smtp = await startSmtp({ key: pki.keyPem, cert: pki.certPem, secure: false })
+  mail = await startTlsSmtp()
   peer = await teamServer(DB)
 })
 
 test.afterEach(async () => {
   await second?.stop()
   second = null
-  await smtp?.close()
+  await mail?.close()
+  mail = null
   await peer?.close()
-  await rm(pkiDir, { recursive: true, force: true })
 })
 
 test('invite with a code, read it from the email, join on a second computer with the dialog, start the sync', async ({ app }) => {
   test.setTimeout(180_000)
   const a = app.page
-  await openPage(a, 'Extensions')
-  const card = a.getByRole('region', { name: 'Email' })
-  await card.getByRole('button', { name: 'Configure' }).click()
-  const mail = a.getByRole('dialog', { name: 'Email settings' })
-  await mail.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SMTP' }).check()
-  await mail.getByLabel('Organisation name').fill('North Plant')
-  await mail.getByLabel('Host', { exact: true }).fill('localhost')
-  await mail.getByLabel('Port').fill(String(smtp.port))
-  await mail.getByLabel('Security').selectOption({ label: 'STARTTLS required' })
-  await mail.getByLabel('User name').fill(USER)
-  await mail.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await mail.getByLabel('Sender name').fill('Plant Admin')
-  await mail.getByLabel('Sender address').fill('admin@north-plant.example')
-  await mail.getByLabel('Custom CA (PEM)').fill(caPem)
-  await mail.getByRole('button', { name: 'Save email settings' }).click()
-  await expect(mail).toBeHidden()
+  const { smtp } = mail!
+  await configureSmtp(a, mail!)
   await configureTeamSync(a, { url: peer.url, database: DB, user: COUCH_ADMIN.name, password: COUCH_ADMIN.password })
 
   await openPage(a, 'Team')
@@ -103,9 +80,17 @@ test('invite with a code, read it from the email, join on a second computer with
   await dialog.getByRole('button', { name: 'Join', exact: true }).click()
   await expect(dialog).toBeHidden()
   await expect(section.getByText(`You joined ${DB} on ${peer.url} as omar.field. Your role: operator.`)).toBeVisible()
-  await expect(section.getByText('Team sync is not set up yet.')).toBeHidden()
+  await expect(section.getByText('Team sync is not set up yet')).toBeHidden()
   await section.getByRole('button', { name: 'Start the sync' }).click()
   await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 30_000 })
   await expect(section.getByText('Signed in as')).toHaveCount(0)
   await expect(b.getByText(code!)).toHaveCount(0)
+
+  // The inviter's Team page learns it from Omar's user on the server: Joined, with when, and nothing to send again.
+  // (The join put Omar's password in this session's one keychain entry: the first computer saves its own again.)
+  await configureTeamSync(a, { url: peer.url, database: DB, user: COUCH_ADMIN.name, password: COUCH_ADMIN.password })
+  await openPage(a, 'Team')
+  await expect(row).toContainText(/Joined\s*on /)
+  await expect(row.getByRole('button', { name: 'Resend' })).toHaveCount(0)
+  await expect(row.getByRole('button', { name: 'Revoke' })).toBeVisible()
 })

@@ -3,48 +3,26 @@
  * made for this test (trusted through the "Custom CA" setting). Configure, verify, invite an operator, see the
  * message arrive over TLS and the invitation listed as sent, then revoke it.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { USER } from '../peers/smtp/smtp.peer'
 import { expect, test } from './fixtures'
-import { openPage, skipWithoutKeyring } from './steps'
+import { configureSmtp, openPage, skipWithoutKeyring, startTlsSmtp, type TlsSmtp } from './steps'
 
-let smtp: SmtpPeer
-let caPem = ''
-let pkiDir = ''
+let mail: TlsSmtp | null = null
 
 test.beforeEach(async () => {
   skipWithoutKeyring()
-  pkiDir = await mkdtemp(join(tmpdir(), 'fieldline-smtp-e2e-'))
-  const pki = await makePki(pkiDir)
-  caPem = pki.caPem
-  smtp = await startSmtp({ key: pki.keyPem, cert: pki.certPem, secure: false })
+  mail = await startTlsSmtp()
 })
 
 test.afterEach(async () => {
-  await smtp?.close()
-  await rm(pkiDir, { recursive: true, force: true })
+  await mail?.close()
+  mail = null
 })
 
 test('SMTP with STARTTLS: configure, verify, invite an operator, see it received and sent, revoke', async ({ app }) => {
   const { page } = app
-  await openPage(page, 'Extensions')
-  const card = page.getByRole('region', { name: 'Email' })
-  await card.getByRole('button', { name: 'Configure' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Email settings' })
-  await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SMTP' }).check()
-  await dialog.getByLabel('Organisation name').fill('North Plant')
-  await dialog.getByLabel('Host', { exact: true }).fill('localhost')
-  await dialog.getByLabel('Port').fill(String(smtp.port))
-  await dialog.getByLabel('Security').selectOption({ label: 'STARTTLS required' })
-  await dialog.getByLabel('User name').fill(USER)
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD)
-  await dialog.getByLabel('Sender name').fill('Plant Admin')
-  await dialog.getByLabel('Sender address').fill('admin@north-plant.example')
-  await dialog.getByLabel('Custom CA (PEM)').fill(caPem)
-  await dialog.getByRole('button', { name: 'Save email settings' }).click()
-  await expect(dialog).toBeHidden()
+  const { smtp } = mail!
+  const card = await configureSmtp(page, mail!)
 
   await card.getByRole('button', { name: 'Verify' }).click()
   await expect(card.getByRole('status')).toContainText('Email verified')
@@ -82,7 +60,7 @@ test('the email settings open on the active mode, with the focus on it, not on t
   await modes.getByRole('radio', { name: 'SMTP' }).check()
   await dialog.getByLabel('Organisation name').fill('North Plant')
   await dialog.getByLabel('Host', { exact: true }).fill('localhost')
-  await dialog.getByLabel('Port').fill(String(smtp.port))
+  await dialog.getByLabel('Port').fill(String(mail!.smtp.port))
   await dialog.getByLabel('Sender name').fill('Plant Admin')
   await dialog.getByLabel('Sender address').fill('admin@north-plant.example')
   await dialog.getByRole('button', { name: 'Save email settings' }).click()

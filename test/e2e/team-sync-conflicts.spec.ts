@@ -17,6 +17,8 @@ const PASSWORD = 'team-pw'
 const DB = 'e2e-conflicts'
 const DEVICE_ID = 'shared-1'
 const DOC_ID = `device:meter:${DEVICE_ID}`
+/** What the operator knows the device by: the window names the conflict so, its id second. */
+const TITLE = `meter / ${DEVICE_ID}`
 /** Live sync retries with back-off up to a minute; after an outage the next attempt may be tens of seconds away. */
 const SYNC = { timeout: 90_000 }
 
@@ -80,12 +82,13 @@ test('both edit one device offline, come back online: one conflict on both, reso
   for (const page of [a, b]) {
     await openPage(page, 'Settings')
     await expect(page.getByRole('heading', { name: 'Conflicts (1)' })).toBeVisible(SYNC)
-    await expect(page.getByRole('button', { name: `Review ${DOC_ID}` })).toBeVisible()
+    await expect(page.getByRole('button', { name: `Review ${TITLE}` })).toBeVisible()
   }
 
   // Resolved on A: its version kept, the other removed in one write.
-  await a.getByRole('button', { name: `Review ${DOC_ID}` }).click()
-  const dialog = a.getByRole('dialog', { name: `Conflict: ${DOC_ID}` })
+  await a.getByRole('button', { name: `Review ${TITLE}` }).click()
+  const dialog = a.getByRole('dialog', { name: `Conflict: ${TITLE}` })
+  await expect(dialog.getByText(`Device · ${DOC_ID}`)).toBeVisible()
   await expect(dialog.getByText('89011234567890123456').first()).toBeVisible()
   await expect(dialog.getByText('89011234567890654321').first()).toBeVisible()
   await dialog.getByRole('button', { name: 'Keep mine' }).click()

@@ -29,8 +29,9 @@ test('configure team sync, verify the role, start until live, see a device reach
   await addDevice(page, 'meter', 'sync-1')
   await openPage(page, 'Settings')
   const section = page.getByRole('region', { name: 'Team sync' })
-  await expect(section.getByText('Team sync is not set up yet.')).toBeVisible()
-  await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Stopped')
+  await expect(section.getByText('Team sync is not set up yet: join your team with the code from your invitation email')).toBeVisible()
+  // Not "Stopped": there is nothing to start yet.
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toHaveText('Not set up')
 
   await section.getByRole('button', { name: 'Configure' }).click()
   const dialog = page.getByRole('dialog', { name: 'Team sync settings' })
@@ -45,9 +46,11 @@ test('configure team sync, verify the role, start until live, see a device reach
   await dialog.getByRole('button', { name: 'Save' }).click()
   await expect(dialog).toBeHidden()
   await expect(page.getByText('olga-pw')).toHaveCount(0)
+  await expect(section.getByRole('status', { name: 'Team sync state' })).toHaveText('Stopped')
 
   await section.getByRole('button', { name: 'Verify' }).click()
   await expect(section.getByText('Signed in as olga, role: operator.')).toBeVisible()
+  await expect(section.getByRole('button', { name: 'Set up the team database' })).toHaveCount(0)
   // Not started yet, nothing is counted: said once, not as "unknown to send, unknown to receive".
   await expect(section.getByRole('definition').filter({ hasText: 'not known while the sync is stopped' })).toBeVisible()
   await section.getByRole('button', { name: 'Start' }).click()
@@ -71,6 +74,11 @@ test('an administrator sets up a missing team database from the app: the start s
   await expect(dialog).toBeHidden()
 
   const setUp = section.getByRole('button', { name: 'Set up the team database' })
+  // A verification that reads the administrator role offers the step at once (the status carries the role it read).
+  await expect(setUp).toHaveCount(0)
+  await section.getByRole('button', { name: 'Verify' }).click()
+  await expect(section.getByText(`Signed in as ${ADMIN.name}, role: administrator.`)).toBeVisible()
+  await expect(setUp).toBeVisible()
   await section.getByRole('button', { name: 'Start' }).click()
   const state = section.getByRole('status', { name: 'Team sync state' })
   await expect(state).toContainText('The team database does not exist yet. An administrator of the team server sets it up', { timeout: 20_000 })

@@ -49,7 +49,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'mail:getSettings': 'reads settings',
   'mail:parseCredentials': 'checks a pasted text, stores nothing',
   'mail:verify': 'one authenticated exchange with the mail service, nothing sent or stored',
-  'team:list': 'reads invitations',
+  'team:list': 'reads invitations; records as joined those the team server says joined (audited, by Fieldline: no operator decided it)',
   'team:inviteCheck': 'asks the team server whether an invitation could carry a code; nothing stored',
   'packages:validate': 'checks a text, stores nothing',
   'packages:list': 'reads the library',

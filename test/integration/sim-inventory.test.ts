@@ -402,7 +402,7 @@ describe('alert emails to chosen team members', () => {
       expect(to('olga@example.org').content[0]!.value).toContain('The alert rule “Retired SIMs” fired once:')
       // What was found is in the recipient's words, not the stored codes.
       expect(to('olga@example.org').content[0]!.value).toContain('Status changed from Activated to Retired')
-      expect(to('tess@example.org').content[0]!.value).toContain('Statut passé de Activée à Retirée')
+      expect(to('tess@example.org').content[0]!.value).toContain('Statut passé\u00a0: Activée → Retirée')
 
       // The email service failing does not lose the alert: it is in the inbox, and the sync still succeeds.
       sendgrid.faults.set({ kind: 'status', status: 500 })

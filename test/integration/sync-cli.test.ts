@@ -72,6 +72,8 @@ describe('fieldline sync', () => {
     expect(listed.total).toBe(1)
     expect(listed.items[0]!.versions.find((v) => v.side === 'theirs')!.rev).toBe(sibling._rev)
 
+    const plain = await runCli(dir.dir, ['sync', 'conflicts'])
+    expect(plain.out).toMatch(/^meter \/ c-1\tdevice:meter:c-1\n {2}\d+-/)
     const resolved = await runCli(dir.dir, ['sync', 'resolve', 'device:meter:c-1', '--keep', 'theirs'])
     expect(resolved, resolved.err).toMatchObject({ code: 0 })
     expect(resolved.out).toMatch(/removed/)
@@ -124,6 +126,20 @@ describe('fieldline sync', () => {
     }
   }, 240_000)
 
+  it('says on a computer without settings that team sync is not configured, and how to join or set it up', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const fresh = await tempDir('fieldline-sync-none-')
+    try {
+      const status = await runCli(fresh.dir, ['sync', 'status'])
+      expect(status, status.err).toMatchObject({ code: 0 })
+      expect(status.out).toMatch(/^state\s+not configured \(team sync is not set up on this computer: .*'fieldline sync join CODE'.*'fieldline sync setup --url URL --db NAME'\)$/m)
+      expect(status.out).not.toMatch(/stopped/)
+      expect(JSON.parse((await runCli(fresh.dir, ['--json', 'sync', 'status'])).out)).toMatchObject({ configured: false, state: 'stopped' })
+    } finally {
+      await fresh.cleanup()
+    }
+  })
+
   it('ends `sync start` with exit code 1 and its status when the server refuses the credentials, with --once or without', async (ctx) => {
     if (skip) ctx.skip(skip)
     const refusedDir = await tempDir('fieldline-sync-refused-')
@@ -175,6 +191,12 @@ describe('fieldline sync join', () => {
       expect(joined.err).toMatch(/fieldline sync start/)
       const status = await runCli(joiner, ['sync', 'status'])
       expect(status.out).toMatch(/role\s+viewer/)
+      // The inviter's list says so, from Jo's user on the team server, with when. (The join put Jo's password in this
+      // session's one keychain entry: the inviter saves its own again first.)
+      expect((await runCli(admin, ['sync', 'setup', '--url', peer.url, '--db', 'cli-join', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })).code).toBe(0)
+      const listed = await runCli(admin, ['team', 'list'])
+      expect(listed, listed.err).toMatchObject({ code: 0 })
+      expect(listed.out).toMatch(/\tjoined\tviewer\ten\tJo <jo@example.org>\tuser jo\tjoined \d{4}-\d\d-\d\dT[\d:.]+Z\n/)
 
       const again = await runCli(other, ['sync', 'join', '-'], {}, `${code}\n`)
       expect(again.code).toBe(1)

@@ -173,6 +173,8 @@ describe('an invitation made with a server admin', () => {
     const code = codeIn(lastMailTo('paula@example.org').text)
     const oneTime = parseInvitationCode(code).password
 
+    const sent = (await ada.call('team:list', {})).items.find((i) => i.email === 'paula@example.org')!
+    expect(sent).toMatchObject({ state: 'sent', joinedAt: null })
     const paula = await workspace()
     // Wrapped and quoted as a mail client may leave it when copied.
     const wrapped = `> ${code.slice(0, 40)}\n> ${code.slice(40)}\n`
@@ -192,6 +194,17 @@ describe('an invitation made with a server admin', () => {
     expect(await allDocsText(paula)).not.toContain(oneTime)
     expect(await filesHolding(paula.dir, oneTime)).toEqual([])
     expect(await filesHolding(paula.dir, kept!)).toEqual([])
+
+    // The inviter's Team page learns it from Paula's user on the server, records it once, and says when.
+    const joinedInvitation = (await ada.call('team:list', {})).items.find((i) => i.id === sent.id)!
+    expect(joinedInvitation.state).toBe('joined')
+    expect(Date.parse(joinedInvitation.joinedAt!)).toBeGreaterThan(Date.parse(sent.sentAt!))
+    expect((await ada.call('team:list', { state: 'joined' })).items.map((i) => i.id)).toEqual([sent.id])
+    const recorded = await ada.call('audit:list', { query: 'invitation.joined', offset: 0, limit: 10 })
+    expect(recorded.items).toHaveLength(1)
+    expect(recorded.items[0]).toMatchObject({ actor: 'fieldline', outcome: 'ok', after: { state: 'joined', joinedAt: joinedInvitation.joinedAt, user: 'paula' } })
+    const resent = await refusal(ada.call('team:resend', { id: sent.id }))
+    expect(resent.details?.ref).toEqual({ key: 'team.account.joined', params: { user: 'paula' } })
 
     const again = await workspace()
     const spent = await refusal(again.call('sync:join', { code }))

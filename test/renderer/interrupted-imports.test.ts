@@ -30,7 +30,7 @@ describe('interrupted imports', () => {
     fake.answer('import:interrupted', ok({ items: [item] }))
     await said
     expect(notices.items).toHaveLength(1)
-    expect(notices.items[0]).toMatchObject({ kind: 'error', text: expect.stringContaining('L’import de fleet.csv commencé le') })
+    expect(notices.items[0]).toMatchObject({ kind: 'error', text: expect.stringContaining('L’import du fichier fleet.csv, commencé le') })
     expect(notices.items[0]!.text).toContain('95\u202f000 appareils ont été ajoutés')
 
     // The page loaded again (serve mode): not said twice.

@@ -35,7 +35,7 @@ describe('mbed command failure text', () => {
     const expired = command({ reason: { code: 'TIMEOUT', message: 'no async response within 5 min', details: { ref: { key: 'mbed.commandNoAnswer', params: { minutes: 5 } } } } })
     expect(commandReasonText(t, expired)).toBe('mbed n’a pas répondu dans les 5 min.')
     const stopped = command({ reason: { code: 'TIMEOUT', message: 'the bridge stopped before the answer arrived', details: { ref: { key: 'mbed.commandBridgeStopped' } } } })
-    expect(commandReasonText(t, stopped)).toBe('Le pont s’est arrêté avant l’arrivée de la réponse.')
+    expect(commandReasonText(t, stopped)).toBe('La passerelle s’est arrêtée avant l’arrivée de la réponse.')
     expect(commandReasonText(t, command({ state: 'answered', status: 504, error: 'TIMEOUT' }))).toBe('TIMEOUT')
     locale.set('en')
     expect(commandReasonText(t, expired)).toBe('mbed sent no answer within 5 min.')

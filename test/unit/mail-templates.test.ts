@@ -144,7 +144,7 @@ describe('alert email', () => {
   it('in French: French words, decimal comma, unit names and the space before the colon', () => {
     const m = renderAlertEmail({ language: 'fr', rule: 'Veille', count: lines.length, lines })
     expect(m.text).toContain('- jasper 8901000000000000001\u00a0: 612,3\u202fMo de données ce cycle')
-    expect(m.text).toContain('Statut passé de Activée à Retirée')
+    expect(m.text).toContain('Statut passé\u00a0: Activée → Retirée')
     expect(m.text).toContain('12\u202f345\u00a0SMS ce cycle')
     expect(m.text).toContain('Aucune session de données jamais vue')
     expect(m.text).toContain('3\u00a0synchronisations échouées d’affilée pour jasper:p1')

@@ -14,7 +14,7 @@
  */
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import { MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -89,9 +89,13 @@ async function readStdin(): Promise<string> {
   return text
 }
 
+/** How a computer without settings gets them: the code from an invitation, or a server of one's own. */
+const NOT_CONFIGURED =
+  "state        not configured (team sync is not set up on this computer: join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
+
 function statusLines(s: SyncStatus): string[] {
   const lines = [
-    `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}`,
+    s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_CONFIGURED,
     `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
     `last sync    ${s.lastSyncAt ?? 'never'}`,
   ]
@@ -211,7 +215,8 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         const { items, total } = await rt.call('sync:conflicts', { limit })
         if (rt.json) return rt.out(JSON.stringify({ items, total }))
         for (const c of items) {
-          rt.out(c.id)
+          // What the operator knows the document by, then its id, which 'sync resolve' takes.
+          rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
         rt.err(`${total} conflicted document(s)`)

@@ -3,7 +3,8 @@ import type { Invitation } from '../../../src-shared/models/mail'
 import type { WithRuntime } from '../runtime'
 
 function line(i: Invitation): string {
-  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.account ? `\tuser ${i.account.user}` : ''}${i.lastError ? `\t${i.lastError.message}` : ''}`
+  const joined = i.state === 'joined' && i.joinedAt ? `\tjoined ${i.joinedAt}` : ''
+  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.account ? `\tuser ${i.account.user}` : ''}${joined}${i.lastError ? `\t${i.lastError.message}` : ''}`
 }
 
 /**
@@ -39,7 +40,7 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
     )
   team
     .command('list')
-    .description('invitations and their state')
+    .description('invitations and their state (joined: the invitee joined the team server with the code, as the server says)')
     .action(
       withRuntime(async (rt) => {
         const { items } = await rt.call('team:list', {})

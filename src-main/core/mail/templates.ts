@@ -183,7 +183,7 @@ const STRINGS: Record<MailLanguage, Strings> = {
     found: {
       data: (amount) => `${amount} de données ce cycle`,
       sms: (_count, shown) => `${shown}${NBSP}SMS ce cycle`,
-      status: (from, to) => `Statut passé de ${from} à ${to}`,
+      status: (from, to) => `Statut passé${NBSP}: ${from} → ${to}`,
       noSession: (days) => (days <= 1 ? `Aucune session de données depuis ${days}${NBSP}jour` : `Aucune session de données depuis ${days}${NBSP}jours`),
       neverSession: 'Aucune session de données jamais vue',
       syncFailing: (count, account) => `${count <= 1 ? `${count}${NBSP}synchronisation échouée` : `${count}${NBSP}synchronisations échouées`} d’affilée pour ${account}`,

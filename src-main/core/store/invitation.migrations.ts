@@ -4,3 +4,8 @@ import type { BaseDoc } from './documents'
 export function invitationWithoutAccount(doc: BaseDoc): BaseDoc {
   return { ...doc, account: null } as BaseDoc
 }
+
+/** invitation 2 → 3: no invitation was known to be joined before its state could say so (`joinedAt`). */
+export function invitationNotJoined(doc: BaseDoc): BaseDoc {
+  return { ...doc, joinedAt: null } as BaseDoc
+}

@@ -1,6 +1,6 @@
 import { auditFailureAsError } from './audit.migrations'
 import type { BaseDoc } from './documents'
-import { invitationWithoutAccount } from './invitation.migrations'
+import { invitationNotJoined, invitationWithoutAccount } from './invitation.migrations'
 
 /**
  * A migration upgrades a document of one kind from one schemaVersion to the next. It is a pure function of the
@@ -28,8 +28,11 @@ export const CURRENT_SCHEMA = {
   cache: 1,
   outbox: 1,
   mailSettings: 1,
-  /** 2: `account`, the invitee's CouchDB user on the team server (null when the invitation carried no code). */
-  invitation: 2,
+  /**
+   * 2: `account`, the invitee's CouchDB user on the team server (null when the invitation carried no code).
+   * 3: state 'joined' and `joinedAt`, once the invitee's user on the team server says they joined.
+   */
+  invitation: 3,
   package: 1,
   ticket: 1,
   ledgerTarget: 1,
@@ -68,4 +71,5 @@ export const CURRENT_SCHEMA = {
 export const MIGRATIONS: readonly Migration[] = [
   { kind: 'audit', from: 1, to: 2, up: auditFailureAsError },
   { kind: 'invitation', from: 1, to: 2, up: invitationWithoutAccount },
+  { kind: 'invitation', from: 2, to: 3, up: invitationNotJoined },
 ]

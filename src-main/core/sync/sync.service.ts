@@ -19,6 +19,7 @@ import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
   ROLE_WRITES,
+  SHARE_PREFIXES,
   shareOfId,
   stoppedSyncStatus,
   type SyncShare,
@@ -95,7 +96,7 @@ export interface SyncServiceDeps {
 const AUDIT_TARGET = 'sync/settings'
 const SHOWN_DENIED = 200
 /** Documents the device list and a device's page show: devices, and the carrier and weather caches of their cells. */
-const DEVICE_VIEW_PREFIXES = ['device:', 'cache:']
+const DEVICE_VIEW_PREFIXES = [...SHARE_PREFIXES.devices, ...SHARE_PREFIXES.caches]
 
 function notConfigured(): AppError {
   return AppError.withRef('VALIDATION', 'Team sync is not set up: save a server URL and database first', { key: 'sync.notConfigured' })
@@ -210,7 +211,7 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   /** The running sync: the live sync, or during a first sync the one-shot replication under way before it. */
   let running: { remote: Remote; task: Cancellable | null; started: number } | null = null
-  let status: SyncStatus = stoppedSyncStatus()
+  let status: SyncStatus = stoppedSyncStatus(false)
   let retries = 0
   /**
    * The server's update sequence, read when a pulled batch arrives and kept until the pull catches up with it (not
@@ -556,7 +557,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     retries = 0
     remoteSeq = null
     status = {
-      ...stoppedSyncStatus(),
+      ...stoppedSyncStatus(true),
       state: 'syncing',
       lastSyncAt: state.lastSyncAt,
       firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
@@ -706,8 +707,14 @@ export function createSyncService(deps: SyncServiceDeps) {
   }
 
   async function stoppedStatus(): Promise<SyncStatus> {
-    const state = await readSyncState(db)
-    return { ...stoppedSyncStatus(), lastSyncAt: state.lastSyncAt, denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal, ...roleOf(state, await readSyncSettings(db)) }
+    const [state, settings] = await Promise.all([readSyncState(db), readSyncSettings(db)])
+    return {
+      ...stoppedSyncStatus(settings !== null),
+      lastSyncAt: state.lastSyncAt,
+      denied: state.denied.slice(0, SHOWN_DENIED),
+      deniedTotal: state.deniedTotal,
+      ...roleOf(state, settings),
+    }
   }
 
   /**
@@ -902,6 +909,22 @@ export function createSyncService(deps: SyncServiceDeps) {
         const res = await accountRequest(remote, userDocPath(account.user), { method: 'PUT', body }, 'change the user')
         if (res.status !== 201 && res.status !== 202) throw remoteRefusal(res.status, res.body, 'change the user')
         return { code: encodeInvitationCode({ ...account, password, auth: 'basic' }) }
+      })
+    },
+
+    /**
+     * Whether the invitee joined with their code, and when: `join` writes `fieldline_joined_at` into their user as it
+     * spends the code (docs/wire/couchdb-sync.md §7). A user gone from the server has not joined (a revocation says the
+     * rest); any other answer, or none, is thrown, for the caller to ask again later.
+     */
+    async inviteeJoined(account: InviteeAccount): Promise<{ joined: boolean; at: string | null }> {
+      return withRemote(async (remote, doc) => {
+        sameServer(doc, account)
+        const current = await accountRequest(remote, userDocPath(account.user), {}, 'read the user')
+        if (current.status === 404) return { joined: false, at: null }
+        if (current.status !== 200) throw remoteRefusal(current.status, current.body, 'read the user')
+        const at = current.body.fieldline_joined_at
+        return at ? { joined: true, at: typeof at === 'string' ? at : null } : { joined: false, at: null }
       })
     },
 

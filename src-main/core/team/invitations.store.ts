@@ -32,6 +32,8 @@ export interface InvitationDoc extends BaseDoc {
   revokedAt: string | null
   /** Since schema 2: the invitee's CouchDB user on the team server (never its password); null when none was made. */
   account: InvitationAccount | null
+  /** Since schema 3: when the invitee joined with the code, as their CouchDB user says; null until then, or when it did not say. */
+  joinedAt: string | null
 }
 
 export function invitationDocId(id: string): string {
@@ -65,6 +67,7 @@ export function toInvitation(doc: InvitationDoc): Invitation {
     updatedAt: doc.updatedAt,
     sentAt: doc.sentAt,
     revokedAt: doc.revokedAt,
+    joinedAt: doc.joinedAt,
     account: doc.account,
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Team invitations: an operator invites a colleague by email; each invitation has a state (pending → sent | failed,
- * revoked) and is sent through the email extension's active configuration (core/mail), in the invitee's language.
+ * sent → joined, revoked) and is sent through the email extension's active configuration (core/mail), in the invitee's language.
  *
  * When team sync can create CouchDB users (AccountsPort, core/sync), an invitation makes the invitee's user on the
  * team server with the invited role, and the email carries the code that joins it (docs/wire/couchdb-sync.md §7).
+ * Joining happens on the invitee's computer, which cannot write the invitation (a viewer writes nothing shared): the
+ * list asks the team server which invitees' users say they joined, and records it.
  *
  * Every operator change is written together with its audit entry in one bulkDocs call. Nothing here keeps a secret:
  * the mailer comes from the mail service for the length of one operation, and a code (which holds the invitee's
@@ -45,6 +47,7 @@ export interface AccountsPort {
   createInvitee(email: string, role: InvitationRole, user?: string): Promise<{ account: InvitationAccount; code: string }>
   renewInvitee(account: InvitationAccount, role: InvitationRole): Promise<{ code: string }>
   removeInvitee(account: InvitationAccount): Promise<{ removed: boolean }>
+  inviteeJoined(account: InvitationAccount): Promise<{ joined: boolean; at: string | null }>
 }
 
 export interface TeamServiceDeps {
@@ -83,6 +86,12 @@ function failureOf(e: AppError): MailFailure {
   return { code: e.code, message: e.message, ...(ref ? { ref } : {}) }
 }
 
+/**
+ * How long a list waits for the team server to say who joined before it answers with what is known (a server that
+ * does not answer must not hold the Team page); a later answer is recorded all the same, and the page told.
+ */
+const JOINED_CHECK_WAIT_MS = 5000
+
 /** An invitation in the trail by the person it is for, as they were named when it happened (it stays true once the invitation is deleted). */
 function invitee(doc: { name: string; email: string }): string {
   return doc.name ? `${doc.name} <${doc.email}>` : doc.email
@@ -93,6 +102,8 @@ export function createTeamService(deps: TeamServiceDeps) {
   const now = deps.now ?? (() => new Date())
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
+  /** The look at who joined under way, shared by the lists that ask meanwhile. */
+  let joinedCheck: Promise<void> | null = null
 
   const changed = (): void => {
     onChange?.()
@@ -228,6 +239,55 @@ export function createTeamService(deps: TeamServiceDeps) {
     return accounts.createInvitee(doc.email, doc.role, user)
   }
 
+  /** Records that the invitee joined, with the fact's own audit entry (no operator did it: the actor is Fieldline). */
+  async function recordJoined(doc: InvitationDoc, joinedAt: string | null): Promise<void> {
+    const id = doc._id.slice('invitation:'.length)
+    await updateInvitation(id, (latest, at) => ({
+      // A revocation that replicated in meanwhile stays a revocation: the invitee's user is gone with it.
+      doc: { ...latest, state: latest.state === 'revoked' ? 'revoked' : 'joined', joinedAt, updatedAt: at },
+      audit: {
+        actor: 'fieldline',
+        action: 'invitation.joined',
+        target: `invitation/${id}`,
+        subject: invitee(latest),
+        outcome: 'ok',
+        before: { state: latest.state },
+        after: { state: 'joined', joinedAt, user: latest.account?.user ?? null },
+      },
+    }))
+  }
+
+  /**
+   * Asks the team server about every invitation sent with a code and not known to be joined, and records those whose
+   * user says so. Team sync not set up, the server away, or a user this account may not read: nothing is recorded and
+   * the rest is not asked (the same answer would come back), and the next list asks again. Never throws.
+   */
+  function checkJoined(): Promise<void> {
+    joinedCheck ??= (async () => {
+      try {
+        if (!accounts) return
+        const waiting = (await listInvitationDocs(db)).filter((d) => d.state === 'sent' && d.account !== null)
+        for (const doc of waiting) {
+          const answer = await accounts.inviteeJoined(doc.account!)
+          // A role the server refuses team settings to has its write refused by the role gate, like any other.
+          if (answer.joined) await recordJoined(doc, answer.at)
+        }
+      } catch (err) {
+        logger?.debug({ err: isAppError(err) ? err.code : err }, 'could not learn which invitees joined')
+      } finally {
+        joinedCheck = null
+      }
+    })()
+    return joinedCheck
+  }
+
+  /** Waits for the look at who joined, at most JOINED_CHECK_WAIT_MS. */
+  async function joinedKnown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([checkJoined(), new Promise<void>((resolve) => (timer = setTimeout(resolve, JOINED_CHECK_WAIT_MS)))])
+    clearTimeout(timer)
+  }
+
   return {
     /** Whether an invitation sent now carries a code, and why not: the dialog and the CLI say it before sending. */
     async inviteCheck(): Promise<InviteCheck> {
@@ -272,6 +332,7 @@ export function createTeamService(deps: TeamServiceDeps) {
           sentAt: null,
           revokedAt: null,
           account: null,
+          joinedAt: null,
         }
         // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
         assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
@@ -306,6 +367,11 @@ export function createTeamService(deps: TeamServiceDeps) {
       const id = doc._id.slice('invitation:'.length)
       if (doc.state === 'revoked') {
         throw AppError.withRef('CONFLICT', `Invitation ${id} was revoked and cannot be sent again; invite ${doc.email} anew`, { key: 'mail.invitation.revoked', params: { id } })
+      }
+      if (doc.state === 'joined') {
+        // Their password is their own now: a new code would take it from them.
+        const user = doc.account?.user ?? doc.email
+        throw AppError.withRef('CONFLICT', `${user} has already joined the team with this invitation: there is nothing to send again`, { key: 'team.account.joined', params: { user } })
       }
       gate?.check([doc])
       // The mail configuration is checked first: a new password is made only for a message that can go out.
@@ -375,9 +441,10 @@ export function createTeamService(deps: TeamServiceDeps) {
       return toInvitation(await mustGetInvitation(rawId))
     },
 
-    /** Newest first. */
+    /** Newest first, with the invitees who joined since the last look recorded first (checkJoined). */
     async list(rawInput: unknown = {}): Promise<{ items: Invitation[] }> {
       const { state } = parseInput(invitationListInputSchema, rawInput)
+      await joinedKnown()
       const docs = await listInvitationDocs(db)
       const items = docs
         .filter((d) => state === undefined || d.state === state)

@@ -1,10 +1,21 @@
-import type { SyncConflict } from '../../../src-shared/models/sync'
+import { conflictName, type SyncConflict } from '../../../src-shared/models/sync'
+import { hasMessage, wordFor, type Translate } from '../i18n'
 
 type Version = SyncConflict['versions'][number]
 
 export interface ConflictSides {
   mine: Version
   theirs: Version
+}
+
+/** A document kind in words (« Appareil », not "device"); a kind a newer teammate's Fieldline syncs keeps its name. */
+export function conflictKindText(t: Translate, kind: string): string {
+  return hasMessage(`sync.conflicts.kinds.${kind}`) ? wordFor(t, 'sync.conflicts.kinds', kind) : kind
+}
+
+/** A conflict as the operator knows the document ("meter / m-17", a profile's name), else by its kind: never its internal id. */
+export function conflictTitle(t: Translate, conflict: SyncConflict): string {
+  return conflictName(conflict) ?? conflictKindText(t, conflict.kind)
 }
 
 /**
