@@ -23,7 +23,16 @@ import {
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
 import { ledgerChannels, ledgerEvents } from './models/ledger'
-import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema, platformListSchema, platformProfileRefSchema, platformStatusSchema, uploadResultSchema } from './models/packages'
+import {
+  dmIdentifierSchema,
+  invocationResultSchema,
+  packageDetailSchema,
+  packageSummarySchema,
+  platformListSchema,
+  platformProfileRefSchema,
+  platformStatusSchema,
+  uploadResultSchema,
+} from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { historianChannels, historianEvents } from './models/historian'
 import { syncChannels, syncEvents } from './models/sync'

@@ -5,7 +5,7 @@
  * anything is sent; every change audited with the profile it went through.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { ChannelName, Input } from '../../src-shared/contract'
+import type { ChannelName, Input, Output } from '../../src-shared/contract'
 import { derivedRestUrl } from '../../src-shared/models/platform-rest'
 import { tempDir, testCore } from '../helpers/core'
 import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer, type PlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
@@ -13,7 +13,11 @@ import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer, type PlatformRestPeer 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
 const packageText = (bundleId: string, version: string) =>
-  JSON.stringify({ bundleId, version, displayName: { en_US: `Package ${bundleId}` }, actions: { flush: { actionDisplayName: { en_US: 'Flush' }, parameters: [{ name: 'valve', value: '\\w+' }] } } }, null, 2)
+  JSON.stringify(
+    { bundleId, version, displayName: { en_US: `Package ${bundleId}` }, actions: { flush: { actionDisplayName: { en_US: 'Flush' }, parameters: [{ name: 'valve', value: '\\w+' }] } } },
+    null,
+    2,
+  )
 
 let peer: PlatformRestPeer
 let core: TestCore
@@ -35,12 +39,14 @@ beforeAll(async () => {
   const t = await tempDir()
   cleanup = t.cleanup
   core = await testCore(t.dir)
-  plant = await core.call('profiles:save', {
-    extension: 'platform',
-    name: 'Plant',
-    settings: { url: 'mqtts://org1.messaging.internetofthings.ibmcloud.com:8883', clientId: 'a:org1:fieldline', username: PEER_API_KEY, restUrl: peer.url },
-    secrets: { password: PEER_TOKEN },
-  }).then((p) => ({ id: p.id, name: p.name }))
+  plant = await core
+    .call('profiles:save', {
+      extension: 'platform',
+      name: 'Plant',
+      settings: { url: 'mqtts://org1.messaging.internetofthings.ibmcloud.com:8883', clientId: 'a:org1:fieldline', username: PEER_API_KEY, restUrl: peer.url },
+      secrets: { password: PEER_TOKEN },
+    })
+    .then((p) => ({ id: p.id, name: p.name }))
   await core.call('packages:add', { text: packageText('valves', '1.0') })
 })
 
@@ -60,7 +66,12 @@ describe('uploading a kept package', () => {
     expect((await core.call('packages:platformStatus', { bundleId: 'valves', platformProfile: plant.id })).state).toBe('same')
     const before = peer.requests().length
     expect((await core.call('packages:upload', { bundleId: 'valves' })).outcome).toBe('unchanged')
-    expect(peer.requests().slice(before).map((r) => r.method)).toEqual(['GET'])
+    expect(
+      peer
+        .requests()
+        .slice(before)
+        .map((r) => r.method),
+    ).toEqual(['GET'])
 
     await core.call('packages:save', { bundleId: 'valves', text: packageText('valves', '2.0') })
     expect((await core.call('packages:platformStatus', { bundleId: 'valves' })).state).toBe('differs')
@@ -78,7 +89,7 @@ describe('uploading a kept package', () => {
     ])
   })
 
-  it("lists what the platform holds, marked against the library, and removes one (the library keeps it)", async () => {
+  it('lists what the platform holds, marked against the library, and removes one (the library keeps it)', async () => {
     const list = await core.call('packages:platformList', {})
     expect(list.items.map((i) => [i.bundleId, i.version, i.state])).toEqual([
       ['foreign', '9', 'notKept'],
@@ -105,7 +116,11 @@ describe('uploading a kept package', () => {
   })
 
   it('refuses a profile without the API key or token before anything is sent, and an unknown package', async () => {
-    const bare = await core.call('profiles:save', { extension: 'platform', name: 'Bare', settings: { url: 'mqtts://org2.messaging.internetofthings.ibmcloud.com:8883', clientId: 'a:org2:x', restUrl: peer.url } })
+    const bare = await core.call('profiles:save', {
+      extension: 'platform',
+      name: 'Bare',
+      settings: { url: 'mqtts://org2.messaging.internetofthings.ibmcloud.com:8883', clientId: 'a:org2:x', restUrl: peer.url },
+    })
     const before = peer.requests().length
     const e = await failure('packages:upload', { bundleId: 'valves', platformProfile: bare.id })
     expect(e.code).toBe('VALIDATION')
@@ -124,12 +139,11 @@ describe('the REST API address of a platform profile', () => {
   })
 
   it('must carry credentials over https:// (plain http:// to this computer only), and is normalised', async () => {
-    const save = (restUrl: string) =>
-      core.dispatcher.invoke('profiles:save', { extension: 'platform', name: 'Remote', settings: { url: 'mqtts://h:8883', clientId: 'a:org4:x', restUrl } })
+    const save = (restUrl: string) => core.dispatcher.invoke('profiles:save', { extension: 'platform', name: 'Remote', settings: { url: 'mqtts://h:8883', clientId: 'a:org4:x', restUrl } })
     const plain = await save('http://iot.example.com/api/v0002')
     expect(plain.ok).toBe(false)
     if (!plain.ok) expect(plain.error.details?.ref?.key).toBe('errors.insecureUrl')
     const saved = await save('https://iot.example.com/api/v0002/')
-    expect(saved.ok && saved.value.extension === 'platform' && saved.value.settings.restUrl).toBe('https://iot.example.com/api/v0002')
+    expect(saved.ok && (saved.value as Output<'profiles:save'>).settings).toMatchObject({ restUrl: 'https://iot.example.com/api/v0002' })
   })
 })
