@@ -54,10 +54,17 @@ export function platformRestError(res: HttpResponse, ctx: PlatformRestContext, b
   const said = platformWords(res, ctx)
   const quoted = `HTTP ${status}${said.code ? ` ${said.code}` : ''}${said.message ? `: ${said.message}` : ''}`
   if (status === 401)
-    return make('AUTH_FAILED', `The platform (${ctx.host}) refused the API key or its token (${quoted}); check the profile's user name (API key) and password/token`, { key: 'dmPlatform.authFailed', params: { host: ctx.host } }, said)
-  if (status === 403) return make('FORBIDDEN', `The platform (${ctx.host}) does not let this API key manage device-management packages (${quoted})`, { key: 'dmPlatform.forbidden', params: { host: ctx.host } }, said)
+    return make(
+      'AUTH_FAILED',
+      `The platform (${ctx.host}) refused the API key or its token (${quoted}); check the profile's user name (API key) and password/token`,
+      { key: 'dmPlatform.authFailed', params: { host: ctx.host } },
+      said,
+    )
+  if (status === 403)
+    return make('FORBIDDEN', `The platform (${ctx.host}) does not let this API key manage device-management packages (${quoted})`, { key: 'dmPlatform.forbidden', params: { host: ctx.host } }, said)
   if (status === 429) return make('RATE_LIMITED', `The platform (${ctx.host}) asked to slow down (${quoted})`, { key: 'dmPlatform.rateLimited', params: { host: ctx.host } }, said)
-  if (res.isHtml() && status < 500) return make('NOT_FOUND', `${ctx.url} does not answer like the platform's REST API (${quoted}); check the REST API URL`, { key: 'dmPlatform.notPlatformApi', params: { url: ctx.url } }, said)
+  if (res.isHtml() && status < 500)
+    return make('NOT_FOUND', `${ctx.url} does not answer like the platform's REST API (${quoted}); check the REST API URL`, { key: 'dmPlatform.notPlatformApi', params: { url: ctx.url } }, said)
   if (status === 404 && bundleId) return make('NOT_FOUND', `The platform holds no package ${bundleId}`, { key: 'dmPlatform.notOnPlatform', params: { bundleId } }, said)
   if (status === 409 && bundleId) return make('CONFLICT', `The platform already holds a package ${bundleId}`, { key: 'dmPlatform.alreadyOnPlatform', params: { bundleId } }, said)
   if (status === 400) return make('VALIDATION', `The platform refused the request (${quoted})`, { key: 'dmPlatform.refused', params: { reason: said.message ?? said.code ?? `HTTP ${status}` } }, said)
