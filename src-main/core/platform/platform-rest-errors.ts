@@ -1,6 +1,6 @@
 /**
  * The platform REST API's refusals (docs/wire/dm-packages.md §4 "REST") as AppErrors the window translates (keys
- * `dmPlatform.*`). The platform's own words, `{message, exception: {id}}` (specs/platform.md §3), go into
+ * `dmPlatform.*`). The platform's own words, `{message, exception: {id}}` (docs/wire/dm-packages.md §4 "REST"), go into
  * `details.carrierCode` / `carrierMessage`. Transport failures keep the HTTP factory's `errors.*` keys; only their
  * text is redacted here.
  */
@@ -19,7 +19,7 @@ export interface PlatformRestContext {
   secrets: readonly string[]
 }
 
-/** specs/platform.md §3: clients switch on `exception.id`. */
+/** docs/wire/dm-packages.md §4 "REST": clients switch on `exception.id`. */
 const errorBodySchema = z.object({ message: z.string().optional(), exception: z.object({ id: z.string() }).optional() })
 
 function redact(text: string, secrets: readonly string[]): string {

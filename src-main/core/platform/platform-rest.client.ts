@@ -3,7 +3,7 @@
  * ("bundles", docs/wire/dm-packages.md §4 "REST"). Through the one HTTP factory (http/http-client.ts): its TLS policy,
  * timeouts, redacted logs, and its rule that a POST is repeated only when the platform certainly did not act on it.
  * HTTP basic auth with the application's API key and auth token, the credentials of the profile's MQTT link
- * (specs/platform.md §3 "Auth").
+ * (docs/wire/dm-packages.md §4 "REST").
  */
 import { z } from 'zod'
 import type { DmPackage } from '../../../src-shared/models/packages'
@@ -30,7 +30,7 @@ export interface PlatformRestOptions {
 export const remoteBundleSchema = z.looseObject({ bundleId: z.string().min(1) })
 export type RemoteBundle = z.infer<typeof remoteBundleSchema>
 
-/** specs/platform.md §3: lists are `{results: […], bookmark?}`, the next page asked for with `_bookmark`. */
+/** docs/wire/dm-packages.md §4 "REST": lists are `{results: […], bookmark?}`, the next page asked for with `_bookmark`. */
 const listPageSchema = z.object({ results: z.array(remoteBundleSchema), bookmark: z.string().min(1).optional() })
 
 const BUNDLES = '/mgmt/custom/bundle'

@@ -1,8 +1,8 @@
 /**
  * The Watson IoT Platform REST API v0002's custom device-management packages on 127.0.0.1, written from
- * specs/platform.md §3 ("REST": base `/api/v0002`, HTTP basic `<apiKey>:<token>`, JSON, errors
- * `{message, exception: {id}}`, lists `{results, bookmark?}` paged with `_limit` and `_bookmark`) and §4 ("REST":
- * GET list 200, POST 201, GET one 200, PUT 200, DELETE 204; the package JSON and its rules) — not from any client.
+ * docs/wire/dm-packages.md §4 ("REST": base `/api/v0002`, HTTP basic `<apiKey>:<token>`, JSON, errors
+ * `{message, exception: {id}}`, lists `{results, bookmark?}` paged with `_limit` and `_bookmark`; GET list 200, POST
+ * 201, GET one 200, PUT 200, DELETE 204; the package JSON and its rules) — not from any client.
  *
  * Checks, in the order a request meets them: a path outside the API → 404; a method the path does not have → 405 [I];
  * no or wrong basic credentials → 401; an API key without the package permission → 403 [I: which keys a platform
