@@ -13,6 +13,7 @@ import { mosquittoSkipReason, selfSignedCert, startMosquitto, type Mosquitto } f
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
 import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
+import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
 
 const BUNDLE = 'exampleDeviceType-actions-v1'
 
@@ -171,6 +172,50 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   await expect(confirm).toBeHidden()
   await expect(rows).toHaveCount(1)
   await expect(rows.first()).toContainText(BUNDLE)
+})
+
+test('uploads a package to the platform from its page with the keyboard alone, and sees it marked as on the platform', async ({ app }) => {
+  // The profile's token goes to the OS keychain.
+  skipWithoutKeyring()
+  const rest = await startPlatformRestPeer()
+  try {
+    const { page } = app
+    await openPage(page, 'Packages')
+    await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
+
+    await openPage(page, 'Extensions')
+    const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+    await card.getByRole('button', { name: 'Add' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+    await dialog.getByLabel('Profile name').fill('Org platform')
+    await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
+    await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
+    // Derived from the client ID until another address is given.
+    await expect(dialog.getByLabel('REST API URL')).toHaveAttribute('placeholder', 'https://org1.internetofthings.ibmcloud.com/api/v0002')
+    await dialog.getByLabel('REST API URL').fill(rest.url)
+    await dialog.getByLabel('User name').fill(PEER_API_KEY)
+    await dialog.getByLabel('Password/token', { exact: true }).fill(PEER_TOKEN)
+    await dialog.getByRole('button', { name: 'Save profile' }).click()
+    await expect(dialog).toBeHidden()
+
+    await openPage(page, 'Packages')
+    await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
+    const state = page.getByTestId('platform-state')
+    await expect(state).toHaveText('Not on the platform (Org platform).')
+
+    // From the page's first control, Tab to Upload and press Enter: no pointer.
+    await page.getByRole('link', { name: '← Packages' }).focus()
+    const upload = page.getByRole('button', { name: 'Upload to platform' })
+    for (let i = 0; i < 30 && !(await upload.evaluate((b) => b === b.ownerDocument.activeElement)); i++) await page.keyboard.press('Tab')
+    await expect(upload).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: 'valve-maintenance was uploaded to Org platform.' })).toBeVisible()
+    await expect(state).toHaveText('On the platform (Org platform): the same package as here.')
+    expect(rest.bundles()['valve-maintenance']).toMatchObject({ bundleId: 'valve-maintenance', version: '3' })
+    await expect(upload).toBeDisabled()
+  } finally {
+    await rest.close()
+  }
 })
 
 test.describe('with a broker', () => {

@@ -43,13 +43,17 @@ describe('the peer', () => {
     expect(await forbidden.json()).toMatchObject({ exception: { id: expect.stringMatching(/^CUD/) } })
   })
 
-  it('refuses an invalid package, a package with a coerced form, and a body that is not JSON', async () => {
+  it('refuses an invalid package, a coerced form, a repeated parameter, a bad pattern, an unlisted field, and a body that is not JSON', async () => {
     const headers = { authorization: auth(PEER_API_KEY, PEER_TOKEN), 'content-type': 'application/json' }
     const url = `${peer.url}/mgmt/custom/bundle`
     expect((await fetch(url, { method: 'POST', headers, body: JSON.stringify({ bundleId: 'bad id', displayName: { en: 'x' }, actions: {} }) })).status).toBe(400)
     const coerced = { ...pkg('coerced'), actions: { a: { actionDisplayName: { en: 'A' }, parameters: [{ name: 'p', required: 'true' }] } } }
     expect((await fetch(url, { method: 'POST', headers, body: JSON.stringify(coerced) })).status).toBe(400)
     expect((await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: JSON.stringify(pkg('typed')) })).status).toBe(400)
+    const twice = { ...pkg('twice-named'), actions: { a: { actionDisplayName: { en: 'A' }, parameters: [{ name: 'p' }, { name: 'p' }] } } }
+    const badPattern = { ...pkg('bad-pattern'), actions: { a: { actionDisplayName: { en: 'A' }, parameters: [{ name: 'p', value: '[a-z' }] } } }
+    const unlisted = { ...pkg('unlisted'), colour: 'blue' }
+    for (const body of [twice, badPattern, unlisted]) expect((await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) })).status).toBe(400)
     expect(peer.bundles()).toEqual({})
   })
 

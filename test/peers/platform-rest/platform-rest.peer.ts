@@ -7,9 +7,8 @@
  * Checks, in the order a request meets them: a path outside the API → 404; a method the path does not have → 405 [I];
  * no or wrong basic credentials → 401; an API key without the package permission → 403 [I: which keys a platform
  * refuses is its own business; the peer refuses those named in `forbiddenKeys`]; then the operation. A body is
- * refused with 400 unless it is `application/json` [I: the spec says JSON and no more] and a package Fieldline's
- * validator accepts without a single diagnostic — warnings included [I: the platform's own checks are not documented;
- * the peer takes the strict reading of §4, so the coerced forms IBM's samples used and unknown fields are refused].
+ * refused with 400 unless it is `application/json` [I: the spec says JSON and no more] and a package by §4's rules,
+ * read strictly (package-rules.ts).
  *
  * [I] marks the rest the spec does not say: POST of a bundleId already held → 409; PUT or DELETE of one not held → 404;
  * PUT whose body names another bundleId than its path → 400; `_limit` outside 1–100 or an unknown `_bookmark` → 400;
@@ -17,7 +16,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { validatePackage } from '../../../src-main/core/dm-packages/validator'
+import { packageProblem } from './package-rules'
 
 export const API_BASE = '/api/v0002'
 const BUNDLES = `${API_BASE}/mgmt/custom/bundle`
@@ -96,13 +95,19 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
       error(req, res, 400, 'CUDPR0415E', 'The request body must be application/json.')
       return null
     }
-    const check = validatePackage(raw.toString('utf8'))
-    if (!check.valid || !check.value || check.diagnostics.length > 0) {
-      const first = check.diagnostics[0]
-      error(req, res, 400, 'CUDPR0400E', `The package is not valid${first ? `: ${first.message} (${first.pointer || '/'})` : ''}.`)
+    let body: unknown
+    try {
+      body = JSON.parse(raw.toString('utf8'))
+    } catch {
+      error(req, res, 400, 'CUDPR0400E', 'The request body is not valid JSON.')
       return null
     }
-    return JSON.parse(raw.toString('utf8')) as Record<string, unknown>
+    const problem = packageProblem(body)
+    if (problem) {
+      error(req, res, 400, 'CUDPR0400E', `The package is not valid: ${problem}.`)
+      return null
+    }
+    return body as Record<string, unknown>
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
