@@ -1,7 +1,8 @@
 /**
  * Custom device-management packages and the IoT platform (MQTT broker) profile end to end: the Packages page (add a
  * valid package, refuse an invalid one with line and column and store nothing, replace, edit, export, delete), the
- * platform card in Extensions (verify against a Debian mosquitto the spec starts on 127.0.0.1), and "Run action" on
+ * platform card in Extensions (verify against a Debian mosquitto the spec starts on 127.0.0.1), uploading a package to
+ * the platform's REST API (test/peers/platform-rest) from its page with the keyboard alone, and "Run action" on
  * a device against a simulated managed device — an MQTT client that answers custom actions as a gateway does
  * (docs/wire/platform-mqtt.md §3, docs/wire/dm-packages.md §4) — until the broker goes away. Saving a broker password puts it in the OS keychain, so that test
  * needs a D-Bus session with an unlocked keyring (.ci/run provides one); the others save no secret.
