@@ -131,6 +131,35 @@ describe('uploading a kept package', () => {
   })
 })
 
+describe('comparing with what the platform holds', () => {
+  it('reads a copy written in another key order, `required` left out, as the same package', async () => {
+    await core.call('packages:add', {
+      text: JSON.stringify({
+        bundleId: 'pumps',
+        version: '1',
+        displayName: { en_US: 'Pumps' },
+        actions: { prime: { actionDisplayName: { en_US: 'Prime' }, parameters: [{ name: 'rate', required: false }] } },
+      }),
+    })
+    const other = await startPlatformRestPeer({
+      bundles: [{ actions: { prime: { parameters: [{ name: 'rate' }], actionDisplayName: { en_US: 'Prime' } } }, displayName: { en_US: 'Pumps' }, version: '1', bundleId: 'pumps' }],
+    })
+    try {
+      const profile = await core.call('profiles:save', {
+        extension: 'platform',
+        name: 'Other',
+        settings: { url: 'mqtts://h:8883', clientId: 'a:org5:x', username: PEER_API_KEY, restUrl: other.url },
+        secrets: { password: PEER_TOKEN },
+      })
+      expect((await core.call('packages:platformStatus', { bundleId: 'pumps', platformProfile: profile.id })).state).toBe('same')
+      expect((await core.call('packages:upload', { bundleId: 'pumps', platformProfile: profile.id })).outcome).toBe('unchanged')
+      expect(other.requests().map((r) => r.method)).toEqual(['GET', 'GET'])
+    } finally {
+      await other.close()
+    }
+  })
+})
+
 describe('the REST API address of a platform profile', () => {
   it("is derived from the client id's org, unless the profile names one", () => {
     expect(derivedRestUrl('a:org2:x')).toBe('https://org2.internetofthings.ibmcloud.com/api/v0002')
