@@ -175,7 +175,7 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   await expect(rows.first()).toContainText(BUNDLE)
 })
 
-test('uploads a package to the platform from its page with the keyboard alone, and sees it marked as on the platform', async ({ app }) => {
+test('uploads a package to the platform from its page with the keyboard alone, sees it marked as there, replaces it there only once confirmed, and removes it', async ({ app }) => {
   // The profile's token goes to the OS keychain.
   skipWithoutKeyring()
   const rest = await startPlatformRestPeer()
@@ -214,6 +214,29 @@ test('uploads a package to the platform from its page with the keyboard alone, a
     await expect(state).toHaveText('On the platform (Org platform): the same package as here.')
     expect(rest.bundles()['valve-maintenance']).toMatchObject({ bundleId: 'valve-maintenance', version: '3' })
     await expect(upload).toBeDisabled()
+
+    // Another version kept here: the platform's is replaced only once the operator confirms (focus starts on Cancel).
+    await page.getByRole('link', { name: '← Packages' }).click()
+    await addPackageFile(page, 'valve-4.json', OTHER_PACKAGE.replace('"version": "3"', '"version": "4"'))
+    await page.getByRole('dialog', { name: 'Package valve-maintenance already exists' }).getByRole('button', { name: 'Replace' }).click()
+    await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
+    await expect(state).toHaveText('On the platform (Org platform), but the package there differs from this one.')
+    await upload.focus()
+    await page.keyboard.press('Enter')
+    const replace = page.getByRole('dialog', { name: 'Replace valve-maintenance on Org platform?' })
+    await expect(replace.getByRole('button', { name: 'Cancel' })).toBeFocused()
+    await page.keyboard.press('Tab')
+    await expect(replace.getByRole('button', { name: 'Replace on platform' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(replace).toBeHidden()
+    await expect(state).toHaveText('On the platform (Org platform): the same package as here.')
+    expect(rest.bundles()['valve-maintenance']).toMatchObject({ version: '4' })
+
+    // Removed from the platform after its own question; the library keeps the package.
+    await page.getByRole('button', { name: 'Remove from platform' }).click()
+    await page.getByRole('dialog', { name: 'Remove valve-maintenance from Org platform?' }).getByRole('button', { name: 'Remove from platform' }).click()
+    await expect(state).toHaveText('Not on the platform (Org platform).')
+    expect(rest.bundles()).not.toHaveProperty('valve-maintenance')
   } finally {
     await rest.close()
   }
