@@ -23,7 +23,16 @@ import {
 } from './models/mail'
 import { mbedChannels, mbedEvents } from './models/mbed'
 import { ledgerChannels, ledgerEvents } from './models/ledger'
-import { dmIdentifierSchema, invocationResultSchema, packageDetailSchema, packageSummarySchema } from './models/packages'
+import {
+  dmIdentifierSchema,
+  invocationResultSchema,
+  packageDetailSchema,
+  packageSummarySchema,
+  platformListSchema,
+  platformProfileRefSchema,
+  platformStatusSchema,
+  uploadResultSchema,
+} from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
 import { historianChannels, historianEvents } from './models/historian'
 import { syncChannels, syncEvents } from './models/sync'
@@ -406,6 +415,17 @@ export const channels = {
       })
       .strict(),
     invocationResultSchema,
+  ),
+  /** What the platform's REST API holds (docs/wire/dm-packages.md §4 "REST"), through a platform profile (the default when omitted). */
+  'packages:platformList': channel(z.object({ platformProfile: z.string().max(48).optional() }).strict(), platformListSchema),
+  /** Whether the platform holds a kept package: absent, the same, or another one under its bundle id. */
+  'packages:platformStatus': channel(z.object({ bundleId: dmIdentifierSchema, platformProfile: z.string().max(48).optional() }).strict(), platformStatusSchema),
+  /** Uploads a kept package (POST); one the platform holds differently is replaced (PUT) only with `replace`. */
+  'packages:upload': channel(z.object({ bundleId: dmIdentifierSchema, platformProfile: z.string().max(48).optional(), replace: z.boolean().default(false) }).strict(), uploadResultSchema),
+  /** Removes a package from the platform (the library keeps it). */
+  'packages:unpublish': channel(
+    z.object({ bundleId: dmIdentifierSchema, platformProfile: z.string().max(48).optional() }).strict(),
+    z.object({ profile: platformProfileRefSchema, removed: z.literal(true) }),
   ),
   'devices:setSupportedBundles': channel(deviceKeySchema.extend({ bundles: z.array(dmIdentifierSchema).max(100) }).strict(), deviceSchema),
 

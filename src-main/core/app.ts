@@ -30,6 +30,7 @@ import { createPlatformLinks, type PlatformLinks } from './platform/platform-lin
 import { createMailService, type MailService } from './mail/mail.service'
 import { createTeamService, type TeamService } from './team/team.service'
 import { createPackagesService, type PackagesService } from './dm-packages/packages.service'
+import { createPackagePublishing, type PackagePublishing } from './dm-packages/package-publishing.service'
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import { createHistorianService, type HistorianService } from './historian/historian.service'
 import type { ForwarderTuning } from './historian/forwarder'
@@ -110,6 +111,7 @@ export interface Core {
   mail: MailService
   team: TeamService
   packages: PackagesService
+  publishing: PackagePublishing
   mbed: MbedService
   locations: LocationService
   locationIntake: LocationIntake
@@ -224,6 +226,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   onReach.reached = replayer.reached
   const packages = createPackagesService({ db, bus, profiles, links })
+  const publishing = createPackagePublishing({ db, bus, profiles, logger })
   const mbed = createMbedService({ db, bus, profiles, links, dataDir: options.dataDir, logger, emit: (e) => emitMbed(bus, e) })
   const historian = createHistorianService({
     db,
@@ -360,6 +363,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'packages:save': (input, ctx) => packages.save(input, ctx),
     'packages:remove': (input, ctx) => packages.remove(input.bundleId, ctx),
     'packages:invoke': (input, ctx) => packages.invoke(input, ctx),
+    'packages:platformList': (input) => publishing.platformList(input.platformProfile),
+    'packages:platformStatus': (input) => publishing.status(input.bundleId, input.platformProfile),
+    'packages:upload': (input, ctx) => publishing.upload(input, ctx),
+    'packages:unpublish': (input, ctx) => publishing.unpublish(input, ctx),
     'devices:setSupportedBundles': (input, ctx) => packages.setSupported(input, ctx),
     'devices:setLocation': (input, ctx) => locations.set(input, ctx),
     'devices:clearLocation': (input, ctx) => locations.clear(input, ctx),
@@ -495,6 +502,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     mail,
     team,
     packages,
+    publishing,
     mbed,
     locations,
     locationIntake,

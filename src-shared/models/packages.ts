@@ -82,3 +82,30 @@ export interface DmPackage {
   description?: LocaleMap
   actions: Record<string, DmAction>
 }
+
+/**
+ * A kept package and the platform (docs/wire/dm-packages.md §4 "REST"): `absent`, the platform holds no package with
+ * its bundle id; `same`, it holds this very package; `differs`, it holds another package under the same id.
+ */
+export const platformPackageStateSchema = z.enum(['absent', 'same', 'differs'])
+export type PlatformPackageState = z.infer<typeof platformPackageStateSchema>
+
+/** The platform profile an operation used: the one named, else the default. */
+export const platformProfileRefSchema = z.object({ id: z.string(), name: z.string() })
+
+export const platformStatusSchema = z.object({ profile: platformProfileRefSchema, state: platformPackageStateSchema })
+
+/** What the platform holds, each marked against the library: `notKept` when Fieldline keeps no package by that id. */
+export const platformListSchema = z.object({
+  profile: platformProfileRefSchema,
+  items: z.array(
+    z.object({
+      bundleId: z.string(),
+      version: z.string().nullable(),
+      displayName: localeMap,
+      state: z.enum(['same', 'differs', 'notKept']),
+    }),
+  ),
+})
+
+export const uploadResultSchema = z.object({ profile: platformProfileRefSchema, outcome: z.enum(['created', 'replaced', 'unchanged']) })

@@ -108,6 +108,11 @@ export const platformSettingsSchema = z
     username: z.string().trim().max(200).default(''),
     /** A private CA (PEM) added to the trusted roots; a certificate is public, so it is not a secret. */
     ca: z.string().max(100_000).default(''),
+    /**
+     * The REST API base (`…/api/v0002`, docs/wire/dm-packages.md §4 "REST"); empty: derived from the client id's org
+     * (platform-rest.ts). Set for a dedicated or on-premises host, or a test peer.
+     */
+    restUrl: z.string().trim().max(300).default(''),
   })
   .strict()
 export type PlatformSettings = z.infer<typeof platformSettingsSchema>

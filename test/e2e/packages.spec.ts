@@ -1,7 +1,8 @@
 /**
  * Custom device-management packages and the IoT platform (MQTT broker) profile end to end: the Packages page (add a
  * valid package, refuse an invalid one with line and column and store nothing, replace, edit, export, delete), the
- * platform card in Extensions (verify against a Debian mosquitto the spec starts on 127.0.0.1), and "Run action" on
+ * platform card in Extensions (verify against a Debian mosquitto the spec starts on 127.0.0.1), uploading a package to
+ * the platform's REST API (test/peers/platform-rest) from its page with the keyboard alone, and "Run action" on
  * a device against a simulated managed device — an MQTT client that answers custom actions as a gateway does
  * (docs/wire/platform-mqtt.md §3, docs/wire/dm-packages.md §4) — until the broker goes away. Saving a broker password puts it in the OS keychain, so that test
  * needs a D-Bus session with an unlocked keyring (.ci/run provides one); the others save no secret.
@@ -13,6 +14,7 @@ import { mosquittoSkipReason, selfSignedCert, startMosquitto, type Mosquitto } f
 import { missingService } from '../helpers/system'
 import { expect, test } from './fixtures'
 import { addDevice, openDevice, openPage, setEditorText, skipWithoutKeyring } from './steps'
+import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
 
 const BUNDLE = 'exampleDeviceType-actions-v1'
 
@@ -171,6 +173,73 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   await expect(confirm).toBeHidden()
   await expect(rows).toHaveCount(1)
   await expect(rows.first()).toContainText(BUNDLE)
+})
+
+test('uploads a package to the platform from its page with the keyboard alone, sees it marked as there, replaces it there only once confirmed, and removes it', async ({ app }) => {
+  // The profile's token goes to the OS keychain.
+  skipWithoutKeyring()
+  const rest = await startPlatformRestPeer()
+  try {
+    const { page } = app
+    await openPage(page, 'Packages')
+    await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
+
+    await openPage(page, 'Extensions')
+    const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+    await card.getByRole('button', { name: 'Add' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+    await dialog.getByLabel('Profile name').fill('Org platform')
+    await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
+    await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
+    // Derived from the client ID until another address is given.
+    await expect(dialog.getByLabel('REST API URL')).toHaveAttribute('placeholder', 'https://org1.internetofthings.ibmcloud.com/api/v0002')
+    await dialog.getByLabel('REST API URL').fill(rest.url)
+    await dialog.getByLabel('User name').fill(PEER_API_KEY)
+    await dialog.getByLabel('Password/token', { exact: true }).fill(PEER_TOKEN)
+    await dialog.getByRole('button', { name: 'Save profile' }).click()
+    await expect(dialog).toBeHidden()
+
+    await openPage(page, 'Packages')
+    await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
+    const state = page.getByTestId('platform-state')
+    await expect(state).toHaveText('Not on the platform (Org platform).')
+
+    // From the page's first control, Tab to Upload and press Enter: no pointer.
+    await page.getByRole('link', { name: '← Packages' }).focus()
+    const upload = page.getByRole('button', { name: 'Upload to platform' })
+    for (let i = 0; i < 30 && !(await upload.evaluate((b) => b === b.ownerDocument.activeElement)); i++) await page.keyboard.press('Tab')
+    await expect(upload).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: 'valve-maintenance was uploaded to Org platform.' })).toBeVisible()
+    await expect(state).toHaveText('On the platform (Org platform): the same package as here.')
+    expect(rest.bundles()['valve-maintenance']).toMatchObject({ bundleId: 'valve-maintenance', version: '3' })
+    await expect(upload).toBeDisabled()
+
+    // Another version kept here: the platform's is replaced only once the operator confirms (focus starts on Cancel).
+    await page.getByRole('link', { name: '← Packages' }).click()
+    await addPackageFile(page, 'valve-4.json', OTHER_PACKAGE.replace('"version": "3"', '"version": "4"'))
+    await page.getByRole('dialog', { name: 'Package valve-maintenance already exists' }).getByRole('button', { name: 'Replace' }).click()
+    await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
+    await expect(state).toHaveText('On the platform (Org platform), but the package there differs from this one.')
+    await upload.focus()
+    await page.keyboard.press('Enter')
+    const replace = page.getByRole('dialog', { name: 'Replace valve-maintenance on Org platform?' })
+    await expect(replace.getByRole('button', { name: 'Cancel' })).toBeFocused()
+    await page.keyboard.press('Tab')
+    await expect(replace.getByRole('button', { name: 'Replace on platform' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(replace).toBeHidden()
+    await expect(state).toHaveText('On the platform (Org platform): the same package as here.')
+    expect(rest.bundles()['valve-maintenance']).toMatchObject({ version: '4' })
+
+    // Removed from the platform after its own question; the library keeps the package.
+    await page.getByRole('button', { name: 'Remove from platform' }).click()
+    await page.getByRole('dialog', { name: 'Remove valve-maintenance from Org platform?' }).getByRole('button', { name: 'Remove from platform' }).click()
+    await expect(state).toHaveText('Not on the platform (Org platform).')
+    expect(rest.bundles()).not.toHaveProperty('valve-maintenance')
+  } finally {
+    await rest.close()
+  }
 })
 
 test.describe('with a broker', () => {

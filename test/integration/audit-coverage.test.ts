@@ -17,6 +17,7 @@ import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 import { createOrangeClient } from '../../src-main/core/carriers/orange/orange.client'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer, type PlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { encodeInvitationCode } from '../../src-main/core/sync/invitation-code'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
@@ -54,6 +55,8 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'packages:validate': 'checks a text, stores nothing',
   'packages:list': 'reads the library',
   'packages:get': 'reads one package',
+  'packages:platformList': "reads the platform's packages",
+  'packages:platformStatus': 'reads one package on the platform',
   'platform:status': 'reads link states',
   'mbed:status': 'reads the bridge state',
   'mbed:verify': 'one authenticated exchange with mbed, nothing stored',
@@ -130,6 +133,7 @@ interface Env {
   call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
   cc: ControlCenterPeer
   sendgrid: SendGridPeer
+  platformRest: PlatformRestPeer
   mbed: MbedPeer
   orange: OrangePeer
   broker: Mosquitto
@@ -331,6 +335,21 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
   { channel: 'packages:save', action: 'package.update', run: (e) => e.call('packages:save', { bundleId: 'audit-walk-v1', text: PACKAGE('1.1') }) },
   { channel: 'devices:setSupportedBundles', action: 'device.supportedBundles', run: (e) => e.call('devices:setSupportedBundles', { ...DEVICE, bundles: ['audit-walk-v1'] }) },
   { channel: 'packages:invoke', action: 'package.invoke', run: (e) => e.call('packages:invoke', { ...DEVICE, bundleId: 'audit-walk-v1', actionId: 'reboot', parameters: { delay: '5' } }) },
+  {
+    channel: 'packages:upload',
+    action: 'package.publish',
+    run: async (e) => {
+      const rest = await e.call('profiles:save', {
+        extension: 'platform',
+        name: 'Platform REST',
+        settings: { url: e.broker.url, clientId: `a:org1:rest${process.pid}`, username: PEER_API_KEY, restUrl: e.platformRest.url },
+        secrets: { password: PEER_TOKEN },
+      })
+      e.memo.restProfile = rest.id
+      return e.call('packages:upload', { bundleId: 'audit-walk-v1', platformProfile: rest.id })
+    },
+  },
+  { channel: 'packages:unpublish', action: 'package.unpublish', run: (e) => e.call('packages:unpublish', { bundleId: 'audit-walk-v1', platformProfile: e.memo.restProfile! }) },
   { channel: 'packages:remove', action: 'package.remove', run: (e) => e.call('packages:remove', { bundleId: 'audit-walk-v1' }) },
   {
     channel: 'mbed:start',
@@ -615,7 +634,7 @@ describe('the audit trail covers every channel that changes something', () => {
     let cleanup: () => Promise<void>
 
     beforeAll(async () => {
-      const [cc, sendgrid, mbed, broker, orange, couch, anvil] = await Promise.all([
+      const [cc, sendgrid, mbed, broker, orange, couch, anvil, platformRest] = await Promise.all([
         startControlCenterPeer({ devices: 5, smsDeliveryMs: 20, now: clock, users: [{ username: 'ops', apiKey: 'walk-key', password: 'pw', role: 'AccountAdmin' }] }),
         startSendGridPeer({ verifiedSenders: [SENDER] }),
         startMbedPeer({ pollTimeoutMs: 300 }),
@@ -623,6 +642,7 @@ describe('the audit trail covers every channel that changes something', () => {
         startOrangePeer({ lines: 6, ticketTiming: { waitingMs: 50, workMs: 50 }, users: [ORANGE_USER] }),
         startCouchPeer({ users: { [COUCH_ADMIN.name]: { password: COUCH_ADMIN.password, role: 'manager' } } }),
         startAnvil(),
+        startPlatformRestPeer(),
       ])
       const contract = await deployAssetTracker(anvil.url)
       const t = await tempDir()
@@ -642,6 +662,7 @@ describe('the audit trail covers every channel that changes something', () => {
         },
         cc,
         sendgrid,
+        platformRest,
         mbed,
         broker,
         orange,
@@ -653,7 +674,7 @@ describe('the audit trail covers every channel that changes something', () => {
       cleanup = async () => {
         await device.endAsync()
         await core.close()
-        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), couch.close(), anvil.close()])
+        await Promise.all([cc.close(), sendgrid.close(), mbed.close(), broker.stop(), orange.close(), couch.close(), anvil.close(), platformRest.close()])
         await t.cleanup()
       }
     })

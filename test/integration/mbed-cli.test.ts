@@ -163,9 +163,9 @@ describe('bridge configuration from saved profiles', () => {
     try {
       const profiles = createProfilesService({ db: ws.db, vault: createMemoryStore(), bus: new EventBus() })
       const ctx = { actor: 'test' }
-      await profiles.save({ extension: 'platform', name: 'Other', settings: { url: 'mqtts://other:8883', clientId: 'a:o:other', username: '', ca: '' }, secrets: {} }, ctx)
+      await profiles.save({ extension: 'platform', name: 'Other', settings: { url: 'mqtts://other:8883', clientId: 'a:o:other', username: '', ca: '', restUrl: '' }, secrets: {} }, ctx)
       const platform = await profiles.save(
-        { extension: 'platform', name: 'Plant', settings: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', ca: '' }, secrets: { password: 'tok' } },
+        { extension: 'platform', name: 'Plant', settings: { url: 'mqtt://10.1.2.3:1883', clientId: 'a:org:bridge', username: 'a-org-key', ca: '', restUrl: '' }, secrets: { password: 'tok' } },
         ctx,
       )
       const rules = [{ 'endpoint-name': 'plant-*', 'resource-path': ['/3303/0/5700'] }]

@@ -51,7 +51,7 @@ describe.skipIf(skip)('mbed service', () => {
     const events: MbedBridgeEvent[] = []
     const mbed = createMbedService({ db: ws.db, bus, profiles, links, dataDir: dir.dir, emit: (e) => events.push(e) })
     cleanups.push(() => mbed.close())
-    await profiles.save({ extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '' }, secrets: {} }, ctx)
+    await profiles.save({ extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '', restUrl: '' }, secrets: {} }, ctx)
     const saved = await profiles.save(
       {
         extension: 'mbed',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { platformPackageStateSchema, uploadResultSchema } from '../../src-shared/models/packages'
 import { get } from 'svelte/store'
 import { format, getMessageFormatter, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
@@ -256,6 +257,8 @@ describe('words for the contract’s closed sets', () => {
     ['jobs.ui.issues', PREFLIGHT_CODES],
     ['jobs.ui.findings', PREFLIGHT_CODES],
     ['sync.conflicts.kinds', SYNCED_KINDS],
+    ['packages.platform.state', platformPackageStateSchema.options],
+    ['packages.platform.outcome', uploadResultSchema.shape.outcome.options],
   ]
 
   it.each(sets)('has words for every value of %s in both languages', (group, values) => {

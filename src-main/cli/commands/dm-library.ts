@@ -107,6 +107,47 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       }),
     )
 
+  dm.command('upload <bundleId>')
+    .description("upload a kept package to the platform's REST API (--replace when the platform holds another package with that bundle id)")
+    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .option('--replace', 'replace the package the platform holds under the same bundle id (recorded in the audit trail)')
+    .action(
+      withRuntime(async (rt, bundleId: string, opts: { profile?: string; replace?: boolean }) => {
+        const sent = await rt.core.dispatcher.invoke('packages:upload', { bundleId, replace: opts.replace === true, ...(opts.profile ? { platformProfile: opts.profile } : {}) }, { actor: cliActor() })
+        if (!sent.ok) {
+          const { error } = sent
+          // The core's words name the app's confirmation; here it is an option.
+          const differs = error.details?.ref?.key === 'dmPlatform.differs'
+          throw new CliError(differs ? `fieldline: the platform holds another package ${bundleId}; add --replace to overwrite it` : `fieldline: ${error.message}`, exitCodeFor(error.code))
+        }
+        const r = sent.value as Output<'packages:upload'>
+        rt.out(rt.json ? JSON.stringify({ bundleId, ...r }) : `${bundleId} ${r.outcome === 'unchanged' ? 'already on' : `${r.outcome} on`} ${r.profile.name}`)
+      }),
+    )
+
+  dm.command('platform')
+    .description("the packages the platform's REST API holds, each marked same, differs or not-kept against the library")
+    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .action(
+      withRuntime(async (rt, opts: { profile?: string }) => {
+        const list = await rt.call('packages:platformList', opts.profile ? { platformProfile: opts.profile } : {})
+        if (rt.json) return rt.out(JSON.stringify(list))
+        for (const p of list.items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.state === 'notKept' ? 'not-kept' : p.state}`)
+      }),
+    )
+
+  dm.command('unpublish <bundleId>')
+    .description('remove a package from the platform (the library keeps it); needs --yes')
+    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .option('--yes', 'confirm the removal: the platform stops offering its actions')
+    .action(
+      withRuntime(async (rt, bundleId: string, opts: { profile?: string; yes?: boolean }) => {
+        if (opts.yes !== true) throw new CliError(`fieldline: removing ${bundleId} from the platform needs --yes`, EXIT.usage)
+        const r = await rt.call('packages:unpublish', { bundleId, ...(opts.profile ? { platformProfile: opts.profile } : {}) })
+        rt.out(rt.json ? JSON.stringify({ bundleId, ...r }) : `removed ${bundleId} from ${r.profile.name}`)
+      }),
+    )
+
   dm.command('invoke <action> [params...]')
     .description('run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD)')
     .requiredOption('--type <typeId>', 'device type')

@@ -73,7 +73,8 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
   linkSecurity(s.url)
   parseClientId(s.clientId)
   if (s.ca.trim() !== '') parseCaBundle([s.ca])
-  return s
+  // The REST API gets the API key and token over HTTP basic auth: https://, or http:// to a loopback peer only.
+  return s.restUrl === '' ? s : { ...s, restUrl: normaliseBaseUrl(s.restUrl) }
 }
 
 /** The core's English for each refusal of secretProblems, whose references the forms translate. */
