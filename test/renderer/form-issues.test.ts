@@ -67,6 +67,12 @@ describe('placing a refusal of the core', () => {
     expect(placeServerError(error, { 'errors.insecureUrl': 'settings.baseUrl' }, shown)).toEqual({ path: 'settings.baseUrl', ref: error.details.ref })
   })
 
+  it('puts a refusal at the field the core named before the field its key is mapped to: one key can be about two URLs', () => {
+    const shownBoth = (path: string) => ['settings.url', 'settings.restUrl'].includes(path)
+    const error = { code: 'VALIDATION' as const, message: 'insecure', details: { ref: { key: 'errors.insecureUrl', params: { url: 'http://x', field: 'settings.restUrl' } } } }
+    expect(placeServerError(error, { 'errors.insecureUrl': 'settings.url' }, shownBoth)?.path).toBe('settings.restUrl')
+  })
+
   it('puts a refusal at the field the core named, or at the first offending path with the core’s words', () => {
     const named = { code: 'VALIDATION' as const, message: 'bad', details: { ref: { key: 'mail.invalidName', params: { field: 'name' } } } }
     expect(placeServerError(named, {}, shown)?.path).toBe('name')

@@ -74,7 +74,21 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
   parseClientId(s.clientId)
   if (s.ca.trim() !== '') parseCaBundle([s.ca])
   // The REST API gets the API key and token over HTTP basic auth: https://, or http:// to a loopback peer only.
-  return s.restUrl === '' ? s : { ...s, restUrl: normaliseBaseUrl(s.restUrl) }
+  return s.restUrl === '' ? s : { ...s, restUrl: refusedAt('settings.restUrl', () => normaliseBaseUrl(s.restUrl)) }
+}
+
+/**
+ * Runs a check whose refusal is about one field of the form, and names that field in the refusal: the broker URL and
+ * the REST API URL are refused with the same keys (an insecure URL), which alone would put both at the first.
+ */
+function refusedAt<T>(field: string, check: () => T): T {
+  try {
+    return check()
+  } catch (e) {
+    const ref = e instanceof AppError ? e.details?.ref : undefined
+    if (!(e instanceof AppError) || !ref) throw e
+    throw new AppError(e.code, e.message, { ...e.details, ref: { ...ref, params: { ...ref.params, field } } })
+  }
 }
 
 /** The core's English for each refusal of secretProblems, whose references the forms translate. */

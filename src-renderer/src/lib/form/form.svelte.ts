@@ -9,18 +9,19 @@ export interface Placement {
 }
 
 /**
- * Which field a refusal from the core is about: a reference the form knows belongs to one field (`refPaths`, for
- * the core's own checks, which do not carry a path), the field the core named (`params.field`, set from the schema
- * path by the dispatcher), or the first offending path of a refusal that only has the contract's English words.
+ * Which field a refusal from the core is about: the field the core named (`params.field`, set from the schema path by
+ * the dispatcher, or by a check that knows it), a reference the form knows belongs to one field (`refPaths`, for the
+ * core's own checks that carry no path), or the first offending path of a refusal that only has the contract's English words.
  * Null when the refusal is about the whole form (it is shown at its foot).
  */
 export function placeServerError(error: ErrorInfo, refPaths: Readonly<Record<string, string>>, shown: (path: string) => boolean): Placement | null {
   const ref = error.details?.ref
   if (ref) {
-    const byKey = refPaths[ref.key]
-    if (byKey && shown(byKey)) return { path: byKey, ref }
+    // The field the core named wins over the form's map of keys: one key (an insecure URL) can be about two fields.
     const field = ref.params?.field
     if (typeof field === 'string' && shown(field)) return { path: field, ref }
+    const byKey = refPaths[ref.key]
+    if (byKey && shown(byKey)) return { path: byKey, ref }
   }
   if (error.code !== 'VALIDATION') return null
   const issue = error.details?.issues?.find((i) => shown(i.path))
