@@ -5,7 +5,7 @@
  * French and month first in English.
  */
 import { expect, test } from './fixtures'
-import { addAndOpenDevice, navigate, switchLanguage, words } from './words'
+import { addAndOpenDevice, englishThenBack, navigate, switchLanguage, words } from './words'
 
 test('Activity’s days are typed day first in French, a day that does not exist is refused, and English rewrites them month first', async ({ app }) => {
   const { page } = app
@@ -31,13 +31,7 @@ test('Activity’s days are typed day first in French, a day that does not exist
   await expect(from).toHaveAttribute('aria-invalid', 'false')
 
   // In English the same day reads month first; going back to Activity, the field shows it so.
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: fr('nav.settings') })
-    .click()
-  await page.getByLabel(fr('settings.language')).selectOption({ label: 'English' })
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
-  await page.goBack()
+  await englishThenBack(page)
   await expect(page.getByRole('textbox', { name: en('activity.filters.from') })).toHaveValue('12/06/2026')
 })
 

@@ -4,7 +4,7 @@
  */
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { addAndOpenDevice, switchLanguage, words } from './words'
+import { addAndOpenDevice, englishThenBack, switchLanguage, words } from './words'
 
 /** Opens Monaco's find box from the editor and returns its search field, named by Monaco in its own language. */
 async function findBox(page: Page, name: string) {
@@ -25,13 +25,7 @@ test("the editor's find box speaks French in a French window, and English once t
   await findBox(page, 'Rechercher')
   await expect(page.getByText(fr('editor.languageOnReload'))).toHaveCount(0)
 
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: fr('nav.settings') })
-    .click()
-  await page.getByLabel(fr('settings.language')).selectOption({ label: 'English' })
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
-  await page.goBack()
+  await englishThenBack(page)
   await expect(page.getByRole('heading', { name: en('config.title') })).toBeVisible()
   await expect(page.getByText(en('editor.languageOnReload'))).toBeVisible()
   await findBox(page, 'Rechercher')

@@ -36,6 +36,18 @@ export async function switchLanguage(page: Page, language: Language): Promise<vo
   await expect(page.locator('html')).toHaveAttribute('lang', language)
 }
 
+/** From a French window: Settings, the language set to English, then Back to the page the operator was on. */
+export async function englishThenBack(page: Page): Promise<void> {
+  const fr = words('fr')
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: fr('nav.settings') })
+    .click()
+  await page.getByLabel(fr('settings.language')).selectOption({ label: 'English' })
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+  await page.goBack()
+}
+
 export async function navigate(page: Page, t: Words, to: 'extensions' | 'devices' | 'mbed' | 'ledger' | 'activity'): Promise<void> {
   await page
     .getByRole('navigation')
