@@ -9,6 +9,7 @@ import { levelBackend, type BackendSwitches } from './level-backend'
 import { checkSchema, runMigrations } from './migrations'
 import { CURRENT_SCHEMA, MIGRATIONS } from './schema'
 import { upgradeOnRead } from './upgrade-on-read'
+import { ensureWorkspaceId, readWorkspaceId } from './workspace-identity'
 
 /**
  * The workspace: one PouchDB database on LevelDB in the data directory. PouchDB is an existing, proven
@@ -17,6 +18,11 @@ import { upgradeOnRead } from './upgrade-on-read'
 export interface Workspace {
   db: Db
   dataDir: string
+  /**
+   * The workspace's own random id (workspace-identity.ts), made at its first open by this release; null only in a
+   * read-only copy of a workspace that never had one (it cannot be stored there).
+   */
+  id: string | null
   /**
    * Why the workspace is a read-only copy (its data folder could not be written when it was opened: a read-only
    * disk or a full one), or null when it is the real, writable workspace.
@@ -71,8 +77,9 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
     return openReadOnlyCopy(dataDir, location, problem)
   }
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
+  const id = await ensureWorkspaceId(db)
   // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
-  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
+  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, id, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
 }
 
 /**
@@ -104,6 +111,8 @@ async function openReadOnlyCopy(dataDir: string, location: string, problem: Stor
     return {
       db: upgradeOnRead(db, MIGRATIONS),
       dataDir,
+      // Read, never made: an id made in the copy would be gone at the next open.
+      id: await readWorkspaceId(db),
       readOnly: problem,
       indexes: { dir: join(copy, INDEXES), durable: false },
       async close() {
