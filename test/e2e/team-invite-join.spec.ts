@@ -5,8 +5,8 @@
  * second computer (its own serve instance and workspace, in a second browser context) joins with it through Settings →
  * Team sync → "Join with an invitation code", gets the invited role and starts the sync until live.
  *
- * Both serve instances use the one OS keychain of this session, where the sync password has one entry: the join on the
- * second computer replaces the first one's, so the first computer does nothing with the server after it.
+ * Both serve instances use the one OS keychain of this session; each workspace has its own entries in it, so the join
+ * on the second computer leaves the first one's sync password alone and the first computer still signs in after it.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -108,4 +108,11 @@ test('invite with a code, read it from the email, join on a second computer with
   await expect(section.getByRole('status', { name: 'Team sync state' })).toContainText('Live', { timeout: 30_000 })
   await expect(section.getByText('Signed in as')).toHaveCount(0)
   await expect(b.getByText(code!)).toHaveCount(0)
+
+  // The first computer's password is its own keychain entry still: the join's new password did not replace it.
+  const first = a.getByRole('navigation')
+  await first.getByRole('link', { name: 'Settings' }).click()
+  const ownSection = a.getByRole('region', { name: 'Team sync' })
+  await ownSection.getByRole('button', { name: 'Verify' }).click()
+  await expect(ownSection.getByText(`Signed in as ${COUCH_ADMIN.name}, role: administrator.`)).toBeVisible()
 })
