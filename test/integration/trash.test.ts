@@ -196,6 +196,24 @@ describe('the trash', () => {
     expect(entry).toMatchObject({ action: 'trash.purge', actor: 'fieldline', target: 'trash' })
   })
 
+  it('keeps a purged profile’s secrets while another trash entry can still restore it', async () => {
+    const { core, vault } = await open()
+    const settings = { baseUrl: 'https://cc.example.com', username: 'ops' }
+    const saved = await core.call('profiles:save', { extension: 'atnt', name: 'Twice', settings, secrets: { apiKey: 'twice-key' } })
+    const profile = await core.profiles.get('atnt', saved.id)
+    await core.call('profiles:remove', { extension: 'atnt', id: saved.id })
+    // An older deletion of the same profile, as a teammate's trash or an earlier delete left it.
+    const older = newTrashDoc({ item: 'profile', target: `atnt/${saved.id}`, label: 'Twice', deletedAt: new Date(Date.now() - 31 * DAY).toISOString(), deletedBy: 'operator', docs: [profile] })
+    await core.workspace.db.put(older)
+    const account = secretAccount(profile._id, 'apiKey')
+    const trash = createTrashService({ db: core.workspace.db, vault, bus: core.bus, logger: silentLogger })
+
+    expect(await trash.purgeExpired()).toBe(1)
+    expect(await vault.get(account)).toBe('twice-key')
+    expect(await core.call('trash:empty', {})).toEqual({ purged: 1 })
+    expect(await vault.has(account)).toBe(false)
+  })
+
   it('purges entries past their 30 days when the workspace opens', async () => {
     const t = await tempDir()
     cleanups.push(t.cleanup)
