@@ -56,16 +56,23 @@ async function moveRecorded(db: Db): Promise<boolean> {
   }
 }
 
+/**
+ * The store the services of this workspace are given. A workspace that has moved uses its own names. One that has not
+ * moves now; when the keychain (or the record's write) fails, it opens all the same and the move is tried again at
+ * the first use of a secret. A read-only workspace that has not moved, and cannot record a move, reads the legacy
+ * names and refuses changes.
+ */
 export async function openWorkspaceVault(workspace: Workspace, keychain: SecretStore, logger: Logger): Promise<SecretStore> {
-  const { db, id, readOnly } = workspace
-  const refusal = () => storageProblemError(readOnly ?? 'read-only', workspace.dataDir)
-  if (id === null) return legacyReader(keychain, refusal)
-  const own = workspaceStore(keychain, id)
+  const { db, id: workspaceId, readOnly } = workspace
+  // Outside a read-only copy, a workspace is without an id only because its disk was full when it first opened.
+  const refusal = () => storageProblemError(readOnly ?? 'full', workspace.dataDir)
+  if (workspaceId === null) return legacyReader(keychain, refusal)
+  const own = workspaceStore(keychain, workspaceId)
   if (await moveRecorded(db)) return own
   if (readOnly) return legacyReader(keychain, refusal)
 
-  async function move(): Promise<void> {
-    const moved = await moveLegacySecrets(keychain, id as string, await referencedAccounts(db))
+  const move = async (): Promise<void> => {
+    const moved = await moveLegacySecrets(keychain, workspaceId, await referencedAccounts(db))
     // Recorded after the copies: a crash between them copies nothing twice (an entry already moved is skipped).
     await (db as unknown as PouchDB.Database<MoveRecord>).put({ _id: VAULT_MOVE_ID, movedAt: new Date().toISOString(), moved })
     if (moved > 0) logger.info({ moved }, "the workspace's keychain entries were moved to its own names")

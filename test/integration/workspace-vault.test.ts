@@ -1,8 +1,9 @@
 /**
  * The workspace's view of the keychain (core/workspace-vault.ts) on the in-memory keychain: a new workspace takes no
  * legacy entry its documents do not name, its own entry wins over a legacy one, and a read-only workspace that could
- * not record its move reads the legacy names and refuses changes with a translated error. The keychain-backed cases
- * (two workspaces, the move, a refusing keychain) are in vault-keyring.test.ts.
+ * not record its move (or a full disk kept from storing its id) reads the legacy names and refuses changes with a
+ * translated error. The keychain-backed cases (two workspaces, the move, a refusing keychain) are in
+ * vault-keyring.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
@@ -53,19 +54,20 @@ describe("a workspace's keychain names", () => {
   })
 
   it.each([
-    ['has no id yet', null],
-    ['has an id but no move', 'id'],
-  ] as const)('reads the legacy names of a read-only workspace that %s, and refuses changes with a translated error', async (_name, withId) => {
+    ['a read-only workspace with no id yet', null, 'read-only', 'FORBIDDEN', 'errors.readOnlyData'],
+    ['a read-only workspace with an id but no move', 'id', 'read-only', 'FORBIDDEN', 'errors.readOnlyData'],
+    ['a workspace whose disk was full when its id was to be stored', null, null, 'DISK_FULL', 'errors.diskFull'],
+  ] as const)('reads the legacy names of %s, and refuses changes with a translated error', async (_name, withId, readOnly, code, key) => {
     const keychain = createMemoryStore()
     await keychain.set('profile:atnt:prod/apiKey', 'legacy-key')
     const opened = await openWorkspace(await dataDir())
     cleanups.push(() => opened.close())
-    const workspace: Workspace = { ...opened, id: withId === null ? null : opened.id, readOnly: 'read-only' }
+    const workspace: Workspace = { ...opened, id: withId === null ? null : opened.id, readOnly }
     const vault = await openWorkspaceVault(workspace, keychain, silentLogger)
     expect(await vault.get('profile:atnt:prod/apiKey')).toBe('legacy-key')
     expect(await vault.has('profile:atnt:prod/apiKey')).toBe(true)
     for (const change of [vault.set('profile:atnt:prod/apiKey', 'new-key'), vault.clear('profile:atnt:prod/apiKey')]) {
-      expect((await rejection(change)).toInfo()).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'errors.readOnlyData', params: { dir: opened.dataDir } } } })
+      expect((await rejection(change)).toInfo()).toMatchObject({ code, details: { ref: { key, params: { dir: opened.dataDir } } } })
     }
     expect(await keychain.get('profile:atnt:prod/apiKey')).toBe('legacy-key')
     await expect(opened.db.get(VAULT_MOVE_ID)).rejects.toMatchObject({ status: 404 })

@@ -19,8 +19,8 @@ export interface Workspace {
   db: Db
   dataDir: string
   /**
-   * The workspace's own random id (workspace-identity.ts), made at its first open by this release; null only in a
-   * read-only copy of a workspace that never had one (it cannot be stored there).
+   * The workspace's own random id (workspace-identity.ts), made at its first open by this release; null while it
+   * could not be stored (a read-only copy, or a full disk, at that first open).
    */
   id: string | null
   /**
@@ -77,7 +77,12 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
     return openReadOnlyCopy(dataDir, location, problem)
   }
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
-  const id = await ensureWorkspaceId(db)
+  // A disk that is full (or a file LevelDB may not write) at the first open by this release leaves the workspace without
+  // an id until an open that can store it; the vault reads the legacy names meanwhile (core/workspace-vault.ts).
+  const id = await ensureWorkspaceId(db).catch((e: unknown) => {
+    if (storageProblem(e) === undefined) throw e
+    return null
+  })
   // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
   return { db: upgradeOnRead(db, MIGRATIONS), dataDir, id, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
 }
