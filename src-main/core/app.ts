@@ -46,10 +46,12 @@ import { createLedgerService, type LedgerDeps, type LedgerService } from './ledg
 import { createSimInventoryService, type SimInventoryService } from './sims/sim-inventory.service'
 import { createJobsService, type JobsService } from './jobs/jobs.service'
 import { createTrashService, type TrashService } from './trash/trash.service'
+import { openWorkspaceVault } from './workspace-vault'
 
 export interface CoreOptions {
   dataDir: string
   mode: 'electron' | 'serve' | 'cli'
+  /** The OS keychain (every workspace's entries); the core names this workspace's own in it (workspace-vault.ts). */
   vault: SecretStore
   /** Opens a URL in the operator's browser; only the Electron shell can, and it applies its allow-list. */
   openExternal?: (url: string) => Promise<boolean>
@@ -99,6 +101,8 @@ export interface Core {
   bus: EventBus
   dataDir: string
   workspace: Workspace
+  /** The keychain as this workspace sees it: accounts under their names in the workspace, the workspace's id added. */
+  vault: SecretStore
   deviceIndex: DeviceIndex
   /** Imports the last run did not live to end, found (and recorded in the audit trail) as this one opened. */
   interruptedImports: readonly InterruptedImport[]
@@ -139,6 +143,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
   const workspace = await openWorkspace(options.dataDir)
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
+  // Every service gets this workspace's own keychain names, never the keychain itself.
+  const vaultStore = await openWorkspaceVault(workspace, options.vault, logger)
   // The services write through the role gate; the sync, which pulls the server's own revisions, through the workspace.
   const roleGate = createRoleGate()
   const db = gateWrites(workspace.db, roleGate)
@@ -175,7 +181,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
-  const profiles = createProfilesService({ db, gate: roleGate, vault: options.vault, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
+  const profiles = createProfilesService({ db, gate: roleGate, vault: vaultStore, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
   // The clients tell the outbox's replayer, built once the SIM service is, when an account answers again.
   const onReach: { reached?: ReachListener } = {}
   const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
@@ -187,7 +193,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const weather = createWeatherService({
     db,
     gate: roleGate,
-    vault: options.vault,
+    vault: vaultStore,
     bus,
     logger,
     onReading: () => onWeatherReading.check?.(),
@@ -241,7 +247,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const sync = createSyncService({
     db: workspace.db,
     gate: roleGate,
-    vault: options.vault,
+    vault: vaultStore,
     bus,
     logger,
     ...(options.now ? { now: options.now } : {}),
@@ -252,7 +258,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const mail = createMailService({
     db,
     gate: roleGate,
-    vault: options.vault,
+    vault: vaultStore,
     bus,
     logger,
     onChange: () => bus.emit('mail:changed', {}),
@@ -260,7 +266,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Team sync makes the invitees' CouchDB users: the team service knows it only through this port (sync stands above team).
   const team = createTeamService({ db, gate: roleGate, mail, accounts: sync, bus, logger, onChange: () => bus.emit('team:changed', {}) })
-  const ledger = createLedgerService({ db, vault: options.vault, bus, profiles, links, logger, ...options.ledgerTimings })
+  const ledger = createLedgerService({ db, vault: vaultStore, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({
     db,
     bus,
@@ -286,8 +292,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     ...(options.now ? { now: options.now } : {}),
   })
-  const trash = createTrashService({ db, vault: options.vault, bus, logger })
-  const vault = createVaultService(options.vault, async (entry, actor) => {
+  const trash = createTrashService({ db, vault: vaultStore, bus, logger })
+  const vault = createVaultService(vaultStore, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})
   })
@@ -491,6 +497,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     bus,
     dataDir: options.dataDir,
     workspace,
+    vault: vaultStore,
     deviceIndex,
     interruptedImports,
     imports,

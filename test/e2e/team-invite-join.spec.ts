@@ -5,8 +5,8 @@
  * second computer (its own serve instance and workspace, in a second browser context) joins with it through Settings →
  * Team sync → "Join with an invitation code", gets the invited role and starts the sync until live.
  *
- * Both serve instances use the one OS keychain of this session, where the sync password has one entry: the join on the
- * second computer replaces the first one's, so the first computer does nothing with the server after it.
+ * Both serve instances use the one OS keychain of this session; each workspace has its own entries in it, so the join
+ * on the second computer leaves the first one's sync password alone and the first computer still signs in after it.
  */
 import { simpleParser } from 'mailparser'
 import type { CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -86,9 +86,14 @@ test('invite with a code, read it from the email, join on a second computer with
   await expect(section.getByText('Signed in as')).toHaveCount(0)
   await expect(b.getByText(code!)).toHaveCount(0)
 
+  // The first computer's password is its own keychain entry still: the join's new password did not replace it.
+  const first = a.getByRole('navigation')
+  await first.getByRole('link', { name: 'Settings' }).click()
+  const ownSection = a.getByRole('region', { name: 'Team sync' })
+  await ownSection.getByRole('button', { name: 'Verify' }).click()
+  await expect(ownSection.getByText(`Signed in as ${COUCH_ADMIN.name}, role: administrator.`)).toBeVisible()
+
   // The inviter's Team page learns it from Omar's user on the server: Joined, with when, and nothing to send again.
-  // (The join put Omar's password in this session's one keychain entry: the first computer saves its own again.)
-  await configureTeamSync(a, { url: peer.url, database: DB, user: COUCH_ADMIN.name, password: COUCH_ADMIN.password })
   await openPage(a, 'Team')
   await expect(row).toContainText(/Joined\s*on /)
   await expect(row.getByRole('button', { name: 'Resend' })).toHaveCount(0)

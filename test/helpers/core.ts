@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChannelName, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core, type CoreOptions } from '../../src-main/core/app'
+import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { workspaceAccount } from '../../src-main/core/vault/workspace-names'
 import type { AppError } from '../../src-main/core/common/errors'
 
 export async function tempDir(prefix = 'fieldline-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -28,6 +30,16 @@ export async function testCore(
       return r.value as Output<C>
     },
   })
+}
+
+/** The keychain name the workspace in `dataDir` (opened and closed again) gives `account`: to seed a keychain before a core opens it. */
+export async function keychainAccount(dataDir: string, account: string): Promise<string> {
+  const workspace = await openWorkspace(dataDir)
+  try {
+    return workspaceAccount(workspace.id!, account)
+  } finally {
+    await workspace.close()
+  }
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mailSecretAccount } from '../../src-main/core/mail/mail.store'
 import { updateSyncState } from '../../src-main/core/sync/sync.store'
 import { weatherSecretAccount } from '../../src-main/core/weather/weather.store'
-import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir, testCore } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
@@ -18,14 +17,13 @@ describe("an operator's refused change to team settings", () => {
   let core: Awaited<ReturnType<typeof testCore>>
   let sendgrid: SendGridPeer
   let cleanup: () => Promise<void>
-  const vault = createMemoryStore()
   let invitation: string
 
   beforeAll(async () => {
     sendgrid = await startSendGridPeer({ verifiedSenders: [SENDER] })
     const t = await tempDir()
     cleanup = t.cleanup
-    core = await testCore(t.dir, { vault })
+    core = await testCore(t.dir)
     // Set up while no role was known, as before joining the team.
     await core.call('mail:saveSettings', {
       mode: 'sendgridApiKey',
@@ -50,18 +48,18 @@ describe("an operator's refused change to team settings", () => {
   })
 
   it('keeps the mail key when saving or clearing the mail settings is refused', async () => {
-    const before = await vault.get(mailSecretAccount('sendgridApiKey'))
+    const before = await core.vault.get(mailSecretAccount('sendgridApiKey'))
     expect(before).toBe(DEFAULT_API_KEY)
     await expect(
       core.call('mail:saveSettings', { mode: 'sendgridApiKey', settings: { adminName: 'Ada Admin', adminEmail: SENDER, baseUrl: sendgrid.url }, secrets: { apiKey: 'SG.replaced' } }),
     ).rejects.toMatchObject(NOT_SAVED)
     await expect(core.call('mail:clearSettings', {})).rejects.toMatchObject(NOT_SAVED)
-    expect(await vault.get(mailSecretAccount('sendgridApiKey'))).toBe(before)
+    expect(await core.vault.get(mailSecretAccount('sendgridApiKey'))).toBe(before)
   })
 
   it('keeps the weather key when saving the weather settings is refused', async () => {
     await expect(core.call('weather:saveSettings', { provider: 'twc', units: 'metric', language: 'en', secrets: { twcApiKey: 'twc-new' } })).rejects.toMatchObject(NOT_SAVED)
-    expect(await vault.get(weatherSecretAccount('twcApiKey'))).toBe('twc-old')
+    expect(await core.vault.get(weatherSecretAccount('twcApiKey'))).toBe('twc-old')
   })
 
   it('sends no mail when resending an invitation is refused', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { tempDir, testCore } from '../helpers/core'
+import { keychainAccount, tempDir, testCore } from '../helpers/core'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { profileSecretAccount } from '../../src-main/core/profiles/profiles.service'
 import { profileDocId } from '../../src-main/core/store/profiles.store'
@@ -81,7 +81,7 @@ describe('a job killed with SIGKILL resumes from its journal', () => {
 
       // A core that opens the workspace (desktop or serve) resumes the job by itself.
       const vault = createMemoryStore()
-      await vault.set(profileSecretAccount({ _id: profileDocId('jasper', profileId) }, 'apiKey'), SECRET)
+      await vault.set(await keychainAccount(dataDir, profileSecretAccount({ _id: profileDocId('jasper', profileId) }, 'apiKey')), SECRET)
       const core = await testCore(dataDir, { vault })
       try {
         await expect.poll(async () => (await core.call('jobs:status', { jobId })).state, { timeout: 120_000, interval: 100 }).toBe('done')

@@ -42,8 +42,7 @@ afterEach(async () => {
 /** A real core with its real logger (logs in the data folder, searched for secrets below) and an in-memory vault. */
 async function workspace() {
   const { dir, cleanup } = await tempDir('fieldline-invite-')
-  const vault = createMemoryStore()
-  const core = await createCore({ dataDir: dir, mode: 'serve', vault })
+  const core = await createCore({ dataDir: dir, mode: 'serve', vault: createMemoryStore() })
   cleanups.push(async () => {
     await core.close()
     await cleanup()
@@ -53,7 +52,8 @@ async function workspace() {
     if (!r.ok) throw Object.assign(new Error(r.error.message), { bridge: r.error })
     return r.value as Output<C>
   }
-  return { dir, vault, core, call }
+  // The vault as the workspace names its accounts.
+  return { dir, vault: core.vault, core, call }
 }
 
 type Workspace = Awaited<ReturnType<typeof workspace>>

@@ -9,7 +9,9 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncShare } from '../../src-shared/models/sync'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
-import { SYNC_STATE_ID } from '../../src-main/core/sync/sync.store'
+import { profileDocId } from '../../src-main/core/store/profiles.store'
+import { SYNC_STATE_ID, syncSecretAccount } from '../../src-main/core/sync/sync.store'
+import { secretAccount } from '../../src-main/core/vault/secret-store'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { rejection, tempDir, testCore } from '../helpers/core'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -261,6 +263,23 @@ describe('live sync', () => {
     // Nothing more to discard, and a document no group shares is not the sync's.
     await expect(viewer.call('sync:discard', { id: 'device:meter:d-1' })).rejects.toMatchObject({ bridge: { details: { ref: { key: 'sync.discard.nothing' } } } })
     await expect(viewer.call('sync:discard', { id: 'outbox:x' })).rejects.toMatchObject({ bridge: { details: { ref: { key: 'sync.discard.notShared' } } } })
+  })
+
+  it("takes a discarded local-only profile's secrets out of this workspace's keychain names, and no other secret", async () => {
+    await setUp()
+    const viewer = await workspace('vic', 'vic-pw')
+    const settings = { baseUrl: 'https://cc.example.com', username: 'ops' }
+    const local = await viewer.call('profiles:save', { extension: 'atnt', name: 'Mine', settings, secrets: { apiKey: 'mine-key', password: 'mine-pw', licenseKey: 'mine-lic' } })
+    const id = profileDocId('atnt', local.id)
+    await viewer.call('sync:start', {})
+    await live(viewer)
+    await expect.poll(async () => (await viewer.call('sync:status', {})).denied.map((d) => d.id), POLL).toContain(id)
+    expect(await viewer.vault.get(secretAccount(id, 'apiKey'))).toBe('mine-key')
+
+    expect(await viewer.call('sync:discard', { id })).toEqual({ id, outcome: 'removed' })
+    expect((await viewer.call('profiles:list', { extension: 'atnt' })).items).toEqual([])
+    for (const field of ['apiKey', 'password', 'licenseKey']) expect(await viewer.vault.has(secretAccount(id, field))).toBe(false)
+    expect(await viewer.vault.get(syncSecretAccount('password'))).toBe('vic-pw')
   })
 
   it("reverts a viewer's refused edit of a team device to the server's version, which gives way to the team's next change", async () => {

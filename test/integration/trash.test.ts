@@ -42,16 +42,17 @@ describe('the trash', () => {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
 
-  async function open(vault: SecretStore = createMemoryStore(), dir?: string): Promise<{ core: TestCore; vault: SecretStore; dir: string }> {
+  /** `keychain`: the OS keychain (a memory one); `vault`: the workspace's view of it, under the workspace's own names. */
+  async function open(keychain: SecretStore = createMemoryStore(), dir?: string): Promise<{ core: TestCore; vault: SecretStore; dir: string }> {
     let dataDir = dir
     if (!dataDir) {
       const t = await tempDir()
       cleanups.push(t.cleanup)
       dataDir = t.dir
     }
-    const core = await testCore(dataDir, { vault })
+    const core = await testCore(dataDir, { vault: keychain })
     cleanups.push(() => core.close())
-    return { core, vault, dir: dataDir }
+    return { core, vault: core.vault, dir: dataDir }
   }
 
   it('brings a deleted device back with its configuration, metadata, draft, index row and audit history', async () => {
@@ -195,13 +196,31 @@ describe('the trash', () => {
     expect(entry).toMatchObject({ action: 'trash.purge', actor: 'fieldline', target: 'trash' })
   })
 
+  it('keeps a purged profile’s secrets while another trash entry can still restore it', async () => {
+    const { core, vault } = await open()
+    const settings = { baseUrl: 'https://cc.example.com', username: 'ops' }
+    const saved = await core.call('profiles:save', { extension: 'atnt', name: 'Twice', settings, secrets: { apiKey: 'twice-key' } })
+    const profile = await core.profiles.get('atnt', saved.id)
+    await core.call('profiles:remove', { extension: 'atnt', id: saved.id })
+    // An older deletion of the same profile, as a teammate's trash or an earlier delete left it.
+    const older = newTrashDoc({ item: 'profile', target: `atnt/${saved.id}`, label: 'Twice', deletedAt: new Date(Date.now() - 31 * DAY).toISOString(), deletedBy: 'operator', docs: [profile] })
+    await core.workspace.db.put(older)
+    const account = secretAccount(profile._id, 'apiKey')
+    const trash = createTrashService({ db: core.workspace.db, vault, bus: core.bus, logger: silentLogger })
+
+    expect(await trash.purgeExpired()).toBe(1)
+    expect(await vault.get(account)).toBe('twice-key')
+    expect(await core.call('trash:empty', {})).toEqual({ purged: 1 })
+    expect(await vault.has(account)).toBe(false)
+  })
+
   it('purges entries past their 30 days when the workspace opens', async () => {
     const t = await tempDir()
     cleanups.push(t.cleanup)
-    const vault = createMemoryStore()
+    const keychain = createMemoryStore()
     let account = ''
     {
-      const { core } = await open(vault, t.dir)
+      const { core, vault } = await open(keychain, t.dir)
       const saved = await core.call('profiles:save', { extension: 'atnt', name: 'Stale', settings: { baseUrl: 'https://cc.example.com', username: 'ops' }, secrets: { apiKey: 'stale-key' } })
       const profile = await core.profiles.get('atnt', saved.id)
       account = secretAccount(profile._id, 'apiKey')
@@ -213,7 +232,7 @@ describe('the trash', () => {
       await core.close()
       cleanups.pop()
     }
-    const { core } = await open(vault, t.dir)
+    const { core, vault } = await open(keychain, t.dir)
     await expect.poll(async () => (await core.call('trash:list', {})).items).toEqual([])
     await expect.poll(() => vault.has(account)).toBe(false)
     const [entry] = (await core.call('audit:list', { query: 'trash.purge', offset: 0, limit: 5 })).items

@@ -14,8 +14,16 @@ import { delimiter, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest'
 import { isAppError } from '../../src-main/core/common/errors'
-import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
+import { profileDocId } from '../../src-main/core/store/profiles.store'
+import { openWorkspace } from '../../src-main/core/store/workspace'
+import { WORKSPACE_IDENTITY_ID } from '../../src-main/core/store/workspace-identity'
+import { syncSecretAccount } from '../../src-main/core/sync/sync.store'
+import { createKeytarStore, type KeytarModule } from '../../src-main/core/vault/keytar.store'
+import { secretAccount, type SecretStore } from '../../src-main/core/vault/secret-store'
 import { createVaultService } from '../../src-main/core/vault/vault.service'
+import { workspaceAccount } from '../../src-main/core/vault/workspace-names'
+import { VAULT_MOVE_ID } from '../../src-main/core/workspace-vault'
+import { tempDir as makeTempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 
 const SERVICE = `fieldline-test-${randomBytes(6).toString('hex')}`
@@ -261,5 +269,132 @@ describe('keytar store on gnome-keyring', () => {
       const r = await run('secret-tool', ['search', '--all', 'service', SERVICE])
       expect(r.stdout.trim()).toBe('')
     }
+  })
+})
+
+describe('workspaces on one keyring', () => {
+  type Core = Awaited<ReturnType<typeof testCore>>
+  const settings = { baseUrl: 'https://cc.example.com', username: 'ops' }
+  const cleanups: (() => Promise<void>)[] = []
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c()
+  })
+
+  /** The keychain the cores get: every account they write is cleared in afterAll. */
+  function tracked(keychain: SecretStore = store): SecretStore {
+    return { ...keychain, set: (a, v) => (accounts.add(a), keychain.set(a, v)) }
+  }
+
+  async function dataDir(): Promise<string> {
+    const t = await makeTempDir('fieldline-keyring-ws-')
+    cleanups.push(t.cleanup)
+    return t.dir
+  }
+
+  async function open(dir: string, keychain: SecretStore = tracked()): Promise<Core> {
+    const core = await testCore(dir, { vault: keychain })
+    cleanups.push(() => core.close().catch(() => undefined))
+    return core
+  }
+
+  const secretOf = async (core: Core, id: string) => core.profiles.secret(await core.profiles.get('atnt', id), 'apiKey')
+
+  /**
+   * A workspace as the release before workspace names left it: a profile's API key and the sync password under the
+   * legacy names, and neither an identity nor a move in the workspace.
+   */
+  async function legacyWorkspace(apiKey: string): Promise<{ dir: string; id: string; legacy: string[] }> {
+    const dir = await dataDir()
+    const core = await testCore(dir, { vault: tracked() })
+    const { id } = await core.call('profiles:save', { extension: 'atnt', name: 'Prod', settings, secrets: { apiKey } })
+    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'olga', secrets: { password: `sync-${apiKey}` } })
+    await core.close()
+    const ws = await openWorkspace(dir)
+    const legacy = [secretAccount(profileDocId('atnt', id), 'apiKey'), syncSecretAccount('password')]
+    for (const a of legacy) {
+      const own = workspaceAccount(ws.id!, a)
+      accounts.add(a)
+      await store.set(a, (await store.get(own))!)
+      await store.clear(own)
+    }
+    for (const local of [WORKSPACE_IDENTITY_ID, VAULT_MOVE_ID]) {
+      const { _id, _rev } = await ws.db.get(local)
+      await ws.db.remove(_id, _rev)
+    }
+    await ws.close()
+    return { dir, id, legacy }
+  }
+
+  it('keeps the secrets of two workspaces whose profiles have one id apart', async (ctx) => {
+    needsKeyring(ctx)
+    const a = await open(await dataDir())
+    const b = await open(await dataDir())
+    const { id } = await a.call('profiles:save', { extension: 'atnt', name: 'Prod', settings, secrets: { apiKey: 'key-of-a' } })
+    // The same profile in the second workspace, as team sync copies it; its own key saved there.
+    const { _rev, ...copy } = await a.profiles.get('atnt', id)
+    await b.workspace.db.put(copy)
+    await b.call('profiles:save', { id, extension: 'atnt', name: 'Prod', settings, secrets: { apiKey: 'key-of-b' } })
+
+    expect(a.workspace.id).not.toBe(b.workspace.id)
+    expect(await secretOf(a, id)).toBe('key-of-a')
+    expect(await secretOf(b, id)).toBe('key-of-b')
+    const name = secretAccount(profileDocId('atnt', id), 'apiKey')
+    expect(await store.get(workspaceAccount(a.workspace.id!, name))).toBe('key-of-a')
+    expect(await store.get(workspaceAccount(b.workspace.id!, name))).toBe('key-of-b')
+    expect(await store.has(name)).toBe(false)
+    // The audit trail names the account as the workspace does, without this computer's prefix.
+    await b.call('vault:clearSecret', { profileId: profileDocId('atnt', id), field: 'apiKey' })
+    const [entry] = (await b.call('audit:list', { query: 'vault.clear', offset: 0, limit: 1 })).items
+    expect(entry).toMatchObject({ action: 'vault.clear', target: name })
+    expect(await secretOf(a, id)).toBe('key-of-a')
+  })
+
+  it('moves an old workspace’s legacy entries to its own names once, and leaves the legacy entries', async (ctx) => {
+    needsKeyring(ctx)
+    const { dir, id, legacy } = await legacyWorkspace('old-key')
+    const core = await open(dir)
+    expect(await secretOf(core, id)).toBe('old-key')
+    expect(await core.vault.get(syncSecretAccount('password'))).toBe('sync-old-key')
+    for (const a of legacy) expect(await store.get(workspaceAccount(core.workspace.id!, a))).toBe(await store.get(a))
+    expect(await store.get(legacy[0]!)).toBe('old-key')
+    expect(await core.workspace.db.get(VAULT_MOVE_ID)).toMatchObject({ moved: 2 })
+
+    // Cleared after the move: the next open does not bring the legacy value back.
+    await core.vault.clear(legacy[0]!)
+    await core.close()
+    const again = await open(dir)
+    expect(await secretOf(again, id)).toBeNull()
+    expect(await again.vault.get(syncSecretAccount('password'))).toBe('sync-old-key')
+    expect(await store.get(legacy[0]!)).toBe('old-key')
+  })
+
+  it('opens when the keychain refuses during the move, changes nothing, and moves at the first use once it accepts', async (ctx) => {
+    needsKeyring(ctx)
+    const { dir, id, legacy } = await legacyWorkspace('locked-key')
+    const mod = (await import('keytar')) as KeytarModule & { default?: KeytarModule }
+    const keytar = mod.default ?? mod
+    let refusing = true
+    let writes = 0
+    // The first copy goes in, the second is refused: the first must be taken back.
+    const load = async (): Promise<KeytarModule> => ({
+      getPassword: (s, a) => keytar.getPassword(s, a),
+      deletePassword: (s, a) => keytar.deletePassword(s, a),
+      setPassword: async (s, a, v) => {
+        if (refusing && ++writes > 1) throw new Error('Cannot create an item in a locked collection')
+        return keytar.setPassword(s, a, v)
+      },
+    })
+    const core = await open(dir, tracked(createKeytarStore({ service: SERVICE, load })))
+    expect(writes).toBe(2)
+    for (const a of legacy) expect(await store.has(workspaceAccount(core.workspace.id!, a))).toBe(false)
+    expect(await store.get(legacy[0]!)).toBe('locked-key')
+    await expect(core.workspace.db.get(VAULT_MOVE_ID)).rejects.toMatchObject({ status: 404 })
+    // Its secrets wait for the move: a read tries it again, and says the keychain is unavailable while it refuses.
+    await expect(secretOf(core, id)).rejects.toMatchObject({ code: 'VAULT_UNAVAILABLE', details: { ref: { key: 'errors.vaultUnavailable' } } })
+
+    refusing = false
+    expect(await secretOf(core, id)).toBe('locked-key')
+    expect(await store.get(workspaceAccount(core.workspace.id!, legacy[1]!))).toBe('sync-locked-key')
+    expect(await core.workspace.db.get(VAULT_MOVE_ID)).toMatchObject({ moved: 2 })
   })
 })

@@ -25,16 +25,18 @@ export function storageProblem(error: unknown): StorageProblem | undefined {
  */
 export function storageError(error: unknown, dataDir: string): AppError | undefined {
   const problem = storageProblem(error)
+  return problem === undefined ? undefined : storageProblemError(problem, dataDir)
+}
+
+/** Why nothing can be changed in a data folder with this problem (a workspace opened read-only knows it already). */
+export function storageProblemError(problem: StorageProblem, dataDir: string): AppError {
   if (problem === 'full') {
     return AppError.withRef('DISK_FULL', `The disk holding ${dataDir} is full, so the change was not saved`, { key: 'errors.diskFull', params: { dir: dataDir } })
   }
-  if (problem === 'read-only') {
-    return AppError.withRef('FORBIDDEN', `The data folder ${dataDir} cannot be written to (it is read-only or full); nothing can be changed`, {
-      key: 'errors.readOnlyData',
-      params: { dir: dataDir },
-    })
-  }
-  return undefined
+  return AppError.withRef('FORBIDDEN', `The data folder ${dataDir} cannot be written to (it is read-only or full); nothing can be changed`, {
+    key: 'errors.readOnlyData',
+    params: { dir: dataDir },
+  })
 }
 
 /**

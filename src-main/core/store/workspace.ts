@@ -9,6 +9,7 @@ import { levelBackend, type BackendSwitches } from './level-backend'
 import { checkSchema, runMigrations } from './migrations'
 import { CURRENT_SCHEMA, MIGRATIONS } from './schema'
 import { upgradeOnRead } from './upgrade-on-read'
+import { ensureWorkspaceId, readWorkspaceId } from './workspace-identity'
 
 /**
  * The workspace: one PouchDB database on LevelDB in the data directory. PouchDB is an existing, proven
@@ -17,6 +18,11 @@ import { upgradeOnRead } from './upgrade-on-read'
 export interface Workspace {
   db: Db
   dataDir: string
+  /**
+   * The workspace's own random id (workspace-identity.ts), made at its first open by this release; null while it
+   * could not be stored (a read-only copy, or a full disk, at that first open).
+   */
+  id: string | null
   /**
    * Why the workspace is a read-only copy (its data folder could not be written when it was opened: a read-only
    * disk or a full one), or null when it is the real, writable workspace.
@@ -71,8 +77,14 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
     return openReadOnlyCopy(dataDir, location, problem)
   }
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
+  // A disk that is full (or a file LevelDB may not write) at the first open by this release leaves the workspace without
+  // an id until an open that can store it; the vault reads the legacy names meanwhile (core/workspace-vault.ts).
+  const id = await ensureWorkspaceId(db).catch((e: unknown) => {
+    if (storageProblem(e) === undefined) throw e
+    return null
+  })
   // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
-  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
+  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, id, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
 }
 
 /**
@@ -104,6 +116,8 @@ async function openReadOnlyCopy(dataDir: string, location: string, problem: Stor
     return {
       db: upgradeOnRead(db, MIGRATIONS),
       dataDir,
+      // Read, never made: an id made in the copy would be gone at the next open.
+      id: await readWorkspaceId(db),
       readOnly: problem,
       indexes: { dir: join(copy, INDEXES), durable: false },
       async close() {

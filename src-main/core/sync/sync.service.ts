@@ -40,6 +40,7 @@ import { latestSeq } from '../store/changes-feed'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { deviceDocId, draftDocId } from '../store/devices.store'
 import type { IamTokens } from '../historian/iam-token'
+import { clearRemovedSecrets, type SecretOwner } from '../trash/removed-secrets'
 import type { SecretStore } from '../vault/secret-store'
 import { encodeInvitationCode, parseInvitationCode } from './invitation-code'
 import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
@@ -1082,7 +1083,8 @@ export function createSyncService(deps: SyncServiceDeps) {
      * Discards this computer's unsent change to a shared document (discard.ts): removed here when the server never had
      * it, the server's version again when it has one. Only for a document the server refused, or whose group it refuses
      * this role: anything else is sent by the sync. Asks the server what it has, so the server must be reachable.
-     * Audited (the entry stays on this computer when the role may not write the trail).
+     * Audited (the entry stays on this computer when the role may not write the trail). A removed document's secrets
+     * leave this workspace's keychain names (trash/removed-secrets.ts).
      */
     async discard(id: string, ctx: CallContext): Promise<{ id: string; outcome: 'removed' | 'reverted' }> {
       const share = shareOfId(id)
@@ -1142,6 +1144,9 @@ export function createSyncService(deps: SyncServiceDeps) {
         // One write with its audit entry; `new_edits: false` needs a revision, and the entry is new, so it takes a first one.
         const writes = [...tombstones, ...(restored ? [restored] : []), { ...entry, _rev: `1-${randomHex()}` }]
         assertBulkOk(await db.bulkDocs(writes as never[], { new_edits: false }))
+        // A document the discard removed from this computer takes its secrets along (a local-only profile's keys would
+        // stay in the keychain for good otherwise); the server's version, kept, still needs them.
+        if (!live && mine && !mine._deleted) await clearRemovedSecrets({ db, vault, logger }, mine as SecretOwner)
         if (running) publish({ denied: state.denied.slice(0, SHOWN_DENIED), deniedTotal: state.deniedTotal }, true)
         else bus.emit('sync:status', await stoppedStatus())
         if (share === 'devices') bus.emit('devices:changed', { reason: live ? 'updated' : 'removed' })

@@ -15,7 +15,8 @@ import { getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { upgradeDoc } from '../store/migrations'
 import { MIGRATIONS } from '../store/schema'
 import { listTrashDocs, purgeAt, readTrashDoc, toTrashEntry, type TrashDoc } from '../store/trash.store'
-import { secretAccount, type SecretStore } from '../vault/secret-store'
+import type { SecretStore } from '../vault/secret-store'
+import { clearRemovedSecrets } from './removed-secrets'
 
 export interface TrashDeps {
   db: Db
@@ -90,8 +91,8 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
 
   /**
    * Deletes trash documents for good, with one audit entry, then clears the vault secrets of the profiles among them
-   * (after the workspace write: a keychain failure must not bring back an entry the operator emptied). A profile that
-   * lives again under the same id (restored, or saved anew) owns those accounts now: its secrets are left alone.
+   * (after the workspace write: a keychain failure must not bring back an entry the operator emptied), unless the
+   * profile lives again or can still come back (removed-secrets.ts).
    */
   async function purge(docs: Stored[], by: { actor: string; action: string }): Promise<number> {
     if (docs.length === 0) return 0
@@ -108,18 +109,7 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
       }),
     ])
     const purged = docs.filter((_, i) => !('error' in results[i]! && results[i]!.error))
-    for (const d of purged) {
-      if (d.item !== 'profile') continue
-      const profile = d.docs[0] as ProfileLike
-      if (await getOrNull(db, profile._id)) continue
-      for (const field of profile.secretFields ?? []) {
-        try {
-          await vault.clear(secretAccount(profile._id, field))
-        } catch (e) {
-          logger.warn({ err: e, account: secretAccount(profile._id, field) }, 'a purged profile secret could not be removed from the keychain')
-        }
-      }
-    }
+    for (const d of purged) if (d.item === 'profile') await clearRemovedSecrets({ db, vault, logger }, d.docs[0] as ProfileLike)
     bus.emit('trash:changed', {})
     bus.emit('audit:changed', {})
     if (purged.length < docs.length) {

@@ -2,6 +2,8 @@
  * Where secrets live. Documents in the workspace hold only references (`<profileId>/<field>`); the values
  * are kept by an implementation of this interface and never leave it except to the network client that
  * needs them. keytar is archived upstream, so it stays behind this seam (GitHub Desktop's ISecureStore).
+ * The services of a workspace are given its view of the keychain, which adds the workspace's id to every account
+ * (workspace-names.ts): they name accounts as here.
  */
 export interface SecretStore {
   /** Stores or replaces the value; resolves true when a value was replaced. */
