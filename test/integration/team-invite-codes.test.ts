@@ -10,7 +10,10 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createCore } from '../../src-main/core/app'
 import { parseInvitationCode } from '../../src-main/core/sync/invitation-code'
+import { syncSecretAccount } from '../../src-main/core/sync/sync.store'
+import { vaultUnavailable } from '../../src-main/core/vault/keytar.store'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import type { ChannelName, ErrorInfo, Input, Output } from '../../src-shared/contract'
 import { tempDir } from '../helpers/core'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -40,9 +43,9 @@ afterEach(async () => {
 })
 
 /** A real core with its real logger (logs in the data folder, searched for secrets below) and an in-memory vault. */
-async function workspace() {
+async function workspace(vault: SecretStore = createMemoryStore()) {
   const { dir, cleanup } = await tempDir('fieldline-invite-')
-  const core = await createCore({ dataDir: dir, mode: 'serve', vault: createMemoryStore() })
+  const core = await createCore({ dataDir: dir, mode: 'serve', vault })
   cleanups.push(async () => {
     await core.close()
     await cleanup()
@@ -219,6 +222,66 @@ describe('an invitation made with a server admin', () => {
     expect((await ada.call('sync:getSettings', {})).username).toBe(ADMIN.name)
   })
 
+  it('stopped after the server took the new password (the keychain refusing the settings), is finished by joining again with the same code', async () => {
+    const ada = await inviter()
+    await ada.call('team:invite', { name: 'Fay', email: 'fay@example.org', role: 'operator' })
+    const code = codeIn(lastMailTo('fay@example.org').text)
+    const oneTime = parseInvitationCode(code).password
+    // A keychain that takes the join's own entry, then refuses the settings' password (locked meanwhile).
+    const store = createMemoryStore()
+    let locked = true
+    const vault: SecretStore = {
+      ...store,
+      async set(account, value) {
+        // The keychain sees the workspace's names: <workspace id>/sync/password.
+        if (locked && account.endsWith(`/${syncSecretAccount('password')}`)) throw vaultUnavailable('the keychain was locked')
+        return store.set(account, value)
+      },
+    }
+    const fay = await workspace(vault)
+    const stopped = await refusal(fay.call('sync:join', { code }))
+    expect(stopped).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sync.join.unfinished' } } })
+    expect(stopped.message).toMatch(/keychain was locked.*join again with the same code/)
+    expect(stopped.message).not.toContain(oneTime)
+    // The server took the new password: the code alone is spent, and nothing is saved.
+    expect(await sessionStatus('fay', oneTime)).toBe(401)
+    expect((await fay.call('sync:getSettings', {})).configured).toBe(false)
+    expect((await refusal(fay.call('sync:join', { code }))).details?.ref?.key).toBe('sync.join.unfinished')
+
+    locked = false
+    expect(await fay.call('sync:join', { code })).toEqual({ url: couch.url, database: DB, user: 'fay', role: 'operator' })
+    const kept = await fay.vault.get(syncSecretAccount('password'))
+    expect(await sessionStatus('fay', kept!)).toBe(200)
+    expect(await fay.vault.get(syncSecretAccount('joining'))).toBeNull()
+    expect((await fay.call('sync:verify', {})).role).toBe('operator')
+    const joined = await fay.call('audit:list', { query: 'sync.join', offset: 0, limit: 10 })
+    expect(joined.items.map((e) => e.outcome)).toEqual(['ok'])
+    expect(await filesHolding(fay.dir, kept!)).toEqual([])
+    // Finished, the code is spent for everyone else, as any used code.
+    expect((await refusal((await workspace()).call('sync:join', { code }))).details?.ref?.key).toBe('sync.join.spent')
+    expect((await ada.call('team:list', {})).items.find((i) => i.email === 'fay@example.org')?.state).toBe('joined')
+  })
+
+  it('with a keychain that refuses from the start, spends nothing: the same code joins once the keychain works', async () => {
+    const ada = await inviter()
+    await ada.call('team:invite', { name: 'Gus', email: 'gus@example.org', role: 'viewer' })
+    const code = codeIn(lastMailTo('gus@example.org').text)
+    const store = createMemoryStore()
+    let locked = true
+    const vault: SecretStore = {
+      ...store,
+      async set(account, value) {
+        if (locked) throw vaultUnavailable('no keychain')
+        return store.set(account, value)
+      },
+    }
+    const gus = await workspace(vault)
+    expect((await refusal(gus.call('sync:join', { code }))).code).toBe('VAULT_UNAVAILABLE')
+    expect(await sessionStatus('gus', parseInvitationCode(code).password)).toBe(200)
+    locked = false
+    expect((await gus.call('sync:join', { code })).role).toBe('viewer')
+  })
+
   it('refuses malformed codes and codes for another server before anything changes', async () => {
     const w = await workspace()
     for (const code of ['hello', 'FLJ1.', 'FLJ1.not*base64', `FLJ1.${Buffer.from('{"u":1}').toString('base64url')}`]) {
@@ -263,6 +326,46 @@ describe('an invitation made with a server admin', () => {
     await ada.call('team:invite', { name: 'Rita', email: 'rita@example.org', role: 'viewer' })
     const rita = (await ada.call('team:list', {})).items.find((i) => i.email === 'rita@example.org')!
     expect((await refusal(ada.call('team:remove', { id: rita.id }))).details?.ref?.key).toBe('team.account.revokeFirst')
+  })
+
+  it('revoked, acts only on the invitation’s own server as its server admin, whatever database team sync uses there; else says which server it needs and changes nothing', async () => {
+    const ada = await inviter()
+    const wes = await ada.call('team:invite', { name: 'Wes', email: 'wes@example.org', role: 'viewer' })
+    const stillSent = async (w: Workspace) => {
+      expect(await userDoc('wes')).toEqual({ status: 200, roles: ['viewer'] })
+      expect((await w.call('team:list', {})).items.find((i) => i.id === wes.id)?.state).toBe('sent')
+    }
+
+    // On the server, but signed in as an operator, who may not remove a user.
+    await ada.call('sync:saveSettings', { url: couch.url, database: DB, username: 'olga', secrets: { password: 'olga-pw' } })
+    const operator = await refusal(ada.call('team:revoke', { id: wes.id }))
+    expect(operator).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'team.account.notAdmin', params: { user: 'wes', url: couch.url, signedIn: 'olga' } } } })
+    await stillSent(ada)
+
+    // Another server: its users are not the invitation's.
+    const elsewhere = await startCouchPeer({ couchUsers: { admin: ADMIN.name, password: ADMIN.password } })
+    try {
+      await ada.call('sync:saveSettings', { url: elsewhere.url, database: DB, username: ADMIN.name, secrets: { password: ADMIN.password } })
+      const other = await refusal(ada.call('team:revoke', { id: wes.id }))
+      expect(other).toMatchObject({ code: 'CONFLICT', details: { ref: { key: 'team.account.otherServer', params: { user: 'wes', url: couch.url, current: elsewhere.url } } } })
+      expect(other.message).toContain(couch.url)
+      await stillSent(ada)
+    } finally {
+      await elsewhere.close()
+    }
+
+    // A computer the invitation reached without team sync set up.
+    const bea = await workspace()
+    const { _rev: _ignored, ...invitation } = await ada.core.workspace.db.get(`invitation:${wes.id}`)
+    await bea.core.workspace.db.put(invitation)
+    const none = await refusal(bea.call('team:revoke', { id: wes.id }))
+    expect(none).toMatchObject({ code: 'CONFLICT', details: { ref: { key: 'team.account.noServer', params: { user: 'wes', url: couch.url } } } })
+    await stillSent(bea)
+
+    // The same server as the admin, written with a trailing '/' and another team database: the user is the server's.
+    await ada.call('sync:saveSettings', { url: `${couch.url}/`, database: 'another-team', username: ADMIN.name, secrets: { password: ADMIN.password } })
+    expect(await ada.call('team:revoke', { id: wes.id })).toMatchObject({ state: 'revoked' })
+    expect(await userDoc('wes')).toEqual({ status: 404 })
   })
 
   it('sent again, carries a new password: the old code stops working; once joined, it is not sent again', async () => {

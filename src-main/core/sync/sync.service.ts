@@ -42,7 +42,7 @@ import { deviceDocId, draftDocId } from '../store/devices.store'
 import type { IamTokens } from '../historian/iam-token'
 import { clearRemovedSecrets, type SecretOwner } from '../trash/removed-secrets'
 import type { SecretStore } from '../vault/secret-store'
-import { encodeInvitationCode, parseInvitationCode } from './invitation-code'
+import { encodeInvitationCode, parseInvitationCode, type InvitationCode } from './invitation-code'
 import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
 import { leavesOf, restoredFrom, tombstoneOf, winnerOf, type Leaf } from './discard'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
@@ -337,13 +337,42 @@ export function createSyncService(deps: SyncServiceDeps) {
   /** A one-time password: 24 random bytes, never written anywhere but the server's `_users` (hashed there) and the email. */
   const freshPassword = (): string => randomBytes(24).toString('base64url')
 
-  /** The team server and database the saved settings name must be the account's: another server's user cannot be reached. */
-  function sameServer(doc: SyncSettingsDoc, account: InviteeAccount): void {
-    if (doc.url === account.url && doc.database === account.database) return
+  /**
+   * The saved settings must sign in to the account's server: `_users` is the server's, whichever database team sync
+   * uses there now, and another server's user cannot be reached. Compared as remote.ts writes them (a trailing '/' or
+   * upper-case host is the same server).
+   */
+  function sameServer(doc: SyncSettingsDoc | null, account: InviteeAccount): SyncSettingsDoc {
+    const server = (url: string): string => remoteUrl(url, account.database).server
+    if (doc && server(doc.url) === server(account.url)) return doc
+    if (!doc) {
+      throw AppError.withRef(
+        'CONFLICT',
+        `The invitee's CouchDB user ${account.user} is on ${account.url}, and team sync is not set up on this computer: set up team sync on that server as a server admin, or remove the user there yourself`,
+        { key: 'team.account.noServer', params: { user: account.user, url: account.url } },
+      )
+    }
     throw AppError.withRef(
       'CONFLICT',
-      `The invitee's CouchDB user ${account.user} is on ${account.url} (${account.database}), and team sync now uses ${doc.url} (${doc.database}): set team sync back to that server, or remove the user there yourself`,
-      { key: 'team.account.otherServer', params: { user: account.user, url: account.url, database: account.database } },
+      `The invitee's CouchDB user ${account.user} is on ${account.url}, and team sync now uses ${doc.url}: set team sync back to that server, or remove the user there yourself`,
+      { key: 'team.account.otherServer', params: { user: account.user, url: account.url, current: doc.url } },
+    )
+  }
+
+  /**
+   * Only a server admin may delete another user (docs/wire/couchdb-sync.md §7); signed in as anyone else, the server's
+   * refusal (or a 404 for a user this session may not see) would pass for done. Asked before anything is removed.
+   */
+  async function assertServerAdmin(remote: Remote, account: InviteeAccount): Promise<void> {
+    const who = await sessionOf(remote).catch((e: unknown) => {
+      throw asAppError(e, 'sign in')
+    })
+    if (who.serverAdmin) return
+    const signedIn = who.user ?? '?'
+    throw AppError.withRef(
+      'FORBIDDEN',
+      `Removing ${account.user} from ${account.url} needs a server admin, and team sync signs in there as ${signedIn}: sign in to team sync as a server admin, or remove the user there yourself`,
+      { key: 'team.account.notAdmin', params: { user: account.user, url: account.url, signedIn } },
     )
   }
 
@@ -779,6 +808,102 @@ export function createSyncService(deps: SyncServiceDeps) {
     return view(next)
   }
 
+  /** The vault entry of a join under way: the new password and what it is for, from before the server takes it. */
+  const JOINING_ACCOUNT = syncSecretAccount('joining')
+  interface KeptJoin {
+    url: string
+    database: string
+    user: string
+    password: string
+  }
+
+  function joinSpent(): AppError {
+    return AppError.withRef('AUTH_FAILED', `The team server refused this invitation code: it has been used already or the invitation was revoked. Ask for a new invitation`, {
+      key: 'sync.join.spent',
+    })
+  }
+
+  /** The server may have the new password (it is kept in the vault): the same code joined again finishes the join. */
+  function joinUnfinished(cause: AppError): AppError {
+    return AppError.withRef('UNKNOWN_OUTCOME', `Joining did not finish (${cause.message}): join again with the same code to finish it`, {
+      key: 'sync.join.unfinished',
+      params: { reason: cause.message },
+    })
+  }
+
+  /** The new password an earlier join of this code's user kept, or null (none, or one for another user or server). */
+  async function keptJoin(code: InvitationCode): Promise<string | null> {
+    const raw = await vault.get(JOINING_ACCOUNT)
+    if (raw === null) return null
+    let kept: Partial<KeptJoin>
+    try {
+      kept = JSON.parse(raw) as Partial<KeptJoin>
+    } catch {
+      return null
+    }
+    const same = kept.url === code.url && kept.database === code.database && kept.user === code.user
+    return same && typeof kept.password === 'string' ? kept.password : null
+  }
+
+  /** Whether the server takes `password` for the code's user; 401 is no, anything else that fails is thrown. */
+  async function signsIn(code: InvitationCode, password: string): Promise<boolean> {
+    const remote = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password })
+    try {
+      await sessionOf(remote)
+      return true
+    } catch (e) {
+      const error = asAppError(e, 'sign in')
+      if (error.details?.ref?.key !== 'sync.unauthorized') throw error
+      // Replaced or removed since (a revocation): of no use any more.
+      await vault.clear(JOINING_ACCOUNT).catch(() => undefined)
+      return false
+    } finally {
+      await remote.close().catch(() => undefined)
+    }
+  }
+
+  /**
+   * The rest of a join once the server has the new password: the role, then the settings (the password into the vault
+   * under its own name) with their audit entry. Until the settings are written the kept password stays, so that a
+   * failure here can be finished by joining again.
+   */
+  async function finishJoin(code: InvitationCode, password: string, existing: SyncSettingsDoc | null, ctx: CallContext): Promise<SyncJoinResult> {
+    let role: SyncRole | null
+    let saved: SyncSettingsView
+    try {
+      const signedIn = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password })
+      try {
+        role = (await sessionOf(signedIn)).role
+      } catch (e) {
+        throw asAppError(e, 'sign in')
+      } finally {
+        await signedIn.close().catch(() => undefined)
+      }
+      saved = await writeSettings(
+        {
+          url: code.url,
+          database: code.database,
+          auth: 'basic',
+          username: code.user,
+          iamUrl: existing?.iamUrl ?? 'https://iam.cloud.ibm.com',
+          shares: existing?.shares ?? [...DEFAULT_SYNC_SHARES],
+          autoStart: existing?.autoStart ?? false,
+          secrets: { password, apiKey: null },
+        },
+        ctx.actor,
+        { action: 'sync.join', after: { role } },
+      )
+    } catch (e) {
+      if (isAppError(e)) throw joinUnfinished(e)
+      throw e
+    }
+    await vault.clear(JOINING_ACCOUNT).catch((e: unknown) => logger?.warn({ reason: asAppError(e, 'sync').message }, 'the password of a finished join stays in the keychain'))
+    const remembered = await rememberRole(role, await settingsOrThrow())
+    if (running) publish(remembered, true)
+    else bus.emit('sync:status', await stoppedStatus())
+    return { url: saved.url, database: saved.database, user: code.user, role }
+  }
+
   async function theirs(): Promise<Record<string, string[]>> {
     return (await readSyncState(db)).theirs
   }
@@ -931,12 +1056,14 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     /**
      * Deletes the invitee's CouchDB user, so that neither the code nor a session that joined with it signs in any more
-     * (docs/wire/couchdb-sync.md §7). Already gone (404) is what a revocation wants. Any other answer, or no answer,
+     * (docs/wire/couchdb-sync.md §7), on the account's own server as its server admin, or refuses saying which server
+     * it needs (sameServer, assertServerAdmin). Already gone (404) is what a revocation wants. Any other answer, or no answer,
      * is thrown: the revocation must not claim what did not happen.
      */
     async removeInvitee(account: InviteeAccount): Promise<{ removed: boolean }> {
-      return withRemote(async (remote, doc) => {
-        sameServer(doc, account)
+      sameServer(await readSyncSettings(db), account)
+      return withRemote(async (remote) => {
+        await assertServerAdmin(remote, account)
         const current = await accountRequest(remote, userDocPath(account.user), {}, 'read the user')
         if (current.status === 404) return { removed: false }
         if (current.status !== 200) throw remoteRefusal(current.status, current.body, 'read the user')
@@ -948,9 +1075,13 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     /**
      * Joins the team an invitation code names: signs in with its one-time password, replaces that password with a new
-     * random one kept only in the vault (which spends the code), reads the role the server gives, and saves the
-     * settings with their audit entry. Nothing is saved unless every step worked; a code already used or revoked is
-     * refused by the server (401) before anything changes.
+     * random one (which spends the code), reads the role the server gives, and saves the settings with their audit
+     * entry. A code already used or revoked is refused by the server (401) before anything changes.
+     *
+     * The new password goes into the vault, with the code's server, database and user, before the server is asked to
+     * take it: a join that stops after that (the keychain refusing the settings' password, the settings not written,
+     * the process killed, the server's answer lost) leaves it there, and the same code joined again finds that the
+     * server took it (the code refused, the kept password signing in) and finishes the join.
      */
     async join(input: { code: string; replace: boolean }, ctx: CallContext): Promise<SyncJoinResult> {
       const code = parseInvitationCode(input.code)
@@ -962,18 +1093,18 @@ export function createSyncService(deps: SyncServiceDeps) {
           params: { url: existing.url, database: existing.database },
         })
       }
-      const spent = (): AppError =>
-        AppError.withRef('AUTH_FAILED', `The team server refused this invitation code: it has been used already or the invitation was revoked. Ask for a new invitation`, { key: 'sync.join.spent' })
       const remote = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password: code.password })
-      const kept = syncSecretAccount('joining')
-      let changed = false
       try {
         let who: { user: string | null }
         try {
           who = await sessionOf(remote)
         } catch (e) {
           const error = asAppError(e, 'sign in')
-          throw error.details?.ref?.key === 'sync.unauthorized' ? spent() : error
+          if (error.details?.ref?.key !== 'sync.unauthorized') throw error
+          // Spent: by an earlier join of this code on this computer that did not finish, or by someone else.
+          const kept = await keptJoin(code)
+          if (kept === null || !(await signsIn(code, kept))) throw joinSpent()
+          return await finishJoin(code, kept, existing, ctx)
         }
         if (who.user !== code.user) {
           throw AppError.withRef('VALIDATION', `The server at ${code.url} does not know this invitation's user: the code is for another team server`, {
@@ -991,51 +1122,26 @@ export function createSyncService(deps: SyncServiceDeps) {
           })
         }
         const own = await accountRequest(remote, userDocPath(code.user), {}, 'read your user')
-        if (own.status !== 200) throw own.status === 401 ? spent() : remoteRefusal(own.status, own.body, 'read your user')
+        if (own.status !== 200) throw own.status === 401 ? joinSpent() : remoteRefusal(own.status, own.body, 'read your user')
         const password = freshPassword()
-        // Tried in the vault before the server takes it: a computer without a keychain learns so before the code is spent.
-        await vault.set(kept, password)
-        // The user's own document, as read, with a new password: a user may change their password but not their roles.
-        const put = await accountRequest(remote, userDocPath(code.user), { method: 'PUT', body: { ...own.body, password, fieldline_joined_at: now().toISOString() } }, 'change your password')
-        if (put.status !== 201 && put.status !== 202) throw put.status === 401 ? spent() : remoteRefusal(put.status, put.body, 'change your password')
-        changed = true
-        const signedIn = openRemote(code.url, code.database, { kind: 'basic', username: code.user, password })
-        let role: SyncRole | null
+        // Kept before the server takes it: a computer without a keychain learns so before the code is spent, and a join
+        // that stops after the server's answer can be finished (see above).
+        await vault.set(JOINING_ACCOUNT, JSON.stringify({ url: code.url, database: code.database, user: code.user, password } satisfies KeptJoin))
+        let put: { status: number; body: Record<string, unknown> }
         try {
-          role = (await sessionOf(signedIn)).role
+          // The user's own document, as read, with a new password: a user may change their password but not their roles.
+          put = await serverJson(remote, userDocPath(code.user), { method: 'PUT', body: { ...own.body, password, fieldline_joined_at: now().toISOString() } })
         } catch (e) {
-          throw asAppError(e, 'sign in')
-        } finally {
-          await signedIn.close().catch(() => undefined)
+          // No answer: the server may have taken the password all the same; the kept one tells on the next try.
+          throw joinUnfinished(asAppError(e, 'change your password'))
         }
-        const saved = await writeSettings(
-          {
-            url: code.url,
-            database: code.database,
-            auth: 'basic',
-            username: code.user,
-            iamUrl: existing?.iamUrl ?? 'https://iam.cloud.ibm.com',
-            shares: existing?.shares ?? [...DEFAULT_SYNC_SHARES],
-            autoStart: existing?.autoStart ?? false,
-            secrets: { password, apiKey: null },
-          },
-          ctx.actor,
-          { action: 'sync.join', after: { role } },
-        )
-        const remembered = await rememberRole(role, await settingsOrThrow())
-        if (running) publish(remembered, true)
-        else bus.emit('sync:status', await stoppedStatus())
-        return { url: saved.url, database: saved.database, user: code.user, role }
-      } catch (e) {
-        if (changed && isAppError(e)) {
-          throw AppError.withRef('UNKNOWN_OUTCOME', `The invitation code was used, but joining did not finish (${e.message}): ask for a new invitation`, {
-            key: 'sync.join.unfinished',
-            params: { reason: e.message },
-          })
+        if (put.status !== 201 && put.status !== 202) {
+          // Refused: the code is as it was, and the kept password is of no use.
+          await vault.clear(JOINING_ACCOUNT).catch(() => undefined)
+          throw put.status === 401 ? joinSpent() : remoteRefusal(put.status, put.body, 'change your password')
         }
-        throw e
+        return await finishJoin(code, password, existing, ctx)
       } finally {
-        await vault.clear(kept).catch(() => undefined)
         await remote.close().catch(() => undefined)
       }
     },
