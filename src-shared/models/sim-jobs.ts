@@ -63,6 +63,17 @@ export function shownRowState(state: JobRowState, jobState?: JobState): JobRowSt
   return state
 }
 
+/**
+ * The rows of a job an undo sets back (jobs:undo): a status or rate-plan job's rows done, and those whose outcome is
+ * unknown (a change on its way when the job was cancelled, an Orange submission whose answer was lost) — the undo's
+ * pre-flight reads each SIM from the carrier, so one the change never reached is skipped as "no change". Null for a
+ * job that cannot be undone (an SMS, a refresh).
+ */
+export function undoableRows(job: { operation: JobOperation; counts: Pick<JobCounts, 'done' | 'unknown'> }): { done: number; unknown: number; total: number } | null {
+  if (job.operation !== 'status' && job.operation !== 'ratePlan') return null
+  return { done: job.counts.done, unknown: job.counts.unknown, total: job.counts.done + job.counts.unknown }
+}
+
 /** What pre-flight found on a row: errors keep it from being sent, warnings do not, `noChange` skips it. */
 export const PREFLIGHT_CODES = [
   'empty',

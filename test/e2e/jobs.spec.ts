@@ -1,7 +1,9 @@
 /**
  * Bulk SIM jobs end to end against the Control Center peer, in English and in French: a job of 200 SIMs from a CSV,
  * pre-flight showing the one row the carrier would refuse (a Retired SIM), a run paused and resumed, the results
- * filtered and exported (the download read back), and "Undo job", after which every SIM has its status of before.
+ * filtered and exported (the download read back), and "Undo job", after which every SIM has its status of before; and
+ * a job cancelled while the carrier sat on a change it had applied: exported as the page shows its rows, and undone,
+ * the change of unknown outcome included.
  * Saving the profile puts its API key in the OS keychain, so the serve process needs a D-Bus session with an unlocked
  * keyring (.ci/run provides one).
  */
@@ -60,6 +62,16 @@ async function addJasperProfile(page: Page, t: Words): Promise<void> {
   await dialog.getByLabel(t('profiles.form.perSecond')).fill('20')
   await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
   await expect(dialog).toBeHidden()
+}
+
+/** The first `count` Activated SIMs at the peer. */
+async function activated(count: number): Promise<string[]> {
+  const iccids: string[] = []
+  for (const iccid of peer().iccids) {
+    if ((await statusAtPeer(iccid)) === 'ACTIVATED') iccids.push(iccid)
+    if (iccids.length === count) return iccids
+  }
+  throw new Error(`the peer has fewer than ${count} Activated SIMs`)
 }
 
 /** Answers a confirmation; it closes once the core has answered (an undo job is checked first: seconds at 20 reads a second). */
@@ -171,5 +183,64 @@ for (const language of LANGUAGES) {
     // Both jobs are listed.
     await page.getByRole('link', { name: t('jobs.ui.title') }).click()
     await expect(page.getByTestId('job-row')).toHaveCount(2)
+  })
+
+  test(`a job cancelled while a change was on the wire: exported as shown, undone with its change of unknown outcome (${language})`, async ({ app }) => {
+    test.setTimeout(120_000)
+    const { page } = app
+    const t = words(language)
+    const iccids = await activated(5)
+    await switchLanguage(page, language)
+    await addJasperProfile(page, t)
+    await page.reload()
+    await page.waitForSelector('[data-app-state="ready"]')
+    await page
+      .getByRole('navigation')
+      .getByRole('link', { name: t('nav.jobs'), exact: true })
+      .click()
+    await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
+    const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+    await dialog.getByLabel(t('jobs.ui.new.status')).selectOption({ label: t('sim.statuses.deactivated') })
+    await dialog.getByLabel(t('jobs.ui.new.fileInput')).setInputFiles({ name: 'five.csv', mimeType: 'text/csv', buffer: Buffer.from(['iccid', ...iccids].join('\r\n')) })
+    await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
+    await expect(dialog).toBeHidden()
+    const state = page.getByTestId('job-state')
+    const jobId = /#\/jobs\/(j[0-9a-z]+)/.exec(page.url())![1]!
+    await page.getByRole('button', { name: t('jobs.ui.preflight.run') }).click()
+    await expect(state).toHaveText(t('jobs.ui.states.ready'), { timeout: 60_000 })
+
+    // The carrier applies the first change and sits on its answer; the job is cancelled meanwhile.
+    peer().faults.set({ kind: 'latency', ms: 5000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 5 }) }).click()
+    await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
+    await expect.poll(() => peer().stats().statusChanges.length, { timeout: 30_000 }).toBe(1)
+    const [applied] = peer()
+      .stats()
+      .statusChanges.map((c) => c.iccid)
+    await page
+      .getByRole('button', { name: t('jobs.ui.cancel') })
+      .first()
+      .click()
+    await confirm(page, t('jobs.ui.cancelTitle'), t('jobs.ui.cancelConfirm'))
+    await expect(state).toHaveText(t('jobs.ui.states.cancelled'))
+    expect(await statusAtPeer(applied!)).toBe('DEACTIVATED')
+
+    // The download says each row's state as the page does: the rows never sent are not "pending".
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: t('jobs.ui.results.export') }).click()])
+    const csv = (await readFile((await download.path())!, 'utf8')).slice(1).trim().split('\r\n').slice(1)
+    expect(csv.map((l) => l.split(',').slice(1, 3).join(',')).sort()).toEqual(iccids.map((i) => `${i},${i === applied ? 'unknown' : 'notSent'}`).sort())
+
+    // Nothing is done, yet "Undo job" is offered: the change of unknown outcome is in the undo, which reads it again.
+    await page.getByRole('button', { name: t('jobs.ui.results.undo') }).click()
+    const undoQuestion = page.getByRole('dialog', { name: t('jobs.ui.results.undoTitle') })
+    await expect(undoQuestion).toContainText(t('jobs.ui.results.undoText', { count: 1 }))
+    await expect(undoQuestion.getByTestId('undo-unknown')).toHaveText(t('jobs.ui.results.undoUnknown', { count: 1 }))
+    await confirm(page, t('jobs.ui.results.undoTitle'), t('jobs.ui.results.undoConfirm'))
+    await expect(page.getByText(t('jobs.ui.summary.statusUndo', { id: jobId }))).toBeVisible()
+    await page.getByRole('button', { name: t('jobs.ui.run.start', { count: 1 }) }).click()
+    await confirm(page, t('jobs.ui.run.confirmTitle'), t('jobs.ui.run.confirm'))
+    await expect(state).toHaveText(t('jobs.ui.states.done'), { timeout: 60_000 })
+    for (const iccid of iccids) expect(await statusAtPeer(iccid)).toBe('ACTIVATED')
+    expect(peer().stats().statusChanges).toHaveLength(2)
   })
 }

@@ -199,11 +199,37 @@ describe.skipIf(skip)('fieldline job', () => {
       expect((await runCli(dataDir, ['job', 'status', jobId])).out).toContain(interrupted)
       // A script reading --json still gets the row's own state.
       expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'paused', counts: { sending: 1 } })
+      // The export says it as the app does too.
+      expect(await exportedStates(jobId)).toEqual({ interrupted: 1, pending: pending - 1, ...(skipped > 0 ? { skipped } : {}) })
     } finally {
       peer.faults.clear()
     }
     const cancelled = await runCli(dataDir, ['job', 'cancel', jobId])
     expect(cancelled.code, cancelled.err).toBe(0)
     expect(cancelled.out).toContain(`job ${jobId} cancelled: total 5, not sent ${pending - 1}, done 0, failed 0, unknown 1, skipped ${skipped}`)
+    expect(await exportedStates(jobId)).toEqual({ notSent: pending - 1, unknown: 1, ...(skipped > 0 ? { skipped } : {}) })
+
+    // The change of unknown outcome was applied: the undo reads it from the carrier and sets it back.
+    const undo = await runCli(dataDir, ['job', 'undo', jobId])
+    expect(undo.code, undo.err).toBe(0)
+    expect(undo.out).toContain('1 of the rows undone had a change of unknown outcome: each SIM was read from the carrier, and one the change never reached is skipped (noChange)')
+    expect(undo.out).toMatch(/job j[0-9a-z]+: total 1, pending 1, /)
   }, 180_000)
+
+  /** The rows of a job's export by their `state` cell. */
+  async function exportedStates(jobId: string): Promise<Record<string, number>> {
+    const exported = await runCli(dataDir, ['job', 'export', jobId, '-'])
+    expect(exported.code, exported.err).toBe(0)
+    const [header, ...lines] = exported.out
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+    const column = header!.split(',').indexOf('state')
+    const counts: Record<string, number> = {}
+    for (const line of lines) {
+      const state = line.split(',')[column]!
+      counts[state] = (counts[state] ?? 0) + 1
+    }
+    return counts
+  }
 })

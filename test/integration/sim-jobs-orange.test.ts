@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
-import { readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
+import { readJob, readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
+import { listTickets } from '../../src-main/core/store/tickets.store'
 import { startOrangePeer, type OrangePeer } from '../peers/orange/orange.peer'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { tempDir, testCore } from '../helpers/core'
@@ -210,6 +211,53 @@ describe('Orange rows in bulk jobs', () => {
     expect(rows[2]).toMatchObject({ state: 'unknown', error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.ticketNotKept' } } } })
     for (const x of serials) expect(peer.stats().tickets.filter((t) => t.serials.includes(x))).toHaveLength(1)
     expect(rows[0]!.ticketNumber).toBeGreaterThan(0)
+  })
+
+  it("cancelling a stopped job gives its Orange rows their ticket's outcome once Orange ended it; unknown while Orange still works on it, or when the submission left no trace", async () => {
+    const [ended, open] = [peer.serials.slice(12, 16), peer.serials.slice(16, 19)]
+    for (const x of [...ended, ...open]) peer.setStatus(x, 'ACTIVATED')
+    // Tickets Orange sits on: the jobs are left with every row `sending` with its ticket when the core closes.
+    peer.setTicketTiming({ waitingMs: 60_000, workMs: 60_000 })
+    const jobs: string[] = []
+    for (const serials of [ended, open]) {
+      const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(serials) }, params: { status: 'sleeping' } })
+      await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+      await core.call('jobs:run', { jobId: job.id })
+      await expect.poll(async () => (await rowsOf(core, job.id)).filter((r) => r.ticketNumber !== null).length, { timeout: 10_000, interval: 10 }).toBe(serials.length)
+      jobs.push(job.id)
+    }
+    const [endedJob, openJob] = jobs as [string, string]
+    await core.close()
+    // As a process killed and then paused from another leaves them (paused, so the next core does not resume them):
+    // in the first job, a row whose ticket only the Orange service recorded, and one whose submission left no trace.
+    const ws = await openWorkspace(dir)
+    for (const jobId of jobs) {
+      const job = (await readJob(ws.db, jobId))!
+      job.state = 'paused'
+      const rows = await readRows(ws.db, jobId)
+      if (jobId === endedJob) {
+        Object.assign(rows[0]!, { ticketId: null, ticketNumber: null })
+        Object.assign(rows[1]!, { ticketId: null, ticketNumber: null, at: new Date(Date.now() + 60_000).toISOString() })
+      }
+      await writeDocs(ws.db, [job, ...rows])
+    }
+    await ws.close()
+    core = await testCore(dir, { orangePolling: FAST, vault })
+
+    // Orange still works on the second job's tickets: the rows are unknown, naming their tickets.
+    expect(await core.call('jobs:cancel', { jobId: openJob })).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: open.length } })
+    for (const row of await rowsOf(core, openJob))
+      expect(row).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.ticketOpenAtCancel', params: { ticket: row.ticketNumber } } } } })
+
+    // The first job's tickets end (the Orange service follows them whatever the job does) before it is cancelled.
+    peer.setTicketTiming({ waitingMs: 40, workMs: 40 })
+    const submitted = peer.stats().tickets.filter((t) => t.serials.some((x) => ended.includes(x))).length
+    await expect.poll(async () => (await listTickets(core.workspace.db)).filter((t) => ended.includes(t.serialNumber) && t.final).length, { timeout: 10_000, interval: 20 }).toBe(submitted)
+    expect(await core.call('jobs:cancel', { jobId: endedJob })).toMatchObject({ state: 'cancelled', counts: { sending: 0, done: ended.length - 1, unknown: 1 } })
+    const rows = await rowsOf(core, endedJob)
+    expect(rows[0]).toMatchObject({ state: 'done', ticketNumber: expect.any(Number) })
+    expect(rows[1]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.ticketUnknown' } } } })
+    for (const x of ended) expect(changesOf(x)).toHaveLength(1)
   })
 
   /** Closes the core, edits the job's journal as a kill would have left it, and opens a core that resumes the job. */

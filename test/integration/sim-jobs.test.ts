@@ -3,6 +3,7 @@ import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { tempDir, testCore } from '../helpers/core'
 import { controlCenterStatusValue } from '../../src-main/core/carriers/sim-model'
+import { countRows, readJob, readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
@@ -467,6 +468,70 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect(await settle(again.id)).toMatchObject({ state: 'done', counts: { unknown: 0, failed: 0 } })
     expect(changesOf(inDoubt.id)).toHaveLength(1)
     for (const iccid of targets) expect(changesOf(iccid).length).toBeLessThanOrEqual(1)
+  })
+
+  /**
+   * Edits a job's journal as a process killed mid-window leaves it, for a job no run of this core owns: the job
+   * `running`, `rows` of its rows `sending` (journalled, their calls started or not).
+   */
+  async function leftRunning(jobId: string, rows: number): Promise<string[]> {
+    const db = core.workspace.db
+    const job = (await readJob(db, jobId))!
+    const open = (await readRows(db, jobId)).filter((r) => r.state === 'pending').slice(0, rows)
+    const at = clock().toISOString()
+    for (const r of open) Object.assign(r, { state: 'sending', attempts: r.attempts + 1, at })
+    job.state = 'running'
+    job.counts = countRows([...(await readRows(db, jobId)).filter((r) => !open.some((o) => o._id === r._id)), ...open])
+    await writeDocs(db, [job, ...open])
+    return open.map((r) => r.id)
+  }
+
+  it("cancelling a stopped job ends its SMS and refresh rows left on the wire as a running job's cancel would: an SMS unknown (it may have been sent), a refresh not done", async () => {
+    const targets = peer.iccids.slice(60, 64)
+    const sms = await core.call('jobs:create', { operation: 'sms', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { text: 'ping' } })
+    await core.call('jobs:preflight', { jobId: sms.id, refresh: true })
+    const [onItsWay] = await leftRunning(sms.id, 1)
+    const cancelledSms = await core.call('jobs:cancel', { jobId: sms.id })
+    expect(cancelledSms).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: 1, done: 0 } })
+    // Never "not sent": it may have reached the carrier. The trail says so.
+    expect((await allRows(sms.id)).find((r) => r.id === onItsWay)).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.smsInFlight' } } } })
+    const trail = (await core.call('audit:list', { query: sms.id, limit: 100 })).items.filter((e) => e.action === 'sim.sendSms')
+    expect(trail.map((e) => [e.outcome, e.target.includes(onItsWay!)])).toEqual([['unknown', true]])
+
+    const refresh = await core.call('jobs:create', { operation: 'refresh', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') } })
+    await core.call('jobs:preflight', { jobId: refresh.id })
+    const [reading] = await leftRunning(refresh.id, 1)
+    const cancelledRefresh = await core.call('jobs:cancel', { jobId: refresh.id })
+    // A read changed nothing: not done, shown as not sent like the job's other rows.
+    expect(cancelledRefresh).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: 0, pending: targets.length } })
+    expect((await allRows(refresh.id)).find((r) => r.id === reading)).toMatchObject({ state: 'pending', error: null })
+  })
+
+  it('undoes a cancelled job whose changes are unknown: each SIM is read from the carrier, a change that was applied is set back, one that never reached it is skipped', async () => {
+    const targets = peer.iccids.slice(54, 60)
+    let first: Job
+    try {
+      first = (await hungJob('Hung 5', targets)).job
+      expect(await core.call('jobs:pause', { jobId: first.id })).toMatchObject({ state: 'paused', counts: { sending: 1 } })
+    } finally {
+      peer.faults.clear()
+    }
+    const applied = (await allRows(first.id)).find((r) => r.state === 'sending')!
+    expect(changesOf(applied.id)).toHaveLength(1)
+    // And a row a killed process journalled and never sent.
+    const [neverSent] = await leftRunning(first.id, 1)
+    expect(changesOf(neverSent!)).toHaveLength(0)
+    expect(await core.call('jobs:cancel', { jobId: first.id })).toMatchObject({ state: 'cancelled', counts: { done: 0, unknown: 2 } })
+
+    const undo = await core.call('jobs:undo', { jobId: first.id })
+    expect(undo).toMatchObject({ undoOf: first.id, state: 'ready', counts: { total: 2, pending: 1, skipped: 1 } })
+    const rows = await allRows(undo.id)
+    expect(rows.find((r) => r.id === applied.id)).toMatchObject({ state: 'pending', before: { status: 'deactivated' }, after: { status: applied.before!.status } })
+    expect(rows.find((r) => r.id === neverSent)).toMatchObject({ state: 'skipped', issues: expect.arrayContaining([{ code: 'noChange', severity: 'skip' }]) })
+    await core.call('jobs:run', { jobId: undo.id })
+    expect(await settle(undo.id)).toMatchObject({ state: 'done', counts: { done: 1, failed: 0, unknown: 0 } })
+    expect(changesOf(applied.id).map((c) => c.status)).toEqual([controlCenterStatusValue('deactivated'), controlCenterStatusValue(applied.before!.status!)])
+    expect(changesOf(neverSent!)).toHaveLength(0)
   })
 
   it('pauses at the first row the carrier cannot be reached for: the rows queued behind it in the windows in flight are not tried', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { JOB_WAITING_STEP_SECONDS as WAITING_STEP_SECONDS, type Job, type JobProgress, type JobRow } from '../../src-shared/models/sim-jobs'
+import { JOB_WAITING_STEP_SECONDS as WAITING_STEP_SECONDS, undoableRows, type Job, type JobProgress, type JobRow } from '../../src-shared/models/sim-jobs'
 import { ok, refused, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 
@@ -259,6 +259,15 @@ describe('what a job allows', () => {
     expect(jobActions(job({ state: 'paused' }))).toMatchObject({ resume: true, pause: false, cancel: true })
     expect(jobActions(job({ state: 'done', counts: { ...COUNTS, done: 3 } }))).toMatchObject({ undo: true, cancel: false, export: true })
     expect(jobActions(job({ state: 'done', counts: { ...COUNTS, done: 0 } })).undo).toBe(false)
+  })
+
+  it('offers undo for a cancelled job whose only changes are of unknown outcome (its pre-flight reads each SIM from the carrier)', () => {
+    const cancelled = job({ state: 'cancelled', counts: { ...COUNTS, pending: 2, done: 0, unknown: 1 } })
+    expect(jobActions(cancelled)).toMatchObject({ undo: true, resendUnknown: false, cancel: false })
+    expect(jobActions({ ...cancelled, counts: { ...cancelled.counts, unknown: 0 } }).undo).toBe(false)
+    expect(jobActions({ ...cancelled, operation: 'refresh', params: {} }).undo).toBe(false)
+    expect(jobActions({ ...cancelled, operation: 'sms', params: { text: 'hi' } }).undo).toBe(false)
+    expect(undoableRows({ operation: 'ratePlan', counts: { done: 3, unknown: 2 } })).toEqual({ done: 3, unknown: 2, total: 5 })
   })
 
   it('never offers to send an SMS of unknown outcome again unless there is one, and never undoes an SMS', () => {

@@ -13,7 +13,8 @@
  * - `pause ID`, `cancel ID`: for a job a process left running (the workspace is opened by one process at a time).
  * - `status ID [--follow]`: counts and state; `--follow` continues a job left running here and prints its progress.
  * - `export ID FILE [--no-bom]` (`-` for stdout): per-row outcomes as CSV, a file with UTF-8's byte-order mark.
- * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed; `--run` sends it at once.
+ * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed (its rows done, and those of unknown
+ *   outcome, skipped when the carrier shows the change never reached the SIM); `--run` sends it at once.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
@@ -21,7 +22,7 @@ import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
-import { finishedRows, jobWaitingSeconds, shownRowState, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
+import { finishedRows, jobWaitingSeconds, shownRowState, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -277,12 +278,15 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
   job
     .command('undo <id>')
     .description(
-      'a new job, pre-flighted, that sets back the status or rate plan of the rows ID changed (an Orange SIM cannot go back to preActivated, cancelled or a test activation: those rows are refused)',
+      'a new job, pre-flighted, that sets back the status or rate plan of the rows ID changed or may have changed (unknown outcome: read from the carrier, skipped if unchanged; an Orange SIM cannot go back to preActivated, cancelled or a test activation: those rows are refused)',
     )
     .option('--run', 'send it at once')
     .action(
       withRuntime(async (rt, id: string, opts: { run?: boolean }) => {
         const undo = await rt.call('jobs:undo', { jobId: id })
+        // As the app's undo dialog says: the rows of unknown outcome are in the undo, read from the carrier first.
+        const unknown = undoableRows((await rt.call('jobs:status', { jobId: id })).job)?.unknown ?? 0
+        if (!rt.json && unknown > 0) rt.out(`${unknown} of the rows undone had a change of unknown outcome: each SIM was read from the carrier, and one the change never reached is skipped (noChange)`)
         if (opts.run) return follow(rt, undo.id, 'jobs:run', false)
         await printTable(rt, undo)
         if (!rt.json) rt.out(`next: fieldline job run ${undo.id}`)

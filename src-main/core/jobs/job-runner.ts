@@ -32,7 +32,7 @@ import { auditDoc, type AuditDoc } from '../store/audit.store'
 import { readSimCache, writeSimCache, type SimCacheDoc } from '../store/cache.store'
 import { sentSmsDoc, type SentSmsDoc } from '../store/sent-sms.store'
 import type { BaseDoc, Db } from '../store/documents'
-import { listTickets, type TicketDoc } from '../store/tickets.store'
+import { getTicket, listTickets, type TicketDoc } from '../store/tickets.store'
 import { countRows, isOrangeRow, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
 import { orangeRequest, type OrangeJobPort } from './orange-rows'
 
@@ -179,6 +179,78 @@ export function cancelledInFlight(job: JobDoc, actor: string, row: JobRowDoc, at
   return rowAudit(job, actor, row, 'unknown', { error: row.error })
 }
 
+/**
+ * The ticket of an Orange row left `sending`: the one the journal names, else the one the Orange service recorded for
+ * its submission (same SIM and status, submitted after the row was journalled); null when the submission left no trace.
+ */
+export async function ticketOfRow(row: JobRowDoc, tickets: () => Promise<TicketDoc[]>): Promise<{ id: string; ticketNumber: number } | null> {
+  if (row.ticketId) return { id: row.ticketId, ticketNumber: row.ticketNumber! }
+  const wanted = orangeRequest(row.after?.status)
+  const ticket = (await tickets()).find((t) => t.operation === 'status' && t.serialNumber === row.iccid && t.requestedStatus === wanted && row.at !== null && t.submittedAt >= row.at)
+  return ticket ? { id: ticket._id, ticketNumber: ticket.ticketNumber } : null
+}
+
+const ticketUnknown = (): ErrorInfo =>
+  AppError.withRef('UNKNOWN_OUTCOME', 'The process ended while this status ticket was being submitted: Orange may have received it', { key: 'jobs.ticketUnknown' }).toInfo()
+
+/**
+ * What a cancel makes of the rows a stopped job (paused, or left running by a process that ended) has `sending`, as a
+ * running job's cancel would have made of them, since a cancelled job never resumes to settle them: a Control Center
+ * change may have been applied, so it is unknown (cancelledInFlight); an SMS may have been sent, so it is unknown too,
+ * never "not sent"; a refresh only reads, so it is simply not done (pending, which a cancelled job shows as not sent);
+ * an Orange row takes the outcome of its ticket when Orange has ended it, and is unknown otherwise — its ticket still
+ * open (the Orange service follows it, and audits how it ends, whatever the job does) or its submission without a
+ * trace. Changes the rows in place, and returns the audit entries of their outcomes.
+ */
+export async function settleStoppedRows(db: Db, job: JobDoc, actor: string, rows: JobRowDoc[], at: string): Promise<AuditDoc[]> {
+  let tickets: Promise<TicketDoc[]> | undefined
+  const ticketsKept = () => (tickets ??= listTickets(db))
+  const audits: AuditDoc[] = []
+  for (const row of rows.filter((r) => r.state === 'sending')) {
+    if (job.operation === 'refresh') {
+      row.state = 'pending'
+      continue
+    }
+    if (job.operation === 'sms') {
+      row.at = at
+      row.state = 'unknown'
+      row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The job stopped while this SMS was being sent: it may have been sent', { key: 'jobs.smsInFlight' }).toInfo()
+      audits.push(...rowAudit(job, actor, row, 'unknown', { error: row.error }))
+      continue
+    }
+    if (!isOrangeRow(row)) {
+      audits.push(...cancelledInFlight(job, actor, row, at))
+      continue
+    }
+    // Its journal time finds the submission the Orange service recorded after it: changed only once it is found.
+    const ticket = await ticketOfRow(row, ticketsKept)
+    const doc = ticket ? await getTicket(db, ticket.id) : null
+    row.at = at
+    if (ticket) {
+      row.ticketId = ticket.id
+      row.ticketNumber = ticket.ticketNumber
+    }
+    if (doc?.final) {
+      // The Orange service audited the ticket's outcome when it ended.
+      const ok = doc.state === 'TERMINATED'
+      row.state = ok ? 'done' : 'failed'
+      row.error = ok ? null : ticketFailure(doc)
+      continue
+    }
+    row.state = 'unknown'
+    if (doc) {
+      row.error = AppError.withRef('UNKNOWN_OUTCOME', `The job was cancelled while Orange was processing ticket ${doc.ticketNumber}: the ticket says how it ends`, {
+        key: 'jobs.ticketOpenAtCancel',
+        params: { ticket: doc.ticketNumber },
+      }).toInfo()
+      continue
+    }
+    row.error = ticket ? AppError.withRef('NOT_FOUND', `No ticket ${ticket.id} in this workspace`, { key: 'orange.ticketNotKept', params: { id: ticket.id.slice(0, 120) } }).toInfo() : ticketUnknown()
+    audits.push(...rowAudit(job, actor, row, 'unknown', { error: row.error }))
+  }
+  return audits
+}
+
 export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown: boolean; audit?: AuditDoc }): RunHandle {
   const { db, bus, actor } = deps
   const now = deps.now ?? (() => new Date())
@@ -278,17 +350,14 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
    * followed; otherwise the submission may or may not have reached Orange, and the row's outcome is unknown.
    */
   async function recoverOrange(row: JobRowDoc, tickets: () => Promise<TicketDoc[]>): Promise<void> {
-    if (!row.ticketId) {
-      const wanted = orangeRequest(row.after?.status)
-      const ticket = (await tickets()).find((t) => t.operation === 'status' && t.serialNumber === row.iccid && t.requestedStatus === wanted && row.at !== null && t.submittedAt >= row.at)
-      if (ticket) {
-        row.ticketId = ticket._id
-        row.ticketNumber = ticket.ticketNumber
-      }
+    const ticket = await ticketOfRow(row, tickets)
+    if (ticket) {
+      row.ticketId = ticket.id
+      row.ticketNumber = ticket.ticketNumber
+      return follow(row)
     }
-    if (row.ticketId) return follow(row)
     row.state = 'unknown'
-    row.error = AppError.withRef('UNKNOWN_OUTCOME', 'The process ended while this status ticket was being submitted: Orange may have received it', { key: 'jobs.ticketUnknown' }).toInfo()
+    row.error = ticketUnknown()
   }
 
   /**

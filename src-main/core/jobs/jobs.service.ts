@@ -21,7 +21,7 @@ import type { BaseDoc, Db } from '../store/documents'
 import type { ProfileDoc } from '../store/profiles.store'
 import { jobCsvHeader, jobCsvLine } from './job-export'
 import { parseJobCsv } from './job-csv'
-import { cachedCopies, cancelledInFlight, startRun, type RunHandle } from './job-runner'
+import { cachedCopies, settleStoppedRows, startRun, type RunHandle } from './job-runner'
 import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { preflightRows, type SimReading } from './preflight'
 import type { OrangeJobPort } from './orange-rows'
@@ -388,12 +388,12 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       }
       const job = await mustGet(input.jobId)
       refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
-      // Changes a pause abandoned on the wire, or a killed process left there: a cancelled job never resumes to read
-      // them back, so they are unknown and their SIMs' copies in doubt, as when a running job is cancelled.
-      const rows = job.operation === 'status' || job.operation === 'ratePlan' ? await readRows(db, job.jobId) : []
-      const open = rows.filter((r) => r.state === 'sending' && !isOrangeRow(r))
+      // Rows a pause left on the wire, or a killed process: a cancelled job never resumes to settle them, so they get
+      // the end a running job's cancel gives them (settleStoppedRows), and changed SIMs' copies are in doubt.
+      const rows = await readRows(db, job.jobId)
+      const open = rows.filter((r) => r.state === 'sending')
       const at = now().toISOString()
-      const audits = open.flatMap((row) => cancelledInFlight(job, ctx.actor, row, at))
+      const audits = await settleStoppedRows(db, job, ctx.actor, open, at)
       if (open.length > 0) job.counts = countRows(rows)
       return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, [...audits, ...(await cachedCopies(db, job, open, at))])
     },
@@ -414,22 +414,26 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     },
 
     async export(input: ParsedInput<'jobs:export'>): Promise<Output<'jobs:export'>> {
-      await mustGet(input.jobId)
+      const job = await mustGet(input.jobId)
       const rows = await readRows(db, input.jobId)
       const page = rows.slice(input.offset, input.offset + JOB_EXPORT_PAGE)
-      const lines = page.map(jobCsvLine)
+      const lines = page.map((row) => jobCsvLine(row, job.state))
       if (input.offset === 0) lines.unshift(jobCsvHeader())
       const next = input.offset + JOB_EXPORT_PAGE
       return { text: lines.length > 0 ? `${lines.join('\r\n')}\r\n` : '', nextOffset: next < rows.length ? next : null }
     },
 
-    /** A new job, checked, that sets back what this one changed: the rows done whose before differs from their after. */
+    /**
+     * A new job, checked, that sets back what this one changed: the rows done, and those whose outcome is unknown (a
+     * change the carrier may have applied: the undo's pre-flight reads each SIM from the carrier, and skips one the
+     * change never reached as "no change"), each to what pre-flight read before.
+     */
     async undo(input: ParsedInput<'jobs:undo'>, ctx: CallContext): Promise<Job> {
       const job = await mustGet(input.jobId)
       if (job.operation === 'sms') throw AppError.withRef('VALIDATION', 'A sent SMS cannot be undone', { key: 'jobs.smsUndo' })
       if (job.operation === 'refresh') throw AppError.withRef('VALIDATION', 'A refresh changed nothing at the carrier: there is nothing to undo', { key: 'jobs.refreshUndo' })
       refuse(job, ['done', 'paused', 'cancelled'], 'be undone')
-      const changed = (await readRows(db, input.jobId)).filter((r) => r.state === 'done' && r.before && (job.operation === 'status' ? r.before.status : r.before.ratePlan))
+      const changed = (await readRows(db, input.jobId)).filter((r) => (r.state === 'done' || r.state === 'unknown') && r.before && (job.operation === 'status' ? r.before.status : r.before.ratePlan))
       if (changed.length === 0) throw AppError.withRef('VALIDATION', `Job ${job.jobId} changed no SIM: there is nothing to undo`, { key: 'jobs.nothingToUndo', params: { id: job.jobId } })
       const targets: Target[] = changed.map((r) => ({
         source: r.source,

@@ -1,5 +1,5 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
-import { finishedRows, jobWaitingSeconds, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
+import { finishedRows, jobWaitingSeconds, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
 import { api, type Api } from '../api'
 import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -94,7 +94,7 @@ export function jobActions(job: Job): JobActions {
     cancel: s === 'draft' || s === 'ready' || s === 'running' || s === 'paused',
     // An SMS, or an Orange status ticket, whose answer was lost.
     resendUnknown: (job.operation === 'sms' || job.operation === 'status') && job.counts.unknown > 0 && (s === 'paused' || s === 'done'),
-    undo: (job.operation === 'status' || job.operation === 'ratePlan') && job.counts.done > 0 && (s === 'done' || s === 'paused' || s === 'cancelled'),
+    undo: (undoableRows(job)?.total ?? 0) > 0 && (s === 'done' || s === 'paused' || s === 'cancelled'),
     export: s !== 'draft',
   }
 }
