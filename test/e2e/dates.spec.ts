@@ -35,6 +35,38 @@ test('Activity’s days are typed day first in French, a day that does not exist
   await expect(page.getByRole('textbox', { name: en('activity.filters.from') })).toHaveValue('12/06/2026')
 })
 
+test('Activity refuses a From after its To, in words, and keeps the range it had', async ({ app }) => {
+  const { page } = app
+  const fr = words('fr')
+  await switchLanguage(page, 'fr')
+  await navigate(page, fr, 'activity')
+  const from = page.getByRole('textbox', { name: fr('activity.filters.from') })
+  const to = page.getByRole('textbox', { name: fr('activity.filters.to') })
+  await from.fill('01/12/2026')
+  await from.press('Tab')
+  await expect(to).toBeFocused()
+  await page.keyboard.type('10/12/2026')
+  await page.keyboard.press('Enter')
+  await expect.poll(() => page.url()).toContain('to=2026-12-10')
+
+  // A start after the end listed nothing, silently: it is now named under the field and the address keeps its range.
+  await from.fill('11/12/2026')
+  await from.press('Enter')
+  await expect(page.getByText(fr('historian.rangeReversed'))).toBeVisible()
+  await expect(from).toHaveAttribute('aria-invalid', 'true')
+  expect(page.url()).toContain('from=2026-12-01')
+  await to.fill('30/11/2026')
+  await to.press('Enter')
+  await expect(to).toHaveAttribute('aria-invalid', 'true')
+  expect(page.url()).toContain('to=2026-12-10')
+
+  // The same day at both ends is a range of one day.
+  await to.fill('01/12/2026')
+  await to.press('Enter')
+  await expect.poll(() => page.url()).toContain('to=2026-12-01')
+  await expect(to).toHaveAttribute('aria-invalid', 'false')
+})
+
 test('a location’s measured time is typed day first in French, with seconds, and shown as typed', async ({ app }) => {
   const { page } = app
   const fr = words('fr')

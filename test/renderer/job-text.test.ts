@@ -1,7 +1,7 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { countsText, rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { countsText, findingsOfRow, rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -16,6 +16,22 @@ describe('a job’s words', () => {
     expect(rowStateText(t, 'sending', 'paused')).toBe(interrupted)
     expect(rowStateText(t, 'sending')).toBe(sending)
     expect(rowStateText(t, 'pending', 'paused')).not.toBe(interrupted)
+  })
+
+  it('does not say a row skipped for another finding is sent because of its check digit (it said “sent anyway”)', () => {
+    // A SIM already in the requested state whose ICCID fails Luhn: pre-flight skips it, so nothing is sent.
+    const row = {
+      issues: [
+        { code: 'luhn' as const, severity: 'warning' as const },
+        { code: 'noChange' as const, severity: 'skip' as const },
+      ],
+      error: null,
+    }
+    const error = () => ''
+    locale.set('en')
+    expect(findingsOfRow(t, row, error)).toBe('Already so: nothing to change · Check digit (Luhn) does not match: number accepted (some carriers issue such numbers)')
+    locale.set('fr')
+    expect(findingsOfRow(t, row, error)).toBe('Déjà ainsi\u00a0: rien à changer · La clé de contrôle (Luhn) ne correspond pas\u00a0: numéro accepté (certains opérateurs en émettent de tels)')
   })
 
   it('says a row left in a cancelled job is not sent, not to send', () => {

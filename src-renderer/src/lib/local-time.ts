@@ -77,6 +77,18 @@ export function parseLocalDate(text: string, locale: string | null | undefined):
   return exists ? `${String(year).padStart(4, '0')}-${pad(month)}-${pad(day)}` : null
 }
 
+/**
+ * Whether a day put in one end of a range of days would put its start after its end: `notBefore` is the start already
+ * applied (for the end's field), `notAfter` the end (for the start's). Compared as calendar days, as the fields keep them.
+ */
+export function reversesDayRange(day: string, bounds: { notBefore?: string; notAfter?: string }): boolean {
+  if (day === '') return false
+  const of = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '')
+  const start = of(bounds.notBefore)
+  const end = of(bounds.notAfter)
+  return (start !== '' && day < start) || (end !== '' && day > end)
+}
+
 /** An ISO date ("2026-12-31") as a date field shows it: "12/31/2026" in English, "31/12/2026" in French; '' for none. */
 export function localDate(isoDate: string, locale: string | null | undefined): string {
   const [, year, month, day] = /^(\d{4})-(\d\d)-(\d\d)/.exec(isoDate) ?? []
