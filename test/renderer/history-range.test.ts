@@ -37,6 +37,12 @@ describe('dates and times in the interface’s language, whatever the browser’
     expect(parseLocalDate('6/12/2026', 'fr')).toBe('2026-12-06')
     expect(parseLocalDate('6/12/2026', 'en')).toBe('2026-06-12')
     for (const language of ['en', 'fr']) expect(parseLocalDate(localDate('2024-02-29', language), language)).toBe('2024-02-29')
+    // Pasted from the address or an export: the ISO order, year first, is read as such in either language.
+    for (const language of ['en', 'fr']) {
+      expect(parseLocalDate('2026-12-06', language)).toBe('2026-12-06')
+      expect(parseLocalInput('2026-12-06 17:05', language)).toBe(at(2026, 12, 6, 17, 5))
+      expect(parseLocalDate('2026-13-06', language)).toBeNull()
+    }
     // A day a month lacks, a time where only a day is asked, and text are no day.
     for (const text of ['29/02/2026', '06/12/2026 10:00', '06/12/26', 'today', '']) expect(parseLocalDate(text, 'fr'), text).toBeNull()
   })

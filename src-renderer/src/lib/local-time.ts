@@ -41,12 +41,14 @@ interface Typed {
 
 /**
  * The parts of what the operator typed: the language's order of day, month and a four-digit year (separated by / . or
- * -), then, optionally, hours and minutes on a 24-hour clock (23:59 or 23h59) and seconds. Null when it does not read so.
+ * -), or the ISO order (year first), then, optionally, hours and minutes on a 24-hour clock (23:59 or 23h59) and seconds. Null when it does not read so.
  */
 function typedParts(text: string, locale: string | null | undefined): Typed | null {
   const m = /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[\s,T]+(\d{1,2})[:hH](\d{2})(?::(\d{2}))?)?$/.exec(text.trim())
   if (!m) return null
-  const order = dateOrder(locale)
+  // A four-digit first number is the ISO order (2026-12-31, as the address and exports write it) in every language:
+  // no language writes its year first with day and month after it in the other order.
+  const order: Part[] = m[1]?.length === 4 ? ['year', 'month', 'day'] : dateOrder(locale)
   const at = (part: Part) => Number(m[order.indexOf(part) + 1])
   if (m[order.indexOf('year') + 1]?.length !== 4) return null
   const time = m[4] === undefined ? undefined : { hours: Number(m[4]), minutes: Number(m[5]), seconds: Number(m[6] ?? 0) }
