@@ -221,6 +221,8 @@ for (const language of LANGUAGES) {
       .getByRole('button', { name: t('jobs.ui.cancel') })
       .first()
       .click()
+    // The dialog counts the job as it is now: the window of five journalled as being sent, one of them at the carrier.
+    await expect(page.getByRole('dialog', { name: t('jobs.ui.cancelTitle') })).toContainText(t('jobs.ui.cancelSendingText', { count: 5 }))
     await confirm(page, t('jobs.ui.cancelTitle'), t('jobs.ui.cancelConfirm'))
     await expect(state).toHaveText(t('jobs.ui.states.cancelled'))
     expect(await statusAtPeer(applied!)).toBe('DEACTIVATED')

@@ -490,7 +490,9 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const settled = new Set([...finished, ...ended].filter((r) => !window.includes(r)))
       await writeDocs(db, [job, ...settled, ...window], extra)
       if (window.length > 0) flights.push({ window, outcomes: Promise.all(window.map(call)) })
-      if (ended.length > 0) progressEvents.push(progressNow())
+      // The window journalled `sending` is told too: a page that counted it as still to send offered a cancel that
+      // said nothing of the changes already on their way to the carrier.
+      if (window.length > 0 || ended.length > 0) progressEvents.push(progressNow())
     }
 
     /** Applies a window's outcomes to its rows; returns the audit entries of what they did. */
