@@ -7,7 +7,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
-import { addDevice, openDevice, plantDeviceConflict, setEditorText, skipWithoutKeyring } from './steps'
+import { addDevice, newJasperJob, openDevice, plantDeviceConflict, setEditorText, skipWithoutKeyring } from './steps'
 import { words } from './words'
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']
@@ -212,28 +212,7 @@ for (const language of ['en', 'fr'] as const) {
         const t = words(language)
         await choose(page, language, theme)
         const found: string[] = []
-        await page
-          .getByRole('navigation')
-          .getByRole('link', { name: t('nav.extensions'), exact: true })
-          .click()
-        await page
-          .getByRole('region', { name: t('carriers.jasper') })
-          .getByRole('button', { name: t('extensions.add') })
-          .click()
-        const form = page.getByRole('dialog')
-        await form.getByLabel(t('profiles.form.name')).fill('Fleet')
-        await form.getByLabel(t('profiles.form.baseUrl')).fill(peer.url)
-        await form.getByLabel(t('profiles.form.username')).fill('ops')
-        await form.getByLabel(t('profiles.form.apiKey')).fill('test-api-key')
-        await form.getByRole('button', { name: t('profiles.form.save') }).click()
-        await expect(form).toBeHidden()
-
-        await page
-          .getByRole('navigation')
-          .getByRole('link', { name: t('nav.jobs'), exact: true })
-          .click()
-        await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
-        const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+        const dialog = await newJasperJob(page, t, { url: peer.url, apiKey: 'test-api-key' })
         await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
         await expect(dialog.getByText(t('jobs.ui.new.fileRequired'))).toBeVisible()
         found.push(...(await scan(page, 'new bulk job dialog with a problem')))

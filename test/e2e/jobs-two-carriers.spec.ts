@@ -34,7 +34,7 @@ test.afterEach(async () => {
 async function addProfiles(page: Page, t: Words): Promise<void> {
   // Fifty calls a second for each account: the run lasts a few seconds (an Orange row is a read and a submission, its
   // ticket then followed), long enough to pause it after its first window.
-  await addJasperProfile(page, cc.url, API_KEY, 50)
+  await addJasperProfile(page, cc.url, API_KEY, { perSecond: 50 })
   await page
     .getByRole('region', { name: t('carriers.orange') })
     .getByRole('button', { name: t('extensions.add') })

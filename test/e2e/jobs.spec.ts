@@ -11,7 +11,8 @@ import { readFile } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
-import { LANGUAGES, switchLanguage, words, type Words } from './words'
+import { newJasperJob } from './steps'
+import { LANGUAGES, switchLanguage, words } from './words'
 
 const API_KEY = 'jobs-e2e-key-4Rt'
 
@@ -45,25 +46,6 @@ async function targets(): Promise<{ csv: string[]; iccids: string[]; retired: st
   return { csv: [...iccids.slice(0, 100), retired!, ...iccids.slice(100)], iccids, retired: retired!, before }
 }
 
-async function addJasperProfile(page: Page, t: Words): Promise<void> {
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: t('nav.extensions'), exact: true })
-    .click()
-  const card = page.getByRole('region', { name: t('carriers.jasper') })
-  await card.getByRole('button', { name: t('extensions.add') }).click()
-  const dialog = page.getByRole('dialog')
-  await dialog.getByLabel(t('profiles.form.name')).fill('Fleet')
-  await dialog.getByLabel(t('profiles.form.baseUrl')).fill(peer().url)
-  await dialog.getByLabel(t('profiles.form.username')).fill('ops')
-  await dialog.getByLabel(t('profiles.form.apiKey')).fill(API_KEY)
-  await dialog.getByText(t('profiles.form.advanced')).click()
-  // Twenty calls a second: the run lasts about ten seconds, long enough to pause it half-way.
-  await dialog.getByLabel(t('profiles.form.perSecond')).fill('20')
-  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
-  await expect(dialog).toBeHidden()
-}
-
 /** The first `count` Activated SIMs at the peer. */
 async function activated(count: number): Promise<string[]> {
   const iccids: string[] = []
@@ -89,19 +71,10 @@ for (const language of LANGUAGES) {
     const t = words(language)
     const { csv: rows, iccids, retired, before } = await targets()
     await switchLanguage(page, language)
-    await addJasperProfile(page, t)
-    // A fresh window: the dialog reads the accounts itself, whatever view the operator opened before.
-    await page.reload()
-    await page.waitForSelector('[data-app-state="ready"]')
 
-    // New bulk job from a CSV: nothing is sent yet.
-    await page
-      .getByRole('navigation')
-      .getByRole('link', { name: t('nav.jobs'), exact: true })
-      .click()
-    await expect(page.getByRole('heading', { level: 1, name: t('jobs.ui.title') })).toBeVisible()
-    await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
-    const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+    // New bulk job from a CSV: nothing is sent yet. Twenty calls a second: the run lasts about ten seconds, long enough
+    // to pause it half-way.
+    const dialog = await newJasperJob(page, t, { url: peer().url, apiKey: API_KEY, perSecond: 20 })
     await expect(dialog.getByLabel(t('jobs.ui.new.account'))).toHaveValue(/^jasper:/)
     // Without a file the dialog says what is missing.
     await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()
@@ -191,15 +164,7 @@ for (const language of LANGUAGES) {
     const t = words(language)
     const iccids = await activated(5)
     await switchLanguage(page, language)
-    await addJasperProfile(page, t)
-    await page.reload()
-    await page.waitForSelector('[data-app-state="ready"]')
-    await page
-      .getByRole('navigation')
-      .getByRole('link', { name: t('nav.jobs'), exact: true })
-      .click()
-    await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
-    const dialog = page.getByRole('dialog', { name: t('jobs.ui.new.title') })
+    const dialog = await newJasperJob(page, t, { url: peer().url, apiKey: API_KEY, perSecond: 20 })
     await dialog.getByLabel(t('jobs.ui.new.status')).selectOption({ label: t('sim.statuses.deactivated') })
     await dialog.getByLabel(t('jobs.ui.new.fileInput')).setInputFiles({ name: 'five.csv', mimeType: 'text/csv', buffer: Buffer.from(['iccid', ...iccids].join('\r\n')) })
     await dialog.getByRole('button', { name: t('jobs.ui.new.submit') }).click()

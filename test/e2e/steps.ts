@@ -7,6 +7,7 @@ import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { keyringSkipReason } from '../helpers/system'
 import { makePki, PASSWORD, startSmtp, USER, type SmtpPeer } from '../peers/smtp/smtp.peer'
 import { expect, test, type FieldlineApp } from './fixtures'
+import { navigate, words, type Words } from './words'
 
 /** Operator steps shared by the specs, written the way a person does them: by role and accessible name. */
 
@@ -54,25 +55,41 @@ export function skipWithoutKeyring(): void {
 
 /**
  * Adds a Jasper profile "Lab account" for a Control Center at `url` (user ops) on the Extensions page, with the account's
- * requests per second when given; returns its card.
+ * requests per second when given, in the language of `t` (English unless given); returns its card.
  */
-export async function addJasperProfile(page: Page, url: string, apiKey: string, perSecond?: number): Promise<Locator> {
-  await page.getByRole('navigation').getByRole('link', { name: 'Extensions' }).click()
-  const card = page.getByRole('region', { name: 'Jasper' })
-  await card.getByRole('button', { name: 'Add' }).click()
+export async function addJasperProfile(page: Page, url: string, apiKey: string, options: { perSecond?: number | undefined; t?: Words } = {}): Promise<Locator> {
+  const { perSecond, t = words('en') } = options
+  await navigate(page, t, 'extensions')
+  const card = page.getByRole('region', { name: t('carriers.jasper') })
+  await card.getByRole('button', { name: t('extensions.add') }).click()
   const dialog = page.getByRole('dialog')
-  await dialog.getByLabel('Profile name').fill('Lab account')
-  await dialog.getByLabel('API URL').fill(url)
-  await dialog.getByLabel('User name').fill('ops')
-  await dialog.getByLabel('API key').fill(apiKey)
+  await dialog.getByLabel(t('profiles.form.name')).fill('Lab account')
+  await dialog.getByLabel(t('profiles.form.baseUrl')).fill(url)
+  await dialog.getByLabel(t('profiles.form.username')).fill('ops')
+  await dialog.getByLabel(t('profiles.form.apiKey')).fill(apiKey)
   if (perSecond !== undefined) {
-    await dialog.getByText('Advanced').click()
-    await dialog.getByLabel('Requests per second').fill(String(perSecond))
+    await dialog.getByText(t('profiles.form.advanced')).click()
+    await dialog.getByLabel(t('profiles.form.perSecond')).fill(String(perSecond))
   }
-  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
   await expect(dialog).toBeHidden()
   await expect(card.getByRole('heading', { name: 'Lab account' })).toBeVisible()
   return card
+}
+
+/**
+ * The way to a bulk job on a Control Center: its Jasper profile added (addJasperProfile), then Jobs → New bulk job in a
+ * fresh window, so that the dialog reads the accounts itself, whatever view the operator opened before. Returns the
+ * dialog.
+ */
+export async function newJasperJob(page: Page, t: Words, profile: { url: string; apiKey: string; perSecond?: number }): Promise<Locator> {
+  await addJasperProfile(page, profile.url, profile.apiKey, { perSecond: profile.perSecond, t })
+  await page.reload()
+  await page.waitForSelector('[data-app-state="ready"]')
+  await navigate(page, t, 'jobs')
+  await expect(page.getByRole('heading', { level: 1, name: t('jobs.ui.title') })).toBeVisible()
+  await page.getByRole('button', { name: t('jobs.ui.newJob') }).click()
+  return page.getByRole('dialog', { name: t('jobs.ui.new.title') })
 }
 
 /** A real smtp-server on 127.0.0.1 with STARTTLS and AUTH, its certificate signed by a CA made for the test. */

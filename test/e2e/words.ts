@@ -48,7 +48,7 @@ export async function englishThenBack(page: Page): Promise<void> {
   await page.goBack()
 }
 
-export async function navigate(page: Page, t: Words, to: 'extensions' | 'devices' | 'mbed' | 'ledger' | 'activity'): Promise<void> {
+export async function navigate(page: Page, t: Words, to: 'extensions' | 'devices' | 'jobs' | 'mbed' | 'ledger' | 'activity'): Promise<void> {
   await page
     .getByRole('navigation')
     .getByRole('link', { name: t(`nav.${to}`), exact: true })

@@ -83,65 +83,52 @@ describe('invitations need an email configuration', () => {
 })
 
 describe('invitation 1 → 2 → 3', () => {
-  it('reads an invitation written before codes (a teammate on an older release may replicate one in) as one without an account, not joined', async () => {
-    expect(CURRENT_SCHEMA.invitation).toBe(3)
-    const at = '2026-01-01T00:00:00.000Z'
-    const v1 = {
-      _id: 'invitation:00000000000000aa',
-      kind: 'invitation',
+  /** What each older schema lacks: 1 was written before codes (no account), 2 before joining was known (no joinedAt). */
+  const older = [
+    {
       schemaVersion: 1,
-      name: 'Old',
-      email: 'old@example.org',
-      role: 'viewer',
-      language: 'en',
-      organisation: 'Acme',
-      invitedBy: 'Ada',
-      state: 'sent',
-      via: 'smtp',
-      attempts: 1,
-      messageId: null,
-      lastError: null,
-      createdAt: at,
-      updatedAt: at,
-      sentAt: at,
-      revokedAt: null,
-    }
-    await workspace.db.put(v1)
-    const { items } = await team.list()
-    expect(items).toEqual([expect.objectContaining({ id: '00000000000000aa', account: null, joinedAt: null })])
-    expect(invitationSchema.parse(items[0])).toEqual(items[0])
-    // Revoked, it has no user on a team server to remove: recorded as before.
-    expect(await team.revoke('00000000000000aa', ctx)).toMatchObject({ state: 'revoked', account: null })
-  })
-
-  it('reads an invitation written before joining was known (schema 2) as one not joined', async () => {
-    const at = '2026-02-01T00:00:00.000Z'
-    const v2 = {
-      _id: 'invitation:00000000000000bb',
-      kind: 'invitation',
+      before: 'codes (a teammate on an older release may replicate one in)',
+      id: '00000000000000aa',
+      at: '2026-01-01T00:00:00.000Z',
+      fields: { name: 'Old', email: 'old@example.org', role: 'viewer', language: 'en' },
+    },
+    {
       schemaVersion: 2,
-      name: 'Two',
-      email: 'two@example.org',
-      role: 'operator',
-      language: 'fr',
-      organisation: 'Acme',
-      invitedBy: 'Ada',
-      state: 'sent',
-      via: 'smtp',
-      attempts: 1,
-      messageId: null,
-      lastError: null,
-      createdAt: at,
-      updatedAt: at,
-      sentAt: at,
-      revokedAt: null,
-      account: null,
-    }
-    await workspace.db.put(v2)
-    const item = (await team.list()).items.find((i) => i.id === '00000000000000bb')
-    expect(item).toMatchObject({ state: 'sent', joinedAt: null })
-    expect(invitationSchema.parse(item)).toEqual(item)
-  })
+      before: 'joining was known',
+      id: '00000000000000bb',
+      at: '2026-02-01T00:00:00.000Z',
+      fields: { name: 'Two', email: 'two@example.org', role: 'operator', language: 'fr', account: null },
+    },
+  ]
+
+  for (const { schemaVersion, before, id, at, fields } of older) {
+    it(`reads an invitation written before ${before} (schema ${schemaVersion}) as one without an account, not joined`, async () => {
+      expect(CURRENT_SCHEMA.invitation).toBe(3)
+      const written = {
+        _id: `invitation:${id}`,
+        kind: 'invitation',
+        schemaVersion,
+        ...fields,
+        organisation: 'Acme',
+        invitedBy: 'Ada',
+        state: 'sent',
+        via: 'smtp',
+        attempts: 1,
+        messageId: null,
+        lastError: null,
+        createdAt: at,
+        updatedAt: at,
+        sentAt: at,
+        revokedAt: null,
+      }
+      await workspace.db.put(written)
+      const { items } = await team.list()
+      expect(items).toEqual([expect.objectContaining({ id, state: 'sent', account: null, joinedAt: null })])
+      expect(invitationSchema.parse(items[0])).toEqual(items[0])
+      // Revoked, it has no user on a team server to remove: recorded as before.
+      expect(await team.revoke(id, ctx)).toMatchObject({ state: 'revoked', account: null })
+    })
+  }
 })
 
 /** openssl makes the test certificates; without it the suite skips loudly, or fails under FIELDLINE_STRICT=1. */

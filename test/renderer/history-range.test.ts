@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromLocalInput, localDate, localInput, parseLocalDate, parseLocalInput, rangeWords } from '../../src-renderer/src/lib/local-time'
+import { fromLocalInput, localDate, localInput, parseLocalDate, parseLocalInput, rangeWords, timeExample } from '../../src-renderer/src/lib/local-time'
 import { formErrors } from '../../src-renderer/src/lib/form/issues'
 import { historyInputSchema } from '../../src-shared/models/historian'
 
@@ -45,6 +45,12 @@ describe('dates and times in the interface’s language, whatever the browser’
     }
     // A day a month lacks, a time where only a day is asked, and text are no day.
     for (const text of ['29/02/2026', '06/12/2026 10:00', '06/12/26', 'today', '']) expect(parseLocalDate(text, 'fr'), text).toBeNull()
+  })
+
+  it('gives the time fields’ example (the last minute of 2026) in the language’s order, one it reads back', () => {
+    expect(timeExample('en')).toBe('12/31/2026 23:59')
+    expect(timeExample('fr')).toBe('31/12/2026 23:59')
+    for (const language of ['en', 'fr']) expect(parseLocalInput(timeExample(language), language)).toBe(at(2026, 12, 31, 23, 59))
   })
 
   it('sends the ISO time, or the text as typed for the form to refuse in words', () => {

@@ -37,6 +37,15 @@ describe('assertSecureUrl', () => {
     expect(refusal(() => assertSecureUrl(url))).toEqual(info)
   })
 
+  it.each([
+    ['not a url', 'errors.invalidUrl', { url: 'not a url' }],
+    ['ftp://files.example.com', 'errors.invalidUrl', { url: 'ftp://files.example.com' }],
+    ['https://user:secret@api.example.com', 'errors.urlHasCredentials', {}],
+    ['http://api.example.com/rws', 'errors.insecureUrl', { url: 'http://api.example.com' }],
+  ])('names the field it was told %j came from, beside what the refusal says', (url, key, params) => {
+    expect(refusal(() => assertSecureUrl(url, 'settings.restUrl')).details?.ref).toEqual({ key, params: { ...params, field: 'settings.restUrl' } })
+  })
+
   it('returns the parsed URL it accepted', () => {
     expect(assertSecureUrl('http://127.1:8080/x').href).toBe('http://127.0.0.1:8080/x')
   })

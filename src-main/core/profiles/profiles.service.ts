@@ -45,9 +45,12 @@ function slug(name: string): string {
   return `${base || 'profile'}-${randomBytes(2).toString('hex')}`
 }
 
-/** Accepts a bare host (the old "domain ID") as well as a URL; credentials go over https:// only. */
-export function normaliseBaseUrl(value: string): string {
-  const url = assertSecureUrl(withDefaultScheme(value))
+/**
+ * Accepts a bare host (the old "domain ID") as well as a URL; credentials go over https:// only. A refusal names
+ * `field` when given (assertSecureUrl).
+ */
+export function normaliseBaseUrl(value: string, field?: string): string {
+  const url = assertSecureUrl(withDefaultScheme(value), field)
   return url.href.replace(/\/+$/, '')
 }
 
@@ -74,21 +77,7 @@ function normaliseSettings(extension: ProfileExtension, settings: Record<string,
   parseClientId(s.clientId)
   if (s.ca.trim() !== '') parseCaBundle([s.ca])
   // The REST API gets the API key and token over HTTP basic auth: https://, or http:// to a loopback peer only.
-  return s.restUrl === '' ? s : { ...s, restUrl: refusedAt('settings.restUrl', () => normaliseBaseUrl(s.restUrl)) }
-}
-
-/**
- * Runs a check whose refusal is about one field of the form, and names that field in the refusal: the broker URL and
- * the REST API URL are refused with the same keys (an insecure URL), which alone would put both at the first.
- */
-function refusedAt<T>(field: string, check: () => T): T {
-  try {
-    return check()
-  } catch (e) {
-    const ref = e instanceof AppError ? e.details?.ref : undefined
-    if (!(e instanceof AppError) || !ref) throw e
-    throw new AppError(e.code, e.message, { ...e.details, ref: { ...ref, params: { ...ref.params, field } } })
-  }
+  return s.restUrl === '' ? s : { ...s, restUrl: normaliseBaseUrl(s.restUrl, 'settings.restUrl') }
 }
 
 /** The core's English for each refusal of secretProblems, whose references the forms translate. */

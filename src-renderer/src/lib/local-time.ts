@@ -31,6 +31,11 @@ export function localInput(ms: number, locale: string | null | undefined): strin
     .join('/')} ${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+/** The example a time field's hint and problem give, in the language's order: "12/31/2026 23:59" in English, "31/12/2026 23:59" in French. */
+export function timeExample(locale: string | null | undefined): string {
+  return localInput(new Date(2026, 11, 31, 23, 59).getTime(), locale)
+}
+
 interface Typed {
   year: number
   month: number
