@@ -1,7 +1,8 @@
 /**
  * `fieldline dm upload | platform | unpublish` as processes against test/peers/platform-rest. The CLI reads the
  * platform profile's token from the OS keychain, so the suite needs a D-Bus session with a keyring (the dbus recipe
- * in BRIEF/CONTRIBUTING; CI runs in one).
+ * in BRIEF/CONTRIBUTING; CI runs in one). The same commands with FIELDLINE_* variables go to a second peer, so a
+ * call that took the saved profile instead would show on the wrong one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
@@ -12,6 +13,10 @@ import { keyringSkipReason } from '../helpers/system'
 import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer, type PlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
 
 const skip = keyringSkipReason()
+const ENV_KEY = 'a-org2-envkey0002'
+const ENV_TOKEN = 'env-token-0987654321'
+/** Every variable a script might have set, emptied unless a test sets it (runCli passes this process's on). */
+const NO_PLATFORM_VARIABLES = { FIELDLINE_MQTT_URL: '', FIELDLINE_MQTT_CLIENT_ID: '', FIELDLINE_MQTT_USERNAME: '', FIELDLINE_MQTT_PASSWORD: '', FIELDLINE_PLATFORM_REST_URL: '' }
 const packageText = (version: string) => JSON.stringify({ bundleId: 'pump-actions', version, displayName: { en_US: 'Pump actions' }, actions: { flush: { actionDisplayName: { en_US: 'Flush' } } } })
 
 describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
@@ -19,9 +24,11 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
   let dataDir: string
   let cleanup: () => Promise<void>
   let profileId: string
+  let envPeer: PlatformRestPeer
 
   beforeAll(async () => {
     peer = await startPlatformRestPeer({ bundles: [{ bundleId: 'foreign', displayName: { en_US: 'Foreign' }, actions: { go: { actionDisplayName: { en_US: 'Go' } } } }] })
+    envPeer = await startPlatformRestPeer({ keys: { [ENV_KEY]: ENV_TOKEN } })
     const t = await tempDir()
     cleanup = t.cleanup
     dataDir = join(t.dir, 'data')
@@ -44,6 +51,7 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
     await core.call('profiles:remove', { extension: 'platform', id: profileId })
     await core.close()
     await peer.close()
+    await envPeer.close()
     await cleanup()
   })
 
@@ -69,5 +77,54 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
     expect(again).toMatchObject({ code: 1, err: 'fieldline: The platform holds no package pump-actions\n' })
     const json = JSON.parse((await runCli(dataDir, ['--json', 'dm', 'platform'])).out) as { items: { bundleId: string; state: string }[] }
     expect(json.items).toEqual([expect.objectContaining({ bundleId: 'foreign', state: 'notKept' })])
+  }, 180_000)
+
+  it('takes the platform from variables for scripts, --profile still winning, and never prints the token', async () => {
+    const host = new URL(envPeer.url).host
+    const profileRequests = peer.requests().length
+    const vars = { ...NO_PLATFORM_VARIABLES, FIELDLINE_PLATFORM_REST_URL: envPeer.url, FIELDLINE_MQTT_USERNAME: ENV_KEY, FIELDLINE_MQTT_PASSWORD: ENV_TOKEN }
+    const runs = [
+      await runCli(dataDir, ['dm', 'upload', 'pump-actions'], vars),
+      await runCli(dataDir, ['dm', 'platform'], vars),
+      await runCli(dataDir, ['dm', 'unpublish', 'pump-actions', '--yes'], vars),
+    ]
+    expect(runs).toMatchObject([
+      { code: 0, out: `pump-actions created on ${host}\n` },
+      { code: 0, out: expect.stringMatching(/^pump-actions\t\d\.0\tsame\n$/) },
+      { code: 0, out: `removed pump-actions from ${host}\n` },
+    ])
+    expect(envPeer.requests().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 201', 'GET 200', 'DELETE 204'])
+    expect(peer.requests()).toHaveLength(profileRequests)
+
+    // FIELDLINE_MQTT_URL switches to variables as it does for `dm invoke`; --profile takes the saved profile even then.
+    const withProfile = await runCli(dataDir, ['dm', 'upload', 'pump-actions', '--profile', profileId], { ...vars, FIELDLINE_MQTT_URL: 'mqtts://org2.messaging.internetofthings.ibmcloud.com:8883' })
+    expect(withProfile).toMatchObject({ code: 0, out: 'pump-actions created on Plant\n' })
+    expect(peer.bundles()).toHaveProperty('pump-actions')
+    expect(envPeer.bundles()).not.toHaveProperty('pump-actions')
+
+    const seen = envPeer.requests().length
+    const refused = [
+      await runCli(dataDir, ['dm', 'upload', 'pump-actions'], { ...vars, FIELDLINE_MQTT_PASSWORD: '' }),
+      await runCli(dataDir, ['dm', 'platform'], {
+        ...NO_PLATFORM_VARIABLES,
+        FIELDLINE_MQTT_URL: 'mqtts://x.example:8883',
+        FIELDLINE_MQTT_CLIENT_ID: 'not-a-client-id',
+        FIELDLINE_MQTT_USERNAME: ENV_KEY,
+        FIELDLINE_MQTT_PASSWORD: ENV_TOKEN,
+      }),
+      await runCli(dataDir, ['dm', 'platform'], { ...vars, FIELDLINE_PLATFORM_REST_URL: 'http://platform.example/api/v0002' }),
+      await runCli(dataDir, ['dm', 'unpublish', 'Bad Id!', '--yes'], vars),
+    ]
+    expect(refused).toMatchObject([
+      { code: 2, out: '', err: "fieldline: Set FIELDLINE_MQTT_USERNAME (the API key) and FIELDLINE_MQTT_PASSWORD (the auth token) to reach the platform's REST API\n" },
+      { code: 2, out: '', err: 'fieldline: Set FIELDLINE_PLATFORM_REST_URL, or FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) to derive the REST API URL from its org\n' },
+      { code: 2, out: '', err: expect.stringContaining('may only be sent over https://') },
+      { code: 2, out: '', err: expect.stringContaining('Invalid input: bundleId') },
+    ])
+    expect(envPeer.requests()).toHaveLength(seen)
+
+    const wrongToken = await runCli(dataDir, ['dm', 'platform'], { ...vars, FIELDLINE_MQTT_PASSWORD: 'not-the-token-5555' })
+    expect(wrongToken).toMatchObject({ code: 1, err: expect.stringContaining('refused the API key or its token') })
+    for (const run of [...runs, ...refused, wrongToken]) expect(`${run.out}${run.err}`).not.toMatch(/env-token|not-the-token/)
   }, 180_000)
 })

@@ -5,13 +5,15 @@
  * mosquitto; the broker is stopped, the peer delivers notifications, the bridge is killed with SIGKILL, and started
  * again with the broker back: every notification arrives (at least once: QoS 1), in order, and the restart says how many
  * messages it found from the last run. A second bridge on the same queue directory is refused with the reason. The same
- * across kill -9 for the WebSocket channel (Pelion), where a frame mbed sent is forgotten as soon as it is sent.
+ * across kill -9 for the WebSocket channel (Pelion), where a frame mbed sent is forgotten as soon as it is sent, and for
+ * an async response that came before its command's 202 (held on disk for it: core/mbed/early-answers.ts).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/core'
+import { commandTopic } from '../../src-main/core/platform/topics'
 import { killCommands, startCli, type CommandRun } from '../helpers/cli-process'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
@@ -160,6 +162,55 @@ describe.skipIf(skip)('mbed bridge across kill -9', () => {
       }
     } finally {
       await pelion.close()
+    }
+  })
+
+  it('an async response that came before its 202 is published after kill -9 (legacy form, two connections)', { timeout: 120_000 }, async () => {
+    const ep = peer.endpoints()[0]
+    if (!ep) throw new Error('no endpoint')
+    const earlyEnv = { ...env(), FIELDLINE_MQTT_CLIENT_ID: `a:test:kill-early-${process.pid}` }
+    const earlyBridge = (): CommandRun => startCli(['--data-dir', join(dataDir, 'early'), 'bridge', 'mbed'], earlyEnv, (k) => !k.startsWith('FIELDLINE_'))
+    const sub = await connectAsync(broker.url, { clientId: `kill-early-sub-${process.pid}`, reconnectPeriod: 0 })
+    const got: Record<string, unknown>[] = []
+    sub.on('message', (_topic, payload) => got.push(JSON.parse(payload.toString('utf8')) as Record<string, unknown>))
+    try {
+      await sub.subscribeAsync(`iot-2/type/${ep.type}/id/${ep.name}/evt/asyncResponse/fmt/json`, { qos: 1 })
+      const first = earlyBridge()
+      await expect.poll(() => first.stderr(), POLL).toContain('mbed bridge running')
+      // The first command's 202 is held back for longer than the test: its async response comes first, on the channel.
+      peer.faults.set({ kind: 'slowAnswer', ms: 100_000, path: new RegExp(`^/v2/endpoints/${ep.name}/`), times: 1 })
+      const delivered = peer.stats().asyncResponsesDelivered
+      const commandsBefore = peer.commands().length
+      const reboot = JSON.stringify({ method: 'POST', deviceId: ep.name, resourceId: '3/0/4' })
+      // Sent again until the bridge has subscribed to the commands (it takes them once running): the first to arrive is the slow one.
+      await expect
+        .poll(
+          async () => {
+            if (peer.commands().length === commandsBefore) await sub.publishAsync(commandTopic(ep.type, ep.name, 'reboot', 'json'), reboot, { qos: 1 })
+            return peer.commands().length
+          },
+          { timeout: 30_000, interval: 250 },
+        )
+        .toBeGreaterThan(commandsBefore)
+      const asyncId = peer.commands()[commandsBefore]?.asyncId
+      await expect.poll(() => peer.stats().asyncResponsesDelivered - delivered, POLL).toBeGreaterThanOrEqual(1)
+      // mbed has forgotten it: the bridge polls again only once it handled the answer.
+      const polled = pulls()
+      await expect.poll(pulls, POLL).toBeGreaterThan(polled)
+      first.child.kill('SIGKILL')
+      await first.exit
+      expect(first.child.signalCode).toBe('SIGKILL')
+      expect(got.filter((g) => g.id === asyncId)).toEqual([])
+
+      // Its command lived in the killed process: published by what its legacy id names (endpoint and path).
+      const again = earlyBridge()
+      await expect.poll(() => got.filter((g) => g.id === asyncId).length, POLL).toBeGreaterThanOrEqual(1)
+      expect(got.find((g) => g.id === asyncId)).toMatchObject({ id: asyncId, status: expect.any(Number), ep: ep.name, path: '/3/0/4' })
+      again.child.kill('SIGTERM')
+      expect(await again.exit).toBe(0)
+    } finally {
+      peer.faults.clear()
+      await sub.endAsync(true)
     }
   })
 })

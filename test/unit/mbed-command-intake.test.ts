@@ -8,6 +8,7 @@ import { CommandIntake, type CommandIntakeOptions } from '../../src-main/core/mb
 import type { ResourceRequest, ResourceResult } from '../../src-main/core/mbed/connector.client'
 import { EndpointTypes } from '../../src-main/core/mbed/endpoint-types'
 import { noopLogger } from '../../src-main/core/mbed/log-limit'
+import { earlyJournal } from '../helpers/mbed-early'
 import { PendingCommands } from '../../src-main/core/mbed/pending-commands'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -37,6 +38,7 @@ function setup(options: { commandTypes?: CommandIntakeOptions['commandTypes']; f
     queueModeTtlMs: 60_000,
     maxPending: 100,
     earlyAnswerMs: 1_000,
+    early: earlyJournal(),
     commandHistory: 100,
     counters,
     publish,
@@ -46,6 +48,7 @@ function setup(options: { commandTypes?: CommandIntakeOptions['commandTypes']; f
     warn: () => {},
     log: noopLogger,
   })
+  pending.open()
   const intake = new CommandIntake({
     client,
     link: link as unknown as CommandIntakeOptions['link'],

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MbedCommandView } from '../../src-shared/models/mbed'
 import { noopLogger } from '../../src-main/core/mbed/log-limit'
+import { earlyJournal } from '../helpers/mbed-early'
 import { PendingCommands, type CommandRecord, type PendingCommandsOptions } from '../../src-main/core/mbed/pending-commands'
 
 function setup(over: Partial<PendingCommandsOptions> = {}) {
@@ -17,6 +18,7 @@ function setup(over: Partial<PendingCommandsOptions> = {}) {
     queueModeTtlMs: 5_000,
     maxPending: 3,
     earlyAnswerMs: 100,
+    early: earlyJournal(),
     commandHistory: 2,
     counters,
     publish: (topic, payload) => published.push({ topic, body: JSON.parse(payload) as Record<string, unknown> }),
@@ -27,6 +29,7 @@ function setup(over: Partial<PendingCommandsOptions> = {}) {
     log: noopLogger,
     ...over,
   })
+  pending.open()
   return { pending, published, views, counters, unroutable }
 }
 
@@ -87,6 +90,38 @@ describe('pending commands', () => {
     pending.sweep(Date.now() + 200)
     expect(counters.unmatchedAsyncResponses).toBe(2)
     expect(published).toEqual([{ topic: 'iot-2/type/Light/id/node-9/evt/asyncResponse/fmt/json', body: { id: '123#node-9@test.domain.com/3/0/1', status: 200, ep: 'node-9', path: '/3/0/1' } }])
+  })
+
+  it('an early answer waits on disk: the next run handles what nobody claimed as unmatched, and nothing claimed comes back', () => {
+    const journal = earlyJournal()
+    const first = setup({ early: journal })
+    first.pending.handle({ id: '7#node-9@test.domain.com/3/0/5', status: 200, payload: 'MQ==', ct: 'text/plain', maxAge: 60 })
+    first.pending.handle({ id: 'a-claimed', status: 204 })
+    first.pending.accepted(record(), 'a-claimed', false)
+    // Closed without its 202, as a killed process leaves it (stop() only closes the journal).
+    first.pending.stop()
+    expect(first.published.map((p) => p.body.id)).toEqual(['a-claimed'])
+
+    const second = setup({ early: journal })
+    expect(second.counters.unmatchedAsyncResponses).toBe(1)
+    expect(second.published).toEqual([
+      {
+        topic: 'iot-2/type/Light/id/node-9/evt/asyncResponse/fmt/json',
+        body: { id: '7#node-9@test.domain.com/3/0/5', status: 200, ct: 'text/plain', 'max-age': 60, payload: 'MQ==', ep: 'node-9', path: '/3/0/5' },
+      },
+    ])
+    second.pending.stop()
+    expect(setup({ early: journal }).published).toEqual([])
+  })
+
+  it('at a graceful stop, early answers are handled as unmatched at once and leave the journal', () => {
+    const journal = earlyJournal()
+    const first = setup({ early: journal })
+    first.pending.handle({ id: '8#node-9@test.domain.com/3/0/1', status: 200 })
+    first.pending.releaseEarly()
+    expect(first.published.map((p) => p.body.id)).toEqual(['8#node-9@test.domain.com/3/0/1'])
+    first.pending.stop()
+    expect(setup({ early: journal }).published).toEqual([])
   })
 
   it('expires commands past their TTL (longer for queue-mode endpoints) and beyond the pending cap', () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { EventPayload } from '../../../src-shared/contract'
 import { parseDecimal } from '../../../src-shared/models/location'
 import type { PlatformLink } from '../../core/platform/link'
-import { environmentLink, mqttEnvironment } from '../platform-environment'
+import { environmentLink, mqttEnvironment, platformFromEnvironment } from '../platform-environment'
 import { CliError, EXIT, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -75,7 +75,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
         })
         let own: PlatformLink | undefined
         try {
-          if (!opts.profile && process.env.FIELDLINE_MQTT_URL) {
+          if (platformFromEnvironment(opts.profile)) {
             own = environmentLink(rt, mqttEnvironment())
             own.on('state', (e) => rt.err(`platform link: ${e.state}${e.reason ? ` (${e.reason.message})` : ''}`))
             rt.core.locationIntake.attach('environment', own)

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import type { Output } from '../../../src-shared/contract'
-import { isAppError } from '../../core/common/errors'
+import { channels, type Output } from '../../../src-shared/contract'
+import { isAppError, type AppError } from '../../core/common/errors'
+import { parseOrThrow } from '../../core/common/validation'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
-import { environmentLink, mqttEnvironment } from '../platform-environment'
+import { environmentLink, mqttEnvironment, platformFromEnvironment, platformRestSource } from '../platform-environment'
 import { cannotRead } from './dm'
 import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
@@ -107,30 +108,30 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       }),
     )
 
+  const REST_VARIABLES = 'FIELDLINE_MQTT_CLIENT_ID or FIELDLINE_PLATFORM_REST_URL, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD'
+  const restProfileOption = `a saved platform profile; without it, the default one, or ${REST_VARIABLES} when FIELDLINE_MQTT_URL or FIELDLINE_PLATFORM_REST_URL is set`
+
   dm.command('upload <bundleId>')
     .description("upload a kept package to the platform's REST API (--replace when the platform holds another package with that bundle id)")
-    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .option('--profile <id>', restProfileOption)
     .option('--replace', 'replace the package the platform holds under the same bundle id (recorded in the audit trail)')
     .action(
       withRuntime(async (rt, bundleId: string, opts: { profile?: string; replace?: boolean }) => {
-        const sent = await rt.core.dispatcher.invoke('packages:upload', { bundleId, replace: opts.replace === true, ...(opts.profile ? { platformProfile: opts.profile } : {}) }, { actor: cliActor() })
-        if (!sent.ok) {
-          const { error } = sent
+        const r = await onPlatform(
+          () => rt.core.publishing.upload(parseOrThrow(channels['packages:upload'].input, { bundleId, replace: opts.replace === true }), { actor: cliActor() }, platformRestSource(opts.profile)),
           // The core's words name the app's confirmation; here it is an option.
-          const differs = error.details?.ref?.key === 'dmPlatform.differs'
-          throw new CliError(differs ? `fieldline: the platform holds another package ${bundleId}; add --replace to overwrite it` : `fieldline: ${error.message}`, exitCodeFor(error.code))
-        }
-        const r = sent.value as Output<'packages:upload'>
+          (e) => (e.details?.ref?.key === 'dmPlatform.differs' ? `the platform holds another package ${bundleId}; add --replace to overwrite it` : undefined),
+        )
         rt.out(rt.json ? JSON.stringify({ bundleId, ...r }) : `${bundleId} ${r.outcome === 'unchanged' ? 'already on' : `${r.outcome} on`} ${r.profile.name}`)
       }),
     )
 
   dm.command('platform')
     .description("the packages the platform's REST API holds, each marked same, differs or not-kept against the library")
-    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .option('--profile <id>', restProfileOption)
     .action(
       withRuntime(async (rt, opts: { profile?: string }) => {
-        const list = await rt.call('packages:platformList', opts.profile ? { platformProfile: opts.profile } : {})
+        const list = await onPlatform(() => rt.core.publishing.platformList(platformRestSource(opts.profile)))
         if (rt.json) return rt.out(JSON.stringify(list))
         for (const p of list.items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.state === 'notKept' ? 'not-kept' : p.state}`)
       }),
@@ -138,12 +139,12 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
 
   dm.command('unpublish <bundleId>')
     .description('remove a package from the platform (the library keeps it); needs --yes')
-    .option('--profile <id>', 'a saved platform profile (default: the default one)')
+    .option('--profile <id>', restProfileOption)
     .option('--yes', 'confirm the removal: the platform stops offering its actions')
     .action(
       withRuntime(async (rt, bundleId: string, opts: { profile?: string; yes?: boolean }) => {
         if (opts.yes !== true) throw new CliError(`fieldline: removing ${bundleId} from the platform needs --yes`, EXIT.usage)
-        const r = await rt.call('packages:unpublish', { bundleId, ...(opts.profile ? { platformProfile: opts.profile } : {}) })
+        const r = await onPlatform(() => rt.core.publishing.unpublish(parseOrThrow(channels['packages:unpublish'].input, { bundleId }), { actor: cliActor() }, platformRestSource(opts.profile)))
         rt.out(rt.json ? JSON.stringify({ bundleId, ...r }) : `removed ${bundleId} from ${r.profile.name}`)
       }),
     )
@@ -162,13 +163,26 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
         if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 600) throw new CliError('fieldline: --timeout must be 1–600 seconds', EXIT.usage)
         const parameters = parsePairs(params)
         const input = { typeId: opts.type, deviceId: opts.id, bundleId, actionId, parameters, timeoutSeconds }
-        const result =
-          opts.profile || !process.env.FIELDLINE_MQTT_URL ? await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) }) : await viaEnvironment(rt, input)
+        const result = platformFromEnvironment(opts.profile) ? await viaEnvironment(rt, input) : await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) })
         const meaning = result.rc === null ? `no response within ${timeoutSeconds} s` : `rc ${result.rc} (${RC_MEANING[result.rc] ?? 'unknown code'})`
         rt.out(rt.json ? JSON.stringify(result) : `${bundleId}/${actionId} on ${opts.type}/${opts.id}: ${meaning}`)
         return result.rc !== null && result.rc >= 200 && result.rc < 300 ? EXIT.ok : EXIT.failed
       }),
     )
+}
+
+/**
+ * A call to the platform's REST API, from a profile or from variables alike: the service directly (the channels name
+ * saved profiles only), its input read by the channel's own schema. Errors exit as the dispatcher's would; `say` may
+ * word one for the command line.
+ */
+async function onPlatform<T>(call: () => Promise<T>, say: (e: AppError) => string | undefined = () => undefined): Promise<T> {
+  try {
+    return await call()
+  } catch (e) {
+    if (!isAppError(e)) throw e
+    throw new CliError(`fieldline: ${say(e) ?? e.message}`, exitCodeFor(e.code))
+  }
 }
 
 interface InvokeInput {

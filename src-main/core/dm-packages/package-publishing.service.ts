@@ -53,10 +53,53 @@ function profileRef(doc: ProfileDoc): { id: string; name: string } {
   return { id: doc._id.split(':').slice(2).join(':'), name: doc.name }
 }
 
+/**
+ * A platform given by variables instead of a saved profile (the CLI's FIELDLINE_MQTT_CLIENT_ID, _USERNAME, _PASSWORD
+ * and FIELDLINE_PLATFORM_REST_URL, for scripts): the same settings a profile holds, the secret never stored.
+ */
+export interface PlatformEnvironment {
+  clientId: string
+  restUrl: string
+  apiKey: string
+  token: string
+}
+
+/** A saved profile's id (undefined: the default profile), or a platform from variables. */
+export type PlatformSource = string | undefined | { environment: PlatformEnvironment }
+
+/** The id a platform from variables is reported under (no profile has it: profile ids are slugs of names). */
+const ENVIRONMENT_ID = 'env'
+
+/** Which platform a call went to: as the answer names it, and as the audit trail's `via` does. */
+interface PlatformTarget {
+  ref: { id: string; name: string }
+  via: string
+}
+
 export function createPackagePublishing({ db, bus, profiles, logger, makeClient = createPlatformRestClient }: PackagePublishingDeps) {
-  /** The profile's REST client; refused before anything is sent when the profile lacks an address or credentials. */
-  async function open(profileId: string | undefined): Promise<{ doc: ProfileDoc; client: PlatformRestClient }> {
-    const doc = await profiles.resolve('platform', profileId || undefined)
+  /**
+   * The REST client for a saved profile, or for a platform given by variables; refused before anything is sent when
+   * there is no address or no credentials. Both forms find the address by the same rule (platformRestUrl).
+   */
+  async function open(source: PlatformSource): Promise<{ target: PlatformTarget; client: PlatformRestClient }> {
+    if (typeof source === 'object') {
+      const { clientId, restUrl, apiKey, token } = source.environment
+      const baseUrl = platformRestUrl({ clientId, restUrl })
+      if (!baseUrl) {
+        throw AppError.withRef('VALIDATION', 'Set FIELDLINE_PLATFORM_REST_URL, or FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) to derive the REST API URL from its org', {
+          key: 'dmPlatform.envNoRestUrl',
+        })
+      }
+      if (!apiKey || !token) {
+        throw AppError.withRef('VALIDATION', "Set FIELDLINE_MQTT_USERNAME (the API key) and FIELDLINE_MQTT_PASSWORD (the auth token) to reach the platform's REST API", {
+          key: 'dmPlatform.envNoCredentials',
+        })
+      }
+      const client = makeClient({ baseUrl, apiKey, token }, logger ? { logger } : {})
+      // Named by its host, the one thing that tells the operator (and the audit trail) which platform it was.
+      return { target: { ref: { id: ENVIRONMENT_ID, name: client.host }, via: `${client.host} (environment)` }, client }
+    }
+    const doc = await profiles.resolve('platform', source || undefined)
     const settings = platformSettingsSchema.parse(doc.settings)
     const baseUrl = platformRestUrl(settings)
     if (!baseUrl) {
@@ -70,13 +113,13 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
       })
     }
     const client = makeClient({ baseUrl, apiKey: settings.username, token, ...(settings.ca.trim() ? { ca: [settings.ca] } : {}) }, logger ? { logger } : {})
-    return { doc, client }
+    return { target: { ref: profileRef(doc), via: doc.name }, client }
   }
 
-  async function withClient<T>(profileId: string | undefined, run: (client: PlatformRestClient, doc: ProfileDoc) => Promise<T>): Promise<T> {
-    const { doc, client } = await open(profileId)
+  async function withClient<T>(source: PlatformSource, run: (client: PlatformRestClient, target: PlatformTarget) => Promise<T>): Promise<T> {
+    const { target, client } = await open(source)
     try {
-      return await run(client, doc)
+      return await run(client, target)
     } finally {
       await client.close()
     }
@@ -88,12 +131,12 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
     return doc.value
   }
 
-  async function audit(ctx: CallContext, action: string, bundleId: string, doc: ProfileDoc, outcome: { after?: unknown; error?: unknown; before?: unknown }): Promise<void> {
+  async function audit(ctx: CallContext, action: string, bundleId: string, target: PlatformTarget, outcome: { after?: unknown; error?: unknown; before?: unknown }): Promise<void> {
     await appendAudit(db, {
       actor: ctx.actor,
       action,
       target: bundleId,
-      via: doc.name,
+      via: target.via,
       outcome: outcome.error === undefined ? 'ok' : 'failed',
       ...(outcome.before !== undefined ? { before: outcome.before } : {}),
       ...(outcome.after !== undefined ? { after: outcome.after } : {}),
@@ -103,9 +146,9 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
   }
 
   return {
-    async platformList(profileId: string | undefined): Promise<Output<'packages:platformList'>> {
+    async platformList(source: PlatformSource): Promise<Output<'packages:platformList'>> {
       const kept = new Map((await listPackageDocs(db)).map((d) => [d.bundleId, d.value]))
-      return withClient(profileId, async (client, doc) => {
+      return withClient(source, async (client, target) => {
         const items = (await client.listBundles()).map((b) => {
           const local = kept.get(b.bundleId)
           const read = validatePackage(JSON.stringify(b)).value
@@ -116,16 +159,16 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
             state: local === undefined ? ('notKept' as const) : sameAsKept(local, b) ? ('same' as const) : ('differs' as const),
           }
         })
-        return { profile: profileRef(doc), items: items.sort((a, b) => a.bundleId.localeCompare(b.bundleId)) }
+        return { profile: target.ref, items: items.sort((a, b) => a.bundleId.localeCompare(b.bundleId)) }
       })
     },
 
     async status(bundleId: string, profileId: string | undefined): Promise<Output<'packages:platformStatus'>> {
       const kept = await mustKeep(bundleId)
-      return withClient(profileId, async (client, doc) => {
+      return withClient(profileId, async (client, target) => {
         const remote = await client.getBundle(bundleId)
         const state: PlatformPackageState = remote === null ? 'absent' : sameAsKept(kept, remote) ? 'same' : 'differs'
-        return { profile: profileRef(doc), state }
+        return { profile: target.ref, state }
       })
     },
 
@@ -133,16 +176,16 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
      * POST when the platform holds no such package; nothing when it holds this very one; PUT when it holds another one
      * and the operator chose to replace it (refused with CONFLICT otherwise, so the window can ask).
      */
-    async upload(input: ParsedInput<'packages:upload'>, ctx: CallContext): Promise<Output<'packages:upload'>> {
+    async upload(input: ParsedInput<'packages:upload'>, ctx: CallContext, source: PlatformSource = input.platformProfile): Promise<Output<'packages:upload'>> {
       const kept = await mustKeep(input.bundleId)
-      return withClient(input.platformProfile, async (client, doc) => {
-        const profile = profileRef(doc)
+      return withClient(source, async (client, target) => {
+        const profile = target.ref
         const remote = await client.getBundle(input.bundleId)
         if (remote !== null && sameAsKept(kept, remote)) return { profile, outcome: 'unchanged' as const }
         if (remote !== null && !input.replace) {
-          throw AppError.withRef('CONFLICT', `The platform (${doc.name}) holds another package ${input.bundleId}; confirm to replace it`, {
+          throw AppError.withRef('CONFLICT', `The platform (${profile.name}) holds another package ${input.bundleId}; confirm to replace it`, {
             key: 'dmPlatform.differs',
-            params: { bundleId: input.bundleId, profile: doc.name },
+            params: { bundleId: input.bundleId, profile: profile.name },
           })
         }
         const action = remote === null ? 'package.publish' : 'package.republish'
@@ -151,25 +194,25 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
           if (remote === null) await client.createBundle(kept)
           else await client.updateBundle(kept)
         } catch (e) {
-          await audit(ctx, action, input.bundleId, doc, { error: e, before, after: { version: kept.version ?? null } })
+          await audit(ctx, action, input.bundleId, target, { error: e, before, after: { version: kept.version ?? null } })
           throw e
         }
-        await audit(ctx, action, input.bundleId, doc, { before, after: { version: kept.version ?? null, actions: Object.keys(kept.actions) } })
+        await audit(ctx, action, input.bundleId, target, { before, after: { version: kept.version ?? null, actions: Object.keys(kept.actions) } })
         return { profile, outcome: remote === null ? ('created' as const) : ('replaced' as const) }
       })
     },
 
     /** Removes the package from the platform; the library keeps it. */
-    async unpublish(input: ParsedInput<'packages:unpublish'>, ctx: CallContext): Promise<Output<'packages:unpublish'>> {
-      return withClient(input.platformProfile, async (client, doc) => {
+    async unpublish(input: ParsedInput<'packages:unpublish'>, ctx: CallContext, source: PlatformSource = input.platformProfile): Promise<Output<'packages:unpublish'>> {
+      return withClient(source, async (client, target) => {
         try {
           await client.deleteBundle(input.bundleId)
         } catch (e) {
-          await audit(ctx, 'package.unpublish', input.bundleId, doc, { error: e })
+          await audit(ctx, 'package.unpublish', input.bundleId, target, { error: e })
           throw e
         }
-        await audit(ctx, 'package.unpublish', input.bundleId, doc, { after: { removedFrom: profileRef(doc).id } })
-        return { profile: profileRef(doc), removed: true as const }
+        await audit(ctx, 'package.unpublish', input.bundleId, target, { after: { removedFrom: target.ref.id } })
+        return { profile: target.ref, removed: true as const }
       })
     },
   }

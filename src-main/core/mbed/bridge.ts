@@ -5,7 +5,8 @@
  * This module composes the parts, each of which does one job and documents its rules:
  * - endpoint-types.ts: device type, queue mode and topic of each endpoint;
  * - envelope-handler.ts (+ live-preview.ts): each envelope from the channel → notify events, the UI's live stream;
- * - pending-commands.ts: commands awaiting async responses, matching, expiry, the asyncResponse events;
+ * - pending-commands.ts: commands awaiting async responses, matching, expiry, the asyncResponse events; answers that
+ *   beat their 202 wait on disk in early-answers.ts (in `queueDir`), so a kill loses none;
  * - command-intake.ts: commands from MQTT and the console, checked, sent in order per endpoint, bridgeError events;
  * - subscriptions.ts: the pre-subscriptions and subscriptions mbed needs to send notifications at all (§1.4);
  * - publish-queue.ts: the bounded QoS 1 queue to the broker, on disk in `queueDir` (a message is written before the
@@ -35,6 +36,7 @@ import { CommandIntake, type CommandTypes, type SendCommandInput } from './comma
 import { MAX_COMMAND_BYTES } from './commands'
 import type { MbedClient, MbedEndpoint } from './connector.client'
 import { EndpointTypes, listEndpointsWithResources, type EndpointWithResources } from './endpoint-types'
+import { EarlyAnswers, earlyAnswersDir } from './early-answers'
 import { EnvelopeHandler } from './envelope-handler'
 import type { MbedEnvelope } from './envelope'
 import { createLivePreview } from './live-preview'
@@ -223,6 +225,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     queueModeTtlMs,
     maxPending,
     earlyAnswerMs,
+    early: new EarlyAnswers({ dir: earlyAnswersDir(options.queueDir), capacity: maxPending, ...(options.queueSyncIntervalMs ? { syncIntervalMs: options.queueSyncIntervalMs } : {}) }),
     commandHistory,
     counters,
     publish,
@@ -395,6 +398,15 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     // stop() may have been called while the endpoint list was on its way (read through a function: TypeScript
     // narrows `state` from the checks above and cannot see that the await let it change).
     if (currentState() !== 'starting') return
+    try {
+      // Before the channel starts (early answers are held there), and once endpoints have their types: what the last
+      // run held goes out under its endpoint's type.
+      pending.open()
+    } catch (e) {
+      const error = queueError(e, options.queueDir)
+      setState('failed', error)
+      throw error
+    }
     await subs.start()
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
@@ -455,6 +467,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     subs.stop()
     // Closing the channel delivers what mbed already handed over (a held poll's answer, frames before the close).
     await channel.stop()
+    pending.releaseEarly()
     live.flush()
     subscriptionEvents.flush()
     queue.pump()

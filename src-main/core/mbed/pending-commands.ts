@@ -5,8 +5,9 @@
  * - An answer is published as `…/evt/asyncResponse/fmt/json` {id, status, ct, max-age, payload, ep, path} (+ error
  *   when mbed sent one) under the command's device type and endpoint (§2: Watson added ep/path, which raw mbed items
  *   lack).
- * - An answer that outruns its 202 (legacy form: two connections) waits `earlyAnswerMs` for it. One that matches
- *   nothing is counted, and published only when its legacy id names ep and path ("n#ep@domain/path").
+ * - An answer that outruns its 202 (legacy form: two connections) waits `earlyAnswerMs` for it, on disk
+ *   (early-answers.ts: mbed has forgotten it, so a kill must not lose it). One that matches nothing, or that a previous
+ *   run left there, is counted, and published only when its legacy id names ep and path ("n#ep@domain/path").
  * - A command without an answer for its TTL (2 h 5 min; queue-mode endpoints 3 days + 5 min, §1.3's expiries) is
  *   marked expired; beyond `maxPending` awaiting commands the oldest is marked expired.
  */
@@ -16,6 +17,7 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { AppError } from '../common/errors'
 import { LIVE_PAYLOAD_MAX, type MbedCommandView } from '../../../src-shared/models/mbed'
 import type { CommandMethod } from './commands'
+import type { EarlyAnswers } from './early-answers'
 import type { MbedAsyncResponse } from './envelope'
 import type { LimitedWarn } from './log-limit'
 import type { OutKind } from './publish-queue'
@@ -46,6 +48,8 @@ export interface PendingCommandsOptions {
   queueModeTtlMs: number
   maxPending: number
   earlyAnswerMs: number
+  /** Where early answers wait (opened by `open`). */
+  early: EarlyAnswers
   commandHistory: number
   counters: { asyncResponses: number; unmatchedAsyncResponses: number; pendingCommands: number }
   publish: (topic: string, payload: string, kind: OutKind) => void
@@ -97,9 +101,22 @@ export function asyncResponseJson(a: MbedAsyncResponse, ep: string, path: string
 export class PendingCommands {
   private readonly records = new Map<string, CommandRecord>()
   private readonly pending = new Map<string, CommandRecord>()
-  private readonly early = new Map<string, { answer: MbedAsyncResponse; at: number }>()
+  private readonly early: EarlyAnswers
 
-  constructor(private readonly o: PendingCommandsOptions) {}
+  constructor(private readonly o: PendingCommandsOptions) {
+    this.early = o.early
+  }
+
+  /**
+   * At start, once the publish queue is open: opens the early answers' journal. What a previous run left there can no
+   * longer be claimed (its commands lived in that process): published by its legacy id, or counted and logged.
+   */
+  open(): void {
+    const { left, settleLeft } = this.early.open()
+    if (left.length > 0) this.o.log.info({ count: left.length }, 'mbed bridge: async responses the last run held for their command are handled as unmatched')
+    for (const e of left) this.unmatched(e.answer)
+    settleLeft()
+  }
 
   get pendingCount(): number {
     return this.pending.size
@@ -136,7 +153,7 @@ export class PendingCommands {
   takeEarly(asyncId: string): MbedAsyncResponse | undefined {
     const e = this.early.get(asyncId)
     if (!e) return undefined
-    this.early.delete(asyncId)
+    this.early.settle(asyncId)
     return e.answer
   }
 
@@ -153,9 +170,10 @@ export class PendingCommands {
     record.state = 'pending'
     const beaten = this.early.get(asyncId)
     if (beaten) {
-      this.early.delete(asyncId)
       this.pending.delete(asyncId)
       this.answer(record, beaten.answer)
+      // Only now: the answer is in the publish queue on disk.
+      this.early.settle(asyncId)
       return
     }
     if (!chosen) this.await(asyncId, record)
@@ -173,11 +191,20 @@ export class PendingCommands {
     }
     // Unknown yet: a legacy answer can outrun the 202 that tells us its id (two connections). Wait a little.
     if (this.early.size >= this.o.maxPending) {
-      const oldest = this.early.keys().next().value
-      if (oldest !== undefined) this.unmatched(this.early.get(oldest)?.answer ?? a)
-      if (oldest !== undefined) this.early.delete(oldest)
+      const [oldest] = this.early.entries().next().value ?? []
+      const held = oldest === undefined ? undefined : this.early.get(oldest)
+      if (oldest !== undefined && held) {
+        this.unmatched(held.answer)
+        this.early.settle(oldest)
+      }
     }
-    this.early.set(a.id, { answer: a, at: Date.now() })
+    try {
+      this.early.hold(a, Date.now())
+    } catch (e) {
+      // Not on disk, it must not wait in memory only: handled at once, as if its 202 never came.
+      this.o.warn('earlyJournal', { err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: an early async response could not be written to disk; handled as unmatched')
+      this.unmatched(a)
+    }
   }
 
   answer(record: CommandRecord, a: MbedAsyncResponse): void {
@@ -200,10 +227,10 @@ export class PendingCommands {
 
   /** Early answers whose command never showed up, and commands past their TTL (called once a second). */
   sweep(now: number): void {
-    for (const [id, e] of this.early) {
+    for (const [id, e] of [...this.early.entries()]) {
       if (now - e.at < this.o.earlyAnswerMs) break
-      this.early.delete(id)
       this.unmatched(e.answer)
+      this.early.settle(id)
     }
     for (const [id, r] of this.pending) {
       const ttl = r.queueMode ? this.o.queueModeTtlMs : this.o.pendingTtlMs
@@ -214,13 +241,24 @@ export class PendingCommands {
     this.o.counters.pendingCommands = this.pending.size
   }
 
-  /** At stop: every awaiting command is marked expired; early answers are forgotten. */
+  /**
+   * At stop, once the channel is closed and before the publish queue drains: no 202 can claim an early answer any
+   * more, so each is handled as unmatched now rather than at the next start.
+   */
+  releaseEarly(): void {
+    for (const [id, e] of [...this.early.entries()]) {
+      this.unmatched(e.answer)
+      this.early.settle(id)
+    }
+  }
+
+  /** At stop: every awaiting command is marked expired; the early answers' journal is closed (what it holds stays). */
   stop(): void {
     for (const [id, r] of this.pending) {
       this.pending.delete(id)
       this.expire(r, AppError.withRef('TIMEOUT', 'the bridge stopped before the answer arrived', { key: 'mbed.commandBridgeStopped' }))
     }
-    this.early.clear()
+    this.early.close()
   }
 
   /** The most recent commands, newest first, pending ones included. */

@@ -108,7 +108,8 @@ export const outItemCodec: LineCodec<OutItem> = {
   receivedAt: (m) => m.at ?? null,
 }
 
-function locked(pid: number, dir: string): AppError {
+/** The refusal of a queue directory another bridge holds (also the early answers' journal in it: early-answers.ts). */
+export function locked(pid: number, dir: string): AppError {
   return AppError.withRef('CONFLICT', pid > 0 ? `Another mbed bridge (process ${pid}) is using the message queue in ${dir}` : `The mbed bridge's message queue in ${dir} is locked`, {
     key: 'mbed.queueLocked',
     params: { pid, dir },

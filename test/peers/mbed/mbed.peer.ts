@@ -82,6 +82,8 @@ export interface MbedPeerOptions {
  * - status: answers that status without handling; the body is the Pelion error (§1.1), except 410 on
  *   /v2/notification/pull, which is the real "CHANNEL_DELETED" text. `retryAfterSeconds` adds Retry-After.
  * - latency: waits before handling (a held long poll waits this long on top).
+ * - slowAnswer: handles the request at once and sends its answer `ms` later: a 202 outrun by the async response it
+ *   announces, which the notification channel (another connection, §1.3 legacy form) already delivered.
  * - drop: destroys the TCP connection before answering.
  * - html: an nginx-style HTML page with that status instead of JSON.
  * - wsClose: closes every live WebSocket (of `key` only, when given) at once with that code — 1006 destroys the TCP
@@ -92,6 +94,7 @@ export interface MbedPeerOptions {
 export type MbedFault =
   | { kind: 'status'; status: 401 | 410 | 429 | 500 | 502 | 503; path?: RegExp; times?: number; retryAfterSeconds?: number }
   | { kind: 'latency'; ms: number; path?: RegExp; times?: number }
+  | { kind: 'slowAnswer'; ms: number; path?: RegExp; times?: number }
   | { kind: 'drop'; path?: RegExp; times?: number }
   | { kind: 'wsClose'; code: 1000 | 1001 | 1006 | 1008 | 1011 | 1012; times?: number; key?: string }
   | { kind: 'html'; status: number; path?: RegExp; times?: number }
@@ -350,7 +353,9 @@ export async function startMbedPeer(options: MbedPeerOptions = {}): Promise<Mbed
       send(res, unauthorized())
       return
     }
+    const slow = take(['slowAnswer'], target)
     const response = await handleRest(ctx, { method, url, headers: req.headers, body, key }, res)
+    if (slow) await sleep(slow.ms)
     if (response !== 'held') send(res, response)
   }
 
