@@ -1,7 +1,8 @@
 /**
  * Orange rows in bulk jobs, against the Orange peer (and the Control Center peer for a job of both carriers): pre-flight
  * refusals, status tickets submitted once and followed to their end, an ambiguous submission left unknown, a job resumed
- * by a new core after a close with tickets in flight, and undo where Orange can set the previous state back.
+ * by a new core after a close with tickets in flight, a stopped job's cancel whose open tickets end later (in the same
+ * core or the next one), and undo where Orange can set the previous state back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
@@ -316,8 +317,8 @@ describe('Orange rows in bulk jobs', () => {
     expect((await rowsOf(core, undo.id)).map((r) => [r.id, r.state, r.after?.status])).toEqual([[toDone, 'pending', 'activated']])
   })
 
-  it('a ticket still open when the core closes is followed into its row by the next core; one that ended before a crash left its row unknown is applied when the core opens', async () => {
-    const serials = [peer.serials[8]!, peer.serials[9]!]
+  it('a ticket still open when the core closes is followed into its row by the next core; one that ended before a crash left its row unknown is applied when the core opens; one the workspace lost stays unknown, saying so', async () => {
+    const serials = [peer.serials[8]!, peer.serials[9]!, peer.serials[19]!]
     const jobId = await cancelledWithTicketsOpen(serials)
     await core.close()
     // What a crash between the follower's final write and the row's leaves: the second row's ticket ended in the
@@ -328,12 +329,16 @@ describe('Orange rows in bulk jobs', () => {
     const rows = await readRows(ws.db, jobId)
     const ended = (await listTickets(ws.db)).find((t) => t._id === rows[1]!.ticketId)!
     await writeDocs(ws.db, [{ ...ended, state: 'TERMINATED', final: true, nextPollAt: null }])
+    // And a ticket the workspace lost: nothing will say how it ended.
+    const lost = await ws.db.get(rows[2]!.ticketId!)
+    await ws.db.remove(lost._id, lost._rev)
     await ws.close()
     core = await testCore(dir, { orangePolling: FAST, vault })
     // Written before the core is handed over: a CLI command that opens it reads the outcome at once.
     expect((await rowsOf(core, jobId))[1]).toMatchObject({ state: 'done', error: null })
-    await expect.poll(async () => (await rowsOf(core, jobId)).map((r) => r.state), { timeout: 10_000, interval: 20 }).toEqual(['done', 'done'])
-    expect((await core.call('jobs:status', { jobId })).job).toMatchObject({ state: 'cancelled', counts: { done: 2, unknown: 0, failed: 0 } })
+    expect((await rowsOf(core, jobId))[2]).toMatchObject({ state: 'unknown', error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.ticketNotKept' } } } })
+    await expect.poll(async () => (await rowsOf(core, jobId)).map((r) => r.state), { timeout: 10_000, interval: 20 }).toEqual(['done', 'done', 'unknown'])
+    expect((await core.call('jobs:status', { jobId })).job).toMatchObject({ state: 'cancelled', counts: { done: 2, unknown: 1, failed: 0 } })
     for (const x of serials) expect(changesOf(x)).toHaveLength(1)
   })
 

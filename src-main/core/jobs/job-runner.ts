@@ -198,8 +198,8 @@ const ticketUnknown = (): ErrorInfo =>
  * change may have been applied, so it is unknown (cancelledInFlight); an SMS may have been sent, so it is unknown too,
  * never "not sent"; a refresh only reads, so it is simply not done (pending, which a cancelled job shows as not sent);
  * an Orange row takes the outcome of its ticket when Orange has ended it, and is unknown otherwise — its ticket still
- * open (the Orange service follows it, and audits how it ends, whatever the job does) or its submission without a
- * trace. Changes the rows in place, and returns the audit entries of their outcomes.
+ * open (the Orange service follows it, and audits how it ends, whatever the job does; the row takes that outcome then:
+ * cancelled-tickets.ts) or its submission without a trace. Changes the rows in place, and returns the audit entries of their outcomes.
  */
 const TICKET_OPEN_AT_CANCEL = 'jobs.ticketOpenAtCancel'
 
