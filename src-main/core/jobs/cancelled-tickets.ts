@@ -10,12 +10,13 @@
  * tickets of a running job.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
+import { JOB_ROW_STATES } from '../../../src-shared/models/sim-jobs'
 import { isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { isConflict, type Db } from '../store/documents'
 import { getTicket } from '../store/tickets.store'
 import { awaitsTicket } from './job-runner'
-import { listJobs, readJob, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
+import { countRows, listJobs, readJob, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
 import { endByTicket, type OrangeJobPort } from './orange-rows'
 
 type Ended = { ticket: Parameters<typeof endByTicket>[1] } | { lost: ErrorInfo }
@@ -45,7 +46,7 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
     ofJob.set(row._id, outcome)
     ended.set(row.jobId, ofJob)
     // One write at a time: two tickets of a job ending together would otherwise conflict on the job's document.
-    writing = writing.then(write).catch((e: unknown) => logger?.error({ err: e }, 'an Orange ticket left open by a cancel could not be written to its job row'))
+    writing = writing.then(write)
     return writing
   }
 
@@ -53,37 +54,41 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
     const batch = ended
     ended = new Map()
     for (const [jobId, outcomes] of batch) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await writeJob(jobId, outcomes)
-          break
-        } catch (e) {
-          if (!isConflict(e) || attempt >= CONFLICT_RETRIES) throw e
-        }
+      try {
+        await writeJob(jobId, outcomes)
+      } catch (e) {
+        // The row still awaits its ticket, which has ended: the core applies it again when it next opens (resume).
+        logger?.error({ err: e, jobId }, 'an Orange ticket left open by a cancel could not be written to its job row')
       }
     }
   }
 
-  async function writeJob(jobId: string, outcomes: Map<string, Ended>): Promise<void> {
+  async function writeJob(jobId: string, outcomes: Map<string, Ended>, attempt = 0): Promise<void> {
     const job = await readJob(db, jobId)
     if (!job) return
-    const res = await db.allDocs({ keys: [...outcomes.keys()], include_docs: true })
-    // A row another replica (or an earlier write) has settled already is left as it is.
-    const rows = res.rows.flatMap((r) => ('doc' in r && r.doc && awaitsTicket(r.doc as JobRowDoc) ? [r.doc as JobRowDoc] : []))
-    if (rows.length === 0) return
+    const rows = await readRows(db, jobId)
     const at = now().toISOString()
-    for (const row of rows) {
+    // A row another replica (or an earlier write) has settled already is left as it is.
+    const changedRows = rows.filter((r) => awaitsTicket(r) && outcomes.has(r._id))
+    for (const row of changedRows) {
       const outcome = outcomes.get(row._id)!
-      job.counts.unknown -= 1
       if ('lost' in outcome) {
         // Its ticket is gone from the workspace: nothing will say how it ended; unknown it stays, saying why.
         row.error = outcome.lost
         row.at = at
       } else endByTicket(row, outcome.ticket, at)
-      job.counts[row.state] += 1
     }
+    // Counted from the rows, not adjusted: a write that half failed (the rows written, not the job) is made whole here.
+    const counts = countRows(rows)
+    if (changedRows.length === 0 && JOB_ROW_STATES.every((state) => counts[state] === job.counts[state])) return
+    job.counts = counts
     job.updatedAt = at
-    await writeDocs(db, [job, ...rows])
+    try {
+      await writeDocs(db, [job, ...changedRows])
+    } catch (e) {
+      if (!isConflict(e) || attempt >= CONFLICT_RETRIES) throw e
+      return writeJob(jobId, outcomes, attempt + 1)
+    }
     changed(job)
   }
 
