@@ -483,6 +483,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   // Tickets left open by an earlier session (a restart, a crash) are followed again from now on.
   await orange.resume()
+  await jobs.resumeTicketsLeft()
   // Events queued before a restart (or a crash) are sent on and the forwarder starts again if it was on; a one-shot CLI
   // command does not (`fieldline ledger run` and `ledger submit` start what they need).
   if (options.mode !== 'cli') await ledger.resume()

@@ -1,7 +1,8 @@
 /**
  * Orange rows in bulk jobs, against the Orange peer (and the Control Center peer for a job of both carriers): pre-flight
  * refusals, status tickets submitted once and followed to their end, an ambiguous submission left unknown, a job resumed
- * by a new core after a close with tickets in flight, and undo where Orange can set the previous state back.
+ * by a new core after a close with tickets in flight, a stopped job's cancel whose open tickets end later (in the same
+ * core or the next one), and undo where Orange can set the previous state back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
@@ -258,6 +259,87 @@ describe('Orange rows in bulk jobs', () => {
     expect(rows[0]).toMatchObject({ state: 'done', ticketNumber: expect.any(Number) })
     expect(rows[1]).toMatchObject({ state: 'unknown', error: { code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'jobs.ticketUnknown' } } } })
     for (const x of ended) expect(changesOf(x)).toHaveLength(1)
+  })
+
+  /**
+   * A job of `serials` whose tickets Orange sits on, stopped as a killed process and then a pause from another leave it
+   * (every row `sending` with its ticket, the job paused), then cancelled by a new core: every row unknown, naming its
+   * open ticket. Orange's tickets end when the test sets a short timing.
+   */
+  async function cancelledWithTicketsOpen(serials: string[]): Promise<string> {
+    for (const x of serials) peer.setStatus(x, 'ACTIVATED')
+    peer.setTicketTiming({ waitingMs: 60_000, workMs: 60_000 })
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: csv(serials) }, params: { status: 'sleeping' } })
+    await core.call('jobs:preflight', { jobId: job.id, refresh: true })
+    await core.call('jobs:run', { jobId: job.id })
+    await expect.poll(async () => (await rowsOf(core, job.id)).filter((r) => r.ticketNumber !== null).length, { timeout: 10_000, interval: 10 }).toBe(serials.length)
+    await core.close()
+    const ws = await openWorkspace(dir)
+    const doc = (await readJob(ws.db, job.id))!
+    doc.state = 'paused'
+    await writeDocs(ws.db, [doc])
+    await ws.close()
+    core = await testCore(dir, { orangePolling: FAST, vault })
+    expect(await core.call('jobs:cancel', { jobId: job.id })).toMatchObject({ state: 'cancelled', counts: { sending: 0, unknown: serials.length } })
+    for (const row of await rowsOf(core, job.id)) expect(row).toMatchObject({ state: 'unknown', error: { details: { ref: { key: 'jobs.ticketOpenAtCancel' } } } })
+    return job.id
+  }
+
+  it("a row a cancel left to its open ticket takes the ticket's outcome when Orange ends it: done, or failed with Orange's reason; counts pushed, undo takes the done one", async () => {
+    const [toDone, toFail] = [peer.serials[6]!, peer.serials[7]!]
+    const jobId = await cancelledWithTicketsOpen([toDone, toFail])
+    const progress: unknown[] = []
+    core.bus.subscribe((event, payload) => {
+      if (event === 'jobs:progress' && (payload as { jobId: string }).jobId === jobId) progress.push(payload)
+    })
+    // Orange refuses the second change when it comes to it: the SIM was cancelled meanwhile.
+    peer.setStatus(toFail, 'CANCELLED')
+    peer.setTicketTiming({ waitingMs: 40, workMs: 40 })
+    await expect.poll(async () => (await core.call('jobs:status', { jobId })).job.counts, { timeout: 10_000, interval: 20 }).toMatchObject({ done: 1, failed: 1, unknown: 0, sending: 0 })
+    const job = (await core.call('jobs:status', { jobId })).job
+    expect(job.state).toBe('cancelled')
+    const [done, failed] = await rowsOf(core, jobId)
+    expect(done).toMatchObject({ state: 'done', error: null, at: expect.any(String) })
+    expect(failed).toMatchObject({
+      state: 'failed',
+      error: { code: 'CARRIER', details: { carrierCode: 'SIM_CANCELLED', ref: { key: 'orange.ticketFailed', params: { ticket: failed!.ticketNumber } } } },
+    })
+    expect(changesOf(toDone)).toEqual([expect.objectContaining({ to: 'SLEEPING', ticketNumber: done!.ticketNumber })])
+    // The views heard of it as of any row's change: the job's counts, in a progress event.
+    expect(progress.at(-1)).toMatchObject({ jobId, state: 'cancelled', counts: { done: 1, failed: 1, unknown: 0 } })
+    // The counts are the rows' own (nothing counted twice when both tickets end together).
+    expect(job.counts).toMatchObject({ total: 2, pending: 0, skipped: 0 })
+    // The export says so too.
+    expect((await core.call('jobs:export', { jobId, offset: 0 })).text).toMatch(new RegExp(`${toDone},done,`))
+
+    // Undo sets back the change that was made, and only it.
+    const undo = await core.call('jobs:undo', { jobId })
+    expect((await rowsOf(core, undo.id)).map((r) => [r.id, r.state, r.after?.status])).toEqual([[toDone, 'pending', 'activated']])
+  })
+
+  it('a ticket still open when the core closes is followed into its row by the next core; one that ended before a crash left its row unknown is applied when the core opens; one the workspace lost stays unknown, saying so', async () => {
+    const serials = [peer.serials[8]!, peer.serials[9]!, peer.serials[19]!]
+    const jobId = await cancelledWithTicketsOpen(serials)
+    await core.close()
+    // What a crash between the follower's final write and the row's leaves: the second row's ticket ended in the
+    // workspace (as the peer will end it), its row still unknown.
+    peer.setTicketTiming({ waitingMs: 40, workMs: 40 })
+    await expect.poll(() => peer.line(serials[1]!).status, { timeout: 5_000, interval: 20 }).toBe('SLEEPING')
+    const ws = await openWorkspace(dir)
+    const rows = await readRows(ws.db, jobId)
+    const ended = (await listTickets(ws.db)).find((t) => t._id === rows[1]!.ticketId)!
+    await writeDocs(ws.db, [{ ...ended, state: 'TERMINATED', final: true, nextPollAt: null }])
+    // And a ticket the workspace lost: nothing will say how it ended.
+    const lost = await ws.db.get(rows[2]!.ticketId!)
+    await ws.db.remove(lost._id, lost._rev)
+    await ws.close()
+    core = await testCore(dir, { orangePolling: FAST, vault })
+    // Written before the core is handed over: a CLI command that opens it reads the outcome at once.
+    expect((await rowsOf(core, jobId))[1]).toMatchObject({ state: 'done', error: null })
+    expect((await rowsOf(core, jobId))[2]).toMatchObject({ state: 'unknown', error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.ticketNotKept' } } } })
+    await expect.poll(async () => (await rowsOf(core, jobId)).map((r) => r.state), { timeout: 10_000, interval: 20 }).toEqual(['done', 'done', 'unknown'])
+    expect((await core.call('jobs:status', { jobId })).job).toMatchObject({ state: 'cancelled', counts: { done: 2, unknown: 1, failed: 0 } })
+    for (const x of serials) expect(changesOf(x)).toHaveLength(1)
   })
 
   /** Closes the core, edits the job's journal as a kill would have left it, and opens a core that resumes the job. */

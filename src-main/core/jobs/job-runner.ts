@@ -22,7 +22,6 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import type { OrangeTicket } from '../../../src-shared/models/orange'
 import type { JobProgress } from '../../../src-shared/models/sim-jobs'
 import type { OrangeAccount } from '../carriers/orange/accounts'
-import { ticketFailure } from '../carriers/orange/ticket-follower'
 import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
@@ -34,7 +33,7 @@ import { sentSmsDoc, type SentSmsDoc } from '../store/sent-sms.store'
 import type { BaseDoc, Db } from '../store/documents'
 import { getTicket, listTickets, type TicketDoc } from '../store/tickets.store'
 import { countRows, isOrangeRow, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
-import { orangeRequest, type OrangeJobPort } from './orange-rows'
+import { endByTicket, orangeRequest, type OrangeJobPort } from './orange-rows'
 
 /** The carrier could not be reached: the row was not sent, and the job pauses until the operator resumes it. */
 const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT', 'TLS'])
@@ -199,9 +198,14 @@ const ticketUnknown = (): ErrorInfo =>
  * change may have been applied, so it is unknown (cancelledInFlight); an SMS may have been sent, so it is unknown too,
  * never "not sent"; a refresh only reads, so it is simply not done (pending, which a cancelled job shows as not sent);
  * an Orange row takes the outcome of its ticket when Orange has ended it, and is unknown otherwise — its ticket still
- * open (the Orange service follows it, and audits how it ends, whatever the job does) or its submission without a
- * trace. Changes the rows in place, and returns the audit entries of their outcomes.
+ * open (the Orange service follows it, and audits how it ends, whatever the job does; the row takes that outcome then:
+ * cancelled-tickets.ts) or its submission without a trace. Changes the rows in place, and returns the audit entries of their outcomes.
  */
+const TICKET_OPEN_AT_CANCEL = 'jobs.ticketOpenAtCancel'
+
+/** An Orange row a stopped job's cancel left unknown while its ticket was still open: it takes the ticket's outcome later. */
+export const awaitsTicket = (row: JobRowDoc): boolean => row.state === 'unknown' && Boolean(row.ticketId) && row.error?.details?.ref?.key === TICKET_OPEN_AT_CANCEL
+
 export async function settleStoppedRows(db: Db, job: JobDoc, actor: string, rows: JobRowDoc[], at: string): Promise<AuditDoc[]> {
   let tickets: Promise<TicketDoc[]> | undefined
   const ticketsKept = () => (tickets ??= listTickets(db))
@@ -232,15 +236,14 @@ export async function settleStoppedRows(db: Db, job: JobDoc, actor: string, rows
     }
     if (doc?.final) {
       // The Orange service audited the ticket's outcome when it ended.
-      const ok = doc.state === 'TERMINATED'
-      row.state = ok ? 'done' : 'failed'
-      row.error = ok ? null : ticketFailure(doc)
+      endByTicket(row, doc, at)
       continue
     }
     row.state = 'unknown'
     if (doc) {
-      row.error = AppError.withRef('UNKNOWN_OUTCOME', `The job was cancelled while Orange was processing ticket ${doc.ticketNumber}: the ticket says how it ends`, {
-        key: 'jobs.ticketOpenAtCancel',
+      // Until it ends: the jobs service then gives the row the ticket's outcome (cancelled-tickets.ts).
+      row.error = AppError.withRef('UNKNOWN_OUTCOME', `The job was cancelled while Orange was processing ticket ${doc.ticketNumber}: this row takes the ticket's outcome when Orange ends it`, {
+        key: TICKET_OPEN_AT_CANCEL,
         params: { ticket: doc.ticketNumber },
       }).toInfo()
       continue
@@ -374,9 +377,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         row.error = outcome.lost
         return row
       }
-      const ok = outcome.ticket.state === 'TERMINATED'
-      row.state = ok ? 'done' : 'failed'
-      row.error = ok ? null : ticketFailure(outcome.ticket)
+      endByTicket(row, outcome.ticket, at)
       return row
     })
   }

@@ -22,6 +22,7 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { jobCsvHeader, jobCsvLine } from './job-export'
 import { parseJobCsv } from './job-csv'
 import { cachedCopies, settleStoppedRows, startRun, type RunHandle } from './job-runner'
+import { createCancelledTickets } from './cancelled-tickets'
 import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { preflightRows, type SimReading } from './preflight'
 import type { OrangeJobPort } from './orange-rows'
@@ -58,6 +59,8 @@ const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).joi
 
 export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
   const runs = new Map<string, RunHandle>()
+  /** Rows a stopped job's cancel left to tickets Orange had not ended: they take the outcome when the ticket ends. */
+  const ticketsLeft = orange ? createCancelledTickets({ db, port: orange, changed: (job) => bus.emit('jobs:progress', progressOf(job)), now, ...(logger ? { logger } : {}) }) : null
 
   async function mustGet(jobId: string): Promise<JobDoc> {
     const job = await readJob(db, jobId)
@@ -395,7 +398,9 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       const at = now().toISOString()
       const audits = await settleStoppedRows(db, job, ctx.actor, open, at)
       if (open.length > 0) job.counts = countRows(rows)
-      return saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, [...audits, ...(await cachedCopies(db, job, open, at))])
+      const cancelled = await saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, [...audits, ...(await cachedCopies(db, job, open, at))])
+      ticketsLeft?.follow(open)
+      return cancelled
     },
 
     async status(input: ParsedInput<'jobs:status'>): Promise<Output<'jobs:status'>> {
@@ -474,6 +479,14 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       }
     },
 
+    /**
+     * Rows of cancelled jobs still awaiting their Orange tickets take the outcome of those that ended while no core
+     * waited for them, and the others are followed again (every mode: the CLI's `job status` reads them too).
+     */
+    async resumeTicketsLeft(): Promise<void> {
+      await ticketsLeft?.resume()
+    },
+
     /** Waits for a running job to stop (the CLI's `job run` follows it until then). */
     async settled(jobId: string): Promise<void> {
       await runs.get(jobId)?.done.catch(() => undefined)
@@ -483,6 +496,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       const handles = [...runs.values()]
       for (const h of handles) h.halt()
       await Promise.all(handles.map((h) => h.done.catch(() => undefined)))
+      await ticketsLeft?.close()
     },
   }
 }

@@ -8,7 +8,9 @@ import type { JobOperation, PreflightIssue, SimSide } from '../../../src-shared/
 import type { SimStatus } from '../../../src-shared/models/sim'
 import { orangeStatusValue } from '../carriers/sim-model'
 import type { OrangeService } from '../carriers/orange/orange.service'
+import { ticketFailure } from '../carriers/orange/ticket-follower'
 import { checkDigits } from './identifiers'
+import type { JobRowDoc } from './jobs.store'
 
 /** What a job needs of the Orange service: accounts, reads, submissions and the tickets' outcomes. */
 export type OrangeJobPort = Pick<OrangeService, 'accounts' | 'bySerial' | 'waitFor'>
@@ -48,4 +50,12 @@ export function orangeTransition(before: { status: SimStatus; pending: string | 
   if (to === 'ACTIVATED_FOR_TEST' && from !== 'PRE_ACTIVATED') return refused()
   if ((to === 'SLEEPING' || to === 'SUSPENDED') && from === 'PRE_ACTIVATED') return refused()
   return []
+}
+
+/** An Orange row whose ticket ended, at `at`: done when Orange TERMINATED it, failed with Orange's reason otherwise. */
+export function endByTicket(row: JobRowDoc, ticket: Parameters<typeof ticketFailure>[0], at: string): void {
+  const ok = ticket.state === 'TERMINATED'
+  row.state = ok ? 'done' : 'failed'
+  row.error = ok ? null : ticketFailure(ticket)
+  row.at = at
 }
