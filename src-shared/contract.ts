@@ -170,6 +170,8 @@ const pageInput = {
   limit: z.number().int().min(1).max(1000).default(100),
 }
 
+const auditBoundSchema = z.iso.datetime({ offset: true, message: 'must be an ISO date and time (2026-12-05T23:00:00.000Z)' }).max(40)
+
 /** The Activity page's filters; every one narrows the trail, and all of them hold at once. */
 export const auditFilterSchema = z
   .object({
@@ -179,9 +181,13 @@ export const auditFilterSchema = z
     actor: z.string().max(200).optional(),
     /** A device as `type/id`: entries whose target names it. */
     device: z.string().max(120).optional(),
-    /** Inclusive bounds on the entry's time, ISO 8601 (a date alone covers that whole day in UTC). */
-    from: z.string().max(40).optional(),
-    to: z.string().max(40).optional(),
+    /**
+     * Inclusive bounds on the entry's time, as instants (ISO 8601 with `Z` or an offset). A date alone is refused: the
+     * day an operator picks is their own (local midnight to midnight, as the rows are shown), which only their side
+     * knows, so the renderer turns the days picked into these instants (activity-view.ts).
+     */
+    from: auditBoundSchema.optional(),
+    to: auditBoundSchema.optional(),
   })
   .strict()
 export type AuditFilter = z.infer<typeof auditFilterSchema>

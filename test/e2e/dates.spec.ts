@@ -88,3 +88,37 @@ test('a location’s measured time is typed day first in French, with seconds, a
   await expect(dialog).toBeHidden()
   await expect(section.getByText(/6 déc\.? 2026.*17:05:09/)).toBeVisible()
 })
+
+test.describe('in Pago Pago (UTC−11)', () => {
+  // For eleven hours of every day the date there is the day before UTC's: the range must be the operator's days.
+  test.use({ timezoneId: 'Pacific/Pago_Pago' })
+
+  test('Activity’s From and To are the operator’s own days: an entry written now is on today’s date there', async ({ app }) => {
+    const { page } = app
+    const en = words('en')
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('Pacific/Pago_Pago')
+    await addAndOpenDevice(page, en, 'meter', 'tz-1')
+    const [today, yesterday] = await page.evaluate(() => {
+      const typed = (d: Date) => `${String(d.getMonth() + 1).padStart(2, '0')}/${String(d.getDate()).padStart(2, '0')}/${d.getFullYear()}`
+      const now = new Date()
+      return [typed(now), typed(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1))]
+    })
+    await navigate(page, en, 'activity')
+    const from = page.getByRole('textbox', { name: en('activity.filters.from') })
+    const to = page.getByRole('textbox', { name: en('activity.filters.to') })
+    const list = page.getByRole('list', { name: en('activity.caption') })
+
+    for (const field of [from, to]) {
+      await field.fill(today)
+      await field.press('Enter')
+    }
+    await expect(list.getByText('meter/tz-1').first()).toBeVisible()
+
+    for (const field of [from, to]) {
+      await field.fill(yesterday)
+      await field.press('Enter')
+    }
+    await expect(page.getByText(en('activity.noMatch'))).toBeVisible()
+    await expect(list.getByText('meter/tz-1')).toHaveCount(0)
+  })
+})

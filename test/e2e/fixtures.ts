@@ -70,7 +70,9 @@ export interface FieldlineApp {
 export const test = base.extend<{ target: Target; app: FieldlineApp }>({
   target: ['browser', { option: true }],
   // Launches its own Chromium (not the `browser` fixture) so that the electron project never starts one.
-  app: async ({ target, playwright }, use, testInfo) => {
+  // A spec's `timezoneId` (test.use) is the window's zone: the browser context's, or the Electron process's TZ.
+  app: async ({ target, playwright, timezoneId }, use, testInfo) => {
+    const zone: Record<string, string> = timezoneId ? { TZ: timezoneId } : {}
     const dataDir = await mkdtemp(join(tmpdir(), 'fieldline-e2e-'))
     try {
       if (target === 'electron') {
@@ -78,7 +80,7 @@ export const test = base.extend<{ target: Target; app: FieldlineApp }>({
         // The hosted CI sets FIELDLINE_ELECTRON_REQUIRED: there a missing runtime is a failure, not a skip.
         if (runtime.reason && process.env.FIELDLINE_ELECTRON_REQUIRED === '1') throw new Error(`electron project: ${runtime.reason} (FIELDLINE_ELECTRON_REQUIRED=1)`)
         testInfo.skip(!('binary' in runtime), `electron project: ${'reason' in runtime ? runtime.reason : ''}; the same specs run in the browser project`)
-        let electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
+        let electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, ...zone, FIELDLINE_DATA_DIR: dataDir } })
         let page = await appWindow(electronApp)
         await use({
           get page() {
@@ -88,7 +90,7 @@ export const test = base.extend<{ target: Target; app: FieldlineApp }>({
           serve: null,
           async restart() {
             await electronApp.close()
-            electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, FIELDLINE_DATA_DIR: dataDir } })
+            electronApp = await _electron.launch({ executablePath: runtime.binary, args: ['.'], env: { ...process.env, ...zone, FIELDLINE_DATA_DIR: dataDir } })
             page = await appWindow(electronApp)
             return page
           },
@@ -101,7 +103,7 @@ export const test = base.extend<{ target: Target; app: FieldlineApp }>({
       testInfo.skip(skip !== null, skip ?? '')
       let serve = await startServe(dataDir)
       const browser = await playwright.chromium.launch({ ...testInfo.project.use.launchOptions, executablePath: chromium })
-      const context = await browser.newContext({ locale: 'en-GB' })
+      const context = await browser.newContext({ locale: 'en-GB', ...(timezoneId ? { timezoneId } : {}) })
       let page = await context.newPage()
       await page.goto(serve.url)
       await page.waitForSelector('[data-app-state="ready"]')

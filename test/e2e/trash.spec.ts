@@ -6,7 +6,7 @@
  */
 import { expect, test } from './fixtures'
 import { setEditorText } from './steps'
-import { addAndOpenDevice, LANGUAGES, navigate, switchLanguage, words } from './words'
+import { addAndOpenDevice, englishThenBack, LANGUAGES, navigate, switchLanguage, words, type Words } from './words'
 
 const CONFIG = '{"jasper": {"iccid": "8988216716970004973"}}'
 
@@ -30,6 +30,25 @@ test('deletes a device and brings it back, configuration and all, with Undo in t
   await expect(notice).toHaveCount(0)
   await page.getByTestId('device-row').filter({ hasText: 'undo-1' }).click()
   await expect(page.locator('.monaco-editor').first()).toContainText('8988216716970004973')
+})
+
+test('a deletion notice on screen follows a switch of language, Undo button included, and back', async ({ app }) => {
+  const { page } = app
+  const [en, fr] = [words('en'), words('fr')]
+  await addAndOpenDevice(page, en, 'meter', 'undo-lang')
+  await page.getByRole('button', { name: en('devices.delete.button') }).click()
+  const confirm = page.getByRole('dialog', { name: en('devices.delete.confirm', { device: 'meter/undo-lang' }) })
+  await confirm.getByRole('button', { name: en('devices.delete.button') }).click()
+  const notice = (t: Words) => page.getByRole('status').filter({ hasText: t('devices.delete.done', { device: 'meter/undo-lang' }) })
+  await expect(notice(en)).toBeVisible()
+
+  await switchLanguage(page, 'fr')
+  await expect(notice(fr)).toBeVisible()
+  await expect(notice(en)).toHaveCount(0)
+  await expect(notice(fr).getByRole('button', { name: fr('trash.undoLabel', { target: 'meter/undo-lang' }) })).toHaveText(fr('trash.undo'))
+
+  await englishThenBack(page)
+  await expect(notice(en).getByRole('button', { name: en('trash.undoLabel', { target: 'meter/undo-lang' }) })).toHaveText(en('trash.undo'))
 })
 
 for (const language of LANGUAGES) {

@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEntry, AuditFilter } from '../../src-shared/contract'
+import { appendAudit } from '../../src-main/core/store/audit.store'
 import { tempDir, testCore } from '../helpers/core'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -146,9 +147,20 @@ describe('filters', () => {
     // "meter/act-1" is not a prefix match of another device's id.
     await core.call('devices:add', { typeId: 'meter', deviceId: 'act-10' })
     expect((await trail({ device: 'meter/act-1' })).some((e) => e.target.includes('act-10'))).toBe(false)
-    const today = new Date().toISOString().slice(0, 10)
-    expect((await trail({ from: today, to: today })).length).toBe(all.total + 1)
-    expect(await trail({ to: '2000-01-01' })).toEqual([])
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString()
+    expect((await trail({ from: hourAgo, to: new Date().toISOString() })).length).toBe(all.total + 1)
+    expect(await trail({ to: '2000-01-01T23:59:59.999Z' })).toEqual([])
     expect(await trail({ actor: 'someone-else' })).toEqual([])
+  })
+
+  it('bounds the range by instants, so a day is the operator’s own: 00:30 in Paris on 6 December is on the 6th', async () => {
+    await appendAudit(core.workspace.db, { at: '2026-12-05T23:30:00.000Z', actor: userInfo().username, action: 'device.add', target: 'meter/paris-1', outcome: 'ok' })
+    // 6 December in Paris (UTC+1) as the renderer sends it, then the same instants written with their offset.
+    expect(await trail({ device: 'meter/paris-1', from: '2026-12-05T23:00:00.000Z', to: '2026-12-06T22:59:59.999Z' })).toHaveLength(1)
+    expect(await trail({ device: 'meter/paris-1', from: '2026-12-06T00:00:00+01:00', to: '2026-12-06T23:59:59.999+01:00' })).toHaveLength(1)
+    expect(await trail({ device: 'meter/paris-1', from: '2026-12-06T00:00:00Z' })).toEqual([])
+    // A date alone is some zone's day, and the core cannot know whose: refused, where it once meant the UTC day.
+    for (const filter of [{ from: '2026-12-06' }, { to: '2026-12-06' }, { from: 'yesterday' }])
+      await expect(trail({ device: 'meter/paris-1', ...filter }), JSON.stringify(filter)).rejects.toMatchObject({ bridge: { code: 'VALIDATION' } })
   })
 })

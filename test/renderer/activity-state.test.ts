@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { AuditEntry } from '../../src-shared/contract'
+import { auditFilterSchema, type AuditEntry } from '../../src-shared/contract'
 import { ok, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { ActivityLog } = await import('../../src-renderer/src/lib/state/activity.svelte')
-const { activityViewFromSearch, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
+const { activityViewFromSearch, auditFilterOf, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
 
 const FACETS = { actions: ['device.add', 'sim.changeStatus.queued'], actors: ['alice'] }
 
@@ -33,6 +33,25 @@ describe('the Activity view in the address', () => {
 
   it('drops what the contract would refuse: a day that is not a date, a value too long', () => {
     expect(activityViewFromSearch(`from=yesterday&to=2026-13&actor=${'a'.repeat(201)}&device=meter%2Fm-1`)).toEqual({ text: '', filter: { device: 'meter/m-1' } })
+    // A day no calendar has: it once reached the core as 2 March.
+    expect(activityViewFromSearch('from=2026-02-30&to=2026-12-06T10:00:00Z')).toEqual({ text: '', filter: {} })
+  })
+
+  it('sends the core the instants the operator’s own days span, in their zone', () => {
+    const zone = process.env.TZ
+    // Auckland is UTC+13 in December: 6 December there starts at 11:00 UTC on the 5th.
+    process.env.TZ = 'Pacific/Auckland'
+    try {
+      expect(auditFilterOf({ text: '', filter: { actor: 'alice', from: '2026-12-06', to: '2026-12-06' } })).toEqual({
+        actor: 'alice',
+        from: '2026-12-05T11:00:00.000Z',
+        to: '2026-12-06T10:59:59.999Z',
+      })
+      expect(auditFilterSchema.parse(auditFilterOf({ text: '', filter: { from: '2026-12-06' } }))).toEqual({ from: '2026-12-05T11:00:00.000Z' })
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
   })
 
   it('sets and clears one filter, keeping the others', () => {

@@ -2,6 +2,7 @@
  * An import the last run of the core did not end is said once, in the operator's language, in a notice that stays,
  * with the way to finish it; loading the page again does not say it again.
  */
+import { get } from 'svelte/store'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { ok, settle } from './fake-api'
 import { api as fake } from './mocked-api'
@@ -11,7 +12,7 @@ vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 const stored = new Map<string, string>()
 vi.stubGlobal('localStorage', { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) })
 
-const { locale } = await import('svelte-i18n')
+const { _, locale } = await import('svelte-i18n')
 await import('../../src-renderer/src/i18n')
 const { announceInterruptedImports } = await import('../../src-renderer/src/lib/state/interrupted-imports')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
@@ -30,8 +31,9 @@ describe('interrupted imports', () => {
     fake.answer('import:interrupted', ok({ items: [item] }))
     await said
     expect(notices.items).toHaveLength(1)
-    expect(notices.items[0]).toMatchObject({ kind: 'error', text: expect.stringContaining('L’import du fichier fleet.csv, commencé le') })
-    expect(notices.items[0]!.text).toContain('95\u202f000 appareils ont été ajoutés')
+    expect(notices.items[0]!.kind).toBe('error')
+    expect(notices.items[0]!.text(get(_))).toContain('L’import du fichier fleet.csv, commencé le')
+    expect(notices.items[0]!.text(get(_))).toContain('95\u202f000 appareils ont été ajoutés')
 
     // The page loaded again (serve mode): not said twice.
     const again = announceInterruptedImports()

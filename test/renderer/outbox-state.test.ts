@@ -3,6 +3,8 @@
  * (outbox:replayed); the window tells the operator, and a queued SMS waits for the operator behind a notice that stays
  * until dismissed. The window starts no replay of its own.
  */
+import { get } from 'svelte/store'
+import { _ } from 'svelte-i18n'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { OutboxItem } from '../../src-shared/contract'
 import { ok, settle } from './fake-api'
@@ -43,12 +45,12 @@ describe('outbox when the connection comes back', () => {
     expect(outbox.pending).toBe(2)
     fake.emit('outbox:replayed', { done: 1, failed: 0, held: 1 })
     await settle()
-    expect(notices.items.map((n) => [n.kind, n.text])).toEqual([
+    expect(notices.items.map((n) => [n.kind, n.text(get(_))])).toEqual([
       ['success', 'The connection is back: 1 queued change sent.'],
       ['info', '1 queued change waits for you: an SMS is sent at most once, so Fieldline does not send it by itself.'],
     ])
     const prompt = notices.items[1]!.action!
-    expect(prompt.label).toBe('Send queued now')
+    expect(prompt.label(get(_))).toBe('Send queued now')
     // The operator's choice sends everything still queued, SMS included: a replay that is not automatic.
     const sending = prompt.run()
     expect(fake.answer('outbox:replay', ok({ done: 1, failed: 0, unknown: 0, pending: 0, held: 0 }))).toEqual({})

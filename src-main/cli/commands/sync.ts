@@ -89,13 +89,15 @@ async function readStdin(): Promise<string> {
   return text
 }
 
-/** How a computer without settings gets them: the code from an invitation, or a server of one's own. */
-const NOT_CONFIGURED =
-  "state        not configured (team sync is not set up on this computer: join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
+/**
+ * How a computer without settings gets them: the code from an invitation, or a server of one's own. "not set up" is the
+ * app's word for it (Settings → Team sync), so an operator reads one name for one state in the app and in a terminal.
+ */
+const NOT_SET_UP = "state        not set up (join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
 
 function statusLines(s: SyncStatus): string[] {
   const lines = [
-    s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_CONFIGURED,
+    s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_SET_UP,
     `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
     `last sync    ${s.lastSyncAt ?? 'never'}`,
   ]

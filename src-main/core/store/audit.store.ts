@@ -62,8 +62,9 @@ function matches(entry: AuditEntry, needle: string, filter: AuditFilter): boolea
   if (filter.action && entry.action !== filter.action) return false
   if (filter.actor && entry.actor !== filter.actor) return false
   if (filter.device && !namesDevice(entry.target, filter.device)) return false
-  if (filter.from && entry.at < dayStart(filter.from)) return false
-  if (filter.to && entry.at > dayEnd(filter.to)) return false
+  // Compared as instants: a bound may carry an offset, or no milliseconds, and still name the same moment.
+  if (filter.from && Date.parse(entry.at) < Date.parse(filter.from)) return false
+  if (filter.to && Date.parse(entry.at) > Date.parse(filter.to)) return false
   if (!needle) return true
   return [entry.actor, entry.action, entry.target, entry.subject ?? '', entry.via ?? '', entry.outcome, entry.detail ?? '', entry.at].some((f) => f.toLowerCase().includes(needle))
 }
@@ -75,15 +76,6 @@ function namesDevice(target: string, device: string): boolean {
   const before = at === 0 ? '' : target[at - 1]!
   const after = target[at + device.length] ?? ''
   return !/[A-Za-z0-9._/-]/.test(before) && !/[A-Za-z0-9._/-]/.test(after)
-}
-
-/** A date alone (`2026-12-05`) bounds the whole UTC day; a full time is used as it is. */
-function dayStart(value: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00.000Z` : value
-}
-
-function dayEnd(value: string): string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T23:59:59.999Z` : value
 }
 
 export interface AuditPage {

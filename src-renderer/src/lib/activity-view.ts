@@ -3,11 +3,21 @@
  * query string, so Back, a reload or a link returns to the same trail. Pure, like device-view.ts: the store, the page
  * and the tests share it. A parameter the contract would refuse (a hand-edited address) is dropped, never sent.
  */
+import { z } from 'zod'
 import { auditFilterSchema, type AuditFilter } from '../../../src-shared/contract'
+
+const daySchema = z.iso.date().max(10)
+
+/**
+ * The filters as the address and the fields hold them: the range as the operator's own days (ISO dates), which
+ * `auditFilterOf` turns into the instants the core reads.
+ */
+export const activityFilterSchema = auditFilterSchema.extend({ from: daySchema.optional(), to: daySchema.optional() }).strict()
+export type ActivityFilter = z.infer<typeof activityFilterSchema>
 
 export interface ActivityView {
   text: string
-  filter: AuditFilter
+  filter: ActivityFilter
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -16,12 +26,10 @@ const FIELDS = ['action', 'actor', 'device', 'from', 'to'] as const
 export function activityViewFromSearch(search: string): ActivityView {
   const params = new URLSearchParams(search)
   const text = (params.get('q') ?? '').slice(0, 200)
-  const filter: AuditFilter = {}
+  const filter: ActivityFilter = {}
   for (const field of FIELDS) {
     const value = params.get(field)
-    if (!value) continue
-    if ((field === 'from' || field === 'to') && !DAY.test(value)) continue
-    if (auditFilterSchema.safeParse({ [field]: value }).success) filter[field] = value
+    if (value && activityFilterSchema.safeParse({ [field]: value }).success) filter[field] = value
   }
   return { text, filter }
 }
@@ -53,7 +61,7 @@ function localDayBound(value: string, end: boolean): string {
 
 /**
  * The filter as the core reads it: the days the operator picked are their own days, so the rows, shown in local
- * time, all fall on the day asked for (the core bounds a date alone in UTC).
+ * time, all fall on the day asked for. Only this side knows the operator's zone: the contract takes instants.
  */
 export function auditFilterOf(view: ActivityView): AuditFilter {
   const { from, to, ...rest } = view.filter

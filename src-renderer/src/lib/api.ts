@@ -1,6 +1,4 @@
 import type { FieldlineApi, ChannelName, EventName, EventPayload, Input, Output, Result } from '../../../src-shared/contract'
-import { get } from 'svelte/store'
-import { _ } from 'svelte-i18n'
 import { translateRef } from '../i18n'
 import { notices } from './state/notices.svelte'
 import { WsBridge, type ConnectionStatus } from './ws-transport'
@@ -81,7 +79,7 @@ function createApi(): Api {
     if (location.hash.startsWith('#token=')) location.reload()
   })
   // Every call in flight failed with this error, but some were background refreshes nobody shows: say it once.
-  ws.onRefused((error) => notices.push('error', translateRef(get(_), error.details?.ref, error.message)))
+  ws.onRefused((error) => notices.push('error', (t) => translateRef(t, error.details?.ref, error.message)))
   return wrap(ws, {
     status: () => ws.status,
     onStatus: (l) => ws.onStatus(l),

@@ -4,7 +4,7 @@
  * not looking there. Each is said once per browser profile (serve mode's page may be loaded again and again).
  */
 import { get } from 'svelte/store'
-import { _, locale } from 'svelte-i18n'
+import { locale } from 'svelte-i18n'
 import { api } from '../api'
 import { formatDateTime } from '../format'
 import { notices } from './notices.svelte'
@@ -26,12 +26,11 @@ export async function announceInterruptedImports(): Promise<void> {
   const result = await api.invoke('import:interrupted', {})
   if (!result.ok) return
   const seen = seenBefore()
-  const t = get(_)
   for (const i of result.value.items) {
     const key = `${i.fileName}@${i.startedAt}`
     if (seen.includes(key)) continue
     seen.push(key)
-    notices.push('error', t('import.interrupted', { values: { file: i.fileName, time: formatDateTime(i.startedAt, get(locale)), added: i.added } }))
+    notices.push('error', (t) => t('import.interrupted', { values: { file: i.fileName, time: formatDateTime(i.startedAt, get(locale)), added: i.added } }))
   }
   try {
     localStorage.setItem(SEEN_KEY, JSON.stringify(seen.slice(-SEEN_KEPT)))

@@ -1,5 +1,3 @@
-import { get } from 'svelte/store'
-import { _ } from 'svelte-i18n'
 import type { EventPayload, OutboxItem, Output, Result } from '../../../../src-shared/contract'
 import { api } from '../api'
 import { errorText } from '../errors'
@@ -52,16 +50,18 @@ class OutboxState extends EventStore<OutboxItem[]> {
 
   /** The core sent what is safe to send again: says so, and asks the operator about the rest. */
   private replayed({ done, failed, held }: EventPayload<'outbox:replayed'>): void {
-    const t = get(_)
-    if (done + failed > 0) notices.push(failed > 0 ? 'error' : 'success', t('outbox.automatic.sent', { values: { done, failed } }))
+    if (done + failed > 0) notices.push(failed > 0 ? 'error' : 'success', (t) => t('outbox.automatic.sent', { values: { done, failed } }))
     if (held > 0) {
-      notices.push('info', t('outbox.automatic.held', { values: { count: held } }), {
-        label: t('outbox.replay'),
-        name: t('outbox.automatic.sendHeld', { values: { count: held } }),
+      notices.push('info', (t) => t('outbox.automatic.held', { values: { count: held } }), {
+        label: (t) => t('outbox.replay'),
+        name: (t) => t('outbox.automatic.sendHeld', { values: { count: held } }),
         run: async () => {
           const sent = await this.replay()
-          if (!sent.ok) notices.push('error', errorText(t, sent.error))
-          else notices.push(sent.value.failed + sent.value.unknown > 0 ? 'error' : 'success', t('outbox.replayed', { values: { ...sent.value } }))
+          if (!sent.ok) notices.push('error', (t) => errorText(t, sent.error))
+          else {
+            const counts = sent.value
+            notices.push(counts.failed + counts.unknown > 0 ? 'error' : 'success', (t) => t('outbox.replayed', { values: { ...counts } }))
+          }
         },
       })
     }

@@ -1,5 +1,3 @@
-import { get } from 'svelte/store'
-import { _ } from 'svelte-i18n'
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import { MAX_SELECTION_KEYS } from '../../../../src-shared/models/device-query'
 import { errorText } from '../errors'
@@ -78,7 +76,7 @@ export abstract class SelectableRows<T extends K, K, Q, S> extends PagedRows<T> 
   /** `extend` as the list asks for it (Shift+click, Shift+arrows, Shift+End): a range refused or not read is said in a notice. */
   selectRange(index: number, fromRow: number): void {
     void this.extend(index, fromRow).then((result) => {
-      if (!result.ok) notices.push('error', errorText(get(_), result.error))
+      if (!result.ok) notices.push('error', (t) => errorText(t, result.error))
     })
   }
 

@@ -2,16 +2,16 @@ import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { TrashEntry } from '../../../../src-shared/models/trash'
 import { api } from '../api'
 import { EventStore, itemsOf } from './event-store.svelte'
-import { notices } from './notices.svelte'
+import { notices, type NoticeText } from './notices.svelte'
 
 /** What the notice confirming a deletion says, in the operator's language (the view translates). */
 export interface DeletionTexts {
-  done: string
-  undo: string
+  done: NoticeText
+  undo: NoticeText
   /** The Undo button's accessible name ("Undo: restore meter/m-1"). */
-  undoName: string
-  restored: string
-  refused: (error: ErrorInfo) => string
+  undoName: NoticeText
+  restored: NoticeText
+  refused: (error: ErrorInfo) => NoticeText
 }
 
 /**
