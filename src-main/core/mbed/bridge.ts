@@ -363,6 +363,17 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   // ---- lifecycle ------------------------------------------------------------------------------------------------------
 
+  /** Opens one of the bridge's places on disk; one that cannot open fails the bridge with the queue's error. */
+  function openOnDisk(open: () => void): void {
+    try {
+      open()
+    } catch (e) {
+      const error = queueError(e, options.queueDir)
+      setState('failed', error)
+      throw error
+    }
+  }
+
   async function start(): Promise<void> {
     if (state === 'running' || state === 'degraded' || state === 'starting') return
     if (stopping) await stopping
@@ -370,15 +381,9 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     if (state === 'failed') await stopBridge()
     Object.assign(counters, zeroCounters())
     envelopes.takeRate(Date.now())
-    try {
-      // Before anything is read from mbed: every message must have its place on disk (and another bridge holding the
-      // directory must not share it).
-      queue.open()
-    } catch (e) {
-      const error = queueError(e, options.queueDir)
-      setState('failed', error)
-      throw error
-    }
+    // Before anything is read from mbed: every message must have its place on disk (and another bridge holding the
+    // directory must not share it).
+    openOnDisk(() => queue.open())
     setState('starting')
     let endpoints: MbedEndpoint[] = []
     try {
@@ -398,15 +403,9 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     // stop() may have been called while the endpoint list was on its way (read through a function: TypeScript
     // narrows `state` from the checks above and cannot see that the await let it change).
     if (currentState() !== 'starting') return
-    try {
-      // Before the channel starts (early answers are held there), and once endpoints have their types: what the last
-      // run held goes out under its endpoint's type.
-      pending.open()
-    } catch (e) {
-      const error = queueError(e, options.queueDir)
-      setState('failed', error)
-      throw error
-    }
+    // Before the channel starts (early answers are held there), and once endpoints have their types: what the last
+    // run held goes out under its endpoint's type.
+    openOnDisk(() => pending.open())
     await subs.start()
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
