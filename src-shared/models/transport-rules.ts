@@ -16,9 +16,15 @@ const SHOWN = 200
 
 const CREDENTIALS_IN_URL: MessageRef = { key: 'errors.urlHasCredentials' }
 
-/** A bare host (what the 2017 platform called a "domain ID") means https://. */
+/**
+ * A bare host (what the 2017 platform called a "domain ID"), with or without a port, means https://. A text that names
+ * another scheme without `//` (`javascript:alert(1)`, `mailto:ops@example.com`) is kept as typed, so that its refusal
+ * quotes what the operator wrote rather than `https://javascript:alert(1)`: a colon followed by anything but a port
+ * number is a scheme's.
+ */
 export function withDefaultScheme(text: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`
+  const named = /^[a-z][a-z0-9+.-]*:(?:\/\/|(?!\d+(?:[/?#]|$)))/i.test(text)
+  return named ? text : `https://${text}`
 }
 
 function parse(url: string): URL | null {

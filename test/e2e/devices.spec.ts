@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { addDevice, openPage, setEditorText } from './steps'
+import { LANGUAGES, navigate, switchLanguage, words } from './words'
 
 test('adds a device, and refuses an invalid device ID with a clear message', async ({ app }) => {
   const { page } = app
@@ -17,6 +18,32 @@ test('adds a device, and refuses an invalid device ID with a clear message', asy
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('device-row')).toHaveCount(1)
 })
+
+for (const language of LANGUAGES) {
+  test(`${language}: an ID or description pasted one character too long is refused by name, not cut to another device`, async ({ app }) => {
+    // Cold trial: the fields' maxlength cut a pasted 37-character ID to 36 without a word and added that device.
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'devices')
+    await page.getByRole('button', { name: t('devices.add') }).click()
+    const dialog = page.getByRole('dialog', { name: t('devices.addForm.title') })
+    const id = dialog.getByLabel(t('devices.addForm.id'), { exact: true })
+    await dialog.getByLabel(t('devices.addForm.type'), { exact: true }).fill('meter')
+    await id.focus()
+    await page.keyboard.insertText('m'.repeat(37))
+    await expect(id).toHaveValue('m'.repeat(37))
+    await dialog.getByLabel(t('devices.addForm.description'), { exact: true }).focus()
+    await page.keyboard.insertText('d'.repeat(1001))
+    await dialog.getByRole('button', { name: t('devices.addForm.submit'), exact: true }).press('Enter')
+    await expect(id).toHaveAttribute('aria-invalid', 'true')
+    await expect(dialog.getByText(t('devices.addForm.pattern'))).toBeVisible()
+    await expect(dialog.getByText(t('form.tooLong', { max: 1000 }))).toBeVisible()
+    await page.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
+    await expect(page.getByTestId('device-row')).toHaveCount(0)
+  })
+}
 
 test('imports a CSV file with a progress bar and a per-row error report', async ({ app }) => {
   const { page } = app

@@ -28,6 +28,22 @@ describe('fieldline CLI', () => {
     expect(run(['devices', 'add', 'only-type']).code).toBe(2)
   })
 
+  it('says why a file it was given cannot be read in words, not as ENOENT (cold trial: devices import of a mistyped name)', () => {
+    const missing = join(dir, 'nope.csv')
+    expect(run(['devices', 'import', missing])).toMatchObject({ code: 2, err: `fieldline: cannot read ${missing}: no such file\n` })
+    expect(run(['devices', 'config', 'set', 'meter', 'm-1', dir])).toMatchObject({ code: 2, err: `fieldline: cannot read ${dir}: it is a folder\n` })
+  })
+
+  it('refuses a position out of range by its option and range, changing nothing (cold trial: "Invalid input for devices:setLocation")', () => {
+    expect(run(['devices', 'add', 'pump', 'p-range']).code).toBe(0)
+    expect(run(['devices', 'locate', 'pump', 'p-range', '--lat', '91', '--lon', '2'])).toMatchObject({ code: 2, err: 'fieldline: --lat 91 is outside −90 to 90\n' })
+    expect(run(['devices', 'locate', 'pump', 'p-range', '--lat', '45', '--lon', '2', '--accuracy', '-1'])).toMatchObject({
+      code: 2,
+      err: 'fieldline: --accuracy -1 is outside 0 to 40075000 metres\n',
+    })
+    expect(run(['devices', 'locate', 'pump', 'p-range', '--clear']).out).toBe('pump/p-range had no location\n')
+  })
+
   it('refuses a --keep for sync resolve that is neither a side nor a revision with exit 2, before looking the document up', () => {
     const both = run(['sync', 'resolve', 'device:meter:m-9', '--keep', 'both'])
     expect(both.code).toBe(2)

@@ -58,7 +58,7 @@ describe('fieldline ledger', () => {
     expect(bad.out).toContain('dry run: EmptyAssetId')
     const missing = await run(tmp.dir, ['ledger', 'submit', routeId, '--sample', join(tmp.dir, 'nope.json'), '--dry-run'])
     expect(missing).toMatchObject({ code: 2 })
-    expect(missing.err).toContain('cannot read')
+    expect(missing.err).toBe(`fieldline: cannot read ${join(tmp.dir, 'nope.json')}: no such file\n`)
   })
 
   it("counts the queue's items kept in the workspace, with the forwarder stopped (cold trial: 0 of everything)", async () => {

@@ -58,9 +58,8 @@ describe('transport codes', () => {
 })
 
 describe('JSON parser errors', () => {
-  it('says every jsonc-parser error in words, in both languages', () => {
-    for (let code = 1; code <= 17; code++) {
-      const name = printParseErrorCode(code)
+  it('says every jsonc-parser error, and the trailing comma the core names itself, in words, in both languages', () => {
+    for (const name of [...Array.from({ length: 17 }, (_, i) => printParseErrorCode(i + 1)), 'TrailingComma']) {
       const key = jsonParseKey(name)
       expect(key, name).not.toBeNull()
       for (const messages of Object.values(catalogues)) {

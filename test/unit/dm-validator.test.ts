@@ -126,11 +126,12 @@ const cases: Case[] = [
   {
     name: 'trailing comma',
     text: edit('"required": true\n\t\t\t\t},', '"required": true,\n\t\t\t\t},'),
-    at: '},\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginURI"',
+    // Said once, at the comma (test/unit/json-parse.test.ts).
+    at: ',\n\t\t\t\t},\n\t\t\t\t{\n\t\t\t\t\t"name": "pluginURI"',
     pointer: '',
     severity: 'error',
     key: 'dm.jsonSyntax',
-    params: { detail: 'PropertyNameExpected' },
+    params: { detail: 'TrailingComma' },
   },
   {
     name: 'comment',

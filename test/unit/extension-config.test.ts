@@ -34,6 +34,14 @@ describe('extension configuration validation', () => {
     expect(r.diagnostics).toEqual([expect.objectContaining({ pointer: '/verizon', line: 2, column: 2, ref: { key: 'config.unknownKey', params: { key: 'verizon' } } })])
   })
 
+  it('lists its problems in the order they appear in the text (cold trial: an unknown key came before an earlier ICCID)', () => {
+    const r = checkExtensionConfig('{"jasper": {"iccid": 123}, "bogus": {}}')
+    expect(r.diagnostics.map((d) => [d.ref.key, d.line, d.column])).toEqual([
+      ['config.iccidNotString', 1, 22],
+      ['config.unknownKey', 1, 28],
+    ])
+  })
+
   it('reports JSON syntax errors with line and column', () => {
     const r = checkExtensionConfig('{\n  "jasper": {"iccid": "8988216716970004975"\n')
     expect(r.valid).toBe(false)

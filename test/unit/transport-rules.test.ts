@@ -76,6 +76,18 @@ describe('secure URLs', () => {
     expect(withDefaultScheme('restapi3.jasper.com')).toBe('https://restapi3.jasper.com')
     expect(withDefaultScheme('HTTP://127.0.0.1:8080')).toBe('HTTP://127.0.0.1:8080')
     expect(withDefaultScheme('ftp://files.example.com')).toBe('ftp://files.example.com')
+    expect(withDefaultScheme('couch.local:5984')).toBe('https://couch.local:5984')
+    expect(withDefaultScheme('localhost:8443/rws/api')).toBe('https://localhost:8443/rws/api')
+  })
+
+  // Cold trial: the Jasper form said “https://javascript:alert(1)” is not a valid https:// URL.
+  it.each([
+    ['javascript:alert(1)', 'javascript:alert(1)'],
+    ['mailto:ops@example.com', 'mailto:ops@example.com'],
+    ['data:text/html,<img src=x onerror=alert(1)>', 'data:text/html,<img src=x onerror=alert(1)>'],
+  ])('refuses %j with the scheme as typed, never read as a host', (text, shown) => {
+    expect(withDefaultScheme(text)).toBe(text)
+    expect(secureUrlProblem(withDefaultScheme(text))).toEqual({ key: 'errors.invalidUrl', params: { url: shown } })
   })
 })
 

@@ -36,6 +36,7 @@ import { configQueueDir, environmentQueueName, profileQueueDir } from '../../cor
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
 import { countText } from '../open-progress'
+import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -60,7 +61,7 @@ async function readCa(name: string, path: string | undefined): Promise<string[] 
   try {
     return [await readFile(path, 'utf8')]
   } catch (e) {
-    throw usage(new Error(`${name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`))
+    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import type { EventPayload } from '../../../src-shared/contract'
 import { parseDecimal } from '../../../src-shared/models/location'
+import { outsideRange, type LocationField } from '../../core/devices/location-cells'
 import type { PlatformLink } from '../../core/platform/link'
 import { environmentLink, mqttEnvironment, platformFromEnvironment } from '../platform-environment'
 import { CliError, EXIT, type WithRuntime } from '../runtime'
@@ -15,11 +16,17 @@ interface LocateOptions {
   clear?: boolean
 }
 
-/** A number from the command line, in plain decimals (a comma or an exponent is refused, not misread). */
-function decimal(option: string, value: string | undefined): number | undefined {
+/**
+ * A number from the command line, in plain decimals (a comma or an exponent is refused, not misread), within the
+ * field's range: out of it, the option is named with its range, as an import row's cell is, rather than the core's
+ * "Invalid input for devices:setLocation: latitude: Too big: expected number to be <=90".
+ */
+function decimal(option: string, field: LocationField, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const n = parseDecimal(value)
   if (n === null) throw new CliError(`fieldline: --${option} must be a number in decimals (e.g. 45.1885), not ${JSON.stringify(value.slice(0, 40))}`, EXIT.usage)
+  const range = outsideRange(field, n)
+  if (range) throw new CliError(`fieldline: --${option} ${value} is outside ${range}`, EXIT.usage)
   return n
 }
 
@@ -41,11 +48,11 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
           rt.out(rt.json ? JSON.stringify({ cleared }) : cleared ? `cleared the location of ${typeId}/${deviceId}` : `${typeId}/${deviceId} had no location`)
           return
         }
-        const latitude = decimal('lat', opts.lat)
-        const longitude = decimal('lon', opts.lon)
+        const latitude = decimal('lat', 'latitude', opts.lat)
+        const longitude = decimal('lon', 'longitude', opts.lon)
         if (latitude === undefined || longitude === undefined) throw new CliError('fieldline: give both --lat and --lon (or --clear)', EXIT.usage)
-        const elevation = decimal('elevation', opts.elevation)
-        const accuracy = decimal('accuracy', opts.accuracy)
+        const elevation = decimal('elevation', 'elevation', opts.elevation)
+        const accuracy = decimal('accuracy', 'accuracy', opts.accuracy)
         const device = await rt.call('devices:setLocation', {
           typeId,
           deviceId,

@@ -10,6 +10,7 @@ import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportFormatOf, exportProgress, progressLine, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
+import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -25,7 +26,7 @@ async function readInput(file: string): Promise<string> {
     }
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.usage)
+    throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
   }
 }
 
@@ -205,7 +206,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         try {
           size = (await stat(file)).size
         } catch (e) {
-          throw new CliError(`fieldline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? ''}`, EXIT.usage)
+          throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
         }
         const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
         const progress = progressLine(process.stderr)

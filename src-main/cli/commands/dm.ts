@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../../src-shared/contract'
 import { MAX_PACKAGE_BYTES, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
+import { cannotRead } from '../read-problems'
 import { EXIT, formatDiagnostic } from '../runtime'
 
 /**
@@ -66,20 +67,6 @@ async function readBounded(file: string, io: ValidateIo): Promise<{ bytes: Buffe
   } finally {
     await handle.close()
   }
-}
-
-const READ_PROBLEMS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file',
-  ENOTDIR: 'a part of its path is a file, not a folder',
-  EISDIR: 'it is a folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EIO: 'the disk could not be read',
-}
-
-/** Why a package file could not be read, in words (a bare ENOENT tells an operator little). */
-export function cannotRead(file: string, code: string): string {
-  return `cannot read ${file}: ${READ_PROBLEMS[code] ?? code}`
 }
 
 async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {

@@ -27,6 +27,7 @@ import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
+import { cannotReadError } from '../read-problems'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
 export interface HistorianIo {
@@ -45,7 +46,7 @@ function readFileVar(env: Record<string, string | undefined>, name: string): str
   try {
     return readFileSync(path, 'utf8')
   } catch (e) {
-    throw usage(new Error(`${name}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`))
+    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
   }
 }
 

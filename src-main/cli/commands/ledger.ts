@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
+import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -20,7 +21,7 @@ async function readSample(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new CliError(`fieldline: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, EXIT.usage)
+    throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
   }
 }
 

@@ -158,7 +158,9 @@ export function checkExtensionConfig(text: string): ConfigCheck {
     const config = value as Record<string, unknown>
     return { valid: true, diagnostics: luhnWarnings(config, tree, lines), value: config }
   }
-  return { valid: false, diagnostics: (validateSchema.errors ?? []).map((e) => schemaDiagnostic(e, tree, lines)) }
+  // ajv reports the root's unknown keys before the members' problems: the editor's list and the CLI read top to bottom.
+  const diagnostics = (validateSchema.errors ?? []).map((e) => schemaDiagnostic(e, tree, lines)).sort((a, b) => a.line - b.line || a.column - b.column)
+  return { valid: false, diagnostics }
 }
 
 /** The same check for a configuration that arrives as a value (import rows), without positions of use. */

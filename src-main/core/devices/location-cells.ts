@@ -7,7 +7,7 @@ import type { MessageRef } from '../../../src-shared/contract'
 import { accuracySchema, elevationSchema, latitudeSchema, longitudeSchema, parseDecimal, type DeviceLocation } from '../../../src-shared/models/location'
 
 export const LOCATION_FIELDS = ['latitude', 'longitude', 'elevation', 'accuracy'] as const
-type LocationField = (typeof LOCATION_FIELDS)[number]
+export type LocationField = (typeof LOCATION_FIELDS)[number]
 
 /** Folded CSV headers that mean a location field. */
 export const LOCATION_HEADER_ALIASES: Record<string, LocationField> = {
@@ -24,6 +24,11 @@ export const LOCATION_HEADER_ALIASES: Record<string, LocationField> = {
 const RANGES = { latitude: latitudeSchema, longitude: longitudeSchema, elevation: elevationSchema, accuracy: accuracySchema }
 const RANGE_TEXT = { latitude: '−90 to 90', longitude: '−180 to 180', elevation: '−12000 to 100000 metres', accuracy: '0 to 40075000 metres' }
 
+/** The range `value` is outside of, in words (`−90 to 90`), or null when it is a valid `field` (an import row's cell, `devices locate`). */
+export function outsideRange(field: LocationField, value: number): string | null {
+  return RANGES[field].safeParse(value).success ? null : RANGE_TEXT[field]
+}
+
 type Refusal = { ok: false; message: string; ref: MessageRef }
 
 function refuse(message: string, key: string, params: Record<string, string | number>): Refusal {
@@ -38,7 +43,8 @@ function cell(fields: Record<string, unknown>, field: LocationField): { ok: true
   if (value === null || !Number.isFinite(value)) {
     return refuse(`${field} "${shown}" is not a number written in decimals (e.g. 45.1885)`, 'import.badNumber', { field, value: shown })
   }
-  if (!RANGES[field].safeParse(value).success) return refuse(`${field} ${shown} is outside ${RANGE_TEXT[field]}`, 'import.outOfRange', { field, value: shown })
+  const range = outsideRange(field, value)
+  if (range) return refuse(`${field} ${shown} is outside ${range}`, 'import.outOfRange', { field, value: shown })
   return { ok: true, value }
 }
 

@@ -53,6 +53,22 @@ const SYNTAX_WORDS: Record<string, string> = {
   InvalidUnicode: 'a \\u escape must be followed by four hexadecimal digits',
   InvalidEscapeCharacter: 'a backslash is followed by a character JSON does not allow',
   InvalidCharacter: 'a control character (such as a tab or line break) must be escaped inside text',
+  TrailingComma: 'a comma may not come just before } or ]: remove it',
+}
+
+/** ParseErrorCode.PropertyNameExpected. */
+const PROPERTY_NAME_EXPECTED = 3
+
+/**
+ * The offset of the comma when the error at `offset` is a trailing comma (`{"a": 1,}`, `[1,]`), else -1. jsonc-parser
+ * reports it as "a property name was expected" and "a value was expected" at the closer, two errors that name neither
+ * the comma nor the fix, for the commonest slip in a hand-edited JSON file.
+ */
+function trailingComma(text: string, offset: number): number {
+  if (text[offset] !== '}' && text[offset] !== ']') return -1
+  let at = offset - 1
+  while (at >= 0 && ' \t\r\n'.includes(text[at]!)) at--
+  return text[at] === ',' ? at : -1
 }
 
 /**
@@ -100,15 +116,17 @@ export function parseJsonDocument(text: string, options: ParseOptions): ParsedDo
     const found = errors.length > 0 ? errors : [{ error: VALUE_EXPECTED, offset: 0, length: 0 } as ParseError]
     // A cut-off document misses a closer for each open level, all reported at its end: say each one once.
     const seen = new Set<string>()
-    const list: ParseError[] = []
+    const list: { detail: string; offset: number; length: number }[] = []
     for (const e of found) {
       if (list.length >= (options.maxSyntaxErrors ?? 50)) break
-      const key = `${e.error}@${e.offset}`
+      const comma = e.error === PROPERTY_NAME_EXPECTED || e.error === VALUE_EXPECTED ? trailingComma(text, e.offset) : -1
+      // A trailing comma is said once, at the comma, whichever of its two errors the parser gave.
+      const key = comma >= 0 ? `comma@${comma}` : `${e.error}@${e.offset}`
       if (seen.has(key)) continue
       seen.add(key)
-      list.push(e)
+      list.push(comma >= 0 ? { detail: 'TrailingComma', offset: comma, length: 1 } : { detail: printParseErrorCode(e.error), offset: e.offset, length: e.length })
     }
-    return fail(list.map((e) => syntax(printParseErrorCode(e.error), e.offset, e.length)))
+    return fail(list.map((e) => syntax(e.detail, e.offset, e.length)))
   }
   try {
     return { ok: true, tree, value: JSON.parse(text) as unknown, lines }

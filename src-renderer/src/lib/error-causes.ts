@@ -58,8 +58,9 @@ const FAMILIES: readonly [RegExp, string][] = [
   [/^(E[A-Z0-9]{2,}|UND_ERR_[A-Z0-9_]+|UNKNOWN)$/, 'other'],
 ]
 
-/** jsonc-parser's ParseErrorCode names (printParseErrorCode). */
+/** jsonc-parser's ParseErrorCode names (printParseErrorCode), and TrailingComma, which core/json/parse.ts says instead of the two errors jsonc-parser gives for one. */
 const JSON_PARSE = new Set([
+  'TrailingComma',
   'InvalidSymbol',
   'InvalidNumberFormat',
   'PropertyNameExpected',
