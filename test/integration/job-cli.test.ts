@@ -55,6 +55,9 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(both).toMatchObject({ code: 2, err: expect.stringContaining('exactly one of --from-csv') })
     const bad = await runCli(dataDir, ['job', 'create', '--op', 'status', '--query', '{"text": 5}'])
     expect(bad.code).toBe(2)
+    // A file that is not there is said in words, not as ENOENT.
+    const missing = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', join(dir, 'gone.csv'), '--status', 'deactivated'])
+    expect(missing).toMatchObject({ code: 2, err: expect.stringContaining(`cannot read ${join(dir, 'gone.csv')}: no such file`) })
     expect((await runCli(dataDir, ['--json', 'job', 'status', 'jnothere1'])).code).toBe(1)
   }, 180_000)
 

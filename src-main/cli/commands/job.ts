@@ -23,6 +23,7 @@ import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { finishedRows, jobWaitingSeconds, shownRowState, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
+import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -56,7 +57,7 @@ async function readCsv(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (e) {
-    throw new CliError(`fieldline: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`, EXIT.usage)
+    throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
   }
 }
 
