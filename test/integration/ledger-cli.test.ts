@@ -23,6 +23,9 @@ const run = (dataDir: string, args: string[]) =>
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('close', (code) => resolve({ code, out, err }))
+    // A command that waits for a signal it will never get is stopped, and says so in its code (null).
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    child.on('close', () => clearTimeout(guard))
   })
 
 describe('fieldline ledger', () => {
@@ -82,4 +85,11 @@ describe('fieldline ledger', () => {
     expect(noKey.code).toBe(1)
     expect(noKey.out).toContain('noSignerKey')
   })
+
+  it('ledger run without a platform profile ends at once with 2 and the reason, instead of waiting for a signal', async () => {
+    const ran = await run(tmp.dir, ['ledger', 'run'])
+    expect(ran.code).toBe(2)
+    expect(ran.err).toContain('the ledger forwarder cannot start')
+    expect(ran.err).not.toContain('forwarder running')
+  }, 60_000)
 })

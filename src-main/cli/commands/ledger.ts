@@ -141,15 +141,24 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
       withRuntime(async (rt) => {
         const stop = signals()
         const status = await rt.core.ledger.run(opts.platform)
-        rt.err(`${new Date().toISOString()} ledger forwarder ${status.lastError ? `not subscribed: ${status.lastError.message}` : `running on platform profile ${status.platformProfile}`}`)
+        // A link that cannot even be opened (no platform profile, one without a client ID) will forward nothing however
+        // long the command waits, and a service manager would see a forwarder running: say why, and end as a
+        // configuration that cannot work (2), which restarting will not fix. A subscription the broker refuses later is
+        // said at the stop, and ends the command with 1.
+        if (status.lastError) {
+          throw new CliError(`fieldline: the ledger forwarder cannot start: ${status.lastError.message}`, EXIT.usage)
+        }
+        rt.err(`${new Date().toISOString()} ledger forwarder running on platform profile ${status.platformProfile}`)
         await stop
+        const refused = (await rt.core.ledger.status()).lastError
+        if (refused) rt.err(`${new Date().toISOString()} ledger forwarder was not subscribed: ${refused.message}`)
         const counts = rt.core.ledger.counts()
         rt.err(
           `${new Date().toISOString()} ledger forwarder stopped: ${Object.entries(counts)
             .map(([k, v]) => `${v} ${k}`)
             .join(', ')} (open events are kept for the next start)`,
         )
-        return status.lastError ? EXIT.failed : EXIT.ok
+        return refused ? EXIT.failed : EXIT.ok
       })(),
     )
 }
