@@ -60,6 +60,8 @@ describe('fieldline mail / team (SendGrid from the environment)', () => {
     expect((await run(['team', 'resend', id])).code).toBe(2)
     const injected = await run(['team', 'invite', '--email', 'x@example.com', '--name', 'Eve\r\nBcc: a@b.c', '--role', 'viewer'])
     expect(injected).toMatchObject({ code: 2, err: expect.stringContaining('line break') })
+    // Refused before anything is said of its code: a word on the code first read as if it were going out.
+    expect(injected.err).not.toContain('no invitation code')
     expect((await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'boss'])).code).toBe(2)
   })
 })

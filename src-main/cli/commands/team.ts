@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
+import { channels } from '../../../src-shared/contract'
 import type { Invitation } from '../../../src-shared/models/mail'
+import { parseOrThrow } from '../../core/common/validation'
 import type { WithRuntime } from '../runtime'
 
 function line(i: Invitation): string {
@@ -24,16 +26,23 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
     .option('--user <name>', 'their CouchDB user name on the team server, for an invitation with a code (default: from the email address)')
     .action(
       withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string; user?: string }) => {
+        // Checked first: an invitation refused for its name or address must not be preceded by a word on its code, which
+        // read as if it were going out (cold trial).
+        const input = parseOrThrow(
+          channels['team:invite'].input,
+          {
+            email: opts.email,
+            name: opts.name,
+            role: opts.role,
+            language: opts.lang,
+            ...(opts.user === undefined ? {} : { user: opts.user }),
+          },
+          'input for team:invite',
+        )
         // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
         const check = await rt.call('team:inviteCheck', {})
         if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
-        const i = await rt.call('team:invite', {
-          email: opts.email,
-          name: opts.name,
-          role: opts.role as 'operator',
-          language: opts.lang as 'en' | 'fr',
-          ...(opts.user === undefined ? {} : { user: opts.user }),
-        })
+        const i = await rt.call('team:invite', input)
         rt.out(rt.json ? JSON.stringify(i) : line(i))
         return i.state === 'sent' ? 0 : 1
       }),
