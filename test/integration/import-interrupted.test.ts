@@ -10,20 +10,25 @@ import { tempDir, testCore } from '../helpers/core'
 const importer = fileURLToPath(new URL('./fixtures/importer.ts', import.meta.url))
 const ROWS = 20_000
 
-/** Runs the importer and SIGKILLs it when `killWhen` says so, given each line it printed. */
-async function importAndKill(dataDir: string, file: string, killWhen: (line: string) => boolean): Promise<string> {
+/**
+ * Runs the importer and SIGKILLs it when `killWhen` says so, given each line it printed; returns the job and the most
+ * devices a progress event said were added before the kill (what the import panel showed).
+ */
+async function importAndKill(dataDir: string, file: string, killWhen: (line: string) => boolean): Promise<{ jobId: string; published: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', importer, dataDir, file], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
   let partial = ''
   let jobId = ''
+  let published = 0
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const lines = (partial + d.toString()).split('\n')
       partial = lines.pop() ?? ''
       for (const line of lines) {
         if (line.startsWith('started ')) jobId = line.slice(8)
+        if (!child.killed && line.startsWith('progress ')) published = Math.max(published, Number(line.slice(9)))
         if (!child.killed && killWhen(line)) {
           child.kill('SIGKILL')
           resolve()
@@ -33,7 +38,7 @@ async function importAndKill(dataDir: string, file: string, killWhen: (line: str
     child.on('exit', () => reject(new Error(`the importer ended before it was killed: ${stderr}`)))
   })
   expect(await exited).toBe('SIGKILL')
-  return jobId
+  return { jobId, published }
 }
 
 describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
@@ -50,14 +55,17 @@ describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
     // [when, kill condition, devices written at least: a batch is written before its last row is acknowledged]
     const written = (rows: number) => Math.floor(rows / IMPORT_BATCH) * IMPORT_BATCH
     const between = IMPORT_BATCH + 500
+    const shown = (added: number) => (line: string) => line.startsWith('progress ') && Number(line.slice(9)) >= added
     const killPoints: [string, (line: string) => boolean, number][] = [
       ['right after the start was recorded', (line) => line.startsWith('started '), 0],
       [`after ${between} rows were acknowledged`, acked(between), written(between)],
       [`after ${mid} rows were acknowledged`, acked(mid), written(mid)],
+      // The panel's "added" comes from these events: a device it counted must be in the workspace after the kill.
+      [`once progress said ${2 * IMPORT_BATCH} devices were added`, shown(2 * IMPORT_BATCH), 2 * IMPORT_BATCH],
     ]
     for (const [index, [when, killWhen, atLeast]] of killPoints.entries()) {
       const dataDir = join(tmp.dir, `data-${index}`)
-      const jobId = await importAndKill(dataDir, file, killWhen)
+      const { jobId, published } = await importAndKill(dataDir, file, killWhen)
       expect(jobId, when).not.toBe('')
 
       // The next start finds the import the process did not live to end.
@@ -66,6 +74,7 @@ describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
       const devices = new Set<string>()
       for (let offset = 0; offset < total; offset += 1000) for (const d of (await core.call('devices:list', { offset, limit: 1000 })).items) devices.add(`${d.typeId}/${d.deviceId}`)
       expect(total, when).toBeGreaterThanOrEqual(atLeast)
+      expect(total, when).toBeGreaterThanOrEqual(published)
       expect(total, when).toBeLessThan(ROWS)
       const trail: AuditEntry[] = []
       for (let offset = 0; ; offset += 1000) {
