@@ -55,6 +55,18 @@ export function exportProgress(out: ProgressOutput, file: string, total: number,
   }
 }
 
+/**
+ * How far an import has got, by the bytes sent: 100 % only once the import has finished, since the core reads the
+ * file's last row at the end (a line said "100% read (99,999 rows)" just before "100,000 rows").
+ */
+export function importProgress(out: ProgressOutput, file: string, size: number, now: () => number = Date.now): (sent: number, rows: number, done: boolean) => void {
+  const line = progressLine(out, now)
+  return (sent, rows, done) => {
+    const percent = done ? 100 : Math.min(99, Math.floor((sent / Math.max(size, 1)) * 100))
+    line(`fieldline: importing ${file}: ${percent}% read (${countText(rows)} rows)`, done)
+  }
+}
+
 const FILE_PROBLEMS: Readonly<Record<string, string>> = {
   ENOENT: 'its folder does not exist',
   ENOTDIR: 'a part of its path is a file, not a folder',

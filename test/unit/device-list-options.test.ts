@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
-import { cannotWrite, writeWhole } from '../../src-main/cli/export-progress'
+import { cannotWrite, importProgress, writeWhole } from '../../src-main/cli/export-progress'
 import { tempDir } from '../helpers/core'
 
 describe('the CLI’s device filters', () => {
@@ -80,5 +80,22 @@ describe('an export written whole or not at all', () => {
     } finally {
       await cleanup()
     }
+  })
+})
+
+describe('the import’s progress line', () => {
+  it('says 100 % only once the import has finished, not when the last bytes were sent (the core reads the last row at the end)', () => {
+    const lines: string[] = []
+    const out = { isTTY: false, write: (text: string) => lines.push(text.trim()) }
+    let clock = 0
+    const progress = importProgress(out, 'fleet.csv', 1000, () => (clock += 10_000))
+    progress(500, 4_999, false)
+    progress(1000, 99_999, false)
+    progress(1000, 100_000, true)
+    expect(lines).toEqual([
+      'fieldline: importing fleet.csv: 50% read (4,999 rows)',
+      'fieldline: importing fleet.csv: 99% read (99,999 rows)',
+      'fieldline: importing fleet.csv: 100% read (100,000 rows)',
+    ])
   })
 })

@@ -8,7 +8,7 @@ import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportFormatOf, exportProgress, progressLine, writeWhole } from '../export-progress'
+import { exportFormatOf, exportProgress, importProgress, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
 import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
@@ -209,7 +209,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
         }
         const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
-        const progress = progressLine(process.stderr)
+        const progress = importProgress(process.stderr, file, size)
         let sent = 0
         // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
         const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
@@ -219,14 +219,14 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
             const bytes = chunk as Buffer
             const { rows } = await rt.call('import:chunk', { jobId, data: bytes.toString('base64') })
             sent += bytes.length
-            progress(`fieldline: importing ${file}: ${Math.round((sent / Math.max(size, 1)) * 100)}% read (${countText(rows)} rows)`, false)
+            progress(sent, rows, false)
           }
           report = await rt.call('import:finish', { jobId })
         } catch (e) {
           stream.destroy()
           throw await withWhatStayed(rt, jobId, e)
         }
-        progress(`fieldline: importing ${file}: 100% read (${countText(report.rows)} rows)`, true)
+        progress(sent, report.rows, true)
         if (rt.json) rt.out(JSON.stringify(report))
         else {
           for (const e of report.errors) rt.err(`${file}:${e.row}: error: ${e.message}`)
