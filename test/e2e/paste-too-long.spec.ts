@@ -44,3 +44,19 @@ for (const language of LANGUAGES) {
     await expect(card.getByRole('heading', { name: 'p'.repeat(81) })).toHaveCount(0)
   })
 }
+
+test('a device filter typed longer than the trail allows is said under the field; one character less, the trail is filtered by it', async ({ app }) => {
+  // The filter is never submitted: before, the box cut the text at 120, and a longer one in the address was dropped.
+  const { page } = app
+  const t = words('en')
+  await navigate(page, t, 'activity')
+  const device = page.getByLabel(t('activity.filters.device'), { exact: true })
+  await device.focus()
+  await page.keyboard.insertText('d'.repeat(121))
+  await expect(device).toHaveValue('d'.repeat(121))
+  await expect(page.getByText(t('form.tooLong', { max: 120 }), { exact: true })).toBeVisible()
+  await expect(device).toHaveAttribute('aria-invalid', 'true')
+  await page.keyboard.press('Backspace')
+  await expect(page).toHaveURL(new RegExp(`#/activity\\?device=${'d'.repeat(120)}$`))
+  await expect(page.getByText(t('form.tooLong', { max: 120 }), { exact: true })).toBeHidden()
+})
