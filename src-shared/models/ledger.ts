@@ -273,6 +273,9 @@ export const forwarderStatusSchema = z.object({
   lastError: errorInfoSchema.nullable(),
 })
 
+/** The longest transaction or asset id the monitor looks up; the lookup field says so rather than cut a pasted one. */
+export const MAX_LOOKUP_ID = 200
+
 export const ledgerChannels = {
   'ledger:targets': { input: nothing, output: z.object({ items: z.array(ledgerTargetSchema) }) },
   'ledger:saveTarget': { input: ledgerTargetSaveSchema, output: ledgerTargetSchema },
@@ -306,8 +309,8 @@ export const ledgerChannels = {
   'ledger:retry': { input: z.object({ itemId: z.string().min(1).max(400) }).strict(), output: forwardItemSchema },
   'ledger:head': { input: targetRef, output: ledgerHeadSchema },
   'ledger:blocks': { input: targetRef.extend({ from: blockNumber.optional(), count: z.number().int().min(1).max(50).default(10) }).strict(), output: z.object({ items: z.array(blockSummarySchema) }) },
-  'ledger:tx': { input: targetRef.extend({ txId: z.string().min(1).max(200) }).strict(), output: txDetailSchema },
-  'ledger:asset': { input: targetRef.extend({ assetId: z.string().min(1).max(200), from: blockNumber.optional() }).strict(), output: assetViewSchema },
+  'ledger:tx': { input: targetRef.extend({ txId: z.string().min(1).max(MAX_LOOKUP_ID) }).strict(), output: txDetailSchema },
+  'ledger:asset': { input: targetRef.extend({ assetId: z.string().min(1).max(MAX_LOOKUP_ID), from: blockNumber.optional() }).strict(), output: assetViewSchema },
   'ledger:status': { input: nothing, output: forwarderStatusSchema },
   /** Starts forwarding device events of the platform profile (the default one when absent); audited. */
   'ledger:start': { input: z.object({ platformProfile: z.string().max(48).optional() }).strict(), output: forwarderStatusSchema },

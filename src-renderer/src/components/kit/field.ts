@@ -7,6 +7,13 @@ export function describedBy(...ids: (string | null | undefined | false)[]): stri
   return parts.length > 0 ? parts.join(' ') : undefined
 }
 
+/**
+ * The control attributes a field does not take: the browser cuts a typed or pasted value at `maxlength` without a word
+ * (a pasted 37-character device ID became another device of 36). A field's length limit is its schema's `.max()`,
+ * which the form's checks say under the field ("At most 36 characters.") and the core enforces too.
+ */
+export type NoCut = 'maxlength'
+
 /** What every field component takes besides its own control's attributes. */
 export interface FieldProps {
   form: FormModel
