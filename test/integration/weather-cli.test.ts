@@ -36,7 +36,7 @@ describe('fieldline weather and fieldline devices locate', () => {
 
   it('places a device (negative degrees too), and refuses a position it would misread with exit 2', async () => {
     expect(await run(['devices', 'locate', 'pump', 'p-1', '--lat', '45,19', '--lon', '5'])).toMatchObject({ code: 2, err: expect.stringContaining('--lat must be a number in decimals') })
-    expect(await run(['devices', 'locate', 'pump', 'p-1', '--lat', '91', '--lon', '5'])).toMatchObject({ code: 2, err: expect.stringContaining('latitude') })
+    expect(await run(['devices', 'locate', 'pump', 'p-1', '--lat', '91', '--lon', '5'])).toMatchObject({ code: 2, err: expect.stringContaining('--lat 91 is outside −90 to 90') })
     expect(await run(['devices', 'locate', 'pump', 'p-1', '--lat', '45'])).toMatchObject({ code: 2, err: expect.stringContaining('give both --lat and --lon') })
     const placed = await run(['devices', 'locate', 'pump', 'p-1', '--lat', String(SITES.gale.latitude), '--lon', String(SITES.gale.longitude), '--elevation', '12'])
     expect(placed).toMatchObject({ code: 0, out: 'pump/p-1 is at 48.39, -4.49\n' })
