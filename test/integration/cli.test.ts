@@ -42,6 +42,8 @@ describe('fieldline CLI', () => {
       err: 'fieldline: --accuracy -1 is outside 0 to 40075000 metres\n',
     })
     expect(run(['devices', 'locate', 'pump', 'p-range', '--clear']).out).toBe('pump/p-range had no location\n')
+    // The workspace is the file's: the device list test after this one reads it whole.
+    expect(run(['devices', 'remove', 'pump', 'p-range']).code).toBe(0)
   })
 
   it('refuses a --keep for sync resolve that is neither a side nor a revision with exit 2, before looking the document up', () => {
