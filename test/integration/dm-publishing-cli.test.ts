@@ -125,6 +125,8 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
 
     const wrongToken = await runCli(dataDir, ['dm', 'platform'], { ...vars, FIELDLINE_MQTT_PASSWORD: 'not-the-token-5555' })
     expect(wrongToken).toMatchObject({ code: 1, err: expect.stringContaining('refused the API key or its token') })
+    // A script set variables, not a profile: the advice names them too.
+    expect(wrongToken.err).toContain('FIELDLINE_MQTT_PASSWORD')
     for (const run of [...runs, ...refused, wrongToken]) expect(`${run.out}${run.err}`).not.toMatch(/env-token|not-the-token/)
   }, 180_000)
 })

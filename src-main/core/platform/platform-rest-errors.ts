@@ -56,7 +56,7 @@ export function platformRestError(res: HttpResponse, ctx: PlatformRestContext, b
   if (status === 401)
     return make(
       'AUTH_FAILED',
-      `The platform (${ctx.host}) refused the API key or its token (${quoted}); check the profile's user name (API key) and password/token`,
+      `The platform (${ctx.host}) refused the API key or its token (${quoted}); check the API key (the platform profile's user name, or FIELDLINE_MQTT_USERNAME) and its token (the password, or FIELDLINE_MQTT_PASSWORD)`,
       { key: 'dmPlatform.authFailed', params: { host: ctx.host } },
       said,
     )
