@@ -36,7 +36,7 @@ import { configQueueDir, environmentQueueName, profileQueueDir } from '../../cor
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
 import { countText } from '../open-progress'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>

@@ -10,7 +10,7 @@ import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportFormatOf, exportProgress, importProgress, writeWhole } from '../export-progress'
 import { countText } from '../open-progress'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 

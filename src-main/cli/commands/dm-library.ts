@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../core/common/validation'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment, platformFromEnvironment, platformRestSource } from '../platform-environment'
-import { cannotRead } from '../read-problems'
+import { cannotRead } from '../file-problems'
 import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>

@@ -27,7 +27,7 @@ import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
 export interface HistorianIo {

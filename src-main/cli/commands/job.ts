@@ -23,7 +23,7 @@ import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { finishedRows, jobWaitingSeconds, shownRowState, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 

@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
