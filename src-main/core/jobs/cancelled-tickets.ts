@@ -4,7 +4,8 @@
  * with Orange's reason — and the job's counts and progress follow, as a running job's rows would. The tickets are kept
  * and followed again after a restart (ticket-follower.ts), so the core looks for such rows when it opens
  * (`resume`); a ticket that ended while no core was waiting for it (a crash before the row was written, a teammate's
- * replica) is applied then.
+ * replica) is applied then. It finds them by the jobs' markers (TicketsLeftDoc, written with the cancel, removed with
+ * the last such row's outcome), not by reading every job: each CLI command opens a core.
  *
  * No audit entry is written here: the Orange service audited the ticket's outcome when it ended, as it does for the
  * tickets of a running job.
@@ -16,7 +17,7 @@ import type { Logger } from '../log/logger'
 import { isConflict, type Db } from '../store/documents'
 import { getTicket } from '../store/tickets.store'
 import { awaitsTicket } from './job-runner'
-import { countRows, listJobs, readJob, readRows, writeDocs, type JobDoc, type JobRowDoc } from './jobs.store'
+import { countRows, listTicketsLeft, newTicketsLeftDoc, readJob, readRows, readTicketsLeft, writeDocs, type JobDoc, type JobRowDoc, type TicketsLeftDoc } from './jobs.store'
 import { endByTicket, type OrangeJobPort } from './orange-rows'
 
 type Ended = { ticket: Parameters<typeof endByTicket>[1] } | { lost: ErrorInfo }
@@ -30,10 +31,18 @@ export interface CancelledTicketsDeps {
   logger?: Logger
 }
 
-/** Every job a workspace holds is looked at when the core opens (listJobs reads them all before the limit applies). */
-const ALL_JOBS = 10_000
 /** A write that lost to a replica's is tried again from the documents as they now stand. */
 const CONFLICT_RETRIES = 3
+
+/**
+ * The marker a cancel writes with its rows when it leaves one awaiting its ticket (none otherwise). One a cancel that
+ * lost a conflict left already is written over, not refused as a conflict.
+ */
+export async function ticketsLeftMarker(db: Db, jobId: string, rows: readonly JobRowDoc[]): Promise<TicketsLeftDoc[]> {
+  if (!rows.some(awaitsTicket)) return []
+  const kept = await readTicketsLeft(db, jobId)
+  return [{ ...newTicketsLeftDoc(jobId), ...(kept ? { _rev: kept._rev } : {}) }]
+}
 
 export function createCancelledTickets({ db, port, changed, now, logger }: CancelledTicketsDeps) {
   /** Outcomes not written yet, by job and row: tickets that end while a write runs go together in the next one. */
@@ -78,18 +87,29 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
         row.at = at
       } else endByTicket(row, outcome.ticket, at)
     }
+    // The job's marker goes with the outcome of its last waiting row, in the same write: a kill leaves both or neither.
+    const marker = rows.some(awaitsTicket) ? null : await readTicketsLeft(db, jobId)
+    const removed = marker ? [{ ...marker, _deleted: true }] : []
     // Counted from the rows, not adjusted: a write that half failed (the rows written, not the job) is made whole here.
     const counts = countRows(rows)
-    if (changedRows.length === 0 && JOB_ROW_STATES.every((state) => counts[state] === job.counts[state])) return
+    const rowsChanged = changedRows.length > 0 || JOB_ROW_STATES.some((state) => counts[state] !== job.counts[state])
+    if (!rowsChanged && removed.length === 0) return
     job.counts = counts
     job.updatedAt = at
     try {
-      await writeDocs(db, [job, ...changedRows])
+      // A marker left over by an earlier write that lost a conflict goes alone: the job is as its rows say already.
+      await writeDocs(db, rowsChanged ? [job, ...changedRows] : [], removed)
     } catch (e) {
       if (!isConflict(e) || attempt >= CONFLICT_RETRIES) throw e
       return writeJob(jobId, outcomes, attempt + 1)
     }
-    changed(job)
+    if (rowsChanged) changed(job)
+  }
+
+  /** A job with no row left waiting: its counts made whole and its marker removed, in turn with the other writes. */
+  function tidy(jobId: string): Promise<void> {
+    writing = writing.then(() => writeJob(jobId, new Map()).catch((e: unknown) => logger?.error({ err: e, jobId }, 'the marker of a cancelled job whose tickets all ended could not be removed')))
+    return writing
   }
 
   /** Resolves once the row has its ticket's outcome written, or the core stops waiting for the ticket (it is closing). */
@@ -115,10 +135,12 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
      * meanwhile (written before this resolves, so a CLI command reads them), and the others are followed.
      */
     async resume(): Promise<void> {
-      const jobs = (await listJobs(db, ALL_JOBS)).filter((j) => j.state === 'cancelled' && j.counts.unknown > 0 && j.orangeRows !== 0)
       const writes: Promise<void>[] = []
-      for (const job of jobs) {
-        for (const row of (await readRows(db, job.jobId)).filter(awaitsTicket)) {
+      for (const jobId of await listTicketsLeft(db)) {
+        const waiting = (await readRows(db, jobId)).filter(awaitsTicket)
+        // A marker outliving its rows' wait (its removal lost a conflict) is removed now, with the counts made whole.
+        if (waiting.length === 0) writes.push(tidy(jobId))
+        for (const row of waiting) {
           const ticket = await getTicket(db, row.ticketId!)
           // An open ticket is waited for in the background; an ended or lost one answers at once.
           if (ticket && !ticket.final) void wait(row)
