@@ -92,4 +92,44 @@ describe('rows left to open Orange tickets by a cancel', () => {
     expect(told.at(-1)!.counts).toMatchObject({ done: 1, failed: 1, unknown: 1 })
     await left.close()
   })
+
+  it('keeps the outcomes the disk refuses and writes them, counted once, as soon as the disk takes writes again', async () => {
+    const { rows } = await cancelledJob(2)
+    const logged: { level: string; msg: string }[] = []
+    const log = (level: string) => (_: unknown, msg: string) => void logged.push({ level, msg })
+    const write = ws.db.bulkDocs.bind(ws.db)
+    let refused = 0
+    // A full disk: LevelDB refuses every write.
+    ws.db.bulkDocs = (() => {
+      refused += 1
+      return Promise.reject(Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }))
+    }) as never
+    const told: JobDoc[] = []
+    const logger = { info: log('info'), warn: log('warn'), error: log('error'), debug: () => undefined } as never
+    const left = createCancelledTickets({ db: ws.db, port, changed: (job) => told.push(structuredClone(job)), now: () => new Date(), logger, retry: { minMs: 5, maxMs: 20 } })
+    try {
+      left.follow(rows)
+      waiters.get('t1')!.resolve(ticket(1, 'TERMINATED'))
+      await expect.poll(() => refused, { interval: 5 }).toBeGreaterThanOrEqual(3)
+      // A second ticket ends while the disk still refuses: its outcome joins the one kept.
+      waiters.get('t2')!.resolve(ticket(2, 'ERROR'))
+      const atSecond = refused
+      await expect.poll(() => refused, { interval: 5 }).toBeGreaterThanOrEqual(atSecond + 3)
+      expect((await readRows(ws.db, 'j1')).map((r) => r.state)).toEqual(['unknown', 'unknown'])
+      expect(told).toEqual([])
+      expect(logged.filter((l) => l.level === 'warn')).toHaveLength(1)
+
+      ws.db.bulkDocs = write
+      await expect.poll(async () => (await readRows(ws.db, 'j1')).map((r) => r.state), { interval: 5 }).toEqual(['done', 'failed'])
+      await left.close()
+      expect((await readJob(ws.db, 'j1'))!.counts).toMatchObject({ total: 2, done: 1, failed: 1, unknown: 0 })
+      // Both outcomes went in the one write that the disk took.
+      expect(told.map((j) => j.counts)).toEqual([expect.objectContaining({ done: 1, failed: 1, unknown: 0 })])
+      expect(logged.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual([expect.stringContaining('the disk takes writes again')])
+      expect(logged.filter((l) => l.level === 'error')).toEqual([])
+    } finally {
+      ws.db.bulkDocs = write
+      await left.close()
+    }
+  })
 })

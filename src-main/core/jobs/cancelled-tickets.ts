@@ -6,6 +6,9 @@
  * (`resume`); a ticket that ended while no core was waiting for it (a crash before the row was written, a teammate's
  * replica) is applied then.
  *
+ * Outcomes the disk refuses (full, read-only) are kept and written again on a back-off within the session
+ * (refused-writes.ts), so a row takes its outcome as soon as the disk takes writes again, not at the next start.
+ *
  * No audit entry is written here: the Orange service audited the ticket's outcome when it ended, as it does for the
  * tickets of a running job.
  */
@@ -13,6 +16,7 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { JOB_ROW_STATES } from '../../../src-shared/models/sim-jobs'
 import { isAppError } from '../common/errors'
 import type { Logger } from '../log/logger'
+import { createRefusedWrites } from '../log/refused-writes'
 import { isConflict, type Db } from '../store/documents'
 import { getTicket } from '../store/tickets.store'
 import { awaitsTicket } from './job-runner'
@@ -28,23 +32,33 @@ export interface CancelledTicketsDeps {
   changed(job: JobDoc): void
   now: () => Date
   logger?: Logger
+  /** The back-off between two writes the disk refused. */
+  retry?: { minMs: number; maxMs: number }
 }
+
+export const DEFAULT_REFUSED_RETRY = { minMs: 2_000, maxMs: 30_000 }
 
 /** Every job a workspace holds is looked at when the core opens (listJobs reads them all before the limit applies). */
 const ALL_JOBS = 10_000
 /** A write that lost to a replica's is tried again from the documents as they now stand. */
 const CONFLICT_RETRIES = 3
 
-export function createCancelledTickets({ db, port, changed, now, logger }: CancelledTicketsDeps) {
+export function createCancelledTickets({ db, port, changed, now, logger, retry = DEFAULT_REFUSED_RETRY }: CancelledTicketsDeps) {
   /** Outcomes not written yet, by job and row: tickets that end while a write runs go together in the next one. */
   let ended = new Map<string, Map<string, Ended>>()
   let writing: Promise<void> = Promise.resolve()
   let closed = false
+  const refusedWrites = createRefusedWrites({ what: 'the outcome of an Orange ticket left open by a cancel', backoff: retry, logger })
+  let retryTimer: NodeJS.Timeout | undefined
 
-  function land(row: Pick<JobRowDoc, '_id' | 'jobId'>, outcome: Ended): Promise<void> {
+  function keep(row: Pick<JobRowDoc, '_id' | 'jobId'>, outcome: Ended): void {
     const ofJob = ended.get(row.jobId) ?? new Map<string, Ended>()
     ofJob.set(row._id, outcome)
     ended.set(row.jobId, ofJob)
+  }
+
+  function land(row: Pick<JobRowDoc, '_id' | 'jobId'>, outcome: Ended): Promise<void> {
+    keep(row, outcome)
     // One write at a time: two tickets of a job ending together would otherwise conflict on the job's document.
     writing = writing.then(write)
     return writing
@@ -53,13 +67,28 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
   async function write(): Promise<void> {
     const batch = ended
     ended = new Map()
+    let retryIn: number | undefined
     for (const [jobId, outcomes] of batch) {
       try {
         await writeJob(jobId, outcomes)
+        refusedWrites.landed()
       } catch (e) {
-        // The row still awaits its ticket, which has ended: the core applies it again when it next opens (resume).
-        logger?.error({ err: e, jobId }, 'an Orange ticket left open by a cancel could not be written to its job row')
+        const delay = refusedWrites.refused(e)
+        if (delay === undefined) {
+          // The row still awaits its ticket, which has ended: the core applies it again when it next opens (resume).
+          logger?.error({ err: e, jobId }, 'an Orange ticket left open by a cancel could not be written to its job row')
+          continue
+        }
+        // Kept for the next attempt, unless a newer outcome for the row came meanwhile (it is the same ticket's).
+        for (const [rowId, outcome] of outcomes) if (!ended.get(jobId)?.has(rowId)) keep({ _id: rowId, jobId }, outcome)
+        retryIn = delay
       }
+    }
+    if (retryIn !== undefined && !closed && retryTimer === undefined) {
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined
+        if (!closed) writing = writing.then(write)
+      }, retryIn)
     }
   }
 
@@ -131,7 +160,10 @@ export function createCancelledTickets({ db, port, changed, now, logger }: Cance
     /** Stops listening; a write under way finishes first, so nothing is written to a closed workspace. */
     async close(): Promise<void> {
       closed = true
+      clearTimeout(retryTimer)
+      // Outcomes still kept are applied when the core next opens (resume): their rows still await their tickets.
       await writing
+      refusedWrites.flush()
     },
   }
 }
