@@ -85,6 +85,11 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
       `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${countText(i.added)} devices added, ${countText(i.failed)} rows refused of ${countText(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
     )
   }
+  if (core.workspace.copiedFrom?.now) {
+    process.stderr.write(
+      `fieldline: ${dataDir} is a copy of ${core.workspace.copiedFrom.path}, which is still there: this copy is now a workspace of its own, with its own copies of the secrets; a secret changed in one no longer changes the other\n`,
+    )
+  }
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
     process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)

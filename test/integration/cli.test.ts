@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { cp, realpath, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -79,6 +79,19 @@ describe('fieldline CLI', () => {
     } finally {
       await held.close()
     }
+  })
+
+  it('says once that a data folder is a copy of one still in its place, and nothing for the original', async () => {
+    expect(run(['devices', 'add', 'pump', 'p-copied']).code).toBe(0)
+    await cp(join(dir, 'data'), join(dir, 'data-copy'), { recursive: true })
+    const copy = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data-copy'), ...args], { encoding: 'utf8', timeout: 60_000 })
+    const first = copy(['devices', 'count'])
+    expect(first.status).toBe(0)
+    expect(first.stderr).toBe(
+      `fieldline: ${join(dir, 'data-copy')} is a copy of ${await realpath(join(dir, 'data'))}, which is still there: this copy is now a workspace of its own, with its own copies of the secrets; a secret changed in one no longer changes the other\n`,
+    )
+    expect(copy(['devices', 'count'])).toMatchObject({ status: 0, stderr: '' })
+    expect(run(['devices', 'count'])).toMatchObject({ code: 0, err: '' })
   })
 
   it('imports a file and reports refused rows with file:line on stderr', async () => {

@@ -45,9 +45,9 @@ describe('rows left to open Orange tickets by a cancel', () => {
 
   /**
    * A cancelled job of `n` Orange rows, each unknown with its ticket (`t<seq>` by default) open, written as the cancel
-   * writes it: with its marker.
+   * writes it: with its marker (`marked: false`: as a release that wrote none left it).
    */
-  async function cancelledJob(n: number, { jobId = 'j1', ticketId = (seq: number) => `t${seq}` } = {}): Promise<{ job: JobDoc; rows: JobRowDoc[] }> {
+  async function cancelledJob(n: number, { jobId = 'j1', ticketId = (seq: number) => `t${seq}`, marked = true } = {}): Promise<{ job: JobDoc; rows: JobRowDoc[] }> {
     const job = newJobDoc({
       jobId,
       operation: 'status',
@@ -75,7 +75,7 @@ describe('rows left to open Orange tickets by a cancel', () => {
     })
     job.state = 'cancelled'
     job.counts = countRows(rows)
-    await writeDocs(ws.db, [job, ...rows], await ticketsLeftMarker(ws.db, jobId, rows))
+    await writeDocs(ws.db, [job, ...rows], marked ? await ticketsLeftMarker(ws.db, jobId, rows) : [])
     return { job, rows }
   }
 
@@ -109,6 +109,9 @@ describe('rows left to open Orange tickets by a cancel', () => {
     }
     await writeDocs(ws.db, docs)
   }
+
+  /** The note saying the jobs were looked through once for cancels without a marker (cancelled-tickets.ts). */
+  const BACKFILLED = '_local/simjob-ticketsleft-backfilled'
 
   /** The workspace as the core under test sees it, every document or key it reads listed by id. */
   function countingReads(db: Db): { db: Db; read: string[] } {
@@ -170,10 +173,14 @@ describe('rows left to open Orange tickets by a cancel', () => {
 
   it('opens without reading the jobs of a workspace that has many finished ones and no open ticket; with one left waiting, reads its rows alone', async () => {
     await finishedJobs(300)
+    // The first open since markers are written looks through the jobs once (see the test after this one).
+    const first = createCancelledTickets({ db: ws.db, port, changed: () => undefined, now: () => new Date() })
+    await first.resume()
+    await first.close()
     const quiet = countingReads(ws.db)
     const left = createCancelledTickets({ db: quiet.db, port, changed: () => undefined, now: () => new Date() })
     await left.resume()
-    expect(quiet.read).toEqual([])
+    expect(quiet.read).toEqual([BACKFILLED])
     await left.close()
 
     await cancelledJob(2, { jobId: 'j9', ticketId: (seq) => `ticket:j9:${seq}` })
@@ -182,8 +189,29 @@ describe('rows left to open Orange tickets by a cancel', () => {
     const again = createCancelledTickets({ db: one.db, port, changed: () => undefined, now: () => new Date() })
     await again.resume()
     // Its marker's key, its two rows, and their tickets (both open: followed in the background).
-    expect(one.read).toEqual(['simjobticketsleft:j9', 'simjobrow:j9:0000001', 'simjobrow:j9:0000002', 'ticket:j9:1', 'ticket:j9:2'])
+    expect(one.read).toEqual([BACKFILLED, 'simjobticketsleft:j9', 'simjobrow:j9:0000001', 'simjobrow:j9:0000002', 'ticket:j9:1', 'ticket:j9:2'])
     expect([...waiters.keys()]).toEqual(['ticket:j9:1', 'ticket:j9:2'])
+    await again.close()
+  })
+
+  it('in a workspace an earlier release cancelled in (no marker), follows the waiting rows and marks their job, looking through the jobs once', async () => {
+    await finishedJobs(20)
+    await cancelledJob(2, { jobId: 'j7', ticketId: (seq) => `ticket:j7:${seq}`, marked: false })
+    for (const seq of [1, 2]) await ticketDoc(`ticket:j7:${seq}`, false)
+    const first = countingReads(ws.db)
+    const left = createCancelledTickets({ db: first.db, port, changed: () => undefined, now: () => new Date() })
+    await left.resume()
+    expect(first.read).toEqual(expect.arrayContaining([BACKFILLED, 'simjob:j7', 'simjobrow:j7:0000001', 'ticket:j7:1', 'ticket:j7:2']))
+    expect([...waiters.keys()]).toEqual(['ticket:j7:1', 'ticket:j7:2'])
+    expect(await readTicketsLeft(ws.db, 'j7')).not.toBeNull()
+    await left.close()
+    waiters.clear()
+    // From now on, its marker finds it: the jobs are not read again.
+    const next = countingReads(ws.db)
+    const again = createCancelledTickets({ db: next.db, port, changed: () => undefined, now: () => new Date() })
+    await again.resume()
+    expect(next.read).toEqual([BACKFILLED, 'simjobticketsleft:j7', 'simjobrow:j7:0000001', 'simjobrow:j7:0000002', 'ticket:j7:1', 'ticket:j7:2'])
+    expect([...waiters.keys()]).toEqual(['ticket:j7:1', 'ticket:j7:2'])
     await again.close()
   })
 
@@ -215,7 +243,7 @@ describe('rows left to open Orange tickets by a cancel', () => {
     await second.close()
     const third = countingReads(ws.db)
     await createCancelledTickets({ db: third.db, port, changed: () => undefined, now: () => new Date() }).resume()
-    expect(third.read).toEqual([])
+    expect(third.read).toEqual([BACKFILLED])
   })
 
   it('removes, when the core opens, a marker that outlived its rows (its removal lost a conflict), making the counts whole', async () => {
@@ -232,5 +260,45 @@ describe('rows left to open Orange tickets by a cancel', () => {
     expect(told.map((j) => j.jobId)).toEqual(['j3'])
     expect(waiters.size).toBe(0)
     await left.close()
+  })
+
+  it('keeps the outcomes the disk refuses and writes them, counted once, as soon as the disk takes writes again', async () => {
+    const { rows } = await cancelledJob(2)
+    const logged: { level: string; msg: string }[] = []
+    const log = (level: string) => (_: unknown, msg: string) => void logged.push({ level, msg })
+    const write = ws.db.bulkDocs.bind(ws.db)
+    let refused = 0
+    // A full disk: LevelDB refuses every write.
+    ws.db.bulkDocs = (() => {
+      refused += 1
+      return Promise.reject(Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }))
+    }) as never
+    const told: JobDoc[] = []
+    const logger = { info: log('info'), warn: log('warn'), error: log('error'), debug: () => undefined } as never
+    const left = createCancelledTickets({ db: ws.db, port, changed: (job) => told.push(structuredClone(job)), now: () => new Date(), logger, retry: { minMs: 5, maxMs: 20 } })
+    try {
+      left.follow(rows)
+      waiters.get('t1')!.resolve(ticket(1, 'TERMINATED'))
+      await expect.poll(() => refused, { interval: 5 }).toBeGreaterThanOrEqual(3)
+      // A second ticket ends while the disk still refuses: its outcome joins the one kept.
+      waiters.get('t2')!.resolve(ticket(2, 'ERROR'))
+      const atSecond = refused
+      await expect.poll(() => refused, { interval: 5 }).toBeGreaterThanOrEqual(atSecond + 3)
+      expect((await readRows(ws.db, 'j1')).map((r) => r.state)).toEqual(['unknown', 'unknown'])
+      expect(told).toEqual([])
+      expect(logged.filter((l) => l.level === 'warn')).toHaveLength(1)
+
+      ws.db.bulkDocs = write
+      await expect.poll(async () => (await readRows(ws.db, 'j1')).map((r) => r.state), { interval: 5 }).toEqual(['done', 'failed'])
+      await left.close()
+      expect((await readJob(ws.db, 'j1'))!.counts).toMatchObject({ total: 2, done: 1, failed: 1, unknown: 0 })
+      // Both outcomes went in the one write that the disk took.
+      expect(told.map((j) => j.counts)).toEqual([expect.objectContaining({ done: 1, failed: 1, unknown: 0 })])
+      expect(logged.filter((l) => l.level === 'info').map((l) => l.msg)).toEqual([expect.stringContaining('the disk takes writes again')])
+      expect(logged.filter((l) => l.level === 'error')).toEqual([])
+    } finally {
+      ws.db.bulkDocs = write
+      await left.close()
+    }
   })
 })

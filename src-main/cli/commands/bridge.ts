@@ -22,7 +22,6 @@
  *   oldest, early async responses), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
  *   the old queue is otherwise left with messages nobody will send.
  */
-import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
@@ -36,7 +35,7 @@ import { configQueueDir, environmentQueueName, profileQueueDir } from '../../cor
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
 import { countText } from '../open-progress'
-import { cannotReadError } from '../file-problems'
+import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -56,15 +55,6 @@ function usage(e: unknown): CliError {
   return new CliError(`fieldline: invalid bridge configuration: ${message}`, EXIT.usage)
 }
 
-async function readCa(name: string, path: string | undefined): Promise<string[] | undefined> {
-  if (!path) return undefined
-  try {
-    return [await readFile(path, 'utf8')]
-  } catch (e) {
-    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
-  }
-}
-
 /** The configuration from the environment; CA files named there are read too. */
 export async function configFromEnvironment(env: Record<string, string | undefined>): Promise<MbedBridgeConfig> {
   let config: MbedBridgeConfig
@@ -73,8 +63,14 @@ export async function configFromEnvironment(env: Record<string, string | undefin
   } catch (e) {
     throw usage(e)
   }
-  const mbedCa = await readCa('FIELDLINE_MBED_CA_FILE', env.FIELDLINE_MBED_CA_FILE?.trim())
-  const mqttCa = await readCa('FIELDLINE_MQTT_CA_FILE', env.FIELDLINE_MQTT_CA_FILE?.trim())
+  let mbedCa: string[] | undefined
+  let mqttCa: string[] | undefined
+  try {
+    mbedCa = readCaVariable(env, 'FIELDLINE_MBED_CA_FILE')
+    mqttCa = readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
+  } catch (e) {
+    throw usage(e)
+  }
   return { mbed: { ...config.mbed, ...(mbedCa ? { ca: mbedCa } : {}) }, mqtt: { ...config.mqtt, ...(mqttCa ? { ca: mqttCa } : {}) } }
 }
 

@@ -108,7 +108,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       }),
     )
 
-  const REST_VARIABLES = 'FIELDLINE_MQTT_CLIENT_ID or FIELDLINE_PLATFORM_REST_URL, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD'
+  const REST_VARIABLES = 'FIELDLINE_MQTT_CLIENT_ID or FIELDLINE_PLATFORM_REST_URL, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE'
   const restProfileOption = `a saved platform profile; without it, the default one, or ${REST_VARIABLES} when FIELDLINE_MQTT_URL or FIELDLINE_PLATFORM_REST_URL is set`
 
   dm.command('upload <bundleId>')
@@ -150,7 +150,9 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     )
 
   dm.command('invoke <action> [params...]')
-    .description('run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD)')
+    .description(
+      'run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE)',
+    )
     .requiredOption('--type <typeId>', 'device type')
     .requiredOption('--id <deviceId>', 'device ID')
     .option('--timeout <seconds>', 'how long to wait for the device', '30')

@@ -14,7 +14,7 @@
  *   (all pages), to stdout: JSON Lines as each page arrives; CSV once all are read, its columns being the fields of
  *   every event (models/history-csv.ts, as the device page's export).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { DestinationStatus, HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
@@ -27,7 +27,7 @@ import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
-import { cannotReadError } from '../file-problems'
+import { readCaVariable, readFileVariable } from '../file-variables'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
 export interface HistorianIo {
@@ -40,31 +40,20 @@ function usage(e: unknown): CliError {
   return new CliError(`fieldline: invalid historian configuration: ${e instanceof Error ? e.message : String(e)}`, EXIT.usage)
 }
 
-function readFileVar(env: Record<string, string | undefined>, name: string): string | undefined {
-  const path = env[name]?.trim()
-  if (!path) return undefined
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (e) {
-    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
-  }
-}
-
 function envFiles(env: Record<string, string | undefined>): EnvironmentFiles {
-  const mqttCa = readFileVar(env, 'FIELDLINE_MQTT_CA_FILE')
+  const mqttCa = readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
   const files = {
-    couchCa: readFileVar(env, 'FIELDLINE_HISTORIAN_COUCH_CA_FILE'),
-    kafkaCa: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE'),
-    kafkaCert: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE'),
-    kafkaKey: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_KEY_FILE'),
+    couchCa: readCaVariable(env, 'FIELDLINE_HISTORIAN_COUCH_CA_FILE')?.[0],
+    kafkaCa: readCaVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE')?.[0],
+    kafkaCert: readFileVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE'),
+    kafkaKey: readFileVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_KEY_FILE'),
   }
-  return { ...(mqttCa ? { mqttCa: [mqttCa] } : {}), ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }
+  return { ...(mqttCa ? { mqttCa } : {}), ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }
 }
 
 export function configFromEnvironment(env: Record<string, string | undefined>): ForwarderConfig {
-  const files = envFiles(env)
   try {
-    return fromEnvironment(env, files)
+    return fromEnvironment(env, envFiles(env))
   } catch (e) {
     throw usage(e)
   }
