@@ -89,12 +89,12 @@ export function registerOrange(program: Command, withRuntime: WithRuntime): void
   /** Runs one orange sub-command with the chosen account; errors exit 1 (carrier) or 2 (input). */
   const run = <A extends unknown[]>(fn: (rt: Runtime, account: OrangeAccount, ...args: A) => Promise<number | void>) =>
     withRuntime(async (rt: Runtime, ...args: A) => {
-      const account = await accountFor(rt, orange.opts<OrangeOptions>()).catch(cliError)
+      const account = await accountFor(rt, orange.opts<OrangeOptions>()).catch((e: unknown) => cliError(rt, e))
       try {
         return await fn(rt, account, ...args)
       } catch (e) {
         if (e instanceof CliError) throw e
-        cliError(e)
+        cliError(rt, e)
       }
     })
 

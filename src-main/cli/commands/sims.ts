@@ -1,3 +1,4 @@
+import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
 import {
@@ -44,8 +45,9 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
   }
   const parsed = simFiltersSchema.safeParse(filters)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw usage(`--filter ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+    const issue = parsed.error.issues[0]!
+    const path = issue.path.map(String).join('.')
+    throw usage(describeIssue(`--filter ${String(issue.path[0])}=`, issueFacts(issue, path, { input: filters })))
   }
   return parsed.data
 }
