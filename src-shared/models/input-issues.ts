@@ -4,6 +4,7 @@
  * CLI by the argument or option the operator typed).
  */
 import { z } from 'zod'
+import { countText } from './count-text'
 
 export const INPUT_PROBLEMS = [
   'tooLong',
@@ -41,9 +42,6 @@ export const inputIssueSchema = z.object({
   words: z.array(z.string()).optional(),
 })
 export type InputIssue = z.infer<typeof inputIssueSchema>
-
-/** A count as the CLI and the core's English messages write it, whatever the machine's locale: 1,000,000. */
-export const countText = (n: number): string => n.toLocaleString('en-US')
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v = input

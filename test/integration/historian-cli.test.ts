@@ -239,7 +239,7 @@ describe.skipIf(skip)('fieldline historian', () => {
         await s.exit
         return s.stdout()
       }, POLL)
-      .toMatch(/^env: running since .* mqtt connected .*3 received[\s\S]*couchdb\/env connected: [\d.]+ events\/s, 3 stored, 0\/1000000 queued, 0 dropped/)
+      .toMatch(/^env: running since .* mqtt connected .*3 received[\s\S]*couchdb\/env connected: [\d.]+ events\/s, 3 stored, 0\/1,000,000 queued, 0 dropped/)
     r.child.kill('SIGTERM')
     expect(await r.exit).toBe(0)
     const after = run({ TEST_DATA_DIR: dir, TEST_JSON: '1' }, ['status'])

@@ -35,7 +35,7 @@ import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
-import { countText } from '../open-progress'
+import { countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../read-problems'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 

@@ -1,3 +1,4 @@
+import { countText } from '../../../src-shared/models/count-text'
 import type { Command } from 'commander'
 import { ORANGE_REQUESTABLE_STATUSES, ORANGE_TEST_MODES, orangeRequestableStatusSchema, orangeTestModeSchema, type OrangeTicket } from '../../../src-shared/models/orange'
 import { ORANGE_SIM_STATUSES, orangeSimStatusSchema, type OrangeSimStatus } from '../../../src-shared/models/sim'
@@ -161,7 +162,7 @@ export function registerOrange(program: Command, withRuntime: WithRuntime): void
             rt.out(rt.json ? JSON.stringify(r) : `${r.serialNumber ?? '—'}\t${r.statusRaw ?? '—'}\t${r.lastStatusChangeDate ?? '—'}\t${r.requestedStatus ?? ''}`)
           }
         }
-        rt.err(`${count} SIMs`)
+        rt.err(`${countText(count)} SIMs`)
         if (exceeded) rt.err('Orange says more SIMs match than it lists: narrow the search (--status, --changed-since) to see them all')
       }),
     )

@@ -1,3 +1,4 @@
+import { countText } from '../../../src-shared/models/count-text'
 import type { Command } from 'commander'
 import { controlCenterExtensionSchema, type ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { cycleDateSchema, SETTABLE_SIM_STATES } from '../../../src-shared/contract'
@@ -173,7 +174,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
             rt.out(rt.json ? JSON.stringify(d) : `${d.iccid}\t${d.statusRaw ?? d.status}\t${d.ratePlan ?? ''}\t${d.communicationPlan ?? ''}`)
           }
         }
-        rt.err(`${count} SIMs`)
+        rt.err(`${countText(count)} SIMs`)
       }),
     )
 }
