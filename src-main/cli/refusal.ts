@@ -17,10 +17,14 @@ export function fieldNamesOf(command: Command | undefined): FieldNames {
 /** A field's path as the operator knows it; a field no argument or option of the command gives keeps its path. */
 function nameOf(path: string, names: FieldNames): string {
   const [first = '', ...rest] = path.split('.')
+  const typed = names.get(first)
+  if (typed) return rest.length > 0 ? `${typed} (${rest.join('.')})` : typed
+  // A nested field an option of its own name gives (`condition.bytes` from --bytes).
+  const nested = rest.length > 0 ? names.get(rest.at(-1)!) : undefined
+  if (nested) return nested
   // An argument typed as <id> is the one id the command sends, whatever the field is called (jobId, assetId).
-  const typed = names.get(first) ?? (first.endsWith('Id') ? names.get('id') : undefined)
-  if (!typed) return path === '' ? 'the input' : path
-  return rest.length > 0 ? `${typed} (${rest.join('.')})` : typed
+  const id = first.endsWith('Id') ? names.get('id') : undefined
+  return id ?? (path === '' ? 'the input' : path)
 }
 
 /**

@@ -55,6 +55,8 @@ describe('fieldline CLI', () => {
       run(['job', 'status', 'nope!']),
       run(['job', 'cancel', 'j'.repeat(300)]),
       run(['sims', 'save-search', 'loose', '--name', 'n'.repeat(300)]),
+      // A nested field (condition.bytes) named by the option that gives it.
+      run(['alerts', 'add', 'big', '--kind', 'dataAbove', '--name', 'Big', '--bytes', '0']),
     ]
     expect(refusals).toMatchObject([
       { code: 2, out: '', err: "fieldline: <typeId> must be 1–36 letters, digits, '-', '_' or '.'\n" },
@@ -62,6 +64,7 @@ describe('fieldline CLI', () => {
       { code: 2, out: '', err: 'fieldline: <id> must be a job id (j followed by letters and digits)\n' },
       { code: 2, out: '', err: 'fieldline: <id> is too long: 300 characters, at most 32\n' },
       { code: 2, out: '', err: 'fieldline: --name is too long: 300 characters, at most 200\n' },
+      { code: 2, out: '', err: 'fieldline: --bytes is too small: 0, at least 1\n' },
     ])
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
   })
