@@ -493,6 +493,8 @@ export const events = {
     rows: z.number().int(),
     added: z.number().int(),
     failed: z.number().int(),
+    /** Of `failed`, the rows whose device was there already: not refusals, said apart. */
+    existing: z.number().int(),
     done: z.boolean(),
   }),
   'settings:changed': settingsSchema,

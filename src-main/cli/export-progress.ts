@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { cannotWrite } from './file-problems'
-import { countText, type ProgressOutput } from './open-progress'
+import type { ProgressOutput } from './open-progress'
+import { countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
 
 const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }

@@ -52,7 +52,7 @@ test('imports a CSV file with a progress bar and a per-row error report', async 
   await expect(progress).toBeVisible()
   await expect(progress).toHaveAttribute('aria-valuenow', '100')
   await expect(progress).toHaveAttribute('aria-valuetext', '100% sent')
-  await expect(page.getByRole('status').filter({ hasText: 'Import finished.' })).toHaveText(/3 rows, 2 added, 1 failed/)
+  await expect(page.getByRole('status').filter({ hasText: 'Import finished.' })).toHaveText(/3 rows, 2 added, 0 already there, 1 refused/)
   await expect(page.getByText(/spreadsheet/i)).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-1' })).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-3' })).toBeVisible()

@@ -130,7 +130,7 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
       { code: 2, out: '', err: "fieldline: Set FIELDLINE_MQTT_USERNAME (the API key) and FIELDLINE_MQTT_PASSWORD (the auth token) to reach the platform's REST API\n" },
       { code: 2, out: '', err: 'fieldline: Set FIELDLINE_PLATFORM_REST_URL, or FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) to derive the REST API URL from its org\n' },
       { code: 2, out: '', err: expect.stringContaining('may only be sent over https://') },
-      { code: 2, out: '', err: expect.stringContaining('Invalid input: bundleId') },
+      { code: 2, out: '', err: "fieldline: <bundleId> must be 1–255 letters, digits, '-', '_' or '.'\n" },
     ])
     expect(envPeer.requests()).toHaveLength(seen)
 

@@ -20,7 +20,7 @@ describe('the CLI’s device filters', () => {
     expect(() => parseFilters(['carrier=verizon'])).toThrow('fieldline: --filter carrier= takes jasper, atnt, orange, none (got "verizon")')
     expect(() => parseFilters(['simStatus=frozen'])).toThrow(/^fieldline: --filter simStatus= takes inventory, testReady, .*notCached, none \(got "frozen"\)$/)
     expect(() => parseFilters(['weather=sunny'])).toThrow('fieldline: --filter weather= takes cached, notFetched, moved, none (got "sunny")')
-    expect(() => parseFilters(['extension=Not A Name'])).toThrow('fieldline: --filter extension=: must be an extension name (got "Not A Name")')
+    expect(() => parseFilters(['extension=Not A Name'])).toThrow('fieldline: --filter extension= must be an extension name (got "Not A Name")')
     expect(() => parseFilters(['carrier=jasper,jasper', 'carrier=jasper,atnt,orange,none'])).not.toThrow()
     expect(() => parseFilters([`typeId=${Array.from({ length: 101 }, (_, i) => `t${i}`).join(',')}`])).toThrow('fieldline: --filter typeId= takes at most 100 values')
   })

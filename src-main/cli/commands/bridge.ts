@@ -34,7 +34,7 @@ import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
-import { countText } from '../open-progress'
+import { countText } from '../../../src-shared/models/count-text'
 import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 

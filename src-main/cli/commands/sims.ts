@@ -1,3 +1,5 @@
+import { countText } from '../../../src-shared/models/count-text'
+import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
 import {
@@ -44,8 +46,9 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
   }
   const parsed = simFiltersSchema.safeParse(filters)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw usage(`--filter ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+    const issue = parsed.error.issues[0]!
+    const path = issue.path.map(String).join('.')
+    throw usage(describeIssue(`--filter ${String(issue.path[0])}=`, issueFacts(issue, path, { input: filters })))
   }
   return parsed.data
 }
@@ -119,12 +122,15 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           rt.err(about)
           const off = rt.core.bus.subscribe((event, payload) => {
             const p = payload as SyncProgress
-            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${p.sims} SIMs, ${p.calls} calls`)
+            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${countText(p.sims)} SIMs, ${countText(p.calls)} calls`)
           })
           try {
             const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true })
             if (rt.json) results.push(r)
-            else rt.out(`${account}: ${r.listed} listed, ${r.usageRead} usage read, ${r.calls} calls${r.resumed ? ' (resumed)' : ''}, ${r.fired} alert(s) fired`)
+            else
+              rt.out(
+                `${account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countText(r.calls)} calls${r.resumed ? ' (resumed)' : ''}, ${countText(r.fired)} alert(s) fired`,
+              )
           } catch (e) {
             // One account failing does not stop the others; the exit code says something failed.
             if (!(e instanceof CliError)) throw e
@@ -155,7 +161,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
         if (format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
         for (const row of page.items) rt.out(tableLine(TABLE_COLUMNS.map((c) => cellText(row[c]))))
-        rt.err(`${page.items.length} shown of ${page.total}`)
+        rt.err(`${countText(page.items.length)} shown of ${countText(page.total)}`)
       }),
     )
 
@@ -171,7 +177,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })
-        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${total} SIMs to ${file}`)
+        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countText(total)} SIMs to ${file}`)
       }),
     )
 
@@ -329,7 +335,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (rt.json) return rt.out(JSON.stringify(page))
         const subject = (n: (typeof page.items)[number]) => (n.sim ? `${n.sim.carrier}:${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''))
         for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, subject(n), String(n.value), n.id]))
-        rt.err(`${page.items.length} shown of ${page.total}, ${page.unread} unread`)
+        rt.err(`${countText(page.items.length)} shown of ${countText(page.total)}, ${countText(page.unread)} unread`)
       }),
     )
 }
