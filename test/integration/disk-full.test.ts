@@ -125,7 +125,7 @@ describe.skipIf(skip !== null)('an import that fills the disk', () => {
       expect(stopped.added % 5000).toBe(0)
       expect(run.err).toContain(`the ${stopped.added.toLocaleString('en-US')} devices added before it stay; once there is room, import the same file again`)
       const counted = await runCli(dataDir, ['devices', 'count'], { TMPDIR: t.dir })
-      expect(counted.out).toBe(`${stopped.added}\n`)
+      expect(counted.out).toBe(`${stopped.added.toLocaleString('en-US')}\n`)
     } finally {
       await disk.close()
       await t.cleanup()
