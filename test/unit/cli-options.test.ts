@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
-import { registerSims } from '../../src-main/cli/commands/sims'
+import { parseSimFilters, registerSims } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
 /** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
@@ -67,5 +67,19 @@ describe('the options of the devices and sims commands', () => {
     expect([rowsFormat(false, undefined), rowsFormat(false, 'csv'), rowsFormat(true, undefined)]).toEqual(['table', 'csv', 'json'])
     for (const format of ['table', 'csv', 'jsonl']) expect(() => rowsFormat(true, format)).toThrow(`fieldline: --json and --format ${format} cannot be used together`)
     expect(() => rowsFormat(false, 'xml')).toThrow('fieldline: --format must be table, csv or jsonl')
+  })
+})
+
+describe('the SIM filters of the sims commands', () => {
+  it('says a data filter takes a whole number of bytes, rather than that it received NaN', () => {
+    for (const given of ['-5', '1e3', '1.5', 'lots', '']) {
+      expect(() => parseSimFilters([`dataAbove=${given}`])).toThrow(`fieldline: --filter dataAbove= takes a whole number of bytes this cycle, such as 1048576 (got "${given}")`)
+      expect(() => parseSimFilters([`dataBelow=${given}`])).toThrow('--filter dataBelow= takes a whole number of bytes')
+    }
+    expect(parseSimFilters(['dataAbove=1048576', 'dataBelow=0'])).toMatchObject({ dataAbove: 1048576, dataBelow: 0 })
+  })
+
+  it('names the field a refused value was given to, not its place in the schema', () => {
+    expect(() => parseSimFilters(['status=activated,bogus'])).toThrow(/^fieldline: --filter status: /)
   })
 })

@@ -36,8 +36,11 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
     if (eq < 0 || !FILTER_FIELDS.includes(field)) throw usage(`--filter takes FIELD=VALUE with FIELD one of ${FILTER_FIELDS.join(', ')} (got "${item.slice(0, 60)}")`)
     const value = item.slice(eq + 1)
     if (LIST_FIELDS.has(field)) filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',')]
-    else if (NUMBER_FIELDS.has(field)) filters[field] = /^\d{1,16}$/.test(value) ? Number(value) : NaN
-    else if (field === 'attached') {
+    else if (NUMBER_FIELDS.has(field)) {
+      // Said here, in the option's terms: the schema would see NaN and answer "expected number, received NaN".
+      if (!/^\d{1,16}$/.test(value)) throw usage(`--filter ${field}= takes a whole number of bytes this cycle, such as 1048576 (got "${value.slice(0, 60)}")`)
+      filters[field] = Number(value)
+    } else if (field === 'attached') {
       if (value !== 'true' && value !== 'false') throw usage('--filter attached= takes true or false')
       filters[field] = value === 'true'
     } else filters[field] = value
@@ -45,7 +48,8 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
   const parsed = simFiltersSchema.safeParse(filters)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw usage(`--filter ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`)
+    // The field, not the schema's path into it (`status.0` for the first of a list's values).
+    throw usage(`--filter ${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`)
   }
   return parsed.data
 }
