@@ -25,6 +25,9 @@ const LIST_FIELDS = new Set(['carrier', 'account', 'status', 'ratePlan'])
 const FILTER_FIELDS = ['carrier', 'account', 'status', 'ratePlan', 'dataAbove', 'dataBelow', 'attached', 'refreshedBefore']
 const TABLE_COLUMNS = ['carrier', 'simId', 'account', 'status', 'ratePlan', 'dataBytes', 'asOf', 'devices'] as const
 
+/** The largest value of each whole-number parameter of an alert rule (alertConditionSchema's). */
+const RULE_MAXIMA = { bytes: 1e15, count: 1e9, days: 3650, failures: 1000 } as const
+
 const usage = (message: string): CliError => new CliError(`fieldline: ${message}`, EXIT.usage)
 
 /** `--filter FIELD=VALUE`, repeatable; list fields take alternatives (`status=activated,suspended`), the rest one value. */
@@ -261,20 +264,28 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             email: string[]
           },
         ) => {
-          const num = (v: string | undefined, flag: string): number => {
+          // Each parameter checked here against the rule's range, so that a bad one is named as the option it came from
+          // rather than as the core's "Invalid input for alerts:add: condition.bytes: …" (or "received NaN").
+          const num = (v: string | undefined, flag: 'bytes' | 'count' | 'days' | 'failures'): number => {
             if (v === undefined) throw usage(`--kind ${o.kind} needs --${flag}`)
-            return Number(v)
+            return wholeNumber(`--${flag}`, v, 1, RULE_MAXIMA[flag])
+          }
+          const percent = (v: string | undefined): number => {
+            if (v === undefined) throw usage(`--kind ${o.kind} needs --percent`)
+            const n = Number(v)
+            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > 1000) throw usage(`--percent takes a number from 1 to 1000 (got "${v.slice(0, 40)}")`)
+            return n
           }
           const conditions: Record<string, () => unknown> = {
             dataAbove: () => ({ kind: 'dataAbove', bytes: num(o.bytes, 'bytes') }),
             dataShare: () => ({
               kind: 'dataShare',
-              percent: num(o.percent, 'percent'),
+              percent: percent(o.percent),
               allowances: Object.fromEntries(
                 o.allowance.map((a) => {
                   const eq = a.lastIndexOf('=')
                   if (eq < 1) throw usage('--allowance takes PLAN=BYTES')
-                  return [a.slice(0, eq), Number(a.slice(eq + 1))]
+                  return [a.slice(0, eq), wholeNumber(`--allowance ${a.slice(0, eq).slice(0, 60)}=`, a.slice(eq + 1), 1, RULE_MAXIMA.bytes)]
                 }),
               ),
             }),
