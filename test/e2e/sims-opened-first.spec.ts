@@ -16,7 +16,7 @@ for (const language of LANGUAGES) {
     const t = words(language)
     await switchLanguage(page, language)
     await addJasperProfile(page, peer().url, 'test-api-key', { t })
-    await page.evaluate(() => (location.hash = '#/sims'))
+    await page.evaluate("location.hash = '#/sims'")
     await page.reload()
     await page.waitForSelector('[data-app-state="ready"]')
     await expect(page.getByRole('heading', { level: 1, name: t('sims.title') })).toBeVisible()
