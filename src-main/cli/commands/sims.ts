@@ -11,11 +11,14 @@ import {
   type AlertRuleInput,
   type SimFilters,
   type SimQuery,
+  type SyncEstimate,
   type SyncProgress,
+  type SyncResult,
 } from '../../../src-shared/models/sim-inventory'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
+import { countText } from '../open-progress'
 import { exportFormatOf, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
@@ -93,6 +96,22 @@ async function accountsOf(rt: Runtime, account: string | undefined): Promise<str
   return items.filter((p) => p.extension === 'jasper' || p.extension === 'atnt' || p.extension === 'orange').map((p) => `${p.extension}:${p.id}`)
 }
 
+/** "1 call", "1,129 calls": the CLI writes its numbers as 1,000,000 whatever the locale (README, CLI). */
+const countOf = (n: number, noun: string): string => `${countText(n)} ${noun}${n === 1 ? '' : 's'}`
+
+/**
+ * What a full refresh of an account takes. Before the first listing of a Control Center account nothing is known of its
+ * SIMs: that is said, rather than "at least 0 SIMs".
+ */
+export function syncEstimateLine(e: SyncEstimate): string {
+  const sims = e.exact ? countOf(e.sims, 'SIM') : e.sims === 0 ? 'SIMs not counted before the first listing' : `at least ${countOf(e.sims, 'SIM')}`
+  return `${e.account}: full refresh ${sims}, ${e.exact ? '' : 'at least '}${countOf(e.listingCalls + e.usageCalls, 'call')} at ${e.perSecond}/s ≈ ${duration(e.seconds)}`
+}
+
+export function syncResultLine(r: SyncResult): string {
+  return `${r.account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countOf(r.calls, 'call')}${r.resumed ? ' (resumed)' : ''}, ${countOf(r.fired, 'alert')} fired`
+}
+
 function duration(seconds: number): string {
   if (seconds < 120) return `${seconds} s`
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`
@@ -117,7 +136,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         let failed = false
         for (const account of accounts) {
           const estimate = await rt.call('sims:estimate', { account, usage: opts.usage === true })
-          const about = `${account}: full refresh ${estimate.exact ? '' : 'at least '}${estimate.sims} SIMs, ${estimate.listingCalls + estimate.usageCalls} calls at ${estimate.perSecond}/s ≈ ${duration(estimate.seconds)}`
+          const about = syncEstimateLine(estimate)
           if (opts.estimate) {
             if (rt.json) results.push(estimate)
             else rt.out(about)
@@ -126,12 +145,12 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           rt.err(about)
           const off = rt.core.bus.subscribe((event, payload) => {
             const p = payload as SyncProgress
-            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${p.sims} SIMs, ${p.calls} calls`)
+            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${countOf(p.sims, 'SIM')}, ${countOf(p.calls, 'call')}`)
           })
           try {
             const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true })
             if (rt.json) results.push(r)
-            else rt.out(`${account}: ${r.listed} listed, ${r.usageRead} usage read, ${r.calls} calls${r.resumed ? ' (resumed)' : ''}, ${r.fired} alert(s) fired`)
+            else rt.out(syncResultLine(r))
           } catch (e) {
             // One account failing does not stop the others; the exit code says something failed.
             if (!(e instanceof CliError)) throw e
@@ -162,7 +181,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
         if (format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
         for (const row of page.items) rt.out(tableLine(TABLE_COLUMNS.map((c) => cellText(row[c]))))
-        rt.err(`${page.items.length} shown of ${page.total}`)
+        rt.err(`${countText(page.items.length)} shown of ${countText(page.total)}`)
       }),
     )
 
