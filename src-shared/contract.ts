@@ -278,6 +278,11 @@ export const channels = {
       mode: z.enum(['electron', 'serve']),
       dataDir: z.string(),
       node: z.string(),
+      /**
+       * Set in the session that found the data folder to be a copy of another still in its place: the original's
+       * folder and when the copy took its own workspace id (and its own copies of the secrets). Said once.
+       */
+      workspaceCopy: z.object({ original: z.string(), at: z.string() }).nullable(),
     }),
   ),
   'settings:get': channel(z.object({}).strict(), settingsSchema),
@@ -488,6 +493,8 @@ export const events = {
     rows: z.number().int(),
     added: z.number().int(),
     failed: z.number().int(),
+    /** Of `failed`, the rows whose device was there already: not refusals, said apart. */
+    existing: z.number().int(),
     done: z.boolean(),
   }),
   'settings:changed': settingsSchema,

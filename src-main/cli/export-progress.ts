@@ -3,7 +3,9 @@ import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
-import { countText, type ProgressOutput } from './open-progress'
+import { cannotWrite } from './file-problems'
+import type { ProgressOutput } from './open-progress'
+import { countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
 
 const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }
@@ -65,23 +67,6 @@ export function importProgress(out: ProgressOutput, file: string, size: number, 
     const percent = done ? 100 : Math.min(99, Math.floor((sent / Math.max(size, 1)) * 100))
     line(`fieldline: importing ${file}: ${percent}% read (${countText(rows)} rows)`, done)
   }
-}
-
-const FILE_PROBLEMS: Readonly<Record<string, string>> = {
-  ENOENT: 'its folder does not exist',
-  ENOTDIR: 'a part of its path is a file, not a folder',
-  EISDIR: 'it is a folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the disk is read-only',
-  ENOSPC: 'the disk is full',
-}
-
-/** Why an export's file could not be opened, in words (a bare ENOENT tells an operator little). */
-export function cannotWrite(file: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
-  const why = (code && FILE_PROBLEMS[code]) ?? code ?? (error instanceof Error ? error.message : String(error))
-  return `cannot write ${file}: ${why}`
 }
 
 /**

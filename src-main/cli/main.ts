@@ -21,6 +21,7 @@ import { isAppError } from '../core/common/errors'
 import { redactUrlsIn } from '../core/common/redact-url'
 import { restrictNewFiles } from '../core/common/private-fs'
 import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
+import { fieldNamesOf, refusalText } from './refusal'
 
 restrictNewFiles()
 
@@ -40,6 +41,12 @@ program
   .exitOverride()
   .showHelpAfterError()
 
+// The command being run: its refusals name the arguments and options the operator typed.
+let acting: Command | undefined
+program.hook('preAction', (_program, actionCommand) => {
+  acting = actionCommand
+})
+
 function globals(): { dataDir: string; json: boolean } {
   const o = program.opts<{ dataDir?: string; json?: boolean }>()
   return { dataDir: o.dataDir ?? defaultDataDir(), json: o.json === true }
@@ -49,7 +56,7 @@ function globals(): { dataDir: string; json: boolean } {
 function withRuntime<A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) {
   return async (...args: A): Promise<void> => {
     const { dataDir, json } = globals()
-    const rt = await openRuntime(dataDir, json, 'cli')
+    const rt = await openRuntime(dataDir, json, 'cli', fieldNamesOf(acting))
     try {
       const code = await fn(rt, ...args)
       process.exitCode = code ?? EXIT.ok
@@ -91,8 +98,8 @@ try {
     process.exitCode = e.exitCode
   } else {
     // Whatever escaped a command may quote a URL an operator typed, credentials and all.
-    const message = redactUrlsIn(e instanceof Error ? e.message : String(e))
-    process.stderr.write(`fieldline: ${message}\n`)
+    const text = isAppError(e) ? refusalText(e.toInfo(), fieldNamesOf(acting)) : `fieldline: ${e instanceof Error ? e.message : String(e)}`
+    process.stderr.write(`${redactUrlsIn(text)}\n`)
     process.exitCode = isAppError(e) ? exitCodeFor(e.code) : EXIT.failed
   }
 }

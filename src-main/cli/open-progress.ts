@@ -1,12 +1,10 @@
 import type { OpenProgress } from '../core/app'
+import { countText } from '../../src-shared/models/count-text'
 
 export interface ProgressOutput {
   write(text: string): unknown
   isTTY?: boolean
 }
-
-/** A count as the CLI writes it, whatever the machine's locale (scripts read these lines): 1,000,000. */
-export const countText = (n: number): string => n.toLocaleString('en-US')
 
 /** A fast open says nothing; one that takes longer than this says how far it has got. */
 const QUIET_MS = 1000

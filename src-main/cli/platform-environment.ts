@@ -1,5 +1,6 @@
 import type { PlatformSource } from '../core/dm-packages/package-publishing.service'
 import { createPlatformLink, type PlatformLink, type PlatformLinkOptions } from '../core/platform/link'
+import { readCaVariable } from './file-variables'
 import { CliError, EXIT, type Runtime } from './runtime'
 
 /**
@@ -14,28 +15,45 @@ export function platformFromEnvironment(profile: string | undefined, env: NodeJS
  * The platform's REST API for `dm upload | platform | unpublish`: --profile or the default profile, or for scripts the
  * same variables as its MQTT link (a profile's user name and password are the API key and its token) with
  * FIELDLINE_PLATFORM_REST_URL, which, as a profile's REST API URL, may stand in for the address derived from the
- * client ID's org. What is missing is refused by the service, by the rules a profile meets.
+ * client ID's org. What is missing is refused by the service, by the rules a profile meets. FIELDLINE_MQTT_CA_FILE is
+ * its private CA, as a profile's one CA field serves both its broker and its REST API.
  */
 export function platformRestSource(profile: string | undefined, env: NodeJS.ProcessEnv = process.env): PlatformSource {
   if (!platformFromEnvironment(profile, env, ['FIELDLINE_PLATFORM_REST_URL'])) return profile
+  const ca = platformCa(env)
   return {
     environment: {
       clientId: env.FIELDLINE_MQTT_CLIENT_ID ?? '',
       restUrl: env.FIELDLINE_PLATFORM_REST_URL ?? '',
       apiKey: env.FIELDLINE_MQTT_USERNAME ?? '',
       token: env.FIELDLINE_MQTT_PASSWORD ?? '',
+      ...(ca ? { ca } : {}),
     },
   }
 }
 
-/** For scripts: a platform link from FIELDLINE_MQTT_URL, _CLIENT_ID, _USERNAME and _PASSWORD instead of a saved profile. */
-export function mqttEnvironment(env: NodeJS.ProcessEnv = process.env): Pick<PlatformLinkOptions, 'url' | 'clientId' | 'username' | 'password'> {
+/**
+ * For scripts: a platform link from FIELDLINE_MQTT_URL, _CLIENT_ID, _USERNAME and _PASSWORD instead of a saved profile,
+ * trusting the private CA of FIELDLINE_MQTT_CA_FILE.
+ */
+export function mqttEnvironment(env: NodeJS.ProcessEnv = process.env): Pick<PlatformLinkOptions, 'url' | 'clientId' | 'username' | 'password' | 'ca'> {
   if (!env.FIELDLINE_MQTT_CLIENT_ID) throw new CliError('fieldline: set FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) with FIELDLINE_MQTT_URL', EXIT.usage)
+  const ca = platformCa(env)
   return {
     url: env.FIELDLINE_MQTT_URL ?? '',
     clientId: env.FIELDLINE_MQTT_CLIENT_ID,
     ...(env.FIELDLINE_MQTT_USERNAME ? { username: env.FIELDLINE_MQTT_USERNAME } : {}),
     ...(env.FIELDLINE_MQTT_PASSWORD ? { password: env.FIELDLINE_MQTT_PASSWORD } : {}),
+    ...(ca ? { ca } : {}),
+  }
+}
+
+/** The platform's private CA from FIELDLINE_MQTT_CA_FILE; a file that cannot be read or is not PEM exits 2 saying so. */
+function platformCa(env: NodeJS.ProcessEnv): string[] | undefined {
+  try {
+    return readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
+  } catch (e) {
+    throw new CliError(`fieldline: ${e instanceof Error ? e.message : String(e)}`, EXIT.usage)
   }
 }
 

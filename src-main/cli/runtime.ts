@@ -1,9 +1,11 @@
-import type { ChannelName, Diagnostic, Input, Output } from '../../src-shared/contract'
+import type { ChannelName, Diagnostic, ErrorInfo, Input, Output } from '../../src-shared/contract'
 import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
 import { osActor } from '../core/common/os-actor'
-import { countText, openProgressReporter } from './open-progress'
+import { openProgressReporter } from './open-progress'
+import { countText } from '../../src-shared/models/count-text'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
+import { refusalText, type FieldNames } from './refusal'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -57,6 +59,8 @@ export interface Runtime {
   core: Core
   json: boolean
   call<C extends ChannelName>(channel: C, input: Input<C>): Promise<Output<C>>
+  /** An error's text as this command prints it (a validation error names the arguments and options typed). */
+  refusal(error: ErrorInfo): string
   out(text: string): void
   err(text: string): void
 }
@@ -64,8 +68,11 @@ export interface Runtime {
 /** Wraps a command's action: opens the runtime, runs it, maps its result or error to an exit code. */
 export type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
-/** Every CLI command goes through the bridge dispatcher, so it gets exactly the UI's validation. */
-export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli'): Promise<Runtime> {
+/**
+ * Every CLI command goes through the bridge dispatcher, so it gets exactly the UI's validation; `names` are how the
+ * command's arguments and options are typed, for its refusals.
+ */
+export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' | 'cli', names: FieldNames = new Map()): Promise<Runtime> {
   // Scripts configure email through the environment; the desktop app's saved settings are used otherwise.
   const mailFromEnvironment = Boolean(process.env.FIELDLINE_SMTP_URL || process.env.FIELDLINE_SENDGRID_API_KEY)
   const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
@@ -82,7 +89,12 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   })
   for (const i of core.interruptedImports) {
     process.stderr.write(
-      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${countText(i.added)} devices added, ${countText(i.failed)} rows refused of ${countText(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are refused as such).\n`,
+      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${countText(i.added)} devices added, ${countText(i.failed)} rows refused of ${countText(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are counted as such, not refused).\n`,
+    )
+  }
+  if (core.workspace.copiedFrom?.now) {
+    process.stderr.write(
+      `fieldline: ${dataDir} is a copy of ${core.workspace.copiedFrom.path}, which is still there: this copy is now a workspace of its own, with its own copies of the secrets; a secret changed in one no longer changes the other\n`,
     )
   }
   if (core.workspace.readOnly) {
@@ -96,10 +108,11 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
       const result = await core.dispatcher.invoke(channel, input, { actor: cliActor() })
       if (result.ok) return result.value as Output<typeof channel>
       const { error } = result
-      const lines = [`fieldline: ${error.message}`]
+      const lines = [refusalText(error, names)]
       for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic('<input>', d)}`)
       throw new CliError(lines.join('\n'), exitCodeFor(error.code))
     },
+    refusal: (error) => refusalText(error, names),
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
     },

@@ -143,6 +143,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
   const workspace = await openWorkspace(options.dataDir)
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
+  if (workspace.copiedFrom?.now) {
+    logger.warn(
+      { dataDir: options.dataDir, original: workspace.copiedFrom.path },
+      "the data folder is a copy of another that is still in its place: it now has its own workspace id and its own keychain entries (the original's copied); a secret changed in one no longer changes the other",
+    )
+  }
   // Every service gets this workspace's own keychain names, never the keychain itself.
   const vaultStore = await openWorkspaceVault(workspace, options.vault, logger)
   // The services write through the role gate; the sync, which pulls the server's own revisions, through the workspace.
@@ -299,7 +305,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
 
   const handlers: Handlers = {
-    'app:info': () => ({ version: pkg.version, mode: options.mode === 'electron' ? 'electron' : 'serve', dataDir: options.dataDir, node: process.versions.node }),
+    'app:info': () => ({
+      version: pkg.version,
+      mode: options.mode === 'electron' ? 'electron' : 'serve',
+      dataDir: options.dataDir,
+      node: process.versions.node,
+      workspaceCopy: workspace.copiedFrom?.now ? { original: workspace.copiedFrom.path, at: workspace.copiedFrom.at } : null,
+    }),
     'settings:get': () => readSettings(db),
     'settings:set': async (patch, ctx) => {
       const next = await writeSettings(db, patch, ctx.actor)

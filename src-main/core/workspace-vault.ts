@@ -7,12 +7,12 @@ import { storageProblemError } from './common/storage-errors'
 import type { Logger } from './log/logger'
 import { listTargets } from './ledger/ledger.store'
 import { MAIL_SETTINGS_ID } from './mail/mail.store'
-import { getOrNull, isNotFound, type BaseDoc, type Db } from './store/documents'
+import { getOrNull, type BaseDoc, type Db } from './store/documents'
 import { listProfiles } from './store/profiles.store'
 import { listTrashDocs } from './store/trash.store'
 import type { Workspace } from './store/workspace'
 import { readSyncSettings, syncSecretAccount } from './sync/sync.store'
-import { afterMove, legacyReader, moveLegacySecrets, workspaceStore } from './vault/workspace-names'
+import { afterMove, copyWorkspaceSecrets, legacyReader, moveLegacySecrets, workspaceStore } from './vault/workspace-names'
 import { secretAccount, type SecretStore } from './vault/secret-store'
 import { WEATHER_SETTINGS_ID } from './weather/weather.store'
 
@@ -24,6 +24,17 @@ interface MoveRecord {
   movedAt: string
   /** Entries copied to the workspace's names (already there, or not in the keychain: not counted). */
   moved: number
+}
+
+/** `_local/vault-copy`: that a copied workspace's entries were copied from the original's id (`from`), so it runs once. */
+export const VAULT_COPY_ID = '_local/vault-copy'
+
+interface CopyRecord {
+  _id: typeof VAULT_COPY_ID
+  _rev?: string
+  from: string
+  copiedAt: string
+  copied: number
 }
 
 interface SecretOwner extends BaseDoc {
@@ -47,13 +58,7 @@ async function referencedAccounts(db: Db): Promise<string[]> {
 }
 
 async function moveRecorded(db: Db): Promise<boolean> {
-  try {
-    await db.get(VAULT_MOVE_ID)
-    return true
-  } catch (e) {
-    if (isNotFound(e)) return false
-    throw e
-  }
+  return (await getOrNull(db, VAULT_MOVE_ID)) !== null
 }
 
 /**
@@ -68,21 +73,36 @@ export async function openWorkspaceVault(workspace: Workspace, keychain: SecretS
   const refusal = () => storageProblemError(readOnly ?? 'full', workspace.dataDir)
   if (workspaceId === null) return legacyReader(keychain, refusal)
   const own = workspaceStore(keychain, workspaceId)
-  if (await moveRecorded(db)) return own
+  const original = workspace.copiedFrom
+  // A copy of a copy holds its original's record: the entries are copied again, from the id this copy had.
+  const copyRecord = original ? await getOrNull<CopyRecord & BaseDoc>(db, VAULT_COPY_ID) : null
+  const copyDue = original !== null && copyRecord?.from !== original.id
+  const moveDue = !(await moveRecorded(db))
+  if (!copyDue && !moveDue) return own
   if (readOnly) return legacyReader(keychain, refusal)
 
-  const move = async (): Promise<void> => {
-    const moved = await moveLegacySecrets(keychain, workspaceId, await referencedAccounts(db))
-    // Recorded after the copies: a crash between them copies nothing twice (an entry already moved is skipped).
-    await (db as unknown as PouchDB.Database<MoveRecord>).put({ _id: VAULT_MOVE_ID, movedAt: new Date().toISOString(), moved })
-    if (moved > 0) logger.info({ moved }, "the workspace's keychain entries were moved to its own names")
+  // A copy's entries first (the original's, under the id the copy had), then any legacy ones; neither overwrites.
+  const prepare = async (): Promise<void> => {
+    const record = await getOrNull<CopyRecord & BaseDoc>(db, VAULT_COPY_ID)
+    if (copyDue && record?.from !== original.id) {
+      const copied = await copyWorkspaceSecrets(keychain, original.id, workspaceId, await referencedAccounts(db))
+      const rev = record?._rev
+      await (db as unknown as PouchDB.Database<CopyRecord>).put({ _id: VAULT_COPY_ID, ...(rev ? { _rev: rev } : {}), from: original.id, copiedAt: new Date().toISOString(), copied })
+      logger.info({ copied, from: original.path }, "the copied workspace's keychain entries were copied to its own names")
+    }
+    if (moveDue && !(await moveRecorded(db))) {
+      const moved = await moveLegacySecrets(keychain, workspaceId, await referencedAccounts(db))
+      // Recorded after the copies: a crash between them copies nothing twice (an entry already moved is skipped).
+      await (db as unknown as PouchDB.Database<MoveRecord>).put({ _id: VAULT_MOVE_ID, movedAt: new Date().toISOString(), moved })
+      if (moved > 0) logger.info({ moved }, "the workspace's keychain entries were moved to its own names")
+    }
   }
   try {
-    await move()
+    await prepare()
     return own
   } catch (e) {
-    // The workspace opens all the same; its secrets wait for the move, tried again at their first use.
+    // The workspace opens all the same; its secrets wait for the copy or move, tried again at their first use.
     logger.warn({ err: e }, "the workspace's keychain entries could not be moved to its own names yet")
-    return afterMove(own, move)
+    return afterMove(own, prepare)
   }
 }

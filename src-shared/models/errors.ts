@@ -1,5 +1,6 @@
 /** Errors and diagnostics as they cross the bridge; every other model builds on these. */
 import { z } from 'zod'
+import { inputIssueSchema } from './input-issues'
 
 /** Closed set of error codes; the renderer maps each to translated text. */
 export const ERROR_CODES = [
@@ -55,7 +56,7 @@ export const errorInfoSchema = z.object({
     .object({
       ref: messageRefSchema.optional(),
       diagnostics: z.array(diagnosticSchema).optional(),
-      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      issues: z.array(inputIssueSchema).optional(),
       carrierCode: z.string().optional(),
       carrierMessage: z.string().optional(),
       /**

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { addDevice, openPage, setEditorText } from './steps'
+import { addDevice, openPage, paste, setEditorText } from './steps'
 import { LANGUAGES, navigate, switchLanguage, words } from './words'
 
 test('adds a device, and refuses an invalid device ID with a clear message', async ({ app }) => {
@@ -30,11 +30,8 @@ for (const language of LANGUAGES) {
     const dialog = page.getByRole('dialog', { name: t('devices.addForm.title') })
     const id = dialog.getByLabel(t('devices.addForm.id'), { exact: true })
     await dialog.getByLabel(t('devices.addForm.type'), { exact: true }).fill('meter')
-    await id.focus()
-    await page.keyboard.insertText('m'.repeat(37))
-    await expect(id).toHaveValue('m'.repeat(37))
-    await dialog.getByLabel(t('devices.addForm.description'), { exact: true }).focus()
-    await page.keyboard.insertText('d'.repeat(1001))
+    await paste(id, 'm'.repeat(37))
+    await paste(dialog.getByLabel(t('devices.addForm.description'), { exact: true }), 'd'.repeat(1001))
     await dialog.getByRole('button', { name: t('devices.addForm.submit'), exact: true }).press('Enter')
     await expect(id).toHaveAttribute('aria-invalid', 'true')
     await expect(dialog.getByText(t('devices.addForm.pattern'))).toBeVisible()
@@ -55,7 +52,7 @@ test('imports a CSV file with a progress bar and a per-row error report', async 
   await expect(progress).toBeVisible()
   await expect(progress).toHaveAttribute('aria-valuenow', '100')
   await expect(progress).toHaveAttribute('aria-valuetext', '100% sent')
-  await expect(page.getByRole('status').filter({ hasText: 'Import finished.' })).toHaveText(/3 rows, 2 added, 1 failed/)
+  await expect(page.getByRole('status').filter({ hasText: 'Import finished.' })).toHaveText(/3 rows, 2 added, 0 already there, 1 refused/)
   await expect(page.getByText(/spreadsheet/i)).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-1' })).toBeVisible()
   await expect(page.getByTestId('device-row').filter({ hasText: 'imp-3' })).toBeVisible()

@@ -4,6 +4,7 @@
  * word, and saved the search under that other name.
  */
 import { expect, test } from './fixtures'
+import { paste } from './steps'
 import { LANGUAGES, navigate, switchLanguage, words } from './words'
 
 for (const language of LANGUAGES) {
@@ -16,9 +17,7 @@ for (const language of LANGUAGES) {
     await page.getByRole('button', { name: t('devices.saved.save') }).click()
     const naming = page.getByRole('dialog', { name: t('devices.saved.dialogTitle') })
     const name = naming.getByLabel(t('devices.saved.name'), { exact: true })
-    await name.focus()
-    await page.keyboard.insertText('s'.repeat(100))
-    await expect(name).toHaveValue('s'.repeat(100))
+    await paste(name, 's'.repeat(100))
     await naming.getByRole('button', { name: t('devices.saved.submit'), exact: true }).click()
     await expect(name).toHaveAttribute('aria-invalid', 'true')
     await expect(naming.getByText(t('form.tooLong', { max: 60 }), { exact: true })).toBeVisible()
@@ -32,9 +31,7 @@ for (const language of LANGUAGES) {
     await card.getByRole('button', { name: t('extensions.add') }).click()
     const dialog = page.getByRole('dialog')
     const profileName = dialog.getByLabel(t('profiles.form.name'), { exact: true })
-    await profileName.focus()
-    await page.keyboard.insertText('p'.repeat(81))
-    await expect(profileName).toHaveValue('p'.repeat(81))
+    await paste(profileName, 'p'.repeat(81))
     await dialog.getByRole('button', { name: t('profiles.form.save') }).click()
     await expect(profileName).toHaveAttribute('aria-invalid', 'true')
     await expect(dialog.getByText(t('form.tooLong', { max: 80 }), { exact: true })).toBeVisible()
@@ -51,11 +48,8 @@ test('a device filter typed longer than the trail allows is said under the field
   const t = words('en')
   await navigate(page, t, 'activity')
   const device = page.getByLabel(t('activity.filters.device'), { exact: true })
-  await device.focus()
   // A device as type/ID, 121 characters long.
-  const typed = `${'d'.repeat(60)}/${'d'.repeat(60)}`
-  await page.keyboard.insertText(typed)
-  await expect(device).toHaveValue(typed)
+  await paste(device, `${'d'.repeat(60)}/${'d'.repeat(60)}`)
   await expect(page.getByText(t('form.tooLong', { max: 120 }), { exact: true })).toBeVisible()
   await expect(device).toHaveAttribute('aria-invalid', 'true')
   await page.keyboard.press('Backspace')

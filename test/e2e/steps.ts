@@ -37,6 +37,16 @@ export async function setEditorText(page: Page, text: string) {
   await page.keyboard.insertText(text)
 }
 
+/**
+ * Pastes `text` into a field the way the clipboard does: the field focused, then the whole text inserted at once (no
+ * key per character, so nothing but the field itself could cut it); the field then holds all of it.
+ */
+export async function paste(field: Locator, text: string): Promise<void> {
+  await field.focus()
+  await field.page().keyboard.insertText(text)
+  await expect(field).toHaveValue(text)
+}
+
 /** The row of a virtual list that has the keyboard focus, by its place in the list (1-based); null when none has it. */
 export async function focusedRow(page: Page): Promise<number | null> {
   const focused = page.locator(':focus')

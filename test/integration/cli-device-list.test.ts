@@ -142,7 +142,7 @@ describe('fieldline devices list, count and export', () => {
       // The CSV starts with UTF-8's byte-order mark, which the import drops (the header's first column is typeId).
       expect((await readFile(first, 'utf8')).startsWith('\uFEFF')).toBe(name.endsWith('.csv'))
       const target = join(dir, `target-${name}`)
-      expect(await runCli(target, ['devices', 'import', first])).toMatchObject({ code: 0, out: '7 added, 0 refused, 7 rows read\n' })
+      expect(await runCli(target, ['devices', 'import', first])).toMatchObject({ code: 0, out: '7 added, 0 already there, 0 refused, 7 rows read\n' })
       expect((await runCli(source, ['devices', 'export', first, '--columns', columns])).code).toBe(0)
       expect((await runCli(target, ['devices', 'export', again, '--columns', columns])).code).toBe(0)
       expect(await readFile(again, 'utf8')).toBe(await readFile(first, 'utf8'))

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { cp, realpath, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,10 +12,11 @@ const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url)
 describe('fieldline CLI', () => {
   let dir: string
   let cleanup: () => Promise<void>
-  const run = (args: string[], stdin?: string) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', input: stdin ?? '', timeout: 60_000 })
+  const runIn = (data: string, args: string[], stdin?: string) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, data), ...args], { encoding: 'utf8', input: stdin ?? '', timeout: 60_000 })
     return { code: r.status, out: r.stdout, err: r.stderr }
   }
+  const run = (args: string[], stdin?: string) => runIn('data', args, stdin)
 
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir())
@@ -44,6 +45,57 @@ describe('fieldline CLI', () => {
     expect(run(['devices', 'locate', 'pump', 'p-range', '--clear']).out).toBe('pump/p-range had no location\n')
     // The workspace is the file's: the device list test after this one reads it whole.
     expect(run(['devices', 'remove', 'pump', 'p-range']).code).toBe(0)
+  })
+
+  it('names the argument or option a value was refused for, and what it takes, in plain words (cold trial: "Invalid input for devices:add: description: Too big: expected string to have <=1000 characters")', () => {
+    const refusals = [
+      run(['devices', 'add', 'bad type!', 'x']),
+      run(['devices', 'add', 'meter', 'd-long', '--description', 'd'.repeat(3000)]),
+      // The field is jobId, the argument the operator typed <id>; one line for a field refused twice (length and form).
+      run(['job', 'status', 'nope!']),
+      run(['job', 'cancel', 'j'.repeat(300)]),
+      run(['sims', 'save-search', 'loose', '--name', 'n'.repeat(300)]),
+      // A nested field (condition.bytes) named by the option that gives it.
+      run(['alerts', 'add', 'big', '--kind', 'dataAbove', '--name', 'Big', '--bytes', '0']),
+    ]
+    expect(refusals).toMatchObject([
+      { code: 2, out: '', err: "fieldline: <typeId> must be 1–36 letters, digits, '-', '_' or '.'\n" },
+      { code: 2, out: '', err: 'fieldline: --description is too long: 3,000 characters, at most 1,000\n' },
+      { code: 2, out: '', err: 'fieldline: <id> must be a job id (j followed by letters and digits)\n' },
+      { code: 2, out: '', err: 'fieldline: <id> is too long: 300 characters, at most 32\n' },
+      { code: 2, out: '', err: 'fieldline: --name is too long: 300 characters, at most 200\n' },
+      { code: 2, out: '', err: 'fieldline: --bytes is too small: 0, at least 1\n' },
+    ])
+    expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
+  })
+
+  it('counts the devices a file names that are already there apart from refused rows, exiting 0 for those alone, and groups its counts', async () => {
+    const file = join(dir, 'many.csv')
+    const rows = Array.from({ length: 1200 }, (_, i) => `meter,m-${i}`)
+    await writeFile(file, ['typeId,deviceId', ...rows].join('\n'))
+    expect(runIn('again', ['devices', 'import', file])).toMatchObject({ code: 0, out: '1,200 added, 0 already there, 0 refused, 1,200 rows read\n' })
+    // The same file again (an interrupted import finished): nothing refused, nothing to fix, no error lines.
+    const again = runIn('again', ['devices', 'import', file])
+    expect(again).toMatchObject({ code: 0, out: '0 added, 1,200 already there, 0 refused, 1,200 rows read\n' })
+    expect(again.err).not.toMatch(/error|already exists/)
+    // A row to fix among them: exit 2, and only that row listed.
+    await writeFile(file, ['typeId,deviceId', ...rows, 'meter,m-new', 'meter,bad id'].join('\n'))
+    const mixed = runIn('again', ['devices', 'import', file])
+    expect(mixed).toMatchObject({ code: 2, out: '1 added, 1,200 already there, 1 refused, 1,202 rows read\n' })
+    expect(mixed.err).toContain(`${file}:1203: error: `)
+    expect(mixed.err).not.toContain('already exists')
+    // Machine output keeps bare numbers: `failed` counts every row not added, `existing` those already there.
+    expect(JSON.parse(runIn('again', ['--json', 'devices', 'import', file]).out)).toMatchObject({ rows: 1202, added: 0, failed: 1202, existing: 1201 })
+    expect(runIn('again', ['devices', 'count']).out).toBe('1,201\n')
+    expect(runIn('again', ['devices', 'count', '--by', 'carrier']).out).toBe('1,201\nnone\t1,201\n')
+    expect(JSON.parse(runIn('again', ['--json', 'devices', 'count']).out)).toMatchObject({ total: 1201 })
+    const listed = runIn('again', ['devices', 'list', '--format', 'csv'])
+    // The offset stays bare: it is typed back as --offset.
+    expect(listed.err).toBe('1,000 shown of 1,201 (the next with --offset 1000; every device: devices export FILE)\n')
+    // The header, 1,000 rows and the last line break.
+    expect(listed.out.split('\n')).toHaveLength(1002)
+    expect(runIn('again', ['devices', 'export', join(dir, 'all.csv')]).out).toBe(`exported 1,201 devices to ${join(dir, 'all.csv')}\n`)
+    expect(JSON.parse(runIn('again', ['--json', 'devices', 'export', join(dir, 'all.jsonl')]).out)).toEqual({ file: join(dir, 'all.jsonl'), rows: 1201 })
   })
 
   it('refuses a --keep for sync resolve that is neither a side nor a revision with exit 2, before looking the document up', () => {
@@ -81,12 +133,25 @@ describe('fieldline CLI', () => {
     }
   })
 
+  it('says once that a data folder is a copy of one still in its place, and nothing for the original', async () => {
+    expect(run(['devices', 'add', 'pump', 'p-copied']).code).toBe(0)
+    await cp(join(dir, 'data'), join(dir, 'data-copy'), { recursive: true })
+    const copy = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data-copy'), ...args], { encoding: 'utf8', timeout: 60_000 })
+    const first = copy(['devices', 'count'])
+    expect(first.status).toBe(0)
+    expect(first.stderr).toBe(
+      `fieldline: ${join(dir, 'data-copy')} is a copy of ${await realpath(join(dir, 'data'))}, which is still there: this copy is now a workspace of its own, with its own copies of the secrets; a secret changed in one no longer changes the other\n`,
+    )
+    expect(copy(['devices', 'count'])).toMatchObject({ status: 0, stderr: '' })
+    expect(run(['devices', 'count'])).toMatchObject({ code: 0, err: '' })
+  })
+
   it('imports a file and reports refused rows with file:line on stderr', async () => {
     const file = join(dir, 'in.csv')
     await writeFile(file, 'typeId,deviceId,carrier,iccid\nmeter,a,jasper,8988216716970004973\nmeter,b,jasper,8.98822E+18\n')
     const r = run(['devices', 'import', file])
     expect(r.code).toBe(2)
-    expect(r.out).toContain('1 added, 1 refused, 2 rows read')
+    expect(r.out).toContain('1 added, 0 already there, 1 refused, 2 rows read')
     expect(r.err).toContain(`${file}:3: error: ICCID "8.98822E+18" was turned into a number by a spreadsheet`)
     expect(run(['devices', 'import', join(dir, 'missing.csv')]).code).toBe(2)
     // Stopped part way by a record it cannot read past: what stays is said, and given to a script with --json.

@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startMosquitto } from '../helpers/mosquitto'
+import { selfSignedCert, startMosquitto } from '../helpers/mosquitto'
 import { tempDir } from '../helpers/core'
+import { missingService } from '../helpers/system'
 
 const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
 const PACKAGE = JSON.stringify({
@@ -16,15 +17,18 @@ const PACKAGE = JSON.stringify({
   actions: { flush: { actionDisplayName: { en_US: 'Flush' }, parameters: [{ name: 'seconds', value: '\\d{1,3}', required: true, defaultValue: '30' }] } },
 })
 
+const noOpenssl = missingService('openssl', spawnSync('openssl', ['version']).status === 0 ? null : 'the openssl command is not installed')
+
 describe('fieldline dm (library and invoke)', () => {
   let dir: string
   let cleanup: () => Promise<void>
   let broker: Awaited<ReturnType<typeof startMosquitto>>
   let device: mqtt.MqttClient
-  const run = (args: string[]) =>
+  let cert: { cert: string; key: string } | null = null
+  const run = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], {
-        env: { ...process.env, FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: 'a:org1:cli' },
+        env: { ...process.env, FIELDLINE_MQTT_URL: broker.url, FIELDLINE_MQTT_CLIENT_ID: 'a:org1:cli', FIELDLINE_MQTT_CA_FILE: '', ...env },
       })
       let out = ''
       let err = ''
@@ -35,7 +39,8 @@ describe('fieldline dm (library and invoke)', () => {
 
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir())
-    broker = await startMosquitto()
+    if (!noOpenssl) cert = await selfSignedCert()
+    broker = await startMosquitto(cert ? { tls: cert } : {})
     device = await mqtt.connectAsync(broker.url, { clientId: 'g:org1:gw:cli-gw' })
     await device.subscribeAsync('iotdm-1/type/pump/id/p-9/mgmt/custom/#', { qos: 1 })
     device.on('message', (_topic, payload) => {
@@ -74,5 +79,25 @@ describe('fieldline dm (library and invoke)', () => {
 
     expect((await run(['dm', 'remove', 'pump-actions'])).code).toBe(0)
     expect((await run(['dm', 'show', 'pump-actions'])).code).toBe(1)
+  })
+
+  it.skipIf(noOpenssl)('invokes over TLS to a broker of a private CA given by FIELDLINE_MQTT_CA_FILE, and refuses without it', async () => {
+    const file = join(dir, 'pump.json')
+    await writeFile(file, PACKAGE)
+    expect((await run(['dm', 'add', file, '--replace'])).code).toBe(0)
+    const ca = join(dir, 'broker-ca.pem')
+    await writeFile(ca, cert!.cert)
+    const invoke = ['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', '--timeout', '10']
+    const tls = { FIELDLINE_MQTT_URL: broker.tlsUrl! }
+
+    const untrusted = await run(invoke, tls)
+    expect(untrusted).toMatchObject({ code: 1, out: '' })
+    expect(untrusted.err).toMatch(/certificate/i)
+    expect(await run(invoke, { ...tls, FIELDLINE_MQTT_CA_FILE: file })).toMatchObject({
+      code: 2,
+      out: '',
+      err: `fieldline: FIELDLINE_MQTT_CA_FILE: ${file}: The custom CA must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)\n`,
+    })
+    expect(await run(invoke, { ...tls, FIELDLINE_MQTT_CA_FILE: ca })).toMatchObject({ code: 0, out: 'pump-actions/flush on pump/p-9: rc 202 (accepted)\n' })
   })
 })

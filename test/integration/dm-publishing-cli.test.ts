@@ -4,19 +4,30 @@
  * in BRIEF/CONTRIBUTING; CI runs in one). The same commands with FIELDLINE_* variables go to a second peer, so a
  * call that took the saved profile instead would show on the wrong one.
  */
+import { spawnSync } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
 import { runCli } from '../helpers/cli-process'
 import { tempDir, testCore } from '../helpers/core'
-import { keyringSkipReason } from '../helpers/system'
+import { selfSignedCert } from '../helpers/mosquitto'
+import { keyringSkipReason, missingService } from '../helpers/system'
 import { PEER_API_KEY, PEER_TOKEN, startPlatformRestPeer, type PlatformRestPeer } from '../peers/platform-rest/platform-rest.peer'
 
 const skip = keyringSkipReason()
 const ENV_KEY = 'a-org2-envkey0002'
 const ENV_TOKEN = 'env-token-0987654321'
 /** Every variable a script might have set, emptied unless a test sets it (runCli passes this process's on). */
-const NO_PLATFORM_VARIABLES = { FIELDLINE_MQTT_URL: '', FIELDLINE_MQTT_CLIENT_ID: '', FIELDLINE_MQTT_USERNAME: '', FIELDLINE_MQTT_PASSWORD: '', FIELDLINE_PLATFORM_REST_URL: '' }
+const NO_PLATFORM_VARIABLES = {
+  FIELDLINE_MQTT_URL: '',
+  FIELDLINE_MQTT_CLIENT_ID: '',
+  FIELDLINE_MQTT_USERNAME: '',
+  FIELDLINE_MQTT_PASSWORD: '',
+  FIELDLINE_MQTT_CA_FILE: '',
+  FIELDLINE_PLATFORM_REST_URL: '',
+}
+const noOpenssl = missingService('openssl', spawnSync('openssl', ['version']).status === 0 ? null : 'the openssl command is not installed')
 const packageText = (version: string) => JSON.stringify({ bundleId: 'pump-actions', version, displayName: { en_US: 'Pump actions' }, actions: { flush: { actionDisplayName: { en_US: 'Flush' } } } })
 
 describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
@@ -119,7 +130,7 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
       { code: 2, out: '', err: "fieldline: Set FIELDLINE_MQTT_USERNAME (the API key) and FIELDLINE_MQTT_PASSWORD (the auth token) to reach the platform's REST API\n" },
       { code: 2, out: '', err: 'fieldline: Set FIELDLINE_PLATFORM_REST_URL, or FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) to derive the REST API URL from its org\n' },
       { code: 2, out: '', err: expect.stringContaining('may only be sent over https://') },
-      { code: 2, out: '', err: expect.stringContaining('Invalid input: bundleId') },
+      { code: 2, out: '', err: "fieldline: <bundleId> must be 1–255 letters, digits, '-', '_' or '.'\n" },
     ])
     expect(envPeer.requests()).toHaveLength(seen)
 
@@ -129,4 +140,48 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
     expect(wrongToken.err).toContain('FIELDLINE_MQTT_PASSWORD')
     for (const run of [...runs, ...refused, wrongToken]) expect(`${run.out}${run.err}`).not.toMatch(/env-token|not-the-token/)
   }, 180_000)
+
+  it.skipIf(noOpenssl)(
+    'trusts a private CA from FIELDLINE_MQTT_CA_FILE, and says clearly why not without it or with a wrong file',
+    async () => {
+      const cert = (await selfSignedCert())!
+      const tlsPeer = await startPlatformRestPeer({ keys: { [ENV_KEY]: ENV_TOKEN }, tls: cert })
+      const t = await tempDir()
+      try {
+        const ca = join(t.dir, 'platform-ca.pem')
+        const notPem = join(t.dir, 'token.txt')
+        const folder = join(t.dir, 'certs')
+        await writeFile(ca, cert.cert)
+        await writeFile(notPem, 'not a certificate\n')
+        await mkdir(folder)
+        const host = new URL(tlsPeer.url).host
+        const vars = { ...NO_PLATFORM_VARIABLES, FIELDLINE_PLATFORM_REST_URL: tlsPeer.url, FIELDLINE_MQTT_USERNAME: ENV_KEY, FIELDLINE_MQTT_PASSWORD: ENV_TOKEN }
+
+        // Without the CA the platform's certificate is not trusted: nothing is sent past the handshake.
+        const untrusted = await runCli(dataDir, ['dm', 'upload', 'pump-actions'], vars)
+        expect(untrusted).toMatchObject({ code: 1, out: '', err: expect.stringContaining(`The secure connection to ${host} could not be verified`) })
+        const wrongFiles = [
+          await runCli(dataDir, ['dm', 'upload', 'pump-actions'], { ...vars, FIELDLINE_MQTT_CA_FILE: join(t.dir, 'missing.pem') }),
+          await runCli(dataDir, ['dm', 'platform'], { ...vars, FIELDLINE_MQTT_CA_FILE: notPem }),
+          await runCli(dataDir, ['dm', 'unpublish', 'pump-actions', '--yes'], { ...vars, FIELDLINE_MQTT_CA_FILE: folder }),
+        ]
+        expect(wrongFiles).toMatchObject([
+          { code: 2, out: '', err: `fieldline: FIELDLINE_MQTT_CA_FILE: cannot read ${join(t.dir, 'missing.pem')}: no such file\n` },
+          { code: 2, out: '', err: `fieldline: FIELDLINE_MQTT_CA_FILE: ${notPem}: The custom CA must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)\n` },
+          { code: 2, out: '', err: `fieldline: FIELDLINE_MQTT_CA_FILE: cannot read ${folder}: it is a folder\n` },
+        ])
+        expect(tlsPeer.requests()).toEqual([])
+
+        const trusted = { ...vars, FIELDLINE_MQTT_CA_FILE: ca }
+        expect(await runCli(dataDir, ['dm', 'upload', 'pump-actions'], trusted)).toMatchObject({ code: 0, out: `pump-actions created on ${host}\n` })
+        expect(await runCli(dataDir, ['dm', 'platform'], trusted)).toMatchObject({ code: 0, out: expect.stringMatching(/^pump-actions\t\d\.0\tsame\n$/) })
+        expect(await runCli(dataDir, ['dm', 'unpublish', 'pump-actions', '--yes'], trusted)).toMatchObject({ code: 0, out: `removed pump-actions from ${host}\n` })
+        expect(tlsPeer.requests().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 201', 'GET 200', 'DELETE 204'])
+      } finally {
+        await tlsPeer.close()
+        await t.cleanup()
+      }
+    },
+    180_000,
+  )
 })

@@ -308,14 +308,21 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     expect((await importBytes(core, 'fleet.csv', Buffer.from([header, ...first].join('\n')))).report).toMatchObject({ added: 1500, failed: 0, existing: 0 })
     // The whole file again, with one row a spreadsheet damaged far behind the rows already there.
     const again = [header, ...first, 'meter,new-1,jasper,8.98821E+18', 'meter,new-2,,']
+    const progress: unknown[] = []
+    const stop = core.bus.subscribe((name, payload) => {
+      if (name === 'job:progress') progress.push(payload)
+    })
     const { report, jobId } = await importBytes(core, 'fleet.csv', Buffer.from(again.join('\n')))
+    stop()
     expect(report).toMatchObject({ rows: 1502, added: 1, failed: 1501, existing: 1500 })
+    // The app's panel says the devices already there apart while the import runs, as at its end.
+    expect(progress.at(-1)).toMatchObject({ jobId, rows: 1502, added: 1, failed: 1501, existing: 1500, done: true })
     const keys = report!.errors.map((e) => e.ref.key)
     expect(keys.filter((k) => k === 'import.exists')).toHaveLength(100)
     expect(report!.errors.filter((e) => e.ref.key !== 'import.exists').map((e) => e.row)).toEqual([1502])
     expect(report!.errors[0]!.row).toBe(1502)
     const end = (await core.call('audit:list', { query: jobId, limit: 50 })).items.find((e) => e.action === 'devices.import')
-    expect(end).toMatchObject({ after: { added: 1, failed: 1501, existing: 1500 }, detail: expect.stringContaining('1501 refused (1500 already there) of 1502 rows') })
+    expect(end).toMatchObject({ after: { added: 1, failed: 1501, existing: 1500 }, detail: expect.stringContaining('1 added, 1500 already there, 1 refused of 1502 rows') })
 
     // Cancelled part way: the devices added stay, and the trail says it was the operator's cancel (the parser still
     // holds the last line it was given, which could have gone on in the next chunk).

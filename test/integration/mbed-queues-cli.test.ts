@@ -1,12 +1,13 @@
 /**
  * `fieldline bridge mbed queues` (core/mbed/queues.ts): the mbed queues of a data directory, whose each is, whether
- * still configured, messages waiting, size and oldest message; and `queues remove`, which deletes a stranded one
- * (audited) and refuses the current environment's, one a running bridge holds, and a removal nobody confirmed. The
+ * still configured, messages waiting, size, oldest message and early async responses; and `queues remove`, which
+ * deletes a stranded one with its early async responses, saying how many (audited), and refuses the current environment's, one a running bridge holds, and a removal nobody confirmed. The
  * queues are written as a bridge writes them (its publish queue on disk); the real command tree runs as a process.
  */
-import { existsSync } from 'node:fs'
-import { basename } from 'node:path'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { EarlyAnswers, earlyAnswersDir } from '../../src-main/core/mbed/early-answers'
 import { createPublishQueue, type PublishQueueOptions } from '../../src-main/core/mbed/publish-queue'
 import { configQueueDir, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
 import { recordEnvironmentOrigin } from '../../src-main/core/mbed/queues'
@@ -29,6 +30,19 @@ function leave(dir: string, count: number): void {
   queue.close()
 }
 
+/** Async responses that came before their command's 202, left in the queue's early journal by a killed bridge. */
+function leaveEarly(dir: string, ids: string[]): void {
+  const early = new EarlyAnswers({ dir: earlyAnswersDir(dir), capacity: 10 })
+  early.open()
+  for (const id of ids) early.hold({ id, status: 200, payload: 'MjE=' }, Date.now())
+  early.close()
+}
+
+/** Every file's bytes under `dir`, the early journal's included. */
+function filesBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, f) => sum + (f.isDirectory() ? filesBytes(join(dir, f.name)) : statSync(join(dir, f.name)).size), 0)
+}
+
 describe('bridge mbed queues', () => {
   let dataDir: string
   let cleanup: () => Promise<void>
@@ -43,6 +57,7 @@ describe('bridge mbed queues', () => {
     const before = Date.now()
     const old = configQueueDir(dataDir, OLD)
     leave(old, 3)
+    leaveEarly(old, ['1#ep-1@domain/3/0/1', '2#ep-2@domain/3/0/1'])
     recordEnvironmentOrigin(old, OLD)
     const current = configQueueDir(dataDir, CURRENT)
     leave(current, 1)
@@ -58,20 +73,22 @@ describe('bridge mbed queues', () => {
       'not configured by the current FIELDLINE_* variables',
       '3 messages waiting',
     ])
-    expect(line(old)?.[4]).toMatch(/^\d{3} bytes$/)
+    expect(line(old)?.[4]).toBe(`${filesBytes(old).toLocaleString('en-US')} bytes`)
+    expect(line(old)?.[6]).toBe('2 early async responses')
     const oldest = Date.parse(line(old)?.[5]?.replace('oldest ', '') ?? '')
     expect(oldest).toBeGreaterThanOrEqual(before - 1000)
     expect(oldest).toBeLessThanOrEqual(Date.now())
     expect(line(current)?.slice(1, 4)).toEqual(['FIELDLINE_* variables (not recorded: an older queue)', 'configured by the current FIELDLINE_* variables', '1 message waiting'])
+    expect(line(current)?.[6]).toBe('0 early async responses')
     expect(line(gone)?.slice(1, 4)).toEqual(['mbed profile gone, deleted', 'no longer configured', '2 messages waiting'])
 
     const json = await runCli(dataDir, ['--json', 'bridge', 'mbed', 'queues'], ENV)
-    const parsed = JSON.parse(json.out) as { name: string; configured: boolean; waiting: number; heldBy: number | null }[]
-    expect(parsed.map((q) => [q.name, q.configured, q.waiting, q.heldBy])).toEqual(
+    const parsed = JSON.parse(json.out) as { name: string; configured: boolean; waiting: number; early: number; heldBy: number | null }[]
+    expect(parsed.map((q) => [q.name, q.configured, q.waiting, q.early, q.heldBy])).toEqual(
       [
-        [basename(old), false, 3, null],
-        [basename(current), true, 1, null],
-        [basename(gone), false, 2, null],
+        [basename(old), false, 3, 2, null],
+        [basename(current), true, 1, 0, null],
+        [basename(gone), false, 2, 0, null],
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     )
 
@@ -95,12 +112,12 @@ describe('bridge mbed queues', () => {
     // Not confirmed (no terminal to ask on): nothing deleted.
     const unconfirmed = await runCli(dataDir, ['bridge', 'mbed', 'queues', 'remove', basename(old)], ENV)
     expect(unconfirmed.code).toBe(2)
-    expect(unconfirmed.err).toContain('deletes its 3 messages for good: pass --yes to confirm')
+    expect(unconfirmed.err).toContain('deletes its 3 messages and 2 early async responses for good: pass --yes to confirm')
     expect(existsSync(old)).toBe(true)
 
     const removed = await runCli(dataDir, ['bridge', 'mbed', 'queues', 'remove', basename(old), '--yes'], ENV)
     expect(removed.code, removed.err).toBe(0)
-    expect(removed.out.trim()).toBe(`deleted ${basename(old)} and its 3 messages`)
+    expect(removed.out.trim()).toBe(`deleted ${basename(old)} and its 3 messages and 2 early async responses`)
     expect(existsSync(old)).toBe(false)
     expect(existsSync(current)).toBe(true)
 
@@ -116,7 +133,7 @@ describe('bridge mbed queues', () => {
         action: 'mbed.queue.remove',
         target: `mbed/queues/${basename(old)}`,
         outcome: 'ok',
-        before: { waiting: 3, owner: { kind: 'environment', clientId: 'a:org1:bridge' } },
+        before: { waiting: 3, early: 2, owner: { kind: 'environment', clientId: 'a:org1:bridge' } },
       })
     } finally {
       await ws.close()

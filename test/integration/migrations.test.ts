@@ -14,6 +14,7 @@ import { CURRENT_SCHEMA, MIGRATIONS, type Migration } from '../../src-main/core/
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { sentSmsDoc } from '../../src-main/core/store/sent-sms.store'
 import { writeCheckpoint } from '../../src-main/core/sims/inventory.store'
+import { newTicketsLeftDoc } from '../../src-main/core/jobs/jobs.store'
 import { tempDir, testCore } from '../helpers/core'
 import { DEFAULT_API_KEY, startSendGridPeer, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 
@@ -185,6 +186,8 @@ describe('writers', () => {
       await writeCheckpoint(db, 'jasper:ops', { since: null, lastSyncAt: null, run: null, failures: 0, lastError: null })
       await writeUsageCache(db, { carrier: 'jasper', iccid: ICCID, cycleStartDate: '2026-01-01', fetchedAt: AT } as CycleUsage)
       await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: `iccid\n${ICCID}` }, params: { status: 'activated' } })
+      // The marker of a cancelled job whose rows await open Orange tickets (written by the cancel, here alone).
+      await db.put(newTicketsLeftDoc('j-1'))
       // An SMS sent through Control Center, recorded for its delivery status to be read back.
       await db.put(sentSmsDoc({ carrier: 'jasper', account: 'jasper:ops', iccid: ICCID, smsMsgId: '4302000001', sentAt: AT }))
       await db.put(

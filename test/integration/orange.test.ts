@@ -336,6 +336,50 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       }
     })
 
+    it('keeps an outcome the disk refuses and writes it, audited once, as soon as the disk takes writes again', async () => {
+      const t = await tempDir()
+      const logged: { level: string; msg: string }[] = []
+      const log = (level: string) => (_: unknown, msg: string) => void logged.push({ level, msg })
+      const disk = await testCore(t.dir, { orangePolling: FAST, logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: () => undefined } as never })
+      const db = disk.workspace.db
+      const write = db.bulkDocs.bind(db)
+      try {
+        await disk.call('profiles:save', { extension: 'orange', name: 'Peer', settings: { baseUrl: peer.url, username: 'ak-test' }, secrets: { password: PASSWORD } })
+        const dev = { typeId: 'meter', deviceId: 'o-refused' }
+        await disk.call('devices:add', dev)
+        await disk.call('devices:saveConfig', { ...dev, text: JSON.stringify({ orange: { serialnumber: serial(1) } }) })
+        peer.setStatus(serial(1), 'ACTIVATED')
+        const { ticket } = await disk.call('orange:changeStatus', { ...dev, status: 'SUSPENDED' })
+        // The disk fills up while the ticket is open: every write is refused as LevelDB refuses it.
+        let refused = 0
+        db.bulkDocs = (() => {
+          refused += 1
+          return Promise.reject(Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }))
+        }) as never
+        // Orange hands the final result out, once; the follower keeps it and tries the write again, on its back-off.
+        await vi.waitFor(() => expect(peer.stats().tickets.find((k) => k.number === ticket!.ticketNumber)?.resultRetrieved).toBe(true), { timeout: 10_000, interval: 20 })
+        const atRetrieval = refused
+        await vi.waitFor(() => expect(refused).toBeGreaterThan(atRetrieval + 2), { timeout: 10_000, interval: 20 })
+        expect(await disk.call('orange:ticket', { id: ticket!.id })).toMatchObject({ final: false })
+        expect(logged.filter((l) => l.level === 'warn' && l.msg.includes('the disk refuses writes'))).toHaveLength(1)
+
+        db.bulkDocs = write
+        await vi.waitFor(async () => expect(await disk.call('orange:ticket', { id: ticket!.id })).toMatchObject({ final: true }), { timeout: 10_000, interval: 20 })
+        // The answer Orange gave, not one recovered from the SIM after asking again.
+        expect(await disk.call('orange:ticket', { id: ticket!.id })).toMatchObject({ state: 'TERMINATED', errorCode: null, errorMessage: null, lastError: null })
+        expect((await disk.call('audit:list', { query: 'orange.changeStatus' })).items.map((e) => [e.action, e.outcome])).toEqual([
+          ['orange.changeStatus', 'ok'],
+          ['orange.changeStatus.submitted', 'ok'],
+        ])
+        expect(logged.filter((l) => l.level === 'info' && l.msg.includes('the disk takes writes again'))).toHaveLength(1)
+        expect(logged.filter((l) => l.level === 'error')).toEqual([])
+      } finally {
+        db.bulkDocs = write
+        await disk.close()
+        await t.cleanup()
+      }
+    })
+
     it('queues a change offline in the shared outbox and sends it, in order, when replayed', async () => {
       const dev = { typeId: 'meter', deviceId: 'o-queued' }
       await configure(dev, serial(8))

@@ -8,7 +8,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -291,8 +291,9 @@ describe('workspaces on one keyring', () => {
     return t.dir
   }
 
-  async function open(dir: string, keychain: SecretStore = tracked()): Promise<Core> {
-    const core = await testCore(dir, { vault: keychain })
+  async function open(dir: string, keychain: SecretStore = tracked(), warnings: string[] = []): Promise<Core> {
+    const logger = { info: () => undefined, debug: () => undefined, error: () => undefined, warn: (_: unknown, message: string) => void warnings.push(message) }
+    const core = await testCore(dir, { vault: keychain, logger: logger as never })
     cleanups.push(() => core.close().catch(() => undefined))
     return core
   }
@@ -347,6 +348,66 @@ describe('workspaces on one keyring', () => {
     const [entry] = (await b.call('audit:list', { query: 'vault.clear', offset: 0, limit: 1 })).items
     expect(entry).toMatchObject({ action: 'vault.clear', target: name })
     expect(await secretOf(a, id)).toBe('key-of-a')
+  })
+
+  it('gives a copied data folder its own id and its own copies of the secrets; a moved or reopened one keeps both', async (ctx) => {
+    needsKeyring(ctx)
+    const parent = await dataDir()
+    const original = join(parent, 'data')
+    const first = await open(original)
+    const { id } = await first.call('profiles:save', { extension: 'atnt', name: 'Prod', settings, secrets: { apiKey: 'key-of-original' } })
+    const originalId = first.workspace.id!
+    await first.close()
+
+    // Reopened in place: the same id, nothing said.
+    const warnings: string[] = []
+    const again = await open(original, tracked(), warnings)
+    expect(again.workspace).toMatchObject({ id: originalId, copiedFrom: null })
+    await again.close()
+
+    // Copied beside it, the original still there: the copy takes a new id, says so once, and has the secrets as copies.
+    const copy = join(parent, 'copy')
+    await cp(original, copy, { recursive: true })
+    const copied = await open(copy, tracked(), warnings)
+    const copyId = copied.workspace.id!
+    expect(copyId).not.toBe(originalId)
+    expect(copied.workspace.copiedFrom).toMatchObject({ id: originalId, path: await realpath(original), now: true })
+    expect(warnings).toEqual([expect.stringContaining('the data folder is a copy of another that is still in its place')])
+    // The app says it too, in the session that found it.
+    expect((await copied.call('app:info', {})).workspaceCopy).toEqual({ original: await realpath(original), at: copied.workspace.copiedFrom!.at })
+    expect(await secretOf(copied, id)).toBe('key-of-original')
+    const name = secretAccount(profileDocId('atnt', id), 'apiKey')
+    expect(await store.get(workspaceAccount(copyId, name))).toBe('key-of-original')
+    // From now on apart: a key changed in the copy leaves the original's.
+    await copied.call('profiles:save', { id, extension: 'atnt', name: 'Prod', settings, secrets: { apiKey: 'key-of-copy' } })
+    await copied.close()
+    const originalAgain = await open(original, tracked(), warnings)
+    expect(originalAgain.workspace).toMatchObject({ id: originalId, copiedFrom: null })
+    expect(await secretOf(originalAgain, id)).toBe('key-of-original')
+    await originalAgain.close()
+    const copyAgain = await open(copy, tracked(), warnings)
+    expect(copyAgain.workspace).toMatchObject({ id: copyId, copiedFrom: { id: originalId, now: false } })
+    expect((await copyAgain.call('app:info', {})).workspaceCopy).toBeNull()
+    expect(await secretOf(copyAgain, id)).toBe('key-of-copy')
+    await copyAgain.close()
+    expect(warnings).toHaveLength(1)
+
+    // Moved (renamed, the original gone): the same id and secrets, nothing said.
+    const moved = join(parent, 'moved')
+    await rename(original, moved)
+    const afterMove = await open(moved, tracked(), warnings)
+    expect(afterMove.workspace).toMatchObject({ id: originalId, copiedFrom: null })
+    expect(await secretOf(afterMove, id)).toBe('key-of-original')
+    await afterMove.close()
+    // Copied and the original removed before the copy opens (a move to another disk): a move too.
+    const elsewhere = join(parent, 'elsewhere')
+    await cp(moved, elsewhere, { recursive: true })
+    await rm(moved, { recursive: true })
+    const onOtherDisk = await open(elsewhere, tracked(), warnings)
+    expect(onOtherDisk.workspace).toMatchObject({ id: originalId, copiedFrom: null })
+    expect(await secretOf(onOtherDisk, id)).toBe('key-of-original')
+    await onOtherDisk.close()
+    expect(warnings).toHaveLength(1)
   })
 
   it('moves an old workspace’s legacy entries to its own names once, and leaves the legacy entries', async (ctx) => {

@@ -133,6 +133,12 @@ describe('who, what and how it ended', () => {
     expect(detailText(t, entry({ outcome: 'failed', error: { code: 'TIMEOUT', message: 'cc did not answer' } }))).toBe(t('errors.code.TIMEOUT'))
     locale.set('en')
     expect(detailText(t, entry({ action: 'devices.import', after: { jobId: 'j', rows: 10, added: 8, failed: 2 } }))).toBe('8 added, 2 refused of 10 rows.')
+    // A file imported again: the devices already there are counted apart, not as refused rows (`failed` holds both).
+    const again = entry({ action: 'devices.import', after: { jobId: 'j', rows: 1502, added: 1, failed: 1501, existing: 1500 } })
+    expect(detailText(t, again)).toBe('1 added, 1,500 already there, 1 refused of 1,502 rows.')
+    locale.set('fr')
+    expect(detailText(t, again)).toBe('1 ajouté, 1\u202f500 déjà présents, 1 refusé sur 1\u202f502 lignes.')
+    locale.set('en')
     // Counts in the operator's number format; a cancel said as such (it ends as a failed import).
     const cancelled = entry({ action: 'devices.import', outcome: 'failed', after: { jobId: 'j', rows: 79_006, added: 79_006, failed: 0, cancelled: true } })
     expect(detailText(t, cancelled)).toBe('Cancelled by the operator: 79,006 added (they stay), 0 refused of 79,006 rows read.')

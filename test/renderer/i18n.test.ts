@@ -142,13 +142,14 @@ describe('messages as the ICU parser reads them', () => {
   })
 
   it("writes every count of an import's progress with the language's digit grouping", () => {
-    const counts = { values: { rows: 2000, added: 2000, failed: 1500 } }
+    const counts = { values: { rows: 5500, added: 2000, existing: 2000, refused: 1500 } }
     locale.set('en')
-    expect(t('import.counts', counts)).toBe('2,000 rows, 2,000 added, 1,500 failed')
+    // The devices already there are not refusals: counted apart (an import run again to finish an interrupted one).
+    expect(t('import.counts', counts)).toBe('5,500 rows, 2,000 added, 2,000 already there, 1,500 refused')
     expect(t('mbed.endpoints.reportSummary', { values: { added: 1200, existing: 3000, refused: 0 } })).toBe('1,200 added, 3,000 already existed, 0 refused.')
     locale.set('fr')
     // French groups with a narrow no-break space.
-    expect(t('import.counts', counts)).toBe('2\u202f000 lignes, 2\u202f000 ajoutées, 1\u202f500 en échec')
+    expect(t('import.counts', counts)).toBe('5\u202f500 lignes, 2\u202f000 ajoutées, 2\u202f000 appareils déjà présents, 1\u202f500 refusées')
     locale.set('en')
   })
 })

@@ -2,7 +2,8 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
-import { cannotWrite, importProgress, writeWhole } from '../../src-main/cli/export-progress'
+import { importProgress, writeWhole } from '../../src-main/cli/export-progress'
+import { cannotRead, cannotReadError, cannotWrite } from '../../src-main/cli/file-problems'
 import { tempDir } from '../helpers/core'
 
 describe('the CLI’s device filters', () => {
@@ -19,7 +20,7 @@ describe('the CLI’s device filters', () => {
     expect(() => parseFilters(['carrier=verizon'])).toThrow('fieldline: --filter carrier= takes jasper, atnt, orange, none (got "verizon")')
     expect(() => parseFilters(['simStatus=frozen'])).toThrow(/^fieldline: --filter simStatus= takes inventory, testReady, .*notCached, none \(got "frozen"\)$/)
     expect(() => parseFilters(['weather=sunny'])).toThrow('fieldline: --filter weather= takes cached, notFetched, moved, none (got "sunny")')
-    expect(() => parseFilters(['extension=Not A Name'])).toThrow('fieldline: --filter extension=: must be an extension name (got "Not A Name")')
+    expect(() => parseFilters(['extension=Not A Name'])).toThrow('fieldline: --filter extension= must be an extension name (got "Not A Name")')
     expect(() => parseFilters(['carrier=jasper,jasper', 'carrier=jasper,atnt,orange,none'])).not.toThrow()
     expect(() => parseFilters([`typeId=${Array.from({ length: 101 }, (_, i) => `t${i}`).join(',')}`])).toThrow('fieldline: --filter typeId= takes at most 100 values')
   })
@@ -32,6 +33,16 @@ describe('an export file that cannot be written', () => {
     expect(cannotWrite('/x', err('EISDIR'))).toBe('cannot write /x: it is a folder')
     expect(cannotWrite('/x', err('EACCES'))).toBe('cannot write /x: permission denied')
     expect(cannotWrite('/x', err('EMFILE'))).toBe('cannot write /x: EMFILE')
+  })
+
+  it('shares its words with a file that cannot be read, except where reading and writing differ', () => {
+    const err = (code: string) => Object.assign(new Error(`${code}: failed`), { code })
+    expect(cannotReadError('/x/y.csv', err('ENOENT'))).toBe('cannot read /x/y.csv: no such file')
+    expect(cannotRead('/x', 'EIO')).toBe('cannot read /x: the disk could not be read')
+    expect(cannotWrite('/x', err('EIO'))).toBe('cannot write /x: the disk could not be written')
+    expect(cannotRead('/x', 'EISDIR')).toBe('cannot read /x: it is a folder')
+    expect(cannotRead('/x', 'EPERM')).toBe('cannot read /x: permission denied')
+    expect(cannotReadError('/x', new Error('torn'))).toBe('cannot read /x: torn')
   })
 })
 

@@ -126,7 +126,7 @@ describe('preload', () => {
       throw new Error('view bug')
     })
     api.on('job:progress', good)
-    const payload = { jobId: 'j', kind: 'import', rows: 1, added: 1, failed: 0, done: true }
+    const payload = { jobId: 'j', kind: 'import', rows: 1, added: 1, failed: 0, existing: 0, done: true }
     push({ event: 'job:progress', payload })
     expect(good).toHaveBeenCalledExactlyOnceWith(payload)
     expect(error).toHaveBeenCalled()

@@ -1,8 +1,9 @@
 /**
  * The mbed queues of a data directory (src-main/core/mbed/queues.ts) apart from the CLI: whose each is, the removal
- * rules with their translatable reasons, a held queue, and the name the FIELDLINE_* variables give their queue.
+ * rules with their translatable reasons, a held queue, the early async responses a queue's journal holds, and the name
+ * the FIELDLINE_* variables give their queue.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -11,6 +12,7 @@ import { bridgeConfigFromEnv } from '../../src-main/core/mbed/config'
 import { createPublishQueue, type PublishQueueOptions } from '../../src-main/core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
 import { listMbedQueues, removeMbedQueue } from '../../src-main/core/mbed/queues'
+import { EarlyAnswers, earlyAnswersDir } from '../../src-main/core/mbed/early-answers'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -29,6 +31,11 @@ function queueIn(dir: string, count: number) {
   queue.open()
   for (let i = 0; i < count; i++) queue.enqueue('t', `{"n":${i}}`, 'notify')
   return queue
+}
+
+/** Every file's bytes under `dir`, the early journal's included. */
+function filesBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, f) => sum + (f.isDirectory() ? filesBytes(join(dir, f.name)) : statSync(join(dir, f.name)).size), 0)
 }
 
 const refusal = (f: () => unknown): { code: string; key: string | undefined; params: unknown } => {
@@ -63,6 +70,28 @@ describe('mbed queues', () => {
     }
     expect(refusal(() => removeMbedQueue(data, 'env-0123456789abcdef', { profiles: [] }))).toMatchObject({ code: 'NOT_FOUND', key: 'mbed.queueNotFound' })
     expect(listMbedQueues(join(data, 'nowhere'), { profiles: [] })).toEqual([])
+  })
+
+  it('counts the early async responses its journal still holds, while a bridge holds it too, and removes them with the queue', () => {
+    const data = dataDir()
+    const dir = profileQueueDir(data, 'gone')
+    queueIn(dir, 1).close()
+    const early = new EarlyAnswers({ dir: earlyAnswersDir(dir), capacity: 10 })
+    early.open()
+    for (const id of ['a-1', 'a-2', 'a-3']) early.hold({ id, status: 200, payload: 'MjE=' }, Date.now())
+    // Claimed by its command: it left the journal (a later line says so, the cursor past it or not).
+    early.settle('a-2')
+    // Read while the journal is open and locked, as a running bridge holds it.
+    expect(listMbedQueues(data, { profiles: [] })).toMatchObject([{ name: 'profile-gone', waiting: 1, early: 2 }])
+    early.close()
+    const [listed] = listMbedQueues(data, { profiles: [] })
+    expect(listed).toMatchObject({ waiting: 1, early: 2 })
+    expect(listed!.bytes).toBe(filesBytes(dir))
+    expect(removeMbedQueue(data, 'profile-gone', { profiles: [] })).toMatchObject({ name: 'profile-gone', waiting: 1, early: 2 })
+    expect(existsSync(dir)).toBe(false)
+    // A queue with no early journal at all holds none.
+    queueIn(dir, 1).close()
+    expect(listMbedQueues(data, { profiles: [] })).toMatchObject([{ waiting: 1, early: 0 }])
   })
 
   it('names the queue of the FIELDLINE_* variables as the bridge they configure does, without the access key', () => {

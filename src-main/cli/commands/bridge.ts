@@ -19,10 +19,9 @@
  *   mbed URL, broker URL and client id (core/mbed/queue-dir.ts), which records them in its `origin.json`. Killed, the
  *   bridge publishes them at its next start.
  * - `bridge mbed queues` lists the queues of the data directory (whose, still configured or not, waiting, size,
- *   oldest), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
+ *   oldest, early async responses), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
  *   the old queue is otherwise left with messages nobody will send.
  */
-import { readFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
@@ -35,8 +34,8 @@ import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
-import { countText } from '../open-progress'
-import { cannotReadError } from '../read-problems'
+import { countText } from '../../../src-shared/models/count-text'
+import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -56,15 +55,6 @@ function usage(e: unknown): CliError {
   return new CliError(`fieldline: invalid bridge configuration: ${message}`, EXIT.usage)
 }
 
-async function readCa(name: string, path: string | undefined): Promise<string[] | undefined> {
-  if (!path) return undefined
-  try {
-    return [await readFile(path, 'utf8')]
-  } catch (e) {
-    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
-  }
-}
-
 /** The configuration from the environment; CA files named there are read too. */
 export async function configFromEnvironment(env: Record<string, string | undefined>): Promise<MbedBridgeConfig> {
   let config: MbedBridgeConfig
@@ -73,8 +63,14 @@ export async function configFromEnvironment(env: Record<string, string | undefin
   } catch (e) {
     throw usage(e)
   }
-  const mbedCa = await readCa('FIELDLINE_MBED_CA_FILE', env.FIELDLINE_MBED_CA_FILE?.trim())
-  const mqttCa = await readCa('FIELDLINE_MQTT_CA_FILE', env.FIELDLINE_MQTT_CA_FILE?.trim())
+  let mbedCa: string[] | undefined
+  let mqttCa: string[] | undefined
+  try {
+    mbedCa = readCaVariable(env, 'FIELDLINE_MBED_CA_FILE')
+    mqttCa = readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
+  } catch (e) {
+    throw usage(e)
+  }
   return { mbed: { ...config.mbed, ...(mbedCa ? { ca: mbedCa } : {}) }, mqtt: { ...config.mqtt, ...(mqttCa ? { ca: mqttCa } : {}) } }
 }
 
@@ -103,6 +99,9 @@ export function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['p
 }
 
 const messages = (n: number): string => `${countText(n)} ${n === 1 ? 'message' : 'messages'}`
+const earlyAnswers = (n: number): string => `${countText(n)} early async ${n === 1 ? 'response' : 'responses'}`
+/** What removing a queue deletes: its messages, and the early async responses of its journal when it holds any. */
+const held = (q: MbedQueueInfo): string => (q.early > 0 ? `${messages(q.waiting)} and ${earlyAnswers(q.early)}` : messages(q.waiting))
 
 /**
  * The lines about the messages the last run left in the queue (killed, or stopped while the broker was away): when
@@ -223,19 +222,30 @@ function ownerText(q: MbedQueueInfo): string {
   return `FIELDLINE_* variables: mbed ${o.mbedUrl}, broker ${o.mqttUrl ?? '?'}, client id ${o.clientId ?? '?'}`
 }
 
-/** One queue of `bridge mbed queues`, tab-separated: name, owner, whether configured and held, waiting, size, oldest. */
+/**
+ * One queue of `bridge mbed queues`, tab-separated: name, owner, whether configured and held, waiting, size, oldest,
+ * and (last, so a script reading the earlier columns by position reads them as before) the early async responses.
+ */
 export function queueLine(q: MbedQueueInfo): string {
   const configured = q.owner.kind === 'profile' ? (q.configured ? 'configured' : 'no longer configured') : `${q.configured ? '' : 'not '}configured by the current FIELDLINE_* variables`
   const held = q.heldBy !== null ? `, in use by process ${q.heldBy}` : ''
-  return [q.name, ownerText(q), `${configured}${held}`, `${messages(q.waiting)} waiting`, `${countText(q.bytes)} bytes`, q.oldestAt ? `oldest ${q.oldestAt}` : 'oldest unknown'].join('\t')
+  return [
+    q.name,
+    ownerText(q),
+    `${configured}${held}`,
+    `${messages(q.waiting)} waiting`,
+    `${countText(q.bytes)} bytes`,
+    q.oldestAt ? `oldest ${q.oldestAt}` : 'oldest unknown',
+    earlyAnswers(q.early),
+  ].join('\t')
 }
 
 /** Asks on the terminal; without one, removing needs --yes (a script must say so, not hang on a prompt). */
 async function confirmRemoval(q: MbedQueueInfo): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new CliError(`fieldline: removing ${q.name} deletes its ${messages(q.waiting)} for good: pass --yes to confirm (no terminal to ask on)`, EXIT.usage)
+  if (!process.stdin.isTTY) throw new CliError(`fieldline: removing ${q.name} deletes its ${held(q)} for good: pass --yes to confirm (no terminal to ask on)`, EXIT.usage)
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
-    const answer = await rl.question(`Delete the queue ${q.name} (${ownerText(q)}) and its ${messages(q.waiting)} for good? [y/N] `)
+    const answer = await rl.question(`Delete the queue ${q.name} (${ownerText(q)}) and its ${held(q)} for good? [y/N] `)
     return /^y(es)?$/i.test(answer.trim())
   } finally {
     rl.close()
@@ -286,7 +296,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
 
   const queues = mbed
     .command('queues')
-    .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message")
+    .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message, early async responses")
     .action(
       withRuntime(async (rt) => {
         const list = await rt.core.mbed.queues(environmentQueueName(process.env))
@@ -297,7 +307,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
     )
   queues
     .command('remove <name>')
-    .description('delete a queue no longer configured, with the messages it holds (recorded in the audit trail; refused for a configured or running one)')
+    .description('delete a queue no longer configured, with the messages and early async responses it holds (recorded in the audit trail; refused for a configured or running one)')
     .option('--yes', 'do not ask')
     .action(
       withRuntime(async (rt, name: string, opts: { yes?: boolean }) => {
@@ -309,7 +319,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
           return EXIT.failed
         }
         const removed = await rt.core.mbed.removeQueue(name, { actor: cliActor() }, current)
-        rt.out(rt.json ? JSON.stringify(removed) : `deleted ${removed.name} and its ${messages(removed.waiting)}`)
+        rt.out(rt.json ? JSON.stringify(removed) : `deleted ${removed.name} and its ${held(removed)}`)
       }),
     )
 }

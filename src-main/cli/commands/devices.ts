@@ -1,3 +1,4 @@
+import { refusedRows } from '../../../src-shared/models/import-counts'
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
@@ -9,8 +10,8 @@ import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
 import { exportFormatOf, exportProgress, importProgress, writeWhole } from '../export-progress'
-import { countText } from '../open-progress'
-import { cannotReadError } from '../read-problems'
+import { countText } from '../../../src-shared/models/count-text'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
@@ -55,7 +56,7 @@ async function withWhatStayed(rt: Runtime, jobId: string, error: unknown): Promi
   if (rt.json) rt.out(JSON.stringify({ jobId, stopped: error.message.replace(/^fieldline: /, ''), rows: after.rows ?? null, added: after.added, failed: after.failed ?? null }))
   const kept = after.added === 0 ? 'no device was added' : `the ${countText(after.added)} devices added before it stay`
   // Without its end entry (a full disk refused it) the import is reported as interrupted when the folder is writable again.
-  const again = end ? '' : after.added > 0 ? '; once there is room, import the same file again to add the rest (the devices already there are refused as such)' : ''
+  const again = end ? '' : after.added > 0 ? '; once there is room, import the same file again to add the rest (the devices already there are counted as such, not refused)' : ''
   return new CliError(`${error.message}\nfieldline: ${kept}${again}`, error.exitCode)
 }
 
@@ -127,7 +128,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         } else for (const row of page.items) rt.out(tableLine(columns.map((c) => cellText(columnValue(row, c)))))
         // In every format (cold trial: \`--format csv > all.csv\` at a million devices held 1,000 rows, and nothing said so).
         const next = offset + page.items.length
-        rt.err(`${page.items.length} shown of ${total}${next < total ? ` (the next with --offset ${next}; every device: devices export FILE)` : ''}`)
+        // The offset is left bare: it is typed back as --offset.
+        rt.err(`${countText(page.items.length)} shown of ${countText(total)}${next < total ? ` (the next with --offset ${next}; every device: devices export FILE)` : ''}`)
       }),
     )
 
@@ -137,8 +139,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
       withRuntime(async (rt, opts: QueryOptions & { by?: string }) => {
         const counted = await rt.call('devices:count', { selection: { query: queryOf(opts) }, by: parseFacet(opts.by) })
         if (rt.json) return rt.out(JSON.stringify(counted))
-        rt.out(String(counted.total))
-        for (const facet of counted.facets) for (const v of facet.values) rt.out(`${v.value}\t${v.count}`)
+        rt.out(countText(counted.total))
+        for (const facet of counted.facets) for (const v of facet.values) rt.out(`${v.value}\t${countText(v.count)}`)
       }),
     )
 
@@ -167,7 +169,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           },
           () => rt.call('export:cancel', { jobId }),
         )
-        rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${rows} devices to ${file}`)
+        rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${countText(rows)} devices to ${file}`)
       }),
     )
 
@@ -227,14 +229,17 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           throw await withWhatStayed(rt, jobId, e)
         }
         progress(sent, report.rows, true)
+        const refused = refusedRows(report)
         if (rt.json) rt.out(JSON.stringify(report))
         else {
-          for (const e of report.errors) rt.err(`${file}:${e.row}: error: ${e.message}`)
-          if (report.failed > report.errors.length) rt.err(`… and ${countText(report.failed - report.errors.length)} more refused rows`)
-          const existing = report.existing > 0 ? ` (${countText(report.existing)} already in the workspace)` : ''
-          rt.out(`${countText(report.added)} added, ${countText(report.failed)} refused${existing}, ${countText(report.rows)} rows read`)
+          // A device already there is not a row to fix: counted in the summary, not listed as an error.
+          const listed = report.errors.filter((e) => e.ref?.key !== 'import.exists')
+          for (const e of listed) rt.err(`${file}:${e.row}: error: ${e.message}`)
+          if (refused > listed.length) rt.err(`… and ${countText(refused - listed.length)} more refused rows`)
+          rt.out(`${countText(report.added)} added, ${countText(report.existing)} already there, ${countText(refused)} refused, ${countText(report.rows)} rows read`)
         }
-        return report.failed > 0 ? EXIT.usage : EXIT.ok
+        // Devices already there alone are no failure: a file imported again to finish an interrupted import exits 0.
+        return refused > 0 ? EXIT.usage : EXIT.ok
       }),
     )
 

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../../core/common/validation'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment, platformFromEnvironment, platformRestSource } from '../platform-environment'
-import { cannotRead } from '../read-problems'
+import { cannotRead } from '../file-problems'
 import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -57,7 +57,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
           const lines = [
             error.details?.ref?.key === 'dm.exists'
               ? `fieldline: the library already has ${String(params.bundleId)} (version ${String(params.version)}); add --replace to overwrite it`
-              : `fieldline: ${error.message}`,
+              : rt.refusal(error),
           ]
           for (const d of error.details?.diagnostics ?? []) lines.push(`  ${formatDiagnostic(file, d)}`)
           throw new CliError(lines.join('\n'), exitCodeFor(error.code))
@@ -108,7 +108,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       }),
     )
 
-  const REST_VARIABLES = 'FIELDLINE_MQTT_CLIENT_ID or FIELDLINE_PLATFORM_REST_URL, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD'
+  const REST_VARIABLES = 'FIELDLINE_MQTT_CLIENT_ID or FIELDLINE_PLATFORM_REST_URL, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE'
   const restProfileOption = `a saved platform profile; without it, the default one, or ${REST_VARIABLES} when FIELDLINE_MQTT_URL or FIELDLINE_PLATFORM_REST_URL is set`
 
   dm.command('upload <bundleId>')
@@ -118,6 +118,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, bundleId: string, opts: { profile?: string; replace?: boolean }) => {
         const r = await onPlatform(
+          rt,
           () => rt.core.publishing.upload(parseOrThrow(channels['packages:upload'].input, { bundleId, replace: opts.replace === true }), { actor: cliActor() }, platformRestSource(opts.profile)),
           // The core's words name the app's confirmation; here it is an option.
           (e) => (e.details?.ref?.key === 'dmPlatform.differs' ? `the platform holds another package ${bundleId}; add --replace to overwrite it` : undefined),
@@ -131,7 +132,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     .option('--profile <id>', restProfileOption)
     .action(
       withRuntime(async (rt, opts: { profile?: string }) => {
-        const list = await onPlatform(() => rt.core.publishing.platformList(platformRestSource(opts.profile)))
+        const list = await onPlatform(rt, () => rt.core.publishing.platformList(platformRestSource(opts.profile)))
         if (rt.json) return rt.out(JSON.stringify(list))
         for (const p of list.items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.state === 'notKept' ? 'not-kept' : p.state}`)
       }),
@@ -144,13 +145,15 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, bundleId: string, opts: { profile?: string; yes?: boolean }) => {
         if (opts.yes !== true) throw new CliError(`fieldline: removing ${bundleId} from the platform needs --yes`, EXIT.usage)
-        const r = await onPlatform(() => rt.core.publishing.unpublish(parseOrThrow(channels['packages:unpublish'].input, { bundleId }), { actor: cliActor() }, platformRestSource(opts.profile)))
+        const r = await onPlatform(rt, () => rt.core.publishing.unpublish(parseOrThrow(channels['packages:unpublish'].input, { bundleId }), { actor: cliActor() }, platformRestSource(opts.profile)))
         rt.out(rt.json ? JSON.stringify({ bundleId, ...r }) : `removed ${bundleId} from ${r.profile.name}`)
       }),
     )
 
   dm.command('invoke <action> [params...]')
-    .description('run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD)')
+    .description(
+      'run BUNDLE_ID/ACTION_ID on a device (platform link: --profile, or FIELDLINE_MQTT_URL, FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD, FIELDLINE_MQTT_CA_FILE)',
+    )
     .requiredOption('--type <typeId>', 'device type')
     .requiredOption('--id <deviceId>', 'device ID')
     .option('--timeout <seconds>', 'how long to wait for the device', '30')
@@ -176,12 +179,13 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
  * saved profiles only), its input read by the channel's own schema. Errors exit as the dispatcher's would; `say` may
  * word one for the command line.
  */
-async function onPlatform<T>(call: () => Promise<T>, say: (e: AppError) => string | undefined = () => undefined): Promise<T> {
+async function onPlatform<T>(rt: Runtime, call: () => Promise<T>, say: (e: AppError) => string | undefined = () => undefined): Promise<T> {
   try {
     return await call()
   } catch (e) {
     if (!isAppError(e)) throw e
-    throw new CliError(`fieldline: ${say(e) ?? e.message}`, exitCodeFor(e.code))
+    const said = say(e)
+    throw new CliError(said === undefined ? rt.refusal(e.toInfo()) : `fieldline: ${said}`, exitCodeFor(e.code))
   }
 }
 
@@ -201,7 +205,7 @@ async function viaProfile(rt: Runtime, input: InvokeInput) {
     return await rt.core.packages.invoke(input, { actor: cliActor() }, { requireSupport: false })
   } catch (e) {
     if (!isAppError(e)) throw e
-    throw new CliError(`fieldline: ${e.message}`, e.code === 'VALIDATION' || e.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed)
+    throw new CliError(rt.refusal(e.toInfo()), e.code === 'VALIDATION' || e.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed)
   }
 }
 
@@ -230,7 +234,7 @@ async function viaEnvironment(rt: Runtime, input: InvokeInput) {
   } catch (e) {
     if (!isAppError(e)) throw e
     // An invalid type or device ID is bad usage, as with a saved profile.
-    throw new CliError(`fieldline: ${e.message}`, e.code === 'VALIDATION' ? EXIT.usage : EXIT.failed)
+    throw new CliError(rt.refusal(e.toInfo()), e.code === 'VALIDATION' ? EXIT.usage : EXIT.failed)
   } finally {
     await link.close()
   }

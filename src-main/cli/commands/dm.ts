@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../../src-shared/contract'
 import { MAX_PACKAGE_BYTES, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
-import { cannotRead } from '../read-problems'
+import { cannotRead } from '../file-problems'
 import { EXIT, formatDiagnostic } from '../runtime'
 
 /**

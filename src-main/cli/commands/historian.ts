@@ -14,7 +14,8 @@
  *   (all pages), to stdout: JSON Lines as each page arrives; CSV once all are read, its columns being the fields of
  *   every event (models/history-csv.ts, as the device page's export).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { countText } from '../../../src-shared/models/count-text'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { DestinationStatus, HistorianStatus, HistoryEvent } from '../../../src-shared/models/historian'
@@ -27,7 +28,7 @@ import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
-import { cannotReadError } from '../read-problems'
+import { readCaVariable, readFileVariable } from '../file-variables'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 
 export interface HistorianIo {
@@ -40,31 +41,20 @@ function usage(e: unknown): CliError {
   return new CliError(`fieldline: invalid historian configuration: ${e instanceof Error ? e.message : String(e)}`, EXIT.usage)
 }
 
-function readFileVar(env: Record<string, string | undefined>, name: string): string | undefined {
-  const path = env[name]?.trim()
-  if (!path) return undefined
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (e) {
-    throw usage(new Error(`${name}: ${cannotReadError(path, e)}`))
-  }
-}
-
 function envFiles(env: Record<string, string | undefined>): EnvironmentFiles {
-  const mqttCa = readFileVar(env, 'FIELDLINE_MQTT_CA_FILE')
+  const mqttCa = readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
   const files = {
-    couchCa: readFileVar(env, 'FIELDLINE_HISTORIAN_COUCH_CA_FILE'),
-    kafkaCa: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE'),
-    kafkaCert: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE'),
-    kafkaKey: readFileVar(env, 'FIELDLINE_HISTORIAN_KAFKA_KEY_FILE'),
+    couchCa: readCaVariable(env, 'FIELDLINE_HISTORIAN_COUCH_CA_FILE')?.[0],
+    kafkaCa: readCaVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE')?.[0],
+    kafkaCert: readFileVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_CERT_FILE'),
+    kafkaKey: readFileVariable(env, 'FIELDLINE_HISTORIAN_KAFKA_KEY_FILE'),
   }
-  return { ...(mqttCa ? { mqttCa: [mqttCa] } : {}), ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }
+  return { ...(mqttCa ? { mqttCa } : {}), ...Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }
 }
 
 export function configFromEnvironment(env: Record<string, string | undefined>): ForwarderConfig {
-  const files = envFiles(env)
   try {
-    return fromEnvironment(env, files)
+    return fromEnvironment(env, envFiles(env))
   } catch (e) {
     throw usage(e)
   }
@@ -102,9 +92,9 @@ function summaryLine(s: ForwarderSummary): string {
   // Stored may exceed received: what an earlier run left queued (killed before sending it) is sent by this one.
   const parts = s.destinations.map(
     (d) =>
-      `${d.ref}: ${d.delivered} stored, ${d.refused} refused, ${d.dropped} dropped, ${d.queued} still queued${d.carriedOver > 0 ? ` (${d.carriedOver} were queued by an earlier run at the start)` : ''}`,
+      `${d.ref}: ${countText(d.delivered)} stored, ${countText(d.refused)} refused, ${countText(d.dropped)} dropped, ${countText(d.queued)} still queued${d.carriedOver > 0 ? ` (${countText(d.carriedOver)} were queued by an earlier run at the start)` : ''}`,
   )
-  return `${at()} historian summary: ${s.received} events received, ${s.unmatched} matched no rule, ${s.intakeFailures} could not be queued, ${s.unreadableTopics} messages on topics that name no device event; ${parts.join('; ')}`
+  return `${at()} historian summary: ${countText(s.received)} events received, ${countText(s.unmatched)} matched no rule, ${countText(s.intakeFailures)} could not be queued, ${countText(s.unreadableTopics)} messages on topics that name no device event; ${parts.join('; ')}`
 }
 
 /**
@@ -227,13 +217,13 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
     if (e.running && e.status) {
       const s = e.status
       out(
-        `${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${s.received} received, ${s.unmatched} unmatched${s.unreadableTopics > 0 ? `, ${s.unreadableTopics} on topics that name no device event (last: ${s.lastUnreadableTopic ?? '?'})` : ''}`,
+        `${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${countText(s.received)} received, ${countText(s.unmatched)} unmatched${s.unreadableTopics > 0 ? `, ${countText(s.unreadableTopics)} on topics that name no device event (last: ${s.lastUnreadableTopic ?? '?'})` : ''}`,
       )
       for (const d of s.destinations) {
         const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
         out(
-          `  ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}: ${d.eventsPerSecond} events/s, ${d.delivered} stored, ${d.queued}/${d.queueSize} queued${age}, ${d.dropped} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
+          `  ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}: ${d.eventsPerSecond} events/s, ${countText(d.delivered)} stored, ${countText(d.queued)}/${countText(d.queueSize)} queued${age}, ${countText(d.dropped)} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
         )
       }
     } else {
@@ -399,7 +389,7 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
       if (json) out(JSON.stringify({ expired: list.expired }))
       else for (const name of list.expired) out(name)
       process.stderr.write(
-        `fieldline: these ${list.expired.length} bucket databases are older than the retention (${list.retentionBuckets} kept); run again with --yes to delete them (it cannot be undone)\n`,
+        `fieldline: these ${countText(list.expired.length)} bucket databases are older than the retention (${list.retentionBuckets} kept); run again with --yes to delete them (it cannot be undone)\n`,
       )
       code = EXIT.usage
       return

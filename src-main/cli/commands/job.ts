@@ -16,6 +16,7 @@
  * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed (its rows done, and those of unknown
  *   outcome, skipped when the carrier shows the change never reached the SIM); `--run` sends it at once.
  */
+import { countText } from '../../../src-shared/models/count-text'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Input } from '../../../src-shared/contract'
@@ -34,7 +35,7 @@ import {
   type JobRow,
   type JobRowState,
 } from '../../../src-shared/models/sim-jobs'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -115,10 +116,10 @@ async function allRows(rt: Runtime, jobId: string): Promise<JobRow[]> {
 const countsLine = (job: Pick<Job, 'counts' | 'state'>): string =>
   Object.entries(job.counts)
     .flatMap(([k, v]) => {
-      if (k === 'total') return [`total ${v}`]
+      if (k === 'total') return [`total ${countText(v)}`]
       const shown = stateText(k as JobRowState, job.state)
-      if (shown !== 'interrupted') return [`${shown} ${v}`]
-      return v > 0 ? [`${shown} ${v} ${INTERRUPTED_NOTE}`] : []
+      if (shown !== 'interrupted') return [`${shown} ${countText(v)}`]
+      return v > 0 ? [`${shown} ${countText(v)} ${INTERRUPTED_NOTE}`] : []
     })
     .join(', ')
 
@@ -153,8 +154,8 @@ export function progressLine(p: JobProgress): string {
   const c = p.counts
   const rate = p.ratePerSecond === null || p.state !== 'running' ? '' : `, ${p.ratePerSecond.toFixed(1)}/s, ETA ${duration(p.etaSeconds)}`
   // Rows on their way are neither finished nor pending: without them the counts did not add up to the total.
-  const onTheirWay = c.sending > 0 ? `, ${stateText('sending', p.state)} ${c.sending}` : ''
-  return `${p.jobId} ${p.state}: ${c.done + c.failed + c.unknown}/${c.total - c.skipped} (done ${c.done}, failed ${c.failed}, unknown ${c.unknown}${onTheirWay}, pending ${c.pending})${rate}`
+  const onTheirWay = c.sending > 0 ? `, ${stateText('sending', p.state)} ${countText(c.sending)}` : ''
+  return `${p.jobId} ${p.state}: ${countText(c.done + c.failed + c.unknown)}/${countText(c.total - c.skipped)} (done ${countText(c.done)}, failed ${countText(c.failed)}, unknown ${countText(c.unknown)}${onTheirWay}, pending ${countText(c.pending)})${rate}`
 }
 
 /** Starts or continues a job in this process and follows it until it stops; a signal pauses it. */
@@ -316,7 +317,8 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
         const undo = await rt.call('jobs:undo', { jobId: jobIdArgument(id) })
         // As the app's undo dialog says: the rows of unknown outcome are in the undo, read from the carrier first.
         const unknown = undoableRows((await rt.call('jobs:status', { jobId: jobIdArgument(id) })).job)?.unknown ?? 0
-        if (!rt.json && unknown > 0) rt.out(`${unknown} of the rows undone had a change of unknown outcome: each SIM was read from the carrier, and one the change never reached is skipped (noChange)`)
+        if (!rt.json && unknown > 0)
+          rt.out(`${countText(unknown)} of the rows undone had a change of unknown outcome: each SIM was read from the carrier, and one the change never reached is skipped (noChange)`)
         if (opts.run) return follow(rt, undo.id, 'jobs:run', false)
         await printTable(rt, undo)
         if (!rt.json) rt.out(`next: fieldline job run ${undo.id}`)

@@ -10,10 +10,11 @@
  * Signer keys come from the vault (`fieldline` keychain entries the desktop app wrote); there is no environment variable
  * for them, so a key is never in a process's environment or a shell history.
  */
+import { countText } from '../../../src-shared/models/count-text'
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
-import { cannotReadError } from '../read-problems'
+import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -71,7 +72,7 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
         if (rt.json) return rt.out(JSON.stringify({ ...status, targets: heads }))
         rt.out(
           `forwarder ${status.running ? 'running' : 'stopped'}; queue: ${Object.entries(status.counts)
-            .map(([k, v]) => `${v} ${k}`)
+            .map(([k, v]) => `${countText(v)} ${k}`)
             .join(', ')}`,
         )
         for (const { target, head } of heads) {
@@ -155,7 +156,7 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
         const counts = rt.core.ledger.counts()
         rt.err(
           `${new Date().toISOString()} ledger forwarder stopped: ${Object.entries(counts)
-            .map(([k, v]) => `${v} ${k}`)
+            .map(([k, v]) => `${countText(v)} ${k}`)
             .join(', ')} (open events are kept for the next start)`,
         )
         return refused ? EXIT.failed : EXIT.ok

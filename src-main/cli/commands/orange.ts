@@ -1,3 +1,4 @@
+import { countText } from '../../../src-shared/models/count-text'
 import type { Command } from 'commander'
 import { ORANGE_REQUESTABLE_STATUSES, ORANGE_TEST_MODES, orangeRequestableStatusSchema, orangeTestModeSchema, type OrangeTicket } from '../../../src-shared/models/orange'
 import { ORANGE_SIM_STATUSES, orangeSimStatusSchema, type OrangeSimStatus } from '../../../src-shared/models/sim'
@@ -89,12 +90,12 @@ export function registerOrange(program: Command, withRuntime: WithRuntime): void
   /** Runs one orange sub-command with the chosen account; errors exit 1 (carrier) or 2 (input). */
   const run = <A extends unknown[]>(fn: (rt: Runtime, account: OrangeAccount, ...args: A) => Promise<number | void>) =>
     withRuntime(async (rt: Runtime, ...args: A) => {
-      const account = await accountFor(rt, orange.opts<OrangeOptions>()).catch(cliError)
+      const account = await accountFor(rt, orange.opts<OrangeOptions>()).catch((e: unknown) => cliError(rt, e))
       try {
         return await fn(rt, account, ...args)
       } catch (e) {
         if (e instanceof CliError) throw e
-        cliError(e)
+        cliError(rt, e)
       }
     })
 
@@ -161,7 +162,7 @@ export function registerOrange(program: Command, withRuntime: WithRuntime): void
             rt.out(rt.json ? JSON.stringify(r) : `${r.serialNumber ?? '—'}\t${r.statusRaw ?? '—'}\t${r.lastStatusChangeDate ?? '—'}\t${r.requestedStatus ?? ''}`)
           }
         }
-        rt.err(`${count} SIMs`)
+        rt.err(`${countText(count)} SIMs`)
         if (exceeded) rt.err('Orange says more SIMs match than it lists: narrow the search (--status, --changed-since) to see them all')
       }),
     )

@@ -1,3 +1,4 @@
+import { countText } from '../../../src-shared/models/count-text'
 import type { Command } from 'commander'
 import { controlCenterExtensionSchema, type ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { cycleDateSchema, SETTABLE_SIM_STATES } from '../../../src-shared/contract'
@@ -53,10 +54,12 @@ async function clientFor(rt: Runtime, opts: SimOptions): Promise<{ client: Contr
 }
 
 /** Carrier errors exit 1 with the carrier's own code on stderr; input errors exit 2. */
-export function cliError(e: unknown): never {
+export function cliError(rt: Runtime, e: unknown): never {
   if (!isAppError(e)) throw e
+  // A refused value is named by its argument or option, without the code: the words say what to change.
+  if (e.code === 'VALIDATION') throw new CliError(rt.refusal(e.toInfo()), EXIT.usage)
   const code = e.details?.carrierCode ? ` (${e.code}, carrier error ${e.details.carrierCode})` : ` (${e.code})`
-  throw new CliError(`fieldline: ${e.message}${code}`, e.code === 'VALIDATION' ? EXIT.usage : EXIT.failed)
+  throw new CliError(`fieldline: ${e.message}${code}`, EXIT.failed)
 }
 
 /** One `path: value` line per field, nested objects flattened (`orange.position.latitude: 48.85`). */
@@ -84,7 +87,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
       try {
         return await fn(rt, client, carrier, ...args)
       } catch (e) {
-        cliError(e)
+        cliError(rt, e)
       } finally {
         if (owned) await client.close()
       }
@@ -171,7 +174,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
             rt.out(rt.json ? JSON.stringify(d) : `${d.iccid}\t${d.statusRaw ?? d.status}\t${d.ratePlan ?? ''}\t${d.communicationPlan ?? ''}`)
           }
         }
-        rt.err(`${count} SIMs`)
+        rt.err(`${countText(count)} SIMs`)
       }),
     )
 }

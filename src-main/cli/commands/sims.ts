@@ -1,3 +1,5 @@
+import { countText } from '../../../src-shared/models/count-text'
+import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
 import {
@@ -18,7 +20,6 @@ import {
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
-import { countText } from '../open-progress'
 import { exportFormatOf, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
@@ -53,9 +54,9 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
   }
   const parsed = simFiltersSchema.safeParse(filters)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    // The field, not the schema's path into it (`status.0` for the first of a list's values).
-    throw usage(`--filter ${String(issue?.path[0] ?? '')}: ${issue?.message ?? 'invalid'}`)
+    const issue = parsed.error.issues[0]!
+    const path = issue.path.map(String).join('.')
+    throw usage(describeIssue(`--filter ${String(issue.path[0])}=`, issueFacts(issue, path, { input: filters })))
   }
   return parsed.data
 }
@@ -197,7 +198,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })
-        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${total} SIMs to ${file}`)
+        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countText(total)} SIMs to ${file}`)
       }),
     )
 
@@ -363,7 +364,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (rt.json) return rt.out(JSON.stringify(page))
         const subject = (n: (typeof page.items)[number]) => (n.sim ? `${n.sim.carrier}:${n.sim.simId}` : n.device ? `${n.device.typeId}/${n.device.deviceId}` : (n.account ?? ''))
         for (const n of page.items) rt.out(tableLine([n.firedAt, n.read ? 'read' : 'unread', n.ruleId, subject(n), String(n.value), n.id]))
-        rt.err(`${page.items.length} shown of ${page.total}, ${page.unread} unread`)
+        rt.err(`${countText(page.items.length)} shown of ${countText(page.total)}, ${countText(page.unread)} unread`)
       }),
     )
 }

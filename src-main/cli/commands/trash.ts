@@ -1,3 +1,4 @@
+import { countText } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { trashIdSchema, type TrashEntry } from '../../../src-shared/models/trash'
@@ -59,7 +60,7 @@ export function registerTrash(program: Command, withRuntime: WithRuntime): void 
           return EXIT.failed
         }
         const { purged } = await rt.call('trash:empty', {})
-        rt.out(rt.json ? JSON.stringify({ purged }) : `deleted ${purged} item(s) for good`)
+        rt.out(rt.json ? JSON.stringify({ purged }) : `deleted ${countText(purged)} item(s) for good`)
       }),
     )
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { AppError } from './errors'
+import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 
 /**
  * Schemas can name the translated message of a custom issue in `params.messageKey`; `params.urgent` marks one that
@@ -43,11 +44,15 @@ function clip(text: string): string {
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what = 'input'): z.output<S> {
   const parsed = schema.safeParse(input)
   if (parsed.success) return parsed.data
-  const issues = parsed.error.issues.map((i) => ({ path: clip(i.path.map(String).join('.')), message: clip(i.message), keyed: keyOf(i) }))
-  const plain = issues.slice(0, MAX_ISSUES).map(({ path, message }) => ({ path, message }))
+  const issues = parsed.error.issues.map((i) => {
+    const path = clip(i.path.map(String).join('.'))
+    return { facts: { ...issueFacts(i, path, { input }), message: clip(i.message) }, keyed: keyOf(i) }
+  })
+  const plain = issues.slice(0, MAX_ISSUES).map(({ facts }) => facts)
   const more = issues.length > MAX_ISSUES ? `; and ${issues.length - MAX_ISSUES} more` : ''
-  const text = `Invalid ${what}: ${plain.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; ')}${more}`
+  // The same words the CLI prints, with the field's path for its name: a log reads no zod "Too big: expected…".
+  const text = `Invalid ${what}: ${plain.map((i) => describeIssue(i.path || '(input)', i)).join('; ')}${more}`
   const chosen = issues.find((i) => i.keyed?.urgent) ?? (issues.length === 1 && issues[0]?.keyed ? issues[0] : undefined)
-  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.path, ...chosen.keyed.params } } : { key: 'errors.invalidInput' }
+  const ref = chosen?.keyed ? { key: chosen.keyed.key, params: { field: chosen.facts.path, ...chosen.keyed.params } } : { key: 'errors.invalidInput' }
   throw AppError.withRef('VALIDATION', text, ref, { issues: plain })
 }

@@ -100,8 +100,9 @@ export interface ImportDeps {
 const duplicateMessage = (label: string) => `Device ${label} appears more than once in this file`
 
 function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'> & { existing?: number }): string {
-  const existing = j.existing ? ` (${j.existing} already there)` : ''
-  return `import ${j.id}: ${j.added} added, ${j.failed} refused${existing} of ${j.rows} rows`
+  // The devices already there are not refused rows: said apart (`failed` counts both).
+  const existing = j.existing ? `, ${j.existing} already there` : ''
+  return `import ${j.id}: ${j.added} added${existing}, ${j.failed - (j.existing ?? 0)} refused of ${j.rows} rows`
 }
 
 /**
@@ -204,7 +205,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   }
 
   function publish(j: Job, done: boolean): void {
-    const payload = { jobId: j.id, kind: 'import' as const, rows: j.rows, added: j.added, failed: j.failed, done }
+    const payload = { jobId: j.id, kind: 'import' as const, rows: j.rows, added: j.added, failed: j.failed, existing: j.existing, done }
     j.progress.push(payload)
     if (done) j.progress.flush()
   }

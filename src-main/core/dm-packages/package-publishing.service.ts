@@ -62,6 +62,8 @@ export interface PlatformEnvironment {
   restUrl: string
   apiKey: string
   token: string
+  /** A private CA (PEM), as a profile's CA field: the variables' FIELDLINE_MQTT_CA_FILE. */
+  ca?: string[]
 }
 
 /** A saved profile's id (undefined: the default profile), or a platform from variables. */
@@ -83,7 +85,7 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
    */
   async function open(source: PlatformSource): Promise<{ target: PlatformTarget; client: PlatformRestClient }> {
     if (typeof source === 'object') {
-      const { clientId, restUrl, apiKey, token } = source.environment
+      const { clientId, restUrl, apiKey, token, ca } = source.environment
       const baseUrl = platformRestUrl({ clientId, restUrl })
       if (!baseUrl) {
         throw AppError.withRef('VALIDATION', 'Set FIELDLINE_PLATFORM_REST_URL, or FIELDLINE_MQTT_CLIENT_ID (a:<org>:<appId>) to derive the REST API URL from its org', {
@@ -95,7 +97,7 @@ export function createPackagePublishing({ db, bus, profiles, logger, makeClient 
           key: 'dmPlatform.envNoCredentials',
         })
       }
-      const client = makeClient({ baseUrl, apiKey, token }, logger ? { logger } : {})
+      const client = makeClient({ baseUrl, apiKey, token, ...(ca ? { ca } : {}) }, logger ? { logger } : {})
       // Named by its host, the one thing that tells the operator (and the audit trail) which platform it was.
       return { target: { ref: { id: ENVIRONMENT_ID, name: client.host }, via: `${client.host} (environment)` }, client }
     }

@@ -9,6 +9,7 @@ import { historianRuleSchema } from '../../../src-shared/models/historian'
 import { z } from 'zod'
 import { AppError } from '../common/errors'
 import { parseOrThrow } from '../common/validation'
+import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import { linkSecurity, parseClientId } from '../platform/broker-url'
 import { assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from '../profiles/destination-settings'
 import { configurationDbName } from './buckets'
@@ -115,8 +116,9 @@ function fromVariables<T>(what: string, names: Readonly<Record<string, string>>,
   } catch (e) {
     if (!(e instanceof z.ZodError)) throw e
     const named = e.issues.map((i) => {
-      const variable = names[String(i.path[0])]
-      return variable ? `${variable}: ${i.message}` : `${what} (${i.path.join('.') || 'value'}): ${i.message}`
+      const path = i.path.join('.')
+      // The value the variable held is not known here: the words say the limit without what was given.
+      return describeIssue(names[String(i.path[0])] ?? `${what} (${path || 'value'})`, issueFacts(i, path))
     })
     const first = names[String(e.issues[0]?.path[0])] ?? what
     throw AppError.withRef('VALIDATION', named.join('; '), { key: 'historian.invalidVariable', params: { name: first } })

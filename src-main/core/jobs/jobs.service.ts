@@ -22,7 +22,7 @@ import type { ProfileDoc } from '../store/profiles.store'
 import { jobCsvHeader, jobCsvLine } from './job-export'
 import { parseJobCsv } from './job-csv'
 import { cachedCopies, settleStoppedRows, startRun, type RunHandle } from './job-runner'
-import { createCancelledTickets } from './cancelled-tickets'
+import { createCancelledTickets, ticketsLeftMarker } from './cancelled-tickets'
 import { countRows, listJobs, newJobDoc, newRowDoc, readJob, readRows, toJob, toRow, writeDocs, writeInBatches, isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { preflightRows, type SimReading } from './preflight'
 import type { OrangeJobPort } from './orange-rows'
@@ -398,7 +398,9 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       const at = now().toISOString()
       const audits = await settleStoppedRows(db, job, ctx.actor, open, at)
       if (open.length > 0) job.counts = countRows(rows)
-      const cancelled = await saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, [...audits, ...(await cachedCopies(db, job, open, at))])
+      // With the marker the next core opening looks for, when a row is left to its ticket (cancelled-tickets.ts).
+      const extra = [...audits, ...(await cachedCopies(db, job, open, at)), ...(await ticketsLeftMarker(db, job.jobId, open))]
+      const cancelled = await saveState(job, { state: 'cancelled', action: 'jobs.cancel' }, ctx, open, extra)
       ticketsLeft?.follow(open)
       return cancelled
     },

@@ -42,15 +42,45 @@ export interface JobRowDoc extends BaseDoc {
   at: string | null
 }
 
+/**
+ * A cancelled job whose rows still await Orange tickets open at its cancel (cancelled-tickets.ts): written in the same
+ * bulkDocs as the cancel, removed in the same bulkDocs as the row that was the last to wait. The core looks only for
+ * these when it opens, not through every job a workspace holds (each CLI command opens a core). One bulkDocs is one
+ * LevelDB batch, so a kill leaves either both or neither; a marker left over (a write that lost a conflict) is removed
+ * at the next open, a marker missing never happens.
+ */
+export interface TicketsLeftDoc extends BaseDoc {
+  kind: 'simJobTicketsLeft'
+  jobId: string
+}
+
 /** An Orange SIM's row: its source (a selection, a CSV's carrier column) named Orange; the others are the job's account's. */
 export const isOrangeRow = (row: JobRowDoc): boolean => row.rawParams.carrier === 'orange'
 
 const JOB_PREFIX = 'simjob:'
 const ROW_PREFIX = 'simjobrow:'
+/** Its own prefix, outside the jobs' and rows' ranges (`simjob:`, `simjobrow:`), so a key range reads these alone. */
+const TICKETS_LEFT_PREFIX = 'simjobticketsleft:'
 const WRITE_BATCH = 1000
 
 export const jobDocId = (jobId: string): string => `${JOB_PREFIX}${jobId}`
 export const rowDocId = (jobId: string, seq: number): string => `${ROW_PREFIX}${jobId}:${String(seq).padStart(7, '0')}`
+
+export const ticketsLeftDocId = (jobId: string): string => `${TICKETS_LEFT_PREFIX}${jobId}`
+
+export function newTicketsLeftDoc(jobId: string): TicketsLeftDoc {
+  return { _id: ticketsLeftDocId(jobId), kind: 'simJobTicketsLeft', schemaVersion: CURRENT_SCHEMA.simJobTicketsLeft, jobId }
+}
+
+export function readTicketsLeft(db: Db, jobId: string): Promise<(TicketsLeftDoc & { _rev: string }) | null> {
+  return getOrNull<TicketsLeftDoc>(db, ticketsLeftDocId(jobId))
+}
+
+/** The jobs that have a marker: their ids alone, read from the keys (no document bodies). */
+export async function listTicketsLeft(db: Db): Promise<string[]> {
+  const res = await db.allDocs({ startkey: TICKETS_LEFT_PREFIX, endkey: `${TICKETS_LEFT_PREFIX}\uffff` })
+  return res.rows.map((r) => r.id.slice(TICKETS_LEFT_PREFIX.length))
+}
 
 export function emptyCounts(): JobCounts {
   return { total: 0, pending: 0, sending: 0, done: 0, failed: 0, unknown: 0, skipped: 0 }

@@ -16,7 +16,7 @@
  * - The bridge's queue directory is already locked by its publish queue; the journal takes its own lock as well.
  */
 import { join } from 'node:path'
-import { DiskQueue, lineObject, type LineCodec, type Taken } from '../store/disk-queue'
+import { DiskQueue, lineObject, readQueued, type LineCodec, type Taken } from '../store/disk-queue'
 import type { MbedAsyncResponse } from './envelope'
 import { locked } from './publish-queue'
 
@@ -56,6 +56,24 @@ export interface EarlyAnswer {
   at: number
 }
 
+/** The answers a journal still holds: in journal order, a settled line removes the answer written before it under that id. */
+function stillHeld(items: readonly EarlyItem[]): Map<string, EarlyAnswer> {
+  const held = new Map<string, EarlyAnswer>()
+  for (const i of items) {
+    if ('settled' in i) held.delete(i.settled)
+    else held.set(i.answer.id, i)
+  }
+  return held
+}
+
+/**
+ * How many answers the early journal of the queue in `queueDir` holds, read without taking it over (a running bridge
+ * may hold it): what `bridge mbed queues` shows and what removing the queue deletes with its messages.
+ */
+export function countEarlyAnswers(queueDir: string): number {
+  return stillHeld(readQueued(earlyAnswersDir(queueDir), earlyItemCodec)).size
+}
+
 export class EarlyAnswers {
   private disk: DiskQueue<EarlyItem> | null = null
   /** By async id, oldest first: the in-memory view of what the journal holds. */
@@ -74,12 +92,7 @@ export class EarlyAnswers {
     }
     const disk = this.disk
     const taken = disk.takeEach(disk.size)
-    // In journal order: a settled line removes the answer written before it under that id.
-    const left = new Map<string, EarlyAnswer>()
-    for (const i of taken.flatMap((t) => t.items)) {
-      if ('settled' in i) left.delete(i.settled)
-      else left.set(i.answer.id, i)
-    }
+    const left = stillHeld(taken.flatMap((t) => t.items))
     return {
       left: [...left.values()],
       settleLeft: () => {

@@ -6,17 +6,20 @@
  * id, so changing one of them starts a new queue and strands the old one with whatever it held; a deleted mbed profile
  * leaves its queue too. Each queue is listed with whom it belongs to (a saved profile, or the configuration recorded
  * in its `origin.json`), whether that owner is still configured, the messages waiting, its size, its oldest message,
- * and the process holding it.
+ * the process holding it, and the early async responses its `early/` journal holds (early-answers.ts).
  *
  * Removal is refused for a queue still configured (a saved profile's, or the current environment's: its bridge would
  * publish those messages at its next start) and for one a running bridge holds (its lock, taken here too while the
- * directory is deleted, so no bridge can open it meanwhile).
+ * directory is deleted, so no bridge can open it meanwhile). The early answers go with it: they are this queue's alone
+ * (its journal lives in the queue's directory, under the queue's lock), and only a bridge opening this queue would ever
+ * publish them — the one its owner, no longer configured, will not start again. The removal says how many.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../common/errors'
 import { redactUrlsIn } from '../common/redact-url'
 import { inspectQueue, queueHolder, removeQueueDir } from '../store/disk-queue'
+import { countEarlyAnswers } from './early-answers'
 import { outItemCodec } from './publish-queue'
 import { mbedQueuesDir, type QueueIdentity } from './queue-dir'
 
@@ -39,7 +42,12 @@ export interface MbedQueueInfo {
   waiting: number
   /** Messages it dropped over its life (full while the broker was away). */
   dropped: number
-  /** Bytes on disk. */
+  /**
+   * Async responses that came before their command's 202, held in its `early/` journal: the next bridge on this queue
+   * publishes them by the endpoint and path their id names (or counts them as unmatched).
+   */
+  early: number
+  /** Bytes on disk, the early journal's included. */
   bytes: number
   /** When its oldest waiting message was queued (ISO), or null (none, or queued before Fieldline recorded it). */
   oldestAt: string | null
@@ -86,9 +94,10 @@ function readOrigin(dir: string): { mbedUrl: string | null; mqttUrl: string | nu
 
 function bytesOf(dir: string): number {
   let total = 0
-  for (const f of readdirSync(dir)) {
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
     try {
-      total += statSync(join(dir, f)).size
+      // The early journal's folder is counted by its files, as the queue's own are.
+      total += f.isDirectory() ? bytesOf(join(dir, f.name)) : statSync(join(dir, f.name)).size
     } catch {
       // Deleted meanwhile (a running bridge lets a delivered segment go).
     }
@@ -119,6 +128,7 @@ function describe(dataDir: string, name: string, context: QueueContext): MbedQue
     heldBy: queueHolder(dir),
     waiting: inspected?.queued ?? 0,
     dropped: inspected?.dropped ?? 0,
+    early: countEarlyAnswers(dir),
     bytes: bytesOf(dir),
     oldestAt: oldest === null ? null : new Date(oldest).toISOString(),
   }

@@ -58,15 +58,26 @@ export function toEntry(doc: AuditDoc): AuditEntry {
   return { id: _id, ...rest }
 }
 
-function matches(entry: AuditEntry, needle: string, filter: AuditFilter): boolean {
-  if (filter.action && entry.action !== filter.action) return false
-  if (filter.actor && entry.actor !== filter.actor) return false
-  if (filter.device && !namesDevice(entry.target, filter.device)) return false
+/**
+ * The test an entry must pass, built once per query: the from/to bounds are parsed here, not again for every entry of
+ * a long trail.
+ */
+function matcher(needle: string, filter: AuditFilter): (entry: AuditEntry) => boolean {
   // Compared as instants: a bound may carry an offset, or no milliseconds, and still name the same moment.
-  if (filter.from && Date.parse(entry.at) < Date.parse(filter.from)) return false
-  if (filter.to && Date.parse(entry.at) > Date.parse(filter.to)) return false
-  if (!needle) return true
-  return [entry.actor, entry.action, entry.target, entry.subject ?? '', entry.via ?? '', entry.outcome, entry.detail ?? '', entry.at].some((f) => f.toLowerCase().includes(needle))
+  const from = filter.from ? Date.parse(filter.from) : undefined
+  const to = filter.to ? Date.parse(filter.to) : undefined
+  return (entry) => {
+    if (filter.action && entry.action !== filter.action) return false
+    if (filter.actor && entry.actor !== filter.actor) return false
+    if (filter.device && !namesDevice(entry.target, filter.device)) return false
+    if (from !== undefined || to !== undefined) {
+      const at = Date.parse(entry.at)
+      if (from !== undefined && at < from) return false
+      if (to !== undefined && at > to) return false
+    }
+    if (!needle) return true
+    return [entry.actor, entry.action, entry.target, entry.subject ?? '', entry.via ?? '', entry.outcome, entry.detail ?? '', entry.at].some((f) => f.toLowerCase().includes(needle))
+  }
 }
 
 /** Targets name a device as `type/id`, alone or inside a carrier target (`jasper:8901… (meter/m-1)`). */
@@ -90,8 +101,7 @@ export interface AuditPage {
  * never held in memory at once; the total and the filters' choices are gathered during the same scan.
  */
 export async function listAudit(db: Db, opts: { query: string; offset: number; limit: number; filter?: AuditFilter | undefined }): Promise<AuditPage> {
-  const needle = opts.query.trim().toLowerCase()
-  const filter = opts.filter ?? {}
+  const matches = matcher(opts.query.trim().toLowerCase(), opts.filter ?? {})
   const items: AuditEntry[] = []
   const actions = new Set<string>()
   const actors = new Set<string>()
@@ -106,7 +116,7 @@ export async function listAudit(db: Db, opts: { query: string; offset: number; l
       const entry = toEntry(row.doc as unknown as AuditDoc)
       actions.add(entry.action)
       actors.add(entry.actor)
-      if (!matches(entry, needle, filter)) continue
+      if (!matches(entry)) continue
       if (total >= opts.offset && items.length < opts.limit) items.push(entry)
       total++
     }

@@ -649,6 +649,27 @@ export function inspectQueue<T>(dir: string, codec: LineCodec<T>): { queued: num
   return { queued, dropped: saved?.dropped ?? 0, oldestReceivedAt: oldest }
 }
 
+/**
+ * The items a queue directory holds past its cursor, read without taking it over; a line the codec cannot read and a
+ * torn last line are left out, as opening the queue leaves them. All of them in memory at once: for a small queue (the
+ * mbed bridge's early answers, at most its pending commands), not for a publish queue.
+ */
+export function readQueued<T>(dir: string, codec: LineCodec<T>): T[] {
+  if (!existsSync(dir)) return []
+  const saved = readCursor(dir)
+  const items: T[] = []
+  for (const n of listSegments(dir).filter((n) => !saved || n >= saved.segment)) {
+    const bytes = readFileSync(join(dir, segName(n)))
+    const from = saved && n === saved.segment ? saved.offset : 0
+    const end = bytes.lastIndexOf(NEWLINE) + 1
+    for (const line of bytes.toString('utf8', Math.min(from, end), end).split('\n')) {
+      const item = line ? codec.decode(line) : null
+      if (item !== null) items.push(item)
+    }
+  }
+  return items
+}
+
 function firstReceivedAt<T>(path: string, offset: number, codec: LineCodec<T>): number | null {
   const fd = openSync(path, 'r')
   try {

@@ -55,6 +55,8 @@ export const CURRENT_SCHEMA = {
   /** A bulk SIM job and its target rows (core/jobs/jobs.store.ts). */
   simJob: 1,
   simJobRow: 1,
+  /** A cancelled job's marker while its rows still await open Orange tickets (`simjobticketsleft:<jobId>`). */
+  simJobTicketsLeft: 1,
   /** An SMS sent through Control Center and its delivery status as last read (sent-sms.store.ts). */
   sentSms: 1,
   /** `_local/sync-settings` and `_local/sync-state`: this computer's team sync (never replicated). */

@@ -9,7 +9,7 @@ import { levelBackend, type BackendSwitches } from './level-backend'
 import { checkSchema, runMigrations } from './migrations'
 import { CURRENT_SCHEMA, MIGRATIONS } from './schema'
 import { upgradeOnRead } from './upgrade-on-read'
-import { ensureWorkspaceId, readWorkspaceId } from './workspace-identity'
+import { ensureWorkspaceIdentity, readWorkspaceId } from './workspace-identity'
 
 /**
  * The workspace: one PouchDB database on LevelDB in the data directory. PouchDB is an existing, proven
@@ -23,6 +23,11 @@ export interface Workspace {
    * could not be stored (a read-only copy, or a full disk, at that first open).
    */
   id: string | null
+  /**
+   * The workspace this one is a copy of (another data folder's, still in its place: workspace-identity.ts), whose
+   * keychain entries the vault copies to this one's id; `now` at the open that found it, the one time it is said.
+   */
+  copiedFrom: { id: string; path: string; at: string; now: boolean } | null
   /**
    * Why the workspace is a read-only copy (its data folder could not be written when it was opened: a read-only
    * disk or a full one), or null when it is the real, writable workspace.
@@ -79,12 +84,21 @@ export async function openWorkspace(dataDir: string, options: OpenOptions = {}):
   await runMigrations(db, MIGRATIONS, { backupDir: join(dataDir, 'backups') })
   // A disk that is full (or a file LevelDB may not write) at the first open by this release leaves the workspace without
   // an id until an open that can store it; the vault reads the legacy names meanwhile (core/workspace-vault.ts).
-  const id = await ensureWorkspaceId(db).catch((e: unknown) => {
+  const identity = await ensureWorkspaceIdentity(db, dataDir).catch((e: unknown) => {
     if (storageProblem(e) === undefined) throw e
     return null
   })
+  const copiedFrom = identity?.copiedFrom ? { ...identity.copiedFrom, now: identity.copiedNow } : null
   // Every module reads through the upgrading view; writes, replication and backups see documents as stored.
-  return { db: upgradeOnRead(db, MIGRATIONS), dataDir, id, readOnly: null, indexes: { dir: join(dataDir, INDEXES), durable: switches.durable }, close: () => db.close() }
+  return {
+    db: upgradeOnRead(db, MIGRATIONS),
+    dataDir,
+    id: identity?.id ?? null,
+    copiedFrom,
+    readOnly: null,
+    indexes: { dir: join(dataDir, INDEXES), durable: switches.durable },
+    close: () => db.close(),
+  }
 }
 
 /**
@@ -118,6 +132,8 @@ async function openReadOnlyCopy(dataDir: string, location: string, problem: Stor
       dataDir,
       // Read, never made: an id made in the copy would be gone at the next open.
       id: await readWorkspaceId(db),
+      // A copy that cannot record its own id reads under the id it was copied with; it changes nothing.
+      copiedFrom: null,
       readOnly: problem,
       indexes: { dir: join(copy, INDEXES), durable: false },
       async close() {

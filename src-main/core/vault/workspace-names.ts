@@ -35,20 +35,44 @@ export function workspaceStore(keychain: SecretStore, workspaceId: string): Secr
  * keychain held before the upgrade, are never read again by a workspace that has moved, and can be removed by hand
  * once every workspace has been opened (README, "Where secrets go").
  */
-export async function moveLegacySecrets(keychain: SecretStore, workspaceId: string, accounts: Iterable<string>): Promise<number> {
+export function moveLegacySecrets(keychain: SecretStore, workspaceId: string, accounts: Iterable<string>): Promise<number> {
+  return copySecrets(
+    keychain,
+    accounts,
+    (account) => account,
+    (account) => workspaceAccount(workspaceId, account),
+  )
+}
+
+/**
+ * Copies each entry of a copied data folder's workspace (`fromId`, the original's id, which the copy had until it took
+ * its own) to the copy's names, unless the copy already has one there; the original's entries stay its own. All or
+ * nothing, as the legacy move.
+ */
+export function copyWorkspaceSecrets(keychain: SecretStore, fromId: string, toId: string, accounts: Iterable<string>): Promise<number> {
+  return copySecrets(
+    keychain,
+    accounts,
+    (account) => workspaceAccount(fromId, account),
+    (account) => workspaceAccount(toId, account),
+  )
+}
+
+/** Each account's entry from one name to another, unless the second exists; what this call wrote is cleared on failure. */
+async function copySecrets(keychain: SecretStore, accounts: Iterable<string>, from: (account: string) => string, to: (account: string) => string): Promise<number> {
   const written: string[] = []
   try {
     for (const account of new Set(accounts)) {
-      const own = workspaceAccount(workspaceId, account)
-      if (await keychain.has(own)) continue
-      const value = await keychain.get(account)
+      const target = to(account)
+      if (await keychain.has(target)) continue
+      const value = await keychain.get(from(account))
       if (value === null) continue
-      await keychain.set(own, value)
-      written.push(own)
+      await keychain.set(target, value)
+      written.push(target)
     }
     return written.length
   } catch (e) {
-    for (const own of written) await keychain.clear(own).catch(() => undefined)
+    for (const target of written) await keychain.clear(target).catch(() => undefined)
     throw e
   }
 }

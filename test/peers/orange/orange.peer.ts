@@ -62,7 +62,7 @@ export interface OrangePeerStats {
   /** Tickets made, by service. */
   submissions: { status: number; location: number }
   /** Every ticket made, oldest first: what an operator would find in Orange's portal. */
-  tickets: { number: number; service: 'status' | 'location'; serials: string[] }[]
+  tickets: { number: number; service: 'status' | 'location'; serials: string[]; /** Its final result handed out (once). */ resultRetrieved: boolean }[]
   statusChanges: StatusChange[]
 }
 
@@ -245,7 +245,12 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
         requests: stats.requests,
         byOperation: { ...stats.byOperation },
         submissions: { status: tickets.filter((t) => t.service === 'slm').length, location: tickets.filter((t) => t.service === 'dis').length },
-        tickets: tickets.map((t) => ({ number: t.number, service: t.service === 'slm' ? ('status' as const) : ('location' as const), serials: t.lines.map((l) => l.identifier.value) })),
+        tickets: tickets.map((t) => ({
+          number: t.number,
+          service: t.service === 'slm' ? ('status' as const) : ('location' as const),
+          serials: t.lines.map((l) => l.identifier.value),
+          resultRetrieved: t.retrievedAt !== null,
+        })),
         statusChanges: state.desk.applied.map((c) => ({ ...c })),
       }
     },

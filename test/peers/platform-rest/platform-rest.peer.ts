@@ -15,6 +15,7 @@
  * the default page size (25, so a client must follow bookmarks); the `exception.id` values (`CUDPR…E`, the peer's own).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { packageProblem } from './package-rules'
 
@@ -33,6 +34,8 @@ export interface PlatformRestPeerOptions {
   forbiddenKeys?: string[]
   /** Packages the platform holds at start, as their JSON. */
   bundles?: Record<string, unknown>[]
+  /** Serves https:// with this certificate (a test CA's), as the platform does. */
+  tls?: { cert: string; key: string }
 }
 
 /**
@@ -48,7 +51,7 @@ export interface PlatformRestRequest {
 }
 
 export interface PlatformRestPeer {
-  /** http://127.0.0.1:<port>/api/v0002: the REST base a profile names. */
+  /** http(s)://127.0.0.1:<port>/api/v0002: the REST base a profile names. */
   url: string
   /** The packages held, by bundleId, as the last accepted body had them. */
   bundles(): Record<string, unknown>
@@ -193,12 +196,13 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
     return reply(req, res, 200, body)
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) error(req, res, 500, 'CUDPR0500E', 'Internal error.')
       else res.destroy()
     })
-  })
+  }
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener)
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
@@ -211,7 +215,7 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
   const { port } = server.address() as AddressInfo
 
   return {
-    url: `http://127.0.0.1:${port}${API_BASE}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${API_BASE}`,
     bundles: () => Object.fromEntries([...held].map(([k, v]) => [k, structuredClone(v)])),
     requests: () => [...log],
     faults: {

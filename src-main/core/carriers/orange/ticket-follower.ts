@@ -3,14 +3,20 @@
  * between polls), keeps every poll's answer in the ticket document, and on the final answer writes the outcome and
  * its audit entry in one bulkDocs call. Started by the core when it opens, so tickets submitted before a restart or a
  * crash are followed again.
+ *
+ * A disk that refuses writes (full, read-only) does not stop the following: Orange hands a final result out once, so an
+ * outcome the disk refused is kept in memory, with its audit entry as made, and written again on the polling back-off
+ * until the disk takes it (refused-writes.ts); a refused progress write just polls again later.
  */
 import type { ErrorInfo } from '../../../../src-shared/models/errors'
 import type { OrangeTicket, OrangeTicketLine } from '../../../../src-shared/models/orange'
 import type { OrangeLocation } from '../../../../src-shared/models/sim'
 import { backoffDelay } from '../../common/backoff'
 import { AppError, isAppError } from '../../common/errors'
+import { storageProblem } from '../../common/storage-errors'
 import type { EventBus } from '../../common/events'
 import type { Logger } from '../../log/logger'
+import { createRefusedWrites } from '../../log/refused-writes'
 import { auditDoc } from '../../store/audit.store'
 import { assertBulkOk, isConflict, type Db } from '../../store/documents'
 import { getTicket, listTickets, toOrangeTicket, type TicketDoc } from '../../store/tickets.store'
@@ -33,6 +39,14 @@ export interface FollowerDeps {
   accounts: OrangeAccounts
   polling: PollingOptions
   logger?: Logger
+}
+
+/** A final answer and its audit entry, made once: written again as they are while the disk refuses them. */
+interface Outcome {
+  doc: TicketDoc & { _rev: string }
+  account: OrangeAccount
+  update: Update & { polls: number; nextPollAt: null }
+  audit: object
 }
 
 type Update = Partial<Pick<TicketDoc, 'state' | 'final' | 'errorCode' | 'errorMessage' | 'lines' | 'unknownLines' | 'location' | 'lastError' | 'requestedStatus' | 'testMode'>>
@@ -114,6 +128,9 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
   const timers = new Map<string, NodeJS.Timeout>()
   const running = new Map<string, Promise<void>>()
   const waiters = new Map<string, Set<{ resolve: (t: OrangeTicket) => void; reject: (e: Error) => void }>>()
+  /** Final outcomes the disk refused, by ticket id. */
+  const unwritten = new Map<string, Outcome>()
+  const refusedWrites = createRefusedWrites({ what: "the Orange tickets' progress and outcomes", backoff: polling, logger })
   let closed = false
 
   function schedule(id: string, delayMs: number): void {
@@ -134,7 +151,12 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
     const current = running.get(id)
     if (current) return current
     const run = pollOnce(id)
-      .catch((e: unknown) => logger?.error({ err: e, ticket: id }, 'orange ticket poll failed unexpectedly'))
+      .catch((e: unknown) => {
+        // A write the disk refused: the ticket is polled again, or its kept outcome written again, after the back-off.
+        const retryIn = refusedWrites.refused(e)
+        if (retryIn === undefined) logger?.error({ err: e, ticket: id }, 'orange ticket poll failed unexpectedly')
+        else schedule(id, retryIn)
+      })
       .finally(() => running.delete(id))
     running.set(id, run)
     return run
@@ -147,6 +169,7 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       const results = await db.bulkDocs(audit ? [next, audit as TicketDoc] : [next])
       assertBulkOk(results)
       next._rev = (results[0] as PouchDB.Core.Response).rev
+      refusedWrites.landed()
     } catch (e) {
       // Only a replica writing the same ticket can conflict; its copy wins and the next poll starts from it.
       if (!isConflict(e)) throw e
@@ -161,6 +184,9 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
 
   async function pollOnce(id: string): Promise<void> {
     if (closed) return
+    // Its final answer is in hand already: Orange would not give it again.
+    const kept = unwritten.get(id)
+    if (kept) return land(kept)
     const doc = await getTicket(db, id)
     if (!doc || doc.final) return
     const account = await accounts.forTicket(doc)
@@ -232,7 +258,20 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
         : { after: { ticketNumber } }),
       ...(ok ? {} : { error: ticketFailure({ ...update, ticketNumber }) }),
     })
-    const saved = await save(doc, update, audit)
+    await land({ doc, account, update, audit })
+  }
+
+  async function land(outcome: Outcome): Promise<void> {
+    const { doc, account, update, audit } = outcome
+    let saved: TicketDoc & { _rev: string }
+    try {
+      // The same audit entry (its id made once) each time: one that landed before is a conflict, not a second entry.
+      saved = await save(doc, update, audit)
+    } catch (e) {
+      if (storageProblem(e)) unwritten.set(doc._id, outcome)
+      throw e
+    }
+    unwritten.delete(doc._id)
     // The outcome is kept; refreshing the cached SIM is a courtesy that may fail while offline.
     try {
       const client = await account.client()
@@ -296,6 +335,9 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       for (const t of timers.values()) clearTimeout(t)
       timers.clear()
       await Promise.allSettled([...running.values()])
+      refusedWrites.flush()
+      if (unwritten.size > 0)
+        logger?.warn({ tickets: [...unwritten.keys()] }, 'orange ticket outcomes the disk refused are not written; Fieldline asks Orange again (the SIM itself) when it next opens')
       for (const set of waiters.values()) {
         for (const w of set)
           w.reject(AppError.withRef('TIMEOUT', 'Stopped waiting for the ticket: the workspace is closing; it is followed again when Fieldline next opens', { key: 'orange.stoppedWaiting' }))

@@ -4,6 +4,7 @@ import { errorText } from '../../lib/errors'
 import { statusText } from '../sim/sim-text'
 import { operationText } from '../jobs/job-text'
 import { JOB_OPERATIONS, type JobOperation } from '../../../../src-shared/models/sim-jobs'
+import { refusedRows } from '../../../../src-shared/models/import-counts'
 
 /** Actions are codes like "device.add"; their words are `activity.actions.device_add`. */
 export function actionKey(action: string): string {
@@ -76,6 +77,13 @@ export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'aft
   const key = actionKey(entry.action).replace('activity.actions.', 'activity.details.') + variant
   if (hasMessage(key)) {
     if (typeof params.status === 'string') params.status = statusText(t, params.status)
+    // An import's `failed` counts the devices already there too, which are not refused rows: said apart (an entry
+    // written before `existing` was recorded has none).
+    if (entry.action.startsWith('devices.import') && typeof params.failed === 'number') {
+      const existing = typeof params.existing === 'number' ? params.existing : 0
+      params.existing = existing
+      params.refused = refusedRows({ failed: params.failed, existing })
+    }
     const text = translateRef(t, { key, params }, '')
     if (text) return text
   }

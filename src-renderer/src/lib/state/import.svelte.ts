@@ -37,6 +37,8 @@ class ImportJob {
   rows = $state(0)
   added = $state(0)
   failed = $state(0)
+  /** Of `failed`, the devices already there (not refusals). */
+  existing = $state(0)
   report = $state.raw<ImportReport | null>(null)
   /** How the next file is read: UTF-8 unless the operator chooses Latin-1 (the core refuses what is not UTF-8). */
   encoding = $state<ImportEncoding>('utf-8')
@@ -51,6 +53,7 @@ class ImportJob {
       this.rows = progress.rows
       this.added = progress.added
       this.failed = progress.failed
+      this.existing = progress.existing
     })
   }
 
@@ -60,7 +63,7 @@ class ImportJob {
     this.fileName = ''
     this.fileSize = 0
     this.bytesSent = 0
-    this.rows = this.added = this.failed = 0
+    this.rows = this.added = this.failed = this.existing = 0
     this.report = null
     this.error = null
     this.#run = null
@@ -82,6 +85,7 @@ class ImportJob {
       this.rows = outcome.value.rows
       this.added = outcome.value.added
       this.failed = outcome.value.failed
+      this.existing = outcome.value.existing
       this.phase = 'done'
       return
     }
