@@ -156,6 +156,8 @@ for (const language of LANGUAGES) {
     // Both jobs are listed.
     await page.getByRole('link', { name: t('jobs.ui.title') }).click()
     await expect(page.getByTestId('job-row')).toHaveCount(2)
+    // The undo names the job it undoes apart from its own id (it read "j…(undoes j…)").
+    await expect(page.getByTestId('job-row').getByRole('rowheader').first()).toHaveText(new RegExp(`^j[0-9a-z]+ ${t('jobs.ui.undoOf', { id: jobId }).replace(/[()]/g, '\\$&')}$`))
   })
 
   test(`a job cancelled while a change was on the wire: exported as shown, undone with its change of unknown outcome (${language})`, async ({ app }) => {

@@ -55,16 +55,17 @@ describe('fieldline CLI', () => {
       run(['job', 'status', 'nope!']),
       run(['job', 'cancel', 'j'.repeat(300)]),
       run(['sims', 'save-search', 'loose', '--name', 'n'.repeat(300)]),
-      // A nested field (condition.bytes) named by the option that gives it.
+      // A rule's bound (condition.bytes), checked by alerts add against the rule's range before the core is asked.
       run(['alerts', 'add', 'big', '--kind', 'dataAbove', '--name', 'Big', '--bytes', '0']),
     ]
     expect(refusals).toMatchObject([
       { code: 2, out: '', err: "fieldline: <typeId> must be 1–36 letters, digits, '-', '_' or '.'\n" },
       { code: 2, out: '', err: 'fieldline: --description is too long: 3,000 characters, at most 1,000\n' },
-      { code: 2, out: '', err: 'fieldline: <id> must be a job id (j followed by letters and digits)\n' },
-      { code: 2, out: '', err: 'fieldline: <id> is too long: 300 characters, at most 32\n' },
+      // The job commands check their id before the core does (job.ts jobIdArgument), in their own words.
+      { code: 2, out: '', err: 'fieldline: "nope!" is not a job id (j followed by letters and digits, as `job create` printed it)\n' },
+      { code: 2, out: '', err: `fieldline: "${'j'.repeat(40)}" is not a job id (j followed by letters and digits, as \`job create\` printed it)\n` },
       { code: 2, out: '', err: 'fieldline: --name is too long: 300 characters, at most 200\n' },
-      { code: 2, out: '', err: 'fieldline: --bytes is too small: 0, at least 1\n' },
+      { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1000000000000000 (got "0")\n' },
     ])
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
   })

@@ -281,6 +281,11 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(await offline.exit).toBe(1)
     expect(offline.stderr()).toContain('showing the local copy of what was read before')
     expect(offline.stdout().trim().split('\n').slice(1)).toEqual(rows.slice(1))
+    // A range never read before: no copy to show, said as such, not as "no events" (nothing is known of them).
+    const unread = run({ ...historyEnv, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:1' }, ['history', 'meter', 'never-read', '--from', from, '--to', to])
+    expect(await unread.exit).toBe(1)
+    expect(unread.stderr()).toContain('nothing of this range was read before: there is no local copy')
+    expect(unread.stderr()).not.toContain('no events for')
 
     // A range of more buckets than a read goes through is an argument error: exit 2 before any output.
     const tooLong = run(historyEnv, ['history', 'meter', 'm1', '--from', '1970-01-01T00:00:00Z', '--to', '2026-12-07T00:00:00Z'])

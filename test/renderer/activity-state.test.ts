@@ -6,7 +6,8 @@ import { api as fake } from './mocked-api'
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
 const { ActivityLog } = await import('../../src-renderer/src/lib/state/activity.svelte')
-const { activityViewFromSearch, auditFilterOf, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
+const { activityFilterSchema, activityViewFromSearch, auditFilterOf, searchOfActivityView, withActivityFilter } = await import('../../src-renderer/src/lib/activity-view')
+const { formErrors } = await import('../../src-renderer/src/lib/form/issues')
 
 const FACETS = { actions: ['device.add', 'sim.changeStatus.queued'], actors: ['alice'] }
 
@@ -52,6 +53,14 @@ describe('the Activity view in the address', () => {
       if (zone === undefined) delete process.env.TZ
       else process.env.TZ = zone
     }
+  })
+
+  it('tells a device filter that is not type/ID, which no entry could match, in the language’s words', () => {
+    for (const device of ['meter', 'meter/', '/m-1', 'meter/m-1/x']) {
+      expect(formErrors({ schema: activityFilterSchema }, { device }), device).toEqual({ device: { key: 'activity.filters.deviceFormat', params: { field: 'device' } } })
+      expect(activityViewFromSearch(`device=${encodeURIComponent(device)}`).filter, device).toEqual({})
+    }
+    expect(formErrors({ schema: activityFilterSchema }, { device: 'meter/m-1' })).toEqual({})
   })
 
   it('sets and clears one filter, keeping the others', () => {

@@ -1,7 +1,7 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { asSentence, axisTimeStyle, forwarderHeadline, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
+import { asSentence, axisTimeStyle, forwarderHeadline, historyCountText, nextTryText, stateReason, timeZoneProblem } from '../../src-renderer/src/features/historian/historian-text'
 import type { Translate } from '../../src-renderer/src/i18n'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
 
@@ -103,5 +103,16 @@ describe('French wording the cold trial found', () => {
     expect(t('form.secretKept')).toBe('(valeur enregistrée — laisser vide pour la conserver)')
     locale.set('en')
     expect(t('historian.buckets.all', { values: { count: 2, interval: 'day' } })).toBe('2 databases, one per day')
+  })
+})
+
+describe('the outcome of a device history read', () => {
+  it.each(['en', 'fr'])('says nothing of the range’s events when the destination was away and no copy was ever read (%s)', (language) => {
+    locale.set(language)
+    expect(historyCountText(t, { fromCache: true, asOf: null, count: 0 })).toBeNull()
+    // From a copy, or from the destination, an empty range is said as such, and a count as a count.
+    expect(historyCountText(t, { fromCache: true, asOf: '2026-12-06T04:37:06.000Z', count: 0 })).toBe(t('historian.history.empty'))
+    expect(historyCountText(t, { fromCache: false, asOf: null, count: 0 })).toBe(t('historian.history.empty'))
+    expect(historyCountText(t, { fromCache: false, asOf: null, count: 3 })).toBe(t('historian.history.count', { values: { count: 3 } }))
   })
 })

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
-import { registerSims } from '../../src-main/cli/commands/sims'
+import { parseSimFilters, registerSims, syncEstimateLine, syncResultLine } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
 /** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
@@ -67,5 +67,41 @@ describe('the options of the devices and sims commands', () => {
     expect([rowsFormat(false, undefined), rowsFormat(false, 'csv'), rowsFormat(true, undefined)]).toEqual(['table', 'csv', 'json'])
     for (const format of ['table', 'csv', 'jsonl']) expect(() => rowsFormat(true, format)).toThrow(`fieldline: --json and --format ${format} cannot be used together`)
     expect(() => rowsFormat(false, 'xml')).toThrow('fieldline: --format must be table, csv or jsonl')
+  })
+})
+
+describe('the SIM filters of the sims commands', () => {
+  it('says a data filter takes a whole number of bytes, rather than that it received NaN', () => {
+    for (const given of ['-5', '1e3', '1.5', 'lots', '']) {
+      expect(() => parseSimFilters([`dataAbove=${given}`])).toThrow(`fieldline: --filter dataAbove= takes a whole number of bytes this cycle, such as 1048576 (got "${given}")`)
+      expect(() => parseSimFilters([`dataBelow=${given}`])).toThrow('--filter dataBelow= takes a whole number of bytes')
+    }
+    expect(parseSimFilters(['dataAbove=1048576', 'dataBelow=0'])).toMatchObject({ dataAbove: 1048576, dataBelow: 0 })
+  })
+
+  it('names the field a refused value was given to, not its place in the schema', () => {
+    expect(() => parseSimFilters(['status=activated,bogus'])).toThrow(/^fieldline: --filter status= must be one of inventory, /)
+    expect(() => parseSimFilters(['status=activated,bogus'])).not.toThrow(/status\.\d/)
+  })
+})
+
+describe('the lines of sims sync', () => {
+  const estimate = { account: 'jasper:ops', sims: 0, listingCalls: 1, usageCalls: 0, perSecond: 5, seconds: 1, exact: false, lastSyncAt: null }
+
+  it('says the SIMs are not counted before a Control Center account’s first listing, rather than "at least 0 SIMs, 1 calls"', () => {
+    expect(syncEstimateLine(estimate)).toBe('jasper:ops: full refresh SIMs not counted before the first listing, at least 1 call at 5/s ≈ 1 s')
+    expect(syncEstimateLine({ ...estimate, sims: 100_000, listingCalls: 200, usageCalls: 2_000, seconds: 440 })).toBe(
+      'jasper:ops: full refresh at least 100,000 SIMs, at least 2,200 calls at 5/s ≈ 7 min',
+    )
+    expect(syncEstimateLine({ ...estimate, sims: 20_000, listingCalls: 40, exact: true, seconds: 8 })).toBe('jasper:ops: full refresh 20,000 SIMs, 40 calls at 5/s ≈ 8 s')
+  })
+
+  it('writes its counts as the CLI writes numbers, 1,000 and not 1000, and one alert as one', () => {
+    expect(syncResultLine({ account: 'jasper:ops', listed: 1000, usageRead: 564, calls: 1129, resumed: false, full: false, fired: 1 })).toBe(
+      'jasper:ops: 1,000 listed, 564 usage read, 1,129 calls, 1 alert fired',
+    )
+    expect(syncResultLine({ account: 'jasper:ops', listed: 0, usageRead: 0, calls: 1, resumed: true, full: false, fired: 218 })).toBe(
+      'jasper:ops: 0 listed, 0 usage read, 1 call (resumed), 218 alerts fired',
+    )
   })
 })

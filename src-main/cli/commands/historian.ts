@@ -330,6 +330,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       }
       let cursor: string | undefined
       let offline = false
+      // Out of reach with nothing of the range read before: no events is then not an answer, only the absence of one.
+      let noCopy = false
       let printed = 0
       // CSV's header names the fields of all the events: the rows wait for the last page (a failed read prints none).
       const forCsv: HistoryEvent[] = []
@@ -342,7 +344,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
         }
         if (page.offline && !offline) {
           offline = true
-          process.stderr.write(`fieldline: ${page.offline.message}; showing the local copy of what was read before\n`)
+          noCopy = page.asOf === null
+          process.stderr.write(`fieldline: ${page.offline.message}; ${noCopy ? 'nothing of this range was read before: there is no local copy' : 'showing the local copy of what was read before'}\n`)
         }
         if (format === 'csv') forCsv.push(...page.items)
         else for (const e of page.items) out(JSON.stringify(e))
@@ -351,7 +354,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       } while (cursor)
       if (format === 'csv') for (const line of historyCsvLines(forCsv)) out(line)
       // An empty answer is a valid one (exit 0), but a mistyped device must not look like a quiet one.
-      if (printed === 0) process.stderr.write(`fieldline: no events for ${type}/${id} from ${opts.from} to ${opts.to}${offline ? ' in the local copy' : ''}\n`)
+      if (printed === 0 && !noCopy) process.stderr.write(`fieldline: no events for ${type}/${id} from ${opts.from} to ${opts.to}${offline ? ' in the local copy' : ''}\n`)
       // The local copy is printed, but a script must not take it for CouchDB's answer (it may lack the newest events).
       if (offline) process.exitCode = EXIT.failed
     })

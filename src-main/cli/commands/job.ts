@@ -23,7 +23,18 @@ import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import type { ControlCenterExtension } from '../../../src-shared/models/profiles'
-import { finishedRows, jobWaitingSeconds, shownRowState, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../src-shared/models/sim-jobs'
+import {
+  JOB_STATUS_TARGETS,
+  finishedRows,
+  jobIdSchema,
+  jobWaitingSeconds,
+  shownRowState,
+  undoableRows,
+  type Job,
+  type JobProgress,
+  type JobRow,
+  type JobRowState,
+} from '../../../src-shared/models/sim-jobs'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
@@ -122,11 +133,29 @@ async function printTable(rt: Runtime, job: Job): Promise<void> {
   rt.out(`estimated duration at ${job.perSecond} requests/s: ${duration(job.estimateSeconds)}`)
 }
 
-/** One line of a followed job's progress; the rate and time left only while it runs (a paused job has neither). */
+/**
+ * A job id as typed, checked here so that a mistyped one is told in the command's terms: the core's own check named its
+ * channel and schema path ("Invalid input for jobs:pause: jobId: …").
+ */
+export function jobIdArgument(text: string): string {
+  if (!jobIdSchema.safeParse(text).success) throw new CliError(`fieldline: "${text.slice(0, 40)}" is not a job id (j followed by letters and digits, as \`job create\` printed it)`, EXIT.usage)
+  return text
+}
+
+/** `--status` of `job create`, in Fieldline's spelling; Control Center's (DEACTIVATED, which `sim status` takes) is refused with the spelling to use. */
+export function jobStatusOption(text: string): (typeof JOB_STATUS_TARGETS)[number] {
+  const status = JOB_STATUS_TARGETS.find((s) => s === text)
+  if (status === undefined) throw new CliError(`fieldline: --status takes one of ${JOB_STATUS_TARGETS.join(', ')} (got "${text.slice(0, 40)}")`, EXIT.usage)
+  return status
+}
+
+/** One line of a followed job's progress, its rows on their way counted; the rate and time left only while it runs (a paused job has neither). */
 export function progressLine(p: JobProgress): string {
   const c = p.counts
   const rate = p.ratePerSecond === null || p.state !== 'running' ? '' : `, ${p.ratePerSecond.toFixed(1)}/s, ETA ${duration(p.etaSeconds)}`
-  return `${p.jobId} ${p.state}: ${countText(c.done + c.failed + c.unknown)}/${countText(c.total - c.skipped)} (done ${countText(c.done)}, failed ${countText(c.failed)}, unknown ${countText(c.unknown)}, pending ${countText(c.pending)})${rate}`
+  // Rows on their way are neither finished nor pending: without them the counts did not add up to the total.
+  const onTheirWay = c.sending > 0 ? `, ${stateText('sending', p.state)} ${countText(c.sending)}` : ''
+  return `${p.jobId} ${p.state}: ${countText(c.done + c.failed + c.unknown)}/${countText(c.total - c.skipped)} (done ${countText(c.done)}, failed ${countText(c.failed)}, unknown ${countText(c.unknown)}${onTheirWay}, pending ${countText(c.pending)})${rate}`
 }
 
 /** Starts or continues a job in this process and follows it until it stops; a signal pauses it. */
@@ -193,7 +222,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
           ? { kind: 'csv' as const, text: await readCsv(opts.fromCsv), ...(orangeCsv ? { carrier: 'orange' as const } : {}) }
           : { kind: 'query' as const, query: parseQuery(opts.query!) }
         const params = {
-          ...(opts.status !== undefined ? { status: opts.status } : {}),
+          ...(opts.status !== undefined ? { status: jobStatusOption(opts.status) } : {}),
           ...(opts.ratePlan !== undefined ? { ratePlan: opts.ratePlan } : {}),
           ...(opts.text !== undefined ? { text: opts.text } : {}),
           ...(opts.dataCoding !== undefined ? { dataCoding: Number(opts.dataCoding) } : {}),
@@ -216,7 +245,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .option('--refresh', "read every SIM's status from the carrier instead of the cache")
     .action(
       withRuntime(async (rt, id: string, opts: { refresh?: boolean }) => {
-        await printTable(rt, await rt.call('jobs:preflight', { jobId: id, refresh: opts.refresh === true }))
+        await printTable(rt, await rt.call('jobs:preflight', { jobId: jobIdArgument(id), refresh: opts.refresh === true }))
       }),
     )
 
@@ -224,12 +253,12 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .command('run <id>')
     .description('send the pending rows until the job ends (Ctrl-C pauses it)')
     .option('--resend-unknown', 'also send again the SMS whose outcome is unknown (they may reach the device twice)')
-    .action(withRuntime((rt, id: string, opts: { resendUnknown?: boolean }) => follow(rt, id, 'jobs:run', opts.resendUnknown === true)))
+    .action(withRuntime((rt, id: string, opts: { resendUnknown?: boolean }) => follow(rt, jobIdArgument(id), 'jobs:run', opts.resendUnknown === true)))
 
   job
     .command('resume <id>')
     .description('continue a paused job until it ends (Ctrl-C pauses it again)')
-    .action(withRuntime((rt, id: string) => follow(rt, id, 'jobs:resume', false)))
+    .action(withRuntime((rt, id: string) => follow(rt, jobIdArgument(id), 'jobs:resume', false)))
 
   for (const [name, description] of [
     ['pause', 'pause a job a process left running (during `job run`, Ctrl-C pauses)'],
@@ -240,7 +269,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
       .description(description)
       .action(
         withRuntime(async (rt, id: string) => {
-          const result = await rt.call(name === 'pause' ? 'jobs:pause' : 'jobs:cancel', { jobId: id })
+          const result = await rt.call(name === 'pause' ? 'jobs:pause' : 'jobs:cancel', { jobId: jobIdArgument(id) })
           rt.out(rt.json ? JSON.stringify(result) : `job ${result.id} ${result.state}: ${countsLine(result)}`)
         }),
       )
@@ -252,8 +281,8 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .option('--follow', 'continue a job left running here and print its progress until it stops')
     .action(
       withRuntime(async (rt, id: string, opts: { follow?: boolean }) => {
-        const status = await rt.call('jobs:status', { jobId: id })
-        if (opts.follow && status.state === 'running') return follow(rt, id, 'jobs:resume', false)
+        const status = await rt.call('jobs:status', { jobId: jobIdArgument(id) })
+        if (opts.follow && status.state === 'running') return follow(rt, jobIdArgument(id), 'jobs:resume', false)
         if (rt.json) rt.out(JSON.stringify(status))
         else rt.out(`job ${id} ${status.state}: ${countsLine(status)}${status.etaSeconds !== null ? `, about ${duration(status.etaSeconds)} to go` : ''}`)
         return EXIT.ok
@@ -268,7 +297,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt, id: string, file: string, opts: { bom: boolean }) => {
         const parts: string[] = []
         for (let offset: number | null = 0; offset !== null;) {
-          const page: { text: string; nextOffset: number | null } = await rt.call('jobs:export', { jobId: id, offset })
+          const page: { text: string; nextOffset: number | null } = await rt.call('jobs:export', { jobId: jobIdArgument(id), offset })
           parts.push(page.text)
           offset = page.nextOffset
         }
@@ -285,9 +314,9 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .option('--run', 'send it at once')
     .action(
       withRuntime(async (rt, id: string, opts: { run?: boolean }) => {
-        const undo = await rt.call('jobs:undo', { jobId: id })
+        const undo = await rt.call('jobs:undo', { jobId: jobIdArgument(id) })
         // As the app's undo dialog says: the rows of unknown outcome are in the undo, read from the carrier first.
-        const unknown = undoableRows((await rt.call('jobs:status', { jobId: id })).job)?.unknown ?? 0
+        const unknown = undoableRows((await rt.call('jobs:status', { jobId: jobIdArgument(id) })).job)?.unknown ?? 0
         if (!rt.json && unknown > 0)
           rt.out(`${countText(unknown)} of the rows undone had a change of unknown outcome: each SIM was read from the carrier, and one the change never reached is skipped (noChange)`)
         if (opts.run) return follow(rt, undo.id, 'jobs:run', false)

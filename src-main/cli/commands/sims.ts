@@ -13,7 +13,9 @@ import {
   type AlertRuleInput,
   type SimFilters,
   type SimQuery,
+  type SyncEstimate,
   type SyncProgress,
+  type SyncResult,
 } from '../../../src-shared/models/sim-inventory'
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
@@ -27,6 +29,9 @@ const LIST_FIELDS = new Set(['carrier', 'account', 'status', 'ratePlan'])
 const FILTER_FIELDS = ['carrier', 'account', 'status', 'ratePlan', 'dataAbove', 'dataBelow', 'attached', 'refreshedBefore']
 const TABLE_COLUMNS = ['carrier', 'simId', 'account', 'status', 'ratePlan', 'dataBytes', 'asOf', 'devices'] as const
 
+/** The largest value of each whole-number parameter of an alert rule (alertConditionSchema's). */
+const RULE_MAXIMA = { bytes: 1e15, count: 1e9, days: 3650, failures: 1000 } as const
+
 const usage = (message: string): CliError => new CliError(`fieldline: ${message}`, EXIT.usage)
 
 /** `--filter FIELD=VALUE`, repeatable; list fields take alternatives (`status=activated,suspended`), the rest one value. */
@@ -38,8 +43,11 @@ export function parseSimFilters(given: readonly string[]): SimFilters {
     if (eq < 0 || !FILTER_FIELDS.includes(field)) throw usage(`--filter takes FIELD=VALUE with FIELD one of ${FILTER_FIELDS.join(', ')} (got "${item.slice(0, 60)}")`)
     const value = item.slice(eq + 1)
     if (LIST_FIELDS.has(field)) filters[field] = [...((filters[field] as string[] | undefined) ?? []), ...value.split(',')]
-    else if (NUMBER_FIELDS.has(field)) filters[field] = /^\d{1,16}$/.test(value) ? Number(value) : NaN
-    else if (field === 'attached') {
+    else if (NUMBER_FIELDS.has(field)) {
+      // Said here, in the option's terms: the schema would see NaN and answer "expected number, received NaN".
+      if (!/^\d{1,16}$/.test(value)) throw usage(`--filter ${field}= takes a whole number of bytes this cycle, such as 1048576 (got "${value.slice(0, 60)}")`)
+      filters[field] = Number(value)
+    } else if (field === 'attached') {
       if (value !== 'true' && value !== 'false') throw usage('--filter attached= takes true or false')
       filters[field] = value === 'true'
     } else filters[field] = value
@@ -89,6 +97,22 @@ async function accountsOf(rt: Runtime, account: string | undefined): Promise<str
   return items.filter((p) => p.extension === 'jasper' || p.extension === 'atnt' || p.extension === 'orange').map((p) => `${p.extension}:${p.id}`)
 }
 
+/** "1 call", "1,129 calls": the CLI writes its numbers as 1,000,000 whatever the locale (README, CLI). */
+const countOf = (n: number, noun: string): string => `${countText(n)} ${noun}${n === 1 ? '' : 's'}`
+
+/**
+ * What a full refresh of an account takes. Before the first listing of a Control Center account nothing is known of its
+ * SIMs: that is said, rather than "at least 0 SIMs".
+ */
+export function syncEstimateLine(e: SyncEstimate): string {
+  const sims = e.exact ? countOf(e.sims, 'SIM') : e.sims === 0 ? 'SIMs not counted before the first listing' : `at least ${countOf(e.sims, 'SIM')}`
+  return `${e.account}: full refresh ${sims}, ${e.exact ? '' : 'at least '}${countOf(e.listingCalls + e.usageCalls, 'call')} at ${e.perSecond}/s ≈ ${duration(e.seconds)}`
+}
+
+export function syncResultLine(r: SyncResult): string {
+  return `${r.account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countOf(r.calls, 'call')}${r.resumed ? ' (resumed)' : ''}, ${countOf(r.fired, 'alert')} fired`
+}
+
 function duration(seconds: number): string {
   if (seconds < 120) return `${seconds} s`
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`
@@ -113,7 +137,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         let failed = false
         for (const account of accounts) {
           const estimate = await rt.call('sims:estimate', { account, usage: opts.usage === true })
-          const about = `${account}: full refresh ${estimate.exact ? '' : 'at least '}${estimate.sims} SIMs, ${estimate.listingCalls + estimate.usageCalls} calls at ${estimate.perSecond}/s ≈ ${duration(estimate.seconds)}`
+          const about = syncEstimateLine(estimate)
           if (opts.estimate) {
             if (rt.json) results.push(estimate)
             else rt.out(about)
@@ -122,15 +146,12 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           rt.err(about)
           const off = rt.core.bus.subscribe((event, payload) => {
             const p = payload as SyncProgress
-            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${countText(p.sims)} SIMs, ${countText(p.calls)} calls`)
+            if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${countOf(p.sims, 'SIM')}, ${countOf(p.calls, 'call')}`)
           })
           try {
             const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true })
             if (rt.json) results.push(r)
-            else
-              rt.out(
-                `${account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countText(r.calls)} calls${r.resumed ? ' (resumed)' : ''}, ${countText(r.fired)} alert(s) fired`,
-              )
+            else rt.out(syncResultLine(r))
           } catch (e) {
             // One account failing does not stop the others; the exit code says something failed.
             if (!(e instanceof CliError)) throw e
@@ -263,20 +284,28 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             email: string[]
           },
         ) => {
-          const num = (v: string | undefined, flag: string): number => {
+          // Each parameter checked here against the rule's range, so that a bad one is named as the option it came from
+          // rather than as the core's "Invalid input for alerts:add: condition.bytes: …" (or "received NaN").
+          const num = (v: string | undefined, flag: 'bytes' | 'count' | 'days' | 'failures'): number => {
             if (v === undefined) throw usage(`--kind ${o.kind} needs --${flag}`)
-            return Number(v)
+            return wholeNumber(`--${flag}`, v, 1, RULE_MAXIMA[flag])
+          }
+          const percent = (v: string | undefined): number => {
+            if (v === undefined) throw usage(`--kind ${o.kind} needs --percent`)
+            const n = Number(v)
+            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > 1000) throw usage(`--percent takes a number from 1 to 1000 (got "${v.slice(0, 40)}")`)
+            return n
           }
           const conditions: Record<string, () => unknown> = {
             dataAbove: () => ({ kind: 'dataAbove', bytes: num(o.bytes, 'bytes') }),
             dataShare: () => ({
               kind: 'dataShare',
-              percent: num(o.percent, 'percent'),
+              percent: percent(o.percent),
               allowances: Object.fromEntries(
                 o.allowance.map((a) => {
                   const eq = a.lastIndexOf('=')
                   if (eq < 1) throw usage('--allowance takes PLAN=BYTES')
-                  return [a.slice(0, eq), Number(a.slice(eq + 1))]
+                  return [a.slice(0, eq), wholeNumber(`--allowance ${a.slice(0, eq).slice(0, 60)}=`, a.slice(eq + 1), 1, RULE_MAXIMA.bytes)]
                 }),
               ),
             }),

@@ -1,11 +1,12 @@
 import { countText } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import type { TrashEntry } from '../../../src-shared/models/trash'
+import { trashIdSchema, type TrashEntry } from '../../../src-shared/models/trash'
 import { CliError, EXIT, type WithRuntime } from '../runtime'
 
+/** One entry, tab-separated; its purge date is to come ("purged <date>" read as if it were gone already). */
 function line(e: TrashEntry): string {
-  return `${e.id}\t${e.item}\t${e.target}\t${e.deletedAt}\t${e.deletedBy}\tpurged ${e.purgeAt}${e.label ? `\t${e.label}` : ''}`
+  return `${e.id}\t${e.item}\t${e.target}\t${e.deletedAt}\t${e.deletedBy}\tkept until ${e.purgeAt}${e.label ? `\t${e.label}` : ''}`
 }
 
 /** Asks on the terminal; without one, emptying needs --yes (a script must say so, not hang on a prompt). */
@@ -41,6 +42,8 @@ export function registerTrash(program: Command, withRuntime: WithRuntime): void 
     .description('put a deleted item back as it was')
     .action(
       withRuntime(async (rt, id: string) => {
+        // Said in the command's terms, not as the core's "Invalid input for trash:restore: id: …".
+        if (!trashIdSchema.safeParse(id).success) throw new CliError(`fieldline: "${id.slice(0, 40)}" is not a trash entry id (16 letters a–f and digits, as \`trash list\` shows it)`, EXIT.usage)
         const { restored } = await rt.call('trash:restore', { id })
         rt.out(rt.json ? JSON.stringify(restored) : `restored ${restored.item} ${restored.target}`)
       }),

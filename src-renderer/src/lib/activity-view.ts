@@ -12,7 +12,17 @@ const daySchema = z.iso.date().max(10)
  * The filters as the address and the fields hold them: the range as the operator's own days (ISO dates), which
  * `auditFilterOf` turns into the instants the core reads.
  */
-export const activityFilterSchema = auditFilterSchema.extend({ from: daySchema.optional(), to: daySchema.optional() }).strict()
+export const activityFilterSchema = auditFilterSchema
+  .extend({
+    // The trail names a device as type/ID: a type or an ID alone matched no entry and said nothing ("0–0 of 0").
+    device: auditFilterSchema.shape.device.refine((v) => v === undefined || /^[^/]+\/[^/]+$/.test(v), {
+      message: 'a device as type/ID',
+      params: { messageKey: 'activity.filters.deviceFormat' },
+    }),
+    from: daySchema.optional(),
+    to: daySchema.optional(),
+  })
+  .strict()
 export type ActivityFilter = z.infer<typeof activityFilterSchema>
 
 export interface ActivityView {

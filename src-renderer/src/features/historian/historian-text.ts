@@ -108,3 +108,12 @@ export function asSentence(text: string): string {
   const trimmed = text.trim()
   return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`
 }
+
+/**
+ * How many events a read of a device's history found; null when the destination could not be reached and no local
+ * copy of the range exists: nothing is known of its events then, and "No events in this range" misled.
+ */
+export function historyCountText(t: Translate, read: { fromCache: boolean; asOf: string | null; count: number }): string | null {
+  if (read.fromCache && read.asOf === null) return null
+  return read.count === 0 ? t('historian.history.empty') : t('historian.history.count', { values: { count: read.count } })
+}
