@@ -83,7 +83,7 @@ export async function addPlatform(page: Page, t: Words, url: string): Promise<vo
 export async function importDevices(page: Page, t: Words, lines: readonly string[]): Promise<void> {
   const rows = lines.length - 1
   await page.getByLabel(t('import.file')).setInputFiles({ name: 'devices.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
-  await expect(page.getByText(t('import.counts', { rows, added: rows, failed: 0 }))).toBeVisible()
+  await expect(page.getByText(t('import.counts', { rows, added: rows, existing: 0, refused: 0 }))).toBeVisible()
   await page
     .getByRole('region', { name: t('import.title') })
     .getByRole('button', { name: t('import.close') })
