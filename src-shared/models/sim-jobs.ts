@@ -64,6 +64,33 @@ export function shownRowState(state: JobRowState, jobState?: JobState): JobRowSt
 }
 
 /**
+ * The row states a job in `jobState` can have, for the views' filters (a draft's "Interrupted (0)" was offered): a draft
+ * has only rows to send; pre-flight skips some (ready); nothing is on its way once a job is cancelled (the cancel settles
+ * those rows) or done, where no row waits either.
+ */
+function possibleRowStates(jobState: JobState): readonly JobRowState[] {
+  switch (jobState) {
+    case 'draft':
+      return ['pending']
+    case 'ready':
+      return ['pending', 'skipped']
+    case 'running':
+    case 'paused':
+      return JOB_ROW_STATES
+    case 'cancelled':
+      return JOB_ROW_STATES.filter((s) => s !== 'sending')
+    case 'done':
+      return JOB_ROW_STATES.filter((s) => s !== 'sending' && s !== 'pending')
+  }
+}
+
+/** The row states a job's rows filter offers: those its rows can be in (possibleRowStates), any that has rows, and the one chosen. */
+export function offeredRowStates(job: { state: JobState; counts: Record<JobRowState, number> }, chosen: JobRowState | ''): JobRowState[] {
+  const possible = possibleRowStates(job.state)
+  return JOB_ROW_STATES.filter((s) => possible.includes(s) || job.counts[s] > 0 || s === chosen)
+}
+
+/**
  * The rows of a job an undo sets back (jobs:undo): a status or rate-plan job's rows done, and those whose outcome is
  * unknown (a change on its way when the job was cancelled, an Orange submission whose answer was lost) — the undo's
  * pre-flight reads each SIM from the carrier, so one the change never reached is skipped as "no change". Null for a

@@ -16,10 +16,15 @@ test('Activity’s days are typed day first in French, a day that does not exist
   const from = page.getByRole('textbox', { name: fr('activity.filters.from') })
   await expect(from).toHaveAttribute('placeholder', fr('dates.datePlaceholder'))
 
-  // A day February lacks: said under the field with an example, and the address keeps no range.
+  // Text that is no date: said under the field with an example, and the address keeps no range.
+  await from.fill('hier')
+  await from.press('Enter')
+  await expect(page.getByText(fr('dates.badDate', { value: 'hier', example: '31/12/2026' }))).toBeVisible()
+  await expect(from).toHaveAttribute('aria-invalid', 'true')
+  // A day February lacks is in the right form: what is wrong is that the day does not exist (cold trial).
   await from.fill('31/02/2026')
   await from.press('Enter')
-  await expect(page.getByText(fr('dates.badDate', { value: '31/02/2026', example: '31/12/2026' }))).toBeVisible()
+  await expect(page.getByText(fr('dates.noSuchDate', { value: '31/02/2026' }))).toBeVisible()
   await expect(from).toHaveAttribute('aria-invalid', 'true')
   expect(new URL(page.url()).hash + new URL(page.url()).search).not.toContain('from=')
 

@@ -132,6 +132,10 @@ describe.skipIf(skip)('fieldline historian', () => {
     const small = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_QUEUE_SIZE: '5' }), ['run'])
     expect(await small.exit).toBe(2)
     expect(small.stderr()).toContain('FIELDLINE_HISTORIAN_QUEUE_SIZE is too small: at least 100')
+    // Not a URL: refused at start naming the variable, not tried as the host "notaurl" (cold trial).
+    const notUrl = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_URL: 'notaurl' }), ['run'])
+    expect(await notUrl.exit).toBe(2)
+    expect(notUrl.stderr()).toContain('FIELDLINE_HISTORIAN_COUCH_URL must be an https:// URL')
     const insecure = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_URL: 'http://cloudant.example.com' }), ['run'])
     expect(await insecure.exit).toBe(2)
     expect(insecure.stderr()).toContain('https://')

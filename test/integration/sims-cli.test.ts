@@ -79,6 +79,11 @@ describe('fieldline sims and alerts', () => {
     // A failed SMS takes no parameter (read back from Control Center at each sync and check).
     expect((await runCli(dir, ['alerts', 'add', 'sms', '--name', 'SMS failed', '--kind', 'smsFailed'])).code).toBe(0)
     expect(JSON.parse((await runCli(dir, ['--json', 'alerts', 'list'])).out)).toContainEqual(expect.objectContaining({ id: 'sms', condition: { kind: 'smsFailed' } }))
+    // People read the condition in words; --json (above) keeps it as stored.
+    expect((await runCli(dir, ['alerts', 'list'])).out.trim().split('\n')).toEqual([
+      'heavy\tHeavy users\tdata above 1 byte this cycle',
+      'sms\tSMS failed\tan SMS that Control Center reports as failed',
+    ])
     expect((await runCli(dir, ['alerts', 'remove', 'sms'])).code).toBe(0)
     const check = await runCli(dir, ['--json', 'alerts', 'check'])
     const { fired, unread } = JSON.parse(check.out) as { fired: number; unread: number }

@@ -1,12 +1,23 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { countsText, findingsOfRow, rowStateText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { countsText, findingsOfRow, rowStateText, sourceText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { accountName } from '../../src-renderer/src/features/sims/sim-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
 
 describe('a job’s words', () => {
+  it('says a row listed by an account as the page’s header says the job’s account (cold trial: raw jasper:lab-account-1)', () => {
+    locale.set('en')
+    expect(sourceText(t, 'jasper:lab-account-1')).toBe('Jasper · lab-account-1')
+    expect(sourceText(t, 'jasper:lab-account-1')).toBe(accountName(t, 'jasper:lab-account-1'))
+    expect(sourceText(t, 'orange')).toBe('Orange')
+    // A device and a CSV line are said as before.
+    expect(sourceText(t, 'meter/m-1')).toBe('meter/m-1')
+    expect(sourceText(t, 'line 12')).toBe(t('jobs.ui.rows.line', { values: { line: 12 } }))
+  })
+
   it.each([
     ['en', 'Sending', 'Interrupted: checked with the carrier when the job resumes'],
     ['fr', 'Envoi en cours', 'Interrompue\u00a0: vérifiée auprès de l’opérateur à la reprise'],

@@ -65,6 +65,25 @@ describe('the notice that confirms a deletion', () => {
     expect(notices.items.map(said)).toEqual([['error', 'refused: trash.keyTaken', undefined]])
   })
 
+  it('gives way when the entry is restored from the Trash view, whose Undo would only be refused (cold trial)', async () => {
+    const trash = new TrashState()
+    trash.reportDeletion(ok({ removed: true as const, trashId: ENTRY.id }), TEXTS)
+    trash.reportDeletion(ok({ removed: true as const, trashId: 'fedcba9876543210' }), { ...TEXTS, done: () => 'Device meter/m-2 deleted.' })
+    const restoring = trash.restore(ENTRY.id)
+    fake.answer('trash:restore', ok({ restored: ENTRY }))
+    await restoring
+    expect(notices.items.map((n) => n.text(t))).toEqual(['Device meter/m-2 deleted.'])
+    // A refused restore leaves the notice: the entry is still in the trash.
+    const refused = trash.restore('fedcba9876543210')
+    fake.answer('trash:restore', { ok: false, error: { code: 'CONFLICT', message: 'taken' } })
+    await refused
+    expect(notices.items.map((n) => n.text(t))).toEqual(['Device meter/m-2 deleted.'])
+    const emptying = trash.empty()
+    fake.answer('trash:empty', ok({ purged: 1 }))
+    await emptying
+    expect(notices.items).toEqual([])
+  })
+
   it('reports a refused deletion without an Undo', () => {
     const trash = new TrashState()
     expect(trash.reportDeletion({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } }, TEXTS)).toBe(false)

@@ -1,5 +1,5 @@
 /**
- * A destination's URL as the core takes it when a profile is saved (or read from FIELDLINE_HISTORIAN_* variables). Cold
+ * A destination's URL as the core takes it when a profile is saved (variables must give the scheme: historian-env-urls). Cold
  * trial: the CouchDB form accepted `couch.local:5984` (a bare host means https://, withDefaultScheme) and the core then
  * refused the same value with « null » n’est pas une URL https:// valide — the form and the core must agree.
  */

@@ -23,6 +23,7 @@ import { collect } from '../device-list-options'
 import { exportFormatOf, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
+import { conditionWords } from '../alert-condition-text'
 
 const NUMBER_FIELDS = new Set(['dataAbove', 'dataBelow'])
 const LIST_FIELDS = new Set(['carrier', 'account', 'status', 'ratePlan'])
@@ -238,7 +239,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { items } = await rt.call('alerts:list', {})
         if (rt.json) return rt.out(JSON.stringify(items))
-        for (const r of items) rt.out(tableLine([r.id, r.name, JSON.stringify(r.condition), [...r.carriers, ...r.accounts].join(' '), r.emails.join(' ')]))
+        for (const r of items) rt.out(tableLine([r.id, r.name, conditionWords(r.condition), [...r.carriers, ...r.accounts].join(' '), r.emails.join(' ')]))
       }),
     )
   alerts

@@ -11,6 +11,7 @@ import { AppError } from '../common/errors'
 import { parseOrThrow } from '../common/validation'
 import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import { linkSecurity, parseClientId } from '../platform/broker-url'
+import { assertSecureUrl } from '../http/secure-url'
 import { assertDestinationSecrets, normaliseCouchSettings, normaliseHistorianSettings, normaliseKafkaSettings } from '../profiles/destination-settings'
 import { configurationDbName } from './buckets'
 
@@ -163,6 +164,23 @@ function trimmed(env: Env, name: string): string | undefined {
   return v ? v : undefined
 }
 
+/**
+ * A URL variable: a script writes the whole URL, so one without http(s):// is refused here, naming the variable, rather
+ * than read as a bare host (a profile's form takes `account.cloudant.com` as https://; `notaurl` would then be tried as
+ * a host name and fail only when reached).
+ */
+function envUrl(env: Env, name: string): string | undefined {
+  const v = trimmed(env, name)
+  if (v === undefined) return undefined
+  try {
+    assertSecureUrl(v)
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e
+    throw AppError.withRef('VALIDATION', `${name} must be an https:// URL (http:// for this computer only): ${e.message}`, { key: 'historian.invalidVariable', params: { name } })
+  }
+  return v
+}
+
 function envNumber(env: Env, name: string): number | undefined {
   const v = trimmed(env, name)
   if (v === undefined) return undefined
@@ -221,7 +239,7 @@ function secretNames(secrets: Record<string, string>): Set<string> {
 /** The destinations FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_HISTORIAN_KAFKA_* describe (possibly none). */
 export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = {}): DestinationConfig[] {
   const destinations: DestinationConfig[] = []
-  const couchUrl = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_URL')
+  const couchUrl = envUrl(env, 'FIELDLINE_HISTORIAN_COUCH_URL')
   if (couchUrl) {
     const apiKey = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_API_KEY')
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_PASSWORD')
@@ -232,7 +250,7 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
           url: couchUrl,
           auth: apiKey ? 'iam' : 'basic',
           username: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_USERNAME') ?? '',
-          ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
+          ...(envUrl(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') ? { iamUrl: envUrl(env, 'FIELDLINE_HISTORIAN_COUCH_IAM_URL') } : {}),
           dbName: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_DB') ?? 'default',
           ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') ? { bucketInterval: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_BUCKET') } : {}),
           ...(trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') ? { timeZone: trimmed(env, 'FIELDLINE_HISTORIAN_COUCH_TIME_ZONE') } : {}),
@@ -248,7 +266,7 @@ export function destinationsFromEnvironment(env: Env, files: EnvironmentFiles = 
     destinations.push({ ref: 'couchdb/env', name: 'FIELDLINE_HISTORIAN_COUCH_URL', kind: 'couchdb', settings, secrets })
   }
   const brokers = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_BROKERS')
-  const restUrl = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_URL')
+  const restUrl = envUrl(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_URL')
   if (brokers || restUrl) {
     const password = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_PASSWORD')
     const restApi = trimmed(env, 'FIELDLINE_HISTORIAN_KAFKA_REST_API') ?? 'eventstreams'

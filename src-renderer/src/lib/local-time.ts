@@ -85,6 +85,16 @@ export function parseLocalDate(text: string, locale: string | null | undefined):
 }
 
 /**
+ * Why a typed day is refused, for the field's words: 'form' when it does not read as a date in the language's order,
+ * 'noSuchDay' when it does but the calendar lacks that day (31/02/2026, month 13); null when it is a day.
+ */
+export function localDateProblem(text: string, locale: string | null | undefined): 'form' | 'noSuchDay' | null {
+  if (parseLocalDate(text, locale) !== null) return null
+  const typed = typedParts(text, locale)
+  return typed && !typed.time ? 'noSuchDay' : 'form'
+}
+
+/**
  * Whether a day put in one end of a range of days would put its start after its end: `notBefore` is the start already
  * applied (for the end's field), `notAfter` the end (for the start's). Compared as calendar days, as the fields keep them.
  */

@@ -4,6 +4,7 @@ import { CARRIERS, type Carrier } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
 import { formatNumber } from '../../lib/format'
 import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
+import { accountName } from '../sims/sim-cells'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
 /** A row's state in words, as the job's state makes it (shownRowState: interrupted, not sent). */
@@ -43,10 +44,16 @@ export function findingsOfRow(t: Translate, row: Pick<JobRow, 'issues' | 'error'
   return parts.join(' · ')
 }
 
-/** Where a row came from: a CSV line (the core writes `line 12`), a device (`type/id`) or an account. */
+/**
+ * Where a row came from: a CSV line (the core writes `line 12`), a device (`type/id`), the account that listed the SIM
+ * (`jasper:ops`, said as the page's header says the job's account: "Jasper · ops") or, without one, its carrier.
+ */
 export function sourceText(t: Translate, source: string): string {
   const line = /^line (\d+)$/.exec(source)
-  return line ? t('jobs.ui.rows.line', { values: { line: Number(line[1]) } }) : source
+  if (line) return t('jobs.ui.rows.line', { values: { line: Number(line[1]) } })
+  const carrier = source.split(':', 1)[0] as Carrier
+  if (!CARRIERS.includes(carrier) || source.includes('/')) return source
+  return source === carrier ? carrierText(t, carrier) : accountName(t, source)
 }
 
 /** What pre-flight found, by code and how many rows, errors first (they keep rows from being sent). */

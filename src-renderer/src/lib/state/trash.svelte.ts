@@ -31,12 +31,31 @@ export class TrashState extends EventStore<TrashEntry[]> {
     return itemsOf(api.invoke('trash:list', {}))
   }
 
-  restore(id: string): Promise<Result<{ restored: TrashEntry }>> {
-    return this.write(api.invoke('trash:restore', { id }))
+  /**
+   * The Undo notice of each deletion this window confirmed, by trash entry: a restore from the Trash view or an emptied
+   * trash takes it away, for its Undo could then only be refused (cold trial: "no longer in the trash").
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never shown: the notices are the state
+  #undoNotices = new Map<string, number>()
+
+  #withdrawUndo(trashIds: Iterable<string>): void {
+    for (const trashId of [...trashIds]) {
+      const id = this.#undoNotices.get(trashId)
+      if (id !== undefined) notices.dismiss(id)
+      this.#undoNotices.delete(trashId)
+    }
   }
 
-  empty(): Promise<Result<{ purged: number }>> {
-    return this.write(api.invoke('trash:empty', {}))
+  async restore(id: string): Promise<Result<{ restored: TrashEntry }>> {
+    const result = await this.write(api.invoke('trash:restore', { id }))
+    if (result.ok) this.#withdrawUndo([id])
+    return result
+  }
+
+  async empty(): Promise<Result<{ purged: number }>> {
+    const result = await this.write(api.invoke('trash:empty', {}))
+    if (result.ok) this.#withdrawUndo(this.#undoNotices.keys())
+    return result
   }
 
   /**
@@ -58,11 +77,12 @@ export class TrashState extends EventStore<TrashEntry[]> {
         if (undone) return
         undone = true
         const restored = await this.restore(trashId)
-        notices.dismiss(id)
+        this.#withdrawUndo([trashId])
         if (restored.ok) notices.push('success', texts.restored)
         else notices.push('error', texts.refused(restored.error))
       },
     })
+    this.#undoNotices.set(trashId, id)
     return true
   }
 }
