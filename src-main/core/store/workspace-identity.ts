@@ -80,7 +80,7 @@ async function stillThere(recorded: Location): Promise<boolean> {
 
 const identity = (doc: IdentityDoc, copiedNow = false): WorkspaceIdentity => ({
   id: doc.id,
-  copiedFrom: doc.copiedFrom ? { id: doc.copiedFrom.id, path: doc.copiedFrom.path, at: doc.copiedFrom.at } : null,
+  copiedFrom: doc.copiedFrom ?? null,
   copiedNow,
 })
 
