@@ -314,11 +314,23 @@ export const channels = {
   'import:chunk': channel(z.object({ jobId: z.string().max(64), data: z.string().max(MAX_IMPORT_CHUNK_BASE64) }).strict(), z.object({ rows: z.number().int() })),
   'import:finish': channel(z.object({ jobId: z.string().max(64) }).strict(), importReportSchema),
   'import:cancel': channel(z.object({ jobId: z.string().max(64) }).strict(), z.object({ cancelled: z.boolean() })),
-  /** The imports the last run of the core did not live to end (recorded in the audit trail as it opened). */
+  /**
+   * The imports the last run of the core did not live to end (recorded in the audit trail as it opened). `existing`: of
+   * `failed`, the devices already there; absent for an import an earlier build recorded, which did not count them apart.
+   */
   'import:interrupted': channel(
     z.object({}).strict(),
     z.object({
-      items: z.array(z.object({ fileName: z.string(), startedAt: z.string(), rows: z.number().int(), added: z.number().int(), failed: z.number().int() })),
+      items: z.array(
+        z.object({
+          fileName: z.string(),
+          startedAt: z.string(),
+          rows: z.number().int(),
+          added: z.number().int(),
+          failed: z.number().int(),
+          existing: z.number().int().optional(),
+        }),
+      ),
     }),
   ),
 

@@ -3,7 +3,7 @@ import { createCore, type Core } from '../core/app'
 import { createKeytarStore } from '../core/vault/keytar.store'
 import { osActor } from '../core/common/os-actor'
 import { openProgressReporter } from './open-progress'
-import { countText } from '../../src-shared/models/count-text'
+import { importCountsText } from '../../src-shared/models/import-counts'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
 import { refusalText, type FieldNames } from './refusal'
 
@@ -89,7 +89,7 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   })
   for (const i of core.interruptedImports) {
     process.stderr.write(
-      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${countText(i.added)} devices added, ${countText(i.failed)} rows refused of ${countText(i.rows)} read; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are counted as such, not refused).\n`,
+      `fieldline: the import of ${i.fileName} started ${i.startedAt} was cut short when Fieldline stopped: ${importCountsText(i)}; the rest of the file was not imported. Import the same file again to add the rest (the devices already there are counted as such, not refused).\n`,
     )
   }
   if (core.workspace.copiedFrom?.now) {

@@ -78,6 +78,8 @@ test('an import the core did not live to end is said after the restart, once, wi
     await page.waitForSelector('[data-app-state="ready"]')
     const notice = page.getByRole('alert').filter({ hasText: 'The import of killed.csv started' })
     await expect(notice).toContainText('was cut short when Fieldline stopped')
+    // Counted as the finished import counts: nothing of the file was there before, nothing refused.
+    await expect(notice).toContainText(/: [\d,]+ rows, [1-9][\d,]* added, 0 already there, 0 refused\./)
     await expect(notice).toContainText('Import the same file again to add the rest')
     // Loaded again: said once only.
     await page.reload()

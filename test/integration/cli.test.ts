@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { tempDir, testCore } from '../helpers/core'
 import { osActor } from '../../src-main/core/common/os-actor'
+import type { BaseDoc } from '../../src-main/core/store/documents'
+import { CURRENT_SCHEMA } from '../../src-main/core/store/schema'
+import { openWorkspace } from '../../src-main/core/store/workspace'
 
 const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
 
@@ -68,6 +71,22 @@ describe('fieldline CLI', () => {
       { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1000000000000000 (got "0")\n' },
     ])
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
+  })
+
+  it('warns of an import the last run did not end with its counts as a finished import says them, an earlier build’s record without a split it lacks', async () => {
+    // What a killed process left in the workspace (import.service.ts writes it with each batch).
+    const ws = await openWorkspace(join(dir, 'cut'))
+    const running = {
+      split: { fileName: 'fleet.csv', actor: 'op', startedAt: '2026-12-06T01:30:00.000Z', rows: 10_001, added: 4_999, failed: 5_002, existing: 5_000 },
+      older: { fileName: 'old.csv', actor: 'op', startedAt: '2026-12-01T08:00:00.000Z', rows: 12, added: 5, failed: 7 },
+    }
+    await ws.db.put({ _id: '_local/imports', kind: 'imports', schemaVersion: CURRENT_SCHEMA.imports, running } as BaseDoc)
+    await ws.close()
+    const { code, err } = runIn('cut', ['devices', 'count'])
+    expect(code).toBe(0)
+    const cut = (file: string, at: string, counts: string) => `fieldline: the import of ${file} started ${at} was cut short when Fieldline stopped: ${counts}; the rest of the file was not imported.`
+    expect(err).toContain(cut('fleet.csv', running.split.startedAt, '4,999 added, 5,000 already there, 2 refused, 10,001 rows read'))
+    expect(err).toContain(cut('old.csv', running.older.startedAt, '5 added, 7 refused or already there, 12 rows read'))
   })
 
   it('counts the devices a file names that are already there apart from refused rows, exiting 0 for those alone, and groups its counts', async () => {

@@ -99,7 +99,7 @@ describe('an import killed with SIGKILL leaves a truthful audit trail', () => {
       const interrupted = trail.find((e) => e.action === 'devices.import.interrupted')
       expect(interrupted, when).toMatchObject({ outcome: 'failed', target: 'kill.csv', actor: 'cli:importer', after: { added: total } })
       // The CLI says so on stderr as it opens the workspace (runtime.ts), from what the opening found.
-      expect(core.interruptedImports, when).toEqual([{ fileName: 'kill.csv', startedAt: expect.any(String), rows: expect.any(Number), added: total, failed: 0 }])
+      expect(core.interruptedImports, when).toEqual([{ fileName: 'kill.csv', startedAt: expect.any(String), rows: expect.any(Number), added: total, failed: 0, existing: 0 }])
 
       // Recorded once: the next start has nothing left to report.
       await core.close()

@@ -146,5 +146,13 @@ describe('who, what and how it ended', () => {
     expect(detailText(t, cancelled)).toBe('Annulé par l’opérateur\u00a0: 79\u202f006 ajoutés (conservés), 0 refusé sur 79\u202f006 lignes lues.')
     expect(detailText(t, entry({ action: 'devices.import', after: { jobId: 'j', rows: 0, added: 0, failed: 0 } }))).toBe('0 ajouté, 0 refusé sur 0 ligne.')
     locale.set('en')
+    // An import cut short: the devices already there said apart, unless an earlier build recorded it without the split.
+    const cut = entry({ action: 'devices.import.interrupted', outcome: 'failed', after: { jobId: 'j', rows: 12, added: 5, failed: 7, existing: 6 } })
+    expect(detailText(t, cut)).toBe('Cut short when Fieldline stopped: 5 added, 6 already there, 1 refused of 12 rows; the rest of the file was not imported.')
+    const unsplit = entry({ action: 'devices.import.interrupted', outcome: 'failed', after: { jobId: 'j', rows: 12, added: 5, failed: 7 } })
+    expect(detailText(t, unsplit)).toBe('Cut short when Fieldline stopped: 5 added, 7 refused or already there of 12 rows; the rest of the file was not imported.')
+    locale.set('fr')
+    expect(detailText(t, unsplit)).toBe('Interrompu à l’arrêt de Fieldline\u00a0: 5 ajoutés, 7 non ajoutés (refusés ou déjà présents) sur 12 lignes\u202f; le reste du fichier n’a pas été importé.')
+    locale.set('en')
   })
 })

@@ -17,7 +17,8 @@ await import('../../src-renderer/src/i18n')
 const { announceInterruptedImports } = await import('../../src-renderer/src/lib/state/interrupted-imports')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
 
-const item = { fileName: 'fleet.csv', startedAt: '2026-12-06T01:30:00.000Z', rows: 95_000, added: 95_000, failed: 0 }
+/** Imported again after an earlier interruption: most devices were there already, one row refused. */
+const item = { fileName: 'fleet.csv', startedAt: '2026-12-06T01:30:00.000Z', rows: 95_000, added: 4_999, failed: 90_001, existing: 90_000 }
 
 describe('interrupted imports', () => {
   beforeEach(() => {
@@ -33,7 +34,8 @@ describe('interrupted imports', () => {
     expect(notices.items).toHaveLength(1)
     expect(notices.items[0]!.kind).toBe('error')
     expect(notices.items[0]!.text(get(_))).toContain('L’import du fichier fleet.csv, commencé le')
-    expect(notices.items[0]!.text(get(_))).toContain('95\u202f000 appareils ont été ajoutés')
+    // Worded as the finished import's counts: the devices already there are not refused rows.
+    expect(notices.items[0]!.text(get(_))).toContain('\u00a0: 95\u202f000 lignes, 4\u202f999 ajoutées, 90\u202f000 appareils déjà présents, 1 refusée.')
 
     // The page loaded again (serve mode): not said twice.
     const again = announceInterruptedImports()
@@ -41,6 +43,16 @@ describe('interrupted imports', () => {
     await again
     await settle()
     expect(notices.items).toHaveLength(1)
+    locale.set('en')
+  })
+
+  it('says the counts an earlier build recorded without claiming a split it did not record', async () => {
+    const said = announceInterruptedImports()
+    fake.answer('import:interrupted', ok({ items: [{ fileName: 'old.csv', startedAt: '2026-12-01T08:00:00.000Z', rows: 12, added: 5, failed: 7 }] }))
+    await said
+    expect(notices.items.map((n) => n.text(get(_)))).toEqual([expect.stringContaining('was cut short when Fieldline stopped: 12 rows, 5 added, 7 refused or already there. The rest')])
+    locale.set('fr')
+    expect(notices.items[0]!.text(get(_))).toContain('12 lignes, 5 ajoutées, 7 non ajoutées (refusées ou appareils déjà présents).')
     locale.set('en')
   })
 

@@ -1,4 +1,4 @@
-import { refusedRows } from '../../../src-shared/models/import-counts'
+import { importCountsText, refusedRows } from '../../../src-shared/models/import-counts'
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
@@ -236,7 +236,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           const listed = report.errors.filter((e) => e.ref?.key !== 'import.exists')
           for (const e of listed) rt.err(`${file}:${e.row}: error: ${e.message}`)
           if (refused > listed.length) rt.err(`… and ${countText(refused - listed.length)} more refused rows`)
-          rt.out(`${countText(report.added)} added, ${countText(report.existing)} already there, ${countText(refused)} refused, ${countText(report.rows)} rows read`)
+          rt.out(importCountsText(report))
         }
         // Devices already there alone are no failure: a file imported again to finish an interrupted import exits 0.
         return refused > 0 ? EXIT.usage : EXIT.ok

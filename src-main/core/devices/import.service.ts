@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { parse as parseCsv } from 'csv-parse/sync'
 import type { ImportReport, ImportRowError } from '../../../src-shared/contract'
+import { refusedRows } from '../../../src-shared/models/import-counts'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
 import { throttled, type EventBus } from '../common/events'
@@ -43,6 +44,11 @@ interface RunningImport {
   rows: number
   added: number
   failed: number
+  /**
+   * Of `failed`, the rows whose device was there already. A record an earlier build wrote lacks it: its `failed` holds
+   * both, and what is said of it does not pretend to know the split.
+   */
+  existing?: number
 }
 
 /**
@@ -58,7 +64,7 @@ interface ImportsDoc extends BaseDoc {
 const IMPORTS_ID = '_local/imports'
 
 /** An import the last run of the process did not live to end, as its last acknowledged batch left it. */
-export type InterruptedImport = Pick<RunningImport, 'fileName' | 'startedAt' | 'rows' | 'added' | 'failed'>
+export type InterruptedImport = Pick<RunningImport, 'fileName' | 'startedAt' | 'rows' | 'added' | 'failed' | 'existing'>
 
 interface Job {
   id: string
@@ -99,10 +105,12 @@ export interface ImportDeps {
 
 const duplicateMessage = (label: string) => `Device ${label} appears more than once in this file`
 
-function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'> & { existing?: number }): string {
-  // The devices already there are not refused rows: said apart (`failed` counts both).
+function detailOf(j: Pick<Job, 'id' | 'rows' | 'added' | 'failed'> & { existing?: number | undefined }): string {
+  // The devices already there are not refused rows: said apart (`failed` counts both), unless the record is an earlier
+  // build's, which did not count them apart.
+  if (j.existing === undefined) return `import ${j.id}: ${j.added} added, ${j.failed} refused or already there of ${j.rows} rows`
   const existing = j.existing ? `, ${j.existing} already there` : ''
-  return `import ${j.id}: ${j.added} added${existing}, ${j.failed - (j.existing ?? 0)} refused of ${j.rows} rows`
+  return `import ${j.id}: ${j.added} added${existing}, ${refusedRows({ failed: j.failed, existing: j.existing })} refused of ${j.rows} rows`
 }
 
 /**
@@ -163,7 +171,7 @@ export function createImportService({ db, index, bus }: ImportDeps) {
   }
 
   function running(j: Job): RunningImport {
-    return { fileName: j.fileName, actor: j.actor, startedAt: j.startedAt, rows: j.rows, added: j.added, failed: j.failed }
+    return { fileName: j.fileName, actor: j.actor, startedAt: j.startedAt, rows: j.rows, added: j.added, failed: j.failed, existing: j.existing }
   }
 
   function audit(j: Job, entry: Omit<AuditInput, 'actor' | 'target'>) {
@@ -372,20 +380,22 @@ export function createImportService({ db, index, bus }: ImportDeps) {
     async recover(): Promise<InterruptedImport[]> {
       const interrupted = Object.entries((await importsDoc()).running)
       if (interrupted.length === 0) return []
+      // An earlier build's record has no `existing`: none is written for it rather than a false 0.
+      const counts = (r: RunningImport) => ({ rows: r.rows, added: r.added, failed: r.failed, ...(r.existing === undefined ? {} : { existing: r.existing }) })
       const entries = interrupted.map(([jobId, r]) =>
         auditDoc({
           actor: r.actor,
           action: 'devices.import.interrupted',
           target: r.fileName,
           outcome: 'failed',
-          after: { jobId, rows: r.rows, added: r.added, failed: r.failed, startedAt: r.startedAt },
+          after: { jobId, ...counts(r), startedAt: r.startedAt },
           detail: `${detailOf({ id: jobId, ...r })} when the process stopped; the devices of its acknowledged batches are kept, the rest of the file was not imported`,
         }),
       )
       await writeWith(entries, (running) => {
         for (const [jobId] of interrupted) delete running[jobId]
       })
-      return interrupted.map(([, r]) => ({ fileName: r.fileName, startedAt: r.startedAt, rows: r.rows, added: r.added, failed: r.failed }))
+      return interrupted.map(([, r]) => ({ fileName: r.fileName, startedAt: r.startedAt, ...counts(r) }))
     },
 
     async start(input: { fileName: string; format?: ImportFormat | undefined; encoding?: ImportEncoding | undefined }, ctx: CallContext): Promise<{ jobId: string; format: ImportFormat }> {

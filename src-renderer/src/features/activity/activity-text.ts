@@ -73,7 +73,9 @@ export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'aft
   const params = scalars(entry.after)
   // An import the operator cancelled ends as a failed import; its detail says it was cancelled, and what stays.
   const cancelled = typeof entry.after === 'object' && entry.after !== null && (entry.after as { cancelled?: unknown }).cancelled === true
-  const variant = entry.action === 'devices.import' && cancelled ? '_cancelled' : ''
+  // An import cut short that an earlier build recorded did not count the devices already there apart from `failed`.
+  const unsplit = entry.action === 'devices.import.interrupted' && typeof params.existing !== 'number'
+  const variant = entry.action === 'devices.import' && cancelled ? '_cancelled' : unsplit ? '_unsplit' : ''
   const key = actionKey(entry.action).replace('activity.actions.', 'activity.details.') + variant
   if (hasMessage(key)) {
     if (typeof params.status === 'string') params.status = statusText(t, params.status)

@@ -5,6 +5,7 @@
  */
 import { get } from 'svelte/store'
 import { locale } from 'svelte-i18n'
+import { refusedRows } from '../../../../src-shared/models/import-counts'
 import { api } from '../api'
 import { formatDateTime } from '../format'
 import { notices } from './notices.svelte'
@@ -30,7 +31,13 @@ export async function announceInterruptedImports(): Promise<void> {
     const key = `${i.fileName}@${i.startedAt}`
     if (seen.includes(key)) continue
     seen.push(key)
-    notices.push('error', (t) => t('import.interrupted', { values: { file: i.fileName, time: formatDateTime(i.startedAt, get(locale)), added: i.added } }))
+    notices.push('error', (t) => {
+      // Worded as the finished import's counts; an earlier build's record did not count the devices already there apart.
+      const { rows, added, failed, existing } = i
+      const counts =
+        existing === undefined ? t('import.countsUnsplit', { values: { rows, added, failed } }) : t('import.counts', { values: { rows, added, existing, refused: refusedRows({ failed, existing }) } })
+      return t('import.interrupted', { values: { file: i.fileName, time: formatDateTime(i.startedAt, get(locale)), counts } })
+    })
   }
   try {
     localStorage.setItem(SEEN_KEY, JSON.stringify(seen.slice(-SEEN_KEPT)))
