@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { checkIccid, luhnValid } from '../../src-main/core/jobs/identifiers'
+import { checkIccid } from '../../src-main/core/jobs/identifiers'
+import { luhnValid } from '../../src-shared/models/luhn'
 import { smsLength } from '../../src-main/core/jobs/sms-length'
 import { parseJobCsv } from '../../src-main/core/jobs/job-csv'
 

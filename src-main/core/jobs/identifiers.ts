@@ -2,26 +2,13 @@
  * Identifier checks of a job's rows (docs/wire/control-center.md §1.13): what an operator's spreadsheet does to an
  * ICCID before it reaches Fieldline.
  */
+import { luhnValid } from '../../../src-shared/models/luhn'
 import type { PreflightIssue } from '../../../src-shared/models/sim-jobs'
 
 /** What a spreadsheet writes for a long number it took as a float: `8.98822E+18`, `8,98822E+18`. */
 const SCIENTIFIC = /^\d+(?:[.,]\d+)?E\+?\d+$/i
 const ICCID_MIN = 18
 const ICCID_MAX = 22
-
-/** Luhn (ISO/IEC 7812): the last digit checks the others. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48
-    if (i % 2 === 1) {
-      d *= 2
-      if (d > 9) d -= 9
-    }
-    sum += d
-  }
-  return sum % 10 === 0
-}
 
 /**
  * The ICCID a cell names, or null with the reason it names none. Spaces and dashes people type between digit groups
