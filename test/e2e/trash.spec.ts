@@ -51,6 +51,55 @@ test('a deletion notice on screen follows a switch of language, Undo button incl
   await expect(notice(en).getByRole('button', { name: en('trash.undoLabel', { target: 'meter/undo-lang' }) })).toHaveText(en('trash.undo'))
 })
 
+test('a deletion’s Undo notice gives way when another window on the core restores the entry or empties the trash', async ({ app, target }) => {
+  test.skip(target !== 'browser', 'two windows on one core: serve mode')
+  const { page } = app
+  const t = words('en')
+  const notice = (device: string) => page.getByRole('status').filter({ hasText: t('devices.delete.done', { device }) })
+  const deleteOpened = async (device: string): Promise<void> => {
+    await page.getByRole('button', { name: t('devices.delete.button') }).click()
+    await page
+      .getByRole('dialog', { name: t('devices.delete.confirm', { device }) })
+      .getByRole('button', { name: t('devices.delete.button') })
+      .click()
+    await expect(notice(device)).toBeVisible()
+  }
+  await addAndOpenDevice(page, t, 'meter', 'two-1')
+  await deleteOpened('meter/two-1')
+
+  // A second window on the same serve process restores it from its Trash view.
+  const other = await page.context().newPage()
+  try {
+    await other.goto(app.serve!.url)
+    await other.waitForSelector('[data-app-state="ready"]')
+    await other
+      .getByRole('navigation')
+      .getByRole('link', { name: t('nav.settings'), exact: true })
+      .click()
+    await other.getByRole('link', { name: t('trash.open') }).click()
+    await other
+      .getByTestId('trash-row')
+      .filter({ hasText: 'meter/two-1' })
+      .getByRole('button', { name: t('trash.restoreLabel', { target: 'meter/two-1' }) })
+      .click()
+    await expect(other.getByRole('status').filter({ hasText: t('trash.restored', { target: 'meter/two-1' }) })).toBeVisible()
+    // Its Undo could only be refused now: the first window's notice gives way.
+    await expect(notice('meter/two-1')).toHaveCount(0)
+
+    await addAndOpenDevice(page, t, 'meter', 'two-2')
+    await deleteOpened('meter/two-2')
+    await other.getByRole('button', { name: t('trash.emptyTrash') }).click()
+    await other
+      .getByRole('dialog', { name: t('trash.emptyConfirm') })
+      .getByRole('button', { name: t('trash.emptyTrash') })
+      .click()
+    await expect(other.getByText(t('trash.empty'))).toBeVisible()
+    await expect(notice('meter/two-2')).toHaveCount(0)
+  } finally {
+    await other.close()
+  }
+})
+
 for (const language of LANGUAGES) {
   test(`${language}: deletes a profile and restores it from the Trash view; emptying asks once`, async ({ app }) => {
     const { page } = app

@@ -84,6 +84,34 @@ describe('the notice that confirms a deletion', () => {
     expect(notices.items).toEqual([])
   })
 
+  it('gives way when another window on the core restores its entry or empties the trash (serve mode: every window is told)', async () => {
+    const trash = new TrashState()
+    const [second, third] = ['fedcba9876543210', '00000000000000ff']
+    const texts = () => notices.items.map((n) => n.text(t))
+    trash.reportDeletion(ok({ removed: true as const, trashId: ENTRY.id }), TEXTS)
+    trash.reportDeletion(ok({ removed: true as const, trashId: second }), { ...TEXTS, done: () => 'Device meter/m-2 deleted.' })
+    // Another window restored meter/m-1: the core says the trash changed, and this window reads what it holds.
+    fake.emit('trash:changed', {})
+    // A deletion confirmed while that read is on its way is not judged by it: the answer may predate it.
+    trash.reportDeletion(ok({ removed: true as const, trashId: third }), { ...TEXTS, done: () => 'Device meter/m-3 deleted.' })
+    fake.answer('trash:list', ok({ items: [{ ...ENTRY, id: second, target: 'meter/m-2' }] }))
+    await settle()
+    expect(texts()).toEqual(['Device meter/m-2 deleted.', 'Device meter/m-3 deleted.'])
+    // The trash unread (the core out of reach): the notices stay.
+    fake.emit('trash:changed', {})
+    fake.answer('trash:list', { ok: false, error: { code: 'NETWORK', message: 'gone' } })
+    await settle()
+    expect(texts()).toEqual(['Device meter/m-2 deleted.', 'Device meter/m-3 deleted.'])
+    // Emptied from another window.
+    fake.emit('trash:changed', {})
+    fake.answer('trash:list', ok({ items: [] }))
+    await settle()
+    expect(notices.items).toEqual([])
+    // No Undo notice left: a change of the trash costs this window no read.
+    fake.emit('trash:changed', {})
+    expect(fake.pending('trash:list')).toEqual([])
+  })
+
   it('reports a refused deletion without an Undo', () => {
     const trash = new TrashState()
     expect(trash.reportDeletion({ ok: false, error: { code: 'NOT_FOUND', message: 'gone' } }, TEXTS)).toBe(false)

@@ -1,7 +1,7 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { TrashEntry } from '../../../../src-shared/models/trash'
 import { api } from '../api'
-import { EventStore, itemsOf } from './event-store.svelte'
+import { EventStore, follow, itemsOf } from './event-store.svelte'
 import { notices, type NoticeText } from './notices.svelte'
 
 /** What the notice confirming a deletion says, in the operator's language (the view translates). */
@@ -21,6 +21,16 @@ export interface DeletionTexts {
 export class TrashState extends EventStore<TrashEntry[]> {
   constructor() {
     super(api, { refreshOn: [{ event: 'trash:changed' }], live: 'whileActive' })
+    // Another window on the same core (serve mode) may restore the entry or empty the trash: the core tells every
+    // window the trash changed, and this one's Undo notices whose entry is gone give way as they do for its own restore.
+    this.#stopWithdrawing = follow(api, { refreshOn: [{ event: 'trash:changed' }] }, () => void this.#withdrawGone())
+  }
+
+  readonly #stopWithdrawing: () => void
+
+  override dispose(): void {
+    super.dispose()
+    this.#stopWithdrawing()
   }
 
   get items(): TrashEntry[] {
@@ -44,6 +54,21 @@ export class TrashState extends EventStore<TrashEntry[]> {
       if (id !== undefined) notices.dismiss(id)
       this.#undoNotices.delete(trashId)
     }
+  }
+
+  /**
+   * Takes away the Undo notices whose entry the trash no longer holds. Only the notices shown before the trash is read
+   * are judged: a deletion confirmed while the read was on its way may be missing from an answer read before it.
+   */
+  async #withdrawGone(): Promise<void> {
+    for (const [trashId, id] of this.#undoNotices) if (!notices.items.some((n) => n.id === id)) this.#undoNotices.delete(trashId)
+    if (this.#undoNotices.size === 0) return
+    const shown = [...this.#undoNotices.keys()]
+    const listed = await api.invoke('trash:list', {})
+    // Unread (the core out of reach): the notices stay, and an Undo pressed says what the core answers.
+    if (!listed.ok) return
+    const held = listed.value.items.map((e) => e.id)
+    this.#withdrawUndo(shown.filter((trashId) => !held.includes(trashId)))
   }
 
   async restore(id: string): Promise<Result<{ restored: TrashEntry }>> {
