@@ -106,6 +106,9 @@ function hash(...parts: number[]): number {
   return h
 }
 
+/** The share of seeded ICCIDs whose last digit is their Luhn check digit: most, as in a real fleet [I]. */
+const LUHN_VALID_SHARE = 0.9
+
 const SALT = {
   class: 1,
   luhn: 2,
@@ -213,8 +216,10 @@ export class Inventory {
     this.accountId = String(100_020_000 + (Math.abs(Math.trunc(seed)) % 1000))
     const s = Math.abs(Math.trunc(seed))
     // Two ICCID families of different lengths (19 and 20 digits, §1.6 shows a 19-digit one) never collide; within a
-    // family the serial is unique. About half get a wrong check digit: real carrier exports contain those, and a
-    // client that rejects Luhn-invalid ICCIDs would lock operators out of real SIMs.
+    // family the serial is unique. A minority get a wrong check digit: E.118 ICCIDs end with their Luhn digit, so a
+    // real fleet mostly passes, but some issuers put a filler there (control-center.md §1.13 [I]; the §1.6 example and
+    // the real search answer quoted in §1.9 fail Luhn), and a client that rejects those would lock operators out of
+    // real SIMs.
     const prefix19 = `8901170${pad(s % 100, 2)}`
     const prefix20 = `8988216${pad(s % 1000, 3)}`
     const iccids = new Array<string>(size)
@@ -222,7 +227,7 @@ export class Inventory {
       const serial = pad(this.serial(i), 9)
       const body = (this.unit(i, SALT.class) < 0.35 ? prefix20 : prefix19) + serial
       const check = luhnDigit(body)
-      const digit = this.unit(i, SALT.luhn) < 0.5 ? check : (check + 1 + (hash(seed, i, SALT.luhn, 1) % 9)) % 10
+      const digit = this.unit(i, SALT.luhn) < LUHN_VALID_SHARE ? check : (check + 1 + (hash(seed, i, SALT.luhn, 1) % 9)) % 10
       const iccid = body + String(digit)
       iccids[i] = iccid
       this.byIccid.set(iccid, i)
