@@ -4,9 +4,8 @@
  */
 import { luhnValid } from '../../../src-shared/models/luhn'
 import type { PreflightIssue } from '../../../src-shared/models/sim-jobs'
+import { looksLikeMangledNumber } from '../devices/iccid'
 
-/** What a spreadsheet writes for a long number it took as a float: `8.98822E+18`, `8,98822E+18`. */
-const SCIENTIFIC = /^\d+(?:[.,]\d+)?E\+?\d+$/i
 const ICCID_MIN = 18
 const ICCID_MAX = 22
 
@@ -24,7 +23,7 @@ export function checkIccid(raw: string): { iccid: string | null; issues: Preflig
 export function checkDigits(raw: string, min: number, max: number): { iccid: string | null; issues: PreflightIssue[] } {
   const text = raw.trim()
   if (text === '') return { iccid: null, issues: [{ code: 'empty', severity: 'error' }] }
-  if (SCIENTIFIC.test(text)) return { iccid: null, issues: [{ code: 'mangled', severity: 'error', detail: text }] }
+  if (looksLikeMangledNumber(text)) return { iccid: null, issues: [{ code: 'mangled', severity: 'error', detail: text }] }
   const digits = text.replace(/[\s-]/g, '')
   if (!/^\d+$/.test(digits)) return { iccid: null, issues: [{ code: 'notDigits', severity: 'error' }] }
   if (digits.length < min || digits.length > max) return { iccid: null, issues: [{ code: 'length', severity: 'error', detail: String(digits.length) }] }
