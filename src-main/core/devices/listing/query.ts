@@ -11,8 +11,9 @@ import {
   emptyByCell,
   emptyPrefix,
   END,
-  keyOfNat,
+  idSortValue,
   natKey,
+  natOfIdSortKey,
   natOfKey,
   firstOfDevice,
   parseStoredRow,
@@ -319,7 +320,7 @@ export class DeviceQueries {
       const prefix = sortPrefix(column)
       const values = rangeStream(this.db, { gte: prefix, lt: `${prefix}${END}`, reverse: descending }, (key, value) => {
         const cell = Number(value)
-        return admits(cell) ? { nat: natOfKey(key, prefix.length, true), cell } : null
+        return admits(cell) ? { nat: column === 'deviceId' ? natOfIdSortKey(key, prefix.length) : natOfKey(key, prefix.length, true), cell } : null
       })
       const empty = emptyPrefix(column)
       const emptyRows = rangeStream(
@@ -380,8 +381,8 @@ export class DeviceQueries {
       }
     }
     const column = sort as SortedColumn
-    // The ID order needs only the key; the others read the row.
-    const value = (e: Entry) => sortValue(column, column === 'deviceId' ? (keyOfNat(e.nat) as IndexedRow) : rowOf(e))
+    // The ID order needs only the nat; the others read the row.
+    const value = (e: Entry) => (column === 'deviceId' ? idSortValue(e.nat) : sortValue(column, rowOf(e)))
     return (a, b) => {
       const va = value(a)
       const vb = value(b)
