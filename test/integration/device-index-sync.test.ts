@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FacetField } from '../../src-shared/models/device-query'
 import { blankSim } from '../../src-main/core/carriers/sim-model'
 import { writeSimCache } from '../../src-main/core/store/cache.store'
+import { openIndexDb } from '../../src-main/core/store/index-db'
+import { CHECKPOINT_KEY, rowKey } from '../../src-main/core/devices/listing/keys'
 import { tempDir, testCore } from '../helpers/core'
 import { simDoc, weatherDoc } from '../helpers/device-fleet'
 
@@ -132,6 +134,28 @@ describe('the device index follows the workspace', () => {
     expect((await core.call('devices:query', { query: {} })).items.map((d) => [d.deviceId, d.description, d.simStatus, d.ratePlan, d.dataThisCycleBytes, d.weatherStatus, d.weatherPhrase])).toEqual(
       rows,
     )
+  })
+
+  it('builds the index again when it was written in another format, leaving none of its entries behind', async () => {
+    await core.workspace.db.bulkDocs([device('gw', 'GW-007'), device('gw', 'gw-7'), device('gw', 'gw-10'), device('Valve', 'v-1')] as never)
+    const listed = async () => (await core.call('devices:query', { query: {} })).items.map((d) => `${d.typeId}:${d.deviceId}`)
+    const expected = ['gw:GW-007', 'gw:gw-7', 'gw:gw-10', 'Valve:v-1']
+    expect(await listed()).toEqual(expected)
+    const location = join(core.workspace.indexes.dir, 'devices')
+    await core.close()
+    // As an earlier release left it: its checkpoint's format, and a key of its layout (the raw type:id after the nat).
+    const { db } = await openIndexDb(location, { durable: false })
+    const checkpoint = JSON.parse((await db.get(CHECKPOINT_KEY))!) as { format: number }
+    const stale = `${rowKey('gw\u0001gw-0017\u0000gw:gw-7')}`
+    await db.write([
+      { type: 'put', key: CHECKPOINT_KEY, value: JSON.stringify({ ...checkpoint, format: checkpoint.format - 1 }) },
+      { type: 'put', key: stale, value: '1|gw-7|{}' },
+    ])
+    await db.close()
+    core = await testCore(dir)
+    expect(await listed()).toEqual(expected)
+    expect(await core.deviceIndex.db.get(stale)).toBeUndefined()
+    expect(JSON.parse((await core.deviceIndex.db.get(CHECKPOINT_KEY))!)).toMatchObject({ format: checkpoint.format })
   })
 
   it('finds what a PouchDB replication brings in', async () => {

@@ -71,7 +71,7 @@ export interface OpenDeviceIndexOptions {
 }
 
 /** Bump when the layout in keys.ts or what a row holds changes: an index of another format is rebuilt. */
-const FORMAT = 4
+const FORMAT = 5
 /** Changes applied per batch: bounded memory, and a crash loses at most this much index work. */
 const PAGE = 2000
 
