@@ -254,6 +254,10 @@ async function profileConfig(withRuntime: WithRuntime, profileId: string | undef
       config = await rt.core.historian.resolveConfig(profileId)
     } catch (e) {
       if (e instanceof AppError && e.code === 'VAULT_UNAVAILABLE') throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+      // Nothing saved and no variables: not an invalid configuration but none, and the CLI has the variables too.
+      if (profileId === undefined && e instanceof AppError && e.details?.ref?.key === 'profiles.noneForCarrier') {
+        throw new CliError('fieldline: no historian profile in this data directory: add one in the app (Extensions), or set the FIELDLINE_HISTORIAN_* variables (README)', EXIT.usage)
+      }
       throw usage(e)
     }
   })()
