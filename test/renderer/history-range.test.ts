@@ -95,6 +95,9 @@ describe('a typed date and time refused in words (the location’s "measured at"
 
   it('words it in both languages', () => {
     expect(en.dates.noSuchTime).toContain('{value}')
-    expect(fr.dates.noSuchTime).toBe('«\u00a0{value}\u00a0» n’est pas un jour et une heure qui existent dans le fuseau horaire de cet ordinateur.')
+    expect(en.dates.noSuchTime).toContain('{example}')
+    expect(fr.dates.noSuchTime).toBe(
+      '«\u00a0{value}\u00a0» n’est pas un jour et une heure qui existent dans le fuseau horaire de cet ordinateur (jour/mois/année heures:minutes, par exemple {example}).',
+    )
   })
 })
