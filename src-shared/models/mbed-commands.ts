@@ -25,13 +25,17 @@ export function endpointNameProblem(name: string): MessageRef | null {
   return isEndpointName(name) ? null : { key: 'mbed.send.endpointInvalid' }
 }
 
-/** Why a resource path is refused; `fixed` is the path without its leading slashes. */
+/** Why a resource path is refused; `fixed` is the path without its leading slashes, given only when that one is accepted. */
 export type ResourceIdFault = { reason: 'empty' } | { reason: 'leadingSlash'; fixed: string } | { reason: 'tooLong' } | { reason: 'badChars' } | { reason: 'emptySegment' } | { reason: 'dotSegment' }
 
 /** No leading '/' (§2), at most 254 characters, no '?', '#', '\', white space or control character, no empty, '.' or '..' segment. */
 export function resourceIdFault(resourceId: string): ResourceIdFault | null {
   if (resourceId === '') return { reason: 'empty' }
-  if (resourceId.startsWith('/')) return { reason: 'leadingSlash', fixed: resourceId.replace(/^\/+/, '') }
+  if (resourceId.startsWith('/')) {
+    const fixed = resourceId.replace(/^\/+/, '')
+    // The path without its slash is offered only when it would be accepted; else what is wrong with it is said instead.
+    return (fixed === '' ? null : resourceIdFault(fixed)) ?? { reason: 'leadingSlash', fixed }
+  }
   if (resourceId.length > MAX_RESOURCE_ID) return { reason: 'tooLong' }
   if (BAD_RESOURCE_CHARS.test(resourceId)) return { reason: 'badChars' }
   for (const segment of resourceId.split('/')) {

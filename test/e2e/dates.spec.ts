@@ -86,7 +86,7 @@ test('a location’s measured time is typed day first in French, with seconds, a
 
   await measured.fill('06/13/2026 17:05')
   await measured.press('Enter')
-  await expect(dialog.getByText(fr('dates.badTime', { value: '06/13/2026 17:05', example: '31/12/2026 23:59' }))).toBeVisible()
+  await expect(dialog.getByText(fr('dates.noSuchTime', { value: '06/13/2026 17:05', example: '31/12/2026 23:59' }))).toBeVisible()
 
   await measured.fill('06/12/2026 17:05:09')
   await measured.press('Enter')

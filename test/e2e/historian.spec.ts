@@ -153,7 +153,7 @@ for (const language of LANGUAGES) {
     const missing = language === 'fr' ? '31/02/2026 10:00' : '02/31/2026 10:00'
     await toField.fill(missing)
     await history.getByRole('button', { name: t('historian.history.show') }).click()
-    await expect(history.getByText(t('dates.badTime', { value: missing, example }))).toBeVisible()
+    await expect(history.getByText(t('dates.noSuchTime', { value: missing, example }))).toBeVisible()
     await expect(toField).toHaveAttribute('aria-invalid', 'true')
     await fromField.fill(day(Date.now() - 86_400_000))
     await toField.fill(day(Date.now() + 86_400_000))

@@ -242,6 +242,40 @@ test('uploads a package to the platform from its page with the keyboard alone, s
   }
 })
 
+// Cold trial: with a token the platform refuses, Upload showed the refusal twice, in the status line and in the alert.
+test('an upload the platform refuses for its credentials says so once, and uploads nothing', async ({ app }) => {
+  skipWithoutKeyring()
+  const rest = await startPlatformRestPeer()
+  try {
+    const { page } = app
+    await openPage(page, 'Packages')
+    await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
+    await openPage(page, 'Extensions')
+    const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+    await card.getByRole('button', { name: 'Add' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+    await dialog.getByLabel('Profile name').fill('Org platform')
+    await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
+    await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
+    await dialog.getByLabel('REST API URL').fill(rest.url)
+    await dialog.getByLabel('User name').fill(PEER_API_KEY)
+    await dialog.getByLabel('Password/token', { exact: true }).fill('not-the-token')
+    await dialog.getByRole('button', { name: 'Save profile' }).click()
+    await expect(dialog).toBeHidden()
+
+    await openPage(page, 'Packages')
+    await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
+    const refusal = page.getByText('refused the API key or its token')
+    await expect(refusal).toHaveCount(1)
+    await page.getByRole('button', { name: 'Upload to platform' }).click()
+    await expect(page.getByRole('alert').filter({ hasText: 'refused the API key or its token' })).toBeVisible()
+    await expect(refusal).toHaveCount(1)
+    expect(rest.bundles()).not.toHaveProperty('valve-maintenance')
+  } finally {
+    await rest.close()
+  }
+})
+
 test.describe('with a broker', () => {
   let broker: Mosquitto
 

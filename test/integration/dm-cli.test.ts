@@ -57,7 +57,9 @@ describe('fieldline dm (library and invoke)', () => {
   it('adds, lists, shows, exports, invokes and removes a package', async () => {
     const file = join(dir, 'pump.json')
     await writeFile(file, PACKAGE)
-    expect(await run(['dm', 'add', file])).toMatchObject({ code: 0, out: 'added pump-actions 1.2 (1 actions)\n' })
+    // Cold trial: an empty library listed nothing at all, and one action was written "1 actions".
+    expect(await run(['dm', 'list'])).toMatchObject({ code: 0, out: '', err: 'fieldline: the package library is empty (dm add FILE adds one)\n' })
+    expect(await run(['dm', 'add', file])).toMatchObject({ code: 0, out: 'added pump-actions 1.2 (1 action)\n' })
     const again = await run(['dm', 'add', file])
     expect(again).toMatchObject({ code: 2, err: 'fieldline: the library already has pump-actions (version 1.2); add --replace to overwrite it\n' })
     const broken = join(dir, 'broken.json')
@@ -66,7 +68,7 @@ describe('fieldline dm (library and invoke)', () => {
     expect(refused.code).toBe(2)
     expect(refused.err).toContain(`  ${broken}:1:14: error: "bundleId" contains " "`)
     expect((await run(['dm', 'add', file, '--replace'])).code).toBe(0)
-    expect((await run(['dm', 'list'])).out).toBe('pump-actions\t1.2\tplant\t1 actions\n')
+    expect((await run(['dm', 'list'])).out).toBe('pump-actions\t1.2\tplant\t1 action\n')
     expect((await run(['dm', 'show', 'pump-actions'])).out).toContain('seconds (required) ~ \\d{1,3} = 30')
     expect((await run(['dm', 'export', 'pump-actions'])).out.trim()).toBe(PACKAGE)
 

@@ -126,6 +126,12 @@ describe.skipIf(skip)('fieldline historian', () => {
     const zone = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_TIME_ZONE: 'Mars/Olympus' }), ['run'])
     expect(await zone.exit).toBe(2)
     expect(zone.stderr()).toContain('Unknown time zone')
+    // Cold trial: no profile and no variables said "invalid historian configuration: … add one in Extensions".
+    for (const args of [['run'], ['history', 'meter', 'm1', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z']]) {
+      const none = run({ TEST_DATA_DIR: dir }, args)
+      expect(await none.exit).toBe(2)
+      expect(none.stderr()).toContain('fieldline: no historian profile in this data directory: add one in the app (Extensions), or set the FIELDLINE_HISTORIAN_* variables')
+    }
     const noBroker = run(env(dir, 'bad', { FIELDLINE_MQTT_URL: '' }), ['run'])
     expect(await noBroker.exit).toBe(2)
     expect(noBroker.stderr()).toContain('FIELDLINE_MQTT_URL is not set')

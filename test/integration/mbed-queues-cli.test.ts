@@ -146,4 +146,20 @@ describe('bridge mbed queues', () => {
     expect(run.out).toBe('')
     expect(run.err).toContain('no mbed queue in this data directory')
   })
+
+  // Cold trial: FIELDLINE_MBED_URL=notaurl was refused (exit 2), yet `queues` then listed an env- queue for "mbed notaurl".
+  it('leaves no queue behind for variables the bridge refuses, and names the variable', { timeout: 60_000 }, async () => {
+    const env = { FIELDLINE_MBED_ACCESS_KEY: 'k', FIELDLINE_MQTT_URL: 'mqtt://127.0.0.1:1', FIELDLINE_MQTT_CLIENT_ID: 'a:org1:bridge' }
+    for (const [name, value] of [
+      ['FIELDLINE_MBED_URL', 'notaurl'],
+      ['FIELDLINE_MBED_QUEUE_SIZE', 'lots'],
+      ['FIELDLINE_MBED_DEVICE_TYPE', 'a/b'],
+    ] as const) {
+      const refused = await runCli(dataDir, ['bridge', 'mbed'], { ...env, [name]: value })
+      expect(refused.code, refused.err).toBe(2)
+      expect(refused.err).toContain(`fieldline: invalid bridge configuration: ${name}: `)
+    }
+    expect(existsSync(join(dataDir, 'mbed'))).toBe(false)
+    expect((await runCli(dataDir, ['bridge', 'mbed', 'queues'], env)).err).toContain('no mbed queue in this data directory')
+  })
 })

@@ -205,6 +205,9 @@ describe('weather clients against the weather peer', () => {
         const e = await rejection(bad.read(SITES.gale, EN))
         expect(e).toMatchObject({ code: 'AUTH_FAILED' })
         expect(JSON.stringify(e.toInfo())).not.toContain('om-wrong-key')
+        // Cold trial: the free API pointed at a host that wants a key was said to have "refused the API key", which it has none of.
+        const free = track(createOpenMeteoClient({ baseUrl: commercial.url, provider: 'open-meteo', now }))
+        expect(await rejection(free.read(SITES.gale, EN))).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'weather.asksForKey', params: { url: commercial.url, service: 'Open-Meteo' } } } })
       } finally {
         await commercial.close()
       }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { fromLocalInput, localDate, localInput, parseLocalDate, parseLocalInput, rangeWords, timeExample } from '../../src-renderer/src/lib/local-time'
+import { badTimeWords, fromLocalInput, localDate, localInput, parseLocalDate, parseLocalInput, rangeWords, timeExample } from '../../src-renderer/src/lib/local-time'
+import en from '../../src-renderer/src/i18n/en.json'
+import fr from '../../src-renderer/src/i18n/fr.json'
 import { formErrors } from '../../src-renderer/src/lib/form/issues'
 import { historyInputSchema } from '../../src-shared/models/historian'
 
@@ -61,14 +63,41 @@ describe('dates and times in the interface’s language, whatever the browser’
 
 describe('the range’s problems in words', () => {
   const input = (from: string, to: string) => ({ typeId: 'meter', deviceId: 'm-1', limit: 200, from: fromLocalInput(from, 'fr'), to: fromLocalInput(to, 'fr') })
-  const rules = { schema: historyInputSchema, words: rangeWords(() => '31/12/2026 23:59') }
+  const rules = {
+    schema: historyInputSchema,
+    words: rangeWords(
+      () => '31/12/2026 23:59',
+      () => 'fr',
+    ),
+  }
 
-  it('names a date that does not exist with the example, and a range that ends before it starts as such', () => {
+  it('says a well-formed date the calendar lacks does not exist, names other text with the example, and a range that ends before it starts as such', () => {
+    // Cold trial: 31/02/2026 10:00 was said not to be in day/month/year hours:minutes form, which it is.
     expect(formErrors(rules, input('01/12/2026 10:00', '31/02/2026 10:00'))).toEqual({
-      to: { key: 'dates.badTime', params: { value: '31/02/2026 10:00', example: '31/12/2026 23:59' } },
+      to: { key: 'dates.noSuchTime', params: { value: '31/02/2026 10:00', example: '31/12/2026 23:59' } },
+    })
+    expect(formErrors(rules, input('hier', '05/12/2026 10:00'))).toEqual({
+      from: { key: 'dates.badTime', params: { value: 'hier', example: '31/12/2026 23:59' } },
     })
     expect(formErrors(rules, input('06/12/2026 10:00', '05/12/2026 10:00'))).toEqual({ to: { key: 'historian.rangeReversed', params: { field: 'to' } } })
     expect(formErrors(rules, input('', '05/12/2026 10:00'))).toEqual({ from: { key: 'form.required' } })
     expect(formErrors(rules, input('05/12/2026', '06/12/2026'))).toEqual({})
+  })
+})
+
+describe('a typed date and time refused in words (the location’s "measured at", the history’s range)', () => {
+  it('tells a day or time that does not exist from a text in the wrong form, in the language’s order', () => {
+    expect(badTimeWords('31/02/2026 10:00', 'fr', 'ex').key).toBe('dates.noSuchTime')
+    expect(badTimeWords('02/31/2026 10:00', 'en', 'ex').key).toBe('dates.noSuchTime')
+    expect(badTimeWords('31/12/2026 25:00', 'fr', 'ex').key).toBe('dates.noSuchTime')
+    expect(badTimeWords('31/12/26 10:00', 'fr', 'ex')).toEqual({ key: 'dates.badTime', params: { value: '31/12/26 10:00', example: 'ex' } })
+  })
+
+  it('words it in both languages', () => {
+    expect(en.dates.noSuchTime).toContain('{value}')
+    expect(en.dates.noSuchTime).toContain('{example}')
+    expect(fr.dates.noSuchTime).toBe(
+      '«\u00a0{value}\u00a0» n’est pas un jour et une heure qui existent dans le fuseau horaire de cet ordinateur (jour/mois/année heures:minutes, par exemple {example}).',
+    )
   })
 })

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
-import { stateLines, unreadableLines } from '../../src-main/cli/commands/historian'
+import { stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
 
 const base = historianStatus({ profileId: 'env', since: '2026-12-06T05:00:00.000Z', received: 4, destinations: [] })
 
@@ -15,7 +15,7 @@ describe('historian run log lines', () => {
     const lines = unreadableLines(() => t)
     expect(lines(base)).toEqual([])
     expect(lines({ ...base, unreadableTopics: 1, lastUnreadableTopic: 'iot-2/type/t/id/d/evt/=2-5/fmt/json' })).toEqual([
-      expect.stringMatching(/ historian ignored 1 messages on topics that name no device event \(1 in all; last: iot-2\/type\/t\/id\/d\/evt\/=2-5\/fmt\/json\)$/),
+      expect.stringMatching(/ historian ignored 1 message on topics that name no device event \(1 in all; last: iot-2\/type\/t\/id\/d\/evt\/=2-5\/fmt\/json\)$/),
     ])
     t = 30_000
     expect(lines({ ...base, unreadableTopics: 5, lastUnreadableTopic: 'iot-2/type/t/id/d/evt/@SUM(1)/fmt/json' })).toEqual([])
@@ -49,5 +49,16 @@ describe('historian run destination lines', () => {
     expect(stateLines(quiet, waiting)).toEqual([expect.stringMatching(/destination kafka\/env connected, waiting for an answer since 2026-12-06T05:00:00.000Z$/)])
     expect(stateLines(waiting, waiting)).toEqual([])
     expect(stateLines(waiting, quiet)).toEqual([expect.stringMatching(/destination kafka\/env connected$/)])
+  })
+})
+
+describe('historian run exit summary', () => {
+  // Cold trial: "1 messages on topics that name no device event".
+  it('writes one event and one message in the singular, and thousands grouped in the plural', () => {
+    const line = summaryLine({ received: 1, unmatched: 0, intakeFailures: 0, unreadableTopics: 1, destinations: [] })
+    expect(line).toMatch(/ historian summary: 1 event received, 0 matched no rule, 0 could not be queued, 1 message on topics that name no device event; $/)
+    const many = summaryLine({ received: 1500, unmatched: 0, intakeFailures: 0, unreadableTopics: 2, destinations: [] })
+    expect(many).toContain('1,500 events received')
+    expect(many).toContain('2 messages on topics')
   })
 })

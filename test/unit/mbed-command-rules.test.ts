@@ -36,6 +36,10 @@ describe('resource ids', () => {
     ['', { reason: 'empty' }, { key: 'mbed.send.resourceEmptySegment' }],
     ['/3/0/1', { reason: 'leadingSlash', fixed: '3/0/1' }, { key: 'mbed.send.resourceLeadingSlash', params: { fixed: '3/0/1' } }],
     ['//', { reason: 'leadingSlash', fixed: '' }, { key: 'mbed.command.invalidResourceId' }],
+    // Cold trial: "/3/0/../1 x" was answered "must not start with /: write 3/0/../1 x", a path refused in its turn.
+    ['/3/0/../1', { reason: 'dotSegment' }, { key: 'mbed.send.resourceDotSegment' }],
+    ['/3/0/1 x', { reason: 'badChars' }, { key: 'mbed.send.resourceBadChars' }],
+    ['//3//1', { reason: 'emptySegment' }, { key: 'mbed.send.resourceEmptySegment' }],
     ['1/'.repeat(127) + '1', { reason: 'tooLong' }, { key: 'form.tooLong', params: { max: 254 } }],
     ['3/0/1?x=1', { reason: 'badChars' }, { key: 'mbed.send.resourceBadChars' }],
     ['3/0 /1', { reason: 'badChars' }, { key: 'mbed.send.resourceBadChars' }],

@@ -1,7 +1,7 @@
 /** Headless bridge configuration (src-main/core/mbed/config.ts) and the client's URL rules. */
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
-import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour, parsePresubscriptionsJson } from '../../src-main/core/mbed/config'
+import { ENV_SETTING_NAMES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour, parsePresubscriptionsJson } from '../../src-main/core/mbed/config'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { checkWebSocketUrl, createMbedClient, deriveWebSocketUrl, encodeResourcePath } from '../../src-main/core/mbed/connector.client'
 
@@ -67,6 +67,17 @@ describe('bridgeConfigFromEnv', () => {
     expect(check({ FIELDLINE_MQTT_CLIENT_ID: 'd:org:type:dev' })).toContain('MQTT client id')
     expect(check({ FIELDLINE_MBED_CHANNEL: 'websocket', FIELDLINE_MBED_FLAVOUR: 'connector' })).toContain('Pelion')
     expect(check({ FIELDLINE_MQTT_PASSWORD: 'secret' })).toContain('user name')
+  })
+
+  it('names the variable that holds the problem when asked to (cold trial: FIELDLINE_MBED_QUEUE_SIZE=abc said "queue size")', () => {
+    const check = (env: Record<string, string>) => refusal(() => checkBridgeConfig(bridgeConfigFromEnv({ ...base, ...env }), ENV_SETTING_NAMES))
+    expect(check({ FIELDLINE_MBED_URL: 'http://api.connector.mbed.com' })).toMatch(/^FIELDLINE_MBED_URL: /)
+    expect(check({ FIELDLINE_MBED_DEVICE_TYPE: 'has space' })).toMatch(/^FIELDLINE_MBED_DEVICE_TYPE: /)
+    expect(check({ FIELDLINE_MBED_QUEUE_SIZE: 'lots' })).toMatch(/^FIELDLINE_MBED_QUEUE_SIZE: must be a whole number/)
+    expect(check({ FIELDLINE_MQTT_URL: 'https://broker' })).toMatch(/^FIELDLINE_MQTT_URL: /)
+    expect(check({ FIELDLINE_MQTT_CLIENT_ID: 'd:org:type:dev' })).toMatch(/^FIELDLINE_MQTT_CLIENT_ID: /)
+    expect(check({ FIELDLINE_MBED_CHANNEL: 'websocket', FIELDLINE_MBED_FLAVOUR: 'connector' })).toMatch(/^FIELDLINE_MBED_CHANNEL: /)
+    expect(check({ FIELDLINE_MQTT_PASSWORD: 'secret' })).toMatch(/^FIELDLINE_MQTT_PASSWORD: /)
   })
 
   it('allows plain MQTT to another host, marked so the caller warns', () => {

@@ -28,7 +28,7 @@ import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/
 import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
-import { bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
+import { ENV_SETTING_NAMES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
 import { createMbedClient } from '../../core/mbed/connector.client'
 import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
@@ -60,6 +60,8 @@ export async function configFromEnvironment(env: Record<string, string | undefin
   let config: MbedBridgeConfig
   try {
     config = bridgeConfigFromEnv(env)
+    // Checked here too, so that a refusal names the variable the operator set (the checks after name settings).
+    checkBridgeConfig(config, ENV_SETTING_NAMES)
   } catch (e) {
     throw usage(e)
   }

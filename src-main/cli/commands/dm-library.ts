@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { channels, type Output } from '../../../src-shared/contract'
+import { countOf } from '../../../src-shared/models/count-text'
 import { isAppError, type AppError } from '../../core/common/errors'
 import { parseOrThrow } from '../../core/common/validation'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
@@ -63,7 +64,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
           throw new CliError(lines.join('\n'), exitCodeFor(error.code))
         }
         const s = added.value as Output<'packages:add'>
-        rt.out(rt.json ? JSON.stringify(s) : `added ${s.bundleId}${s.version ? ` ${s.version}` : ''} (${s.actionCount} actions)`)
+        rt.out(rt.json ? JSON.stringify(s) : `added ${s.bundleId}${s.version ? ` ${s.version}` : ''} (${countOf(s.actionCount, 'action')})`)
       }),
     )
 
@@ -73,7 +74,9 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { items } = await rt.call('packages:list', {})
         if (rt.json) return rt.out(JSON.stringify(items))
-        for (const p of items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.provider ?? '—'}\t${p.actionCount} actions`)
+        // Said on stderr, so that a script reading the rows still reads none.
+        if (items.length === 0) rt.err('fieldline: the package library is empty (dm add FILE adds one)')
+        for (const p of items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.provider ?? '—'}\t${countOf(p.actionCount, 'action')}`)
       }),
     )
 

@@ -14,7 +14,7 @@
  *   (all pages), to stdout: JSON Lines as each page arrives; CSV once all are read, its columns being the fields of
  *   every event (models/history-csv.ts, as the device page's export).
  */
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -88,13 +88,13 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
   return lines
 }
 
-function summaryLine(s: ForwarderSummary): string {
+export function summaryLine(s: ForwarderSummary): string {
   // Stored may exceed received: what an earlier run left queued (killed before sending it) is sent by this one.
   const parts = s.destinations.map(
     (d) =>
       `${d.ref}: ${countText(d.delivered)} stored, ${countText(d.refused)} refused, ${countText(d.dropped)} dropped, ${countText(d.queued)} still queued${d.carriedOver > 0 ? ` (${countText(d.carriedOver)} were queued by an earlier run at the start)` : ''}`,
   )
-  return `${at()} historian summary: ${countText(s.received)} events received, ${countText(s.unmatched)} matched no rule, ${countText(s.intakeFailures)} could not be queued, ${countText(s.unreadableTopics)} messages on topics that name no device event; ${parts.join('; ')}`
+  return `${at()} historian summary: ${countOf(s.received, 'event')} received, ${countText(s.unmatched)} matched no rule, ${countText(s.intakeFailures)} could not be queued, ${countOf(s.unreadableTopics, 'message')} on topics that name no device event; ${parts.join('; ')}`
 }
 
 /**
@@ -106,7 +106,7 @@ export function unreadableLines(clock: () => number = Date.now): (s: HistorianSt
   return (s) => {
     if (s.unreadableTopics <= said.count) return []
     if (said.count > 0 && clock() - said.at < 60_000) return []
-    const line = `${at()} historian ignored ${s.unreadableTopics - said.count} messages on topics that name no device event (${s.unreadableTopics} in all; last: ${s.lastUnreadableTopic ?? '?'})`
+    const line = `${at()} historian ignored ${countOf(s.unreadableTopics - said.count, 'message')} on topics that name no device event (${s.unreadableTopics} in all; last: ${s.lastUnreadableTopic ?? '?'})`
     said = { count: s.unreadableTopics, at: clock() }
     return [line]
   }
@@ -254,6 +254,10 @@ async function profileConfig(withRuntime: WithRuntime, profileId: string | undef
       config = await rt.core.historian.resolveConfig(profileId)
     } catch (e) {
       if (e instanceof AppError && e.code === 'VAULT_UNAVAILABLE') throw new CliError(`fieldline: ${e.message}`, EXIT.failed)
+      // Nothing saved and no variables: not an invalid configuration but none, and the CLI has the variables too.
+      if (profileId === undefined && e instanceof AppError && e.details?.ref?.key === 'profiles.noneForCarrier') {
+        throw new CliError('fieldline: no historian profile in this data directory: add one in the app (Extensions), or set the FIELDLINE_HISTORIAN_* variables (README)', EXIT.usage)
+      }
       throw usage(e)
     }
   })()

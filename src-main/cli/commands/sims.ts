@@ -1,4 +1,4 @@
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
@@ -99,7 +99,6 @@ async function accountsOf(rt: Runtime, account: string | undefined): Promise<str
 }
 
 /** "1 call", "1,129 calls": the CLI writes its numbers as 1,000,000 whatever the locale (README, CLI). */
-const countOf = (n: number, noun: string): string => `${countText(n)} ${noun}${n === 1 ? '' : 's'}`
 
 /**
  * What a full refresh of an account takes. Before the first listing of a Control Center account nothing is known of its

@@ -174,48 +174,83 @@ export function bridgeConfigFromProfiles(
   }
 }
 
+/** How a refusal names each setting: a profile's words by default; ENV_SETTING_NAMES for a bridge configured by variables. */
+export interface SettingNames {
+  apiUrl: string
+  channel: string
+  defaultDeviceType: string
+  queueSize: string
+  presubscriptions: string
+  mqttUrl: string
+  mqttPassword: string
+  mqttClientId: string
+}
+
+const PROFILE_SETTING_NAMES: SettingNames = {
+  apiUrl: 'mbed API URL',
+  channel: 'channel',
+  defaultDeviceType: 'default device type',
+  queueSize: 'queue size',
+  presubscriptions: 'pre-subscriptions',
+  mqttUrl: 'MQTT URL',
+  mqttPassword: 'MQTT password',
+  mqttClientId: 'MQTT client id',
+}
+
+/** The variables bridgeConfigFromEnv reads each setting from: the operator set those, not "queue size". */
+export const ENV_SETTING_NAMES: SettingNames = {
+  apiUrl: 'FIELDLINE_MBED_URL',
+  channel: 'FIELDLINE_MBED_CHANNEL',
+  defaultDeviceType: 'FIELDLINE_MBED_DEVICE_TYPE',
+  queueSize: 'FIELDLINE_MBED_QUEUE_SIZE',
+  presubscriptions: 'FIELDLINE_MBED_PRESUBSCRIPTIONS',
+  mqttUrl: 'FIELDLINE_MQTT_URL',
+  mqttPassword: 'FIELDLINE_MQTT_PASSWORD',
+  mqttClientId: 'FIELDLINE_MQTT_CLIENT_ID',
+}
+
 /**
- * Checks a configuration; throws VALIDATION naming the first problem. Returns the MQTT link's security so the caller
- * can warn about an unencrypted connection to another host (allowed: plant networks).
+ * Checks a configuration; throws VALIDATION naming the first problem by `names`. Returns the MQTT link's security so
+ * the caller can warn about an unencrypted connection to another host (allowed: plant networks).
  */
-export function checkBridgeConfig(config: MbedBridgeConfig): { mqttSecurity: LinkSecurity } {
+export function checkBridgeConfig(config: MbedBridgeConfig, names: SettingNames = PROFILE_SETTING_NAMES): { mqttSecurity: LinkSecurity } {
   const rethrow = (name: string, e: unknown): never => {
     throw invalid(name, e instanceof Error ? e.message : String(e))
   }
   try {
     assertSecureUrl(config.mbed.apiUrl)
   } catch (e) {
-    rethrow('mbed API URL', e)
+    rethrow(names.apiUrl, e)
   }
-  if (!['longpoll', 'websocket'].includes(config.mbed.channel)) throw invalid('channel', 'must be longpoll or websocket')
+  if (!['longpoll', 'websocket'].includes(config.mbed.channel)) throw invalid(names.channel, 'must be longpoll or websocket')
   if (config.mbed.channel === 'websocket' && config.mbed.flavour !== 'pelion') {
-    throw invalid('channel', 'the WebSocket channel exists on Pelion/Izuma hosts only; use longpoll with the legacy Connector or set the flavour to pelion')
+    throw invalid(names.channel, 'the WebSocket channel exists on Pelion/Izuma hosts only; use longpoll with the legacy Connector or set the flavour to pelion')
   }
   if (!isValidTopicPart('typeId', config.mbed.defaultDeviceType)) {
-    throw invalid('default device type', `"${String(config.mbed.defaultDeviceType).slice(0, 40)}" must be 1–36 letters, digits, '-', '_' or '.'`)
+    throw invalid(names.defaultDeviceType, `"${String(config.mbed.defaultDeviceType).slice(0, 40)}" must be 1–36 letters, digits, '-', '_' or '.'`)
   }
   if (!Number.isInteger(config.mbed.queueSize) || config.mbed.queueSize < 1 || config.mbed.queueSize > 10_000_000) {
-    throw invalid('queue size', 'must be a whole number from 1 to 10,000,000')
+    throw invalid(names.queueSize, 'must be a whole number from 1 to 10,000,000')
   }
   if (config.mbed.presubscriptions !== null) {
     const parsed = mbedPresubscriptionsSchema.safeParse(config.mbed.presubscriptions)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
-      throw invalid('pre-subscriptions', `${(issue?.path ?? []).join('.')}: ${issue?.message ?? 'invalid'}`)
+      throw invalid(names.presubscriptions, `${(issue?.path ?? []).join('.')}: ${issue?.message ?? 'invalid'}`)
     }
   }
   let mqttSecurity: LinkSecurity = 'tls'
   try {
     mqttSecurity = linkSecurity(config.mqtt.url)
   } catch (e) {
-    rethrow('MQTT URL', e)
+    rethrow(names.mqttUrl, e)
   }
   // MQTT 3.1.1 §3.1.2.9: a password without a user name is a protocol error; brokers drop the connection for it.
-  if (config.mqtt.password !== undefined && config.mqtt.username === undefined) throw invalid('MQTT password', 'a password needs a user name (FIELDLINE_MQTT_USERNAME)')
+  if (config.mqtt.password !== undefined && config.mqtt.username === undefined) throw invalid(names.mqttPassword, 'a password needs a user name (FIELDLINE_MQTT_USERNAME)')
   try {
     parseClientId(config.mqtt.clientId)
   } catch (e) {
-    rethrow('MQTT client id', e)
+    rethrow(names.mqttClientId, e)
   }
   return { mqttSecurity }
 }

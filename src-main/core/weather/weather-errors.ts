@@ -60,6 +60,14 @@ export function providerError(res: HttpResponse, ctx: ProviderContext): AppError
   const status = res.status
   const said = providerWords(res, ctx)
   const quoted = `HTTP ${status}${said.code && said.code !== String(status) ? ` ${said.code}` : ''}${said.message ? `: ${said.message}` : ''}`
+  // Without a key (Open-Meteo's free API, which never asks for one) a refusal cannot be of the key: the URL is another service's.
+  if ((status === 401 || status === 403) && !ctx.secret)
+    return make(
+      'NOT_FOUND',
+      `${ctx.url} asks for credentials, which the free ${ctx.service} API never does (${quoted}); check the API URL`,
+      { key: 'weather.asksForKey', params: { url: ctx.url, service: ctx.service } },
+      said,
+    )
   if (status === 401) return make('AUTH_FAILED', `${ctx.service} refused the API key (${quoted})`, { key: 'weather.authFailed', params: { service: ctx.service } }, said)
   if (status === 403) return make('FORBIDDEN', `${ctx.service} refused access: the key is not licensed for this data (${quoted})`, { key: 'weather.forbidden', params: { service: ctx.service } }, said)
   if (status === 429) return make('RATE_LIMITED', `${ctx.service} asked to slow down (${quoted})`, { key: 'weather.rateLimited', params: { service: ctx.service } }, said)

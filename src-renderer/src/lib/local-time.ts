@@ -123,14 +123,23 @@ export function fromLocalInput(text: string, locale: string | null | undefined):
 }
 
 /**
- * The form's words for the two fields (FormRules.words): a text that is no date and time is named with the example; a
- * field holding one was refused for the range it makes (the end before the start), which the schema names itself. The
- * example is asked for each time: it follows the interface's language.
+ * Why a typed date and time is refused, in words: one written in the language's order that the calendar or this
+ * computer's clock lacks (31/02, a time a clock change skips) is said not to exist, rather than to be in the wrong form;
+ * anything else is named with the example.
  */
-export function rangeWords(example: () => string): Record<'from' | 'to', (value: unknown) => MessageRef> {
+export function badTimeWords(text: string, locale: string | null | undefined, example: string): MessageRef {
+  return { key: typedParts(text, locale) ? 'dates.noSuchTime' : 'dates.badTime', params: { value: text, example } }
+}
+
+/**
+ * The form's words for the two fields (FormRules.words): a text that is no date and time is named (badTimeWords); a
+ * field holding one was refused for the range it makes (the end before the start), which the schema names itself. The
+ * example and the language are asked for each time: they follow the interface's language.
+ */
+export function rangeWords(example: () => string, locale: () => string | null | undefined): Record<'from' | 'to', (value: unknown) => MessageRef> {
   const words =
     (path: 'from' | 'to') =>
     (value: unknown): MessageRef =>
-      typeof value === 'string' && ISO_TIME.test(value) ? { key: 'historian.rangeReversed', params: { field: path } } : { key: 'dates.badTime', params: { value: String(value), example: example() } }
+      typeof value === 'string' && ISO_TIME.test(value) ? { key: 'historian.rangeReversed', params: { field: path } } : badTimeWords(String(value), locale(), example())
   return { from: words('from'), to: words('to') }
 }
