@@ -123,43 +123,52 @@ describe.skipIf(skip)('historian MQTT source', () => {
     expect(writes).toBeLessThan(100)
   })
 
-  /** Counts the forwarder's writes to the broker (the publisher's excepted) and the PUBACKs in them, as they reach the socket. */
-  function watchForwarderWrites(pub: MqttClient, onWrite: (pubacks: number) => void): void {
-    const socket = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => void>
-    const original = { _write: socket._write, _writev: socket._writev }
-    // The byte stream the forwarder sends, read packet by packet: a fixed header byte (type in the high 4 bits, PUBACK 4),
-    // the remaining length as a variable byte integer, the rest.
-    let pending = Buffer.alloc(0)
-    let pubacks = 0
-    const read = (chunk: Buffer | string, encoding: unknown): void => {
-      pending = Buffer.concat([pending, typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk])
+  /**
+   * The forwarder's writes to the broker (the publisher's excepted): at each, the PUBACKs its socket has sent. Returns the
+   * sockets opened since, in order, and the PUBACKs each has sent.
+   */
+  function watchForwarderWrites(pub: MqttClient, onWrite: (pubacks: number) => void): { sockets: Socket[]; pubacksOf(s: Socket): number } {
+    const socket = Socket.prototype as unknown as Record<'_write' | '_writev' | 'connect', (this: Socket, ...args: unknown[]) => unknown>
+    const original = { _write: socket._write, _writev: socket._writev, connect: socket.connect }
+    const sockets: Socket[] = []
+    socket.connect = function (this: Socket, ...args: unknown[]) {
+      sockets.push(this)
+      return original.connect.apply(this, args)
+    }
+    // The byte stream of each socket, read packet by packet: a fixed header byte (type in the high 4 bits, PUBACK 4), the
+    // remaining length as a variable byte integer, the rest.
+    const streams = new Map<Socket, { pending: Buffer; pubacks: number }>()
+    const read = (s: Socket, chunk: Buffer | string, encoding: unknown): number => {
+      const st = streams.get(s) ?? { pending: Buffer.alloc(0), pubacks: 0 }
+      streams.set(s, st)
+      st.pending = Buffer.concat([st.pending, typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk])
       for (;;) {
+        const bytes = st.pending
         let length = 0
         let i = 1
-        for (let shift = 0; i < pending.length; i++, shift += 7) {
-          length += ((pending[i] as number) & 0x7f) << shift
-          if (((pending[i] as number) & 0x80) === 0) break
+        for (let shift = 0; i < bytes.length; i++, shift += 7) {
+          length += ((bytes[i] as number) & 0x7f) << shift
+          if (((bytes[i] as number) & 0x80) === 0) break
         }
-        if (i >= pending.length || pending.length < i + 1 + length) return
-        if ((pending[0] as number) >> 4 === 4) pubacks++
-        pending = pending.subarray(i + 1 + length)
+        if (i >= bytes.length || bytes.length < i + 1 + length) return st.pubacks
+        if ((bytes[0] as number) >> 4 === 4) st.pubacks++
+        st.pending = bytes.subarray(i + 1 + length)
       }
     }
     socket._write = function (this: Socket, ...args: unknown[]) {
-      if (this !== pub.stream && this.remotePort === broker.port) {
-        read(args[0] as Buffer | string, args[1])
-        onWrite(pubacks)
-      }
+      if (this !== pub.stream && this.remotePort === broker.port) onWrite(read(this, args[0] as Buffer | string, args[1]))
       original._write.apply(this, args)
     }
     socket._writev = function (this: Socket, ...args: unknown[]) {
       if (this !== pub.stream && this.remotePort === broker.port) {
-        for (const c of args[0] as { chunk: Buffer | string; encoding: unknown }[]) read(c.chunk, c.encoding)
+        let pubacks = 0
+        for (const c of args[0] as { chunk: Buffer | string; encoding: unknown }[]) pubacks = read(this, c.chunk, c.encoding)
         onWrite(pubacks)
       }
       original._writev.apply(this, args)
     }
     cleanups.push(async () => Object.assign(socket, original))
+    return { sockets, pubacksOf: (s) => streams.get(s)?.pubacks ?? 0 }
   }
 
   it('writes the events of one read to the queue with one write, and their acknowledgements leave only after it', async () => {
@@ -204,6 +213,8 @@ describe.skipIf(skip)('historian MQTT source', () => {
     const appendLines = DiskQueue.prototype.appendLines
     DiskQueue.prototype.appendLines = function (this: DiskQueue<object>, lines, items) {
       if (failed.length === 0 && lines.length > 1) {
+        const socket = watch.sockets.at(-1) as Socket
+        atFailure = { socket, pubacks: watch.pubacksOf(socket) }
         for (const line of lines) failed.push((JSON.parse(Buffer.from((JSON.parse(line.toString()) as { p: string }).p, 'base64').toString()) as { n: number }).n)
         throw new Error('the disk is full')
       }
@@ -212,17 +223,18 @@ describe.skipIf(skip)('historian MQTT source', () => {
     cleanups.push(async () => {
       DiskQueue.prototype.appendLines = appendLines
     })
-    let pubacksBeforeFailure: number | undefined
-    watchForwarderWrites(pub, (pubacks) => {
-      if (failed.length > 0) pubacksBeforeFailure ??= pubacks
-    })
+    // The connection whose write failed, and the PUBACKs it had sent before: it must send no more.
+    let atFailure: { socket: Socket; pubacks: number } | undefined
+    const watch = watchForwarderWrites(pub, () => undefined)
     const second = await forwarder(config(p, 'batch-fails'), t.dir)
     await expect.poll(() => storedNumbers(p), POLL).toEqual(range(200))
     expect(failed.length).toBeGreaterThan(1)
     expect(second.status().intakeFailures).toBe(failed.length)
     // Each message of the failed read came again (none of it was acknowledged), and was stored once.
     expect(second.status().received).toBeGreaterThanOrEqual(200 + failed.length)
-    expect(pubacksBeforeFailure ?? 0).toBe(0)
+    expect(atFailure).toBeDefined()
+    expect(watch.sockets.length).toBeGreaterThan(1)
+    expect(watch.pubacksOf(atFailure!.socket)).toBe(atFailure!.pubacks)
   })
 
   it.each([false, true])(
