@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ForwarderConfig } from '../../src-main/core/historian/config'
 import { createForwarder, type Forwarder } from '../../src-main/core/historian/forwarder'
 import { createPlatformLink } from '../../src-main/core/platform/link'
+import { DiskQueue } from '../../src-main/core/store/disk-queue'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { tempDir } from '../helpers/core'
 import { FAST, POLL, couchDestination } from '../helpers/historian'
@@ -120,6 +121,120 @@ describe.skipIf(skip)('historian MQTT source', () => {
     Object.assign(socket, original)
     expect(writes).toBeGreaterThan(0)
     expect(writes).toBeLessThan(100)
+  })
+
+  /**
+   * The forwarder's writes to the broker (the publisher's excepted): at each, the PUBACKs its socket has sent. Returns the
+   * sockets opened since, in order, and the PUBACKs each has sent.
+   */
+  function watchForwarderWrites(pub: MqttClient, onWrite: (pubacks: number) => void): { sockets: Socket[]; pubacksOf(s: Socket): number } {
+    const socket = Socket.prototype as unknown as Record<'_write' | '_writev' | 'connect', (this: Socket, ...args: unknown[]) => unknown>
+    const original = { _write: socket._write, _writev: socket._writev, connect: socket.connect }
+    const sockets: Socket[] = []
+    socket.connect = function (this: Socket, ...args: unknown[]) {
+      sockets.push(this)
+      return original.connect.apply(this, args)
+    }
+    // The byte stream of each socket, read packet by packet: a fixed header byte (type in the high 4 bits, PUBACK 4), the
+    // remaining length as a variable byte integer, the rest.
+    const streams = new Map<Socket, { pending: Buffer; pubacks: number }>()
+    const read = (s: Socket, chunk: Buffer | string, encoding: unknown): number => {
+      const st = streams.get(s) ?? { pending: Buffer.alloc(0), pubacks: 0 }
+      streams.set(s, st)
+      st.pending = Buffer.concat([st.pending, typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk])
+      for (;;) {
+        const bytes = st.pending
+        let length = 0
+        let i = 1
+        for (let shift = 0; i < bytes.length; i++, shift += 7) {
+          length += ((bytes[i] as number) & 0x7f) << shift
+          if (((bytes[i] as number) & 0x80) === 0) break
+        }
+        if (i >= bytes.length || bytes.length < i + 1 + length) return st.pubacks
+        if ((bytes[0] as number) >> 4 === 4) st.pubacks++
+        st.pending = bytes.subarray(i + 1 + length)
+      }
+    }
+    socket._write = function (this: Socket, ...args: unknown[]) {
+      if (this !== pub.stream && this.remotePort === broker.port) onWrite(read(this, args[0] as Buffer | string, args[1]))
+      original._write.apply(this, args)
+    }
+    socket._writev = function (this: Socket, ...args: unknown[]) {
+      if (this !== pub.stream && this.remotePort === broker.port) {
+        let pubacks = 0
+        for (const c of args[0] as { chunk: Buffer | string; encoding: unknown }[]) pubacks = read(this, c.chunk, c.encoding)
+        onWrite(pubacks)
+      }
+      original._writev.apply(this, args)
+    }
+    cleanups.push(async () => Object.assign(socket, original))
+    return { sockets, pubacksOf: (s) => streams.get(s)?.pubacks ?? 0 }
+  }
+
+  it('writes the events of one read to the queue with one write, and their acknowledgements leave only after it', async () => {
+    const p = await couch()
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const pub = await publisher()
+    const first = await forwarder(config(p, 'batched'), t.dir)
+    await first.stop()
+    await publish(pub, 0, 200)
+    const batches: number[] = []
+    let written = 0
+    const appendLines = DiskQueue.prototype.appendLines
+    DiskQueue.prototype.appendLines = function (this: DiskQueue<object>, lines, items) {
+      appendLines.call(this, lines, items)
+      batches.push(lines.length)
+      written += lines.length
+    }
+    cleanups.push(async () => {
+      DiskQueue.prototype.appendLines = appendLines
+    })
+    // At each write to the socket: how many PUBACKs it has sent by then, and how many events the queue had by then.
+    const seen: { pubacks: number; written: number }[] = []
+    watchForwarderWrites(pub, (pubacks) => seen.push({ pubacks, written }))
+    await forwarder(config(p, 'batched'), t.dir)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(200))
+    expect(written).toBe(200)
+    expect(batches.length).toBeLessThan(100)
+    expect(seen.at(-1)?.pubacks).toBe(200)
+    for (const s of seen) expect(s.pubacks).toBeLessThanOrEqual(s.written)
+  })
+
+  it('a batched write that fails acknowledges nothing of its read: the broker delivers every message of it again', async () => {
+    const p = await couch()
+    const t = await tempDir()
+    cleanups.push(t.cleanup)
+    const pub = await publisher()
+    const first = await forwarder(config(p, 'batch-fails'), t.dir)
+    await first.stop()
+    await publish(pub, 0, 200)
+    const failed: number[] = []
+    const appendLines = DiskQueue.prototype.appendLines
+    DiskQueue.prototype.appendLines = function (this: DiskQueue<object>, lines, items) {
+      if (failed.length === 0 && lines.length > 1) {
+        const socket = watch.sockets.at(-1) as Socket
+        atFailure = { socket, pubacks: watch.pubacksOf(socket) }
+        for (const line of lines) failed.push((JSON.parse(Buffer.from((JSON.parse(line.toString()) as { p: string }).p, 'base64').toString()) as { n: number }).n)
+        throw new Error('the disk is full')
+      }
+      appendLines.call(this, lines, items)
+    }
+    cleanups.push(async () => {
+      DiskQueue.prototype.appendLines = appendLines
+    })
+    // The connection whose write failed, and the PUBACKs it had sent before: it must send no more.
+    let atFailure: { socket: Socket; pubacks: number } | undefined
+    const watch = watchForwarderWrites(pub, () => undefined)
+    const second = await forwarder(config(p, 'batch-fails'), t.dir)
+    await expect.poll(() => storedNumbers(p), POLL).toEqual(range(200))
+    expect(failed.length).toBeGreaterThan(1)
+    expect(second.status().intakeFailures).toBe(failed.length)
+    // Each message of the failed read came again (none of it was acknowledged), and was stored once.
+    expect(second.status().received).toBeGreaterThanOrEqual(200 + failed.length)
+    expect(atFailure).toBeDefined()
+    expect(watch.sockets.length).toBeGreaterThan(1)
+    expect(watch.pubacksOf(atFailure!.socket)).toBe(atFailure!.pubacks)
   })
 
   it.each([false, true])(

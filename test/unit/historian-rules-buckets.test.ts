@@ -128,6 +128,11 @@ describe('events', () => {
     expect(line.at(-1)).toBe(10)
     expect(line.subarray(0, -1).includes(10)).toBe(false)
     expect(decodeEvent(line.toString('utf8', 0, line.length - 1))).toEqual(e)
+    // The line is the JSON of its short keys, in this order, as every queue on disk holds them.
+    const odd = { ...e, id: 'o:t:d:"q"\\:é\u2028:\u0001', event: 'ev"1', format: 'json', receivedAt: 1_796_628_000_123, payload: Buffer.from('{"a":"\n"}') }
+    const json = { i: odd.id, o: odd.org, t: odd.type, d: odd.device, e: odd.event, f: odd.format, r: odd.receivedAt, p: odd.payload.toString('base64') }
+    expect(encodeEvent(odd).toString('utf8')).toBe(`${JSON.stringify(json)}\n`)
+    expect(decodeEvent(`${JSON.stringify(json)}`)).toEqual(odd)
     expect(decodeEvent('{"i":1}')).toBeNull()
     expect(decodeEvent('nope')).toBeNull()
     expect(jsonPayload({ format: 'json', payload: Buffer.from('{"a":1}') })).toEqual({ value: { a: 1 } })

@@ -107,6 +107,27 @@ describe('DiskQueue with a codec', () => {
     expect(q.size).toBe(0)
   })
 
+  it('appends a batch of lines with one write; a batch holding a line that is not one is refused whole', () => {
+    const dir = newDir()
+    const q = open(dir, 4)
+    q.push({ n: 0, at: 0 })
+    const items = [1, 2, 3].map((n) => ({ n, at: n }))
+    expect(() => q.appendLines([codec.encode(items[0]!), Buffer.from('9 9'), codec.encode(items[2]!)], items)).toThrow(/newline/)
+    expect(q.size).toBe(1)
+    expect(readFileSync(segment(dir), 'utf8')).toBe('0 0\n')
+    // Kept in memory as they are written (nothing waits on disk before them), and the oldest dropped past the capacity.
+    q.appendLines(
+      [1, 2, 3, 4].map((n) => codec.encode({ n, at: n })),
+      [1, 2, 3, 4].map((n) => ({ n, at: n })),
+    )
+    expect(q.size).toBe(4)
+    expect(q.dropped).toBe(1)
+    expect(ns(q.take(10)?.items ?? [])).toEqual([1, 2, 3, 4])
+    closeAll()
+    expect(readFileSync(segment(dir), 'utf8')).toBe('0 0\n1 1\n2 2\n3 3\n4 4\n')
+    expect(ns(open(dir).take(10)?.items ?? [])).toEqual([1, 2, 3, 4])
+  })
+
   it('hands items out one by one; confirmed out of order they leave, handed back they come first again', () => {
     const dir = newDir()
     const q = open(dir)

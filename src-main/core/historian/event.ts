@@ -68,9 +68,15 @@ export function partitionKey(e: Pick<HistorianEvent, 'org' | 'type' | 'device'>)
   return `${e.org}:${e.type}:${e.device}`
 }
 
+/**
+ * The line, byte for byte what `JSON.stringify` of an `EventLine` gives (queues already on disk and new lines read the
+ * same), put together field by field: about half the cost of building the object and serialising it, once per event.
+ * Each text goes through `JSON.stringify` for its escaping; base64 needs none.
+ */
 export function encodeEvent(e: HistorianEvent): Buffer {
-  const line: EventLine = { i: e.id, o: e.org, t: e.type, d: e.device, e: e.event, f: e.format, r: e.receivedAt, p: e.payload.toString('base64') }
-  return Buffer.from(`${JSON.stringify(line)}\n`, 'utf8')
+  const q = JSON.stringify
+  const text = `{"i":${q(e.id)},"o":${q(e.org)},"t":${q(e.type)},"d":${q(e.device)},"e":${q(e.event)},"f":${q(e.format)},"r":${q(e.receivedAt)},"p":"${e.payload.toString('base64')}"}\n`
+  return Buffer.from(text, 'utf8')
 }
 
 /** Reads one queue line; null when it is not one (a torn write, a disk error). */

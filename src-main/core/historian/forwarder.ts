@@ -5,9 +5,12 @@
  *
  * What "acknowledged by a source" means, and why nothing acknowledged is lost:
  * - MQTT (QoS 1): the forwarder acknowledges a message (PUBACK) only after it has written the event to the queue of
- *   every destination its rules name (event-queue.ts, store/disk-queue.ts: a synchronous write, in the kernel when it returns). The link sends
- *   the PUBACK right after the handler returns; if a write fails the handler throws and the link drops the connection
- *   instead (`refuseOnError`), so the broker keeps the message. The forwarder's session is persistent (clean session
+ *   every destination its rules name (event-queue.ts, store/disk-queue.ts: a synchronous write, in the kernel when it
+ *   returns). The events of one socket read are kept in memory and written with one write per queue when the link is
+ *   about to release that read's acknowledgements (`beforeAcks`; the link holds them meanwhile, `coalesceAcks`), so no
+ *   PUBACK leaves before its event's write has returned, and no destination takes an event before it is written. If a
+ *   write fails, `beforeAcks` throws and the link drops the connection with every acknowledgement of the read unsent,
+ *   so the broker keeps those messages. The forwarder's session is persistent (clean session
  *   off; MQTT 5: kept `sessionExpirySeconds`): messages published while it is stopped or killed wait at the broker,
  *   within the broker's own limits (mosquitto keeps 1000 per client unless `max_queued_messages` says otherwise), and
  *   those it had received but not acknowledged when it died are delivered again. A message written to the queue whose
@@ -100,6 +103,9 @@ interface Running {
   destination: Destination
   /** Events the queue held when it was opened. */
   carriedOver: number
+  /** MQTT events taken since the link last asked for them to be written (`beforeAcks`), not yet in the queue. */
+  lines: Buffer[]
+  events: HistorianEvent[]
 }
 
 export function createForwarder(options: ForwarderOptions): Forwarder {
@@ -121,6 +127,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let lastUnreadableTopic: string | null = null
   /** What the log last said of unreadable topics: how many, and when. */
   let unreadableLogged = { count: 0, at: 0 }
+  /** MQTT events taken and not yet written (`Running.lines`): the acknowledgements the link holds for them. */
+  let unwritten = 0
   let ticker: NodeJS.Timeout | undefined
   /** Each destination as the last stop left it: what waits in its queue on disk for the next start. */
   let left: DestinationStatus[] = []
@@ -190,10 +198,11 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   }
 
   /**
-   * One event from a source into the queue of every destination its rules name. Synchronous, and it throws when a
-   * queue cannot take it: the caller must then not acknowledge the event (module comment).
+   * One event from a source for the queue of every destination its rules name. `now` (the mbed bridge): written before
+   * this returns, and it throws when a queue cannot take it: the caller must then not acknowledge the event (module
+   * comment). Otherwise (MQTT) kept until `writeHeld`, which the link calls before any acknowledgement leaves.
    */
-  function intake(type: string, device: string, event: string, format: string, payload: Buffer): void {
+  function intake(type: string, device: string, event: string, format: string, payload: Buffer, writeNow: boolean): void {
     received++
     const refs = router.route(type, event)
     if (refs.length === 0) {
@@ -204,6 +213,16 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     const e: HistorianEvent = { id: '', org: config.org, type, device, event, format, receivedAt, payload }
     e.id = eventId(e, sequence())
     const line = encodeEvent(e)
+    if (!writeNow) {
+      for (const ref of refs) {
+        const r = running.get(ref)
+        if (!r) continue
+        r.lines.push(line)
+        r.events.push(e)
+      }
+      unwritten++
+      return
+    }
     try {
       for (const ref of refs) running.get(ref)?.queue.append(line, e)
     } catch (err) {
@@ -212,6 +231,36 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       throw err
     }
     for (const ref of refs) running.get(ref)?.destination.notify()
+  }
+
+  /**
+   * The MQTT events taken since the last call, into their queues with one write per queue (the link's `beforeAcks`).
+   * Throws when a queue cannot take them: the link then sends none of their acknowledgements. The lines are let go
+   * either way; those written to another queue before the failure come again with the messages (at least once).
+   */
+  function writeHeld(): void {
+    if (unwritten === 0) return
+    const count = unwritten
+    unwritten = 0
+    let failure: unknown
+    for (const r of running.values()) {
+      if (r.lines.length === 0) continue
+      const lines = r.lines
+      const events = r.events
+      r.lines = []
+      r.events = []
+      if (failure !== undefined) continue
+      try {
+        r.queue.appendLines(lines, events)
+        r.destination.notify()
+      } catch (err) {
+        failure = err
+      }
+    }
+    if (failure === undefined) return
+    intakeFailures += count
+    logger?.error({ err: failure instanceof Error ? failure.message : String(failure), events: count }, 'historian: events could not be queued; they are not acknowledged')
+    throw failure
   }
 
   function unreadable(topic: string): void {
@@ -229,13 +278,13 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   function onMqtt(topic: string, payload: Buffer): void {
     const t = parseTopic(topic)
     if (!t || t.kind !== 'event') return unreadable(topic)
-    intake(t.type, t.id, t.name, t.fmt, payload)
+    intake(t.type, t.id, t.name, t.fmt, payload, false)
   }
 
   function onMbed(topic: string, payload: string): void {
     const t = parseTopic(topic)
     if (!t || t.kind !== 'event') return unreadable(topic)
-    intake(t.type, t.id, t.name, t.fmt, Buffer.from(payload, 'utf8'))
+    intake(t.type, t.id, t.name, t.fmt, Buffer.from(payload, 'utf8'), true)
   }
 
   function openDestinations(): void {
@@ -264,7 +313,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         ...(logger ? { logger } : {}),
         onState: () => publish(true),
       })
-      running.set(d.ref, { config: d, queue, destination, carriedOver: queue.size })
+      running.set(d.ref, { config: d, queue, destination, carriedOver: queue.size, lines: [], events: [] })
     }
   }
 
@@ -284,6 +333,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       protocolVersion: m.protocolVersion,
       session: { persistent: true, expirySeconds: m.sessionExpirySeconds },
       coalesceAcks: true,
+      beforeAcks: writeHeld,
       ...(tuning.reconnect ? { reconnect: tuning.reconnect } : {}),
       ...(logger ? { logger } : {}),
     })

@@ -18,7 +18,8 @@
  *   must not acknowledge what it could not keep (`refuseOnError`) throws from its handler: the link then drops the
  *   connection before the acknowledgement leaves, and the broker delivers the message again on the next
  *   connection (persistent session) instead of forgetting it. With `coalesceAcks` the acknowledgements of one read
- *   from the socket leave together at the end of that turn of the event loop, still each after its handlers.
+ *   from the socket leave together at the end of that turn of the event loop, still each after its handlers, and
+ *   after `beforeAcks` (a subscriber that keeps a read's messages with one write, the historian, writes them there).
  * - No offline queue: publishing while not connected rejects at once with NETWORK (`platform.notConnected`).
  *   The bridge keeps its own bounded queue and needs an unambiguous "not delivered"; mqtt.js's unbounded
  *   in-memory queue would hide outages and grow without limit. A QoS 1 publish resolves on PUBACK; one still in
@@ -118,6 +119,13 @@ export interface PlatformLinkOptions {
    * those messages again). For a subscriber taking thousands of messages a second (the historian).
    */
   coalesceAcks?: boolean
+  /**
+   * Called before acknowledgements leave: with `coalesceAcks`, once per read before its held acknowledgements are
+   * released (and before a graceful close lets them go); without, after each message's handlers. A subscriber that
+   * keeps the messages of a read in memory writes them here. A throw leaves every acknowledgement not yet sent unsent:
+   * the connection is dropped and the broker sends those messages again.
+   */
+  beforeAcks?: () => void
   /** Refuse larger payloads before sending; default 131072 bytes, the platform's limit (it disconnects above). */
   maxPayloadBytes?: number
   /** How long close() waits for in-flight QoS 1 acknowledgements before dropping the socket; default 5 s. */
@@ -211,6 +219,8 @@ interface Connection {
   /** Reason code of a server DISCONNECT (MQTT 5 only). */
   disconnectReason: number | undefined
   inflight: Set<Deferred<void>>
+  /** `coalesceAcks`: the socket's writes are held (corked) until the current read has been handled. */
+  held: boolean
 }
 
 interface Subscription {
@@ -375,9 +385,9 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
       settleWaiters(error)
       return
     }
-    const conn: Connection = { client, acked: false, connectedAt: undefined, closed: false, lastError: undefined, disconnectReason: undefined, inflight: new Set() }
+    const conn: Connection = { client, acked: false, connectedAt: undefined, closed: false, lastError: undefined, disconnectReason: undefined, inflight: new Set(), held: false }
     current = conn
-    if (options.coalesceAcks) coalesceWrites(client.stream)
+    if (options.coalesceAcks) coalesceWrites(conn)
     // An 'error' without a listener would throw out of the emitter; errors matter only once the socket closes.
     client.on('error', (e) => {
       conn.lastError = e
@@ -444,19 +454,36 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
 
   /**
    * Holds the socket's writes from each read until the event loop has handled what it brought (mqtt.js takes one
-   * packet per tick, and writes each PUBACK on its own): `coalesceAcks`.
+   * packet per tick, and writes each PUBACK on its own): `coalesceAcks`. `beforeAcks` runs before they are let go.
    */
-  function coalesceWrites(stream: MqttClient['stream']): void {
-    let held = false
+  function coalesceWrites(conn: Connection): void {
+    const stream = conn.client.stream
     stream.prependListener('data', () => {
-      if (held) return
-      held = true
+      if (conn.held) return
+      conn.held = true
       stream.cork()
       setImmediate(() => {
-        held = false
-        stream.uncork()
+        conn.held = false
+        if (runBeforeAcks(conn)) stream.uncork()
       })
     })
+  }
+
+  /**
+   * `beforeAcks`; false when it threw: the socket is then destroyed with the acknowledgements it holds (a socket
+   * destroyed while corked sends nothing more), and the broker delivers those messages again.
+   */
+  function runBeforeAcks(conn: Connection): boolean {
+    if (!options.beforeAcks) return true
+    try {
+      options.beforeAcks()
+      return true
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.message : String(e) }, 'platform link: the messages of a read could not be kept; they are not acknowledged')
+      conn.lastError = new Error('a subscriber could not keep a message; it was not acknowledged')
+      conn.client.stream.destroy()
+      return false
+    }
   }
 
   function dispatch(conn: Connection, topic: string, payload: Buffer): void {
@@ -475,6 +502,9 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
         }
       }
     }
+    // Acknowledgements not held: this message's PUBACK follows as soon as this returns, so whatever the subscribers keep
+    // of it must be kept now.
+    if (!refused && !conn.held && !runBeforeAcks(conn)) return
     // …unless it must not acknowledge what it could not keep: mqtt.js sends the PUBACK right after this returns, so the
     // socket goes now, and the broker keeps the message for the next connection.
     if (refused) {
@@ -528,6 +558,8 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
       client.end(true)
       return
     }
+    // Ending the socket releases the writes it holds (`coalesceAcks`): what the subscribers keep of them goes first.
+    if (conn.held && !runBeforeAcks(conn)) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         // The broker did not acknowledge in time: drop the socket (end(true) is a no-op once end(false) has

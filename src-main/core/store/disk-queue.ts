@@ -9,7 +9,7 @@
  * `lock` file with the owner's pid, so that two owners never append to the same files.
  *
  * Why it is built this way:
- * - `append` writes synchronously (one write(2) per item). When it returns, the item is in the kernel: killing the
+ * - `append` writes synchronously (one write(2) per item, or per batch of items: `appendLines`). When it returns, the item is in the kernel: killing the
  *   process, even with SIGKILL, cannot lose it. That is what lets an owner acknowledge an item right after handing it
  *   over (the historian's sources, the mbed bridge's next long poll). The files are also flushed to the device
  *   (fdatasync) every `syncIntervalMs`, so a power cut or an operating system crash loses at most that long of
@@ -339,20 +339,37 @@ export class DiskQueue<T extends object> {
    * memory when nothing waits on disk before it.
    */
   append(line: Buffer, item?: T): void {
+    this.appendLines([line], item ? [item] : undefined)
+  }
+
+  /**
+   * Appends lines already encoded by the queue's codec with one write(2) (the historian's messages of one socket
+   * read); when this returns, a crash of the process cannot lose any of them. On a failure none of them is counted as
+   * queued: the caller must not acknowledge any. `items[i]`, when given, is `lines[i]` decoded. Nothing is handed out
+   * (`take`) before it is written: the queue learns of the lines only once the write has returned.
+   */
+  appendLines(lines: readonly Buffer[], items?: readonly T[]): void {
     if (this.closed) throw new Error('the queue is closed')
-    if (line.length === 0 || line.indexOf(NEWLINE) !== line.length - 1) throw new Error('a queue line must end with its only newline')
+    if (lines.length === 0) return
+    for (const line of lines) {
+      if (line.length === 0 || line.indexOf(NEWLINE) !== line.length - 1) throw new Error('a queue line must end with its only newline')
+    }
+    const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines)
     const tail = this.segments[this.segments.length - 1] as Segment
-    const start = tail.bytes
     let written = 0
-    while (written < line.length) written += writeSync(this.tailFd, line, written, line.length - written)
-    tail.bytes += line.length
-    const caughtUp = this.unread === 0 && this.readPos.seg === tail.n && this.readPos.offset === start
-    if (item && caughtUp && this.live < this.memoryEvents) {
-      this.window.push({ seg: tail.n, start, item, taken: false, done: false })
-      this.live++
-      this.readPos = { seg: tail.n, offset: tail.bytes }
-    } else {
-      this.unread++
+    while (written < data.length) written += writeSync(this.tailFd, data, written, data.length - written)
+    for (let i = 0; i < lines.length; i++) {
+      const start = tail.bytes
+      tail.bytes += (lines[i] as Buffer).length
+      const item = items?.[i]
+      const caughtUp = this.unread === 0 && this.readPos.seg === tail.n && this.readPos.offset === start
+      if (item && caughtUp && this.live < this.memoryEvents) {
+        this.window.push({ seg: tail.n, start, item, taken: false, done: false })
+        this.live++
+        this.readPos = { seg: tail.n, offset: tail.bytes }
+      } else {
+        this.unread++
+      }
     }
     this.dataDirty = true
     if (this.size > this.capacity) this.dropOldest(this.size - this.capacity)
