@@ -481,6 +481,35 @@ describe('refusals and server disconnects (scripted broker)', () => {
     expect(l.state).not.toBe('failed')
   })
 
+  it.each([false, true])('a QoS 1 message that arrives while the link closes reaches no subscriber and is not acknowledged (coalesceAcks %s)', async (coalesceAcks) => {
+    // close() waits for the link's own QoS 1 publish to be acknowledged; meanwhile the broker sends a message (PUBLISH
+    // QoS 1, packet id 7, topic t/x, payload "hi"), which reaches the client after the link stopped dispatching.
+    const inbound = Buffer.from([0x32, 0x09, 0x00, 0x03, 0x74, 0x2f, 0x78, 0x00, 0x07, 0x68, 0x69])
+    const ackOfInbound = Buffer.from([0x40, 0x02, 0x00, 0x07])
+    let brokerSide: Socket | undefined
+    const fromClient: Buffer[] = []
+    const b = await scriptedBroker((v, socket) => {
+      brokerSide = socket
+      socket.on('data', (chunk) => fromClient.push(chunk))
+      socket.write(connack(v, 0))
+    })
+    brokers.push(b)
+    const { link: l } = link({ url: b.url, coalesceAcks, closeTimeoutMs: 60_000 })
+    await l.connect()
+    const sentByClient = (): Buffer => Buffer.concat(fromClient)
+    const published = l.publish('t/y', 'z').catch((e: unknown) => e)
+    await expect.poll(() => sentByClient()[0], POLL).toBe(0x32)
+    const ownId = sentByClient().readUInt16BE(2 + 2 + 3)
+    const closed = l.close()
+    brokerSide!.write(inbound)
+    const settled = (): boolean => sentByClient().includes(ackOfInbound) || brokerSide!.destroyed || brokerSide!.readableEnded
+    await expect.poll(settled, POLL).toBe(true)
+    if (!brokerSide!.destroyed && brokerSide!.writable) brokerSide!.write(Buffer.from([0x40, 0x02, ownId >> 8, ownId & 0xff]))
+    await closed
+    await published
+    expect(sentByClient().includes(ackOfInbound)).toBe(false)
+  })
+
   it('a connection refused at TCP level keeps retrying (the broker may come up later)', async () => {
     const b = await scriptedBroker(() => {})
     const url = b.url

@@ -398,6 +398,13 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     client.on('connect', () => onConnack(conn))
     client.on('message', (topic, payload) => {
       if (conn === current) dispatch(conn, topic, payload)
+      // A message that comes while this connection closes (close() waits for the link's own publishes to be
+      // acknowledged, and the broker goes on sending) reaches no subscriber: mqtt.js would acknowledge it right after
+      // this returns, so the socket goes first and the broker keeps the message for the next session.
+      else if (!conn.closed) {
+        conn.lastError = new Error('a message came while the link was closing; it was not acknowledged')
+        conn.client.stream.destroy()
+      }
     })
     client.on('close', () => onClose(conn))
   }
@@ -567,11 +574,14 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
         client.stream.destroy()
         resolve()
       }, closeTimeout)
-      // end(false) waits for outstanding acknowledgements, then sends DISCONNECT and ends the socket.
-      client.end(false, () => {
+      const done = (): void => {
         clearTimeout(timer)
         resolve()
-      })
+      }
+      // end(false) waits for outstanding acknowledgements, then sends DISCONNECT and ends the socket; a socket that
+      // goes before that (destroyed for a message that came while closing) ends the wait too.
+      client.stream.once('close', done)
+      client.end(false, done)
     })
   }
 
