@@ -267,7 +267,8 @@ describe.skipIf(skip)('historian MQTT source', () => {
       const pub = await publisher()
       await pub.publishAsync('iot-2/type/t/id/d/evt/e/fmt/json', '{"n":1}', { qos: 1 })
       await expect.poll(() => seen, POLL).toEqual(['{"n":1}', '{"n":1}'])
-      expect(link.state).toBe('connected')
+      // The broker sends the session's message right after CONNACK, before the link's SUBACK makes it 'connected'.
+      await expect.poll(() => link.state, POLL).toBe('connected')
     },
   )
 
