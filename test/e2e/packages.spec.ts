@@ -175,29 +175,33 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   await expect(rows.first()).toContainText(BUNDLE)
 })
 
+/** Adds valve-maintenance to the library and a platform profile "Org platform" whose REST API is `restUrl`, with `token`. */
+async function packageAndPlatform(page: Page, restUrl: string, token: string): Promise<void> {
+  await openPage(page, 'Packages')
+  await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
+  await openPage(page, 'Extensions')
+  const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
+  await card.getByRole('button', { name: 'Add' }).click()
+  const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
+  await dialog.getByLabel('Profile name').fill('Org platform')
+  await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
+  await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
+  // Derived from the client ID until another address is given.
+  await expect(dialog.getByLabel('REST API URL')).toHaveAttribute('placeholder', 'https://org1.internetofthings.ibmcloud.com/api/v0002')
+  await dialog.getByLabel('REST API URL').fill(restUrl)
+  await dialog.getByLabel('User name').fill(PEER_API_KEY)
+  await dialog.getByLabel('Password/token', { exact: true }).fill(token)
+  await dialog.getByRole('button', { name: 'Save profile' }).click()
+  await expect(dialog).toBeHidden()
+}
+
 test('uploads a package to the platform from its page with the keyboard alone, sees it marked as there, replaces it there only once confirmed, and removes it', async ({ app }) => {
   // The profile's token goes to the OS keychain.
   skipWithoutKeyring()
   const rest = await startPlatformRestPeer()
   try {
     const { page } = app
-    await openPage(page, 'Packages')
-    await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
-
-    await openPage(page, 'Extensions')
-    const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
-    await card.getByRole('button', { name: 'Add' }).click()
-    const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
-    await dialog.getByLabel('Profile name').fill('Org platform')
-    await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
-    await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
-    // Derived from the client ID until another address is given.
-    await expect(dialog.getByLabel('REST API URL')).toHaveAttribute('placeholder', 'https://org1.internetofthings.ibmcloud.com/api/v0002')
-    await dialog.getByLabel('REST API URL').fill(rest.url)
-    await dialog.getByLabel('User name').fill(PEER_API_KEY)
-    await dialog.getByLabel('Password/token', { exact: true }).fill(PEER_TOKEN)
-    await dialog.getByRole('button', { name: 'Save profile' }).click()
-    await expect(dialog).toBeHidden()
+    await packageAndPlatform(page, rest.url, PEER_TOKEN)
 
     await openPage(page, 'Packages')
     await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
@@ -248,20 +252,7 @@ test('an upload the platform refuses for its credentials says so once, and uploa
   const rest = await startPlatformRestPeer()
   try {
     const { page } = app
-    await openPage(page, 'Packages')
-    await expect(await addPackageFile(page, 'valve.json', OTHER_PACKAGE)).toContainText('valve.json: package valve-maintenance (version 3) added.')
-    await openPage(page, 'Extensions')
-    const card = page.getByRole('region', { name: 'IoT platform (MQTT)' })
-    await card.getByRole('button', { name: 'Add' }).click()
-    const dialog = page.getByRole('dialog', { name: 'New IoT platform (MQTT) profile' })
-    await dialog.getByLabel('Profile name').fill('Org platform')
-    await dialog.getByLabel('Broker URL').fill('mqtts://org1.messaging.internetofthings.ibmcloud.com:8883')
-    await dialog.getByLabel('Client ID').fill('a:org1:fieldline')
-    await dialog.getByLabel('REST API URL').fill(rest.url)
-    await dialog.getByLabel('User name').fill(PEER_API_KEY)
-    await dialog.getByLabel('Password/token', { exact: true }).fill('not-the-token')
-    await dialog.getByRole('button', { name: 'Save profile' }).click()
-    await expect(dialog).toBeHidden()
+    await packageAndPlatform(page, rest.url, 'not-the-token')
 
     await openPage(page, 'Packages')
     await page.getByRole('link', { name: 'Open valve-maintenance', exact: true }).click()
