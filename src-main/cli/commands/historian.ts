@@ -384,6 +384,8 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
     const expired = new Set(list.expired)
     if (!opts.deleteExpired) {
       if (json) return out(JSON.stringify(list))
+      // On stderr, as every list says it has none: stdout stays empty for a script.
+      if (list.databases.length === 0) process.stderr.write('fieldline: this destination has no bucket database yet (historian run creates them)\n')
       for (const d of list.databases) out(`${d.name}\t${d.bucket}${expired.has(d.name) ? '\texpired' : ''}`)
       if (list.retentionBuckets === 0) process.stderr.write('fieldline: this destination keeps every bucket (retention 0)\n')
       return
