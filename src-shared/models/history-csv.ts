@@ -13,6 +13,7 @@
  * nothing but a decimal number ("-12.5") stays as it is: a spreadsheet reads it as that number, not as a formula.
  */
 import type { HistoryEvent } from './historian'
+import { inReceivedOrder } from './history-order'
 
 const FORMULA_START = /^[=+\-@\t\r]/
 const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/
@@ -65,8 +66,9 @@ const natural = new Intl.Collator('en', { numeric: true })
 /** Natural order (sensor2 before sensor10), then code units: the same order on every machine, whatever its language. */
 const byName = (a: string, b: string): number => natural.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0)
 
-/** The CSV's lines, header first, for `events` in the order given. */
-export function historyCsvLines(events: readonly HistoryEvent[]): string[] {
+/** The CSV's lines, header first, one per event in the order they were received (models/history-order.ts). */
+export function historyCsvLines(given: readonly HistoryEvent[]): string[] {
+  const events = inReceivedOrder(given)
   const spread = events.map((e) => ('data' in e ? dataFields(e.data) : null))
   const fieldColumns = [...new Set(spread.flatMap((fields) => (fields ? [...fields.keys()] : [])))].sort(byName)
   const rawData = events.some((e, i) => 'data' in e && spread[i] === null)

@@ -45,6 +45,11 @@ describe('fieldline CLI', () => {
       code: 2,
       err: 'fieldline: --accuracy -1 is outside 0 to 40075000 metres\n',
     })
+    // Cold trial: a day that does not exist was said to be "not ISO 8601" though the text was.
+    expect(run(['devices', 'locate', 'pump', 'p-range', '--lat', '45', '--lon', '2', '--measured-at', '2026-02-31T10:00:00Z'])).toMatchObject({
+      code: 2,
+      err: 'fieldline: --measured-at "2026-02-31T10:00:00Z" is not a date and time that exists: February 2026 has no day 31 (it has 28)\n',
+    })
     expect(run(['devices', 'locate', 'pump', 'p-range', '--clear']).out).toBe('pump/p-range had no location\n')
     // The workspace is the file's: the device list test after this one reads it whole.
     expect(run(['devices', 'remove', 'pump', 'p-range']).code).toBe(0)

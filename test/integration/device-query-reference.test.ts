@@ -116,7 +116,14 @@ describe('device queries against a brute-force reference', () => {
   let core: TestCore
   let cleanup: () => Promise<void>
   let rows: RefRow[]
-  const fleet = makeFleet(SEED, 1500)
+  /** The devices the setup adds itself: a fleet that drew one made the setup fail ("gw/gw-10 already exists", seed 5). */
+  const OWN = [
+    { typeId: 'gw', deviceId: 'gw-2', description: 'Added by the service' },
+    { typeId: 'gw', deviceId: 'gw-10', description: 'Added by the service' },
+    // Words of other devices' IDs in a description: a search typed from an ID finds it by them too.
+    { typeId: 'pump-station', deviceId: 'relay-1', description: 'Feeds gw-17 and gw-1200, gw-0012' },
+  ]
+  const fleet = makeFleet(SEED, 1500, new Set(OWN.map((d) => `device:${d.typeId}:${d.deviceId}`)))
 
   beforeAll(async () => {
     const t = await tempDir()
@@ -161,10 +168,7 @@ describe('device queries against a brute-force reference', () => {
     ].join('\n')
     await core.call('import:chunk', { jobId, data: Buffer.from(csv).toString('base64') })
     await core.call('import:finish', { jobId })
-    await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-2', description: 'Added by the service' })
-    await core.call('devices:add', { typeId: 'gw', deviceId: 'gw-10', description: 'Added by the service' })
-    // Words of other devices' IDs in a description: a search typed from an ID finds it by them too.
-    await core.call('devices:add', { typeId: 'pump-station', deviceId: 'relay-1', description: 'Feeds gw-17 and gw-1200, gw-0012' })
+    for (const device of OWN) await core.call('devices:add', device)
     rows = await referenceOf(core, fleet.broken)
     // Every weather state is there to be filtered, counted and ordered.
     for (const state of ['cached', 'notFetched', 'moved', null]) expect(rows.filter((r) => r.weatherStatus === state).length).toBeGreaterThan(20)

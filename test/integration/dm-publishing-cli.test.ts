@@ -106,6 +106,8 @@ describe.skipIf(skip)('fieldline dm upload, platform, unpublish', () => {
     ])
     expect(envPeer.requests().map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 201', 'GET 200', 'DELETE 204'])
     expect(peer.requests()).toHaveLength(profileRequests)
+    // Cold trial: a platform holding no package listed nothing at all; it says so on stderr, stdout stays empty for scripts.
+    expect(await runCli(dataDir, ['dm', 'platform'], vars)).toMatchObject({ code: 0, out: '', err: 'fieldline: the platform holds no package (dm upload BUNDLE-ID publishes one)\n' })
 
     // FIELDLINE_MQTT_URL switches to variables as it does for `dm invoke`; --profile takes the saved profile even then.
     const withProfile = await runCli(dataDir, ['dm', 'upload', 'pump-actions', '--profile', profileId], { ...vars, FIELDLINE_MQTT_URL: 'mqtts://org2.messaging.internetofthings.ibmcloud.com:8883' })

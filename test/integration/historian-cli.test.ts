@@ -326,11 +326,16 @@ describe.skipIf(skip)('fieldline historian', () => {
         body: 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=iam-secret-api-key',
       })
     ).json()) as { access_token: string }
+    const retEnv = { ...env(dir, 'ret'), FIELDLINE_HISTORIAN_COUCH_RETENTION: '2', FIELDLINE_HISTORIAN_COUCH_BUCKET: 'day' }
+    // Cold trial: no database listed nothing at all; it says so on stderr, stdout stays empty for scripts.
+    const none = run(retEnv, ['buckets'])
+    expect(await none.exit).toBe(0)
+    expect(none.stdout()).toBe('')
+    expect(none.stderr()).toBe('fieldline: this destination has no bucket database yet (historian run creates them)\n')
     const today = new Date().toISOString().slice(0, 10)
     for (const name of ['iotp_testorg_ret_2020-01-01', 'iotp_testorg_ret_2020-01-02', `iotp_testorg_ret_${today}`, 'iotp_testorg_other_2020-01-01']) {
       expect((await fetch(`${couch.url}/${name}`, { method: 'PUT', headers: { authorization: `Bearer ${token.access_token}` } })).status).toBe(201)
     }
-    const retEnv = { ...env(dir, 'ret'), FIELDLINE_HISTORIAN_COUCH_RETENTION: '2', FIELDLINE_HISTORIAN_COUCH_BUCKET: 'day' }
     const list = run(retEnv, ['buckets'])
     expect(await list.exit).toBe(0)
     expect(list.stdout()).toBe(`iotp_testorg_ret_2020-01-01\t2020-01-01\texpired\niotp_testorg_ret_2020-01-02\t2020-01-02\texpired\niotp_testorg_ret_${today}\t${today}\n`)

@@ -50,6 +50,8 @@ describe('fieldline mail / team (SendGrid from the environment)', () => {
   })
 
   it('invites, lists, resends and revokes; refuses header injection', async () => {
+    // Cold trial: no invitation listed nothing at all; it says so on stderr, stdout stays empty for scripts.
+    expect(await run(['team', 'list'])).toMatchObject({ code: 0, out: '', err: 'fieldline: no invitation (team invite sends one)\n' })
     const invited = await run(['team', 'invite', '--email', 'op@example.com', '--name', 'Olga', '--role', 'operator', '--lang', 'fr'])
     expect(invited.code).toBe(0)
     const id = invited.out.split('\t')[0]!

@@ -95,6 +95,10 @@ describe('fieldline sims and alerts', () => {
     expect(inbox.out.trimEnd().split('\n')).toHaveLength(fired)
     expect((await runCli(dir, ['alerts', 'remove', 'heavy'])).code).toBe(0)
     expect((await runCli(dir, ['--json', 'alerts', 'list'])).out.trim()).toBe('[]')
+    // Cold trial: no rule listed nothing at all; it says so on stderr, stdout stays empty for scripts.
+    expect(await runCli(dir, ['alerts', 'list'])).toMatchObject({ code: 0, out: '', err: 'fieldline: no alert rule (alerts add ID adds one)\n' })
+    expect(await runCli(dir, ['sims', 'searches'])).toMatchObject({ code: 0, out: '', err: 'fieldline: no saved search (sims save-search ID --name TEXT saves one)\n' })
+    expect((await runCli(dir, ['--json', 'sims', 'searches'])).out).toBe('[]\n')
   }, 300_000)
 
   it('refuses a rule’s bad parameter by its option, not by the core channel’s schema path, and adds nothing', async () => {

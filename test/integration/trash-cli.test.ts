@@ -22,6 +22,8 @@ describe('fieldline trash', () => {
 
   // Each call starts a process that opens the workspace: a dozen of them take a while on a loaded machine.
   it('lists, restores and empties the trash with the documented exit codes', () => {
+    // Cold trial: an empty trash listed nothing at all; it says so on stderr, stdout stays empty for scripts.
+    expect(run(['trash', 'list'])).toMatchObject({ code: 0, out: '', err: 'fieldline: the trash is empty\n' })
     expect(run(['devices', 'add', 'meter', 'c-1', '--description', 'cli meter']).code).toBe(0)
     const removed = run(['devices', 'remove', 'meter', 'c-1'])
     expect(removed.code).toBe(0)

@@ -5,6 +5,7 @@ import { outsideRange, type LocationField } from '../../core/devices/location-ce
 import type { PlatformLink } from '../../core/platform/link'
 import { environmentLink, mqttEnvironment, platformFromEnvironment } from '../platform-environment'
 import { CliError, EXIT, type WithRuntime } from '../runtime'
+import { instantOption } from '../instant-option'
 import { signals } from './bridge'
 
 interface LocateOptions {
@@ -38,7 +39,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
     .option('--lon <degrees>', 'longitude, -180 to 180')
     .option('--elevation <metres>', 'elevation above sea level')
     .option('--accuracy <metres>', 'how far off the position may be')
-    .option('--measured-at <iso>', 'when it was measured (ISO 8601 with a time zone)')
+    .option('--measured-at <iso>', 'when it was measured (ISO 8601 date and time with a time zone, e.g. 2026-01-31T08:00:00Z)')
     .option('--clear', 'forget the location')
     .action(
       withRuntime(async (rt, typeId: string, deviceId: string, opts: LocateOptions) => {
@@ -53,6 +54,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
         if (latitude === undefined || longitude === undefined) throw new CliError('fieldline: give both --lat and --lon (or --clear)', EXIT.usage)
         const elevation = decimal('elevation', 'elevation', opts.elevation)
         const accuracy = decimal('accuracy', 'accuracy', opts.accuracy)
+        const measuredAt = opts.measuredAt === undefined ? undefined : instantOption('--measured-at', opts.measuredAt).text
         const device = await rt.call('devices:setLocation', {
           typeId,
           deviceId,
@@ -60,7 +62,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
           longitude,
           ...(elevation !== undefined ? { elevation } : {}),
           ...(accuracy !== undefined ? { accuracy } : {}),
-          ...(opts.measuredAt !== undefined ? { measuredAt: opts.measuredAt } : {}),
+          ...(measuredAt !== undefined ? { measuredAt } : {}),
         })
         rt.out(rt.json ? JSON.stringify(device.location) : `${typeId}/${deviceId} is at ${latitude}, ${longitude}`)
       }),

@@ -137,6 +137,7 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt, opts: { profile?: string }) => {
         const list = await onPlatform(rt, () => rt.core.publishing.platformList(platformRestSource(opts.profile)))
         if (rt.json) return rt.out(JSON.stringify(list))
+        if (list.items.length === 0) rt.err('fieldline: the platform holds no package (dm upload BUNDLE-ID publishes one)')
         for (const p of list.items) rt.out(`${p.bundleId}\t${p.version ?? '—'}\t${p.state === 'notKept' ? 'not-kept' : p.state}`)
       }),
     )

@@ -30,6 +30,7 @@ import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { readCaVariable, readFileVariable } from '../file-variables'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
+import { instantOption } from '../instant-option'
 
 export interface HistorianIo {
   line(text: string): void
@@ -234,12 +235,6 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
   }
 }
 
-function parseTime(name: string, value: string): number {
-  const ms = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : NaN
-  if (Number.isNaN(ms)) throw new CliError(`fieldline: ${name} must be an ISO date and time (2024-05-01T00:00:00Z)`, EXIT.usage)
-  return ms
-}
-
 function pickCouch(config: ForwarderConfig, id: string | undefined): Extract<DestinationConfig, { kind: 'couchdb' }> {
   const couch = config.destinations.filter((d): d is Extract<DestinationConfig, { kind: 'couchdb' }> => d.kind === 'couchdb')
   const chosen = id ? couch.find((d) => d.ref === `couchdb/${id}`) : couch[0]
@@ -308,8 +303,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
     .description("a device's events for a time range, read back from a CouchDB destination")
     .argument('<type>', 'device type')
     .argument('<id>', 'device id')
-    .requiredOption('--from <iso>', 'start (ISO date and time, inclusive)')
-    .requiredOption('--to <iso>', 'end (ISO date and time, inclusive)')
+    .requiredOption('--from <iso>', 'start (ISO 8601 date and time with a time zone, inclusive)')
+    .requiredOption('--to <iso>', 'end (ISO 8601 date and time with a time zone, inclusive)')
     .option('--format <format>', 'csv or jsonl', 'csv')
     .option('--profile <id>', 'a saved historian profile; without it, FIELDLINE_HISTORIAN_COUCH_* and FIELDLINE_MQTT_CLIENT_ID (or FIELDLINE_HISTORIAN_ORG)')
     .option('--destination <id>', 'which CouchDB destination of the profile (default: the first)')
@@ -317,8 +312,8 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       if (globals().json) throw new CliError('fieldline: --json does not apply to historian history, whose rows are CSV or JSON Lines: give --format jsonl for JSON', EXIT.usage)
       if (opts.format !== 'csv' && opts.format !== 'jsonl') throw new CliError('fieldline: --format must be csv or jsonl', EXIT.usage)
       if (!/^[A-Za-z0-9._-]{1,36}$/.test(type) || !/^[A-Za-z0-9._-]{1,36}$/.test(id)) throw new CliError("fieldline: TYPE and ID are 1–36 letters, digits, '-', '_' or '.'", EXIT.usage)
-      const fromMs = parseTime('--from', opts.from)
-      const toMs = parseTime('--to', opts.to)
+      const fromMs = instantOption('--from', opts.from).ms
+      const toMs = instantOption('--to', opts.to).ms
       if (fromMs > toMs) throw new CliError('fieldline: --from must not be after --to', EXIT.usage)
       const format = opts.format
       const config = await couchReadConfig(withRuntime, opts.profile)
@@ -384,6 +379,8 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
     const expired = new Set(list.expired)
     if (!opts.deleteExpired) {
       if (json) return out(JSON.stringify(list))
+      // On stderr, as every list says it has none: stdout stays empty for a script.
+      if (list.databases.length === 0) process.stderr.write('fieldline: this destination has no bucket database yet (historian run creates them)\n')
       for (const d of list.databases) out(`${d.name}\t${d.bucket}${expired.has(d.name) ? '\texpired' : ''}`)
       if (list.retentionBuckets === 0) process.stderr.write('fieldline: this destination keeps every bucket (retention 0)\n')
       return

@@ -5,6 +5,7 @@ import { ORANGE_SIM_STATUSES, orangeSimStatusSchema, type OrangeSimStatus } from
 import type { OrangeAccount } from '../../core/carriers/orange/accounts'
 import type { OrangeSearch } from '../../core/carriers/orange/orange.client'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
+import { instantOption } from '../instant-option'
 import { cliError, printRecord } from './sim'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -146,6 +147,7 @@ export function registerOrange(program: Command, withRuntime: WithRuntime): void
     .option('--changed-since <datetime>', 'status changed at or after this ISO 8601 date and time with a zone, e.g. 2024-01-01T00:00:00Z')
     .action(
       run(async (rt, account, opts: { status?: string[]; changedSince?: string }) => {
+        if (opts.changedSince !== undefined) instantOption('--changed-since', opts.changedSince)
         const statuses: OrangeSimStatus[] = []
         for (const s of opts.status ?? []) {
           const parsed = orangeSimStatusSchema.safeParse(s.toUpperCase())

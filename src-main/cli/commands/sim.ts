@@ -7,6 +7,7 @@ import { createControlCenterClient, type ControlCenterClient } from '../../core/
 import { normaliseControlCenterStatus } from '../../core/carriers/sim-model'
 import { appendAudit } from '../../core/store/audit.store'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
+import { instantOption } from '../instant-option'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -145,6 +146,8 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
       run(async (rt, client) => {
         const plans = await client.ratePlans()
         if (rt.json) return rt.out(JSON.stringify(plans))
+        // On stderr, as every list says it has none: stdout stays empty for a script.
+        if (plans.length === 0) rt.err('fieldline: the account has no rate plan')
         for (const p of plans) rt.out(p.name)
       }),
     )
@@ -166,7 +169,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
     .requiredOption('--since <datetime>', 'ISO 8601 date and time with an offset, e.g. 2024-01-01T00:00:00Z')
     .action(
       run(async (rt, client, _carrier, opts: { since: string }) => {
-        if (Number.isNaN(Date.parse(opts.since))) throw new CliError(`fieldline: --since must be an ISO 8601 date and time (got "${opts.since}")`, EXIT.usage)
+        instantOption('--since', opts.since)
         let count = 0
         for await (const page of client.searchDevices({ modifiedSince: opts.since })) {
           for (const d of page.devices) {

@@ -217,6 +217,8 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { items } = await rt.call('sims:searches', {})
         if (rt.json) return rt.out(JSON.stringify(items))
+        // On stderr, as every list says it has none: stdout stays empty for a script.
+        if (items.length === 0) rt.err('fieldline: no saved search (sims save-search ID --name TEXT saves one)')
         for (const s of items) rt.out(tableLine([s.id, s.name, JSON.stringify(s.query.filters), `${s.query.sort}${s.query.descending ? ' desc' : ''}`]))
       }),
     )
@@ -238,6 +240,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { items } = await rt.call('alerts:list', {})
         if (rt.json) return rt.out(JSON.stringify(items))
+        if (items.length === 0) rt.err('fieldline: no alert rule (alerts add ID adds one)')
         for (const r of items) rt.out(tableLine([r.id, r.name, conditionWords(r.condition), [...r.carriers, ...r.accounts].join(' '), r.emails.join(' ')]))
       }),
     )

@@ -54,6 +54,8 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { items } = await rt.call('team:list', {})
         if (rt.json) return rt.out(JSON.stringify(items))
+        // On stderr, as every list says it has none: stdout stays empty for a script.
+        if (items.length === 0) rt.err('fieldline: no invitation (team invite sends one)')
         for (const i of items) rt.out(line(i))
       }),
     )

@@ -34,6 +34,8 @@ export function registerTrash(program: Command, withRuntime: WithRuntime): void 
       withRuntime(async (rt) => {
         const { items } = await rt.call('trash:list', {})
         if (rt.json) return rt.out(JSON.stringify(items))
+        // Said on stderr, so that a script reading the rows still reads none.
+        if (items.length === 0) rt.err('fieldline: the trash is empty')
         for (const e of items) rt.out(line(e))
       }),
     )

@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../../../src-shared/models/historian'
+import { bySequence, inReceivedOrder } from '../../../src-shared/models/history-order'
 
 /** How deep and how many numeric fields are offered for the chart: device data is the device's, not ours to trust. */
 const MAX_DEPTH = 5
@@ -48,7 +49,7 @@ export interface Point {
   value: number
 }
 
-/** The events that have a number at `path`, in time order. */
+/** The events that have a number at `path`, in the order they were received (a burst's by sequence). */
 export function seriesOf(items: readonly HistoryEvent[], path: string): Point[] {
   const points: Point[] = []
   for (const item of items) {
@@ -56,10 +57,18 @@ export function seriesOf(items: readonly HistoryEvent[], path: string): Point[] 
     const at = Date.parse(item.timestamp)
     if (value !== null && !Number.isNaN(at)) points.push({ id: item.id, at, timestamp: item.timestamp, value })
   }
-  return points.sort((a, b) => a.at - b.at)
+  return points.sort((a, b) => a.at - b.at || bySequence(a.id, b.id))
 }
 
 /** An event's data in one line, for a table cell; the base64 payload of one that is not JSON. */
 export function dataText(item: HistoryEvent): string {
   return 'data' in item ? JSON.stringify(item.data) : (item.payload ?? '')
+}
+
+/**
+ * Each event's place in the order they were received, for the table's time column: sorted by it, newest first reads a
+ * burst of one millisecond newest first too (by time alone, its events kept the order they were read in).
+ */
+export function receivedRanks(items: readonly HistoryEvent[]): ReadonlyMap<string, number> {
+  return new Map(inReceivedOrder(items).map((e, i) => [e.id, i]))
 }
