@@ -106,7 +106,10 @@ describe('fieldline orange against the Orange peer', () => {
     expect(suspended.err).toContain(`${rows.length} SIMs`)
     const recent = await run(['orange', 'search', '--changed-since', new Date(Date.now() - 3_600_000).toISOString()])
     expect(recent.out).toContain(serial(3))
-    expect(await run(['orange', 'search', '--changed-since', 'yesterday'])).toMatchObject({ code: 2, err: expect.stringContaining('--changed-since must be an ISO 8601 date and time with a time zone') })
+    expect(await run(['orange', 'search', '--changed-since', 'yesterday'])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--changed-since must be an ISO 8601 date and time with a time zone'),
+    })
   })
 
   it('asks for the location status and prints it', async () => {
