@@ -6,8 +6,8 @@
  * disk), the same writers keeping each event on disk first as the forwarder's queue does (historian-plain-queue.ts),
  * and for Kafka plain mqtt.js → kafkajs bridges fed by the same publisher (historian-plain-child.ts) — then the time the
  * Kafka queue takes to recover after an outage while events keep coming at 5,000/s, the events lost (published minus
- * distinct ids stored; for Kafka a lower bound when the mock's consumer skipped offsets its retention dropped: see
- * lostInKafka), and the forwarder's RSS through each phase.
+ * distinct ids stored; for Kafka a lower bound when the mock's consumer did not read every record the broker
+ * numbered: see lostInKafka), and the forwarder's RSS through each phase.
  *
  * The forwarder and the plain bridges run in child processes, the forwarder configured like `fieldline historian run`;
  * the CouchDB peer in another; the publisher, the plain writers and kcat's output reading in this one. The machine's
@@ -41,7 +41,7 @@ import { kafkaRecord } from '../../src-main/core/historian/kafka-sink'
 import { openEventQueue } from '../../src-main/core/historian/event-queue'
 import { encodeEvent, type HistorianEvent } from '../../src-main/core/historian/event'
 import { queueDir } from '../../src-main/core/historian/forwarder'
-import { offsetRanges, readTopic, skippedOffsets, startKafkaMock, type KafkaMock } from '../helpers/kafka-mock'
+import { offsetRanges, readTopic, startKafkaMock, unreadOffsets, type KafkaMock } from '../helpers/kafka-mock'
 import { eachLine } from '../helpers/lines'
 import { fmt, rssMiB, sleep, startQuietBroker } from './bench-kit'
 import { couchToken, plainBulkDocs, plainDatabase } from './historian-plain-couch'
@@ -237,21 +237,24 @@ function distinctIds(mock: KafkaMock): number {
   return new Set(mock.records().map((r) => r.headers.id ?? r.value)).size
 }
 
-/** Ids the mock's consumer has shown, plus the offsets it skipped (each may hold one more): enough to stop waiting. */
-function accounted(mock: KafkaMock): number {
-  return distinctIds(mock) + skippedOffsets(mock.records())
+/** Ids the mock's consumer has shown, plus the records the broker numbered that it never read (each may hold one more): enough to stop waiting. */
+async function accounted(mock: KafkaMock): Promise<number> {
+  return distinctIds(mock) + unreadOffsets(mock.records(), await mock.highWatermarks())
 }
 
 /**
  * `expected` minus the ids the mock's consumer showed and the `left` still queued on disk. Exact when it read every
- * offset; when it skipped some (records the mock's retention dropped before it read them: docs/historian.md, "Counting
- * what Kafka holds"), each skipped offset may be one of the ids not seen, so only a lower bound is known.
+ * record the broker numbered; when it did not (records the mock's retention dropped before it read them, or a tail it
+ * never reached after starting again at the end: docs/historian.md, "Counting what Kafka holds"), each unread record
+ * may be one of the ids not seen, so only a lower bound is known.
  */
-function lostInKafka(mock: KafkaMock, expected: number, left = 0): string {
+async function lostInKafka(mock: KafkaMock, expected: number, left = 0): Promise<string> {
   const notSeen = expected - distinctIds(mock) - left
-  const skipped = skippedOffsets(mock.records())
-  if (skipped === 0) return `lost ${notSeen}`
-  return `lost at least ${Math.max(0, notSeen - skipped)} (${fmt(notSeen)} ids not seen; the mock's consumer skipped ${fmt(skipped)} offsets its retention had dropped before it read them)`
+  const high = await mock.highWatermarks()
+  const numbered = [...high.values()].reduce((a, b) => a + b, 0)
+  const unread = unreadOffsets(mock.records(), high)
+  if (unread === 0) return `lost ${notSeen}`
+  return `lost at least ${Math.max(0, notSeen - unread)} (${fmt(notSeen)} ids not seen; the broker numbered ${fmt(numbered)} records, of which the mock's consumer did not read ${fmt(unread)}: its retention dropped them before it got there, or it started again at the end)`
 }
 
 /**
@@ -282,9 +285,9 @@ async function throughChild(source: Source, child: Child, from: number, count: n
 /** `count` events from the publisher through `child` into Kafka: end-to-end events/s, publisher alone, lost, duplicates. */
 async function endToEnd(source: Source, child: Child, mock: KafkaMock, from: number, count: number) {
   const r = await throughChild(source, child, from, count)
-  await until(() => accounted(mock) >= count, 30_000)
+  await untilAsync(async () => (await accounted(mock)) >= count, 30_000)
   await child.stop()
-  return { ...r, lost: lostInKafka(mock, count), duplicates: mock.records().length - distinctIds(mock) }
+  return { ...r, lost: await lostInKafka(mock, count), duplicates: mock.records().length - distinctIds(mock) }
 }
 
 /**
@@ -680,17 +683,17 @@ async function main(): Promise<void> {
           n,
         )
         rates[mode] = r.rate
-        await until(() => accounted(mock) >= n, 30_000)
+        await untilAsync(async () => (await accounted(mock)) >= n, 30_000)
         console.log(
-          `backlog → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK'}): ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${lostInKafka(mock, n)} (${load()})`,
+          `backlog → plain mqtt.js subscriber → kafkajs (${mode === 'memory' ? 'in memory only' : 'each event on disk before its PUBACK'}): ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${await lostInKafka(mock, n)} (${load()})`,
         )
         await mock.stop()
       }
       const mock = await startKafkaMock('backlog-historian')
       const r = await backlog(source, () => kafkaForwarder('backlog', mock, 'backlog-historian'), 11_000_000, n)
-      await until(() => accounted(mock) >= n, 30_000)
+      await untilAsync(async () => (await accounted(mock)) >= n, 30_000)
       console.log(
-        `backlog → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(r.child.rss)} (${load()})`,
+        `backlog → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${await lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(r.child.rss)} (${load()})`,
       )
       await mock.stop()
       const producer = await plainProducer(n, 'backlog-baseline')
@@ -717,12 +720,12 @@ async function main(): Promise<void> {
       queue.close()
       const child = kafkaForwarder('drain', mock, 'drain')
       const r = await drained(child, n)
-      await until(() => accounted(mock) >= n, 30_000)
+      await untilAsync(async () => (await accounted(mock)) >= n, 30_000)
       await child.stop()
       const after = await plainProducer(n, 'drain-baseline-after')
       console.log(`plain kafkajs producer again, after the forwarder: ${fmt(after.rate)} events/s, ${after.cpuPerEvent.toFixed(1)} µs of CPU per event (${load()})`)
       console.log(
-        `${fmt(n)} events in the forwarder's on-disk queue → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(child.rss)} (${load()})`,
+        `${fmt(n)} events in the forwarder's on-disk queue → historian → Kafka: ${fmt(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs of CPU per event, ${await lostInKafka(mock, n)}, duplicates ${mock.records().length - distinctIds(mock)}, ${range(child.rss)} (${load()})`,
       )
       console.log(
         `  ratio to the plain kafkajs producer ${(r.rate / before.rate).toFixed(2)} before / ${(r.rate / after.rate).toFixed(2)} after; CPU per event ${(r.cpuPerEvent / before.cpuPerEvent).toFixed(2)} / ${(r.cpuPerEvent / after.cpuPerEvent).toFixed(2)} of the producer's`,
@@ -760,9 +763,9 @@ async function main(): Promise<void> {
           couchProc.send(m)
         })
       const outage = { begin: () => (rmock ? Promise.resolve(rmock.pause()) : peerAnswer('stop')), end: () => (rmock ? Promise.resolve(rmock.resume()) : peerAnswer('start')) }
-      // `accounted`: the ids stored, and for Kafka the offsets the mock's consumer skipped (see lostInKafka).
+      // `accounted`: the ids stored, and for Kafka the records the mock's consumer did not read (see lostInKafka).
       const stored = async (): Promise<{ distinct: number; copies: number; accounted: number }> => {
-        if (rmock) return { distinct: distinctIds(rmock), copies: rmock.records().length, accounted: accounted(rmock) }
+        if (rmock) return { distinct: distinctIds(rmock), copies: rmock.records().length, accounted: await accounted(rmock) }
         const n = await couchStored(couchUrl, 'rec')
         return { distinct: n, copies: n, accounted: n }
       }
@@ -810,7 +813,7 @@ async function main(): Promise<void> {
       const left = (JSON.parse(rchild.summary || '{}') as { destinations?: { queued: number }[] }).destinations?.[0]?.queued ?? 0
       await untilAsync(async () => (await stored()).accounted + left >= published, 30_000)
       const final = await stored()
-      const lost = rmock ? lostInKafka(rmock, published, left) : `lost ${published - final.distinct - left}`
+      const lost = rmock ? await lostInKafka(rmock, published, left) : `lost ${published - final.distinct - left}`
       // The mock's retention at the end: what a consumer started now would find (docs/historian.md, "Counting what Kafka holds").
       const held = rmock
         ? `; the broker holds offsets ${offsetRanges(await readTopic(rmock.bootstrap, 'recovery'))

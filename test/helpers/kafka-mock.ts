@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
+import { Kafka, logLevel, type Admin } from 'kafkajs'
 import { eachLine } from './lines'
 import { missingService } from './system'
 
@@ -35,6 +36,8 @@ export interface KafkaRecordSeen {
 export interface KafkaMock {
   bootstrap: string
   records(): KafkaRecordSeen[]
+  /** Per partition of the topic, the offset the broker will give its next record (how many it has numbered). */
+  highWatermarks(): Promise<Map<number, number>>
   pause(): void
   resume(): void
   stop(): Promise<void>
@@ -62,7 +65,7 @@ function parseRecord(line: string): KafkaRecordSeen | null {
 
 /**
  * The records the broker holds in `topic` now, read by a new consumer from the beginning to the end of each partition
- * (`-e`): only what the mock's retention kept (see skippedOffsets), not everything it ever stored.
+ * (`-e`): only what the mock's retention kept (see unreadOffsets), not everything it ever stored.
  */
 export async function readTopic(bootstrap: string, topic: string): Promise<KafkaRecordSeen[]> {
   const reason = kcatSkipReason()
@@ -83,16 +86,19 @@ export async function readTopic(bootstrap: string, topic: string): Promise<Kafka
 }
 
 /**
- * Offsets a consumer did not print, per partition from 0 to the highest it printed, summed: records the broker stored
- * (it numbered them) that the consumer never read — dropped by the mock's retention before it got there (it keeps the
- * last 100,000 message sets or 5 MiB of each partition, whichever is less, and drops the oldest), after which librdkafka
- * starts again at the end (auto.offset.reset=largest; `smallest` was tried and skipped more: the oldest record held is
- * dropped again before the next fetch while a fast producer fills the window).
+ * Offsets the broker numbered (`highWatermarks`: a topic new to the mock, so each partition's offsets start at 0) that a
+ * consumer did not print, summed over partitions: records it stored that the consumer never read. The mock's retention
+ * drops them (it keeps the last 100,000 message sets or 5 MiB of each partition, whichever is less, oldest first) before
+ * a consumer that fell behind gets there; librdkafka then starts again at the end (auto.offset.reset=largest; `smallest`
+ * was tried and skipped more: the oldest record held is dropped again before the next fetch while a fast producer fills
+ * the window). Counting up to the high watermark, not to the highest offset printed, also counts the tail a consumer
+ * never reached: one reset to the end after the producer's last batch prints nothing more at all.
  */
-export function skippedOffsets(records: KafkaRecordSeen[]): number {
-  let skipped = 0
-  for (const p of offsetRanges(records)) skipped += p.last + 1 - p.distinct
-  return skipped
+export function unreadOffsets(records: KafkaRecordSeen[], highWatermarks: ReadonlyMap<number, number>): number {
+  const seen = new Map(offsetRanges(records).map((p) => [p.partition, p.distinct]))
+  let unread = 0
+  for (const [partition, high] of highWatermarks) unread += Math.max(0, high - (seen.get(partition) ?? 0))
+  return unread
 }
 
 /** Per partition: the lowest and highest offset among `records`, and how many distinct offsets. */
@@ -144,12 +150,23 @@ export async function startKafkaMock(topic: string): Promise<KafkaMock> {
       reject(new Error(`kcat exited (${code}) before the mock cluster was up:\n${err.slice(0, 2000)}`))
     })
   })
+  let admin: Promise<Admin> | undefined
   return {
     bootstrap,
     records: () => [...seen],
+    async highWatermarks() {
+      admin ??= (async () => {
+        const client = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+        await client.connect()
+        return client
+      })()
+      const offsets = await (await admin).fetchTopicOffsets(topic)
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]))
+    },
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
     async stop() {
+      await admin?.then((client) => client.disconnect()).catch(() => undefined)
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGCONT')
       child.kill('SIGTERM')
