@@ -11,7 +11,8 @@
  * read strictly (package-rules.ts).
  *
  * [I] marks the rest the spec does not say: POST of a bundleId already held → 409; PUT or DELETE of one not held → 404;
- * PUT whose body names another bundleId than its path → 400; `_limit` outside 1–100 or an unknown `_bookmark` → 400;
+ * PUT whose body names another bundleId than its path → 400; `_limit` outside 1–100 or not in decimal digits, or an
+ * unknown `_bookmark` → 400; a bundleId in the path whose percent-encoding is broken → 404;
  * the default page size (25, so a client must follow bookmarks); the `exception.id` values (`CUDPR…E`, the peer's own).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -135,7 +136,7 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
 
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const path = url.pathname
-    const bundleId = path.startsWith(`${BUNDLES}/`) ? decodeURIComponent(path.slice(BUNDLES.length + 1)) : null
+    const bundleId = path.startsWith(`${BUNDLES}/`) ? decodedSegment(path.slice(BUNDLES.length + 1)) : null
     if (path !== BUNDLES && (bundleId === null || bundleId === '' || bundleId.includes('/'))) {
       req.resume()
       return error(req, res, 404, 'CUDPR0404E', 'The resource does not exist.')
@@ -160,7 +161,8 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
     if (bundleId === null && req.method === 'GET') {
       req.resume()
       const limitText = url.searchParams.get('_limit')
-      const limit = limitText === null ? DEFAULT_PAGE : Number(limitText)
+      // Decimal digits only [I]: Number() would also take " 5", "1e1" and "0x10", which a platform's integer parser refuses.
+      const limit = limitText === null ? DEFAULT_PAGE : /^[0-9]+$/.test(limitText) ? Number(limitText) : Number.NaN
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) return error(req, res, 400, 'CUDPR0400E', `_limit must be 1–${MAX_PAGE}.`)
       const ids = [...held.keys()].sort()
       const bookmark = url.searchParams.get('_bookmark')
@@ -231,6 +233,19 @@ export async function startPlatformRestPeer(options: PlatformRestPeerOptions = {
         server.close(() => resolve())
         for (const socket of sockets) socket.destroy()
       }),
+  }
+}
+
+/**
+ * A path segment decoded, or null when its percent-encoding is broken (`100%`): no resource has such a name, so that
+ * is a 404 [I], not the 500 a thrown URIError would give. Clients that do not encode ids (@wiotp/sdk joins them as
+ * given) can send one.
+ */
+function decodedSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
   }
 }
 
