@@ -68,10 +68,20 @@ export function zeroCounters(): MbedBridgeCounters {
   }
 }
 
+/**
+ * Which side ended a failed bridge: mbed (it refused the access key, the certificate or the address is not mbed's, it
+ * closed the notification channel for good), the MQTT link to the platform, or the disk that keeps the queue. The
+ * reason alone cannot tell them apart: a 401 from mbed and one from a proxy on the way share a code.
+ */
+export const mbedFailedSideSchema = z.enum(['mbed', 'link', 'disk'])
+export type MbedFailedSide = z.infer<typeof mbedFailedSideSchema>
+
 export const mbedStatusSchema = z.object({
   state: mbedBridgeStateSchema,
   /** Why the bridge is 'degraded' or 'failed'. */
   reason: errorInfoSchema.nullable(),
+  /** Which side ended the bridge when it is 'failed'; null otherwise. */
+  failedSide: mbedFailedSideSchema.nullable(),
   /** ISO time of the last state change. */
   since: z.string(),
   /** `retryAt`: while reconnecting, when the channel tries mbed again by itself (ISO); null otherwise. */

@@ -1,9 +1,9 @@
 /**
  * The ARM mbed Connector bridge end to end, through the UI: a platform (MQTT) profile for a Debian mosquitto the spec
  * starts on 127.0.0.1, an mbed profile for the wire-faithful mbed peer (plain http:// is allowed on 127.0.0.1) —
- * verified with a refused key, then the right one —, the bridge started from the mbed view, notifications from the
- * peer's devices in the live stream and on an MQTT subscriber, a command refused in the form before anything is sent,
- * and a PUT whose async response comes back answered with status 200; then mbed failing for a while, shown with the
+ * verified with a refused key (with which the bridge fails, its channel's row saying mbed refused the key), then the
+ * right one —, the bridge started from the mbed view, notifications from the peer's devices in the live stream and on
+ * an MQTT subscriber, a command refused in the form before anything is sent, and a PUT whose async response comes back answered with status 200; then mbed failing for a while, shown with the
  * bridge's next try, and a cut connection whose reason does not ask to try again; then the broker away through a stop,
  * and the next start saying it delivers the messages kept from the last run first. Saving the access key puts it in
  * the OS keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
@@ -50,6 +50,17 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(page.getByText('ak_not_the_key')).toHaveCount(0)
   await card.getByRole('button', { name: 'Verify connection' }).click()
   await expect(card.getByRole('status')).toContainText('mbed refused the access key (HTTP 401).')
+
+  // Started with that key, the bridge fails before its channel starts: the channel's row says why, not "Not started".
+  await openPage(page, 'mbed')
+  const refused = page.getByRole('region', { name: 'Bridge' })
+  await refused.getByRole('button', { name: 'Start' }).click()
+  await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Failed')
+  await expect(refused.getByTestId('mbed-bridge-reason')).toHaveText('mbed refused the access key (HTTP 401).')
+  await expect(refused.getByText('Long poll — Refused: mbed does not accept the access key')).toBeVisible()
+  await refused.getByRole('button', { name: 'Stop' }).click()
+  await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
+  await openPage(page, 'Extensions')
 
   await card.getByRole('button', { name: 'Edit' }).click()
   const edit = page.getByRole('dialog', { name: 'Edit profile Lab mbed' })

@@ -309,12 +309,28 @@ describe.skipIf(skip)('mbed bridge', () => {
     peer.faults.set({ kind: 'status', status: 401, path: /notification\/pull/ })
     await expect.poll(() => bridge.state, POLL).toBe('failed')
     expect(bridge.reason?.code).toBe('AUTH_FAILED')
+    // The failed bridge stops its channel, whose own state then reads "Stopped": the side says it was mbed's refusal.
+    expect(bridge.status()).toMatchObject({ failedSide: 'mbed', channel: { state: 'stopped' } })
 
     const bad = await setup(broker.url, { key: 'ak_revoked', start: false })
     const e = await bad.bridge.start().catch((err: unknown) => err)
     expect(e).toBeInstanceOf(AppError)
     expect((e as AppError).code).toBe('AUTH_FAILED')
     expect(bad.bridge.state).toBe('failed')
+    // The channel never started (the endpoint list was refused first): only the side says it was mbed's refusal.
+    expect(bad.bridge.status()).toMatchObject({ state: 'failed', failedSide: 'mbed', reason: { code: 'AUTH_FAILED' }, channel: { state: 'idle' } })
+    expect(bad.events.filter((ev) => ev.name === 'mbed:state').at(-1)?.payload).toMatchObject({ state: 'failed', failedSide: 'mbed' })
+  })
+
+  it('names the disk as the side that failed when its queue cannot be had; a running bridge names none', async () => {
+    // A second bridge on the same queue directory: its lock refuses it before anything is read from mbed.
+    const queueDir = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queueDir.cleanup())
+    const holder = await setup(broker.url, { bridge: { queueDir: queueDir.dir } })
+    expect(holder.bridge.status()).toMatchObject({ state: 'running', failedSide: null })
+    const second = await setup(broker.url, { bridge: { queueDir: queueDir.dir }, start: false })
+    await expect(second.bridge.start()).rejects.toMatchObject({ code: 'CONFLICT' })
+    expect(second.bridge.status()).toMatchObject({ state: 'failed', failedSide: 'disk', channel: { state: 'idle' } })
   })
 
   it('starts again after a failure once the cause is gone', async () => {

@@ -336,7 +336,54 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
       }
     })
 
-    it('keeps an outcome the disk refuses and writes it, audited once, as soon as the disk takes writes again', async () => {
+    it('leaves the result with Orange while the disk refuses writes, so a session that ends meanwhile loses nothing', async () => {
+      const t = await tempDir()
+      const first = await testCore(t.dir, { orangePolling: FAST })
+      const db = first.workspace.db
+      const write = db.bulkDocs.bind(db)
+      const p = await first.call('profiles:save', { extension: 'orange', name: 'Peer', settings: { baseUrl: peer.url, username: 'ak-test' }, secrets: { password: PASSWORD } })
+      const dev = { typeId: 'meter', deviceId: 'o-full-disk' }
+      await first.call('devices:add', dev)
+      await first.call('devices:saveConfig', { ...dev, text: JSON.stringify({ orange: { serialnumber: serial(9), profile: p.id } }) })
+      peer.setStatus(serial(9), 'ACTIVATED')
+      // A location ticket: its report cannot be recovered from the SIM, as a status change's outcome can.
+      const { ticket } = await first.call('orange:locate', dev)
+      let refused = 0
+      db.bulkDocs = (() => {
+        refused += 1
+        return Promise.reject(Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }))
+      }) as never
+      try {
+        // The report is ready at Orange, and the follower has come for it more than once since: it was not taken.
+        const ours = () => peer.stats().tickets.find((k) => k.number === ticket!.ticketNumber)
+        await vi.waitFor(() => expect(ours()?.finished).toBe(true), { timeout: 10_000, interval: 20 })
+        const atFinish = refused
+        await vi.waitFor(() => expect(refused).toBeGreaterThan(atFinish + 2), { timeout: 10_000, interval: 20 })
+        expect(ours()?.resultRetrieved).toBe(false)
+      } finally {
+        db.bulkDocs = write
+        // The session ends with the disk still full.
+        await first.close()
+      }
+      // The memory vault of a test core is per process: the next session is given the same secret.
+      const second = await testCore(t.dir, { orangePolling: FAST })
+      try {
+        await second.call('profiles:save', { extension: 'orange', id: p.id, name: 'Peer', settings: { baseUrl: peer.url, username: 'ak-test' }, secrets: { password: PASSWORD } })
+        await vi.waitFor(async () => expect(await second.call('orange:ticket', { id: ticket!.id })).toMatchObject({ final: true }), { timeout: 10_000, interval: 30 })
+        // Orange's own report, not "already given; the location report is lost".
+        const done = await second.call('orange:ticket', { id: ticket!.id })
+        expect(done).toMatchObject({ state: 'TERMINATED', errorCode: null, errorMessage: null, location: { ticketNumber: ticket!.ticketNumber } })
+        expect((await second.call('audit:list', { query: 'orange.locate' })).items.map((e) => [e.action, e.outcome])).toEqual([
+          ['orange.locate', 'ok'],
+          ['orange.locate.submitted', 'ok'],
+        ])
+      } finally {
+        await second.close()
+        await t.cleanup()
+      }
+    })
+
+    it('keeps an outcome the disk refuses after the poll was noted and writes it, audited once, as soon as the disk takes writes again', async () => {
       const t = await tempDir()
       const logged: { level: string; msg: string }[] = []
       const log = (level: string) => (_: unknown, msg: string) => void logged.push({ level, msg })
@@ -350,9 +397,11 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
         await disk.call('devices:saveConfig', { ...dev, text: JSON.stringify({ orange: { serialnumber: serial(1) } }) })
         peer.setStatus(serial(1), 'ACTIVATED')
         const { ticket } = await disk.call('orange:changeStatus', { ...dev, status: 'SUSPENDED' })
-        // The disk fills up while the ticket is open: every write is refused as LevelDB refuses it.
+        // The disk fills up between a poll's note and the outcome's write: the outcome's write (with its audit entry)
+        // is refused as LevelDB refuses it, and every one after it while the disk is full.
         let refused = 0
-        db.bulkDocs = (() => {
+        db.bulkDocs = ((docs: { _id: string }[], ...rest: unknown[]) => {
+          if (refused === 0 && !docs.some((d) => d._id.startsWith('audit:'))) return write(docs as never, ...(rest as []))
           refused += 1
           return Promise.reject(Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }))
         }) as never

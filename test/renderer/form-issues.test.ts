@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest'
-import { channels } from '../../src-shared/contract'
+import { get } from 'svelte/store'
+import { format, locale } from 'svelte-i18n'
+import { afterEach, describe, expect, it } from 'vitest'
+import { channels, type MessageRef } from '../../src-shared/contract'
 import { inviteInputSchema, mailSaveSchema } from '../../src-shared/models/mail'
 import { controlCenterProfileSaveSchema, mbedProfileSaveSchema } from '../../src-shared/models/profiles'
 import { secureUrlProblem } from '../../src-shared/models/transport-rules'
 import { formErrors } from '../../src-renderer/src/lib/form/issues'
 import { FormModel, placeServerError } from '../../src-renderer/src/lib/form/form.svelte'
+import { translateRef, type Translate } from '../../src-renderer/src/i18n'
 
 /** A Control Center save as the form sends it, with what a test changes. */
 function carrier(settings: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) {
@@ -127,5 +130,37 @@ describe('FormModel', () => {
     form.reset()
     expect(form.formError).toBeNull()
     expect(form.attempted).toBe(false)
+  })
+})
+
+describe('a range’s bounds in the window’s language', () => {
+  const t: Translate = (key, options) => get(format)(key, options)
+  const shown = (ref: MessageRef | undefined) => translateRef(t, ref, 'no message')
+  const location = (latitude: number) => formErrors({ schema: channels['devices:setLocation'].input }, { typeId: 't', deviceId: 'd', latitude, longitude: 0 })
+
+  afterEach(() => locale.set('en'))
+
+  it('are written with the minus sign and digits of the location hint beside the field, in English and French', () => {
+    const latitude = location(-91).latitude
+    expect(latitude).toEqual({ key: 'form.numberRange', params: { min: -90, max: 90 } })
+    expect(shown(latitude)).toBe('Enter a number from \u221290 to 90.')
+    expect(t('location.form.degreesHint')).toContain('latitude \u221290 to 90')
+    locale.set('fr')
+    expect(shown(latitude)).toBe('Saisissez un nombre de \u221290 à 90.')
+    expect(t('location.form.degreesHint')).toContain('latitude de \u221290 à 90')
+  })
+
+  it('group and mark decimals as the language does, whole or not, without rounding a bound away', () => {
+    const queue = formErrors({ schema: mbedProfileSaveSchema }, { extension: 'mbed', name: 'm', settings: { queueSize: 5 }, secrets: {} })['settings.queueSize']
+    const rate = formErrors({ schema: controlCenterProfileSaveSchema }, carrier({ perSecond: 90 }))['settings.perSecond']
+    expect(shown(queue)).toBe('Enter a whole number from 100 to 1,000,000.')
+    expect(shown({ key: 'form.numberRange', params: { min: -0.125, max: 2.5 } })).toBe('Enter a number from \u22120.125 to 2.5.')
+    locale.set('fr')
+    expect(shown(queue)).toBe('Saisissez un nombre entier de 100 à 1\u202f000\u202f000.')
+    expect(shown(rate)).toBe('Saisissez un nombre de 0,2 à 50.')
+  })
+
+  it('leave other messages’ numbers to their own formats', () => {
+    expect(shown({ key: 'form.tooLong', params: { max: 1200 } })).toBe('At most 1200 characters.')
   })
 })

@@ -15,6 +15,7 @@ const t: Translate = (key, options) => get(format)(key, options)
 const status = (over: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   state: 'running',
   reason: null,
+  failedSide: null,
   since: '2026-12-06T10:00:00.000Z',
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
   link: { state: 'connected', insecure: false },

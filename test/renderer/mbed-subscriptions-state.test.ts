@@ -147,6 +147,7 @@ describe('the mbed subscriptions of the running bridge', () => {
     fake.emit('mbed:state', {
       state: 'stopped',
       reason: null,
+      failedSide: null,
       since: '2026-01-01T00:00:00.000Z',
       channel: { kind: 'longpoll', state: 'stopped', retryAt: null },
       link: { state: 'stopped', insecure: false },

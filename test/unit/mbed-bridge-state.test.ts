@@ -17,12 +17,13 @@ describe('deriveBridgeState', () => {
     expect(deriveBridgeState('degraded', true, side('open'), side('connected'), api)).toEqual({ next: 'running' })
   })
 
-  it('fails with the side’s own reason when the channel failed or the link stopped', () => {
+  it('fails with the side’s own reason, and names the side, when the channel failed or the link stopped', () => {
     const auth = new AppError('AUTH_FAILED', 'no')
-    expect(deriveBridgeState('running', true, side('failed', auth), side('connected'), api)).toEqual({ next: 'failed', reason: auth })
+    expect(deriveBridgeState('running', true, side('failed', auth), side('connected'), api)).toEqual({ next: 'failed', reason: auth, side: 'mbed' })
     const verdict = deriveBridgeState('running', true, side('open'), side('stopped'), api)
-    expect(verdict?.next).toBe('failed')
-    expect(verdict && 'reason' in verdict ? verdict.reason.details?.ref?.key : '').toBe('mbed.linkClosed')
+    expect(verdict?.next === 'failed' ? [verdict.reason.details?.ref?.key, verdict.side] : []).toEqual(['mbed.linkClosed', 'link'])
+    // The same code from the link is the broker's refusal, not mbed's: the side tells them apart.
+    expect(deriveBridgeState('running', true, side('open'), side('failed', auth), api)).toEqual({ next: 'failed', reason: auth, side: 'link' })
   })
 
   it('a normal start stays starting while connecting; trouble on either side makes it degraded with the reason', () => {

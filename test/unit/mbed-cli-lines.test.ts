@@ -10,6 +10,7 @@ const NOW = new Date('2026-12-06T15:36:21.000Z')
 const status = (extra: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   state: 'running',
   reason: null,
+  failedSide: null,
   since: NOW.toISOString(),
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
   link: { state: 'connected', insecure: false },

@@ -1,7 +1,8 @@
 /** Headless bridge configuration (src-main/core/mbed/config.ts) and the client's URL rules. */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
-import { ENV_SETTING_NAMES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour, parsePresubscriptionsJson } from '../../src-main/core/mbed/config'
+import { ENV_SETTING_NAMES, ENV_VARIABLES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, inferFlavour, parsePresubscriptionsJson } from '../../src-main/core/mbed/config'
 import { mbedSettingsSchema } from '../../src-shared/models/profiles'
 import { checkWebSocketUrl, createMbedClient, deriveWebSocketUrl, encodeResourcePath } from '../../src-main/core/mbed/connector.client'
 
@@ -50,6 +51,38 @@ describe('bridgeConfigFromEnv', () => {
     expect(c.mbed).toMatchObject({ flavour: 'pelion', channel: 'websocket', defaultDeviceType: 'mbed-dev', queueSize: 500 })
     expect(c.mqtt).toMatchObject({ username: 'a-org-key', password: 'token' })
     checkBridgeConfig(c)
+  })
+
+  it('reads each setting from the variable the one list names, which the README lists and a refusal names', () => {
+    const V = ENV_VARIABLES
+    const c = bridgeConfigFromEnv({
+      [V.accessKey]: 'ak_listed',
+      [V.mqttUrl]: 'mqtts://listed.example.com:8883',
+      [V.mqttClientId]: 'a:org:listed',
+      [V.mqttUsername]: 'listed-user',
+      [V.mqttPassword]: 'listed-token',
+      [V.apiUrl]: 'https://api.listed.example.com',
+      [V.channel]: 'websocket',
+      [V.flavour]: 'pelion',
+      [V.defaultDeviceType]: 'listed-type',
+      [V.queueSize]: '321',
+      [V.presubscriptions]: '[{"endpoint-type": "Listed"}]',
+    })
+    expect(c).toEqual({
+      mbed: {
+        apiUrl: 'https://api.listed.example.com',
+        accessKey: 'ak_listed',
+        flavour: 'pelion',
+        channel: 'websocket',
+        defaultDeviceType: 'listed-type',
+        queueSize: 321,
+        presubscriptions: [{ 'endpoint-type': 'Listed' }],
+      },
+      mqtt: { url: 'mqtts://listed.example.com:8883', clientId: 'a:org:listed', username: 'listed-user', password: 'listed-token' },
+    })
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    expect(Object.values(V).filter((name) => !readme.includes(name))).toEqual([])
+    for (const [setting, name] of Object.entries(ENV_SETTING_NAMES)) expect(V[setting as keyof typeof V]).toBe(name)
   })
 
   it('names what is missing or wrong', () => {

@@ -28,7 +28,7 @@ import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/
 import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
 import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
-import { ENV_SETTING_NAMES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
+import { ENV_SETTING_NAMES, ENV_VARIABLES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
 import { createMbedClient } from '../../core/mbed/connector.client'
 import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
@@ -68,8 +68,8 @@ export async function configFromEnvironment(env: Record<string, string | undefin
   let mbedCa: string[] | undefined
   let mqttCa: string[] | undefined
   try {
-    mbedCa = readCaVariable(env, 'FIELDLINE_MBED_CA_FILE')
-    mqttCa = readCaVariable(env, 'FIELDLINE_MQTT_CA_FILE')
+    mbedCa = readCaVariable(env, ENV_VARIABLES.mbedCaFile)
+    mqttCa = readCaVariable(env, ENV_VARIABLES.mqttCaFile)
   } catch (e) {
     throw usage(e)
   }

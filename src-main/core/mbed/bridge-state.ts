@@ -1,12 +1,13 @@
 /**
  * The bridge's state, derived from its notification channel's and its MQTT link's:
- * - 'failed' (with the reason) when either stopped for good (bad key, certificate, replaced channel, link closed…);
+ * - 'failed' (with the reason and the side) when either stopped for good (bad key, certificate, replaced channel, link
+ *   closed…);
  * - 'running' when the channel is open and the link connected;
  * - 'degraded' (with the reason) when either is reconnecting — but while starting, only once either side has actually
  *   met trouble: a normal start goes starting → running.
  * A pure function, so the rules can be read and tested apart from the bridge's timers and sockets.
  */
-import type { MbedBridgeState } from '../../../src-shared/models/mbed'
+import type { MbedBridgeState, MbedFailedSide } from '../../../src-shared/models/mbed'
 import { AppError } from '../common/errors'
 import type { ChannelState } from './channel'
 import type { LinkState } from '../platform/link'
@@ -16,7 +17,7 @@ export interface Side<S> {
   lastError: AppError | undefined
 }
 
-export type StateVerdict = { next: 'failed'; reason: AppError } | { next: 'running' } | { next: 'degraded'; reason: AppError } | null
+export type StateVerdict = { next: 'failed'; reason: AppError; side: MbedFailedSide } | { next: 'running' } | { next: 'degraded'; reason: AppError } | null
 
 /**
  * What the bridge's state should become, or null to leave it. `launched`: start() has started the channel and the
@@ -25,10 +26,10 @@ export type StateVerdict = { next: 'failed'; reason: AppError } | { next: 'runni
 export function deriveBridgeState(current: MbedBridgeState, launched: boolean, channel: Side<ChannelState>, link: Side<LinkState>, apiUrl: string): StateVerdict {
   if (current !== 'running' && current !== 'degraded' && !(current === 'starting' && launched)) return null
   if (channel.state === 'failed') {
-    return { next: 'failed', reason: channel.lastError ?? AppError.withRef('NETWORK', 'The notification channel stopped', { key: 'mbed.channelStopped' }) }
+    return { next: 'failed', reason: channel.lastError ?? AppError.withRef('NETWORK', 'The notification channel stopped', { key: 'mbed.channelStopped' }), side: 'mbed' }
   }
   if (link.state === 'failed' || link.state === 'stopped') {
-    return { next: 'failed', reason: link.lastError ?? AppError.withRef('NETWORK', 'The MQTT link was closed', { key: 'mbed.linkClosed' }) }
+    return { next: 'failed', reason: link.lastError ?? AppError.withRef('NETWORK', 'The MQTT link was closed', { key: 'mbed.linkClosed' }), side: 'link' }
   }
   if (channel.state === 'open' && link.state === 'connected') return { next: 'running' }
   if (current !== 'starting' || channel.state === 'reconnecting' || link.state === 'reconnecting') return { next: 'degraded', reason: degradedReason(channel, link, apiUrl) }

@@ -27,7 +27,16 @@ import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import type { LinkStateEvent, PlatformLink } from '../platform/link'
 import { commandSubscription, isValidTopicPart } from '../platform/topics'
-import type { MbedBridgeCounters, MbedBridgeEvent, MbedBridgeState, MbedBridgeStatus, MbedCommandView, MbedSubscriptionsList, MbedSubscriptionView } from '../../../src-shared/models/mbed'
+import type {
+  MbedBridgeCounters,
+  MbedBridgeEvent,
+  MbedBridgeState,
+  MbedBridgeStatus,
+  MbedCommandView,
+  MbedFailedSide,
+  MbedSubscriptionsList,
+  MbedSubscriptionView,
+} from '../../../src-shared/models/mbed'
 import { MBED_SUBSCRIPTIONS_PAGE, zeroCounters } from '../../../src-shared/models/mbed'
 import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { deriveBridgeState } from './bridge-state'
@@ -170,6 +179,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   let state: MbedBridgeState = 'stopped'
   let reason: AppError | undefined
+  /** Which side ended the bridge, while it is 'failed'. */
+  let failedSide: MbedFailedSide | null = null
   let since = Date.now()
   /** While the channel reconnects: when it tries mbed again (epoch ms), for the status; null otherwise. */
   let channelRetryAt: number | null = null
@@ -193,7 +204,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     warn,
     ...(options.queueSyncIntervalMs ? { syncIntervalMs: options.queueSyncIntervalMs } : {}),
     // The disk refused a message: stop taking notifications from mbed (what is not read stays in mbed's queue).
-    writeFailed: (error) => failBridge(error),
+    writeFailed: (error) => failBridge(error, 'disk'),
   })
   const taps = new Set<DeviceEventTap>()
   /** Every device event the bridge makes goes to the broker's queue and, at once, to whoever taps them (the historian). */
@@ -302,6 +313,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     return {
       state,
       reason: reason ? reason.toInfo() : null,
+      failedSide,
       since: new Date(since).toISOString(),
       channel: { kind: channelKind, state: channel.state, retryAt: retryAtIso() },
       link: { state: link.state, insecure: link.insecure },
@@ -318,7 +330,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
    * Tells a change of state, of its reason (mbed closed the connection, then refuses new ones), or of the next try;
    * the state's start moves only with the state itself.
    */
-  function setState(next: MbedBridgeState, why?: AppError): void {
+  function setState(next: MbedBridgeState, why?: AppError, side?: MbedFailedSide): void {
     const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code) && why?.message === reason?.message
     const retryAt = retryAtIso()
     if (next === state && sameReason && retryAt === toldRetryAt) return
@@ -330,21 +342,22 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       queue.checkGate()
     }
     reason = why
+    failedSide = next === 'failed' ? (side ?? null) : null
     emit({ name: 'mbed:state', payload: status() })
   }
 
   function evaluate(): void {
     const verdict = deriveBridgeState(state, launched, channel, link, client.apiUrl)
     if (!verdict) return
-    if (verdict.next === 'failed') failBridge(verdict.reason)
+    if (verdict.next === 'failed') failBridge(verdict.reason, verdict.side)
     else if (verdict.next === 'running') setState('running')
     else setState('degraded', verdict.reason)
   }
 
-  function failBridge(error: AppError): void {
+  function failBridge(error: AppError, side: MbedFailedSide): void {
     if (state === 'failed' || state === 'stopping' || state === 'stopped') return
     log.warn({ code: error.code, reason: error.message }, 'mbed bridge: failed; stop it and fix the cause')
-    setState('failed', error)
+    setState('failed', error, side)
     // Nothing more comes in; what is queued is still delivered while the link is up, and stop() drains the rest.
     void intake.unsubscribeAll()
     void channel.stop()
@@ -369,7 +382,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       open()
     } catch (e) {
       const error = queueError(e, options.queueDir)
-      setState('failed', error)
+      setState('failed', error, 'disk')
       throw error
     }
   }
@@ -395,7 +408,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     } catch (e) {
       const error = e instanceof AppError ? e : AppError.withRef('INTERNAL', 'Listing the mbed endpoints failed', { key: 'mbed.startFailed' })
       if (error.code === 'AUTH_FAILED' || error.code === 'TLS' || error.code === 'VALIDATION' || (error.code === 'NOT_FOUND' && error.details?.ref?.key === 'mbed.notMbedApi')) {
-        setState('failed', error)
+        setState('failed', error, 'mbed')
         throw error
       }
       log.warn({ code: error.code, reason: error.message }, 'mbed bridge: could not list endpoints at start; device types will be learned from registrations')

@@ -77,10 +77,31 @@ export function inferFlavour(apiUrl: string, channel: ChannelKind | undefined): 
 const PRESUBSCRIPTIONS_MAX_DEPTH = 8
 
 /**
+ * The variables a bridge configured from the environment reads, by the setting each holds: the one list of their
+ * names, which bridgeConfigFromEnv reads and a refusal names (ENV_SETTING_NAMES). The CA files they name are read by
+ * the caller.
+ */
+export const ENV_VARIABLES = {
+  apiUrl: 'FIELDLINE_MBED_URL',
+  accessKey: 'FIELDLINE_MBED_ACCESS_KEY',
+  channel: 'FIELDLINE_MBED_CHANNEL',
+  flavour: 'FIELDLINE_MBED_FLAVOUR',
+  defaultDeviceType: 'FIELDLINE_MBED_DEVICE_TYPE',
+  queueSize: 'FIELDLINE_MBED_QUEUE_SIZE',
+  presubscriptions: 'FIELDLINE_MBED_PRESUBSCRIPTIONS',
+  mqttUrl: 'FIELDLINE_MQTT_URL',
+  mqttClientId: 'FIELDLINE_MQTT_CLIENT_ID',
+  mqttUsername: 'FIELDLINE_MQTT_USERNAME',
+  mqttPassword: 'FIELDLINE_MQTT_PASSWORD',
+  mbedCaFile: 'FIELDLINE_MBED_CA_FILE',
+  mqttCaFile: 'FIELDLINE_MQTT_CA_FILE',
+} as const
+
+/**
  * The pre-subscription rules of FIELDLINE_MBED_PRESUBSCRIPTIONS: a JSON array in the wire form of §1.4. A syntax
  * error, and a rule outside the limits, are refused with the line and column where they are.
  */
-export function parsePresubscriptionsJson(text: string, name = 'FIELDLINE_MBED_PRESUBSCRIPTIONS'): MbedPresubscription[] {
+export function parsePresubscriptionsJson(text: string, name: string = ENV_VARIABLES.presubscriptions): MbedPresubscription[] {
   const doc = parseJsonDocument(text, { syntaxKey: 'mbed.config.invalid', depth: { max: PRESUBSCRIPTIONS_MAX_DEPTH, key: 'mbed.config.invalid' } })
   if (!doc.ok) {
     const first = doc.diagnostics[0]
@@ -97,45 +118,45 @@ export function parsePresubscriptionsJson(text: string, name = 'FIELDLINE_MBED_P
 }
 
 /**
- * Reads FIELDLINE_MBED_URL (default the Connector host), FIELDLINE_MBED_ACCESS_KEY, FIELDLINE_MBED_CHANNEL
- * (longpoll | websocket, default longpoll), FIELDLINE_MBED_DEVICE_TYPE (default mbed), FIELDLINE_MBED_FLAVOUR
- * (connector | pelion; default from the host and channel), FIELDLINE_MBED_QUEUE_SIZE, FIELDLINE_MBED_PRESUBSCRIPTIONS
- * (JSON rules; unset: every observable resource), FIELDLINE_MQTT_URL,
- * FIELDLINE_MQTT_CLIENT_ID, FIELDLINE_MQTT_USERNAME, FIELDLINE_MQTT_PASSWORD. CA files are read by the caller.
+ * Reads ENV_VARIABLES: the mbed URL (default the Connector host), access key, channel (longpoll | websocket, default
+ * longpoll), default device type (default mbed), flavour (connector | pelion; default from the host and channel), queue
+ * size, pre-subscriptions (JSON rules; unset: every observable resource), and the broker's URL, client id, user name
+ * and password.
  */
 export function bridgeConfigFromEnv(env: Record<string, string | undefined>): MbedBridgeConfig {
+  const V = ENV_VARIABLES
   const get = (name: string): string | undefined => {
     const v = env[name]
     return v === undefined || v.trim() === '' ? undefined : v.trim()
   }
-  const accessKey = env.FIELDLINE_MBED_ACCESS_KEY?.trim()
-  if (!accessKey) throw invalid('FIELDLINE_MBED_ACCESS_KEY', 'is required (the mbed access key)')
-  const mqttUrl = get('FIELDLINE_MQTT_URL')
-  if (!mqttUrl) throw invalid('FIELDLINE_MQTT_URL', 'is required (mqtt://, mqtts://, ws:// or wss:// URL of the broker)')
-  const clientId = get('FIELDLINE_MQTT_CLIENT_ID')
-  if (!clientId) throw invalid('FIELDLINE_MQTT_CLIENT_ID', 'is required (an application client id, a:<org>:<appId>)')
+  const accessKey = env[V.accessKey]?.trim()
+  if (!accessKey) throw invalid(V.accessKey, 'is required (the mbed access key)')
+  const mqttUrl = get(V.mqttUrl)
+  if (!mqttUrl) throw invalid(V.mqttUrl, 'is required (mqtt://, mqtts://, ws:// or wss:// URL of the broker)')
+  const clientId = get(V.mqttClientId)
+  if (!clientId) throw invalid(V.mqttClientId, 'is required (an application client id, a:<org>:<appId>)')
 
-  const channelText = get('FIELDLINE_MBED_CHANNEL') ?? 'longpoll'
-  if (channelText !== 'longpoll' && channelText !== 'websocket') throw invalid('FIELDLINE_MBED_CHANNEL', `must be longpoll or websocket, not "${channelText.slice(0, 40)}"`)
-  const flavourText = get('FIELDLINE_MBED_FLAVOUR')
+  const channelText = get(V.channel) ?? 'longpoll'
+  if (channelText !== 'longpoll' && channelText !== 'websocket') throw invalid(V.channel, `must be longpoll or websocket, not "${channelText.slice(0, 40)}"`)
+  const flavourText = get(V.flavour)
   if (flavourText !== undefined && flavourText !== 'connector' && flavourText !== 'pelion') {
-    throw invalid('FIELDLINE_MBED_FLAVOUR', `must be connector or pelion, not "${flavourText.slice(0, 40)}"`)
+    throw invalid(V.flavour, `must be connector or pelion, not "${flavourText.slice(0, 40)}"`)
   }
-  const apiUrl = get('FIELDLINE_MBED_URL') ?? MBED_CONNECTOR_URL
-  const queueText = get('FIELDLINE_MBED_QUEUE_SIZE')
+  const apiUrl = get(V.apiUrl) ?? MBED_CONNECTOR_URL
+  const queueText = get(V.queueSize)
   const queueSize = queueText === undefined ? DEFAULT_QUEUE_SIZE : Number(queueText)
-  const presubscriptionsText = get('FIELDLINE_MBED_PRESUBSCRIPTIONS')
+  const presubscriptionsText = get(V.presubscriptions)
   const presubscriptions = presubscriptionsText === undefined ? null : parsePresubscriptionsJson(presubscriptionsText)
 
-  const password = env.FIELDLINE_MQTT_PASSWORD
-  const username = get('FIELDLINE_MQTT_USERNAME')
+  const password = env[V.mqttPassword]
+  const username = get(V.mqttUsername)
   return {
     mbed: {
       apiUrl,
       accessKey,
       flavour: flavourText ?? inferFlavour(apiUrl, channelText),
       channel: channelText,
-      defaultDeviceType: get('FIELDLINE_MBED_DEVICE_TYPE') ?? 'mbed',
+      defaultDeviceType: get(V.defaultDeviceType) ?? 'mbed',
       queueSize,
       presubscriptions,
     },
@@ -198,16 +219,7 @@ const PROFILE_SETTING_NAMES: SettingNames = {
 }
 
 /** The variables bridgeConfigFromEnv reads each setting from: the operator set those, not "queue size". */
-export const ENV_SETTING_NAMES: SettingNames = {
-  apiUrl: 'FIELDLINE_MBED_URL',
-  channel: 'FIELDLINE_MBED_CHANNEL',
-  defaultDeviceType: 'FIELDLINE_MBED_DEVICE_TYPE',
-  queueSize: 'FIELDLINE_MBED_QUEUE_SIZE',
-  presubscriptions: 'FIELDLINE_MBED_PRESUBSCRIPTIONS',
-  mqttUrl: 'FIELDLINE_MQTT_URL',
-  mqttPassword: 'FIELDLINE_MQTT_PASSWORD',
-  mqttClientId: 'FIELDLINE_MQTT_CLIENT_ID',
-}
+export const ENV_SETTING_NAMES: SettingNames = ENV_VARIABLES
 
 /**
  * Checks a configuration; throws VALIDATION naming the first problem by `names`. Returns the MQTT link's security so

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto'
 import { basename, join } from 'node:path'
-import type { MbedBridgeConfig } from './config'
+import { ENV_VARIABLES, type MbedBridgeConfig } from './config'
 import { MBED_CONNECTOR_URL } from './connector.client'
 
 export function mbedQueuesDir(dataDir: string): string {
@@ -36,8 +36,8 @@ export function configQueueDir(dataDir: string, config: QueueIdentity): string {
  */
 export function environmentQueueName(env: Record<string, string | undefined>): string | null {
   const get = (name: string): string | undefined => env[name]?.trim() || undefined
-  const url = get('FIELDLINE_MQTT_URL')
-  const clientId = get('FIELDLINE_MQTT_CLIENT_ID')
+  const url = get(ENV_VARIABLES.mqttUrl)
+  const clientId = get(ENV_VARIABLES.mqttClientId)
   if (!url || !clientId) return null
-  return basename(configQueueDir('', { mbed: { apiUrl: get('FIELDLINE_MBED_URL') ?? MBED_CONNECTOR_URL }, mqtt: { url, clientId } }))
+  return basename(configQueueDir('', { mbed: { apiUrl: get(ENV_VARIABLES.apiUrl) ?? MBED_CONNECTOR_URL }, mqtt: { url, clientId } }))
 }

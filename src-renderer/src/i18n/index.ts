@@ -3,6 +3,7 @@ import { addMessages, getMessageFormatter, init, locale } from 'svelte-i18n'
 import type { MessageRef } from '../../../src-shared/contract'
 import { formatMebibytes } from '../../../src-shared/models/byte-format'
 import { paramsInWords } from '../lib/error-causes'
+import { boundsInLanguage } from '../lib/form/issues'
 import en from './en.json'
 import fr from './fr.json'
 
@@ -95,7 +96,8 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
     if (!(name in params)) return fallback
   }
   const variant = options.retrying ? whileRetrying : (key: string) => key
-  return t(variant(ref.key), { values: sizesInLanguage(paramsInWords(t, ref, variant), get(locale)) })
+  const language = get(locale)
+  return t(variant(ref.key), { values: boundsInLanguage(ref.key, sizesInLanguage(paramsInWords(t, ref, variant), language), language) })
 }
 
 /**

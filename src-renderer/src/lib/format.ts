@@ -92,6 +92,16 @@ export function formatNumber(value: number, locale: string | null | undefined, d
   return formatter(`number${digits}`, locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: digits })).format(value)
 }
 
+/**
+ * A bound a message names, written as the hints write theirs: the locale's digits, grouping and decimal sign, and a true
+ * minus sign ("−90"; Intl gives English and French the hyphen-minus). Bounds are exact, so no decimal is rounded away.
+ */
+export function formatBound(value: number, locale: string | null | undefined): string {
+  return formatter('bound', locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 20 }))
+    .format(value)
+    .replace(/-/g, '\u2212')
+}
+
 export { formatBytes } from '../../../src-shared/models/byte-format'
 
 /** Call time as minutes:seconds ("2:05"); hours stay in the minutes, as carriers count voice in minutes. */

@@ -62,7 +62,13 @@ export interface OrangePeerStats {
   /** Tickets made, by service. */
   submissions: { status: number; location: number }
   /** Every ticket made, oldest first: what an operator would find in Orange's portal. */
-  tickets: { number: number; service: 'status' | 'location'; serials: string[]; /** Its final result handed out (once). */ resultRetrieved: boolean }[]
+  tickets: {
+    number: number
+    service: 'status' | 'location'
+    serials: string[]
+    /** Its work is over: a poll would get the final result. */ finished: boolean
+    /** Its final result handed out (once). */ resultRetrieved: boolean
+  }[]
   statusChanges: StatusChange[]
 }
 
@@ -249,6 +255,7 @@ export async function startOrangePeer(options: OrangePeerOptions = {}): Promise<
           number: t.number,
           service: t.service === 'slm' ? ('status' as const) : ('location' as const),
           serials: t.lines.map((l) => l.identifier.value),
+          finished: t.finishedAt !== null,
           resultRetrieved: t.retrievedAt !== null,
         })),
         statusChanges: state.desk.applied.map((c) => ({ ...c })),

@@ -4,9 +4,12 @@
  * its audit entry in one bulkDocs call. Started by the core when it opens, so tickets submitted before a restart or a
  * crash are followed again.
  *
- * A disk that refuses writes (full, read-only) does not stop the following: Orange hands a final result out once, so an
- * outcome the disk refused is kept in memory, with its audit entry as made, and written again on the polling back-off
- * until the disk takes it (refused-writes.ts); a refused progress write just polls again later.
+ * Orange hands a final result out once, so the follower takes one from Orange only when the disk can keep it: each poll
+ * is noted in the ticket document first, and Orange is asked only once that write landed. While the disk refuses
+ * writes (full, read-only), the result stays with Orange, across a restart or a crash too, and the ticket is polled
+ * again on the back-off (refused-writes.ts). A disk that fills between the note and the outcome's write is the one case
+ * left: that outcome is kept in memory, with its audit entry as made, and written again on the back-off until the disk
+ * takes it; if the process ends first, the next start recovers it from the SIM (recoverRetrieved).
  */
 import type { ErrorInfo } from '../../../../src-shared/models/errors'
 import type { OrangeTicket, OrangeTicketLine } from '../../../../src-shared/models/orange'
@@ -187,7 +190,7 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
     // Its final answer is in hand already: Orange would not give it again.
     const kept = unwritten.get(id)
     if (kept) return land(kept)
-    const doc = await getTicket(db, id)
+    let doc = await getTicket(db, id)
     if (!doc || doc.final) return
     const account = await accounts.forTicket(doc)
     if (!account) {
@@ -201,6 +204,11 @@ export function createTicketFollower({ db, bus, accounts, polling, logger }: Fol
       })
       return
     }
+    // Before Orange is asked (its answer may be the final result, handed out once): the disk takes a write now, so the
+    // answer can be kept. A refusal here leaves the result with Orange and polls again on the back-off.
+    const noted = await save(doc, { nextPollAt: new Date().toISOString() })
+    if (noted.final) return
+    doc = noted
     let update: Update
     try {
       const client = await account.client()

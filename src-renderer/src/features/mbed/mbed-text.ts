@@ -14,6 +14,19 @@ export const bridgeStateText = (t: Translate, state: MbedBridgeState): string =>
 
 export const channelStateText = (t: Translate, state: MbedBridgeStatus['channel']['state']): string => wordFor(t, 'mbed.view.channelState', state)
 
+/** Whether the notification channel's row speaks of mbed's refusal: the bridge failed on mbed's side. */
+export const failedAtMbed = (status: MbedBridgeStatus): boolean => status.state === 'failed' && status.failedSide === 'mbed'
+
+/**
+ * The notification channel's row. A bridge that mbed ended never opened its channel (the endpoint list at start is
+ * refused first) or had it closed, so the channel's own state ("Not started", "Stopped") would hide why: the row says
+ * mbed refused the access key, or that the bridge failed on mbed's side (the reason is shown above it).
+ */
+export function channelText(t: Translate, status: MbedBridgeStatus): string {
+  if (!failedAtMbed(status)) return channelStateText(t, status.channel.state)
+  return t(status.reason?.code === 'AUTH_FAILED' ? 'mbed.view.channelKeyRefused' : 'mbed.view.channelFailedAtMbed')
+}
+
 /**
  * The line about the messages the last run left in the queue (killed, or stopped while the broker was away): being
  * delivered, with how many still wait, then no longer waiting; none while the bridge is stopped or found none.

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { MessageRef } from '../../../../src-shared/contract'
+import { formatBound } from '../format'
 
 /**
  * The one way a form turns the contract's verdict into words. A form checks the very input it is about to send with
@@ -71,11 +72,27 @@ export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.Zod
   }
 }
 
+const RANGE_KEYS: ReadonlySet<string> = new Set(['form.wholeRange', 'form.numberRange'])
+
 /** A number's allowed range, as its schema states it; null for anything but a bounded number. */
 function numberRange(schema: z.ZodType | null): MessageRef | null {
   if (!(schema instanceof z.ZodNumber) || schema.minValue === null || schema.maxValue === null) return null
   const bounds = { min: schema.minValue, max: schema.maxValue }
   return schema.isInt ? { key: 'form.wholeRange', params: bounds } : { key: 'form.numberRange', params: bounds }
+}
+
+/**
+ * A range's bounds as the hints beside the fields write them ("latitude −90 to 90"): in the window's language and with
+ * a true minus sign, which ICU's `{min, number}` does not write. The range messages take them as text.
+ */
+export function boundsInLanguage(key: string, params: Record<string, string | number>, language: string | null | undefined): Record<string, string | number> {
+  if (!RANGE_KEYS.has(key)) return params
+  const shown = { ...params }
+  for (const name of ['min', 'max']) {
+    const value = shown[name]
+    if (typeof value === 'number') shown[name] = formatBound(value, language)
+  }
+  return shown
 }
 
 function isBlank(value: unknown): boolean {
