@@ -2,7 +2,7 @@ import { get } from 'svelte/store'
 import { format } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
-import { asOfText, simCell } from '../../src-renderer/src/features/sims/sim-cells'
+import { accountName, asOfText, simCell } from '../../src-renderer/src/features/sims/sim-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
 import '../../src-renderer/src/i18n'
 
@@ -40,5 +40,14 @@ describe("the SIMs list's “as of” column", () => {
 
   it('keeps the whole date and time, seconds included, for the title', () => {
     expect(asOfText(t, 'fr', row(`${thisYear}-12-04T12:00:00.000Z`))).toMatch(new RegExp(`4 déc\\. ${thisYear}, \\d{2}:\\d{2}:\\d{2}`))
+  })
+
+  it('names an account by its profile’s name, not by the id made from the name it first had', () => {
+    // Cold trial: a profile created as “Jasper prod” and renamed “Jasper Nord” was “Jasper · jasper-prod-e996” here.
+    const names = new Map([['jasper:jasper-prod-e996', 'Jasper Nord']])
+    expect(accountName(t, 'jasper:jasper-prod-e996', names)).toBe('Jasper · Jasper Nord')
+    expect(simCell(t, 'fr', { ...row('2026-12-04T12:00:00.000Z'), account: 'jasper:jasper-prod-e996' }, 'account', names)).toBe('Jasper · Jasper Nord')
+    // A profile this window does not hold (deleted since) is still told by its id.
+    expect(accountName(t, 'orange:gone-1', names)).toBe('Orange · gone-1')
   })
 })

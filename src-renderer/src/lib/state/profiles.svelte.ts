@@ -134,6 +134,11 @@ export const orangeProfiles = new ProfilesState<OrangeProfile, { baseUrl: string
   },
 })
 
+/** Each carrier account (`jasper:<profile id>`, `orange:<profile id>`) and its profile's name, for the views that name accounts. */
+export function carrierAccountNames(): ReadonlyMap<string, string> {
+  return new Map([...profiles.items.map((p) => [`${p.extension}:${p.id}`, p.name] as const), ...orangeProfiles.items.map((p) => [`orange:${p.id}`, p.name] as const)])
+}
+
 /**
  * The ARM mbed Connector profiles: the Extensions card edits them, the mbed view picks the one its bridge runs on.
  * "Verify connection" goes through mbed:verify, whose answer is structured (host kind, endpoint counts, key name) and
