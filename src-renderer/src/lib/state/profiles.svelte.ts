@@ -136,6 +136,7 @@ export const orangeProfiles = new ProfilesState<OrangeProfile, { baseUrl: string
 
 /** Each carrier account (`jasper:<profile id>`, `orange:<profile id>`) and its profile's name, for the views that name accounts. */
 export function carrierAccountNames(): ReadonlyMap<string, string> {
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- made anew from the reactive lists at each read, never changed
   return new Map([...profiles.items.map((p) => [`${p.extension}:${p.id}`, p.name] as const), ...orangeProfiles.items.map((p) => [`orange:${p.id}`, p.name] as const)])
 }
 
