@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
 import { accountName, asOfText, simCell } from '../../src-renderer/src/features/sims/sim-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
+import { accountNames } from '../../src-renderer/src/lib/account-names'
 import '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -49,5 +50,16 @@ describe("the SIMs list's “as of” column", () => {
     expect(simCell(t, 'fr', { ...row('2026-12-04T12:00:00.000Z'), account: 'jasper:jasper-prod-e996' }, 'account', names)).toBe('Jasper · Jasper Nord')
     // A profile this window does not hold (deleted since) is still told by its id.
     expect(accountName(t, 'orange:gone-1', names)).toBe('Orange · gone-1')
+  })
+
+  it('tells apart profiles of one carrier that share a name by their ids, and only those', () => {
+    const names = accountNames([
+      { extension: 'jasper', id: 'nord-1', name: 'Nord' },
+      { extension: 'jasper', id: 'nord-2', name: 'Nord' },
+      { extension: 'atnt', id: 'nord-3', name: 'Nord' },
+      { extension: 'orange', id: 'paris-1', name: 'Paris' },
+    ])
+    expect([...names.values()]).toEqual(['Nord (nord-1)', 'Nord (nord-2)', 'Nord', 'Paris'])
+    expect(accountName(t, 'jasper:nord-2', names)).toBe('Jasper · Nord (nord-2)')
   })
 })

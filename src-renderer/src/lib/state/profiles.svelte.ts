@@ -10,6 +10,7 @@ import {
   type Profile,
   type profileSaveSchema,
 } from '../../../../src-shared/models/profiles'
+import { accountNames } from '../account-names'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 
@@ -134,10 +135,9 @@ export const orangeProfiles = new ProfilesState<OrangeProfile, { baseUrl: string
   },
 })
 
-/** Each carrier account (`jasper:<profile id>`, `orange:<profile id>`) and its profile's name, for the views that name accounts. */
+/** The Control Center and Orange accounts by their profiles' names (accountNames), for the views that name accounts. */
 export function carrierAccountNames(): ReadonlyMap<string, string> {
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- made anew from the reactive lists at each read, never changed
-  return new Map([...profiles.items.map((p) => [`${p.extension}:${p.id}`, p.name] as const), ...orangeProfiles.items.map((p) => [`orange:${p.id}`, p.name] as const)])
+  return accountNames([...profiles.items, ...orangeProfiles.items])
 }
 
 /**
