@@ -40,6 +40,26 @@ test('Activity’s days are typed day first in French, a day that does not exist
   await expect(page.getByRole('textbox', { name: en('activity.filters.from') })).toHaveValue('12/06/2026')
 })
 
+test('Activity’s filters offer “any” in words that agree with the filter in French: all actions, all actors', async ({ app }) => {
+  const { page } = app
+  const fr = words('fr')
+  await switchLanguage(page, 'fr')
+  await navigate(page, fr, 'activity')
+  // « Action : Tous » was masculine for une action (cold trial).
+  await expect(
+    page
+      .getByRole('combobox', { name: fr('activity.filters.action') })
+      .locator('option')
+      .first(),
+  ).toHaveText('Toutes les actions')
+  await expect(
+    page
+      .getByRole('combobox', { name: fr('activity.filters.actor') })
+      .locator('option')
+      .first(),
+  ).toHaveText('Tous les acteurs')
+})
+
 test('Activity refuses a From after its To, in words, and keeps the range it had', async ({ app }) => {
   const { page } = app
   const fr = words('fr')

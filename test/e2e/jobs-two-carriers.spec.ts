@@ -77,9 +77,9 @@ test('200 SIMs of Control Center and Orange selected on the SIMs page: dry-run, 
     .getByRole('navigation')
     .getByRole('link', { name: t('nav.sims'), exact: true })
     .click()
-  await sync(page, t, /^Sync Jasper · lab-account-/)
+  await sync(page, t, /^Sync Jasper · Lab account/)
   await expect(page.getByText(t('sims.count', { count: PER_CARRIER }), { exact: true })).toBeVisible({ timeout: 30_000 })
-  await sync(page, t, /^Sync Orange · paris-/)
+  await sync(page, t, /^Sync Orange · Paris/)
   await expect(page.getByText(t('sims.count', { count: 2 * PER_CARRIER }), { exact: true })).toBeVisible({ timeout: 30_000 })
 
   const bar = page.getByRole('region', { name: t('sims.selection.label') })

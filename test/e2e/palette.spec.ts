@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { expect, test } from './fixtures'
 import { addDevice, addJasperProfile, openDevice, setEditorText, skipWithoutKeyring } from './steps'
+import { switchLanguage, words } from './words'
 
 /** Devices imported for the search: the device sought is one of 100,000 (the whole test took 19 to 52 s on the shared build machine). */
 const DEVICES = 100_000
@@ -186,6 +187,32 @@ test('? shows every shortcut, / goes to the search, and no shortcut fires while 
   await expect(page.getByRole('dialog')).toHaveCount(0)
 })
 
+test('the shortcut sheet in French names the keys as a French keyboard does, and no keys run into their description at 1280×720', async ({ app }) => {
+  const { page } = app
+  const fr = words('fr')
+  await page.setViewportSize({ width: 1280, height: 720 })
+  await switchLanguage(page, 'fr')
+  await page.getByRole('heading', { level: 1 }).focus()
+  await page.keyboard.press('?')
+  const sheet = page.getByRole('dialog', { name: fr('shortcuts.title') })
+  await expect(sheet).toBeVisible()
+  // It opens at its top: its title and the shortcuts that work anywhere in sight (the focus on Close scrolled to the end).
+  await expect(sheet.getByRole('heading', { name: fr('shortcuts.title') })).toBeInViewport()
+  await expect(sheet.getByRole('heading', { name: fr('shortcuts.groups.anywhere') })).toBeInViewport()
+  for (const key of ['Échap', 'Entrée', 'Espace', 'Pg préc.', 'Maj+↑', 'Ctrl+Origine', 'Ctrl+M', 'Alt+Suppr']) await expect(sheet.locator('kbd', { hasText: key }).first()).toBeVisible()
+  await expect(sheet.locator('kbd', { hasText: /^(Enter|Esc|Space|Home|PageUp|Delete)$/ })).toHaveCount(0)
+  await expect(sheet).toContainText(fr('shortcuts.editorTabFocus'))
+  // Each line's keys end before its description begins (Ctrl+Origine / Ctrl+Fin ran over it).
+  const overlaps = await sheet.locator('.line').evaluateAll((lines) =>
+    lines.flatMap((line) => {
+      const keys = [...line.querySelectorAll('kbd')].map((k) => k.getBoundingClientRect().right)
+      const text = line.querySelector('dd')!.getBoundingClientRect().left
+      return keys.some((right) => right > text) ? [line.textContent ?? ''] : []
+    }),
+  )
+  expect(overlaps).toEqual([])
+})
+
 test('a focus moved while the shortcut sheet closes stays where it went, not back on the opener', async ({ app }) => {
   const { page } = app
   await addDevice(page, 'meter', 'm-1')
@@ -195,7 +222,7 @@ test('a focus moved while the shortcut sheet closes stays where it went, not bac
   // The browser fires a dialog's close event a task after close(); a `/` pressed in between (a fast operator, a slow
   // machine) focuses the search first. Reproduced here without the race: close, focus the search, then let the task run.
   const kept = await page.evaluate(`(async () => {
-    document.querySelector('dialog[open] button[data-autofocus]').click()
+    document.querySelector('dialog[open] .actions button').click()
     for (let i = 0; i < 100 && document.querySelector('dialog[open]'); i++) await Promise.resolve()
     if (document.querySelector('dialog[open]')) return 'still open'
     const search = document.querySelector('main [data-view-search]')

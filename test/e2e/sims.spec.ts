@@ -48,17 +48,16 @@ async function noAxeViolation(page: Page, view: string): Promise<void> {
   expect(result.violations.map((v) => `${view}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
 }
 
-/** A message about the peer's account, whose profile id the core derived from the name "Ops" with a random suffix. */
-function aboutAccount(t: Words, key: string, account = 'Jasper · ops'): RegExp {
-  const text = t(key, { account: '\u0000' }).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return new RegExp(`^${text.replace('\u0000', `${account}-[0-9a-z]+`)}$`)
+/** A message about the peer's account, named by its profile's name "Ops" (not the id the core made of it, ops-<random>). */
+function aboutAccount(t: Words, key: string, account = 'Jasper · Ops'): string {
+  return t(key, { account })
 }
 
 /** Opens the account's sync dialog, checks the estimate is shown before anything starts, and starts the sync. */
 async function syncAccount(page: Page, t: Words, account?: string): Promise<void> {
   const accounts = page.getByRole('region', { name: t('sims.sync.label') })
-  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open', account) }).click()
-  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle', account) })
+  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open', account), exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle', account), exact: true })
   await expect(dialog.getByTestId('sync-estimate')).toBeVisible()
   await expect(dialog.getByText(t('sims.sync.neverSynced'))).toBeVisible()
   await noAxeViolation(page, 'sync dialog')
@@ -177,11 +176,11 @@ test('a sync the carrier refuses says why in words, never an internal code', asy
   const t = words('en')
   await openSims(page, t)
   const accounts = page.getByRole('region', { name: t('sims.sync.label') })
-  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open') }).click()
-  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle') })
+  await accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open'), exact: true }).click()
+  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle'), exact: true })
   await dialog.getByRole('button', { name: t('sims.sync.start'), exact: true }).click()
   const alert = accounts.getByRole('alert')
-  await expect(alert).toContainText(/^The sync of Jasper · ops-[0-9a-z]+ failed: /)
+  await expect(alert).toContainText(/^The sync of Jasper · Ops failed: /)
   await expect(alert).toContainText('10000001')
   await expect(alert).not.toContainText(/UND_ERR|AUTH_FAILED|CARRIER_|INTERNAL/)
 })
@@ -206,7 +205,7 @@ test('SIMs of Jasper and Orange in one list; Orange SIMs found at the carrier im
     await openSims(page, t)
     await syncAccount(page, t)
     await expect(page.getByText(t('sims.count', { count: SIMS }), { exact: true })).toBeVisible()
-    await syncAccount(page, t, 'Orange · paris')
+    await syncAccount(page, t, 'Orange · Paris')
     await expect(page.getByText(t('sims.count', { count: SIMS + 12 }), { exact: true })).toBeVisible()
 
     await page.getByLabel(t('sims.filters.carrier'), { exact: true }).selectOption('orange')

@@ -120,6 +120,18 @@ describe('who, what and how it ended', () => {
     expect(subjectText(t, entry({ action: 'jobs.run', target: 'job jx81k2p0', after: { operation: 'bogus', rows: 1 } }))).toBe('job jx81k2p0')
   })
 
+  it('names a settings change in words, not as the trail’s English address `settings`, and says what changed', () => {
+    const language = entry({ action: 'settings.update', target: 'settings', before: { language: 'en' }, after: { language: 'fr' } })
+    const both = entry({ action: 'settings.update', target: 'settings', after: { theme: 'dark', savedSearches: [] } })
+    locale.set('fr')
+    expect(subjectText(t, language)).toBe('Réglages de cet ordinateur')
+    expect(detailText(t, language)).toBe('Langue\u00a0: Français')
+    expect(detailText(t, both)).toBe('Thème\u00a0: Sombre · Recherches enregistrées modifiées')
+    locale.set('en')
+    expect(subjectText(t, language)).toBe('This computer’s settings')
+    expect(detailText(t, language)).toBe('Language: Français')
+  })
+
   it('translates details: the failure, the change made, never a code', () => {
     locale.set('fr')
     expect(detailText(t, entry({ action: 'vault.clear', outcome: 'ok', after: { wasSet: 'no' } }))).toBe('Il n’était pas enregistré.')

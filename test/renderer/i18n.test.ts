@@ -56,6 +56,13 @@ describe('messages as the ICU parser reads them', () => {
     expect(breakable).toEqual([])
   })
 
+  it('sets ; ! ? off with the narrow no-break space (U+202F) and : » « with the wide one (U+00A0), as French typography does', () => {
+    // A « ? » quoted as a character keeps its wide spaces inside the guillemets; only a space that ends a word before the
+    // mark is the narrow one.
+    const wrongWidth = [...fr].filter(([, message]) => /(?<!«)\u00a0[;!?]|\u202f[:»]|«\u202f/.test(message)).map(([key]) => key)
+    expect(wrongWidth).toEqual([])
+  })
+
   it('never words a bulk job’s undo or cancel in French with “Annuler”, the word of every dialog’s dismiss button', () => {
     // Cold trial: “Annuler la tâche” (undo) opened “Annuler cette tâche ?”, whose buttons were “Annuler” and “Créer la
     // tâche d’annulation”, next to “Abandonner la tâche” (cancel). Undo is “Défaire”, cancel “Abandonner”.

@@ -12,6 +12,7 @@ describe('a job’s words', () => {
     locale.set('en')
     expect(sourceText(t, 'jasper:lab-account-1')).toBe('Jasper · lab-account-1')
     expect(sourceText(t, 'jasper:lab-account-1')).toBe(accountName(t, 'jasper:lab-account-1'))
+    expect(sourceText(t, 'jasper:lab-account-1', new Map([['jasper:lab-account-1', 'Lab']]))).toBe('Jasper · Lab')
     expect(sourceText(t, 'orange')).toBe('Orange')
     // A device and a CSV line are said as before.
     expect(sourceText(t, 'meter/m-1')).toBe('meter/m-1')

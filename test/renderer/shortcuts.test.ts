@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isTyping, modifierName, shortcutGroups, shortcutOf, type KeyPress } from '../../src-renderer/src/lib/shortcuts'
+import { isTyping, keysText, modifierName, NAMED_KEYS, shortcutGroups, shortcutOf, type KeyPress } from '../../src-renderer/src/lib/shortcuts'
 import en from '../../src-renderer/src/i18n/en.json'
 import fr from '../../src-renderer/src/i18n/fr.json'
 
@@ -75,5 +75,30 @@ describe('the shortcut sheet', () => {
     expect(new Set(keys).size).toBe(keys.length)
     const lookup = (catalogue: unknown, key: string) => key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], catalogue)
     expect(keys.filter((k) => typeof lookup(en, k) !== 'string' || typeof lookup(fr, k) !== 'string')).toEqual([])
+  })
+
+  const lookup = (catalogue: unknown, key: string) => key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], catalogue)
+  const words = (catalogue: unknown) => (key: string) => String(lookup(catalogue, key))
+
+  it('names the keys as a French keyboard prints them, and every named key in both languages', () => {
+    const fromFrench = words(fr)
+    expect(keysText('Enter', fromFrench)).toBe('Entrée')
+    expect(keysText('Esc', fromFrench)).toBe('Échap')
+    expect(keysText('Ctrl+Home', fromFrench)).toBe('Ctrl+Origine')
+    expect(keysText('Shift+↑', fromFrench)).toBe('Maj+↑')
+    expect(keysText('Alt+Delete', fromFrench)).toBe('Alt+Suppr')
+    expect(keysText('⌘+K', fromFrench)).toBe('⌘+K')
+    expect(keysText('PageDown', words(en))).toBe('PageDown')
+    expect(NAMED_KEYS.filter((k) => typeof lookup(en, `shortcuts.keys.${k}`) !== 'string' || typeof lookup(fr, `shortcuts.keys.${k}`) !== 'string')).toEqual([])
+    // Every word of a combination the sheet lists is a named key or a symbol: none is left in English by mistake.
+    const parts = shortcutGroups('Ctrl').flatMap((g) => g.lines.flatMap((l) => l.keys.flatMap((k) => k.split('+'))))
+    expect(parts.filter((part) => /^\p{L}{2,}$/u.test(part) && !(NAMED_KEYS as readonly string[]).includes(part))).toEqual([])
+  })
+
+  it('lists the keys the lists, tables and JSON editor take beyond moving: a range selection, paging a table, Ctrl+M', () => {
+    const listed = new Map(shortcutGroups('Ctrl').flatMap((g) => g.lines.map((l) => [l.does, l.keys] as const)))
+    expect(listed.get('shortcuts.listSelectRange')).toEqual(['Shift+↑', 'Shift+↓'])
+    expect(listed.get('shortcuts.tablePage')).toEqual(['PageUp', 'PageDown'])
+    expect(listed.get('shortcuts.editorTabFocus')).toEqual(['Ctrl+M'])
   })
 })

@@ -2,8 +2,9 @@ import { get } from 'svelte/store'
 import { format } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
 import type { SimRow } from '../../src-shared/models/sim-inventory'
-import { asOfText, simCell } from '../../src-renderer/src/features/sims/sim-cells'
+import { accountName, asOfText, simCell } from '../../src-renderer/src/features/sims/sim-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
+import { accountNames } from '../../src-renderer/src/lib/account-names'
 import '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
@@ -40,5 +41,25 @@ describe("the SIMs list's “as of” column", () => {
 
   it('keeps the whole date and time, seconds included, for the title', () => {
     expect(asOfText(t, 'fr', row(`${thisYear}-12-04T12:00:00.000Z`))).toMatch(new RegExp(`4 déc\\. ${thisYear}, \\d{2}:\\d{2}:\\d{2}`))
+  })
+
+  it('names an account by its profile’s name, not by the id made from the name it first had', () => {
+    // Cold trial: a profile created as “Jasper prod” and renamed “Jasper Nord” was “Jasper · jasper-prod-e996” here.
+    const names = new Map([['jasper:jasper-prod-e996', 'Jasper Nord']])
+    expect(accountName(t, 'jasper:jasper-prod-e996', names)).toBe('Jasper · Jasper Nord')
+    expect(simCell(t, 'fr', { ...row('2026-12-04T12:00:00.000Z'), account: 'jasper:jasper-prod-e996' }, 'account', names)).toBe('Jasper · Jasper Nord')
+    // A profile this window does not hold (deleted since) is still told by its id.
+    expect(accountName(t, 'orange:gone-1', names)).toBe('Orange · gone-1')
+  })
+
+  it('tells apart profiles of one carrier that share a name by their ids, and only those', () => {
+    const names = accountNames([
+      { extension: 'jasper', id: 'nord-1', name: 'Nord' },
+      { extension: 'jasper', id: 'nord-2', name: 'Nord' },
+      { extension: 'atnt', id: 'nord-3', name: 'Nord' },
+      { extension: 'orange', id: 'paris-1', name: 'Paris' },
+    ])
+    expect([...names.values()]).toEqual(['Nord (nord-1)', 'Nord (nord-2)', 'Nord', 'Paris'])
+    expect(accountName(t, 'jasper:nord-2', names)).toBe('Jasper · Nord (nord-2)')
   })
 })

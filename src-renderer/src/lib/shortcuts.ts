@@ -61,7 +61,10 @@ export function shortcutOf(press: KeyPress): GlobalShortcut | null {
   return null
 }
 
-/** One line of the shortcut sheet: the keys (already in the operator's words) and the message key of what they do. */
+/**
+ * One line of the shortcut sheet: the keys, each a combination like `Shift+↑` whose named keys (`NAMED_KEYS`) the sheet
+ * words in the operator's language, and the message key of what they do.
+ */
 export interface ShortcutLine {
   keys: readonly string[]
   does: string
@@ -70,6 +73,20 @@ export interface ShortcutLine {
 export interface ShortcutGroup {
   title: string
   lines: readonly ShortcutLine[]
+}
+
+/**
+ * Keys that keyboards print in their own language (a French keyboard says Entrée, Échap, Maj, Suppr…), named by the
+ * message `shortcuts.keys.<key>`; the arrows, letters and symbols are the same everywhere.
+ */
+export const NAMED_KEYS = ['Ctrl', 'Shift', 'Alt', 'Enter', 'Esc', 'Space', 'Tab', 'Home', 'End', 'PageUp', 'PageDown', 'Insert', 'Delete'] as const
+
+/** A key combination (`Ctrl+Home`) as the sheet shows it, each named key through `t` (`Ctrl+Origine` in French). */
+export function keysText(combo: string, t: (key: string) => string): string {
+  return combo
+    .split('+')
+    .map((key) => ((NAMED_KEYS as readonly string[]).includes(key) ? t(`shortcuts.keys.${key}`) : key))
+    .join('+')
 }
 
 /** Every shortcut of the app, by where it works. `mod` is how the platform names the Ctrl key (⌘ on a Mac). */
@@ -99,14 +116,25 @@ export function shortcutGroups(mod: string): ShortcutGroup[] {
         { keys: ['Home', 'End'], does: 'shortcuts.listEnds' },
         { keys: ['Enter'], does: 'shortcuts.listOpen' },
         { keys: ['Space'], does: 'shortcuts.listSelect' },
+        // VirtualRows: Shift with any of the moving keys selects from the anchor to the row it reaches.
+        { keys: ['Shift+↑', 'Shift+↓'], does: 'shortcuts.listSelectRange' },
       ],
     },
     {
       title: 'shortcuts.groups.tables',
       lines: [
         { keys: ['←', '→', '↑', '↓'], does: 'shortcuts.tableMove' },
+        { keys: ['PageUp', 'PageDown'], does: 'shortcuts.tablePage' },
         { keys: ['Home', 'End'], does: 'shortcuts.tableRowEnds' },
         { keys: ['Ctrl+Home', 'Ctrl+End'], does: 'shortcuts.tableEnds' },
+      ],
+    },
+    {
+      // Monaco's own switch (EditorFrame says which way it is under each editor).
+      title: 'shortcuts.groups.jsonEditor',
+      lines: [
+        { keys: ['Tab'], does: 'shortcuts.editorIndent' },
+        { keys: ['Ctrl+M'], does: 'shortcuts.editorTabFocus' },
       ],
     },
     {

@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditOutcome } from '../../../../src-shared/contract'
-import { hasMessage, translateRef, type Translate } from '../../i18n'
+import { hasMessage, LANGUAGES, translateRef, type Translate } from '../../i18n'
 import { errorText } from '../../lib/errors'
 import { statusText } from '../sim/sim-text'
 import { operationText } from '../jobs/job-text'
@@ -49,6 +49,8 @@ export function subjectText(t: Translate, entry: Pick<AuditEntry, 'action' | 'su
     return t('activity.subjects.job', { values: { operation: operationText(t, after.operation as JobOperation), rows: after.rows } })
   }
   if (entry.action.startsWith('inbox.') && typeof after.count === 'number') return t('activity.subjects.notifications', { values: { count: after.count } })
+  // The trail addresses them as `settings`, an English word in any language: they are this computer's own (_local).
+  if (entry.action === 'settings.update') return t('activity.subjects.settings')
   return entry.target
 }
 
@@ -70,6 +72,7 @@ function scalars(value: unknown): Record<string, string | number> {
  */
 export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'after' | 'error' | 'detail'>): string {
   if (entry.error) return errorText(t, entry.error)
+  if (entry.action === 'settings.update') return settingsChangeText(t, entry.after)
   const params = scalars(entry.after)
   // An import the operator cancelled ends as a failed import; its detail says it was cancelled, and what stays.
   const cancelled = typeof entry.after === 'object' && entry.after !== null && (entry.after as { cancelled?: unknown }).cancelled === true
@@ -90,4 +93,19 @@ export function detailText(t: Translate, entry: Pick<AuditEntry, 'action' | 'aft
     if (text) return text
   }
   return entry.detail ?? ''
+}
+
+/**
+ * A settings change holds only what changed (settings.store.ts): each of those said, the language and theme by the
+ * names Settings gives them (a language named in itself, as its list shows it).
+ */
+function settingsChangeText(t: Translate, after: unknown): string {
+  if (typeof after !== 'object' || after === null) return ''
+  const changed = after as Record<string, unknown>
+  const parts: string[] = []
+  const language = LANGUAGES.find((l) => l.value === changed.language)
+  if (language) parts.push(t('activity.settingsChanges.language', { values: { language: language.label } }))
+  if (changed.theme === 'system' || changed.theme === 'light' || changed.theme === 'dark') parts.push(t('activity.settingsChanges.theme', { values: { theme: t(`settings.themes.${changed.theme}`) } }))
+  if ('savedSearches' in changed) parts.push(t('activity.settingsChanges.savedSearches'))
+  return parts.join(' · ')
 }

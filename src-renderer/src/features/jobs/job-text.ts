@@ -48,12 +48,12 @@ export function findingsOfRow(t: Translate, row: Pick<JobRow, 'issues' | 'error'
  * Where a row came from: a CSV line (the core writes `line 12`), a device (`type/id`), the account that listed the SIM
  * (`jasper:ops`, said as the page's header says the job's account: "Jasper · ops") or, without one, its carrier.
  */
-export function sourceText(t: Translate, source: string): string {
+export function sourceText(t: Translate, source: string, names?: ReadonlyMap<string, string>): string {
   const line = /^line (\d+)$/.exec(source)
   if (line) return t('jobs.ui.rows.line', { values: { line: Number(line[1]) } })
   const carrier = source.split(':', 1)[0] as Carrier
   if (!CARRIERS.includes(carrier) || source.includes('/')) return source
-  return source === carrier ? carrierText(t, carrier) : accountName(t, source)
+  return source === carrier ? carrierText(t, carrier) : accountName(t, source, names)
 }
 
 /** What pre-flight found, by code and how many rows, errors first (they keep rows from being sent). */

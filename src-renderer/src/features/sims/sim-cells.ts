@@ -18,19 +18,24 @@ export function inventoryStatusName(t: Translate, status: string): string {
   return status === SIM_NOT_LISTED ? t('sims.notListed') : simStatusName(t, status)
 }
 
-/** An account (`jasper:ops`) as the operator reads it: the carrier's name and the profile. */
-export function accountName(t: Translate, account: string): string {
+/**
+ * An account (`jasper:<profile id>`) as the operator reads it: the carrier's name and the profile's, from `names`
+ * (carrierAccountNames); the id only for a profile this window does not hold (deleted since, or not loaded yet). The id
+ * is made from the name the profile first had, with a random end (jasper-prod-e996), so it is not what the operator
+ * called it, and a rename leaves it behind.
+ */
+export function accountName(t: Translate, account: string, names?: ReadonlyMap<string, string>): string {
   const colon = account.indexOf(':')
-  return `${carrierName(t, account.slice(0, colon))} · ${account.slice(colon + 1)}`
+  return `${carrierName(t, account.slice(0, colon))} · ${names?.get(account) ?? account.slice(colon + 1)}`
 }
 
 /** A cell as the operator reads it, in the interface's language. */
-export function simCell(t: Translate, locale: string | null | undefined, row: SimRow, column: SimColumn): string {
+export function simCell(t: Translate, locale: string | null | undefined, row: SimRow, column: SimColumn, names?: ReadonlyMap<string, string>): string {
   switch (column) {
     case 'carrier':
       return carrierName(t, row.carrier)
     case 'account':
-      return row.account ? accountName(t, row.account) : ''
+      return row.account ? accountName(t, row.account, names) : ''
     case 'status':
       return inventoryStatusName(t, row.status)
     case 'dataBytes':

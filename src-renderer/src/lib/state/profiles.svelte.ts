@@ -10,6 +10,7 @@ import {
   type Profile,
   type profileSaveSchema,
 } from '../../../../src-shared/models/profiles'
+import { accountNames } from '../account-names'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 
@@ -133,6 +134,11 @@ export const orangeProfiles = new ProfilesState<OrangeProfile, { baseUrl: string
     return result.ok ? { ok: true, value: { baseUrl: p.settings.baseUrl } } : result
   },
 })
+
+/** The Control Center and Orange accounts by their profiles' names (accountNames), for the views that name accounts. */
+export function carrierAccountNames(): ReadonlyMap<string, string> {
+  return accountNames([...profiles.items, ...orangeProfiles.items])
+}
 
 /**
  * The ARM mbed Connector profiles: the Extensions card edits them, the mbed view picks the one its bridge runs on.
