@@ -180,6 +180,25 @@ describe('a job page', () => {
     stop()
   })
 
+  it('abandoned while it is checked: the check’s refusal is no error to show, and its last count starts no other check', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))
+    await settle()
+    const checking = view.preflight(true)
+    const cancelling = view.cancel()
+    fake.answer('jobs:cancel', ok(job({ state: 'cancelled' })))
+    await cancelling
+    expect(view.job?.state).toBe('cancelled')
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 50, total: 2000 })
+    fake.answer('jobs:preflight', refused('CONFLICT', 'Job jabc123 is cancelled: it cannot be checked now'))
+    await checking
+    expect(view.error).toBeNull()
+    expect(view.busy).toBeNull()
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 100, total: 2000 })
+    expect(fake.pending('jobs:preflight')).toHaveLength(0)
+    stop()
+  })
+
   it('counts the SIMs the check of the undo job it is making has read (the dialog waits for it), and no other job’s', async () => {
     const { view, stop } = openView()
     fake.answer('jobs:status', ok({ ...progress({ state: 'done' }), job: job({ state: 'done' }) }))
