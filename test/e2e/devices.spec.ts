@@ -42,6 +42,28 @@ for (const language of LANGUAGES) {
   })
 }
 
+for (const language of LANGUAGES) {
+  test(`${language}: a search of an ICCID's last digits that finds nothing says to type it from its start`, async ({ app }) => {
+    // Cold trial: the last digits of a SIM's ICCID (what tells it from the others of its batch) found no device, and
+    // the list said only "No device matches"; the index finds identifiers by their first characters.
+    const { page } = app
+    const t = words(language)
+    await openPage(page, 'Devices')
+    await addDevice(page, 'meter', 'm-1')
+    await expect(page.getByTestId('device-row')).toHaveCount(1)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'devices')
+    const search = page.getByRole('searchbox', { name: t('devices.search') })
+    await search.fill('5503677')
+    await expect(page.getByText(t('devices.noMatch'))).toBeVisible()
+    await expect(page.getByText(t('devices.noMatchDigits'))).toBeVisible()
+    // A word that finds nothing is only that.
+    await search.fill('pompe')
+    await expect(page.getByText(t('devices.noMatch'))).toBeVisible()
+    await expect(page.getByText(t('devices.noMatchDigits'))).toHaveCount(0)
+  })
+}
+
 test('imports a CSV file with a progress bar and a per-row error report', async ({ app }) => {
   const { page } = app
   await openPage(page, 'Devices')

@@ -194,6 +194,9 @@ for (const language of LANGUAGES) {
       .click()
     // The dialog counts the job as it is now: the window of five journalled as being sent, one of them at the carrier.
     await expect(page.getByRole('dialog', { name: t('jobs.ui.cancelTitle') })).toContainText(t('jobs.ui.cancelSendingText', { count: 5 }))
+    // The answer "no" keeps the job, in words that cannot be read as cancelling it ("Annuler" beside "Abandonner la tâche").
+    await expect(page.getByRole('dialog', { name: t('jobs.ui.cancelTitle') }).getByRole('button', { name: t('jobs.ui.cancelKeep') })).toBeFocused()
+    await expect(page.getByRole('dialog', { name: t('jobs.ui.cancelTitle') }).getByRole('button', { name: t('common.cancel'), exact: true })).toHaveCount(0)
     await confirm(page, t('jobs.ui.cancelTitle'), t('jobs.ui.cancelConfirm'))
     await expect(state).toHaveText(t('jobs.ui.states.cancelled'))
     expect(await statusAtPeer(applied!)).toBe('DEACTIVATED')

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Job, JobRow } from '../../src-shared/models/sim-jobs'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { luhnValid } from '../peers/control-center/wire-format'
-import { tempDir, testCore } from '../helpers/core'
+import { rejection, tempDir, testCore } from '../helpers/core'
 import { controlCenterStatusValue } from '../../src-main/core/carriers/sim-model'
 import { countRows, readJob, readRows, writeDocs } from '../../src-main/core/jobs/jobs.store'
 
@@ -599,6 +599,47 @@ describe('bulk SIM jobs against the Control Center peer', () => {
       { read: 50, total: 70 },
       { read: 70, total: 70 },
     ])
+  })
+
+  it('a second pre-flight of a job being checked joins the first: each SIM is read once, and both get the same answer', async () => {
+    const targets = peer.iccids.slice(0, 60)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const readsBefore = peer.stats().byRoute['GET /devices/{iccid}'] ?? 0
+    // The operator left the job's page while it was checked and pressed "Run pre-flight" again on coming back.
+    const [first, second] = await Promise.all([core.call('jobs:preflight', { jobId: job.id, refresh: true }), core.call('jobs:preflight', { jobId: job.id, refresh: true })])
+    expect(first).toEqual(second)
+    expect(first.state).toBe('ready')
+    expect((peer.stats().byRoute['GET /devices/{iccid}'] ?? 0) - readsBefore).toBe(targets.length)
+  })
+
+  it('a job abandoned while it is checked stays abandoned: the pre-flight stops reading and writes nothing', async () => {
+    const targets = peer.iccids.slice(0, 120)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    peer.faults.set({ kind: 'latency', ms: 40, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const readsBefore = peer.stats().byRoute['GET /devices/{iccid}'] ?? 0
+      const first = new Promise<void>((resolve) => {
+        const off = core.bus.subscribe((event, payload) => {
+          if (event === 'jobs:preflightProgress' && (payload as { jobId: string }).jobId === job.id) {
+            off()
+            resolve()
+          }
+        })
+      })
+      const checking = rejection(core.call('jobs:preflight', { jobId: job.id, refresh: true }))
+      await first
+      const cancelled = await core.call('jobs:cancel', { jobId: job.id })
+      expect(cancelled.state).toBe('cancelled')
+      const refused = await checking
+      expect((refused as unknown as { bridge: unknown }).bridge).toMatchObject({ code: 'CONFLICT', details: { ref: { key: 'jobs.wrongState' } } })
+      // It read the batch it had asked for, not the SIMs after it.
+      expect((peer.stats().byRoute['GET /devices/{iccid}'] ?? 0) - readsBefore).toBeLessThan(targets.length)
+      const after = await core.call('jobs:status', { jobId: job.id })
+      expect(after.job.state).toBe('cancelled')
+      for (const row of await allRows(job.id)) expect(row.before).toBeNull()
+    } finally {
+      peer.faults.clear()
+    }
   })
 
   it('refuses, by the account’s name, a SIM the inventory lists under another account of the same carrier', async () => {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { AUDIT_OUTCOMES, OUTBOX_ACTIONS, type AuditEntry } from '../../src-shared/contract'
 import { trashItemKindSchema } from '../../src-shared/models/trash'
 import { flatten, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
-import { actionText, actorText, detailText, outcomeText, subjectText } from '../../src-renderer/src/features/activity/activity-text'
+import { actionText, actorText, detailText, outcomeText, subjectIsAddress, subjectText } from '../../src-renderer/src/features/activity/activity-text'
 
 const root = new URL('../../', import.meta.url).pathname
 const en = flatten(JSON.parse(readFileSync(join(root, 'src-renderer/src/i18n/en.json'), 'utf8')) as Catalogue)
@@ -130,6 +130,17 @@ describe('who, what and how it ended', () => {
     locale.set('en')
     expect(subjectText(t, language)).toBe('This computer’s settings')
     expect(detailText(t, language)).toBe('Language: Français')
+  })
+
+  it('names a SIM a job changed by its address and the job, the word "job" in the operator’s language', () => {
+    const row = entry({ action: 'sim.changeStatus', target: 'jasper:8901170013652292002 (job jmxd42rcc0e5597)' })
+    locale.set('en')
+    expect(subjectText(t, row)).toBe('jasper:8901170013652292002 (job jmxd42rcc0e5597)')
+    expect(subjectIsAddress(t, row)).toBe(true)
+    locale.set('fr')
+    expect(subjectText(t, row)).toBe('jasper:8901170013652292002 (tâche jmxd42rcc0e5597)')
+    expect(subjectIsAddress(t, row)).toBe(true)
+    expect(subjectText(t, entry({ action: 'sim.changeStatus', target: 'jasper:8901170013652292002' }))).toBe('jasper:8901170013652292002')
   })
 
   it('translates details: the failure, the change made, never a code', () => {

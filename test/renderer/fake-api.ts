@@ -78,7 +78,10 @@ export class FakeApi implements Api {
 }
 
 export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value })
-export const refused = (code: 'NETWORK' | 'VALIDATION' | 'NOT_FOUND', message = 'refused'): { ok: false; error: { code: typeof code; message: string } } => ({ ok: false, error: { code, message } })
+export const refused = (code: 'NETWORK' | 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT', message = 'refused'): { ok: false; error: { code: typeof code; message: string } } => ({
+  ok: false,
+  error: { code, message },
+})
 
 /** Lets the promise callbacks queued so far run (an answered call's continuation). */
 export async function settle(): Promise<void> {

@@ -157,6 +157,48 @@ describe('a job page', () => {
     expect(fake.listenerCount('jobs:preflightProgress')).toBe(0)
   })
 
+  it('opened again while its check runs, joins that check: busy with its count, not offering to start another', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))
+    await settle()
+    expect(view.busy).toBeNull()
+    fake.emit('jobs:preflightProgress', { jobId: 'jother99', undoOf: null, read: 100, total: 3000 })
+    expect(view.busy).toBeNull()
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 100, total: 2000 })
+    expect(view.busy).toBe('preflight')
+    expect(view.preflightRead).toEqual({ read: 100, total: 2000 })
+    expect(fake.pending('jobs:preflight').map((c) => c.input)).toEqual([{ jobId: 'jabc123', refresh: false }])
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 150, total: 2000 })
+    expect(fake.pending('jobs:preflight')).toHaveLength(1)
+    fake.answer('jobs:preflight', ok(job({ state: 'ready' })))
+    await settle()
+    expect(view.busy).toBeNull()
+    expect(view.job?.state).toBe('ready')
+    // The last count of a check that is ending starts nothing.
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 2000, total: 2000 })
+    expect(fake.pending('jobs:preflight')).toHaveLength(0)
+    stop()
+  })
+
+  it('abandoned while it is checked: the check’s refusal is no error to show, and its last count starts no other check', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))
+    await settle()
+    const checking = view.preflight(true)
+    const cancelling = view.cancel()
+    fake.answer('jobs:cancel', ok(job({ state: 'cancelled' })))
+    await cancelling
+    expect(view.job?.state).toBe('cancelled')
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 50, total: 2000 })
+    fake.answer('jobs:preflight', refused('CONFLICT', 'Job jabc123 is cancelled: it cannot be checked now'))
+    await checking
+    expect(view.error).toBeNull()
+    expect(view.busy).toBeNull()
+    fake.emit('jobs:preflightProgress', { jobId: 'jabc123', undoOf: null, read: 100, total: 2000 })
+    expect(fake.pending('jobs:preflight')).toHaveLength(0)
+    stop()
+  })
+
   it('counts the SIMs the check of the undo job it is making has read (the dialog waits for it), and no other job’s', async () => {
     const { view, stop } = openView()
     fake.answer('jobs:status', ok({ ...progress({ state: 'done' }), job: job({ state: 'done' }) }))

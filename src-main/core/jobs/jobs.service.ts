@@ -59,6 +59,7 @@ const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).joi
 
 export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
   const runs = new Map<string, RunHandle>()
+  const checks = new Map<string, { done: Promise<JobDoc>; stop: () => void }>()
   /** Rows a stopped job's cancel left to tickets Orange had not ended: they take the outcome when the ticket ends. */
   const ticketsLeft = orange ? createCancelledTickets({ db, port: orange, changed: (job) => bus.emit('jobs:progress', progressOf(job)), now, ...(logger ? { logger } : {}) }) : null
 
@@ -295,7 +296,21 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     }
   }
 
-  async function preflight(jobId: string, refresh: boolean, ctx: CallContext): Promise<JobDoc> {
+  /**
+   * A pre-flight reads every SIM at the account's rate (minutes for thousands): a second ask for the same job (its
+   * page opened again, another window) joins the one under way instead of reading each SIM twice and racing it to
+   * the job's document; a cancel stops it (`stop`, read between batches of reads).
+   */
+  function preflight(jobId: string, refresh: boolean, ctx: CallContext): Promise<JobDoc> {
+    const running = checks.get(jobId)
+    if (running) return running.done
+    let stopped = false
+    const done = check(jobId, refresh, ctx, () => stopped).finally(() => checks.delete(jobId))
+    checks.set(jobId, { done, stop: () => (stopped = true) })
+    return done
+  }
+
+  async function check(jobId: string, refresh: boolean, ctx: CallContext, stopped: () => boolean): Promise<JobDoc> {
     const job = await mustGet(jobId)
     refuse(job, ['draft', 'ready'], 'be checked')
     const client = lazyClient(job)
@@ -305,14 +320,18 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       readSim: (row) => readSim(job, client, orangeAccount, row, refresh),
       ratePlans: await ratePlansOf(job, rows, client),
       progress: (read, total) => bus.emit('jobs:preflightProgress', { jobId, undoOf: job.undoOf, read, total }),
+      stopped,
     })
-    job.findings = findings
-    job.counts = countRows(rows)
-    job.estimateSeconds = await estimate(job, rows, orangeAccount)
-    job.state = 'ready'
-    job.updatedAt = now().toISOString()
-    const entry = jobEntry(job, ctx, { action: 'jobs.preflight', after: { counts: job.counts, findings } })
-    await writeInBatches(db, rows, [job, entry])
+    // The job as it is now: one abandoned while its SIMs were read stays so, its rows untouched.
+    const current = await mustGet(jobId)
+    refuse(current, ['draft', 'ready'], 'be checked')
+    current.findings = findings
+    current.counts = countRows(rows)
+    current.estimateSeconds = await estimate(current, rows, orangeAccount)
+    current.state = 'ready'
+    current.updatedAt = now().toISOString()
+    const entry = jobEntry(current, ctx, { action: 'jobs.preflight', after: { counts: current.counts, findings } })
+    await writeInBatches(db, rows, [current, entry])
     bus.emit('audit:changed', {})
     return (await readJob(db, jobId))!
   }
@@ -384,6 +403,7 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
     },
 
     async cancel(input: ParsedInput<'jobs:cancel'>, ctx: CallContext): Promise<Job> {
+      checks.get(input.jobId)?.stop()
       const handle = runs.get(input.jobId)
       if (handle) {
         handle.cancel((job) => jobEntry(job, ctx, { action: 'jobs.cancel', after: { state: job.state, counts: job.counts } }))

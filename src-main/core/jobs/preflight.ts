@@ -30,6 +30,8 @@ export interface PreflightDeps {
   ratePlans: readonly string[] | null
   /** After each batch of reads: how many of the SIMs to read have been read. */
   progress?(read: number, total: number): void
+  /** Asked before each batch: true once the job was abandoned, so the SIMs after it are not read for nothing. */
+  stopped?(): boolean
 }
 
 /** States a job may set at Control Center: the operator's choices, and Test Ready, which undo may need to set back (the client can). */
@@ -117,7 +119,7 @@ export async function preflightRows(job: JobDoc, rows: JobRowDoc[], deps: Prefli
   }
   const toRead = rows.filter((r) => r.iccid && !blocking(r.issues))
   deps.progress?.(0, toRead.length)
-  for (let i = 0; i < toRead.length; i += READ_BATCH) {
+  for (let i = 0; i < toRead.length && !deps.stopped?.(); i += READ_BATCH) {
     const batch = toRead.slice(i, i + READ_BATCH)
     const readings = await Promise.all(batch.map((r) => deps.readSim(r)))
     batch.forEach((row, k) => {

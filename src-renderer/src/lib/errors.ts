@@ -19,7 +19,8 @@ export function toErrorInfo(e: unknown): ErrorInfo {
 export function errorText(t: Translate, error: ErrorInfo): string {
   const generic = ERROR_CODES.includes(error.code) ? t(`errors.code.${error.code}`) : error.message
   const ref = error.details?.ref
-  if (ref && hasMessage(ref.key)) return withCarrierCode(t, translateRef(t, namedCarrier(t, ref), generic, { retrying: error.details?.retrying === true }), error.details?.carrierCode)
+  if (ref && hasMessage(ref.key))
+    return withCarrierCode(t, translateRef(t, namedJobState(t, namedCarrier(t, ref)), generic, { retrying: error.details?.retrying === true }), error.details?.carrierCode)
   const carrier = error.details?.carrierMessage
   return withCarrierCode(t, carrier ? `${generic} (${carrier})` : generic, error.details?.carrierCode)
 }
@@ -32,6 +33,13 @@ function namedCarrier(t: Translate, ref: MessageRef): MessageRef {
   const carrier = ref.params?.carrier
   if (typeof carrier !== 'string' || !CARRIER_IDS.has(carrier)) return ref
   return { ...ref, params: { ...ref.params, carrier: t(`carriers.${carrier}`) } }
+}
+
+/** A job refused for its state: the core names the state by its code ("cancelled"), the job's page by its words. */
+function namedJobState(t: Translate, ref: MessageRef): MessageRef {
+  const state = ref.params?.state
+  if (ref.key !== 'jobs.wrongState' || typeof state !== 'string' || !hasMessage(`jobs.ui.states.${state}`)) return ref
+  return { ...ref, params: { ...ref.params, state: t(`jobs.ui.states.${state}`) } }
 }
 
 /**

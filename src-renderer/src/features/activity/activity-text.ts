@@ -51,11 +51,17 @@ export function subjectText(t: Translate, entry: Pick<AuditEntry, 'action' | 'su
   if (entry.action.startsWith('inbox.') && typeof after.count === 'number') return t('activity.subjects.notifications', { values: { count: after.count } })
   // The trail addresses them as `settings`, an English word in any language: they are this computer's own (_local).
   if (entry.action === 'settings.update') return t('activity.subjects.settings')
+  const row = JOB_ROW_TARGET.exec(entry.target)
+  if (row) return t('activity.subjects.simOfJob', { values: { sim: row[1]!, job: row[2]! } })
   return entry.target
 }
 
-/** Whether the subject is the trail's own address (shown in a code font) rather than words. */
-export const subjectIsAddress = (t: Translate, entry: Pick<AuditEntry, 'action' | 'subject' | 'target' | 'after'>): boolean => subjectText(t, entry) === entry.target
+/** A SIM a bulk job changed, as the job's runner addresses it in the trail (`jasper:8988… (job jx81k2p0)`). */
+const JOB_ROW_TARGET = /^(\S+) \(job (\S+)\)$/
+
+/** Whether the subject is the trail's own address (shown in a code font) rather than words; a job's SIM is one too. */
+export const subjectIsAddress = (t: Translate, entry: Pick<AuditEntry, 'action' | 'subject' | 'target' | 'after'>): boolean =>
+  subjectText(t, entry) === entry.target || (!entry.subject && JOB_ROW_TARGET.test(entry.target))
 
 /** The first-level words and numbers of `after`, for a detail message's placeholders. */
 function scalars(value: unknown): Record<string, string | number> {

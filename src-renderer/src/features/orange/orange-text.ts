@@ -1,3 +1,4 @@
+import type { MessageRef } from '../../../../src-shared/contract'
 import type { OrangeTestMode, OrangeTicket, OrangeTicketLine, OrangeTicketOperation, OrangeTicketState } from '../../../../src-shared/models/orange'
 import { ORANGE_SIM_STATUSES, type OrangePosition } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
@@ -43,4 +44,13 @@ export function positionText(t: Translate, position: OrangePosition, locale: str
   if (position.accuracy) parts.push(t('orange.panel.accuracy', { values: { value: position.accuracy.value, unit: position.accuracy.unit } }))
   if (position.at) parts.push(t('orange.panel.measured', { values: { time: formatDateTime(position.at, locale) } }))
   return parts.join(' ')
+}
+
+/**
+ * Why a typed ticket number cannot be looked up, saying what one looks like; an empty field asks for the number
+ * rather than quoting nothing ("«  » is not a ticket number").
+ */
+export function ticketNumberProblem(typed: string): MessageRef {
+  const ticket = typed.trim().slice(0, 20)
+  return ticket === '' ? { key: 'orange.lookup.numberMissing' } : { key: 'orange.invalidTicket', params: { ticket } }
 }

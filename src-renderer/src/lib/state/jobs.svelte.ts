@@ -146,6 +146,9 @@ export class JobView {
     this.#stops.push(
       this.#api.on('jobs:progress', (p) => this.#onProgress(p)),
       this.#api.on('jobs:preflightProgress', (p) => {
+        // A check of this job under way that this page did not start (started before the page was opened again, or
+        // in another window): the page joins it (the core answers both with the one check) and shows how far it is.
+        if (p.jobId === this.jobId && this.busy === null && p.read < p.total && this.actions?.preflight) void this.preflight(false)
         // Its own check, or the check of the undo job it is making (which reads every SIM again, minutes for thousands).
         const mine = (p.jobId === this.jobId && this.busy === 'preflight') || (p.undoOf === this.jobId && this.busy === 'undo')
         if (mine) this.preflightRead = { read: p.read, total: p.total }
@@ -237,9 +240,12 @@ export class JobView {
     return result
   }
 
-  preflight(refresh: boolean): Promise<Result<Job>> {
+  async preflight(refresh: boolean): Promise<Result<Job>> {
     this.preflightRead = null
-    return this.#act('preflight', () => this.#api.invoke('jobs:preflight', { jobId: this.jobId, refresh })).finally(() => (this.preflightRead = null))
+    const result = await this.#act('preflight', () => this.#api.invoke('jobs:preflight', { jobId: this.jobId, refresh })).finally(() => (this.preflightRead = null))
+    // Abandoned while it was checked: the check stopped as the operator asked, which is no failure to report.
+    if (!result.ok && result.error.code === 'CONFLICT' && this.job?.state === 'cancelled') this.error = null
+    return result
   }
 
   run(resendUnknown: boolean): Promise<Result<Job>> {
