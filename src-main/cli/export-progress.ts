@@ -5,7 +5,7 @@ import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { cannotWrite } from './file-problems'
 import type { ProgressOutput } from './open-progress'
-import { countText } from '../../src-shared/models/count-text'
+import { countOf, countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
 
 const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }
@@ -53,7 +53,7 @@ export function exportProgress(out: ProgressOutput, file: string, total: number,
   const line = progressLine(out, now)
   return (rows, done) => {
     const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
-    line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countText(Math.max(total, rows))} devices (${percent}%)`, done)
+    line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countOf(Math.max(total, rows), 'device')} (${percent}%)`, done)
   }
 }
 
@@ -65,7 +65,7 @@ export function importProgress(out: ProgressOutput, file: string, size: number, 
   const line = progressLine(out, now)
   return (sent, rows, done) => {
     const percent = done ? 100 : Math.min(99, Math.floor((sent / Math.max(size, 1)) * 100))
-    line(`fieldline: importing ${file}: ${percent}% read (${countText(rows)} rows)`, done)
+    line(`fieldline: importing ${file}: ${percent}% read (${countOf(rows, 'row')})`, done)
   }
 }
 
@@ -79,6 +79,9 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.partial`)
   let out: FileHandle
   try {
+    // A folder in the way is the name typed, refused before any row is read: renamed over, `.` or a mount point
+    // answers EBUSY, not EISDIR (cold trial: `devices export .` said "exporting … 100%", then "cannot write .: EBUSY").
+    if ((await stat(file).catch(() => null))?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
     out = await open(temp, 'w')
   } catch (e) {
     await abandon().catch(() => undefined)

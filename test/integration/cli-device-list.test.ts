@@ -2,7 +2,7 @@
  * The CLI's device list: `devices list` with filters, sorts, columns and formats, `devices count [--by]`, and
  * `devices export FILE` (streamed, progress on stderr, spreadsheet-safe cells), against a real workspace.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -149,5 +149,15 @@ describe('fieldline devices list, count and export', () => {
     }
     expect(await readFile(join(dir, 'again-all.csv'), 'utf8')).toContain("gw,'-neg,''=kept apostrophe,")
     expect(await readFile(join(dir, 'again-all.csv'), 'utf8')).toContain('poste,p-1,Poste électrique,')
+  }, 120_000)
+
+  it('refuses a folder given as the file to import or to export, in words, before anything starts', async () => {
+    // Cold trial: `devices import FOLDER` said "EISDIR: illegal operation on a directory, read" with exit 1, and the next
+    // command warned of an import "cut short"; `devices export .` said it had exported 100 %, then "cannot write .: EBUSY".
+    const folder = join(dir, 'a-folder')
+    await mkdir(folder)
+    expect(await run(['devices', 'import', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot read ${folder}: it is a folder\n` })
+    expect(await run(['devices', 'export', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${folder}: it is a folder\n` })
+    expect(await run(['devices', 'count'])).toEqual({ code: 0, out: '5\n', err: '' })
   }, 120_000)
 })

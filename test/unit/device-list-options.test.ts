@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
-import { importProgress, writeWhole } from '../../src-main/cli/export-progress'
+import { exportProgress, importProgress, writeWhole } from '../../src-main/cli/export-progress'
 import { cannotRead, cannotReadError, cannotWrite } from '../../src-main/cli/file-problems'
 import { tempDir } from '../helpers/core'
 
@@ -86,7 +86,13 @@ describe('an export written whole or not at all', () => {
       await mkdir(join(dir, 'folder.csv'))
       await expect(writeWhole(join(dir, 'folder.csv'), async (out) => void (await out.write('x')))).rejects.toMatchObject({
         message: `fieldline: cannot write ${join(dir, 'folder.csv')}: it is a folder`,
+        exitCode: 2,
       })
+      expect((await readdir(dir)).sort()).toEqual(['devices.csv', 'folder.csv'])
+      // The folder itself (`devices export .`): refused as a folder before anything is written, not as EBUSY.
+      let written = 0
+      await expect(writeWhole(dir, async () => void written++)).rejects.toMatchObject({ message: `fieldline: cannot write ${dir}: it is a folder`, exitCode: 2 })
+      expect(written).toBe(0)
       expect((await readdir(dir)).sort()).toEqual(['devices.csv', 'folder.csv'])
     } finally {
       await cleanup()
@@ -108,5 +114,13 @@ describe('the import’s progress line', () => {
       'fieldline: importing fleet.csv: 99% read (99,999 rows)',
       'fieldline: importing fleet.csv: 100% read (100,000 rows)',
     ])
+  })
+
+  it('says one row, and one device exported, in the singular (cold trial: "(1 rows)", "1 of 1 devices")', () => {
+    const lines: string[] = []
+    const out = { isTTY: false, write: (text: string) => lines.push(text.trim()) }
+    importProgress(out, 'one.csv', 10)(10, 1, true)
+    exportProgress(out, 'one.csv', 1)(1, true)
+    expect(lines).toEqual(['fieldline: importing one.csv: 100% read (1 row)', 'fieldline: exporting to one.csv: 1 of 1 device (100%)'])
   })
 })

@@ -198,7 +198,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })
-        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countText(total)} SIMs to ${file}`)
+        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countOf(total, 'SIM')} to ${file}`)
       }),
     )
 
@@ -353,7 +353,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { fired } = await rt.call('alerts:check', {})
         const { unread } = await rt.call('inbox:list', { limit: 1 })
-        rt.out(rt.json ? JSON.stringify({ fired, unread }) : `${fired} alert(s) fired, ${unread} unread in the inbox`)
+        rt.out(rt.json ? JSON.stringify({ fired, unread }) : `${countOf(fired, 'alert')} fired, ${countText(unread)} unread in the inbox`)
       }),
     )
   alerts

@@ -12,7 +12,7 @@
  * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
  * - `discard ID [--yes]`: this computer's unsent change to a refused document goes (asked first, or --yes).
  */
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
@@ -222,7 +222,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
           rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
-        rt.err(`${countText(total)} conflicted document(s)`)
+        rt.err(`${countOf(total, 'conflicted document')}`)
       }),
     )
   sync
