@@ -65,5 +65,11 @@ describe('fieldline mail / team (SendGrid from the environment)', () => {
     // Refused before anything is said of its code: a word on the code first read as if it were going out.
     expect(injected.err).not.toContain('no invitation code')
     expect((await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'boss'])).code).toBe(2)
+    // Named as typed: the field's own name ("language must be one of en, fr") is not an option the operator has.
+    expect(await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'viewer', '--lang', 'de'])).toEqual({
+      code: 2,
+      out: '',
+      err: 'fieldline: --lang takes en or fr (got "de")\n',
+    })
   })
 })
