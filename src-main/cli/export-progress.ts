@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
-import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { chmod, open, realpath, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { cannotWrite } from './file-problems'
@@ -70,27 +70,58 @@ export function importProgress(out: ProgressOutput, file: string, size: number, 
 }
 
 /**
+ * A name of a device or of one of the process's streams (/dev/stdout, /proc/self/fd/1): written as it comes, never
+ * replaced, and an export's summary then goes to stderr, so that it does not end up among the rows.
+ */
+export const isDeviceName = (file: string): boolean => /^\/(dev|proc)\//.test(resolve(file))
+
+/** What an export writes its text to: a file, or this process's standard output. */
+export interface ExportOut {
+  write(text: string): Promise<unknown>
+}
+
+/**
+ * This process's standard output by its names, written through process.stdout rather than opened by name: opened so, a
+ * socket (what Node's spawn or systemd's journal give a process) answers ENXIO.
+ */
+const STDOUT_NAMES = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1'])
+const standardOutput = {
+  write: (text: string) => new Promise<void>((done, fail) => process.stdout.write(text, (e) => (e ? fail(e) : done()))),
+  close: async () => undefined,
+}
+
+/**
  * Writes an export to `file` whole or not at all: into a temporary file beside it, renamed over `file` once complete. An
  * export that fails part way (a full disk, the core's error, Ctrl+C) leaves a file already there as it was, rather than
  * half a list that passes for all of it. `abandon` is told first (the core's export job is cancelled); the error is then
  * said in words when it is the file's.
  */
-export async function writeWhole(file: string, write: (out: FileHandle) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.partial`)
-  let out: FileHandle
+export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
+  // A link is followed, so the file it names is replaced and the link kept. A pipe, a terminal, or a name for one of the
+  // process's own streams (/dev/stdout, /proc/self/fd/1, which lead to whatever the shell redirected them to) has
+  // nothing to replace and is written as the rows come (cold trial: `devices export /dev/stdout`, as root, renamed a
+  // regular file over /dev/stdout itself).
+  const stream = isDeviceName(file)
+  const target = stream ? file : await realpath(file).catch(() => file)
+  const found = await stat(target).catch(() => null)
+  const through = found?.isDirectory() !== true && (stream || (found !== null && !found.isFile()))
+  const temp = through ? target : join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
+  let out: ExportOut & { close(): Promise<void> }
   try {
     // A folder in the way is the name typed, refused before any row is read: renamed over, `.` or a mount point
     // answers EBUSY, not EISDIR (cold trial: `devices export .` said "exporting … 100%", then "cannot write .: EBUSY").
-    if ((await stat(file).catch(() => null))?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
-    out = await open(temp, 'w')
+    if (found?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
+    // Appended, not truncated: /dev/stdout redirected to a file is opened anew, at offset 0, where the shell's `>`
+    // already emptied it.
+    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w')
   } catch (e) {
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
   }
   // Ctrl+C ends the process as it always did, without the temporary file, and says what became of the file.
   const interrupted = (): never => {
-    rmSync(temp, { force: true })
-    process.stderr.write(`\nfieldline: interrupted; ${file} was not written (a file already there is as it was)\n`)
+    if (!through) rmSync(temp, { force: true })
+    process.stderr.write(`\nfieldline: interrupted; ${through ? `what ${file} was given is only part of the export` : `${file} was not written (a file already there is as it was)`}\n`)
     process.exit(130)
   }
   process.once('SIGINT', interrupted)
@@ -100,12 +131,13 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     } finally {
       await out.close()
     }
-    // A file replaced keeps its permissions (a collector reading it as another user); a new one gets the umask's.
-    const before = await stat(file).catch(() => null)
-    if (before?.isFile()) await chmod(temp, before.mode & 0o7777)
-    await rename(temp, file)
+    if (!through) {
+      // A file replaced keeps its permissions (a collector reading it as another user); a new one gets the umask's.
+      if (found?.isFile()) await chmod(temp, found.mode & 0o7777)
+      await rename(temp, target)
+    }
   } catch (e) {
-    await rm(temp, { force: true })
+    if (!through) await rm(temp, { force: true })
     await abandon().catch(() => undefined)
     if ((e as NodeJS.ErrnoException).code && !(e instanceof CliError)) throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.failed)
     throw e

@@ -9,7 +9,7 @@ import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportFormatOf, exportProgress, importProgress, writeWhole } from '../export-progress'
+import { exportFormatOf, exportProgress, importProgress, isDeviceName, writeWhole } from '../export-progress'
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
@@ -169,7 +169,10 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           },
           () => rt.call('export:cancel', { jobId }),
         )
-        rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${countOf(rows, 'device')} to ${file}`)
+        const summary = rt.json ? JSON.stringify({ file, rows }) : `exported ${countOf(rows, 'device')} to ${file}`
+        // Exported to /dev/stdout, the rows are stdout: the summary is not one of them.
+        if (isDeviceName(file)) rt.err(summary)
+        else rt.out(summary)
       }),
     )
 
