@@ -43,6 +43,14 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
         )
         // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
         const check = await rt.call('team:inviteCheck', {})
+        // A user name makes a user on the team server, which only an invitation with a code can: refused with the reason,
+        // not after a word on the code as if the invitation were going out (cold trial: "--user needs an invitation code").
+        if (!check.codes && input.user !== undefined) {
+          throw new CliError(
+            `fieldline: --user cannot be given: the invitation would carry no code, so no user can be made on the team server (${check.reason?.message ?? 'no reason given'})`,
+            EXIT.usage,
+          )
+        }
         if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
         const i = await rt.call('team:invite', input)
         rt.out(rt.json ? JSON.stringify(i) : line(i))
