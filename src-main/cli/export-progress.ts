@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs'
-import { chmod, open, rename, rm, stat, type FileHandle } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { chmod, open, realpath, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { cannotWrite } from './file-problems'
 import type { ProgressOutput } from './open-progress'
-import { countText } from '../../src-shared/models/count-text'
+import { countOf, countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
 
 const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }
@@ -53,7 +53,7 @@ export function exportProgress(out: ProgressOutput, file: string, total: number,
   const line = progressLine(out, now)
   return (rows, done) => {
     const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
-    line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countText(Math.max(total, rows))} devices (${percent}%)`, done)
+    line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countOf(Math.max(total, rows), 'device')} (${percent}%)`, done)
   }
 }
 
@@ -65,8 +65,29 @@ export function importProgress(out: ProgressOutput, file: string, size: number, 
   const line = progressLine(out, now)
   return (sent, rows, done) => {
     const percent = done ? 100 : Math.min(99, Math.floor((sent / Math.max(size, 1)) * 100))
-    line(`fieldline: importing ${file}: ${percent}% read (${countText(rows)} rows)`, done)
+    line(`fieldline: importing ${file}: ${percent}% read (${countOf(rows, 'row')})`, done)
   }
+}
+
+/**
+ * A name of a device or of one of the process's streams (/dev/stdout, /proc/self/fd/1): written as it comes, never
+ * replaced, and an export's summary then goes to stderr, so that it does not end up among the rows.
+ */
+export const isDeviceName = (file: string): boolean => /^\/(dev|proc)\//.test(resolve(file))
+
+/** What an export writes its text to: a file, or this process's standard output. */
+export interface ExportOut {
+  write(text: string): Promise<unknown>
+}
+
+/**
+ * This process's standard output by its names, written through process.stdout rather than opened by name: opened so, a
+ * socket (what Node's spawn or systemd's journal give a process) answers ENXIO.
+ */
+const STDOUT_NAMES = new Set(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1'])
+const standardOutput = {
+  write: (text: string) => new Promise<void>((done, fail) => process.stdout.write(text, (e) => (e ? fail(e) : done()))),
+  close: async () => undefined,
 }
 
 /**
@@ -75,19 +96,32 @@ export function importProgress(out: ProgressOutput, file: string, size: number, 
  * half a list that passes for all of it. `abandon` is told first (the core's export job is cancelled); the error is then
  * said in words when it is the file's.
  */
-export async function writeWhole(file: string, write: (out: FileHandle) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.partial`)
-  let out: FileHandle
+export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
+  // A link is followed, so the file it names is replaced and the link kept. A pipe, a terminal, or a name for one of the
+  // process's own streams (/dev/stdout, /proc/self/fd/1, which lead to whatever the shell redirected them to) has
+  // nothing to replace and is written as the rows come (cold trial: `devices export /dev/stdout`, as root, renamed a
+  // regular file over /dev/stdout itself).
+  const stream = isDeviceName(file)
+  const target = stream ? file : await realpath(file).catch(() => file)
+  const found = await stat(target).catch(() => null)
+  const through = found?.isDirectory() !== true && (stream || (found !== null && !found.isFile()))
+  const temp = through ? target : join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
+  let out: ExportOut & { close(): Promise<void> }
   try {
-    out = await open(temp, 'w')
+    // A folder in the way is the name typed, refused before any row is read: renamed over, `.` or a mount point
+    // answers EBUSY, not EISDIR (cold trial: `devices export .` said "exporting … 100%", then "cannot write .: EBUSY").
+    if (found?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
+    // Appended, not truncated: /dev/stdout redirected to a file is opened anew, at offset 0, where the shell's `>`
+    // already emptied it.
+    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w')
   } catch (e) {
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
   }
   // Ctrl+C ends the process as it always did, without the temporary file, and says what became of the file.
   const interrupted = (): never => {
-    rmSync(temp, { force: true })
-    process.stderr.write(`\nfieldline: interrupted; ${file} was not written (a file already there is as it was)\n`)
+    if (!through) rmSync(temp, { force: true })
+    process.stderr.write(`\nfieldline: interrupted; ${through ? `what ${file} was given is only part of the export` : `${file} was not written (a file already there is as it was)`}\n`)
     process.exit(130)
   }
   process.once('SIGINT', interrupted)
@@ -97,12 +131,13 @@ export async function writeWhole(file: string, write: (out: FileHandle) => Promi
     } finally {
       await out.close()
     }
-    // A file replaced keeps its permissions (a collector reading it as another user); a new one gets the umask's.
-    const before = await stat(file).catch(() => null)
-    if (before?.isFile()) await chmod(temp, before.mode & 0o7777)
-    await rename(temp, file)
+    if (!through) {
+      // A file replaced keeps its permissions (a collector reading it as another user); a new one gets the umask's.
+      if (found?.isFile()) await chmod(temp, found.mode & 0o7777)
+      await rename(temp, target)
+    }
   } catch (e) {
-    await rm(temp, { force: true })
+    if (!through) await rm(temp, { force: true })
     await abandon().catch(() => undefined)
     if ((e as NodeJS.ErrnoException).code && !(e instanceof CliError)) throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.failed)
     throw e

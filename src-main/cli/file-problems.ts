@@ -23,6 +23,12 @@ function fileProblem(direction: Direction, file: string, code: string): string {
   return `cannot ${direction} ${file}: ${BY_DIRECTION[direction][code] ?? FILE_PROBLEMS[code] ?? code}`
 }
 
+/** Why a folder could not be created, in words (`mkdir` says ENOTDIR for a file on its path). */
+export function cannotCreateWords(e: unknown): string {
+  const code = codeOf(e)
+  return BY_DIRECTION.write[code] ?? FILE_PROBLEMS[code] ?? code
+}
+
 /** The code, or the message of an error that has none. */
 function codeOf(e: unknown): string {
   return (e as NodeJS.ErrnoException | null)?.code ?? (e instanceof Error ? e.message : String(e))

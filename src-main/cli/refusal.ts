@@ -11,6 +11,9 @@ export function fieldNamesOf(command: Command | undefined): FieldNames {
   if (!command) return names
   for (const a of command.registeredArguments) names.set(a.name(), `<${a.name()}>`)
   for (const o of command.options) if (o.long) names.set(o.attributeName(), o.long)
+  // A `<file>` argument is sent as its `text` (`devices config set`, `dm add`): a refusal of the text is one of the file,
+  // not of a "text" the operator never typed (cold trial: "fieldline: text must be at most 6 MB").
+  if (names.has('file') && !names.has('text')) names.set('text', names.get('file')!)
   return names
 }
 

@@ -6,6 +6,7 @@ import { openProgressReporter } from './open-progress'
 import { importCountsText } from '../../src-shared/models/import-counts'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
 import { refusalText, type FieldNames } from './refusal'
+import { dataDirProblem } from './data-dir'
 
 /** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
@@ -78,6 +79,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   const { FIELDLINE_ORANGE_URL: baseUrl, FIELDLINE_ORANGE_USERNAME: username, FIELDLINE_ORANGE_PASSWORD: password } = process.env
   const orangeEnvironment = baseUrl && username && password ? { baseUrl, username, password } : undefined
   const weatherFromEnvironment = hasWeatherEnvironment(process.env)
+  const problem = dataDirProblem(dataDir)
+  if (problem) throw new CliError(problem, EXIT.usage)
   const core = await createCore({
     dataDir,
     mode,

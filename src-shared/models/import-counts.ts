@@ -1,5 +1,5 @@
 import type { ImportReport } from '../contract'
-import { countText } from './count-text'
+import { countOf, countText } from './count-text'
 
 /**
  * The rows an import refused for a reason of their own: its `failed` count holds too the rows whose device was there
@@ -14,6 +14,6 @@ export const refusedRows = (counts: Pick<ImportReport, 'failed' | 'existing'>): 
  */
 export function importCountsText(counts: Pick<ImportReport, 'rows' | 'added' | 'failed'> & { existing?: number | undefined }): string {
   const { rows, added, failed, existing } = counts
-  if (existing === undefined) return `${countText(added)} added, ${countText(failed)} refused or already there, ${countText(rows)} rows read`
-  return `${countText(added)} added, ${countText(existing)} already there, ${countText(refusedRows({ failed, existing }))} refused, ${countText(rows)} rows read`
+  if (existing === undefined) return `${countText(added)} added, ${countText(failed)} refused or already there, ${countOf(rows, 'row')} read`
+  return `${countText(added)} added, ${countText(existing)} already there, ${countText(refusedRows({ failed, existing }))} refused, ${countOf(rows, 'row')} read`
 }

@@ -2,7 +2,7 @@
  * The CLI's device list: `devices list` with filters, sorts, columns and formats, `devices count [--by]`, and
  * `devices export FILE` (streamed, progress on stderr, spreadsheet-safe cells), against a real workspace.
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -149,5 +149,25 @@ describe('fieldline devices list, count and export', () => {
     }
     expect(await readFile(join(dir, 'again-all.csv'), 'utf8')).toContain("gw,'-neg,''=kept apostrophe,")
     expect(await readFile(join(dir, 'again-all.csv'), 'utf8')).toContain('poste,p-1,Poste électrique,')
+  }, 120_000)
+
+  it('refuses a folder given as the file to import or to export, in words, before anything starts', async () => {
+    // Cold trial: `devices import FOLDER` said "EISDIR: illegal operation on a directory, read" with exit 1, and the next
+    // command warned of an import "cut short"; `devices export .` said it had exported 100 %, then "cannot write .: EBUSY".
+    const folder = join(dir, 'a-folder')
+    await mkdir(folder)
+    expect(await run(['devices', 'import', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot read ${folder}: it is a folder\n` })
+    expect(await run(['devices', 'export', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${folder}: it is a folder\n` })
+    expect(await run(['devices', 'count'])).toEqual({ code: 0, out: '5\n', err: '' })
+  }, 120_000)
+
+  it('exports to /dev/stdout as the rows come, with the summary on stderr, and leaves /dev/stdout as it was', async () => {
+    // Cold trial: run as root, `devices export /dev/stdout` renamed its temporary file over /dev/stdout itself.
+    const before = await lstat('/dev/stdout')
+    const piped = await run(['devices', 'export', '/dev/stdout', '--columns', 'deviceId', '--format', 'jsonl'])
+    expect(piped, piped.err).toMatchObject({ code: 0, out: ['gw-1', 'gw-2', 'gw-10', 'm-1', 'm-2'].map((d) => `{"deviceId":"${d}"}\n`).join('') })
+    expect(piped.err).toContain('exported 5 devices to /dev/stdout\n')
+    const after = await lstat('/dev/stdout')
+    expect([after.isSymbolicLink(), after.ino]).toEqual([before.isSymbolicLink(), before.ino])
   }, 120_000)
 })

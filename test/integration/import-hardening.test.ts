@@ -92,7 +92,9 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
     const file = ['typeId,deviceId,description,site', 'meter,b1,Main St, north side,north', 'meter,b2,short', 'meter,b3,fine,south,,', 'meter,b4,"Quoted, kept",east'].join('\n')
     const { report } = await importBytes(core, 'shift.csv', Buffer.from(file))
     expect(report).toMatchObject({ rows: 4, added: 3, failed: 1 })
-    expect(report!.errors).toMatchObject([{ row: 2, message: 'Unreadable CSV row: not as many fields as the header has columns', ref: { key: 'import.csvRow', params: { problem: 'fieldCount' } } }])
+    expect(report!.errors).toMatchObject([
+      { row: 2, message: 'Unreadable CSV row: more fields than the header has columns (a comma in a field nobody quoted?)', ref: { key: 'import.csvRow', params: { problem: 'fieldCount' } } },
+    ])
     // The row is carried as the file wrote it, for the refused-rows export.
     expect(report!.errors[0]!.cells).toEqual(['meter', 'b1', 'Main St', ' north side', 'north'])
     const devices = await Promise.all((await allDevices()).map((d) => core.call('devices:get', { typeId: d.typeId, deviceId: d.deviceId })))
@@ -243,6 +245,9 @@ describe('import: bad input is refused by name, nothing is lost or counted twice
       for (const catalogue of [en, fr]) expect(catalogue.import[key], key).toEqual(expect.any(String))
     }
     for (const problem of ['openingQuote', 'afterClosingQuote', 'quoteNotClosed', 'fieldCount', 'other']) expect(fr.import.csvRow).toContain(`${problem} {`)
+    // Cold trial: a row with one field too many was said to have "not as many fields" as the header, which reads as fewer.
+    expect(en.import.csvRow).toContain('fieldCount {more fields than the header has columns')
+    expect(fr.import.csvRow).toContain('fieldCount {plus de champs que l’en-tête n’a de colonnes')
   })
 
   it('refuses rows holding Infinity, prototype keys or deep nesting, each by name', async () => {

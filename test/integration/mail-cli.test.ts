@@ -65,5 +65,16 @@ describe('fieldline mail / team (SendGrid from the environment)', () => {
     // Refused before anything is said of its code: a word on the code first read as if it were going out.
     expect(injected.err).not.toContain('no invitation code')
     expect((await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'boss'])).code).toBe(2)
+    // A user name with an invitation that can carry no code (no team sync here): refused with the reason, nothing said of
+    // a code first, nothing sent.
+    const user = await run(['team', 'invite', '--email', 'u@example.com', '--name', 'U', '--role', 'viewer', '--user', 'u'])
+    expect(user).toMatchObject({ code: 2, out: '' })
+    expect(user.err).toMatch(/^fieldline: --user cannot be given: the invitation would carry no code, so no user can be made on the team server \(Team sync is not set up.*\)\n$/)
+    // Named as typed: the field's own name ("language must be one of en, fr") is not an option the operator has.
+    expect(await run(['team', 'invite', '--email', 'y@example.com', '--name', 'Y', '--role', 'viewer', '--lang', 'de'])).toEqual({
+      code: 2,
+      out: '',
+      err: 'fieldline: --lang takes en or fr (got "de")\n',
+    })
   })
 })

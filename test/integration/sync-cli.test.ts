@@ -163,6 +163,19 @@ describe('fieldline sync', () => {
       await refusedDir.cleanup()
     }
   }, 120_000)
+
+  it('says where the password goes when `sync setup` is given a user and no password', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const bare = await tempDir('fieldline-sync-bare-')
+    try {
+      // Cold trial: "… and they are not both saved", with nothing on what to do about it.
+      const setup = await runCli(bare.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: '' })
+      expect(setup.code).toBe(2)
+      expect(setup.err).toContain('give them to sync setup (--user, and the password in FIELDLINE_SYNC_PASSWORD)')
+    } finally {
+      await bare.cleanup()
+    }
+  }, 60_000)
 })
 
 describe('fieldline sync join', () => {

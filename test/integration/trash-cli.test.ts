@@ -47,7 +47,7 @@ describe('fieldline trash', () => {
     expect(refused.code).toBe(2)
     expect(refused.err).toContain('--yes')
     expect(JSON.parse(run(['trash', 'list', '--json']).out)).toHaveLength(1)
-    expect(run(['trash', 'empty', '--yes'])).toMatchObject({ code: 0, out: 'deleted 1 item(s) for good\n' })
+    expect(run(['trash', 'empty', '--yes'])).toMatchObject({ code: 0, out: 'deleted 1 item for good\n' })
     expect(run(['trash', 'list', '--json']).out).toBe('[]\n')
   }, 240_000)
 })

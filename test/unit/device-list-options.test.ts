@@ -1,8 +1,10 @@
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseFilters } from '../../src-main/cli/device-list-options'
-import { importProgress, writeWhole } from '../../src-main/cli/export-progress'
+import { exportProgress, importProgress, writeWhole } from '../../src-main/cli/export-progress'
 import { cannotRead, cannotReadError, cannotWrite } from '../../src-main/cli/file-problems'
 import { tempDir } from '../helpers/core'
 
@@ -86,8 +88,49 @@ describe('an export written whole or not at all', () => {
       await mkdir(join(dir, 'folder.csv'))
       await expect(writeWhole(join(dir, 'folder.csv'), async (out) => void (await out.write('x')))).rejects.toMatchObject({
         message: `fieldline: cannot write ${join(dir, 'folder.csv')}: it is a folder`,
+        exitCode: 2,
       })
       expect((await readdir(dir)).sort()).toEqual(['devices.csv', 'folder.csv'])
+      // The folder itself (`devices export .`): refused as a folder before anything is written, not as EBUSY.
+      let written = 0
+      await expect(writeWhole(dir, async () => void written++)).rejects.toMatchObject({ message: `fieldline: cannot write ${dir}: it is a folder`, exitCode: 2 })
+      expect(written).toBe(0)
+      expect((await readdir(dir)).sort()).toEqual(['devices.csv', 'folder.csv'])
+    } finally {
+      await cleanup()
+    }
+  })
+})
+
+describe('an export to a link, a pipe or /dev/stdout', () => {
+  it('replaces the file a link names and keeps the link; writes a pipe as it is, without putting a file in its place', async () => {
+    // Cold trial: `devices export /dev/stdout` renamed its temporary file over /dev/stdout (root may write in /dev).
+    const { dir, cleanup } = await tempDir()
+    try {
+      const real = join(dir, 'real.csv')
+      const link = join(dir, 'latest.csv')
+      await writeFile(real, 'old\n')
+      await chmod(real, 0o640)
+      await symlink(real, link)
+      await writeWhole(link, async (out) => void (await out.write('new\n')))
+      expect((await lstat(link)).isSymbolicLink()).toBe(true)
+      expect(await readFile(real, 'utf8')).toBe('new\n')
+      expect((await stat(real)).mode & 0o777).toBe(0o640)
+      expect((await readdir(dir)).sort()).toEqual(['latest.csv', 'real.csv'])
+
+      const fifo = join(dir, 'pipe')
+      execFileSync('mkfifo', [fifo])
+      // Opened without blocking, so a writer can open it and nothing waits if none does.
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+      try {
+        await writeWhole(fifo, async (out) => void (await out.write('typeId,deviceId\r\n')))
+        expect((await lstat(fifo)).isFIFO()).toBe(true)
+        const got = Buffer.alloc(64)
+        expect(got.subarray(0, readSync(reader, got)).toString()).toBe('typeId,deviceId\r\n')
+      } finally {
+        closeSync(reader)
+      }
+      expect((await readdir(dir)).sort()).toEqual(['latest.csv', 'pipe', 'real.csv'])
     } finally {
       await cleanup()
     }
@@ -108,5 +151,13 @@ describe('the import’s progress line', () => {
       'fieldline: importing fleet.csv: 99% read (99,999 rows)',
       'fieldline: importing fleet.csv: 100% read (100,000 rows)',
     ])
+  })
+
+  it('says one row, and one device exported, in the singular (cold trial: "(1 rows)", "1 of 1 devices")', () => {
+    const lines: string[] = []
+    const out = { isTTY: false, write: (text: string) => lines.push(text.trim()) }
+    importProgress(out, 'one.csv', 10)(10, 1, true)
+    exportProgress(out, 'one.csv', 1)(1, true)
+    expect(lines).toEqual(['fieldline: importing one.csv: 100% read (1 row)', 'fieldline: exporting to one.csv: 1 of 1 device (100%)'])
   })
 })

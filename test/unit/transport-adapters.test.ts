@@ -26,7 +26,8 @@ const invalid = (message: string, key: string, params?: Record<string, string>):
 describe('assertSecureUrl', () => {
   it.each([
     ['not a url', invalid('Not a valid URL: not a url', 'errors.invalidUrl', { url: 'not a url' })],
-    ['ftp://files.example.com', invalid('Only https:// URLs are supported (got ftp:)', 'errors.invalidUrl', { url: 'ftp://files.example.com' })],
+    // Cold trial: the refusal left out that http:// to this computer is accepted too (`sync setup --url ftp://…`).
+    ['ftp://files.example.com', invalid('Only https:// URLs are supported, or http:// to this computer (got ftp:)', 'errors.invalidUrl', { url: 'ftp://files.example.com' })],
     ['https://user:secret@api.example.com', invalid('The URL must not contain a user name or password; enter credentials in their own fields', 'errors.urlHasCredentials')],
     [
       'http://api.example.com/rws',

@@ -9,8 +9,8 @@ import { cellText, columnValue, csvRecord, csvRow, jsonRow } from '../../../src-
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { MAX_IMPORT_CHUNK_BYTES } from '../../../src-shared/models/limits'
 import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '../device-list-options'
-import { exportFormatOf, exportProgress, importProgress, writeWhole } from '../export-progress'
-import { countText } from '../../../src-shared/models/count-text'
+import { exportFormatOf, exportProgress, importProgress, isDeviceName, writeWhole } from '../export-progress'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
@@ -54,7 +54,7 @@ async function withWhatStayed(rt: Runtime, jobId: string, error: unknown): Promi
   const after = (end?.after ?? (await batchesWritten(rt, jobId))) as { rows?: number | null; added?: number; failed?: number | null }
   if (typeof after.added !== 'number') return error
   if (rt.json) rt.out(JSON.stringify({ jobId, stopped: error.message.replace(/^fieldline: /, ''), rows: after.rows ?? null, added: after.added, failed: after.failed ?? null }))
-  const kept = after.added === 0 ? 'no device was added' : `the ${countText(after.added)} devices added before it stay`
+  const kept = after.added === 0 ? 'no device was added' : `the ${countOf(after.added, 'device')} added before it ${after.added === 1 ? 'stays' : 'stay'}`
   // Without its end entry (a full disk refused it) the import is reported as interrupted when the folder is writable again.
   const again = end ? '' : after.added > 0 ? '; once there is room, import the same file again to add the rest (the devices already there are counted as such, not refused)' : ''
   return new CliError(`${error.message}\nfieldline: ${kept}${again}`, error.exitCode)
@@ -169,7 +169,10 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           },
           () => rt.call('export:cancel', { jobId }),
         )
-        rt.out(rt.json ? JSON.stringify({ file, rows }) : `exported ${countText(rows)} devices to ${file}`)
+        const summary = rt.json ? JSON.stringify({ file, rows }) : `exported ${countOf(rows, 'device')} to ${file}`
+        // Exported to /dev/stdout, the rows are stdout: the summary is not one of them.
+        if (isDeviceName(file)) rt.err(summary)
+        else rt.out(summary)
       }),
     )
 
@@ -206,7 +209,10 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         if (!encoding) throw new CliError(`fieldline: --encoding must be ${IMPORT_ENCODINGS.join(' or ')}`, EXIT.usage)
         let size: number
         try {
-          size = (await stat(file)).size
+          const found = await stat(file)
+          // Refused before the import starts: read as a stream, a folder failed after it, leaving an import "cut short".
+          if (found.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
+          size = found.size
         } catch (e) {
           throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
         }
@@ -235,7 +241,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           // A device already there is not a row to fix: counted in the summary, not listed as an error.
           const listed = report.errors.filter((e) => e.ref?.key !== 'import.exists')
           for (const e of listed) rt.err(`${file}:${e.row}: error: ${e.message}`)
-          if (refused > listed.length) rt.err(`… and ${countText(refused - listed.length)} more refused rows`)
+          if (refused > listed.length) rt.err(`… and ${countOf(refused - listed.length, 'more refused row')}`)
           rt.out(importCountsText(report))
         }
         // Devices already there alone are no failure: a file imported again to finish an interrupted import exits 0.

@@ -20,7 +20,7 @@ import {
 import { exportFileStart } from '../../../src-shared/models/export-format'
 import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
-import { exportFormatOf, writeWhole } from '../export-progress'
+import { exportFormatOf, isDeviceName, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
 import { tableLine } from './devices'
 import { conditionWords } from '../alert-condition-text'
@@ -198,7 +198,10 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           for await (const part of rt.core.simInventory.exportParts({ query, except: [] }, format)) await out.write(part.data)
         })
         const { total } = await rt.call('sims:count', { filters: query.filters })
-        rt.out(rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countText(total)} SIMs to ${file}`)
+        const summary = rt.json ? JSON.stringify({ file, rows: total }) : `exported ${countOf(total, 'SIM')} to ${file}`
+        // Exported to /dev/stdout, the rows are stdout: the summary is not one of them.
+        if (isDeviceName(file)) rt.err(summary)
+        else rt.out(summary)
       }),
     )
 
@@ -353,7 +356,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt) => {
         const { fired } = await rt.call('alerts:check', {})
         const { unread } = await rt.call('inbox:list', { limit: 1 })
-        rt.out(rt.json ? JSON.stringify({ fired, unread }) : `${fired} alert(s) fired, ${unread} unread in the inbox`)
+        rt.out(rt.json ? JSON.stringify({ fired, unread }) : `${countOf(fired, 'alert')} fired, ${countText(unread)} unread in the inbox`)
       }),
     )
   alerts

@@ -12,7 +12,7 @@
  * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
  * - `discard ID [--yes]`: this computer's unsent change to a refused document goes (asked first, or --yes).
  */
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
@@ -96,20 +96,23 @@ async function readStdin(): Promise<string> {
  */
 const NOT_SET_UP = "state        not set up (join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
 
-function statusLines(s: SyncStatus): string[] {
+/** The status as `sync status` and `sync start` print it; counts as the CLI writes them (cold trial: "pushed 177049"). */
+export function statusLines(s: SyncStatus): string[] {
   const lines = [
     s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_SET_UP,
     `role         ${s.role ? `${s.role} (as of ${s.roleAsOf ?? '?'})` : '—'}`,
     `last sync    ${s.lastSyncAt ?? 'never'}`,
   ]
-  lines.push(`pushed       ${s.push.docs}${s.push.pending === null ? '' : ` (${s.push.pending} pending)`}`)
-  lines.push(`pulled       ${s.pull.docs}${s.pull.pending === null ? '' : ` (${s.pull.pending} pending)`}`)
+  lines.push(`pushed       ${countText(s.push.docs)}${s.push.pending === null ? '' : ` (${countText(s.push.pending)} pending)`}`)
+  lines.push(`pulled       ${countText(s.pull.docs)}${s.pull.pending === null ? '' : ` (${countText(s.pull.pending)} pending)`}`)
   if (s.firstSync) {
     const left = s.firstSync.secondsLeft === null ? '' : `, about ${s.firstSync.secondsLeft} s left`
-    lines.push(`first sync   ${s.firstSync.docs} of ${s.firstSync.total} documents in ${s.firstSync.batches} batches${left}`)
+    lines.push(
+      `first sync   ${countText(s.firstSync.docs)} of ${countOf(s.firstSync.total, 'document')} in ${countText(s.firstSync.batches)} ${s.firstSync.batches === 1 ? 'batch' : 'batches'}${left}`,
+    )
   }
   if (s.refused.length > 0) lines.push(`read-only    ${s.refused.join(', ')} (the server refuses this role's changes)`)
-  lines.push(`refused      ${s.deniedTotal}`)
+  lines.push(`refused      ${countText(s.deniedTotal)}`)
   for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
   return lines
 }
@@ -222,7 +225,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
           rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
-        rt.err(`${countText(total)} conflicted document(s)`)
+        rt.err(`${countOf(total, 'conflicted document')}`)
       }),
     )
   sync

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { channels } from '../../../src-shared/contract'
-import type { Invitation } from '../../../src-shared/models/mail'
+import { MAIL_LANGUAGES, type Invitation } from '../../../src-shared/models/mail'
 import { parseOrThrow } from '../../core/common/validation'
-import type { WithRuntime } from '../runtime'
+import { CliError, EXIT, type WithRuntime } from '../runtime'
 
 function line(i: Invitation): string {
   const joined = i.state === 'joined' && i.joinedAt ? `\tjoined ${i.joinedAt}` : ''
@@ -28,6 +28,8 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
       withRuntime(async (rt, opts: { email: string; name: string; role: string; lang: string; user?: string }) => {
         // Checked first: an invitation refused for its name or address must not be preceded by a word on its code, which
         // read as if it were going out (cold trial).
+        // The option is --lang, the field `language`: the field's refusal said "language must be one of en, fr" (cold trial).
+        if (!(MAIL_LANGUAGES as readonly string[]).includes(opts.lang)) throw new CliError(`fieldline: --lang takes ${MAIL_LANGUAGES.join(' or ')} (got "${opts.lang}")`, EXIT.usage)
         const input = parseOrThrow(
           channels['team:invite'].input,
           {
@@ -41,6 +43,14 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
         )
         // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
         const check = await rt.call('team:inviteCheck', {})
+        // A user name makes a user on the team server, which only an invitation with a code can: refused with the reason,
+        // not after a word on the code as if the invitation were going out (cold trial: "--user needs an invitation code").
+        if (!check.codes && input.user !== undefined) {
+          throw new CliError(
+            `fieldline: --user cannot be given: the invitation would carry no code, so no user can be made on the team server (${check.reason?.message ?? 'no reason given'})`,
+            EXIT.usage,
+          )
+        }
         if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
         const i = await rt.call('team:invite', input)
         rt.out(rt.json ? JSON.stringify(i) : line(i))

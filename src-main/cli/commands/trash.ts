@@ -1,4 +1,4 @@
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { trashIdSchema, type TrashEntry } from '../../../src-shared/models/trash'
@@ -11,10 +11,10 @@ function line(e: TrashEntry): string {
 
 /** Asks on the terminal; without one, emptying needs --yes (a script must say so, not hang on a prompt). */
 async function confirmed(count: number): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new CliError('trash empty deletes for good: pass --yes to confirm (no terminal to ask on)', EXIT.usage)
+  if (!process.stdin.isTTY) throw new CliError('fieldline: trash empty deletes for good: pass --yes to confirm (no terminal to ask on)', EXIT.usage)
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
-    const answer = await rl.question(`Delete ${count} item(s) for good, with the stored secrets of deleted profiles? [y/N] `)
+    const answer = await rl.question(`Delete ${countOf(count, 'item')} for good, with the stored secrets of deleted profiles? [y/N] `)
     return /^y(es)?$/i.test(answer.trim())
   } finally {
     rl.close()
@@ -62,7 +62,7 @@ export function registerTrash(program: Command, withRuntime: WithRuntime): void 
           return EXIT.failed
         }
         const { purged } = await rt.call('trash:empty', {})
-        rt.out(rt.json ? JSON.stringify({ purged }) : `deleted ${countText(purged)} item(s) for good`)
+        rt.out(rt.json ? JSON.stringify({ purged }) : `deleted ${countOf(purged, 'item')} for good`)
       }),
     )
 }

@@ -168,8 +168,8 @@ const CSV_PROBLEMS: Record<string, { problem: string; words: string }> = {
   CSV_INVALID_CLOSING_QUOTE: { problem: 'afterClosingQuote', words: 'text right after a closing quote, where a comma or the end of the line belongs' },
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: { problem: 'afterClosingQuote', words: 'text right after a closing quote, where a comma or the end of the line belongs' },
   CSV_QUOTE_NOT_CLOSED: { problem: 'quoteNotClosed', words: 'a quote opens a field and the file ends before it is closed' },
-  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: { problem: 'fieldCount', words: 'not as many fields as the header has columns' },
-  CSV_RECORD_INCONSISTENT_COLUMNS: { problem: 'fieldCount', words: 'not as many fields as the header has columns' },
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: { problem: 'fieldCount', words: 'more fields than the header has columns (a comma in a field nobody quoted?)' },
+  CSV_RECORD_INCONSISTENT_COLUMNS: { problem: 'fieldCount', words: 'more fields than the header has columns (a comma in a field nobody quoted?)' },
 }
 const OTHER_PROBLEM = { problem: 'other', words: 'it does not follow the CSV quoting rules' }
 

@@ -26,7 +26,7 @@ function refusal(url: string, check: Exclude<SecureUrlCheck, { ok: true }>, fiel
     case 'unparsable':
       return AppError.withRef('VALIDATION', `Not a valid URL: ${url.slice(0, 200)}`, ref)
     case 'scheme':
-      return AppError.withRef('VALIDATION', `Only https:// URLs are supported (got ${check.url.protocol})`, ref)
+      return AppError.withRef('VALIDATION', `Only https:// URLs are supported, or http:// to this computer (got ${check.url.protocol})`, ref)
     case 'credentials':
       return urlHasCredentials(field)
     case 'plainRemote':

@@ -265,13 +265,21 @@ export function createSyncService(deps: SyncServiceDeps) {
   async function authOf(doc: SyncSettingsDoc): Promise<RemoteAuth> {
     if (doc.auth === 'iam') {
       const apiKey = await vault.get(syncSecretAccount('apiKey'))
-      if (!apiKey) throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved', { key: 'sync.secretMissing', params: { field: 'apiKey' } })
+      if (!apiKey)
+        throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved: enter it in Settings → Team sync, or give it to sync setup in FIELDLINE_SYNC_API_KEY', {
+          key: 'sync.secretMissing',
+          params: { field: 'apiKey' },
+        })
       if (iam?.iamUrl !== doc.iamUrl || iam.apiKey !== apiKey) iam = { iamUrl: doc.iamUrl, apiKey, tokens: iamTokensFor(doc.iamUrl, apiKey) }
       return { kind: 'iam', iamUrl: doc.iamUrl, apiKey, tokens: iam.tokens }
     }
     const password = await vault.get(syncSecretAccount('password'))
     if (!doc.username || !password)
-      throw AppError.withRef('VALIDATION', 'Team sync signs in with a user name and password, and they are not both saved', { key: 'sync.secretMissing', params: { field: 'password' } })
+      throw AppError.withRef(
+        'VALIDATION',
+        'Team sync signs in with a user name and password, and they are not both saved: enter them in Settings → Team sync, or give them to sync setup (--user, and the password in FIELDLINE_SYNC_PASSWORD)',
+        { key: 'sync.secretMissing', params: { field: 'password' } },
+      )
     return { kind: 'basic', username: doc.username, password }
   }
 
