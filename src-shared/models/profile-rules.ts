@@ -49,3 +49,11 @@ export function accessKeyProblem(key: string): SecretProblem | null {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   return key.trim() === '' || /[\s\u0000-\u001f]/.test(key) ? { key: 'mbed.invalidAccessKey' } : null
 }
+
+/**
+ * A profile's name as the operator reads it on the cards and pickers, where case and surrounding spaces tell nothing
+ * apart: two profiles of one kind whose keys are equal would read alike, so the core refuses the second.
+ */
+export function profileNameKey(name: string): string {
+  return name.normalize('NFC').trim().toLowerCase()
+}

@@ -148,7 +148,7 @@ test('Tab enters a table at its first row of data, and ArrowUp reaches its heade
   await expect(page.locator(':focus')).toHaveAccessibleName('Bundle ID')
 })
 
-test('an import is followed from the keyboard: Cancel while it runs, Close once it ends, then back to Import', async ({ app }) => {
+test('an import is followed from the keyboard: Cancel while it runs, the report’s top once it ends, then Close and back to Import', async ({ app }) => {
   const { page } = app
   await openPage(page, 'Devices')
   const importButton = page.getByRole('button', { name: 'Import', exact: true })
@@ -157,7 +157,13 @@ test('an import is followed from the keyboard: Cancel while it runs, Close once 
   await page.getByLabel('Import file').setInputFiles({ name: 'keys.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) })
   const panel = page.getByRole('region', { name: 'Import devices' })
   await expect(panel.getByRole('status')).toContainText('Import finished.')
+  // The report is read from its title and counts, both in view; Close, at its foot, is the next Tab stop.
+  const title = panel.getByRole('heading', { name: 'Import devices' })
+  await expect(title).toBeFocused()
+  await expect(title).toBeInViewport()
+  await expect(panel.getByRole('status')).toBeInViewport()
   const close = panel.getByRole('button', { name: 'Close import results' })
+  await page.keyboard.press('Tab')
   await expect(close).toBeFocused()
   await page.keyboard.press('Enter')
   await expect(panel).toBeHidden()

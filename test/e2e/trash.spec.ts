@@ -130,12 +130,13 @@ for (const language of LANGUAGES) {
 
     await openTrash()
     await expect(page.getByRole('heading', { level: 1, name: t('trash.title') })).toBeVisible()
+    // Named as its card and the Undo notice named it; its id (the account it was) is in Details.
     const row = page.getByTestId('trash-row').filter({ hasText: 'Spare broker' })
     await expect(row).toContainText(t('trash.items.profile'))
-    const target = (await row.locator('code').textContent()) ?? ''
-    expect(target).toMatch(/^platform\/spare-broker-[0-9a-f]{4}$/)
-    await row.getByRole('button', { name: t('trash.restoreLabel', { target }) }).press('Enter')
-    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target }) })).toBeVisible()
+    await expect(row.getByRole('rowheader')).toHaveText('Spare broker')
+    await expect(row.locator('code')).toHaveText(/^platform\/spare-broker-[0-9a-f]{4}$/)
+    await row.getByRole('button', { name: t('trash.restoreLabel', { target: 'Spare broker' }), exact: true }).press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: 'Spare broker' }) })).toBeVisible()
     await expect(page.getByText(t('trash.empty'))).toBeVisible()
 
     await navigate(page, t, 'extensions')

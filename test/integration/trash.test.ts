@@ -107,6 +107,27 @@ describe('the trash', () => {
     expect(items.filter((p) => p.isDefault).map((p) => p.id)).toEqual([second.id])
   })
 
+  it('refuses restoring a profile while another of its kind reads as its name, and keeps the entry', async () => {
+    const { core, vault } = await open()
+    const settings = { baseUrl: 'https://cc.example.com', username: 'ops' }
+    const old = await core.call('profiles:save', { extension: 'jasper', name: 'Jasper Nord', settings, secrets: { apiKey: 'old-key' } })
+    const { trashId } = await core.call('profiles:remove', { extension: 'jasper', id: old.id })
+    const fresh = await core.call('profiles:save', { extension: 'jasper', name: ' jasper nord', settings, secrets: { apiKey: 'new-key' } })
+    const r = await core.dispatcher.invoke('trash:restore', { id: trashId })
+    if (r.ok) throw new Error('the restore was expected to be refused')
+    expect(r.error.code).toBe('CONFLICT')
+    expect(r.error.details?.ref).toEqual({ key: 'trash.profileNameTaken', params: { name: 'Jasper Nord', other: 'jasper nord' } })
+    expect((await core.call('profiles:list', { extension: 'jasper' })).items.map((p) => p.id)).toEqual([fresh.id])
+    expect((await core.call('trash:list', {})).items.map((e) => e.id)).toEqual([trashId])
+    expect(await vault.get(secretAccount(profileDocId('jasper', old.id), 'apiKey'))).toBe('old-key')
+
+    // Renamed, the other one no longer stands in the way; a profile of another kind never did.
+    await core.call('profiles:save', { extension: 'atnt', name: 'Jasper Nord', settings, secrets: { apiKey: 'k' } })
+    await core.call('profiles:save', { extension: 'jasper', id: fresh.id, name: 'Jasper Nord 2', settings, secrets: {} })
+    await core.call('trash:restore', { id: trashId })
+    expect((await core.call('profiles:list', { extension: 'jasper' })).items.map((p) => p.name).sort()).toEqual(['Jasper Nord', 'Jasper Nord 2'])
+  })
+
   it('brings a deleted package back with its text', async () => {
     const { core } = await open()
     await core.call('packages:add', { text: PACKAGE })

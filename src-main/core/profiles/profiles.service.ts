@@ -10,7 +10,7 @@ import {
   type ProfileExtension,
   type profileSaveSchema,
 } from '../../../src-shared/models/profiles'
-import { secretProblems, type SecretProblemKey } from '../../../src-shared/models/profile-rules'
+import { profileNameKey, secretProblems, type SecretProblemKey } from '../../../src-shared/models/profile-rules'
 import { withDefaultScheme } from '../../../src-shared/models/transport-rules'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
@@ -110,6 +110,15 @@ export function toProfile(doc: ProfileDoc): Profile {
   }
 }
 
+/** Refuses a name another profile of the same kind reads as (profileNameKey), naming that profile; shown at the name field. */
+export function profileNameTaken(extension: string, other: Pick<ProfileDoc, '_id' | 'name'>): AppError {
+  const otherId = other._id.split(':').slice(2).join(':')
+  return AppError.withRef('CONFLICT', `Another ${extension} profile is already named "${other.name}" (${extension}/${otherId}): choose another name`, {
+    key: 'profiles.nameTaken',
+    params: { field: 'name', other: other.name },
+  })
+}
+
 export interface ProfilesDeps {
   db: Db
   vault: SecretStore
@@ -176,6 +185,11 @@ export function createProfilesService({ db, vault, bus, onChange, gate }: Profil
       if (input.extension === 'couchdb' && existing) assertCouchLayoutKept(couchSettingsSchema.parse(existing.settings), settings as CouchSettings)
 
       const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
+      // A profile that already shares its name (made before this check) may still be saved under it, or nothing but a
+      // rename could touch it; a new name, or a changed one, must be free.
+      const keepsName = existing !== null && profileNameKey(existing.name) === profileNameKey(input.name)
+      const namesake = keepsName ? undefined : siblings.find((p) => profileNameKey(p.name) === profileNameKey(input.name))
+      if (namesake) throw profileNameTaken(input.extension, namesake)
       const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0
       const doc: ProfileDoc = {
         ...newProfileDoc({ extension: input.extension, id, name: input.name, settings, secretFields: [...secretFields], isDefault }, now),

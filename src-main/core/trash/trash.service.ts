@@ -5,6 +5,7 @@
  * account) are linked again at once. A profile's secrets leave the vault only when its entry is purged: emptied by
  * the operator, or older than the retention (checked at open and every hour).
  */
+import { profileNameKey } from '../../../src-shared/models/profile-rules'
 import type { TrashEntry } from '../../../src-shared/models/trash'
 import type { CallContext } from '../common/call-context'
 import { AppError } from '../common/errors'
@@ -33,6 +34,7 @@ export const PURGE_INTERVAL_MS = 60 * 60 * 1000
 type Stored = TrashDoc & { _rev: string }
 interface ProfileLike extends BaseDoc {
   extension?: string
+  name?: string
   isDefault?: boolean
   secretFields?: string[]
 }
@@ -65,12 +67,23 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
     bus.emit('audit:changed', {})
   }
 
-  /** A restored profile stays the default only if its extension has none now; an active invitation may not duplicate one. */
+  /**
+   * A restored profile stays the default only if its extension has none now, and may not read as another of its kind
+   * (profileNameKey, as profiles:save refuses); an active invitation may not duplicate one.
+   */
   async function adjust(kind: TrashDoc['item'], item: BaseDoc, entry: TrashEntry): Promise<BaseDoc> {
     if (kind === 'profile') {
       const p = item as ProfileLike
       const prefix = `profile:${p.extension ?? ''}:`
       const page = await db.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\ufff0` })
+      const name = p.name ?? ''
+      const namesake = page.rows.map((r) => r.doc as ProfileLike | undefined).find((d) => profileNameKey(d?.name ?? '') === profileNameKey(name))
+      if (namesake) {
+        throw AppError.withRef('CONFLICT', `${entry.target} cannot be restored: another ${p.extension ?? ''} profile is named "${namesake.name ?? ''}" now`, {
+          key: 'trash.profileNameTaken',
+          params: { name, other: namesake.name ?? '' },
+        })
+      }
       const hasDefault = page.rows.some((r) => (r.doc as ProfileLike | undefined)?.isDefault === true)
       return { ...p, isDefault: page.rows.length === 0 ? true : p.isDefault === true && !hasDefault } as BaseDoc
     }
