@@ -17,8 +17,9 @@
  * query, JSON encoding, status check) is the SDK's unchanged code. callApi gives no way to set axios' `proxy` option,
  * so 127.0.0.1 is added to NO_PROXY for this worker (axios 0.19 reads it), as the loopback peer must not be proxied.
  *
- * Sources named in each case: "§4 …" = docs/wire/dm-packages.md §4 (the "Package JSON" table and rules, or "REST"),
- * "platform §3" = /work/shared/specs/platform.md §3 (REST conventions); [I] = the peer's reading where both are silent.
+ * Sources named in each case: "§4 …" = docs/wire/dm-packages.md §4 (the "Package JSON" table and rules, or "REST",
+ * which brings the platform's REST conventions: base, basic auth, error body, lists); [I] = the peer's reading where
+ * it is silent.
  */
 import { ApiClient, ApplicationConfig } from '@wiotp/sdk'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
@@ -110,14 +111,14 @@ afterAll(async () => {
 describe('platform REST conformance: @wiotp/sdk ApiClient against the peer', () => {
   const suite = conformanceSuite('platform-rest (@wiotp/sdk 0.7.8 ApiClient)')
 
-  suite.case('the SDK derives the base from the API key and only its origin is replaced by the peer', '§4 REST (base), platform §3', () => {
+  suite.case('the SDK derives the base from the API key and only its origin is replaced by the peer', '§4 REST (base)', () => {
     const config = new PeerConfig(null, { key: PEER_API_KEY, token: PEER_TOKEN }, { logLevel: 'silent' })
     expect(config.getOrgId()).toBe('org1')
     expect(ApplicationConfig.prototype.getApiBaseUri.call(config)).toBe('https://org1.internetofthings.ibmcloud.com/api/v0002')
     expect(config.getApiBaseUri()).toBe(peer.url)
   })
 
-  suite.case('list: pages of _limit, each but the last with a bookmark, followed to the end, every package once', '§4 REST (lists), platform §3', async () => {
+  suite.case('list: pages of _limit, each but the last with a bookmark, followed to the end, every package once', '§4 REST (lists)', async () => {
     const client = officialClient()
     const seen: string[] = []
     const sizes: number[] = []
@@ -200,7 +201,7 @@ describe('platform REST conformance: @wiotp/sdk ApiClient against the peer', () 
     await refused(officialClient().callApi('GET', 200, true, [...BUNDLE, '100%'], null), 404)
   })
 
-  suite.case('bad credentials: a wrong token → 401 on every operation, nothing changed', '§4 REST (401), platform §3', async () => {
+  suite.case('bad credentials: a wrong token → 401 on every operation, nothing changed', '§4 REST (401)', async () => {
     const client = officialClient(PEER_API_KEY, 'not-the-token')
     await refused(listPage({}, client), 401)
     await refused(client.callApi('POST', 201, true, BUNDLE, pkg('unauthorised')), 401)
