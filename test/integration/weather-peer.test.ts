@@ -139,6 +139,9 @@ describe('weather peer', () => {
         { forecast_days: '17' },
         { wind_speed_unit: 'furlongs' },
         { unknown: '1' },
+        { format: 'xml' },
+        { format: 'csv' },
+        { latitude: '45.19,48.39', longitude: '5.72,-4.49' },
       ]) {
         const merged = Object.fromEntries(Object.entries({ ...omQuery, ...q }).filter((e): e is [string, string] => e[1] !== undefined))
         const r = await get('/v1/forecast', merged)

@@ -1,9 +1,12 @@
 /**
  * Open-Meteo's `GET /v1/forecast` as the peer serves it (docs/wire/weather.md §4; open-meteo openapi/forecast.yml),
  * written from the spec, not from Fieldline's client: a point snapped to the model grid, the variables asked for in
- * `current` and `daily` with their units stated beside them, 400 `{"error": true, "reason"}` for a bad request.
+ * `current` and `daily` with their units stated beside them, 400 `{"error": true, "reason"}` for a bad request. The
+ * answer is JSON, or with `format=flatbuffers` (what the official clients ask for) the same answer in Open-Meteo's
+ * FlatBuffers schema (open-meteo-flatbuffers.ts); errors are JSON in both.
  */
 import type { PeerResponse } from '../control-center/wire-format'
+import { forecastFlatbuffer, type ForecastBody } from './open-meteo-flatbuffers'
 import { conditionsAt, forecast, utcOffsetSeconds, type Point } from './sky'
 
 export interface OpenMeteoState {
@@ -46,7 +49,23 @@ const KNOWN_OTHERS = new Set([
   'wind_speed_10m_max',
   'wind_gusts_10m_max',
 ])
-const PARAMETERS = new Set(['latitude', 'longitude', 'current', 'daily', 'hourly', 'timezone', 'forecast_days', 'temperature_unit', 'wind_speed_unit', 'precipitation_unit', 'timeformat', 'apikey'])
+const PARAMETERS = new Set([
+  'latitude',
+  'longitude',
+  'current',
+  'daily',
+  'hourly',
+  'timezone',
+  'forecast_days',
+  'temperature_unit',
+  'wind_speed_unit',
+  'precipitation_unit',
+  'timeformat',
+  'apikey',
+  'format',
+])
+/** Formats Open-Meteo serves; the peer serves JSON and FlatBuffers and says so of the others. [I] */
+const FORMATS = new Set(['json', 'flatbuffers', 'csv', 'xlsx'])
 
 const TEMPERATURE_UNITS = { celsius: '°C', fahrenheit: '°F' } as const
 /** Open-Meteo writes mph as "mp/h" (docs/wire/weather.md §4). */
@@ -85,6 +104,8 @@ export function openMeteoAnswer(query: URLSearchParams, state: OpenMeteoState): 
   const lat = query.get('latitude')
   const lon = query.get('longitude')
   if (lat === null || lon === null) return bad("Parameter 'latitude' and 'longitude' are required")
+  // [I] Open-Meteo answers several comma-separated points at once (one answer each); the peer models one point.
+  if (lat.includes(',') || lon.includes(',')) return bad('several locations in one request are not modelled by this peer')
   if (!FLOAT.test(lat) || !FLOAT.test(lon)) return bad("Parameter 'latitude' and 'longitude' must be floating point numbers")
   const point: Point = { latitude: Number(lat), longitude: Number(lon) }
   if (Math.abs(point.latitude) > 90) return bad(`Latitude must be in range of -90 to 90°. Given: ${point.latitude}.`)
@@ -114,6 +135,10 @@ export function openMeteoAnswer(query: URLSearchParams, state: OpenMeteoState): 
   const pUnit = query.get('precipitation_unit') ?? 'mm'
   if (pUnit !== 'mm' && pUnit !== 'inch') return bad(`Invalid precipitation_unit ${pUnit}`)
   if ((query.get('timeformat') ?? 'iso8601') !== 'iso8601') return bad('timeformat unixtime is not modelled by this peer')
+  const format = query.get('format') ?? 'json'
+  // [I] The reason texts are the peer's, in the shape of its other refusals of an enum value.
+  if (!FORMATS.has(format)) return bad(`Cannot initialize ForecastapiFormat from invalid String value ${format} for key format`)
+  if (format !== 'json' && format !== 'flatbuffers') return bad(`format ${format} is not modelled by this peer`)
 
   const now = state.now()
   const grid = { latitude: snap(point.latitude), longitude: snap(point.longitude) }
@@ -153,7 +178,7 @@ export function openMeteoAnswer(query: URLSearchParams, state: OpenMeteoState): 
     temperature_2m_min: dayList.map((d) => temp(d.calendarMinC)),
     weather_code: dayList.map((d) => d.wmo),
   }
-  const body: Record<string, unknown> = {
+  const body: ForecastBody = {
     latitude: grid.latitude,
     longitude: grid.longitude,
     generationtime_ms: 0.5,
@@ -171,5 +196,7 @@ export function openMeteoAnswer(query: URLSearchParams, state: OpenMeteoState): 
     body.daily_units = { time: 'iso8601', ...Object.fromEntries(daily.map((v) => [v, v === 'weather_code' ? 'wmo code' : TEMPERATURE_UNITS[tUnit]])) }
     body.daily = { time: dayList.map((d) => d.date), ...Object.fromEntries(daily.map((v) => [v, dailyValues[v]])) }
   }
+  // [I] The spec gives no content type for FlatBuffers; the official client does not read it.
+  if (format === 'flatbuffers') return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: forecastFlatbuffer(body) }
   return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify(body), 'utf8') }
 }
