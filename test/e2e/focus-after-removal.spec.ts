@@ -16,7 +16,7 @@ async function openWithKeyboard(page: Page, deviceId: string): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name: `meter/${deviceId}` })).toBeFocused()
 }
 
-/** Deletes the open device with the keyboard: Delete, Tab from Cancel to the dialog's Delete, Enter. */
+/** Deletes the open device with the keyboard: Delete, Tab from Cancel to the dialog's Delete, Enter; Undo then has the focus. */
 async function deleteWithKeyboard(page: Page, deviceId: string): Promise<void> {
   await page.getByRole('button', { name: 'Delete', exact: true }).focus()
   await page.keyboard.press('Enter')
@@ -27,6 +27,8 @@ async function deleteWithKeyboard(page: Page, deviceId: string): Promise<void> {
   await page.keyboard.press('Enter')
   await expect(confirm).toBeHidden()
   await expect(page.getByRole('status').filter({ hasText: `Device meter/${deviceId} deleted.` })).toBeVisible()
+  // The notice's Undo takes the focus once shown (focus-after-deletion.spec.ts): the next key goes from there.
+  await expect(page.getByRole('button', { name: `Undo: restore meter/${deviceId}`, exact: true })).toBeFocused()
 }
 
 async function addDevices(page: Page, ids: readonly string[]): Promise<void> {
