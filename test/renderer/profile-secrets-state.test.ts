@@ -26,7 +26,11 @@ function profile(id: string, secrets: ControlCenterProfile['secrets']): ControlC
 }
 
 function store() {
-  return new ProfilesState<ControlCenterProfile>({ extensions: ['jasper'], is: (p): p is ControlCenterProfile => p.extension === 'jasper', verify: () => Promise.resolve(ok({ ok: true as const, detail: '' })) })
+  return new ProfilesState<ControlCenterProfile>({
+    extensions: ['jasper'],
+    is: (p): p is ControlCenterProfile => p.extension === 'jasper',
+    verify: () => Promise.resolve(ok({ ok: true as const, detail: '' })),
+  })
 }
 
 beforeEach(() => {
