@@ -19,6 +19,14 @@ export const profileIdSchema = z
   .max(48)
   .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, { message: "must be 1–48 lower-case letters, digits or '-'" })
 
+/**
+ * A profile's document id (`profile:<extension>:<id>`), which is also the vault's name for its secrets
+ * (`<document id>/<field>`): the renderer asks `vault:isSet` with it whether the keychain still holds one.
+ */
+export function profileDocId(extension: string, id: string): string {
+  return `profile:${extension}:${id}`
+}
+
 /** Secret fields of each kind of profile: the values live in the vault only. */
 export const PROFILE_SECRETS = {
   jasper: ['apiKey', 'password', 'licenseKey'],

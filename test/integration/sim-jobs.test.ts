@@ -252,6 +252,14 @@ describe('bulk SIM jobs against the Control Center peer', () => {
     expect((await core.call('jobs:list', {})).items).toHaveLength(before)
   })
 
+  it("answers a job's status for an id of no job: a well-formed id is not found (jobs.notFound), a malformed one an invalid request", async () => {
+    // The job page tells the two apart (jobs.svelte.ts): it does not ask about a malformed id, and offers the list.
+    const missing = await core.dispatcher.invoke('jobs:status', { jobId: 'jnothere1' })
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'jobs.notFound', params: { id: 'jnothere1' } } } } })
+    const malformed = await core.dispatcher.invoke('jobs:status', { jobId: 'not-a-job' })
+    expect(malformed).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+  })
+
   it('refreshes data: reads each SIM again into the workspace, changes nothing at the carrier, audits no change, and cannot be undone', async () => {
     const targets = peer.iccids.slice(50, 60)
     const job = await core.call('jobs:create', { operation: 'refresh', source: { kind: 'csv', text: ['iccid', ...targets, '8.98822E+18'].join('\n') } })

@@ -1,3 +1,4 @@
+import { profileDocId } from '../../../src-shared/models/profiles'
 import type { BaseDoc, Db } from './documents'
 import { getOrNull } from './documents'
 import { CURRENT_SCHEMA } from './schema'
@@ -19,9 +20,7 @@ export interface ProfileDoc extends BaseDoc {
   updatedAt: string
 }
 
-export function profileDocId(extension: string, id: string): string {
-  return `profile:${extension}:${id}`
-}
+export { profileDocId }
 
 export async function listProfiles(db: Db, extension?: string): Promise<ProfileDoc[]> {
   const prefix = extension ? `profile:${extension}:` : 'profile:'

@@ -1,5 +1,5 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
-import { finishedRows, jobWaitingSeconds, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
+import { finishedRows, JOB_ID_PATTERN, jobWaitingSeconds, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
 import { api, type Api } from '../api'
 import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
@@ -99,6 +99,16 @@ export function jobActions(job: Job): JobActions {
   }
 }
 
+/** The refusal of an address whose id has not the form of a job's (sim-jobs.ts JOB_ID_PATTERN). */
+function notAJobId(jobId: string): ErrorInfo {
+  return { code: 'VALIDATION', message: `"${jobId}" is not a job id`, details: { ref: { key: 'jobs.ui.notAJobId', params: { id: jobId } } } }
+}
+
+/** Whether a job's page could not show its job because there is none by that id: the page then offers the list. */
+export function isNoSuchJob(error: ErrorInfo | null): boolean {
+  return error?.details?.ref?.key === 'jobs.ui.notAJobId' || (error?.code === 'NOT_FOUND' && error.details?.ref?.key === 'jobs.notFound')
+}
+
 /** How often the rows on screen are read again while a job runs (its progress arrives up to five times a second). */
 const ROWS_REFRESH_MS = 1000
 
@@ -141,8 +151,16 @@ export class JobView {
     return this.job ? jobActions(this.job) : null
   }
 
-  /** The page shows the job: read it and follow its progress until the returned function is called. */
+  /**
+   * The page shows the job: read it and follow its progress until the returned function is called. An address whose id
+   * could not be a job's (typed or cut short) is said as such here: the core would refuse it as an invalid request,
+   * which reads as if the operator had done something wrong; a well-formed id of no job the core says does not exist.
+   */
   activate(): () => void {
+    if (!JOB_ID_PATTERN.test(this.jobId)) {
+      this.error = notAJobId(this.jobId)
+      return () => {}
+    }
     this.#stops.push(
       this.#api.on('jobs:progress', (p) => this.#onProgress(p)),
       this.#api.on('jobs:preflightProgress', (p) => {

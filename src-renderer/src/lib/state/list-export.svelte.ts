@@ -16,7 +16,8 @@ type Started = Result<{ jobId: string; total: number }>
 export class ListExport {
   phase = $state<ExportPhase>('idle')
   rows = $state(0)
-  total = $state(0)
+  /** Null until the core has counted the rows (its answer to the start): no count may be said before it. */
+  total = $state<number | null>(null)
   error = $state.raw<ErrorInfo | null>(null)
   #jobId: string | null = null
   #run = 0
@@ -30,7 +31,7 @@ export class ListExport {
     void this.#end()
     this.phase = 'running'
     this.rows = 0
-    this.total = 0
+    this.total = null
     this.error = null
     const started = await start()
     if (run !== this.#run) {

@@ -14,6 +14,11 @@ export interface NoticeAction {
   label: NoticeText
   name: NoticeText
   run: () => Promise<void>
+  /**
+   * The button takes the focus when the notice shows: the Undo of a deletion, the one thing the operator may want next
+   * while what had the focus is gone (the notice stack is at the end of the page, many Tabs away).
+   */
+  focus?: boolean
 }
 
 export interface Notice {

@@ -3,6 +3,7 @@ import type { EventPayload, Output, Result } from '../../../../src-shared/contra
 import {
   CONTROL_CENTER_EXTENSIONS,
   isControlCenterProfile,
+  profileDocId,
   type ControlCenterProfile,
   type MbedProfile,
   type OrangeProfile,
@@ -53,11 +54,46 @@ export class ProfilesState<P extends Profile, V = ProfileVerify> extends EventSt
     return this.items.find((p) => p.isDefault) ?? (this.items.length === 1 ? (this.items[0] ?? null) : null)
   }
 
+  /**
+   * Per profile as last read: the secrets its document names that the keychain no longer holds (removed outside
+   * Fieldline, in the system's keychain manager). Keyed by the profile read, so an older read never speaks for a newer.
+   */
+  readonly #missing = new WeakMap<P, readonly string[]>()
+
+  /** The secrets of `profile` that its document names and the keychain no longer holds: they must be entered again. */
+  missingSecrets(profile: P): readonly string[] {
+    return this.#missing.get(profile) ?? []
+  }
+
   protected async fetch(): Promise<Result<readonly P[]>> {
     const [only] = this.#options.extensions
     const result = await api.invoke('profiles:list', this.#options.extensions.length === 1 && only ? { extension: only } : {})
     if (!result.ok) return result
-    return { ok: true, value: result.value.items.filter(this.#options.is).sort((a, b) => a.name.localeCompare(b.name)) }
+    const items = result.value.items.filter(this.#options.is).sort((a, b) => a.name.localeCompare(b.name))
+    return { ok: true, value: await Promise.all(items.map((p) => this.#asKeychainHasIt(p))) }
+  }
+
+  /**
+   * The profile with its secrets as the keychain holds them. Its document says which secrets were saved, but the
+   * keychain is the system's: an entry deleted there leaves the document saying "set". The vault answers only yes or
+   * no (vault:isSet), never a value. A secret the keychain lacks reads as not set, so the card says it is missing and
+   * the form asks for it again; unanswered (no keychain reachable), the document's word stands and the refusal shows
+   * where the secret is used.
+   */
+  async #asKeychainHasIt(profile: P): Promise<P> {
+    const named = Object.entries(profile.secrets as Record<string, boolean>)
+      .filter(([, set]) => set)
+      .map(([field]) => field)
+    const profileId = profileDocId(profile.extension, profile.id)
+    const answers = await Promise.all(named.map((field) => api.invoke('vault:isSet', { profileId, field })))
+    const missing = named.filter((_, i) => {
+      const answer = answers[i]
+      return answer?.ok === true && !answer.value.set
+    })
+    if (missing.length === 0) return profile
+    const seen = { ...profile, secrets: { ...profile.secrets, ...Object.fromEntries(missing.map((field) => [field, false])) } }
+    this.#missing.set(seen, missing)
+    return seen
   }
 
   async save(input: SaveOf<P>): Promise<Result<P>> {

@@ -85,7 +85,8 @@ export class TrashState extends EventStore<TrashEntry[]> {
 
   /**
    * Says how a deletion went. A deletion the core acknowledged is confirmed by a notice with an Undo button that
-   * restores the trash entry; the notice then gives way to the restore's outcome. Returns whether it was deleted.
+   * restores the trash entry, and that button has the focus (every deletion with Undo alike: a device, a profile, a
+   * package, an invitation); the notice then gives way to the restore's outcome. Returns whether it was deleted.
    */
   reportDeletion(result: Result<{ trashId: string }>, texts: DeletionTexts): boolean {
     if (!result.ok) {
@@ -97,6 +98,7 @@ export class TrashState extends EventStore<TrashEntry[]> {
     const id = notices.push('success', texts.done, {
       label: texts.undo,
       name: texts.undoName,
+      focus: true,
       run: async () => {
         // A second press while the first is on its way would only be refused (the entry is gone by then).
         if (undone) return

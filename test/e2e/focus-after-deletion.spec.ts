@@ -1,0 +1,83 @@
+/**
+ * Where the focus goes after a deletion, keyboard only, in English and French (cold trial: after deleting a profile or
+ * an alert rule the focus went to the page's heading, and the notice's Undo was about 16 Tabs away). A deletion that
+ * offers Undo puts the focus on that Undo (trash.svelte.ts reportDeletion: devices, profiles, packages, invitations
+ * alike; there is no Undo shortcut), so Enter undoes it at once and Tab goes on from the notice. An alert rule is
+ * removed for good (no Undo): the focus stays in the list, on the row that took its place, then on the "no rule" text.
+ */
+import type { Locator, Page } from '@playwright/test'
+import { expect, test } from './fixtures'
+import { addPlatform, LANGUAGES, navigate, switchLanguage, words, type Words } from './words'
+
+/** Presses `opener` with the keyboard and confirms `dialog` with its danger button (Tab from Cancel, Enter). */
+async function confirmWithKeyboard(page: Page, opener: Locator, dialog: Locator, confirmName: string): Promise<void> {
+  await opener.focus()
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeVisible()
+  await dialog.getByRole('button', { name: confirmName, exact: true }).focus()
+  await page.keyboard.press('Enter')
+  await expect(dialog).toBeHidden()
+}
+
+/** Adds an alert rule "account sync failing" named `name` on the alert rules page. */
+async function addRule(page: Page, t: Words, name: string): Promise<void> {
+  await page.getByRole('button', { name: t('alerts.ui.addRule') }).click()
+  const dialog = page.getByRole('dialog', { name: t('alerts.ui.addTitle') })
+  await dialog.getByLabel(t('alerts.ui.kind')).selectOption({ label: t('alerts.ui.kinds.syncFailing') })
+  await dialog.getByLabel(t('alerts.ui.name')).fill(name)
+  await dialog.getByRole('button', { name: t('alerts.ui.add'), exact: true }).click()
+  await expect(dialog).toBeHidden()
+  await expect(page.getByTestId('alert-rule').filter({ hasText: name })).toHaveCount(1)
+}
+
+for (const language of LANGUAGES) {
+  test(`deleting a profile puts the focus on the notice's Undo, and Enter brings the profile back (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'extensions')
+    // A platform profile without a password: nothing in the keychain.
+    await addPlatform(page, t, 'mqtt://127.0.0.1:1883')
+    const card = page.getByRole('region', { name: t('platform.card.title') })
+    const name = 'Local broker'
+    await expect(card.getByRole('heading', { name })).toBeVisible()
+
+    await confirmWithKeyboard(
+      page,
+      card.getByRole('button', { name: t('extensions.deleteNamed', { name }) }),
+      page.getByRole('dialog', { name: t('extensions.deleteConfirm', { name }) }),
+      t('extensions.delete'),
+    )
+    await expect(page.getByRole('status').filter({ hasText: t('extensions.deleted', { name }) })).toBeVisible()
+    await expect(card.getByRole('heading', { name })).toHaveCount(0)
+    const undo = page.getByRole('button', { name: t('trash.undoLabel', { target: name }) })
+    await expect(undo).toBeFocused()
+    // The list refreshed without the profile: the focus is still on Undo (not taken back to the heading).
+    await expect(page.getByRole('heading', { level: 1 })).not.toBeFocused()
+
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: name }) })).toBeVisible()
+    await expect(card.getByRole('heading', { name })).toBeVisible()
+  })
+
+  test(`removing an alert rule keeps the focus in the list: the next rule's Remove, then the "no rule" text (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await page.evaluate("location.hash = '#/alerts'")
+    await expect(page.getByRole('heading', { level: 1, name: t('alerts.ui.title') })).toBeVisible()
+    await addRule(page, t, 'Rule A')
+    await addRule(page, t, 'Rule B')
+    const remove = (name: string) => page.getByRole('button', { name: t('alerts.ui.removeLabel', { name }) })
+    const dialog = (name: string) => page.getByRole('dialog', { name: t('alerts.ui.removeConfirm', { name }) })
+
+    await confirmWithKeyboard(page, remove('Rule A'), dialog('Rule A'), t('alerts.ui.remove'))
+    await expect(page.getByRole('status').filter({ hasText: t('alerts.ui.removed', { name: 'Rule A' }) })).toBeVisible()
+    await expect(page.getByTestId('alert-rule')).toHaveCount(1)
+    await expect(remove('Rule B')).toBeFocused()
+
+    await confirmWithKeyboard(page, remove('Rule B'), dialog('Rule B'), t('alerts.ui.remove'))
+    await expect(page.getByTestId('alert-rule')).toHaveCount(0)
+    await expect(page.getByText(t('alerts.ui.none'))).toBeFocused()
+  })
+}
