@@ -107,7 +107,7 @@ describe('fieldline sims and alerts', () => {
     const allowance = await runCli(dir, ['alerts', 'add', 'bad', '--name', 'Bad', '--kind', 'dataShare', '--percent', '80', '--allowance', 'Meter 10MB=lots'])
     expect(allowance).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --allowance Meter 10MB= takes a whole number from 1 to') })
     const percent = await runCli(dir, ['alerts', 'add', 'bad', '--name', 'Bad', '--kind', 'dataShare', '--percent', '80%', '--allowance', 'Meter 10MB=10000000'])
-    expect(percent).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --percent takes a number from 1 to 1000 (got "80%")') })
+    expect(percent).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --percent takes a number from 1 to 1,000 (got "80%")') })
     for (const refused of [bytes, allowance, percent]) expect(refused.err).not.toMatch(/alerts:add|NaN/)
     expect((await runCli(dir, ['--json', 'alerts', 'list'])).out.trim()).toBe('[]')
   }, 300_000)

@@ -119,6 +119,9 @@ function duration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`
 }
 
+/** The bound of a data-share rule (its schema in sim-inventory): up to ten times the plan's allowance. */
+const MAX_PERCENT = 1000
+
 export function registerSims(program: Command, withRuntime: WithRuntime): void {
   const sims = program.command('sims').description('the SIM inventory across Jasper, AT&T and Orange accounts: sync, list, export')
 
@@ -299,7 +302,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           const percent = (v: string | undefined): number => {
             if (v === undefined) throw usage(`--kind ${o.kind} needs --percent`)
             const n = Number(v)
-            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > 1000) throw usage(`--percent takes a number from 1 to 1000 (got "${v.slice(0, 40)}")`)
+            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > MAX_PERCENT) throw usage(`--percent takes a number from 1 to ${countText(MAX_PERCENT)} (got "${v.slice(0, 40)}")`)
             return n
           }
           const conditions: Record<string, () => unknown> = {

@@ -1,4 +1,5 @@
 import { closeSync, fchmodSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs'
+import { countOf } from '../../../src-shared/models/count-text'
 import { PRIVATE_FILE_MODE } from '../common/private-fs'
 
 export interface LogFileOptions {
@@ -136,7 +137,7 @@ export class LogFile {
 
   #recovered(): void {
     if (this.#failure === null) return
-    this.#onTrouble(`the log file ${this.path} can be written again (${this.#dropped} lines were lost)`)
+    this.#onTrouble(`the log file ${this.path} can be written again (${countOf(this.#dropped, 'line')} ${this.#dropped === 1 ? 'was' : 'were'} lost)`)
     this.#failure = null
     this.#dropped = 0
   }
