@@ -12,23 +12,30 @@ import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '.
 import { exportFormatOf, exportProgress, importProgress, isDeviceName, writeWhole } from '../export-progress'
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../file-problems'
+import { jsonFileText } from '../json-file-text'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
+/** A JSON file's text, or standard input's for '-': decoded from its bytes, so that a UTF-16 file is read as one (jsonFileText). */
 async function readInput(file: string): Promise<string> {
+  let bytes: Uint8Array
   try {
     if (file === '-') {
-      process.stdin.setEncoding('utf8')
-      let text = ''
-      for await (const c of process.stdin) text += c as string
-      return text
-    }
-    return await readFile(file, 'utf8')
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      bytes = Buffer.concat(chunks)
+    } else bytes = await readFile(file)
   } catch (e) {
     throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
   }
+  const read = jsonFileText(bytes)
+  if ('text' in read) return read.text
+  throw new CliError(
+    `fieldline: ${file === '-' ? 'standard input' : file} is ${read.unreadableEncoding} text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved`,
+    EXIT.usage,
+  )
 }
 
 /** What `devices list` shows without `--columns`: the list as it was before columns could be chosen. */
