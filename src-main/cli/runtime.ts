@@ -103,7 +103,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   }
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
-    process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)
+    // One line for the folder, its log file included (the core holds back the log's own trouble then).
+    process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused and nothing is logged\n`)
   }
   return {
     core,

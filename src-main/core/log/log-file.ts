@@ -17,7 +17,8 @@ const DEFAULT_KEEP = 3
 /** While the file cannot be written, it is tried again at most this often, not on every line. */
 const RETRY_MS = 1000
 
-function toStderr(message: string): void {
+/** Where the log file's trouble goes unless told otherwise: the process's stderr, as the CLI's other lines. */
+export function troubleToStderr(message: string): void {
   try {
     process.stderr.write(`fieldline: ${message}\n`)
   } catch {
@@ -53,7 +54,7 @@ export class LogFile {
     this.path = path
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
     this.#keep = options.keep ?? DEFAULT_KEEP
-    this.#onTrouble = options.onTrouble ?? toStderr
+    this.#onTrouble = options.onTrouble ?? troubleToStderr
     this.#now = options.now ?? Date.now
     try {
       this.#open()
