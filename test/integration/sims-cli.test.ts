@@ -53,6 +53,21 @@ describe('fieldline sims and alerts', () => {
     expect(bad.err).toContain('--filter dataAbove')
   }, 120_000)
 
+  // Cold trial: "no Jasper, AT&T or Orange profile: add one first", saying neither that it means a saved profile nor where.
+  it('sync without a carrier profile says so, where one is added, and that no command adds one (exit 2)', async () => {
+    const empty = join(dir, 'no-profiles')
+    for (const args of [
+      ['sims', 'sync'],
+      ['sims', 'sync', '--estimate'],
+    ]) {
+      const run = await runCli(empty, args)
+      expect(run).toMatchObject({ code: 2, out: '' })
+      expect(run.err).toMatch(/^fieldline: no carrier profile \(Jasper, AT&T Control Center or Orange\) in this data folder, and sims sync reads the accounts of saved profiles: /)
+      expect(run.err).toContain('add one in the desktop app or in serve mode (`fieldline serve`, on the same data folder), in Extensions')
+      expect(run.err).toContain('no fieldline command adds one; a deleted one comes back with `fieldline trash restore ID`')
+    }
+  }, 120_000)
+
   it('exports the selection to a CSV file', async () => {
     const file = join(dir, 'sims.csv')
     const run = await runCli(dir, ['sims', 'export', file, '--filter', 'carrier=jasper'])
