@@ -73,7 +73,7 @@ describe('fieldline CLI', () => {
       { code: 2, out: '', err: 'fieldline: "nope!" is not a job id (j followed by letters and digits, as `job create` printed it)\n' },
       { code: 2, out: '', err: `fieldline: "${'j'.repeat(40)}" is not a job id (j followed by letters and digits, as \`job create\` printed it)\n` },
       { code: 2, out: '', err: 'fieldline: --name is too long: 300 characters, at most 200\n' },
-      { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1000000000000000 (got "0")\n' },
+      { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1,000,000,000,000,000 (got "0")\n' },
     ])
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
   })
