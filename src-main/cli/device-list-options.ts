@@ -1,4 +1,5 @@
 import { describeIssue, issueFacts } from '../../src-shared/models/input-issues'
+import { countText } from '../../src-shared/models/count-text'
 import {
   DEVICE_COLUMNS,
   deviceFiltersSchema,
@@ -59,7 +60,7 @@ export function parseFilters(given: readonly string[]): DeviceFilters {
     const got = typeof index === 'number' ? (filters[String(field)] as unknown[])[index] : undefined
     const given = got === undefined ? '' : ` (got "${String(got).slice(0, 60)}")`
     if (issue.code === 'invalid_value') throw usage(`--filter ${String(field)}= takes ${issue.values.map(String).join(', ')}${given}`)
-    if (issue.code === 'too_big') throw usage(`--filter ${String(field)}= takes at most ${String(issue.maximum)} values`)
+    if (issue.code === 'too_big') throw usage(`--filter ${String(field)}= takes at most ${countText(Number(issue.maximum))} values`)
     throw usage(`${describeIssue(`--filter ${String(field)}=`, issueFacts(issue, String(field), { input: filters }))}${given}`)
   }
   return filters as DeviceFilters

@@ -4,6 +4,7 @@ import { createKeytarStore } from '../core/vault/keytar.store'
 import { osActor } from '../core/common/os-actor'
 import { openProgressReporter } from './open-progress'
 import { importCountsText } from '../../src-shared/models/import-counts'
+import { countText } from '../../src-shared/models/count-text'
 import { hasWeatherEnvironment } from '../core/weather/weather-config'
 import { refusalText, type FieldNames } from './refusal'
 import { dataDirProblem } from './data-dir'
@@ -14,7 +15,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 /** A whole-number option, checked here: a script is told the option and its range, not the contract's field path. */
 export function wholeNumber(flag: string, text: string, min: number, max: number): number {
   const n = Number(text)
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new CliError(`fieldline: ${flag} takes a whole number from ${min} to ${max} (got "${text}")`, EXIT.usage)
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new CliError(`fieldline: ${flag} takes a whole number from ${countText(min)} to ${countText(max)} (got "${text}")`, EXIT.usage)
   return n
 }
 
@@ -102,7 +103,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   }
   if (core.workspace.readOnly) {
     const why = core.workspace.readOnly === 'full' ? 'its disk is full' : 'it is read-only'
-    process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused\n`)
+    // One line for the folder, its log file included (the core holds back the log's own trouble then).
+    process.stderr.write(`fieldline: ${dataDir} cannot be written (${why}): showing a read-only copy; changes are refused and nothing is logged\n`)
   }
   return {
     core,

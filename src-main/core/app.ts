@@ -8,7 +8,7 @@ import { createImportService, type ImportService, type InterruptedImport } from 
 import { createExportJobs } from './common/export-jobs'
 import { createDeviceListService } from './devices/device-list.service'
 import { openDeviceIndex, type DeviceIndex } from './devices/listing/device-index'
-import { createLogger, type Logger } from './log/logger'
+import { createLogger, heldLogTrouble, type Logger } from './log/logger'
 import { redactingLogger } from './log/redacting-logger'
 import { listAudit } from './store/audit.store'
 import { readSettings, writeSettings } from './store/settings.store'
@@ -140,9 +140,21 @@ function emitMbed<E extends MbedBridgeEvent>(bus: EventBus, e: E): void {
 }
 
 export async function createCore(options: CoreOptions): Promise<Core> {
-  const logger = redactingLogger(options.logger ?? createLogger(options.dataDir))
-  const workspace = await openWorkspace(options.dataDir)
+  // A data folder that cannot be written is said once, as the workspace's problem (the CLI's "cannot be written …:
+  // showing a read-only copy" line, the app's banner), not a second time as the log file's, which lives in it (cold
+  // trial: two lines for one read-only folder). The log's trouble waits until the workspace is open, and its readOnly
+  // warning written: a full disk fails only then, at the first line.
+  const logTrouble = heldLogTrouble()
+  const logger = redactingLogger(options.logger ?? createLogger(options.dataDir, undefined, logTrouble.onTrouble))
+  let workspace: Workspace
+  try {
+    workspace = await openWorkspace(options.dataDir)
+  } catch (e) {
+    logTrouble.release(true)
+    throw e
+  }
   if (workspace.readOnly) logger.warn({ dataDir: options.dataDir, problem: workspace.readOnly }, 'the data folder cannot be written: the workspace is open read-only')
+  logTrouble.release(workspace.readOnly === null)
   if (workspace.copiedFrom?.now) {
     logger.warn(
       { dataDir: options.dataDir, original: workspace.copiedFrom.path },

@@ -71,7 +71,7 @@ describe('fieldline devices list, count and export', () => {
       err: 'fieldline: --json and --format csv cannot be used together: --json prints the rows as one JSON document ({total, items}), --format as table, csv or jsonl\n',
     })
     expect(await run(['devices', 'count', '--by', 'colour'])).toMatchObject({ code: 2, err: expect.stringContaining('--by takes one of') })
-    expect(await run(['devices', 'list', '--limit', 'abc'])).toMatchObject({ code: 2, err: 'fieldline: --limit takes a whole number from 1 to 1000 (got "abc")\n' })
+    expect(await run(['devices', 'list', '--limit', 'abc'])).toMatchObject({ code: 2, err: 'fieldline: --limit takes a whole number from 1 to 1,000 (got "abc")\n' })
     // A search of punctuation alone searches nothing: a script would act on every device.
     expect(await run(['devices', 'count', '--query', '!!!'])).toMatchObject({ code: 2, err: expect.stringContaining('--query "!!!" has no letter or digit to search for') })
   }, 120_000)

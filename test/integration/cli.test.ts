@@ -15,11 +15,11 @@ const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url)
 describe('fieldline CLI', () => {
   let dir: string
   let cleanup: () => Promise<void>
-  const runIn = (data: string, args: string[], stdin?: string) => {
+  const runIn = (data: string, args: string[], stdin?: string | Buffer) => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, data), ...args], { encoding: 'utf8', input: stdin ?? '', timeout: 60_000 })
     return { code: r.status, out: r.stdout, err: r.stderr }
   }
-  const run = (args: string[], stdin?: string) => runIn('data', args, stdin)
+  const run = (args: string[], stdin?: string | Buffer) => runIn('data', args, stdin)
 
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir())
@@ -73,7 +73,7 @@ describe('fieldline CLI', () => {
       { code: 2, out: '', err: 'fieldline: "nope!" is not a job id (j followed by letters and digits, as `job create` printed it)\n' },
       { code: 2, out: '', err: `fieldline: "${'j'.repeat(40)}" is not a job id (j followed by letters and digits, as \`job create\` printed it)\n` },
       { code: 2, out: '', err: 'fieldline: --name is too long: 300 characters, at most 200\n' },
-      { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1000000000000000 (got "0")\n' },
+      { code: 2, out: '', err: 'fieldline: --bytes takes a whole number from 1 to 1,000,000,000,000,000 (got "0")\n' },
     ])
     expect(JSON.parse(run(['--json', 'devices', 'list']).out).items).not.toContainEqual(expect.objectContaining({ deviceId: 'd-long' }))
   })
@@ -200,6 +200,38 @@ describe('fieldline CLI', () => {
     const ok = run(['devices', 'config', 'set', 'meter', 'a', '-'], '{"atnt": {"iccid": "89011704252316180048"}}')
     expect(ok.code).toBe(0)
     expect(JSON.parse(run(['devices', 'config', 'get', 'meter', 'a']).out)).toEqual({ atnt: { iccid: '89011704252316180048' } })
+  })
+
+  // Cold trial: a configuration saved by Notepad as "Unicode" (UTF-16 with its byte-order mark) was "JSON syntax error at 1:1".
+  it('reads a configuration file in UTF-8 with a byte-order mark and in UTF-16 of either byte order, and refuses UTF-32 by name', async () => {
+    expect(run(['devices', 'add', 'meter', 'enc']).code).toBe(0)
+    const config = (iccid: string) => `{\n  "jasper": {"iccid": "${iccid}"}\n}\n`
+    const saved = () => JSON.parse(run(['devices', 'config', 'get', 'meter', 'enc']).out) as unknown
+    const utf8 = join(dir, 'bom-utf8.json')
+    await writeFile(utf8, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(config('89011704252316180055'))]))
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', utf8])).toMatchObject({ code: 0, err: '' })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180055' } })
+    const le = join(dir, 'utf16le.json')
+    await writeFile(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(config('89011704252316180063'), 'utf16le')]))
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', le])).toMatchObject({ code: 0, err: '' })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180063' } })
+    // Big-endian: the little-endian bytes swapped pairwise, after FE FF.
+    const be = join(dir, 'utf16be.json')
+    await writeFile(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(config('89011704252316180071'), 'utf16le').swap16()]))
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', be])).toMatchObject({ code: 0, err: '' })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180071' } })
+    // Standard input is decoded alike.
+    const piped = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(config('89011704252316180089'), 'utf16le')])
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', '-'], piped)).toMatchObject({ code: 0, err: '' })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180089' } })
+    const utf32 = join(dir, 'utf32.json')
+    await writeFile(utf32, Buffer.from([0xff, 0xfe, 0, 0, 0x7b, 0, 0, 0, 0x7d, 0, 0, 0]))
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', utf32])).toEqual({
+      code: 2,
+      out: '',
+      err: `fieldline: ${utf32} is UTF-32LE text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved\n`,
+    })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180089' } })
   })
 })
 

@@ -61,6 +61,15 @@ describe.skipIf(skip)('fieldline job', () => {
     expect((await runCli(dataDir, ['--json', 'job', 'status', 'jnothere1'])).code).toBe(1)
   }, 180_000)
 
+  // Cold trial: "created: 1234 rows" where the CLI's other counts are grouped. Nothing is sent: the rows stay pending.
+  it('create says the rows of a large CSV as a grouped count', async () => {
+    const file = join(dir, 'many.csv')
+    await writeFile(file, ['iccid', ...Array.from({ length: 1234 }, (_, i) => `89011704${String(i).padStart(12, '0')}`)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', file, '--status', 'deactivated'])
+    expect(created.code, created.err).toBe(0)
+    expect(created.out).toMatch(/^job j[0-9a-z]+ created: 1,234 rows \(next: fieldline job preflight j[0-9a-z]+\)\n$/)
+  }, 180_000)
+
   it('create → preflight (dry-run table) → run → status → export → undo', async () => {
     const file = join(dir, 'targets.csv')
     await writeFile(file, ['iccid', ...peer.iccids.slice(0, 20), '8.98822E+18'].join('\n'))

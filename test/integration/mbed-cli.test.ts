@@ -78,7 +78,7 @@ describe.skipIf(skip)('fieldline bridge mbed', () => {
       expect(await r.exit).toBe(0)
       const states = stateLines(r.stderr()).map((l) => /mbed bridge (\w+)/.exec(l)?.[1])
       expect(states).toEqual(['starting', 'running', 'stopping', 'stopped'])
-      expect(r.stderr()).toMatch(/summary: 1 notifications, 1 messages published/)
+      expect(r.stderr()).toMatch(/summary: 1 notification, 1 message published/)
       expect(r.stderr()).not.toContain('ak_cli_secret_key')
       expect(r.stderr()).not.toContain('mqtt-secret-password')
       // Configured from the environment, the bridge never opens the workspace (and never holds its lock); its queue of

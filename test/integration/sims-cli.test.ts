@@ -53,6 +53,21 @@ describe('fieldline sims and alerts', () => {
     expect(bad.err).toContain('--filter dataAbove')
   }, 120_000)
 
+  // Cold trial: "no Jasper, AT&T or Orange profile: add one first", saying neither that it means a saved profile nor where.
+  it('sync without a carrier profile says so, where one is added, and that no command adds one (exit 2)', async () => {
+    const empty = join(dir, 'no-profiles')
+    for (const args of [
+      ['sims', 'sync'],
+      ['sims', 'sync', '--estimate'],
+    ]) {
+      const run = await runCli(empty, args)
+      expect(run).toMatchObject({ code: 2, out: '' })
+      expect(run.err).toMatch(/^fieldline: no carrier profile \(Jasper, AT&T Control Center or Orange\) in this data folder, and sims sync reads the accounts of saved profiles: /)
+      expect(run.err).toContain('add one in the desktop app or in serve mode (`fieldline serve`, on the same data folder), in Extensions')
+      expect(run.err).toContain('no fieldline command adds one; a deleted one comes back with `fieldline trash restore ID`')
+    }
+  }, 120_000)
+
   it('exports the selection to a CSV file', async () => {
     const file = join(dir, 'sims.csv')
     const run = await runCli(dir, ['sims', 'export', file, '--filter', 'carrier=jasper'])
@@ -107,7 +122,7 @@ describe('fieldline sims and alerts', () => {
     const allowance = await runCli(dir, ['alerts', 'add', 'bad', '--name', 'Bad', '--kind', 'dataShare', '--percent', '80', '--allowance', 'Meter 10MB=lots'])
     expect(allowance).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --allowance Meter 10MB= takes a whole number from 1 to') })
     const percent = await runCli(dir, ['alerts', 'add', 'bad', '--name', 'Bad', '--kind', 'dataShare', '--percent', '80%', '--allowance', 'Meter 10MB=10000000'])
-    expect(percent).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --percent takes a number from 1 to 1000 (got "80%")') })
+    expect(percent).toMatchObject({ code: 2, err: expect.stringContaining('fieldline: --percent takes a number from 1 to 1,000 (got "80%")') })
     for (const refused of [bytes, allowance, percent]) expect(refused.err).not.toMatch(/alerts:add|NaN/)
     expect((await runCli(dir, ['--json', 'alerts', 'list'])).out.trim()).toBe('[]')
   }, 300_000)

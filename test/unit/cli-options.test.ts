@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
+import { importFields } from '../../src-main/core/devices/import-rows'
 import { parseSimFilters, registerSims, syncEstimateLine, syncResultLine } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
@@ -57,6 +58,23 @@ describe('the options of the devices and sims commands', () => {
     for (const path of ['devices list', 'devices count', 'devices export', 'devices import', 'devices add', 'sims sync', 'sims list', 'sims export', 'sims save-search']) {
       expect(longOptions(command(root, path)), path).toEqual(readmeOptions(path))
     }
+  })
+
+  // Cold trial: the help named typeId,deviceId,description[,carrier,iccid,serialnumber] and none of the location columns.
+  it('lists in devices import --help every column the importer reads, with the other headers it takes for each', () => {
+    let help = ''
+    const root = program()
+    const importing = command(root, 'devices import').configureOutput({ writeOut: (t) => void (help += t) })
+    importing.outputHelp()
+    const columns = help.slice(help.indexOf('Columns read'))
+    const line = (name: string) => columns.split('\n').find((l) => l.trimStart().startsWith(`${name} `)) ?? ''
+    for (const { field, aliases } of importFields()) {
+      expect(line(field), field).not.toBe('')
+      for (const alias of aliases) expect(line(field), `${field} read from ${alias}`).toMatch(new RegExp(`also read from .*\\b${alias}\\b`))
+    }
+    for (const field of ['latitude', 'longitude', 'elevation', 'accuracy', 'simId', 'metadata.<field>']) expect(line(field), field).not.toBe('')
+    expect(line('longitude')).toContain('also read from lon, lng, long')
+    expect(columns).toContain('Any other column is kept as metadata')
   })
 
   it('refuses an order given to a count, rather than ignore it', async () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
-import { stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
+import { printStatuses, stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
 
 const base = historianStatus({ profileId: 'env', since: '2026-12-06T05:00:00.000Z', received: 4, destinations: [] })
 
@@ -60,5 +60,31 @@ describe('historian run exit summary', () => {
     const many = summaryLine({ received: 1500, unmatched: 0, intakeFailures: 0, unreadableTopics: 2, destinations: [] })
     expect(many).toContain('1,500 events received')
     expect(many).toContain('2 messages on topics')
+  })
+})
+
+describe('historian status', () => {
+  const printed = (entries: Parameters<typeof printStatuses>[0]): string[] => {
+    const lines: string[] = []
+    printStatuses(entries, false, (t) => lines.push(t))
+    return lines
+  }
+
+  // Cold trial: a stopped forwarder's queue said "12345 queued, 1200 dropped" where every other count is grouped.
+  it('groups the counts of a stopped forwarder’s queues and of a running one’s destinations', () => {
+    const stopped = { id: 'env', running: false, updatedAt: null, status: null, endedAbruptlyAt: null, queues: [{ ref: 'couchdb/env', queued: 12345, dropped: 1200, oldestQueuedAt: null }] }
+    expect(printed([stopped])).toEqual(['env: not running', '  couchdb/env: 12,345 queued, 1,200 dropped'])
+    const status = historianStatus({ received: 25000, destinations: [destinationStatus({ delivered: 24000, queued: 1500, queueSize: 100000, oldestQueuedAgeSeconds: 3600, dropped: 1001 })] })
+    const running = { id: 'plant', running: true, updatedAt: '2026-12-06T00:00:01.000Z', status, endedAbruptlyAt: null, queues: [] }
+    const [head, destination] = printed([running])
+    expect(head).toContain('; 25,000 received, 0 unmatched')
+    expect(destination).toContain(': 0 events/s, 24,000 stored, 1,500/100,000 queued, oldest 3,600 s, 1,001 dropped')
+  })
+
+  it('groups the total of messages on topics that name no device event', () => {
+    const lines = unreadableLines(() => 0)
+    expect(lines({ ...base, unreadableTopics: 1234, lastUnreadableTopic: 'x' })).toEqual([
+      expect.stringMatching(/ignored 1,234 messages on topics that name no device event \(1,234 in all; last: x\)$/),
+    ])
   })
 })

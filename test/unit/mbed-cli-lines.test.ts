@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { MbedBridgeStatus } from '../../src-shared/models/mbed'
-import { keptDoneLine, keptLine, stateLine } from '../../src-main/cli/commands/bridge'
+import { keptDoneLine, keptLine, stateLine, summaryLine } from '../../src-main/cli/commands/bridge'
 
 const NOW = new Date('2026-12-06T15:36:21.000Z')
 const status = (extra: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
@@ -38,5 +38,17 @@ describe('bridge mbed state lines', () => {
     expect(keptLine(1, '/q', NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge: 1 message kept from the last run in /q is delivered first')
     expect(keptDoneLine(12345, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge: the 12,345 messages kept from the last run are no longer waiting')
     expect(keptDoneLine(1, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge: the message kept from the last run is no longer waiting')
+  })
+})
+
+describe('bridge mbed summary', () => {
+  // Cold trial: "12345 notifications, 12345 messages published" where the CLI's other counts are grouped.
+  it('groups its counts, and says one of each in the singular', () => {
+    expect(summaryLine({ notifications: 12345, commands: 2000, commandErrors: 1001 }, { published: 12346, dropped: 1500, undelivered: 4000 }, NOW)).toBe(
+      '2026-12-06T15:36:21.000Z mbed bridge summary: 12,345 notifications, 12,346 messages published, 2,000 commands, 1,001 command errors, 1,500 dropped, 4,000 undelivered',
+    )
+    expect(summaryLine({ notifications: 1, commands: 1, commandErrors: 1 }, { published: 1, dropped: 0, undelivered: 0 }, NOW)).toBe(
+      '2026-12-06T15:36:21.000Z mbed bridge summary: 1 notification, 1 message published, 1 command, 1 command error, 0 dropped, 0 undelivered',
+    )
   })
 })

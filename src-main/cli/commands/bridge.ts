@@ -27,14 +27,14 @@ import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
 import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
-import { createMbedBridge, type MbedBridgeEvent } from '../../core/mbed/bridge'
+import { createMbedBridge, type MbedBridgeCounters, type MbedBridgeEvent, type MbedStopReport } from '../../core/mbed/bridge'
 import { ENV_SETTING_NAMES, ENV_VARIABLES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
 import { createMbedClient } from '../../core/mbed/connector.client'
 import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
 import { createPlatformLink } from '../../core/platform/link'
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 
@@ -114,6 +114,11 @@ export function keptLine(kept: number, queueDir: string, now = new Date()): stri
 }
 export function keptDoneLine(kept: number, now = new Date()): string {
   return `${now.toISOString()} mbed bridge: the ${kept === 1 ? 'message' : messages(kept)} kept from the last run ${kept === 1 ? 'is' : 'are'} no longer waiting`
+}
+
+/** The line a run ends with: what it bridged each way, and what it could not deliver. */
+export function summaryLine(counters: Pick<MbedBridgeCounters, 'notifications' | 'commands' | 'commandErrors'>, report: MbedStopReport, now = new Date()): string {
+  return `${now.toISOString()} mbed bridge summary: ${countOf(counters.notifications, 'notification')}, ${messages(report.published)} published, ${countOf(counters.commands, 'command')}, ${countOf(counters.commandErrors, 'command error')}, ${countText(report.dropped)} dropped, ${countText(report.undelivered)} undelivered`
 }
 
 /**
@@ -199,10 +204,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
     if (bridge.state === 'failed') code = EXIT.failed
   }
   const report = await bridge.stop()
-  const counters = bridge.counters()
-  io.line(
-    `${new Date().toISOString()} mbed bridge summary: ${counters.notifications} notifications, ${report.published} messages published, ${counters.commands} commands, ${counters.commandErrors} command errors, ${report.dropped} dropped, ${report.undelivered} undelivered`,
-  )
+  io.line(summaryLine(bridge.counters(), report))
   // Bounded: neither a broker nor an mbed host that stopped answering may keep the process from exiting.
   await Promise.race([Promise.all([link.close(), client.close()]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
   return code

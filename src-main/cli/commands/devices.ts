@@ -12,23 +12,31 @@ import { collect, parseColumns, parseFacet, queryOf, type QueryOptions } from '.
 import { exportFormatOf, exportProgress, importProgress, isDeviceName, writeWhole } from '../export-progress'
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../file-problems'
+import { jsonFileText } from '../json-file-text'
+import { importFields, METADATA_COLUMN, SIM_ID_COLUMN, type ImportField } from '../../core/devices/import-rows'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
+/** A JSON file's text, or standard input's for '-': decoded from its bytes, so that a UTF-16 file is read as one (jsonFileText). */
 async function readInput(file: string): Promise<string> {
+  let bytes: Uint8Array
   try {
     if (file === '-') {
-      process.stdin.setEncoding('utf8')
-      let text = ''
-      for await (const c of process.stdin) text += c as string
-      return text
-    }
-    return await readFile(file, 'utf8')
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      bytes = Buffer.concat(chunks)
+    } else bytes = await readFile(file)
   } catch (e) {
     throw new CliError(`fieldline: ${cannotReadError(file, e)}`, EXIT.usage)
   }
+  const read = jsonFileText(bytes)
+  if ('text' in read) return read.text
+  throw new CliError(
+    `fieldline: ${file === '-' ? 'standard input' : file} is ${read.unreadableEncoding} text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved`,
+    EXIT.usage,
+  )
 }
 
 /** What `devices list` shows without `--columns`: the list as it was before columns could be chosen. */
@@ -83,6 +91,34 @@ async function batchesWritten(rt: Runtime, jobId: string): Promise<{ added: numb
   // No batch either: whether the import's start was written tells "nothing added" from "nothing known".
   const start = await rt.call('audit:list', { query: jobId, limit: 20, filter: { action: 'devices.import.start' } }).catch(() => null)
   return start && start.items.length > 0 ? { added: 0 } : null
+}
+
+/** What each column an import reads holds; typed by the importer's fields, so a field it comes to read needs its line here. */
+const IMPORT_FIELD_NOTES: Record<ImportField, string> = {
+  typeId: 'required',
+  deviceId: 'required',
+  description: 'free text',
+  carrier: 'jasper, atnt or orange',
+  iccid: 'the SIM of a jasper or atnt device (text: a spreadsheet number is refused)',
+  serialnumber: 'the SIM of an orange device (13 digits)',
+  latitude: 'decimal degrees, with longitude',
+  longitude: 'decimal degrees, with latitude',
+  elevation: 'metres, with a latitude and longitude',
+  accuracy: 'metres, with a latitude and longitude',
+}
+
+/** `devices import --help`'s list of columns, from the importer's own (importFields): the help cannot leave one out. */
+export function importColumnsHelp(): string {
+  const lines = importFields().map(({ field, aliases }) => [field, `${IMPORT_FIELD_NOTES[field]}${aliases.length > 0 ? ` (also read from ${aliases.join(', ')})` : ''}`])
+  lines.push([SIM_ID_COLUMN, "a device export's SIM identifier, read as the one its carrier column takes"], [`${METADATA_COLUMN}<field>`, "a device export's metadata field"])
+  const width = Math.max(...lines.map(([name]) => name!.length))
+  return [
+    '',
+    `Columns read (a CSV header's case, spaces, '-' and '_' do not matter, but in ${SIM_ID_COLUMN} and ${METADATA_COLUMN}<field>):`,
+    ...lines.map(([name, note]) => `  ${name!.padEnd(width)}  ${note}`),
+    'Any other column is kept as metadata. JSON Lines: one object per line with the same members, and',
+    'metadata and extensionConfig as objects.',
+  ].join('\n')
 }
 
 export function registerDevices(program: Command, withRuntime: WithRuntime): void {
@@ -199,7 +235,8 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
 
   devices
     .command('import <file>')
-    .description('import devices from CSV (header: typeId,deviceId,description[,carrier,iccid,serialnumber]) or JSON Lines')
+    .description('import devices from CSV (a header naming typeId and deviceId) or JSON Lines; --help lists the columns read')
+    .addHelpText('after', importColumnsHelp())
     .option('--format <format>', 'csv or jsonl (default: from the file name)')
     .option('--encoding <encoding>', `the file's encoding: ${IMPORT_ENCODINGS.join(' or ')} (latin1 is read as Windows-1252)`, 'utf-8')
     .action(

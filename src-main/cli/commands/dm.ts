@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../../src-shared/contract'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { MAX_PACKAGE_BYTES, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
 import { cannotRead } from '../file-problems'
 import { EXIT, formatDiagnostic } from '../runtime'
@@ -106,9 +107,8 @@ export async function validateFiles(files: string[], options: { json: boolean },
         else warnings++
       }
     }
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
-    const parts = [`${reports.length - invalid - unreadable} valid`, `${invalid} invalid`, ...(unreadable ? [`${unreadable} unreadable`] : [])]
-    io.err(`${plural(reports.length, 'file')}: ${parts.join(', ')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')} shown)`)
+    const parts = [`${countText(reports.length - invalid - unreadable)} valid`, `${countText(invalid)} invalid`, ...(unreadable ? [`${countText(unreadable)} unreadable`] : [])]
+    io.err(`${countOf(reports.length, 'file')}: ${parts.join(', ')} (${countOf(errors, 'error')}, ${countOf(warnings, 'warning')} shown)`)
   }
   return unreadable > 0 ? EXIT.usage : invalid > 0 ? EXIT.failed : EXIT.ok
 }

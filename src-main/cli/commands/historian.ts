@@ -107,7 +107,7 @@ export function unreadableLines(clock: () => number = Date.now): (s: HistorianSt
   return (s) => {
     if (s.unreadableTopics <= said.count) return []
     if (said.count > 0 && clock() - said.at < 60_000) return []
-    const line = `${at()} historian ignored ${countOf(s.unreadableTopics - said.count, 'message')} on topics that name no device event (${s.unreadableTopics} in all; last: ${s.lastUnreadableTopic ?? '?'})`
+    const line = `${at()} historian ignored ${countOf(s.unreadableTopics - said.count, 'message')} on topics that name no device event (${countText(s.unreadableTopics)} in all; last: ${s.lastUnreadableTopic ?? '?'})`
     said = { count: s.unreadableTopics, at: clock() }
     return [line]
   }
@@ -221,7 +221,7 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
         `${e.id}: ${s.state} since ${s.since} (updated ${e.updatedAt}); mqtt ${s.mqtt.state}${s.mqtt.filter ? ` ${s.mqtt.filter}` : ''}; ${countText(s.received)} received, ${countText(s.unmatched)} unmatched${s.unreadableTopics > 0 ? `, ${countText(s.unreadableTopics)} on topics that name no device event (last: ${s.lastUnreadableTopic ?? '?'})` : ''}`,
       )
       for (const d of s.destinations) {
-        const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${d.oldestQueuedAgeSeconds} s` : ''
+        const age = d.oldestQueuedAgeSeconds !== null ? `, oldest ${countText(d.oldestQueuedAgeSeconds)} s` : ''
         const retry = d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
         out(
           `  ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}: ${d.eventsPerSecond} events/s, ${countText(d.delivered)} stored, ${countText(d.queued)}/${countText(d.queueSize)} queued${age}, ${countText(d.dropped)} dropped${d.lastError ? `, last error ${d.lastErrorAt}: ${d.lastError.message}` : ''}`,
@@ -230,7 +230,7 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
     } else {
       // As the app's card says it (cold trial: after a kill -9 the CLI said only 'not running').
       out(`${e.id}: not running${e.endedAbruptlyAt ? `; the last run ended without stopping at ${e.endedAbruptlyAt} (killed or crashed); start it again to forward what waits at the broker` : ''}`)
-      for (const q of e.queues) out(`  ${q.ref}: ${q.queued} queued${q.oldestQueuedAt ? ` (oldest ${q.oldestQueuedAt})` : ''}, ${q.dropped} dropped`)
+      for (const q of e.queues) out(`  ${q.ref}: ${countText(q.queued)} queued${q.oldestQueuedAt ? ` (oldest ${q.oldestQueuedAt})` : ''}, ${countText(q.dropped)} dropped`)
     }
   }
 }
@@ -385,12 +385,12 @@ async function buckets(withRuntime: WithRuntime, json: boolean, opts: { profile?
       if (list.retentionBuckets === 0) process.stderr.write('fieldline: this destination keeps every bucket (retention 0)\n')
       return
     }
-    if (list.expired.length === 0) return void process.stderr.write(`fieldline: no bucket database is older than the retention (${list.retentionBuckets} kept)\n`)
+    if (list.expired.length === 0) return void process.stderr.write(`fieldline: no bucket database is older than the retention (${countText(list.retentionBuckets)} kept)\n`)
     if (!opts.yes) {
       if (json) out(JSON.stringify({ expired: list.expired }))
       else for (const name of list.expired) out(name)
       process.stderr.write(
-        `fieldline: these ${countText(list.expired.length)} bucket databases are older than the retention (${list.retentionBuckets} kept); run again with --yes to delete them (it cannot be undone)\n`,
+        `fieldline: these ${countText(list.expired.length)} bucket databases are older than the retention (${countText(list.retentionBuckets)} kept); run again with --yes to delete them (it cannot be undone)\n`,
       )
       code = EXIT.usage
       return

@@ -16,7 +16,7 @@
  * - `undo ID [--run]`: a new job, pre-flighted, that sets back what ID changed (its rows done, and those of unknown
  *   outcome, skipped when the carrier shows the change never reached the SIM); `--run` sends it at once.
  */
-import { countText } from '../../../src-shared/models/count-text'
+import { countOf, countText } from '../../../src-shared/models/count-text'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Input } from '../../../src-shared/contract'
@@ -73,7 +73,7 @@ async function readCsv(file: string): Promise<string> {
   }
 }
 
-const duration = (seconds: number | null): string => (seconds === null ? '—' : seconds < 90 ? `${Math.ceil(seconds)} s` : `${Math.ceil(seconds / 60)} min`)
+const duration = (seconds: number | null): string => (seconds === null ? '—' : seconds < 90 ? `${Math.ceil(seconds)} s` : `${countText(Math.ceil(seconds / 60))} min`)
 
 const side = (v: JobRow['before'], operation: Job['operation']): string => {
   if (!v) return '?'
@@ -235,7 +235,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
           source,
           params: params as Input<'jobs:create'>['params'],
         })
-        rt.out(rt.json ? JSON.stringify(created) : `job ${created.id} created: ${created.counts.total} rows (next: fieldline job preflight ${created.id})`)
+        rt.out(rt.json ? JSON.stringify(created) : `job ${created.id} created: ${countOf(created.counts.total, 'row')} (next: fieldline job preflight ${created.id})`)
       }),
     )
 

@@ -65,7 +65,7 @@ async function waitAndReport(rt: Runtime, ticket: OrangeTicket, seconds: number)
       }),
     ])
     if (final === null) {
-      rt.err(`ticket ${ticket.ticketNumber} is still ${last} after ${seconds} s; the workspace keeps following it: fieldline orange ticket ${ticket.ticketNumber}`)
+      rt.err(`ticket ${ticket.ticketNumber} is still ${last} after ${countText(seconds)} s; the workspace keeps following it: fieldline orange ticket ${ticket.ticketNumber}`)
       return EXIT.failed
     }
     printTicket(rt, final)
@@ -76,9 +76,13 @@ async function waitAndReport(rt: Runtime, ticket: OrangeTicket, seconds: number)
   }
 }
 
+/** A day: a ticket Orange has not settled by then is followed by the workspace, not by a command left waiting. */
+const MAX_TIMEOUT_SECONDS = 86_400
+
 function seconds(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 86_400) throw new CliError(`fieldline: --timeout must be a whole number of seconds from 1 to 86400 (got "${value}")`, EXIT.usage)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMEOUT_SECONDS)
+    throw new CliError(`fieldline: --timeout must be a whole number of seconds from 1 to ${countText(MAX_TIMEOUT_SECONDS)} (got "${value}")`, EXIT.usage)
   return n
 }
 

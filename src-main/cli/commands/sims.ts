@@ -119,6 +119,16 @@ function duration(seconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h`
 }
 
+/**
+ * Why `sims sync` has nothing to sync, and where a profile is added: no command does (the `sim` and `orange` commands'
+ * FIELDLINE_CC_* and FIELDLINE_ORANGE_* variables are theirs alone). Cold trial: "add one first" said neither what nor where.
+ */
+const NO_CARRIER_PROFILE =
+  "no carrier profile (Jasper, AT&T Control Center or Orange) in this data folder, and sims sync reads the accounts of saved profiles: add one in the desktop app or in serve mode (`fieldline serve`, on the same data folder), in Extensions, with the carrier's Add button (no fieldline command adds one; a deleted one comes back with `fieldline trash restore ID`, its ID in `fieldline trash list`)"
+
+/** The bound of a data-share rule (its schema in sim-inventory): up to ten times the plan's allowance. */
+const MAX_PERCENT = 1000
+
 export function registerSims(program: Command, withRuntime: WithRuntime): void {
   const sims = program.command('sims').description('the SIM inventory across Jasper, AT&T and Orange accounts: sync, list, export')
 
@@ -132,7 +142,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     .action(
       withRuntime(async (rt, opts: { account?: string; full?: boolean; usage?: boolean; estimate?: boolean }) => {
         const accounts = await accountsOf(rt, opts.account)
-        if (accounts.length === 0) throw usage('no Jasper, AT&T or Orange profile: add one first')
+        if (accounts.length === 0) throw usage(NO_CARRIER_PROFILE)
         const results: unknown[] = []
         let failed = false
         for (const account of accounts) {
@@ -299,7 +309,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           const percent = (v: string | undefined): number => {
             if (v === undefined) throw usage(`--kind ${o.kind} needs --percent`)
             const n = Number(v)
-            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > 1000) throw usage(`--percent takes a number from 1 to 1000 (got "${v.slice(0, 40)}")`)
+            if (!/^\d+(\.\d+)?$/.test(v.trim()) || n < 1 || n > MAX_PERCENT) throw usage(`--percent takes a number from 1 to ${countText(MAX_PERCENT)} (got "${v.slice(0, 40)}")`)
             return n
           }
           const conditions: Record<string, () => unknown> = {

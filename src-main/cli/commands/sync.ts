@@ -106,7 +106,7 @@ export function statusLines(s: SyncStatus): string[] {
   lines.push(`pushed       ${countText(s.push.docs)}${s.push.pending === null ? '' : ` (${countText(s.push.pending)} pending)`}`)
   lines.push(`pulled       ${countText(s.pull.docs)}${s.pull.pending === null ? '' : ` (${countText(s.pull.pending)} pending)`}`)
   if (s.firstSync) {
-    const left = s.firstSync.secondsLeft === null ? '' : `, about ${s.firstSync.secondsLeft} s left`
+    const left = s.firstSync.secondsLeft === null ? '' : `, about ${countText(s.firstSync.secondsLeft)} s left`
     lines.push(
       `first sync   ${countText(s.firstSync.docs)} of ${countOf(s.firstSync.total, 'document')} in ${countText(s.firstSync.batches)} ${s.firstSync.batches === 1 ? 'batch' : 'batches'}${left}`,
     )

@@ -6,7 +6,7 @@ import type { DeviceLocation } from '../../../src-shared/models/location'
 import { REFUSAL_COLUMN, REFUSED_LINE_MEMBER } from '../../../src-shared/models/refused-rows-csv'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
-import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation } from './location-cells'
+import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation, type LocationField } from './location-cells'
 
 /** A device as read from one row of an import file, before it is checked against the workspace. */
 export interface ImportDevice {
@@ -39,7 +39,7 @@ function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Rec
   const name = carrier.trim().toLowerCase()
   if (name !== '' && !(name in CARRIER_IDS)) return refuse(`Unknown carrier "${carrier.slice(0, 40)}": write jasper, atnt or orange`, 'import.unknownCarrier', { value: carrier.slice(0, 40) })
   // A device export names the SIM `simId`, whichever the carrier: it is the column that carrier takes.
-  const simId = fields.simId
+  const simId = fields[SIM_ID_COLUMN]
   const given = (f: string) => fields[f] !== undefined && fields[f] !== null && fields[f] !== ''
   const fromExport: Record<string, unknown> = {}
   if (simId !== undefined && simId !== null && simId !== '' && !given('iccid') && !given('serialnumber')) {
@@ -77,8 +77,11 @@ function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Rec
   return { ok: true, config: { [chosen]: { [needed]: ids[needed] } } }
 }
 
-/** CSV headers people actually write, mapped to the field they mean. */
-const HEADER_ALIASES: Record<string, string> = {
+/** The fields an import reads from a CSV column of their own name or of another header people write for them. */
+export type ImportField = 'typeId' | 'deviceId' | 'description' | 'carrier' | 'iccid' | 'serialnumber' | LocationField
+
+/** CSV headers people actually write (folded: case, spaces, '-' and '_' aside), mapped to the field they mean. */
+const HEADER_ALIASES: Record<string, ImportField> = {
   typeid: 'typeId',
   type: 'typeId',
   devicetype: 'typeId',
@@ -90,6 +93,25 @@ const HEADER_ALIASES: Record<string, string> = {
   serialnumber: 'serialnumber',
   ...LOCATION_HEADER_ALIASES,
 }
+
+/**
+ * Each field an import reads from a column, with the other headers read as it, in the order of HEADER_ALIASES:
+ * `devices import --help` lists them from here, so the help names every column the importer reads.
+ */
+export function importFields(): { field: ImportField; aliases: string[] }[] {
+  const fields = new Map<ImportField, string[]>()
+  for (const [header, field] of Object.entries(HEADER_ALIASES)) {
+    const aliases = fields.get(field) ?? []
+    if (header !== field.toLowerCase()) aliases.push(header)
+    fields.set(field, aliases)
+  }
+  return [...fields].map(([field, aliases]) => ({ field, aliases }))
+}
+
+/** A device export's column that holds the SIM's identifier, read as the identifier its carrier takes. */
+export const SIM_ID_COLUMN = 'simId'
+/** Columns named `metadata.<field>` (a device export's) are that metadata field. */
+export const METADATA_COLUMN = 'metadata.'
 
 export function canonicalHeader(name: string): string {
   const folded = name
@@ -118,7 +140,6 @@ const KNOWN = new Set<string>(['typeId', 'deviceId', 'description', 'carrier', '
  * as metadata, so that an export imports again as the devices it holds. Its `metadata.<field>` columns are metadata.
  */
 const EXPORT_ONLY = new Set<string>(DEVICE_COLUMNS.filter((c) => !['typeId', 'deviceId', 'description', 'carrier'].includes(c)))
-const METADATA_COLUMN = 'metadata.'
 
 /**
  * Turns the fields of one row (CSV cells or a JSON object) into a device, or says precisely why not.

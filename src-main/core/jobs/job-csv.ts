@@ -6,6 +6,7 @@
  */
 import { parse } from 'csv-parse/sync'
 import { MAX_JOB_ROWS } from '../../../src-shared/models/sim-jobs'
+import { countText } from '../../../src-shared/models/count-text'
 import { AppError } from '../common/errors'
 
 export interface CsvTarget {
@@ -51,7 +52,10 @@ export function parseJobCsv(text: string): CsvTarget[] {
   if (!fields.includes('id')) throw AppError.withRef('VALIDATION', 'The CSV needs a header naming its iccid column', { key: 'jobs.csvNoHeader' })
   const rows = hasHeader ? records.slice(1) : records
   if (rows.length > MAX_JOB_ROWS) {
-    throw AppError.withRef('TOO_LARGE', `A job has at most ${MAX_JOB_ROWS} rows; this CSV has ${rows.length}`, { key: 'jobs.tooManyRows', params: { max: MAX_JOB_ROWS, rows: rows.length } })
+    throw AppError.withRef('TOO_LARGE', `A job has at most ${countText(MAX_JOB_ROWS)} rows; this CSV has ${countText(rows.length)}`, {
+      key: 'jobs.tooManyRows',
+      params: { max: MAX_JOB_ROWS, rows: rows.length },
+    })
   }
   return rows.map(({ record, info }) => {
     const target: CsvTarget = { line: info.lines, id: '' }

@@ -1,4 +1,5 @@
 import { closeSync, fchmodSync, fstatSync, openSync, renameSync, writeSync } from 'node:fs'
+import { countOf } from '../../../src-shared/models/count-text'
 import { PRIVATE_FILE_MODE } from '../common/private-fs'
 
 export interface LogFileOptions {
@@ -16,7 +17,8 @@ const DEFAULT_KEEP = 3
 /** While the file cannot be written, it is tried again at most this often, not on every line. */
 const RETRY_MS = 1000
 
-function toStderr(message: string): void {
+/** Where the log file's trouble goes unless told otherwise: the process's stderr, as the CLI's other lines. */
+export function troubleToStderr(message: string): void {
   try {
     process.stderr.write(`fieldline: ${message}\n`)
   } catch {
@@ -52,7 +54,7 @@ export class LogFile {
     this.path = path
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
     this.#keep = options.keep ?? DEFAULT_KEEP
-    this.#onTrouble = options.onTrouble ?? toStderr
+    this.#onTrouble = options.onTrouble ?? troubleToStderr
     this.#now = options.now ?? Date.now
     try {
       this.#open()
@@ -136,7 +138,7 @@ export class LogFile {
 
   #recovered(): void {
     if (this.#failure === null) return
-    this.#onTrouble(`the log file ${this.path} can be written again (${this.#dropped} lines were lost)`)
+    this.#onTrouble(`the log file ${this.path} can be written again (${countOf(this.#dropped, 'line')} ${this.#dropped === 1 ? 'was' : 'were'} lost)`)
     this.#failure = null
     this.#dropped = 0
   }

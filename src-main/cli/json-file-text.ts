@@ -1,0 +1,17 @@
+import { wideEncoding } from '../core/devices/import-decoder'
+
+/**
+ * The text of a JSON file the CLI is given (`devices config set`), or why it cannot be read as text: UTF-8, its
+ * byte-order mark dropped (Notepad's "UTF-8 with BOM"), or UTF-16 in either byte order (Notepad's "Unicode",
+ * PowerShell 5's `>`), found as `devices import` finds it (wideEncoding: its byte-order mark, or the zero bytes of
+ * its ASCII characters). Cold trial: read as UTF-8, either was "JSON syntax error at 1:1". JSON is small and whole
+ * here, so UTF-16 is decoded rather than refused as an import refuses it; UTF-32, which nothing common writes and
+ * TextDecoder cannot read, is refused by its name.
+ */
+export function jsonFileText(bytes: Uint8Array): { text: string } | { unreadableEncoding: string } {
+  const wide = wideEncoding(bytes)
+  if (wide === 'UTF-16LE' || wide === 'UTF-16BE') return { text: new TextDecoder(wide.toLowerCase()).decode(bytes) }
+  if (wide !== null) return { unreadableEncoding: wide }
+  // As `dm validate` reads a package: bytes that are not UTF-8 show as U+FFFD in the diagnostics, not as an exception.
+  return { text: new TextDecoder().decode(bytes) }
+}
