@@ -54,6 +54,16 @@ describe('fieldline dm (library and invoke)', () => {
     await cleanup()
   })
 
+  // Cold trial: a Windows-1252 file was kept (and could be uploaded) with "Pompe � eau" in it, without a word.
+  it('keeps nothing from a package file that is not UTF-8, and says so', async () => {
+    const file = join(dir, 'latin1.json')
+    await writeFile(file, Buffer.from(PACKAGE.replace('pump-actions', 'latin-pump').replace('Pump actions', 'Pompe à eau'), 'latin1'))
+    const refused = await run(['dm', 'add', file])
+    expect(refused).toMatchObject({ code: 2, out: '' })
+    expect(refused.err).toMatch(/^fieldline: .*latin1\.json: Line 1, byte offset \d+: not UTF-8 \(byte 0xE0, perhaps Latin-1 or Windows-1252\): save the file as UTF-8 and add it again\n$/)
+    expect((await run(['dm', 'show', 'latin-pump'])).code).not.toBe(0)
+  })
+
   it('adds, lists, shows, exports, invokes and removes a package', async () => {
     const file = join(dir, 'pump.json')
     await writeFile(file, PACKAGE)

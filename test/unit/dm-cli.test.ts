@@ -47,6 +47,10 @@ describe('fieldline dm validate', () => {
     await writeFile(files.big, '')
     await truncate(files.big, 6 * 1024 * 1024) // sparse: refused by its size, never read
     files.missing = join(dir, 'missing.json')
+    files.latin1 = join(dir, 'latin1.json')
+    await writeFile(files.latin1, Buffer.from(JSON.stringify({ ...PACKAGE, displayName: { fr_FR: 'Pompe à eau' } }, null, 2), 'latin1'))
+    files.utf16 = join(dir, 'utf16.json')
+    await writeFile(files.utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(PACKAGE, null, 2), 'utf16le')]))
   })
   afterAll(async () => rm(dir, { recursive: true, force: true }))
 
@@ -88,6 +92,17 @@ describe('fieldline dm validate', () => {
     const c = capture()
     expect(await validateFiles([files.big!], { json: false }, c.io)).toBe(1)
     expect(c.out).toEqual([`${files.big}:1:1: error: The package is 6 MB; packages larger than 5 MB are refused without being read`])
+  })
+
+  // Cold trial: a Windows-1252 file was valid (its "à" became U+FFFD), a UTF-16 one fifty JSON syntax errors.
+  it('refuses a file that is not UTF-8 text, saying what it is and what to do, with exit 1', async () => {
+    const c = capture()
+    expect(await validateFiles([files.latin1!, files.utf16!], { json: false }, c.io)).toBe(1)
+    expect(c.out).toEqual([
+      `${files.latin1}:4:1: error: Line 4, byte offset 87: not UTF-8 (byte 0xE0, perhaps Latin-1 or Windows-1252): save the file as UTF-8 and add it again`,
+      `${files.utf16}:1:1: error: The file is UTF-16LE text, not UTF-8: save it as UTF-8 and add it again`,
+    ])
+    expect(c.err).toEqual(['2 files: 0 valid, 2 invalid (2 errors, 0 warnings shown)'])
   })
 
   it('exits 2 when a file cannot be read, after checking the others', async () => {

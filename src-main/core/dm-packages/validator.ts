@@ -7,6 +7,7 @@ import type { LineMap } from '../json/line-map'
 import { parseJsonDocument } from '../json/parse'
 import { childPointer, pointerSegments } from '../json/pointer'
 import type { MatchBudget } from '../../../src-shared/models/full-match'
+import type { PackageBytes } from '../../../src-shared/models/package-bytes'
 import { checkPattern, type PatternCheck } from './patterns'
 
 /**
@@ -90,6 +91,12 @@ export function packageTooLarge(bytes: number): PackageCheck {
       { severity: 'error', message, ref: { key: 'dm.tooLarge', params: { size, max, sizeBytes: bytes, maxBytes: MAX_PACKAGE_BYTES } }, pointer: '', line: 1, column: 1, endLine: 1, endColumn: 2 },
     ],
   }
+}
+
+/** The refusal of a package file whose bytes are not UTF-8 text (`decodePackageBytes`), as a diagnostic like any other. */
+export function packageNotUtf8(refusal: Extract<PackageBytes, { ok: false }>): PackageCheck {
+  const { message, ref, line } = refusal
+  return { valid: false, diagnostics: [{ severity: 'error', message, ref, pointer: '', line, column: 1, endLine: line, endColumn: 2 }] }
 }
 
 export function validatePackage(text: string): PackageCheck {
