@@ -100,7 +100,7 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   added = await addPackageFile(page, 'broken.json', examplePackage().replace(`"${BUNDLE}"`, '"bad id!"'))
   await expect(added).toContainText('broken.json was not added: 1 error. Nothing was stored.')
   await expect(added.getByText('line 2, column 15')).toBeVisible()
-  await expect(added.getByText('“bundleId” contains “ ”')).toBeVisible()
+  await expect(added.getByText('“bundleId” contains a space or another invisible character (U+0020)')).toBeVisible()
   await expect(rows).toHaveCount(1)
 
   // Too big: refused before it is read, in the core's words.

@@ -76,7 +76,7 @@ describe('fieldline dm (library and invoke)', () => {
     await writeFile(broken, '{"bundleId": "bad id", "displayName": {"en": "B"}, "actions": {"a": {"actionDisplayName": {"en": "A"}}}}')
     const refused = await run(['dm', 'add', broken])
     expect(refused.code).toBe(2)
-    expect(refused.err).toContain(`  ${broken}:1:14: error: "bundleId" contains " "`)
+    expect(refused.err).toContain(`  ${broken}:1:14: error: "bundleId" contains a space or another invisible character (U+0020)`)
     expect((await run(['dm', 'add', file, '--replace'])).code).toBe(0)
     expect((await run(['dm', 'list'])).out).toBe('pump-actions\t1.2\tplant\t1 action\n')
     expect((await run(['dm', 'show', 'pump-actions'])).out).toContain('seconds (required) ~ \\d{1,3} = 30')

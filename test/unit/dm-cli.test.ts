@@ -79,7 +79,7 @@ describe('fieldline dm validate', () => {
     expect(await validateFiles([files['invalid.json']!], { json: false }, c.io)).toBe(1)
     const f = files['invalid.json']
     expect(c.out).toEqual([
-      `${f}:2:15: error: "bundleId" contains " ": only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
+      `${f}:2:15: error: "bundleId" contains a space or another invisible character (U+0020): only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
       `${f}:3:18: error: "displayName" needs at least one entry mapping a locale to a text, for example "en_US": "…" (/displayName)`,
     ])
     expect(c.err).toEqual(['1 file: 0 valid, 1 invalid (2 errors, 0 warnings shown)'])
@@ -129,7 +129,7 @@ describe('fieldline dm validate', () => {
           file: files['invalid.json'],
           valid: false,
           diagnostics: [
-            expect.objectContaining({ severity: 'error', pointer: '/bundleId', line: 2, column: 15, ref: { key: 'dm.identifierChars', params: { field: 'bundleId', char: ' ' } } }),
+            expect.objectContaining({ severity: 'error', pointer: '/bundleId', line: 2, column: 15, ref: { key: 'dm.identifierInvisibleChar', params: { field: 'bundleId', code: 'U+0020' } } }),
             expect.objectContaining({ severity: 'error', pointer: '/displayName', line: 3, column: 18, ref: { key: 'dm.localeMapEmpty', params: { field: 'displayName' } } }),
           ],
         },
@@ -164,7 +164,9 @@ describe('fieldline dm validate', () => {
       expect(run(['dm', 'validate', files['valid.json']!, files['warning.json']!])).toMatchObject({ code: 0, err: '2 files: 2 valid, 0 invalid (0 errors, 1 warning shown)\n' })
       const invalid = run(['dm', 'validate', files['invalid.json']!])
       expect(invalid.code).toBe(1)
-      expect(invalid.out.split('\n')[0]).toBe(`${files['invalid.json']}:2:15: error: "bundleId" contains " ": only letters, digits, '-', '_' and '.' are allowed (/bundleId)`)
+      expect(invalid.out.split('\n')[0]).toBe(
+        `${files['invalid.json']}:2:15: error: "bundleId" contains a space or another invisible character (U+0020): only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
+      )
       const unreadable = run(['dm', 'validate', files['valid.json']!, files.missing!])
       expect(unreadable.code).toBe(2)
       expect(unreadable.err).toContain(`fieldline: cannot read ${files.missing}: no such file`)

@@ -69,6 +69,8 @@ const ROOT_FIELDS = new Set(Object.keys(schema.properties))
 const ACTION_FIELDS = new Set(Object.keys(ACTION_SCHEMA.properties))
 const PARAMETER_FIELDS = new Set(Object.keys(ACTION_SCHEMA.properties.parameters.items.properties))
 const IDENTIFIER_CHAR = /^[A-Za-z0-9._-]$/u
+/** Characters that show as nothing between quotes: spaces of every width, controls, format characters (zero-width space). */
+const INVISIBLE = /^[\p{White_Space}\p{Cc}\p{Cf}]$/u
 
 /** Parameters of messages are shown to people; a 5 MB default value is not. */
 function clip(text: string, max = 80): string {
@@ -281,6 +283,12 @@ class Checker {
       )
     }
     const char = [...text].find((c) => !IDENTIFIER_CHAR.test(c)) ?? ''
+    if (INVISIBLE.test(char)) {
+      // Quoted as itself, a space or a no-break space read as « » (nothing between the quotes): name it by its code point.
+      const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+      const message = `"${field}" contains a space or another invisible character (${code}): only letters, digits, '-', '_' and '.' are allowed`
+      return this.#add('error', message, { key: 'dm.identifierInvisibleChar', params: { field, code } }, pointer, node)
+    }
     this.#add('error', `"${field}" contains "${char}": only letters, digits, '-', '_' and '.' are allowed`, { key: 'dm.identifierChars', params: { field, char } }, pointer, node)
   }
 
