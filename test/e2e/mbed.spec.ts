@@ -161,6 +161,13 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveText(/^Fieldline tries again by itself/)
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running', { timeout: 30_000 })
 
+  // Cold trial: a command mbed cannot take said only "PUT …: Failed (502)." where it was sent; the reason was in the list below.
+  mbedPeer.faults.set({ kind: 'status', status: 502, path: /\/3311\/0\/5850/, times: 10 })
+  await send.getByRole('button', { name: 'Send command' }).click()
+  await expect(command).toHaveCount(2)
+  await expect(send.getByRole('status')).toHaveText(`PUT ${light.name}/3311/0/5850: Failed (502). mbed is unavailable (HTTP 502).`)
+  mbedPeer.faults.clear()
+
   // The broker away: what the bridge owes it waits on disk, through a stop; the next start says it delivers it first.
   await world.broker.kill()
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Degraded')
