@@ -49,14 +49,19 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(card.getByRole('definition').filter({ hasText: 'Local broker' })).toBeVisible()
   await expect(page.getByText('ak_not_the_key')).toHaveCount(0)
   await card.getByRole('button', { name: 'Verify connection' }).click()
-  await expect(card.getByRole('status')).toContainText('mbed refused the access key (HTTP 401).')
+  // Cold trial: it said what happened, not what to do.
+  await expect(card.getByRole('status')).toContainText(
+    'mbed refused the access key (HTTP 401). Check the key in the mbed profile (Extensions, ARM mbed Connector, Edit); a key that was revoked or deleted needs a new one.',
+  )
 
   // Started with that key, the bridge fails before its channel starts: the channel's row says why, not "Not started".
   await openPage(page, 'mbed')
   const refused = page.getByRole('region', { name: 'Bridge' })
   await refused.getByRole('button', { name: 'Start' }).click()
   await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Failed')
-  await expect(refused.getByTestId('mbed-bridge-reason')).toHaveText('mbed refused the access key (HTTP 401).')
+  await expect(refused.getByTestId('mbed-bridge-reason')).toHaveText(
+    'mbed refused the access key (HTTP 401). Check the key in the mbed profile (Extensions, ARM mbed Connector, Edit); a key that was revoked or deleted needs a new one.',
+  )
   await expect(refused.getByText('Long poll — Refused: mbed does not accept the access key')).toBeVisible()
   await refused.getByRole('button', { name: 'Stop' }).click()
   await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
