@@ -163,6 +163,34 @@ const cases: Case[] = [
     key: 'dm.missingField',
     params: { field: 'actionDisplayName' },
   },
+  // Cold trial: a hostile package's "\u202eevil" made the page's action list "‮evil, x" read "x ,live".
+  {
+    name: 'action name with a right-to-left override',
+    text: edit('"Enable Plug-in"', '"\\u202eEnable Plug-in"'),
+    at: '"\\u202eEnable',
+    pointer: '/actions/enablePlugin/actionDisplayName/en_US',
+    severity: 'error',
+    key: 'dm.bidiControl',
+    params: { code: 'U+202E' },
+  },
+  {
+    name: 'display name with a left-to-right isolate',
+    text: edit('"exampleDeviceType Actions v1"', '"example\u2066Type"'),
+    at: '"example\u2066',
+    pointer: '/displayName/en_US',
+    severity: 'error',
+    key: 'dm.bidiControl',
+    params: { code: 'U+2066' },
+  },
+  {
+    name: 'provider with a right-to-left embedding',
+    text: edit('"some company"', '"some \u202bcompany"'),
+    at: '"some',
+    pointer: '/provider',
+    severity: 'error',
+    key: 'dm.bidiControl',
+    params: { code: 'U+202B' },
+  },
   { name: 'parameter without name', text: edit('"name": "pluginURI",', ''), at: '{\n\t\t\t\t\t\n', pointer: PARAM1, severity: 'error', key: 'dm.missingField', params: { field: 'name' } },
   // Identifiers: ≤ 255 letters, digits, '-', '_', '.'
   {
