@@ -49,14 +49,19 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   await expect(card.getByRole('definition').filter({ hasText: 'Local broker' })).toBeVisible()
   await expect(page.getByText('ak_not_the_key')).toHaveCount(0)
   await card.getByRole('button', { name: 'Verify connection' }).click()
-  await expect(card.getByRole('status')).toContainText('mbed refused the access key (HTTP 401).')
+  // Cold trial: it said what happened, not what to do.
+  await expect(card.getByRole('status')).toContainText(
+    'mbed refused the access key (HTTP 401). Check the key in the mbed profile (Extensions, ARM mbed Connector, Edit); a key that was revoked or deleted needs a new one.',
+  )
 
   // Started with that key, the bridge fails before its channel starts: the channel's row says why, not "Not started".
   await openPage(page, 'mbed')
   const refused = page.getByRole('region', { name: 'Bridge' })
   await refused.getByRole('button', { name: 'Start' }).click()
   await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Failed')
-  await expect(refused.getByTestId('mbed-bridge-reason')).toHaveText('mbed refused the access key (HTTP 401).')
+  await expect(refused.getByTestId('mbed-bridge-reason')).toHaveText(
+    'mbed refused the access key (HTTP 401). Check the key in the mbed profile (Extensions, ARM mbed Connector, Edit); a key that was revoked or deleted needs a new one.',
+  )
   await expect(refused.getByText('Long poll — Refused: mbed does not accept the access key')).toBeVisible()
   await refused.getByRole('button', { name: 'Stop' }).click()
   await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
@@ -160,6 +165,13 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
   )
   await expect(bridge.getByTestId('mbed-bridge-retry')).toHaveText(/^Fieldline tries again by itself/)
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Running', { timeout: 30_000 })
+
+  // Cold trial: a command mbed cannot take said only "PUT …: Failed (502)." where it was sent; the reason was in the list below.
+  mbedPeer.faults.set({ kind: 'status', status: 502, path: /\/3311\/0\/5850/, times: 10 })
+  await send.getByRole('button', { name: 'Send command' }).click()
+  await expect(command).toHaveCount(2)
+  await expect(send.getByRole('status')).toHaveText(`PUT ${light.name}/3311/0/5850: Failed (502). mbed is unavailable (HTTP 502).`)
+  mbedPeer.faults.clear()
 
   // The broker away: what the bridge owes it waits on disk, through a stop; the next start says it delivers it first.
   await world.broker.kill()

@@ -100,7 +100,7 @@ test('adds a valid package, refuses an invalid one with line and column, replace
   added = await addPackageFile(page, 'broken.json', examplePackage().replace(`"${BUNDLE}"`, '"bad id!"'))
   await expect(added).toContainText('broken.json was not added: 1 error. Nothing was stored.')
   await expect(added.getByText('line 2, column 15')).toBeVisible()
-  await expect(added.getByText('“bundleId” contains “ ”')).toBeVisible()
+  await expect(added.getByText('“bundleId” contains a space or another invisible character (U+0020)')).toBeVisible()
   await expect(rows).toHaveCount(1)
 
   // Too big: refused before it is read, in the core's words.
@@ -194,6 +194,34 @@ async function packageAndPlatform(page: Page, restUrl: string, token: string): P
   await dialog.getByRole('button', { name: 'Save profile' }).click()
   await expect(dialog).toBeHidden()
 }
+
+// Cold trial, in French: a package saved by a Windows editor as Windows-1252 was kept (and could be uploaded) with
+// U+FFFD in place of its accents, one saved as "Unicode" (UTF-16) was accepted by the window but refused by the CLI,
+// and a package of 1,500 actions counted them "1500".
+test('in French, refuses a package file that is not UTF-8 saying what to do, and counts actions with the locale’s grouping', async ({ app }) => {
+  const { page } = app
+  await openPage(page, 'Settings')
+  await page.getByLabel('Language').selectOption({ label: 'Français' })
+  await page.getByRole('navigation').getByRole('link', { name: 'Paquets' }).click()
+  const added = page.getByRole('region', { name: 'Fichiers ajoutés' })
+  const input = page.getByLabel('Fichier de paquet', { exact: true })
+
+  const accented = examplePackage().replace('example plugin actions', 'Pompe à eau')
+  await input.setInputFiles({ name: 'latin1.json', mimeType: 'application/json', buffer: Buffer.from(accented, 'latin1') })
+  const offset = Buffer.from(accented, 'latin1').indexOf(0xe0)
+  await expect(added).toContainText(
+    `latin1.json n’a pas été ajouté\u00a0: Ligne 4, octet ${offset}\u00a0: ce n’est pas de l’UTF-8 (octet 0xE0\u202f; peut-être du Latin-1 ou du Windows-1252). Enregistrez le fichier en UTF-8 et ajoutez-le de nouveau. Rien n’a été enregistré.`,
+  )
+  await input.setInputFiles({ name: 'unicode.json', mimeType: 'application/json', buffer: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(accented, 'utf16le')]) })
+  await expect(added).toContainText('unicode.json n’a pas été ajouté\u00a0: Ce fichier est du texte en UTF-16LE, pas en UTF-8. Enregistrez-le en UTF-8 et ajoutez-le de nouveau.')
+  await expect(page.getByTestId('package-row')).toHaveCount(0)
+
+  const actions = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`a${i}`, { actionDisplayName: { fr_FR: 'Action' } }]))
+  await input.setInputFiles(jsonFile('many.json', JSON.stringify({ bundleId: 'many', displayName: { fr_FR: 'Pompe à eau' }, actions })))
+  await expect(page.getByTestId('package-row')).toHaveCount(1)
+  await expect(page.getByTestId('package-row').first()).toContainText('Pompe à eau')
+  await expect(page.getByTestId('package-row').first().getByRole('cell').nth(2)).toHaveText('1\u202f500')
+})
 
 test('uploads a package to the platform from its page with the keyboard alone, sees it marked as there, replaces it there only once confirmed, and removes it', async ({ app }) => {
   // The profile's token goes to the OS keychain.

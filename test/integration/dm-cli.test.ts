@@ -54,6 +54,16 @@ describe('fieldline dm (library and invoke)', () => {
     await cleanup()
   })
 
+  // Cold trial: a Windows-1252 file was kept (and could be uploaded) with "Pompe � eau" in it, without a word.
+  it('keeps nothing from a package file that is not UTF-8, and says so', async () => {
+    const file = join(dir, 'latin1.json')
+    await writeFile(file, Buffer.from(PACKAGE.replace('pump-actions', 'latin-pump').replace('Pump actions', 'Pompe à eau'), 'latin1'))
+    const refused = await run(['dm', 'add', file])
+    expect(refused).toMatchObject({ code: 2, out: '' })
+    expect(refused.err).toMatch(/^fieldline: .*latin1\.json: Line 1, byte offset \d+: not UTF-8 \(byte 0xE0, perhaps Latin-1 or Windows-1252\): save the file as UTF-8 and add it again\n$/)
+    expect((await run(['dm', 'show', 'latin-pump'])).code).not.toBe(0)
+  })
+
   it('adds, lists, shows, exports, invokes and removes a package', async () => {
     const file = join(dir, 'pump.json')
     await writeFile(file, PACKAGE)
@@ -66,7 +76,7 @@ describe('fieldline dm (library and invoke)', () => {
     await writeFile(broken, '{"bundleId": "bad id", "displayName": {"en": "B"}, "actions": {"a": {"actionDisplayName": {"en": "A"}}}}')
     const refused = await run(['dm', 'add', broken])
     expect(refused.code).toBe(2)
-    expect(refused.err).toContain(`  ${broken}:1:14: error: "bundleId" contains " "`)
+    expect(refused.err).toContain(`  ${broken}:1:14: error: "bundleId" contains a space or another invisible character (U+0020)`)
     expect((await run(['dm', 'add', file, '--replace'])).code).toBe(0)
     expect((await run(['dm', 'list'])).out).toBe('pump-actions\t1.2\tplant\t1 action\n')
     expect((await run(['dm', 'show', 'pump-actions'])).out).toContain('seconds (required) ~ \\d{1,3} = 30')

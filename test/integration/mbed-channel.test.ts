@@ -3,6 +3,7 @@
  * verify outcomes, long-poll faults (204, 410, 401, 429, 5xx, drops) and WebSocket close codes, per
  * docs/wire/mbed.md §1.5. No timed assertions and no sleeps: tests wait for states and counts.
  */
+import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -227,6 +228,19 @@ describe('long poll channel', () => {
     await expect.poll(() => h.channel.state, POLL).toBe('open')
     p.notify(firstEp(p), OBSERVED, 'after-outage')
     await expect.poll(() => h.payloads(), POLL).toEqual(['after-outage'])
+  })
+
+  // Cold trial: pointed at a host that is not mbed at all (one answering 404 in JSON), the bridge said only to use the
+  // WebSocket channel on Pelion hosts, sending the operator to change the channel instead of the address.
+  it('a host without long polling says to check the API host first, then the channel', async () => {
+    const server = createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"The resource does not exist."}'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const c = createMbedClient({ baseUrl: url, accessKey: 'ak_test_key', flavour: 'connector' })
+    const error = await rejection(c.pull({ noWait: true }))
+    expect(error).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'mbed.longPollUnavailable' } } })
+    expect(error.message).toBe(`${url} does not offer long polling (HTTP 404): check the API host; a Pelion/Izuma host offers the WebSocket channel instead`)
   })
 
   it('a host that answers HTML is not an mbed API: stops', async () => {

@@ -47,6 +47,10 @@ describe('fieldline dm validate', () => {
     await writeFile(files.big, '')
     await truncate(files.big, 6 * 1024 * 1024) // sparse: refused by its size, never read
     files.missing = join(dir, 'missing.json')
+    files.latin1 = join(dir, 'latin1.json')
+    await writeFile(files.latin1, Buffer.from(JSON.stringify({ ...PACKAGE, displayName: { fr_FR: 'Pompe à eau' } }, null, 2), 'latin1'))
+    files.utf16 = join(dir, 'utf16.json')
+    await writeFile(files.utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(PACKAGE, null, 2), 'utf16le')]))
   })
   afterAll(async () => rm(dir, { recursive: true, force: true }))
 
@@ -75,7 +79,7 @@ describe('fieldline dm validate', () => {
     expect(await validateFiles([files['invalid.json']!], { json: false }, c.io)).toBe(1)
     const f = files['invalid.json']
     expect(c.out).toEqual([
-      `${f}:2:15: error: "bundleId" contains " ": only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
+      `${f}:2:15: error: "bundleId" contains a space or another invisible character (U+0020): only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
       `${f}:3:18: error: "displayName" needs at least one entry mapping a locale to a text, for example "en_US": "…" (/displayName)`,
     ])
     expect(c.err).toEqual(['1 file: 0 valid, 1 invalid (2 errors, 0 warnings shown)'])
@@ -88,6 +92,17 @@ describe('fieldline dm validate', () => {
     const c = capture()
     expect(await validateFiles([files.big!], { json: false }, c.io)).toBe(1)
     expect(c.out).toEqual([`${files.big}:1:1: error: The package is 6 MB; packages larger than 5 MB are refused without being read`])
+  })
+
+  // Cold trial: a Windows-1252 file was valid (its "à" became U+FFFD), a UTF-16 one fifty JSON syntax errors.
+  it('refuses a file that is not UTF-8 text, saying what it is and what to do, with exit 1', async () => {
+    const c = capture()
+    expect(await validateFiles([files.latin1!, files.utf16!], { json: false }, c.io)).toBe(1)
+    expect(c.out).toEqual([
+      `${files.latin1}:4:1: error: Line 4, byte offset 87: not UTF-8 (byte 0xE0, perhaps Latin-1 or Windows-1252): save the file as UTF-8 and add it again`,
+      `${files.utf16}:1:1: error: The file is UTF-16LE text, not UTF-8: save it as UTF-8 and add it again`,
+    ])
+    expect(c.err).toEqual(['2 files: 0 valid, 2 invalid (2 errors, 0 warnings shown)'])
   })
 
   it('exits 2 when a file cannot be read, after checking the others', async () => {
@@ -114,7 +129,7 @@ describe('fieldline dm validate', () => {
           file: files['invalid.json'],
           valid: false,
           diagnostics: [
-            expect.objectContaining({ severity: 'error', pointer: '/bundleId', line: 2, column: 15, ref: { key: 'dm.identifierChars', params: { field: 'bundleId', char: ' ' } } }),
+            expect.objectContaining({ severity: 'error', pointer: '/bundleId', line: 2, column: 15, ref: { key: 'dm.identifierInvisibleChar', params: { field: 'bundleId', code: 'U+0020' } } }),
             expect.objectContaining({ severity: 'error', pointer: '/displayName', line: 3, column: 18, ref: { key: 'dm.localeMapEmpty', params: { field: 'displayName' } } }),
           ],
         },
@@ -149,7 +164,9 @@ describe('fieldline dm validate', () => {
       expect(run(['dm', 'validate', files['valid.json']!, files['warning.json']!])).toMatchObject({ code: 0, err: '2 files: 2 valid, 0 invalid (0 errors, 1 warning shown)\n' })
       const invalid = run(['dm', 'validate', files['invalid.json']!])
       expect(invalid.code).toBe(1)
-      expect(invalid.out.split('\n')[0]).toBe(`${files['invalid.json']}:2:15: error: "bundleId" contains " ": only letters, digits, '-', '_' and '.' are allowed (/bundleId)`)
+      expect(invalid.out.split('\n')[0]).toBe(
+        `${files['invalid.json']}:2:15: error: "bundleId" contains a space or another invisible character (U+0020): only letters, digits, '-', '_' and '.' are allowed (/bundleId)`,
+      )
       const unreadable = run(['dm', 'validate', files['valid.json']!, files.missing!])
       expect(unreadable.code).toBe(2)
       expect(unreadable.err).toContain(`fieldline: cannot read ${files.missing}: no such file`)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createDecoder, wideEncoding, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
+import { createDecoder, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
+import { wideEncoding } from '../../src-shared/models/text-bytes'
 
 /** Decodes `bytes` cut into pieces of `size` bytes, as chunks arrive. */
 function decode(bytes: Uint8Array, size: number, encoding: ImportEncoding = 'utf-8'): Decoded {

@@ -8,6 +8,7 @@ import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
 import { environmentLink, mqttEnvironment, platformFromEnvironment, platformRestSource } from '../platform-environment'
 import { cannotRead } from '../file-problems'
+import { decodePackageBytes } from '../../../src-shared/models/package-bytes'
 import { CliError, EXIT, cliActor, exitCodeFor, formatDiagnostic, type Runtime } from '../runtime'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
@@ -25,11 +26,15 @@ const RC_MEANING: Record<number, string> = {
 }
 
 async function readPackage(file: string): Promise<string> {
+  let bytes: Buffer
   try {
-    return await readFile(file, 'utf8')
+    bytes = await readFile(file)
   } catch (e) {
     throw new CliError(`fieldline: ${cannotRead(file, (e as NodeJS.ErrnoException).code ?? 'EIO')}`, EXIT.usage)
   }
+  const decoded = decodePackageBytes(bytes)
+  if (!decoded.ok) throw new CliError(`fieldline: ${file}: ${decoded.message}`, exitCodeFor('VALIDATION'))
+  return decoded.text
 }
 
 /** `name=value` pairs; a value may itself contain '='. */

@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../../src-shared/contract'
 import { countOf, countText } from '../../../src-shared/models/count-text'
-import { MAX_PACKAGE_BYTES, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
+import { MAX_PACKAGE_BYTES, packageNotUtf8, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
+import { decodePackageBytes } from '../../../src-shared/models/package-bytes'
 import { cannotRead } from '../file-problems'
 import { EXIT, formatDiagnostic } from '../runtime'
 
@@ -70,6 +71,11 @@ async function readBounded(file: string, io: ValidateIo): Promise<{ bytes: Buffe
   }
 }
 
+function checkBytes(bytes: Uint8Array): PackageCheck {
+  const decoded = decodePackageBytes(bytes)
+  return decoded.ok ? validatePackage(decoded.text) : packageNotUtf8(decoded)
+}
+
 async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
   const name = file === '-' ? '<stdin>' : file
   let read: Awaited<ReturnType<typeof readBounded>>
@@ -79,8 +85,7 @@ async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
     const code = e instanceof Unreadable ? e.code : 'EIO'
     return { file: name, error: { code, message: cannotRead(name, code) } }
   }
-  // TextDecoder drops a UTF-8 byte-order mark and replaces invalid bytes (the JSON then shows U+FFFD where they were).
-  const check: PackageCheck = 'tooLarge' in read ? packageTooLarge(read.tooLarge) : validatePackage(new TextDecoder().decode(read.bytes))
+  const check: PackageCheck = 'tooLarge' in read ? packageTooLarge(read.tooLarge) : checkBytes(read.bytes)
   return { file: name, valid: check.valid, diagnostics: check.diagnostics }
 }
 

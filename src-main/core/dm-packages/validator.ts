@@ -7,6 +7,7 @@ import type { LineMap } from '../json/line-map'
 import { parseJsonDocument } from '../json/parse'
 import { childPointer, pointerSegments } from '../json/pointer'
 import type { MatchBudget } from '../../../src-shared/models/full-match'
+import type { PackageBytes } from '../../../src-shared/models/package-bytes'
 import { checkPattern, type PatternCheck } from './patterns'
 
 /**
@@ -68,6 +69,15 @@ const ROOT_FIELDS = new Set(Object.keys(schema.properties))
 const ACTION_FIELDS = new Set(Object.keys(ACTION_SCHEMA.properties))
 const PARAMETER_FIELDS = new Set(Object.keys(ACTION_SCHEMA.properties.parameters.items.properties))
 const IDENTIFIER_CHAR = /^[A-Za-z0-9._-]$/u
+/**
+ * Embedding, override and isolate controls: in a text shown to an operator, one reorders what follows it ("Trojan
+ * Source"), so a hostile package can make its names read as something else (an action list "‮evil, x" shows as
+ * "x ,live"). The marks U+200E/U+200F, which right-to-left texts do need, are not among them.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u
+const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+/** Characters that show as nothing between quotes: spaces of every width, controls, format characters (zero-width space). */
+const INVISIBLE = /^[\p{White_Space}\p{Cc}\p{Cf}]$/u
 
 /** Parameters of messages are shown to people; a 5 MB default value is not. */
 function clip(text: string, max = 80): string {
@@ -90,6 +100,12 @@ export function packageTooLarge(bytes: number): PackageCheck {
       { severity: 'error', message, ref: { key: 'dm.tooLarge', params: { size, max, sizeBytes: bytes, maxBytes: MAX_PACKAGE_BYTES } }, pointer: '', line: 1, column: 1, endLine: 1, endColumn: 2 },
     ],
   }
+}
+
+/** The refusal of a package file whose bytes are not UTF-8 text (`decodePackageBytes`), as a diagnostic like any other. */
+export function packageNotUtf8(refusal: Extract<PackageBytes, { ok: false }>): PackageCheck {
+  const { message, ref, line } = refusal
+  return { valid: false, diagnostics: [{ severity: 'error', message, ref, pointer: '', line, column: 1, endLine: line, endColumn: 2 }] }
 }
 
 export function validatePackage(text: string): PackageCheck {
@@ -274,6 +290,12 @@ class Checker {
       )
     }
     const char = [...text].find((c) => !IDENTIFIER_CHAR.test(c)) ?? ''
+    if (INVISIBLE.test(char)) {
+      // Quoted as itself, a space or a no-break space read as « » (nothing between the quotes): name it by its code point.
+      const code = codePoint(char)
+      const message = `"${field}" contains a space or another invisible character (${code}): only letters, digits, '-', '_' and '.' are allowed`
+      return this.#add('error', message, { key: 'dm.identifierInvisibleChar', params: { field, code } }, pointer, node)
+    }
     this.#add('error', `"${field}" contains "${char}": only letters, digits, '-', '_' and '.' are allowed`, { key: 'dm.identifierChars', params: { field, char } }, pointer, node)
   }
 
@@ -288,8 +310,10 @@ class Checker {
     const root = this.#members(this.tree, '', ROOT_FIELDS)
     for (const field of ['displayName', 'description']) {
       const map = root.get(field)
-      if (map?.type === 'object') this.#members(map, `/${field}`, undefined)
+      if (map?.type === 'object') this.#texts(map, `/${field}`)
     }
+    const provider = root.get('provider')
+    if (provider) this.#bidi(provider, '/provider')
     const actions = root.get('actions')
     if (actions?.type !== 'object') return
     for (const [id, action] of this.#members(actions, '/actions', undefined)) {
@@ -345,11 +369,25 @@ class Checker {
     return members
   }
 
+  /** A locale map's texts, which the window and the platform show to operators. */
+  #texts(map: Node, pointer: string): void {
+    for (const [locale, value] of this.#members(map, pointer, undefined)) this.#bidi(value, childPointer(pointer, locale))
+  }
+
+  #bidi(value: Node, pointer: string): void {
+    if (value.type !== 'string') return
+    const char = BIDI_CONTROL.exec(String(value.value))?.[0]
+    if (char === undefined) return
+    const code = codePoint(char)
+    const message = `The text contains a bidirectional control character (${code}): it shows what follows in another order than written; remove it`
+    this.#add('error', message, { key: 'dm.bidiControl', params: { code } }, pointer, value)
+  }
+
   #action(action: Node, pointer: string): void {
     const members = this.#members(action, pointer, ACTION_FIELDS)
     for (const field of ['actionDisplayName', 'description']) {
       const map = members.get(field)
-      if (map?.type === 'object') this.#members(map, childPointer(pointer, field), undefined)
+      if (map?.type === 'object') this.#texts(map, childPointer(pointer, field))
     }
     const parameters = members.get('parameters')
     if (parameters?.type !== 'array') return

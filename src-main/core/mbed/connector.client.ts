@@ -542,7 +542,12 @@ export function createMbedClient(options: MbedClientOptions): MbedClient {
           return { kind: 'rateLimited', retryAfterMs: parseRetryAfterMs(res.headers['retry-after']) }
         case 404:
           if (res.isHtml()) throw notMbedApi(ctx, res)
-          throw make('NOT_FOUND', `${apiUrl} does not offer long polling (HTTP 404); use the WebSocket channel on Pelion hosts`, { key: 'mbed.longPollUnavailable' }, res)
+          throw make(
+            'NOT_FOUND',
+            `${apiUrl} does not offer long polling (HTTP 404): check the API host; a Pelion/Izuma host offers the WebSocket channel instead`,
+            { key: 'mbed.longPollUnavailable' },
+            res,
+          )
         case 409:
           throw make('CONFLICT', 'Another notification channel (WebSocket or callback) is registered for this access key; delete it before long polling', { key: 'mbed.channelConflict' }, res)
         default:

@@ -2,6 +2,7 @@ import type { ErrorInfo, Diagnostic } from '../../../../src-shared/contract'
 import type { PackageSummary } from '../../../../src-shared/models/packages'
 import { MAX_PACKAGE_BYTES, tooLargeError } from '../dm-packages'
 import { toErrorInfo } from '../errors'
+import { decodePackageBytes } from '../../../../src-shared/models/package-bytes'
 import { Confirmation } from './confirmation.svelte'
 import { packages } from './packages.svelte'
 
@@ -64,12 +65,15 @@ class PackageUpload {
     const fileName = file.name
     // Refused before reading: a big file is not pulled into memory only to be refused by the core.
     if (file.size > MAX_PACKAGE_BYTES) return { kind: 'failed', fileName, error: tooLargeError(file.size) }
-    let text: string
+    let bytes: Uint8Array
     try {
-      text = await file.text()
+      bytes = new Uint8Array(await file.arrayBuffer())
     } catch (e) {
       return { kind: 'failed', fileName, error: toErrorInfo(e) }
     }
+    const decoded = decodePackageBytes(bytes)
+    if (!decoded.ok) return { kind: 'failed', fileName, error: { code: 'VALIDATION', message: decoded.message, details: { ref: decoded.ref } } }
+    const { text } = decoded
     const first = await packages.add(text, false)
     if (first.ok) return { kind: 'added', fileName, summary: first.value, replaced: false }
     const ref = first.error.details?.ref
