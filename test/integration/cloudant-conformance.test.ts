@@ -15,11 +15,17 @@
  * is CouchDB's `{error, reason}`. Its retries are off unless `enableRetries()` is called (then 4 retries on 429, 500
  * and 502–599, honouring `Retry-After`, §1.1).
  *
+ * Apache CouchDB's official Node client, `nano` 11.0.7, drives the same peer through the same operations with Basic
+ * auth (nano has no IAM): `url` is the peer's origin with the user and password in it, from which nano builds its
+ * Basic header (nano's documented way). nano rejects a refusal with an Error carrying `statusCode` and the body's
+ * `error` and `reason`; it never retries.
+ *
  * Sources named in each case: "§1.x" = docs/wire/couchdb-kafka.md §1.x (Cloudant / CouchDB: clients, auth,
  * `_bulk_docs`, limits, errors); [I] = the peer's reading where the spec is silent.
  */
 import { BasicAuthenticator, CloudantV1, IamAuthenticator } from '@ibm-cloud/cloudant'
 import { NoAuthAuthenticator } from '@ibm-cloud/cloudant/auth'
+import Nano from 'nano'
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { conformanceSuite } from '../helpers/conformance'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
@@ -27,6 +33,7 @@ import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 const MANAGER_KEY = 'iam-test-key'
 const READER_KEY = 'iam-reader-key'
 const BASIC = { username: 'basic-user', password: 'basic-password' }
+const BASIC_READER = { username: 'basic-reader', password: 'reader-password' }
 const TOKEN_TTL_S = 3600
 
 let peer: CouchPeer
@@ -88,7 +95,7 @@ async function freshDb(client = iamClient()): Promise<string> {
 beforeAll(async () => {
   peer = await startCouchPeer({
     apiKeys: { [MANAGER_KEY]: 'manager', [READER_KEY]: 'reader' },
-    users: { [BASIC.username]: { password: BASIC.password, role: 'manager' } },
+    users: { [BASIC.username]: { password: BASIC.password, role: 'manager' }, [BASIC_READER.username]: { password: BASIC_READER.password, role: 'reader' } },
     tokenTtlSeconds: TOKEN_TTL_S,
     now: () => Date.now() + peerClockOffsetMs,
   })
@@ -343,5 +350,125 @@ describe('Cloudant conformance: @ibm-cloud/cloudant CloudantV1 against the Couch
         .slice(-3),
     ).toEqual(Array.from({ length: 3 }, () => ({ method: 'GET', path: '/_all_dbs', status: 503 })))
     expect((await client.getAllDbs()).status).toBe(200)
+  })
+})
+
+function nanoClient(user = BASIC): Nano.ServerScope {
+  const url = new URL(peer.url)
+  url.username = user.username
+  url.password = user.password
+  return Nano({ url: url.toString() })
+}
+
+/** nano's rejection: `statusCode` and CouchDB's `error` and `reason` on the Error. */
+async function nanoRefused(promise: Promise<unknown>, statusCode: number, error: string): Promise<void> {
+  try {
+    await promise
+  } catch (e) {
+    expect(e).toMatchObject({ statusCode, error, reason: expect.any(String) })
+    return
+  }
+  throw new Error('nano reported success where a refusal was expected')
+}
+
+describe('CouchDB conformance: nano against the CouchDB peer', () => {
+  const suite = conformanceSuite('CouchDB (nano 11.0.7)')
+
+  suite.case('Basic from the URL: the database list', '§1.2', async () => {
+    expect(await nanoClient().db.list()).toEqual(expect.arrayContaining(['_users', '_replicator']))
+  })
+
+  suite.case('a wrong password → 401 unauthorized', '§1.2 [I: the reason text]', async () => {
+    await nanoRefused(nanoClient({ username: BASIC.username, password: 'wrong' }).db.list(), 401, 'unauthorized')
+  })
+
+  suite.case('create → {ok: true}; again → 412 file_exists; an illegal name → 400 illegal_database_name', '§1.3', async () => {
+    const nano = nanoClient()
+    expect(await nano.db.create('iotp_org1_nano_2026-12-07')).toEqual({ ok: true })
+    await nanoRefused(nano.db.create('iotp_org1_nano_2026-12-07'), 412, 'file_exists')
+    await nanoRefused(nano.db.create('Iotp_org1_nano'), 400, 'illegal_database_name')
+    expect(await peer.databases()).not.toContain('Iotp_org1_nano')
+  })
+
+  suite.case('destroy → {ok: true}; again → 404 not_found', '§1.3 [I: 404 on DELETE]', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_nano_gone_2026-12-07')
+    expect(await nano.db.destroy('iotp_org1_nano_gone_2026-12-07')).toEqual({ ok: true })
+    await nanoRefused(nano.db.destroy('iotp_org1_nano_gone_2026-12-07'), 404, 'not_found')
+  })
+
+  suite.case('_all_dbs with startkey and endkey (nano JSON-encodes them): that range', '§1.3 (`/_all_dbs`)', async () => {
+    const nano = nanoClient()
+    for (const day of ['2026-09-01', '2026-09-02', '2026-09-03']) await nano.db.create(`iotp_org1_nrange_${day}`)
+    const names = await nano.request({ db: '_all_dbs', qs: { startkey: 'iotp_org1_nrange_2026-09-02', endkey: 'iotp_org1_nrange_2026-09-99' } })
+    expect(names).toEqual(['iotp_org1_nrange_2026-09-02', 'iotp_org1_nrange_2026-09-03'])
+  })
+
+  suite.case('bulk → one {ok, id, rev} row per document; the same ids again → per-row conflict', '§1.3', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_nbulk_2026-12-07')
+    const db = nano.use('iotp_org1_nbulk_2026-12-07')
+    expect(await db.bulk({ docs: [event('e-1'), event('e-2')] })).toEqual([
+      { ok: true, id: 'e-1', rev: expect.stringMatching(/^1-/) },
+      { ok: true, id: 'e-2', rev: expect.stringMatching(/^1-/) },
+    ])
+    expect(await db.bulk({ docs: [event('e-2'), event('e-3')] })).toEqual([
+      { id: 'e-2', error: 'conflict', reason: expect.any(String) },
+      { ok: true, id: 'e-3', rev: expect.stringMatching(/^1-/) },
+    ])
+  })
+
+  suite.case('list with start_key, end_key, limit and the documents (GET _all_docs, as the historian reads)', '§1.3', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_nlist_2026-12-07')
+    const db = nano.use('iotp_org1_nlist_2026-12-07')
+    await db.bulk({ docs: ['a', 'b', 'c', 'd'].map((id) => event(id)) })
+    const page = await db.list({ start_key: 'b', end_key: 'd', limit: 2, include_docs: true })
+    expect(page.rows.map((r) => [r.id, r.doc?._id])).toEqual([
+      ['b', 'b'],
+      ['c', 'c'],
+    ])
+    expect(page.total_rows).toBe(4)
+    expect(peer.log().at(-1)).toEqual({ method: 'GET', path: '/iotp_org1_nlist_2026-12-07/_all_docs', status: 200 })
+  })
+
+  suite.case('list of a database that does not exist → 404 not_found', '§1.3', async () => {
+    await nanoRefused(nanoClient().use('iotp_org1_nmissing_2026-12-07').list(), 404, 'not_found')
+  })
+
+  suite.case('insert of a design document → {ok, id, rev}; again without _rev → 409 conflict', '§1.3', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_ndesign_2026-12-07')
+    const db = nano.use('iotp_org1_ndesign_2026-12-07')
+    const design = { _id: '_design/iotp', language: 'javascript', views: {} }
+    expect(await db.insert(design)).toMatchObject({ ok: true, id: '_design/iotp' })
+    await nanoRefused(db.insert(design), 409, 'conflict')
+  })
+
+  suite.case('a document over 1 MB in a bulk, or alone → 413, nothing stored', '§1.3 [I: the body text]', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_nbig_2026-12-07')
+    const db = nano.use('iotp_org1_nbig_2026-12-07')
+    const big = event('e-big', { data: { blob: 'x'.repeat(1024 * 1024) } })
+    await nanoRefused(db.bulk({ docs: [big] }), 413, 'document_too_large')
+    await nanoRefused(db.insert(big), 413, 'document_too_large')
+    expect(await peer.docs('iotp_org1_nbig_2026-12-07')).toEqual([])
+  })
+
+  suite.case('a reader: list goes through, bulk and create → 403 forbidden', '§1.3 [I: the reader role]', async () => {
+    const reader = nanoClient(BASIC_READER)
+    expect(await reader.db.list()).toContain('_users')
+    await nanoRefused(reader.use('iotp_org1_nbulk_2026-12-07').bulk({ docs: [event('e-9')] }), 403, 'forbidden')
+    await nanoRefused(reader.db.create('iotp_org1_nreader_2026-12-07'), 403, 'forbidden')
+    expect(await peer.databases()).not.toContain('iotp_org1_nreader_2026-12-07')
+  })
+
+  suite.case('429 too_many_requests → surfaced once (nano never retries)', '§1.1, §1.3 [I: the body text]', async () => {
+    const nano = nanoClient()
+    await nano.db.create('iotp_org1_n429_2026-12-07')
+    peer.fault({ kind: 'status', status: 429, retryAfterSeconds: 1, path: /_bulk_docs$/ })
+    await nanoRefused(nano.use('iotp_org1_n429_2026-12-07').bulk({ docs: [event('e-1')] }), 429, 'too_many_requests')
+    expect(peer.log().filter((l) => l.path === '/iotp_org1_n429_2026-12-07/_bulk_docs')).toEqual([{ method: 'POST', path: '/iotp_org1_n429_2026-12-07/_bulk_docs', status: 429 }])
+    expect(await peer.docs('iotp_org1_n429_2026-12-07')).toEqual([])
   })
 })
