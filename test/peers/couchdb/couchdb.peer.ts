@@ -11,10 +11,14 @@
  * - Auth on everything else: `Authorization: Bearer <token>` (issued here, not expired, not revoked) or Basic with a
  *   configured user; otherwise 401 `{"error":"unauthorized",…}`. A key or user with the role 'reader' may read but
  *   not write: 403 `{"error":"forbidden",…}` [I: Cloudant's IAM reader role].
- * - Limits: a request body over 64 MB, or one `_bulk_docs` document over 1 MB → 413 `{"error":"too_large",…}`
- *   (§1.3; both configurable for tests) [I: the body text].
+ * - Request bodies in `Content-Encoding: gzip` (IBM's SDK compresses every one, §1.1) or `deflate` are decoded here.
+ * - Limits: a request body over 64 MB (decoded) → 413 `{"error":"too_large",…}`; one document over 1 MB, in
+ *   `_bulk_docs` or written alone → 413 `{"error":"document_too_large",…}` (§1.3; both configurable for tests)
+ *   [I: the body texts].
  * - Database names checked against `^[a-z][a-z0-9_$()+/-]*$`: 400 `illegal_database_name` (express-pouchdb accepts
- *   any name).
+ *   any name); a name with '/' keeps it (express-pouchdb drops it: see innerName).
+ * - `GET /_all_dbs` with its range parameters and `DELETE` of a database that does not exist (404) are answered
+ *   here, as CouchDB does (express-pouchdb ignores the range and answers 200).
  * - Faults on request: 429 `{"error":"too_many_requests",…}` with or without Retry-After [I: Cloudant's 429 body text
  *   and whether it sends Retry-After are not in the spec], 5xx, an HTML 503 page as a load balancer sends it, and
  *   per-row `_bulk_docs` failures in a 201 answer.
