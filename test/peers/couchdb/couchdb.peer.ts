@@ -192,9 +192,12 @@ function decodedBody(req: IncomingMessage, raw: Buffer, max: number): Buffer | '
   }
 }
 
-/** Writes of one document: `PUT /{db}/{doc}` (a design or local document has two segments after the db), `POST /{db}`. */
+/**
+ * Writes of one document: `PUT /{db}/{doc}` (a design or local document has two segments after the db), `POST /{db}`
+ * (not `POST /_session` or `/_replicate`, server endpoints; the system databases are databases).
+ */
 function documentWrite(method: string, segments: string[]): boolean {
-  if (method === 'POST') return segments.length === 1
+  if (method === 'POST') return segments.length === 1 && (!segments[0]!.startsWith('_') || segments[0] === '_users' || segments[0] === '_replicator')
   if (method !== 'PUT') return false
   return segments.length === 2 ? !segments[1]!.startsWith('_') : segments.length === 3 && (segments[1] === '_design' || segments[1] === '_local')
 }
