@@ -2,9 +2,11 @@
  * The CouchDB peer's own life cycle. express-pouchdb opens `_users` and `_replicator` in the background; a peer closed
  * before they were open removed its directory under LevelDB, whose open then failed as an unhandled rejection, reported
  * against whichever test was running (vitest fails the run for it).
+ * And what IBM's Cloudant SDK found the peer answering otherwise than CouchDB and Cloudant do (its conformance suite).
  */
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { startCouchPeer } from '../peers/couchdb/couchdb.peer'
+import { startCouchPeer, type CouchPeer, type CouchPeerOptions } from '../peers/couchdb/couchdb.peer'
 
 describe('the CouchDB peer', () => {
   it('can be closed as soon as it has started', async () => {
@@ -31,5 +33,97 @@ describe('the CouchDB peer', () => {
     } finally {
       await peer.close()
     }
+  })
+
+  // What IBM's Cloudant SDK showed (test/integration/cloudant-conformance.test.ts): each of these was answered
+  // otherwise by express-pouchdb alone.
+  describe('as the Cloudant SDK found it', () => {
+    const basic = { authorization: `Basic ${Buffer.from('writer:writer-password').toString('base64')}`, 'content-type': 'application/json' }
+    const withPeer = async (fn: (peer: CouchPeer) => Promise<void>, options: CouchPeerOptions = {}) => {
+      const peer = await startCouchPeer({ users: { writer: { password: 'writer-password', role: 'manager' } }, ...options })
+      try {
+        await fn(peer)
+      } finally {
+        await peer.close()
+      }
+    }
+
+    it('takes a gzip-compressed body (the SDK compresses every one), its limits on the decoded size; an undecodable one → 400', () =>
+      withPeer(
+        async (peer) => {
+          await fetch(`${peer.url}/db1`, { method: 'PUT', headers: basic })
+          const post = (body: Buffer, encoding = 'gzip') => fetch(`${peer.url}/db1/_bulk_docs`, { method: 'POST', headers: { ...basic, 'content-encoding': encoding }, body })
+          const ok = await post(gzipSync(JSON.stringify({ docs: [{ _id: 'a' }, { _id: 'b' }] })))
+          expect(ok.status).toBe(201)
+          expect(((await ok.json()) as { id: string }[]).map((r) => r.id)).toEqual(['a', 'b'])
+          expect((await peer.docs('db1')).map((d) => d._id)).toEqual(['a', 'b'])
+          // 3 kB of JSON compresses far below the 2 kB request limit; the decoded size is what counts.
+          const big = await post(gzipSync(JSON.stringify({ docs: [{ _id: 'c', pad: 'x'.repeat(3000) }] })))
+          expect(big.status).toBe(413)
+          expect(await big.json()).toEqual({ error: 'too_large', reason: expect.any(String) })
+          const broken = await post(Buffer.from('not gzip at all'))
+          expect(broken.status).toBe(400)
+          expect((await post(Buffer.from('{}'), 'br')).status).toBe(400)
+          expect((await peer.docs('db1')).map((d) => d._id)).toEqual(['a', 'b'])
+        },
+        { maxRequestBytes: 2048 },
+      ))
+
+    it('refuses one document over the document limit written alone (PUT /{db}/{doc}, POST /{db}) with 413', () =>
+      withPeer(
+        async (peer) => {
+          await fetch(`${peer.url}/db1`, { method: 'PUT', headers: basic })
+          const doc = JSON.stringify({ pad: 'x'.repeat(600) })
+          for (const [method, path] of [
+            ['PUT', '/db1/big'],
+            ['PUT', '/db1/_design/big'],
+            ['POST', '/db1'],
+          ] as const) {
+            const res = await fetch(`${peer.url}${path}`, { method, headers: basic, body: method === 'POST' ? JSON.stringify({ _id: 'big', pad: 'x'.repeat(600) }) : doc })
+            expect([path, res.status]).toEqual([path, 413])
+            expect(await res.json()).toEqual({ error: 'document_too_large', reason: expect.any(String) })
+          }
+          expect((await fetch(`${peer.url}/db1/small`, { method: 'PUT', headers: basic, body: '{}' })).status).toBe(201)
+          expect((await peer.docs('db1')).map((d) => d._id)).toEqual(['small'])
+        },
+        { maxDocBytes: 512 },
+      ))
+
+    it("answers DELETE of a database that does not exist with CouchDB's 404", () =>
+      withPeer(async (peer) => {
+        const res = await fetch(`${peer.url}/never-created`, { method: 'DELETE', headers: basic })
+        expect(res.status).toBe(404)
+        expect(await res.json()).toEqual({ error: 'not_found', reason: 'Database does not exist.' })
+        expect(await peer.databases()).not.toContain('never-created')
+      }))
+
+    it('applies the range of GET /_all_dbs (startkey/start_key, endkey/end_key, descending, skip, limit); bad values → 400', () =>
+      withPeer(async (peer) => {
+        for (const n of ['b1', 'b2', 'b3', 'b4', 'c1']) await fetch(`${peer.url}/${n}`, { method: 'PUT', headers: basic })
+        const list = async (query: string) => {
+          const res = await fetch(`${peer.url}/_all_dbs?${query}`, { headers: basic })
+          return [res.status, await res.json()] as const
+        }
+        expect(await list('startkey="b2"&endkey="b4"')).toEqual([200, ['b2', 'b3', 'b4']])
+        expect(await list('start_key="b2"&end_key="b3"')).toEqual([200, ['b2', 'b3']])
+        expect(await list('startkey="b4"&endkey="b1"&descending=true&skip=1&limit=2')).toEqual([200, ['b3', 'b2']])
+        expect(await list('startkey="b"')).toEqual([200, ['b1', 'b2', 'b3', 'b4', 'c1']])
+        expect(await list('')).toEqual([200, ['_replicator', '_users', 'b1', 'b2', 'b3', 'b4', 'c1']])
+        expect((await list('startkey=b2'))[0]).toBe(400)
+        expect((await list('limit=-1'))[0]).toBe(400)
+      }))
+
+    it("keeps the '/' of a database name (express-pouchdb drops it) in _all_dbs, GET /{db} and the documents", () =>
+      withPeer(async (peer) => {
+        expect((await fetch(`${peer.url}/a%2Fb`, { method: 'PUT', headers: basic })).status).toBe(201)
+        expect((await fetch(`${peer.url}/ab`, { method: 'PUT', headers: basic })).status).toBe(201)
+        expect((await fetch(`${peer.url}/a%2Fb/_bulk_docs`, { method: 'POST', headers: basic, body: JSON.stringify({ docs: [{ _id: 'x' }] }) })).status).toBe(201)
+        expect(await (await fetch(`${peer.url}/_all_dbs?startkey="a"&endkey="b"`, { headers: basic })).json()).toEqual(['a/b', 'ab'])
+        expect(await (await fetch(`${peer.url}/a%2Fb`, { headers: basic })).json()).toMatchObject({ db_name: 'a/b', doc_count: 1 })
+        expect((await peer.docs('a/b')).map((d) => d._id)).toEqual(['x'])
+        expect(await peer.docs('ab')).toEqual([])
+        expect((await fetch(`${peer.url}/a%2Fb`, { method: 'DELETE', headers: basic })).status).toBe(200)
+        expect((await fetch(`${peer.url}/a%2Fb`, { headers: basic })).status).toBe(404)
+      }))
   })
 })

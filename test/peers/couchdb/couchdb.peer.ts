@@ -11,10 +11,14 @@
  * - Auth on everything else: `Authorization: Bearer <token>` (issued here, not expired, not revoked) or Basic with a
  *   configured user; otherwise 401 `{"error":"unauthorized",…}`. A key or user with the role 'reader' may read but
  *   not write: 403 `{"error":"forbidden",…}` [I: Cloudant's IAM reader role].
- * - Limits: a request body over 64 MB, or one `_bulk_docs` document over 1 MB → 413 `{"error":"too_large",…}`
- *   (§1.3; both configurable for tests) [I: the body text].
+ * - Request bodies in `Content-Encoding: gzip` (IBM's SDK compresses every one, §1.1) or `deflate` are decoded here.
+ * - Limits: a request body over 64 MB (decoded) → 413 `{"error":"too_large",…}`; one document over 1 MB, in
+ *   `_bulk_docs` or written alone → 413 `{"error":"document_too_large",…}` (§1.3; both configurable for tests)
+ *   [I: the body texts].
  * - Database names checked against `^[a-z][a-z0-9_$()+/-]*$`: 400 `illegal_database_name` (express-pouchdb accepts
- *   any name).
+ *   any name); a name with '/' keeps it (express-pouchdb drops it: see innerName).
+ * - `GET /_all_dbs` with its range parameters and `DELETE` of a database that does not exist (404) are answered
+ *   here, as CouchDB does (express-pouchdb ignores the range and answers 200).
  * - Faults on request: 429 `{"error":"too_many_requests",…}` with or without Retry-After [I: Cloudant's 429 body text
  *   and whether it sends Retry-After are not in the spec], 5xx, an HTML 503 page as a load balancer sends it, and
  *   per-row `_bulk_docs` failures in a 201 answer.
@@ -42,6 +46,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import expressPouchdb from 'express-pouchdb'
 import PouchDB from 'pouchdb'
+import { gunzipSync, inflateSync } from 'node:zlib'
 import { restartableServer } from '../restartable-server'
 
 export type Role = 'manager' | 'reader'
@@ -100,6 +105,29 @@ export interface CouchPeer {
 const DB_NAME = /^[a-z][a-z0-9_$()+/-]*$/
 
 /**
+ * express-pouchdb drops a '/' from a database name (`PUT /a%2Fb` creates `ab`); CouchDB and Cloudant keep it (§1.3).
+ * The server behind the front holds such a database under the name with '.' for '/', a character a database name
+ * never holds (DB_NAME), and the front turns it back in every name it answers or lists.
+ */
+const innerName = (name: string): string => name.replaceAll('/', '.')
+const outerName = (name: string): string => name.replaceAll('.', '/')
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/** The request's path and query for the server behind the front: the database segment under its inner name. */
+function innerUrl(url: string): string {
+  const match = /^\/([^/?]+)(.*)$/s.exec(url)
+  const name = match?.[1] && !match[1].startsWith('_') ? safeDecode(match[1]) : undefined
+  return name === undefined ? url : `/${encodeURIComponent(innerName(name))}${match?.[2] ?? ''}`
+}
+
+/**
  * express-pouchdb's validation plugin (pouchdb-validation 4) sets every incoming document's `_revisions` to the stored
  * document's before it writes, whatever `new_edits` says. A replicated update (`_bulk_docs` with `new_edits:false`,
  * which carries its revision history in `_revisions`) to a document that exists is then silently not stored — the
@@ -145,6 +173,69 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | nul
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks)
+}
+
+/**
+ * The request body as JSON text: Cloudant takes `Content-Encoding: gzip` (IBM's SDK compresses every request body,
+ * §1.1) and `deflate` [I: deflate]; express-pouchdb's body parser would too, but the front reads the body for its
+ * limits. The limits apply to the decoded body [I: the spec does not say which size counts].
+ */
+function decodedBody(req: IncomingMessage, raw: Buffer, max: number): Buffer | 'too_large' | 'undecodable' {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase()
+  if (encoding === 'identity') return raw
+  const decode = encoding === 'gzip' ? gunzipSync : encoding === 'deflate' ? inflateSync : null
+  if (!decode) return 'undecodable'
+  try {
+    return decode(raw, { maxOutputLength: max })
+  } catch (e) {
+    return (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too_large' : 'undecodable'
+  }
+}
+
+/**
+ * Writes of one document: `PUT /{db}/{doc}` (a design or local document has two segments after the db), `POST /{db}`
+ * (not `POST /_session` or `/_replicate`, server endpoints; the system databases are databases).
+ */
+function documentWrite(method: string, segments: string[]): boolean {
+  if (method === 'POST') return segments.length === 1 && (!segments[0]!.startsWith('_') || segments[0] === '_users' || segments[0] === '_replicator')
+  if (method !== 'PUT') return false
+  return segments.length === 2 ? !segments[1]!.startsWith('_') : segments.length === 3 && (segments[1] === '_design' || segments[1] === '_local')
+}
+
+/**
+ * `GET /_all_dbs` with CouchDB's range parameters (§1.3): `startkey`/`start_key` and `endkey`/`end_key` (JSON
+ * strings, inclusive), `descending` (then the range runs from the high key down), `skip`, `limit`. A value that is not
+ * JSON, or a count that is not a non-negative integer → 400 [I: CouchDB's error text].
+ */
+function allDbsPage(all: string[], params: URLSearchParams): { page: string[] } | { error: string; reason: string } {
+  const key = (a: string, b: string): string | undefined | null => {
+    const text = params.get(a) ?? params.get(b)
+    if (text === null) return undefined
+    try {
+      const value: unknown = JSON.parse(text)
+      return typeof value === 'string' ? value : null
+    } catch {
+      return null
+    }
+  }
+  const count = (name: string): number | undefined | null => {
+    const text = params.get(name)
+    if (text === null) return undefined
+    return /^\d+$/.test(text) ? Number(text) : null
+  }
+  const start = key('startkey', 'start_key')
+  const end = key('endkey', 'end_key')
+  const skip = count('skip')
+  const limit = count('limit')
+  const descending = params.get('descending') === 'true'
+  if (start === null || end === null) return { error: 'bad_request', reason: 'Invalid JSON in start_key or end_key (a database name is a JSON string).' }
+  if (skip === null || limit === null) return { error: 'query_parse_error', reason: 'skip and limit must be non-negative integers.' }
+  const sorted = [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  if (descending) sorted.reverse()
+  const inRange = sorted.filter((name) =>
+    descending ? (start === undefined || name <= start) && (end === undefined || name >= end) : (start === undefined || name >= start) && (end === undefined || name <= end),
+  )
+  return { page: inRange.slice(skip ?? 0, limit === undefined ? undefined : (skip ?? 0) + limit) }
 }
 
 /**
@@ -241,11 +332,13 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number> {
     return new Promise((resolve) => {
-      const headers = { ...req.headers, host: `127.0.0.1:${innerPort}`, 'content-length': String(body.length) }
+      // The body goes on decoded (decodedBody), so without the Content-Encoding it came with.
+      const { 'content-encoding': _decoded, ...received } = req.headers
+      const headers = { ...received, host: `127.0.0.1:${innerPort}`, 'content-length': String(body.length) }
       // CouchDB users are checked by express-pouchdb itself; an IAM token stands for the server admin.
       if (couchUsers && !String(req.headers.authorization).startsWith('Basic ')) headers.authorization = adminHeader
       else if (!couchUsers) delete headers.authorization
-      const out = httpRequest({ host: '127.0.0.1', port: innerPort, method: req.method, path: req.url, headers, agent }, (innerRes) => {
+      const out = httpRequest({ host: '127.0.0.1', port: innerPort, method: req.method, path: innerUrl(req.url ?? '/'), headers, agent }, (innerRes) => {
         res.writeHead(innerRes.statusCode ?? 502, innerRes.headers)
         innerRes.pipe(res)
         innerRes.on('end', () => resolve(innerRes.statusCode ?? 502))
@@ -263,7 +356,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     const parsed = JSON.parse(body.toString('utf8')) as { docs: { _id: string }[] }
     const failing = new Map(fault.rows.map((r) => [r.index, r]))
     const kept = parsed.docs.filter((_, i) => !failing.has(i))
-    const res2 = await fetch(`http://127.0.0.1:${innerPort}${(req.url ?? '').split('?')[0] ?? ''}`, {
+    const res2 = await fetch(`http://127.0.0.1:${innerPort}${innerUrl((req.url ?? '').split('?')[0] ?? '')}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ docs: kept }),
@@ -331,9 +424,23 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       json(res, 400, { error: 'bad_request', reason: 'filter=_selector is not supported by this test server' })
       return 400
     }
-    const body = await readBody(req, maxRequest)
-    if (body === null) {
+    const raw = await readBody(req, maxRequest)
+    if (raw === null) {
       json(res, 413, { error: 'too_large', reason: 'the request entity is too large' })
+      return 413
+    }
+    const body = decodedBody(req, raw, maxRequest)
+    if (body === 'too_large') {
+      json(res, 413, { error: 'too_large', reason: 'the request entity is too large' })
+      return 413
+    }
+    if (body === 'undecodable') {
+      json(res, 400, { error: 'bad_request', reason: 'the request body could not be decompressed' })
+      return 400
+    }
+    // Cloudant's 1 MB document limit holds for a document written alone too (§1.3), which express-pouchdb stores.
+    if (documentWrite(req.method ?? '', segments) && body.length > maxDoc) {
+      json(res, 413, { error: 'document_too_large', reason: 'the document is larger than the limit' })
       return 413
     }
     // A user may change their own `_users` document (their password) but never its roles; express-pouchdb lets them
@@ -363,13 +470,32 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     }
     // CouchDB answers a read of a database that does not exist with 404 not_found (docs/wire/couchdb-kafka.md §1.3);
     // express-pouchdb drops the connection on `_all_docs` of one (seen when a history window reaches yesterday's bucket).
-    const db = /^\/([a-z][a-z0-9_$()+/-]*?)(?:\/|$)/.exec(path)?.[1]
-    if ((req.method === 'GET' || req.method === 'HEAD') && db && !(await innerDatabases()).includes(decodeURIComponent(db))) {
+    const db = segments[0] && !segments[0].startsWith('_') ? safeDecode(segments[0]) : undefined
+    // The same for a DELETE of one (CouchDB API docs: DELETE /{db} → 404); express-pouchdb answers 200.
+    const missingAnswers404 = req.method === 'GET' || req.method === 'HEAD' || (req.method === 'DELETE' && segments.length === 1)
+    if (missingAnswers404 && db && !(await innerDatabases()).includes(db)) {
       if (req.method === 'HEAD') res.writeHead(404).end()
       else json(res, 404, { error: 'not_found', reason: 'Database does not exist.' })
       return 404
     }
+    // express-pouchdb lists every database whatever the range; CouchDB 2+ and Cloudant apply it (§1.3). A CouchDB
+    // user's request (couchUsers) stays express-pouchdb's to answer, as its authorisation is.
+    if (req.method === 'GET' && path === '/_all_dbs' && !passedThrough) {
+      const names = allDbsPage(await innerDatabases(), url.searchParams)
+      if ('error' in names) json(res, 400, names)
+      else json(res, 200, names.page)
+      return 'error' in names ? 400 : 200
+    }
+    if (req.method === 'GET' && segments.length === 1 && db?.includes('/')) return databaseInfo(res, db)
     return forward(req, res, body)
+  }
+
+  /** `GET /{db}` of a name with '/': the answer names the database as the client does, not as stored behind (see innerName). */
+  async function databaseInfo(res: ServerResponse, db: string): Promise<number> {
+    const answer = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(innerName(db))}`, { headers: adminHeader ? { authorization: adminHeader } : {} })
+    const info = (await answer.json()) as Record<string, unknown>
+    json(res, answer.status, answer.status === 200 ? { ...info, db_name: db } : info)
+    return answer.status
   }
 
   /** Whether a user document written by its user would change the roles it holds (a new document: any role at all). */
@@ -388,7 +514,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   /** The databases the server behind the front holds. */
   async function innerDatabases(): Promise<string[]> {
     const answer = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`, { headers: adminHeader ? { authorization: adminHeader } : {} })
-    return (await answer.json()) as string[]
+    return ((await answer.json()) as string[]).map(outerName)
   }
 
   const inFlightMs: number[] = []
@@ -438,15 +564,12 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       if (res.status !== 201) throw new Error(`adding user ${name}: HTTP ${res.status} ${await res.text()}`)
     },
     async docs(db) {
-      const res = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(db)}/_all_docs?include_docs=true`, { headers: adminHeader ? { authorization: adminHeader } : {} })
+      const res = await fetch(`http://127.0.0.1:${innerPort}/${encodeURIComponent(innerName(db))}/_all_docs?include_docs=true`, { headers: adminHeader ? { authorization: adminHeader } : {} })
       if (res.status === 404) return []
       const page = (await res.json()) as { rows: { doc: Record<string, unknown> }[] }
       return page.rows.map((r) => r.doc).filter((d) => !String(d._id).startsWith('_design/'))
     },
-    async databases() {
-      const res = await fetch(`http://127.0.0.1:${innerPort}/_all_dbs`, { headers: adminHeader ? { authorization: adminHeader } : {} })
-      return (await res.json()) as string[]
-    },
+    databases: innerDatabases,
     log: () => [...requests],
     inFlightTime() {
       inFlightBy(0)
