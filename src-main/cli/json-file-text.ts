@@ -1,4 +1,7 @@
-import { wideEncoding } from '../core/devices/import-decoder'
+import { decodeUtf8, wideEncoding, type NotUtf8 } from '../../src-shared/models/text-bytes'
+
+/** Why a JSON file's bytes are not text Fieldline reads, in words that end "…: save it as UTF-8 …". */
+export type UnreadableText = { encoding: string } | NotUtf8
 
 /**
  * The text of a JSON file the CLI is given (`devices config set`), or why it cannot be read as text: UTF-8, its
@@ -6,12 +9,13 @@ import { wideEncoding } from '../core/devices/import-decoder'
  * PowerShell 5's `>`), found as `devices import` finds it (wideEncoding: its byte-order mark, or the zero bytes of
  * its ASCII characters). Cold trial: read as UTF-8, either was "JSON syntax error at 1:1". JSON is small and whole
  * here, so UTF-16 is decoded rather than refused as an import refuses it; UTF-32, which nothing common writes and
- * TextDecoder cannot read, is refused by its name.
+ * TextDecoder cannot read, is refused by its name. Bytes that are not UTF-8 (Latin-1, Windows-1252) are refused where
+ * they first are, as a package file's are: decoded leniently, "Pompe à eau" would be saved as "Pompe � eau".
  */
-export function jsonFileText(bytes: Uint8Array): { text: string } | { unreadableEncoding: string } {
+export function jsonFileText(bytes: Uint8Array): { text: string } | { unreadable: UnreadableText } {
   const wide = wideEncoding(bytes)
   if (wide === 'UTF-16LE' || wide === 'UTF-16BE') return { text: new TextDecoder(wide.toLowerCase()).decode(bytes) }
-  if (wide !== null) return { unreadableEncoding: wide }
-  // As `dm validate` reads a package: bytes that are not UTF-8 show as U+FFFD in the diagnostics, not as an exception.
-  return { text: new TextDecoder().decode(bytes) }
+  if (wide !== null) return { unreadable: { encoding: wide } }
+  const decoded = decodeUtf8(bytes)
+  return 'text' in decoded ? decoded : { unreadable: decoded.notUtf8 }
 }

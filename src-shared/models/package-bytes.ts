@@ -1,11 +1,8 @@
 import type { MessageRef } from './errors'
-import { illFormed, wideEncoding } from './text-bytes'
+import { decodeUtf8, wideEncoding } from './text-bytes'
 
 /** A package file's text, or why its bytes are not UTF-8 text (English words and the key the window translates). */
 export type PackageBytes = { ok: true; text: string } | { ok: false; message: string; ref: MessageRef; line: number }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-const hex = (byte: number) => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`
 
 /**
  * The text of a package file read as bytes (the CLI, the window's file picker and drop). A package is JSON, which
@@ -23,18 +20,13 @@ export function decodePackageBytes(bytes: Uint8Array): PackageBytes {
       line: 1,
     }
   }
-  try {
-    return { ok: true, text: utf8.decode(bytes) }
-  } catch {
-    const offset = illFormed(bytes)[0] ?? 0
-    let line = 1
-    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++
-    const byte = hex(bytes[offset] ?? 0)
-    return {
-      ok: false,
-      message: `Line ${line}, byte offset ${offset}: not UTF-8 (byte ${byte}, perhaps Latin-1 or Windows-1252): save the file as UTF-8 and add it again`,
-      ref: { key: 'dm.invalidUtf8', params: { line, offset, byte } },
-      line,
-    }
+  const decoded = decodeUtf8(bytes)
+  if ('text' in decoded) return { ok: true, text: decoded.text }
+  const { line, offset, byte } = decoded.notUtf8
+  return {
+    ok: false,
+    message: `Line ${line}, byte offset ${offset}: not UTF-8 (byte ${byte}, perhaps Latin-1 or Windows-1252): save the file as UTF-8 and add it again`,
+    ref: { key: 'dm.invalidUtf8', params: { line, offset, byte } },
+    line,
   }
 }

@@ -75,3 +75,24 @@ export function illFormed(bytes: Uint8Array): number[] {
   }
   return out
 }
+
+/** Where bytes first stop being UTF-8: its line (from 1), its byte offset, and that byte as `0xE0`. */
+export interface NotUtf8 {
+  line: number
+  offset: number
+  byte: string
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** The UTF-8 text of `bytes` (a byte-order mark dropped), or where it first is not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): { text: string } | { notUtf8: NotUtf8 } {
+  try {
+    return { text: strictUtf8.decode(bytes) }
+  } catch {
+    const offset = illFormed(bytes)[0] ?? 0
+    let line = 1
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++
+    return { notUtf8: { line, offset, byte: `0x${(bytes[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0')}` } }
+  }
+}

@@ -203,7 +203,7 @@ describe('fieldline CLI', () => {
   })
 
   // Cold trial: a configuration saved by Notepad as "Unicode" (UTF-16 with its byte-order mark) was "JSON syntax error at 1:1".
-  it('reads a configuration file in UTF-8 with a byte-order mark and in UTF-16 of either byte order, and refuses UTF-32 by name', async () => {
+  it('reads a configuration file in UTF-8 with a byte-order mark and in UTF-16 of either byte order, refuses UTF-32 by name and bytes that are not UTF-8 where they are', async () => {
     expect(run(['devices', 'add', 'meter', 'enc']).code).toBe(0)
     const config = (iccid: string) => `{\n  "jasper": {"iccid": "${iccid}"}\n}\n`
     const saved = () => JSON.parse(run(['devices', 'config', 'get', 'meter', 'enc']).out) as unknown
@@ -230,6 +230,15 @@ describe('fieldline CLI', () => {
       code: 2,
       out: '',
       err: `fieldline: ${utf32} is UTF-32LE text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved\n`,
+    })
+    expect(saved()).toEqual({ jasper: { iccid: '89011704252316180089' } })
+    // Windows-1252 ("à" is one byte, 0xE0): refused where it is, not saved with U+FFFD in its place.
+    const latin = join(dir, 'cp1252.json')
+    await writeFile(latin, Buffer.concat([Buffer.from('{\n  "jasper": {"iccid": "89011704252316180097", "note": "Pompe '), Buffer.from([0xe0]), Buffer.from(' eau"}\n}\n')]))
+    expect(run(['devices', 'config', 'set', 'meter', 'enc', latin])).toEqual({
+      code: 2,
+      out: '',
+      err: `fieldline: ${latin}, line 2, byte offset 63: not UTF-8 (byte 0xE0, perhaps Latin-1 or Windows-1252): save it as UTF-8 and give it again; nothing was saved\n`,
     })
     expect(saved()).toEqual({ jasper: { iccid: '89011704252316180089' } })
   })

@@ -33,8 +33,12 @@ async function readInput(file: string): Promise<string> {
   }
   const read = jsonFileText(bytes)
   if ('text' in read) return read.text
+  const name = file === '-' ? 'standard input' : file
+  const what = read.unreadable
   throw new CliError(
-    `fieldline: ${file === '-' ? 'standard input' : file} is ${read.unreadableEncoding} text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved`,
+    'encoding' in what
+      ? `fieldline: ${name} is ${what.encoding} text, which Fieldline does not read: save it as UTF-8 (or UTF-16) and give it again; nothing was saved`
+      : `fieldline: ${name}, line ${what.line}, byte offset ${what.offset}: not UTF-8 (byte ${what.byte}, perhaps Latin-1 or Windows-1252): save it as UTF-8 and give it again; nothing was saved`,
     EXIT.usage,
   )
 }
