@@ -76,4 +76,13 @@ describe('ledger words', () => {
     )
     expect(failureText(t, { code: 'TIMEOUT', name: 'Timeout', message: 'took too long' }, 'peer0.example:7051')).toBe('The node at peer0.example:7051 did not answer; Fieldline tries again by itself.')
   })
+
+  it('counts the queue rows shown in the language’s grammar (cold trial: « 1 sur 1 affichés »)', () => {
+    const say = (shown: number, total: number) => get(format)('ledger.ui.queue.shown', { values: { shown, total } })
+    locale.set('fr')
+    expect(say(1, 1)).toBe('1 affiché sur 1')
+    expect(say(100, 12345)).toBe('100 affichés sur 12\u202f345')
+    locale.set('en')
+    expect(say(100, 12345)).toBe('100 of 12,345 shown')
+  })
 })
