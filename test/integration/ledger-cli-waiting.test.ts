@@ -4,7 +4,7 @@
  * queued; once the node is back it commits the event and exits 0. Before, it was silent for as long as the node was
  * away. The signer key is in the OS keychain, as the CLI reads it, so the suite needs a D-Bus session with a keyring.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +24,8 @@ describe.skipIf(skip !== null)('fieldline ledger submit while the node is away',
   let tmp: { dir: string; cleanup: () => Promise<void> }
   let routeId: string
   let targetId: string
+  // Killed in afterAll too: a test that times out never reaches its finally, and the CLI would wait for the node forever.
+  let child: ChildProcess | undefined
 
   beforeAll(async () => {
     anvil = await startAnvil()
@@ -37,23 +39,25 @@ describe.skipIf(skip !== null)('fieldline ledger submit while the node is away',
     await writeFile(join(tmp.dir, 'event.json'), sample('WAIT-1', { temp: 4.5 }))
   }, 60_000)
   afterAll(async () => {
+    child?.kill('SIGKILL')
     await anvil?.close()
     await tmp?.cleanup()
   })
 
   it('says why it waits and that the event stays queued, then commits it once the node is back', { timeout: 120_000 }, async () => {
     await anvil.stop()
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', tmp.dir, 'ledger', 'submit', routeId, '--sample', join(tmp.dir, 'event.json'), '--event-key', 'wait-1'])
+    const submit = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', tmp.dir, 'ledger', 'submit', routeId, '--sample', join(tmp.dir, 'event.json'), '--event-key', 'wait-1'])
+    child = submit
     let out = ''
     let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    submit.stdout.on('data', (d: Buffer) => (out += d.toString()))
     const waiting = new Promise<void>((resolve) => {
-      child.stderr.on('data', (d: Buffer) => {
+      submit.stderr.on('data', (d: Buffer) => {
         err += d.toString()
         if (err.includes('\n')) resolve()
       })
     })
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const exited = new Promise<number | null>((resolve) => submit.on('close', resolve))
     try {
       await Promise.race([waiting, exited])
       expect(err).toMatch(
@@ -65,7 +69,7 @@ describe.skipIf(skip !== null)('fieldline ledger submit while the node is away',
       expect(await exited).toBe(0)
       expect(out).toMatch(/^wait-1\tcommitted\t0x[0-9a-f]{64}\tblock \d+\n$/)
     } finally {
-      child.kill('SIGKILL')
+      submit.kill('SIGKILL')
     }
   })
 })
