@@ -110,7 +110,7 @@ export const historianSettingsSchema = z
     /** Subscribe to every device event on the broker (`iot-2/type/+/id/+/evt/+/fmt/+`). */
     mqtt: z.boolean().default(true),
     /** 4 = MQTT 3.1.1; 5 = MQTT 5, needed for a shared subscription. */
-    mqttVersion: z.union([z.literal(4), z.literal(5)]).default(4),
+    mqttVersion: z.literal([4, 5]).default(4),
     /** Forwarders with the same group share the events (`$share/<group>/…`); empty: this forwarder takes them all. */
     shareGroup: z
       .string()

@@ -107,7 +107,7 @@ for (const language of LANGUAGES) {
     await navigate(page, t, 'extensions')
     await expect(cell(row, 2)).toHaveText('3')
     await expect(cell(row, 3)).toHaveText(t('historian.run.queueDepth', { queued: '0', size: new Intl.NumberFormat(language).format(1_000_000) }))
-    await expect(run.getByRole('definition').filter({ hasText: t('historian.run.receivedDetail', { received: '4', unmatched: '1', failures: '0' }) })).toBeVisible()
+    await expect(run.getByRole('definition').filter({ hasText: t('historian.run.receivedDetail', { received: 4, unmatched: 1, failures: 0 }) })).toBeVisible()
     await expect(run.getByRole('definition').filter({ hasText: t('historian.run.unreadableTopics', { count: 1, topic: 'iot-2/type/meter/id/m-1/evt/=2-5/fmt/json' }) })).toBeVisible()
 
     // Paused, then resumed: the state follows, by name.

@@ -467,6 +467,9 @@ describe('live sync', () => {
       // The cause as a code the window says in its language (« la connexion a été refusée »), not node-fetch's English
       // sentence with the URL (cold trial: « injoignable : request to http://…/_revs_diff failed, reason: connect ECONNREFUSED »).
       expect(reason?.details?.ref?.params?.reason).toMatch(/^(ECONNREFUSED|ECONNRESET)$/)
+      // The live sync tries again by itself, so the window says what to check if it lasts, not « Réessayez » (cold
+      // trial: « la connexion a été coupée. Réessayez ; … » while it was already retrying).
+      expect(reason?.details?.retrying).toBe(true)
     } finally {
       await peer.start()
     }

@@ -136,6 +136,29 @@ describe('weather through the core', () => {
     expect(await core.call('weather:get', { ...pump, refresh: true })).toMatchObject({ fromCache: true, offline: { code: 'RATE_LIMITED', details: { ref: { key: 'weather.rateLimited' } } } })
   })
 
+  it('never serves a reading taken where the device no longer is: moved while the provider is away, it says why', async () => {
+    // Cold trial: a device moved from Paris to Brest, the provider refusing the key, showed Paris's weather « from the
+    // cache » as the device's.
+    const mover = { typeId: 'pump', deviceId: 'p-mover' }
+    await core.call('devices:add', mover)
+    await saveOpenMeteo()
+    await core.call('devices:setLocation', { ...mover, ...SITES.calm })
+    await core.call('weather:get', { ...mover, refresh: true })
+    await core.call('devices:setLocation', { ...mover, ...SITES.gale })
+    peer.faults.set({ kind: 'drop' })
+    expect(await core.dispatcher.invoke('weather:get', mover)).toMatchObject({ ok: false, error: { code: 'NETWORK', details: { ref: { key: 'errors.network' } } } })
+    // Nor when the provider cannot even be asked (no key on this computer).
+    await core.workspace.db.put({ ...(await core.workspace.db.get('weather:settings')), provider: 'twc', secretFields: [] } as never)
+    expect(await core.dispatcher.invoke('weather:get', mover)).toMatchObject({ ok: false, error: { code: 'VALIDATION', details: { ref: { key: 'weather.apiKeyMissing' } } } })
+    // Back where the reading was taken, it is the device's weather again, as of its time.
+    await core.call('devices:setLocation', { ...mover, ...SITES.calm })
+    expect(await core.call('weather:get', mover)).toMatchObject({
+      fromCache: true,
+      offline: { code: 'VALIDATION' },
+      reading: { requested: { latitude: SITES.calm.latitude, longitude: SITES.calm.longitude } },
+    })
+  })
+
   it('without any cached reading, reports why the provider could not answer', async () => {
     const lone = { typeId: 'pump', deviceId: 'p-lone' }
     await core.call('devices:add', lone)

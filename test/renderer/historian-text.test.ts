@@ -16,6 +16,9 @@ describe('the forwarder’s state line', () => {
     expect(headline.state).toBe(t('historian.states.stopped'))
     expect(headline.note).toContain('<2026-12-06T04:37:06.000Z>')
     expect(headline.note).toMatch(language === 'en' ? /ended without stopping/ : /sans arrêt/)
+    // What waits is on this computer's disk as well as at the broker (cold trial: « ce qui attend au broker » above
+    // the list of events waiting on disk).
+    expect(headline.note).toMatch(language === 'en' ? /what waits on disk and at the broker\.$/ : /ce qui attend sur disque et chez le broker\.$/)
     // Stopped as it should be: nothing more to say.
     expect(forwarderHeadline(t, historianStatus({ state: 'stopped' }), time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })
     expect(forwarderHeadline(t, null, time)).toEqual({ state: t('historian.states.stopped'), tone: 'neutral', note: null })

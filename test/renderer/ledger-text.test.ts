@@ -61,4 +61,28 @@ describe('ledger words', () => {
     expect(failureText(t, { code: 'NETWORK', name: 'Http502', message: 'HTTP request failed.' })).toBe('errors.code.NETWORK (HTTP 502)')
     expect(failureText(t, { code: 'TIMEOUT', name: 'Timeout', message: 'The request took too long to respond.' })).toBe('errors.code.TIMEOUT')
   })
+
+  it('names the node a queued event could not reach, and says the queue tries again by itself', () => {
+    // Cold trial: « La connexion réseau a échoué. » beside each pending event while anvil was stopped, naming neither
+    // the node nor what happens next.
+    const t: Translate = (key, options) => get(format)(key, options)
+    locale.set('fr')
+    expect(failureText(t, { code: 'NETWORK', name: 'Unreachable', message: 'HTTP request failed.' }, 'http://127.0.0.1:8545')).toBe(
+      'Le nœud http://127.0.0.1:8545 n’a pas répondu\u202f; Fieldline essaie de nouveau de lui-même.',
+    )
+    locale.set('en')
+    expect(failureText(t, { code: 'NETWORK', name: 'Http502', message: 'HTTP request failed.' }, 'https://rpc.example')).toBe(
+      'The node at https://rpc.example did not answer (HTTP 502); Fieldline tries again by itself.',
+    )
+    expect(failureText(t, { code: 'TIMEOUT', name: 'Timeout', message: 'took too long' }, 'peer0.example:7051')).toBe('The node at peer0.example:7051 did not answer; Fieldline tries again by itself.')
+  })
+
+  it('counts the queue rows shown in the language’s grammar (cold trial: « 1 sur 1 affichés »)', () => {
+    const say = (shown: number, total: number) => get(format)('ledger.ui.queue.shown', { values: { shown, total } })
+    locale.set('fr')
+    expect(say(1, 1)).toBe('1 affiché sur 1')
+    expect(say(100, 12345)).toBe('100 affichés sur 12\u202f345')
+    locale.set('en')
+    expect(say(100, 12345)).toBe('100 of 12,345 shown')
+  })
 })

@@ -1,7 +1,8 @@
 /**
  * A degraded mbed bridge tries again by itself and the view says when ("Fieldline tries again by itself at …"): its
  * reason, marked `retrying` by the core, must not also tell the operator to try again, in English or French, whatever
- * the HTTP layer or the MQTT link named the failure by. The same error elsewhere keeps its "Try again".
+ * the HTTP layer or the MQTT link named the failure by. The same error elsewhere keeps its "Try again". Team sync's
+ * offline reason is the same case: the live sync tries again by itself.
  */
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
@@ -76,5 +77,16 @@ describe('a degraded mbed bridge’s reason', () => {
     )
     locale.set('en')
     expect(errorText(t, reason('errors.timeout', { host: 'h', seconds: 5 }))).toMatch(/then try again/)
+  })
+})
+
+describe('team sync offline', () => {
+  it('says the server is away and what to check if it lasts: the live sync tries again by itself (cold trial: « Réessayez »)', () => {
+    locale.set('fr')
+    expect(errorText(t, reason('sync.offline', { reason: 'ECONNRESET' }, true))).toBe(
+      'Le serveur de synchronisation est injoignable\u00a0: la connexion a été coupée. Si cela se reproduit, vérifiez le réseau ou le proxy entre cet ordinateur et le service.',
+    )
+    locale.set('en')
+    for (const code of NAMED_TRANSPORT_CODES) expect(errorText(t, reason('sync.offline', { reason: code }, true)), code).not.toMatch(ASKS_TO_RETRY)
   })
 })

@@ -97,7 +97,7 @@ describe('the resting status of a forwarder', () => {
     expect(Object.fromEntries(entries.map((e) => [e.id, e.endedAbruptlyAt]))).toEqual({ plant: '2026-12-06T01:00:00.000Z', clean: null })
     const lines: string[] = []
     printStatuses(entries, false, (t) => lines.push(t))
-    expect(lines).toContain('plant: not running; the last run ended without stopping at 2026-12-06T01:00:00.000Z (killed or crashed); start it again to forward what waits at the broker')
+    expect(lines).toContain('plant: not running; the last run ended without stopping at 2026-12-06T01:00:00.000Z (killed or crashed); start it again to forward what waits on disk and at the broker')
     expect(lines).toContain('clean: not running')
   })
 })

@@ -229,7 +229,9 @@ export function printStatuses(entries: StatusEntry[], json: boolean, out: (t: st
       }
     } else {
       // As the app's card says it (cold trial: after a kill -9 the CLI said only 'not running').
-      out(`${e.id}: not running${e.endedAbruptlyAt ? `; the last run ended without stopping at ${e.endedAbruptlyAt} (killed or crashed); start it again to forward what waits at the broker` : ''}`)
+      out(
+        `${e.id}: not running${e.endedAbruptlyAt ? `; the last run ended without stopping at ${e.endedAbruptlyAt} (killed or crashed); start it again to forward what waits on disk and at the broker` : ''}`,
+      )
       for (const q of e.queues) out(`  ${q.ref}: ${countText(q.queued)} queued${q.oldestQueuedAt ? ` (oldest ${q.oldestQueuedAt})` : ''}, ${countText(q.dropped)} dropped`)
     }
   }

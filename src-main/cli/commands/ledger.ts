@@ -47,11 +47,34 @@ function previewLines(p: Preview): string[] {
 const itemLine = (i: ForwardItem) =>
   `${i.eventKey}\t${i.state}${i.txId ? `\t${i.txId}` : ''}${i.block ? `\tblock ${i.block}` : ''}${i.lastError ? `\t${i.lastError.name}: ${i.lastError.message}` : ''}`
 
-async function waitFinal(rt: Runtime, id: string): Promise<ForwardItem> {
+/** Where a target's node is, for a waiting line: its RPC URL (EVM) or Gateway peer (Fabric). */
+async function nodeOf(rt: Runtime, routeId: string): Promise<string> {
+  const route = (await rt.call('ledger:routes', {})).items.find((r) => r.id === routeId)
+  const target = (await rt.call('ledger:targets', {})).items.find((t) => t.id === route?.targetId)
+  if (!target) return 'its target'
+  return `target ${target.id} at ${target.settings.kind === 'evm' ? target.settings.rpcUrl : target.settings.endpoint}`
+}
+
+/**
+ * Waits for the item's end. Each try that fails and is made again (a node down, a link that drops) is said on
+ * stderr as it happens: without it the command was silent for as long as the node stayed away (cold trial: a minute
+ * of nothing at 2 a.m.), and the operator could not tell a wait from a hang, nor that Ctrl-C loses nothing.
+ */
+async function waitFinal(rt: Runtime, item: ForwardItem): Promise<ForwardItem> {
+  // A retry is a new next try (a submitted transaction checked again keeps its attempt count).
+  let said = item.nextAttemptAt
   for (;;) {
     const { items } = await rt.call('ledger:queue', { limit: 500 })
-    const item = items.find((i) => i.id === id)
-    if (item && (item.state === 'committed' || item.state === 'failed')) return item
+    const now = items.find((i) => i.id === item.id)
+    if (now && (now.state === 'committed' || now.state === 'failed')) return now
+    if (now?.lastError && now.nextAttemptAt !== said && !rt.json) {
+      said = now.nextAttemptAt
+      const next = now.nextAttemptAt ? `, next try at ${now.nextAttemptAt}` : ''
+      rt.err(
+        `fieldline: ${now.eventKey} not committed yet (${now.state}, attempt ${now.attempts}): ${now.lastError.name}: ${now.lastError.message} (${await nodeOf(rt, now.routeId)})${next}. ` +
+          'It stays queued and is tried again by itself; Ctrl-C stops waiting, and the desktop app, serve or `ledger run` sends it',
+      )
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -101,7 +124,7 @@ export function registerLedger(program: Command, withRuntime: WithRuntime): void
           return preview.dryRun?.ok ? EXIT.ok : EXIT.failed
         }
         const item = await rt.call('ledger:submit', { routeId: route, sample, ...(opts.eventKey ? { eventKey: opts.eventKey } : {}) })
-        const final = await waitFinal(rt, item.id)
+        const final = await waitFinal(rt, item)
         rt.out(rt.json ? JSON.stringify(final) : itemLine(final))
         return final.state === 'committed' ? EXIT.ok : EXIT.failed
       })(),

@@ -5,7 +5,7 @@ import { AppError } from '../common/errors'
 import type { DeviceDoc } from '../store/devices.store'
 import type { Db } from '../store/documents'
 import { convert, round, UNIT_SETS } from '../weather/units'
-import { weatherCachePages, type WeatherCacheDoc } from '../weather/weather.store'
+import { readAt, weatherCachePages, type WeatherCacheDoc } from '../weather/weather.store'
 
 type WeatherCondition = Extract<AlertCondition, { kind: 'weather' }>
 type WeatherRuleUnit = NonNullable<WeatherCondition['unit']>
@@ -74,7 +74,7 @@ export async function weatherHits(db: Db, rules: readonly AlertRule[]): Promise<
       const row = devices.rows[i]
       const device = row && 'doc' in row ? (row.doc as unknown as DeviceDoc | null | undefined) : null
       const at = device?.location
-      if (!at || doc.request?.latitude !== at.latitude || doc.request?.longitude !== at.longitude) return
+      if (!readAt(doc.request, at)) return
       for (const rule of rules) {
         const c = rule.condition
         if (c.kind !== 'weather' || !c.unit) continue

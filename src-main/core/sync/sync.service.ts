@@ -145,7 +145,9 @@ function offline(e: PouchFailure): AppError {
 function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: AppError } {
   const status = e.status ?? 0
   if (status === 401 || status === 403 || status === 404) return { state: 'error', reason: remoteRefusal(status, { reason: reasonOf(e) }, 'sync') }
-  return { state: 'offline', reason: offline(e) }
+  // The live sync tries again by itself (retry: true): the window says what to check if it lasts, not to try again.
+  const reason = offline(e)
+  return { state: 'offline', reason: new AppError(reason.code, reason.message, { ...reason.details, retrying: true }) }
 }
 
 interface ChangeInfo {

@@ -30,7 +30,7 @@ import { createOpenMeteoClient } from './open-meteo.client'
 import { createTwcClient } from './twc.client'
 import type { WeatherClient, WeatherClientOptions } from './weather-client'
 import { normaliseWeatherUrl, weatherEnvironment, type ResolvedWeather, type WeatherEnvironment } from './weather-config'
-import { newWeatherSettingsDoc, readWeatherCache, readWeatherSettings, weatherSecretAccount, writeWeatherCache, type WeatherRequest, type WeatherSettingsDoc } from './weather.store'
+import { newWeatherSettingsDoc, readAt, readWeatherCache, readWeatherSettings, weatherSecretAccount, writeWeatherCache, type WeatherRequest, type WeatherSettingsDoc } from './weather.store'
 
 export interface WeatherServiceDeps {
   db: Db
@@ -224,7 +224,10 @@ export function createWeatherService(deps: WeatherServiceDeps) {
 
     async forDevice(key: DeviceKey, options: { refresh?: boolean; units?: WeatherUnits | undefined } = {}): Promise<WeatherView> {
       const location = await locationOf(key)
-      const cached = await readWeatherCache(db, key)
+      // Only a reading taken where the device is now stands in for the provider (cold trial: a device moved from Paris
+      // to Brest showed Paris's weather « from the cache » while the provider refused the key).
+      const stored = await readWeatherCache(db, key)
+      const cached = stored && readAt(stored.request, location) ? stored : null
       const base = { typeId: key.typeId, deviceId: key.deviceId, location }
       let request: WeatherRequest
       let r: ResolvedWeather

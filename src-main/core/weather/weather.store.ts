@@ -48,6 +48,14 @@ export interface WeatherRequest {
   longitude: number
 }
 
+/**
+ * Whether a cached reading was taken at this position: one read elsewhere (the device moved since) is not the weather
+ * at the device, neither for its page nor for the fleet's alert rules, until the weather there is fetched.
+ */
+export function readAt(request: Pick<WeatherRequest, 'latitude' | 'longitude'> | undefined, at: { latitude: number; longitude: number } | null | undefined): boolean {
+  return !!at && request?.latitude === at.latitude && request?.longitude === at.longitude
+}
+
 export interface WeatherCacheDoc extends BaseDoc {
   kind: 'cache'
   request: WeatherRequest

@@ -4,11 +4,14 @@ import type { Translate } from '../../i18n'
 /** Words for the ledger's values, shared by the Extensions card, the route editor and the monitoring page. */
 
 /** A failure by its decoded name (EmptyAssetId, EndorseError, overflow…) with the node's or the rule's words. */
-export function failureText(t: Translate, failure: LedgerFailure): string {
+export function failureText(t: Translate, failure: LedgerFailure, where?: string): string {
   // A node that could not be reached is said in the operator's language (the RPC library's message is English and
   // names no cause); an HTTP status is kept, as it tells a proxy's error from a node that is down.
   if (failure.code === 'NETWORK' || failure.code === 'TIMEOUT') {
     const status = /^Http(\d{3})$/.exec(failure.name)?.[1]
+    // A queued event's try: which node, and that the queue tries again by itself (cold trial: « La connexion réseau a
+    // échoué. » beside a pending event, naming neither the node nor what happens next).
+    if (where !== undefined) return t('ledger.ui.queue.unreachable', { values: { where, status: status ? ` (HTTP ${status})` : '' } })
     return status ? `${t(`errors.code.${failure.code}`)} (HTTP ${status})` : t(`errors.code.${failure.code}`)
   }
   const args = failure.args && failure.args.length > 0 ? `(${failure.args.join(', ')})` : ''
