@@ -35,6 +35,23 @@ describe('the CouchDB peer', () => {
     }
   })
 
+  it('refuses a database creation by a CouchDB user who is not a server admin, and by wrong credentials, each with its own 401', async () => {
+    const peer = await startCouchPeer({ couchUsers: { admin: 'admin', password: 'admin-pw' } })
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
+    try {
+      await peer.addUser('writer', 'writer-pw', [])
+      const notAdmin = await fetch(`${peer.url}/newdb`, { method: 'PUT', headers: basic('writer', 'writer-pw') })
+      expect(notAdmin.status).toBe(401)
+      expect(await notAdmin.json()).toEqual({ error: 'unauthorized', reason: 'You are not a server admin.' })
+      const wrong = await fetch(`${peer.url}/newdb`, { method: 'PUT', headers: basic('writer', 'not-it') })
+      expect(wrong.status).toBe(401)
+      expect(await wrong.json()).toEqual({ error: 'unauthorized', reason: 'Name or password is incorrect.' })
+      expect((await fetch(`${peer.url}/newdb`, { method: 'PUT', headers: basic('admin', 'admin-pw') })).status).toBe(201)
+    } finally {
+      await peer.close()
+    }
+  })
+
   // What IBM's Cloudant SDK showed (test/integration/cloudant-conformance.test.ts): each of these was answered
   // otherwise by express-pouchdb alone.
   describe('as the Cloudant SDK found it', () => {

@@ -218,6 +218,22 @@ describe('historian → CouchDB', () => {
     expect(dest(f).queued).toBe(1)
   })
 
+  it('a CouchDB user who is not a server admin is told it may not create the database, not that its credentials were refused', async () => {
+    const p = await peer({ couchUsers: { admin: 'admin', password: 'admin-pw' } })
+    await p.addUser('writer', 'writer-pw', [])
+    const client = createCouchClient({ url: p.url, auth: { kind: 'basic', username: 'writer', password: 'writer-pw' } })
+    cleanups.push(() => client.close())
+    const refused = await client.createDb('iotp_testorg_hist_configuration').catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'historian.couchNotServerAdmin', params: { what: 'database', db: 'iotp_testorg_hist_configuration' } } } })
+    expect((refused as Error).message).toBe(
+      'CouchDB recognised the user, but only a server admin may create database iotp_testorg_hist_configuration: create it beforehand, or use a user allowed to create databases (a server admin)',
+    )
+    // A wrong password is still a refusal of the credentials.
+    const wrong = createCouchClient({ url: p.url, auth: { kind: 'basic', username: 'writer', password: 'not-it' } })
+    cleanups.push(() => wrong.close())
+    expect(await wrong.createDb('iotp_testorg_hist_configuration').catch((e: unknown) => e)).toMatchObject({ code: 'AUTH_FAILED', details: { ref: { key: 'historian.couchUnauthorized' } } })
+  })
+
   it('403 stops with the reason and keeps the events queued', async () => {
     const p = await peer({ apiKeys: { 'reader-key': 'reader' } })
     const { f, mbed } = await forwarder(couchDestination(p, {}, 'reader-key'))

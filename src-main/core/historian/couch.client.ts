@@ -89,12 +89,33 @@ export function targetText(t: CouchTarget): string {
   }
 }
 
+/**
+ * CouchDB answers 401, not 403, when credentials it accepted belong to a user who is not a server admin and the request
+ * needs one (creating a database; listing them on CouchDB 3): `{"error":"unauthorized","reason":"You are not a server
+ * admin."}` (docs/wire/couchdb-kafka.md §1). Wrong credentials get another reason, so the reason tells the two apart.
+ */
+function notServerAdmin(res: HttpResponse): boolean {
+  const parsed = couchError.safeParse(res.tryJson())
+  return parsed.success && parsed.data.error === 'unauthorized' && parsed.data.reason === 'You are not a server admin.'
+}
+
+function adminActionText(t: CouchTarget): string {
+  return t.what === 'database' ? `create database ${t.db}` : t.what === 'listDbs' ? 'list the databases' : `reach ${targetText(t)}`
+}
+
 /** The verdict on an answer that is not the one asked for. */
 export function couchFailure(res: HttpResponse, target: CouchTarget): DeliveryError {
   const reason = reasonOf(res)
   const what = targetText(target)
   // Every message names all three (a translation needs each placeholder of every branch).
   const params = { what: target.what, db: 'db' in target ? target.db : '', doc: 'doc' in target ? target.doc : '', reason, status: res.status }
+  if (res.status === 401 && notServerAdmin(res)) {
+    const advice = target.what === 'database' ? 'create it beforehand, or use a user allowed to create databases (a server admin)' : 'use a user allowed to do it (a server admin)'
+    return new DeliveryError('stop', 'FORBIDDEN', `CouchDB recognised the user, but only a server admin may ${adminActionText(target)}: ${advice}`, {
+      key: 'historian.couchNotServerAdmin',
+      params,
+    })
+  }
   if (res.status === 401) return new DeliveryError('stop', 'AUTH_FAILED', `CouchDB refused the credentials (${what}): ${reason}`, { key: 'historian.couchUnauthorized', params })
   if (res.status === 403) return new DeliveryError('stop', 'FORBIDDEN', `CouchDB forbids ${what}: ${reason}`, { key: 'historian.couchForbidden', params })
   if (res.status === 413) return new DeliveryError('split', 'TOO_LARGE', `CouchDB found ${what} too large: ${reason}`, { key: 'historian.couchTooLarge', params })

@@ -405,9 +405,12 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       return 403
     }
     const segments = path.split('/').filter(Boolean)
-    // CouchDB lets only server admins create a database; express-pouchdb crashes on the request instead (§1.4).
+    // CouchDB lets only server admins create a database; express-pouchdb crashes on the request instead (§1.4). CouchDB
+    // checks the credentials first: wrong ones get its usual 401 (docs/wire/couchdb-sync.md), right ones of a user who
+    // is not a server admin get 401 "You are not a server admin." (§1).
     if (passedThrough && req.method === 'PUT' && segments.length === 1 && req.headers.authorization !== adminHeader) {
-      json(res, 401, { error: 'unauthorized', reason: 'You are not a server admin.' })
+      const reason = (await signedIn(String(req.headers.authorization))) ? 'You are not a server admin.' : 'Name or password is incorrect.'
+      json(res, 401, { error: 'unauthorized', reason })
       return 401
     }
     if (req.method === 'PUT' && segments.length === 1) {
@@ -509,6 +512,14 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     const stored = await fetch(`http://127.0.0.1:${innerPort}/_users/${encodeURIComponent(id)}`, { headers: { authorization: adminHeader } })
     const before = stored.status === 200 ? ((await stored.json()) as { roles?: unknown }).roles : []
     return JSON.stringify(next.roles ?? []) !== JSON.stringify(before ?? [])
+  }
+
+  /** Whether the server behind the front accepts these Basic credentials (its `_users` database checks them). */
+  async function signedIn(authorization: string): Promise<boolean> {
+    const answer = await fetch(`http://127.0.0.1:${innerPort}/_session`, { headers: { authorization } })
+    if (answer.status !== 200) return false
+    const session = (await answer.json()) as { userCtx?: { name?: string | null } }
+    return typeof session.userCtx?.name === 'string'
   }
 
   /** The databases the server behind the front holds. */
