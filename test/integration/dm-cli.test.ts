@@ -82,12 +82,30 @@ describe('fieldline dm (library and invoke)', () => {
     expect((await run(['dm', 'show', 'pump-actions'])).out).toContain('seconds (required) ~ \\d{1,3} = 30')
     expect((await run(['dm', 'export', 'pump-actions'])).out.trim()).toBe(PACKAGE)
 
-    expect((await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', 'seconds=abc'])).code).toBe(2)
+    const badValue = await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', 'seconds=abc'])
+    expect(badValue.code).toBe(2)
+    // Nothing is sent, so nothing is said about sending.
+    expect(badValue.err).not.toContain('warning')
     const badType = await run(['dm', 'invoke', '--type', 'pu/mp', '--id', 'p-9', 'pump-actions/flush', '--timeout', '10'])
     expect(badType).toMatchObject({ code: 2 })
     expect(badType.err).toContain('Invalid typeId "pu/mp"')
+    // Cold trial: an action for a device the workspace does not hold went out without a word, and only "no response" came back.
     const ran = await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', '--timeout', '10'])
-    expect(ran).toMatchObject({ code: 0, out: 'pump-actions/flush on pump/p-9: rc 202 (accepted)\n' })
+    expect(ran).toMatchObject({
+      code: 0,
+      out: 'pump-actions/flush on pump/p-9: rc 202 (accepted)\n',
+      err: 'fieldline: warning: device pump/p-9 is not in the workspace; sending pump-actions/flush anyway\n',
+    })
+    expect((await run(['devices', 'add', 'pump', 'p-9'])).code).toBe(0)
+    expect((await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-9', 'pump-actions/flush', '--timeout', '10'])).err).toBe(
+      'fieldline: warning: device pump/p-9 is not marked as supporting pump-actions; sending pump-actions/flush anyway\n',
+    )
+    const unanswered = await run(['dm', 'invoke', '--type', 'pump', '--id', 'p-404', 'pump-actions/flush', '--timeout', '1'])
+    expect(unanswered).toMatchObject({
+      code: 1,
+      out: 'pump-actions/flush on pump/p-404: no response within 1 s (the device may not exist, or may not support pump-actions)\n',
+      err: 'fieldline: warning: device pump/p-404 is not in the workspace; sending pump-actions/flush anyway\n',
+    })
 
     expect((await run(['dm', 'remove', 'pump-actions'])).code).toBe(0)
     expect((await run(['dm', 'show', 'pump-actions'])).code).toBe(1)

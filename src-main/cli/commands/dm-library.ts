@@ -6,6 +6,7 @@ import { isAppError, type AppError } from '../../core/common/errors'
 import { parseOrThrow } from '../../core/common/validation'
 import { buildFields, invokeAction } from '../../core/dm-packages/invoke'
 import { appendAudit } from '../../core/store/audit.store'
+import { getDeviceDoc } from '../../core/store/devices.store'
 import { environmentLink, mqttEnvironment, platformFromEnvironment, platformRestSource } from '../platform-environment'
 import { cannotRead } from '../file-problems'
 import { decodePackageBytes } from '../../../src-shared/models/package-bytes'
@@ -176,7 +177,8 @@ export function registerDmLibrary(dm: Command, withRuntime: WithRuntime): void {
         const parameters = parsePairs(params)
         const input = { typeId: opts.type, deviceId: opts.id, bundleId, actionId, parameters, timeoutSeconds }
         const result = platformFromEnvironment(opts.profile) ? await viaEnvironment(rt, input) : await viaProfile(rt, { ...input, ...(opts.profile ? { platformProfile: opts.profile } : {}) })
-        const meaning = result.rc === null ? `no response within ${timeoutSeconds} s` : `rc ${result.rc} (${RC_MEANING[result.rc] ?? 'unknown code'})`
+        const meaning =
+          result.rc === null ? `no response within ${timeoutSeconds} s (the device may not exist, or may not support ${bundleId})` : `rc ${result.rc} (${RC_MEANING[result.rc] ?? 'unknown code'})`
         rt.out(rt.json ? JSON.stringify(result) : `${bundleId}/${actionId} on ${opts.type}/${opts.id}: ${meaning}`)
         return result.rc !== null && result.rc >= 200 && result.rc < 300 ? EXIT.ok : EXIT.failed
       }),
@@ -208,10 +210,23 @@ interface InvokeInput {
   platformProfile?: string
 }
 
+/**
+ * The command sends to any device (scripts reach devices the workspace does not hold), but says first, on stderr, when
+ * the workspace does not hold the device or does not mark it as supporting the package: otherwise the operator only
+ * sees "no response" and cannot tell a wrong ID from a slow device.
+ */
+async function warnIfUnsupported(rt: Runtime, input: InvokeInput): Promise<void> {
+  const device = await getDeviceDoc(rt.core.workspace.db, { typeId: input.typeId, deviceId: input.deviceId })
+  const label = `${input.typeId}/${input.deviceId}`
+  if (!device) rt.err(`fieldline: warning: device ${label} is not in the workspace; sending ${input.bundleId}/${input.actionId} anyway`)
+  else if (!(device.supportedBundles ?? []).includes(input.bundleId))
+    rt.err(`fieldline: warning: device ${label} is not marked as supporting ${input.bundleId}; sending ${input.bundleId}/${input.actionId} anyway`)
+}
+
 /** A saved platform profile: the same service as the UI (values checked, audited), without the "supported" mark. */
 async function viaProfile(rt: Runtime, input: InvokeInput) {
   try {
-    return await rt.core.packages.invoke(input, { actor: cliActor() }, { requireSupport: false })
+    return await rt.core.packages.invoke(input, { actor: cliActor() }, { requireSupport: false, beforeSend: () => warnIfUnsupported(rt, input) })
   } catch (e) {
     if (!isAppError(e)) throw e
     throw new CliError(rt.refusal(e.toInfo()), e.code === 'VALIDATION' || e.code === 'NOT_FOUND' ? EXIT.usage : EXIT.failed)
@@ -227,6 +242,7 @@ async function viaEnvironment(rt: Runtime, input: InvokeInput) {
   if (!action) throw new CliError(`fieldline: package ${input.bundleId} has no action ${input.actionId}`, EXIT.usage)
   const { fields, problems } = buildFields({ actionDisplayName: action.actionDisplayName, parameters: action.parameters }, input.parameters)
   if (problems.length > 0) throw new CliError(`fieldline: not sent: ${problems.map((p) => `${p.name} (${p.problem})`).join(', ')}`, EXIT.usage)
+  await warnIfUnsupported(rt, input)
   const link = environmentLink(rt, mqtt)
   try {
     await link.connect()

@@ -212,7 +212,7 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
      * package (nothing is sent otherwise), publishes the request and waits for the device's rc. Every
      * invocation is audited, answered or not.
      */
-    async invoke(input: ParsedInput<'packages:invoke'>, ctx: CallContext, options: { requireSupport?: boolean } = {}): Promise<Output<'packages:invoke'>> {
+    async invoke(input: ParsedInput<'packages:invoke'>, ctx: CallContext, options: { requireSupport?: boolean; beforeSend?: () => Promise<void> } = {}): Promise<Output<'packages:invoke'>> {
       const pkg = await mustGet(input.bundleId)
       const label = `${input.typeId}/${input.deviceId}`
       if (options.requireSupport !== false) {
@@ -234,6 +234,8 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
           { issues: problems.map((p) => ({ path: p.name, message: p.problem })) },
         )
       }
+      // Once the request is known to be valid: the CLI warns there about a device it cannot know to support the package.
+      await options.beforeSend?.()
       const profile = await profiles.resolve('platform', input.platformProfile || undefined)
       const link = await links.linkFor(profile)
       const target = `${label} ${input.bundleId}/${input.actionId}`
