@@ -439,6 +439,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'ledger:preview': (input) => ledger.preview(input),
     'ledger:submit': (input, ctx) => ledger.submit(input, ctx),
     'ledger:queue': (input) => ledger.queueList(input),
+    'ledger:item': (input) => ledger.item(input.itemId),
     'ledger:retry': (input, ctx) => ledger.retry(input.itemId, ctx),
     'ledger:head': (input) => ledger.head(input.targetId),
     'ledger:blocks': (input) => ledger.blocks(input.targetId, input.from, input.count),

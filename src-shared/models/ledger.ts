@@ -305,6 +305,8 @@ export const ledgerChannels = {
     input: z.object({ state: forwardStateSchema.optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
     output: z.object({ items: z.array(forwardItemSchema), counts: z.record(forwardStateSchema, z.number().int()) }),
   },
+  /** One queued event by its id, as it is now: what `ledger submit` waits on, without reading the whole queue. */
+  'ledger:item': { input: z.object({ itemId: z.string().min(1).max(400) }).strict(), output: forwardItemSchema },
   /** Sends a failed item again (audited), after the route or the contract was fixed. */
   'ledger:retry': { input: z.object({ itemId: z.string().min(1).max(400) }).strict(), output: forwardItemSchema },
   'ledger:head': { input: targetRef, output: ledgerHeadSchema },

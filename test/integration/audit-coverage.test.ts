@@ -80,6 +80,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'ledger:routes': 'reads routes',
   'ledger:preview': 'resolves a sample and dry-runs it (eth_call / evaluate): nothing is stored or submitted',
   'ledger:queue': 'reads the forward queue',
+  'ledger:item': 'reads one queued event',
   'ledger:head': 'reads the ledger',
   'ledger:blocks': 'reads the ledger',
   'ledger:tx': 'reads the ledger',

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newItemDoc } from '../../src-main/core/ledger/ledger.store'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir, testCore } from '../helpers/core'
 import { ASSET_ROUTE_ROWS, sample } from '../helpers/ledger'
@@ -85,6 +86,23 @@ describe('fieldline ledger', () => {
     expect(noKey.code).toBe(1)
     expect(noKey.out).toContain('noSignerKey')
   })
+
+  // Cold trial: submit scanned the first 500 items of the queue, newest first, every 100 ms: with more than 500 others
+  // changed after its own, it never saw its item again and waited for ever.
+  it('submit finds its own item among more than 500 other items that changed after it', async () => {
+    const core = await testCore(tmp.dir, { vault: createMemoryStore() })
+    const later = new Date(Date.now() + 86_400_000).toISOString()
+    const others = Array.from({ length: 600 }, (_, n) => ({
+      ...newItemDoc({ routeId, eventKey: `other-${n}`, source: { typeId: 'tracker', deviceId: `o-${n}`, eventId: 'status' }, payload: sample(`O-${n}`), receivedAt: later, manual: false }),
+      state: 'committed' as const,
+    }))
+    await core.workspace.db.bulkDocs(others)
+    await core.close()
+    const submitted = await run(tmp.dir, ['ledger', 'submit', routeId, '--sample', join(tmp.dir, 'ok.json'), '--event-key', 'among-600'])
+    // Without a signer key the item fails by name: what counts is that the command saw its end.
+    expect(submitted.code).toBe(1)
+    expect(submitted.out).toMatch(/^among-600\tfailed\t.*noSignerKey/)
+  }, 60_000)
 
   it('ledger run without a platform profile ends at once with 2 and the reason, instead of waiting for a signal', async () => {
     const ran = await run(tmp.dir, ['ledger', 'run'])

@@ -123,6 +123,12 @@ export function createLedgerService(deps: LedgerDeps) {
     return adapter
   }
 
+  async function itemDoc(itemId: string): Promise<ItemDoc> {
+    const doc = (await db.get(itemId).catch(() => null)) as ItemDoc | null
+    if (!doc || doc.kind !== 'ledgerItem') throw AppError.withRef('NOT_FOUND', `There is no queued event ${itemId}`, { key: 'ledger.itemNotFound' })
+    return doc
+  }
+
   async function routeDoc(id: string): Promise<RouteDoc | null> {
     if (!routeCache.has(id)) routeCache.set(id, await routes.get(id).catch(() => null))
     return routeCache.get(id) ?? null
@@ -320,10 +326,13 @@ export function createLedgerService(deps: LedgerDeps) {
       return { items: items.slice(0, input.limit), counts: queue.counts() }
     },
 
+    async item(itemId: string): Promise<ForwardItem> {
+      return toItem(await itemDoc(itemId))
+    },
+
     async retry(itemId: string, ctx: CallContext) {
       await queue.load()
-      const doc = (await db.get(itemId).catch(() => null)) as ItemDoc | null
-      if (!doc || doc.kind !== 'ledgerItem') throw AppError.withRef('NOT_FOUND', `There is no queued event ${itemId}`, { key: 'ledger.itemNotFound' })
+      const doc = await itemDoc(itemId)
       if (doc.state !== 'failed') throw AppError.withRef('CONFLICT', `Only a failed event can be sent again (this one is ${doc.state})`, { key: 'ledger.notFailed', params: { state: doc.state } })
       const item = await queue.requeue(itemId, (before) =>
         auditDoc({ actor: ctx.actor, action: 'ledger.retry', target: itemId, outcome: 'ok', before: { state: before.state, lastError: before.lastError } }),
