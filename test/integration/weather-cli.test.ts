@@ -79,6 +79,16 @@ describe('fieldline weather and fieldline devices locate', () => {
     expect(r.err).toMatch(/the provider could not be asked \(Cannot reach Open-Meteo at 127\.0\.0\.1:\d+.*\); this is the reading as of/)
   })
 
+  // Cold trial: serve started with FIELDLINE_WEATHER_API_KEY sent the operator to Extensions → Weather, which the key did not come from.
+  it('a key from FIELDLINE_WEATHER_API_KEY that the provider refuses names that variable, not the Weather card', async () => {
+    expect((await run(['devices', 'add', 'pump', 'p-key'])).code).toBe(0)
+    expect((await run(['devices', 'locate', 'pump', 'p-key', '--lat', String(SITES.gale.latitude), '--lon', String(SITES.gale.longitude)])).code).toBe(0)
+    const r = await run(['weather', 'pump', 'p-key', '--refresh'], { ...twc(), FIELDLINE_WEATHER_API_KEY: 'not-a-key-123456' })
+    expect(r.code).not.toBe(0)
+    expect(r.err).toContain('The Weather Company refused the API key (HTTP 401 CDN-0001: Invalid apiKey.); check FIELDLINE_WEATHER_API_KEY')
+    expect(r.err).not.toContain('not-a-key-123456')
+  })
+
   it('refuses bad FIELDLINE_WEATHER_* variables by name, and a device without a location', async () => {
     expect(await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_PROVIDER: 'accuweather' })).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_PROVIDER must be one of') })
     expect(await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_PROVIDER: 'twc' })).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_API_KEY is required') })

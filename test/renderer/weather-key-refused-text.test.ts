@@ -27,4 +27,23 @@ describe('a refused weather key', () => {
     locale.set('en')
     expect(errorText(t, refused)).toBe('The Weather Company refused the API key. Check it in Extensions → Weather → Configure: it may be mistyped, expired or revoked (code CDN-0001).')
   })
+
+  // Cold trial: serve started with FIELDLINE_WEATHER_API_KEY sent the operator to the Weather card, which does not hold that key.
+  it('names the environment variable when the key came from one, in French and English', () => {
+    const fromVariable: ErrorInfo = {
+      ...refused,
+      message: 'The Weather Company refused the API key (HTTP 401 CDN-0001: Invalid apiKey.); check FIELDLINE_WEATHER_API_KEY',
+      details: { ...refused.details, ref: { key: 'weather.envKeyRefused', params: { service: 'The Weather Company', name: 'FIELDLINE_WEATHER_API_KEY' } } },
+    }
+    locale.set('fr')
+    expect(errorText(t, fromVariable)).toBe(
+      'The Weather Company a refusé la clé d’API. Vérifiez la variable d’environnement FIELDLINE_WEATHER_API_KEY avec laquelle ce Fieldline a été démarré\u00a0: elle est peut-être mal saisie, expirée ou révoquée (code CDN-0001).',
+    )
+    locale.set('en')
+    const english = errorText(t, fromVariable)
+    expect(english).toBe(
+      'The Weather Company refused the API key. Check the environment variable FIELDLINE_WEATHER_API_KEY this Fieldline was started with: it may be mistyped, expired or revoked (code CDN-0001).',
+    )
+    expect(english).not.toContain('Extensions')
+  })
 })

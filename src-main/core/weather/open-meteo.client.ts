@@ -62,7 +62,12 @@ function instant(local: string, offsetSeconds: number): number | null {
 export function createOpenMeteoClient(options: WeatherClientOptions & { provider: Extract<WeatherProvider, 'open-meteo' | 'open-meteo-commercial'> }): WeatherClient {
   const http = weatherHttpClient(options, SERVICE)
   const now = options.now ?? (() => new Date())
-  const ctx: ProviderContext = { service: SERVICE, url: options.baseUrl, ...(options.apiKey ? { secret: options.apiKey } : {}) }
+  const ctx: ProviderContext = {
+    service: SERVICE,
+    url: options.baseUrl,
+    ...(options.apiKey ? { secret: options.apiKey } : {}),
+    ...(options.keyVariable ? { keyVariable: options.keyVariable } : {}),
+  }
 
   /** A stated unit, converted to `target`; a unit the response states that Fieldline does not know is refused, never guessed. */
   function converted(raw: number | null, units: Record<string, string>, variable: string, target: Unit): number | null {

@@ -53,7 +53,7 @@ function geocode(point: WeatherPoint): string {
 export function createTwcClient(options: WeatherClientOptions & { apiKey: string }): WeatherClient {
   const http = weatherHttpClient(options, SERVICE)
   const now = options.now ?? (() => new Date())
-  const ctx: ProviderContext = { service: SERVICE, url: options.baseUrl, secret: options.apiKey }
+  const ctx: ProviderContext = { service: SERVICE, url: options.baseUrl, secret: options.apiKey, ...(options.keyVariable ? { keyVariable: options.keyVariable } : {}) }
 
   async function get<S extends z.ZodType>(path: string, query: Record<string, string>, schema: S): Promise<{ value: z.output<S>; res: HttpResponse }> {
     const res = await http.request({ method: 'GET', path, query: { ...query, apiKey: options.apiKey }, headers: { accept: 'application/json', 'accept-encoding': 'gzip' } })

@@ -29,6 +29,8 @@ export interface WeatherClientOptions {
   baseUrl: string
   /** TWC's API key, or Open-Meteo's commercial key. */
   apiKey?: string
+  /** The environment variable the key came from, when it did: a refusal of the key names it, not the Weather card. */
+  keyVariable?: string
   logger?: Logger
   now?: () => Date
   timeoutMs?: Partial<HttpTimeouts>

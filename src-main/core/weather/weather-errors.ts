@@ -17,6 +17,8 @@ export interface ProviderContext {
   url: string
   /** Redacted from anything quoted: a key echoed in a body must not reach a message or a log. */
   secret?: string
+  /** Where the key came from when an environment variable gave it (serve or the CLI started with FIELDLINE_WEATHER_*). */
+  keyVariable?: string
 }
 
 function quote(text: string, ctx: ProviderContext): string {
@@ -66,6 +68,14 @@ export function providerError(res: HttpResponse, ctx: ProviderContext): AppError
       'NOT_FOUND',
       `${ctx.url} asks for credentials, which the free ${ctx.service} API never does (${quoted}); check the API URL`,
       { key: 'weather.asksForKey', params: { url: ctx.url, service: ctx.service } },
+      said,
+    )
+  // The Weather card cannot fix a key the environment gives: the refusal names the variable instead.
+  if (status === 401 && ctx.keyVariable)
+    return make(
+      'AUTH_FAILED',
+      `${ctx.service} refused the API key (${quoted}); check ${ctx.keyVariable}`,
+      { key: 'weather.envKeyRefused', params: { service: ctx.service, name: ctx.keyVariable } },
       said,
     )
   if (status === 401) return make('AUTH_FAILED', `${ctx.service} refused the API key (${quoted})`, { key: 'weather.authFailed', params: { service: ctx.service } }, said)

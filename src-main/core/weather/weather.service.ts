@@ -125,7 +125,12 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     const id = `${r.provider}\n${r.url}\n${r.apiKey ? createHash('sha256').update(r.apiKey).digest('hex') : ''}`
     let client = clients.get(id)
     if (!client) {
-      const options: WeatherClientOptions = { baseUrl: r.url, ...(logger ? { logger } : {}), ...(deps.now ? { now: deps.now } : {}) }
+      const options: WeatherClientOptions = {
+        baseUrl: r.url,
+        ...(env() ? { keyVariable: 'FIELDLINE_WEATHER_API_KEY' } : {}),
+        ...(logger ? { logger } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+      }
       client = r.provider === 'twc' ? createTwcClient({ ...options, apiKey: r.apiKey ?? '' }) : createOpenMeteoClient({ ...options, provider: r.provider, ...(r.apiKey ? { apiKey: r.apiKey } : {}) })
       clients.set(id, client)
     }
