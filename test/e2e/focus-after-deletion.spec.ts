@@ -2,7 +2,8 @@
  * Where the focus goes after a deletion, keyboard only, in English and French (cold trial: after deleting a profile or
  * an alert rule the focus went to the page's heading, and the notice's Undo was about 16 Tabs away). A deletion that
  * offers Undo puts the focus on that Undo (trash.svelte.ts reportDeletion: devices, profiles, packages, invitations
- * alike; there is no Undo shortcut), so Enter undoes it at once and Tab goes on from the notice. An alert rule is
+ * alike; there is no Undo shortcut), so Enter undoes it at once and Tab goes on from the notice; after the Undo the
+ * focus is on what came back (restored-focus.ts), where the Undo had left it on the page's heading. An alert rule is
  * removed for good (no Undo): the focus stays in the list, on the row that took its place, then on the "no rule" text.
  */
 import type { Locator, Page } from '@playwright/test'
@@ -58,6 +59,8 @@ for (const language of LANGUAGES) {
     await page.keyboard.press('Enter')
     await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: name }) })).toBeVisible()
     await expect(card.getByRole('heading', { name })).toBeVisible()
+    // The Undo went with its notice: the focus is on the profile that came back, not on the page's heading.
+    await expect(card.getByRole('article', { name })).toBeFocused()
   })
 
   test(`removing an alert rule keeps the focus in the list: the next rule's Remove, then the "no rule" text (${language})`, async ({ app }) => {
