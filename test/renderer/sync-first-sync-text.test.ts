@@ -30,7 +30,7 @@ describe('first sync progress', () => {
 
   it.each([
     ['en', 'Reaching the server…', '3 documents so far in 1 batch; the server has not said how many it holds yet', '1 of 4 documents in 1 batch, about 9 s left'],
-    ['fr', 'Connexion au serveur…', '3 documents reçus en 1 lot\u00a0; le serveur n’a pas encore dit combien il en garde', '1 document sur 4 en 1 lot, environ 9 s restantes'],
+    ['fr', 'Connexion au serveur…', '3 documents reçus en 1 lot\u202f; le serveur n’a pas encore dit combien il en garde', '1 document sur 4 en 1 lot, environ 9 s restantes'],
   ])('says it is reaching the server until the server has said its total, not « 0 documents sur 0 » (%s)', (language, reaching, soFar, known) => {
     locale.set(language)
     // No answer yet, or the credentials refused: the core has no total.
