@@ -63,6 +63,33 @@ for (const language of LANGUAGES) {
     await expect(card.getByRole('article', { name })).toBeFocused()
   })
 
+  test(`undoing a package's deletion puts the focus on its row (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await page.evaluate("location.hash = '#/packages'")
+    await expect(page.getByRole('heading', { level: 1, name: t('packages.title') })).toBeVisible()
+    const bundleId = 'valve-maintenance'
+    const text = JSON.stringify({ bundleId, displayName: { en_US: 'Valve maintenance' }, version: '3', actions: { flush: { actionDisplayName: { en_US: 'Flush' } } } })
+    await page.getByLabel(t('packages.file'), { exact: true }).setInputFiles({ name: 'valve.json', mimeType: 'application/json', buffer: Buffer.from(text) })
+    const row = page.getByTestId('package-row').filter({ hasText: bundleId })
+    await expect(row).toHaveCount(1)
+
+    await confirmWithKeyboard(
+      page,
+      page.getByRole('button', { name: t('packages.deleteLabel', { bundleId }) }),
+      page.getByRole('dialog', { name: t('packages.deleteConfirm', { bundleId }) }),
+      t('packages.delete'),
+    )
+    await expect(row).toHaveCount(0)
+    const undo = page.getByRole('button', { name: t('trash.undoLabel', { target: bundleId }) })
+    await expect(undo).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: bundleId }) })).toBeVisible()
+    // The row that came back has the focus (its first cell, the table's stop), not the page's heading.
+    await expect(row.locator('th, td').first()).toBeFocused()
+  })
+
   test(`removing an alert rule keeps the focus in the list: the next rule's Remove, then the "no rule" text (${language})`, async ({ app }) => {
     const { page } = app
     const t = words(language)
