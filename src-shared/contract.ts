@@ -435,6 +435,8 @@ export const channels = {
         parameters: safeRecordSchema(z.string().max(255), z.string().max(65_536), 256).default({}),
         timeoutSeconds: z.number().int().min(1).max(600).default(30),
         platformProfile: z.string().max(48).optional(),
+        /** The caller's name for this run, echoed by `packages:invokeSent` once the request has left for the device. */
+        runId: z.string().uuid().optional(),
       })
       .strict(),
     invocationResultSchema,
@@ -532,6 +534,11 @@ export const events = {
   ...trashEvents,
   'mail:changed': z.object({}),
   'packages:changed': z.object({}),
+  /**
+   * A run of `packages:invoke` that named itself (`runId`) has published its request: until then it was only preparing
+   * (the response subscription being set up), and the page must not say "sent".
+   */
+  'packages:invokeSent': z.object({ runId: z.string() }),
   'team:changed': z.object({}),
   'platform:state': z.object({
     profileId: z.string(),

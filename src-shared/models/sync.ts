@@ -152,8 +152,12 @@ export const syncStatusSchema = z.object({
   lastSyncAt: z.string().nullable(),
   push: directionSchema,
   pull: directionSchema,
-  /** Until the first catch-up is done: batches so far, documents of the server's total, and an estimate of the time left. */
-  firstSync: z.object({ batches: z.number().int(), docs: z.number().int(), total: z.number().int(), secondsLeft: z.number().nullable() }).nullable(),
+  /**
+   * Until the first catch-up is done: batches so far, documents of the server's total, and an estimate of the time left.
+   * `total` is null until the server has said how many documents it holds (not answered yet, or it refused the
+   * credentials): 0 would read as a server with nothing to pull (« 0 documents sur 0 »).
+   */
+  firstSync: z.object({ batches: z.number().int(), docs: z.number().int(), total: z.number().int().nullable(), secondsLeft: z.number().nullable() }).nullable(),
   /** Documents the server refused (never retried): the newest first, at most 200. */
   denied: z.array(syncDeniedSchema),
   deniedTotal: z.number().int(),

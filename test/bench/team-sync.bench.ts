@@ -152,12 +152,12 @@ try {
   await b.core.sync.start(ACTOR)
   const pullLog = memoryLog('pull', t0, async () => {
     const f = (await b.core.sync.status()).firstSync
-    return f ? `${fmt(f.docs)} of ${fmt(f.total)} in ${f.batches} batches, estimate ${f.secondsLeft ?? '?'} s left` : 'caught up'
+    return f ? `${fmt(f.docs)} of ${f.total === null ? '?' : fmt(f.total)} in ${f.batches} batches, estimate ${f.secondsLeft ?? '?'} s left` : 'caught up'
   })
   await untilLive(b.core, async () => {
     await pullLog.tick()
     const s = await b.core.sync.status()
-    if (!halfway && s.firstSync && s.firstSync.total > 0 && s.firstSync.docs >= s.firstSync.total / 2) {
+    if (!halfway && s.firstSync && s.firstSync.total !== null && s.firstSync.total > 0 && s.firstSync.docs >= s.firstSync.total / 2) {
       halfway = `${fmt(s.firstSync.docs)} of ${fmt(s.firstSync.total)} in ${s.firstSync.batches} batches after ${seconds(performance.now() - t0)} s, estimate ${s.firstSync.secondsLeft ?? '?'} s left`
     }
   })

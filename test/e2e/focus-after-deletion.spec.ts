@@ -2,7 +2,8 @@
  * Where the focus goes after a deletion, keyboard only, in English and French (cold trial: after deleting a profile or
  * an alert rule the focus went to the page's heading, and the notice's Undo was about 16 Tabs away). A deletion that
  * offers Undo puts the focus on that Undo (trash.svelte.ts reportDeletion: devices, profiles, packages, invitations
- * alike; there is no Undo shortcut), so Enter undoes it at once and Tab goes on from the notice. An alert rule is
+ * alike; there is no Undo shortcut), so Enter undoes it at once and Tab goes on from the notice; after the Undo the
+ * focus is on what came back (restored-focus.ts), where the Undo had left it on the page's heading. An alert rule is
  * removed for good (no Undo): the focus stays in the list, on the row that took its place, then on the "no rule" text.
  */
 import type { Locator, Page } from '@playwright/test'
@@ -58,6 +59,35 @@ for (const language of LANGUAGES) {
     await page.keyboard.press('Enter')
     await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: name }) })).toBeVisible()
     await expect(card.getByRole('heading', { name })).toBeVisible()
+    // The Undo went with its notice: the focus is on the profile that came back, not on the page's heading.
+    await expect(card.getByRole('article', { name })).toBeFocused()
+  })
+
+  test(`undoing a package's deletion puts the focus on its row (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await page.evaluate("location.hash = '#/packages'")
+    await expect(page.getByRole('heading', { level: 1, name: t('packages.title') })).toBeVisible()
+    const bundleId = 'valve-maintenance'
+    const text = JSON.stringify({ bundleId, displayName: { en_US: 'Valve maintenance' }, version: '3', actions: { flush: { actionDisplayName: { en_US: 'Flush' } } } })
+    await page.getByLabel(t('packages.file'), { exact: true }).setInputFiles({ name: 'valve.json', mimeType: 'application/json', buffer: Buffer.from(text) })
+    const row = page.getByTestId('package-row').filter({ hasText: bundleId })
+    await expect(row).toHaveCount(1)
+
+    await confirmWithKeyboard(
+      page,
+      page.getByRole('button', { name: t('packages.deleteLabel', { bundleId }) }),
+      page.getByRole('dialog', { name: t('packages.deleteConfirm', { bundleId }) }),
+      t('packages.delete'),
+    )
+    await expect(row).toHaveCount(0)
+    const undo = page.getByRole('button', { name: t('trash.undoLabel', { target: bundleId }) })
+    await expect(undo).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: bundleId }) })).toBeVisible()
+    // The row that came back has the focus (its first cell, the table's stop), not the page's heading.
+    await expect(row.locator('th, td').first()).toBeFocused()
   })
 
   test(`removing an alert rule keeps the focus in the list: the next rule's Remove, then the "no rule" text (${language})`, async ({ app }) => {

@@ -82,6 +82,8 @@ test('deleting a device from its page: the focus goes to the Undo of its notice,
   await page.keyboard.press('Enter')
   await expect(page.getByRole('status').filter({ hasText: 'meter/del-2 restored.' })).toBeVisible()
   await expect(rows.filter({ hasText: 'del-2' })).toHaveCount(1)
+  // The Undo went with its notice: the focus is on the device's row once the (late) list shows it, not on the heading.
+  await expect(rows.filter({ hasText: 'del-2' })).toBeFocused()
 })
 
 test('restoring from the trash: the focus goes to the entry that took its place, the one before, then the "trash is empty" text', async ({ app }) => {

@@ -462,7 +462,10 @@ test.describe('with a broker', () => {
       await run.getByLabel('Action', { exact: true }).selectOption('enablePlugin')
       await run.getByLabel('pluginId').fill('p1')
       await run.getByRole('button', { name: 'Run action' }).click()
+      // While the core waits for the link, nothing has left: the page says it is preparing, not "sent" (cold trial).
+      await expect(run.getByRole('status')).toContainText('Preparing: setting up the wait for the device’s response; nothing sent yet…')
       await expect(run.getByRole('status')).toContainText('Not connected to the MQTT broker (reconnecting…); the message was not sent.', { timeout: 20_000 })
+      await expect(run.getByRole('status')).not.toContainText('Action sent')
       expect(received.map((r) => r.action)).not.toContain('enablePlugin')
     } finally {
       await device.endAsync(true)

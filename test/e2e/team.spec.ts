@@ -177,6 +177,8 @@ test.describe('with the keychain', () => {
     await expect(page.getByRole('status').filter({ hasText: 'Élodie Martin <elodie@example.org> restored.' })).toBeVisible()
     await expect(row).toContainText('Revoked')
     await expect(row).toContainText('2 attempts')
+    // The Undo went with its notice: the focus is on the row that came back (its first cell), not the page's heading.
+    await expect(row.locator('th, td').first()).toBeFocused()
   })
 
   test('SendGrid with username: a malformed paste is pointed out by line and column; the password is never shown or kept', async ({ app }) => {

@@ -106,8 +106,12 @@ describe('sync setup', () => {
     const e = await rejection(core.call('sync:verify', {}))
     expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('AUTH_FAILED')
     await core.call('sync:start', {})
+    // Before the server has answered, the first sync's total is not known: not 0 (« 0 documents sur 0 »).
+    expect((await core.call('sync:status', {})).firstSync).toEqual({ batches: 0, docs: 0, total: null, secondsLeft: null })
     await expect.poll(async () => (await core.call('sync:status', {})).state, POLL).toBe('error')
     expect((await core.call('sync:status', {})).reason?.code).toBe('AUTH_FAILED')
+    // The credentials refused, the server never said how many documents it holds.
+    expect((await core.call('sync:status', {})).firstSync?.total).toBeNull()
   })
 
   it('refuses plain http to another computer and a URL with credentials, storing nothing', async () => {

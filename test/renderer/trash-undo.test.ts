@@ -5,6 +5,9 @@ import { ok, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
+// The DOM side (which element takes the focus) is the e2e's (focus-after-deletion.spec.ts); here, that it is asked for.
+const { focusRestored } = vi.hoisted(() => ({ focusRestored: vi.fn() }))
+vi.mock('../../src-renderer/src/lib/restored-focus', () => ({ focusRestored }))
 
 const { TrashState } = await import('../../src-renderer/src/lib/state/trash.svelte')
 const { notices } = await import('../../src-renderer/src/lib/state/notices.svelte')
@@ -34,6 +37,7 @@ describe('the notice that confirms a deletion', () => {
   beforeEach(() => {
     vi.useFakeTimers()
     fake.reset()
+    focusRestored.mockClear()
     for (const n of notices.items) notices.dismiss(n.id)
   })
   afterEach(() => vi.useRealTimers())
@@ -54,6 +58,8 @@ describe('the notice that confirms a deletion', () => {
     await Promise.all([first, second])
     await settle()
     expect(notices.items.map(said)).toEqual([['success', 'meter/m-1 restored.', undefined]])
+    // The Undo that had the focus is gone: the focus goes to what came back (cold trial: it fell to the page's heading).
+    expect(focusRestored.mock.calls).toEqual([[ENTRY]])
   })
 
   it('says why a restore was refused, and the deletion notice gives way to it', async () => {
@@ -63,6 +69,8 @@ describe('the notice that confirms a deletion', () => {
     fake.answer('trash:restore', { ok: false, error: { code: 'CONFLICT', message: 'taken', details: { ref: { key: 'trash.keyTaken', params: { target: ENTRY.target } } } } })
     await running
     expect(notices.items.map(said)).toEqual([['error', 'refused: trash.keyTaken', undefined]])
+    // Nothing came back: the focus is not sent looking for it.
+    expect(focusRestored).not.toHaveBeenCalled()
   })
 
   it('gives way when the entry is restored from the Trash view, whose Undo would only be refused (cold trial)', async () => {

@@ -19,4 +19,11 @@ describe('the team sync status in the CLI', () => {
     expect(lines).toContain('first sync   1,500 of 200,003 documents in 1 batch')
     expect(lines).toContain('refused      2,500')
   })
+  it("says the server's total is not known yet rather than '0 of 0 documents' (cold trial: credentials refused)", () => {
+    const s = stoppedSyncStatus(true)
+    s.firstSync = { batches: 0, docs: 0, total: null, secondsLeft: null }
+    expect(statusLines(s)).toContain('first sync   reaching the server')
+    s.firstSync = { batches: 2, docs: 1, total: null, secondsLeft: null }
+    expect(statusLines(s)).toContain('first sync   1 document so far in 2 batches')
+  })
 })

@@ -107,9 +107,12 @@ export function statusLines(s: SyncStatus): string[] {
   lines.push(`pulled       ${countText(s.pull.docs)}${s.pull.pending === null ? '' : ` (${countText(s.pull.pending)} pending)`}`)
   if (s.firstSync) {
     const left = s.firstSync.secondsLeft === null ? '' : `, about ${countText(s.firstSync.secondsLeft)} s left`
-    lines.push(
-      `first sync   ${countText(s.firstSync.docs)} of ${countOf(s.firstSync.total, 'document')} in ${countText(s.firstSync.batches)} ${s.firstSync.batches === 1 ? 'batch' : 'batches'}${left}`,
-    )
+    const { docs, total, batches } = s.firstSync
+    const batchText = `${countText(batches)} ${batches === 1 ? 'batch' : 'batches'}`
+    // The server's total unknown (no answer yet, or the credentials refused): not "0 of 0 documents".
+    if (total !== null) lines.push(`first sync   ${countText(docs)} of ${countOf(total, 'document')} in ${batchText}${left}`)
+    else if (docs === 0) lines.push('first sync   reaching the server')
+    else lines.push(`first sync   ${countOf(docs, 'document')} so far in ${batchText}`)
   }
   if (s.refused.length > 0) lines.push(`read-only    ${s.refused.join(', ')} (the server refuses this role's changes)`)
   lines.push(`refused      ${countText(s.deniedTotal)}`)

@@ -52,6 +52,8 @@ export interface InvokeRequest {
   actionId: string
   fields: { field: string; value: string }[]
   timeoutMs: number
+  /** Called once the broker has the request (published): before that nothing has left, whatever the caller shows. */
+  onSent?: () => void
 }
 
 /**
@@ -83,12 +85,14 @@ export async function invokeAction(req: InvokeRequest): Promise<InvocationResult
     // The broker may go away between the state check and the grant: the timeout then ends the wait, unsent.
     const subscribed = await Promise.race([unsubscribe.ready.then(() => true), answered.then(() => false)])
     if (!subscribed) {
+      // The link may still say "connected" (a broker just killed): the key says what did not happen, not the state.
       throw AppError.withRef('NETWORK', "The platform's MQTT broker did not accept the response subscription in time; the action was not sent", {
-        key: 'platform.notConnected',
-        params: { state: req.link.state },
+        key: 'dm.notSubscribed',
+        params: { seconds: Math.ceil(req.timeoutMs / 1000) },
       })
     }
     await req.link.publish(topic, { d: { fields: req.fields }, reqId }, { qos: 1 })
+    req.onSent?.()
     const rc = await answered
     return { reqId, rc, timedOut: rc === null, topic }
   } finally {

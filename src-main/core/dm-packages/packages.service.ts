@@ -241,7 +241,17 @@ export function createPackagesService({ db, bus, profiles, links }: PackagesDeps
       const target = `${label} ${input.bundleId}/${input.actionId}`
       try {
         if (link.state !== 'connected') await Promise.race([link.connect(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
-        const result = await invokeAction({ link, typeId: input.typeId, deviceId: input.deviceId, bundleId: input.bundleId, actionId: input.actionId, fields, timeoutMs: input.timeoutSeconds * 1000 })
+        const { runId } = input
+        const result = await invokeAction({
+          link,
+          typeId: input.typeId,
+          deviceId: input.deviceId,
+          bundleId: input.bundleId,
+          actionId: input.actionId,
+          fields,
+          timeoutMs: input.timeoutSeconds * 1000,
+          ...(runId ? { onSent: () => bus.emit('packages:invokeSent', { runId }) } : {}),
+        })
         const ok = result.rc !== null && result.rc >= 200 && result.rc < 300
         await appendAudit(db, {
           actor: ctx.actor,

@@ -521,8 +521,14 @@ export function createSyncService(deps: SyncServiceDeps) {
       const first = status.firstSync
       const done = c.docs_read ?? first.docs
       const elapsed = (Date.now() - (running?.started ?? Date.now())) / 1000
-      const left = Math.max(first.total - done, 0)
-      change.firstSync = { batches: first.batches + 1, docs: done, total: Math.max(first.total, done), secondsLeft: done > 0 ? Math.round((elapsed / done) * left) : null }
+      // The server's total not known yet: no total and no estimate, rather than the documents read so far as the total.
+      const left = first.total === null ? null : Math.max(first.total - done, 0)
+      change.firstSync = {
+        batches: first.batches + 1,
+        docs: done,
+        total: first.total === null ? null : Math.max(first.total, done),
+        secondsLeft: done > 0 && left !== null ? Math.round((elapsed / done) * left) : null,
+      }
     }
     publish(change)
     pendingAfter(dir, c)
@@ -600,7 +606,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       ...stoppedSyncStatus(true),
       state: 'syncing',
       lastSyncAt: state.lastSyncAt,
-      firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: 0, secondsLeft: null } : null,
+      firstSync: state.lastSyncAt === null ? { batches: 0, docs: 0, total: null, secondsLeft: null } : null,
       denied: state.denied.slice(0, SHOWN_DENIED),
       deniedTotal: state.deniedTotal,
       // The remembered role holds until the server says again, at this start.

@@ -13,15 +13,28 @@ export type RunOutcome =
 
 const TICK_MS = 1000
 
+/** A random UUID (v4) naming one run; getRandomValues, for crypto.randomUUID is missing over plain http (serve mode on a LAN). */
+function newRunId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
 /**
  * Runs one package's actions on one device. An invocation waits for the device's answer for up to its timeout
  * (minutes, possibly): the call is simply awaited, so the rest of the page stays usable, and a once-a-second tick
- * drives the progress the operator watches meanwhile.
+ * drives the progress the operator watches meanwhile. It is `sent` only once the core says the request left
+ * (`packages:invokeSent` for this run): before, the core is still setting up the wait for the response, and with the
+ * broker just gone nothing leaves at all (cold trial: the page said "Action sent" then).
  */
 export class ActionRunner {
   readonly device: DeviceKey
   readonly bundleId: string
   running = $state(false)
+  /** Whether the running action's request has left for the device. */
+  sent = $state(false)
   /** Seconds since the running action was sent (whole seconds, for the progress bar). */
   elapsed = $state(0)
   timeoutSeconds = $state(30)
@@ -37,18 +50,27 @@ export class ActionRunner {
   async run(input: { actionId: string; parameters: Record<string, string>; timeoutSeconds: number; platformProfile?: string }): Promise<void> {
     if (this.running) return
     this.running = true
+    this.sent = false
     this.outcome = null
     this.timeoutSeconds = input.timeoutSeconds
     this.elapsed = 0
-    const started = Date.now()
-    this.#timer = setInterval(() => {
-      this.elapsed = Math.min(input.timeoutSeconds, Math.floor((Date.now() - started) / 1000))
-    }, TICK_MS)
-    const request: InvokeInput = { ...this.device, bundleId: this.bundleId, ...input }
+    const runId = newRunId()
+    // The device's time to answer counts from the sending, which the core says once done.
+    const stopListening = api.on('packages:invokeSent', (event) => {
+      if (event.runId !== runId || this.sent) return
+      this.sent = true
+      const started = Date.now()
+      this.#timer = setInterval(() => {
+        this.elapsed = Math.min(input.timeoutSeconds, Math.floor((Date.now() - started) / 1000))
+      }, TICK_MS)
+    })
+    const request: InvokeInput = { ...this.device, bundleId: this.bundleId, ...input, runId }
     const result = await api.invoke('packages:invoke', request)
+    stopListening()
     clearInterval(this.#timer)
     if (this.#disposed) return
     this.running = false
+    this.sent = false
     if (result.ok) {
       this.outcome = result.value.timedOut
         ? { kind: 'timedOut', result: result.value, actionId: input.actionId, timeoutSeconds: input.timeoutSeconds }

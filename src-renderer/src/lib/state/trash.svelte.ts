@@ -1,6 +1,7 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { TrashEntry } from '../../../../src-shared/models/trash'
 import { api } from '../api'
+import { focusRestored } from '../restored-focus'
 import { EventStore, follow, itemsOf } from './event-store.svelte'
 import { notices, type NoticeText } from './notices.svelte'
 
@@ -86,7 +87,8 @@ export class TrashState extends EventStore<TrashEntry[]> {
   /**
    * Says how a deletion went. A deletion the core acknowledged is confirmed by a notice with an Undo button that
    * restores the trash entry, and that button has the focus (every deletion with Undo alike: a device, a profile, a
-   * package, an invitation); the notice then gives way to the restore's outcome. Returns whether it was deleted.
+   * package, an invitation); the notice then gives way to the restore's outcome, and the focus goes to what came back
+   * (the Undo it was on is gone). Returns whether it was deleted.
    */
   reportDeletion(result: Result<{ trashId: string }>, texts: DeletionTexts): boolean {
     if (!result.ok) {
@@ -105,8 +107,10 @@ export class TrashState extends EventStore<TrashEntry[]> {
         undone = true
         const restored = await this.restore(trashId)
         this.#withdrawUndo([trashId])
-        if (restored.ok) notices.push('success', texts.restored)
-        else notices.push('error', texts.refused(restored.error))
+        if (restored.ok) {
+          notices.push('success', texts.restored)
+          focusRestored(restored.value.restored)
+        } else notices.push('error', texts.refused(restored.error))
       },
     })
     this.#undoNotices.set(trashId, id)
