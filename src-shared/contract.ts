@@ -436,7 +436,7 @@ export const channels = {
         timeoutSeconds: z.number().int().min(1).max(600).default(30),
         platformProfile: z.string().max(48).optional(),
         /** The caller's name for this run, echoed by `packages:invokeSent` once the request has left for the device. */
-        runId: z.string().uuid().optional(),
+        runId: z.string().uuid().max(36).optional(),
       })
       .strict(),
     invocationResultSchema,
