@@ -117,6 +117,25 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     await core.call('sim:changeStatus', { ...device, status: 'activated' })
   })
 
+  it('refuses, sent or queued, a character the chosen data coding cannot carry, naming it, and sends nothing', async () => {
+    const smsBefore = peer.stats().smsSent
+    const cases = [
+      { text: 'Température ≥ 5', dataCoding: 0, character: '≥' },
+      { text: 'Alerte 🙂', dataCoding: 3, character: '🙂' },
+      { text: 'Arrêt', dataCoding: 1, character: 'ê' },
+    ] as const
+    for (const { text, dataCoding, character } of cases) {
+      for (const queue of [false, true]) {
+        expect(await core.dispatcher.invoke('sim:sendSms', { ...device, text, dataCoding, queue })).toMatchObject({
+          ok: false,
+          error: { code: 'VALIDATION', details: { ref: { key: 'sim.smsCharacter', params: { character, coding: String(dataCoding) } } } },
+        })
+      }
+    }
+    expect(peer.stats().smsSent).toBe(smsBefore)
+    expect((await core.call('outbox:list', {})).items.filter((i) => i.action === 'sim.sendSms')).toEqual([])
+  })
+
   it('sends an SMS once and follows it to a final status', async () => {
     const sent = await core.call('sim:sendSms', { ...device, text: 'ping' })
     expect(sent.smsMsgId).toMatch(/^\d+$/)

@@ -16,7 +16,7 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
-import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
+import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
 
 type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
@@ -334,6 +334,8 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     async sendSms(input: ParsedInput<'sim:sendSms'>, ctx: CallContext): Promise<Output<'sim:sendSms'>> {
       const r = await resolve(input)
       if (input.queue) {
+        // Refused now, as a direct send would be, rather than when the queue is sent and the operator has moved on.
+        checkSms(input.text, input.dataCoding === undefined ? {} : { dataCoding: input.dataCoding })
         const params: OutboxDoc['params'] = input.dataCoding === undefined ? { text: input.text } : { text: input.text, dataCoding: input.dataCoding }
         return { outcome: 'queued', sim: null, outboxId: await queue(r, 'sim.sendSms', params, ctx), smsMsgId: null }
       }
