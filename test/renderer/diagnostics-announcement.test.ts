@@ -12,8 +12,19 @@ import { diagnosticsAnnouncement } from '../../src-renderer/src/lib/diagnostics-
 
 const t: Translate = (key, options) => get(format)(key, options)
 
-const warning: Diagnostic = { severity: 'warning', line: 1, column: 2, message: 'Unknown extension "bogus".' }
-const error: Diagnostic = { severity: 'error', line: 3, column: 14, message: 'Expected a value.' }
+/** A message without a catalogue entry is said as the core wrote it (translateRef's fallback). */
+const diagnostic = (severity: Diagnostic['severity'], line: number, column: number, message: string): Diagnostic => ({
+  severity,
+  message,
+  ref: { key: 'test.noSuchKey' },
+  pointer: '',
+  line,
+  column,
+  endLine: line,
+  endColumn: column + 1,
+})
+const warning = diagnostic('warning', 1, 2, 'Unknown extension "bogus".')
+const error = diagnostic('error', 3, 14, 'Expected a value.')
 
 afterEach(() => locale.set('en'))
 
