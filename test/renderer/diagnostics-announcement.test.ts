@@ -30,7 +30,7 @@ afterEach(() => locale.set('en'))
 
 describe('the announcement of an editor’s problems', () => {
   it('says there is none when the document is clean', () => {
-    expect(diagnosticsAnnouncement(t, [])).toBe('No problems found.')
+    expect(diagnosticsAnnouncement(t, [])).toBe('The document has no problems now.')
   })
 
   it('counts them and names the first error (what refuses the save) with its place, before any warning', () => {
@@ -40,7 +40,7 @@ describe('the announcement of an editor’s problems', () => {
 
   it('speaks French in a French window, with its typography', async () => {
     await locale.set('fr')
-    expect(diagnosticsAnnouncement(t, [])).toBe('Aucun problème détecté.')
+    expect(diagnosticsAnnouncement(t, [])).toBe('Le document n’a plus aucun problème.')
     expect(diagnosticsAnnouncement(t, [warning, error])).toBe('2 problèmes\u202f; le premier, ligne 3, colonne 14\u00a0: Expected a value.')
   })
 })
