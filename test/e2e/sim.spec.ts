@@ -80,6 +80,12 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await panel.getByLabel('SMS text').fill('x'.repeat(71))
   await expect(panel.getByText(/Too long for this encoding: 71 characters, at most 70/)).toBeVisible()
   await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
+  // A character GSM 7-bit cannot carry would reach the SIM as something else: named, and nothing can be sent.
+  await panel.getByLabel('Encoding').selectOption({ label: 'GSM 7-bit (160)' })
+  await panel.getByLabel('SMS text').fill('Température ≥ 5')
+  await expect(panel.getByText('“≥” cannot be sent in GSM 7-bit (160): choose UCS-2 or Default to send it.')).toBeVisible()
+  await expect(panel.getByLabel('SMS text')).toHaveAttribute('aria-invalid', 'true')
+  await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
   await panel.getByLabel('Encoding').selectOption({ label: 'Default (320)' })
   await panel.getByLabel('SMS text').fill('Hello from Fieldline')
   await expect(panel.getByText('20 / 320 characters')).toBeVisible()

@@ -271,12 +271,22 @@ describe('fieldline sim (Control Center) against the peer', () => {
   })
 
   it('shows a SIM as the normalised model, and changes its state with an audit entry', async () => {
-    const iccid = peer.iccids[1]!
+    const iccid = peer.iccids[0]!
     const shown = JSON.parse((await run(['--json', 'sim', 'show', iccid])).out) as { iccid: string; carrier: string; monthToDate: { dataBytes: number } }
     expect(shown).toMatchObject({ iccid, carrier: 'jasper', monthToDate: { dataBytes: expect.any(Number) } })
     // $USER is not who is at the keyboard (unset on Windows, anything in a script): the trail names the OS user, as the window does.
     expect(await run(['sim', 'status', iccid, 'RETIRED'], { USER: 'not-the-os-user' })).toMatchObject({ code: 0, out: expect.stringContaining('→ retired') })
     expect(peer.stats().statusChanges).toEqual([expect.objectContaining({ iccid, status: 'RETIRED' })])
+    // No way back from the end of its life, nor another plan (docs/wire/control-center.md §1.13): refused, nothing sent.
+    for (const args of [
+      ['status', iccid, 'ACTIVATED'],
+      ['plan', iccid, peer.ratePlans[0]!],
+    ]) {
+      const refused = await run(['sim', ...args])
+      expect(refused.code).toBe(1)
+      expect(refused.err).toContain(`SIM ${iccid} is retired: Fieldline changes nothing of a SIM at the end of its life`)
+    }
+    expect(peer.stats().statusChanges).toHaveLength(1)
     const core = await testCore(join(dir, 'data'))
     try {
       expect((await core.call('audit:list', { query: 'sim.changeStatus' })).items).toMatchObject([{ actor: `cli:${osActor()}` }])

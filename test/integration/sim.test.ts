@@ -113,8 +113,39 @@ describe('SIM operations through the bridge, against the Control Center peer', (
       expect(peer.stats().smsSent).toBe(smsBefore)
       expect((await core.call('audit:list', { query: 'sim.sendSms' })).total).toBe(audited)
     }
-    // Only the carrier's word counts: the cached copy is not trusted once the carrier can say otherwise.
-    await core.call('sim:changeStatus', { ...device, status: 'activated' })
+    // A retired SIM is changed no further by Fieldline (§1.13), and nothing reaches the carrier.
+    const changes = peer.stats().statusChanges.length
+    expect(await core.dispatcher.invoke('sim:changeStatus', { ...device, status: 'activated' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', details: { ref: { key: 'sim.endOfLife', params: { status: 'retired' } } } },
+    })
+    expect(peer.stats().statusChanges).toHaveLength(changes)
+    // Brought back at the carrier itself: only the carrier's word counts, the cached copy is not trusted once it can say otherwise.
+    const res = await fetch(`${peer.url}/rws/api/v1/devices/${peer.iccids[3]}`, {
+      method: 'PUT',
+      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'ACTIVATED' }),
+    })
+    expect(res.status).toBe(200)
+  })
+
+  it('refuses, sent or queued, a character the chosen data coding cannot carry, naming it, and sends nothing', async () => {
+    const smsBefore = peer.stats().smsSent
+    const cases = [
+      { text: 'Température ≥ 5', dataCoding: 0, character: '≥' },
+      { text: 'Alerte 🙂', dataCoding: 3, character: '🙂' },
+      { text: 'Arrêt', dataCoding: 1, character: 'ê' },
+    ] as const
+    for (const { text, dataCoding, character } of cases) {
+      for (const queue of [false, true]) {
+        expect(await core.dispatcher.invoke('sim:sendSms', { ...device, text, dataCoding, queue })).toMatchObject({
+          ok: false,
+          error: { code: 'VALIDATION', details: { ref: { key: 'sim.smsCharacter', params: { character, coding: String(dataCoding) } } } },
+        })
+      }
+    }
+    expect(peer.stats().smsSent).toBe(smsBefore)
+    expect((await core.call('outbox:list', {})).items.filter((i) => i.action === 'sim.sendSms')).toEqual([])
   })
 
   it('sends an SMS once and follows it to a final status', async () => {

@@ -4,7 +4,7 @@ import { controlCenterExtensionSchema, type ControlCenterExtension } from '../..
 import { cycleDateSchema, SETTABLE_SIM_STATES } from '../../../src-shared/contract'
 import { isAppError } from '../../core/common/errors'
 import { createControlCenterClient, type ControlCenterClient } from '../../core/carriers/control-center/control-center.client'
-import { normaliseControlCenterStatus } from '../../core/carriers/sim-model'
+import { normaliseControlCenterStatus, refuseEndOfLife } from '../../core/carriers/sim-model'
 import { appendAudit } from '../../core/store/audit.store'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 import { instantOption } from '../instant-option'
@@ -122,6 +122,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
         const status = STATE_ARGS[state.toUpperCase()]
         if (!status) throw new CliError(`fieldline: STATE must be one of ${Object.keys(STATE_ARGS).join(', ')} (got "${state}")`, EXIT.usage)
         const before = normaliseControlCenterStatus((await client.getDevice(iccid, { usage: false })).statusRaw)
+        refuseEndOfLife(iccid, before)
         await client.editDevice(iccid, { status })
         await audit(rt, carrier, iccid, 'sim.changeStatus', { before: { status: before }, status })
         rt.out(rt.json ? JSON.stringify({ iccid, before, status }) : `${iccid}: ${before} → ${status}`)
@@ -133,6 +134,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
     .description('change the SIM rate plan (exact plan name)')
     .action(
       run(async (rt, client, carrier, iccid: string, plan: string) => {
+        refuseEndOfLife(iccid, normaliseControlCenterStatus((await client.getDevice(iccid, { usage: false })).statusRaw))
         await client.editDevice(iccid, { ratePlan: plan })
         await audit(rt, carrier, iccid, 'sim.changeRatePlan', { ratePlan: plan })
         rt.out(rt.json ? JSON.stringify({ iccid, ratePlan: plan }) : `${iccid}: rate plan ${plan}`)

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { SimStatus } from '../../../src-shared/models/sim'
+import { AppError } from '../common/errors'
 
 export * from '../../../src-shared/models/sim'
 
@@ -122,3 +123,18 @@ export function orangeStatusValue(status: SimStatus): string | undefined {
  * (docs/wire/control-center.md §2.1), and REST accepts the message only to fail it (§1.13). Refused before sending.
  */
 export const SMS_REFUSED_STATUSES: ReadonlySet<SimStatus> = new Set<SimStatus>(['deactivated', 'retired', 'purged', 'replaced'])
+
+/** End-of-life states a console offers no way back from: Fieldline changes nothing of a SIM in them (§1.13). */
+export const END_OF_LIFE_STATUSES: ReadonlySet<SimStatus> = new Set<SimStatus>(['retired', 'purged', 'replaced'])
+
+/**
+ * Refuses to change a SIM in an end-of-life state, from the panel, the CLI or the queue, as bulk jobs already do
+ * (cold trial: `sim status` took a retired SIM back to activated).
+ */
+export function refuseEndOfLife(iccid: string, status: SimStatus): void {
+  if (!END_OF_LIFE_STATUSES.has(status)) return
+  throw AppError.withRef('CONFLICT', `SIM ${iccid} is ${status}: Fieldline changes nothing of a SIM at the end of its life, so nothing was sent`, {
+    key: 'sim.endOfLife',
+    params: { iccid, status },
+  })
+}

@@ -16,8 +16,8 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
-import type { ControlCenterClient, SmsDataCoding } from './control-center/control-center.client'
-import { monthsBefore, SMS_REFUSED_STATUSES } from './sim-model'
+import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
+import { monthsBefore, refuseEndOfLife, SMS_REFUSED_STATUSES } from './sim-model'
 
 type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
 
@@ -231,13 +231,26 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
   }
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
+    await refuseEndOfLifeSim(r)
     const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.status ?? null
     return change(r, ctx, 'sim.changeStatus', (c) => c.editDevice(r.iccid, { status }), { status: before }, { status })
   }
 
   async function ratePlanChange(r: Resolved, ratePlan: string, ctx: CallContext) {
+    await refuseEndOfLifeSim(r)
     const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.ratePlan ?? null
     return change(r, ctx, 'sim.changeRatePlan', (c) => c.editDevice(r.iccid, { ratePlan }), { ratePlan: before }, { ratePlan })
+  }
+
+  /** The SIM as the carrier says now, or as cached when it cannot be reached. */
+  async function currentSim(r: Resolved) {
+    return (await fetchSim(r).catch(() => null)) ?? (await readSimCache(db, r.carrier, r.iccid))?.sim ?? null
+  }
+
+  /** A retired, purged or replaced SIM is changed no further (docs/wire/control-center.md §1.13). */
+  async function refuseEndOfLifeSim(r: Resolved): Promise<void> {
+    const sim = await currentSim(r)
+    if (sim) refuseEndOfLife(r.iccid, sim.status)
   }
 
   /**
@@ -245,7 +258,7 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
    * receive one is refused before anything is sent (docs/wire/control-center.md §1.13).
    */
   async function refuseInactive(r: Resolved): Promise<void> {
-    const sim = (await fetchSim(r).catch(() => null)) ?? (await readSimCache(db, r.carrier, r.iccid))?.sim ?? null
+    const sim = await currentSim(r)
     if (sim && SMS_REFUSED_STATUSES.has(sim.status)) {
       throw AppError.withRef('CONFLICT', `SIM ${r.iccid} is ${sim.status}: it cannot receive an SMS, so none was sent`, { key: 'sim.smsInactive', params: { iccid: r.iccid, status: sim.status } })
     }
@@ -334,6 +347,8 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     async sendSms(input: ParsedInput<'sim:sendSms'>, ctx: CallContext): Promise<Output<'sim:sendSms'>> {
       const r = await resolve(input)
       if (input.queue) {
+        // Refused now, as a direct send would be, rather than when the queue is sent and the operator has moved on.
+        checkSms(input.text, input.dataCoding === undefined ? {} : { dataCoding: input.dataCoding })
         const params: OutboxDoc['params'] = input.dataCoding === undefined ? { text: input.text } : { text: input.text, dataCoding: input.dataCoding }
         return { outcome: 'queued', sim: null, outboxId: await queue(r, 'sim.sendSms', params, ctx), smsMsgId: null }
       }

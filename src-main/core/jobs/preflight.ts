@@ -7,14 +7,12 @@
  */
 import { JOB_STATUS_TARGETS, SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
 import type { SimStatus } from '../../../src-shared/models/sim'
-import { normaliseControlCenterStatus, normaliseOrangeStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
+import { END_OF_LIFE_STATUSES, normaliseControlCenterStatus, normaliseOrangeStatus, SMS_REFUSED_STATUSES } from '../carriers/sim-model'
 import { checkIccid } from './identifiers'
 import { isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { checkSerial, orangeIntended, orangeTransition } from './orange-rows'
 import { smsLength } from './sms-length'
 
-/** End-of-life states: Fieldline changes nothing of a SIM in them (§1.13). */
-const FINAL_STATES: ReadonlySet<SimStatus> = new Set<SimStatus>(['retired', 'purged', 'replaced'])
 const SMS_HARD_MAX = 320
 
 /**
@@ -87,7 +85,7 @@ function transition(operation: JobDoc['operation'], before: { status: SimStatus;
   if (operation === 'sms') return SMS_REFUSED_STATUSES.has(before.status) ? [{ code: 'smsInactive', severity: 'error', detail: before.status }] : []
   // A read changes nothing: any SIM the carrier knows can be read again, whatever its status.
   if (operation === 'refresh') return []
-  if (FINAL_STATES.has(before.status)) return [{ code: 'transition', severity: 'error', detail: `${before.status} → ${after.status ?? after.ratePlan ?? ''}` }]
+  if (END_OF_LIFE_STATUSES.has(before.status)) return [{ code: 'transition', severity: 'error', detail: `${before.status} → ${after.status ?? after.ratePlan ?? ''}` }]
   if (operation === 'status' && before.status === after.status) return [{ code: 'noChange', severity: 'skip' }]
   if (operation === 'ratePlan' && before.ratePlan === after.ratePlan) return [{ code: 'noChange', severity: 'skip' }]
   return []

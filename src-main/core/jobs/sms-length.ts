@@ -4,9 +4,7 @@
  */
 import type { SmsDataCoding } from '../carriers/control-center/control-center.client'
 import { SMS_MAX_LENGTH } from '../carriers/control-center/control-center.client'
-
-const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
-const GSM_EXTENSION = '\f^{}\\[~]|€'
+import { GSM_BASIC, GSM_EXTENSION } from '../../../src-shared/models/sms-alphabet'
 const BASIC = new Set(GSM_BASIC)
 const EXTENSION = new Set(GSM_EXTENSION)
 

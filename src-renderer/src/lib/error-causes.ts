@@ -1,5 +1,6 @@
 import type { MessageRef } from '../../../src-shared/contract'
 import { REGEX_PROBLEMS } from '../../../src-shared/models/regex-problems'
+import { SIM_STATUSES } from '../../../src-shared/models/sim'
 
 /**
  * The core names why a connection failed by its system code (`reason: 'ECONNREFUSED'`, core/http/transport-errors.ts)
@@ -110,6 +111,11 @@ export function paramsInWords(t: (key: string) => string, ref: MessageRef, varia
     if (name === 'regexProblem' && typeof value === 'string') {
       const key = regexProblemKey(value)
       if (key) params[name] = t(key)
+      continue
+    }
+    // A Control Center SIM's status travels as its code (cold trial: « est à l’état deactivated » in a French window).
+    if (name === 'status' && ref.key.startsWith('sim.') && (SIM_STATUSES as readonly unknown[]).includes(value)) {
+      params[name] = t(`sim.statuses.${String(value)}`)
       continue
     }
     if (!CODED_PARAMS.has(name) || typeof value !== 'string') continue

@@ -28,6 +28,7 @@ import {
 import { badResponse, notControlCenter, readEnvelope, restError, soapFaultError, type ErrorContext } from './errors'
 import { buildSoapRequest, parseSoapResponse } from './soap'
 import { deriveControlCenterUrls, type ControlCenterUrls } from './urls'
+import { firstUncarriedCharacter } from '../../../../src-shared/models/sms-alphabet'
 import {
   ctdUsagesWire,
   deviceDetailsWire,
@@ -589,6 +590,13 @@ export function checkSms(text: string, options: SmsOptions): void {
     length = Buffer.from(text, 'base64').length
     if (options.dataCoding === 8) length /= 2
   } else {
+    const uncarried = firstUncarriedCharacter(text, options.dataCoding)
+    if (uncarried !== null) {
+      throw AppError.withRef('VALIDATION', `“${uncarried}” cannot be sent with data coding ${options.dataCoding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, {
+        key: 'sim.smsCharacter',
+        params: { character: uncarried, coding: String(options.dataCoding) },
+      })
+    }
     length = options.dataCoding === 8 ? text.length : [...text].length
   }
   const max = options.dataCoding === undefined ? SMS_DEFAULT_MAX : SMS_MAX_LENGTH[options.dataCoding]
