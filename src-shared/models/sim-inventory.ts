@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { deviceIdSchema, deviceKeySchema } from './device-id'
 import { EXPORT_FORMATS, MAX_SELECTION_KEYS } from './device-query'
 import { carrierSchema, SIM_STATUSES, simStatusSchema } from './sim'
+import { safeRecordSchema } from './json-value'
 
 /** An account is a carrier profile: `jasper:ops`, `orange:paris`. */
 export const simAccountSchema = z
@@ -167,6 +168,12 @@ export type SyncResult = z.infer<typeof syncResultSchema>
 export const ALERT_KINDS = ['dataAbove', 'dataShare', 'smsAbove', 'statusChanged', 'noSession', 'syncFailing', 'smsFailed', 'weather'] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
+/**
+ * Plans a data-share rule names an allowance for: more than an account's plan list holds. Its keys are plan names, so
+ * a `__proto__` is refused rather than dropped by zod without a word (safeRecordSchema).
+ */
+const MAX_PLAN_ALLOWANCES = 1000
+
 /** What a weather rule watches in the cached reading at a device's location, and the units its threshold may be in. */
 export const WEATHER_RULE_MEASURES = ['temperature', 'windSpeed'] as const
 export const WEATHER_RULE_UNITS = { temperature: ['°C', '°F'], windSpeed: ['km/h', 'mph', 'm/s', 'kn'] } as const
@@ -174,7 +181,7 @@ export const WEATHER_RULE_COMPARISONS = ['above', 'below'] as const
 export const alertConditionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dataAbove'), bytes: z.number().int().min(1).max(1e15) }).strict(),
   /** A share of the plan's allowance; the carriers' plan lists give no allowance (docs/wire/control-center.md §1.5), so it is entered per plan. */
-  z.object({ kind: z.literal('dataShare'), percent: z.number().min(1).max(1000), allowances: z.record(planNameSchema, z.number().int().min(1).max(1e15)) }).strict(),
+  z.object({ kind: z.literal('dataShare'), percent: z.number().min(1).max(1000), allowances: safeRecordSchema(planNameSchema, z.number().int().min(1).max(1e15), MAX_PLAN_ALLOWANCES) }).strict(),
   z.object({ kind: z.literal('smsAbove'), count: z.number().int().min(1).max(1e9) }).strict(),
   /** Any change, or only to these statuses. */
   z.object({ kind: z.literal('statusChanged'), to: z.array(simStatusSchema).max(SIM_STATUSES.length).default([]) }).strict(),

@@ -46,7 +46,8 @@ const pending = async (core: TestCore) => (await core.call('outbox:list', {})).i
 
 describe('the outbox replayed by the core', () => {
   it('sends a queued status change once, on its own back-off timer, once the carrier answers again', async () => {
-    const { core, events, device, iccid, close } = await coreFor(1, { minMs: 60, maxMs: 240 })
+    // SIM 6 is activated (SIM 1 of the peer is retired, and Fieldline changes a retired SIM no further).
+    const { core, events, device, iccid, close } = await coreFor(6, { minMs: 60, maxMs: 240 })
     try {
       const before = statusChanges(iccid)
       peer.faults.set({ kind: 'drop' })
