@@ -63,6 +63,12 @@ describe('messages as the ICU parser reads them', () => {
     expect(wrongWidth).toEqual([])
   })
 
+  it('names a list’s column in French by what its cells hold, never by a lone preposition (« Au » over « Jamais listée »)', () => {
+    // A header is read with each of its cells (a screen reader's table mode, a narrow cut header): « Au » says nothing.
+    const lone = [...fr].filter(([key, message]) => /\.columns\./.test(key) && /^(?:à|au|aux|de|des|du|en|le|par|pour|sur|vers|depuis|jusqu’au)$/i.test(message)).map(([key]) => key)
+    expect(lone).toEqual([])
+  })
+
   it('never words a bulk job’s undo or cancel in French with “Annuler”, the word of every dialog’s dismiss button', () => {
     // Cold trial: “Annuler la tâche” (undo) opened “Annuler cette tâche ?”, whose buttons were “Annuler” and “Créer la
     // tâche d’annulation”, next to “Abandonner la tâche” (cancel). Undo is “Défaire”, cancel “Abandonner”.

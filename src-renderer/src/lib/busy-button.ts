@@ -15,9 +15,6 @@
  */
 export function busyButton(node: HTMLButtonElement, initial: boolean) {
   let on = false
-  /** The button's place (its groups, innermost first) when it last got the focus: where to look once it has gone. */
-  let place: Place = { groups: [], next: [], previous: [] }
-
   const set = (value: boolean) => {
     if (value === on) return
     on = value
@@ -36,6 +33,26 @@ export function busyButton(node: HTMLButtonElement, initial: boolean) {
     event.preventDefault()
     event.stopImmediatePropagation()
   }
+  node.addEventListener('click', swallow, { capture: true })
+  const focus = handsOverFocus(node)
+  set(initial)
+  return {
+    update: set,
+    destroy() {
+      node.removeEventListener('click', swallow, { capture: true })
+      focus.destroy()
+    },
+  }
+}
+
+/**
+ * Svelte action for a control its own action takes away or disables (Clear selection, gone once nothing is selected):
+ * when it goes while it has the focus, the focus goes to the nearest control of its group (`handOver`), not to the page.
+ * `busyButton` does the same for a button that is busy.
+ */
+export function handsOverFocus(node: HTMLElement) {
+  /** The control's place (its groups, innermost first) when it last got the focus: where to look once it has gone. */
+  let place: Place = { groups: [], next: [], previous: [] }
   const remember = () => {
     place = placeOf(node)
   }
@@ -45,18 +62,13 @@ export function busyButton(node: HTMLButtonElement, initial: boolean) {
   const lost = (event: FocusEvent) => {
     if (event.relatedTarget !== null) return
     queueMicrotask(() => {
-      if (node.disabled || !node.isConnected) handOver(node, place)
+      if ((node instanceof HTMLButtonElement && node.disabled) || !node.isConnected) handOver(node, place)
     })
   }
-
-  node.addEventListener('click', swallow, { capture: true })
   node.addEventListener('focusin', remember)
   node.addEventListener('focusout', lost)
-  set(initial)
   return {
-    update: set,
     destroy() {
-      node.removeEventListener('click', swallow, { capture: true })
       node.removeEventListener('focusin', remember)
       node.removeEventListener('focusout', lost)
       // Torn down before its element leaves the page: the focusout would come too late for the listener.
