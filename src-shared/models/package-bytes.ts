@@ -1,5 +1,5 @@
 import type { MessageRef } from './errors'
-import { decodeUtf8, wideEncoding } from './text-bytes'
+import { decodeUtf8, isWide, sniffEncoding } from './text-bytes'
 
 /** A package file's text, or why its bytes are not UTF-8 text (English words and the key the window translates). */
 export type PackageBytes = { ok: true; text: string } | { ok: false; message: string; ref: MessageRef; line: number }
@@ -11,12 +11,12 @@ export type PackageBytes = { ok: true; text: string } | { ok: false; message: st
  * refused whole, saying what the file is and what to do; a UTF-8 byte-order mark is dropped.
  */
 export function decodePackageBytes(bytes: Uint8Array): PackageBytes {
-  const wide = wideEncoding(bytes)
-  if (wide !== null) {
+  const encoding = sniffEncoding(bytes)
+  if (isWide(encoding)) {
     return {
       ok: false,
-      message: `The file is ${wide} text, not UTF-8: save it as UTF-8 and add it again`,
-      ref: { key: 'dm.wideEncoding', params: { encoding: wide } },
+      message: `The file is ${encoding} text, not UTF-8: save it as UTF-8 and add it again`,
+      ref: { key: 'dm.wideEncoding', params: { encoding } },
       line: 1,
     }
   }

@@ -1,24 +1,62 @@
 /**
  * What a file's first bytes and its ill-formed UTF-8 say about its encoding: pure byte work, shared by the device
- * import (core) and the package files read on either side of the bridge (CLI and window).
+ * import (core), the package files read on either side of the bridge (CLI and window) and the CLI's JSON files.
  */
 
 /** Bytes looked at before any text is handed on: enough for a byte-order mark and the first code units of a header. */
-export const SNIFF_BYTES = 64
+const SNIFF_BYTES = 64
+
+/** The encodings the first bytes of a file can name: by a byte-order mark, or (UTF-16) by the zero bytes of its ASCII. */
+export type SniffedEncoding = 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' | 'UTF-32LE' | 'UTF-32BE'
+
+/** UTF-16 or UTF-32: text whose ASCII characters take more than one byte each (not UTF-8, nor a single-byte encoding). */
+export function isWide(encoding: SniffedEncoding | null): encoding is Exclude<SniffedEncoding, 'UTF-8'> {
+  return encoding !== null && encoding !== 'UTF-8'
+}
+
+/** Whether a stream's first bytes, not all there yet, cannot tell yet: a byte-order mark cut short, or a zero byte. */
+function undecided(head: Uint8Array): boolean {
+  if (head.length >= SNIFF_BYTES) return false
+  if (head.length < 2) return true
+  const [a, b] = head
+  if (a === 0xff && b === 0xfe) return head.length < 4 // UTF-16LE, or UTF-32LE
+  if (a === 0xfe && b === 0xff) return false
+  if (a === 0xef && b === 0xbb) return head.length < 3 // UTF-8's byte-order mark
+  // A UTF-8 or Latin-1 file, whose first two bytes are not zero, is let through at once.
+  return a === 0 || b === 0
+}
 
 /**
- * The encoding of a file that is UTF-16 or UTF-32 rather than UTF-8 or Latin-1 (Excel's "Unicode text", Notepad's
- * "Unicode", PowerShell's default), by its byte-order mark or, without one, by the NUL bytes its ASCII characters
- * carry: a header or a JSON line is ASCII, so three code units in four of the first bytes have one zero byte (the
- * second in little-endian, the first in big-endian). Read byte by byte, such a file is NUL-riddled nonsense whose
- * header names no column; it is refused whole, by what it is.
+ * The one decision of what encoding a file's bytes are in, for every reader of files (the device import, package files
+ * on either side of the bridge, the CLI's JSON files); each reader keeps its own policy (decode or refuse) and words.
+ *
+ * By its byte-order mark: UTF-8 (EF BB BF, Notepad's "UTF-8 with BOM", Excel's "CSV UTF-8"), UTF-16 in either byte
+ * order, UTF-32 in either. Without one, UTF-16 (Excel's "Unicode text", Notepad's "Unicode", PowerShell's default) by the
+ * NUL bytes its ASCII characters carry: a header or a JSON line is ASCII, so three code units in four of the first
+ * bytes have one zero byte (the second in little-endian, the first in big-endian). Read byte by byte, such a file is
+ * NUL-riddled nonsense whose header names no column.
+ *
+ * null: the first bytes say nothing (no byte-order mark, not wide): UTF-8 without a mark, or a single-byte encoding
+ * such as Latin-1, which the caller's decoding tells apart. `final` false: `head` is the start of a stream still
+ * arriving, and undefined says it cannot tell yet (give more bytes).
  */
-export function wideEncoding(head: Uint8Array): string | null {
+export function sniffEncoding(head: Uint8Array): SniffedEncoding | null
+export function sniffEncoding(head: Uint8Array, final: boolean): SniffedEncoding | null | undefined
+export function sniffEncoding(head: Uint8Array, final = true): SniffedEncoding | null | undefined {
+  if (!final && undecided(head)) return undefined
   const [a, b, c, d] = head
   if (a === 0x00 && b === 0x00 && c === 0xfe && d === 0xff) return 'UTF-32BE'
-  if (a === 0xff && b === 0xfe && c === 0x00 && d === 0x00 && head.length >= 4) return 'UTF-32LE'
+  // FF FE 00 00 is UTF-32LE's mark, or UTF-16LE's followed by a NUL character, which no text file starts with.
+  if (a === 0xff && b === 0xfe && c === 0x00 && d === 0x00) return 'UTF-32LE'
   if (a === 0xfe && b === 0xff) return 'UTF-16BE'
   if (a === 0xff && b === 0xfe) return 'UTF-16LE'
+  if (a === 0xef && b === 0xbb && c === 0xbf) return 'UTF-8'
+  return wideByZeros(head)
+}
+
+/** UTF-16 without a byte-order mark, by where the zero bytes of its first code units are; null when it is not. */
+function wideByZeros(head: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
+  const [a, b] = head
   const units = Math.floor(Math.min(head.length, SNIFF_BYTES) / 2)
   // The first character of a header or a JSON line is ASCII: without one zero byte in the first code unit, it is not wide.
   if (units < 2 || (a !== 0) === (b !== 0)) return null

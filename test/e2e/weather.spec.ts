@@ -42,7 +42,9 @@ const WORDS = {
     requested: '48.39°, -4.49°',
     asOf: /As of /,
     valid: /Valid until /,
-    fromCache: /Shown from the cache: Cannot reach 127\.0\.0\.1:\d+: the connection was refused\. Check the address and port, and that the service is running\./,
+    // The URL the reading came from leads nowhere now: the cause in words, then where that URL is set.
+    fromCache:
+      /Shown from the cache: Open-Meteo cannot be reached at http:\/\/127\.0\.0\.1:\d+: the connection was refused\. Check the address and port, and that the service is running\. If the address is wrong, correct the API URL in Extensions → Weather → Configure \(Advanced\)\./,
     refresh: 'Refresh weather',
     attribution: 'Weather data by Open-Meteo.com (CC BY 4.0)',
   },
@@ -73,7 +75,8 @@ const WORDS = {
     requested: '48,39°\u202f; -4,49°',
     asOf: /Données du /,
     valid: /Valable jusqu’au /,
-    fromCache: /Affiché depuis le cache\u00a0: Impossible de joindre 127\.0\.0\.1:\d+\u00a0: la connexion a été refusée\. Vérifiez l’adresse et le port, et que le service est en marche\./,
+    fromCache:
+      /Affiché depuis le cache\u00a0: Impossible de joindre Open-Meteo à http:\/\/127\.0\.0\.1:\d+\u00a0: la connexion a été refusée\. Vérifiez l’adresse et le port, et que le service est en marche\. Si l’adresse est fausse, corrigez l’URL de l’API dans Extensions → Météo → Configurer \(Avancé\)\./,
     refresh: 'Actualiser la météo',
     attribution: 'Données météo d’Open-Meteo.com (CC BY 4.0)',
   },

@@ -1,10 +1,13 @@
-import { createServer } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { WeatherUnits } from '../../src-shared/models/weather'
 import { createOpenMeteoClient } from '../../src-main/core/weather/open-meteo.client'
 import { createTwcClient } from '../../src-main/core/weather/twc.client'
 import type { WeatherClient } from '../../src-main/core/weather/weather-client'
 import { convert } from '../../src-main/core/weather/units'
+import { unreachableError } from '../../src-main/core/weather/weather-errors'
+import { AppError } from '../../src-main/core/common/errors'
 import { rejection } from '../helpers/core'
 import { selfSignedCert } from '../helpers/mosquitto'
 import { missingService } from '../helpers/system'
@@ -117,12 +120,18 @@ describe('weather clients against the weather peer', () => {
     it('maps a bad key to AUTH_FAILED with CDN-0001, and never quotes the key', async () => {
       const e = await rejection(twc('not-a-key-123456').read(SITES.gale, EN))
       expect(e).toMatchObject({ code: 'AUTH_FAILED', details: { ref: { key: 'weather.authFailed' }, carrierCode: 'CDN-0001', carrierMessage: 'Invalid apiKey.' } })
+      expect(e.message).toContain('check the key in Extensions → Weather → Configure')
       expect(JSON.stringify(e.toInfo())).not.toContain('not-a-key-123456')
     })
 
-    it('maps a key not licensed for the forecast to FORBIDDEN', async () => {
+    it('maps a key not licensed for the forecast to FORBIDDEN, saying where the key is to be checked', async () => {
       const e = await rejection(twc('observations-only').read(SITES.gale, EN))
-      expect(e).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'weather.forbidden' } } })
+      expect(e).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'weather.forbidden', params: { service: 'The Weather Company' } }, carrierMessage: 'Access Denied' } })
+      expect(e.message).toContain('check the key in Extensions → Weather → Configure')
+      // A key the environment gave is not in the Weather card: the refusal names the variable.
+      const env = await rejection(twc('observations-only', { keyVariable: 'FIELDLINE_WEATHER_API_KEY' }).read(SITES.gale, EN))
+      expect(env).toMatchObject({ code: 'FORBIDDEN', details: { ref: { key: 'weather.envForbidden', params: { name: 'FIELDLINE_WEATHER_API_KEY' } } } })
+      expect(env.message).toContain('check FIELDLINE_WEATHER_API_KEY')
     })
 
     it('maps 429 (after its one retry) to RATE_LIMITED, and 503 to CARRIER unavailable', async () => {
@@ -138,6 +147,11 @@ describe('weather clients against the weather peer', () => {
       expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'CARRIER', details: { ref: { key: 'weather.badResponse' } } })
       peer.faults.set({ kind: 'html', status: 404, times: 2 })
       expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'weather.notWeatherApi' } } })
+    })
+
+    it("keeps a 404 in TWC's own error envelope as TWC's answer: the URL did reach the API", async () => {
+      peer.faults.set({ kind: 'status', status: 404, path: '/v3/wx/observations/current' })
+      expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'CARRIER', details: { ref: { key: 'weather.failed', params: { status: 404 } }, carrierCode: 'PEER-0404' } })
     })
   })
 
@@ -285,12 +299,58 @@ describe('weather clients against the weather peer', () => {
     })
   })
 
+  describe('a URL that is not the API, both providers', () => {
+    it("NOT_FOUND saying to check the URL, for a path the provider's host does not serve (its web server's 404)", async () => {
+      const baseUrl = `${peer.url}/not-the-api`
+      const e1 = await rejection(twc(TWC_TEST_KEY, { baseUrl }).read(SITES.gale, EN))
+      const e2 = await rejection(openMeteo({ baseUrl }).read(SITES.gale, EN))
+      for (const e of [e1, e2]) {
+        expect(e).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'weather.notWeatherApi', params: { url: baseUrl } } } })
+        expect(e.message).toContain('check the API URL in Extensions → Weather → Configure')
+      }
+      const env = await rejection(openMeteo({ baseUrl, urlVariable: 'FIELDLINE_WEATHER_URL' }).read(SITES.gale, EN))
+      expect(env).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'weather.envNotWeatherApi', params: { url: baseUrl, name: 'FIELDLINE_WEATHER_URL' } } } })
+    })
+
+    it('NOT_FOUND for a 404 in words other than the provider’s (another API behind the URL)', async () => {
+      // [I] Any JSON 404 that is neither TWC's nor Open-Meteo's error envelope, as a gateway or another API answers.
+      const other = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"no Route matched with those values"}'))
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+      const baseUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+      try {
+        const e1 = await rejection(twc(TWC_TEST_KEY, { baseUrl }).read(SITES.gale, EN))
+        const e2 = await rejection(openMeteo({ baseUrl }).read(SITES.gale, EN))
+        for (const e of [e1, e2]) expect(e).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'weather.notWeatherApi' }, carrierCode: '404' } })
+      } finally {
+        await new Promise((resolve) => other.close(resolve))
+      }
+    })
+  })
+
   describe('transport failures, both providers', () => {
-    it('NETWORK when nothing listens', async () => {
+    it('NETWORK saying to check the URL when nothing listens there', async () => {
       const port = await closedPort()
-      const e1 = await rejection(track(createTwcClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: 'k', now })).read(SITES.gale, EN))
-      const e2 = await rejection(track(createOpenMeteoClient({ baseUrl: `http://127.0.0.1:${port}`, provider: 'open-meteo', now })).read(SITES.gale, EN))
-      for (const e of [e1, e2]) expect(e).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'errors.network' } } })
+      const baseUrl = `http://127.0.0.1:${port}`
+      const e1 = await rejection(track(createTwcClient({ baseUrl, apiKey: 'k', now })).read(SITES.gale, EN))
+      const e2 = await rejection(track(createOpenMeteoClient({ baseUrl, provider: 'open-meteo', now })).read(SITES.gale, EN))
+      for (const e of [e1, e2]) {
+        expect(e).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'weather.unreachable', params: { url: baseUrl, reason: 'ECONNREFUSED' } } } })
+        expect(e.message).toContain('if the address is wrong, correct the API URL in Extensions → Weather → Configure')
+      }
+      const env = await rejection(track(createOpenMeteoClient({ baseUrl, provider: 'open-meteo', now, urlVariable: 'FIELDLINE_WEATHER_URL' })).read(SITES.gale, EN))
+      expect(env).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'weather.envUnreachable', params: { url: baseUrl, reason: 'ECONNREFUSED', name: 'FIELDLINE_WEATHER_URL' } } } })
+    })
+
+    it('NETWORK saying to check the URL for a host no DNS knows, and as it is for a failure that is not of the address', () => {
+      const ctx = { service: 'The Weather Company', url: 'https://api.weather.cmo' }
+      const failure = (reason: string) =>
+        AppError.withRef('NETWORK', `Cannot reach The Weather Company at api.weather.cmo: ${reason}`, { key: 'errors.network', params: { host: 'api.weather.cmo', reason } })
+      for (const reason of ['ENOTFOUND', 'ENOENT'])
+        expect(unreachableError(failure(reason), ctx)).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'weather.unreachable', params: { ...ctx, reason } } } })
+      // A DNS server away or a dropped link says nothing about the URL.
+      for (const reason of ['EAI_AGAIN', 'ECONNRESET']) expect(unreachableError(failure(reason), ctx)).toMatchObject({ details: { ref: { key: 'errors.network' } } })
+      const timeout = AppError.withRef('TIMEOUT', 'late', { key: 'errors.timeout' })
+      expect(unreachableError(timeout, ctx)).toBe(timeout)
     })
 
     it('TIMEOUT when the provider does not answer in time', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir, testCore } from '../helpers/core'
+import { createWeatherService } from '../../src-main/core/weather/weather.service'
 import { SITES, TWC_TEST_KEY, startWeatherPeer, type WeatherPeer } from '../peers/weather/weather.peer'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
@@ -44,6 +45,37 @@ describe('weather through the core', () => {
       secrets: { twcApiKey: false, openMeteoApiKey: false },
       notice: { ref: { key: 'weather.freeTierNotice' }, message: expect.stringContaining('non-commercial use only') },
     })
+  })
+
+  it('asks for readings in the interface language until a weather language is saved (TWC: en-US, fr-FR)', async () => {
+    const t = await tempDir()
+    const other = await testCore(t.dir, { now })
+    // The service as the CLI builds it from FIELDLINE_WEATHER_*: TWC without saving settings, so the language is the default's.
+    const weather = createWeatherService({ db: other.workspace.db, vault: other.vault, bus: other.bus, now, environment: { provider: 'twc', url: peer.url, apiKey: TWC_TEST_KEY } })
+    const languageAsked = () => peer.requests().at(-1)!.query.get('language')
+    try {
+      await other.call('devices:add', pump)
+      await other.call('devices:setLocation', { ...pump, ...SITES.gale })
+      await other.call('settings:set', { language: 'fr' })
+      expect(await other.call('weather:getSettings', {})).toMatchObject({ language: 'fr', source: 'defaults' })
+      expect((await weather.forDevice(pump)).reading).toMatchObject({ language: 'fr', phrase: 'Pluie' })
+      expect(languageAsked()).toBe('fr-FR')
+
+      // Another language is another question: the reading in French is not served to an English window.
+      await other.call('settings:set', { language: 'en' })
+      expect(await weather.forDevice(pump)).toMatchObject({ fromCache: false, reading: { language: 'en', phrase: 'Rain' } })
+      expect(languageAsked()).toBe('en-US')
+
+      // A saved weather language is the operator's choice, whatever the interface's.
+      await other.call('weather:saveSettings', { provider: 'open-meteo', units: 'metric', language: 'fr', urls: { openMeteo: peer.url } })
+      expect(await other.call('weather:getSettings', {})).toMatchObject({ language: 'fr', source: 'saved' })
+      expect((await weather.forDevice(pump)).reading.language).toBe('fr')
+      expect(languageAsked()).toBe('fr-FR')
+    } finally {
+      await weather.close()
+      await other.close()
+      await t.cleanup()
+    }
   })
 
   it('refuses TWC without its key, a plain-http URL to another host, and unknown fields, changing nothing', async () => {

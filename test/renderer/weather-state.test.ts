@@ -76,6 +76,17 @@ describe('the weather panel of a device', () => {
     panel.dispose()
   })
 
+  // Until a weather language is saved the readings are in the interface's: a change of it asks the core again.
+  it('reads again when the interface settings change (its language is the readings’ by default)', async () => {
+    const panel = new WeatherPanel(KEY)
+    void panel.load()
+    fake.answer('weather:get', ok(view('2026-03-10T10:15:00Z')))
+    await settle()
+    fake.emit('settings:changed', { language: 'fr', theme: 'system', savedSearches: [] })
+    expect(fake.answer('weather:get', ok(view('2026-03-10T10:15:00Z')))).toEqual({ ...KEY, refresh: false })
+    panel.dispose()
+  })
+
   it('reads again when the reading expires, and marks it expired while the provider cannot be reached', async () => {
     const panel = new WeatherPanel(KEY)
     void panel.load()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createDecoder, type Decoded, type ImportEncoding } from '../../src-main/core/devices/import-decoder'
-import { wideEncoding } from '../../src-shared/models/text-bytes'
+import { sniffEncoding } from '../../src-shared/models/text-bytes'
+import { withBom } from '../helpers/byte-order-marks'
 
 /** Decodes `bytes` cut into pieces of `size` bytes, as chunks arrive. */
 function decode(bytes: Uint8Array, size: number, encoding: ImportEncoding = 'utf-8'): Decoded {
@@ -17,6 +18,7 @@ describe('import decoder', () => {
   it('decodes UTF-8 cut at every possible place, multi-byte characters included, and drops one byte-order mark', () => {
     const text = 'typeId,deviceId,description\nmeter,m-1,été – 東京 🚀\n'
     const input = bytes([0xef, 0xbb, 0xbf], text)
+    expect(sniffEncoding(input)).toBe('UTF-8')
     for (let size = 1; size <= input.length; size++) expect(decode(input, size)).toEqual({ text, problems: [] })
   })
 
@@ -66,7 +68,7 @@ describe('import decoder', () => {
       [bytes([0xff, 0xfe]), 'UTF-16LE'],
     ]
     for (const [input, encoding] of cases) {
-      expect(wideEncoding(input)).toBe(encoding)
+      expect(sniffEncoding(input)).toBe(encoding)
       for (const enc of ['utf-8', 'latin1'] as const) {
         for (const size of [1, 3, 1000]) {
           const d = createDecoder(enc)
@@ -99,11 +101,27 @@ describe('import decoder', () => {
     expect(decode(bytes([0xef], 'x,y\n'), 1, 'latin1').text).toBe('ïx,y\n')
   })
 
+  it('with each byte-order mark: UTF-8 read as UTF-8 and refused as Latin-1, UTF-16 and UTF-32 refused by name either way', () => {
+    const text = 'typeId,deviceId\nmeter,é-1\n'
+    const outcome = (input: Buffer, enc: ImportEncoding) => {
+      try {
+        return decode(input, 5, enc).text
+      } catch (e) {
+        return (e as { details?: { ref?: unknown } }).details?.ref
+      }
+    }
+    expect(outcome(withBom('UTF-8', text), 'utf-8')).toBe(text)
+    expect(outcome(withBom('UTF-8', text), 'latin1')).toEqual({ key: 'import.utf8NotLatin1' })
+    for (const encoding of ['UTF-16LE', 'UTF-16BE', 'UTF-32LE', 'UTF-32BE'] as const) {
+      for (const enc of ['utf-8', 'latin1'] as const) expect(outcome(withBom(encoding, text), enc)).toEqual({ key: 'import.wideEncoding', params: { encoding } })
+    }
+  })
+
   it('takes UTF-8 with a few NUL bytes, and short files, for what they are', () => {
-    expect(wideEncoding(Buffer.from('a\nb\u0000c\u0000\nd\n'))).toBeNull()
-    expect(wideEncoding(Buffer.from('typeId,deviceId\n'))).toBeNull()
-    expect(wideEncoding(Buffer.from('a'))).toBeNull()
-    expect(wideEncoding(new Uint8Array(0))).toBeNull()
+    expect(sniffEncoding(Buffer.from('a\nb\u0000c\u0000\nd\n'))).toBeNull()
+    expect(sniffEncoding(Buffer.from('typeId,deviceId\n'))).toBeNull()
+    expect(sniffEncoding(Buffer.from('a'))).toBeNull()
+    expect(sniffEncoding(new Uint8Array(0))).toBeNull()
     expect(decode(Buffer.from('a,b'), 1)).toEqual({ text: 'a,b', problems: [] })
     expect(decode(new Uint8Array(0), 1)).toEqual({ text: '', problems: [] })
     // A file that starts as UTF-8 is handed on at once, so a short file's bad header is refused on its first chunk.

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LogFile } from '../../src-main/core/log/log-file'
-import { createLogger } from '../../src-main/core/log/logger'
+import { createLogger, heldLogTrouble } from '../../src-main/core/log/logger'
 import { clip, rateLimitedWarning } from '../../src-main/core/log/rate-limited'
 import { tempDir } from '../helpers/core'
 
@@ -73,8 +73,38 @@ describe('the log file', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { msg: string; dropped?: number })
-    expect(lines).toEqual([expect.objectContaining({ dropped: 5, reason: 'ENOENT' }), { msg: 'kept' }])
+    expect(lines).toEqual([expect.objectContaining({ dropped: 5, reason: 'ENOENT', msg: 'the log file is writable again (5 lines were lost while it could not be written)' }), { msg: 'kept' }])
     expect(trouble).toEqual([expect.stringContaining('(ENOENT)'), expect.stringContaining('can be written again (5 lines were lost)')])
+  })
+
+  // The core drops the log's trouble when the workspace opens read-only (the read-only line says it); the folder made
+  // writable later must still be said, once, on stderr and in the log itself.
+  it('says once, on stderr and in the log, that a data folder held read-only at start is writable again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const data = await dir()
+    // logs/ cannot be made: a file is in its place, as a folder that cannot be written would refuse it.
+    await writeFile(join(data, 'logs'), '')
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      const trouble = heldLogTrouble()
+      const logger = createLogger(data, 'info', trouble.onTrouble)
+      logger.info('lost while held')
+      trouble.release(false)
+      logger.info('lost after the release')
+      expect(stderr).not.toHaveBeenCalled()
+      await rm(join(data, 'logs'))
+      await mkdir(join(data, 'logs'))
+      vi.setSystemTime(Date.now() + 1000)
+      for (let i = 0; i < 3; i++) logger.info(`kept ${i}`)
+      expect(stderr.mock.calls.map(([text]) => String(text))).toEqual([expect.stringMatching(/^fieldline: the log file .* can be written again \(2 lines were lost\)\n$/)])
+      const lines = (await readFile(join(data, 'logs', 'fieldline.log'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string })
+      expect(lines.map((l) => l.msg)).toEqual(['the log file is writable again (2 lines were lost while it could not be written)', 'kept 0', 'kept 1', 'kept 2'])
+    } finally {
+      stderr.mockRestore()
+    }
   })
 
   it('is created for a data folder it cannot write, without throwing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodePackageBytes } from '../../src-shared/models/package-bytes'
+import { withBom } from '../helpers/byte-order-marks'
 
 const PACKAGE = '{\n  "bundleId": "pump",\n  "displayName": {"fr_FR": "Pompe à eau"},\n  "actions": {"go": {"actionDisplayName": {"en": "Go"}}}\n}\n'
 
@@ -30,6 +31,18 @@ describe('decodePackageBytes', () => {
       [Buffer.from(le).swap16(), 'UTF-16BE'],
     ] as const) {
       expect(decodePackageBytes(bytes)).toMatchObject({ ok: false, line: 1, ref: { key: 'dm.wideEncoding', params: { encoding } } })
+    }
+  })
+
+  it('refuses UTF-16 and UTF-32 with each byte-order mark by its name, and reads UTF-8 with its own', () => {
+    expect(decodePackageBytes(withBom('UTF-8', PACKAGE))).toEqual({ ok: true, text: PACKAGE })
+    for (const encoding of ['UTF-16LE', 'UTF-16BE', 'UTF-32LE', 'UTF-32BE'] as const) {
+      expect(decodePackageBytes(withBom(encoding, PACKAGE))).toEqual({
+        ok: false,
+        line: 1,
+        message: `The file is ${encoding} text, not UTF-8: save it as UTF-8 and add it again`,
+        ref: { key: 'dm.wideEncoding', params: { encoding } },
+      })
     }
   })
 })

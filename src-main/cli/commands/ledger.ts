@@ -17,6 +17,7 @@ import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
+import { waitFinal } from './ledger-wait'
 
 async function readSample(file: string): Promise<string> {
   try {
@@ -46,38 +47,6 @@ function previewLines(p: Preview): string[] {
 
 const itemLine = (i: ForwardItem) =>
   `${i.eventKey}\t${i.state}${i.txId ? `\t${i.txId}` : ''}${i.block ? `\tblock ${i.block}` : ''}${i.lastError ? `\t${i.lastError.name}: ${i.lastError.message}` : ''}`
-
-/** Where a target's node is, for a waiting line: its RPC URL (EVM) or Gateway peer (Fabric). */
-async function nodeOf(rt: Runtime, routeId: string): Promise<string> {
-  const route = (await rt.call('ledger:routes', {})).items.find((r) => r.id === routeId)
-  const target = (await rt.call('ledger:targets', {})).items.find((t) => t.id === route?.targetId)
-  if (!target) return 'its target'
-  return `target ${target.id} at ${target.settings.kind === 'evm' ? target.settings.rpcUrl : target.settings.endpoint}`
-}
-
-/**
- * Waits for the item's end. Each try that fails and is made again (a node down, a link that drops) is said on
- * stderr as it happens: without it the command was silent for as long as the node stayed away (cold trial: a minute
- * of nothing at 2 a.m.), and the operator could not tell a wait from a hang, nor that Ctrl-C loses nothing.
- */
-async function waitFinal(rt: Runtime, item: ForwardItem): Promise<ForwardItem> {
-  // A retry is a new next try (a submitted transaction checked again keeps its attempt count).
-  let said = item.nextAttemptAt
-  for (;;) {
-    // Its own item by id: a scan of the queue cost a full read every 100 ms and, past 500 newer items, lost it.
-    const now = await rt.call('ledger:item', { itemId: item.id })
-    if (now.state === 'committed' || now.state === 'failed') return now
-    if (now.lastError && now.nextAttemptAt !== said && !rt.json) {
-      said = now.nextAttemptAt
-      const next = now.nextAttemptAt ? `, next try at ${now.nextAttemptAt}` : ''
-      rt.err(
-        `fieldline: ${now.eventKey} not committed yet (${now.state}, attempt ${now.attempts}): ${now.lastError.name}: ${now.lastError.message} (${await nodeOf(rt, now.routeId)})${next}. ` +
-          'It stays queued and is tried again by itself; Ctrl-C stops waiting, and the desktop app, serve or `ledger run` sends it',
-      )
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 export function registerLedger(program: Command, withRuntime: WithRuntime): void {
   const ledger = program.command('ledger').description('forward device events to a blockchain and read the ledger')

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import type { MessageRef } from '../../../src-shared/contract'
 import { AppError } from '../common/errors'
-import { SNIFF_BYTES, illFormed, wideEncoding } from '../../../src-shared/models/text-bytes'
+import { illFormed, isWide, sniffEncoding } from '../../../src-shared/models/text-bytes'
 
 /** 'utf-8' is the default and refuses what is not UTF-8; 'latin1' (ISO-8859-1) maps every byte, asked for explicitly. */
 export type ImportEncoding = 'utf-8' | 'latin1'
@@ -43,27 +43,10 @@ export function describeEncodingProblem(p: EncodingProblem): { message: string; 
 }
 
 /**
- * Whether `head` tells whether the file is wide text: a UTF-8 or Latin-1 file, whose first two bytes are not zero, is
- * let through at once (so a short file's bad header is still refused on its first chunk); a byte-order mark or a
- * zero byte waits for SNIFF_BYTES bytes or the end of the file.
- */
-function sniffDone(head: Uint8Array, final: boolean): boolean {
-  if (final || head.length >= SNIFF_BYTES) return true
-  if (head.length < 2) return false
-  const [a, b] = head
-  if (a === 0xff && b === 0xfe) return head.length >= 4 // UTF-16LE, or UTF-32LE
-  if (a === 0xfe && b === 0xff) return true
-  if (a === 0xef && b === 0xbb) return head.length >= 3 // UTF-8's byte-order mark, told to a Latin-1 import
-  return a !== 0 && b !== 0
-}
-
-/**
  * A file asked for as Latin-1 that starts with UTF-8's byte-order mark (Excel's "CSV UTF-8", Fieldline's own CSV
  * export) is UTF-8: read as Latin-1, its header's first column became "ï»¿typeId" ("missing: typeId") and every accent
  * two characters. It is refused whole, saying which encoding it is.
  */
-const startsWithUtf8Bom = (head: Uint8Array): boolean => head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
-
 function refuseUtf8AsLatin1(): AppError {
   return AppError.withRef('VALIDATION', 'The file is UTF-8 text (it starts with a UTF-8 byte-order mark), not Latin-1: import it as UTF-8; nothing was imported', { key: 'import.utf8NotLatin1' })
 }
@@ -91,8 +74,10 @@ function completeLength(bytes: Uint8Array): number {
  * are refused by the caller, which knows where rows begin and end. Line numbers count '\n' from 1, offsets count
  * bytes from 0, both from the start of the file.
  *
- * The first bytes are held back until they tell whether the file is UTF-16 or UTF-32 (`sniffDone`): such a file is
- * refused from them (`wideEncoding`), before any of its rows is read, whatever encoding was asked for.
+ * The first bytes are held back until they tell the file's encoding (`sniffEncoding`): a UTF-16 or UTF-32 file is
+ * refused from them, before any of its rows is read, whatever encoding was asked for; a UTF-8 one asked for as Latin-1
+ * too. A UTF-8 or Latin-1 file, whose first two bytes are not zero, is let through at once (so a short file's bad
+ * header is still refused on its first chunk).
  */
 export function createDecoder(encoding: ImportEncoding): ImportDecoder {
   let head: Uint8Array | null = new Uint8Array(0)
@@ -147,12 +132,12 @@ export function createDecoder(encoding: ImportEncoding): ImportDecoder {
   function sniffed(bytes: Uint8Array, final: boolean): Uint8Array | null {
     if (head === null) return bytes
     head = concat(head, bytes)
-    if (!sniffDone(head, final)) return null
+    const found = sniffEncoding(head, final)
+    if (found === undefined) return null
     const all = head
     head = null
-    const wide = wideEncoding(all)
-    if (wide) throw refuseWide(wide)
-    if (encoding === 'latin1' && startsWithUtf8Bom(all)) throw refuseUtf8AsLatin1()
+    if (isWide(found)) throw refuseWide(found)
+    if (encoding === 'latin1' && found === 'UTF-8') throw refuseUtf8AsLatin1()
     return all
   }
 

@@ -71,7 +71,7 @@ export class LogFile {
     }
     try {
       if (this.#fd === null) this.#open()
-      if (this.#failure !== null) this.#append(this.#droppedNote())
+      if (this.#failure !== null) this.#append(this.#writableAgainNote())
       this.#append(line)
       this.#recovered()
     } catch (e) {
@@ -124,8 +124,14 @@ export class LogFile {
     this.#open()
   }
 
-  #droppedNote(): string {
-    return `${JSON.stringify({ level: 40, time: this.#now(), pid: process.pid, dropped: this.#dropped, reason: this.#failure, msg: 'log lines were lost while the log file could not be written' })}\n`
+  /**
+   * The log's own line, once per episode, that it can be written again (the data folder writable again after being
+   * read-only, or the disk no longer full): someone reading the file alone sees where the gap is and how many lines fell
+   * into it, whether or not the trouble was said on stderr (the core drops it for a workspace opened read-only).
+   */
+  #writableAgainNote(): string {
+    const lost = `${countOf(this.#dropped, 'line')} ${this.#dropped === 1 ? 'was' : 'were'} lost`
+    return `${JSON.stringify({ level: 40, time: this.#now(), pid: process.pid, dropped: this.#dropped, reason: this.#failure, msg: `the log file is writable again (${lost} while it could not be written)` })}\n`
   }
 
   #failed(e: unknown, lostLine: boolean): void {

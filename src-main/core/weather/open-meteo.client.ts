@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import type { WeatherProvider, WeatherReading } from '../../../src-shared/models/weather'
 import { cardinal, wmoPhrase } from '../../../src-shared/models/wmo-codes'
-import { badResponse, issuesText, providerError, type ProviderContext } from './weather-errors'
+import { badResponse, issuesText, providerContext, providerError, unreachableError, type ProviderContext } from './weather-errors'
 import { quantity, weatherHttpClient, type ReadOptions, type WeatherClient, type WeatherClientOptions, type WeatherPoint } from './weather-client'
 import { UNIT_SETS, convert, dimensionOf, openMeteoUnit, type Unit } from './units'
 
@@ -62,12 +62,7 @@ function instant(local: string, offsetSeconds: number): number | null {
 export function createOpenMeteoClient(options: WeatherClientOptions & { provider: Extract<WeatherProvider, 'open-meteo' | 'open-meteo-commercial'> }): WeatherClient {
   const http = weatherHttpClient(options, SERVICE)
   const now = options.now ?? (() => new Date())
-  const ctx: ProviderContext = {
-    service: SERVICE,
-    url: options.baseUrl,
-    ...(options.apiKey ? { secret: options.apiKey } : {}),
-    ...(options.keyVariable ? { keyVariable: options.keyVariable } : {}),
-  }
+  const ctx: ProviderContext = { ...providerContext(SERVICE, options), ...(options.apiKey ? { secret: options.apiKey } : {}) }
 
   /** A stated unit, converted to `target`; a unit the response states that Fieldline does not know is refused, never guessed. */
   function converted(raw: number | null, units: Record<string, string>, variable: string, target: Unit): number | null {
@@ -84,22 +79,26 @@ export function createOpenMeteoClient(options: WeatherClientOptions & { provider
 
     async read(point: WeatherPoint, { units, language }: ReadOptions): Promise<WeatherReading> {
       const set = UNIT_SETS[units]
-      const res = await http.request({
-        method: 'GET',
-        path: '/v1/forecast',
-        query: {
-          latitude: point.latitude,
-          longitude: point.longitude,
-          current: CURRENT.join(','),
-          daily: DAILY.join(','),
-          timezone: 'auto',
-          forecast_days: 1,
-          temperature_unit: set.temperature === '°F' ? 'fahrenheit' : 'celsius',
-          wind_speed_unit: WIND_PARAM[set.speed],
-          ...(options.apiKey ? { apikey: options.apiKey } : {}),
-        },
-        headers: { accept: 'application/json', 'accept-encoding': 'gzip' },
-      })
+      const res = await http
+        .request({
+          method: 'GET',
+          path: '/v1/forecast',
+          query: {
+            latitude: point.latitude,
+            longitude: point.longitude,
+            current: CURRENT.join(','),
+            daily: DAILY.join(','),
+            timezone: 'auto',
+            forecast_days: 1,
+            temperature_unit: set.temperature === '°F' ? 'fahrenheit' : 'celsius',
+            wind_speed_unit: WIND_PARAM[set.speed],
+            ...(options.apiKey ? { apikey: options.apiKey } : {}),
+          },
+          headers: { accept: 'application/json', 'accept-encoding': 'gzip' },
+        })
+        .catch((e: unknown) => {
+          throw unreachableError(e, ctx)
+        })
       if (res.status !== 200) throw providerError(res, ctx)
       const body = res.tryJson()
       if (body === undefined) throw badResponse(ctx, `not JSON (${res.mimeType || 'no content type'})`)

@@ -7,7 +7,7 @@ import { z } from 'zod'
 import type { WeatherReading } from '../../../src-shared/models/weather'
 import { TWC_UNIT_CODES } from '../../../src-shared/models/weather'
 import type { HttpResponse } from '../http/http-client'
-import { badResponse, issuesText, providerError, type ProviderContext } from './weather-errors'
+import { badResponse, issuesText, providerContext, providerError, unreachableError, type ProviderContext } from './weather-errors'
 import { maxAgeExpiry, quantity, weatherHttpClient, type ReadOptions, type WeatherClient, type WeatherClientOptions, type WeatherPoint } from './weather-client'
 import { UNIT_SETS } from './units'
 
@@ -53,10 +53,12 @@ function geocode(point: WeatherPoint): string {
 export function createTwcClient(options: WeatherClientOptions & { apiKey: string }): WeatherClient {
   const http = weatherHttpClient(options, SERVICE)
   const now = options.now ?? (() => new Date())
-  const ctx: ProviderContext = { service: SERVICE, url: options.baseUrl, secret: options.apiKey, ...(options.keyVariable ? { keyVariable: options.keyVariable } : {}) }
+  const ctx: ProviderContext = { ...providerContext(SERVICE, options), secret: options.apiKey }
 
   async function get<S extends z.ZodType>(path: string, query: Record<string, string>, schema: S): Promise<{ value: z.output<S>; res: HttpResponse }> {
-    const res = await http.request({ method: 'GET', path, query: { ...query, apiKey: options.apiKey }, headers: { accept: 'application/json', 'accept-encoding': 'gzip' } })
+    const res = await http.request({ method: 'GET', path, query: { ...query, apiKey: options.apiKey }, headers: { accept: 'application/json', 'accept-encoding': 'gzip' } }).catch((e: unknown) => {
+      throw unreachableError(e, ctx)
+    })
     if (res.status !== 200) throw providerError(res, ctx)
     const body = res.tryJson()
     if (body === undefined) throw badResponse(ctx, `${path}: not JSON (${res.mimeType || 'no content type'})`)

@@ -31,6 +31,8 @@ export interface WeatherClientOptions {
   apiKey?: string
   /** The environment variable the key came from, when it did: a refusal of the key names it, not the Weather card. */
   keyVariable?: string
+  /** Likewise the environment variable that gives the URL: a URL that leads nowhere names it, not the Weather card. */
+  urlVariable?: string
   logger?: Logger
   now?: () => Date
   timeoutMs?: Partial<HttpTimeouts>

@@ -1,11 +1,15 @@
 /**
  * A weather provider's refusals as AppErrors the UI can translate (keys `weather.*`). What the provider said goes into
  * `details.carrierCode` / `carrierMessage` (the contract's fields for an external service's own words). Transport
- * failures (network, TLS, timeout) come from the HTTP factory with its `errors.*` keys and are not remapped here.
+ * failures (network, TLS, timeout) come from the HTTP factory with its `errors.*` keys; only those that say the
+ * configured URL may be wrong (no such host, nothing listening there) are remapped, to say where the URL is set.
+ *
+ * Where the operator fixes what was refused: the Weather card (saved settings), or the environment variable the CLI or
+ * serve mode was started with (FIELDLINE_WEATHER_*), which the card cannot change; each refusal names the one in use.
  */
 import { z } from 'zod'
 import type { ErrorCode, MessageRef } from '../../../src-shared/contract'
-import { AppError } from '../common/errors'
+import { AppError, isAppError } from '../common/errors'
 import type { HttpResponse } from '../http/http-client'
 
 const MAX_QUOTE = 200
@@ -19,6 +23,18 @@ export interface ProviderContext {
   secret?: string
   /** Where the key came from when an environment variable gave it (serve or the CLI started with FIELDLINE_WEATHER_*). */
   keyVariable?: string
+  /** Likewise the URL: FIELDLINE_WEATHER_URL, or the provider's own host when that variable is not set. */
+  urlVariable?: string
+}
+
+/** A client's context without its key: the service, the URL, and the environment variables that gave them, if any. */
+export function providerContext(service: string, options: { baseUrl: string; keyVariable?: string; urlVariable?: string }): ProviderContext {
+  return {
+    service,
+    url: options.baseUrl,
+    ...(options.keyVariable ? { keyVariable: options.keyVariable } : {}),
+    ...(options.urlVariable ? { urlVariable: options.urlVariable } : {}),
+  }
 }
 
 function quote(text: string, ctx: ProviderContext): string {
@@ -39,22 +55,38 @@ const twcErrorsSchema = z.object({ errors: z.array(z.object({ error: z.object({ 
 /** Open-Meteo's error body: `{"error": true, "reason": "…"}`. */
 const openMeteoErrorSchema = z.object({ error: z.literal(true), reason: z.string() })
 
-/** What the provider said about the failure, in its own words: its error code and message when it gave them. */
-export function providerWords(res: HttpResponse, ctx: ProviderContext): { code?: string; message?: string } {
+/**
+ * What the provider said about the failure, in its own words: its error code and message when it gave them. `own`:
+ * the body is the provider's own error envelope, so the URL reached the provider's API.
+ */
+function providerWords(res: HttpResponse, ctx: ProviderContext): { code?: string; message?: string; own: boolean } {
   const body = res.tryJson()
   const twc = twcErrorsSchema.safeParse(body)
   if (twc.success) {
     const first = twc.data.errors[0]!.error
-    return { code: quote(first.code, ctx), message: quote(first.message, ctx) }
+    return { code: quote(first.code, ctx), message: quote(first.message, ctx), own: true }
   }
   const om = openMeteoErrorSchema.safeParse(body)
-  if (om.success) return { code: String(res.status), message: quote(om.data.reason, ctx) }
+  if (om.success) return { code: String(res.status), message: quote(om.data.reason, ctx), own: true }
   if (res.isHtml()) {
     const title = /<title[^>]*>([^<]*)<\/title>/i.exec(res.text)?.[1]
-    return { code: String(res.status), ...(title ? { message: quote(title, ctx) } : {}) }
+    return { code: String(res.status), ...(title ? { message: quote(title, ctx) } : {}), own: false }
   }
   const text = quote(res.text, ctx)
-  return { code: String(res.status), ...(text ? { message: text } : {}) }
+  return { code: String(res.status), ...(text ? { message: text } : {}), own: false }
+}
+
+/** A refusal of the key: the Weather card holds it (in the vault), or the environment variable that gave it. */
+function keyRefusal(code: ErrorCode, ctx: ProviderContext, text: string, quoted: string, keys: { card: string; env: string }, said: { code?: string; message?: string }): AppError {
+  if (ctx.keyVariable) return make(code, `${text} (${quoted}); check ${ctx.keyVariable}`, { key: keys.env, params: { service: ctx.service, name: ctx.keyVariable } }, said)
+  return make(code, `${text} (${quoted}); check the key in Extensions → Weather → Configure`, { key: keys.card, params: { service: ctx.service } }, said)
+}
+
+/** A URL that does not lead to the provider's API: set in the Weather card, or by the environment variable. */
+function urlRefusal(ctx: ProviderContext, quoted: string, said: { code?: string; message?: string }): AppError {
+  const text = `${ctx.url} does not answer like the ${ctx.service} API (${quoted})`
+  if (ctx.urlVariable) return make('NOT_FOUND', `${text}; check ${ctx.urlVariable}`, { key: 'weather.envNotWeatherApi', params: { url: ctx.url, name: ctx.urlVariable } }, said)
+  return make('NOT_FOUND', `${text}; check the API URL in Extensions → Weather → Configure`, { key: 'weather.notWeatherApi', params: { url: ctx.url } }, said)
 }
 
 /** Maps a provider answer other than 200. */
@@ -70,22 +102,33 @@ export function providerError(res: HttpResponse, ctx: ProviderContext): AppError
       { key: 'weather.asksForKey', params: { url: ctx.url, service: ctx.service } },
       said,
     )
-  // The Weather card cannot fix a key the environment gives: the refusal names the variable instead.
-  if (status === 401 && ctx.keyVariable)
-    return make(
-      'AUTH_FAILED',
-      `${ctx.service} refused the API key (${quoted}); check ${ctx.keyVariable}`,
-      { key: 'weather.envKeyRefused', params: { service: ctx.service, name: ctx.keyVariable } },
-      said,
-    )
-  if (status === 401) return make('AUTH_FAILED', `${ctx.service} refused the API key (${quoted})`, { key: 'weather.authFailed', params: { service: ctx.service } }, said)
-  if (status === 403) return make('FORBIDDEN', `${ctx.service} refused access: the key is not licensed for this data (${quoted})`, { key: 'weather.forbidden', params: { service: ctx.service } }, said)
+  if (status === 401) return keyRefusal('AUTH_FAILED', ctx, `${ctx.service} refused the API key`, quoted, { card: 'weather.authFailed', env: 'weather.envKeyRefused' }, said)
+  // TWC licenses each product to a key ("Access Denied" for one it does not cover, docs/wire/weather.md §4.1).
+  if (status === 403)
+    return keyRefusal('FORBIDDEN', ctx, `${ctx.service} refused access: the key is not licensed for this data`, quoted, { card: 'weather.forbidden', env: 'weather.envForbidden' }, said)
   if (status === 429) return make('RATE_LIMITED', `${ctx.service} asked to slow down (${quoted})`, { key: 'weather.rateLimited', params: { service: ctx.service } }, said)
-  if (res.isHtml() && status < 500)
-    return make('NOT_FOUND', `${ctx.url} does not answer like the ${ctx.service} API (${quoted}); check the API URL`, { key: 'weather.notWeatherApi', params: { url: ctx.url } }, said)
+  // A web server's own page, or a 404 without the provider's error envelope: the path is not the provider's API.
+  if ((res.isHtml() && status < 500) || (status === 404 && !said.own)) return urlRefusal(ctx, quoted, said)
   if (status === 400) return make('CARRIER', `${ctx.service} refused the request (${quoted})`, { key: 'weather.badRequest', params: { service: ctx.service, reason: said.message ?? '' } }, said)
   if (status >= 500) return make('CARRIER', `${ctx.service} is unavailable (${quoted})`, { key: 'weather.unavailable', params: { service: ctx.service, status } }, said)
   return make('CARRIER', `${ctx.service} could not answer (${quoted})`, { key: 'weather.failed', params: { service: ctx.service, status } }, said)
+}
+
+/** Transport failures that say the URL itself may be wrong: no host has that name, or nothing listens at its port. */
+const WRONG_ADDRESS = new Set(['ENOTFOUND', 'ENOENT', 'ECONNREFUSED'])
+
+/**
+ * The HTTP factory's NETWORK failure, when its cause says the configured URL may be wrong, restated to say where the
+ * URL is set; anything else as it is. The cause stays a code (`reason`), which the window says in words.
+ */
+export function unreachableError(e: unknown, ctx: ProviderContext): unknown {
+  if (!isAppError(e) || e.code !== 'NETWORK') return e
+  const reason = e.details?.ref?.params?.reason
+  if (typeof reason !== 'string' || !WRONG_ADDRESS.has(reason)) return e
+  const params = { service: ctx.service, url: ctx.url, reason }
+  if (ctx.urlVariable)
+    return AppError.withRef('NETWORK', `${e.message}; if the address is wrong, correct ${ctx.urlVariable}`, { key: 'weather.envUnreachable', params: { ...params, name: ctx.urlVariable } })
+  return AppError.withRef('NETWORK', `${e.message}; if the address is wrong, correct the API URL in Extensions → Weather → Configure`, { key: 'weather.unreachable', params })
 }
 
 /** A 200 whose body is not what the provider documents. */

@@ -11,6 +11,7 @@ import {
   WEATHER_DEFAULT_URLS,
   WEATHER_PROVIDER_PARTS,
   WEATHER_SECRETS,
+  type WeatherLanguage,
   type WeatherProvider,
   type WeatherSaveInput,
   type WeatherSecret,
@@ -24,6 +25,7 @@ import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
 import { auditDoc } from '../store/audit.store'
 import { getDeviceDoc } from '../store/devices.store'
+import { readSettings } from '../store/settings.store'
 import { assertBulkOk, isConflict, type Db } from '../store/documents'
 import type { SecretStore } from '../vault/secret-store'
 import { createOpenMeteoClient } from './open-meteo.client'
@@ -50,7 +52,8 @@ export interface WeatherServiceDeps {
 }
 
 const AUDIT_TARGET = 'weather/settings'
-const DEFAULTS = { provider: 'open-meteo', units: 'metric', language: 'en' } as const
+/** Until the settings are saved; the language then is the operator's interface language (core/store/settings.store.ts). */
+const DEFAULTS = { provider: 'open-meteo', units: 'metric' } as const
 
 const FREE_TIER_NOTICE = {
   message:
@@ -84,7 +87,16 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     return environment
   }
 
-  function view(doc: WeatherSettingsDoc | null): WeatherSettingsView {
+  /**
+   * The saved settings, or the defaults in the operator's interface language: the readings are asked for in it (TWC's
+   * phrases; Open-Meteo has no language, the WMO codes are phrased here) until a weather language is saved.
+   */
+  async function settings(): Promise<{ doc: (WeatherSettingsDoc & { _rev: string }) | null; uiLanguage: WeatherLanguage }> {
+    const [doc, ui] = await Promise.all([readWeatherSettings(db), readSettings(db)])
+    return { doc, uiLanguage: ui.language }
+  }
+
+  function view(doc: WeatherSettingsDoc | null, uiLanguage: WeatherLanguage): WeatherSettingsView {
     const e = env()
     const has = (field: WeatherSecret) => doc?.secretFields.includes(field) ?? false
     const provider = e?.provider ?? doc?.provider ?? DEFAULTS.provider
@@ -92,7 +104,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     return {
       provider,
       units: doc?.units ?? DEFAULTS.units,
-      language: doc?.language ?? DEFAULTS.language,
+      language: doc?.language ?? uiLanguage,
       urls,
       secrets: { twcApiKey: has('twcApiKey'), openMeteoApiKey: has('openMeteoApiKey') },
       source: e ? 'environment' : doc ? 'saved' : 'defaults',
@@ -102,8 +114,8 @@ export function createWeatherService(deps: WeatherServiceDeps) {
   }
 
   async function resolve(): Promise<ResolvedWeather> {
-    const doc = await readWeatherSettings(db)
-    const v = view(doc)
+    const { doc, uiLanguage } = await settings()
+    const v = view(doc, uiLanguage)
     const e = env()
     if (e) return { provider: e.provider, units: v.units, language: v.language, url: e.url, apiKey: e.apiKey }
     const parts = WEATHER_PROVIDER_PARTS[v.provider]
@@ -127,7 +139,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
     if (!client) {
       const options: WeatherClientOptions = {
         baseUrl: r.url,
-        ...(env() ? { keyVariable: 'FIELDLINE_WEATHER_API_KEY' } : {}),
+        ...(env() ? { keyVariable: 'FIELDLINE_WEATHER_API_KEY', urlVariable: 'FIELDLINE_WEATHER_URL' } : {}),
         ...(logger ? { logger } : {}),
         ...(deps.now ? { now: deps.now } : {}),
       }
@@ -154,7 +166,8 @@ export function createWeatherService(deps: WeatherServiceDeps) {
 
   return {
     async getSettings(): Promise<WeatherSettingsView> {
-      return view(await readWeatherSettings(db))
+      const { doc, uiLanguage } = await settings()
+      return view(doc, uiLanguage)
     },
 
     async saveSettings(input: WeatherSaveInput, ctx: CallContext): Promise<WeatherSettingsView> {
@@ -217,7 +230,7 @@ export function createWeatherService(deps: WeatherServiceDeps) {
       await dropClients()
       bus.emit('weather:changed', {})
       bus.emit('audit:changed', {})
-      return view(next)
+      return view(next, next.language)
     },
 
     /** One real request with the configuration in use, at 0°, 0°: it proves the URL, the key and its licence. */

@@ -34,7 +34,7 @@ export interface WeatherPeerOptions {
 
 /** Faults, switched per test; each applies to one path (all when omitted) `times` times (default always). */
 export type WeatherFault =
-  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; path?: string; times?: number }
+  | { kind: 'status'; status: 404 | 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; path?: string; times?: number }
   | { kind: 'latency'; ms: number; path?: string; times?: number }
   | { kind: 'html'; status: number; path?: string; times?: number }
   | { kind: 'drop'; path?: string; times?: number }
@@ -64,11 +64,13 @@ const TWC_PATHS: Record<string, TwcProduct> = Object.fromEntries(TWC_PRODUCTS.ma
 
 function statusBody(path: string, status: number): PeerResponse {
   if (path === OPEN_METEO_PATH) {
-    // [I] Open-Meteo's 429 reason is not in the spec.
-    return openMeteoError(status, status === 429 ? 'Minutely API request limit exceeded. Please try again in one minute.' : 'Service unavailable')
+    // [I] Open-Meteo's 429 and 404 reasons are not in the spec.
+    return openMeteoError(status, status === 429 ? 'Minutely API request limit exceeded. Please try again in one minute.' : status === 404 ? 'No data found' : 'Service unavailable')
   }
-  // [I] TWC's code for these is not in the spec: the peer's own code says it is the peer speaking.
-  return twcError(status, `PEER-0${status}`, status === 429 ? 'Too many requests.' : 'Service unavailable.')
+  // [I] TWC's code for these is not in the spec: the peer's own code says it is the peer speaking. A 404 in TWC's
+  // envelope stands for an answer the spec does not describe (no data for the point, a product withdrawn).
+  const message = status === 429 ? 'Too many requests.' : status === 404 ? 'No data found.' : 'Service unavailable.'
+  return twcError(status, `PEER-0${status}`, message)
 }
 
 export async function startWeatherPeer(options: WeatherPeerOptions = {}): Promise<WeatherPeer> {

@@ -10,8 +10,8 @@ const MAX_DELAY_MS = 2_147_483_647
 /**
  * The weather at one device's location, while its page is open (dispose() when it closes). The core answers from its
  * cache until the provider's expiry and from the cache "as of" its time when the provider cannot be reached; this
- * store asks again when the reading expires, when the weather settings or the device's location change, and when the
- * operator asks for a refresh (which goes to the provider whatever the expiry).
+ * store asks again when the reading expires, when the weather settings, the interface settings or the device's location
+ * change, and when the operator asks for a refresh (which goes to the provider whatever the expiry).
  */
 export class WeatherPanel extends EventStore<WeatherView> {
   readonly key: DeviceKey
@@ -23,7 +23,8 @@ export class WeatherPanel extends EventStore<WeatherView> {
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(key: DeviceKey) {
-    super(api, { refreshOn: [{ event: 'weather:changed' }, locationChanged(key)], live: 'always' })
+    // The interface language is the readings' until a weather language is saved: a change asks again in the new one.
+    super(api, { refreshOn: [{ event: 'weather:changed' }, { event: 'settings:changed' }, locationChanged(key)], live: 'always' })
     this.key = key
   }
 

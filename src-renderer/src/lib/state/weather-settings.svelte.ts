@@ -12,8 +12,9 @@ export type WeatherVerify = Output<'weather:verify'>
  */
 class WeatherSettingsState extends EventStore<WeatherSettingsView> {
   constructor() {
-    // The CLI (through serve mode) or another window may change them: main is the source of truth.
-    super(api, { refreshOn: [{ event: 'weather:changed' }], live: 'always' })
+    // The CLI (through serve mode) or another window may change them: main is the source of truth. Unsaved, their
+    // language is the interface's, which the settings change.
+    super(api, { refreshOn: [{ event: 'weather:changed' }, { event: 'settings:changed' }], live: 'always' })
   }
 
   get view(): WeatherSettingsView | null {
