@@ -57,6 +57,9 @@ describe('fieldline weather and fieldline devices locate', () => {
   })
 
   it('says plainly that the free Open-Meteo tier is non-commercial, and shows the grid point', async () => {
+    // Open-Meteo's readings expire on the quarter-hour: two runs either side of one would find the cache expired.
+    const toQuarter = 15 * 60_000 - (Date.now() % (15 * 60_000))
+    if (toQuarter < 30_000) await new Promise((resolve) => setTimeout(resolve, toQuarter + 1_000))
     const r = await run(['weather', 'pump', 'p-1', '--refresh'], { FIELDLINE_WEATHER_URL: peer.url })
     expect(r.code).toBe(0)
     expect(r.out).toContain('(grid 48.4, -4.5, 484 m)')
