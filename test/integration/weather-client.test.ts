@@ -349,6 +349,9 @@ describe('weather clients against the weather peer', () => {
         expect(unreachableError(failure(reason), ctx)).toMatchObject({ code: 'NETWORK', details: { ref: { key: 'weather.unreachable', params: { ...ctx, reason } } } })
       // A DNS server away or a dropped link says nothing about the URL.
       for (const reason of ['EAI_AGAIN', 'ECONNRESET']) expect(unreachableError(failure(reason), ctx)).toMatchObject({ details: { ref: { key: 'errors.network' } } })
+      // The provider's own host unknown to DNS is a computer offline, not a wrong URL: nothing to correct.
+      for (const url of ['https://api.weather.com', 'https://api.open-meteo.com'])
+        expect(unreachableError(failure('ENOTFOUND'), { ...ctx, url })).toMatchObject({ details: { ref: { key: 'errors.network' } } })
       const timeout = AppError.withRef('TIMEOUT', 'late', { key: 'errors.timeout' })
       expect(unreachableError(timeout, ctx)).toBe(timeout)
     })

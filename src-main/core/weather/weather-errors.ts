@@ -9,6 +9,7 @@
  */
 import { z } from 'zod'
 import type { ErrorCode, MessageRef } from '../../../src-shared/contract'
+import { WEATHER_DEFAULT_URLS } from '../../../src-shared/models/weather'
 import { AppError, isAppError } from '../common/errors'
 import type { HttpResponse } from '../http/http-client'
 
@@ -116,6 +117,7 @@ export function providerError(res: HttpResponse, ctx: ProviderContext): AppError
 
 /** Transport failures that say the URL itself may be wrong: no host has that name, or nothing listens at its port. */
 const WRONG_ADDRESS = new Set(['ENOTFOUND', 'ENOENT', 'ECONNREFUSED'])
+const DEFAULT_URLS = new Set<string>(Object.values(WEATHER_DEFAULT_URLS))
 
 /**
  * The HTTP factory's NETWORK failure, when its cause says the configured URL may be wrong, restated to say where the
@@ -125,6 +127,8 @@ export function unreachableError(e: unknown, ctx: ProviderContext): unknown {
   if (!isAppError(e) || e.code !== 'NETWORK') return e
   const reason = e.details?.ref?.params?.reason
   if (typeof reason !== 'string' || !WRONG_ADDRESS.has(reason)) return e
+  // The provider's own host failing (a DNS that cannot answer offline says ENOTFOUND) says nothing about the URL.
+  if (DEFAULT_URLS.has(ctx.url)) return e
   const params = { service: ctx.service, url: ctx.url, reason }
   if (ctx.urlVariable)
     return AppError.withRef('NETWORK', `${e.message}; if the address is wrong, correct ${ctx.urlVariable}`, { key: 'weather.envUnreachable', params: { ...params, name: ctx.urlVariable } })
