@@ -16,6 +16,7 @@ const status = (over: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   reason: null,
   failedSide: null,
   since: '2026-12-07T10:00:00.000Z',
+  restartAt: null,
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
   link: { state: 'connected', insecure: false },
   kept: 0,

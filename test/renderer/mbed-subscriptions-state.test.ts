@@ -149,6 +149,7 @@ describe('the mbed subscriptions of the running bridge', () => {
       reason: null,
       failedSide: null,
       since: '2026-01-01T00:00:00.000Z',
+      restartAt: null,
       channel: { kind: 'longpoll', state: 'stopped', retryAt: null },
       link: { state: 'stopped', insecure: false },
       kept: 0,
