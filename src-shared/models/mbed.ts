@@ -92,7 +92,8 @@ export const mbedStatusSchema = z.object({
   restartAt: z.string().nullable(),
   /** `retryAt`: while reconnecting, when the channel tries mbed again by itself (ISO); null otherwise. */
   channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema, retryAt: z.string().nullable() }),
-  link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean() }),
+  /** `retryAt`: while reconnecting, when the link tries the broker again by itself (ISO); null otherwise. */
+  link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean(), retryAt: z.string().nullable() }),
   /**
    * Messages the last run left in the queue on disk (killed, or stopped while the broker was away), found when this
    * run started and delivered before anything new; 0 when there were none (the counters' `keptQueued` tells the rest).

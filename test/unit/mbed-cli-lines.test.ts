@@ -14,7 +14,7 @@ const status = (extra: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   since: NOW.toISOString(),
   restartAt: null,
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
-  link: { state: 'connected', insecure: false },
+  link: { state: 'connected', insecure: false, retryAt: null },
   kept: 0,
   ...extra,
 })
@@ -30,6 +30,9 @@ describe('bridge mbed state lines', () => {
     expect(stateLine(degraded, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: Cannot reach mbed at 127.0.0.1:18080: connection refused [NETWORK] (next try at 2026-12-06T15:36:35.000Z)')
     // The broker away, mbed fine: no next try of the channel to tell.
     expect(stateLine(status({ state: 'degraded', reason: { code: 'NETWORK', message: 'MQTT broker away' } }), NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: MQTT broker away [NETWORK]')
+    // Cold trial: a broker away for long said "degraded" once and then nothing; each back-off step of the link is told too.
+    const brokerAway = status({ state: 'degraded', reason: { code: 'NETWORK', message: 'MQTT broker away' }, link: { state: 'reconnecting', insecure: false, retryAt: '2026-12-06T15:37:00.000Z' } })
+    expect(stateLine(brokerAway, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: MQTT broker away [NETWORK] (next try at 2026-12-06T15:37:00.000Z)')
   })
 
   it('says of a failed bridge when it starts again by itself, or, for a cause it cannot cure, what to do', () => {

@@ -97,13 +97,14 @@ export async function configFromProfile(rt: Runtime, profileId: string): Promise
 type StatePayload = Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload']
 
 /**
- * One log line of a state event; a degraded bridge's line says when the channel tries mbed again (each back-off step is
- * an event), a failed one's when it starts again by itself or, for a cause that cannot heal, what the operator must do.
+ * One log line of a state event; a degraded bridge's line says when the channel tries mbed again, or the link the
+ * broker (each back-off step is an event), a failed one's when it starts again by itself or, for a cause that cannot heal, what the operator must do.
  */
 export function stateLine(e: StatePayload, now = new Date()): string {
   const why = e.reason ? `: ${e.reason.message}${e.reason.code ? ` [${e.reason.code}]` : ''}` : ''
   let next = ''
-  if (e.state === 'degraded' && e.channel.retryAt) next = ` (next try at ${e.channel.retryAt})`
+  const retryAt = e.channel.retryAt ?? e.link.retryAt
+  if (e.state === 'degraded' && retryAt) next = ` (next try at ${retryAt})`
   else if (e.state === 'failed') next = e.restartAt ? ` (starts again by itself at ${e.restartAt})` : `; it does not retry: ${failedAction(e)}`
   return `${now.toISOString()} mbed bridge ${e.state}${why}${next}`
 }

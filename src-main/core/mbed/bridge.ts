@@ -192,6 +192,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   let since = Date.now()
   /** While the channel reconnects: when it tries mbed again (epoch ms), for the status; null otherwise. */
   let channelRetryAt: number | null = null
+  /** Likewise for the link and the broker: a broker away for long must still say when it is tried next. */
+  let linkRetryAt: number | null = null
   let stopping: Promise<MbedStopReport> | null = null
   const restart = options.restart ?? DEFAULT_RESTART
   /** While 'failed' on a curable cause: the timer and time (epoch ms) of the channel's next start. */
@@ -332,15 +334,16 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       since: new Date(since).toISOString(),
       restartAt: restartAt !== null ? new Date(restartAt).toISOString() : null,
       channel: { kind: channelKind, state: channel.state, retryAt: retryAtIso() },
-      link: { state: link.state, insecure: link.insecure },
+      link: { state: link.state, insecure: link.insecure, retryAt: link.state === 'reconnecting' && linkRetryAt !== null ? new Date(linkRetryAt).toISOString() : null },
       kept: queue.kept().count,
     }
   }
 
   /** The channel's next try as the status says it; null unless it is reconnecting. */
   const retryAtIso = (): string | null => (channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null)
-  /** The next try the last state event told, so that a back-off step is told even when the state and reason stay. */
+  /** The next tries the last state event told, so that a back-off step is told even when the state and reason stay. */
   let toldRetryAt: string | null = null
+  const nextTries = (): string => `${retryAtIso() ?? ''} ${linkRetryAt ?? ''}`
 
   /**
    * Tells a change of state, of its reason (mbed closed the connection, then refuses new ones), or of the next try;
@@ -348,7 +351,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
    */
   function setState(next: MbedBridgeState, why?: AppError, side?: MbedFailedSide): void {
     const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code) && why?.message === reason?.message
-    const retryAt = retryAtIso()
+    const retryAt = nextTries()
     if (next === state && sameReason && retryAt === toldRetryAt) return
     toldRetryAt = retryAt
     if (next !== state || !sameReason) log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
@@ -475,6 +478,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
     const onLink = (e: LinkStateEvent): void => {
+      linkRetryAt = e.state === 'reconnecting' && e.retryInMs !== undefined ? Date.now() + e.retryInMs : null
       if (e.state === 'connected') queue.pump()
       evaluate()
       queue.checkGate()
