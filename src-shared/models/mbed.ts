@@ -84,9 +84,16 @@ export const mbedStatusSchema = z.object({
   failedSide: mbedFailedSideSchema.nullable(),
   /** ISO time of the last state change. */
   since: z.string(),
+  /**
+   * While 'failed' on a cause a new attempt may cure (an unexpected error in the notification channel's loop): when
+   * the bridge starts its channel again by itself (ISO). Null otherwise, and always for a refusal that cannot heal
+   * (a refused access key, a certificate, a replaced channel): the reason then says what the operator must do.
+   */
+  restartAt: z.string().nullable(),
   /** `retryAt`: while reconnecting, when the channel tries mbed again by itself (ISO); null otherwise. */
   channel: z.object({ kind: z.enum(['longpoll', 'websocket']), state: mbedChannelStateSchema, retryAt: z.string().nullable() }),
-  link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean() }),
+  /** `retryAt`: while reconnecting, when the link tries the broker again by itself (ISO); null otherwise. */
+  link: z.object({ state: mbedLinkStateSchema, insecure: z.boolean(), retryAt: z.string().nullable() }),
   /**
    * Messages the last run left in the queue on disk (killed, or stopped while the broker was away), found when this
    * run started and delivered before anything new; 0 when there were none (the counters' `keptQueued` tells the rest).

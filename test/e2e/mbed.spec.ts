@@ -63,6 +63,8 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
     'mbed refused the access key (HTTP 401). Check the key in the mbed profile (Extensions, ARM mbed Connector, Edit); a key that was revoked or deleted needs a new one.',
   )
   await expect(refused.getByText('Long poll — Refused: mbed does not accept the access key')).toBeVisible()
+  // A refused key cannot heal by itself: the panel says the bridge waits for the operator, not when it tries again.
+  await expect(refused.getByTestId('mbed-bridge-restart')).toHaveText('The bridge does not try again by itself: fix the cause, then press Start.')
   await refused.getByRole('button', { name: 'Stop' }).click()
   await expect(refused.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
   await openPage(page, 'Extensions')

@@ -5,7 +5,7 @@
  */
 import { connectAsync, type MqttClient } from 'mqtt'
 import { expect } from 'vitest'
-import { createMbedBridge, type MbedBridge, type MbedBridgeEvent, type MbedBridgeOptions } from '../../src-main/core/mbed/bridge'
+import { createMbedBridge, type ChannelFactory, type MbedBridge, type MbedBridgeEvent, type MbedBridgeOptions } from '../../src-main/core/mbed/bridge'
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import { createPlatformLink, type PlatformLink } from '../../src-main/core/platform/link'
 import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbed/mbed.peer'
@@ -52,7 +52,18 @@ export interface Setup {
   events: MbedBridgeEvent[]
 }
 
-export async function setup(brokerUrl: string, options: { flavour?: MbedFlavour; peer?: MbedPeerOptions; bridge?: Partial<MbedBridgeOptions>; key?: string; start?: boolean } = {}): Promise<Setup> {
+export async function setup(
+  brokerUrl: string,
+  options: {
+    flavour?: MbedFlavour
+    peer?: MbedPeerOptions
+    bridge?: Partial<MbedBridgeOptions>
+    /** A channel built around the test's client (a channel with a fault of the test's own). */
+    channel?: (client: MbedClient) => ChannelFactory
+    key?: string
+    start?: boolean
+  } = {},
+): Promise<Setup> {
   seq += 1
   const flavour = options.flavour ?? 'connector'
   const peer = await startMbedPeer({ flavour, pollTimeoutMs: 300, seed: seq, ...options.peer })
@@ -73,6 +84,7 @@ export async function setup(brokerUrl: string, options: { flavour?: MbedFlavour;
     link,
     channel: { kind: flavour === 'pelion' ? 'websocket' : 'longpoll', reconnect: FAST, goneWaitMs: 50, stopTimeoutMs: 2_000 },
     drainTimeoutMs: 5_000,
+    ...(options.channel ? { channel: options.channel(client) } : {}),
     ...options.bridge,
     queueDir,
   })

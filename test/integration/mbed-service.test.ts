@@ -61,7 +61,7 @@ describe.skipIf(skip)('mbed service', () => {
       },
       ctx,
     )
-    return { mbed, events, profileId: saved.id, db: ws.db }
+    return { mbed, events, profileId: saved.id, db: ws.db, links, profiles }
   }
 
   it('verifies, starts, bridges, lists, imports, commands and stops, with answers in the proposed channel shapes', async () => {
@@ -100,6 +100,22 @@ describe.skipIf(skip)('mbed service', () => {
     const stopped = mbedChannels['mbed:stop'].output.parse(await mbed.stop())
     expect(stopped).toMatchObject({ status: { state: 'stopped' }, undelivered: 0 })
     expect(events.some((e) => e.name === 'mbed:state' && e.payload.state === 'running')).toBe(true)
+  })
+
+  it('a platform profile saved under a running bridge closes its link: failed, saying so and what to do; Start runs it on the new link', async () => {
+    const { mbed, links, profiles } = await service()
+    await mbed.start({}, ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    // What the app does when a platform profile is saved (app.ts: onProfileChange).
+    links.invalidate(await profiles.resolve('platform'))
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('failed')
+    const status = mbedChannels['mbed:status'].output.parse(mbed.status()).status
+    expect(status).toMatchObject({ failedSide: 'link', restartAt: null, reason: { details: { ref: { key: 'mbed.linkClosed' } } } })
+    expect(status.reason?.message).toContain('start the bridge again')
+    await mbed.start({}, ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    expect(mbed.status().status.link.state).toBe('connected')
+    await mbed.stop()
   })
 
   it('a second start of the same profile is a no-op; commands need a running bridge', async () => {

@@ -16,8 +16,9 @@ const status = (over: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   reason: null,
   failedSide: null,
   since: '2026-12-07T10:00:00.000Z',
+  restartAt: null,
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
-  link: { state: 'connected', insecure: false },
+  link: { state: 'connected', insecure: false, retryAt: null },
   kept: 0,
   ...over,
 })

@@ -149,8 +149,9 @@ describe('the mbed subscriptions of the running bridge', () => {
       reason: null,
       failedSide: null,
       since: '2026-01-01T00:00:00.000Z',
+      restartAt: null,
       channel: { kind: 'longpoll', state: 'stopped', retryAt: null },
-      link: { state: 'stopped', insecure: false },
+      link: { state: 'stopped', insecure: false, retryAt: null },
       kept: 0,
     })
     expect(pageReads(fake)).toHaveLength(1)

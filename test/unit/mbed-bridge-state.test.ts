@@ -22,6 +22,9 @@ describe('deriveBridgeState', () => {
     expect(deriveBridgeState('running', true, side('failed', auth), side('connected'), api)).toEqual({ next: 'failed', reason: auth, side: 'mbed' })
     const verdict = deriveBridgeState('running', true, side('open'), side('stopped'), api)
     expect(verdict?.next === 'failed' ? [verdict.reason.details?.ref?.key, verdict.side] : []).toEqual(['mbed.linkClosed', 'link'])
+    // Closed after an outage: the closing is the reason, not the outage's last error.
+    const closed = deriveBridgeState('degraded', true, side('open'), side('stopped', new AppError('NETWORK', 'ECONNREFUSED')), api)
+    expect(closed?.next === 'failed' ? closed.reason.details?.ref?.key : null).toBe('mbed.linkClosed')
     // The same code from the link is the broker's refusal, not mbed's: the side tells them apart.
     expect(deriveBridgeState('running', true, side('open'), side('failed', auth), api)).toEqual({ next: 'failed', reason: auth, side: 'link' })
   })

@@ -12,8 +12,9 @@ const status = (extra: Partial<MbedBridgeStatus>): MbedBridgeStatus => ({
   reason: null,
   failedSide: null,
   since: NOW.toISOString(),
+  restartAt: null,
   channel: { kind: 'longpoll', state: 'open', retryAt: null },
-  link: { state: 'connected', insecure: false },
+  link: { state: 'connected', insecure: false, retryAt: null },
   kept: 0,
   ...extra,
 })
@@ -29,6 +30,30 @@ describe('bridge mbed state lines', () => {
     expect(stateLine(degraded, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: Cannot reach mbed at 127.0.0.1:18080: connection refused [NETWORK] (next try at 2026-12-06T15:36:35.000Z)')
     // The broker away, mbed fine: no next try of the channel to tell.
     expect(stateLine(status({ state: 'degraded', reason: { code: 'NETWORK', message: 'MQTT broker away' } }), NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: MQTT broker away [NETWORK]')
+    // Cold trial: a broker away for long said "degraded" once and then nothing; each back-off step of the link is told too.
+    const brokerAway = status({ state: 'degraded', reason: { code: 'NETWORK', message: 'MQTT broker away' }, link: { state: 'reconnecting', insecure: false, retryAt: '2026-12-06T15:37:00.000Z' } })
+    expect(stateLine(brokerAway, NOW)).toBe('2026-12-06T15:36:21.000Z mbed bridge degraded: MQTT broker away [NETWORK] (next try at 2026-12-06T15:37:00.000Z)')
+  })
+
+  it('says of a failed bridge when it starts again by itself, or, for a cause it cannot cure, what to do', () => {
+    const crashed = status({
+      state: 'failed',
+      failedSide: 'mbed',
+      reason: { code: 'INTERNAL', message: 'The notification channel stopped on an unexpected error: boom' },
+      restartAt: '2026-12-06T15:36:23.000Z',
+    })
+    expect(stateLine(crashed, NOW)).toBe(
+      '2026-12-06T15:36:21.000Z mbed bridge failed: The notification channel stopped on an unexpected error: boom [INTERNAL] (starts again by itself at 2026-12-06T15:36:23.000Z)',
+    )
+    const refused = status({ state: 'failed', failedSide: 'mbed', reason: { code: 'AUTH_FAILED', message: 'mbed refused the access key (HTTP 401)' } })
+    expect(stateLine(refused, NOW)).toBe(
+      '2026-12-06T15:36:21.000Z mbed bridge failed: mbed refused the access key (HTTP 401) [AUTH_FAILED]; it does not retry: set a valid mbed access key (FIELDLINE_MBED_ACCESS_KEY, or the mbed profile’s), then start the bridge again',
+    )
+    // The broker's refusal names the broker's credentials, not mbed's key.
+    expect(stateLine({ ...refused, failedSide: 'link' }, NOW)).toContain('set valid broker credentials (FIELDLINE_MQTT_USERNAME and FIELDLINE_MQTT_PASSWORD')
+    expect(stateLine(status({ state: 'failed', failedSide: 'disk', reason: { code: 'DISK_FULL', message: 'disk full' } }), NOW)).toMatch(
+      /; it does not retry: fix the cause above, then start the bridge again$/,
+    )
   })
 
   it('says at start how many messages the last run left, and when none of them waits any more', () => {

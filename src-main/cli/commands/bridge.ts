@@ -11,7 +11,8 @@
  *   left in the queue and another once none of them waits, and a summary line at the end.
  * - SIGTERM/SIGINT stop it gracefully (no more commands, the channel closed, the queue drained) and it exits 0. A
  *   bridge that fails for good (a refused key, a replaced channel, a broker refusing the credentials) is stopped the
- *   same way and exits 1.
+ *   same way and exits 1, its state line saying what to fix; one that fails on a cause it cures by itself (an
+ *   unexpected error in its channel's loop) says when it starts again, and runs on.
  * - The workspace is opened only to read the profiles, then closed: a bridge that runs for weeks must not hold the
  *   workspace lock the desktop app needs.
  * - The messages owed to the broker wait on disk in the data directory (`--data-dir`), under `mbed/queues/`: the
@@ -93,11 +94,29 @@ export async function configFromProfile(rt: Runtime, profileId: string): Promise
   }
 }
 
-/** One log line of a state event; a degraded bridge's line says when the channel tries mbed again (each back-off step is an event). */
-export function stateLine(e: Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload'], now = new Date()): string {
+type StatePayload = Extract<MbedBridgeEvent, { name: 'mbed:state' }>['payload']
+
+/**
+ * One log line of a state event; a degraded bridge's line says when the channel tries mbed again, or the link the
+ * broker (each back-off step is an event), a failed one's when it starts again by itself or, for a cause that cannot heal, what the operator must do.
+ */
+export function stateLine(e: StatePayload, now = new Date()): string {
   const why = e.reason ? `: ${e.reason.message}${e.reason.code ? ` [${e.reason.code}]` : ''}` : ''
-  const next = e.state === 'degraded' && e.channel.retryAt ? ` (next try at ${e.channel.retryAt})` : ''
+  let next = ''
+  const retryAt = e.channel.retryAt ?? e.link.retryAt
+  if (e.state === 'degraded' && retryAt) next = ` (next try at ${retryAt})`
+  else if (e.state === 'failed') next = e.restartAt ? ` (starts again by itself at ${e.restartAt})` : `; it does not retry: ${failedAction(e)}`
   return `${now.toISOString()} mbed bridge ${e.state}${why}${next}`
+}
+
+/** What the operator does about a failure the bridge cannot cure by itself; the same words for a profile or variables. */
+function failedAction(e: StatePayload): string {
+  const code = e.reason?.code
+  if (e.failedSide === 'mbed' && code === 'AUTH_FAILED') return 'set a valid mbed access key (FIELDLINE_MBED_ACCESS_KEY, or the mbed profile’s), then start the bridge again'
+  if (e.failedSide === 'link' && code === 'AUTH_FAILED')
+    return 'set valid broker credentials (FIELDLINE_MQTT_USERNAME and FIELDLINE_MQTT_PASSWORD, or the platform profile’s), then start the bridge again'
+  if (code === 'TLS') return 'add the CA that signed the server’s certificate (FIELDLINE_MBED_CA_FILE or FIELDLINE_MQTT_CA_FILE, or the platform profile’s for the broker), then start the bridge again'
+  return 'fix the cause above, then start the bridge again'
 }
 
 const messages = (n: number): string => `${countText(n)} ${n === 1 ? 'message' : 'messages'}`
@@ -189,7 +208,8 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
       kept = e.payload.kept
       io.line(keptLine(kept, io.queueDir))
     }
-    if (e.payload.state === 'failed') failed()
+    // A failure the bridge cures by itself (it says when) is waited out; one it cannot ends the run.
+    if (e.payload.state === 'failed' && e.payload.restartAt === null) failed()
   })
 
   let code: number = EXIT.ok
@@ -201,7 +221,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
   }
   if (code === EXIT.ok) {
     await Promise.race([io.stopSignal, failure])
-    if (bridge.state === 'failed') code = EXIT.failed
+    if (bridge.state === 'failed' && bridge.status().restartAt === null) code = EXIT.failed
   }
   const report = await bridge.stop()
   io.line(summaryLine(bridge.counters(), report))

@@ -1,7 +1,7 @@
 /**
  * The bridge's state, derived from its notification channel's and its MQTT link's:
- * - 'failed' (with the reason and the side) when either stopped for good (bad key, certificate, replaced channel, link
- *   closed…);
+ * - 'failed' (with the reason and the side) when either stopped (bad key, certificate, replaced channel, an unexpected
+ *   error in the channel's loop, link closed…);
  * - 'running' when the channel is open and the link connected;
  * - 'degraded' (with the reason) when either is reconnecting — but while starting, only once either side has actually
  *   met trouble: a normal start goes starting → running.
@@ -28,13 +28,21 @@ export function deriveBridgeState(current: MbedBridgeState, launched: boolean, c
   if (channel.state === 'failed') {
     return { next: 'failed', reason: channel.lastError ?? AppError.withRef('NETWORK', 'The notification channel stopped', { key: 'mbed.channelStopped' }), side: 'mbed' }
   }
-  if (link.state === 'failed' || link.state === 'stopped') {
-    return { next: 'failed', reason: link.lastError ?? AppError.withRef('NETWORK', 'The MQTT link was closed', { key: 'mbed.linkClosed' }), side: 'link' }
+  if (link.state === 'failed') {
+    return { next: 'failed', reason: link.lastError ?? linkClosed(), side: 'link' }
   }
+  // Closed under the bridge (its platform profile was saved or removed: platform-links.ts): the closing is the cause,
+  // whatever the link met before it (its last error may be an old outage's).
+  if (link.state === 'stopped') return { next: 'failed', reason: linkClosed(), side: 'link' }
   if (channel.state === 'open' && link.state === 'connected') return { next: 'running' }
   if (current !== 'starting' || channel.state === 'reconnecting' || link.state === 'reconnecting') return { next: 'degraded', reason: degradedReason(channel, link, apiUrl) }
   return null
 }
+
+const linkClosed = (): AppError =>
+  AppError.withRef('NETWORK', 'The MQTT link was closed (its platform profile was changed or removed); start the bridge again to use the profile as it is now', {
+    key: 'mbed.linkClosed',
+  })
 
 /**
  * The channel's or the link's last error, marked `retrying`: both try again by themselves, and the view says when, so

@@ -14,8 +14,12 @@
  * - bridge-state.ts: the bridge's state derived from the channel's and the link's.
  *
  * State: 'running' when the channel is open and the link connected; 'degraded' (with the reason) when either is
- * reconnecting; 'failed' when the channel or the link stopped for good (bad key, certificate, replaced channel…):
- * the channel is stopped, queued messages are still delivered while the link is up, and stop() finishes the job.
+ * reconnecting; 'failed' when the channel or the link stopped (bad key, certificate, replaced channel, an unexpected
+ * error in the channel's loop…): the channel is stopped, queued messages are still delivered while the link is up,
+ * and stop() finishes the job. A channel stopped by a cause another attempt may cure (the loop's unexpected error) is
+ * started again by the bridge itself, with back-off, its `restartAt` in the status meanwhile; the queue and the
+ * commands awaiting their answers are kept through it (their answers wait in mbed's queue). A refusal that cannot
+ * heal (401/403: the access key) stays 'failed' until the operator fixes the cause and starts the bridge again.
  * stop() is graceful: no more commands are taken, the channel is closed (what it already received is bridged), then
  * the queue is drained (bounded by `drainTimeoutMs`); what could not be delivered is reported, never hidden, and stays
  * in the queue on disk: the next start publishes it first.
@@ -40,7 +44,8 @@ import type {
 import { MBED_SUBSCRIPTIONS_PAGE, zeroCounters } from '../../../src-shared/models/mbed'
 import type { MbedPresubscription } from '../../../src-shared/models/mbed-presubscriptions'
 import { deriveBridgeState } from './bridge-state'
-import { createNotificationChannel, type ChannelKind, type NotificationChannel, type NotificationChannelOptions } from './channel'
+import { backoffDelay } from '../common/backoff'
+import { cannotHeal, createNotificationChannel, type ChannelKind, type NotificationChannel, type NotificationChannelOptions } from './channel'
 import { CommandIntake, type CommandTypes, type SendCommandInput } from './command-intake'
 import { MAX_COMMAND_BYTES } from './commands'
 import type { MbedClient, MbedEndpoint } from './connector.client'
@@ -102,6 +107,8 @@ export interface MbedBridgeOptions {
   presubscriptions?: readonly MbedPresubscription[] | null
   /** Back-off of subscriptions asked again after 429/5xx/network failures (default 1 s doubling to 5 min). */
   subscriptionRetry?: { minMs: number; maxMs: number }
+  /** Back-off of the channel started again after a failure another attempt may cure (default 1 s doubling to 5 min). */
+  restart?: { minMs: number; maxMs: number }
   logger?: Logger
 }
 
@@ -145,6 +152,7 @@ export interface MbedBridge {
 export type DeviceEventTap = (topic: string, payload: string) => void
 
 const TICK_MS = 1_000
+const DEFAULT_RESTART = { minMs: 1_000, maxMs: 5 * 60_000 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback
@@ -184,7 +192,16 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   let since = Date.now()
   /** While the channel reconnects: when it tries mbed again (epoch ms), for the status; null otherwise. */
   let channelRetryAt: number | null = null
+  /** Likewise for the link and the broker: a broker away for long must still say when it is tried next. */
+  let linkRetryAt: number | null = null
   let stopping: Promise<MbedStopReport> | null = null
+  const restart = options.restart ?? DEFAULT_RESTART
+  /** While 'failed' on a curable cause: the timer and time (epoch ms) of the channel's next start. */
+  let restartTimer: NodeJS.Timeout | undefined
+  let restartAt: number | null = null
+  /** Restarts since the bridge last ran a while (a back-off step each); when it last became 'running'. */
+  let restarts = 0
+  let runningSince = 0
   /** Set once start() has started the channel and the link: from then on their states drive the bridge's. */
   let launched = false
   const listeners = new Set<(event: MbedBridgeEvent) => void>()
@@ -315,16 +332,18 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
       reason: reason ? reason.toInfo() : null,
       failedSide,
       since: new Date(since).toISOString(),
+      restartAt: restartAt !== null ? new Date(restartAt).toISOString() : null,
       channel: { kind: channelKind, state: channel.state, retryAt: retryAtIso() },
-      link: { state: link.state, insecure: link.insecure },
+      link: { state: link.state, insecure: link.insecure, retryAt: link.state === 'reconnecting' && linkRetryAt !== null ? new Date(linkRetryAt).toISOString() : null },
       kept: queue.kept().count,
     }
   }
 
   /** The channel's next try as the status says it; null unless it is reconnecting. */
   const retryAtIso = (): string | null => (channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null)
-  /** The next try the last state event told, so that a back-off step is told even when the state and reason stay. */
+  /** The next tries the last state event told, so that a back-off step is told even when the state and reason stay. */
   let toldRetryAt: string | null = null
+  const nextTries = (): string => `${retryAtIso() ?? ''} ${linkRetryAt ?? ''}`
 
   /**
    * Tells a change of state, of its reason (mbed closed the connection, then refuses new ones), or of the next try;
@@ -332,13 +351,14 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
    */
   function setState(next: MbedBridgeState, why?: AppError, side?: MbedFailedSide): void {
     const sameReason = (why?.details?.ref?.key ?? why?.code) === (reason?.details?.ref?.key ?? reason?.code) && why?.message === reason?.message
-    const retryAt = retryAtIso()
+    const retryAt = nextTries()
     if (next === state && sameReason && retryAt === toldRetryAt) return
     toldRetryAt = retryAt
     if (next !== state || !sameReason) log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
     if (next !== state) {
       state = next
       since = Date.now()
+      if (next === 'running') runningSince = since
       queue.checkGate()
     }
     reason = why
@@ -356,11 +376,46 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   function failBridge(error: AppError, side: MbedFailedSide): void {
     if (state === 'failed' || state === 'stopping' || state === 'stopped') return
-    log.warn({ code: error.code, reason: error.message }, 'mbed bridge: failed; stop it and fix the cause')
+    // Only the channel is the bridge's to start again: the link is shared (its own loop retries what it can) and a
+    // disk that refused a message needs the operator.
+    const curable = side === 'mbed' && !cannotHeal(error)
+    if (curable) {
+      // A bridge that ran a while starts its back-off from the first step; one failing right after it came back does not.
+      if (runningSince > 0 && Date.now() - runningSince >= restart.maxMs) restarts = 0
+      restarts++
+      const delay = backoffDelay(restarts, restart)
+      restartAt = Date.now() + delay
+      restartTimer = setTimeout(restartChannel, delay)
+      restartTimer.unref?.()
+      log.warn({ code: error.code, reason: error.message, restartInMs: delay }, 'mbed bridge: failed; starting the channel again by itself')
+    } else {
+      log.warn({ code: error.code, reason: error.message }, 'mbed bridge: failed; stop it and fix the cause')
+    }
     setState('failed', error, side)
     // Nothing more comes in; what is queued is still delivered while the link is up, and stop() drains the rest.
     void intake.unsubscribeAll()
     void channel.stop()
+  }
+
+  /**
+   * After a curable failure: the channel and the command subscriptions again, with everything else as it was (the
+   * queue, the commands awaiting answers, the subscriptions), so that nothing the bridge took in is dropped.
+   */
+  function restartChannel(): void {
+    restartTimer = undefined
+    restartAt = null
+    if (state !== 'failed') return
+    setState('starting')
+    intake.subscribeConfigured(types.knownTypes())
+    channel.start()
+    evaluate()
+    queue.pump()
+  }
+
+  function cancelRestart(): void {
+    if (restartTimer) clearTimeout(restartTimer)
+    restartTimer = undefined
+    restartAt = null
   }
 
   function tick(): void {
@@ -423,6 +478,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
     const onLink = (e: LinkStateEvent): void => {
+      linkRetryAt = e.state === 'reconnecting' && e.retryInMs !== undefined ? Date.now() + e.retryInMs : null
       if (e.state === 'connected') queue.pump()
       evaluate()
       queue.checkGate()
@@ -474,6 +530,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   async function stopNow(): Promise<MbedStopReport> {
     launched = false
+    cancelRestart()
+    restarts = 0
     setState('stopping')
     await intake.unsubscribeAll()
     subs.stop()

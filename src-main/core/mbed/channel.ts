@@ -123,6 +123,9 @@ const noopLogger: Logger = { info: () => {}, warn: () => {}, error: () => {}, de
 /** Codes that another attempt cannot fix. */
 const FATAL_CODES = new Set(['AUTH_FAILED', 'TLS', 'CONFLICT', 'NOT_FOUND', 'VALIDATION', 'FORBIDDEN'])
 
+/** Whether another attempt cannot cure this failure of the channel (the operator must act on its reason). */
+export const cannotHeal = (error: AppError): boolean => FATAL_CODES.has(error.code)
+
 function asAppError(e: unknown, where: string): AppError {
   if (e instanceof AppError) return e
   const host = URL.canParse(where) ? new URL(where).host : where
@@ -287,7 +290,7 @@ export function createNotificationChannel(options: NotificationChannelOptions): 
         pollInFlight = null
         if (gen !== generation || state === 'stopping' || state === 'stopped') return
         const error = asAppError(e, where)
-        if (FATAL_CODES.has(error.code)) {
+        if (cannotHeal(error)) {
           fail(error)
           return
         }
@@ -428,7 +431,7 @@ export function createNotificationChannel(options: NotificationChannelOptions): 
         } catch (e) {
           if (!active(gen)) return
           const error = asAppError(e, where)
-          if (FATAL_CODES.has(error.code)) {
+          if (cannotHeal(error)) {
             fail(error)
             return
           }
@@ -529,9 +532,18 @@ export function createNotificationChannel(options: NotificationChannelOptions): 
       stopRequested = latch()
       setState('connecting')
       loop = (kind === 'websocket' ? wsLoop(gen) : pollLoop(gen)).catch((e: unknown) => {
-        // A bug in the loop itself: surface it as a failure rather than a silent stop.
-        log.error({ channel: kind, err: e instanceof Error ? e.message : String(e) }, 'mbed channel: the loop failed')
-        if (gen === generation) fail(asAppError(e, where))
+        // A bug in the loop itself: surface it as a failure rather than a silent stop, and not as a network fault
+        // ("Cannot reach mbed" would send the operator to check a host that answers fine). INTERNAL is not in
+        // FATAL_CODES: the bridge starts the channel again by itself (bridge.ts).
+        const message = (e instanceof Error ? e.message : String(e)).slice(0, 200)
+        log.error({ channel: kind, err: message }, 'mbed channel: the loop failed')
+        if (gen === generation) {
+          fail(
+            e instanceof AppError
+              ? e
+              : AppError.withRef('INTERNAL', `The notification channel stopped on an unexpected error: ${message}`, { key: 'mbed.channelCrashed', params: { reason: message } }),
+          )
+        }
       })
     },
 

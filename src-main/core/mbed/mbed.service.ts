@@ -96,7 +96,16 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
   }
 
   function idleStatus(): MbedBridgeStatus {
-    return { state: 'stopped', reason: null, failedSide: null, since, channel: { kind: 'longpoll', state: 'idle', retryAt: null }, link: { state: 'idle', insecure: false }, kept: 0 }
+    return {
+      state: 'stopped',
+      reason: null,
+      failedSide: null,
+      since,
+      restartAt: null,
+      channel: { kind: 'longpoll', state: 'idle', retryAt: null },
+      link: { state: 'idle', insecure: false, retryAt: null },
+      kept: 0,
+    }
   }
 
   /** Starting and stopping the bridge change what reaches the platform: both are in the audit trail. */
