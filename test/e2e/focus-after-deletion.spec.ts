@@ -9,7 +9,7 @@
  */
 import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { addAndOpenDevice, addPlatform, LANGUAGES, navigate, switchLanguage, words, type Words } from './words'
+import { addAndOpenDevice, addPlatform, importDevices, LANGUAGES, navigate, switchLanguage, words, type Words } from './words'
 
 /** Presses `opener` with the keyboard and confirms `dialog` with its danger button (Tab from Cancel, Enter). */
 async function confirmWithKeyboard(page: Page, opener: Locator, dialog: Locator, confirmName: string): Promise<void> {
@@ -144,5 +144,33 @@ for (const language of LANGUAGES) {
     await page.keyboard.press('Enter')
     await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: 'meter/only-one' }) })).toBeVisible()
     await expect(page.getByTestId('device-row').filter({ hasText: 'only-one' })).toBeFocused()
+  })
+
+  test(`undoing the deletion of the last device of a long list puts the focus on its row, scrolled to the end (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'devices')
+    await importDevices(page, t, ['typeId,deviceId,description', ...Array.from({ length: 80 }, (_, i) => `meter,m-${i + 1},`)])
+    // Into the list, to its last row (out of the first screen: the list draws only the rows around what is shown), opened.
+    const row = (id: string) => page.getByTestId('device-row').filter({ has: page.getByRole('link', { name: id, exact: true }) })
+    await row('m-1').focus()
+    await page.keyboard.press('End')
+    await expect(page.locator(':focus')).toContainText('m-80')
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('heading', { name: 'meter/m-80', level: 1 })).toBeVisible()
+
+    await confirmWithKeyboard(
+      page,
+      page.getByRole('button', { name: t('devices.delete.button') }),
+      page.getByRole('dialog', { name: t('devices.delete.confirm', { device: 'meter/m-80' }) }),
+      t('devices.delete.button'),
+    )
+    await expect(page.getByText(t('devices.count', { count: 79 }), { exact: true })).toBeVisible()
+    const undo = page.getByRole('button', { name: t('trash.undoLabel', { target: 'meter/m-80' }) })
+    await expect(undo).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(page.getByRole('status').filter({ hasText: t('trash.restored', { target: 'meter/m-80' }) })).toBeVisible()
+    await expect(row('m-80')).toBeFocused()
   })
 }
