@@ -8,16 +8,22 @@ import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { addAndOpenDevice, LANGUAGES, switchLanguage, words, type Words } from './words'
 
+/** What the recorder below uses of the page's window (the e2e code compiles without the DOM library). */
+interface InPage {
+  addEventListener(type: 'keydown', listener: (e: { key: string; ctrlKey: boolean; metaKey: boolean; defaultPrevented: boolean }) => void): void
+  seenSaveKeys: boolean[]
+}
+
 /** Records, for each Ctrl+S or ⌘S that reaches the window, whether the page had taken it from the browser. */
 async function recordSaveKeys(page: Page): Promise<() => Promise<boolean[]>> {
   await page.evaluate(() => {
-    const seen: boolean[] = []
-    Object.assign(window, { seenSaveKeys: seen })
-    window.addEventListener('keydown', (e) => {
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') seen.push(e.defaultPrevented)
+    const win = globalThis as unknown as InPage
+    win.seenSaveKeys = []
+    win.addEventListener('keydown', (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') win.seenSaveKeys.push(e.defaultPrevented)
     })
   })
-  return () => page.evaluate(() => (window as unknown as { seenSaveKeys: boolean[] }).seenSaveKeys)
+  return () => page.evaluate(() => (globalThis as unknown as InPage).seenSaveKeys)
 }
 
 /** Replaces the editor's text from the keyboard: the editor focused, its text selected and replaced as a paste does. */
