@@ -7,6 +7,7 @@ import { deviceIdSchema, deviceKeySchema } from './device-id'
 import { EXPORT_FORMATS, MAX_SELECTION_KEYS } from './device-query'
 import { carrierSchema, SIM_STATUSES, simStatusSchema } from './sim'
 import { safeRecordSchema } from './json-value'
+import { trashedSchema } from './trash'
 
 /** An account is a carrier profile: `jasper:ops`, `orange:paris`. */
 export const simAccountSchema = z
@@ -285,7 +286,8 @@ export const simInventoryChannels = {
   },
   'alerts:list': { input: nothing, output: z.object({ items: z.array(alertRuleSchema) }) },
   'alerts:add': { input: alertRuleInputSchema, output: alertRuleSchema },
-  'alerts:remove': { input: z.object({ id: alertRuleIdSchema }).strict(), output: z.object({ removed: z.literal(true) }) },
+  /** Moves the rule to the trash (its Undo restores it, with what it had already notified). */
+  'alerts:remove': { input: z.object({ id: alertRuleIdSchema }).strict(), output: trashedSchema },
   /** Evaluates every rule over the cached inventory now. */
   'alerts:check': { input: nothing, output: z.object({ fired: z.number().int() }) },
   'inbox:list': {
@@ -301,4 +303,6 @@ export const simInventoryChannels = {
 export const simInventoryEvents = {
   'sims:progress': syncProgressSchema,
   'inbox:changed': z.object({ unread: z.number().int() }),
+  /** A rule was added, removed or restored from the trash (here or from the CLI on the same core). */
+  'alerts:changed': z.object({}),
 } as const

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /** What can be deleted into the trash and brought back from it. */
-export const trashItemKindSchema = z.enum(['device', 'profile', 'package', 'invitation'])
+export const trashItemKindSchema = z.enum(['device', 'profile', 'package', 'invitation', 'alertRule'])
 export type TrashItemKind = z.infer<typeof trashItemKindSchema>
 
 /** Deleted things stay this many days in the trash; after that they are purged for good. */
@@ -15,9 +15,9 @@ export const trashIdSchema = z
 export const trashEntrySchema = z.object({
   id: trashIdSchema,
   item: trashItemKindSchema,
-  /** How the audit trail names it (`typeId/deviceId`, `extension/id`, the bundle id, `invitation/id`). */
+  /** How the audit trail names it (`typeId/deviceId`, `extension/id`, the bundle id, `invitation/id`, `alert/id`). */
   target: z.string(),
-  /** A human name: a device's description, a profile's or an invitee's name, a package's version. */
+  /** A human name: a device's description, a profile's, an invitee's or an alert rule's name, a package's version. */
   label: z.string(),
   deletedAt: z.string(),
   deletedBy: z.string(),

@@ -606,8 +606,8 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
     action: 'trash.empty',
     run: async (e) => {
       const { purged } = await e.call('trash:empty', {})
-      // The profile, the package and the invitation deleted above; the device was restored.
-      expect(purged).toBe(3)
+      // The profile, the package, the invitation and the alert rule deleted above; the device was restored.
+      expect(purged).toBe(4)
     },
   },
 ]

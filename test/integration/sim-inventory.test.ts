@@ -340,6 +340,18 @@ describe('usage alerts and the notification inbox, over a sync of the Control Ce
     expect(await core.dispatcher.invoke('alerts:remove', { id: 'silent' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'alerts.notFound' } } } })
     expect((await core.call('audit:list', { query: 'alerts.remove' })).items[0]).toMatchObject({ target: 'alert/silent', outcome: 'ok' })
   })
+
+  it('brings a removed rule back from the trash with what it had notified: it does not notify the same SIMs again', async () => {
+    const notified = (await core.call('inbox:list', { limit: 500 })).items.filter((n) => n.ruleId === 'data-high').length
+    expect(notified).toBeGreaterThan(0)
+    const { trashId } = await core.call('alerts:remove', { id: 'data-high' })
+    expect((await core.call('alerts:list', {})).items.map((r) => r.id)).not.toContain('data-high')
+    await core.call('trash:restore', { id: trashId })
+    expect((await core.call('alerts:list', {})).items.map((r) => r.id)).toContain('data-high')
+    // Its SIMs are still over the threshold: a rule that came back without its state would notify each of them again.
+    expect(await core.call('alerts:check', {})).toEqual({ fired: 0 })
+    expect((await core.call('inbox:list', { limit: 500 })).items.filter((n) => n.ruleId === 'data-high')).toHaveLength(notified)
+  })
 })
 
 describe('a sync under the account rate limit the peer enforces', () => {

@@ -1,7 +1,7 @@
 /**
  * The trash end to end through the dispatcher: each kind deleted, listed and restored as it was (a device with its
  * configuration, metadata, draft, index row and audit history; a profile with its secret still in the vault; a
- * package; an invitation); restore refused while the key is taken; emptying clears a deleted profile's secrets and
+ * package; an invitation; an alert rule, whose state the SIM inventory's test shows kept); restore refused while the key is taken; emptying clears a deleted profile's secrets and
  * only those; entries past 30 days purged by the clock; a kill -9 after an acknowledged delete or restore loses
  * nothing.
  */
@@ -159,6 +159,31 @@ describe('the trash', () => {
     await core.call('team:revoke', { id: again.id })
     await core.call('trash:restore', { id: trashId })
     expect((await core.call('team:list', {})).items.find((i) => i.id === invited.id)).toEqual(invited)
+  })
+
+  it('brings a deleted alert rule back as it was, tells the windows, and refuses it while a rule holds its id', async () => {
+    const { core } = await open()
+    const events: string[] = []
+    const off = core.bus.subscribe((event) => events.push(event))
+    const rule = await core.call('alerts:add', { id: 'walk-sms', name: 'Chatty SIMs', condition: { kind: 'smsAbove', count: 40 } })
+    const { trashId } = await core.call('alerts:remove', { id: 'walk-sms' })
+    expect((await core.call('alerts:list', {})).items).toEqual([])
+    expect((await core.call('trash:list', {})).items).toEqual([expect.objectContaining({ id: trashId, item: 'alertRule', target: 'alert/walk-sms', label: 'Chatty SIMs' })])
+    expect(events).toEqual(expect.arrayContaining(['alerts:changed', 'trash:changed']))
+
+    await core.call('alerts:add', { id: 'walk-sms', name: 'Another', condition: { kind: 'noSession', days: 3 } })
+    expect(await refusal(core, 'trash:restore', { id: trashId })).toEqual({ code: 'CONFLICT', key: 'trash.keyTaken' })
+    expect((await core.call('alerts:list', {})).items.map((r) => r.name)).toEqual(['Another'])
+    await core.call('alerts:remove', { id: 'walk-sms' })
+
+    events.length = 0
+    const { restored } = await core.call('trash:restore', { id: trashId })
+    off()
+    expect(restored).toMatchObject({ item: 'alertRule', target: 'alert/walk-sms' })
+    expect((await core.call('alerts:list', {})).items).toEqual([rule])
+    expect(events).toEqual(expect.arrayContaining(['alerts:changed', 'trash:changed', 'audit:changed']))
+    const trail = (await core.call('audit:list', { query: 'alert/walk-sms', offset: 0, limit: 50 })).items.map((e) => e.action)
+    expect(trail).toEqual(['alertRule.restore', 'alerts.remove', 'alerts.add', 'alerts.remove', 'alerts.add'])
   })
 
   it('refuses a restore while something holds the same key, and keeps the entry', async () => {

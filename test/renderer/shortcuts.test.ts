@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isTyping, keysText, modifierName, NAMED_KEYS, shortcutGroups, shortcutOf, type KeyPress } from '../../src-renderer/src/lib/shortcuts'
+import { isSaveKey, isTyping, keysText, modifierName, NAMED_KEYS, shortcutGroups, shortcutOf, type KeyPress } from '../../src-renderer/src/lib/shortcuts'
 import en from '../../src-renderer/src/i18n/en.json'
 import fr from '../../src-renderer/src/i18n/fr.json'
 
@@ -62,6 +62,30 @@ describe('the shortcut guard', () => {
   })
 })
 
+describe('the save key of the configuration editor', () => {
+  const key = (k: string, mods: { ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean; shiftKey?: boolean } = {}) => ({
+    key: k,
+    ctrlKey: false,
+    metaKey: false,
+    altKey: false,
+    shiftKey: false,
+    ...mods,
+  })
+
+  it('is Ctrl+S, or ⌘S on a Mac, whatever the Caps Lock', () => {
+    expect(isSaveKey(key('s', { ctrlKey: true }))).toBe(true)
+    expect(isSaveKey(key('s', { metaKey: true }))).toBe(true)
+    expect(isSaveKey(key('S', { ctrlKey: true }))).toBe(true)
+  })
+
+  it('is not S alone, another letter, or S with Alt or Shift (AltGr is Ctrl+Alt on Windows; Ctrl+Shift+S is "Save as")', () => {
+    expect(isSaveKey(key('s'))).toBe(false)
+    expect(isSaveKey(key('d', { ctrlKey: true }))).toBe(false)
+    expect(isSaveKey(key('s', { ctrlKey: true, altKey: true }))).toBe(false)
+    expect(isSaveKey(key('S', { ctrlKey: true, shiftKey: true }))).toBe(false)
+  })
+})
+
 describe('the shortcut sheet', () => {
   it("names the platform's modifier", () => {
     expect(modifierName('MacIntel')).toBe('⌘')
@@ -100,5 +124,6 @@ describe('the shortcut sheet', () => {
     expect(listed.get('shortcuts.listSelectRange')).toEqual(['Shift+↑', 'Shift+↓'])
     expect(listed.get('shortcuts.tablePage')).toEqual(['PageUp', 'PageDown'])
     expect(listed.get('shortcuts.editorTabFocus')).toEqual(['Ctrl+M'])
+    expect(new Map(shortcutGroups('⌘').flatMap((g) => g.lines.map((l) => [l.does, l.keys] as const))).get('shortcuts.editorSave')).toEqual(['⌘+S'])
   })
 })

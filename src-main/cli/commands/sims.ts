@@ -352,11 +352,11 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
     )
   alerts
     .command('remove <id>')
-    .description('remove a rule')
+    .description('remove a rule into the trash (`trash restore` brings it back)')
     .action(
       withRuntime(async (rt, id: string) => {
-        await rt.call('alerts:remove', { id })
-        rt.out(rt.json ? JSON.stringify({ removed: id }) : `removed alert rule ${id}`)
+        const { trashId } = await rt.call('alerts:remove', { id })
+        rt.out(rt.json ? JSON.stringify({ removed: id, trashId }) : `removed alert rule ${id} (trash ${trashId})`)
       }),
     )
   alerts

@@ -23,10 +23,10 @@ async function confirmed(count: number): Promise<boolean> {
 
 /**
  * The trash from the command line, through the same channels as the Trash view: what deleting a device, profile,
- * package or invitation kept for 30 days; restoring one; emptying it (asked once, or --yes).
+ * package, invitation or alert rule kept for 30 days; restoring one; emptying it (asked once, or --yes).
  */
 export function registerTrash(program: Command, withRuntime: WithRuntime): void {
-  const trash = program.command('trash').description('deleted devices, profiles, packages and invitations, kept 30 days')
+  const trash = program.command('trash').description('deleted devices, profiles, packages, invitations and alert rules, kept 30 days')
   trash
     .command('list')
     .description('what is in the trash, newest first')

@@ -9,6 +9,7 @@ import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { sentSmsPages } from '../store/sent-sms.store'
+import { newTrashDoc, toTrashEntry } from '../store/trash.store'
 import { allSimDocs, readCheckpoint } from './inventory.store'
 import { weatherCondition, weatherHits } from './weather-alerts'
 
@@ -71,17 +72,26 @@ export async function addRule(db: Db, input: AlertRuleInput, ctx: CallContext, w
   return rule
 }
 
-export async function removeRule(db: Db, id: string, ctx: CallContext): Promise<void> {
+/**
+ * Moves the rule to the trash, with its state: restored, it does not fire again for what it had notified already (a
+ * condition that still holds). The state is this computer's (`_local`), as the trash entry is (no team share carries it).
+ */
+export async function removeRule(db: Db, id: string, ctx: CallContext): Promise<{ trashId: string }> {
   const doc = await getOrNull<RuleDoc>(db, ruleDocId(id))
   if (!doc) throw AppError.withRef('NOT_FOUND', `There is no alert rule ${id}`, { key: 'alerts.notFound', params: { id } })
+  const state = await getOrNull<StateDoc>(db, stateId(id))
+  const at = new Date().toISOString()
+  const trash = newTrashDoc({ item: 'alertRule', target: `alert/${id}`, label: doc.name, deletedAt: at, deletedBy: ctx.actor, docs: state ? [doc, state] : [doc] })
+  const trashId = toTrashEntry(trash).id
   assertBulkOk(
     await db.bulkDocs([
       { _id: doc._id, _rev: doc._rev, _deleted: true } as unknown as BaseDoc,
-      auditDoc({ actor: ctx.actor, action: 'alerts.remove', target: `alert/${id}`, subject: doc.name, outcome: 'ok', before: toRule(doc) }),
+      trash,
+      auditDoc({ at, actor: ctx.actor, action: 'alerts.remove', target: `alert/${id}`, subject: doc.name, outcome: 'ok', before: toRule(doc), after: { trash: trashId } }),
     ]),
   )
-  const state = await getOrNull<StateDoc>(db, stateId(id))
   if (state) await db.remove(state._id, state._rev)
+  return { trashId }
 }
 
 interface Hit {

@@ -328,13 +328,16 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     alertsList: async () => ({ items: await listRules(db) }),
     async alertsAdd(input: ParsedInput<'alerts:add'>, ctx: CallContext): Promise<AlertRule> {
       const rule = await serially(() => addRule(db, input, ctx, deps.weatherUnits))
+      bus.emit('alerts:changed', {})
       bus.emit('audit:changed', {})
       return rule
     },
-    async alertsRemove(id: string, ctx: CallContext): Promise<{ removed: true }> {
-      await serially(() => removeRule(db, id, ctx))
+    async alertsRemove(id: string, ctx: CallContext): Promise<{ removed: true; trashId: string }> {
+      const { trashId } = await serially(() => removeRule(db, id, ctx))
+      bus.emit('alerts:changed', {})
+      bus.emit('trash:changed', {})
       bus.emit('audit:changed', {})
-      return { removed: true }
+      return { removed: true, trashId }
     },
     /** Every rule over the cached data, and the account rules over every account that ever synced here. */
     async alertsCheck(ctx: CallContext): Promise<{ fired: number }> {

@@ -62,7 +62,7 @@ export const CURRENT_SCHEMA = {
   /** `_local/sync-settings` and `_local/sync-state`: this computer's team sync (never replicated). */
   syncSettings: 1,
   syncState: 1,
-  /** A deleted device, profile, package or invitation kept whole for 30 days (trash.store.ts). */
+  /** A deleted device, profile, package, invitation or alert rule kept whole for 30 days (trash.store.ts). */
   trash: 1,
 } satisfies Record<string, number>
 

@@ -1,9 +1,10 @@
 /**
- * The trash: deleted devices, profiles, packages and invitations kept whole for TRASH_RETENTION_DAYS (the services
- * that delete write the trash document in the same bulkDocs call as the deletion and its audit entry). Restoring puts
- * the documents back under their own ids, so a device's audit history (by target) and a profile's vault secrets (by
- * account) are linked again at once. A profile's secrets leave the vault only when its entry is purged: emptied by
- * the operator, or older than the retention (checked at open and every hour).
+ * The trash: deleted devices, profiles, packages, invitations and alert rules kept whole for TRASH_RETENTION_DAYS (the
+ * services that delete write the trash document in the same bulkDocs call as the deletion and its audit entry).
+ * Restoring puts the documents back under their own ids, so a device's audit history (by target) and a profile's vault
+ * secrets (by account) are linked again at once; an alert rule comes back with its state (`_local`), so it does not
+ * notify again what it had notified before. A profile's secrets leave the vault only when its entry is purged: emptied
+ * by the operator, or older than the retention (checked at open and every hour).
  */
 import { profileNameKey } from '../../../src-shared/models/profile-rules'
 import type { TrashEntry } from '../../../src-shared/models/trash'
@@ -59,10 +60,23 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
   let running: Promise<unknown> = Promise.resolve()
 
   function emitRestored(item: BaseDoc, kind: TrashDoc['item']): void {
-    if (kind === 'device') bus.emit('devices:changed', { reason: 'added' })
-    else if (kind === 'profile') bus.emit('profiles:changed', { extension: (item as ProfileLike).extension as never })
-    else if (kind === 'package') bus.emit('packages:changed', {})
-    else bus.emit('team:changed', {})
+    switch (kind) {
+      case 'device':
+        bus.emit('devices:changed', { reason: 'added' })
+        break
+      case 'profile':
+        bus.emit('profiles:changed', { extension: (item as ProfileLike).extension as never })
+        break
+      case 'package':
+        bus.emit('packages:changed', {})
+        break
+      case 'invitation':
+        bus.emit('team:changed', {})
+        break
+      case 'alertRule':
+        bus.emit('alerts:changed', {})
+        break
+    }
     bus.emit('trash:changed', {})
     bus.emit('audit:changed', {})
   }

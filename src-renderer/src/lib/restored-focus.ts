@@ -9,7 +9,7 @@ import type { TrashEntry } from '../../../src-shared/models/trash'
 export const RESTORED_ITEM = 'data-restored-item'
 export const RESTORED_LIST = 'data-restored-list'
 
-/** The mark of one item, as the trash names it (`typeId/deviceId`, `extension/id`, the bundle id, `invitation/id`). */
+/** The mark of one item, as the trash names it (`typeId/deviceId`, `extension/id`, the bundle id, `invitation/id`, `alert/id`). */
 export function restoredMark(item: TrashEntry['item'], target: string): string {
   return `${item}:${target}`
 }
@@ -27,19 +27,30 @@ function stopOf(element: HTMLElement): HTMLElement | null {
   return element.querySelector<HTMLElement>('[tabindex="0"]') ?? element.querySelector<HTMLElement>('a[href], button:not(:disabled), input:not(:disabled)')
 }
 
+/**
+ * Focuses the restored item once its list shows it. Only the lists of its kind are watched (a page may have several:
+ * one profile card per extension), for WAIT_MS at most, not the whole document: every mutation of the page would wake
+ * a document-wide watch. A list is marked where it stays while it has no item, so the last item's Undo finds it; none
+ * on screen means the operator has gone elsewhere, and the focus is theirs.
+ */
 export function focusRestored(entry: Pick<TrashEntry, 'item' | 'target'>): void {
-  const mark = CSS.escape(restoredMark(entry.item, entry.target))
+  const lists = [...document.querySelectorAll<HTMLElement>(`[${RESTORED_LIST}="${CSS.escape(entry.item)}"]`)]
+  if (lists.length === 0) return
+  const selector = `[${RESTORED_ITEM}="${CSS.escape(restoredMark(entry.item, entry.target))}"]`
   const find = (): HTMLElement | null => {
-    const element = document.querySelector<HTMLElement>(`[${RESTORED_ITEM}="${mark}"]`)
-    return element ? stopOf(element) : null
+    for (const list of lists) {
+      const element = list.querySelector<HTMLElement>(selector)
+      if (element) return stopOf(element)
+    }
+    return null
   }
   const item = find()
   if (item) {
     item.focus()
     return
   }
-  const list = document.querySelector<HTMLElement>(`[${RESTORED_LIST}="${entry.item}"]`)
-  const fallback = list ? stopOf(list) : null
+  // Meanwhile the list's own stop, when there is one list to choose (of several, the focus would land in another's).
+  const fallback = lists.length === 1 ? stopOf(lists[0]!) : null
   fallback?.focus()
   // The focus moves on to the item when it shows, unless the operator has placed it since: it is still where this put
   // it, or where nothing (or App's last resort, the heading) put it.
@@ -58,5 +69,5 @@ export function focusRestored(entry: Pick<TrashEntry, 'item' | 'target'>): void 
     observer.disconnect()
     clearTimeout(timer)
   }
-  observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: [RESTORED_ITEM] })
+  for (const list of lists) observer.observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: [RESTORED_ITEM] })
 }

@@ -62,6 +62,14 @@ export function shortcutOf(press: KeyPress): GlobalShortcut | null {
 }
 
 /**
+ * Whether a key press is Ctrl+S (Cmd+S on a Mac, where Ctrl+S is the same as anywhere): in the device's configuration
+ * editor it saves, and the caller takes it from the browser, whose own would offer to save the page as a file.
+ */
+export function isSaveKey(press: Omit<KeyPress, 'target'> & { shiftKey: boolean }): boolean {
+  return (press.ctrlKey || press.metaKey) && !press.altKey && !press.shiftKey && press.key.toLowerCase() === 's'
+}
+
+/**
  * One line of the shortcut sheet: the keys, each a combination like `Shift+↑` whose named keys (`NAMED_KEYS`) the sheet
  * words in the operator's language, and the message key of what they do.
  */
@@ -135,6 +143,7 @@ export function shortcutGroups(mod: string): ShortcutGroup[] {
       lines: [
         { keys: ['Tab'], does: 'shortcuts.editorIndent' },
         { keys: ['Ctrl+M'], does: 'shortcuts.editorTabFocus' },
+        { keys: [`${mod}+S`], does: 'shortcuts.editorSave' },
       ],
     },
     {

@@ -8,8 +8,8 @@ class AlertRulesState extends EventStore<AlertRule[]> {
   checking = $state(false)
 
   constructor() {
-    // Rules change only through this page or the CLI; a reconnect (or coming back to the page) reads them again.
-    super(api, { refreshOn: [], live: 'whileActive' })
+    // Added or removed here, from the CLI on the same core, or brought back from the trash (Undo, the Trash view).
+    super(api, { refreshOn: [{ event: 'alerts:changed' }], live: 'whileActive' })
   }
 
   get items(): AlertRule[] {

@@ -100,6 +100,8 @@ export class ConfigDocument {
     await this.#draftWrite
     this.saving = true
     this.error = null
+    // Shown anew for each refused save (Save pressed again, or Ctrl+S), so a screen reader says it again.
+    this.rejected = false
     const result = await api.invoke('devices:saveConfig', { ...this.key, text })
     this.saving = false
     if (result.ok) {

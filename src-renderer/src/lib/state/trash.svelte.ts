@@ -16,7 +16,7 @@ export interface DeletionTexts {
 }
 
 /**
- * The trash as the core keeps it: deleted devices, profiles, packages and invitations for 30 days. Read while the
+ * The trash as the core keeps it: deleted devices, profiles, packages, invitations and alert rules for 30 days. Read while the
  * Trash view is on screen and again on `trash:changed` (a deletion anywhere, a restore, a purge).
  */
 export class TrashState extends EventStore<TrashEntry[]> {
@@ -87,7 +87,7 @@ export class TrashState extends EventStore<TrashEntry[]> {
   /**
    * Says how a deletion went. A deletion the core acknowledged is confirmed by a notice with an Undo button that
    * restores the trash entry, and that button has the focus (every deletion with Undo alike: a device, a profile, a
-   * package, an invitation); the notice then gives way to the restore's outcome, and the focus goes to what came back
+   * package, an invitation, an alert rule); the notice then gives way to the restore's outcome, and the focus goes to what came back
    * (the Undo it was on is gone). Returns whether it was deleted.
    */
   reportDeletion(result: Result<{ trashId: string }>, texts: DeletionTexts): boolean {
