@@ -37,11 +37,20 @@ describe('SIM operations through the bridge, against the Control Center peer', (
   })
 
   const settings = () => ({ baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 })
+  const authorization = `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`
+  /** The first of the peer's SIMs after the one the tests start with that the carrier says is activated. */
+  const firstActivated = async (): Promise<string> => {
+    for (const iccid of peer.iccids.slice(4)) {
+      const res = await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, { headers: { authorization } })
+      if (((await res.json()) as { status: string }).status === 'ACTIVATED') return iccid
+    }
+    throw new Error('the peer has no other activated SIM')
+  }
   /** A change made at the carrier itself, not through Fieldline. */
   const carrierPut = (body: object) =>
     fetch(`${peer.url}/rws/api/v1/devices/${peer.iccids[3]}`, {
       method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: { authorization, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     })
 
@@ -153,8 +162,11 @@ describe('SIM operations through the bridge, against the Control Center peer', (
       error: { code: 'CONFLICT', details: { ref: { key: 'sim.endOfLife', params: { status: 'retired' } } } },
     })
     expect(peer.stats().statusChanges).toHaveLength(changes)
-    // Brought back at the carrier itself: only the carrier's word counts, the cached copy is not trusted once it can say otherwise.
-    expect((await carrierPut({ status: 'ACTIVATED' })).status).toBe(200)
+    // The carrier keeps it retired too (the peer refuses, [I]): the device gets an activated SIM for what follows.
+    expect((await carrierPut({ status: 'ACTIVATED' })).status).toBe(400)
+    const activated = await firstActivated()
+    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: activated } }) })
+    expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ iccid: activated, sim: { status: 'activated' } })
   })
 
   it('refuses, sent or queued, a character the chosen data coding cannot carry, naming it, and sends nothing', async () => {

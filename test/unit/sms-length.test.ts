@@ -66,8 +66,6 @@ describe('SMS coding and length', () => {
   it('sends a bulk SMS in the coding it was measured in', async () => {
     expect((await preflight('Alerte 🙂')).after).toEqual({ smsLength: 9, dataCoding: 8 })
     expect((await preflight('5 € [ok]')).after).toEqual({ smsLength: 11, dataCoding: 0 })
-    expect(checkSms('Alerte 🙂', {})).toBe(8)
-    expect(checkSms('5 € [ok]', {})).toBe(0)
   })
 
   it('refuses in a bulk job, translated, each character its chosen coding cannot carry', async () => {

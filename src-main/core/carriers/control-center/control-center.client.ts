@@ -402,11 +402,10 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
 
     async sendSms(iccid, text, smsOptions = {}) {
       checkIccid(iccid)
-      // Sent with the coding it was measured in, so the carrier counts it as Fieldline did (§1.13).
-      const dataCoding = checkSms(text, smsOptions)
+      checkSms(text, smsOptions)
       const body: Record<string, string | number> = { messageText: text }
       if (smsOptions.encoding !== undefined) body.messageEncoding = smsOptions.encoding
-      if (dataCoding !== undefined) body.dataCoding = dataCoding
+      if (smsOptions.dataCoding !== undefined) body.dataCoding = smsOptions.dataCoding
       if (smsOptions.tpvp !== undefined) body.tpvp = smsOptions.tpvp
       const ctx: ErrorContext = { ...base, iccid }
       // The http layer already refuses to repeat this POST after an ambiguous failure (UNKNOWN_OUTCOME).
@@ -574,10 +573,11 @@ function checkCycleDate(date: string): void {
 
 /**
  * §1.10 and §1.13 limits, checked before sending or queuing so the operator sees them at once. LITERAL text is measured
- * as the panel and a bulk job's pre-flight measure it (sms-length.ts), in the coding it is sent with: the one asked
- * for, else the one the text needs. BASE64 counts the decoded octets. Returns the coding to send a LITERAL text with.
+ * and refused as the panel and a bulk job's pre-flight do (sms-length.ts), in the coding asked for, else in the one
+ * the text needs: a text that fits it fits the carrier's own choice too (§1.10's 320 is not used). BASE64 counts the
+ * decoded octets.
  */
-export function checkSms(text: string, options: SmsOptions): SmsDataCoding | undefined {
+export function checkSms(text: string, options: SmsOptions): void {
   if (text === '') throw AppError.withRef('VALIDATION', 'The SMS text is empty', { key: 'sim.smsEmpty' })
   if (options.dataCoding !== undefined && !(options.dataCoding in SMS_MAX_LENGTH)) {
     throw AppError.withRef('VALIDATION', `dataCoding must be 0, 1, 3, 4 or 8`, { key: 'sim.smsInvalidOption', params: { option: 'dataCoding' } })
@@ -591,16 +591,14 @@ export function checkSms(text: string, options: SmsOptions): SmsDataCoding | und
     if (options.dataCoding === 8) length /= 2
     const max = options.dataCoding === undefined ? SMS_DEFAULT_MAX : SMS_MAX_LENGTH[options.dataCoding]
     if (length > max) throw smsTooLong(length, max)
-    return options.dataCoding
+    return
   }
-  const measured = smsLength(text, options.dataCoding)
-  const refusal = smsRefusal(measured)
+  const refusal = smsRefusal(smsLength(text, options.dataCoding))
   if (refusal?.key === 'sim.smsCharacter') {
     const { character, coding } = refusal.params
     throw AppError.withRef('VALIDATION', `“${character}” cannot be sent with data coding ${coding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, refusal)
   }
   if (refusal) throw smsTooLong(refusal.params.length, refusal.params.max)
-  return measured.dataCoding
 }
 
 function smsTooLong(length: number, max: number): AppError {
