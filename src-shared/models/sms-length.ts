@@ -9,21 +9,29 @@ export type SmsDataCoding = 0 | 1 | 3 | 4 | 8
 
 /** §1.10: at most this many per message, by dataCoding (septets for GSM 7-bit, 16-bit units for UCS-2). */
 export const SMS_MAX_LENGTH: Readonly<Record<SmsDataCoding, number>> = { 0: 160, 1: 160, 3: 160, 4: 140, 8: 70 }
+/** §1.10: without a dataCoding the service codes the text itself and takes up to 320 characters (two concatenated parts). */
+export const SMS_UNCODED_MAX = 320
 
 const BASIC = new Set(GSM_BASIC)
 const EXTENSION = new Set(GSM_EXTENSION)
 
 export interface SmsLength {
-  /** The coding asked for, or without one the coding the text needs: GSM 7-bit when it carries every character, else UCS-2. */
-  dataCoding: SmsDataCoding
-  /** Septets for GSM 7-bit (an extension-table character is an escape and a septet), UTF-16 units for UCS-2, characters (one octet each) otherwise. */
+  /**
+   * The coding asked for, or without one the coding the text needs: GSM 7-bit when it carries every character, else
+   * UCS-2. Null for a text sent without a dataCoding (`sentSmsLength`), which the service codes itself.
+   */
+  dataCoding: SmsDataCoding | null
+  /**
+   * Septets for GSM 7-bit (an extension-table character is an escape and a septet), UTF-16 units for UCS-2, characters
+   * otherwise (one octet each; without a dataCoding, as §1.10 counts its 320).
+   */
   length: number
   max: number
   /** The first character the coding cannot carry, or null. */
   uncarried: string | null
 }
 
-export function smsLength(text: string, asked?: SmsDataCoding): SmsLength {
+export function smsLength(text: string, asked?: SmsDataCoding): SmsLength & { dataCoding: SmsDataCoding } {
   const chars = [...text]
   const dataCoding: SmsDataCoding = asked ?? (chars.every((c) => BASIC.has(c) || EXTENSION.has(c)) ? 0 : 8)
   let length: number
@@ -31,6 +39,16 @@ export function smsLength(text: string, asked?: SmsDataCoding): SmsLength {
   else if (dataCoding === 0) length = chars.reduce((n, c) => n + (EXTENSION.has(c) ? 2 : 1), 0)
   else length = chars.length
   return { dataCoding, length, max: SMS_MAX_LENGTH[dataCoding], uncarried: firstUncarriedCharacter(text, dataCoding) }
+}
+
+/**
+ * A text as it is sent: with the dataCoding asked for, or without one when none is (the SIM panel's Default, the
+ * outbox, `sim sms`), which the service takes up to 320 characters. A bulk job sends the coding it measured instead
+ * (`smsLength` without `asked`), so its limit is that coding's.
+ */
+export function sentSmsLength(text: string, asked: SmsDataCoding | undefined): SmsLength {
+  if (asked !== undefined) return smsLength(text, asked)
+  return { dataCoding: null, length: [...text].length, max: SMS_UNCODED_MAX, uncarried: null }
 }
 
 /** Why a text cannot be sent in its coding, as a translation key and its values; null when it can. */

@@ -83,21 +83,26 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   // A character GSM 7-bit cannot carry would reach the SIM as something else: named, and nothing can be sent.
   await panel.getByLabel('Encoding').selectOption({ label: 'GSM 7-bit' })
   await panel.getByLabel('SMS text').fill('Température ≥ 5')
-  await expect(panel.getByText('“≥” cannot be sent in GSM 7-bit: choose UCS-2 or Automatic to send it.')).toBeVisible()
+  await expect(panel.getByText('“≥” cannot be sent in GSM 7-bit: choose UCS-2 or Default to send it.')).toBeVisible()
   await expect(panel.getByLabel('SMS text')).toHaveAttribute('aria-invalid', 'true')
   await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
-  // Counted as a bulk job's pre-flight counts it (src-shared sms-length.ts): € takes two septets, an emoji two UCS-2 units.
-  await panel.getByLabel('Encoding').selectOption({ label: 'Automatic (GSM 7-bit, or UCS-2 when needed)' })
+  // With GSM 7-bit chosen, counted as a bulk job's pre-flight counts it (src-shared sms-length.ts): € takes two septets.
   await panel.getByLabel('SMS text').fill(`${'a'.repeat(158)}€`)
   await expect(panel.getByText('160 / 160 in GSM 7-bit')).toBeVisible()
   await panel.getByLabel('SMS text').fill(`${'a'.repeat(159)}€`)
   await expect(panel.getByText(/The SMS is too long for its coding: 161, at most 160/)).toBeVisible()
   await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
+  // In UCS-2, an emoji takes two units.
+  await panel.getByLabel('Encoding').selectOption({ label: 'UCS-2' })
   await panel.getByLabel('SMS text').fill(`🙂${'a'.repeat(69)}`)
   await expect(panel.getByText(/The SMS is too long for its coding: 71, at most 70/)).toBeVisible()
   await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
+  // Default sends no coding: the carrier codes the text and takes 320 characters.
+  await panel.getByLabel('Encoding').selectOption({ label: 'Default (the carrier codes it, 320 characters)' })
+  await panel.getByLabel('SMS text').fill(`🙂${'a'.repeat(69)}`)
+  await expect(panel.getByText('70 / 320 characters')).toBeVisible()
   await panel.getByLabel('SMS text').fill('Hello from Fieldline')
-  await expect(panel.getByText('20 / 160 in GSM 7-bit')).toBeVisible()
+  await expect(panel.getByText('20 / 320 characters')).toBeVisible()
   await panel.getByRole('button', { name: 'Send SMS' }).click()
   await expect(panel.getByRole('status').filter({ hasText: /SMS \d+:/ })).toContainText('Delivered', { timeout: 20_000 })
 

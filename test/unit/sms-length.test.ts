@@ -1,6 +1,8 @@
 /**
  * One reckoning of an SMS's coding and length (src-shared/models/sms-length.ts) for the SIM panel, the core's check
  * before sending or queuing, and a bulk job's pre-flight: each refuses the same texts with the same translated message.
+ * A text without a chosen coding is sent without one by the panel and the core (320 characters, the carrier codes it)
+ * and in the coding it needs by a bulk job, so there each is held to what it sends.
  */
 import { describe, expect, it } from 'vitest'
 import { checkSms } from '../../src-main/core/carriers/control-center/control-center.client'
@@ -8,7 +10,7 @@ import { isAppError } from '../../src-main/core/common/errors'
 import { preflightRows } from '../../src-main/core/jobs/preflight'
 import type { JobDoc, JobRowDoc } from '../../src-main/core/jobs/jobs.store'
 import type { SmsDataCoding } from '../../src-shared/models/sms-length'
-import { smsLength, smsRefusal } from '../../src-shared/models/sms-length'
+import { sentSmsLength, smsLength, smsRefusal } from '../../src-shared/models/sms-length'
 
 const ICCID = '8988216716970004975'
 
@@ -50,9 +52,10 @@ describe('SMS coding and length', () => {
     { name: 'an emoji with GSM 7-bit chosen', text: 'Alerte 🙂', dataCoding: 0, refusal: { key: 'sim.smsCharacter', params: { character: '🙂', coding: '0' } } },
   ]
 
-  it.each(cases)('the core and a bulk job agree on $name', async ({ text, dataCoding, refusal }) => {
+  it.each(cases)('a bulk job refuses $name as measured, and the core as it sends it', async ({ text, dataCoding, refusal }) => {
     expect(smsRefusal(smsLength(text, dataCoding))).toEqual(refusal)
-    expect(coreRefusal(text, dataCoding)).toEqual(refusal)
+    // With a chosen coding, the core sends that coding and refuses the same; without, it sends none (320 characters).
+    expect(coreRefusal(text, dataCoding)).toEqual(dataCoding === undefined ? null : refusal)
     const row = await preflight(text, dataCoding)
     if (refusal === null) {
       expect(row).toMatchObject({ state: 'pending', issues: [] })
@@ -61,6 +64,13 @@ describe('SMS coding and length', () => {
     } else {
       expect(row).toMatchObject({ state: 'skipped', issues: [{ code: 'smsCharacter', detail: refusal.params.character }] })
     }
+  })
+
+  it('sends an SMS without a chosen coding as the carrier takes it: up to 320 characters, whatever they are', () => {
+    expect(sentSmsLength('🙂'.repeat(320), undefined)).toEqual({ dataCoding: null, length: 320, max: 320, uncarried: null })
+    expect(coreRefusal('€'.repeat(320))).toBeNull()
+    expect(coreRefusal('a'.repeat(321))).toEqual({ key: 'sim.smsTooLong', params: { length: 321, max: 320 } })
+    expect(sentSmsLength('wake up', 0)).toEqual(smsLength('wake up', 0))
   })
 
   it('sends a bulk SMS in the coding it was measured in', async () => {

@@ -28,7 +28,7 @@ import {
 import { badResponse, notControlCenter, readEnvelope, restError, soapFaultError, type ErrorContext } from './errors'
 import { buildSoapRequest, parseSoapResponse } from './soap'
 import { deriveControlCenterUrls, type ControlCenterUrls } from './urls'
-import { SMS_MAX_LENGTH, smsLength, smsRefusal, type SmsDataCoding } from '../../../../src-shared/models/sms-length'
+import { SMS_MAX_LENGTH, SMS_UNCODED_MAX, sentSmsLength, smsRefusal, type SmsDataCoding } from '../../../../src-shared/models/sms-length'
 import {
   ctdUsagesWire,
   deviceDetailsWire,
@@ -141,8 +141,6 @@ export interface ControlCenterClient {
   close(): Promise<void>
 }
 
-/** §1.10: octets of a BASE64 payload sent without a dataCoding (two concatenated parts). */
-const SMS_DEFAULT_MAX = 320
 const SETTABLE_STATUSES: readonly SimStatus[] = ['inventory', 'testReady', 'activationReady', 'activated', 'deactivated', 'retired']
 const MAX_PAGES = 10_000
 const ICCID = /^\d{18,22}$/
@@ -589,11 +587,11 @@ export function checkSms(text: string, options: SmsOptions): void {
     if (!isStrictBase64(text)) throw AppError.withRef('VALIDATION', 'The SMS text is not valid BASE64', { key: 'sim.smsInvalidEncoding' })
     let length = Buffer.from(text, 'base64').length
     if (options.dataCoding === 8) length /= 2
-    const max = options.dataCoding === undefined ? SMS_DEFAULT_MAX : SMS_MAX_LENGTH[options.dataCoding]
+    const max = options.dataCoding === undefined ? SMS_UNCODED_MAX : SMS_MAX_LENGTH[options.dataCoding]
     if (length > max) throw smsTooLong(length, max)
     return
   }
-  const refusal = smsRefusal(smsLength(text, options.dataCoding))
+  const refusal = smsRefusal(sentSmsLength(text, options.dataCoding))
   if (refusal?.key === 'sim.smsCharacter') {
     const { character, coding } = refusal.params
     throw AppError.withRef('VALIDATION', `“${character}” cannot be sent with data coding ${coding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, refusal)

@@ -3,8 +3,8 @@ import type { Translate } from '../../i18n'
 import type { SmsDataCoding } from '../../lib/state/sim-panel.svelte'
 
 /**
- * The codings the operator can choose (docs/wire/control-center.md §1.10); Automatic sends the one the text needs
- * (§1.13). Each one's limit and how a text is counted in it are src-shared's (sms-length.ts).
+ * The codings the operator can choose (docs/wire/control-center.md §1.10); Default sends none, and the service codes
+ * the text itself (320 characters). Each one's limit and how a text is counted in it are src-shared's (sms-length.ts).
  */
 export const SMS_ENCODINGS = [
   { value: '', coding: undefined, label: 'sim.sms.encodings.default' },
@@ -16,8 +16,8 @@ export const SMS_ENCODINGS = [
 ] as const satisfies readonly { value: string; coding: SmsDataCoding | undefined; label: string }[]
 
 /** A coding's name; an unknown one (from a newer core) as its number. */
-export function encodingText(t: Translate, coding: number | undefined): string {
-  const option = SMS_ENCODINGS.find((e) => e.coding === coding)
+export function encodingText(t: Translate, coding: number | null | undefined): string {
+  const option = SMS_ENCODINGS.find((e) => e.coding === (coding ?? undefined))
   return option ? t(option.label) : String(coding)
 }
 
