@@ -115,6 +115,7 @@ export const PREFLIGHT_CODES = [
   'noChange',
   'smsInactive',
   'smsTooLong',
+  'smsCharacter',
   'badParam',
   'unknownPlan',
   'otherCarrier',

@@ -388,6 +388,17 @@ describe('Control Center peer: devices (§1.6, §1.7, §1.9)', () => {
     expect((await rest(peer, `${path}/ctdUsages`)).json().overageLimitOverride).toBe('TEMPORARY_OVERRIDE')
   })
 
+  it('keeps a retired SIM retired: another status is refused ([I] 10000005, SOAP’s SIMSTATUS_INVALID_TRANSITION) and changes nothing', async () => {
+    const path = `/devices/${peer.iccids[2]}`
+    expect((await putJson(peer, path, { status: 'RETIRED' })).status).toBe(200)
+    const changes = peer.stats().statusChanges.length
+    for (const status of ['ACTIVATED', 'DEACTIVATED', 'TEST_READY', 'ACTIVATION_READY', 'INVENTORY']) {
+      await expectError(putJson(peer, path, { status }), 400, '10000005')
+      expect((await rest(peer, path)).json<Device>().status).toBe('RETIRED')
+    }
+    expect(peer.stats().statusChanges).toHaveLength(changes)
+  })
+
   it('schedules a future effectiveDate (202) and applies it when the clock gets there', async () => {
     const path = `/devices/${peer.iccids[3]}`
     const before = (await rest(peer, path)).json<Device>()
@@ -640,6 +651,25 @@ describe('Control Center peer: SMS (§1.10, §2.5)', () => {
     await expectError(send({ messageText: binary(141), messageEncoding: 'BASE64', dataCoding: 4 }), 400, '10000020')
     await expectError(rest(peer, '/smsMessages/1?messageEncoding=HEX'), 400, '10000017')
     await expectError(rest(peer, '/smsMessages/1'), 404, '20000002')
+  })
+
+  it('counts GSM 7-bit in septets (§1.13) and refuses a character the dataCoding cannot carry ([I] 10000018)', async () => {
+    expect((await send({ messageText: `${'a'.repeat(158)}€`, dataCoding: 0 })).status).toBe(200)
+    await expectError(send({ messageText: `${'a'.repeat(159)}€`, dataCoding: 0 }), 400, '10000020')
+    await expectError(send({ messageText: `[${'a'.repeat(159)}`, dataCoding: 0 }), 400, '10000020')
+    for (const [messageText, dataCoding] of [
+      ['Température ≥ 5', 0],
+      ['Alerte 🙂', 0],
+      ['Arrêt', 1],
+      ['5 €', 3],
+      ['Alerte 🙂', 4],
+    ] as const) {
+      await expectError(send({ messageText, dataCoding }), 400, '10000018')
+    }
+    // UCS2 and no dataCoding carry any text; an emoji is two UCS2 units.
+    expect((await send({ messageText: '🙂'.repeat(35), dataCoding: 8 })).status).toBe(200)
+    await expectError(send({ messageText: `🙂${'a'.repeat(69)}`, dataCoding: 8 }), 400, '10000020')
+    expect((await send({ messageText: 'Température ≥ 5 🙂' })).status).toBe(200)
   })
 
   it('searches SMS by date, ICCID and msgType, oldest modification first, paged (Search SMS)', async () => {

@@ -4,6 +4,7 @@ import { createControlCenterClient, type ControlCenterClient, type ControlCenter
 import type { SimStatus } from '../../src-main/core/carriers/sim-model'
 import { createGovernor } from '../../src-main/core/http/governor'
 import { startControlCenterPeer, type ControlCenterPeer, type Fault } from '../peers/control-center/control-center.peer'
+import { Inventory } from '../peers/control-center/inventory'
 
 /**
  * The governor against a peer that enforces Control Center's published limits (one call at a time, ≤ 5/s) and
@@ -42,7 +43,12 @@ describe('rate governor against the Control Center peer', () => {
       ['deactivated', 'activated'],
       ['activated', 'retired'],
     ]
-    const plan = Array.from({ length: 50 }, (_, n) => ({ iccid: sim(peer, n), statuses: sequences[n % 2] as [SimStatus, SimStatus] }))
+    // A retired SIM stays retired at the peer ([I], §1.13): the plan takes SIMs that are not, known from the peer's
+    // seeded inventory (the same seed and size) without a call that would count against the limit.
+    const seeded = new Inventory(1, peer.iccids.length, 1)
+    const changeable = peer.iccids.filter((_, n) => seeded.device(n).status !== 'RETIRED')
+    expect(changeable.length).toBeGreaterThanOrEqual(50)
+    const plan = Array.from({ length: 50 }, (_, n) => ({ iccid: changeable[n]!, statuses: sequences[n % 2] as [SimStatus, SimStatus] }))
     // 5 % of the 100 changes meet an injected failure on their first attempt, each on its own SIM.
     const injected: Fault[] = [
       { kind: 'status', status: 429, retryAfterSeconds: 1 },

@@ -37,6 +37,22 @@ describe('SIM operations through the bridge, against the Control Center peer', (
   })
 
   const settings = () => ({ baseUrl: peer.url, username: 'ops', concurrency: 1, perSecond: 50 })
+  const authorization = `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`
+  /** The first of the peer's SIMs after the one the tests start with that the carrier says is activated. */
+  const firstActivated = async (): Promise<string> => {
+    for (const iccid of peer.iccids.slice(4)) {
+      const res = await fetch(`${peer.url}/rws/api/v1/devices/${iccid}`, { headers: { authorization } })
+      if (((await res.json()) as { status: string }).status === 'ACTIVATED') return iccid
+    }
+    throw new Error('the peer has no other activated SIM')
+  }
+  /** A change made at the carrier itself, not through Fieldline. */
+  const carrierPut = (body: object) =>
+    fetch(`${peer.url}/rws/api/v1/devices/${peer.iccids[3]}`, {
+      method: 'PUT',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
 
   it('says which profile is missing before one exists', async () => {
     expect(await core.dispatcher.invoke('sim:get', device)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', details: { ref: { key: 'profiles.noneForCarrier' } } } })
@@ -88,6 +104,32 @@ describe('SIM operations through the bridge, against the Control Center peer', (
     expect(await core.call('sim:changeRatePlan', { ...device, ratePlan: plan })).toMatchObject({ outcome: 'done', sim: { ratePlan: plan } })
   })
 
+  it('reads the SIM from the carrier once before a change, and audits the status and plan the carrier says it had', async () => {
+    // Changed at the carrier behind Fieldline's back, so the cached copy is stale when the operator changes it back.
+    const cached = (await core.call('sim:get', device)).sim!
+    const carrierStatus = cached.status === 'activated' ? 'deactivated' : 'activated'
+    const carrierPlan = peer.ratePlans.find((p) => p !== cached.ratePlan)!
+    expect((await carrierPut({ status: carrierStatus.toUpperCase(), ratePlan: carrierPlan })).status).toBe(200)
+    expect((await core.call('sim:get', device)).sim).toMatchObject({ status: cached.status, ratePlan: cached.ratePlan })
+
+    for (const [channel, action, change, before] of [
+      ['sim:changeStatus', 'sim.changeStatus', { status: cached.status }, { status: carrierStatus }],
+      ['sim:changeRatePlan', 'sim.changeRatePlan', { ratePlan: cached.ratePlan! }, { ratePlan: carrierPlan }],
+    ] as const) {
+      const start = peer.stats().byRoute
+      await core.call(channel, { ...device, ...change } as never)
+      const calls = Object.fromEntries(
+        Object.entries(peer.stats().byRoute)
+          .map(([route, n]) => [route, n - (start[route] ?? 0)])
+          .filter(([, n]) => n !== 0),
+      )
+      // One read before the change (details and usage), the change, one read after it that refreshes the panel.
+      expect(calls).toEqual({ 'GET /devices/{iccid}': 2, 'GET /devices/{iccid}/ctdUsages': 2, 'PUT /devices/{iccid}': 1 })
+      const [entry] = (await core.call('audit:list', { query: action })).items
+      expect(entry).toMatchObject({ outcome: 'ok', before, after: change })
+    }
+  })
+
   it('reads usage for a cycle, keeps it for the chart, and refuses bad dates', async () => {
     const r = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
     expect(r).toMatchObject({ fromCache: false, usage: { cycleStartDate: '2025-03-01', iccid: peer.iccids[3] } })
@@ -120,13 +162,11 @@ describe('SIM operations through the bridge, against the Control Center peer', (
       error: { code: 'CONFLICT', details: { ref: { key: 'sim.endOfLife', params: { status: 'retired' } } } },
     })
     expect(peer.stats().statusChanges).toHaveLength(changes)
-    // Brought back at the carrier itself: only the carrier's word counts, the cached copy is not trusted once it can say otherwise.
-    const res = await fetch(`${peer.url}/rws/api/v1/devices/${peer.iccids[3]}`, {
-      method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`ops:${SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'ACTIVATED' }),
-    })
-    expect(res.status).toBe(200)
+    // The carrier keeps it retired too (the peer refuses, [I]): the device gets an activated SIM for what follows.
+    expect((await carrierPut({ status: 'ACTIVATED' })).status).toBe(400)
+    const activated = await firstActivated()
+    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: activated } }) })
+    expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ iccid: activated, sim: { status: 'activated' } })
   })
 
   it('refuses, sent or queued, a character the chosen data coding cannot carry, naming it, and sends nothing', async () => {

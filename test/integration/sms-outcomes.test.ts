@@ -20,13 +20,16 @@ describe('SMS delivery results and the smsFailed alert rule', () => {
   let account: string
   let peerTime = Date.parse('2026-03-14T10:00:00.000Z')
 
-  async function activateAtPeer(iccid: string): Promise<void> {
+  /** The two SIMs the tests send to: the peer's first that are not retired (a retired SIM stays retired), activated. */
+  let sims: [string, string]
+
+  async function activateAtPeer(iccid: string): Promise<boolean> {
     const res = await fetch(`${cc.url}/rws/api/v1/devices/${iccid}`, {
       method: 'PUT',
       headers: { authorization: `Basic ${Buffer.from(`ops:${API_KEY}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'ACTIVATED' }),
     })
-    expect(res.status).toBe(200)
+    return res.status === 200
   }
 
   async function records(): Promise<SentSmsDoc[]> {
@@ -44,13 +47,15 @@ describe('SMS delivery results and the smsFailed alert rule', () => {
     core = await testCore(t.dir)
     const profile = await core.call('profiles:save', { extension: 'jasper', name: 'Ops', settings: { baseUrl: cc.url, username: 'ops', concurrency: 1, perSecond: 50 }, secrets: { apiKey: API_KEY } })
     account = `jasper:${profile.id}`
+    const activated: string[] = []
+    for (const iccid of cc.iccids) if (activated.length < 2 && (await activateAtPeer(iccid))) activated.push(iccid)
+    sims = [activated[0]!, activated[1]!]
     for (const [n, deviceId] of [
       [0, 'm-fail'],
       [1, 'm-ok'],
     ] as const) {
-      await activateAtPeer(cc.iccids[n]!)
       await core.call('devices:add', { typeId: 'meter', deviceId })
-      await core.call('devices:saveConfig', { typeId: 'meter', deviceId, text: JSON.stringify({ jasper: { iccid: cc.iccids[n] } }) })
+      await core.call('devices:saveConfig', { typeId: 'meter', deviceId, text: JSON.stringify({ jasper: { iccid: sims[n] } }) })
     }
     await core.call('alerts:add', { id: 'sms-failed', name: 'SMS failed', condition: { kind: 'smsFailed' } })
   })
@@ -66,8 +71,8 @@ describe('SMS delivery results and the smsFailed alert rule', () => {
     const delivered = await core.call('sim:sendSms', { typeId: 'meter', deviceId: 'm-ok', text: 'hello' })
     expect((await records()).map((r) => [r.smsMsgId, r.iccid, r.account, r.status])).toEqual(
       expect.arrayContaining([
-        [failed.smsMsgId, cc.iccids[0], account, null],
-        [delivered.smsMsgId, cc.iccids[1], account, null],
+        [failed.smsMsgId, sims[0], account, null],
+        [delivered.smsMsgId, sims[1], account, null],
       ]),
     )
 
@@ -79,7 +84,7 @@ describe('SMS delivery results and the smsFailed alert rule', () => {
     expect((await core.call('sims:sync', { account })).fired).toBe(1)
     const [notification, ...more] = await smsNotifications()
     expect(more).toEqual([])
-    expect(notification).toMatchObject({ ruleId: 'sms-failed', kind: 'smsFailed', value: failed.smsMsgId, sim: { carrier: 'jasper', simId: cc.iccids[0] }, account, devices: ['meter/m-fail'] })
+    expect(notification).toMatchObject({ ruleId: 'sms-failed', kind: 'smsFailed', value: failed.smsMsgId, sim: { carrier: 'jasper', simId: sims[0] }, account, devices: ['meter/m-fail'] })
     expect(Object.fromEntries((await records()).map((r) => [r.smsMsgId, r.status]))).toMatchObject({ [failed.smsMsgId!]: 'Failed', [delivered.smsMsgId!]: 'Delivered' })
 
     // The next sync asks nothing more of finished messages and fires nothing again.
@@ -90,24 +95,24 @@ describe('SMS delivery results and the smsFailed alert rule', () => {
   })
 
   it('records the SMS a bulk job sends with the job, and reads them back on demand (alerts:check)', async () => {
-    const csv = ['iccid,text', `${cc.iccids[0]},FAIL again`, `${cc.iccids[1]},fine`].join('\n')
+    const csv = ['iccid,text', `${sims[0]},FAIL again`, `${sims[1]},fine`].join('\n')
     const job = await core.call('jobs:create', { operation: 'sms', source: { kind: 'csv', text: csv }, params: { text: 'x' } })
     await core.call('jobs:preflight', { jobId: job.id, refresh: true })
     await core.call('jobs:run', { jobId: job.id })
     await core.jobs.settled(job.id)
     const mine = (await records()).filter((r) => r.jobId === job.id)
-    expect(mine.map((r) => r.iccid).sort()).toEqual([cc.iccids[0], cc.iccids[1]].sort())
+    expect(mine.map((r) => r.iccid).sort()).toEqual([sims[0], sims[1]].sort())
 
     peerTime += DELIVERY_MS + 1000
     expect((await core.call('alerts:check', {})).fired).toBe(1)
-    const failedOne = mine.find((r) => r.iccid === cc.iccids[0])!
+    const failedOne = mine.find((r) => r.iccid === sims[0])!
     expect((await smsNotifications()).map((n) => n.value)).toContain(failedOne.smsMsgId)
     expect(await smsNotifications()).toHaveLength(2)
   })
 
   it('marks an id Control Center does not know as lost, and rides out a failing service without failing the sync', async () => {
     const { db } = core.workspace
-    const unknown = sentSmsDoc({ carrier: 'jasper', account, iccid: cc.iccids[2]!, smsMsgId: '77', sentAt: new Date().toISOString() })
+    const unknown = sentSmsDoc({ carrier: 'jasper', account, iccid: cc.iccids.find((i) => !sims.includes(i))!, smsMsgId: '77', sentAt: new Date().toISOString() })
     await db.put(unknown)
     const sent = await core.call('sim:sendSms', { typeId: 'meter', deviceId: 'm-fail', text: 'FAIL while the service fails' })
     peerTime += DELIVERY_MS + 1000

@@ -1,13 +1,26 @@
 import { get } from 'svelte/store'
 import { format, locale } from 'svelte-i18n'
 import { describe, expect, it } from 'vitest'
-import { countsText, findingsOfRow, rowStateText, sourceText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { countsText, findingsOfRow, issueText, rowStateText, sideText, sourceText, summaryText } from '../../src-renderer/src/features/jobs/job-text'
+import { smsLength, smsRefusal } from '../../src-shared/models/sms-length'
 import { accountName } from '../../src-renderer/src/features/sims/sim-cells'
 import type { Translate } from '../../src-renderer/src/i18n'
 
 const t: Translate = (key, options) => get(format)(key, options)
 
 describe('a job’s words', () => {
+  it.each(['en', 'fr'])('says an SMS too long for its coding as the SIM panel does (%s), and a character the chosen coding cannot carry', (language) => {
+    locale.set(language)
+    // The panel shows smsRefusal's key with its values; pre-flight writes the same count as `<length>/<max>`.
+    const refusal = smsRefusal(smsLength(`${'a'.repeat(159)}€`))!
+    expect(refusal).toEqual({ key: 'sim.smsTooLong', params: { length: 161, max: 160 } })
+    const said = issueText(t, { code: 'smsTooLong', severity: 'error', detail: '161/160' })
+    expect(said).toBe(t(refusal.key, { values: refusal.params }))
+    expect(said).toContain('161')
+    expect(issueText(t, { code: 'smsCharacter', severity: 'error', detail: '🙂' })).toContain('🙂')
+    expect(sideText(t, 'sms', { smsLength: 71, dataCoding: 8 }, language)).toBe(t('jobs.ui.smsSide', { values: { length: '71', coding: 'UCS-2' } }))
+  })
+
   it('says a row listed by an account as the page’s header says the job’s account (cold trial: raw jasper:lab-account-1)', () => {
     locale.set('en')
     expect(sourceText(t, 'jasper:lab-account-1')).toBe('Jasper · lab-account-1')

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkIccid } from '../../src-main/core/jobs/identifiers'
 import { luhnValid } from '../../src-shared/models/luhn'
-import { smsLength } from '../../src-main/core/jobs/sms-length'
 import { parseJobCsv } from '../../src-main/core/jobs/job-csv'
 
 describe('bulk job identifier checks', () => {
@@ -23,17 +22,6 @@ describe('bulk job identifier checks', () => {
     expect(checkIccid(good).issues).toEqual([])
     const bad = body + String((Number(good.at(-1)) + 1) % 10)
     expect(checkIccid(bad)).toEqual({ iccid: bad, issues: [{ code: 'luhn', severity: 'warning' }] })
-  })
-})
-
-describe('SMS length by encoding', () => {
-  it('counts GSM-7 septets (extension characters twice) and UCS-2 units, and picks the coding the text needs', () => {
-    expect(smsLength('wake up')).toEqual({ dataCoding: 0, length: 7, max: 160 })
-    expect(smsLength('€[]')).toEqual({ dataCoding: 0, length: 6, max: 160 })
-    expect(smsLength('é'.repeat(160))).toMatchObject({ dataCoding: 0, length: 160 })
-    expect(smsLength('жж')).toEqual({ dataCoding: 8, length: 2, max: 70 })
-    expect(smsLength('ok 👍')).toEqual({ dataCoding: 8, length: 5, max: 70 })
-    expect(smsLength('abc', 4)).toEqual({ dataCoding: 4, length: 3, max: 140 })
   })
 })
 

@@ -231,14 +231,12 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
   }
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
-    await refuseEndOfLifeSim(r)
-    const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.status ?? null
+    const before = (await changeableSim(r))?.status ?? null
     return change(r, ctx, 'sim.changeStatus', (c) => c.editDevice(r.iccid, { status }), { status: before }, { status })
   }
 
   async function ratePlanChange(r: Resolved, ratePlan: string, ctx: CallContext) {
-    await refuseEndOfLifeSim(r)
-    const before = (await readSimCache(db, r.carrier, r.iccid))?.sim.ratePlan ?? null
+    const before = (await changeableSim(r))?.ratePlan ?? null
     return change(r, ctx, 'sim.changeRatePlan', (c) => c.editDevice(r.iccid, { ratePlan }), { ratePlan: before }, { ratePlan })
   }
 
@@ -247,10 +245,14 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return (await fetchSim(r).catch(() => null)) ?? (await readSimCache(db, r.carrier, r.iccid))?.sim ?? null
   }
 
-  /** A retired, purged or replaced SIM is changed no further (docs/wire/control-center.md §1.13). */
-  async function refuseEndOfLifeSim(r: Resolved): Promise<void> {
+  /**
+   * The SIM a change starts from, as the carrier says now (or as cached when it cannot be reached): the audit's
+   * "before" is this copy, read once. A retired, purged or replaced SIM is changed no further (docs/wire/control-center.md §1.13).
+   */
+  async function changeableSim(r: Resolved): Promise<Sim | null> {
     const sim = await currentSim(r)
     if (sim) refuseEndOfLife(r.iccid, sim.status)
+    return sim
   }
 
   /**

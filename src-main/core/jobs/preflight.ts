@@ -2,7 +2,7 @@
  * Pre-flight: every row of a job checked before anything is sent (docs/wire/control-center.md §1.13; an Orange row,
  * docs/wire/orange.md §4.6). Identifier
  * shape, duplicates, the per-row parameters, the SIM's current status (from the cache or a read), the transitions
- * Fieldline refuses, and the SMS's length in the coding it will be sent with. Rows with an error, and rows where nothing
+ * Fieldline refuses, and the SMS's characters and length in the coding it will be sent with. Rows with an error, and rows where nothing
  * would change, are skipped; the others are pending, with what they are now (before) and will be (after).
  */
 import { JOB_STATUS_TARGETS, SETTABLE_SIM_STATES, type JobParams, type PreflightIssue, type SimSide } from '../../../src-shared/models/sim-jobs'
@@ -11,9 +11,7 @@ import { END_OF_LIFE_STATUSES, normaliseControlCenterStatus, normaliseOrangeStat
 import { checkIccid } from './identifiers'
 import { isOrangeRow, type JobDoc, type JobRowDoc } from './jobs.store'
 import { checkSerial, orangeIntended, orangeTransition } from './orange-rows'
-import { smsLength } from './sms-length'
-
-const SMS_HARD_MAX = 320
+import { smsLength, smsRefusal } from '../../../src-shared/models/sms-length'
 
 /**
  * `pending`: a status change Orange has not finished yet (its requested status). `noAccount`: no account to read it
@@ -73,9 +71,12 @@ function intended(job: JobDoc, row: JobRowDoc, ratePlans: readonly string[] | nu
   if (job.operation === 'refresh') return { after: {}, issues: [] }
   const text = row.rawParams.text ?? params.text
   if (!text) return { after: {}, issues: [{ code: 'badParam', severity: 'error', detail: 'text' }] }
-  const length = smsLength(text, params.dataCoding)
-  const after = { smsLength: length.length, dataCoding: length.dataCoding }
-  if (text.length > SMS_HARD_MAX || length.length > length.max) return { after, issues: [{ code: 'smsTooLong', severity: 'error', detail: `${length.length}/${length.max}` }] }
+  // Measured and refused as the SIM panel and the core's own check do (sms-length.ts).
+  const measured = smsLength(text, params.dataCoding)
+  const after = { smsLength: measured.length, dataCoding: measured.dataCoding }
+  const refusal = smsRefusal(measured)
+  if (refusal?.key === 'sim.smsCharacter') return { after, issues: [{ code: 'smsCharacter', severity: 'error', detail: refusal.params.character }] }
+  if (refusal) return { after, issues: [{ code: 'smsTooLong', severity: 'error', detail: `${refusal.params.length}/${refusal.params.max}` }] }
   return { after, issues: [] }
 }
 

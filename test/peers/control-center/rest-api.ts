@@ -359,8 +359,16 @@ const editSchema = z
 const DAY = 86_400_000
 
 /**
- * §1.7. Values are checked in the order a client is likeliest to get wrong. Transitions are not restricted (the
- * spec has no REST matrix, §1.7 [I]); operator custom fields are the operator's (10000008, §1.3).
+ * Statuses a SIM does not leave. [I] No REST transition matrix is published (§1.7, §1.13); SOAP's
+ * SIMSTATUS_INVALID_TRANSITION (§2.3) shows the platform refuses some. A retired SIM is the one end of life a console
+ * offers no way back from (§5), so it is refused here rather than taken, with the status code of §1.3 (10000005) and
+ * SOAP's token in the message; PURGED and REPLACED are not REST statuses the peer knows (§1.12).
+ */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['RETIRED'])
+
+/**
+ * §1.7. Values are checked in the order a client is likeliest to get wrong. Other transitions than out of a final
+ * status are taken [I: the spec has no REST matrix]; operator custom fields are the operator's (10000008, §1.3).
  */
 function editDevice(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
   const body = validateShape(editSchema, jsonBody(ctx))
@@ -403,6 +411,11 @@ function editDevice(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
   if (Object.keys(edit).length === 0) badRequest('10000011', 'Required field missing: at least one field to edit')
 
   const at = effectiveInstant(ctx, body.effectiveDate)
+  // The SIM's state is checked once the request itself is valid.
+  const from = ctx.state.inventory.device(index).status
+  if (edit.status !== undefined && edit.status !== from && FINAL_STATUSES.has(from)) {
+    badRequest('10000005', `Invalid SIM status transition: ${from} to ${edit.status} (SIMSTATUS_INVALID_TRANSITION)`)
+  }
   if (at > ctx.now) {
     ctx.state.schedule(index, edit, at)
     return restJson(202, { iccid })
@@ -550,6 +563,26 @@ const smsSchema = z
 
 /** §1.10 maximum length per dataCoding; 320 (two concatenated parts) when no dataCoding is given. */
 const MAX_LENGTH: Record<number, number> = { 0: 160, 1: 160, 3: 160, 4: 140, 8: 70 }
+
+/**
+ * §1.13 [C: 3GPP TS 23.038]: GSM 03.38's default alphabet, row by row (0x00–0x7F), written here from the standard's
+ * table rather than taken from Fieldline's own copy, and its extension table, whose characters take an escape and a
+ * second septet: 160 septets is the limit with dataCoding 0, not 160 characters.
+ */
+const GSM_DEFAULT = new Set([...'@£$¥èéùìòÇ\nØø\rÅå', ...'Δ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ', ...' !"#¤%&\'()*+,-./0123456789:;<=>?', ...'¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§', ...'¿abcdefghijklmnopqrstuvwxyzäöñüà'])
+const GSM_ESCAPED = new Set([...'\f^{}\\[~]|€'])
+
+/**
+ * The first character of a LITERAL text that its dataCoding cannot carry: outside GSM 03.38 for 0, ASCII (IA5) for 1,
+ * Latin-1 for 3, one octet for binary (4); UCS2 (8) and no dataCoding carry any text.
+ * [I] The service's answer to such a text is not documented (§1.13): refused as an invalid dataCoding for the text
+ * (10000018, §1.3), since taking it would let a client send text the SIM receives as something else.
+ */
+function uncarried(text: string, dataCoding: number | null): string | null {
+  if (dataCoding === null || dataCoding === 8) return null
+  const max = dataCoding === 1 ? 0x7f : 0xff
+  return [...text].find((c) => (dataCoding === 0 ? !GSM_DEFAULT.has(c) && !GSM_ESCAPED.has(c) : c.codePointAt(0)! > max)) ?? null
+}
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** §1.10 send SMS: validation codes 10000017–10000020 exactly as the spec lists them. */
@@ -577,10 +610,13 @@ function sendSms(ctx: Ctx, [iccid = '']: string[]): PeerResponse {
     text = dataCoding === 8 ? Buffer.from(payload).swap16().toString('utf16le') : payload.toString(dataCoding === 3 || dataCoding === 4 ? 'latin1' : 'utf8')
   } else {
     text = body.messageText
+    const character = uncarried(text, dataCoding)
+    if (character !== null) badRequest('10000018', `Invalid dataCoding: ${dataCoding} cannot carry the character ${JSON.stringify(character)} of messageText`)
     payload = dataCoding === 8 ? Buffer.from(text, 'utf16le').swap16() : Buffer.from(text, dataCoding === 3 || dataCoding === 4 ? 'latin1' : 'utf8')
   }
-  // UCS2 counts 16-bit units, binary counts octets, the 7/8-bit alphabets count characters.
-  const length = dataCoding === 8 ? payload.length / 2 : dataCoding === 4 ? payload.length : [...text].length
+  // UCS2 counts 16-bit units, binary counts octets, GSM 7-bit counts septets (§1.13), ASCII and Latin-1 characters.
+  const septets = (t: string): number => [...t].reduce((n, c) => n + (GSM_ESCAPED.has(c) ? 2 : 1), 0)
+  const length = dataCoding === 8 ? payload.length / 2 : dataCoding === 4 ? payload.length : dataCoding === 0 ? septets(text) : [...text].length
   const max = dataCoding === null ? 320 : (MAX_LENGTH[dataCoding] ?? 160)
   if (length > max) badRequest('10000020', `Message length exceeds the maximum permissible length (${length} > ${max})`)
   if (dataCoding === 8 && payload.length % 2 !== 0) badRequest('10000018', 'Invalid dataCoding: UCS2 payload has an odd number of bytes')

@@ -28,7 +28,7 @@ import {
 import { badResponse, notControlCenter, readEnvelope, restError, soapFaultError, type ErrorContext } from './errors'
 import { buildSoapRequest, parseSoapResponse } from './soap'
 import { deriveControlCenterUrls, type ControlCenterUrls } from './urls'
-import { firstUncarriedCharacter } from '../../../../src-shared/models/sms-alphabet'
+import { SMS_MAX_LENGTH, SMS_UNCODED_MAX, sentSmsLength, smsRefusal, type SmsDataCoding } from '../../../../src-shared/models/sms-length'
 import {
   ctdUsagesWire,
   deviceDetailsWire,
@@ -74,7 +74,7 @@ export interface DeviceChanges {
 }
 
 export type SmsEncoding = 'LITERAL' | 'BASE64'
-export type SmsDataCoding = 0 | 1 | 3 | 4 | 8
+export type { SmsDataCoding }
 
 export interface SmsOptions {
   encoding?: SmsEncoding
@@ -141,9 +141,6 @@ export interface ControlCenterClient {
   close(): Promise<void>
 }
 
-/** §1.10: characters per message by dataCoding; 320 (two concatenated parts) without one. */
-export const SMS_MAX_LENGTH: Record<SmsDataCoding, number> = { 0: 160, 1: 160, 3: 160, 4: 140, 8: 70 }
-const SMS_DEFAULT_MAX = 320
 const SETTABLE_STATUSES: readonly SimStatus[] = ['inventory', 'testReady', 'activationReady', 'activated', 'deactivated', 'retired']
 const MAX_PAGES = 10_000
 const ICCID = /^\d{18,22}$/
@@ -573,8 +570,10 @@ function checkCycleDate(date: string): void {
 }
 
 /**
- * §1.10 limits, checked before sending so the operator sees them at once. LITERAL text counts characters (UCS2
- * counts UTF-16 units, which is what 70 means there); BASE64 counts the decoded octets.
+ * §1.10 and §1.13 limits, checked before sending or queuing so the operator sees them at once. LITERAL text is measured
+ * and refused as the panel and a bulk job's pre-flight do (sms-length.ts), in the coding asked for, else in the one
+ * the text needs: a text that fits it fits the carrier's own choice too (§1.10's 320 is not used). BASE64 counts the
+ * decoded octets.
  */
 export function checkSms(text: string, options: SmsOptions): void {
   if (text === '') throw AppError.withRef('VALIDATION', 'The SMS text is empty', { key: 'sim.smsEmpty' })
@@ -584,28 +583,24 @@ export function checkSms(text: string, options: SmsOptions): void {
   if (options.tpvp !== undefined && !(Number.isInteger(options.tpvp) && options.tpvp >= 0 && options.tpvp <= 255)) {
     throw AppError.withRef('VALIDATION', 'tpvp must be an integer from 0 to 255', { key: 'sim.smsInvalidOption', params: { option: 'tpvp' } })
   }
-  let length: number
   if (options.encoding === 'BASE64') {
     if (!isStrictBase64(text)) throw AppError.withRef('VALIDATION', 'The SMS text is not valid BASE64', { key: 'sim.smsInvalidEncoding' })
-    length = Buffer.from(text, 'base64').length
+    let length = Buffer.from(text, 'base64').length
     if (options.dataCoding === 8) length /= 2
-  } else {
-    const uncarried = firstUncarriedCharacter(text, options.dataCoding)
-    if (uncarried !== null) {
-      throw AppError.withRef('VALIDATION', `“${uncarried}” cannot be sent with data coding ${options.dataCoding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, {
-        key: 'sim.smsCharacter',
-        params: { character: uncarried, coding: String(options.dataCoding) },
-      })
-    }
-    length = options.dataCoding === 8 ? text.length : [...text].length
+    const max = options.dataCoding === undefined ? SMS_UNCODED_MAX : SMS_MAX_LENGTH[options.dataCoding]
+    if (length > max) throw smsTooLong(length, max)
+    return
   }
-  const max = options.dataCoding === undefined ? SMS_DEFAULT_MAX : SMS_MAX_LENGTH[options.dataCoding]
-  if (length > max) {
-    throw AppError.withRef('VALIDATION', `The SMS is too long: ${length} characters, at most ${max} for this coding`, {
-      key: 'sim.smsTooLong',
-      params: { length, max },
-    })
+  const refusal = smsRefusal(sentSmsLength(text, options.dataCoding))
+  if (refusal?.key === 'sim.smsCharacter') {
+    const { character, coding } = refusal.params
+    throw AppError.withRef('VALIDATION', `“${character}” cannot be sent with data coding ${coding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, refusal)
   }
+  if (refusal) throw smsTooLong(refusal.params.length, refusal.params.max)
+}
+
+function smsTooLong(length: number, max: number): AppError {
+  return AppError.withRef('VALIDATION', `The SMS is too long: ${length} counted in its coding, at most ${max}`, { key: 'sim.smsTooLong', params: { length, max } })
 }
 
 function smsUnknownOutcome(host: string, reason: string, carrierCode: string | null = null, carrierMessage: string | null = null): AppError {

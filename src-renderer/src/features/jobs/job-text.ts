@@ -3,7 +3,7 @@ import { JOB_OPERATIONS, PREFLIGHT_CODES, shownRowState } from '../../../../src-
 import { CARRIERS, type Carrier } from '../../../../src-shared/models/sim'
 import { wordFor, type Translate } from '../../i18n'
 import { formatNumber } from '../../lib/format'
-import { carrierText, SMS_ENCODINGS, statusText } from '../sim/sim-text'
+import { carrierText, encodingText, statusText } from '../sim/sim-text'
 import { accountName } from '../sims/sim-cells'
 
 export const jobStateText = (t: Translate, state: JobState): string => wordFor(t, 'jobs.ui.states', state)
@@ -20,6 +20,9 @@ export const operationText = (t: Translate, operation: JobOperation): string => 
 export function issueText(t: Translate, issue: PreflightIssue): string {
   if (!(PREFLIGHT_CODES as readonly string[]).includes(issue.code)) return issue.code
   if (issue.code === 'unsupported') return unsupportedText(t, issue.detail ?? '')
+  // Said as the SIM panel and the core say it (sms-length.ts); the core writes `<length>/<max>`.
+  const tooLong = issue.code === 'smsTooLong' ? /^(\d+)\/(\d+)$/.exec(issue.detail ?? '') : null
+  if (tooLong) return t('sim.smsTooLong', { values: { length: Number(tooLong[1]), max: Number(tooLong[2]) } })
   return t(`jobs.ui.issues.${issue.code}`, { values: { detail: issue.detail ?? '' } })
 }
 
@@ -68,7 +71,7 @@ export function sideText(t: Translate, operation: JobOperation, side: SimSide | 
   if (operation === 'ratePlan') return side.ratePlan ?? '—'
   if (operation === 'refresh') return side.status ? [statusText(t, side.status), side.ratePlan].filter(Boolean).join(' · ') : '—'
   if (side.smsLength !== undefined) {
-    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: t((SMS_ENCODINGS.find((e) => e.coding === side.dataCoding) ?? SMS_ENCODINGS[0]).label) } })
+    return t('jobs.ui.smsSide', { values: { length: formatNumber(side.smsLength, locale, 0), coding: encodingText(t, side.dataCoding) } })
   }
   return side.status ? statusText(t, side.status) : '—'
 }

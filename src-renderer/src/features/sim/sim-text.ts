@@ -2,15 +2,24 @@ import { SIM_STATUSES, type Carrier, type SimStatus } from '../../../../src-shar
 import type { Translate } from '../../i18n'
 import type { SmsDataCoding } from '../../lib/state/sim-panel.svelte'
 
-/** Control Center's limits per dataCoding (docs/wire/control-center.md §1.10); without one, two concatenated parts. */
+/**
+ * The codings the operator can choose (docs/wire/control-center.md §1.10); Default sends none, and the service codes
+ * the text itself (320 characters). Each one's limit and how a text is counted in it are src-shared's (sms-length.ts).
+ */
 export const SMS_ENCODINGS = [
-  { value: '', coding: undefined, max: 320, label: 'sim.sms.encodings.default' },
-  { value: '0', coding: 0, max: 160, label: 'sim.sms.encodings.gsm7' },
-  { value: '1', coding: 1, max: 160, label: 'sim.sms.encodings.ascii' },
-  { value: '3', coding: 3, max: 160, label: 'sim.sms.encodings.latin1' },
-  { value: '4', coding: 4, max: 140, label: 'sim.sms.encodings.binary' },
-  { value: '8', coding: 8, max: 70, label: 'sim.sms.encodings.ucs2' },
-] as const satisfies readonly { value: string; coding: SmsDataCoding | undefined; max: number; label: string }[]
+  { value: '', coding: undefined, label: 'sim.sms.encodings.default' },
+  { value: '0', coding: 0, label: 'sim.sms.encodings.gsm7' },
+  { value: '1', coding: 1, label: 'sim.sms.encodings.ascii' },
+  { value: '3', coding: 3, label: 'sim.sms.encodings.latin1' },
+  { value: '4', coding: 4, label: 'sim.sms.encodings.binary' },
+  { value: '8', coding: 8, label: 'sim.sms.encodings.ucs2' },
+] as const satisfies readonly { value: string; coding: SmsDataCoding | undefined; label: string }[]
+
+/** A coding's name; an unknown one (from a newer core) as its number. */
+export function encodingText(t: Translate, coding: number | null | undefined): string {
+  const option = SMS_ENCODINGS.find((e) => e.coding === (coding ?? undefined))
+  return option ? t(option.label) : String(coding)
+}
 
 /** Normalised statuses have fixed keys; a value from a newer core still shows, as its code. */
 export function statusText(t: Translate, status: SimStatus | string): string {
