@@ -7,6 +7,7 @@
 import { createControlCenterClient } from '../../src-main/core/carriers/control-center/control-center.client'
 import { createGovernor } from '../../src-main/core/http/governor'
 import { loadavg } from 'node:os'
+import { Inventory } from '../peers/control-center/inventory'
 import { startPeerProcess } from './cc-peer-process'
 
 const OPERATIONS = Number(process.env.OPERATIONS ?? 1000)
@@ -17,12 +18,18 @@ const FAULT_RATE = 0.05
 let seed = 42
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 
-const peer = await startPeerProcess({ devices: OPERATIONS, rateLimit: { perSecond: LIMIT, concurrent: 1 } })
+// A retired SIM stays retired at the peer ([I], docs/wire/control-center.md §1.13): the changes go to SIMs that are not,
+// known from the peer's seeded inventory (the same seed and size) without calls that would count against its limit.
+const SIMS = Math.ceil(OPERATIONS * 1.25)
+const peer = await startPeerProcess({ devices: SIMS, rateLimit: { perSecond: LIMIT, concurrent: 1 } })
+const seeded = new Inventory(1, SIMS, 1)
+const changeable = peer.iccids.filter((_, n) => seeded.device(n).status !== 'RETIRED').slice(0, OPERATIONS)
+if (changeable.length < OPERATIONS) throw new Error(`only ${changeable.length} of the peer's ${SIMS} SIMs can change status`)
 const governor = createGovernor({ concurrency: 1, perSecond: LIMIT })
 const client = createControlCenterClient({ carrier: 'jasper', baseUrl: peer.url, username: 'ops', apiKey: 'test-api-key', governor })
 try {
   let injected = 0
-  const statuses = peer.iccids.slice(0, OPERATIONS).map((iccid, i) => {
+  const statuses = changeable.map((iccid, i) => {
     if (random() < FAULT_RATE) {
       injected++
       peer.setFault({ kind: 'status', status: random() < 0.5 ? 429 : 503, times: 1, method: 'PUT', path: new RegExp(iccid) })
