@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { chmod, open, realpath, rename, rm, stat } from 'node:fs/promises'
+import { chmod, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
@@ -90,6 +90,38 @@ const standardOutput = {
   close: async () => undefined,
 }
 
+/** The temporary file an export to `target` by process `pid` writes before renaming it over `target`. */
+const partialName = (target: string, pid: number): string => join(dirname(target), `.${basename(target)}.${pid}.partial`)
+
+/** Whether process `pid` still runs (EPERM: it does, as another user's). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temporary files that exports to `target` killed part way (SIGKILL, a power cut: no handler runs) left
+ * beside it, saying so on stderr. Cold trial: each `kill -9` of a `devices export` left a hidden, growing
+ * `.out.csv.PID.partial` that no later export mentioned or removed. One whose process still runs is another export's.
+ */
+async function removeLeftPartials(target: string, file: string): Promise<void> {
+  const names = await readdir(dirname(target)).catch(() => [] as string[])
+  const prefix = `.${basename(target)}.`
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.partial')) continue
+    const pid = name.slice(prefix.length, -'.partial'.length)
+    if (!/^[1-9]\d*$/.test(pid) || Number(pid) === process.pid || running(Number(pid))) continue
+    const left = partialName(target, Number(pid))
+    await rm(left, { force: true })
+      .then(() => process.stderr.write(`fieldline: removed ${left}, what an earlier export to ${file} left when it was stopped part way\n`))
+      .catch(() => undefined)
+  }
+}
+
 /**
  * Writes an export to `file` whole or not at all: into a temporary file beside it, renamed over `file` once complete. An
  * export that fails part way (a full disk, the core's error, Ctrl+C) leaves a file already there as it was, rather than
@@ -105,7 +137,8 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
   const target = stream ? file : await realpath(file).catch(() => file)
   const found = await stat(target).catch(() => null)
   const through = found?.isDirectory() !== true && (stream || (found !== null && !found.isFile()))
-  const temp = through ? target : join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
+  const temp = through ? target : partialName(target, process.pid)
+  if (!through && found?.isDirectory() !== true) await removeLeftPartials(target, file)
   let out: ExportOut & { close(): Promise<void> }
   try {
     // A folder in the way is the name typed, refused before any row is read: renamed over, `.` or a mount point
