@@ -126,9 +126,9 @@ async function removeLeftPartials(target: string, file: string): Promise<void> {
  * Writes an export to `file` whole or not at all: into a temporary file beside it, renamed over `file` once complete. An
  * export that fails part way (a full disk, the core's error, Ctrl+C) leaves a file already there as it was, rather than
  * half a list that passes for all of it. `abandon` is told first (the core's export job is cancelled); the error is then
- * said in words when it is the file's.
+ * said in words when it is the file's. A new file gets `newFileMode` less the umask.
  */
-export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
+export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined, newFileMode = 0o666): Promise<void> {
   // A link is followed, so the file it names is replaced and the link kept. A pipe, a terminal, or a name for one of the
   // process's own streams (/dev/stdout, /proc/self/fd/1, which lead to whatever the shell redirected them to) has
   // nothing to replace and is written as the rows come (cold trial: `devices export /dev/stdout`, as root, renamed a
@@ -146,7 +146,7 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
     if (found?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
     // Appended, not truncated: /dev/stdout redirected to a file is opened anew, at offset 0, where the shell's `>`
     // already emptied it.
-    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w')
+    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w', newFileMode)
   } catch (e) {
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
