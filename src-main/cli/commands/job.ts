@@ -311,7 +311,15 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
         if (file === '-') process.stdout.write(parts.join(''))
         // Whole or not at all, and a problem in words (cold trial: `job export ID /nope/x.csv` said "ENOENT: no such file
         // or directory, open …", a folder "EISDIR: …" with exit 1, and a full disk left a truncated file).
-        else await writeWhole(file, (out) => out.write(exportFileStart('csv', opts.bom) + parts.join('')), undefined, 0o600)
+        else
+          await writeWhole(
+            file,
+            async (out) => {
+              await out.write(exportFileStart('csv', opts.bom) + parts.join(''))
+            },
+            undefined,
+            0o600,
+          )
       }),
     )
 
