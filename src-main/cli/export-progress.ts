@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs'
-import { chmod, open, realpath, rename, rm, stat } from 'node:fs/promises'
+import { chmod, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
@@ -90,13 +90,45 @@ const standardOutput = {
   close: async () => undefined,
 }
 
+/** The temporary file an export to `target` by process `pid` writes before renaming it over `target`. */
+const partialName = (target: string, pid: number): string => join(dirname(target), `.${basename(target)}.${pid}.partial`)
+
+/** Whether process `pid` still runs (EPERM: it does, as another user's). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temporary files that exports to `target` killed part way (SIGKILL, a power cut: no handler runs) left
+ * beside it, saying so on stderr. Cold trial: each `kill -9` of a `devices export` left a hidden, growing
+ * `.out.csv.PID.partial` that no later export mentioned or removed. One whose process still runs is another export's.
+ */
+async function removeLeftPartials(target: string, file: string): Promise<void> {
+  const names = await readdir(dirname(target)).catch(() => [] as string[])
+  const prefix = `.${basename(target)}.`
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.partial')) continue
+    const pid = name.slice(prefix.length, -'.partial'.length)
+    if (!/^[1-9]\d*$/.test(pid) || Number(pid) === process.pid || running(Number(pid))) continue
+    const left = partialName(target, Number(pid))
+    await rm(left, { force: true })
+      .then(() => process.stderr.write(`fieldline: removed ${left}, what an earlier export to ${file} left when it was stopped part way\n`))
+      .catch(() => undefined)
+  }
+}
+
 /**
  * Writes an export to `file` whole or not at all: into a temporary file beside it, renamed over `file` once complete. An
  * export that fails part way (a full disk, the core's error, Ctrl+C) leaves a file already there as it was, rather than
  * half a list that passes for all of it. `abandon` is told first (the core's export job is cancelled); the error is then
- * said in words when it is the file's.
+ * said in words when it is the file's. A new file gets `newFileMode` less the umask.
  */
-export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined): Promise<void> {
+export async function writeWhole(file: string, write: (out: ExportOut) => Promise<void>, abandon: () => Promise<unknown> = async () => undefined, newFileMode = 0o666): Promise<void> {
   // A link is followed, so the file it names is replaced and the link kept. A pipe, a terminal, or a name for one of the
   // process's own streams (/dev/stdout, /proc/self/fd/1, which lead to whatever the shell redirected them to) has
   // nothing to replace and is written as the rows come (cold trial: `devices export /dev/stdout`, as root, renamed a
@@ -105,7 +137,8 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
   const target = stream ? file : await realpath(file).catch(() => file)
   const found = await stat(target).catch(() => null)
   const through = found?.isDirectory() !== true && (stream || (found !== null && !found.isFile()))
-  const temp = through ? target : join(dirname(target), `.${basename(target)}.${process.pid}.partial`)
+  const temp = through ? target : partialName(target, process.pid)
+  if (!through && found?.isDirectory() !== true) await removeLeftPartials(target, file)
   let out: ExportOut & { close(): Promise<void> }
   try {
     // A folder in the way is the name typed, refused before any row is read: renamed over, `.` or a mount point
@@ -113,7 +146,7 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
     if (found?.isDirectory()) throw Object.assign(new Error(`${file} is a folder`), { code: 'EISDIR' })
     // Appended, not truncated: /dev/stdout redirected to a file is opened anew, at offset 0, where the shell's `>`
     // already emptied it.
-    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w')
+    out = STDOUT_NAMES.has(resolve(file)) ? standardOutput : await open(temp, through ? 'a' : 'w', newFileMode)
   } catch (e) {
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)

@@ -149,6 +149,11 @@ export const syncEstimateSchema = z.object({
   exact: z.boolean(),
   /** When the last incremental sync finished; null before the first. */
   lastSyncAt: z.string().nullable(),
+  /**
+   * A run a stopped process left unfinished: its options, the phase it reached and what it wrote. A sync with the same
+   * `full` and `usage` goes on from there; another starts anew.
+   */
+  interrupted: z.object({ full: z.boolean(), usage: z.boolean(), phase: z.enum(['listing', 'usage']), listed: z.number().int(), usageRead: z.number().int() }).nullable(),
 })
 export type SyncEstimate = z.infer<typeof syncEstimateSchema>
 

@@ -2,7 +2,8 @@
  * The CLI's device list: `devices list` with filters, sorts, columns and formats, `devices count [--by]`, and
  * `devices export FILE` (streamed, progress on stderr, spreadsheet-safe cells), against a real workspace.
  */
-import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { spawnSync } from 'node:child_process'
+import { lstat, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -159,6 +160,24 @@ describe('fieldline devices list, count and export', () => {
     expect(await run(['devices', 'import', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot read ${folder}: it is a folder\n` })
     expect(await run(['devices', 'export', folder])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${folder}: it is a folder\n` })
     expect(await run(['devices', 'count'])).toEqual({ code: 0, out: '5\n', err: '' })
+  }, 120_000)
+
+  it('removes the temporary file an export killed part way left beside FILE, saying so, and keeps a running one', async () => {
+    // Cold trial: `kill -9` during `devices export out.csv` left `.out.csv.PID.partial` (hidden, 0600, as large as the
+    // export had got) that every later export to out.csv left there without a word.
+    const folder = join(dir, 'killed')
+    await mkdir(folder)
+    const gone = spawnSync(process.execPath, ['-e', '']).pid // a process that has ended: its pid names no export
+    const left = join(folder, `.out.csv.${gone}.partial`)
+    const live = join(folder, `.out.csv.${process.pid}.partial`) // this test's own process stands for an export still running
+    await writeFile(left, 'typeId,deviceId\ngw,gw-1\n')
+    await writeFile(live, 'typeId,deviceId\n')
+    await writeFile(join(folder, '.other.csv.1.partial'), 'x')
+    const out = join(folder, 'out.csv')
+    const exported = await run(['devices', 'export', out, '--no-bom'])
+    expect(exported, exported.err).toMatchObject({ code: 0, out: `exported 5 devices to ${out}\n` })
+    expect(exported.err).toContain(`fieldline: removed ${left}, what an earlier export to ${out} left when it was stopped part way\n`)
+    expect((await readdir(folder)).sort()).toEqual(['.other.csv.1.partial', `.out.csv.${process.pid}.partial`, 'out.csv'])
   }, 120_000)
 
   it('exports to /dev/stdout as the rows come, with the summary on stderr, and leaves /dev/stdout as it was', async () => {

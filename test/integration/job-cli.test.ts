@@ -228,6 +228,39 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(undo.out).toMatch(/job j[0-9a-z]+: total 1, pending 1, /)
   }, 180_000)
 
+  it('status says a job a killed process left running is run by nothing now; run continues it; export refuses a bad file in words', async () => {
+    const file = join(dir, 'killed.csv')
+    await writeFile(file, ['iccid', ...peer.iccids.slice(25, 30)].join('\n'))
+    const created = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', file, '--status', 'deactivated'])
+    const jobId = /job (j[0-9a-z]+) created: 5 rows/.exec(created.out)![1]!
+    expect((await runCli(dataDir, ['job', 'preflight', jobId, '--refresh'])).code).toBe(0)
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    // The carrier applies the first change and sits on its answer while the process is killed.
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const run = startCli(['--data-dir', dataDir, 'job', 'run', jobId], {}, () => true)
+      await expect.poll(puts, { timeout: 60_000, interval: 20 }).toBe(putsBefore + 1)
+      run.child.kill('SIGKILL')
+      await run.exit
+    } finally {
+      peer.faults.clear()
+    }
+    // Cold trial: `status` said "running …, about 17 s to go" while nothing ran it.
+    const left = await runCli(dataDir, ['job', 'status', jobId])
+    expect(left).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`^job ${jobId} running: total 5, `)) })
+    expect(left.out).not.toContain('to go')
+    expect(left.err).toBe(`fieldline: job ${jobId} was left running by a process that stopped: nothing runs it now; \`fieldline job run ${jobId}\` continues it\n`)
+    const ran = await runCli(dataDir, ['job', 'run', jobId])
+    expect(ran.code, ran.err).toBe(0)
+    expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'done' })
+
+    // Cold trial: a missing folder said "ENOENT: no such file or directory, open …" and a folder "EISDIR: …", exit 1.
+    const missing = join(dir, 'no-such-folder', 'out.csv')
+    expect(await runCli(dataDir, ['job', 'export', jobId, missing])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${missing}: its folder does not exist\n` })
+    expect(await runCli(dataDir, ['job', 'export', jobId, dir])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${dir}: it is a folder\n` })
+  }, 180_000)
+
   /** The rows of a job's export by their `state` cell. */
   async function exportedStates(jobId: string): Promise<Record<string, number>> {
     const exported = await runCli(dataDir, ['job', 'export', jobId, '-'])

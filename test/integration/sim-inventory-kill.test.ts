@@ -7,8 +7,13 @@ import { runUntilKilled } from '../helpers/kill-child'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startControlCenterPeer, type ControlCenterPeer } from '../peers/control-center/control-center.peer'
-import { tempDir, testCore } from '../helpers/core'
+import { keychainAccount, tempDir, testCore } from '../helpers/core'
 import { FLUSH_SIMS } from '../../src-main/core/sims/account-sync'
+import { interruptedSyncLine } from '../../src-main/cli/commands/sims'
+import { profileSecretAccount } from '../../src-main/core/profiles/profiles.service'
+import { createMemoryStore } from '../../src-main/core/vault/memory.store'
+import { countOf } from '../../src-shared/models/count-text'
+import type { SyncEstimate } from '../../src-shared/models/sim-inventory'
 
 const child = fileURLToPath(new URL('./fixtures/sims-syncer.ts', import.meta.url))
 const NOW = '2026-03-14T10:00:00.000Z'
@@ -54,6 +59,26 @@ describe('SIM inventory sync across kill -9', () => {
     const fetchedBeforeKill = peer.stats().byRoute['GET /devices'] ?? 0
     expect(fetchedBeforeKill).toBeGreaterThanOrEqual(WRITTEN_TOGETHER)
     expect(fetchedBeforeKill).toBeLessThan(PAGES)
+
+    // The estimate the CLI prints before a sync tells of the run left unfinished, so that it can say the sync goes on
+    // from it (cold trial: nothing said so after `kill -9`).
+    const vault = createMemoryStore()
+    await vault.set(await keychainAccount(dir, profileSecretAccount({ _id: `profile:${account}` }, 'apiKey')), SECRET)
+    const looking = await testCore(dir, { vault, now: () => new Date(NOW) })
+    try {
+      const { interrupted } = await looking.call('sims:estimate', { account, usage: false })
+      expect(interrupted).toMatchObject({ full: false, usage: false, phase: 'listing' })
+      expect(interrupted!.listed).toBeGreaterThanOrEqual(FLUSH_SIMS)
+      expect(interrupted!.listed).toBeLessThan(SIMS)
+      expect(interruptedSyncLine({ account, interrupted } as SyncEstimate, { full: false, usage: false })).toBe(
+        `${account}: going on with the sync a stopped process left unfinished (${countOf(interrupted!.listed, 'SIM')} listed)`,
+      )
+      expect(interruptedSyncLine({ account, interrupted } as SyncEstimate, { full: false, usage: true })).toBe(
+        `${account}: a sync with neither --full nor --usage was left unfinished (${countOf(interrupted!.listed, 'SIM')} listed); this one, with --usage, starts again from the first page (the SIMs written are kept)`,
+      )
+    } finally {
+      await looking.close()
+    }
 
     const second = await run(dir, account, null)
     const done = second.lines.find((l) => l.startsWith('done '))

@@ -186,7 +186,7 @@ describe('the sync of an account', () => {
     const sync = new SimSync(fake)
     const estimating = sync.estimate('jasper:ops', true)
     expect(sync.of('jasper:ops').estimating).toBe(true)
-    const estimate = { account: 'jasper:ops', sims: 120, listingCalls: 3, usageCalls: 240, perSecond: 5, seconds: 49, exact: false, lastSyncAt: null }
+    const estimate = { account: 'jasper:ops', sims: 120, listingCalls: 3, usageCalls: 240, perSecond: 5, seconds: 49, exact: false, lastSyncAt: null, interrupted: null }
     expect(fake.answer('sims:estimate', ok(estimate))).toEqual({ account: 'jasper:ops', usage: true })
     await estimating
     expect(sync.of('jasper:ops')).toMatchObject({ estimating: false, estimate })
@@ -208,7 +208,7 @@ describe('the sync of an account', () => {
     const sync = new SimSync(fake)
     const withUsage = sync.estimate('jasper:ops', true)
     const without = sync.estimate('jasper:ops', false)
-    const base = { account: 'jasper:ops', sims: 120, listingCalls: 3, perSecond: 5, exact: false, lastSyncAt: null }
+    const base = { account: 'jasper:ops', sims: 120, listingCalls: 3, perSecond: 5, exact: false, lastSyncAt: null, interrupted: null }
     fake.answerWhere('sims:estimate', (i) => i.usage === false, ok({ ...base, usageCalls: 0, seconds: 1 }))
     await without
     fake.answerWhere('sims:estimate', (i) => i.usage === true, ok({ ...base, usageCalls: 240, seconds: 49 }))

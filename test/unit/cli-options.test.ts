@@ -104,7 +104,7 @@ describe('the SIM filters of the sims commands', () => {
 })
 
 describe('the lines of sims sync', () => {
-  const estimate = { account: 'jasper:ops', sims: 0, listingCalls: 1, usageCalls: 0, perSecond: 5, seconds: 1, exact: false, lastSyncAt: null }
+  const estimate = { account: 'jasper:ops', sims: 0, listingCalls: 1, usageCalls: 0, perSecond: 5, seconds: 1, exact: false, lastSyncAt: null, interrupted: null }
 
   it('says the SIMs are not counted before a Control Center account’s first listing, rather than "at least 0 SIMs, 1 calls"', () => {
     expect(syncEstimateLine(estimate)).toBe('jasper:ops: full refresh SIMs not counted before the first listing, at least 1 call at 5/s ≈ 1 s')

@@ -40,4 +40,16 @@ describe('job CSV', () => {
     expect(() => parseJobCsv('a,b\n1,2')).toThrow(expect.objectContaining({ details: expect.objectContaining({ ref: { key: 'jobs.csvNoHeader' } }) }))
     expect(() => parseJobCsv('iccid\n"unterminated')).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
   })
+
+  // Cold trial: `job create --from-csv` of a binary file printed csv-parse's English with the file's bytes in it
+  // ('Invalid Opening Quote: … value is "��!W<…"'), and a huge line "Max Record Size: record exceed …".
+  it.each([
+    ['a binary file', 'iccid\n\u0001\u0002x"\u001a\u0000', 2, 'openingQuote', 'a quote in the middle of a field that does not start with one'],
+    ['a quote never closed', 'iccid\n8988216716970004975\n"8988', 3, 'quoteNotClosed', 'a quote opens a field and the file ends before it is closed'],
+    ['a line too long', `iccid\n${'8'.repeat(70_000)}`, 2, 'tooLong', 'it is longer than 65,536 characters (a quote left open?)'],
+  ])('says where and why a CSV cannot be read, in its own words and never with its bytes: %s', (_name, text, line, problem, words) => {
+    expect(() => parseJobCsv(text)).toThrow(
+      expect.objectContaining({ message: `Line ${line} of the CSV cannot be read: ${words}`, details: { ref: { key: 'jobs.csvUnreadable', params: { line, problem } } } }),
+    )
+  })
 })

@@ -17,7 +17,7 @@
  *   outcome, skipped when the carrier shows the change never reached the SIM); `--run` sends it at once.
  */
 import { countOf, countText } from '../../../src-shared/models/count-text'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Input } from '../../../src-shared/contract'
 import type { DeviceQueryInput } from '../../../src-shared/models/device-query'
@@ -35,6 +35,7 @@ import {
   type JobRow,
   type JobRowState,
 } from '../../../src-shared/models/sim-jobs'
+import { writeWhole } from '../export-progress'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
@@ -284,7 +285,13 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
         const status = await rt.call('jobs:status', { jobId: jobIdArgument(id) })
         if (opts.follow && status.state === 'running') return follow(rt, jobIdArgument(id), 'jobs:resume', false)
         if (rt.json) rt.out(JSON.stringify(status))
-        else rt.out(`job ${id} ${status.state}: ${countsLine(status)}${status.etaSeconds !== null ? `, about ${duration(status.etaSeconds)} to go` : ''}`)
+        else if (status.state === 'running') {
+          // The workspace is this process's alone and the CLI continues a job only when asked, so a job still marked running
+          // was left so by a process that stopped (killed, a crash). Cold trial: after `kill -9` of `job run`, `status`
+          // said "running …, about 17 s to go" while nothing ran it.
+          rt.out(`job ${id} running: ${countsLine(status)}`)
+          rt.err(`fieldline: job ${id} was left running by a process that stopped: nothing runs it now; \`fieldline job run ${id}\` continues it`)
+        } else rt.out(`job ${id} ${status.state}: ${countsLine(status)}${status.etaSeconds !== null ? `, about ${duration(status.etaSeconds)} to go` : ''}`)
         return EXIT.ok
       }),
     )
@@ -302,7 +309,17 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
           offset = page.nextOffset
         }
         if (file === '-') process.stdout.write(parts.join(''))
-        else await writeFile(file, exportFileStart('csv', opts.bom) + parts.join(''), { mode: 0o600 })
+        // Whole or not at all, and a problem in words (cold trial: `job export ID /nope/x.csv` said "ENOENT: no such file
+        // or directory, open …", a folder "EISDIR: …" with exit 1, and a full disk left a truncated file).
+        else
+          await writeWhole(
+            file,
+            async (out) => {
+              await out.write(exportFileStart('csv', opts.bom) + parts.join(''))
+            },
+            undefined,
+            0o600,
+          )
       }),
     )
 

@@ -109,6 +109,20 @@ export function syncEstimateLine(e: SyncEstimate): string {
   return `${e.account}: full refresh ${sims}, ${e.exact ? '' : 'at least '}${countOf(e.listingCalls + e.usageCalls, 'call')} at ${e.perSecond}/s ≈ ${duration(e.seconds)}`
 }
 
+const optionsText = (o: { full: boolean; usage: boolean }): string => [o.full ? '--full' : '', o.usage ? '--usage' : ''].filter(Boolean).join(' ') || 'neither --full nor --usage'
+
+/**
+ * What becomes of a sync a stopped process left unfinished (cold trial: after `kill -9`, nothing said the next sync went
+ * on from it, nor that one run with other options started again from the first page).
+ */
+export function interruptedSyncLine(e: SyncEstimate, next: { full: boolean; usage: boolean }): string | null {
+  const left = e.interrupted
+  if (left === null) return null
+  const wrote = `${countOf(left.listed, 'SIM')} listed${left.phase === 'usage' ? `, ${countText(left.usageRead)} usage read` : ''}`
+  if (left.full === next.full && left.usage === next.usage) return `${e.account}: going on with the sync a stopped process left unfinished (${wrote})`
+  return `${e.account}: a sync with ${optionsText(left)} was left unfinished (${wrote}); this one, with ${optionsText(next)}, starts again from the first page (the SIMs written are kept)`
+}
+
 export function syncResultLine(r: SyncResult): string {
   return `${r.account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countOf(r.calls, 'call')}${r.resumed ? ' (resumed)' : ''}, ${countOf(r.fired, 'alert')} fired`
 }
@@ -154,6 +168,8 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             continue
           }
           rt.err(about)
+          const left = interruptedSyncLine(estimate, { full: opts.full === true, usage: opts.usage === true })
+          if (left !== null) rt.err(left)
           const off = rt.core.bus.subscribe((event, payload) => {
             const p = payload as SyncProgress
             if (event === 'sims:progress' && p.account === account && !p.done) rt.err(`${account}: ${p.phase} ${countOf(p.sims, 'SIM')}, ${countOf(p.calls, 'call')}`)

@@ -182,7 +182,7 @@ function otherSeparator(header: string): string | null {
   return null
 }
 
-function csvProblem(code: string | undefined): { problem: string; words: string } {
+export function csvProblem(code: string | undefined): { problem: string; words: string } {
   return (code !== undefined ? CSV_PROBLEMS[code] : undefined) ?? OTHER_PROBLEM
 }
 

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync'
 import { MAX_JOB_ROWS } from '../../../src-shared/models/sim-jobs'
 import { countText } from '../../../src-shared/models/count-text'
 import { AppError } from '../common/errors'
+import { csvProblem } from '../devices/import-parsers'
 
 export interface CsvTarget {
   /** The file's line (1 is the first). */
@@ -32,15 +33,23 @@ const COLUMNS: Record<string, keyof Omit<CsvTarget, 'line'>> = {
   carrier: 'carrier',
 }
 
+/** An ICCID row is a few dozen characters: a record this long is a quote left open, or not a CSV file. */
+const MAX_RECORD = 64 * 1024
+const TOO_LONG = `it is longer than ${countText(MAX_RECORD)} characters (a quote left open?)`
+
 const canonical = (name: string): string => name.toLowerCase().replace(/[\s_-]/g, '')
 
 export function parseJobCsv(text: string): CsvTarget[] {
   let records: { record: string[]; info: { lines: number } }[]
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: 64 * 1024 }) as unknown as typeof records
+    records = parse(text.replace(/^\uFEFF/, ''), { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD }) as unknown as typeof records
   } catch (e) {
-    const detail = e instanceof Error ? e.message : String(e)
-    throw AppError.withRef('VALIDATION', `The CSV cannot be read: ${detail}`, { key: 'jobs.csvUnreadable', params: { detail } })
+    // csv-parse's own English quoted the record, so a binary file printed its bytes (cold trial); said in our words,
+    // translated, by the line where the record starts.
+    const { code, lines } = e as { code?: string; lines?: number }
+    const { problem, words } = code === 'CSV_MAX_RECORD_SIZE' ? { problem: 'tooLong', words: TOO_LONG } : csvProblem(code)
+    const line = lines ?? 1
+    throw AppError.withRef('VALIDATION', `Line ${line} of the CSV cannot be read: ${words}`, { key: 'jobs.csvUnreadable', params: { line, problem } })
   }
   if (records.length === 0) throw AppError.withRef('VALIDATION', 'The CSV has no rows', { key: 'jobs.csvEmpty' })
   const first = records[0]!.record.map((c) => canonical(c))

@@ -296,7 +296,9 @@ export async function estimateFull(db: Db, account: string, access: AccountClien
     listingCalls = Math.max(1, Math.ceil(sims / CC_PAGE))
   }
   const usageCalls = usage && access.carrier !== 'orange' ? 2 * knownSims.using : 0
-  return { account, sims, listingCalls, usageCalls, perSecond, seconds: Math.ceil((listingCalls + usageCalls) / perSecond), exact, lastSyncAt: cp.lastSyncAt }
+  const run = cp.run
+  const interrupted = run && { full: run.full, usage: run.usage, phase: run.phase, listed: run.listed, usageRead: run.usageRead }
+  return { account, sims, listingCalls, usageCalls, perSecond, seconds: Math.ceil((listingCalls + usageCalls) / perSecond), exact, lastSyncAt: cp.lastSyncAt, interrupted }
 }
 
 export { USING as USAGE_STATUSES }
