@@ -116,8 +116,8 @@ describe('pure helpers', () => {
     [{ dataCoding: 3 as const }, 160],
     [{ dataCoding: 4 as const }, 140],
     [{ dataCoding: 8 as const }, 70],
-    // Without one, the coding the text needs (GSM 7-bit here), as a bulk job and the panel count it (sms-length.ts).
-    [{}, 160],
+    // Without one, none is sent and the service codes the text itself: 320 characters (§1.10).
+    [{}, 320],
   ])('limits SMS length by dataCoding %j to %i', (options, max) => {
     expect(() => checkSms('a'.repeat(max), options)).not.toThrow()
     const e = thrown(() => checkSms('a'.repeat(max + 1), options))
