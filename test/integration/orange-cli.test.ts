@@ -65,7 +65,7 @@ describe('fieldline orange against the Orange peer', () => {
     expect(shown.out).toMatch(/orange\.position\.accuracy\.unit: m/)
     const json = await run(['--json', 'orange', 'show', serial(1)])
     expect(JSON.parse(json.out)).toMatchObject({ carrier: 'orange', status: 'suspended', orange: { serialNumber: serial(1), suspensionReason: 'Customer request' } })
-    expect(await run(['orange', 'show', '1600000000008'])).toMatchObject({ code: 1, err: expect.stringContaining('Orange does not know the SIM serial number 1600000000008') })
+    expect(await run(['orange', 'show', '1600000000006'])).toMatchObject({ code: 1, err: expect.stringContaining('Orange does not know the SIM serial number 1600000000006') })
   })
 
   it('changes a status and waits for its ticket to TERMINATED; a refused change exits 2 and sends nothing', async () => {
