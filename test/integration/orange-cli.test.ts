@@ -65,7 +65,7 @@ describe('fieldline orange against the Orange peer', () => {
     expect(shown.out).toMatch(/orange\.position\.accuracy\.unit: m/)
     const json = await run(['--json', 'orange', 'show', serial(1)])
     expect(JSON.parse(json.out)).toMatchObject({ carrier: 'orange', status: 'suspended', orange: { serialNumber: serial(1), suspensionReason: 'Customer request' } })
-    expect(await run(['orange', 'show', '1600000000008'])).toMatchObject({ code: 1, err: expect.stringContaining('Orange does not know the SIM serial number 1600000000008') })
+    expect(await run(['orange', 'show', '1600000000006'])).toMatchObject({ code: 1, err: expect.stringContaining('Orange does not know the SIM serial number 1600000000006') })
   })
 
   it('changes a status and waits for its ticket to TERMINATED; a refused change exits 2 and sends nothing', async () => {
@@ -120,6 +120,26 @@ describe('fieldline orange against the Orange peer', () => {
     expect(located.out).toMatch(/location\.position\.accuracy\.value: \d+/)
   })
 
+  it('says why a ticket is still open after --timeout when Orange stopped answering mid-ticket', async () => {
+    const t = await tempDir()
+    const gone = await startOrangePeer({ lines: 4, ticketTiming: { waitingMs: 600_000, workMs: 600_000 }, users: [{ username: 'ak-test', password: PASSWORD }] })
+    let closed = false
+    try {
+      const child = start(['orange', 'status', gone.serials[0]!, 'SUSPENDED', '--timeout', '8'], { ...env(), FIELDLINE_ORANGE_URL: gone.url }, join(t.dir, 'data'))
+      let err = ''
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+      await vi.waitFor(() => expect(err).toMatch(/submitted ticket \d+/), { timeout: 30_000, interval: 50 })
+      await gone.close()
+      closed = true
+      expect(await exited).toBe(1)
+      expect(err).toMatch(/ticket \d+ is still WAITING after 8 s; last poll failed: Cannot reach Orange M2M at 127\.0\.0\.1:\d+: .*; the workspace keeps following it/)
+    } finally {
+      if (!closed) await gone.close()
+      await t.cleanup()
+    }
+  })
+
   it('finishes a ticket after the CLI following it is killed with SIGKILL mid-poll, when the workspace is opened again', async () => {
     const t = await tempDir()
     try {
@@ -138,6 +158,12 @@ describe('fieldline orange against the Orange peer', () => {
       expect(await exited).toBe('SIGKILL')
       const ticketNumber = Number(/submitted ticket (\d+)/.exec(err)![1])
       expect(peer.line(serial(8)).status).not.toBe('SLEEPING')
+
+      // Run again while Orange still works on it: refused, naming the ticket the workspace follows (cold trial).
+      const submissions = peer.stats().submissions.status
+      const again = await run(['orange', 'status', serial(8), 'SLEEPING'], env(), dataDir)
+      expect(again).toMatchObject({ code: 1, err: expect.stringContaining(`to SLEEPING is still pending at Orange in ticket ${ticketNumber}, which this workspace follows`) })
+      expect(peer.stats().submissions.status).toBe(submissions)
 
       // Orange moves on; the workspace is opened again with the same account and follows the ticket to its end.
       skew += TIMING.waitingMs + TIMING.workMs + 1000

@@ -57,12 +57,24 @@ describe('Orange M2M client against the Orange peer', () => {
     })
 
     it('lists unknown serial numbers (unknownLinesIdentifiers) and reports one asked for alone as NOT_FOUND', async () => {
-      const unknown = '1600000000008'
+      const unknown = '1600000000006'
       const { sims, unknown: missing } = await client().connectivityDirectory([serial(0), unknown])
       expect(sims.map((s) => s.orange?.serialNumber)).toEqual([serial(0)])
       expect(missing).toEqual([unknown])
       const e = await rejection(client().getSim(unknown))
       expect(e).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial', params: { serial: unknown } } } })
+    })
+
+    it('says an unknown serial number whose check digit is wrong was probably mistyped, for a read and a submission', async () => {
+      // A known serial with its last digit changed: 13 digits, so it is sent, and Orange does not know it.
+      const typo = `${serial(0).slice(0, 12)}${(Number(serial(0)[12]) + 1) % 10}`
+      for (const attempt of [client().getSim(typo), client().submitStatusChange(typo, 'SUSPENDED'), client().submitLocation(typo)]) {
+        expect(await rejection(attempt)).toMatchObject({
+          code: 'NOT_FOUND',
+          message: expect.stringContaining('fails its check digit'),
+          details: { ref: { key: 'orange.unknownSerialCheckDigit', params: { serial: typo } } },
+        })
+      }
     })
 
     it('refuses a malformed serial number before sending anything', async () => {
@@ -165,7 +177,7 @@ describe('Orange M2M client against the Orange peer', () => {
     it('says NOT_FOUND for an unknown ticket and for an unknown serial number', async () => {
       expect(await rejection(client().statusTicket(123))).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownTicket', params: { ticket: 123 } } } })
       const before = peer.stats().submissions.status
-      expect(await rejection(client().submitStatusChange('1600000000008', 'SUSPENDED'))).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial' } } })
+      expect(await rejection(client().submitStatusChange('1600000000006', 'SUSPENDED'))).toMatchObject({ code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial' } } })
       expect(peer.stats().submissions.status).toBe(before)
     })
 

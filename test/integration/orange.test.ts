@@ -233,7 +233,7 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
 
     it('refuses an unknown serial, a cancelled SIM and a change to the current status with a translated error, and changes nothing', async () => {
       const ghost = { typeId: 'meter', deviceId: 'o-ghost' }
-      await configure(ghost, '1600000000008')
+      await configure(ghost, '1600000000006')
       const cancelled = { typeId: 'meter', deviceId: 'o-cancelled' }
       await configure(cancelled, serial(5))
       const sleeping = { typeId: 'meter', deviceId: 'o-sleeping' }
@@ -243,7 +243,7 @@ describe('Orange SIMs through the bridge, against the Orange peer', () => {
 
       expect(await core.dispatcher.invoke('orange:changeStatus', { ...ghost, status: 'SUSPENDED' })).toMatchObject({
         ok: false,
-        error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial', params: { serial: '1600000000008' } } } },
+        error: { code: 'NOT_FOUND', details: { ref: { key: 'orange.unknownSerial', params: { serial: '1600000000006' } } } },
       })
       expect(await core.dispatcher.invoke('orange:changeStatus', { ...cancelled, status: 'ACTIVATED' })).toMatchObject({
         ok: false,

@@ -65,7 +65,10 @@ async function waitAndReport(rt: Runtime, ticket: OrangeTicket, seconds: number)
       }),
     ])
     if (final === null) {
-      rt.err(`ticket ${ticket.ticketNumber} is still ${last} after ${countText(seconds)} s; the workspace keeps following it: fieldline orange ticket ${ticket.ticketNumber}`)
+      // With Orange down the state never moves: the last poll's failure says why (cold trial: "still WAITING" said nothing of it).
+      const now = await rt.core.orange.ticket(ticket.id)
+      const failed = now.lastError ? `; last poll failed: ${now.lastError.message}` : ''
+      rt.err(`ticket ${ticket.ticketNumber} is still ${now.state} after ${countText(seconds)} s${failed}; the workspace keeps following it: fieldline orange ticket ${ticket.ticketNumber}`)
       return EXIT.failed
     }
     printTicket(rt, final)

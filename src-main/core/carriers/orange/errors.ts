@@ -4,6 +4,7 @@
  * name of the fault (TooManyLineIdentifiersError…), so an operator can quote exactly what Orange said.
  */
 import type { ErrorCode, MessageRef } from '../../../../src-shared/contract'
+import { orangeSerialCheckDigitValid } from '../../../../src-shared/models/orange'
 import { AppError } from '../../common/errors'
 import type { HttpResponse } from '../../http/http-client'
 import type { SoapFault } from './soap'
@@ -129,4 +130,18 @@ export function submissionUnknown(host: string, operation: string, reason: strin
     `Orange may or may not have accepted ${operation} (${reason}); it was not sent again. Refresh the SIM (a pending change shows as its requested status) or look the ticket up by number before trying again.`,
     { key: 'orange.submitUnknown', params: { host } },
   )
+}
+
+/**
+ * A serial number Orange does not know. One whose check digit is wrong (docs/wire/orange.md §4.2: accepted, only
+ * warned about) was most likely mistyped, which the operator is told rather than left to guess (cold trial).
+ */
+export function unknownSerial(serialNumber: string): AppError {
+  if (orangeSerialCheckDigitValid(serialNumber)) {
+    return AppError.withRef('NOT_FOUND', `Orange does not know the SIM serial number ${serialNumber}`, { key: 'orange.unknownSerial', params: { serial: serialNumber } })
+  }
+  return AppError.withRef('NOT_FOUND', `Orange does not know the SIM serial number ${serialNumber}, whose last digit fails its check digit: check it was typed correctly`, {
+    key: 'orange.unknownSerialCheckDigit',
+    params: { serial: serialNumber },
+  })
 }

@@ -12,7 +12,7 @@ import { createHttpClient, type HttpClientOptions } from '../../http/http-client
 import { formatRequestDateTime } from '../control-center/control-center.client'
 import { blankSim, normaliseOrangeStatus } from '../sim-model'
 import { el, type XmlElement, type XmlNode } from '../xml-dom'
-import { badAnswer, faultError, httpError, notOrange, submissionUnknown, type OrangeErrorContext } from './errors'
+import { badAnswer, faultError, httpError, notOrange, submissionUnknown, unknownSerial, type OrangeErrorContext } from './errors'
 import { NS, SERVICE_PATHS, buildEnvelope, readEnvelope, type OrangeService } from './soap'
 import {
   WireError,
@@ -255,7 +255,7 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
   /** A submission answer: a ticket for the line, or the precise reason there is none. */
   function ticketOf(answer: SubmitAnswer, serialNumber: string, operation: string): { ticketNumber: number } {
     if (answer.unknown.includes(serialNumber)) {
-      throw AppError.withRef('NOT_FOUND', `Orange does not know the SIM serial number ${serialNumber}`, { key: 'orange.unknownSerial', params: { serial: serialNumber } })
+      throw unknownSerial(serialNumber)
     }
     const refused = answer.refused[0]
     if (refused) {
@@ -277,7 +277,7 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
       const { sims, unknown } = await connectivityDirectory([serialNumber])
       const sim = sims.find((s) => s.orange?.serialNumber === serialNumber)
       if (!sim || unknown.includes(serialNumber)) {
-        throw AppError.withRef('NOT_FOUND', `Orange does not know the SIM serial number ${serialNumber}`, { key: 'orange.unknownSerial', params: { serial: serialNumber } })
+        throw unknownSerial(serialNumber)
       }
       return sim
     },

@@ -149,6 +149,14 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     }
     const pending = current.orange?.requestedStatus
     if (pending) {
+      // A command killed while it waited, run again, lands here: the ticket it made is named, as the workspace follows it.
+      const open = (await ticketsOf(target.serialNumber)).find((t) => t.operation === 'status' && !t.final && t.requestedStatus === pending)
+      if (open) {
+        throw AppError.withRef('CONFLICT', `A change of SIM ${target.serialNumber} to ${pending} is still pending at Orange in ticket ${open.ticketNumber}, which this workspace follows`, {
+          key: 'orange.changePendingTicket',
+          params: { serial: target.serialNumber, status: pending, ticket: open.ticketNumber },
+        })
+      }
       throw AppError.withRef('CONFLICT', `A change of SIM ${target.serialNumber} to ${pending} is still pending at Orange`, {
         key: 'orange.changePending',
         params: { serial: target.serialNumber, status: pending },
