@@ -53,8 +53,18 @@ interface Refusal {
   reason: string
 }
 
+/**
+ * The Host a request names, or undefined when it names none or several: Node keeps the first of two Host headers,
+ * which HTTP says must be refused (RFC 9112 §3.2), so that no two parts of a chain read different hosts.
+ */
+function hostOf(req: IncomingMessage): string | undefined {
+  let count = 0
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') count++
+  return count === 1 ? req.headers.host : undefined
+}
+
 function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal | null {
-  if (!site.hostAllowed(req.headers.host)) return { status: 403, reason: 'host' }
+  if (!site.hostAllowed(hostOf(req))) return { status: 403, reason: 'host' }
   const target = splitTarget(req.url ?? '')
   if (target.path !== IPC_PATH) return { status: 404, reason: 'path' }
   if (!site.originAllowed(req.headers.origin)) return { status: 403, reason: 'origin' }
@@ -90,7 +100,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!site) return void res.writeHead(503).end()
-    if (!site.hostAllowed(req.headers.host)) {
+    if (!site.hostAllowed(hostOf(req))) {
       refused({ kind: 'http', status: 403, reason: 'host', host: clip(req.headers.host) })
       return answer(res, site, 403)
     }
@@ -103,6 +113,12 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       if (!res.headersSent && site) answer(res, site, 500)
       else res.destroy()
     })
+  })
+  // An Expect other than 100-continue: refused like any other request, with the site's headers and a body.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!site) return void res.writeHead(503).end()
+    refused({ kind: 'http', status: 417, reason: 'expect' })
+    answer(res, site, 417)
   })
   // Requests Node cannot parse, oversized headers, and requests too slow to arrive: answered by hand, then closed.
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
