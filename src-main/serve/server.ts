@@ -33,7 +33,23 @@ const HEADERS_TIMEOUT_MS = 5_000
 const REQUEST_TIMEOUT_MS = 10_000
 const TIMEOUT_CHECK_MS = 1_000
 
+/**
+ * Answers and events a socket may have waiting to be sent, in bytes. Two of the largest frames is what a client that
+ * reads may have in flight at once; more means it does not read, and everything sent to it would stay in memory
+ * (a paused client asking for device pages grew the process by gigabytes). Such a socket is cut: the window fails
+ * its calls in flight as a lost core and connects again.
+ */
+const MAX_UNSENT_BYTES = 2 * MAX_FRAME_BYTES
+
+/**
+ * Calls one socket may have running at once. Each holds its answer in memory until it is sent, so a client sending
+ * thousands at once would grow the process by gigabytes (3,000 device pages: 6 GB); past this many, the socket is
+ * no longer read until one is answered. The window rarely has more than a few running.
+ */
+const MAX_CALLS_IN_FLIGHT = 32
+
 const invokeFrame = z.object({ type: z.literal('invoke'), id: z.number().int(), channel: z.string(), input: z.unknown() })
+type Frame = z.infer<typeof invokeFrame>
 
 function tokenMatches(given: string | null, token: string): boolean {
   if (!given) return false
@@ -157,7 +173,14 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   })
 
   function reply(ws: WebSocket, frame: unknown): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
+    if (ws.readyState !== ws.OPEN) return
+    const text = JSON.stringify(frame)
+    const unsent = ws.bufferedAmount + Buffer.byteLength(text)
+    if (unsent > MAX_UNSENT_BYTES) {
+      dropped({ kind: 'websocket', error: 'not reading', unsent })
+      return ws.terminate()
+    }
+    ws.send(text)
   }
 
   function attach(ws: WebSocket): void {
@@ -165,15 +188,17 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
     // the error here; without a listener that report would end the process.
     ws.on('error', (e) => dropped({ kind: 'websocket', error: errorCode(e), message: clip(e.message) }))
     const unsubscribe = core.bus.subscribe((event, payload) => reply(ws, { type: 'event', event, payload }))
-    ws.on('close', unsubscribe)
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) return ws.close(1003, 'text frames only')
-      let frame: z.infer<typeof invokeFrame>
-      try {
-        frame = invokeFrame.parse(JSON.parse(data.toString()))
-      } catch {
-        return ws.close(1007, 'malformed frame')
-      }
+    let inFlight = 0
+    /** Calls read while MAX_CALLS_IN_FLIGHT ran: at most what one read of the socket held before it paused. */
+    const waiting: Frame[] = []
+    ws.on('close', () => {
+      unsubscribe()
+      // Their caller is gone and has already failed them as a lost core: they must not change anything now.
+      waiting.length = 0
+    })
+
+    function run(frame: Frame): void {
+      inFlight++
       core.dispatcher
         .invoke(frame.channel, frame.input, { actor })
         .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
@@ -182,6 +207,26 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
           dropped({ kind: 'dispatch', channel: clip(frame.channel), error: errorCode(e) })
           reply(ws, { type: 'result', id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: `Unexpected failure in ${clip(frame.channel, 80)}` } } })
         })
+        .finally(() => {
+          inFlight--
+          const next = waiting.shift()
+          if (next) run(next)
+          else if (ws.isPaused && ws.readyState === ws.OPEN) ws.resume()
+        })
+    }
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return ws.close(1003, 'text frames only')
+      let frame: Frame
+      try {
+        frame = invokeFrame.parse(JSON.parse(data.toString()))
+      } catch {
+        return ws.close(1007, 'malformed frame')
+      }
+      if (inFlight < MAX_CALLS_IN_FLIGHT) return run(frame)
+      // Backpressure: the client's further calls wait in its own socket until one of these is answered.
+      waiting.push(frame)
+      ws.pause()
     })
   }
 

@@ -257,4 +257,34 @@ describe('serve mode under probing', () => {
     expect(silent.closed).toBe(true)
     await stillServing()
   })
+  it('runs a bounded number of calls per socket, cuts one that does not read its answers, and lives', async () => {
+    // 1,000 devices with 1,000-character descriptions: a page of them is about 1 MB of answer.
+    const seeder = await serve.connect()
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => invoke(seeder, 10_000 + i, 'devices:add', { typeId: 'slow', deviceId: `d${i}`, description: 'x'.repeat(1000) })))
+    seeder.close()
+    const rss = async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${serve.child.pid}/status`, 'utf8'))![1]) * 1024
+    const rssBefore = await rss()
+    const log = join(dir, 'data', 'logs', 'fieldline.log')
+    const before = (await readFile(log, 'utf8')).length
+    const stalled = await serve.connect()
+    const closed = closeCode(stalled)
+    // The client stops reading, then asks for 400 pages at once: 400 MB of answers it would never read, more in the
+    // core's memory while they are made.
+    const socket = (stalled as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    socket.pause()
+    for (let i = 0; i < 400; i++) stalled.send(JSON.stringify({ type: 'invoke', id: i, channel: 'devices:list', input: { limit: 1000 } }))
+    let cut = false
+    let peak = 0
+    for (let waited = 0; !cut && waited <= 30_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200))
+      peak = Math.max(peak, await rss())
+      cut = (await readFile(log, 'utf8')).slice(before).includes('"error":"not reading"')
+    }
+    expect(cut).toBe(true)
+    // Without the bound, all 400 pages are made at once (over a gigabyte); with it, a few dozen and what waits to be sent.
+    expect(peak - rssBefore).toBeLessThan(400 * 1024 * 1024)
+    socket.resume()
+    expect(await closed).toBe(1006)
+    await stillServing()
+  })
 })
