@@ -33,7 +33,23 @@ const HEADERS_TIMEOUT_MS = 5_000
 const REQUEST_TIMEOUT_MS = 10_000
 const TIMEOUT_CHECK_MS = 1_000
 
+/**
+ * Answers and events a socket may have waiting to be sent, in bytes. Two of the largest frames is what a client that
+ * reads may have in flight at once; more means it does not read, and everything sent to it would stay in memory
+ * (a paused client asking for device pages grew the process by gigabytes). Such a socket is cut: the window fails
+ * its calls in flight as a lost core and connects again.
+ */
+const MAX_UNSENT_BYTES = 2 * MAX_FRAME_BYTES
+
+/**
+ * Calls one socket may have running at once. Each holds its answer in memory until it is sent, so a client sending
+ * thousands at once would grow the process by gigabytes (3,000 device pages: 6 GB); past this many, the socket is
+ * no longer read until one is answered. The window rarely has more than a few running.
+ */
+const MAX_CALLS_IN_FLIGHT = 32
+
 const invokeFrame = z.object({ type: z.literal('invoke'), id: z.number().int(), channel: z.string(), input: z.unknown() })
+type Frame = z.infer<typeof invokeFrame>
 
 function tokenMatches(given: string | null, token: string): boolean {
   if (!given) return false
@@ -53,8 +69,18 @@ interface Refusal {
   reason: string
 }
 
+/**
+ * The Host a request names, or undefined when it names none or several: Node keeps the first of two Host headers,
+ * which HTTP says must be refused (RFC 9112 §3.2), so that no two parts of a chain read different hosts.
+ */
+function hostOf(req: IncomingMessage): string | undefined {
+  let count = 0
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') count++
+  return count === 1 ? req.headers.host : undefined
+}
+
 function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal | null {
-  if (!site.hostAllowed(req.headers.host)) return { status: 403, reason: 'host' }
+  if (!site.hostAllowed(hostOf(req))) return { status: 403, reason: 'host' }
   const target = splitTarget(req.url ?? '')
   if (target.path !== IPC_PATH) return { status: 404, reason: 'path' }
   if (!site.originAllowed(req.headers.origin)) return { status: 403, reason: 'origin' }
@@ -90,7 +116,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!site) return void res.writeHead(503).end()
-    if (!site.hostAllowed(req.headers.host)) {
+    if (!site.hostAllowed(hostOf(req))) {
       refused({ kind: 'http', status: 403, reason: 'host', host: clip(req.headers.host) })
       return answer(res, site, 403)
     }
@@ -103,6 +129,12 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       if (!res.headersSent && site) answer(res, site, 500)
       else res.destroy()
     })
+  })
+  // An Expect other than 100-continue: refused like any other request, with the site's headers and a body.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!site) return void res.writeHead(503).end()
+    refused({ kind: 'http', status: 417, reason: 'expect' })
+    answer(res, site, 417)
   })
   // Requests Node cannot parse, oversized headers, and requests too slow to arrive: answered by hand, then closed.
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
@@ -141,7 +173,14 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   })
 
   function reply(ws: WebSocket, frame: unknown): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame))
+    if (ws.readyState !== ws.OPEN) return
+    const text = JSON.stringify(frame)
+    const unsent = ws.bufferedAmount + Buffer.byteLength(text)
+    if (unsent > MAX_UNSENT_BYTES) {
+      dropped({ kind: 'websocket', error: 'not reading', unsent })
+      return ws.terminate()
+    }
+    ws.send(text)
   }
 
   function attach(ws: WebSocket): void {
@@ -149,15 +188,17 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
     // the error here; without a listener that report would end the process.
     ws.on('error', (e) => dropped({ kind: 'websocket', error: errorCode(e), message: clip(e.message) }))
     const unsubscribe = core.bus.subscribe((event, payload) => reply(ws, { type: 'event', event, payload }))
-    ws.on('close', unsubscribe)
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) return ws.close(1003, 'text frames only')
-      let frame: z.infer<typeof invokeFrame>
-      try {
-        frame = invokeFrame.parse(JSON.parse(data.toString()))
-      } catch {
-        return ws.close(1007, 'malformed frame')
-      }
+    let inFlight = 0
+    /** Calls read while MAX_CALLS_IN_FLIGHT ran: at most what one read of the socket held before it paused. */
+    const waiting: Frame[] = []
+    ws.on('close', () => {
+      unsubscribe()
+      // Their caller is gone and has already failed them as a lost core: they must not change anything now.
+      waiting.length = 0
+    })
+
+    function run(frame: Frame): void {
+      inFlight++
       core.dispatcher
         .invoke(frame.channel, frame.input, { actor })
         .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
@@ -166,6 +207,26 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
           dropped({ kind: 'dispatch', channel: clip(frame.channel), error: errorCode(e) })
           reply(ws, { type: 'result', id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: `Unexpected failure in ${clip(frame.channel, 80)}` } } })
         })
+        .finally(() => {
+          inFlight--
+          const next = waiting.shift()
+          if (next) run(next)
+          else if (ws.isPaused && ws.readyState === ws.OPEN) ws.resume()
+        })
+    }
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return ws.close(1003, 'text frames only')
+      let frame: Frame
+      try {
+        frame = invokeFrame.parse(JSON.parse(data.toString()))
+      } catch {
+        return ws.close(1007, 'malformed frame')
+      }
+      if (inFlight < MAX_CALLS_IN_FLIGHT) return run(frame)
+      // Backpressure: the client's further calls wait in its own socket until one of these is answered.
+      waiting.push(frame)
+      ws.pause()
     })
   }
 

@@ -58,21 +58,33 @@ export function siteFor(port: number): Site {
   }
 }
 
+/** The body and headers of an answer without a file: the status and its reason phrase, with the site's headers. */
+function refusal(status: number, headers: Readonly<Record<string, string>>): { body: string; headers: Record<string, string> } {
+  const body = `${status} ${STATUS_CODES[status] ?? ''}\n`
+  return {
+    body,
+    headers: {
+      ...headers,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'cache-control': 'no-store',
+    },
+  }
+}
+
 /** An answer without a file: the status, its reason phrase as the body, and the site's headers. */
 export function answer(res: ServerResponse, site: Site, status: number, extra: Record<string, string> = {}): void {
-  const body = `${status} ${STATUS_CODES[status] ?? ''}\n`
-  res.writeHead(status, {
-    ...site.headers,
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    ...extra,
-  })
+  const { body, headers } = refusal(status, site.headers)
+  res.writeHead(status, { ...headers, ...extra })
   res.end(body)
 }
 
-/** The same answer written by hand on a raw socket (a refused WebSocket upgrade, a request Node could not parse). */
-export function rawAnswer(status: number, headers: Readonly<Record<string, string>>): string {
-  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close', 'Content-Length: 0']
-  return `${lines.join('\r\n')}\r\n\r\n`
+/**
+ * The same answer written by hand on a raw socket (a refused WebSocket upgrade, a request Node could not parse),
+ * body included: a client sees why it was refused, not an empty 401.
+ */
+export function rawAnswer(status: number, siteHeaders: Readonly<Record<string, string>>): string {
+  const { body, headers } = refusal(status, siteHeaders)
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close']
+  return `${lines.join('\r\n')}\r\n\r\n${body}`
 }

@@ -41,9 +41,13 @@ export function staticHandler({ root, headers, fail }: StaticOptions) {
   const base = normalize(rootReal + sep)
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, { allow: 'GET, HEAD' })
+    // Only a path (origin form), read as it is: an absolute target (`GET http://other.example/`) names another host
+    // than the one checked, and URL parsing would take the `x` of `//x/index.html` for a host.
+    const target = req.url ?? ''
+    if (!target.startsWith('/')) return fail(res, 400)
     let pathname: string
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+      pathname = decodeURIComponent(target.split(/[?#]/, 1)[0]!)
     } catch {
       return fail(res, 400)
     }

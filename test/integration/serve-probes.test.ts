@@ -16,6 +16,7 @@ import { invoke, placeholderRenderer, startServeChild, type ServeChild } from '.
 interface RawAnswer {
   status: number | null
   headers: Record<string, string>
+  body: string
   /** Whether the server closed the connection (as opposed to the probe giving up). */
   closed: boolean
 }
@@ -28,11 +29,11 @@ function raw(port: number, request: string | Buffer, waitMs = 8000): Promise<Raw
     const finish = (closed: boolean) => {
       clearTimeout(timer)
       socket.destroy()
-      const [head = ''] = text.split('\r\n\r\n')
+      const [head = '', ...rest] = text.split('\r\n\r\n')
       const [statusLine = '', ...lines] = head.split('\r\n')
       const status = /^HTTP\/1\.1 (\d{3})/.exec(statusLine)
       const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
-      resolve({ status: status ? Number(status[1]) : null, headers, closed })
+      resolve({ status: status ? Number(status[1]) : null, headers, body: rest.join('\r\n\r\n'), closed })
     }
     const timer = setTimeout(() => finish(false), waitMs)
     socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
@@ -166,6 +167,7 @@ describe('serve mode under probing', () => {
       405: `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
       400: `GET /%E0%A4%A HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
       403: `GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`,
+      417: `GET / HTTP/1.1\r\nHost: ${host}\r\nExpect: something-else\r\nConnection: close\r\n\r\n`,
     }
     for (const [status, request] of Object.entries(errors)) {
       const answer = await raw(serve.port, request)
@@ -175,6 +177,41 @@ describe('serve mode under probing', () => {
     const refusedUpgrade = await raw(serve.port, upgrade('/ipc', { Host: host, Origin: serve.origin }))
     expect(refusedUpgrade.status).toBe(401)
     expect(refusedUpgrade.headers['content-security-policy']).toBe(page.headers['content-security-policy'])
+  })
+
+  it('says why in the body of every refusal, those written on the raw socket included', async () => {
+    const refusals: [number, string][] = [
+      [401, upgrade('/ipc', { Host: host, Origin: serve.origin })],
+      [403, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: 'http://evil.example' })],
+      [404, upgrade('/elsewhere', { Host: host, Origin: serve.origin })],
+      [400, '\u0000\u0001\u0002 garbage\r\n\r\n'],
+      [431, `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Long: ${'a'.repeat(20_000)}\r\n\r\n`],
+      [405, `TRACE / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`],
+      [417, `GET / HTTP/1.1\r\nHost: ${host}\r\nExpect: something-else\r\nConnection: close\r\n\r\n`],
+    ]
+    for (const [status, request] of refusals) {
+      const answer = await raw(serve.port, request)
+      expect(answer.status).toBe(status)
+      expect(answer.body, String(status)).toMatch(new RegExp(`^${status} [A-Z]`))
+      expect(answer.headers['content-length'], String(status)).toBe(String(Buffer.byteLength(answer.body)))
+    }
+    await stillServing()
+  })
+
+  it('refuses two Host headers, and a target that is not a path, for pages and upgrades alike', async () => {
+    // A browser sends neither; HTTP says a request with two Hosts is refused, and an absolute target names its own host.
+    const twoHosts = `Host: ${host}\r\nHost: evil.example`
+    expect((await raw(serve.port, `GET / HTTP/1.1\r\n${twoHosts}\r\nConnection: close\r\n\r\n`)).status).toBe(403)
+    expect((await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: `${host}\r\nHost: evil.example`, Origin: serve.origin }))).status).toBe(403)
+    for (const target of ['http://evil.example/', `http://${host}/index.html`, '*']) {
+      const answer = await raw(serve.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+      expect(answer.status, target).toBe(400)
+      expect(answer.body).not.toContain('<title>')
+    }
+    // `//x/index.html` is a path under the folder, not the host `x` and its `/index.html`.
+    expect((await raw(serve.port, `GET //x/index.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status).toBe(404)
+    expect((await raw(serve.port, `GET /index.html?x=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status).toBe(200)
+    await stillServing()
   })
 
   it('does not follow symbolic links out of the static folder', async () => {
@@ -218,6 +255,36 @@ describe('serve mode under probing', () => {
     const [partial, silent] = await Promise.all([raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nX-Slow: 1\r\n`, 20_000), raw(serve.port, '', 20_000)])
     expect(partial).toMatchObject({ closed: true, status: 408 })
     expect(silent.closed).toBe(true)
+    await stillServing()
+  })
+  it('runs a bounded number of calls per socket, cuts one that does not read its answers, and lives', async () => {
+    // 1,000 devices with 1,000-character descriptions: a page of them is about 1 MB of answer.
+    const seeder = await serve.connect()
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => invoke(seeder, 10_000 + i, 'devices:add', { typeId: 'slow', deviceId: `d${i}`, description: 'x'.repeat(1000) })))
+    seeder.close()
+    const rss = async () => Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${serve.child.pid}/status`, 'utf8'))![1]) * 1024
+    const rssBefore = await rss()
+    const log = join(dir, 'data', 'logs', 'fieldline.log')
+    const before = (await readFile(log, 'utf8')).length
+    const stalled = await serve.connect()
+    const closed = closeCode(stalled)
+    // The client stops reading, then asks for 400 pages at once: 400 MB of answers it would never read, more in the
+    // core's memory while they are made.
+    const socket = (stalled as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    socket.pause()
+    for (let i = 0; i < 400; i++) stalled.send(JSON.stringify({ type: 'invoke', id: i, channel: 'devices:list', input: { limit: 1000 } }))
+    let cut = false
+    let peak = 0
+    for (let waited = 0; !cut && waited <= 30_000; waited += 200) {
+      await new Promise((r) => setTimeout(r, 200))
+      peak = Math.max(peak, await rss())
+      cut = (await readFile(log, 'utf8')).slice(before).includes('"error":"not reading"')
+    }
+    expect(cut).toBe(true)
+    // Without the bound, all 400 pages are made at once (over a gigabyte); with it, a few dozen and what waits to be sent.
+    expect(peak - rssBefore).toBeLessThan(400 * 1024 * 1024)
+    socket.resume()
+    expect(await closed).toBe(1006)
     await stillServing()
   })
 })
