@@ -480,7 +480,7 @@ for (const language of LANGUAGES) {
     await page.getByRole('button', { name: t('devices.columns.deviceId'), exact: true }).press('Enter')
     await expect(page).toHaveURL(/[?&]type=valve/)
     await expect(page).toHaveURL(/[?&]sort=deviceId/)
-    await expect(page.getByText(t('devices.count', { count: 3 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 3 }), { exact: true })).toBeVisible()
 
     // Another page from the menu, then the device list from the menu, both by keyboard: the view left, not the default.
     const menu = page.getByRole('navigation')
@@ -490,16 +490,16 @@ for (const language of LANGUAGES) {
     await expect(page).toHaveURL(/[?&]type=valve/)
     await expect(type).toHaveValue('valve')
     await expect(page.getByRole('button', { name: t('devices.columns.deviceId'), exact: true })).toHaveAccessibleDescription(t('devices.sortedAscending'))
-    await expect(page.getByText(t('devices.count', { count: 3 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 3 }), { exact: true })).toBeVisible()
 
     // Clear filters shows the whole fleet (the sort stays), and the menu then leads there.
     await page.getByRole('button', { name: t('devices.filters.clear'), exact: true }).press('Enter')
     await expect(type).toHaveValue('')
-    await expect(page.getByText(t('devices.count', { count: 15 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 15 }), { exact: true })).toBeVisible()
     await menu.getByRole('link', { name: t('nav.activity'), exact: true }).press('Enter')
     await menu.getByRole('link', { name: t('nav.devices'), exact: true }).press('Enter')
     await expect(page).not.toHaveURL(/type=/)
-    await expect(page.getByText(t('devices.count', { count: 15 }))).toBeVisible()
+    await expect(page.getByText(t('devices.count', { count: 15 }), { exact: true })).toBeVisible()
   })
 
   test(`a file refused for its header shows the refusal alone, no bytes sent nor progress (${language})`, async ({ app }) => {
