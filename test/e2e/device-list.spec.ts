@@ -466,3 +466,54 @@ test('a narrowed ICCID column shows the digits that tell SIMs apart, not the pre
   expect(box.last).toBeLessThanOrEqual(box.right + 0.5)
   expect(box.first).toBeLessThan(box.left)
 })
+
+for (const language of LANGUAGES) {
+  test(`the side menu returns to the device list's last view, and Clear filters to the whole fleet, by keyboard (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'devices')
+    await importDevices(page, t, ['typeId,deviceId,description', ...devices('meter', 12, 'm'), ...devices('valve', 3, 'v')])
+    const type = page.getByLabel(t('devices.filters.type'), { exact: true })
+    await type.focus()
+    await type.selectOption('valve')
+    await page.getByRole('button', { name: t('devices.columns.deviceId'), exact: true }).press('Enter')
+    await expect(page).toHaveURL(/[?&]type=valve/)
+    await expect(page).toHaveURL(/[?&]sort=deviceId/)
+    await expect(page.getByText(t('devices.count', { count: 3 }), { exact: true })).toBeVisible()
+
+    // Another page from the menu, then the device list from the menu, both by keyboard: the view left, not the default.
+    const menu = page.getByRole('navigation')
+    await menu.getByRole('link', { name: t('nav.activity'), exact: true }).press('Enter')
+    await expect(page.getByRole('heading', { name: t('activity.title'), level: 1 })).toBeVisible()
+    await menu.getByRole('link', { name: t('nav.devices'), exact: true }).press('Enter')
+    await expect(page).toHaveURL(/[?&]type=valve/)
+    await expect(type).toHaveValue('valve')
+    await expect(page.getByRole('button', { name: t('devices.columns.deviceId'), exact: true })).toHaveAccessibleDescription(t('devices.sortedAscending'))
+    await expect(page.getByText(t('devices.count', { count: 3 }), { exact: true })).toBeVisible()
+
+    // Clear filters shows the whole fleet (the sort stays), and the menu then leads there.
+    await page.getByRole('button', { name: t('devices.filters.clear'), exact: true }).press('Enter')
+    await expect(type).toHaveValue('')
+    await expect(page.getByText(t('devices.count', { count: 15 }), { exact: true })).toBeVisible()
+    await menu.getByRole('link', { name: t('nav.activity'), exact: true }).press('Enter')
+    await menu.getByRole('link', { name: t('nav.devices'), exact: true }).press('Enter')
+    await expect(page).not.toHaveURL(/type=/)
+    await expect(page.getByText(t('devices.count', { count: 15 }), { exact: true })).toBeVisible()
+  })
+
+  test(`a file refused for its header shows the refusal alone, no bytes sent nor progress (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'devices')
+    const text = 'typeId;deviceId\nmeter;m-1\n'
+    await page.getByLabel(t('import.file')).setInputFiles({ name: 'semicolons.csv', mimeType: 'text/csv', buffer: Buffer.from(text) })
+    const panel = page.getByRole('region', { name: t('import.title') })
+    await expect(panel.getByRole('alert')).toHaveText(t('import.otherSeparator', { separator: ';' }))
+    await expect(panel.getByTestId('import-bytes')).toHaveCount(0)
+    await expect(panel.getByRole('progressbar')).toHaveCount(0)
+    await expect(panel.getByText(t('import.counts', { rows: 0, added: 0, existing: 0, refused: 0 }))).toHaveCount(0)
+    await expect(panel.getByRole('button', { name: t('import.close') })).toBeVisible()
+  })
+}

@@ -70,4 +70,29 @@ describe('the import panel', () => {
     await first
     expect(importJob.phase).toBe('cancelled')
   })
+
+  it('shows only the refusal of a file refused for its header: no bytes sent, no bar, no counts of nothing', async () => {
+    const semicolons = new File(['typeId;deviceId\nmeter;m-1\n'], 'fleet.csv', { type: 'text/csv' })
+    const run = importJob.run(semicolons)
+    expect(importJob).toMatchObject({ showsProgress: true, showsCounts: true })
+    fake.answer('import:start', ok({ jobId: 'job-h', format: 'csv' }))
+    await vi.waitFor(() => expect(chunksOf('job-h')).toHaveLength(1))
+    fake.answer('import:chunk', { ok: false, error: { code: 'VALIDATION', message: 'bad header', details: { ref: { key: 'import.otherSeparator', params: { separator: ';' } } } } })
+    await vi.waitFor(() => expect(fake.pending('import:cancel')).toHaveLength(1))
+    fake.answer('import:cancel', ok({ cancelled: true }))
+    await run
+    expect(importJob).toMatchObject({ phase: 'failed', error: { message: 'bad header' }, showsProgress: false, showsCounts: false })
+  })
+
+  it('keeps the counts of the rows read before a refusal further into the file', async () => {
+    const run = importJob.run(file())
+    fake.answer('import:start', ok({ jobId: 'job-r', format: 'csv' }))
+    await vi.waitFor(() => expect(chunksOf('job-r')).toHaveLength(1))
+    fake.emit('job:progress', { jobId: 'job-r', kind: 'import', rows: 9000, added: 9000, failed: 0, existing: 0, done: false })
+    fake.answer('import:chunk', { ok: false, error: { code: 'VALIDATION', message: 'not UTF-8' } })
+    await vi.waitFor(() => expect(fake.pending('import:cancel')).toHaveLength(1))
+    fake.answer('import:cancel', ok({ cancelled: true }))
+    await run
+    expect(importJob).toMatchObject({ phase: 'failed', rows: 9000, showsProgress: false, showsCounts: true })
+  })
 })

@@ -199,6 +199,21 @@ describe('a job page', () => {
     stop()
   })
 
+  it('is busy abandoning a large draft until the core answers (the page says so), then shows it cancelled', async () => {
+    const { view, stop } = openView()
+    const draft = job({ state: 'draft', counts: { ...COUNTS, total: 75_300, pending: 75_300, skipped: 0 } })
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: draft }))
+    await settle()
+    const cancelling = view.cancel()
+    expect(view.busy).toBe('cancel')
+    expect(view.job?.state).toBe('draft')
+    fake.answer('jobs:cancel', ok({ ...draft, state: 'cancelled' }))
+    await cancelling
+    expect(view.busy).toBeNull()
+    expect(view.job?.state).toBe('cancelled')
+    stop()
+  })
+
   it('counts the SIMs the check of the undo job it is making has read (the dialog waits for it), and no other job’s', async () => {
     const { view, stop } = openView()
     fake.answer('jobs:status', ok({ ...progress({ state: 'done' }), job: job({ state: 'done' }) }))

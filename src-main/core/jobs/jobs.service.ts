@@ -413,7 +413,9 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
       refuse(job, ['draft', 'ready', 'running', 'paused'], 'be cancelled')
       // Rows a pause left on the wire, or a killed process: a cancelled job never resumes to settle them, so they get
       // the end a running job's cancel gives them (settleStoppedRows), and changed SIMs' copies are in doubt.
-      const rows = await readRows(db, job.jobId)
+      // Only a job that ran can have a row on the wire. A draft or checked job's rows are left as they are, unread: the
+      // 75,300 rows of a draft took seconds to read for none (cold trial), while its page still said "Draft".
+      const rows = job.state === 'running' || job.state === 'paused' ? await readRows(db, job.jobId) : []
       const open = rows.filter((r) => r.state === 'sending')
       const at = now().toISOString()
       const audits = await settleStoppedRows(db, job, ctx.actor, open, at)

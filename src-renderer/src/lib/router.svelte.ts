@@ -91,19 +91,40 @@ export function topLevel(route: Route): TopLevel {
   return route.name === 'package' ? 'packages' : route.name
 }
 
+/**
+ * Pages whose side-menu link returns to the view they were left in this session (cold trial: an operator filtered the
+ * device list, opened another page from the menu, came back by the menu and found the list's default view; Back kept
+ * it). The page's own clear-filters control is the way back to the default.
+ */
+const KEPT_VIEWS: ReadonlySet<TopLevel> = new Set(['devices'])
+
 class Router {
   route = $state<Route>(parseRoute(location.hash))
   /** The page's view in the address; changing it alone is not a navigation (the page keeps the focus). */
   query = $state(queryOf(location.hash))
+  /** The last query of each page of KEPT_VIEWS, in memory: a new tab starts from the default views. */
+  #kept = $state<Partial<Record<TopLevel, string>>>({})
 
   constructor() {
     window.addEventListener('hashchange', () => this.#follow())
+    this.#keep()
   }
 
   #follow(): void {
     const route = parseRoute(location.hash)
     if (href(route) !== href(this.route)) this.route = route
     this.query = queryOf(location.hash)
+    this.#keep()
+  }
+
+  #keep(): void {
+    const name = this.route.name
+    if (KEPT_VIEWS.has(name as TopLevel)) this.#kept[name as TopLevel] = this.query
+  }
+
+  /** Where the side menu's link to a page leads: the view it was left in, for a page of KEPT_VIEWS. */
+  menuHref(page: TopLevel): string {
+    return href({ name: page }, this.#kept[page] ?? '')
   }
 
   go(route: Route, query = ''): void {

@@ -44,6 +44,13 @@ class ImportJob {
   encoding = $state<ImportEncoding>('utf-8')
   error = $state.raw<ErrorInfo | null>(null)
   percent = $derived(this.fileSize > 0 ? Math.min(100, Math.round((this.bytesSent / this.fileSize) * 100)) : this.phase === 'done' ? 100 : 0)
+  /**
+   * Bytes sent and the bar, while a file goes or once it went; not beside a refusal (cold trial: "0 bytes sent of 24
+   * (0 %)" beside a header the core refused), where they only said that the import did not happen.
+   */
+  showsProgress = $derived(this.phase !== 'failed')
+  /** The counts, unless a refusal came before any row was read: then the refusal alone says what happened. */
+  showsCounts = $derived(this.phase !== 'failed' || this.rows > 0)
   /** The run the panel shows; null once it was closed. */
   #run: Run | null = null
 
