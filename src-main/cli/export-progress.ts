@@ -46,24 +46,23 @@ export type ProgressReport<A extends unknown[]> = ((...args: [...A, done: boolea
 
 /**
  * Progress of long work on stderr: a line rewritten in place on a terminal; otherwise (a log, a pipe, a service's
- * journal) a line at the start, one at least every few seconds, with the seconds since the start, and the last one.
+ * journal) the first line at once, then the latest every few seconds with the seconds since the start, and the last one.
  * The work reports only between its calls to the core, which can take longer than that: a timer, not the next report,
- * writes the line that is due (cold trial: a log said nothing for 9 s of `devices import`, then "25% read").
+ * writes the lines in between (cold trial: a log said nothing for 9 s of `devices import`, then "25% read"), and only
+ * the timer: a line a report wrote made the timer's next one wait, up to 10 s.
  */
 export function progressLine(out: ProgressOutput, now: () => number = Date.now, timer: Every = every): ProgressReport<[text: string]> {
   const startedAt = now()
   let latest: string | null = null
-  let shownAt = -Infinity
   const show = () => {
-    if (latest === null) return
-    shownAt = now()
-    out.write(`${latest} (${Math.round((shownAt - startedAt) / 1000)} s)\n`)
+    if (latest !== null) out.write(`${latest} (${Math.round((now() - startedAt) / 1000)} s)\n`)
   }
-  const stop = out.isTTY ? () => undefined : timer(LINE_EVERY_MS, () => now() - shownAt >= LINE_EVERY_MS && show())
+  const stop = out.isTTY ? () => undefined : timer(LINE_EVERY_MS, show)
   const report = (text: string, done: boolean) => {
+    const first = latest === null
     latest = text
     if (out.isTTY) out.write(`\r${text}${done ? '\n' : ''}`)
-    else if (done || now() - shownAt >= LINE_EVERY_MS) show()
+    else if (first || done) show()
     if (done) stop()
   }
   return Object.assign(report, { stop })
