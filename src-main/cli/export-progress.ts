@@ -30,43 +30,65 @@ export function exportFormatOf(file: string, given: string | undefined): ExportF
   )
 }
 
-/** Without a terminal (a log, a pipe), one line at most this often. */
+/** Without a terminal (a log, a pipe), a line this often. */
 const LINE_EVERY_MS = 5000
 
+/** Runs `fn` every `ms` until the returned function is called; never keeps the process alive by itself. */
+export type Every = (ms: number, fn: () => void) => () => void
+const every: Every = (ms, fn) => {
+  const timer = setInterval(fn, ms)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+/** A progress report: called with how far the work has got; `stop` ends it without a last line (the work failed). */
+export type ProgressReport<A extends unknown[]> = ((...args: [...A, done: boolean]) => void) & { stop: () => void }
+
 /**
- * Progress of long work on stderr: a line rewritten in place on a terminal, a line every few seconds otherwise (a
- * log, a pipe, a service's journal), and always the last one.
+ * Progress of long work on stderr: a line rewritten in place on a terminal; otherwise (a log, a pipe, a service's
+ * journal) the first line at once, then the latest every few seconds with the seconds since the start, and the last one.
+ * The work reports only between its calls to the core, which can take longer than that: a timer, not the next report,
+ * writes the lines in between (cold trial: a log said nothing for 9 s of `devices import`, then "25% read"), and only
+ * the timer: a line a report wrote made the timer's next one wait, up to 10 s.
  */
-export function progressLine(out: ProgressOutput, now: () => number = Date.now): (text: string, done: boolean) => void {
-  let shownAt = now()
-  return (text, done) => {
-    if (out.isTTY) out.write(`\r${text}${done ? '\n' : ''}`)
-    else if (done || now() - shownAt >= LINE_EVERY_MS) {
-      shownAt = now()
-      out.write(`${text}\n`)
-    }
+export function progressLine(out: ProgressOutput, now: () => number = Date.now, timer: Every = every): ProgressReport<[text: string]> {
+  const startedAt = now()
+  let latest: string | null = null
+  const show = () => {
+    if (latest !== null) out.write(`${latest} (${Math.round((now() - startedAt) / 1000)} s)\n`)
   }
+  const stop = out.isTTY ? () => undefined : timer(LINE_EVERY_MS, show)
+  const report = (text: string, done: boolean) => {
+    const first = latest === null
+    latest = text
+    if (out.isTTY) out.write(`\r${text}${done ? '\n' : ''}`)
+    else if (first || done) show()
+    if (done) stop()
+  }
+  return Object.assign(report, { stop })
 }
 
 /** How far an export has got (a million devices take a while to write). */
-export function exportProgress(out: ProgressOutput, file: string, total: number, now: () => number = Date.now): (rows: number, done: boolean) => void {
-  const line = progressLine(out, now)
-  return (rows, done) => {
+export function exportProgress(out: ProgressOutput, file: string, total: number, now: () => number = Date.now, timer: Every = every): ProgressReport<[rows: number]> {
+  const line = progressLine(out, now, timer)
+  const report = (rows: number, done: boolean) => {
     const percent = total > 0 ? Math.min(100, Math.floor((rows / total) * 100)) : 100
     line(`fieldline: exporting to ${file}: ${countText(rows)} of ${countOf(Math.max(total, rows), 'device')} (${percent}%)`, done)
   }
+  return Object.assign(report, { stop: line.stop })
 }
 
 /**
  * How far an import has got, by the bytes sent: 100 % only once the import has finished, since the core reads the
  * file's last row at the end (a line said "100% read (99,999 rows)" just before "100,000 rows").
  */
-export function importProgress(out: ProgressOutput, file: string, size: number, now: () => number = Date.now): (sent: number, rows: number, done: boolean) => void {
-  const line = progressLine(out, now)
-  return (sent, rows, done) => {
+export function importProgress(out: ProgressOutput, file: string, size: number, now: () => number = Date.now, timer: Every = every): ProgressReport<[sent: number, rows: number]> {
+  const line = progressLine(out, now, timer)
+  const report = (sent: number, rows: number, done: boolean) => {
     const percent = done ? 100 : Math.min(99, Math.floor((sent / Math.max(size, 1)) * 100))
     line(`fieldline: importing ${file}: ${percent}% read (${countOf(rows, 'row')})`, done)
   }
+  return Object.assign(report, { stop: line.stop })
 }
 
 /**

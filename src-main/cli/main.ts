@@ -22,6 +22,7 @@ import { redactUrlsIn } from '../core/common/redact-url'
 import { restrictNewFiles } from '../core/common/private-fs'
 import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
 import { fieldNamesOf, refusalText } from './refusal'
+import { sayUsageErrorsInOneLine } from './usage-errors'
 
 restrictNewFiles()
 
@@ -39,7 +40,6 @@ program
   .option('--data-dir <dir>', "workspace directory (default: FIELDLINE_DATA_DIR or the desktop app's)")
   .option('--json', "machine-readable output on stdout: a list command's rows as one JSON document (not with its --format), an export's summary {file, rows} (its --format is the file's)")
   .exitOverride()
-  .showHelpAfterError()
 
 // The command being run: its refusals name the arguments and options the operator typed.
 let acting: Command | undefined
@@ -86,6 +86,7 @@ registerServe(program, () => {
   const { dataDir, json } = globals()
   return openRuntime(dataDir, json, 'serve')
 })
+sayUsageErrorsInOneLine(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -129,7 +129,10 @@ export const SIM_EXPORT_COLUMNS = [
 export const syncProgressSchema = z.object({
   account: z.string(),
   phase: z.enum(['listing', 'usage', 'done', 'failed']),
-  /** SIMs written so far in this run. */
+  /**
+   * SIMs so far in this run, apart by phase: listed while listing (and when done), whose usage was read while reading
+   * usage (and when the run failed there).
+   */
   sims: z.number().int(),
   calls: z.number().int(),
   done: z.boolean(),

@@ -257,9 +257,19 @@ describe('usage alerts and the notification inbox, over a sync of the Control Ce
   })
 
   it('reads usage and sessions of the active SIMs only, then fires a data rule once per SIM over it', async () => {
+    const progress: SyncProgress[] = []
+    const off = core.bus.subscribe((event, payload) => {
+      if (event === 'sims:progress' && (payload as SyncProgress).account === account) progress.push(payload as SyncProgress)
+    })
     const result = await core.call('sims:sync', { account, usage: true })
+    off()
     const active = await core.call('sims:count', { filters: { account: [account], status: ['activated', 'testReady'] } })
     expect(result.usageRead).toBe(active.total)
+    // The listing and the usage reads are counted apart (cold trial: "usage 4,384 SIMs" for an account of 3,000): the
+    // last usage event, sent before "done", counts the SIMs read, and "done" the SIMs listed.
+    expect(progress.filter((p) => p.phase === 'usage').at(-1)).toMatchObject({ sims: result.usageRead, calls: result.calls })
+    expect(progress.at(-1)).toMatchObject({ phase: 'done', sims: result.listed })
+    expect(result.listed).toBeGreaterThan(result.usageRead)
     expect(cc.stats().byRoute['GET /devices/{iccid}/ctdUsages']).toBe(active.total)
     const read = (await core.call('sims:query', { query: { filters: { account: [account] }, sort: 'dataBytes', descending: true }, limit: 1000 })).items.filter((r) => r.dataBytes !== null)
     expect(read).toHaveLength(active.total)

@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
 import { importFields } from '../../src-main/core/devices/import-rows'
-import { parseSimFilters, registerSims, syncEstimateLine, syncResultLine } from '../../src-main/cli/commands/sims'
+import { parseSimFilters, registerSims, syncEstimateLine, syncProgressPrinter, syncResultLine } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
 /** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
@@ -121,5 +121,26 @@ describe('the lines of sims sync', () => {
     expect(syncResultLine({ account: 'jasper:ops', listed: 0, usageRead: 0, calls: 1, resumed: true, full: false, fired: 218 })).toBe(
       'jasper:ops: 0 listed, 0 usage read, 1 call (resumed), 218 alerts fired',
     )
+  })
+
+  it('prints the progress of its account with the listing and the usage reads counted apart, never the same line twice in a row', () => {
+    const lines: string[] = []
+    const print = syncProgressPrinter('jasper:ops', (l) => lines.push(l))
+    const at = (phase: 'listing' | 'usage' | 'done', sims: number, calls: number, account = 'jasper:ops') => print({ account, phase, sims, calls, done: phase === 'done' })
+    at('listing', 2000, 40)
+    at('listing', 2000, 40)
+    at('listing', 500, 10, 'jasper:other')
+    at('listing', 3000, 60)
+    at('usage', 50, 160)
+    // A batch of SIMs that use no data reads nothing: the same counts again.
+    at('usage', 50, 160)
+    at('usage', 1200, 2460)
+    at('done', 3000, 2460)
+    expect(lines).toEqual([
+      'jasper:ops: listing, 2,000 listed, 40 calls',
+      'jasper:ops: listing, 3,000 listed, 60 calls',
+      'jasper:ops: reading usage, 50 usage read, 160 calls',
+      'jasper:ops: reading usage, 1,200 usage read, 2,460 calls',
+    ])
   })
 })

@@ -195,20 +195,26 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         const { jobId, total } = await rt.call('export:start', { selection: { query: queryOf(opts) }, columns, format })
         const progress = exportProgress(process.stderr, file, total)
         let rows = 0
-        await writeWhole(
-          file,
-          async (out) => {
-            await out.write(exportFileStart(format, opts.bom))
-            for (;;) {
-              const part = await rt.call('export:next', { jobId })
-              await out.write(part.data)
-              rows = part.rows
-              progress(rows, part.done)
-              if (part.done) break
-            }
-          },
-          () => rt.call('export:cancel', { jobId }),
-        )
+        try {
+          await writeWhole(
+            file,
+            async (out) => {
+              // Said once the file is open: a name refused (a folder) says only why.
+              progress(0, false)
+              await out.write(exportFileStart(format, opts.bom))
+              for (;;) {
+                const part = await rt.call('export:next', { jobId })
+                await out.write(part.data)
+                rows = part.rows
+                progress(rows, part.done)
+                if (part.done) break
+              }
+            },
+            () => rt.call('export:cancel', { jobId }),
+          )
+        } finally {
+          progress.stop()
+        }
         const summary = rt.json ? JSON.stringify({ file, rows }) : `exported ${countOf(rows, 'device')} to ${file}`
         // Exported to /dev/stdout, the rows are stdout: the summary is not one of them.
         if (isDeviceName(file)) rt.err(summary)
@@ -259,6 +265,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
         }
         const { jobId } = await rt.call('import:start', { fileName: basename(file), encoding, ...(opts.format ? { format: opts.format } : {}) })
         const progress = importProgress(process.stderr, file, size)
+        progress(0, 0, false)
         let sent = 0
         // Bytes, not text: the core decodes them, so it can name the line and byte offset of anything not UTF-8.
         const stream = createReadStream(file, { highWaterMark: MAX_IMPORT_CHUNK_BYTES })
@@ -273,6 +280,7 @@ export function registerDevices(program: Command, withRuntime: WithRuntime): voi
           report = await rt.call('import:finish', { jobId })
         } catch (e) {
           stream.destroy()
+          progress.stop()
           throw await withWhatStayed(rt, jobId, e)
         }
         progress(sent, report.rows, true)

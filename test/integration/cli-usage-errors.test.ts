@@ -1,0 +1,43 @@
+/**
+ * A command line commander refuses is said in one line that starts like every other refusal, with where to read more,
+ * and exits 2 (cold trial: "error: missing required argument 'file'" and then the whole help text).
+ */
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../helpers/core'
+
+const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
+
+describe('fieldline usage errors', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', cli, '--data-dir', join(dir, 'data'), ...args], { encoding: 'utf8', timeout: 60_000 })
+    return { code: r.status, out: r.stdout, err: r.stderr }
+  }
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir())
+  })
+  afterAll(async () => cleanup())
+
+  it.each([
+    [['devices', 'import'], "fieldline: missing required argument 'file' (see `fieldline devices import --help`)\n"],
+    [['devices', 'add', 'pump'], "fieldline: missing required argument 'deviceId' (see `fieldline devices add --help`)\n"],
+    [['devices', 'add', 'pump', 'p-1', 'extra'], "fieldline: too many arguments for 'add'. Expected 2 arguments but got 3. (see `fieldline devices add --help`)\n"],
+    [['sims', 'sync', '--account'], "fieldline: option '--account <extension:profile>' argument missing (see `fieldline sims sync --help`)\n"],
+    [['job', 'status', '--frobnicate'], "fieldline: unknown option '--frobnicate' (see `fieldline job status --help`)\n"],
+    [['historian', 'history', 'meter', 'm-1', '--to', '2026-01-02T00:00:00Z'], "fieldline: required option '--from <iso>' not specified (see `fieldline historian history --help`)\n"],
+    [['devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
+  ])('fieldline %j says one line and exits 2', (args, line) => {
+    expect(run(args)).toEqual({ code: 2, out: '', err: line })
+  })
+
+  it('still prints the help when asked, on stdout, with exit 0', () => {
+    const r = run(['devices', 'import', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^Usage: fieldline devices import/)
+  })
+})
