@@ -142,22 +142,34 @@ describe('the import’s progress line', () => {
     const lines: string[] = []
     const out = { isTTY: false, write: (text: string) => lines.push(text.trim()) }
     let clock = 0
-    const progress = importProgress(out, 'fleet.csv', 1000, () => (clock += 10_000))
+    // The timer that writes the lines between the first and the last (cli-progress-line.test.ts), fired by hand.
+    let tick = () => undefined as void
+    const progress = importProgress(
+      out,
+      'fleet.csv',
+      1000,
+      () => clock,
+      (_ms, fn) => ((tick = fn), () => undefined),
+    )
     progress(500, 4_999, false)
+    clock += 10_000
     progress(1000, 99_999, false)
+    tick()
+    clock += 10_000
     progress(1000, 100_000, true)
     expect(lines).toEqual([
-      'fieldline: importing fleet.csv: 50% read (4,999 rows)',
-      'fieldline: importing fleet.csv: 99% read (99,999 rows)',
-      'fieldline: importing fleet.csv: 100% read (100,000 rows)',
+      'fieldline: importing fleet.csv: 50% read (4,999 rows) (0 s)',
+      'fieldline: importing fleet.csv: 99% read (99,999 rows) (10 s)',
+      'fieldline: importing fleet.csv: 100% read (100,000 rows) (20 s)',
     ])
   })
 
   it('says one row, and one device exported, in the singular (cold trial: "(1 rows)", "1 of 1 devices")', () => {
     const lines: string[] = []
     const out = { isTTY: false, write: (text: string) => lines.push(text.trim()) }
-    importProgress(out, 'one.csv', 10)(10, 1, true)
-    exportProgress(out, 'one.csv', 1)(1, true)
-    expect(lines).toEqual(['fieldline: importing one.csv: 100% read (1 row)', 'fieldline: exporting to one.csv: 1 of 1 device (100%)'])
+    const never = () => () => undefined
+    importProgress(out, 'one.csv', 10, () => 0, never)(10, 1, true)
+    exportProgress(out, 'one.csv', 1, () => 0, never)(1, true)
+    expect(lines).toEqual(['fieldline: importing one.csv: 100% read (1 row) (0 s)', 'fieldline: exporting to one.csv: 1 of 1 device (100%) (0 s)'])
   })
 })
