@@ -197,13 +197,7 @@ describe.skipIf(skip)('fieldline job', () => {
     expect((await runCli(dataDir, ['job', 'preflight', jobId, '--refresh'])).code).toBe(0)
     const { pending, skipped } = (JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out) as { counts: { pending: number; skipped: number } }).counts
     expect(pending).toBeGreaterThan(1)
-    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
-    const putsBefore = puts()
-    // The carrier applies the first change and sits on its answer.
-    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
-    try {
-      const run = startCli(['--data-dir', dataDir, 'job', 'run', jobId], {}, () => true)
-      await expect.poll(puts, { timeout: 60_000, interval: 20 }).toBe(putsBefore + 1)
+    await whileFirstChangeHeld(jobId, async (run) => {
       run.child.kill('SIGINT')
       expect(await run.exit, run.stderr()).toBe(0)
       const interrupted = `job ${jobId} paused: total 5, pending ${pending - 1}, interrupted 1 (checked with the carrier when the job resumes), done 0, failed 0, unknown 0, skipped ${skipped}`
@@ -213,9 +207,7 @@ describe.skipIf(skip)('fieldline job', () => {
       expect(JSON.parse((await runCli(dataDir, ['--json', 'job', 'status', jobId])).out)).toMatchObject({ state: 'paused', counts: { sending: 1 } })
       // The export says it as the app does too.
       expect(await exportedStates(jobId)).toEqual({ interrupted: 1, pending: pending - 1, ...(skipped > 0 ? { skipped } : {}) })
-    } finally {
-      peer.faults.clear()
-    }
+    })
     const cancelled = await runCli(dataDir, ['job', 'cancel', jobId])
     expect(cancelled.code, cancelled.err).toBe(0)
     expect(cancelled.out).toContain(`job ${jobId} cancelled: total 5, not sent ${pending - 1}, done 0, failed 0, unknown 1, skipped ${skipped}`)
@@ -234,18 +226,11 @@ describe.skipIf(skip)('fieldline job', () => {
     const created = await runCli(dataDir, ['job', 'create', '--op', 'status', '--from-csv', file, '--status', 'deactivated'])
     const jobId = /job (j[0-9a-z]+) created: 5 rows/.exec(created.out)![1]!
     expect((await runCli(dataDir, ['job', 'preflight', jobId, '--refresh'])).code).toBe(0)
-    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
-    const putsBefore = puts()
-    // The carrier applies the first change and sits on its answer while the process is killed.
-    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
-    try {
-      const run = startCli(['--data-dir', dataDir, 'job', 'run', jobId], {}, () => true)
-      await expect.poll(puts, { timeout: 60_000, interval: 20 }).toBe(putsBefore + 1)
+    // Killed while the carrier sits on its answer to the first change.
+    await whileFirstChangeHeld(jobId, async (run) => {
       run.child.kill('SIGKILL')
       await run.exit
-    } finally {
-      peer.faults.clear()
-    }
+    })
     // Cold trial: `status` said "running …, about 17 s to go" while nothing ran it.
     const left = await runCli(dataDir, ['job', 'status', jobId])
     expect(left).toMatchObject({ code: 0, out: expect.stringMatching(new RegExp(`^job ${jobId} running: total 5, `)) })
@@ -260,6 +245,23 @@ describe.skipIf(skip)('fieldline job', () => {
     expect(await runCli(dataDir, ['job', 'export', jobId, missing])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${missing}: its folder does not exist\n` })
     expect(await runCli(dataDir, ['job', 'export', jobId, dir])).toEqual({ code: 2, out: '', err: `fieldline: cannot write ${dir}: it is a folder\n` })
   }, 180_000)
+
+  /**
+   * `job run` of `jobId` while the carrier applies the job's first change and sits on its answer for 3 s: `during` gets
+   * the process once that change has reached the carrier, to stop it with the change's outcome not yet known.
+   */
+  async function whileFirstChangeHeld(jobId: string, during: (run: ReturnType<typeof startCli>) => Promise<void>): Promise<void> {
+    const puts = () => peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    const putsBefore = puts()
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, afterRequest: true, path: /^\/rws\/api\/v1\/devices\/\d+$/ })
+    try {
+      const run = startCli(['--data-dir', dataDir, 'job', 'run', jobId], {}, () => true)
+      await expect.poll(puts, { timeout: 60_000, interval: 20 }).toBe(putsBefore + 1)
+      await during(run)
+    } finally {
+      peer.faults.clear()
+    }
+  }
 
   /** The rows of a job's export by their `state` cell. */
   async function exportedStates(jobId: string): Promise<Record<string, number>> {
