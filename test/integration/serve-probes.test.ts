@@ -75,6 +75,21 @@ describe('serve mode under probing', () => {
     ws.close()
   }
 
+  /**
+   * As stillServing, once the sockets a probe closed have closed on the server's side too (it learns of it a moment
+   * after the probe): until then it may still count them against its caps.
+   */
+  async function untilServing(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await stillServing()
+      } catch (e) {
+        if (attempt >= 50) throw e
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  }
+
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir())
     const renderer = await placeholderRenderer(dir)
@@ -99,7 +114,10 @@ describe('serve mode under probing', () => {
     const before = (await readFile(log, 'utf8')).length
     const origin = `http://${'o'.repeat(8000)}.example`
     const FLOOD = 300
-    await Promise.all(Array.from({ length: FLOOD }, () => raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: origin }))))
+    // Fifty at a time: more at once would meet the cap on open sockets, which refuses them for another reason.
+    for (let sent = 0; sent < FLOOD; sent += 50) {
+      await Promise.all(Array.from({ length: 50 }, () => raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: origin }))))
+    }
     // Every refusal is accounted for: the lines at once plus the counts written each second.
     let lines: { msg: string; repeated?: number; origin?: string }[] = []
     for (let waited = 0; ; waited += 100) {
@@ -286,5 +304,70 @@ describe('serve mode under probing', () => {
     socket.resume()
     expect(await closed).toBe(1006)
     await stillServing()
+  })
+
+  it('refuses a token given twice, whichever comes first, without writing it anywhere', async () => {
+    const log = join(dir, 'data', 'logs', 'fieldline.log')
+    for (const query of [`token=${serve.token}&token=x`, `token=x&token=${serve.token}`, `token=${serve.token}&token=${serve.token}`, `token=${serve.token}&tok%65n=x`]) {
+      const answer = await raw(serve.port, upgrade(`/ipc?${query}`, { Host: host, Origin: serve.origin }))
+      expect(answer.status, query.replaceAll(serve.token, 'TOKEN')).toBe(400)
+      expect(answer.body).toBe('400 Bad Request: more than one token\n')
+    }
+    expect(await readFile(log, 'utf8')).not.toContain(serve.token)
+    await stillServing()
+  })
+
+  it('ignores Range, malformed or hostile, and says so: the whole file, 200, accept-ranges none', async () => {
+    const whole = await readFile(join(dir, 'renderer', 'index.html'), 'latin1')
+    const ranges = ['bytes=0-10', 'bytes=-5', 'bytes=5-1', 'bytes=0-0,1-1,2-2', 'bytes=99999999999999999999-', 'items=0-1', `bytes=${'0-1,'.repeat(2000)}0-1`, 'bytes=abc', '']
+    for (const range of ranges) {
+      for (const method of ['GET', 'HEAD']) {
+        const answer = await raw(serve.port, `${method} /index.html HTTP/1.1\r\nHost: ${host}\r\nRange: ${range}\r\nIf-Range: x\r\nConnection: close\r\n\r\n`)
+        expect(answer.status, `${method} ${range.slice(0, 30)}`).toBe(200)
+        expect(answer.headers['accept-ranges']).toBe('none')
+        expect(answer.headers['content-length']).toBe(String(whole.length))
+        expect(answer.body).toBe(method === 'GET' ? whole : '')
+      }
+    }
+    await stillServing()
+  })
+
+  it('refuses CONNECT with 405 and a body, as other methods, rather than closing without a word', async () => {
+    const answer = await raw(serve.port, `CONNECT ${host} HTTP/1.1\r\nHost: ${host}\r\n\r\n`)
+    expect(answer.status).toBe(405)
+    expect(answer.headers.allow).toBe('GET, HEAD')
+    expect(answer.body).toBe('405 Method Not Allowed\n')
+    expect(answer.headers['content-security-policy']).toBeTruthy()
+    await stillServing()
+  })
+
+  it('refuses sockets past its cap with 503 saying why, logs it once a second, and serves again once they close', async () => {
+    const log = join(dir, 'data', 'logs', 'fieldline.log')
+    const before = (await readFile(log, 'utf8')).length
+    // 200 sockets that say nothing: those within the cap wait for their request (the probe gives up first), the rest
+    // are answered at once.
+    const answers = await Promise.all(Array.from({ length: 200 }, () => raw(serve.port, '', 3000)))
+    const crowded = answers.filter((a) => a.status === 503)
+    expect(crowded.length).toBeGreaterThanOrEqual(200 - 64)
+    for (const a of crowded) expect(a).toMatchObject({ closed: true, body: '503 Service Unavailable: too many connections\n' })
+    for (const a of answers.filter((a) => a.status !== 503)) expect(a).toMatchObject({ status: null, closed: false })
+    const lines = (await readFile(log, 'utf8'))
+      .slice(before)
+      .split('\n')
+      .filter((l) => l.includes('serve: too many connections'))
+    expect(lines.length).toBeGreaterThanOrEqual(1)
+    expect(lines.length).toBeLessThanOrEqual(5)
+    await untilServing()
+  })
+
+  it('accepts at most 16 WebSockets at once and refuses the next with 503 saying why; a closed one frees its place', async () => {
+    const held: WebSocket[] = []
+    for (let i = 0; i < 16; i++) held.push(await serve.connect())
+    const refused = await raw(serve.port, upgrade(`/ipc?token=${serve.token}`, { Host: host, Origin: serve.origin }), 3000)
+    expect(refused).toMatchObject({ status: 503, closed: true, body: '503 Service Unavailable: too many WebSockets\n' })
+    // The ones held still carry calls.
+    expect(await invoke(held[15]!, nextId++, 'app:info', {})).toMatchObject({ ok: true })
+    await Promise.all(held.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))))
+    await untilServing()
   })
 })
