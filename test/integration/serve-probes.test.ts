@@ -4,7 +4,7 @@
  * requests that trickle in, symbolic links in the static folder, and a flood of refused upgrades. After every probe
  * the process must still be running and still answer.
  */
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { connect as connectTcp } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -369,5 +369,31 @@ describe('serve mode under probing', () => {
     expect(await invoke(held[15]!, nextId++, 'app:info', {})).toMatchObject({ ok: true })
     await Promise.all(held.map((ws) => new Promise((resolve) => (ws.once('close', resolve), ws.close()))))
     await untilServing()
+  })
+
+  it('cuts a socket that pipelines thousands of requests, rather than opening a file for each, and lives', async () => {
+    const fds = async () => (await readdir(`/proc/${serve.child.pid}/fd`)).length
+    const fdsBefore = await fds()
+    // Four at once (what HTTP allows, though no browser does it) are all answered, in order.
+    const get = `GET /index.html HTTP/1.1\r\nHost: ${host}\r\n\r\n`
+    const four = await raw(serve.port, get.repeat(3) + get.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'))
+    expect(four.status).toBe(200)
+    expect(four.body.split('HTTP/1.1 200 OK')).toHaveLength(4)
+    // 20,000 more at once: each used to open its file before the first was answered (15,000 files open for 76,000).
+    const socket = connectTcp(serve.port, '127.0.0.1')
+    socket.on('error', () => undefined)
+    socket.on('data', () => undefined)
+    const closed = new Promise((resolve) => socket.once('close', resolve))
+    let peak = 0
+    let cut = false
+    void closed.then(() => (cut = true))
+    socket.write(get.repeat(20_000))
+    for (let waited = 0; !cut && waited <= 10_000; waited += 100) {
+      peak = Math.max(peak, await fds())
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(cut).toBe(true)
+    expect(peak - fdsBefore).toBeLessThan(20)
+    await stillServing()
   })
 })
