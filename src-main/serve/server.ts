@@ -117,6 +117,14 @@ function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal 
   return null
 }
 
+/**
+ * A value a client sent, as logged: clipped, with any run of 16 hex digits or more replaced. The token (or most of
+ * it) sent where it does not belong, `/ipc&token=…` or `/ipc/…`, must not reach the log.
+ */
+function shown(value: string | undefined): string | null {
+  return clip(value?.replace(/[0-9a-f]{16,}/gi, '[hex]'))
+}
+
 function errorCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : e instanceof Error ? e.name : 'unknown'
@@ -160,7 +168,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
     res.once('close', () => underWay.set(socket, (underWay.get(socket) ?? 1) - 1))
     if (!site) return void res.writeHead(503).end()
     if (!site.hostAllowed(hostOf(req))) {
-      refused({ kind: 'http', status: 403, reason: 'host', host: clip(req.headers.host) })
+      refused({ kind: 'http', status: 403, reason: 'host', host: shown(req.headers.host) })
       return answer(res, site, 403)
     }
     await serveStatic(req, res)
@@ -226,7 +234,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
     try {
       const refusal: Refusal | null = site ? checkUpgrade(req, site, token) : { status: 503, reason: 'starting' }
       if (refusal) {
-        refused({ kind: 'upgrade', ...refusal, host: clip(req.headers.host), origin: clip(req.headers.origin), path: clip(splitTarget(req.url ?? '').path) })
+        refused({ kind: 'upgrade', ...refusal, host: shown(req.headers.host), origin: shown(req.headers.origin), path: shown(splitTarget(req.url ?? '').path) })
         return closeWith(socket, refusal.status, refusal.why)
       }
       if (upgraded.size >= MAX_WEBSOCKETS) {
@@ -273,7 +281,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
         .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
         .catch((e: unknown) => {
           // The dispatcher promises never to throw; should it break that promise, the caller still gets an answer.
-          dropped({ kind: 'dispatch', channel: clip(frame.channel), error: errorCode(e) })
+          dropped({ kind: 'dispatch', channel: shown(frame.channel), error: errorCode(e) })
           reply(ws, { type: 'result', id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: `Unexpected failure in ${clip(frame.channel, 80)}` } } })
         })
         .finally(() => {
