@@ -417,4 +417,45 @@ describe('serve mode under probing', () => {
     expect(written.includes(part), 'the token is in the log').toBe(false)
     expect(written).toContain('[hex]')
   })
+
+  it('closes on invalid UTF-8, bad fragments, unmasked frames and unanswered ping floods; carries fragmented calls', async () => {
+    // ws does all of this with the server's options; a test pins it, should an upgrade of ws or its options change it.
+    const call = JSON.stringify({ type: 'invoke', id: nextId++, channel: 'app:info', input: {} })
+    const fragmented = await serve.connect()
+    const answered = new Promise<string>((resolve) => fragmented.once('message', (d: Buffer) => resolve(d.toString())))
+    fragmented.send(call.slice(0, 10), { fin: false })
+    fragmented.ping()
+    fragmented.send(call.slice(10), { fin: true })
+    expect(JSON.parse(await answered)).toMatchObject({ type: 'result', result: { ok: true } })
+    fragmented.close()
+    const probes: [string, number, (ws: WebSocket) => void][] = [
+      ['invalid UTF-8', 1007, (ws) => ws.send(Buffer.from([0x22, 0xc3, 0x28, 0x22]), { binary: false })],
+      ['fragmented binary', 1003, (ws) => (ws.send(Buffer.from('ab'), { fin: false }), ws.send(Buffer.from('cd')))],
+      ['20,000 fragments', 1008, (ws) => Array.from({ length: 20_000 }, () => ws.send(' ', { fin: false }))],
+      ['unmasked', 1002, (ws) => ws.send(call, { mask: false })],
+    ]
+    for (const [name, code, probe] of probes) {
+      const ws = await serve.connect()
+      const closed = closeCode(ws)
+      probe(ws)
+      expect(await closed, name).toBe(code)
+    }
+    // Pings from a client that never reads the pongs: cut, not answered into memory for ever.
+    const pinger = await serve.connect()
+    const pingerClosed = closeCode(pinger)
+    const socket = (pinger as unknown as { _socket: { pause(): void } })._socket
+    socket.pause()
+    let pings = 0
+    const flood = async (): Promise<void> => {
+      while (pinger.readyState === pinger.OPEN && pings < 1_000_000) {
+        for (let i = 0; i < 1000; i++) pinger.ping(Buffer.alloc(125))
+        pings += 1000
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    await flood()
+    expect(await pingerClosed).toBe(1006)
+    expect(pings).toBeLessThan(1_000_000)
+    await stillServing()
+  })
 })
