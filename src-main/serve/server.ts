@@ -34,6 +34,28 @@ const REQUEST_TIMEOUT_MS = 10_000
 const TIMEOUT_CHECK_MS = 1_000
 
 /**
+ * Sockets open at once that are not (yet) an accepted WebSocket: page loads, where a browser opens at most six, and
+ * upgrades being checked. Each holds a file descriptor and buffers, so a local process opening thousands would run
+ * the process out of both; past this many, a new one is answered 503 and closed. The timeouts above free them.
+ */
+const MAX_REQUEST_SOCKETS = 64
+
+/**
+ * Accepted WebSockets at once: one per open tab. Each may run MAX_CALLS_IN_FLIGHT calls, so without this bound a
+ * client with the token would multiply that bound by the sockets it opens. Together with MAX_REQUEST_SOCKETS it
+ * bounds the sockets open at once.
+ */
+const MAX_WEBSOCKETS = 16
+
+/**
+ * Requests one socket may have under way at once. HTTP lets a client send the next before the last is answered
+ * (pipelining, which no browser does), and Node hands them all over at once: each opens its file, so one socket sending
+ * 76,000 held 15,000 files open and 250 MB. A socket sending more than this many is cut (answers must keep their
+ * order, so the excess cannot be answered apart).
+ */
+const MAX_PIPELINED_REQUESTS = 4
+
+/**
  * Answers and events a socket may have waiting to be sent, in bytes. Two of the largest frames is what a client that
  * reads may have in flight at once; more means it does not read, and everything sent to it would stay in memory
  * (a paused client asking for device pages grew the process by gigabytes). Such a socket is cut: the window fails
@@ -58,15 +80,20 @@ function tokenMatches(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** Path and token of an upgrade request, read without URL parsing: `//` or `//evil:1/` must not be taken for a host. */
-function splitTarget(target: string): { path: string; token: string | null } {
+/**
+ * Path and tokens of an upgrade request, read without URL parsing: `//` or `//evil:1/` must not be taken for a host.
+ * Every `token` parameter is kept (`tok%65n` included): two are refused, not read as the first.
+ */
+function splitTarget(target: string): { path: string; tokens: string[] } {
   const q = target.indexOf('?')
-  return q < 0 ? { path: target, token: null } : { path: target.slice(0, q), token: new URLSearchParams(target.slice(q + 1)).get('token') }
+  return q < 0 ? { path: target, tokens: [] } : { path: target.slice(0, q), tokens: new URLSearchParams(target.slice(q + 1)).getAll('token') }
 }
 
 interface Refusal {
   status: number
   reason: string
+  /** Said in the body when the status alone does not say it. */
+  why?: string
 }
 
 /**
@@ -84,8 +111,18 @@ function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal 
   const target = splitTarget(req.url ?? '')
   if (target.path !== IPC_PATH) return { status: 404, reason: 'path' }
   if (!site.originAllowed(req.headers.origin)) return { status: 403, reason: 'origin' }
-  if (!tokenMatches(target.token, token)) return { status: 401, reason: 'token' }
+  // Ambiguous credentials: a proxy or a log could read another one than this server does.
+  if (target.tokens.length > 1) return { status: 400, reason: 'tokens', why: 'more than one token' }
+  if (!tokenMatches(target.tokens[0] ?? null, token)) return { status: 401, reason: 'token' }
   return null
+}
+
+/**
+ * A value a client sent, as logged: clipped, with any run of 16 hex digits or more replaced. The token (or most of
+ * it) sent where it does not belong, `/ipc&token=…` or `/ipc/…`, must not reach the log.
+ */
+function shown(value: string | undefined): string | null {
+  return clip(value?.replace(/[0-9a-f]{16,}/gi, '[hex]'))
 }
 
 function errorCode(e: unknown): string {
@@ -107,6 +144,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   let site: Site | null = null
   const refused = rateLimitedWarning(core.logger, 'serve: refused a connection')
   const dropped = rateLimitedWarning(core.logger, 'serve: an error on a connection')
+  const crowded = rateLimitedWarning(core.logger, 'serve: too many connections, refused one')
 
   const serveStatic = staticHandler({
     root: rendererDir,
@@ -114,10 +152,23 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
     fail: (res, status, extra) => answer(res, site!, status, extra),
   })
 
+  /** Requests each socket has under way (see MAX_PIPELINED_REQUESTS). */
+  const underWay = new WeakMap<Duplex, number>()
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const socket = req.socket
+    // Answered 503 when it connected, or cut: what it sent since is not read.
+    if (crowdedOut.has(socket) || socket.destroyed) return void res.destroy()
+    const count = (underWay.get(socket) ?? 0) + 1
+    if (count > MAX_PIPELINED_REQUESTS) {
+      refused({ kind: 'http', reason: 'pipelined', limit: MAX_PIPELINED_REQUESTS })
+      return void socket.destroy()
+    }
+    underWay.set(socket, count)
+    res.once('close', () => underWay.set(socket, (underWay.get(socket) ?? 1) - 1))
     if (!site) return void res.writeHead(503).end()
     if (!site.hostAllowed(hostOf(req))) {
-      refused({ kind: 'http', status: 403, reason: 'host', host: clip(req.headers.host) })
+      refused({ kind: 'http', status: 403, reason: 'host', host: shown(req.headers.host) })
       return answer(res, site, 403)
     }
     await serveStatic(req, res)
@@ -145,26 +196,52 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   })
 
   /** Answers on a raw socket and closes it: nothing after a refusal is read. */
-  function closeWith(socket: Duplex, status: number): void {
-    socket.end(rawAnswer(status, site?.headers ?? {}), () => socket.destroy())
+  function closeWith(socket: Duplex, status: number, why?: string, extra: Record<string, string> = {}): void {
+    socket.end(rawAnswer(status, { ...site?.headers, ...extra }, why), () => socket.destroy())
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
-  const sockets = new Set<Socket>()
+  /** Every socket open, to close them all at the end; those carrying an accepted WebSocket are also in `upgraded`. */
+  const sockets = new Set<Duplex>()
+  const upgraded = new Set<Duplex>()
+  /** Sockets answered 503 when they connected: the HTTP parser is already on them, so what they send is dropped. */
+  const crowdedOut = new WeakSet<Duplex>()
   server.on('connection', (s: Socket) => {
+    if (sockets.size - upgraded.size >= MAX_REQUEST_SOCKETS) {
+      crowdedOut.add(s)
+      crowded({ kind: 'http', limit: MAX_REQUEST_SOCKETS })
+      return closeWith(s, 503, 'too many connections')
+    }
     sockets.add(s)
-    s.on('close', () => sockets.delete(s))
+    s.on('close', () => {
+      sockets.delete(s)
+      upgraded.delete(s)
+    })
+  })
+
+  // CONNECT (a proxy tunnel) hands the socket over like an upgrade; without this, Node closes it without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', (e) => dropped({ kind: 'connect', error: errorCode(e) }))
+    if (crowdedOut.has(socket)) return void socket.destroy()
+    refused({ kind: 'http', status: 405, reason: 'connect' })
+    closeWith(socket, 405, undefined, { allow: 'GET, HEAD' })
   })
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // From here the socket is ours, not the HTTP server's: it needs its own error listener.
     socket.on('error', (e) => dropped({ kind: 'upgrade', error: errorCode(e) }))
+    if (crowdedOut.has(socket)) return void socket.destroy()
     try {
-      const refusal = site ? checkUpgrade(req, site, token) : { status: 503, reason: 'starting' }
+      const refusal: Refusal | null = site ? checkUpgrade(req, site, token) : { status: 503, reason: 'starting' }
       if (refusal) {
-        refused({ kind: 'upgrade', ...refusal, host: clip(req.headers.host), origin: clip(req.headers.origin), path: clip(splitTarget(req.url ?? '').path) })
-        return closeWith(socket, refusal.status)
+        refused({ kind: 'upgrade', ...refusal, host: shown(req.headers.host), origin: shown(req.headers.origin), path: shown(splitTarget(req.url ?? '').path) })
+        return closeWith(socket, refusal.status, refusal.why)
       }
+      if (upgraded.size >= MAX_WEBSOCKETS) {
+        crowded({ kind: 'upgrade', limit: MAX_WEBSOCKETS })
+        return closeWith(socket, 503, 'too many WebSockets')
+      }
+      upgraded.add(socket)
       wss.handleUpgrade(req, socket, head, attach)
     } catch (e) {
       dropped({ kind: 'upgrade', error: errorCode(e) })
@@ -204,7 +281,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
         .then((result) => reply(ws, { type: 'result', id: frame.id, result }))
         .catch((e: unknown) => {
           // The dispatcher promises never to throw; should it break that promise, the caller still gets an answer.
-          dropped({ kind: 'dispatch', channel: clip(frame.channel), error: errorCode(e) })
+          dropped({ kind: 'dispatch', channel: shown(frame.channel), error: errorCode(e) })
           reply(ws, { type: 'result', id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: `Unexpected failure in ${clip(frame.channel, 80)}` } } })
         })
         .finally(() => {
@@ -256,6 +333,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       })
       refused.flush()
       dropped.flush()
+      crowded.flush()
     },
   }
 }

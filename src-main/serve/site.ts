@@ -58,9 +58,12 @@ export function siteFor(port: number): Site {
   }
 }
 
-/** The body and headers of an answer without a file: the status and its reason phrase, with the site's headers. */
-function refusal(status: number, headers: Readonly<Record<string, string>>): { body: string; headers: Record<string, string> } {
-  const body = `${status} ${STATUS_CODES[status] ?? ''}\n`
+/**
+ * The body and headers of an answer without a file: the status and its reason phrase, then why when the phrase alone
+ * does not say it (a 503 for too many connections), with the site's headers.
+ */
+function refusal(status: number, headers: Readonly<Record<string, string>>, why?: string): { body: string; headers: Record<string, string> } {
+  const body = `${status} ${STATUS_CODES[status] ?? ''}${why ? `: ${why}` : ''}\n`
   return {
     body,
     headers: {
@@ -83,8 +86,8 @@ export function answer(res: ServerResponse, site: Site, status: number, extra: R
  * The same answer written by hand on a raw socket (a refused WebSocket upgrade, a request Node could not parse),
  * body included: a client sees why it was refused, not an empty 401.
  */
-export function rawAnswer(status: number, siteHeaders: Readonly<Record<string, string>>): string {
-  const { body, headers } = refusal(status, siteHeaders)
+export function rawAnswer(status: number, siteHeaders: Readonly<Record<string, string>>, why?: string): string {
+  const { body, headers } = refusal(status, siteHeaders, why)
   const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close']
   return `${lines.join('\r\n')}\r\n\r\n${body}`
 }

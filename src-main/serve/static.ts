@@ -71,6 +71,8 @@ export function staticHandler({ root, headers, fail }: StaticOptions) {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': String(info.size),
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        // A Range header is ignored (HTTP allows it): every answer is the whole file, and this says so.
+        'accept-ranges': 'none',
       })
       if (req.method === 'HEAD') {
         await handle.close()
