@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { EXPORT_FORMATS } from '../../src-shared/models/device-query'
 import { EXPORT_EXTENSIONS, exportFormatFor, type ExportFormat } from '../../src-shared/models/export-format'
 import { cannotWrite } from './file-problems'
-import type { ProgressOutput } from './open-progress'
+import { LINE_EVERY_MS, type ProgressOutput } from './open-progress'
 import { countOf, countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
 
@@ -29,9 +29,6 @@ export function exportFormatOf(file: string, given: string | undefined): ExportF
     EXIT.usage,
   )
 }
-
-/** Without a terminal (a log, a pipe), a line this often. */
-const LINE_EVERY_MS = 5000
 
 /** Runs `fn` every `ms` until the returned function is called; never keeps the process alive by itself. */
 export type Every = (ms: number, fn: () => void) => () => void

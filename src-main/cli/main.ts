@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander'
+import { CommanderError, type Command } from 'commander'
 import pkg from '../../package.json'
 import { registerBridge } from './commands/bridge'
 import { registerDevices } from './commands/devices'
@@ -22,7 +22,7 @@ import { redactUrlsIn } from '../core/common/redact-url'
 import { restrictNewFiles } from '../core/common/private-fs'
 import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
 import { fieldNamesOf, refusalText } from './refusal'
-import { sayUsageErrorsInOneLine } from './usage-errors'
+import { FieldlineCommand, sayUsageErrorsInOneLine } from './usage-errors'
 
 restrictNewFiles()
 
@@ -32,7 +32,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e
 })
 
-const program = new Command()
+const program = new FieldlineCommand()
 program
   .name('fieldline')
   .description('Fieldline: the IoT field operator console, from the command line')

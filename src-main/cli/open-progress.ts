@@ -8,8 +8,11 @@ export interface ProgressOutput {
 
 /** A fast open says nothing; one that takes longer than this says how far it has got. */
 const QUIET_MS = 1000
-/** Without a terminal (a log file, a pipe), one line at most this often instead of a line rewritten in place. */
-const LINE_EVERY_MS = 5000
+/**
+ * Without a terminal (a log file, a pipe), a progress line this often instead of a line rewritten in place: opening
+ * the workspace, exporting and importing alike, so one log reads at one pace.
+ */
+export const LINE_EVERY_MS = 5000
 
 /**
  * Reports on stderr how far opening the workspace has got, once it takes more than a moment: the first open of a

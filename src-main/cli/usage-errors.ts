@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { Command, type HelpContext } from 'commander'
 
 /** `fieldline devices import`: the words an operator types to reach a command. */
 function pathOf(command: Command): string {
@@ -26,4 +26,33 @@ export function usageLine(command: Command, message: string): string {
 export function sayUsageErrorsInOneLine(command: Command): void {
   command.configureOutput({ outputError: (message, write) => write(usageLine(command, message)) })
   for (const sub of command.commands) sayUsageErrorsInOneLine(sub)
+}
+
+/**
+ * The `fieldline` command tree. A group typed without its command (`fieldline devices`, `fieldline` alone) is a usage
+ * error like any other, said in one line that lists the group's commands, with exit 2: commander printed the whole help
+ * on stderr instead, unlike every other usage error. git also refuses a bare group (`git worktree`: usage, exit 129)
+ * rather than succeed as kubectl does, so that a script whose command came out empty fails. `--help` still prints the
+ * help, on stdout, with exit 0.
+ */
+export class FieldlineCommand extends Command {
+  override createCommand(name?: string): FieldlineCommand {
+    return new FieldlineCommand(name)
+  }
+
+  // Commander's own answer to a group typed alone is `help({ error: true })` with nothing after the group's name.
+  override help(context?: HelpContext): never
+  override help(cb: (str: string) => string): never
+  override help(context?: HelpContext | ((str: string) => string)): never {
+    if (typeof context === 'object' && context.error === true && this.commands.length > 0 && this.args.length === 0) {
+      const names = this.createHelp()
+        .visibleCommands(this)
+        .map((c) => c.name())
+        .filter((n) => n !== 'help')
+      const after = pathOf(this).split(' ').slice(1).join(' ')
+      this.error(`missing command${after ? ` after '${after}'` : ''}: ${names.join(', ')}`, { code: 'fieldline.missingCommand' })
+    }
+    // Whichever of the two forms it was called with (TypeScript picks an overload per call).
+    return typeof context === 'function' ? super.help(context) : super.help(context)
+  }
 }

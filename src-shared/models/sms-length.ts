@@ -51,11 +51,14 @@ export function sentSmsLength(text: string, asked: SmsDataCoding | undefined): S
   return { dataCoding: null, length: [...text].length, max: SMS_UNCODED_MAX, uncarried: null }
 }
 
-/** Why a text cannot be sent in its coding, as a translation key and its values; null when it can. */
-export type SmsRefusal = { key: 'sim.smsCharacter'; params: { character: string; coding: string } } | { key: 'sim.smsTooLong'; params: { length: number; max: number } }
+/**
+ * Why a text cannot be sent, as a translation key and its values; null when it can. Too long is said apart for a text
+ * sent without a dataCoding: its limit is §1.10's 320, not a coding's, so "for its coding" would be untrue there.
+ */
+export type SmsRefusal = { key: 'sim.smsCharacter'; params: { character: string; coding: string } } | { key: 'sim.smsTooLong' | 'sim.smsTooLongUncoded'; params: { length: number; max: number } }
 
 export function smsRefusal(measured: SmsLength): SmsRefusal | null {
   if (measured.uncarried !== null) return { key: 'sim.smsCharacter', params: { character: measured.uncarried, coding: String(measured.dataCoding) } }
-  if (measured.length > measured.max) return { key: 'sim.smsTooLong', params: { length: measured.length, max: measured.max } }
+  if (measured.length > measured.max) return { key: measured.dataCoding === null ? 'sim.smsTooLongUncoded' : 'sim.smsTooLong', params: { length: measured.length, max: measured.max } }
   return null
 }

@@ -1,7 +1,7 @@
 /**
  * Abandoning a draft job, by keyboard, in English and in French: while the core works on it (a cold trial waited
- * seconds on a draft of 75,300 rows with nothing said), the dialog's confirm button is busy and says so, and a status
- * line tells a screen reader; then the page shows the job cancelled. The core's answer is held here until the page has
+ * seconds on a draft of 75,300 rows with nothing said), the dialog's confirm button is busy and says so, a status
+ * line tells a screen reader and the job's state says it is being abandoned; then the page shows the job cancelled. The core's answer is held here until the page has
  * been looked at, so nothing depends on how fast the core is (the core's side is test/integration/sim-job-cancel-draft).
  */
 import { useControlCenterPeer } from './control-center-world'
@@ -44,7 +44,8 @@ for (const language of LANGUAGES) {
     await expect(question.getByRole('button', { name: t('jobs.ui.cancelConfirm') })).toBeFocused()
     await page.keyboard.press('Enter')
 
-    // Under way: the focused button says it and is busy, the status line is read out, the job is still a draft.
+    // Under way: the focused button says it and is busy, the status line is read out, and the page's state says it
+    // rather than "Draft" (the job is not a draft any more to the operator who confirmed).
     await expect.poll(() => held.length).toBe(1)
     const busy = question.getByRole('button', { name: t('jobs.ui.cancelling') })
     await expect(busy).toBeFocused()
@@ -52,6 +53,7 @@ for (const language of LANGUAGES) {
     await expect(busy).toHaveAttribute('aria-disabled', 'true')
     await expect(question.getByTestId('cancel-progress')).toHaveText(t('jobs.ui.cancelling'))
     await expect(question.getByTestId('cancel-progress')).toHaveAttribute('role', 'status')
+    await expect(state).toHaveText(t('jobs.ui.stateCancelling'))
     // Escape does not close a question whose answer is on its way.
     await page.keyboard.press('Escape')
     await expect(question).toBeVisible()

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli-process'
 import { tempDir } from '../helpers/core'
 
 const cli = fileURLToPath(new URL('../../src-main/cli/main.ts', import.meta.url))
@@ -31,9 +32,25 @@ describe('fieldline usage errors', () => {
     [['job', 'status', '--frobnicate'], "fieldline: unknown option '--frobnicate' (see `fieldline job status --help`)\n"],
     [['historian', 'history', 'meter', 'm-1', '--to', '2026-01-02T00:00:00Z'], "fieldline: required option '--from <iso>' not specified (see `fieldline historian history --help`)\n"],
     [['devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
+    [['devices', 'lsit'], "fieldline: unknown command 'lsit' (Did you mean list?) (see `fieldline devices --help`)\n"],
+    // A group without its command lists its commands (commander printed the whole help on stderr).
+    [['devices'], "fieldline: missing command after 'devices': list, count, export, add, remove, import, locate, follow-locations, config (see `fieldline devices --help`)\n"],
+    [['devices', 'config'], "fieldline: missing command after 'devices config': get, set (see `fieldline devices config --help`)\n"],
+    [['sim', '--profile', 'lab'], "fieldline: missing command after 'sim': show, usage, status, plan, plans, sms, search (see `fieldline sim --help`)\n"],
   ])('fieldline %j says one line and exits 2', (args, line) => {
     expect(run(args)).toEqual({ code: 2, out: '', err: line })
   })
+
+  it('says every group typed alone, and fieldline alone, in one line that lists its commands, with exit 2', async () => {
+    const groups = ['', 'sim', 'orange', 'sims', 'alerts', 'dm', 'bridge', 'historian', 'mail', 'team', 'ledger', 'job', 'sync', 'trash']
+    // Side by side: each is a process of its own.
+    const runs = await Promise.all(groups.map((group) => runCli(join(dir, 'data'), group ? group.split(' ') : [])))
+    for (const [i, group] of groups.entries()) {
+      const r = runs[i]!
+      expect(r, group).toMatchObject({ code: 2, out: '' })
+      expect(r.err, group).toMatch(new RegExp(`^fieldline: missing command${group ? ` after '${group}'` : ''}: [a-z-]+(, [a-z-]+)* \\(see \`fieldline ${group ? `${group} ` : ''}--help\`\\)\n$`))
+    }
+  }, 180_000)
 
   it('still prints the help when asked, on stdout, with exit 0', () => {
     const r = run(['devices', 'import', '--help'])

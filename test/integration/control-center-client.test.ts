@@ -122,7 +122,7 @@ describe('pure helpers', () => {
     expect(() => checkSms('a'.repeat(max), options)).not.toThrow()
     const e = thrown(() => checkSms('a'.repeat(max + 1), options))
     expect(e.code).toBe('VALIDATION')
-    expect(e.details?.ref).toEqual({ key: 'sim.smsTooLong', params: { length: max + 1, max } })
+    expect(e.details?.ref).toEqual({ key: 'dataCoding' in options ? 'sim.smsTooLong' : 'sim.smsTooLongUncoded', params: { length: max + 1, max } })
   })
 
   it('counts decoded octets for BASE64 and refuses invalid BASE64 or an empty text', () => {

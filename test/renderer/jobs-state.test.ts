@@ -180,6 +180,25 @@ describe('a job page', () => {
     stop()
   })
 
+  it('says the abandon under way until the core answers, even when the check it stops ends first', async () => {
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))
+    await settle()
+    expect(view.cancelling).toBe(false)
+    const checking = view.preflight(true)
+    const cancelling = view.cancel()
+    expect(view.cancelling).toBe(true)
+    fake.answer('jobs:preflight', refused('CONFLICT', 'Job jabc123 is cancelled: it cannot be checked now'))
+    await checking
+    expect(view.job?.state).toBe('draft')
+    expect(view.cancelling).toBe(true)
+    fake.answer('jobs:cancel', ok(job({ state: 'cancelled' })))
+    await cancelling
+    expect(view.cancelling).toBe(false)
+    expect(view.job?.state).toBe('cancelled')
+    stop()
+  })
+
   it('abandoned while it is checked: the check’s refusal is no error to show, and its last count starts no other check', async () => {
     const { view, stop } = openView()
     fake.answer('jobs:status', ok({ ...progress({ state: 'draft' }), job: job({ state: 'draft' }) }))

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { importProgress, progressLine, type Every } from '../../src-main/cli/export-progress'
+import { LINE_EVERY_MS, openProgressReporter } from '../../src-main/cli/open-progress'
 
 /** A clock moved by hand and a timer fired by hand: no test waits on real time. */
 function fakeTime() {
@@ -61,6 +62,18 @@ describe('the CLI’s progress in a log', () => {
       time.pass(1000)
     }
     expect(lines).toEqual(['step 0 (0 s)\n', 'step 4 (5 s)\n', 'step 9 (10 s)\n'])
+  })
+
+  it('writes at the pace the opening of the workspace writes its lines, one setting for both', () => {
+    const time = fakeTime()
+    const line = progressLine(log().out, time.now, time.every)
+    line('step', false)
+    expect(time.timers.map((t) => t.ms)).toEqual([LINE_EVERY_MS])
+    // The opening's lines, into the same log: one at 1 s, the next not before LINE_EVERY_MS later.
+    const opened: string[] = []
+    const report = openProgressReporter({ isTTY: false, write: (t: string) => void opened.push(t) })
+    for (const elapsedMs of [1000, 1000 + LINE_EVERY_MS - 1, 1000 + LINE_EVERY_MS]) report({ devices: 1, elapsedMs, done: false, building: false, changes: 0 })
+    expect(opened).toHaveLength(2)
   })
 
   it('stops when the work fails, without a last line', () => {

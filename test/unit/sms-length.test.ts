@@ -59,18 +59,34 @@ describe('SMS coding and length', () => {
     const row = await preflight(text, dataCoding)
     if (refusal === null) {
       expect(row).toMatchObject({ state: 'pending', issues: [] })
-    } else if (refusal.key === 'sim.smsTooLong') {
-      expect(row).toMatchObject({ state: 'skipped', issues: [{ code: 'smsTooLong', detail: `${refusal.params.length}/${refusal.params.max}` }] })
-    } else {
+    } else if (refusal.key === 'sim.smsCharacter') {
       expect(row).toMatchObject({ state: 'skipped', issues: [{ code: 'smsCharacter', detail: refusal.params.character }] })
+    } else {
+      expect(row).toMatchObject({ state: 'skipped', issues: [{ code: 'smsTooLong', detail: `${refusal.params.length}/${refusal.params.max}` }] })
     }
   })
 
   it('sends an SMS without a chosen coding as the carrier takes it: up to 320 characters, whatever they are', () => {
     expect(sentSmsLength('🙂'.repeat(320), undefined)).toEqual({ dataCoding: null, length: 320, max: 320, uncarried: null })
     expect(coreRefusal('€'.repeat(320))).toBeNull()
-    expect(coreRefusal('a'.repeat(321))).toEqual({ key: 'sim.smsTooLong', params: { length: 321, max: 320 } })
+    // Refused for its length alone, not "for its coding": none was chosen (the panel and the core say the same).
+    const uncoded = { key: 'sim.smsTooLongUncoded', params: { length: 321, max: 320 } }
+    expect(smsRefusal(sentSmsLength('a'.repeat(321), undefined))).toEqual(uncoded)
+    expect(coreRefusal('a'.repeat(321))).toEqual(uncoded)
     expect(sentSmsLength('wake up', 0)).toEqual(smsLength('wake up', 0))
+  })
+
+  it('says in the CLI why a text is too long: for its chosen coding, or without one', () => {
+    const message = (text: string, dataCoding?: SmsDataCoding) => {
+      try {
+        checkSms(text, dataCoding === undefined ? {} : { dataCoding })
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e)
+      }
+      return null
+    }
+    expect(message('a'.repeat(321))).toBe('The SMS is too long: 321, at most 320 without a data coding (the carrier sends it in up to two parts). Nothing was sent.')
+    expect(message('a'.repeat(71), 8)).toBe('The SMS is too long for its data coding: 71, at most 70. Nothing was sent.')
   })
 
   it('sends a bulk SMS in the coding it was measured in', async () => {

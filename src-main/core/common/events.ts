@@ -50,3 +50,27 @@ export function throttled<E extends EventName>(bus: EventBus, event: E, interval
     },
   }
 }
+
+/**
+ * `throttled` apart for each key (a carrier account): payloads of different keys never replace one another, so every
+ * key's latest payload is pushed (one shared throttle let a busy account's progress hide another's). `flush(key)`
+ * sends that key's pending payload at once and forgets the key.
+ */
+export function throttledBy<E extends EventName>(bus: EventBus, event: E, keyOf: (payload: EventPayload<E>) => string, intervalMs = 100) {
+  const byKey = new Map<string, ReturnType<typeof throttled<E>>>()
+  return {
+    push(payload: EventPayload<E>) {
+      const key = keyOf(payload)
+      let throttle = byKey.get(key)
+      if (!throttle) {
+        throttle = throttled(bus, event, intervalMs)
+        byKey.set(key, throttle)
+      }
+      throttle.push(payload)
+    },
+    flush(key: string) {
+      byKey.get(key)?.flush()
+      byKey.delete(key)
+    },
+  }
+}

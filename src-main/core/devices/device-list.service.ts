@@ -8,6 +8,7 @@ import type { DeviceIndex } from './listing/device-index'
 import { toDeviceRow, type IndexedRow } from './listing/device-row'
 import { docIdOfNat } from './listing/keys'
 import { DeviceQueries } from './listing/query'
+import { SelectionTotals } from './listing/selection-totals'
 
 export interface DeviceListDeps {
   index: DeviceIndex
@@ -32,6 +33,8 @@ export function createDeviceListService({ index, db, logger, exports }: DeviceLi
   }
 
   const queries = () => new DeviceQueries(index.db, index.cells)
+  // One for the workspace: the list's estimated totals stay put while the operator changes the sort.
+  const totals = new SelectionTotals(() => index.seq)
 
   /** Metadata fields of the devices, as text, read from the documents (the index does not hold metadata). */
   async function metadataOf(nats: string[], fields: readonly string[]): Promise<Map<string, Record<string, string>>> {
@@ -94,7 +97,7 @@ export function createDeviceListService({ index, db, logger, exports }: DeviceLi
     async query(input: ParsedInput<'devices:query'>): Promise<Output<'devices:query'>> {
       await current()
       return index.read(async () => {
-        const page = await queries().page(input.query, input.offset, input.limit)
+        const page = await queries().page(input.query, input.offset, input.limit, totals)
         return { total: page.total, totalExact: page.totalExact, items: await deviceRows(page.rows, input.metadataFields) }
       })
     },

@@ -6,7 +6,7 @@ import type { CarrierClients } from '../carriers/carrier-clients'
 import type { ControlCenterClient } from '../carriers/control-center/control-center.client'
 import type { CallContext } from '../common/call-context'
 import { AppError, toErrorInfo } from '../common/errors'
-import { throttled, type EventBus } from '../common/events'
+import { throttledBy, type EventBus } from '../common/events'
 import type { ExportJobs, ExportPart } from '../common/export-jobs'
 import { serialiser } from '../common/serial'
 import { checkConfigValue } from '../devices/extension-config'
@@ -54,7 +54,9 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
   const { db, bus, profiles, clients, index, logger } = deps
   const now = deps.now ?? (() => new Date())
   const running = new Map<string, Promise<SyncResult>>()
-  const progress = throttled(bus, 'sims:progress')
+  // Several accounts may sync at once (each started from the SIM page, in one window or several): each one's progress
+  // is throttled apart, so that none hides another's.
+  const progress = throttledBy(bus, 'sims:progress', (p) => p.account)
   // Rows are rebuilt from the workspace only when it changed since the last query (its update sequence): paging and
   // re-sorting a large inventory then costs no read.
   let snapshot: { seq: number | string; rows: Promise<SimRow[]> } | null = null
@@ -169,9 +171,9 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     }
   }
 
-  /** The last word of a run: what the throttle still holds goes first, so nothing arrives after "done". */
+  /** The last word of a run: what the throttle still holds for its account goes first, so nothing arrives after "done". */
   function done(p: SyncProgress): void {
-    progress.flush()
+    progress.flush(p.account)
     bus.emit('sims:progress', p)
   }
 

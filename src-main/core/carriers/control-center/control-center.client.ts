@@ -571,9 +571,8 @@ function checkCycleDate(date: string): void {
 
 /**
  * §1.10 and §1.13 limits, checked before sending or queuing so the operator sees them at once. LITERAL text is measured
- * and refused as the panel and a bulk job's pre-flight do (sms-length.ts), in the coding asked for, else in the one
- * the text needs: a text that fits it fits the carrier's own choice too (§1.10's 320 is not used). BASE64 counts the
- * decoded octets.
+ * and refused as the panel does (sms-length.ts): in the coding asked for, else as sent without one, up to §1.10's 320.
+ * BASE64 counts the decoded octets.
  */
 export function checkSms(text: string, options: SmsOptions): void {
   if (text === '') throw AppError.withRef('VALIDATION', 'The SMS text is empty', { key: 'sim.smsEmpty' })
@@ -588,7 +587,7 @@ export function checkSms(text: string, options: SmsOptions): void {
     let length = Buffer.from(text, 'base64').length
     if (options.dataCoding === 8) length /= 2
     const max = options.dataCoding === undefined ? SMS_UNCODED_MAX : SMS_MAX_LENGTH[options.dataCoding]
-    if (length > max) throw smsTooLong(length, max)
+    if (length > max) throw smsTooLong(length, max, options.dataCoding === undefined)
     return
   }
   const refusal = smsRefusal(sentSmsLength(text, options.dataCoding))
@@ -596,11 +595,18 @@ export function checkSms(text: string, options: SmsOptions): void {
     const { character, coding } = refusal.params
     throw AppError.withRef('VALIDATION', `“${character}” cannot be sent with data coding ${coding}: choose UCS-2 (8), or no data coding, to send it. Nothing was sent.`, refusal)
   }
-  if (refusal) throw smsTooLong(refusal.params.length, refusal.params.max)
+  if (refusal) throw smsTooLong(refusal.params.length, refusal.params.max, refusal.key === 'sim.smsTooLongUncoded')
 }
 
-function smsTooLong(length: number, max: number): AppError {
-  return AppError.withRef('VALIDATION', `The SMS is too long: ${length} counted in its coding, at most ${max}`, { key: 'sim.smsTooLong', params: { length, max } })
+function smsTooLong(length: number, max: number, uncoded: boolean): AppError {
+  const params = { length, max }
+  if (uncoded) {
+    return AppError.withRef('VALIDATION', `The SMS is too long: ${length}, at most ${max} without a data coding (the carrier sends it in up to two parts). Nothing was sent.`, {
+      key: 'sim.smsTooLongUncoded',
+      params,
+    })
+  }
+  return AppError.withRef('VALIDATION', `The SMS is too long for its data coding: ${length}, at most ${max}. Nothing was sent.`, { key: 'sim.smsTooLong', params })
 }
 
 function smsUnknownOutcome(host: string, reason: string, carrierCode: string | null = null, carrierMessage: string | null = null): AppError {

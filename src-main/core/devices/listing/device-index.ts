@@ -31,6 +31,8 @@ import { CHECKPOINT_KEY, eachEntry, entriesOf, natKey, parseStoredRow, rowKey, S
 export interface DeviceIndex {
   readonly db: IndexDb
   readonly cells: Cells
+  /** The workspace sequence the index has applied: an answer read from the index holds while it stays the same. */
+  readonly seq: number
   /** Runs a read of the index while no batch is being applied. */
   read<T>(work: () => Promise<T>): Promise<T>
   /** Applies every change written to the workspace so far (called before each query: it reads its own writes). */
@@ -309,6 +311,9 @@ export async function openDeviceIndex(options: OpenDeviceIndexOptions): Promise<
     db,
     get cells() {
       return cells
+    },
+    get seq() {
+      return seq
     },
     read: (work) => lock.read(work),
     sync() {

@@ -28,6 +28,7 @@ import {
   idWordPrefix,
   type SortedColumn,
 } from './keys'
+import type { SelectionTotals } from './selection-totals'
 import { concatStreams, emptyStream, lazyStream, listStream, mergeStreams, rangeStream, type Entry, type Stream } from './streams'
 import { beginsAny, naturalKey, naturalPrefixes, searchTerms } from './text'
 
@@ -757,10 +758,13 @@ export class DeviceQueries {
 
   // ---- answers ---------------------------------------------------------------------------------------------------
 
-  async page(query: DeviceQuery, offset: number, limit: number): Promise<Page> {
+  /** `totals`: what earlier pages of the same selection, in any order, found its total to be (selection-totals.ts). */
+  async page(query: DeviceQuery, offset: number, limit: number, totals?: SelectionTotals): Promise<Page> {
     const plan = await this.#plan(query, offset + limit)
+    const selection = this.#selectionKey(query)
     if (plan.kind === 'list') {
       const slice = await this.withRows(plan.entries.slice(offset, offset + limit))
+      totals?.set(selection, { total: plan.total, exact: true })
       return { total: plan.total, totalExact: true, rows: slice.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
     }
     const { stream, skipped } = plan.open(offset)
@@ -789,9 +793,26 @@ export class DeviceQueries {
       await stream.close()
     }
     const rows = await this.withRows(kept)
-    const exact = plan.total !== null || exhausted
-    const total = plan.total ?? (exhausted ? matched : Math.max(plan.estimate(), matched + 1))
-    return { total, totalExact: exact, rows: rows.map((e) => ({ nat: e.nat, row: rowOf(e) })) }
+    const out = (total: number, totalExact: boolean): Page => ({ total, totalExact, rows: rows.map((e) => ({ nat: e.nat, row: rowOf(e) })) })
+    if (plan.total !== null || exhausted) {
+      const total = plan.total ?? matched
+      totals?.set(selection, { total, exact: true })
+      return out(total, true)
+    }
+    // An estimate, sampled from the rows this order met first: the one the selection was first given stands, so that
+    // another sort of the same devices does not change it (and an exact total found meanwhile replaces it).
+    const known = totals?.get(selection)
+    if (known?.exact) return out(known.total, true)
+    const estimate = known?.total ?? plan.estimate()
+    totals?.set(selection, { total: estimate, exact: false })
+    return out(Math.max(estimate, matched + 1), false)
+  }
+
+  /** A selection whatever its order: the cells its filters admit and its search's terms (which decide the matches). */
+  #selectionKey(query: DeviceQuery): string {
+    const filter = this.cells.matching(query.filters)
+    const cells = filter === null ? 'all' : [...filter].sort((a, b) => a - b).join(',')
+    return `${cells}|${[...new Set(searchTerms(query.text))].sort().join(' ')}`
   }
 
   /**

@@ -126,6 +126,11 @@ export class JobView {
   etaSeconds = $state<number | null>(null)
   error = $state.raw<ErrorInfo | null>(null)
   busy = $state<Action | null>(null)
+  /**
+   * Whether the operator's abandon is under way: the job's state is said so until the core answers (a large draft
+   * takes seconds), apart from `busy`, which a check stopped by the abandon clears before the abandon's answer.
+   */
+  cancelling = $state(false)
   /** The SIMs the pre-flight under way has read, of those it reads; null when none runs. */
   preflightRead = $state<{ read: number; total: number } | null>(null)
   /** How long the running job has waited for a row to finish, in steps (jobWaitingSeconds); null while rows finish. */
@@ -279,7 +284,8 @@ export class JobView {
   }
 
   cancel(): Promise<Result<Job>> {
-    return this.#act('cancel', () => this.#api.invoke('jobs:cancel', { jobId: this.jobId }))
+    this.cancelling = true
+    return this.#act('cancel', () => this.#api.invoke('jobs:cancel', { jobId: this.jobId })).finally(() => (this.cancelling = false))
   }
 
   /** A new job that sets back what this one changed; the page then shows that one. */
