@@ -103,7 +103,7 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
   await expect(panel.getByText('70 / 320 characters')).toBeVisible()
   // Too long there is said by the 320, not "for its coding": none was chosen.
   await panel.getByLabel('SMS text').fill('a'.repeat(321))
-  await expect(panel.getByText('The SMS is too long: 321 characters, at most 320 without a data coding (the carrier sends it in up to two parts).')).toBeVisible()
+  await expect(panel.getByText('The SMS is too long: 321 characters, at most 320 without a data coding.')).toBeVisible()
   await expect(panel.getByRole('button', { name: 'Send SMS' })).toBeDisabled()
   await panel.getByLabel('SMS text').fill('Hello from Fieldline')
   await expect(panel.getByText('20 / 320 characters')).toBeVisible()

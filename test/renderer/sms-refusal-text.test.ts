@@ -15,8 +15,8 @@ const said = (text: string, coding: 0 | 8 | undefined): string => {
 
 describe('an SMS too long, said', () => {
   it.each([
-    ['en', 'for its coding', 'The SMS is too long: 321 characters, at most 320 without a data coding (the carrier sends it in up to two parts).'],
-    ['fr', 'pour son codage', 'Le SMS est trop long\u00a0: 321\u00a0caractères, 320 au maximum sans codage (l’opérateur l’envoie en deux parties au plus).'],
+    ['en', 'for its coding', 'The SMS is too long: 321 characters, at most 320 without a data coding.'],
+    ['fr', 'pour son codage', 'Le SMS est trop long\u00a0: 321\u00a0caractères, 320 au maximum sans codage.'],
   ])('%s: without a coding, by the 320 characters; with one, for that coding', (language, forItsCoding, uncoded) => {
     locale.set(language)
     expect(said('a'.repeat(321), undefined)).toBe(uncoded)

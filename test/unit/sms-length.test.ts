@@ -85,7 +85,7 @@ describe('SMS coding and length', () => {
       }
       return null
     }
-    expect(message('a'.repeat(321))).toBe('The SMS is too long: 321, at most 320 without a data coding (the carrier sends it in up to two parts). Nothing was sent.')
+    expect(message('a'.repeat(321))).toBe('The SMS is too long: 321, at most 320 without a data coding. Nothing was sent.')
     expect(message('a'.repeat(71), 8)).toBe('The SMS is too long for its data coding: 71, at most 70. Nothing was sent.')
   })
 

@@ -601,7 +601,7 @@ export function checkSms(text: string, options: SmsOptions): void {
 function smsTooLong(length: number, max: number, uncoded: boolean): AppError {
   const params = { length, max }
   if (uncoded) {
-    return AppError.withRef('VALIDATION', `The SMS is too long: ${length}, at most ${max} without a data coding (the carrier sends it in up to two parts). Nothing was sent.`, {
+    return AppError.withRef('VALIDATION', `The SMS is too long: ${length}, at most ${max} without a data coding. Nothing was sent.`, {
       key: 'sim.smsTooLongUncoded',
       params,
     })
