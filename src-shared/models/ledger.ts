@@ -270,6 +270,8 @@ export const forwarderStatusSchema = z.object({
   platformProfile: z.string().nullable(),
   subscribed: z.boolean(),
   counts: z.record(forwardStateSchema, z.number().int()),
+  /** Why the open items wait: the latest try's failure among them (forward-queue.ts `waiting`). */
+  waiting: ledgerFailureSchema.nullable(),
   lastError: errorInfoSchema.nullable(),
 })
 
@@ -324,7 +326,7 @@ export const ledgerChannels = {
 /** Pushed at most once per 100 ms per kind (the queue changes at the forwarding rate). */
 export const ledgerEvents = {
   'ledger:changed': z.object({ what: z.enum(['targets', 'routes']) }),
-  'ledger:queueChanged': z.object({ counts: z.record(forwardStateSchema, z.number().int()) }),
+  'ledger:queueChanged': z.object({ counts: z.record(forwardStateSchema, z.number().int()), waiting: ledgerFailureSchema.nullable() }),
   'ledger:block': z.object({ targetId: z.string(), block: blockSummarySchema }),
   'ledger:forwarder': forwarderStatusSchema,
 } as const

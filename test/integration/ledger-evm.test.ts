@@ -248,6 +248,8 @@ describe('forwarding', () => {
     try {
       await c.call('ledger:submit', { routeId, sample: sample('DOWN-1'), eventKey: 'down-1' })
       await expect.poll(async () => (await c.call('ledger:queue', { limit: 5 })).items[0]?.lastError?.code, POLL).toBe('NETWORK')
+      // The forwarder's status says why its pending event waits (the card shows it beside the counts).
+      expect(await c.call('ledger:status', {})).toMatchObject({ counts: { pending: 1 }, waiting: { code: 'NETWORK' } })
       // Its height is not known then, rather than 0.
       expect(await c.call('ledger:head', { targetId })).toMatchObject({ healthy: false, height: null })
     } finally {
@@ -255,6 +257,7 @@ describe('forwarding', () => {
     }
     await committed(c, 1)
     expect((await totalUpdates()) - before).toBe(1n)
+    expect(await c.call('ledger:status', {})).toMatchObject({ waiting: null })
   })
 })
 

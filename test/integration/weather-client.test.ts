@@ -136,7 +136,7 @@ describe('weather clients against the weather peer', () => {
 
     it('maps 429 (after its one retry) to RATE_LIMITED, and 503 to CARRIER unavailable', async () => {
       peer.faults.set({ kind: 'status', status: 429, path: '/v3/wx/observations/current' })
-      expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'RATE_LIMITED', details: { ref: { key: 'weather.rateLimited' } } })
+      expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'RATE_LIMITED', details: { ref: { key: 'weather.rateLimitedSaid', params: { said: 'Too many requests.' } } } })
       peer.faults.clear()
       peer.faults.set({ kind: 'status', status: 503, path: '/v3/wx/forecast/daily/5day' })
       expect(await rejection(twc().read(SITES.gale, EN))).toMatchObject({ code: 'CARRIER', details: { ref: { key: 'weather.unavailable' } } })
@@ -234,7 +234,14 @@ describe('weather clients against the weather peer', () => {
       try {
         const c = track(createOpenMeteoClient({ baseUrl: limited.url, provider: 'open-meteo', now }))
         await c.read(SITES.gale, EN)
-        expect(await rejection(c.read(SITES.gale, EN))).toMatchObject({ code: 'RATE_LIMITED', details: { carrierMessage: expect.stringContaining('Daily API request limit') } })
+        // Its own words say when to try again (tomorrow, for the daily limit): the message carries them, as the CLI's does.
+        expect(await rejection(c.read(SITES.gale, EN))).toMatchObject({
+          code: 'RATE_LIMITED',
+          details: {
+            ref: { key: 'weather.rateLimitedSaid', params: { service: 'Open-Meteo', said: expect.stringContaining('Please try again tomorrow') } },
+            carrierMessage: expect.stringContaining('Daily API request limit'),
+          },
+        })
       } finally {
         await limited.close()
       }

@@ -165,7 +165,7 @@ describe('weather through the core', () => {
     expect(offline).toMatchObject({ fromCache: true, offline: { code: 'NETWORK' }, reading: { observedAt: fresh.reading.observedAt, fetchedAt: fresh.reading.fetchedAt } })
     peer.faults.clear()
     peer.faults.set({ kind: 'status', status: 429 })
-    expect(await core.call('weather:get', { ...pump, refresh: true })).toMatchObject({ fromCache: true, offline: { code: 'RATE_LIMITED', details: { ref: { key: 'weather.rateLimited' } } } })
+    expect(await core.call('weather:get', { ...pump, refresh: true })).toMatchObject({ fromCache: true, offline: { code: 'RATE_LIMITED', details: { ref: { key: 'weather.rateLimitedSaid' } } } })
   })
 
   it('never serves a reading taken where the device no longer is: moved while the provider is away, it says why', async () => {

@@ -7,7 +7,7 @@ vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 const { LedgerChain, LedgerForwarder, LedgerQueue, LedgerTargets, Lookup, QUEUE_PAGE, mergeBlocks } = await import('../../src-renderer/src/lib/state/ledger.svelte')
 
 const COUNTS = { pending: 0, submitted: 0, committed: 0, failed: 0 }
-const STOPPED = { running: false, platformProfile: null, subscribed: false, counts: COUNTS, lastError: null }
+const STOPPED = { running: false, platformProfile: null, subscribed: false, counts: COUNTS, waiting: null, lastError: null }
 
 function item(n: number, state: ForwardItem['state'] = 'committed'): ForwardItem {
   return {
@@ -46,9 +46,15 @@ describe('the forwarder status', () => {
 
     fake.emit('ledger:forwarder', { ...STOPPED, running: true, subscribed: true, platformProfile: 'p1' })
     expect(forwarder.value?.running).toBe(true)
-    fake.emit('ledger:queueChanged', { counts: { ...COUNTS, committed: 3 } })
+    fake.emit('ledger:queueChanged', { counts: { ...COUNTS, committed: 3 }, waiting: null })
     expect(forwarder.value?.counts.committed).toBe(3)
     expect(forwarder.value?.subscribed).toBe(true)
+    // Why the open events wait comes with the counts, and goes with them.
+    const away = { code: 'NETWORK', name: 'HttpRequestError', message: 'fetch failed' }
+    fake.emit('ledger:queueChanged', { counts: { ...COUNTS, pending: 1 }, waiting: away })
+    expect(forwarder.value?.waiting).toEqual(away)
+    fake.emit('ledger:queueChanged', { counts: { ...COUNTS, committed: 4 }, waiting: null })
+    expect(forwarder.value?.waiting).toBeNull()
     // Pushes never cost a read.
     expect(fake.calls).toHaveLength(0)
   })
@@ -115,11 +121,11 @@ describe('the forward queue', () => {
 
   it('follows the queue only while the page shows it', () => {
     const queue = new LedgerQueue(fake)
-    fake.emit('ledger:queueChanged', { counts: COUNTS })
+    fake.emit('ledger:queueChanged', { counts: COUNTS, waiting: null })
     expect(fake.pending('ledger:queue')).toHaveLength(0)
     const stop = queue.activate()
     fake.answer('ledger:queue', ok({ items: [], counts: COUNTS }))
-    fake.emit('ledger:queueChanged', { counts: COUNTS })
+    fake.emit('ledger:queueChanged', { counts: COUNTS, waiting: null })
     expect(fake.pending('ledger:queue')).toHaveLength(1)
     stop()
     queue.dispose()

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import type { HistorianStatus } from '../../src-shared/models/historian'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
-import { printStatuses, stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
+import { credentialsHint, printStatuses, stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
+import { fromEnvironment } from '../../src-main/core/historian/config'
 
 const base = historianStatus({ profileId: 'env', since: '2026-12-06T05:00:00.000Z', received: 4, destinations: [] })
 
@@ -86,5 +87,30 @@ describe('historian status', () => {
     expect(lines({ ...base, unreadableTopics: 1234, lastUnreadableTopic: 'x' })).toEqual([
       expect.stringMatching(/ignored 1,234 messages on topics that name no device event \(1,234 in all; last: x\)$/),
     ])
+  })
+})
+
+describe('historian run: a destination whose credentials are refused', () => {
+  const refused = (ref: string): HistorianStatus => ({
+    ...base,
+    destinations: [destinationStatus({ ref, name: 'env', state: 'failed', reason: { code: 'AUTH_FAILED', message: 'IAM refused the API key: BXNIM0415E' } })],
+  })
+  const broker = { FIELDLINE_MQTT_URL: 'mqtt://127.0.0.1:1883', FIELDLINE_MQTT_CLIENT_ID: 'a:org1:cli' }
+
+  it('names the variable to correct when the environment configured it, as `weather` does', () => {
+    const iam = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k' })
+    expect(stateLines(null, refused('couchdb/env'), credentialsHint(iam)).filter((l) => l.includes('destination'))).toEqual([
+      expect.stringMatching(/destination couchdb\/env failed: IAM refused the API key: BXNIM0415E \[AUTH_FAILED\]; check FIELDLINE_HISTORIAN_COUCH_API_KEY$/),
+    ])
+    const basic = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_USERNAME: 'u', FIELDLINE_HISTORIAN_COUCH_PASSWORD: 'p' })
+    expect(stateLines(null, refused('couchdb/env'), credentialsHint(basic)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD$/m)
+    const kafka = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_KAFKA_BROKERS: '127.0.0.1:9092', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events', FIELDLINE_HISTORIAN_KAFKA_PASSWORD: 'p' })
+    expect(stateLines(null, refused('kafka/env'), credentialsHint(kafka)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD$/m)
+  })
+
+  it('says nothing more for a refusal that is not of the credentials', () => {
+    const iam = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k' })
+    const forbidden: HistorianStatus = { ...base, destinations: [destinationStatus({ ref: 'couchdb/env', name: 'env', state: 'failed', reason: { code: 'TLS', message: 'certificate' } })] }
+    expect(stateLines(null, forbidden, credentialsHint(iam)).join('\n')).not.toMatch(/check FIELDLINE/)
   })
 })

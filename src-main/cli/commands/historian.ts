@@ -70,8 +70,22 @@ function why(reason: { message: string; code: string } | null): string {
 /** A batch waiting long for its answer, as a status line says it. */
 const waiting = (d: DestinationStatus): string => (d.waitingSince ? `, waiting for an answer since ${d.waitingSince}` : '')
 
+/**
+ * Where a destination's refused credentials are corrected, said after the refusal: headless, nobody sees the card, and
+ * a forwarder configured by the environment takes them from variables, which the line names (as `weather` does).
+ */
+export function credentialsHint(config: ForwarderConfig): (d: DestinationStatus) => string {
+  return (d) => {
+    const destination = config.destinations.find((x) => x.ref === d.ref)
+    if (d.state !== 'failed' || d.reason?.code !== 'AUTH_FAILED' || !destination) return ''
+    if (config.id !== 'env') return `; correct the credentials of ${destination.name} (Extensions → Historical data storage → Edit), then run again`
+    if (destination.kind === 'kafka') return '; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD'
+    return destination.settings.auth === 'iam' ? '; check FIELDLINE_HISTORIAN_COUCH_API_KEY' : '; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD'
+  }
+}
+
 /** One line per change between two statuses: the forwarder's state, its MQTT link's, each destination's. */
-export function stateLines(prev: HistorianStatus | null, next: HistorianStatus): string[] {
+export function stateLines(prev: HistorianStatus | null, next: HistorianStatus, hint: (d: DestinationStatus) => string = () => ''): string[] {
   const lines: string[] = []
   if (!prev || prev.state !== next.state) lines.push(`${at()} historian ${next.state}${why(next.reason)}`)
   if (next.mqtt.state !== 'off' && (!prev || prev.mqtt.state !== next.mqtt.state)) {
@@ -84,7 +98,7 @@ export function stateLines(prev: HistorianStatus | null, next: HistorianStatus):
     const sameWait = (before?.waitingSince ?? null) === (d.waitingSince ?? null)
     if (before && before.state === d.state && before.reason?.message === d.reason?.message && before.nextTryAt === d.nextTryAt && sameWait) continue
     const retry = d.state === 'backingOff' && d.nextTryAt ? `, next try ${d.nextTryAt}` : ''
-    lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${retry}${waiting(d)}`)
+    lines.push(`${at()} historian destination ${d.ref} ${d.state}${why(d.reason)}${hint(d)}${retry}${waiting(d)}`)
   }
   return lines
 }
@@ -129,6 +143,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
   }
   let previous: HistorianStatus | null = null
   const unreadable = unreadableLines()
+  const hint = credentialsHint(config)
   let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
@@ -147,7 +162,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
         allFailed = true
         failed()
       }
-      for (const l of stateLines(previous, s)) {
+      for (const l of stateLines(previous, s, hint)) {
         io.line(allFailed && / historian stopping$/.test(l) ? `${l}: every destination stopped on an error, and only a restart resumes one headless` : l)
       }
       previous = s

@@ -44,7 +44,8 @@ export interface QueueDeps {
   /** The target an item's route sends to (null once the route is gone), without resolving its call again. */
   target(item: ItemDoc): Promise<string | null>
   adapter(targetId: string): Promise<LedgerAdapter>
-  onChange(counts: Counts): void
+  /** `waiting`: why the open items wait, when the latest try of one failed (queue.waiting). */
+  onChange(counts: Counts, waiting: LedgerFailure | null): void
   retry?: { minMs: number; maxMs: number }
   /** How often submitted items are checked for their commit. */
   confirmEveryMs?: number
@@ -79,7 +80,17 @@ export function createForwardQueue(deps: QueueDeps) {
   const sending = new Set<string>()
 
   function changed(): void {
-    deps.onChange({ ...counts })
+    deps.onChange({ ...counts }, waiting())
+  }
+
+  /**
+   * Why open items wait: the failure of the latest try among them (a node away, a timeout), none when the latest try
+   * worked or nothing is open. The card says it beside the counts, so "pending" is not read as "on its way".
+   */
+  function waiting(): LedgerFailure | null {
+    let latest: ItemDoc | null = null
+    for (const doc of open.values()) if (!latest || doc.updatedAt > latest.updatedAt) latest = doc
+    return latest?.lastError ?? null
   }
 
   /** Writes documents through the group writer; throws (with PouchDB's status) when any of them failed. */
@@ -356,6 +367,7 @@ export function createForwardQueue(deps: QueueDeps) {
 
     written,
     counts: (): Counts => ({ ...counts }),
+    waiting,
 
     /** Writes a new item; an existing one with the same key is returned instead (never queued twice). */
     async enqueue(doc: ItemDoc, extra: object[] = []): Promise<{ item: ForwardItem; created: boolean }> {

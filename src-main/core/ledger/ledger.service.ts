@@ -96,7 +96,7 @@ export function createLedgerService(deps: LedgerDeps) {
     resolve: (item) => resolveItem(item),
     target: async (item) => (await routeDoc(item.routeId))?.targetId ?? null,
     adapter: (targetId) => adapterFor(targetId),
-    onChange: (counts) => queuePush.push({ counts }),
+    onChange: (counts, waiting) => queuePush.push({ counts, waiting }),
   })
 
   async function build(doc: TargetDoc): Promise<LedgerAdapter> {
@@ -193,6 +193,7 @@ export function createLedgerService(deps: LedgerDeps) {
       platformProfile: forwarder?.profileId ?? null,
       subscribed: forwarder?.granted === true,
       counts: queue.counts(),
+      waiting: queue.waiting(),
       lastError: forwarder?.lastError ?? null,
     }
   }

@@ -107,7 +107,11 @@ export function providerError(res: HttpResponse, ctx: ProviderContext): AppError
   // TWC licenses each product to a key ("Access Denied" for one it does not cover, docs/wire/weather.md §4.1).
   if (status === 403)
     return keyRefusal('FORBIDDEN', ctx, `${ctx.service} refused access: the key is not licensed for this data`, quoted, { card: 'weather.forbidden', env: 'weather.envForbidden' }, said)
-  if (status === 429) return make('RATE_LIMITED', `${ctx.service} asked to slow down (${quoted})`, { key: 'weather.rateLimited', params: { service: ctx.service } }, said)
+  // The provider's words say when to try again (Open-Meteo: "…try again in one minute" or "…tomorrow"): the window says them too.
+  if (status === 429) {
+    const ref: MessageRef = said.message ? { key: 'weather.rateLimitedSaid', params: { service: ctx.service, said: said.message } } : { key: 'weather.rateLimited', params: { service: ctx.service } }
+    return make('RATE_LIMITED', `${ctx.service} asked to slow down (${quoted})`, ref, said)
+  }
   // A web server's own page, or a 404 without the provider's error envelope: the path is not the provider's API.
   if ((res.isHtml() && status < 500) || (status === 404 && !said.own)) return urlRefusal(ctx, quoted, said)
   if (status === 400) return make('CARRIER', `${ctx.service} refused the request (${quoted})`, { key: 'weather.badRequest', params: { service: ctx.service, reason: said.message ?? '' } }, said)

@@ -80,8 +80,8 @@ export class LedgerForwarder extends EventStore<ForwarderStatus> {
     super(source, { refreshOn: [], live: 'always' })
     this.#api = source
     source.on('ledger:forwarder', (status) => this.accept(status))
-    source.on('ledger:queueChanged', ({ counts }) => {
-      if (this.value) this.accept({ ...this.value, counts })
+    source.on('ledger:queueChanged', ({ counts, waiting }) => {
+      if (this.value) this.accept({ ...this.value, counts, waiting })
     })
   }
 
