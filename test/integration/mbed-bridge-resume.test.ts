@@ -2,17 +2,20 @@
  * The mbed bridge picks up where it left off: against a real mosquitto (test/helpers/mosquitto) and the mbed peer.
  *
  * - Its own persistent MQTT session (src-main/core/mbed/session.ts): commands published while the bridge is stopped
- *   reach mbed when it starts again, each once.
+ *   reach mbed when it starts again, each once; those published while it is failed are journalled and sent once it
+ *   runs; a changed client id ends the old session at the broker.
  * - A disk that refuses its queue (a full tmpfs, test/helpers/mounts): the bridge fails saying so and when it tries
  *   again, holds what mbed handed over, and once the disk takes writes again resumes by itself and delivers both the
  *   notifications and a command published meanwhile.
  *
  * No timed assertions: tests wait for states, counts and messages with expect.poll.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'mqtt'
+import { commandJournalDir } from '../../src-main/core/mbed/command-journal'
 import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session'
 import { tempDir } from '../helpers/core'
 import { FAST, POLL, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
@@ -75,6 +78,27 @@ describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
     ])
     expect(second.bridge.counters()).toMatchObject({ commands: 2, commandErrors: 0 })
     expect(second.bridge.commands().map((c) => c.state)).toEqual(['answered', 'answered'])
+  })
+
+  it('takes the commands published while it is failed, and sends them to mbed once it runs again', async () => {
+    const sub = await subscriber(broker.url)
+    const queue = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queue.cleanup())
+    const { peer, bridge } = await setup(broker.url, { persistent: true, bridge: { queueDir: queue.dir } })
+    const light = endpoint(peer, 'Light')
+    peer.faults.set({ kind: 'status', status: 401, path: /notification\/pull/, times: 1 })
+    await expect.poll(() => bridge.state, POLL).toBe('failed')
+    expect(bridge.status().restartAt).toBeNull()
+    await command(sub.client, 'Light', light.name, { method: 'PUT', deviceId: light.name, resourceId: '3311/0/5851', payload: b64('7') })
+    // Taken (in the journal on disk, so acknowledged to the broker), not sent: a failed bridge sends nothing to mbed.
+    const journal = join(commandJournalDir(queue.dir), '000000000001.seg')
+    await expect.poll(() => (existsSync(journal) ? readFileSync(journal, 'utf8') : ''), POLL).toContain(`id/${light.name}/cmd/update`)
+    expect(peer.commands()).toHaveLength(0)
+    expect(bridge.counters().commands).toBe(0)
+
+    await bridge.start()
+    await expect.poll(() => peer.commands().map((c) => c.body.toString()), POLL).toEqual(['7'])
+    await expect.poll(() => sub.of('asyncResponse').length, POLL).toBe(1)
   })
 
   it('a changed platform client id ends the session the bridge used before on the same broker', async () => {
