@@ -219,8 +219,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.now ? { now: options.now } : {}),
   })
   onProfileChange.invalidate = (doc) => {
-    if (doc.extension === 'platform') links.invalidate(doc)
-    else clients.invalidate(doc)
+    if (doc.extension === 'platform') {
+      links.invalidate(doc)
+      mbed.platformChanged(doc)
+    } else clients.invalidate(doc)
   }
 
   /** "Verify connection" for any kind of profile: one cheap authenticated exchange with the service. */
@@ -251,7 +253,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   onReach.reached = replayer.reached
   const packages = createPackagesService({ db, bus, profiles, links })
   const publishing = createPackagePublishing({ db, bus, profiles, logger })
-  const mbed = createMbedService({ db, bus, profiles, links, dataDir: options.dataDir, logger, emit: (e) => emitMbed(bus, e) })
+  const mbed = createMbedService({ db, bus, profiles, dataDir: options.dataDir, logger, emit: (e) => emitMbed(bus, e) })
   const historian = createHistorianService({
     db,
     bus,

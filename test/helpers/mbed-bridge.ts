@@ -8,6 +8,7 @@ import { expect } from 'vitest'
 import { createMbedBridge, type ChannelFactory, type MbedBridge, type MbedBridgeEvent, type MbedBridgeOptions } from '../../src-main/core/mbed/bridge'
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import { createPlatformLink, type PlatformLink } from '../../src-main/core/platform/link'
+import { createBridgeLink } from '../../src-main/core/mbed/session'
 import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbed/mbed.peer'
 import { tempDir } from './core'
 
@@ -62,16 +63,22 @@ export async function setup(
     channel?: (client: MbedClient) => ChannelFactory
     key?: string
     start?: boolean
+    /** The bridge's own persistent link and session, as the app and the CLI build it (session.ts), instead of a clean one. */
+    persistent?: boolean
+    /** An mbed peer already running (a bridge started again against the same mbed). */
+    existingPeer?: MbedPeer
   } = {},
 ): Promise<Setup> {
   seq += 1
   const flavour = options.flavour ?? 'connector'
-  const peer = await startMbedPeer({ flavour, pollTimeoutMs: 300, seed: seq, ...options.peer })
-  cleanups.push(() => peer.close())
+  let peer = options.existingPeer
+  if (!peer) {
+    const started = await startMbedPeer({ flavour, pollTimeoutMs: 300, seed: seq, ...options.peer })
+    cleanups.push(() => started.close())
+    peer = started
+  }
   const client = createMbedClient({ baseUrl: peer.url, accessKey: options.key ?? 'ak_test_key', flavour })
   cleanups.push(() => client.close())
-  const link = createPlatformLink({ url: brokerUrl, clientId: `a:test:mbed-${process.pid}-${seq}`, reconnect: FAST })
-  cleanups.push(() => link.close())
   // The bridge's queue on disk: a folder of its own unless the test names one (a restart finding its queue again).
   let queueDir = options.bridge?.queueDir
   if (queueDir === undefined) {
@@ -79,6 +86,10 @@ export async function setup(
     cleanups.push(() => dir.cleanup())
     queueDir = dir.dir
   }
+  const link = options.persistent
+    ? createBridgeLink({ url: brokerUrl, clientId: `a:test:mbed-${process.pid}` }, queueDir, { reconnect: FAST })
+    : createPlatformLink({ url: brokerUrl, clientId: `a:test:mbed-${process.pid}-${seq}`, reconnect: FAST })
+  cleanups.push(() => link.close())
   const bridge = createMbedBridge({
     client,
     link,

@@ -1,8 +1,12 @@
-/** An early answers' journal (src-main/core/mbed/early-answers.ts) in a fresh temporary directory, removed after the test file. */
+/**
+ * An early answers' journal (src-main/core/mbed/early-answers.ts) or a command journal (command-journal.ts) in a fresh
+ * temporary directory, removed after the test file.
+ */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
+import { CommandJournal } from '../../src-main/core/mbed/command-journal'
 import { EarlyAnswers } from '../../src-main/core/mbed/early-answers'
 
 const dirs: string[] = []
@@ -10,8 +14,19 @@ afterAll(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-export function earlyJournal(capacity = 10_000): EarlyAnswers {
-  const dir = mkdtempSync(join(tmpdir(), 'fieldline-early-'))
+function freshDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
   dirs.push(dir)
-  return new EarlyAnswers({ dir, capacity })
+  return dir
+}
+
+export function earlyJournal(capacity = 10_000): EarlyAnswers {
+  return new EarlyAnswers({ dir: freshDir('fieldline-early-'), capacity })
+}
+
+/** A command journal, already open (an intake takes commands only into an open one). */
+export function commandJournal(capacity = 10_000): CommandJournal {
+  const journal = new CommandJournal({ dir: freshDir('fieldline-commands-'), capacity })
+  journal.open()
+  return journal
 }

@@ -49,7 +49,7 @@ describe.skipIf(skip)('mbed service', () => {
     const links = createPlatformLinks({ profiles, bus })
     cleanups.push(() => links.close())
     const events: MbedBridgeEvent[] = []
-    const mbed = createMbedService({ db: ws.db, bus, profiles, links, dataDir: dir.dir, emit: (e) => events.push(e) })
+    const mbed = createMbedService({ db: ws.db, bus, profiles, dataDir: dir.dir, emit: (e) => events.push(e) })
     cleanups.push(() => mbed.close())
     await profiles.save({ extension: 'platform', name: 'Local broker', settings: { url: broker.url, clientId: `a:test:svc-${process.pid}`, username: '', ca: '', restUrl: '' }, secrets: {} }, ctx)
     const saved = await profiles.save(
@@ -107,7 +107,9 @@ describe.skipIf(skip)('mbed service', () => {
     await mbed.start({}, ctx)
     await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
     // What the app does when a platform profile is saved (app.ts: onProfileChange).
-    links.invalidate(await profiles.resolve('platform'))
+    const platform = await profiles.resolve('platform')
+    links.invalidate(platform)
+    mbed.platformChanged(platform)
     await expect.poll(() => mbed.status().status.state, POLL).toBe('failed')
     const status = mbedChannels['mbed:status'].output.parse(mbed.status()).status
     expect(status).toMatchObject({ failedSide: 'link', restartAt: null, reason: { details: { ref: { key: 'mbed.linkClosed' } } } })

@@ -8,7 +8,7 @@ import { CommandIntake, type CommandIntakeOptions } from '../../src-main/core/mb
 import type { ResourceRequest, ResourceResult } from '../../src-main/core/mbed/connector.client'
 import { EndpointTypes } from '../../src-main/core/mbed/endpoint-types'
 import { noopLogger } from '../../src-main/core/mbed/log-limit'
-import { earlyJournal } from '../helpers/mbed-early'
+import { commandJournal, earlyJournal } from '../helpers/mbed-early'
 import { PendingCommands } from '../../src-main/core/mbed/pending-commands'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -16,10 +16,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64')
 function setup(options: { commandTypes?: CommandIntakeOptions['commandTypes']; flavour?: 'connector' | 'pelion'; answer?: (r: ResourceRequest) => Promise<ResourceResult> } = {}) {
   const handlers = new Map<string, (topic: string, payload: Buffer) => void>()
   const link = {
+    persistent: false,
     subscribe: (filter: string, handler: (topic: string, payload: Buffer) => void) => {
       handlers.set(filter, handler)
       return Object.assign(async () => {}, { ready: Promise.resolve() })
     },
+    onUnmatched: () => () => {},
   }
   const requests: ResourceRequest[] = []
   const client = {
@@ -52,6 +54,10 @@ function setup(options: { commandTypes?: CommandIntakeOptions['commandTypes']; f
   const intake = new CommandIntake({
     client,
     link: link as unknown as CommandIntakeOptions['link'],
+    journal: commandJournal(),
+    writeFailed: (e) => {
+      throw e
+    },
     types,
     pending,
     commandTypes: options.commandTypes ?? 'auto',

@@ -297,24 +297,55 @@ describe('publish queue on disk', () => {
     expect(again.calls.map((c) => c.topic)).toEqual(['t/0'])
   })
 
-  it('counts a message it cannot write as dropped and reports the failure', () => {
+  it('holds a message it cannot write, and those after it, in order, until the disk takes writes again; reports the failure', async () => {
     const dir = newDir()
     const failures: AppError[] = []
     const counters = { published: 0, dropped: 0, refused: 0 }
-    const { link } = fakeLink()
-    const queue = createPublishQueue({ link: link as unknown as PublishQueueOptions['link'], dir, queueSize: 10, maxInflight: 1, counters, warn: () => 0, writeFailed: (e) => failures.push(e) })
+    const { link, calls } = fakeLink()
+    link.state = 'reconnecting'
+    const queue = createPublishQueue({ link: link as unknown as PublishQueueOptions['link'], dir, queueSize: 10, maxInflight: 5, counters, warn: () => 0, writeFailed: (e) => failures.push(e) })
     queue.open()
     open.push(queue)
+    queue.enqueue('t/0', 'first', 'notify')
     // A disk refusing a write is hard to provoke here; a line breaking the one-line rule makes the write throw alike.
     const encode = outItemCodec.encode
     outItemCodec.encode = () => Buffer.from('two\nlines\n')
     try {
-      queue.enqueue('t/0', 'x', 'notify')
+      queue.enqueue('t/1', 'refused', 'notify')
     } finally {
       outItemCodec.encode = encode
     }
-    expect(counters.dropped).toBe(1)
+    // The disk would take this one, but it must not overtake the one held before it.
+    queue.enqueue('t/2', 'after', 'notify')
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatchObject({ code: 'INTERNAL', details: { ref: { key: 'mbed.queueFailed' } } })
+    expect(counters.dropped).toBe(0)
+    expect(queue.unwritten()).toBe(2)
+    expect(queue.size()).toBe(3)
+
+    queue.writeHeld()
+    expect(queue.unwritten()).toBe(0)
+    link.state = 'connected'
+    queue.pump()
+    await flush()
+    expect(calls.map((c) => c.payload)).toEqual(['first', 'refused', 'after'])
+  })
+
+  it('a disk that still refuses the held messages throws from writeHeld and keeps them; close says how many it loses', () => {
+    const dir = newDir()
+    const counters = { published: 0, dropped: 0, refused: 0 }
+    const { link } = fakeLink()
+    const queue = createPublishQueue({ link: link as unknown as PublishQueueOptions['link'], dir, queueSize: 10, maxInflight: 1, counters, warn: () => 0, writeFailed: () => {} })
+    queue.open()
+    const encode = outItemCodec.encode
+    outItemCodec.encode = () => Buffer.from('two\nlines\n')
+    try {
+      queue.enqueue('t/0', 'x', 'notify')
+      expect(() => queue.writeHeld()).toThrow(/message queue/)
+      expect(queue.unwritten()).toBe(1)
+    } finally {
+      outItemCodec.encode = encode
+    }
+    expect(queue.close()).toBe(1)
   })
 })

@@ -34,7 +34,7 @@ import { createMbedClient } from '../../core/mbed/connector.client'
 import { queueError } from '../../core/mbed/publish-queue'
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
 import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
-import { createPlatformLink } from '../../core/platform/link'
+import { createBridgeLink, replaceSession } from '../../core/mbed/session'
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
@@ -168,14 +168,8 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
       ...(config.mbed.ca ? { ca: config.mbed.ca } : {}),
       ...(io.logger ? { logger: io.logger } : {}),
     })
-    link = createPlatformLink({
-      url: config.mqtt.url,
-      clientId: config.mqtt.clientId,
-      ...(config.mqtt.username !== undefined ? { username: config.mqtt.username } : {}),
-      ...(config.mqtt.password !== undefined ? { password: config.mqtt.password } : {}),
-      ...(config.mqtt.ca ? { ca: config.mqtt.ca } : {}),
-      ...(io.logger ? { logger: io.logger } : {}),
-    })
+    link = createBridgeLink(config.mqtt, io.queueDir, io.logger ? { logger: io.logger } : {})
+    void replaceSession(config.mqtt, io.queueDir, io.logger)
     bridge = createMbedBridge({
       client,
       link,

@@ -31,7 +31,7 @@ export function deriveBridgeState(current: MbedBridgeState, launched: boolean, c
   if (link.state === 'failed') {
     return { next: 'failed', reason: link.lastError ?? linkClosed(), side: 'link' }
   }
-  // Closed under the bridge (its platform profile was saved or removed: platform-links.ts): the closing is the cause,
+  // Closed under the bridge (its platform profile was saved or removed: mbed.service.ts): the closing is the cause,
   // whatever the link met before it (its last error may be an old outage's).
   if (link.state === 'stopped') return { next: 'failed', reason: linkClosed(), side: 'link' }
   if (channel.state === 'open' && link.state === 'connected') return { next: 'running' }

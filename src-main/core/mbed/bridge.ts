@@ -15,17 +15,22 @@
  *
  * State: 'running' when the channel is open and the link connected; 'degraded' (with the reason) when either is
  * reconnecting; 'failed' when the channel or the link stopped (bad key, certificate, replaced channel, an unexpected
- * error in the channel's loop…): the channel is stopped, queued messages are still delivered while the link is up,
- * and stop() finishes the job. A channel stopped by a cause another attempt may cure (the loop's unexpected error) is
- * started again by the bridge itself, with back-off, its `restartAt` in the status meanwhile; the queue and the
- * commands awaiting their answers are kept through it (their answers wait in mbed's queue). A refusal that cannot
- * heal (401/403: the access key) stays 'failed' until the operator fixes the cause and starts the bridge again.
+ * error in the channel's loop…) or the disk refused the queue: the channel is stopped, queued messages are still
+ * delivered while the link is up, and stop() finishes the job. A cause another attempt may cure (the loop's
+ * unexpected error; a disk that is full or read-only, which gets space back or is remounted) makes the bridge start
+ * again by itself, with back-off, its `restartAt` in the status meanwhile; the queue and the commands awaiting their
+ * answers are kept through it (their answers wait in mbed's queue), and after the disk's failure the messages it
+ * refused (held in memory) are written first: a disk that still refuses them is tried at the next step. A refusal
+ * that cannot heal (401/403: the access key) stays 'failed' until the operator fixes the cause and starts the bridge
+ * again. Commands from the broker are journalled before they are acknowledged (command-journal.ts): taken while the
+ * bridge is failed or starting, they go to mbed once it runs.
  * stop() is graceful: no more commands are taken, the channel is closed (what it already received is bridged), then
  * the queue is drained (bounded by `drainTimeoutMs`); what could not be delivered is reported, never hidden, and stays
  * in the queue on disk: the next start publishes it first.
  *
- * The bridge does not own the MQTT link: it asks it to connect (links are shared per platform profile,
- * docs/wire/platform-mqtt.md §3: one connection per client id) and never closes it.
+ * The bridge does not own the MQTT link: it asks it to connect (once its command subscriptions are registered, so that
+ * what a persistent session kept finds them) and never closes it. The app and the CLI give it a link of its own with
+ * a persistent session (session.ts), closed after the bridge stops: the broker keeps the commands published meanwhile.
  */
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
@@ -47,6 +52,7 @@ import { deriveBridgeState } from './bridge-state'
 import { backoffDelay } from '../common/backoff'
 import { cannotHeal, createNotificationChannel, type ChannelKind, type NotificationChannel, type NotificationChannelOptions } from './channel'
 import { CommandIntake, type CommandTypes, type SendCommandInput } from './command-intake'
+import { CommandJournal, commandJournalDir } from './command-journal'
 import { MAX_COMMAND_BYTES } from './commands'
 import type { MbedClient, MbedEndpoint } from './connector.client'
 import { EndpointTypes, listEndpointsWithResources, type EndpointWithResources } from './endpoint-types'
@@ -265,9 +271,12 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     warn,
     log,
   })
+  const journal = new CommandJournal({ dir: commandJournalDir(options.queueDir), capacity: queueSize, ...(options.queueSyncIntervalMs ? { syncIntervalMs: options.queueSyncIntervalMs } : {}) })
   const intake = new CommandIntake({
     client,
     link,
+    journal,
+    writeFailed: (e) => failBridge(queueError(e, options.queueDir), 'disk'),
     types,
     pending,
     commandTypes,
@@ -343,7 +352,7 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
   const retryAtIso = (): string | null => (channel.state === 'reconnecting' && channelRetryAt !== null ? new Date(channelRetryAt).toISOString() : null)
   /** The next tries the last state event told, so that a back-off step is told even when the state and reason stay. */
   let toldRetryAt: string | null = null
-  const nextTries = (): string => `${retryAtIso() ?? ''} ${linkRetryAt ?? ''}`
+  const nextTries = (): string => `${retryAtIso() ?? ''} ${linkRetryAt ?? ''} ${restartAt ?? ''}`
 
   /**
    * Tells a change of state, of its reason (mbed closed the connection, then refuses new ones), or of the next try;
@@ -356,10 +365,13 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     toldRetryAt = retryAt
     if (next !== state || !sameReason) log.info({ state: next, reason: why?.message, code: why?.code }, 'mbed bridge state')
     if (next !== state) {
+      const wasRunning = running()
       state = next
       since = Date.now()
       if (next === 'running') runningSince = since
       queue.checkGate()
+      // Commands taken while the bridge could not send them (starting, failed) go to mbed now, in the order they came.
+      if (!wasRunning && running()) intake.resume()
     }
     reason = why
     failedSide = next === 'failed' ? (side ?? null) : null
@@ -376,35 +388,52 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
 
   function failBridge(error: AppError, side: MbedFailedSide): void {
     if (state === 'failed' || state === 'stopping' || state === 'stopped') return
-    // Only the channel is the bridge's to start again: the link is shared (its own loop retries what it can) and a
-    // disk that refused a message needs the operator.
-    const curable = side === 'mbed' && !cannotHeal(error)
+    // The channel is the bridge's to start again, and the disk to try again (a full disk gets space back, a read-only
+    // one is remounted); the link is shared (its own loop retries what it can).
+    const curable = side === 'disk' || (side === 'mbed' && !cannotHeal(error))
     if (curable) {
       // A bridge that ran a while starts its back-off from the first step; one failing right after it came back does not.
       if (runningSince > 0 && Date.now() - runningSince >= restart.maxMs) restarts = 0
-      restarts++
-      const delay = backoffDelay(restarts, restart)
-      restartAt = Date.now() + delay
-      restartTimer = setTimeout(restartChannel, delay)
-      restartTimer.unref?.()
-      log.warn({ code: error.code, reason: error.message, restartInMs: delay }, 'mbed bridge: failed; starting the channel again by itself')
+      scheduleRestart()
+      log.warn({ code: error.code, reason: error.message, side, restartInMs: (restartAt ?? 0) - Date.now() }, 'mbed bridge: failed; starting again by itself')
     } else {
       log.warn({ code: error.code, reason: error.message }, 'mbed bridge: failed; stop it and fix the cause')
     }
     setState('failed', error, side)
     // Nothing more comes in; what is queued is still delivered while the link is up, and stop() drains the rest.
-    void intake.unsubscribeAll()
+    intake.pause()
     void channel.stop()
+  }
+
+  /** The next back-off step of a curable failure's restart. */
+  function scheduleRestart(): void {
+    restarts++
+    const delay = backoffDelay(restarts, restart)
+    restartAt = Date.now() + delay
+    restartTimer = setTimeout(restartChannel, delay)
+    restartTimer.unref?.()
   }
 
   /**
    * After a curable failure: the channel and the command subscriptions again, with everything else as it was (the
-   * queue, the commands awaiting answers, the subscriptions), so that nothing the bridge took in is dropped.
+   * queue, the commands awaiting answers, the subscriptions), so that nothing the bridge took in is dropped. After the
+   * disk's failure, the messages it refused are written first; a disk that still refuses them is tried again at the
+   * next back-off step, the bridge staying 'failed' (its line says why and when).
    */
   function restartChannel(): void {
     restartTimer = undefined
     restartAt = null
     if (state !== 'failed') return
+    if (failedSide === 'disk') {
+      try {
+        queue.writeHeld()
+      } catch (e) {
+        scheduleRestart()
+        setState('failed', queueError(e, options.queueDir), 'disk')
+        return
+      }
+      log.info({ queueDir: options.queueDir }, 'mbed bridge: the disk takes writes again; starting again')
+    }
     setState('starting')
     intake.subscribeConfigured(types.knownTypes())
     channel.start()
@@ -474,6 +503,8 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     // Before the channel starts (early answers are held there), and once endpoints have their types: what the last
     // run held goes out under its endpoint's type.
     openOnDisk(() => pending.open())
+    // Commands the last run took from the broker and did not send wait for the bridge to run; it sends them first.
+    openOnDisk(() => intake.adoptLeft(journal.open()))
     await subs.start()
     if (currentState() !== 'starting') return
     intake.subscribeConfigured(types.knownTypes())
@@ -533,13 +564,18 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     cancelRestart()
     restarts = 0
     setState('stopping')
-    await intake.unsubscribeAll()
+    await intake.stop()
     subs.stop()
     // Closing the channel delivers what mbed already handed over (a held poll's answer, frames before the close).
     await channel.stop()
     pending.releaseEarly()
     live.flush()
     subscriptionEvents.flush()
+    try {
+      queue.writeHeld()
+    } catch {
+      // Still refused: counted below, as lost with the process.
+    }
     queue.pump()
     const complete = await queue.drained(drainTimeoutMs)
     queue.settleRequeue()
@@ -547,7 +583,9 @@ export function createMbedBridge(options: MbedBridgeOptions): MbedBridge {
     if (!complete || undelivered > 0) {
       log.warn({ undelivered, linkState: link.state, queueDir: options.queueDir }, 'mbed bridge: stopped with messages the broker did not acknowledge; they stay on disk for the next start')
     }
-    queue.close()
+    const lost = queue.close()
+    if (lost > 0) log.error({ lost, queueDir: options.queueDir }, 'mbed bridge: stopped with messages the disk refused; they are lost')
+    journal.close()
     if (tickTimer) clearInterval(tickTimer)
     tickTimer = undefined
     for (const cleanup of cleanups.splice(0)) cleanup()

@@ -1,6 +1,6 @@
 /**
  * The mbed extension as the app uses it: one bridge at a time, built from a saved mbed profile (access key in the
- * vault) and the platform profile it names (its shared MQTT link, platform-links.ts). Each method answers one of the
+ * vault) and the platform profile it names (the bridge's own MQTT link and session, session.ts). Each method answers one of the
  * proposed request channels in events.ts (`mbedChannels`), so app.ts only maps channel names to methods; events
  * leave through `emit` (wire 'mbed:command' through `throttled` if commands may come in bursts; the other events
  * are already paced by the bridge).
@@ -9,13 +9,13 @@
  * access key (docs/wire/mbed.md §1.5): two bridges on the same key would take the channel from each other.
  */
 import type { z } from 'zod'
-import { mbedSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
+import { mbedSettingsSchema, platformSettingsSchema, type MbedSettings } from '../../../src-shared/models/profiles'
 import type { CallContext } from '../common/call-context'
 import { AppError, toErrorInfo } from '../common/errors'
 import { serialiser } from '../common/serial'
 import type { EventBus } from '../common/events'
 import type { Logger } from '../log/logger'
-import type { PlatformLinks } from '../platform/platform-links'
+import type { PlatformLink } from '../platform/link'
 import type { ProfilesService } from '../profiles/profiles.service'
 import type { ProfileDoc } from '../store/profiles.store'
 import { appendAudit } from '../store/audit.store'
@@ -26,6 +26,7 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { zeroCounters, type mbedChannels, type MbedBridgeStatus, type MbedCommandView, type MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 import { profileQueueDir } from './queue-dir'
+import { createBridgeLink, replaceSession } from './session'
 import { listMbedQueues, removeMbedQueue, type MbedQueueInfo, type QueueContext } from './queues'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
@@ -34,7 +35,6 @@ export interface MbedServiceDeps {
   db: Db
   bus: EventBus
   profiles: ProfilesService
-  links: PlatformLinks
   /** The data directory: each profile's bridge keeps its queue under `<dataDir>/mbed/queues/` (queue-dir.ts). */
   dataDir: string
   /** Where the bridge's UI events go (the bus, once the contract has them). */
@@ -46,6 +46,10 @@ interface Active {
   profileId: string
   settings: MbedSettings
   client: MbedClient
+  /** The bridge's own link (session.ts), closed after the bridge stops. */
+  link: PlatformLink
+  /** The platform profile the link was built from (its document id). */
+  platformDocId: string
   bridge: MbedBridge
   off: () => void
 }
@@ -60,7 +64,7 @@ const CONSOLE: CallContext = { actor: 'operator' }
 /** A console command's payload (base64) is kept in its audit entry up to this length; longer ones by length only. */
 const AUDITED_PAYLOAD = 4096
 
-export function createMbedService({ db, bus, profiles, links, dataDir, emit, logger }: MbedServiceDeps) {
+export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: MbedServiceDeps) {
   let active: Active | null = null
   /** Device-event listeners (the historian), carried over to whichever bridge runs. */
   const taps = new Set<DeviceEventTap>()
@@ -156,7 +160,7 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
     active = null
     const report = await a.bridge.stop()
     a.off()
-    await a.client.close()
+    await Promise.all([a.link.close(), a.client.close()])
     return report.undelivered
   }
 
@@ -175,12 +179,24 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
         const undelivered = await stopActive()
         if (replaced !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${replaced}`, outcome: 'ok', after: { undelivered } })
         const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
-        const link = await links.linkFor(platformDoc)
+        const platform = platformSettingsSchema.parse(platformDoc.settings)
+        const password = await profiles.secret(platformDoc, 'password')
+        const queueDir = profileQueueDir(dataDir, id)
+        // Its own link and session (session.ts): the broker keeps the commands published while the bridge is away.
+        const mqtt = {
+          url: platform.url,
+          clientId: platform.clientId,
+          ...(platform.username ? { username: platform.username } : {}),
+          ...(password ? { password } : {}),
+          ...(platform.ca.trim() ? { ca: [platform.ca] } : {}),
+        }
+        const link = createBridgeLink(mqtt, queueDir, logger ? { logger } : {})
+        void replaceSession(mqtt, queueDir, logger)
         const client = clientFor(p.settings, p.accessKey)
         const bridge = createMbedBridge({
           client,
           link,
-          queueDir: profileQueueDir(dataDir, id),
+          queueDir,
           channel: p.settings.channel,
           defaultDeviceType: p.settings.defaultDeviceType,
           queueSize: p.settings.queueSize,
@@ -193,7 +209,7 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
           offEvents()
           offTaps()
         }
-        active = { profileId: id, settings: p.settings, client, bridge, off }
+        active = { profileId: id, settings: p.settings, client, link, platformDocId: platformDoc._id, bridge, off }
         try {
           await bridge.start()
         } catch (e) {
@@ -335,7 +351,15 @@ export function createMbedService({ db, bus, profiles, links, dataDir, emit, log
       return profileId(platformDoc)
     },
 
-    /** At shutdown: stops the bridge gracefully (the link is closed by platform links). */
+    /**
+     * A platform profile was saved or removed: a bridge whose link was built from it closes that link, and fails saying
+     * to start it again (bridge-state.ts), so that it never runs on settings the operator has replaced.
+     */
+    platformChanged(doc: ProfileDoc): void {
+      if (active && active.platformDocId === doc._id) void active.link.close()
+    },
+
+    /** At shutdown: stops the bridge gracefully, then closes its link (the broker keeps its session). */
     close(): Promise<void> {
       return serial(async () => {
         await stopActive()

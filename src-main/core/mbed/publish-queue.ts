@@ -24,9 +24,13 @@
  *   dropped here. While the broker is away the gate stays open: the bounded queue and its drop-oldest rule apply.
  * - One bridge per queue directory: `open` takes the directory's lock, and refuses (CONFLICT, `mbed.queueLocked`)
  *   while another bridge, in this process or another, holds it.
+ * - A disk that refuses a write (full, read-only): the message, which mbed has already forgotten, is held in memory
+ *   (`unwritten`, in order, with every message after it: they must not overtake it) and the bridge is told
+ *   (`writeFailed`) so that it stops reading mbed. `writeHeld` writes them when the bridge tries again, once the disk
+ *   takes writes; until then a kill loses them (at most what the channel had handed over, bounded by `queueSize`).
  */
 import { AppError } from '../common/errors'
-import { storageError } from '../common/storage-errors'
+import { storageProblem } from '../common/storage-errors'
 import { publishFailure, type PlatformLink } from '../platform/link'
 import { DiskQueue, lineObject, type LineCodec, type Taken } from '../store/disk-queue'
 import type { LimitedWarn } from './log-limit'
@@ -50,7 +54,7 @@ export interface PublishQueueOptions {
   warn: LimitedWarn
   /** How often the queue's files are flushed to the device. Default 100 ms. */
   syncIntervalMs?: number
-  /** A message could not be written (disk full, I/O error): it is counted as dropped, and the bridge must stop reading. */
+  /** A message could not be written (disk full, I/O error): it is held in memory, and the bridge must stop reading. */
   writeFailed?: (error: AppError) => void
 }
 
@@ -60,8 +64,15 @@ export interface PublishQueue {
    * (`mbed.queueLocked`) while another bridge holds the directory. Opening an open queue does nothing.
    */
   open(): void
-  /** Writes the message to the queue; when this returns, a kill of the process cannot lose it. */
+  /**
+   * Writes the message to the queue; when this returns, a kill of the process cannot lose it, unless the disk refused
+   * it: it is then held in memory (`unwritten`) until `writeHeld`.
+   */
   enqueue(topic: string, payload: string, kind: OutKind): void
+  /** Messages the disk refused, held in memory in order. */
+  unwritten(): number
+  /** Writes the held messages, oldest first; throws (the queue's error) at the first the disk still refuses. */
+  writeHeld(): void
   /** Sends what the in-flight limit allows, when the link is connected. */
   pump(): void
   /** For the channel: null to go on reading, or a promise to wait for (see the header). */
@@ -72,15 +83,18 @@ export interface PublishQueue {
   drained(timeoutMs: number): Promise<boolean>
   /** Puts back, now, failed publishes still waiting for their turn (at stop, before counting what is left). */
   settleRequeue(): void
-  /** Queued + in flight + waiting to be put back. */
+  /** Queued + in flight + waiting to be put back + held in memory. */
   size(): number
   /**
    * What the last run left in the queue: `count` found when it was opened (0 for none, or while closed), `queued` how many of them have
    * not left it yet (they go first, so every message that leaves is counted as one of them until none is left).
    */
   kept(): { count: number; queued: number }
-  /** Closes the queue and releases its lock (at stop): what is left stays on disk for the next start. */
-  close(): void
+  /**
+   * Closes the queue and releases its lock (at stop): what is left stays on disk for the next start; returns how many
+   * held messages the disk never took (lost with this close).
+   */
+  close(): number
 }
 
 export interface OutItem {
@@ -116,11 +130,22 @@ export function locked(pid: number, dir: string): AppError {
   })
 }
 
-/** A queue that cannot be opened or written: a full or read-only disk in the operator's words, else the reason. */
+/**
+ * A queue that cannot be opened or written: a full or read-only disk in the operator's words (the app's texts for a
+ * full disk and a folder that cannot be written, said of the bridge's queue in the CLI's line), else the reason.
+ */
 export function queueError(e: unknown, dir: string): AppError {
   if (e instanceof AppError) return e
+  const problem = storageProblem(e)
+  if (problem === 'full') return AppError.withRef('DISK_FULL', `The disk holding ${dir} is full: the mbed bridge cannot write its message queue`, { key: 'errors.diskFull', params: { dir } })
+  if (problem === 'read-only') {
+    return AppError.withRef('FORBIDDEN', `The mbed bridge cannot write its message queue in ${dir} (the disk is read-only, or the folder may not be written)`, {
+      key: 'errors.readOnlyData',
+      params: { dir },
+    })
+  }
   const reason = (e as NodeJS.ErrnoException | undefined)?.code ?? (e instanceof Error ? e.message : String(e)).slice(0, 200)
-  return storageError(e, dir) ?? AppError.withRef('INTERNAL', `The mbed bridge's message queue in ${dir} failed (${reason})`, { key: 'mbed.queueFailed', params: { dir, reason } })
+  return AppError.withRef('INTERNAL', `The mbed bridge's message queue in ${dir} failed (${reason})`, { key: 'mbed.queueFailed', params: { dir, reason } })
 }
 
 export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
@@ -137,6 +162,8 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   /** Messages the last run left (found at open), and how many messages have left the queue since (sent, refused, dropped). */
   let keptCount = 0
   let gone = 0
+  /** Messages the disk refused, oldest first (see the header). */
+  let held: OutItem[] = []
 
   const highWater = Math.max(1, Math.min(Math.floor(queueSize / 2), 5_000))
   const lowWater = Math.floor(highWater / 2)
@@ -186,15 +213,48 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
       warn('closed', { topic, kind }, 'mbed bridge: a message came while the bridge was stopped; it was dropped')
       return
     }
+    const item: OutItem = { topic, payload, kind, at: Date.now() }
+    if (held.length > 0) {
+      hold(item)
+      return
+    }
     try {
-      disk.push({ topic, payload, kind, at: Date.now() })
+      disk.push(item)
     } catch (e) {
-      counters.dropped++
-      warn('write', { topic, kind, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: a message could not be written to the queue; it was dropped')
+      hold(item)
+      warn(
+        'write',
+        { topic, kind, err: e instanceof Error ? e.message : String(e) },
+        'mbed bridge: a message could not be written to the queue; it is held in memory until the disk takes writes again',
+      )
       options.writeFailed?.(queueError(e, dir))
       return
     }
     countDrops()
+  }
+
+  /** Holds a message the disk refused; full (the disk's queue and the held ones), the oldest held one is dropped and counted. */
+  function hold(item: OutItem): void {
+    held.push(item)
+    if (held.length > queueSize) {
+      held.shift()
+      counters.dropped++
+      gone++
+      warn('dropped', { dropped: counters.dropped, queueSize }, 'mbed bridge: the queue is full; the oldest message was dropped')
+    }
+  }
+
+  function writeHeld(): void {
+    if (!disk) return
+    while (held.length > 0) {
+      try {
+        disk.push(held[0] as OutItem)
+      } catch (e) {
+        throw queueError(e, dir)
+      }
+      held.shift()
+      countDrops()
+    }
   }
 
   function pump(): void {
@@ -285,17 +345,22 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
     settleRequeue() {
       if (requeueScheduled) flushRequeue()
     },
-    size: () => (disk ? disk.size : 0),
+    unwritten: () => held.length,
+    writeHeld,
+    size: () => (disk ? disk.size : 0) + held.length,
     kept: () => ({ count: keptCount, queued: Math.max(0, keptCount - gone) }),
     close() {
       const q = disk
-      if (!q) return
+      if (!q) return 0
+      const lost = held.length
       disk = null
       keptCount = 0
       requeue = []
       requeueScheduled = false
+      held = []
       q.close()
       if (gate) checkGate()
+      return lost
     },
   }
 }

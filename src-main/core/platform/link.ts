@@ -7,13 +7,13 @@
  * - One mqtt.js client per connection attempt, with mqtt.js's own reconnection off (`reconnectPeriod: 0`).
  *   mqtt.js retries at a fixed period and keeps retrying after it was refused; owning the loop gives exponential
  *   backoff with jitter, a clean stop on fatal refusals, and no stale mqtt.js state carried between sockets.
- * - Clean sessions (`clean: true`) and our own subscription registry, re-sent after every CONNACK before the link
- *   reports 'connected'. So subscriptions survive any reconnect, and 'connected' means "subscriptions active".
- *   A persistent session would also make the broker replay commands queued while we were away; for device
- *   commands that is a hazard (a stale PUT reaching a device minutes later), so the bridge only sees commands
- *   sent while it is connected. (mqtt.js only remembers subscriptions for resubscription when its own
- *   reconnection is on, another reason to keep the registry here.) A link of its own may ask for a persistent
- *   session (`session`): the historian does, so that events published while it is away wait at the broker.
+ * - Clean sessions (`clean: true`) by default, and our own subscription registry, re-sent after every CONNACK before
+ *   the link reports 'connected'. So subscriptions survive any reconnect, and 'connected' means "subscriptions
+ *   active". (mqtt.js only remembers subscriptions for resubscription when its own reconnection is on, another reason
+ *   to keep the registry here.) A link of its own may ask for a persistent session (`session`), so that what is
+ *   published while it is away waits at the broker: the historian's does (events), and the mbed bridge's
+ *   (mbed/session.ts: commands). Such a session may bring messages of a filter an earlier run subscribed and this
+ *   one has not: they go to `onUnmatched`, rather than being acknowledged unseen.
  * - A QoS 1 message is acknowledged (PUBACK) right after the handlers have run, synchronously. A subscriber that
  *   must not acknowledge what it could not keep (`refuseOnError`) throws from its handler: the link then drops the
  *   connection before the acknowledgement leaves, and the broker delivers the message again on the next
@@ -152,6 +152,13 @@ export interface PlatformLink {
   publish(topic: string, payload: Buffer | Uint8Array | string | object, options?: PublishOptions): Promise<void>
   /** Registers `handler` for messages matching `filter` (MQTT wildcards allowed); kept across reconnects. */
   subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Unsubscribe
+  /** Whether the broker keeps this link's session (subscriptions, QoS 1 messages) while it is away (`session`). */
+  readonly persistent: boolean
+  /**
+   * The handler of messages no registered filter matches: with a persistent session, those of a filter an earlier run
+   * subscribed and this one has not (yet). Without one they are acknowledged and dropped. Calling the result removes it.
+   */
+  onUnmatched(handler: MessageHandler, options?: SubscribeOptions): () => void
   /** Graceful: waits (bounded) for in-flight QoS 1 acknowledgements, sends DISCONNECT, stops retrying. */
   close(): Promise<void>
 }
@@ -317,6 +324,7 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
   let connectWaiters: Deferred<void>[] = []
   const listeners = new Set<(event: LinkStateEvent) => void>()
   const registry = new Map<string, FilterEntry>()
+  let unmatched: { handler: MessageHandler; refuseOnError: boolean } | null = null
 
   function setState(next: LinkState, extra: { reason?: AppError; retryInMs?: number } = {}): void {
     if (next === state) return
@@ -493,22 +501,31 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
     }
   }
 
+  /** Runs one handler; true when it threw and must not acknowledge the message (`refuseOnError`). */
+  function deliver(handler: MessageHandler, refuseOnError: boolean, topic: string, payload: Buffer): boolean {
+    try {
+      const result = handler(topic, payload)
+      if (result instanceof Promise) result.catch((e: unknown) => log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler failed'))
+      return false
+    } catch (e) {
+      // One faulty handler must not stop delivery to the others or break the connection…
+      log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler threw')
+      return refuseOnError
+    }
+  }
+
   function dispatch(conn: Connection, topic: string, payload: Buffer): void {
     let refused = false
+    let matched = false
     for (const entry of [...registry.values()]) {
       if (!topicMatches(entry.filter, topic)) continue
       for (const sub of [...entry.subs]) {
         if (!sub.active) continue
-        try {
-          const result = sub.handler(topic, payload)
-          if (result instanceof Promise) result.catch((e: unknown) => log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler failed'))
-        } catch (e) {
-          // One faulty handler must not stop delivery to the others or break the connection…
-          log.error({ topic, err: e instanceof Error ? e.message : String(e) }, 'platform link: a message handler threw')
-          refused ||= sub.refuseOnError
-        }
+        matched = true
+        refused = deliver(sub.handler, sub.refuseOnError, topic, payload) || refused
       }
     }
+    if (!matched && unmatched) refused = deliver(unmatched.handler, unmatched.refuseOnError, topic, payload)
     // Acknowledgements not held: this message's PUBACK follows as soon as this returns, so whatever the subscribers keep
     // of it must be kept now.
     if (!refused && !conn.held && !runBeforeAcks(conn)) return
@@ -644,6 +661,16 @@ export function createPlatformLink(options: PlatformLinkOptions): PlatformLink {
         pending.reject(AppError.withRef('NETWORK', `The message was not sent: ${err.message}`, { key: 'platform.publishInterrupted' }))
       })
       return pending.promise
+    },
+
+    persistent: options.session?.persistent === true,
+
+    onUnmatched(handler, subscribeOptions = {}) {
+      const entry = { handler, refuseOnError: subscribeOptions.refuseOnError === true }
+      unmatched = entry
+      return () => {
+        if (unmatched === entry) unmatched = null
+      }
     },
 
     subscribe(filter, handler, subscribeOptions = {}) {

@@ -357,7 +357,20 @@ export class DiskQueue<T extends object> {
     const data = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines)
     const tail = this.segments[this.segments.length - 1] as Segment
     let written = 0
-    while (written < data.length) written += writeSync(this.tailFd, data, written, data.length - written)
+    try {
+      while (written < data.length) written += writeSync(this.tailFd, data, written, data.length - written)
+    } catch (e) {
+      // A disk that fills up mid-write leaves part of a line: cut it off, so that the queue stays whole and the owner can
+      // append again once the disk takes writes (the file is opened to append: the next write lands at `tail.bytes`).
+      if (written > 0) {
+        try {
+          ftruncateSync(this.tailFd, tail.bytes)
+        } catch {
+          // Left as it is: the next open cuts a torn last line off (truncateTornTail).
+        }
+      }
+      throw e
+    }
     for (let i = 0; i < lines.length; i++) {
       const start = tail.bytes
       tail.bytes += (lines[i] as Buffer).length
@@ -432,7 +445,12 @@ export class DiskQueue<T extends object> {
 
   close(): void {
     if (this.closed) return
-    this.flush()
+    try {
+      this.flush()
+    } catch {
+      // A disk that refuses the flush (full, read-only) must not keep the files open and the lock held: the items are
+      // in the kernel already, and the cursor is read back as it was last written (at least once).
+    }
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     closeSync(this.tailFd)
@@ -486,18 +504,32 @@ export class DiskQueue<T extends object> {
         if (e) this.dataDirty = true
       })
     }
-    if (this.cursorDirty) this.writeCursor()
+    if (this.cursorDirty) {
+      try {
+        this.writeCursor()
+      } catch {
+        // A disk that refuses the cursor (full, read-only) is tried again at the next flush; the cursor stays dirty, and
+        // a restart meanwhile hands the confirmed items out again (at least once).
+      }
+    }
   }
 
   private rotate(): void {
-    fdatasyncSync(this.tailFd)
+    const n = (this.segments[this.segments.length - 1] as Segment).n + 1
+    let fd: number
+    try {
+      fdatasyncSync(this.tailFd)
+      fd = openSync(join(this.dir, segName(n)), 'a')
+    } catch {
+      // The disk refuses the next segment (full, read-only): the items are written already, so the tail stays the
+      // current segment, a little longer than planned, and the next append tries again.
+      return
+    }
     this.dataDirty = false
     closeSync(this.tailFd)
-    const n = (this.segments[this.segments.length - 1] as Segment).n + 1
-    writeFileSync(join(this.dir, segName(n)), '')
     const old = this.segments[this.segments.length - 1] as Segment
     this.segments.push({ n, bytes: 0 })
-    this.tailFd = openSync(join(this.dir, segName(n)), 'a')
+    this.tailFd = fd
     if (this.readPos.seg === old.n && this.readPos.offset === old.bytes) this.readPos = { seg: n, offset: 0 }
   }
 

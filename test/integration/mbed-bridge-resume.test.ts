@@ -1,0 +1,170 @@
+/**
+ * The mbed bridge picks up where it left off: against a real mosquitto (test/helpers/mosquitto) and the mbed peer.
+ *
+ * - Its own persistent MQTT session (src-main/core/mbed/session.ts): commands published while the bridge is stopped
+ *   reach mbed when it starts again, each once; those published while it is failed are journalled and sent once it
+ *   runs; a changed client id ends the old session at the broker.
+ * - A disk that refuses its queue (a full tmpfs, test/helpers/mounts): the bridge fails saying so and when it tries
+ *   again, holds what mbed handed over, and once the disk takes writes again resumes by itself and delivers both the
+ *   notifications and a command published meanwhile.
+ *
+ * No timed assertions: tests wait for states, counts and messages with expect.poll.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from 'mqtt'
+import { commandJournalDir } from '../../src-main/core/mbed/command-journal'
+import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session'
+import { tempDir } from '../helpers/core'
+import { FAST, POLL, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { mountSkipReason, smallDisk } from '../helpers/mounts'
+
+const skip = mosquittoSkipReason()
+const mountSkip = await mountSkipReason()
+afterEach(runCleanups)
+
+/** Fills what is left of the disk holding `dir` with one file, so nothing more can be written there; returns its path. */
+async function fill(dir: string): Promise<string> {
+  const path = join(dir, 'filler')
+  const chunk = Buffer.alloc(64 * 1024)
+  const file = await open(path, 'a')
+  try {
+    for (;;) await file.write(chunk)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
+  } finally {
+    await file.close().catch(() => undefined)
+  }
+  return path
+}
+
+describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
+  let broker: Mosquitto
+
+  beforeAll(async () => {
+    broker = await startMosquitto()
+  })
+
+  afterAll(async () => {
+    await broker?.stop()
+  })
+
+  it('delivers the commands published while it was stopped when it starts again, each once', async () => {
+    const sub = await subscriber(broker.url)
+    const queue = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queue.cleanup())
+    const first = await setup(broker.url, { persistent: true, bridge: { queueDir: queue.dir } })
+    const light = endpoint(first.peer, 'Light')
+    await command(sub.client, 'Light', light.name, { method: 'PUT', deviceId: light.name, resourceId: '3311/0/5851', payload: b64('10') })
+    await expect.poll(() => first.peer.commands().length, POLL).toBe(1)
+    await expect.poll(() => sub.of('asyncResponse').length, POLL).toBe(1)
+
+    // Stopped as the CLI and the app stop it: the bridge, then its link (the broker keeps the session).
+    await first.bridge.stop()
+    await first.link.close()
+    await command(sub.client, 'Light', light.name, { method: 'PUT', deviceId: light.name, resourceId: '3311/0/5851', payload: b64('20') })
+    await command(sub.client, 'Light', light.name, { method: 'POST', deviceId: light.name, resourceId: '3/0/4' }, 'reboot')
+    expect(first.peer.commands()).toHaveLength(1)
+
+    const second = await setup(broker.url, { persistent: true, existingPeer: first.peer, bridge: { queueDir: queue.dir } })
+    await expect.poll(() => sub.of('asyncResponse').length, POLL).toBe(3)
+    expect(first.peer.commands().map((c) => [c.method, c.path, c.body.toString()])).toEqual([
+      ['PUT', '/3311/0/5851', '10'],
+      ['PUT', '/3311/0/5851', '20'],
+      ['POST', '/3/0/4', ''],
+    ])
+    expect(second.bridge.counters()).toMatchObject({ commands: 2, commandErrors: 0 })
+    expect(second.bridge.commands().map((c) => c.state)).toEqual(['answered', 'answered'])
+  })
+
+  it('takes the commands published while it is failed, and sends them to mbed once it runs again', async () => {
+    const sub = await subscriber(broker.url)
+    const queue = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queue.cleanup())
+    const { peer, bridge } = await setup(broker.url, { persistent: true, bridge: { queueDir: queue.dir } })
+    const light = endpoint(peer, 'Light')
+    peer.faults.set({ kind: 'status', status: 401, path: /notification\/pull/, times: 1 })
+    await expect.poll(() => bridge.state, POLL).toBe('failed')
+    expect(bridge.status().restartAt).toBeNull()
+    await command(sub.client, 'Light', light.name, { method: 'PUT', deviceId: light.name, resourceId: '3311/0/5851', payload: b64('7') })
+    // Taken (in the journal on disk, so acknowledged to the broker), not sent: a failed bridge sends nothing to mbed.
+    const journal = join(commandJournalDir(queue.dir), '000000000001.seg')
+    await expect.poll(() => (existsSync(journal) ? readFileSync(journal, 'utf8') : ''), POLL).toContain(`id/${light.name}/cmd/update`)
+    expect(peer.commands()).toHaveLength(0)
+    expect(bridge.counters().commands).toBe(0)
+
+    await bridge.start()
+    await expect.poll(() => peer.commands().map((c) => c.body.toString()), POLL).toEqual(['7'])
+    await expect.poll(() => sub.of('asyncResponse').length, POLL).toBe(1)
+  })
+
+  it('a changed platform client id ends the session the bridge used before on the same broker', async () => {
+    const queue = await tempDir('fieldline-mbed-queue-')
+    cleanups.push(() => queue.cleanup())
+    const before = { url: broker.url, clientId: `a:test:before-${process.pid}` }
+    await replaceSession(before, queue.dir)
+    // The old session, as a bridge leaves it: persistent, subscribed, away.
+    const oldId = bridgeClientId(before.clientId, queue.dir)
+    /** Connects under the old id keeping its session: whether the broker still had it (CONNACK's session present). */
+    const sessionPresent = async (): Promise<boolean> => {
+      const c = connect(broker.url, { clientId: oldId, clean: false, reconnectPeriod: 0 })
+      const present = await new Promise<boolean>((resolve, reject) => {
+        c.once('connect', (connack) => resolve(connack.sessionPresent))
+        c.once('error', reject)
+      })
+      await c.subscribeAsync('iot-2/type/+/id/+/cmd/+/fmt/+', { qos: 1 })
+      await c.endAsync()
+      return present
+    }
+    await sessionPresent()
+    expect(await sessionPresent()).toBe(true)
+
+    await replaceSession({ ...before, clientId: `a:test:after-${process.pid}` }, queue.dir)
+    expect(await sessionPresent()).toBe(false)
+  })
+
+  describe.skipIf(mountSkip !== null)('on a disk that fills up', () => {
+    it('fails saying why and when it tries again, then resumes by itself once the disk takes writes, delivering what waited', async () => {
+      const disk = await smallDisk('2m')
+      cleanups.push(() => disk.close())
+      const sub = await subscriber(broker.url)
+      const { peer, bridge, events } = await setup(broker.url, {
+        persistent: true,
+        bridge: { queueDir: join(disk.dir, 'queue'), restart: FAST },
+      })
+      const sensor = endpoint(peer, 'Sensor')
+      const light = endpoint(peer, 'Light')
+      peer.notify(sensor.name, '/3303/0/5700', 'before')
+      await expect.poll(() => sub.of('notify').length, POLL).toBe(1)
+
+      const filler = await fill(disk.dir)
+      // More than the last page of the queue's file still holds (a tmpfs hands out whole pages).
+      const readings = Array.from({ length: 40 }, (_, i) => `while-full-${i}-${'x'.repeat(200)}`)
+      for (const r of readings) peer.notify(sensor.name, '/3303/0/5700', r)
+      await expect.poll(() => bridge.state, POLL).toBe('failed')
+      const failed = bridge.status()
+      expect(failed).toMatchObject({ failedSide: 'disk', reason: { code: 'DISK_FULL' } })
+      expect(failed.restartAt).not.toBeNull()
+      // What the disk refused is held, not dropped: mbed has forgotten it.
+      expect(bridge.counters().dropped).toBe(0)
+      // Each try that finds the disk still full says when the next one is.
+      await expect
+        .poll(() => new Set(events.filter((e) => e.name === 'mbed:state' && e.payload.state === 'failed').map((e) => (e.name === 'mbed:state' ? e.payload.restartAt : null))).size, POLL)
+        .toBeGreaterThan(1)
+      // A command published meanwhile cannot be journalled: the broker keeps it (no acknowledgement).
+      await command(sub.client, 'Light', light.name, { method: 'PUT', deviceId: light.name, resourceId: '3311/0/5851', payload: b64('42') })
+
+      await rm(filler)
+      await expect.poll(() => bridge.state, POLL).toBe('running')
+      await expect.poll(() => sub.of('notify').map((r) => Buffer.from(String(r.body.payload), 'base64').toString()), POLL).toEqual(['before', ...readings])
+      await expect.poll(() => peer.commands().length, POLL).toBe(1)
+      expect(peer.commands()[0]?.body.toString()).toBe('42')
+      await expect.poll(() => sub.of('asyncResponse').length, POLL).toBe(1)
+      expect(bridge.counters()).toMatchObject({ dropped: 0 })
+      expect(peer.commands()).toHaveLength(1)
+    })
+  })
+})
