@@ -63,6 +63,12 @@ export function readSendGridErrors(res: HttpResponse): { message: string; field:
   return parsed.data.errors.map((e) => ({ message: e.message ?? '', field: e.field ?? null }))
 }
 
+/** X-RateLimit-Reset, the end of the key's rate-limit period (Unix epoch seconds), in epoch milliseconds; null when absent or unreadable. */
+export function rateLimitReset(headers: Record<string, string>): number | null {
+  const text = headers['x-ratelimit-reset']?.trim() ?? ''
+  return /^\d+$/.test(text) && Number(text) > 0 ? Number(text) * 1000 : null
+}
+
 export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): AppError {
   const list = readSendGridErrors(res)
   const status = res.status
@@ -121,11 +127,13 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
     return make('TOO_LARGE', 'SendGrid refused the message: it is too large', { key: 'mail.sendgrid.tooLarge' }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
   }
   if (status === 429) {
-    const reset = Number(res.headers['x-ratelimit-reset'])
-    const at = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : null
+    const reset = rateLimitReset(res.headers)
+    const at = reset === null ? null : new Date(reset).toISOString()
     return make(
       'RATE_LIMITED',
-      `SendGrid asked to slow down (HTTP 429) after ${res.attempts} attempt(s)${at ? `; the limit resets at ${at}` : ''}`,
+      at
+        ? `SendGrid's rate limit for this API key is spent until ${at}: nothing was sent; try again after that`
+        : `SendGrid asked to slow down (HTTP 429, ${res.attempts} attempt(s)): nothing was sent; try again in a moment`,
       { key: at ? 'mail.sendgrid.rateLimitedUntil' : 'mail.sendgrid.rateLimited', params: at ? { at } : {} },
       { serviceCode },
     )
