@@ -59,6 +59,8 @@ describe('SMTP errors', () => {
     [{ code: 'EENVELOPE', response: '550 5.1.1 No such user', responseCode: 550, command: 'RCPT TO' }, 'VALIDATION', 'mail.smtp.recipientRejected'],
     [{ code: 'EENVELOPE', response: '553 5.7.1 Sender not allowed', responseCode: 553, command: 'MAIL FROM' }, 'FORBIDDEN', 'mail.smtp.senderRejected'],
     [{ code: 'EMESSAGE', response: '451 4.3.0 Try again later', responseCode: 451, command: 'DATA' }, 'CARRIER', 'mail.smtp.tryLater'],
+    [{ code: 'EENVELOPE', response: '451 4.2.1 Mailbox busy, try later', responseCode: 451, command: 'RCPT TO' }, 'CARRIER', 'mail.smtp.tryLater'],
+    [{ code: 'EENVELOPE', response: '450 4.7.1 Greylisted, come back later', responseCode: 450, command: 'MAIL FROM' }, 'CARRIER', 'mail.smtp.tryLater'],
     [{ code: 'EMESSAGE', response: '554 5.6.0 Message rejected', responseCode: 554, command: 'DATA' }, 'CARRIER', 'mail.smtp.messageRejected'],
     [{ code: 'EPROTOCOL', message: 'Invalid greeting', command: 'CONN' }, 'CARRIER', 'mail.smtp.failed'],
   ])('maps %j', (fields, code, key) => {

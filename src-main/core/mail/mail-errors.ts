@@ -264,14 +264,16 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
   if (e.code === 'EDNS' || e.originalCode === 'ENOTFOUND' || e.originalCode === 'EAI_AGAIN') {
     return make('NETWORK', `The SMTP host ${ctx.host} was not found`, { key: 'mail.smtp.hostNotFound', params: { host: ctx.host } })
   }
+  // A 4xx is the server's "not now" wherever it comes (RCPT TO included: greylisting, a busy mailbox): the address is
+  // not wrong (cold trial: a 451 on RCPT TO was said as « refused the recipient »).
+  if (e.responseCode >= 400 && e.responseCode < 500) {
+    return make('CARRIER', `The SMTP server ${where} asked to try again later${withReply}`, { key: 'mail.smtp.tryLater', params: { host: ctx.host } }, serviceExtra)
+  }
   if (e.code === 'EENVELOPE' && e.command === 'RCPT TO') {
     return make('VALIDATION', `The SMTP server ${where} refused the recipient${withReply}`, { key: 'mail.smtp.recipientRejected', params: { host: ctx.host } }, serviceExtra)
   }
   if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.command === 'MAIL FROM') {
     return make('FORBIDDEN', `The SMTP server ${where} refused the sender address${withReply}`, { key: 'mail.smtp.senderRejected', params: { host: ctx.host } }, serviceExtra)
-  }
-  if (e.responseCode >= 400 && e.responseCode < 500) {
-    return make('CARRIER', `The SMTP server ${where} asked to try again later${withReply}`, { key: 'mail.smtp.tryLater', params: { host: ctx.host } }, serviceExtra)
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     return make('CARRIER', `The SMTP server ${where} refused the message${withReply}`, { key: 'mail.smtp.messageRejected', params: { host: ctx.host } }, serviceExtra)
