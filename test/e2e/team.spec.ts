@@ -9,6 +9,7 @@ import type { Locator, Page } from '@playwright/test'
 import { DEFAULT_API_KEY, startSendGridPeer, type ReceivedMessage, type SendGridPeer } from '../peers/sendgrid/sendgrid.peer'
 import { expect, test } from './fixtures'
 import { openPage, skipWithoutKeyring } from './steps'
+import { switchLanguage, words } from './words'
 
 /** The peer's default verified Sender Identity. */
 const SENDER = 'admin@example.com'
@@ -179,6 +180,62 @@ test.describe('with the keychain', () => {
     await expect(row).toContainText('2 attempts')
     // The Undo went with its notice: the focus is on the row that came back (its first cell), not the page's heading.
     await expect(row.locator('th, td').first()).toBeFocused()
+  })
+
+  test('in French, from the keyboard: a SendGrid rate limit that resets later keeps the invitation to resend and says when, in French', async ({ app }) => {
+    const { page } = app
+    const t = words('fr')
+    const press = async (target: Locator, key = 'Enter') => {
+      await target.focus()
+      await page.keyboard.press(key)
+    }
+    const type = async (field: Locator, text: string) => {
+      await field.focus()
+      // The API URL starts filled with SendGrid's own.
+      await page.keyboard.press('ControlOrMeta+A')
+      await page.keyboard.type(text)
+    }
+    await switchLanguage(page, 'fr')
+    await press(page.getByRole('navigation').getByRole('link', { name: t('nav.extensions') }))
+    await press(page.getByRole('region', { name: t('mail.card.title') }).getByRole('button', { name: t('mail.card.configure') }))
+    const dialog = page.getByRole('dialog', { name: t('mail.form.title') })
+    await press(dialog.getByRole('radio', { name: t('mail.modes.sendgridApiKey') }), 'Space')
+    await type(dialog.getByLabel(t('mail.form.organisation')), 'Acme Field Ops')
+    await type(dialog.getByLabel(t('mail.form.adminName')), 'Ada Admin')
+    await type(dialog.getByLabel(t('mail.form.adminEmail')), SENDER)
+    await type(dialog.getByLabel(t('mail.form.apiKey'), { exact: true }), DEFAULT_API_KEY)
+    await press(dialog.getByText(t('mail.form.advanced')))
+    await type(dialog.getByLabel(t('mail.form.apiUrl')), peer.url)
+    await press(dialog.getByRole('button', { name: t('mail.form.save') }))
+    await expect(dialog).toBeHidden()
+
+    // One message a minute: the first invitation goes, the second meets the limit, whose reset is too far to wait for.
+    peer.setRateLimit({ limit: 1, windowMs: 60_000 })
+    await press(page.getByRole('navigation').getByRole('link', { name: t('nav.team') }))
+    for (const [name, email] of [
+      ['Ana Martin', 'ana@example.org'],
+      ['Bruno Petit', 'bruno@example.org'],
+    ] as const) {
+      await press(page.getByRole('button', { name: t('team.inviteButton') }))
+      const invite = page.getByRole('dialog', { name: t('team.invite.title') })
+      await type(invite.getByLabel(t('team.invite.name'), { exact: true }), name)
+      await type(invite.getByLabel(t('team.invite.email'), { exact: true }), email)
+      await page.keyboard.press('Enter')
+      await expect(invite).toBeHidden()
+    }
+    const row = page.getByRole('row').filter({ hasText: 'bruno@example.org' })
+    await expect(row).toContainText(t('team.states.failed'))
+    const reason = await row.locator('.reason').first().innerText()
+    // The reset as a French date and time, not the core's ISO text.
+    expect(reason).toMatch(/^La limite d’envoi de cette clé d’API SendGrid est atteinte\u00a0: rien n’a été envoyé\. Réessayez après cette heure\u00a0: \d{1,2} déc\. \d{4}, \d{2}:\d{2}:\d{2}\.$/)
+    expect(peer.messages().map(toOf)).toEqual(['ana@example.org'])
+    expect(peer.stats().byStatus['429']).toBe(1)
+
+    // Once the limit is lifted, Resend sends the invitation that was kept.
+    peer.setRateLimit(null)
+    await press(row.getByRole('button', { name: t('team.resendLabel', { name: 'Bruno Petit' }) }))
+    await expect(row).toContainText(t('team.states.sent'))
+    expect(peer.messages().map(toOf)).toEqual(['ana@example.org', 'bruno@example.org'])
   })
 
   test('SendGrid with username: a malformed paste is pointed out by line and column; the password is never shown or kept', async ({ app }) => {

@@ -56,7 +56,12 @@ describe('fieldline mail / team (SendGrid from the environment)', () => {
     expect(invited.code).toBe(0)
     const id = invited.out.split('\t')[0]!
     expect(invited.out).toContain('\tsent\toperator\tfr\tOlga <op@example.com>')
+    expect(invited.err).toMatch(/^fieldline: no invitation code: Team sync is not set up/)
     expect((await run(['team', 'list'])).out).toContain(id)
+    // A second invitation to the same address is refused by the core: nothing is said of its code first.
+    const twice = await run(['team', 'invite', '--email', 'OP@example.com', '--name', 'Olga', '--role', 'operator'])
+    expect(twice).toMatchObject({ code: 2, out: '' })
+    expect(twice.err).toMatch(/^fieldline: OP@example.com already has an invitation \([0-9a-f]+, sent\); resend or revoke it\n$/)
     expect((await run(['team', 'resend', id])).code).toBe(0)
     expect((await run(['team', 'revoke', id])).out).toContain('\trevoked\t')
     expect((await run(['team', 'resend', id])).code).toBe(2)

@@ -147,6 +147,29 @@ describe('the SendGrid peer (spec §8)', () => {
     expect(limited.status).toBe(429)
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0')
     expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 - 1)
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('1')
+  })
+
+  it('says on every answer under a rate limit what is left and when the period resets, as SendGrid does', async () => {
+    peer.setRateLimit({ limit: 3, windowMs: 60_000 })
+    const first = await post(validBody())
+    expect(first.status).toBe(202)
+    expect(first.headers.get('x-ratelimit-limit')).toBe('3')
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('2')
+    const reset = Number(first.headers.get('x-ratelimit-reset'))
+    expect(reset).toBeGreaterThan(Date.now() / 1000 + 50)
+    const refusedForBody = await post({ ...validBody(), subject: '' })
+    expect(refusedForBody.status).toBe(400)
+    expect(refusedForBody.headers.get('x-ratelimit-remaining')).toBe('1')
+    expect(Number(refusedForBody.headers.get('x-ratelimit-reset'))).toBe(reset)
+  })
+
+  it('sends the rate-limit headers with a 429 it is told to answer', async () => {
+    peer.faults.set({ kind: 'status', status: 429, resetInSeconds: 120, times: 1 })
+    const r = await post(validBody())
+    expect(r.status).toBe(429)
+    expect(r.headers.get('x-ratelimit-remaining')).toBe('0')
+    expect(Number(r.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 + 100)
   })
 })
 
@@ -282,20 +305,47 @@ describe('SendGrid with API key', () => {
     }
   })
 
-  it('retries a 429 and succeeds when the limit lifts; reports RATE_LIMITED when it does not', async () => {
+  it('retries a 429 once SendGrid’s announced reset has passed, and sends the message once', async () => {
     await mail.saveSettings(settings(), ctx)
     const before = peer.messages().length
-    peer.faults.set({ kind: 'status', status: 429, times: 1 })
+    peer.faults.set({ kind: 'status', status: 429, resetInSeconds: 1, times: 1 })
     await mail.sendTest({ to: 'tess@example.org' }, ctx)
     expect(peer.messages()).toHaveLength(before + 1)
 
+    // The key's period lasts 1.5 s: a retry after the usual back-off (a tenth of a second) is refused again.
+    peer.setRateLimit({ limit: 1, windowMs: 1500 })
+    await mail.sendTest({ to: 'tess@example.org' }, ctx)
+    const refused = peer.stats().byStatus['429'] ?? 0
+    const invitation = await team.invite({ name: 'Tess', email: 'tess@example.org', role: 'viewer' }, ctx)
+    expect(invitation).toMatchObject({ state: 'sent', lastError: null })
+    expect(peer.stats().byStatus['429']).toBe(refused + 1)
+    expect(peer.messages()).toHaveLength(before + 3)
+  })
+
+  it('stops at once when the reset is too far to wait for, says when, and the invitation is sent by a resend after it', async () => {
+    await mail.saveSettings(settings(), ctx)
     peer.setRateLimit({ limit: 1, windowMs: 60_000 })
     await mail.sendTest({ to: 'tess@example.org' }, ctx)
+    const before = peer.messages().length
+    const refused = peer.stats().byStatus['429'] ?? 0
+
     const err = await rejection(mail.sendTest({ to: 'tess@example.org' }, ctx))
     expect(err.code).toBe('RATE_LIMITED')
+    const at = String(err.details?.ref?.params?.at)
     expect(err.details?.ref?.key).toBe('mail.sendgrid.rateLimitedUntil')
-    expect(String(err.details?.ref?.params?.at)).toMatch(/^\d{4}-\d{2}-\d{2}T/)
-    expect(peer.messages()).toHaveLength(before + 2)
+    expect(Date.parse(at)).toBeGreaterThan(Date.now() + 30_000)
+    expect(err.message).toContain(at)
+
+    const invitation = await team.invite({ name: 'Olga Operator', email: 'olga@example.org', role: 'operator' }, ctx)
+    expect(invitation.state).toBe('failed')
+    expect(invitation.lastError).toMatchObject({ code: 'RATE_LIMITED', ref: { key: 'mail.sendgrid.rateLimitedUntil', params: { at } } })
+    // One request each: a wait that long is not made, and a retry before it would only be refused again.
+    expect(peer.stats().byStatus['429']).toBe(refused + 2)
+    expect(peer.messages()).toHaveLength(before)
+
+    peer.setRateLimit(null)
+    await expect(team.resend(invitation.id, ctx)).resolves.toMatchObject({ state: 'sent', attempts: 2, lastError: null })
+    expect(peer.messages().map((m) => m.body.personalizations[0]!.to[0]!.email)).toContain('olga@example.org')
   })
 
   it('maps 500 to "unavailable" and records the invitation as failed with that reason; resend sends it', async () => {

@@ -227,4 +227,18 @@ describe.skipIf(NO_OPENSSL !== null)('invitations sent over SMTP with STARTTLS a
     expect(err.code).toBe('CONFLICT')
     expect(err.details?.ref?.key).toBe('mail.invitation.exists')
   })
+
+  it('sends one invitation when the same address is invited twice at once (two windows), and refuses the other as a duplicate', async () => {
+    await mail.saveSettings(smtpSettings(starttls), ctx)
+    const received = starttls.received.length
+    const both = await Promise.allSettled([
+      team.invite({ name: 'Paul Operator', email: 'paul@example.org', role: 'operator' }, ctx),
+      team.invite({ name: 'Paul Operator', email: 'PAUL@example.org', role: 'operator' }, ctx),
+    ])
+    expect(both.map((r) => r.status)).toEqual(['fulfilled', 'rejected'])
+    expect(both[0]).toMatchObject({ value: { state: 'sent' } })
+    expect(both[1]).toMatchObject({ reason: { code: 'CONFLICT', details: { ref: { key: 'mail.invitation.exists', params: { state: 'sent' } } } } })
+    expect((await team.list()).items.filter((i) => i.email.toLowerCase() === 'paul@example.org')).toHaveLength(1)
+    expect(starttls.received.length).toBe(received + 1)
+  })
 })

@@ -12,6 +12,7 @@ import { NAMED_TRANSPORT_CODES } from '../../src-shared/models/transport-codes'
 import { flatten, translateRef, type Catalogue, type Translate } from '../../src-renderer/src/i18n'
 import { jsonParseKey, regexProblemKey, transportCauseKey } from '../../src-renderer/src/lib/error-causes'
 import { REGEX_PROBLEMS } from '../../src-shared/models/regex-problems'
+import { formatDateTime } from '../../src-renderer/src/lib/format'
 
 const load = (language: string) => flatten(JSON.parse(readFileSync(new URL(`../../src-renderer/src/i18n/${language}.json`, import.meta.url), 'utf8')) as Catalogue)
 const catalogues = { en: load('en'), fr: load('fr') }
@@ -99,5 +100,18 @@ describe('regular expressions that do not compile', () => {
     expect(translateRef(t, { key: 'dm.regexInvalidOther', params: { regexProblem: 'other', detail: 'Some new reason' } }, 'fallback')).toBe(
       'Expression régulière non valide (raison donnée par JavaScript\u00a0: Some new reason).',
     )
+  })
+})
+
+describe('instants in messages', () => {
+  it('says the time a rate limit resets in the window’s language and time zone, not as the core’s ISO text', () => {
+    const at = '2026-12-07T20:31:00.000Z'
+    const ref = { key: 'mail.sendgrid.rateLimitedUntil', params: { at } }
+    for (const language of ['en', 'fr']) {
+      locale.set(language)
+      const text = translateRef(t, ref, 'fallback')
+      expect(text).not.toContain(at)
+      expect(text).toContain(formatDateTime(at, language))
+    }
   })
 })

@@ -1,7 +1,7 @@
 import tls from 'node:tls'
 import { describe, expect, it } from 'vitest'
 import type { AppError } from '../../src-main/core/common/errors'
-import { mailConfigFromEnv, parseMailFrom, parseSmtpUrl } from '../../src-main/core/mail/mail-config'
+import { mailConfigFromEnv, normaliseSendGridUrl, parseMailFrom, parseSmtpUrl } from '../../src-main/core/mail/mail-config'
 import { assertSmtpSecurity, smtpTlsOptions } from '../../src-main/core/mail/smtp.transport'
 
 function thrown(run: () => unknown): AppError {
@@ -122,5 +122,24 @@ describe('SMTP TLS policy', () => {
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1']) expect(() => assertSmtpSecurity(host, 'none')).not.toThrow()
     for (const host of ['smtp.example.com', '10.0.0.5', '0.0.0.0']) expect(thrown(() => assertSmtpSecurity(host, 'none')).details?.ref?.key).toBe('mail.smtp.insecureHost')
     expect(() => assertSmtpSecurity('smtp.example.com', 'starttls')).not.toThrow()
+  })
+})
+
+describe('the SendGrid API URL', () => {
+  it('keeps a base without its trailing slash, and refuses a second address typed after the first', () => {
+    expect(normaliseSendGridUrl(' https://api.eu.sendgrid.com/ ')).toBe('https://api.eu.sendgrid.com')
+    expect(normaliseSendGridUrl('http://127.0.0.1:4000/relay/')).toBe('http://127.0.0.1:4000/relay')
+    for (const typed of ['https://api.sendgrid.comhttp://127.0.0.1:8080', 'https://api.sendgrid.comhttps://api.eu.sendgrid.com']) {
+      const e = (() => {
+        try {
+          normaliseSendGridUrl(typed)
+        } catch (err) {
+          return err as AppError
+        }
+        return null
+      })()
+      expect(e?.code, typed).toBe('VALIDATION')
+      expect(e?.details?.ref).toEqual({ key: 'errors.invalidUrl', params: { url: typed } })
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { HttpResponse } from '../../src-main/core/http/http-client'
 import { redact, sendGridError, smtpError, type SmtpErrorContext } from '../../src-main/core/mail/mail-errors'
+import { sendGridRetryAfterMs } from '../../src-main/core/mail/sendgrid.client'
 
 const PASSWORD = 'hunter2-Secret'
 const ctx: SmtpErrorContext = { host: 'smtp.example.com', port: 587, phase: 'verify', secrets: [PASSWORD], usernames: ['mailer'] }
@@ -58,6 +59,8 @@ describe('SMTP errors', () => {
     [{ code: 'EENVELOPE', response: '550 5.1.1 No such user', responseCode: 550, command: 'RCPT TO' }, 'VALIDATION', 'mail.smtp.recipientRejected'],
     [{ code: 'EENVELOPE', response: '553 5.7.1 Sender not allowed', responseCode: 553, command: 'MAIL FROM' }, 'FORBIDDEN', 'mail.smtp.senderRejected'],
     [{ code: 'EMESSAGE', response: '451 4.3.0 Try again later', responseCode: 451, command: 'DATA' }, 'CARRIER', 'mail.smtp.tryLater'],
+    [{ code: 'EENVELOPE', response: '451 4.2.1 Mailbox busy, try later', responseCode: 451, command: 'RCPT TO' }, 'CARRIER', 'mail.smtp.tryLater'],
+    [{ code: 'EENVELOPE', response: '450 4.7.1 Greylisted, come back later', responseCode: 450, command: 'MAIL FROM' }, 'CARRIER', 'mail.smtp.tryLater'],
     [{ code: 'EMESSAGE', response: '554 5.6.0 Message rejected', responseCode: 554, command: 'DATA' }, 'CARRIER', 'mail.smtp.messageRejected'],
     [{ code: 'EPROTOCOL', message: 'Invalid greeting', command: 'CONN' }, 'CARRIER', 'mail.smtp.failed'],
   ])('maps %j', (fields, code, key) => {
@@ -124,6 +127,16 @@ describe('SendGrid errors', () => {
   it('gives the reset time of a 429 when SendGrid sends X-RateLimit-Reset', () => {
     const e = sendGridError(response(429, { errors: [{ field: null, message: 'too many requests' }] }, { 'x-ratelimit-reset': '1800000000' }), sg)
     expect(e.details?.ref).toEqual({ key: 'mail.sendgrid.rateLimitedUntil', params: { at: '2027-01-15T08:00:00.000Z' } })
+  })
+
+  it('reads how long a 429 asks to wait: Retry-After first, else until X-RateLimit-Reset; a reset already past says nothing', () => {
+    const now = 1_800_000_000_000
+    expect(sendGridRetryAfterMs(429, { 'x-ratelimit-reset': '1800000007' }, now)).toBe(7000)
+    expect(sendGridRetryAfterMs(429, { 'x-ratelimit-reset': '1800000007', 'retry-after': '2' }, now)).toBe(2000)
+    expect(sendGridRetryAfterMs(429, { 'x-ratelimit-reset': '1799999990' }, now)).toBeNull()
+    expect(sendGridRetryAfterMs(429, { 'x-ratelimit-reset': 'soon' }, now)).toBeNull()
+    expect(sendGridRetryAfterMs(429, {}, now)).toBeNull()
+    expect(sendGridRetryAfterMs(503, { 'x-ratelimit-reset': '1800000007' }, now)).toBeNull()
   })
 
   it('removes the key from anything SendGrid says', () => {

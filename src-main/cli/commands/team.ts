@@ -41,7 +41,6 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
           },
           'input for team:invite',
         )
-        // Said before sending: the invitation goes out either way, and one without a code cannot get one afterwards.
         const check = await rt.call('team:inviteCheck', {})
         // A user name makes a user on the team server, which only an invitation with a code can: refused with the reason,
         // not after a word on the code as if the invitation were going out (cold trial: "--user needs an invitation code").
@@ -51,8 +50,11 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
             EXIT.usage,
           )
         }
-        if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
         const i = await rt.call('team:invite', input)
+        // Said once the invitation exists (it went out, or failed and waits for a resend): one without a code cannot get
+        // one afterwards. Said before, it preceded refusals the core alone can make (a duplicate, no organisation) as if
+        // the invitation were going out (cold trial).
+        if (!check.codes && check.reason) rt.err(`fieldline: no invitation code: ${check.reason.message}`)
         rt.out(rt.json ? JSON.stringify(i) : line(i))
         return i.state === 'sent' ? 0 : 1
       }),

@@ -44,6 +44,13 @@ export interface HttpClientOptions {
    * room again only a second later, however fast the account's own governor was set.
    */
   minBackOffMs?: number
+  /**
+   * How long a refused request (429, 503) is told to stay away, in milliseconds, or null when the answer does not say.
+   * Default: Retry-After. A service that announces the end of its rate-limit period in its own header (SendGrid's
+   * X-RateLimit-Reset) reads it here; a wait longer than the governor's longest is not waited for and the refusal is
+   * returned instead.
+   */
+  retryAfterMs?: (status: number, headers: Record<string, string>) => number | null
 }
 
 export type QueryValue = string | number | boolean | null | undefined
@@ -156,6 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const governor = options.governor ?? createGovernor({ concurrency: Infinity, perSecond: Infinity })
   const service = options.service ?? baseUrl.host
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const readRetryAfter = options.retryAfterMs ?? ((_status: number, headers: Record<string, string>) => parseRetryAfter(headers['retry-after']))
   const userAgent = options.userAgent ?? 'Fieldline'
   const logger = options.logger
   const agent = buildDispatcher(options, timeouts)
@@ -222,7 +230,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
                 logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
                 if (RETRYABLE_STATUS.has(result.status)) {
                   // This request waits and is retried by itself; the account slows down only if refusals are sustained.
-                  const retryAfterMs = result.status === 429 || result.status === 503 ? parseRetryAfter(result.headers['retry-after']) : null
+                  const retryAfterMs = result.status === 429 || result.status === 503 ? readRetryAfter(result.status, result.headers) : null
                   const backOff = governor.refused(retryAfterMs, attempt, options.minBackOffMs)
                   const retry = verdict === 'retry' && !last && backOff.withinLimit
                   logger?.warn({ ...where, status: result.status, attempt, waitMs: backOff.delayMs, accountSlowed: backOff.accountSlowed, retry }, 'http back-off')

@@ -20,6 +20,15 @@ export function normaliseSendGridUrl(value: string): string {
   if (url.search !== '' || url.hash !== '') {
     throw AppError.withRef('VALIDATION', 'The SendGrid API URL must not have a query or a fragment', { key: 'errors.invalidUrl', params: { url: url.origin } })
   }
+  // An empty path segment is no API's: it is a second address typed after the field's own (cold trial:
+  // "https://api.sendgrid.comhttp://127.0.0.1:8080" was saved, with a host "api.sendgrid.comhttp").
+  if (url.pathname.includes('//')) {
+    const typed = value.trim()
+    throw AppError.withRef('VALIDATION', `The SendGrid API URL "${typed}" holds more than one address: enter one, such as https://api.sendgrid.com`, {
+      key: 'errors.invalidUrl',
+      params: { url: typed },
+    })
+  }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 

@@ -63,6 +63,12 @@ export function readSendGridErrors(res: HttpResponse): { message: string; field:
   return parsed.data.errors.map((e) => ({ message: e.message ?? '', field: e.field ?? null }))
 }
 
+/** X-RateLimit-Reset, the end of the key's rate-limit period (Unix epoch seconds), in epoch milliseconds; null when absent or unreadable. */
+export function rateLimitReset(headers: Record<string, string>): number | null {
+  const text = headers['x-ratelimit-reset']?.trim() ?? ''
+  return /^\d+$/.test(text) && Number(text) > 0 ? Number(text) * 1000 : null
+}
+
 export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): AppError {
   const list = readSendGridErrors(res)
   const status = res.status
@@ -121,11 +127,13 @@ export function sendGridError(res: HttpResponse, ctx: SendGridErrorContext): App
     return make('TOO_LARGE', 'SendGrid refused the message: it is too large', { key: 'mail.sendgrid.tooLarge' }, { serviceCode, ...(first ? { serviceMessage: first } : {}) })
   }
   if (status === 429) {
-    const reset = Number(res.headers['x-ratelimit-reset'])
-    const at = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000).toISOString() : null
+    const reset = rateLimitReset(res.headers)
+    const at = reset === null ? null : new Date(reset).toISOString()
     return make(
       'RATE_LIMITED',
-      `SendGrid asked to slow down (HTTP 429) after ${res.attempts} attempt(s)${at ? `; the limit resets at ${at}` : ''}`,
+      at
+        ? `SendGrid's rate limit for this API key is spent until ${at}: nothing was sent; try again after that`
+        : `SendGrid asked to slow down (HTTP 429, ${res.attempts} attempt(s)): nothing was sent; try again in a moment`,
       { key: at ? 'mail.sendgrid.rateLimitedUntil' : 'mail.sendgrid.rateLimited', params: at ? { at } : {} },
       { serviceCode },
     )
@@ -256,14 +264,16 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
   if (e.code === 'EDNS' || e.originalCode === 'ENOTFOUND' || e.originalCode === 'EAI_AGAIN') {
     return make('NETWORK', `The SMTP host ${ctx.host} was not found`, { key: 'mail.smtp.hostNotFound', params: { host: ctx.host } })
   }
+  // A 4xx is the server's "not now" wherever it comes (RCPT TO included: greylisting, a busy mailbox): the address is
+  // not wrong (cold trial: a 451 on RCPT TO was said as « refused the recipient »).
+  if (e.responseCode >= 400 && e.responseCode < 500) {
+    return make('CARRIER', `The SMTP server ${where} asked to try again later${withReply}`, { key: 'mail.smtp.tryLater', params: { host: ctx.host } }, serviceExtra)
+  }
   if (e.code === 'EENVELOPE' && e.command === 'RCPT TO') {
     return make('VALIDATION', `The SMTP server ${where} refused the recipient${withReply}`, { key: 'mail.smtp.recipientRejected', params: { host: ctx.host } }, serviceExtra)
   }
   if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.command === 'MAIL FROM') {
     return make('FORBIDDEN', `The SMTP server ${where} refused the sender address${withReply}`, { key: 'mail.smtp.senderRejected', params: { host: ctx.host } }, serviceExtra)
-  }
-  if (e.responseCode >= 400 && e.responseCode < 500) {
-    return make('CARRIER', `The SMTP server ${where} asked to try again later${withReply}`, { key: 'mail.smtp.tryLater', params: { host: ctx.host } }, serviceExtra)
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
     return make('CARRIER', `The SMTP server ${where} refused the message${withReply}`, { key: 'mail.smtp.messageRejected', params: { host: ctx.host } }, serviceExtra)

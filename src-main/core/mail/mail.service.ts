@@ -10,7 +10,7 @@ import type { Diagnostic } from '../../../src-shared/contract'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
-import { createGovernor, type Governor } from '../http/governor'
+import type { Governor } from '../http/governor'
 import type { HttpTimeouts } from '../http/http-client'
 import { parseCaBundle } from '../http/trust'
 import type { Logger } from '../log/logger'
@@ -33,7 +33,7 @@ import {
 import { emptySettingsDoc, mailSecretAccount, MAIL_SETTINGS_ID, MODE_SECRET, readMailSettings, type MailSecretField, type MailSettingsDoc } from './mail.store'
 import { parseInput } from './mail-validation'
 import type { Mailer } from './mailer'
-import { createSendGridMailer } from './sendgrid.client'
+import { createSendGridGovernor, createSendGridMailer } from './sendgrid.client'
 import { assertSmtpSecurity, createSmtpMailer, type SmtpTimeouts } from './smtp.transport'
 import { renderTestEmail } from './templates'
 
@@ -114,9 +114,8 @@ export function createMailService(deps: MailServiceDeps) {
   const { db, vault, bus, logger, onChange, gate } = deps
   const now = deps.now ?? (() => new Date())
   const override = deps.configOverride === 'env' ? mailConfigFromEnv() : (deps.configOverride ?? null)
-  // One governor for every SendGrid mailer of this service: a 429 slows the account, not one request. The spec gives
-  // no Mail Send rate; [I] two at a time and 10/s is far above what invitations need and well below any plan's limit.
-  const governor = deps.sendgrid?.governor ?? createGovernor({ concurrency: 2, perSecond: 10 })
+  // One governor for every SendGrid mailer of this service: a 429 slows the account, not one request.
+  const governor = deps.sendgrid?.governor ?? createSendGridGovernor()
 
   const changed = (): void => {
     onChange?.()

@@ -5,10 +5,10 @@
  * `verify()` sends a sandbox-mode request from the sender to itself: SendGrid validates it (key, payload, verified
  * sender) and answers 200 without delivering anything. Being harmless, that request may be retried like a read.
  */
-import { createHttpClient, type HttpClient, type HttpTimeouts } from '../http/http-client'
-import type { Governor } from '../http/governor'
+import { createGovernor, type Governor } from '../http/governor'
+import { createHttpClient, parseRetryAfter, type HttpClient, type HttpTimeouts } from '../http/http-client'
 import type { Logger } from '../log/logger'
-import { sendGridError, sendGridTransportError, type SendGridErrorContext } from './mail-errors'
+import { rateLimitReset, sendGridError, sendGridTransportError, type SendGridErrorContext } from './mail-errors'
 import { assertSafeMail, type MailAddress, type OutgoingMail } from './mail-validation'
 import type { Mailer } from './mailer'
 
@@ -29,6 +29,28 @@ export interface SendGridMailerOptions {
 }
 
 const MAIL_SEND = '/v3/mail/send'
+
+/**
+ * The governor of one SendGrid account. The spec gives no Mail Send rate; [I] two at a time and 10/s is far above what
+ * invitations need and well below any plan's limit. `maxWaitMs` (default 10 s [I]) bounds the wait for a rate limit to
+ * reset before a refused message is retried: an operator waits at the invitation, and a later reset is reported with
+ * its time instead, nothing sent.
+ */
+export function createSendGridGovernor(maxWaitMs = 10_000): Governor {
+  return createGovernor({ concurrency: 2, perSecond: 10, maxDelayMs: maxWaitMs })
+}
+
+/**
+ * How long a 429 tells the client to stay away: Retry-After when present, else until X-RateLimit-Reset (the end of the
+ * key's refresh period, in Unix epoch seconds, twilio.com/docs/sendgrid "Rate Limits"). A reset that is already past
+ * by this computer's clock (the clocks differ) says nothing, and the usual back-off applies.
+ */
+export function sendGridRetryAfterMs(status: number, headers: Record<string, string>, now = Date.now()): number | null {
+  const asked = parseRetryAfter(headers['retry-after'], now)
+  if (asked !== null || status !== 429) return asked
+  const reset = rateLimitReset(headers)
+  return reset !== null && reset > now ? reset - now : null
+}
 
 interface SendGridBody {
   personalizations: { to: { email: string; name?: string }[] }[]
@@ -63,9 +85,10 @@ export function createSendGridMailer(config: SendGridConfig, options: SendGridMa
     baseUrl: config.baseUrl,
     service: 'SendGrid',
     maxAttempts: options.maxAttempts ?? 3,
+    retryAfterMs: (status, headers) => sendGridRetryAfterMs(status, headers),
+    governor: options.governor ?? createSendGridGovernor(),
     // Mail Send answers with an empty body or a short error list; anything large is not SendGrid.
     maxBodyBytes: 1024 * 1024,
-    ...(options.governor ? { governor: options.governor } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   })

@@ -102,6 +102,12 @@ export function createTeamService(deps: TeamServiceDeps) {
   const now = deps.now ?? (() => new Date())
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
+  /**
+   * Per address (without case, as sameAddress compares), the invite under way: a second invite of the same address waits
+   * for it and then meets it as a duplicate. Checked side by side, both found none and both were created and sent
+   * (cold trial: two windows of one serve mode).
+   */
+  const inviting = new Map<string, Promise<unknown>>()
   /** The look at who joined under way, shared by the lists that ask meanwhile. */
   let joinedCheck: Promise<void> | null = null
 
@@ -144,6 +150,19 @@ export function createTeamService(deps: TeamServiceDeps) {
       } catch (e) {
         if (!isConflict(e) || attempt >= 3) throw e
       }
+    }
+  }
+
+  /** Runs `run` after every earlier invite of `email` has settled (see `inviting`). */
+  async function afterInvitesOf<T>(email: string, run: () => Promise<T>): Promise<T> {
+    const key = email.toLowerCase()
+    const mine = (inviting.get(key) ?? Promise.resolve()).then(run)
+    const settled = mine.catch(() => undefined)
+    inviting.set(key, settled)
+    try {
+      return await mine
+    } finally {
+      if (inviting.get(key) === settled) inviting.delete(key)
     }
   }
 
@@ -297,69 +316,71 @@ export function createTeamService(deps: TeamServiceDeps) {
     async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
       const input = parseInput(inviteInputSchema, rawInput)
       // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
-      return mail.withActiveMailer(async (mailer, organisation, source) => {
-        if (!organisation) {
-          const where = source.environment ? 'Set FIELDLINE_ORGANISATION (or enter the organisation name in Extensions → Email)' : 'Enter the organisation name in Extensions → Email'
-          throw AppError.withRef('VALIDATION', `${where}: invitations name it`, { key: 'mail.organisationRequired' })
-        }
-        const duplicate = (await listInvitationDocs(db)).find((d) => d.state !== 'revoked' && sameAddress(d.email, input.email))
-        if (duplicate) {
-          const id = duplicate._id.slice('invitation:'.length)
-          throw AppError.withRef('CONFLICT', `${input.email} already has an invitation (${id}, ${duplicate.state}); resend or revoke it`, {
-            key: 'mail.invitation.exists',
-            params: { email: input.email, id, state: duplicate.state },
+      return afterInvitesOf(input.email, () =>
+        mail.withActiveMailer(async (mailer, organisation, source) => {
+          if (!organisation) {
+            const where = source.environment ? 'Set FIELDLINE_ORGANISATION (or enter the organisation name in Extensions → Email)' : 'Enter the organisation name in Extensions → Email'
+            throw AppError.withRef('VALIDATION', `${where}: invitations name it`, { key: 'mail.organisationRequired' })
+          }
+          const duplicate = (await listInvitationDocs(db)).find((d) => d.state !== 'revoked' && sameAddress(d.email, input.email))
+          if (duplicate) {
+            const id = duplicate._id.slice('invitation:'.length)
+            throw AppError.withRef('CONFLICT', `${input.email} already has an invitation (${id}, ${duplicate.state}); resend or revoke it`, {
+              key: 'mail.invitation.exists',
+              params: { email: input.email, id, state: duplicate.state },
+            })
+          }
+          const id = randomBytes(8).toString('hex')
+          const at = now().toISOString()
+          const doc: InvitationDoc = {
+            _id: invitationDocId(id),
+            kind: 'invitation',
+            schemaVersion: CURRENT_SCHEMA.invitation,
+            name: input.name,
+            email: input.email,
+            role: input.role,
+            language: input.language,
+            organisation,
+            invitedBy: input.invitedBy ?? mailer.from.name ?? mailer.from.address,
+            state: 'pending',
+            via: null,
+            attempts: 0,
+            messageId: null,
+            lastError: null,
+            createdAt: at,
+            updatedAt: at,
+            sentAt: null,
+            revokedAt: null,
+            account: null,
+            joinedAt: null,
+          }
+          // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
+          assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
+          const join = await joining(doc, input.user)
+          doc.account = join?.account ?? null
+          await writeWithAudit([
+            doc,
+            auditDoc({
+              at,
+              actor: ctx.actor,
+              action: 'invitation.create',
+              target: `invitation/${id}`,
+              subject: invitee(doc),
+              outcome: 'ok',
+              after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending', account: doc.account?.user ?? null },
+            }),
+          ]).catch(async (e: unknown) => {
+            // The user made for an invitation that does not exist would be a way in that no one sees.
+            if (join)
+              await accounts
+                ?.removeInvitee(join.account)
+                .catch((err: unknown) => logger?.warn({ err, user: join.account.user }, 'an invitee user made for an invitation that was not saved could not be removed'))
+            throw e
           })
-        }
-        const id = randomBytes(8).toString('hex')
-        const at = now().toISOString()
-        const doc: InvitationDoc = {
-          _id: invitationDocId(id),
-          kind: 'invitation',
-          schemaVersion: CURRENT_SCHEMA.invitation,
-          name: input.name,
-          email: input.email,
-          role: input.role,
-          language: input.language,
-          organisation,
-          invitedBy: input.invitedBy ?? mailer.from.name ?? mailer.from.address,
-          state: 'pending',
-          via: null,
-          attempts: 0,
-          messageId: null,
-          lastError: null,
-          createdAt: at,
-          updatedAt: at,
-          sentAt: null,
-          revokedAt: null,
-          account: null,
-          joinedAt: null,
-        }
-        // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
-        assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
-        const join = await joining(doc, input.user)
-        doc.account = join?.account ?? null
-        await writeWithAudit([
-          doc,
-          auditDoc({
-            at,
-            actor: ctx.actor,
-            action: 'invitation.create',
-            target: `invitation/${id}`,
-            subject: invitee(doc),
-            outcome: 'ok',
-            after: { name: doc.name, email: doc.email, role: doc.role, language: doc.language, state: 'pending', account: doc.account?.user ?? null },
-          }),
-        ]).catch(async (e: unknown) => {
-          // The user made for an invitation that does not exist would be a way in that no one sees.
-          if (join)
-            await accounts
-              ?.removeInvitee(join.account)
-              .catch((err: unknown) => logger?.warn({ err, user: join.account.user }, 'an invitee user made for an invitation that was not saved could not be removed'))
-          throw e
-        })
-        changed()
-        return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx, join))
-      })
+          changed()
+          return reserved(id, () => deliver(doc, mailer, 'invitation.send', ctx, join))
+        }),
+      )
     },
 
     async resend(rawId: unknown, ctx: CallContext): Promise<Invitation> {

@@ -3,6 +3,7 @@ import { addMessages, getMessageFormatter, init, locale } from 'svelte-i18n'
 import type { MessageRef } from '../../../src-shared/contract'
 import { formatMebibytes } from '../../../src-shared/models/byte-format'
 import { paramsInWords } from '../lib/error-causes'
+import { formatDateTime } from '../lib/format'
 import { boundsInLanguage } from '../lib/form/issues'
 import en from './en.json'
 import fr from './fr.json'
@@ -97,7 +98,21 @@ export function translateRef(t: Translate, ref: MessageRef | undefined, fallback
   }
   const variant = options.retrying ? whileRetrying : (key: string) => key
   const language = get(locale)
-  return t(variant(ref.key), { values: boundsInLanguage(ref.key, sizesInLanguage(paramsInWords(t, ref, variant), language), language) })
+  return t(variant(ref.key), { values: boundsInLanguage(ref.key, timesInLanguage(sizesInLanguage(paramsInWords(t, ref, variant), language), language), language) })
+}
+
+/** An instant as the core writes it (toISOString). */
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
+
+/**
+ * An instant a message names (when a rate limit resets): the core and the CLI write it in UTC as ISO 8601, the window
+ * in the operator's own time and language (cold trial: « Réessayez après 2026-12-07T20:31:00.000Z »).
+ */
+function timesInLanguage(params: Record<string, string | number>, language: string | null | undefined): Record<string, string | number> {
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string' && ISO_INSTANT.test(value)) params[name] = formatDateTime(value, language)
+  }
+  return params
 }
 
 /**

@@ -10,7 +10,8 @@
  * `X-Message-Id` (queued; the message is kept for tests, `messages()`).
  *
  * [I] marks what neither the spec nor SendGrid's pages state and the peer assumes: the order of the checks, the
- * X-RateLimit-* headers, 415 (not 400) for a Content-Type other than JSON, and the texts of the 401/404/405/413/429
+ * X-RateLimit-* headers on Mail Send (SendGrid's rate-limit page gives them, epoch-second reset included, for every v3
+ * response; the spec names none), 415 (not 400) for a Content-Type other than JSON, and the texts of the 401/404/405/413/429
  * bodies (those of SendGrid's OpenAPI examples).
  */
 import { randomBytes } from 'node:crypto'
@@ -50,13 +51,14 @@ export interface RateLimit {
  * `times` limits how many requests a fault affects.
  * - latency: waits before answering.
  * - status: answers that status with SendGrid's error body (or an HTML page with `html: true`) before looking at the
- *   request; `retryAfterSeconds` adds Retry-After.
+ *   request; `retryAfterSeconds` adds Retry-After. A 429 carries the X-RateLimit-* headers every 429 of SendGrid's
+ *   carries, its reset `resetInSeconds` from now (default 1 [I]).
  * - drop: destroys the connection. Default before the request is handled (nothing was queued); `afterAccept: true`
  *   queues the message first — the ambiguous failure a client must not repeat on its own.
  */
 export type Fault =
   | { kind: 'latency'; ms: number; times?: number }
-  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; html?: boolean; times?: number }
+  | { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; resetInSeconds?: number; html?: boolean; times?: number }
   | { kind: 'drop'; afterAccept?: boolean; times?: number }
 
 export interface SendGridAddress {
@@ -162,6 +164,10 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
     if (forced) {
       req.resume()
       const headers: Record<string, string> = forced.retryAfterSeconds === undefined ? {} : { 'retry-after': String(forced.retryAfterSeconds) }
+      if (forced.status === 429) {
+        // [I] the limit of a key with no rate limit set: SendGrid's default for its rate-limited v2 endpoints.
+        Object.assign(headers, rateLimitHeaders(rateLimit?.limit ?? 600, 0, Math.ceil(Date.now() / 1000 + (forced.resetInSeconds ?? 1))))
+      }
       if (forced.html) reply(res, forced.status, htmlPage(forced.status), { ...headers, 'content-type': 'text/html' })
       else errors(res, forced.status, [{ field: null, message: forced.status === 429 ? 'too many requests' : 'internal server error', help: null }], headers)
       return
@@ -196,17 +202,15 @@ export async function startSendGridPeer(options: SendGridPeerOptions = {}): Prom
       const now = Date.now()
       const recent = (windows.get(key) ?? []).filter((t) => now - t < rateLimit!.windowMs)
       if (recent.length >= rateLimit.limit) {
-        const reset = Math.ceil((recent[0]! + rateLimit.windowMs) / 1000)
-        errors(res, 429, [{ field: null, message: 'too many requests', help: null }], {
-          'x-ratelimit-limit': String(rateLimit.limit),
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(reset),
-        })
+        errors(res, 429, [{ field: null, message: 'too many requests', help: null }], rateLimitHeaders(rateLimit.limit, 0, resetOf(recent, rateLimit)))
         windows.set(key, recent)
         return
       }
       recent.push(now)
       windows.set(key, recent)
+      // SendGrid's rate-limit page: every response of a rate-limited endpoint says what is left and when it resets.
+      // [I] which answers count (those past the 401 and 413 checks, as the order of the checks above assumes).
+      for (const [name, value] of Object.entries(rateLimitHeaders(rateLimit.limit, rateLimit.limit - recent.length, resetOf(recent, rateLimit)))) res.setHeader(name, value)
     }
 
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
@@ -335,4 +339,17 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
     req.on('end', () => resolve(length > max ? null : Buffer.concat(chunks)))
     req.on('error', () => resolve(null))
   })
+}
+
+/**
+ * SendGrid's rate-limit headers (twilio.com/docs/sendgrid, "Rate Limits"): the requests allowed per refresh period,
+ * those left in it, and when it resets, in Unix epoch seconds.
+ */
+function rateLimitHeaders(limit: number, remaining: number, resetEpochSeconds: number): Record<string, string> {
+  return { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(Math.max(0, remaining)), 'x-ratelimit-reset': String(resetEpochSeconds) }
+}
+
+/** [I] The period is a sliding window per key: it resets (room for one more) when its oldest request leaves it. */
+function resetOf(recent: readonly number[], limit: RateLimit): number {
+  return Math.ceil(((recent[0] ?? Date.now()) + limit.windowMs) / 1000)
 }
