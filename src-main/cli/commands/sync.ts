@@ -16,6 +16,7 @@ import { countOf, countText } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { progressLine } from '../export-progress'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -97,6 +98,22 @@ async function readStdin(): Promise<string> {
 const NOT_SET_UP = "state        not set up (join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
 
 /** The status as `sync status` and `sync start` print it; counts as the CLI writes them (cold trial: "pushed 177049"). */
+function firstSyncText(first: NonNullable<SyncStatus['firstSync']>): string {
+  const left = first.secondsLeft === null ? '' : `, about ${countText(first.secondsLeft)} s left`
+  const { docs, total, batches } = first
+  const batchText = `${countText(batches)} ${batches === 1 ? 'batch' : 'batches'}`
+  // The server's total unknown (no answer yet, or the credentials refused): not "0 of 0 documents".
+  if (total !== null) return `${countText(docs)} of ${countOf(total, 'document')} in ${batchText}${left}`
+  return docs === 0 ? 'reaching the server' : `${countOf(docs, 'document')} so far in ${batchText}`
+}
+
+/** How far a sync that is under way has got, for `sync start`'s progress line. */
+export function syncProgressText(s: SyncStatus): string {
+  if (s.firstSync) return `fieldline: first sync: ${firstSyncText(s.firstSync)}`
+  const way = (done: number, pending: number | null, verb: string) => `${countText(done)} ${verb}${pending ? ` (${countText(pending)} pending)` : ''}`
+  return `fieldline: sync: ${way(s.push.docs, s.push.pending, 'pushed')}, ${way(s.pull.docs, s.pull.pending, 'pulled')}`
+}
+
 export function statusLines(s: SyncStatus): string[] {
   const lines = [
     s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_SET_UP,
@@ -105,15 +122,7 @@ export function statusLines(s: SyncStatus): string[] {
   ]
   lines.push(`pushed       ${countText(s.push.docs)}${s.push.pending === null ? '' : ` (${countText(s.push.pending)} pending)`}`)
   lines.push(`pulled       ${countText(s.pull.docs)}${s.pull.pending === null ? '' : ` (${countText(s.pull.pending)} pending)`}`)
-  if (s.firstSync) {
-    const left = s.firstSync.secondsLeft === null ? '' : `, about ${countText(s.firstSync.secondsLeft)} s left`
-    const { docs, total, batches } = s.firstSync
-    const batchText = `${countText(batches)} ${batches === 1 ? 'batch' : 'batches'}`
-    // The server's total unknown (no answer yet, or the credentials refused): not "0 of 0 documents".
-    if (total !== null) lines.push(`first sync   ${countText(docs)} of ${countOf(total, 'document')} in ${batchText}${left}`)
-    else if (docs === 0) lines.push('first sync   reaching the server')
-    else lines.push(`first sync   ${countOf(docs, 'document')} so far in ${batchText}`)
-  }
+  if (s.firstSync) lines.push(`first sync   ${firstSyncText(s.firstSync)}`)
   if (s.refused.length > 0) lines.push(`read-only    ${s.refused.join(', ')} (the server refuses this role's changes)`)
   lines.push(`refused      ${countText(s.deniedTotal)}`)
   for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
@@ -166,9 +175,21 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         let last = ''
         let settle: (code: number) => void = () => undefined
         const settled = new Promise<number>((resolve) => (settle = resolve))
+        // A long sync (a first one of 30,000 devices took 10 s, a push of as many 18 s) printed "syncing" and nothing
+        // more until "live": how far it has got, while it syncs, as imports and exports say theirs.
+        const shown: { line: ReturnType<typeof progressLine> | null } = { line: null }
         const off = rt.core.bus.subscribe((event, payload) => {
           if (event !== 'sync:status') return
           const s = payload as SyncStatus
+          const syncing = s.state === 'syncing' && (s.firstSync !== null || s.push.docs + s.pull.docs > 0)
+          if (syncing) {
+            shown.line ??= progressLine(process.stderr)
+            shown.line(syncProgressText(s), false)
+          } else if (shown.line) {
+            // The last line says what the sync moved in all, not the last batch before it ended.
+            shown.line(syncProgressText(s), true)
+            shown.line = null
+          }
           const word = `${s.state}${s.reason ? `: ${s.reason.message}` : ''}`
           if (word !== last) rt.err(`${new Date().toISOString()} sync ${word}`)
           last = word
@@ -186,6 +207,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
           return code
         } finally {
           off()
+          shown.line?.stop()
         }
       }),
     )
