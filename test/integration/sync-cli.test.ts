@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../../src-main/core/common/errors'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
 import { runCli } from '../helpers/cli-process'
-import { tempDir } from '../helpers/core'
+import { tempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -191,6 +191,33 @@ describe('fieldline sync', () => {
       }
     }
   }, 120_000)
+
+  it('lists the profiles two computers gave one name, which sync as two documents and no conflict', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const first = await tempDir('fieldline-sync-namesake-1-')
+    const second = await tempDir('fieldline-sync-namesake-2-')
+    try {
+      for (const [dir, name] of [
+        [first.dir, 'Jasper Nord'],
+        [second.dir, 'jasper nord '],
+      ] as const) {
+        const core = await testCore(dir)
+        await core.call('profiles:save', { extension: 'jasper', name, settings: { baseUrl: 'https://cc.example.com', username: 'ops' }, secrets: { apiKey: 'k' } })
+        await core.close()
+        const setup = await runCli(dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-namesakes', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        expect(setup, setup.err).toMatchObject({ code: 0 })
+      }
+      for (const dir of [first.dir, second.dir, first.dir]) expect((await runCli(dir, ['sync', 'start', '--once'])).code).toBe(0)
+      // Nothing said so: "0 conflicted documents", and two « Jasper Nord », both default.
+      const listed = await runCli(first.dir, ['sync', 'conflicts'])
+      expect(listed.out).toMatch(/^jasper profiles named alike\t(Jasper Nord|jasper nord) \(jasper-nord-\w+\), (Jasper Nord|jasper nord) \(jasper-nord-\w+\)\trename or delete all but one/m)
+      expect(listed.err).toMatch(/0 conflicted documents; 1 name shared by several profiles/)
+      expect(JSON.parse((await runCli(first.dir, ['--json', 'sync', 'conflicts'])).out).namesakes).toHaveLength(1)
+    } finally {
+      await first.cleanup()
+      await second.cleanup()
+    }
+  }, 180_000)
 
   it('says where the password goes when `sync setup` is given a user and no password', async (ctx) => {
     if (skip) ctx.skip(skip)

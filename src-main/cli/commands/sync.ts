@@ -9,7 +9,7 @@
  *   stopped there.
  * - `join CODE [--replace]`: joins the team an invitation code names (`-` reads the code from stdin, which keeps it out
  *   of the shell's history and the process list); spends the code.
- * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
+ * - `status`, `conflicts [--limit N]` (and the profiles of one kind that share a name), `resolve ID --keep mine|theirs|REV`.
  * - `discard ID [--yes]`: this computer's unsent change to a refused document goes (asked first, or --yes).
  */
 import { countOf, countText } from '../../../src-shared/models/count-text'
@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { progressLine } from '../export-progress'
+import { profileNamesakes } from '../../../src-shared/models/profile-rules'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -244,13 +245,17 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         const limit = Number(opts.limit)
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('fieldline: --limit must be 1 to 1000', EXIT.usage)
         const { items, total } = await rt.call('sync:conflicts', { limit })
-        if (rt.json) return rt.out(JSON.stringify({ items, total }))
+        const namesakes = profileNamesakes((await rt.call('profiles:list', {})).items).map((group) => group.map(({ id, extension, name }) => ({ id, extension, name })))
+        if (rt.json) return rt.out(JSON.stringify({ items, total, namesakes }))
         for (const c of items) {
           // What the operator knows the document by, then its id, which 'sync resolve' takes.
           rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
-        rt.err(`${countOf(total, 'conflicted document')}`)
+        for (const group of namesakes) {
+          rt.out(`${group[0]!.extension} profiles named alike\t${group.map((p) => `${p.name.trim()} (${p.id})`).join(', ')}\trename or delete all but one (Extensions in the app)`)
+        }
+        rt.err(`${countOf(total, 'conflicted document')}${namesakes.length > 0 ? `; ${countOf(namesakes.length, 'name')} shared by several profiles` : ''}`)
       }),
     )
   sync
