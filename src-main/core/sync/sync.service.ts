@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { DeviceKey } from '../../../src-shared/models/device-id'
+import { profileExtensionSchema, type ProfileExtension } from '../../../src-shared/models/profiles'
 import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
@@ -180,6 +181,17 @@ function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: App
 interface ChangeInfo {
   direction: 'push' | 'pull'
   change: { docs_read?: number; docs_written?: number; pending?: number; last_seq?: unknown; docs?: { _id: string; _rev?: string }[] }
+}
+
+/** The profile kinds a pulled batch touched (`profile:<extension>:<id>`), each once. */
+export function pulledProfileKinds(docs: readonly { _id: string }[]): ProfileExtension[] {
+  const kinds = new Set<ProfileExtension>()
+  for (const d of docs) {
+    const [prefix, kind] = d._id.split(':')
+    const parsed = profileExtensionSchema.safeParse(kind)
+    if (prefix === 'profile' && parsed.success) kinds.add(parsed.data)
+  }
+  return [...kinds]
 }
 
 /** A sequence as a number when it is one (PouchDB and express-pouchdb count; CouchDB 2+ and Cloudant's are opaque). */
@@ -572,6 +584,9 @@ export function createSyncService(deps: SyncServiceDeps) {
         'could not record the revisions of a conflict',
       )
       if (docs.some((d) => DEVICE_VIEW_PREFIXES.some((p) => d._id.startsWith(p)))) devicesPulled.push({ reason: 'updated' })
+      // A teammate's profile (a new one, an edit, a deletion) reaches the Extensions pages and pickers as a local save
+      // does: they did not follow it (cold trial: a profile of a name already here arrived and nothing showed it).
+      for (const extension of pulledProfileKinds(docs)) bus.emit('profiles:changed', { extension })
     }
   }
 
