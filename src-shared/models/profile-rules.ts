@@ -57,3 +57,18 @@ export function accessKeyProblem(key: string): SecretProblem | null {
 export function profileNameKey(name: string): string {
   return name.normalize('NFC').trim().toLowerCase()
 }
+
+/**
+ * The profiles that share a name within their kind (profileNameKey), in groups of two or more. A save refuses a
+ * namesake, but team sync cannot: the same name given on two computers makes two profiles with their own ids, which
+ * replicate as two documents, not as a conflict (cold trial: « Jasper Nord » made on two computers was two profiles
+ * after the sync, both marked default, and nothing said so).
+ */
+export function profileNamesakes<P extends { id: string; extension: string; name: string }>(profiles: readonly P[]): P[][] {
+  const groups = new Map<string, P[]>()
+  for (const p of profiles) {
+    const key = `${p.extension}\u0000${profileNameKey(p.name)}`
+    groups.set(key, [...(groups.get(key) ?? []), p])
+  }
+  return [...groups.values()].filter((g) => g.length > 1)
+}

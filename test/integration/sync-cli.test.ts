@@ -5,11 +5,13 @@
  * refused the second time. The password goes to the keychain, so the suite needs an unlocked Secret Service (the dbus
  * recipe).
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../../src-main/core/common/errors'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
 import { runCli } from '../helpers/cli-process'
-import { tempDir } from '../helpers/core'
+import { tempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -55,6 +57,9 @@ describe('fieldline sync', () => {
     const once = await runCli(dir.dir, ['sync', 'start', '--once'])
     expect(once, once.err).toMatchObject({ code: 0 })
     expect(once.err).toMatch(/sync live/)
+    // How far the sync has got, while it syncs, and what it moved in all: "syncing" alone used to be all there was.
+    expect(once.err).toMatch(/^fieldline: first sync: reaching the server \(\d+ s\)$/m)
+    expect(once.err).toMatch(/^fieldline: sync: [1-9]\d* pushed, \d+ pulled \(\d+ s\)$/m)
     const doc = (await (await fetch(`${peer.url}/cli-team/device:meter:c-1?revs=true`, { headers: AUTH })).json()) as { _rev: string; _revisions: { start: number; ids: string[] } }
     expect(doc._rev).toBeDefined()
 
@@ -163,6 +168,56 @@ describe('fieldline sync', () => {
       await refusedDir.cleanup()
     }
   }, 120_000)
+
+  it('ends `sync start` with exit code 1 when another server answers at the address, in words, not as offline', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    // A web server where the team server was expected: every request gets a page, or JSON of another shape.
+    for (const body of ['<html><body>Welcome to nginx!</body></html>', JSON.stringify({ ok: true, results: 'none', update_seq: 'x' })]) {
+      const other = createServer((_req, res) => res.writeHead(200, { 'content-type': body.startsWith('<') ? 'text/html' : 'application/json' }).end(body))
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+      const otherDir = await tempDir('fieldline-sync-other-')
+      try {
+        const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+        await runCli(otherDir.dir, ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        // It used to be "offline: The sync server cannot be reached: invalid json response body …" (or PouchDB's own
+        // TypeError), retried for ever: --once never ended.
+        const started = await runCli(otherDir.dir, ['sync', 'start', '--once'])
+        expect(started.code, started.err).toBe(1)
+        expect(started.err).toMatch(/sync error: The server at the team sync address answered, but not as a CouchDB or Cloudant server does/)
+        expect(started.err).not.toMatch(/sync offline/)
+      } finally {
+        await new Promise((resolve) => other.close(resolve))
+        await otherDir.cleanup()
+      }
+    }
+  }, 120_000)
+
+  it('lists the profiles two computers gave one name, which sync as two documents and no conflict', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const first = await tempDir('fieldline-sync-namesake-1-')
+    const second = await tempDir('fieldline-sync-namesake-2-')
+    try {
+      for (const [dir, name] of [
+        [first.dir, 'Jasper Nord'],
+        [second.dir, 'jasper nord '],
+      ] as const) {
+        const core = await testCore(dir)
+        await core.call('profiles:save', { extension: 'jasper', name, settings: { baseUrl: 'https://cc.example.com', username: 'ops' }, secrets: { apiKey: 'k' } })
+        await core.close()
+        const setup = await runCli(dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-namesakes', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        expect(setup, setup.err).toMatchObject({ code: 0 })
+      }
+      for (const dir of [first.dir, second.dir, first.dir]) expect((await runCli(dir, ['sync', 'start', '--once'])).code).toBe(0)
+      // Nothing said so: "0 conflicted documents", and two « Jasper Nord », both default.
+      const listed = await runCli(first.dir, ['sync', 'conflicts'])
+      expect(listed.out).toMatch(/^jasper profiles named alike\t(Jasper Nord|jasper nord) \(jasper-nord-\w+\), (Jasper Nord|jasper nord) \(jasper-nord-\w+\)\trename or delete all but one/m)
+      expect(listed.err).toMatch(/0 conflicted documents; 1 name shared by several profiles/)
+      expect(JSON.parse((await runCli(first.dir, ['--json', 'sync', 'conflicts'])).out).namesakes).toHaveLength(1)
+    } finally {
+      await first.cleanup()
+      await second.cleanup()
+    }
+  }, 180_000)
 
   it('says where the password goes when `sync setup` is given a user and no password', async (ctx) => {
     if (skip) ctx.skip(skip)

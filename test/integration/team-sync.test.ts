@@ -195,6 +195,25 @@ describe('live sync', () => {
     await expect.poll(async () => (await b.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })).total, POLL).toBe(1)
   })
 
+  it("tells the profile pages of a teammate's profile as it arrives", async () => {
+    await setUp('profiles-pulled')
+    const admin = await workspace(ADMIN.name, ADMIN.password, { database: 'profiles-pulled' })
+    const b = await workspace('olga', 'olga-pw', { database: 'profiles-pulled' })
+    await admin.call('profiles:save', { extension: 'jasper', name: 'Jasper Nord', settings: { baseUrl: 'https://cc.example.com', username: 'ops' }, secrets: { apiKey: 'k' } })
+    await admin.call('sync:start', {})
+    await live(admin)
+    // The Extensions pages and account pickers read again on profiles:changed; a pulled profile did not send it.
+    const told: unknown[] = []
+    const off = b.bus.subscribe((event, payload) => {
+      if (event === 'profiles:changed') told.push(payload)
+    })
+    cleanups.push(async () => off())
+    await b.call('sync:start', {})
+    await live(b)
+    expect((await b.call('profiles:list', { extension: 'jasper' })).items.map((p) => p.name)).toEqual(['Jasper Nord'])
+    expect(told).toContainEqual({ extension: 'jasper' })
+  })
+
   it("shows a viewer's edit refused by the server with its reason, and never retries it; once the role is known, refuses the change itself", async () => {
     await setUp()
     const operator = await workspace('olga', 'olga-pw')

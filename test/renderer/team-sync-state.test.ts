@@ -1,15 +1,22 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ControlCenterProfile } from '../../src-shared/models/profiles'
 import { ok, refused, settle } from './fake-api'
 import { api as fake } from './mocked-api'
 import { STOPPED } from './sync-status'
 
 vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
 
-const { teamSyncStatus, teamSyncSettings, teamSyncConflicts } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
+const { teamSyncStatus, teamSyncSettings, teamSyncConflicts, teamSyncNamesakes } = await import('../../src-renderer/src/lib/state/team-sync.svelte')
 
 beforeEach(() => {
   fake.calls.length = 0
 })
+
+function controlCenter(id: string, extension: ControlCenterProfile['extension'], name: string): ControlCenterProfile {
+  const at = '2026-12-07T20:00:00.000Z'
+  const settings = { baseUrl: 'https://cc.example', username: 'ops', concurrency: 1, perSecond: 5 }
+  return { id, name, extension, isDefault: true, createdAt: at, updatedAt: at, settings, secrets: { apiKey: true, password: false, licenseKey: false } }
+}
 
 describe('team sync state in the renderer', () => {
   it("takes the core's status pushes as they are, with no read back", async () => {
@@ -83,5 +90,19 @@ describe('team sync state in the renderer', () => {
     fake.answer('sync:resolve', ok({ id: conflict.id, rev: '3-c', removed: ['2-a', '2-b'] }))
     expect((await resolving).ok).toBe(true)
     expect(fake.pending('sync:conflicts')).toHaveLength(1)
+  })
+
+  it('lists the profiles of one kind that share a name, which a sync brings as two profiles and no conflict, and reads them again when profiles change', async () => {
+    void teamSyncNamesakes.load()
+    const nord = controlCenter('jasper-nord-f69f', 'jasper', 'Jasper Nord')
+    const teammates = controlCenter('jasper-nord-3a7c', 'jasper', 'jasper nord ')
+    const atnt = controlCenter('nord', 'atnt', 'Jasper Nord')
+    fake.answer('profiles:list', ok({ items: [nord, atnt, teammates] }))
+    await settle()
+    expect(teamSyncNamesakes.groups).toEqual([[nord, teammates]])
+    fake.emit('profiles:changed', { extension: 'jasper' })
+    fake.answer('profiles:list', ok({ items: [nord, atnt, { ...teammates, name: 'Jasper Sud' }] }))
+    await settle()
+    expect(teamSyncNamesakes.groups).toEqual([])
   })
 })

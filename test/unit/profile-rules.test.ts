@@ -4,7 +4,7 @@
  * refuses by (test/integration/profile-secrets.test.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { accessKeyProblem, secretProblems } from '../../src-shared/models/profile-rules'
+import { accessKeyProblem, profileNamesakes, secretProblems } from '../../src-shared/models/profile-rules'
 
 const none = new Set<string>()
 
@@ -45,5 +45,24 @@ describe('accessKeyProblem', () => {
 
   it('accepts a key of printable characters', () => {
     expect(accessKeyProblem('ak_0123456789abcdef')).toBeNull()
+  })
+})
+
+describe('profileNamesakes', () => {
+  it('groups the profiles of one kind whose names read alike, as team sync brings them from two computers', () => {
+    const nord = { id: 'jasper-nord-f69f', extension: 'jasper', name: 'Jasper Nord' }
+    const teammates = { id: 'jasper-nord-3a7c', extension: 'jasper', name: ' jasper nord ' }
+    const orange = { id: 'jasper-nord-0001', extension: 'orange', name: 'Jasper Nord' }
+    const sud = { id: 'jasper-sud-1', extension: 'jasper', name: 'Jasper Sud' }
+    expect(profileNamesakes([nord, orange, sud, teammates])).toEqual([[nord, teammates]])
+  })
+
+  it('finds none when every name of a kind is its own', () => {
+    expect(
+      profileNamesakes([
+        { id: 'a', extension: 'jasper', name: 'A' },
+        { id: 'b', extension: 'atnt', name: 'A' },
+      ]),
+    ).toEqual([])
   })
 })

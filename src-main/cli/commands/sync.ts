@@ -9,13 +9,15 @@
  *   stopped there.
  * - `join CODE [--replace]`: joins the team an invitation code names (`-` reads the code from stdin, which keeps it out
  *   of the shell's history and the process list); spends the code.
- * - `status`, `conflicts [--limit N]`, `resolve ID --keep mine|theirs|REV`.
+ * - `status`, `conflicts [--limit N]` (and the profiles of one kind that share a name), `resolve ID --keep mine|theirs|REV`.
  * - `discard ID [--yes]`: this computer's unsent change to a refused document goes (asked first, or --yes).
  */
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
+import { progressLine } from '../export-progress'
+import { profileNamesakes } from '../../../src-shared/models/profile-rules'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -97,6 +99,22 @@ async function readStdin(): Promise<string> {
 const NOT_SET_UP = "state        not set up (join your team with the code from your invitation email, 'fieldline sync join CODE', or choose a server with 'fieldline sync setup --url URL --db NAME')"
 
 /** The status as `sync status` and `sync start` print it; counts as the CLI writes them (cold trial: "pushed 177049"). */
+function firstSyncText(first: NonNullable<SyncStatus['firstSync']>): string {
+  const left = first.secondsLeft === null ? '' : `, about ${countText(first.secondsLeft)} s left`
+  const { docs, total, batches } = first
+  const batchText = `${countText(batches)} ${batches === 1 ? 'batch' : 'batches'}`
+  // The server's total unknown (no answer yet, or the credentials refused): not "0 of 0 documents".
+  if (total !== null) return `${countText(docs)} of ${countOf(total, 'document')} in ${batchText}${left}`
+  return docs === 0 ? 'reaching the server' : `${countOf(docs, 'document')} so far in ${batchText}`
+}
+
+/** How far a sync that is under way has got, for `sync start`'s progress line. */
+export function syncProgressText(s: SyncStatus): string {
+  if (s.firstSync) return `fieldline: first sync: ${firstSyncText(s.firstSync)}`
+  const way = (done: number, pending: number | null, verb: string) => `${countText(done)} ${verb}${pending ? ` (${countText(pending)} pending)` : ''}`
+  return `fieldline: sync: ${way(s.push.docs, s.push.pending, 'pushed')}, ${way(s.pull.docs, s.pull.pending, 'pulled')}`
+}
+
 export function statusLines(s: SyncStatus): string[] {
   const lines = [
     s.configured ? `state        ${s.state}${s.reason ? ` (${s.reason.message})` : ''}` : NOT_SET_UP,
@@ -105,15 +123,7 @@ export function statusLines(s: SyncStatus): string[] {
   ]
   lines.push(`pushed       ${countText(s.push.docs)}${s.push.pending === null ? '' : ` (${countText(s.push.pending)} pending)`}`)
   lines.push(`pulled       ${countText(s.pull.docs)}${s.pull.pending === null ? '' : ` (${countText(s.pull.pending)} pending)`}`)
-  if (s.firstSync) {
-    const left = s.firstSync.secondsLeft === null ? '' : `, about ${countText(s.firstSync.secondsLeft)} s left`
-    const { docs, total, batches } = s.firstSync
-    const batchText = `${countText(batches)} ${batches === 1 ? 'batch' : 'batches'}`
-    // The server's total unknown (no answer yet, or the credentials refused): not "0 of 0 documents".
-    if (total !== null) lines.push(`first sync   ${countText(docs)} of ${countOf(total, 'document')} in ${batchText}${left}`)
-    else if (docs === 0) lines.push('first sync   reaching the server')
-    else lines.push(`first sync   ${countOf(docs, 'document')} so far in ${batchText}`)
-  }
+  if (s.firstSync) lines.push(`first sync   ${firstSyncText(s.firstSync)}`)
   if (s.refused.length > 0) lines.push(`read-only    ${s.refused.join(', ')} (the server refuses this role's changes)`)
   lines.push(`refused      ${countText(s.deniedTotal)}`)
   for (const d of s.denied) lines.push(`  ${d.id}\t${d.at}\t${d.reason}`)
@@ -166,9 +176,21 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         let last = ''
         let settle: (code: number) => void = () => undefined
         const settled = new Promise<number>((resolve) => (settle = resolve))
+        // A long sync (a first one of 30,000 devices took 10 s, a push of as many 18 s) printed "syncing" and nothing
+        // more until "live": how far it has got, while it syncs, as imports and exports say theirs.
+        const shown: { line: ReturnType<typeof progressLine> | null } = { line: null }
         const off = rt.core.bus.subscribe((event, payload) => {
           if (event !== 'sync:status') return
           const s = payload as SyncStatus
+          const syncing = s.state === 'syncing' && (s.firstSync !== null || s.push.docs + s.pull.docs > 0)
+          if (syncing) {
+            shown.line ??= progressLine(process.stderr)
+            shown.line(syncProgressText(s), false)
+          } else if (shown.line) {
+            // The last line says what the sync moved in all, not the last batch before it ended.
+            shown.line(syncProgressText(s), true)
+            shown.line = null
+          }
           const word = `${s.state}${s.reason ? `: ${s.reason.message}` : ''}`
           if (word !== last) rt.err(`${new Date().toISOString()} sync ${word}`)
           last = word
@@ -186,6 +208,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
           return code
         } finally {
           off()
+          shown.line?.stop()
         }
       }),
     )
@@ -222,13 +245,17 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         const limit = Number(opts.limit)
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('fieldline: --limit must be 1 to 1000', EXIT.usage)
         const { items, total } = await rt.call('sync:conflicts', { limit })
-        if (rt.json) return rt.out(JSON.stringify({ items, total }))
+        const namesakes = profileNamesakes((await rt.call('profiles:list', {})).items).map((group) => group.map(({ id, extension, name }) => ({ id, extension, name })))
+        if (rt.json) return rt.out(JSON.stringify({ items, total, namesakes }))
         for (const c of items) {
           // What the operator knows the document by, then its id, which 'sync resolve' takes.
           rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
-        rt.err(`${countOf(total, 'conflicted document')}`)
+        for (const group of namesakes) {
+          rt.out(`${group[0]!.extension} profiles named alike\t${group.map((p) => `${p.name.trim()} (${p.id})`).join(', ')}\trename or delete all but one (Extensions in the app)`)
+        }
+        rt.err(`${countOf(total, 'conflicted document')}${namesakes.length > 0 ? `; ${countOf(namesakes.length, 'name')} shared by several profiles` : ''}`)
       }),
     )
   sync

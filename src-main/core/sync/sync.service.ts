@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { DeviceKey } from '../../../src-shared/models/device-id'
+import { profileExtensionSchema, type ProfileExtension } from '../../../src-shared/models/profiles'
 import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
@@ -141,10 +142,37 @@ function offline(e: PouchFailure): AppError {
   return AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(e)}`, { key: 'sync.offline', params: { reason: unreachableCause(e) } })
 }
 
-/** A paused-with-error replication: refused (401/403/404) is an error the operator must act on; anything else is offline. */
+/**
+ * Whether the server answered, but not as CouchDB does: a web page or broken JSON where JSON was due (PouchDB's fetch
+ * fails with type 'invalid-json'), or JSON of another shape, on which PouchDB's own code then fails with a TypeError.
+ * Cold trial: a web server at the configured address was called "cannot be reached", with PouchDB's internals as the
+ * reason ("res$$1.results.filter is not a function"), and `sync start --once` waited for ever.
+ */
+function answeredNotAsCouch(e: PouchFailure & { type?: unknown; stack?: unknown }): boolean {
+  if (typeof e.status === 'number' && e.status > 0) return false
+  if (TRANSPORT_CODE.test(reasonOf(e))) return false
+  // A replication hands its failure on as a copy of the error's own properties (PouchDB's createError): the class name
+  // is gone, but the stack still starts with it.
+  const thrown = typeof e.stack === 'string' ? e.stack : `${e.name ?? ''}:`
+  return e.type === 'invalid-json' || /^(TypeError|SyntaxError):/.test(thrown)
+}
+
+function notCouch(e: PouchFailure): AppError {
+  return AppError.withRef(
+    'NETWORK',
+    `The server at the team sync address answered, but not as a CouchDB or Cloudant server does (${reasonOf(e)}): another server may answer there. Check the server URL (Settings → Team sync, or sync setup).`,
+    { key: 'sync.notCouch' },
+  )
+}
+
+/**
+ * A paused-with-error replication: refused (401/403/404), or answered not as CouchDB does (another server at that
+ * address), is an error the operator must act on; anything else is offline.
+ */
 function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: AppError } {
   const status = e.status ?? 0
   if (status === 401 || status === 403 || status === 404) return { state: 'error', reason: remoteRefusal(status, { reason: reasonOf(e) }, 'sync') }
+  if (answeredNotAsCouch(e)) return { state: 'error', reason: notCouch(e) }
   // The live sync tries again by itself (retry: true): the window says what to check if it lasts, not to try again.
   const reason = offline(e)
   return { state: 'offline', reason: new AppError(reason.code, reason.message, { ...reason.details, retrying: true }) }
@@ -153,6 +181,17 @@ function pausedState(e: PouchFailure): { state: 'offline' | 'error'; reason: App
 interface ChangeInfo {
   direction: 'push' | 'pull'
   change: { docs_read?: number; docs_written?: number; pending?: number; last_seq?: unknown; docs?: { _id: string; _rev?: string }[] }
+}
+
+/** The profile kinds a pulled batch touched (`profile:<extension>:<id>`), each once. */
+export function pulledProfileKinds(docs: readonly { _id: string }[]): ProfileExtension[] {
+  const kinds = new Set<ProfileExtension>()
+  for (const d of docs) {
+    const [prefix, kind] = d._id.split(':')
+    const parsed = profileExtensionSchema.safeParse(kind)
+    if (prefix === 'profile' && parsed.success) kinds.add(parsed.data)
+  }
+  return [...kinds]
 }
 
 /** A sequence as a number when it is one (PouchDB and express-pouchdb count; CouchDB 2+ and Cloudant's are opaque). */
@@ -415,7 +454,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     if (isAppError(e)) return e
     const f = (e ?? {}) as PouchFailure
     if (typeof f.status === 'number' && f.status > 0) return remoteRefusal(f.status, { reason: reasonOf(f) }, what)
-    return offline(f)
+    return answeredNotAsCouch(f) ? notCouch(f) : offline(f)
   }
 
   async function session(remote: Remote): Promise<{ user: string | null; role: SyncRole | null }> {
@@ -545,6 +584,9 @@ export function createSyncService(deps: SyncServiceDeps) {
         'could not record the revisions of a conflict',
       )
       if (docs.some((d) => DEVICE_VIEW_PREFIXES.some((p) => d._id.startsWith(p)))) devicesPulled.push({ reason: 'updated' })
+      // A teammate's profile (a new one, an edit, a deletion) reaches the Extensions pages and pickers as a local save
+      // does: they did not follow it (cold trial: a profile of a name already here arrived and nothing showed it).
+      for (const extension of pulledProfileKinds(docs)) bus.emit('profiles:changed', { extension })
     }
   }
 

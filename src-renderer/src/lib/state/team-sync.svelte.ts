@@ -1,5 +1,7 @@
 import type { Input, Output, Result } from '../../../../src-shared/contract'
 import type { DeviceKey } from '../../../../src-shared/models/device-id'
+import { profileNamesakes } from '../../../../src-shared/models/profile-rules'
+import type { Profile } from '../../../../src-shared/models/profiles'
 import type { SyncSettingsView, SyncStatus } from '../../../../src-shared/models/sync'
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
@@ -125,6 +127,26 @@ export class DeviceConflicts extends EventStore<TeamSyncConflicts> {
   }
 }
 
+/**
+ * The profiles of one kind that share a name (profileNamesakes): the same name given on two computers syncs as two
+ * profiles, not as a conflict, so they are listed beside the conflicts until one is renamed or deleted.
+ */
+class TeamSyncNamesakesState extends EventStore<Profile[][]> {
+  constructor() {
+    super(api, { refreshOn: [{ event: 'profiles:changed' }], live: 'always' })
+  }
+
+  get groups(): readonly Profile[][] {
+    return this.value ?? []
+  }
+
+  protected async fetch(): Promise<Result<Profile[][]>> {
+    const listed = await api.invoke('profiles:list', {})
+    return listed.ok ? { ok: true, value: profileNamesakes(listed.value.items) } : listed
+  }
+}
+
 export const teamSyncSettings = new TeamSyncSettingsState()
 export const teamSyncStatus = new TeamSyncStatusState()
 export const teamSyncConflicts = new TeamSyncConflictsState()
+export const teamSyncNamesakes = new TeamSyncNamesakesState()
