@@ -77,6 +77,8 @@ export interface CoreOptions {
   syncTuning?: SyncTuning
   /** Back-off of the outbox's own tries while queued changes wait for their carrier (tests shorten it). */
   outboxRetry?: { minMs: number; maxMs: number }
+  /** How long a SIM panel's read of a Control Center SIM may take in all (sim.service.ts; tests shorten it). */
+  simReadDeadlineMs?: number
 }
 
 export interface OpenProgress {
@@ -240,7 +242,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.orangeEnvironment ? { environment: options.orangeEnvironment } : {}),
     ...(options.orangePolling ? { polling: options.orangePolling } : {}),
   })
-  const sims = createSimService({ db, bus, profiles, clients, orange })
+  const sims = createSimService({ db, bus, profiles, clients, orange, ...(options.simReadDeadlineMs ? { readDeadlineMs: options.simReadDeadlineMs } : {}) })
   const replayer = createOutboxReplayer({
     bus,
     logger,

@@ -14,6 +14,7 @@ import { listOutbox, newOutboxDoc, pendingOutboxCount, queuedChange, toOutboxIte
 import type { ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { sentSmsDoc } from '../store/sent-sms.store'
+import { RequestAbandoned } from '../http/http-client'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
 import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
@@ -31,6 +32,13 @@ interface Resolved {
 
 /** What an outbox item's state says about the audit entry of its queued change; null while it still waits. */
 const DELIVERY: Record<OutboxDoc['state'], AuditOutcome | null> = { pending: null, done: 'sent', failed: 'failed', unknown: 'unknown' }
+
+/**
+ * How long an operator's read of a SIM (its details and month-to-date usage, every attempt of both calls) may take
+ * before the panel shows the cached copy instead: on a link that stalls mid-answer the HTTP timeouts alone added up to
+ * three minutes of "Refreshing…", and a status change read the SIM before and after it.
+ */
+export const SIM_READ_DEADLINE_MS = 20_000
 
 const SMS_POLL_MS = 2000
 const SMS_FOLLOW_MS = 10 * 60 * 1000
@@ -66,6 +74,8 @@ export interface SimDeps {
   clients: CarrierClients
   /** Sends a queued Orange change when the outbox is replayed. */
   orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
+  /** SIM_READ_DEADLINE_MS unless given. */
+  readDeadlineMs?: number
 }
 
 /**
@@ -73,7 +83,7 @@ export interface SimDeps {
  * cached for offline use; changes are audited; changes asked for offline go to the outbox only when the
  * operator chooses to queue them.
  */
-export function createSimService({ db, bus, profiles, clients, orange }: SimDeps) {
+export function createSimService({ db, bus, profiles, clients, orange, readDeadlineMs = SIM_READ_DEADLINE_MS }: SimDeps) {
   const followers = new Set<NodeJS.Timeout>()
 
   async function resolve(target: Target): Promise<Resolved> {
@@ -94,8 +104,18 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return clients.forProfile(r.profile)
   }
 
+  /** Reads the SIM from the carrier, giving up after readDeadlineMs with a timeout that names the carrier's host. */
   async function fetchSim(r: Resolved): Promise<Sim> {
-    const sim = await (await client(r)).getDevice(r.iccid)
+    const c = await client(r)
+    let sim: Sim
+    try {
+      sim = await c.getDevice(r.iccid, { signal: AbortSignal.timeout(readDeadlineMs) })
+    } catch (e) {
+      if (!(e instanceof RequestAbandoned)) throw e
+      const host = new URL(c.urls.rest).host
+      const seconds = Math.round(readDeadlineMs / 100) / 10
+      throw AppError.withRef('TIMEOUT', `Control Center (${host}) did not answer within ${seconds} s`, { key: 'errors.timeout', params: { host, seconds } })
+    }
     await writeSimCache(db, sim)
     bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
     return sim
