@@ -14,9 +14,9 @@ import { listOutbox, newOutboxDoc, pendingOutboxCount, queuedChange, toOutboxIte
 import type { ProfileDoc } from '../store/profiles.store'
 import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documents'
 import { sentSmsDoc } from '../store/sent-sms.store'
-import { RequestAbandoned } from '../http/http-client'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
+import { SIM_READ_DEADLINE_MS, withReadDeadline } from './read-deadline'
 import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, refuseEndOfLife, SMS_REFUSED_STATUSES } from './sim-model'
 
@@ -32,13 +32,6 @@ interface Resolved {
 
 /** What an outbox item's state says about the audit entry of its queued change; null while it still waits. */
 const DELIVERY: Record<OutboxDoc['state'], AuditOutcome | null> = { pending: null, done: 'sent', failed: 'failed', unknown: 'unknown' }
-
-/**
- * How long an operator's read of a SIM (its details and month-to-date usage, every attempt of both calls) may take
- * before the panel shows the cached copy instead: on a link that stalls mid-answer the HTTP timeouts alone added up to
- * three minutes of "Refreshing…", and a status change read the SIM before and after it.
- */
-export const SIM_READ_DEADLINE_MS = 20_000
 
 const SMS_POLL_MS = 2000
 const SMS_FOLLOW_MS = 10 * 60 * 1000
@@ -74,7 +67,7 @@ export interface SimDeps {
   clients: CarrierClients
   /** Sends a queued Orange change when the outbox is replayed. */
   orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
-  /** SIM_READ_DEADLINE_MS unless given. */
+  /** How long a read of one SIM may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
   readDeadlineMs?: number
 }
 
@@ -104,18 +97,10 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     return clients.forProfile(r.profile)
   }
 
-  /** Reads the SIM from the carrier, giving up after readDeadlineMs with a timeout that names the carrier's host. */
+  /** Reads the SIM from the carrier, giving up after readDeadlineMs (read-deadline.ts). */
   async function fetchSim(r: Resolved): Promise<Sim> {
     const c = await client(r)
-    let sim: Sim
-    try {
-      sim = await c.getDevice(r.iccid, { signal: AbortSignal.timeout(readDeadlineMs) })
-    } catch (e) {
-      if (!(e instanceof RequestAbandoned)) throw e
-      const host = new URL(c.urls.rest).host
-      const seconds = Math.round(readDeadlineMs / 100) / 10
-      throw AppError.withRef('TIMEOUT', `Control Center (${host}) did not answer within ${seconds} s`, { key: 'errors.timeout', params: { host, seconds } })
-    }
+    const sim = await withReadDeadline(readDeadlineMs, { service: 'Control Center', host: new URL(c.urls.rest).host }, (signal) => c.getDevice(r.iccid, { signal }))
     await writeSimCache(db, sim)
     bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
     return sim
