@@ -77,6 +77,8 @@ export interface CoreOptions {
   syncTuning?: SyncTuning
   /** Back-off of the outbox's own tries while queued changes wait for their carrier (tests shorten it). */
   outboxRetry?: { minMs: number; maxMs: number }
+  /** How long a SIM panel's read of one SIM may take in all (read-deadline.ts; tests shorten it). */
+  simReadDeadlineMs?: number
 }
 
 export interface OpenProgress {
@@ -241,8 +243,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     ...(options.orangeEnvironment ? { environment: options.orangeEnvironment } : {}),
     ...(options.orangePolling ? { polling: options.orangePolling } : {}),
+    ...(options.simReadDeadlineMs ? { readDeadlineMs: options.simReadDeadlineMs } : {}),
   })
-  const sims = createSimService({ db, bus, profiles, clients, orange })
+  const sims = createSimService({ db, bus, profiles, clients, orange, ...(options.simReadDeadlineMs ? { readDeadlineMs: options.simReadDeadlineMs } : {}) })
   const replayer = createOutboxReplayer({
     bus,
     logger,

@@ -20,7 +20,9 @@ export const silentLogger = silent
 /** A real core on a temporary data directory, with the in-memory vault and a silent logger. */
 export async function testCore(
   dataDir: string,
-  options: Partial<Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment' | 'ledgerTimings' | 'vault' | 'historianTuning' | 'syncTuning' | 'outboxRetry' | 'logger'>> = {},
+  options: Partial<
+    Pick<CoreOptions, 'now' | 'orangePolling' | 'orangeEnvironment' | 'ledgerTimings' | 'vault' | 'historianTuning' | 'syncTuning' | 'outboxRetry' | 'logger' | 'simReadDeadlineMs'>
+  > = {},
 ): Promise<Core & { call: <C extends ChannelName>(c: C, i: Input<C>) => Promise<Output<C>> }> {
   const core = await createCore({ dataDir, mode: 'serve', vault: createMemoryStore(), logger: silent, ...options })
   return Object.assign(core, {

@@ -16,6 +16,7 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
+import { SIM_READ_DEADLINE_MS, withReadDeadline } from './read-deadline'
 import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, refuseEndOfLife, SMS_REFUSED_STATUSES } from './sim-model'
 
@@ -66,6 +67,8 @@ export interface SimDeps {
   clients: CarrierClients
   /** Sends a queued Orange change when the outbox is replayed. */
   orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
+  /** How long a read of one SIM may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
+  readDeadlineMs?: number
 }
 
 /**
@@ -73,7 +76,7 @@ export interface SimDeps {
  * cached for offline use; changes are audited; changes asked for offline go to the outbox only when the
  * operator chooses to queue them.
  */
-export function createSimService({ db, bus, profiles, clients, orange }: SimDeps) {
+export function createSimService({ db, bus, profiles, clients, orange, readDeadlineMs = SIM_READ_DEADLINE_MS }: SimDeps) {
   const followers = new Set<NodeJS.Timeout>()
 
   async function resolve(target: Target): Promise<Resolved> {
@@ -94,8 +97,10 @@ export function createSimService({ db, bus, profiles, clients, orange }: SimDeps
     return clients.forProfile(r.profile)
   }
 
+  /** Reads the SIM from the carrier, giving up after readDeadlineMs (read-deadline.ts). */
   async function fetchSim(r: Resolved): Promise<Sim> {
-    const sim = await (await client(r)).getDevice(r.iccid)
+    const c = await client(r)
+    const sim = await withReadDeadline(readDeadlineMs, { service: 'Control Center', host: new URL(c.urls.rest).host }, (signal) => c.getDevice(r.iccid, { signal }))
     await writeSimCache(db, sim)
     bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
     return sim

@@ -86,9 +86,9 @@ export interface OrangeSearchPage {
 export interface OrangeClient {
   readonly baseUrl: string
   /** One SIM by serial number; NOT_FOUND when Orange lists it as unknown. */
-  getSim(serialNumber: string): Promise<Sim>
-  /** Several SIMs at once, with the serial numbers Orange does not know. */
-  connectivityDirectory(serialNumbers: string[]): Promise<{ sims: Sim[]; unknown: string[] }>
+  getSim(serialNumber: string, options?: { signal?: AbortSignal }): Promise<Sim>
+  /** Several SIMs at once, with the serial numbers Orange does not know. `signal`: the caller gives up (RequestAbandoned). */
+  connectivityDirectory(serialNumbers: string[], options?: { signal?: AbortSignal }): Promise<{ sims: Sim[]; unknown: string[] }>
   searchPage(query: OrangeSearch, rangeStart: number): Promise<OrangeSearchPage>
   /** Every page, in order; a line listed twice across pages (a shifting result set) is given once. */
   search(query: OrangeSearch): AsyncGenerator<OrangeSearchPage, void, undefined>
@@ -133,7 +133,15 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
    * One SOAP exchange. Reads may be repeated by the http layer (they change nothing); a submission is sent once, and
    * any answer that does not say for certain whether Orange made a ticket is UNKNOWN_OUTCOME.
    */
-  async function call<T>(service: OrangeService, operation: string, body: XmlElement, read: (node: XmlNode) => T, extra: Partial<OrangeErrorContext> = {}, submission = false): Promise<T> {
+  async function call<T>(
+    service: OrangeService,
+    operation: string,
+    body: XmlElement,
+    read: (node: XmlNode) => T,
+    extra: Partial<OrangeErrorContext> = {},
+    submission = false,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const ctx: OrangeErrorContext = { url: `${base}${SERVICE_PATHS[service]}`, operation, ...extra }
     const res = await http.request({
       method: 'POST',
@@ -142,6 +150,7 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
       headers: { authorization, 'content-type': 'text/xml; charset=utf-8', soapaction: '""', accept: 'text/xml' },
       body: buildEnvelope(body),
       idempotent: !submission,
+      signal,
     })
     const answer = res.isHtml() ? ({ kind: 'unreadable' } as const) : readEnvelope(res.text, operation)
     if (answer.kind === 'fault') throw faultError(answer.fault, ctx)
@@ -187,7 +196,7 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
     }
   }
 
-  async function connectivityDirectory(serialNumbers: string[]): Promise<{ sims: Sim[]; unknown: string[] }> {
+  async function connectivityDirectory(serialNumbers: string[], options: { signal?: AbortSignal } = {}): Promise<{ sims: Sim[]; unknown: string[] }> {
     if (serialNumbers.length === 0) throw AppError.withRef('VALIDATION', 'No serial number given', { key: 'orange.invalidSerial', params: { serial: '' } })
     serialNumbers.forEach(checkSerialNumber)
     const body = el(NS.ws, 'getConnectivityDirectory', [
@@ -199,7 +208,7 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
       el(NS.cd, 'showIccid', 'true'),
       el(NS.cd, 'showImsi', 'true'),
     ])
-    const answer = await call('connectivityDirectory', 'getConnectivityDirectory', body, readDirectoryAnswer, { serialNumber: serialNumbers[0]! })
+    const answer = await call('connectivityDirectory', 'getConnectivityDirectory', body, readDirectoryAnswer, { serialNumber: serialNumbers[0]! }, false, options.signal)
     const sims = answer.lines.map((line) => {
       const asked = line.sim?.serialNumber ?? (serialNumbers.length === 1 ? serialNumbers[0]! : null)
       if (asked === null) throw badAnswer({ url: base, operation: 'getConnectivityDirectory' }, 'a line without its SIM serial number')
@@ -273,8 +282,8 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
   return {
     baseUrl: base,
 
-    async getSim(serialNumber) {
-      const { sims, unknown } = await connectivityDirectory([serialNumber])
+    async getSim(serialNumber, options) {
+      const { sims, unknown } = await connectivityDirectory([serialNumber], options)
       const sim = sims.find((s) => s.orange?.serialNumber === serialNumber)
       if (!sim || unknown.includes(serialNumber)) {
         throw unknownSerial(serialNumber)

@@ -18,6 +18,7 @@ import { newOutboxDoc, pendingOutboxCount, queuedChange, type OutboxDoc } from '
 import { getTicket, listTickets, newTicketDoc, ticketDocId, toOrangeTicket, type TicketDoc } from '../../store/tickets.store'
 import type { CarrierClients } from '../carrier-clients'
 import { normaliseOrangeStatus, orangeStatusValue } from '../sim-model'
+import { SIM_READ_DEADLINE_MS, withReadDeadline } from '../read-deadline'
 import { createOrangeAccounts, type OrangeAccount, type OrangeEnvironment } from './accounts'
 import { cacheOrangeSim, cachedOrangeSim } from './sim-cache'
 import { DEFAULT_POLLING, createTicketFollower, ticketTarget, updateFromReport, updateFromStatus, type PollingOptions } from './ticket-follower'
@@ -31,6 +32,8 @@ export interface OrangeDeps {
   environment?: OrangeEnvironment
   polling?: PollingOptions
   logger?: Logger
+  /** How long a read of one SIM may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
+  readDeadlineMs?: number
 }
 
 interface Target {
@@ -56,7 +59,7 @@ function targetLabel(serialNumber: string, device: DeviceKey | null): string {
   return ticketTarget({ serialNumber, device })
 }
 
-export function createOrangeService({ db, bus, profiles, clients, environment, polling = DEFAULT_POLLING, logger }: OrangeDeps) {
+export function createOrangeService({ db, bus, profiles, clients, environment, polling = DEFAULT_POLLING, logger, readDeadlineMs = SIM_READ_DEADLINE_MS }: OrangeDeps) {
   const accounts = createOrangeAccounts(profiles, clients, environment)
   const follower = createTicketFollower({ db, bus, accounts, polling, ...(logger ? { logger } : {}) })
 
@@ -77,8 +80,11 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     return { serialNumber: entry.serialnumber, device: deviceKey, label: targetLabel(entry.serialnumber, deviceKey), account }
   }
 
+  /** Gives up after readDeadlineMs (read-deadline.ts): the panel then shows the cached copy with the reason. */
   async function readSim(account: OrangeAccount, serialNumber: string): Promise<Sim> {
-    return cacheOrangeSim(db, bus, await (await account.client()).getSim(serialNumber))
+    const client = await account.client()
+    const sim = await withReadDeadline(readDeadlineMs, { service: 'Orange M2M', host: new URL(client.baseUrl).host }, (signal) => client.getSim(serialNumber, { signal }))
+    return cacheOrangeSim(db, bus, sim)
   }
 
   async function ticketsOf(serialNumber: string): Promise<OrangeTicket[]> {
