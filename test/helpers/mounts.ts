@@ -4,7 +4,7 @@
  * or fail under FIELDLINE_STRICT=1. No fault-injecting shim stands in: LevelDB writes from C++, out of reach of one.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { missingService } from './system'
@@ -57,4 +57,19 @@ export async function readOnlyView(source: string): Promise<{ dir: string; close
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** Fills what is left of the disk holding `dir` with one file, so nothing more can be written there; returns its path. */
+export async function fillDisk(dir: string): Promise<string> {
+  const path = join(dir, 'filler')
+  const chunk = Buffer.alloc(64 * 1024)
+  const file = await open(path, 'a')
+  try {
+    for (;;) await file.write(chunk)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
+  } finally {
+    await file.close().catch(() => undefined)
+  }
+  return path
 }

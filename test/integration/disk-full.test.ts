@@ -5,12 +5,12 @@
  * says so and skips (fails under FIELDLINE_STRICT=1); no fault-injecting shim stands in for LevelDB's C++ writes.
  */
 import { get } from 'node:http'
-import { open, readdir, writeFile } from 'node:fs/promises'
+import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli-process'
 import { tempDir } from '../helpers/core'
-import { mountSkipReason, smallDisk } from '../helpers/mounts'
+import { fillDisk, mountSkipReason, smallDisk } from '../helpers/mounts'
 import { invoke, placeholderRenderer, startServeChild } from '../helpers/serve-process'
 
 const skip = await mountSkipReason()
@@ -23,19 +23,6 @@ function foreignHost(port: number): Promise<number | undefined> {
       resolve(res.statusCode)
     }).on('error', () => resolve(undefined))
   })
-}
-
-/** Fills what is left of the disk with one file, so nothing more can be written there. */
-async function fill(dir: string): Promise<void> {
-  const chunk = Buffer.alloc(64 * 1024)
-  const file = await open(join(dir, 'filler'), 'a')
-  try {
-    for (;;) await file.write(chunk)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
-  } finally {
-    await file.close().catch(() => undefined)
-  }
 }
 
 describe.skipIf(skip !== null)('a full disk', () => {
@@ -87,7 +74,7 @@ describe.skipIf(skip !== null)('a full disk', () => {
 
   it('the CLI still lists the devices when no byte is left, from a read-only copy, and refuses changes clearly', async () => {
     expect(acked.length).toBeGreaterThan(0)
-    await fill(disk.dir)
+    await fillDisk(disk.dir)
     const dataDir = join(disk.dir, 'data')
     const tmp = await tempDir()
     try {

@@ -3,25 +3,13 @@
  * every read sees it, merged in key order with what the disk holds (deletions hide entries); nothing is lost or
  * duplicated. Mounting needs root: where it is refused the suite says so and skips (fails under FIELDLINE_STRICT=1).
  */
-import { open, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openIndexDb, type IndexDb, type RangeOptions } from '../../src-main/core/store/index-db'
-import { mountSkipReason, smallDisk } from '../helpers/mounts'
+import { fillDisk, mountSkipReason, smallDisk } from '../helpers/mounts'
 
 const skip = await mountSkipReason()
-
-async function fill(dir: string): Promise<void> {
-  const chunk = Buffer.alloc(64 * 1024)
-  const file = await open(join(dir, 'filler'), 'a')
-  try {
-    for (;;) await file.write(chunk)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
-  } finally {
-    await file.close().catch(() => undefined)
-  }
-}
 
 async function all(db: IndexDb, options: RangeOptions): Promise<string[]> {
   const range = db.range(options)
@@ -52,7 +40,7 @@ describe.skipIf(skip !== null)('the index store on a full disk', () => {
         expect(await db.write([{ type: 'put', key: `k!${String(i).padStart(4, '0')}`, value: filler }])).toEqual({ saved: true })
         expected.set(`k!${String(i).padStart(4, '0')}`, filler)
       }
-      await fill(disk.dir)
+      await fillDisk(disk.dir)
       // Writes go on until the disk refuses one (the first few may still fit in pages LevelDB's log holds already).
       let refused = false
       for (let i = 1; !refused && i < 4000; i += 2) {

@@ -11,7 +11,7 @@
  * No timed assertions: tests wait for states, counts and messages with expect.poll.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { open, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from 'mqtt'
@@ -20,26 +20,11 @@ import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session
 import { tempDir } from '../helpers/core'
 import { FAST, POLL, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
-import { mountSkipReason, smallDisk } from '../helpers/mounts'
+import { fillDisk, mountSkipReason, smallDisk } from '../helpers/mounts'
 
 const skip = mosquittoSkipReason()
 const mountSkip = await mountSkipReason()
 afterEach(runCleanups)
-
-/** Fills what is left of the disk holding `dir` with one file, so nothing more can be written there; returns its path. */
-async function fill(dir: string): Promise<string> {
-  const path = join(dir, 'filler')
-  const chunk = Buffer.alloc(64 * 1024)
-  const file = await open(path, 'a')
-  try {
-    for (;;) await file.write(chunk)
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
-  } finally {
-    await file.close().catch(() => undefined)
-  }
-  return path
-}
 
 describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
   let broker: Mosquitto
@@ -140,7 +125,7 @@ describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
       peer.notify(sensor.name, '/3303/0/5700', 'before')
       await expect.poll(() => sub.of('notify').length, POLL).toBe(1)
 
-      const filler = await fill(disk.dir)
+      const filler = await fillDisk(disk.dir)
       // More than the last page of the queue's file still holds (a tmpfs hands out whole pages).
       const readings = Array.from({ length: 40 }, (_, i) => `while-full-${i}-${'x'.repeat(200)}`)
       for (const r of readings) peer.notify(sensor.name, '/3303/0/5700', r)
