@@ -115,7 +115,8 @@ describe.skipIf(skip)('fieldline historian', () => {
     expect(r.stderr()).not.toContain('iam-secret-api-key')
   })
 
-  it('exits 2 for a configuration that cannot work, and 1 when the broker refuses the credentials', async () => {
+  // Fourteen processes one after another, each loading the whole command tree: seconds each on a busy machine, hence the budget.
+  it('exits 2 for a configuration that cannot work, and 1 when the broker refuses the credentials', { timeout: 240_000 }, async () => {
     const dir = await dataDir()
     const noDest = run(env(dir, 'bad', { FIELDLINE_HISTORIAN_COUCH_URL: '' }), ['run'])
     expect(await noDest.exit).toBe(2)
