@@ -34,6 +34,7 @@ import { createPackagePublishing, type PackagePublishing } from './dm-packages/p
 import { createMbedService, type MbedService } from './mbed/mbed.service'
 import { createHistorianService, type HistorianService } from './historian/historian.service'
 import type { ForwarderTuning } from './historian/forwarder'
+import { staleTrashIds } from './sync/deleted-here'
 import { createRoleGate, gateWrites } from './sync/role-gate'
 import { createSyncService, type SyncService, type SyncTuning } from './sync/sync.service'
 import type { MbedBridgeEvent } from '../../src-shared/models/mbed'
@@ -315,7 +316,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     logger,
     ...(options.now ? { now: options.now } : {}),
   })
-  const trash = createTrashService({ db, vault: vaultStore, bus, logger })
+  const trash = createTrashService({ db, vault: vaultStore, bus, logger, standingAgain: staleTrashIds })
   const vault = createVaultService(vaultStore, async (entry, actor) => {
     await appendAudit(db, { actor, ...entry })
     bus.emit('audit:changed', {})

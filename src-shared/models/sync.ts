@@ -223,6 +223,11 @@ export const SYNCED_KINDS = ['device', 'profile', 'package', 'audit', 'mailSetti
 export const syncConflictSchema = z.object({
   id: z.string(),
   kind: z.string(),
+  /**
+   * Deleted on this computer while a teammate edited it: the edit won (a live revision beats a deletion) and the
+   * trash entry written here says so. Keep theirs drops the stale trash entry; keep mine deletes it again.
+   */
+  deletedHere: z.object({ trashId: z.string(), deletedAt: z.string(), deletedBy: z.string() }).optional(),
   versions: z.array(syncConflictVersionSchema),
 })
 export type SyncConflict = z.infer<typeof syncConflictSchema>

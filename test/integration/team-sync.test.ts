@@ -195,6 +195,108 @@ describe('live sync', () => {
     await expect.poll(async () => (await b.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })).total, POLL).toBe(1)
   })
 
+  it('lists a device deleted here while a teammate edited it, keeps the edit (the stale trash entry goes) or deletes it again', async () => {
+    await setUp('deleted-here')
+    const a = await workspace('olga', 'olga-pw', { database: 'deleted-here' })
+    const b = await workspace('otto', 'otto-pw', { database: 'deleted-here' })
+    const m3 = { typeId: 'meter', deviceId: 'm-3' }
+    const m4 = { typeId: 'meter', deviceId: 'm-4' }
+    await a.call('devices:add', { ...m3, description: 'meter three' })
+    await a.call('devices:add', { ...m4, description: 'meter four' })
+    await a.call('sync:start', {})
+    await live(a)
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(2)
+    await live(b)
+    await a.call('sync:stop', {})
+    await b.call('sync:stop', {})
+
+    // A deletes both; B edits both configurations meanwhile. A live revision beats a deletion, so B's edits win.
+    await a.call('devices:remove', m3)
+    await a.call('devices:remove', m4)
+    for (const key of [m3, m4]) await b.call('devices:saveConfig', { ...key, text: JSON.stringify({ jasper: { iccid: '89011703278123456789' } }) })
+    await b.call('sync:start', {})
+    await live(b)
+    await b.call('sync:stop', {})
+    // The conflicts list and the trash read again when the edits arrive: nothing else tells them.
+    const told: string[] = []
+    const off = a.bus.subscribe((event) => told.push(event))
+    cleanups.push(async () => off())
+    await a.call('sync:start', {})
+    await live(a)
+    await expect.poll(async () => (await a.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(2)
+    await expect.poll(() => told, POLL).toEqual(expect.arrayContaining(['sync:conflicts', 'trash:changed']))
+
+    // A is told: each device is listed as deleted here, edited by a teammate, and the trash no longer calls it deleted.
+    const listed = await a.call('sync:conflicts', {})
+    expect(listed.total).toBe(2)
+    expect(listed.items.map((c) => c.id).sort()).toEqual(['device:meter:m-3', 'device:meter:m-4'])
+    const c3 = listed.items.find((c) => c.id === 'device:meter:m-3')!
+    expect(c3.deletedHere).toMatchObject({ deletedBy: expect.any(String) })
+    expect(c3.versions.find((v) => v.winner)).toMatchObject({ side: 'theirs' })
+    expect(c3.versions.find((v) => !v.winner)).toMatchObject({ side: 'mine', doc: { _deleted: true } })
+    expect((await a.call('sync:conflicts', { device: m3 })).items.map((c) => c.id)).toEqual(['device:meter:m-3'])
+    expect((await a.call('trash:list', {})).items).toEqual([])
+    // B deleted nothing: nothing to tell there.
+    expect((await b.call('sync:conflicts', {})).total).toBe(0)
+
+    // Keep theirs: m-3 stays with B's edit and its trash entry goes.
+    await a.call('sync:resolve', { id: 'device:meter:m-3', keep: 'theirs' })
+    expect((await a.call('devices:get', m3)).extensionConfig).toMatchObject({ jasper: { iccid: '89011703278123456789' } })
+    // Delete again: m-4 goes, on B too, and its trash entry holds B's edit, so a restore brings back the latest version.
+    await a.call('sync:resolve', { id: 'device:meter:m-4', keep: 'mine' })
+    expect((await a.call('sync:conflicts', {})).total).toBe(0)
+    const trash = (await a.call('trash:list', {})).items
+    expect(trash.map((t) => t.target)).toEqual(['meter/m-4'])
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(1)
+    await a.call('trash:restore', { id: trash[0]!.id })
+    expect((await a.call('devices:get', m4)).extensionConfig).toMatchObject({ jasper: { iccid: '89011703278123456789' } })
+    const trail = await a.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })
+    expect(trail.items.map((e) => (e.after as { side: string }).side).sort()).toEqual(['mine', 'theirs'])
+  })
+
+  it('reads one default profile of a kind on every computer when two made different ones the default before syncing', async () => {
+    await setUp('two-defaults')
+    const a = await workspace(ADMIN.name, ADMIN.password, { database: 'two-defaults' })
+    const b = await workspace('ada', 'ada-pw', { database: 'two-defaults' })
+    const jasper = (name: string, extra: { id?: string; isDefault?: boolean } = {}) => ({
+      extension: 'jasper' as const,
+      name,
+      settings: { baseUrl: 'https://cc.example.com', username: 'ops' },
+      secrets: extra.id ? {} : { apiKey: 'k' },
+      ...extra,
+    })
+    const [nord, sud, est] = [await a.call('profiles:save', jasper('Nord')), await a.call('profiles:save', jasper('Sud')), await a.call('profiles:save', jasper('Est'))]
+    await a.call('sync:start', {})
+    await live(a)
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('profiles:list', { extension: 'jasper' })).items.length, POLL).toBe(3)
+    await live(b)
+    await a.call('sync:stop', {})
+    await b.call('sync:stop', {})
+
+    // Made the default on A, then (later) another one on B; both documents say default once synced.
+    await a.call('profiles:save', jasper('Sud', { id: sud.id, isDefault: true }))
+    await b.call('profiles:save', jasper('Est', { id: est.id, isDefault: true }))
+    for (const core of [a, b]) {
+      await core.call('sync:start', {})
+      await live(core)
+      await core.call('sync:stop', {})
+    }
+    await a.call('sync:start', {})
+    await live(a)
+    await a.call('sync:stop', {})
+    const defaults = async (core: TestCore) => (await core.call('profiles:list', { extension: 'jasper' })).items.filter((p) => p.isDefault).map((p) => p.id)
+    // The default set most recently wins, on both computers.
+    expect(await defaults(a)).toEqual([est.id])
+    expect(await defaults(b)).toEqual([est.id])
+    // A later edit of the outranked one keeps the rule's answer rather than making it the default again.
+    await a.call('profiles:save', jasper('Sud bis', { id: sud.id }))
+    expect(await defaults(a)).toEqual([est.id])
+    expect(nord.isDefault).toBe(true)
+  })
+
   it("tells the profile pages of a teammate's profile as it arrives", async () => {
     await setUp('profiles-pulled')
     const admin = await workspace(ADMIN.name, ADMIN.password, { database: 'profiles-pulled' })

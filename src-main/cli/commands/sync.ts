@@ -249,7 +249,7 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
         if (rt.json) return rt.out(JSON.stringify({ items, total, namesakes }))
         for (const c of items) {
           // What the operator knows the document by, then its id, which 'sync resolve' takes.
-          rt.out(`${conflictName(c) ?? c.kind}\t${c.id}`)
+          rt.out(`${conflictName(c) ?? c.kind}\t${c.id}${c.deletedHere ? `\tdeleted here, edited by a teammate: --keep theirs keeps the edit, --keep mine deletes it again` : ''}`)
           for (const v of c.versions) rt.out(`  ${v.rev}\t${v.side}${v.winner ? '\twinner' : ''}\t${JSON.stringify(v.doc)}`)
         }
         for (const group of namesakes) {

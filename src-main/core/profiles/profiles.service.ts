@@ -153,7 +153,7 @@ export function createProfilesService({ db, vault, bus, onChange, gate }: Profil
     async resolve(extension: ProfileExtension, id?: string): Promise<ProfileDoc> {
       if (id) return mustGet(extension, id)
       const all = await listProfiles(db, extension)
-      const chosen = all.filter((p) => p.isDefault).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0] ?? (all.length === 1 ? all[0] : undefined)
+      const chosen = all.find((p) => p.isDefault) ?? (all.length === 1 ? all[0] : undefined)
       if (!chosen) {
         throw AppError.withRef(
           'NOT_FOUND',
@@ -184,13 +184,15 @@ export function createProfilesService({ db, vault, bus, onChange, gate }: Profil
       if (input.extension === 'couchdb' || input.extension === 'kafka') assertDestinationSecrets(input.extension, settings, secretFields)
       if (input.extension === 'couchdb' && existing) assertCouchLayoutKept(couchSettingsSchema.parse(existing.settings), settings as CouchSettings)
 
-      const siblings = (await listProfiles(db, input.extension)).filter((p) => p._id !== profileDocId(input.extension, id))
+      const all = await listProfiles(db, input.extension)
+      const siblings = all.filter((p) => p._id !== profileDocId(input.extension, id))
       // A profile that already shares its name (made before this check) may still be saved under it, or nothing but a
       // rename could touch it; a new name, or a changed one, must be free.
       const keepsName = existing !== null && profileNameKey(existing.name) === profileNameKey(input.name)
       const namesake = keepsName ? undefined : siblings.find((p) => profileNameKey(p.name) === profileNameKey(input.name))
       if (namesake) throw profileNameTaken(input.extension, namesake)
-      const isDefault = input.isDefault ?? existing?.isDefault ?? siblings.length === 0
+      // As the list reads it: a default another one outranks (after a sync) is saved as not the default.
+      const isDefault = input.isDefault ?? all.find((p) => p._id === profileDocId(input.extension, id))?.isDefault ?? siblings.length === 0
       const doc: ProfileDoc = {
         ...newProfileDoc({ extension: input.extension, id, name: input.name, settings, secretFields: [...secretFields], isDefault }, now),
         ...(existing ? { _rev: existing._rev, createdAt: existing.createdAt } : {}),

@@ -22,10 +22,26 @@ export interface ProfileDoc extends BaseDoc {
 
 export { profileDocId }
 
+/**
+ * One default per kind, as every computer reads it: two workspaces that each made a different profile the default
+ * before they synced both keep saying so (two documents, no replication conflict). The one saved most recently
+ * (`updatedAt`, written when it was made the default) stays the default, a tie going to the smaller id; the others
+ * read as not the default, and the next save of any of them writes it so.
+ */
+function oneDefaultPerKind(docs: ProfileDoc[]): ProfileDoc[] {
+  const chosen = new Map<string, ProfileDoc>()
+  for (const doc of docs) {
+    if (!doc.isDefault) continue
+    const held = chosen.get(doc.extension)
+    if (!held || doc.updatedAt > held.updatedAt || (doc.updatedAt === held.updatedAt && doc._id < held._id)) chosen.set(doc.extension, doc)
+  }
+  return docs.map((doc) => (doc.isDefault && chosen.get(doc.extension) !== doc ? { ...doc, isDefault: false } : doc))
+}
+
 export async function listProfiles(db: Db, extension?: string): Promise<ProfileDoc[]> {
   const prefix = extension ? `profile:${extension}:` : 'profile:'
   const page = await db.allDocs({ include_docs: true, startkey: prefix, endkey: `${prefix}\ufff0` })
-  return page.rows.map((r) => r.doc as unknown as ProfileDoc)
+  return oneDefaultPerKind(page.rows.map((r) => r.doc as unknown as ProfileDoc))
 }
 
 export async function getProfile(db: Db, extension: string, id: string): Promise<ProfileDoc | null> {

@@ -45,6 +45,7 @@ import { clearRemovedSecrets, type SecretOwner } from '../trash/removed-secrets'
 import type { SecretStore } from '../vault/secret-store'
 import { encodeInvitationCode, parseInvitationCode, type InvitationCode } from './invitation-code'
 import { conflictsAmong, conflictsOf, listConflicts, resolveConflict, type Keep } from './conflicts'
+import { deletedHereAmong, deletedHereConflicts, resolveDeletedHere, trashedAmong } from './deleted-here'
 import { leavesOf, restoredFrom, tombstoneOf, winnerOf, type Leaf } from './discard'
 import { iamTokensFor, openRemote, remoteDocCount, remoteInfo, remoteRefusal, remoteUrl, serverJson, type Remote, type RemoteAuth } from './remote'
 import type { RoleGate } from './role-gate'
@@ -502,18 +503,21 @@ export function createSyncService(deps: SyncServiceDeps) {
 
   /**
    * Revisions a pull brought in that now stand in conflict are "theirs"; a pulled document whose conflict is gone
-   * (resolved on another computer) is forgotten. Either way the views showing conflicts are told.
+   * (resolved on another computer) is forgotten. Either way the views showing conflicts are told, as they and the trash
+   * are when a pulled document is one deleted here (a teammate's edit may have brought it back: deleted-here.ts).
    */
   async function recordTheirs(docs: { _id: string; _rev?: string }[]): Promise<void> {
-    const { conflicted, settled } = await conflictsAmong(db, docs)
+    const [{ conflicted, settled }, trashed] = await Promise.all([conflictsAmong(db, docs), trashedAmong(db, docs)])
+    if (trashed > 0) bus.emit('trash:changed', {})
     const known = await theirs()
     const gone = settled.filter((id) => id in known)
-    if (conflicted.length === 0 && gone.length === 0) return
-    await updateSyncState(db, (s) => {
-      for (const [id, rev] of conflicted) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
-      for (const id of gone) delete s.theirs[id]
-    })
-    bus.emit('sync:conflicts', { total: conflicted.length })
+    if (conflicted.length > 0 || gone.length > 0) {
+      await updateSyncState(db, (s) => {
+        for (const [id, rev] of conflicted) s.theirs[id] = [...new Set([...(s.theirs[id] ?? []), rev])]
+        for (const id of gone) delete s.theirs[id]
+      })
+    }
+    if (conflicted.length > 0 || gone.length > 0 || trashed > 0) bus.emit('sync:conflicts', { total: conflicted.length + trashed })
   }
 
   /**
@@ -1223,18 +1227,27 @@ export function createSyncService(deps: SyncServiceDeps) {
 
     /** Every document in conflict (the first `limit` of them), or only the device's and its draft's. */
     async conflicts(limit: number, device?: DeviceKey): Promise<{ items: SyncConflict[]; total: number }> {
-      if (device) return conflictsOf(db, [deviceDocId(device), draftDocId(device)], await theirs())
+      if (device) {
+        const ids = [deviceDocId(device), draftDocId(device)]
+        const [edited, deleted] = await Promise.all([conflictsOf(db, ids, await theirs()), deletedHereAmong(db, ids)])
+        return { items: [...deleted, ...edited.items], total: deleted.length + edited.total }
+      }
       const doc = await readSyncSettings(db)
       // Without settings every group is looked at: conflicts can only come from an earlier sync.
       const prefixes = sharedPrefixes(doc?.shares ?? ['devices', 'profiles', 'packages', 'audit', 'teamSettings', 'drafts', 'caches'])
-      return listConflicts(db, prefixes, await theirs(), limit)
+      // Deleted here and edited by a teammate first: the deletion the operator saw acknowledged is undone until they choose.
+      const deleted = await deletedHereConflicts(db, prefixes)
+      const edited = await listConflicts(db, prefixes, await theirs(), Math.max(0, limit - deleted.length))
+      return { items: [...deleted.slice(0, limit), ...edited.items], total: deleted.length + edited.total }
     },
 
     async resolve(input: { id: string; keep: Keep }, ctx: CallContext) {
       // Keeping a side writes a new revision: a change the role may not make is refused here as anywhere.
       deps.gate?.check([{ _id: input.id }])
       const known = (await theirs())[input.id]
-      const result = await resolveConflict(db, input.id, input.keep, known, ctx.actor)
+      const undeleted = await resolveDeletedHere(db, input.id, input.keep, ctx.actor)
+      if (undeleted) bus.emit('trash:changed', {})
+      const result = undeleted ?? (await resolveConflict(db, input.id, input.keep, known, ctx.actor))
       await updateSyncState(db, (s) => {
         delete s.theirs[input.id]
       })

@@ -27,6 +27,11 @@ export interface TrashDeps {
   logger: Logger
   /** The clock purges are measured by (tests move it past the retention). */
   now?: () => Date
+  /**
+   * The ids of the trash documents whose document a teammate's edit brought back (team sync's sync/deleted-here.ts,
+   * given by the composition root: the trash sits below the sync).
+   */
+  standingAgain?: (db: Db) => Promise<Set<string>>
 }
 
 /** How often an open workspace looks for entries past their retention. */
@@ -55,7 +60,7 @@ function keyTaken(entry: TrashEntry): AppError {
   })
 }
 
-export function createTrashService({ db, vault, bus, logger, now = () => new Date() }: TrashDeps) {
+export function createTrashService({ db, vault, bus, logger, now = () => new Date(), standingAgain = async () => new Set<string>() }: TrashDeps) {
   let timer: NodeJS.Timeout | null = null
   let running: Promise<unknown> = Promise.resolve()
 
@@ -145,15 +150,25 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
     return purged.length
   }
 
+  /**
+   * The entries that still say what they say: one whose document a teammate's edit brought back (team sync, a live
+   * revision beats a deletion) is a sync conflict until the operator keeps the edit or deletes it again
+   * (sync/deleted-here.ts), so the trash neither lists it as deleted nor purges it meanwhile.
+   */
+  async function standingEntries(): Promise<Stored[]> {
+    const [docs, stale] = await Promise.all([listTrashDocs(db), standingAgain(db)])
+    return docs.filter((d) => !stale.has(d._id))
+  }
+
   async function purgeExpired(): Promise<number> {
     const cutoff = now().toISOString()
-    const expired = (await listTrashDocs(db)).filter((d) => purgeAt(d) <= cutoff)
+    const expired = (await standingEntries()).filter((d) => purgeAt(d) <= cutoff)
     return purge(expired, { actor: 'fieldline', action: 'trash.purge' })
   }
 
   return {
     async list(): Promise<{ items: TrashEntry[] }> {
-      const docs = await listTrashDocs(db)
+      const docs = await standingEntries()
       return { items: docs.map(toTrashEntry).sort((a, b) => b.deletedAt.localeCompare(a.deletedAt) || a.id.localeCompare(b.id)) }
     },
 
@@ -189,7 +204,7 @@ export function createTrashService({ db, vault, bus, logger, now = () => new Dat
     },
 
     async empty(ctx: CallContext): Promise<{ purged: number }> {
-      return { purged: await purge(await listTrashDocs(db), { actor: ctx.actor, action: 'trash.empty' }) }
+      return { purged: await purge(await standingEntries(), { actor: ctx.actor, action: 'trash.empty' }) }
     },
 
     purgeExpired,
