@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { kafkaSettingsSchema } from '../../src-shared/models/historian'
 import type { ForwarderConfig } from '../../src-main/core/historian/config'
 import { createForwarder, forwarderDir } from '../../src-main/core/historian/forwarder'
+import { DeliveryError } from '../../src-main/core/historian/delivery-error'
 import { allStored } from '../../src-main/core/historian/sink'
 import { tempDir } from '../helpers/core'
 
@@ -64,5 +65,37 @@ describe('historian status file', () => {
     await forwarder.stop()
     expect(read().state).toBe('stopped')
     expect(fsCalls.renameSync.filter((to) => to.endsWith('status.json'))).toEqual([])
+  })
+
+  it('is not written again once stop has resolved, when maintenance that was under way fails afterwards', async () => {
+    const t = await tempDir('fieldline-status-')
+    cleanups.push(t.cleanup)
+    const config: ForwarderConfig = {
+      id: 'late-maintenance',
+      org: 'org',
+      mqtt: null,
+      mbed: true,
+      rules: [{ deviceType: '*', eventId: '*', destinations: ['kafka/k'] }],
+      destinations: [{ ref: 'kafka/k', name: 'K', kind: 'kafka', settings: kafkaSettingsSchema.parse({ topic: 'events', security: 'plaintext' }), secrets: {} }],
+    }
+    let refuse: (e: Error) => void = () => undefined
+    const maintenance = new Promise<void>((_, reject) => (refuse = reject))
+    const statuses: string[] = []
+    const forwarder = createForwarder({
+      config,
+      dataDir: t.dir,
+      mbed: { onDeviceEvent: () => () => undefined },
+      sinkFor: () => ({ concurrency: 1, deliver: async (events) => allStored(events.length), maintain: () => maintenance, close: async () => undefined }),
+      onStatus: (s) => statuses.push(s.state),
+    })
+    await forwarder.start()
+    await forwarder.stop()
+    const after = statuses.length
+    // A refusal that stops the destination, arriving after the forwarder stopped (a test's cleanup then met a folder
+    // filled again while it removed it).
+    refuse(new DeliveryError('stop', 'AUTH_FAILED', 'refused', { key: 'historian.authFailed' }))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(statuses.slice(after)).toEqual([])
+    expect(statuses.at(-1)).toBe('stopped')
   })
 })

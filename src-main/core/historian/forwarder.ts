@@ -181,7 +181,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
     while (statusWrites) await statusWrites
   }
 
+  /**
+   * Set once `stop` has written the final status: a destination's maintenance still under way may change its state
+   * after that, and must not write the forwarder's files (or say it runs) once the caller holds the forwarder stopped;
+   * a test's cleanup met that as a folder filled again while it was being removed.
+   */
+  let closed = false
+
   function publish(changed: boolean): void {
+    if (closed) return
     const s = status()
     nextStatusBody = JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString(), status: s })
     statusWrites ??= writeStatusFiles()
@@ -369,6 +377,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
 
     async start() {
       if (state !== 'stopped') return
+      closed = false
       setState('starting')
       try {
         openDestinations()
@@ -411,6 +420,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       running.clear()
       link = null
       await statusWritten()
+      closed = true
       return result
     },
 
