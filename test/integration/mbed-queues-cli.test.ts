@@ -1,13 +1,14 @@
 /**
  * `fieldline bridge mbed queues` (core/mbed/queues.ts): the mbed queues of a data directory, whose each is, whether
- * still configured, messages waiting, size, oldest message and early async responses; and `queues remove`, which
- * deletes a stranded one with its early async responses, saying how many (audited), and refuses the current environment's, one a running bridge holds, and a removal nobody confirmed. The
+ * still configured, messages waiting, size, oldest message, early async responses and commands for devices; and
+ * `queues remove`, which deletes a stranded one with its early async responses and commands, saying how many (audited), and refuses the current environment's, one a running bridge holds, and a removal nobody confirmed. The
  * queues are written as a bridge writes them (its publish queue on disk); the real command tree runs as a process.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { EarlyAnswers, earlyAnswersDir } from '../../src-main/core/mbed/early-answers'
+import { CommandJournal, commandJournalDir } from '../../src-main/core/mbed/command-journal'
 import { createPublishQueue, type PublishQueueOptions } from '../../src-main/core/mbed/publish-queue'
 import { configQueueDir, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
 import { recordEnvironmentOrigin } from '../../src-main/core/mbed/queues'
@@ -38,6 +39,15 @@ function leaveEarly(dir: string, ids: string[]): void {
   early.close()
 }
 
+/** Commands taken from the broker (acknowledged) and not yet sent to mbed, left in the queue's journal by a killed bridge; their times. */
+function leaveCommands(dir: string, count: number): number[] {
+  const journal = new CommandJournal({ dir: commandJournalDir(dir), capacity: 10 })
+  journal.open()
+  const ats = Array.from({ length: count }, (_, i) => journal.take(`iot-2/type/mbed/id/ep-${i}/cmd/put/fmt/json`, Buffer.from(`{"n":${i}}`)).at)
+  journal.close()
+  return ats
+}
+
 /** Every file's bytes under `dir`, the early journal's included. */
 function filesBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((sum, f) => sum + (f.isDirectory() ? filesBytes(join(dir, f.name)) : statSync(join(dir, f.name)).size), 0)
@@ -58,6 +68,7 @@ describe('bridge mbed queues', () => {
     const old = configQueueDir(dataDir, OLD)
     leave(old, 3)
     leaveEarly(old, ['1#ep-1@domain/3/0/1', '2#ep-2@domain/3/0/1'])
+    const commandsAt = leaveCommands(old, 2)
     recordEnvironmentOrigin(old, OLD)
     const current = configQueueDir(dataDir, CURRENT)
     leave(current, 1)
@@ -75,20 +86,23 @@ describe('bridge mbed queues', () => {
     ])
     expect(line(old)?.[4]).toBe(`${filesBytes(old).toLocaleString('en-US')} bytes`)
     expect(line(old)?.[6]).toBe('2 early async responses')
+    expect(line(old)?.[7]).toBe(`2 commands for devices, oldest ${new Date(Math.min(...commandsAt)).toISOString()}`)
     const oldest = Date.parse(line(old)?.[5]?.replace('oldest ', '') ?? '')
     expect(oldest).toBeGreaterThanOrEqual(before - 1000)
     expect(oldest).toBeLessThanOrEqual(Date.now())
     expect(line(current)?.slice(1, 4)).toEqual(['FIELDLINE_* variables (not recorded: an older queue)', 'configured by the current FIELDLINE_* variables', '1 message waiting'])
     expect(line(current)?.[6]).toBe('0 early async responses')
+    expect(line(current)?.[7]).toBe('0 commands for devices')
     expect(line(gone)?.slice(1, 4)).toEqual(['mbed profile gone, deleted', 'no longer configured', '2 messages waiting'])
 
     const json = await runCli(dataDir, ['--json', 'bridge', 'mbed', 'queues'], ENV)
-    const parsed = JSON.parse(json.out) as { name: string; configured: boolean; waiting: number; early: number; heldBy: number | null }[]
-    expect(parsed.map((q) => [q.name, q.configured, q.waiting, q.early, q.heldBy])).toEqual(
+    const parsed = JSON.parse(json.out) as { name: string; configured: boolean; waiting: number; early: number; commands: number; commandsOldestAt: string | null; heldBy: number | null }[]
+    const oldestCommand = new Date(Math.min(...commandsAt)).toISOString()
+    expect(parsed.map((q) => [q.name, q.configured, q.waiting, q.early, q.commands, q.commandsOldestAt, q.heldBy])).toEqual(
       [
-        [basename(old), false, 3, 2, null],
-        [basename(current), true, 1, 0, null],
-        [basename(gone), false, 2, 0, null],
+        [basename(old), false, 3, 2, 2, oldestCommand, null],
+        [basename(current), true, 1, 0, 0, null, null],
+        [basename(gone), false, 2, 0, 0, null, null],
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     )
 
@@ -112,12 +126,12 @@ describe('bridge mbed queues', () => {
     // Not confirmed (no terminal to ask on): nothing deleted.
     const unconfirmed = await runCli(dataDir, ['bridge', 'mbed', 'queues', 'remove', basename(old)], ENV)
     expect(unconfirmed.code).toBe(2)
-    expect(unconfirmed.err).toContain('deletes its 3 messages and 2 early async responses for good: pass --yes to confirm')
+    expect(unconfirmed.err).toContain('deletes its 3 messages, 2 early async responses and 2 commands for devices for good: pass --yes to confirm')
     expect(existsSync(old)).toBe(true)
 
     const removed = await runCli(dataDir, ['bridge', 'mbed', 'queues', 'remove', basename(old), '--yes'], ENV)
     expect(removed.code, removed.err).toBe(0)
-    expect(removed.out.trim()).toBe(`deleted ${basename(old)} and its 3 messages and 2 early async responses`)
+    expect(removed.out.trim()).toBe(`deleted ${basename(old)} and its 3 messages, 2 early async responses and 2 commands for devices`)
     expect(existsSync(old)).toBe(false)
     expect(existsSync(current)).toBe(true)
 
@@ -133,7 +147,7 @@ describe('bridge mbed queues', () => {
         action: 'mbed.queue.remove',
         target: `mbed/queues/${basename(old)}`,
         outcome: 'ok',
-        before: { waiting: 3, early: 2, owner: { kind: 'environment', clientId: 'a:org1:bridge' } },
+        before: { waiting: 3, early: 2, commands: 2, commandsOldestAt: oldestCommand, owner: { kind: 'environment', clientId: 'a:org1:bridge' } },
       })
     } finally {
       await ws.close()

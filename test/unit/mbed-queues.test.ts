@@ -1,6 +1,7 @@
 /**
  * The mbed queues of a data directory (src-main/core/mbed/queues.ts) apart from the CLI: whose each is, the removal
- * rules with their translatable reasons, a held queue, the early async responses a queue's journal holds, and the name
+ * rules with their translatable reasons, a held queue, the early async responses and the commands for devices a
+ * queue's journals hold, and the name
  * the FIELDLINE_* variables give their queue.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -13,6 +14,7 @@ import { createPublishQueue, type PublishQueueOptions } from '../../src-main/cor
 import { configQueueDir, environmentQueueName, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
 import { listMbedQueues, removeMbedQueue } from '../../src-main/core/mbed/queues'
 import { EarlyAnswers, earlyAnswersDir } from '../../src-main/core/mbed/early-answers'
+import { CommandJournal, commandJournalDir } from '../../src-main/core/mbed/command-journal'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -92,6 +94,33 @@ describe('mbed queues', () => {
     // A queue with no early journal at all holds none.
     queueIn(dir, 1).close()
     expect(listMbedQueues(data, { profiles: [] })).toMatchObject([{ waiting: 1, early: 0 }])
+  })
+
+  it('counts the commands for devices its journal still holds, with the oldest, and removes them with the queue', () => {
+    const data = dataDir()
+    const dir = profileQueueDir(data, 'gone')
+    queueIn(dir, 1).close()
+    const journal = new CommandJournal({ dir: commandJournalDir(dir), capacity: 10 })
+    journal.open()
+    const answered = journal.take('iot-2/type/mbed/id/ep-1/cmd/put/fmt/json', Buffer.from('{"n":1}'))
+    const sent = journal.take('iot-2/type/mbed/id/ep-2/cmd/put/fmt/json', Buffer.from('{"n":2}'))
+    const unsent = journal.take('iot-2/type/mbed/id/ep-3/cmd/put/fmt/json', Buffer.from('{"n":3}'))
+    // Answered by mbed: it left the journal. Sent without an answer yet: still there (the next start reports it).
+    journal.sending(answered.id)
+    journal.done(answered.id)
+    journal.sending(sent.id)
+    const expected = { name: 'profile-gone', waiting: 1, commands: 2, commandsOldestAt: new Date(Math.min(sent.at, unsent.at)).toISOString() }
+    // Read while the journal is open and locked, as a running bridge holds it.
+    expect(listMbedQueues(data, { profiles: [] })).toMatchObject([expected])
+    journal.close()
+    const [listed] = listMbedQueues(data, { profiles: [] })
+    expect(listed).toMatchObject(expected)
+    expect(listed!.bytes).toBe(filesBytes(dir))
+    expect(removeMbedQueue(data, 'profile-gone', { profiles: [] })).toMatchObject(expected)
+    expect(existsSync(dir)).toBe(false)
+    // A queue with no command journal at all holds none.
+    queueIn(dir, 1).close()
+    expect(listMbedQueues(data, { profiles: [] })).toMatchObject([{ waiting: 1, commands: 0, commandsOldestAt: null }])
   })
 
   it('names the queue of the FIELDLINE_* variables as the bridge they configure does, without the access key', () => {

@@ -20,7 +20,7 @@
  *   mbed URL, broker URL and client id (core/mbed/queue-dir.ts), which records them in its `origin.json`. Killed, the
  *   bridge publishes them at its next start.
  * - `bridge mbed queues` lists the queues of the data directory (whose, still configured or not, waiting, size,
- *   oldest, early async responses), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
+ *   oldest, early async responses, commands for devices), and `queues remove` deletes one no longer configured (core/mbed/queues.ts): after changing the variables,
  *   the old queue is otherwise left with messages nobody will send.
  */
 import { createInterface } from 'node:readline/promises'
@@ -121,8 +121,15 @@ function failedAction(e: StatePayload): string {
 
 const messages = (n: number): string => `${countText(n)} ${n === 1 ? 'message' : 'messages'}`
 const earlyAnswers = (n: number): string => `${countText(n)} early async ${n === 1 ? 'response' : 'responses'}`
-/** What removing a queue deletes: its messages, and the early async responses of its journal when it holds any. */
-const held = (q: MbedQueueInfo): string => (q.early > 0 ? `${messages(q.waiting)} and ${earlyAnswers(q.early)}` : messages(q.waiting))
+const deviceCommands = (n: number): string => `${countText(n)} ${n === 1 ? 'command' : 'commands'} for devices`
+/**
+ * What removing a queue deletes: its messages, and, when it holds any, the early async responses and the commands
+ * (taken from the broker, not yet sent: the broker no longer has them) of its journals.
+ */
+const held = (q: MbedQueueInfo): string => {
+  const parts = [messages(q.waiting), ...(q.early > 0 ? [earlyAnswers(q.early)] : []), ...(q.commands > 0 ? [deviceCommands(q.commands)] : [])]
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts.join('')
+}
 
 /**
  * The lines about the messages the last run left in the queue (killed, or stopped while the broker was away): when
@@ -242,7 +249,8 @@ function ownerText(q: MbedQueueInfo): string {
 
 /**
  * One queue of `bridge mbed queues`, tab-separated: name, owner, whether configured and held, waiting, size, oldest,
- * and (last, so a script reading the earlier columns by position reads them as before) the early async responses.
+ * and (last, so a script reading the earlier columns by position reads them as before) the early async responses,
+ * then the commands for devices its journal holds, with when the oldest came.
  */
 export function queueLine(q: MbedQueueInfo): string {
   const configured = q.owner.kind === 'profile' ? (q.configured ? 'configured' : 'no longer configured') : `${q.configured ? '' : 'not '}configured by the current FIELDLINE_* variables`
@@ -255,6 +263,7 @@ export function queueLine(q: MbedQueueInfo): string {
     `${countText(q.bytes)} bytes`,
     q.oldestAt ? `oldest ${q.oldestAt}` : 'oldest unknown',
     earlyAnswers(q.early),
+    q.commandsOldestAt ? `${deviceCommands(q.commands)}, oldest ${q.commandsOldestAt}` : deviceCommands(q.commands),
   ].join('\t')
 }
 
@@ -314,7 +323,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
 
   const queues = mbed
     .command('queues')
-    .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message, early async responses")
+    .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message, early async responses, commands for devices")
     .action(
       withRuntime(async (rt) => {
         const list = await rt.core.mbed.queues(environmentQueueName(process.env))
@@ -325,7 +334,9 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
     )
   queues
     .command('remove <name>')
-    .description('delete a queue no longer configured, with the messages and early async responses it holds (recorded in the audit trail; refused for a configured or running one)')
+    .description(
+      'delete a queue no longer configured, with the messages, early async responses and commands for devices it holds (recorded in the audit trail; refused for a configured or running one)',
+    )
     .option('--yes', 'do not ask')
     .action(
       withRuntime(async (rt, name: string, opts: { yes?: boolean }) => {

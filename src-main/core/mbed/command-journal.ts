@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { DiskQueue, lineObject, type LineCodec, type Taken } from '../store/disk-queue'
+import { DiskQueue, lineObject, readQueued, type LineCodec, type Taken } from '../store/disk-queue'
 import { locked } from './publish-queue'
 
 /** A command as the broker delivered it, under the journal's id. */
@@ -49,6 +49,22 @@ export const journalItemCodec: LineCodec<JournalItem> = {
 
 export function commandJournalDir(queueDir: string): string {
   return join(queueDir, 'commands')
+}
+
+/**
+ * The commands the journal of the queue in `queueDir` still holds (taken from the broker, not done), read without
+ * taking it over (a running bridge may hold it): what `bridge mbed queues` shows and what removing the queue drops.
+ * `oldestAt`: when the broker delivered the oldest of them (epoch ms), or null when there is none.
+ */
+export function journalledCommands(queueDir: string): { count: number; oldestAt: number | null } {
+  const held = new Map<string, number>()
+  for (const item of readQueued(commandJournalDir(queueDir), journalItemCodec)) {
+    if ('command' in item) held.set(item.command.id, item.command.at)
+    else if ('done' in item) held.delete(item.done)
+  }
+  let oldestAt: number | null = null
+  for (const at of held.values()) oldestAt = oldestAt === null ? at : Math.min(oldestAt, at)
+  return { count: held.size, oldestAt }
 }
 
 /** What a previous run left: commands never sent (to send now) and commands that may have reached mbed (to report). */

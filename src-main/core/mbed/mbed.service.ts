@@ -237,12 +237,12 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
       return listMbedQueues(dataDir, await queueContext(current))
     },
 
-    /** Deletes a queue no longer configured that no bridge holds, with the messages and early answers it still holds (queues.ts); audited. */
+    /** Deletes a queue no longer configured that no bridge holds, with the messages, early answers and journalled commands it still holds (queues.ts); audited. */
     removeQueue(name: string, ctx: CallContext = CONSOLE, current?: string | null): Promise<MbedQueueInfo> {
       return serial(async () => {
         const removed = removeMbedQueue(dataDir, name, await queueContext(current))
-        const { owner, waiting, early, dropped, bytes, oldestAt } = removed
-        await audited(ctx, { action: 'mbed.queue.remove', target: `mbed/queues/${name}`, outcome: 'ok', before: { owner, waiting, early, dropped, bytes, oldestAt } })
+        const { owner, waiting, early, commands, commandsOldestAt, dropped, bytes, oldestAt } = removed
+        await audited(ctx, { action: 'mbed.queue.remove', target: `mbed/queues/${name}`, outcome: 'ok', before: { owner, waiting, early, commands, commandsOldestAt, dropped, bytes, oldestAt } })
         return removed
       })
     },

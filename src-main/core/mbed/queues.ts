@@ -6,19 +6,23 @@
  * id, so changing one of them starts a new queue and strands the old one with whatever it held; a deleted mbed profile
  * leaves its queue too. Each queue is listed with whom it belongs to (a saved profile, or the configuration recorded
  * in its `origin.json`), whether that owner is still configured, the messages waiting, its size, its oldest message,
- * the process holding it, and the early async responses its `early/` journal holds (early-answers.ts).
+ * the process holding it, the early async responses its `early/` journal holds (early-answers.ts), and the commands
+ * its `commands/` journal holds (command-journal.ts): taken from the broker, acknowledged, not yet sent to devices.
  *
  * Removal is refused for a queue still configured (a saved profile's, or the current environment's: its bridge would
  * publish those messages at its next start) and for one a running bridge holds (its lock, taken here too while the
  * directory is deleted, so no bridge can open it meanwhile). The early answers go with it: they are this queue's alone
  * (its journal lives in the queue's directory, under the queue's lock), and only a bridge opening this queue would ever
- * publish them — the one its owner, no longer configured, will not start again. The removal says how many.
+ * publish them — the one its owner, no longer configured, will not start again. So do the journalled commands: the
+ * broker forgot them once the bridge acknowledged them, so removing the queue drops them for good. The removal says
+ * how many of each.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../common/errors'
 import { redactUrlsIn } from '../common/redact-url'
 import { inspectQueue, queueHolder, removeQueueDir } from '../store/disk-queue'
+import { journalledCommands } from './command-journal'
 import { countEarlyAnswers } from './early-answers'
 import { outItemCodec } from './publish-queue'
 import { mbedQueuesDir, type QueueIdentity } from './queue-dir'
@@ -47,6 +51,13 @@ export interface MbedQueueInfo {
    * publishes them by the endpoint and path their id names (or counts them as unmatched).
    */
   early: number
+  /**
+   * Commands in its `commands/` journal: taken from the broker (acknowledged, so the broker no longer has them) and
+   * not yet sent to mbed; the next bridge on this queue sends them.
+   */
+  commands: number
+  /** When the broker delivered the oldest of those commands (ISO), or null when there is none. */
+  commandsOldestAt: string | null
   /** Bytes on disk, the early journal's included. */
   bytes: number
   /** When its oldest waiting message was queued (ISO), or null (none, or queued before Fieldline recorded it). */
@@ -120,6 +131,7 @@ function describe(dataDir: string, name: string, context: QueueContext): MbedQue
   }
   const inspected = inspectQueue(dir, outItemCodec)
   const oldest = inspected?.oldestReceivedAt ?? null
+  const commands = journalledCommands(dir)
   return {
     name,
     dir,
@@ -129,6 +141,8 @@ function describe(dataDir: string, name: string, context: QueueContext): MbedQue
     waiting: inspected?.queued ?? 0,
     dropped: inspected?.dropped ?? 0,
     early: countEarlyAnswers(dir),
+    commands: commands.count,
+    commandsOldestAt: commands.oldestAt === null ? null : new Date(commands.oldestAt).toISOString(),
     bytes: bytesOf(dir),
     oldestAt: oldest === null ? null : new Date(oldest).toISOString(),
   }
@@ -157,7 +171,7 @@ function inUse(name: string): (pid: number) => AppError {
 }
 
 /**
- * Deletes a queue no longer configured that no bridge holds, with the messages it still holds; returns what it was.
+ * Deletes a queue no longer configured that no bridge holds, with the messages and commands it still holds; returns what it was.
  * Refuses a name that is not a queue's (VALIDATION), a queue that does not exist (NOT_FOUND), one still configured or
  * held (CONFLICT), each with a translatable reason.
  */
