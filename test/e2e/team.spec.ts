@@ -236,6 +236,17 @@ test.describe('with the keychain', () => {
     await press(row.getByRole('button', { name: t('team.resendLabel', { name: 'Bruno Petit' }) }))
     await expect(row).toContainText(t('team.states.sent'))
     expect(peer.messages().map(toOf)).toEqual(['ana@example.org', 'bruno@example.org'])
+
+    // The table fits Playwright's 1280 px in French, every action whole in the window (cold trial: the last column was
+    // cut to « Su… » beside addresses kept on one line).
+    expect(page.viewportSize()?.width).toBe(1280)
+    const table = page.locator('.data-table')
+    expect(await table.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0)
+    for (const name of ['Ana Martin', 'Bruno Petit']) {
+      for (const label of ['team.resendLabel', 'team.revokeLabel', 'team.deleteLabel']) {
+        await expect(page.getByRole('button', { name: t(label, { name }) })).toBeInViewport({ ratio: 1 })
+      }
+    }
   })
 
   test('SendGrid with username: a malformed paste is pointed out by line and column; the password is never shown or kept', async ({ app }) => {

@@ -62,7 +62,7 @@ describe.skipIf(skip !== null)('fieldline ledger submit while the node is away',
       await Promise.race([waiting, exited])
       expect(err).toMatch(
         new RegExp(
-          `^fieldline: wait-1 not committed yet \\(pending, attempt 1\\): Unreachable: .+ \\(target ${targetId} at ${anvil.url.replace(/\./g, '\\.')}\\), next try at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\. It stays queued and is tried again by itself; Ctrl-C stops waiting`,
+          `^fieldline: wait-1 not committed yet \\(pending, attempt 1\\): Refused: .+ \\(target ${targetId} at ${anvil.url.replace(/\./g, '\\.')}\\), next try at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\. It stays queued and is tried again by itself; Ctrl-C stops waiting`,
         ),
       )
       await anvil.start()

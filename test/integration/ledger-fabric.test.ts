@@ -254,7 +254,7 @@ describe.skipIf(missingService('openssl', opensslMissing()))('Fabric targets aga
     await fabric.stop()
     try {
       await c.call('ledger:submit', { routeId, sample: sample('R-1'), eventKey: 'r-1' })
-      await expect.poll(async () => (await c.call('ledger:queue', { limit: 5 })).items[0]?.lastError?.name, POLL).toBe('Unavailable')
+      await expect.poll(async () => (await c.call('ledger:queue', { limit: 5 })).items[0]?.lastError?.name, POLL).toBe('Refused')
       expect((await c.call('ledger:queue', { limit: 5 })).items[0]?.state).toBe('pending')
     } finally {
       await fabric.start()

@@ -77,6 +77,22 @@ describe('ledger words', () => {
     expect(failureText(t, { code: 'TIMEOUT', name: 'Timeout', message: 'took too long' }, 'peer0.example:7051')).toBe('The node at peer0.example:7051 did not answer; Fieldline tries again by itself.')
   })
 
+  it('says a refused connection as refused, not as a node that did not answer (cold trial: « n’a pas répondu »)', () => {
+    // Nothing listened at the node's address (ECONNREFUSED): the node is down or the port is wrong, not slow.
+    const t: Translate = (key, options) => get(format)(key, options)
+    const refused = { code: 'NETWORK', name: 'Refused', message: 'HTTP request failed.' }
+    locale.set('fr')
+    expect(failureText(t, refused, 'http://127.0.0.1:8545')).toBe(
+      'Le nœud http://127.0.0.1:8545 a refusé la connexion (rien n’écoute à cette adresse\u00a0: le nœud est-il démarré, le port est-il le bon\u202f?)\u202f; Fieldline essaie de nouveau de lui-même.',
+    )
+    expect(failureText(t, refused)).toBe('Le nœud du registre a refusé la connexion (rien n’écoute à cette adresse\u00a0: le nœud est-il démarré, le port est-il le bon\u202f?).')
+    locale.set('en')
+    expect(failureText(t, refused, 'peer0.example:7051')).toBe(
+      'The node at peer0.example:7051 refused the connection (nothing listens at that address: is the node running, is the port right?); Fieldline tries again by itself.',
+    )
+    expect(failureText(t, refused)).toBe('The ledger node refused the connection (nothing listens at that address: is the node running, is the port right?).')
+  })
+
   it('counts the queue rows shown in the language’s grammar (cold trial: « 1 sur 1 affichés »)', () => {
     const say = (shown: number, total: number) => get(format)('ledger.ui.queue.shown', { values: { shown, total } })
     locale.set('fr')

@@ -3,9 +3,10 @@
  * once, and what a cold trial missed is said at all.
  */
 import { describe, expect, it } from 'vitest'
+import type { ErrorCode } from '../../src-shared/models/errors'
 import type { HistorianStatus } from '../../src-shared/models/historian'
 import { destinationStatus, historianStatus } from '../helpers/historian-status'
-import { credentialsHint, printStatuses, stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
+import { destinationHint, printStatuses, stateLines, summaryLine, unreadableLines } from '../../src-main/cli/commands/historian'
 import { fromEnvironment } from '../../src-main/core/historian/config'
 
 const base = historianStatus({ profileId: 'env', since: '2026-12-06T05:00:00.000Z', received: 4, destinations: [] })
@@ -90,7 +91,7 @@ describe('historian status', () => {
   })
 })
 
-describe('historian run: a destination whose credentials are refused', () => {
+describe('historian run: what to check after a destination stopped on an error', () => {
   const refused = (ref: string): HistorianStatus => ({
     ...base,
     destinations: [destinationStatus({ ref, name: 'env', state: 'failed', reason: { code: 'AUTH_FAILED', message: 'IAM refused the API key: BXNIM0415E' } })],
@@ -99,18 +100,41 @@ describe('historian run: a destination whose credentials are refused', () => {
 
   it('names the variable to correct when the environment configured it, as `weather` does', () => {
     const iam = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k' })
-    expect(stateLines(null, refused('couchdb/env'), credentialsHint(iam)).filter((l) => l.includes('destination'))).toEqual([
+    expect(stateLines(null, refused('couchdb/env'), destinationHint(iam)).filter((l) => l.includes('destination'))).toEqual([
       expect.stringMatching(/destination couchdb\/env failed: IAM refused the API key: BXNIM0415E \[AUTH_FAILED\]; check FIELDLINE_HISTORIAN_COUCH_API_KEY$/),
     ])
     const basic = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_USERNAME: 'u', FIELDLINE_HISTORIAN_COUCH_PASSWORD: 'p' })
-    expect(stateLines(null, refused('couchdb/env'), credentialsHint(basic)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD$/m)
+    expect(stateLines(null, refused('couchdb/env'), destinationHint(basic)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD$/m)
     const kafka = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_KAFKA_BROKERS: '127.0.0.1:9092', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events', FIELDLINE_HISTORIAN_KAFKA_PASSWORD: 'p' })
-    expect(stateLines(null, refused('kafka/env'), credentialsHint(kafka)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD$/m)
+    expect(stateLines(null, refused('kafka/env'), destinationHint(kafka)).join('\n')).toMatch(/; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD$/m)
   })
 
-  it('says nothing more for a refusal that is not of the credentials', () => {
+  const stopped = (ref: string, code: ErrorCode, state: 'failed' | 'backingOff' = 'failed'): HistorianStatus => ({
+    ...base,
+    destinations: [destinationStatus({ ref, name: 'env', state, reason: { code, message: 'refused' } })],
+  })
+
+  it('names the CA variable after a certificate that could not be verified (cold trial: no hint then)', () => {
+    const couch = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'https://db.example', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k' })
+    expect(stateLines(null, stopped('couchdb/env', 'TLS'), destinationHint(couch)).join('\n')).toMatch(
+      /destination couchdb\/env failed: refused \[TLS\]; check the server's certificate, and for one signed by a private authority FIELDLINE_HISTORIAN_COUCH_CA_FILE, then run again$/m,
+    )
+    const kafka = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_KAFKA_BROKERS: 'kafka.example:9093', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events', FIELDLINE_HISTORIAN_KAFKA_PASSWORD: 'p' })
+    expect(stateLines(null, stopped('kafka/env', 'TLS'), destinationHint(kafka)).join('\n')).toMatch(/private authority FIELDLINE_HISTORIAN_KAFKA_CA_FILE, then run again$/m)
+  })
+
+  it("names the account's permissions on the databases or the topic after a 403 (cold trial: no hint then)", () => {
+    const couch = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'https://db.example', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k', FIELDLINE_HISTORIAN_COUCH_DB: 'plant' })
+    expect(stateLines(null, stopped('couchdb/env', 'FORBIDDEN'), destinationHint(couch)).join('\n')).toMatch(
+      /\[FORBIDDEN\]; the credentials were accepted: check that the account may write to the iotp_org1_plant_\* databases, then run again$/m,
+    )
+    const kafka = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_KAFKA_BROKERS: 'kafka.example:9093', FIELDLINE_HISTORIAN_KAFKA_TOPIC: 'events', FIELDLINE_HISTORIAN_KAFKA_PASSWORD: 'p' })
+    expect(stateLines(null, stopped('kafka/env', 'FORBIDDEN'), destinationHint(kafka)).join('\n')).toMatch(/check that the account may produce to topic events, then run again$/m)
+  })
+
+  it('says nothing more for a destination that is only backing off, or stopped for another reason', () => {
     const iam = fromEnvironment({ ...broker, FIELDLINE_HISTORIAN_COUCH_URL: 'http://127.0.0.1:5984', FIELDLINE_HISTORIAN_COUCH_API_KEY: 'k' })
-    const forbidden: HistorianStatus = { ...base, destinations: [destinationStatus({ ref: 'couchdb/env', name: 'env', state: 'failed', reason: { code: 'TLS', message: 'certificate' } })] }
-    expect(stateLines(null, forbidden, credentialsHint(iam)).join('\n')).not.toMatch(/check FIELDLINE/)
+    expect(stateLines(null, stopped('couchdb/env', 'NETWORK', 'backingOff'), destinationHint(iam)).join('\n')).not.toMatch(/check/)
+    expect(stateLines(null, stopped('couchdb/env', 'VALIDATION'), destinationHint(iam)).join('\n')).not.toMatch(/check/)
   })
 })

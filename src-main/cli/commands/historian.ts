@@ -26,6 +26,7 @@ import { inspectEventQueue } from '../../core/historian/event-queue'
 import { processAlive } from '../../core/store/disk-queue'
 import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
 import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
+import { dbPrefix } from '../../core/historian/buckets'
 import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { readCaVariable, readFileVariable } from '../file-variables'
@@ -71,16 +72,32 @@ function why(reason: { message: string; code: string } | null): string {
 const waiting = (d: DestinationStatus): string => (d.waitingSince ? `, waiting for an answer since ${d.waitingSince}` : '')
 
 /**
- * Where a destination's refused credentials are corrected, said after the refusal: headless, nobody sees the card, and
- * a forwarder configured by the environment takes them from variables, which the line names (as `weather` does).
+ * What to check after a destination stopped on an error, said after it: headless, nobody sees the card, and a forwarder
+ * configured by the environment takes its credentials and CA from variables, which the line names (as `weather` does).
+ * Refused credentials name where they are corrected; a certificate that could not be verified, the CA that applies; a
+ * 403 (the credentials were accepted), the account's permissions on the databases or the topic.
  */
-export function credentialsHint(config: ForwarderConfig): (d: DestinationStatus) => string {
+export function destinationHint(config: ForwarderConfig): (d: DestinationStatus) => string {
   return (d) => {
     const destination = config.destinations.find((x) => x.ref === d.ref)
-    if (d.state !== 'failed' || d.reason?.code !== 'AUTH_FAILED' || !destination) return ''
-    if (config.id !== 'env') return `; correct the credentials of ${destination.name} (Extensions → Historical data storage → Edit), then run again`
-    if (destination.kind === 'kafka') return '; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD'
-    return destination.settings.auth === 'iam' ? '; check FIELDLINE_HISTORIAN_COUCH_API_KEY' : '; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD'
+    if (d.state !== 'failed' || !destination) return ''
+    const saved = config.id !== 'env'
+    const edit = `${destination.name} (Extensions → Historical data storage → Edit)`
+    if (d.reason?.code === 'AUTH_FAILED') {
+      if (saved) return `; correct the credentials of ${edit}, then run again`
+      if (destination.kind === 'kafka') return '; check FIELDLINE_HISTORIAN_KAFKA_USERNAME and FIELDLINE_HISTORIAN_KAFKA_PASSWORD'
+      return destination.settings.auth === 'iam' ? '; check FIELDLINE_HISTORIAN_COUCH_API_KEY' : '; check FIELDLINE_HISTORIAN_COUCH_USERNAME and FIELDLINE_HISTORIAN_COUCH_PASSWORD'
+    }
+    if (d.reason?.code === 'TLS') {
+      const variable = destination.kind === 'kafka' ? 'FIELDLINE_HISTORIAN_KAFKA_CA_FILE' : 'FIELDLINE_HISTORIAN_COUCH_CA_FILE'
+      const where = saved ? `its custom CA in ${edit}` : variable
+      return `; check the server's certificate, and for one signed by a private authority ${where}, then run again`
+    }
+    if (d.reason?.code === 'FORBIDDEN') {
+      const what = destination.kind === 'kafka' ? `produce to topic ${destination.settings.topic}` : `write to the ${dbPrefix(config.org, destination.settings.dbName)}* databases`
+      return `; the credentials were accepted: check that the account may ${what}, then run again`
+    }
+    return ''
   }
 }
 
@@ -143,7 +160,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
   }
   let previous: HistorianStatus | null = null
   const unreadable = unreadableLines()
-  const hint = credentialsHint(config)
+  const hint = destinationHint(config)
   let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))

@@ -38,6 +38,7 @@ import type { PrivateKeyAccount } from 'viem/accounts'
 import type { AssetView, BlockSummary, EvmTargetSettings, LedgerEvent, LedgerFailure } from '../../../src-shared/models/ledger'
 import { AppError } from '../common/errors'
 import { assertSecureUrl } from '../http/secure-url'
+import { classifyTransportError } from '../http/transport-errors'
 import { describeAbi, parseAbiOrThrow } from './abi'
 import { CallFailure, eventPage, isTransient, type Call, type CommitOutcome, type DryRun, type EventPage, type LedgerAdapter, type SendOutcome, type Submission } from './ledger-adapter'
 import { showArg } from './route-transforms'
@@ -84,7 +85,10 @@ export function evmFailure(e: unknown, abi?: Abi): LedgerFailure {
     if (rpc instanceof RpcRequestError) return { code: 'RPC', name: `RpcError${rpc.code}`, message: rpc.shortMessage.slice(0, 500) }
     const transport = e.walk((x) => x instanceof HttpRequestError || x instanceof WebSocketRequestError)
     if (transport instanceof HttpRequestError && transport.status !== undefined) return { code: 'NETWORK', name: `Http${transport.status}`, message: transport.shortMessage.slice(0, 300) }
-    if (transport) return { code: 'NETWORK', name: 'Unreachable', message: (transport as BaseError).shortMessage.slice(0, 300) }
+    // Nothing listening (ECONNREFUSED) is named apart: the node is down or the URL's port is wrong, which "did not
+    // answer" hid (cold trial).
+    if (transport)
+      return { code: 'NETWORK', name: classifyTransportError(transport)?.code === 'ECONNREFUSED' ? 'Refused' : 'Unreachable', message: (transport as BaseError).shortMessage.slice(0, 300) }
     return { code: 'RPC', name: e.name, message: e.shortMessage.slice(0, 500) }
   }
   return { code: 'INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message.slice(0, 300) : String(e).slice(0, 300) }

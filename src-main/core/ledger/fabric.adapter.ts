@@ -53,6 +53,8 @@ export function fabricFailure(e: unknown): LedgerFailure {
     if (chaincode) return { code: 'FABRIC', name: 'ChaincodeError', message: chaincode[2]!.slice(0, 500), args: [chaincode[1]!, status] }
     if (/access denied/.test(detail)) return { code: 'FABRIC', name: 'AccessDenied', message: detail.slice(0, 500), args: [status] }
     if (e.code === grpc.status.DEADLINE_EXCEEDED) return { code: 'TIMEOUT', name: 'Timeout', message: e.message.slice(0, 300), args: [status] }
+    // gRPC says a refused connection only in its text ("… Last error: connect ECONNREFUSED 127.0.0.1:7051").
+    if (e.code === grpc.status.UNAVAILABLE && /\bECONNREFUSED\b/.test(e.message)) return { code: 'NETWORK', name: 'Refused', message: e.message.slice(0, 300), args: [status] }
     if (TRANSIENT_GRPC.has(e.code)) return { code: 'NETWORK', name: 'Unavailable', message: e.message.slice(0, 300), args: [status] }
     const where = e.details.map((d) => `${d.mspId}@${d.address}: ${d.message}`).join('; ')
     return { code: 'FABRIC', name: e.name, message: `${e.message}${where ? ` (${where})` : ''}`.slice(0, 500), args: [status] }

@@ -11,6 +11,8 @@ export function failureText(t: Translate, failure: LedgerFailure, where?: string
     const status = /^Http(\d{3})$/.exec(failure.name)?.[1]
     // A queued event's try: which node, and that the queue tries again by itself (cold trial: « La connexion réseau a
     // échoué. » beside a pending event, naming neither the node nor what happens next).
+    // A refused connection is not a silence: nothing listens at that address (cold trial: « n’a pas répondu » then).
+    if (failure.name === 'Refused') return where !== undefined ? t('ledger.ui.queue.refused', { values: { where } }) : t('ledger.ui.refused')
     if (where !== undefined) return t('ledger.ui.queue.unreachable', { values: { where, status: status ? ` (HTTP ${status})` : '' } })
     return status ? `${t(`errors.code.${failure.code}`)} (HTTP ${status})` : t(`errors.code.${failure.code}`)
   }
