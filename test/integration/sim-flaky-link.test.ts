@@ -99,3 +99,65 @@ describe.each(CARRIERS)('$name SIM read on a link that stalls', (carrier) => {
     link.set({ kind: 'pass' })
   })
 })
+
+/**
+ * Reading a Control Center SIM's usage on the same stalled link: "Show usage" and the chart's refresh had no deadline
+ * (up to three tries of 30 s per call, three calls for the chart), holding the account, which takes one call at a time.
+ * They now give up like the SIM read and show the cached usage with the reason.
+ */
+describe('Control Center usage reads on a link that stalls', () => {
+  // The peer's inventory dates end mid-2024: the peer and the core share a clock on a day whose billing cycles are known.
+  const started = Date.now()
+  const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - started))
+  const device = { typeId: 'meter', deviceId: 'm-1' }
+  let peer: Awaited<ReturnType<typeof startControlCenterPeer>>
+  let link: FlakyLink
+  let core: TestCore
+  let cleanup: () => Promise<void>
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 5, now: clock })
+    const p = new URL(peer.url)
+    link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { simReadDeadlineMs: 1500, now: clock })
+    await core.call('devices:add', device)
+    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
+    await core.call('profiles:save', {
+      extension: 'jasper',
+      name: 'Substation',
+      settings: { baseUrl: link.url, username: 'ops', concurrency: 1, perSecond: 5 },
+      secrets: { apiKey: 'test-api-key' },
+    })
+  })
+  afterAll(async () => {
+    await core.close()
+    await link.close()
+    await peer.close()
+    await cleanup()
+  })
+
+  const timedOut = () => ({ code: 'TIMEOUT', details: { ref: { key: 'errors.timeout', params: { host: new URL(link.url).host, seconds: 1.5 } } } })
+
+  it('"Show usage" shows the cached usage, saying the carrier did not answer in time', async () => {
+    const fresh = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
+    expect(fresh).toMatchObject({ fromCache: false, offline: null })
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const view = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
+    link.set({ kind: 'pass' })
+    expect(view).toMatchObject({ fromCache: true, usage: fresh.usage, offline: timedOut() })
+    // The account is free again: the next read goes through.
+    expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
+  })
+
+  it("the usage chart's refresh keeps the cycles it had, saying the carrier did not answer in time", async () => {
+    const fresh = await core.call('sim:usageHistory', { ...device, refresh: true })
+    expect(fresh.offline).toBeNull()
+    expect(fresh.cycles.map((c) => c.cycleStartDate)).toEqual(['2025-01-01', '2025-02-01', '2025-03-01'])
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const view = await core.call('sim:usageHistory', { ...device, refresh: true })
+    link.set({ kind: 'pass' })
+    expect(view).toMatchObject({ cycles: fresh.cycles, offline: timedOut() })
+  })
+})

@@ -67,7 +67,7 @@ export interface SimDeps {
   clients: CarrierClients
   /** Sends a queued Orange change when the outbox is replayed. */
   orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
-  /** How long a read of one SIM may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
+  /** How long a read of one SIM, its usage or its usage history may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
   readDeadlineMs?: number
 }
 
@@ -97,10 +97,15 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     return clients.forProfile(r.profile)
   }
 
-  /** Reads the SIM from the carrier, giving up after readDeadlineMs (read-deadline.ts). */
-  async function fetchSim(r: Resolved): Promise<Sim> {
+  /** Runs a read of the carrier with a signal that gives up after readDeadlineMs (read-deadline.ts). */
+  async function deadlineRead<T>(r: Resolved, read: (c: ControlCenterClient, signal: AbortSignal) => Promise<T>): Promise<T> {
     const c = await client(r)
-    const sim = await withReadDeadline(readDeadlineMs, { service: 'Control Center', host: new URL(c.urls.rest).host }, (signal) => c.getDevice(r.iccid, { signal }))
+    return withReadDeadline(readDeadlineMs, { service: 'Control Center', host: new URL(c.urls.rest).host }, (signal) => read(c, signal))
+  }
+
+  /** Reads the SIM from the carrier, giving up after readDeadlineMs. */
+  async function fetchSim(r: Resolved): Promise<Sim> {
+    const sim = await deadlineRead(r, (c, signal) => c.getDevice(r.iccid, { signal }))
     await writeSimCache(db, sim)
     bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
     return sim
@@ -219,20 +224,22 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
 
   /**
    * REST keeps the open cycle and the two before it (docs/wire/control-center.md §1.8). The open cycle's answer names its start
-   * date, which gives the account's cycle day; the two earlier cycles start on that day one and two months back.
+   * date, which gives the account's cycle day; the two earlier cycles start on that day one and two months back. The
+   * three calls share one read deadline: cycles read before it passes stay cached.
    */
   async function readRecentCycles(r: Resolved): Promise<void> {
-    const c = await client(r)
-    const current = await c.usageInZone(r.iccid)
-    await writeUsageCache(db, current)
-    for (const back of [1, 2]) {
-      try {
-        await writeUsageCache(db, await c.usageInZone(r.iccid, monthsBefore(current.cycleStartDate, back)))
-      } catch (e) {
-        // A cycle day past the end of a short month makes that cycle start on another day: skip it.
-        if (!(isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CARRIER' || e.code === 'NOT_FOUND'))) throw e
+    await deadlineRead(r, async (c, signal) => {
+      const current = await c.usageInZone(r.iccid, undefined, { signal })
+      await writeUsageCache(db, current)
+      for (const back of [1, 2]) {
+        try {
+          await writeUsageCache(db, await c.usageInZone(r.iccid, monthsBefore(current.cycleStartDate, back), { signal }))
+        } catch (e) {
+          // A cycle day past the end of a short month makes that cycle start on another day: skip it.
+          if (!(isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CARRIER' || e.code === 'NOT_FOUND'))) throw e
+        }
       }
-    }
+    })
   }
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
@@ -327,7 +334,7 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     async usage(input: ParsedInput<'sim:usage'>): Promise<Output<'sim:usage'>> {
       const r = await resolve(input)
       try {
-        const usage = await (await client(r)).usageForCycle(r.iccid, input.cycleStartDate)
+        const usage = await deadlineRead(r, (c, signal) => c.usageForCycle(r.iccid, input.cycleStartDate, { signal }))
         await writeUsageCache(db, usage)
         return { usage, fromCache: false, offline: null }
       } catch (e) {

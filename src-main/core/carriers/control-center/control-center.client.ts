@@ -121,11 +121,11 @@ export interface ControlCenterClient {
   editDevice(iccid: string, changes: DeviceChanges, options?: CallOptions): Promise<{ iccid: string }>
   ctdUsage(iccid: string, options?: CallOptions): Promise<CtdUsage>
   /** REST usage of one of the last three cycles, summed over zones. */
-  usageInZone(iccid: string, cycleStartDate?: string): Promise<CycleUsage>
+  usageInZone(iccid: string, cycleStartDate?: string, options?: CallOptions): Promise<CycleUsage>
   /** SOAP usage of a closed cycle. */
-  terminalUsage(iccid: string, cycleStartDate: string): Promise<CycleUsage>
+  terminalUsage(iccid: string, cycleStartDate: string, options?: CallOptions): Promise<CycleUsage>
   /** REST for the last three cycles, SOAP for older closed ones. */
-  usageForCycle(iccid: string, cycleStartDate: string): Promise<CycleUsage>
+  usageForCycle(iccid: string, cycleStartDate: string, options?: CallOptions): Promise<CycleUsage>
   sendSms(iccid: string, text: string, options?: SmsOptions): Promise<{ smsMsgId: string }>
   smsDetails(smsMsgId: string): Promise<SmsMessage>
   ratePlans(): Promise<RatePlan[]>
@@ -210,11 +210,20 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   }
 
   /** Without a date: the open cycle, whose start date the answer names (how a caller learns the cycle day). */
-  async function usageInZone(iccid: string, cycleStartDate?: string): Promise<CycleUsage> {
+  async function usageInZone(iccid: string, cycleStartDate?: string, callOptions?: CallOptions): Promise<CycleUsage> {
     checkIccid(iccid)
     if (cycleStartDate !== undefined) checkCycleDate(cycleStartDate)
     // §1.4: usageInZone takes yyyy-MM-ddZ; the Z marks the date as UTC.
-    const w = await rest('usageInZone', { ...base, iccid }, usageInZoneWire, 'GET', `/devices/${iccid}/usageInZone`, cycleStartDate === undefined ? {} : { cycleStartDate: `${cycleStartDate}Z` })
+    const w = await rest(
+      'usageInZone',
+      { ...base, iccid },
+      usageInZoneWire,
+      'GET',
+      `/devices/${iccid}/usageInZone`,
+      cycleStartDate === undefined ? {} : { cycleStartDate: `${cycleStartDate}Z` },
+      undefined,
+      callOptions?.signal,
+    )
     const startDate = cycleStartDate ?? w.cycleStartDate?.slice(0, 10)
     if (!startDate || !/^\d{4}-\d{2}-\d{2}$/.test(startDate)) {
       throw AppError.withRef('CARRIER', `${service} answered usageInZone without a cycle start date`, { key: 'carrier.badResponse', params: { operation: 'usageInZone' } })
@@ -254,7 +263,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     }
   }
 
-  async function terminalUsage(iccid: string, cycleStartDate: string): Promise<CycleUsage> {
+  async function terminalUsage(iccid: string, cycleStartDate: string, callOptions?: CallOptions): Promise<CycleUsage> {
     checkIccid(iccid)
     checkCycleDate(cycleStartDate)
     if (!soapCredentials) {
@@ -269,6 +278,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       body: xml,
       // A read: repeating it after a lost answer is harmless, so it is retried like a GET.
       idempotent: true,
+      signal: callOptions?.signal,
     })
     const answer = res.isHtml() ? ({ kind: 'unreadable' } as const) : parseSoapResponse(res.text, 'GetTerminalUsage')
     // §2.1: coded faults carry a number as faultstring; other faults are the SOAP stack refusing the request itself.
@@ -372,7 +382,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     usageInZone,
     terminalUsage,
 
-    async usageForCycle(iccid, cycleStartDate) {
+    async usageForCycle(iccid, cycleStartDate, callOptions) {
       checkIccid(iccid)
       checkCycleDate(cycleStartDate)
       const today = now().toISOString().slice(0, 10)
@@ -382,7 +392,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       // The last three cycles began less than three months ago; REST has them. Older closed cycles are SOAP's.
       if (cycleStartDate >= monthsBefore(today, 3)) {
         try {
-          return await usageInZone(iccid, cycleStartDate)
+          return await usageInZone(iccid, cycleStartDate, callOptions)
         } catch (e) {
           // Month lengths make the boundary fuzzy by a day or two: REST then says so, and SOAP is asked instead.
           if (!(e instanceof AppError && isOutsideLastThreeCycles(e))) throw e
@@ -395,7 +405,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
           { key: 'sim.olderCycleNeedsSoap', params: { cycleStartDate } },
         )
       }
-      return terminalUsage(iccid, cycleStartDate)
+      return terminalUsage(iccid, cycleStartDate, callOptions)
     },
 
     async sendSms(iccid, text, smsOptions = {}) {
