@@ -31,18 +31,23 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
+/** A forwarder fed by mbed events alone, with one Kafka destination (its sink is the test's). */
+function kafkaForwarder(id: string): ForwarderConfig {
+  return {
+    id,
+    org: 'org',
+    mqtt: null,
+    mbed: true,
+    rules: [{ deviceType: '*', eventId: '*', destinations: ['kafka/k'] }],
+    destinations: [{ ref: 'kafka/k', name: 'K', kind: 'kafka', settings: kafkaSettingsSchema.parse({ topic: 'events', security: 'plaintext' }), secrets: {} }],
+  }
+}
+
 describe('historian status file', () => {
   it('is written off the event loop, and holds the state start and stop set when they resolve', async () => {
     const t = await tempDir('fieldline-status-')
     cleanups.push(t.cleanup)
-    const config: ForwarderConfig = {
-      id: 'status-test',
-      org: 'org',
-      mqtt: null,
-      mbed: true,
-      rules: [{ deviceType: '*', eventId: '*', destinations: ['kafka/k'] }],
-      destinations: [{ ref: 'kafka/k', name: 'K', kind: 'kafka', settings: kafkaSettingsSchema.parse({ topic: 'events', security: 'plaintext' }), secrets: {} }],
-    }
+    const config = kafkaForwarder('status-test')
     let tap: (topic: string, payload: string) => void = () => undefined
     const forwarder = createForwarder({
       config,
@@ -70,14 +75,7 @@ describe('historian status file', () => {
   it('is not written again once stop has resolved, when maintenance that was under way fails afterwards', async () => {
     const t = await tempDir('fieldline-status-')
     cleanups.push(t.cleanup)
-    const config: ForwarderConfig = {
-      id: 'late-maintenance',
-      org: 'org',
-      mqtt: null,
-      mbed: true,
-      rules: [{ deviceType: '*', eventId: '*', destinations: ['kafka/k'] }],
-      destinations: [{ ref: 'kafka/k', name: 'K', kind: 'kafka', settings: kafkaSettingsSchema.parse({ topic: 'events', security: 'plaintext' }), secrets: {} }],
-    }
+    const config = kafkaForwarder('late-maintenance')
     let refuse: (e: Error) => void = () => undefined
     const maintenance = new Promise<void>((_, reject) => (refuse = reject))
     const statuses: string[] = []
