@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto'
 import type { CallContext } from '../common/call-context'
 import { AppError, isAppError } from '../common/errors'
 import type { EventBus } from '../common/events'
+import { keyedSerialiser } from '../common/serial'
 import type { Logger } from '../log/logger'
 import type { Mailer } from '../mail/mailer'
 import { assertSubject, parseInput, type OutgoingMail } from '../mail/mail-validation'
@@ -103,11 +104,11 @@ export function createTeamService(deps: TeamServiceDeps) {
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
   /**
-   * Per address (without case, as sameAddress compares), the invite under way: a second invite of the same address waits
-   * for it and then meets it as a duplicate. Checked side by side, both found none and both were created and sent
-   * (cold trial: two windows of one serve mode).
+   * Invites of one address (without case, as sameAddress compares) run one after the other: a second invite of the
+   * same address then meets the first as a duplicate. Checked side by side, both found none and both were created and
+   * sent (cold trial: two windows of one serve mode).
    */
-  const inviting = new Map<string, Promise<unknown>>()
+  const invitesOf = keyedSerialiser()
   /** The look at who joined under way, shared by the lists that ask meanwhile. */
   let joinedCheck: Promise<void> | null = null
 
@@ -150,19 +151,6 @@ export function createTeamService(deps: TeamServiceDeps) {
       } catch (e) {
         if (!isConflict(e) || attempt >= 3) throw e
       }
-    }
-  }
-
-  /** Runs `run` after every earlier invite of `email` has settled (see `inviting`). */
-  async function afterInvitesOf<T>(email: string, run: () => Promise<T>): Promise<T> {
-    const key = email.toLowerCase()
-    const mine = (inviting.get(key) ?? Promise.resolve()).then(run)
-    const settled = mine.catch(() => undefined)
-    inviting.set(key, settled)
-    try {
-      return await mine
-    } finally {
-      if (inviting.get(key) === settled) inviting.delete(key)
     }
   }
 
@@ -316,7 +304,7 @@ export function createTeamService(deps: TeamServiceDeps) {
     async invite(rawInput: unknown, ctx: CallContext): Promise<Invitation> {
       const input = parseInput(inviteInputSchema, rawInput)
       // Configuration problems are reported before anything is written: no invitation exists that could not be sent.
-      return afterInvitesOf(input.email, () =>
+      return invitesOf(input.email.toLowerCase(), () =>
         mail.withActiveMailer(async (mailer, organisation, source) => {
           if (!organisation) {
             const where = source.environment ? 'Set FIELDLINE_ORGANISATION (or enter the organisation name in Extensions → Email)' : 'Enter the organisation name in Extensions → Email'
