@@ -226,6 +226,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       links.invalidate(doc)
       mbed.platformChanged(doc)
     } else clients.invalidate(doc)
+    // A deleted mbed profile's bridge stops and its MQTT session ends (mbed.service.ts); a failure is logged, never thrown.
+    if (doc.extension === 'mbed')
+      mbed.mbedProfileChanged(doc).catch((e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'mbed: could not handle the change of an mbed profile'))
   }
 
   /** "Verify connection" for any kind of profile: one cheap authenticated exchange with the service. */

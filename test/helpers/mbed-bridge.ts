@@ -3,7 +3,8 @@
  * bridge, and MQTT subscribers that record what the bridge published. Everything a test starts is closed by
  * `runCleanups` (each test file calls it in afterEach).
  */
-import { connectAsync, type MqttClient } from 'mqtt'
+import { randomUUID } from 'node:crypto'
+import { connect, connectAsync, type MqttClient } from 'mqtt'
 import { expect } from 'vitest'
 import { createMbedBridge, type ChannelFactory, type MbedBridge, type MbedBridgeEvent, type MbedBridgeOptions } from '../../src-main/core/mbed/bridge'
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
@@ -126,4 +127,31 @@ export function endpoint(peer: MbedPeer, type: string): { name: string; type: st
 export async function command(sub: MqttClient, type: string, id: string, body: unknown, name = 'update'): Promise<void> {
   const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body)
   await sub.publishAsync(`iot-2/type/${type}/id/${id}/cmd/${name}/fmt/json`, payload, { qos: 1 })
+}
+
+/**
+ * Connects under a bridge's client id keeping its session, as that bridge does at its next start: whether the broker
+ * still had the session (CONNACK's session present), and the topics of the commands it had queued for it (delivered
+ * right after the CONNACK, so before a probe this connection publishes to itself once subscribed comes back). Leaves
+ * the session subscribed to the commands, as a bridge leaves it.
+ */
+export async function resumeSession(url: string, clientId: string): Promise<{ present: boolean; commands: string[] }> {
+  const client = connect(url, { clientId, clean: false, reconnectPeriod: 0 })
+  const probe = `fieldline-test/probe/${randomUUID()}`
+  const commands: string[] = []
+  let probed = (): void => undefined
+  const back = new Promise<void>((resolve) => (probed = resolve))
+  client.on('message', (topic) => (topic === probe ? probed() : commands.push(topic)))
+  try {
+    const present = await new Promise<boolean>((resolve, reject) => {
+      client.once('connect', (connack) => resolve(connack.sessionPresent))
+      client.once('error', reject)
+    })
+    await client.subscribeAsync(['iot-2/type/+/id/+/cmd/+/fmt/+', probe], { qos: 1 })
+    await client.publishAsync(probe, 'probe', { qos: 1 })
+    await back
+    return { present, commands }
+  } finally {
+    await client.endAsync()
+  }
 }

@@ -28,6 +28,8 @@ export interface MosquittoOptions {
   websockets?: boolean
   /** Messages kept per offline persistent session (mosquitto's default is 1000; 0 = no limit). */
   maxQueuedMessages?: number
+  /** Keep persistent sessions across kill() and start() (mosquitto's persistence file in the temp dir). */
+  persistence?: boolean
 }
 
 export interface Mosquitto {
@@ -161,7 +163,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   }
   if (options.maxQueuedMessages !== undefined) lines.push(`max_queued_messages ${options.maxQueuedMessages}`)
   // connection_messages: one "New connection from" line per TCP connection, which tests count.
-  lines.push('persistence false', 'log_dest stderr', 'log_type all', 'connection_messages true')
+  lines.push(options.persistence ? `persistence true\npersistence_location ${dir}/` : 'persistence false', 'log_dest stderr', 'log_type all', 'connection_messages true')
   const conf = join(dir, 'mosquitto.conf')
   await writeFile(conf, `${lines.join('\n')}\n`)
 

@@ -3,7 +3,8 @@
  *
  * - Its own persistent MQTT session (src-main/core/mbed/session.ts): commands published while the bridge is stopped
  *   reach mbed when it starts again, each once; those published while it is failed are journalled and sent once it
- *   runs; a changed client id ends the old session at the broker.
+ *   runs; a changed client id ends the old session at the broker, at once or, when the broker is away, at the next
+ *   start of a bridge on that broker.
  * - A disk that refuses its queue (a full tmpfs, test/helpers/mounts): the bridge fails saying so and when it tries
  *   again, holds what mbed handed over, and once the disk takes writes again resumes by itself and delivers both the
  *   notifications and a command published meanwhile.
@@ -14,11 +15,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from 'mqtt'
 import { commandJournalDir } from '../../src-main/core/mbed/command-journal'
 import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session'
 import { tempDir } from '../helpers/core'
-import { FAST, POLL, b64, cleanups, command, endpoint, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
+import { FAST, POLL, b64, cleanups, command, endpoint, resumeSession, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { fillDisk, mountSkipReason, smallDisk } from '../helpers/mounts'
 
@@ -87,28 +87,46 @@ describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
   })
 
   it('a changed platform client id ends the session the bridge used before on the same broker', async () => {
-    const queue = await tempDir('fieldline-mbed-queue-')
-    cleanups.push(() => queue.cleanup())
+    const queues = await tempDir('fieldline-mbed-queues-')
+    cleanups.push(() => queues.cleanup())
+    const queueDir = join(queues.dir, 'profile-a')
     const before = { url: broker.url, clientId: `a:test:before-${process.pid}` }
-    await replaceSession(before, queue.dir)
+    await replaceSession(before, queueDir)
     // The old session, as a bridge leaves it: persistent, subscribed, away.
-    const oldId = bridgeClientId(before.clientId, queue.dir)
-    /** Connects under the old id keeping its session: whether the broker still had it (CONNACK's session present). */
-    const sessionPresent = async (): Promise<boolean> => {
-      const c = connect(broker.url, { clientId: oldId, clean: false, reconnectPeriod: 0 })
-      const present = await new Promise<boolean>((resolve, reject) => {
-        c.once('connect', (connack) => resolve(connack.sessionPresent))
-        c.once('error', reject)
-      })
-      await c.subscribeAsync('iot-2/type/+/id/+/cmd/+/fmt/+', { qos: 1 })
-      await c.endAsync()
-      return present
-    }
-    await sessionPresent()
-    expect(await sessionPresent()).toBe(true)
+    const oldId = bridgeClientId(before.clientId, queueDir)
+    await resumeSession(broker.url, oldId)
+    const sub = await subscriber(broker.url)
+    await command(sub.client, 'Light', 'held', { method: 'PUT', deviceId: 'held', resourceId: '3311/0/5851', payload: b64('1') })
+    expect(await resumeSession(broker.url, oldId)).toEqual({ present: true, commands: ['iot-2/type/Light/id/held/cmd/update/fmt/json'] })
 
-    await replaceSession({ ...before, clientId: `a:test:after-${process.pid}` }, queue.dir)
-    expect(await sessionPresent()).toBe(false)
+    await replaceSession({ ...before, clientId: `a:test:after-${process.pid}` }, queueDir)
+    await command(sub.client, 'Light', 'gone', { method: 'PUT', deviceId: 'gone', resourceId: '3311/0/5851', payload: b64('2') })
+    expect(await resumeSession(broker.url, oldId)).toEqual({ present: false, commands: [] })
+  })
+
+  it('a session it could not end (broker away) is ended by the next bridge that starts on that broker; no command is kept for it', async () => {
+    const away = await startMosquitto({ persistence: true })
+    cleanups.push(() => away.stop())
+    const queues = await tempDir('fieldline-mbed-queues-')
+    cleanups.push(() => queues.cleanup())
+    const queueDir = join(queues.dir, 'profile-a')
+    const before = { url: away.url, clientId: `a:test:before-${process.pid}` }
+    await replaceSession(before, queueDir)
+    const oldId = bridgeClientId(before.clientId, queueDir)
+    await resumeSession(away.url, oldId)
+
+    // The client id changes while the broker is away (persistence on: it keeps the session across its restart).
+    await away.kill()
+    await replaceSession({ ...before, clientId: `a:test:after-${process.pid}` }, queueDir)
+    expect(JSON.parse(readFileSync(join(queues.dir, 'sessions-to-end.json'), 'utf8'))).toEqual([{ url: away.url, clientId: oldId }])
+    await away.start()
+
+    // Another bridge of the data folder starts on that broker.
+    await replaceSession({ url: away.url, clientId: `a:test:other-${process.pid}` }, join(queues.dir, 'profile-b'))
+    expect(JSON.parse(readFileSync(join(queues.dir, 'sessions-to-end.json'), 'utf8'))).toEqual([])
+    const sub = await subscriber(away.url)
+    await command(sub.client, 'Light', 'gone', { method: 'PUT', deviceId: 'gone', resourceId: '3311/0/5851', payload: b64('3') })
+    expect(await resumeSession(away.url, oldId)).toEqual({ present: false, commands: [] })
   })
 
   describe.skipIf(mountSkip !== null)('on a disk that fills up', () => {

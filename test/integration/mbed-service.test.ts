@@ -8,12 +8,15 @@ import { EventBus } from '../../src-main/core/common/events'
 import type { MbedBridgeEvent } from '../../src-main/core/mbed/bridge'
 import { mbedChannels } from '../../src-shared/models/mbed'
 import { createMbedService } from '../../src-main/core/mbed/mbed.service'
+import { profileQueueDir } from '../../src-main/core/mbed/queue-dir'
+import { bridgeClientId } from '../../src-main/core/mbed/session'
 import { createPlatformLinks } from '../../src-main/core/platform/platform-links'
 import { createProfilesService } from '../../src-main/core/profiles/profiles.service'
 import { listAudit } from '../../src-main/core/store/audit.store'
 import { openWorkspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { tempDir } from '../helpers/core'
+import { resumeSession } from '../helpers/mbed-bridge'
 import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
 import { startMbedPeer, type MbedPeer } from '../peers/mbed/mbed.peer'
 
@@ -61,7 +64,7 @@ describe.skipIf(skip)('mbed service', () => {
       },
       ctx,
     )
-    return { mbed, events, profileId: saved.id, db: ws.db, links, profiles }
+    return { mbed, events, profileId: saved.id, db: ws.db, links, profiles, dataDir: dir.dir }
   }
 
   it('verifies, starts, bridges, lists, imports, commands and stops, with answers in the proposed channel shapes', async () => {
@@ -118,6 +121,26 @@ describe.skipIf(skip)('mbed service', () => {
     await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
     expect(mbed.status().status.link.state).toBe('connected')
     await mbed.stop()
+  })
+
+  it('a deleted mbed profile stops its bridge and ends its MQTT session: the broker keeps no command for it; its queue stays', async () => {
+    const { mbed, profileId, profiles, dataDir } = await service()
+    await mbed.start({}, ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    const queueDir = profileQueueDir(dataDir, profileId)
+    const bridgeId = bridgeClientId(`a:test:svc-${process.pid}`, queueDir)
+    const doc = await profiles.get('mbed', profileId)
+    await profiles.remove('mbed', profileId, ctx)
+    // What the app does when a profile is saved or removed (app.ts: onProfileChange).
+    await mbed.mbedProfileChanged(doc, ctx)
+    expect(mbed.status().status.state).toBe('stopped')
+
+    const pub = await connectAsync(broker.url, { clientId: `svc-pub-${process.pid}`, reconnectPeriod: 0 })
+    cleanups.push(() => pub.endAsync(true))
+    await pub.publishAsync('iot-2/type/Light/id/gone/cmd/update/fmt/json', '{}', { qos: 1 })
+    expect(await resumeSession(broker.url, bridgeId)).toEqual({ present: false, commands: [] })
+    // Restoring the profile from the trash finds its queue and journal as they were.
+    expect(await mbed.queues()).toMatchObject([{ name: `profile-${profileId}`, configured: false, commands: 0 }])
   })
 
   it('a second start of the same profile is a no-op; commands need a running bridge', async () => {

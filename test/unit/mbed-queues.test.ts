@@ -1,17 +1,18 @@
 /**
  * The mbed queues of a data directory (src-main/core/mbed/queues.ts) apart from the CLI: whose each is, the removal
  * rules with their translatable reasons, a held queue, the early async responses and the commands for devices a
- * queue's journals hold, and the name
+ * queue's journals hold, the MQTT session a removal leaves to end, and the name
  * the FIELDLINE_* variables give their queue.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../src-main/core/common/errors'
 import { bridgeConfigFromEnv } from '../../src-main/core/mbed/config'
 import { createPublishQueue, type PublishQueueOptions } from '../../src-main/core/mbed/publish-queue'
-import { configQueueDir, environmentQueueName, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
+import { configQueueDir, environmentQueueName, mbedQueuesDir, profileQueueDir } from '../../src-main/core/mbed/queue-dir'
+import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session'
 import { listMbedQueues, removeMbedQueue } from '../../src-main/core/mbed/queues'
 import { EarlyAnswers, earlyAnswersDir } from '../../src-main/core/mbed/early-answers'
 import { CommandJournal, commandJournalDir } from '../../src-main/core/mbed/command-journal'
@@ -72,6 +73,22 @@ describe('mbed queues', () => {
     }
     expect(refusal(() => removeMbedQueue(data, 'env-0123456789abcdef', { profiles: [] }))).toMatchObject({ code: 'NOT_FOUND', key: 'mbed.queueNotFound' })
     expect(listMbedQueues(join(data, 'nowhere'), { profiles: [] })).toEqual([])
+  })
+
+  it('keeps the MQTT session of a removed queue to end at the next bridge start on its broker; a refused removal keeps nothing', async () => {
+    const data = dataDir()
+    const dir = profileQueueDir(data, 'gone')
+    const mqtt = { url: 'mqtt://fieldline:secret@127.0.0.1:1', clientId: 'a:org1:app1' }
+    // As a bridge's start records it (no earlier session, none to end: no connection).
+    await replaceSession(mqtt, dir)
+    const toEnd = join(mbedQueuesDir(data), 'sessions-to-end.json')
+    const held = queueIn(dir, 1)
+    expect(refusal(() => removeMbedQueue(data, 'profile-gone', { profiles: [] })).key).toBe('mbed.queueInUse')
+    expect(existsSync(toEnd)).toBe(false)
+    held.close()
+    removeMbedQueue(data, 'profile-gone', { profiles: [] })
+    expect(JSON.parse(readFileSync(toEnd, 'utf8'))).toEqual([{ url: 'mqtt://***@127.0.0.1:1', clientId: bridgeClientId(mqtt.clientId, dir) }])
+    expect(listMbedQueues(data, { profiles: [] })).toEqual([])
   })
 
   it('counts the early async responses its journal still holds, while a bridge holds it too, and removes them with the queue', () => {

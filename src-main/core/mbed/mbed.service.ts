@@ -26,7 +26,9 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { zeroCounters, type mbedChannels, type MbedBridgeStatus, type MbedCommandView, type MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 import { profileQueueDir } from './queue-dir'
-import { createBridgeLink, replaceSession } from './session'
+import { createBridgeLink, endSession, replaceSession } from './session'
+import { journalledCommands } from './command-journal'
+import type { MbedBridgeConfig } from './config'
 import { listMbedQueues, removeMbedQueue, type MbedQueueInfo, type QueueContext } from './queues'
 
 type Out<C extends keyof typeof mbedChannels> = z.output<(typeof mbedChannels)[C]['output']>
@@ -128,6 +130,19 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
     return { profiles: saved.map((p) => ({ id: p.id, name: p.name })), current: current ?? null }
   }
 
+  /** The MQTT settings of a bridge on the platform profile `platformDoc` (its password from the vault). */
+  async function mqttOf(platformDoc: ProfileDoc): Promise<MbedBridgeConfig['mqtt']> {
+    const platform = platformSettingsSchema.parse(platformDoc.settings)
+    const password = await profiles.secret(platformDoc, 'password')
+    return {
+      url: platform.url,
+      clientId: platform.clientId,
+      ...(platform.username ? { username: platform.username } : {}),
+      ...(password ? { password } : {}),
+      ...(platform.ca.trim() ? { ca: [platform.ca] } : {}),
+    }
+  }
+
   function requireActive(): Active {
     if (!active) throw AppError.withRef('VALIDATION', 'Start the mbed bridge first', { key: 'mbed.notRunning' })
     return active
@@ -179,17 +194,9 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
         const undelivered = await stopActive()
         if (replaced !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${replaced}`, outcome: 'ok', after: { undelivered } })
         const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
-        const platform = platformSettingsSchema.parse(platformDoc.settings)
-        const password = await profiles.secret(platformDoc, 'password')
+        const mqtt = await mqttOf(platformDoc)
         const queueDir = profileQueueDir(dataDir, id)
         // Its own link and session (session.ts): the broker keeps the commands published while the bridge is away.
-        const mqtt = {
-          url: platform.url,
-          clientId: platform.clientId,
-          ...(platform.username ? { username: platform.username } : {}),
-          ...(password ? { password } : {}),
-          ...(platform.ca.trim() ? { ca: [platform.ca] } : {}),
-        }
         const link = createBridgeLink(mqtt, queueDir, logger ? { logger } : {})
         void replaceSession(mqtt, queueDir, logger)
         const client = clientFor(p.settings, p.accessKey)
@@ -357,6 +364,39 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
      */
     platformChanged(doc: ProfileDoc): void {
       if (active && active.platformDocId === doc._id) void active.link.close()
+    },
+
+    /**
+     * An mbed profile was saved or removed. A removed one's bridge stops, and its MQTT session is ended at the broker
+     * (session.ts), so the broker stops queueing commands for a bridge that will not come back; its queue and command
+     * journal stay on disk (`bridge mbed queues` lists them, `queues remove` deletes them), so restoring the profile
+     * from the trash loses nothing the bridge had acknowledged.
+     */
+    mbedProfileChanged(doc: ProfileDoc, ctx: CallContext = CONSOLE): Promise<void> {
+      return serial(async () => {
+        const id = profileId(doc)
+        if ((await profiles.list('mbed')).some((p) => p.id === id)) return
+        if (active?.profileId === id) {
+          const undelivered = await stopActive()
+          await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${id}`, outcome: 'ok', after: { undelivered } })
+        }
+        const queueDir = profileQueueDir(dataDir, id)
+        const commands = journalledCommands(queueDir).count
+        if (commands > 0) {
+          logger?.warn(
+            { profile: id, queueDir, commands },
+            "mbed: the deleted profile's bridge leaves commands for devices in its journal, not sent; restore the profile to send them, or remove the queue",
+          )
+        }
+        let mqtt: MbedBridgeConfig['mqtt'] | null = null
+        try {
+          mqtt = await mqttOf(await profiles.resolve('platform', mbedSettingsSchema.parse(doc.settings).platformProfile || undefined))
+        } catch (e) {
+          // The platform profile is gone too: the session is kept to end at the next start on its broker.
+          logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, "mbed: no platform profile to end the deleted profile's MQTT session with")
+        }
+        await endSession(mqtt, queueDir, logger)
+      })
     },
 
     /** At shutdown: stops the bridge gracefully, then closes its link (the broker keeps its session). */

@@ -15,7 +15,7 @@
  * (its journal lives in the queue's directory, under the queue's lock), and only a bridge opening this queue would ever
  * publish them — the one its owner, no longer configured, will not start again. So do the journalled commands: the
  * broker forgot them once the bridge acknowledged them, so removing the queue drops them for good. The removal says
- * how many of each.
+ * how many of each, and keeps the queue's MQTT session to end at the next start of a bridge on its broker (session.ts).
  */
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -26,6 +26,7 @@ import { journalledCommands } from './command-journal'
 import { countEarlyAnswers } from './early-answers'
 import { outItemCodec } from './publish-queue'
 import { mbedQueuesDir, type QueueIdentity } from './queue-dir'
+import { removeWithSession } from './session'
 
 /** Whom a queue belongs to. */
 export type MbedQueueOwner =
@@ -196,6 +197,7 @@ export function removeMbedQueue(dataDir: string, name: string, context: QueueCon
     )
   }
   if (queue.heldBy !== null) throw inUse(name)(queue.heldBy)
-  removeQueueDir(queue.dir, inUse(name))
+  // Its bridge will not resume its MQTT session: the next bridge on that broker ends it (session.ts).
+  removeWithSession(queue.dir, () => removeQueueDir(queue.dir, inUse(name)))
   return queue
 }

@@ -15,14 +15,20 @@
  *   change). A command the broker held for the old one was never acknowledged: it is not the bridge's to deliver. The
  *   old session must not stay at the broker for good, collecting commands nobody will read (mosquitto keeps one
  *   until `persistent_client_expiration`, by default for ever): the queue directory records the session it last
- *   used (`session.json`: broker URL and client id, no secret), and `replaceSession` ends a replaced one on the same
- *   broker by connecting once under its id with a clean session. One on another broker is left there, and logged: the
- *   credentials the bridge has are the new broker's.
+ *   used (`session.json`: broker URL, credentials removed, and client id), and `replaceSession` ends a replaced one by
+ *   connecting once under its id with a clean session (MQTT 3.1.1: the broker drops the session and what it queued),
+ *   then disconnecting. Deleting an mbed profile ends its bridge's session the same way (`endSession`), and removing
+ *   a queue (queues.ts: a FIELDLINE_* configuration changed, so its bridge will not come back) keeps its session to end.
+ * - Ending is best effort, with a short timeout. A session it could not end (broker unreachable, or on another broker
+ *   than the one the bridge now has credentials for) is written to `sessions-to-end.json` beside the queue
+ *   directories, and every bridge that starts on that broker ends it then. The bridge's queue and command journal
+ *   stay on disk whatever happens to the session (queues.ts removes them, on the operator's word).
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { MAX_PLATFORM_ID } from '../../../src-shared/models/platform-ids'
+import { redactUrlsIn } from '../common/redact-url'
 import type { Logger } from '../log/logger'
 import { parseClientId } from '../platform/broker-url'
 import { createPlatformLink, type PlatformLink, type PlatformLinkOptions } from '../platform/link'
@@ -52,24 +58,110 @@ export function createBridgeLink(mqtt: MbedBridgeConfig['mqtt'], queueDir: strin
 }
 
 const SESSION_FILE = 'session.json'
-/** How long ending a replaced session may take; it runs beside the bridge's start, never in its way. */
-const FORGET_TIMEOUT_MS = 10_000
+/** Sessions still to end, in the folder of the queue directories (one per data folder): see the header. */
+const TO_END_FILE = 'sessions-to-end.json'
+/** How long ending a session may take; it runs beside the bridge's start, never in its way. */
+const END_TIMEOUT_MS = 10_000
 
-function recordedSession(queueDir: string): { url: string; clientId: string } | null {
+/** A session at a broker: the broker URL without credentials (it is written to disk and logged) and the client id. */
+interface Session {
+  url: string
+  clientId: string
+}
+
+const sameSession = (a: Session, b: Session): boolean => a.url === b.url && a.clientId === b.clientId
+const isSession = (v: unknown): v is Session => typeof v === 'object' && v !== null && typeof (v as Session).url === 'string' && typeof (v as Session).clientId === 'string'
+
+function currentSession(mqtt: MbedBridgeConfig['mqtt'], queueDir: string): Session {
+  return { url: redactUrlsIn(mqtt.url), clientId: bridgeClientId(mqtt.clientId, queueDir) }
+}
+
+function readJson(file: string): unknown {
   try {
-    const v = JSON.parse(readFileSync(join(queueDir, SESSION_FILE), 'utf8')) as { url?: unknown; clientId?: unknown }
-    return typeof v.url === 'string' && typeof v.clientId === 'string' ? { url: v.url, clientId: v.clientId } : null
+    return JSON.parse(readFileSync(file, 'utf8'))
   } catch {
     return null
   }
 }
 
+function recordedSession(queueDir: string): Session | null {
+  const v = readJson(join(queueDir, SESSION_FILE))
+  return isSession(v) ? { url: redactUrlsIn(v.url), clientId: v.clientId } : null
+}
+
+function toEndFile(queueDir: string): string {
+  return join(dirname(resolve(queueDir)), TO_END_FILE)
+}
+
+function sessionsToEnd(queueDir: string): Session[] {
+  const v = readJson(toEndFile(queueDir))
+  return Array.isArray(v) ? v.filter(isSession) : []
+}
+
+/** Adds `add` to the sessions still to end and takes `drop` off, read again just before (another bridge may write it). */
+function updateSessionsToEnd(queueDir: string, change: { add?: Session; drop?: readonly Session[] }, logger?: Logger): void {
+  const before = sessionsToEnd(queueDir)
+  let next = before.filter((s) => !change.drop?.some((d) => sameSession(s, d)))
+  if (change.add && !next.some((s) => sameSession(s, change.add as Session))) next = [...next, change.add]
+  if (next.length === before.length && next.every((s, i) => sameSession(s, before[i] as Session))) return
+  try {
+    mkdirSync(dirname(toEndFile(queueDir)), { recursive: true })
+    writeFileSync(toEndFile(queueDir), `${JSON.stringify(next)}\n`)
+  } catch (e) {
+    logger?.warn({ file: toEndFile(queueDir), err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not record the MQTT sessions still to end')
+  }
+}
+
 /**
- * Records the session the bridge of `queueDir` uses now, and ends the one it used before when the platform profile's
- * client id changed on the same broker (see the header). Never throws: what it could not do is logged.
+ * Connects once under `session`'s client id with a clean session, on the broker of `mqtt` (whose credentials are
+ * used), then disconnects: the broker drops the session. Whether it did; never throws.
+ */
+async function endOne(mqtt: MbedBridgeConfig['mqtt'], session: Session, why: string, logger?: Logger): Promise<boolean> {
+  const link = createPlatformLink({
+    url: mqtt.url,
+    clientId: session.clientId,
+    ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
+    ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
+    ...(mqtt.ca ? { ca: mqtt.ca } : {}),
+    connectTimeoutMs: END_TIMEOUT_MS,
+  })
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([link.connect(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${END_TIMEOUT_MS / 1000} s`)), END_TIMEOUT_MS)))])
+    logger?.info({ broker: session.url, clientId: session.clientId }, `mbed bridge: ended the MQTT session of ${why} at the broker (what it queued is dropped)`)
+    return true
+  } catch (e) {
+    logger?.warn(
+      { broker: session.url, clientId: session.clientId, err: redactUrlsIn(e instanceof Error ? e.message : String(e)) },
+      `mbed bridge: could not end the MQTT session of ${why}; a bridge that starts on that broker ends it`,
+    )
+    return false
+  } finally {
+    clearTimeout(timer)
+    await link.close()
+  }
+}
+
+/** Ends `session` when it is on the broker of `mqtt`, else (or when that fails) keeps it to end later. */
+async function endOrKeep(mqtt: MbedBridgeConfig['mqtt'] | null, session: Session, queueDir: string, why: string, logger?: Logger): Promise<void> {
+  if (mqtt && redactUrlsIn(mqtt.url) === session.url && (await endOne(mqtt, session, why, logger))) {
+    updateSessionsToEnd(queueDir, { drop: [session] }, logger)
+    return
+  }
+  if (!mqtt || redactUrlsIn(mqtt.url) !== session.url) {
+    // The credentials at hand are another broker's (or none): they are not sent to this one.
+    logger?.warn({ broker: session.url, clientId: session.clientId }, `mbed bridge: the MQTT session of ${why} is on another broker; a bridge that starts on that broker ends it`)
+  }
+  updateSessionsToEnd(queueDir, { add: session }, logger)
+}
+
+/**
+ * Records the session the bridge of `queueDir` uses now, ends the one it used before when the client id or broker
+ * changed, and ends the sessions left to end on this broker (see the header). Never throws: what it could not do is
+ * logged.
  */
 export async function replaceSession(mqtt: MbedBridgeConfig['mqtt'], queueDir: string, logger?: Logger): Promise<void> {
-  const now = { url: mqtt.url, clientId: bridgeClientId(mqtt.clientId, queueDir) }
+  const now = currentSession(mqtt, queueDir)
   const before = recordedSession(queueDir)
   try {
     mkdirSync(queueDir, { recursive: true })
@@ -77,28 +169,29 @@ export async function replaceSession(mqtt: MbedBridgeConfig['mqtt'], queueDir: s
   } catch (e) {
     logger?.warn({ queueDir, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not record its MQTT session')
   }
-  if (!before || (before.url === now.url && before.clientId === now.clientId)) return
-  if (before.url !== now.url) {
-    logger?.warn({ broker: before.url, clientId: before.clientId }, 'mbed bridge: the MQTT session it used on its previous broker is left there (the broker expires it)')
-    return
-  }
-  const old = createPlatformLink({
-    url: mqtt.url,
-    clientId: before.clientId,
-    ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
-    ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
-    ...(mqtt.ca ? { ca: mqtt.ca } : {}),
-    connectTimeoutMs: FORGET_TIMEOUT_MS,
-  })
-  let timer: NodeJS.Timeout | undefined
-  try {
-    // A clean connection under the old id ends its session at the broker, with what it held.
-    await Promise.race([old.connect(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), FORGET_TIMEOUT_MS)))])
-    logger?.info({ clientId: before.clientId }, 'mbed bridge: ended the MQTT session of its previous client id')
-  } catch (e) {
-    logger?.warn({ clientId: before.clientId, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not end the MQTT session of its previous client id; the broker expires it')
-  } finally {
-    clearTimeout(timer)
-    await old.close()
-  }
+  // A session in use again (a restored profile) is no longer one to end.
+  updateSessionsToEnd(queueDir, { drop: [now] }, logger)
+  const pending = sessionsToEnd(queueDir).filter((s) => s.url === now.url)
+  const ended = await Promise.all(pending.map(async (s) => ((await endOne(mqtt, s, 'a bridge no longer configured', logger)) ? [s] : [])))
+  updateSessionsToEnd(queueDir, { drop: ended.flat() }, logger)
+  if (before && !sameSession(before, now)) await endOrKeep(mqtt, before, queueDir, 'its previous client id', logger)
+}
+
+/**
+ * Ends the session of the bridge of `queueDir`, whose owner is gone (a deleted mbed profile), with the credentials of
+ * `mqtt` (its platform profile's; null when that is gone too: the session is kept to end later). Never throws.
+ */
+export async function endSession(mqtt: MbedBridgeConfig['mqtt'] | null, queueDir: string, logger?: Logger): Promise<void> {
+  const session = recordedSession(queueDir)
+  if (session) await endOrKeep(mqtt, session, queueDir, 'a deleted mbed profile', logger)
+}
+
+/**
+ * Runs `remove` (the removal of the queue in `queueDir`, queues.ts), then keeps the session of that queue's bridge to
+ * end at the next start of a bridge on its broker: no bridge will resume it. A removal that throws keeps nothing.
+ */
+export function removeWithSession(queueDir: string, remove: () => void, logger?: Logger): void {
+  const session = recordedSession(queueDir)
+  remove()
+  if (session) updateSessionsToEnd(queueDir, { add: session }, logger)
 }
