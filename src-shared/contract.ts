@@ -34,6 +34,7 @@ import {
   uploadResultSchema,
 } from './models/packages'
 import { byteLimitedString, MAX_EDITOR_TEXT_BYTES, MAX_IMPORT_CHUNK_BASE64 } from './models/limits'
+import { sentSmsLength, SMS_UNCODED_MAX, smsRefusal } from './models/sms-length'
 import { historianChannels, historianEvents } from './models/historian'
 import { syncChannels, syncEvents } from './models/sync'
 import { controlCenterExtensionSchema, profileExtensionSchema, profileIdSchema, profileKeySchema, profileSaveSchema, profileSchema } from './models/profiles'
@@ -216,6 +217,29 @@ export { SETTABLE_SIM_STATES, settableSimStateSchema } from './models/sim-jobs'
 /** Which SIM of a device: its extension configuration names the carrier; the first one when omitted. */
 const simTargetSchema = deviceKeySchema.extend({ carrier: controlCenterExtensionSchema.optional() })
 
+/**
+ * An SMS to send, held to the rule the SIM panel applies as the operator types and the core before it sends: 320
+ * characters without a data coding, a coding's own limit with one. With the bare `max(320)` alone, a longer text came
+ * back as a generic "invalid input" instead of the panel's translated reason; the rule's reason is now the one said
+ * (urgent), past the bound too.
+ */
+const smsSendSchema = simTargetSchema
+  .extend({
+    text: z.string().min(1).max(SMS_UNCODED_MAX),
+    dataCoding: z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)]).optional(),
+    queue: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((sms, ctx) => {
+    const refusal = smsRefusal(sentSmsLength(sms.text, sms.dataCoding))
+    if (!refusal) return
+    const message =
+      refusal.key === 'sim.smsCharacter'
+        ? `“${refusal.params.character}” cannot be sent with data coding ${refusal.params.coding}`
+        : `too long: ${refusal.params.length}, at most ${refusal.params.max}`
+    ctx.addIssue({ code: 'custom', path: ['text'], message, params: { messageKey: refusal.key, messageParams: refusal.params, urgent: true } })
+  })
+
 /** A cycle start date as the operator types it: YYYY-MM-DD, a real calendar date. */
 export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' }).max(10)
 
@@ -356,12 +380,7 @@ export const channels = {
   'sim:usage': channel(simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(), z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() })),
   /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
   'sim:usageHistory': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() })),
-  'sim:sendSms': channel(
-    simTargetSchema
-      .extend({ text: z.string().min(1).max(320), dataCoding: z.union([z.literal(0), z.literal(1), z.literal(3), z.literal(4), z.literal(8)]).optional(), queue: z.boolean().default(false) })
-      .strict(),
-    actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() }),
-  ),
+  'sim:sendSms': channel(smsSendSchema, actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() })),
   'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(SMS_MSG_ID_PATTERN) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */

@@ -52,6 +52,18 @@ export class FieldlineCommand extends Command {
       const after = pathOf(this).split(' ').slice(1).join(' ')
       this.error(`missing command${after ? ` after '${after}'` : ''}: ${names.join(', ')}`, { code: 'fieldline.missingCommand' })
     }
+    // `help nosuch`: commander looks the name up, finds nothing and prints the whole help as an error, where a command
+    // typed wrong without `help` is one line with the nearest name. Said the same way, by commander's own refusal (public
+    // in its JavaScript, left out of its typings), which reads the unknown name from `args`.
+    const [first, asked] = this.args
+    const known = (name: string) =>
+      this.createHelp()
+        .visibleCommands(this)
+        .some((c) => c.name() === name || c.aliases().includes(name))
+    if (typeof context === 'object' && context.error === true && first === 'help' && asked !== undefined && !known(asked)) {
+      this.args = [asked]
+      ;(this as unknown as { unknownCommand(): never }).unknownCommand()
+    }
     // Whichever of the two forms it was called with (TypeScript picks an overload per call).
     return typeof context === 'function' ? super.help(context) : super.help(context)
   }

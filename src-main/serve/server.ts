@@ -94,6 +94,25 @@ interface Refusal {
   reason: string
   /** Said in the body when the status alone does not say it. */
   why?: string
+  /** What the client needs to ask again (the methods allowed, the protocol versions spoken). */
+  headers?: Record<string, string>
+}
+
+/** A Sec-WebSocket-Key is 16 random bytes in base64 (RFC 6455 §4.1), as `ws` checks it. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/
+
+/**
+ * What `ws` would refuse in a handshake, refused here first: `ws` writes its own refusals on the socket, without the
+ * site's headers (no CSP, no nosniff, no no-store), where every other answer of this server carries them. Statuses and
+ * headers are those `ws` sends, with the site's headers and the same body as every raw refusal.
+ */
+function checkHandshake(req: IncomingMessage): Refusal | null {
+  if (req.method !== 'GET') return { status: 405, reason: 'method', headers: { allow: 'GET' } }
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') return { status: 400, reason: 'upgrade', why: 'Upgrade must be websocket' }
+  if (!WEBSOCKET_KEY.test(req.headers['sec-websocket-key'] ?? '')) return { status: 400, reason: 'key', why: 'missing or invalid Sec-WebSocket-Key' }
+  const version = req.headers['sec-websocket-version']
+  if (version !== '13' && version !== '8') return { status: 400, reason: 'version', why: 'missing or invalid Sec-WebSocket-Version', headers: { 'sec-websocket-version': '13, 8' } }
+  return null
 }
 
 /**
@@ -114,7 +133,7 @@ function checkUpgrade(req: IncomingMessage, site: Site, token: string): Refusal 
   // Ambiguous credentials: a proxy or a log could read another one than this server does.
   if (target.tokens.length > 1) return { status: 400, reason: 'tokens', why: 'more than one token' }
   if (!tokenMatches(target.tokens[0] ?? null, token)) return { status: 401, reason: 'token' }
-  return null
+  return checkHandshake(req)
 }
 
 /**
@@ -201,6 +220,12 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
+  // What checkHandshake does not check (a malformed Sec-WebSocket-Protocol) `ws` hands over here rather than answer
+  // it itself, without the site's headers.
+  wss.on('wsClientError', (e: Error, socket: Duplex) => {
+    refused({ kind: 'upgrade', status: 400, reason: 'handshake', why: clip(e.message) })
+    closeWith(socket, 400, e.message)
+  })
   /** Every socket open, to close them all at the end; those carrying an accepted WebSocket are also in `upgraded`. */
   const sockets = new Set<Duplex>()
   const upgraded = new Set<Duplex>()
@@ -235,7 +260,7 @@ export async function startServe({ core, rendererDir, port = 0 }: ServeOptions):
       const refusal: Refusal | null = site ? checkUpgrade(req, site, token) : { status: 503, reason: 'starting' }
       if (refusal) {
         refused({ kind: 'upgrade', ...refusal, host: shown(req.headers.host), origin: shown(req.headers.origin), path: shown(splitTarget(req.url ?? '').path) })
-        return closeWith(socket, refusal.status, refusal.why)
+        return closeWith(socket, refusal.status, refusal.why, refusal.headers)
       }
       if (upgraded.size >= MAX_WEBSOCKETS) {
         crowded({ kind: 'upgrade', limit: MAX_WEBSOCKETS })

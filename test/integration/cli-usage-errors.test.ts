@@ -33,6 +33,10 @@ describe('fieldline usage errors', () => {
     [['historian', 'history', 'meter', 'm-1', '--to', '2026-01-02T00:00:00Z'], "fieldline: required option '--from <iso>' not specified (see `fieldline historian history --help`)\n"],
     [['devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
     [['devices', 'lsit'], "fieldline: unknown command 'lsit' (Did you mean list?) (see `fieldline devices --help`)\n"],
+    // `help` with a name it does not know (commander printed the whole help on stderr).
+    [['help', 'devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
+    [['help', 'nosuch'], "fieldline: unknown command 'nosuch' (see `fieldline --help`)\n"],
+    [['devices', 'help', 'lsit'], "fieldline: unknown command 'lsit' (Did you mean list?) (see `fieldline devices --help`)\n"],
     // A group without its command lists its commands (commander printed the whole help on stderr).
     [['devices'], "fieldline: missing command after 'devices': list, count, export, add, remove, import, locate, follow-locations, config (see `fieldline devices --help`)\n"],
     [['devices', 'config'], "fieldline: missing command after 'devices config': get, set (see `fieldline devices config --help`)\n"],

@@ -97,6 +97,9 @@ describe('EVM targets', () => {
       error: { details: { ref: { key: 'ledger.chainIdMismatch', params: { expected: 1, actual: 31337 } } } },
     })
     expect(await c.call('ledger:verifyTarget', { targetId: saved.id })).toMatchObject({ kind: 'evm', network: '31337', healthy: true, signer: saved.signer })
+    // Nothing listening at the URL: Verify says the connection was refused, not that the node did not answer.
+    const nobody = await c.call('ledger:saveTarget', { name: 'nobody', settings: { ...settings, rpcUrl: `http://127.0.0.1:${await freePort()}` }, secrets: {} })
+    expect(await c.dispatcher.invoke('ledger:verifyTarget', { targetId: nobody.id })).toMatchObject({ ok: false, error: { code: 'NETWORK', details: { ref: { key: 'ledger.ui.refused' } } } })
   })
 
   it('validates ABI text with line and column without saving it', async () => {

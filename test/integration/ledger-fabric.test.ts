@@ -118,10 +118,10 @@ describe.skipIf(missingService('openssl', opensslMissing()))('Fabric targets aga
     const routeId = await watsonRoute(c.call, stranger, 'json')
     await c.call('ledger:submit', { routeId, sample: sample('DENIED'), eventKey: 'denied-1' })
     await expect.poll(async () => (await c.call('ledger:queue', { state: 'failed', limit: 5 })).items[0]?.lastError?.name, POLL).toBe('AccessDenied')
-    // A peer out of reach is a state, not a refusal.
+    // A peer out of reach is a state, not a refusal by the ledger; a stopped peer refuses the connection, and Verify says so.
     await fabric.stop()
     try {
-      expect(await c.dispatcher.invoke('ledger:verifyTarget', { targetId: otherMsp })).toMatchObject({ ok: false, error: { code: 'NETWORK', details: { ref: { key: 'ledger.unreachable' } } } })
+      expect(await c.dispatcher.invoke('ledger:verifyTarget', { targetId: otherMsp })).toMatchObject({ ok: false, error: { code: 'NETWORK', details: { ref: { key: 'ledger.ui.refused' } } } })
     } finally {
       await fabric.start()
     }

@@ -216,6 +216,35 @@ describe('serve mode under probing', () => {
     await stillServing()
   })
 
+  it('refuses a handshake the WebSocket library would refuse with the same security headers as its pages', async () => {
+    const page = await raw(serve.port, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+    const site = ['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'x-frame-options']
+    const handshake = (method: string, lines: string[]) =>
+      [`${method} /ipc?token=${serve.token} HTTP/1.1`, `Host: ${host}`, `Origin: ${serve.origin}`, 'Connection: Upgrade', ...lines].join('\r\n') + '\r\n\r\n'
+    const good = { upgrade: 'Upgrade: websocket', key: `Sec-WebSocket-Key: ${KEY}`, version: 'Sec-WebSocket-Version: 13' }
+    const refusals: [string, number, string][] = [
+      ['version 99', 400, handshake('GET', [good.upgrade, good.key, 'Sec-WebSocket-Version: 99'])],
+      ['no version', 400, handshake('GET', [good.upgrade, good.key])],
+      ['bad key', 400, handshake('GET', [good.upgrade, 'Sec-WebSocket-Key: short', good.version])],
+      ['no key', 400, handshake('GET', [good.upgrade, good.version])],
+      ['not websocket', 400, handshake('GET', ['Upgrade: h2c', good.key, good.version])],
+      ['POST', 405, handshake('POST', [good.upgrade, good.key, good.version, 'Content-Length: 0'])],
+      ['bad protocol list', 400, handshake('GET', [good.upgrade, good.key, good.version, 'Sec-WebSocket-Protocol: a,,b'])],
+    ]
+    for (const [what, status, request] of refusals) {
+      const answer = await raw(serve.port, request)
+      expect(answer.status, what).toBe(status)
+      for (const name of site) expect(answer.headers[name], `${what}: ${name}`).toBe(page.headers[name])
+      expect(answer.headers['cache-control'], what).toBe('no-store')
+      expect(answer.body, what).toMatch(new RegExp(`^${status} [A-Z]`))
+      expect(answer.closed, what).toBe(true)
+    }
+    // What the client needs to ask again: the versions spoken, the method allowed.
+    expect((await raw(serve.port, refusals[0]![2])).headers['sec-websocket-version']).toBe('13, 8')
+    expect((await raw(serve.port, refusals[5]![2])).headers['allow']).toBe('GET')
+    await stillServing()
+  })
+
   it('refuses two Host headers, and a target that is not a path, for pages and upgrades alike', async () => {
     // A browser sends neither; HTTP says a request with two Hosts is refused, and an absolute target names its own host.
     const twoHosts = `Host: ${host}\r\nHost: evil.example`

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { checkSms } from '../../src-main/core/carriers/control-center/control-center.client'
 import { isAppError } from '../../src-main/core/common/errors'
+import { parseOrThrow } from '../../src-main/core/common/validation'
+import { inputSchemaOf } from '../../src-main/core/ipc/dispatcher'
 import { preflightRows } from '../../src-main/core/jobs/preflight'
 import type { JobDoc, JobRowDoc } from '../../src-main/core/jobs/jobs.store'
 import type { SmsDataCoding } from '../../src-shared/models/sms-length'
@@ -74,6 +76,34 @@ describe('SMS coding and length', () => {
     expect(smsRefusal(sentSmsLength('a'.repeat(321), undefined))).toEqual(uncoded)
     expect(coreRefusal('a'.repeat(321))).toEqual(uncoded)
     expect(sentSmsLength('wake up', 0)).toEqual(smsLength('wake up', 0))
+  })
+
+  it('takes over the bridge what the panel takes, and refuses what it refuses with the same translated reason', () => {
+    // The channel's input as the dispatcher parses it; its refusal as the window gets it (the key and its values).
+    const bridged = (text: string, dataCoding?: SmsDataCoding) => {
+      try {
+        parseOrThrow(inputSchemaOf('sim:sendSms'), { typeId: 'meter', deviceId: 'm-1', text, ...(dataCoding === undefined ? {} : { dataCoding }) })
+        return null
+      } catch (e) {
+        return isAppError(e) ? e.details?.ref : e
+      }
+    }
+    const panel = (text: string, dataCoding?: SmsDataCoding) => smsRefusal(sentSmsLength(text, dataCoding))
+    for (const [text, dataCoding] of [
+      // 200 characters, 400 UTF-16 units: the panel sends it, the carrier takes it.
+      ['🙂'.repeat(200), undefined],
+      ['🙂'.repeat(320), undefined],
+      ['🙂'.repeat(321), undefined],
+      ['a'.repeat(321), undefined],
+      ['a'.repeat(700), undefined],
+      [`🙂${'a'.repeat(69)}`, 8],
+      ['Alerte 🙂', 0],
+    ] as const) {
+      const said = panel(text, dataCoding)
+      expect(bridged(text, dataCoding), `${text.length} units, coding ${dataCoding}`).toEqual(said === null ? null : { key: said.key, params: { field: 'text', ...said.params } })
+    }
+    expect(bridged('🙂'.repeat(200))).toBeNull()
+    expect(bridged('a'.repeat(700))).toEqual({ key: 'sim.smsTooLongUncoded', params: { field: 'text', length: 700, max: 320 } })
   })
 
   it('says in the CLI why a text is too long: for its chosen coding, or without one', () => {

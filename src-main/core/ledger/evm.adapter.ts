@@ -363,10 +363,13 @@ export function createEvmAdapter(options: EvmAdapterOptions): LedgerAdapter {
       try {
         await checkChain()
         const [height, balance] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), account ? client.getBalance({ address: account.address }) : Promise.resolve(null)])
-        return { kind: 'evm', network: String(settings.chainId), height: height.toString(), healthy: true, signer: account?.address ?? null, balance: balance?.toString() ?? null, checkedAt: at }
+        return {
+          head: { kind: 'evm', network: String(settings.chainId), height: height.toString(), healthy: true, signer: account?.address ?? null, balance: balance?.toString() ?? null, checkedAt: at },
+          failure: null,
+        }
       } catch (e) {
         if (e instanceof AppError) throw e
-        return { kind: 'evm', network: String(settings.chainId), height: null, healthy: false, signer: account?.address ?? null, balance: null, checkedAt: at }
+        return { head: { kind: 'evm', network: String(settings.chainId), height: null, healthy: false, signer: account?.address ?? null, balance: null, checkedAt: at }, failure: evmFailure(e) }
       }
     },
 

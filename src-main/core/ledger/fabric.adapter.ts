@@ -341,13 +341,13 @@ export function createFabricAdapter(options: FabricAdapterOptions): LedgerAdapte
     async head() {
       const at = new Date().toISOString()
       try {
-        return { kind: 'fabric', network: settings.channel, height: (await height()).toString(), healthy: true, signer: settings.mspId, balance: null, checkedAt: at }
+        return { head: { kind: 'fabric', network: settings.channel, height: (await height()).toString(), healthy: true, signer: settings.mspId, balance: null, checkedAt: at }, failure: null }
       } catch (e) {
         if (e instanceof AppError) throw e
         const failure = fabricFailure(e)
         // Out of reach is a state to show; a refusal (access denied, no such channel) is an answer to report.
         if (!transient(failure)) throw failureError(failure)
-        return { kind: 'fabric', network: settings.channel, height: null, healthy: false, signer: settings.mspId, balance: null, checkedAt: at }
+        return { head: { kind: 'fabric', network: settings.channel, height: null, healthy: false, signer: settings.mspId, balance: null, checkedAt: at }, failure }
       }
     },
 

@@ -118,7 +118,8 @@ export interface LedgerAdapter {
   commitStatus(submission: Submission): Promise<CommitOutcome>
   /** A read-only call (view function / evaluate) with text arguments. */
   query(fn: string, args: string[]): Promise<unknown>
-  head(): Promise<LedgerHead>
+  /** The chain's head, and why the node did not answer when it did not: Verify says a refused connection apart. */
+  head(): Promise<{ head: LedgerHead; failure: LedgerFailure | null }>
   /** `count` blocks ending at `from` (default: the head), newest first. */
   blocks(from: bigint | undefined, count: number): Promise<BlockSummary[]>
   tx(id: string): Promise<TxDetail>

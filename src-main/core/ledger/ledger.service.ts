@@ -270,7 +270,9 @@ export function createLedgerService(deps: LedgerDeps) {
       return targets.remove(id, ctx, inUse)
     },
     async verifyTarget(id: string) {
-      const head = await (await adapterFor(id)).head()
+      const { head, failure } = await (await adapterFor(id)).head()
+      // Nothing listening is not a silence: the card says so in the words its queue uses (cold trial: "did not answer").
+      if (failure?.name === 'Refused') throw AppError.withRef('NETWORK', `The ledger node of "${id}" refused the connection`, { key: 'ledger.ui.refused', params: { id } })
       if (!head.healthy) throw AppError.withRef('NETWORK', `The ledger node of "${id}" did not answer`, { key: 'ledger.unreachable', params: { id } })
       return head
     },
@@ -343,7 +345,7 @@ export function createLedgerService(deps: LedgerDeps) {
       return item
     },
 
-    head: async (id: string) => (await adapterFor(id)).head(),
+    head: async (id: string) => (await (await adapterFor(id)).head()).head,
     blocks: async (id: string, from: string | undefined, count: number) => ({ items: await (await adapterFor(id)).blocks(from === undefined ? undefined : BigInt(from), count) }),
     tx: async (id: string, txId: string) => (await adapterFor(id)).tx(txId),
     asset: async (id: string, assetId: string, from: string | undefined) => (await adapterFor(id)).asset(assetId, from === undefined ? undefined : BigInt(from)),
