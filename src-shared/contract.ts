@@ -435,6 +435,8 @@ export const channels = {
   'team:list': channel(invitationListInputSchema, z.object({ items: z.array(invitationSchema) })),
   'team:resend': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   'team:revoke': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
+  /** An invitation whose outcome is unknown taken as sent, without sending it again. Audited. */
+  'team:dismiss': channel(z.object({ id: invitationIdSchema }).strict(), invitationSchema),
   /** Deletes an invitation into the trash (a revoked one, or one never sent); refused while it is being sent. */
   'team:remove': channel(z.object({ id: invitationIdSchema }).strict(), trashedSchema),
   /** Whether an invitation sent now would carry a code to join the team server (asks the server), and why not. */

@@ -292,7 +292,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.mailFromEnvironment ? { configOverride: 'env' as const } : {}),
   })
   // Team sync makes the invitees' CouchDB users: the team service knows it only through this port (sync stands above team).
-  const team = createTeamService({ db, gate: roleGate, mail, accounts: sync, bus, logger, onChange: () => bus.emit('team:changed', {}) })
+  const team = createTeamService({ db, gate: roleGate, mail, accounts: sync, bus, logger, workspaceId: workspace.id, onChange: () => bus.emit('team:changed', {}) })
+  // Before any handler can send: a marker of this workspace found now is a send whose process is gone.
+  await team.interruptedSends().catch((e: unknown) => logger.warn({ err: e }, 'invitations cut off while being sent could not be marked; the next open tries again'))
   const ledger = createLedgerService({ db, vault: vaultStore, bus, profiles, links, logger, ...options.ledgerTimings })
   const simInventory = createSimInventoryService({
     db,
@@ -393,6 +395,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'team:list': (input) => team.list(input),
     'team:resend': (input, ctx) => team.resend(input.id, ctx),
     'team:revoke': (input, ctx) => team.revoke(input.id, ctx),
+    'team:dismiss': (input, ctx) => team.dismiss(input.id, ctx),
     'team:remove': (input, ctx) => team.remove(input.id, ctx),
     'team:inviteCheck': () => team.inviteCheck(),
     'packages:validate': (input) => packages.validate(input.text),

@@ -30,7 +30,11 @@ export const mailLanguageSchema = z.enum(MAIL_LANGUAGES)
 export type MailLanguage = z.infer<typeof mailLanguageSchema>
 
 /** 'joined': the invitee joined the team server with the invitation's code (their user there says so). */
-export const INVITATION_STATES = ['pending', 'sent', 'failed', 'joined', 'revoked'] as const
+/**
+ * 'unknown': a send was under way when its process ended (killed, crashed, power lost): the mail may or may not have
+ * left. It is never sent again by itself; the operator resends it or dismisses the doubt (takes it as sent).
+ */
+export const INVITATION_STATES = ['pending', 'sent', 'failed', 'unknown', 'joined', 'revoked'] as const
 export const invitationStateSchema = z.enum(INVITATION_STATES)
 export type InvitationState = z.infer<typeof invitationStateSchema>
 
@@ -313,6 +317,8 @@ export const invitationSchema = z.object({
   revokedAt: z.string().nullable(),
   /** When the invitee joined the team server with the code, as their user there says (null: not joined, or not said). */
   joinedAt: z.string().nullable(),
+  /** State 'unknown': when the send that was cut off started (null in every other state). */
+  unknownSince: z.string().nullable(),
   /**
    * The CouchDB user made for the invitee on the team server, whose one-time password the email's code carries; null
    * when the invitation went without a code (no team sync, or an account that may not create users).

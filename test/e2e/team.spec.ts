@@ -249,6 +249,57 @@ test.describe('with the keychain', () => {
     }
   })
 
+  test('an invitation whose serve process was killed mid-send shows as of unknown outcome after the restart, in French within 1280 px, and Dismiss takes it as sent', async ({ app, target }) => {
+    test.skip(target !== 'browser', 'kills the serve process')
+    const { dialog } = await openEmailSettings(app.page)
+    await dialog.getByRole('radiogroup', { name: 'Email mode' }).getByRole('radio', { name: 'SendGrid with API key' }).check()
+    await dialog.getByLabel('Organisation name').fill('Acme Field Ops')
+    await dialog.getByLabel('Administrator name').fill('Ada Admin')
+    await dialog.getByLabel('Administrator email').fill(SENDER)
+    await dialog.getByLabel('API key', { exact: true }).fill(DEFAULT_API_KEY)
+    await dialog.getByText('Advanced').click()
+    await dialog.getByLabel('API URL').fill(peer.url)
+    await dialog.getByRole('button', { name: 'Save email settings' }).click()
+    await expect(dialog).toBeHidden()
+
+    // SendGrid holds its answer: the invitation is written, its mail on the way, when the core is killed.
+    peer.faults.set({ kind: 'latency', ms: 120_000 })
+    await openPage(app.page, 'Team')
+    await app.page.getByRole('button', { name: 'Invite operator' }).click()
+    const invite = app.page.getByRole('dialog', { name: 'Invite an operator' })
+    await invite.getByLabel('Name', { exact: true }).fill('Ana Martin-Dupont de la Fontaine')
+    await invite.getByLabel('Email', { exact: true }).fill('ana.martin-dupont.de-la-fontaine@example.org')
+    await invite.getByLabel('Email', { exact: true }).press('Enter')
+    await expect(app.page.getByRole('row').filter({ hasText: 'ana.martin' })).toContainText('Pending')
+    process.kill(app.serve!.pid, 'SIGKILL')
+    const page = await app.restart()
+    peer.faults.clear()
+
+    const t = words('fr')
+    await switchLanguage(page, 'fr')
+    await page
+      .getByRole('navigation')
+      .getByRole('link', { name: t('nav.team') })
+      .click()
+    const row = page.getByRole('row').filter({ hasText: 'ana.martin' })
+    await expect(row).toContainText(t('team.states.unknown'))
+    await expect(row).toContainText('le message est peut-être parti')
+    expect(page.viewportSize()?.width).toBe(1280)
+    const table = page.locator('.data-table')
+    expect(await table.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0)
+    const name = 'Ana Martin-Dupont de la Fontaine'
+    for (const label of ['team.resendLabel', 'team.dismissLabel', 'team.revokeLabel', 'team.deleteLabel']) {
+      await expect(page.getByRole('button', { name: t(label, { name }) })).toBeInViewport({ ratio: 1 })
+    }
+    const sentBefore = peer.messages().length
+
+    await page.getByRole('button', { name: t('team.dismissLabel', { name }) }).click()
+    await expect(row).toContainText(t('team.states.sent'))
+    await expect(page.getByRole('button', { name: t('team.dismissLabel', { name }) })).toHaveCount(0)
+    // Dismissed, not sent: no message went out for it after the restart.
+    expect(peer.messages()).toHaveLength(sentBefore)
+  })
+
   test('SendGrid with username: a malformed paste is pointed out by line and column; the password is never shown or kept', async ({ app }) => {
     const { page } = app
     const { card, dialog } = await openEmailSettings(page)

@@ -23,6 +23,8 @@ import { encodeInvitationCode } from '../../src-main/core/sync/invitation-code'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 import { IMPORT_BATCH } from '../../src-main/core/devices/import.service'
+import type { Db } from '../../src-main/core/store/documents'
+import { readInvitation, type InvitationDoc } from '../../src-main/core/team/invitations.store'
 
 /** Channels that change nothing an operator decided; each reason was reviewed. */
 const READ_ONLY: Partial<Record<ChannelName, string>> = {
@@ -143,6 +145,8 @@ interface Env {
   contract: { address: `0x${string}`; abiText: string }
   /** Values a later step needs from an earlier one. */
   memo: Record<string, string>
+  /** The core's workspace, for a state only a killed process leaves (an invitation of unknown outcome). */
+  db: Db
 }
 
 /** The SIM inventory's changing channels, run against the Control Center peer's account saved by the first step. */
@@ -329,6 +333,17 @@ const CHANGING: { channel: ChannelName; action: string; run: (env: Env) => Promi
     },
   },
   { channel: 'team:resend', action: 'invitation.resend', run: (e) => e.call('team:resend', { id: e.memo.invitation! }) },
+  {
+    channel: 'team:dismiss',
+    action: 'invitation.dismiss',
+    run: async (e) => {
+      // As the next open leaves a send cut off by a kill (team-invite-kill.test.ts kills one for real).
+      const doc = (await readInvitation(e.db, e.memo.invitation!))!
+      const cut: InvitationDoc = { ...doc, state: 'unknown', unknownSince: doc.updatedAt }
+      await e.db.put(cut)
+      return e.call('team:dismiss', { id: e.memo.invitation! })
+    },
+  },
   { channel: 'team:revoke', action: 'invitation.revoke', run: (e) => e.call('team:revoke', { id: e.memo.invitation! }) },
   { channel: 'team:remove', action: 'invitation.remove', run: (e) => e.call('team:remove', { id: e.memo.invitation! }) },
   { channel: 'mail:clearSettings', action: 'mail.settings.remove', run: (e) => e.call('mail:clearSettings', {}) },
@@ -671,6 +686,7 @@ describe('the audit trail covers every channel that changes something', () => {
         anvil,
         contract,
         memo: {},
+        db: core.workspace.db,
       }
       cleanup = async () => {
         await device.endAsync()

@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createMailService, type MailService } from '../../src-main/core/mail/mail.service'
 import { createTeamService, type TeamService } from '../../src-main/core/team/team.service'
+import type { InvitationDoc } from '../../src-main/core/team/invitations.store'
 import { openWorkspace, type Workspace } from '../../src-main/core/store/workspace'
 import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { CURRENT_SCHEMA } from '../../src-main/core/store/schema'
@@ -82,8 +83,11 @@ describe('invitations need an email configuration', () => {
   })
 })
 
-describe('invitation 1 → 2 → 3', () => {
-  /** What each older schema lacks: 1 was written before codes (no account), 2 before joining was known (no joinedAt). */
+describe('invitation 1 → 2 → 3 → 4', () => {
+  /**
+   * What each older schema lacks: 1 was written before codes (no account), 2 before joining was known (no joinedAt),
+   * 3 before a send was marked while under way (no sending, no unknownSince).
+   */
   const older = [
     {
       schemaVersion: 1,
@@ -99,11 +103,18 @@ describe('invitation 1 → 2 → 3', () => {
       at: '2026-02-01T00:00:00.000Z',
       fields: { name: 'Two', email: 'two@example.org', role: 'operator', language: 'fr', account: null },
     },
+    {
+      schemaVersion: 3,
+      before: 'sends were marked while under way',
+      id: '00000000000000cc',
+      at: '2026-03-01T00:00:00.000Z',
+      fields: { name: 'Three', email: 'three@example.org', role: 'operator', language: 'en', account: null, joinedAt: null },
+    },
   ]
 
   for (const { schemaVersion, before, id, at, fields } of older) {
-    it(`reads an invitation written before ${before} (schema ${schemaVersion}) as one without an account, not joined`, async () => {
-      expect(CURRENT_SCHEMA.invitation).toBe(3)
+    it(`reads an invitation written before ${before} (schema ${schemaVersion}) as one without an account, not joined, not cut off`, async () => {
+      expect(CURRENT_SCHEMA.invitation).toBe(4)
       const written = {
         _id: `invitation:${id}`,
         kind: 'invitation',
@@ -123,7 +134,7 @@ describe('invitation 1 → 2 → 3', () => {
       }
       await workspace.db.put(written)
       const { items } = await team.list()
-      expect(items).toEqual([expect.objectContaining({ id, state: 'sent', account: null, joinedAt: null })])
+      expect(items).toEqual([expect.objectContaining({ id, state: 'sent', account: null, joinedAt: null, unknownSince: null })])
       expect(invitationSchema.parse(items[0])).toEqual(items[0])
       // Revoked, it has no user on a team server to remove: recorded as before.
       expect(await team.revoke(id, ctx)).toMatchObject({ state: 'revoked', account: null })
@@ -240,5 +251,58 @@ describe.skipIf(NO_OPENSSL !== null)('invitations sent over SMTP with STARTTLS a
     expect(both[1]).toMatchObject({ reason: { code: 'CONFLICT', details: { ref: { key: 'mail.invitation.exists', params: { state: 'sent' } } } } })
     expect((await team.list()).items.filter((i) => i.email.toLowerCase() === 'paul@example.org')).toHaveLength(1)
     expect(starttls.received.length).toBe(received + 1)
+  })
+})
+
+describe('sends cut off by a process that ended', () => {
+  /** An invitation marked as being sent by workspace `by`, as a killed `team invite` leaves it (team-invite-kill.test.ts). */
+  async function markedSend(id: string, by: string, state: 'pending' | 'revoked' = 'pending'): Promise<void> {
+    const at = '2026-04-01T00:00:00.000Z'
+    const doc: InvitationDoc = {
+      _id: `invitation:${id}`,
+      kind: 'invitation',
+      schemaVersion: CURRENT_SCHEMA.invitation,
+      name: 'Tess',
+      email: `${id}@example.org`,
+      role: 'operator',
+      language: 'en',
+      organisation: 'Acme',
+      invitedBy: 'Ada',
+      state,
+      via: null,
+      attempts: 0,
+      messageId: null,
+      lastError: null,
+      createdAt: at,
+      updatedAt: at,
+      sentAt: null,
+      revokedAt: state === 'revoked' ? at : null,
+      account: null,
+      joinedAt: null,
+      sending: { since: at, by },
+      unknownSince: null,
+    }
+    await workspace.db.put(doc)
+  }
+
+  it("judges only this workspace's marks: a teammate's send may still be under way", async () => {
+    await markedSend('00000000000000d1', 'this-workspace')
+    await markedSend('00000000000000d2', 'a-teammate')
+    await markedSend('00000000000000d3', 'this-workspace', 'revoked')
+    const here = createTeamService({ db: workspace.db, mail, workspaceId: 'this-workspace' })
+    expect((await here.interruptedSends()).map((i) => [i.id, i.state])).toEqual([
+      ['00000000000000d1', 'unknown'],
+      ['00000000000000d3', 'revoked'],
+    ])
+    const { items } = await here.list()
+    expect(Object.fromEntries(items.map((i) => [i.id, [i.state, i.unknownSince]]))).toEqual({
+      '00000000000000d1': ['unknown', '2026-04-01T00:00:00.000Z'],
+      '00000000000000d2': ['pending', null],
+      '00000000000000d3': ['revoked', null],
+    })
+    // Judged once: the marks are gone, so a later open changes nothing.
+    expect(await here.interruptedSends()).toEqual([])
+    // A workspace without an id (a read-only copy) judges none.
+    expect(await createTeamService({ db: workspace.db, mail, workspaceId: null }).interruptedSends()).toEqual([])
   })
 })

@@ -6,7 +6,9 @@ import { CliError, EXIT, type WithRuntime } from '../runtime'
 
 function line(i: Invitation): string {
   const joined = i.state === 'joined' && i.joinedAt ? `\tjoined ${i.joinedAt}` : ''
-  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.account ? `\tuser ${i.account.user}` : ''}${joined}${i.lastError ? `\t${i.lastError.message}` : ''}`
+  // Said in the line itself: a script or an operator reading `team list` must not take it for pending or sent.
+  const unknown = i.state === 'unknown' ? `\tsend cut off at ${i.unknownSince ?? '?'}: the mail may have left (team resend ${i.id}, or team dismiss ${i.id} if it arrived)` : ''
+  return `${i.id}\t${i.state}\t${i.role}\t${i.language}\t${i.name} <${i.email}>${i.account ? `\tuser ${i.account.user}` : ''}${joined}${unknown}${i.lastError ? `\t${i.lastError.message}` : ''}`
 }
 
 /**
@@ -61,7 +63,7 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
     )
   team
     .command('list')
-    .description('invitations and their state (joined: the invitee joined the team server with the code, as the server says)')
+    .description('invitations and their state (joined: the invitee joined the team server with the code, as the server says; unknown: the send was cut off, the mail may have left)')
     .action(
       withRuntime(async (rt) => {
         const { items } = await rt.call('team:list', {})
@@ -74,6 +76,7 @@ export function registerTeam(program: Command, withRuntime: WithRuntime): void {
   for (const [verb, channel, text] of [
     ['resend', 'team:resend', 'send an invitation again'],
     ['revoke', 'team:revoke', 'revoke an invitation'],
+    ['dismiss', 'team:dismiss', 'take an invitation whose outcome is unknown as sent (it arrived), without sending it again'],
   ] as const) {
     team
       .command(`${verb} <id>`)

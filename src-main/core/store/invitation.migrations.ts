@@ -9,3 +9,8 @@ export function invitationWithoutAccount(doc: BaseDoc): BaseDoc {
 export function invitationNotJoined(doc: BaseDoc): BaseDoc {
   return { ...doc, joinedAt: null } as BaseDoc
 }
+
+/** invitation 3 → 4: no send was marked as under way, nor cut off, before the marker existed. */
+export function invitationNotSending(doc: BaseDoc): BaseDoc {
+  return { ...doc, sending: null, unknownSince: null } as BaseDoc
+}

@@ -1,6 +1,6 @@
 import { auditFailureAsError } from './audit.migrations'
 import type { BaseDoc } from './documents'
-import { invitationNotJoined, invitationWithoutAccount } from './invitation.migrations'
+import { invitationNotJoined, invitationNotSending, invitationWithoutAccount } from './invitation.migrations'
 
 /**
  * A migration upgrades a document of one kind from one schemaVersion to the next. It is a pure function of the
@@ -31,8 +31,9 @@ export const CURRENT_SCHEMA = {
   /**
    * 2: `account`, the invitee's CouchDB user on the team server (null when the invitation carried no code).
    * 3: state 'joined' and `joinedAt`, once the invitee's user on the team server says they joined.
+   * 4: `sending` (which workspace is sending it, since when) and state 'unknown' with `unknownSince`, for a send cut off.
    */
-  invitation: 3,
+  invitation: 4,
   package: 1,
   ticket: 1,
   ledgerTarget: 1,
@@ -74,4 +75,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { kind: 'audit', from: 1, to: 2, up: auditFailureAsError },
   { kind: 'invitation', from: 1, to: 2, up: invitationWithoutAccount },
   { kind: 'invitation', from: 2, to: 3, up: invitationNotJoined },
+  { kind: 'invitation', from: 3, to: 4, up: invitationNotSending },
 ]

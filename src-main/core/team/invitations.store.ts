@@ -34,6 +34,14 @@ export interface InvitationDoc extends BaseDoc {
   account: InvitationAccount | null
   /** Since schema 3: when the invitee joined with the code, as their CouchDB user says; null until then, or when it did not say. */
   joinedAt: string | null
+  /**
+   * Since schema 4: a send under way, written before the message goes out and cleared with its outcome. `by` is the
+   * workspace's own id (store/workspace-identity.ts, never replicated): only that workspace can tell, when it opens
+   * again, that the process which was sending is gone (LevelDB lets one process at a time hold a workspace).
+   */
+  sending: { since: string; by: string | null } | null
+  /** Since schema 4: state 'unknown', when the send that was cut off started. */
+  unknownSince: string | null
 }
 
 export function invitationDocId(id: string): string {
@@ -68,6 +76,7 @@ export function toInvitation(doc: InvitationDoc): Invitation {
     sentAt: doc.sentAt,
     revokedAt: doc.revokedAt,
     joinedAt: doc.joinedAt,
+    unknownSince: doc.unknownSince,
     account: doc.account,
   }
 }

@@ -66,6 +66,11 @@ export interface TeamServiceDeps {
   logger?: Logger
   /** Told after the invitations change, for the event the contract carries. */
   onChange?: () => void
+  /**
+   * The workspace's own id (null while it has none): a send marks the invitation with it, so that this workspace,
+   * opened again, knows a marked send was its own and that its process is gone (interruptedSends).
+   */
+  workspaceId?: string | null
   now?: () => Date
 }
 
@@ -101,6 +106,7 @@ function invitee(doc: { name: string; email: string }): string {
 export function createTeamService(deps: TeamServiceDeps) {
   const { db, mail, accounts, bus, logger, onChange, gate } = deps
   const now = deps.now ?? (() => new Date())
+  const workspaceId = deps.workspaceId ?? null
   /** Invitations with a send in flight: a revoke or a second send meanwhile is refused rather than left to race it. */
   const busy = new Set<string>()
   /**
@@ -138,14 +144,14 @@ export function createTeamService(deps: TeamServiceDeps) {
    * Applies `change` to the newest revision and writes it with its audit entry. A replica may have changed the
    * invitation meanwhile (409): then the change is applied again to what it wrote.
    */
-  async function updateInvitation(id: string, change: (latest: InvitationDoc & { _rev: string }, at: string) => { doc: InvitationDoc; audit: AuditInput }): Promise<InvitationDoc> {
+  async function updateInvitation(id: string, change: (latest: InvitationDoc & { _rev: string }, at: string) => { doc: InvitationDoc; audit: AuditInput | null }): Promise<InvitationDoc> {
     for (let attempt = 0; ; attempt++) {
       const latest = await readInvitation(db, id)
       if (!latest) throw invitationNotFound(id)
       const at = now().toISOString()
       const { doc, audit } = change(latest, at)
       try {
-        const [written] = await writeWithAudit([doc, auditDoc({ ...audit, at })])
+        const [written] = await writeWithAudit(audit ? [doc, auditDoc({ ...audit, at })] : [doc])
         changed()
         return { ...doc, _rev: written!.rev }
       } catch (e) {
@@ -196,7 +202,7 @@ export function createTeamService(deps: TeamServiceDeps) {
     const result = outcome
     const saved = await updateInvitation(id, (latest, at) => {
       const attempts = latest.attempts + 1
-      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at, account: join?.account ?? latest.account }
+      const base = { ...latest, via: mailer.mode, attempts, updatedAt: at, account: join?.account ?? latest.account, sending: null, unknownSince: null }
       // A revocation that replicated in while the message was on its way stays a revocation.
       const keepRevoked = latest.state === 'revoked'
       const next: InvitationDoc =
@@ -246,6 +252,14 @@ export function createTeamService(deps: TeamServiceDeps) {
     return accounts.createInvitee(doc.email, doc.role, user)
   }
 
+  /**
+   * Marks the invitation as being sent by this workspace, before the message goes out: should the process end before
+   * the outcome is written, the next open finds the marker (interruptedSends) instead of a state that says nothing.
+   */
+  async function markSending(id: string): Promise<void> {
+    await updateInvitation(id, (latest, at) => ({ doc: { ...latest, sending: { since: at, by: workspaceId } }, audit: null }))
+  }
+
   /** Records that the invitee joined, with the fact's own audit entry (no operator did it: the actor is Fieldline). */
   async function recordJoined(doc: InvitationDoc, joinedAt: string | null): Promise<void> {
     const id = doc._id.slice('invitation:'.length)
@@ -273,7 +287,8 @@ export function createTeamService(deps: TeamServiceDeps) {
     joinedCheck ??= (async () => {
       try {
         if (!accounts) return
-        const waiting = (await listInvitationDocs(db)).filter((d) => d.state === 'sent' && d.account !== null)
+        // An invitation whose outcome is unknown is asked about too: an invitee who joined had the mail.
+        const waiting = (await listInvitationDocs(db)).filter((d) => (d.state === 'sent' || d.state === 'unknown') && d.account !== null)
         for (const doc of waiting) {
           const answer = await accounts.inviteeJoined(doc.account!)
           // A role the server refuses team settings to has its write refused by the role gate, like any other.
@@ -341,6 +356,9 @@ export function createTeamService(deps: TeamServiceDeps) {
             revokedAt: null,
             account: null,
             joinedAt: null,
+            // Written with the invitation itself: there is no moment when it exists, about to be sent, unmarked.
+            sending: { since: at, by: workspaceId },
+            unknownSince: null,
           }
           // The subject holds the inviter's and the organisation's names: checked before the invitation (or an account) exists.
           assertSubject(renderInvitation({ ...doc, reference: id, join: null }).subject)
@@ -384,7 +402,81 @@ export function createTeamService(deps: TeamServiceDeps) {
       }
       gate?.check([doc])
       // The mail configuration is checked first: a new password is made only for a message that can go out.
-      return reserved(id, () => mail.withActiveMailer(async (mailer) => deliver(doc, mailer, 'invitation.resend', ctx, await joining(doc))))
+      return reserved(id, () =>
+        mail.withActiveMailer(async (mailer) => {
+          const join = await joining(doc)
+          await markSending(id)
+          return deliver(doc, mailer, 'invitation.resend', ctx, join)
+        }),
+      )
+    },
+
+    /**
+     * The operator's word that an invitation whose outcome is unknown did go out (the invitee has it): it is taken as
+     * sent, dated when the cut-off send started, and nothing is sent. Any other state is refused, unchanged.
+     */
+    async dismiss(rawId: unknown, ctx: CallContext): Promise<Invitation> {
+      const doc = await mustGetInvitation(rawId)
+      const id = doc._id.slice('invitation:'.length)
+      if (busy.has(id)) throw AppError.withRef('CONFLICT', `Invitation ${id} is being sent right now`, { key: 'mail.invitation.busy', params: { id } })
+      if (doc.state !== 'unknown') {
+        throw AppError.withRef('CONFLICT', `Invitation ${id} is ${doc.state}, not of unknown outcome: there is nothing to dismiss`, {
+          key: 'team.notUnknown',
+          params: { id },
+        })
+      }
+      const saved = await updateInvitation(id, (latest, at) => {
+        // A revocation or a join that replicated in meanwhile says more than the operator's word.
+        const state = latest.state === 'unknown' ? 'sent' : latest.state
+        return {
+          doc: { ...latest, state, sentAt: latest.sentAt ?? latest.unknownSince, unknownSince: null, updatedAt: at },
+          audit: {
+            actor: ctx.actor,
+            action: 'invitation.dismiss',
+            target: `invitation/${id}`,
+            subject: invitee(latest),
+            outcome: 'ok',
+            before: { state: latest.state, since: latest.unknownSince },
+            after: { state, email: latest.email },
+          },
+        }
+      })
+      return toInvitation(saved)
+    },
+
+    /**
+     * Invitations this workspace was sending when its process ended (killed, crashed, power lost): state 'unknown',
+     * audited with Fieldline as the actor, and never sent again by themselves: the mail may have left. Run once the
+     * workspace is open, before this process sends anything; a marker of another workspace is that one's to judge
+     * (its send may still be under way). Returns the invitations it changed.
+     */
+    async interruptedSends(): Promise<Invitation[]> {
+      if (!workspaceId) return []
+      const cut = (await listInvitationDocs(db)).filter((d) => d.sending?.by === workspaceId && !busy.has(d._id.slice('invitation:'.length)))
+      const changedOnes: Invitation[] = []
+      for (const doc of cut) {
+        const id = doc._id.slice('invitation:'.length)
+        const saved = await updateInvitation(id, (latest, at) => {
+          // Revoked or joined meanwhile (replicated in): that state stands, only the marker goes.
+          const state = latest.state === 'revoked' || latest.state === 'joined' ? latest.state : 'unknown'
+          const since = latest.sending?.since ?? at
+          return {
+            doc: { ...latest, state, sending: null, unknownSince: state === 'unknown' ? since : null, updatedAt: at },
+            audit: {
+              actor: 'fieldline',
+              action: 'invitation.interrupted',
+              target: `invitation/${id}`,
+              subject: invitee(latest),
+              outcome: 'unknown',
+              before: { state: latest.state, sendingSince: since },
+              after: { state, email: latest.email },
+            },
+          }
+        })
+        logger?.warn({ invitation: id, since: saved.unknownSince }, 'an invitation was being sent when Fieldline stopped: its outcome is unknown (resend or dismiss it)')
+        changedOnes.push(toInvitation(saved))
+      }
+      return changedOnes
     },
 
     async revoke(rawId: unknown, ctx: CallContext): Promise<Invitation> {

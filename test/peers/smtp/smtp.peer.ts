@@ -74,11 +74,16 @@ export interface SmtpPeer {
   connections: number
   /** AUTH attempts, right or wrong: a password must never reach a server before TLS. */
   authAttempts: number
+  /**
+   * When true, a message is taken whole (it is in `received`) and the server's reply to it withheld: the mail has
+   * left the client, which does not know it yet. The reply never comes; the connection ends with the client.
+   */
+  hold: boolean
   close(): Promise<void>
 }
 
 export async function startSmtp(options: Partial<SMTPServerOptions>): Promise<SmtpPeer> {
-  const peer: SmtpPeer = { port: 0, received: [], connections: 0, authAttempts: 0, close: async () => undefined }
+  const peer: SmtpPeer = { port: 0, received: [], connections: 0, authAttempts: 0, hold: false, close: async () => undefined }
   const server = new SMTPServer({
     logger: false,
     authMethods: ['PLAIN', 'LOGIN'],
@@ -104,7 +109,7 @@ export async function startSmtp(options: Partial<SMTPServerOptions>): Promise<Sm
           user: typeof session.user === 'string' ? session.user : undefined,
           raw: Buffer.concat(chunks),
         })
-        callback()
+        if (!peer.hold) callback()
       })
     },
   })

@@ -53,6 +53,11 @@ class TeamState extends EventStore<Invitation[]> {
     return this.#act(id, () => api.invoke('team:revoke', { id }))
   }
 
+  /** Takes an invitation whose outcome is unknown as sent, without sending it. */
+  dismiss(id: string): Promise<Result<Invitation>> {
+    return this.#act(id, () => api.invoke('team:dismiss', { id }))
+  }
+
   /** Moves the invitation to the trash; the answer names the trash entry, for Undo. */
   remove(id: string): Promise<Result<Output<'team:remove'>>> {
     return this.write(api.invoke('team:remove', { id }))
