@@ -169,7 +169,7 @@ describe('fieldline sync', () => {
     }
   }, 120_000)
 
-  it('ends `sync start` with exit code 1 when another server answers at the address, in words, not as offline', async (ctx) => {
+  it('ends `sync setup` and `sync start` with exit code 1 when another server answers at the address, in words, not as offline', async (ctx) => {
     if (skip) ctx.skip(skip)
     // A web server where the team server was expected: every request gets a page, or JSON of another shape.
     for (const body of ['<html><body>Welcome to nginx!</body></html>', JSON.stringify({ ok: true, results: 'none', update_seq: 'x' })]) {
@@ -178,7 +178,11 @@ describe('fieldline sync', () => {
       const otherDir = await tempDir('fieldline-sync-other-')
       try {
         const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
-        await runCli(otherDir.dir, ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        const setup = await runCli(otherDir.dir, ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        // Its every 200 used to reach the validation's write: "answered HTTP 200 when asked to write the validation".
+        expect(setup.code, setup.err).toBe(1)
+        expect(setup.err).toMatch(/The server at the team sync address answered, but not as a CouchDB or Cloudant server does/)
+        expect(setup.err).not.toMatch(/HTTP 200/)
         // It used to be "offline: The sync server cannot be reached: invalid json response body …" (or PouchDB's own
         // TypeError), retried for ever: --once never ended.
         const started = await runCli(otherDir.dir, ['sync', 'start', '--once'])

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncShare } from '../../src-shared/models/sync'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
+import { assertBulkOk } from '../../src-main/core/store/documents'
+import { newTrashDoc } from '../../src-main/core/store/trash.store'
 import { profileDocId } from '../../src-main/core/store/profiles.store'
 import { SYNC_STATE_ID, syncSecretAccount } from '../../src-main/core/sync/sync.store'
 import { secretAccount } from '../../src-main/core/vault/secret-store'
@@ -254,6 +256,56 @@ describe('live sync', () => {
     expect((await a.call('devices:get', m4)).extensionConfig).toMatchObject({ jasper: { iccid: '89011703278123456789' } })
     const trail = await a.call('audit:list', { query: 'sync.resolve', offset: 0, limit: 10 })
     expect(trail.items.map((e) => (e.after as { side: string }).side).sort()).toEqual(['mine', 'theirs'])
+  })
+
+  it('tells a pulled edit of a device deleted here among thousands of trash entries, the deletion made after the trash was first read', async () => {
+    await setUp('deleted-here-many')
+    const a = await workspace('olga', 'olga-pw', { database: 'deleted-here-many' })
+    const b = await workspace('otto', 'otto-pw', { database: 'deleted-here-many' })
+    const m5 = { typeId: 'meter', deviceId: 'm-5' }
+    await a.call('devices:add', { ...m5, description: 'meter five' })
+    await a.call('sync:start', {})
+    await live(a)
+    await b.call('sync:start', {})
+    await expect.poll(async () => (await b.call('devices:list', { query: '', offset: 0, limit: 10 })).total, POLL).toBe(1)
+    await live(b)
+    await a.call('sync:stop', {})
+    await b.call('sync:stop', {})
+
+    // A bulk delete's trash on A (the trash is never synced): devices deleted for good here, which nobody edits.
+    const many = 3000
+    const entries = Array.from({ length: many }, (_, i) =>
+      newTrashDoc({
+        item: 'device',
+        target: `meter/bulk-${i}`,
+        label: `bulk-${i}`,
+        deletedAt: new Date().toISOString(),
+        deletedBy: 'olga',
+        docs: [newDeviceDoc({ typeId: 'meter', deviceId: `bulk-${i}`, description: '', metadata: {} }, new Date().toISOString())],
+      }),
+    )
+    assertBulkOk(await a.workspace.db.bulkDocs(entries))
+    // The trash is read once before the deletion: what it knows then must not hide the deletion made after.
+    expect((await a.call('trash:list', {})).items).toHaveLength(many)
+    await a.call('devices:remove', m5)
+    expect((await a.call('trash:list', {})).items).toHaveLength(many + 1)
+    await b.call('devices:saveConfig', { ...m5, text: JSON.stringify({ jasper: { iccid: '89011703278123456789' } }) })
+    await b.call('sync:start', {})
+    await live(b)
+    await b.call('sync:stop', {})
+
+    const told: string[] = []
+    const off = a.bus.subscribe((event) => told.push(event))
+    cleanups.push(async () => off())
+    await a.call('sync:start', {})
+    await live(a)
+    await expect.poll(() => told, POLL).toEqual(expect.arrayContaining(['sync:conflicts', 'trash:changed']))
+    const listed = await a.call('sync:conflicts', {})
+    expect(listed.items.map((c) => [c.id, c.deletedHere?.deletedBy])).toEqual([['device:meter:m-5', expect.any(String)]])
+    expect((await a.call('sync:conflicts', { device: m5 })).items.map((c) => c.id)).toEqual(['device:meter:m-5'])
+    const trash = (await a.call('trash:list', {})).items
+    expect(trash).toHaveLength(many)
+    expect(trash.map((t) => t.target)).not.toContain('meter/m-5')
   })
 
   it('reads one default profile of a kind on every computer when two made different ones the default before syncing', async () => {

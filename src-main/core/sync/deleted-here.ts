@@ -11,7 +11,8 @@ import type { SyncConflict } from '../../../src-shared/models/sync'
 import { AppError } from '../common/errors'
 import { auditDoc } from '../store/audit.store'
 import { assertBulkOk, type BaseDoc, type Db } from '../store/documents'
-import { listTrashDocs, type TrashDoc } from '../store/trash.store'
+import { trashHoldings } from '../store/trash-index'
+import type { TrashDoc } from '../store/trash.store'
 import { leavesOf, winnerOf, type Leaf } from './discard'
 import { isShared } from './sync-filter'
 
@@ -28,11 +29,8 @@ function body(leaf: Leaf): BaseDoc & Record<string, unknown> {
   return rest as BaseDoc & Record<string, unknown>
 }
 
-/** The trash entry's document, when it is live again beside this computer's deletion of it. */
-async function standing(db: Db, trash: StoredTrash): Promise<DeletedHere | null> {
-  const id = trash.docs[0]?._id
-  if (!id) return null
-  const leaves = await leavesOf(db, id)
+/** The trash entry, when its document is live again beside this computer's deletion of it (`leaves`: the document's). */
+function standing(trash: StoredTrash, leaves: readonly Leaf[]): DeletedHere | null {
   const live = winnerOf(leaves)
   const deleted = leaves.filter((l) => l._deleted).sort((a, b) => b._revisions.start - a._revisions.start)[0]
   // A device re-created here under the same key continues the deletion's branch: no deleted leaf is left.
@@ -40,9 +38,27 @@ async function standing(db: Db, trash: StoredTrash): Promise<DeletedHere | null>
   return { trash, live, deleted }
 }
 
-async function allStanding(db: Db, accept: (id: string) => boolean): Promise<DeletedHere[]> {
-  const found = await Promise.all((await listTrashDocs(db)).filter((t) => t.docs[0] && accept(t.docs[0]._id)).map((t) => standing(db, t)))
-  return found.filter((d): d is DeletedHere => d !== null)
+/**
+ * The trash entries standing again among those holding the documents `which` names or accepts. Keyed reads only
+ * (trash-index.ts knows which held documents are live): only a live one can stand beside its deletion, so only those
+ * have their entries read and their revision tree walked; the trash of a bulk delete is mostly documents that stay
+ * deleted.
+ */
+async function allStanding(db: Db, which: readonly string[] | ((id: string) => boolean)): Promise<DeletedHere[]> {
+  const held = await trashHoldings(db, typeof which === 'function' ? undefined : which, true)
+  const live = [...held].filter(([id, h]) => h.live && (typeof which !== 'function' || which(id)))
+  if (live.length === 0) return []
+  const [entries, leaves] = await Promise.all([
+    db.allDocs({ keys: live.flatMap(([, h]) => h.trashIds), include_docs: true }),
+    Promise.all(live.map(async ([id]) => [id, await leavesOf(db, id)] as const)),
+  ])
+  const leavesById = new Map(leaves)
+  // In the trash's own order, as a read of the whole trash lists them.
+  const trash = entries.rows.flatMap((r) => (r.doc ? [r.doc as unknown as StoredTrash] : [])).sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+  return trash.flatMap((t) => {
+    const found = standing(t, leavesById.get(t.docs[0]?._id ?? '') ?? [])
+    return found ? [found] : []
+  })
 }
 
 function asConflict({ trash, live, deleted }: DeletedHere): SyncConflict {
@@ -64,13 +80,13 @@ export async function deletedHereConflicts(db: Db, prefixes: readonly string[]):
 
 /** The same, for the documents `ids` names (a device's page). */
 export async function deletedHereAmong(db: Db, ids: readonly string[]): Promise<SyncConflict[]> {
-  return (await allStanding(db, (id) => ids.includes(id))).map(asConflict)
+  return (await allStanding(db, ids)).map(asConflict)
 }
 
 /** How many of the pulled documents this computer holds a trash entry for (each may have come back by a teammate's edit). */
 export async function trashedAmong(db: Db, docs: readonly { _id: string }[]): Promise<number> {
-  const pulled = new Set(docs.map((d) => d._id))
-  return (await listTrashDocs(db)).filter((t) => t.docs[0] && pulled.has(t.docs[0]._id)).length
+  const held = await trashHoldings(db, [...new Set(docs.map((d) => d._id))])
+  return [...held.values()].reduce((n, h) => n + h.trashIds.length, 0)
 }
 
 /** The trash ids of the entries whose document stands live again beside their deletion: the trash does not call them deleted. */
@@ -86,7 +102,7 @@ export type DeletedHereKeep = 'mine' | 'theirs' | { rev: string } | { merged: st
  * revision) deletes it again.
  */
 export async function resolveDeletedHere(db: Db, id: string, keep: DeletedHereKeep, actor: string): Promise<{ id: string; rev: string; removed: string[] } | null> {
-  const found = (await allStanding(db, (docId) => docId === id)).sort((a, b) => b.trash.deletedAt.localeCompare(a.trash.deletedAt))
+  const found = (await allStanding(db, [id])).sort((a, b) => b.trash.deletedAt.localeCompare(a.trash.deletedAt))
   const first = found[0]
   if (!first) return null
   const { live, deleted } = first

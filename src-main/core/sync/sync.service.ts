@@ -1012,6 +1012,10 @@ export function createSyncService(deps: SyncServiceDeps) {
             created = put.status !== 412
           } else if (exists.status !== 200) {
             throw remoteRefusal(exists.status, exists.body, 'read the database')
+          } else if (typeof exists.body.db_name !== 'string') {
+            // CouchDB and Cloudant name the database they describe; a web server answering 200 to everything does not,
+            // and setup went on to "answered HTTP 200 when asked to write the validation".
+            throw notCouch({ reason: `GET /${doc.database} answered 200 without the database's description` })
           }
           const security = await serverJson(remote, '_security')
           if (security.status !== 200) throw remoteRefusal(security.status, security.body, 'read the database security')
