@@ -1,5 +1,5 @@
 import type { PlatformSource } from '../core/dm-packages/package-publishing.service'
-import { createPlatformLink, type PlatformLink, type PlatformLinkOptions } from '../core/platform/link'
+import type { PlatformLink, PlatformLinkOptions } from '../core/platform/link'
 import { readCaVariable } from './file-variables'
 import { CliError, EXIT, type Runtime } from './runtime'
 
@@ -57,8 +57,12 @@ function platformCa(env: NodeJS.ProcessEnv): string[] | undefined {
   }
 }
 
-/** The link for those settings, with the warning an unencrypted link to another computer deserves. */
-export function environmentLink(rt: Runtime, settings: ReturnType<typeof mqttEnvironment>): PlatformLink {
+/**
+ * The link for those settings, with the warning an unencrypted link to another computer deserves. The MQTT client is
+ * loaded here, by the command that opens the link.
+ */
+export async function environmentLink(rt: Runtime, settings: ReturnType<typeof mqttEnvironment>): Promise<PlatformLink> {
+  const { createPlatformLink } = await import('../core/platform/link')
   const link = createPlatformLink({ ...settings, logger: rt.core.logger })
   if (link.insecure) rt.err('fieldline: warning: the MQTT link is not encrypted and leaves this computer')
   return link

@@ -1,6 +1,5 @@
 import type { ChannelName, Diagnostic, ErrorInfo, Input, Output } from '../../src-shared/contract'
-import { createCore, type Core } from '../core/app'
-import { createKeytarStore } from '../core/vault/keytar.store'
+import type { Core } from '../core/app'
 import { osActor } from '../core/common/os-actor'
 import { openProgressReporter } from './open-progress'
 import { importCountsText } from '../../src-shared/models/import-counts'
@@ -82,6 +81,8 @@ export async function openRuntime(dataDir: string, json: boolean, mode: 'serve' 
   const weatherFromEnvironment = hasWeatherEnvironment(process.env)
   const problem = dataDirProblem(dataDir)
   if (problem) throw new CliError(problem, EXIT.usage)
+  // The core and its clients are loaded here, by the command that needs them: `--help` or `--version` never pays for them.
+  const [{ createCore }, { createKeytarStore }] = await Promise.all([import('../core/app'), import('../core/vault/keytar.store')])
   const core = await createCore({
     dataDir,
     mode,

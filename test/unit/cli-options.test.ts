@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
-import { importFields } from '../../src-main/core/devices/import-rows'
+import { importFields } from '../../src-main/core/devices/import-fields'
 import { parseSimFilters, registerSims, syncEstimateLine, syncProgressPrinter, syncResultLine } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { locationUpdateSchema, parseDecimal } from '../../src-shared/models/location'
 import { rowLocation } from '../../src-main/core/devices/location-cells'
-import { canonicalHeader, rowToDevice } from '../../src-main/core/devices/import-rows'
+import { canonicalHeader } from '../../src-main/core/devices/import-fields'
+import { rowToDevice } from '../../src-main/core/devices/import-rows'
 import { DM_LOCATION_SUBSCRIPTION, dmPlatformResponseTopic, parseTopic, topicMatches } from '../../src-main/core/platform/topics'
 
 describe('numbers typed as text', () => {

@@ -28,13 +28,11 @@ import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
 import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
-import { createMbedBridge, type MbedBridgeCounters, type MbedBridgeEvent, type MbedStopReport } from '../../core/mbed/bridge'
-import { ENV_SETTING_NAMES, ENV_VARIABLES, bridgeConfigFromEnv, bridgeConfigFromProfiles, checkBridgeConfig, type MbedBridgeConfig } from '../../core/mbed/config'
-import { createMbedClient } from '../../core/mbed/connector.client'
-import { queueError } from '../../core/mbed/publish-queue'
-import { configQueueDir, environmentQueueName, profileQueueDir } from '../../core/mbed/queue-dir'
-import { recordEnvironmentOrigin, type MbedQueueInfo } from '../../core/mbed/queues'
-import { createBridgeLink, replaceSession } from '../../core/mbed/session'
+// The mbed core (its HTTP, WebSocket and MQTT clients) is imported by the actions that run it, not when the command
+// tree is built: `fieldline --help` and every other command do not load it.
+import type { MbedBridgeCounters, MbedBridgeEvent, MbedStopReport } from '../../core/mbed/bridge'
+import type { MbedBridgeConfig } from '../../core/mbed/config'
+import type { MbedQueueInfo } from '../../core/mbed/queues'
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { readCaVariable } from '../file-variables'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
@@ -58,6 +56,7 @@ function usage(e: unknown): CliError {
 
 /** The configuration from the environment; CA files named there are read too. */
 export async function configFromEnvironment(env: Record<string, string | undefined>): Promise<MbedBridgeConfig> {
+  const { ENV_SETTING_NAMES, ENV_VARIABLES, bridgeConfigFromEnv, checkBridgeConfig } = await import('../../core/mbed/config')
   let config: MbedBridgeConfig
   try {
     config = bridgeConfigFromEnv(env)
@@ -79,6 +78,7 @@ export async function configFromEnvironment(env: Record<string, string | undefin
 
 /** The configuration from a saved mbed profile and the platform profile it names (or the default one). */
 export async function configFromProfile(rt: Runtime, profileId: string): Promise<MbedBridgeConfig> {
+  const { bridgeConfigFromProfiles } = await import('../../core/mbed/config')
   try {
     const mbedDoc = await rt.core.profiles.resolve('mbed', profileId)
     const mbed = mbedSettingsSchema.parse(mbedDoc.settings)
@@ -152,6 +152,12 @@ export function summaryLine(counters: Pick<MbedBridgeCounters, 'notifications' |
  * requested stop, 1 after a failure). Throws CliError(2) for a configuration that cannot work.
  */
 export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Promise<number> {
+  const [{ checkBridgeConfig }, { createMbedClient }, { createBridgeLink, replaceSession }, { createMbedBridge }] = await Promise.all([
+    import('../../core/mbed/config'),
+    import('../../core/mbed/connector.client'),
+    import('../../core/mbed/session'),
+    import('../../core/mbed/bridge'),
+  ])
   let security
   try {
     security = checkBridgeConfig(config).mqttSecurity
@@ -306,6 +312,11 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
         return
       }
       const { dataDir } = globals()
+      const [{ configQueueDir, profileQueueDir }, { recordEnvironmentOrigin }, { queueError }] = await Promise.all([
+        import('../../core/mbed/queue-dir'),
+        import('../../core/mbed/queues'),
+        import('../../core/mbed/publish-queue'),
+      ])
       const queueDir = opts.profile !== undefined ? profileQueueDir(dataDir, opts.profile) : configQueueDir(dataDir, config)
       // Named after a hash: the queue says whose it is, for `bridge mbed queues` once the variables have changed.
       if (opts.profile === undefined) {
@@ -326,6 +337,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
     .description("the mbed bridges' message queues in the data directory: whose, messages waiting, size, oldest message, early async responses, commands for devices")
     .action(
       withRuntime(async (rt) => {
+        const { environmentQueueName } = await import('../../core/mbed/queue-dir')
         const list = await rt.core.mbed.queues(environmentQueueName(process.env))
         if (rt.json) return rt.out(JSON.stringify(list))
         if (list.length === 0) rt.err('fieldline: no mbed queue in this data directory')
@@ -340,6 +352,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
     .option('--yes', 'do not ask')
     .action(
       withRuntime(async (rt, name: string, opts: { yes?: boolean }) => {
+        const { environmentQueueName } = await import('../../core/mbed/queue-dir')
         const current = environmentQueueName(process.env)
         const queue = (await rt.core.mbed.queues(current)).find((q) => q.name === name)
         // Only a queue that may go is asked about: the others are refused below with the reason.
@@ -355,6 +368,7 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
 
 /** `json`: `--json` was given; the outcome also goes to stdout as `{ok, flavour, apiUrl, detail}` or `{ok, error}`. */
 async function checkOnly(config: MbedBridgeConfig, line: (text: string) => void, json?: (value: unknown) => void): Promise<number> {
+  const [{ checkBridgeConfig }, { createMbedClient }] = await Promise.all([import('../../core/mbed/config'), import('../../core/mbed/connector.client')])
   try {
     checkBridgeConfig(config)
   } catch (e) {

@@ -85,7 +85,7 @@ export function registerDevicesLocation(devices: Command, withRuntime: WithRunti
         let own: PlatformLink | undefined
         try {
           if (platformFromEnvironment(opts.profile)) {
-            own = environmentLink(rt, mqttEnvironment())
+            own = await environmentLink(rt, mqttEnvironment())
             own.on('state', (e) => rt.err(`platform link: ${e.state}${e.reason ? ` (${e.reason.message})` : ''}`))
             rt.core.locationIntake.attach('environment', own)
             void own.connect().catch(() => undefined)

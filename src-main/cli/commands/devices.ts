@@ -13,7 +13,7 @@ import { exportFormatOf, exportProgress, importProgress, isDeviceName, writeWhol
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { cannotReadError } from '../file-problems'
 import { jsonFileText } from '../json-file-text'
-import { importFields, METADATA_COLUMN, SIM_ID_COLUMN, type ImportField } from '../../core/devices/import-rows'
+import { importFields, METADATA_COLUMN, SIM_ID_COLUMN, type ImportField } from '../../core/devices/import-fields'
 import { CliError, EXIT, formatDiagnostic, rowsFormat, wholeNumber, type Runtime } from '../runtime'
 import { registerDevicesLocation } from './devices-location'
 

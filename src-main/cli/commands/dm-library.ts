@@ -243,7 +243,7 @@ async function viaEnvironment(rt: Runtime, input: InvokeInput) {
   const { fields, problems } = buildFields({ actionDisplayName: action.actionDisplayName, parameters: action.parameters }, input.parameters)
   if (problems.length > 0) throw new CliError(`fieldline: not sent: ${problems.map((p) => `${p.name} (${p.problem})`).join(', ')}`, EXIT.usage)
   await warnIfUnsupported(rt, input)
-  const link = environmentLink(rt, mqtt)
+  const link = await environmentLink(rt, mqtt)
   try {
     await link.connect()
     const result = await invokeAction({ link, ...input, fields, timeoutMs: input.timeoutSeconds * 1000 })

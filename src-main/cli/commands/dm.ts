@@ -2,7 +2,8 @@ import { open } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { Diagnostic } from '../../../src-shared/contract'
 import { countOf, countText } from '../../../src-shared/models/count-text'
-import { MAX_PACKAGE_BYTES, packageNotUtf8, packageTooLarge, validatePackage, type PackageCheck } from '../../core/dm-packages/validator'
+import type { PackageCheck } from '../../core/dm-packages/validator'
+import { MAX_PACKAGE_BYTES } from '../../../src-shared/models/packages'
 import { decodePackageBytes } from '../../../src-shared/models/package-bytes'
 import { cannotRead } from '../file-problems'
 import { EXIT, formatDiagnostic } from '../runtime'
@@ -71,9 +72,16 @@ async function readBounded(file: string, io: ValidateIo): Promise<{ bytes: Buffe
   }
 }
 
-function checkBytes(bytes: Uint8Array): PackageCheck {
+/** The validator (its JSON Schema compiler) is loaded by the command that validates, not when the command tree is built. */
+async function checkBytes(bytes: Uint8Array): Promise<PackageCheck> {
+  const { packageNotUtf8, validatePackage } = await import('../../core/dm-packages/validator')
   const decoded = decodePackageBytes(bytes)
   return decoded.ok ? validatePackage(decoded.text) : packageNotUtf8(decoded)
+}
+
+async function checkTooLarge(size: number): Promise<PackageCheck> {
+  const { packageTooLarge } = await import('../../core/dm-packages/validator')
+  return packageTooLarge(size)
 }
 
 async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
@@ -85,7 +93,7 @@ async function checkFile(file: string, io: ValidateIo): Promise<FileReport> {
     const code = e instanceof Unreadable ? e.code : 'EIO'
     return { file: name, error: { code, message: cannotRead(name, code) } }
   }
-  const check: PackageCheck = 'tooLarge' in read ? packageTooLarge(read.tooLarge) : checkBytes(read.bytes)
+  const check = 'tooLarge' in read ? await checkTooLarge(read.tooLarge) : await checkBytes(read.bytes)
   return { file: name, valid: check.valid, diagnostics: check.diagnostics }
 }
 

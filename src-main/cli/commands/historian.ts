@@ -24,10 +24,11 @@ import { AppError } from '../../core/common/errors'
 import { destinationsFromEnvironment, fromEnvironment, orgFromEnvironment, type DestinationConfig, type EnvironmentFiles, type ForwarderConfig } from '../../core/historian/config'
 import { inspectEventQueue } from '../../core/historian/event-queue'
 import { processAlive } from '../../core/store/disk-queue'
-import { createForwarder, forwarderDir, type ForwarderSummary } from '../../core/historian/forwarder'
-import { bucketsOfRange, historyOfDestination } from '../../core/historian/history'
+// The forwarder and the history reader (their MQTT, Kafka, CouchDB and HTTP clients) are imported by the actions that
+// run them, not when the command tree is built.
+import type { ForwarderSummary } from '../../core/historian/forwarder'
 import { dbPrefix } from '../../core/historian/buckets'
-import { forwarderIds, readStatusFile } from '../../core/historian/status-file'
+import { forwarderDir, forwarderIds, readStatusFile } from '../../core/historian/status-file'
 import type { Logger } from '../../core/log/logger'
 import { readCaVariable, readFileVariable } from '../file-variables'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
@@ -164,6 +165,7 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
   let allFailed = false
   let failed: () => void = () => {}
   const failure = new Promise<void>((resolve) => (failed = resolve))
+  const { createForwarder } = await import('../../core/historian/forwarder')
   const forwarder = createForwarder({
     config,
     dataDir,
@@ -352,6 +354,7 @@ export function registerHistorian(program: Command, withRuntime: WithRuntime, gl
       const format = opts.format
       const config = await couchReadConfig(withRuntime, opts.profile)
       const dest = pickCouch(config, opts.destination)
+      const { bucketsOfRange, historyOfDestination } = await import('../../core/historian/history')
       // A range too long for one read is an argument error like the others: said before any output, exit 2.
       try {
         bucketsOfRange(fromMs, toMs, dest.settings.timeZone, dest.settings.bucketInterval)

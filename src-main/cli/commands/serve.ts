@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { startServe } from '../../serve/server'
 import { CliError, EXIT, type Runtime } from '../runtime'
 
 /** Node's `listen EADDRINUSE: address already in use 127.0.0.1:8080` in the operator's words, with what to do. */
@@ -19,6 +18,8 @@ export function registerServe(program: Command, openServe: () => Promise<Runtime
       const port = Number(opts.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`fieldline: --port must be 0–65535`, EXIT.usage)
       const rt = await openServe()
+      // Loaded here with the core it serves, not when the command tree is built.
+      const { startServe } = await import('../../serve/server')
       const rendererDir = process.env.FIELDLINE_RENDERER_DIR ?? fileURLToPath(new URL('../renderer/', import.meta.url))
       const handle = await startServe({ core: rt.core, rendererDir, port }).catch(async (e: unknown) => {
         await rt.core.close()

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { controlCenterExtensionSchema, type ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { cycleDateSchema, SETTABLE_SIM_STATES } from '../../../src-shared/contract'
 import { isAppError } from '../../core/common/errors'
-import { createControlCenterClient, type ControlCenterClient } from '../../core/carriers/control-center/control-center.client'
+import type { ControlCenterClient } from '../../core/carriers/control-center/control-center.client'
 import { normaliseControlCenterStatus, refuseEndOfLife } from '../../core/carriers/sim-model'
 import { appendAudit } from '../../core/store/audit.store'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
@@ -43,6 +43,8 @@ async function clientFor(rt: Runtime, opts: SimOptions): Promise<{ client: Contr
   if (Boolean(env.FIELDLINE_CC_PASSWORD) !== Boolean(env.FIELDLINE_CC_LICENSE_KEY)) {
     throw new CliError('fieldline: FIELDLINE_CC_PASSWORD and FIELDLINE_CC_LICENSE_KEY go together (the SOAP API needs both)', EXIT.usage)
   }
+  // Its HTTP and XML clients are loaded by the command that calls the carrier, not when the command tree is built.
+  const { createControlCenterClient } = await import('../../core/carriers/control-center/control-center.client')
   const client = createControlCenterClient({
     carrier,
     baseUrl: env.FIELDLINE_CC_URL!,

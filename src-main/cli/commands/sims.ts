@@ -18,7 +18,6 @@ import {
   type SyncResult,
 } from '../../../src-shared/models/sim-inventory'
 import { exportFileStart } from '../../../src-shared/models/export-format'
-import { simCsvHeader, simCsvLine, simJsonLine } from '../../core/sims/inventory-query'
 import { collect } from '../device-list-options'
 import { exportFormatOf, isDeviceName, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
@@ -222,6 +221,7 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
           limit: wholeNumber('--limit', opts.limit, 1, 1000),
         })
         if (format === 'json') return rt.out(JSON.stringify(page))
+        const { simCsvHeader, simCsvLine, simJsonLine } = await import('../../core/sims/inventory-query')
         if (format === 'csv') return rt.out([simCsvHeader(), ...page.items.map(simCsvLine)].join('').trimEnd())
         if (format === 'jsonl') return page.items.length ? rt.out(page.items.map(simJsonLine).join('').trimEnd()) : undefined
         for (const row of page.items) rt.out(tableLine(TABLE_COLUMNS.map((c) => cellText(row[c]))))

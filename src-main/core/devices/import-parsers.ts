@@ -6,7 +6,7 @@ import { FORBIDDEN_KEYS } from '../../../src-shared/models/json-value'
 import { REFUSAL_COLUMN } from '../../../src-shared/models/refused-rows-csv'
 import { AppError } from '../common/errors'
 import { describeEncodingProblem, type EncodingProblem } from './import-decoder'
-import { canonicalHeader } from './import-rows'
+import { canonicalHeader } from './import-fields'
 
 export type ImportFormat = 'csv' | 'jsonl'
 

@@ -6,7 +6,8 @@ import type { DeviceLocation } from '../../../src-shared/models/location'
 import { REFUSAL_COLUMN, REFUSED_LINE_MEMBER } from '../../../src-shared/models/refused-rows-csv'
 import { checkConfigValue } from './extension-config'
 import { looksLikeMangledNumber } from './iccid'
-import { LOCATION_FIELDS, LOCATION_HEADER_ALIASES, rowLocation, type LocationField } from './location-cells'
+import { LOCATION_FIELDS, rowLocation } from './location-cells'
+import { METADATA_COLUMN, SIM_ID_COLUMN } from './import-fields'
 
 /** A device as read from one row of an import file, before it is checked against the workspace. */
 export interface ImportDevice {
@@ -75,50 +76,6 @@ function carrierConfig(fields: Record<string, unknown>): { ok: true; config: Rec
     return refuse(`The Orange serial number "${ids.serialnumber!.slice(0, 40)}" must be 13 digits`, 'import.badSerial', { value: ids.serialnumber!.slice(0, 40) })
   }
   return { ok: true, config: { [chosen]: { [needed]: ids[needed] } } }
-}
-
-/** The fields an import reads from a CSV column of their own name or of another header people write for them. */
-export type ImportField = 'typeId' | 'deviceId' | 'description' | 'carrier' | 'iccid' | 'serialnumber' | LocationField
-
-/** CSV headers people actually write (folded: case, spaces, '-' and '_' aside), mapped to the field they mean. */
-const HEADER_ALIASES: Record<string, ImportField> = {
-  typeid: 'typeId',
-  type: 'typeId',
-  devicetype: 'typeId',
-  deviceid: 'deviceId',
-  id: 'deviceId',
-  description: 'description',
-  carrier: 'carrier',
-  iccid: 'iccid',
-  serialnumber: 'serialnumber',
-  ...LOCATION_HEADER_ALIASES,
-}
-
-/**
- * Each field an import reads from a column, with the other headers read as it, in the order of HEADER_ALIASES:
- * `devices import --help` lists them from here, so the help names every column the importer reads.
- */
-export function importFields(): { field: ImportField; aliases: string[] }[] {
-  const fields = new Map<ImportField, string[]>()
-  for (const [header, field] of Object.entries(HEADER_ALIASES)) {
-    const aliases = fields.get(field) ?? []
-    if (header !== field.toLowerCase()) aliases.push(header)
-    fields.set(field, aliases)
-  }
-  return [...fields].map(([field, aliases]) => ({ field, aliases }))
-}
-
-/** A device export's column that holds the SIM's identifier, read as the identifier its carrier takes. */
-export const SIM_ID_COLUMN = 'simId'
-/** Columns named `metadata.<field>` (a device export's) are that metadata field. */
-export const METADATA_COLUMN = 'metadata.'
-
-export function canonicalHeader(name: string): string {
-  const folded = name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s_-]+/g, '')
-  return HEADER_ALIASES[folded] ?? name.trim()
 }
 
 /** A row is an object holding metadata: one level more than metadata, and no larger than a row may be. */

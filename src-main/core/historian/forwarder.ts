@@ -37,6 +37,7 @@ import { openEventQueue, type EventQueue } from './event-queue'
 import { createSequence, encodeEvent, eventId, type HistorianEvent } from './event'
 import { createRouter } from './rules'
 import type { Sink } from './sink'
+import { forwarderDir } from './status-file'
 import { buildSink, type SinkTuning } from './sinks'
 
 export interface ForwarderTuning extends SinkTuning {
@@ -86,11 +87,6 @@ export interface Forwarder {
    * password or URL is used by the retry; the queue stays, and queue and batch sizes apply from the next start.
    */
   resume(ref: string, fresh?: DestinationConfig): DestinationStatus
-}
-
-/** Where a forwarder keeps its queues and its status file. */
-export function forwarderDir(dataDir: string, id: string): string {
-  return join(dataDir, 'historian', id)
 }
 
 export function queueDir(dataDir: string, id: string, ref: string): string {

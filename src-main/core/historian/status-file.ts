@@ -8,10 +8,17 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { historianStatusSchema, type HistorianStatus } from '../../../src-shared/models/historian'
 import { processAlive } from '../store/disk-queue'
-import { forwarderDir } from './forwarder'
 
 const statusFileSchema = z.object({ pid: z.number().int(), updatedAt: z.string(), status: historianStatusSchema })
 export type StatusFile = z.infer<typeof statusFileSchema>
+
+/**
+ * Where a forwarder keeps its queues and its status file. Here rather than in forwarder.ts, so that reading a status
+ * (`fieldline historian status`) does not load the forwarder's MQTT and Kafka clients.
+ */
+export function forwarderDir(dataDir: string, id: string): string {
+  return join(dataDir, 'historian', id)
+}
 
 /** The forwarder directories of a data directory (one per profile that ever ran, `env` for the variables). */
 export function forwarderIds(dataDir: string): string[] {

@@ -28,7 +28,6 @@ import { CURRENT_SCHEMA } from '../store/schema'
 import type { SecretStore } from '../vault/secret-store'
 import { checkAbi } from './abi'
 import { createEvmAdapter } from './evm.adapter'
-import { createFabricAdapter } from './fabric.adapter'
 import { createForwardQueue, type Counts } from './forward-queue'
 import { failureError, type Call, type LedgerAdapter } from './ledger-adapter'
 import { FORWARDER_ID, getForwarder, newItemDoc, scanItems, toItem, type ForwarderDoc, type ItemDoc, type RouteDoc, type TargetDoc } from './ledger.store'
@@ -104,6 +103,8 @@ export function createLedgerService(deps: LedgerDeps) {
       const key = await targets.secret(doc, 'signerKey')
       return createEvmAdapter({ settings: doc.settings, account: key ? privateKeyToAccount(key as `0x${string}`) : null, ...(deps.pollingMs ? { pollingMs: deps.pollingMs } : {}) })
     }
+    // The Fabric gateway and gRPC are loaded by the first Fabric target used, not by every process that opens the core.
+    const { createFabricAdapter } = await import('./fabric.adapter')
     return createFabricAdapter({ settings: doc.settings, privateKey: await targets.secret(doc, 'privateKey') })
   }
 

@@ -8,7 +8,6 @@
  * system roots, never instead of them.
  */
 import type tls from 'node:tls'
-import { createTransport } from 'nodemailer'
 import { AppError } from '../common/errors'
 import { trustedCas } from '../http/trust'
 import type { Logger } from '../log/logger'
@@ -69,8 +68,9 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
   const usernames = config.username ? [config.username] : []
   const logger = options.logger
 
-  const transport = () =>
-    createTransport({
+  // nodemailer is loaded by the first verify or send, not by every process that opens the core.
+  const transport = async () =>
+    (await import('nodemailer')).createTransport({
       host: config.host,
       port: config.port,
       secure: config.security === 'tls',
@@ -95,7 +95,7 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
     from: config.from,
 
     async verify() {
-      const t = transport()
+      const t = await transport()
       try {
         await t.verify()
         logger?.info({ mail: 'verify', mode: config.mode, server, outcome: 'ok' }, 'mail')
@@ -111,7 +111,7 @@ export function createSmtpMailer(config: SmtpConfig, options: SmtpMailerOptions 
 
     async send(mail: OutgoingMail) {
       assertSafeMail(mail)
-      const t = transport()
+      const t = await transport()
       try {
         const info = await t.sendMail({
           from: { name: mail.from.name ?? '', address: mail.from.address },
