@@ -78,7 +78,7 @@ export interface CoreOptions {
   syncTuning?: SyncTuning
   /** Back-off of the outbox's own tries while queued changes wait for their carrier (tests shorten it). */
   outboxRetry?: { minMs: number; maxMs: number }
-  /** How long a SIM panel's read of one SIM may take in all (read-deadline.ts; tests shorten it). */
+  /** How long a SIM panel's read of one SIM, or a change of its state or rate plan (a job's row too), may take in all (read-deadline.ts; tests shorten it). */
   simReadDeadlineMs?: number
 }
 
@@ -320,6 +320,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     orange,
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.simReadDeadlineMs ? { changeDeadlineMs: options.simReadDeadlineMs } : {}),
   })
   const trash = createTrashService({ db, vault: vaultStore, bus, logger, standingAgain: staleTrashIds })
   const vault = createVaultService(vaultStore, async (entry, actor) => {

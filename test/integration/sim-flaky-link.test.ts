@@ -161,3 +161,108 @@ describe('Control Center usage reads on a link that stalls', () => {
     expect(view).toMatchObject({ cycles: fresh.cycles, offline: timedOut() })
   })
 })
+
+/**
+ * Changing a Control Center SIM's state or rate plan on the same stalled link: the change reaches the carrier, which
+ * applies it, and its answer never comes back. The change waited for the HTTP timeouts (about 94 s: 30 s a try, three
+ * tries) and was then reported and audited as failed, so the operator retried a change that had happened. It now gives
+ * up after the SIM deadline and says its outcome is unknown: read the SIM's state before trying again.
+ */
+describe('Control Center SIM changes on a link that stalls', () => {
+  const device = { typeId: 'meter', deviceId: 'm-1' }
+  let peer: Awaited<ReturnType<typeof startControlCenterPeer>>
+  let link: FlakyLink
+  let core: TestCore
+  let cleanup: () => Promise<void>
+
+  beforeAll(async () => {
+    peer = await startControlCenterPeer({ devices: 5 })
+    const p = new URL(peer.url)
+    link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
+    const t = await tempDir()
+    cleanup = t.cleanup
+    core = await testCore(t.dir, { simReadDeadlineMs: 1500 })
+    await core.call('devices:add', device)
+    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
+    await core.call('profiles:save', {
+      extension: 'jasper',
+      name: 'Substation',
+      settings: { baseUrl: link.url, username: 'ops', concurrency: 1, perSecond: 5 },
+      secrets: { apiKey: 'test-api-key' },
+    })
+  })
+  afterAll(async () => {
+    await core.close()
+    await link.close()
+    await peer.close()
+    await cleanup()
+  })
+
+  /** The bridge's error of a call that must fail. */
+  const refusal = (call: Promise<unknown>) =>
+    call.then(
+      () => expect.unreachable('the change should not have been reported done'),
+      (e: { bridge?: unknown }) => e.bridge,
+    )
+  const latestAudit = async (action: string) => (await core.call('audit:list', { query: action })).items[0]
+  /** The SIM as the carrier says now (the link passing). */
+  const simNow = async () => {
+    const { sim, fromCache } = await core.call('sim:get', { ...device, refresh: true })
+    expect(fromCache).toBe(false)
+    return sim!
+  }
+
+  it('a state change the carrier applied but whose answer never came is unknown, not failed, and audited so', async () => {
+    const sim = await simNow()
+    const status = sim.status === 'activated' ? 'deactivated' : 'activated'
+    link.set({ kind: 'stall', afterBytes: 0 })
+    const error = await refusal(core.call('sim:changeStatus', { ...device, status, queue: false }))
+    link.set({ kind: 'pass' })
+    expect(error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sim.changeUnknown', params: { host: new URL(link.url).host, seconds: 1.5 } } } })
+    expect(await latestAudit('sim.changeStatus')).toMatchObject({ outcome: 'unknown', before: { status: sim.status }, after: { status } })
+    // The carrier did apply it: reading the SIM's state, as the operator is told to, shows it.
+    expect((await simNow()).status).toBe(status)
+  })
+
+  it('a rate-plan change whose answer never came is unknown too', async () => {
+    const sim = await simNow()
+    const ratePlan = sim.ratePlan === 'Fieldline Tracker 500MB' ? 'Fieldline Meter 10MB' : 'Fieldline Tracker 500MB'
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const error = await refusal(core.call('sim:changeRatePlan', { ...device, ratePlan, queue: false }))
+    link.set({ kind: 'pass' })
+    expect(error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sim.changeUnknown' } } })
+    expect(await latestAudit('sim.changeRatePlan')).toMatchObject({ outcome: 'unknown', after: { ratePlan } })
+    expect((await simNow()).ratePlan).toBe(ratePlan)
+  })
+
+  it("a bulk job's changes whose answers never came are counted unknown, not failed, and audited so", async () => {
+    const targets = peer.iccids.slice(1, 5)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const { pending } = (await core.call('jobs:preflight', { jobId: job.id, refresh: true })).counts
+    expect(pending).toBeGreaterThan(0)
+    const changesBefore = peer.stats().statusChanges.length
+    link.set({ kind: 'stall', afterBytes: 0 })
+    await core.call('jobs:run', { jobId: job.id })
+    await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
+    link.set({ kind: 'pass' })
+    expect((await core.call('jobs:status', { jobId: job.id })).job.counts).toMatchObject({ unknown: pending, failed: 0, done: 0, pending: 0 })
+    const rows = (await core.call('jobs:rows', { jobId: job.id, limit: 100 })).items.filter((r) => r.state === 'unknown')
+    expect(rows).toHaveLength(pending)
+    for (const row of rows) expect(row.error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sim.changeUnknown' } } })
+    const trail = (await core.call('audit:list', { query: job.id, limit: 100 })).items.filter((e) => e.error?.code === 'UNKNOWN_OUTCOME')
+    expect(trail.map((e) => e.outcome)).toEqual(Array(pending).fill('unknown'))
+    // Each reached the carrier, which applied it.
+    expect(peer.stats().statusChanges.length - changesBefore).toBe(pending)
+  })
+
+  it('a change that never reached the carrier (the link refuses it) is a plain failure, audited failed', async () => {
+    const sim = await simNow()
+    const status = sim.status === 'activated' ? 'deactivated' : 'activated'
+    link.set({ kind: 'down' })
+    const error = await refusal(core.call('sim:changeStatus', { ...device, status, queue: false }))
+    link.set({ kind: 'pass' })
+    expect(error).toMatchObject({ code: 'NETWORK' })
+    expect(await latestAudit('sim.changeStatus')).toMatchObject({ outcome: 'failed', after: { status } })
+    expect((await simNow()).status).toBe(sim.status)
+  })
+})

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { controlCenterExtensionSchema, type ControlCenterExtension } from '../../../src-shared/models/profiles'
 import { cycleDateSchema, SETTABLE_SIM_STATES } from '../../../src-shared/contract'
 import { isAppError } from '../../core/common/errors'
-import type { ControlCenterClient } from '../../core/carriers/control-center/control-center.client'
+import type { ControlCenterClient, DeviceChanges } from '../../core/carriers/control-center/control-center.client'
 import { normaliseControlCenterStatus, refuseEndOfLife } from '../../core/carriers/sim-model'
 import { appendAudit } from '../../core/store/audit.store'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
@@ -99,6 +99,25 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
   const audit = (rt: Runtime, carrier: string, iccid: string, action: string, after: object) =>
     appendAudit(rt.core.workspace.db, { actor: cliActor(), action, target: `${carrier}:${iccid}`, outcome: 'ok', after })
 
+  /**
+   * Sends a change under the SIM change deadline, as the window does: on a stalled link a change sent whose answer
+   * never came is audited unknown and exits 1 saying it may have been applied, rather than failing after the HTTP
+   * timeouts (about 94 s) while the carrier had applied it.
+   */
+  const change = async (rt: Runtime, client: ControlCenterClient, carrier: string, iccid: string, action: string, changes: DeviceChanges, after: object) => {
+    // Loaded with the client (the HTTP layer): not when the command tree is built.
+    const { SIM_READ_DEADLINE_MS, withChangeDeadline } = await import('../../core/carriers/read-deadline')
+    try {
+      await withChangeDeadline(SIM_READ_DEADLINE_MS, { service: 'Control Center', host: new URL(client.urls.rest).host }, (signal) => client.editDevice(iccid, changes, { signal }))
+    } catch (e) {
+      if (isAppError(e) && e.code === 'UNKNOWN_OUTCOME') {
+        await appendAudit(rt.core.workspace.db, { actor: cliActor(), action, target: `${carrier}:${iccid}`, outcome: 'unknown', after, error: e.toInfo() })
+      }
+      throw e
+    }
+    await audit(rt, carrier, iccid, action, after)
+  }
+
   sim
     .command('show <iccid>')
     .description('SIM details and month-to-date usage')
@@ -125,8 +144,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
         if (!status) throw new CliError(`fieldline: STATE must be one of ${Object.keys(STATE_ARGS).join(', ')} (got "${state}")`, EXIT.usage)
         const before = normaliseControlCenterStatus((await client.getDevice(iccid, { usage: false })).statusRaw)
         refuseEndOfLife(iccid, before)
-        await client.editDevice(iccid, { status })
-        await audit(rt, carrier, iccid, 'sim.changeStatus', { before: { status: before }, status })
+        await change(rt, client, carrier, iccid, 'sim.changeStatus', { status }, { before: { status: before }, status })
         rt.out(rt.json ? JSON.stringify({ iccid, before, status }) : `${iccid}: ${before} → ${status}`)
       }),
     )
@@ -137,8 +155,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
     .action(
       run(async (rt, client, carrier, iccid: string, plan: string) => {
         refuseEndOfLife(iccid, normaliseControlCenterStatus((await client.getDevice(iccid, { usage: false })).statusRaw))
-        await client.editDevice(iccid, { ratePlan: plan })
-        await audit(rt, carrier, iccid, 'sim.changeRatePlan', { ratePlan: plan })
+        await change(rt, client, carrier, iccid, 'sim.changeRatePlan', { ratePlan: plan }, { ratePlan: plan })
         rt.out(rt.json ? JSON.stringify({ iccid, ratePlan: plan }) : `${iccid}: rate plan ${plan}`)
       }),
     )

@@ -16,7 +16,7 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
-import { SIM_READ_DEADLINE_MS, withReadDeadline } from './read-deadline'
+import { SIM_READ_DEADLINE_MS, withChangeDeadline, withReadDeadline } from './read-deadline'
 import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, refuseEndOfLife, SMS_REFUSED_STATUSES } from './sim-model'
 
@@ -67,7 +67,10 @@ export interface SimDeps {
   clients: CarrierClients
   /** Sends a queued Orange change when the outbox is replayed. */
   orange?: { replayQueued(item: OutboxDoc, ctx: CallContext): Promise<unknown> }
-  /** How long a read of one SIM, its usage or its usage history may take in all: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given. */
+  /**
+   * How long a read of one SIM, its usage or its usage history may take in all, and a change of its state or rate plan
+   * before its outcome is told: SIM_READ_DEADLINE_MS (read-deadline.ts) unless given.
+   */
   readDeadlineMs?: number
 }
 
@@ -97,10 +100,12 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     return clients.forProfile(r.profile)
   }
 
+  const where = (c: ControlCenterClient) => ({ service: 'Control Center', host: new URL(c.urls.rest).host })
+
   /** Runs a read of the carrier with a signal that gives up after readDeadlineMs (read-deadline.ts). */
   async function deadlineRead<T>(r: Resolved, read: (c: ControlCenterClient, signal: AbortSignal) => Promise<T>): Promise<T> {
     const c = await client(r)
-    return withReadDeadline(readDeadlineMs, { service: 'Control Center', host: new URL(c.urls.rest).host }, (signal) => read(c, signal))
+    return withReadDeadline(readDeadlineMs, where(c), (signal) => read(c, signal))
   }
 
   /** Reads the SIM from the carrier, giving up after readDeadlineMs. */
@@ -111,7 +116,14 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     return sim
   }
 
-  async function audit(r: Resolved, ctx: CallContext, action: string, outcome: 'ok' | 'failed', extra: { before?: unknown; after?: unknown; error?: ErrorInfo }, alongside: BaseDoc[] = []) {
+  async function audit(
+    r: Resolved,
+    ctx: CallContext,
+    action: string,
+    outcome: 'ok' | 'failed' | 'unknown',
+    extra: { before?: unknown; after?: unknown; error?: ErrorInfo },
+    alongside: BaseDoc[] = [],
+  ) {
     const entry = { actor: ctx.actor, action, target: `${r.carrier}:${r.iccid} (${r.label})`, via: r.profile.name, outcome, ...extra }
     if (alongside.length === 0) await appendAudit(db, entry)
     else assertBulkOk(await db.bulkDocs([...alongside, auditDoc(entry)]))
@@ -185,12 +197,17 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     bus.emit('outbox:changed', { pending: await pendingOutboxCount(db) })
   }
 
-  /** Runs a change against the carrier, audits it either way, and refreshes the cached SIM. */
-  async function change(r: Resolved, ctx: CallContext, action: string, run: (c: ControlCenterClient) => Promise<unknown>, before: unknown, after: unknown): Promise<Sim | null> {
+  /**
+   * Runs a change against the carrier under readDeadlineMs (withChangeDeadline), audits it either way (a change sent
+   * whose answer never came is audited unknown, not failed), and refreshes the cached SIM.
+   */
+  async function change(r: Resolved, ctx: CallContext, action: string, run: (c: ControlCenterClient, signal: AbortSignal) => Promise<unknown>, before: unknown, after: unknown): Promise<Sim | null> {
     try {
-      await run(await client(r))
+      const c = await client(r)
+      await withChangeDeadline(readDeadlineMs, where(c), (signal) => run(c, signal))
     } catch (e) {
-      await audit(r, ctx, action, 'failed', { before, after, error: toErrorInfo(e) })
+      const error = toErrorInfo(e)
+      await audit(r, ctx, action, error.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed', { before, after, error })
       throw e
     }
     await audit(r, ctx, action, 'ok', { before, after })
@@ -244,12 +261,12 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
     const before = (await changeableSim(r))?.status ?? null
-    return change(r, ctx, 'sim.changeStatus', (c) => c.editDevice(r.iccid, { status }), { status: before }, { status })
+    return change(r, ctx, 'sim.changeStatus', (c, signal) => c.editDevice(r.iccid, { status }, { signal }), { status: before }, { status })
   }
 
   async function ratePlanChange(r: Resolved, ratePlan: string, ctx: CallContext) {
     const before = (await changeableSim(r))?.ratePlan ?? null
-    return change(r, ctx, 'sim.changeRatePlan', (c) => c.editDevice(r.iccid, { ratePlan }), { ratePlan: before }, { ratePlan })
+    return change(r, ctx, 'sim.changeRatePlan', (c, signal) => c.editDevice(r.iccid, { ratePlan }, { signal }), { ratePlan: before }, { ratePlan })
   }
 
   /** The SIM as the carrier says now, or as cached when it cannot be reached. */

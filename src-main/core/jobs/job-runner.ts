@@ -17,12 +17,16 @@
  * status or rate-plan change that did may have been applied, so its row stays `sending` and is read back when the job
  * resumes, as after a kill (a cancelled job will not resume: its row is `unknown`). An SMS call is never abandoned once
  * started: a pause after it was sent would leave the SMS unknown, and it is not retried, so it ends within one timeout.
+ * A status or rate-plan change runs under the SIM change deadline (read-deadline.ts): sent and unanswered by then (a
+ * stalled link), its row is `unknown`, counted so and audited so, and the job goes on; not sent by then, it is pending
+ * and the job pauses as for an unreachable carrier.
  */
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { OrangeTicket } from '../../../src-shared/models/orange'
 import type { JobProgress } from '../../../src-shared/models/sim-jobs'
 import type { OrangeAccount } from '../carriers/orange/accounts'
-import type { ControlCenterClient, SmsDataCoding } from '../carriers/control-center/control-center.client'
+import type { ControlCenterClient, DeviceChanges, SmsDataCoding } from '../carriers/control-center/control-center.client'
+import { SIM_READ_DEADLINE_MS, withChangeDeadline } from '../carriers/read-deadline'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
 import { RequestAbandoned } from '../http/http-client'
@@ -57,6 +61,8 @@ export interface RunnerDeps {
    * no more calls than that, so a call that has not started yet can still be kept back when the job stops.
    */
   concurrency?: () => Promise<number>
+  /** How long one row's status or rate-plan change may take before its outcome is unknown: SIM_READ_DEADLINE_MS unless given. */
+  changeDeadlineMs?: number
 }
 
 /** The audit entry of the operator's pause or cancel, written with the job's final state. */
@@ -304,8 +310,14 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       if (isOrangeRow(row)) return await orangeCall(row)
       const client = await deps.client()
       const { signal } = abandon
-      if (job.operation === 'status') await client.editDevice(iccid, { status: row.after!.status! }, { signal })
-      else if (job.operation === 'ratePlan') await client.editDevice(iccid, { ratePlan: row.after!.ratePlan! }, { signal })
+      // Under the SIM change deadline, as from the panel: on a stalled link a change sent whose answer never comes is
+      // unknown after it rather than failed after the HTTP timeouts (withChangeDeadline); a stop still abandons it.
+      const edit = (changes: DeviceChanges) =>
+        withChangeDeadline(deps.changeDeadlineMs ?? SIM_READ_DEADLINE_MS, { service: 'Control Center', host: new URL(client.urls.rest).host }, (deadline) =>
+          client.editDevice(iccid, changes, { signal: AbortSignal.any([signal, deadline]) }),
+        )
+      if (job.operation === 'status') await edit({ status: row.after!.status! })
+      else if (job.operation === 'ratePlan') await edit({ ratePlan: row.after!.ratePlan! })
       else if (job.operation === 'refresh') {
         const sim = await client.getDevice(iccid, { usage: true, signal })
         await writeSimCache(db, sim)
@@ -324,7 +336,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
         return { state: 'pending', error }
       }
       if (error.code === 'RATE_LIMITED' || TRANSIENT_KEYS.has(error.details?.ref?.key ?? '')) return row.attempts >= MAX_ROW_ATTEMPTS ? { state: 'failed', error } : { state: 'pending', error }
-      if (error.code === 'UNKNOWN_OUTCOME') return { state: job.operation === 'sms' || isOrangeRow(row) ? 'unknown' : 'failed', error }
+      if (error.code === 'UNKNOWN_OUTCOME') return { state: 'unknown', error }
       return { state: 'failed', error }
     }
   }
@@ -403,8 +415,8 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
 
   /**
    * Rows a killed or stopped run left `sending` (see the module comment), and the unknown ones the operator asked to
-   * send again. A Control Center status or rate-plan row is never unknown in a job that runs again (only a cancel
-   * leaves one, and a cancelled job does not run); an Orange submission is read first by the Orange service, which
+   * send again. A Control Center status or rate-plan row left unknown (sent, unanswered within the deadline) is sent
+   * again only when asked, which is harmless: setting a status or a plan twice changes nothing; an Orange submission is read first by the Orange service, which
    * refuses a SIM already in the wanted status.
    */
   async function recover(rows: JobRowDoc[]): Promise<{ audits: AuditDoc[]; changed: JobRowDoc[] }> {

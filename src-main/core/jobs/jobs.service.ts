@@ -42,6 +42,8 @@ export interface JobsDeps {
   orange?: OrangeJobPort
   logger?: Logger
   now?: () => Date
+  /** How long one row's status or rate-plan change may take before its outcome is unknown (job-runner.ts; tests shorten it). */
+  changeDeadlineMs?: number
 }
 
 const QUERY_PAGE = 1000
@@ -57,7 +59,7 @@ function jobEntry(job: JobDoc, ctx: CallContext, { action, after }: { action: st
 
 const profileIdOf = (doc: ProfileDoc): string => doc._id.split(':').slice(2).join(':')
 
-export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date() }: JobsDeps) {
+export function createJobsService({ db, bus, profiles, clients, queryDevices, querySims, orange, logger, now = () => new Date(), changeDeadlineMs }: JobsDeps) {
   const runs = new Map<string, RunHandle>()
   const checks = new Map<string, { done: Promise<JobDoc>; stop: () => void }>()
   /** Rows a stopped job's cancel left to tickets Orange had not ended: they take the outcome when the ticket ends. */
@@ -364,7 +366,11 @@ export function createJobsService({ db, bus, profiles, clients, queryDevices, qu
   function launch(job: JobDoc, actor: string, resendUnknown: boolean, audit?: AuditDoc): RunHandle {
     const orangeRows = orange ? { port: orange, account: orangeAccountsOf(job) } : undefined
     const concurrency = async () => ((await profiles.resolve(job.carrier, job.profileId)).settings as { concurrency?: number }).concurrency ?? 1
-    const handle = startRun(job, { db, bus, client: lazyClient(job), concurrency, ...(orangeRows ? { orange: orangeRows } : {}), actor, now }, { resendUnknown, ...(audit ? { audit } : {}) })
+    const handle = startRun(
+      job,
+      { db, bus, client: lazyClient(job), concurrency, ...(orangeRows ? { orange: orangeRows } : {}), ...(changeDeadlineMs ? { changeDeadlineMs } : {}), actor, now },
+      { resendUnknown, ...(audit ? { audit } : {}) },
+    )
     runs.set(job.jobId, handle)
     handle.done.catch((e: unknown) => logger?.error({ err: e, jobId: job.jobId }, 'a job stopped on an unexpected failure; it resumes from its journal')).finally(() => runs.delete(job.jobId))
     return handle
