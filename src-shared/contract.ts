@@ -359,7 +359,10 @@ export const channels = {
   'sim:changeStatus': channel(simTargetSchema.extend({ status: settableSimStateSchema, queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
   'sim:changeRatePlan': channel(simTargetSchema.extend({ ratePlan: z.string().trim().min(1).max(200), queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
   'sim:ratePlans': channel(simTargetSchema.strict(), z.object({ allowed: z.boolean(), plans: z.array(z.string()) })),
-  'sim:usage': channel(simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(), z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() })),
+  'sim:usage': channel(
+    simTargetSchema.extend({ cycleStartDate: cycleDateSchema, readId: readIdSchema.optional() }).strict(),
+    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() }),
+  ),
   /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
   'sim:usageHistory': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() })),
   'sim:sendSms': channel(
@@ -373,7 +376,7 @@ export const channels = {
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
   'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(), orangeSimViewSchema),
   /**
-   * Stops the carrier read named `readId` (`sim:get`, `orange:get`) if it still waits: its HTTP request is abandoned,
+   * Stops the carrier read named `readId` (`sim:get`, `sim:usage`, `orange:get`) if it still waits: its HTTP request is abandoned,
    * which frees the carrier account, and the read fails with CANCELLED, leaving the cache as it was. `cancelled` is
    * false when no such read waits (it already ended).
    */

@@ -369,7 +369,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sim:changeStatus': (input, ctx) => sims.changeStatus(input, ctx),
     'sim:changeRatePlan': (input, ctx) => sims.changeRatePlan(input, ctx),
     'sim:ratePlans': (input) => sims.ratePlans(input),
-    'sim:usage': (input) => sims.usage(input),
+    'sim:usage': (input) => readCancels.run(input.readId, (cancel) => sims.usage(input, cancel)),
     'sim:usageHistory': (input) => sims.usageHistory(input),
     'sim:sendSms': (input, ctx) => sims.sendSms(input, ctx),
     'sim:smsStatus': (input) => sims.smsStatus(input),

@@ -18,7 +18,7 @@ test.afterEach(async () => {
   link = undefined
 })
 
-test('Escape cancels a refresh that hangs, keeping what is shown; the network coming back reads the SIM again by itself', async ({ app }) => {
+test('Escape cancels a refresh and a "Show usage" that hang, keeping what is shown; the network coming back reads the SIM again by itself', async ({ app }) => {
   const { page } = app
   const p = new URL(peer().url)
   link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
@@ -50,7 +50,19 @@ test('Escape cancels a refresh that hangs, keeping what is shown; the network co
   await expect(panel.getByRole('definition').first()).toHaveText(t('sim.statuses.activated'))
   await expect(panel.getByRole('alert')).toHaveCount(0)
 
-  // The core abandoned the stalled request, so the account is free: with the link back, a Refresh reads at once.
+  // "Show usage" on the same stalled link: Escape in its form cancels it, and no error is shown.
+  const cycle = panel.getByLabel(t('sim.usage.cycleDate'))
+  const cancelUsage = panel.getByRole('button', { name: t('sim.usage.cancel') })
+  await cycle.fill(`${new Date().toISOString().slice(0, 8)}01`)
+  await cycle.press('Enter')
+  await expect(cancelUsage).toBeVisible()
+  await cycle.press('Escape')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.usage.cancelled') })).toBeVisible()
+  await expect(cancelUsage).toHaveCount(0)
+  await expect(panel.getByRole('alert')).toHaveCount(0)
+  await refresh.focus()
+
+  // The core abandoned the stalled requests, so the account is free: with the link back, a Refresh reads at once.
   link.set({ kind: 'pass' })
   await page.keyboard.press('Enter')
   await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.refreshCancelled') })).toHaveCount(0)

@@ -179,6 +179,18 @@ describe('Control Center usage reads on a link that stalls', () => {
     expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
   })
 
+  it('"Show usage" cancelled while the answer stalls ends as CANCELLED, not as the cached usage, and frees the account', async () => {
+    const fresh = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const before = peer.stats().requests
+    const reading = core.dispatcher.invoke('sim:usage', { ...device, cycleStartDate: '2025-03-01', readId: 'usage-1' })
+    await vi.waitFor(() => expect(peer.stats().requests).toBeGreaterThan(before))
+    expect(await core.call('reads:cancel', { readId: 'usage-1' })).toEqual({ cancelled: true })
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    link.set({ kind: 'pass' })
+    expect(await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })).toMatchObject({ fromCache: false, usage: { cycleStartDate: fresh.usage.cycleStartDate } })
+  })
+
   it("the usage chart's refresh keeps the cycles it had, saying the carrier did not answer in time", async () => {
     const fresh = await core.call('sim:usageHistory', { ...device, refresh: true })
     expect(fresh.offline).toBeNull()

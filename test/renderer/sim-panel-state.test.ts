@@ -57,6 +57,20 @@ describe('the Control Center SIM panel', () => {
     expect((fake.pending('sim:get')[0]!.input as { readId: string }).readId).not.toBe(readId)
   })
 
+  it('cancels "Show usage" by its own id, apart from the SIM read; the usage shown stays', async () => {
+    const panel = await offlinePanel()
+    const reading = panel.readUsage('2025-03-01')
+    const { readId } = fake.pending('sim:usage')[0]!.input as { readId: string }
+    void panel.cancelUsage()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    fake.answer('sim:usage', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    expect(panel.usage).toBeNull()
+    // The SIM read has nothing under way: cancelling it asks nothing.
+    await panel.cancelRefresh()
+    expect(fake.pending('reads:cancel')).toHaveLength(0)
+  })
+
   it('asks the carrier again once when the network comes back, and says so', async () => {
     const panel = await offlinePanel()
     window.dispatchEvent(new Event('online'))

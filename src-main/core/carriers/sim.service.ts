@@ -336,10 +336,11 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
       }
     },
 
-    async usage(input: ParsedInput<'sim:usage'>): Promise<Output<'sim:usage'>> {
+    /** `cancel`: as for `get`; a cancelled read is CANCELLED, not the cached usage (it says nothing about the carrier). */
+    async usage(input: ParsedInput<'sim:usage'>, cancel?: AbortSignal): Promise<Output<'sim:usage'>> {
       const r = await resolve(input)
       try {
-        const usage = await deadlineRead(r, (c, signal) => c.usageForCycle(r.iccid, input.cycleStartDate, { signal }))
+        const usage = await deadlineRead(r, (c, signal) => c.usageForCycle(r.iccid, input.cycleStartDate, { signal }), cancel)
         await writeUsageCache(db, usage)
         return { usage, fromCache: false, offline: null }
       } catch (e) {

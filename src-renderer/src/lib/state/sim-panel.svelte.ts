@@ -50,6 +50,7 @@ export class SimPanel {
   /** Set when the panel asked the carrier again by itself because the network came back (until the next Refresh). */
   linkBack = $state(false)
   #current = new CancellableRead()
+  #usageRead = new CancellableRead()
   #seq = 0
   #stop: (() => void)[] = []
 
@@ -185,13 +186,21 @@ export class SimPanel {
     }
   }
 
+  /** A read the operator cancels answers CANCELLED, and the usage shown stays. */
   async readUsage(cycleStartDate: string): Promise<Result<UsageResult>> {
-    const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate })
+    const readId = this.#usageRead.start()
+    const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate, readId })
+    this.#usageRead.end(readId)
     if (!result.ok) return result
     this.usage = result.value
     if (result.value.offline) this.offline = result.value.offline
     void this.loadHistory()
     return result
+  }
+
+  /** Stops "Show usage" under way (Cancel, Escape): the core abandons the carrier's request. */
+  cancelUsage(): Promise<void> {
+    return this.#usageRead.cancel()
   }
 
   /** With `refresh`, the carrier's recent cycles are read first; otherwise only what is cached. */
