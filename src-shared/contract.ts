@@ -240,6 +240,12 @@ const smsSendSchema = simTargetSchema
     ctx.addIssue({ code: 'custom', path: ['text'], message, params: { messageKey: refusal.key, messageParams: refusal.params, urgent: true } })
   })
 
+/**
+ * Names one read of a carrier so that `reads:cancel` can stop it while it waits (a stalled link holds a read up to its
+ * deadline): the caller picks it, a random UUID, as export and import jobs are named by theirs.
+ */
+const readIdSchema = z.string().min(1).max(64)
+
 /** A cycle start date as the operator types it: YYYY-MM-DD, a real calendar date. */
 export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' }).max(10)
 
@@ -373,18 +379,27 @@ export const channels = {
   'profiles:remove': channel(profileKeySchema, trashedSchema),
   'profiles:verify': channel(profileKeySchema, z.object({ ok: z.literal(true), detail: z.string() })),
 
-  'sim:get': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), simViewSchema),
+  'sim:get': channel(simTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(), simViewSchema),
   'sim:changeStatus': channel(simTargetSchema.extend({ status: settableSimStateSchema, queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
   'sim:changeRatePlan': channel(simTargetSchema.extend({ ratePlan: z.string().trim().min(1).max(200), queue: z.boolean().default(false) }).strict(), actionOutcomeSchema),
   'sim:ratePlans': channel(simTargetSchema.strict(), z.object({ allowed: z.boolean(), plans: z.array(z.string()) })),
-  'sim:usage': channel(simTargetSchema.extend({ cycleStartDate: cycleDateSchema }).strict(), z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() })),
+  'sim:usage': channel(
+    simTargetSchema.extend({ cycleStartDate: cycleDateSchema, readId: readIdSchema.optional() }).strict(),
+    z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() }),
+  ),
   /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
   'sim:usageHistory': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() })),
   'sim:sendSms': channel(smsSendSchema, actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() })),
   'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(SMS_MSG_ID_PATTERN) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
-  'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), orangeSimViewSchema),
+  'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(), orangeSimViewSchema),
+  /**
+   * Stops the carrier read named `readId` (`sim:get`, `sim:usage`, `orange:get`) if it still waits: its HTTP request is abandoned,
+   * which frees the carrier account, and the read fails with CANCELLED, leaving the cache as it was. `cancelled` is
+   * false when no such read waits (it already ended).
+   */
+  'reads:cancel': channel(z.object({ readId: readIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
   /** Submits a status change; the ticket is kept and followed until TERMINATED or ERROR (events `orange:ticket`). */
   'orange:changeStatus': channel(orangeChangeSchema, orangeSubmitOutcomeSchema),
   /** Asks Orange for the location status (DeviceInfo supervision and location), followed like a status change. */

@@ -19,6 +19,7 @@ import { createVaultService } from './vault/vault.service'
 import { appendAudit } from './store/audit.store'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
+import { createReadCancels } from './carriers/read-cancels'
 import type { ReachListener } from './carriers/carrier-reach'
 import { createOutboxReplayer } from './carriers/outbox-replayer'
 import { osActor } from './common/os-actor'
@@ -249,6 +250,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...(options.orangePolling ? { polling: options.orangePolling } : {}),
     ...(options.simReadDeadlineMs ? { readDeadlineMs: options.simReadDeadlineMs } : {}),
   })
+  const readCancels = createReadCancels()
   const sims = createSimService({ db, bus, profiles, clients, orange, ...(options.simReadDeadlineMs ? { readDeadlineMs: options.simReadDeadlineMs } : {}) })
   const replayer = createOutboxReplayer({
     bus,
@@ -369,15 +371,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'profiles:save': (input, ctx) => profiles.save(input, ctx),
     'profiles:remove': (input, ctx) => profiles.remove(input.extension, input.id, ctx),
     'profiles:verify': (input) => verifyProfile(input.extension, input.id),
-    'sim:get': (input) => sims.get(input),
+    'sim:get': (input) => readCancels.run(input.readId, (cancel) => sims.get(input, cancel)),
     'sim:changeStatus': (input, ctx) => sims.changeStatus(input, ctx),
     'sim:changeRatePlan': (input, ctx) => sims.changeRatePlan(input, ctx),
     'sim:ratePlans': (input) => sims.ratePlans(input),
-    'sim:usage': (input) => sims.usage(input),
+    'sim:usage': (input) => readCancels.run(input.readId, (cancel) => sims.usage(input, cancel)),
     'sim:usageHistory': (input) => sims.usageHistory(input),
     'sim:sendSms': (input, ctx) => sims.sendSms(input, ctx),
     'sim:smsStatus': (input) => sims.smsStatus(input),
-    'orange:get': (input) => orange.get(input),
+    'orange:get': (input) => readCancels.run(input.readId, (cancel) => orange.get(input, cancel)),
+    'reads:cancel': (input) => ({ cancelled: readCancels.cancel(input.readId) }),
     'orange:changeStatus': (input, ctx) => orange.changeStatus(input, ctx),
     'orange:locate': (input, ctx) => orange.locate(input, ctx),
     'orange:tickets': (input) => orange.tickets(input),

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'TLS',
   'TIMEOUT',
   'UNKNOWN_OUTCOME',
+  /** The operator cancelled the request before it was answered (a read only: nothing was changed). */
+  'CANCELLED',
   'VAULT_UNAVAILABLE',
   'CARRIER',
   'LEDGER',

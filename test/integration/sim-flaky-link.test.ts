@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startControlCenterPeer } from '../peers/control-center/control-center.peer'
 import { startOrangePeer } from '../peers/orange/orange.peer'
 import { startFlakyLink, type FlakyLink } from '../helpers/flaky-link'
@@ -11,8 +11,11 @@ interface Carrier {
   name: string
   channel: 'sim:get' | 'orange:get'
   device: { typeId: string; deviceId: string }
-  /** Starts the peer; `configure` saves the device's configuration and the profile that reaches the peer through `linkUrl`. */
-  start(): Promise<{ url: string; close(): Promise<void>; configure(core: TestCore, linkUrl: string): Promise<void> }>
+  /**
+   * Starts the peer; `configure` saves the device's configuration and the profile that reaches the peer through `linkUrl`;
+   * `requests` counts the requests that reached it.
+   */
+  start(): Promise<{ url: string; close(): Promise<void>; requests(): number; configure(core: TestCore, linkUrl: string): Promise<void> }>
 }
 
 const CARRIERS: Carrier[] = [
@@ -25,6 +28,7 @@ const CARRIERS: Carrier[] = [
       return {
         url: peer.url,
         close: () => peer.close(),
+        requests: () => peer.stats().requests,
         async configure(core, linkUrl) {
           await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-1', text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
           await core.call('profiles:save', {
@@ -46,6 +50,7 @@ const CARRIERS: Carrier[] = [
       return {
         url: peer.url,
         close: () => peer.close(),
+        requests: () => peer.stats().requests,
         async configure(core, linkUrl) {
           await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'o-1', text: JSON.stringify({ orange: { serialnumber: peer.serials[0] } }) })
           await core.call('profiles:save', {
@@ -98,6 +103,29 @@ describe.each(CARRIERS)('$name SIM read on a link that stalls', (carrier) => {
     expect(view.offline).toMatchObject({ code: 'TIMEOUT', details: { ref: { key: 'errors.timeout', params: { host: new URL(link.url).host, seconds: 1.5 } } } })
     link.set({ kind: 'pass' })
   })
+
+  it('a read the operator cancels while the answer stalls ends as CANCELLED, leaves the cached copy as it was and frees the account', async () => {
+    const fresh = await core.call(carrier.channel, { ...carrier.device, refresh: true })
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const before = peer.requests()
+    const reading = core.dispatcher.invoke(carrier.channel, { ...carrier.device, refresh: true, readId: 'read-1' })
+    // Cancelled once the request has reached the carrier: the HTTP request itself is abandoned, not only the wait.
+    await vi.waitFor(() => expect(peer.requests()).toBeGreaterThan(before))
+    expect(await core.call('reads:cancel', { readId: 'read-1' })).toEqual({ cancelled: true })
+    // Without the cancel the read ends at its deadline with the cached copy and a TIMEOUT instead.
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED', details: { ref: { key: 'errors.readCancelled' } } } })
+    expect(await core.call('reads:cancel', { readId: 'read-1' })).toEqual({ cancelled: false })
+    link.set({ kind: 'pass' })
+    expect(await core.call(carrier.channel, { ...carrier.device, refresh: false })).toMatchObject({ fromCache: true, fetchedAt: fresh.fetchedAt, offline: null })
+    // The account (one call at a time for Control Center) is free: the next read goes through.
+    expect(await core.call(carrier.channel, { ...carrier.device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
+  })
+
+  it('cancelling a read that already ended changes nothing', async () => {
+    const view = await core.call(carrier.channel, { ...carrier.device, refresh: true, readId: 'read-2' })
+    expect(await core.call('reads:cancel', { readId: 'read-2' })).toEqual({ cancelled: false })
+    expect(await core.call(carrier.channel, { ...carrier.device, refresh: false })).toMatchObject({ fromCache: true, fetchedAt: view.fetchedAt })
+  })
 })
 
 /**
@@ -149,6 +177,18 @@ describe('Control Center usage reads on a link that stalls', () => {
     expect(view).toMatchObject({ fromCache: true, usage: fresh.usage, offline: timedOut() })
     // The account is free again: the next read goes through.
     expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
+  })
+
+  it('"Show usage" cancelled while the answer stalls ends as CANCELLED, not as the cached usage, and frees the account', async () => {
+    const fresh = await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })
+    link.set({ kind: 'stall', afterBytes: 12 })
+    const before = peer.stats().requests
+    const reading = core.dispatcher.invoke('sim:usage', { ...device, cycleStartDate: '2025-03-01', readId: 'usage-1' })
+    await vi.waitFor(() => expect(peer.stats().requests).toBeGreaterThan(before))
+    expect(await core.call('reads:cancel', { readId: 'usage-1' })).toEqual({ cancelled: true })
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    link.set({ kind: 'pass' })
+    expect(await core.call('sim:usage', { ...device, cycleStartDate: '2025-03-01' })).toMatchObject({ fromCache: false, usage: { cycleStartDate: fresh.usage.cycleStartDate } })
   })
 
   it("the usage chart's refresh keeps the cycles it had, saying the carrier did not answer in time", async () => {

@@ -52,6 +52,9 @@ const unreachable = { ok: false as const, error: { code: 'NETWORK' as const, mes
 
 beforeEach(() => {
   fake.reset()
+  // The panel hears the browser's 'online' on the window, which Node has not; a new one per test, so that the panels
+  // of earlier tests hear nothing.
+  vi.stubGlobal('window', new EventTarget())
 })
 
 describe('the Orange panel of a device', () => {
@@ -59,11 +62,11 @@ describe('the Orange panel of a device', () => {
     const panel = new OrangePanel(KEY, SERIAL)
     const opening = panel.open()
     expect(fake.answer('orange:tickets', ok({ items: [] }))).toEqual({ ...KEY, limit: 10 })
-    expect(fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))).toEqual({ ...KEY, refresh: false })
+    expect(fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))).toEqual({ ...KEY, refresh: false, readId: expect.any(String) })
     await settle()
     expect(panel.view?.fromCache).toBe(true)
     expect(panel.refreshing).toBe(true)
-    expect(fake.answer('orange:get', ok(view('SUSPENDED')))).toEqual({ ...KEY, refresh: true })
+    expect(fake.answer('orange:get', ok(view('SUSPENDED')))).toEqual({ ...KEY, refresh: true, readId: expect.any(String) })
     await opening
     expect(panel.view?.sim?.statusRaw).toBe('SUSPENDED')
     expect(panel.refreshing).toBe(false)
@@ -92,12 +95,57 @@ describe('the Orange panel of a device', () => {
     expect(panel.offline).toBeNull()
   })
 
+  it('a cancelled read keeps the cached copy and its reason, says it was cancelled, and is no error', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    void panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+    await settle()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
+    await settle()
+    void panel.reload()
+    const { readId } = fake.pending('orange:get')[0]!.input as { readId: string }
+    void panel.cancelRefresh()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    fake.answer('orange:get', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    await settle()
+    expect(panel.cancelled).toBe(true)
+    expect(panel.refreshing).toBe(false)
+    expect(panel.error).toBeNull()
+    expect(panel.offline?.code).toBe('NETWORK')
+    expect(panel.view?.sim?.statusRaw).toBe('ACTIVATED')
+    // Nothing under way: Cancel asks nothing more.
+    await panel.cancelRefresh()
+    expect(fake.pending('reads:cancel')).toHaveLength(0)
+  })
+
+  it('reads Orange again once when the network comes back, only while it shows the cached copy for want of Orange', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    void panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+    await settle()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
+    await settle()
+    window.dispatchEvent(new Event('online'))
+    // A second 'online' while that read waits asks nothing more.
+    window.dispatchEvent(new Event('online'))
+    expect(fake.pending('orange:get')).toHaveLength(1)
+    expect(panel.linkBack).toBe(true)
+    expect(fake.answer('orange:get', ok(view('SUSPENDED')))).toMatchObject({ refresh: true })
+    await settle()
+    expect(panel.view?.sim?.statusRaw).toBe('SUSPENDED')
+    expect(panel.offline).toBeNull()
+    // Fresh data: the network coming back again costs no call.
+    window.dispatchEvent(new Event('online'))
+    expect(fake.pending('orange:get')).toHaveLength(0)
+    panel.dispose()
+  })
+
   it('takes the SIM Orange just read (orange:changed) as fresh, and only its own', async () => {
     const panel = new OrangePanel(KEY, SERIAL)
     fake.emit('orange:changed', { serialNumber: '9999999999999' })
     expect(fake.pending('orange:get')).toHaveLength(0)
     fake.emit('orange:changed', { serialNumber: SERIAL })
-    expect(fake.answer('orange:get', ok(view('SUSPENDED', { fromCache: true, offline: { code: 'NETWORK', message: 'old' } })))).toEqual({ ...KEY, refresh: false })
+    expect(fake.answer('orange:get', ok(view('SUSPENDED', { fromCache: true, offline: { code: 'NETWORK', message: 'old' } })))).toEqual({ ...KEY, refresh: false, readId: expect.any(String) })
     await settle()
     expect(panel.view?.fromCache).toBe(false)
     expect(panel.offline).toBeNull()
@@ -151,7 +199,7 @@ describe('the Orange panel of a device', () => {
     expect(panel.offline).toBeNull()
     expect(panel.openTickets.map((t) => t.id)).toEqual(['t1'])
     // The requested status Orange shows while the ticket runs is read at once.
-    expect(fake.answer('orange:get', ok(view('ACTIVATED')))).toEqual({ ...KEY, refresh: true })
+    expect(fake.answer('orange:get', ok(view('ACTIVATED')))).toEqual({ ...KEY, refresh: true, readId: expect.any(String) })
     expect(fake.pending('orange:get')).toHaveLength(0)
   })
 

@@ -29,6 +29,26 @@ describe('governor', () => {
     expect(order).toEqual([0, 1, 2, 3, 4, 5])
   })
 
+  it('lets a request given up on while it waits for the account leave the queue at once; the others keep their turn', async () => {
+    const governor = createGovernor({ perSecond: Infinity })
+    const holding = deferred()
+    const started: string[] = []
+    const first = governor.run(async () => {
+      started.push('first')
+      await holding.promise
+    })
+    const cancel = new AbortController()
+    const waiting = governor.run(async () => void started.push('cancelled'), { signal: cancel.signal })
+    const third = governor.run(async () => void started.push('third'))
+    cancel.abort(new Error('cancelled by the operator'))
+    await expect(waiting).rejects.toThrow('cancelled by the operator')
+    expect(governor.stats()).toMatchObject({ queued: 1, running: 1 })
+    holding.resolve()
+    await Promise.all([first, third])
+    expect(started).toEqual(['first', 'third'])
+    await expect(governor.run(async () => 'late', { signal: cancel.signal })).rejects.toThrow('cancelled by the operator')
+  })
+
   it('honours a larger in-flight limit', async () => {
     const governor = createGovernor({ concurrency: 3, perSecond: Infinity })
     let inFlight = 0

@@ -9,14 +9,17 @@ import { RequestAbandoned } from '../http/http-client'
 export const SIM_READ_DEADLINE_MS = 20_000
 
 /**
- * Runs a read with a signal that gives up after `ms`; a read given up on is a TIMEOUT naming the carrier's host, which
- * the panels show beside the cached copy, as for any carrier that cannot be reached.
+ * Runs a read with a signal that gives up after `ms`, or when `cancel` aborts (the operator cancelled it: read-cancels.ts).
+ * A read given up on is a TIMEOUT naming the carrier's host, which the panels show beside the cached copy, as for any
+ * carrier that cannot be reached; a cancelled one is CANCELLED, which says nothing about the carrier.
  */
-export async function withReadDeadline<T>(ms: number, where: { service: string; host: string }, read: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withReadDeadline<T>(ms: number, where: { service: string; host: string }, read: (signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
+  const deadline = AbortSignal.timeout(ms)
   try {
-    return await read(AbortSignal.timeout(ms))
+    return await read(cancel ? AbortSignal.any([deadline, cancel]) : deadline)
   } catch (e) {
     if (!(e instanceof RequestAbandoned)) throw e
+    if (cancel?.aborted) throw AppError.withRef('CANCELLED', `The read from ${where.service} (${where.host}) was cancelled`, { key: 'errors.readCancelled' })
     throw timedOut(ms, where)
   }
 }

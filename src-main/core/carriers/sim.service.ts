@@ -102,15 +102,18 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
 
   const where = (c: ControlCenterClient) => ({ service: 'Control Center', host: new URL(c.urls.rest).host })
 
-  /** Runs a read of the carrier with a signal that gives up after readDeadlineMs (read-deadline.ts). */
-  async function deadlineRead<T>(r: Resolved, read: (c: ControlCenterClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs a read of the carrier with a signal that gives up after readDeadlineMs, or when the operator cancels it
+   * (read-deadline.ts).
+   */
+  async function deadlineRead<T>(r: Resolved, read: (c: ControlCenterClient, signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
     const c = await client(r)
-    return withReadDeadline(readDeadlineMs, where(c), (signal) => read(c, signal))
+    return withReadDeadline(readDeadlineMs, where(c), (signal) => read(c, signal), cancel)
   }
 
-  /** Reads the SIM from the carrier, giving up after readDeadlineMs. */
-  async function fetchSim(r: Resolved): Promise<Sim> {
-    const sim = await deadlineRead(r, (c, signal) => c.getDevice(r.iccid, { signal }))
+  /** Reads the SIM from the carrier, giving up after readDeadlineMs or when `cancel` aborts. */
+  async function fetchSim(r: Resolved, cancel?: AbortSignal): Promise<Sim> {
+    const sim = await deadlineRead(r, (c, signal) => c.getDevice(r.iccid, { signal }), cancel)
     await writeSimCache(db, sim)
     bus.emit('sim:changed', { carrier: r.carrier, iccid: r.iccid })
     return sim
@@ -311,16 +314,18 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
   }
 
   return {
-    async get(input: ParsedInput<'sim:get'>): Promise<SimView> {
+    /** `cancel`: aborted when the operator cancels the read (read-cancels.ts); what is cached then stays as it was. */
+    async get(input: ParsedInput<'sim:get'>, cancel?: AbortSignal): Promise<SimView> {
       const r = await resolve(input)
       const base = { carrier: r.carrier, iccid: r.iccid, profile: { id: r.profile._id.split(':').slice(2).join(':'), name: r.profile.name } }
       const cached = await readSimCache(db, r.carrier, r.iccid)
       if (!input.refresh && cached) return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: null }
       try {
-        const sim = await fetchSim(r)
+        const sim = await fetchSim(r, cancel)
         return { ...base, sim, fetchedAt: sim.fetchedAt, fromCache: false, offline: null }
       } catch (e) {
-        if (!cached) throw e
+        // A cancelled read says nothing about the carrier: the panel keeps what it shows, without an offline reason.
+        if (!cached || (isAppError(e) && e.code === 'CANCELLED')) throw e
         return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: toErrorInfo(e) }
       }
     },
@@ -348,10 +353,11 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
       }
     },
 
-    async usage(input: ParsedInput<'sim:usage'>): Promise<Output<'sim:usage'>> {
+    /** `cancel`: as for `get`; a cancelled read is CANCELLED, not the cached usage (it says nothing about the carrier). */
+    async usage(input: ParsedInput<'sim:usage'>, cancel?: AbortSignal): Promise<Output<'sim:usage'>> {
       const r = await resolve(input)
       try {
-        const usage = await deadlineRead(r, (c, signal) => c.usageForCycle(r.iccid, input.cycleStartDate, { signal }))
+        const usage = await deadlineRead(r, (c, signal) => c.usageForCycle(r.iccid, input.cycleStartDate, { signal }), cancel)
         await writeUsageCache(db, usage)
         return { usage, fromCache: false, offline: null }
       } catch (e) {

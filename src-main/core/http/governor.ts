@@ -40,9 +40,10 @@ export interface Governor {
   readonly perSecond: number
   /**
    * Runs one attempt of one request under the account's limits. The retry of a refused request passes `retry: true`:
-   * it goes ahead of requests that have not started.
+   * it goes ahead of requests that have not started. When `signal` aborts before the attempt starts, it leaves the
+   * queue at once and fails with the signal's reason: a read the operator cancelled does not wait for the account.
    */
-  run<T>(attempt: () => Promise<T>, options?: { retry?: boolean }): Promise<T>
+  run<T>(attempt: () => Promise<T>, options?: { retry?: boolean; signal?: AbortSignal | undefined }): Promise<T>
   /**
    * Runs `request` (all its attempts) after every earlier request given the same `key` has finished, so that changes
    * to one resource (A then B) reach the service in that order even when A has to wait for a retry; requests with
@@ -194,9 +195,19 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
     perSecond,
     run(attempt, runOptions) {
       return new Promise((resolve, reject) => {
+        const signal = runOptions?.signal
+        const queue = runOptions?.retry ? retries : fresh
+        const leave = (): void => {
+          const at = queue.indexOf(task)
+          if (at < 0) return
+          queue.splice(at, 1)
+          reject(signal?.reason as Error)
+          pump()
+        }
         const task: Task = {
           // The slot is given back before the caller hears, so the next request starts without waiting for it.
           start: (ended) => {
+            signal?.removeEventListener('abort', leave)
             const release = (): void => {
               ended()
               running -= 1
@@ -219,7 +230,9 @@ export function createGovernor(options: GovernorOptions = {}): Governor {
             )
           },
         }
-        ;(runOptions?.retry ? retries : fresh).push(task)
+        if (signal?.aborted) return reject(signal.reason as Error)
+        signal?.addEventListener('abort', leave, { once: true })
+        queue.push(task)
         pump()
       })
     },

@@ -218,37 +218,43 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return inOrder(async () => {
         for (let attempt = 1; ; attempt++) {
           const last = attempt >= maxAttempts
-          const outcome = await governor.run(
-            async (): Promise<Outcome> => {
-              if (req.signal?.aborted) return { next: 'abandoned' }
-              const result = await attemptOnce(req, url)
-              if (result.kind === 'abandoned' || result.kind === 'failure') sent ||= result.sent
-              if (result.kind === 'abandoned') return { next: 'abandoned' }
-              if (result.kind === 'response') sent = true
-              const verdict = judge(result, idempotent)
-              if (result.kind === 'response') {
-                logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
-                if (RETRYABLE_STATUS.has(result.status)) {
-                  // This request waits and is retried by itself; the account slows down only if refusals are sustained.
-                  const retryAfterMs = result.status === 429 || result.status === 503 ? readRetryAfter(result.status, result.headers) : null
-                  const backOff = governor.refused(retryAfterMs, attempt, options.minBackOffMs)
-                  const retry = verdict === 'retry' && !last && backOff.withinLimit
-                  logger?.warn({ ...where, status: result.status, attempt, waitMs: backOff.delayMs, accountSlowed: backOff.accountSlowed, retry }, 'http back-off')
-                  return retry ? { next: 'retry', delayMs: backOff.delayMs } : { next: 'done', result, attempts: attempt }
+          const outcome = await governor
+            .run(
+              async (): Promise<Outcome> => {
+                if (req.signal?.aborted) return { next: 'abandoned' }
+                const result = await attemptOnce(req, url)
+                if (result.kind === 'abandoned' || result.kind === 'failure') sent ||= result.sent
+                if (result.kind === 'abandoned') return { next: 'abandoned' }
+                if (result.kind === 'response') sent = true
+                const verdict = judge(result, idempotent)
+                if (result.kind === 'response') {
+                  logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
+                  if (RETRYABLE_STATUS.has(result.status)) {
+                    // This request waits and is retried by itself; the account slows down only if refusals are sustained.
+                    const retryAfterMs = result.status === 429 || result.status === 503 ? readRetryAfter(result.status, result.headers) : null
+                    const backOff = governor.refused(retryAfterMs, attempt, options.minBackOffMs)
+                    const retry = verdict === 'retry' && !last && backOff.withinLimit
+                    logger?.warn({ ...where, status: result.status, attempt, waitMs: backOff.delayMs, accountSlowed: backOff.accountSlowed, retry }, 'http back-off')
+                    return retry ? { next: 'retry', delayMs: backOff.delayMs } : { next: 'done', result, attempts: attempt }
+                  }
+                  if (result.status < 500) governor.succeeded()
+                  return { next: 'done', result, attempts: attempt }
                 }
-                if (result.status < 500) governor.succeeded()
+                logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
+                if (verdict === 'retry' && attempt < Math.min(maxAttempts, TRANSPORT_ATTEMPTS)) {
+                  const delayMs = TRANSPORT_RETRY_MS * 2 ** (attempt - 1)
+                  logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: delayMs }, 'http retry')
+                  return { next: 'retry', delayMs }
+                }
                 return { next: 'done', result, attempts: attempt }
-              }
-              logger?.debug({ ...where, failure: result.failure.code, sent: result.sent, attempt, ms: result.ms }, 'http failure')
-              if (verdict === 'retry' && attempt < Math.min(maxAttempts, TRANSPORT_ATTEMPTS)) {
-                const delayMs = TRANSPORT_RETRY_MS * 2 ** (attempt - 1)
-                logger?.warn({ ...where, failure: result.failure.code, attempt, pauseMs: delayMs }, 'http retry')
-                return { next: 'retry', delayMs }
-              }
-              return { next: 'done', result, attempts: attempt }
-            },
-            { retry: attempt > 1 },
-          )
+              },
+              { retry: attempt > 1, signal: req.signal },
+            )
+            .catch((e: unknown): Outcome => {
+              // Given up on while it waited for the account (governor.ts): it never left this computer.
+              if (req.signal?.aborted) return { next: 'abandoned' }
+              throw e
+            })
           if (outcome.next === 'abandoned') throw new RequestAbandoned(sent)
           if (outcome.next === 'retry') {
             if (outcome.delayMs) await pause(outcome.delayMs, req.signal)

@@ -80,10 +80,13 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
     return { serialNumber: entry.serialnumber, device: deviceKey, label: targetLabel(entry.serialnumber, deviceKey), account }
   }
 
-  /** Gives up after readDeadlineMs (read-deadline.ts): the panel then shows the cached copy with the reason. */
-  async function readSim(account: OrangeAccount, serialNumber: string): Promise<Sim> {
+  /**
+   * Gives up after readDeadlineMs (read-deadline.ts): the panel then shows the cached copy with the reason; or when
+   * `cancel` aborts (the operator cancelled the read: read-cancels.ts).
+   */
+  async function readSim(account: OrangeAccount, serialNumber: string, cancel?: AbortSignal): Promise<Sim> {
     const client = await account.client()
-    const sim = await withReadDeadline(readDeadlineMs, { service: 'Orange M2M', host: new URL(client.baseUrl).host }, (signal) => client.getSim(serialNumber, { signal }))
+    const sim = await withReadDeadline(readDeadlineMs, { service: 'Orange M2M', host: new URL(client.baseUrl).host }, (signal) => client.getSim(serialNumber, { signal }), cancel)
     return cacheOrangeSim(db, bus, sim)
   }
 
@@ -239,17 +242,19 @@ export function createOrangeService({ db, bus, profiles, clients, environment, p
   return {
     accounts,
 
-    async get(input: ParsedInput<'orange:get'>): Promise<Output<'orange:get'>> {
+    /** `cancel`: aborted when the operator cancels the read (read-cancels.ts); what is cached then stays as it was. */
+    async get(input: ParsedInput<'orange:get'>, cancel?: AbortSignal): Promise<Output<'orange:get'>> {
       const r = await resolveDevice(input)
       const base = { serialNumber: r.serialNumber, profile: { id: r.account.profileId ?? '', name: r.account.profileName ?? '' } }
       const openTickets = async () => (await ticketsOf(r.serialNumber)).filter((t) => !t.final)
       const cached = await cachedOrangeSim(db, r.serialNumber)
       if (!input.refresh && cached) return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: null, openTickets: await openTickets() }
       try {
-        const sim = await readSim(r.account, r.serialNumber)
+        const sim = await readSim(r.account, r.serialNumber, cancel)
         return { ...base, sim, fetchedAt: sim.fetchedAt, fromCache: false, offline: null, openTickets: await openTickets() }
       } catch (e) {
-        if (!cached || !isAppError(e)) throw e
+        // A cancelled read says nothing about Orange: the panel keeps what it shows, without an offline reason.
+        if (!cached || !isAppError(e) || e.code === 'CANCELLED') throw e
         return { ...base, sim: cached.sim, fetchedAt: cached.fetchedAt, fromCache: true, offline: e.toInfo(), openTickets: await openTickets() }
       }
     },

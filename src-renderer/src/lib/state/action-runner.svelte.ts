@@ -2,6 +2,7 @@ import type { ErrorInfo, DeviceKey, Input } from '../../../../src-shared/contrac
 import type { InvocationResult } from '../../../../src-shared/models/packages'
 import { api } from '../api'
 import { isParameterProblem, type ParameterProblem } from '../dm-packages'
+import { randomId } from '../random-id'
 
 export type InvokeInput = Input<'packages:invoke'>
 
@@ -12,15 +13,6 @@ export type RunOutcome =
   | { kind: 'refused'; error: ErrorInfo; issues: Record<string, ParameterProblem> }
 
 const TICK_MS = 1000
-
-/** A random UUID (v4) naming one run; getRandomValues, for crypto.randomUUID is missing over plain http (serve mode on a LAN). */
-function newRunId(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16))
-  b[6] = (b[6]! & 0x0f) | 0x40
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-}
 
 /**
  * Runs one package's actions on one device. An invocation waits for the device's answer for up to its timeout
@@ -54,7 +46,7 @@ export class ActionRunner {
     this.outcome = null
     this.timeoutSeconds = input.timeoutSeconds
     this.elapsed = 0
-    const runId = newRunId()
+    const runId = randomId()
     // The device's time to answer counts from the sending, which the core says once done.
     const stopListening = api.on('packages:invokeSent', (event) => {
       if (event.runId !== runId || this.sent) return

@@ -3,6 +3,7 @@ import type { OrangeRequestableStatus, OrangeSimView, OrangeTestMode, OrangeTick
 import { api } from '../api'
 import { EventStore } from './event-store.svelte'
 import { isUnreachable } from './sim-panel.svelte'
+import { CancellableRead, isCancelled, onLinkBack } from './carrier-read'
 
 export type OrangeSubmitOutcome = Output<'orange:changeStatus'>
 
@@ -29,6 +30,11 @@ export class OrangePanel extends EventStore<OrangeSimView> {
   offline = $state.raw<ErrorInfo | null>(null)
   tickets = $state.raw<OrangeTicket[]>([])
   ticketsError = $state.raw<ErrorInfo | null>(null)
+  /** Set when the operator cancelled the last read: what is shown stays as it was, without a new reason. */
+  cancelled = $state(false)
+  /** Set when the panel asked Orange again by itself because the network came back (until the next Refresh). */
+  linkBack = $state(false)
+  #current = new CancellableRead()
   #next = { refresh: false, fresh: false }
   #ticketsSeq = 0
   #stops: (() => void)[] = []
@@ -47,6 +53,11 @@ export class OrangePanel extends EventStore<OrangeSimView> {
       }),
       // Ticket steps sent while the transport was down are lost: read the tickets again.
       api.onReconnect(() => void this.loadTickets()),
+      onLinkBack(() => {
+        // Once per return of the network, and only when the copy shown is cached because Orange could not be reached.
+        if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
+        void this.#read(true, false, true)
+      }),
     )
   }
 
@@ -76,10 +87,17 @@ export class OrangePanel extends EventStore<OrangeSimView> {
     await this.#read(true, false)
   }
 
+  /** Stops the read under way (Cancel, Escape): the core abandons Orange's request and the panel keeps what it shows. */
+  cancelRefresh(): Promise<void> {
+    return this.#current.cancel()
+  }
+
   protected async fetch(): Promise<Result<OrangeSimView>> {
     const { refresh, fresh } = this.#next
     this.#next = { refresh: false, fresh: false }
-    const result = await api.invoke('orange:get', { ...this.target, refresh })
+    const readId = this.#current.start()
+    const result = await api.invoke('orange:get', { ...this.target, refresh, readId })
+    this.#current.end(readId)
     if (!result.ok || !fresh) return result
     return { ok: true, value: { ...result.value, fromCache: false, offline: null } }
   }
@@ -90,11 +108,21 @@ export class OrangePanel extends EventStore<OrangeSimView> {
     for (const ticket of view.openTickets) this.#upsert(ticket)
   }
 
-  async #read(refresh: boolean, fresh: boolean): Promise<Result<OrangeSimView> | null> {
+  async #read(refresh: boolean, fresh: boolean, linkBack = false): Promise<Result<OrangeSimView> | null> {
     this.#next = { refresh, fresh }
-    if (refresh) this.refreshing = true
+    if (refresh) {
+      this.refreshing = true
+      this.linkBack = linkBack
+    }
+    this.cancelled = false
+    const errorBefore = this.error
     const result = await this.load()
     if (refresh) this.refreshing = false
+    if (result && !result.ok && isCancelled(result.error)) {
+      // A cancelled read is no refusal: the panel says it was cancelled, and the last error (if any) stands.
+      this.error = errorBefore
+      this.cancelled = true
+    }
     // Whatever is on screen stays: an error does not make the last data wrong, only older.
     if (result && !result.ok && isUnreachable(result.error)) this.offline = result.error
     return result

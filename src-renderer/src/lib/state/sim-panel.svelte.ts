@@ -2,6 +2,7 @@ import type { ErrorInfo, DeviceKey, Input, Output, Result, SimView } from '../..
 import type { ControlCenterExtension } from '../../../../src-shared/models/profiles'
 import type { CycleUsage } from '../../../../src-shared/models/sim'
 import { api } from '../api'
+import { CancellableRead, isCancelled, onLinkBack } from './carrier-read'
 
 /** Errors that mean "the carrier could not be reached" (the core's own split), as opposed to "the carrier said no". */
 export function isUnreachable(error: ErrorInfo | null | undefined): boolean {
@@ -44,6 +45,12 @@ export class SimPanel {
   usage = $state.raw<UsageResult | null>(null)
   history = $state.raw<CycleUsage[]>([])
   sms = $state.raw<TrackedSms | null>(null)
+  /** Set when the operator cancelled the last read: what is shown stays as it was, without a new reason. */
+  cancelled = $state(false)
+  /** Set when the panel asked the carrier again by itself because the network came back (until the next Refresh). */
+  linkBack = $state(false)
+  #current = new CancellableRead()
+  #usageRead = new CancellableRead()
   #seq = 0
   #stop: (() => void)[] = []
 
@@ -69,6 +76,12 @@ export class SimPanel {
         // An `sim:sms` event sent while the socket was down is lost; ask once.
         if (this.sms && !this.sms.final) void this.checkSms()
       }),
+      onLinkBack(() => {
+        // Once per return of the network, and only when the copy shown is cached because the carrier could not be
+        // reached; the read goes through the account's rate governor like any other.
+        if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
+        void this.#load(true, false, true)
+      }),
     )
   }
 
@@ -89,14 +102,29 @@ export class SimPanel {
     await this.#load(true, false)
   }
 
-  /** Returns where the data came from, or null when the read failed or was superseded. */
-  async #load(refresh: boolean, justFetched: boolean): Promise<'cache' | 'network' | null> {
+  /** Stops the read under way (Cancel, Escape): the core abandons the carrier's request and the panel keeps what it shows. */
+  cancelRefresh(): Promise<void> {
+    return this.#current.cancel()
+  }
+
+  /** Returns where the data came from, or null when the read failed, was cancelled or was superseded. */
+  async #load(refresh: boolean, justFetched: boolean, linkBack = false): Promise<'cache' | 'network' | null> {
     const seq = ++this.#seq
-    if (refresh) this.refreshing = true
-    const result = await api.invoke('sim:get', { ...this.target, refresh })
+    if (refresh) {
+      this.refreshing = true
+      this.linkBack = linkBack
+    }
+    this.cancelled = false
+    const readId = this.#current.start()
+    const result = await api.invoke('sim:get', { ...this.target, refresh, readId })
+    this.#current.end(readId)
     if (seq !== this.#seq) return null
     this.loading = false
     this.refreshing = false
+    if (!result.ok && isCancelled(result.error)) {
+      this.cancelled = true
+      return null
+    }
     if (!result.ok) {
       // Keep whatever is on screen: an error does not make the last data wrong, only older.
       this.error = result.error
@@ -158,13 +186,21 @@ export class SimPanel {
     }
   }
 
+  /** A read the operator cancels answers CANCELLED, and the usage shown stays. */
   async readUsage(cycleStartDate: string): Promise<Result<UsageResult>> {
-    const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate })
+    const readId = this.#usageRead.start()
+    const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate, readId })
+    this.#usageRead.end(readId)
     if (!result.ok) return result
     this.usage = result.value
     if (result.value.offline) this.offline = result.value.offline
     void this.loadHistory()
     return result
+  }
+
+  /** Stops "Show usage" under way (Cancel, Escape): the core abandons the carrier's request. */
+  cancelUsage(): Promise<void> {
+    return this.#usageRead.cancel()
   }
 
   /** With `refresh`, the carrier's recent cycles are read first; otherwise only what is cached. */

@@ -1,0 +1,102 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { SimView } from '../../src-shared/contract'
+import { blankSim } from '../../src-shared/models/sim'
+import { ok, settle } from './fake-api'
+import { api as fake } from './mocked-api'
+
+vi.mock('../../src-renderer/src/lib/api', () => import('./mocked-api'))
+
+const { SimPanel } = await import('../../src-renderer/src/lib/state/sim-panel.svelte')
+
+const KEY = { typeId: 'meter', deviceId: 'm-1' }
+const ICCID = '89011704258016710105'
+const AT = '2026-01-01T00:00:00.000Z'
+const unreachable = { code: 'TIMEOUT' as const, message: 'Control Center (127.0.0.1) did not answer within 20 s' }
+
+function view(extra: Partial<SimView> = {}): SimView {
+  return { carrier: 'jasper', iccid: ICCID, profile: { id: 'lab', name: 'Lab' }, sim: blankSim('jasper', ICCID, AT), fetchedAt: AT, fromCache: false, offline: null, ...extra }
+}
+
+/** A panel showing the cached copy because the carrier could not be reached. */
+async function offlinePanel() {
+  const panel = new SimPanel(KEY, 'jasper', ICCID)
+  void panel.open()
+  fake.answer('sim:get', ok(view({ fromCache: true })))
+  await settle()
+  fake.answer('sim:get', ok(view({ fromCache: true, offline: unreachable })))
+  await settle()
+  return panel
+}
+
+beforeEach(() => {
+  fake.reset()
+  // The panel hears the browser's 'online' on the window, which Node has not; a new one per test, so that the panels
+  // of earlier tests hear nothing.
+  vi.stubGlobal('window', new EventTarget())
+})
+
+describe('the Control Center SIM panel', () => {
+  it('cancels the read under way by its id; the cached copy and its reason stay, and the panel says it was cancelled', async () => {
+    const panel = await offlinePanel()
+    void panel.refresh()
+    expect(panel.refreshing).toBe(true)
+    const { readId } = fake.pending('sim:get')[0]!.input as { readId: string }
+    expect(readId).toMatch(/^[0-9a-f-]{36}$/)
+    void panel.cancelRefresh()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    fake.answer('sim:get', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    await settle()
+    expect(panel.cancelled).toBe(true)
+    expect(panel.refreshing).toBe(false)
+    expect(panel.error).toBeNull()
+    expect(panel.offline).toEqual(unreachable)
+    expect(panel.view?.fromCache).toBe(true)
+    // The next Refresh clears the note, under a new id.
+    void panel.refresh()
+    expect(panel.cancelled).toBe(false)
+    expect((fake.pending('sim:get')[0]!.input as { readId: string }).readId).not.toBe(readId)
+  })
+
+  it('cancels "Show usage" by its own id, apart from the SIM read; the usage shown stays', async () => {
+    const panel = await offlinePanel()
+    const reading = panel.readUsage('2025-03-01')
+    const { readId } = fake.pending('sim:usage')[0]!.input as { readId: string }
+    void panel.cancelUsage()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    fake.answer('sim:usage', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+    expect(panel.usage).toBeNull()
+    // The SIM read has nothing under way: cancelling it asks nothing.
+    await panel.cancelRefresh()
+    expect(fake.pending('reads:cancel')).toHaveLength(0)
+  })
+
+  it('asks the carrier again once when the network comes back, and says so', async () => {
+    const panel = await offlinePanel()
+    window.dispatchEvent(new Event('online'))
+    window.dispatchEvent(new Event('online'))
+    expect(fake.pending('sim:get')).toHaveLength(1)
+    expect(panel.linkBack).toBe(true)
+    expect(fake.answer('sim:get', ok(view()))).toMatchObject({ refresh: true })
+    await settle()
+    expect(panel.offline).toBeNull()
+    expect(panel.linkBack).toBe(true)
+    window.dispatchEvent(new Event('online'))
+    expect(fake.pending('sim:get')).toHaveLength(0)
+    // A Refresh of the operator's own is no longer "by itself".
+    void panel.refresh()
+    expect(panel.linkBack).toBe(false)
+  })
+
+  it('does not read again when the network comes back if the carrier refused rather than could not be reached', async () => {
+    const panel = new SimPanel(KEY, 'jasper', ICCID)
+    void panel.open()
+    fake.answer('sim:get', ok(view({ fromCache: true, offline: { code: 'AUTH_FAILED', message: 'refused' } })))
+    await settle()
+    fake.answer('sim:get', ok(view({ fromCache: true, offline: { code: 'AUTH_FAILED', message: 'refused' } })))
+    await settle()
+    window.dispatchEvent(new Event('online'))
+    expect(fake.pending('sim:get')).toHaveLength(0)
+    expect(panel.linkBack).toBe(false)
+  })
+})
