@@ -1,8 +1,11 @@
 /**
  * The SIM panel in French, from the keyboard alone, with a flaky link between Fieldline and the Control Center peer
- * (a TCP proxy the test switches: test/helpers/flaky-link.ts), as an operator at night on a 4G link would use it.
+ * (a TCP proxy the test switches: test/helpers/flaky-link.ts), as an operator at night on a 4G link would use it: an SMS
+ * whose answer was cut, a refresh that hangs cancelled from the keyboard, and a panel left on the cached copy reading the
+ * carrier again by itself when the network comes back.
  */
 import { useControlCenterPeer } from './control-center-world'
+import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { startFlakyLink, type FlakyLink } from '../helpers/flaky-link'
 import { addJasperProfile, setEditorText } from './steps'
@@ -17,8 +20,8 @@ test.afterEach(async () => {
   link = undefined
 })
 
-test('an SMS whose answer was cut is not sent again by a second Enter: sending it again asks first, and a sent SMS leaves the focus in its form', async ({ app }) => {
-  const { page } = app
+/** Opens m-1's Jasper panel, in French, its carrier reached through a new flaky link (passing everything for now). */
+async function openPanelThroughLink(page: Page): Promise<{ panel: Locator; link: FlakyLink }> {
   const p = new URL(peer().url)
   link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
   await switchLanguage(page, 'fr')
@@ -28,6 +31,12 @@ test('an SMS whose answer was cut is not sent again by a second Enter: sending i
   await page.keyboard.press('ControlOrMeta+s')
   const panel = page.getByRole('region', { name: t('sim.panel.jasperTitle') })
   await expect(panel.getByRole('definition').first()).toHaveText(t('sim.statuses.activated'))
+  return { panel, link }
+}
+
+test('an SMS whose answer was cut is not sent again by a second Enter: sending it again asks first, and a sent SMS leaves the focus in its form', async ({ app }) => {
+  const { page } = app
+  const { panel, link } = await openPanelThroughLink(page)
 
   const text = panel.getByLabel(t('sim.sms.text'))
   const send = panel.getByRole('button', { name: t('sim.sendSms'), exact: true })
@@ -75,4 +84,61 @@ test('an SMS whose answer was cut is not sent again by a second Enter: sending i
   await expect(text).toHaveValue('')
   await expect.poll(() => peer().stats().smsSent).toBe(3)
   await expect(page.getByRole('dialog')).toHaveCount(0)
+})
+
+test('Escape cancels a refresh and a "Show usage" that hang, keeping what is shown; the network coming back reads the SIM again by itself', async ({ app }) => {
+  const { page } = app
+  const { panel, link } = await openPanelThroughLink(page)
+  // The usage chart's first read (three calls) has ended: nothing else of this account is on the link when it stalls.
+  await expect(panel.getByRole('figure', { name: t('sim.usage.chartTitle') })).toBeVisible()
+  const refresh = panel.getByRole('button', { name: t('sim.panel.refresh'), exact: true })
+  const cancel = panel.getByRole('button', { name: t('sim.panel.cancelRefresh') })
+  await expect(cancel).toHaveCount(0)
+
+  // The carrier's answer stalls after its first bytes: the read would wait for its 20 s deadline.
+  link.set({ kind: 'stall', afterBytes: 12 })
+  await refresh.focus()
+  await page.keyboard.press('Enter')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.refreshing') })).toBeVisible()
+  await page.keyboard.press('Tab')
+  await expect(cancel).toBeFocused()
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Escape')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.refreshCancelled') })).toBeVisible()
+  await expect(cancel).toHaveCount(0)
+  await expect(refresh).toBeFocused()
+  await expect(panel.getByRole('definition').first()).toHaveText(t('sim.statuses.activated'))
+  await expect(panel.getByRole('alert')).toHaveCount(0)
+
+  // "Show usage" on the same stalled link: Escape in its form cancels it, and no error is shown.
+  const cycle = panel.getByLabel(t('sim.usage.cycleDate'))
+  const cancelUsage = panel.getByRole('button', { name: t('sim.usage.cancel') })
+  await cycle.fill(`${new Date().toISOString().slice(0, 8)}01`)
+  await cycle.press('Enter')
+  await expect(cancelUsage).toBeVisible()
+  await cycle.press('Escape')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.usage.cancelled') })).toBeVisible()
+  await expect(cancelUsage).toHaveCount(0)
+  await expect(panel.getByRole('alert')).toHaveCount(0)
+  await refresh.focus()
+
+  // The core abandoned the stalled requests, so the account is free: with the link back, a Refresh reads at once.
+  link.set({ kind: 'pass' })
+  await page.keyboard.press('Enter')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.refreshCancelled') })).toHaveCount(0)
+  await expect(refresh).not.toHaveAttribute('aria-disabled')
+
+  // The link drops: Refresh shows the cached copy "as of" its time with the reason. It comes back: the panel reads again by itself.
+  const asOf = panel.getByRole('status').filter({ hasText: t('sim.panel.asOf', { time: '|' }).split('|')[0]! })
+  link.set({ kind: 'down' })
+  await page.keyboard.press('Enter')
+  await expect(asOf).toBeVisible({ timeout: 30_000 })
+  await expect(refresh).not.toHaveAttribute('aria-disabled')
+  const before = peer().stats().requests
+  link.set({ kind: 'pass' })
+  // What the browser fires when the network returns (its emulated offline switch would also cut the console's own socket).
+  await page.evaluate(() => (globalThis as unknown as { dispatchEvent(event: Event): boolean }).dispatchEvent(new Event('online')))
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.linkBackRead') })).toBeVisible()
+  await expect(asOf).toHaveCount(0)
+  expect(peer().stats().requests).toBeGreaterThan(before)
 })
