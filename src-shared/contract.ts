@@ -557,6 +557,12 @@ export const events = {
    * the operator (an SMS, and what follows it for that SIM; see outbox:replay's `automatic`).
    */
   'outbox:replayed': z.object({ done: z.number().int(), failed: z.number().int(), held: z.number().int() }),
+  /**
+   * A carrier account answers again: a call through this profile succeeded after one could not reach the carrier (the
+   * core sees it on any call, whatever the OS says of the network). `profileId` is the profile's id without its kind
+   * ('' for Orange credentials given outside a profile); panels showing the cached copy for want of it read again.
+   */
+  'carriers:answering': z.object({ carrier: carrierSchema, profileId: z.string() }),
   /** An Orange SIM's cached copy changed (a read, a finished ticket). */
   'orange:changed': z.object({ serialNumber: z.string() }),
   /** A ticket moved (submitted, polled, finished). */

@@ -20,7 +20,7 @@ import { appendAudit } from './store/audit.store'
 import { createCarrierClients, type CarrierClients } from './carriers/carrier-clients'
 import { createSimService, type SimService } from './carriers/sim.service'
 import { createReadCancels } from './carriers/read-cancels'
-import type { ReachListener } from './carriers/carrier-reach'
+import { accountParts, watchReturns, type ReachListener } from './carriers/carrier-reach'
 import { createOutboxReplayer } from './carriers/outbox-replayer'
 import { osActor } from './common/os-actor'
 import type { OrangeEnvironment } from './carriers/orange/accounts'
@@ -204,7 +204,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Profiles and clients know each other: a saved profile drops the client built from its old settings.
   const onProfileChange: { invalidate?: (doc: ProfileDoc) => void } = {}
   const profiles = createProfilesService({ db, gate: roleGate, vault: vaultStore, bus, onChange: (doc) => onProfileChange.invalidate?.(doc) })
-  // The clients tell the outbox's replayer, built once the SIM service is, when an account answers again.
+  // The clients tell the outbox's replayer, built once the SIM service is, and the views when an account answers again.
   const onReach: { reached?: ReachListener } = {}
   const clients = createCarrierClients({ profiles, logger, onReach: (account, ok) => onReach.reached?.(account, ok), ...(options.now ? { now: options.now } : {}) })
   const links = createPlatformLinks({ profiles, bus, logger })
@@ -259,7 +259,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     replay: (account) => sims.outboxReplay({ actor: osActor() }, true, account),
     retry: options.outboxRetry ?? OUTBOX_RETRY,
   })
-  onReach.reached = replayer.reached
+  onReach.reached = watchReturns({
+    lost: replayer.lost,
+    back(account) {
+      replayer.back(account)
+      const parts = accountParts(account)
+      if (parts) bus.emit('carriers:answering', parts)
+    },
+  })
   const packages = createPackagesService({ db, bus, profiles, links })
   const publishing = createPackagePublishing({ db, bus, profiles, logger })
   const mbed = createMbedService({ db, bus, profiles, dataDir: options.dataDir, logger, emit: (e) => emitMbed(bus, e) })

@@ -9,6 +9,7 @@ type TestCore = Awaited<ReturnType<typeof testCore>>
 /** What differs between the carriers (`name` with its article, for the suite's title): their peer, the device's configuration, the profile, and the read's channel. */
 interface Carrier {
   name: string
+  kind: 'jasper' | 'orange'
   channel: 'sim:get' | 'orange:get'
   device: { typeId: string; deviceId: string }
   /**
@@ -21,6 +22,7 @@ interface Carrier {
 const CARRIERS: Carrier[] = [
   {
     name: 'a Control Center',
+    kind: 'jasper',
     channel: 'sim:get',
     device: { typeId: 'meter', deviceId: 'm-1' },
     async start() {
@@ -43,6 +45,7 @@ const CARRIERS: Carrier[] = [
   },
   {
     name: 'an Orange',
+    kind: 'orange',
     channel: 'orange:get',
     device: { typeId: 'meter', deviceId: 'o-1' },
     async start() {
@@ -119,6 +122,56 @@ describe.each(CARRIERS)('$name SIM read on a link that stalls', (carrier) => {
     expect(await core.call(carrier.channel, { ...carrier.device, refresh: false })).toMatchObject({ fromCache: true, fetchedAt: fresh.fetchedAt, offline: null })
     // The account (one call at a time for Control Center) is free: the next read goes through.
     expect(await core.call(carrier.channel, { ...carrier.device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
+  })
+
+  it('tells the views once when the account answers again after it could not be reached, the link down or stalled', async () => {
+    const fresh = await core.call(carrier.channel, { ...carrier.device, refresh: true })
+    expect(fresh.offline).toBeNull()
+    const heard: unknown[] = []
+    const stop = core.bus.subscribe((event, payload) => event === 'carriers:answering' && heard.push(payload))
+    try {
+      // Answering while it answered already is no return.
+      await core.call(carrier.channel, { ...carrier.device, refresh: true })
+      link.set({ kind: 'down' })
+      expect((await core.call(carrier.channel, { ...carrier.device, refresh: true })).offline?.code).toMatch(/^(NETWORK|TIMEOUT)$/)
+      expect((await core.call(carrier.channel, { ...carrier.device, refresh: true })).fromCache).toBe(true)
+      expect(heard).toEqual([])
+      link.set({ kind: 'pass' })
+      expect(await core.call(carrier.channel, { ...carrier.device, refresh: true })).toMatchObject({ fromCache: false, offline: null })
+      await core.call(carrier.channel, { ...carrier.device, refresh: true })
+      // The carrier kind and the profile, by the id the panel's view names it with; nothing else.
+      expect(heard).toEqual([{ carrier: carrier.kind, profileId: fresh.profile!.id }])
+      // A read given up on at its deadline (the answer stalls: a TIMEOUT beside the cached copy) is a carrier that
+      // could not be reached too; its return is told once more.
+      link.set({ kind: 'stall', afterBytes: 12 })
+      expect((await core.call(carrier.channel, { ...carrier.device, refresh: true })).offline?.code).toBe('TIMEOUT')
+      link.set({ kind: 'pass' })
+      await core.call(carrier.channel, { ...carrier.device, refresh: true })
+      expect(heard).toHaveLength(2)
+    } finally {
+      stop()
+      link.set({ kind: 'pass' })
+    }
+  })
+
+  it('a read the operator cancels is no failure to reach the carrier: its end is no return', async () => {
+    await core.call(carrier.channel, { ...carrier.device, refresh: true })
+    const heard: unknown[] = []
+    const stop = core.bus.subscribe((event, payload) => event === 'carriers:answering' && heard.push(payload))
+    try {
+      link.set({ kind: 'stall', afterBytes: 12 })
+      const before = peer.requests()
+      const reading = core.dispatcher.invoke(carrier.channel, { ...carrier.device, refresh: true, readId: 'read-3' })
+      await vi.waitFor(() => expect(peer.requests()).toBeGreaterThan(before))
+      expect(await core.call('reads:cancel', { readId: 'read-3' })).toEqual({ cancelled: true })
+      expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED' } })
+      link.set({ kind: 'pass' })
+      await core.call(carrier.channel, { ...carrier.device, refresh: true })
+      expect(heard).toEqual([])
+    } finally {
+      stop()
+      link.set({ kind: 'pass' })
+    }
   })
 
   it('cancelling a read that already ended changes nothing', async () => {

@@ -140,6 +140,27 @@ describe('the Orange panel of a device', () => {
     panel.dispose()
   })
 
+  it('reads Orange again once when the core says its Orange account answers again, and not for another account', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    void panel.open()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+    await settle()
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
+    await settle()
+    fake.emit('carriers:answering', { carrier: 'orange', profileId: 'depot' })
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
+    expect(fake.pending('orange:get')).toHaveLength(0)
+    fake.emit('carriers:answering', { carrier: 'orange', profileId: 'lab' })
+    expect(fake.pending('orange:get')).toHaveLength(1)
+    expect(panel.linkBack).toBe(true)
+    expect(fake.answer('orange:get', ok(view('SUSPENDED')))).toMatchObject({ refresh: true })
+    await settle()
+    expect(panel.offline).toBeNull()
+    fake.emit('carriers:answering', { carrier: 'orange', profileId: 'lab' })
+    expect(fake.pending('orange:get')).toHaveLength(0)
+    panel.dispose()
+  })
+
   it('takes the SIM Orange just read (orange:changed) as fresh, and only its own', async () => {
     const panel = new OrangePanel(KEY, SERIAL)
     fake.emit('orange:changed', { serialNumber: '9999999999999' })

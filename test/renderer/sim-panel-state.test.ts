@@ -88,6 +88,26 @@ describe('the Control Center SIM panel', () => {
     expect(panel.linkBack).toBe(false)
   })
 
+  it('asks the carrier again once when the core says its account answers again, though the browser never said offline', async () => {
+    const panel = await offlinePanel()
+    // Another profile of the same carrier, or the same profile id of another carrier, answering says nothing of this one.
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'depot' })
+    fake.emit('carriers:answering', { carrier: 'atnt', profileId: 'lab' })
+    expect(fake.pending('sim:get')).toHaveLength(0)
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
+    // A second return while that read waits asks nothing more.
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
+    expect(fake.pending('sim:get')).toHaveLength(1)
+    expect(panel.linkBack).toBe(true)
+    expect(fake.answer('sim:get', ok(view()))).toMatchObject({ refresh: true })
+    await settle()
+    expect(panel.offline).toBeNull()
+    // Fresh data: the account answering again costs no call.
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
+    expect(fake.pending('sim:get')).toHaveLength(0)
+    panel.dispose()
+  })
+
   it('does not read again when the network comes back if the carrier refused rather than could not be reached', async () => {
     const panel = new SimPanel(KEY, 'jasper', ICCID)
     void panel.open()
@@ -96,6 +116,7 @@ describe('the Control Center SIM panel', () => {
     fake.answer('sim:get', ok(view({ fromCache: true, offline: { code: 'AUTH_FAILED', message: 'refused' } })))
     await settle()
     window.dispatchEvent(new Event('online'))
+    fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
     expect(fake.pending('sim:get')).toHaveLength(0)
     expect(panel.linkBack).toBe(false)
   })

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Output } from '../../src-shared/contract'
 import { EventBus } from '../../src-main/core/common/events'
 import { createOutboxReplayer } from '../../src-main/core/carriers/outbox-replayer'
+import { watchReturns } from '../../src-main/core/carriers/carrier-reach'
 
 type Counts = Output<'outbox:replay'>
 const counts = (c: Partial<Counts>): Counts => ({ done: 0, failed: 0, unknown: 0, pending: 0, held: 0, ...c })
@@ -28,19 +29,21 @@ function setup(answers: { waiting: () => Promise<string[]>; replay: (account: st
   const replay = vi.fn(answers.replay)
   const waiting = vi.fn(answers.waiting)
   const replayer = createOutboxReplayer({ bus, waiting, replay, retry: RETRY, logger, random: () => 1 })
-  return { bus, replayer, replay, waiting, replayed, warnings }
+  // As the core wires it: the clients' reports, turned into the account's returns.
+  const reached = watchReturns(replayer)
+  return { bus, replayer, reached, replay, waiting, replayed, warnings }
 }
 
 describe('the outbox replayer', () => {
   it('replays an account once when it answers after being unreachable, not on every success', async () => {
     let release: (c: Counts) => void = () => {}
-    const { replayer, replay, replayed } = setup({ waiting: async () => [], replay: () => new Promise((r) => (release = r)) })
-    replayer.reached('jasper:ops', true)
+    const { replayer, reached, replay, replayed } = setup({ waiting: async () => [], replay: () => new Promise((r) => (release = r)) })
+    reached('jasper:ops', true)
     expect(replay).not.toHaveBeenCalled()
-    replayer.reached('jasper:ops', false)
-    replayer.reached('jasper:ops', true)
-    replayer.reached('jasper:ops', false)
-    replayer.reached('jasper:ops', true)
+    reached('jasper:ops', false)
+    reached('jasper:ops', true)
+    reached('jasper:ops', false)
+    reached('jasper:ops', true)
     // The second return came while the first replay ran: it is answered by that replay.
     expect(replay.mock.calls).toEqual([['jasper:ops']])
     release(counts({ done: 1, held: 1 }))
@@ -75,7 +78,7 @@ describe('the outbox replayer', () => {
 
   it('logs an outbox that cannot be read or replayed, tries again later, and throws nothing', async () => {
     let fail = true
-    const { replayer, replay, warnings } = setup({
+    const { replayer, reached, replay, warnings } = setup({
       waiting: async () => {
         if (fail) throw new Error('disk gone')
         return ['jasper:ops']
@@ -90,8 +93,8 @@ describe('the outbox replayer', () => {
     await vi.advanceTimersByTimeAsync(2000)
     expect(replay).toHaveBeenCalledTimes(1)
     expect(warnings.at(-1)).toBe('the automatic replay of the outbox failed')
-    replayer.reached('jasper:ops', false)
-    replayer.reached('jasper:ops', true)
+    reached('jasper:ops', false)
+    reached('jasper:ops', true)
     await vi.advanceTimersByTimeAsync(0)
     expect(replay).toHaveBeenCalledTimes(2)
     await replayer.close()
@@ -111,11 +114,11 @@ describe('the outbox replayer', () => {
   })
 
   it('does nothing once closed', async () => {
-    const { bus, replayer, replay, waiting } = setup({ waiting: async () => ['jasper:ops'], replay: async () => counts({ pending: 1 }) })
+    const { bus, replayer, reached, replay, waiting } = setup({ waiting: async () => ['jasper:ops'], replay: async () => counts({ pending: 1 }) })
     await replayer.close()
     bus.emit('outbox:changed', { pending: 1 })
-    replayer.reached('jasper:ops', false)
-    replayer.reached('jasper:ops', true)
+    reached('jasper:ops', false)
+    reached('jasper:ops', true)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(waiting).not.toHaveBeenCalled()
     expect(replay).not.toHaveBeenCalled()

@@ -1,4 +1,6 @@
+import { carrierSchema, type Carrier } from '../../../src-shared/models/sim'
 import { toErrorInfo } from '../common/errors'
+import { RequestAbandoned } from '../http/http-client'
 
 /** Errors that mean "the carrier could not be reached", as opposed to "the carrier said no". */
 export const UNREACHABLE = new Set(['NETWORK', 'TIMEOUT'])
@@ -9,6 +11,36 @@ export type ReachListener = (account: string, reached: boolean) => void
 /** The account an outbox item is sent through: its carrier and the profile it was queued with. */
 export function reachAccount(carrier: string, profileId: string): string {
   return `${carrier}:${profileId}`
+}
+
+/** The carrier kind and profile id of an account named by reachAccount (the id may itself hold colons). */
+export function accountParts(account: string): { carrier: Carrier; profileId: string } | null {
+  const at = account.indexOf(':')
+  const carrier = carrierSchema.safeParse(account.slice(0, at))
+  return carrier.success ? { carrier: carrier.data, profileId: account.slice(at + 1) } : null
+}
+
+/**
+ * Whether a call failed for want of the carrier: a network failure or timeout, or a request given up on at its deadline
+ * (read-deadline.ts: a link that stalls mid-answer, which the panels show as a TIMEOUT). A request the operator
+ * cancelled, or a bulk job paused, says nothing about the carrier.
+ */
+function unreachable(e: unknown): boolean {
+  return e instanceof RequestAbandoned ? e.timedOut : UNREACHABLE.has(toErrorInfo(e).code)
+}
+
+/**
+ * Turns each account's reports into its returns: `back` once when a call succeeds after one could not reach the
+ * account (not on every success), `lost` each time one could not.
+ */
+export function watchReturns(on: { lost(account: string): void; back(account: string): void }): ReachListener {
+  const away = new Set<string>()
+  return (account, reached) => {
+    if (!reached) {
+      away.add(account)
+      on.lost(account)
+    } else if (away.delete(account)) on.back(account)
+  }
 }
 
 /**
@@ -26,7 +58,7 @@ export function observeReach<C extends object>(client: C, account: string, liste
         if (result instanceof Promise) {
           result.then(
             () => listener(account, true),
-            (e: unknown) => UNREACHABLE.has(toErrorInfo(e).code) && listener(account, false),
+            (e: unknown) => unreachable(e) && listener(account, false),
           )
         }
         return result

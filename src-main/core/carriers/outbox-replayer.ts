@@ -25,8 +25,6 @@ export interface OutboxReplayerDeps {
  * views hear `outbox:replayed` and offer to send what was held.
  */
 export function createOutboxReplayer({ bus, waiting, replay, retry, logger, random }: OutboxReplayerDeps) {
-  /** Accounts a call could not reach since their last success. */
-  const unreachable = new Set<string>()
   /** The replay running per account: one at a time, and an ask while one runs is answered by it. */
   const running = new Map<string, Promise<ReplayCounts | null>>()
   let timer: NodeJS.Timeout | null = null
@@ -85,15 +83,14 @@ export function createOutboxReplayer({ bus, waiting, replay, retry, logger, rand
   arm()
 
   return {
-    /** From the carrier clients (carrier-reach.ts): a call to `account` succeeded, or could not reach it. */
-    reached(account: string, ok: boolean): void {
-      if (closed) return
-      if (!ok) {
-        unreachable.add(account)
-        arm()
-        return
-      }
-      if (unreachable.delete(account)) void replayAccount(account)
+    /** A call to `account` could not reach it (carrier-reach.ts watchReturns): its changes wait for the tries. */
+    lost(): void {
+      if (!closed) arm()
+    },
+
+    /** A call to `account` succeeded after one could not reach it (carrier-reach.ts watchReturns). */
+    back(account: string): void {
+      if (!closed) void replayAccount(account)
     },
 
     async close(): Promise<void> {

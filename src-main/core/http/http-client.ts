@@ -84,9 +84,16 @@ export interface HttpRequest {
  * service may have acted on it.
  */
 export class RequestAbandoned extends Error {
-  constructor(readonly sent: boolean) {
+  /** Given up on at a deadline (an `AbortSignal.timeout` fired), not by a caller's choice: the service did not answer in time. */
+  readonly timedOut: boolean
+
+  constructor(
+    readonly sent: boolean,
+    signal?: AbortSignal,
+  ) {
     super(sent ? 'The request was abandoned after it was sent' : 'The request was abandoned before it was sent')
     this.name = 'RequestAbandoned'
+    this.timedOut = (signal?.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
   }
 }
 
@@ -255,10 +262,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               if (req.signal?.aborted) return { next: 'abandoned' }
               throw e
             })
-          if (outcome.next === 'abandoned') throw new RequestAbandoned(sent)
+          if (outcome.next === 'abandoned') throw new RequestAbandoned(sent, req.signal)
           if (outcome.next === 'retry') {
             if (outcome.delayMs) await pause(outcome.delayMs, req.signal)
-            if (req.signal?.aborted) throw new RequestAbandoned(sent)
+            if (req.signal?.aborted) throw new RequestAbandoned(sent, req.signal)
             continue
           }
 

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from '../../../../src-shared/contract'
+import type { Carrier } from '../../../../src-shared/models/sim'
 import { api } from '../api'
 import { randomId } from '../random-id'
 
@@ -31,11 +32,27 @@ export class CancellableRead {
   }
 }
 
+/** The carrier account a panel reads through: its carrier kind and profile id, as the core names them in `carriers:answering`. */
+export interface CarrierAccount {
+  carrier: Carrier
+  profileId: string
+}
+
 /**
- * Calls `back` each time the browser says the network came back ('online' on the window), until the returned function
- * is called: once per return, as the browser fires it once.
+ * Calls `back` each time the network comes back for the panel, until the returned function is called: when the browser
+ * says so ('online' on the window, fired once per return), and when the core sees the panel's carrier account answer
+ * again after it could not be reached (`carriers:answering`, once per return). On a 4G link the OS often stays
+ * "online" while the carrier cannot be reached, so the browser alone never says it came back. `account` is asked
+ * when the core speaks: the account of the copy shown then (null while the panel knows none).
  */
-export function onLinkBack(back: () => void): () => void {
+export function onLinkBack(back: () => void, account: () => CarrierAccount | null): () => void {
   window.addEventListener('online', back)
-  return () => window.removeEventListener('online', back)
+  const stop = api.on('carriers:answering', (e) => {
+    const shown = account()
+    if (shown && shown.carrier === e.carrier && shown.profileId === e.profileId) back()
+  })
+  return () => {
+    window.removeEventListener('online', back)
+    stop()
+  }
 }

@@ -32,7 +32,7 @@ export class OrangePanel extends EventStore<OrangeSimView> {
   ticketsError = $state.raw<ErrorInfo | null>(null)
   /** Set when the operator cancelled the last read: what is shown stays as it was, without a new reason. */
   cancelled = $state(false)
-  /** Set when the panel asked Orange again by itself because the network came back (until the next Refresh). */
+  /** Set when the panel asked Orange again by itself because the network, or its Orange account, came back (until the next Refresh). */
   linkBack = $state(false)
   #current = new CancellableRead()
   #next = { refresh: false, fresh: false }
@@ -53,11 +53,14 @@ export class OrangePanel extends EventStore<OrangeSimView> {
       }),
       // Ticket steps sent while the transport was down are lost: read the tickets again.
       api.onReconnect(() => void this.loadTickets()),
-      onLinkBack(() => {
-        // Once per return of the network, and only when the copy shown is cached because Orange could not be reached.
-        if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
-        void this.#read(true, false, true)
-      }),
+      onLinkBack(
+        () => {
+          // Once per return of the network, and only when the copy shown is cached because Orange could not be reached.
+          if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
+          void this.#read(true, false, true)
+        },
+        () => (this.view ? { carrier: 'orange', profileId: this.view.profile.id } : null),
+      ),
     )
   }
 

@@ -47,7 +47,10 @@ export class SimPanel {
   sms = $state.raw<TrackedSms | null>(null)
   /** Set when the operator cancelled the last read: what is shown stays as it was, without a new reason. */
   cancelled = $state(false)
-  /** Set when the panel asked the carrier again by itself because the network came back (until the next Refresh). */
+  /**
+   * Set when the panel asked the carrier again by itself because the network came back, or its carrier account
+   * answered again (until the next Refresh).
+   */
   linkBack = $state(false)
   #current = new CancellableRead()
   #usageRead = new CancellableRead()
@@ -76,12 +79,15 @@ export class SimPanel {
         // An `sim:sms` event sent while the socket was down is lost; ask once.
         if (this.sms && !this.sms.final) void this.checkSms()
       }),
-      onLinkBack(() => {
-        // Once per return of the network, and only when the copy shown is cached because the carrier could not be
-        // reached; the read goes through the account's rate governor like any other.
-        if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
-        void this.#load(true, false, true)
-      }),
+      onLinkBack(
+        () => {
+          // Once per return of the network, and only when the copy shown is cached because the carrier could not be
+          // reached; the read goes through the account's rate governor like any other.
+          if (this.refreshing || !this.view?.fromCache || !isUnreachable(this.offline)) return
+          void this.#load(true, false, true)
+        },
+        () => (this.view?.profile ? { carrier: this.carrier, profileId: this.view.profile.id } : null),
+      ),
     )
   }
 
