@@ -14,7 +14,7 @@ describe('the native Kafka sink partitioner', () => {
     const reference = Partitioners.DefaultPartitioner()
     const keys = Array.from({ length: 120 }, (_, i) => `org:type:device${i}`)
     // Memory enough for every key, and memory for 50 only (it starts over many times).
-    for (const ours of [rememberingPartitioner()(), rememberingPartitioner(50)()]) {
+    for (const ours of [rememberingPartitioner(Partitioners.DefaultPartitioner)(), rememberingPartitioner(Partitioners.DefaultPartitioner, 50)()]) {
       for (const partitions of [1, 3, 12, 3]) {
         for (const key of [...keys, ...keys]) {
           const args = { topic: 'events', partitionMetadata: metadata(partitions), message: { key, value: 'v' } }
@@ -25,7 +25,7 @@ describe('the native Kafka sink partitioner', () => {
   })
 
   it('keeps an explicit partition and spreads records without a key as kafkajs does', () => {
-    const ours = rememberingPartitioner()()
+    const ours = rememberingPartitioner(Partitioners.DefaultPartitioner)()
     expect(ours({ topic: 't', partitionMetadata: metadata(4), message: { key: 'k', value: 'v', partition: 2 } })).toBe(2)
     const seen = new Set(Array.from({ length: 8 }, () => ours({ topic: 't', partitionMetadata: metadata(4), message: { value: 'v' } })))
     expect(seen.size).toBe(4)

@@ -11,7 +11,7 @@
  * - A send succeeds or fails as a whole; records a failed send had already written may be written again by the retry
  *   (at least once; the `id` header lets a consumer recognise them).
  */
-import { Kafka, Partitioners, logLevel, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs'
+import type { ICustomPartitioner, Kafka, KafkaConfig, LogEntry, Producer, SASLOptions } from 'kafkajs'
 import { classifyTransportError } from '../http/transport-errors'
 import { trustedCas } from '../http/trust'
 import type { Logger } from '../log/logger'
@@ -91,9 +91,9 @@ function kafkaLogs(logger: Logger | undefined) {
  * record the hash, the key's bytes and the partition list kafkajs filters cost several µs, more than the lookup. At most
  * `limit` keys are remembered; past that the memory starts over.
  */
-export function rememberingPartitioner(limit = 100_000): ICustomPartitioner {
+export function rememberingPartitioner(defaultPartitioner: ICustomPartitioner, limit = 100_000): ICustomPartitioner {
   return () => {
-    const compute = Partitioners.DefaultPartitioner()
+    const compute = defaultPartitioner()
     const known = new Map<string, number>()
     return (args) => {
       const key = args.message.key
@@ -117,7 +117,6 @@ export function createNativeKafkaSink(options: NativeKafkaOptions): KafkaSink {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
     retry: { retries: options.retries ?? 3, initialRetryTime: 300, maxRetryTime: 5_000 },
-    logLevel: logLevel.WARN,
     logCreator: kafkaLogs(options.logger),
   }
   if (options.security !== 'plaintext') {
@@ -126,23 +125,32 @@ export function createNativeKafkaSink(options: NativeKafkaOptions): KafkaSink {
     config.ssl = { rejectUnauthorized: true, ca: trustedCas(options.ca ?? []), ...client }
   }
   if (options.security === 'sasl_ssl' && options.sasl) config.sasl = saslOptions(options.sasl)
-  const kafka = new Kafka(config)
+  // kafkajs loads with the first send or check, not in every process that builds the historian's destinations.
+  let kafka: Promise<{ client: Kafka; defaultPartitioner: ICustomPartitioner }> | undefined
+  const loadKafka = () =>
+    (kafka ??= import('kafkajs').then(({ Kafka, Partitioners, logLevel }) => ({
+      client: new Kafka({ ...config, logLevel: logLevel.WARN }),
+      defaultPartitioner: Partitioners.DefaultPartitioner,
+    })))
   let producer: Producer | null = null
   let connecting: Promise<Producer> | null = null
 
   async function connected(): Promise<Producer> {
     if (producer) return producer
     if (!connecting) {
-      const p = kafka.producer({ createPartitioner: rememberingPartitioner(), allowAutoTopicCreation: true })
-      connecting = p
-        .connect()
-        .then(() => {
-          producer = p
+      connecting = loadKafka()
+        .then(({ client, defaultPartitioner }) => {
+          const p = client.producer({ createPartitioner: rememberingPartitioner(defaultPartitioner), allowAutoTopicCreation: true })
           return p
-        })
-        .catch(async (e: unknown) => {
-          await p.disconnect().catch(() => undefined)
-          throw e
+            .connect()
+            .then(() => {
+              producer = p
+              return p
+            })
+            .catch(async (e: unknown) => {
+              await p.disconnect().catch(() => undefined)
+              throw e
+            })
         })
         .finally(() => {
           connecting = null

@@ -1,7 +1,7 @@
 // undici rather than the fetch global: per-client Agent (CAs, proxy, timeouts), the connection-level hook that
 // tells whether a request reached the socket (needed to decide if a POST may be repeated), and its typed errors.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Agent, ProxyAgent, parseMIMEType, request as undiciRequest, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { AppError } from '../common/errors'
 import type { Logger } from '../log/logger'
 import { createGovernor, type Governor } from './governor'
@@ -123,6 +123,10 @@ export interface HttpClient {
 }
 
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connect: 10_000, headers: 30_000, body: 30_000 }
+
+/** undici loads with the first request: the core builds several clients that a CLI command never uses. */
+let undiciModule: Promise<typeof import('undici')> | undefined
+const loadUndici = () => (undiciModule ??= import('undici'))
 const DEFAULT_MAX_ATTEMPTS = 5
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE'])
@@ -173,13 +177,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const readRetryAfter = options.retryAfterMs ?? ((_status: number, headers: Record<string, string>) => parseRetryAfter(headers['retry-after']))
   const userAgent = options.userAgent ?? 'Fieldline'
   const logger = options.logger
-  const agent = buildDispatcher(options, timeouts)
+  const makeAgent = dispatcherFactory(options, timeouts)
+  let agent: Promise<Dispatcher> | undefined
   const basePath = baseUrl.pathname.replace(/\/+$/, '')
 
   async function attemptOnce(req: HttpRequest, url: string): Promise<Tried> {
     // Set when undici hands the request to a connected socket: before that, the service cannot have seen it.
     let sent = false
-    const tracked = agent.compose(
+    const { request: undiciRequest } = await loadUndici()
+    const tracked = (await (agent ??= makeAgent())).compose(
       (dispatch) => (opts, handler) =>
         dispatch(
           opts,
@@ -276,12 +282,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           if (!idempotent && (result.status === 502 || result.status === 504 || (result.status === 503 && result.headers['retry-after'] === undefined))) {
             throw unknownOutcome(where, `HTTP ${result.status}`)
           }
-          return toResponse(result, attempts)
+          return toResponse(result, attempts, (await loadUndici()).parseMIMEType)
         }
       })
     },
     async close() {
-      await agent.close()
+      if (agent) await (await agent).close()
     },
   }
 }
@@ -348,7 +354,7 @@ function transportError(failure: TransportFailure, where: Where, timeouts: HttpT
   })
 }
 
-function toResponse(result: Extract<Attempt, { kind: 'response' }>, attempts: number): HttpResponse {
+function toResponse(result: Extract<Attempt, { kind: 'response' }>, attempts: number, parseMIMEType: typeof import('undici').parseMIMEType): HttpResponse {
   const contentType = result.headers['content-type'] ?? ''
   const parsed = contentType ? parseMIMEType(contentType) : 'failure'
   const mimeType = parsed === 'failure' ? '' : parsed.essence
@@ -460,10 +466,11 @@ function trackSent(handler: Dispatcher.DispatchHandler, onSent: () => void): Dis
   }
 }
 
-function buildDispatcher(options: HttpClientOptions, timeouts: HttpTimeouts): Dispatcher {
+/** Checks the CAs and the proxy now (a bad one is refused when the client is built); the dispatcher is made at the first request. */
+function dispatcherFactory(options: HttpClientOptions, timeouts: HttpTimeouts): () => Promise<Dispatcher> {
   const tlsOptions = { ca: trustedCas(options.ca ?? []), timeout: timeouts.connect }
   const common = { headersTimeout: timeouts.headers, bodyTimeout: timeouts.body }
-  if (!options.proxy) return new Agent({ ...common, connect: tlsOptions })
+  if (!options.proxy) return () => loadUndici().then(({ Agent }) => new Agent({ ...common, connect: tlsOptions }))
   let proxy: URL
   try {
     proxy = new URL(options.proxy)
@@ -474,5 +481,5 @@ function buildDispatcher(options: HttpClientOptions, timeouts: HttpTimeouts): Di
     throw AppError.withRef('VALIDATION', 'The proxy must be an http:// or https:// URL', { key: 'errors.invalidProxy' })
   }
   // The tunnel carries TLS end to end, so an http:// proxy never sees credentials bound for an https:// service.
-  return new ProxyAgent({ uri: proxy.href, ...common, requestTls: tlsOptions, proxyTls: tlsOptions })
+  return () => loadUndici().then(({ ProxyAgent }) => new ProxyAgent({ uri: proxy.href, ...common, requestTls: tlsOptions, proxyTls: tlsOptions }))
 }

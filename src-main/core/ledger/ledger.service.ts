@@ -9,7 +9,6 @@
  * subscription, so one intake serves both sources with the same idempotency.
  */
 import { randomUUID } from 'node:crypto'
-import { privateKeyToAccount } from 'viem/accounts'
 import type { ErrorInfo, Output } from '../../../src-shared/contract'
 import type { ForwardItem, LedgerFailure, Preview, Route, RouteSave } from '../../../src-shared/models/ledger'
 import { routeSaveSchema } from '../../../src-shared/models/ledger'
@@ -27,18 +26,18 @@ import { assertBulkOk, type Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import type { SecretStore } from '../vault/secret-store'
 import { checkAbi } from './abi'
-import { createEvmAdapter } from './evm.adapter'
 import { createForwardQueue, type Counts } from './forward-queue'
 import { failureError, type Call, type LedgerAdapter } from './ledger-adapter'
 import { FORWARDER_ID, getForwarder, newItemDoc, scanItems, toItem, type ForwarderDoc, type ItemDoc, type RouteDoc, type TargetDoc } from './ledger.store'
 import { NonceLanes } from './nonce-lanes'
-import { resolveRows, readPath, showArg } from './route-transforms'
 import { checkRoute, createRoutes, toRoute } from './routes'
 import { createTargets } from './targets'
 
 export const EVENT_SUBSCRIPTION = 'iot-2/type/+/id/+/evt/+/fmt/+'
 const TARGET_RECHECK_MS = 1_000
 const EVENT_KEY = /^[\x21-\x7e]{1,200}$/
+/** The row transforms bring viem (addresses): loaded by the first route used, not by every process that opens the core. */
+const transforms = () => import('./route-transforms')
 
 export interface LedgerDeps {
   db: Db
@@ -100,6 +99,8 @@ export function createLedgerService(deps: LedgerDeps) {
 
   async function build(doc: TargetDoc): Promise<LedgerAdapter> {
     if (doc.settings.kind === 'evm') {
+      // viem is the heaviest library the core uses: loaded by the first EVM target used, like Fabric's below.
+      const [{ createEvmAdapter }, { privateKeyToAccount }] = await Promise.all([import('./evm.adapter'), import('viem/accounts')])
       const key = await targets.secret(doc, 'signerKey')
       return createEvmAdapter({ settings: doc.settings, account: key ? privateKeyToAccount(key as `0x${string}`) : null, ...(deps.pollingMs ? { pollingMs: deps.pollingMs } : {}) })
     }
@@ -138,6 +139,7 @@ export function createLedgerService(deps: LedgerDeps) {
   /** A route's rows against one event: the call, or every row's outcome with the first refusal. */
   async function resolveCall(route: RouteSave, adapter: LedgerAdapter, payload: unknown, receivedAt: Date) {
     const types = adapter.kind === 'evm' ? await adapter.parameterTypes(route.function) : new Map<string, string>()
+    const { resolveRows } = await transforms()
     const outcomes = resolveRows(route.rows, types, { payload, receivedAt })
     const failed = outcomes.find((o) => !o.ok)
     const call: Call = { fn: route.function, style: route.argumentStyle, args: outcomes.map((o) => ({ parameter: o.parameter, value: o.ok ? o.value : undefined })) }
@@ -152,8 +154,9 @@ export function createLedgerService(deps: LedgerDeps) {
     return failure ? { failure } : { call, targetId: route.targetId }
   }
 
-  function eventKeyOf(route: RouteSave, payload: unknown): string {
+  async function eventKeyOf(route: RouteSave, payload: unknown): Promise<string> {
     if (route.eventIdPath) {
+      const { readPath } = await transforms()
       const v = readPath(payload, route.eventIdPath)
       const key = typeof v === 'string' || typeof v === 'number' ? String(v) : ''
       if (EVENT_KEY.test(key)) return key
@@ -183,7 +186,14 @@ export function createLedgerService(deps: LedgerDeps) {
     const receivedAt = new Date().toISOString()
     for (const route of matching) {
       await queue.enqueue(
-        newItemDoc({ routeId: route.id, eventKey: eventKeyOf(route, json), source: { typeId: parsed.type, deviceId: parsed.id, eventId: parsed.name }, payload: text, receivedAt, manual: false }),
+        newItemDoc({
+          routeId: route.id,
+          eventKey: await eventKeyOf(route, json),
+          source: { typeId: parsed.type, deviceId: parsed.id, eventId: parsed.name },
+          payload: text,
+          receivedAt,
+          manual: false,
+        }),
       )
     }
   }
@@ -255,6 +265,7 @@ export function createLedgerService(deps: LedgerDeps) {
     const adapter = await adapterFor(route.targetId)
     const payload = parseSample(sample)
     const { outcomes, call, failure } = await resolveCall(route, adapter, payload, new Date())
+    const { showArg } = await transforms()
     const args = outcomes.map((o) => ({ parameter: o.parameter, type: o.type, value: o.ok ? showArg(o.value) : null, error: o.ok ? null : o.error }))
     if (failure) return { args, encoded: null, dryRun: null }
     const encoded = await adapter.encode(call).catch((e: unknown) => {

@@ -12,7 +12,6 @@ import type { Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import type { LedgerAdapter } from './ledger-adapter'
 import { getRoute, idOf, listRoutes, ROUTE_PREFIX, routeDocId, writeAudited, type RouteDoc, type TargetDoc } from './ledger.store'
-import { unitsCompatible } from './route-transforms'
 
 const MAPPABLE = /^(?:u?int\d*|bool|string|address|bytes\d*)$/
 
@@ -27,6 +26,8 @@ function invalid(message: string, key: string, params: Record<string, string | n
 
 /** Checks a route against its target; the adapter is asked for the function's parameters (EVM: from the ABI). */
 export async function checkRoute(route: RouteSave, target: TargetDoc, adapter: LedgerAdapter | null): Promise<void> {
+  // The transforms bring viem (addresses): loaded when a route is saved, not in every process that opens the core.
+  const { unitsCompatible } = await import('./route-transforms')
   const seen = new Set<string>()
   for (const row of route.rows) {
     if (seen.has(row.parameter)) throw invalid(`${row.parameter} is mapped twice`, 'ledger.route.duplicateParameter', { parameter: row.parameter })

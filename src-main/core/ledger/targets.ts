@@ -5,7 +5,6 @@
  * checked by parsing it, and an error about it never repeats it.
  */
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto'
-import { privateKeyToAccount } from 'viem/accounts'
 import type { z } from 'zod'
 import { LEDGER_SECRETS, type LedgerTarget, type LedgerTargetSettings, type ledgerTargetSaveSchema } from '../../../src-shared/models/ledger'
 import type { CallContext } from '../common/call-context'
@@ -15,13 +14,14 @@ import type { Db } from '../store/documents'
 import { CURRENT_SCHEMA } from '../store/schema'
 import { secretAccount, type SecretStore } from '../vault/secret-store'
 import { parseAbiOrThrow } from './abi'
-import { assertRpcUrl, checksumAddress } from './evm.adapter'
 import { getTarget, idOf, listTargets, TARGET_PREFIX, targetDocId, writeAudited, type TargetDoc } from './ledger.store'
 
 export type TargetSave = z.output<typeof ledgerTargetSaveSchema>
 
-export function normaliseSettings(settings: LedgerTargetSettings): LedgerTargetSettings {
+/** viem (and the EVM adapter) load when an EVM target is saved, not in every process that opens the core. */
+export async function normaliseSettings(settings: LedgerTargetSettings): Promise<LedgerTargetSettings> {
   if (settings.kind === 'evm') {
+    const { assertRpcUrl, checksumAddress } = await import('./evm.adapter')
     assertRpcUrl(settings.rpcUrl)
     parseAbiOrThrow(settings.abi)
     return { ...settings, contract: checksumAddress(settings.contract) }
@@ -36,7 +36,8 @@ export function normaliseSettings(settings: LedgerTargetSettings): LedgerTargetS
 }
 
 /** The address of an EVM signer key; the error never names the key. */
-export function signerAddress(key: string): string {
+export async function signerAddress(key: string): Promise<string> {
+  const { privateKeyToAccount } = await import('viem/accounts')
   try {
     return privateKeyToAccount((key.startsWith('0x') ? key : `0x${key}`) as `0x${string}`).address
   } catch {
@@ -109,14 +110,14 @@ export function createTargets(deps: { db: Db; vault: SecretStore; changed: () =>
       if (existing && existing.settings.kind !== input.settings.kind) {
         throw AppError.withRef('VALIDATION', 'A target cannot change between EVM and Fabric; add a new one', { key: 'ledger.kindChange' })
       }
-      const settings = normaliseSettings(input.settings)
+      const settings = await normaliseSettings(input.settings)
       const field = LEDGER_SECRETS[settings.kind][0]
       const other = settings.kind === 'evm' ? 'privateKey' : 'signerKey'
       if (input.secrets[other] !== undefined) throw AppError.withRef('VALIDATION', `A ${settings.kind} target has no ${other}`, { key: 'ledger.wrongSecret', params: { field: other } })
       const value = input.secrets[field]
       let signer = (existing as { signer?: string | null } | null)?.signer ?? null
       if (typeof value === 'string') {
-        if (settings.kind === 'evm') signer = signerAddress(value.trim())
+        if (settings.kind === 'evm') signer = await signerAddress(value.trim())
         else checkFabricKey(value, settings.certificate)
       } else if (value === null) signer = null
       else if (settings.kind === 'fabric' && existing?.settings.kind === 'fabric' && existing.settings.certificate !== settings.certificate) {
