@@ -175,6 +175,15 @@ describe('createHttpClient against a local server', () => {
     expect(res.attempts).toBe(1)
   })
 
+  it('refuses to send once closed, also when closed before its first request (its connections are made lazily)', async () => {
+    const before = srv.hits()
+    srv.handle((_req, res) => res.end('{}'))
+    const client = make()
+    await client.close()
+    await expect(client.request({ method: 'GET', path: '/devices', maxAttempts: 1 })).rejects.toThrow()
+    expect(srv.hits()).toBe(before)
+  })
+
   it('decodes an ISO-8859-1 error body', async () => {
     srv.handle((_req, res) => {
       res.writeHead(400, { 'content-type': 'application/json;charset=ISO-8859-1' })

@@ -179,13 +179,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const logger = options.logger
   const makeAgent = dispatcherFactory(options, timeouts)
   let agent: Promise<Dispatcher> | undefined
+  let closed = false
   const basePath = baseUrl.pathname.replace(/\/+$/, '')
 
   async function attemptOnce(req: HttpRequest, url: string): Promise<Tried> {
     // Set when undici hands the request to a connected socket: before that, the service cannot have seen it.
     let sent = false
     const { request: undiciRequest } = await loadUndici()
-    const tracked = (await (agent ??= makeAgent())).compose(
+    const dispatcher = await (agent ??= makeAgent())
+    // A client closed before its first request keeps refusing, as undici's closed dispatcher does: none is left open.
+    if (closed) await dispatcher.close()
+    const tracked = dispatcher.compose(
       (dispatch) => (opts, handler) =>
         dispatch(
           opts,
@@ -287,6 +291,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       })
     },
     async close() {
+      // Once: a dispatcher made after it was closed itself (attemptOnce).
+      if (closed) return
+      closed = true
       if (agent) await (await agent).close()
     },
   }
