@@ -5,6 +5,46 @@ import { startFlakyLink, type FlakyLink } from '../helpers/flaky-link'
 import { tempDir, testCore } from '../helpers/core'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
+type ControlCenterPeer = Awaited<ReturnType<typeof startControlCenterPeer>>
+
+/** m-1 holding the peer's first SIM, and the Jasper profile that reaches the peer through `linkUrl`. */
+async function configureJasper(core: TestCore, peer: ControlCenterPeer, linkUrl: string): Promise<void> {
+  await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-1', text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
+  await core.call('profiles:save', {
+    extension: 'jasper',
+    name: 'Substation',
+    settings: { baseUrl: linkUrl, username: 'ops', concurrency: 1, perSecond: 5 },
+    secrets: { apiKey: 'test-api-key' },
+  })
+}
+
+/**
+ * A carrier's peer behind a flaky link the tests switch, and a core (SIM deadline shortened to 1.5 s) holding `device`,
+ * configured by `configure` to reach the peer through the link; `close` stops all of it.
+ */
+async function throughLink(
+  peer: { url: string; close(): Promise<void> },
+  device: { typeId: string; deviceId: string },
+  configure: (core: TestCore, linkUrl: string) => Promise<void>,
+  coreOptions: Parameters<typeof testCore>[1] = {},
+): Promise<{ link: FlakyLink; core: TestCore; close(): Promise<void> }> {
+  const p = new URL(peer.url)
+  const link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
+  const t = await tempDir()
+  const core = await testCore(t.dir, { simReadDeadlineMs: 1500, ...coreOptions })
+  await core.call('devices:add', device)
+  await configure(core, link.url)
+  return {
+    link,
+    core,
+    async close() {
+      await core.close()
+      await link.close()
+      await peer.close()
+      await t.cleanup()
+    },
+  }
+}
 
 /** What differs between the carriers (`name` with its article, for the suite's title): their peer, the device's configuration, the profile, and the read's channel. */
 interface Carrier {
@@ -31,15 +71,7 @@ const CARRIERS: Carrier[] = [
         url: peer.url,
         close: () => peer.close(),
         requests: () => peer.stats().requests,
-        async configure(core, linkUrl) {
-          await core.call('devices:saveConfig', { typeId: 'meter', deviceId: 'm-1', text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
-          await core.call('profiles:save', {
-            extension: 'jasper',
-            name: 'Substation',
-            settings: { baseUrl: linkUrl, username: 'ops', concurrency: 1, perSecond: 5 },
-            secrets: { apiKey: 'test-api-key' },
-          })
-        },
+        configure: (core, linkUrl) => configureJasper(core, peer, linkUrl),
       }
     },
   },
@@ -78,24 +110,13 @@ describe.each(CARRIERS)('$name SIM read on a link that stalls', (carrier) => {
   let peer: Awaited<ReturnType<Carrier['start']>>
   let link: FlakyLink
   let core: TestCore
-  let cleanup: () => Promise<void>
+  let close: () => Promise<void>
 
   beforeAll(async () => {
     peer = await carrier.start()
-    const p = new URL(peer.url)
-    link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir, { simReadDeadlineMs: 1500 })
-    await core.call('devices:add', carrier.device)
-    await peer.configure(core, link.url)
+    ;({ link, core, close } = await throughLink(peer, carrier.device, peer.configure))
   })
-  afterAll(async () => {
-    await core.close()
-    await link.close()
-    await peer.close()
-    await cleanup()
-  })
+  afterAll(() => close())
 
   it('shows the cached copy as of its time, saying the carrier did not answer in time, instead of waiting on the stalled answer', async () => {
     const fresh = await core.call(carrier.channel, { ...carrier.device, refresh: true })
@@ -191,33 +212,16 @@ describe('Control Center usage reads on a link that stalls', () => {
   const started = Date.now()
   const clock = () => new Date(Date.parse('2025-03-14T10:00:00.000Z') + (Date.now() - started))
   const device = { typeId: 'meter', deviceId: 'm-1' }
-  let peer: Awaited<ReturnType<typeof startControlCenterPeer>>
+  let peer: ControlCenterPeer
   let link: FlakyLink
   let core: TestCore
-  let cleanup: () => Promise<void>
+  let close: () => Promise<void>
 
   beforeAll(async () => {
     peer = await startControlCenterPeer({ devices: 5, now: clock })
-    const p = new URL(peer.url)
-    link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir, { simReadDeadlineMs: 1500, now: clock })
-    await core.call('devices:add', device)
-    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
-    await core.call('profiles:save', {
-      extension: 'jasper',
-      name: 'Substation',
-      settings: { baseUrl: link.url, username: 'ops', concurrency: 1, perSecond: 5 },
-      secrets: { apiKey: 'test-api-key' },
-    })
+    ;({ link, core, close } = await throughLink(peer, device, (c, linkUrl) => configureJasper(c, peer, linkUrl), { now: clock }))
   })
-  afterAll(async () => {
-    await core.close()
-    await link.close()
-    await peer.close()
-    await cleanup()
-  })
+  afterAll(() => close())
 
   const timedOut = () => ({ code: 'TIMEOUT', details: { ref: { key: 'errors.timeout', params: { host: new URL(link.url).host, seconds: 1.5 } } } })
 
@@ -263,33 +267,16 @@ describe('Control Center usage reads on a link that stalls', () => {
  */
 describe('Control Center SIM changes on a link that stalls', () => {
   const device = { typeId: 'meter', deviceId: 'm-1' }
-  let peer: Awaited<ReturnType<typeof startControlCenterPeer>>
+  let peer: ControlCenterPeer
   let link: FlakyLink
   let core: TestCore
-  let cleanup: () => Promise<void>
+  let close: () => Promise<void>
 
   beforeAll(async () => {
     peer = await startControlCenterPeer({ devices: 5 })
-    const p = new URL(peer.url)
-    link = await startFlakyLink({ host: p.hostname, port: Number(p.port) })
-    const t = await tempDir()
-    cleanup = t.cleanup
-    core = await testCore(t.dir, { simReadDeadlineMs: 1500 })
-    await core.call('devices:add', device)
-    await core.call('devices:saveConfig', { ...device, text: JSON.stringify({ jasper: { iccid: peer.iccids[0] } }) })
-    await core.call('profiles:save', {
-      extension: 'jasper',
-      name: 'Substation',
-      settings: { baseUrl: link.url, username: 'ops', concurrency: 1, perSecond: 5 },
-      secrets: { apiKey: 'test-api-key' },
-    })
+    ;({ link, core, close } = await throughLink(peer, device, (c, linkUrl) => configureJasper(c, peer, linkUrl)))
   })
-  afterAll(async () => {
-    await core.close()
-    await link.close()
-    await peer.close()
-    await cleanup()
-  })
+  afterAll(() => close())
 
   /** The bridge's error of a call that must fail. */
   const refusal = (call: Promise<unknown>) =>
