@@ -57,6 +57,17 @@ beforeEach(() => {
   vi.stubGlobal('window', new EventTarget())
 })
 
+/** A panel opened on the cached copy whose read of Orange could not reach it: it shows that copy, for want of Orange. */
+async function openForWantOfOrange(): Promise<InstanceType<typeof OrangePanel>> {
+  const panel = new OrangePanel(KEY, SERIAL)
+  void panel.open()
+  fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+  await settle()
+  fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
+  await settle()
+  return panel
+}
+
 describe('the Orange panel of a device', () => {
   it('shows the cached copy at once, then asks Orange; the tickets alongside', async () => {
     const panel = new OrangePanel(KEY, SERIAL)
@@ -96,12 +107,7 @@ describe('the Orange panel of a device', () => {
   })
 
   it('a cancelled read keeps the cached copy and its reason, says it was cancelled, and is no error', async () => {
-    const panel = new OrangePanel(KEY, SERIAL)
-    void panel.open()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
-    await settle()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
-    await settle()
+    const panel = await openForWantOfOrange()
     void panel.reload()
     const { readId } = fake.pending('orange:get')[0]!.input as { readId: string }
     void panel.cancelRefresh()
@@ -119,12 +125,7 @@ describe('the Orange panel of a device', () => {
   })
 
   it('reads Orange again once when the network comes back, only while it shows the cached copy for want of Orange', async () => {
-    const panel = new OrangePanel(KEY, SERIAL)
-    void panel.open()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
-    await settle()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
-    await settle()
+    const panel = await openForWantOfOrange()
     window.dispatchEvent(new Event('online'))
     // A second 'online' while that read waits asks nothing more.
     window.dispatchEvent(new Event('online'))
@@ -141,12 +142,7 @@ describe('the Orange panel of a device', () => {
   })
 
   it('reads Orange again once when the core says its Orange account answers again, and not for another account', async () => {
-    const panel = new OrangePanel(KEY, SERIAL)
-    void panel.open()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
-    await settle()
-    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true, offline: unreachable.error })))
-    await settle()
+    const panel = await openForWantOfOrange()
     fake.emit('carriers:answering', { carrier: 'orange', profileId: 'depot' })
     fake.emit('carriers:answering', { carrier: 'jasper', profileId: 'lab' })
     expect(fake.pending('orange:get')).toHaveLength(0)
