@@ -106,9 +106,9 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
    */
   const change = async (rt: Runtime, client: ControlCenterClient, carrier: string, iccid: string, action: string, changes: DeviceChanges, after: object) => {
     // Loaded with the client (the HTTP layer): not when the command tree is built.
-    const { SIM_READ_DEADLINE_MS, withChangeDeadline } = await import('../../core/carriers/read-deadline')
+    const { SIM_READ_DEADLINE_MS, editDeviceWithin } = await import('../../core/carriers/read-deadline')
     try {
-      await withChangeDeadline(SIM_READ_DEADLINE_MS, { service: 'Control Center', host: new URL(client.urls.rest).host }, (signal) => client.editDevice(iccid, changes, { signal }))
+      await editDeviceWithin(client, iccid, changes, SIM_READ_DEADLINE_MS)
     } catch (e) {
       if (isAppError(e) && e.code === 'UNKNOWN_OUTCOME') {
         await appendAudit(rt.core.workspace.db, { actor: cliActor(), action, target: `${carrier}:${iccid}`, outcome: 'unknown', after, error: e.toInfo() })

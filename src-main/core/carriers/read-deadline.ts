@@ -1,10 +1,12 @@
 import { AppError } from '../common/errors'
 import { RequestAbandoned } from '../http/http-client'
+import type { ControlCenterClient, DeviceChanges } from './control-center/control-center.client'
 
 /**
  * How long an operator's read of one SIM (every attempt of every call it takes) may last before the panel shows the
- * cached copy instead, and a change of one SIM before its outcome is told (withChangeDeadline): on a link that stalls mid-answer the HTTP timeouts alone (30 s a try, three tries, per call)
- * kept Refresh busy for minutes, and since a carrier account takes one call at a time, held every later call with it.
+ * cached copy instead, and a change of one SIM before its outcome is told (withChangeDeadline): on a link that stalls
+ * mid-answer the HTTP timeouts alone (30 s a try, three tries, per call) kept Refresh busy for minutes, and since a
+ * carrier account takes one call at a time, held every later call with it.
  */
 export const SIM_READ_DEADLINE_MS = 20_000
 
@@ -45,6 +47,17 @@ export async function withChangeDeadline<T>(ms: number, where: { service: string
       { key: 'sim.changeUnknown', params: { host: where.host, seconds } },
     )
   }
+}
+
+/** Where a Control Center client's calls go, as the deadlines' messages name it. */
+export const controlCenterWhere = (client: ControlCenterClient): { service: string; host: string } => ({ service: 'Control Center', host: new URL(client.urls.rest).host })
+
+/**
+ * A Control Center SIM change (its state, its rate plan) under the change deadline, from the panel, the CLI or a bulk
+ * job alike; `abandon`: the caller's own stop (a paused job), which the caller judges.
+ */
+export function editDeviceWithin(client: ControlCenterClient, iccid: string, changes: DeviceChanges, ms: number, abandon?: AbortSignal): Promise<{ iccid: string }> {
+  return withChangeDeadline(ms, controlCenterWhere(client), (deadline) => client.editDevice(iccid, changes, { signal: abandon ? AbortSignal.any([abandon, deadline]) : deadline }))
 }
 
 const secondsOf = (ms: number): number => Math.round(ms / 100) / 10

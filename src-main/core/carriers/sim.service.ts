@@ -16,8 +16,8 @@ import { assertBulkOk, getOrNull, type BaseDoc, type Db } from '../store/documen
 import { sentSmsDoc } from '../store/sent-sms.store'
 import type { CarrierClients } from './carrier-clients'
 import { reachAccount, UNREACHABLE } from './carrier-reach'
-import { SIM_READ_DEADLINE_MS, withChangeDeadline, withReadDeadline } from './read-deadline'
-import { checkSms, type ControlCenterClient, type SmsDataCoding } from './control-center/control-center.client'
+import { controlCenterWhere, editDeviceWithin, SIM_READ_DEADLINE_MS, withReadDeadline } from './read-deadline'
+import { checkSms, type ControlCenterClient, type DeviceChanges, type SmsDataCoding } from './control-center/control-center.client'
 import { monthsBefore, refuseEndOfLife, SMS_REFUSED_STATUSES } from './sim-model'
 
 type Target = DeviceKey & { carrier?: ControlCenterExtension | undefined }
@@ -100,15 +100,13 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
     return clients.forProfile(r.profile)
   }
 
-  const where = (c: ControlCenterClient) => ({ service: 'Control Center', host: new URL(c.urls.rest).host })
-
   /**
    * Runs a read of the carrier with a signal that gives up after readDeadlineMs, or when the operator cancels it
    * (read-deadline.ts).
    */
   async function deadlineRead<T>(r: Resolved, read: (c: ControlCenterClient, signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
     const c = await client(r)
-    return withReadDeadline(readDeadlineMs, where(c), (signal) => read(c, signal), cancel)
+    return withReadDeadline(readDeadlineMs, controlCenterWhere(c), (signal) => read(c, signal), cancel)
   }
 
   /** Reads the SIM from the carrier, giving up after readDeadlineMs or when `cancel` aborts. */
@@ -204,16 +202,15 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
    * Runs a change against the carrier under readDeadlineMs (withChangeDeadline), audits it either way (a change sent
    * whose answer never came is audited unknown, not failed), and refreshes the cached SIM.
    */
-  async function change(r: Resolved, ctx: CallContext, action: string, run: (c: ControlCenterClient, signal: AbortSignal) => Promise<unknown>, before: unknown, after: unknown): Promise<Sim | null> {
+  async function change(r: Resolved, ctx: CallContext, action: string, changes: DeviceChanges, before: unknown): Promise<Sim | null> {
     try {
-      const c = await client(r)
-      await withChangeDeadline(readDeadlineMs, where(c), (signal) => run(c, signal))
+      await editDeviceWithin(await client(r), r.iccid, changes, readDeadlineMs)
     } catch (e) {
       const error = toErrorInfo(e)
-      await audit(r, ctx, action, error.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed', { before, after, error })
+      await audit(r, ctx, action, error.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed', { before, after: changes, error })
       throw e
     }
-    await audit(r, ctx, action, 'ok', { before, after })
+    await audit(r, ctx, action, 'ok', { before, after: changes })
     // The change is done; a failed re-read only means the panel shows the older copy until the next refresh.
     return fetchSim(r).catch(() => null)
   }
@@ -264,12 +261,12 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
     const before = (await changeableSim(r))?.status ?? null
-    return change(r, ctx, 'sim.changeStatus', (c, signal) => c.editDevice(r.iccid, { status }, { signal }), { status: before }, { status })
+    return change(r, ctx, 'sim.changeStatus', { status }, { status: before })
   }
 
   async function ratePlanChange(r: Resolved, ratePlan: string, ctx: CallContext) {
     const before = (await changeableSim(r))?.ratePlan ?? null
-    return change(r, ctx, 'sim.changeRatePlan', (c, signal) => c.editDevice(r.iccid, { ratePlan }, { signal }), { ratePlan: before }, { ratePlan })
+    return change(r, ctx, 'sim.changeRatePlan', { ratePlan }, { ratePlan: before })
   }
 
   /** The SIM as the carrier says now, or as cached when it cannot be reached. */

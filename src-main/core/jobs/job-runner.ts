@@ -26,7 +26,7 @@ import type { OrangeTicket } from '../../../src-shared/models/orange'
 import type { JobProgress } from '../../../src-shared/models/sim-jobs'
 import type { OrangeAccount } from '../carriers/orange/accounts'
 import type { ControlCenterClient, DeviceChanges, SmsDataCoding } from '../carriers/control-center/control-center.client'
-import { SIM_READ_DEADLINE_MS, withChangeDeadline } from '../carriers/read-deadline'
+import { editDeviceWithin, SIM_READ_DEADLINE_MS } from '../carriers/read-deadline'
 import type { Sim } from '../carriers/sim-model'
 import { AppError, isAppError } from '../common/errors'
 import { RequestAbandoned } from '../http/http-client'
@@ -312,10 +312,7 @@ export function startRun(job: JobDoc, deps: RunnerDeps, options: { resendUnknown
       const { signal } = abandon
       // Under the SIM change deadline, as from the panel: on a stalled link a change sent whose answer never comes is
       // unknown after it rather than failed after the HTTP timeouts (withChangeDeadline); a stop still abandons it.
-      const edit = (changes: DeviceChanges) =>
-        withChangeDeadline(deps.changeDeadlineMs ?? SIM_READ_DEADLINE_MS, { service: 'Control Center', host: new URL(client.urls.rest).host }, (deadline) =>
-          client.editDevice(iccid, changes, { signal: AbortSignal.any([signal, deadline]) }),
-        )
+      const edit = (changes: DeviceChanges) => editDeviceWithin(client, iccid, changes, deps.changeDeadlineMs ?? SIM_READ_DEADLINE_MS, signal)
       if (job.operation === 'status') await edit({ status: row.after!.status! })
       else if (job.operation === 'ratePlan') await edit({ ratePlan: row.after!.ratePlan! })
       else if (job.operation === 'refresh') {
