@@ -335,6 +335,74 @@ describe('Control Center SIM changes on a link that stalls', () => {
     expect(peer.stats().statusChanges.length - changesBefore).toBe(pending)
   })
 
+  it('a state change whose every try was reset after it was sent (the HTTP layer repeats a PUT) is unknown, not a NETWORK failure', async () => {
+    const sim = await simNow()
+    const status = sim.status === 'activated' ? 'deactivated' : 'activated'
+    const putsBefore = peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0
+    link.set({ kind: 'reset' })
+    const error = await refusal(core.call('sim:changeStatus', { ...device, status, queue: false }))
+    link.set({ kind: 'pass' })
+    expect(error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sim.changeUnanswered', params: { host: new URL(link.url).host } } } })
+    expect(await latestAudit('sim.changeStatus')).toMatchObject({ outcome: 'unknown', before: { status: sim.status }, after: { status } })
+    // Every try reached the carrier, which applied the first.
+    expect((peer.stats().byRoute['PUT /devices/{iccid}'] ?? 0) - putsBefore).toBeGreaterThan(1)
+    expect((await simNow()).status).toBe(status)
+  })
+
+  it("a bulk job's changes reset after they were sent are counted unknown, not left pending as unreachable", async () => {
+    const targets = peer.iccids.slice(1, 5)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'activated' } })
+    const { pending } = (await core.call('jobs:preflight', { jobId: job.id, refresh: true })).counts
+    expect(pending).toBeGreaterThan(0)
+    link.set({ kind: 'reset' })
+    await core.call('jobs:run', { jobId: job.id })
+    await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
+    link.set({ kind: 'pass' })
+    expect((await core.call('jobs:status', { jobId: job.id })).job.counts).toMatchObject({ unknown: pending, failed: 0, done: 0, pending: 0 })
+    const rows = (await core.call('jobs:rows', { jobId: job.id, limit: 100 })).items.filter((r) => r.state === 'unknown')
+    for (const row of rows) expect(row.error).toMatchObject({ code: 'UNKNOWN_OUTCOME', details: { ref: { key: 'sim.changeUnanswered' } } })
+    const trail = (await core.call('audit:list', { query: job.id, limit: 100 })).items.filter((e) => e.error?.code === 'UNKNOWN_OUTCOME')
+    expect(trail.map((e) => e.outcome)).toEqual(Array(pending).fill('unknown'))
+  })
+
+  it.each([
+    ['429', { status: 429 as const, retryAfterSeconds: 10 }],
+    ['503 with Retry-After', { status: 503 as const, retryAfterSeconds: 10 }],
+  ])('a change stopped at its deadline while it waits out a %s is a plain failure: the carrier refused it and changed nothing', async (_name, refused) => {
+    const sim = await simNow()
+    const status = sim.status === 'activated' ? 'deactivated' : 'activated'
+    const changesBefore = peer.stats().statusChanges.length
+    peer.faults.set({ kind: 'status', ...refused, times: 1, method: 'PUT' })
+    try {
+      const error = await refusal(core.call('sim:changeStatus', { ...device, status, queue: false }))
+      expect(error).toMatchObject({ code: 'RATE_LIMITED', details: { ref: { key: 'sim.changeRefused', params: { host: new URL(link.url).host, seconds: 1.5 } } } })
+    } finally {
+      peer.faults.clear()
+    }
+    expect(await latestAudit('sim.changeStatus')).toMatchObject({ outcome: 'failed', after: { status }, error: { code: 'RATE_LIMITED' } })
+    expect(peer.stats().statusChanges.length).toBe(changesBefore)
+    expect((await simNow()).status).toBe(sim.status)
+  })
+
+  it("a bulk job's change stopped at its deadline while it waits out a 429 is not unknown: it goes back in the queue and is then done", async () => {
+    const targets = peer.iccids.slice(1, 3)
+    const job = await core.call('jobs:create', { operation: 'status', source: { kind: 'csv', text: ['iccid', ...targets].join('\n') }, params: { status: 'deactivated' } })
+    const { pending } = (await core.call('jobs:preflight', { jobId: job.id, refresh: true })).counts
+    expect(pending).toBeGreaterThan(0)
+    const changesBefore = peer.stats().statusChanges.length
+    peer.faults.set({ kind: 'status', status: 429, retryAfterSeconds: 10, times: 1, method: 'PUT' })
+    try {
+      await core.call('jobs:run', { jobId: job.id })
+      await expect.poll(async () => (await core.call('jobs:status', { jobId: job.id })).state, { timeout: 60_000, interval: 50 }).not.toBe('running')
+    } finally {
+      peer.faults.clear()
+    }
+    expect((await core.call('jobs:status', { jobId: job.id })).job.counts).toMatchObject({ done: pending, unknown: 0, failed: 0 })
+    expect((await core.call('audit:list', { query: job.id, limit: 100 })).items.filter((e) => e.outcome === 'unknown')).toEqual([])
+    // Each SIM changed once: the refused try applied nothing.
+    expect(peer.stats().statusChanges.length - changesBefore).toBe(pending)
+  })
+
   it('a change that never reached the carrier (the link refuses it) is a plain failure, audited failed', async () => {
     const sim = await simNow()
     const status = sim.status === 'activated' ? 'deactivated' : 'activated'

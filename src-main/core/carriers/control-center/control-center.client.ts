@@ -8,7 +8,7 @@ import { isStrictBase64 } from '../../../../src-shared/models/base64'
 import { SMS_MSG_ID_PATTERN } from '../../../../src-shared/models/sim'
 import { AppError } from '../../common/errors'
 import { createGovernor, type Governor } from '../../http/governor'
-import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpResponse, type QueryValue } from '../../http/http-client'
+import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpRequest, type HttpResponse, type QueryValue } from '../../http/http-client'
 import {
   calendarDateSchema,
   controlCenterStatusValue,
@@ -112,6 +112,9 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
+/** What a REST call asks of the HTTP layer beyond its method, path and body. */
+type SendOptions = Pick<HttpRequest, 'signal' | 'reportMaybeApplied'>
+
 export interface ControlCenterClient {
   readonly carrier: ControlCenterCarrier
   readonly urls: ControlCenterUrls
@@ -159,14 +162,14 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   const now = options.now ?? (() => new Date())
   const base: ErrorContext = { service, apiUrl: urls.rest }
 
-  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown, signal?: AbortSignal): Promise<HttpResponse> {
+  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown, call: SendOptions = {}): Promise<HttpResponse> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' }
     let payload: string | undefined
     if (body !== undefined) {
       headers['content-type'] = 'application/json'
       payload = typeof body === 'string' ? body : JSON.stringify(body)
     }
-    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload, signal })
+    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload, ...call })
   }
 
   /** A REST call whose success body must match `schema`; everything else becomes a mapped AppError. */
@@ -178,9 +181,9 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     path: string,
     query?: Record<string, QueryValue>,
     body?: unknown,
-    signal?: AbortSignal,
+    call?: SendOptions,
   ): Promise<T> {
-    const res = await send(method, path, query, body, signal)
+    const res = await send(method, path, query, body, call)
     if (res.status < 200 || res.status > 299) throw restError(res, ctx)
     return parseSuccess(res, operation, ctx, schema)
   }
@@ -198,7 +201,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
 
   async function ctdUsage(iccid: string, callOptions?: CallOptions): Promise<CtdUsage> {
     checkIccid(iccid)
-    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`, undefined, undefined, callOptions?.signal)
+    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`, undefined, undefined, callOptions)
     return {
       carrier,
       iccid: w.iccid,
@@ -222,7 +225,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       `/devices/${iccid}/usageInZone`,
       cycleStartDate === undefined ? {} : { cycleStartDate: `${cycleStartDate}Z` },
       undefined,
-      callOptions?.signal,
+      callOptions,
     )
     const startDate = cycleStartDate ?? w.cycleStartDate?.slice(0, 10)
     if (!startDate || !/^\d{4}-\d{2}-\d{2}$/.test(startDate)) {
@@ -329,7 +332,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     async getDevice(iccid, getOptions) {
       checkIccid(iccid)
       const ctx = { ...base, iccid }
-      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`, undefined, undefined, getOptions?.signal)
+      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`, undefined, undefined, getOptions && { signal: getOptions.signal })
       const usage = getOptions?.usage === false ? null : await ctdUsage(iccid, getOptions)
       return {
         carrier,
@@ -374,7 +377,8 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         body[field] = value
       }
       if (Object.keys(body).length === 0) throw AppError.withRef('VALIDATION', 'Nothing to change', { key: 'sim.noChanges' })
-      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body, callOptions?.signal)
+      // A PUT is retried, and a retried change may have been applied by a try whose answer was lost: never a plain failure then.
+      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body, { signal: callOptions?.signal, reportMaybeApplied: true })
       return { iccid: w.iccid }
     },
 
