@@ -387,15 +387,21 @@ export const channels = {
     simTargetSchema.extend({ cycleStartDate: cycleDateSchema, readId: readIdSchema.optional() }).strict(),
     z.object({ usage: cycleUsageSchema, fromCache: z.boolean(), offline: errorInfoSchema.nullable() }),
   ),
-  /** The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first. */
-  'sim:usageHistory': channel(simTargetSchema.extend({ refresh: z.boolean().default(false) }).strict(), z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() })),
+  /**
+   * The cycles read so far; with `refresh`, the open cycle and the two before it are read from the carrier first (one
+   * call each), which `readId` lets the caller cancel (`reads:cancel`: the calls left are not made).
+   */
+  'sim:usageHistory': channel(
+    simTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(),
+    z.object({ cycles: z.array(cycleUsageSchema), offline: errorInfoSchema.nullable() }),
+  ),
   'sim:sendSms': channel(smsSendSchema, actionOutcomeSchema.extend({ smsMsgId: z.string().nullable() })),
   'sim:smsStatus': channel(simTargetSchema.extend({ smsMsgId: z.string().max(20).regex(SMS_MSG_ID_PATTERN) }).strict(), smsMessageSchema.extend({ final: z.boolean() })),
 
   /** The SIM of an Orange device: from the cache unless `refresh`; the cached copy with the reason when Orange cannot be reached. */
   'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(), orangeSimViewSchema),
   /**
-   * Stops the carrier read named `readId` (`sim:get`, `sim:usage`, `orange:get`) if it still waits: its HTTP request is abandoned,
+   * Stops the carrier read named `readId` (`sim:get`, `sim:usage`, `sim:usageHistory`, `orange:get`) if it still waits: its HTTP request is abandoned,
    * which frees the carrier account, and the read fails with CANCELLED, leaving the cache as it was. `cancelled` is
    * false when no such read waits (it already ended).
    */

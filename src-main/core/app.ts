@@ -383,7 +383,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sim:changeRatePlan': (input, ctx) => sims.changeRatePlan(input, ctx),
     'sim:ratePlans': (input) => sims.ratePlans(input),
     'sim:usage': (input) => readCancels.run(input.readId, (cancel) => sims.usage(input, cancel)),
-    'sim:usageHistory': (input) => sims.usageHistory(input),
+    'sim:usageHistory': (input) => readCancels.run(input.readId, (cancel) => sims.usageHistory(input, cancel)),
     'sim:sendSms': (input, ctx) => sims.sendSms(input, ctx),
     'sim:smsStatus': (input) => sims.smsStatus(input),
     'orange:get': (input) => readCancels.run(input.readId, (cancel) => orange.get(input, cancel)),

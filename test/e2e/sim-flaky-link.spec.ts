@@ -142,3 +142,50 @@ test('Escape cancels a refresh and a "Show usage" that hang, keeping what is sho
   await expect(asOf).toHaveCount(0)
   expect(peer().stats().requests).toBeGreaterThan(before)
 })
+
+test('the usage chart’s refresh that hangs stops with its Cancel (Tab, Enter) or Escape in the chart, keeping the cycles shown, and makes no further call', async ({ app }) => {
+  const { page } = app
+  const { panel, link } = await openPanelThroughLink(page)
+  const chart = panel.getByRole('figure', { name: t('sim.usage.chartTitle') })
+  const refreshChart = panel.getByRole('button', { name: t('sim.usage.refreshChart'), exact: true })
+  const cancelChart = panel.getByRole('button', { name: t('sim.usage.cancelChart') })
+  const cancelled = panel.getByRole('status').filter({ hasText: t('sim.usage.chartCancelled') })
+  // The chart's first read (three calls) has ended.
+  await expect(chart).toBeVisible()
+  await expect(refreshChart).not.toHaveAttribute('aria-disabled')
+  const bars = await chart.getByTestId('usage-bar').count()
+  const usageCalls = () => Object.entries(peer().stats().byRoute).reduce((sum, [route, n]) => sum + (route.includes('usageInZone') ? n : 0), 0)
+  const before = usageCalls()
+
+  // The open cycle's answer stalls after its first bytes: the read would wait for its 20 s deadline.
+  link.set({ kind: 'stall', afterBytes: 12 })
+  await refreshChart.focus()
+  await page.keyboard.press('Enter')
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.usage.chartReading') })).toBeVisible()
+  await expect.poll(usageCalls).toBe(before + 1)
+  await page.keyboard.press('Tab')
+  await expect(cancelChart).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(cancelled).toBeVisible()
+  await expect(cancelChart).toHaveCount(0)
+  await expect(refreshChart).toBeFocused()
+  await expect(chart.getByTestId('usage-bar')).toHaveCount(bars)
+  await expect(panel.getByRole('alert')).toHaveCount(0)
+
+  // Again, stopped by Escape with the focus in the chart's card.
+  await page.keyboard.press('Enter')
+  await expect(cancelChart).toBeVisible()
+  await expect.poll(usageCalls).toBe(before + 2)
+  await page.keyboard.press('Escape')
+  await expect(cancelled).toBeVisible()
+  await expect(cancelChart).toHaveCount(0)
+  await expect(refreshChart).toBeFocused()
+  await expect(chart.getByTestId('usage-bar')).toHaveCount(bars)
+
+  // Neither cancelled read made its two other calls, and the account is free: with the link back, the refresh reads its three at once.
+  link.set({ kind: 'pass' })
+  await page.keyboard.press('Enter')
+  await expect(cancelled).toHaveCount(0)
+  await expect(refreshChart).not.toHaveAttribute('aria-disabled')
+  expect(usageCalls()).toBe(before + 5)
+})

@@ -257,6 +257,23 @@ describe('Control Center usage reads on a link that stalls', () => {
     link.set({ kind: 'pass' })
     expect(view).toMatchObject({ cycles: fresh.cycles, offline: timedOut() })
   })
+
+  it("the usage chart's refresh cancelled during its second call ends as CANCELLED, and its third call is never made", async () => {
+    await core.call('sim:usageHistory', { ...device, refresh: true })
+    // The call for the cycle before the open one waits at the carrier past the read's 1.5 s deadline.
+    peer.faults.set({ kind: 'latency', ms: 3000, times: 1, path: /usageInZone\?cycleStartDate=2025-02-01/ })
+    const routes = () => Object.entries(peer.stats().byRoute).filter(([route]) => route.includes('usageInZone'))
+    const count = () => routes().reduce((sum, [, n]) => sum + n, 0)
+    const before = count()
+    const reading = core.dispatcher.invoke('sim:usageHistory', { ...device, refresh: true, readId: 'history-1' })
+    await vi.waitFor(() => expect(count()).toBe(before + 2))
+    expect(await core.call('reads:cancel', { readId: 'history-1' })).toEqual({ cancelled: true })
+    expect(await reading).toMatchObject({ ok: false, error: { code: 'CANCELLED', details: { ref: { key: 'errors.readCancelled' } } } })
+    // The account (one call at a time) is free, and a read made after the cancel is the only call the peer sees since.
+    expect(await core.call('sim:get', { ...device, refresh: true })).toMatchObject({ fromCache: false })
+    expect(count()).toBe(before + 2)
+    peer.faults.clear()
+  })
 })
 
 /**

@@ -71,6 +71,35 @@ describe('the Control Center SIM panel', () => {
     expect(fake.pending('reads:cancel')).toHaveLength(0)
   })
 
+  it("cancels the chart's read by its own id, keeping the cycles shown; a second refresh cancels the first, and a listing of the cache asked meanwhile waits for it", async () => {
+    const cancelledRead = { ok: false as const, error: { code: 'CANCELLED' as const, message: 'The read was cancelled' } }
+    const panel = await offlinePanel()
+    // The chart's own read, since the panel opened.
+    expect(panel.historyReading).toBe(true)
+    const first = (fake.pending('sim:usageHistory')[0]!.input as { readId: string }).readId
+    void panel.loadHistory(true)
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId: first })
+    fake.answer('sim:usageHistory', cancelledRead)
+    await settle()
+    // The superseded read's answer changes nothing: the second one is still under way.
+    expect(panel.historyReading).toBe(true)
+    expect(panel.historyCancelled).toBe(false)
+    void panel.loadHistory()
+    expect(fake.pending('sim:usageHistory')).toHaveLength(1)
+    const second = (fake.pending('sim:usageHistory')[0]!.input as { readId: string }).readId
+    expect(second).not.toBe(first)
+    void panel.cancelHistory()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId: second })
+    fake.answer('sim:usageHistory', cancelledRead)
+    await settle()
+    expect(panel.historyCancelled).toBe(true)
+    expect(panel.historyReading).toBe(false)
+    expect(panel.historyError).toBeNull()
+    expect(panel.history).toEqual([])
+    // The listing asked for meanwhile goes now, from the cache alone.
+    expect(fake.pending('sim:usageHistory').map((c) => c.input)).toEqual([{ ...KEY, carrier: 'jasper', refresh: false }])
+  })
+
   it('asks the carrier again once when the network comes back, and says so', async () => {
     const panel = await offlinePanel()
     window.dispatchEvent(new Event('online'))

@@ -242,21 +242,26 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
   /**
    * REST keeps the open cycle and the two before it (docs/wire/control-center.md §1.8). The open cycle's answer names its start
    * date, which gives the account's cycle day; the two earlier cycles start on that day one and two months back. The
-   * three calls share one read deadline: cycles read before it passes stay cached.
+   * three calls share one read deadline: cycles read before it passes stay cached. `cancel`: the operator's (read-cancels.ts),
+   * which abandons the call under way and, through the same signal, every call left (CANCELLED).
    */
-  async function readRecentCycles(r: Resolved): Promise<void> {
-    await deadlineRead(r, async (c, signal) => {
-      const current = await c.usageInZone(r.iccid, undefined, { signal })
-      await writeUsageCache(db, current)
-      for (const back of [1, 2]) {
-        try {
-          await writeUsageCache(db, await c.usageInZone(r.iccid, monthsBefore(current.cycleStartDate, back), { signal }))
-        } catch (e) {
-          // A cycle day past the end of a short month makes that cycle start on another day: skip it.
-          if (!(isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CARRIER' || e.code === 'NOT_FOUND'))) throw e
+  async function readRecentCycles(r: Resolved, cancel?: AbortSignal): Promise<void> {
+    await deadlineRead(
+      r,
+      async (c, signal) => {
+        const current = await c.usageInZone(r.iccid, undefined, { signal })
+        await writeUsageCache(db, current)
+        for (const back of [1, 2]) {
+          try {
+            await writeUsageCache(db, await c.usageInZone(r.iccid, monthsBefore(current.cycleStartDate, back), { signal }))
+          } catch (e) {
+            // A cycle day past the end of a short month makes that cycle start on another day: skip it.
+            if (!(isAppError(e) && (e.code === 'VALIDATION' || e.code === 'CARRIER' || e.code === 'NOT_FOUND'))) throw e
+          }
         }
-      }
-    })
+      },
+      cancel,
+    )
   }
 
   async function statusChange(r: Resolved, status: SimStatus, ctx: CallContext) {
@@ -364,12 +369,13 @@ export function createSimService({ db, bus, profiles, clients, orange, readDeadl
       }
     },
 
-    async usageHistory(input: ParsedInput<'sim:usageHistory'>): Promise<Output<'sim:usageHistory'>> {
+    /** `cancel`: as for `usage`; a cancelled refresh is CANCELLED, not the cached cycles with a reason. */
+    async usageHistory(input: ParsedInput<'sim:usageHistory'>, cancel?: AbortSignal): Promise<Output<'sim:usageHistory'>> {
       const r = await resolve(input)
       let offline: ErrorInfo | null = null
       if (input.refresh) {
         try {
-          await readRecentCycles(r)
+          await readRecentCycles(r, cancel)
         } catch (e) {
           if (!(isAppError(e) && UNREACHABLE.has(e.code))) throw e
           offline = e.toInfo()

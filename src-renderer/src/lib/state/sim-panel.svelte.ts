@@ -44,6 +44,12 @@ export class SimPanel {
   ratePlansError = $state.raw<ErrorInfo | null>(null)
   usage = $state.raw<UsageResult | null>(null)
   history = $state.raw<CycleUsage[]>([])
+  /** Set while the chart's cycles are read from the carrier (at open, or its own Refresh). */
+  historyReading = $state(false)
+  /** Set when the operator cancelled the chart's last read: the cycles shown stay as they were. */
+  historyCancelled = $state(false)
+  /** Why the chart's last read did not reach the carrier (the cycles shown are cached), or why it failed. */
+  historyError = $state.raw<ErrorInfo | null>(null)
   sms = $state.raw<TrackedSms | null>(null)
   /** Set when the operator cancelled the last read: what is shown stays as it was, without a new reason. */
   cancelled = $state(false)
@@ -54,6 +60,10 @@ export class SimPanel {
   linkBack = $state(false)
   #current = new CancellableRead()
   #usageRead = new CancellableRead()
+  #historyRead = new CancellableRead()
+  #historySeq = 0
+  /** A listing of the cache asked for while the chart's read was under way: done once that read ends. */
+  #historyRelist = false
   #seq = 0
   #stop: (() => void)[] = []
 
@@ -209,10 +219,44 @@ export class SimPanel {
     return this.#usageRead.cancel()
   }
 
-  /** With `refresh`, the carrier's recent cycles are read first; otherwise only what is cached. */
+  /**
+   * With `refresh`, the carrier's recent cycles are read first (three calls, cancellable: cancelHistory); otherwise only
+   * what is cached. A refresh asked for while one is under way cancels that one rather than race it; a listing of the
+   * cache asked for meanwhile waits for the refresh, whose answer would otherwise overwrite it with an older one, or be
+   * overwritten by it.
+   */
   async loadHistory(refresh = false): Promise<void> {
-    const result = await api.invoke('sim:usageHistory', { ...this.target, refresh })
-    if (result.ok) this.history = result.value.cycles
+    if (!refresh && this.historyReading) {
+      this.#historyRelist = true
+      return
+    }
+    const seq = ++this.#historySeq
+    if (refresh) {
+      if (this.historyReading) void this.#historyRead.cancel()
+      this.historyReading = true
+      this.historyCancelled = false
+    }
+    const readId = refresh ? this.#historyRead.start() : undefined
+    const result = await api.invoke('sim:usageHistory', { ...this.target, refresh, ...(readId ? { readId } : {}) })
+    if (readId) this.#historyRead.end(readId)
+    if (seq !== this.#historySeq) return
+    if (refresh) this.historyReading = false
+    if (!result.ok && isCancelled(result.error)) this.historyCancelled = true
+    else if (!result.ok) this.historyError = result.error
+    else {
+      this.history = result.value.cycles
+      // A listing of the cache alone says nothing about the carrier: the reason of the last refresh stays.
+      if (refresh) this.historyError = result.value.offline
+    }
+    if (this.#historyRelist) {
+      this.#historyRelist = false
+      void this.loadHistory()
+    }
+  }
+
+  /** Stops the chart's read under way (its Cancel, Escape): the core abandons the call under way and makes no other. */
+  cancelHistory(): Promise<void> {
+    return this.#historyRead.cancel()
   }
 
   dispose(): void {
