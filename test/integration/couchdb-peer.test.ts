@@ -52,6 +52,37 @@ describe('the CouchDB peer', () => {
     }
   })
 
+  // CouchDB answers `_bulk_docs` in the order of the docs. express-pouchdb's validation wrapper put the rows it refused
+  // first, and the others in the order their checks finished (a design document, not checked, before every other).
+  it('answers _bulk_docs in the order of the docs where validate_doc_update refuses some, with new_edits:false too', async () => {
+    const peer = await startCouchPeer({ couchUsers: { admin: 'admin', password: 'admin-pw' } })
+    const admin = { authorization: `Basic ${Buffer.from('admin:admin-pw').toString('base64')}`, 'content-type': 'application/json' }
+    const post = async (body: unknown) => {
+      const answer = await fetch(`${peer.url}/team/_bulk_docs`, { method: 'POST', headers: admin, body: JSON.stringify(body) })
+      return [answer.status, await answer.json()]
+    }
+    const refused = (id: string) => ({ id, error: 'forbidden', reason: 'refused here' })
+    try {
+      expect((await fetch(`${peer.url}/team`, { method: 'PUT', headers: admin })).status).toBe(201)
+      const validation = { validate_doc_update: "function (doc) { if (doc.refused) throw { forbidden: 'refused here' } }" }
+      expect((await fetch(`${peer.url}/team/_design/rules`, { method: 'PUT', headers: admin, body: JSON.stringify(validation) })).status).toBe(201)
+      expect(await post({ docs: [{ _id: 'a' }, { _id: 'b', refused: true }, { _id: 'c' }] })).toEqual([
+        201,
+        [{ ok: true, id: 'a', rev: expect.stringMatching(/^1-/) }, refused('b'), { ok: true, id: 'c', rev: expect.stringMatching(/^1-/) }],
+      ])
+      const rev = `1-${'a'.repeat(32)}`
+      const replicated = [
+        { _id: 'z', _rev: rev, refused: true },
+        { _id: 'm', _rev: rev },
+        { _id: 'd', _rev: rev, refused: true },
+      ]
+      expect(await post({ docs: replicated, new_edits: false })).toEqual([201, [refused('z'), refused('d')]])
+      expect((await peer.docs('team')).map((d) => d._id)).toEqual(['a', 'c', 'm'])
+    } finally {
+      await peer.close()
+    }
+  })
+
   // What IBM's Cloudant SDK showed (test/integration/cloudant-conformance.test.ts): each of these was answered
   // otherwise by express-pouchdb alone.
   describe('as the Cloudant SDK found it', () => {
@@ -141,6 +172,37 @@ describe('the CouchDB peer', () => {
         expect(await peer.docs('ab')).toEqual([])
         expect((await fetch(`${peer.url}/a%2Fb`, { method: 'DELETE', headers: basic })).status).toBe(200)
         expect((await fetch(`${peer.url}/a%2Fb`, { headers: basic })).status).toBe(404)
+      }))
+
+    it('answers _bulk_docs in the order of the docs, a design document and documents without an id among them, a fault or not', () =>
+      withPeer(async (peer) => {
+        expect((await fetch(`${peer.url}/db1`, { method: 'PUT', headers: basic })).status).toBe(201)
+        const post = async (body: unknown) => {
+          const answer = await fetch(`${peer.url}/db1/_bulk_docs`, { method: 'POST', headers: basic, body: JSON.stringify(body) })
+          expect(answer.headers.get('content-length')).toBe(String((await answer.clone().arrayBuffer()).byteLength))
+          return [answer.status, (await answer.json()) as { id: string }[]] as const
+        }
+        const docs = [{ _id: 'e-1' }, { _id: 'e-2', data: 'x'.repeat(10_000) }, { _id: '_design/v', views: {} }, { _id: 'e-3' }]
+        expect(await post({ docs })).toEqual([201, docs.map((d) => ({ ok: true, id: d._id, rev: expect.stringMatching(/^1-/) }))])
+        expect(await post({ docs })).toEqual([201, docs.map((d) => ({ id: d._id, error: 'conflict', reason: expect.any(String) }))])
+
+        const [status, rows] = await post({ docs: [{ n: 1 }, { _id: '_design/w' }, { n: 2 }] })
+        expect([status, rows]).toEqual([
+          201,
+          [{ ok: true, id: expect.stringMatching(/^[0-9a-f]{32}$/), rev: expect.any(String) }, expect.objectContaining({ id: '_design/w' }), expect.objectContaining({ ok: true })],
+        ])
+        const stored = new Map((await peer.docs('db1')).map((d) => [d._id, d.n]))
+        expect([stored.get(rows[0]!.id), stored.get(rows[2]!.id)]).toEqual([1, 2])
+
+        peer.fault({ kind: 'rowErrors', rows: [{ index: 0, error: 'forbidden', reason: 'not allowed' }] })
+        expect(await post({ docs: [{ _id: 'f-1' }, { _id: 'f-2' }, { _id: '_design/f' }] })).toEqual([
+          201,
+          [
+            { id: 'f-1', error: 'forbidden', reason: 'not allowed' },
+            { ok: true, id: 'f-2', rev: expect.any(String) },
+            { ok: true, id: '_design/f', rev: expect.any(String) },
+          ],
+        ])
       }))
   })
 })

@@ -154,6 +154,47 @@ function keepReplicatedHistories(_name: string, db: { _bulkDocs: (req: { docs: R
   next()
 }
 
+/** A document of a `_bulk_docs` request, and a row of its answer. */
+type BulkDoc = { _id?: unknown }
+type BulkRow = { id?: unknown; ok?: boolean; rev?: string; error?: string; reason?: string }
+
+/**
+ * CouchDB answers `_bulk_docs` with its rows in the order of the request's docs (with `new_edits:false` only the failed
+ * ones, in that order). express-pouchdb does not: its validation, security and `_users` plugins (pouchdb-bulkdocs-wrapper)
+ * check each document asynchronously, give PouchDB the ones that passed in the order their checks finished (a design or
+ * local document, not checked, before all the others; the rest by a race on LevelDB reads) and put the refused ones
+ * first; with `new_edits:false` PouchDB also sorts the documents by id. Each doc takes the first row not yet taken with
+ * its `_id` (a doc without one has been given one: withIds), a doc with no row (a `new_edits:false` success) none.
+ * Where a batch repeats an id, the k-th row with it goes to the k-th doc with it: PouchDB writes same-id documents one
+ * after the other, the first getting the revision and the others a conflict, as CouchDB answers; but which body came
+ * first is the wrapper's race, so the stored one may be a later doc's [I: not fixed here]. A row no doc takes (none is
+ * expected) is kept, after the others: nothing the server answered is dropped.
+ */
+function rowsByDoc(docs: BulkDoc[], rows: BulkRow[]): { byDoc: (BulkRow | undefined)[]; untaken: BulkRow[] } {
+  const left = [...rows]
+  const byDoc = docs.map((doc) => {
+    const i = left.findIndex((row) => row.id === doc._id)
+    return i === -1 ? undefined : left.splice(i, 1)[0]
+  })
+  return { byDoc, untaken: left }
+}
+
+function inRequestOrder(docs: BulkDoc[], rows: BulkRow[]): BulkRow[] {
+  const { byDoc, untaken } = rowsByDoc(docs, rows)
+  return [...byDoc.filter((row) => row !== undefined), ...untaken]
+}
+
+/**
+ * A `_bulk_docs` body whose new documents without an `_id` have one, so that each row of the answer can be matched to its
+ * document (inRequestOrder): the id CouchDB would have generated, 32 hex digits (its default uuid algorithm) [I: random,
+ * not its sequential prefix]. With `new_edits:false` a document without an id is PouchDB's to refuse.
+ */
+function withIds<T extends { docs: unknown[]; new_edits?: boolean }>(bulk: T): T {
+  const lacking = (d: unknown): d is object => d !== null && typeof d === 'object' && !Array.isArray(d) && !('_id' in d)
+  if (bulk.new_edits === false || !bulk.docs.some(lacking)) return bulk
+  return { ...bulk, docs: bulk.docs.map((d) => (lacking(d) ? { _id: randomBytes(16).toString('hex'), ...d } : d)) }
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
@@ -330,7 +371,8 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     return 200
   }
 
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<number> {
+  /** Passes the request to express-pouchdb; a `_bulk_docs` answer (bulkDocs: the request's docs) in request order. */
+  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, bulkDocs?: BulkDoc[]): Promise<number> {
     return new Promise((resolve) => {
       // The body goes on decoded (decodedBody), so without the Content-Encoding it came with.
       const { 'content-encoding': _decoded, ...received } = req.headers
@@ -339,9 +381,29 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       if (couchUsers && !String(req.headers.authorization).startsWith('Basic ')) headers.authorization = adminHeader
       else if (!couchUsers) delete headers.authorization
       const out = httpRequest({ host: '127.0.0.1', port: innerPort, method: req.method, path: innerUrl(req.url ?? '/'), headers, agent }, (innerRes) => {
-        res.writeHead(innerRes.statusCode ?? 502, innerRes.headers)
-        innerRes.pipe(res)
-        innerRes.on('end', () => resolve(innerRes.statusCode ?? 502))
+        const status = innerRes.statusCode ?? 502
+        if (!bulkDocs || status !== 201) {
+          res.writeHead(status, innerRes.headers)
+          innerRes.pipe(res)
+          innerRes.on('end', () => resolve(status))
+          return
+        }
+        const chunks: Buffer[] = []
+        innerRes.on('data', (chunk: Buffer) => chunks.push(chunk))
+        innerRes.on('end', () => {
+          const text = Buffer.concat(chunks)
+          const rows = JSON.parse(text.toString('utf8')) as BulkRow[]
+          const ordered = inRequestOrder(bulkDocs, rows)
+          if (ordered.every((row, i) => row === rows[i])) {
+            res.writeHead(status, innerRes.headers).end(text)
+          } else {
+            // The body changes: its length with it, and express's ETag no longer describes it (CouchDB sends none here).
+            const { etag: _stale, 'transfer-encoding': _chunked, ...kept } = innerRes.headers
+            const reordered = `${JSON.stringify(ordered)}\n`
+            res.writeHead(status, { ...kept, 'content-length': Buffer.byteLength(reordered) }).end(reordered)
+          }
+          resolve(status)
+        })
       })
       out.on('error', () => {
         if (!res.headersSent) json(res, 502, { error: 'bad_gateway', reason: 'the test server behind the front failed' })
@@ -352,24 +414,24 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
   }
 
   /** Sends the batch through, then answers as if the chosen rows had failed (the others are written). */
-  async function bulkWithRowErrors(req: IncomingMessage, res: ServerResponse, body: Buffer, fault: Extract<CouchFault, { kind: 'rowErrors' }>): Promise<number> {
-    const parsed = JSON.parse(body.toString('utf8')) as { docs: { _id: string }[] }
+  async function bulkWithRowErrors(req: IncomingMessage, res: ServerResponse, parsed: { docs: BulkDoc[]; new_edits?: boolean }, fault: Extract<CouchFault, { kind: 'rowErrors' }>): Promise<number> {
     const failing = new Map(fault.rows.map((r) => [r.index, r]))
     const kept = parsed.docs.filter((_, i) => !failing.has(i))
     const res2 = await fetch(`http://127.0.0.1:${innerPort}${innerUrl((req.url ?? '').split('?')[0] ?? '')}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ docs: kept }),
+      body: JSON.stringify({ ...parsed, docs: kept }),
     })
-    const written = (await res2.json()) as { id: string; rev?: string; error?: string; reason?: string }[]
+    const { byDoc, untaken } = rowsByDoc(kept, (await res2.json()) as BulkRow[])
     let w = 0
-    const rows = parsed.docs.map((d, i) => {
+    const rows = parsed.docs.flatMap((d, i) => {
       const f = failing.get(i)
-      if (f) return { id: d._id, error: f.error, reason: f.reason }
-      const r = written[w++] as { id: string; rev?: string; error?: string; reason?: string }
-      return r.error ? { id: r.id, error: r.error, reason: r.reason } : { ok: true, id: r.id, rev: r.rev }
+      if (f) return [{ id: d._id, error: f.error, reason: f.reason }]
+      const r = byDoc[w++]
+      if (!r) return [] // a success with new_edits:false: CouchDB answers no row for it
+      return [r.error ? { id: r.id, error: r.error, reason: r.reason } : { ok: true, id: r.id, rev: r.rev }]
     })
-    json(res, 201, rows)
+    json(res, 201, [...rows, ...untaken])
     return 201
   }
 
@@ -453,23 +515,27 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       return 403
     }
     if (req.method === 'POST' && path.endsWith('/_bulk_docs')) {
-      let docs: unknown[] = []
+      let parsed: { docs?: unknown; new_edits?: boolean }
       try {
-        const parsed = JSON.parse(body.toString('utf8')) as { docs?: unknown[]; new_edits?: boolean }
-        docs = parsed.docs ?? []
-        if (parsed.new_edits === false) {
-          for (const d of docs as Record<string, unknown>[]) if (d._revisions) replicatedHistories.set(historyKey(d._id, d._rev), d._revisions)
-        }
+        parsed = JSON.parse(body.toString('utf8')) as { docs?: unknown; new_edits?: boolean }
       } catch {
         json(res, 400, { error: 'bad_request', reason: 'invalid UTF-8 JSON' })
         return 400
+      }
+      // A body without a list of docs is express-pouchdb's to refuse (400), as CouchDB does.
+      if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.docs)) return forward(req, res, body)
+      const bulk = withIds(parsed as { docs: unknown[]; new_edits?: boolean })
+      const docs = bulk.docs as Record<string, unknown>[]
+      if (bulk.new_edits === false) {
+        for (const d of docs) if (d?._revisions) replicatedHistories.set(historyKey(d._id, d._rev), d._revisions)
       }
       if (docs.some((d) => Buffer.byteLength(JSON.stringify(d)) > maxDoc)) {
         json(res, 413, { error: 'document_too_large', reason: 'the document is larger than the limit' })
         return 413
       }
       const rowFault = takeFault('rowErrors', path)
-      if (rowFault) return bulkWithRowErrors(req, res, body, rowFault)
+      if (rowFault) return bulkWithRowErrors(req, res, { ...bulk, docs }, rowFault)
+      return forward(req, res, bulk === parsed ? body : Buffer.from(JSON.stringify(bulk)), docs)
     }
     // CouchDB answers a read of a database that does not exist with 404 not_found (docs/wire/couchdb-kafka.md §1.3);
     // express-pouchdb drops the connection on `_all_docs` of one (seen when a history window reaches yesterday's bucket).
