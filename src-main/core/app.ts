@@ -225,7 +225,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   onProfileChange.invalidate = (doc) => {
     if (doc.extension === 'platform') {
       links.invalidate(doc)
-      mbed.platformChanged(doc)
+      // A running mbed bridge on it restarts on the saved settings and ends its old MQTT session (mbed.service.ts).
+      mbed.platformChanged(doc).catch((e: unknown) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'mbed: could not handle the change of a platform profile'))
     } else clients.invalidate(doc)
     // A deleted mbed profile's bridge stops and its MQTT session ends (mbed.service.ts); a failure is logged, never thrown.
     if (doc.extension === 'mbed')
@@ -447,6 +448,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'mbed:import': (input, ctx) => mbed.import(input, ctx),
     'mbed:sendCommand': (input, ctx) => mbed.sendCommand(input, ctx),
     'mbed:commands': () => mbed.commands(),
+    'mbed:journalled': (input) => mbed.journalled(input),
     'mbed:subscriptions': (input) => mbed.subscriptions(input),
     'mbed:subscribe': (input, ctx) => mbed.subscribe(input, ctx),
     'mbed:unsubscribe': (input, ctx) => mbed.unsubscribe(input, ctx),

@@ -270,6 +270,11 @@ export const mbedChannels = {
     output: mbedCommandViewSchema,
   },
   'mbed:commands': { input: nothing, output: z.object({ items: z.array(mbedCommandViewSchema), pending: z.number().int() }) },
+  /**
+   * The commands for devices a saved mbed profile's bridge has journalled (taken from the broker, not yet sent to
+   * mbed): what deleting the profile leaves unsent, which its confirmation says.
+   */
+  'mbed:journalled': { input: z.object({ profileId: z.string().min(1).max(48) }).strict(), output: z.object({ commands: z.number().int().nonnegative() }) },
   /** The running bridge's subscriptions, of one endpoint or of all (at most MBED_SUBSCRIPTIONS_PAGE endpoints). */
   'mbed:subscriptions': { input: z.object({ ep: mbedEndpointNameSchema.optional() }).strict(), output: mbedSubscriptionsListSchema },
   /** The operator subscribes one resource (audited); answers its state once mbed has answered. */

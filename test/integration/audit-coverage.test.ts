@@ -65,6 +65,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'mbed:verify': 'one authenticated exchange with mbed, nothing stored',
   'mbed:endpoints': 'reads mbed',
   'mbed:commands': 'reads the commands sent so far',
+  'mbed:journalled': "reads a profile's command journal",
   'mbed:subscriptions': "reads the bridge's subscriptions",
   'orange:get': 'reads Orange; a refresh only caches what Orange said',
   'orange:tickets': 'reads the tickets being followed',

@@ -4,7 +4,7 @@
  * - Its own persistent MQTT session (src-main/core/mbed/session.ts): commands published while the bridge is stopped
  *   reach mbed when it starts again, each once; those published while it is failed are journalled and sent once it
  *   runs; a changed client id ends the old session at the broker, at once or, when the broker is away, at the next
- *   start of a bridge on that broker.
+ *   start of a bridge on that broker; so does a FIELDLINE_* bridge whose client id changed (its earlier queue's session).
  * - A disk that refuses its queue (a full tmpfs, test/helpers/mounts): the bridge fails saying so and when it tries
  *   again, holds what mbed handed over, and once the disk takes writes again resumes by itself and delivers both the
  *   notifications and a command published meanwhile.
@@ -16,6 +16,8 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { commandJournalDir } from '../../src-main/core/mbed/command-journal'
+import { configQueueDir } from '../../src-main/core/mbed/queue-dir'
+import { recordEnvironmentOrigin, replacedEnvironmentQueues } from '../../src-main/core/mbed/queues'
 import { bridgeClientId, replaceSession } from '../../src-main/core/mbed/session'
 import { tempDir } from '../helpers/core'
 import { FAST, POLL, b64, cleanups, command, endpoint, resumeSession, runCleanups, setup, subscriber } from '../helpers/mbed-bridge'
@@ -127,6 +129,31 @@ describe.skipIf(skip)('mbed bridge: picking up where it left off', () => {
     const sub = await subscriber(away.url)
     await command(sub.client, 'Light', 'gone', { method: 'PUT', deviceId: 'gone', resourceId: '3311/0/5851', payload: b64('3') })
     expect(await resumeSession(away.url, oldId)).toEqual({ present: false, commands: [] })
+  })
+
+  it('a FIELDLINE_* bridge whose client id changed ends the session of its earlier configuration at start (another queue)', async () => {
+    const data = await tempDir('fieldline-mbed-data-')
+    cleanups.push(() => data.cleanup())
+    const mbed = { apiUrl: 'https://api.connector.mbed.com' }
+    const before = { mbed, mqtt: { url: broker.url, clientId: `a:test:env-before-${process.pid}` } }
+    const beforeDir = configQueueDir(data.dir, before)
+    recordEnvironmentOrigin(beforeDir, before)
+    await replaceSession(before.mqtt, beforeDir)
+    const oldId = bridgeClientId(before.mqtt.clientId, beforeDir)
+    await resumeSession(broker.url, oldId)
+    // Another mbed account's bridge of the same folder, on another mbed URL: not replaced.
+    const other = { mbed: { apiUrl: 'https://other.example' }, mqtt: { url: broker.url, clientId: `a:test:env-other-${process.pid}` } }
+    recordEnvironmentOrigin(configQueueDir(data.dir, other), other)
+
+    const after = { mbed, mqtt: { url: broker.url, clientId: `a:test:env-after-${process.pid}` } }
+    const afterDir = configQueueDir(data.dir, after)
+    const replacing = replacedEnvironmentQueues(data.dir, after, afterDir)
+    expect(replacing).toEqual([beforeDir])
+    recordEnvironmentOrigin(afterDir, after)
+    await replaceSession(after.mqtt, afterDir, undefined, { dirs: replacing })
+    const sub = await subscriber(broker.url)
+    await command(sub.client, 'Light', 'gone', { method: 'PUT', deviceId: 'gone', resourceId: '3311/0/5851', payload: b64('4') })
+    expect(await resumeSession(broker.url, oldId)).toEqual({ present: false, commands: [] })
   })
 
   describe.skipIf(mountSkip !== null)('on a disk that fills up', () => {

@@ -2,6 +2,8 @@
  * The mbed service (src-main/core/mbed/mbed.service.ts) on real profiles (workspace + in-memory vault), the shared
  * platform links, the mbed peer and mosquitto: what the proposed mbed:* channels would answer.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { EventBus } from '../../src-main/core/common/events'
@@ -105,21 +107,81 @@ describe.skipIf(skip)('mbed service', () => {
     expect(events.some((e) => e.name === 'mbed:state' && e.payload.state === 'running')).toBe(true)
   })
 
-  it('a platform profile saved under a running bridge closes its link: failed, saying so and what to do; Start runs it on the new link', async () => {
+  it('a platform profile saved under a running bridge with another client id restarts it on the new one and ends the old session at once', async () => {
+    const { mbed, profiles, profileId, dataDir } = await service()
+    await mbed.start({}, ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    const queueDir = profileQueueDir(dataDir, profileId)
+    const oldId = bridgeClientId(`a:test:svc-${process.pid}`, queueDir)
+    const newId = bridgeClientId(`a:test:edited-${process.pid}`, queueDir)
+    const platform = await profiles.resolve('platform')
+    await profiles.save(
+      {
+        extension: 'platform',
+        id: platform._id.split(':')[2],
+        name: 'Local broker',
+        settings: { url: broker.url, clientId: `a:test:edited-${process.pid}`, username: '', ca: '', restUrl: '' },
+        secrets: {},
+      },
+      ctx,
+    )
+    // What the app does when a platform profile is saved (app.ts: onProfileChange); it waits for the old session's end.
+    await mbed.platformChanged(await profiles.resolve('platform'), ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    expect(mbed.status().status.link.state).toBe('connected')
+
+    const pub = await connectAsync(broker.url, { clientId: `svc-pub-${process.pid}`, reconnectPeriod: 0 })
+    cleanups.push(() => pub.endAsync(true))
+    await pub.publishAsync('iot-2/type/Light/id/gone/cmd/update/fmt/json', '{}', { qos: 1 })
+    expect(await resumeSession(broker.url, oldId)).toEqual({ present: false, commands: [] })
+    expect(newId).not.toBe(oldId)
+    expect(JSON.parse(readFileSync(join(queueDir, 'session.json'), 'utf8'))).toEqual({ url: broker.url, clientId: newId })
+    await mbed.stop()
+  })
+
+  it('a platform profile saved while its bridge is stopped keeps the old session to end; the next bridge on that broker ends it', async () => {
+    const { mbed, profiles, profileId, dataDir } = await service()
+    await mbed.start({}, ctx)
+    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
+    await mbed.stop()
+    const queueDir = profileQueueDir(dataDir, profileId)
+    const oldId = bridgeClientId(`a:test:svc-${process.pid}`, queueDir)
+    const platform = await profiles.resolve('platform')
+    await profiles.save(
+      {
+        extension: 'platform',
+        id: platform._id.split(':')[2],
+        name: 'Local broker',
+        settings: { url: broker.url, clientId: `a:test:later-${process.pid}`, username: '', ca: '', restUrl: '' },
+        secrets: {},
+      },
+      ctx,
+    )
+    await mbed.platformChanged(await profiles.resolve('platform'), ctx)
+    expect(mbed.status().status.state).toBe('stopped')
+    expect(JSON.parse(readFileSync(join(dataDir, 'mbed', 'queues', 'sessions-to-end.json'), 'utf8'))).toEqual([{ url: broker.url, clientId: oldId }])
+    // The old session still holds what is published meanwhile, until a bridge on that broker starts.
+    await mbed.start({}, ctx)
+    await expect.poll(() => JSON.parse(readFileSync(join(dataDir, 'mbed', 'queues', 'sessions-to-end.json'), 'utf8')), POLL).toEqual([])
+    await mbed.stop()
+    const pub = await connectAsync(broker.url, { clientId: `svc-pub-${process.pid}`, reconnectPeriod: 0 })
+    cleanups.push(() => pub.endAsync(true))
+    await pub.publishAsync('iot-2/type/Light/id/gone/cmd/update/fmt/json', '{}', { qos: 1 })
+    expect(await resumeSession(broker.url, oldId)).toEqual({ present: false, commands: [] })
+  })
+
+  it('a platform profile removed under a running bridge closes its link: failed, saying so and what to do', async () => {
     const { mbed, links, profiles } = await service()
     await mbed.start({}, ctx)
     await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
-    // What the app does when a platform profile is saved (app.ts: onProfileChange).
     const platform = await profiles.resolve('platform')
+    await profiles.remove('platform', platform._id.split(':')[2] ?? '', ctx)
     links.invalidate(platform)
-    mbed.platformChanged(platform)
+    await mbed.platformChanged(platform)
     await expect.poll(() => mbed.status().status.state, POLL).toBe('failed')
     const status = mbedChannels['mbed:status'].output.parse(mbed.status()).status
     expect(status).toMatchObject({ failedSide: 'link', restartAt: null, reason: { details: { ref: { key: 'mbed.linkClosed' } } } })
     expect(status.reason?.message).toContain('start the bridge again')
-    await mbed.start({}, ctx)
-    await expect.poll(() => mbed.status().status.state, POLL).toBe('running')
-    expect(mbed.status().status.link.state).toBe('connected')
     await mbed.stop()
   })
 
@@ -130,6 +192,8 @@ describe.skipIf(skip)('mbed service', () => {
     const queueDir = profileQueueDir(dataDir, profileId)
     const bridgeId = bridgeClientId(`a:test:svc-${process.pid}`, queueDir)
     const doc = await profiles.get('mbed', profileId)
+    // What the deletion's confirmation says (none journalled: the running bridge sent each command it took).
+    expect(mbedChannels['mbed:journalled'].output.parse(await mbed.journalled({ profileId }))).toEqual({ commands: 0 })
     await profiles.remove('mbed', profileId, ctx)
     // What the app does when a profile is saved or removed (app.ts: onProfileChange).
     await mbed.mbedProfileChanged(doc, ctx)

@@ -17,6 +17,7 @@ const valid: { [C in keyof typeof mbedChannels]: Record<string, unknown> } = {
   'mbed:import': { names: ['node-1'] },
   'mbed:sendCommand': { method: 'PUT', deviceId: 'node-1', resourceId: '3/0/1', payload: 'MQ==' },
   'mbed:commands': {},
+  'mbed:journalled': { profileId: 'lab' },
   'mbed:subscriptions': { ep: 'node-1' },
   'mbed:subscribe': { ep: 'node-1', path: '/3303/0/5700' },
   'mbed:unsubscribe': { ep: 'node-1', path: '/3303/0/5700' },

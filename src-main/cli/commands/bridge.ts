@@ -46,6 +46,8 @@ export interface BridgeIo {
   stopSignal: Promise<void>
   /** The directory of the bridge's queue on disk (core/mbed/queue-dir.ts). */
   queueDir: string
+  /** The queues of earlier FIELDLINE_* configurations of the same mbed URL, whose MQTT sessions it ends (core/mbed/session.ts). */
+  replacing?: readonly string[]
   logger?: Logger
 }
 
@@ -182,7 +184,7 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
       ...(io.logger ? { logger: io.logger } : {}),
     })
     link = createBridgeLink(config.mqtt, io.queueDir, io.logger ? { logger: io.logger } : {})
-    void replaceSession(config.mqtt, io.queueDir, io.logger)
+    void replaceSession(config.mqtt, io.queueDir, io.logger, { dirs: io.replacing ?? [] })
     bridge = createMbedBridge({
       client,
       link,
@@ -312,21 +314,23 @@ export function registerBridge(program: Command, withRuntime: WithRuntime, globa
         return
       }
       const { dataDir } = globals()
-      const [{ configQueueDir, profileQueueDir }, { recordEnvironmentOrigin }, { queueError }] = await Promise.all([
+      const [{ configQueueDir, profileQueueDir }, { recordEnvironmentOrigin, replacedEnvironmentQueues }, { queueError }] = await Promise.all([
         import('../../core/mbed/queue-dir'),
         import('../../core/mbed/queues'),
         import('../../core/mbed/publish-queue'),
       ])
       const queueDir = opts.profile !== undefined ? profileQueueDir(dataDir, opts.profile) : configQueueDir(dataDir, config)
       // Named after a hash: the queue says whose it is, for `bridge mbed queues` once the variables have changed.
+      let replacing: string[] = []
       if (opts.profile === undefined) {
+        replacing = replacedEnvironmentQueues(dataDir, config, queueDir)
         try {
           recordEnvironmentOrigin(queueDir, config)
         } catch (e) {
           throw new CliError(`fieldline: ${queueError(e, queueDir).message}`, EXIT.failed)
         }
       }
-      const code = await runMbedBridge(config, { line: err, stopSignal: signals(), queueDir })
+      const code = await runMbedBridge(config, { line: err, stopSignal: signals(), queueDir, replacing })
       process.exitCode = code
       // Anything still holding the event loop (a long poll the server keeps open) must not keep the process alive.
       setTimeout(() => process.exit(code), 3_000).unref()

@@ -26,7 +26,7 @@ import type { ErrorInfo } from '../../../src-shared/contract'
 import { zeroCounters, type mbedChannels, type MbedBridgeStatus, type MbedCommandView, type MbedSubscriptionView } from '../../../src-shared/models/mbed'
 import { importEndpoints, type EndpointImportReport } from './import'
 import { profileQueueDir } from './queue-dir'
-import { createBridgeLink, endSession, replaceSession } from './session'
+import { createBridgeLink, endSession, keepReplacedSession, replaceSession } from './session'
 import { journalledCommands } from './command-journal'
 import type { MbedBridgeConfig } from './config'
 import { listMbedQueues, removeMbedQueue, type MbedQueueInfo, type QueueContext } from './queues'
@@ -50,8 +50,9 @@ interface Active {
   client: MbedClient
   /** The bridge's own link (session.ts), closed after the bridge stops. */
   link: PlatformLink
-  /** The platform profile the link was built from (its document id). */
+  /** The platform profile the link was built from (its document id), and the settings read from it. */
   platformDocId: string
+  mqtt: MbedBridgeConfig['mqtt']
   bridge: MbedBridge
   off: () => void
 }
@@ -169,6 +170,52 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
     return result
   }
 
+  /**
+   * Stops the running bridge (audited) and starts the one of `p` on its platform profile's settings as they are now.
+   * `replaced`: the session ending that runs beside the start (session.ts), for a caller that waits for it.
+   */
+  async function startOn(p: Awaited<ReturnType<typeof profile>>, ctx: CallContext): Promise<{ status: MbedBridgeStatus; replaced: Promise<void> }> {
+    const id = profileId(p.doc)
+    const replaced = active ? { profileId: active.profileId, mqtt: active.mqtt } : undefined
+    const undelivered = await stopActive()
+    if (replaced !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${replaced.profileId}`, outcome: 'ok', after: { undelivered } })
+    const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
+    const mqtt = await mqttOf(platformDoc)
+    const queueDir = profileQueueDir(dataDir, id)
+    // Its own link and session (session.ts): the broker keeps the commands published while the bridge is away.
+    const link = createBridgeLink(mqtt, queueDir, logger ? { logger } : {})
+    // The settings it ran on before end its old session when the broker changed (their credentials are that broker's).
+    const sessionReplaced = replaceSession(mqtt, queueDir, logger, { previous: replaced?.profileId === id ? replaced.mqtt : null })
+    const client = clientFor(p.settings, p.accessKey)
+    const bridge = createMbedBridge({
+      client,
+      link,
+      queueDir,
+      channel: p.settings.channel,
+      defaultDeviceType: p.settings.defaultDeviceType,
+      queueSize: p.settings.queueSize,
+      presubscriptions: p.settings.presubscriptions,
+      ...(logger ? { logger } : {}),
+    })
+    const offEvents = bridge.on((e) => emit?.(e))
+    const offTaps = bridge.onDeviceEvent(relay)
+    const off = (): void => {
+      offEvents()
+      offTaps()
+    }
+    active = { profileId: id, settings: p.settings, client, link, platformDocId: platformDoc._id, mqtt, bridge, off }
+    try {
+      await bridge.start()
+    } catch (e) {
+      // Keep the failed bridge so its state and reason stay visible; the next start replaces it.
+      logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
+    }
+    const status = bridge.status()
+    await audited(ctx, { action: 'mbed.bridge.start', target: `mbed/${id}`, outcome: status.state === 'failed' ? 'failed' : 'ok', after: { state: status.state }, error: status.reason })
+    // As it is now: the state may have moved on (and been pushed as 'mbed:state') while the entry was written.
+    return { status: bridge.status(), replaced: sessionReplaced }
+  }
+
   async function stopActive(): Promise<number> {
     const a = active
     if (!a) return 0
@@ -190,43 +237,7 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
         const p = await profile(input.profileId)
         const id = profileId(p.doc)
         if (active && active.profileId === id && active.bridge.state !== 'failed' && active.bridge.state !== 'stopped') return active.bridge.status()
-        const replaced = active?.profileId
-        const undelivered = await stopActive()
-        if (replaced !== undefined) await audited(ctx, { action: 'mbed.bridge.stop', target: `mbed/${replaced}`, outcome: 'ok', after: { undelivered } })
-        const platformDoc = await profiles.resolve('platform', p.settings.platformProfile || undefined)
-        const mqtt = await mqttOf(platformDoc)
-        const queueDir = profileQueueDir(dataDir, id)
-        // Its own link and session (session.ts): the broker keeps the commands published while the bridge is away.
-        const link = createBridgeLink(mqtt, queueDir, logger ? { logger } : {})
-        void replaceSession(mqtt, queueDir, logger)
-        const client = clientFor(p.settings, p.accessKey)
-        const bridge = createMbedBridge({
-          client,
-          link,
-          queueDir,
-          channel: p.settings.channel,
-          defaultDeviceType: p.settings.defaultDeviceType,
-          queueSize: p.settings.queueSize,
-          presubscriptions: p.settings.presubscriptions,
-          ...(logger ? { logger } : {}),
-        })
-        const offEvents = bridge.on((e) => emit?.(e))
-        const offTaps = bridge.onDeviceEvent(relay)
-        const off = (): void => {
-          offEvents()
-          offTaps()
-        }
-        active = { profileId: id, settings: p.settings, client, link, platformDocId: platformDoc._id, bridge, off }
-        try {
-          await bridge.start()
-        } catch (e) {
-          // Keep the failed bridge so its state and reason stay visible; the next start replaces it.
-          logger?.warn({ profile: id, err: e instanceof Error ? e.message : String(e) }, 'mbed: the bridge did not start')
-        }
-        const status = bridge.status()
-        await audited(ctx, { action: 'mbed.bridge.start', target: `mbed/${id}`, outcome: status.state === 'failed' ? 'failed' : 'ok', after: { state: status.state }, error: status.reason })
-        // As it is now: the state may have moved on (and been pushed as 'mbed:state') while the entry was written.
-        return bridge.status()
+        return (await startOn(p, ctx)).status
       })
     },
 
@@ -321,6 +332,12 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
       return bridge.commands().find((c) => c.id === view.id) ?? view
     },
 
+    /** The commands for devices journalled in the named profile's queue (command-journal.ts), which deleting it leaves unsent. */
+    async journalled(input: { profileId: string }): Promise<Out<'mbed:journalled'>> {
+      const doc = await profiles.get('mbed', input.profileId)
+      return { commands: journalledCommands(profileQueueDir(dataDir, profileId(doc))).count }
+    },
+
     subscriptions(input: { ep?: string | undefined }): Out<'mbed:subscriptions'> {
       if (!active) return { mode: 'default', rules: [], presubscriptions: { state: 'none', reason: null }, endpoints: [], total: 0 }
       return active.bridge.subscriptions(input.ep)
@@ -359,11 +376,36 @@ export function createMbedService({ db, bus, profiles, dataDir, emit, logger }: 
     },
 
     /**
-     * A platform profile was saved or removed: a bridge whose link was built from it closes that link, and fails saying
-     * to start it again (bridge-state.ts), so that it never runs on settings the operator has replaced.
+     * A platform profile was saved or removed. A running bridge on it restarts on the saved settings when its broker
+     * settings changed, which ends its old MQTT session at once (session.ts; the returned promise waits for that), so
+     * that the broker stops queueing commands for a client id nobody will use again; one on a removed profile closes
+     * its link and fails saying to start it again (bridge-state.ts). The bridges of the other mbed profiles on it keep
+     * their replaced session to end at the next start of a bridge on its broker. Never throws: what it could not do is
+     * logged.
      */
-    platformChanged(doc: ProfileDoc): void {
-      if (active && active.platformDocId === doc._id) void active.link.close()
+    async platformChanged(doc: ProfileDoc, ctx: CallContext = CONSOLE): Promise<void> {
+      // An object, not the promise itself: the session ending runs after the serial section, never holding it.
+      const { restarted } = await serial(async (): Promise<{ restarted: Promise<void> | null }> => {
+        if (!(await profiles.list('platform')).some((p) => p.id === profileId(doc))) {
+          if (active && active.platformDocId === doc._id) void active.link.close()
+          return { restarted: null }
+        }
+        let restarted: Promise<void> | null = null
+        for (const m of await profiles.list('mbed')) {
+          try {
+            const settings = mbedSettingsSchema.parse((await profiles.get('mbed', m.id)).settings)
+            const platformDoc = await profiles.resolve('platform', settings.platformProfile || undefined)
+            if (platformDoc._id !== doc._id) continue
+            const mqtt = await mqttOf(platformDoc)
+            if (active?.profileId !== m.id) keepReplacedSession(mqtt, profileQueueDir(dataDir, m.id), logger)
+            else if (JSON.stringify(active.mqtt) !== JSON.stringify(mqtt)) restarted = (await startOn(await profile(m.id), ctx)).replaced
+          } catch (e) {
+            logger?.warn({ profile: m.id, err: e instanceof Error ? e.message : String(e) }, "mbed: could not follow the change of a bridge's platform profile")
+          }
+        }
+        return { restarted }
+      })
+      await restarted
     },
 
     /**

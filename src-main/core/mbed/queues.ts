@@ -18,7 +18,7 @@
  * how many of each, and keeps the queue's MQTT session to end at the next start of a bridge on its broker (session.ts).
  */
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { AppError } from '../common/errors'
 import { redactUrlsIn } from '../common/redact-url'
 import { inspectQueue, queueHolder, removeQueueDir } from '../store/disk-queue'
@@ -83,6 +83,22 @@ export function recordEnvironmentOrigin(dir: string, config: QueueIdentity): voi
   mkdirSync(dir, { recursive: true })
   const origin = { mbedUrl: redactUrlsIn(config.mbed.apiUrl), mqttUrl: redactUrlsIn(config.mqtt.url), clientId: config.mqtt.clientId }
   writeFileSync(join(dir, ORIGIN), `${JSON.stringify(origin)}\n`)
+}
+
+/**
+ * The queues of the FIELDLINE_* bridges that the one of `queueDir`, configured by `config`, replaces: those whose
+ * origin names the same mbed URL with another broker URL or client id, and that no bridge holds. The variables of that
+ * mbed account's bridge changed, so their sessions are ended (session.ts); the queues stay for `queues remove`.
+ */
+export function replacedEnvironmentQueues(dataDir: string, config: QueueIdentity, queueDir: string): string[] {
+  const mbedUrl = redactUrlsIn(config.mbed.apiUrl)
+  let names: string[]
+  try {
+    names = readdirSync(mbedQueuesDir(dataDir)).filter((n) => n.startsWith('env-') && NAME.test(n))
+  } catch {
+    return []
+  }
+  return names.map((n) => join(mbedQueuesDir(dataDir), n)).filter((dir) => resolve(dir) !== resolve(queueDir) && readOrigin(dir).mbedUrl === mbedUrl && queueHolder(dir) === null)
 }
 
 function readOrigin(dir: string): { mbedUrl: string | null; mqttUrl: string | null; clientId: string | null } {

@@ -17,15 +17,19 @@
  *   until `persistent_client_expiration`, by default for ever): the queue directory records the session it last
  *   used (`session.json`: broker URL, credentials removed, and client id), and `replaceSession` ends a replaced one by
  *   connecting once under its id with a clean session (MQTT 3.1.1: the broker drops the session and what it queued),
- *   then disconnecting. Deleting an mbed profile ends its bridge's session the same way (`endSession`), and removing
- *   a queue (queues.ts: a FIELDLINE_* configuration changed, so its bridge will not come back) keeps its session to end.
+ *   then disconnecting. The app restarts a running bridge when its platform profile is saved, so that happens at once
+ *   (with the old settings' credentials when the broker changed); a bridge not running has its replaced session kept
+ *   to end (`keepReplacedSession`). A FIELDLINE_* bridge whose broker or client id changed runs on another queue
+ *   directory: the directories it replaces (queues.ts: same mbed URL) are handed to `replaceSession`, whose recorded
+ *   sessions it ends likewise. Deleting an mbed profile ends its bridge's session the same way (`endSession`), and
+ *   removing a queue keeps its session to end.
  * - Ending is best effort, with a short timeout. A session it could not end (broker unreachable, or on another broker
  *   than the one the bridge now has credentials for) is written to `sessions-to-end.json` beside the queue
  *   directories, and every bridge that starts on that broker ends it then. The bridge's queue and command journal
  *   stay on disk whatever happens to the session (queues.ts removes them, on the operator's word).
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { MAX_PLATFORM_ID } from '../../../src-shared/models/platform-ids'
 import { redactUrlsIn } from '../common/redact-url'
@@ -142,25 +146,39 @@ async function endOne(mqtt: MbedBridgeConfig['mqtt'], session: Session, why: str
   }
 }
 
-/** Ends `session` when it is on the broker of `mqtt`, else (or when that fails) keeps it to end later. */
-async function endOrKeep(mqtt: MbedBridgeConfig['mqtt'] | null, session: Session, queueDir: string, why: string, logger?: Logger): Promise<void> {
-  if (mqtt && redactUrlsIn(mqtt.url) === session.url && (await endOne(mqtt, session, why, logger))) {
+type Mqtt = MbedBridgeConfig['mqtt']
+
+/**
+ * Ends `session` with the first of `credentials` on its broker (never another broker's credentials), else (or when
+ * that fails) keeps it to end later.
+ */
+async function endOrKeep(credentials: readonly (Mqtt | null | undefined)[], session: Session, queueDir: string, why: string, logger?: Logger): Promise<void> {
+  const mqtt = credentials.find((c): c is Mqtt => !!c && redactUrlsIn(c.url) === session.url)
+  if (mqtt && (await endOne(mqtt, session, why, logger))) {
     updateSessionsToEnd(queueDir, { drop: [session] }, logger)
     return
   }
-  if (!mqtt || redactUrlsIn(mqtt.url) !== session.url) {
+  if (!mqtt) {
     // The credentials at hand are another broker's (or none): they are not sent to this one.
     logger?.warn({ broker: session.url, clientId: session.clientId }, `mbed bridge: the MQTT session of ${why} is on another broker; a bridge that starts on that broker ends it`)
   }
   updateSessionsToEnd(queueDir, { add: session }, logger)
 }
 
+/** What a bridge's start knows of the sessions it replaces (see the header). */
+export interface Replacing {
+  /** The settings the bridge ran on before, whose credentials end its old session on the old broker. */
+  previous?: Mqtt | null
+  /** Other queue directories whose bridge this one replaces (a FIELDLINE_* bridge's earlier configurations). */
+  dirs?: readonly string[]
+}
+
 /**
  * Records the session the bridge of `queueDir` uses now, ends the one it used before when the client id or broker
- * changed, and ends the sessions left to end on this broker (see the header). Never throws: what it could not do is
- * logged.
+ * changed, and those of the queue directories it replaces, and ends the sessions left to end on this broker (see the
+ * header). Never throws: what it could not do is logged.
  */
-export async function replaceSession(mqtt: MbedBridgeConfig['mqtt'], queueDir: string, logger?: Logger): Promise<void> {
+export async function replaceSession(mqtt: Mqtt, queueDir: string, logger?: Logger, replacing: Replacing = {}): Promise<void> {
   const now = currentSession(mqtt, queueDir)
   const before = recordedSession(queueDir)
   try {
@@ -171,19 +189,46 @@ export async function replaceSession(mqtt: MbedBridgeConfig['mqtt'], queueDir: s
   }
   // A session in use again (a restored profile) is no longer one to end.
   updateSessionsToEnd(queueDir, { drop: [now] }, logger)
+  // Taken over now, so that a later start does not end them again: ended below, or kept to end.
+  const replaced = (replacing.dirs ?? []).flatMap((dir) => {
+    const s = recordedSession(dir)
+    forgetSession(dir, logger)
+    return s && !sameSession(s, now) ? [s] : []
+  })
   const pending = sessionsToEnd(queueDir).filter((s) => s.url === now.url)
   const ended = await Promise.all(pending.map(async (s) => ((await endOne(mqtt, s, 'a bridge no longer configured', logger)) ? [s] : [])))
   updateSessionsToEnd(queueDir, { drop: ended.flat() }, logger)
-  if (before && !sameSession(before, now)) await endOrKeep(mqtt, before, queueDir, 'its previous client id', logger)
+  const credentials = [mqtt, replacing.previous]
+  if (before && !sameSession(before, now)) await endOrKeep(credentials, before, queueDir, 'its previous client id', logger)
+  await Promise.all(replaced.map((s) => endOrKeep(credentials, s, queueDir, 'its previous FIELDLINE_* configuration', logger)))
+}
+
+function forgetSession(queueDir: string, logger?: Logger): void {
+  try {
+    rmSync(join(queueDir, SESSION_FILE), { force: true })
+  } catch (e) {
+    logger?.warn({ queueDir, err: e instanceof Error ? e.message : String(e) }, 'mbed bridge: could not forget a replaced MQTT session')
+  }
+}
+
+/**
+ * The bridge of `queueDir`, not running, will run on `mqtt` at its next start (its platform profile was saved): the
+ * session it recorded, when that is another, is kept to end by the next bridge that starts on its broker, and the one
+ * it will use is no longer one to end (settings changed back). Never throws.
+ */
+export function keepReplacedSession(mqtt: Mqtt, queueDir: string, logger?: Logger): void {
+  const now = currentSession(mqtt, queueDir)
+  const before = recordedSession(queueDir)
+  updateSessionsToEnd(queueDir, { drop: [now], ...(before && !sameSession(before, now) ? { add: before } : {}) }, logger)
 }
 
 /**
  * Ends the session of the bridge of `queueDir`, whose owner is gone (a deleted mbed profile), with the credentials of
  * `mqtt` (its platform profile's; null when that is gone too: the session is kept to end later). Never throws.
  */
-export async function endSession(mqtt: MbedBridgeConfig['mqtt'] | null, queueDir: string, logger?: Logger): Promise<void> {
+export async function endSession(mqtt: Mqtt | null, queueDir: string, logger?: Logger): Promise<void> {
   const session = recordedSession(queueDir)
-  if (session) await endOrKeep(mqtt, session, queueDir, 'a deleted mbed profile', logger)
+  if (session) await endOrKeep([mqtt], session, queueDir, 'a deleted mbed profile', logger)
 }
 
 /**
