@@ -75,6 +75,12 @@ export const syncSaveSchema = z
     /** Start the live sync when the workspace opens. */
     autoStart: z.boolean().default(false),
     secrets: z.object({ password: secretValue.optional(), apiKey: secretValue.optional() }).strict().default({}),
+    /**
+     * Settings that change where or as whom the sync signs in are checked with the server before anything is saved; a
+     * server that does not answer at all refuses the save too, unless this is set (an operator configuring a computer
+     * out of the server's reach). A server that answers and refuses is never saved over.
+     */
+    offline: z.boolean().default(false),
   })
   .strict()
 export type SyncSaveInput = z.output<typeof syncSaveSchema>
@@ -92,6 +98,10 @@ export const syncSettingsViewSchema = z.object({
   updatedAt: z.string().nullable(),
 })
 export type SyncSettingsView = z.infer<typeof syncSettingsViewSchema>
+
+/** What a save returns: the settings, and why the server was not checked when they were saved unchecked (`offline`). */
+export const syncSavedSchema = syncSettingsViewSchema.extend({ unchecked: errorInfoSchema.nullable() })
+export type SyncSaved = z.infer<typeof syncSavedSchema>
 
 /** The roles the team database knows (setup's `_security` and validation), strongest first. */
 export const SYNC_ROLES = ['administrator', 'operator', 'viewer'] as const
@@ -308,7 +318,8 @@ const nothing = z.object({}).strict()
 export const syncChannels = {
   'sync:getSettings': { input: nothing, output: syncSettingsViewSchema },
   /** Saves the settings (secrets into the vault); audited. A running sync restarts with them. */
-  'sync:saveSettings': { input: syncSaveSchema, output: syncSettingsViewSchema },
+  /** Checks the server first when where or as whom the sync signs in changes (syncSaveSchema `offline`); nothing saved on a refusal. */
+  'sync:saveSettings': { input: syncSaveSchema, output: syncSavedSchema },
   /** Signs in with the saved settings and reads the database: who we are, our role, how many documents. */
   'sync:verify': { input: nothing, output: syncVerifySchema },
   /** Creates the database, its `_security` and validation (an administrator's credentials); idempotent; audited. */

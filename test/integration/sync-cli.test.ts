@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isAppError } from '../../src-main/core/common/errors'
 import { createKeytarStore } from '../../src-main/core/vault/keytar.store'
 import { runCli } from '../helpers/cli-process'
-import { tempDir, testCore } from '../helpers/core'
+import { syncSecretAccount } from '../../src-main/core/sync/sync.store'
+import { keychainAccount, tempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
@@ -149,9 +150,11 @@ describe('fieldline sync', () => {
     if (skip) ctx.skip(skip)
     const refusedDir = await tempDir('fieldline-sync-refused-')
     try {
-      // Saved, then refused by the server at the database's creation: the settings stay, with a password it refuses.
-      const setup = await runCli(refusedDir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--user', 'nobody'], { FIELDLINE_SYNC_PASSWORD: 'not-the-password' })
-      expect(setup.code).toBe(1)
+      // Saved while the server took it, then the password changed there: the saved one is refused.
+      await peer.addUser('cli-ron', 'cli-ron-pw', ['operator'])
+      const setup = await runCli(refusedDir.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-team', '--user', 'cli-ron'], { FIELDLINE_SYNC_PASSWORD: 'cli-ron-pw' })
+      expect(setup, setup.err).toMatchObject({ code: 0 })
+      await peer.addUser('cli-ron', 'cli-ron-changed', ['operator'])
       for (const args of [
         ['sync', 'start'],
         ['sync', 'start', '--once'],
@@ -174,15 +177,21 @@ describe('fieldline sync', () => {
     // A web server where the team server was expected: every request gets a page, or JSON of another shape.
     for (const body of ['<html><body>Welcome to nginx!</body></html>', JSON.stringify({ ok: true, results: 'none', update_seq: 'x' })]) {
       const other = createServer((_req, res) => res.writeHead(200, { 'content-type': body.startsWith('<') ? 'text/html' : 'application/json' }).end(body))
-      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
       const otherDir = await tempDir('fieldline-sync-other-')
       try {
-        const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
-        const setup = await runCli(otherDir.dir, ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        // Saved offline while nothing answered at the address (the only way settings for it are saved), then it answers.
+        const port = await closedPort()
+        const url = `http://127.0.0.1:${port}`
+        const args = ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name]
+        const offline = await runCli(otherDir.dir, [...args, '--offline'], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+        expect(offline, offline.err).toMatchObject({ code: 0 })
+        await new Promise<void>((resolve) => other.listen(port, '127.0.0.1', resolve))
         // Its every 200 used to reach the validation's write: "answered HTTP 200 when asked to write the validation".
-        expect(setup.code, setup.err).toBe(1)
-        expect(setup.err).toMatch(/The server at the team sync address answered, but not as a CouchDB or Cloudant server does/)
-        expect(setup.err).not.toMatch(/HTTP 200/)
+        for (const setup of [await runCli(otherDir.dir, ['sync', 'setup']), await runCli(otherDir.dir, [...args, '--offline'], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })]) {
+          expect(setup.code, setup.err).toBe(1)
+          expect(setup.err).toMatch(/The server at the team sync address answered, but not as a CouchDB or Cloudant server does/)
+          expect(setup.err).not.toMatch(/HTTP 200/)
+        }
         // It used to be "offline: The sync server cannot be reached: invalid json response body …" (or PouchDB's own
         // TypeError), retried for ever: --once never ended.
         const started = await runCli(otherDir.dir, ['sync', 'start', '--once'])
@@ -235,6 +244,81 @@ describe('fieldline sync', () => {
       await bare.cleanup()
     }
   }, 60_000)
+})
+
+/** A port on this computer nothing listens on (a server that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('fieldline sync setup checks the server before it saves', () => {
+  /** What setup would have saved: the settings (`sync status`) and the password in the keychain. */
+  async function savedIn(dir: string): Promise<{ status: string; password: string | null }> {
+    const status = (await runCli(dir, ['sync', 'status'])).out.split('\n')[0] ?? ''
+    return { status, password: await createKeytarStore().get(await keychainAccount(dir, syncSecretAccount('password'))) }
+  }
+
+  it('saves nothing when the server refuses the credentials, is not CouchDB, or cannot be reached (unless --offline)', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const other = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>'))
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const fresh = await tempDir('fieldline-sync-checked-')
+    try {
+      const down = `http://127.0.0.1:${await closedPort()}`
+      const cases = [
+        { url: peer.url, user: ADMIN.name, password: 'cli-wrong-pw', says: /refused this computer's sign-in \(it said: Name or password is incorrect\.\)/ },
+        { url: `http://127.0.0.1:${(other.address() as AddressInfo).port}`, user: ADMIN.name, password: ADMIN.password, says: /answered, but not as a CouchDB or Cloudant server does/ },
+        { url: down, user: ADMIN.name, password: ADMIN.password, says: /cannot be reached \(ECONNREFUSED\), so the settings were not saved.*--offline/ },
+      ]
+      for (const c of cases) {
+        const setup = await runCli(fresh.dir, ['sync', 'setup', '--url', c.url, '--db', 'cli-checked', '--user', c.user], { FIELDLINE_SYNC_PASSWORD: c.password })
+        expect(setup.code, setup.err).toBe(1)
+        expect(setup.err).toMatch(c.says)
+        expect(setup.err).not.toContain(c.password)
+        expect(await savedIn(fresh.dir)).toEqual({ status: expect.stringMatching(/^state\s+not set up/), password: null })
+      }
+      // --offline saves over a server that cannot be reached (and says so), never over one that refuses.
+      const refused = await runCli(fresh.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-checked', '--user', ADMIN.name, '--offline'], { FIELDLINE_SYNC_PASSWORD: 'cli-wrong-pw' })
+      expect(refused.code).toBe(1)
+      expect(await savedIn(fresh.dir)).toEqual({ status: expect.stringMatching(/^state\s+not set up/), password: null })
+      const offline = await runCli(fresh.dir, ['sync', 'setup', '--url', down, '--db', 'cli-checked', '--user', ADMIN.name, '--offline'], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(offline, offline.err).toMatchObject({ code: 0, out: 'settings     saved, not checked\n' })
+      expect(offline.err).toMatch(/Saved without checking: the team sync server cannot be reached \(ECONNREFUSED\); run 'fieldline sync setup' again once it answers/)
+      expect(await savedIn(fresh.dir)).toEqual({ status: 'state        stopped', password: ADMIN.password })
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+      await fresh.cleanup()
+    }
+  }, 120_000)
+
+  it('keeps the working settings and their password when a new setup is refused', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const working = await tempDir('fieldline-sync-kept-')
+    try {
+      const setup = await runCli(working.dir, ['sync', 'setup', '--url', peer.url, '--db', 'cli-kept', '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(setup, setup.err).toMatchObject({ code: 0 })
+      const before = await savedIn(working.dir)
+      const settings = (await runCli(working.dir, ['--json', 'sync', 'status'])).out
+      for (const [db, password] of [
+        ['cli-kept', 'cli-wrong-pw'],
+        ['cli-other', 'cli-wrong-pw'],
+      ]) {
+        const again = await runCli(working.dir, ['sync', 'setup', '--url', peer.url, '--db', db!, '--user', ADMIN.name], { FIELDLINE_SYNC_PASSWORD: password! })
+        expect(again.code).toBe(1)
+      }
+      expect(await savedIn(working.dir)).toEqual(before)
+      expect((await runCli(working.dir, ['--json', 'sync', 'status'])).out).toBe(settings)
+      const once = await runCli(working.dir, ['sync', 'start', '--once'])
+      expect(once, once.err).toMatchObject({ code: 0 })
+      expect(await peer.databases()).not.toContain('cli-other')
+    } finally {
+      await working.cleanup()
+    }
+  }, 120_000)
 })
 
 describe('fieldline sync join', () => {

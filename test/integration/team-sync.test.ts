@@ -5,8 +5,11 @@
  * groups, and secrets that never reach the server.
  */
 import { readdir, readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Input } from '../../src-shared/contract'
 import type { SyncShare } from '../../src-shared/models/sync'
 import { newDeviceDoc } from '../../src-main/core/store/devices.store'
 import { assertBulkOk } from '../../src-main/core/store/documents'
@@ -95,16 +98,22 @@ describe('sync setup', () => {
   })
 
   it('is refused to an operator, with the server reason, and audited as failed', async () => {
+    // A database the server admin created without its access rules: the operator may sync with it, not set it up.
+    const created = await fetch(`${peer.url}/setup-refused`, { method: 'PUT', headers: { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` } })
+    expect(created.status).toBe(201)
     const operator = await workspace('olga', 'olga-pw', { database: 'setup-refused' })
     const e = await rejection(operator.call('sync:setup', {}))
-    expect((e as unknown as { bridge: { code: string; message: string } }).bridge).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/not a server admin/) })
+    expect((e as unknown as { bridge: { code: string; message: string } }).bridge).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringMatching(/not authorized to access this db/) })
     const trail = await operator.call('audit:list', { query: 'sync.setup', offset: 0, limit: 10 })
     expect(trail.items[0]).toMatchObject({ outcome: 'failed' })
   })
 
   it('refuses a wrong password at verify and shows it as an error state when started', async () => {
     await setUp('bad-password')
-    const core = await workspace('olga', 'wrong', { database: 'bad-password' })
+    // Taken when saved, then changed on the server: the saved password is now wrong.
+    await peer.addUser('pat', 'pat-pw', ['operator'])
+    const core = await workspace('pat', 'pat-pw', { database: 'bad-password' })
+    await peer.addUser('pat', 'pat-new-pw', ['operator'])
     const e = await rejection(core.call('sync:verify', {}))
     expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('AUTH_FAILED')
     await core.call('sync:start', {})
@@ -132,6 +141,129 @@ describe('sync setup', () => {
     expect((await core.call('sync:getSettings', {})).configured).toBe(false)
     const e = await rejection(core.call('sync:start', {}))
     expect((e as unknown as { bridge: { code: string } }).bridge.code).toBe('VALIDATION')
+  })
+})
+
+/** A save the server refused: its code, message key and message, which never carries the password given. */
+async function refusedSave(core: TestCore, input: Input<'sync:saveSettings'>): Promise<{ code: string; key: string | undefined; message: string }> {
+  const e = (await rejection(core.call('sync:saveSettings', input))) as unknown as { bridge: { code: string; message: string; details?: { ref?: { key: string } } } }
+  return { code: e.bridge.code, key: e.bridge.details?.ref?.key, message: e.bridge.message }
+}
+
+/** A core whose vault writes are counted, on a fresh workspace. */
+async function watchedWorkspace(): Promise<{ core: TestCore; vaultWrites: string[] }> {
+  const { dir, cleanup } = await tempDir('fieldline-sync-check-')
+  const inner = createMemoryStore()
+  const vaultWrites: string[] = []
+  const vault = {
+    ...inner,
+    set: (account: string, value: string) => (vaultWrites.push(account), inner.set(account, value)),
+    clear: (account: string) => (vaultWrites.push(account), inner.clear(account)),
+  }
+  const core = await testCore(dir, { vault })
+  cleanups.push(async () => {
+    await core.close()
+    await cleanup()
+  })
+  return { core, vaultWrites }
+}
+
+/** What a save would change on this computer: the settings, the sync's own state, the audit trail. */
+async function saved(core: TestCore): Promise<unknown> {
+  const { state, role, roleAsOf, lastSyncAt, deniedTotal, configured } = await core.call('sync:status', {})
+  return {
+    settings: await core.call('sync:getSettings', {}),
+    status: { state, role, roleAsOf, lastSyncAt, deniedTotal, configured },
+    audit: (await core.call('audit:list', { offset: 0, limit: 50 })).total,
+  }
+}
+
+/** A port on this computer nothing listens on (a server that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('sync settings checked with the server before they are saved', () => {
+  it('refuses a password the server refuses (401), saving nothing and keeping it out of the message', async () => {
+    await setUp('checked')
+    const { core, vaultWrites } = await watchedWorkspace()
+    const before = await saved(core)
+    const refused = await refusedSave(core, { url: peer.url, database: 'checked', username: 'olga', secrets: { password: 'olga-wrong-pw' } })
+    expect(refused).toMatchObject({ code: 'AUTH_FAILED', key: 'sync.unauthorized', message: expect.stringMatching(/Name or password is incorrect/) })
+    expect(refused.message).not.toContain('olga-wrong-pw')
+    expect(await saved(core)).toEqual(before)
+    expect(vaultWrites).toEqual([])
+  })
+
+  it('refuses a server that answers, but not as CouchDB does, even with --offline', async () => {
+    const other = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>'))
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise((resolve) => other.close(() => resolve())))
+    const { core, vaultWrites } = await watchedWorkspace()
+    const before = await saved(core)
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+    for (const offline of [false, true]) {
+      expect(await refusedSave(core, { url, database: 'checked', username: ADMIN.name, secrets: { password: ADMIN.password }, offline })).toMatchObject({ code: 'NETWORK', key: 'sync.notCouch' })
+    }
+    expect(await saved(core)).toEqual(before)
+    expect(vaultWrites).toEqual([])
+  })
+
+  it('refuses a database that does not exist to a user who may not create it', async () => {
+    const { core, vaultWrites } = await watchedWorkspace()
+    const before = await saved(core)
+    expect(await refusedSave(core, { url: peer.url, database: 'nobody-made-it', username: 'olga', secrets: { password: 'olga-pw' } })).toMatchObject({ code: 'NOT_FOUND', key: 'sync.noDatabase' })
+    expect(await saved(core)).toEqual(before)
+    expect(vaultWrites).toEqual([])
+    // A server admin may: it is saved, for setup to create.
+    await core.call('sync:saveSettings', { url: peer.url, database: 'nobody-made-it', username: ADMIN.name, secrets: { password: ADMIN.password } })
+    expect((await core.call('sync:getSettings', {})).configured).toBe(true)
+  })
+
+  it('refuses a server that cannot be reached unless told to save offline, and then says it was not checked', async () => {
+    const { core, vaultWrites } = await watchedWorkspace()
+    const before = await saved(core)
+    const url = `http://127.0.0.1:${await closedPort()}`
+    const input = { url, database: 'checked', username: 'olga', secrets: { password: 'olga-pw' } }
+    const refused = await refusedSave(core, input)
+    expect(refused).toMatchObject({ code: 'NETWORK', key: 'sync.check.unreachable', message: expect.stringMatching(/ECONNREFUSED.*not saved.*--offline/) })
+    expect(await saved(core)).toEqual(before)
+    expect(vaultWrites).toEqual([])
+    const offline = await core.call('sync:saveSettings', { ...input, offline: true })
+    expect(offline).toMatchObject({
+      configured: true,
+      url,
+      secrets: { password: true },
+      unchecked: { code: 'NETWORK', details: { ref: { key: 'sync.check.savedUnchecked', params: { reason: 'ECONNREFUSED' } } } },
+    })
+    const trail = await core.call('audit:list', { query: 'sync.saveSettings', offset: 0, limit: 1 })
+    expect(trail.items[0]?.after).toMatchObject({ checked: false })
+  })
+
+  it('keeps a working sync running as it was when new settings are refused', async () => {
+    await setUp('kept')
+    const { core, vaultWrites } = await watchedWorkspace()
+    await core.call('sync:saveSettings', { url: peer.url, database: 'kept', username: 'olga', secrets: { password: 'olga-pw' } })
+    await core.call('sync:start', {})
+    await live(core)
+    const before = await saved(core)
+    const writes = vaultWrites.length
+    for (const input of [
+      { url: peer.url, database: 'kept', username: 'olga', secrets: { password: 'not-olga-pw' } },
+      { url: peer.url, database: 'missing-db', username: 'olga', secrets: {} },
+      { url: `http://127.0.0.1:${await closedPort()}`, database: 'kept', username: 'olga', secrets: {} },
+    ]) {
+      await refusedSave(core, input)
+    }
+    expect(await saved(core)).toEqual(before)
+    expect(vaultWrites).toHaveLength(writes)
+    // Still syncing with the saved password: a new device reaches the server.
+    await core.call('devices:add', { typeId: 'meter', deviceId: 'kept-1', description: 'kept' })
+    await expect.poll(async () => (await serverDoc('device:meter:kept-1', 'kept')) !== undefined, POLL).toBe(true)
   })
 })
 

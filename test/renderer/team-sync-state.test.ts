@@ -61,7 +61,7 @@ describe('team sync state in the renderer', () => {
       secrets: { password: true, apiKey: false },
       updatedAt: '2026-12-04T00:00:00Z',
     }
-    fake.answer('sync:saveSettings', ok(view))
+    fake.answer('sync:saveSettings', ok({ ...view, unchecked: null }))
     await saving
     expect(teamSyncSettings.view).toEqual(view)
   })

@@ -1,8 +1,9 @@
 /**
  * `fieldline sync …`: team sync from the command line, through the same channels (validation, audit) as the UI.
  *
- * - `setup [--url URL --db NAME …]`: saves the settings when given (the password or API key from FIELDLINE_SYNC_PASSWORD
- *   or FIELDLINE_SYNC_API_KEY), then creates the database, its `_security` and validation (idempotent).
+ * - `setup [--url URL --db NAME …] [--offline]`: saves the settings when given (the password or API key from
+ *   FIELDLINE_SYNC_PASSWORD or FIELDLINE_SYNC_API_KEY) once the server has taken them (with --offline also when it cannot
+ *   be reached), then creates the database, its `_security` and validation (idempotent).
  * - `start [--once]`: the live sync in the foreground, one stderr line per state change, until SIGINT or SIGTERM (exit
  *   0) or the server refuses us (exit 1); with `--once`, until both sides are first up to date (exit 0).
  * - `stop`: turns off starting with the workspace (the desktop app and `serve`); a `start` in another terminal is
@@ -18,6 +19,7 @@ import type { Command } from 'commander'
 import { conflictName, MAX_INVITATION_CODE, SYNC_SHARES, type SyncShare, type SyncStatus } from '../../../src-shared/models/sync'
 import { progressLine } from '../export-progress'
 import { profileNamesakes } from '../../../src-shared/models/profile-rules'
+import type { ErrorInfo } from '../../../src-shared/contract'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from './bridge'
 
@@ -29,6 +31,7 @@ interface SetupOptions {
   iamUrl?: string
   share?: string
   autoStart?: boolean
+  offline?: boolean
 }
 
 function shares(text: string): SyncShare[] {
@@ -41,15 +44,22 @@ function shares(text: string): SyncShare[] {
   return list as SyncShare[]
 }
 
-async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
+/**
+ * Saves the settings given, once the server has taken them (the core checks it first: nothing is saved when it refuses
+ * them). Returns why the server was not checked when --offline saved them without its answer, else null.
+ */
+async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<ErrorInfo | null> {
   const given = opts.url !== undefined || opts.db !== undefined
-  if (!given) return
+  if (!given) {
+    if (opts.offline) throw new CliError('fieldline: --offline goes with --url and --db (it saves settings the server cannot be asked about)', EXIT.usage)
+    return null
+  }
   if (!opts.url || !opts.db) throw new CliError('fieldline: --url and --db go together', EXIT.usage)
   if (opts.auth !== undefined && opts.auth !== 'basic' && opts.auth !== 'iam') throw new CliError('fieldline: --auth must be basic or iam', EXIT.usage)
   const current = await rt.call('sync:getSettings', {})
   const password = process.env.FIELDLINE_SYNC_PASSWORD
   const apiKey = process.env.FIELDLINE_SYNC_API_KEY
-  await rt.call('sync:saveSettings', {
+  const saved = await rt.call('sync:saveSettings', {
     url: opts.url,
     database: opts.db,
     auth: (opts.auth as 'basic' | 'iam' | undefined) ?? (apiKey && !password ? 'iam' : current.configured ? current.auth : 'basic'),
@@ -58,7 +68,9 @@ async function saveFromOptions(rt: Runtime, opts: SetupOptions): Promise<void> {
     ...(opts.share !== undefined ? { shares: shares(opts.share) } : current.configured ? { shares: current.shares } : {}),
     autoStart: opts.autoStart ?? current.autoStart,
     secrets: { ...(password ? { password } : {}), ...(apiKey ? { apiKey } : {}) },
+    offline: opts.offline ?? false,
   })
+  return saved.unchecked
 }
 
 /** Asks on the terminal; without one, discarding needs --yes (a script must say so, not hang on a prompt). */
@@ -142,9 +154,17 @@ export function registerSync(program: Command, withRuntime: WithRuntime): void {
     .option('--iam-url <url>', 'IBM Cloud IAM URL (default https://iam.cloud.ibm.com)')
     .option('--share <groups>', `comma-separated: ${SYNC_SHARES.join(', ')}`)
     .option('--auto-start', 'start the sync whenever the desktop app or serve opens the workspace')
+    .option('--offline', 'save the settings even when the server cannot be reached (a server that answers and refuses them is never saved over)')
     .action(
       withRuntime(async (rt, opts: SetupOptions) => {
-        await saveFromOptions(rt, opts)
+        const unchecked = await saveFromOptions(rt, opts)
+        if (unchecked) {
+          // The database cannot be set up without the server: said, and left for the next run.
+          rt.err(`fieldline: ${unchecked.message}; run 'fieldline sync setup' again once it answers, to check the settings and set up the database`)
+          if (rt.json) rt.out(JSON.stringify({ saved: true, checked: false, reason: unchecked }))
+          else rt.out('settings     saved, not checked')
+          return
+        }
         const result = await rt.call('sync:setup', {})
         if (rt.json) return rt.out(JSON.stringify(result))
         rt.out(`database     ${result.created ? 'created' : 'exists'}`)

@@ -28,6 +28,7 @@ import {
   type SyncDenied,
   type SyncJoinResult,
   type SyncRole,
+  type SyncSaved,
   type SyncSaveInput,
   type SyncSettingsView,
   type SyncStatus,
@@ -95,6 +96,9 @@ export interface SyncServiceDeps {
   /** Told the role and what it may not change, each time the service works them out (role-gate.ts). */
   gate?: Pick<RoleGate, 'set' | 'check' | 'refusing'>
 }
+
+/** A save as the bridge passes it, or as a caller in the core writes one (`offline` false unless given). */
+type SaveRequest = Omit<SyncSaveInput, 'offline'> & { offline?: boolean }
 
 const AUDIT_TARGET = 'sync/settings'
 const SHOWN_DENIED = 200
@@ -304,18 +308,27 @@ export function createSyncService(deps: SyncServiceDeps) {
   /** The IAM tokens of the saved key, kept across starts so that a start need not wait for a new token first. */
   let iam: { iamUrl: string; apiKey: string; tokens: IamTokens } | null = null
 
-  async function authOf(doc: SyncSettingsDoc): Promise<RemoteAuth> {
+  /** A secret as a save would leave it: the one given with it (null: cleared), else the vault's. */
+  async function secretOf(field: SyncSecret, given?: SyncSaveInput['secrets']): Promise<string | null> {
+    const value = given?.[field]
+    return value === undefined ? vault.get(syncSecretAccount(field)) : value
+  }
+
+  /** How to sign in with these settings; `given`: the secrets of a save not written yet (see secretOf). */
+  async function authOf(doc: Pick<SyncSettingsDoc, 'auth' | 'iamUrl' | 'username'>, given?: SyncSaveInput['secrets']): Promise<RemoteAuth> {
     if (doc.auth === 'iam') {
-      const apiKey = await vault.get(syncSecretAccount('apiKey'))
+      const apiKey = await secretOf('apiKey', given)
       if (!apiKey)
         throw AppError.withRef('VALIDATION', 'Team sync signs in with an IAM API key, and none is saved: enter it in Settings → Team sync, or give it to sync setup in FIELDLINE_SYNC_API_KEY', {
           key: 'sync.secretMissing',
           params: { field: 'apiKey' },
         })
+      // Settings being checked keep their tokens to themselves: the saved key's serve the running sync.
+      if (given) return { kind: 'iam', iamUrl: doc.iamUrl, apiKey }
       if (iam?.iamUrl !== doc.iamUrl || iam.apiKey !== apiKey) iam = { iamUrl: doc.iamUrl, apiKey, tokens: iamTokensFor(doc.iamUrl, apiKey) }
       return { kind: 'iam', iamUrl: doc.iamUrl, apiKey, tokens: iam.tokens }
     }
-    const password = await vault.get(syncSecretAccount('password'))
+    const password = await secretOf('password', given)
     if (!doc.username || !password)
       throw AppError.withRef(
         'VALIDATION',
@@ -445,6 +458,73 @@ export function createSyncService(deps: SyncServiceDeps) {
     const remote = openRemote(doc.url, doc.database, await authOf(doc))
     try {
       return await fn(remote, doc)
+    } finally {
+      await remote.close().catch(() => undefined)
+    }
+  }
+
+  /**
+   * Whether settings about to be saved lead to a team database this computer can sync with: the server answers as
+   * CouchDB and Cloudant do at `GET /` (`{"couchdb": "Welcome", …}`), takes the credentials (`GET /_session`), and holds
+   * the database, or lets this user create it (a server admin; an IAM key's rights are IAM's, so setup finds out).
+   * Each failure is thrown as the error the sync itself would meet at every start; nothing is written here.
+   */
+  async function checkServer(remote: Remote, doc: Pick<SyncSettingsDoc, 'auth' | 'database'>): Promise<void> {
+    const root = await accountRequest(remote, '/', {}, 'answer')
+    if (root.status === 401) throw remoteRefusal(root.status, root.body, 'sign in')
+    if (root.status !== 200 || root.body.couchdb !== 'Welcome') {
+      throw root.status >= 500 ? remoteRefusal(root.status, root.body, 'answer') : notCouch({ reason: `no CouchDB welcome at ${new URL(remote.serverUrl).origin}/` })
+    }
+    const who = await sessionOf(remote).catch((e: unknown) => {
+      throw asAppError(e, 'sign in')
+    })
+    const info = await accountRequest(remote, `/${encodeURIComponent(doc.database)}`, {}, 'read the database')
+    if (info.status === 200) {
+      if (typeof info.body.db_name === 'string') return
+      throw notCouch({ reason: `no description of the database ${doc.database}` })
+    }
+    if (info.status === 404 && (who.serverAdmin || doc.auth === 'iam')) return
+    throw remoteRefusal(info.status, info.body, 'read the database')
+  }
+
+  /** The server did not answer at all (no HTTP status): the one failure a save may be told to pass over (`offline`). */
+  function unanswered(e: AppError): boolean {
+    return e.details?.ref?.key === 'sync.offline'
+  }
+
+  /**
+   * A save that changes where or as whom the sync signs in is checked with the server first (checkServer); a server
+   * that does not answer refuses it too unless `offline` is set, and then it is saved and the reason returned. Anything
+   * else (the same server and account, what is shared, starting with the workspace) is saved unchecked: it cannot break
+   * what the server already takes.
+   */
+  async function checkedSave(input: SaveRequest): Promise<ErrorInfo | null> {
+    const existing = await readSyncSettings(db)
+    const secretGiven = typeof input.secrets.password === 'string' || typeof input.secrets.apiKey === 'string'
+    const sameAccount =
+      existing !== null &&
+      existing.url === input.url &&
+      existing.database === input.database &&
+      existing.auth === input.auth &&
+      existing.username === input.username &&
+      (input.auth !== 'iam' || existing.iamUrl === input.iamUrl)
+    if (sameAccount && !secretGiven) return null
+    const remote = openRemote(input.url, input.database, await authOf(input, input.secrets))
+    try {
+      await checkServer(remote, input)
+      return null
+    } catch (e) {
+      const error = asAppError(e, 'answer')
+      if (!unanswered(error)) throw error
+      const reason = String(error.details?.ref?.params?.reason ?? error.message)
+      if (input.offline !== true) {
+        throw AppError.withRef(
+          'NETWORK',
+          `The team sync server cannot be reached (${reason}), so the settings were not saved. Check the server URL and the network; to save them all the same on a computer out of the server's reach, use --offline (in the app: "Save even if the server cannot be reached")`,
+          { key: 'sync.check.unreachable', params: { reason } },
+        )
+      }
+      return AppError.withRef('NETWORK', `Saved without checking: the team sync server cannot be reached (${reason})`, { key: 'sync.check.savedUnchecked', params: { reason } }).toInfo()
     } finally {
       await remote.close().catch(() => undefined)
     }
@@ -813,7 +893,7 @@ export function createSyncService(deps: SyncServiceDeps) {
    * Saves the settings (the secrets into the vault first) with their audit entry in one write; a running sync restarts
    * with them. A join (joinTeam) saves through here too, under its own action.
    */
-  async function writeSettings(input: SyncSaveInput, actor: string, audit: { action: string; after?: Record<string, unknown> }): Promise<SyncSettingsView> {
+  async function writeSettings(input: Omit<SyncSaveInput, 'offline'>, actor: string, audit: { action: string; after?: Record<string, unknown> }): Promise<SyncSettingsView> {
     // Refuses a URL credentials must not go to before anything is stored.
     remoteUrl(input.url, input.database)
     if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
@@ -975,8 +1055,14 @@ export function createSyncService(deps: SyncServiceDeps) {
       return view(await readSyncSettings(db))
     },
 
-    async saveSettings(input: SyncSaveInput, ctx: CallContext): Promise<SyncSettingsView> {
-      return writeSettings(input, ctx.actor, { action: 'sync.saveSettings' })
+    async saveSettings(input: SaveRequest, ctx: CallContext): Promise<SyncSaved> {
+      // Refuses a URL credentials must not go to before the server is asked anything.
+      remoteUrl(input.url, input.database)
+      if (input.auth === 'iam') remoteUrl(input.iamUrl, input.database)
+      const unchecked = await checkedSave(input)
+      const { offline: _offline, ...settings } = input
+      const view = await writeSettings(settings, ctx.actor, { action: 'sync.saveSettings', ...(unchecked ? { after: { checked: false } } : {}) })
+      return { ...view, unchecked }
     },
 
     async verify() {

@@ -22,6 +22,7 @@
  * - Faults on request: 429 `{"error":"too_many_requests",…}` with or without Retry-After [I: Cloudant's 429 body text
  *   and whether it sends Retry-After are not in the spec], 5xx, an HTML 503 page as a load balancer sends it, and
  *   per-row `_bulk_docs` failures in a 201 answer.
+ * - `GET /` answers CouchDB's welcome (see `welcome`).
  * - Avoided: every request reaches express-pouchdb authenticated as the server admin (it runs in "admin party": no
  *   admin is configured, so its anonymous-database-creation crash cannot happen), and `_changes?filter=_selector`,
  *   which kills express-pouchdb, is refused with 400 here [I: CouchDB 2+ accepts it; the historian never asks for it].
@@ -319,6 +320,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
 
   const tokens = new Map<string, { role: Role; expires: number }>()
   let issued = 0
+  const serverUuid = randomBytes(16).toString('hex')
   let faults: (CouchFault & { left: number })[] = []
   const requests: { method: string; path: string; status: number }[] = []
 
@@ -461,6 +463,7 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
       }
       return status.status
     }
+    if (req.method === 'GET' && path === '/') return welcome(req, res, passedThrough)
     const write = req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && (path.endsWith('/_all_docs') || path.endsWith('/_find')))
     if (write && role === 'reader') {
       json(res, 403, { error: 'forbidden', reason: 'server_admin access is required for this request' })
@@ -557,6 +560,21 @@ export async function startCouchPeer(options: CouchPeerOptions = {}): Promise<Co
     }
     if (req.method === 'GET' && segments.length === 1 && db?.includes('/')) return databaseInfo(res, db)
     return forward(req, res, body)
+  }
+
+  /**
+   * `GET /` as CouchDB answers it [C: CouchDB docs, api/server/common]: `{"couchdb": "Welcome", version, vendor, uuid}`
+   * (express-pouchdb answers `{"express-pouchdb": "Welcome!", …}`, which no CouchDB client takes for CouchDB). CouchDB
+   * checks Basic credentials on every request, this one included: wrong ones get 401 `Name or password is incorrect.`
+   * [C: api/server/authn] (express-pouchdb lets them through here).
+   */
+  async function welcome(req: IncomingMessage, res: ServerResponse, passedThrough: boolean): Promise<number> {
+    if (passedThrough && !(await signedIn(String(req.headers.authorization)))) {
+      json(res, 401, { error: 'unauthorized', reason: 'Name or password is incorrect.' })
+      return 401
+    }
+    json(res, 200, { couchdb: 'Welcome', version: '3.3.3', vendor: { name: 'The Apache Software Foundation' }, uuid: serverUuid })
+    return 200
   }
 
   /** `GET /{db}` of a name with '/': the answer names the database as the client does, not as stored behind (see innerName). */

@@ -25,9 +25,13 @@ class TeamSyncSettingsState extends EventStore<SyncSettingsView> {
     return api.invoke('sync:getSettings', {})
   }
 
-  async save(input: TeamSyncSave): Promise<Result<SyncSettingsView>> {
+  async save(input: TeamSyncSave): Promise<Result<Output<'sync:saveSettings'>>> {
     const result = await api.invoke('sync:saveSettings', input)
-    if (result.ok) this.accept(result.value)
+    if (result.ok) {
+      // The view holds the settings; whether the server was checked is the form's to say.
+      const { unchecked: _unchecked, ...view } = result.value
+      this.accept(view)
+    }
     return result
   }
 
