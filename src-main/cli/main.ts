@@ -22,7 +22,7 @@ import { redactUrlsIn } from '../core/common/redact-url'
 import { restrictNewFiles } from '../core/common/private-fs'
 import { CliError, EXIT, exitCodeFor, openRuntime, type Runtime } from './runtime'
 import { fieldNamesOf, refusalText } from './refusal'
-import { FieldlineCommand, sayUsageErrorsInOneLine } from './usage-errors'
+import { FieldlineCommand, refuseEmptyNames, sayUsageErrorsInOneLine } from './usage-errors'
 
 restrictNewFiles()
 
@@ -45,6 +45,7 @@ program
 let acting: Command | undefined
 program.hook('preAction', (_program, actionCommand) => {
   acting = actionCommand
+  refuseEmptyNames(actionCommand)
 })
 
 function globals(): { dataDir: string; json: boolean } {

@@ -22,6 +22,25 @@ export function usageLine(command: Command, message: string): string {
   return `fieldline: ${said} (see \`${pathOf(command)} --help\`)\n`
 }
 
+/** An option's value that names something (a profile, a target, a file, a folder): empty, it names nothing. */
+const NAMING_VALUE = /<(id|profile|file|dir)>/
+
+/**
+ * Refuses `--profile=` and the like, on the command being run or a group above it, as a usage error. Commander takes
+ * the empty value, and the commands then read it as the option left out (cold trial: `historian run --profile=` said
+ * "No historian profile yet", `--data-dir=` opened the desktop app's own workspace): a script whose variable came out
+ * empty must fail instead, before anything is opened.
+ */
+export function refuseEmptyNames(command: Command): void {
+  for (let c: Command | null = command; c; c = c.parent) {
+    for (const option of c.options) {
+      if (NAMING_VALUE.test(option.flags) && c.getOptionValue(option.attributeName()) === '') {
+        command.error(`option '${option.flags}' is empty`, { code: 'fieldline.emptyOption' })
+      }
+    }
+  }
+}
+
 /** Every command of the tree says its usage errors with `usageLine`; set once the tree is built. */
 export function sayUsageErrorsInOneLine(command: Command): void {
   command.configureOutput({ outputError: (message, write) => write(usageLine(command, message)) })

@@ -46,6 +46,34 @@ for (const language of LANGUAGES) {
     await expect(dialog).toBeHidden()
     await expect(card.getByText(t('ledger.ui.card.noTargets'))).toBeVisible()
   })
+
+  test(`${language}: an RPC URL with a user name and password in it is refused at its field, and nothing is saved`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'extensions')
+    const card = page.getByRole('region', { name: t('ledger.ui.card.title') })
+    await card.getByRole('button', { name: t('ledger.ui.card.addTarget') }).click()
+    const dialog = page.getByRole('dialog', { name: t('ledger.ui.target.addTitle') })
+
+    // Cold trial: the core's refusal showed at the form's foot, the URL field neither marked nor focused.
+    await dialog.getByLabel(t('ledger.ui.target.name'), { exact: true }).fill('Chain')
+    await dialog.getByLabel(t('ledger.ui.target.rpcUrl')).fill('http://ops:hunter2@127.0.0.1:8545')
+    await dialog.getByLabel(t('ledger.ui.target.chainId')).fill('31337')
+    await dialog.getByLabel(t('ledger.ui.target.contract')).fill('0x0000000000000000000000000000000000000001')
+    await dialog.getByLabel(t('ledger.ui.target.abi')).fill('[]')
+    await dialog.getByLabel(t('ledger.ui.target.signerKey')).fill(generatePrivateKey())
+    await dialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
+    const rpcUrl = dialog.getByLabel(t('ledger.ui.target.rpcUrl'))
+    await expect(rpcUrl).toBeFocused()
+    await expect(rpcUrl).toHaveAttribute('aria-invalid', 'true')
+    // An accessible description's spaces are plain ones: the French no-break space before ';' comes out as one.
+    await expect(rpcUrl).toHaveAccessibleDescription(new RegExp(`^${literal(t('errors.urlHasCredentials')).replace(/\s/g, '\\s')}`))
+
+    await page.keyboard.press('Escape')
+    await expect(dialog).toBeHidden()
+    await expect(card.getByText(t('ledger.ui.card.noTargets'))).toBeVisible()
+  })
 }
 
 function literal(text: string): string {

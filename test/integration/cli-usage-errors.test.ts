@@ -31,6 +31,11 @@ describe('fieldline usage errors', () => {
     [['sims', 'sync', '--account'], "fieldline: option '--account <extension:profile>' argument missing (see `fieldline sims sync --help`)\n"],
     [['job', 'status', '--frobnicate'], "fieldline: unknown option '--frobnicate' (see `fieldline job status --help`)\n"],
     [['historian', 'history', 'meter', 'm-1', '--to', '2026-01-02T00:00:00Z'], "fieldline: required option '--from <iso>' not specified (see `fieldline historian history --help`)\n"],
+    // An option that names something, given empty (a script's variable that came out empty), instead of read as left out.
+    [['historian', 'run', '--profile='], "fieldline: option '--profile <id>' is empty (see `fieldline historian run --help`)\n"],
+    [['ledger', 'run', '--platform='], "fieldline: option '--platform <profile>' is empty (see `fieldline ledger run --help`)\n"],
+    [['ledger', 'submit', 'route-1', '--sample='], "fieldline: option '--sample <file>' is empty (see `fieldline ledger submit --help`)\n"],
+    [['--data-dir=', 'devices', 'count'], "fieldline: option '--data-dir <dir>' is empty (see `fieldline devices count --help`)\n"],
     [['devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
     [['devices', 'lsit'], "fieldline: unknown command 'lsit' (Did you mean list?) (see `fieldline devices --help`)\n"],
     // `help` with a name it does not know (commander printed the whole help on stderr).

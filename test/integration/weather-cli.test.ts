@@ -95,6 +95,11 @@ describe('fieldline weather and fieldline devices locate', () => {
   it('refuses bad FIELDLINE_WEATHER_* variables by name, and a device without a location', async () => {
     expect(await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_PROVIDER: 'accuweather' })).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_PROVIDER must be one of') })
     expect(await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_PROVIDER: 'twc' })).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_API_KEY is required') })
+    // A URL the variable gives is refused naming the variable, as the historian's are, and without its password.
+    const withPassword = await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_URL: 'http://ops:hunter2@127.0.0.1:1' })
+    expect(withPassword).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_URL must be an https:// URL') })
+    expect(withPassword.err).not.toContain('hunter2')
+    expect(await run(['weather', 'pump', 'p-1'], { FIELDLINE_WEATHER_URL: '127.0.0.1:1' })).toMatchObject({ code: 2, err: expect.stringContaining('FIELDLINE_WEATHER_URL must be an https:// URL') })
     expect((await run(['devices', 'add', 'pump', 'p-2'])).code).toBe(0)
     expect(await run(['weather', 'pump', 'p-2'], twc())).toMatchObject({ code: 1, err: expect.stringContaining('has no location') })
   })

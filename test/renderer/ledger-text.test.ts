@@ -30,10 +30,17 @@ describe('a PEM key pasted into a password field', () => {
 
 describe('ledger words', () => {
   it('says wei in ether exactly, without floating point', () => {
-    expect(weiText('1500000000000000000')).toBe('1.5\u00a0ETH')
-    expect(weiText('1000000000000000000000')).toBe('1000\u00a0ETH')
-    expect(weiText('1')).toBe('0.000000000000000001\u00a0ETH')
-    expect(weiText('0')).toBe('0\u00a0ETH')
+    expect(weiText('1500000000000000000', 'en')).toBe('1.5\u00a0ETH')
+    expect(weiText('1000000000000000000000', 'en')).toBe('1,000\u00a0ETH')
+    expect(weiText('1', 'en')).toBe('0.000000000000000001\u00a0ETH')
+    expect(weiText('0', 'en')).toBe('0\u00a0ETH')
+    // Beyond a float's 15 or so digits, every one kept.
+    expect(weiText('123456789012345678901234567890123456789', 'en')).toBe('123,456,789,012,345,678,901.234567890123456789\u00a0ETH')
+  })
+
+  it('writes ether in French with its grouping and decimal comma (cold trial: « avec 1000 ETH », « 1.5 ETH »)', () => {
+    expect(weiText('1000000000000000000000', 'fr')).toBe('1\u202f000\u00a0ETH')
+    expect(weiText('1500000000000000000', 'fr')).toBe('1,5\u00a0ETH')
   })
 
   it('says the height of a node that does not answer is unknown, not 0 (cold trial: « Hauteur 0 »)', () => {

@@ -50,6 +50,19 @@ export function weatherEnvironment(env: NodeJS.ProcessEnv): WeatherEnvironment {
   if (WEATHER_PROVIDER_PARTS[provider.data].secret && !apiKey) {
     throw AppError.withRef('VALIDATION', `FIELDLINE_WEATHER_API_KEY is required for ${provider.data}`, { key: 'weather.envInvalid', params: { name: 'FIELDLINE_WEATHER_API_KEY' } })
   }
-  const url = normaliseWeatherUrl(env.FIELDLINE_WEATHER_URL || WEATHER_DEFAULT_URLS[WEATHER_PROVIDER_PARTS[provider.data].url])
+  const url = env.FIELDLINE_WEATHER_URL ? environmentUrl(env.FIELDLINE_WEATHER_URL) : normaliseWeatherUrl(WEATHER_DEFAULT_URLS[WEATHER_PROVIDER_PARTS[provider.data].url])
   return { provider: provider.data, url, apiKey }
+}
+
+/** A script's URL refused names the variable it came from, as the historian's variables do: nothing else says where. */
+function environmentUrl(value: string): string {
+  try {
+    return normaliseWeatherUrl(value)
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e
+    throw AppError.withRef('VALIDATION', `FIELDLINE_WEATHER_URL must be an https:// URL (http:// for this computer only): ${e.message}`, {
+      key: 'weather.envInvalid',
+      params: { name: 'FIELDLINE_WEATHER_URL' },
+    })
+  }
 }

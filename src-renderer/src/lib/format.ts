@@ -93,6 +93,19 @@ export function formatNumber(value: number, locale: string | null | undefined, d
 }
 
 /**
+ * An exact decimal (a whole part and its decimal digits as text, such as an amount in wei turned into ether) in the
+ * locale's grouping and decimal sign ("1,000.5", "1 000,5"), without going through a float that would round it.
+ */
+export function formatExactDecimal(whole: bigint, fraction: string, locale: string | null | undefined): string {
+  const grouped = formatter('integer', locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 0 })).format(whole)
+  if (!fraction) return grouped
+  const sign = formatter('number1', locale, (l) => new Intl.NumberFormat(l, { maximumFractionDigits: 1 }))
+    .formatToParts(1.5)
+    .find((p) => p.type === 'decimal')?.value
+  return `${grouped}${sign ?? '.'}${fraction}`
+}
+
+/**
  * A bound a message names, written as the hints write theirs: the locale's digits, grouping and decimal sign, and a true
  * minus sign ("−90"; Intl gives English and French the hyphen-minus). Bounds are exact, so no decimal is rounded away.
  */

@@ -1,5 +1,6 @@
 import type { LedgerFailure, LedgerHead, LedgerTarget } from '../../../../src-shared/models/ledger'
 import type { Translate } from '../../i18n'
+import { formatExactDecimal } from '../../lib/format'
 
 /** Words for the ledger's values, shared by the Extensions card, the route editor and the monitoring page. */
 
@@ -21,12 +22,12 @@ export function failureText(t: Translate, failure: LedgerFailure, where?: string
 }
 
 /** Wei as ether, exactly (no floating point): 1500000000000000000 → "1.5 ETH". */
-export function weiText(wei: string): string {
+export function weiText(wei: string, locale: string | null | undefined): string {
   if (!/^\d+$/.test(wei)) return wei
   const padded = wei.padStart(19, '0')
-  const whole = padded.slice(0, -18).replace(/^0+(?=\d)/, '')
+  const whole = BigInt(padded.slice(0, -18))
   const fraction = padded.slice(-18).replace(/0+$/, '')
-  return `${whole}${fraction ? `.${fraction}` : ''}\u00a0ETH`
+  return `${formatExactDecimal(whole, fraction, locale)}\u00a0ETH`
 }
 
 /** Where a target is: the RPC URL of an EVM node, the Gateway peer of a Fabric network. */
@@ -40,8 +41,8 @@ export function heightText(t: Translate, head: LedgerHead): string {
 }
 
 /** What "Verify" learnt, said exactly: the chain or channel, its height and the signer. */
-export function verifiedText(t: Translate, head: LedgerHead): string {
+export function verifiedText(t: Translate, head: LedgerHead, locale: string | null | undefined): string {
   if (head.kind === 'evm')
-    return t('ledger.ui.card.verifiedEvm', { values: { chain: head.network, height: heightText(t, head), signer: head.signer ?? '—', balance: head.balance ? weiText(head.balance) : '—' } })
+    return t('ledger.ui.card.verifiedEvm', { values: { chain: head.network, height: heightText(t, head), signer: head.signer ?? '—', balance: head.balance ? weiText(head.balance, locale) : '—' } })
   return t('ledger.ui.card.verifiedFabric', { values: { channel: head.network, height: heightText(t, head), msp: head.signer ?? '—' } })
 }
