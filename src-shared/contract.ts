@@ -5,7 +5,7 @@
  * channel that is not named here does not exist.
  */
 import { z } from 'zod'
-import { carrierSchema, cycleUsageSchema, simSchema, SMS_MSG_ID_PATTERN, smsMessageSchema } from './models/sim'
+import { carrierSchema, cycleUsageSchema, readIdSchema, simSchema, SMS_MSG_ID_PATTERN, smsMessageSchema } from './models/sim'
 import { ORANGE_TICKET_OPERATIONS, orangeRequestableStatusSchema, orangeSimViewSchema, orangeSubmitOutcomeSchema, orangeTestModeSchema, orangeTicketSchema } from './models/orange'
 import {
   credentialsParseInputSchema,
@@ -240,12 +240,6 @@ const smsSendSchema = simTargetSchema
     ctx.addIssue({ code: 'custom', path: ['text'], message, params: { messageKey: refusal.key, messageParams: refusal.params, urgent: true } })
   })
 
-/**
- * Names one read of a carrier so that `reads:cancel` can stop it while it waits (a stalled link holds a read up to its
- * deadline): the caller picks it, a random UUID, as export and import jobs are named by theirs.
- */
-const readIdSchema = z.string().min(1).max(64)
-
 /** A cycle start date as the operator types it: YYYY-MM-DD, a real calendar date. */
 export const cycleDateSchema = z.iso.date({ message: 'must be a date written YYYY-MM-DD' }).max(10)
 
@@ -402,8 +396,9 @@ export const channels = {
   'orange:get': channel(orangeTargetSchema.extend({ refresh: z.boolean().default(false), readId: readIdSchema.optional() }).strict(), orangeSimViewSchema),
   /**
    * Stops the carrier read named `readId` (`sim:get`, `sim:usage`, `sim:usageHistory`, `orange:get`) if it still waits: its HTTP request is abandoned,
-   * which frees the carrier account, and the read fails with CANCELLED, leaving the cache as it was. `cancelled` is
-   * false when no such read waits (it already ended).
+   * which frees the carrier account, and the read fails with CANCELLED, leaving the cache as it was. A SIM inventory
+   * sync (`sims:sync`) named so stops the same way, but keeps what it read: it answers `stopped` with its counts. `cancelled`
+   * is false when no such read waits (it already ended).
    */
   'reads:cancel': channel(z.object({ readId: readIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
   /** Submits a status change; the ticket is kept and followed until TERMINATED or ERROR (events `orange:ticket`). */

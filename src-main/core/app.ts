@@ -485,7 +485,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'sims:query': (input) => simInventory.query(input),
     'sims:count': (input) => simInventory.count(input),
     'sims:estimate': (input) => simInventory.estimate(input),
-    'sims:sync': (input, ctx) => simInventory.sync(input, ctx),
+    'sims:sync': (input, ctx) => readCancels.run(input.readId, (cancel) => simInventory.sync(input, ctx, cancel)),
     'sims:attach': (input, ctx) => simInventory.attach(input, ctx),
     'sims:importAsDevices': (input, ctx) => simInventory.importAsDevices(input, ctx),
     'sims:export': (input) => simInventory.startExport(input),

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { deviceIdSchema, deviceKeySchema } from './device-id'
 import { EXPORT_FORMATS, MAX_SELECTION_KEYS } from './device-query'
-import { carrierSchema, SIM_STATUSES, simStatusSchema } from './sim'
+import { carrierSchema, readIdSchema, SIM_STATUSES, simStatusSchema } from './sim'
 import { safeRecordSchema } from './json-value'
 import { trashedSchema } from './trash'
 
@@ -128,10 +128,11 @@ export const SIM_EXPORT_COLUMNS = [
 
 export const syncProgressSchema = z.object({
   account: z.string(),
-  phase: z.enum(['listing', 'usage', 'done', 'failed']),
+  /** `stopped`: the operator stopped it (`reads:cancel`, Ctrl+C in the CLI); what it read is kept and the next sync goes on from there. */
+  phase: z.enum(['listing', 'usage', 'done', 'failed', 'stopped']),
   /**
    * SIMs so far in this run, apart by phase: listed while listing (and when done), whose usage was read while reading
-   * usage (and when the run failed there).
+   * usage (and when the run failed or was stopped there).
    */
   sims: z.number().int(),
   calls: z.number().int(),
@@ -153,10 +154,12 @@ export const syncEstimateSchema = z.object({
   /** When the last incremental sync finished; null before the first. */
   lastSyncAt: z.string().nullable(),
   /**
-   * A run a stopped process left unfinished: its options, the phase it reached and what it wrote. A sync with the same
-   * `full` and `usage` goes on from there; another starts anew.
+   * A run a stopped process left unfinished, or that the operator stopped (`stoppedAt`, null otherwise): its options,
+   * the phase it reached and what it wrote. A sync with the same `full` and `usage` goes on from there; another starts anew.
    */
-  interrupted: z.object({ full: z.boolean(), usage: z.boolean(), phase: z.enum(['listing', 'usage']), listed: z.number().int(), usageRead: z.number().int() }).nullable(),
+  interrupted: z
+    .object({ full: z.boolean(), usage: z.boolean(), phase: z.enum(['listing', 'usage']), listed: z.number().int(), usageRead: z.number().int(), stoppedAt: z.string().nullable() })
+    .nullable(),
 })
 export type SyncEstimate = z.infer<typeof syncEstimateSchema>
 
@@ -168,6 +171,11 @@ export const syncResultSchema = z.object({
   /** True when the run went on from a checkpoint an interrupted run left. */
   resumed: z.boolean(),
   full: z.boolean(),
+  /**
+   * The operator stopped the run before it finished: the counts are what it read until then, all of it kept; no alert
+   * was evaluated (`fired` is 0) and the next sync goes on from where it stopped, as after an interrupted run.
+   */
+  stopped: z.boolean(),
   fired: z.number().int(),
 })
 export type SyncResult = z.infer<typeof syncResultSchema>
@@ -275,8 +283,14 @@ export const simInventoryChannels = {
   'sims:removeSearch': { input: z.object({ id: savedSearchInputSchema.shape.id }).strict(), output: z.object({ removed: z.literal(true) }) },
   /** How long a full refresh of the account takes at its rate limit, before starting one. */
   'sims:estimate': { input: z.object({ account: simAccountSchema, usage: z.boolean().default(false) }).strict(), output: syncEstimateSchema },
-  /** Syncs one account: what changed since the last sync (or everything with `full`), then evaluates the alerts. */
-  'sims:sync': { input: z.object({ account: simAccountSchema, full: z.boolean().default(false), usage: z.boolean().default(false) }).strict(), output: syncResultSchema },
+  /**
+   * Syncs one account: what changed since the last sync (or everything with `full`), then evaluates the alerts.
+   * `readId` lets the caller stop it (`reads:cancel`): the call under way is abandoned and none follows.
+   */
+  'sims:sync': {
+    input: z.object({ account: simAccountSchema, full: z.boolean().default(false), usage: z.boolean().default(false), readId: readIdSchema.optional() }).strict(),
+    output: syncResultSchema,
+  },
   /** Names a SIM the carrier listed in a device's extension configuration. */
   'sims:attach': {
     input: deviceKeySchema.extend({ carrier: carrierSchema, simId: simIdSchema }).strict(),

@@ -7,6 +7,12 @@ import { z } from 'zod'
 
 export const CARRIERS = ['jasper', 'atnt', 'orange'] as const
 export const carrierSchema = z.enum(CARRIERS)
+
+/**
+ * Names one read of a carrier (a SIM panel's, a SIM inventory sync) so that `reads:cancel` can stop it while it waits (a
+ * stalled link holds a read up to its deadline): the caller picks it, a random UUID, as export and import jobs are named by theirs.
+ */
+export const readIdSchema = z.string().min(1).max(64)
 export type Carrier = z.infer<typeof carrierSchema>
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The SIMs page end to end against the wire-faithful Control Center peer: a Jasper account synced after its estimate,
  * every SIM listed (on no device at first), filters and sort in the address (Back returns to the view), "select all
- * matching" but one exported and read back from the file, a SIM attached to a device, and a sync error said in
- * words. In English (CSV) and in French (JSON Lines). Saving a profile puts its API key in the OS keychain, so the
+ * matching" but one exported and read back from the file, a SIM attached to a device, a sync stopped from the
+ * keyboard, and a sync error said in words. In English (CSV) and in French (JSON Lines). Saving a profile puts its API key in the OS keychain, so the
  * serve process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
 import { readFile } from 'node:fs/promises'
@@ -183,6 +183,48 @@ test('a sync the carrier refuses says why in words, never an internal code', asy
   await expect(alert).toContainText(/^The sync of Jasper · Ops failed: /)
   await expect(alert).toContainText('10000001')
   await expect(alert).not.toContainText(/UND_ERR|AUTH_FAILED|CARRIER_|INTERNAL/)
+})
+
+test('a running sync is stopped from the keyboard, Escape in its row or Stop, saying what it read; the next sync finishes', async ({ app }) => {
+  test.setTimeout(120_000)
+  const { page } = app
+  await addJasperAccount(page, 'test-api-key')
+  const t = words('en')
+  await openSims(page, t)
+  const pages = () => peer().stats().byRoute['GET /devices'] ?? 0
+  // The first page's answer trickles in, twice: each run sits on it until stopped.
+  peer().faults.set({ kind: 'slowBody', bytesPerSecond: 1, times: 2, path: /[?&]pageNumber=1(&|$)/ })
+  const accounts = page.getByRole('region', { name: t('sims.sync.label') })
+  const open = accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.open'), exact: true })
+  const stop = accounts.getByRole('button', { name: aboutAccount(t, 'sims.sync.stop'), exact: true })
+  const stopped = accounts.getByRole('status').filter({ hasText: t('sims.sync.stopped', { listed: 0, usage: 0, calls: 0 }) })
+
+  await syncAccount(page, t)
+  await expect(stop).toBeVisible()
+  await expect.poll(pages).toBe(1)
+  await open.focus()
+  await page.keyboard.press('Escape')
+  await expect(stopped).toBeVisible()
+  await expect(stop).toBeHidden()
+  await expect(open).toBeFocused()
+
+  await open.press('Enter')
+  const dialog = page.getByRole('dialog', { name: aboutAccount(t, 'sims.sync.dialogTitle'), exact: true })
+  await dialog.getByRole('button', { name: t('sims.sync.start'), exact: true }).press('Enter')
+  await expect(dialog).toBeHidden()
+  await expect.poll(pages).toBe(2)
+  await open.focus()
+  await page.keyboard.press('Tab')
+  await expect(stop).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(stopped).toBeVisible()
+  await expect(open).toBeFocused()
+  // Nothing was asked of the carrier after either stop.
+  expect(pages()).toBe(2)
+
+  await open.press('Enter')
+  await dialog.getByRole('button', { name: t('sims.sync.start'), exact: true }).press('Enter')
+  await expect(accounts.getByText(t('sims.sync.done', { listed: SIMS, usage: 0, calls: 1, fired: 0 }))).toBeVisible()
 })
 
 test('SIMs of Jasper and Orange in one list; Orange SIMs found at the carrier imported as devices', async ({ app }) => {

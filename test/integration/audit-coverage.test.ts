@@ -36,7 +36,7 @@ const READ_ONLY: Partial<Record<ChannelName, string>> = {
   'export:start': 'starts reading devices for a file the operator saves; nothing in the workspace changes',
   'export:next': 'reads the next devices of an export',
   'export:cancel': 'stops reading an export',
-  'reads:cancel': "stops a carrier read under way (the panel's cached copy stays as it was; nothing is written)",
+  'reads:cancel': "stops a carrier read under way (the panel's cached copy stays as it was; nothing is written); a SIM inventory sync it stops is audited by that sync (sims.sync.stop)",
   'import:interrupted': 'says which imports the last run did not end (their record was written as the core opened)',
   'devices:get': 'reads one device',
   'devices:validateConfig': 'checks a text, stores nothing',

@@ -197,7 +197,7 @@ describe('the sync of an account', () => {
     expect(sync.of('jasper:ops').progress).toMatchObject({ phase: 'listing', sims: 50 })
     fake.emit('sims:progress', { account: 'jasper:ops', phase: 'done', sims: 120, calls: 3, done: true })
     expect(sync.of('jasper:ops').running).toBe(true)
-    const result = { account: 'jasper:ops', listed: 120, usageRead: 0, calls: 3, resumed: false, full: true, fired: 0 }
+    const result = { account: 'jasper:ops', listed: 120, usageRead: 0, calls: 3, resumed: false, full: true, stopped: false, fired: 0 }
     fake.answer('sims:sync', ok(result))
     await running
     expect(sync.of('jasper:ops')).toMatchObject({ running: false, result, error: null })
@@ -223,8 +223,26 @@ describe('the sync of an account', () => {
     await estimating
     expect(sync.of('jasper:ops')).toMatchObject({ estimate: null, estimateError: { code: 'NOT_FOUND' }, error: null })
     const running = sync.sync('jasper:ops', { full: true, usage: false })
-    expect(fake.answer('sims:sync', refused('NETWORK'))).toEqual({ account: 'jasper:ops', full: true, usage: false })
+    expect(fake.answer('sims:sync', refused('NETWORK'))).toEqual({ account: 'jasper:ops', full: true, usage: false, readId: expect.any(String) })
     expect(await running).toMatchObject({ ok: false })
     expect(sync.of('jasper:ops')).toMatchObject({ running: false, result: null, error: { code: 'NETWORK' } })
+  })
+
+  it('stops its own run by the id it started it with, once, and keeps the stopped result with its counts', async () => {
+    const sync = new SimSync(fake)
+    await sync.stop('jasper:ops')
+    const running = sync.sync('jasper:ops', { full: false, usage: false })
+    const { readId } = sync.of('jasper:ops')
+    expect(readId).toEqual(expect.any(String))
+    const stopping = sync.stop('jasper:ops')
+    expect(sync.of('jasper:ops')).toMatchObject({ running: true, stopping: true })
+    await sync.stop('jasper:ops')
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    await stopping
+    const result = { account: 'jasper:ops', listed: 600, usageRead: 0, calls: 12, resumed: false, full: false, stopped: true, fired: 0 }
+    expect(fake.answer('sims:sync', ok(result))).toMatchObject({ readId })
+    await running
+    expect(sync.of('jasper:ops')).toMatchObject({ running: false, stopping: false, readId: null, result })
+    expect(fake.pending('reads:cancel')).toEqual([])
   })
 })

@@ -7,7 +7,7 @@ import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { registerDevices } from '../../src-main/cli/commands/devices'
 import { importFields } from '../../src-main/core/devices/import-fields'
-import { parseSimFilters, registerSims, syncEstimateLine, syncProgressPrinter, syncResultLine } from '../../src-main/cli/commands/sims'
+import { interruptedSyncLine, parseSimFilters, registerSims, syncEstimateLine, syncProgressPrinter, syncResultLine } from '../../src-main/cli/commands/sims'
 import { rowsFormat, type WithRuntime } from '../../src-main/cli/runtime'
 
 /** The command tree as `fieldline` builds it; nothing runs, so no workspace is opened. */
@@ -115,11 +115,27 @@ describe('the lines of sims sync', () => {
   })
 
   it('writes its counts as the CLI writes numbers, 1,000 and not 1000, and one alert as one', () => {
-    expect(syncResultLine({ account: 'jasper:ops', listed: 1000, usageRead: 564, calls: 1129, resumed: false, full: false, fired: 1 })).toBe(
+    expect(syncResultLine({ account: 'jasper:ops', listed: 1000, usageRead: 564, calls: 1129, resumed: false, full: false, stopped: false, fired: 1 })).toBe(
       'jasper:ops: 1,000 listed, 564 usage read, 1,129 calls, 1 alert fired',
     )
-    expect(syncResultLine({ account: 'jasper:ops', listed: 0, usageRead: 0, calls: 1, resumed: true, full: false, fired: 218 })).toBe(
+    expect(syncResultLine({ account: 'jasper:ops', listed: 0, usageRead: 0, calls: 1, resumed: true, full: false, stopped: false, fired: 218 })).toBe(
       'jasper:ops: 0 listed, 0 usage read, 1 call (resumed), 218 alerts fired',
+    )
+  })
+
+  it('says a sync the operator stopped kept what it read and goes on from there, and names the stop when the next sync starts', () => {
+    expect(syncResultLine({ account: 'jasper:ops', listed: 1500, usageRead: 0, calls: 30, resumed: false, full: false, stopped: true, fired: 0 })).toBe(
+      'jasper:ops: stopped after 1,500 listed, 0 usage read, 30 calls; what was read is kept, and the next sync with the same options goes on from there',
+    )
+    const left = { full: false, usage: false, phase: 'listing' as const, listed: 1500, usageRead: 0 }
+    expect(interruptedSyncLine({ ...estimate, interrupted: { ...left, stoppedAt: '2026-03-14T10:00:00.000Z' } }, { full: false, usage: false })).toBe(
+      'jasper:ops: going on with the sync stopped 2026-03-14T10:00:00.000Z (1,500 SIMs listed)',
+    )
+    expect(interruptedSyncLine({ ...estimate, interrupted: { ...left, stoppedAt: null } }, { full: false, usage: false })).toBe(
+      'jasper:ops: going on with the sync a stopped process left unfinished (1,500 SIMs listed)',
+    )
+    expect(interruptedSyncLine({ ...estimate, interrupted: { ...left, stoppedAt: '2026-03-14T10:00:00.000Z' } }, { full: true, usage: false })).toBe(
+      'jasper:ops: a sync with neither --full nor --usage was stopped 2026-03-14T10:00:00.000Z (1,500 SIMs listed); this one, with --full, starts again from the first page (the SIMs written are kept)',
     )
   })
 

@@ -1,5 +1,7 @@
 import { countOf, countText } from '../../../src-shared/models/count-text'
 import { describeIssue, issueFacts } from '../../../src-shared/models/input-issues'
+import { randomUUID } from 'node:crypto'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Command } from 'commander'
 import { cellText } from '../../../src-shared/models/device-table'
 import {
@@ -118,8 +120,11 @@ export function interruptedSyncLine(e: SyncEstimate, next: { full: boolean; usag
   const left = e.interrupted
   if (left === null) return null
   const wrote = `${countOf(left.listed, 'SIM')} listed${left.phase === 'usage' ? `, ${countText(left.usageRead)} usage read` : ''}`
-  if (left.full === next.full && left.usage === next.usage) return `${e.account}: going on with the sync a stopped process left unfinished (${wrote})`
-  return `${e.account}: a sync with ${optionsText(left)} was left unfinished (${wrote}); this one, with ${optionsText(next)}, starts again from the first page (the SIMs written are kept)`
+  // Stopped by the operator (Ctrl+C, the app's Stop) or left by a process that stopped: the next run treats both alike.
+  const which = left.stoppedAt ? `the sync stopped ${left.stoppedAt}` : 'the sync a stopped process left unfinished'
+  if (left.full === next.full && left.usage === next.usage) return `${e.account}: going on with ${which} (${wrote})`
+  const was = left.stoppedAt ? `was stopped ${left.stoppedAt}` : 'was left unfinished'
+  return `${e.account}: a sync with ${optionsText(left)} ${was} (${wrote}); this one, with ${optionsText(next)}, starts again from the first page (the SIMs written are kept)`
 }
 
 /**
@@ -140,7 +145,9 @@ export function syncProgressPrinter(account: string, print: (line: string) => vo
 }
 
 export function syncResultLine(r: SyncResult): string {
-  return `${r.account}: ${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countOf(r.calls, 'call')}${r.resumed ? ' (resumed)' : ''}, ${countOf(r.fired, 'alert')} fired`
+  const counts = `${countText(r.listed)} listed, ${countText(r.usageRead)} usage read, ${countOf(r.calls, 'call')}${r.resumed ? ' (resumed)' : ''}`
+  if (r.stopped) return `${r.account}: stopped after ${counts}; what was read is kept, and the next sync with the same options goes on from there`
+  return `${r.account}: ${counts}, ${countOf(r.fired, 'alert')} fired`
 }
 
 function duration(seconds: number): string {
@@ -175,35 +182,64 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (accounts.length === 0) throw usage(NO_CARRIER_PROFILE)
         const results: unknown[] = []
         let failed = false
-        for (const account of accounts) {
-          const estimate = await rt.call('sims:estimate', { account, usage: opts.usage === true })
-          const about = syncEstimateLine(estimate)
-          if (opts.estimate) {
-            if (rt.json) results.push(estimate)
-            else rt.out(about)
-            continue
-          }
-          rt.err(about)
-          const left = interruptedSyncLine(estimate, { full: opts.full === true, usage: opts.usage === true })
-          if (left !== null) rt.err(left)
-          const printProgress = syncProgressPrinter(account, (line) => rt.err(line))
-          const off = rt.core.bus.subscribe((event, payload) => {
-            if (event === 'sims:progress') printProgress(payload as SyncProgress)
-          })
-          try {
-            const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true })
-            if (rt.json) results.push(r)
-            else rt.out(syncResultLine(r))
-          } catch (e) {
-            // One account failing does not stop the others; the exit code says something failed.
-            if (!(e instanceof CliError)) throw e
-            failed = true
-            rt.err(`${account}: ${e.message}`)
-          } finally {
-            off()
+        // Ctrl+C stops the sync under way as the app's Stop does (reads:cancel): the call in flight is abandoned, what
+        // was read is written and the checkpoint says stopped, where dying at once left pages read but unwritten. Once:
+        // a second Ctrl+C ends the process at once, which the next sync resumes from as well.
+        let interrupted = false
+        let syncing: string | null = null
+        const onInterrupt = async () => {
+          interrupted = true
+          // The sync is named before the core has taken it: asked again until it stops it or the sync ended.
+          for (const readId = syncing; readId !== null && syncing === readId; await delay(50)) {
+            if ((await rt.call('reads:cancel', { readId })).cancelled) return
           }
         }
+        const notSynced = [...accounts]
+        const interrupt = () => void onInterrupt()
+        if (!opts.estimate) process.once('SIGINT', interrupt)
+        try {
+          for (const account of accounts) {
+            if (interrupted) break
+            const estimate = await rt.call('sims:estimate', { account, usage: opts.usage === true })
+            const about = syncEstimateLine(estimate)
+            if (opts.estimate) {
+              if (rt.json) results.push(estimate)
+              else rt.out(about)
+              continue
+            }
+            rt.err(about)
+            if (interrupted) break
+            notSynced.shift()
+            const left = interruptedSyncLine(estimate, { full: opts.full === true, usage: opts.usage === true })
+            if (left !== null) rt.err(left)
+            const printProgress = syncProgressPrinter(account, (line) => rt.err(line))
+            const off = rt.core.bus.subscribe((event, payload) => {
+              if (event === 'sims:progress') printProgress(payload as SyncProgress)
+            })
+            const readId = randomUUID()
+            syncing = readId
+            try {
+              const r = await rt.call('sims:sync', { account, full: opts.full === true, usage: opts.usage === true, readId })
+              if (rt.json) results.push(r)
+              else rt.out(syncResultLine(r))
+            } catch (e) {
+              // One account failing does not stop the others; the exit code says something failed.
+              if (!(e instanceof CliError)) throw e
+              failed = true
+              rt.err(`${account}: ${e.message}`)
+            } finally {
+              syncing = null
+              off()
+            }
+          }
+        } finally {
+          process.off('SIGINT', interrupt)
+        }
         if (rt.json) rt.out(JSON.stringify(results))
+        if (interrupted) {
+          rt.err(`fieldline: sims sync stopped (Ctrl+C); what was read is saved${notSynced.length > 0 ? `; not synced: ${notSynced.join(', ')}` : ''}`)
+          return EXIT.interrupted
+        }
         return failed ? EXIT.failed : EXIT.ok
       }),
     )

@@ -36,6 +36,11 @@ export interface SyncRunOptions {
   usage: boolean
   now: () => Date
   onProgress: (p: SyncProgress) => void
+  /**
+   * The operator stops the run: the call under way is abandoned, none follows, what was read is written and the
+   * checkpoint says the run was stopped (`stoppedAt`), so that the next run goes on from there as after a killed process.
+   */
+  stop?: AbortSignal
 }
 
 export interface SyncOutcome {
@@ -44,6 +49,7 @@ export interface SyncOutcome {
   calls: number
   resumed: boolean
   full: boolean
+  stopped: boolean
 }
 
 /**
@@ -52,8 +58,11 @@ export interface SyncOutcome {
  * page written (a page written twice is harmless: the listing is idempotent).
  */
 export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
+  // Stopped before it began: a run another sync left is kept as it is, whatever its options.
+  if (o.stop?.aborted) return { listed: 0, usageRead: 0, calls: 0, resumed: false, full: o.full, stopped: true }
   let cp = await readCheckpoint(o.db, o.account)
   const resumed = cp.run !== null && cp.run.full === o.full && cp.run.usage === o.usage
+  if (resumed && cp.run!.stoppedAt) cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...cp.run!, stoppedAt: null } })
   if (!resumed) {
     const since = o.full ? null : cp.since
     cp = await writeCheckpoint(o.db, o.account, {
@@ -73,11 +82,12 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
         listed: 0,
         usageRead: 0,
         calls: 0,
+        stoppedAt: null,
       },
     })
   }
   const progress: Progress = (phase, run) => {
-    o.onProgress({ account: o.account, phase, sims: simsOf(phase, run), calls: run.calls, done: phase === 'failed' })
+    o.onProgress({ account: o.account, phase, sims: simsOf(phase, run), calls: run.calls, done: phase === 'failed' || phase === 'stopped' })
   }
   try {
     if (cp.run!.phase === 'listing') {
@@ -86,6 +96,14 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
     }
     if (o.usage && o.access.carrier !== 'orange') cp = await readUsage(o, o.access.client, o.access.carrier, cp, progress)
   } catch (e) {
+    if (o.stop?.aborted) {
+      // Stopped, not failed: no failure is counted (a "sync failing" rule is about the carrier, not the operator).
+      const latest = await readCheckpoint(o.db, o.account)
+      const run = { ...(latest.run ?? cp.run!), stoppedAt: o.now().toISOString() }
+      await writeCheckpoint(o.db, o.account, { ...latest, run })
+      progress('stopped', run)
+      return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full, stopped: true }
+    }
     // The listing moved the checkpoint on page by page: read its latest revision before counting the failure.
     const latest = await readCheckpoint(o.db, o.account)
     await writeCheckpoint(o.db, o.account, { ...latest, failures: latest.failures + 1, lastError: e instanceof Error ? e.message.slice(0, 500) : 'failed' })
@@ -97,7 +115,7 @@ export async function runAccountSync(o: SyncRunOptions): Promise<SyncOutcome> {
   const next = new Date(Date.parse(run.till) - CLOCK_MARGIN_MS).toISOString()
   cp = await writeCheckpoint(o.db, o.account, { ...cp, since: next, lastSyncAt: o.now().toISOString(), run: null, failures: 0, lastError: null })
   o.onProgress({ account: o.account, phase: 'done', sims: simsOf('done', run), calls: run.calls, done: true })
-  return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full }
+  return { listed: run.listed, usageRead: run.usageRead, calls: run.calls, resumed, full: run.full, stopped: false }
 }
 
 type Cp = SyncCheckpoint & { _rev?: string }
@@ -110,13 +128,13 @@ type Progress = (phase: SyncProgress['phase'], run: Run) => void
  * (cold trial: "usage 4,384 SIMs" for an account of 3,000).
  */
 function simsOf(phase: SyncProgress['phase'], run: Run): number {
-  const reading = phase === 'usage' || (phase === 'failed' && run.usage && run.phase === 'usage')
+  const reading = phase === 'usage' || ((phase === 'failed' || phase === 'stopped') && run.usage && run.phase === 'usage')
   return reading ? run.usageRead : run.listed
 }
 
 async function listControlCenter(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
   const run = cp.run!
-  const pages = client.searchDevices({ modifiedSince: run.since ?? FIRST_SINCE, modifiedTill: run.till, pageSize: CC_PAGE, startPage: Math.max(1, run.position) })
+  const pages = client.searchDevices({ modifiedSince: run.since ?? FIRST_SINCE, modifiedTill: run.till, pageSize: CC_PAGE, startPage: Math.max(1, run.position) }, { signal: o.stop })
   // Pages are fetched by one loop and written by another, FLUSH_SIMS at a time (each write is synced to disk): the
   // account's rate, not the disk, sets the pace, and at most MAX_AHEAD pages wait in memory. Pages fetched and not yet
   // written when the process dies are fetched again from the checkpoint.
@@ -209,7 +227,7 @@ async function listOrange(o: SyncRunOptions, client: OrangeClient, cp: Cp, progr
       ] as const,
       rangeSize: ORANGE_PAGE,
     }
-    const page = await client.searchPage({ ...query, sort: [...query.sort] }, run.position)
+    const page = await client.searchPage({ ...query, sort: [...query.sort] }, run.position, { signal: o.stop })
     const rows = page.rows.filter((r): r is OrangeSearchRow & { serialNumber: string } => r.serialNumber !== null)
     await writeListed(o.db, o.account, rows.map(orangeListed), o.now().toISOString())
     const windowLast = rows[rows.length - 1]?.lastStatusChangeDate ?? run.windowLast
@@ -262,27 +280,60 @@ const USING: ReadonlySet<SimStatus> = new Set(['activated', 'testReady', 'trial'
 async function readUsage(o: SyncRunOptions, client: ControlCenterClient, carrier: Carrier, cp: Cp, progress: Progress): Promise<Cp> {
   const prefix = `${SIM_DOC_PREFIX}${carrier}:`
   for (;;) {
+    o.stop?.throwIfAborted()
     const run = cp.run!
     const start = run.usageAfter === '' ? prefix : simDocId(carrier, run.usageAfter)
     const page = await o.db.allDocs({ include_docs: true, startkey: start, endkey: `${prefix}\ufff0`, limit: USAGE_BATCH, skip: run.usageAfter === '' ? 0 : 1 })
     if (page.rows.length === 0) return cp
     const docs = page.rows.map((r) => r.doc as unknown as SimCacheDoc)
-    const wanted = docs.filter((d) => d.inventory?.account === o.account && USING.has(d.sim.status))
-    const read = await Promise.all(
-      wanted.map(async (d) => {
-        const [usage, session] = await Promise.all([client.ctdUsage(d.sim.iccid), client.sessionInfo(d.sim.iccid)])
-        return {
-          carrier,
-          simId: d.sim.iccid,
-          ...usage.monthToDate,
-          lastSessionAt: session.dateSessionStarted === null ? null : (session.dateSessionEnded ?? o.now().toISOString()),
-        }
-      }),
+    // The first read that fails (or that the operator's stop abandons) abandons the batch's reads still waiting for the
+    // account: no call is made for a batch that will be read again.
+    const batch = new AbortController()
+    const signal = o.stop ? AbortSignal.any([o.stop, batch.signal]) : batch.signal
+    const reads = new Map(
+      docs
+        .filter((d) => d.inventory?.account === o.account && USING.has(d.sim.status))
+        .map((d) => {
+          const read = (async () => {
+            const [usage, session] = await Promise.all([client.ctdUsage(d.sim.iccid, { signal }), client.sessionInfo(d.sim.iccid, { signal })])
+            return {
+              carrier,
+              simId: d.sim.iccid,
+              ...usage.monthToDate,
+              lastSessionAt: session.dateSessionStarted === null ? null : (session.dateSessionEnded ?? o.now().toISOString()),
+            }
+          })()
+          read.catch(() => batch.abort())
+          return [d._id, read] as const
+        }),
     )
-    await writeUsage(o.db, read, o.now().toISOString())
-    const lastId = page.rows[page.rows.length - 1]!.id.slice(prefix.length)
-    cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...run, phase: 'usage', usageAfter: lastId, usageRead: run.usageRead + read.length, calls: run.calls + 2 * read.length } })
-    progress('usage', cp.run!)
+    const results = await Promise.allSettled(reads.values())
+    const settled = new Map([...reads.keys()].map((id, i) => [id, results[i]!]))
+    // Every usage read is written; the checkpoint moves past the SIMs read without a gap, so the next run reads from
+    // the first SIM whose read failed or was abandoned (a SIM read twice costs two calls, nothing else).
+    await writeUsage(
+      o.db,
+      [...settled.values()].flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+      o.now().toISOString(),
+    )
+    let done = 0
+    let read = 0
+    let failure: { reason: unknown } | null = null
+    for (const d of docs) {
+      const r = settled.get(d._id)
+      if (r?.status === 'rejected') {
+        failure = { reason: r.reason }
+        break
+      }
+      done++
+      if (r) read++
+    }
+    if (done > 0) {
+      const lastId = page.rows[done - 1]!.id.slice(prefix.length)
+      cp = await writeCheckpoint(o.db, o.account, { ...cp, run: { ...run, phase: 'usage', usageAfter: lastId, usageRead: run.usageRead + read, calls: run.calls + 2 * read } })
+      progress('usage', cp.run!)
+    }
+    if (failure) throw failure.reason
   }
 }
 
@@ -308,7 +359,7 @@ export async function estimateFull(db: Db, account: string, access: AccountClien
   }
   const usageCalls = usage && access.carrier !== 'orange' ? 2 * knownSims.using : 0
   const run = cp.run
-  const interrupted = run && { full: run.full, usage: run.usage, phase: run.phase, listed: run.listed, usageRead: run.usageRead }
+  const interrupted = run && { full: run.full, usage: run.usage, phase: run.phase, listed: run.listed, usageRead: run.usageRead, stoppedAt: run.stoppedAt ?? null }
   return { account, sims, listingCalls, usageCalls, perSecond, seconds: Math.ceil((listingCalls + usageCalls) / perSecond), exact, lastSyncAt: cp.lastSyncAt, interrupted }
 }
 

@@ -114,6 +114,11 @@ export interface SyncCheckpoint {
     listed: number
     usageRead: number
     calls: number
+    /**
+     * When the operator stopped it (absent from checkpoints written before a sync could be stopped); null for a run
+     * under way or one a stopped process left.
+     */
+    stoppedAt?: string | null
   } | null
   failures: number
   lastError: string | null

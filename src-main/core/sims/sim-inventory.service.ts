@@ -53,7 +53,7 @@ const CARRIER_EXTENSIONS: ReadonlySet<string> = new Set(Object.keys(SIM_FIELD))
 export function createSimInventoryService(deps: SimInventoryDeps) {
   const { db, bus, profiles, clients, index, logger } = deps
   const now = deps.now ?? (() => new Date())
-  const running = new Map<string, Promise<SyncResult>>()
+  const running = new Map<string, { run: Promise<SyncResult>; stop: AbortController }>()
   // Several accounts may sync at once (each started from the SIM page, in one window or several): each one's progress
   // is throttled apart, so that none hides another's.
   const progress = throttledBy(bus, 'sims:progress', (p) => p.account)
@@ -177,18 +177,25 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     bus.emit('sims:progress', p)
   }
 
-  async function syncOnce(input: ParsedInput<'sims:sync'>, ctx: CallContext): Promise<SyncResult> {
+  async function syncOnce(input: ParsedInput<'sims:sync'>, ctx: CallContext, stop: AbortSignal): Promise<SyncResult> {
     const { access } = await accessOf(input.account)
     let outcome
     try {
-      outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
+      outcome = await runAccountSync({ db, account: input.account, access, full: input.full, usage: input.usage, now, stop, onProgress: (p) => (p.done ? done(p) : progress.push(p)) })
     } catch (e) {
       await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'failed', error: toErrorInfo(e) })
       bus.emit('audit:changed', {})
       await check([input.account]).catch((err: unknown) => logger.warn({ err }, 'alerts could not be evaluated after a failed sync'))
       throw e
     }
-    const sms = access.carrier === 'orange' ? null : await checkSms(input.account, access.client)
+    // Stopped: no SMS status is read back (no carrier call after a stop) and no alert evaluated; the next sync, or
+    // `alerts check`, evaluates them over what this one read.
+    if (outcome.stopped) {
+      await appendAudit(db, { actor: ctx.actor, action: 'sims.sync.stop', target: input.account, outcome: 'ok', after: outcome })
+      bus.emit('audit:changed', {})
+      return { account: input.account, ...outcome, fired: 0 }
+    }
+    const sms = access.carrier === 'orange' || stop.aborted ? null : await checkSms(input.account, access.client)
     const fired = await check([input.account])
     await appendAudit(db, { actor: ctx.actor, action: 'sims.sync', target: input.account, outcome: 'ok', after: { ...outcome, ...(sms ? { sms } : {}) } })
     bus.emit('audit:changed', {})
@@ -242,18 +249,33 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
       return estimateFull(db, input.account, access, perSecond, input.usage, await known(input.account, access.carrier))
     },
 
-    /** One sync per account at a time: a second request for the same account waits for the running one's result. */
-    sync(input: ParsedInput<'sims:sync'>, ctx: CallContext): Promise<SyncResult> {
-      const current = running.get(input.account)
-      if (current) return current
-      const run = syncOnce(input, ctx).finally(() => running.delete(input.account))
-      running.set(input.account, run)
-      return run
+    /**
+     * One sync per account at a time: a second request for the same account waits for the running one's result.
+     * `cancel` (reads:cancel) stops the account's run, whichever request started it: what the operator stops is the
+     * account's sync.
+     */
+    sync(input: ParsedInput<'sims:sync'>, ctx: CallContext, cancel?: AbortSignal): Promise<SyncResult> {
+      let current = running.get(input.account)
+      if (!current) {
+        const stop = new AbortController()
+        const run = syncOnce(input, ctx, stop.signal).finally(() => running.delete(input.account))
+        current = { run, stop }
+        running.set(input.account, current)
+      }
+      if (cancel) {
+        const { run, stop } = current
+        const abort = () => stop.abort()
+        cancel.addEventListener('abort', abort, { once: true })
+        const off = () => cancel.removeEventListener('abort', abort)
+        run.then(off, off)
+      }
+      return current.run
     },
 
-    async lastSync(account: string): Promise<{ lastSyncAt: string | null; failures: number; lastError: string | null; interrupted: boolean }> {
+    /** `stopped`: the unfinished run (`interrupted`) is one the operator stopped, not one a stopped process left. */
+    async lastSync(account: string): Promise<{ lastSyncAt: string | null; failures: number; lastError: string | null; interrupted: boolean; stopped: boolean }> {
       const cp = await readCheckpoint(db, account)
-      return { lastSyncAt: cp.lastSyncAt, failures: cp.failures, lastError: cp.lastError, interrupted: cp.run !== null }
+      return { lastSyncAt: cp.lastSyncAt, failures: cp.failures, lastError: cp.lastError, interrupted: cp.run !== null, stopped: Boolean(cp.run?.stoppedAt) }
     },
 
     async attach(input: ParsedInput<'sims:attach'>, ctx: CallContext): Promise<{ typeId: string; deviceId: string }> {
@@ -367,7 +389,7 @@ export function createSimInventoryService(deps: SimInventoryDeps) {
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([...running.values()])
+      await Promise.allSettled([...running.values()].map((r) => r.run))
     },
   }
 }

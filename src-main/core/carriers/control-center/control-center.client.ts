@@ -107,7 +107,10 @@ export interface VerifyResult {
   soapCredentials: boolean
 }
 
-/** `signal`: the caller gives up on the call (a paused bulk job); it then fails with the HTTP layer's `RequestAbandoned`. */
+/**
+ * `signal`: the caller gives up on the call (a paused bulk job, a SIM inventory sync the operator stopped); it then fails
+ * with the HTTP layer's `RequestAbandoned`.
+ */
 export interface CallOptions {
   signal?: AbortSignal
 }
@@ -132,8 +135,8 @@ export interface ControlCenterClient {
   sendSms(iccid: string, text: string, options?: SmsOptions): Promise<{ smsMsgId: string }>
   smsDetails(smsMsgId: string): Promise<SmsMessage>
   ratePlans(): Promise<RatePlan[]>
-  searchDevices(query: DeviceSearch): AsyncGenerator<DeviceSearchPage, void, undefined>
-  sessionInfo(iccid: string): Promise<SessionInfo>
+  searchDevices(query: DeviceSearch, options?: CallOptions): AsyncGenerator<DeviceSearchPage, void, undefined>
+  sessionInfo(iccid: string, options?: CallOptions): Promise<SessionInfo>
   /** One cheap authenticated call that tells bad credentials, a wrong host, TLS, timeout and network apart. */
   verify(): Promise<VerifyResult>
   /**
@@ -472,7 +475,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       throw badResponse(base, 'ratePlans', `more than ${MAX_PAGES} pages`)
     },
 
-    async *searchDevices(query) {
+    async *searchDevices(query, callOptions) {
       const pageSize = query.pageSize ?? 50
       if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) {
         throw AppError.withRef('VALIDATION', 'The page size must be 1 to 50', { key: 'carrier.invalidPageSize', params: { max: 50 } })
@@ -491,7 +494,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         throw AppError.withRef('VALIDATION', `The page number must be 1 to ${MAX_PAGES}`, { key: 'carrier.invalidPageNumber', params: { max: MAX_PAGES } })
       }
       for (let pageNumber = startPage; pageNumber <= MAX_PAGES; pageNumber++) {
-        const w = await rest('searchDevices', base, searchDevicesWire, 'GET', '/devices', { ...params, pageSize, pageNumber })
+        const w = await rest('searchDevices', base, searchDevicesWire, 'GET', '/devices', { ...params, pageSize, pageNumber }, undefined, callOptions)
         yield {
           pageNumber,
           devices: w.devices.map((d) => ({
@@ -509,9 +512,9 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       throw badResponse(base, 'searchDevices', `more than ${MAX_PAGES} pages`)
     },
 
-    async sessionInfo(iccid) {
+    async sessionInfo(iccid, callOptions) {
       checkIccid(iccid)
-      const w = await rest('sessionInfo', { ...base, iccid }, sessionInfoWire, 'GET', `/devices/${iccid}/sessionInfo`)
+      const w = await rest('sessionInfo', { ...base, iccid }, sessionInfoWire, 'GET', `/devices/${iccid}/sessionInfo`, undefined, undefined, callOptions)
       return {
         carrier,
         iccid: w.iccid,

@@ -89,7 +89,8 @@ export interface OrangeClient {
   getSim(serialNumber: string, options?: { signal?: AbortSignal }): Promise<Sim>
   /** Several SIMs at once, with the serial numbers Orange does not know. `signal`: the caller gives up (RequestAbandoned). */
   connectivityDirectory(serialNumbers: string[], options?: { signal?: AbortSignal }): Promise<{ sims: Sim[]; unknown: string[] }>
-  searchPage(query: OrangeSearch, rangeStart: number): Promise<OrangeSearchPage>
+  /** `signal`: the caller gives up (a SIM inventory sync the operator stopped): RequestAbandoned. */
+  searchPage(query: OrangeSearch, rangeStart: number, options?: { signal?: AbortSignal }): Promise<OrangeSearchPage>
   /** Every page, in order; a line listed twice across pages (a shifting result set) is given once. */
   search(query: OrangeSearch): AsyncGenerator<OrangeSearchPage, void, undefined>
   /** Submits a status change; sent once, never repeated after an ambiguous failure (UNKNOWN_OUTCOME). */
@@ -237,12 +238,12 @@ export function createOrangeClient(options: OrangeClientOptions): OrangeClient {
     ])
   }
 
-  async function searchPage(query: OrangeSearch, rangeStart: number): Promise<OrangeSearchPage> {
+  async function searchPage(query: OrangeSearch, rangeStart: number, options: { signal?: AbortSignal } = {}): Promise<OrangeSearchPage> {
     const rangeSize = query.rangeSize ?? MAX_RANGE_SIZE
     if (!Number.isInteger(rangeSize) || rangeSize < 1 || rangeSize > MAX_RANGE_SIZE) {
       throw AppError.withRef('VALIDATION', `The page size must be 1 to ${MAX_RANGE_SIZE}`, { key: 'carrier.invalidPageSize', params: { max: MAX_RANGE_SIZE } })
     }
-    const answer = await call('connectivityDirectory', 'searchInConnectivityDirectory', searchBody(query, rangeStart, rangeSize), readSearchAnswer)
+    const answer = await call('connectivityDirectory', 'searchInConnectivityDirectory', searchBody(query, rangeStart, rangeSize), readSearchAnswer, {}, false, options.signal)
     return {
       rangeStart,
       totalResultsNumber: answer.totalResultsNumber,

@@ -1,6 +1,7 @@
 import type { ErrorInfo, Result } from '../../../../src-shared/contract'
 import type { SavedSearch, SavedSearchInput, SimKey, SimQuery, SimRow, SimSelection, SyncEstimate, SyncProgress, SyncResult } from '../../../../src-shared/models/sim-inventory'
 import { api, type Api } from '../api'
+import { randomId } from '../random-id'
 import { queryOfSimView, simViewFromSearch, type SimSort, type SimView } from '../sim-view'
 import { EventStore, itemsOf } from './event-store.svelte'
 import { ListExport, type ExportFormat } from './list-export.svelte'
@@ -118,12 +119,26 @@ export interface AccountSyncState {
   /** Why the estimate could not be made (the account's credentials refused, the carrier unreachable). */
   estimateError: ErrorInfo | null
   running: boolean
+  /** The id this window's run was started with, which Stop names (`reads:cancel`); null for a run started elsewhere. */
+  readId: string | null
+  /** Stop was asked: the core abandons the call under way and writes what was read. */
+  stopping: boolean
   progress: SyncProgress | null
   result: SyncResult | null
   error: ErrorInfo | null
 }
 
-const IDLE: AccountSyncState = { estimate: null, estimating: false, estimateError: null, running: false, progress: null, result: null, error: null }
+const IDLE: AccountSyncState = {
+  estimate: null,
+  estimating: false,
+  estimateError: null,
+  running: false,
+  readId: null,
+  stopping: false,
+  progress: null,
+  result: null,
+  error: null,
+}
 
 /**
  * Sync per carrier account: first the estimate of a full refresh at the account's rate limit (shown before the
@@ -157,10 +172,23 @@ export class SimSync {
   }
 
   async sync(account: string, options: { full: boolean; usage: boolean }): Promise<Result<SyncResult>> {
-    this.#set(account, { running: true, progress: null, result: null, error: null })
-    const result = await this.source.invoke('sims:sync', { account, ...options })
-    this.#set(account, result.ok ? { running: false, result: result.value } : { running: false, error: result.error })
+    const readId = randomId()
+    this.#set(account, { running: true, readId, stopping: false, progress: null, result: null, error: null })
+    const result = await this.source.invoke('sims:sync', { account, ...options, readId })
+    const ended = { running: false, readId: null, stopping: false }
+    this.#set(account, result.ok ? { ...ended, result: result.value } : { ...ended, error: result.error })
     return result
+  }
+
+  /**
+   * Stops the account's run this window started: the sync's own answer then says `stopped`, with what it read (kept,
+   * and the next sync goes on from there).
+   */
+  async stop(account: string): Promise<void> {
+    const { readId, stopping } = this.of(account)
+    if (readId === null || stopping) return
+    this.#set(account, { stopping: true })
+    await this.source.invoke('reads:cancel', { readId })
   }
 
   #set(account: string, change: Partial<AccountSyncState>): void {
