@@ -8,10 +8,12 @@
  * and the next start saying it delivers the messages kept from the last run first. Saving the access key puts it in
  * the OS keychain, so the spec needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
+import { CommandJournal, commandJournalDir, journalledCommands } from '../../src-main/core/mbed/command-journal'
+import { profileQueueDir } from '../../src-main/core/mbed/queue-dir'
 import { expect, test } from './fixtures'
 import { useMbedWorld } from './mbed-world'
 import { openPage } from './steps'
-import { addPlatform, words } from './words'
+import { addPlatform, LANGUAGES, navigate, switchLanguage, words } from './words'
 
 const world = useMbedWorld()
 
@@ -192,4 +194,68 @@ test('configure, verify, start the bridge, see notifications arrive, and send a 
 
   await bridge.getByRole('button', { name: 'Stop' }).click()
   await expect(bridge.getByTestId('mbed-bridge-state')).toHaveText('Stopped')
+})
+
+test('deleting an mbed profile says how many journalled commands it would drop (none, or several), in English and in French; the question is answered from the keyboard and Escape deletes nothing', async ({
+  app,
+}) => {
+  const { page } = app
+  const en = words('en')
+  await openPage(page, 'Extensions')
+  for (const name of ['Lab mbed', 'Spare mbed']) {
+    await page
+      .getByRole('region', { name: en('mbed.card.title') })
+      .getByRole('button', { name: en('extensions.add') })
+      .click()
+    const form = page.getByRole('dialog', { name: en('mbed.form.addTitle') })
+    await form.getByLabel(en('profiles.form.name')).fill(name)
+    await form.getByLabel(en('mbed.form.apiUrl')).fill(world.peer.url)
+    await form.getByLabel(en('mbed.form.accessKey')).fill('ak_test_key')
+    await form.getByRole('button', { name: en('profiles.form.save') }).click()
+    await expect(form).toBeHidden()
+  }
+  // The profiles' ids, as the bridge's choice of profile holds them: where the core keeps each one's queue.
+  await navigate(page, en, 'mbed')
+  const options = page
+    .getByRole('region', { name: en('mbed.view.bridge') })
+    .getByLabel(en('mbed.view.profile'))
+    .getByRole('option')
+  await expect(options).toHaveCount(2)
+  const ids = new Map(await options.evaluateAll((all) => all.map((o) => [(o.textContent ?? '').replace(/ \(.*\)$/, ''), o.getAttribute('value') ?? ''] as const)))
+  // Three commands for devices taken from the broker by Lab mbed's bridge and not yet sent to mbed, as a bridge killed
+  // before it sent them leaves its journal.
+  const lab = profileQueueDir(app.dataDir, ids.get('Lab mbed')!)
+  const journal = new CommandJournal({ dir: commandJournalDir(lab), capacity: 10 })
+  journal.open()
+  for (let i = 0; i < 3; i++) journal.take(`iot-2/type/Light/id/ep-${i}/cmd/put/fmt/json`, Buffer.from(`{"n":${i}}`))
+  journal.close()
+
+  for (const language of LANGUAGES) {
+    const t = words(language)
+    await switchLanguage(page, language)
+    await navigate(page, t, 'extensions')
+    const card = page.getByRole('region', { name: t('mbed.card.title') })
+    for (const [name, count] of [
+      ['Lab mbed', 3],
+      ['Spare mbed', 0],
+    ] as const) {
+      const remove = card.getByRole('button', { name: t('extensions.deleteNamed', { name }) })
+      await remove.focus()
+      await page.keyboard.press('Enter')
+      const question = page.getByRole('dialog', { name: t('extensions.deleteConfirm', { name }) })
+      await expect(question.getByTestId('journalled-commands')).toHaveText(t('mbed.card.deleteCommands', { count }))
+      // The focus starts on Cancel, inside the question, and Tab keeps it there.
+      const cancel = question.getByRole('button', { name: t('common.cancel') })
+      await expect(cancel).toBeFocused()
+      await page.keyboard.press('Tab')
+      await expect(question.getByRole('button', { name: t('extensions.delete'), exact: true })).toBeFocused()
+      await page.keyboard.press('Tab')
+      await expect(cancel).toBeFocused()
+      await page.keyboard.press('Escape')
+      await expect(question).toBeHidden()
+      await expect(remove).toBeFocused()
+      await expect(card.getByRole('heading', { name, exact: true })).toBeVisible()
+    }
+  }
+  expect(journalledCommands(lab).count).toBe(3)
 })

@@ -189,3 +189,39 @@ test('the usage chart’s refresh that hangs stops with its Cancel (Tab, Enter) 
   await expect(refreshChart).not.toHaveAttribute('aria-disabled')
   expect(usageCalls()).toBe(before + 5)
 })
+
+test('leaving a device while its SIM read hangs cancels that read: the next device’s SIM is read at once, not after the hung read’s 20 s', async ({ app }) => {
+  const { page } = app
+  const { panel, link } = await openPanelThroughLink(page)
+  // The usage chart's first read (three calls) has ended: nothing else of this account is on the link when it stalls.
+  await expect(panel.getByRole('figure', { name: t('sim.usage.chartTitle') })).toBeVisible()
+  const reads = (iccid: string) =>
+    peer()
+      .stats()
+      .calls.filter((c) => c === `GET /rws/api/v1/devices/${iccid}`).length
+  const [first, other] = [peer().iccids[0]!, peer().iccids[1]!]
+  const before = reads(first)
+
+  // m-1's Refresh reaches the carrier, whose answer stalls: the core holds the account (one call at a time) for it.
+  link.set({ kind: 'stall', afterBytes: 12 })
+  await panel.getByRole('button', { name: t('sim.panel.refresh'), exact: true }).click()
+  await expect(panel.getByRole('status').filter({ hasText: t('sim.panel.refreshing') })).toBeVisible()
+  await expect.poll(() => reads(first)).toBe(before + 1)
+
+  // Off to another device: m-1's panel closes, and with it its read.
+  await addAndOpenDevice(page, t, 'meter', 'm-2')
+  link.set({ kind: 'pass' })
+  await setEditorText(page, `{"jasper": {"iccid": "${other}"}}`)
+  await page.keyboard.press('ControlOrMeta+s')
+
+  // m-2's SIM is read now: a read still held would keep the account until its 20 s deadline, well past this wait, and
+  // m-2's own read (queued behind it, its deadline running) would end as a timeout with nothing to show.
+  const next = page.getByRole('region', { name: t('sim.panel.jasperTitle') })
+  await expect(next.getByRole('definition').first()).toHaveText(t('sim.statuses.retired'))
+  await expect(next.getByRole('alert')).toHaveCount(0)
+  // The carrier saw m-1's read and then m-2's: m-1's panel asked nothing more once it closed.
+  const calls = peer().stats().calls
+  const held = calls.lastIndexOf(`GET /rws/api/v1/devices/${first}`)
+  expect(calls.slice(held + 1).filter((c) => c.includes(first))).toEqual([])
+  expect(calls.slice(held + 1)[0]).toBe(`GET /rws/api/v1/devices/${other}`)
+})

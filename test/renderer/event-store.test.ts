@@ -137,4 +137,15 @@ describe('EventStore', () => {
     await settle()
     expect(api.pending('packages:list')).toHaveLength(0)
   })
+
+  it('drops the answer of a read still under way when disposed: the page that wanted it is gone', async () => {
+    const api = new FakeApi()
+    const store = new Library(api, { refreshOn: [], live: 'always' })
+    const loading = store.load()
+    store.dispose()
+    api.answer('packages:list', listed('a'))
+    expect(await loading).toBeNull()
+    expect(store.value).toBeNull()
+    expect(store.loaded).toBe(false)
+  })
 })

@@ -250,4 +250,26 @@ describe('the Orange panel of a device', () => {
     expect(fake.listenerCount('orange:changed')).toBe(0)
     expect(fake.listenerCount('profiles:changed')).toBe(0)
   })
+
+  it('closing the panel cancels its read under way by its id; the late answer changes nothing and an opening panel asks Orange no more', async () => {
+    const panel = new OrangePanel(KEY, SERIAL)
+    const opening = panel.open()
+    fake.answer('orange:tickets', ok({ items: [] }))
+    const { readId } = fake.pending('orange:get')[0]!.input as { readId: string }
+    panel.dispose()
+    expect(fake.answer('reads:cancel', ok({ cancelled: true }))).toEqual({ readId })
+    // The cached copy it asked for first comes back: an open panel would now ask Orange.
+    fake.answer('orange:get', ok(view('ACTIVATED', { fromCache: true })))
+    await opening
+    expect(panel.view).toBeNull()
+    expect(fake.calls).toEqual([])
+    // Closed with nothing under way: nothing to cancel.
+    const idle = new OrangePanel(KEY, SERIAL)
+    void idle.open()
+    fake.answer('orange:tickets', ok({ items: [] }))
+    fake.answer('orange:get', ok(view('ACTIVATED')))
+    await settle()
+    idle.dispose()
+    expect(fake.calls).toEqual([])
+  })
 })

@@ -149,4 +149,50 @@ describe('the Control Center SIM panel', () => {
     expect(fake.pending('sim:get')).toHaveLength(0)
     expect(panel.linkBack).toBe(false)
   })
+
+  it('closing the panel cancels each read still under way by its id (the SIM’s, "Show usage", the chart’s), and their late answers change nothing', async () => {
+    const panel = await offlinePanel()
+    // The chart's read since the panel opened, a Refresh and a "Show usage", all held by a stalled link.
+    const history = (fake.pending('sim:usageHistory')[0]!.input as { readId: string }).readId
+    void panel.refresh()
+    const sim = (fake.pending('sim:get')[0]!.input as { readId: string }).readId
+    const usage = panel.readUsage('2025-03-01')
+    const usageId = (fake.pending('sim:usage')[0]!.input as { readId: string }).readId
+    panel.dispose()
+    expect(fake.pending('reads:cancel').map((c) => c.input)).toEqual([{ readId: sim }, { readId: usageId }, { readId: history }])
+    // Answers that crossed the cancellation on the way.
+    fake.answer('sim:get', ok(view()))
+    fake.answer('sim:usageHistory', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    fake.answer('sim:usage', { ok: false, error: { code: 'CANCELLED', message: 'The read was cancelled' } })
+    await usage
+    await settle()
+    expect(panel.view?.fromCache).toBe(true)
+    expect(panel.offline).toEqual(unreachable)
+    expect(panel.cancelled).toBe(false)
+    expect(panel.historyCancelled).toBe(false)
+    expect(panel.usage).toBeNull()
+    expect(fake.calls.map((c) => c.channel)).toEqual(['reads:cancel', 'reads:cancel', 'reads:cancel'])
+  })
+
+  it('a panel closed during its first read asks nothing more, and one closed with nothing under way cancels nothing', async () => {
+    const panel = new SimPanel(KEY, 'jasper', ICCID)
+    const opening = panel.open()
+    const { readId } = fake.pending('sim:get')[0]!.input as { readId: string }
+    panel.dispose()
+    expect(fake.answer('reads:cancel', ok({ cancelled: false }))).toEqual({ readId })
+    // The cached copy it asked for first comes back: an open panel would now ask the carrier and read the chart.
+    fake.answer('sim:get', ok(view({ fromCache: true })))
+    await opening
+    expect(fake.calls).toEqual([])
+    expect(panel.view).toBeNull()
+
+    const idle = new SimPanel(KEY, 'jasper', ICCID)
+    void idle.open()
+    fake.answer('sim:get', ok(view()))
+    await settle()
+    fake.answer('sim:usageHistory', ok({ cycles: [], offline: null }))
+    await settle()
+    idle.dispose()
+    expect(fake.calls).toEqual([])
+  })
 })

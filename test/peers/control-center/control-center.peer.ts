@@ -74,6 +74,11 @@ export interface ControlCenterPeerStats {
   /** "GET /devices/{iccid}" (relative to /rws/api/v1), "SOAP GetTerminalUsage", "GET (not an API path)". */
   byRoute: Record<string, number>
   rateLimited: number
+  /**
+   * "GET /rws/api/v1/devices/8988…", in the order the requests arrived (the latest CALL_LOG_SIZE): which SIM a client
+   * asked about, and what it asked after what.
+   */
+  calls: string[]
   smsSent: number
   /** Messages accepted per ICCID (what a test of "at most once" counts). */
   smsByIccid: Record<string, number>
@@ -95,6 +100,8 @@ export interface ControlCenterPeer {
 
 const DEFAULT_USERS: PeerUser[] = [{ username: 'ops', apiKey: 'test-api-key', password: 'test-password', role: 'AccountAdmin' }]
 const MAX_BODY = 1_048_576
+/** Enough for any test's story, bounded for the benchmarks that send millions of requests. */
+const CALL_LOG_SIZE = 1000
 
 export async function startControlCenterPeer(options: ControlCenterPeerOptions = {}): Promise<ControlCenterPeer> {
   const size = options.devices ?? 50
@@ -119,7 +126,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
   let faults: { fault: Fault; left: number }[] = []
   const timers = new Set<NodeJS.Timeout>()
   const sockets = new Set<Socket>()
-  const stats = { requests: 0, byRoute: {} as Record<string, number>, rateLimited: 0 }
+  const stats = { requests: 0, byRoute: {} as Record<string, number>, rateLimited: 0, calls: [] as string[] }
 
   const matches = (fault: Fault, target: string, method: string): boolean => {
     if (fault.path) {
@@ -165,6 +172,8 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
     const route = api === 'rest' ? restRouteKey(method, url.pathname) : api === 'soap' ? soapRouteKey({ url, headers: req.headers }) : `${method} (not an API path)`
     stats.requests++
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1
+    stats.calls.push(`${method} ${url.pathname}`)
+    if (stats.calls.length > CALL_LOG_SIZE) stats.calls.shift()
     const target = url.pathname + url.search
 
     // §1.2 / §7.7: Cisco asks for one call at a time and ≤ 5/s; the REST answer is 429 with code 40000029
@@ -271,6 +280,7 @@ export async function startControlCenterPeer(options: ControlCenterPeerOptions =
       requests: stats.requests,
       byRoute: { ...stats.byRoute },
       rateLimited: stats.rateLimited,
+      calls: [...stats.calls],
       smsSent: state.smsSent,
       smsByIccid: state.sms.all().reduce<Record<string, number>>((by, r) => ({ ...by, [r.iccid]: (by[r.iccid] ?? 0) + 1 }), {}),
       statusChanges: state.statusChanges.map((c) => ({ ...c })),

@@ -114,8 +114,9 @@ export abstract class EventStore<T> {
     this.loaded = true
   }
 
-  /** For a store that lives as long as one page: stops listening. */
+  /** For a store that lives as long as one page: stops listening, and a read still under way lands nowhere. */
   dispose(): void {
     this.#stop()
+    this.#seq++
   }
 }

@@ -38,6 +38,7 @@ export class OrangePanel extends EventStore<OrangeSimView> {
   #next = { refresh: false, fresh: false }
   #ticketsSeq = 0
   #stops: (() => void)[] = []
+  #disposed = false
 
   constructor(key: DeviceKey, serialNumber: string) {
     super(api, { refreshOn: [{ event: 'profiles:changed', when: (e) => e.extension === 'orange' }], live: 'always' })
@@ -112,6 +113,8 @@ export class OrangePanel extends EventStore<OrangeSimView> {
   }
 
   async #read(refresh: boolean, fresh: boolean, linkBack = false): Promise<Result<OrangeSimView> | null> {
+    // open() goes on after its first read: a panel closed meanwhile reads nothing more.
+    if (this.#disposed) return null
     this.#next = { refresh, fresh }
     if (refresh) {
       this.refreshing = true
@@ -185,8 +188,15 @@ export class OrangePanel extends EventStore<OrangeSimView> {
     this.tickets = all.filter((t) => !t.final || ++finished <= TICKETS_SHOWN)
   }
 
+  /**
+   * The panel closed (its device left, or another SIM replaced it): the read still under way is cancelled, since on a
+   * stalled link it would hold the Orange account until its deadline and delay the next panel's reads; its late answer
+   * changes nothing (the store drops it).
+   */
   override dispose(): void {
     super.dispose()
     for (const stop of this.#stops.splice(0)) stop()
+    this.#disposed = true
+    void this.#current.cancel()
   }
 }

@@ -66,6 +66,7 @@ export class SimPanel {
   #historyRelist = false
   #seq = 0
   #stop: (() => void)[] = []
+  #disposed = false
 
   constructor(key: DeviceKey, carrier: ControlCenterExtension, iccid: string) {
     this.key = key
@@ -125,6 +126,8 @@ export class SimPanel {
 
   /** Returns where the data came from, or null when the read failed, was cancelled or was superseded. */
   async #load(refresh: boolean, justFetched: boolean, linkBack = false): Promise<'cache' | 'network' | null> {
+    // open() goes on after its first read: a panel closed meanwhile reads nothing more.
+    if (this.#disposed) return null
     const seq = ++this.#seq
     if (refresh) {
       this.refreshing = true
@@ -207,7 +210,7 @@ export class SimPanel {
     const readId = this.#usageRead.start()
     const result = await api.invoke('sim:usage', { ...this.target, cycleStartDate, readId })
     this.#usageRead.end(readId)
-    if (!result.ok) return result
+    if (!result.ok || this.#disposed) return result
     this.usage = result.value
     if (result.value.offline) this.offline = result.value.offline
     void this.loadHistory()
@@ -226,6 +229,7 @@ export class SimPanel {
    * overwritten by it.
    */
   async loadHistory(refresh = false): Promise<void> {
+    if (this.#disposed) return
     if (!refresh && this.historyReading) {
       this.#historyRelist = true
       return
@@ -259,8 +263,17 @@ export class SimPanel {
     return this.#historyRead.cancel()
   }
 
+  /**
+   * The panel closed (its device left, or another SIM replaced it): its reads still under way are cancelled, since on a
+   * stalled link each would hold the carrier account (one call at a time) until its deadline and delay the next panel's
+   * reads; their late answers change nothing.
+   */
   dispose(): void {
     for (const stop of this.#stop) stop()
     this.#stop = []
+    this.#disposed = true
+    this.#seq++
+    this.#historySeq++
+    for (const read of [this.#current, this.#usageRead, this.#historyRead]) void read.cancel()
   }
 }
