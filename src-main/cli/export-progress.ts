@@ -7,6 +7,7 @@ import { cannotWrite } from './file-problems'
 import { LINE_EVERY_MS, type ProgressOutput } from './open-progress'
 import { countOf, countText } from '../../src-shared/models/count-text'
 import { CliError, EXIT } from './runtime'
+import { onFirstStopSignal, signalExit, type StopSignal } from './stop-signals'
 
 const FORMAT_NAMES: Readonly<Record<ExportFormat, string>> = { csv: 'CSV', jsonl: 'JSON Lines' }
 
@@ -170,13 +171,13 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
     await abandon().catch(() => undefined)
     throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.usage)
   }
-  // Ctrl+C ends the process as it always did, without the temporary file, and says what became of the file.
-  const interrupted = (): never => {
+  // Ctrl+C or SIGTERM ends the process as Ctrl+C always did, without the temporary file, and says what became of the file.
+  const interrupted = (signal: StopSignal): never => {
     if (!through) rmSync(temp, { force: true })
     process.stderr.write(`\nfieldline: interrupted; ${through ? `what ${file} was given is only part of the export` : `${file} was not written (a file already there is as it was)`}\n`)
-    process.exit(130)
+    process.exit(signalExit(signal))
   }
-  process.once('SIGINT', interrupted)
+  const stopListening = onFirstStopSignal(interrupted)
   try {
     try {
       await write(out)
@@ -194,6 +195,6 @@ export async function writeWhole(file: string, write: (out: ExportOut) => Promis
     if ((e as NodeJS.ErrnoException).code && !(e instanceof CliError)) throw new CliError(`fieldline: ${cannotWrite(file, e)}`, EXIT.failed)
     throw e
   } finally {
-    process.off('SIGINT', interrupted)
+    stopListening()
   }
 }

@@ -8,9 +8,11 @@ import { hasWeatherEnvironment } from '../core/weather/weather-config'
 import { refusalText, type FieldNames } from './refusal'
 import { dataDirProblem } from './data-dir'
 
-/** Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input. */
-/** `interrupted`: stopped by Ctrl+C (SIGINT) after saving what it did, as a shell reports a process SIGINT ended (128 + 2). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const
+/**
+ * Exit codes: 0 success, 1 the operation failed, 2 bad usage or invalid input; a command a signal cut short after
+ * saving what it did exits as a shell reports a process that signal ended (stop-signals.ts: 130, 143).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
 /** A whole-number option, checked here: a script is told the option and its range, not the contract's field path. */
 export function wholeNumber(flag: string, text: string, min: number, max: number): number {

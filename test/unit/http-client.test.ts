@@ -405,6 +405,8 @@ describe('createHttpClient against a local server', () => {
     const e = await rejection(client.request({ method: 'POST', path: '/sms', body: 'x' }))
     expect(e.code).toBe('NETWORK')
     expect(e.details?.ref?.params?.reason).toBe('ECONNREFUSED')
+    // The English message (the CLI prints it) says the cause in words, the code kept for support; not "connect ECONNREFUSED 127.0.0.1:…".
+    expect(e.message).toBe(`Cannot reach ${new URL(url).host} at ${new URL(url).host}: the connection was refused (ECONNREFUSED). Check the address and port, and that the service is running.`)
   })
 
   it('logs method, host, path and query names, never header values, bodies or query values', async () => {

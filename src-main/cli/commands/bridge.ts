@@ -28,6 +28,7 @@ import type { Command } from 'commander'
 import { mbedSettingsSchema, platformSettingsSchema } from '../../../src-shared/models/profiles'
 import { AppError, isAppError } from '../../core/common/errors'
 import type { Logger } from '../../core/log/logger'
+import { signals } from '../stop-signals'
 // The mbed core (its HTTP, WebSocket and MQTT clients) is imported by the actions that run it, not when the command
 // tree is built: `fieldline --help` and every other command do not load it.
 import type { MbedBridgeCounters, MbedBridgeEvent, MbedStopReport } from '../../core/mbed/bridge'
@@ -237,14 +238,6 @@ export async function runMbedBridge(config: MbedBridgeConfig, io: BridgeIo): Pro
   // Bounded: neither a broker nor an mbed host that stopped answering may keep the process from exiting.
   await Promise.race([Promise.all([link.close(), client.close()]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())])
   return code
-}
-
-/** Resolves on the first SIGTERM or SIGINT; later ones are ignored so that a second Ctrl-C cannot cut the drain short. */
-export function signals(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve())
-    process.on('SIGTERM', () => resolve())
-  })
 }
 
 /** Whom a queue belongs to, in a line of `bridge mbed queues`. */

@@ -6,7 +6,7 @@ import type { PlatformLink } from '../../core/platform/link'
 import { environmentLink, mqttEnvironment, platformFromEnvironment } from '../platform-environment'
 import { CliError, EXIT, type WithRuntime } from '../runtime'
 import { instantOption } from '../instant-option'
-import { signals } from './bridge'
+import { signals } from '../stop-signals'
 
 interface LocateOptions {
   lat?: string

@@ -33,6 +33,7 @@ import type { Logger } from '../../core/log/logger'
 import { readCaVariable, readFileVariable } from '../file-variables'
 import { cliActor, CliError, EXIT, type WithRuntime } from '../runtime'
 import { instantOption } from '../instant-option'
+import { signals } from '../stop-signals'
 
 export interface HistorianIo {
   line(text: string): void
@@ -199,13 +200,6 @@ export async function runHistorian(config: ForwarderConfig, dataDir: string, io:
   const summary = await forwarder.stop()
   io.line(summaryLine(summary))
   return code
-}
-
-function signals(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.on('SIGINT', () => resolve())
-    process.on('SIGTERM', () => resolve())
-  })
 }
 
 interface StatusEntry {

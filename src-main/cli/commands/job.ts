@@ -38,7 +38,7 @@ import {
 import { writeWhole } from '../export-progress'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
-import { signals } from './bridge'
+import { signals } from '../stop-signals'
 
 const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'orange-status': 'status', 'rate-plan': 'ratePlan', sms: 'sms', refresh: 'refresh' }
 const ROWS_PAGE = 1000

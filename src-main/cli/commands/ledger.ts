@@ -16,7 +16,7 @@ import type { Command } from 'commander'
 import type { ForwardItem, Preview } from '../../../src-shared/models/ledger'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
-import { signals } from './bridge'
+import { signals } from '../stop-signals'
 import { waitFinal } from './ledger-wait'
 
 async function readSample(file: string): Promise<string> {

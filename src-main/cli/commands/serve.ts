@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { CliError, EXIT, type Runtime } from '../runtime'
+import { signals } from '../stop-signals'
 
 /** Node's `listen EADDRINUSE: address already in use 127.0.0.1:8080` in the operator's words, with what to do. */
 function listenFailure(e: unknown, port: number): unknown {
@@ -26,12 +27,8 @@ export function registerServe(program: Command, openServe: () => Promise<Runtime
         throw listenFailure(e, port)
       })
       rt.out(`Fieldline is serving ${handle.url}`)
-      // Handlers stay installed: a terminal's Ctrl-C can arrive twice (from the terminal and from
-      // `npm start` forwarding it), and a second signal must not kill the process mid-close.
-      await new Promise<void>((resolve) => {
-        process.on('SIGINT', () => resolve())
-        process.on('SIGTERM', () => resolve())
-      })
+      // Handlers stay installed: a second signal must not kill the process mid-close.
+      await signals()
       await handle.close()
       await rt.core.close()
     })

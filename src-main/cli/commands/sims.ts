@@ -23,6 +23,7 @@ import { exportFileStart } from '../../../src-shared/models/export-format'
 import { collect } from '../device-list-options'
 import { exportFormatOf, isDeviceName, writeWhole } from '../export-progress'
 import { CliError, EXIT, rowsFormat, wholeNumber, type Runtime, type WithRuntime } from '../runtime'
+import { onFirstStopSignal, signalExit, signalName, type StopSignal } from '../stop-signals'
 import { tableLine } from './devices'
 import { conditionWords } from '../alert-condition-text'
 
@@ -182,21 +183,21 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
         if (accounts.length === 0) throw usage(NO_CARRIER_PROFILE)
         const results: unknown[] = []
         let failed = false
-        // Ctrl+C stops the sync under way as the app's Stop does (reads:cancel): the call in flight is abandoned, what
-        // was read is written and the checkpoint says stopped, where dying at once left pages read but unwritten. Once:
-        // a second Ctrl+C ends the process at once, which the next sync resumes from as well.
-        let interrupted = false
+        // Ctrl+C or SIGTERM (systemd's stop, a container's) stops the sync under way as the app's Stop does
+        // (reads:cancel): the call in flight is abandoned, what was read is written and the checkpoint says stopped,
+        // where dying at once left pages read but unwritten. Once: a second signal ends the process at once, which the
+        // next sync resumes from as well.
+        let interrupted: StopSignal | null = null
         let syncing: string | null = null
-        const onInterrupt = async () => {
-          interrupted = true
+        const onInterrupt = async (signal: StopSignal) => {
+          interrupted = signal
           // The sync is named before the core has taken it: asked again until it stops it or the sync ended.
           for (const readId = syncing; readId !== null && syncing === readId; await delay(50)) {
             if ((await rt.call('reads:cancel', { readId })).cancelled) return
           }
         }
         const notSynced = [...accounts]
-        const interrupt = () => void onInterrupt()
-        if (!opts.estimate) process.once('SIGINT', interrupt)
+        const stopListening = opts.estimate ? () => undefined : onFirstStopSignal((signal) => void onInterrupt(signal))
         try {
           for (const account of accounts) {
             if (interrupted) break
@@ -233,12 +234,12 @@ export function registerSims(program: Command, withRuntime: WithRuntime): void {
             }
           }
         } finally {
-          process.off('SIGINT', interrupt)
+          stopListening()
         }
         if (rt.json) rt.out(JSON.stringify(results))
         if (interrupted) {
-          rt.err(`fieldline: sims sync stopped (Ctrl+C); what was read is saved${notSynced.length > 0 ? `; not synced: ${notSynced.join(', ')}` : ''}`)
-          return EXIT.interrupted
+          rt.err(`fieldline: sims sync stopped (${signalName(interrupted)}); what was read is saved${notSynced.length > 0 ? `; not synced: ${notSynced.join(', ')}` : ''}`)
+          return signalExit(interrupted)
         }
         return failed ? EXIT.failed : EXIT.ok
       }),

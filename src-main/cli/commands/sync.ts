@@ -21,7 +21,7 @@ import { progressLine } from '../export-progress'
 import { profileNamesakes } from '../../../src-shared/models/profile-rules'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
-import { signals } from './bridge'
+import { signals } from '../stop-signals'
 
 interface SetupOptions {
   url?: string

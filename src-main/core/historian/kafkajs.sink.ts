@@ -64,7 +64,7 @@ export function kafkaFailure(e: unknown): DeliveryError {
   for (const x of errors) {
     const transport = classifyTransportError(x)
     if (transport?.kind === 'tls')
-      return new DeliveryError('stop', 'TLS', `The secure connection to Kafka could not be verified: ${transport.reason}`, { key: 'historian.kafkaTls', params: { reason: transport.code } })
+      return new DeliveryError('stop', 'TLS', `The secure connection to Kafka could not be verified: ${transport.explained}`, { key: 'historian.kafkaTls', params: { reason: transport.code } })
   }
   if (names.includes('KafkaJSRequestTimeoutError')) return new DeliveryError('retry', 'TIMEOUT', `Kafka did not answer in time: ${text}`, { key: 'historian.kafkaUnavailable', params })
   return new DeliveryError('retry', 'NETWORK', `Kafka is unavailable: ${text}`, { key: 'historian.kafkaUnavailable', params })

@@ -369,11 +369,11 @@ function unknownOutcome(where: Where, reason: string, attempts?: number): AppErr
   if (attempts !== undefined) {
     return AppError.withRef(
       'UNKNOWN_OUTCOME',
-      `${where.service} may or may not have carried out ${where.method} ${where.path}: a try reached it and no answer came back (${reason}; ${attempts} ${attempts === 1 ? 'try' : 'tries'} in all). Check before trying again.`,
+      `${where.service} may or may not have carried out ${where.method} ${where.path}: a try reached it and no answer came back: ${reason}; ${attempts} ${attempts === 1 ? 'try' : 'tries'} in all. Check before trying again.`,
       { key: 'errors.unknownOutcomeTried', params: { host: where.host } },
     )
   }
-  return AppError.withRef('UNKNOWN_OUTCOME', `${where.service} may or may not have carried out ${where.method} ${where.path} (${reason}); it was not repeated. Check before trying again.`, {
+  return AppError.withRef('UNKNOWN_OUTCOME', `${where.service} may or may not have carried out ${where.method} ${where.path}: ${reason}; it was not repeated. Check before trying again.`, {
     key: 'errors.unknownOutcome',
     params: { host: where.host },
   })
@@ -381,7 +381,7 @@ function unknownOutcome(where: Where, reason: string, attempts?: number): AppErr
 
 function transportError(failure: TransportFailure, where: Where, timeouts: HttpTimeouts): AppError {
   if (failure.kind === 'tls') {
-    return AppError.withRef('TLS', `The secure connection to ${where.host} could not be verified: ${failure.reason}`, {
+    return AppError.withRef('TLS', `The secure connection to ${where.host} could not be verified: ${failure.explained}`, {
       key: 'errors.tls',
       params: { host: where.host, reason: failure.code },
     })
@@ -394,7 +394,7 @@ function transportError(failure: TransportFailure, where: Where, timeouts: HttpT
       params: { host: where.host, seconds },
     })
   }
-  return AppError.withRef('NETWORK', `Cannot reach ${where.service} at ${where.host}: ${failure.reason}`, {
+  return AppError.withRef('NETWORK', `Cannot reach ${where.service} at ${where.host}: ${failure.explained}`, {
     key: 'errors.network',
     params: { host: where.host, reason: failure.code },
   })

@@ -3,6 +3,7 @@
  * in `cause` or in an AggregateError by happy-eyeballs connection attempts) into the three bridge categories the
  * operator can act on: NETWORK, TLS and TIMEOUT.
  */
+import { transportCauseInEnglish } from '../../../src-shared/models/transport-causes'
 import { OTHER_NETWORK_CODES, TLS_FAILURE_CODES, TRANSIENT_NETWORK_CODES } from '../../../src-shared/models/transport-codes'
 
 export type TransportFailureKind = 'network' | 'tls' | 'timeout'
@@ -11,8 +12,13 @@ export interface TransportFailure {
   kind: TransportFailureKind
   /** The most specific error code found, e.g. `ECONNREFUSED`, `DEPTH_ZERO_SELF_SIGNED_CERT`, `UND_ERR_HEADERS_TIMEOUT`. */
   code: string
-  /** Short English reason for messages and logs; never contains request data. */
+  /**
+   * What happened, in English words with the code for support: "no host has this name (ENOTFOUND)". Never the
+   * system's own text, which names the code alone ("getaddrinfo ENOTFOUND api.example"); never contains request data.
+   */
   reason: string
+  /** The reason and what the operator can do about it, as the sentences an English message ends with. */
+  explained: string
   /** Worth another attempt: the same request may well succeed a moment later. */
   transient: boolean
   /** For timeouts, which phase ran out of time. */
@@ -56,22 +62,22 @@ function isTlsCode(code: string, message: string): boolean {
   return code === 'EPROTO' && /ssl|tls/i.test(message)
 }
 
-function shortReason(code: string, message: string): string {
-  const text = message.replace(/\s+/g, ' ').trim().slice(0, 200)
-  return text && !text.includes(code) ? `${code}: ${text}` : text || code
+function failure(kind: TransportFailureKind, code: string, transient: boolean, phase?: TransportFailure['phase']): TransportFailure {
+  const words = transportCauseInEnglish(code) ?? { reason: code, explained: code }
+  return { kind, code, ...words, transient, ...(phase ? { phase } : {}) }
 }
 
 /** Returns the category of a transport failure, or null when `err` is not one (a bug that must surface as it is). */
 export function classifyTransportError(err: unknown): TransportFailure | null {
   const all = codedErrors(err)
   const tls = all.find((e) => isTlsCode(e.code, e.message))
-  if (tls) return { kind: 'tls', code: tls.code, reason: shortReason(tls.code, tls.message), transient: false }
+  if (tls) return failure('tls', tls.code, false)
   const timeout = all.find((e) => e.code in TIMEOUT_PHASES || e.code === 'ETIMEDOUT')
   if (timeout) {
     const phase = TIMEOUT_PHASES[timeout.code] ?? 'connect'
-    return { kind: 'timeout', code: timeout.code, reason: shortReason(timeout.code, timeout.message), transient: true, phase }
+    return failure('timeout', timeout.code, true, phase)
   }
   const network = all.find((e) => NETWORK_CODES.has(e.code) || e.code.startsWith('HPE_'))
-  if (network) return { kind: 'network', code: network.code, reason: shortReason(network.code, network.message), transient: TRANSIENT_NETWORK.has(network.code) }
+  if (network) return failure('network', network.code, TRANSIENT_NETWORK.has(network.code))
   return null
 }

@@ -249,7 +249,11 @@ export function smtpError(err: unknown, ctx: SmtpErrorContext): AppError {
   if (e.code === 'ETLS' || system?.kind === 'tls') {
     // Node's advice about --use-system-ca speaks to developers; the operator's remedy is the custom CA setting.
     const reason = quote(e.message.replace(/^Error initiating TLS - /, '').replace(/;\s*if the root CA is installed locally.*$/s, ''), ctx.secrets, ctx.usernames) || 'TLS failed'
-    return make('TLS', `The secure connection to the SMTP server ${where} could not be established or verified: ${reason}`, { key: 'mail.smtp.tls', params: { host: ctx.host, reason } })
+    // The English message says the system's code in words where it has one (the CLI prints it as it is).
+    return make('TLS', `The secure connection to the SMTP server ${where} could not be established or verified: ${system?.kind === 'tls' ? system.explained : reason}`, {
+      key: 'mail.smtp.tls',
+      params: { host: ctx.host, reason },
+    })
   }
   if (e.code === 'ETIMEDOUT' || system?.kind === 'timeout') {
     if (ctx.phase === 'send' && !SETUP_TIMEOUTS.has(e.timeoutType)) return unknownOutcome(ctx)

@@ -131,9 +131,9 @@ function asAppError(e: unknown, where: string): AppError {
   const host = URL.canParse(where) ? new URL(where).host : where
   const transport = classifyTransportError(e)
   if (transport?.kind === 'tls')
-    return AppError.withRef('TLS', `The secure connection to ${where} could not be verified: ${transport.reason}`, { key: 'errors.tls', params: { host, reason: transport.code } })
-  if (transport?.kind === 'timeout') return AppError.withRef('TIMEOUT', `${where} did not answer in time (${transport.reason})`, { key: 'mbed.channelTimeout', params: { url: where } })
-  const reason = transport?.reason ?? (e instanceof Error ? e.message : String(e)).slice(0, 200)
+    return AppError.withRef('TLS', `The secure connection to ${where} could not be verified: ${transport.explained}`, { key: 'errors.tls', params: { host, reason: transport.code } })
+  if (transport?.kind === 'timeout') return AppError.withRef('TIMEOUT', `${where}: ${transport.explained}`, { key: 'mbed.channelTimeout', params: { url: where } })
+  const reason = transport?.explained ?? (e instanceof Error ? e.message : String(e)).slice(0, 200)
   return AppError.withRef('NETWORK', `Cannot reach mbed at ${where}: ${reason}`, { key: 'errors.network', params: { host, reason: transport?.code ?? 'UNKNOWN' } })
 }
 

@@ -253,9 +253,9 @@ function classifyClose(conn: Connection): Refusal {
   if (numeric !== undefined && !conn.acked) return connackRefusal(numeric)
   if (conn.disconnectReason !== undefined && conn.disconnectReason >= 0x80) return disconnectRefusal(conn.disconnectReason)
   const transport = classifyTransportError(err)
-  if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.reason, cause: transport.code }
-  if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.reason, cause: transport.code }
-  if (transport) return { code: 'NETWORK', key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed', fatal: false, text: transport.reason, cause: transport.code }
+  if (transport?.kind === 'tls') return { code: 'TLS', key: 'platform.tlsFailed', fatal: true, text: transport.explained, cause: transport.code }
+  if (transport?.kind === 'timeout') return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: transport.explained, cause: transport.code }
+  if (transport) return { code: 'NETWORK', key: conn.acked ? 'platform.connectionLost' : 'platform.connectFailed', fatal: false, text: transport.explained, cause: transport.code }
   const message = err instanceof Error ? err.message : ''
   if (/connack timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectTimeout', fatal: false, text: 'no CONNACK in time' }
   if (/keepalive timeout/i.test(message)) return { code: 'TIMEOUT', key: 'platform.connectionLost', fatal: false, text: 'keepalive timeout' }

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto'
 import type { ErrorInfo } from '../../../src-shared/contract'
 import type { DeviceKey } from '../../../src-shared/models/device-id'
 import { profileExtensionSchema, type ProfileExtension } from '../../../src-shared/models/profiles'
+import { transportCauseInEnglish } from '../../../src-shared/models/transport-causes'
 import {
   DEFAULT_SYNC_SHARES,
   refusedShares,
@@ -144,7 +145,8 @@ function unreachableCause(e: PouchFailure & { code?: unknown }): string {
 }
 
 function offline(e: PouchFailure): AppError {
-  return AppError.withRef('NETWORK', `The sync server cannot be reached: ${reasonOf(e)}`, { key: 'sync.offline', params: { reason: unreachableCause(e) } })
+  const cause = unreachableCause(e)
+  return AppError.withRef('NETWORK', `The sync server cannot be reached: ${transportCauseInEnglish(cause)?.explained ?? reasonOf(e)}`, { key: 'sync.offline', params: { reason: cause } })
 }
 
 /**

@@ -1,63 +1,15 @@
 import type { MessageRef } from '../../../src-shared/contract'
 import { REGEX_PROBLEMS } from '../../../src-shared/models/regex-problems'
 import { SIM_STATUSES } from '../../../src-shared/models/sim'
+import { transportCause } from '../../../src-shared/models/transport-causes'
 
 /**
  * The core names why a connection failed by its system code (`reason: 'ECONNREFUSED'`, core/http/transport-errors.ts)
  * and why a JSON text cannot be read by jsonc-parser's error name (`detail: 'PropertyNameExpected'`, core/json/parse.ts),
  * and why a package's regular expression does not compile by a code of models/regex-problems.ts (`regexProblem`).
  * Neither means anything to an operator: each is said here as a translated sentence — what happened and what to do —
- * and never shown as it is.
+ * and never shown as it is (a transport code's cause is the one models/transport-causes.ts gives the core as well).
  */
-const TRANSPORT: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'refused',
-  ECONNRESET: 'reset',
-  EPIPE: 'reset',
-  ECONNABORTED: 'reset',
-  UND_ERR_SOCKET: 'reset',
-  UND_ERR_CLOSED: 'reset',
-  ENOTFOUND: 'hostNotFound',
-  // getaddrinfo reports an unknown host as ENOENT on some systems.
-  ENOENT: 'hostNotFound',
-  EAI_AGAIN: 'dnsUnavailable',
-  EHOSTUNREACH: 'noRoute',
-  EADDRNOTAVAIL: 'noRoute',
-  ENETUNREACH: 'noNetwork',
-  ENETDOWN: 'noNetwork',
-  UND_ERR_ABORTED: 'aborted',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'truncated',
-  UND_ERR_HEADERS_OVERFLOW: 'badAnswer',
-  UND_ERR_SOCKS5: 'proxy',
-  UND_ERR_PRX_TLS: 'proxy',
-  ETIMEDOUT: 'connectTimeout',
-  UND_ERR_CONNECT_TIMEOUT: 'connectTimeout',
-  UND_ERR_HEADERS_TIMEOUT: 'answerTimeout',
-  UND_ERR_BODY_TIMEOUT: 'answerTimeout',
-  EPROTO: 'tlsProtocol',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'selfSigned',
-  SELF_SIGNED_CERT_IN_CHAIN: 'selfSigned',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknownIssuer',
-  UNABLE_TO_GET_ISSUER_CERT: 'unknownIssuer',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknownIssuer',
-  INVALID_CA: 'unknownIssuer',
-  CERT_HAS_EXPIRED: 'expired',
-  CERT_NOT_YET_VALID: 'notYetValid',
-  HOSTNAME_MISMATCH: 'wrongHost',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'wrongHost',
-  CERT_REVOKED: 'revoked',
-  UNABLE_TO_GET_CRL: 'tlsOther',
-  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'tlsOther',
-  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'tlsOther',
-  INVALID_PURPOSE: 'tlsOther',
-  PATH_LENGTH_EXCEEDED: 'tlsOther',
-}
-
-/** Families of codes whose members are too many to list (every HTTP parser error, every other certificate check). */
-const FAMILIES: readonly [RegExp, string][] = [
-  [/^HPE_[A-Z0-9_]+$/, 'badAnswer'],
-  [/^(CERT_|ERR_TLS_|ERR_SSL_)[A-Z0-9_]+$/, 'tlsOther'],
-  [/^(E[A-Z0-9]{2,}|UND_ERR_[A-Z0-9_]+|UNKNOWN)$/, 'other'],
-]
 
 /** jsonc-parser's ParseErrorCode names (printParseErrorCode), and TrailingComma, which core/json/parse.ts says instead of the two errors jsonc-parser gives for one. */
 const JSON_PARSE = new Set([
@@ -82,8 +34,8 @@ const JSON_PARSE = new Set([
 
 /** The catalogue key that says a transport failure code in words, or null when `code` is not one. */
 export function transportCauseKey(code: string): string | null {
-  const word = TRANSPORT[code] ?? FAMILIES.find(([pattern]) => pattern.test(code))?.[1]
-  return word ? `errors.cause.${word}` : null
+  const cause = transportCause(code)
+  return cause ? `errors.cause.${cause}` : null
 }
 
 /** The catalogue key that says a jsonc-parser error in words, or null when `name` is not one. */
