@@ -2,11 +2,15 @@
  * Settings → Team sync end to end against express-pouchdb with CouchDB users (test/peers/couchdb/, `couchUsers`) on
  * 127.0.0.1, where plain http:// is allowed: not set up, configured (the password to the OS keychain, so the test
  * needs a D-Bus session with an unlocked keyring), verified with the role the server gives, started until live, a
- * device pushed, stopped; and a missing team database set up from the app by an administrator. English only; the French strings are checked by the i18n tests.
+ * device pushed, stopped; a missing team database set up from the app by an administrator; and a save the server
+ * refuses (a wrong password, another server, none at all), in English and in French.
  */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
 import { addDevice, openPage, skipWithoutKeyring } from './steps'
+import { LANGUAGES, switchLanguage, words, type Words } from './words'
 
 const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 
@@ -92,3 +96,88 @@ test('an administrator sets up a missing team database from the app: the start s
   await section.getByRole('button', { name: 'Start' }).click()
   await expect(state).toContainText('Live', { timeout: 20_000 })
 })
+
+/** A web server that is not CouchDB, on a port of this computer. */
+async function webServer(): Promise<Server> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome to nginx!</body></html>'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return server
+}
+
+/** A port of this computer nothing listens on (a server that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** A message whose `{reason}` the window says in its own words (ECONNREFUSED as a sentence): what surrounds it, in order. */
+function aroundReason(t: Words, key: string): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(t(key, { reason: '\u0000' }).split('\u0000').map(escape).join('.+'))
+}
+
+for (const language of LANGUAGES) {
+  test(`a save the server refuses saves nothing, says why at the field to fix and keeps the dialog as typed; the checkbox saves over a server that is down (${language})`, async ({ app }) => {
+    const { page } = app
+    const t = words(language)
+    const other = await webServer()
+    try {
+      await switchLanguage(page, language)
+      await page
+        .getByRole('navigation')
+        .getByRole('link', { name: t('nav.settings') })
+        .click()
+      const section = page.getByRole('region', { name: t('sync.card.title') })
+      const notConfigured = section.getByText(t('sync.card.notConfigured'))
+      await expect(notConfigured).toBeVisible()
+      await section.getByRole('button', { name: t('sync.card.configure') }).click()
+      const dialog = page.getByRole('dialog', { name: t('sync.form.title') })
+      const url = dialog.getByLabel(t('sync.form.url'))
+      const password = dialog.getByLabel(t('sync.form.password'))
+      const save = dialog.getByRole('button', { name: t('sync.form.save') })
+      await url.fill(peer.url)
+      await dialog.getByLabel(t('sync.form.database')).fill('e2e-team')
+      await dialog.getByLabel(t('sync.form.username')).fill('olga')
+      await password.fill('olga-wrong-pw')
+
+      // A wrong password (401): said at the password, which has the focus, and kept as typed to be corrected.
+      await save.click()
+      await expect(dialog.getByText(t('sync.unauthorized', { reason: 'Name or password is incorrect.' }))).toBeVisible()
+      await expect(password).toBeFocused()
+      await expect(password).toHaveValue('olga-wrong-pw')
+      await expect(notConfigured).toBeVisible()
+
+      // Another server at the address, then none at all: said at the URL, which has the focus.
+      await password.fill('olga-pw')
+      const web = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+      await url.fill(web)
+      await save.click()
+      await expect(dialog.getByText(t('sync.notCouch'))).toBeVisible()
+      await expect(url).toBeFocused()
+      await expect(url).toHaveValue(web)
+      const down = `http://127.0.0.1:${await closedPort()}`
+      await url.fill(down)
+      await save.click()
+      await expect(dialog.getByText(aroundReason(t, 'sync.check.unreachable'))).toBeVisible()
+      await expect(url).toBeFocused()
+      await expect(dialog).toBeVisible()
+      await expect(password).toHaveValue('olga-pw')
+      await expect(notConfigured).toBeVisible()
+      await expect(section.getByRole('status', { name: t('sync.card.stateLabel') })).toHaveText(t('sync.card.notSetUp'))
+
+      // Ticked, the server that is down no longer stops the save: saved, not checked, and said so.
+      await dialog.getByLabel(t('sync.form.offline')).check()
+      await save.click()
+      await expect(dialog).toBeHidden()
+      await expect(page.getByText(aroundReason(t, 'sync.check.savedUnchecked'))).toBeVisible()
+      await expect(section.getByRole('status', { name: t('sync.card.stateLabel') })).toHaveText(t('sync.states.stopped'))
+      await expect(section.getByText(down)).toBeVisible()
+      await expect(page.getByText('olga-pw')).toHaveCount(0)
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+    }
+  })
+}

@@ -295,6 +295,27 @@ describe('fieldline sync setup checks the server before it saves', () => {
     }
   }, 120_000)
 
+  it('refuses a 5xx at GET / (a proxy whose CouchDB is down) saying what the server answered, and saves it unchecked with --offline', async (ctx) => {
+    if (skip) ctx.skip(skip)
+    const fresh = await tempDir('fieldline-sync-proxy-')
+    try {
+      const args = ['sync', 'setup', '--url', peer.url, '--db', 'cli-proxy', '--user', ADMIN.name]
+      peer.fault({ kind: 'status', status: 502, html: true, path: /^\/$/ })
+      const refused = await runCli(fresh.dir, args, { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(refused.code, refused.err).toBe(1)
+      expect(refused.err).toMatch(/answered HTTP 502 instead of CouchDB .*so the settings were not saved.*--offline/)
+      expect(await savedIn(fresh.dir)).toEqual({ status: expect.stringMatching(/^state\s+not set up/), password: null })
+      peer.fault({ kind: 'status', status: 502, html: true, path: /^\/$/ })
+      const offline = await runCli(fresh.dir, [...args, '--offline'], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
+      expect(offline, offline.err).toMatchObject({ code: 0, out: 'settings     saved, not checked\n' })
+      expect(offline.err).toMatch(/Saved without checking: the team sync server cannot be reached \(HTTP 502\)/)
+      expect(await savedIn(fresh.dir)).toEqual({ status: 'state        stopped', password: ADMIN.password })
+    } finally {
+      peer.clearFaults()
+      await fresh.cleanup()
+    }
+  }, 120_000)
+
   it('keeps the working settings and their password when a new setup is refused', async (ctx) => {
     if (skip) ctx.skip(skip)
     const working = await tempDir('fieldline-sync-kept-')

@@ -474,9 +474,8 @@ export function createSyncService(deps: SyncServiceDeps) {
   async function checkServer(remote: Remote, doc: Pick<SyncSettingsDoc, 'auth' | 'database'>): Promise<void> {
     const root = await accountRequest(remote, '/', {}, 'answer')
     if (root.status === 401) throw remoteRefusal(root.status, root.body, 'sign in')
-    if (root.status !== 200 || root.body.couchdb !== 'Welcome') {
-      throw root.status >= 500 ? remoteRefusal(root.status, root.body, 'answer') : notCouch({ reason: `no CouchDB welcome at ${new URL(remote.serverUrl).origin}/` })
-    }
+    if (root.status >= 500) throw serverDown(root.status)
+    if (root.status !== 200 || root.body.couchdb !== 'Welcome') throw notCouch({ reason: `no CouchDB welcome at ${new URL(remote.serverUrl).origin}/` })
     const who = await sessionOf(remote).catch((e: unknown) => {
       throw asAppError(e, 'sign in')
     })
@@ -489,9 +488,34 @@ export function createSyncService(deps: SyncServiceDeps) {
     throw remoteRefusal(info.status, info.body, 'read the database')
   }
 
-  /** The server did not answer at all (no HTTP status): the one failure a save may be told to pass over (`offline`). */
+  /**
+   * `GET /` answered 5xx: no CouchDB answered, only what stands in front of it (a proxy or load balancer whose CouchDB is
+   * down answers 502 or 503), so a save may pass over it as over no answer (`offline`). Only at `GET /`: a 5xx further
+   * on comes from a server that did answer as CouchDB.
+   */
+  function serverDown(status: number): AppError {
+    return AppError.withRef(
+      'NETWORK',
+      `The team sync server answered HTTP ${status} instead of CouchDB (a proxy or load balancer whose CouchDB is down answers so), so the settings were not saved. Try again once CouchDB answers; to save them all the same, use --offline (in the app: "Save even if the server cannot be reached")`,
+      { key: 'sync.check.serverDown', params: { status } },
+    )
+  }
+
+  /** No CouchDB answered (no HTTP status, or a 5xx at `GET /`): the failures a save may be told to pass over (`offline`). */
   function unanswered(e: AppError): boolean {
-    return e.details?.ref?.key === 'sync.offline'
+    const key = e.details?.ref?.key
+    return key === 'sync.offline' || key === 'sync.check.serverDown'
+  }
+
+  /**
+   * The form field a refused save is about, named in the refusal (`params.field`) so the window shows it there and puts
+   * the focus on it: the secret for a refused sign-in, the database for one missing or refused, else the server URL.
+   */
+  function aboutField(e: AppError, input: SaveRequest): AppError {
+    const ref = e.details?.ref
+    if (!ref) return e
+    const field = ref.key === 'sync.unauthorized' ? (input.auth === 'iam' ? 'secrets.apiKey' : 'secrets.password') : ref.key === 'sync.noDatabase' || ref.key === 'sync.forbidden' ? 'database' : 'url'
+    return new AppError(e.code, e.message, { ...e.details, ref: { ...ref, params: { ...ref.params, field } } })
   }
 
   /**
@@ -517,14 +541,17 @@ export function createSyncService(deps: SyncServiceDeps) {
       return null
     } catch (e) {
       const error = asAppError(e, 'answer')
-      if (!unanswered(error)) throw error
-      const reason = String(error.details?.ref?.params?.reason ?? error.message)
+      const ref = error.details?.ref
+      // A 5xx at GET / says so in its own words (serverDown) when it refuses the save.
+      if (!unanswered(error) || (input.offline !== true && ref?.key === 'sync.check.serverDown')) throw aboutField(error, input)
+      const reason = typeof ref?.params?.status === 'number' ? `HTTP ${ref.params.status}` : String(ref?.params?.reason ?? error.message)
       if (input.offline !== true) {
-        throw AppError.withRef(
+        const unreachable = AppError.withRef(
           'NETWORK',
           `The team sync server cannot be reached (${reason}), so the settings were not saved. Check the server URL and the network; to save them all the same on a computer out of the server's reach, use --offline (in the app: "Save even if the server cannot be reached")`,
           { key: 'sync.check.unreachable', params: { reason } },
         )
+        throw aboutField(unreachable, input)
       }
       return AppError.withRef('NETWORK', `Saved without checking: the team sync server cannot be reached (${reason})`, { key: 'sync.check.savedUnchecked', params: { reason } }).toInfo()
     } finally {
@@ -903,14 +930,8 @@ export function createSyncService(deps: SyncServiceDeps) {
     const secretFields = new Set<SyncSecret>(existing?.secretFields ?? [])
     for (const field of ['password', 'apiKey'] as const) {
       const value = input.secrets[field]
-      if (value === undefined) continue
-      if (value === null) {
-        await vault.clear(syncSecretAccount(field))
-        secretFields.delete(field)
-      } else {
-        await vault.set(syncSecretAccount(field), value)
-        secretFields.add(field)
-      }
+      if (value === null) secretFields.delete(field)
+      else if (value !== undefined) secretFields.add(field)
     }
     const next = newSyncSettingsDoc({
       url: input.url,
@@ -933,7 +954,21 @@ export function createSyncService(deps: SyncServiceDeps) {
       ...(existing ? { before: settingsSummary(existing) } : {}),
       after: { ...settingsSummary(next), ...audit.after },
     })
-    assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
+    /** What the keychain held before this save, for each secret it changes: put back when the settings are not written. */
+    const replaced = new Map<SyncSecret, string | null>()
+    try {
+      for (const field of ['password', 'apiKey'] as const) {
+        const value = input.secrets[field]
+        if (value === undefined) continue
+        replaced.set(field, await vault.get(syncSecretAccount(field)))
+        await (value === null ? vault.clear(syncSecretAccount(field)) : vault.set(syncSecretAccount(field), value))
+      }
+      assertBulkOk(await db.bulkDocs([saved, entry] as never[]))
+    } catch (e) {
+      // A failed save changes nothing: the saved settings (and a running sync) still sign in with the secret they had.
+      await restoreSecrets(replaced)
+      throw e
+    }
     // A role belongs to one user on one database: another one is not known until that server says.
     const sameAccount = existing !== null && existing.url === next.url && existing.database === next.database && existing.auth === next.auth && existing.username === next.username
     if (!sameAccount) {
@@ -950,6 +985,15 @@ export function createSyncService(deps: SyncServiceDeps) {
       bus.emit('sync:status', await stoppedStatus())
     }
     return view(next)
+  }
+
+  async function restoreSecrets(replaced: ReadonlyMap<SyncSecret, string | null>): Promise<void> {
+    for (const [field, value] of replaced) {
+      const account = syncSecretAccount(field)
+      await (value === null ? vault.clear(account) : vault.set(account, value)).catch((e: unknown) =>
+        logger?.error({ field, reason: asAppError(e, 'sync').message }, 'the team sync secret could not be put back after a failed save'),
+      )
+    }
   }
 
   /** The vault entry of a join under way: the new password and what it is for, from before the server takes it. */
