@@ -22,8 +22,11 @@ export function usageLine(command: Command, message: string): string {
   return `fieldline: ${said} (see \`${pathOf(command)} --help\`)\n`
 }
 
-/** An option's value that names something (a profile, a target, a file, a folder): empty, it names nothing. */
-const NAMING_VALUE = /<(id|profile|file|dir)>/
+/**
+ * An option's value that names something (a profile, a target, a file, a folder, a job's targets as a device query):
+ * empty, it names nothing.
+ */
+const NAMING_VALUE = /<(id|profile|file|dir|query)>/
 
 /**
  * Refuses `--profile=` and the like, on the command being run or a group above it, as a usage error. Commander takes

@@ -35,6 +35,8 @@ describe('fieldline usage errors', () => {
     [['historian', 'run', '--profile='], "fieldline: option '--profile <id>' is empty (see `fieldline historian run --help`)\n"],
     [['ledger', 'run', '--platform='], "fieldline: option '--platform <profile>' is empty (see `fieldline ledger run --help`)\n"],
     [['ledger', 'submit', 'route-1', '--sample='], "fieldline: option '--sample <file>' is empty (see `fieldline ledger submit --help`)\n"],
+    // Cold trial: `job create --query=` said "give exactly one of --from-csv FILE and --query Q", as if it were missing.
+    [['job', 'create', '--op', 'status', '--status', 'deactivated', '--query='], "fieldline: option '--query <query>' is empty (see `fieldline job create --help`)\n"],
     [['--data-dir=', 'devices', 'count'], "fieldline: option '--data-dir <dir>' is empty (see `fieldline devices count --help`)\n"],
     [['devicez'], "fieldline: unknown command 'devicez' (Did you mean devices?) (see `fieldline --help`)\n"],
     [['devices', 'lsit'], "fieldline: unknown command 'lsit' (Did you mean list?) (see `fieldline devices --help`)\n"],

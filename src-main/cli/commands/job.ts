@@ -204,7 +204,7 @@ export function registerJob(program: Command, withRuntime: WithRuntime): void {
     .description('a job from a CSV (header iccid[,status][,ratePlan][,text][,carrier]) or from a device query; nothing is sent')
     .requiredOption('--op <op>', 'status, orange-status (a CSV of Orange serial numbers, each an Orange status ticket), rate-plan, sms or refresh (read each SIM again)')
     .option('--from-csv <file>', 'targets from a CSV file')
-    .option('--query <q>', 'targets from the device list: its query as JSON, or text to search for')
+    .option('--query <query>', 'targets from the device list: its query as JSON, or text to search for')
     .option('--status <status>', 'the status to set (inventory, activationReady, activated, deactivated, retired; Orange SIMs: activated, activatedForTest, sleeping, suspended)')
     .option('--rate-plan <plan>', 'the rate plan to set (its exact name)')
     .option('--text <text>', 'the SMS to send')
