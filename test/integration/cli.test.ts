@@ -298,6 +298,19 @@ describe('fieldline sim (Control Center) against the peer', () => {
     expect(listed.code).toBe(0)
   })
 
+  it('takes a state in Fieldline’s spelling too (which job create --status documents), as it sends it to the carrier', async () => {
+    // A SIM the peer's inventory has not retired (nothing changes at the end of its life).
+    let iccid = ''
+    for (const candidate of peer.iccids.slice(1)) {
+      if ((JSON.parse((await run(['--json', 'sim', 'show', candidate])).out) as { status: string }).status === 'retired') continue
+      iccid = candidate
+      break
+    }
+    expect(await run(['sim', 'status', iccid, 'activationReady'])).toMatchObject({ code: 0, out: expect.stringContaining('→ activationReady') })
+    expect(await run(['sim', 'status', iccid, 'deactivated'])).toMatchObject({ code: 0, out: expect.stringContaining('→ deactivated') })
+    expect(peer.stats().statusChanges.filter((c) => c.iccid === iccid)).toEqual([expect.objectContaining({ status: 'ACTIVATION_READY' }), expect.objectContaining({ status: 'DEACTIVATED' })])
+  })
+
   it('exits 2 for bad input and 1 with the carrier code for carrier errors', async () => {
     expect((await run(['sim', 'status', peer.iccids[0]!, 'FROZEN'])).code).toBe(2)
     expect((await run(['sim', 'usage', peer.iccids[0]!, '--cycle', '2024-02-30'])).code).toBe(2)

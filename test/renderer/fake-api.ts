@@ -16,6 +16,7 @@ export class FakeApi implements Api {
   readonly calls: Call[] = []
   readonly #listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   readonly #reconnect = new Set<() => void>()
+  readonly #status = new Set<(status: ConnectionStatus) => void>()
 
   invoke<C extends ChannelName>(channel: C, input: Input<C>): Promise<Result<Output<C>>> {
     return new Promise((resolve) => this.calls.push({ channel, input, resolve: resolve as (result: Result<unknown>) => void }))
@@ -29,8 +30,9 @@ export class FakeApi implements Api {
     return () => set.delete(wrapped)
   }
 
-  onStatus(): () => void {
-    return () => {}
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.#status.add(listener)
+    return () => this.#status.delete(listener)
   }
 
   onReconnect(listener: () => void): () => void {
@@ -62,6 +64,12 @@ export class FakeApi implements Api {
     for (const listener of this.#listeners.get(event) ?? []) listener(payload)
   }
 
+  /** The transport's connection changes, as WsBridge says it (a lost core is `reconnecting`, then `open` and a reconnect). */
+  setStatus(status: ConnectionStatus): void {
+    this.status = status
+    for (const listener of this.#status) listener(status)
+  }
+
   reconnect(): void {
     for (const listener of this.#reconnect) listener()
   }
@@ -74,6 +82,8 @@ export class FakeApi implements Api {
     this.calls.length = 0
     this.#listeners.clear()
     this.#reconnect.clear()
+    this.#status.clear()
+    this.status = 'open'
   }
 }
 

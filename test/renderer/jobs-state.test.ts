@@ -116,6 +116,38 @@ describe('a job page', () => {
     stop()
   })
 
+  it('while the core is out of reach, says no carrier stall and offers nothing; once back, reads the job again', async () => {
+    vi.useFakeTimers()
+    const { view, stop } = openView()
+    fake.answer('jobs:status', ok({ ...progress(), job: job({ state: 'running' }) }))
+    await settle()
+    expect(view.coreAway).toBe(false)
+    // serve mode killed: no progress can arrive, which is no sign of a slow carrier.
+    fake.setStatus('reconnecting')
+    expect(view.coreAway).toBe(true)
+    await vi.advanceTimersByTimeAsync(40_000)
+    expect(view.waitingSeconds).toBeNull()
+    fake.setStatus('restarted')
+    expect(view.coreAway).toBe(true)
+    // Back (a tab that reconnects to the same core): the job is read again, and the wait counts from now.
+    fake.setStatus('open')
+    fake.reconnect()
+    expect(view.coreAway).toBe(false)
+    expect(fake.pending('jobs:status')).toHaveLength(1)
+    fake.answer('jobs:status', ok({ ...progress(), job: job({ state: 'running' }) }))
+    await settle()
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(view.waitingSeconds).toBeNull()
+    stop()
+  })
+
+  it('opened while the core is out of reach, knows it at once', () => {
+    fake.status = 'reconnecting'
+    const { view, stop } = openView()
+    expect(view.coreAway).toBe(true)
+    stop()
+  })
+
   it('keeps the job and its rows shown, without an alert, when the core goes out of reach mid-read (the banner says so)', async () => {
     const lost = { ok: false as const, error: { code: 'NETWORK' as const, message: 'lost', details: { ref: { key: 'errors.coreLost' } } } }
     const { view, stop } = openView()

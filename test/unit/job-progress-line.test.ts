@@ -30,10 +30,12 @@ describe('job ids and statuses as typed', () => {
     expect(jobIdArgument('jmxcpvimgdea10f')).toBe('jmxcpvimgdea10f')
   })
 
-  it('refuses a status in Control Center’s spelling with the spelling job create takes', () => {
-    expect(() => jobStatusOption('DEACTIVATED')).toThrow(
-      'fieldline: --status takes one of inventory, activationReady, activated, deactivated, retired, activatedForTest, sleeping, suspended (got "DEACTIVATED")',
-    )
+  it('takes a status in Control Center’s spelling too (which sim status documents), and refuses an unknown one with the spelling it takes', () => {
+    expect(jobStatusOption('DEACTIVATED')).toBe('deactivated')
+    expect(jobStatusOption('ACTIVATION_READY')).toBe('activationReady')
     expect(jobStatusOption('deactivated')).toBe('deactivated')
+    expect(() => jobStatusOption('FROZEN')).toThrow(
+      'fieldline: --status takes one of inventory, activationReady, activated, deactivated, retired, activatedForTest, sleeping, suspended (got "FROZEN")',
+    )
   })
 })

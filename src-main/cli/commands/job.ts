@@ -39,6 +39,7 @@ import { writeWhole } from '../export-progress'
 import { cannotReadError } from '../file-problems'
 import { CliError, EXIT, type Runtime, type WithRuntime } from '../runtime'
 import { signals } from '../stop-signals'
+import { statusWord } from '../status-word'
 
 const OPERATIONS: Record<string, Job['operation']> = { status: 'status', 'orange-status': 'status', 'rate-plan': 'ratePlan', sms: 'sms', refresh: 'refresh' }
 const ROWS_PAGE = 1000
@@ -143,9 +144,9 @@ export function jobIdArgument(text: string): string {
   return text
 }
 
-/** `--status` of `job create`, in Fieldline's spelling; Control Center's (DEACTIVATED, which `sim status` takes) is refused with the spelling to use. */
+/** `--status` of `job create`, in Fieldline's spelling or in Control Center's (DEACTIVATED, which `sim status` takes). */
 export function jobStatusOption(text: string): (typeof JOB_STATUS_TARGETS)[number] {
-  const status = JOB_STATUS_TARGETS.find((s) => s === text)
+  const status = statusWord(text, JOB_STATUS_TARGETS)
   if (status === undefined) throw new CliError(`fieldline: --status takes one of ${JOB_STATUS_TARGETS.join(', ')} (got "${text.slice(0, 40)}")`, EXIT.usage)
   return status
 }

@@ -8,6 +8,7 @@ import { normaliseControlCenterStatus, refuseEndOfLife } from '../../core/carrie
 import { appendAudit } from '../../core/store/audit.store'
 import { CliError, EXIT, cliActor, type Runtime } from '../runtime'
 import { instantOption } from '../instant-option'
+import { statusWord } from '../status-word'
 
 type WithRuntime = <A extends unknown[]>(fn: (rt: Runtime, ...args: A) => Promise<number | void>) => (...args: A) => Promise<void>
 
@@ -16,7 +17,7 @@ interface SimOptions {
   carrier: string
 }
 
-/** The REST spellings an operator types, mapped to the states Fieldline can set. */
+/** The REST spellings the help documents, mapped to the states Fieldline can set (statusWord takes both spellings). */
 const STATE_ARGS: Record<string, (typeof SETTABLE_SIM_STATES)[number]> = {
   INVENTORY: 'inventory',
   ACTIVATION_READY: 'activationReady',
@@ -140,7 +141,7 @@ export function registerSim(program: Command, withRuntime: WithRuntime): void {
     .description(`change the SIM state: ${Object.keys(STATE_ARGS).join(', ')}`)
     .action(
       run(async (rt, client, carrier, iccid: string, state: string) => {
-        const status = STATE_ARGS[state.toUpperCase()]
+        const status = statusWord(state, Object.values(STATE_ARGS))
         if (!status) throw new CliError(`fieldline: STATE must be one of ${Object.keys(STATE_ARGS).join(', ')} (got "${state}")`, EXIT.usage)
         const before = normaliseControlCenterStatus((await client.getDevice(iccid, { usage: false })).statusRaw)
         refuseEndOfLife(iccid, before)

@@ -1,6 +1,6 @@
 import type { ErrorInfo, Input, Output, Result } from '../../../../src-shared/contract'
 import { finishedRows, JOB_ID_PATTERN, jobWaitingSeconds, undoableRows, type Job, type JobProgress, type JobRow, type JobRowState } from '../../../../src-shared/models/sim-jobs'
-import { api, type Api } from '../api'
+import { api, type Api, type ConnectionStatus } from '../api'
 import { coreOutOfReach } from '../ws-transport'
 import { EventStore, itemsOf } from './event-store.svelte'
 import { PagedRows, type Page } from './paged-rows.svelte'
@@ -99,6 +99,14 @@ export function jobActions(job: Job): JobActions {
   }
 }
 
+/**
+ * Whether the transport has lost the core (serve mode killed or restarted, a tab without its token): nothing the page
+ * shows can move then, and no action can reach the core. `connecting` is the first connection, whose calls wait for it.
+ */
+function coreAway(status: ConnectionStatus): boolean {
+  return status === 'reconnecting' || status === 'restarted' || status === 'unauthorised'
+}
+
 /** The refusal of an address whose id has not the form of a job's (sim-jobs.ts JOB_ID_PATTERN). */
 function notAJobId(jobId: string): ErrorInfo {
   return { code: 'VALIDATION', message: `"${jobId}" is not a job id`, details: { ref: { key: 'jobs.ui.notAJobId', params: { id: jobId } } } }
@@ -135,6 +143,11 @@ export class JobView {
   preflightRead = $state<{ read: number; total: number } | null>(null)
   /** How long the running job has waited for a row to finish, in steps (jobWaitingSeconds); null while rows finish. */
   waitingSeconds = $state<number | null>(null)
+  /**
+   * Whether the core is out of reach: the page then says it waits for Fieldline rather than that the carrier is slow
+   * (no progress can arrive), and offers no action until the core is back and the job read again (cold trial).
+   */
+  coreAway = $state(false)
   readonly rows: JobRowsList
   filter = $state<JobRowState | null>(null)
   readonly #api: Api
@@ -176,9 +189,18 @@ export class JobView {
         const mine = (p.jobId === this.jobId && this.busy === 'preflight') || (p.undoOf === this.jobId && this.busy === 'undo')
         if (mine) this.preflightRead = { read: p.read, total: p.total }
       }),
-      this.#api.onReconnect(() => void this.load()),
+      this.#api.onStatus((status) => {
+        this.coreAway = coreAway(status)
+        this.#checkWaiting()
+      }),
+      // Back: the job is read again, and the wait for a row counts from now (the time away was no carrier's doing).
+      this.#api.onReconnect(() => {
+        this.#moving()
+        void this.load()
+      }),
       this.rows.activateFor(this.jobId, this.filter),
     )
+    this.coreAway = coreAway(this.#api.status)
     const waiting = setInterval(() => this.#checkWaiting(), 1000)
     this.#stops.push(() => clearInterval(waiting))
     this.#moved = Date.now()
@@ -230,7 +252,7 @@ export class JobView {
 
   #checkWaiting(): void {
     const waited = jobWaitingSeconds(Date.now() - this.#moved)
-    this.waitingSeconds = this.job?.state === 'running' && waited > 0 ? waited : null
+    this.waitingSeconds = this.job?.state === 'running' && !this.coreAway && waited > 0 ? waited : null
   }
 
   /** Reads the rows on screen again: now when `now`, else at most once per ROWS_REFRESH_MS, the last event never lost. */
