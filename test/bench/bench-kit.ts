@@ -22,7 +22,8 @@ export const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
  * persistent session may hold while its client is away.
  */
 export async function startQuietBroker(options: { maxQueuedMessages?: number } = {}): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
-  const { MOSQUITTO_BIN, freePort, mosquittoSkipReason } = await import('../helpers/mosquitto')
+  const { MOSQUITTO_BIN, mosquittoSkipReason } = await import('../helpers/mosquitto')
+  const { freePort } = await import('../helpers/ports')
   const reason = mosquittoSkipReason()
   if (reason) throw new Error(reason)
   const dir = await mkdtemp(join(tmpdir(), 'fieldline-bench-mosquitto-'))

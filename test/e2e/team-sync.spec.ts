@@ -11,6 +11,7 @@ import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { expect, test } from './fixtures'
 import { addDevice, openPage, skipWithoutKeyring } from './steps'
 import { LANGUAGES, switchLanguage, words, type Words } from './words'
+import { freePort } from '../helpers/ports'
 
 const ADMIN = { name: 'e2e-admin', password: 'e2e-admin-pw' }
 
@@ -104,15 +105,6 @@ async function webServer(): Promise<Server> {
   return server
 }
 
-/** A port of this computer nothing listens on (a server that is down). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 /** A message whose `{reason}` the window says in its own words (ECONNREFUSED as a sentence): what surrounds it, in order. */
 function aroundReason(t: Words, key: string): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -158,7 +150,7 @@ for (const language of LANGUAGES) {
       await expect(dialog.getByText(t('sync.notCouch'))).toBeVisible()
       await expect(url).toBeFocused()
       await expect(url).toHaveValue(web)
-      const down = `http://127.0.0.1:${await closedPort()}`
+      const down = `http://127.0.0.1:${await freePort()}`
       await url.fill(down)
       await save.click()
       await expect(dialog.getByText(aroundReason(t, 'sync.check.unreachable'))).toBeVisible()

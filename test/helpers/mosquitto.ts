@@ -9,10 +9,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { accessSync, constants } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { missingService } from './system'
+import { freePort } from './ports'
 
 export const MOSQUITTO_BIN = process.env.FIELDLINE_MOSQUITTO ?? '/usr/sbin/mosquitto'
 const PASSWD_BIN = '/usr/bin/mosquitto_passwd'
@@ -74,18 +74,6 @@ function installExitHook(): void {
   exitHookInstalled = true
   process.on('exit', () => {
     for (const child of live) child.kill('SIGKILL')
-  })
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
   })
 }
 

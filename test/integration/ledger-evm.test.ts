@@ -11,7 +11,8 @@ import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import { tempDir, testCore } from '../helpers/core'
 import { assetRoute, evmTarget, FAST_LEDGER, sample } from '../helpers/ledger'
-import { freePort, mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { mosquittoSkipReason, startMosquitto, type Mosquitto } from '../helpers/mosquitto'
+import { freePort } from '../helpers/ports'
 import { deployAssetTracker, fundedKey, startAnvil, type Anvil } from '../peers/evm/anvil'
 
 const POLL = { timeout: 20_000, interval: 20 }

@@ -15,6 +15,7 @@ import type { SecretStore } from '../../src-main/core/vault/secret-store'
 import { rejection, tempDir } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { firstAddress, makePki, opensslMissing, PASSWORD, startSmtp, USER, type Pki, type SmtpPeer } from '../peers/smtp/smtp.peer'
+import { freePort } from '../helpers/ports'
 
 const ctx = { actor: 'tester' }
 
@@ -34,14 +35,6 @@ async function startSilent(): Promise<{ port: number; close(): Promise<void> }> 
         server.close(() => resolve())
       }),
   }
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 /** openssl makes the test certificates; without it the suite skips loudly, or fails under FIELDLINE_STRICT=1. */
@@ -218,7 +211,7 @@ describe.skipIf(NO_OPENSSL !== null)('SMTP modes against smtp-server', () => {
 
   describe('connection failures', () => {
     it('reports a refused connection', async () => {
-      const port = await closedPort()
+      const port = await freePort()
       await mail.saveSettings({ ...smtpSettings(starttls), settings: { ...smtpSettings(starttls).settings, port } }, ctx)
       const err = await rejection(mail.verify())
       expect(err.code).toBe('NETWORK')

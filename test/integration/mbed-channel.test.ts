@@ -11,7 +11,8 @@ import { AppError } from '../../src-main/core/common/errors'
 import { createNotificationChannel, type ChannelStateEvent, type NotificationChannel } from '../../src-main/core/mbed/channel'
 import { createMbedClient, type MbedClient, type MbedFlavour } from '../../src-main/core/mbed/connector.client'
 import type { MbedEnvelope } from '../../src-main/core/mbed/envelope'
-import { freePort, selfSignedCert } from '../helpers/mosquitto'
+import { selfSignedCert } from '../helpers/mosquitto'
+import { freePort } from '../helpers/ports'
 import { startMbedPeer, type MbedPeer, type MbedPeerOptions } from '../peers/mbed/mbed.peer'
 
 const POLL = { timeout: 15_000, interval: 20 }

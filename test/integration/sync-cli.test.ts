@@ -16,6 +16,7 @@ import { keychainAccount, tempDir, testCore } from '../helpers/core'
 import { missingService } from '../helpers/system'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
 import { DEFAULT_API_KEY, startSendGridPeer } from '../peers/sendgrid/sendgrid.peer'
+import { freePort } from '../helpers/ports'
 
 const ADMIN = { name: 'cli-admin', password: 'cli-admin-pw' }
 const AUTH = { authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
@@ -180,7 +181,7 @@ describe('fieldline sync', () => {
       const otherDir = await tempDir('fieldline-sync-other-')
       try {
         // Saved offline while nothing answered at the address (the only way settings for it are saved), then it answers.
-        const port = await closedPort()
+        const port = await freePort()
         const url = `http://127.0.0.1:${port}`
         const args = ['sync', 'setup', '--url', url, '--db', 'cli-team', '--user', ADMIN.name]
         const offline = await runCli(otherDir.dir, [...args, '--offline'], { FIELDLINE_SYNC_PASSWORD: ADMIN.password })
@@ -246,15 +247,6 @@ describe('fieldline sync', () => {
   }, 60_000)
 })
 
-/** A port on this computer nothing listens on (a server that is down). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 describe('fieldline sync setup checks the server before it saves', () => {
   /** What setup would have saved: the settings (`sync status`) and the password in the keychain. */
   async function savedIn(dir: string): Promise<{ status: string; password: string | null }> {
@@ -268,7 +260,7 @@ describe('fieldline sync setup checks the server before it saves', () => {
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
     const fresh = await tempDir('fieldline-sync-checked-')
     try {
-      const down = `http://127.0.0.1:${await closedPort()}`
+      const down = `http://127.0.0.1:${await freePort()}`
       const cases = [
         { url: peer.url, user: ADMIN.name, password: 'cli-wrong-pw', says: /refused this computer's sign-in \(it said: Name or password is incorrect\.\)/ },
         { url: `http://127.0.0.1:${(other.address() as AddressInfo).port}`, user: ADMIN.name, password: ADMIN.password, says: /answered, but not as a CouchDB or Cloudant server does/ },

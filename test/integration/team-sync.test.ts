@@ -21,6 +21,7 @@ import { createMemoryStore } from '../../src-main/core/vault/memory.store'
 import { rejection, tempDir, testCore } from '../helpers/core'
 import { fillDisk, mountSkipReason, smallDisk } from '../helpers/mounts'
 import { startCouchPeer, type CouchPeer } from '../peers/couchdb/couchdb.peer'
+import { freePort } from '../helpers/ports'
 
 type TestCore = Awaited<ReturnType<typeof testCore>>
 
@@ -181,15 +182,6 @@ async function saved(core: TestCore): Promise<unknown> {
   }
 }
 
-/** A port on this computer nothing listens on (a server that is down). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 describe('sync settings checked with the server before they are saved', () => {
   it('refuses a password the server refuses (401), saving nothing and keeping it out of the message', async () => {
     await setUp('checked')
@@ -241,7 +233,7 @@ describe('sync settings checked with the server before they are saved', () => {
   it('refuses a server that cannot be reached unless told to save offline, and then says it was not checked', async () => {
     const { core, vaultWrites } = await watchedWorkspace()
     const before = await saved(core)
-    const url = `http://127.0.0.1:${await closedPort()}`
+    const url = `http://127.0.0.1:${await freePort()}`
     const input = { url, database: 'checked', username: 'olga', secrets: { password: 'olga-pw' } }
     const refused = await refusedSave(core, input)
     expect(refused).toMatchObject({ code: 'NETWORK', key: 'sync.check.unreachable', field: 'url', message: expect.stringMatching(/ECONNREFUSED.*not saved.*--offline/) })
@@ -296,7 +288,7 @@ describe('sync settings checked with the server before they are saved', () => {
     for (const input of [
       { url: peer.url, database: 'kept', username: 'olga', secrets: { password: 'not-olga-pw' } },
       { url: peer.url, database: 'missing-db', username: 'olga', secrets: {} },
-      { url: `http://127.0.0.1:${await closedPort()}`, database: 'kept', username: 'olga', secrets: {} },
+      { url: `http://127.0.0.1:${await freePort()}`, database: 'kept', username: 'olga', secrets: {} },
     ]) {
       await refusedSave(core, input)
     }

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { WeatherUnits } from '../../src-shared/models/weather'
 import { createOpenMeteoClient } from '../../src-main/core/weather/open-meteo.client'
@@ -13,6 +13,7 @@ import { selfSignedCert } from '../helpers/mosquitto'
 import { missingService } from '../helpers/system'
 import { startWireCapture } from '../helpers/wire-capture'
 import { SITES, TWC_TEST_KEY, startWeatherPeer, type WeatherPeer } from '../peers/weather/weather.peer'
+import { freePort } from '../helpers/ports'
 
 /** Grenoble is in the peer's nautical zone UTC+0 (sky.ts): 10:00 there is before the afternoon, 16:00 after 15:00. */
 const MORNING = Date.parse('2026-03-10T10:00:00Z')
@@ -336,7 +337,7 @@ describe('weather clients against the weather peer', () => {
 
   describe('transport failures, both providers', () => {
     it('NETWORK saying to check the URL when nothing listens there', async () => {
-      const port = await closedPort()
+      const port = await freePort()
       const baseUrl = `http://127.0.0.1:${port}`
       const e1 = await rejection(track(createTwcClient({ baseUrl, apiKey: 'k', now })).read(SITES.gale, EN))
       const e2 = await rejection(track(createOpenMeteoClient({ baseUrl, provider: 'open-meteo', now })).read(SITES.gale, EN))
@@ -402,14 +403,3 @@ describe('weather clients against the weather peer', () => {
     return (await res.json()) as Awaited<ReturnType<typeof fetchForecast>>
   }
 })
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}

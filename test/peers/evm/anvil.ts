@@ -5,12 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { createPublicClient, createWalletClient, http, type Abi, type Hex } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { freePort } from '../../helpers/ports'
 
 const require = createRequire(import.meta.url)
 /**
@@ -34,17 +34,6 @@ export async function fundedKey(url: string, wei = 10n ** 21n): Promise<Hex> {
   const key = generatePrivateKey()
   await rpc(url, 'anvil_setBalance', [privateKeyToAccount(key).address, `0x${wei.toString(16)}`])
   return key
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 export interface Anvil {
