@@ -5,26 +5,17 @@
  * to the peer, which is back. The filters live in the address. Saving a profile puts its API key in the OS keychain,
  * so the serve process needs a D-Bus session with an unlocked keyring (.ci/run provides one).
  */
-import { createServer } from 'node:net'
 import type { Page } from '@playwright/test'
 import { useControlCenterPeer } from './control-center-world'
 import { expect, test } from './fixtures'
 import { setEditorText } from './steps'
 import { LANGUAGES, addAndOpenDevice, navigate, switchLanguage, words, type Words } from './words'
+import { freePort } from '../helpers/ports'
 
 /** Anything shaped like a system, undici or OpenSSL code. */
 const CODE = /\b(E[A-Z0-9]{3,}|UND_ERR_[A-Z_]+|HPE_[A-Z_]+|ERR_[A-Z_]+)\b/
 
 const peer = useControlCenterPeer({ devices: 5 })
-
-/** A port nothing listens on: it was free a moment ago and is closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 async function fillProfile(page: Page, t: Words, url: string, apiKey: string): Promise<void> {
   const dialog = page.getByRole('dialog')
@@ -43,7 +34,7 @@ for (const language of LANGUAGES) {
     await switchLanguage(page, language)
 
     // A profile pointed at a closed port: verifying it says where, what failed and what to do, with no code.
-    const port = await closedPort()
+    const port = await freePort()
     await navigate(page, t, 'extensions')
     const card = page.getByRole('region', { name: t('carriers.jasper') })
     await card.getByRole('button', { name: t('extensions.add') }).click()
@@ -68,7 +59,7 @@ for (const language of LANGUAGES) {
 
     // The peer drops every connection: the change can only be queued.
     peer().faults.set({ kind: 'drop' })
-    await panel.getByRole('button', { name: t('sim.panel.refresh') }).click()
+    await panel.getByRole('button', { name: t('sim.panel.refresh'), exact: true }).click()
     await panel.getByLabel(t('sim.newStatus')).selectOption({ label: t('sim.statuses.deactivated') })
     await expect(panel.getByRole('button', { name: t('sim.queueStatus') })).toBeEnabled()
     await panel.getByRole('button', { name: t('sim.queueStatus') }).click()

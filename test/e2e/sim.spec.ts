@@ -142,7 +142,7 @@ test('attaches a SIM to a device and uses its panel: status, usage, SMS, then th
 
   // The carrier goes away: Refresh shows the cached copy "as of" its time, with the reason, and offers the queue.
   await peer().close()
-  await panel.getByRole('button', { name: 'Refresh' }).click()
+  await panel.getByRole('button', { name: 'Refresh', exact: true }).click()
   const banner = panel.getByRole('status').filter({ hasText: /as of/ })
   await expect(banner).toBeVisible()
   await expect(banner).toContainText(/Cannot reach 127\.0\.0\.1/)
