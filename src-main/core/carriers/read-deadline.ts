@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '../common/errors'
+import { AppError } from '../common/errors'
 import { RequestAbandoned } from '../http/http-client'
 import type { ControlCenterClient, DeviceChanges } from './control-center/control-center.client'
 
@@ -28,21 +28,17 @@ export async function withReadDeadline<T>(ms: number, where: { service: string; 
 
 /**
  * Runs a change of one SIM (its state, its rate plan) under the same deadline as a read. A change given up on before
- * any attempt left (the link would not even connect) changed nothing: a TIMEOUT, like a read; one given up on while it
- * waited out the carrier's refusal (429, 503) changed nothing either, and says the carrier was busy. One given up on
- * after it was sent reached the carrier, which may have applied it though its answer never came back: UNKNOWN_OUTCOME,
- * so the operator reads the SIM's state rather than retry a change that already happened. So is one whose tries all
- * ended without an answer, one of them after it was sent (the HTTP layer's reportMaybeApplied, which the change asks for).
+ * any attempt left (the link would not even connect) changed nothing: a TIMEOUT, like a read. One given up on after it
+ * was sent reached the carrier, which may have applied it though its answer never came back: UNKNOWN_OUTCOME, so the
+ * operator reads the SIM's state rather than retry a change that already happened.
  */
 export async function withChangeDeadline<T>(ms: number, where: { service: string; host: string }, change: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const deadline = AbortSignal.timeout(ms)
   try {
     return await change(deadline)
   } catch (e) {
-    if (isAppError(e) && e.code === 'UNKNOWN_OUTCOME') throw unanswered(where)
     // Abandoned for another reason the caller joined to the deadline (a bulk job paused): the caller's to judge.
     if (!(e instanceof RequestAbandoned) || !deadline.aborted) throw e
-    if (!e.sent && e.refused) throw refusedUntil(ms, where)
     if (!e.sent) throw timedOut(ms, where)
     const seconds = secondsOf(ms)
     throw AppError.withRef(
@@ -65,23 +61,6 @@ export function editDeviceWithin(client: ControlCenterClient, iccid: string, cha
 }
 
 const secondsOf = (ms: number): number => Math.round(ms / 100) / 10
-
-/** A change sent whose tries all ended without an answer (the connection reset after it left, every time). */
-function unanswered(where: { service: string; host: string }): AppError {
-  return AppError.withRef('UNKNOWN_OUTCOME', `${where.service} (${where.host}) sent no answer to the change after it was sent: it may have been applied. Read the SIM's state before trying again.`, {
-    key: 'sim.changeUnanswered',
-    params: { host: where.host },
-  })
-}
-
-/** The carrier refused every try (429, 503) until the deadline: it applied none of them. */
-function refusedUntil(ms: number, where: { service: string; host: string }): AppError {
-  const seconds = secondsOf(ms)
-  return AppError.withRef('RATE_LIMITED', `${where.service} (${where.host}) was busy and refused the change until the ${seconds} s deadline passed: nothing was changed. Try again in a moment.`, {
-    key: 'sim.changeRefused',
-    params: { host: where.host, seconds },
-  })
-}
 
 function timedOut(ms: number, where: { service: string; host: string }): AppError {
   const seconds = secondsOf(ms)

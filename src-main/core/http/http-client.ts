@@ -71,13 +71,6 @@ export interface HttpRequest {
   ordered?: boolean
   maxAttempts?: number
   /**
-   * A change whose caller must never hear "failed" when it may have been applied (a SIM's state): when its tries run out
-   * on transport failures or refusals and one of them had reached the service with no answer of its own (a connection
-   * reset or a timeout after the request left, a gateway's 502/504), it fails with UNKNOWN_OUTCOME rather than NETWORK,
-   * TIMEOUT or the last refusal. It is still retried as its method allows; a non-idempotent request reports so anyway.
-   */
-  reportMaybeApplied?: boolean
-  /**
    * The caller gives up (an operator paused a bulk job): a request not started yet is not started, one on the wire is
    * not waited for, and no retry follows. The request then fails with `RequestAbandoned`, which says whether any
    * attempt reached the service.
@@ -87,9 +80,8 @@ export interface HttpRequest {
 
 /**
  * A request its caller gave up on (`HttpRequest.signal`). Not an AppError: it reaches no operator, only the caller
- * that aborted, which decides what an unfinished call means for it. `sent`: an attempt reached the socket and no answer
- * of the service said it was refused, so the service may have acted on it. `refused`: an attempt was refused (429, or
- * 503 with Retry-After) and the request was given up on while it waited to try again.
+ * that aborted, which decides what an unfinished call means for it. `sent`: an attempt reached the socket, so the
+ * service may have acted on it.
  */
 export class RequestAbandoned extends Error {
   /** Given up on at a deadline (an `AbortSignal.timeout` fired), not by a caller's choice: the service did not answer in time. */
@@ -98,7 +90,6 @@ export class RequestAbandoned extends Error {
   constructor(
     readonly sent: boolean,
     signal?: AbortSignal,
-    readonly refused = false,
   ) {
     super(sent ? 'The request was abandoned after it was sent' : 'The request was abandoned before it was sent')
     this.name = 'RequestAbandoned'
@@ -165,8 +156,6 @@ const TRANSPORT_RETRY_MS = 200
  *   once the request was sent, or a 502/504 or a 503 without Retry-After (an intermediary answered; the service
  *   behind it may or may not have acted), the request is never repeated: UNKNOWN_OUTCOME. Any other status,
  *   500 included, is the service's own answer and goes back to the caller, which knows its error envelope.
- * - A request that asks for it (`reportMaybeApplied`: a SIM change, a PUT) is retried as above, but when its tries run
- *   out and one had reached the service unanswered it is UNKNOWN_OUTCOME too, not the last try's failure or refusal.
  * - TLS failures and unknown hosts are never retried: another attempt would meet them again.
  * - A refused request (429, 503, or a gateway's 502/504) waits on its own (Retry-After honoured, else exponential
  *   back-off with jitter) and is retried ahead of requests that have not started, while the account keeps its rate;
@@ -241,14 +230,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       // none either); every attempt waits for the account's governor (its rate and its slow-down).
       const ordered = req.ordered ?? !(req.method === 'GET' || req.method === 'HEAD')
       const inOrder = <T>(run: () => Promise<T>): Promise<T> => (ordered ? governor.inOrder(where.path, run) : run())
-      /**
-       * Whether an attempt reached the service and no answer of its own settled it (mayHaveActed): after that,
-       * abandoning the request, or giving up on it as reportMaybeApplied asks, leaves its outcome open. An attempt the
-       * service refused did not: a request abandoned while it waits out that refusal changed nothing.
-       */
+      /** Whether an attempt reached the socket: after that, abandoning the request leaves its outcome open. */
       let sent = false
-      let refused = false
-      const abandoned = () => new RequestAbandoned(sent, req.signal, refused)
       return inOrder(async () => {
         for (let attempt = 1; ; attempt++) {
           const last = attempt >= maxAttempts
@@ -257,9 +240,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               async (): Promise<Outcome> => {
                 if (req.signal?.aborted) return { next: 'abandoned' }
                 const result = await attemptOnce(req, url)
-                sent ||= mayHaveActed(result)
+                if (result.kind === 'abandoned' || result.kind === 'failure') sent ||= result.sent
                 if (result.kind === 'abandoned') return { next: 'abandoned' }
-                refused ||= result.kind === 'response' && RETRYABLE_STATUS.has(result.status) && !mayHaveActed(result)
+                if (result.kind === 'response') sent = true
                 const verdict = judge(result, idempotent)
                 if (result.kind === 'response') {
                   logger?.debug({ ...where, status: result.status, attempt, ms: result.ms }, 'http')
@@ -289,21 +272,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               if (req.signal?.aborted) return { next: 'abandoned' }
               throw e
             })
-          if (outcome.next === 'abandoned') throw abandoned()
+          if (outcome.next === 'abandoned') throw new RequestAbandoned(sent, req.signal)
           if (outcome.next === 'retry') {
             if (outcome.delayMs) await pause(outcome.delayMs, req.signal)
-            if (req.signal?.aborted) throw abandoned()
+            if (req.signal?.aborted) throw new RequestAbandoned(sent, req.signal)
             continue
           }
 
           const { result, attempts } = outcome
           if (result.kind === 'failure') {
-            if (judge(result, idempotent) === 'unknown-outcome') throw unknownOutcome(where, result.failure.reason)
-            if (req.reportMaybeApplied && sent) throw unknownOutcome(where, result.failure.reason, attempts)
-            throw transportError(result.failure, where, timeouts)
+            throw judge(result, idempotent) === 'unknown-outcome' ? unknownOutcome(where, result.failure.reason) : transportError(result.failure, where, timeouts)
           }
-          // Refusals ran out after a try that may have been applied: the last refusal does not undo that try.
-          if (req.reportMaybeApplied && sent && RETRYABLE_STATUS.has(result.status)) throw unknownOutcome(where, `HTTP ${result.status}`, attempts)
           if (!idempotent && (result.status === 502 || result.status === 504 || (result.status === 503 && result.headers['retry-after'] === undefined))) {
             throw unknownOutcome(where, `HTTP ${result.status}`)
           }
@@ -336,16 +315,6 @@ type Outcome = { next: 'retry'; delayMs?: number } | { next: 'done'; result: Att
 
 type Verdict = 'retry' | 'final' | 'unknown-outcome'
 
-/**
- * Whether the service may have acted on this try: it reached the socket and no answer of the service settled it (none
- * came, or a gateway's 502/504/503 without Retry-After, which judge() never lets a POST repeat). A refusal it is safe to
- * repeat a POST after (429, 503 with Retry-After) says the service did not; any other answer is the service's own.
- */
-function mayHaveActed(result: Tried): boolean {
-  if (result.kind !== 'response') return result.sent
-  return RETRYABLE_STATUS.has(result.status) && judge(result, false) === 'unknown-outcome'
-}
-
 function judge(result: Attempt, idempotent: boolean): Verdict {
   if (result.kind === 'response') {
     if (!RETRYABLE_STATUS.has(result.status)) return 'final'
@@ -364,15 +333,7 @@ interface Where {
   path: string
 }
 
-/** `attempts`: how many tries were made of a request that was repeated (reportMaybeApplied); none when it was not. */
-function unknownOutcome(where: Where, reason: string, attempts?: number): AppError {
-  if (attempts !== undefined) {
-    return AppError.withRef(
-      'UNKNOWN_OUTCOME',
-      `${where.service} may or may not have carried out ${where.method} ${where.path}: a try reached it and no answer came back: ${reason}; ${attempts} ${attempts === 1 ? 'try' : 'tries'} in all. Check before trying again.`,
-      { key: 'errors.unknownOutcomeTried', params: { host: where.host } },
-    )
-  }
+function unknownOutcome(where: Where, reason: string): AppError {
   return AppError.withRef('UNKNOWN_OUTCOME', `${where.service} may or may not have carried out ${where.method} ${where.path}: ${reason}; it was not repeated. Check before trying again.`, {
     key: 'errors.unknownOutcome',
     params: { host: where.host },

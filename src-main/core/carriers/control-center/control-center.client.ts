@@ -8,7 +8,7 @@ import { isStrictBase64 } from '../../../../src-shared/models/base64'
 import { SMS_MSG_ID_PATTERN } from '../../../../src-shared/models/sim'
 import { AppError } from '../../common/errors'
 import { createGovernor, type Governor } from '../../http/governor'
-import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpRequest, type HttpResponse, type QueryValue } from '../../http/http-client'
+import { createHttpClient, type HttpClientOptions, type HttpMethod, type HttpResponse, type QueryValue } from '../../http/http-client'
 import {
   calendarDateSchema,
   controlCenterStatusValue,
@@ -115,9 +115,6 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
-/** What a REST call asks of the HTTP layer beyond its method, path and body. */
-type SendOptions = Pick<HttpRequest, 'signal' | 'reportMaybeApplied'>
-
 export interface ControlCenterClient {
   readonly carrier: ControlCenterCarrier
   readonly urls: ControlCenterUrls
@@ -165,14 +162,14 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
   const now = options.now ?? (() => new Date())
   const base: ErrorContext = { service, apiUrl: urls.rest }
 
-  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown, call: SendOptions = {}): Promise<HttpResponse> {
+  async function send(method: HttpMethod, path: string, query: Record<string, QueryValue> | undefined, body: unknown, signal?: AbortSignal): Promise<HttpResponse> {
     const headers: Record<string, string> = { authorization, accept: 'application/json' }
     let payload: string | undefined
     if (body !== undefined) {
       headers['content-type'] = 'application/json'
       payload = typeof body === 'string' ? body : JSON.stringify(body)
     }
-    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload, ...call })
+    return restHttp.request({ method, path, query: query && withoutEmptyValues(query), headers, body: payload, signal })
   }
 
   /** A REST call whose success body must match `schema`; everything else becomes a mapped AppError. */
@@ -184,9 +181,9 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     path: string,
     query?: Record<string, QueryValue>,
     body?: unknown,
-    call?: SendOptions,
+    signal?: AbortSignal,
   ): Promise<T> {
-    const res = await send(method, path, query, body, call)
+    const res = await send(method, path, query, body, signal)
     if (res.status < 200 || res.status > 299) throw restError(res, ctx)
     return parseSuccess(res, operation, ctx, schema)
   }
@@ -204,7 +201,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
 
   async function ctdUsage(iccid: string, callOptions?: CallOptions): Promise<CtdUsage> {
     checkIccid(iccid)
-    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`, undefined, undefined, callOptions)
+    const w = await rest('ctdUsages', { ...base, iccid }, ctdUsagesWire, 'GET', `/devices/${iccid}/ctdUsages`, undefined, undefined, callOptions?.signal)
     return {
       carrier,
       iccid: w.iccid,
@@ -228,7 +225,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
       `/devices/${iccid}/usageInZone`,
       cycleStartDate === undefined ? {} : { cycleStartDate: `${cycleStartDate}Z` },
       undefined,
-      callOptions,
+      callOptions?.signal,
     )
     const startDate = cycleStartDate ?? w.cycleStartDate?.slice(0, 10)
     if (!startDate || !/^\d{4}-\d{2}-\d{2}$/.test(startDate)) {
@@ -335,7 +332,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
     async getDevice(iccid, getOptions) {
       checkIccid(iccid)
       const ctx = { ...base, iccid }
-      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`, undefined, undefined, getOptions && { signal: getOptions.signal })
+      const w = await rest('getDevice', ctx, deviceDetailsWire, 'GET', `/devices/${iccid}`, undefined, undefined, getOptions?.signal)
       const usage = getOptions?.usage === false ? null : await ctdUsage(iccid, getOptions)
       return {
         carrier,
@@ -380,8 +377,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         body[field] = value
       }
       if (Object.keys(body).length === 0) throw AppError.withRef('VALIDATION', 'Nothing to change', { key: 'sim.noChanges' })
-      // A PUT is retried, and a retried change may have been applied by a try whose answer was lost: never a plain failure then.
-      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body, { signal: callOptions?.signal, reportMaybeApplied: true })
+      const w = await rest('editDevice', { ...base, iccid }, editDeviceWire, 'PUT', `/devices/${iccid}`, undefined, body, callOptions?.signal)
       return { iccid: w.iccid }
     },
 
@@ -494,7 +490,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
         throw AppError.withRef('VALIDATION', `The page number must be 1 to ${MAX_PAGES}`, { key: 'carrier.invalidPageNumber', params: { max: MAX_PAGES } })
       }
       for (let pageNumber = startPage; pageNumber <= MAX_PAGES; pageNumber++) {
-        const w = await rest('searchDevices', base, searchDevicesWire, 'GET', '/devices', { ...params, pageSize, pageNumber }, undefined, callOptions)
+        const w = await rest('searchDevices', base, searchDevicesWire, 'GET', '/devices', { ...params, pageSize, pageNumber }, undefined, callOptions?.signal)
         yield {
           pageNumber,
           devices: w.devices.map((d) => ({
@@ -514,7 +510,7 @@ export function createControlCenterClient(options: ControlCenterClientOptions): 
 
     async sessionInfo(iccid, callOptions) {
       checkIccid(iccid)
-      const w = await rest('sessionInfo', { ...base, iccid }, sessionInfoWire, 'GET', `/devices/${iccid}/sessionInfo`, undefined, undefined, callOptions)
+      const w = await rest('sessionInfo', { ...base, iccid }, sessionInfoWire, 'GET', `/devices/${iccid}/sessionInfo`, undefined, undefined, callOptions?.signal)
       return {
         carrier,
         iccid: w.iccid,
