@@ -266,7 +266,7 @@ describe.skipIf(skip)("location updates on a viewer's computer", () => {
 
   /** What the sync remembers once the server said this computer's user is a viewer; the status tells the role gate. */
   async function becomeViewer(): Promise<void> {
-    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'vic', secrets: { password: 'pw' } })
+    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'vic', secrets: { password: 'pw' }, offline: true })
     await updateSyncState(core.workspace.db, (s) => {
       s.role = 'viewer'
       s.roleAsOf = new Date().toISOString()

@@ -168,7 +168,7 @@ describe('writers', () => {
       await core.call('ledger:submit', { routeId: route.id, sample: '{"d": {"v": 1}}' })
       await core.call('ledger:start', {})
       // Team sync's two per-machine documents: its settings, and its state (written by clearing the refused list).
-      await core.call('sync:saveSettings', { url: 'https://couch.example.com', database: 'team', username: 'ops', secrets: { password: 'pw' } })
+      await core.call('sync:saveSettings', { url: 'https://couch.example.com', database: 'team', username: 'ops', secrets: { password: 'pw' }, offline: true })
       await core.call('sync:clearDenied', {})
       const { db } = core.workspace
       await db.put(newProfileDoc({ extension: 'jasper', id: 'ops', name: 'Ops', settings: {}, secretFields: ['apiKey'] }, AT))

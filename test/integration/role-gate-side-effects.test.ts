@@ -34,7 +34,7 @@ describe("an operator's refused change to team settings", () => {
     })
     await core.call('weather:saveSettings', { provider: 'twc', units: 'metric', language: 'en', secrets: { twcApiKey: 'twc-old' } })
     invitation = (await core.call('team:invite', { name: 'Tess', email: 'tess@example.org', role: 'operator' })).id
-    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'olga', secrets: { password: 'pw' } })
+    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'olga', secrets: { password: 'pw' }, offline: true })
     await updateSyncState(core.workspace.db, (s) => {
       s.role = 'operator'
       s.roleAsOf = new Date().toISOString()

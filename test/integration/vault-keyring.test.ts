@@ -308,7 +308,7 @@ describe('workspaces on one keyring', () => {
     const dir = await dataDir()
     const core = await testCore(dir, { vault: tracked() })
     const { id } = await core.call('profiles:save', { extension: 'atnt', name: 'Prod', settings, secrets: { apiKey } })
-    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'olga', secrets: { password: `sync-${apiKey}` } })
+    await core.call('sync:saveSettings', { url: 'http://127.0.0.1:5984', database: 'team', username: 'olga', secrets: { password: `sync-${apiKey}` }, offline: true })
     await core.close()
     const ws = await openWorkspace(dir)
     const legacy = [secretAccount(profileDocId('atnt', id), 'apiKey'), syncSecretAccount('password')]
