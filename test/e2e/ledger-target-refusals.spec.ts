@@ -5,26 +5,17 @@
  * is saved. The core refuses both before it contacts any node, so no peer is needed.
  */
 import { generatePrivateKey } from 'viem/accounts'
+import type { Locator, Page } from '@playwright/test'
 import { expect, test } from './fixtures'
-import { LANGUAGES, navigate, switchLanguage, words } from './words'
+import { LANGUAGES, navigate, switchLanguage, words, type Language, type Words } from './words'
 
 for (const language of LANGUAGES) {
   test(`${language}: an ABI that is not JSON and a TLS CA that is not PEM are refused at their fields, and nothing is saved`, async ({ app }) => {
     const { page } = app
     const t = words(language)
-    await switchLanguage(page, language)
-    await navigate(page, t, 'extensions')
-    const card = page.getByRole('region', { name: t('ledger.ui.card.title') })
-    await card.getByRole('button', { name: t('ledger.ui.card.addTarget') }).click()
-    const dialog = page.getByRole('dialog', { name: t('ledger.ui.target.addTitle') })
+    const { card, dialog } = await openAddTarget(page, t, language)
 
-    await dialog.getByLabel(t('ledger.ui.target.name'), { exact: true }).fill('Chain')
-    await dialog.getByLabel(t('ledger.ui.target.rpcUrl')).fill('http://127.0.0.1:8545')
-    await dialog.getByLabel(t('ledger.ui.target.chainId')).fill('31337')
-    await dialog.getByLabel(t('ledger.ui.target.contract')).fill('0x0000000000000000000000000000000000000001')
-    await dialog.getByLabel(t('ledger.ui.target.abi')).fill('{not json')
-    await dialog.getByLabel(t('ledger.ui.target.signerKey')).fill(generatePrivateKey())
-    await dialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
+    await saveEvmTarget(dialog, t, { rpcUrl: 'http://127.0.0.1:8545', abi: '{not json' })
     const abi = dialog.getByLabel(t('ledger.ui.target.abi'))
     await expect(abi).toBeFocused()
     await expect(abi).toHaveAccessibleDescription(new RegExp(`^${literal(t('ledger.abi.invalidAt', { line: 1, column: 2 }))}`))
@@ -50,20 +41,10 @@ for (const language of LANGUAGES) {
   test(`${language}: an RPC URL with a user name and password in it is refused at its field, and nothing is saved`, async ({ app }) => {
     const { page } = app
     const t = words(language)
-    await switchLanguage(page, language)
-    await navigate(page, t, 'extensions')
-    const card = page.getByRole('region', { name: t('ledger.ui.card.title') })
-    await card.getByRole('button', { name: t('ledger.ui.card.addTarget') }).click()
-    const dialog = page.getByRole('dialog', { name: t('ledger.ui.target.addTitle') })
+    const { card, dialog } = await openAddTarget(page, t, language)
 
     // Cold trial: the core's refusal showed at the form's foot, the URL field neither marked nor focused.
-    await dialog.getByLabel(t('ledger.ui.target.name'), { exact: true }).fill('Chain')
-    await dialog.getByLabel(t('ledger.ui.target.rpcUrl')).fill('http://ops:hunter2@127.0.0.1:8545')
-    await dialog.getByLabel(t('ledger.ui.target.chainId')).fill('31337')
-    await dialog.getByLabel(t('ledger.ui.target.contract')).fill('0x0000000000000000000000000000000000000001')
-    await dialog.getByLabel(t('ledger.ui.target.abi')).fill('[]')
-    await dialog.getByLabel(t('ledger.ui.target.signerKey')).fill(generatePrivateKey())
-    await dialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
+    await saveEvmTarget(dialog, t, { rpcUrl: 'http://ops:hunter2@127.0.0.1:8545', abi: '[]' })
     const rpcUrl = dialog.getByLabel(t('ledger.ui.target.rpcUrl'))
     await expect(rpcUrl).toBeFocused()
     await expect(rpcUrl).toHaveAttribute('aria-invalid', 'true')
@@ -78,4 +59,24 @@ for (const language of LANGUAGES) {
 
 function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Extensions → Ledger → Add target, in `language`: the ledger card and the dialog. */
+async function openAddTarget(page: Page, t: Words, language: Language): Promise<{ card: Locator; dialog: Locator }> {
+  await switchLanguage(page, language)
+  await navigate(page, t, 'extensions')
+  const card = page.getByRole('region', { name: t('ledger.ui.card.title') })
+  await card.getByRole('button', { name: t('ledger.ui.card.addTarget') }).click()
+  return { card, dialog: page.getByRole('dialog', { name: t('ledger.ui.target.addTitle') }) }
+}
+
+/** Fills an EVM target (a fresh signer key, the rest plausible) with this RPC URL and ABI, and saves it. */
+async function saveEvmTarget(dialog: Locator, t: Words, { rpcUrl, abi }: { rpcUrl: string; abi: string }): Promise<void> {
+  await dialog.getByLabel(t('ledger.ui.target.name'), { exact: true }).fill('Chain')
+  await dialog.getByLabel(t('ledger.ui.target.rpcUrl')).fill(rpcUrl)
+  await dialog.getByLabel(t('ledger.ui.target.chainId')).fill('31337')
+  await dialog.getByLabel(t('ledger.ui.target.contract')).fill('0x0000000000000000000000000000000000000001')
+  await dialog.getByLabel(t('ledger.ui.target.abi')).fill(abi)
+  await dialog.getByLabel(t('ledger.ui.target.signerKey')).fill(generatePrivateKey())
+  await dialog.getByRole('button', { name: t('ledger.ui.target.save') }).click()
 }
